@@ -1,0 +1,6 @@
+namespace ArrowCid.Cli;
+
+internal static class Program
+{
+    private static int Main() => 0;
+}
