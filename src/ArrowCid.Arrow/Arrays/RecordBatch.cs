@@ -1,0 +1,60 @@
+using System.Collections.Immutable;
+using ArrowCid.Arrow.Types;
+
+namespace ArrowCid.Arrow.Arrays;
+
+/// <summary>
+/// A schema and one array per field, all of the same length. When the arrays point into memory
+/// that must stay alive (a mapping, a shared-memory segment, memory imported through the C Data
+/// Interface), the batch holds a lease on it: disposing the batch releases that lease.
+/// </summary>
+public sealed class RecordBatch : IDisposable
+{
+    private IDisposable? _lease;
+
+    /// <summary>Creates a batch; <paramref name="lease"/> (optional) is released on <see cref="Dispose"/>.</summary>
+    public RecordBatch(Schema schema, int length, IEnumerable<ArrayData> columns, IDisposable? lease = null)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(columns);
+        Schema = schema;
+        Length = length;
+        Columns = [.. columns];
+        if (Columns.Length != schema.Fields.Length)
+        {
+            throw new ArgumentException($"a batch of {schema.Fields.Length} fields needs {schema.Fields.Length} columns, got {Columns.Length}", nameof(columns));
+        }
+
+        for (int i = 0; i < Columns.Length; i++)
+        {
+            if (Columns[i].Length != length)
+            {
+                throw new ArgumentException($"column {i} ('{schema.Fields[i].Name}') has {Columns[i].Length} rows, the batch {length}", nameof(columns));
+            }
+        }
+
+        _lease = lease;
+    }
+
+    /// <summary>The schema.</summary>
+    public Schema Schema { get; }
+
+    /// <summary>Number of rows.</summary>
+    public int Length { get; }
+
+    /// <summary>One array per field.</summary>
+    public ImmutableArray<ArrayData> Columns { get; }
+
+    /// <summary>The column at position <paramref name="index"/>.</summary>
+    public ArrayData Column(int index) => Columns[index];
+
+    /// <summary>A zero-copy slice of rows [offset, offset+length); it shares this batch's lease (do not dispose it separately).</summary>
+    public RecordBatch Slice(int offset, int length) =>
+        new(Schema, length, Columns.Select(c => c.Slice(offset, length)));
+
+    /// <summary>Releases the lease on the memory the arrays point into, if any.</summary>
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _lease, null)?.Dispose();
+    }
+}
