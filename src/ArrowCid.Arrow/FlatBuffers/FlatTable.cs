@@ -72,6 +72,24 @@ public readonly ref struct FlatTable
     /// <summary>Reads a ubyte field (also a union's type field), or <paramref name="defaultValue"/> when absent.</summary>
     public byte GetByte(int field, byte defaultValue) => GetScalar(field, defaultValue);
 
+    /// <summary>Reads a byte (int8) field, or <paramref name="defaultValue"/> when absent.</summary>
+    public sbyte GetSByte(int field, sbyte defaultValue) => GetScalar(field, defaultValue);
+
+    /// <summary>Reads a ushort field, or <paramref name="defaultValue"/> when absent.</summary>
+    public ushort GetUInt16(int field, ushort defaultValue) => GetScalar(field, defaultValue);
+
+    /// <summary>Reads a uint field, or <paramref name="defaultValue"/> when absent.</summary>
+    public uint GetUInt32(int field, uint defaultValue) => GetScalar(field, defaultValue);
+
+    /// <summary>Reads a ulong field, or <paramref name="defaultValue"/> when absent.</summary>
+    public ulong GetUInt64(int field, ulong defaultValue) => GetScalar(field, defaultValue);
+
+    /// <summary>Reads a float field, or <paramref name="defaultValue"/> when absent.</summary>
+    public float GetSingle(int field, float defaultValue) => GetScalar(field, defaultValue);
+
+    /// <summary>Reads a double field, or <paramref name="defaultValue"/> when absent.</summary>
+    public double GetDouble(int field, double defaultValue) => GetScalar(field, defaultValue);
+
     /// <summary>Reads a short field, or <paramref name="defaultValue"/> when absent.</summary>
     public short GetInt16(int field, short defaultValue) => GetScalar(field, defaultValue);
 
