@@ -1,0 +1,35 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ArrowCid.Flight.Grpc;
+
+/// <summary>Settings of a gRPC server: where it listens and the limits it enforces.</summary>
+public sealed class GrpcServerOptions
+{
+    /// <summary>The default receive limit: 64 MiB, room for large Arrow record batches.</summary>
+    public const int DefaultMaxReceiveMessageSize = 64 * 1024 * 1024;
+
+    /// <summary>Where to listen; port 0 picks a free port. Defaults to 127.0.0.1:0.</summary>
+    public IPEndPoint Endpoint { get; set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>With a certificate the endpoint speaks TLS (ALPN h2); without, cleartext HTTP/2 with prior knowledge.</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>The largest request message accepted; larger ones end the call with RESOURCE_EXHAUSTED before being read.</summary>
+    public int MaxReceiveMessageSize { get; set; } = DefaultMaxReceiveMessageSize;
+
+    /// <summary>The largest response message sent; a handler writing a larger one gets RESOURCE_EXHAUSTED.</summary>
+    public int MaxSendMessageSize { get; set; } = int.MaxValue - GrpcFrame.PrefixLength;
+
+    /// <summary>
+    /// Whether an exception escaping a handler is described (type and message) in the UNKNOWN
+    /// status sent to the client. Off by default so internals do not leak to callers.
+    /// </summary>
+    public bool IncludeExceptionDetails { get; set; }
+
+    /// <summary>HTTP/2 connection receive window; large so long streams are not throttled by flow control.</summary>
+    public int InitialConnectionWindowSize { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>HTTP/2 per-stream receive window.</summary>
+    public int InitialStreamWindowSize { get; set; } = 16 * 1024 * 1024;
+}

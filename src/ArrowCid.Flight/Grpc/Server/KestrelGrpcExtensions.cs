@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace ArrowCid.Flight.Grpc;
+
+/// <summary>Configures Kestrel and an ASP.NET Core app to serve gRPC.</summary>
+public static class KestrelGrpcExtensions
+{
+    /// <summary>
+    /// Listens on <see cref="GrpcServerOptions.Endpoint"/> with HTTP/2 only: cleartext needs that
+    /// (gRPC clients use prior knowledge, with no upgrade or ALPN to choose the protocol), and with a
+    /// certificate ALPN then offers only h2. Also lifts the limits that would cut long streams short
+    /// and widens the flow-control windows for throughput.
+    /// </summary>
+    public static KestrelServerOptions ListenGrpc(this KestrelServerOptions kestrel, GrpcServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ArgumentNullException.ThrowIfNull(options);
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = null;
+        kestrel.Limits.MinRequestBodyDataRate = null;
+        kestrel.Limits.MinResponseDataRate = null;
+        kestrel.Limits.Http2.InitialConnectionWindowSize = options.InitialConnectionWindowSize;
+        kestrel.Limits.Http2.InitialStreamWindowSize = options.InitialStreamWindowSize;
+        kestrel.Listen(options.Endpoint, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            if (options.Certificate is { } certificate)
+            {
+                listen.UseHttps(certificate);
+            }
+        });
+        return kestrel;
+    }
+
+    /// <summary>Serves every request of the app as a gRPC call routed by <paramref name="services"/>.</summary>
+    public static void RunGrpc(this IApplicationBuilder app, GrpcServiceRegistry services)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(services);
+        app.Run(services.HandleAsync);
+    }
+}
