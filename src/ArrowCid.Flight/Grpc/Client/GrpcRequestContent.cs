@@ -1,0 +1,102 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Threading.Channels;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Grpc;
+
+/// <summary>
+/// The request body of a client call: messages written by the caller are framed and streamed to the
+/// server as they come, so the body can outlive the response headers (client streaming, duplex).
+/// </summary>
+internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T>
+    where T : class, IMessage<T>
+{
+    // Capacity 1: a writer waits until the previous message has been taken for the wire.
+    private readonly Channel<T> _messages = Channel.CreateBounded<T>(
+        new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly int _maxMessageLength;
+    private readonly Func<Exception> _closedError;
+
+    public GrpcRequestContent(int maxMessageLength, Func<Exception> closedError)
+    {
+        _maxMessageLength = maxMessageLength;
+        _closedError = closedError;
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(GrpcProtocol.ContentType);
+    }
+
+    public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        int length = message.CalculateSize();
+        if (length > _maxMessageLength)
+        {
+            throw new RpcException(
+                StatusCode.ResourceExhausted,
+                $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {_maxMessageLength} bytes");
+        }
+
+        try
+        {
+            await _messages.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw _closedError();
+        }
+    }
+
+    public Task CompleteAsync()
+    {
+        _messages.Writer.TryComplete();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Closes the request stream because the call ended; later writes fail.</summary>
+    public void Abort() => _messages.Writer.TryComplete(new OperationCanceledException("the call has ended"));
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        // SocketsHttpHandler sends the HEADERS frame lazily, with the first body bytes. A streaming call
+        // whose first message comes later (or a server that answers before reading) would then wait forever.
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        try
+        {
+            await foreach (T message in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                GrpcMessageWriter.Write(writer, message, _maxMessageLength);
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            _messages.Writer.TryComplete(e);
+            throw;
+        }
+        finally
+        {
+            await writer.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Abort();
+        }
+
+        base.Dispose(disposing);
+    }
+}
