@@ -1,0 +1,79 @@
+using System.Buffers.Binary;
+
+namespace ArrowCid.Arrow.Ipc;
+
+/// <summary>
+/// One encapsulated IPC message ready to write: the padded Message flatbuffer and the body as a
+/// list of buffers, each followed by zero padding up to the alignment. Body buffers are referenced,
+/// not copied, so writing a batch streams its arrays' memory straight to the destination.
+/// </summary>
+internal sealed class EncodedMessage
+{
+    /// <summary>The continuation marker that opens every message since format 0.15.</summary>
+    public const uint Continuation = 0xFFFFFFFF;
+
+    private static readonly byte[] Zeros = new byte[64];
+
+    public EncodedMessage(byte[] metadata, List<ReadOnlyMemory<byte>> bodyBuffers, List<int> padding, long bodyLength)
+    {
+        Metadata = metadata;
+        BodyBuffers = bodyBuffers;
+        Padding = padding;
+        BodyLength = bodyLength;
+    }
+
+    /// <summary>The Message flatbuffer, its length a multiple of 8.</summary>
+    public byte[] Metadata { get; }
+
+    public List<ReadOnlyMemory<byte>> BodyBuffers { get; }
+
+    public List<int> Padding { get; }
+
+    public long BodyLength { get; }
+
+    /// <summary>Bytes of prefix + metadata: what File.fbs's Block.metaDataLength counts.</summary>
+    public int MetadataBlockLength => 8 + Metadata.Length;
+
+    /// <summary>Total bytes this message occupies in a stream.</summary>
+    public long TotalLength => MetadataBlockLength + BodyLength;
+
+    /// <summary>Writes prefix, metadata and body.</summary>
+    public void WriteTo(Stream stream)
+    {
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(prefix, Continuation);
+        BinaryPrimitives.WriteInt32LittleEndian(prefix[4..], Metadata.Length);
+        stream.Write(prefix);
+        stream.Write(Metadata);
+        for (int i = 0; i < BodyBuffers.Count; i++)
+        {
+            stream.Write(BodyBuffers[i].Span);
+            stream.Write(Zeros.AsSpan(0, Padding[i]));
+        }
+    }
+
+    /// <summary>Copies prefix, metadata and body into <paramref name="destination"/> (at least <see cref="TotalLength"/> bytes).</summary>
+    public void CopyTo(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, Continuation);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[4..], Metadata.Length);
+        Metadata.CopyTo(destination[8..]);
+        int at = 8 + Metadata.Length;
+        for (int i = 0; i < BodyBuffers.Count; i++)
+        {
+            BodyBuffers[i].Span.CopyTo(destination[at..]);
+            at += BodyBuffers[i].Length;
+            destination.Slice(at, Padding[i]).Clear();
+            at += Padding[i];
+        }
+    }
+
+    /// <summary>The 8-byte end-of-stream marker: continuation then a zero length.</summary>
+    public static void WriteEndOfStream(Stream stream)
+    {
+        Span<byte> eos = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(eos, Continuation);
+        BinaryPrimitives.WriteInt32LittleEndian(eos[4..], 0);
+        stream.Write(eos);
+    }
+}

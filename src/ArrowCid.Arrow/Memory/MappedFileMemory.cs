@@ -1,0 +1,89 @@
+using System.Buffers;
+using System.IO.MemoryMappedFiles;
+
+namespace ArrowCid.Arrow.Memory;
+
+/// <summary>
+/// A read-only memory mapping of a whole file exposed as <see cref="ReadOnlyMemory{T}"/>, so
+/// readers slice arrays straight out of the page cache. Dispose unmaps it: hold it through a
+/// <see cref="SharedLease"/> while any array uses the memory.
+/// </summary>
+public sealed unsafe class MappedFileMemory : MemoryManager<byte>
+{
+    private readonly MemoryMappedFile? _file;
+    private readonly MemoryMappedViewAccessor? _view;
+    private readonly byte* _pointer;
+    private readonly int _length;
+    private bool _disposed;
+
+    private MappedFileMemory(MemoryMappedFile? file, MemoryMappedViewAccessor? view, byte* pointer, int length)
+    {
+        _file = file;
+        _view = view;
+        _pointer = pointer;
+        _length = length;
+    }
+
+    /// <summary>Maps <paramref name="path"/> read-only. Files over 2 GiB - 1 are refused (one span cannot cover them).</summary>
+    public static MappedFileMemory Open(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        long length = stream.Length;
+        if (length > int.MaxValue)
+        {
+            throw new ArrowFormatException($"{path}: {length} bytes is too large to map as one buffer (limit {int.MaxValue})");
+        }
+
+        if (length == 0)
+        {
+            return new MappedFileMemory(null, null, null, 0);
+        }
+
+        var file = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        var view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        byte* pointer = null;
+        // The pointer stays valid until ReleasePointer in Dispose; arrays reach it only through Memory.
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        return new MappedFileMemory(file, view, pointer + view.PointerOffset, (int)length);
+    }
+
+    /// <summary>Length of the mapping in bytes.</summary>
+    public int Length => _length;
+
+    /// <inheritdoc/>
+    public override Span<byte> GetSpan()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new Span<byte>(_pointer, _length);
+    }
+
+    /// <inheritdoc/>
+    public override MemoryHandle Pin(int elementIndex = 0)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new MemoryHandle(_pointer + elementIndex);
+    }
+
+    /// <inheritdoc/>
+    public override void Unpin()
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_view is not null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+        }
+
+        _file?.Dispose();
+    }
+}
