@@ -112,7 +112,7 @@ public sealed class CarReader
             throw new ContentFormatException("CAR section has length zero", at);
         }
 
-        if (length > (ulong)options.MaxBlockLength + Cid.MaxBinaryLength)
+        if (length > (ulong)options.MaxBlockLength + Cid.MaxBinaryLength || length > int.MaxValue)
         {
             throw new ContentFormatException($"CAR section of {length} bytes exceeds the {options.MaxBlockLength}-byte block cap", at);
         }
