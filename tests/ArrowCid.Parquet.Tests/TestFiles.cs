@@ -1,0 +1,34 @@
+namespace ArrowCid.Parquet.Tests;
+
+/// <summary>Finds the shared Parquet sample files (../shared/testdata/parquet from the repository).</summary>
+internal static class TestFiles
+{
+    private static readonly Lazy<string> Folder = new(Locate);
+
+    public static string Directory => Folder.Value;
+
+    public static byte[] Read(string name) => File.ReadAllBytes(Path.Combine(Directory, name));
+
+    public static IEnumerable<string> All() =>
+        System.IO.Directory.GetFiles(Directory, "*.parquet").Select(Path.GetFileName).Order(StringComparer.Ordinal)!;
+
+    private static string Locate()
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable("ARROWCID_TESTDATA");
+        if (fromEnvironment is not null)
+        {
+            return Path.Combine(fromEnvironment, "parquet");
+        }
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            foreach (string candidate in new[] { Path.Combine(dir.FullName, "shared", "testdata", "parquet"), Path.Combine(dir.FullName, "testdata", "parquet") })
+            {
+                if (System.IO.Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+        throw new DirectoryNotFoundException("shared/testdata/parquet not found above " + AppContext.BaseDirectory);
+    }
+}
