@@ -1,0 +1,166 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Protocol;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Tests;
+
+/// <summary>The length-prefixed message decoder, alone and under a seeded fuzz.</summary>
+public sealed class FrameDecoderTests
+{
+    [Fact]
+    public void Prefix_round_trips_and_needs_the_whole_message()
+    {
+        byte[] frame = new byte[5 + 3];
+        GrpcFrame.WritePrefix(frame, 3);
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 3 }, frame[..5]);
+
+        var partial = new ReadOnlySequence<byte>(frame, 0, 7);
+        Assert.False(GrpcFrame.TryRead(ref partial, 100, out _));
+        Assert.Equal(7, partial.Length);
+
+        var whole = new ReadOnlySequence<byte>(frame);
+        Assert.True(GrpcFrame.TryRead(ref whole, 100, out ReadOnlySequence<byte> message));
+        Assert.Equal(3, message.Length);
+        Assert.Equal(0, whole.Length);
+    }
+
+    [Fact]
+    public void Oversize_length_is_rejected_from_the_prefix_alone()
+    {
+        // Only the prefix is present: the decoder must not wait for (or allocate) 4 GiB.
+        var prefix = new ReadOnlySequence<byte>(new byte[] { 0, 0xFF, 0xFF, 0xFF, 0xFF });
+        var error = Assert.Throws<RpcException>(() => GrpcFrame.TryRead(ref prefix, 1024, out _));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    [Fact]
+    public void Compressed_flag_is_a_protocol_error()
+    {
+        var frame = new ReadOnlySequence<byte>(new byte[] { 1, 0, 0, 0, 0 });
+        Assert.Equal(StatusCode.Internal, Assert.Throws<RpcException>(() => GrpcFrame.TryRead(ref frame, 1024, out _)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Messages_split_across_many_tiny_reads_are_reassembled()
+    {
+        byte[] wire = Encode(Enumerable.Range(0, 20).Select(i => Sample(i)).ToArray());
+        var pipe = new Pipe();
+        Task feed = Task.Run(async () =>
+        {
+            foreach (byte b in wire)
+            {
+                await pipe.Writer.WriteAsync(new[] { b });
+            }
+
+            await pipe.Writer.CompleteAsync();
+        });
+        var reader = new GrpcMessageReader<FlightData>(pipe.Reader, FlightData.Parser, 1 << 20, CancellationToken.None);
+        int count = 0;
+        while (await reader.MoveNext(CancellationToken.None))
+        {
+            Assert.Equal(Sample(count), reader.Current);
+            count++;
+        }
+
+        await feed;
+        Assert.Equal(20, count);
+    }
+
+    [Fact]
+    public async Task Seeded_fuzz_only_ever_throws_RpcException()
+    {
+        var random = new Random(20240601);
+        byte[] valid = Encode(Enumerable.Range(0, 4).Select(i => Sample(i)).ToArray());
+        int rejected = 0;
+        for (int round = 0; round < 25_000; round++)
+        {
+            byte[] input = Mutate(valid, random);
+            try
+            {
+                await DecodeAllAsync(input, random.Next(1, 64), maxMessageLength: 4096);
+            }
+            catch (RpcException e)
+            {
+                Assert.True(e.StatusCode is StatusCode.Internal or StatusCode.ResourceExhausted, e.Message);
+                rejected++;
+            }
+        }
+
+        // The mutations must actually exercise the error paths, not only produce valid input.
+        Assert.InRange(rejected, 2_500, 25_000);
+    }
+
+    private static FlightData Sample(int i) => new()
+    {
+        AppMetadata = ByteString.CopyFromUtf8($"m{i}"),
+        DataHeader = ByteString.CopyFrom(new byte[i * 3]),
+        DataBody = ByteString.CopyFrom(Enumerable.Range(0, i * 17).Select(x => (byte)x).ToArray()),
+        FlightDescriptor = i % 2 == 0 ? new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { "a", $"{i}" } } : null,
+    };
+
+    private static byte[] Encode(IEnumerable<IMessage> messages)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        foreach (IMessage m in messages)
+        {
+            GrpcMessageWriter.Write(buffer, m, int.MaxValue);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Feeds the input in chunks of <paramref name="chunk"/> bytes and reads every message.</summary>
+    private static async Task DecodeAllAsync(byte[] input, int chunk, int maxMessageLength)
+    {
+        var pipe = new Pipe();
+        for (int offset = 0; offset < input.Length; offset += chunk)
+        {
+            await pipe.Writer.WriteAsync(input.AsMemory(offset, Math.Min(chunk, input.Length - offset)));
+        }
+
+        await pipe.Writer.CompleteAsync();
+        var reader = new GrpcMessageReader<FlightData>(pipe.Reader, FlightData.Parser, maxMessageLength, CancellationToken.None);
+        while (await reader.MoveNext(CancellationToken.None))
+        {
+            _ = reader.Current;
+        }
+    }
+
+    private static byte[] Mutate(byte[] valid, Random random)
+    {
+        List<byte> bytes = [.. valid];
+        int edits = random.Next(1, 6);
+        for (int e = 0; e < edits; e++)
+        {
+            switch (random.Next(5))
+            {
+                case 0 when bytes.Count > 0:
+                    bytes[random.Next(bytes.Count)] = (byte)random.Next(256);
+                    break;
+                case 1 when bytes.Count > 0:
+                    bytes.RemoveRange(random.Next(bytes.Count), 1);
+                    break;
+                case 2:
+                    bytes.Insert(random.Next(bytes.Count + 1), (byte)random.Next(256));
+                    break;
+                case 3 when bytes.Count > 0:
+                    int cut = random.Next(bytes.Count);
+                    bytes.RemoveRange(cut, bytes.Count - cut);
+                    break;
+                default:
+                    // Corrupt a prefix-shaped spot: a flag or length byte near a message start.
+                    int at = random.Next(Math.Max(1, Math.Min(bytes.Count, 5)));
+                    if (at < bytes.Count)
+                    {
+                        bytes[at] ^= (byte)(1 << random.Next(8));
+                    }
+
+                    break;
+            }
+        }
+
+        return [.. bytes];
+    }
+}

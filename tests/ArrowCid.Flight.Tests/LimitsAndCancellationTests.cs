@@ -1,0 +1,116 @@
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Flight.Tests.Support;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Tests;
+
+/// <summary>Deadlines, cancellation and message size limits, on both sides.</summary>
+public sealed class LimitsAndCancellationTests(TestServer server) : IClassFixture<TestServer>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private static Protocol.Action Act(string type, string body) => new() { Type = type, Body = ByteString.CopyFromUtf8(body) };
+
+    [Fact]
+    public async Task Deadline_ends_the_call_with_deadline_exceeded_and_cancels_the_handler()
+    {
+        server.Echo.ResetSignals();
+        using var channel = server.CreateChannel();
+        DateTime deadline = DateTime.UtcNow.AddMilliseconds(300);
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            channel.UnaryAsync(EchoService.Unary, Act("wait", ""), new CallOptions(Deadline: deadline)));
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+
+        // The server learnt the deadline from grpc-timeout and its handler's token fired.
+        DateTime seen = await server.Echo.WaitCancelled.Task.WaitAsync(Patience);
+        Assert.InRange(seen, deadline.AddSeconds(-5), deadline.AddSeconds(1));
+    }
+
+    [Fact]
+    public async Task Deadline_already_past_fails_without_waiting()
+    {
+        using var channel = server.CreateChannel();
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            channel.UnaryAsync(EchoService.Unary, Act("echo", ""), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(-1))));
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Client_cancellation_resets_the_stream_and_the_handler_sees_it()
+    {
+        server.Echo.ResetSignals();
+        using var channel = server.CreateChannel();
+        using var cts = new CancellationTokenSource();
+        Task<Result> call = channel.UnaryAsync(EchoService.Unary, Act("wait", ""), new CallOptions(CancellationToken: cts.Token));
+        await server.Echo.WaitStarted.Task.WaitAsync(Patience);
+        await cts.CancelAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(() => call);
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        DateTime deadline = await server.Echo.WaitCancelled.Task.WaitAsync(Patience);
+        Assert.Equal(DateTime.MaxValue, deadline);
+    }
+
+    [Fact]
+    public async Task Disposing_an_unfinished_stream_call_cancels_the_handler()
+    {
+        server.Echo.ResetSignals();
+        using var channel = server.CreateChannel();
+        var call = channel.ServerStreaming(EchoService.Unary, Act("wait", ""));
+        await server.Echo.WaitStarted.Task.WaitAsync(Patience);
+        call.Dispose();
+        await server.Echo.WaitCancelled.Task.WaitAsync(Patience);
+        Assert.Equal(StatusCode.Cancelled, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
+    public async Task Oversize_request_is_resource_exhausted_and_the_server_keeps_serving()
+    {
+        // The client may send it (its send limit is larger): the server must enforce its own limit.
+        using var channel = server.CreateChannel();
+        var big = new Protocol.Action { Type = "echo", Body = ByteString.CopyFrom(new byte[TestServer.MaxReceive + 1]) };
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoService.Unary, big));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("larger than the limit of 1048576 bytes", error.Status.Detail, StringComparison.Ordinal);
+
+        Result ok = await channel.UnaryAsync(EchoService.Unary, Act("echo", "fine"));
+        Assert.Equal("fine", ok.Body.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task Oversize_response_is_resource_exhausted_on_the_client()
+    {
+        using var channel = server.CreateChannel(new GrpcChannelOptions { MaxReceiveMessageSize = 1000 });
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoService.Unary, Act("big", "5000")));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Result small = await channel.UnaryAsync(EchoService.Unary, Act("big", "10"));
+        Assert.Equal(10, small.Body.Length);
+    }
+
+    [Fact]
+    public async Task Oversize_send_is_refused_before_anything_is_sent()
+    {
+        using var channel = server.CreateChannel(new GrpcChannelOptions { MaxSendMessageSize = 100 });
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            channel.UnaryAsync(EchoService.Unary, Act("echo", new string('x', 200))));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_100_MiB_server_stream_completes()
+    {
+        using var channel = server.CreateChannel();
+        using var call = channel.ServerStreaming(EchoService.Bulk, new Ticket { Ticket_ = ByteString.CopyFromUtf8("100") });
+        long total = 0;
+        int messages = 0;
+        await foreach (FlightData data in call.ResponseStream.ReadAllAsync())
+        {
+            Assert.Equal((byte)messages, data.DataBody[0]);
+            total += data.DataBody.Length;
+            messages++;
+        }
+
+        Assert.Equal(100L * 1024 * 1024, total);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+}
