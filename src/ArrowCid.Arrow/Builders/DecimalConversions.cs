@@ -16,6 +16,7 @@ internal static class DecimalConversions
         BigInteger unscaled = value switch
         {
             decimal d => Scale(d, scale),
+            ArrowDecimal a => Rescale(a, scale),
             _ => ClrNumbers.TryBigInteger(value)
                 ?? throw new ArgumentException($"decimal needs a decimal or an unscaled integer, got {value.GetType().Name}", nameof(value)),
         };
@@ -25,6 +26,17 @@ internal static class DecimalConversions
         }
 
         return unscaled;
+    }
+
+    private static BigInteger Rescale(ArrowDecimal value, int scale)
+    {
+        if (scale >= value.Scale)
+        {
+            return value.Unscaled * BigInteger.Pow(10, scale - value.Scale);
+        }
+
+        var quotient = BigInteger.DivRem(value.Unscaled, BigInteger.Pow(10, value.Scale - scale), out var remainder);
+        return remainder.IsZero ? quotient : throw new ArgumentException($"{value} has more digits than scale {scale} keeps", nameof(value));
     }
 
     private static BigInteger Scale(decimal value, int scale)
