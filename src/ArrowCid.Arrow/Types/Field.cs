@@ -107,7 +107,18 @@ internal static class MetadataUtil
         return Sorted(a).SequenceEqual(Sorted(b));
     }
 
-    /// <summary>Metadata sorted by key then value, ordinal: the canonical order.</summary>
+    /// <summary>
+    /// Metadata sorted by key then value, comparing UTF-8 bytes (the canonical order; UTF-16 ordinal
+    /// order differs from it for characters above U+D7FF, and other languages sort bytes).
+    /// </summary>
     public static IEnumerable<KeyValuePair<string, string>> Sorted(ImmutableArray<KeyValuePair<string, string>> metadata) =>
-        metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal).ThenBy(kv => kv.Value, StringComparer.Ordinal);
+        metadata.OrderBy(kv => kv.Key, Utf8ByteOrder.Instance).ThenBy(kv => kv.Value, Utf8ByteOrder.Instance);
+
+    private sealed class Utf8ByteOrder : IComparer<string>
+    {
+        public static readonly Utf8ByteOrder Instance = new();
+
+        public int Compare(string? x, string? y) =>
+            System.Text.Encoding.UTF8.GetBytes(x ?? string.Empty).AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(y ?? string.Empty));
+    }
 }
