@@ -44,7 +44,9 @@ internal sealed class JsonColumnReader(JsonDictionaryResolver dictionaries)
                     buffers.Add(FixedWidth(valueType, layout.ValueBitWidth / 8, Array(column, "DATA", where, count), count, $"{where} DATA"));
                     break;
                 case BufferKind.Offsets32 or BufferKind.Offsets64:
-                    offsets = Integers(Array(column, "OFFSET", where, count + 1), $"{where} OFFSET");
+                    // List views give each slot its own offset (and a SIZE); the others give count + 1 bounds.
+                    bool view = layout.Buffers.Contains(BufferKind.Sizes32) || layout.Buffers.Contains(BufferKind.Sizes64);
+                    offsets = Integers(Array(column, "OFFSET", where, view ? count : count + 1), $"{where} OFFSET");
                     if (layout.Buffers.Contains(BufferKind.Data))
                     {
                         // DATA holds one value per slot, so bytes before the first offset do not exist here.
