@@ -148,7 +148,7 @@ public sealed class FlatBufferBuilder
 
         Array.Clear(_fieldPositions, 0, fieldCount);
         _fieldCount = fieldCount;
-        _tableStart = Offset;
+        _tableStart = -1;
     }
 
     /// <summary>Adds a scalar field unless its bytes equal <paramref name="defaultValue"/>'s.</summary>
@@ -166,6 +166,7 @@ public sealed class FlatBufferBuilder
         int size = LittleEndianScalar.SizeOf<T>();
         CheckField(field);
         Prepare(size, 0);
+        MarkTableStart();
         LittleEndianScalar.Write(Reserve(size), value);
         _fieldPositions[field] = Offset;
     }
@@ -177,6 +178,8 @@ public sealed class FlatBufferBuilder
     public void AddOffset(int field, int offset)
     {
         CheckField(field);
+        Prepare(FlatBufferLimits.OffsetSize, 0);
+        MarkTableStart();
         PutUOffset(offset);
         _fieldPositions[field] = Offset;
     }
@@ -192,6 +195,7 @@ public sealed class FlatBufferBuilder
         }
 
         Prepare(alignment, bytes.Length);
+        MarkTableStart();
         bytes.CopyTo(Reserve(bytes.Length));
         _fieldPositions[field] = Offset;
     }
@@ -208,6 +212,7 @@ public sealed class FlatBufferBuilder
         }
 
         Prepare(FlatBufferLimits.OffsetSize, 0);
+        MarkTableStart();
         Reserve(FlatBufferLimits.OffsetSize).Clear();
         int table = Offset;
         int inlineSize = table - _tableStart;
@@ -375,6 +380,19 @@ public sealed class FlatBufferBuilder
         _buffer.AsSpan(_head).CopyTo(grown.AsSpan(grown.Length - used));
         _head = grown.Length - used;
         _buffer = grown;
+    }
+
+    /// <summary>
+    /// Records where the table's inline part begins: after the alignment padding of its first
+    /// field, so that padding (which depends on what came before) stays out of the inline size
+    /// and equal tables get equal vtables wherever they land.
+    /// </summary>
+    private void MarkTableStart()
+    {
+        if (_tableStart < 0)
+        {
+            _tableStart = Offset;
+        }
     }
 
     private void CheckField(int field)
