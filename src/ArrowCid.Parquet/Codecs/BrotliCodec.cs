@@ -29,8 +29,9 @@ public sealed class BrotliCodec : IParquetCodec
             using var brotli = new BrotliStream(input, CompressionMode.Decompress);
             return StreamDecompression.ReadExactly(brotli, source.Length, uncompressedSize, "BROTLI");
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException)
         {
+            // BrotliStream reports corrupt data as InvalidOperationException, GZipStream as InvalidDataException.
             throw new ParquetFormatException("BROTLI page: corrupt compressed data", ex);
         }
     }

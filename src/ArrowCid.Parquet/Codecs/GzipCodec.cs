@@ -33,7 +33,7 @@ public sealed class GzipCodec : IParquetCodec
             using var gzip = new GZipStream(input, CompressionMode.Decompress);
             return StreamDecompression.ReadExactly(gzip, source.Length, uncompressedSize, "GZIP");
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException)
         {
             throw new ParquetFormatException("GZIP page: corrupt compressed data", ex);
         }

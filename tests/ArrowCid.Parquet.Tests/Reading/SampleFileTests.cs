@@ -49,7 +49,7 @@ public class SampleFileTests
         Assert.Equal(rows, reader.Metadata.NumRows);
         Assert.Equal(rows, reader.Metadata.RowGroups.Sum(g => g.NumRows));
         Assert.All(reader.Metadata.RowGroups.SelectMany(g => g.Columns),
-            chunk => Assert.Equal(codec, Codecs.ParquetCodecs.SpecName(chunk.MetaData!.Codec)));
+            chunk => Assert.Equal(codec, ArrowCid.Parquet.Codecs.ParquetCodecs.SpecName(chunk.MetaData!.Codec)));
     }
 
     [Theory]
