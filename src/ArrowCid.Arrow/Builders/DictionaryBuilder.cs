@@ -38,6 +38,9 @@ internal sealed class DictionaryBuilder : ArrayBuilder
         if (!_seen.TryGetValue(key, out long index))
         {
             index = _values.Length;
+            // Fail before changing anything when the next index does not fit the index type.
+            Span<byte> probe = stackalloc byte[8];
+            FixedWidthEncoder.Write(_indices.Type, index, probe[..(_indices.Type.BitWidth / 8)]);
             _values.Append(value);
             _seen.Add(key, index);
         }

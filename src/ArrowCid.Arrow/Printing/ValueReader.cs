@@ -116,7 +116,8 @@ internal static class ValueReader
         }
 
         var utc = new DateTime(TemporalConversions.EpochTicks + ticks, type.TimeZone is null ? DateTimeKind.Unspecified : DateTimeKind.Utc);
-        return type.TimeZone is null ? utc : new DateTimeOffset(utc);
+        // Zoned timestamps are instants (DateTimeOffset at UTC); zone-less ones are wall-clock DateTimes.
+        return type.TimeZone is null ? utc : (object)new DateTimeOffset(utc);
     }
 
     private static List<KeyValuePair<object?, object?>> MapEntries(ArrayData array, int index)

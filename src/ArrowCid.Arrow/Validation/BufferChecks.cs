@@ -22,6 +22,7 @@ internal static class BufferChecks
         }
 
         long slots = (long)array.Offset + array.Length;
+        bool isListView = type.Id is ArrowTypeId.ListView or ArrowTypeId.LargeListView;
         for (int i = 0; i < fixedCount; i++)
         {
             var kind = layout.Buffers[i];
@@ -31,7 +32,7 @@ internal static class BufferChecks
                 continue; // absent bitmap: every slot valid
             }
 
-            long needed = BytesNeeded(kind, layout.ValueBitWidth, slots, array.Length);
+            long needed = BytesNeeded(kind, layout.ValueBitWidth, slots, array.Length, isListView);
             if (have < needed)
             {
                 throw path.Error($"{KindName(kind)} buffer has {have} bytes, needs {needed} for {array.Length} slots at offset {array.Offset}");
@@ -64,10 +65,13 @@ internal static class BufferChecks
         }
     }
 
-    private static long BytesNeeded(BufferKind kind, int valueBitWidth, long slots, int length) => kind switch
+    private static long BytesNeeded(BufferKind kind, int valueBitWidth, long slots, int length, bool isListView) => kind switch
     {
         BufferKind.Validity or BufferKind.Bits => BitUtil.BytesForBits(slots),
         BufferKind.FixedWidth => slots * (valueBitWidth / 8),
+        // List views have one offset per slot (paired with a size), not one more.
+        BufferKind.Offsets32 when isListView => slots * 4,
+        BufferKind.Offsets64 when isListView => slots * 8,
         // An empty array may omit its offsets entirely; otherwise one more offset than slots.
         BufferKind.Offsets32 => length == 0 ? 0 : (slots + 1) * 4,
         BufferKind.Offsets64 => length == 0 ? 0 : (slots + 1) * 8,

@@ -9,6 +9,8 @@ namespace ArrowCid.Arrow.Validation;
 /// </summary>
 internal static class TypeShapeChecks
 {
+    private const int MaxDecimalScale = 255;
+
     public static void Check(ArrayData array, ArrowType type, ValidationPath path)
     {
         if ((long)array.Offset + array.Length > int.MaxValue)
@@ -19,6 +21,12 @@ internal static class TypeShapeChecks
         if (type.Id == ArrowTypeId.FixedSizeBinary && type.ByteWidth > int.MaxValue / 8)
         {
             throw path.Error($"fixed-size binary width {type.ByteWidth} is too large");
+        }
+
+        // Readers and printers scale by 10^scale: keep it bounded so hostile metadata cannot make them hang.
+        if (type.IsDecimal && (type.Precision < 1 || type.Precision > ArrowType.MaxDecimalPrecision(type.Id) || Math.Abs((long)type.Scale) > MaxDecimalScale))
+        {
+            throw path.Error($"decimal precision {type.Precision} / scale {type.Scale} is out of range");
         }
 
         int expectedChildren = type.Id switch
