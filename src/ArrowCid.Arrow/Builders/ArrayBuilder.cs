@@ -19,7 +19,9 @@ namespace ArrowCid.Arrow.Builders;
 /// IDictionary&lt;string, object?&gt; (by name) for structs; IEnumerable of KeyValuePair for maps;
 /// a (sbyte typeCode, object? value) tuple for unions; the plain value for dictionary-encoded and
 /// run-end encoded types (the builder encodes it). Raw integer storage values are accepted for
-/// every temporal type.
+/// every temporal type. A rejected value leaves fixed-width and dictionary builders unchanged; a
+/// nested builder (list, struct, union, map) may hold part of it, so discard such a builder after
+/// an exception.
 /// </remarks>
 public abstract class ArrayBuilder
 {
