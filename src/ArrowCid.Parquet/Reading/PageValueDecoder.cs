@@ -78,6 +78,11 @@ internal sealed class PageValueDecoder
 
     public void ReadValues(ReadOnlySpan<byte> data, Encoding encoding, int count)
     {
+        if (count == 0)
+        {
+            // An all-null page has no values; some writers leave its values section empty.
+            return;
+        }
         switch (encoding)
         {
             case Encoding.Plain:
