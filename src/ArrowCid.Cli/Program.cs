@@ -1,6 +1,55 @@
+using System.CommandLine;
+using ArrowCid.Cli.Commands;
+
 namespace ArrowCid.Cli;
 
+/// <summary>The <c>arrowcid</c> command: parses the command line and maps failures to exit codes.</summary>
 internal static class Program
 {
-    private static int Main() => 0;
+    private static int Main(string[] args) => Run(args, CliConsole.System());
+
+    /// <summary>
+    /// Runs one command line against <paramref name="console"/>: 0 on success, 1 when the command
+    /// fails (a one-line message on stderr), 2 when the command line is wrong.
+    /// </summary>
+    public static int Run(string[] args, CliConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(console);
+        var parse = CreateRootCommand(console).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            CliErrors.Report(console.Error, $"{parse.Errors[0].Message} (see 'arrowcid --help')");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = console.Out,
+                Error = console.Error,
+                // Expected failures become one line below; anything else is a bug and keeps its stack trace.
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (Exception e) when (CliErrors.IsExpected(e))
+        {
+            CliErrors.Report(console.Error, CliErrors.Describe(e));
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            console.Out.Flush();
+        }
+    }
+
+    private static RootCommand CreateRootCommand(CliConsole console) =>
+        new("arrowcid: exchange Apache Arrow record batches by content")
+        {
+            IpcCommands.Create(console),
+            IntegrationCommands.Create(console),
+            QuickstartCommand.Create(console),
+            BenchCommands.Create(console),
+        };
 }

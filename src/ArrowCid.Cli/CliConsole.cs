@@ -1,0 +1,35 @@
+namespace ArrowCid.Cli;
+
+/// <summary>
+/// The standard streams a command may use. Text goes through <see cref="Out"/> and
+/// <see cref="Error"/>; commands that move Arrow bytes (stream-to-file, convert to <c>-</c>) use the
+/// binary <see cref="Input"/> and <see cref="Output"/>. Tests pass memory streams and string writers.
+/// </summary>
+internal sealed class CliConsole
+{
+    public CliConsole(TextWriter output, TextWriter error, Stream? binaryInput = null, Stream? binaryOutput = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        Out = output;
+        Error = error;
+        Input = binaryInput ?? Stream.Null;
+        Output = binaryOutput ?? Stream.Null;
+    }
+
+    /// <summary>Text output (stdout).</summary>
+    public TextWriter Out { get; }
+
+    /// <summary>Diagnostics (stderr).</summary>
+    public TextWriter Error { get; }
+
+    /// <summary>Binary stdin.</summary>
+    public Stream Input { get; }
+
+    /// <summary>Binary stdout; text written to <see cref="Out"/> is flushed before anything is written here.</summary>
+    public Stream Output { get; }
+
+    /// <summary>The process's own streams.</summary>
+    public static CliConsole System() =>
+        new(Console.Out, Console.Error, Console.OpenStandardInput(), Console.OpenStandardOutput());
+}

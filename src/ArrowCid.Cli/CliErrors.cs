@@ -1,0 +1,70 @@
+using ArrowCid.Arrow;
+
+namespace ArrowCid.Cli;
+
+/// <summary>The exit codes of every command.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Success (and, for validate, "the data match").</summary>
+    public const int Ok = 0;
+
+    /// <summary>The command ran and failed: bad input, a mismatch, an I/O error.</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line itself is wrong.</summary>
+    public const int Usage = 2;
+}
+
+/// <summary>An expected failure whose message is shown to the user as it is (one line, no stack trace).</summary>
+internal sealed class CliException : Exception
+{
+    public CliException(string message) : base(message) { }
+
+    public CliException(string message, Exception innerException) : base(message, innerException) { }
+
+    public CliException() : base("command failed") { }
+}
+
+/// <summary>Turns the exceptions that bad input or the file system cause into one-line messages.</summary>
+internal static class CliErrors
+{
+    /// <summary>Whether <paramref name="exception"/> is a failure the user caused or can fix (so no stack trace).</summary>
+    public static bool IsExpected(Exception exception) => exception is
+        CliException or ArrowFormatException or IOException or UnauthorizedAccessException or DllNotFoundException;
+
+    /// <summary>The one-line text of an expected failure.</summary>
+    public static string Describe(Exception exception) => OneLine(exception switch
+    {
+        FileNotFoundException => "no such file",
+        DirectoryNotFoundException => "no such directory",
+        UnauthorizedAccessException => "permission denied",
+        // A codec's native library (liblz4, libzstd) is missing from this machine.
+        DllNotFoundException e => $"a native library is missing: {e.Message}",
+        _ => exception.Message,
+    });
+
+    /// <summary>Runs <paramref name="action"/>; an expected failure is re-thrown naming <paramref name="subject"/> (a path, "stdin").</summary>
+    public static T About<T>(string subject, Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (IsExpected(e) && e is not CliException)
+        {
+            throw new CliException($"{subject}: {Describe(e)}", e);
+        }
+    }
+
+    /// <summary>Writes <c>arrowcid: message</c> on one line of <paramref name="error"/>.</summary>
+    public static void Report(TextWriter error, string message)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        error.WriteLine($"arrowcid: {OneLine(message)}");
+        error.Flush();
+    }
+
+    private static string OneLine(string text) =>
+        text.ReplaceLineEndings(" ").Trim();
+}

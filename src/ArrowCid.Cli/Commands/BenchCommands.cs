@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ArrowCid.Cli.Bench;
+using Spectre.Console;
+
+namespace ArrowCid.Cli.Commands;
+
+/// <summary><c>arrowcid bench …</c>: throughput measured against a physical limit in the same run.</summary>
+internal static class BenchCommands
+{
+    /// <summary>Largest table: the encoded stream must fit one .NET array and one mapping (2 GiB).</summary>
+    private const int MaxSizeMib = 1536;
+
+    public static Command Create(CliConsole console)
+    {
+        var command = new Command("bench", "Benchmarks that report ratios against memcpy and similar limits");
+        command.Subcommands.Add(Ipc(console));
+        return command;
+    }
+
+    private static Command Ipc(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var size = new Option<int>("--size-mib") { Description = $"Table size in MiB (1..{MaxSizeMib}); needs about 4x this in memory", DefaultValueFactory = _ => 1024, HelpName = "N" };
+        size.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > MaxSizeMib)
+            {
+                result.AddError($"--size-mib must be between 1 and {MaxSizeMib}");
+            }
+        });
+        var command = new Command("ipc", "Arrow IPC write/read throughput next to memcpy, and mapped-file open time at 1 MiB and full size") { json, size };
+        command.SetAction(parse =>
+        {
+            int sizeMib = parse.GetValue(size);
+            string scratch = IpcBenchmark.DefaultScratchRoot();
+            var result = CliErrors.About(scratch, () => IpcBenchmark.Run(sizeMib * (1L << 20), scratch));
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(ToJson(result, sizeMib).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                PrintTable(console.Out, result, sizeMib);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static JsonObject ToJson(IpcBenchmarkResult r, int sizeMib) => new()
+    {
+        ["size_mib"] = sizeMib,
+        ["encoded_bytes"] = r.EncodedBytes,
+        ["rows"] = r.Rows,
+        ["batches"] = r.Batches,
+        ["write_destination"] = IpcBenchmarkResult.WriteDestination,
+        ["write_gbps"] = Round(r.WriteGbps),
+        ["read_gbps"] = Round(r.ReadGbps),
+        ["memcpy_gbps"] = Round(r.MemcpyGbps),
+        ["write_to_memcpy"] = Round(r.WriteToMemcpy),
+        ["read_to_memcpy"] = Round(r.ReadToMemcpy),
+        ["map_open_ms_1mib"] = Round(r.MapOpenMsSmall),
+        ["map_open_ms_1gib"] = Round(r.MapOpenMsLarge),
+        ["map_open_ratio"] = Round(r.MapOpenLargeToSmall),
+        // The "1gib" file is the benchmark table itself: this says how large it really was.
+        ["map_open_small_file_bytes"] = r.SmallFileBytes,
+        ["map_open_large_file_bytes"] = r.LargeFileBytes,
+        ["scratch_dir"] = r.ScratchDirectory,
+        ["write_goal_met"] = r.WriteGoalMet,
+        ["map_open_goal_met"] = r.MapOpenGoalMet,
+    };
+
+    private static double Round(double value) => Math.Round(value, 4);
+
+    private static void PrintTable(TextWriter output, IpcBenchmarkResult r, int sizeMib)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(output),
+        });
+        var table = new Table().AddColumns("measure", "value", "vs limit", "goal");
+        table.AddRow("write (to memory)", $"{F(r.WriteGbps)} GB/s", $"{F(r.WriteToMemcpy)}x memcpy", Goal(r.WriteGoalMet, ">= 0.5x memcpy"));
+        table.AddRow("read (zero copy, validated)", $"{F(r.ReadGbps)} GB/s", $"{F(r.ReadToMemcpy)}x memcpy", string.Empty);
+        table.AddRow("memcpy (Span.CopyTo)", $"{F(r.MemcpyGbps)} GB/s", "1x", string.Empty);
+        table.AddRow($"map open, {Mib(r.SmallFileBytes)} file", $"{F(r.MapOpenMsSmall)} ms", "1x", string.Empty);
+        table.AddRow($"map open, {Mib(r.LargeFileBytes)} file", $"{F(r.MapOpenMsLarge)} ms", $"{F(r.MapOpenLargeToSmall)}x small", Goal(r.MapOpenGoalMet, "<= 2x small"));
+        console.Write(table);
+        output.WriteLine($"table: {sizeMib} MiB requested, {r.EncodedBytes} bytes encoded, {r.Rows} rows in {r.Batches} batches; write target: {IpcBenchmarkResult.WriteDestination}; files in {r.ScratchDirectory}");
+    }
+
+    private static string Goal(bool met, string goal) => $"{goal}: {(met ? "met" : "MISSED")}";
+
+    private static string F(double value) => value.ToString(value < 10 ? "0.000" : "0.0", CultureInfo.InvariantCulture);
+
+    private static string Mib(long bytes) => $"{(bytes / (double)(1 << 20)).ToString("0.0", CultureInfo.InvariantCulture)} MiB";
+}
