@@ -1,0 +1,161 @@
+using ArrowCid.Arrow.Arrays;
+
+namespace ArrowCid.Content.Canonical;
+
+/// <summary>Encodings that stand for other values: dictionaries and run-end encoding.</summary>
+internal static partial class ArrayNormalizer
+{
+    /// <summary>
+    /// Dictionary-encoded arrays: the dictionary becomes the distinct non-null values in order of
+    /// first use by a valid slot (logical equality through <see cref="ValueKey"/>), indices are
+    /// remapped (same index type), null slots hold index 0, and a valid index that points at a
+    /// null dictionary value becomes a null slot.
+    /// </summary>
+    private static ArrayData Dictionary(ArrayData a, SlotSelection selection)
+    {
+        var dictionary = a.Dictionary ?? throw new ArgumentException($"dictionary-encoded array of {a.Type} has no dictionary", nameof(a));
+        int n = selection.Count;
+        const int Unseen = int.MinValue, NullValue = -1;
+        var remap = new int[dictionary.Length];
+        remap.AsSpan().Fill(Unseen);
+        var firstByValue = new Dictionary<byte[], int>(ByteKeyComparer.Instance);
+        var used = new SlotSelectionBuilder();
+        var newIndex = new int[n];
+        for (int k = 0; k < n; k++)
+        {
+            int src = selection.Source(k);
+            if (src < 0 || !a.IsValid(src))
+            {
+                newIndex[k] = NullValue;
+                continue;
+            }
+
+            long index = IntegerSlots.DictionaryIndex(a, src);
+            if ((ulong)index >= (ulong)dictionary.Length)
+            {
+                throw new ArgumentException($"dictionary index {index} at slot {src} is outside a dictionary of {dictionary.Length}", nameof(a));
+            }
+
+            ref int mapped = ref remap[index];
+            if (mapped == Unseen)
+            {
+                if (!dictionary.IsValid((int)index))
+                {
+                    mapped = NullValue;
+                }
+                else
+                {
+                    var key = ValueKey.Of(dictionary, (int)index);
+                    if (!firstByValue.TryGetValue(key, out mapped))
+                    {
+                        mapped = used.Count;
+                        firstByValue.Add(key, mapped);
+                        used.Add(index, 1);
+                    }
+                }
+            }
+
+            newIndex[k] = mapped;
+        }
+
+        var validity = Validity(a, selection, (k, _) => newIndex[k] >= 0);
+        int w = a.Layout.ValueBitWidth / 8;
+        var indices = DraftFor(selection, a.Buffers[1], (long)(a.Offset + selection.Start) * w, checked(n * w));
+        Span<byte> scratch = stackalloc byte[8];
+        for (int k = 0; k < n; k++)
+        {
+            var bytes = scratch[..w];
+            IntegerSlots.Write(bytes, Math.Max(newIndex[k], 0));
+            indices.Write(k * w, bytes);
+        }
+
+        var values = Normalize(dictionary, used.Build());
+        return Assemble(a, selection, validity.NullCount, [validity.Buffer, indices.Result], [], values);
+    }
+
+    /// <summary>
+    /// Run-end encoded arrays: maximal runs (adjacent logically equal values merged, nulls
+    /// included), run ends counted from the start of the selection, one value per run.
+    /// </summary>
+    private static ArrayData RunEndEncoded(ArrayData a, SlotSelection selection)
+    {
+        var runEnds = a.Children[0];
+        var values = a.Children[1];
+        int n = selection.Count;
+        var ends = new List<long>();
+        var runValues = new SlotSelectionBuilder();
+        int firstRun = -1, previousRun = int.MinValue;
+        byte[]? previousKey = null;
+        for (int k = 0; k < n;)
+        {
+            int src = selection.Source(k);
+            int run = -1, length = 1;
+            if (src >= 0)
+            {
+                run = a.RunIndex(src);
+                if (selection.IsPlainRange)
+                {
+                    // The whole rest of the input run lies in the selection: take it in one step.
+                    long runEnd = IntegerSlots.RunEnd(runEnds, runEnds.Offset + run) - a.Offset;
+                    length = (int)Math.Min(n - k, runEnd - src);
+                }
+            }
+
+            if (firstRun < 0)
+            {
+                firstRun = Math.Max(run, 0);
+            }
+
+            bool same = ends.Count > 0 && run == previousRun;
+            if (ends.Count > 0 && !same)
+            {
+                var key = ValueKey.Of(values, run);
+                previousKey ??= ValueKey.Of(values, previousRun);
+                same = key.AsSpan().SequenceEqual(previousKey);
+                previousKey = key;
+            }
+
+            k += length;
+            if (same)
+            {
+                ends[^1] = k;
+            }
+            else
+            {
+                ends.Add(k);
+                if (run >= 0)
+                {
+                    runValues.Add(run, 1);
+                }
+                else
+                {
+                    runValues.AddUndefined();
+                }
+            }
+
+            previousRun = run;
+        }
+
+        var runEndsOut = RunEndsArray(runEnds, selection, Math.Max(firstRun, 0), ends);
+        var valuesOut = Normalize(values, runValues.Build());
+        return Assemble(a, selection, 0, [], [runEndsOut, valuesOut], null);
+    }
+
+    /// <summary>The run ends child: the input's own when its values are already these run ends.</summary>
+    private static ArrayData RunEndsArray(ArrayData runEnds, SlotSelection selection, int firstRun, List<long> ends)
+    {
+        int w = runEnds.Type.BitWidth / 8;
+        var draft = DraftFor(selection, runEnds.Buffers[1], (long)(runEnds.Offset + firstRun) * w, checked(ends.Count * w));
+        Span<byte> scratch = stackalloc byte[8];
+        for (int i = 0; i < ends.Count; i++)
+        {
+            var bytes = scratch[..w];
+            IntegerSlots.Write(bytes, ends[i]);
+            draft.Write(i * w, bytes);
+        }
+
+        return draft.IsCandidate
+            ? Normalize(runEnds, SlotSelection.Range(firstRun, ends.Count))
+            : new ArrayData(runEnds.Type, ends.Count, 0, 0, [ReadOnlyMemory<byte>.Empty, draft.Result]);
+    }
+}

@@ -1,0 +1,58 @@
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Types;
+
+namespace ArrowCid.Content.Canonical;
+
+/// <summary>
+/// Brings record batches and arrays into canonical shape (docs/canonical-form.md): logically
+/// equal input gives physically identical output, so the canonical IPC bytes, and hence the CID,
+/// depend only on the logical batch. Input that is already canonical is returned as it is, the
+/// same instances, without copying a buffer.
+/// </summary>
+/// <remarks>
+/// The result may share buffers with the input (only what differs is rebuilt): keep the input,
+/// and any lease it holds on mapped memory, alive while the result is used.
+/// </remarks>
+public static class CanonicalArrays
+{
+    /// <summary>The canonical form of <paramref name="batch"/>: the same instance when it already is canonical.</summary>
+    /// <param name="batch">Any valid batch.</param>
+    /// <returns>A logically equal batch in canonical shape.</returns>
+    public static RecordBatch Normalize(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var schema = MetadataOrder.Sort(batch.Schema);
+        var columns = new ArrayData[batch.Columns.Length];
+        bool same = ReferenceEquals(schema, batch.Schema);
+        for (int i = 0; i < columns.Length; i++)
+        {
+            columns[i] = Normalize(batch.Columns[i]);
+            same &= ReferenceEquals(columns[i], batch.Columns[i]);
+        }
+
+        return same ? batch : new RecordBatch(schema, batch.Length, columns);
+    }
+
+    /// <summary>The canonical form of one array: the same instance when it already is canonical.</summary>
+    /// <param name="array">Any valid array.</param>
+    /// <returns>A logically equal array in canonical shape, offset 0.</returns>
+    public static ArrayData Normalize(ArrayData array)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        return ArrayNormalizer.Normalize(array, SlotSelection.Range(0, array.Length));
+    }
+
+    /// <summary>The schema with its and its fields' custom metadata in canonical order.</summary>
+    /// <param name="schema">Any schema.</param>
+    /// <returns>The same instance when already in order.</returns>
+    public static Schema Normalize(Schema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return MetadataOrder.Sort(schema);
+    }
+
+    /// <summary>Whether <paramref name="batch"/> is already in canonical shape (an O(n) scan; nothing is copied when it is).</summary>
+    /// <param name="batch">Any valid batch.</param>
+    /// <returns>True when <see cref="Normalize(RecordBatch)"/> would return it unchanged.</returns>
+    public static bool IsCanonical(RecordBatch batch) => ReferenceEquals(Normalize(batch), batch);
+}

@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+
+namespace ArrowCid.Content.Canonical;
+
+/// <summary>
+/// A write-only stream that feeds SHA-256 and counts bytes, so the CID of an encoding is computed
+/// while it is written, without holding the bytes.
+/// </summary>
+internal sealed class HashingStream : Stream
+{
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private long _length;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => _length;
+
+    public override long Position
+    {
+        get => _length;
+        set => throw new NotSupportedException("a hashing stream only appends");
+    }
+
+    /// <summary>The SHA-256 of everything written; the stream cannot be written to afterwards.</summary>
+    public byte[] FinishHash() => _hash.GetHashAndReset();
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        _hash.AppendData(buffer);
+        _length += buffer.Length;
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void WriteByte(byte value) => Write([value]);
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("a hashing stream is write-only");
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("a hashing stream only appends");
+
+    public override void SetLength(long value) => throw new NotSupportedException("a hashing stream only appends");
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _hash.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
