@@ -224,18 +224,34 @@ public sealed class DirectoryBlockStore : IBlockStore
     {
         DateTime cutoff = DateTime.UtcNow - olderThan;
         int removed = 0;
-        foreach (string shardPath in SafeEnumerate(() => Directory.EnumerateDirectories(Root)))
+        foreach (string filePath in ListTempFiles())
         {
-            foreach (string filePath in SafeEnumerate(() => Directory.EnumerateFiles(shardPath)))
+            if (File.GetLastWriteTimeUtc(filePath) <= cutoff && DeleteQuietly(filePath))
             {
-                if (BlockShards.IsTempName(Path.GetFileName(filePath)) && File.GetLastWriteTimeUtc(filePath) <= cutoff && DeleteQuietly(filePath))
-                {
-                    removed++;
-                }
+                removed++;
             }
         }
 
         return removed;
+    }
+
+    /// <summary>The temporary files now in the store: live writers' and dead writers' alike.</summary>
+    /// <returns>Their absolute paths.</returns>
+    public IReadOnlyList<string> ListTempFiles()
+    {
+        var temps = new List<string>();
+        foreach (string shardPath in SafeEnumerate(() => Directory.EnumerateDirectories(Root)))
+        {
+            foreach (string filePath in SafeEnumerate(() => Directory.EnumerateFiles(shardPath)))
+            {
+                if (BlockShards.IsTempName(Path.GetFileName(filePath)))
+                {
+                    temps.Add(filePath);
+                }
+            }
+        }
+
+        return temps;
     }
 
     private static FileStream? TryOpen(string path)

@@ -1,0 +1,49 @@
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Registry;
+
+/// <summary>
+/// What the registry knows about one block. How a second registration of the same CID merges
+/// with the first is part of the <see cref="IRegistry.Upsert"/> contract.
+/// </summary>
+public sealed record BlockRecord
+{
+    /// <summary>The block's CID.</summary>
+    public required Cid Cid { get; init; }
+
+    /// <summary>Batch or dataset.</summary>
+    public required BlockKind Kind { get; init; }
+
+    /// <summary>The Arrow schema as JSON text or a fingerprint; null when unknown.</summary>
+    public string? Schema { get; init; }
+
+    /// <summary>Rows in the batch, or in all of a dataset's batches.</summary>
+    public long Rows { get; init; }
+
+    /// <summary>Length of the block in bytes.</summary>
+    public long Bytes { get; init; }
+
+    /// <summary>For a dataset, the batch CIDs its manifest links, in manifest order; empty for a batch.</summary>
+    public IReadOnlyList<Cid> Batches { get; init; } = [];
+
+    /// <summary>
+    /// When the block was first registered (UTC, stored to the microsecond). Left at its default,
+    /// the registry stamps the time of registration.
+    /// </summary>
+    public DateTimeOffset Created { get; init; }
+
+    /// <summary>Who produced the block (a program, host or user name); free text.</summary>
+    public string? Producer { get; init; }
+
+    /// <summary>Where the data came from (a query, an upstream CID, a file); free text.</summary>
+    public string? Provenance { get; init; }
+
+    /// <summary>Free key → value labels, filterable with <see cref="RegistryQuery.Tags"/>.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Whether garbage collection must keep the block (and, for a dataset, its batches).</summary>
+    public bool Pinned { get; init; }
+
+    /// <summary>Where copies can be fetched besides the local store (Flight endpoints, paths, shared memory names).</summary>
+    public IReadOnlyList<string> Locations { get; init; } = [];
+}

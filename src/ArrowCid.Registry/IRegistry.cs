@@ -1,0 +1,100 @@
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Registry;
+
+/// <summary>
+/// CID → metadata, pins, dataset links and a change feed. Every method is one transaction: it
+/// happens entirely or not at all, and once it returns it is durable. Implementations are safe
+/// for concurrent use from many threads and processes. The contract is pinned down by the
+/// abstract contract tests in ArrowCid.Registry.Tests, which every implementation runs.
+/// </summary>
+public interface IRegistry : IDisposable
+{
+    /// <summary>
+    /// Registers a block, or merges a second registration into the first: <c>Created</c> keeps
+    /// the first registration's time, <c>Pinned</c> is or-ed (registering never unpins), tags are
+    /// merged with the new values winning, locations are united, and kind, schema, rows, bytes,
+    /// producer, provenance and batches take the new values. Records one change.
+    /// </summary>
+    /// <param name="record">The record; a default <c>Created</c> means now.</param>
+    /// <returns>The record as now stored.</returns>
+    BlockRecord Upsert(BlockRecord record);
+
+    /// <summary>The record for a CID.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>The record, or null when not registered.</returns>
+    BlockRecord? Find(Cid cid);
+
+    /// <summary>Whether a CID is registered.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>True when registered.</returns>
+    bool Contains(Cid cid);
+
+    /// <summary>Records matching a query, oldest first (ties in CID text order).</summary>
+    /// <param name="query">Filters; null lists everything.</param>
+    /// <returns>The records.</returns>
+    IReadOnlyList<BlockRecord> List(RegistryQuery? query = null);
+
+    /// <summary>Every registered CID, in CID text order.</summary>
+    /// <returns>The CIDs.</returns>
+    IReadOnlyList<Cid> ListCids();
+
+    /// <summary>Pins a record; records a change when it was not pinned.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>False when the CID is not registered.</returns>
+    bool Pin(Cid cid);
+
+    /// <summary>Unpins a record; records a change when it was pinned.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>False when the CID is not registered.</returns>
+    bool Unpin(Cid cid);
+
+    /// <summary>Sets (or replaces) a tag; records a change when the value changed.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <param name="key">Tag key.</param>
+    /// <param name="value">Tag value.</param>
+    /// <returns>False when the CID is not registered.</returns>
+    bool SetTag(Cid cid, string key, string value);
+
+    /// <summary>Removes a tag; records a change when there was one.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <param name="key">Tag key.</param>
+    /// <returns>True when a tag was removed.</returns>
+    bool RemoveTag(Cid cid, string key);
+
+    /// <summary>Adds a location; records a change when it is new.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <param name="location">Where a copy can be fetched.</param>
+    /// <returns>False when the CID is not registered.</returns>
+    bool AddLocation(Cid cid, string location);
+
+    /// <summary>Deletes a record with its tags, locations and outgoing links; records a change.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>True when a record was deleted.</returns>
+    bool Delete(Cid cid);
+
+    /// <summary>The registered datasets that link a batch.</summary>
+    /// <param name="batch">The batch CID.</param>
+    /// <returns>Dataset CIDs, in CID text order.</returns>
+    IReadOnlyList<Cid> GetLinkingDatasets(Cid batch);
+
+    /// <summary>
+    /// Everything garbage collection must keep: pinned records and, transitively, every CID a kept
+    /// dataset links, whether or not that CID is itself registered.
+    /// </summary>
+    /// <returns>The retained CIDs.</returns>
+    IReadOnlySet<Cid> ListRetained();
+
+    /// <summary>The sequence number of the newest change, or 0 when there is none.</summary>
+    long LatestSequence { get; }
+
+    /// <summary>
+    /// Changes with a sequence number greater than <paramref name="sequence"/>, oldest first. A
+    /// change becomes visible only after every change with a smaller number, so a subscriber that
+    /// remembers the last number it saw never misses one.
+    /// </summary>
+    /// <param name="sequence">The last sequence number already seen (0 for everything).</param>
+    /// <param name="limit">At most this many changes.</param>
+    /// <returns>The changes.</returns>
+    IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000);
+}

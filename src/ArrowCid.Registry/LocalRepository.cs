@@ -1,0 +1,365 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Registry.Sqlite;
+
+namespace ArrowCid.Registry;
+
+/// <summary>
+/// The embedded default repository: one folder holding <c>blocks/</c> (a
+/// <see cref="DirectoryBlockStore"/>), <c>registry.db</c> (a <see cref="SqliteRegistry"/>),
+/// <c>repo.lock</c> and, after a repair, <c>quarantine/</c>. Writes go block first, then the
+/// registry row, so a crash can leave an unregistered block (an orphan) but never a row without
+/// its block; <see cref="Verify"/> proves that and <see cref="Verify"/> with repair tidies up.
+/// See docs/repository.md.
+/// </summary>
+public sealed class LocalRepository : IDisposable
+{
+    /// <summary>The environment variable naming the repository when no path is given.</summary>
+    public const string EnvironmentVariable = "ARROWCID_REPO";
+
+    /// <summary>The block folder's name inside the repository.</summary>
+    public const string BlocksFolderName = "blocks";
+
+    /// <summary>The registry database's name inside the repository.</summary>
+    public const string RegistryFileName = "registry.db";
+
+    /// <summary>The lock file's name inside the repository.</summary>
+    public const string LockFileName = "repo.lock";
+
+    /// <summary>Where repair moves corrupt block files.</summary>
+    public const string QuarantineFolderName = "quarantine";
+
+    private const string RecoveredProvenance = "re-registered by verify: block linked by a pinned dataset had no registry row";
+
+    private readonly SqliteRegistry _registry;
+    private readonly RepositoryLock _lock;
+
+    /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
+    /// <param name="root">The repository folder.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    public LocalRepository(string root, LocalRepositoryOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        options ??= new LocalRepositoryOptions();
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+        _lock = new RepositoryLock(Path.Combine(Root, LockFileName), options.LockTimeout);
+        Blocks = new DirectoryBlockStore(Path.Combine(Root, BlocksFolderName), options.VerifyOnRead);
+        _registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
+    }
+
+    /// <summary>The repository folder (absolute).</summary>
+    public string Root { get; }
+
+    /// <summary>The block files. Write through <see cref="PutBlock"/> so every block gets its row.</summary>
+    public DirectoryBlockStore Blocks { get; }
+
+    /// <summary>The registry, for queries, tags and the change feed. Remove content through <see cref="Gc"/>, not by deleting rows.</summary>
+    public IRegistry Registry => _registry;
+
+    /// <summary>
+    /// The repository folder to use: <paramref name="explicitPath"/> (a <c>--repo</c> option) when
+    /// given, else the <c>ARROWCID_REPO</c> environment variable when set, else <c>~/.arrowcid</c>.
+    /// </summary>
+    /// <param name="explicitPath">A path the user gave, or null.</param>
+    /// <returns>An absolute path.</returns>
+    public static string ResolvePath(string? explicitPath)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitPath))
+        {
+            return Path.GetFullPath(explicitPath);
+        }
+
+        string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return Path.GetFullPath(fromEnvironment);
+        }
+
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".arrowcid");
+    }
+
+    /// <summary>Opens the repository <see cref="ResolvePath"/> chooses.</summary>
+    /// <param name="explicitPath">A path the user gave, or null.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <returns>The repository.</returns>
+    public static LocalRepository Open(string? explicitPath = null, LocalRepositoryOptions? options = null) =>
+        new(ResolvePath(explicitPath), options);
+
+    /// <summary>
+    /// Stores a block and registers it. The block is durable before its row is written, and the
+    /// row is committed before this returns: once it returns, both survive any crash.
+    /// </summary>
+    /// <param name="cid">The block's CID: raw for a batch, dag-cbor for a dataset.</param>
+    /// <param name="bytes">The block's bytes; checked against <paramref name="cid"/>.</param>
+    /// <param name="record">
+    /// Metadata; its <c>Cid</c> must be <paramref name="cid"/>. <c>Bytes</c> is set from the block,
+    /// and a dataset's <c>Batches</c> from its manifest's links (a list given must name the same CIDs).
+    /// </param>
+    /// <returns>The record as stored.</returns>
+    /// <exception cref="BlockCorruptedException">The bytes do not hash to the CID; nothing was stored.</exception>
+    /// <exception cref="Content.ContentFormatException">A dataset block is not valid DAG-CBOR.</exception>
+    /// <exception cref="ArgumentException">The record does not fit the CID or the block.</exception>
+    public BlockRecord PutBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(record);
+        var toStore = Describe(cid, bytes, record);
+        using (_lock.Shared())
+        {
+            Blocks.Put(cid, bytes);
+            return _registry.Upsert(toStore);
+        }
+    }
+
+    /// <summary>A block's bytes (re-hashed when the repository verifies reads).</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <returns>The content.</returns>
+    /// <exception cref="BlockNotFoundException">No such block.</exception>
+    /// <exception cref="BlockCorruptedException">The stored file does not hash to the CID.</exception>
+    public ReadOnlyMemory<byte> GetBlock(Cid cid) => Blocks.Read(cid);
+
+    /// <summary>A block's registry record.</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <returns>The record, or null when not registered.</returns>
+    public BlockRecord? GetRecord(Cid cid) => _registry.Find(cid);
+
+    /// <summary>Pins a registered block so <see cref="Gc"/> keeps it (and a dataset's batches).</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>False when the CID is not registered.</returns>
+    public bool Pin(Cid cid)
+    {
+        // Shared, so a pin cannot land between a collection's reachability walk and its deletes.
+        using (_lock.Shared())
+        {
+            return _registry.Pin(cid);
+        }
+    }
+
+    /// <summary>Unpins a registered block; the next <see cref="Gc"/> may remove it.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>False when the CID is not registered.</returns>
+    public bool Unpin(Cid cid)
+    {
+        using (_lock.Shared())
+        {
+            return _registry.Unpin(cid);
+        }
+    }
+
+    /// <summary>
+    /// Removes every block that is neither pinned nor linked (transitively) by a pinned dataset:
+    /// registered ones (row first, then file, so a crash leaves only an orphan) and unregistered
+    /// files, plus temporary files of dead writers. Runs alone (exclusive lock).
+    /// </summary>
+    /// <returns>What was removed.</returns>
+    public GcReport Gc()
+    {
+        using (_lock.Exclusive())
+        {
+            var retained = _registry.ListRetained();
+            var removedRecords = new List<Cid>();
+            var removedOrphans = new List<Cid>();
+            long freed = 0;
+            foreach (var cid in _registry.ListCids())
+            {
+                if (!retained.Contains(cid))
+                {
+                    _registry.Delete(cid);
+                    freed += DeleteBlock(cid);
+                    removedRecords.Add(cid);
+                }
+            }
+
+            foreach (var cid in Blocks.Enumerate().ToList())
+            {
+                if (!retained.Contains(cid) && !_registry.Contains(cid))
+                {
+                    freed += DeleteBlock(cid);
+                    removedOrphans.Add(cid);
+                }
+            }
+
+            // No repository writer can hold the shared lock now, so every temporary file is a dead writer's.
+            int temps = Blocks.CleanTempFiles(TimeSpan.Zero);
+            return new GcReport
+            {
+                RemovedRecords = removedRecords,
+                RemovedOrphans = removedOrphans,
+                RemovedTempFiles = temps,
+                BytesFreed = freed,
+                Retained = retained.Count,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Checks that every registry row has its block, that every block file hashes to its CID, and
+    /// lists unregistered blocks and temporary files. With <paramref name="repair"/>: rows whose
+    /// block is missing are deleted; corrupt files are moved to <c>quarantine/</c> and their rows
+    /// deleted; orphans linked by a pinned dataset are re-registered (kind from the codec), other
+    /// orphans deleted (they were never acknowledged); temporary files removed. Idempotent: a
+    /// second repair finds nothing to do.
+    /// </summary>
+    /// <param name="repair">Whether to fix what is found (takes the exclusive lock).</param>
+    /// <returns>What was found, and done.</returns>
+    public VerifyReport Verify(bool repair = false)
+    {
+        using (repair ? _lock.Exclusive() : _lock.Shared())
+        {
+            var registered = _registry.ListCids().ToHashSet();
+            var stored = Blocks.Enumerate().ToHashSet();
+            var corrupt = stored.Where(cid => !IsIntact(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
+            var missing = registered.Where(cid => !stored.Contains(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
+            var orphans = stored.Where(cid => !registered.Contains(cid) && !corrupt.Contains(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
+            int temps = Blocks.ListTempFiles().Count;
+            var report = new VerifyReport
+            {
+                RecordsChecked = registered.Count,
+                BlocksChecked = stored.Count,
+                CorruptBlocks = corrupt,
+                MissingBlocks = missing,
+                OrphanBlocks = orphans,
+                TempFiles = temps,
+            };
+            return repair ? Repair(report) : report;
+        }
+    }
+
+    /// <summary>Releases the registry's database connections.</summary>
+    public void Dispose() => _registry.Dispose();
+
+    private VerifyReport Repair(VerifyReport found)
+    {
+        var quarantined = new List<string>();
+        foreach (var cid in found.CorruptBlocks)
+        {
+            // Row first: a crash here leaves a corrupt orphan, which the next verify finds again.
+            _registry.Delete(cid);
+            if (Quarantine(cid) is { } moved)
+            {
+                quarantined.Add(moved);
+            }
+        }
+
+        foreach (var cid in found.MissingBlocks)
+        {
+            _registry.Delete(cid);
+        }
+
+        var retained = _registry.ListRetained();
+        var reregistered = new List<Cid>();
+        foreach (var cid in found.OrphanBlocks)
+        {
+            if (retained.Contains(cid) && TryReregister(cid))
+            {
+                reregistered.Add(cid);
+            }
+            else
+            {
+                DeleteBlock(cid);
+            }
+        }
+
+        Blocks.CleanTempFiles(TimeSpan.Zero);
+        return found with { Repaired = true, Reregistered = reregistered, Quarantined = quarantined };
+    }
+
+    private bool TryReregister(Cid cid)
+    {
+        BlockKind? kind = cid.Codec switch
+        {
+            Multicodec.Raw => BlockKind.Batch,
+            Multicodec.DagCbor => BlockKind.Dataset,
+            _ => null,
+        };
+        if (kind == null || !Blocks.TryRead(cid, out var bytes))
+        {
+            return false;
+        }
+
+        BlockRecord record;
+        try
+        {
+            record = Describe(cid, bytes.Span, new BlockRecord { Cid = cid, Kind = kind.Value, Provenance = RecoveredProvenance });
+        }
+        catch (Content.ContentFormatException)
+        {
+            return false;
+        }
+
+        _registry.Upsert(record);
+        return true;
+    }
+
+    /// <summary>The record to store for a block: checked against the CID, with size and dataset links filled in.</summary>
+    private static BlockRecord Describe(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record)
+    {
+        if (record.Cid != cid)
+        {
+            throw new ArgumentException($"The record names {record.Cid}, the block {cid}.", nameof(record));
+        }
+
+        ulong expectedCodec = record.Kind == BlockKind.Dataset ? Multicodec.DagCbor : Multicodec.Raw;
+        if (cid.Codec != expectedCodec)
+        {
+            throw new ArgumentException($"A {record.Kind} block needs a {Multicodec.NameOf(expectedCodec)} CID; {cid} is {Multicodec.NameOf(cid.Codec)}.", nameof(record));
+        }
+
+        if (record.Kind == BlockKind.Batch)
+        {
+            return record.Batches.Count == 0
+                ? record with { Bytes = bytes.Length }
+                : throw new ArgumentException("A batch links no other blocks.", nameof(record));
+        }
+
+        if (!cid.Verify(bytes))
+        {
+            throw new BlockCorruptedException(cid, $"Content of {bytes.Length} bytes does not hash to the CID it was offered under");
+        }
+
+        // GC keeps a pinned dataset's batches by these links, so they come from the manifest itself.
+        var links = ManifestLinks.Of(cid, bytes);
+        if (record.Batches.Count > 0 && !record.Batches.ToHashSet().SetEquals(links))
+        {
+            throw new ArgumentException($"The record's batches differ from the {links.Count} CIDs the manifest links.", nameof(record));
+        }
+
+        return record with { Bytes = bytes.Length, Batches = links };
+    }
+
+    private bool IsIntact(Cid cid)
+    {
+        try
+        {
+            using var file = new FileStream(Blocks.GetBlockPath(cid), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return BlockIntegrity.Matches(cid, file);
+        }
+        catch (FileNotFoundException)
+        {
+            // Deleted since it was listed: nothing there to be corrupt.
+            return true;
+        }
+    }
+
+    private long DeleteBlock(Cid cid)
+    {
+        Blocks.TryGetSize(cid, out long size);
+        return Blocks.Delete(cid) ? size : 0;
+    }
+
+    private string? Quarantine(Cid cid)
+    {
+        string source = Blocks.GetBlockPath(cid);
+        if (!File.Exists(source))
+        {
+            return null;
+        }
+
+        string folder = Path.Combine(Root, QuarantineFolderName);
+        Directory.CreateDirectory(folder);
+        string target = Path.Combine(folder, $"{cid}.{DateTime.UtcNow.Ticks}");
+        File.Move(source, target);
+        return target;
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.Data.Sqlite;
+
+namespace ArrowCid.Registry.Sqlite;
+
+/// <summary>
+/// The registry's tables and their migrations. <c>schema_version</c> holds one row, the number of
+/// migrations applied; opening a database applies the missing ones in one IMMEDIATE transaction,
+/// so two processes opening a new file at once cannot both migrate it.
+/// </summary>
+internal static class SqliteSchema
+{
+    /// <summary>Each entry moves the schema from version i to i + 1. Append only; never edit a shipped one.</summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE blocks (
+            cid TEXT NOT NULL PRIMARY KEY,
+            kind INTEGER NOT NULL,
+            schema TEXT NULL,
+            rows INTEGER NOT NULL,
+            bytes INTEGER NOT NULL,
+            created_us INTEGER NOT NULL,
+            producer TEXT NULL,
+            provenance TEXT NULL,
+            pinned INTEGER NOT NULL);
+        CREATE INDEX blocks_created ON blocks (created_us, cid);
+        CREATE TABLE tags (
+            cid TEXT NOT NULL REFERENCES blocks (cid) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (cid, key));
+        CREATE INDEX tags_key_value ON tags (key, value);
+        CREATE TABLE locations (
+            cid TEXT NOT NULL REFERENCES blocks (cid) ON DELETE CASCADE,
+            location TEXT NOT NULL,
+            PRIMARY KEY (cid, location));
+        CREATE TABLE links (
+            parent TEXT NOT NULL REFERENCES blocks (cid) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            child TEXT NOT NULL,
+            PRIMARY KEY (parent, ordinal));
+        CREATE INDEX links_child ON links (child);
+        CREATE TABLE changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            cid TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            at_us INTEGER NOT NULL);
+        """,
+    ];
+
+    /// <summary>The version this code writes.</summary>
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>Brings the database to <see cref="CurrentVersion"/>.</summary>
+    /// <exception cref="NotSupportedException">The database was written by a newer version.</exception>
+    public static void Migrate(SqliteConnection connection)
+    {
+        // WAL lets readers run beside the one writer; the mode is stored in the file and cannot
+        // change inside a transaction, so it is set first.
+        SqliteCommands.Execute(connection, null, "PRAGMA journal_mode = WAL;");
+        using var transaction = connection.BeginTransaction(deferred: false);
+        SqliteCommands.Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
+        long? stored = SqliteCommands.ScalarInt64(connection, transaction, "SELECT version FROM schema_version LIMIT 1;");
+        int version = (int)(stored ?? 0);
+        if (version > CurrentVersion)
+        {
+            throw new NotSupportedException($"The registry database is at schema version {version}; this build knows versions up to {CurrentVersion}.");
+        }
+
+        for (int next = version; next < CurrentVersion; next++)
+        {
+            SqliteCommands.Execute(connection, transaction, Migrations[next]);
+        }
+
+        if (stored == null)
+        {
+            SqliteCommands.Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES ($v);", ("$v", CurrentVersion));
+        }
+        else if (version != CurrentVersion)
+        {
+            SqliteCommands.Execute(connection, transaction, "UPDATE schema_version SET version = $v;", ("$v", CurrentVersion));
+        }
+
+        transaction.Commit();
+    }
+}
