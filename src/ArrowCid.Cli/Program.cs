@@ -19,7 +19,8 @@ internal static class Program
         var parse = CreateRootCommand(console).Parse(args);
         if (parse.Errors.Count > 0)
         {
-            CliErrors.Report(console.Error, $"{parse.Errors[0].Message} (see 'arrowcid --help')");
+            // All on one line: "unrecognized 'x'" often comes second, after "required command missing".
+            CliErrors.Report(console.Error, $"{string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')))} (see 'arrowcid --help')");
             return ExitCodes.Usage;
         }
 

@@ -43,8 +43,8 @@ internal sealed record IpcBenchmarkResult(
 /// </summary>
 internal static class IpcBenchmark
 {
-    private const int ThroughputRuns = 3;
-    private const int MapOpenRuns = 15;
+    private const int ThroughputRuns = 5;
+    private const int MapOpenRuns = 21;
     private const long SmallFileTarget = 1 << 20;
 
     /// <summary>Runs every measurement over a table of about <paramref name="tableBytes"/>; scratch files go under <paramref name="scratchRoot"/>.</summary>
@@ -64,8 +64,19 @@ internal static class IpcBenchmark
             long smallBytes = WriteFile(smallBatches, smallPath);
             DisposeAll(smallBatches);
 
-            double smallOpen = Median(MapOpenRuns, () => OpenAndReadLastBatch(smallPath));
-            double largeOpen = Median(MapOpenRuns, () => OpenAndReadLastBatch(largePath));
+            // Alternating the two files, after a warm-up of each, so both see the same machine.
+            OpenAndReadLastBatch(smallPath);
+            OpenAndReadLastBatch(largePath);
+            var small = new double[MapOpenRuns];
+            var large = new double[MapOpenRuns];
+            for (int i = 0; i < MapOpenRuns; i++)
+            {
+                small[i] = Time(() => OpenAndReadLastBatch(smallPath));
+                large[i] = Time(() => OpenAndReadLastBatch(largePath));
+            }
+
+            double smallOpen = Median(small);
+            double largeOpen = Median(large);
 
             return throughput with
             {
@@ -92,12 +103,28 @@ internal static class IpcBenchmark
             var encoded = GC.AllocateUninitializedArray<byte>(checked((int)bound));
             var copyTarget = GC.AllocateUninitializedArray<byte>(encoded.Length);
 
-            long length = 0;
-            double writeSeconds = Median(ThroughputRuns, () => length = WriteStream(batches, encoded));
+            long length = WriteStream(batches, encoded);
             var bytes = new ReadOnlyMemory<byte>(encoded, 0, (int)length);
             long rows = 0;
-            double readSeconds = Median(ThroughputRuns, () => rows = ReadStream(bytes));
-            double memcpySeconds = Median(ThroughputRuns, () => bytes.Span.CopyTo(copyTarget));
+            // Rounds interleave the three so that load from other processes falls on all of them alike;
+            // round 0 is a warm-up (page faults of the fresh buffers, JIT) and is not counted.
+            var write = new double[ThroughputRuns];
+            var read = new double[ThroughputRuns];
+            var memcpy = new double[ThroughputRuns];
+            for (int round = -1; round < ThroughputRuns; round++)
+            {
+                double w = Time(() => length = WriteStream(batches, encoded));
+                double r = Time(() => rows = ReadStream(bytes));
+                double m = Time(() => bytes.Span.CopyTo(copyTarget));
+                if (round >= 0)
+                {
+                    (write[round], read[round], memcpy[round]) = (w, r, m);
+                }
+            }
+
+            double writeSeconds = Median(write);
+            double readSeconds = Median(read);
+            double memcpySeconds = Median(memcpy);
             long largeBytes = WriteFile(batches, largePath);
 
             return new IpcBenchmarkResult(
@@ -166,35 +193,29 @@ internal static class IpcBenchmark
     }
 
     /// <summary>What a consumer does first: map, read schema and footer, decode the last batch's metadata and buffers' bounds.</summary>
-    private static int OpenAndReadLastBatch(string path)
+    private static void OpenAndReadLastBatch(string path)
     {
         using var reader = ArrowFileReader.Open(path);
-        int fields = reader.Schema.Fields.Length;
-        using var last = reader.ReadRecordBatch(reader.RecordBatchCount - 1);
-        return fields + last.Length;
-    }
-
-    /// <summary>Seconds of the median of <paramref name="runs"/> timed runs of <paramref name="action"/>, after one untimed warm-up.</summary>
-    private static double Median<T>(int runs, Func<T> action)
-    {
-        _ = action();
-        var seconds = new double[runs];
-        for (int i = 0; i < runs; i++)
+        if (reader.Schema.Fields.Length != BenchTable.Schema.Fields.Length || reader.RecordBatchCount == 0)
         {
-            long start = Stopwatch.GetTimestamp();
-            _ = action();
-            seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            throw new InvalidOperationException($"{path}: the benchmark file did not read back as written");
         }
 
-        Array.Sort(seconds);
-        return seconds[runs / 2];
+        using var last = reader.ReadRecordBatch(reader.RecordBatchCount - 1);
     }
 
-    private static double Median(int runs, Action action) => Median(runs, () =>
+    private static double Time(Action action)
     {
+        long start = Stopwatch.GetTimestamp();
         action();
-        return 0;
-    });
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
 
     private static double Gbps(long bytes, double seconds) => bytes / seconds / 1e9;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Compression;
 using ArrowCid.Arrow.Ipc;
@@ -72,7 +73,8 @@ internal static class IpcCommands
         var limit = new Option<int?>("--limit", "-n") { Description = "Print at most N rows in all", HelpName = "N" };
         limit.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is < 0)
+            // A token that is not a number is already reported by the parser; judge only numbers.
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int rows) && rows < 0)
             {
                 result.AddError("--limit must be 0 or more");
             }

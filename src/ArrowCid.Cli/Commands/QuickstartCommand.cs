@@ -72,9 +72,9 @@ internal static class QuickstartCommand
             }
 
             console.Out.WriteLine(
-                $"quickstart: {batch.Length} rows x {batch.Schema.Fields.Length} columns -> {bytes}-byte Arrow IPC file {path}"
-                + (keep ? string.Empty : " (deleted)")
-                + $"; read back memory-mapped: {(identical ? "identical" : $"DIFFERENT ({difference})")}");
+                $"quickstart: wrote {batch.Length} rows x {batch.Schema.Fields.Length} columns as a {bytes}-byte Arrow IPC file, "
+                + $"read it back memory-mapped: {(identical ? "identical" : $"DIFFERENT ({difference})")}; "
+                + $"file: {path}{(keep ? string.Empty : " (deleted)")}");
             return identical ? ExitCodes.Ok : ExitCodes.Failure;
         }
         finally

@@ -1,0 +1,74 @@
+using System.Text;
+
+namespace ArrowCid.Cli.Tests;
+
+/// <summary>What one in-process run of <c>arrowcid</c> produced.</summary>
+internal sealed record CliResult(int ExitCode, string Out, string Error, byte[] BinaryOut)
+{
+    /// <summary>The lines written to stderr.</summary>
+    public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <summary>Runs the CLI in this process through <see cref="Program.Run"/> with captured streams.</summary>
+internal static class CliRun
+{
+    public static CliResult Run(params string[] args) => RunWithInput([], args);
+
+    public static CliResult RunWithInput(byte[] stdin, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new MemoryStream(stdin, writable: false);
+        using var binary = new MemoryStream();
+        int exitCode = Program.Run(args, new CliConsole(output, error, input, binary));
+        return new CliResult(exitCode, output.ToString(), error.ToString(), binary.ToArray());
+    }
+}
+
+/// <summary>The Arrow golden files: ../shared/testdata/arrow-ipc-golden beside the folder holding ArrowCid.sln.</summary>
+internal static class Golden
+{
+    private static readonly Lazy<string> RootDirectory = new(FindRoot);
+
+    public static string Root => RootDirectory.Value;
+
+    public static string Json(string folderAndCase) => Path.Combine(Root, folderAndCase + ".json.gz");
+
+    public static string File(string folderAndCase) => Path.Combine(Root, folderAndCase + ".arrow_file");
+
+    public static string Stream(string folderAndCase) => Path.Combine(Root, folderAndCase + ".stream");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (System.IO.File.Exists(Path.Combine(dir.FullName, "ArrowCid.sln")))
+            {
+                string golden = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "testdata", "arrow-ipc-golden"));
+                return Directory.Exists(golden) ? golden : throw new DirectoryNotFoundException(golden + " not found");
+            }
+        }
+
+        throw new DirectoryNotFoundException("no folder holding ArrowCid.sln above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>A fresh temporary folder per test class instance, deleted afterwards.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public TempFolder() => Path = Directory.CreateTempSubdirectory("arrowcid-cli-tests-").FullName;
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}
+
+/// <summary>Small text helpers.</summary>
+internal static class Text
+{
+    public static int CountLines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+
+    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+}
