@@ -1,0 +1,23 @@
+using ArrowCid.Registry.Sqlite;
+using ArrowCid.Registry.Tests.Support;
+
+namespace ArrowCid.Registry.Tests.Contract;
+
+/// <summary>The registry contract, run against SQLite on a temporary file.</summary>
+public sealed class SqliteRegistryContractTests : RegistryContractTests
+{
+    private readonly TempDirectory _folder = new();
+
+    protected override IRegistry CreateEmptyRegistry() =>
+        new SqliteRegistry(Path.Combine(_folder.Path, Guid.NewGuid().ToString("N") + ".db"));
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _folder.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,107 @@
+using ArrowCid.Registry.Sqlite;
+using ArrowCid.Registry.Tests.Support;
+using Microsoft.Data.Sqlite;
+using static ArrowCid.Registry.Tests.Support.TestBlocks;
+
+namespace ArrowCid.Registry.Tests;
+
+/// <summary>What SQLite adds to the contract: the file, its mode and its schema version.</summary>
+public sealed class SqliteRegistryTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    private string DatabasePath => Path.Combine(_folder.Path, "nested", "registry.db");
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void New_database_is_in_wal_mode_at_the_current_schema_version()
+    {
+        using (new SqliteRegistry(DatabasePath))
+        {
+        }
+
+        using var connection = OpenRaw();
+        Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
+        Assert.Equal((long)SqliteRegistry.SchemaVersion, Scalar(connection, "SELECT version FROM schema_version;"));
+        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM schema_version;"));
+    }
+
+    [Fact]
+    public void Records_and_the_change_feed_survive_reopening()
+    {
+        using (var registry = new SqliteRegistry(DatabasePath))
+        {
+            registry.Upsert(BatchRecord(FakeCid(1)) with { Pinned = true });
+        }
+
+        using var reopened = new SqliteRegistry(DatabasePath);
+        Assert.True(reopened.Find(FakeCid(1))!.Pinned);
+        Assert.Equal(1, reopened.LatestSequence);
+        reopened.Upsert(BatchRecord(FakeCid(2)));
+        Assert.Equal(2, reopened.LatestSequence);
+    }
+
+    [Fact]
+    public void Two_instances_on_one_file_see_each_others_writes()
+    {
+        using var first = new SqliteRegistry(DatabasePath);
+        using var second = new SqliteRegistry(DatabasePath);
+        first.Upsert(BatchRecord(FakeCid(1)));
+        Assert.True(second.Contains(FakeCid(1)));
+        second.Pin(FakeCid(1));
+        Assert.True(first.Find(FakeCid(1))!.Pinned);
+    }
+
+    [Fact]
+    public void A_database_from_a_newer_version_is_refused()
+    {
+        using (new SqliteRegistry(DatabasePath))
+        {
+        }
+
+        using (var connection = OpenRaw())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "UPDATE schema_version SET version = 999;";
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        var error = Assert.Throws<NotSupportedException>(() => new SqliteRegistry(DatabasePath));
+        Assert.Contains("999", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_database_gives_a_sqlite_error()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        var junk = new byte[8192];
+        new Random(7).NextBytes(junk);
+        File.WriteAllBytes(DatabasePath, junk);
+
+        Assert.Throws<SqliteException>(() => new SqliteRegistry(DatabasePath));
+    }
+
+    [Fact]
+    public void Disposed_registry_refuses_work()
+    {
+        var registry = new SqliteRegistry(DatabasePath);
+        registry.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => registry.Contains(FakeCid(1)));
+    }
+
+    private SqliteConnection OpenRaw()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
