@@ -52,6 +52,12 @@ public static unsafe class CArrowArrayExporter
         Export(AsStruct(batch), output, keepAlive);
     }
 
+    /// <summary>Exports <paramref name="array"/> into the <c>ArrowArray</c> at address <paramref name="output"/> (for callers without unsafe code).</summary>
+    public static void Export(ArrayData array, nint output, IDisposable? keepAlive = null) => Export(array, (CArrowArray*)output, keepAlive);
+
+    /// <summary>Exports a record batch into the <c>ArrowArray</c> at address <paramref name="output"/>.</summary>
+    public static void Export(RecordBatch batch, nint output, IDisposable? keepAlive = null) => Export(batch, (CArrowArray*)output, keepAlive);
+
     internal static ArrayData AsStruct(RecordBatch batch) =>
         new(ArrowType.Struct(batch.Schema.Fields), batch.Length, 0, 0, [ReadOnlyMemory<byte>.Empty], batch.Columns);
 

@@ -99,6 +99,18 @@ public static unsafe class CArrowArrayImporter
         return ImportArray(array, type);
     }
 
+    /// <summary>Imports a record batch from the <c>ArrowArray</c> at address <paramref name="array"/> (for callers without unsafe code).</summary>
+    public static RecordBatch ImportRecordBatch(nint array, Schema schema) => ImportRecordBatch((CArrowArray*)array, schema);
+
+    /// <summary>Imports a record batch from the structures at addresses <paramref name="array"/> and <paramref name="schema"/>.</summary>
+    public static RecordBatch ImportRecordBatch(nint array, nint schema) => ImportRecordBatch((CArrowArray*)array, (CArrowSchema*)schema);
+
+    /// <summary>Imports one array from the <c>ArrowArray</c> at address <paramref name="array"/>.</summary>
+    public static ImportedArray ImportArray(nint array, ArrowType type) => ImportArray((CArrowArray*)array, type);
+
+    /// <summary>Imports one array from the structures at addresses <paramref name="array"/> and <paramref name="schema"/>.</summary>
+    public static ImportedArray ImportArray(nint array, nint schema) => ImportArray((CArrowArray*)array, (CArrowSchema*)schema);
+
     private static void ReleaseIfLive(CArrowArray* array)
     {
         if (array != null && array->Release != null)

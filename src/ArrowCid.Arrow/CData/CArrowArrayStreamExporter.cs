@@ -35,6 +35,14 @@ public static unsafe class CArrowArrayStreamExporter
         Export(schema, new AsyncSource(batches), output, disposeBatches);
     }
 
+    /// <summary>Exports <paramref name="batches"/> into the <c>ArrowArrayStream</c> at address <paramref name="output"/> (for callers without unsafe code).</summary>
+    public static void Export(Schema schema, IEnumerable<RecordBatch> batches, nint output, bool disposeBatches = false) =>
+        Export(schema, batches, (CArrowArrayStream*)output, disposeBatches);
+
+    /// <summary>Exports an asynchronous sequence into the <c>ArrowArrayStream</c> at address <paramref name="output"/>.</summary>
+    public static void Export(Schema schema, IAsyncEnumerable<RecordBatch> batches, nint output, bool disposeBatches = false) =>
+        Export(schema, batches, (CArrowArrayStream*)output, disposeBatches);
+
     private static void Export(Schema schema, IBatchSource source, CArrowArrayStream* output, bool disposeBatches)
     {
         ArgumentNullException.ThrowIfNull(schema);

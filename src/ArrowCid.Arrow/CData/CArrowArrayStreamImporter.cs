@@ -8,6 +8,9 @@ namespace ArrowCid.Arrow.CData;
 /// <summary>Imports <c>struct ArrowArrayStream</c> as a single-pass sequence of record batches.</summary>
 public static unsafe class CArrowArrayStreamImporter
 {
+    /// <summary>As <see cref="Import(CArrowArrayStream*)"/>, for the structure at address <paramref name="stream"/> (for callers without unsafe code).</summary>
+    public static CArrowArrayStreamReader Import(nint stream) => Import((CArrowArrayStream*)stream);
+
     /// <summary>
     /// Moves <paramref name="stream"/> into a reader (the caller's structure is marked released) and
     /// reads its schema. Dispose the reader to release the stream; batches already read stay valid

@@ -35,6 +35,15 @@ public static unsafe class CArrowSchemaExporter
         Fill(output, string.Empty, ArrowType.Struct(schema.Fields), false, schema.Metadata);
     }
 
+    /// <summary>Exports <paramref name="field"/> into the <c>ArrowSchema</c> at address <paramref name="output"/> (for callers without unsafe code).</summary>
+    public static void Export(Field field, nint output) => Export(field, (CArrowSchema*)output);
+
+    /// <summary>Exports a bare type into the <c>ArrowSchema</c> at address <paramref name="output"/>.</summary>
+    public static void Export(ArrowType type, nint output) => Export(type, (CArrowSchema*)output);
+
+    /// <summary>Exports a schema into the <c>ArrowSchema</c> at address <paramref name="output"/>.</summary>
+    public static void Export(Schema schema, nint output) => Export(schema, (CArrowSchema*)output);
+
     private static void CheckOutput(CArrowSchema* output)
     {
         if (output == null)
@@ -89,7 +98,7 @@ public static unsafe class CArrowSchemaExporter
             output->NChildren = children.Length;
             output->Children = childPointers;
             output->Dictionary = dictionary;
-            output->PrivateData = (void*)GCHandle.ToIntPtr(GCHandle.Alloc(owned));
+            output->PrivateData = (void*)GCHandle.ToIntPtr(GCHandle.Alloc(new SchemaNode(owned, filled)));
             output->Release = &Release;
         }
         catch
@@ -106,29 +115,6 @@ public static unsafe class CArrowSchemaExporter
         }
     }
 
-    private static void ReleaseChildren(CArrowSchema* schema)
-    {
-        if (schema == null)
-        {
-            return;
-        }
-
-        for (long i = 0; i < schema->NChildren; i++)
-        {
-            var child = schema->Children[i];
-            if (child != null && child->Release != null)
-            {
-                child->Release(child);
-            }
-        }
-
-        var dictionary = schema->Dictionary;
-        if (dictionary != null && dictionary->Release != null)
-        {
-            dictionary->Release(dictionary);
-        }
-    }
-
     // Called by native code: must never throw. Releases children and dictionary (whose structures
     // this one owns), frees everything allocated for this structure, then marks it released.
     [UnmanagedCallersOnly]
@@ -141,11 +127,25 @@ public static unsafe class CArrowSchemaExporter
 
         try
         {
-            ReleaseChildren(schema);
             if (schema->PrivateData != null)
             {
+                // Children and dictionary are found through our own records, not the structure's
+                // fields, so a consumer that changed those cannot make us leak or double-free.
                 var handle = GCHandle.FromIntPtr((nint)schema->PrivateData);
-                (handle.Target as NativeAllocations)?.FreeAll();
+                if (handle.Target is SchemaNode node)
+                {
+                    foreach (nint p in node.Children)
+                    {
+                        var child = (CArrowSchema*)p;
+                        if (child->Release != null)
+                        {
+                            child->Release(child);
+                        }
+                    }
+
+                    node.Owned.FreeAll();
+                }
+
                 handle.Free();
             }
         }
@@ -159,4 +159,7 @@ public static unsafe class CArrowSchemaExporter
         schema->PrivateData = null;
         schema->Release = null;
     }
+
+    /// <summary>What one exported schema structure owns: its allocations and the child and dictionary structures in them.</summary>
+    private sealed record SchemaNode(NativeAllocations Owned, List<nint> Children);
 }

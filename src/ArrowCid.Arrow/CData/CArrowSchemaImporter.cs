@@ -36,6 +36,15 @@ public static unsafe class CArrowSchemaImporter
         return new Schema(field.Type.Children, field.Metadata);
     });
 
+    /// <summary>Imports a field from the <c>ArrowSchema</c> at address <paramref name="schema"/> (for callers without unsafe code).</summary>
+    public static Field ImportField(nint schema) => ImportField((CArrowSchema*)schema);
+
+    /// <summary>Imports a bare type from the <c>ArrowSchema</c> at address <paramref name="schema"/>.</summary>
+    public static ArrowType ImportType(nint schema) => ImportType((CArrowSchema*)schema);
+
+    /// <summary>Imports a record batch schema from the <c>ArrowSchema</c> at address <paramref name="schema"/>.</summary>
+    public static Schema ImportSchema(nint schema) => ImportSchema((CArrowSchema*)schema);
+
     private static T Consume<T>(CArrowSchema* schema, Func<IntPtr, T> read)
     {
         if (schema == null)
