@@ -3,10 +3,10 @@ using ArrowCid.Parquet.Metadata;
 namespace ArrowCid.Parquet.Codecs;
 
 /// <summary>
-/// Finds the implementation of a <see cref="CompressionCodec"/>. UNCOMPRESSED, SNAPPY, GZIP and
-/// BROTLI are built in. ZSTD and LZ4_RAW need the native-library bindings of
-/// ArrowCid.Arrow.Compression, which this project does not reference yet; until then asking for
-/// them, or for LZO and the deprecated Hadoop LZ4, throws "codec … not available".
+/// Finds the implementation of a <see cref="CompressionCodec"/>. UNCOMPRESSED, SNAPPY, GZIP,
+/// BROTLI, ZSTD and LZ4_RAW are available (the last two through the reference C libraries bound
+/// in ArrowCid.Arrow.Compression); LZO and the deprecated Hadoop-framed LZ4 throw "codec … not
+/// available".
 /// </summary>
 public static class ParquetCodecs
 {
@@ -14,6 +14,8 @@ public static class ParquetCodecs
     private static readonly IParquetCodec Snappy = new SnappyCodec();
     private static readonly IParquetCodec Gzip = new GzipCodec();
     private static readonly IParquetCodec Brotli = new BrotliCodec();
+    private static readonly IParquetCodec Zstd = new ZstdCodec();
+    private static readonly IParquetCodec Lz4Raw = new Lz4RawCodec();
 
     /// <summary>Returns the codec or throws <see cref="ParquetFormatException"/> naming it.</summary>
     public static IParquetCodec Get(CompressionCodec codec) => codec switch
@@ -22,6 +24,8 @@ public static class ParquetCodecs
         CompressionCodec.Snappy => Snappy,
         CompressionCodec.Gzip => Gzip,
         CompressionCodec.Brotli => Brotli,
+        CompressionCodec.Zstd => Zstd,
+        CompressionCodec.Lz4Raw => Lz4Raw,
         _ => throw new ParquetFormatException($"codec {SpecName(codec)} not available"),
     };
 

@@ -56,18 +56,13 @@ public class SampleFileTests
     [MemberData(nameof(Files))]
     public void Every_column_chunk_decodes_with_consistent_counts(string name, long rows, string codec)
     {
+        _ = codec;
         using var reader = ParquetFileReader.Open(TestFiles.Read(name));
         Assert.Equal(rows, reader.Metadata.NumRows);
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             for (int c = 0; c < reader.Schema.Leaves.Count; c++)
             {
-                if (codec is "ZSTD")
-                {
-                    var error = Assert.Throws<ParquetFormatException>(() => reader.ReadColumn(g, c));
-                    Assert.Contains("codec ZSTD not available", error.Message, StringComparison.Ordinal);
-                    continue;
-                }
                 LeafColumnData data = reader.ReadColumn(g, c);
                 ColumnMetaData meta = reader.GetColumnChunk(g, c).MetaData!;
                 var leaf = reader.Schema.Leaves[c];

@@ -83,10 +83,7 @@ public class SampleValueTests
     [MemberData(nameof(SampleFileTests.Files), MemberType = typeof(SampleFileTests))]
     public void Decoded_numbers_attain_the_chunk_statistics(string name, long rows, string codec)
     {
-        if (codec == "ZSTD")
-        {
-            return;
-        }
+        _ = codec;
         using var reader = ParquetFileReader.Open(TestFiles.Read(name));
         Assert.Equal(rows, reader.Metadata.NumRows);
         int checkedColumns = 0;

@@ -1,0 +1,47 @@
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Types;
+using ArrowSchema = ArrowCid.Arrow.Types.Schema;
+
+namespace ArrowCid.Parquet.Writing;
+
+/// <summary>Writes Parquet files atomically: a reader of the path sees the old file or the complete new one.</summary>
+public static class ParquetExport
+{
+    /// <summary>
+    /// Writes <paramref name="batches"/> to <paramref name="path"/> through a temporary file in the
+    /// same folder that is fsynced, renamed over the path and made durable by an fsync of the
+    /// folder. If anything fails (including an exception from the batch enumeration) the temporary
+    /// file is deleted and no file appears at <paramref name="path"/>.
+    /// </summary>
+    public static void WriteFile(string path, ArrowSchema schema, IEnumerable<RecordBatch> batches, ParquetWriteOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(batches);
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path} has no folder", nameof(path));
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                using (var writer = new ParquetWriter(file, schema, options, leaveOpen: true))
+                {
+                    foreach (RecordBatch batch in batches)
+                    {
+                        writer.Write(batch);
+                    }
+                    writer.Close();
+                }
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+        DirectorySync.Flush(directory);
+    }
+}

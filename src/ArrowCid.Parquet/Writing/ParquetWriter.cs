@@ -1,0 +1,238 @@
+using System.Buffers.Binary;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Types;
+using ArrowSchema = ArrowCid.Arrow.Types.Schema;
+using ArrowCid.Parquet.ArrowMetadata;
+using ArrowCid.Parquet.Metadata;
+
+namespace ArrowCid.Parquet.Writing;
+
+/// <summary>
+/// Writes Arrow record batches as one Parquet file. Rows are buffered (as slices of the caller's
+/// batches, no copy) until the current row group holds <see cref="ParquetWriteOptions.RowGroupSize"/>
+/// rows; the group is then shredded one column at a time and written, so memory stays bounded by
+/// one row group plus one encoded column chunk. <see cref="Close"/> writes the rest, the page
+/// index and the footer.
+/// </summary>
+public sealed class ParquetWriter : IDisposable
+{
+    private static readonly byte[] Magic = "PAR1"u8.ToArray();
+
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly PositionedOutput _output;
+    private readonly ParquetWriteOptions _options;
+    private readonly ParquetSchemaPlan _plan;
+    private readonly List<RecordBatch> _pending = [];
+    private readonly List<RowGroup> _rowGroups = [];
+    private readonly List<List<ColumnChunkWriter.PageIndexEntry>> _pageIndexes = [];
+    private int _pendingRows;
+    private long _rows;
+    private bool _closed;
+    private bool _failed;
+
+    /// <summary>
+    /// Starts a file for <paramref name="arrowSchema"/> on <paramref name="stream"/> (written
+    /// sequentially; it need not be seekable). Throws <see cref="NotSupportedException"/> when a
+    /// field's type has no Parquet form (intervals, unions, run-end encoded, empty structs).
+    /// </summary>
+    public ParquetWriter(Stream stream, ArrowSchema arrowSchema, ParquetWriteOptions? options = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(arrowSchema);
+        _options = options ?? ParquetWriteOptions.Default;
+        _options.Validate();
+        _plan = ParquetSchemaPlan.From(arrowSchema);
+        foreach (LeafPlan leaf in _plan.Leaves)
+        {
+            _ = new ColumnChunkWriter(leaf, _options);
+        }
+        Schema = arrowSchema;
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _output = new PositionedOutput(stream);
+        _output.Write(Magic);
+    }
+
+    /// <summary>The Arrow schema every batch must have.</summary>
+    public ArrowSchema Schema { get; }
+
+    /// <summary>The Parquet schema elements written to the footer (root first).</summary>
+    public IReadOnlyList<SchemaElement> ParquetSchema => _plan.Elements;
+
+    /// <summary>Rows accepted so far.</summary>
+    public long RowCount => _rows + _pendingRows;
+
+    /// <summary>Adds a batch's rows; full row groups are written as they fill.</summary>
+    public void Write(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_closed, this);
+        if (!batch.Schema.Equals(Schema))
+        {
+            throw new ArgumentException($"the batch's schema differs from the writer's: {ArrayEquality.SchemaDifference(Schema, batch.Schema)}", nameof(batch));
+        }
+        Guard(() =>
+        {
+            int offset = 0;
+            while (offset < batch.Length)
+            {
+                int take = Math.Min(batch.Length - offset, _options.RowGroupSize - _pendingRows);
+                _pending.Add(offset == 0 && take == batch.Length ? batch : batch.Slice(offset, take));
+                _pendingRows += take;
+                offset += take;
+                if (_pendingRows == _options.RowGroupSize)
+                {
+                    FlushRowGroup();
+                }
+            }
+        });
+    }
+
+    /// <summary>Writes buffered rows as a last row group, the page index and the footer.</summary>
+    public void Close()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        ObjectDisposedException.ThrowIf(_failed, this);
+        Guard(() =>
+        {
+            FlushRowGroup();
+            WritePageIndexes();
+            WriteFooter();
+            _output.Flush();
+        });
+        _closed = true;
+    }
+
+    /// <summary>Closes the file (unless a write failed) and the stream unless left open.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (!_failed)
+            {
+                Close();
+            }
+        }
+        finally
+        {
+            _closed = true;
+            if (!_leaveOpen)
+            {
+                _stream.Dispose();
+            }
+        }
+    }
+
+    private void Guard(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch
+        {
+            _failed = true;
+            throw;
+        }
+    }
+
+    private void FlushRowGroup()
+    {
+        if (_pendingRows == 0)
+        {
+            return;
+        }
+        var chunks = new List<ColumnChunk>(_plan.Leaves.Count);
+        var indexes = new List<ColumnChunkWriter.PageIndexEntry>(_plan.Leaves.Count);
+        long groupStart = _output.Position;
+        long uncompressed = 0;
+        foreach (LeafPlan leaf in _plan.Leaves)
+        {
+            var buffer = new ColumnBuffer(leaf.Width);
+            int column = leaf.Chain[0].ArrowChildIndex;
+            foreach (RecordBatch batch in _pending)
+            {
+                LevelShredder.ShredRows(leaf, batch.Column(column), batch.Length, buffer);
+            }
+            (ColumnChunk chunk, ColumnChunkWriter.PageIndexEntry index) = new ColumnChunkWriter(leaf, _options).Write(_output, buffer, _pendingRows);
+            chunks.Add(chunk);
+            indexes.Add(index);
+            uncompressed += chunk.MetaData!.TotalUncompressedSize;
+        }
+        _rowGroups.Add(new RowGroup
+        {
+            Columns = chunks,
+            NumRows = _pendingRows,
+            TotalByteSize = uncompressed,
+            FileOffset = groupStart,
+            TotalCompressedSize = _output.Position - groupStart,
+            Ordinal = _rowGroups.Count <= short.MaxValue ? (short)_rowGroups.Count : null,
+        });
+        _pageIndexes.Add(indexes);
+        _rows += _pendingRows;
+        _pending.Clear();
+        _pendingRows = 0;
+    }
+
+    private void WritePageIndexes()
+    {
+        if (!_options.PageIndex)
+        {
+            return;
+        }
+        // PageIndex.md: all column indexes, then all offset indexes, between the data and the footer.
+        for (int g = 0; g < _rowGroups.Count; g++)
+        {
+            for (int c = 0; c < _rowGroups[g].Columns.Count; c++)
+            {
+                if (_pageIndexes[g][c].ColumnIndex is { } columnIndex && _options.Statistics)
+                {
+                    ColumnChunk chunk = _rowGroups[g].Columns[c];
+                    chunk.ColumnIndexOffset = _output.Position;
+                    chunk.ColumnIndexLength = _output.WriteThrift(columnIndex);
+                }
+            }
+        }
+        for (int g = 0; g < _rowGroups.Count; g++)
+        {
+            for (int c = 0; c < _rowGroups[g].Columns.Count; c++)
+            {
+                ColumnChunk chunk = _rowGroups[g].Columns[c];
+                chunk.OffsetIndexOffset = _output.Position;
+                chunk.OffsetIndexLength = _output.WriteThrift(_pageIndexes[g][c].OffsetIndex);
+            }
+        }
+    }
+
+    private void WriteFooter()
+    {
+        var keyValues = _options.KeyValueMetadata.Select(p => new KeyValue { Key = p.Key, Value = p.Value }).ToList();
+        if (_options.StoreArrowSchema && !keyValues.Exists(k => k.Key == ArrowSchemaMetadata.Key))
+        {
+            keyValues.Add(new KeyValue { Key = ArrowSchemaMetadata.Key, Value = ArrowSchemaMetadata.Encode(Schema) });
+        }
+        var footer = new FileMetaData
+        {
+            Version = 2,
+            Schema = _plan.Elements,
+            NumRows = _rows,
+            RowGroups = _rowGroups,
+            KeyValueMetadata = keyValues.Count > 0 ? keyValues : null,
+            CreatedBy = CreatedBy,
+            ColumnOrders = [.. _plan.Leaves.Select(_ => new ColumnOrder { Kind = ColumnOrderKind.TypeDefined })],
+        };
+        int length = _output.WriteThrift(footer);
+        Span<byte> tail = stackalloc byte[8];
+        BinaryPrimitives.WriteInt32LittleEndian(tail, length);
+        Magic.CopyTo(tail[4..]);
+        _output.Write(tail);
+    }
+
+    /// <summary>parquet-mr's "name version x.y.z" form, which readers parse to decide on writer workarounds.</summary>
+    private static string CreatedBy { get; } =
+        $"arrowcid version {typeof(ParquetWriter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}";
+}
