@@ -107,7 +107,7 @@ internal static class IpcBenchmark
             var bytes = new ReadOnlyMemory<byte>(encoded, 0, (int)length);
             long rows = 0;
             // Rounds interleave the three so that load from other processes falls on all of them alike;
-            // round 0 is a warm-up (page faults of the fresh buffers, JIT) and is not counted.
+            // round -1 is a warm-up (page faults of the fresh buffers, JIT) and is not counted.
             var write = new double[ThroughputRuns];
             var read = new double[ThroughputRuns];
             var memcpy = new double[ThroughputRuns];
