@@ -121,6 +121,8 @@ export function integrationType(t) {
     case Type.LargeBinary: return { name: 'largebinary' };
     case Type.Utf8: return { name: 'utf8' };
     case Type.LargeUtf8: return { name: 'largeutf8' };
+    case Type.Utf8View: return { name: 'utf8view' };
+    case Type.BinaryView: return { name: 'binaryview' };
     case Type.FixedSizeBinary: return { name: 'fixedsizebinary', byteWidth: t.byteWidth };
     case Type.Decimal: return { name: 'decimal', precision: t.precision, scale: t.scale, bitWidth: t.bitWidth };
     case Type.Date: return { name: 'date', unit: DateUnit[t.unit] };
