@@ -49,12 +49,13 @@ internal static partial class ArrayNormalizer
     }
 
     /// <summary>
-    /// The result array, or the input itself when it had offset 0, exactly the selected slots and
-    /// the very same buffers, children and dictionary (the already-canonical case).
+    /// The result array, or the input itself when it had offset 0, as many slots and the very same
+    /// buffers (same memory), children and dictionary: then the result is the input, whatever the
+    /// selection looked like (e.g. a struct child whose undefined slots were already null).
     /// </summary>
     private static ArrayData Assemble(ArrayData a, SlotSelection selection, int nullCount, ReadOnlyMemory<byte>[] buffers, ArrayData[] children, ArrayData? dictionary)
     {
-        bool unchanged = a.Offset == 0 && selection.IsPlainRange && selection.Start == 0 && selection.Count == a.Length
+        bool unchanged = a.Offset == 0 && selection.Count == a.Length
             && a.Buffers.Length == buffers.Length && a.Children.Length == children.Length
             && ReferenceEquals(a.Dictionary, dictionary) && a.NullCount == nullCount;
         for (int i = 0; unchanged && i < buffers.Length; i++)
