@@ -166,7 +166,7 @@ public static unsafe class CArrowArrayImporter
 
             var physical = type.PhysicalType;
             var layout = physical.Layout;
-            if (c->Length < 0 || c->Offset < 0 || c->Length + c->Offset > int.MaxValue)
+            if (c->Length < 0 || c->Offset < 0 || c->Length > int.MaxValue || c->Offset > int.MaxValue - c->Length)
             {
                 throw new ArrowFormatException($"{path}: length {c->Length} and offset {c->Offset} must be non-negative and fit in 32 bits together");
             }
