@@ -151,14 +151,14 @@ public static class BodyCompression
             return [];
         }
 
-        byte[] output = GC.AllocateUninitializedArray<byte>(length);
-        if (codec == CompressionCodec.Zstd)
+        // The claimed length is untrusted: output grows with what the frame really decodes to,
+        // so a lying prefix costs at most about twice the true size, never the claim.
+        byte[] output = codec == CompressionCodec.Zstd
+            ? Zstd.DecompressAll(payload, length)
+            : Lz4Frame.DecompressGrowing(payload, length);
+        if (output.Length != length)
         {
-            Zstd.Decompress(payload, output);
-        }
-        else
-        {
-            Lz4Frame.Decompress(payload, output);
+            throw new ArrowFormatException($"{codec} body buffer decompressed to {output.Length} bytes, its prefix says {length}.");
         }
 
         return output;

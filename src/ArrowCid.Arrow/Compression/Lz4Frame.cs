@@ -128,4 +128,83 @@ public static class Lz4Frame
 
         return read;
     }
+
+    /// <summary>
+    /// Decompresses one frame that must fill exactly <paramref name="expectedLength"/> bytes, into
+    /// an output that grows (doubling) with the bytes actually produced: an untrusted expected
+    /// length never causes an allocation larger than about twice the real output.
+    /// </summary>
+    internal static unsafe byte[] DecompressGrowing(ReadOnlySpan<byte> source, int expectedLength)
+    {
+        if (source.IsEmpty)
+        {
+            throw new ArrowFormatException("LZ4 frame: compressed input is empty.");
+        }
+
+        nint context;
+        nuint created = Lz4Native.CreateDecompressionContext(&context, Lz4Native.FrameVersion);
+        if (Lz4Native.IsError(created) != 0)
+        {
+            throw new InvalidOperationException($"LZ4 frame: could not create a decompression context: {Lz4Native.ErrorName(created)}.");
+        }
+
+        try
+        {
+            byte[] output = new byte[Math.Min(expectedLength, Math.Max(4096, source.Length * 4))];
+            int read = 0, written = 0;
+            fixed (byte* src = source)
+            {
+                while (true)
+                {
+                    if (written == output.Length && output.Length < expectedLength)
+                    {
+                        Array.Resize(ref output, (int)Math.Min(expectedLength, (long)output.Length * 2));
+                    }
+
+                    nuint dstSize = (nuint)(output.Length - written);
+                    nuint srcSize = (nuint)(source.Length - read);
+                    nuint hint;
+                    fixed (byte* dst = output)
+                    {
+                        hint = Lz4Native.FrameDecompress(context, dst + written, &dstSize, src + read, &srcSize, null);
+                    }
+
+                    if (Lz4Native.IsError(hint) != 0)
+                    {
+                        throw new ArrowFormatException($"LZ4 frame: {Lz4Native.ErrorName(hint)} (at input byte {read}, output byte {written}).");
+                    }
+
+                    read += (int)srcSize;
+                    written += (int)dstSize;
+                    if (hint == 0)
+                    {
+                        break;
+                    }
+
+                    if (srcSize == 0 && dstSize == 0)
+                    {
+                        throw written == expectedLength && read < source.Length
+                            ? new ArrowFormatException($"LZ4 frame: decompresses to more than the expected {expectedLength} bytes.")
+                            : new ArrowFormatException($"LZ4 frame: input truncated after {read} bytes ({written} of {expectedLength} bytes decoded).");
+                    }
+                }
+            }
+
+            if (read != source.Length)
+            {
+                throw new ArrowFormatException($"LZ4 frame: {source.Length - read} unexpected bytes after the frame ending at {read}.");
+            }
+
+            if (written != expectedLength)
+            {
+                throw new ArrowFormatException($"LZ4 frame: decompressed to {written} bytes, expected exactly {expectedLength}.");
+            }
+
+            return output;
+        }
+        finally
+        {
+            _ = Lz4Native.FreeDecompressionContext(context);
+        }
+    }
 }

@@ -174,9 +174,10 @@ internal static class SchemaReader
             case FbType.FixedSizeBinary:
             {
                 int width = t.GetInt32(0, 0);
-                if (width < 0)
+                // Widths are counted in bits elsewhere (TypeLayout), so int.MaxValue / 8 is the ceiling.
+                if (width is < 0 or > int.MaxValue / 8)
                 {
-                    throw new ArrowFormatException($"{path}: fixed size binary width {width} is negative");
+                    throw new ArrowFormatException($"{path}: fixed size binary width {width} is outside 0..{int.MaxValue / 8}");
                 }
 
                 return ArrowType.FixedSizeBinary(width);

@@ -48,7 +48,7 @@ public sealed partial class IpcFuzzTests(ITestOutputHelper output)
     /// printed instead of failing. Set to false (and unskip that test) once BodyCompression no longer
     /// allocates a claimed length up front.
     /// </summary>
-    private const bool ToleratesKnownCompressedLengthBug = true;
+    private const bool ToleratesKnownCompressedLengthBug = false;
 
     [System.Text.RegularExpressions.GeneratedRegex(@"expected output \d+ bytes|of \d+ bytes decoded")]
     private static partial System.Text.RegularExpressions.Regex CodecLengthMismatch();
