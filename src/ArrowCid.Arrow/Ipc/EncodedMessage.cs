@@ -7,14 +7,14 @@ namespace ArrowCid.Arrow.Ipc;
 /// list of buffers, each followed by zero padding up to the alignment. Body buffers are referenced,
 /// not copied, so writing a batch streams its arrays' memory straight to the destination.
 /// </summary>
-internal sealed class EncodedMessage
+public sealed class EncodedMessage
 {
     /// <summary>The continuation marker that opens every message since format 0.15.</summary>
     public const uint Continuation = 0xFFFFFFFF;
 
     private static readonly byte[] Zeros = new byte[64];
 
-    public EncodedMessage(byte[] metadata, List<ReadOnlyMemory<byte>> bodyBuffers, List<int> padding, long bodyLength)
+    internal EncodedMessage(byte[] metadata, List<ReadOnlyMemory<byte>> bodyBuffers, List<int> padding, long bodyLength)
     {
         Metadata = metadata;
         BodyBuffers = bodyBuffers;
@@ -25,11 +25,28 @@ internal sealed class EncodedMessage
     /// <summary>The Message flatbuffer, its length a multiple of 8.</summary>
     public byte[] Metadata { get; }
 
-    public List<ReadOnlyMemory<byte>> BodyBuffers { get; }
+    /// <summary>The body buffers in order; each is followed by <see cref="Padding"/>[i] zero bytes.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> BodyBuffers { get; }
 
-    public List<int> Padding { get; }
+    /// <summary>Zero bytes after each body buffer.</summary>
+    public IReadOnlyList<int> Padding { get; }
 
+    /// <summary>Total body length, padding included.</summary>
     public long BodyLength { get; }
+
+    /// <summary>The body as one contiguous block (copies; for transports that need one buffer, e.g. a protobuf field).</summary>
+    public byte[] BodyToArray()
+    {
+        var body = new byte[BodyLength];
+        int at = 0;
+        for (int i = 0; i < BodyBuffers.Count; i++)
+        {
+            BodyBuffers[i].Span.CopyTo(body.AsSpan(at));
+            at += BodyBuffers[i].Length + Padding[i];
+        }
+
+        return body;
+    }
 
     /// <summary>Bytes of prefix + metadata: what File.fbs's Block.metaDataLength counts.</summary>
     public int MetadataBlockLength => 8 + Metadata.Length;

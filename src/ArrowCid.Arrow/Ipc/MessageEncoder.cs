@@ -14,15 +14,31 @@ namespace ArrowCid.Arrow.Ipc;
 public static class MessageEncoder
 {
     /// <summary>Encodes the Schema message.</summary>
-    internal static EncodedMessage EncodeSchema(Schema schema, IpcWriteOptions options) =>
+    public static EncodedMessage EncodeSchema(Schema schema, IpcWriteOptions options) =>
         new(MetadataWriter.SchemaMessage(schema, options.SortMetadata), [], [], 0);
 
+    /// <summary>
+    /// The messages that carry <paramref name="batch"/> after the schema: one dictionary batch per
+    /// dictionary (ids as the schema message assigns them, inner dictionaries first), then the
+    /// record batch. Transports that send messages one by one (Flight) use this.
+    /// </summary>
+    public static IEnumerable<EncodedMessage> EncodeBatchWithDictionaries(RecordBatch batch, IpcWriteOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var (id, values) in MetadataWriter.CollectDictionaries(batch))
+        {
+            yield return EncodeDictionary(id, values, false, options);
+        }
+
+        yield return EncodeRecordBatch(batch, options);
+    }
+
     /// <summary>Encodes a RecordBatch message.</summary>
-    internal static EncodedMessage EncodeRecordBatch(RecordBatch batch, IpcWriteOptions options) =>
+    public static EncodedMessage EncodeRecordBatch(RecordBatch batch, IpcWriteOptions options) =>
         Encode(batch.Length, BodyPlanner.Plan(batch), options, dictionaryId: null, isDelta: false);
 
     /// <summary>Encodes a DictionaryBatch message holding <paramref name="values"/>.</summary>
-    internal static EncodedMessage EncodeDictionary(long id, ArrayData values, bool isDelta, IpcWriteOptions options) =>
+    public static EncodedMessage EncodeDictionary(long id, ArrayData values, bool isDelta, IpcWriteOptions options) =>
         Encode(values.Length, BodyPlanner.Plan(values), options, id, isDelta);
 
     private static EncodedMessage Encode(long length, BodyPlan plan, IpcWriteOptions options, long? dictionaryId, bool isDelta)
