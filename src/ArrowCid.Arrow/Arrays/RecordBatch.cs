@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ArrowCid.Arrow.Memory;
 using ArrowCid.Arrow.Types;
 
 namespace ArrowCid.Arrow.Arrays;
@@ -35,6 +36,20 @@ public sealed class RecordBatch : IDisposable
 
         _lease = lease;
     }
+
+    /// <summary>
+    /// Creates a batch over memory owned by <paramref name="owner"/>: the batch takes its own
+    /// reference (released by <see cref="Dispose"/>), and exporters can take further ones through
+    /// <see cref="Owner"/> so the memory outlives the batch while they use it.
+    /// </summary>
+    public RecordBatch(Schema schema, int length, IEnumerable<ArrayData> columns, SharedLease owner)
+        : this(schema, length, columns, (owner ?? throw new ArgumentNullException(nameof(owner))).Acquire())
+    {
+        Owner = owner;
+    }
+
+    /// <summary>The shared owner of the memory the arrays point into, when there is one.</summary>
+    public SharedLease? Owner { get; }
 
     /// <summary>The schema.</summary>
     public Schema Schema { get; }

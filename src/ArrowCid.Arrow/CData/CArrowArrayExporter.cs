@@ -43,13 +43,25 @@ public static unsafe class CArrowArrayExporter
 
     /// <summary>
     /// Exports a record batch as a struct array (no nulls, offset 0, one child per column).
-    /// <paramref name="keepAlive"/> is disposed when the consumer releases the structure; pass the
-    /// batch itself to hand its lease over to the consumer.
+    /// <paramref name="keepAlive"/> is disposed when the consumer releases the structure. When the
+    /// batch's memory has a shared owner (a mapping, a segment, an import), the export takes its own
+    /// reference on it, so the memory stays valid after the batch is disposed.
     /// </summary>
     public static void Export(RecordBatch batch, CArrowArray* output, IDisposable? keepAlive = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        Export(AsStruct(batch), output, keepAlive);
+        var ownerReference = batch.Owner?.Acquire();
+        Export(AsStruct(batch), output, ownerReference is null ? keepAlive : new CompositeDisposable(ownerReference, keepAlive));
+    }
+
+    /// <summary>Disposes both (either may be null) when the consumer releases the export.</summary>
+    private sealed class CompositeDisposable(IDisposable first, IDisposable? second) : IDisposable
+    {
+        public void Dispose()
+        {
+            first.Dispose();
+            second?.Dispose();
+        }
     }
 
     /// <summary>Exports <paramref name="array"/> into the <c>ArrowArray</c> at address <paramref name="output"/> (for callers without unsafe code).</summary>

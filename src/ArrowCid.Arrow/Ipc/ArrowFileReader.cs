@@ -98,7 +98,7 @@ public sealed class ArrowFileReader : IDisposable
             throw new ArrowFormatException($"file: record batch block {index} holds a {message.Kind}");
         }
 
-        return BatchDecoder.Decode(Schema, message, body, _dictionaries, _options.Validation, _lease?.Acquire());
+        return BatchDecoder.Decode(Schema, message, body, _dictionaries, _options.Validation, _lease);
     }
 
     /// <summary>All record batches in order, read lazily.</summary>

@@ -83,7 +83,7 @@ public sealed class ArrowStreamReader : IDisposable
                     _dictionaries.Apply(message, body, allowReplacement: true);
                     break;
                 case MessageKind.RecordBatch:
-                    return BatchDecoder.Decode(Schema, message, body, _dictionaries, _options.Validation, _lease?.Acquire());
+                    return BatchDecoder.Decode(Schema, message, body, _dictionaries, _options.Validation, _lease);
                 default:
                     throw new ArrowFormatException("stream: a second schema message in the middle of the stream");
             }
@@ -108,20 +108,13 @@ public sealed class ArrowStreamReader : IDisposable
 /// <summary>Turns a decoded RecordBatch message and its body into a validated batch.</summary>
 internal static class BatchDecoder
 {
-    public static RecordBatch Decode(Schema schema, DecodedMessage message, ReadOnlyMemory<byte> body, DictionaryMemo dictionaries, ValidationLevel validation, IDisposable? lease)
+    public static RecordBatch Decode(Schema schema, DecodedMessage message, ReadOnlyMemory<byte> body, DictionaryMemo dictionaries, ValidationLevel validation, SharedLease? owner)
     {
-        try
-        {
-            var loader = new ArrayLoader(message.Batch!, body, message.Version, dictionaries.TopLevelIds, dictionaries.Get);
-            var columns = loader.LoadAll(schema.Fields, "record batch");
-            var batch = new RecordBatch(schema, (int)message.Batch!.Length, columns, lease);
-            ArrayValidator.Validate(batch, validation);
-            return batch;
-        }
-        catch
-        {
-            lease?.Dispose();
-            throw;
-        }
+        var loader = new ArrayLoader(message.Batch!, body, message.Version, dictionaries.TopLevelIds, dictionaries.Get);
+        var columns = loader.LoadAll(schema.Fields, "record batch");
+        var unchecked_ = new RecordBatch(schema, (int)message.Batch!.Length, columns);
+        ArrayValidator.Validate(unchecked_, validation);
+        // Only a batch that passed validation takes a reference on the memory.
+        return owner is null ? unchecked_ : new RecordBatch(schema, unchecked_.Length, columns, owner);
     }
 }

@@ -49,7 +49,7 @@ public sealed class IpcMessageDecoder
                 RequireSchema().Apply(message, body, allowReplacement: true);
                 return null;
             default:
-                return BatchDecoder.Decode(Schema!, message, body, RequireSchema(), _options.Validation, lease?.Acquire());
+                return BatchDecoder.Decode(Schema!, message, body, RequireSchema(), _options.Validation, lease);
         }
     }
 
