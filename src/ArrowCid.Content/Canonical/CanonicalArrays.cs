@@ -10,8 +10,10 @@ namespace ArrowCid.Content.Canonical;
 /// same instances, without copying a buffer.
 /// </summary>
 /// <remarks>
-/// The result may share buffers with the input (only what differs is rebuilt): keep the input,
-/// and any lease it holds on mapped memory, alive while the result is used.
+/// The result may share buffers with the input (only what differs is rebuilt). When the input's
+/// memory has a shared owner (<see cref="RecordBatch.Owner"/>), a new result batch holds its own
+/// reference on it (released when the result is disposed); otherwise keep the input, and any lease
+/// it holds, alive while the result is used.
 /// </remarks>
 public static class CanonicalArrays
 {
@@ -30,7 +32,15 @@ public static class CanonicalArrays
             same &= ReferenceEquals(columns[i], batch.Columns[i]);
         }
 
-        return same ? batch : new RecordBatch(schema, batch.Length, columns);
+        if (same)
+        {
+            return batch;
+        }
+
+        // Unchanged buffers are shared with the input: take a reference on its memory's owner.
+        return batch.Owner is { } owner
+            ? new RecordBatch(schema, batch.Length, columns, owner)
+            : new RecordBatch(schema, batch.Length, columns);
     }
 
     /// <summary>The canonical form of one array: the same instance when it already is canonical.</summary>
