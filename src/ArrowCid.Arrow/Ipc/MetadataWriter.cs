@@ -211,7 +211,7 @@ internal static class MetadataWriter
             return 0;
         }
 
-        var pairs = sort ? [.. MetadataUtil.Sorted(metadata)] : metadata.ToArray();
+        var pairs = sort ? [.. KeyValueMetadata.Sorted(metadata)] : metadata.ToArray();
         var offsets = new int[pairs.Length];
         for (int i = 0; i < pairs.Length; i++)
         {

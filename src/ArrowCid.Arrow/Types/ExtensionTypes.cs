@@ -31,13 +31,13 @@ public static class ExtensionTypes
     public static (ArrowType Type, ImmutableArray<KeyValuePair<string, string>> Metadata) FromFieldMetadata(
         ArrowType storage, ImmutableArray<KeyValuePair<string, string>> metadata)
     {
-        string? name = MetadataUtil.Find(metadata, NameKey);
+        string? name = KeyValueMetadata.Find(metadata, NameKey);
         if (name is null || !IsRegistered(name))
         {
             return (storage, metadata);
         }
 
-        string? parameters = MetadataUtil.Find(metadata, MetadataKey);
+        string? parameters = KeyValueMetadata.Find(metadata, MetadataKey);
         var rest = metadata.RemoveAll(kv => kv.Key is NameKey or MetadataKey);
         return (ArrowType.Extension(name, parameters, storage), rest);
     }

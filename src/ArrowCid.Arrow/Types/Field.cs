@@ -34,7 +34,7 @@ public sealed class Field : IEquatable<Field>
     public ImmutableArray<KeyValuePair<string, string>> Metadata { get; }
 
     /// <summary>Returns the value of the first metadata entry with this key, or null.</summary>
-    public string? GetMetadata(string key) => MetadataUtil.Find(Metadata, key);
+    public string? GetMetadata(string key) => KeyValueMetadata.Find(Metadata, key);
 
     /// <summary>Copy with another type.</summary>
     public Field WithType(ArrowType type) => new(Name, type, Nullable, Metadata);
@@ -48,7 +48,7 @@ public sealed class Field : IEquatable<Field>
     /// <inheritdoc/>
     public bool Equals(Field? other) =>
         other is not null && (ReferenceEquals(this, other) ||
-            (Name == other.Name && Nullable == other.Nullable && Type.Equals(other.Type) && MetadataUtil.SetEquals(Metadata, other.Metadata)));
+            (Name == other.Name && Nullable == other.Nullable && Type.Equals(other.Type) && KeyValueMetadata.SetEquals(Metadata, other.Metadata)));
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Field f && Equals(f);
@@ -75,9 +75,10 @@ public sealed class Field : IEquatable<Field>
     }
 }
 
-/// <summary>Key/value metadata helpers shared by fields and schemas.</summary>
-internal static class MetadataUtil
+/// <summary>Key/value metadata helpers shared by fields, schemas and the canonical form.</summary>
+public static class KeyValueMetadata
 {
+    /// <summary>The value of the first pair with <paramref name="key"/>, or null.</summary>
     public static string? Find(ImmutableArray<KeyValuePair<string, string>> metadata, string key)
     {
         foreach (var kv in metadata)
@@ -112,7 +113,14 @@ internal static class MetadataUtil
     /// order differs from it for characters above U+D7FF, and other languages sort bytes).
     /// </summary>
     public static IEnumerable<KeyValuePair<string, string>> Sorted(ImmutableArray<KeyValuePair<string, string>> metadata) =>
-        metadata.OrderBy(kv => kv.Key, Utf8ByteOrder.Instance).ThenBy(kv => kv.Value, Utf8ByteOrder.Instance);
+        metadata.OrderBy(kv => kv, PairOrder);
+
+    /// <summary>The canonical order of pairs: key, then value, by UTF-8 bytes.</summary>
+    public static IComparer<KeyValuePair<string, string>> PairOrder { get; } = Comparer<KeyValuePair<string, string>>.Create((x, y) =>
+    {
+        int byKey = Utf8ByteOrder.Instance.Compare(x.Key, y.Key);
+        return byKey != 0 ? byKey : Utf8ByteOrder.Instance.Compare(x.Value, y.Value);
+    });
 
     private sealed class Utf8ByteOrder : IComparer<string>
     {

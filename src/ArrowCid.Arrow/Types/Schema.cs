@@ -35,12 +35,12 @@ public sealed class Schema : IEquatable<Schema>
     }
 
     /// <summary>Returns the value of the first schema metadata entry with this key, or null.</summary>
-    public string? GetMetadata(string key) => MetadataUtil.Find(Metadata, key);
+    public string? GetMetadata(string key) => KeyValueMetadata.Find(Metadata, key);
 
     /// <inheritdoc/>
     public bool Equals(Schema? other) =>
         other is not null && (ReferenceEquals(this, other) ||
-            (Fields.AsSpan().SequenceEqual(other.Fields.AsSpan()) && MetadataUtil.SetEquals(Metadata, other.Metadata)));
+            (Fields.AsSpan().SequenceEqual(other.Fields.AsSpan()) && KeyValueMetadata.SetEquals(Metadata, other.Metadata)));
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Schema s && Equals(s);

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using ArrowCid.Arrow.Types;
 
 namespace ArrowCid.Content.Canonical;
@@ -65,27 +64,14 @@ internal static class MetadataOrder
             return metadata;
         }
 
-        var keyed = metadata.Select(kv => (Key: Encoding.UTF8.GetBytes(kv.Key), Value: Encoding.UTF8.GetBytes(kv.Value))).ToArray();
-        bool sorted = true;
-        for (int i = 1; i < keyed.Length && sorted; i++)
+        for (int i = 1; i < metadata.Length; i++)
         {
-            sorted = Compare(keyed[i - 1], keyed[i]) <= 0;
+            if (KeyValueMetadata.PairOrder.Compare(metadata[i - 1], metadata[i]) > 0)
+            {
+                return [.. KeyValueMetadata.Sorted(metadata)];
+            }
         }
 
-        if (sorted)
-        {
-            return metadata;
-        }
-
-        var order = Enumerable.Range(0, keyed.Length).ToArray();
-        // A stable sort: equal pairs are identical, so stability only keeps the result deterministic.
-        var ordered = order.OrderBy(i => keyed[i], Comparer<(byte[] Key, byte[] Value)>.Create(Compare));
-        return [.. ordered.Select(i => metadata[i])];
-    }
-
-    private static int Compare((byte[] Key, byte[] Value) x, (byte[] Key, byte[] Value) y)
-    {
-        int byKey = x.Key.AsSpan().SequenceCompareTo(y.Key);
-        return byKey != 0 ? byKey : x.Value.AsSpan().SequenceCompareTo(y.Value);
+        return metadata;
     }
 }
