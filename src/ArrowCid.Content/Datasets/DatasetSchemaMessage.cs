@@ -1,0 +1,70 @@
+using System.Buffers.Binary;
+using ArrowCid.Arrow;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Canonical;
+
+namespace ArrowCid.Content.Datasets;
+
+/// <summary>
+/// The schema of a dataset as its manifest holds it: the canonical encapsulated Schema message
+/// (continuation marker, metadata length, Message flatbuffer with sorted metadata), byte for byte
+/// the message that opens every canonical batch block of the dataset. Storing the message itself,
+/// rather than a description of it, lets a reader rebuild one IPC stream from the blocks without
+/// decoding them and keeps a schema-only (zero-batch) dataset readable.
+/// </summary>
+public static class DatasetSchemaMessage
+{
+    /// <summary>The canonical Schema message for <paramref name="schema"/>.</summary>
+    /// <param name="schema">Any schema; its metadata is put in canonical order.</param>
+    /// <returns>The encapsulated message bytes.</returns>
+    public static byte[] Encode(Schema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var message = MessageEncoder.EncodeSchema(CanonicalArrays.Normalize(schema), CanonicalEncoder.WriteOptions);
+        var bytes = new byte[message.TotalLength];
+        message.CopyTo(bytes);
+        return bytes;
+    }
+
+    /// <summary>Reads a Schema message from outside and checks that it is the canonical one.</summary>
+    /// <param name="message">The encapsulated message bytes.</param>
+    /// <returns>The schema.</returns>
+    /// <exception cref="ContentFormatException">Not exactly one canonical Schema message.</exception>
+    public static Schema Decode(ReadOnlySpan<byte> message)
+    {
+        if (message.Length < 8 || BinaryPrimitives.ReadUInt32LittleEndian(message) != EncodedMessage.Continuation)
+        {
+            throw new ContentFormatException("dataset schema: not an encapsulated IPC message (no continuation marker)");
+        }
+
+        // The message alone plus an end-of-stream marker is a complete, batch-less IPC stream.
+        var stream = new byte[message.Length + 8];
+        message.CopyTo(stream);
+        BinaryPrimitives.WriteUInt32LittleEndian(stream.AsSpan(message.Length), EncodedMessage.Continuation);
+        Schema schema;
+        try
+        {
+            using var reader = new ArrowStreamReader(stream.AsMemory());
+            schema = reader.Schema;
+            if (reader.ReadNext() is not null || reader.Position != stream.Length)
+            {
+                throw new ContentFormatException("dataset schema: bytes follow the Schema message");
+            }
+        }
+        catch (ArrowFormatException e)
+        {
+            throw new ContentFormatException($"dataset schema: not a valid Arrow Schema message: {e.Message}", e);
+        }
+
+        var canonical = Encode(schema);
+        if (!canonical.AsSpan().SequenceEqual(message))
+        {
+            throw new ContentFormatException("dataset schema: the Schema message is not in canonical form", FirstDifference(canonical, message));
+        }
+
+        return schema;
+    }
+
+    private static long FirstDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => a.CommonPrefixLength(b);
+}

@@ -1,0 +1,23 @@
+namespace ArrowCid.Registry.ContentAccess;
+
+/// <summary>How content is registered by <see cref="ContentRepository"/> puts and imports.</summary>
+public sealed record PutOptions
+{
+    /// <summary>Defaults: pinned, no tags, no producer or provenance.</summary>
+    public static PutOptions Default { get; } = new();
+
+    /// <summary>Labels given to every block the put registers (batches and the dataset).</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Who produced the content (a program, host or user name).</summary>
+    public string? Producer { get; init; }
+
+    /// <summary>Where the content came from (a file, a query, an upstream CID).</summary>
+    public string? Provenance { get; init; }
+
+    /// <summary>
+    /// Pin what is put (default true): a single batch, or a dataset, whose pin keeps its batches.
+    /// Without a pin the next <see cref="LocalRepository.Gc"/> removes the content.
+    /// </summary>
+    public bool Pin { get; init; } = true;
+}
