@@ -1,0 +1,153 @@
+using System.Runtime.InteropServices;
+
+namespace ArrowCid.SharedMemory.Native;
+
+/// <summary>
+/// The few Linux system calls the store needs and .NET does not expose: raw open (so no implicit
+/// FileStream lock sits on our descriptors), flock (leases and the feed's writer lock), fstat (link
+/// count, owner and mode of an open segment) and futex (cross-process wake-ups). Every call is
+/// small, takes plain integers and pointers, and is used only from the classes in this folder.
+/// </summary>
+internal static unsafe partial class LinuxNative
+{
+    public const int ORdOnly = 0;
+    public const int ORdWr = 2;
+    public const int OWrOnly = 1;
+    public const int OCreat = 0x40;
+    public const int OExcl = 0x80;
+    public const int OCloExec = 0x80000;
+
+    public const int LockShared = 1;
+    public const int LockExclusive = 2;
+    public const int LockNonBlocking = 4;
+    public const int Unlock = 8;
+
+    public const int ENoEnt = 2;
+    public const int EIntr = 4;
+    public const int EExist = 17;
+    public const int EAgain = 11;
+    public const int ETimedOut = 110;
+
+    private const int FutexWait = 0;
+    private const int FutexWake = 1;
+
+    /// <summary>Fails early on a platform whose system call numbers and stat layout we do not know.</summary>
+    public static void EnsureSupported()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
+        {
+            throw new PlatformNotSupportedException("the shared-memory store needs Linux on x86-64 or arm64 (flock, futex)");
+        }
+    }
+
+    /// <summary>open(2); returns the descriptor or -1 with the errno in <paramref name="errno"/>.</summary>
+    public static int Open(string path, int flags, int mode, out int errno)
+    {
+        int fd;
+        do
+        {
+            fd = open(path, flags | OCloExec, mode);
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        }
+        while (fd < 0 && errno == EIntr);
+        return fd;
+    }
+
+    /// <summary>mkdir(2) with <paramref name="mode"/>; an existing folder is fine.</summary>
+    public static void CreateDirectory(string path, int mode)
+    {
+        if (mkdir(path, mode) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != EExist)
+            {
+                throw new IOException($"{path}: mkdir failed (errno {errno})");
+            }
+        }
+    }
+
+    /// <summary>flock(2), retried on EINTR; returns 0 or the errno.</summary>
+    public static int Flock(int fd, int operation)
+    {
+        while (true)
+        {
+            if (flock(fd, operation) == 0)
+            {
+                return 0;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != EIntr)
+            {
+                return errno;
+            }
+        }
+    }
+
+    /// <summary>Link count, owner and permission bits of an open file.</summary>
+    public static FileStatus Stat(int fd)
+    {
+        // struct stat is 144 bytes on x86-64 and 128 on arm64; 256 covers both.
+        byte* buffer = stackalloc byte[256];
+        if (fstat(fd, buffer) != 0)
+        {
+            throw new IOException($"fstat failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        // x86-64: st_nlink is 8 bytes at 16, st_mode at 24, st_uid at 28.
+        // arm64 (generic layout): st_mode at 16, st_nlink is 4 bytes at 20, st_uid at 24.
+        return RuntimeInformation.ProcessArchitecture == Architecture.X64
+            ? new FileStatus(*(long*)(buffer + 16), *(uint*)(buffer + 24), *(uint*)(buffer + 28), *(long*)(buffer + 48))
+            : new FileStatus(*(uint*)(buffer + 20), *(uint*)(buffer + 16), *(uint*)(buffer + 24), *(long*)(buffer + 48));
+    }
+
+    /// <summary>The effective user id of this process.</summary>
+    public static uint EffectiveUserId() => geteuid();
+
+    /// <summary>
+    /// Sleeps while <c>*word == expected</c>, at most <paramref name="timeout"/>. The word lives in a
+    /// MAP_SHARED mapping, so the futex is keyed by the file page and another process's wake reaches
+    /// us (which is why the private-futex flag is not used).
+    /// </summary>
+    public static void FutexWaitShared(int* word, int expected, TimeSpan timeout)
+    {
+        long ticks = Math.Max(0, timeout.Ticks);
+        var time = new Timespec { Seconds = ticks / TimeSpan.TicksPerSecond, Nanoseconds = ticks % TimeSpan.TicksPerSecond * 100 };
+        // EAGAIN (the word already changed), ETIMEDOUT and EINTR all mean "look again": nothing to handle.
+        _ = syscall(FutexSyscallNumber, word, FutexWait, expected, &time, null, 0);
+    }
+
+    /// <summary>Wakes every process sleeping on <paramref name="word"/>.</summary>
+    public static void FutexWakeAllShared(int* word) =>
+        _ = syscall(FutexSyscallNumber, word, FutexWake, int.MaxValue, null, null, 0);
+
+    private static long FutexSyscallNumber => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 202 : 98;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdir(string path, int mode);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int flock(int fd, int operation);
+
+    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    private static partial int fstat(int fd, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint geteuid();
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long syscall(long number, int* word, int operation, int value, Timespec* timeout, int* word2, int value3);
+}
+
+/// <summary>What <see cref="LinuxNative.Stat"/> reports about an open file.</summary>
+internal readonly record struct FileStatus(long LinkCount, uint Mode, uint UserId, long Size);

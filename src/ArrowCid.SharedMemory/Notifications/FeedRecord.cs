@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+using System.Text;
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.SharedMemory.Notifications;
+
+/// <summary>
+/// The fixed 256-byte record of <c>feed.log</c> (little-endian): 0 sequence; 8 bytes; 16 rows;
+/// 24 publish time (µs since the Unix epoch); 32 publish monotonic timestamp; 40 CID length
+/// (one byte) and 41..104 the binary CID; 104 tags length (uint16) and 106..250 the tags as
+/// UTF-8 <c>key=value</c> lines sorted by key; 252 an FNV-1a checksum of bytes 0..252. Fixed
+/// size makes record n sit at (n-1)*256, so readers seek, never scan; the checksum and the
+/// sequence field catch a torn or foreign record.
+/// </summary>
+internal static class FeedRecord
+{
+    public const int Size = 256;
+    public const int MaxTagBytes = 144;
+    private const int MaxCidBytes = 63;
+    private const int ChecksumOffset = 252;
+
+    /// <summary>The tags' encoding; throws when they do not fit a record or cannot be parsed back.</summary>
+    public static byte[] EncodeTags(IReadOnlyDictionary<string, string>? tags)
+    {
+        if (tags is null || tags.Count == 0)
+        {
+            return [];
+        }
+
+        var text = new StringBuilder();
+        foreach (var (key, value) in tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            if (key.Length == 0 || key.Contains('=', StringComparison.Ordinal) || key.Contains('\n', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"tag '{key}': keys must be non-empty without '=' or newlines, values without newlines", nameof(tags));
+            }
+
+            text.Append(key).Append('=').Append(value).Append('\n');
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
+        return bytes.Length <= MaxTagBytes
+            ? bytes
+            : throw new ArgumentException($"tags take {bytes.Length} bytes; a notification carries at most {MaxTagBytes}", nameof(tags));
+    }
+
+    public static void Write(Span<byte> record, long sequence, long bytes, long rows, long publishedMicros, long timestamp, Cid cid, ReadOnlySpan<byte> tags)
+    {
+        record[..Size].Clear();
+        BinaryPrimitives.WriteInt64LittleEndian(record, sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(record[8..], bytes);
+        BinaryPrimitives.WriteInt64LittleEndian(record[16..], rows);
+        BinaryPrimitives.WriteInt64LittleEndian(record[24..], publishedMicros);
+        BinaryPrimitives.WriteInt64LittleEndian(record[32..], timestamp);
+        if (cid.EncodedLength > MaxCidBytes)
+        {
+            throw new ArgumentException($"a CID of {cid.EncodedLength} bytes does not fit a feed record", nameof(cid));
+        }
+
+        record[40] = (byte)cid.WriteTo(record.Slice(41, MaxCidBytes));
+        BinaryPrimitives.WriteUInt16LittleEndian(record[104..], (ushort)tags.Length);
+        tags.CopyTo(record[106..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[ChecksumOffset..], Checksum(record[..ChecksumOffset]));
+    }
+
+    /// <summary>Decodes record <paramref name="expectedSequence"/>; anything inconsistent is a typed error.</summary>
+    public static ShmNotice Read(ReadOnlySpan<byte> record, long expectedSequence)
+    {
+        if (record.Length < Size || BinaryPrimitives.ReadUInt32LittleEndian(record[ChecksumOffset..]) != Checksum(record[..ChecksumOffset]))
+        {
+            throw new ShmFeedCorruptedException($"feed record {expectedSequence}: bad checksum or short record");
+        }
+
+        long sequence = BinaryPrimitives.ReadInt64LittleEndian(record);
+        long bytes = BinaryPrimitives.ReadInt64LittleEndian(record[8..]);
+        long rows = BinaryPrimitives.ReadInt64LittleEndian(record[16..]);
+        long micros = BinaryPrimitives.ReadInt64LittleEndian(record[24..]);
+        long timestamp = BinaryPrimitives.ReadInt64LittleEndian(record[32..]);
+        int cidLength = record[40];
+        int tagLength = BinaryPrimitives.ReadUInt16LittleEndian(record[104..]);
+        if (sequence != expectedSequence || bytes < 0 || rows < 0 || cidLength is 0 or > MaxCidBytes || tagLength > MaxTagBytes
+            || micros is < 0 or > 253402300799999999)
+        {
+            throw new ShmFeedCorruptedException($"feed record {expectedSequence}: inconsistent fields (sequence {sequence})");
+        }
+
+        Cid cid;
+        Dictionary<string, string> tags;
+        try
+        {
+            cid = Cid.FromBytes(record.Slice(41, cidLength));
+            tags = DecodeTags(record.Slice(106, tagLength));
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or DecoderFallbackException)
+        {
+            throw new ShmFeedCorruptedException($"feed record {expectedSequence}: {e.Message}", e);
+        }
+
+        return new ShmNotice(sequence, cid, bytes, rows, tags, DateTimeOffset.UnixEpoch.AddTicks(micros * 10), timestamp);
+    }
+
+    private static Dictionary<string, string> DecodeTags(ReadOnlySpan<byte> bytes)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        string text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new FormatException($"tag line '{line}' has no key");
+            }
+
+            tags[line[..equals]] = line[(equals + 1)..];
+        }
+
+        return tags;
+    }
+
+    private static uint Checksum(ReadOnlySpan<byte> bytes)
+    {
+        uint hash = 2166136261;
+        foreach (byte b in bytes)
+        {
+            hash = (hash ^ b) * 16777619;
+        }
+
+        return hash;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+using System.IO.MemoryMappedFiles;
+using ArrowCid.SharedMemory.Native;
+
+namespace ArrowCid.SharedMemory.Notifications;
+
+/// <summary>
+/// The store's <c>control</c> file, mapped MAP_SHARED by every process that opens the store, so
+/// its counters are one piece of memory for all of them. Layout (little-endian, 4096 bytes):
+/// 0 magic "ACSHMCT1"; 8 the newest published feed sequence (int64); 16 the wake generation, the
+/// futex word (int32); 20 how many subscribers are sleeping on it (int32); 24 bytes of segments
+/// as publishers and evictors counted them (int64, a hint that eviction corrects by a scan).
+/// </summary>
+internal sealed unsafe class ShmControlBlock : IDisposable
+{
+    public const int Size = 4096;
+    private const ulong Magic = 0x3154434D48534341; // "ACSHMCT1"
+
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _base;
+    private int _disposed;
+
+    private ShmControlBlock(MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer)
+    {
+        _file = file;
+        _view = view;
+        _base = pointer;
+    }
+
+    /// <summary>Opens the control file, creating it atomically (temp + no-replace move) when absent.</summary>
+    public static ShmControlBlock OpenOrCreate(string path, UnixFileMode fileMode)
+    {
+        if (!File.Exists(path))
+        {
+            CreateAtomically(path, fileMode);
+        }
+
+        long length = new FileInfo(path).Length;
+        if (length != Size)
+        {
+            throw new ShmFeedCorruptedException($"{path}: the control file is {length} bytes, expected {Size}");
+        }
+
+        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, Size, MemoryMappedFileAccess.ReadWrite);
+        MemoryMappedViewAccessor? view = null;
+        try
+        {
+            view = file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite);
+            byte* pointer = null;
+            // Held until Dispose: the counters are read and written through this pointer only.
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            pointer += view.PointerOffset;
+            if (BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(pointer, 8)) != Magic)
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+                throw new ShmFeedCorruptedException($"{path}: not an ArrowCid control file (bad magic)");
+            }
+
+            return new ShmControlBlock(file, view, pointer);
+        }
+        catch
+        {
+            view?.Dispose();
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Newest sequence number published (0 before the first).</summary>
+    public long PublishedSequence => Volatile.Read(ref *(long*)(_base + 8));
+
+    /// <summary>Bytes of segments as counted by publishers and evictors.</summary>
+    public long CountedBytes => Volatile.Read(ref *(long*)(_base + 24));
+
+    /// <summary>Makes sequence <paramref name="sequence"/> visible and wakes sleeping subscribers.</summary>
+    public void Publish(long sequence)
+    {
+        Volatile.Write(ref *(long*)(_base + 8), sequence);
+        // Full fences on both sides: a subscriber increments the waiter count and then re-reads the
+        // generation, we bump the generation and then read the count, so a wake is never lost.
+        Interlocked.Increment(ref *(int*)(_base + 16));
+        if (Volatile.Read(ref *(int*)(_base + 20)) > 0)
+        {
+            LinuxNative.FutexWakeAllShared((int*)(_base + 16));
+        }
+    }
+
+    /// <summary>Sleeps until a publish newer than <paramref name="seenSequence"/> or the timeout; returns the newest sequence.</summary>
+    public long WaitBeyond(long seenSequence, TimeSpan timeout)
+    {
+        int* generation = (int*)(_base + 16);
+        int* waiters = (int*)(_base + 20);
+        int observed = Volatile.Read(ref *generation);
+        long newest = PublishedSequence;
+        if (newest > seenSequence)
+        {
+            return newest;
+        }
+
+        Interlocked.Increment(ref *waiters);
+        try
+        {
+            // Sleeps only if the generation is still the one observed before re-checking the sequence.
+            LinuxNative.FutexWaitShared(generation, observed, timeout);
+        }
+        finally
+        {
+            // A subscriber killed while sleeping leaves the count one too high: that costs publishers a
+            // needless wake call, never a lost one. Keep it from going negative after a reset.
+            if (Interlocked.Decrement(ref *waiters) < 0)
+            {
+                Interlocked.Exchange(ref *waiters, 0);
+            }
+        }
+
+        return PublishedSequence;
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to the counted bytes.</summary>
+    public void AddBytes(long delta) => Interlocked.Add(ref *(long*)(_base + 24), delta);
+
+    /// <summary>Replaces the counted bytes with a fresh count from a scan.</summary>
+    public void SetBytes(long value) => Interlocked.Exchange(ref *(long*)(_base + 24), value);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _file.Dispose();
+    }
+
+    private static void CreateAtomically(string path, UnixFileMode fileMode)
+    {
+        string temp = path + ShmStoreLayout.TempPrefix + Guid.NewGuid().ToString("N");
+        var initial = new byte[Size];
+        BinaryPrimitives.WriteUInt64LittleEndian(initial, Magic);
+        using (var stream = LockedFile.CreateNew(temp, (int)fileMode, 0))
+        {
+            stream.Write(initial);
+        }
+
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first: theirs is as good as ours.
+            File.Delete(temp);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.SharedMemory.Native;
+
+namespace ArrowCid.SharedMemory.Segments;
+
+/// <summary>
+/// Removes segments: only under flock(LOCK_EX|LOCK_NB), which fails while any process holds a
+/// lease (LOCK_SH), so a leased segment is skipped, never unlinked. Candidates for capacity go
+/// least recently attached first (attach stamps the file's access time).
+/// </summary>
+internal static class SegmentEvictor
+{
+    /// <summary>What happened to one segment.</summary>
+    public enum Outcome
+    {
+        Removed,
+        Leased,
+        Missing,
+    }
+
+    /// <summary>Unlinks the segment at <paramref name="path"/> unless a lease is held on it.</summary>
+    public static Outcome TryRemove(string path)
+    {
+        using var segment = LockedFile.TryOpen(path, writable: false);
+        if (segment is null)
+        {
+            return Outcome.Missing;
+        }
+
+        if (!segment.TryLockExclusive())
+        {
+            return Outcome.Leased;
+        }
+
+        // Another evictor may have unlinked this inode (and a publisher put a new one at the path)
+        // between our open and our lock: only unlink what we hold.
+        if (segment.Status().LinkCount == 0)
+        {
+            return Outcome.Missing;
+        }
+
+        File.Delete(path);
+        return Outcome.Removed;
+    }
+
+    /// <summary>Whether some process holds a lease on the segment (a probe: the answer can change at once).</summary>
+    public static bool IsLeased(string path)
+    {
+        using var segment = LockedFile.TryOpen(path, writable: false);
+        if (segment is null || !segment.TryLockExclusive())
+        {
+            return segment is not null;
+        }
+
+        segment.Unlock();
+        return false;
+    }
+
+    /// <summary>
+    /// Evicts until <paramref name="needed"/> more bytes fit under <paramref name="capacity"/>;
+    /// returns the bytes segments take afterwards. Throws when only pinned or leased ones are left.
+    /// </summary>
+    public static long MakeRoom(IReadOnlyList<SegmentFile> segments, long needed, long capacity, Func<Cid, bool> isPinned)
+    {
+        long total = segments.Sum(s => s.Bytes);
+        if (needed > capacity)
+        {
+            throw new ShmStoreFullException($"a segment of {needed} bytes exceeds the store's capacity of {capacity} bytes");
+        }
+
+        foreach (var candidate in segments.OrderBy(s => s.LastAccessUtc).ThenBy(s => s.Path, StringComparer.Ordinal))
+        {
+            if (total + needed <= capacity)
+            {
+                break;
+            }
+
+            if (isPinned(candidate.Cid))
+            {
+                continue;
+            }
+
+            var outcome = TryRemove(candidate.Path);
+            if (outcome != Outcome.Leased)
+            {
+                total -= candidate.Bytes;
+            }
+        }
+
+        return total + needed <= capacity
+            ? total
+            : throw new ShmStoreFullException($"the store holds {total} bytes of pinned or leased segments; {needed} more do not fit its capacity of {capacity}");
+    }
+}
+
+/// <summary>A segment file as a directory scan saw it.</summary>
+internal sealed record SegmentFile(Cid Cid, string Path, long Bytes, DateTime LastAccessUtc)
+{
+    /// <summary>Every segment in <paramref name="folder"/> (temp files and strays ignored).</summary>
+    public static List<SegmentFile> Scan(string folder)
+    {
+        var found = new List<SegmentFile>();
+        foreach (var info in new DirectoryInfo(folder).EnumerateFiles("*" + ShmStoreLayout.SegmentExtension))
+        {
+            if (ShmStoreLayout.CidOfSegment(info.FullName) is { } cid)
+            {
+                try
+                {
+                    found.Add(new SegmentFile(cid, info.FullName, info.Length, info.LastAccessTimeUtc));
+                }
+                catch (FileNotFoundException)
+                {
+                    // Evicted between the listing and the stat.
+                }
+            }
+        }
+
+        return found;
+    }
+}

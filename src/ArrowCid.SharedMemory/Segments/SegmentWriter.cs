@@ -1,0 +1,92 @@
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.SharedMemory.Native;
+
+namespace ArrowCid.SharedMemory.Segments;
+
+/// <summary>
+/// Writes a batch's canonical bytes once into a new segment file. The bytes go to a temp name in
+/// the segments folder and are linked to their final name without replacing anything, so a
+/// segment is never seen half-written and an existing segment (which readers may hold leases on)
+/// is never replaced.
+/// </summary>
+internal static class SegmentWriter
+{
+    /// <summary>Batches whose buffers exceed this are hashed on a second thread while they are written.</summary>
+    public const long ParallelThreshold = 4L << 20;
+
+    /// <summary>The CID and length of a batch's canonical encoding.</summary>
+    public static (Cid Cid, long Length) Hash(RecordBatch batch) => CanonicalEncoder.ComputeCidAndLength(batch);
+
+    /// <summary>Writes the canonical bytes of <paramref name="batch"/> to a fresh temp file; returns its path and length.</summary>
+    public static (string TempPath, long Length) WriteTemp(RecordBatch batch, string segmentsFolder, UnixFileMode mode)
+    {
+        string temp = Path.Combine(segmentsFolder, ShmStoreLayout.TempPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var stream = LockedFile.CreateNew(temp, (int)mode, 1 << 16);
+            CanonicalEncoder.Encode(batch, stream);
+            stream.Flush();
+            return (temp, stream.Length);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Hashes and writes at once: the hash on a worker thread, the write here. Both read the same
+    /// immutable batch, and the encoder is deterministic, so the file holds exactly the hashed bytes
+    /// (the lengths are compared as a guard). Costs about max(hash, write) instead of the sum.
+    /// </summary>
+    public static (Cid Cid, string TempPath, long Length) HashAndWriteTemp(RecordBatch batch, string segmentsFolder, UnixFileMode mode)
+    {
+        var hashing = Task.Run(() => Hash(batch));
+        string? temp = null;
+        try
+        {
+            (temp, long length) = WriteTemp(batch, segmentsFolder, mode);
+            var (cid, hashedLength) = hashing.GetAwaiter().GetResult();
+            if (hashedLength != length)
+            {
+                throw new ShmException($"the canonical encoder wrote {length} bytes but hashed {hashedLength}");
+            }
+
+            return (cid, temp, length);
+        }
+        catch
+        {
+            if (temp is not null)
+            {
+                File.Delete(temp);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Links <paramref name="tempPath"/> to <paramref name="finalPath"/>; false (temp removed) when the segment already exists.</summary>
+    public static bool Commit(string tempPath, string finalPath)
+    {
+        try
+        {
+            // On Linux, File.Move without overwrite is link + unlink: it fails rather than replace.
+            File.Move(tempPath, finalPath, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(finalPath))
+        {
+            File.Delete(tempPath);
+            return false;
+        }
+    }
+
+    /// <summary>Sum of the batch's buffer sizes: enough to pick the parallel path for big batches.</summary>
+    public static long BufferBytes(RecordBatch batch) => batch.Columns.Sum(BufferBytes);
+
+    private static long BufferBytes(ArrayData array) =>
+        array.Buffers.Sum(b => (long)b.Length) + array.Children.Sum(BufferBytes) + (array.Dictionary is null ? 0 : BufferBytes(array.Dictionary));
+}

@@ -1,0 +1,34 @@
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.SharedMemory;
+
+/// <summary>What <see cref="ShmStore.Publish"/> did.</summary>
+/// <param name="Cid">The batch's CID.</param>
+/// <param name="Path">The segment file.</param>
+/// <param name="Bytes">Length of the canonical bytes.</param>
+/// <param name="Rows">Rows in the batch.</param>
+/// <param name="Sequence">The notification's feed sequence; 0 when the segment already existed (nothing was written or announced).</param>
+public sealed record ShmPublishResult(Cid Cid, string Path, long Bytes, long Rows, long Sequence)
+{
+    /// <summary>Whether this call created the segment.</summary>
+    public bool Created => Sequence > 0;
+}
+
+/// <summary>One segment as <see cref="ShmStore.List"/> sees it.</summary>
+/// <param name="Cid">The CID it holds.</param>
+/// <param name="Path">The segment file.</param>
+/// <param name="Bytes">Its length.</param>
+/// <param name="LastAccessUtc">When it was last attached (or published).</param>
+/// <param name="Pinned">Whether eviction must keep it.</param>
+/// <param name="Leased">Whether a process held a lease on it when listed.</param>
+public sealed record ShmSegmentInfo(Cid Cid, string Path, long Bytes, DateTime LastAccessUtc, bool Pinned, bool Leased);
+
+/// <summary>A store's totals.</summary>
+/// <param name="Directory">The store's folder.</param>
+/// <param name="Segments">Number of segments.</param>
+/// <param name="Bytes">Bytes of segments.</param>
+/// <param name="CapacityBytes">The capacity, when limited.</param>
+/// <param name="Pinned">Pinned segments.</param>
+/// <param name="Leased">Segments some process held a lease on.</param>
+/// <param name="PublishedSequence">Newest notification sequence.</param>
+public sealed record ShmStoreStats(string Directory, int Segments, long Bytes, long? CapacityBytes, int Pinned, int Leased, long PublishedSequence);

@@ -1,0 +1,49 @@
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.SharedMemory;
+
+/// <summary>
+/// Where everything of one store lives: <c>segments/&lt;cid&gt;.arrows</c> (one canonical IPC
+/// stream per CID), <c>pins/&lt;cid&gt;</c> (empty pin markers), <c>control</c> (the shared
+/// counters) and <c>feed.log</c> (the notification log).
+/// </summary>
+internal sealed class ShmStoreLayout
+{
+    public const string SegmentExtension = ".arrows";
+    public const string TempPrefix = ".tmp-";
+
+    public ShmStoreLayout(string root)
+    {
+        Root = root;
+        Segments = Path.Combine(root, "segments");
+        Pins = Path.Combine(root, "pins");
+        Control = Path.Combine(root, "control");
+        Feed = Path.Combine(root, "feed.log");
+    }
+
+    public string Root { get; }
+
+    public string Segments { get; }
+
+    public string Pins { get; }
+
+    public string Control { get; }
+
+    public string Feed { get; }
+
+    public string SegmentPath(Cid cid) => Path.Combine(Segments, cid.ToString() + SegmentExtension);
+
+    public string PinPath(Cid cid) => Path.Combine(Pins, cid.ToString());
+
+    /// <summary>The CID a segment file is named after, or null for anything else (temp files, strays).</summary>
+    public static Cid? CidOfSegment(string path)
+    {
+        string name = Path.GetFileName(path);
+        if (!name.EndsWith(SegmentExtension, StringComparison.Ordinal) || name.StartsWith('.'))
+        {
+            return null;
+        }
+
+        return Cid.TryParse(name[..^SegmentExtension.Length], out var cid) ? cid : null;
+    }
+}

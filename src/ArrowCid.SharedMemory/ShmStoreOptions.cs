@@ -1,0 +1,79 @@
+using ArrowCid.Registry;
+
+namespace ArrowCid.SharedMemory;
+
+/// <summary>How a <see cref="ShmStore"/> is opened.</summary>
+public sealed record ShmStoreOptions
+{
+    /// <summary>The environment variable that overrides the default base folder.</summary>
+    public const string DirectoryEnvironmentVariable = "ARROWCID_SHM_DIR";
+
+    /// <summary>The base folder when neither an explicit folder nor the environment variable is given (tmpfs).</summary>
+    public const string DefaultBaseDirectory = "/dev/shm/arrowcid";
+
+    /// <summary>The store name used when none is given.</summary>
+    public const string DefaultStoreName = "default";
+
+    /// <summary>Name of the store: its folder is <c>&lt;base&gt;/&lt;name&gt;</c>.</summary>
+    public string StoreName { get; init; } = DefaultStoreName;
+
+    /// <summary>Base folder (<c>--shm-dir</c>); null means <c>$ARROWCID_SHM_DIR</c>, else <see cref="DefaultBaseDirectory"/>.</summary>
+    public string? BaseDirectory { get; init; }
+
+    /// <summary>
+    /// Most bytes of segments kept; publishing beyond it evicts unpinned, unleased segments, least
+    /// recently attached first. Null means no limit.
+    /// </summary>
+    public long? CapacityBytes { get; init; }
+
+    /// <summary>
+    /// Folders 0750 and files 0640 instead of 0700 and 0600, so members of the folder's group can
+    /// attach (give the base folder the group and the set-group-id bit).
+    /// </summary>
+    public bool GroupReadable { get; init; }
+
+    /// <summary>
+    /// How attach checks a segment. The default, <see cref="SegmentVerification.Full"/>, hashes the
+    /// whole mapping; see <see cref="SegmentVerification.TrustOwnSegments"/> for the opt-out.
+    /// </summary>
+    public SegmentVerification Verification { get; init; } = SegmentVerification.Full;
+
+    /// <summary>Registry to record published CIDs in (location <c>shm:&lt;path&gt;</c>); optional.</summary>
+    public IRegistry? Registry { get; init; }
+
+    /// <summary>Producer name written into registry records.</summary>
+    public string? Producer { get; init; }
+
+    /// <summary>The store's folder for these options.</summary>
+    public string ResolveDirectory()
+    {
+        string baseDirectory = BaseDirectory is { Length: > 0 } explicitBase
+            ? explicitBase
+            : Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable) is { Length: > 0 } fromEnvironment
+                ? fromEnvironment
+                : DefaultBaseDirectory;
+        if (StoreName.Length == 0 || StoreName.IndexOfAny(['/', '\0']) >= 0 || StoreName is "." or "..")
+        {
+            throw new ArgumentException($"'{StoreName}' is not a valid store name", nameof(StoreName));
+        }
+
+        return Path.GetFullPath(Path.Combine(baseDirectory, StoreName));
+    }
+}
+
+/// <summary>How <see cref="ShmStore.Attach"/> checks a segment before handing out a batch.</summary>
+public enum SegmentVerification
+{
+    /// <summary>SHA-256 of the whole mapping must equal the CID's digest, then the IPC stream is fully validated.</summary>
+    Full,
+
+    /// <summary>
+    /// For stores shared only by one user: when the segment file belongs to this process's user
+    /// and no one else can write it (mode without group/other write bits, in a folder only the
+    /// user can write), the hash is skipped, because only this user's own publish (which hashed the
+    /// bytes it wrote) could have created it. The IPC stream is still validated structurally, so a
+    /// bad segment can never make a reader go out of bounds; segments owned by anyone else are
+    /// hashed in full. Attach then costs the same for 1 KiB and 1 GiB.
+    /// </summary>
+    TrustOwnSegments,
+}
