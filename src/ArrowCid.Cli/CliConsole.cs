@@ -29,7 +29,13 @@ internal sealed class CliConsole
     /// <summary>Binary stdout; text written to <see cref="Out"/> is flushed before anything is written here.</summary>
     public Stream Output { get; }
 
+    /// <summary>Whether a person is watching (stdout is a terminal): long operations then show progress on stderr.</summary>
+    public bool IsTerminal { get; init; }
+
     /// <summary>The process's own streams.</summary>
     public static CliConsole System() =>
-        new(Console.Out, Console.Error, Console.OpenStandardInput(), Console.OpenStandardOutput());
+        new(Console.Out, Console.Error, Console.OpenStandardInput(), Console.OpenStandardOutput())
+        {
+            IsTerminal = !Console.IsOutputRedirected && !Console.IsErrorRedirected,
+        };
 }

@@ -1,4 +1,6 @@
 using ArrowCid.Arrow;
+using ArrowCid.Content;
+using ArrowCid.Content.Stores;
 
 namespace ArrowCid.Cli;
 
@@ -30,11 +32,14 @@ internal static class CliErrors
 {
     /// <summary>Whether <paramref name="exception"/> is a failure the user caused or can fix (so no stack trace).</summary>
     public static bool IsExpected(Exception exception) => exception is
-        CliException or ArrowFormatException or IOException or UnauthorizedAccessException or DllNotFoundException;
+        CliException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IOException
+            or UnauthorizedAccessException or DllNotFoundException or TimeoutException;
 
     /// <summary>The one-line text of an expected failure.</summary>
     public static string Describe(Exception exception) => OneLine(exception switch
     {
+        // Unknown content: the CID is all the user gave, so it is all the message needs.
+        BlockNotFoundException { Cid: { } cid } => $"not found: {cid}",
         FileNotFoundException => "no such file",
         DirectoryNotFoundException => "no such directory",
         UnauthorizedAccessException => "permission denied",

@@ -45,12 +45,24 @@ internal static class Program
         }
     }
 
-    private static RootCommand CreateRootCommand(CliConsole console) =>
-        new("arrowcid: exchange Apache Arrow record batches by content")
+    private static RootCommand CreateRootCommand(CliConsole console)
+    {
+        var repository = new RepositoryOption();
+        var root = new RootCommand("arrowcid: exchange Apache Arrow record batches by content")
         {
+            repository.Option,
             IpcCommands.Create(console),
             IntegrationCommands.Create(console),
-            QuickstartCommand.Create(console),
+            QuickstartCommand.Create(console, repository),
             BenchCommands.Create(console),
+            CarCommands.Export(console, repository),
+            CarCommands.Import(console, repository),
         };
+        foreach (var command in ContentCommands.Create(console, repository).Concat(RegistryCommands.Create(console, repository)))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
 }

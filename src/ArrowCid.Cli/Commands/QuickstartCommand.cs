@@ -4,21 +4,26 @@ using ArrowCid.Arrow.Builders;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Registry.ContentAccess;
 
 namespace ArrowCid.Cli.Commands;
 
 /// <summary>
 /// <c>arrowcid quickstart</c>: a tour in one command. Builds a small table, writes it as an Arrow
-/// IPC file, maps the file back (zero copy), prints it and checks it came back unchanged. Each
-/// step is its own method so later steps (hashing, publishing) can be added beside them.
+/// IPC file, maps the file back (zero copy), prints it and checks it came back unchanged; then
+/// puts it into a repository (a temporary one unless <c>--repo</c>), prints its CIDs, gets it back
+/// re-hashing the bytes, and exports a CAR. Each step is its own method so later steps (shared
+/// memory, Flight) can be added beside them.
 /// </summary>
 internal static class QuickstartCommand
 {
-    public static Command Create(CliConsole console)
+    public static Command Create(CliConsole console, RepositoryOption repository)
     {
-        var keep = new Option<bool>("--keep") { Description = "Keep the demo file instead of deleting it" };
-        var command = new Command("quickstart", "Build a demo table, write it as an Arrow IPC file, map it back and print it") { keep };
-        command.SetAction(parse => Run(console, parse.GetValue(keep)));
+        ArgumentNullException.ThrowIfNull(repository);
+        var keep = new Option<bool>("--keep") { Description = "Keep the demo files (and the temporary repository) instead of deleting them" };
+        var command = new Command("quickstart", "Build a demo table, write it as an Arrow IPC file, map it back and print it, put it into a repository, get it back and export a CAR") { keep };
+        command.SetAction(parse => Run(console, parse.GetValue(keep), parse.GetValue(repository.Option)));
         return command;
     }
 
@@ -54,7 +59,36 @@ internal static class QuickstartCommand
         return writer.BytesWritten;
     }
 
-    private static int Run(CliConsole console, bool keep)
+    /// <summary>Puts the demo table into the repository at <paramref name="repositoryPath"/>, prints its CIDs, gets both back re-hashing them, and exports a CAR; true when everything came back intact.</summary>
+    public static bool PublishDemo(CliConsole console, RecordBatch batch, string repositoryPath, string carPath)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(batch);
+        using var content = CliErrors.About(repositoryPath, () => ContentRepository.Open(repositoryPath));
+        var put = content.PutStream(batch.Schema, [batch], new PutOptions { Producer = "arrowcid quickstart" });
+        console.Out.WriteLine(Commands.ContentOutput.BatchLine(put.Batches[0]));
+        console.Out.WriteLine(Commands.ContentOutput.DatasetLine(put.Dataset));
+
+        using var fetched = new MemoryStream();
+        content.WriteDataset(put.Batches[0].Cid, fetched);
+        bool hashMatches = Cid.ForRaw(fetched.GetBuffer().AsSpan(0, (int)fetched.Length)) == put.Batches[0].Cid;
+        using var stream = new MemoryStream();
+        content.WriteDataset(put.Dataset.Cid, stream);
+        using var reader = new ArrowStreamReader(stream.ToArray().AsMemory());
+        using var back = reader.ReadNext();
+        bool identical = back is not null && ArrayEquality.Equals(batch, back, out _);
+
+        using (var car = CliErrors.About(carPath, () => new FileStream(carPath, FileMode.Create, FileAccess.Write)))
+        {
+            var exported = content.ExportCar([put.Dataset.Cid], car);
+            console.Out.WriteLine($"quickstart: repository {content.Repository.Root}; get {put.Batches[0].Cid}: {(hashMatches ? "bytes hash to the CID" : "HASH MISMATCH")}; "
+                + $"dataset as an IPC stream: {(identical ? "identical" : "DIFFERENT")}; CAR of {exported.Blocks} blocks: {carPath}");
+        }
+
+        return hashMatches && identical;
+    }
+
+    private static int Run(CliConsole console, bool keep, string? repositoryPath)
     {
         var batch = BuildDemoBatch();
         var directory = Directory.CreateTempSubdirectory("arrowcid-quickstart-");
@@ -75,7 +109,9 @@ internal static class QuickstartCommand
                 $"quickstart: wrote {batch.Length} rows x {batch.Schema.Fields.Length} columns as a {bytes}-byte Arrow IPC file, "
                 + $"read it back memory-mapped: {(identical ? "identical" : $"DIFFERENT ({difference})")}; "
                 + $"file: {path}{(keep ? string.Empty : " (deleted)")}");
-            return identical ? ExitCodes.Ok : ExitCodes.Failure;
+            string repository = repositoryPath is null ? Path.Combine(directory.FullName, "repo") : Path.GetFullPath(repositoryPath);
+            bool published = PublishDemo(console, batch, repository, Path.Combine(directory.FullName, "demo.car"));
+            return identical && published ? ExitCodes.Ok : ExitCodes.Failure;
         }
         finally
         {

@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Printing;
+using ArrowCid.Registry.ContentAccess;
+
+namespace ArrowCid.Cli.Commands;
+
+/// <summary><c>arrowcid cid | put | get | cat</c>: name, store and read record batches and datasets by content.</summary>
+internal static class ContentCommands
+{
+    public static IEnumerable<Command> Create(CliConsole console, RepositoryOption repository)
+    {
+        yield return NameOrPut(console, repository, store: false);
+        yield return NameOrPut(console, repository, store: true);
+        yield return Get(console, repository);
+        yield return Cat(console, repository);
+    }
+
+    private static Argument<string[]> InputsArgument() =>
+        new("files") { Description = "Arrow IPC files or streams (- for stdin)", Arity = ArgumentArity.OneOrMore };
+
+    private static Command NameOrPut(CliConsole console, RepositoryOption repository, bool store)
+    {
+        var files = InputsArgument();
+        var json = new Option<bool>("--json") { Description = "Print one JSON array instead of lines" };
+        var tags = TagOption.Create("Label every stored block KEY=VALUE (repeatable)");
+        var noPin = new Option<bool>("--no-pin") { Description = "Do not pin the datasets (the next gc removes them)" };
+        var command = store
+            ? new Command("put", "Store Arrow IPC data in the repository: one batch block per record batch and a dataset manifest per input; prints their CIDs") { files, json, tags, noPin }
+            : new Command("cid", "Print the CIDs 'put' would give, without storing anything") { files, json };
+        command.SetAction(parse =>
+        {
+            var options = new PutOptions
+            {
+                Tags = TagOption.Parse(parse.GetValue(tags)),
+                Pin = !parse.GetValue(noPin),
+                Producer = "arrowcid put",
+            };
+            using var content = store ? repository.Open(parse) : null;
+            var results = new JsonArray();
+            foreach (string path in parse.GetRequiredValue(files))
+            {
+                var result = NameOrPutOne(console, path, content, options);
+                if (parse.GetValue(json))
+                {
+                    results.Add(ContentOutput.Json(path, result));
+                    continue;
+                }
+
+                foreach (var batch in result.Batches)
+                {
+                    console.Out.WriteLine(ContentOutput.BatchLine(batch));
+                }
+
+                console.Out.WriteLine(ContentOutput.DatasetLine(result.Dataset));
+            }
+
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(results.ToJsonString(ContentOutput.Indented));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static PutStreamResult NameOrPutOne(CliConsole console, string path, ContentRepository? content, PutOptions options)
+    {
+        using var source = IpcSource.Open(path, console);
+        var named = options with { Provenance = path == IpcSource.StandardStream ? "stdin" : Path.GetFullPath(path) };
+        string verb = content is null ? "naming" : "storing";
+        return CliProgress.Run(console, $"{verb} {source.Name}", source.BatchCount, advance =>
+        {
+            try
+            {
+                var batches = ReadAll(source, advance);
+                return content is null
+                    ? ContentRepository.ComputeCids(source.Schema, batches)
+                    : content.PutStream(source.Schema, batches, named);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException($"{source.Name}: {e.Message}", e);
+            }
+        });
+    }
+
+    private static IEnumerable<RecordBatch> ReadAll(IpcSource source, Action<double> advance)
+    {
+        while (source.ReadNext() is { } batch)
+        {
+            using (batch)
+            {
+                yield return batch;
+            }
+
+            advance(1);
+        }
+    }
+
+    private static Command Get(CliConsole console, RepositoryOption repository)
+    {
+        var cid = new Argument<string>("cid") { Description = "A batch or dataset CID" };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the Arrow IPC stream (- for stdout)", Required = true, HelpName = "OUT" };
+        var command = new Command("get", "Write a batch's exact canonical bytes, or a whole dataset as one Arrow IPC stream; every block is re-hashed") { cid, output };
+        command.SetAction(parse =>
+        {
+            var id = CliCids.Parse(parse.GetRequiredValue(cid));
+            using var content = repository.Open(parse);
+            using var target = OutputTarget.Create(parse.GetRequiredValue(output), console);
+            CliProgress.Run(console, $"writing {id}", null, _ => content.WriteDataset(id, target.Stream));
+            target.Commit();
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Cat(CliConsole console, RepositoryOption repository)
+    {
+        var cid = new Argument<string>("cid") { Description = "A batch or dataset CID" };
+        var limit = new Option<int?>("--limit", "-n") { Description = "Print at most N rows in all", HelpName = "N" };
+        limit.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int rows) && rows < 0)
+            {
+                result.AddError("--limit must be 0 or more");
+            }
+        });
+        var command = new Command("cat", "Print a stored batch, or every batch of a dataset, as tables") { cid, limit };
+        command.SetAction(parse =>
+        {
+            var id = CliCids.Parse(parse.GetRequiredValue(cid));
+            int? rowsLimit = parse.GetValue(limit);
+            using var content = repository.Open(parse);
+            long printed = 0;
+            int index = 0;
+            using var batches = content.ReadBatches(id).GetEnumerator();
+            // Opens batches only while rows remain to print.
+            while ((rowsLimit is null || printed < rowsLimit) && batches.MoveNext())
+            {
+                using var batch = batches.Current;
+                int rows = rowsLimit is null ? batch.Length : (int)Math.Min(batch.Length, rowsLimit.Value - printed);
+                console.Out.WriteLine($"batch {index}: {batch.Length} rows");
+                console.Out.Write(ArrayPrinter.Format(batch, rows));
+                printed += rows;
+                index++;
+            }
+
+            if (index == 0 && rowsLimit is not 0)
+            {
+                console.Out.WriteLine("(no record batches)");
+            }
+            else if (rowsLimit is not null && printed >= rowsLimit)
+            {
+                console.Out.WriteLine($"(stopped at --limit {rowsLimit})");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

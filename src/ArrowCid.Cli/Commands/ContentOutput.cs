@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ArrowCid.Registry;
+using ArrowCid.Registry.ContentAccess;
+
+namespace ArrowCid.Cli.Commands;
+
+/// <summary>The text lines and JSON objects the content commands print, in one place so every command agrees.</summary>
+internal static class ContentOutput
+{
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static string BatchLine(PutResult batch) =>
+        string.Create(CultureInfo.InvariantCulture, $"batch {batch.Cid} {batch.Rows} {batch.Bytes}");
+
+    public static string DatasetLine(DatasetResult dataset) =>
+        string.Create(CultureInfo.InvariantCulture, $"dataset {dataset.Cid} {dataset.Rows} {dataset.Batches}");
+
+    public static JsonObject Json(string input, PutStreamResult result) => new()
+    {
+        ["input"] = input,
+        ["dataset"] = new JsonObject
+        {
+            ["cid"] = result.Dataset.Cid.ToString(),
+            ["rows"] = result.Dataset.Rows,
+            ["batches"] = result.Dataset.Batches,
+            ["bytes"] = result.Dataset.Bytes,
+            ["manifest_bytes"] = result.Dataset.ManifestBytes,
+        },
+        ["batches"] = new JsonArray(result.Batches.Select(b => (JsonNode)new JsonObject
+        {
+            ["cid"] = b.Cid.ToString(),
+            ["rows"] = b.Rows,
+            ["bytes"] = b.Bytes,
+        }).ToArray()),
+    };
+
+    public static JsonObject Json(BlockRecord record) => new()
+    {
+        ["cid"] = record.Cid.ToString(),
+        ["kind"] = KindName(record.Kind),
+        ["rows"] = record.Rows,
+        ["bytes"] = record.Bytes,
+        ["created"] = record.Created.ToString("O", CultureInfo.InvariantCulture),
+        ["pinned"] = record.Pinned,
+        ["producer"] = record.Producer,
+        ["provenance"] = record.Provenance,
+        ["tags"] = new JsonObject(record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value))),
+        ["batches"] = new JsonArray(record.Batches.Select(b => (JsonNode)b.ToString()).ToArray()),
+        ["locations"] = new JsonArray(record.Locations.Select(l => (JsonNode)l).ToArray()),
+        ["schema"] = record.Schema,
+    };
+
+    /// <summary>One line of <c>ls</c>: kind, CID, rows, bytes, created, pin flag and tags.</summary>
+    public static string ListLine(BlockRecord record) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{KindName(record.Kind)} {record.Cid} {record.Rows} {record.Bytes} {record.Created:yyyy-MM-ddTHH:mm:ssZ}{(record.Pinned ? " pinned" : string.Empty)}{Tags(record)}");
+
+    /// <summary>The text of <c>info</c>: one "name: value" line per fact.</summary>
+    public static IEnumerable<string> InfoLines(BlockRecord record)
+    {
+        yield return $"cid: {record.Cid}";
+        yield return $"kind: {KindName(record.Kind)}";
+        yield return string.Create(CultureInfo.InvariantCulture, $"rows: {record.Rows}");
+        yield return string.Create(CultureInfo.InvariantCulture, $"bytes: {record.Bytes}");
+        yield return $"created: {record.Created.ToString("O", CultureInfo.InvariantCulture)}";
+        yield return $"pinned: {(record.Pinned ? "yes" : "no")}";
+        if (record.Producer is not null)
+        {
+            yield return $"producer: {record.Producer}";
+        }
+
+        if (record.Provenance is not null)
+        {
+            yield return $"provenance: {record.Provenance}";
+        }
+
+        foreach (var tag in record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            yield return $"tag: {tag.Key}={tag.Value}";
+        }
+
+        foreach (var batch in record.Batches)
+        {
+            yield return $"batch: {batch}";
+        }
+
+        foreach (var location in record.Locations)
+        {
+            yield return $"location: {location}";
+        }
+
+        if (record.Schema is not null)
+        {
+            yield return "schema:";
+            foreach (string line in record.Schema.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                yield return "  " + line;
+            }
+        }
+    }
+
+    public static string KindName(BlockKind kind) => kind == BlockKind.Dataset ? "dataset" : "batch";
+
+    private static string Tags(BlockRecord record) =>
+        string.Concat(record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $" {t.Key}={t.Value}"));
+}

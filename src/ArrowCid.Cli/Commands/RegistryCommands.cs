@@ -1,0 +1,193 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ArrowCid.Registry;
+
+namespace ArrowCid.Cli.Commands;
+
+/// <summary><c>arrowcid ls | info | pin | unpin | gc | verify</c>: the registry and upkeep of the local repository.</summary>
+internal static class RegistryCommands
+{
+    public static IEnumerable<Command> Create(CliConsole console, RepositoryOption repository)
+    {
+        yield return List(console, repository);
+        yield return Info(console, repository);
+        yield return Pinning(console, repository, pin: true);
+        yield return Pinning(console, repository, pin: false);
+        yield return Gc(console, repository);
+        yield return Verify(console, repository);
+    }
+
+    private static Command List(CliConsole console, RepositoryOption repository)
+    {
+        var tags = TagOption.Create("Only records carrying KEY=VALUE (repeatable; all must match)");
+        var json = new Option<bool>("--json") { Description = "Print one JSON array of records" };
+        var command = new Command("ls", "List registered batches and datasets, oldest first: kind, CID, rows, bytes, created, pin, tags") { tags, json };
+        command.SetAction(parse =>
+        {
+            using var content = repository.Open(parse);
+            var records = content.Repository.Registry.List(new RegistryQuery { Tags = TagOption.Parse(parse.GetValue(tags)) });
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(new JsonArray(records.Select(r => (JsonNode)ContentOutput.Json(r)).ToArray()).ToJsonString(ContentOutput.Indented));
+            }
+            else
+            {
+                foreach (var record in records)
+                {
+                    console.Out.WriteLine(ContentOutput.ListLine(record));
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Info(CliConsole console, RepositoryOption repository)
+    {
+        var cid = new Argument<string>("cid") { Description = "A registered CID" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("info", "Print what the registry knows about a CID") { cid, json };
+        command.SetAction(parse =>
+        {
+            var id = CliCids.Parse(parse.GetRequiredValue(cid));
+            using var content = repository.Open(parse);
+            var record = content.Repository.GetRecord(id) ?? throw new CliException($"not found: {id}");
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(ContentOutput.Json(record).ToJsonString(ContentOutput.Indented));
+            }
+            else
+            {
+                foreach (string line in ContentOutput.InfoLines(record))
+                {
+                    console.Out.WriteLine(line);
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Pinning(CliConsole console, RepositoryOption repository, bool pin)
+    {
+        var cid = new Argument<string>("cid") { Description = "A registered CID" };
+        var command = pin
+            ? new Command("pin", "Keep a CID (and a dataset's batches) through gc") { cid }
+            : new Command("unpin", "Let the next gc remove a CID unless a pinned dataset links it") { cid };
+        command.SetAction(parse =>
+        {
+            var id = CliCids.Parse(parse.GetRequiredValue(cid));
+            using var content = repository.Open(parse);
+            bool found = pin ? content.Repository.Pin(id) : content.Repository.Unpin(id);
+            if (!found)
+            {
+                throw new CliException($"not found: {id}");
+            }
+
+            console.Out.WriteLine($"{(pin ? "pinned" : "unpinned")} {id}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Gc(CliConsole console, RepositoryOption repository)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("gc", "Remove every block neither pinned nor linked by a pinned dataset") { json };
+        command.SetAction(parse =>
+        {
+            using var content = repository.Open(parse);
+            var report = CliProgress.Run(console, "collecting garbage", null, _ => content.Repository.Gc());
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(new JsonObject
+                {
+                    ["removed_records"] = new JsonArray(report.RemovedRecords.Select(c => (JsonNode)c.ToString()).ToArray()),
+                    ["removed_orphans"] = new JsonArray(report.RemovedOrphans.Select(c => (JsonNode)c.ToString()).ToArray()),
+                    ["removed_temp_files"] = report.RemovedTempFiles,
+                    ["bytes_freed"] = report.BytesFreed,
+                    ["retained"] = report.Retained,
+                }.ToJsonString(ContentOutput.Indented));
+                return ExitCodes.Ok;
+            }
+
+            foreach (var cid in report.RemovedRecords.Concat(report.RemovedOrphans))
+            {
+                console.Out.WriteLine($"removed {cid}");
+            }
+
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"gc: removed {report.RemovedRecords.Count} records and {report.RemovedOrphans.Count} unregistered blocks ({report.BytesFreed} bytes), {report.RemovedTempFiles} temporary files; {report.Retained} retained"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Verify(CliConsole console, RepositoryOption repository)
+    {
+        var repair = new Option<bool>("--repair") { Description = "Quarantine corrupt blocks, drop rows without blocks, tidy orphans and temporary files" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("verify", "Re-hash every block and check every registry row has its block; exit 1 when content is missing or damaged (unless repaired)") { repair, json };
+        command.SetAction(parse =>
+        {
+            using var content = repository.Open(parse);
+            bool fix = parse.GetValue(repair);
+            var report = CliProgress.Run(console, fix ? "verifying and repairing" : "verifying", null, _ => content.Repository.Verify(fix));
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(VerifyJson(report).ToJsonString(ContentOutput.Indented));
+            }
+            else
+            {
+                PrintVerify(console.Out, report);
+            }
+
+            return report.IsConsistent || report.Repaired ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    private static void PrintVerify(TextWriter output, VerifyReport report)
+    {
+        foreach (var cid in report.CorruptBlocks)
+        {
+            output.WriteLine($"corrupt {cid}");
+        }
+
+        foreach (var cid in report.MissingBlocks)
+        {
+            output.WriteLine($"missing {cid}");
+        }
+
+        foreach (var cid in report.OrphanBlocks)
+        {
+            output.WriteLine($"orphan {cid}");
+        }
+
+        foreach (var cid in report.Reregistered)
+        {
+            output.WriteLine($"re-registered {cid}");
+        }
+
+        string state = report.IsClean ? "clean" : report.Repaired ? "repaired" : report.IsConsistent ? "consistent" : "DAMAGED";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"verify: {report.RecordsChecked} records, {report.BlocksChecked} blocks checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {report.OrphanBlocks.Count} orphans, {report.TempFiles} temporary files: {state}"));
+    }
+
+    private static JsonObject VerifyJson(VerifyReport report) => new()
+    {
+        ["records_checked"] = report.RecordsChecked,
+        ["blocks_checked"] = report.BlocksChecked,
+        ["corrupt"] = new JsonArray(report.CorruptBlocks.Select(c => (JsonNode)c.ToString()).ToArray()),
+        ["missing"] = new JsonArray(report.MissingBlocks.Select(c => (JsonNode)c.ToString()).ToArray()),
+        ["orphans"] = new JsonArray(report.OrphanBlocks.Select(c => (JsonNode)c.ToString()).ToArray()),
+        ["temp_files"] = report.TempFiles,
+        ["repaired"] = report.Repaired,
+        ["reregistered"] = new JsonArray(report.Reregistered.Select(c => (JsonNode)c.ToString()).ToArray()),
+        ["quarantined"] = new JsonArray(report.Quarantined.Select(q => (JsonNode)q).ToArray()),
+        ["consistent"] = report.IsConsistent,
+    };
+}
