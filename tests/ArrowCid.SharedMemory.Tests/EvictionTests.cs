@@ -1,0 +1,89 @@
+using ArrowCid.Content.Canonical;
+
+namespace ArrowCid.SharedMemory.Tests;
+
+public sealed class EvictionTests : IDisposable
+{
+    private readonly TempStore _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Capacity_evicts_the_least_recently_attached_unpinned_unleased_segments()
+    {
+        long size = CanonicalEncoder.ComputeCidAndLength(Batches.Make(0)).Length;
+        using var store = _temp.Open(capacity: size * 3 + size / 2);
+        var a = store.Publish(Batches.Make(0)).Cid;
+        var b = store.Publish(Batches.Make(1)).Cid;
+        var c = store.Publish(Batches.Make(2)).Cid;
+        SetAccess(store, a, 1);
+        SetAccess(store, b, 2);
+        SetAccess(store, c, 3);
+
+        store.Pin(a);                      // oldest, but pinned
+        using var leased = store.Attach(b); // next, but leased (attach also makes it the newest)
+        SetAccess(store, b, 2);
+        store.Publish(Batches.Make(3));     // needs one slot: c must go
+
+        Assert.True(store.Contains(a));
+        Assert.True(store.Contains(b));
+        Assert.False(store.Contains(c));
+        Assert.Equal(3, store.List().Count);
+    }
+
+    [Fact]
+    public void Attach_moves_a_segment_to_the_back_of_the_eviction_order()
+    {
+        long size = CanonicalEncoder.ComputeCidAndLength(Batches.Make(0)).Length;
+        using var store = _temp.Open(capacity: size * 2 + size / 2);
+        var a = store.Publish(Batches.Make(0)).Cid;
+        var b = store.Publish(Batches.Make(1)).Cid;
+        SetAccess(store, a, 1);
+        SetAccess(store, b, 2);
+        store.Attach(a).Dispose();
+
+        store.Publish(Batches.Make(2));
+
+        Assert.True(store.Contains(a));
+        Assert.False(store.Contains(b));
+    }
+
+    [Fact]
+    public void When_everything_is_pinned_or_leased_publish_reports_the_store_full_and_leaves_no_temp_file()
+    {
+        long size = CanonicalEncoder.ComputeCidAndLength(Batches.Make(0)).Length;
+        using var store = _temp.Open(capacity: size * 2);
+        var a = store.Publish(Batches.Make(0)).Cid;
+        var b = store.Publish(Batches.Make(1)).Cid;
+        store.Pin(a);
+        using var lease = store.Attach(b);
+
+        Assert.Throws<ShmStoreFullException>(() => store.Publish(Batches.Make(2)));
+        Assert.Equal(2, store.List().Count);
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(store.PathOf(a))!, ".tmp-*"));
+
+        lease.Dispose();
+        store.Publish(Batches.Make(2));
+        Assert.False(store.Contains(b));
+    }
+
+    [Fact]
+    public void Stats_count_segments_pins_and_leases()
+    {
+        using var store = _temp.Open();
+        var a = store.Publish(Batches.Make(0)).Cid;
+        store.Publish(Batches.Make(1));
+        store.Pin(a);
+        using var lease = store.Attach(a);
+
+        var stats = store.Stats();
+        Assert.Equal(2, stats.Segments);
+        Assert.Equal(1, stats.Pinned);
+        Assert.Equal(1, stats.Leased);
+        Assert.Equal(2, stats.PublishedSequence);
+        Assert.Equal(store.List().Sum(s => s.Bytes), stats.Bytes);
+    }
+
+    private static void SetAccess(ShmStore store, ArrowCid.Content.Multiformats.Cid cid, int minute) =>
+        File.SetLastAccessTimeUtc(store.PathOf(cid), new DateTime(2020, 1, 1, 0, minute, 0, DateTimeKind.Utc));
+}

@@ -1,0 +1,98 @@
+using ArrowCid.SharedMemory.Notifications;
+
+namespace ArrowCid.SharedMemory.Tests;
+
+public sealed class NotificationTests : IDisposable
+{
+    private readonly TempStore _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Subscribers_see_every_publish_in_order_and_resume_from_a_cursor_without_duplicates()
+    {
+        using var store = _temp.Open();
+        var cids = Enumerable.Range(0, 10).Select(i => store.Publish(Batches.Make(i)).Cid).ToList();
+
+        var first = store.Subscribe();
+        var seen = new List<ShmNotice>();
+        for (int i = 0; i < 4; i++)
+        {
+            seen.Add(first.Next(TimeSpan.FromSeconds(5))!);
+        }
+
+        var resumed = store.Subscribe(first.Cursor);
+        while (resumed.TryNext(out var notice))
+        {
+            seen.Add(notice!);
+        }
+
+        Assert.Equal(cids, seen.Select(n => n.Cid));
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), seen.Select(n => n.Sequence));
+        Assert.False(resumed.TryNext(out _));
+    }
+
+    [Fact]
+    public async Task A_sleeping_subscriber_is_woken_by_a_publish_from_another_store_handle()
+    {
+        using var producer = _temp.Open();
+        using var consumer = _temp.Open();
+        var subscription = consumer.Subscribe(consumer.PublishedSequence);
+        var waiting = Task.Run(() => subscription.Next(TimeSpan.FromMinutes(1)));
+        await Task.Delay(50);
+        var cid = producer.Publish(Batches.Make(7)).Cid;
+
+        var notice = await waiting.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(cid, notice!.Cid);
+    }
+
+    [Fact]
+    public void A_tag_filter_delivers_only_matching_notices_and_tags_round_trip()
+    {
+        using var store = _temp.Open();
+        store.Publish(Batches.Make(0), Batches.Tags("topic=a", "n=0"));
+        var b = store.Publish(Batches.Make(1), Batches.Tags("topic=b", "n=1")).Cid;
+        store.Publish(Batches.Make(2), Batches.Tags("topic=a"));
+
+        var subscription = store.Subscribe(0, Batches.Tags("topic=b"));
+        Assert.True(subscription.TryNext(out var notice));
+        Assert.Equal(b, notice!.Cid);
+        Assert.Equal("1", notice.Tags["n"]);
+        Assert.False(subscription.TryNext(out _));
+        Assert.Equal(3, subscription.Cursor);
+    }
+
+    [Fact]
+    public void Next_returns_null_after_its_timeout_and_honours_cancellation()
+    {
+        using var store = _temp.Open();
+        var subscription = store.Subscribe();
+        Assert.Null(subscription.Next(TimeSpan.FromMilliseconds(20)));
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.Throws<OperationCanceledException>(() => subscription.Next(TimeSpan.FromMinutes(1), cancel.Token));
+    }
+
+    [Fact]
+    public void Tags_that_do_not_fit_a_record_are_refused_before_anything_is_written()
+    {
+        using var store = _temp.Open();
+        var huge = Batches.Tags("k=" + new string('x', 200));
+        Assert.Throws<ArgumentException>(() => store.Publish(Batches.Make(0), huge));
+        Assert.Throws<ArgumentException>(() => store.Publish(Batches.Make(0), Batches.Tags("a\nb=c")));
+        Assert.Empty(store.List());
+    }
+
+    [Fact]
+    public void A_damaged_feed_record_is_a_typed_error()
+    {
+        using var store = _temp.Open();
+        store.Publish(Batches.Make(0));
+        string feed = Path.Combine(store.Directory, "feed.log");
+        byte[] bytes = File.ReadAllBytes(feed);
+        bytes[50] ^= 1;
+        File.WriteAllBytes(feed, bytes);
+
+        Assert.Throws<ShmFeedCorruptedException>(() => store.Subscribe().TryNext(out _));
+    }
+}
