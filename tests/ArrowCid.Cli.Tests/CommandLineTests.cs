@@ -41,8 +41,8 @@ public sealed class CommandLineTests
 
         Assert.True(result.ExitCode == 0, result.Error);
         var lines = result.Out.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        // Header, rule, five rows, summary.
-        Assert.Equal(8, lines.Length);
+        // Header, rule, five rows, summary; then the batch and dataset CIDs and the repository summary.
+        Assert.Equal(11, lines.Length);
         Assert.StartsWith("station: int32", lines[0], StringComparison.Ordinal);
         Assert.Contains("Oslo", lines[3], StringComparison.Ordinal);
         Assert.Contains("[snow, wind]", lines[3], StringComparison.Ordinal);
@@ -52,6 +52,11 @@ public sealed class CommandLineTests
         Assert.StartsWith("quickstart: wrote 5 rows x 5 columns", lines[7], StringComparison.Ordinal);
         Assert.Contains("memory-mapped: identical;", lines[7], StringComparison.Ordinal);
         Assert.EndsWith("(deleted)", lines[7], StringComparison.Ordinal);
+        Assert.Matches("^batch bafkrei[a-z2-7]+ 5 [0-9]+$", lines[8]);
+        Assert.Matches("^dataset bafyrei[a-z2-7]+ 5 1$", lines[9]);
+        Assert.Contains("bytes hash to the CID", lines[10], StringComparison.Ordinal);
+        Assert.Contains("dataset as an IPC stream: identical", lines[10], StringComparison.Ordinal);
+        Assert.Contains("CAR of 2 blocks", lines[10], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -60,7 +65,7 @@ public sealed class CommandLineTests
         var result = CliRun.Run("quickstart", "--keep");
 
         Assert.Equal(0, result.ExitCode);
-        string summary = result.Out.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n')[^1];
+        string summary = result.Out.ReplaceLineEndings("\n").Split('\n').Single(line => line.StartsWith("quickstart: wrote", StringComparison.Ordinal));
         string path = summary.Split(' ').Single(word => word.EndsWith("demo.arrow", StringComparison.Ordinal));
         try
         {

@@ -1,0 +1,288 @@
+using System.Text.Json.Nodes;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Cli.Tests;
+
+public sealed class ContentCommandTests : IDisposable
+{
+    private const string Primitive = "1.0.0-littleendian/generated_primitive";
+    private const string Dictionary = "1.0.0-littleendian/generated_dictionary";
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Repo => _temp.File("repo");
+
+    private CliResult InRepo(params string[] args) => CliRun.Run(["--repo", Repo, .. args]);
+
+    private static string[] Lines(string text) => text.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    private static (string[] Batches, string Dataset) Cids(CliResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = Lines(result.Out);
+        return (lines.Where(l => l.StartsWith("batch ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray(),
+            lines.Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1]);
+    }
+
+    [Fact]
+    public void Put_of_a_golden_file_then_get_gives_bytes_that_hash_to_each_batch_cid()
+    {
+        var put = InRepo("put", Golden.File(Primitive));
+        var (batches, dataset) = Cids(put);
+
+        Assert.Equal(2, batches.Length);
+        Assert.StartsWith("bafyrei", dataset, StringComparison.Ordinal);
+        foreach (string cid in batches)
+        {
+            string output = _temp.File(cid + ".arrows");
+            Assert.Equal(0, InRepo("get", cid, "-o", output).ExitCode);
+            Assert.Equal(Cid.Parse(cid), Cid.ForRaw(File.ReadAllBytes(output)));
+        }
+    }
+
+    [Fact]
+    public void Put_lines_give_rows_and_bytes()
+    {
+        var lines = Lines(InRepo("put", Golden.File(Primitive)).Out);
+
+        using var reader = ArrowFileReader.Open(Golden.File(Primitive));
+        var rows = reader.ReadAll().Select(b => { using (b) { return b.Length; } }).ToArray();
+        Assert.Equal(rows.Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture)), lines.Take(2).Select(l => l.Split(' ')[2]));
+        Assert.EndsWith($" {rows.Sum()} 2", lines[2], StringComparison.Ordinal);
+        Assert.All(lines.Take(2), l => Assert.True(long.Parse(l.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture) > 0));
+    }
+
+    [Fact]
+    public void Cid_prints_what_put_stores_and_stores_nothing()
+    {
+        var computed = CliRun.Run("--repo", Repo, "cid", Golden.File(Dictionary));
+
+        Assert.Equal(0, computed.ExitCode);
+        Assert.False(Directory.Exists(Repo));
+        var put = InRepo("put", Golden.File(Dictionary));
+        Assert.Equal(computed.Out, put.Out);
+    }
+
+    [Fact]
+    public void The_same_data_as_stream_file_and_stdin_gets_the_same_cids()
+    {
+        var file = CliRun.Run("cid", Golden.File(Dictionary));
+        var stream = CliRun.Run("cid", Golden.Stream(Dictionary));
+        var stdin = CliRun.RunWithInput(File.ReadAllBytes(Golden.Stream(Dictionary)), "cid", "-");
+
+        Assert.Equal(0, file.ExitCode);
+        Assert.Equal(file.Out, stream.Out);
+        Assert.Equal(file.Out, stdin.Out);
+    }
+
+    [Fact]
+    public void Dataset_get_gives_one_ipc_stream_equal_to_the_input()
+    {
+        var (_, dataset) = Cids(InRepo("put", Golden.Stream(Dictionary)));
+        string output = _temp.File("dataset.arrows");
+
+        Assert.Equal(0, InRepo("get", dataset, "-o", output).ExitCode);
+
+        using var expected = ArrowFileReader.Open(Golden.File(Dictionary));
+        using var actual = new ArrowStreamReader(File.ReadAllBytes(output).AsMemory());
+        var expectedBatches = expected.ReadAll().ToList();
+        var actualBatches = actual.ReadAll().ToList();
+        Assert.Equal(expectedBatches.Count, actualBatches.Count);
+        foreach (var (e, a) in expectedBatches.Zip(actualBatches))
+        {
+            Assert.True(ArrayEquality.Equals(e, a, out string? difference), difference);
+        }
+    }
+
+    [Fact]
+    public void Get_to_stdout_writes_the_stream_there()
+    {
+        var (batches, _) = Cids(InRepo("put", Golden.File(Primitive)));
+
+        var result = InRepo("get", batches[0], "-o", "-");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(Cid.Parse(batches[0]), Cid.ForRaw(result.BinaryOut));
+    }
+
+    [Fact]
+    public void Cat_prints_a_dataset_batch_by_batch_and_stops_at_the_limit()
+    {
+        var (batches, dataset) = Cids(InRepo("put", Golden.File(Primitive)));
+
+        var all = InRepo("cat", dataset);
+        var limited = InRepo("cat", dataset, "--limit", "3");
+        var single = InRepo("cat", batches[1]);
+
+        Assert.Equal(0, all.ExitCode);
+        Assert.Equal(CliRun.Run("ipc", "cat", Golden.File(Primitive)).Out, all.Out);
+        Assert.EndsWith("(stopped at --limit 3)\n", limited.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain("batch 1:", limited.Out, StringComparison.Ordinal);
+        Assert.StartsWith("batch 0: 20 rows", single.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ls_filters_by_tag_and_prints_json()
+    {
+        var (_, tagged) = Cids(InRepo("put", Golden.File(Primitive), "--tag", "team=red"));
+        var (_, other) = Cids(InRepo("put", Golden.File(Dictionary), "--tag", "team=blue"));
+
+        var red = Lines(InRepo("ls", "--tag", "team=red").Out);
+        var json = JsonNode.Parse(InRepo("ls", "--json").Out)!.AsArray();
+
+        Assert.Equal(3, red.Length);
+        Assert.Contains(red, l => l.StartsWith($"dataset {tagged} ", StringComparison.Ordinal) && l.EndsWith(" pinned team=red", StringComparison.Ordinal));
+        Assert.DoesNotContain(red, l => l.Contains(other, StringComparison.Ordinal));
+        Assert.Contains(json, r => r!["cid"]!.GetValue<string>() == other && r["kind"]!.GetValue<string>() == "dataset" && r["tags"]!["team"]!.GetValue<string>() == "blue");
+    }
+
+    [Fact]
+    public void Info_describes_a_record_as_text_and_json()
+    {
+        var (batches, dataset) = Cids(InRepo("put", Golden.File(Primitive)));
+
+        var text = Lines(InRepo("info", dataset).Out);
+        var json = JsonNode.Parse(InRepo("info", dataset, "--json").Out)!;
+
+        Assert.Contains("kind: dataset", text);
+        Assert.Contains("rows: 37", text);
+        Assert.Contains($"batch: {batches[1]}", text);
+        Assert.Equal(37, json["rows"]!.GetValue<long>());
+        Assert.True(json["pinned"]!.GetValue<bool>());
+        Assert.Equal(batches, json["batches"]!.AsArray().Select(b => b!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Pin_unpin_and_gc_decide_what_stays()
+    {
+        var (batches, dataset) = Cids(InRepo("put", Golden.File(Primitive), "--no-pin"));
+
+        Assert.Equal(0, InRepo("pin", dataset).ExitCode);
+        Assert.Contains("removed 0 records", InRepo("gc").Out, StringComparison.Ordinal);
+        Assert.Equal(0, InRepo("unpin", dataset).ExitCode);
+        var gc = InRepo("gc");
+
+        Assert.Contains($"removed {dataset}", gc.Out, StringComparison.Ordinal);
+        Assert.Contains($"removed {batches[0]}", gc.Out, StringComparison.Ordinal);
+        var gone = InRepo("get", dataset, "-o", _temp.File("x"));
+        Assert.Equal(1, gone.ExitCode);
+        Assert.Equal($"arrowcid: not found: {dataset}", gone.ErrorLines.Single());
+    }
+
+    [Fact]
+    public void Verify_reports_a_corrupted_block_and_repair_fixes_it()
+    {
+        var (batches, _) = Cids(InRepo("put", Golden.File(Primitive)));
+        Assert.Contains(": clean", InRepo("verify").Out, StringComparison.Ordinal);
+        string block = Directory.EnumerateFiles(Path.Combine(Repo, "blocks"), batches[0], SearchOption.AllDirectories).Single();
+        byte[] bytes = File.ReadAllBytes(block);
+        bytes[^16] ^= 0xff;
+        File.WriteAllBytes(block, bytes);
+
+        var damaged = InRepo("verify");
+        var repaired = InRepo("verify", "--repair");
+        var after = InRepo("verify", "--json");
+
+        Assert.Equal(1, damaged.ExitCode);
+        Assert.Contains($"corrupt {batches[0]}", damaged.Out, StringComparison.Ordinal);
+        Assert.Equal(0, repaired.ExitCode);
+        Assert.Contains("repaired", repaired.Out, StringComparison.Ordinal);
+        Assert.Equal(0, after.ExitCode);
+        Assert.True(JsonNode.Parse(after.Out)!["consistent"]!.GetValue<bool>());
+        Assert.Equal(1, InRepo("get", batches[0], "-o", _temp.File("y")).ExitCode);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Export_and_import_car_move_a_dataset_between_repositories(bool v2)
+    {
+        var (batches, dataset) = Cids(InRepo("put", Golden.File(Dictionary)));
+        string car = _temp.File("d.car");
+        string[] export = v2 ? ["export", "car", dataset, "-o", car, "--v2"] : ["export", "car", dataset, "-o", car];
+        Assert.Equal(0, InRepo(export).ExitCode);
+        string other = _temp.File("other");
+
+        var import = CliRun.Run("--repo", other, "import", "car", car);
+
+        Assert.True(import.ExitCode == 0, import.Error);
+        Assert.Contains($"dataset {dataset}", import.Out, StringComparison.Ordinal);
+        Assert.All(batches, b => Assert.Contains($"batch {b}", import.Out, StringComparison.Ordinal));
+        string a = _temp.File("a.arrows");
+        string b = _temp.File("b.arrows");
+        Assert.Equal(0, InRepo("get", dataset, "-o", a).ExitCode);
+        Assert.Equal(0, CliRun.Run("--repo", other, "get", dataset, "-o", b).ExitCode);
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+    }
+
+    [Fact]
+    public void Import_of_a_car_with_foreign_blocks_reports_them_and_fails()
+    {
+        string car = _temp.File("foreign.car");
+        using (var output = File.Create(car))
+        {
+            var writer = new ArrowCid.Content.Car.CarV1Writer(output, [Cid.ForRaw("hello"u8)]);
+            writer.WriteRawBlock("hello"u8);
+        }
+
+        var result = InRepo("import", "car", car);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not a canonical Arrow batch", result.Error, StringComparison.Ordinal);
+        Assert.Contains("1 refused", result.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("get", "notacid", "-o", "x")]
+    [InlineData("cat", "bafkrei")]
+    [InlineData("info", "zzzz")]
+    [InlineData("pin", "bafy!")]
+    public void A_malformed_cid_fails_with_exit_1_naming_it(params string[] args)
+    {
+        var result = InRepo(args);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"arrowcid: malformed CID '{args[1]}'", result.ErrorLines.Single(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("cat")]
+    [InlineData("info")]
+    [InlineData("pin")]
+    [InlineData("unpin")]
+    public void An_unknown_cid_fails_with_exit_1_not_found(string command)
+    {
+        string unknown = Cid.ForRaw("nothing here"u8).ToString();
+
+        var result = InRepo(command, unknown);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"arrowcid: not found: {unknown}", result.ErrorLines.Single());
+    }
+
+    [Theory]
+    [InlineData("get", "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")]
+    [InlineData("put")]
+    [InlineData("put", "x.arrow", "--tag", "novalue")]
+    [InlineData("export", "car", "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")]
+    [InlineData("cat", "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", "--limit", "-1")]
+    public void Usage_errors_exit_2(params string[] args)
+    {
+        var result = InRepo(args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.ErrorLines);
+    }
+
+    [Fact]
+    public void Put_of_a_missing_file_fails_naming_it()
+    {
+        var result = InRepo("put", _temp.File("missing.arrow"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("missing.arrow: no such file", result.ErrorLines.Single(), StringComparison.Ordinal);
+    }
+}
