@@ -51,6 +51,11 @@ public sealed class ParquetSchema
         {
             throw new ParquetFormatException($"schema: groups nest deeper than {MaxDepth} levels");
         }
+        if (next >= elements.Count)
+        {
+            // Children counts higher up promised more elements than the list holds.
+            throw new ParquetFormatException($"schema: the groups claim more than the {elements.Count} elements given");
+        }
         SchemaElement element = elements[next++];
         int def = parent?.MaxDefinitionLevel ?? 0;
         int rep = parent?.MaxRepetitionLevel ?? 0;

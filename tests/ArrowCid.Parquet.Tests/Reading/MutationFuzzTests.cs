@@ -76,7 +76,7 @@ public class MutationFuzzTests
         return all;
     }
 
-    private static byte[] Mutate(byte[] original, Random random)
+    internal static byte[] Mutate(byte[] original, Random random)
     {
         byte[] file = (byte[])original.Clone();
         int footerLength = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(file.Length - 8));
