@@ -67,7 +67,8 @@ public static class ArrayConcatenation
             {
                 var parts = new List<ArrayData>();
                 buffers.Add(ConcatOffsets(arrays, physical.Id == ArrowTypeId.LargeList, (a, first, last) => parts.Add(a.Children[0].Slice((int)first, (int)(last - first)))));
-                children.Add(Concatenate(parts));
+                // All inputs empty: the child is empty too, but keeps its type.
+                children.Add(parts.Count == 0 ? arrays[0].Children[0].Slice(0, 0) : Concatenate(parts));
                 break;
             }
 
