@@ -4,7 +4,7 @@ namespace ArrowCid.Samples.Consumer;
 
 /// <summary>
 /// The consumer's command line: <c>[--shm-dir DIR] [--store NAME] [--from SEQ] [--count N]
-/// [--tag k=v]… [--cursor-file FILE] [--hold] [--quiet] [--no-sql] [--timeout-s S]</c>.
+/// [--tag k=v]… [--cursor-file FILE] [--hold] [--quiet] [--no-sql] [--idle-exit-s S]</c>.
 /// </summary>
 internal sealed class ConsumerArguments
 {
@@ -25,8 +25,8 @@ internal sealed class ConsumerArguments
 
     public bool Sql { get; private set; } = true;
 
-    /// <summary>Give up after this many seconds without a notification (0: wait forever).</summary>
-    public int TimeoutSeconds { get; private set; }
+    /// <summary>Stop (exit 0) after this many seconds without a notification (0: wait forever).</summary>
+    public int IdleExitSeconds { get; private set; }
 
     public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
 
@@ -50,7 +50,7 @@ internal sealed class ConsumerArguments
                 case "--from": parsed.From = long.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--count": parsed.Count = long.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--cursor-file": parsed.CursorFile = value; break;
-                case "--timeout-s": parsed.TimeoutSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--idle-exit-s": parsed.IdleExitSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--tag":
                     string[] pair = value.Split('=', 2);
                     parsed.Tags[pair[0]] = pair.Length == 2 ? pair[1] : throw new ArgumentException($"--tag {value}: expected key=value");

@@ -16,14 +16,14 @@ var subscription = store.Subscribe(from, options.Tags);
 using var duckDb = options.Sql && !options.Hold ? DuckDbQuery.TryOpen() : null;
 Console.WriteLine($"consumer {Environment.ProcessId}: store {store.Directory}, after seq {from}, DuckDB {(duckDb is null ? "not found" : "loaded")}");
 var held = new List<RecordBatch>();
-var timeout = options.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(options.TimeoutSeconds) : Timeout.InfiniteTimeSpan;
+var idle = options.IdleExitSeconds > 0 ? TimeSpan.FromSeconds(options.IdleExitSeconds) : Timeout.InfiniteTimeSpan;
 for (long handled = 0; handled < options.Count; handled++)
 {
-    var notice = subscription.Next(timeout);
+    var notice = subscription.Next(idle);
     if (notice is null)
     {
-        Console.WriteLine("timeout");
-        return 3;
+        Console.WriteLine("idle");
+        break;
     }
 
     var batch = store.TryAttach(notice.Cid);

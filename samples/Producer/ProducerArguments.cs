@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace ArrowCid.Samples.Producer;
 
-/// <summary>The producer's command line: <c>[--shm-dir DIR] [--store NAME] [--count N] [--interval-ms MS] [--rows N] [--seed N] [--capacity BYTES] [--tag k=v]…</c>.</summary>
+/// <summary>The producer's command line: <c>[--shm-dir DIR] [--store NAME] [--count N] [--duration-s S] [--interval-ms MS] [--rows N] [--seed N] [--capacity BYTES] [--tag k=v]…</c>.</summary>
 internal sealed class ProducerArguments
 {
     public string? ShmDirectory { get; private set; }
@@ -10,6 +10,9 @@ internal sealed class ProducerArguments
     public string Store { get; private set; } = "default";
 
     public int Count { get; private set; } = 10;
+
+    /// <summary>Stop after this many seconds even if fewer than <see cref="Count"/> batches were published (0: no limit).</summary>
+    public int DurationSeconds { get; private set; }
 
     public int IntervalMs { get; private set; } = 500;
 
@@ -32,6 +35,7 @@ internal sealed class ProducerArguments
                 case "--shm-dir": parsed.ShmDirectory = value; break;
                 case "--store": parsed.Store = value; break;
                 case "--count": parsed.Count = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--duration-s": parsed.DurationSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--interval-ms": parsed.IntervalMs = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--rows": parsed.Rows = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--seed": parsed.Seed = long.Parse(value, CultureInfo.InvariantCulture); break;

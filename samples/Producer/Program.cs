@@ -17,7 +17,8 @@ using var store = ShmStore.Open(new ShmStoreOptions
 });
 Console.WriteLine($"producer {Environment.ProcessId}: store {store.Directory}");
 var schema = new Schema([new Field("sensor", ArrowType.Utf8), new Field("reading", ArrowType.Float64), new Field("at", ArrowType.Int64)]);
-for (int i = 0; i < options.Count; i++)
+long stopAt = options.DurationSeconds > 0 ? Environment.TickCount64 + options.DurationSeconds * 1000L : long.MaxValue;
+for (int i = 0; i < options.Count && Environment.TickCount64 < stopAt; i++)
 {
     var batch = Readings(schema, options.Seed + i, options.Rows);
     while (true)
