@@ -48,6 +48,20 @@ internal static class BenchTable
         return batches;
     }
 
+    /// <summary>One batch of about <paramref name="targetBytes"/> bytes of buffers (at most int.MaxValue rows), with nulls and non-zero values under them.</summary>
+    public static RecordBatch BuildSingle(long targetBytes, int seed)
+    {
+        var random = new Random(seed);
+        var letters = new byte[1 << 20];
+        random.NextBytes(letters);
+        for (int i = 0; i < letters.Length; i++)
+        {
+            letters[i] = (byte)('a' + (letters[i] % 26));
+        }
+
+        return BuildBatch(0, (int)Math.Clamp(targetBytes / ApproximateBytesPerRow, 1, int.MaxValue), random, letters);
+    }
+
     /// <summary>Sum of all buffer lengths of <paramref name="batches"/>.</summary>
     public static long BufferBytes(IEnumerable<RecordBatch> batches) =>
         batches.Sum(b => b.Columns.Sum(c => c.Buffers.Sum(buffer => (long)buffer.Length)));

@@ -17,8 +17,67 @@ internal static class BenchCommands
     {
         var command = new Command("bench", "Benchmarks that report ratios against memcpy and similar limits");
         command.Subcommands.Add(Ipc(console));
+        command.Subcommands.Add(Cid(console));
         return command;
     }
+
+    private static Command Cid(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var size = new Option<int>("--size-mib") { Description = $"Batch size in MiB (1..{MaxSizeMib}); needs about 5x this in memory", DefaultValueFactory = _ => 256, HelpName = "N" };
+        size.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int mib) && mib is < 1 or > MaxSizeMib)
+            {
+                result.AddError($"--size-mib must be between 1 and {MaxSizeMib}");
+            }
+        });
+        var command = new Command("cid", "CID throughput of one large batch (canonical, and sliced with nulls) and put throughput, next to SHA-256 of the same bytes") { json, size };
+        command.SetAction(parse =>
+        {
+            string scratch = IpcBenchmark.DefaultScratchRoot();
+            var r = CliErrors.About(scratch, () => CidBenchmark.Run(parse.GetValue(size) * (1L << 20), scratch));
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(new JsonObject
+                {
+                    ["size_mib"] = parse.GetValue(size),
+                    ["canonical_bytes"] = r.CanonicalBytes,
+                    ["rows"] = r.Rows,
+                    ["input_was_canonical"] = r.InputWasCanonical,
+                    ["cid_gbps"] = Round(r.CidGbps),
+                    ["sha256_gbps"] = Round(r.Sha256Gbps),
+                    ["ratio"] = Round(r.Ratio),
+                    ["cid_sliced_gbps"] = Round(r.CidSlicedGbps),
+                    ["sliced_bytes"] = r.SlicedBytes,
+                    ["sliced_ratio"] = Round(r.SlicedRatio),
+                    ["put_gbps"] = Round(r.PutGbps),
+                    ["put_ratio"] = Round(r.PutRatio),
+                    ["put_destination"] = r.ScratchDirectory,
+                    ["ratio_goal_met"] = r.RatioGoalMet,
+                    ["put_goal_met"] = r.PutGoalMet,
+                }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("measure", "value", "vs SHA-256", "goal");
+            table.AddRow("cid, canonical batch", $"{F(r.CidGbps)} GB/s", $"{F(r.Ratio)}x", Goal(r.RatioGoalMet, ">= 0.9x"));
+            table.AddRow("cid, sliced batch with nulls", $"{F(r.CidSlicedGbps)} GB/s", $"{F(r.SlicedRatio)}x", string.Empty);
+            table.AddRow("SHA-256 (IncrementalHash)", $"{F(r.Sha256Gbps)} GB/s", "1x", string.Empty);
+            table.AddRow($"put into {r.ScratchDirectory}", $"{F(r.PutGbps)} GB/s", $"{F(r.PutRatio)}x", Goal(r.PutGoalMet, ">= 0.7x"));
+            PlainConsole(console.Out).Write(table);
+            console.Out.WriteLine($"batch: {r.Rows} rows, {r.CanonicalBytes} canonical bytes (input canonical: {(r.InputWasCanonical ? "yes" : "no")}); slice: {r.SlicedBytes} bytes");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static IAnsiConsole PlainConsole(TextWriter output) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = AnsiSupport.No,
+        ColorSystem = ColorSystemSupport.NoColors,
+        Out = new AnsiConsoleOutput(output),
+    });
 
     private static Command Ipc(CliConsole console)
     {
