@@ -54,7 +54,8 @@ internal static class Program
             IpcCommands.Create(console),
             IntegrationCommands.Create(console),
             QuickstartCommand.Create(console, repository),
-            BenchCommands.Create(console),
+            ShmCommands.AddBench(BenchCommands.Create(console), console),
+            ShmCommands.Create(console),
             CarCommands.Export(console, repository),
             CarCommands.Import(console, repository),
         };

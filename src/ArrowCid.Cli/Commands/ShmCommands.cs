@@ -1,0 +1,337 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ArrowCid.Arrow.Printing;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.SharedMemory;
+using ArrowCid.SharedMemory.Bench;
+
+namespace ArrowCid.Cli.Commands;
+
+/// <summary>
+/// <c>arrowcid shm …</c>: the same-host shared-memory store (publish, path, cat, ls, watch, stat),
+/// and <c>arrowcid bench shm</c>. See docs/shared-memory.md.
+/// </summary>
+internal static class ShmCommands
+{
+    public static Command Create(CliConsole console)
+    {
+        var command = new Command("shm", "Publish and attach record batches through shared memory on this host");
+        command.Subcommands.Add(Publish(console));
+        command.Subcommands.Add(PathOf(console));
+        command.Subcommands.Add(Cat(console));
+        command.Subcommands.Add(List(console));
+        command.Subcommands.Add(Watch(console));
+        command.Subcommands.Add(Stat(console));
+        command.Subcommands.Add(BenchPeer(console));
+        return command;
+    }
+
+    /// <summary>Adds <c>shm</c> to the <c>bench</c> command.</summary>
+    public static Command AddBench(Command bench, CliConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(bench);
+        bench.Subcommands.Add(Bench(console));
+        return bench;
+    }
+
+    private static Option<string?> ShmDirOption() => new("--shm-dir")
+    {
+        Description = $"Base folder of the stores (default ${ShmStoreOptions.DirectoryEnvironmentVariable}, else {ShmStoreOptions.DefaultBaseDirectory})",
+        HelpName = "DIR",
+    };
+
+    private static Option<string> StoreOption() => new("--store")
+    {
+        Description = "Store name (a folder under the base folder)",
+        DefaultValueFactory = _ => ShmStoreOptions.DefaultStoreName,
+        HelpName = "NAME",
+    };
+
+    private static Option<string[]> TagOption(string description) => new("--tag")
+    {
+        Description = description,
+        HelpName = "KEY=VALUE",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static Argument<string> CidArgument() => new("cid") { Description = "A batch CID (bafkrei…)" };
+
+    private static ShmStore OpenStore(ParseResult parse, Option<string?> dir, Option<string> store, long? capacity = null) =>
+        CliErrors.About("shared-memory store", () => ShmStore.Open(new ShmStoreOptions
+        {
+            BaseDirectory = parse.GetValue(dir),
+            StoreName = parse.GetValue(store)!,
+            CapacityBytes = capacity,
+            Producer = "arrowcid",
+        }));
+
+    private static Command Publish(CliConsole console)
+    {
+        var files = new Argument<string[]>("files") { Description = "Arrow IPC files or streams (- for stdin)", Arity = ArgumentArity.OneOrMore };
+        var tags = TagOption("Tag every published batch (repeatable)");
+        var capacity = new Option<long?>("--capacity") { Description = "Evict least recently used segments to keep the store under this many bytes", HelpName = "BYTES" };
+        var dir = ShmDirOption();
+        var store = StoreOption();
+        var command = new Command("publish", "Publish every batch of the inputs; prints 'batch <cid> <rows> <bytes>' per batch") { files, tags, capacity, dir, store };
+        command.SetAction(parse =>
+        {
+            var tagMap = ParseTags(parse.GetValue(tags));
+            using var shm = OpenStore(parse, dir, store, parse.GetValue(capacity));
+            foreach (string path in parse.GetValue(files)!)
+            {
+                using var source = IpcSource.Open(path, console);
+                while (source.ReadNext() is { } batch)
+                {
+                    using (batch)
+                    {
+                        var published = shm.Publish(batch, tagMap);
+                        console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batch {published.Cid} {published.Rows} {published.Bytes}"));
+                    }
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command PathOf(CliConsole console)
+    {
+        var cid = CidArgument();
+        var dir = ShmDirOption();
+        var store = StoreOption();
+        var command = new Command("path", "Print the segment file holding a CID (any program can map it: it is a canonical Arrow IPC stream)") { cid, dir, store };
+        command.SetAction(parse =>
+        {
+            var parsed = ParseCid(parse.GetValue(cid)!);
+            using var shm = OpenStore(parse, dir, store);
+            if (!shm.Contains(parsed))
+            {
+                throw new ShmSegmentNotFoundException(parsed);
+            }
+
+            console.Out.WriteLine(shm.PathOf(parsed));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Cat(CliConsole console)
+    {
+        var cid = CidArgument();
+        var limit = new Option<int?>("--limit", "-n") { Description = "Print at most N rows", HelpName = "N" };
+        var dir = ShmDirOption();
+        var store = StoreOption();
+        var command = new Command("cat", "Attach a batch (verified against its CID) and print it as a table") { cid, limit, dir, store };
+        command.SetAction(parse =>
+        {
+            var parsed = ParseCid(parse.GetValue(cid)!);
+            using var shm = OpenStore(parse, dir, store);
+            using var batch = shm.Attach(parsed);
+            console.Out.WriteLine(ArrayPrinter.Format(batch, parse.GetValue(limit)));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command List(CliConsole console)
+    {
+        var dir = ShmDirOption();
+        var store = StoreOption();
+        var command = new Command("ls", "List segments, least recently attached first: '<cid> <bytes> <last access> [pinned] [leased]'") { dir, store };
+        command.SetAction(parse =>
+        {
+            using var shm = OpenStore(parse, dir, store);
+            foreach (var segment in shm.List())
+            {
+                string flags = (segment.Pinned ? " pinned" : string.Empty) + (segment.Leased ? " leased" : string.Empty);
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{segment.Cid} {segment.Bytes} {segment.LastAccessUtc:yyyy-MM-ddTHH:mm:ss.fffZ}{flags}"));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Watch(CliConsole console)
+    {
+        var tags = TagOption("Only notices carrying this tag (repeatable: all must match)");
+        var from = new Option<long?>("--from") { Description = "Start after this sequence number (default: only new notices)", HelpName = "SEQ" };
+        var count = new Option<long?>("--count") { Description = "Stop after N notices", HelpName = "N" };
+        var dir = ShmDirOption();
+        var store = StoreOption();
+        var command = new Command("watch", "Print new CIDs as they are published: '<seq> <cid> <rows> <bytes> [tags]'") { tags, from, count, dir, store };
+        command.SetAction((parse, cancellation) =>
+        {
+            var filter = ParseTags(parse.GetValue(tags));
+            using var shm = OpenStore(parse, dir, store);
+            var subscription = shm.Subscribe(parse.GetValue(from) ?? shm.PublishedSequence, filter);
+            long left = parse.GetValue(count) ?? long.MaxValue;
+            foreach (var notice in subscription.ReadAll(cancellation))
+            {
+                string tagText = notice.Tags.Count == 0 ? string.Empty : " " + string.Join(",", notice.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{notice.Sequence} {notice.Cid} {notice.Rows} {notice.Bytes}{tagText}"));
+                console.Out.Flush();
+                if (--left == 0)
+                {
+                    break;
+                }
+            }
+
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return command;
+    }
+
+    private static Command Stat(CliConsole console)
+    {
+        var dir = ShmDirOption();
+        var store = StoreOption();
+        var command = new Command("stat", "Print the store's folder, segment count and bytes, pins, leases and newest sequence") { dir, store };
+        command.SetAction(parse =>
+        {
+            using var shm = OpenStore(parse, dir, store);
+            var stats = shm.Stats();
+            console.Out.WriteLine($"directory: {stats.Directory}");
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"segments: {stats.Segments}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bytes: {stats.Bytes}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pinned: {stats.Pinned}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"leased: {stats.Leased}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sequence: {stats.PublishedSequence}"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command BenchPeer(CliConsole console)
+    {
+        var dir = ShmDirOption();
+        var store = StoreOption();
+        var command = new Command("bench-peer", "The second process of 'arrowcid bench shm' (not for direct use)") { dir, store };
+        command.Hidden = true;
+        command.SetAction(parse =>
+        {
+            ShmBenchmarkPeer.Run(new ShmStoreOptions { BaseDirectory = parse.GetValue(dir), StoreName = parse.GetValue(store)! }, console.Out);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Bench(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of lines" };
+        var dir = ShmDirOption();
+        var roundTrips = new Option<int>("--round-trips") { Description = "1 KiB round trips timed", DefaultValueFactory = _ => 20_000, HelpName = "N" };
+        var largeMib = new Option<int>("--attach-mib") { Description = "Size of the large attached batch in MiB (up to 2047)", DefaultValueFactory = _ => 1024, HelpName = "N" };
+        var publishMib = new Option<int>("--publish-mib") { Description = "Size of each publish-throughput batch in MiB", DefaultValueFactory = _ => 256, HelpName = "N" };
+        var command = new Command("shm", "Shared memory across two processes: round trips, notification latency, attach 1 GiB vs 1 KiB, publish vs SHA-256") { json, dir, roundTrips, largeMib, publishMib };
+        command.SetAction(parse =>
+        {
+            var settings = new ShmBenchmarkSettings
+            {
+                BaseDirectory = parse.GetValue(dir),
+                RoundTrips = Math.Max(2, parse.GetValue(roundTrips)),
+                LargeAttachBytes = Math.Clamp(parse.GetValue(largeMib), 1, 2047) * (1L << 20),
+                PublishBatchBytes = Math.Clamp(parse.GetValue(publishMib), 1, 2047) * (1L << 20),
+            };
+            var result = ShmBenchmark.Run(settings, PeerStart);
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                PrintLines(console.Out, result);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>This same program as a child process: the apphost itself, or dotnet with our assembly.</summary>
+    private static ProcessStartInfo PeerStart(IReadOnlyList<string> peerArguments)
+    {
+        string host = Environment.ProcessPath ?? throw new CliException("cannot find this program's path to start the benchmark peer");
+        var arguments = new List<string>();
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            arguments.Add(Assembly.GetEntryAssembly()?.Location ?? throw new CliException("cannot find arrowcid.dll to start the benchmark peer"));
+        }
+
+        arguments.AddRange(["shm", "bench-peer", .. peerArguments]);
+        return new ProcessStartInfo(host, arguments);
+    }
+
+    private static JsonObject ToJson(ShmBenchmarkResult r) => new()
+    {
+        ["roundtrips_per_s_1kib"] = Round(r.RoundTripsPerSecond1KiB),
+        ["roundtrips"] = r.RoundTrips,
+        ["notify_p50_us"] = Round(r.NotifyP50Microseconds),
+        ["notify_p99_us"] = Round(r.NotifyP99Microseconds),
+        ["attach_us_small"] = Round(r.AttachSmallMicroseconds),
+        ["attach_us_large"] = Round(r.AttachLargeMicroseconds),
+        ["attach_us_large_verified"] = Round(r.AttachLargeVerifiedMicroseconds),
+        ["attach_small_bytes"] = r.AttachSmallBytes,
+        ["attach_large_bytes"] = r.AttachLargeBytes,
+        ["attach_ratio_1gib_vs_1kib"] = Round(r.AttachRatio),
+        ["publish_gbps"] = Round(r.PublishGbps),
+        ["sha256_gbps"] = Round(r.Sha256Gbps),
+        ["publish_batch_bytes"] = r.PublishBatchBytes,
+        ["publish_ratio_vs_sha256"] = Round(r.PublishRatio),
+        ["roundtrip_goal_met"] = r.RoundTripGoalMet,
+        ["notify_goal_met"] = r.NotifyGoalMet,
+        ["attach_goal_met"] = r.AttachGoalMet,
+        ["publish_goal_met"] = r.PublishGoalMet,
+    };
+
+    private static void PrintLines(TextWriter output, ShmBenchmarkResult r)
+    {
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round trips, 1 KiB (publish here, attach+verify in the peer): {r.RoundTripsPerSecond1KiB:0} /s over {r.RoundTrips} — goal >= 100000: {Goal(r.RoundTripGoalMet)}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"notification latency (publish to wake-up in the peer): p50 {r.NotifyP50Microseconds:0.0} us, p99 {r.NotifyP99Microseconds:0.0} us — goal <= 20 / <= 200: {Goal(r.NotifyGoalMet)}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"zero-copy attach: {r.AttachSmallBytes} B in {r.AttachSmallMicroseconds:0.0} us, {r.AttachLargeBytes} B in {r.AttachLargeMicroseconds:0.0} us, ratio {r.AttachRatio:0.00} — goal <= 2: {Goal(r.AttachGoalMet)} (with full SHA-256 verification: {r.AttachLargeVerifiedMicroseconds / 1000:0.0} ms)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"publish {r.PublishBatchBytes} B batches: {r.PublishGbps:0.000} GB/s vs SHA-256 {r.Sha256Gbps:0.000} GB/s, ratio {r.PublishRatio:0.00} — goal >= 0.8: {Goal(r.PublishGoalMet)}"));
+    }
+
+    private static string Goal(bool met) => met ? "met" : "MISSED";
+
+    private static double Round(double value) => Math.Round(value, 3);
+
+    private static Cid ParseCid(string text)
+    {
+        try
+        {
+            return Cid.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"'{text}' is not a CID: {e.Message}", e);
+        }
+    }
+
+    private static Dictionary<string, string>? ParseTags(string[]? pairs)
+    {
+        if (pairs is null || pairs.Length == 0)
+        {
+            return null;
+        }
+
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string pair in pairs)
+        {
+            int equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new CliException($"--tag {pair}: expected KEY=VALUE");
+            }
+
+            tags[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return tags;
+    }
+}
