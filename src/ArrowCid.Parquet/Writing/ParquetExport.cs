@@ -13,7 +13,16 @@ public static class ParquetExport
     /// folder. If anything fails (including an exception from the batch enumeration) the temporary
     /// file is deleted and no file appears at <paramref name="path"/>.
     /// </summary>
-    public static void WriteFile(string path, ArrowSchema schema, IEnumerable<RecordBatch> batches, ParquetWriteOptions? options = null)
+    public static void WriteFile(string path, ArrowSchema schema, IEnumerable<RecordBatch> batches, ParquetWriteOptions? options = null) =>
+        WriteFile(path, schema, batches, options, disposeBatches: false);
+
+    /// <summary>
+    /// As <see cref="WriteFile(string, ArrowSchema, IEnumerable{RecordBatch}, ParquetWriteOptions?)"/>;
+    /// with <paramref name="disposeBatches"/> each batch is handed to <see cref="ParquetWriter.WriteOwned"/>
+    /// and disposed once its rows are written, so a stream of zero-copy batches (each holding a
+    /// mapping) keeps at most one row group's worth open.
+    /// </summary>
+    public static void WriteFile(string path, ArrowSchema schema, IEnumerable<RecordBatch> batches, ParquetWriteOptions? options, bool disposeBatches)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(schema);
@@ -29,7 +38,14 @@ public static class ParquetExport
                 {
                     foreach (RecordBatch batch in batches)
                     {
-                        writer.Write(batch);
+                        if (disposeBatches)
+                        {
+                            writer.WriteOwned(batch);
+                        }
+                        else
+                        {
+                            writer.Write(batch);
+                        }
                     }
                     writer.Close();
                 }

@@ -26,6 +26,7 @@ public sealed class ParquetWriter : IDisposable
     private readonly List<RecordBatch> _pending = [];
     private readonly List<RowGroup> _rowGroups = [];
     private readonly List<List<ColumnChunkWriter.PageIndexEntry>> _pageIndexes = [];
+    private readonly Queue<(RecordBatch Batch, long EndRow)> _owned = new();
     private int _pendingRows;
     private long _rows;
     private bool _closed;
@@ -89,6 +90,32 @@ public sealed class ParquetWriter : IDisposable
         });
     }
 
+    /// <summary>Rows accepted but not yet written to a row group (at most <see cref="ParquetWriteOptions.RowGroupSize"/> - 1 between calls).</summary>
+    public long BufferedRows => _pendingRows;
+
+    /// <summary>
+    /// Like <see cref="Write"/>, and takes ownership of <paramref name="batch"/>: it is disposed as
+    /// soon as its last row is in a written row group (or when the writer is disposed, or at once
+    /// when it is refused). Batches that hold mappings or leases (zero-copy reads from a
+    /// repository) are so released one row group at a time, keeping what is held bounded by the
+    /// row group size.
+    /// </summary>
+    public void WriteOwned(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        try
+        {
+            Write(batch);
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+        _owned.Enqueue((batch, RowCount));
+        ReleaseWritten();
+    }
+
     /// <summary>Writes buffered rows as a last row group, the page index and the footer.</summary>
     public void Close()
     {
@@ -120,6 +147,10 @@ public sealed class ParquetWriter : IDisposable
         finally
         {
             _closed = true;
+            while (_owned.TryDequeue(out var owned))
+            {
+                owned.Batch.Dispose();
+            }
             if (!_leaveOpen)
             {
                 _stream.Dispose();
@@ -176,6 +207,16 @@ public sealed class ParquetWriter : IDisposable
         _rows += _pendingRows;
         _pending.Clear();
         _pendingRows = 0;
+        ReleaseWritten();
+    }
+
+    /// <summary>Disposes owned batches whose rows are all in written row groups.</summary>
+    private void ReleaseWritten()
+    {
+        while (_owned.TryPeek(out var owned) && owned.EndRow <= _rows)
+        {
+            _owned.Dequeue().Batch.Dispose();
+        }
     }
 
     private void WritePageIndexes()
