@@ -1,0 +1,337 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Flight.Service;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Client;
+
+/// <summary>
+/// A Flight client of an ArrowCid node (or any Flight server for the generic calls): list, describe,
+/// fetch by CID with every batch re-hashed against its CID, put, run actions and follow new content.
+/// Thread-safe; one per server.
+/// </summary>
+public sealed class FlightClient : IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly FlightServiceClient _service;
+
+    /// <summary>Connects (lazily) to <paramref name="location"/>: grpc+tcp://host:port, grpc+tls://…, http:// or https://.</summary>
+    /// <exception cref="FormatException">Not a Flight location.</exception>
+    public FlightClient(string location, FlightClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        options ??= new FlightClientOptions();
+        Location = location;
+        Token = options.Token;
+        _channel = new GrpcChannel(FlightLocations.ToHttpAddress(location), new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = options.MaxMessageSize,
+            MaxSendMessageSize = options.MaxMessageSize,
+            ServerCertificateValidation = options.ServerCertificateValidation,
+        });
+        _service = new FlightServiceClient(_channel);
+    }
+
+    /// <summary>The server's location as given.</summary>
+    public string Location { get; }
+
+    /// <summary>The bearer token sent with every call; set by <see cref="AuthenticateBasicAsync"/>.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>The protocol-level client, for calls this class does not wrap.</summary>
+    public FlightServiceClient Service => _service;
+
+    /// <summary>Exchanges Basic credentials for a bearer token through Handshake and keeps it for later calls.</summary>
+    public async Task<string> AuthenticateBasicAsync(string user, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(password);
+        var headers = new Metadata { { "authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")) } };
+        using var call = _service.Handshake(new CallOptions(headers, CancellationToken: cancellationToken));
+        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        Metadata responseHeaders = await call.ResponseHeadersAsync.ConfigureAwait(false);
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        string? bearer = responseHeaders.GetValue("authorization");
+        Token = bearer is not null && bearer.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? bearer["Bearer ".Length..].Trim()
+            : throw new RpcException(StatusCode.Unauthenticated, "the server answered the handshake without a bearer token");
+        return Token;
+    }
+
+    /// <summary>Lists flights; <paramref name="filterJson"/> is the criteria (null lists everything).</summary>
+    public async IAsyncEnumerable<FlightInfo> ListAsync(string? filterJson = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var criteria = new Criteria { Expression = ByteString.CopyFromUtf8(filterJson ?? string.Empty) };
+        using var call = _service.ListFlights(criteria, Options(cancellationToken));
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            yield return call.ResponseStream.Current;
+        }
+    }
+
+    /// <summary>The FlightInfo of a CID: schema, rows, bytes and the nodes holding it.</summary>
+    public Task<FlightInfo> GetInfoAsync(Cid cid, CancellationToken cancellationToken = default) =>
+        _service.GetFlightInfoAsync(PathOf(cid), Options(cancellationToken));
+
+    /// <summary>The schema message (IPC encapsulated form) of a CID.</summary>
+    public async Task<byte[]> GetSchemaMessageAsync(Cid cid, CancellationToken cancellationToken = default) =>
+        (await _service.GetSchemaAsync(PathOf(cid), Options(cancellationToken)).ConfigureAwait(false)).Schema.ToByteArray();
+
+    /// <summary>
+    /// Fetches a batch or dataset by CID and re-hashes every batch against its CID (for a dataset,
+    /// against the CIDs its manifest lists, the manifest itself fetched and checked first).
+    /// </summary>
+    /// <exception cref="RpcException">DATA_LOSS when bytes do not hash to their CID, or the server's status.</exception>
+    public async Task<FlightFetchResult> GetAsync(Cid cid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        IReadOnlyList<Cid> expected = cid.Codec == Multicodec.DagCbor
+            ? FlightStreamAssembler.BatchCids(DatasetManifest.Decode(await GetBlockAsync(cid, cancellationToken).ConfigureAwait(false), cid))
+            : [cid];
+        var assembler = new FlightStreamAssembler();
+        var batches = new List<FetchedBatch>();
+        using var call = _service.DoGet(TicketOf(cid), Options(cancellationToken));
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            if (assembler.Add(call.ResponseStream.Current) is { } block)
+            {
+                if (batches.Count >= expected.Count)
+                {
+                    throw new RpcException(StatusCode.DataLoss, $"the server sent more than the {expected.Count} batches {cid} names");
+                }
+
+                batches.Add(FlightStreamAssembler.Verify(expected[batches.Count], block));
+            }
+        }
+
+        assembler.Finish();
+        return batches.Count == expected.Count
+            ? new FlightFetchResult(cid, batches)
+            : throw new RpcException(StatusCode.DataLoss, $"the server sent {batches.Count} of the {expected.Count} batches {cid} names");
+    }
+
+    /// <summary>The raw DoGet stream, unverified (for benchmarks and tools that check bytes themselves).</summary>
+    public async IAsyncEnumerable<FlightData> GetRawAsync(Cid cid, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var call = _service.DoGet(TicketOf(cid), Options(cancellationToken));
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            yield return call.ResponseStream.Current;
+        }
+    }
+
+    /// <summary>The raw bytes of any stored block (action "block"), checked against the CID.</summary>
+    public async Task<byte[]> GetBlockAsync(Cid cid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        using var call = _service.DoAction(new Protocol.Action { Type = "block", Body = ByteString.CopyFromUtf8(cid.ToString()) }, Options(cancellationToken));
+        using var block = new MemoryStream();
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            call.ResponseStream.Current.Body.WriteTo(block);
+        }
+
+        byte[] bytes = block.ToArray();
+        return cid.Verify(bytes) ? bytes : throw new RpcException(StatusCode.DataLoss, $"the block received for {cid} does not hash to it");
+    }
+
+    /// <summary>Puts batches as one dataset; tags label every block stored.</summary>
+    public Task<FlightPutSummary> PutAsync(
+        Schema schema, IEnumerable<RecordBatch> batches, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(batches);
+        return PutMessagesAsync(EncodeMessages(schema, batches), tags, cancellationToken);
+    }
+
+    /// <summary>Puts an Arrow IPC stream held in memory, its messages sent as they are (no re-encoding, no copy).</summary>
+    public Task<FlightPutSummary> PutStreamAsync(ReadOnlyMemory<byte> ipcStream, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default) =>
+        PutMessagesAsync(
+            IpcMessageDecoder.Split(ipcStream).Select(m => new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(m.Metadata), DataBody = UnsafeByteOperations.UnsafeWrap(m.Body) }),
+            tags,
+            cancellationToken);
+
+    /// <summary>Runs an action; returns each result body as UTF-8 text.</summary>
+    public async Task<IReadOnlyList<string>> ActionAsync(string type, string body = "", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        using var call = _service.DoAction(new Protocol.Action { Type = type, Body = ByteString.CopyFromUtf8(body ?? string.Empty) }, Options(cancellationToken));
+        var results = new List<string>();
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            results.Add(call.ResponseStream.Current.Body.ToStringUtf8());
+        }
+
+        return results;
+    }
+
+    /// <summary>The server's actions and their descriptions.</summary>
+    public async Task<IReadOnlyList<ActionType>> ListActionsAsync(CancellationToken cancellationToken = default)
+    {
+        using var call = _service.ListActions(Options(cancellationToken));
+        var actions = new List<ActionType>();
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            actions.Add(call.ResponseStream.Current);
+        }
+
+        return actions;
+    }
+
+    /// <summary>
+    /// Follows new content: the server announces every change (with a tag filter, only content
+    /// carrying those tags) from the moment the returned subscription is live.
+    /// </summary>
+    public async Task<FlightSubscription> SubscribeAsync(IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default)
+    {
+        byte[] command = FlightJson.Write(w =>
+        {
+            w.WriteStartObject("subscribe");
+            w.WriteStartObject("tags");
+            foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+            {
+                w.WriteString(key, value);
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+        var call = _service.DoExchange(Options(cancellationToken));
+        try
+        {
+            await call.RequestStream.WriteAsync(
+                new FlightData { FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFrom(command) } },
+                cancellationToken).ConfigureAwait(false);
+            if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                throw new RpcException(StatusCode.Internal, "the server ended the subscription before confirming it");
+            }
+
+            using var ready = JsonDocument.Parse(call.ResponseStream.Current.AppMetadata.Memory);
+            long sequence = ready.RootElement.GetProperty("sequence").GetInt64();
+            return new FlightSubscription(call, sequence);
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _channel.Dispose();
+
+    internal static FlightDescriptor PathOf(Cid cid) =>
+        new() { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { cid.ToString() } };
+
+    internal static Ticket TicketOf(Cid cid) => new() { Ticket_ = ByteString.CopyFromUtf8(cid.ToString()) };
+
+    private static IEnumerable<FlightData> EncodeMessages(Schema schema, IEnumerable<RecordBatch> batches)
+    {
+        yield return new FlightData { DataHeader = ByteString.CopyFrom(MessageEncoder.EncodeSchema(schema, IpcWriteOptions.Default).Metadata) };
+        foreach (var batch in batches)
+        {
+            foreach (var message in MessageEncoder.EncodeBatchWithDictionaries(batch, IpcWriteOptions.Default))
+            {
+                yield return new FlightData
+                {
+                    DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata),
+                    DataBody = UnsafeByteOperations.UnsafeWrap(message.BodyToArray()),
+                };
+            }
+        }
+    }
+
+    private async Task<FlightPutSummary> PutMessagesAsync(
+        IEnumerable<FlightData> messages, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken)
+    {
+        byte[] command = FlightJson.Write(w =>
+        {
+            w.WriteStartObject("tags");
+            foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+            {
+                w.WriteString(key, value);
+            }
+
+            w.WriteEndObject();
+        });
+        using var call = _service.DoPut(Options(cancellationToken));
+
+        // Results are read while requests are written, so neither side's flow control waits on the other.
+        Task<List<string>> results = ReadResultsAsync(call, cancellationToken);
+        bool first = true;
+        try
+        {
+            foreach (var message in messages)
+            {
+                if (first)
+                {
+                    message.FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFrom(command) };
+                    first = false;
+                }
+
+                await call.RequestStream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (InvalidOperationException) when (results.IsCompleted)
+        {
+            // The server ended the call early; its status comes from the result stream below.
+        }
+        catch (RpcException) when (results.IsCompleted)
+        {
+        }
+
+        return ParsePutResults(await results.ConfigureAwait(false));
+    }
+
+    private static async Task<List<string>> ReadResultsAsync(GrpcCall<FlightData, PutResult> call, CancellationToken cancellationToken)
+    {
+        var results = new List<string>();
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            results.Add(call.ResponseStream.Current.AppMetadata.ToStringUtf8());
+        }
+
+        return results;
+    }
+
+    private static FlightPutSummary ParsePutResults(List<string> results)
+    {
+        var batches = new List<FlightPutBatch>();
+        Cid? dataset = null;
+        foreach (string json in results)
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (root.TryGetProperty("dataset", out var datasetCid))
+            {
+                dataset = Cid.Parse(datasetCid.GetString()!);
+            }
+            else
+            {
+                batches.Add(new FlightPutBatch(Cid.Parse(root.GetProperty("cid").GetString()!), root.GetProperty("rows").GetInt64(), root.GetProperty("bytes").GetInt64()));
+            }
+        }
+
+        return new FlightPutSummary(batches, dataset ?? throw new RpcException(StatusCode.Internal, "the server's put results name no dataset"));
+    }
+
+    private CallOptions Options(CancellationToken cancellationToken)
+    {
+        Metadata? headers = Token is { } token ? new Metadata { { "authorization", $"Bearer {token}" } } : null;
+        return new CallOptions(headers, CancellationToken: cancellationToken);
+    }
+}

@@ -1,0 +1,22 @@
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Flight.Client;
+
+/// <summary>One batch a DoPut stored, as its PutResult reported it.</summary>
+/// <param name="Cid">The batch CID.</param>
+/// <param name="Rows">Rows.</param>
+/// <param name="Bytes">Canonical bytes.</param>
+public sealed record FlightPutBatch(Cid Cid, long Rows, long Bytes);
+
+/// <summary>What a DoPut stored: each batch, then the dataset linking them.</summary>
+/// <param name="Batches">The batches in order.</param>
+/// <param name="Dataset">The dataset CID.</param>
+public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Dataset);
+
+/// <summary>A change a subscription announced.</summary>
+/// <param name="Sequence">The registry change sequence number.</param>
+/// <param name="Cid">The content concerned.</param>
+/// <param name="Change">What happened (registered, updated, pinned, …).</param>
+/// <param name="Kind">batch or dataset.</param>
+/// <param name="Json">The announcement as sent (app_metadata).</param>
+public sealed record FlightAnnouncement(long Sequence, Cid Cid, string Change, string Kind, string Json);

@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Protocol;
+
+namespace ArrowCid.Flight.Client;
+
+/// <summary>
+/// Rebuilds canonical blocks from a DoGet stream and checks them against their CIDs: each FlightData
+/// becomes 0xFFFFFFFF, int32 header length, header, body; a batch's messages plus the end-of-stream
+/// marker must hash to the batch CID. For a dataset the schema message opens every batch block, and
+/// each record batch message closes one, whose CID the (verified) manifest names in order.
+/// </summary>
+internal sealed class FlightStreamAssembler
+{
+    private readonly ArrayBufferWriter<byte> _current = new();
+    private byte[]? _schema;
+
+    /// <summary>Adds one message; returns the canonical bytes of a block when this message completed one.</summary>
+    public byte[]? Add(FlightData data)
+    {
+        ReadOnlySpan<byte> header = data.DataHeader.Span;
+        if (header.IsEmpty)
+        {
+            // Metadata-only messages (app_metadata) carry no IPC message.
+            return null;
+        }
+
+        byte? type = MessageHeaderType.Peek(header);
+        if (header.Length % 8 != 0 || type is null)
+        {
+            throw new RpcException(StatusCode.DataLoss, "the server sent a FlightData header that is not a padded IPC Message");
+        }
+
+        if (_schema is null)
+        {
+            if (type != MessageHeaderType.Schema)
+            {
+                throw new RpcException(StatusCode.DataLoss, "the stream does not start with a schema message");
+            }
+
+            var schema = new ArrayBufferWriter<byte>();
+            Append(schema, header, data.DataBody.Span);
+            _schema = schema.WrittenSpan.ToArray();
+            return null;
+        }
+
+        if (_current.WrittenCount == 0)
+        {
+            _current.Write(_schema);
+        }
+
+        Append(_current, header, data.DataBody.Span);
+        if (type != MessageHeaderType.RecordBatch)
+        {
+            return null;
+        }
+
+        var end = _current.GetSpan(8);
+        BinaryPrimitives.WriteUInt32LittleEndian(end, 0xFFFFFFFF);
+        BinaryPrimitives.WriteInt32LittleEndian(end[4..], 0);
+        _current.Advance(8);
+        byte[] block = _current.WrittenSpan.ToArray();
+        _current.ResetWrittenCount();
+        return block;
+    }
+
+    /// <summary>The stream ended: nothing may be left half-built.</summary>
+    public void Finish()
+    {
+        if (_current.WrittenCount != 0)
+        {
+            throw new RpcException(StatusCode.DataLoss, "the stream ended inside a batch (dictionaries without their record batch)");
+        }
+    }
+
+    /// <summary>Checks a batch block against the CID it should have.</summary>
+    public static FetchedBatch Verify(Cid expected, byte[] block) =>
+        expected.Verify(block)
+            ? new FetchedBatch(expected, block)
+            : throw new RpcException(StatusCode.DataLoss, $"the bytes received for {expected} do not hash to it (got {Cid.ForRaw(block)})");
+
+    /// <summary>The batch CIDs a verified manifest lists, in order.</summary>
+    public static IReadOnlyList<Cid> BatchCids(DatasetManifest manifest) => manifest.Batches.Select(b => b.Cid).ToList();
+
+    private static void Append(ArrayBufferWriter<byte> target, ReadOnlySpan<byte> header, ReadOnlySpan<byte> body)
+    {
+        var prefix = target.GetSpan(8);
+        BinaryPrimitives.WriteUInt32LittleEndian(prefix, 0xFFFFFFFF);
+        BinaryPrimitives.WriteInt32LittleEndian(prefix[4..], header.Length);
+        target.Advance(8);
+        target.Write(header);
+        target.Write(body);
+    }
+}

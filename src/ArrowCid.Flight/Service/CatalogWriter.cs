@@ -1,0 +1,33 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Registry;
+using ArrowCid.Registry.ContentAccess;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// The registry the service answers from (the shared one when there is one, else the repository's
+/// own) and the step that makes content stored here visible in it: with a shared registry the
+/// local record is copied there with this node's location. Every registration wakes subscribers.
+/// </summary>
+internal sealed class CatalogWriter(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes)
+{
+    /// <summary>The registry listings, lookups and the change feed come from.</summary>
+    public IRegistry Catalog => shared ?? content.Repository.Registry;
+
+    /// <summary>Whether several nodes share the catalog.</summary>
+    public bool IsShared => shared is not null;
+
+    /// <summary>The record of a CID: the catalog's, or the local one for content only this node has registered.</summary>
+    public BlockRecord? Find(Cid cid) => Catalog.Find(cid) ?? (shared is null ? null : content.Repository.GetRecord(cid));
+
+    /// <summary>Publishes a locally stored CID to the shared catalog (no-op without one) and wakes subscribers.</summary>
+    public void Registered(Cid cid)
+    {
+        if (shared is not null && content.Repository.GetRecord(cid) is { } local)
+        {
+            shared.Upsert(self.Location is { } location ? local with { Locations = [.. local.Locations, location] } : local);
+        }
+
+        changes.Notify();
+    }
+}

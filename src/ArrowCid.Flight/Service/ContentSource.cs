@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using ArrowCid.Arrow.Memory;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Registry.ContentAccess;
+using ArrowCid.SharedMemory;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// Where this node finds the canonical bytes of a CID: the repository's block files first, then,
+/// when one is attached, the shared-memory store's segments (which hold the same canonical bytes).
+/// Bytes are mapped, not read, and hashed before they are served. Block files are only ever
+/// replaced by rename, so a file whose length and write time are unchanged since it last hashed
+/// to its CID is not hashed again: that keeps DoGet at transport speed for hot content while a
+/// corrupted or swapped file is still caught.
+/// </summary>
+internal sealed class ContentSource(ContentRepository content, ShmStore? sharedMemory)
+{
+    private const int MaxRemembered = 100_000;
+
+    private readonly ConcurrentDictionary<Cid, (long Length, DateTime Written)> _verified = new();
+
+    public ContentRepository Content => content;
+
+    /// <summary>Whether this node holds the block.</summary>
+    public bool Has(Cid cid) => content.Repository.Blocks.Has(cid) || (sharedMemory?.Contains(cid) ?? false);
+
+    /// <summary>The block's bytes mapped and checked against the CID, or null when this node lacks it.</summary>
+    /// <exception cref="BlockCorruptedException">The stored bytes do not hash to the CID.</exception>
+    public MappedContent? TryOpen(Cid cid)
+    {
+        foreach (string path in CandidatePaths(cid))
+        {
+            var info = new FileInfo(path);
+            MappedFileMemory mapping;
+            try
+            {
+                if (!info.Exists || info.Length == 0)
+                {
+                    continue;
+                }
+
+                mapping = MappedFileMemory.Open(path);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // Evicted or collected between the check and the open.
+                continue;
+            }
+
+            var mapped = new MappedContent(mapping);
+            var stamp = (info.Length, info.LastWriteTimeUtc);
+            if (_verified.TryGetValue(cid, out var known) && known == stamp)
+            {
+                return mapped;
+            }
+
+            if (!cid.Verify(mapped.Memory.Span))
+            {
+                mapped.Dispose();
+                _verified.TryRemove(cid, out _);
+                throw new BlockCorruptedException(cid, $"the stored copy at {path} does not hash to its CID");
+            }
+
+            if (_verified.Count >= MaxRemembered)
+            {
+                _verified.Clear();
+            }
+
+            _verified[cid] = stamp;
+            return mapped;
+        }
+
+        return null;
+    }
+
+    /// <summary>Forgets a CID's verified state (after it is deleted or replaced).</summary>
+    public void Forget(Cid cid) => _verified.TryRemove(cid, out _);
+
+    /// <summary>The first message of a stored batch (its canonical schema message), read from the head of the file.</summary>
+    public byte[]? TryReadSchemaMessage(Cid cid)
+    {
+        using var mapped = TryOpen(cid);
+        if (mapped is null)
+        {
+            return null;
+        }
+
+        foreach (var (metadata, _) in Arrow.Ipc.IpcMessageDecoder.Split(mapped.Memory))
+        {
+            // Metadata follows its 8-byte prefix; the schema message has no body.
+            return mapped.Memory[..(8 + metadata.Length)].ToArray();
+        }
+
+        return null;
+    }
+
+    private IEnumerable<string> CandidatePaths(Cid cid)
+    {
+        yield return content.Repository.Blocks.GetBlockPath(cid);
+        if (sharedMemory is not null && cid.Codec == Multicodec.Raw)
+        {
+            yield return sharedMemory.PathOf(cid);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+using System.Text.Json;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Registry;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// The DoAction verbs. Bodies are a CID as text, or a JSON object for tag; results are JSON
+/// objects (the raw block for "block"). See docs/flight.md.
+/// </summary>
+internal sealed class FlightActions(ContentSource source, CatalogWriter catalog, NodeIdentity self, FlightAuthenticator auth)
+{
+    /// <summary>Results of "block" are cut into pieces of this size so no message nears a client's limit.</summary>
+    private const int BlockPieceSize = 1 << 20;
+
+    public static IReadOnlyList<ActionType> Types { get; } =
+    [
+        new() { Type = "pin", Description = "Pin a CID so garbage collection keeps it (a dataset keeps its batches). Body: the CID. Needs write." },
+        new() { Type = "unpin", Description = "Unpin a CID; the next gc may remove it. Body: the CID. Needs write." },
+        new() { Type = "tag", Description = "Set or remove a tag. Body: {\"cid\":…,\"key\":…,\"value\":… (null removes)}. Needs write." },
+        new() { Type = "delete", Description = "Remove a CID from this node (registry row and block) unless a pinned dataset links it. Body: the CID. Needs write." },
+        new() { Type = "verify", Description = "Re-hash a CID's stored bytes (every batch of a dataset), or, with an empty body, report the whole repository." },
+        new() { Type = "stats", Description = "Counts and sizes of what this node serves, its location and the registry's latest change sequence." },
+        new() { Type = "block", Description = "The raw bytes of a stored block (e.g. a dataset manifest), for peers and clients that verify datasets. Body: the CID." },
+    ];
+
+    public async Task RunAsync(Protocol.Action action, IServerStreamWriter<Result> responses, ServerCallContext context)
+    {
+        bool writes = action.Type is "pin" or "unpin" or "tag" or "delete";
+        auth.Require(context, writes ? FlightRole.Write : FlightRole.Read);
+        switch (action.Type)
+        {
+            case "pin":
+            case "unpin":
+                await Reply(responses, context, SetPin(BodyCid(action), action.Type == "pin")).ConfigureAwait(false);
+                break;
+            case "tag":
+                await Reply(responses, context, Tag(action.Body)).ConfigureAwait(false);
+                break;
+            case "delete":
+                await Reply(responses, context, Delete(BodyCid(action))).ConfigureAwait(false);
+                break;
+            case "verify":
+                await Reply(responses, context, action.Body.IsEmpty ? VerifyAll() : Verify(BodyCid(action))).ConfigureAwait(false);
+                break;
+            case "stats":
+                await Reply(responses, context, Stats()).ConfigureAwait(false);
+                break;
+            case "block":
+                await SendBlock(BodyCid(action), responses, context).ConfigureAwait(false);
+                break;
+            default:
+                throw new RpcException(StatusCode.InvalidArgument, $"unknown action '{(action.Type.Length > 40 ? action.Type[..40] : action.Type)}'; ListActions names them");
+        }
+    }
+
+    private static Cid BodyCid(Protocol.Action action) => FlightRequests.ParseCid(FlightRequests.DecodeText(action.Body, "action body"), "action body");
+
+    private byte[] SetPin(Cid cid, bool pin)
+    {
+        var local = source.Content.Repository;
+        bool found = pin ? local.Pin(cid) : local.Unpin(cid);
+        if (catalog.IsShared)
+        {
+            found |= pin ? catalog.Catalog.Pin(cid) : catalog.Catalog.Unpin(cid);
+        }
+
+        if (!found)
+        {
+            throw FlightErrors.NotFound(cid.ToString());
+        }
+
+        catalog.Registered(cid);
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("cid", cid.ToString());
+            w.WriteBoolean("pinned", pin);
+        });
+    }
+
+    private byte[] Tag(ByteString body)
+    {
+        var json = FlightJson.ParseObject(body.Span, "tag action body");
+        var cid = FlightRequests.ParseCid(FlightJson.OptionalString(json, "cid") ?? throw FlightErrors.Invalid("tag: 'cid' is missing"), "tag");
+        string key = FlightJson.OptionalString(json, "key") is { Length: > 0 } k ? k : throw FlightErrors.Invalid("tag: 'key' is missing or empty");
+        string? value = FlightJson.OptionalString(json, "value");
+        bool found = false;
+        foreach (var registry in Registries())
+        {
+            if (registry.Find(cid) is null)
+            {
+                continue;
+            }
+
+            found = true;
+            if (value is null)
+            {
+                registry.RemoveTag(cid, key);
+            }
+            else
+            {
+                registry.SetTag(cid, key, value);
+            }
+        }
+
+        if (!found)
+        {
+            throw FlightErrors.NotFound(cid.ToString());
+        }
+
+        catalog.Registered(cid);
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("cid", cid.ToString());
+            w.WriteString("key", key);
+            if (value is null)
+            {
+                w.WriteNull("value");
+            }
+            else
+            {
+                w.WriteString("value", value);
+            }
+        });
+    }
+
+    private byte[] Delete(Cid cid)
+    {
+        var local = source.Content.Repository;
+        if (local.GetRecord(cid) is null && !local.Blocks.Has(cid))
+        {
+            throw FlightErrors.NotFound(cid.ToString());
+        }
+
+        if (local.Registry.GetLinkingDatasets(cid).Any(d => local.GetRecord(d)?.Pinned == true))
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is linked by a pinned dataset; unpin or delete the dataset first");
+        }
+
+        // Row first, then block: a crash in between leaves an orphan block, which verify tidies.
+        local.Registry.Delete(cid);
+        local.Blocks.Delete(cid);
+        source.Forget(cid);
+        if (catalog.IsShared)
+        {
+            catalog.Catalog.Delete(cid);
+        }
+
+        catalog.Registered(cid);
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("cid", cid.ToString());
+            w.WriteBoolean("deleted", true);
+        });
+    }
+
+    private byte[] Verify(Cid cid)
+    {
+        var blocks = new List<Cid> { cid };
+        if (cid.Codec == Multicodec.DagCbor)
+        {
+            blocks.AddRange(source.Content.GetDataset(cid).Batches.Select(b => b.Cid).Distinct());
+        }
+
+        long bytes = 0;
+        foreach (var block in blocks)
+        {
+            // Always a fresh hash: verify must not trust what an earlier read remembered.
+            source.Forget(block);
+            using var mapped = source.TryOpen(block) ?? throw new BlockNotFoundException(block);
+            bytes += mapped.Memory.Length;
+        }
+
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("cid", cid.ToString());
+            w.WriteBoolean("ok", true);
+            w.WriteNumber("blocks", blocks.Count);
+            w.WriteNumber("bytes", bytes);
+        });
+    }
+
+    private byte[] VerifyAll()
+    {
+        var report = source.Content.Repository.Verify();
+        return FlightJson.Write(w =>
+        {
+            w.WriteBoolean("ok", report.CorruptBlocks.Count == 0 && report.MissingBlocks.Count == 0);
+            w.WriteNumber("records", report.RecordsChecked);
+            w.WriteNumber("blocks", report.BlocksChecked);
+            w.WriteNumber("corrupt", report.CorruptBlocks.Count);
+            w.WriteNumber("missing", report.MissingBlocks.Count);
+            w.WriteNumber("orphans", report.OrphanBlocks.Count);
+        });
+    }
+
+    private byte[] Stats()
+    {
+        var records = catalog.Catalog.List();
+        var local = source.Content.Repository;
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("location", self.Location);
+            w.WriteBoolean("shared_registry", catalog.IsShared);
+            w.WriteNumber("records", records.Count);
+            w.WriteNumber("batches", records.Count(r => r.Kind == BlockKind.Batch));
+            w.WriteNumber("datasets", records.Count(r => r.Kind == BlockKind.Dataset));
+            w.WriteNumber("rows", records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Rows));
+            w.WriteNumber("batch_bytes", records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Bytes));
+            w.WriteNumber("local_blocks", local.Blocks.Enumerate().Count());
+            w.WriteNumber("latest_sequence", catalog.Catalog.LatestSequence);
+        });
+    }
+
+    private async Task SendBlock(Cid cid, IServerStreamWriter<Result> responses, ServerCallContext context)
+    {
+        using var mapped = source.TryOpen(cid) ?? throw new BlockNotFoundException(cid);
+        for (int at = 0; at < mapped.Memory.Length; at += BlockPieceSize)
+        {
+            var piece = mapped.Memory.Slice(at, Math.Min(BlockPieceSize, mapped.Memory.Length - at));
+            await responses.WriteAsync(new Result { Body = UnsafeByteOperations.UnsafeWrap(piece) }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private IEnumerable<IRegistry> Registries() =>
+        catalog.IsShared ? [source.Content.Repository.Registry, catalog.Catalog] : [source.Content.Repository.Registry];
+
+    private static Task Reply(IServerStreamWriter<Result> responses, ServerCallContext context, byte[] json) =>
+        responses.WriteAsync(new Result { Body = ByteString.CopyFrom(json) }, context.CancellationToken);
+}

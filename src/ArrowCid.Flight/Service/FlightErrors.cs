@@ -1,0 +1,58 @@
+using ArrowCid.Arrow;
+using ArrowCid.Content;
+using ArrowCid.Content.Stores;
+using ArrowCid.Flight.Grpc;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// Maps what the repository, the decoders and the registry throw to the gRPC status a Flight client
+/// should see, so a bad request is answered with its cause instead of UNKNOWN.
+/// </summary>
+internal static class FlightErrors
+{
+    /// <summary>Runs a handler body; any exception leaves as an <see cref="RpcException"/> with a fitting status.</summary>
+    public static async Task Guard(Func<Task> body)
+    {
+        try
+        {
+            await body().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException && ToRpc(e) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>Like <see cref="Guard(Func{Task})"/> for a handler with a result.</summary>
+    public static async Task<T> Guard<T>(Func<Task<T>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException && ToRpc(e) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>The status for an exception; null for cancellation, which the transport reports itself.</summary>
+    public static RpcException? ToRpc(Exception e) => e switch
+    {
+        OperationCanceledException => null,
+        BlockNotFoundException { Cid: { } cid } => new RpcException(StatusCode.NotFound, $"not found: {cid}"),
+        BlockNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
+        BlockCorruptedException => new RpcException(StatusCode.DataLoss, e.Message),
+        ContentFormatException or ArrowFormatException or FormatException or ArgumentException or System.Text.Json.JsonException =>
+            new RpcException(StatusCode.InvalidArgument, e.Message),
+        OverflowException or InvalidCastException => new RpcException(StatusCode.InvalidArgument, e.Message),
+        TimeoutException => new RpcException(StatusCode.Unavailable, e.Message),
+        IOException or UnauthorizedAccessException => new RpcException(StatusCode.Internal, $"storage failure: {e.Message}"),
+        _ => new RpcException(StatusCode.Internal, $"{e.GetType().Name}: {e.Message}"),
+    };
+
+    public static RpcException NotFound(string what) => new(StatusCode.NotFound, $"not found: {what}");
+
+    public static RpcException Invalid(string why) => new(StatusCode.InvalidArgument, why);
+}

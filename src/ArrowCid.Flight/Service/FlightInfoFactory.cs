@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Registry;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// Builds FlightInfo for registered content: the schema in IPC form, rows, bytes and one endpoint
+/// whose ticket is the CID as UTF-8 text, located at every node known to hold it (this node when
+/// its store has the block, plus the Flight locations the registry lists). Content never changes
+/// under a CID, so shapes are cached.
+/// </summary>
+internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self, PeerFetcher peers)
+{
+    private const int MaxCached = 50_000;
+
+    private readonly ConcurrentDictionary<Cid, FlightShape> _shapes = new();
+
+    public async Task<FlightInfo> CreateAsync(BlockRecord record, CancellationToken cancellationToken)
+    {
+        var locations = LocationsOf(record);
+        var shape = await ShapeOfAsync(record, locations, cancellationToken).ConfigureAwait(false);
+        var endpoint = new FlightEndpoint { Ticket = new Ticket { Ticket_ = ByteString.CopyFromUtf8(record.Cid.ToString()) } };
+        endpoint.Location.AddRange(locations.Select(l => new Location { Uri = l }));
+        var info = new FlightInfo
+        {
+            Schema = ByteString.CopyFrom(shape.SchemaMessage),
+            FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { record.Cid.ToString() } },
+            TotalRecords = shape.Rows,
+            TotalBytes = shape.Bytes,
+            Ordered = true,
+            AppMetadata = ByteString.CopyFrom(AppMetadataOf(record)),
+        };
+        info.Endpoint.Add(endpoint);
+        return info;
+    }
+
+    /// <summary>The schema message of content, from the local copy or, failing that, a peer's GetSchema.</summary>
+    public async Task<byte[]> SchemaOfAsync(BlockRecord record, CancellationToken cancellationToken) =>
+        (await ShapeOfAsync(record, LocationsOf(record), cancellationToken).ConfigureAwait(false)).SchemaMessage;
+
+    /// <summary>This node first when it holds the block, then every other Flight location registered.</summary>
+    public List<string> LocationsOf(BlockRecord record)
+    {
+        string? selfLocation = self.Location;
+        var locations = new List<string>();
+        if (selfLocation is not null && source.Has(record.Cid))
+        {
+            locations.Add(selfLocation);
+        }
+
+        foreach (string location in record.Locations)
+        {
+            if (FlightLocations.IsFlightLocation(location) && !locations.Contains(location, StringComparer.OrdinalIgnoreCase)
+                && !string.Equals(location, selfLocation, StringComparison.OrdinalIgnoreCase))
+            {
+                locations.Add(location);
+            }
+        }
+
+        return locations;
+    }
+
+    private async Task<FlightShape> ShapeOfAsync(BlockRecord record, List<string> locations, CancellationToken cancellationToken)
+    {
+        if (_shapes.TryGetValue(record.Cid, out var cached))
+        {
+            return cached;
+        }
+
+        FlightShape? shape = record.Kind == BlockKind.Dataset ? LocalDatasetShape(record.Cid) : LocalBatchShape(record);
+        if (shape is null)
+        {
+            // Registered by another node of a shared registry: ask one that holds it.
+            byte[] schema = await peers.GetSchemaAsync(record.Cid, locations, cancellationToken).ConfigureAwait(false);
+            shape = new FlightShape(schema, record.Rows, record.Kind == BlockKind.Dataset ? 0 : record.Bytes);
+        }
+
+        if (_shapes.Count >= MaxCached)
+        {
+            _shapes.Clear();
+        }
+
+        _shapes[record.Cid] = shape;
+        return shape;
+    }
+
+    private FlightShape? LocalBatchShape(BlockRecord record) =>
+        source.TryReadSchemaMessage(record.Cid) is { } schema ? new FlightShape(schema, record.Rows, record.Bytes) : null;
+
+    private FlightShape? LocalDatasetShape(Cid cid)
+    {
+        if (!source.Content.Repository.Blocks.Has(cid))
+        {
+            return null;
+        }
+
+        DatasetManifest manifest = source.Content.GetDataset(cid);
+        return new FlightShape(manifest.SchemaMessage.ToArray(), manifest.Rows, manifest.Bytes);
+    }
+
+    private static byte[] AppMetadataOf(BlockRecord record) => FlightJson.Write(w =>
+    {
+        w.WriteString("cid", record.Cid.ToString());
+        w.WriteString("kind", record.Kind == BlockKind.Dataset ? "dataset" : "batch");
+        w.WriteNumber("rows", record.Rows);
+        w.WriteNumber("block_bytes", record.Bytes);
+        w.WriteString("created", record.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        w.WriteBoolean("pinned", record.Pinned);
+        if (record.Producer is not null)
+        {
+            w.WriteString("producer", record.Producer);
+        }
+
+        w.WriteStartObject("tags");
+        foreach (var (key, value) in record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            w.WriteString(key, value);
+        }
+
+        w.WriteEndObject();
+        if (record.Kind == BlockKind.Dataset)
+        {
+            w.WriteStartArray("batches");
+            foreach (var batch in record.Batches)
+            {
+                w.WriteStringValue(batch.ToString());
+            }
+
+            w.WriteEndArray();
+        }
+    });
+}

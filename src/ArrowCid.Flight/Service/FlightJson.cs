@@ -1,0 +1,78 @@
+using System.Text.Json;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>Small JSON documents (PutResult and Result bodies, announcements) written as UTF-8 bytes.</summary>
+internal static class FlightJson
+{
+    private static readonly JsonWriterOptions Options = new() { Indented = false };
+
+    public static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Parses a request's JSON object; anything else is INVALID_ARGUMENT.</summary>
+    public static JsonElement ParseObject(ReadOnlySpan<byte> utf8, string what)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? document.RootElement.Clone()
+                : throw FlightErrors.Invalid($"{what} must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw FlightErrors.Invalid($"{what} is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>A string-valued map member (tags), or an empty map when absent.</summary>
+    public static Dictionary<string, string> StringMap(JsonElement parent, string name)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!parent.TryGetProperty(name, out var member) || member.ValueKind == JsonValueKind.Null)
+        {
+            return map;
+        }
+
+        if (member.ValueKind != JsonValueKind.Object)
+        {
+            throw FlightErrors.Invalid($"'{name}' must be an object of strings");
+        }
+
+        foreach (var property in member.EnumerateObject())
+        {
+            map[property.Name] = property.Value.ValueKind == JsonValueKind.String
+                ? property.Value.GetString()!
+                : throw FlightErrors.Invalid($"'{name}.{property.Name}' must be a string");
+        }
+
+        return map;
+    }
+
+    public static string? OptionalString(JsonElement parent, string name) =>
+        !parent.TryGetProperty(name, out var member) || member.ValueKind == JsonValueKind.Null ? null
+        : member.ValueKind == JsonValueKind.String ? member.GetString()
+        : throw FlightErrors.Invalid($"'{name}' must be a string");
+
+    public static bool? OptionalBool(JsonElement parent, string name) =>
+        !parent.TryGetProperty(name, out var member) || member.ValueKind == JsonValueKind.Null ? null
+        : member.ValueKind is JsonValueKind.True or JsonValueKind.False ? member.GetBoolean()
+        : throw FlightErrors.Invalid($"'{name}' must be true or false");
+
+    public static long? OptionalLong(JsonElement parent, string name) =>
+        !parent.TryGetProperty(name, out var member) || member.ValueKind == JsonValueKind.Null ? null
+        : member.ValueKind == JsonValueKind.Number && member.TryGetInt64(out long value) ? value
+        : throw FlightErrors.Invalid($"'{name}' must be an integer");
+}

@@ -1,0 +1,218 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Registry;
+using ArrowCid.Registry.ContentAccess;
+using PutResult = ArrowCid.Flight.Protocol.PutResult;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// Arrow Flight over a content repository: flights are registered batches and datasets, tickets
+/// are CIDs as UTF-8 text, DoGet streams the stored canonical messages unchanged (so clients can
+/// re-hash them), DoPut canonicalises and stores what it receives, DoAction pins, tags, deletes,
+/// verifies and reports, and DoExchange "subscribe" follows new content. Every handler maps what
+/// goes wrong to a gRPC status (docs/flight.md lists them); nothing a client sends can stop the server.
+/// </summary>
+public sealed class FlightRegistryService : FlightServiceBase, IDisposable
+{
+    private readonly ContentSource _source;
+    private readonly CatalogWriter _catalog;
+    private readonly NodeIdentity _self = new();
+    private readonly FlightAuthenticator _auth;
+    private readonly FlightInfoFactory _infos;
+    private readonly PeerFetcher _peers;
+    private readonly FlightActions _actions;
+    private readonly FlightServiceOptions _options;
+
+    /// <summary>Serves <paramref name="content"/> (not owned) with <paramref name="options"/>.</summary>
+    public FlightRegistryService(ContentRepository content, FlightServiceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        _options = options ?? new FlightServiceOptions();
+        _source = new ContentSource(content, _options.SharedMemory);
+        _catalog = new CatalogWriter(content, _options.SharedRegistry, _self, Changes);
+        _auth = new FlightAuthenticator(_options.Access);
+        _peers = new PeerFetcher(content, _options.SharedRegistry, _self, _options.PeerClient);
+        _infos = new FlightInfoFactory(_source, _self, _peers);
+        _actions = new FlightActions(_source, _catalog, _self, _auth);
+    }
+
+    /// <summary>Wakes subscribers; call <see cref="ChangeNotifier.Notify"/> when the registry changed elsewhere (a PostgreSQL NOTIFY).</summary>
+    public ChangeNotifier Changes { get; } = new();
+
+    /// <summary>This node's advertised location (grpc+tcp://host:port), set once the server has bound its port.</summary>
+    public string? Location
+    {
+        get => _self.Location;
+        set => _self.Location = value;
+    }
+
+    /// <inheritdoc />
+    public override Task Handshake(IAsyncStreamReader<HandshakeRequest> requestStream, IServerStreamWriter<HandshakeResponse> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(() => _auth.HandshakeAsync(requestStream, responseStream, context));
+
+    /// <inheritdoc />
+    public override Task ListFlights(Criteria request, IServerStreamWriter<FlightInfo> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, FlightRole.Read);
+            var query = FlightRequests.QueryOfCriteria(request);
+            foreach (var record in _catalog.Catalog.List(query))
+            {
+                FlightInfo info;
+                try
+                {
+                    info = await _infos.CreateAsync(record, context.CancellationToken).ConfigureAwait(false);
+                }
+                catch (BlockNotFoundException)
+                {
+                    // Registered but held by no reachable node: a listing names what can be fetched.
+                    continue;
+                }
+
+                await responseStream.WriteAsync(info, context.CancellationToken).ConfigureAwait(false);
+            }
+        });
+
+    /// <inheritdoc />
+    public override Task<FlightInfo> GetFlightInfo(FlightDescriptor request, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, FlightRole.Read);
+            var target = FlightRequests.TargetOf(request);
+            if (target.Cid is { } cid)
+            {
+                var info = await _infos.CreateAsync(RecordOf(cid), context.CancellationToken).ConfigureAwait(false);
+                info.FlightDescriptor = request;
+                return info;
+            }
+
+            return await QueryInfoAsync(request, target.Query!, context.CancellationToken).ConfigureAwait(false);
+        });
+
+    /// <inheritdoc />
+    public override Task<SchemaResult> GetSchema(FlightDescriptor request, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, FlightRole.Read);
+            var target = FlightRequests.TargetOf(request);
+            var record = target.Cid is { } cid ? RecordOf(cid) : FirstMatch(target.Query!);
+            byte[] schema = await _infos.SchemaOfAsync(record, context.CancellationToken).ConfigureAwait(false);
+            return new SchemaResult { Schema = ByteString.CopyFrom(schema) };
+        });
+
+    /// <inheritdoc />
+    public override Task DoGet(Ticket request, IServerStreamWriter<FlightData> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, FlightRole.Read);
+            var cid = FlightRequests.CidOfTicket(request);
+            await EnsureLocalAsync(cid, context.CancellationToken).ConfigureAwait(false);
+            Task Write(FlightData data) => responseStream.WriteAsync(data, context.CancellationToken);
+            if (cid.Codec == Multicodec.DagCbor)
+            {
+                var manifest = _source.Content.GetDataset(cid);
+                await CanonicalFlightData.WriteDatasetAsync(manifest, OpenBatchAsync, Write, context.CancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            using var mapped = CanonicalFlightData.Require(_source.TryOpen(cid), cid);
+            await CanonicalFlightData.WriteBatchAsync(mapped.Memory, Write, skipSchema: false).ConfigureAwait(false);
+        });
+
+    /// <inheritdoc />
+    public override Task DoPut(IAsyncStreamReader<FlightData> requestStream, IServerStreamWriter<PutResult> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(() =>
+        {
+            _auth.Require(context, FlightRole.Write);
+            return FlightPutSession.RunAsync(requestStream, responseStream, context, _source.Content, _catalog);
+        });
+
+    /// <inheritdoc />
+    public override Task DoExchange(IAsyncStreamReader<FlightData> requestStream, IServerStreamWriter<FlightData> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(() =>
+        {
+            _auth.Require(context, FlightRole.Read);
+            return FlightSubscriptionStream.RunAsync(requestStream, responseStream, context, _catalog.Catalog, Changes, _options.ChangePollInterval);
+        });
+
+    /// <inheritdoc />
+    public override Task DoAction(Protocol.Action request, IServerStreamWriter<Result> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(() => _actions.RunAsync(request, responseStream, context));
+
+    /// <inheritdoc />
+    public override Task ListActions(Empty request, IServerStreamWriter<ActionType> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, FlightRole.Read);
+            foreach (var type in FlightActions.Types)
+            {
+                await responseStream.WriteAsync(type, context.CancellationToken).ConfigureAwait(false);
+            }
+        });
+
+    /// <summary>Closes the connections to peer nodes.</summary>
+    public void Dispose() => _peers.Dispose();
+
+    private BlockRecord FirstMatch(RegistryQuery query)
+    {
+        var matches = _catalog.Catalog.List(query with { Limit = 1 });
+        return matches.Count > 0 ? matches[0] : throw FlightErrors.NotFound("no flight matches the query");
+    }
+
+    private BlockRecord RecordOf(Cid cid) => _catalog.Find(cid) ?? throw FlightErrors.NotFound(cid.ToString());
+
+    /// <summary>Makes sure the block (and a dataset's batches) is here, fetching it from a peer when the shared registry lists one.</summary>
+    private async Task EnsureLocalAsync(Cid cid, CancellationToken cancellationToken)
+    {
+        bool complete = _source.Has(cid)
+            && (cid.Codec != Multicodec.DagCbor || _source.Content.GetDataset(cid).Batches.All(b => _source.Has(b.Cid)));
+        if (complete)
+        {
+            return;
+        }
+
+        var record = _catalog.Find(cid);
+        if (record is null || !_options.FetchFromPeers || !_catalog.IsShared)
+        {
+            throw FlightErrors.NotFound(cid.ToString());
+        }
+
+        await _peers.FetchAsync(record, _infos.LocationsOf(record), cancellationToken).ConfigureAwait(false);
+        _catalog.Registered(cid);
+    }
+
+    private async Task<MappedContent> OpenBatchAsync(Cid cid, CancellationToken cancellationToken)
+    {
+        if (_source.TryOpen(cid) is { } mapped)
+        {
+            return mapped;
+        }
+
+        await EnsureLocalAsync(cid, cancellationToken).ConfigureAwait(false);
+        return CanonicalFlightData.Require(_source.TryOpen(cid), cid);
+    }
+
+    private async Task<FlightInfo> QueryInfoAsync(FlightDescriptor descriptor, RegistryQuery query, CancellationToken cancellationToken)
+    {
+        // A query's flight is every matching record, one endpoint each; the schema is the first's.
+        var info = new FlightInfo { FlightDescriptor = descriptor, Ordered = true };
+        foreach (var record in _catalog.Catalog.List(query))
+        {
+            var one = await _infos.CreateAsync(record, cancellationToken).ConfigureAwait(false);
+            if (info.Schema.IsEmpty)
+            {
+                info.Schema = one.Schema;
+            }
+
+            info.Endpoint.AddRange(one.Endpoint);
+            info.TotalRecords += one.TotalRecords;
+            info.TotalBytes += one.TotalBytes;
+        }
+
+        return info.Endpoint.Count > 0 ? info : throw FlightErrors.NotFound("no flight matches the query");
+    }
+}

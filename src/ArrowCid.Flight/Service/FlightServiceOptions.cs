@@ -1,0 +1,34 @@
+using ArrowCid.Flight.Client;
+using ArrowCid.Registry;
+using ArrowCid.SharedMemory;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>Settings of a <see cref="FlightRegistryService"/>.</summary>
+public sealed class FlightServiceOptions
+{
+    /// <summary>Who may call; open (no credentials) by default.</summary>
+    public FlightAccessPolicy Access { get; init; } = new();
+
+    /// <summary>
+    /// A registry shared by several nodes (PostgreSQL). Listings, locations and the change feed come
+    /// from it, and content stored here is registered in it with this node's location. Null: the
+    /// local repository's registry serves alone.
+    /// </summary>
+    public IRegistry? SharedRegistry { get; init; }
+
+    /// <summary>A shared-memory store on this host whose segments are served too (batches not in the repository).</summary>
+    public ShmStore? SharedMemory { get; init; }
+
+    /// <summary>Whether a CID this node lacks is fetched from a node the registry lists (then kept). Default true.</summary>
+    public bool FetchFromPeers { get; init; } = true;
+
+    /// <summary>Settings for calls to peer nodes (their token, TLS trust, message size).</summary>
+    public FlightClientOptions PeerClient { get; init; } = new();
+
+    /// <summary>
+    /// How often subscribers look at the change feed when nothing woke them: changes made by other
+    /// processes on a local SQLite registry announce themselves no other way.
+    /// </summary>
+    public TimeSpan ChangePollInterval { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,119 @@
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Registry;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// DoExchange "subscribe": the first message's descriptor is CMD <c>subscribe</c> or
+/// <c>{"subscribe":{"tags":{…},"after":N}}</c>. The server answers {"subscribed":true,"sequence":N}
+/// at once, then one FlightData per change after N whose app_metadata is
+/// {"sequence","cid","change","kind"} — only content carrying the tags, when tags are given. It reads
+/// the registry's change feed, waking on puts in this process, on the shared registry's
+/// notifications and, as a fallback for other processes, every poll interval.
+/// </summary>
+internal static class FlightSubscriptionStream
+{
+    private const int Page = 1000;
+
+    public static async Task RunAsync(
+        IAsyncStreamReader<FlightData> requests, IServerStreamWriter<FlightData> responses, ServerCallContext context,
+        IRegistry catalog, ChangeNotifier changes, TimeSpan pollInterval)
+    {
+        CancellationToken cancellation = context.CancellationToken;
+        if (!await requests.MoveNext(cancellation).ConfigureAwait(false))
+        {
+            throw FlightErrors.Invalid("DoExchange needs a first message whose descriptor says what to exchange ('subscribe')");
+        }
+
+        var (tags, after) = ParseCommand(requests.Current.FlightDescriptor);
+        long seen = after ?? catalog.LatestSequence;
+        await responses.WriteAsync(new FlightData
+        {
+            AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
+            {
+                w.WriteBoolean("subscribed", true);
+                w.WriteNumber("sequence", seen);
+            })),
+        }, cancellation).ConfigureAwait(false);
+
+        while (!cancellation.IsCancellationRequested)
+        {
+            Task wake = changes.NextAsync();
+            IReadOnlyList<RegistryChange> page = catalog.ChangesSince(seen, Page);
+            foreach (var change in page)
+            {
+                seen = change.Sequence;
+                BlockRecord? record = catalog.Find(change.Cid);
+                if (tags.Count > 0 && (record is null || !tags.All(t => record.Tags.TryGetValue(t.Key, out string? v) && v == t.Value)))
+                {
+                    continue;
+                }
+
+                await responses.WriteAsync(Announcement(change, record), cancellation).ConfigureAwait(false);
+            }
+
+            if (page.Count < Page)
+            {
+                await Task.WhenAny(wake, Task.Delay(pollInterval, cancellation)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static (Dictionary<string, string> Tags, long? After) ParseCommand(FlightDescriptor? descriptor)
+    {
+        if (descriptor is null || descriptor.Type != FlightDescriptor.Types.DescriptorType.Cmd)
+        {
+            throw FlightErrors.Invalid("DoExchange: the first message needs a CMD descriptor ('subscribe' or {\"subscribe\":{…}})");
+        }
+
+        if (descriptor.Cmd.Span.SequenceEqual("subscribe"u8))
+        {
+            return (new Dictionary<string, string>(), null);
+        }
+
+        var json = FlightJson.ParseObject(descriptor.Cmd.Span, "DoExchange command");
+        if (!json.TryGetProperty("subscribe", out var subscribe) || subscribe.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            throw FlightErrors.Invalid("DoExchange: the only exchange is {\"subscribe\":{…}}");
+        }
+
+        long? after = FlightJson.OptionalLong(subscribe, "after");
+        return after is < 0 ? throw FlightErrors.Invalid("'after' must not be negative") : (FlightJson.StringMap(subscribe, "tags"), after);
+    }
+
+    private static FlightData Announcement(RegistryChange change, BlockRecord? record) => new()
+    {
+        AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
+        {
+            w.WriteNumber("sequence", change.Sequence);
+            w.WriteString("cid", change.Cid.ToString());
+            w.WriteString("change", ChangeName(change.Kind));
+            w.WriteString("kind", change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "dataset" : "batch");
+            if (record is not null)
+            {
+                w.WriteNumber("rows", record.Rows);
+                w.WriteStartArray("locations");
+                foreach (string location in record.Locations.Where(FlightLocations.IsFlightLocation))
+                {
+                    w.WriteStringValue(location);
+                }
+
+                w.WriteEndArray();
+            }
+        })),
+    };
+
+    private static string ChangeName(RegistryChangeKind kind) => kind switch
+    {
+        RegistryChangeKind.Registered => "registered",
+        RegistryChangeKind.Updated => "updated",
+        RegistryChangeKind.Pinned => "pinned",
+        RegistryChangeKind.Unpinned => "unpinned",
+        RegistryChangeKind.Tagged => "tagged",
+        RegistryChangeKind.LocationAdded => "location_added",
+        RegistryChangeKind.Deleted => "deleted",
+        _ => "changed",
+    };
+}
