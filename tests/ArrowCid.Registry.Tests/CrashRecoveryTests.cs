@@ -73,7 +73,7 @@ public sealed class CrashRecoveryTests : IDisposable
             if (!child.HasExited)
             {
                 child.Kill(entireProcessTree: true);
-                child.WaitForExit();
+                child.WaitForExit(ChildTimeout);
             }
         }
     }
@@ -110,8 +110,8 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.True(ready && !child.HasExited, $"the crash child stopped early or never got ready ({acks.Count} acks): {(child.HasExited ? errors.Result : string.Empty)}");
         Thread.Sleep(delayMilliseconds);
         child.Kill(entireProcessTree: true);
-        child.WaitForExit();
-        reader.Wait(ChildTimeout);
+        Assert.True(child.WaitForExit(ChildTimeout), "the crash child survived SIGKILL");
+        Assert.True(reader.Wait(ChildTimeout), "the crash child's output never ended");
 
         // Lines already in the pipe when the kill landed were acknowledged too.
         foreach (string line in lines)

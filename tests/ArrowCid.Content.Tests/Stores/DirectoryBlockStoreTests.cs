@@ -1,0 +1,124 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Content.Tests.Fuzz;
+
+namespace ArrowCid.Content.Tests.Stores;
+
+public sealed class DirectoryBlockStoreTests : BlockStoreContractTests, IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "arrowcid-store-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    protected override IBlockStore CreateEmptyStore() => new DirectoryBlockStore(Path.Combine(_root, Guid.NewGuid().ToString("N")), verifyOnRead: true);
+
+    [Fact]
+    public void Block_lives_in_the_next_to_last_two_characters_shard_named_by_its_cid()
+    {
+        var store = new DirectoryBlockStore(_root);
+        var (cid, bytes) = RandomBlock();
+        store.Put(cid, bytes);
+        string text = cid.ToString();
+        string expected = Path.Combine(_root, text.Substring(text.Length - 3, 2), text);
+        Assert.Equal(expected, store.GetBlockPath(cid));
+        Assert.Equal(bytes, File.ReadAllBytes(expected));
+        Assert.Empty(store.ListTempFiles());
+    }
+
+    [Fact]
+    public void Foreign_and_temporary_files_are_ignored_and_stale_temporaries_cleaned()
+    {
+        var store = new DirectoryBlockStore(_root);
+        var (cid, bytes) = RandomBlock();
+        store.Put(cid, bytes);
+        string shard = Path.GetDirectoryName(store.GetBlockPath(cid))!;
+        File.WriteAllText(Path.Combine(shard, "notes.txt"), "x");
+        File.WriteAllText(Path.Combine(shard, cid.ToString().ToUpperInvariant()), "x");
+        File.WriteAllText(Path.Combine(shard, "." + cid + ".deadwriter.tmp"), "half");
+        Directory.CreateDirectory(Path.Combine(_root, "zz"));
+        File.WriteAllBytes(Path.Combine(_root, "zz", cid.ToString()), bytes);
+        Directory.CreateDirectory(Path.Combine(_root, "not-a-shard"));
+
+        Assert.Equal([cid], store.Enumerate());
+        Assert.Single(store.ListTempFiles());
+        Assert.Equal(0, store.CleanTempFiles(TimeSpan.FromHours(1)));
+        Assert.Equal(1, store.CleanTempFiles(TimeSpan.Zero));
+        Assert.Empty(store.ListTempFiles());
+        Assert.Equal(bytes, store.Read(cid).ToArray());
+    }
+
+    [Fact]
+    public void Many_writers_of_the_same_cid_at_once_leave_one_whole_file()
+    {
+        var (cid, bytes) = RandomBlock(200_000);
+        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            // Separate store instances, as separate processes would have.
+            var store = new DirectoryBlockStore(_root, verifyOnRead: true);
+            store.Put(cid, i % 2 == 0 ? new MemoryStream(bytes) : new MemoryStream(bytes.ToArray()));
+            Assert.Equal(bytes.Length, store.Read(cid).Length);
+        });
+
+        var check = new DirectoryBlockStore(_root, verifyOnRead: true);
+        Assert.Equal(bytes, check.Read(cid).ToArray());
+        Assert.Empty(check.ListTempFiles());
+    }
+
+    [Fact]
+    public void Put_replaces_a_damaged_copy()
+    {
+        var store = new DirectoryBlockStore(_root, verifyOnRead: true);
+        var (cid, bytes) = RandomBlock();
+        store.Put(cid, bytes);
+        File.WriteAllBytes(store.GetBlockPath(cid), [1, 2, 3]);
+        Assert.Throws<BlockCorruptedException>(() => store.Read(cid));
+
+        store.Put(cid, bytes);
+
+        Assert.Equal(bytes, store.Read(cid).ToArray());
+    }
+
+    [Fact]
+    public void Unverified_reads_return_what_is_on_disk()
+    {
+        var store = new DirectoryBlockStore(_root, verifyOnRead: false);
+        var (cid, bytes) = RandomBlock();
+        store.Put(cid, bytes);
+        File.WriteAllBytes(store.GetBlockPath(cid), [1, 2, 3]);
+        Assert.Equal([1, 2, 3], store.Read(cid).ToArray());
+    }
+
+    [Fact]
+    public void Damaged_block_files_always_give_the_typed_error_on_verified_reads()
+    {
+        // Seeded fuzz: block files are outside input. Every mutation (flips, truncation,
+        // insertions, overwrites) must be caught by Read and by OpenRead-to-end, never returned.
+        var store = new DirectoryBlockStore(_root, verifyOnRead: true);
+        var random = new Random(4242);
+        var mutator = new Mutator(4242);
+        for (int i = 0; i < 300; i++)
+        {
+            byte[] bytes = new byte[1 + random.Next(3000)];
+            random.NextBytes(bytes);
+            var cid = Cid.ForRaw(bytes);
+            store.Put(cid, bytes);
+            byte[] damaged = mutator.Mutate(bytes);
+            if (damaged.AsSpan().SequenceEqual(bytes))
+            {
+                continue;
+            }
+
+            File.WriteAllBytes(store.GetBlockPath(cid), damaged);
+
+            Assert.Equal(cid, Assert.Throws<BlockCorruptedException>(() => store.Read(cid)).Cid);
+            Assert.Throws<BlockCorruptedException>(() => store.TryRead(cid, out _));
+            using (var stream = store.OpenRead(cid))
+            {
+                Assert.Throws<BlockCorruptedException>(() => stream.CopyTo(Stream.Null));
+            }
+
+            Assert.False(BlockIntegrity.Matches(cid, new MemoryStream(damaged)));
+            store.Delete(cid);
+        }
+    }
+}
