@@ -1,0 +1,109 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ArrowCid.Flight.Client;
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Hosting;
+using ArrowCid.Flight.Service;
+using ArrowCid.Registry.ContentAccess;
+
+namespace ArrowCid.Flight.Tests.Registry;
+
+/// <summary>Bearer tokens with roles, Basic credentials exchanged through Handshake, and TLS.</summary>
+public sealed class FlightAuthTests : IAsyncLifetime
+{
+    private FlightNodeFixture? _node;
+
+    private FlightNodeFixture Node => _node!;
+
+    public async Task InitializeAsync() => _node = await FlightNodeFixture.StartAsync(new FlightServiceOptions
+    {
+        Access = new FlightAccessPolicy()
+            .AddToken("reader-secret", FlightRole.Read)
+            .AddToken("writer-secret", FlightRole.Write)
+            .AddUser("alice", "wonderland", FlightRole.Write),
+    });
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+
+    [Fact]
+    public async Task Without_a_token_every_call_is_UNAUTHENTICATED()
+    {
+        using var client = Node.Client();
+        using var a = TestBatches.Small(40);
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => client.PutAsync(a.Schema, [a]))).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => FlightRegistryServiceTests.ToListAsync(client.ListAsync()))).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("stats"))).StatusCode);
+
+        using var forged = Node.Client("guessed");
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => forged.ActionAsync("stats"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_read_token_reads_but_writing_is_PERMISSION_DENIED()
+    {
+        using var writer = Node.Client("writer-secret");
+        using var reader = Node.Client("reader-secret");
+        using var a = TestBatches.Small(41);
+        var put = await writer.PutAsync(a.Schema, [a]);
+
+        Assert.Single((await reader.GetAsync(put.Batches[0].Cid)).Batches);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => reader.PutAsync(a.Schema, [a]))).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => reader.ActionAsync("unpin", put.Dataset.ToString()))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Basic_credentials_are_exchanged_for_a_working_token()
+    {
+        using var client = Node.Client();
+        string token = await client.AuthenticateBasicAsync("alice", "wonderland");
+        Assert.False(string.IsNullOrEmpty(token));
+        using var a = TestBatches.Small(42);
+        var put = await client.PutAsync(a.Schema, [a]);
+        Assert.Single((await client.GetAsync(put.Dataset)).Batches);
+
+        using var wrong = Node.Client();
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => wrong.AuthenticateBasicAsync("alice", "looking-glass"))).StatusCode);
+    }
+
+    [Fact]
+    public void Token_and_user_specs_parse_and_bad_ones_are_refused()
+    {
+        Assert.Equal(("abc:def", FlightRole.Write), FlightAccessPolicy.ParseTokenSpec("abc:def:write"));
+        Assert.Equal(("u", "p:w", FlightRole.Read), FlightAccessPolicy.ParseUserSpec("u:p:w:read"));
+        Assert.Throws<FormatException>(() => FlightAccessPolicy.ParseTokenSpec("abc"));
+        Assert.Throws<FormatException>(() => FlightAccessPolicy.ParseTokenSpec("abc:admin"));
+        Assert.Throws<FormatException>(() => FlightAccessPolicy.ParseUserSpec("u:read"));
+    }
+
+    [Fact]
+    public async Task A_node_with_a_certificate_speaks_TLS_at_a_grpc_tls_location()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
+
+        string folder = Directory.CreateTempSubdirectory("arrowcid-flight-tls-").FullName;
+        try
+        {
+            using var content = ContentRepository.Open(Path.Combine(folder, "repo"));
+            await using var node = await FlightNode.StartAsync(content, new FlightNodeOptions { Certificate = certificate });
+            Assert.StartsWith("grpc+tls://", node.Location, StringComparison.Ordinal);
+            using var client = new FlightClient(node.Location, new FlightClientOptions
+            {
+                ServerCertificateValidation = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString(),
+            });
+            using var a = TestBatches.Small(43);
+            var put = await client.PutAsync(a.Schema, [a]);
+            Assert.Equal(put.Batches[0].Cid, (await client.GetAsync(put.Batches[0].Cid)).Batches[0].Cid);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

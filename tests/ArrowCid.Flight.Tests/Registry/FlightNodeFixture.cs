@@ -1,0 +1,49 @@
+using ArrowCid.Flight.Client;
+using ArrowCid.Flight.Hosting;
+using ArrowCid.Flight.Service;
+using ArrowCid.Registry.ContentAccess;
+
+namespace ArrowCid.Flight.Tests.Registry;
+
+/// <summary>A Flight node on 127.0.0.1:0 over a fresh repository in a temporary folder.</summary>
+public sealed class FlightNodeFixture : IAsyncDisposable
+{
+    private FlightNodeFixture(string folder, ContentRepository content, FlightNode node)
+    {
+        Folder = folder;
+        Content = content;
+        Node = node;
+    }
+
+    public string Folder { get; }
+
+    public ContentRepository Content { get; }
+
+    public FlightNode Node { get; }
+
+    public string Location => Node.Location;
+
+    public static async Task<FlightNodeFixture> StartAsync(FlightServiceOptions? service = null, int maxMessageSize = FlightNodeOptions.DefaultMaxMessageSize)
+    {
+        string folder = Directory.CreateTempSubdirectory("arrowcid-flight-").FullName;
+        var content = ContentRepository.Open(Path.Combine(folder, "repo"));
+        var node = await FlightNode.StartAsync(content, new FlightNodeOptions { Service = service ?? new FlightServiceOptions(), MaxMessageSize = maxMessageSize });
+        return new FlightNodeFixture(folder, content, node);
+    }
+
+    public FlightClient Client(string? token = null) => new(Location, new FlightClientOptions { Token = token });
+
+    public async ValueTask DisposeAsync()
+    {
+        await Node.DisposeAsync();
+        Content.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still mapped by a finalising reader; the temp folder is cleaned by the OS.
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Client;
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Registry.ContentAccess;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Tests.Registry;
+
+/// <summary>The Flight service over a repository, driven by our client: put, list, info, get, errors.</summary>
+public sealed class FlightRegistryServiceTests : IAsyncLifetime
+{
+    private FlightNodeFixture? _node;
+
+    private FlightNodeFixture Node => _node!;
+
+    public async Task InitializeAsync() => _node = await FlightNodeFixture.StartAsync();
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+
+    [Fact]
+    public async Task Put_stores_each_batch_under_the_CID_the_content_layer_computes()
+    {
+        using var client = Node.Client();
+        using var a = TestBatches.Small(1);
+        using var b = TestBatches.Small(2);
+        var put = await client.PutAsync(a.Schema, [a, b], new Dictionary<string, string> { ["source"] = "test" });
+
+        var expected = ContentRepository.ComputeCids(a.Schema, [a, b]);
+        Assert.Equal(expected.Batches.Select(x => x.Cid), put.Batches.Select(x => x.Cid));
+        Assert.Equal(expected.Dataset.Cid, put.Dataset);
+        Assert.Equal(5, put.Batches[0].Rows);
+        Assert.Equal("test", Node.Content.Repository.GetRecord(put.Dataset)!.Tags["source"]);
+        Assert.True(Node.Content.Repository.Blocks.Has(put.Batches[1].Cid));
+    }
+
+    [Fact]
+    public async Task Get_returns_the_stored_canonical_bytes_and_the_same_batches()
+    {
+        using var client = Node.Client();
+        using var a = TestBatches.Small(3);
+        using var b = TestBatches.Small(4, rows: 7);
+        var put = await client.PutAsync(a.Schema, [a, b]);
+
+        var one = await client.GetAsync(put.Batches[0].Cid);
+        Assert.Equal(Node.Content.GetBytes(put.Batches[0].Cid).ToArray(), one.Batches.Single().CanonicalBytes.ToArray());
+
+        var all = await client.GetAsync(put.Dataset);
+        Assert.Equal(put.Batches.Select(x => x.Cid), all.Batches.Select(x => x.Cid));
+        using var first = all.Batches[0].Read();
+        using var second = all.Batches[1].Read();
+        Assert.True(ArrayEquality.Equals(a, first, out string? d1), d1);
+        Assert.True(ArrayEquality.Equals(b, second, out string? d2), d2);
+    }
+
+    [Fact]
+    public async Task DoGet_messages_written_as_an_IPC_stream_are_exactly_the_block()
+    {
+        using var client = Node.Client();
+        using var a = TestBatches.Small(5);
+        var put = await client.PutAsync(a.Schema, [a]);
+        var cid = put.Batches[0].Cid;
+
+        // Reassembled here without the client's assembler: prefix, header, body, then end-of-stream.
+        using var stream = new MemoryStream();
+        await foreach (var data in client.GetRawAsync(cid))
+        {
+            var prefix = new byte[8];
+            BinaryPrimitives.WriteUInt32LittleEndian(prefix, 0xFFFFFFFF);
+            BinaryPrimitives.WriteInt32LittleEndian(prefix.AsSpan(4), data.DataHeader.Length);
+            stream.Write(prefix);
+            data.DataHeader.WriteTo(stream);
+            data.DataBody.WriteTo(stream);
+        }
+
+        stream.Write([0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]);
+        Assert.Equal(cid, Cid.ForRaw(stream.ToArray()));
+    }
+
+    [Fact]
+    public async Task ListFlights_lists_everything_or_what_the_JSON_filter_selects()
+    {
+        using var client = Node.Client();
+        using var a = TestBatches.Small(6);
+        using var b = TestBatches.Small(7);
+        var red = await client.PutAsync(a.Schema, [a], new Dictionary<string, string> { ["colour"] = "red" });
+        var blue = await client.PutAsync(b.Schema, [b], new Dictionary<string, string> { ["colour"] = "blue" });
+
+        var all = await ToListAsync(client.ListAsync());
+        Assert.Equal(4, all.Count);
+        var datasets = await ToListAsync(client.ListAsync("{\"kind\":\"dataset\"}"));
+        Assert.Equal([red.Dataset, blue.Dataset], datasets.Select(CidOf).OrderBy(c => c == red.Dataset ? 0 : 1));
+        var reds = await ToListAsync(client.ListAsync("{\"tags\":{\"colour\":\"red\"},\"kind\":\"batch\"}"));
+        var info = Assert.Single(reds);
+        Assert.Equal(red.Batches[0].Cid, CidOf(info));
+        Assert.Equal(5, info.TotalRecords);
+        Assert.Equal(red.Batches[0].Bytes, info.TotalBytes);
+
+        // The schema is the block's first message, exactly.
+        byte[] block = Node.Content.GetBytes(red.Batches[0].Cid).ToArray();
+        Assert.Equal(block.AsSpan(0, info.Schema.Length).ToArray(), info.Schema.ToByteArray());
+        Assert.Equal(0xFFFFFFFFu, BinaryPrimitives.ReadUInt32LittleEndian(info.Schema.Span));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => ToListAsync(client.ListAsync("{not json")));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        error = await Assert.ThrowsAsync<RpcException>(() => ToListAsync(client.ListAsync("{\"kind\":\"table\"}")));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task FlightInfo_has_a_CID_ticket_located_at_this_node_and_GetSchema_agrees()
+    {
+        using var client = Node.Client();
+        using var a = TestBatches.Small(8);
+        var put = await client.PutAsync(a.Schema, [a]);
+
+        var info = await client.GetInfoAsync(put.Dataset);
+        var endpoint = Assert.Single(info.Endpoint);
+        Assert.Equal(put.Dataset.ToString(), endpoint.Ticket.Ticket_.ToStringUtf8());
+        Assert.Equal(Node.Location, Assert.Single(endpoint.Location).Uri);
+        Assert.StartsWith("grpc+tcp://127.0.0.1:", Node.Location, StringComparison.Ordinal);
+        Assert.Equal(5, info.TotalRecords);
+        Assert.Equal(put.Batches[0].Bytes, info.TotalBytes);
+        Assert.Equal(info.Schema.ToByteArray(), await client.GetSchemaMessageAsync(put.Dataset));
+
+        using var doc = JsonDocument.Parse(info.AppMetadata.Memory);
+        Assert.Equal("dataset", doc.RootElement.GetProperty("kind").GetString());
+
+        var query = await client.Service.GetFlightInfoAsync(new FlightDescriptor
+        {
+            Type = FlightDescriptor.Types.DescriptorType.Cmd,
+            Cmd = ByteString.CopyFromUtf8("{\"kind\":\"batch\"}"),
+        });
+        Assert.Equal(put.Batches[0].Cid.ToString(), Assert.Single(query.Endpoint).Ticket.Ticket_.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task Unknown_CIDs_are_NOT_FOUND_and_malformed_ones_INVALID_ARGUMENT()
+    {
+        using var client = Node.Client();
+        var unknown = Cid.ForRaw("never stored"u8);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => client.GetInfoAsync(unknown))).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => client.GetAsync(unknown))).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => client.GetSchemaMessageAsync(unknown))).StatusCode);
+
+        foreach (byte[] ticket in new[] { "not-a-cid"u8.ToArray(), [0xFF, 0xFE, 0x00], [], "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"u8.ToArray() })
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                using var call = client.Service.DoGet(new Ticket { Ticket_ = ByteString.CopyFrom(ticket) });
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            });
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        }
+
+        var badPath = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { "a", "b" } };
+        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => client.Service.GetFlightInfoAsync(badPath))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_large_batch_travels_in_one_message_over_4_MiB()
+    {
+        using var client = Node.Client();
+        using var big = TestBatches.Large(12L << 20, seed: 9);
+        var put = await client.PutAsync(big.Schema, [big]);
+        var fetched = await client.GetAsync(put.Batches[0].Cid);
+        Assert.True(fetched.Bytes > 12L << 20);
+        using var back = fetched.Batches[0].Read();
+        Assert.True(ArrayEquality.Equals(big, back, out string? difference), difference);
+    }
+
+    [Fact]
+    public async Task A_corrupted_block_is_DATA_LOSS_not_served()
+    {
+        using var client = Node.Client();
+        using var a = TestBatches.Small(10);
+        var put = await client.PutAsync(a.Schema, [a]);
+        var cid = put.Batches[0].Cid;
+        string path = Node.Content.Repository.Blocks.GetBlockPath(cid);
+        byte[] bytes = await File.ReadAllBytesAsync(path);
+        bytes[^20] ^= 0x55;
+        File.SetAttributes(path, FileAttributes.Normal);
+        await File.WriteAllBytesAsync(path, bytes);
+
+        Assert.Equal(StatusCode.DataLoss, (await Assert.ThrowsAsync<RpcException>(() => client.GetAsync(cid))).StatusCode);
+        Assert.Equal(StatusCode.DataLoss, (await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("verify", cid.ToString()))).StatusCode);
+    }
+
+    internal static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var list = new List<T>();
+        await foreach (var item in items)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+
+    private static Cid CidOf(FlightInfo info) => Cid.Parse(info.Endpoint[0].Ticket.Ticket_.ToStringUtf8());
+}
