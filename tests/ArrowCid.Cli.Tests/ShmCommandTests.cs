@@ -1,0 +1,66 @@
+using ArrowCid.Arrow.Builders;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Canonical;
+
+namespace ArrowCid.Cli.Tests;
+
+public sealed class ShmCommandTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private readonly string _shm = Path.Combine("/dev/shm", "arrowcid-cli-shm-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        _folder.Dispose();
+        if (Directory.Exists(_shm))
+        {
+            Directory.Delete(_shm, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Publish_prints_one_line_per_batch_and_path_cat_ls_stat_and_watch_see_it()
+    {
+        var builder = new RecordBatchBuilder(new Schema([new Field("x", ArrowType.Int64)]));
+        builder.AppendRow(41L);
+        builder.AppendRow(42L);
+        var batch = builder.Build();
+        string input = _folder.File("in.arrows");
+        File.WriteAllBytes(input, CanonicalEncoder.Encode(batch));
+        string cid = CanonicalEncoder.ComputeCid(batch).ToString();
+
+        var publish = CliRun.Run("shm", "publish", input, "--tag", "topic=t", "--shm-dir", _shm);
+        Assert.Equal(0, publish.ExitCode);
+        Assert.Equal($"batch {cid} 2 {new FileInfo(input).Length}", publish.Out.Trim());
+
+        var path = CliRun.Run("shm", "path", cid, "--shm-dir", _shm);
+        Assert.Equal(File.ReadAllBytes(input), File.ReadAllBytes(path.Out.Trim()));
+
+        var cat = CliRun.Run("shm", "cat", cid, "--shm-dir", _shm);
+        Assert.Equal(0, cat.ExitCode);
+        Assert.Contains("42", cat.Out, StringComparison.Ordinal);
+
+        Assert.StartsWith(cid + " ", CliRun.Run("shm", "ls", "--shm-dir", _shm).Out, StringComparison.Ordinal);
+        Assert.Contains("segments: 1", CliRun.Run("shm", "stat", "--shm-dir", _shm).Out, StringComparison.Ordinal);
+
+        var watch = CliRun.Run("shm", "watch", "--from", "0", "--count", "1", "--tag", "topic=t", "--shm-dir", _shm);
+        Assert.Equal($"1 {cid} 2 {new FileInfo(input).Length} topic=t", watch.Out.Trim());
+    }
+
+    [Fact]
+    public void Unknown_cids_and_bad_tags_fail_with_one_line()
+    {
+        var missing = CliRun.Run("shm", "cat", "bafkreiffokis3t2fey3tnosxji3bzad2ggxralbbl7nrbn2l2hvnfwincq", "--shm-dir", _shm);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Single(missing.ErrorLines);
+        Assert.Contains("no shared-memory segment", missing.Error, StringComparison.Ordinal);
+
+        var notACid = CliRun.Run("shm", "path", "hello", "--shm-dir", _shm);
+        Assert.Equal(1, notACid.ExitCode);
+        Assert.Contains("not a CID", notACid.Error, StringComparison.Ordinal);
+
+        var badTag = CliRun.Run("shm", "publish", "x.arrows", "--tag", "novalue", "--shm-dir", _shm);
+        Assert.Equal(1, badTag.ExitCode);
+        Assert.Contains("KEY=VALUE", badTag.Error, StringComparison.Ordinal);
+    }
+}
