@@ -16,6 +16,11 @@ internal static partial class ArrayNormalizer
         var draft = DraftFor(selection, a.Buffers[1], (long)(a.Offset + selection.Start) * w, checked(n * w));
         // Over the input's bytes at the same positions, valid values are already in place.
         bool inPlace = draft.IsCandidate;
+        if (inPlace && selection.IsRange)
+        {
+            return FixedWidthInPlace(id, w, n, draft, validity);
+        }
+
         bool isFloat = FloatCanonicalizer.Applies(id);
         var source = a.Buffers[1].Span;
         Span<byte> scratch = stackalloc byte[8];
@@ -51,6 +56,26 @@ internal static partial class ArrayNormalizer
         int bytes = (n + 7) >> 3;
         int from = a.Offset + selection.Start;
         var draft = selection.IsRange && (from & 7) == 0 ? BufferDraft.OverIfInRange(a.Buffers[1], from >> 3, bytes) : BufferDraft.Fresh(bytes);
+        if (draft.IsCandidate && selection.IsRange && bytes > 0)
+        {
+            // In place: only bytes holding a null slot, and the last byte's bits past the length, can differ.
+            var valid = validity.Buffer.Span;
+            int at = 0;
+            while (validity.NullCount > 0 && at < bytes && valid[at..bytes].IndexOfAnyExcept((byte)0xFF) is int next and >= 0)
+            {
+                at += next;
+                draft.Write(at, (byte)(draft.Span[at] & valid[at]));
+                at++;
+            }
+
+            if ((n & 7) != 0)
+            {
+                draft.Write(bytes - 1, (byte)(draft.Span[bytes - 1] & ((1 << (n & 7)) - 1)));
+            }
+
+            return draft.Result;
+        }
+
         var source = a.Buffers[1].Span;
         for (int j = 0; j < bytes; j++)
         {
@@ -74,6 +99,11 @@ internal static partial class ArrayNormalizer
     {
         int n = selection.Count;
         var offsets = DraftFor(selection, a.Buffers[1], (long)(a.Offset + selection.Start) * w, checked((n + 1) * w));
+        if (offsets.IsCandidate && selection.IsRange && VarBinaryOffsetsInPlace(offsets.Span, w, n, validity, out long total))
+        {
+            return Assemble(a, selection, validity.NullCount, [validity.Buffer, offsets.Result, a.Buffers[2][..checked((int)total)]], [], null);
+        }
+
         var source = a.Buffers[1].Span;
         Span<byte> scratch = stackalloc byte[8];
         long running = 0;

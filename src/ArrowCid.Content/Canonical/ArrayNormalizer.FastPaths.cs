@@ -1,0 +1,165 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Types;
+
+namespace ArrowCid.Content.Canonical;
+
+/// <summary>
+/// Fast paths for the common case: a range of slots whose buffers already sit at the canonical
+/// positions (the draft's candidate). Then only the places that may differ are looked at — null
+/// slots (found by skipping whole 0xFF validity bytes) and NaNs (found with vector compares) —
+/// so checking an already canonical batch runs at memory speed and copies nothing. The general
+/// per-slot loops stay the reference; these give the same bytes.
+/// </summary>
+internal static partial class ArrayNormalizer
+{
+    /// <summary>Fixed-width values over an in-place candidate: zero under nulls, canonical NaNs.</summary>
+    private static ReadOnlyMemory<byte> FixedWidthInPlace(ArrowTypeId id, int w, int n, BufferDraft draft, ValidityBits validity)
+    {
+        if (FloatCanonicalizer.Applies(id))
+        {
+            foreach (int k in NaNSlots(id, draft.Span, n))
+            {
+                if (validity.IsValid(k))
+                {
+                    draft.Write(k * w, FloatCanonicalizer.CanonicalNaN(id));
+                }
+            }
+        }
+
+        if (validity.NullCount > 0)
+        {
+            foreach (int k in NullSlots(validity.Buffer, n))
+            {
+                draft.Clear(k * w, w);
+            }
+        }
+
+        return draft.Result;
+    }
+
+    /// <summary>
+    /// Var-width offsets over an in-place candidate that already start at zero: they are canonical
+    /// exactly when every null slot is empty. Returns false when a null slot holds bytes (the
+    /// general path then rebuilds the offsets and data).
+    /// </summary>
+    private static bool VarBinaryOffsetsInPlace(ReadOnlySpan<byte> offsets, int w, int n, ValidityBits validity, out long total)
+    {
+        total = ReadOffset(offsets, n, w);
+        if (ReadOffset(offsets, 0, w) != 0)
+        {
+            return false;
+        }
+
+        if (validity.NullCount > 0)
+        {
+            foreach (int k in NullSlots(validity.Buffer, n))
+            {
+                if (ReadOffset(offsets, k, w) != ReadOffset(offsets, k + 1, w))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Indices of the zero bits among the first <paramref name="n"/> of a validity bitmap.</summary>
+    private static List<int> NullSlots(ReadOnlyMemory<byte> validity, int n)
+    {
+        var result = new List<int>();
+        var bits = validity.Span;
+        int bytes = (n + 7) >> 3;
+        int at = 0;
+        while (at < bytes)
+        {
+            int next = bits[at..bytes].IndexOfAnyExcept((byte)0xFF);
+            if (next < 0)
+            {
+                break;
+            }
+
+            at += next;
+            int b = bits[at];
+            for (int bit = 0; bit < 8; bit++)
+            {
+                int k = (at * 8) + bit;
+                if (k < n && (b & (1 << bit)) == 0)
+                {
+                    result.Add(k);
+                }
+            }
+
+            at++;
+        }
+
+        return result;
+    }
+
+    /// <summary>Slots holding a NaN of any encoding (canonical ones included; rewriting those changes nothing).</summary>
+    private static List<int> NaNSlots(ArrowTypeId id, ReadOnlySpan<byte> values, int n)
+    {
+        var result = new List<int>();
+        switch (id)
+        {
+            case ArrowTypeId.Float64:
+                CollectNaNs(MemoryMarshal.Cast<byte, double>(values)[..n], result);
+                break;
+            case ArrowTypeId.Float32:
+                CollectNaNs(MemoryMarshal.Cast<byte, float>(values)[..n], result);
+                break;
+            default:
+            {
+                var halves = MemoryMarshal.Cast<byte, Half>(values)[..n];
+                for (int k = 0; k < halves.Length; k++)
+                {
+                    if (Half.IsNaN(halves[k]))
+                    {
+                        result.Add(k);
+                    }
+                }
+
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    private static void CollectNaNs<T>(ReadOnlySpan<T> values, List<int> result)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vectors = MemoryMarshal.Cast<T, Vector<T>>(values);
+            for (int v = 0; v < vectors.Length; v++)
+            {
+                // NaN is the one value not equal to itself.
+                if (!Vector.EqualsAll(vectors[v], vectors[v]))
+                {
+                    int start = v * Vector<T>.Count;
+                    for (int i = start; i < start + Vector<T>.Count; i++)
+                    {
+                        if (T.IsNaN(values[i]))
+                        {
+                            result.Add(i);
+                        }
+                    }
+                }
+            }
+
+            k = vectors.Length * Vector<T>.Count;
+        }
+
+        for (; k < values.Length; k++)
+        {
+            if (T.IsNaN(values[k]))
+            {
+                result.Add(k);
+            }
+        }
+    }
+}
