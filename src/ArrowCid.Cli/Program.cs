@@ -54,9 +54,11 @@ internal static class Program
             IpcCommands.Create(console),
             IntegrationCommands.Create(console),
             QuickstartCommand.Create(console, repository),
-            ShmCommands.AddBench(BenchCommands.Create(console), console),
+            FlightCommands.AddBench(ShmCommands.AddBench(BenchCommands.Create(console), console), console),
             ShmCommands.Create(console),
-            CarCommands.Export(console, repository),
+            FlightCommands.Create(console),
+            ServeCommand.Create(console, repository),
+            ParquetCommands.AddExport(CarCommands.Export(console, repository), console, repository),
             CarCommands.Import(console, repository),
         };
         foreach (var command in ContentCommands.Create(console, repository).Concat(RegistryCommands.Create(console, repository)))

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Printing;
+using ArrowCid.Cli.Inputs;
 using ArrowCid.Registry.ContentAccess;
 
 namespace ArrowCid.Cli.Commands;
@@ -19,7 +20,7 @@ internal static class ContentCommands
     }
 
     private static Argument<string[]> InputsArgument() =>
-        new("files") { Description = "Arrow IPC files or streams (- for stdin)", Arity = ArgumentArity.OneOrMore };
+        new("files") { Description = "Arrow IPC files or streams, Parquet files (a batch per row group) or CSV files (- for stdin)", Arity = ArgumentArity.OneOrMore };
 
     private static Command NameOrPut(CliConsole console, RepositoryOption repository, bool store)
     {
@@ -28,8 +29,10 @@ internal static class ContentCommands
         var tags = TagOption.Create("Label every stored block KEY=VALUE (repeatable)");
         var noPin = new Option<bool>("--no-pin") { Description = "Do not pin the datasets (the next gc removes them)" };
         var command = store
-            ? new Command("put", "Store Arrow IPC data in the repository: one batch block per record batch and a dataset manifest per input; prints their CIDs") { files, json, tags, noPin }
+            ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository: one batch block per record batch and a dataset manifest per input; prints their CIDs") { files, json, tags, noPin }
             : new Command("cid", "Print the CIDs 'put' would give, without storing anything") { files, json };
+        var inputs = new InputOptions();
+        inputs.AddTo(command);
         command.SetAction(parse =>
         {
             var options = new PutOptions
@@ -38,11 +41,12 @@ internal static class ContentCommands
                 Pin = !parse.GetValue(noPin),
                 Producer = "arrowcid put",
             };
+            var settings = inputs.Read(parse);
             using var content = store ? repository.Open(parse) : null;
             var results = new JsonArray();
             foreach (string path in parse.GetRequiredValue(files))
             {
-                var result = NameOrPutOne(console, path, content, options);
+                var result = NameOrPutOne(console, path, content, options, settings);
                 if (parse.GetValue(json))
                 {
                     results.Add(ContentOutput.Json(path, result));
@@ -67,9 +71,9 @@ internal static class ContentCommands
         return command;
     }
 
-    private static PutStreamResult NameOrPutOne(CliConsole console, string path, ContentRepository? content, PutOptions options)
+    private static PutStreamResult NameOrPutOne(CliConsole console, string path, ContentRepository? content, PutOptions options, InputSettings settings)
     {
-        using var source = IpcSource.Open(path, console);
+        using var source = BatchInput.Open(path, console, settings);
         var named = options with { Provenance = path == IpcSource.StandardStream ? "stdin" : Path.GetFullPath(path) };
         string verb = content is null ? "naming" : "storing";
         return CliProgress.Run(console, $"{verb} {source.Name}", source.BatchCount, advance =>
@@ -88,7 +92,7 @@ internal static class ContentCommands
         });
     }
 
-    private static IEnumerable<RecordBatch> ReadAll(IpcSource source, Action<double> advance)
+    private static IEnumerable<RecordBatch> ReadAll(BatchInput source, Action<double> advance)
     {
         while (source.ReadNext() is { } batch)
         {

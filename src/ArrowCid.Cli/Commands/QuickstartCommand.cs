@@ -22,7 +22,7 @@ internal static class QuickstartCommand
     {
         ArgumentNullException.ThrowIfNull(repository);
         var keep = new Option<bool>("--keep") { Description = "Keep the demo files (and the temporary repository) instead of deleting them" };
-        var command = new Command("quickstart", "Build a demo table, write it as an Arrow IPC file, map it back and print it, put it into a repository, get it back and export a CAR") { keep };
+        var command = new Command("quickstart", "Build a demo table, write it as an Arrow IPC file, map it back and print it, put it into a repository, get it back and export a CAR and a Parquet file") { keep };
         command.SetAction(parse => Run(console, parse.GetValue(keep), parse.GetValue(repository.Option)));
         return command;
     }
@@ -85,7 +85,31 @@ internal static class QuickstartCommand
                 + $"dataset as an IPC stream: {(identical ? "identical" : "DIFFERENT")}; CAR of {exported.Blocks} blocks: {carPath}");
         }
 
-        return hashMatches && identical;
+        bool parquetSame = ExportParquetDemo(console, content, put, Path.ChangeExtension(carPath, ".parquet"));
+        return hashMatches && identical && parquetSame;
+    }
+
+    /// <summary>Exports the demo dataset as Parquet (zstd) by its CID and names the file's row groups again; true when they give the same CIDs.</summary>
+    public static bool ExportParquetDemo(CliConsole console, ContentRepository content, PutStreamResult put, string parquetPath)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(put);
+        var plan = Export.ParquetCidExport.Resolve(content, [put.Dataset.Cid]);
+        var options = Export.ParquetCidExport.WithMetadata(plan, new Parquet.Writing.ParquetWriteOptions { Compression = Parquet.Writing.ParquetCompression.Zstd });
+        CliErrors.About(parquetPath, () =>
+        {
+            using var file = new FileStream(parquetPath, FileMode.Create, FileAccess.Write);
+            using var writer = new Parquet.Writing.ParquetWriter(file, plan.Schema, options);
+            Export.ParquetCidExport.Write(content, plan, writer, _ => { });
+            return 0;
+        });
+        using var reader = CliErrors.About(parquetPath, () => Parquet.Reading.ParquetReader.Open(parquetPath));
+        var again = ContentRepository.ComputeCids(reader.Schema, reader.ReadAll());
+        bool same = again.Dataset.Cid == put.Dataset.Cid;
+        console.Out.WriteLine($"quickstart: exported the dataset as Parquet (zstd, {new FileInfo(parquetPath).Length} bytes): {parquetPath}; "
+            + $"its row groups name {(same ? "the same CIDs" : "DIFFERENT CIDs")}");
+        return same;
     }
 
     private static int Run(CliConsole console, bool keep, string? repositoryPath)

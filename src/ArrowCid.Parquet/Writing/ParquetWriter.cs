@@ -116,6 +116,17 @@ public sealed class ParquetWriter : IDisposable
         ReleaseWritten();
     }
 
+    /// <summary>
+    /// Writes the buffered rows now as a row group (nothing when none are buffered), so the next
+    /// batch starts a new one: e.g. one row group per batch, which a reader turns back into the
+    /// same batches.
+    /// </summary>
+    public void EndRowGroup()
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        Guard(FlushRowGroup);
+    }
+
     /// <summary>Writes buffered rows as a last row group, the page index and the footer.</summary>
     public void Close()
     {
