@@ -1,0 +1,250 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Cli.Bench;
+using ArrowCid.Flight.Bench;
+using ArrowCid.Flight.Client;
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Protocol;
+
+namespace ArrowCid.Cli.Commands;
+
+/// <summary>
+/// <c>arrowcid flight ls|info|get|put|action --server URL [--token T]</c>: a Flight client of an
+/// ArrowCid node (<c>arrowcid serve</c>); get re-hashes every batch against its CID. Also
+/// <c>arrowcid bench flight</c>.
+/// </summary>
+internal static class FlightCommands
+{
+    public static Command Create(CliConsole console)
+    {
+        var server = new Option<string>("--server")
+        {
+            Description = "The node's Flight location: grpc+tcp://HOST:PORT, grpc+tls://HOST:PORT (or http://, https://)",
+            HelpName = "URL",
+            Required = true,
+            Recursive = true,
+        };
+        var token = new Option<string?>("--token") { Description = "Bearer token for the node", HelpName = "TOKEN", Recursive = true };
+        var command = new Command("flight", "Talk to an ArrowCid Flight node: list, describe, fetch (verified) and put content by CID") { server, token };
+        command.Subcommands.Add(List(console, server, token));
+        command.Subcommands.Add(Info(console, server, token));
+        command.Subcommands.Add(Get(console, server, token));
+        command.Subcommands.Add(Put(console, server, token));
+        command.Subcommands.Add(Action(console, server, token));
+        return command;
+    }
+
+    /// <summary>Adds <c>flight</c> to the <c>bench</c> command.</summary>
+    public static Command AddBench(Command bench, CliConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(bench);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var size = new Option<int>("--size-mib") { Description = "Batch size in MiB (1..512)", DefaultValueFactory = _ => 64, HelpName = "N" };
+        var rounds = new Option<int>("--rounds") { Description = "Measured rounds per figure, best kept (1..20)", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var command = new Command("flight", "Flight DoGet (1 and 4 streams) and DoPut of one large batch on loopback, next to a raw TCP transfer of the same bytes") { json, size, rounds };
+        command.SetAction(parse =>
+        {
+            int mib = Math.Clamp(parse.GetValue(size), 1, 512);
+            string scratch = IpcBenchmark.DefaultScratchRoot();
+            var r = FlightBenchmark.RunAsync(mib * (1L << 20), Math.Clamp(parse.GetValue(rounds), 1, 20), scratch).GetAwaiter().GetResult();
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(new JsonObject
+                {
+                    ["batch_bytes"] = r.BatchBytes,
+                    ["rounds"] = r.Rounds,
+                    ["doget_gbps"] = Math.Round(r.DoGetGbps, 4),
+                    ["doget_verified_gbps"] = Math.Round(r.DoGetVerifiedGbps, 4),
+                    ["doget4_gbps"] = Math.Round(r.DoGet4Gbps, 4),
+                    ["doput_gbps"] = Math.Round(r.DoPutGbps, 4),
+                    ["socket_gbps"] = Math.Round(r.SocketGbps, 4),
+                    ["doget_ratio"] = Math.Round(r.DoGetRatio, 4),
+                    ["doget_goal_met"] = r.DoGetGoalMet,
+                    ["repository"] = r.Repository,
+                }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Ok;
+            }
+
+            console.Out.WriteLine($"batch: {r.BatchBytes} canonical bytes, best of {r.Rounds} rounds, loopback");
+            console.Out.WriteLine($"raw TCP socket        {F(r.SocketGbps)} GB/s");
+            console.Out.WriteLine($"DoGet, 1 stream       {F(r.DoGetGbps)} GB/s  ({F(r.DoGetRatio)}x socket; goal >= 0.6x: {(r.DoGetGoalMet ? "met" : "MISSED")})");
+            console.Out.WriteLine($"DoGet, 1 + verify     {F(r.DoGetVerifiedGbps)} GB/s  (reassembled and re-hashed)");
+            console.Out.WriteLine($"DoGet, 4 streams      {F(r.DoGet4Gbps)} GB/s  (all streams together)");
+            console.Out.WriteLine($"DoPut, 1 stream       {F(r.DoPutGbps)} GB/s  (canonicalised, hashed, stored durably in {r.Repository})");
+            return ExitCodes.Ok;
+        });
+        bench.Subcommands.Add(command);
+        return bench;
+    }
+
+    private static Command List(CliConsole console, Option<string> server, Option<string?> token)
+    {
+        var filter = new Option<string?>("--filter") { Description = "JSON filter: {\"tags\":{…},\"kind\":\"batch|dataset\",\"from\":…,\"before\":…,\"limit\":N}", HelpName = "JSON" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per flight" };
+        var command = new Command("ls", "List the node's flights (every batch and dataset, or those the filter selects)") { filter, json };
+        command.SetAction(parse => Call(parse, server, token, async client =>
+        {
+            await foreach (var info in client.ListAsync(parse.GetValue(filter)).ConfigureAwait(false))
+            {
+                console.Out.WriteLine(parse.GetValue(json) ? InfoJson(info).ToJsonString() : $"{Ticket(info)}  {info.TotalRecords} rows  {info.TotalBytes} bytes  {string.Join(' ', info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).Distinct())}");
+            }
+        }));
+        return command;
+    }
+
+    private static Command Info(CliConsole console, Option<string> server, Option<string?> token)
+    {
+        var cid = new Argument<string>("cid") { Description = "A batch or dataset CID" };
+        var command = new Command("info", "Describe a CID: rows, bytes, schema size and the nodes that hold it") { cid };
+        command.SetAction(parse => Call(parse, server, token, async client =>
+        {
+            var info = await client.GetInfoAsync(CliCids.Parse(parse.GetValue(cid)!)).ConfigureAwait(false);
+            console.Out.WriteLine(InfoJson(info).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }));
+        return command;
+    }
+
+    private static Command Get(CliConsole console, Option<string> server, Option<string?> token)
+    {
+        var cid = new Argument<string>("cid") { Description = "A batch or dataset CID" };
+        var output = new Option<string>("--output", "-o") { Description = "Where the Arrow IPC stream goes ('-' for stdout)", DefaultValueFactory = _ => "-", HelpName = "FILE" };
+        var command = new Command("get", "Fetch a CID as an Arrow IPC stream; every batch is re-hashed against its CID before anything is written") { cid, output };
+        command.SetAction(parse => Call(parse, server, token, async client =>
+        {
+            var fetched = await client.GetAsync(CliCids.Parse(parse.GetValue(cid)!)).ConfigureAwait(false);
+            using (var target = OutputTarget.Create(parse.GetValue(output)!, console))
+            {
+                WriteStream(fetched, target.Stream);
+                target.Commit();
+            }
+
+            console.Error.WriteLine($"arrowcid: {fetched.Cid}: {fetched.Batches.Count} batch(es), {fetched.Bytes} bytes, every batch hashes to its CID");
+        }));
+        return command;
+    }
+
+    private static Command Put(CliConsole console, Option<string> server, Option<string?> token)
+    {
+        var input = new Argument<string>("input") { Description = "An Arrow IPC stream or file ('-' for stdin)" };
+        var tags = TagOption.Create("Tag every stored block KEY=VALUE (repeatable)");
+        var command = new Command("put", "Send an Arrow IPC stream or file to the node (DoPut); prints each batch's CID and the dataset's") { input, tags };
+        command.SetAction(parse => Call(parse, server, token, async client =>
+        {
+            using var source = IpcSource.Open(parse.GetValue(input)!, console);
+            var summary = await client.PutAsync(source.Schema, ReadAll(source), TagOption.Parse(parse.GetValue(tags))).ConfigureAwait(false);
+            foreach (var batch in summary.Batches)
+            {
+                console.Out.WriteLine($"batch {batch.Cid} {batch.Rows} rows {batch.Bytes} bytes");
+            }
+
+            console.Out.WriteLine($"dataset {summary.Dataset}");
+        }));
+        return command;
+    }
+
+    private static Command Action(CliConsole console, Option<string> server, Option<string?> token)
+    {
+        var type = new Argument<string>("type") { Description = "pin, unpin, tag, delete, verify, stats (or any the node lists)" };
+        var body = new Argument<string>("body") { Description = "The action body: a CID, or JSON for tag", DefaultValueFactory = _ => string.Empty };
+        var command = new Command("action", "Run a Flight action on the node and print its results") { type, body };
+        command.SetAction(parse => Call(parse, server, token, async client =>
+        {
+            foreach (string result in await client.ActionAsync(parse.GetValue(type)!, parse.GetValue(body) ?? string.Empty).ConfigureAwait(false))
+            {
+                console.Out.WriteLine(result);
+            }
+        }));
+        return command;
+    }
+
+    /// <summary>Runs a client call; a gRPC failure becomes a one-line error naming the server and status.</summary>
+    private static int Call(ParseResult parse, Option<string> server, Option<string?> token, Func<FlightClient, Task> body)
+    {
+        string location = parse.GetValue(server)!;
+        FlightClient client;
+        try
+        {
+            client = new FlightClient(location, new FlightClientOptions { Token = parse.GetValue(token) });
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"--server: {e.Message}", e);
+        }
+
+        using (client)
+        {
+            try
+            {
+                body(client).GetAwaiter().GetResult();
+            }
+            catch (RpcException e)
+            {
+                throw new CliException($"{location}: {e.StatusCode}: {e.Status.Detail}", e);
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static IEnumerable<RecordBatch> ReadAll(IpcSource source)
+    {
+        while (source.ReadNext() is { } batch)
+        {
+            using (batch)
+            {
+                yield return batch;
+            }
+        }
+    }
+
+    /// <summary>One IPC stream: the first block without its end-of-stream marker, the others without schema and marker, then one marker.</summary>
+    private static void WriteStream(FlightFetchResult fetched, Stream destination)
+    {
+        int schemaLength = 0;
+        for (int i = 0; i < fetched.Batches.Count; i++)
+        {
+            var block = fetched.Batches[i].CanonicalBytes.Span;
+            if (i == 0)
+            {
+                schemaLength = 8 + System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(block[4..]);
+                destination.Write(block[..^8]);
+            }
+            else
+            {
+                destination.Write(block[schemaLength..^8]);
+            }
+        }
+
+        destination.Write([0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]);
+    }
+
+    private static string Ticket(FlightInfo info) => info.Endpoint.Count > 0 ? info.Endpoint[0].Ticket.Ticket_.ToStringUtf8() : "(no endpoint)";
+
+    private static JsonObject InfoJson(FlightInfo info)
+    {
+        var endpoints = new JsonArray();
+        foreach (var endpoint in info.Endpoint)
+        {
+            endpoints.Add(new JsonObject
+            {
+                ["ticket"] = endpoint.Ticket.Ticket_.ToStringUtf8(),
+                ["locations"] = new JsonArray(endpoint.Location.Select(l => (JsonNode)JsonValue.Create(l.Uri)!).ToArray()),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["cid"] = Ticket(info),
+            ["total_records"] = info.TotalRecords,
+            ["total_bytes"] = info.TotalBytes,
+            ["schema_bytes"] = info.Schema.Length,
+            ["endpoints"] = endpoints,
+            ["app_metadata"] = info.AppMetadata.IsEmpty ? null : JsonNode.Parse(info.AppMetadata.ToStringUtf8()),
+        };
+    }
+
+    private static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+}

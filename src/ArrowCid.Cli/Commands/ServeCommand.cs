@@ -1,0 +1,175 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using ArrowCid.Flight.Hosting;
+using ArrowCid.Flight.Service;
+using ArrowCid.SharedMemory;
+
+namespace ArrowCid.Cli.Commands;
+
+/// <summary>
+/// <c>arrowcid serve</c>: an Arrow Flight node over the repository (and this host's shared-memory
+/// store when there is one) until Ctrl+C or SIGTERM. Prints <c>serving LOCATION</c> once it listens.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliConsole console, RepositoryOption repository)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (port 0 picks one)", DefaultValueFactory = _ => "127.0.0.1:8815", HelpName = "HOST:PORT" };
+        var tokens = new Option<string[]>("--token") { Description = "A bearer token and its role, TOKEN:read or TOKEN:write (repeatable); with none the node is open", HelpName = "TOKEN:ROLE", Arity = ArgumentArity.ZeroOrMore };
+        var users = new Option<string[]>("--user") { Description = "A user for Basic-auth handshakes, USER:PASSWORD:read|write (repeatable)", HelpName = "USER:PASSWORD:ROLE", Arity = ArgumentArity.ZeroOrMore };
+        var certificate = new Option<string?>("--tls-cert") { Description = "Serve TLS with this certificate: a PEM file (key in it or in --tls-key) or a PKCS#12 file", HelpName = "FILE" };
+        var key = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert", HelpName = "FILE" };
+        var advertise = new Option<string?>("--advertise") { Description = "Host name other nodes and clients reach this node by (default: the listen address)", HelpName = "HOST" };
+        var noShm = new Option<bool>("--no-shm") { Description = "Do not serve this host's shared-memory store" };
+        var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md)")
+        {
+            listen, tokens, users, certificate, key, advertise, noShm,
+        };
+        command.SetAction(parse =>
+        {
+            var access = new FlightAccessPolicy();
+            try
+            {
+                foreach (string spec in parse.GetValue(tokens) ?? [])
+                {
+                    var (token, role) = FlightAccessPolicy.ParseTokenSpec(spec);
+                    access.AddToken(token, role);
+                }
+
+                foreach (string spec in parse.GetValue(users) ?? [])
+                {
+                    var (user, password, role) = FlightAccessPolicy.ParseUserSpec(spec);
+                    access.AddUser(user, password, role);
+                }
+            }
+            catch (FormatException e)
+            {
+                throw new CliException(e.Message, e);
+            }
+
+            var endpoint = ParseEndpoint(parse.GetValue(listen)!);
+            using var tls = LoadCertificate(parse.GetValue(certificate), parse.GetValue(key));
+            using var shm = parse.GetValue(noShm) ? null : TryOpenSharedMemory(console);
+            using var content = repository.Open(parse);
+            var options = new FlightNodeOptions
+            {
+                Listen = endpoint,
+                Certificate = tls,
+                AdvertisedHost = parse.GetValue(advertise),
+                Service = new FlightServiceOptions { Access = access, SharedMemory = shm, PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) } },
+            };
+            return Serve(console, content, options, shm);
+        });
+        return command;
+    }
+
+    private static int Serve(CliConsole console, Registry.ContentAccess.ContentRepository content, FlightNodeOptions options, ShmStore? shm)
+    {
+        using var stop = new ManualResetEventSlim();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Set();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Set();
+        });
+        try
+        {
+            FlightNode node;
+            try
+            {
+                node = FlightNode.StartAsync(content, options).GetAwaiter().GetResult();
+            }
+            catch (IOException e)
+            {
+                throw new CliException($"cannot listen on {options.Listen}: {e.Message}", e);
+            }
+
+            try
+            {
+                console.Out.WriteLine($"serving {node.Location}");
+                console.Out.WriteLine($"repository {content.Repository.Root}; shared memory: {(shm is null ? "not served" : shm.Directory)}; auth: {(options.Service.Access.IsEnforced ? "tokens required" : "open")}");
+                console.Out.Flush();
+                stop.Wait();
+            }
+            finally
+            {
+                node.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static IPEndPoint ParseEndpoint(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        string host = colon > 0 ? text[..colon].Trim('[', ']') : string.Empty;
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port > 65535)
+        {
+            throw new CliException($"--listen '{text}' is not HOST:PORT");
+        }
+
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return new IPEndPoint(address, port);
+        }
+
+        var resolved = CliErrors.About(host, () => Dns.GetHostAddresses(host));
+        return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new CliException($"--listen: '{host}' does not resolve");
+    }
+
+    private static X509Certificate2? LoadCertificate(string? certificate, string? key)
+    {
+        if (certificate is null)
+        {
+            return key is null ? null : throw new CliException("--tls-key needs --tls-cert");
+        }
+
+        return CliErrors.About(certificate, () =>
+        {
+            try
+            {
+                if (certificate.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || certificate.EndsWith(".p12", StringComparison.OrdinalIgnoreCase))
+                {
+                    return X509CertificateLoader.LoadPkcs12FromFile(certificate, null);
+                }
+
+                // Kestrel needs a key it can use on every platform: re-import the PEM pair as PKCS#12.
+                using var pem = X509Certificate2.CreateFromPemFile(certificate, key);
+                return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
+            catch (System.Security.Cryptography.CryptographicException e)
+            {
+                throw new CliException($"not a usable certificate and key: {e.Message}", e);
+            }
+        });
+    }
+
+    private static ShmStore? TryOpenSharedMemory(CliConsole console)
+    {
+        try
+        {
+            return ShmStore.Open();
+        }
+        catch (Exception e) when (e is PlatformNotSupportedException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            console.Error.WriteLine($"arrowcid: shared memory not served: {e.Message}");
+            return null;
+        }
+    }
+
+    private static string? FirstToken(string[]? tokens) =>
+        tokens is { Length: > 0 } ? FlightAccessPolicy.ParseTokenSpec(tokens[0]).Token : null;
+}
