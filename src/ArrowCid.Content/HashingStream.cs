@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 
-namespace ArrowCid.Content.Canonical;
+namespace ArrowCid.Content;
 
 /// <summary>
 /// A write-only stream that feeds SHA-256 and counts bytes, so the CID of an encoding is computed
-/// while it is written, without holding the bytes.
+/// while it is written, without holding the bytes; optionally it also passes every write on to an
+/// inner stream (a block file), so content is hashed and stored in one pass.
 /// </summary>
-internal sealed class HashingStream : Stream
+internal sealed class HashingStream(Stream? inner = null) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _length;
@@ -31,6 +32,7 @@ internal sealed class HashingStream : Stream
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         _hash.AppendData(buffer);
+        inner?.Write(buffer);
         _length += buffer.Length;
     }
 

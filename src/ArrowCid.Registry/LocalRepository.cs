@@ -112,6 +112,30 @@ public sealed class LocalRepository : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stores a raw block that <paramref name="writeContent"/> produces, named by what it wrote
+    /// (hashed and written in one pass, see <see cref="DirectoryBlockStore.PutRaw"/>), then
+    /// registers the record <paramref name="describe"/> makes for that CID and length. Same write
+    /// order as <see cref="PutBlock"/>: the block is durable before its row exists.
+    /// </summary>
+    /// <returns>The record as stored.</returns>
+    public BlockRecord PutRawBlock(Action<Stream> writeContent, Func<Cid, long, BlockRecord> describe)
+    {
+        ArgumentNullException.ThrowIfNull(writeContent);
+        ArgumentNullException.ThrowIfNull(describe);
+        using (_lock.Shared())
+        {
+            var (cid, length) = Blocks.PutRaw(writeContent);
+            var record = describe(cid, length);
+            if (record.Cid != cid || record.Kind != BlockKind.Batch || record.Batches.Count > 0)
+            {
+                throw new ArgumentException($"A raw block put registers a batch record for {cid}.", nameof(describe));
+            }
+
+            return _registry.Upsert(record with { Bytes = length });
+        }
+    }
+
     /// <summary>A block's bytes (re-hashed when the repository verifies reads).</summary>
     /// <param name="cid">The block's CID.</param>
     /// <returns>The content.</returns>

@@ -78,6 +78,7 @@ internal static class QuickstartCommand
         using var back = reader.ReadNext();
         bool identical = back is not null && ArrayEquality.Equals(batch, back, out _);
 
+        bool flightVerified = FlightCommands.QuickstartStep(console, content, batch, put.Dataset.Cid);
         using (var car = CliErrors.About(carPath, () => new FileStream(carPath, FileMode.Create, FileAccess.Write)))
         {
             var exported = content.ExportCar([put.Dataset.Cid], car);
@@ -86,7 +87,7 @@ internal static class QuickstartCommand
         }
 
         bool parquetSame = ExportParquetDemo(console, content, put, Path.ChangeExtension(carPath, ".parquet"));
-        return hashMatches && identical && parquetSame;
+        return hashMatches && identical && parquetSame && flightVerified;
     }
 
     /// <summary>Exports the demo dataset as Parquet (zstd) by its CID and names the file's row groups again; true when they give the same CIDs.</summary>

@@ -136,6 +136,49 @@ public sealed class DirectoryBlockStore : IBlockStore
         }
     }
 
+    /// <summary>
+    /// Stores content that <paramref name="writeContent"/> produces and names it by what was
+    /// written: the bytes go to a temp file through SHA-256 in one pass, and the file is published
+    /// under the resulting raw CID (temp + fsync + rename + folder fsync, as <see cref="Put(Cid, ReadOnlySpan{byte})"/>).
+    /// The CID cannot disagree with the bytes, so nothing is hashed twice and no copy is held.
+    /// </summary>
+    /// <returns>The raw CID and the length written.</returns>
+    public (Cid Cid, long Length) PutRaw(Action<Stream> writeContent)
+    {
+        ArgumentNullException.ThrowIfNull(writeContent);
+        string staging = Path.Combine(Root, ".staging");
+        Directory.CreateDirectory(staging);
+        string temp = Path.Combine(staging, $".{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Cid cid;
+            long length;
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var hashing = new HashingStream(file))
+            {
+                writeContent(hashing);
+                file.Flush(flushToDisk: true);
+                length = hashing.Length;
+                cid = Cid.CreateV1(Multicodec.Raw, new Multihash(Multicodec.Sha2256, hashing.FinishHash()));
+            }
+
+            string path = GetBlockPath(cid);
+            if (!IsIntact(cid, path))
+            {
+                // The shard folder exists (CreateTempPath makes it) before the rename lands in it.
+                _ = CreateTempPath(path);
+                File.Move(temp, path, overwrite: true);
+                DirectorySync.Flush(Path.GetDirectoryName(path)!);
+            }
+
+            return (cid, length);
+        }
+        finally
+        {
+            DeleteQuietly(temp);
+        }
+    }
+
     /// <inheritdoc/>
     public void Put(Cid cid, Stream content)
     {

@@ -290,17 +290,19 @@ public sealed class ContentRepository : IDisposable
 
     /// <summary>Registers a verified canonical batch block.</summary>
     internal void RegisterBatch(Cid cid, ReadOnlySpan<byte> bytes, Schema schema, long rows, PutOptions options, bool pinned) =>
-        Repository.PutBlock(cid, bytes, new BlockRecord
-        {
-            Cid = cid,
-            Kind = BlockKind.Batch,
-            Schema = schema.ToString(),
-            Rows = rows,
-            Tags = options.Tags,
-            Producer = options.Producer,
-            Provenance = options.Provenance,
-            Pinned = pinned,
-        });
+        Repository.PutBlock(cid, bytes, BatchRecord(cid, schema, rows, options, pinned));
+
+    private static BlockRecord BatchRecord(Cid cid, Schema schema, long rows, PutOptions options, bool pinned) => new()
+    {
+        Cid = cid,
+        Kind = BlockKind.Batch,
+        Schema = schema.ToString(),
+        Rows = rows,
+        Tags = options.Tags,
+        Producer = options.Producer,
+        Provenance = options.Provenance,
+        Pinned = pinned,
+    };
 
     /// <summary>Whether a CID is registered and pinned.</summary>
     internal bool IsPinned(Cid cid) => Repository.GetRecord(cid)?.Pinned == true;
@@ -308,14 +310,21 @@ public sealed class ContentRepository : IDisposable
     private PutResult Store(RecordBatch batch, PutOptions options, bool pinned, HashSet<Cid>? guarded = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var (cid, bytes) = CanonicalBlock.Encode(batch);
-        if (guarded is not null && !guarded.Contains(cid) && !IsPinned(cid))
-        {
-            guarded.Add(cid);
-        }
+        // Normalised once; the encoder's own check then finds it canonical at once. The bytes are
+        // hashed on their way into the block file, so the CID is named by what was written.
+        var canonical = CanonicalArrays.Normalize(batch);
+        var record = Repository.PutRawBlock(
+            destination => CanonicalEncoder.Encode(canonical, destination),
+            (cid, length) =>
+            {
+                if (guarded is not null && !guarded.Contains(cid) && !IsPinned(cid))
+                {
+                    guarded.Add(cid);
+                }
 
-        RegisterBatch(cid, bytes, batch.Schema, batch.Length, options, pinned);
-        return new PutResult(cid, batch.Length, bytes.Length);
+                return BatchRecord(cid, batch.Schema, batch.Length, options, pinned);
+            });
+        return new PutResult(record.Cid, batch.Length, record.Bytes);
     }
 
     private static void RequireCodec(Cid cid, ulong codec, string what)
