@@ -177,9 +177,10 @@ test('DuckDB and polars write files for our reader', async () => {
   }));
 });
 
-test('DuckDB reads every shared sample file to rows for our reader to match', async () => {
+test('DuckDB reads every shared sample file to rows for our reader to match', {
+  skip: process.env.ARROWCID_PARQUET_SAMPLES ? false : 'ARROWCID_PARQUET_SAMPLES is set by the orchestrating C# test',
+}, async () => {
   const samples = process.env.ARROWCID_PARQUET_SAMPLES;
-  assert.ok(samples, 'ARROWCID_PARQUET_SAMPLES is set by the C# test');
   const out = join(dir, 'samples');
   mkdirSync(out, { recursive: true });
   for (const name of readdirSync(samples).filter((f) => f.endsWith('.parquet'))) {
