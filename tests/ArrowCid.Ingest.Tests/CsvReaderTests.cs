@@ -53,7 +53,8 @@ public sealed class CsvReaderTests
     }
 
     [Theory]
-    [InlineData("2024-01-01\n2024-01-01T00:00:00\n", "utf8")]
+    [InlineData("2024-01-01\n2024-01-01T00:00:00\n", "timestamp[us]")]
+    [InlineData("2024-01-01\n2024-01-01T00:00:00Z\n", "utf8")]
     [InlineData("2024-01-01T00:00:00Z\n2024-01-01T00:00:00\n", "utf8")]
     [InlineData("99999999999999999999\n", "utf8")]
     [InlineData("1\n2.5e3\n", "float64")]

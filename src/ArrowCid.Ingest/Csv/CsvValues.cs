@@ -15,15 +15,18 @@ internal static class CsvValues
     private static readonly long EpochTicks = DateTime.UnixEpoch.Ticks;
 
     /// <summary>ISO 8601 date-times without an offset: 'T' or space, minutes, seconds, up to 7 fraction digits.</summary>
-    private static readonly string[] LocalFormats =
+    private static readonly string[] DateTimeFormats =
     [
         "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
         "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF",
     ];
 
+    /// <summary>Naive timestamps: those, or a date alone (midnight), so a column of dates and date-times is a timestamp column.</summary>
+    private static readonly string[] LocalFormats = ["yyyy-MM-dd", .. DateTimeFormats];
+
     /// <summary>The same with an offset: Z, ±hh:mm or ±hhmm or ±hh.</summary>
     private static readonly string[] OffsetFormats =
-        [.. LocalFormats.SelectMany(f => new[] { f + "'Z'", f + "zzz", f + "zz" })];
+        [.. DateTimeFormats.SelectMany(f => new[] { f + "'Z'", f + "zzz", f + "zz" })];
 
     /// <summary>The candidates of inference, most specific first; utf8 when none fits every value.</summary>
     public static IReadOnlyList<ArrowType> InferenceCandidates { get; } =
