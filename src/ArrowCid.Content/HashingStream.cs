@@ -31,9 +31,39 @@ internal sealed class HashingStream(Stream? inner = null) : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _hash.AppendData(buffer);
-        inner?.Write(buffer);
+        if (inner is not null && buffer.Length >= ParallelThreshold && Environment.ProcessorCount > 1)
+        {
+            HashAndWriteInParallel(buffer);
+        }
+        else
+        {
+            _hash.AppendData(buffer);
+            inner?.Write(buffer);
+        }
+
         _length += buffer.Length;
+    }
+
+    // Below this, starting a second thread costs more than it saves.
+    private const int ParallelThreshold = 4 << 20;
+
+    /// <summary>
+    /// Hashing and writing are each about as costly as the other (SHA-256 vs. a copy into the page
+    /// cache), so large buffers do both at once on two cores. The span's memory belongs to the
+    /// caller and stays valid for the whole call; the pointer handed to the writer task never
+    /// outlives it because the task is awaited before returning.
+    /// </summary>
+    private unsafe void HashAndWriteInParallel(ReadOnlySpan<byte> buffer)
+    {
+        fixed (byte* pointer = buffer)
+        {
+            byte* start = pointer;
+            int length = buffer.Length;
+            var target = inner!;
+            var write = Task.Run(() => target.Write(new ReadOnlySpan<byte>(start, length)));
+            _hash.AppendData(buffer);
+            write.GetAwaiter().GetResult();
+        }
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
