@@ -1,3 +1,4 @@
+using ArrowCid.Arrow.IO;
 namespace ArrowCid.Cli;
 
 /// <summary>
@@ -38,8 +39,7 @@ internal sealed class OutputTarget : IDisposable
             return new OutputTarget("stdout", new BufferedStream(new NonClosingStream(console.Output), 1 << 16), null, null);
         }
 
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        string temporary = DurableFile.TemporaryPathFor(path);
         var stream = CliErrors.About(path, () => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16));
         return new OutputTarget(path, stream, path, temporary);
     }
@@ -53,7 +53,7 @@ internal sealed class OutputTarget : IDisposable
             {
                 file.Flush(flushToDisk: true);
                 file.Dispose();
-                File.Move(_temporaryPath!, _path!, overwrite: true);
+                DurableFile.Publish(_temporaryPath!, _path!);
             }
             else
             {

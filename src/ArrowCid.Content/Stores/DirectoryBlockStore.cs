@@ -1,3 +1,4 @@
+using ArrowCid.Arrow.IO;
 using ArrowCid.Content.Multiformats;
 
 namespace ArrowCid.Content.Stores;
@@ -168,7 +169,7 @@ public sealed class DirectoryBlockStore : IBlockStore
                 // The shard folder exists (CreateTempPath makes it) before the rename lands in it.
                 _ = CreateTempPath(path);
                 File.Move(temp, path, overwrite: true);
-                DirectorySync.Flush(Path.GetDirectoryName(path)!);
+                DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
             }
 
             return (cid, length);
@@ -231,7 +232,7 @@ public sealed class DirectoryBlockStore : IBlockStore
         }
 
         File.Delete(path);
-        DirectorySync.Flush(Path.GetDirectoryName(path)!);
+        DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
         return true;
     }
 
@@ -328,7 +329,7 @@ public sealed class DirectoryBlockStore : IBlockStore
             Directory.CreateDirectory(shardPath);
 
             // The new folder's own entry must be durable before anything inside it can be.
-            DirectorySync.Flush(Root);
+            DurableFile.FlushDirectory(Root);
         }
 
         return Path.Combine(shardPath, BlockShards.TempNameFor(Path.GetFileName(finalPath)));
@@ -339,7 +340,7 @@ public sealed class DirectoryBlockStore : IBlockStore
         // rename(2) replaces the target atomically; a concurrent writer of the same CID renames
         // identical bytes, so whichever lands last changes nothing a reader can see.
         File.Move(tempPath, finalPath, overwrite: true);
-        DirectorySync.Flush(Path.GetDirectoryName(finalPath)!);
+        DurableFile.FlushDirectory(Path.GetDirectoryName(finalPath)!);
     }
 
     private static bool DeleteQuietly(string path)

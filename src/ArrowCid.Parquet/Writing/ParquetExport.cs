@@ -1,4 +1,5 @@
 using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.IO;
 using ArrowCid.Arrow.Types;
 using ArrowSchema = ArrowCid.Arrow.Types.Schema;
 
@@ -27,37 +28,22 @@ public static class ParquetExport
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path} has no folder", nameof(path));
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        DurableFile.WriteAtomically(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using var writer = new ParquetWriter(file, schema, options, leaveOpen: true);
+            foreach (RecordBatch batch in batches)
             {
-                using (var writer = new ParquetWriter(file, schema, options, leaveOpen: true))
+                if (disposeBatches)
                 {
-                    foreach (RecordBatch batch in batches)
-                    {
-                        if (disposeBatches)
-                        {
-                            writer.WriteOwned(batch);
-                        }
-                        else
-                        {
-                            writer.Write(batch);
-                        }
-                    }
-                    writer.Close();
+                    writer.WriteOwned(batch);
                 }
-                file.Flush(flushToDisk: true);
+                else
+                {
+                    writer.Write(batch);
+                }
             }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-        DirectorySync.Flush(directory);
+
+            writer.Close();
+        });
     }
 }

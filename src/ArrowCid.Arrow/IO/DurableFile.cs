@@ -1,0 +1,111 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ArrowCid.Arrow.IO;
+
+/// <summary>
+/// Files that are either absent or complete: content goes to a temporary file beside the target,
+/// is fsynced, renamed over the target (atomic on POSIX), and the folder is fsynced so the rename
+/// itself survives a crash. Every part that writes files users rely on (block stores, exports,
+/// CLI outputs) goes through here.
+/// </summary>
+public static class DurableFile
+{
+    /// <summary>
+    /// Writes <paramref name="path"/> through a temporary file: <paramref name="write"/> fills it;
+    /// if it throws, the temporary file is deleted and <paramref name="path"/> is left as it was.
+    /// </summary>
+    public static void WriteAtomically(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(write);
+        string full = Path.GetFullPath(path);
+        string temporary = TemporaryPathFor(full);
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+            {
+                write(file);
+                file.Flush(flushToDisk: true);
+            }
+
+            Publish(temporary, full);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    /// <summary>A fresh temporary name in the same folder as <paramref name="path"/> (hidden, ending in .tmp).</summary>
+    public static string TemporaryPathFor(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path} has no folder", nameof(path));
+        return Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+    }
+
+    /// <summary>Renames a complete, fsynced temporary file over <paramref name="path"/> and makes the rename durable.</summary>
+    public static void Publish(string temporaryPath, string path)
+    {
+        File.Move(temporaryPath, path, overwrite: true);
+        FlushDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>
+    /// fsync of a directory, which makes a rename or unlink inside it durable. .NET cannot open a
+    /// directory as a file, so this goes to libc directly. Windows needs no equivalent (NTFS
+    /// journals metadata), so it is a no-op there.
+    /// </summary>
+    /// <exception cref="IOException">open or fsync failed.</exception>
+    public static void FlushDirectory(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // A null-terminated UTF-8 path as a byte array is blittable: no string marshalling rules apply.
+        byte[] path = Encoding.UTF8.GetBytes(directory + "\0");
+        int fd = NativeMethods.Open(path, ReadOnly);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open directory {directory} to flush it (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        try
+        {
+            // EINVAL: the file system cannot fsync directories; nothing more can be done there.
+            if (NativeMethods.Fsync(fd) != 0 && Marshal.GetLastPInvokeError() is int errno && errno != EInvalid)
+            {
+                throw new IOException($"fsync of directory {directory} failed (errno {errno})");
+            }
+        }
+        finally
+        {
+            _ = NativeMethods.Close(fd);
+        }
+    }
+
+    private const int ReadOnly = 0;
+    private const int EInvalid = 22;
+
+    private static class NativeMethods
+    {
+        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Open(byte[] path, int flags);
+
+        [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Fsync(int fd);
+
+        [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Close(int fd);
+    }
+}
