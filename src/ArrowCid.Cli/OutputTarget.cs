@@ -1,4 +1,5 @@
 using ArrowCid.Arrow.IO;
+
 namespace ArrowCid.Cli;
 
 /// <summary>
