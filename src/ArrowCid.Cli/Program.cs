@@ -54,7 +54,7 @@ internal static class Program
             IpcCommands.Create(console),
             IntegrationCommands.Create(console),
             QuickstartCommand.Create(console, repository),
-            FlightCommands.AddBench(ShmCommands.AddBench(BenchCommands.Create(console), console), console),
+            ParquetCommands.AddBench(FlightCommands.AddBench(ShmCommands.AddBench(BenchCommands.Create(console), console), console), console),
             ShmCommands.Create(console),
             FlightCommands.Create(console),
             ServeCommand.Create(console, repository),

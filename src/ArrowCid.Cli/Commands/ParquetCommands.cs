@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ArrowCid.Cli.Bench;
 using ArrowCid.Cli.Export;
 using ArrowCid.Parquet.Writing;
 
@@ -79,6 +82,78 @@ internal static class ParquetCommands
             return ExitCodes.Ok;
         });
         return parquet;
+    }
+
+    /// <summary>Adds <c>parquet</c> to the <c>bench</c> command.</summary>
+    public static Command AddBench(Command bench, CliConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(bench);
+        bench.Subcommands.Add(Bench(console));
+        return bench;
+    }
+
+    private static Command Bench(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (an entry per codec) instead of lines" };
+        var size = new Option<int>("--size-mib") { Description = "Table size in MiB of Arrow buffers (1..1536); DuckDB holds a copy", DefaultValueFactory = _ => 1024, HelpName = "N" };
+        var runs = new Option<int>("--runs") { Description = "Runs per codec and writer; the best is kept", DefaultValueFactory = _ => 1, HelpName = "N" };
+        size.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int mib) && mib is < 1 or > 1536)
+            {
+                result.AddError("--size-mib must be between 1 and 1536");
+            }
+        });
+        Positive(runs);
+        var command = new Command("parquet", "Our Parquet writer next to DuckDB's COPY … (FORMAT parquet) on the same table, zstd and snappy") { json, size, runs };
+        command.SetAction(parse =>
+        {
+            string scratch = IpcBenchmark.DefaultScratchRoot();
+            var r = CliProgress.Run(console, "bench parquet", null, _ => CliErrors.About(scratch, () =>
+                ParquetBenchmark.Run(parse.GetValue(size) * (1L << 20), scratch, ["zstd", "snappy"], parse.GetValue(runs), _ => { })));
+            if (parse.GetValue(json))
+            {
+                var codecs = new JsonObject();
+                foreach (var c in r.Codecs)
+                {
+                    codecs[c.Codec] = new JsonObject
+                    {
+                        ["ours_s"] = Math.Round(c.OursSeconds, 4),
+                        ["duckdb_s"] = Math.Round(c.DuckDbSeconds, 4),
+                        ["time_ratio_vs_duckdb"] = Math.Round(c.TimeRatio, 4),
+                        ["ours_bytes"] = c.OursBytes,
+                        ["duckdb_bytes"] = c.DuckDbBytes,
+                        ["size_ratio_vs_duckdb"] = Math.Round(c.SizeRatio, 4),
+                        ["time_goal_met"] = c.TimeGoalMet,
+                        ["size_goal_met"] = c.SizeGoalMet,
+                    };
+                }
+
+                console.Out.WriteLine(new JsonObject
+                {
+                    ["size_mib"] = parse.GetValue(size),
+                    ["rows"] = r.Rows,
+                    ["batches"] = r.Batches,
+                    ["buffer_bytes"] = r.BufferBytes,
+                    ["row_group_size"] = r.RowGroupSize,
+                    ["duckdb_threads"] = r.DuckDbThreads,
+                    ["scratch_dir"] = r.ScratchDirectory,
+                    ["codecs"] = codecs,
+                }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Ok;
+            }
+
+            foreach (var c in r.Codecs)
+            {
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{c.Codec}: ours {c.OursSeconds:0.000} s, {c.OursBytes} bytes; DuckDB {c.DuckDbSeconds:0.000} s, {c.DuckDbBytes} bytes; time ratio {c.TimeRatio:0.000} (goal <= 1.0: {(c.TimeGoalMet ? "met" : "MISSED")}), size ratio {c.SizeRatio:0.000} (goal <= 1.1: {(c.SizeGoalMet ? "met" : "MISSED")})"));
+            }
+
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"table: {r.Rows} rows in {r.Batches} batches, {r.BufferBytes} bytes of Arrow buffers; row groups of {r.RowGroupSize} rows; DuckDB threads: {r.DuckDbThreads}; files in {r.ScratchDirectory}"));
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private static void Positive(Option<int> option) => option.Validators.Add(result =>
