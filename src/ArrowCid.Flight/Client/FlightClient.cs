@@ -271,6 +271,7 @@ public sealed class FlightClient : IDisposable
         // Results are read while requests are written, so neither side's flow control waits on the other.
         Task<List<string>> results = ReadResultsAsync(call, cancellationToken);
         bool first = true;
+        Exception? writeError = null;
         try
         {
             foreach (var message in messages)
@@ -286,15 +287,19 @@ public sealed class FlightClient : IDisposable
 
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (InvalidOperationException) when (results.IsCompleted)
+        catch (Exception e) when (e is InvalidOperationException or RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            // The server ended the call early; its status comes from the result stream below.
-        }
-        catch (RpcException) when (results.IsCompleted)
-        {
+            // The server ended the call while we were sending: its status comes from the result stream.
+            writeError = e;
         }
 
-        return ParsePutResults(await results.ConfigureAwait(false));
+        List<string> received = await results.ConfigureAwait(false);
+        if (writeError is not null)
+        {
+            throw new RpcException(StatusCode.Internal, $"the server ended the put without an error status while it was being sent: {writeError.Message}");
+        }
+
+        return ParsePutResults(received);
     }
 
     private static async Task<List<string>> ReadResultsAsync(GrpcCall<FlightData, PutResult> call, CancellationToken cancellationToken)
