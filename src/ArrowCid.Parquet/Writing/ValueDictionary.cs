@@ -3,10 +3,16 @@ namespace ArrowCid.Parquet.Writing;
 /// <summary>
 /// Dictionary encoding of one column chunk's values: the distinct values in first-seen order and
 /// each value's index. Gives up (returns null) as soon as the distinct values' PLAIN size passes
-/// the limit, so the caller falls back to PLAIN without building a useless dictionary.
+/// the limit, or when after <see cref="SampleValues"/> values more than half are distinct (a
+/// dictionary would then be larger than PLAIN and hashing every value only costs time, as for
+/// keys, measurements and free text), so the caller falls back to PLAIN without building a
+/// useless dictionary.
 /// </summary>
 internal sealed class ValueDictionary
 {
+    /// <summary>Values seen before the distinct ratio is judged.</summary>
+    public const int SampleValues = 4096;
+
     private ValueDictionary(int[] entries, int[] indices, long plainSize)
     {
         Entries = entries;
@@ -42,6 +48,10 @@ internal sealed class ValueDictionary
                 }
             }
             indices[i] = index;
+            if (i + 1 == SampleValues && entries.Count * 2 > SampleValues)
+            {
+                return null;
+            }
         }
         return new ValueDictionary([.. entries], indices, plainSize);
     }
