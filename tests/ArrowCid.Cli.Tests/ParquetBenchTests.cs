@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using ArrowCid.Cli.Bench.DuckDb;
+using Xunit.Abstractions;
+
+namespace ArrowCid.Cli.Tests;
+
+public sealed class ParquetBenchTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Bench_parquet_json_has_both_codecs_with_consistent_ratios()
+    {
+        if (DuckDbNative.Find() is null)
+        {
+            output.WriteLine("SKIPPED: libduckdb.so not found (run `npm ci` in interop/node)");
+            return;
+        }
+
+        var result = CliRun.Run("bench", "parquet", "--json", "--size-mib", "2");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var json = JsonNode.Parse(result.Out)!;
+        Assert.True(json["rows"]!.GetValue<long>() > 0);
+        foreach (string codec in new[] { "zstd", "snappy" })
+        {
+            var c = json["codecs"]![codec]!;
+            double ours = c["ours_s"]!.GetValue<double>();
+            double duck = c["duckdb_s"]!.GetValue<double>();
+            Assert.True(ours > 0 && duck > 0);
+            Assert.Equal(Math.Round(ours / duck, 2), Math.Round(c["time_ratio_vs_duckdb"]!.GetValue<double>(), 2), 1);
+            double size = c["ours_bytes"]!.GetValue<long>() / (double)c["duckdb_bytes"]!.GetValue<long>();
+            Assert.Equal(size, c["size_ratio_vs_duckdb"]!.GetValue<double>(), 3);
+            Assert.Equal(c["size_ratio_vs_duckdb"]!.GetValue<double>() <= 1.1, c["size_goal_met"]!.GetValue<bool>());
+        }
+    }
+
+    [Fact]
+    public void Bench_parquet_refuses_a_size_out_of_range()
+    {
+        Assert.Equal(2, CliRun.Run("bench", "parquet", "--size-mib", "0").ExitCode);
+    }
+}
