@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using ArrowCid.TestSupport;
 using ArrowCid.Flight.Tests.Support;
 
 namespace ArrowCid.Flight.Tests;
@@ -12,51 +12,21 @@ public sealed class NodeGrpcInteropTests(TestServer server, Xunit.Abstractions.I
     [Fact]
     public async Task Grpc_js_client_calls_the_flight_service()
     {
-        string? root = FindRepositoryRoot();
-        string? node = FindOnPath("node");
-        if (root is null || node is null || !Directory.Exists(Path.Combine(root, "interop", "node", "node_modules", "@grpc", "grpc-js")))
+        if (NodeInteropRunner.Unavailable("@grpc/grpc-js", "@grpc/proto-loader") is { } why)
         {
             // xunit 2 has no runtime skip: say why loudly and pass.
-            output.WriteLine(
-                $"SKIPPED: node ({node ?? "not on PATH"}) or interop/node/node_modules/@grpc/grpc-js (repository root {root ?? "not found"}) is not available");
+            output.WriteLine($"SKIPPED: {why}");
             return;
         }
 
-        var start = new ProcessStartInfo(node, ["--test", "--test-reporter=tap", "test/grpc-transport.test.mjs"])
-        {
-            WorkingDirectory = Path.Combine(root, "interop", "node"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ARROWCID_GRPC_TEST_URL"] = server.Address.ToString();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        string log = await stdout + await stderr;
-        output.WriteLine(log);
-        Assert.True(process.ExitCode == 0, $"node --test failed with exit code {process.ExitCode}:\n{log}");
-        Assert.Contains("# pass 6", log, StringComparison.Ordinal);
-        Assert.Contains("# skipped 0", log, StringComparison.Ordinal);
+        var result = await NodeInteropRunner.RunTestAsync(
+            "test/grpc-transport.test.mjs",
+            NodeInteropRunner.FixturesDirectory("grpc"),
+            TimeSpan.FromMinutes(2),
+            new Dictionary<string, string> { ["ARROWCID_GRPC_TEST_URL"] = server.Address.ToString() });
+        output.WriteLine(result.Log);
+        Assert.True(result.ExitCode == 0, $"node --test failed with exit code {result.ExitCode}:\n{result.Log}");
+        Assert.Equal(6, result.Passed);
+        Assert.Equal(0, result.Skipped);
     }
-
-    private static string? FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "proto", "Flight.proto")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
-    }
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, program))
-            .FirstOrDefault(File.Exists);
 }

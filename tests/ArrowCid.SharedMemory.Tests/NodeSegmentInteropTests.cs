@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Printing;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.SharedMemory.Tests;
 
@@ -19,20 +19,13 @@ public sealed class NodeSegmentInteropTests(Xunit.Abstractions.ITestOutputHelper
     [Fact]
     public async Task Apache_arrow_reads_our_segments_and_their_hashes_match_the_cids()
     {
-        string? root = FindRepositoryRoot();
-        string? node = FindOnPath("node");
-        string? interop = root is null ? null : Path.Combine(root, "interop", "node");
-        if (node is null || interop is null
-            || !Directory.Exists(Path.Combine(interop, "node_modules", "apache-arrow"))
-            || !Directory.Exists(Path.Combine(interop, "node_modules", "multiformats")))
+        if (NodeInteropRunner.Unavailable("apache-arrow", "multiformats") is { } why)
         {
-            output.WriteLine($"SKIPPED: node ({node ?? "not on PATH"}) or interop/node/node_modules (apache-arrow, multiformats) is not available");
+            output.WriteLine($"SKIPPED: {why}");
             return;
         }
 
-        string fixtures = Environment.GetEnvironmentVariable("ARROWCID_INTEROP_DIR") is { Length: > 0 } dir
-            ? Path.GetFullPath(dir)
-            : Path.Combine(interop, "fixtures", "shm");
+        string fixtures = NodeInteropRunner.FixturesDirectory("shm");
         Directory.CreateDirectory(fixtures);
         using var store = _temp.Open();
         var segments = new JsonArray();
@@ -50,39 +43,10 @@ public sealed class NodeSegmentInteropTests(Xunit.Abstractions.ITestOutputHelper
         }
 
         await File.WriteAllTextAsync(Path.Combine(fixtures, "shm.json"), new JsonObject { ["segments"] = segments }.ToJsonString());
-        var start = new ProcessStartInfo(node, ["--test", "--test-reporter=tap", "test/shm-segment.test.mjs"])
-        {
-            WorkingDirectory = interop,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ARROWCID_INTEROP_DIR"] = fixtures;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        string log = await stdout + await stderr;
-        output.WriteLine(log);
-        Assert.True(process.ExitCode == 0, $"node --test failed with exit code {process.ExitCode}:\n{log}");
-        Assert.Contains("# pass 6", log, StringComparison.Ordinal);
-        Assert.Contains("# skipped 0", log, StringComparison.Ordinal);
+        var result = await NodeInteropRunner.RunTestAsync("test/shm-segment.test.mjs", fixtures, TimeSpan.FromMinutes(2));
+        output.WriteLine(result.Log);
+        Assert.True(result.ExitCode == 0, $"node --test failed with exit code {result.ExitCode}:\n{result.Log}");
+        Assert.Equal(6, result.Passed);
+        Assert.Equal(0, result.Skipped);
     }
-
-    private static string? FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ArrowCid.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
-    }
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
-            .Select(p => Path.Combine(p, program)).FirstOrDefault(File.Exists);
 }

@@ -5,6 +5,7 @@ using ArrowCid.Arrow.Integration;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Tests.Ipc;
 using Xunit.Abstractions;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Arrow.Tests.NodeInterop;
 
@@ -21,14 +22,14 @@ public sealed class ApacheArrowReadsOurFilesTests(ITestOutputHelper output)
     [Fact]
     public async Task Apache_arrow_and_polars_read_every_golden_case_as_we_write_it()
     {
-        if (NodeRunner.Unavailable("apache-arrow", "nodejs-polars") is { } why)
+        if (NodeInteropRunner.Unavailable("apache-arrow", "nodejs-polars") is { } why)
         {
             // xunit 2 has no runtime skip: say why loudly and pass.
             output.WriteLine("SKIPPED: " + why);
             return;
         }
 
-        string dir = Path.Combine(NodeRunner.FixturesDirectory, "golden");
+        string dir = Path.Combine(NodeInteropRunner.FixturesDirectory("arrow"), "golden");
         if (Directory.Exists(dir))
         {
             Directory.Delete(dir, recursive: true);
@@ -48,7 +49,7 @@ public sealed class ApacheArrowReadsOurFilesTests(ITestOutputHelper output)
             Path.Combine(dir, "compressed_lz4.arrows"),
             await File.ReadAllBytesAsync(Path.Combine(GoldenFiles.Root, "2.0.0-compression", "generated_lz4.stream")));
 
-        var result = await NodeRunner.RunTestAsync("test/arrow-golden.test.mjs", TimeSpan.FromMinutes(3));
+        var result = await NodeInteropRunner.RunTestAsync("test/arrow-golden.test.mjs", NodeInteropRunner.FixturesDirectory("arrow"), TimeSpan.FromMinutes(3));
         output.WriteLine(result.Log);
         Assert.True(result.ExitCode == 0, $"node --test test/arrow-golden.test.mjs exited with {result.ExitCode}:\n{result.Log}");
         Assert.Equal(0, result.Failed);

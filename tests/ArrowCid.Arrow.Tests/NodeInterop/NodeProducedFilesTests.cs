@@ -5,6 +5,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Arrow.Validation;
 using Xunit.Abstractions;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Arrow.Tests.NodeInterop;
 
@@ -23,17 +24,17 @@ public sealed class NodeProducedFilesTests(ITestOutputHelper output)
     [Fact]
     public async Task Files_written_by_apache_arrow_and_polars_read_back_with_every_value()
     {
-        if (NodeRunner.Unavailable("apache-arrow", "nodejs-polars") is { } why)
+        if (NodeInteropRunner.Unavailable("apache-arrow", "nodejs-polars") is { } why)
         {
             output.WriteLine("SKIPPED: " + why);
             return;
         }
 
-        var result = await NodeRunner.RunTestAsync("test/arrow-produce.test.mjs", TimeSpan.FromMinutes(2));
+        var result = await NodeInteropRunner.RunTestAsync("test/arrow-produce.test.mjs", NodeInteropRunner.FixturesDirectory("arrow"), TimeSpan.FromMinutes(2));
         output.WriteLine(result.Log);
         Assert.True(result.ExitCode == 0 && result.Failed == 0, $"node --test test/arrow-produce.test.mjs exited with {result.ExitCode}:\n{result.Log}");
 
-        string dir = Path.Combine(NodeRunner.FixturesDirectory, "produced");
+        string dir = Path.Combine(NodeInteropRunner.FixturesDirectory("arrow"), "produced");
         foreach (string name in Produced)
         {
             string path = Path.Combine(dir, name);

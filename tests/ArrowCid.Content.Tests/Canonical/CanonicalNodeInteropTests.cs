@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Content.Tests.Canonical;
 
@@ -38,37 +38,25 @@ public sealed class CanonicalNodeInteropTests(Xunit.Abstractions.ITestOutputHelp
     [Fact]
     public async Task Apache_arrow_and_polars_agree_with_the_canonical_bytes_and_cids()
     {
-        string? root = FindRepositoryRoot();
-        string? node = FindOnPath("node");
-        if (root is null || node is null
-            || !Directory.Exists(Path.Combine(root, "interop", "node", "node_modules", "apache-arrow"))
-            || !Directory.Exists(Path.Combine(root, "interop", "node", "node_modules", "nodejs-polars")))
+        if (NodeInteropRunner.Unavailable("apache-arrow", "nodejs-polars", "multiformats") is { } why)
         {
             // xunit 2 has no runtime skip: say why loudly and pass.
-            output.WriteLine($"SKIPPED: node ({node ?? "not on PATH"}) or interop/node/node_modules (apache-arrow, nodejs-polars; repository root {root ?? "not found"}) is not available");
+            output.WriteLine($"SKIPPED: {why}");
             return;
         }
 
         Directory.CreateDirectory(_directory);
         WriteCanonicalFixtures();
 
-        var start = new ProcessStartInfo(node, ["--test", "--test-reporter=tap", "test/canonical.test.mjs"])
-        {
-            WorkingDirectory = Path.Combine(root, "interop", "node"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ARROWCID_CANONICAL_DIR"] = _directory;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        string log = await stdout + await stderr;
-        output.WriteLine(log);
-        Assert.True(process.ExitCode == 0, $"node --test failed with exit code {process.ExitCode}:\n{log}");
-        Assert.Contains("# pass 10", log, StringComparison.Ordinal);
-        Assert.Contains("# skipped 0", log, StringComparison.Ordinal);
+        var result = await NodeInteropRunner.RunTestAsync(
+            "test/canonical.test.mjs",
+            NodeInteropRunner.FixturesDirectory("canonical"),
+            TimeSpan.FromMinutes(2),
+            new Dictionary<string, string> { ["ARROWCID_CANONICAL_DIR"] = _directory });
+        output.WriteLine(result.Log);
+        Assert.True(result.ExitCode == 0, $"node --test failed with exit code {result.ExitCode}:\n{result.Log}");
+        Assert.Equal(10, result.Passed);
+        Assert.Equal(0, result.Skipped);
 
         var expected = CanonicalEncoder.ComputeCid(RandomBatches.Build(JsSchema, JsRows));
         using (var reader = new ArrowStreamReader(File.ReadAllBytes(Path.Combine(_directory, "js-stream.arrows")).AsMemory()))
@@ -145,22 +133,5 @@ public sealed class CanonicalNodeInteropTests(Xunit.Abstractions.ITestOutputHelp
         };
     }
 
-    private static string? FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "interop", "node", "package.json")))
-            {
-                return dir.FullName;
-            }
-        }
 
-        return null;
-    }
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, program))
-            .FirstOrDefault(File.Exists);
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using ArrowCid.Flight.Service;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Flight.Tests.Registry;
 
@@ -13,13 +13,10 @@ public sealed class FlightNodeInteropTests(Xunit.Abstractions.ITestOutputHelper 
     [Fact]
     public async Task Grpc_js_and_apache_arrow_put_list_and_get_by_CID()
     {
-        string? root = FindRepositoryRoot();
-        string? node = FindOnPath("node");
-        string modules = root is null ? string.Empty : Path.Combine(root, "interop", "node", "node_modules");
-        if (root is null || node is null || !Directory.Exists(Path.Combine(modules, "@grpc", "grpc-js")) || !Directory.Exists(Path.Combine(modules, "apache-arrow")))
+        if (NodeInteropRunner.Unavailable("@grpc/grpc-js", "@grpc/proto-loader", "apache-arrow", "multiformats") is { } why)
         {
             // xunit 2 has no runtime skip: say why loudly and pass.
-            output.WriteLine($"SKIPPED: node ({node ?? "not on PATH"}) or interop/node/node_modules (repository root {root ?? "not found"}) is not available");
+            output.WriteLine($"SKIPPED: {why}");
             return;
         }
 
@@ -30,43 +27,19 @@ public sealed class FlightNodeInteropTests(Xunit.Abstractions.ITestOutputHelper 
                 .AddToken("node-reader", FlightRole.Read)
                 .AddUser("node", "interop", FlightRole.Write),
         });
-        var start = new ProcessStartInfo(node, ["--test", "--test-reporter=tap", "test/flight-registry.test.mjs"])
-        {
-            WorkingDirectory = Path.Combine(root, "interop", "node"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ARROWCID_FLIGHT_TEST_URL"] = fixture.Location;
-        start.Environment["ARROWCID_FLIGHT_WRITE_TOKEN"] = "node-writer";
-        start.Environment["ARROWCID_FLIGHT_READ_TOKEN"] = "node-reader";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(guard.Token);
-        string log = await stdout + await stderr;
-        output.WriteLine(log);
-        Assert.True(process.ExitCode == 0, $"node --test failed with exit code {process.ExitCode}:\n{log}");
-        Assert.Contains("# pass 7", log, StringComparison.Ordinal);
-        Assert.Contains("# skipped 0", log, StringComparison.Ordinal);
-    }
-
-    internal static string? FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "proto", "Flight.proto")))
+        var result = await NodeInteropRunner.RunTestAsync(
+            "test/flight-registry.test.mjs",
+            NodeInteropRunner.FixturesDirectory("flight"),
+            TimeSpan.FromMinutes(3),
+            new Dictionary<string, string>
             {
-                return dir.FullName;
-            }
-        }
-
-        return null;
+                ["ARROWCID_FLIGHT_TEST_URL"] = fixture.Location,
+                ["ARROWCID_FLIGHT_WRITE_TOKEN"] = "node-writer",
+                ["ARROWCID_FLIGHT_READ_TOKEN"] = "node-reader",
+            });
+        output.WriteLine(result.Log);
+        Assert.True(result.ExitCode == 0, $"node --test failed with exit code {result.ExitCode}:\n{result.Log}");
+        Assert.Equal(7, result.Passed);
+        Assert.Equal(0, result.Skipped);
     }
-
-    internal static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, program))
-            .FirstOrDefault(File.Exists);
 }

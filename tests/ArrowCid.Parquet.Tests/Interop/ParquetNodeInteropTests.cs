@@ -8,6 +8,7 @@ using ArrowCid.Parquet.Reading;
 using ArrowCid.Parquet.Tests.Writing;
 using ArrowCid.Parquet.Writing;
 using Xunit.Abstractions;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Parquet.Tests.Interop;
 
@@ -24,16 +25,16 @@ public class ParquetNodeInteropTests(ITestOutputHelper output)
     [Fact]
     public async Task Node_readers_read_our_files_and_we_read_theirs()
     {
-        if (NodeRunner.Unavailable(Packages) is string why)
+        if (NodeInteropRunner.Unavailable(Packages) is string why)
         {
             output.WriteLine($"SKIPPED: Parquet node interop: {why}");
             return;
         }
-        string dir = NodeRunner.FixturesDirectory;
+        string dir = NodeInteropRunner.FixturesDirectory("parquet");
         Directory.CreateDirectory(dir);
         WriteOurFiles(dir);
 
-        NodeResult result = await NodeRunner.RunTestAsync(Path.Combine("test", "parquet-interop.test.mjs"), TimeSpan.FromMinutes(5),
+        NodeResult result = await NodeInteropRunner.RunTestAsync(Path.Combine("test", "parquet-interop.test.mjs"), dir, TimeSpan.FromMinutes(5),
             new Dictionary<string, string> { ["ARROWCID_PARQUET_SAMPLES"] = TestFiles.Directory });
         output.WriteLine(result.Log);
         Assert.True(result.ExitCode == 0, $"node --test failed (exit {result.ExitCode}):\n{result.Log}");

@@ -7,6 +7,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry.ContentAccess;
 using ArrowCid.Registry.Tests.Support;
 using Xunit.Abstractions;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Registry.Tests.Content;
 
@@ -24,14 +25,14 @@ public sealed class RepositoryCarInteropTests(ITestOutputHelper output) : IDispo
     [Fact]
     public async Task Interop_node_reads_our_cars_and_we_import_theirs()
     {
-        if (NodeTestRunner.Unavailable("@ipld/car", "@ipld/dag-cbor", "multiformats", "apache-arrow") is { } why)
+        if (NodeInteropRunner.Unavailable("@ipld/car", "@ipld/dag-cbor", "multiformats", "apache-arrow") is { } why)
         {
             // xunit 2 has no runtime skip: say why loudly and pass.
             output.WriteLine("SKIPPED: " + why);
             return;
         }
 
-        string fixtures = NodeTestRunner.FixturesDirectory("repository");
+        string fixtures = NodeInteropRunner.FixturesDirectory("repository");
         if (Directory.Exists(fixtures))
         {
             Directory.Delete(fixtures, recursive: true);
@@ -52,7 +53,7 @@ public sealed class RepositoryCarInteropTests(ITestOutputHelper output) : IDispo
         var jsBatches = Enumerable.Range(60, 2).Select(seed => SampleBatches.Build(seed, 8)).ToArray();
         WriteFixtures(fixtures, put, extra, batches.Append(SampleBatches.Build(40, 6)).ToArray(), jsBatches);
 
-        var node = await NodeTestRunner.RunAsync(Path.Combine("test", "repository-car.test.mjs"), fixtures, TimeSpan.FromMinutes(2));
+        var node = await NodeInteropRunner.RunTestAsync(Path.Combine("test", "repository-car.test.mjs"), fixtures, TimeSpan.FromMinutes(2));
         output.WriteLine(node.Log);
         Assert.True(node.ExitCode == 0 && node.Failed == 0, node.Log);
         Assert.Equal(7, node.Passed);

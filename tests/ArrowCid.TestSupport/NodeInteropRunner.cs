@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ArrowCid.TestSupport;
+
+/// <summary>
+/// Runs the independent judges in interop/node: finds node and the installed packages, and runs one
+/// node:test file as a child process with ARROWCID_INTEROP_DIR pointing at a fixtures folder the
+/// C# side filled. Every interop test in every project goes through here.
+/// </summary>
+public static partial class NodeInteropRunner
+{
+    /// <summary>interop/node in this repository, or null when the repository root was not found.</summary>
+    public static string? InteropDirectory => RepositoryPaths.Root is null ? null : Path.Combine(RepositoryPaths.Root, "interop", "node");
+
+    /// <summary>ARROWCID_INTEROP_DIR when set, else interop/node/fixtures/<paramref name="topic"/> (ignored by git).</summary>
+    public static string FixturesDirectory(string topic) =>
+        Environment.GetEnvironmentVariable("ARROWCID_INTEROP_DIR") is { Length: > 0 } dir
+            ? Path.GetFullPath(dir)
+            : Path.Combine(InteropDirectory ?? throw new DirectoryNotFoundException("repository root not found"), "fixtures", topic);
+
+    /// <summary>Null when node and the packages are there, else why the interop test cannot run.</summary>
+    public static string? Unavailable(params string[] packages)
+    {
+        ArgumentNullException.ThrowIfNull(packages);
+        if (FindOnPath("node") is null)
+        {
+            return "node is not on PATH";
+        }
+
+        if (InteropDirectory is null)
+        {
+            return "the repository root (ArrowCid.sln) was not found above " + AppContext.BaseDirectory;
+        }
+
+        foreach (string package in packages)
+        {
+            if (!Directory.Exists(Path.Combine(InteropDirectory, "node_modules", package)))
+            {
+                return $"interop/node/node_modules/{package} is missing (run `npm ci` in interop/node)";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Runs <c>node --test --test-reporter=tap</c> on <paramref name="testFile"/> (relative to
+    /// interop/node) with ARROWCID_INTEROP_DIR = <paramref name="fixtures"/> plus
+    /// <paramref name="environment"/>; kills it after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<NodeResult> RunTestAsync(string testFile, string fixtures, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(FindOnPath("node") ?? throw new InvalidOperationException("node is not on PATH"), ["--test", "--test-reporter=tap", testFile])
+        {
+            WorkingDirectory = InteropDirectory ?? throw new DirectoryNotFoundException("repository root not found"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ARROWCID_INTEROP_DIR"] = fixtures;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"node --test {testFile} ran longer than {timeout}");
+        }
+
+        string log = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
+        return new NodeResult(process.ExitCode, log, Count(log, "pass"), Count(log, "fail"), Count(log, "skipped"));
+    }
+
+    /// <summary>The full path of <paramref name="program"/> on PATH, or null.</summary>
+    public static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
+
+    private static int Count(string log, string what) =>
+        TapCount().Matches(log).Where(m => m.Groups[1].Value == what).Select(m => int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)).LastOrDefault(-1);
+
+    [GeneratedRegex(@"^# (pass|fail|skipped) (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex TapCount();
+}
+
+/// <summary>Exit code, combined output and the TAP summary counts (-1 when absent).</summary>
+public sealed record NodeResult(int ExitCode, string Log, int Passed, int Failed, int Skipped);
