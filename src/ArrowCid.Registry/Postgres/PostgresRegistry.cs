@@ -1,0 +1,428 @@
+using System.Data;
+using ArrowCid.Content.Multiformats;
+using Npgsql;
+
+namespace ArrowCid.Registry.Postgres;
+
+/// <summary>
+/// The registry several hosts share: one PostgreSQL database. Every write is one transaction that
+/// first takes a transaction-scoped advisory lock, so writers from any process queue (they cannot
+/// deadlock, and the change feed's numbers commit in order); every read is one REPEATABLE READ
+/// transaction, so a record and its tags, locations and links come from one snapshot. The schema
+/// is created or migrated on open. Each change is announced with NOTIFY on
+/// <c>arrowcid_changes</c> (payload: its sequence number); <see cref="Subscribe"/> hears them.
+/// </summary>
+public sealed class PostgresRegistry : IRegistry
+{
+    private static readonly TimeSpan ListenRetry = TimeSpan.FromSeconds(1);
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly Lock _gate = new();
+    private readonly List<Action> _subscribers = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _listener;
+    private bool _disposed;
+
+    /// <summary>Connects (creating and migrating the tables if needed) to a PostgreSQL database.</summary>
+    /// <param name="connection">A <c>postgres://user@host:port/database</c> URL or an Npgsql connection string.</param>
+    /// <exception cref="FormatException">The connection text is neither.</exception>
+    /// <exception cref="NotSupportedException">The database was written by a newer schema version.</exception>
+    /// <exception cref="NpgsqlException">The server cannot be reached or refused the login.</exception>
+    public PostgresRegistry(string connection)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        _dataSource = NpgsqlDataSource.Create(PostgresConnectionString.Parse(connection));
+        try
+        {
+            using var open = _dataSource.OpenConnection();
+            PostgresSchema.Migrate(open);
+        }
+        catch
+        {
+            _dataSource.Dispose();
+            _stop.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The schema version this build creates and migrates to.</summary>
+    public static int SchemaVersion => PostgresSchema.CurrentVersion;
+
+    /// <summary>The NOTIFY channel changes are announced on.</summary>
+    public static string NotificationChannel => PostgresCommands.Channel;
+
+    /// <inheritdoc/>
+    public long LatestSequence => Read((c, t) => PostgresCommands.ScalarInt64(c, t, "SELECT COALESCE(MAX(seq), 0) FROM changes;") ?? 0);
+
+    /// <summary>
+    /// Calls <paramref name="onChange"/> whenever a change is committed by any process (this one
+    /// included), and once each time the listening connection is (re)established, since
+    /// notifications sent while it was down are lost: the callback should re-read the change feed
+    /// from the last sequence number it saw. The callback runs on the listener's thread and must
+    /// return quickly without throwing (a Flight node passes <c>ChangeNotifier.Notify</c>).
+    /// </summary>
+    /// <param name="onChange">What to call.</param>
+    /// <returns>Disposing it stops the calls.</returns>
+    public IDisposable Subscribe(Action onChange)
+    {
+        ArgumentNullException.ThrowIfNull(onChange);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _subscribers.Add(onChange);
+            _listener ??= Task.Run(() => ListenAsync(_stop.Token));
+        }
+
+        return new Subscription(this, onChange);
+    }
+
+    /// <inheritdoc/>
+    public BlockRecord Upsert(BlockRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(record.Cid);
+        return Write((c, t) =>
+        {
+            string cid = record.Cid.ToString();
+            bool existed = Exists(c, t, cid);
+            var now = DateTimeOffset.UtcNow;
+            PostgresCommands.Execute(
+                c,
+                t,
+                """
+                INSERT INTO blocks (cid, kind, schema, rows, bytes, created, producer, provenance, pinned)
+                VALUES (@cid, @kind, @schema, @rows, @bytes, @created, @producer, @provenance, @pinned)
+                ON CONFLICT (cid) DO UPDATE SET kind = EXCLUDED.kind, schema = EXCLUDED.schema, rows = EXCLUDED.rows,
+                    bytes = EXCLUDED.bytes, producer = EXCLUDED.producer, provenance = EXCLUDED.provenance,
+                    pinned = blocks.pinned OR EXCLUDED.pinned;
+                """,
+                ("cid", cid),
+                ("kind", (int)record.Kind),
+                ("schema", record.Schema),
+                ("rows", record.Rows),
+                ("bytes", record.Bytes),
+                ("created", PostgresCommands.Timestamp(record.Created == default ? now : record.Created)),
+                ("producer", record.Producer),
+                ("provenance", record.Provenance),
+                ("pinned", record.Pinned));
+            foreach (var (key, value) in record.Tags)
+            {
+                UpsertTag(c, t, cid, key, value);
+            }
+
+            foreach (string location in record.Locations)
+            {
+                PostgresCommands.Execute(c, t, "INSERT INTO locations (cid, location) VALUES (@cid, @location) ON CONFLICT DO NOTHING;", ("cid", cid), ("location", location));
+            }
+
+            PostgresCommands.Execute(c, t, "DELETE FROM links WHERE parent = @cid;", ("cid", cid));
+            for (int i = 0; i < record.Batches.Count; i++)
+            {
+                PostgresCommands.Execute(c, t, "INSERT INTO links (parent, ordinal, child) VALUES (@cid, @ordinal, @child);", ("cid", cid), ("ordinal", i), ("child", record.Batches[i].ToString()));
+            }
+
+            PostgresCommands.AddChange(c, t, cid, existed ? RegistryChangeKind.Updated : RegistryChangeKind.Registered, now);
+            return PostgresCommands.ReadOne(c, t, record.Cid)!;
+        });
+    }
+
+    /// <inheritdoc/>
+    public BlockRecord? Find(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return Read((c, t) => PostgresCommands.ReadOne(c, t, cid));
+    }
+
+    /// <inheritdoc/>
+    public bool Contains(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return Read((c, t) => Exists(c, t, cid.ToString()));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) =>
+        Read((c, t) => PostgresCommands.Query(c, t, query ?? new RegistryQuery()));
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> ListCids() =>
+        Read((c, t) => PostgresCommands.Strings(c, t, "SELECT cid FROM blocks ORDER BY cid;").ConvertAll(Cid.Parse));
+
+    /// <inheritdoc/>
+    public bool Pin(Cid cid) => SetPinned(cid, pinned: true);
+
+    /// <inheritdoc/>
+    public bool Unpin(Cid cid) => SetPinned(cid, pinned: false);
+
+    /// <inheritdoc/>
+    public bool SetTag(Cid cid, string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            if (!Exists(c, t, text))
+            {
+                return false;
+            }
+
+            if (UpsertTag(c, t, text, key, value))
+            {
+                PostgresCommands.AddChange(c, t, text, RegistryChangeKind.Tagged, DateTimeOffset.UtcNow);
+            }
+
+            return true;
+        });
+    }
+
+    /// <inheritdoc/>
+    public bool RemoveTag(Cid cid, string key)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(key);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            bool removed = PostgresCommands.Execute(c, t, "DELETE FROM tags WHERE cid = @cid AND key = @key;", ("cid", text), ("key", key)) > 0;
+            if (removed)
+            {
+                PostgresCommands.AddChange(c, t, text, RegistryChangeKind.Tagged, DateTimeOffset.UtcNow);
+            }
+
+            return removed;
+        });
+    }
+
+    /// <inheritdoc/>
+    public bool AddLocation(Cid cid, string location)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(location);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            if (!Exists(c, t, text))
+            {
+                return false;
+            }
+
+            if (PostgresCommands.Execute(c, t, "INSERT INTO locations (cid, location) VALUES (@cid, @location) ON CONFLICT DO NOTHING;", ("cid", text), ("location", location)) > 0)
+            {
+                PostgresCommands.AddChange(c, t, text, RegistryChangeKind.LocationAdded, DateTimeOffset.UtcNow);
+            }
+
+            return true;
+        });
+    }
+
+    /// <inheritdoc/>
+    public bool Delete(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+
+            // Tags, locations and outgoing links go with the row (ON DELETE CASCADE).
+            bool deleted = PostgresCommands.Execute(c, t, "DELETE FROM blocks WHERE cid = @cid;", ("cid", text)) > 0;
+            if (deleted)
+            {
+                PostgresCommands.AddChange(c, t, text, RegistryChangeKind.Deleted, DateTimeOffset.UtcNow);
+            }
+
+            return deleted;
+        });
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Read((c, t) => PostgresCommands.Strings(c, t, "SELECT DISTINCT parent FROM links WHERE child = @cid ORDER BY parent;", ("cid", batch.ToString())).ConvertAll(Cid.Parse));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlySet<Cid> ListRetained()
+    {
+        // UNION (not UNION ALL) drops repeats, so the walk ends even on a cycle.
+        const string Sql = """
+            WITH RECURSIVE kept (cid) AS (
+                SELECT cid FROM blocks WHERE pinned
+                UNION
+                SELECT l.child FROM links l JOIN kept k ON l.parent = k.cid)
+            SELECT cid FROM kept;
+            """;
+        return Read((c, t) => PostgresCommands.Strings(c, t, Sql).Select(Cid.Parse).ToHashSet());
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return Read((c, t) =>
+        {
+            using var command = PostgresCommands.Create(c, t, "SELECT seq, cid, kind, at FROM changes WHERE seq > @seq ORDER BY seq LIMIT @limit;", ("seq", sequence), ("limit", limit));
+            using var reader = command.ExecuteReader();
+            var changes = new List<RegistryChange>();
+            while (reader.Read())
+            {
+                changes.Add(new RegistryChange(reader.GetInt64(0), Cid.Parse(reader.GetString(1)), (RegistryChangeKind)reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3)));
+            }
+
+            return (IReadOnlyList<RegistryChange>)changes;
+        });
+    }
+
+    /// <summary>Stops listening and closes every connection.</summary>
+    public void Dispose()
+    {
+        Task? listener;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            listener = _listener;
+            _subscribers.Clear();
+        }
+
+        _stop.Cancel();
+        listener?.GetAwaiter().GetResult();
+        _stop.Dispose();
+        _dataSource.Dispose();
+    }
+
+    private bool SetPinned(Cid cid, bool pinned)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            int changed = PostgresCommands.Execute(c, t, "UPDATE blocks SET pinned = @pinned WHERE cid = @cid AND pinned <> @pinned;", ("cid", text), ("pinned", pinned));
+            if (changed > 0)
+            {
+                PostgresCommands.AddChange(c, t, text, pinned ? RegistryChangeKind.Pinned : RegistryChangeKind.Unpinned, DateTimeOffset.UtcNow);
+                return true;
+            }
+
+            return Exists(c, t, text);
+        });
+    }
+
+    private static bool Exists(NpgsqlConnection c, NpgsqlTransaction t, string cid) =>
+        PostgresCommands.ScalarInt64(c, t, "SELECT 1 FROM blocks WHERE cid = @cid;", ("cid", cid)) != null;
+
+    /// <summary>Sets a tag; true when it was added or its value changed.</summary>
+    private static bool UpsertTag(NpgsqlConnection c, NpgsqlTransaction t, string cid, string key, string value) =>
+        PostgresCommands.Execute(
+            c,
+            t,
+            "INSERT INTO tags (cid, key, value) VALUES (@cid, @key, @value) ON CONFLICT (cid, key) DO UPDATE SET value = EXCLUDED.value WHERE tags.value <> EXCLUDED.value;",
+            ("cid", cid),
+            ("key", key),
+            ("value", value)) > 0;
+
+    private T Write<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> work)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var connection = _dataSource.OpenConnection();
+        using var transaction = connection.BeginTransaction(IsolationLevel.ReadCommitted);
+        PostgresCommands.TakeWriteLock(connection, transaction);
+        T result = work(connection, transaction);
+        transaction.Commit();
+        return result;
+    }
+
+    private T Read<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> work)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var connection = _dataSource.OpenConnection();
+        using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
+        T result = work(connection, transaction);
+        transaction.Commit();
+        return result;
+    }
+
+    /// <summary>Holds one connection in LISTEN, reconnecting after failures, until disposal.</summary>
+    private async Task ListenAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var connection = await _dataSource.OpenConnectionAsync(stop).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    connection.Notification += (_, _) => Raise();
+                    await using (var command = PostgresCommands.Create(connection, null, $"LISTEN {PostgresCommands.Channel};"))
+                    {
+                        await command.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
+                    }
+
+                    // Whatever was committed before LISTEN took effect announced itself to nobody.
+                    Raise();
+                    while (true)
+                    {
+                        await connection.WaitAsync(stop).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
+            {
+                // The server went away or refused us: try again shortly.
+                try
+                {
+                    await Task.Delay(ListenRetry, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Raise()
+    {
+        Action[] subscribers;
+        lock (_gate)
+        {
+            subscribers = [.. _subscribers];
+        }
+
+        foreach (var subscriber in subscribers)
+        {
+            subscriber();
+        }
+    }
+
+    private void Unsubscribe(Action onChange)
+    {
+        lock (_gate)
+        {
+            _subscribers.Remove(onChange);
+        }
+    }
+
+    private sealed class Subscription(PostgresRegistry owner, Action onChange) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                owner.Unsubscribe(onChange);
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using Npgsql;
+
+namespace ArrowCid.Registry.Postgres;
+
+/// <summary>
+/// The PostgreSQL registry's tables and their migrations. <c>arrowcid_schema_version</c> holds one
+/// row, the number of migrations applied; opening a database applies the missing ones in one
+/// transaction under the registry's advisory lock, so two processes opening a new database at once
+/// cannot both migrate it. Text that is sorted (CIDs, tag keys, locations) uses the "C" collation:
+/// the same byte order as SQLite, whatever the database's locale.
+/// </summary>
+internal static class PostgresSchema
+{
+    /// <summary>Each entry moves the schema from version i to i + 1. Append only; never edit a shipped one.</summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE blocks (
+            cid TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+            kind INTEGER NOT NULL,
+            schema TEXT NULL,
+            rows BIGINT NOT NULL,
+            bytes BIGINT NOT NULL,
+            created TIMESTAMPTZ NOT NULL,
+            producer TEXT COLLATE "C" NULL,
+            provenance TEXT NULL,
+            pinned BOOLEAN NOT NULL);
+        CREATE INDEX blocks_created ON blocks (created, cid);
+        CREATE TABLE tags (
+            cid TEXT COLLATE "C" NOT NULL REFERENCES blocks (cid) ON DELETE CASCADE,
+            key TEXT COLLATE "C" NOT NULL,
+            value TEXT COLLATE "C" NOT NULL,
+            PRIMARY KEY (cid, key));
+        CREATE INDEX tags_key_value ON tags (key, value);
+        CREATE TABLE locations (
+            cid TEXT COLLATE "C" NOT NULL REFERENCES blocks (cid) ON DELETE CASCADE,
+            location TEXT COLLATE "C" NOT NULL,
+            PRIMARY KEY (cid, location));
+        CREATE TABLE links (
+            parent TEXT COLLATE "C" NOT NULL REFERENCES blocks (cid) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            child TEXT COLLATE "C" NOT NULL,
+            PRIMARY KEY (parent, ordinal));
+        CREATE INDEX links_child ON links (child);
+        CREATE TABLE changes (
+            seq BIGSERIAL PRIMARY KEY,
+            cid TEXT COLLATE "C" NOT NULL,
+            kind INTEGER NOT NULL,
+            at TIMESTAMPTZ NOT NULL);
+        """,
+    ];
+
+    /// <summary>The version this code writes.</summary>
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>Brings the database to <see cref="CurrentVersion"/>.</summary>
+    /// <exception cref="NotSupportedException">The database was written by a newer version.</exception>
+    public static void Migrate(NpgsqlConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        PostgresCommands.TakeWriteLock(connection, transaction);
+        PostgresCommands.Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS arrowcid_schema_version (version INTEGER NOT NULL);");
+        long? stored = PostgresCommands.ScalarInt64(connection, transaction, "SELECT version FROM arrowcid_schema_version LIMIT 1;");
+        int version = (int)(stored ?? 0);
+        if (version > CurrentVersion)
+        {
+            throw new NotSupportedException($"The registry database is at schema version {version}; this build knows versions up to {CurrentVersion}.");
+        }
+
+        for (int next = version; next < CurrentVersion; next++)
+        {
+            PostgresCommands.Execute(connection, transaction, Migrations[next]);
+        }
+
+        if (stored == null)
+        {
+            PostgresCommands.Execute(connection, transaction, "INSERT INTO arrowcid_schema_version (version) VALUES (@v);", ("v", CurrentVersion));
+        }
+        else if (version != CurrentVersion)
+        {
+            PostgresCommands.Execute(connection, transaction, "UPDATE arrowcid_schema_version SET version = @v;", ("v", CurrentVersion));
+        }
+
+        transaction.Commit();
+    }
+}
