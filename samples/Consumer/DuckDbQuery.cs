@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.CData;
-using ArrowCid.Arrow.Tests.DuckDb;
+using ArrowCid.DuckDb;
 
 namespace ArrowCid.Samples.Consumer;
 

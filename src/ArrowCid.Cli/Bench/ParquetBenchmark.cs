@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ArrowCid.Arrow.Arrays;
-using ArrowCid.Cli.Bench.DuckDb;
+using ArrowCid.DuckDb;
 using ArrowCid.Parquet.Writing;
 
 namespace ArrowCid.Cli.Bench;

@@ -7,6 +7,7 @@ using ArrowCid.Arrow.CData;
 using ArrowCid.Arrow.Tests.CData;
 using ArrowCid.Arrow.Types;
 using Xunit.Abstractions;
+using ArrowCid.DuckDb;
 
 namespace ArrowCid.Arrow.Tests.DuckDb;
 

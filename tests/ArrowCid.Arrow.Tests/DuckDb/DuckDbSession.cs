@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ArrowCid.DuckDb;
 
 namespace ArrowCid.Arrow.Tests.DuckDb;
 

@@ -3,7 +3,7 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.CData;
 using ArrowCid.Arrow.Types;
 
-namespace ArrowCid.Cli.Bench.DuckDb;
+namespace ArrowCid.DuckDb;
 
 /// <summary>An in-memory DuckDB database with one connection: run SQL, hand it record batches through the C Stream Interface.</summary>
 internal sealed class DuckDbConnection : IDisposable
@@ -20,7 +20,7 @@ internal sealed class DuckDbConnection : IDisposable
         if (api.Open(0, out _database) != DuckDbNative.Success || api.Connect(_database, out _connection) != DuckDbNative.Success)
         {
             Dispose();
-            throw new CliException("DuckDB: could not open an in-memory database");
+            throw new IOException("DuckDB: could not open an in-memory database");
         }
     }
 
@@ -33,7 +33,7 @@ internal sealed class DuckDbConnection : IDisposable
         {
             if (_api.Query(_connection, sql, result) != DuckDbNative.Success)
             {
-                throw new CliException($"DuckDB: {Marshal.PtrToStringUTF8(_api.ResultError(result)) ?? "unknown error"} (in: {sql})");
+                throw new IOException($"DuckDB: {Marshal.PtrToStringUTF8(_api.ResultError(result)) ?? "unknown error"} (in: {sql})");
             }
 
             return _api.ValueInt64(result, 0, 0);
@@ -56,7 +56,7 @@ internal sealed class DuckDbConnection : IDisposable
         CArrowArrayStreamExporter.Export(schema, batches, stream);
         if (_api.ArrowScan(_connection, name, stream) != DuckDbNative.Success)
         {
-            throw new CliException("DuckDB refused the Arrow stream");
+            throw new IOException("DuckDB refused the Arrow stream");
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ArrowCid.Arrow.Tests.DuckDb;
+namespace ArrowCid.DuckDb;
 
 /// <summary>
 /// <c>duckdb_result</c> (duckdb.h): passed by value to <c>duckdb_fetch_chunk</c>, so its layout matters.
@@ -177,6 +177,20 @@ internal sealed class DuckDbNative
 
     /// <summary>Loads the library at <paramref name="path"/>.</summary>
     public static DuckDbNative Load(string path) => new(NativeLibrary.Load(path));
+
+    /// <summary>
+    /// libduckdb.so: ARROWCID_LIBDUCKDB when set, else the npm-installed copy in the repository
+    /// found above the program or the current folder; null when there is none.
+    /// </summary>
+    public static string? Find()
+    {
+        if (Environment.GetEnvironmentVariable("ARROWCID_LIBDUCKDB") is { Length: > 0 } fromEnvironment && File.Exists(fromEnvironment))
+        {
+            return fromEnvironment;
+        }
+
+        return FindInRepository(AppContext.BaseDirectory) ?? FindInRepository(Environment.CurrentDirectory);
+    }
 
     /// <summary>
     /// The libduckdb.so of the node bindings (interop/node/node_modules/@duckdb/node-bindings-linux-x64),
