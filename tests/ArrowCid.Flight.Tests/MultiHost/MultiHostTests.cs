@@ -1,0 +1,138 @@
+using ArrowCid.Flight.Service;
+using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Registry;
+using ArrowCid.Registry.Postgres;
+using ArrowCid.Registry.Tests.Postgres;
+using Xunit.Abstractions;
+
+namespace ArrowCid.Flight.Tests.MultiHost;
+
+/// <summary>
+/// Three Flight nodes in one process, each over its own repository (its own block store), all
+/// sharing one PostgreSQL registry through a <see cref="PostgresRegistry"/> of their own, as
+/// separate hosts would. Subscribers look at the change feed only when woken (the poll interval
+/// is an hour), so a put on another node reaches them only through LISTEN/NOTIFY.
+/// </summary>
+[Collection(PostgresServerGroup.Name)]
+public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper output) : IAsyncLifetime
+{
+    // A hang guard only: a lost notification fails the test instead of blocking the run.
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
+
+    private readonly List<(FlightNodeFixture Node, PostgresRegistry Registry, IDisposable Wake)> _nodes = [];
+
+    private FlightNodeFixture A => _nodes[0].Node;
+
+    private FlightNodeFixture B => _nodes[1].Node;
+
+    private FlightNodeFixture C => _nodes[2].Node;
+
+    public async Task InitializeAsync()
+    {
+        if (!server.Available)
+        {
+            return;
+        }
+
+        string database = server.CreateDatabase();
+        for (int i = 0; i < 3; i++)
+        {
+            var registry = new PostgresRegistry(database);
+            var node = await FlightNodeFixture.StartAsync(new FlightServiceOptions
+            {
+                SharedRegistry = registry,
+                ChangePollInterval = TimeSpan.FromHours(1),
+            });
+            _nodes.Add((node, registry, registry.Subscribe(node.Node.Service.Changes.Notify)));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (node, registry, wake) in _nodes)
+        {
+            wake.Dispose();
+            await node.DisposeAsync();
+            registry.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_put_on_one_node_is_listed_fetched_by_cid_verified_and_kept_by_another()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        using var onA = A.Client();
+        using var onB = B.Client();
+        using var batch = TestBatches.Small(501);
+        var put = await onA.PutAsync(batch.Schema, [batch]);
+        var cid = put.Batches[0].Cid;
+        byte[] canonical = A.Content.Repository.GetBlock(cid).ToArray();
+        Assert.False(B.Content.Repository.Blocks.Has(cid));
+
+        // B lists A's location for content it does not hold.
+        var info = await onB.GetInfoAsync(cid);
+        var locations = info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).ToList();
+        Assert.Contains(A.Location, locations);
+        Assert.DoesNotContain(B.Location, locations);
+
+        // DoGet on B: fetched from A by CID, hash-checked, kept, and served byte for byte.
+        var fetched = await onB.GetAsync(cid);
+        Assert.Equal(canonical, fetched.Batches.Single().CanonicalBytes.ToArray());
+        Assert.True(B.Content.Repository.Blocks.Has(cid));
+        Assert.Equal(canonical, B.Content.Repository.GetBlock(cid).ToArray());
+
+        // B's copy is registered in the shared registry, so C now sees both holders.
+        var record = _nodes[2].Registry.Find(cid)!;
+        Assert.Contains(A.Location, record.Locations);
+        Assert.Contains(B.Location, record.Locations);
+        using var onC = C.Client();
+        var fromC = (await onC.GetInfoAsync(cid)).Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).ToList();
+        Assert.Contains(A.Location, fromC);
+        Assert.Contains(B.Location, fromC);
+    }
+
+    [Fact]
+    public async Task A_subscriber_on_one_node_is_told_of_a_put_made_on_another()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        using var onA = A.Client();
+        using var onB = B.Client();
+        using var guard = new CancellationTokenSource(Guard);
+        using var subscription = await onB.SubscribeAsync(cancellationToken: guard.Token);
+        using var batch = TestBatches.Small(701);
+        var put = await onA.PutAsync(batch.Schema, [batch]);
+
+        var registered = new List<string>();
+        while (registered.Count < 2)
+        {
+            var next = await subscription.NextAsync(guard.Token);
+            Assert.NotNull(next);
+            Assert.True(next.Sequence > subscription.StartSequence);
+            if (next.Change == "registered")
+            {
+                registered.Add(next.Cid.ToString());
+            }
+        }
+
+        Assert.Equal([put.Batches[0].Cid.ToString(), put.Dataset.ToString()], registered);
+    }
+
+    private bool Skipped()
+    {
+        if (server.Available)
+        {
+            return false;
+        }
+
+        output.WriteLine(PostgresTestServer.SkipMessage);
+        return true;
+    }
+}
