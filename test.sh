@@ -15,6 +15,16 @@ else
   echo "npm not found: node interop tests will be skipped" >&2
 fi
 
+echo "== PostgreSQL server binaries (the registry and multi-host tests start a throw-away server)"
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql) \
+      || echo "PostgreSQL install failed: its tests will be skipped" >&2
+  else
+    echo "PostgreSQL not installable here: its tests will be skipped" >&2
+  fi
+fi
+
 echo "== restoring and building"
 dotnet restore ArrowCid.sln
 dotnet build ArrowCid.sln -c Release --no-restore

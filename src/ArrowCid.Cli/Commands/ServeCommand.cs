@@ -4,6 +4,8 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
+using ArrowCid.Registry;
+using ArrowCid.Registry.Postgres;
 using ArrowCid.SharedMemory;
 
 namespace ArrowCid.Cli.Commands;
@@ -24,9 +26,10 @@ internal static class ServeCommand
         var key = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert", HelpName = "FILE" };
         var advertise = new Option<string?>("--advertise") { Description = "Host name other nodes and clients reach this node by (default: the listen address)", HelpName = "HOST" };
         var noShm = new Option<bool>("--no-shm") { Description = "Do not serve this host's shared-memory store" };
+        var sharedRegistry = new Option<string?>("--registry") { Description = "A registry shared with other nodes: postgres://user@host:port/database, Host=…;Database=…, or sqlite:PATH (default: the repository's own)", HelpName = "URL" };
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md)")
         {
-            listen, tokens, users, certificate, key, advertise, noShm,
+            listen, tokens, users, certificate, key, advertise, noShm, sharedRegistry,
         };
         command.SetAction(parse =>
         {
@@ -54,12 +57,13 @@ internal static class ServeCommand
             using var tls = LoadCertificate(parse.GetValue(certificate), parse.GetValue(key));
             using var shm = parse.GetValue(noShm) ? null : TryOpenSharedMemory(console);
             using var content = repository.Open(parse);
+            using var shared = OpenSharedRegistry(parse.GetValue(sharedRegistry));
             var options = new FlightNodeOptions
             {
                 Listen = endpoint,
                 Certificate = tls,
                 AdvertisedHost = parse.GetValue(advertise),
-                Service = new FlightServiceOptions { Access = access, SharedMemory = shm, PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) } },
+                Service = new FlightServiceOptions { Access = access, SharedRegistry = shared, SharedMemory = shm, PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) } },
             };
             return Serve(console, content, options, shm);
         });
@@ -92,6 +96,8 @@ internal static class ServeCommand
                 throw new CliException($"cannot listen on {options.Listen}: {e.Message}", e);
             }
 
+            // Changes other nodes commit to a PostgreSQL registry wake this node's subscribers.
+            using var wake = (options.Service.SharedRegistry as PostgresRegistry)?.Subscribe(node.Service.Changes.Notify);
             try
             {
                 console.Out.WriteLine($"serving {node.Location}");
@@ -128,6 +134,23 @@ internal static class ServeCommand
 
         var resolved = CliErrors.About(host, () => Dns.GetHostAddresses(host));
         return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new CliException($"--listen: '{host}' does not resolve");
+    }
+
+    private static IRegistry? OpenSharedRegistry(string? url)
+    {
+        if (url is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return RegistryFactory.Open(url);
+        }
+        catch (Exception e) when (e is FormatException or Npgsql.NpgsqlException or NotSupportedException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"--registry: {e.Message}", e);
+        }
     }
 
     private static X509Certificate2? LoadCertificate(string? certificate, string? key)
