@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.IO.Pipelines;
+using ArrowCid.Flight.Protocol;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Grpc;
@@ -20,5 +22,74 @@ internal static class GrpcMessageWriter
         GrpcFrame.WritePrefix(output.GetSpan(GrpcFrame.PrefixLength), length);
         output.Advance(GrpcFrame.PrefixLength);
         message.WriteTo(output);
+    }
+
+    /// <summary>Bodies at least this large are streamed by <see cref="WriteStreamingAsync"/> in pieces of this size.</summary>
+    internal const int StreamingPiece = 1 << 20;
+
+    /// <summary>The tag of FlightData.data_body: field 1000, wire type 2 (length-delimited).</summary>
+    private const uint DataBodyTag = (1000 << 3) | 2;
+
+    /// <summary>
+    /// Writes one message and flushes. A FlightData with a large data_body is written by hand: the
+    /// prefix, the other fields through protobuf, then the data_body field's tag and length and the
+    /// body itself in <see cref="StreamingPiece"/> pieces, flushing after each, so the transport sends
+    /// while the rest is copied and the pipe never buffers the whole message. The bytes are exactly
+    /// what protobuf would write (data_body, field 1000, is the last field in field-number order).
+    /// </summary>
+    /// <exception cref="RpcException"><see cref="StatusCode.ResourceExhausted"/> when the message is over the send limit.</exception>
+    public static async ValueTask WriteStreamingAsync(PipeWriter output, IMessage message, int maxMessageLength, System.Action onFirstWrite, CancellationToken cancellationToken)
+    {
+        if (message is not FlightData { DataBody.Length: >= StreamingPiece } data)
+        {
+            Write(output, message, maxMessageLength);
+            onFirstWrite();
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        ReadOnlyMemory<byte> body = data.DataBody.Memory;
+        var head = new FlightData { DataHeader = data.DataHeader, AppMetadata = data.AppMetadata, FlightDescriptor = data.FlightDescriptor };
+        int headLength = head.CalculateSize();
+        long length = (long)headLength + CodedOutputStream.ComputeUInt32Size(DataBodyTag) + CodedOutputStream.ComputeLengthSize(body.Length) + body.Length;
+        if (length > maxMessageLength)
+        {
+            throw new RpcException(
+                StatusCode.ResourceExhausted,
+                $"cannot send a FlightData message of {length} bytes: larger than the limit of {maxMessageLength} bytes");
+        }
+
+        GrpcFrame.WritePrefix(output.GetSpan(GrpcFrame.PrefixLength), (int)length);
+        output.Advance(GrpcFrame.PrefixLength);
+        head.WriteTo(output);
+        Span<byte> field = output.GetSpan(2 * 5);
+        int written = WriteVarint(field, DataBodyTag);
+        written += WriteVarint(field[written..], (uint)body.Length);
+        output.Advance(written);
+        onFirstWrite();
+        while (!body.IsEmpty)
+        {
+            int piece = Math.Min(body.Length, StreamingPiece);
+            FlushResult flushed = await output.WriteAsync(body[..piece], cancellationToken).ConfigureAwait(false);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+            {
+                throw new OperationCanceledException("the response stream closed while a message was being written");
+            }
+
+            body = body[piece..];
+        }
+    }
+
+    private static int WriteVarint(Span<byte> destination, uint value)
+    {
+        int i = 0;
+        while (value >= 0x80)
+        {
+            destination[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        destination[i++] = (byte)value;
+        return i;
     }
 }

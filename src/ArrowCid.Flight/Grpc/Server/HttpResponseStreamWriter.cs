@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ArrowCid.Flight.Grpc;
 
-/// <summary>Writes response messages of a call to Kestrel's response body pipe, one flush per message.</summary>
+/// <summary>Writes response messages of a call to Kestrel's response body pipe: one flush per message, or per 1 MiB piece of a large FlightData body.</summary>
 internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
     where T : class, IMessage<T>
 {
@@ -35,10 +35,9 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
 
         try
         {
-            GrpcMessageWriter.Write(_response.BodyWriter, message, _maxMessageLength);
-            _context.ResponseStarted = true;
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(_context.CancellationToken, cancellationToken);
-            await _response.BodyWriter.FlushAsync(linked.Token).ConfigureAwait(false);
+            await GrpcMessageWriter.WriteStreamingAsync(_response.BodyWriter, message, _maxMessageLength, () => _context.ResponseStarted = true, linked.Token)
+                .ConfigureAwait(false);
         }
         finally
         {
