@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using ArrowCid.Cli.Bench.DuckDb;
+using ArrowCid.DuckDb;
 using Xunit.Abstractions;
 
 namespace ArrowCid.Cli.Tests;
