@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: installs what the tests need (npm packages of the independent judges, the
-# .NET packages), builds the solution once, runs all xunit projects (several of which drive
-# interop/node as a child process) and then the node tests that stand on their own.
+# Runs every test: installs what the tests need (npm packages of the independent judges,
+# PostgreSQL server binaries, the .NET packages), builds the solution once and runs all xunit
+# projects. Every interop/node test file is driven by an xunit test that first writes its
+# fixtures (or starts the server it talks to) and then runs `node --test` on it as a child process.
 # Ends with one summary line: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -33,13 +34,7 @@ echo "== dotnet tests"
 status=0
 dotnet test ArrowCid.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
 
-echo "== node tests"
-if command -v node >/dev/null && [ -d interop/node/node_modules ]; then
-  (cd interop/node && node --test --test-concurrency=1 test/) 2>&1 | tee -a "$log" || status=$?
-fi
-
-# One plain closing line over every runner's counts (dotnet: "Failed: a, Passed: b, Skipped: c";
-# node: "# pass b", "# fail a", "# skipped c").
+# One plain closing line over every test project's counts ("Failed: a, Passed: b, Skipped: c").
 awk '
   /(Passed|Failed)!  - Failed:/ {
     for (i = 1; i <= NF; i++) {
@@ -48,9 +43,6 @@ awk '
       if ($i == "Skipped:") { v = $(i+1); gsub(/,/, "", v); s += v }
     }
   }
-  /^# pass /    { p += $3 }
-  /^# fail /    { f += $3 }
-  /^# skipped / { s += $3 }
   END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }
 ' "$log"
 exit $status

@@ -41,8 +41,9 @@ public sealed class CommandLineTests
 
         Assert.True(result.ExitCode == 0, result.Error);
         var lines = result.Out.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        // Header, rule, five rows, summary; then the batch and dataset CIDs and the repository summary.
-        Assert.Equal(11, lines.Length);
+        // Header, rule, five rows, summary; the batch and dataset CIDs; then one line per step of the
+        // loop: shared memory, Flight fetch, repository get + CAR, Parquet export.
+        Assert.Equal(14, lines.Length);
         Assert.StartsWith("station: int32", lines[0], StringComparison.Ordinal);
         Assert.Contains("Oslo", lines[3], StringComparison.Ordinal);
         Assert.Contains("[snow, wind]", lines[3], StringComparison.Ordinal);
@@ -54,9 +55,12 @@ public sealed class CommandLineTests
         Assert.EndsWith("(deleted)", lines[7], StringComparison.Ordinal);
         Assert.Matches("^batch bafkrei[a-z2-7]+ 5 [0-9]+$", lines[8]);
         Assert.Matches("^dataset bafyrei[a-z2-7]+ 5 1$", lines[9]);
-        Assert.Contains("bytes hash to the CID", lines[10], StringComparison.Ordinal);
-        Assert.Contains("dataset as an IPC stream: identical", lines[10], StringComparison.Ordinal);
-        Assert.Contains("CAR of 2 blocks", lines[10], StringComparison.Ordinal);
+        Assert.Contains("zero-copy: identical", lines[10], StringComparison.Ordinal);
+        Assert.Contains("hashing to their CIDs; identical to the demo table", lines[11], StringComparison.Ordinal);
+        Assert.Contains("bytes hash to the CID", lines[12], StringComparison.Ordinal);
+        Assert.Contains("dataset as an IPC stream: identical", lines[12], StringComparison.Ordinal);
+        Assert.Contains("CAR of 2 blocks", lines[12], StringComparison.Ordinal);
+        Assert.Contains("its row groups name the same CIDs", lines[13], StringComparison.Ordinal);
     }
 
     [Fact]
