@@ -118,14 +118,17 @@ public sealed class LocalRepository : IDisposable
     /// registers the record <paramref name="describe"/> makes for that CID and length. Same write
     /// order as <see cref="PutBlock"/>: the block is durable before its row exists.
     /// </summary>
+    /// <param name="writeContent">Writes the block's content.</param>
+    /// <param name="describe">Makes the batch record for the CID and length that were written.</param>
+    /// <param name="expectedLength">The length about to be written, when known (0 otherwise): lets the store allocate the file at once.</param>
     /// <returns>The record as stored.</returns>
-    public BlockRecord PutRawBlock(Action<Stream> writeContent, Func<Cid, long, BlockRecord> describe)
+    public BlockRecord PutRawBlock(Action<Stream> writeContent, Func<Cid, long, BlockRecord> describe, long expectedLength = 0)
     {
         ArgumentNullException.ThrowIfNull(writeContent);
         ArgumentNullException.ThrowIfNull(describe);
         using (_lock.Shared())
         {
-            var (cid, length) = Blocks.PutRaw(writeContent);
+            var (cid, length) = Blocks.PutRaw(writeContent, expectedLength);
             var record = describe(cid, length);
             if (record.Cid != cid || record.Kind != BlockKind.Batch || record.Batches.Count > 0)
             {

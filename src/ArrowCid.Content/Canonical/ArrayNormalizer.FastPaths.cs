@@ -28,7 +28,9 @@ internal static partial class ArrayNormalizer
             }
         }
 
-        if (validity.NullCount > 0)
+        // Usually the values under nulls are already zero: check that in one tight pass first, and
+        // only when some are not, visit the null slots through the draft (which copies once).
+        if (validity.NullCount > 0 && !NullSlotsAreZero(draft.Span, w, validity.Buffer.Span, n))
         {
             foreach (int k in NullSlots(validity.Buffer, n))
             {
@@ -37,6 +39,49 @@ internal static partial class ArrayNormalizer
         }
 
         return draft.Result;
+    }
+
+    /// <summary>Whether every slot whose validity bit is 0 holds <paramref name="w"/> zero bytes.</summary>
+    private static bool NullSlotsAreZero(ReadOnlySpan<byte> values, int w, ReadOnlySpan<byte> validity, int n)
+    {
+        int bytes = (n + 7) >> 3;
+        int at = 0;
+        while (at < bytes)
+        {
+            int next = validity[at..bytes].IndexOfAnyExcept((byte)0xFF);
+            if (next < 0)
+            {
+                return true;
+            }
+
+            at += next;
+            int nulls = ~validity[at] & 0xFF;
+            while (nulls != 0)
+            {
+                int k = (at * 8) + BitOperations.TrailingZeroCount(nulls);
+                nulls &= nulls - 1;
+                if (k >= n)
+                {
+                    break;
+                }
+
+                var slot = values.Slice(k * w, w);
+                bool zero = w switch
+                {
+                    8 => MemoryMarshal.Read<ulong>(slot) == 0,
+                    4 => MemoryMarshal.Read<uint>(slot) == 0,
+                    _ => !slot.ContainsAnyExcept((byte)0),
+                };
+                if (!zero)
+                {
+                    return false;
+                }
+            }
+
+            at++;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -52,15 +97,36 @@ internal static partial class ArrayNormalizer
             return false;
         }
 
-        if (validity.NullCount > 0)
+        if (validity.NullCount == 0)
         {
-            foreach (int k in NullSlots(validity.Buffer, n))
+            return true;
+        }
+
+        // Null slots must be empty: equal neighbouring offsets, checked in one tight pass.
+        var bits = validity.Buffer.Span;
+        int bytes = (n + 7) >> 3;
+        int at = 0;
+        while (at < bytes)
+        {
+            int next = bits[at..bytes].IndexOfAnyExcept((byte)0xFF);
+            if (next < 0)
             {
-                if (ReadOffset(offsets, k, w) != ReadOffset(offsets, k + 1, w))
+                return true;
+            }
+
+            at += next;
+            int nulls = ~bits[at] & 0xFF;
+            while (nulls != 0)
+            {
+                int k = (at * 8) + BitOperations.TrailingZeroCount(nulls);
+                nulls &= nulls - 1;
+                if (k < n && ReadOffset(offsets, k, w) != ReadOffset(offsets, k + 1, w))
                 {
                     return false;
                 }
             }
+
+            at++;
         }
 
         return true;

@@ -30,13 +30,23 @@ public static class CanonicalEncoder
     public static byte[] Encode(RecordBatch batch)
     {
         var canonical = CanonicalArrays.Normalize(batch);
-        // Measure first (metadata only, bodies are not copied), then write once into an exact array.
-        using var counter = new HashingStream();
-        WriteNormalized(canonical, counter);
-        var bytes = new byte[checked((int)counter.Length)];
+        // Measure first (bodies are only counted, not copied), then write once into an exact array.
+        var bytes = new byte[checked((int)MeasureNormalized(canonical))];
         using var destination = new MemoryStream(bytes, writable: true);
         WriteNormalized(canonical, destination);
         return bytes;
+    }
+
+    /// <summary>The length of the canonical bytes of <paramref name="batch"/>, without producing them.</summary>
+    /// <param name="batch">Any valid batch.</param>
+    /// <returns>The canonical length in bytes.</returns>
+    public static long EncodedLength(RecordBatch batch) => MeasureNormalized(CanonicalArrays.Normalize(batch));
+
+    private static long MeasureNormalized(RecordBatch canonical)
+    {
+        using var counter = new ByteCountingStream();
+        WriteNormalized(canonical, counter);
+        return counter.Length;
     }
 
     /// <summary>Writes the canonical bytes of <paramref name="batch"/> to <paramref name="destination"/> (left open).</summary>

@@ -143,8 +143,10 @@ public sealed class DirectoryBlockStore : IBlockStore
     /// under the resulting raw CID (temp + fsync + rename + folder fsync, as <see cref="Put(Cid, ReadOnlySpan{byte})"/>).
     /// The CID cannot disagree with the bytes, so nothing is hashed twice and no copy is held.
     /// </summary>
+    /// <param name="writeContent">Writes the block's content.</param>
+    /// <param name="expectedLength">When known, the file is allocated at once (fewer page faults on tmpfs, less fragmentation on disk); 0 when unknown.</param>
     /// <returns>The raw CID and the length written.</returns>
-    public (Cid Cid, long Length) PutRaw(Action<Stream> writeContent)
+    public (Cid Cid, long Length) PutRaw(Action<Stream> writeContent, long expectedLength = 0)
     {
         ArgumentNullException.ThrowIfNull(writeContent);
         string staging = Path.Combine(Root, ".staging");
@@ -154,7 +156,12 @@ public sealed class DirectoryBlockStore : IBlockStore
         {
             Cid cid;
             long length;
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            var fileOptions = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0,
+                PreallocationSize = Math.Max(0, expectedLength),
+            };
+            using (var file = new FileStream(temp, fileOptions))
             using (var hashing = new HashingStream(file))
             {
                 writeContent(hashing);

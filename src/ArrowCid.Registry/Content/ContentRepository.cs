@@ -323,7 +323,8 @@ public sealed class ContentRepository : IDisposable
                 }
 
                 return BatchRecord(cid, batch.Schema, batch.Length, options, pinned);
-            });
+            },
+            CanonicalEncoder.EncodedLength(canonical));
         return new PutResult(record.Cid, batch.Length, record.Bytes);
     }
 
