@@ -12,7 +12,7 @@ namespace ArrowCid.Flight.Service;
 /// The DoAction verbs. Bodies are a CID as text, or a JSON object for tag; results are JSON
 /// objects (the raw block for "block"). See docs/flight.md.
 /// </summary>
-internal sealed class FlightActions(ContentSource source, CatalogWriter catalog, NodeIdentity self, FlightAuthenticator auth)
+internal sealed class FlightActions(ContentSource source, CatalogWriter catalog, NodeIdentity self, FlightAuthenticator auth, Func<Cid, CancellationToken, Task> ensureLocal)
 {
     /// <summary>Results of "block" are cut into pieces of this size so no message nears a client's limit.</summary>
     private const int BlockPieceSize = 1 << 20;
@@ -218,6 +218,8 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
 
     private async Task SendBlock(Cid cid, IServerStreamWriter<Result> responses, ServerCallContext context)
     {
+        // A block another node holds (e.g. the manifest of a dataset put elsewhere) is fetched first, as DoGet does.
+        await ensureLocal(cid, context.CancellationToken).ConfigureAwait(false);
         using var mapped = source.TryOpen(cid) ?? throw new BlockNotFoundException(cid);
         for (int at = 0; at < mapped.Memory.Length; at += BlockPieceSize)
         {

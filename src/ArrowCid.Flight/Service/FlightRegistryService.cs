@@ -37,7 +37,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         _auth = new FlightAuthenticator(_options.Access);
         _peers = new PeerFetcher(content, _options.SharedRegistry, _self, _options.PeerClient);
         _infos = new FlightInfoFactory(_source, _self, _peers);
-        _actions = new FlightActions(_source, _catalog, _self, _auth);
+        _actions = new FlightActions(_source, _catalog, _self, _auth, EnsureLocalAsync);
     }
 
     /// <summary>Wakes subscribers; call <see cref="ChangeNotifier.Notify"/> when the registry changed elsewhere (a PostgreSQL NOTIFY).</summary>

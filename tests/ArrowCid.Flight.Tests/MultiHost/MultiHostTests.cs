@@ -96,6 +96,27 @@ public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task A_dataset_put_on_one_node_is_fetched_whole_by_another()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        using var onA = A.Client();
+        using var onB = B.Client();
+        using var first = TestBatches.Small(901);
+        using var second = TestBatches.Small(902);
+        var put = await onA.PutAsync(first.Schema, [first, second]);
+        Assert.False(B.Content.Repository.Blocks.Has(put.Dataset));
+
+        var fetched = await onB.GetAsync(put.Dataset);
+        Assert.Equal(put.Batches.Select(b => b.Cid), fetched.Batches.Select(b => b.Cid));
+        Assert.True(B.Content.Repository.Blocks.Has(put.Dataset));
+        Assert.All(put.Batches, b => Assert.True(B.Content.Repository.Blocks.Has(b.Cid)));
+    }
+
+    [Fact]
     public async Task A_subscriber_on_one_node_is_told_of_a_put_made_on_another()
     {
         if (Skipped())
