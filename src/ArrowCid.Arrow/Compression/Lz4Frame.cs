@@ -61,41 +61,63 @@ public static class Lz4Frame
     /// </summary>
     internal static unsafe int DecompressFrame(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        if (source.IsEmpty)
+        using var context = DecompressionContext.Create(source);
+        int read = 0, written = 0;
+        fixed (byte* src = source)
+        fixed (byte* dst = destination)
         {
-            throw new ArrowFormatException("LZ4 frame: compressed input is empty.");
+            bool done = Pump(context.Handle, src, source.Length, ref read, dst, destination.Length, ref written);
+            Finish(done, read, source.Length, written, destination.Length, destination.Length);
         }
 
-        nint context;
-        nuint created = Lz4Native.CreateDecompressionContext(&context, Lz4Native.FrameVersion);
-        if (Lz4Native.IsError(created) != 0)
-        {
-            throw new InvalidOperationException($"LZ4 frame: could not create a decompression context: {Lz4Native.ErrorName(created)}.");
-        }
-
-        try
-        {
-            fixed (byte* src = source)
-            fixed (byte* dst = destination)
-            {
-                return DecodeLoop(context, src, source.Length, dst, destination.Length);
-            }
-        }
-        finally
-        {
-            _ = Lz4Native.FreeDecompressionContext(context);
-        }
+        return read;
     }
 
     /// <summary>
-    /// Calls LZ4F_decompress until it reports the frame complete (hint 0). Every round must
-    /// consume input or produce output; a round that does neither means the input ran out
-    /// (truncated) or the destination is full while the frame has more (too long).
+    /// Decompresses one frame that must fill exactly <paramref name="expectedLength"/> bytes, into
+    /// an output that grows (doubling) with the bytes actually produced: an untrusted expected
+    /// length never causes an allocation larger than about twice the real output.
     /// </summary>
-    private static unsafe int DecodeLoop(nint context, byte* src, int srcLength, byte* dst, int dstLength)
+    internal static unsafe byte[] DecompressGrowing(ReadOnlySpan<byte> source, int expectedLength)
     {
-        int read = 0;
-        int written = 0;
+        using var context = DecompressionContext.Create(source);
+        byte[] output = new byte[Math.Min(expectedLength, Math.Max(4096, source.Length * 4))];
+        int read = 0, written = 0;
+        bool done;
+        fixed (byte* src = source)
+        {
+            while (true)
+            {
+                fixed (byte* dst = output)
+                {
+                    done = Pump(context.Handle, src, source.Length, ref read, dst, output.Length, ref written);
+                }
+
+                if (done || written < output.Length || output.Length == expectedLength)
+                {
+                    break;
+                }
+
+                Array.Resize(ref output, (int)Math.Min(expectedLength, (long)output.Length * 2));
+            }
+        }
+
+        Finish(done, read, source.Length, written, output.Length, expectedLength);
+        if (read != source.Length)
+        {
+            throw new ArrowFormatException($"LZ4 frame: {source.Length - read} unexpected bytes after the frame ending at {read}.");
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// Calls LZ4F_decompress until it reports the frame complete (hint 0, returns true) or a round
+    /// neither consumes input nor produces output (returns false): the input ran out or the
+    /// destination is full. Every round must make progress, so it cannot spin.
+    /// </summary>
+    private static unsafe bool Pump(nint context, byte* src, int srcLength, ref int read, byte* dst, int dstLength, ref int written)
+    {
         while (true)
         {
             nuint dstSize = (nuint)(dstLength - written);
@@ -110,101 +132,56 @@ public static class Lz4Frame
             written += (int)dstSize;
             if (hint == 0)
             {
-                break;
+                return true;
             }
 
             if (srcSize == 0 && dstSize == 0)
             {
-                throw written == dstLength && read < srcLength
-                    ? new ArrowFormatException($"LZ4 frame: decompresses to more than the expected {dstLength} bytes.")
-                    : new ArrowFormatException($"LZ4 frame: input truncated after {read} bytes ({written} of {dstLength} bytes decoded).");
+                return false;
             }
         }
-
-        if (written != dstLength)
-        {
-            throw new ArrowFormatException($"LZ4 frame: decompressed to {written} bytes, expected exactly {dstLength}.");
-        }
-
-        return read;
     }
 
-    /// <summary>
-    /// Decompresses one frame that must fill exactly <paramref name="expectedLength"/> bytes, into
-    /// an output that grows (doubling) with the bytes actually produced: an untrusted expected
-    /// length never causes an allocation larger than about twice the real output.
-    /// </summary>
-    internal static unsafe byte[] DecompressGrowing(ReadOnlySpan<byte> source, int expectedLength)
+    /// <summary>Turns the end state of a decode into the right error, or nothing when it decoded exactly <paramref name="expected"/> bytes.</summary>
+    private static void Finish(bool done, int read, int srcLength, int written, int capacity, int expected)
     {
-        if (source.IsEmpty)
+        if (!done)
         {
-            throw new ArrowFormatException("LZ4 frame: compressed input is empty.");
+            throw written == capacity && read < srcLength
+                ? new ArrowFormatException($"LZ4 frame: decompresses to more than the expected {expected} bytes.")
+                : new ArrowFormatException($"LZ4 frame: input truncated after {read} bytes ({written} of {expected} bytes decoded).");
         }
 
-        nint context;
-        nuint created = Lz4Native.CreateDecompressionContext(&context, Lz4Native.FrameVersion);
-        if (Lz4Native.IsError(created) != 0)
+        if (written != expected)
         {
-            throw new InvalidOperationException($"LZ4 frame: could not create a decompression context: {Lz4Native.ErrorName(created)}.");
+            throw new ArrowFormatException($"LZ4 frame: decompressed to {written} bytes, expected exactly {expected}.");
         }
+    }
 
-        try
+    /// <summary>An LZ4F decompression context, freed on dispose.</summary>
+    private readonly struct DecompressionContext : IDisposable
+    {
+        private DecompressionContext(nint handle) => Handle = handle;
+
+        public nint Handle { get; }
+
+        public static unsafe DecompressionContext Create(ReadOnlySpan<byte> source)
         {
-            byte[] output = new byte[Math.Min(expectedLength, Math.Max(4096, source.Length * 4))];
-            int read = 0, written = 0;
-            fixed (byte* src = source)
+            if (source.IsEmpty)
             {
-                while (true)
-                {
-                    if (written == output.Length && output.Length < expectedLength)
-                    {
-                        Array.Resize(ref output, (int)Math.Min(expectedLength, (long)output.Length * 2));
-                    }
-
-                    nuint dstSize = (nuint)(output.Length - written);
-                    nuint srcSize = (nuint)(source.Length - read);
-                    nuint hint;
-                    fixed (byte* dst = output)
-                    {
-                        hint = Lz4Native.FrameDecompress(context, dst + written, &dstSize, src + read, &srcSize, null);
-                    }
-
-                    if (Lz4Native.IsError(hint) != 0)
-                    {
-                        throw new ArrowFormatException($"LZ4 frame: {Lz4Native.ErrorName(hint)} (at input byte {read}, output byte {written}).");
-                    }
-
-                    read += (int)srcSize;
-                    written += (int)dstSize;
-                    if (hint == 0)
-                    {
-                        break;
-                    }
-
-                    if (srcSize == 0 && dstSize == 0)
-                    {
-                        throw written == expectedLength && read < source.Length
-                            ? new ArrowFormatException($"LZ4 frame: decompresses to more than the expected {expectedLength} bytes.")
-                            : new ArrowFormatException($"LZ4 frame: input truncated after {read} bytes ({written} of {expectedLength} bytes decoded).");
-                    }
-                }
+                throw new ArrowFormatException("LZ4 frame: compressed input is empty.");
             }
 
-            if (read != source.Length)
+            nint context;
+            nuint created = Lz4Native.CreateDecompressionContext(&context, Lz4Native.FrameVersion);
+            if (Lz4Native.IsError(created) != 0)
             {
-                throw new ArrowFormatException($"LZ4 frame: {source.Length - read} unexpected bytes after the frame ending at {read}.");
+                throw new InvalidOperationException($"LZ4 frame: could not create a decompression context: {Lz4Native.ErrorName(created)}.");
             }
 
-            if (written != expectedLength)
-            {
-                throw new ArrowFormatException($"LZ4 frame: decompressed to {written} bytes, expected exactly {expectedLength}.");
-            }
+            return new DecompressionContext(context);
+        }
 
-            return output;
-        }
-        finally
-        {
-            _ = Lz4Native.FreeDecompressionContext(context);
-        }
+        public void Dispose() => _ = Lz4Native.FreeDecompressionContext(Handle);
     }
 }
