@@ -1,4 +1,5 @@
 using System.Data;
+using System.Data.Common;
 using ArrowCid.Content.Multiformats;
 using Npgsql;
 
@@ -12,7 +13,7 @@ namespace ArrowCid.Registry.Postgres;
 /// is created or migrated on open. Each change is announced with NOTIFY on
 /// <c>arrowcid_changes</c> (payload: its sequence number); <see cref="Subscribe"/> hears them.
 /// </summary>
-public sealed class PostgresRegistry : IRegistry
+public sealed class PostgresRegistry : SqlRegistry
 {
     private static readonly TimeSpan ListenRetry = TimeSpan.FromSeconds(1);
 
@@ -51,9 +52,6 @@ public sealed class PostgresRegistry : IRegistry
     /// <summary>The NOTIFY channel changes are announced on.</summary>
     public static string NotificationChannel => PostgresCommands.Channel;
 
-    /// <inheritdoc/>
-    public long LatestSequence => Read((c, t) => PostgresCommands.ScalarInt64(c, t, "SELECT COALESCE(MAX(seq), 0) FROM changes;") ?? 0);
-
     /// <summary>
     /// Calls <paramref name="onChange"/> whenever a change is committed by any process (this one
     /// included), and once each time the listening connection is (re)established, since
@@ -77,11 +75,11 @@ public sealed class PostgresRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public BlockRecord Upsert(BlockRecord record)
+    public override BlockRecord Upsert(BlockRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(record.Cid);
-        return Write((c, t) =>
+        return WritePostgres((c, t) =>
         {
             string cid = record.Cid.ToString();
             bool existed = Exists(c, t, cid);
@@ -112,156 +110,31 @@ public sealed class PostgresRegistry : IRegistry
 
             foreach (string location in record.Locations)
             {
-                PostgresCommands.Execute(c, t, "INSERT INTO locations (cid, location) VALUES (@cid, @location) ON CONFLICT DO NOTHING;", ("cid", cid), ("location", location));
+                InsertLocation(c, t, cid, location);
             }
 
-            PostgresCommands.Execute(c, t, "DELETE FROM links WHERE parent = @cid;", ("cid", cid));
-            for (int i = 0; i < record.Batches.Count; i++)
-            {
-                PostgresCommands.Execute(c, t, "INSERT INTO links (parent, ordinal, child) VALUES (@cid, @ordinal, @child);", ("cid", cid), ("ordinal", i), ("child", record.Batches[i].ToString()));
-            }
-
-            PostgresCommands.AddChange(c, t, cid, existed ? RegistryChangeKind.Updated : RegistryChangeKind.Registered, now);
+            ReplaceLinks(c, t, cid, record.Batches);
+            AddChange(c, t, cid, existed ? RegistryChangeKind.Updated : RegistryChangeKind.Registered, now);
             return PostgresCommands.ReadOne(c, t, record.Cid)!;
         });
     }
 
     /// <inheritdoc/>
-    public BlockRecord? Find(Cid cid)
+    public override BlockRecord? Find(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        return Read((c, t) => PostgresCommands.ReadOne(c, t, cid));
+        return ReadPostgres((c, t) => PostgresCommands.ReadOne(c, t, cid));
     }
 
     /// <inheritdoc/>
-    public bool Contains(Cid cid)
-    {
-        ArgumentNullException.ThrowIfNull(cid);
-        return Read((c, t) => Exists(c, t, cid.ToString()));
-    }
+    public override IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) =>
+        ReadPostgres((c, t) => PostgresCommands.Query(c, t, query ?? new RegistryQuery()));
 
     /// <inheritdoc/>
-    public IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) =>
-        Read((c, t) => PostgresCommands.Query(c, t, query ?? new RegistryQuery()));
-
-    /// <inheritdoc/>
-    public IReadOnlyList<Cid> ListCids() =>
-        Read((c, t) => PostgresCommands.Strings(c, t, "SELECT cid FROM blocks ORDER BY cid;").ConvertAll(Cid.Parse));
-
-    /// <inheritdoc/>
-    public bool Pin(Cid cid) => SetPinned(cid, pinned: true);
-
-    /// <inheritdoc/>
-    public bool Unpin(Cid cid) => SetPinned(cid, pinned: false);
-
-    /// <inheritdoc/>
-    public bool SetTag(Cid cid, string key, string value)
-    {
-        ArgumentNullException.ThrowIfNull(cid);
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(value);
-        return Write((c, t) =>
-        {
-            string text = cid.ToString();
-            if (!Exists(c, t, text))
-            {
-                return false;
-            }
-
-            if (UpsertTag(c, t, text, key, value))
-            {
-                PostgresCommands.AddChange(c, t, text, RegistryChangeKind.Tagged, DateTimeOffset.UtcNow);
-            }
-
-            return true;
-        });
-    }
-
-    /// <inheritdoc/>
-    public bool RemoveTag(Cid cid, string key)
-    {
-        ArgumentNullException.ThrowIfNull(cid);
-        ArgumentNullException.ThrowIfNull(key);
-        return Write((c, t) =>
-        {
-            string text = cid.ToString();
-            bool removed = PostgresCommands.Execute(c, t, "DELETE FROM tags WHERE cid = @cid AND key = @key;", ("cid", text), ("key", key)) > 0;
-            if (removed)
-            {
-                PostgresCommands.AddChange(c, t, text, RegistryChangeKind.Tagged, DateTimeOffset.UtcNow);
-            }
-
-            return removed;
-        });
-    }
-
-    /// <inheritdoc/>
-    public bool AddLocation(Cid cid, string location)
-    {
-        ArgumentNullException.ThrowIfNull(cid);
-        ArgumentNullException.ThrowIfNull(location);
-        return Write((c, t) =>
-        {
-            string text = cid.ToString();
-            if (!Exists(c, t, text))
-            {
-                return false;
-            }
-
-            if (PostgresCommands.Execute(c, t, "INSERT INTO locations (cid, location) VALUES (@cid, @location) ON CONFLICT DO NOTHING;", ("cid", text), ("location", location)) > 0)
-            {
-                PostgresCommands.AddChange(c, t, text, RegistryChangeKind.LocationAdded, DateTimeOffset.UtcNow);
-            }
-
-            return true;
-        });
-    }
-
-    /// <inheritdoc/>
-    public bool Delete(Cid cid)
-    {
-        ArgumentNullException.ThrowIfNull(cid);
-        return Write((c, t) =>
-        {
-            string text = cid.ToString();
-
-            // Tags, locations and outgoing links go with the row (ON DELETE CASCADE).
-            bool deleted = PostgresCommands.Execute(c, t, "DELETE FROM blocks WHERE cid = @cid;", ("cid", text)) > 0;
-            if (deleted)
-            {
-                PostgresCommands.AddChange(c, t, text, RegistryChangeKind.Deleted, DateTimeOffset.UtcNow);
-            }
-
-            return deleted;
-        });
-    }
-
-    /// <inheritdoc/>
-    public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        return Read((c, t) => PostgresCommands.Strings(c, t, "SELECT DISTINCT parent FROM links WHERE child = @cid ORDER BY parent;", ("cid", batch.ToString())).ConvertAll(Cid.Parse));
-    }
-
-    /// <inheritdoc/>
-    public IReadOnlySet<Cid> ListRetained()
-    {
-        // UNION (not UNION ALL) drops repeats, so the walk ends even on a cycle.
-        const string Sql = """
-            WITH RECURSIVE kept (cid) AS (
-                SELECT cid FROM blocks WHERE pinned
-                UNION
-                SELECT l.child FROM links l JOIN kept k ON l.parent = k.cid)
-            SELECT cid FROM kept;
-            """;
-        return Read((c, t) => PostgresCommands.Strings(c, t, Sql).Select(Cid.Parse).ToHashSet());
-    }
-
-    /// <inheritdoc/>
-    public IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000)
+    public override IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        return Read((c, t) =>
+        return ReadPostgres((c, t) =>
         {
             using var command = PostgresCommands.Create(c, t, "SELECT seq, cid, kind, at FROM changes WHERE seq > @seq ORDER BY seq LIMIT @limit;", ("seq", sequence), ("limit", limit));
             using var reader = command.ExecuteReader();
@@ -276,8 +149,13 @@ public sealed class PostgresRegistry : IRegistry
     }
 
     /// <summary>Stops listening and closes every connection.</summary>
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
+        if (!disposing)
+        {
+            return;
+        }
+
         Task? listener;
         lock (_gate)
         {
@@ -297,37 +175,23 @@ public sealed class PostgresRegistry : IRegistry
         _dataSource.Dispose();
     }
 
-    private bool SetPinned(Cid cid, bool pinned)
-    {
-        ArgumentNullException.ThrowIfNull(cid);
-        return Write((c, t) =>
-        {
-            string text = cid.ToString();
-            int changed = PostgresCommands.Execute(c, t, "UPDATE blocks SET pinned = @pinned WHERE cid = @cid AND pinned <> @pinned;", ("cid", text), ("pinned", pinned));
-            if (changed > 0)
-            {
-                PostgresCommands.AddChange(c, t, text, pinned ? RegistryChangeKind.Pinned : RegistryChangeKind.Unpinned, DateTimeOffset.UtcNow);
-                return true;
-            }
+    /// <inheritdoc/>
+    protected override object PinnedValue(bool pinned) => pinned;
 
-            return Exists(c, t, text);
-        });
-    }
+    /// <inheritdoc/>
+    protected override string PinnedCondition => "pinned";
 
-    private static bool Exists(NpgsqlConnection c, NpgsqlTransaction t, string cid) =>
-        PostgresCommands.ScalarInt64(c, t, "SELECT 1 FROM blocks WHERE cid = @cid;", ("cid", cid)) != null;
+    /// <inheritdoc/>
+    protected override void AddChange(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
+        PostgresCommands.AddChange((NpgsqlConnection)connection, (NpgsqlTransaction)transaction, cid, kind, at);
 
-    /// <summary>Sets a tag; true when it was added or its value changed.</summary>
-    private static bool UpsertTag(NpgsqlConnection c, NpgsqlTransaction t, string cid, string key, string value) =>
-        PostgresCommands.Execute(
-            c,
-            t,
-            "INSERT INTO tags (cid, key, value) VALUES (@cid, @key, @value) ON CONFLICT (cid, key) DO UPDATE SET value = EXCLUDED.value WHERE tags.value <> EXCLUDED.value;",
-            ("cid", cid),
-            ("key", key),
-            ("value", value)) > 0;
+    /// <inheritdoc/>
+    protected override T Write<T>(Func<DbConnection, DbTransaction, T> work) => WritePostgres<T>((c, t) => work(c, t));
 
-    private T Write<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> work)
+    /// <inheritdoc/>
+    protected override T Read<T>(Func<DbConnection, DbTransaction, T> work) => ReadPostgres<T>((c, t) => work(c, t));
+
+    private T WritePostgres<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> work)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var connection = _dataSource.OpenConnection();
@@ -338,7 +202,7 @@ public sealed class PostgresRegistry : IRegistry
         return result;
     }
 
-    private T Read<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> work)
+    private T ReadPostgres<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> work)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var connection = _dataSource.OpenConnection();

@@ -18,7 +18,7 @@ internal static class SqliteRecordReader
     public static List<BlockRecord> ReadAll(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var rows = new List<BlockRecord>();
-        using (var command = SqliteCommands.Create(connection, transaction, sql, parameters))
+        using (var command = SqlCommands.Create(connection, transaction, sql, parameters))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
@@ -50,7 +50,7 @@ internal static class SqliteRecordReader
     {
         string cid = record.Cid.ToString();
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        using (var command = SqliteCommands.Create(connection, transaction, "SELECT key, value FROM tags WHERE cid = $cid ORDER BY key;", ("$cid", cid)))
+        using (var command = SqlCommands.Create(connection, transaction, "SELECT key, value FROM tags WHERE cid = $cid ORDER BY key;", ("$cid", cid)))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
@@ -59,8 +59,8 @@ internal static class SqliteRecordReader
             }
         }
 
-        var locations = SqliteCommands.Strings(connection, transaction, "SELECT location FROM locations WHERE cid = $cid ORDER BY location;", ("$cid", cid));
-        var links = SqliteCommands.Strings(connection, transaction, "SELECT child FROM links WHERE parent = $cid ORDER BY ordinal;", ("$cid", cid));
+        var locations = SqlCommands.Strings(connection, transaction, "SELECT location FROM locations WHERE cid = $cid ORDER BY location;", ("$cid", cid));
+        var links = SqlCommands.Strings(connection, transaction, "SELECT child FROM links WHERE parent = $cid ORDER BY ordinal;", ("$cid", cid));
         return record with
         {
             Tags = tags,

@@ -57,10 +57,10 @@ internal static class SqliteSchema
     {
         // WAL lets readers run beside the one writer; the mode is stored in the file and cannot
         // change inside a transaction, so it is set first.
-        SqliteCommands.Execute(connection, null, "PRAGMA journal_mode = WAL;");
+        SqlCommands.Execute(connection, null, "PRAGMA journal_mode = WAL;");
         using var transaction = connection.BeginTransaction(deferred: false);
-        SqliteCommands.Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
-        long? stored = SqliteCommands.ScalarInt64(connection, transaction, "SELECT version FROM schema_version LIMIT 1;");
+        SqlCommands.Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
+        long? stored = SqlCommands.ScalarInt64(connection, transaction, "SELECT version FROM schema_version LIMIT 1;");
         int version = (int)(stored ?? 0);
         if (version > CurrentVersion)
         {
@@ -69,16 +69,16 @@ internal static class SqliteSchema
 
         for (int next = version; next < CurrentVersion; next++)
         {
-            SqliteCommands.Execute(connection, transaction, Migrations[next]);
+            SqlCommands.Execute(connection, transaction, Migrations[next]);
         }
 
         if (stored == null)
         {
-            SqliteCommands.Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES ($v);", ("$v", CurrentVersion));
+            SqlCommands.Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES ($v);", ("$v", CurrentVersion));
         }
         else if (version != CurrentVersion)
         {
-            SqliteCommands.Execute(connection, transaction, "UPDATE schema_version SET version = $v;", ("$v", CurrentVersion));
+            SqlCommands.Execute(connection, transaction, "UPDATE schema_version SET version = $v;", ("$v", CurrentVersion));
         }
 
         transaction.Commit();

@@ -1,0 +1,219 @@
+using System.Data.Common;
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Registry;
+
+/// <summary>
+/// What the SQL registries share: the statements over tags, locations, links, pins and deletes,
+/// written once against ADO.NET's <see cref="DbConnection"/> with <c>@name</c> parameters (SQLite
+/// and PostgreSQL both accept them). Each back end supplies its transactions (how it locks), how a
+/// pin is stored, how a change is recorded (PostgreSQL also NOTIFYs), and the statements whose SQL
+/// really differs (upsert, record reads, the change feed's time column).
+/// </summary>
+public abstract class SqlRegistry : IRegistry
+{
+    /// <summary>Runs <paramref name="work"/> in a write transaction and commits it.</summary>
+    protected abstract T Write<T>(Func<DbConnection, DbTransaction, T> work);
+
+    /// <summary>Runs <paramref name="work"/> in a read transaction (one snapshot) and commits it.</summary>
+    protected abstract T Read<T>(Func<DbConnection, DbTransaction, T> work);
+
+    /// <summary>How the back end stores a pin flag (an integer or a boolean).</summary>
+    protected abstract object PinnedValue(bool pinned);
+
+    /// <summary>A SQL condition true for pinned rows of <c>blocks</c>.</summary>
+    protected abstract string PinnedCondition { get; }
+
+    /// <summary>Appends a change to the feed, inside the caller's write transaction.</summary>
+    protected abstract void AddChange(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at);
+
+    /// <inheritdoc/>
+    public abstract BlockRecord Upsert(BlockRecord record);
+
+    /// <inheritdoc/>
+    public abstract BlockRecord? Find(Cid cid);
+
+    /// <inheritdoc/>
+    public abstract IReadOnlyList<BlockRecord> List(RegistryQuery? query = null);
+
+    /// <inheritdoc/>
+    public abstract IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000);
+
+    /// <inheritdoc/>
+    public long LatestSequence => Read((c, t) => SqlCommands.ScalarInt64(c, t, "SELECT COALESCE(MAX(seq), 0) FROM changes;") ?? 0);
+
+    /// <inheritdoc/>
+    public bool Contains(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return Read((c, t) => Exists(c, t, cid.ToString()));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> ListCids() =>
+        Read((c, t) => SqlCommands.Strings(c, t, "SELECT cid FROM blocks ORDER BY cid;").ConvertAll(Cid.Parse));
+
+    /// <inheritdoc/>
+    public bool Pin(Cid cid) => SetPinned(cid, pinned: true);
+
+    /// <inheritdoc/>
+    public bool Unpin(Cid cid) => SetPinned(cid, pinned: false);
+
+    /// <inheritdoc/>
+    public bool SetTag(Cid cid, string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            if (!Exists(c, t, text))
+            {
+                return false;
+            }
+
+            if (UpsertTag(c, t, text, key, value))
+            {
+                AddChange(c, t, text, RegistryChangeKind.Tagged, DateTimeOffset.UtcNow);
+            }
+
+            return true;
+        });
+    }
+
+    /// <inheritdoc/>
+    public bool RemoveTag(Cid cid, string key)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(key);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            bool removed = SqlCommands.Execute(c, t, "DELETE FROM tags WHERE cid = @cid AND key = @key;", ("@cid", text), ("@key", key)) > 0;
+            if (removed)
+            {
+                AddChange(c, t, text, RegistryChangeKind.Tagged, DateTimeOffset.UtcNow);
+            }
+
+            return removed;
+        });
+    }
+
+    /// <inheritdoc/>
+    public bool AddLocation(Cid cid, string location)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(location);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            if (!Exists(c, t, text))
+            {
+                return false;
+            }
+
+            if (InsertLocation(c, t, text, location))
+            {
+                AddChange(c, t, text, RegistryChangeKind.LocationAdded, DateTimeOffset.UtcNow);
+            }
+
+            return true;
+        });
+    }
+
+    /// <inheritdoc/>
+    public bool Delete(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+
+            // Tags, locations and outgoing links go with the row (ON DELETE CASCADE).
+            bool deleted = SqlCommands.Execute(c, t, "DELETE FROM blocks WHERE cid = @cid;", ("@cid", text)) > 0;
+            if (deleted)
+            {
+                AddChange(c, t, text, RegistryChangeKind.Deleted, DateTimeOffset.UtcNow);
+            }
+
+            return deleted;
+        });
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Read((c, t) => SqlCommands.Strings(c, t, "SELECT DISTINCT parent FROM links WHERE child = @cid ORDER BY parent;", ("@cid", batch.ToString())).ConvertAll(Cid.Parse));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlySet<Cid> ListRetained()
+    {
+        // UNION (not UNION ALL) drops repeats, so the walk ends even on a cycle.
+        string sql = $"""
+            WITH RECURSIVE kept (cid) AS (
+                SELECT cid FROM blocks WHERE {PinnedCondition}
+                UNION
+                SELECT l.child FROM links l JOIN kept k ON l.parent = k.cid)
+            SELECT cid FROM kept;
+            """;
+        return Read((c, t) => SqlCommands.Strings(c, t, sql).Select(Cid.Parse).ToHashSet());
+    }
+
+    /// <summary>Releases the back end's connections.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the back end's connections (and, for PostgreSQL, stops listening).</summary>
+    protected abstract void Dispose(bool disposing);
+
+    private bool SetPinned(Cid cid, bool pinned)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            int changed = SqlCommands.Execute(c, t, "UPDATE blocks SET pinned = @pinned WHERE cid = @cid AND pinned <> @pinned;", ("@cid", text), ("@pinned", PinnedValue(pinned)));
+            if (changed > 0)
+            {
+                AddChange(c, t, text, pinned ? RegistryChangeKind.Pinned : RegistryChangeKind.Unpinned, DateTimeOffset.UtcNow);
+                return true;
+            }
+
+            return Exists(c, t, text);
+        });
+    }
+
+    /// <summary>Whether a row for <paramref name="cid"/> exists.</summary>
+    protected static bool Exists(DbConnection connection, DbTransaction? transaction, string cid) =>
+        SqlCommands.ScalarInt64(connection, transaction, "SELECT 1 FROM blocks WHERE cid = @cid;", ("@cid", cid)) != null;
+
+    /// <summary>Sets a tag; true when it was added or its value changed.</summary>
+    protected static bool UpsertTag(DbConnection connection, DbTransaction transaction, string cid, string key, string value) =>
+        SqlCommands.Execute(
+            connection,
+            transaction,
+            "INSERT INTO tags (cid, key, value) VALUES (@cid, @key, @value) ON CONFLICT (cid, key) DO UPDATE SET value = excluded.value WHERE tags.value <> excluded.value;",
+            ("@cid", cid),
+            ("@key", key),
+            ("@value", value)) > 0;
+
+    /// <summary>Adds a location; true when it was new.</summary>
+    protected static bool InsertLocation(DbConnection connection, DbTransaction transaction, string cid, string location) =>
+        SqlCommands.Execute(connection, transaction, "INSERT INTO locations (cid, location) VALUES (@cid, @location) ON CONFLICT DO NOTHING;", ("@cid", cid), ("@location", location)) > 0;
+
+    /// <summary>Replaces the ordered links of a dataset row.</summary>
+    protected static void ReplaceLinks(DbConnection connection, DbTransaction transaction, string cid, IReadOnlyList<Cid> batches)
+    {
+        SqlCommands.Execute(connection, transaction, "DELETE FROM links WHERE parent = @cid;", ("@cid", cid));
+        for (int i = 0; i < batches.Count; i++)
+        {
+            SqlCommands.Execute(connection, transaction, "INSERT INTO links (parent, ordinal, child) VALUES (@cid, @ordinal, @child);", ("@cid", cid), ("@ordinal", i), ("@child", batches[i].ToString()));
+        }
+    }
+}
