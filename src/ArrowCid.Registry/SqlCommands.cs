@@ -21,6 +21,12 @@ internal static class SqlCommands
             var parameter = command.CreateParameter();
             parameter.ParameterName = name;
             parameter.Value = value ?? DBNull.Value;
+            if (value is null)
+            {
+                // Every nullable column is text: a typed null keeps PostgreSQL from guessing.
+                parameter.DbType = System.Data.DbType.String;
+            }
+
             command.Parameters.Add(parameter);
         }
 

@@ -32,55 +32,13 @@ internal static class PostgresCommands
         FROM blocks b
         """;
 
-    public static NpgsqlCommand Create(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-#pragma warning disable CA2100 // Every caller passes constant SQL (or SQL built from constants); values travel as parameters.
-        var command = new NpgsqlCommand(sql, connection, transaction);
-#pragma warning restore CA2100
-        foreach (var (name, value) in parameters)
-        {
-            // Every nullable column is text: a typed null keeps PostgreSQL from guessing.
-            command.Parameters.Add(value is null
-                ? new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = DBNull.Value }
-                : new NpgsqlParameter(name, value));
-        }
-
-        return command;
-    }
-
-    public static int Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Create(connection, transaction, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    public static long? ScalarInt64(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Create(connection, transaction, sql, parameters);
-        object? value = command.ExecuteScalar();
-        return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
-    }
-
-    public static List<string> Strings(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Create(connection, transaction, sql, parameters);
-        using var reader = command.ExecuteReader();
-        var values = new List<string>();
-        while (reader.Read())
-        {
-            values.Add(reader.GetString(0));
-        }
-
-        return values;
-    }
-
     /// <summary>Waits for the registry's write lock; it is released when the transaction ends.</summary>
     public static void TakeWriteLock(NpgsqlConnection connection, NpgsqlTransaction transaction) =>
-        Execute(connection, transaction, "SELECT pg_advisory_xact_lock(@key);", ("key", WriteLockKey));
+        SqlCommands.Execute(connection, transaction, "SELECT pg_advisory_xact_lock(@key);", ("key", WriteLockKey));
 
     /// <summary>Appends a change to the feed and announces it (delivered when the transaction commits).</summary>
     public static void AddChange(NpgsqlConnection connection, NpgsqlTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
-        Execute(
+        SqlCommands.Execute(
             connection,
             transaction,
             $"WITH c AS (INSERT INTO changes (cid, kind, at) VALUES (@cid, @kind, @at) RETURNING seq) SELECT pg_notify('{Channel}', c.seq::text) FROM c;",
@@ -157,7 +115,7 @@ internal static class PostgresCommands
 
     private static List<BlockRecord> ReadAll(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
-        using var command = Create(connection, transaction, sql, parameters);
+        using var command = SqlCommands.Create(connection, transaction, sql, parameters);
         using var reader = command.ExecuteReader();
         var records = new List<BlockRecord>();
         while (reader.Read())

@@ -84,7 +84,7 @@ public sealed class PostgresRegistry : SqlRegistry
             string cid = record.Cid.ToString();
             bool existed = Exists(c, t, cid);
             var now = DateTimeOffset.UtcNow;
-            PostgresCommands.Execute(
+            SqlCommands.Execute(
                 c,
                 t,
                 """
@@ -136,7 +136,7 @@ public sealed class PostgresRegistry : SqlRegistry
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         return ReadPostgres((c, t) =>
         {
-            using var command = PostgresCommands.Create(c, t, "SELECT seq, cid, kind, at FROM changes WHERE seq > @seq ORDER BY seq LIMIT @limit;", ("seq", sequence), ("limit", limit));
+            using var command = SqlCommands.Create(c, t, "SELECT seq, cid, kind, at FROM changes WHERE seq > @seq ORDER BY seq LIMIT @limit;", ("seq", sequence), ("limit", limit));
             using var reader = command.ExecuteReader();
             var changes = new List<RegistryChange>();
             while (reader.Read())
@@ -223,7 +223,7 @@ public sealed class PostgresRegistry : SqlRegistry
                 await using (connection.ConfigureAwait(false))
                 {
                     connection.Notification += (_, _) => Raise();
-                    await using (var command = PostgresCommands.Create(connection, null, $"LISTEN {PostgresCommands.Channel};"))
+                    await using (var command = SqlCommands.Create(connection, null, $"LISTEN {PostgresCommands.Channel};"))
                     {
                         await command.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
                     }

@@ -59,8 +59,8 @@ internal static class PostgresSchema
     {
         using var transaction = connection.BeginTransaction();
         PostgresCommands.TakeWriteLock(connection, transaction);
-        PostgresCommands.Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS arrowcid_schema_version (version INTEGER NOT NULL);");
-        long? stored = PostgresCommands.ScalarInt64(connection, transaction, "SELECT version FROM arrowcid_schema_version LIMIT 1;");
+        SqlCommands.Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS arrowcid_schema_version (version INTEGER NOT NULL);");
+        long? stored = SqlCommands.ScalarInt64(connection, transaction, "SELECT version FROM arrowcid_schema_version LIMIT 1;");
         int version = (int)(stored ?? 0);
         if (version > CurrentVersion)
         {
@@ -69,16 +69,16 @@ internal static class PostgresSchema
 
         for (int next = version; next < CurrentVersion; next++)
         {
-            PostgresCommands.Execute(connection, transaction, Migrations[next]);
+            SqlCommands.Execute(connection, transaction, Migrations[next]);
         }
 
         if (stored == null)
         {
-            PostgresCommands.Execute(connection, transaction, "INSERT INTO arrowcid_schema_version (version) VALUES (@v);", ("v", CurrentVersion));
+            SqlCommands.Execute(connection, transaction, "INSERT INTO arrowcid_schema_version (version) VALUES (@v);", ("v", CurrentVersion));
         }
         else if (version != CurrentVersion)
         {
-            PostgresCommands.Execute(connection, transaction, "UPDATE arrowcid_schema_version SET version = @v;", ("v", CurrentVersion));
+            SqlCommands.Execute(connection, transaction, "UPDATE arrowcid_schema_version SET version = @v;", ("v", CurrentVersion));
         }
 
         transaction.Commit();
