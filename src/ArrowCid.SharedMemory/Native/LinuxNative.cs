@@ -133,6 +133,26 @@ internal static unsafe partial class LinuxNative
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags, int mode);
 
+    /// <summary>
+    /// link(2): gives <paramref name="existing"/> a second name, failing with EEXIST when
+    /// <paramref name="newPath"/> exists — an atomic "publish unless already there", which a
+    /// check-then-rename (File.Move without overwrite) is not.
+    /// </summary>
+    /// <returns>true when linked, false when the new name already existed.</returns>
+    public static bool Link(string existing, string newPath)
+    {
+        if (link(existing, newPath) == 0)
+        {
+            return true;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == EExist ? false : throw new IOException($"link {existing} -> {newPath} failed (errno {errno})");
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int link(string existing, string newPath);
+
     [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mkdir(string path, int mode);
 

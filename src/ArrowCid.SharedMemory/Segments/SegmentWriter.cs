@@ -71,16 +71,14 @@ internal static class SegmentWriter
     /// <summary>Links <paramref name="tempPath"/> to <paramref name="finalPath"/>; false (temp removed) when the segment already exists.</summary>
     public static bool Commit(string tempPath, string finalPath)
     {
+        // link(2) is the atomic test: exactly one of several publishers of one CID gets the name.
         try
         {
-            // On Linux, File.Move without overwrite is link + unlink: it fails rather than replace.
-            File.Move(tempPath, finalPath, overwrite: false);
-            return true;
+            return LinuxNative.Link(tempPath, finalPath);
         }
-        catch (IOException) when (File.Exists(finalPath))
+        finally
         {
             File.Delete(tempPath);
-            return false;
         }
     }
 
