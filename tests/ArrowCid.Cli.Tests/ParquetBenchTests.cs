@@ -26,7 +26,9 @@ public sealed class ParquetBenchTests(ITestOutputHelper output)
             double ours = c["ours_s"]!.GetValue<double>();
             double duck = c["duckdb_s"]!.GetValue<double>();
             Assert.True(ours > 0 && duck > 0);
-            Assert.Equal(Math.Round(ours / duck, 2), Math.Round(c["time_ratio_vs_duckdb"]!.GetValue<double>(), 2), 1);
+            // The printed seconds are rounded, so the ratio recomputed from them may differ a little.
+            double expectedRatio = ours / duck;
+            Assert.Equal(expectedRatio, c["time_ratio_vs_duckdb"]!.GetValue<double>(), (0.02 * expectedRatio) + 0.01);
             double size = c["ours_bytes"]!.GetValue<long>() / (double)c["duckdb_bytes"]!.GetValue<long>();
             Assert.Equal(size, c["size_ratio_vs_duckdb"]!.GetValue<double>(), 3);
             Assert.Equal(c["size_ratio_vs_duckdb"]!.GetValue<double>() <= 1.1, c["size_goal_met"]!.GetValue<bool>());
