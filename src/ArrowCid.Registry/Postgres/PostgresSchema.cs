@@ -59,28 +59,7 @@ internal static class PostgresSchema
     {
         using var transaction = connection.BeginTransaction();
         PostgresCommands.TakeWriteLock(connection, transaction);
-        SqlCommands.Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS arrowcid_schema_version (version INTEGER NOT NULL);");
-        long? stored = SqlCommands.ScalarInt64(connection, transaction, "SELECT version FROM arrowcid_schema_version LIMIT 1;");
-        int version = (int)(stored ?? 0);
-        if (version > CurrentVersion)
-        {
-            throw new NotSupportedException($"The registry database is at schema version {version}; this build knows versions up to {CurrentVersion}.");
-        }
-
-        for (int next = version; next < CurrentVersion; next++)
-        {
-            SqlCommands.Execute(connection, transaction, Migrations[next]);
-        }
-
-        if (stored == null)
-        {
-            SqlCommands.Execute(connection, transaction, "INSERT INTO arrowcid_schema_version (version) VALUES (@v);", ("v", CurrentVersion));
-        }
-        else if (version != CurrentVersion)
-        {
-            SqlCommands.Execute(connection, transaction, "UPDATE arrowcid_schema_version SET version = @v;", ("v", CurrentVersion));
-        }
-
+        SqlMigrations.Apply(connection, transaction, "arrowcid_schema_version", Migrations);
         transaction.Commit();
     }
 }

@@ -59,28 +59,7 @@ internal static class SqliteSchema
         // change inside a transaction, so it is set first.
         SqlCommands.Execute(connection, null, "PRAGMA journal_mode = WAL;");
         using var transaction = connection.BeginTransaction(deferred: false);
-        SqlCommands.Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
-        long? stored = SqlCommands.ScalarInt64(connection, transaction, "SELECT version FROM schema_version LIMIT 1;");
-        int version = (int)(stored ?? 0);
-        if (version > CurrentVersion)
-        {
-            throw new NotSupportedException($"The registry database is at schema version {version}; this build knows versions up to {CurrentVersion}.");
-        }
-
-        for (int next = version; next < CurrentVersion; next++)
-        {
-            SqlCommands.Execute(connection, transaction, Migrations[next]);
-        }
-
-        if (stored == null)
-        {
-            SqlCommands.Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES ($v);", ("$v", CurrentVersion));
-        }
-        else if (version != CurrentVersion)
-        {
-            SqlCommands.Execute(connection, transaction, "UPDATE schema_version SET version = $v;", ("$v", CurrentVersion));
-        }
-
+        SqlMigrations.Apply(connection, transaction, "schema_version", Migrations);
         transaction.Commit();
     }
 }
