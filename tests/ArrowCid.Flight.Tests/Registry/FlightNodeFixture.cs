@@ -5,7 +5,10 @@ using ArrowCid.Registry.ContentAccess;
 
 namespace ArrowCid.Flight.Tests.Registry;
 
-/// <summary>A Flight node on 127.0.0.1:0 over a fresh repository in a temporary folder.</summary>
+/// <summary>
+/// A Flight node on 127.0.0.1:0 over a fresh repository in a temporary folder (in /dev/shm when
+/// asked for and present, so durable writes are cheap).
+/// </summary>
 public sealed class FlightNodeFixture : IAsyncDisposable
 {
     private FlightNodeFixture(string folder, ContentRepository content, FlightNode node)
@@ -23,12 +26,23 @@ public sealed class FlightNodeFixture : IAsyncDisposable
 
     public string Location => Node.Location;
 
-    public static async Task<FlightNodeFixture> StartAsync(FlightServiceOptions? service = null, int maxMessageSize = FlightNodeOptions.DefaultMaxMessageSize)
+    public static async Task<FlightNodeFixture> StartAsync(
+        FlightServiceOptions? service = null, int maxMessageSize = FlightNodeOptions.DefaultMaxMessageSize, bool memoryBacked = false)
     {
-        string folder = Directory.CreateTempSubdirectory("arrowcid-flight-").FullName;
+        string folder = memoryBacked && Directory.Exists("/dev/shm")
+            ? Directory.CreateDirectory(Path.Combine("/dev/shm", $"arrowcid-flight-{Guid.NewGuid():N}")).FullName
+            : Directory.CreateTempSubdirectory("arrowcid-flight-").FullName;
         var content = ContentRepository.Open(Path.Combine(folder, "repo"));
-        var node = await FlightNode.StartAsync(content, new FlightNodeOptions { Service = service ?? new FlightServiceOptions(), MaxMessageSize = maxMessageSize });
-        return new FlightNodeFixture(folder, content, node);
+        try
+        {
+            var node = await FlightNode.StartAsync(content, new FlightNodeOptions { Service = service ?? new FlightServiceOptions(), MaxMessageSize = maxMessageSize });
+            return new FlightNodeFixture(folder, content, node);
+        }
+        catch
+        {
+            content.Dispose();
+            throw;
+        }
     }
 
     public FlightClient Client(string? token = null) => new(Location, new FlightClientOptions { Token = token });

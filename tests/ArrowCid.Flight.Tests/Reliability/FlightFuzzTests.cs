@@ -34,7 +34,7 @@ public sealed class FlightFuzzTests(ITestOutputHelper output)
     [Fact]
     public async Task Malformed_requests_get_proper_statuses_and_the_node_keeps_serving()
     {
-        await using ScratchNode node = await ScratchNode.StartAsync(memoryBacked: true);
+        await using FlightNodeFixture node = await FlightNodeFixture.StartAsync(memoryBacked: true);
         Material material = await Material.CreateAsync(node);
         using var http = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }) { Timeout = Timeout.InfiniteTimeSpan };
 
@@ -127,7 +127,7 @@ public sealed class FlightFuzzTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task AssertServesAsync(ScratchNode node, Cid cid)
+    private static async Task AssertServesAsync(FlightNodeFixture node, Cid cid)
     {
         using var client = new FlightClient(node.Node.Location);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -170,7 +170,7 @@ public sealed class FlightFuzzTests(ITestOutputHelper output)
 
         public (byte[] Header, byte[] Body)[] Messages { get; }
 
-        public static async Task<Material> CreateAsync(ScratchNode node)
+        public static async Task<Material> CreateAsync(FlightNodeFixture node)
         {
             using RecordBatch batch = TestBatches.Small(42, rows: 12);
             using var client = new FlightClient(node.Node.Location);

@@ -28,7 +28,7 @@ public sealed class FlightLoadTests(ITestOutputHelper output)
     public async Task Sixteen_clients_with_cancellations_and_disconnects_lose_no_acknowledged_put()
     {
         TimeSpan duration = TimeSpan.FromSeconds(LoadSeconds());
-        await using ScratchNode node = await ScratchNode.StartAsync(memoryBacked: false);
+        await using FlightNodeFixture node = await FlightNodeFixture.StartAsync();
 
         // A 4 MiB batch for the DoGets that are cancelled or cut mid-stream.
         using RecordBatch large = TestBatches.Large(4L << 20, seed: 7);
@@ -94,7 +94,7 @@ public sealed class FlightLoadTests(ITestOutputHelper output)
     }
 
     private static async Task ClientLoopAsync(
-        int index, ScratchNode node, Cid largeCid, ConcurrentDictionary<Cid, bool> acknowledged,
+        int index, FlightNodeFixture node, Cid largeCid, ConcurrentDictionary<Cid, bool> acknowledged,
         ConcurrentDictionary<string, int> counts, ConcurrentQueue<string> failures, CancellationToken stop)
     {
         var random = new Random(index);
@@ -213,7 +213,7 @@ public sealed class FlightLoadTests(ITestOutputHelper output)
     }
 
     /// <summary>Reads the first message of a DoGet, then disposes the client (its connections) under the call; returns a new client.</summary>
-    private static async Task<FlightClient> DisposedGetAsync(FlightClient client, ScratchNode node, Cid cid)
+    private static async Task<FlightClient> DisposedGetAsync(FlightClient client, FlightNodeFixture node, Cid cid)
     {
         try
         {
@@ -235,7 +235,7 @@ public sealed class FlightLoadTests(ITestOutputHelper output)
     }
 
     /// <summary>Starts a put of a 1 MiB batch and disposes the client a few milliseconds in; an acknowledged put still counts.</summary>
-    private static async Task<FlightClient> DisposedPutAsync(FlightClient client, ScratchNode node, int seed, int delayMs, ConcurrentDictionary<Cid, bool> acknowledged)
+    private static async Task<FlightClient> DisposedPutAsync(FlightClient client, FlightNodeFixture node, int seed, int delayMs, ConcurrentDictionary<Cid, bool> acknowledged)
     {
         using RecordBatch batch = TestBatches.Large(1L << 20, seed);
         Task<FlightPutSummary> put = client.PutAsync(batch.Schema, [batch]);
@@ -254,7 +254,7 @@ public sealed class FlightLoadTests(ITestOutputHelper output)
     }
 
     /// <summary>A DoGet over a channel whose TCP socket is reset (linger 0) after the first message.</summary>
-    private static async Task KilledSocketGetAsync(ScratchNode node, Cid cid)
+    private static async Task KilledSocketGetAsync(FlightNodeFixture node, Cid cid)
     {
         var sockets = new ConcurrentBag<Socket>();
         using var handler = new SocketsHttpHandler
