@@ -1,4 +1,5 @@
 using System.Text;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Cli.Tests;
 
@@ -25,10 +26,26 @@ internal static class CliRun
     }
 }
 
+/// <summary>Reading what the CLI printed.</summary>
+internal static class CliOutput
+{
+    /// <summary>The non-empty lines of <paramref name="text"/>.</summary>
+    public static string[] Lines(string text) => text.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The CIDs of the <c>batch</c> lines and of the one <c>dataset</c> line of a successful put or cid.</summary>
+    public static (string[] Batches, string Dataset) Cids(CliResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = Lines(result.Out);
+        return (lines.Where(l => l.StartsWith("batch ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray(),
+            lines.Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1]);
+    }
+}
+
 /// <summary>The Arrow golden files: ../shared/testdata/arrow-ipc-golden beside the folder holding ArrowCid.sln.</summary>
 internal static class Golden
 {
-    private static readonly Lazy<string> RootDirectory = new(FindRoot);
+    private static readonly Lazy<string> RootDirectory = new(() => Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden"));
 
     public static string Root => RootDirectory.Value;
 
@@ -37,20 +54,6 @@ internal static class Golden
     public static string File(string folderAndCase) => Path.Combine(Root, folderAndCase + ".arrow_file");
 
     public static string Stream(string folderAndCase) => Path.Combine(Root, folderAndCase + ".stream");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (System.IO.File.Exists(Path.Combine(dir.FullName, "ArrowCid.sln")))
-            {
-                string golden = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "testdata", "arrow-ipc-golden"));
-                return Directory.Exists(golden) ? golden : throw new DirectoryNotFoundException(golden + " not found");
-            }
-        }
-
-        throw new DirectoryNotFoundException("no folder holding ArrowCid.sln above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>A fresh temporary folder per test class instance, deleted afterwards.</summary>

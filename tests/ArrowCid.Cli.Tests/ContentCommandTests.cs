@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Content.Multiformats;
+using static ArrowCid.Cli.Tests.CliOutput;
 
 namespace ArrowCid.Cli.Tests;
 
@@ -16,16 +17,6 @@ public sealed class ContentCommandTests : IDisposable
     private string Repo => _temp.File("repo");
 
     private CliResult InRepo(params string[] args) => CliRun.Run(["--repo", Repo, .. args]);
-
-    private static string[] Lines(string text) => text.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-    private static (string[] Batches, string Dataset) Cids(CliResult result)
-    {
-        Assert.True(result.ExitCode == 0, result.Error);
-        var lines = Lines(result.Out);
-        return (lines.Where(l => l.StartsWith("batch ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray(),
-            lines.Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1]);
-    }
 
     [Fact]
     public void Put_of_a_golden_file_then_get_gives_bytes_that_hash_to_each_batch_cid()

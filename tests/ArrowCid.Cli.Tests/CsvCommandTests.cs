@@ -3,6 +3,7 @@ using ArrowCid.Arrow.Builders;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry.ContentAccess;
+using static ArrowCid.Cli.Tests.CliOutput;
 
 namespace ArrowCid.Cli.Tests;
 
@@ -25,16 +26,6 @@ public sealed class CsvCommandTests : IDisposable
         string path = _temp.File(name);
         File.WriteAllText(path, text);
         return path;
-    }
-
-    private static string[] Lines(string text) => text.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-    private static (string[] Batches, string Dataset) Cids(CliResult result)
-    {
-        Assert.True(result.ExitCode == 0, result.Error);
-        var lines = Lines(result.Out);
-        return (lines.Where(l => l.StartsWith("batch ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray(),
-            lines.Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1]);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Parquet.Reading;
 using ArrowCid.Registry.ContentAccess;
 using ArrowCid.Content.Multiformats;
+using static ArrowCid.Cli.Tests.CliOutput;
 
 namespace ArrowCid.Cli.Tests;
 
@@ -20,16 +21,6 @@ public sealed class ParquetCommandTests : IDisposable
     private string Repo => _temp.File("repo");
 
     private CliResult InRepo(params string[] args) => CliRun.Run(["--repo", Repo, .. args]);
-
-    private static string[] Lines(string text) => text.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-    private static (string[] Batches, string Dataset) Cids(CliResult result)
-    {
-        Assert.True(result.ExitCode == 0, result.Error);
-        var lines = Lines(result.Out);
-        return (lines.Where(l => l.StartsWith("batch ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray(),
-            lines.Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1]);
-    }
 
     private static string Value(ParquetReader reader, string key) =>
         reader.KeyValueMetadata.Single(p => p.Key == key).Value!;
