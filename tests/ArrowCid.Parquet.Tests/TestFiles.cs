@@ -1,3 +1,5 @@
+using ArrowCid.TestSupport;
+
 namespace ArrowCid.Parquet.Tests;
 
 /// <summary>Finds the shared Parquet sample files (../shared/testdata/parquet from the repository).</summary>
@@ -19,16 +21,7 @@ internal static class TestFiles
         {
             return Path.Combine(fromEnvironment, "parquet");
         }
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            foreach (string candidate in new[] { Path.Combine(dir.FullName, "shared", "testdata", "parquet"), Path.Combine(dir.FullName, "testdata", "parquet") })
-            {
-                if (System.IO.Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-        throw new DirectoryNotFoundException("shared/testdata/parquet not found above " + AppContext.BaseDirectory);
+
+        return Path.Combine(RepositoryPaths.SharedTestData, "parquet");
     }
 }

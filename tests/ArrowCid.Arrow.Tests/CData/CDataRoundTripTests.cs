@@ -8,12 +8,13 @@ using ArrowCid.Arrow.Tests.Arrays;
 using ArrowCid.Arrow.Tests.Integration;
 using ArrowCid.Arrow.Types;
 using static ArrowCid.Arrow.Tests.CData.CDataTestUtil;
+using ArrowCid.Arrow.Tests.Ipc;
 
 namespace ArrowCid.Arrow.Tests.CData;
 
 public class CDataRoundTripTests
 {
-    public static TheoryData<string> Cases => GoldenCases.Theory();
+    public static TheoryData<string> Cases => GoldenFiles.Theory();
 
     [Fact]
     public void Structures_have_the_C_layout()
@@ -27,7 +28,7 @@ public class CDataRoundTripTests
     [MemberData(nameof(Cases))]
     public void Every_golden_batch_round_trips_whole_and_sliced(string goldenCase)
     {
-        var file = IntegrationJson.Read(GoldenCases.JsonPath(goldenCase));
+        var file = IntegrationJson.Read(GoldenFiles.JsonPath(goldenCase));
         var schema = RoundTrip(file.Schema);
         Assert.Null(ArrayEquality.SchemaDifference(file.Schema, schema));
         foreach (var batch in file.Batches)

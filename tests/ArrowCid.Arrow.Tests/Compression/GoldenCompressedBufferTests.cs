@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ArrowCid.Arrow.Compression;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Arrow.Tests.Compression;
 
@@ -10,7 +11,7 @@ namespace ArrowCid.Arrow.Tests.Compression;
 /// </summary>
 public class GoldenCompressedBufferTests
 {
-    private static readonly string Folder = Path.Combine(FindShared(), "testdata", "arrow-ipc-golden", "2.0.0-compression");
+    private static readonly string Folder = Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden", "2.0.0-compression");
 
     [Theory]
     [InlineData("generated_zstd.stream", CompressionCodec.Zstd, 8)]
@@ -68,19 +69,5 @@ public class GoldenCompressedBufferTests
     {
         int next = bytes.AsSpan(previous + 1).IndexOf(magic);
         return next < 0 ? -1 : previous + 1 + next;
-    }
-
-    private static string FindShared()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "testdata")))
-            {
-                return candidate;
-            }
-        }
-
-        return "/work/shared";
     }
 }

@@ -4,17 +4,18 @@ using System.Text.Json;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Integration;
 using ArrowCid.Arrow.Types;
+using ArrowCid.Arrow.Tests.Ipc;
 
 namespace ArrowCid.Arrow.Tests.Integration;
 
 /// <summary>What the reader produces for a few golden cases, checked against the README's table and against the raw JSON read independently.</summary>
 public class IntegrationGoldenContentTests
 {
-    private static IntegrationFile Read(string goldenCase) => IntegrationJson.Read(GoldenCases.JsonPath(goldenCase));
+    private static IntegrationFile Read(string goldenCase) => IntegrationJson.Read(GoldenFiles.JsonPath(goldenCase));
 
     private static JsonDocument Raw(string goldenCase)
     {
-        using var gzip = new GZipStream(File.OpenRead(GoldenCases.JsonPath(goldenCase)), CompressionMode.Decompress);
+        using var gzip = new GZipStream(File.OpenRead(GoldenFiles.JsonPath(goldenCase)), CompressionMode.Decompress);
         return JsonDocument.Parse(gzip);
     }
 

@@ -1,35 +1,34 @@
+using ArrowCid.TestSupport;
+
 namespace ArrowCid.Arrow.Tests.Ipc;
 
-/// <summary>Locates the Arrow integration golden cases in ../shared/testdata beside the repository.</summary>
+/// <summary>The Arrow integration golden cases in ../shared/testdata/arrow-ipc-golden beside the repository.</summary>
 internal static class GoldenFiles
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden");
 
-    /// <summary>Every case as (folder/name, path without extension), across all producer folders.</summary>
-    public static IEnumerable<object[]> Cases() =>
+    /// <summary>Every "folder/case" that has a .json.gz, over all producer folders, in ordinal order.</summary>
+    public static IEnumerable<string> All() =>
         Directory.EnumerateFiles(Root, "*.json.gz", SearchOption.AllDirectories)
-            .Order(StringComparer.Ordinal)
-            .Select(p => new object[] { Path.GetRelativePath(Root, p)[..^".json.gz".Length] });
+            .Select(p => Path.GetRelativePath(Root, p)[..^".json.gz".Length].Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
+
+    /// <summary>Every case as member data for a theory.</summary>
+    public static IEnumerable<object[]> Cases() => All().Select(c => new object[] { c });
+
+    /// <summary>Every case as theory data.</summary>
+    public static TheoryData<string> Theory()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in All())
+        {
+            data.Add(c);
+        }
+
+        return data;
+    }
 
     public static string PathOf(string relativeCase, string extension) => Path.Combine(Root, relativeCase + extension);
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "testdata", "arrow-ipc-golden");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-
-            candidate = Path.Combine(dir.FullName, "..", "shared", "testdata", "arrow-ipc-golden");
-            if (File.Exists(Path.Combine(dir.FullName, "ArrowCid.sln")) && Directory.Exists(candidate))
-            {
-                return Path.GetFullPath(candidate);
-            }
-        }
-
-        throw new DirectoryNotFoundException("shared/testdata/arrow-ipc-golden not found beside the repository");
-    }
+    public static string JsonPath(string relativeCase) => PathOf(relativeCase, ".json.gz");
 }
