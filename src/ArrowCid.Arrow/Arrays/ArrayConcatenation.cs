@@ -186,7 +186,7 @@ public static class ArrayConcatenation
                 {
                     for (int i = 0; i < runs[k].RunEnds.Length; i++)
                     {
-                        WriteInt(ends, at++, w, ArrayData.ReadRunEnd(runs[k].RunEnds, runs[k].RunEnds.Offset + i) + shift);
+                        WriteInt(ends, at++, w, IntegerSlots.RunEnd(runs[k].RunEnds, runs[k].RunEnds.Offset + i) + shift);
                     }
 
                     shift += arrays[k].Length;

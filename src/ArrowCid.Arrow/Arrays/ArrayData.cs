@@ -257,7 +257,7 @@ public sealed class ArrayData
         while (lo < hi)
         {
             int mid = (int)(((uint)lo + (uint)hi) >> 1);
-            if (ReadRunEnd(runEnds, mid) > logical)
+            if (IntegerSlots.RunEnd(runEnds, mid) > logical)
             {
                 hi = mid;
             }
@@ -269,13 +269,6 @@ public sealed class ArrayData
 
         return lo - runEnds.Offset;
     }
-
-    internal static long ReadRunEnd(ArrayData runEnds, int physicalSlot) => runEnds.Type.Id switch
-    {
-        ArrowTypeId.Int16 => MemoryMarshal.Cast<byte, short>(runEnds.Buffers[1].Span)[physicalSlot],
-        ArrowTypeId.Int32 => MemoryMarshal.Cast<byte, int>(runEnds.Buffers[1].Span)[physicalSlot],
-        _ => MemoryMarshal.Cast<byte, long>(runEnds.Buffers[1].Span)[physicalSlot],
-    };
 
     /// <summary>
     /// A zero-copy view of <paramref name="length"/> slots from <paramref name="offset"/>: buffers are

@@ -55,18 +55,7 @@ internal static class ArrayEqualityValues
     /// <summary>The dictionary index stored in slot <paramref name="index"/> of a dictionary-encoded array.</summary>
     public static long ReadIndex(ArrayData array, int index)
     {
-        var bytes = SlotBytes(array, index);
-        long value = array.Type.IndexType!.Id switch
-        {
-            ArrowTypeId.Int8 => (sbyte)bytes[0],
-            ArrowTypeId.UInt8 => bytes[0],
-            ArrowTypeId.Int16 => BinaryPrimitives.ReadInt16LittleEndian(bytes),
-            ArrowTypeId.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(bytes),
-            ArrowTypeId.Int32 => BinaryPrimitives.ReadInt32LittleEndian(bytes),
-            ArrowTypeId.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(bytes),
-            ArrowTypeId.Int64 => BinaryPrimitives.ReadInt64LittleEndian(bytes),
-            _ => checked((long)BinaryPrimitives.ReadUInt64LittleEndian(bytes)),
-        };
+        long value = IntegerSlots.DictionaryIndex(array, index);
         int dictionaryLength = array.Dictionary?.Length ?? 0;
         if (value < 0 || value >= dictionaryLength)
         {

@@ -117,7 +117,7 @@ internal static class JsonColumnChecks
         long previous = 0;
         for (int r = 0; r < runEnds.Length; r++)
         {
-            long end = ArrayData.ReadRunEnd(runEnds, runEnds.Offset + r);
+            long end = IntegerSlots.RunEnd(runEnds, runEnds.Offset + r);
             if (end <= previous)
             {
                 throw new ArrowFormatException($"{where}: run end {r} = {end} does not increase");

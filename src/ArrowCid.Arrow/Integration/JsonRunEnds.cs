@@ -15,7 +15,7 @@ internal static class JsonRunEnds
         var runEnds = array.Children[0];
         var values = array.Children[1];
         if (array.Offset == 0 && runEnds.Offset == 0 && runEnds.Length > 0
-            && ArrayData.ReadRunEnd(runEnds, runEnds.Length - 1) == array.Length)
+            && IntegerSlots.RunEnd(runEnds, runEnds.Length - 1) == array.Length)
         {
             return array;
         }
@@ -26,7 +26,7 @@ internal static class JsonRunEnds
         var ends = new byte[count * width];
         for (int r = 0; r < count; r++)
         {
-            long end = Math.Min(ArrayData.ReadRunEnd(runEnds, runEnds.Offset + first + r) - array.Offset, array.Length);
+            long end = Math.Min(IntegerSlots.RunEnd(runEnds, runEnds.Offset + first + r) - array.Offset, array.Length);
             var slot = ends.AsSpan(r * width, width);
             switch (width)
             {

@@ -243,7 +243,7 @@ internal static class BodyPlanner
         int firstRun = a.RunIndex(0);
         int lastRun = a.RunIndex(a.Length - 1);
         int count = lastRun - firstRun + 1;
-        if (a.Offset == 0 && firstRun == 0 && count == runEnds.Length && ArrayData.ReadRunEnd(runEnds, runEnds.Offset + lastRun) == a.Length)
+        if (a.Offset == 0 && firstRun == 0 && count == runEnds.Length && IntegerSlots.RunEnd(runEnds, runEnds.Offset + lastRun) == a.Length)
         {
             return (runEnds, values);
         }
@@ -252,7 +252,7 @@ internal static class BodyPlanner
         var ends = new byte[count * width];
         for (int i = 0; i < count; i++)
         {
-            long end = Math.Min(ArrayData.ReadRunEnd(runEnds, runEnds.Offset + firstRun + i) - a.Offset, a.Length);
+            long end = Math.Min(IntegerSlots.RunEnd(runEnds, runEnds.Offset + firstRun + i) - a.Offset, a.Length);
             switch (width)
             {
                 case 2: MemoryMarshal.Write(ends.AsSpan(i * 2), (short)end); break;

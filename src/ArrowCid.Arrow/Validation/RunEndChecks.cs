@@ -31,7 +31,7 @@ internal static class RunEndChecks
         long previous = 0;
         for (int j = 0; j < runEnds.Length; j++)
         {
-            long end = ArrayData.ReadRunEnd(runEnds, runEnds.Offset + j);
+            long end = IntegerSlots.RunEnd(runEnds, runEnds.Offset + j);
             if (end <= previous)
             {
                 throw path.Error($"run end {end} at run {j} is not greater than {previous}");

@@ -1,10 +1,13 @@
 using System.Buffers.Binary;
-using ArrowCid.Arrow.Arrays;
 
-namespace ArrowCid.Content.Canonical;
+namespace ArrowCid.Arrow.Arrays;
 
-/// <summary>Reads and writes dictionary indices and run ends, whatever their integer width.</summary>
-internal static class IntegerSlots
+/// <summary>
+/// Reads and writes dictionary indices and run ends, whatever their integer width: the one place
+/// that turns 1, 2, 4 or 8 little-endian bytes into a long (uint64 above long.MaxValue throws
+/// <see cref="OverflowException"/>; validated arrays never hold one).
+/// </summary>
+public static class IntegerSlots
 {
     /// <summary>The index stored in slot <paramref name="slot"/> of a dictionary-encoded array.</summary>
     public static long DictionaryIndex(ArrayData a, int slot)
