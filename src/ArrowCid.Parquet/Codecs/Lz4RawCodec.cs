@@ -6,7 +6,7 @@ using ArrowCid.Parquet.Metadata;
 namespace ArrowCid.Parquet.Codecs;
 
 /// <summary>LZ4_RAW: one LZ4 block with no framing (Compression.md), through liblz4.</summary>
-public sealed class Lz4RawCodec : IParquetCodec
+public sealed class Lz4RawCodec : IParquetCodec, ISpanCompressor
 {
     // An LZ4 match of 255 extra length bytes emits at most about 255 bytes per input byte, so no
     // honest block expands further; a page claiming more is rejected before allocating.
@@ -22,6 +22,10 @@ public sealed class Lz4RawCodec : IParquetCodec
         int written = Lz4Block.Compress(source, buffer);
         return buffer.AsSpan(0, written).ToArray();
     }
+
+    int ISpanCompressor.MaxCompressedLength(int length) => Lz4Block.CompressBound(length);
+
+    int ISpanCompressor.Compress(ReadOnlySpan<byte> source, Span<byte> destination) => Lz4Block.Compress(source, destination);
 
     /// <inheritdoc/>
     public byte[] Decompress(ReadOnlySpan<byte> source, int uncompressedSize)

@@ -4,7 +4,7 @@ using ArrowCid.Parquet.Metadata;
 namespace ArrowCid.Parquet.Codecs;
 
 /// <summary>ZSTD (RFC 8878) through libzstd, one frame per page.</summary>
-public sealed class ZstdCodec : IParquetCodec
+public sealed class ZstdCodec : IParquetCodec, ISpanCompressor
 {
     // Level 3 is zstd's own default: a good ratio at a speed well above gzip.
     private const int Level = 3;
@@ -19,6 +19,11 @@ public sealed class ZstdCodec : IParquetCodec
         int written = Arrow.Compression.Zstd.Compress(source, buffer, Level);
         return buffer.AsSpan(0, written).ToArray();
     }
+
+    int ISpanCompressor.MaxCompressedLength(int length) => Arrow.Compression.Zstd.CompressBound(length);
+
+    int ISpanCompressor.Compress(ReadOnlySpan<byte> source, Span<byte> destination) =>
+        Arrow.Compression.Zstd.Compress(source, destination, Level);
 
     /// <inheritdoc/>
     public byte[] Decompress(ReadOnlySpan<byte> source, int uncompressedSize)

@@ -166,13 +166,9 @@ public static class RleBitPackedHybrid
 
     private static int RunLength(ReadOnlySpan<int> values, int start)
     {
-        int v = values[start];
-        int end = start + 1;
-        while (end < values.Length && values[end] == v)
-        {
-            end++;
-        }
-        return end - start;
+        // Vectorised search for the first different value: level runs are often thousands long.
+        int different = values[(start + 1)..].IndexOfAnyExcept(values[start]);
+        return different < 0 ? values.Length - start : different + 1;
     }
 
     private static void CheckBitWidth(int bitWidth)

@@ -1,14 +1,17 @@
-using System.Buffers;
 using ArrowCid.Parquet.Codecs;
 using ArrowCid.Parquet.Encodings;
 using ArrowCid.Parquet.Metadata;
+using ArrowCid.Parquet.Thrift;
 
 namespace ArrowCid.Parquet.Writing;
 
 /// <summary>
 /// Writes one column chunk: an optional dictionary page, then data pages (v1 or v2) of about
 /// <see cref="ParquetWriteOptions.PageSize"/> bytes each, cut only where a row starts; collects
-/// the chunk metadata, statistics and the page index entries of the chunk.
+/// the chunk metadata, statistics and the page index entries of the chunk. The chunk is written
+/// into a buffer of its own with offsets counted from the chunk's start, so the chunks of a row
+/// group can be encoded at the same time and then placed in the file one after the other
+/// (<see cref="Relocate"/>), giving the same bytes as encoding them in turn.
 /// </summary>
 internal sealed class ColumnChunkWriter
 {
@@ -16,24 +19,27 @@ internal sealed class ColumnChunkWriter
     private readonly ParquetWriteOptions _options;
     private readonly IParquetCodec _codec;
     private readonly Encoding? _explicitEncoding;
-    private readonly ArrayBufferWriter<byte> _page = new();
-    private readonly ArrayBufferWriter<byte> _values = new();
-    private readonly ArrayBufferWriter<byte> _levels = new();
+    private readonly ISpanCompressor? _spanCompressor;
 
     public ColumnChunkWriter(LeafPlan leaf, ParquetWriteOptions options)
     {
         _leaf = leaf;
         _options = options;
         _codec = ParquetCodecs.Get(options.Codec);
+        _spanCompressor = _codec as ISpanCompressor;
         _explicitEncoding = ChosenEncoding(leaf, options);
     }
 
     /// <summary>The chunk's page locations and, when every page has bounds, its column index.</summary>
     public sealed record PageIndexEntry(OffsetIndex OffsetIndex, ColumnIndex? ColumnIndex);
 
-    public (ColumnChunk Chunk, PageIndexEntry Index) Write(PositionedOutput output, ColumnBuffer buffer, long rowGroupRows)
+    /// <summary>
+    /// Encodes <paramref name="buffer"/> as a chunk into <paramref name="output"/> (which starts
+    /// empty: offsets in the returned metadata count from the chunk's first byte).
+    /// </summary>
+    public (ColumnChunk Chunk, PageIndexEntry Index) Write(PooledByteWriter output, ColumnBuffer buffer, long rowGroupRows)
     {
-        long chunkStart = output.Position;
+        using var scratch = new Scratch();
         long uncompressedTotal = 0;
         PhysicalType type = _leaf.PhysicalType;
         ValueDictionary? dictionary = UseDictionary(buffer) ? ValueDictionary.TryBuild(buffer, _options.DictionaryPageSizeLimit) : null;
@@ -41,22 +47,21 @@ internal sealed class ColumnChunkWriter
         long? dictionaryOffset = null;
         if (dictionary is not null)
         {
-            dictionaryOffset = output.Position;
-            _values.ResetWrittenCount();
-            ValueEncoder.EncodeDictionary(buffer, type, dictionary.Entries, _values);
-            byte[] body = _codec.Compress(_values.WrittenSpan);
+            dictionaryOffset = output.WrittenCount;
+            ValueEncoder.EncodeDictionary(buffer, dictionary.Entries, scratch.Values);
+            ReadOnlySpan<byte> body = Compress(scratch.Values.WrittenSpan, scratch.Compressed);
             var header = new PageHeader
             {
                 Type = PageType.DictionaryPage,
-                UncompressedPageSize = _values.WrittenCount,
+                UncompressedPageSize = scratch.Values.WrittenCount,
                 CompressedPageSize = body.Length,
                 DictionaryPageHeader = new DictionaryPageHeader { NumValues = dictionary.Entries.Length, Encoding = Encoding.Plain },
             };
-            uncompressedTotal += output.WriteThrift(header) + _values.WrittenCount;
+            uncompressedTotal += WriteThrift(output, header) + scratch.Values.WrittenCount;
             output.Write(body);
         }
 
-        long dataStart = output.Position;
+        long dataStart = output.WrittenCount;
         var chunkStats = new StatisticsAccumulator(_leaf.Order);
         var locations = new List<PageLocation>();
         var pageStats = new List<(StatisticsAccumulator Stats, int Values)>();
@@ -69,13 +74,10 @@ internal sealed class ColumnChunkWriter
             (int entryEnd, int valueEnd, int rows) = NextPage(buffer, entry, value, dictionary);
             var stats = new StatisticsAccumulator(_leaf.Order);
             stats.AddNulls(entryEnd - entry - (valueEnd - value));
-            for (int v = value; v < valueEnd; v++)
-            {
-                stats.Add(buffer.Value(v));
-            }
-            long pageOffset = output.Position;
-            uncompressedTotal += WriteDataPage(output, buffer, entry, entryEnd, value, valueEnd, rows, valueEncoding, dictionary, stats);
-            locations.Add(new PageLocation { Offset = pageOffset, CompressedPageSize = checked((int)(output.Position - pageOffset)), FirstRowIndex = row });
+            stats.AddRange(buffer, value, valueEnd);
+            long pageOffset = output.WrittenCount;
+            uncompressedTotal += WriteDataPage(output, scratch, buffer, entry, entryEnd, value, valueEnd, rows, valueEncoding, dictionary, stats);
+            locations.Add(new PageLocation { Offset = pageOffset, CompressedPageSize = checked((int)(output.WrittenCount - pageOffset)), FirstRowIndex = row });
             pageStats.Add((stats, valueEnd - value));
             chunkStats.Merge(stats);
             row += rows;
@@ -95,13 +97,52 @@ internal sealed class ColumnChunkWriter
             Codec = _options.Codec,
             NumValues = buffer.EntryCount,
             TotalUncompressedSize = uncompressedTotal,
-            TotalCompressedSize = output.Position - chunkStart,
+            TotalCompressedSize = output.WrittenCount,
             DataPageOffset = dataStart,
             DictionaryPageOffset = dictionaryOffset,
             Statistics = _options.Statistics ? chunkStats.ToThrift(withMinMax: true) : null,
         };
         var chunk = new ColumnChunk { FileOffset = dictionaryOffset ?? dataStart, MetaData = meta };
         return (chunk, new PageIndexEntry(new OffsetIndex { PageLocations = locations }, BuildColumnIndex(pageStats)));
+    }
+
+    /// <summary>Moves a chunk written by <see cref="Write"/> to file offset <paramref name="chunkStart"/>.</summary>
+    public static void Relocate(ColumnChunk chunk, PageIndexEntry index, long chunkStart)
+    {
+        chunk.FileOffset += chunkStart;
+        ColumnMetaData meta = chunk.MetaData!;
+        meta.DataPageOffset += chunkStart;
+        if (meta.DictionaryPageOffset is { } dictionaryOffset)
+        {
+            meta.DictionaryPageOffset = dictionaryOffset + chunkStart;
+        }
+        foreach (PageLocation location in index.OffsetIndex.PageLocations)
+        {
+            location.Offset += chunkStart;
+        }
+    }
+
+    private static int WriteThrift(PooledByteWriter output, PageHeader value)
+    {
+        int before = output.WrittenCount;
+        value.Write(new ThriftCompactWriter(output));
+        return output.WrittenCount - before;
+    }
+
+    /// <summary>Compresses one page body into <paramref name="target"/> (reset first); returns the compressed bytes.</summary>
+    private ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> source, PooledByteWriter target)
+    {
+        target.ResetWrittenCount();
+        if (_spanCompressor is not null)
+        {
+            Span<byte> room = target.GetSpan(_spanCompressor.MaxCompressedLength(source.Length));
+            target.Advance(_spanCompressor.Compress(source, room));
+        }
+        else
+        {
+            target.Write(_codec.Compress(source));
+        }
+        return target.WrittenSpan;
     }
 
     private static Encoding? ChosenEncoding(LeafPlan leaf, ParquetWriteOptions options)
@@ -123,15 +164,21 @@ internal sealed class ColumnChunkWriter
     /// <summary>The end of the page that starts at <paramref name="entry"/>: past the size target, at a row start.</summary>
     private (int EntryEnd, int ValueEnd, int Rows) NextPage(ColumnBuffer buffer, int entry, int value, ValueDictionary? dictionary)
     {
+        // Levels not kept are constant: every entry starts a row (no repetition) or is a value (required).
         ReadOnlySpan<int> definition = buffer.Definition;
         ReadOnlySpan<int> repetition = buffer.Repetition;
+        ReadOnlySpan<int> offsets = buffer.Offsets;
+        bool repeated = buffer.HasRepetitionLevels;
+        bool optional = buffer.HasDefinitionLevels;
+        int maxDefinition = _leaf.MaxDefinitionLevel;
+        int fixedBytes = dictionary is not null ? 2 : buffer.Width;
         long bytes = 0;
         int rows = 0;
         int e = entry;
         int v = value;
         while (e < buffer.EntryCount)
         {
-            if (repetition[e] == 0)
+            if (!repeated || repetition[e] == 0)
             {
                 if (bytes >= _options.PageSize && e > entry)
                 {
@@ -141,9 +188,9 @@ internal sealed class ColumnChunkWriter
             }
             // A few bits of levels per entry.
             bytes++;
-            if (definition[e] == _leaf.MaxDefinitionLevel)
+            if (!optional || definition[e] == maxDefinition)
             {
-                bytes += dictionary is not null ? 2 : buffer.Width == 0 ? 4 + buffer.Value(v).Length : buffer.Width;
+                bytes += fixedBytes != 0 ? fixedBytes : 4 + offsets[v + 1] - offsets[v];
                 v++;
             }
             e++;
@@ -151,35 +198,37 @@ internal sealed class ColumnChunkWriter
         return (e, v, rows);
     }
 
-    private long WriteDataPage(PositionedOutput output, ColumnBuffer buffer, int entry, int entryEnd, int value, int valueEnd, int rows,
+    private long WriteDataPage(PooledByteWriter output, Scratch scratch, ColumnBuffer buffer, int entry, int entryEnd, int value, int valueEnd, int rows,
         Encoding encoding, ValueDictionary? dictionary, StatisticsAccumulator stats)
     {
         bool v2 = _options.DataPageVersion == 2;
-        _values.ResetWrittenCount();
+        PooledByteWriter values = scratch.Values;
+        PooledByteWriter levels = scratch.Levels;
+        values.ResetWrittenCount();
         if (dictionary is not null)
         {
-            ValueEncoder.EncodeIndices(dictionary.Indices.AsSpan(value, valueEnd - value), dictionary.Entries.Length, _values);
+            ValueEncoder.EncodeIndices(dictionary.Indices.AsSpan(value, valueEnd - value), dictionary.Entries.Length, values);
         }
         else
         {
-            ValueEncoder.Encode(buffer, _leaf.PhysicalType, encoding, value, valueEnd, _values);
+            ValueEncoder.Encode(buffer, _leaf.PhysicalType, encoding, value, valueEnd, values);
         }
-        _levels.ResetWrittenCount();
-        int repetitionLength = EncodeLevels(buffer.Repetition[entry..entryEnd], _leaf.MaxRepetitionLevel, prefixed: !v2);
-        int definitionLength = EncodeLevels(buffer.Definition[entry..entryEnd], _leaf.MaxDefinitionLevel, prefixed: !v2);
+        levels.ResetWrittenCount();
+        int repetitionLength = EncodeLevels(levels, buffer.Repetition.IsEmpty ? default : buffer.Repetition[entry..entryEnd], _leaf.MaxRepetitionLevel, prefixed: !v2);
+        int definitionLength = EncodeLevels(levels, buffer.Definition.IsEmpty ? default : buffer.Definition[entry..entryEnd], _leaf.MaxDefinitionLevel, prefixed: !v2);
         Statistics? pageStatistics = _options.Statistics ? stats.ToThrift(withMinMax: true) : null;
-        int uncompressed = _levels.WrittenCount + _values.WrittenCount;
-        byte[] compressed;
+        int uncompressed = levels.WrittenCount + values.WrittenCount;
+        ReadOnlySpan<byte> compressed;
         PageHeader header;
         if (v2)
         {
             bool compress = _options.Codec != CompressionCodec.Uncompressed;
-            compressed = compress ? _codec.Compress(_values.WrittenSpan) : _values.WrittenSpan.ToArray();
+            compressed = compress ? Compress(values.WrittenSpan, scratch.Compressed) : values.WrittenSpan;
             header = new PageHeader
             {
                 Type = PageType.DataPageV2,
                 UncompressedPageSize = uncompressed,
-                CompressedPageSize = _levels.WrittenCount + compressed.Length,
+                CompressedPageSize = levels.WrittenCount + compressed.Length,
                 DataPageHeaderV2 = new DataPageHeaderV2
                 {
                     NumValues = entryEnd - entry,
@@ -195,8 +244,8 @@ internal sealed class ColumnChunkWriter
         }
         else
         {
-            _levels.Write(_values.WrittenSpan);
-            compressed = _codec.Compress(_levels.WrittenSpan);
+            levels.Write(values.WrittenSpan);
+            compressed = Compress(levels.WrittenSpan, scratch.Compressed);
             header = new PageHeader
             {
                 Type = PageType.DataPage,
@@ -212,33 +261,53 @@ internal sealed class ColumnChunkWriter
                 },
             };
         }
-        int headerLength = output.WriteThrift(header);
+        int headerLength = WriteThrift(output, header);
         if (v2)
         {
-            output.Write(_levels.WrittenSpan);
+            output.Write(levels.WrittenSpan);
         }
         output.Write(compressed);
         return headerLength + uncompressed;
     }
 
-    /// <summary>Appends RLE levels to the level buffer (v1: with the 4-byte length); returns the bytes added.</summary>
-    private int EncodeLevels(ReadOnlySpan<int> levels, int maxLevel, bool prefixed)
+    /// <summary>Appends RLE levels to <paramref name="target"/> (v1: with the 4-byte length); returns the bytes added.</summary>
+    private static int EncodeLevels(PooledByteWriter target, ReadOnlySpan<int> levels, int maxLevel, bool prefixed)
     {
         if (maxLevel == 0)
         {
             return 0;
         }
-        int before = _levels.WrittenCount;
+        int before = target.WrittenCount;
         int bitWidth = RleBitPackedHybrid.BitWidthFor(maxLevel);
         if (prefixed)
         {
-            RleBitPackedHybrid.EncodeWithLengthPrefix(levels, bitWidth, _levels);
+            // The length is known only after encoding: reserve it, then fill it in.
+            target.Append(4);
+            RleBitPackedHybrid.Encode(levels, bitWidth, target);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(target.WrittenBytes[before..], target.WrittenCount - before - 4);
         }
         else
         {
-            RleBitPackedHybrid.Encode(levels, bitWidth, _levels);
+            RleBitPackedHybrid.Encode(levels, bitWidth, target);
         }
-        return _levels.WrittenCount - before;
+        return target.WrittenCount - before;
+    }
+
+    /// <summary>Per-chunk scratch buffers, rented for one chunk and given back after it.</summary>
+    private sealed class Scratch : IDisposable
+    {
+        public PooledByteWriter Values { get; } = new();
+
+        public PooledByteWriter Levels { get; } = new();
+
+        public PooledByteWriter Compressed { get; } = new();
+
+        public void Dispose()
+        {
+            Values.Dispose();
+            Levels.Dispose();
+            Compressed.Dispose();
+        }
     }
 
     private ColumnIndex? BuildColumnIndex(List<(StatisticsAccumulator Stats, int Values)> pageList)

@@ -72,6 +72,21 @@ public sealed record ParquetWriteOptions
     /// <summary>Caller key/value pairs for the footer (e.g. <c>arrowcid.cids</c>, <c>arrowcid.dataset</c>), in order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> KeyValueMetadata { get; init; } = [];
 
+    /// <summary>
+    /// How many column chunks of a row group are shredded, encoded and compressed at the same
+    /// time: 0 (the default) for <see cref="Environment.ProcessorCount"/>, 1 to do everything on
+    /// the calling thread. The file's bytes are the same for every value; more parallelism holds
+    /// the row group's encoded chunks in memory until they are written in column order.
+    /// </summary>
+    public int MaxDegreeOfParallelism { get; init; }
+
+    /// <summary>
+    /// Whether top-level primitive columns are shredded in bulk (<see cref="FlatShredder"/>);
+    /// false sends every column through the value-by-value walk, which tests use as the
+    /// reference the bulk path must match byte for byte.
+    /// </summary>
+    internal bool BulkShredding { get; init; } = true;
+
     internal CompressionCodec Codec => Compression switch
     {
         ParquetCompression.None => CompressionCodec.Uncompressed,
@@ -88,6 +103,7 @@ public sealed record ParquetWriteOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(RowGroupSize, 1, nameof(RowGroupSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(PageSize, 1, nameof(PageSize));
         ArgumentOutOfRangeException.ThrowIfNegative(DictionaryPageSizeLimit, nameof(DictionaryPageSizeLimit));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxDegreeOfParallelism, nameof(MaxDegreeOfParallelism));
         if (DataPageVersion is not (1 or 2))
         {
             throw new ArgumentOutOfRangeException(nameof(DataPageVersion), DataPageVersion, "data page version must be 1 or 2");

@@ -10,9 +10,11 @@ namespace ArrowCid.Parquet.Writing;
 /// <summary>
 /// Writes Arrow record batches as one Parquet file. Rows are buffered (as slices of the caller's
 /// batches, no copy) until the current row group holds <see cref="ParquetWriteOptions.RowGroupSize"/>
-/// rows; the group is then shredded one column at a time and written, so memory stays bounded by
-/// one row group plus one encoded column chunk. <see cref="Close"/> writes the rest, the page
-/// index and the footer.
+/// rows; the group's column chunks are then shredded and encoded, up to
+/// <see cref="ParquetWriteOptions.MaxDegreeOfParallelism"/> at a time (they are independent),
+/// each into a buffer of its own, and written in column order, so the file's bytes do not
+/// depend on the degree and memory stays bounded by one row group and its encoded chunks.
+/// <see cref="Close"/> writes the rest, the page index and the footer.
 /// </summary>
 public sealed class ParquetWriter : IDisposable
 {
@@ -23,6 +25,8 @@ public sealed class ParquetWriter : IDisposable
     private readonly PositionedOutput _output;
     private readonly ParquetWriteOptions _options;
     private readonly ParquetSchemaPlan _plan;
+    private readonly ColumnChunkWriter[] _chunkWriters;
+    private readonly int _degree;
     private readonly List<RecordBatch> _pending = [];
     private readonly List<RowGroup> _rowGroups = [];
     private readonly List<List<ColumnChunkWriter.PageIndexEntry>> _pageIndexes = [];
@@ -44,10 +48,9 @@ public sealed class ParquetWriter : IDisposable
         _options = options ?? ParquetWriteOptions.Default;
         _options.Validate();
         _plan = ParquetSchemaPlan.From(arrowSchema);
-        foreach (LeafPlan leaf in _plan.Leaves)
-        {
-            _ = new ColumnChunkWriter(leaf, _options);
-        }
+        // Built up front so an encoding that cannot apply to a column is refused here, not mid-file.
+        _chunkWriters = [.. _plan.Leaves.Select(leaf => new ColumnChunkWriter(leaf, _options))];
+        _degree = _options.MaxDegreeOfParallelism == 0 ? Environment.ProcessorCount : _options.MaxDegreeOfParallelism;
         Schema = arrowSchema;
         _stream = stream;
         _leaveOpen = leaveOpen;
@@ -188,38 +191,106 @@ public sealed class ParquetWriter : IDisposable
         {
             return;
         }
-        var chunks = new List<ColumnChunk>(_plan.Leaves.Count);
-        var indexes = new List<ColumnChunkWriter.PageIndexEntry>(_plan.Leaves.Count);
-        long groupStart = _output.Position;
-        long uncompressed = 0;
-        foreach (LeafPlan leaf in _plan.Leaves)
+        RecordBatch[] batches = [.. _pending];
+        int rows = _pendingRows;
+        int leaves = _plan.Leaves.Count;
+        var encoded = new EncodedChunk?[leaves];
+        try
         {
-            var buffer = new ColumnBuffer(leaf.Width);
-            int column = leaf.Chain[0].ArrowChildIndex;
-            foreach (RecordBatch batch in _pending)
+            int degree = Math.Min(_degree, leaves);
+            if (degree <= 1)
             {
-                LevelShredder.ShredRows(leaf, batch.Column(column), batch.Length, buffer);
+                for (int i = 0; i < leaves; i++)
+                {
+                    encoded[i] = EncodeChunk(i, batches, rows);
+                }
             }
-            (ColumnChunk chunk, ColumnChunkWriter.PageIndexEntry index) = new ColumnChunkWriter(leaf, _options).Write(_output, buffer, _pendingRows);
-            chunks.Add(chunk);
-            indexes.Add(index);
-            uncompressed += chunk.MetaData!.TotalUncompressedSize;
+            else
+            {
+                EncodeInParallel(encoded, batches, rows, degree);
+            }
+
+            var chunks = new List<ColumnChunk>(leaves);
+            var indexes = new List<ColumnChunkWriter.PageIndexEntry>(leaves);
+            long groupStart = _output.Position;
+            long uncompressed = 0;
+            foreach (EncodedChunk? item in encoded)
+            {
+                (ColumnChunk chunk, ColumnChunkWriter.PageIndexEntry index, PooledByteWriter bytes) = item!;
+                ColumnChunkWriter.Relocate(chunk, index, _output.Position);
+                _output.Write(bytes.WrittenSpan);
+                chunks.Add(chunk);
+                indexes.Add(index);
+                uncompressed += chunk.MetaData!.TotalUncompressedSize;
+            }
+            _rowGroups.Add(new RowGroup
+            {
+                Columns = chunks,
+                NumRows = rows,
+                TotalByteSize = uncompressed,
+                FileOffset = groupStart,
+                TotalCompressedSize = _output.Position - groupStart,
+                Ordinal = _rowGroups.Count <= short.MaxValue ? (short)_rowGroups.Count : null,
+            });
+            _pageIndexes.Add(indexes);
         }
-        _rowGroups.Add(new RowGroup
+        finally
         {
-            Columns = chunks,
-            NumRows = _pendingRows,
-            TotalByteSize = uncompressed,
-            FileOffset = groupStart,
-            TotalCompressedSize = _output.Position - groupStart,
-            Ordinal = _rowGroups.Count <= short.MaxValue ? (short)_rowGroups.Count : null,
-        });
-        _pageIndexes.Add(indexes);
-        _rows += _pendingRows;
+            foreach (EncodedChunk? item in encoded)
+            {
+                item?.Bytes.Dispose();
+            }
+        }
+        _rows += rows;
         _pending.Clear();
         _pendingRows = 0;
         ReleaseWritten();
     }
+
+    private void EncodeInParallel(EncodedChunk?[] encoded, RecordBatch[] batches, int rows, int degree)
+    {
+        try
+        {
+            Parallel.For(0, encoded.Length, new ParallelOptions { MaxDegreeOfParallelism = degree }, i => encoded[i] = EncodeChunk(i, batches, rows));
+        }
+        catch (AggregateException ex)
+        {
+            // Callers see the exception a serial write would throw (a null in a non-nullable field…).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+            throw;
+        }
+    }
+
+    /// <summary>Shreds and encodes leaf <paramref name="leafIndex"/> of the pending rows into a chunk buffer of its own.</summary>
+    private EncodedChunk EncodeChunk(int leafIndex, RecordBatch[] batches, int rows)
+    {
+        LeafPlan leaf = _plan.Leaves[leafIndex];
+        using var buffer = new ColumnBuffer(leaf);
+        int column = leaf.Chain[0].ArrowChildIndex;
+        bool flat = _options.BulkShredding && FlatShredder.Applies(leaf);
+        foreach (RecordBatch batch in batches)
+        {
+            ArrayData array = batch.Column(column);
+            if (!flat || array.Length != batch.Length || !FlatShredder.TryShred(leaf, array, buffer))
+            {
+                LevelShredder.ShredRows(leaf, array, batch.Length, buffer);
+            }
+        }
+        var bytes = new PooledByteWriter();
+        try
+        {
+            (ColumnChunk chunk, ColumnChunkWriter.PageIndexEntry index) = _chunkWriters[leafIndex].Write(bytes, buffer, rows);
+            return new EncodedChunk(chunk, index, bytes);
+        }
+        catch
+        {
+            bytes.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A column chunk encoded into its own buffer, offsets counted from the chunk's start.</summary>
+    private sealed record EncodedChunk(ColumnChunk Chunk, ColumnChunkWriter.PageIndexEntry Index, PooledByteWriter Bytes);
 
     /// <summary>Disposes owned batches whose rows are all in written row groups.</summary>
     private void ReleaseWritten()

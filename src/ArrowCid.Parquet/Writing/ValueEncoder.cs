@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using ArrowCid.Parquet.Encodings;
 using ArrowCid.Parquet.Metadata;
@@ -26,17 +27,17 @@ internal static class ValueEncoder
     };
 
     /// <summary>Encodes values <paramref name="start"/>..<paramref name="end"/> (exclusive).</summary>
-    public static void Encode(ColumnBuffer buffer, PhysicalType type, Encoding encoding, int start, int end, ArrayBufferWriter<byte> output)
+    public static void Encode(ColumnBuffer buffer, PhysicalType type, Encoding encoding, int start, int end, IBufferWriter<byte> output)
     {
         int width = buffer.Width;
         ReadOnlySpan<byte> rows = width == 0 ? default : buffer.FixedValues[(start * width)..(end * width)];
         switch (encoding)
         {
             case Encoding.Plain when type == PhysicalType.Boolean:
-                PlainEncoding.EncodeBooleans(MemoryMarshal.Cast<byte, bool>(rows), output);
+                EncodePlainBooleans(rows, output);
                 break;
             case Encoding.Plain when width == 0:
-                PlainEncoding.EncodeByteArrays(Slice(buffer, start, end), output);
+                EncodePlainByteArrays(buffer, start, end, output);
                 break;
             case Encoding.Plain:
                 output.Write(rows);
@@ -65,20 +66,22 @@ internal static class ValueEncoder
     }
 
     /// <summary>PLAIN encoding of the dictionary entries (values addressed by index).</summary>
-    public static void EncodeDictionary(ColumnBuffer buffer, PhysicalType type, IReadOnlyList<int> entries, ArrayBufferWriter<byte> output)
+    public static void EncodeDictionary(ColumnBuffer buffer, IReadOnlyList<int> entries, IBufferWriter<byte> output)
     {
-        _ = type;
-        var copy = new ColumnBuffer(buffer.Width);
         foreach (int index in entries)
         {
             ReadOnlySpan<byte> value = buffer.Value(index);
-            value.CopyTo(buffer.Width == 0 ? copy.AppendBytes(value.Length) : copy.AppendFixed());
+            if (buffer.Width == 0)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(output.GetSpan(4), value.Length);
+                output.Advance(4);
+            }
+            output.Write(value);
         }
-        Encode(copy, type, Encoding.Plain, 0, entries.Count, output);
     }
 
     /// <summary>RLE_DICTIONARY indices: one byte of bit width, then the RLE/bit-packed hybrid.</summary>
-    public static void EncodeIndices(ReadOnlySpan<int> indices, int dictionarySize, ArrayBufferWriter<byte> output)
+    public static void EncodeIndices(ReadOnlySpan<int> indices, int dictionarySize, IBufferWriter<byte> output)
     {
         // At least 1 bit: a zero width is legal but some readers mishandle it.
         int bitWidth = Math.Max(1, RleBitPackedHybrid.BitWidthFor(dictionarySize - 1));
@@ -87,7 +90,7 @@ internal static class ValueEncoder
         RleBitPackedHybrid.Encode(indices, bitWidth, output);
     }
 
-    private static void EncodeRleBooleans(ReadOnlySpan<byte> rows, ArrayBufferWriter<byte> output)
+    private static void EncodeRleBooleans(ReadOnlySpan<byte> rows, IBufferWriter<byte> output)
     {
         int[] bits = ArrayPool<int>.Shared.Rent(rows.Length);
         try
@@ -104,13 +107,57 @@ internal static class ValueEncoder
         }
     }
 
-    private static ByteArrayValues Slice(ColumnBuffer buffer, int start, int end)
+    /// <summary>PLAIN byte arrays straight from the buffer's offsets and data: one length and one copy per value.</summary>
+    private static void EncodePlainByteArrays(ColumnBuffer buffer, int start, int end, IBufferWriter<byte> output)
     {
-        var builder = new ByteArrayBuilder();
+        ReadOnlySpan<int> offsets = buffer.Offsets;
+        ReadOnlySpan<byte> data = buffer.Data;
+        int total = checked((end - start) * 4 + (offsets[end] - offsets[start]));
+        Span<byte> target = output.GetSpan(Math.Max(total, 1));
+        int position = 0;
         for (int i = start; i < end; i++)
         {
-            builder.Add(buffer.Value(i));
+            int from = offsets[i];
+            int length = offsets[i + 1] - from;
+            BinaryPrimitives.WriteInt32LittleEndian(target[position..], length);
+            data.Slice(from, length).CopyTo(target[(position + 4)..]);
+            position += 4 + length;
         }
-        return builder.Build();
+        output.Advance(total);
+    }
+
+    /// <summary>PLAIN booleans (one byte 0/1 each in the buffer) packed 8 to a byte, LSB first.</summary>
+    private static void EncodePlainBooleans(ReadOnlySpan<byte> rows, IBufferWriter<byte> output)
+    {
+        int bytes = (rows.Length + 7) / 8;
+        Span<byte> target = output.GetSpan(Math.Max(bytes, 1))[..bytes];
+        int whole = rows.Length / 8;
+        for (int b = 0; b < whole; b++)
+        {
+            // Eight 0/1 bytes read as one little-endian word: byte k's bit lands at bit k by the multiply.
+            ulong word = BinaryPrimitives.ReadUInt64LittleEndian(rows.Slice(b * 8, 8));
+            target[b] = (byte)((word * 0x0102040810204080UL) >> 56);
+        }
+        if (whole < bytes)
+        {
+            byte last = 0;
+            for (int i = whole * 8; i < rows.Length; i++)
+            {
+                last |= (byte)(rows[i] << (i & 7));
+            }
+            target[whole] = last;
+        }
+        output.Advance(bytes);
+    }
+
+    private static ByteArrayValues Slice(ColumnBuffer buffer, int start, int end)
+    {
+        ReadOnlySpan<int> offsets = buffer.Offsets;
+        int[] rebased = new int[end - start + 1];
+        for (int i = 0; i < rebased.Length; i++)
+        {
+            rebased[i] = offsets[start + i] - offsets[start];
+        }
+        return new ByteArrayValues(rebased, buffer.Data[offsets[start]..offsets[end]].ToArray());
     }
 }

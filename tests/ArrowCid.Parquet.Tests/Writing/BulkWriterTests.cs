@@ -1,0 +1,227 @@
+using System.Buffers.Binary;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Builders;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Parquet.Writing;
+
+namespace ArrowCid.Parquet.Tests.Writing;
+
+/// <summary>
+/// The writer's fast paths against its reference paths: bulk shredding of top-level primitive
+/// columns must give the same file bytes as the value-by-value walk, chunks encoded in parallel
+/// the same bytes as chunks encoded in turn, and typed range statistics the same bounds as
+/// adding values one at a time. Inputs put nulls at batch, page and row group boundaries, slice
+/// batches at offsets that are not byte-aligned, and include all-null, null-free and
+/// dictionary-fallback columns; every file is also read back.
+/// </summary>
+public class BulkWriterTests
+{
+    private static readonly Arrow.Types.Schema FlatSchema = new([
+        new Field("i8", ArrowType.Int8), new Field("i16", ArrowType.Int16), new Field("i32", ArrowType.Int32),
+        new Field("i64", ArrowType.Int64, nullable: false), new Field("u8", ArrowType.UInt8), new Field("u32", ArrowType.UInt32),
+        new Field("u64", ArrowType.UInt64), new Field("f32", ArrowType.Float32), new Field("f64", ArrowType.Float64),
+        new Field("flag", ArrowType.Boolean), new Field("required_flag", ArrowType.Boolean, nullable: false),
+        new Field("s", ArrowType.Utf8), new Field("ls", ArrowType.LargeUtf8), new Field("bin", ArrowType.Binary),
+        new Field("fixed", ArrowType.FixedSizeBinary(3)), new Field("day", ArrowType.Date32),
+        new Field("seconds", ArrowType.Timestamp(TimeUnit.Second)), new Field("all_null", ArrowType.Int64),
+        new Field("no_null", ArrowType.Float64), new Field("repeats", ArrowType.Utf8), new Field("small_ints", ArrowType.Int64),
+        new Field("list", ArrowType.List(new Field("item", ArrowType.Int32))),
+    ]);
+
+    /// <summary>Batches of awkward lengths; nulls at each batch's first and last rows and at random.</summary>
+    private static List<RecordBatch> FlatBatches(int seed, params int[] lengths)
+    {
+        var random = new Random(seed);
+        var batches = new List<RecordBatch>();
+        long row = 0;
+        foreach (int length in lengths)
+        {
+            var builder = new RecordBatchBuilder(FlatSchema);
+            for (int i = 0; i < length; i++, row++)
+            {
+                bool edge = i == 0 || i == length - 1;
+                bool Null(int oneIn) => edge || random.Next(oneIn) == 0;
+                string text = new(Enumerable.Range(0, random.Next(0, 12)).Select(_ => (char)('a' + random.Next(26))).ToArray());
+                builder.AppendRow(
+                    Null(5) ? null : (sbyte)random.Next(-128, 128),
+                    Null(6) ? null : (short)random.Next(short.MinValue, short.MaxValue),
+                    Null(7) ? null : random.Next(int.MinValue, int.MaxValue),
+                    row * 3 - 1000,
+                    Null(4) ? null : (byte)random.Next(256),
+                    Null(9) ? null : (uint)random.NextInt64(uint.MaxValue),
+                    Null(9) ? null : (ulong)random.NextInt64() * 2,
+                    Null(8) ? null : random.Next(5) == 0 ? float.NaN : (float)(random.NextDouble() - 0.5),
+                    Null(17) ? null : random.Next(7) switch { 0 => double.NaN, 1 => -0.0, 2 => 0.0, _ => random.NextDouble() * 1e6 - 5e5 },
+                    Null(3) ? null : random.Next(2) == 0,
+                    random.Next(3) == 0,
+                    Null(13) ? null : text,
+                    Null(11) ? null : text + "!",
+                    Null(10) ? null : System.Text.Encoding.UTF8.GetBytes(text),
+                    Null(10) ? null : new byte[] { (byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256) },
+                    Null(10) ? null : DateOnly.FromDayNumber(700_000 + random.Next(50_000)),
+                    Null(10) ? null : DateTimeOffset.FromUnixTimeSeconds(random.Next()),
+                    null,
+                    random.NextDouble(),
+                    Null(10) ? null : $"r{random.Next(4)}",
+                    Null(10) ? null : (long)random.Next(3),
+                    Null(6) ? null : Enumerable.Range(0, random.Next(3)).Select(k => (object?)(k == 1 ? null : k)).ToList());
+            }
+            batches.Add(builder.Build());
+        }
+        return batches;
+    }
+
+    public static TheoryData<int, int, bool, int, ParquetCompression> Layouts => new()
+    {
+        // row group size, page size, dictionary, page version, codec
+        { 10, 1 << 20, true, 1, ParquetCompression.None },
+        { 37, 64, true, 2, ParquetCompression.Snappy },
+        { 1000, 128, false, 1, ParquetCompression.Zstd },
+        { 64, 300, true, 1, ParquetCompression.Gzip },
+    };
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void Bulk_shredding_and_parallel_encoding_write_the_same_bytes_as_the_reference_paths(int rowGroupSize, int pageSize, bool dictionary, int version, ParquetCompression codec)
+    {
+        List<RecordBatch> batches = FlatBatches(rowGroupSize, 1, 7, 8, 9, 33, 130, 2, 64);
+        // Slices at offsets that are not multiples of 8 exercise bitmap and offset arithmetic.
+        batches.Add(FlatBatches(99, 200)[0].Slice(13, 150));
+        batches.Add(FlatBatches(98, 40)[0].Slice(1, 1));
+        var reference = new ParquetWriteOptions
+        {
+            RowGroupSize = rowGroupSize, PageSize = pageSize, Dictionary = dictionary, DataPageVersion = version, Compression = codec,
+            // Small enough that the repetitive columns fit and the random ones fall back to PLAIN.
+            DictionaryPageSizeLimit = 200, BulkShredding = false, MaxDegreeOfParallelism = 1,
+        };
+        byte[] expected = GoldenRoundTripTests.Write(FlatSchema, batches, reference);
+        byte[] bulk = GoldenRoundTripTests.Write(FlatSchema, batches, reference with { BulkShredding = true });
+        byte[] parallel = GoldenRoundTripTests.Write(FlatSchema, batches, reference with { BulkShredding = true, MaxDegreeOfParallelism = 4 });
+        Assert.Equal(expected, bulk);
+        Assert.Equal(expected, parallel);
+        GoldenRoundTripTests.AssertRoundTrip(FlatSchema, batches, reference with { BulkShredding = true, MaxDegreeOfParallelism = 3 }, $"rows/group {rowGroupSize}");
+    }
+
+    [Fact]
+    public void Dictionary_fallback_and_success_both_happen_in_the_flat_inputs()
+    {
+        // Guards the test above: it must see a chunk that keeps its dictionary and one that gives up.
+        List<RecordBatch> batches = FlatBatches(1000, 130, 64);
+        byte[] file = GoldenRoundTripTests.Write(FlatSchema, batches, new ParquetWriteOptions { RowGroupSize = 1000, DictionaryPageSizeLimit = 200 });
+        using var reader = Parquet.Reading.ParquetFileReader.Open(file);
+        int Column(string name) => Array.FindIndex(FlatSchema.Fields.ToArray(), f => f.Name == name);
+        Assert.NotNull(reader.GetColumnChunk(0, Column("repeats")).MetaData!.DictionaryPageOffset);
+        Assert.Null(reader.GetColumnChunk(0, Column("s")).MetaData!.DictionaryPageOffset);
+    }
+
+    public static TheoryData<string> GoldenCaseNames => GoldenCases.All();
+
+    [Theory]
+    [MemberData(nameof(GoldenCaseNames))]
+    public void Golden_cases_write_the_same_bytes_in_bulk_in_parallel_and_value_by_value(string goldenCase)
+    {
+        if (GoldenCases.Load(goldenCase) is not var (schema, batches))
+        {
+            return;
+        }
+        // Also every batch cut at an unaligned offset, so slices reach both paths.
+        List<RecordBatch> inputs = [.. batches, .. batches.Where(b => b.Length > 4).Select(b => b.Slice(3, b.Length - 4))];
+        var reference = new ParquetWriteOptions { RowGroupSize = 5, PageSize = 48, BulkShredding = false, MaxDegreeOfParallelism = 1 };
+        byte[] expected = GoldenRoundTripTests.Write(schema, inputs, reference);
+        Assert.Equal(expected, GoldenRoundTripTests.Write(schema, inputs, reference with { BulkShredding = true }));
+        Assert.Equal(expected, GoldenRoundTripTests.Write(schema, inputs, reference with { BulkShredding = true, MaxDegreeOfParallelism = 4 }));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void A_null_in_a_non_nullable_field_is_refused_with_the_same_exception_serially_and_in_parallel(int degree)
+    {
+        var nullable = new Arrow.Types.Schema([new Field("a", ArrowType.Int64), new Field("b", ArrowType.Utf8)]);
+        var builder = new RecordBatchBuilder(nullable);
+        builder.AppendRow(1L, "x");
+        builder.AppendRow(null, "y");
+        RecordBatch built = builder.Build();
+        var strict = new Arrow.Types.Schema([new Field("a", ArrowType.Int64, nullable: false), new Field("b", ArrowType.Utf8)]);
+        var batch = new RecordBatch(strict, built.Length, built.Columns);
+        var writer = new ParquetWriter(new MemoryStream(), strict, new ParquetWriteOptions { MaxDegreeOfParallelism = degree });
+        writer.Write(batch);
+        var error = Assert.Throws<ArgumentException>(writer.Close);
+        Assert.Contains("non-nullable", error.Message, StringComparison.Ordinal);
+        writer.Dispose();
+    }
+
+    // (StatisticsOrder, width): the order is internal, so the theory takes its number.
+    public static TheoryData<int, int> Orders => new()
+    {
+        { (int)StatisticsOrder.Signed32, 4 }, { (int)StatisticsOrder.Unsigned32, 4 }, { (int)StatisticsOrder.Signed64, 8 },
+        { (int)StatisticsOrder.Unsigned64, 8 }, { (int)StatisticsOrder.Float, 4 }, { (int)StatisticsOrder.Double, 8 },
+        { (int)StatisticsOrder.Boolean, 1 }, { (int)StatisticsOrder.UnsignedBytes, 0 }, { (int)StatisticsOrder.Float16, 2 },
+        { (int)StatisticsOrder.UnsignedBytes, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Orders))]
+    public void Range_statistics_equal_adding_every_value(int orderNumber, int width)
+    {
+        var order = (StatisticsOrder)orderNumber;
+        var random = new Random(orderNumber * 31 + width);
+        for (int round = 0; round < 200; round++)
+        {
+            using var buffer = new ColumnBuffer(width, definitionLevels: false, repetitionLevels: false);
+            int count = random.Next(1, 40);
+            for (int i = 0; i < count; i++)
+            {
+                Span<byte> value = width == 0 ? buffer.AppendBytes(random.Next(0, 4)) : buffer.AppendFixed();
+                RandomValue(order, random, value);
+            }
+            int start = random.Next(count);
+            int end = random.Next(start, count + 1);
+            var one = new StatisticsAccumulator(order);
+            var range = new StatisticsAccumulator(order);
+            // Some state from an earlier page first, as chunk statistics merge pages.
+            if (random.Next(2) == 0 && count > 0)
+            {
+                one.Add(buffer.Value(0));
+                range.Add(buffer.Value(0));
+            }
+            for (int i = start; i < end; i++)
+            {
+                one.Add(buffer.Value(i));
+            }
+            range.AddRange(buffer, start, end);
+            Assert.Equal(one.HasMinMax, range.HasMinMax);
+            if (one.HasMinMax)
+            {
+                Assert.Equal(one.Min, range.Min);
+                Assert.Equal(one.Max, range.Max);
+            }
+        }
+    }
+
+    private static void RandomValue(StatisticsOrder order, Random random, Span<byte> value)
+    {
+        switch (order)
+        {
+            case StatisticsOrder.Float:
+                BinaryPrimitives.WriteSingleLittleEndian(value, random.Next(6) switch { 0 => float.NaN, 1 => -0f, 2 => 0f, _ => random.Next(-3, 4) });
+                break;
+            case StatisticsOrder.Double:
+                BinaryPrimitives.WriteDoubleLittleEndian(value, random.Next(6) switch { 0 => double.NaN, 1 => -0d, 2 => 0d, _ => random.Next(-3, 4) });
+                break;
+            case StatisticsOrder.Float16:
+                BinaryPrimitives.WriteHalfLittleEndian(value, random.Next(4) == 0 ? Half.NaN : (Half)random.Next(-3, 4));
+                break;
+            case StatisticsOrder.Boolean:
+                value[0] = (byte)random.Next(2);
+                break;
+            default:
+                // Few distinct byte values, so ties and extremes of every kind occur.
+                for (int i = 0; i < value.Length; i++)
+                {
+                    value[i] = (byte)(random.Next(3) * 0x7F);
+                }
+                break;
+        }
+    }
+}
