@@ -88,6 +88,18 @@ public sealed class LimitsAndCancellationTests(TestServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task Oversize_large_response_is_resource_exhausted_before_its_body_is_read()
+    {
+        // 1 MiB FlightData messages take the reader's large-message path; the limit must still hold there.
+        using var channel = server.CreateChannel(new GrpcChannelOptions { MaxReceiveMessageSize = 512 * 1024 });
+        using var call = channel.ServerStreaming(EchoService.Bulk, new Ticket { Ticket_ = ByteString.CopyFromUtf8("3") });
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("larger than the limit of 524288 bytes", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.ResourceExhausted, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
     public async Task Oversize_send_is_refused_before_anything_is_sent()
     {
         using var channel = server.CreateChannel(new GrpcChannelOptions { MaxSendMessageSize = 100 });

@@ -32,6 +32,21 @@ internal static class GrpcFrame
 
         Span<byte> prefix = stackalloc byte[PrefixLength];
         buffer.Slice(0, PrefixLength).CopyTo(prefix);
+        uint length = (uint)ReadPrefix(prefix, maxMessageLength);
+        if (buffer.Length - PrefixLength < length)
+        {
+            return false;
+        }
+
+        message = buffer.Slice(PrefixLength, length);
+        buffer = buffer.Slice(PrefixLength + length);
+        return true;
+    }
+
+    /// <summary>Checks a whole prefix and returns the message length it declares.</summary>
+    /// <exception cref="RpcException">As <see cref="TryRead"/>: a compressed or invalid flag, or a length over the limit.</exception>
+    public static int ReadPrefix(ReadOnlySpan<byte> prefix, int maxMessageLength)
+    {
         switch (prefix[0])
         {
             case 0:
@@ -52,14 +67,7 @@ internal static class GrpcFrame
                 $"received message of {length} bytes, larger than the limit of {maxMessageLength} bytes");
         }
 
-        if (buffer.Length - PrefixLength < length)
-        {
-            return false;
-        }
-
-        message = buffer.Slice(PrefixLength, length);
-        buffer = buffer.Slice(PrefixLength + length);
-        return true;
+        return (int)length;
     }
 
     /// <summary>Writes an uncompressed prefix for a message of <paramref name="length"/> bytes.</summary>

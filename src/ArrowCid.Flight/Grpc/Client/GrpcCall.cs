@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
@@ -16,9 +15,6 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
     where TRequest : class, IMessage<TRequest>, new()
     where TResponse : class, IMessage<TResponse>, new()
 {
-    // Large reads: a 64 MiB Flight message read 4 KiB at a time costs more in pipe bookkeeping than in copying.
-    private static readonly StreamPipeReaderOptions ResponseReaderOptions = new(bufferSize: 1 << 20, minimumReadSize: 1 << 18);
-
     private readonly GrpcMethod<TRequest, TResponse> _method;
     private readonly GrpcChannelOptions _options;
     private readonly CancellationToken _userToken;
@@ -176,8 +172,8 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
         }
 
         Stream body = await response.Content.ReadAsStreamAsync(_callCancellation.Token).ConfigureAwait(false);
-        _messages = new GrpcMessageReader<TResponse>(
-            PipeReader.Create(body, ResponseReaderOptions), _method.ResponseParser, _options.MaxReceiveMessageSize, _callCancellation.Token);
+        // Read from the body stream itself: a large message goes from HttpClient's buffers straight into its own array.
+        _messages = new GrpcMessageReader<TResponse>(body, _method.ResponseParser, _options.MaxReceiveMessageSize, _callCancellation.Token);
         return headers;
     }
 

@@ -21,7 +21,7 @@ internal sealed class ServerCallHandler<TRequest, TResponse> : ServerCallHandler
     private protected override async Task InvokeAsync(HttpContext http, HttpServerCallContext context)
     {
         var requests = new GrpcMessageReader<TRequest>(
-            http.Request.BodyReader, _method.RequestParser, Options.MaxReceiveMessageSize, context.CancellationToken);
+            http.Request.Body, _method.RequestParser, Options.MaxReceiveMessageSize, context.CancellationToken);
         var responses = new HttpResponseStreamWriter<TResponse>(http.Response, context, Options.MaxSendMessageSize);
         switch (_handler)
         {
