@@ -4,7 +4,10 @@ namespace ArrowCid.SharedMemory;
 
 /// <summary>What <see cref="ShmStore.Publish"/> did.</summary>
 /// <param name="Cid">The batch's CID.</param>
-/// <param name="Path">The segment file.</param>
+/// <param name="Path">
+/// The segment file that holds the bytes, or for a batch in the arena the file it gets when
+/// <see cref="ShmStore.SegmentFile"/> promotes it.
+/// </param>
 /// <param name="Bytes">Length of the canonical bytes.</param>
 /// <param name="Rows">Rows in the batch.</param>
 /// <param name="Sequence">The notification's feed sequence; 0 when the segment already existed (nothing was written or announced).</param>
@@ -16,12 +19,16 @@ public sealed record ShmPublishResult(Cid Cid, string Path, long Bytes, long Row
 
 /// <summary>One segment as <see cref="ShmStore.List"/> sees it.</summary>
 /// <param name="Cid">The CID it holds.</param>
-/// <param name="Path">The segment file.</param>
+/// <param name="Path">The segment file, or the arena file for a batch in the arena.</param>
 /// <param name="Bytes">Its length.</param>
 /// <param name="LastAccessUtc">When it was last attached (or published).</param>
 /// <param name="Pinned">Whether eviction must keep it.</param>
 /// <param name="Leased">Whether a process held a lease on it when listed.</param>
-public sealed record ShmSegmentInfo(Cid Cid, string Path, long Bytes, DateTime LastAccessUtc, bool Pinned, bool Leased);
+/// <param name="ArenaOffset">
+/// For a batch in the arena (the small-batch fast path): the offset of its bytes in the arena file
+/// <paramref name="Path"/>; null for a segment file of its own.
+/// </param>
+public sealed record ShmSegmentInfo(Cid Cid, string Path, long Bytes, DateTime LastAccessUtc, bool Pinned, bool Leased, long? ArenaOffset = null);
 
 /// <summary>A store's totals.</summary>
 /// <param name="Directory">The store's folder.</param>

@@ -1,6 +1,11 @@
+using System.Security.Cryptography;
 using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Memory;
+using ArrowCid.Arrow.Validation;
+using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
+using ArrowCid.SharedMemory.Arena;
 using ArrowCid.SharedMemory.Native;
 using ArrowCid.SharedMemory.Notifications;
 using ArrowCid.SharedMemory.Segments;
@@ -9,11 +14,13 @@ namespace ArrowCid.SharedMemory;
 
 /// <summary>
 /// Same-host, zero-copy exchange of record batches by content. <see cref="Publish"/> writes a
-/// batch's canonical bytes once into a segment file on tmpfs named by its CID and announces it on
-/// the store's notification feed; <see cref="Attach"/>, in any process, maps the segment
-/// read-only, verifies it and returns a batch whose buffers point into the mapping, under a
-/// cross-process lease that keeps the segment from being evicted until the batch is disposed.
-/// Layout and protocols are described in docs/shared-memory.md. Safe for use from many threads.
+/// batch's canonical bytes once into shared memory on tmpfs — a slot of the store's arena for
+/// small batches (the fast path: one mapping per process, no system calls per attach), else a
+/// segment file named by its CID — and announces it on the store's notification feed;
+/// <see cref="Attach"/>, in any process, verifies the bytes and returns a batch whose buffers point
+/// into the mapping, under a cross-process lease that keeps the bytes from being evicted until the
+/// batch is disposed. Layout and protocols are described in docs/shared-memory.md. Safe for use
+/// from many threads.
 /// </summary>
 public sealed class ShmStore : IDisposable
 {
@@ -22,14 +29,28 @@ public sealed class ShmStore : IDisposable
     private readonly ShmControlBlock _control;
     private readonly ShmFeed _feed;
     private readonly UnixFileMode _fileMode;
+    private readonly bool _publishToArena;
+    private readonly Lock _arenaGate = new();
+    private ShmArena? _arena;
+    private bool _disposed;
+    private readonly ShmArena.PinnedDigest _isPinnedDigest;
+    private readonly ShmArena.EvictedSlot _onSlotEvicted;
 
-    private ShmStore(ShmStoreOptions options, ShmStoreLayout layout, ShmControlBlock control, ShmFeed feed, UnixFileMode fileMode)
+    // The small-batch path encodes into this per-thread buffer, so a publish allocates no byte array.
+    [ThreadStatic]
+    private static MemoryStream? t_encodeBuffer;
+
+    private ShmStore(ShmStoreOptions options, ShmStoreLayout layout, ShmControlBlock control, ShmFeed feed, UnixFileMode fileMode, ShmArena? arena)
     {
         _options = options;
         _layout = layout;
         _control = control;
         _feed = feed;
         _fileMode = fileMode;
+        _arena = arena;
+        _publishToArena = arena is not null;
+        _isPinnedDigest = digest => IsPinned(CidOfDigest(digest));
+        _onSlotEvicted = OnSlotEvicted;
     }
 
     /// <summary>The store's folder.</summary>
@@ -66,14 +87,25 @@ public sealed class ShmStore : IDisposable
             LinuxNative.CreateDirectory(folder, (int)folderMode);
         }
 
+        // Group members could not write their lease counts into the owner's arena: a store shared
+        // with a group keeps every batch in a segment file of its own.
+        bool useArena = options.ArenaSlotBytes > 0 && !options.GroupReadable;
+        if (useArena)
+        {
+            ShmArena.ValidateGeometry(options.ArenaSlotBytes, options.ArenaSlots);
+        }
+
         var control = ShmControlBlock.OpenOrCreate(layout.Control, fileMode);
+        ShmFeed? feed = null;
         try
         {
-            var feed = new ShmFeed(layout.Feed, control, (int)fileMode);
-            return new ShmStore(options, layout, control, feed, fileMode);
+            feed = new ShmFeed(layout.Feed, control, (int)fileMode);
+            var arena = useArena ? ShmArena.Open(layout.Arena, (options.ArenaSlotBytes, options.ArenaSlots), fileMode) : null;
+            return new ShmStore(options, layout, control, feed, fileMode, arena);
         }
         catch
         {
+            feed?.Dispose();
             control.Dispose();
             throw;
         }
@@ -89,10 +121,28 @@ public sealed class ShmStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         byte[] encodedTags = FeedRecord.EncodeTags(tags);
+        long bufferBytes = SegmentWriter.BufferBytes(batch);
+        if (_publishToArena && _arena is { } arena && bufferBytes <= arena.SlotBytes)
+        {
+            // Encoded once into a reused buffer, hashed there, copied once into the slot.
+            var buffer = t_encodeBuffer ??= new MemoryStream(arena.SlotBytes);
+            buffer.SetLength(0);
+            CanonicalEncoder.Encode(batch, buffer);
+            var bytes = new ReadOnlySpan<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+            if (buffer.Length > 64 << 20)
+            {
+                // Never keep a huge buffer alive per thread (a batch whose buffers are small can
+                // still encode large, e.g. a long schema); not expected on this path.
+                t_encodeBuffer = null;
+            }
+
+            return PublishEncoded(arena, bytes, batch, tags, encodedTags);
+        }
+
         Cid cid;
         string temp;
         long length;
-        if (SegmentWriter.BufferBytes(batch) < SegmentWriter.ParallelThreshold)
+        if (bufferBytes < SegmentWriter.ParallelThreshold)
         {
             // Small: hash first, so republishing costs no I/O at all.
             (cid, length) = SegmentWriter.Hash(batch);
@@ -124,16 +174,101 @@ public sealed class ShmStore : IDisposable
             throw;
         }
 
+        return CommitFile(temp, cid, length, batch, tags, encodedTags);
+    }
+
+    private ShmPublishResult CommitFile(string temp, Cid cid, long length, RecordBatch batch, IReadOnlyDictionary<string, string>? tags, byte[] encodedTags)
+    {
+        string path = _layout.SegmentPath(cid);
         if (!SegmentWriter.Commit(temp, path))
         {
             return Existing(cid, length, batch.Length);
         }
 
+        _control.NoteFileLinked();
         _control.AddBytes(length);
         Register(cid, path, length, batch, tags);
         long sequence = _feed.Append(cid, length, batch.Length, encodedTags);
         return new ShmPublishResult(cid, path, length, batch.Length, sequence);
     }
+
+    private ShmPublishResult PublishEncoded(ShmArena arena, ReadOnlySpan<byte> bytes, RecordBatch batch, IReadOnlyDictionary<string, string>? tags, byte[] encodedTags)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes, digest);
+        var cid = CidOfDigest(digest);
+        // While no segment file was ever linked into the store, none can hold the CID: skip the stat.
+        if (_control.FilesLinked > 0 && File.Exists(_layout.SegmentPath(cid)))
+        {
+            return Existing(cid, bytes.Length, batch.Length);
+        }
+
+        var outcome = ShmArena.PublishOutcome.NoRoom;
+        if (bytes.Length <= arena.SlotBytes)
+        {
+            MakeRoom(bytes.Length);
+            outcome = arena.Publish(digest, bytes, _isPinnedDigest, _onSlotEvicted);
+        }
+
+        switch (outcome)
+        {
+            case ShmArena.PublishOutcome.Existing:
+                return Existing(cid, bytes.Length, batch.Length);
+            case ShmArena.PublishOutcome.Created:
+                _control.AddBytes(bytes.Length);
+                string path = _layout.SegmentPath(cid);
+                Register(cid, path, bytes.Length, batch, tags);
+                long sequence = _feed.Append(cid, bytes.Length, batch.Length, encodedTags);
+                return new ShmPublishResult(cid, path, bytes.Length, batch.Length, sequence);
+            default:
+                // Every slot of the CID's set is leased or pinned (or the batch outgrew a slot): a file of its own.
+                string temp = SegmentWriter.WriteTemp(bytes, _layout.Segments, _fileMode);
+                try
+                {
+                    MakeRoom(bytes.Length);
+                }
+                catch
+                {
+                    File.Delete(temp);
+                    throw;
+                }
+
+                return CommitFile(temp, cid, bytes.Length, batch, tags, encodedTags);
+        }
+    }
+
+    // Under the arena lock, for a slot about to be reused. In a store without a capacity limit
+    // nothing published may disappear, so the bytes move to a segment file of their own; with a
+    // limit, eviction is what the limit asks for and the bytes are dropped.
+    private void OnSlotEvicted(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes)
+    {
+        if (_options.CapacityBytes is null)
+        {
+            WriteSegmentFile(CidOfDigest(digest), bytes);
+        }
+        else
+        {
+            _control.AddBytes(-bytes.Length);
+        }
+    }
+
+    // Gives arena bytes a segment file of their own (temp, link); false when one already existed.
+    private bool WriteSegmentFile(Cid cid, ReadOnlySpan<byte> bytes)
+    {
+        string path = _layout.SegmentPath(cid);
+        if (File.Exists(path))
+        {
+            return false;
+        }
+
+        string temp = SegmentWriter.WriteTemp(bytes, _layout.Segments, _fileMode);
+        // Counted before the link, so no publisher can skip its existence check for this file.
+        _control.NoteFileLinked();
+        return SegmentWriter.Commit(temp, path);
+    }
+
+    private static Cid CidOfDigest(ReadOnlySpan<byte> digest) =>
+        Cid.CreateV1(Multicodec.Raw, new Multihash(Multicodec.Sha2256, digest));
 
     /// <summary>
     /// Maps the segment of <paramref name="cid"/> read-only and returns its batch without copying
@@ -153,6 +288,11 @@ public sealed class ShmStore : IDisposable
             throw new ArgumentException($"{cid}: segments hold raw sha2-256 CIDs (bafkrei…)", nameof(cid));
         }
 
+        if (ArenaIfAny() is { } arena && TryAttachFromArena(arena, cid) is { } fromArena)
+        {
+            return fromArena;
+        }
+
         string path = _layout.SegmentPath(cid);
         var batch = SegmentAttacher.TryAttach(cid, path, _options.Verification);
         if (batch is not null)
@@ -163,11 +303,124 @@ public sealed class ShmStore : IDisposable
         return batch;
     }
 
-    /// <summary>Whether a segment holds <paramref name="cid"/>.</summary>
-    public bool Contains(Cid cid) => File.Exists(_layout.SegmentPath(cid));
+    // A store that does not publish into the arena (ArenaSlotBytes = 0, or opened before another
+    // process created the arena) still finds batches there: the arena is opened when it appears.
+    private ShmArena? ArenaIfAny()
+    {
+        var arena = Volatile.Read(ref _arena);
+        if (arena is not null || !File.Exists(_layout.Arena))
+        {
+            return arena;
+        }
 
-    /// <summary>The segment file that holds (or would hold) <paramref name="cid"/>.</summary>
+        lock (_arenaGate)
+        {
+            if (_arena is null && !_disposed)
+            {
+                try
+                {
+                    _arena = ShmArena.Open(_layout.Arena, create: null, _fileMode);
+                }
+                catch (IOException e) when (e is not ShmException)
+                {
+                    // Gone again, or not ours to write (a group member cannot hold leases in it).
+                    return null;
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    return null;
+                }
+            }
+
+            return _arena;
+        }
+    }
+
+    private RecordBatch? TryAttachFromArena(ShmArena arena, Cid cid)
+    {
+        // No system call here: the arena is mapped already and the lease is a count in it.
+        int slot = arena.TryLease(cid.Hash.Digest, out var bytes, out long offset);
+        if (slot < 0)
+        {
+            return null;
+        }
+
+        var owner = new SharedLease(new ArenaLease(arena, slot));
+        try
+        {
+            bool hash = _options.Verification == SegmentVerification.Full || !arena.OwnPrivate;
+            // Only described when something is refused; the label costs nothing otherwise.
+            var where = new ArenaLocation(arena.Path, offset);
+            if (hash)
+            {
+                SegmentAttacher.VerifyHash(cid, where, bytes.Span);
+            }
+
+            return SegmentAttacher.ReadSingleBatch(where, bytes, owner, hash ? ValidationLevel.Full : ValidationLevel.Structural);
+        }
+        finally
+        {
+            owner.Release();
+        }
+    }
+
+    /// <summary>Whether a segment file or the arena holds <paramref name="cid"/>.</summary>
+    public bool Contains(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return (cid.Hash.Digest.Length == SHA256.HashSizeInBytes && ArenaIfAny() is { } arena && arena.Find(cid.Hash.Digest) >= 0)
+            || File.Exists(_layout.SegmentPath(cid));
+    }
+
+    /// <summary>
+    /// The segment file that holds (or would hold) <paramref name="cid"/>. A batch in the arena has
+    /// no file of its own until <see cref="SegmentFile"/> gives it one.
+    /// </summary>
     public string PathOf(Cid cid) => _layout.SegmentPath(cid);
+
+    /// <summary>
+    /// A segment file holding exactly the canonical bytes of <paramref name="cid"/>, for programs
+    /// that map a file (pyarrow, apache-arrow): the existing file, or for a batch in the arena a new
+    /// one, copied once from its slot after verifying the slot hashes to the CID.
+    /// </summary>
+    /// <exception cref="ShmSegmentNotFoundException">Neither a file nor the arena holds the CID.</exception>
+    /// <exception cref="ShmSegmentCorruptedException">The arena slot does not hash to the CID.</exception>
+    public string SegmentFile(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        string path = _layout.SegmentPath(cid);
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        if (ArenaIfAny() is not { } arena || cid.Hash.Digest.Length != SHA256.HashSizeInBytes)
+        {
+            throw new ShmSegmentNotFoundException(cid);
+        }
+
+        int slot = arena.TryLease(cid.Hash.Digest, out var bytes, out long offset);
+        if (slot < 0)
+        {
+            // Evicted (perhaps into a file) since we looked.
+            return File.Exists(path) ? path : throw new ShmSegmentNotFoundException(cid);
+        }
+
+        try
+        {
+            SegmentAttacher.VerifyHash(cid, new ArenaLocation(arena.Path, offset), bytes.Span);
+            if (WriteSegmentFile(cid, bytes.Span))
+            {
+                _control.AddBytes(bytes.Length);
+            }
+
+            return path;
+        }
+        finally
+        {
+            arena.Release(slot);
+        }
+    }
 
     /// <summary>Subscribes to notifications after sequence <paramref name="afterSequence"/>, optionally only those carrying every tag of <paramref name="tagFilter"/>.</summary>
     public ShmSubscription Subscribe(long afterSequence = 0, IReadOnlyDictionary<string, string>? tagFilter = null) =>
@@ -182,21 +435,55 @@ public sealed class ShmStore : IDisposable
     /// <summary>Removes a segment unless a lease is held on it; false when leased or absent.</summary>
     public bool Remove(Cid cid)
     {
-        var segment = SegmentFile.Scan(_layout.Segments).Find(s => s.Cid == cid);
-        if (segment is null || SegmentEvictor.TryRemove(segment.Path) != SegmentEvictor.Outcome.Removed)
+        ArgumentNullException.ThrowIfNull(cid);
+        bool removed = false;
+        if (cid.Hash.Digest.Length == SHA256.HashSizeInBytes && ArenaIfAny() is { } arena
+            && arena.Remove(cid.Hash.Digest, out int length) == ShmArena.RemoveOutcome.Removed)
         {
-            return false;
+            _control.AddBytes(-length);
+            removed = true;
         }
 
-        _control.AddBytes(-segment.Bytes);
-        return true;
+        var segment = Segments.SegmentFile.Scan(_layout.Segments).Find(s => s.Cid == cid);
+        if (segment is not null && SegmentEvictor.TryRemove(segment.Path) == SegmentEvictor.Outcome.Removed)
+        {
+            _control.AddBytes(-segment.Bytes);
+            removed = true;
+        }
+
+        return removed;
     }
 
-    /// <summary>Every segment, least recently attached first.</summary>
-    public IReadOnlyList<ShmSegmentInfo> List() =>
-        [.. SegmentFile.Scan(_layout.Segments)
-            .OrderBy(s => s.LastAccessUtc).ThenBy(s => s.Path, StringComparer.Ordinal)
-            .Select(s => new ShmSegmentInfo(s.Cid, s.Path, s.Bytes, s.LastAccessUtc, IsPinned(s.Cid), SegmentEvictor.IsLeased(s.Path)))];
+    /// <summary>
+    /// Every segment, least recently attached first: one entry per CID. A CID both in the arena and
+    /// in a file of its own (promoted by <see cref="SegmentFile"/>) is listed once, as the file,
+    /// leased when either is.
+    /// </summary>
+    public IReadOnlyList<ShmSegmentInfo> List()
+    {
+        var slots = new Dictionary<Cid, ArenaSlotEntry>();
+        var arena = ArenaIfAny();
+        foreach (var slot in arena?.List() ?? [])
+        {
+            slots[CidOfDigest(slot.Digest)] = new ArenaSlotEntry(slot.Length, slot.Offset, slot.LastAccessUtc, slot.Leased);
+        }
+
+        var found = new List<ShmSegmentInfo>();
+        foreach (var file in Segments.SegmentFile.Scan(_layout.Segments))
+        {
+            bool leasedInArena = slots.Remove(file.Cid, out var twin) && twin.Leased;
+            found.Add(new ShmSegmentInfo(file.Cid, file.Path, file.Bytes, file.LastAccessUtc, IsPinned(file.Cid), leasedInArena || SegmentEvictor.IsLeased(file.Path)));
+        }
+
+        foreach (var (cid, slot) in slots)
+        {
+            found.Add(new ShmSegmentInfo(cid, arena!.Path, slot.Length, slot.LastAccessUtc, IsPinned(cid), slot.Leased, slot.Offset));
+        }
+
+        return [.. found.OrderBy(s => s.LastAccessUtc).ThenBy(s => s.Path, StringComparer.Ordinal).ThenBy(s => s.ArenaOffset)];
+    }
+
+    private readonly record struct ArenaSlotEntry(int Length, long Offset, DateTime LastAccessUtc, bool Leased);
 
     /// <summary>The store's totals.</summary>
     public ShmStoreStats Stats()
@@ -206,9 +493,15 @@ public sealed class ShmStore : IDisposable
             segments.Count(s => s.Pinned), segments.Count(s => s.Leased), PublishedSequence);
     }
 
-    /// <summary>Unmaps the control block and closes the feed; attached batches stay valid.</summary>
+    /// <summary>Unmaps the control block and closes the feed; attached batches stay valid (the arena stays mapped until the last is released).</summary>
     public void Dispose()
     {
+        lock (_arenaGate)
+        {
+            _disposed = true;
+            _arena?.Dispose();
+        }
+
         _feed.Dispose();
         _control.Dispose();
     }
@@ -222,7 +515,27 @@ public sealed class ShmStore : IDisposable
             return;
         }
 
-        long total = SegmentEvictor.MakeRoom(SegmentFile.Scan(_layout.Segments), needed, capacity, IsPinned);
+        var candidates = new List<EvictionCandidate>();
+        foreach (var file in Segments.SegmentFile.Scan(_layout.Segments))
+        {
+            candidates.Add(new EvictionCandidate(file.Cid, file.Bytes, file.LastAccessUtc, file.Path, () => SegmentEvictor.TryRemove(file.Path)));
+        }
+
+        if (ArenaIfAny() is { } arena)
+        {
+            foreach (var slot in arena.List())
+            {
+                byte[] digest = slot.Digest;
+                candidates.Add(new EvictionCandidate(CidOfDigest(digest), slot.Length, slot.LastAccessUtc, arena.Path + "@" + slot.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture), () => arena.Remove(digest, out _) switch
+                {
+                    ShmArena.RemoveOutcome.Removed => SegmentEvictor.Outcome.Removed,
+                    ShmArena.RemoveOutcome.Leased => SegmentEvictor.Outcome.Leased,
+                    _ => SegmentEvictor.Outcome.Missing,
+                }));
+            }
+        }
+
+        long total = SegmentEvictor.MakeRoom(candidates, needed, capacity, IsPinned);
         _control.SetBytes(total);
     }
 
@@ -255,5 +568,11 @@ public sealed class ShmStore : IDisposable
         {
             // A group member cannot stamp the owner's file: recency then follows publish order.
         }
+    }
+
+    /// <summary>Names an arena slot in error messages (formatted only when one is thrown).</summary>
+    private sealed record ArenaLocation(string Arena, long Offset)
+    {
+        public override string ToString() => $"{Arena} at offset {Offset}";
     }
 }

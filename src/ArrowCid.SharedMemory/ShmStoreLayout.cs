@@ -5,7 +5,7 @@ namespace ArrowCid.SharedMemory;
 /// <summary>
 /// Where everything of one store lives: <c>segments/&lt;cid&gt;.arrows</c> (one canonical IPC
 /// stream per CID), <c>pins/&lt;cid&gt;</c> (empty pin markers), <c>control</c> (the shared
-/// counters) and <c>feed.log</c> (the notification log).
+/// counters), <c>feed.log</c> (the notification log) and <c>arena</c> (slots of small batches).
 /// </summary>
 internal sealed class ShmStoreLayout
 {
@@ -19,7 +19,10 @@ internal sealed class ShmStoreLayout
         Pins = Path.Combine(root, "pins");
         Control = Path.Combine(root, "control");
         Feed = Path.Combine(root, "feed.log");
+        Arena = Path.Combine(root, "arena");
     }
+
+    public string Arena { get; }
 
     public string Root { get; }
 

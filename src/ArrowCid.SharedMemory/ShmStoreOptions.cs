@@ -38,6 +38,23 @@ public sealed record ShmStoreOptions
     /// </summary>
     public SegmentVerification Verification { get; init; } = SegmentVerification.Full;
 
+    /// <summary>
+    /// Largest canonical encoding that goes into the arena, the small-batch fast path (one shared
+    /// file of fixed-size slots mapped once per process, see docs/shared-memory.md); larger batches
+    /// get a segment file of their own. 0 turns the arena off. A multiple of 4 KiB, at most 16 MiB.
+    /// An existing arena keeps the geometry it was created with.
+    /// </summary>
+    public int ArenaSlotBytes { get; init; } = DefaultArenaSlotBytes;
+
+    /// <summary>Slots of the arena (a multiple of 8). The file is sparse: only written slots take memory.</summary>
+    public int ArenaSlots { get; init; } = DefaultArenaSlots;
+
+    /// <summary>Default <see cref="ArenaSlotBytes"/>: 64 KiB.</summary>
+    public const int DefaultArenaSlotBytes = 64 << 10;
+
+    /// <summary>Default <see cref="ArenaSlots"/>: 65,536 (4 GiB of address space, sparse).</summary>
+    public const int DefaultArenaSlots = 1 << 16;
+
     /// <summary>Registry to record published CIDs in (location <c>shm:&lt;path&gt;</c>); optional.</summary>
     public IRegistry? Registry { get; init; }
 

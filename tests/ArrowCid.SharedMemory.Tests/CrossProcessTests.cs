@@ -11,17 +11,22 @@ public sealed class CrossProcessTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
-    public async Task A_lease_held_by_another_process_blocks_eviction_until_that_process_is_killed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_lease_held_by_another_process_blocks_eviction_until_that_process_is_killed(bool arena)
     {
-        using var store = _temp.Open();
+        // With the arena the child attaches from the slot (its lease is a count in its lease
+        // record); without it, from the segment file (its lease is a flock).
+        using var store = _temp.Open(arena: arena);
         var cid = store.Publish(Batches.Make(1)).Cid;
         using var holder = SampleProcess.Start("Consumer", "--shm-dir", _temp.BaseDirectory, "--store", "test", "--from", "0", "--count", "1", "--hold", "--quiet", "--no-sql");
         await holder.WaitForLineAsync(l => l.StartsWith("holding seq=1", StringComparison.Ordinal), Limit);
 
         Assert.True(store.List().Single().Leased);
+        Assert.Equal(arena, store.List().Single().ArenaOffset is not null);
         Assert.False(store.Remove(cid));
-        using (var capacityBound = ShmStore.Open(_temp.Options(capacity: store.List().Single().Bytes + 1)))
+        using (var capacityBound = ShmStore.Open(_temp.Options(capacity: store.List().Single().Bytes + 1, arena: arena)))
         {
             Assert.Throws<ShmStoreFullException>(() => capacityBound.Publish(Batches.Make(2)));
         }
@@ -29,7 +34,8 @@ public sealed class CrossProcessTests : IDisposable
         holder.Kill();
         await holder.WaitForExitAsync(Limit);
 
-        // The kernel dropped the dead reader's flock with its descriptors: nothing to clean up.
+        // The kernel dropped the dead reader's flock (or the lock byte of its arena lease record)
+        // with its descriptors: its lease is recognised as stale with nothing to clean up.
         Assert.False(store.List().Single().Leased);
         Assert.True(store.Remove(cid));
     }

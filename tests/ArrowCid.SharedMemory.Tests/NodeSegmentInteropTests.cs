@@ -6,7 +6,7 @@ namespace ArrowCid.SharedMemory.Tests;
 
 /// <summary>
 /// Runs interop/node/test/shm-segment.test.mjs: apache-arrow (JS) reads segments published here
-/// straight from the store's files and checks their SHA-256 against the CIDs (multiformats).
+/// straight from the store's files (arena batches promoted to files) and checks their SHA-256 against the CIDs (multiformats).
 /// Fixtures go to ARROWCID_INTEROP_DIR, else interop/node/fixtures/shm. Passes with a SKIPPED line
 /// when node or the packages are missing (xunit 2 has no runtime skip).
 /// </summary>
@@ -27,7 +27,9 @@ public sealed class NodeSegmentInteropTests(Xunit.Abstractions.ITestOutputHelper
 
         string fixtures = NodeInteropRunner.FixturesDirectory("shm");
         Directory.CreateDirectory(fixtures);
-        using var store = _temp.Open();
+        // Small batches live in the arena: SegmentFile (what `arrowcid shm path` prints) promotes
+        // each to a file of its own holding exactly its canonical bytes, which node maps as it is.
+        using var store = _temp.Open(arena: true);
         var segments = new JsonArray();
         foreach (int seed in new[] { 1, 2, 3 })
         {
@@ -35,7 +37,7 @@ public sealed class NodeSegmentInteropTests(Xunit.Abstractions.ITestOutputHelper
             var published = store.Publish(batch);
             segments.Add(new JsonObject
             {
-                ["path"] = published.Path,
+                ["path"] = store.SegmentFile(published.Cid),
                 ["cid"] = published.Cid.ToString(),
                 ["ids"] = new JsonArray([.. Enumerable.Range(0, batch.Length).Select(i => (JsonNode?)JsonValue.Create((long)ArrayPrinter.GetValue(batch.Column(0), i)!))]),
                 ["names"] = new JsonArray([.. Enumerable.Range(0, batch.Length).Select(i => (JsonNode?)(ArrayPrinter.GetValue(batch.Column(1), i) is string s ? JsonValue.Create(s) : null))]),

@@ -28,9 +28,11 @@ public sealed class StressTests(Xunit.Abstractions.ITestOutputHelper output) : I
         // About 12 KiB per batch and room for 24: producers evict constantly.
         string[] producerArgs = [.. store, "--count", "1000000", "--duration-s", seconds.ToString(CultureInfo.InvariantCulture), "--interval-ms", "2", "--rows", "400", "--capacity", (24 * 12 * 1024).ToString(CultureInfo.InvariantCulture)];
         string[] consumerArgs = [.. store, "--quiet", "--no-sql", "--idle-exit-s", "5"];
-        using (ShmStore.Open(_temp.Options()))
+        using (ShmStore.Open(_temp.Options(arena: true)))
         {
-            // Created before any child starts, so all share it from the first notice.
+            // Created before any child starts, so all share it from the first notice. The ~12 KiB
+            // batches go through the arena (the children open it with its geometry), so eviction
+            // under capacity, leases and the killed consumer's stale lease record are all exercised there.
         }
 
         using var producerA = SampleProcess.Start("Producer", [.. producerArgs, "--seed", "0", "--tag", "producer=a"]);
@@ -68,7 +70,8 @@ public sealed class StressTests(Xunit.Abstractions.ITestOutputHelper output) : I
         Assert.InRange(resumedAfter, 1, total - 1);
         var beforeKill = victim.Lines.Where(l => l.StartsWith("seq=", StringComparison.Ordinal) && CrossProcessTests.ParseSeqAndCid(l).Sequence <= resumedAfter);
         CheckExactlyOnce("killed + restarted consumer", [.. beforeKill, .. restarted.Lines], published);
-        using var after = _temp.Open();
+        using var after = _temp.Open(arena: true);
+        Assert.Contains(after.List(), s => s.ArenaOffset is not null);
         output.WriteLine($"{seconds} s: {total} batches published by 2 producers into a {24 * 12} KiB store; the victim was killed after seq {resumedAfter}; {after.List().Count} segments left");
     }
 

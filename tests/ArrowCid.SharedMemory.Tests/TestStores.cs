@@ -14,11 +14,26 @@ public sealed class TempStore : IDisposable
 
     public string BaseDirectory { get; }
 
-    public ShmStoreOptions Options(long? capacity = null, SegmentVerification verification = SegmentVerification.Full) =>
-        new() { BaseDirectory = BaseDirectory, StoreName = "test", CapacityBytes = capacity, Verification = verification };
+    /// <summary>Slots of a test arena: 32 sets of 8, small enough to fill in a test.</summary>
+    public const int ArenaSlots = 256;
 
-    public ShmStore Open(long? capacity = null, SegmentVerification verification = SegmentVerification.Full) =>
-        ShmStore.Open(Options(capacity, verification));
+    /// <summary>
+    /// Options of the test store. Without <paramref name="arena"/> every batch gets a segment file
+    /// of its own (the tests of that path); with it, small batches go to a small arena.
+    /// </summary>
+    public ShmStoreOptions Options(long? capacity = null, SegmentVerification verification = SegmentVerification.Full, bool arena = false) =>
+        new()
+        {
+            BaseDirectory = BaseDirectory,
+            StoreName = "test",
+            CapacityBytes = capacity,
+            Verification = verification,
+            ArenaSlotBytes = arena ? ShmStoreOptions.DefaultArenaSlotBytes : 0,
+            ArenaSlots = ArenaSlots,
+        };
+
+    public ShmStore Open(long? capacity = null, SegmentVerification verification = SegmentVerification.Full, bool arena = false) =>
+        ShmStore.Open(Options(capacity, verification, arena));
 
     public void Dispose()
     {

@@ -15,6 +15,9 @@ namespace ArrowCid.SharedMemory.Bench;
 public static class ShmBenchmark
 {
     private static readonly TimeSpan AnswerLimit = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan WarmupPause = TimeSpan.FromMilliseconds(150);
+    private const int WarmupRounds = 4;
+    private const int WarmupPerRound = 1_000;
 
     /// <summary>Runs the benchmark; <paramref name="peerStart"/> makes the start info of the peer process given its arguments.</summary>
     public static ShmBenchmarkResult Run(ShmBenchmarkSettings settings, Func<IReadOnlyList<string>, ProcessStartInfo> peerStart)
@@ -67,16 +70,25 @@ public static class ShmBenchmark
 
     private static ShmBenchmarkResult Measure(ShmBenchmarkSettings settings, ShmStore store, BlockingCollection<string> answers)
     {
-        var (roundTrips, elapsed) = RoundTrips(settings.RoundTrips, store, answers);
+        var roundTrips = RoundTrips(settings.RoundTrips, store, answers);
         var (p50, p99) = Latency(settings.LatencySamples, store, answers);
-        var small = Attach(store, BenchBatches.Small(-1), answers);
+        (long Bytes, double ZeroCopy, double Verified) small;
+        // Zero copy means attach does not grow with size: compare like with like, a 1 KiB segment
+        // file against a 1 GiB one (both open, flock, map; the arena path costs no mapping at all).
+        using (var files = ShmStore.Open(store.Options with { ArenaSlotBytes = 0 }))
+        {
+            small = Attach(files, BenchBatches.Small(-1), answers);
+        }
+
         var large = Attach(store, BenchBatches.OfSize(settings.LargeAttachBytes, -2), answers);
         var (publishGbps, shaGbps, publishBytes) = PublishThroughput(settings, store);
         store.Publish(BenchBatches.Small(-3), Tags("end"));
         return new ShmBenchmarkResult
         {
-            RoundTrips = roundTrips,
-            RoundTripsPerSecond1KiB = roundTrips / elapsed.TotalSeconds,
+            RoundTrips = roundTrips.Count,
+            RoundTripsPerSecond1KiB = roundTrips.Count / roundTrips.Elapsed.TotalSeconds,
+            PublisherCpuMicrosecondsPerRoundTrip = roundTrips.PublisherCpuMicroseconds,
+            PeerCpuMicrosecondsPerRoundTrip = roundTrips.PeerCpuMicroseconds,
             NotifyP50Microseconds = p50,
             NotifyP99Microseconds = p99,
             AttachSmallBytes = small.Bytes,
@@ -90,28 +102,51 @@ public static class ShmBenchmark
         };
     }
 
-    private static (int Count, TimeSpan Elapsed) RoundTrips(int count, ShmStore store, BlockingCollection<string> answers)
+    private static RoundTripFigures RoundTrips(int count, ShmStore store, BlockingCollection<string> answers)
     {
         // Batches are built before the clock starts: the round trip is publish (encode, hash,
         // write, link, notify) here and wake, attach, verify, release there.
-        var batches = Enumerable.Range(0, count + 500).Select(i => BenchBatches.Small(i)).ToList();
+        var batches = Enumerable.Range(0, count + WarmupRounds * WarmupPerRound).Select(i => BenchBatches.Small(i)).ToList();
         var warmup = Tags("warmup");
-        for (int i = 0; i < 500; i++)
+        for (int round = 0; round < WarmupRounds; round++)
         {
-            store.Publish(batches[count + i], warmup);
+            // Steady state, not start-up, is measured: both processes run the whole round trip
+            // (the peer attaches warm-up notices too) until the JIT has promoted the hot methods
+            // to optimised code, which it does in the background after a short pause.
+            for (int i = 0; i < WarmupPerRound; i++)
+            {
+                store.Publish(batches[count + round * WarmupPerRound + i], warmup);
+            }
+
+            Thread.Sleep(WarmupPause);
         }
 
         var tags = Tags("roundtrip");
+        var last = new Dictionary<string, string>(tags) { ["last"] = "1" };
+        var cpuStart = ProcessCpu();
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < count - 1; i++)
         {
             store.Publish(batches[i], tags);
         }
 
-        store.Publish(batches[count - 1], new Dictionary<string, string>(tags) { ["last"] = "1" });
-        long done = long.Parse(Expect(answers, "done")[1], CultureInfo.InvariantCulture);
-        return (count, Stopwatch.GetElapsedTime(start, done));
+        store.Publish(batches[count - 1], last);
+        var cpu = ProcessCpu() - cpuStart;
+        var done = Expect(answers, "done");
+        return new RoundTripFigures(
+            count,
+            Stopwatch.GetElapsedTime(start, long.Parse(done[1], CultureInfo.InvariantCulture)),
+            cpu.TotalMicroseconds / count,
+            double.Parse(done[2], CultureInfo.InvariantCulture) / count);
     }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private sealed record RoundTripFigures(int Count, TimeSpan Elapsed, double PublisherCpuMicroseconds, double PeerCpuMicroseconds);
 
     private static (double P50, double P99) Latency(int samples, ShmStore store, BlockingCollection<string> answers)
     {

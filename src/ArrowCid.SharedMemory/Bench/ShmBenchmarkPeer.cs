@@ -5,7 +5,7 @@ namespace ArrowCid.SharedMemory.Bench;
 
 /// <summary>
 /// The other process of <c>arrowcid bench shm</c>: follows the store's feed and answers on its
-/// standard output. Notices tagged <c>phase=roundtrip</c> are attached (verified in full) and
+/// standard output. Notices tagged <c>phase=warmup</c> or <c>phase=roundtrip</c> are attached (verified in full) and
 /// released, and after the last one it prints <c>done &lt;timestamp&gt;</c>; <c>phase=latency</c>
 /// notices are timed from the publisher's monotonic timestamp to the wake-up here;
 /// <c>phase=attach</c> notices are attached repeatedly without re-hashing (the zero-copy path)
@@ -23,16 +23,22 @@ public static class ShmBenchmarkPeer
         output.WriteLine("ready");
         output.Flush();
         var latencies = new List<double>();
+        TimeSpan? roundTripCpuStart = null;
         while (subscription.Next(TimeSpan.FromMinutes(5)) is { } notice)
         {
             long woke = Stopwatch.GetTimestamp();
             switch (notice.Tags.GetValueOrDefault("phase"))
             {
+                case "warmup":
+                    store.Attach(notice.Cid).Dispose();
+                    break;
                 case "roundtrip":
+                    roundTripCpuStart ??= ProcessCpu();
                     store.Attach(notice.Cid).Dispose();
                     if (notice.Tags.ContainsKey("last"))
                     {
-                        Answer(output, $"done {Stopwatch.GetTimestamp()}");
+                        long done = Stopwatch.GetTimestamp();
+                        Answer(output, $"done {done} {(ProcessCpu() - roundTripCpuStart.Value).TotalMicroseconds}");
                     }
 
                     break;
@@ -54,6 +60,12 @@ public static class ShmBenchmarkPeer
                     return;
             }
         }
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     private static void Answer(TextWriter output, FormattableString line)

@@ -6,6 +6,15 @@ public sealed record ShmBenchmarkResult
     /// <summary>Publish here + attach (full verification) in the peer process, 1 KiB batches, pipelined.</summary>
     public required double RoundTripsPerSecond1KiB { get; init; }
 
+    /// <summary>
+    /// CPU time of the publishing process per round trip (all its threads, µs): what a publish
+    /// costs whatever else the machine runs, so figures taken on a busy machine can be read.
+    /// </summary>
+    public required double PublisherCpuMicrosecondsPerRoundTrip { get; init; }
+
+    /// <summary>CPU time of the peer process per round trip (wake-up, attach with full verification, release; µs).</summary>
+    public required double PeerCpuMicrosecondsPerRoundTrip { get; init; }
+
     /// <summary>Round trips measured.</summary>
     public required int RoundTrips { get; init; }
 

@@ -27,6 +27,8 @@ internal static unsafe partial class LinuxNative
     public const int EExist = 17;
     public const int EAgain = 11;
     public const int ETimedOut = 110;
+    public const int EAccess = 13;
+    public const int ENoSpc = 28;
 
     private const int FutexWait = 0;
     private const int FutexWake = 1;
@@ -129,6 +131,139 @@ internal static unsafe partial class LinuxNative
         public long Seconds;
         public long Nanoseconds;
     }
+
+    private const int ProtRead = 1;
+    private const int ProtWrite = 2;
+    private const int MapShared = 1;
+    private const int FOfdGetLock = 36;
+    private const int FOfdSetLock = 37;
+    private const short FWriteLock = 1;
+    private const short FUnlock = 2;
+
+    /// <summary>mmap(2) of <paramref name="length"/> bytes of <paramref name="fd"/>, shared, read-write; throws on failure.</summary>
+    public static byte* MapSharedReadWrite(int fd, long length)
+    {
+        void* address = mmap(null, (nuint)length, ProtRead | ProtWrite, MapShared, fd, 0);
+        if (address == (void*)-1)
+        {
+            throw new IOException($"mmap of {length} bytes failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        return (byte*)address;
+    }
+
+    /// <summary>munmap(2); failure here would only leak address space, so it is not reported.</summary>
+    public static void Unmap(byte* address, long length) => _ = munmap(address, (nuint)length);
+
+    /// <summary>pwrite(2) of all of <paramref name="bytes"/> at <paramref name="offset"/>; false when the file system is full.</summary>
+    public static bool TryWriteAt(int fd, ReadOnlySpan<byte> bytes, long offset)
+    {
+        fixed (byte* start = bytes)
+        {
+            int done = 0;
+            while (done < bytes.Length)
+            {
+                long written = pwrite(fd, start + done, (nuint)(bytes.Length - done), offset + done);
+                if (written < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == ENoSpc)
+                    {
+                        return false;
+                    }
+
+                    if (errno != EIntr)
+                    {
+                        throw new IOException($"pwrite of {bytes.Length} bytes at {offset} failed (errno {errno})");
+                    }
+
+                    continue;
+                }
+
+                done += (int)written;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>fallocate(PUNCH_HOLE|KEEP_SIZE): gives a range's pages back; it reads as zeros afterwards.</summary>
+    public static void PunchHole(int fd, long offset, long length)
+    {
+        const int keepSize = 1;
+        const int punchHole = 2;
+        if (fallocate(fd, keepSize | punchHole, offset, length) != 0)
+        {
+            throw new IOException($"punching a hole of {length} bytes at {offset} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+    }
+
+    /// <summary>
+    /// Takes an open-file-description write lock on one byte at <paramref name="offset"/> without
+    /// waiting; false when another open file description holds it. OFD locks belong to the open
+    /// file, not the process, and the kernel drops them when the last descriptor closes or the
+    /// process dies: a lock byte per lease record is how a dead reader is recognised.
+    /// </summary>
+    public static bool TryLockByte(int fd, long offset)
+    {
+        var request = new FileLock { Type = FWriteLock, Whence = 0, Start = offset, Length = 1 };
+        while (true)
+        {
+            if (fcntl(fd, FOfdSetLock, &request) == 0)
+            {
+                return true;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is EAgain or EAccess)
+            {
+                return false;
+            }
+
+            if (errno != EIntr)
+            {
+                throw new IOException($"fcntl(F_OFD_SETLK) at {offset} failed (errno {errno})");
+            }
+        }
+    }
+
+    /// <summary>Whether some other open file description holds a lock on the byte at <paramref name="offset"/>.</summary>
+    public static bool IsByteLocked(int fd, long offset)
+    {
+        var request = new FileLock { Type = FWriteLock, Whence = 0, Start = offset, Length = 1 };
+        if (fcntl(fd, FOfdGetLock, &request) != 0)
+        {
+            throw new IOException($"fcntl(F_OFD_GETLK) at {offset} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        return request.Type != FUnlock;
+    }
+
+    // struct flock on x86-64 and arm64: short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct FileLock
+    {
+        public short Type;
+        public short Whence;
+        public long Start;
+        public long Length;
+        public int Pid;
+    }
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    private static partial void* mmap(void* address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    private static partial int munmap(void* address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    private static partial long pwrite(int fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int fallocate(int fd, int mode, long offset, long length);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int fcntl(int fd, int command, FileLock* argument);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags, int mode);

@@ -9,7 +9,9 @@ namespace ArrowCid.SharedMemory.Notifications;
 /// its counters are one piece of memory for all of them. Layout (little-endian, 4096 bytes):
 /// 0 magic "ACSHMCT1"; 8 the newest published feed sequence (int64); 16 the wake generation, the
 /// futex word (int32); 20 how many subscribers are sleeping on it (int32); 24 bytes of segments
-/// as publishers and evictors counted them (int64, a hint that eviction corrects by a scan).
+/// as publishers and evictors counted them (int64, a hint that eviction corrects by a scan); 32 how
+/// many segment files were ever linked into the store (int64: while 0, a small publish need not
+/// look for an existing file, which saves it a system call).
 /// </summary>
 internal sealed unsafe class ShmControlBlock : IDisposable
 {
@@ -116,6 +118,12 @@ internal sealed unsafe class ShmControlBlock : IDisposable
 
         return PublishedSequence;
     }
+
+    /// <summary>Segment files ever linked into the store (never decreases).</summary>
+    public long FilesLinked => Volatile.Read(ref *(long*)(_base + 32));
+
+    /// <summary>Records that a segment file was linked (before anyone may rely on it).</summary>
+    public void NoteFileLinked() => Interlocked.Increment(ref *(long*)(_base + 32));
 
     /// <summary>Adds <paramref name="delta"/> to the counted bytes.</summary>
     public void AddBytes(long delta) => Interlocked.Add(ref *(long*)(_base + 24), delta);

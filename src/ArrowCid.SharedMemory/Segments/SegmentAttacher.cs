@@ -89,7 +89,8 @@ internal static class SegmentAttacher
     private static bool IsOwnPrivateFile(FileStatus status) =>
         status.UserId == LinuxNative.EffectiveUserId() && (status.Mode & 0b000_010_010) == 0;
 
-    private static void VerifyHash(Cid cid, string path, ReadOnlySpan<byte> bytes)
+    /// <summary>Refuses bytes that do not hash to the CID.</summary>
+    public static void VerifyHash(Cid cid, object path, ReadOnlySpan<byte> bytes)
     {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(bytes, digest);
@@ -99,7 +100,8 @@ internal static class SegmentAttacher
         }
     }
 
-    private static RecordBatch ReadSingleBatch(string path, ReadOnlyMemory<byte> memory, SharedLease owner, ValidationLevel validation)
+    /// <summary>The one record batch of a canonical stream, its buffers in <paramref name="memory"/> under <paramref name="owner"/>.</summary>
+    public static RecordBatch ReadSingleBatch(object path, ReadOnlyMemory<byte> memory, SharedLease owner, ValidationLevel validation)
     {
         RecordBatch? batch = null;
         try

@@ -60,7 +60,7 @@ internal static class SegmentEvictor
     /// Evicts until <paramref name="needed"/> more bytes fit under <paramref name="capacity"/>;
     /// returns the bytes segments take afterwards. Throws when only pinned or leased ones are left.
     /// </summary>
-    public static long MakeRoom(IReadOnlyList<SegmentFile> segments, long needed, long capacity, Func<Cid, bool> isPinned)
+    public static long MakeRoom(IReadOnlyList<EvictionCandidate> segments, long needed, long capacity, Func<Cid, bool> isPinned)
     {
         long total = segments.Sum(s => s.Bytes);
         if (needed > capacity)
@@ -68,7 +68,7 @@ internal static class SegmentEvictor
             throw new ShmStoreFullException($"a segment of {needed} bytes exceeds the store's capacity of {capacity} bytes");
         }
 
-        foreach (var candidate in segments.OrderBy(s => s.LastAccessUtc).ThenBy(s => s.Path, StringComparer.Ordinal))
+        foreach (var candidate in segments.OrderBy(s => s.LastAccessUtc).ThenBy(s => s.Key, StringComparer.Ordinal))
         {
             if (total + needed <= capacity)
             {
@@ -80,7 +80,7 @@ internal static class SegmentEvictor
                 continue;
             }
 
-            var outcome = TryRemove(candidate.Path);
+            var outcome = candidate.TryRemove();
             if (outcome != Outcome.Leased)
             {
                 total -= candidate.Bytes;
@@ -92,6 +92,12 @@ internal static class SegmentEvictor
             : throw new ShmStoreFullException($"the store holds {total} bytes of pinned or leased segments; {needed} more do not fit its capacity of {capacity}");
     }
 }
+
+/// <summary>
+/// Something capacity eviction may remove: a segment file or an arena slot. <paramref name="Key"/>
+/// orders equal access times; <paramref name="TryRemove"/> removes it unless leased.
+/// </summary>
+internal sealed record EvictionCandidate(Cid Cid, long Bytes, DateTime LastAccessUtc, string Key, Func<SegmentEvictor.Outcome> TryRemove);
 
 /// <summary>A segment file as a directory scan saw it.</summary>
 internal sealed record SegmentFile(Cid Cid, string Path, long Bytes, DateTime LastAccessUtc)

@@ -37,6 +37,23 @@ internal static class SegmentWriter
         }
     }
 
+    /// <summary>Writes already encoded canonical <paramref name="bytes"/> to a fresh temp file; returns its path.</summary>
+    public static string WriteTemp(ReadOnlySpan<byte> bytes, string segmentsFolder, UnixFileMode mode)
+    {
+        string temp = Path.Combine(segmentsFolder, ShmStoreLayout.TempPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var stream = LockedFile.CreateNew(temp, (int)mode, 0);
+            stream.Write(bytes);
+            return temp;
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
     /// <summary>
     /// Hashes and writes at once: the hash on a worker thread, the write here. Both read the same
     /// immutable batch, and the encoder is deterministic, so the file holds exactly the hashed bytes
@@ -82,9 +99,32 @@ internal static class SegmentWriter
         }
     }
 
-    /// <summary>Sum of the batch's buffer sizes: enough to pick the parallel path for big batches.</summary>
-    public static long BufferBytes(RecordBatch batch) => batch.Columns.Sum(BufferBytes);
+    /// <summary>Sum of the batch's buffer sizes: enough to pick the arena or the parallel path.</summary>
+    public static long BufferBytes(RecordBatch batch)
+    {
+        // Loops, not LINQ: this runs on every publish of the small-batch fast path.
+        long total = 0;
+        foreach (var column in batch.Columns)
+        {
+            total += BufferBytes(column);
+        }
 
-    private static long BufferBytes(ArrayData array) =>
-        array.Buffers.Sum(b => (long)b.Length) + array.Children.Sum(BufferBytes) + (array.Dictionary is null ? 0 : BufferBytes(array.Dictionary));
+        return total;
+    }
+
+    private static long BufferBytes(ArrayData array)
+    {
+        long total = array.Dictionary is null ? 0 : BufferBytes(array.Dictionary);
+        foreach (var buffer in array.Buffers)
+        {
+            total += buffer.Length;
+        }
+
+        foreach (var child in array.Children)
+        {
+            total += BufferBytes(child);
+        }
+
+        return total;
+    }
 }

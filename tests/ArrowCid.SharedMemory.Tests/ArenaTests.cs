@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Memory;
+using ArrowCid.Content.Canonical;
+using ArrowCid.SharedMemory.Arena;
+
+namespace ArrowCid.SharedMemory.Tests;
+
+/// <summary>
+/// The small-batch fast path: batches in slots of the store's arena file, attached in place,
+/// leased by counts, evicted (or moved to files) only when unleased, promoted to a file of their
+/// own on demand, and refused when a slot is corrupted.
+/// </summary>
+public sealed class ArenaTests : IDisposable
+{
+    private readonly TempStore _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void A_small_batch_goes_to_the_arena_and_attach_reads_it_in_place_under_a_lease()
+    {
+        using var store = _temp.Open(arena: true);
+        var batch = Batches.Make(1);
+        var published = store.Publish(batch);
+
+        var entry = Assert.Single(store.List());
+        Assert.NotNull(entry.ArenaOffset);
+        Assert.Equal(Path.Combine(store.Directory, "arena"), entry.Path);
+        Assert.False(File.Exists(published.Path));
+        Assert.True(store.Contains(published.Cid));
+
+        var attached = store.Attach(published.Cid);
+        // Buffers point into the arena mapping, not into a per-segment mapping or a copy.
+        Assert.True(MemoryMarshal.TryGetMemoryManager(attached.Column(0).Buffers[1], out MemoryManager<byte>? manager));
+        Assert.IsNotType<MappedFileMemory>(manager);
+        Assert.Equal(CanonicalEncoder.Encode(batch), CanonicalEncoder.Encode(attached));
+        Assert.True(Assert.Single(store.List()).Leased);
+        Assert.False(store.Remove(published.Cid));
+
+        attached.Dispose();
+        Assert.False(Assert.Single(store.List()).Leased);
+        Assert.True(store.Remove(published.Cid));
+        Assert.False(store.Contains(published.Cid));
+        Assert.Throws<ShmSegmentNotFoundException>(() => store.Attach(published.Cid));
+    }
+
+    [Fact]
+    public void A_slot_holds_exactly_the_canonical_stream_at_its_offset()
+    {
+        using var store = _temp.Open(arena: true);
+        var batch = Batches.Make(2, rows: 40);
+        var cid = store.Publish(batch).Cid;
+        var entry = Assert.Single(store.List());
+
+        // What any Arrow library does: map (here read) the arena file at offset/length.
+        byte[] bytes = new byte[entry.Bytes];
+        using (var file = File.OpenHandle(entry.Path))
+        {
+            Assert.Equal(bytes.Length, RandomAccess.Read(file, bytes, entry.ArenaOffset!.Value));
+        }
+
+        Assert.Equal(CanonicalEncoder.Encode(batch), bytes);
+        Assert.Equal(cid.Hash.Digest.ToArray(), SHA256.HashData(bytes));
+        using var reader = new ArrowStreamReader(bytes);
+        using var read = reader.ReadNext();
+        Assert.Equal(40, read!.Length);
+    }
+
+    [Fact]
+    public void Publishing_an_arena_batch_twice_announces_it_once()
+    {
+        using var store = _temp.Open(arena: true);
+        var first = store.Publish(Batches.Make(3));
+        var second = store.Publish(Batches.Make(3));
+
+        Assert.True(first.Created);
+        Assert.False(second.Created);
+        Assert.Equal(1, store.PublishedSequence);
+        Assert.Single(store.List());
+    }
+
+    [Fact]
+    public void SegmentFile_promotes_an_arena_batch_to_a_file_of_exactly_its_bytes()
+    {
+        using var store = _temp.Open(arena: true);
+        var batch = Batches.Make(4);
+        var published = store.Publish(batch);
+        Assert.False(File.Exists(published.Path));
+
+        string path = store.SegmentFile(published.Cid);
+
+        Assert.Equal(published.Path, path);
+        Assert.Equal(CanonicalEncoder.Encode(batch), File.ReadAllBytes(path));
+        Assert.Equal(path, store.SegmentFile(published.Cid)); // once: the file is reused
+        var entry = Assert.Single(store.List()); // one CID, listed once, as its file
+        Assert.Null(entry.ArenaOffset);
+        using var attached = store.Attach(published.Cid);
+        Assert.Equal(batch.Length, attached.Length);
+        Assert.Throws<ShmSegmentNotFoundException>(() => store.SegmentFile(CanonicalEncoder.ComputeCid(Batches.Make(5))));
+    }
+
+    [Fact]
+    public void A_slot_is_never_reused_while_leased_and_an_unlimited_store_moves_evicted_slots_to_files()
+    {
+        using var store = _temp.Open(arena: true);
+        var held = store.Publish(Batches.Make(10));
+        using var attached = store.Attach(held.Cid);
+        byte[] before = CanonicalEncoder.Encode(attached);
+
+        // Eight times more batches than the arena has slots: every set is refilled many times over.
+        var others = Enumerable.Range(11, TempStore.ArenaSlots * 8).Select(seed => store.Publish(Batches.Make(seed))).ToList();
+
+        // The leased slot kept its bytes and its place.
+        Assert.Equal(before, CanonicalEncoder.Encode(attached));
+        Assert.Contains(store.List(), s => s.Cid == held.Cid && s.ArenaOffset is not null && s.Leased);
+        // Nothing was lost: evicted slots went to files, and everything still attaches and verifies.
+        Assert.Contains(store.List(), s => s.ArenaOffset is null);
+        foreach (var published in others)
+        {
+            using var again = store.Attach(published.Cid);
+            Assert.Equal(published.Cid, CanonicalEncoder.ComputeCid(again));
+        }
+    }
+
+    [Fact]
+    public void Under_a_capacity_arena_slots_are_evicted_least_recently_used_first_and_never_while_leased()
+    {
+        long size = CanonicalEncoder.Encode(Batches.Make(20)).Length;
+        using var store = _temp.Open(capacity: size * 3, arena: true);
+        var a = store.Publish(Batches.Make(20)).Cid;
+        var b = store.Publish(Batches.Make(21)).Cid;
+        var c = store.Publish(Batches.Make(22)).Cid;
+        using (store.Attach(a))
+        {
+        }
+
+        using var leasedB = store.Attach(b);
+        var d = store.Publish(Batches.Make(23)).Cid;
+
+        // c was the least recently used unleased one (a was attached after, b is leased).
+        Assert.False(store.Contains(c));
+        Assert.True(store.Contains(a));
+        Assert.True(store.Contains(b));
+        Assert.True(store.Contains(d));
+        Assert.DoesNotContain(store.List(), s => s.ArenaOffset is null); // dropped, not moved to a file
+    }
+
+    [Fact]
+    public void A_corrupted_slot_is_refused()
+    {
+        using var store = _temp.Open(arena: true);
+        var cid = store.Publish(Batches.Make(30, rows: 64)).Cid;
+        var entry = Assert.Single(store.List());
+        using (var file = File.OpenHandle(entry.Path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            // A value byte near the end of the body: structurally valid, so only the hash can tell.
+            long at = entry.ArenaOffset!.Value + entry.Bytes - 40;
+            byte[] one = new byte[1];
+            RandomAccess.Read(file, one, at);
+            one[0] ^= 0x5A;
+            RandomAccess.Write(file, one, at);
+        }
+
+        Assert.Throws<ShmSegmentCorruptedException>(() => store.Attach(cid));
+        Assert.Throws<ShmSegmentCorruptedException>(() => store.SegmentFile(cid));
+        Assert.False(File.Exists(store.PathOf(cid))); // nothing corrupted was promoted
+        Assert.False(Assert.Single(store.List()).Leased); // the refused attach left no lease behind
+    }
+
+    [Fact]
+    public void A_slot_header_with_an_impossible_length_is_refused()
+    {
+        using var store = _temp.Open(arena: true);
+        var cid = store.Publish(Batches.Make(31)).Cid;
+        var entry = Assert.Single(store.List());
+        long header = ShmArena.SlotHeaderOffsetOf(ShmStoreOptions.DefaultArenaSlotBytes, TempStore.ArenaSlots, entry.ArenaOffset!.Value);
+        using (var file = File.OpenHandle(entry.Path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            byte[] length = new byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(length, ShmStoreOptions.DefaultArenaSlotBytes + 1);
+            RandomAccess.Write(file, length, header + 4);
+        }
+
+        Assert.Throws<ShmSegmentCorruptedException>(() => store.Attach(cid));
+    }
+
+    [Fact]
+    public void A_truncated_arena_file_is_refused_when_a_store_opens_it()
+    {
+        using (var store = _temp.Open(arena: true))
+        {
+            store.Publish(Batches.Make(32));
+        }
+
+        string arena = Path.Combine(_temp.Options().ResolveDirectory(), "arena");
+        using (var file = File.OpenHandle(arena, FileMode.Open, FileAccess.ReadWrite))
+        {
+            RandomAccess.SetLength(file, RandomAccess.GetLength(file) - 4096);
+        }
+
+        Assert.Throws<ShmSegmentCorruptedException>(() => _temp.Open(arena: true));
+    }
+
+    [Fact]
+    public void A_batch_attached_from_the_arena_outlives_its_store()
+    {
+        RecordBatch attached;
+        var batch = Batches.Make(33);
+        using (var store = _temp.Open(arena: true))
+        {
+            attached = store.Attach(store.Publish(batch).Cid);
+        }
+
+        using (attached)
+        {
+            Assert.Equal(CanonicalEncoder.Encode(batch), CanonicalEncoder.Encode(attached));
+        }
+    }
+}
