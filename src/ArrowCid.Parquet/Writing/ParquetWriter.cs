@@ -27,6 +27,7 @@ public sealed class ParquetWriter : IDisposable
     private readonly ParquetSchemaPlan _plan;
     private readonly ColumnChunkWriter[] _chunkWriters;
     private readonly int _degree;
+    private readonly int[] _scheduleOrder;
     private readonly List<RecordBatch> _pending = [];
     private readonly List<RowGroup> _rowGroups = [];
     private readonly List<List<ColumnChunkWriter.PageIndexEntry>> _pageIndexes = [];
@@ -51,6 +52,7 @@ public sealed class ParquetWriter : IDisposable
         // Built up front so an encoding that cannot apply to a column is refused here, not mid-file.
         _chunkWriters = [.. _plan.Leaves.Select(leaf => new ColumnChunkWriter(leaf, _options))];
         _degree = _options.MaxDegreeOfParallelism == 0 ? Environment.ProcessorCount : _options.MaxDegreeOfParallelism;
+        _scheduleOrder = ScheduleOrder(_plan);
         Schema = arrowSchema;
         _stream = stream;
         _leaveOpen = leaveOpen;
@@ -251,7 +253,10 @@ public sealed class ParquetWriter : IDisposable
     {
         try
         {
-            Parallel.For(0, encoded.Length, new ParallelOptions { MaxDegreeOfParallelism = degree }, i => encoded[i] = EncodeChunk(i, batches, rows));
+            // Handed out one at a time, costliest first: the group ends when its slowest chunk
+            // does, so a large chunk left for last would keep the other cores idle.
+            var partitioner = System.Collections.Concurrent.Partitioner.Create(_scheduleOrder, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+            Parallel.ForEach(partitioner, new ParallelOptions { MaxDegreeOfParallelism = degree }, i => encoded[i] = EncodeChunk(i, batches, rows));
         }
         catch (AggregateException ex)
         {
@@ -260,6 +265,15 @@ public sealed class ParquetWriter : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Leaf indexes by decreasing expected encoding work: bytes per value of the physical type
+    /// (byte arrays counted as 16), more for leaves inside lists, which have more entries than rows.
+    /// </summary>
+    private static int[] ScheduleOrder(ParquetSchemaPlan plan) =>
+        [.. Enumerable.Range(0, plan.Leaves.Count)
+            .OrderByDescending(i => (plan.Leaves[i].Width == 0 ? 16 : plan.Leaves[i].Width) * (1 + plan.Leaves[i].MaxRepetitionLevel))
+            .ThenBy(i => i)];
 
     /// <summary>Shreds and encodes leaf <paramref name="leafIndex"/> of the pending rows into a chunk buffer of its own.</summary>
     private EncodedChunk EncodeChunk(int leafIndex, RecordBatch[] batches, int rows)
