@@ -120,6 +120,8 @@ internal static class ParquetCommands
                     {
                         ["ours_s"] = Math.Round(c.OursSeconds, 4),
                         ["duckdb_s"] = Math.Round(c.DuckDbSeconds, 4),
+                        ["ours_cpu_s"] = Math.Round(c.OursCpuSeconds, 4),
+                        ["duckdb_cpu_s"] = Math.Round(c.DuckDbCpuSeconds, 4),
                         ["time_ratio_vs_duckdb"] = Math.Round(c.TimeRatio, 4),
                         ["ours_bytes"] = c.OursBytes,
                         ["duckdb_bytes"] = c.DuckDbBytes,
