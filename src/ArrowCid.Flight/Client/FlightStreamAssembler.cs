@@ -47,22 +47,34 @@ internal sealed class FlightStreamAssembler
             return null;
         }
 
-        if (_current.WrittenCount == 0)
-        {
-            _current.Write(_schema);
-        }
-
-        Append(_current, header, data.DataBody.Span);
         if (type != MessageHeaderType.RecordBatch)
         {
+            // A dictionary batch: kept until the record batch that closes the block.
+            if (_current.WrittenCount == 0)
+            {
+                _current.Write(_schema);
+            }
+
+            Append(_current, header, data.DataBody.Span);
             return null;
         }
 
-        var end = _current.GetSpan(8);
-        BinaryPrimitives.WriteUInt32LittleEndian(end, 0xFFFFFFFF);
-        BinaryPrimitives.WriteInt32LittleEndian(end[4..], 0);
-        _current.Advance(8);
-        byte[] block = _current.WrittenSpan.ToArray();
+        // The record batch closes the block: build it in one array of exactly its size, so a large
+        // body is copied once (growing a buffer writer would copy it again, and ToArray a third time).
+        ReadOnlySpan<byte> opening = _current.WrittenCount == 0 ? _schema : _current.WrittenSpan;
+        ReadOnlySpan<byte> body = data.DataBody.Span;
+        byte[] block = GC.AllocateUninitializedArray<byte>(checked(opening.Length + 8 + header.Length + body.Length + 8));
+        opening.CopyTo(block);
+        int at = opening.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(block.AsSpan(at), 0xFFFFFFFF);
+        BinaryPrimitives.WriteInt32LittleEndian(block.AsSpan(at + 4), header.Length);
+        at += 8;
+        header.CopyTo(block.AsSpan(at));
+        at += header.Length;
+        body.CopyTo(block.AsSpan(at));
+        at += body.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(block.AsSpan(at), 0xFFFFFFFF);
+        BinaryPrimitives.WriteInt32LittleEndian(block.AsSpan(at + 4), 0);
         _current.ResetWrittenCount();
         return block;
     }

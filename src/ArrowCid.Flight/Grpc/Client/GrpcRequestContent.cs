@@ -69,8 +69,8 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         {
             await foreach (T message in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                GrpcMessageWriter.Write(writer, message, _maxMessageLength);
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                // A large FlightData body goes out in flushed pieces from where it lies, not serialised whole into the pipe first.
+                await GrpcMessageWriter.WriteStreamingAsync(writer, message, _maxMessageLength, static () => { }, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e)
