@@ -26,6 +26,8 @@ public sealed class ParquetBenchTests(ITestOutputHelper output)
             double ours = c["ours_s"]!.GetValue<double>();
             double duck = c["duckdb_s"]!.GetValue<double>();
             Assert.True(ours > 0 && duck > 0);
+            // CPU seconds of the same spans: present for both sides, never negative.
+            Assert.True(c["ours_cpu_s"]!.GetValue<double>() >= 0 && c["duckdb_cpu_s"]!.GetValue<double>() >= 0);
             // The printed seconds are rounded, so the ratio recomputed from them may differ a little.
             double expectedRatio = ours / duck;
             Assert.Equal(expectedRatio, c["time_ratio_vs_duckdb"]!.GetValue<double>(), (0.02 * expectedRatio) + 0.01);
