@@ -202,9 +202,18 @@ internal sealed class ColumnChunkWriter
         Encoding encoding, ValueDictionary? dictionary, StatisticsAccumulator stats)
     {
         bool v2 = _options.DataPageVersion == 2;
-        PooledByteWriter values = scratch.Values;
         PooledByteWriter levels = scratch.Levels;
-        values.ResetWrittenCount();
+        levels.ResetWrittenCount();
+        int repetitionLength = EncodeLevels(levels, buffer.Repetition.IsEmpty ? default : buffer.Repetition[entry..entryEnd], _leaf.MaxRepetitionLevel, prefixed: !v2);
+        int definitionLength = EncodeLevels(levels, buffer.Definition.IsEmpty ? default : buffer.Definition[entry..entryEnd], _leaf.MaxDefinitionLevel, prefixed: !v2);
+        int levelBytes = levels.WrittenCount;
+        // v1 compresses levels and values as one body: the values are encoded right behind the
+        // levels instead of being copied there. v2 compresses the values alone.
+        PooledByteWriter values = v2 ? scratch.Values : levels;
+        if (v2)
+        {
+            values.ResetWrittenCount();
+        }
         if (dictionary is not null)
         {
             ValueEncoder.EncodeIndices(dictionary.Indices.AsSpan(value, valueEnd - value), dictionary.Entries.Length, values);
@@ -213,11 +222,8 @@ internal sealed class ColumnChunkWriter
         {
             ValueEncoder.Encode(buffer, _leaf.PhysicalType, encoding, value, valueEnd, values);
         }
-        levels.ResetWrittenCount();
-        int repetitionLength = EncodeLevels(levels, buffer.Repetition.IsEmpty ? default : buffer.Repetition[entry..entryEnd], _leaf.MaxRepetitionLevel, prefixed: !v2);
-        int definitionLength = EncodeLevels(levels, buffer.Definition.IsEmpty ? default : buffer.Definition[entry..entryEnd], _leaf.MaxDefinitionLevel, prefixed: !v2);
         Statistics? pageStatistics = _options.Statistics ? stats.ToThrift(withMinMax: true) : null;
-        int uncompressed = levels.WrittenCount + values.WrittenCount;
+        int uncompressed = v2 ? levelBytes + values.WrittenCount : levels.WrittenCount;
         ReadOnlySpan<byte> compressed;
         PageHeader header;
         if (v2)
@@ -228,7 +234,7 @@ internal sealed class ColumnChunkWriter
             {
                 Type = PageType.DataPageV2,
                 UncompressedPageSize = uncompressed,
-                CompressedPageSize = levels.WrittenCount + compressed.Length,
+                CompressedPageSize = levelBytes + compressed.Length,
                 DataPageHeaderV2 = new DataPageHeaderV2
                 {
                     NumValues = entryEnd - entry,
@@ -244,8 +250,7 @@ internal sealed class ColumnChunkWriter
         }
         else
         {
-            levels.Write(values.WrittenSpan);
-            compressed = Compress(levels.WrittenSpan, scratch.Compressed);
+            compressed = _options.Codec == CompressionCodec.Uncompressed ? levels.WrittenSpan : Compress(levels.WrittenSpan, scratch.Compressed);
             header = new PageHeader
             {
                 Type = PageType.DataPage,
