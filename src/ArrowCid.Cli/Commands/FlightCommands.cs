@@ -62,6 +62,8 @@ internal static class FlightCommands
                     ["doput_gbps"] = Math.Round(r.DoPutGbps, 4),
                     ["socket_gbps"] = Math.Round(r.SocketGbps, 4),
                     ["doget_ratio"] = Math.Round(r.DoGetRatio, 4),
+                    ["doget_cpu_s_per_gb"] = Math.Round(r.DoGetCpuSecondsPerGb, 4),
+                    ["socket_cpu_s_per_gb"] = Math.Round(r.SocketCpuSecondsPerGb, 4),
                     ["doget_goal_met"] = r.DoGetGoalMet,
                     ["repository"] = r.Repository,
                 }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -71,6 +73,7 @@ internal static class FlightCommands
             console.Out.WriteLine($"batch: {r.BatchBytes} canonical bytes, best of {r.Rounds} rounds, loopback");
             console.Out.WriteLine($"raw TCP socket        {F(r.SocketGbps)} GB/s");
             console.Out.WriteLine($"DoGet, 1 stream       {F(r.DoGetGbps)} GB/s  ({F(r.DoGetRatio)}x socket; goal >= 0.6x: {(r.DoGetGoalMet ? "met" : "MISSED")})");
+            console.Out.WriteLine($"CPU per GB            DoGet {F(r.DoGetCpuSecondsPerGb)} s, socket {F(r.SocketCpuSecondsPerGb)} s  (whole process, node and client)");
             console.Out.WriteLine($"DoGet, 1 + verify     {F(r.DoGetVerifiedGbps)} GB/s  (reassembled and re-hashed)");
             console.Out.WriteLine($"DoGet, 4 streams      {F(r.DoGet4Gbps)} GB/s  (all streams together)");
             console.Out.WriteLine($"DoPut, 1 stream       {F(r.DoPutGbps)} GB/s  (canonicalised, hashed, stored durably in {r.Repository})");

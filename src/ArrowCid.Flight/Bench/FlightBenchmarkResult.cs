@@ -24,6 +24,15 @@ public sealed record FlightBenchmarkResult
     /// <summary>The same bytes over one raw loopback TCP connection.</summary>
     public double SocketGbps { get; init; }
 
+    /// <summary>
+    /// CPU seconds the whole process (node and client, every thread) spent per 10^9 bytes during the
+    /// measured single-stream DoGets: the cost of the transfer whatever else the machine is running.
+    /// </summary>
+    public double DoGetCpuSecondsPerGb { get; init; }
+
+    /// <summary>CPU seconds per 10^9 bytes of the measured socket transfers (both ends are in the process).</summary>
+    public double SocketCpuSecondsPerGb { get; init; }
+
     /// <summary>DoGet over raw TCP.</summary>
     public double DoGetRatio => SocketGbps > 0 ? DoGetGbps / SocketGbps : 0;
 
