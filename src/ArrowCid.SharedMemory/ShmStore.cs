@@ -180,12 +180,13 @@ public sealed class ShmStore : IDisposable
     private ShmPublishResult CommitFile(string temp, Cid cid, long length, RecordBatch batch, IReadOnlyDictionary<string, string>? tags, byte[] encodedTags)
     {
         string path = _layout.SegmentPath(cid);
+        // Noted before the link, so no publisher can skip its existence check for this file.
+        _control.NoteFile(cid.Hash.Digest);
         if (!SegmentWriter.Commit(temp, path))
         {
             return Existing(cid, length, batch.Length);
         }
 
-        _control.NoteFileLinked();
         _control.AddBytes(length);
         Register(cid, path, length, batch, tags);
         long sequence = _feed.Append(cid, length, batch.Length, encodedTags);
@@ -197,8 +198,8 @@ public sealed class ShmStore : IDisposable
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(bytes, digest);
         var cid = CidOfDigest(digest);
-        // While no segment file was ever linked into the store, none can hold the CID: skip the stat.
-        if (_control.FilesLinked > 0 && File.Exists(_layout.SegmentPath(cid)))
+        // The control block's file filter usually proves no segment file holds the CID: no stat then.
+        if (_control.MayHaveFile(digest) && File.Exists(_layout.SegmentPath(cid)))
         {
             return Existing(cid, bytes.Length, batch.Length);
         }
@@ -262,8 +263,8 @@ public sealed class ShmStore : IDisposable
         }
 
         string temp = SegmentWriter.WriteTemp(bytes, _layout.Segments, _fileMode);
-        // Counted before the link, so no publisher can skip its existence check for this file.
-        _control.NoteFileLinked();
+        // Noted before the link, so no publisher can skip its existence check for this file.
+        _control.NoteFile(cid.Hash.Digest);
         return SegmentWriter.Commit(temp, path);
     }
 
@@ -444,10 +445,20 @@ public sealed class ShmStore : IDisposable
             removed = true;
         }
 
-        var segment = Segments.SegmentFile.Scan(_layout.Segments).Find(s => s.Cid == cid);
-        if (segment is not null && SegmentEvictor.TryRemove(segment.Path) == SegmentEvictor.Outcome.Removed)
+        string path = _layout.SegmentPath(cid);
+        long bytes;
+        try
         {
-            _control.AddBytes(-segment.Bytes);
+            bytes = new FileInfo(path).Length;
+        }
+        catch (FileNotFoundException)
+        {
+            return removed;
+        }
+
+        if (SegmentEvictor.TryRemove(path) == SegmentEvictor.Outcome.Removed)
+        {
+            _control.AddBytes(-bytes);
             removed = true;
         }
 

@@ -239,7 +239,8 @@ internal sealed unsafe class ShmArena : IDisposable
                     return PublishOutcome.Existing;
                 }
 
-                if (state == Free && free < 0)
+                // Of the free slots, one whose pages tmpfs already backs: no allocation, no page fault.
+                if (state == Free && (free < 0 || *Reserved(slot) > *Reserved(free)))
                 {
                     free = slot;
                 }

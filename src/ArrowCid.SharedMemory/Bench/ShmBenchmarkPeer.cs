@@ -6,7 +6,7 @@ namespace ArrowCid.SharedMemory.Bench;
 /// <summary>
 /// The other process of <c>arrowcid bench shm</c>: follows the store's feed and answers on its
 /// standard output. Notices tagged <c>phase=warmup</c> or <c>phase=roundtrip</c> are attached (verified in full) and
-/// released, and after the last one it prints <c>done &lt;timestamp&gt;</c>; <c>phase=latency</c>
+/// released (after the last warm-up one it prints <c>warm</c>), and after the last one it prints <c>done &lt;timestamp&gt;</c>; <c>phase=latency</c>
 /// notices are timed from the publisher's monotonic timestamp to the wake-up here;
 /// <c>phase=attach</c> notices are attached repeatedly without re-hashing (the zero-copy path)
 /// and with full verification, and the medians printed.
@@ -31,6 +31,11 @@ public static class ShmBenchmarkPeer
             {
                 case "warmup":
                     store.Attach(notice.Cid).Dispose();
+                    if (notice.Tags.ContainsKey("last"))
+                    {
+                        Answer(output, $"warm");
+                    }
+
                     break;
                 case "roundtrip":
                     roundTripCpuStart ??= ProcessCpu();

@@ -27,8 +27,21 @@ internal static class FeedRecord
             return [];
         }
 
+        // Sorted by key without LINQ: this runs on every publish.
+        var sorted = new KeyValuePair<string, string>[tags.Count];
+        int n = 0;
+        foreach (var tag in tags)
+        {
+            sorted[n++] = tag;
+        }
+
+        if (sorted.Length > 1)
+        {
+            Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        }
+
         var text = new StringBuilder();
-        foreach (var (key, value) in tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+        foreach (var (key, value) in sorted)
         {
             if (key.Length == 0 || key.Contains('=', StringComparison.Ordinal) || key.Contains('\n', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
             {

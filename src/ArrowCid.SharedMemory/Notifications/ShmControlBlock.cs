@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.IO.MemoryMappedFiles;
 using ArrowCid.SharedMemory.Native;
 
@@ -9,14 +10,22 @@ namespace ArrowCid.SharedMemory.Notifications;
 /// its counters are one piece of memory for all of them. Layout (little-endian, 4096 bytes):
 /// 0 magic "ACSHMCT1"; 8 the newest published feed sequence (int64); 16 the wake generation, the
 /// futex word (int32); 20 how many subscribers are sleeping on it (int32); 24 bytes of segments
-/// as publishers and evictors counted them (int64, a hint that eviction corrects by a scan); 32 how
-/// many segment files were ever linked into the store (int64: while 0, a small publish need not
-/// look for an existing file, which saves it a system call).
+/// as publishers and evictors counted them (int64, a hint that eviction corrects by a scan); 32 a
+/// flag (int32, 1 when this file was created with the file filter); 512..4096 the file filter:
+/// one bit per bucket of CID digests, set before a segment file of a CID in that bucket is linked
+/// and never cleared, so a clear bit proves no segment file holds a CID and a small publish skips
+/// the stat that would look for one (a set bit only costs that stat).
 /// </summary>
 internal sealed unsafe class ShmControlBlock : IDisposable
 {
     public const int Size = 4096;
     private const ulong Magic = 0x3154434D48534341; // "ACSHMCT1"
+    private const int FilterFlagOffset = 32;
+    private const int FilterOffset = 512;
+    private const uint FilterBits = (Size - FilterOffset) * 8;
+
+    // About 20 µs of looking before sleeping on the futex (see WaitBeyond).
+    private static readonly long SpinBudget = Stopwatch.Frequency / 50_000;
 
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
@@ -93,6 +102,22 @@ internal sealed unsafe class ShmControlBlock : IDisposable
     {
         int* generation = (int*)(_base + 16);
         int* waiters = (int*)(_base + 20);
+        // A publisher in full flow publishes again within microseconds: look for that briefly
+        // before sleeping, which spares both sides a futex system call and this side a context
+        // switch per notice. Bounded (SpinBudget) so an idle subscriber costs nothing.
+        long spinUntil = Stopwatch.GetTimestamp() + SpinBudget;
+        do
+        {
+            long seen = PublishedSequence;
+            if (seen > seenSequence)
+            {
+                return seen;
+            }
+
+            Thread.SpinWait(20);
+        }
+        while (Stopwatch.GetTimestamp() < spinUntil);
+
         int observed = Volatile.Read(ref *generation);
         long newest = PublishedSequence;
         if (newest > seenSequence)
@@ -119,11 +144,27 @@ internal sealed unsafe class ShmControlBlock : IDisposable
         return PublishedSequence;
     }
 
-    /// <summary>Segment files ever linked into the store (never decreases).</summary>
-    public long FilesLinked => Volatile.Read(ref *(long*)(_base + 32));
+    /// <summary>False only when no segment file can hold the CID of <paramref name="digest"/> (see the file filter).</summary>
+    public bool MayHaveFile(ReadOnlySpan<byte> digest)
+    {
+        if (Volatile.Read(ref *(int*)(_base + FilterFlagOffset)) != 1)
+        {
+            return true; // a control file from before the filter: every CID may have a file
+        }
 
-    /// <summary>Records that a segment file was linked (before anyone may rely on it).</summary>
-    public void NoteFileLinked() => Interlocked.Increment(ref *(long*)(_base + 32));
+        int bit = FilterBit(digest);
+        return (Volatile.Read(ref *(int*)(_base + FilterOffset + bit / 32 * 4)) & (1 << (bit % 32))) != 0;
+    }
+
+    /// <summary>Sets the filter bit of <paramref name="digest"/>: call before linking its segment file.</summary>
+    public void NoteFile(ReadOnlySpan<byte> digest)
+    {
+        int bit = FilterBit(digest);
+        Interlocked.Or(ref *(int*)(_base + FilterOffset + bit / 32 * 4), 1 << (bit % 32));
+    }
+
+    private static int FilterBit(ReadOnlySpan<byte> digest) =>
+        (int)(BinaryPrimitives.ReadUInt32LittleEndian(digest) % FilterBits);
 
     /// <summary>Adds <paramref name="delta"/> to the counted bytes.</summary>
     public void AddBytes(long delta) => Interlocked.Add(ref *(long*)(_base + 24), delta);
@@ -149,6 +190,7 @@ internal sealed unsafe class ShmControlBlock : IDisposable
         string temp = path + ShmStoreLayout.TempPrefix + Guid.NewGuid().ToString("N");
         var initial = new byte[Size];
         BinaryPrimitives.WriteUInt64LittleEndian(initial, Magic);
+        BinaryPrimitives.WriteInt32LittleEndian(initial.AsSpan(FilterFlagOffset), 1);
         using (var stream = LockedFile.CreateNew(temp, (int)fileMode, 0))
         {
             stream.Write(initial);
