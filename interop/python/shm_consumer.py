@@ -4,6 +4,11 @@ A segment is a plain canonical Arrow IPC stream, so any Arrow library can map it
 
     python shm_consumer.py CID [--shm-dir /dev/shm/arrowcid] [--store default]
     python shm_consumer.py --path /dev/shm/arrowcid/default/segments/<cid>.arrows CID
+    python shm_consumer.py --path "$(arrowcid shm path CID)" CID
+
+Small batches live in slots of the store's arena file rather than in a file of their own;
+`arrowcid shm path CID` promotes such a batch to segments/<cid>.arrows (copied once, verified)
+and prints that path, which the third form uses.
 
 The CID (CIDv1, raw codec 0x55, sha2-256 multihash, base32 lower-case "b…") is decoded here
 with the standard library; the SHA-256 of the mapped bytes must equal its digest.
