@@ -32,10 +32,17 @@ internal sealed class ValueDictionary
     {
         var lookup = new Dictionary<int, int>(new ValueComparer(buffer));
         var entries = new List<int>();
-        int[] indices = new int[buffer.ValueCount];
+        int count = buffer.ValueCount;
+        // Sized for the sample first: most chunks that give up do so there, and a full-size
+        // index array per chunk was a large-object allocation thrown away each time.
+        int[] indices = new int[Math.Min(count, SampleValues)];
         long plainSize = 0;
-        for (int i = 0; i < indices.Length; i++)
+        for (int i = 0; i < count; i++)
         {
+            if (i == indices.Length)
+            {
+                Array.Resize(ref indices, count);
+            }
             if (!lookup.TryGetValue(i, out int index))
             {
                 index = entries.Count;
