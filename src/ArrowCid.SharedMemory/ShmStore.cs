@@ -205,10 +205,24 @@ public sealed class ShmStore : IDisposable
         }
 
         var outcome = ShmArena.PublishOutcome.NoRoom;
+        long sequence = 0;
         if (bytes.Length <= arena.SlotBytes)
         {
             MakeRoom(bytes.Length);
-            outcome = arena.Publish(digest, bytes, _isPinnedDigest, _onSlotEvicted);
+            // One lock for the slot and the notice (the feed's writer lock), unless a registry must
+            // record the batch between the two, which is not done while other publishers wait.
+            using (_feed.EnterWriter())
+            {
+                outcome = arena.Publish(digest, bytes, _isPinnedDigest, _onSlotEvicted);
+                if (outcome == ShmArena.PublishOutcome.Created)
+                {
+                    _control.AddBytes(bytes.Length);
+                    if (_options.Registry is null)
+                    {
+                        sequence = _feed.AppendLocked(cid, bytes.Length, batch.Length, encodedTags);
+                    }
+                }
+            }
         }
 
         switch (outcome)
@@ -216,10 +230,13 @@ public sealed class ShmStore : IDisposable
             case ShmArena.PublishOutcome.Existing:
                 return Existing(cid, bytes.Length, batch.Length);
             case ShmArena.PublishOutcome.Created:
-                _control.AddBytes(bytes.Length);
                 string path = _layout.SegmentPath(cid);
-                Register(cid, path, bytes.Length, batch, tags);
-                long sequence = _feed.Append(cid, bytes.Length, batch.Length, encodedTags);
+                if (sequence == 0)
+                {
+                    Register(cid, path, bytes.Length, batch, tags);
+                    sequence = _feed.Append(cid, bytes.Length, batch.Length, encodedTags);
+                }
+
                 return new ShmPublishResult(cid, path, bytes.Length, batch.Length, sequence);
             default:
                 // Every slot of the CID's set is leased or pinned (or the batch outgrew a slot): a file of its own.
@@ -439,9 +456,8 @@ public sealed class ShmStore : IDisposable
         ArgumentNullException.ThrowIfNull(cid);
         bool removed = false;
         if (cid.Hash.Digest.Length == SHA256.HashSizeInBytes && ArenaIfAny() is { } arena
-            && arena.Remove(cid.Hash.Digest, out int length) == ShmArena.RemoveOutcome.Removed)
+            && RemoveFromArena(arena, cid.Hash.Digest) == SegmentEvictor.Outcome.Removed)
         {
-            _control.AddBytes(-length);
             removed = true;
         }
 
@@ -537,17 +553,35 @@ public sealed class ShmStore : IDisposable
             foreach (var slot in arena.List())
             {
                 byte[] digest = slot.Digest;
-                candidates.Add(new EvictionCandidate(CidOfDigest(digest), slot.Length, slot.LastAccessUtc, arena.Path + "@" + slot.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture), () => arena.Remove(digest, out _) switch
-                {
-                    ShmArena.RemoveOutcome.Removed => SegmentEvictor.Outcome.Removed,
-                    ShmArena.RemoveOutcome.Leased => SegmentEvictor.Outcome.Leased,
-                    _ => SegmentEvictor.Outcome.Missing,
-                }));
+                // Counted bytes are reset from the scan afterwards, so the removal's own count is not applied twice.
+                candidates.Add(new EvictionCandidate(CidOfDigest(digest), slot.Length, slot.LastAccessUtc, arena.Path + "@" + slot.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture), () => RemoveFromArena(arena, digest)));
             }
         }
 
         long total = SegmentEvictor.MakeRoom(candidates, needed, capacity, IsPinned);
         _control.SetBytes(total);
+    }
+
+    // Frees the slot unless leased, under the writer lock, and uncounts its bytes.
+    private SegmentEvictor.Outcome RemoveFromArena(ShmArena arena, ReadOnlySpan<byte> digest)
+    {
+        ShmArena.RemoveOutcome outcome;
+        int length;
+        using (_feed.EnterWriter())
+        {
+            outcome = arena.Remove(digest, out length);
+        }
+
+        switch (outcome)
+        {
+            case ShmArena.RemoveOutcome.Removed:
+                _control.AddBytes(-length);
+                return SegmentEvictor.Outcome.Removed;
+            case ShmArena.RemoveOutcome.Leased:
+                return SegmentEvictor.Outcome.Leased;
+            default:
+                return SegmentEvictor.Outcome.Missing;
+        }
     }
 
     private bool IsPinned(Cid cid) =>

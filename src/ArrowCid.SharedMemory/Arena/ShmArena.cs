@@ -18,8 +18,10 @@ namespace ArrowCid.SharedMemory.Arena;
 /// <para>
 /// Placement is set-associative: a CID's digest picks a set of <see cref="Ways"/> slots, so a
 /// lookup reads at most that many slot headers and needs no shared index. Slots are claimed and
-/// evicted only under flock(LOCK_EX) on the arena (robust: the kernel drops it when the holder
-/// dies), so a slot found Writing or Evicting under the lock was left by a dead process and is
+/// evicted only under the store's writer lock (flock(LOCK_EX) on <c>feed.log</c>, which the
+/// publisher holds anyway to announce the batch, so a publish takes one lock; robust: the kernel
+/// drops it when the holder dies) — callers of <see cref="Publish"/> and <see cref="Remove"/> hold
+/// it — so a slot found Writing or Evicting under the lock was left by a dead process and is
 /// repaired. Readers never lock: a reader raises its own lease count for the slot and then checks
 /// the slot is still Ready with the digest it wants; an evictor moves the slot Ready→Evicting and
 /// then checks every live lease record's count. With both steps full fences, either the reader
@@ -58,7 +60,6 @@ internal sealed unsafe class ShmArena : IDisposable
     private readonly int _sets;
     private readonly int _record;
     private readonly int* _ownCounts;
-    private readonly Lock _gate = new();
     private int _references = 1;
 
     private ShmArena(LockedFile file, byte* pointer, long mapLength, int slotBytes, int slotCount, int record, bool ownPrivate)
@@ -216,7 +217,7 @@ internal sealed unsafe class ShmArena : IDisposable
     }
 
     /// <summary>
-    /// Writes <paramref name="bytes"/> (whose SHA-256 is <paramref name="digest"/>) into a slot of
+    /// The caller holds the store's writer lock. Writes <paramref name="bytes"/> (whose SHA-256 is <paramref name="digest"/>) into a slot of
     /// the digest's set: a free one, else the least recently used unleased, unpinned one, which
     /// <paramref name="evicted"/> sees first (to keep its bytes elsewhere or count them gone).
     /// </summary>
@@ -228,7 +229,6 @@ internal sealed unsafe class ShmArena : IDisposable
         }
 
         int first = FirstSlot(digest);
-        using (EnterExclusive())
         {
             int free = -1;
             for (int slot = first; slot < first + Ways; slot++)
@@ -272,12 +272,11 @@ internal sealed unsafe class ShmArena : IDisposable
         Missing,
     }
 
-    /// <summary>Frees the slot of <paramref name="digest"/> unless a live lease holds it.</summary>
+    /// <summary>The caller holds the store's writer lock. Frees the slot of <paramref name="digest"/> unless a live lease holds it.</summary>
     public RemoveOutcome Remove(ReadOnlySpan<byte> digest, out int length)
     {
         int first = FirstSlot(digest);
         length = 0;
-        using (EnterExclusive())
         {
             for (int slot = first; slot < first + Ways; slot++)
             {
@@ -468,37 +467,6 @@ internal sealed unsafe class ShmArena : IDisposable
                 // A foreign value (corruption): the slot's content cannot be trusted, free it.
                 Volatile.Write(ref *State(slot), Free);
                 return Free;
-        }
-    }
-
-    private ExclusiveScope EnterExclusive()
-    {
-        // flock is per open file description: threads of this store share ours, so they also
-        // take the in-process gate first.
-        _gate.Enter();
-        try
-        {
-            int errno = LinuxNative.Flock(_file.Descriptor, LinuxNative.LockExclusive);
-            if (errno != 0)
-            {
-                throw new IOException($"{Path}: flock(LOCK_EX) failed (errno {errno})");
-            }
-        }
-        catch
-        {
-            _gate.Exit();
-            throw;
-        }
-
-        return new ExclusiveScope(this);
-    }
-
-    private readonly struct ExclusiveScope(ShmArena arena) : IDisposable
-    {
-        public void Dispose()
-        {
-            _ = LinuxNative.Flock(arena._file.Descriptor, LinuxNative.Unlock);
-            arena._gate.Exit();
         }
     }
 

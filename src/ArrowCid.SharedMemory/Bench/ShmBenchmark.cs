@@ -16,8 +16,8 @@ public static class ShmBenchmark
 {
     private static readonly TimeSpan AnswerLimit = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan WarmupPause = TimeSpan.FromMilliseconds(150);
-    private const int MinWarmupRounds = 4;
-    private const int MaxWarmupRounds = 20;
+    private const int MinWarmupRounds = 3;
+    private const int MaxWarmupRounds = 40;
     private const int WarmupPerRound = 1_000;
 
     /// <summary>Runs the benchmark; <paramref name="peerStart"/> makes the start info of the peer process given its arguments.</summary>
@@ -129,41 +129,41 @@ public static class ShmBenchmark
     }
 
     // Steady state, not start-up, is measured: both processes run the whole round trip (the peer
-    // attaches warm-up notices too) in rounds with pauses, until the JIT has moved the hot methods
-    // to optimised code (it does so in the background after a pause) and a round is no faster
-    // than the best before it. The warm-up batches are removed afterwards to leave their slots free.
+    // attaches warm-up notices too) in rounds with pauses, until a round and the pause after it
+    // made neither process compile any method — the JIT has then moved the hot paths through its
+    // tiers (instrumented, then optimised code, compiled in the background after a pause) and no
+    // background compilation competes with the measurement for the cores. The warm-up batches are
+    // removed afterwards to leave their slots free.
     private static void WarmUp(ShmStore store, BlockingCollection<string> answers)
     {
         var warmup = Tags("warmup");
         var published = new List<Content.Multiformats.Cid>();
-        double best = double.MaxValue;
+        long ownBefore = -1;
+        long peerBefore = -1;
         for (int round = 0; round < MaxWarmupRounds; round++)
         {
             var batches = Enumerable.Range(0, WarmupPerRound).Select(i => BenchBatches.Small(-1_000_000L * (round + 1) - i)).ToList();
-            long start = Stopwatch.GetTimestamp();
             foreach (var batch in batches)
             {
                 published.Add(store.Publish(batch, warmup).Cid);
             }
 
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            if (round >= MinWarmupRounds && seconds >= best * 0.95)
+            published.Add(store.Publish(BenchBatches.Small(-999 - round), new Dictionary<string, string>(warmup) { ["last"] = "1" }).Cid);
+            long peer = long.Parse(Expect(answers, "warm")[1], CultureInfo.InvariantCulture);
+            Thread.Sleep(WarmupPause);
+            long own = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (round >= MinWarmupRounds && own == ownBefore && peer == peerBefore)
             {
                 break;
             }
 
-            best = Math.Min(best, seconds);
-            Thread.Sleep(WarmupPause);
+            (ownBefore, peerBefore) = (own, peer);
         }
 
-        store.Publish(BenchBatches.Small(-999), new Dictionary<string, string>(warmup) { ["last"] = "1" });
-        Expect(answers, "warm");
         foreach (var cid in published)
         {
             store.Remove(cid);
         }
-
-        Thread.Sleep(WarmupPause);
     }
 
     private static TimeSpan ProcessCpu()

@@ -6,7 +6,7 @@ namespace ArrowCid.SharedMemory.Bench;
 /// <summary>
 /// The other process of <c>arrowcid bench shm</c>: follows the store's feed and answers on its
 /// standard output. Notices tagged <c>phase=warmup</c> or <c>phase=roundtrip</c> are attached (verified in full) and
-/// released (after the last warm-up one it prints <c>warm</c>), and after the last one it prints <c>done &lt;timestamp&gt;</c>; <c>phase=latency</c>
+/// released (after the last of each warm-up round it prints <c>warm &lt;methods compiled so far&gt;</c>), and after the last one it prints <c>done &lt;timestamp&gt;</c>; <c>phase=latency</c>
 /// notices are timed from the publisher's monotonic timestamp to the wake-up here;
 /// <c>phase=attach</c> notices are attached repeatedly without re-hashing (the zero-copy path)
 /// and with full verification, and the medians printed.
@@ -33,7 +33,7 @@ public static class ShmBenchmarkPeer
                     store.Attach(notice.Cid).Dispose();
                     if (notice.Tags.ContainsKey("last"))
                     {
-                        Answer(output, $"warm");
+                        Answer(output, $"warm {System.Runtime.JitInfo.GetCompiledMethodCount()}");
                     }
 
                     break;

@@ -15,6 +15,7 @@ internal sealed class ShmFeed : IDisposable
 {
     private readonly LockedFile _log;
     private readonly bool _writable;
+    private readonly Lock _gate = new();
 
     public ShmFeed(string logPath, ShmControlBlock control, int createMode)
     {
@@ -33,8 +34,53 @@ internal sealed class ShmFeed : IDisposable
 
     public ShmControlBlock Control { get; }
 
+    /// <summary>
+    /// Takes the store's writer lock: flock(LOCK_EX) on the log, after an in-process gate (flock
+    /// belongs to the open file description, which this store's threads share, so it alone would
+    /// not keep two of them apart). Appends and arena slot changes happen under it. Not reentrant.
+    /// </summary>
+    public WriterScope EnterWriter()
+    {
+        _gate.Enter();
+        try
+        {
+            _log.LockExclusive();
+        }
+        catch
+        {
+            _gate.Exit();
+            throw;
+        }
+
+        return new WriterScope(this);
+    }
+
+    /// <summary>Holds the writer lock until disposed.</summary>
+    public readonly struct WriterScope : IDisposable
+    {
+        private readonly ShmFeed _feed;
+
+        internal WriterScope(ShmFeed feed) => _feed = feed;
+
+        /// <summary>Drops the flock, then the gate.</summary>
+        public void Dispose()
+        {
+            _feed._log.Unlock();
+            _feed._gate.Exit();
+        }
+    }
+
     /// <summary>Appends one notice and wakes subscribers; returns its sequence.</summary>
     public long Append(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags)
+    {
+        using (EnterWriter())
+        {
+            return AppendLocked(cid, bytes, rows, encodedTags);
+        }
+    }
+
+    /// <summary>Like <see cref="Append"/>, for a caller that holds the writer lock (<see cref="EnterWriter"/>).</summary>
+    public long AppendLocked(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags)
     {
         if (!_writable)
         {
@@ -42,20 +88,12 @@ internal sealed class ShmFeed : IDisposable
         }
 
         Span<byte> record = stackalloc byte[FeedRecord.Size];
-        _log.LockExclusive();
-        try
-        {
-            long sequence = Control.PublishedSequence + 1;
-            long micros = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10;
-            FeedRecord.Write(record, sequence, bytes, rows, micros, Stopwatch.GetTimestamp(), cid, encodedTags);
-            RandomAccess.Write(_log.Handle, record, (sequence - 1) * FeedRecord.Size);
-            Control.Publish(sequence);
-            return sequence;
-        }
-        finally
-        {
-            _log.Unlock();
-        }
+        long sequence = Control.PublishedSequence + 1;
+        long micros = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10;
+        FeedRecord.Write(record, sequence, bytes, rows, micros, Stopwatch.GetTimestamp(), cid, encodedTags);
+        RandomAccess.Write(_log.Handle, record, (sequence - 1) * FeedRecord.Size);
+        Control.Publish(sequence);
+        return sequence;
     }
 
     /// <summary>Reads the notice with sequence <paramref name="sequence"/> (which must be published).</summary>
