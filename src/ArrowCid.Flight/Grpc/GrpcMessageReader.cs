@@ -75,7 +75,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
             return false;
         }
 
-        // Only link when both tokens can fire: a per-message CancellationTokenSource is measurable on small messages.
+        // Link only when both tokens can fire, so the common case allocates no CancellationTokenSource per message.
         using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && _callToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(_callToken, cancellationToken)
             : null;
