@@ -56,6 +56,7 @@ internal static class FlightCommands
                 {
                     ["batch_bytes"] = r.BatchBytes,
                     ["rounds"] = r.Rounds,
+                    ["warmup_transfers"] = r.WarmUpTransfers,
                     ["doget_gbps"] = Math.Round(r.DoGetGbps, 4),
                     ["doget_verified_gbps"] = Math.Round(r.DoGetVerifiedGbps, 4),
                     ["doget4_gbps"] = Math.Round(r.DoGet4Gbps, 4),
@@ -70,7 +71,7 @@ internal static class FlightCommands
                 return ExitCodes.Ok;
             }
 
-            console.Out.WriteLine($"batch: {r.BatchBytes} canonical bytes, best of {r.Rounds} rounds, loopback");
+            console.Out.WriteLine($"batch: {r.BatchBytes} canonical bytes, best of {r.Rounds} rounds after {r.WarmUpTransfers} warm-up transfers, loopback");
             console.Out.WriteLine($"raw TCP socket        {F(r.SocketGbps)} GB/s");
             console.Out.WriteLine($"DoGet, 1 stream       {F(r.DoGetGbps)} GB/s  ({F(r.DoGetRatio)}x socket; goal >= 0.6x: {(r.DoGetGoalMet ? "met" : "MISSED")})");
             console.Out.WriteLine($"CPU per GB            DoGet {F(r.DoGetCpuSecondsPerGb)} s, socket {F(r.SocketCpuSecondsPerGb)} s  (whole process, node and client)");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
@@ -16,8 +17,11 @@ namespace ArrowCid.Flight.Bench;
 /// </summary>
 public static class FlightBenchmark
 {
-    /// <summary>DoGet and socket transfers made before anything is measured.</summary>
-    private const int WarmUpTransfers = 8;
+    /// <summary>DoGet and socket transfers made before anything is measured, at least.</summary>
+    private const int MinWarmUpTransfers = 8;
+
+    /// <summary>At most this many warm-up transfers, however much the JIT still compiles.</summary>
+    private const int MaxWarmUpTransfers = 40;
 
     /// <summary>Runs every measure <paramref name="rounds"/> times after a warm-up and keeps the best of each.</summary>
     public static async Task<FlightBenchmarkResult> RunAsync(long batchBytes, int rounds, string scratchRoot)
@@ -46,11 +50,22 @@ public static class FlightBenchmark
 
             // Warm-up first: for its first few hundred megabytes a fresh process spends as much CPU
             // re-compiling Kestrel's, HttpClient's and our hot paths (tiered JIT, PGO) as moving bytes,
-            // which measures the runtime's start rather than the transfer.
-            for (int round = 0; round < WarmUpTransfers; round++)
+            // which measures the runtime's start rather than the transfer. So transfers continue until
+            // one round compiles no method (or the cap is reached).
+            long compiled = JitInfo.GetCompiledMethodCount();
+            int warmUps = 0;
+            for (int round = 0; round < MaxWarmUpTransfers; round++)
             {
+                warmUps++;
                 await DrainAsync(client, cid!).ConfigureAwait(false);
                 await LoopbackSocketTransfer.MeasureAsync(canonical).ConfigureAwait(false);
+                long now = JitInfo.GetCompiledMethodCount();
+                if (round + 1 >= MinWarmUpTransfers && now == compiled)
+                {
+                    break;
+                }
+
+                compiled = now;
             }
 
             // DoGet and the socket then alternate within each round, so the ratio compares the two under
@@ -87,6 +102,7 @@ public static class FlightBenchmark
             {
                 BatchBytes = canonical.Length,
                 Rounds = rounds,
+                WarmUpTransfers = warmUps,
                 DoGetGbps = gb / get,
                 DoGetVerifiedGbps = gb / verified,
                 DoGet4Gbps = 4 * gb / get4,

@@ -9,6 +9,9 @@ public sealed record FlightBenchmarkResult
     /// <summary>Measured rounds per figure (the best is reported).</summary>
     public int Rounds { get; init; }
 
+    /// <summary>DoGet and socket transfers made before measuring, until the JIT went quiet (or a cap).</summary>
+    public int WarmUpTransfers { get; init; }
+
     /// <summary>One DoGet stream, messages received and dropped.</summary>
     public double DoGetGbps { get; init; }
 
