@@ -16,8 +16,8 @@ namespace ArrowCid.SharedMemory.Arena;
 /// count per slot); then the slot bytes.
 /// </para>
 /// <para>
-/// Placement is set-associative: a CID's digest picks a set of <see cref="Ways"/> slots, so a
-/// lookup reads at most that many slot headers and needs no shared index. Slots are claimed and
+/// Placement is set-associative with two choices: a CID's digest picks two sets of
+/// <see cref="Ways"/> slots, so a lookup reads at most 16 slot headers and needs no shared index. Slots are claimed and
 /// evicted only under the store's writer lock (flock(LOCK_EX) on <c>feed.log</c>, which the
 /// publisher holds anyway to announce the batch, so a publish takes one lock; robust: the kernel
 /// drops it when the holder dies) — callers of <see cref="Publish"/> and <see cref="Remove"/> hold
@@ -36,7 +36,7 @@ namespace ArrowCid.SharedMemory.Arena;
 /// </summary>
 internal sealed unsafe class ShmArena : IDisposable
 {
-    /// <summary>Ways per set: slots a CID may occupy.</summary>
+    /// <summary>Ways per set: a CID may occupy any slot of its two sets.</summary>
     public const int Ways = 8;
 
     /// <summary>Lease records: how many opened stores (across all processes) can attach from the arena at once.</summary>
@@ -85,7 +85,7 @@ internal sealed unsafe class ShmArena : IDisposable
         /// <summary>A slot already holds the digest.</summary>
         Existing,
 
-        /// <summary>Every slot of the set is leased or pinned (or tmpfs is full): use a file.</summary>
+        /// <summary>Every slot of both sets is leased or pinned (or tmpfs is full): use a file.</summary>
         NoRoom,
     }
 
@@ -155,8 +155,8 @@ internal sealed unsafe class ShmArena : IDisposable
     /// <summary>The slot that holds <paramref name="digest"/> now, or -1 (a probe: it may be evicted at once).</summary>
     public int Find(ReadOnlySpan<byte> digest)
     {
-        int first = FirstSlot(digest);
-        for (int slot = first; slot < first + Ways; slot++)
+        Span<int> candidates = stackalloc int[2 * Ways];
+        foreach (int slot in candidates[..Candidates(digest, candidates)])
         {
             if (Volatile.Read(ref *State(slot)) == Ready && Digest(slot).SequenceEqual(digest))
             {
@@ -174,8 +174,8 @@ internal sealed unsafe class ShmArena : IDisposable
     /// <exception cref="ShmSegmentCorruptedException">The slot's recorded length is impossible.</exception>
     public int TryLease(ReadOnlySpan<byte> digest, out ReadOnlyMemory<byte> bytes, out long offset)
     {
-        int first = FirstSlot(digest);
-        for (int slot = first; slot < first + Ways; slot++)
+        Span<int> candidates = stackalloc int[2 * Ways];
+        foreach (int slot in candidates[..Candidates(digest, candidates)])
         {
             if (Volatile.Read(ref *State(slot)) != Ready || !Digest(slot).SequenceEqual(digest))
             {
@@ -218,7 +218,8 @@ internal sealed unsafe class ShmArena : IDisposable
 
     /// <summary>
     /// The caller holds the store's writer lock. Writes <paramref name="bytes"/> (whose SHA-256 is <paramref name="digest"/>) into a slot of
-    /// the digest's set: a free one, else the least recently used unleased, unpinned one, which
+    /// the digest's two sets: a free one (one whose pages are already backed first), else the least
+    /// recently used unleased, unpinned one of the two sets, which
     /// <paramref name="evicted"/> sees first (to keep its bytes elsewhere or count them gone).
     /// </summary>
     public PublishOutcome Publish(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, PinnedDigest isPinned, EvictedSlot evicted)
@@ -228,10 +229,11 @@ internal sealed unsafe class ShmArena : IDisposable
             throw new ArgumentOutOfRangeException(nameof(bytes), bytes.Length, $"an arena slot holds 1 to {SlotBytes} bytes");
         }
 
-        int first = FirstSlot(digest);
+        Span<int> candidates = stackalloc int[2 * Ways];
+        candidates = candidates[..Candidates(digest, candidates)];
         {
             int free = -1;
-            for (int slot = first; slot < first + Ways; slot++)
+            foreach (int slot in candidates)
             {
                 int state = RepairUnderLock(slot);
                 if (state == Ready && Digest(slot).SequenceEqual(digest))
@@ -248,7 +250,7 @@ internal sealed unsafe class ShmArena : IDisposable
 
             if (free < 0)
             {
-                free = EvictLeastRecentUnderLock(first, isPinned, evicted);
+                free = EvictLeastRecentUnderLock(candidates, isPinned, evicted);
                 if (free < 0)
                 {
                     return PublishOutcome.NoRoom;
@@ -275,10 +277,10 @@ internal sealed unsafe class ShmArena : IDisposable
     /// <summary>The caller holds the store's writer lock. Frees the slot of <paramref name="digest"/> unless a live lease holds it.</summary>
     public RemoveOutcome Remove(ReadOnlySpan<byte> digest, out int length)
     {
-        int first = FirstSlot(digest);
+        Span<int> candidates = stackalloc int[2 * Ways];
         length = 0;
         {
-            for (int slot = first; slot < first + Ways; slot++)
+            foreach (int slot in candidates[..Candidates(digest, candidates)])
             {
                 if (RepairUnderLock(slot) != Ready || !Digest(slot).SequenceEqual(digest))
                 {
@@ -362,16 +364,13 @@ internal sealed unsafe class ShmArena : IDisposable
         return true;
     }
 
-    private int EvictLeastRecentUnderLock(int first, PinnedDigest isPinned, EvictedSlot evicted)
+    private int EvictLeastRecentUnderLock(ReadOnlySpan<int> candidates, PinnedDigest isPinned, EvictedSlot evicted)
     {
-        Span<int> order = stackalloc int[Ways];
-        for (int i = 0; i < Ways; i++)
-        {
-            order[i] = first + i;
-        }
+        Span<int> order = stackalloc int[candidates.Length];
+        candidates.CopyTo(order);
 
-        // Insertion sort by last access: eight entries.
-        for (int i = 1; i < Ways; i++)
+        // Insertion sort by last access: at most sixteen entries.
+        for (int i = 1; i < order.Length; i++)
         {
             int slot = order[i];
             long key = *LastAccess(slot);
@@ -470,8 +469,21 @@ internal sealed unsafe class ShmArena : IDisposable
         }
     }
 
-    private int FirstSlot(ReadOnlySpan<byte> digest) =>
-        (int)(BinaryPrimitives.ReadUInt64LittleEndian(digest) % (ulong)_sets) * Ways;
+    // Two choices: the digest names two sets (from two independent parts of it) and a CID may sit
+    // in either. A publish overflows (evicts) only when both are full, which with random digests
+    // is far rarer than one full set, and finds a freed slot with backed pages more often.
+    private int Candidates(ReadOnlySpan<byte> digest, Span<int> slots)
+    {
+        int first = (int)(BinaryPrimitives.ReadUInt64LittleEndian(digest) % (ulong)_sets) * Ways;
+        int second = (int)(BinaryPrimitives.ReadUInt64LittleEndian(digest[8..]) % (ulong)_sets) * Ways;
+        for (int i = 0; i < Ways; i++)
+        {
+            slots[i] = first + i;
+            slots[Ways + i] = second + i;
+        }
+
+        return first == second ? Ways : 2 * Ways;
+    }
 
     private static long SlotHeader(int slot) => HeaderBytes + (long)slot * SlotHeaderBytes;
 
