@@ -10,11 +10,13 @@ namespace ArrowCid.Parquet.Writing;
 /// <summary>
 /// Writes Arrow record batches as one Parquet file. Rows are buffered (as slices of the caller's
 /// batches, no copy) until the current row group holds <see cref="ParquetWriteOptions.RowGroupSize"/>
-/// rows; the group's column chunks are then shredded and encoded, up to
-/// <see cref="ParquetWriteOptions.MaxDegreeOfParallelism"/> at a time (they are independent),
-/// each into a buffer of its own, and written in column order, so the file's bytes do not
-/// depend on the degree and memory stays bounded by one row group and its encoded chunks.
-/// <see cref="Close"/> writes the rest, the page index and the footer.
+/// rows; the group's column chunks are then shredded and encoded, each into a buffer of its own,
+/// and written in column order. With <see cref="ParquetWriteOptions.MaxDegreeOfParallelism"/>
+/// above 1 the chunks are encoded on up to that many threads, and a full row group is handed
+/// to them while the caller goes on adding rows: up to <see cref="RowGroupsInFlight"/> groups
+/// are encoded at a time, so the cores are not left idle while one large chunk finishes. The
+/// file's bytes do not depend on the degree; memory is bounded by those row groups and their
+/// encoded chunks. <see cref="Close"/> writes the rest, the page index and the footer.
 /// </summary>
 public sealed class ParquetWriter : IDisposable
 {
@@ -32,6 +34,10 @@ public sealed class ParquetWriter : IDisposable
     private readonly List<RowGroup> _rowGroups = [];
     private readonly List<List<ColumnChunkWriter.PageIndexEntry>> _pageIndexes = [];
     private readonly Queue<(RecordBatch Batch, long EndRow)> _owned = new();
+    private readonly Queue<(Task<EncodedChunk>[] Chunks, int Rows)> _inFlight = new();
+    private readonly TaskScheduler? _scheduler;
+    private ConcurrentExclusiveSchedulerPair? _schedulers;
+    private long _inFlightRows;
     private int _pendingRows;
     private long _rows;
     private bool _closed;
@@ -53,12 +59,21 @@ public sealed class ParquetWriter : IDisposable
         _chunkWriters = [.. _plan.Leaves.Select(leaf => new ColumnChunkWriter(leaf, _options))];
         _degree = _options.MaxDegreeOfParallelism == 0 ? Environment.ProcessorCount : _options.MaxDegreeOfParallelism;
         _scheduleOrder = ScheduleOrder(_plan);
+        if (_degree > 1)
+        {
+            // One queue per writer, run in order on at most _degree pool threads at a time.
+            _schedulers = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, _degree);
+            _scheduler = _schedulers.ConcurrentScheduler;
+        }
         Schema = arrowSchema;
         _stream = stream;
         _leaveOpen = leaveOpen;
         _output = new PositionedOutput(stream);
         _output.Write(Magic);
     }
+
+    /// <summary>Row groups encoded at the same time when encoding is parallel: the next group's chunks keep the cores busy while one group's largest chunk finishes.</summary>
+    public const int RowGroupsInFlight = 2;
 
     /// <summary>The Arrow schema every batch must have.</summary>
     public ArrowSchema Schema { get; }
@@ -67,7 +82,7 @@ public sealed class ParquetWriter : IDisposable
     public IReadOnlyList<SchemaElement> ParquetSchema => _plan.Elements;
 
     /// <summary>Rows accepted so far.</summary>
-    public long RowCount => _rows + _pendingRows;
+    public long RowCount => _rows + _inFlightRows + _pendingRows;
 
     /// <summary>Adds a batch's rows; full row groups are written as they fill.</summary>
     public void Write(RecordBatch batch)
@@ -95,8 +110,12 @@ public sealed class ParquetWriter : IDisposable
         });
     }
 
-    /// <summary>Rows accepted but not yet written to a row group (at most <see cref="ParquetWriteOptions.RowGroupSize"/> - 1 between calls).</summary>
-    public long BufferedRows => _pendingRows;
+    /// <summary>
+    /// Rows accepted but not yet written to the file: those of the row group being filled (at
+    /// most <see cref="ParquetWriteOptions.RowGroupSize"/> - 1 between calls) and, with parallel
+    /// encoding, of up to <see cref="RowGroupsInFlight"/> full groups still being encoded.
+    /// </summary>
+    public long BufferedRows => _inFlightRows + _pendingRows;
 
     /// <summary>
     /// Like <see cref="Write"/>, and takes ownership of <paramref name="batch"/>: it is disposed as
@@ -143,6 +162,10 @@ public sealed class ParquetWriter : IDisposable
         Guard(() =>
         {
             FlushRowGroup();
+            while (_inFlight.Count > 0)
+            {
+                WriteOldestInFlight();
+            }
             WritePageIndexes();
             WriteFooter();
             _output.Flush();
@@ -163,6 +186,10 @@ public sealed class ParquetWriter : IDisposable
         finally
         {
             _closed = true;
+            // Encoding tasks read the batches: none may still run when they are released.
+            AbandonInFlight();
+            _schedulers?.Complete();
+            _schedulers = null;
             while (_owned.TryDequeue(out var owned))
             {
                 owned.Batch.Dispose();
@@ -195,79 +222,136 @@ public sealed class ParquetWriter : IDisposable
         }
         RecordBatch[] batches = [.. _pending];
         int rows = _pendingRows;
+        _pending.Clear();
+        _pendingRows = 0;
         int leaves = _plan.Leaves.Count;
-        var encoded = new EncodedChunk?[leaves];
-        try
+        if (_scheduler is null || leaves == 0)
         {
-            int degree = Math.Min(_degree, leaves);
-            if (degree <= 1)
+            var encoded = new EncodedChunk?[leaves];
+            try
             {
                 for (int i = 0; i < leaves; i++)
                 {
                     encoded[i] = EncodeChunk(i, batches, rows);
                 }
+                WriteRowGroup(encoded!, rows);
             }
-            else
+            finally
             {
-                EncodeInParallel(encoded, batches, rows, degree);
+                foreach (EncodedChunk? item in encoded)
+                {
+                    item?.Bytes.Dispose();
+                }
             }
+            ReleaseWritten();
+            return;
+        }
+        // Queued costliest first, after the chunks of the groups already in flight.
+        var tasks = new Task<EncodedChunk>[leaves];
+        foreach (int i in _scheduleOrder)
+        {
+            tasks[i] = Task.Factory.StartNew(() => EncodeChunk(i, batches, rows), CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler);
+        }
+        _inFlight.Enqueue((tasks, rows));
+        _inFlightRows += rows;
+        while (_inFlight.Count > RowGroupsInFlight)
+        {
+            WriteOldestInFlight();
+        }
+    }
 
-            var chunks = new List<ColumnChunk>(leaves);
-            var indexes = new List<ColumnChunkWriter.PageIndexEntry>(leaves);
-            long groupStart = _output.Position;
-            long uncompressed = 0;
-            foreach (EncodedChunk? item in encoded)
-            {
-                (ColumnChunk chunk, ColumnChunkWriter.PageIndexEntry index, PooledByteWriter bytes) = item!;
-                ColumnChunkWriter.Relocate(chunk, index, _output.Position);
-                _output.Write(bytes.WrittenSpan);
-                chunks.Add(chunk);
-                indexes.Add(index);
-                uncompressed += chunk.MetaData!.TotalUncompressedSize;
-            }
-            _rowGroups.Add(new RowGroup
-            {
-                Columns = chunks,
-                NumRows = rows,
-                TotalByteSize = uncompressed,
-                FileOffset = groupStart,
-                TotalCompressedSize = _output.Position - groupStart,
-                Ordinal = _rowGroups.Count <= short.MaxValue ? (short)_rowGroups.Count : null,
-            });
-            _pageIndexes.Add(indexes);
+    /// <summary>Waits for the oldest row group in flight and writes it (its exception, if a chunk failed, is rethrown as it was thrown).</summary>
+    private void WriteOldestInFlight()
+    {
+        (Task<EncodedChunk>[] tasks, int rows) = _inFlight.Dequeue();
+        WaitQuietly(tasks);
+        try
+        {
+            // GetResult rethrows a failed chunk's own exception, as the serial writer would.
+            EncodedChunk[] encoded = [.. tasks.Select(t => t.GetAwaiter().GetResult())];
+            WriteRowGroup(encoded, rows);
+        }
+        catch
+        {
+            // The caller may release its batches as soon as this throws (WriteOwned does), so
+            // no later group's encoder may still be reading them.
+            AbandonInFlight();
+            throw;
         }
         finally
         {
-            foreach (EncodedChunk? item in encoded)
-            {
-                item?.Bytes.Dispose();
-            }
+            DisposeChunks(tasks);
         }
-        _rows += rows;
-        _pending.Clear();
-        _pendingRows = 0;
+        _inFlightRows -= rows;
         ReleaseWritten();
     }
 
-    private void EncodeInParallel(EncodedChunk?[] encoded, RecordBatch[] batches, int rows, int degree)
+    /// <summary>Waits for every row group still being encoded and drops its chunks.</summary>
+    private void AbandonInFlight()
     {
-        try
+        while (_inFlight.TryDequeue(out var group))
         {
-            // Handed out one at a time, costliest first: the group ends when its slowest chunk
-            // does, so a large chunk left for last would keep the other cores idle.
-            var partitioner = System.Collections.Concurrent.Partitioner.Create(_scheduleOrder, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
-            Parallel.ForEach(partitioner, new ParallelOptions { MaxDegreeOfParallelism = degree }, i => encoded[i] = EncodeChunk(i, batches, rows));
+            WaitQuietly(group.Chunks);
+            DisposeChunks(group.Chunks);
         }
-        catch (AggregateException ex)
+        _inFlightRows = 0;
+    }
+
+    private static void DisposeChunks(Task<EncodedChunk>[] tasks)
+    {
+        foreach (Task<EncodedChunk> task in tasks)
         {
-            // Callers see the exception a serial write would throw (a null in a non-nullable field…).
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
-            throw;
+            if (task.IsCompletedSuccessfully)
+            {
+                task.Result.Bytes.Dispose();
+            }
         }
     }
 
+    private static void WaitQuietly(Task[] tasks)
+    {
+        try
+        {
+            Task.WaitAll(tasks);
+        }
+        catch (AggregateException)
+        {
+            // Inspected task by task by the caller.
+        }
+    }
+
+    /// <summary>Places a row group's encoded chunks in the file in column order.</summary>
+    private void WriteRowGroup(EncodedChunk[] encoded, int rows)
+    {
+        var chunks = new List<ColumnChunk>(encoded.Length);
+        var indexes = new List<ColumnChunkWriter.PageIndexEntry>(encoded.Length);
+        long groupStart = _output.Position;
+        long uncompressed = 0;
+        foreach ((ColumnChunk chunk, ColumnChunkWriter.PageIndexEntry index, PooledByteWriter bytes) in encoded)
+        {
+            ColumnChunkWriter.Relocate(chunk, index, _output.Position);
+            _output.Write(bytes.WrittenSpan);
+            chunks.Add(chunk);
+            indexes.Add(index);
+            uncompressed += chunk.MetaData!.TotalUncompressedSize;
+        }
+        _rowGroups.Add(new RowGroup
+        {
+            Columns = chunks,
+            NumRows = rows,
+            TotalByteSize = uncompressed,
+            FileOffset = groupStart,
+            TotalCompressedSize = _output.Position - groupStart,
+            Ordinal = _rowGroups.Count <= short.MaxValue ? (short)_rowGroups.Count : null,
+        });
+        _pageIndexes.Add(indexes);
+        _rows += rows;
+    }
+
     /// <summary>
-    /// Leaf indexes by decreasing expected encoding work: bytes per value of the physical type
+    /// Leaf indexes by decreasing expected encoding work, the order their tasks are queued in (a
+    /// group ends when its slowest chunk does, so a large chunk started last would leave the
+    /// other cores idle). Expected work: bytes per value of the physical type
     /// (byte arrays counted as 16), more for leaves inside lists, which have more entries than rows.
     /// </summary>
     private static int[] ScheduleOrder(ParquetSchemaPlan plan) =>

@@ -151,6 +151,49 @@ public class BulkWriterTests
         writer.Dispose();
     }
 
+    [Fact]
+    public void A_failing_row_group_in_flight_surfaces_its_exception_and_every_owned_batch_is_released()
+    {
+        var nullable = new Arrow.Types.Schema([new Field("a", ArrowType.Int64)]);
+        var strict = new Arrow.Types.Schema([new Field("a", ArrowType.Int64, nullable: false)]);
+        var leases = new List<Lease>();
+        RecordBatch Owned(bool withNull)
+        {
+            var builder = new RecordBatchBuilder(nullable);
+            for (int i = 0; i < 50; i++)
+            {
+                builder.AppendRow(withNull && i == 49 ? null : (long?)i);
+            }
+            RecordBatch built = builder.Build();
+            var lease = new Lease();
+            leases.Add(lease);
+            return new RecordBatch(strict, built.Length, built.Columns, lease);
+        }
+        var writer = new ParquetWriter(new MemoryStream(), strict, new ParquetWriteOptions { RowGroupSize = 10, MaxDegreeOfParallelism = 4 });
+        // The bad row group is handed to the encoders by one call and found out by a later one
+        // (or by Close): either way it is the serial writer's ArgumentException.
+        var error = Assert.Throws<ArgumentException>(() =>
+        {
+            writer.WriteOwned(Owned(withNull: false));
+            writer.WriteOwned(Owned(withNull: true));
+            for (int b = 0; b < 5; b++)
+            {
+                writer.WriteOwned(Owned(withNull: false));
+            }
+            writer.Close();
+        });
+        Assert.Contains("non-nullable", error.Message, StringComparison.Ordinal);
+        writer.Dispose();
+        Assert.All(leases, lease => Assert.True(lease.Disposed));
+    }
+
+    private sealed class Lease : IDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
+    }
+
     // (StatisticsOrder, width): the order is internal, so the theory takes its number.
     public static TheoryData<int, int> Orders => new()
     {
