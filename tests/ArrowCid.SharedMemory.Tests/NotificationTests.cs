@@ -95,4 +95,31 @@ public sealed class NotificationTests : IDisposable
 
         Assert.Throws<ShmFeedCorruptedException>(() => store.Subscribe().TryNext(out _));
     }
+
+    [Fact]
+    public void Records_past_the_mapped_part_of_the_log_are_written_and_read_with_pwrite_and_pread()
+    {
+        // A feed whose mapping covers only 3 records: the 4th and later take the unmapped path,
+        // and a second feed over the same files reads both kinds.
+        string folder = Path.Combine(_temp.BaseDirectory, "feed");
+        Directory.CreateDirectory(folder);
+        using var control = ShmControlBlock.OpenOrCreate(Path.Combine(folder, "control"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var cids = Enumerable.Range(0, 6).Select(i => Content.Canonical.CanonicalEncoder.ComputeCid(Batches.Make(i))).ToList();
+        using (var writer = new ShmFeed(Path.Combine(folder, "feed.log"), control, 0b110_000_000, mappedRecords: 3))
+        {
+            for (int i = 0; i < cids.Count; i++)
+            {
+                Assert.Equal(i + 1, writer.Append(cids[i], 100 + i, i, []));
+            }
+        }
+
+        Assert.Equal(6 * FeedRecord.Size, new FileInfo(Path.Combine(folder, "feed.log")).Length);
+        using var reader = new ShmFeed(Path.Combine(folder, "feed.log"), control, 0b110_000_000);
+        for (int i = 0; i < cids.Count; i++)
+        {
+            var notice = reader.Read(i + 1);
+            Assert.Equal(cids[i], notice.Cid);
+            Assert.Equal(100 + i, notice.Bytes);
+        }
+    }
 }

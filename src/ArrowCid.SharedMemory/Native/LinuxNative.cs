@@ -134,7 +134,7 @@ internal static unsafe partial class LinuxNative
 
     private const int ProtRead = 1;
     private const int ProtWrite = 2;
-    private const int MapShared = 1;
+    private const int MapSharedFlag = 1;
     private const int FOfdGetLock = 36;
     private const int FOfdSetLock = 37;
     private const short FWriteLock = 1;
@@ -143,7 +143,19 @@ internal static unsafe partial class LinuxNative
     /// <summary>mmap(2) of <paramref name="length"/> bytes of <paramref name="fd"/>, shared, read-write; throws on failure.</summary>
     public static byte* MapSharedReadWrite(int fd, long length)
     {
-        void* address = mmap(null, (nuint)length, ProtRead | ProtWrite, MapShared, fd, 0);
+        void* address = mmap(null, (nuint)length, ProtRead | ProtWrite, MapSharedFlag, fd, 0);
+        if (address == (void*)-1)
+        {
+            throw new IOException($"mmap of {length} bytes failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        return (byte*)address;
+    }
+
+    /// <summary>mmap(2) of <paramref name="length"/> bytes of <paramref name="fd"/>, shared, read-write or read-only; throws on failure.</summary>
+    public static byte* MapShared(int fd, long length, bool writable)
+    {
+        void* address = mmap(null, (nuint)length, writable ? ProtRead | ProtWrite : ProtRead, MapSharedFlag, fd, 0);
         if (address == (void*)-1)
         {
             throw new IOException($"mmap of {length} bytes failed (errno {Marshal.GetLastPInvokeError()})");
@@ -185,6 +197,33 @@ internal static unsafe partial class LinuxNative
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// fallocate(2) mode 0 of [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>):
+    /// backs the range with memory now (growing the file), so stores through a mapping there can
+    /// never meet a full tmpfs (SIGBUS); false when there is no room.
+    /// </summary>
+    public static bool Reserve(int fd, long offset, long length)
+    {
+        while (true)
+        {
+            if (fallocate(fd, 0, offset, length) == 0)
+            {
+                return true;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == ENoSpc)
+            {
+                return false;
+            }
+
+            if (errno != EIntr)
+            {
+                throw new IOException($"fallocate of {length} bytes at {offset} failed (errno {errno})");
+            }
+        }
     }
 
     /// <summary>fallocate(PUNCH_HOLE|KEEP_SIZE): gives a range's pages back; it reads as zeros afterwards.</summary>

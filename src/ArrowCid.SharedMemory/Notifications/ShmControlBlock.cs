@@ -11,7 +11,8 @@ namespace ArrowCid.SharedMemory.Notifications;
 /// 0 magic "ACSHMCT1"; 8 the newest published feed sequence (int64); 16 the wake generation, the
 /// futex word (int32); 20 how many subscribers are sleeping on it (int32); 24 bytes of segments
 /// as publishers and evictors counted them (int64, a hint that eviction corrects by a scan); 32 a
-/// flag (int32, 1 when this file was created with the file filter); 512..4096 the file filter:
+/// flag (int32, 1 when this file was created with the file filter); 40 how many bytes at the
+/// start of <c>feed.log</c> are backed (int64, see the feed); 512..4096 the file filter:
 /// one bit per bucket of CID digests, set before a segment file of a CID in that bucket is linked
 /// and never cleared, so a clear bit proves no segment file holds a CID and a small publish skips
 /// the stat that would look for one (a set bit only costs that stat).
@@ -165,6 +166,12 @@ internal sealed unsafe class ShmControlBlock : IDisposable
 
     private static int FilterBit(ReadOnlySpan<byte> digest) =>
         (int)(BinaryPrimitives.ReadUInt32LittleEndian(digest) % FilterBits);
+
+    /// <summary>Bytes at the start of <c>feed.log</c> backed by memory (writers grow it under the writer lock).</summary>
+    public long FeedReservedBytes => Volatile.Read(ref *(long*)(_base + 40));
+
+    /// <summary>Records a new backed end of <c>feed.log</c> (under the writer lock, after backing it).</summary>
+    public void SetFeedReservedBytes(long value) => Volatile.Write(ref *(long*)(_base + 40), value);
 
     /// <summary>Adds <paramref name="delta"/> to the counted bytes.</summary>
     public void AddBytes(long delta) => Interlocked.Add(ref *(long*)(_base + 24), delta);

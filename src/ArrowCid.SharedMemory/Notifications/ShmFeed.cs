@@ -10,16 +10,33 @@ namespace ArrowCid.SharedMemory.Notifications;
 /// and dropped by the kernel if the writer dies), then publish the new sequence in the control
 /// block and wake sleepers. A record past the published sequence (a writer died between the two
 /// steps) is simply overwritten by the next writer, so readers never see it.
+/// <para>
+/// The first <see cref="MappedRecords"/> records are read and written through one MAP_SHARED
+/// mapping of the log, kept for the life of the feed: no system call per record. Writers grow the
+/// file in backed chunks (fallocate, so a store through the mapping never meets an unbacked tmpfs
+/// page) before writing past its reserved end, which the control block records; records beyond
+/// the mapping use pread/pwrite.
+/// </para>
 /// </summary>
-internal sealed class ShmFeed : IDisposable
+internal sealed unsafe class ShmFeed : IDisposable
 {
+    /// <summary>Records reachable through the mapping (1 GiB of address space; only the reserved part is backed).</summary>
+    public const long MappedRecords = 1L << 22;
+
+    private const long ReserveChunk = 1L << 20;
+
     private readonly LockedFile _log;
     private readonly bool _writable;
     private readonly Lock _gate = new();
+    private readonly byte* _map;
+    private readonly long _mappedRecords;
 
-    public ShmFeed(string logPath, ShmControlBlock control, int createMode)
+    /// <summary>Opens (creating when needed) the log; <paramref name="mappedRecords"/> is lowered only by tests of the unmapped path.</summary>
+    public ShmFeed(string logPath, ShmControlBlock control, int createMode, long mappedRecords = MappedRecords)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(mappedRecords);
         Control = control;
+        _mappedRecords = Math.Min(mappedRecords, MappedRecords);
         try
         {
             _log = LockedFile.Open(logPath, writable: true, create: true, createMode);
@@ -29,6 +46,16 @@ internal sealed class ShmFeed : IDisposable
         {
             // A group member of a group-readable store may read the feed but not write it.
             _log = LockedFile.Open(logPath, writable: false);
+        }
+
+        try
+        {
+            _map = LinuxNative.MapShared(_log.Descriptor, _mappedRecords * FeedRecord.Size, _writable);
+        }
+        catch
+        {
+            _log.Dispose();
+            throw;
         }
     }
 
@@ -91,7 +118,31 @@ internal sealed class ShmFeed : IDisposable
         long sequence = Control.PublishedSequence + 1;
         long micros = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10;
         FeedRecord.Write(record, sequence, bytes, rows, micros, Stopwatch.GetTimestamp(), cid, encodedTags);
-        RandomAccess.Write(_log.Handle, record, (sequence - 1) * FeedRecord.Size);
+        long offset = (sequence - 1) * FeedRecord.Size;
+        if (sequence <= _mappedRecords)
+        {
+            long reserved = Control.FeedReservedBytes;
+            if (offset + FeedRecord.Size > reserved)
+            {
+                // Back the next chunk first (extends the file); we hold the writer lock, so no
+                // other writer moves the reserved end meanwhile.
+                long end = Math.Min(_mappedRecords * FeedRecord.Size, (offset + FeedRecord.Size + ReserveChunk - 1) / ReserveChunk * ReserveChunk);
+                if (!LinuxNative.Reserve(_log.Descriptor, 0, end))
+                {
+                    throw new ShmException($"{_log.Path}: no room on the file system for the notification log");
+                }
+
+                Control.SetFeedReservedBytes(end);
+            }
+
+            record.CopyTo(new Span<byte>(_map + offset, FeedRecord.Size));
+        }
+        else
+        {
+            RandomAccess.Write(_log.Handle, record, offset);
+        }
+
+        // Release: a reader that sees the new sequence sees the record written above.
         Control.Publish(sequence);
         return sequence;
     }
@@ -99,10 +150,23 @@ internal sealed class ShmFeed : IDisposable
     /// <summary>Reads the notice with sequence <paramref name="sequence"/> (which must be published).</summary>
     public ShmNotice Read(long sequence)
     {
+        long offset = (sequence - 1) * FeedRecord.Size;
+        if (sequence <= _mappedRecords && offset + FeedRecord.Size <= Control.FeedReservedBytes)
+        {
+            // Copied out first: the checks then run on bytes no writer can change under them.
+            Span<byte> mapped = stackalloc byte[FeedRecord.Size];
+            new ReadOnlySpan<byte>(_map + offset, FeedRecord.Size).CopyTo(mapped);
+            return FeedRecord.Read(mapped, sequence);
+        }
+
         Span<byte> record = stackalloc byte[FeedRecord.Size];
-        int read = RandomAccess.Read(_log.Handle, record, (sequence - 1) * FeedRecord.Size);
+        int read = RandomAccess.Read(_log.Handle, record, offset);
         return FeedRecord.Read(record[..read], sequence);
     }
 
-    public void Dispose() => _log.Dispose();
+    public void Dispose()
+    {
+        LinuxNative.Unmap(_map, _mappedRecords * FeedRecord.Size);
+        _log.Dispose();
+    }
 }
