@@ -31,7 +31,7 @@ public sealed class ShmStore : IDisposable
     private readonly UnixFileMode _fileMode;
     private readonly bool _publishToArena;
     private readonly Lock _arenaGate = new();
-    private ShmArena? _arena;
+    private ShmArenas? _arena;
     private bool _disposed;
     private readonly ShmArena.PinnedDigest _isPinnedDigest;
     private readonly ShmArena.EvictedSlot _onSlotEvicted;
@@ -40,7 +40,7 @@ public sealed class ShmStore : IDisposable
     [ThreadStatic]
     private static MemoryStream? t_encodeBuffer;
 
-    private ShmStore(ShmStoreOptions options, ShmStoreLayout layout, ShmControlBlock control, ShmFeed feed, UnixFileMode fileMode, ShmArena? arena)
+    private ShmStore(ShmStoreOptions options, ShmStoreLayout layout, ShmControlBlock control, ShmFeed feed, UnixFileMode fileMode, ShmArenas? arena)
     {
         _options = options;
         _layout = layout;
@@ -93,6 +93,10 @@ public sealed class ShmStore : IDisposable
         if (useArena)
         {
             ShmArena.ValidateGeometry(options.ArenaSlotBytes, options.ArenaSlots);
+            if (options.ArenaSmallSlots > 0 && options.ArenaSmallSlotBytes > 0)
+            {
+                ShmArena.ValidateGeometry(options.ArenaSmallSlotBytes, options.ArenaSmallSlots);
+            }
         }
 
         var control = ShmControlBlock.OpenOrCreate(layout.Control, fileMode);
@@ -100,7 +104,7 @@ public sealed class ShmStore : IDisposable
         try
         {
             feed = new ShmFeed(layout.Feed, control, (int)fileMode);
-            var arena = useArena ? ShmArena.Open(layout.Arena, (options.ArenaSlotBytes, options.ArenaSlots), fileMode) : null;
+            var arena = useArena ? ShmArenas.Open(layout, options, fileMode) : null;
             return new ShmStore(options, layout, control, feed, fileMode, arena);
         }
         catch
@@ -193,7 +197,7 @@ public sealed class ShmStore : IDisposable
         return new ShmPublishResult(cid, path, length, batch.Length, sequence);
     }
 
-    private ShmPublishResult PublishEncoded(ShmArena arena, ReadOnlySpan<byte> bytes, RecordBatch batch, IReadOnlyDictionary<string, string>? tags, byte[] encodedTags)
+    private ShmPublishResult PublishEncoded(ShmArenas arena, ReadOnlySpan<byte> bytes, RecordBatch batch, IReadOnlyDictionary<string, string>? tags, byte[] encodedTags)
     {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(bytes, digest);
@@ -323,7 +327,7 @@ public sealed class ShmStore : IDisposable
 
     // A store that does not publish into the arena (ArenaSlotBytes = 0, or opened before another
     // process created the arena) still finds batches there: the arena is opened when it appears.
-    private ShmArena? ArenaIfAny()
+    private ShmArenas? ArenaIfAny()
     {
         var arena = Volatile.Read(ref _arena);
         if (arena is not null || !File.Exists(_layout.Arena))
@@ -337,7 +341,7 @@ public sealed class ShmStore : IDisposable
             {
                 try
                 {
-                    _arena = ShmArena.Open(_layout.Arena, create: null, _fileMode);
+                    _arena = ShmArenas.Open(_layout, options: null, _fileMode);
                 }
                 catch (IOException e) when (e is not ShmException)
                 {
@@ -354,11 +358,11 @@ public sealed class ShmStore : IDisposable
         }
     }
 
-    private RecordBatch? TryAttachFromArena(ShmArena arena, Cid cid)
+    private RecordBatch? TryAttachFromArena(ShmArenas arenas, Cid cid)
     {
         // No system call here: the arena is mapped already and the lease is a count in it.
-        int slot = arena.TryLease(cid.Hash.Digest, out var bytes, out long offset);
-        if (slot < 0)
+        var (arena, slot) = arenas.TryLease(cid.Hash.Digest, out var bytes, out long offset);
+        if (arena is null)
         {
             return null;
         }
@@ -386,7 +390,7 @@ public sealed class ShmStore : IDisposable
     public bool Contains(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        return (cid.Hash.Digest.Length == SHA256.HashSizeInBytes && ArenaIfAny() is { } arena && arena.Find(cid.Hash.Digest) >= 0)
+        return (cid.Hash.Digest.Length == SHA256.HashSizeInBytes && ArenaIfAny() is { } arena && arena.Contains(cid.Hash.Digest))
             || File.Exists(_layout.SegmentPath(cid));
     }
 
@@ -412,13 +416,13 @@ public sealed class ShmStore : IDisposable
             return path;
         }
 
-        if (ArenaIfAny() is not { } arena || cid.Hash.Digest.Length != SHA256.HashSizeInBytes)
+        if (ArenaIfAny() is not { } arenas || cid.Hash.Digest.Length != SHA256.HashSizeInBytes)
         {
             throw new ShmSegmentNotFoundException(cid);
         }
 
-        int slot = arena.TryLease(cid.Hash.Digest, out var bytes, out long offset);
-        if (slot < 0)
+        var (arena, slot) = arenas.TryLease(cid.Hash.Digest, out var bytes, out long offset);
+        if (arena is null)
         {
             // Evicted (perhaps into a file) since we looked.
             return File.Exists(path) ? path : throw new ShmSegmentNotFoundException(cid);
@@ -489,10 +493,9 @@ public sealed class ShmStore : IDisposable
     public IReadOnlyList<ShmSegmentInfo> List()
     {
         var slots = new Dictionary<Cid, ArenaSlotEntry>();
-        var arena = ArenaIfAny();
-        foreach (var slot in arena?.List() ?? [])
+        foreach (var (arena, slot) in ArenaIfAny()?.List() ?? [])
         {
-            slots[CidOfDigest(slot.Digest)] = new ArenaSlotEntry(slot.Length, slot.Offset, slot.LastAccessUtc, slot.Leased);
+            slots[CidOfDigest(slot.Digest)] = new ArenaSlotEntry(arena.Path, slot.Length, slot.Offset, slot.LastAccessUtc, slot.Leased);
         }
 
         var found = new List<ShmSegmentInfo>();
@@ -504,13 +507,13 @@ public sealed class ShmStore : IDisposable
 
         foreach (var (cid, slot) in slots)
         {
-            found.Add(new ShmSegmentInfo(cid, arena!.Path, slot.Length, slot.LastAccessUtc, IsPinned(cid), slot.Leased, slot.Offset));
+            found.Add(new ShmSegmentInfo(cid, slot.Path, slot.Length, slot.LastAccessUtc, IsPinned(cid), slot.Leased, slot.Offset));
         }
 
         return [.. found.OrderBy(s => s.LastAccessUtc).ThenBy(s => s.Path, StringComparer.Ordinal).ThenBy(s => s.ArenaOffset)];
     }
 
-    private readonly record struct ArenaSlotEntry(int Length, long Offset, DateTime LastAccessUtc, bool Leased);
+    private readonly record struct ArenaSlotEntry(string Path, int Length, long Offset, DateTime LastAccessUtc, bool Leased);
 
     /// <summary>The store's totals.</summary>
     public ShmStoreStats Stats()
@@ -548,13 +551,13 @@ public sealed class ShmStore : IDisposable
             candidates.Add(new EvictionCandidate(file.Cid, file.Bytes, file.LastAccessUtc, file.Path, () => SegmentEvictor.TryRemove(file.Path)));
         }
 
-        if (ArenaIfAny() is { } arena)
+        if (ArenaIfAny() is { } arenas)
         {
-            foreach (var slot in arena.List())
+            foreach (var (arena, slot) in arenas.List())
             {
                 byte[] digest = slot.Digest;
                 // Counted bytes are reset from the scan afterwards, so the removal's own count is not applied twice.
-                candidates.Add(new EvictionCandidate(CidOfDigest(digest), slot.Length, slot.LastAccessUtc, arena.Path + "@" + slot.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture), () => RemoveFromArena(arena, digest)));
+                candidates.Add(new EvictionCandidate(CidOfDigest(digest), slot.Length, slot.LastAccessUtc, arena.Path + "@" + slot.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture), () => RemoveFromArena(arenas, digest)));
             }
         }
 
@@ -563,7 +566,7 @@ public sealed class ShmStore : IDisposable
     }
 
     // Frees the slot unless leased, under the writer lock, and uncounts its bytes.
-    private SegmentEvictor.Outcome RemoveFromArena(ShmArena arena, ReadOnlySpan<byte> digest)
+    private SegmentEvictor.Outcome RemoveFromArena(ShmArenas arena, ReadOnlySpan<byte> digest)
     {
         ShmArena.RemoveOutcome outcome;
         int length;

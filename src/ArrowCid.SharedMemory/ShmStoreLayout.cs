@@ -5,7 +5,7 @@ namespace ArrowCid.SharedMemory;
 /// <summary>
 /// Where everything of one store lives: <c>segments/&lt;cid&gt;.arrows</c> (one canonical IPC
 /// stream per CID), <c>pins/&lt;cid&gt;</c> (empty pin markers), <c>control</c> (the shared
-/// counters), <c>feed.log</c> (the notification log) and <c>arena</c> (slots of small batches).
+/// counters), <c>feed.log</c> (the notification log) <c>arena</c> and <c>arena-small</c> (slots of small batches).
 /// </summary>
 internal sealed class ShmStoreLayout
 {
@@ -20,7 +20,10 @@ internal sealed class ShmStoreLayout
         Control = Path.Combine(root, "control");
         Feed = Path.Combine(root, "feed.log");
         Arena = Path.Combine(root, "arena");
+        SmallArena = Path.Combine(root, "arena-small");
     }
+
+    public string SmallArena { get; }
 
     public string Arena { get; }
 

@@ -49,6 +49,23 @@ public sealed record ShmStoreOptions
     /// <summary>Slots of the arena (a multiple of 8). The file is sparse: only written slots take memory.</summary>
     public int ArenaSlots { get; init; } = DefaultArenaSlots;
 
+    /// <summary>
+    /// Slot size of the small arena, which takes the smallest batches first: its slot bytes are
+    /// backed once when it is created (<see cref="ArenaSmallSlots"/> × this, 64 MiB by default), so
+    /// publishing there allocates no page and makes no system call beyond the writer lock. A
+    /// multiple of 512; 0, or not below <see cref="ArenaSlotBytes"/>, means no small arena.
+    /// </summary>
+    public int ArenaSmallSlotBytes { get; init; } = DefaultArenaSmallSlotBytes;
+
+    /// <summary>Slots of the small arena (a multiple of 8; 0: no small arena).</summary>
+    public int ArenaSmallSlots { get; init; } = DefaultArenaSmallSlots;
+
+    /// <summary>Default <see cref="ArenaSmallSlotBytes"/>: 2 KiB.</summary>
+    public const int DefaultArenaSmallSlotBytes = 2 << 10;
+
+    /// <summary>Default <see cref="ArenaSmallSlots"/>: 32,768.</summary>
+    public const int DefaultArenaSmallSlots = 1 << 15;
+
     /// <summary>Default <see cref="ArenaSlotBytes"/>: 64 KiB.</summary>
     public const int DefaultArenaSlotBytes = 64 << 10;
 

@@ -30,7 +30,7 @@ public sealed class ArenaTests : IDisposable
 
         var entry = Assert.Single(store.List());
         Assert.NotNull(entry.ArenaOffset);
-        Assert.Equal(Path.Combine(store.Directory, "arena"), entry.Path);
+        Assert.Equal(Path.Combine(store.Directory, "arena-small"), entry.Path); // ~700 bytes: the 2 KiB slots
         Assert.False(File.Exists(published.Path));
         Assert.True(store.Contains(published.Cid));
 
@@ -178,11 +178,12 @@ public sealed class ArenaTests : IDisposable
         using var store = _temp.Open(arena: true);
         var cid = store.Publish(Batches.Make(31)).Cid;
         var entry = Assert.Single(store.List());
-        long header = ShmArena.SlotHeaderOffsetOf(ShmStoreOptions.DefaultArenaSlotBytes, TempStore.ArenaSlots, entry.ArenaOffset!.Value);
+        Assert.EndsWith("arena-small", entry.Path, StringComparison.Ordinal);
+        long header = ShmArena.SlotHeaderOffsetOf(ShmStoreOptions.DefaultArenaSmallSlotBytes, TempStore.SmallArenaSlots, entry.ArenaOffset!.Value);
         using (var file = File.OpenHandle(entry.Path, FileMode.Open, FileAccess.ReadWrite))
         {
             byte[] length = new byte[4];
-            BinaryPrimitives.WriteInt32LittleEndian(length, ShmStoreOptions.DefaultArenaSlotBytes + 1);
+            BinaryPrimitives.WriteInt32LittleEndian(length, ShmStoreOptions.DefaultArenaSmallSlotBytes + 1);
             RandomAccess.Write(file, length, header + 4);
         }
 
@@ -219,6 +220,31 @@ public sealed class ArenaTests : IDisposable
         using (attached)
         {
             Assert.Equal(CanonicalEncoder.Encode(batch), CanonicalEncoder.Encode(attached));
+        }
+    }
+
+    [Fact]
+    public void Batches_go_to_the_smallest_arena_that_fits_and_on_to_the_next_when_it_has_no_room()
+    {
+        // A small arena of one set: eight leased batches fill it, the ninth goes on to the large arena.
+        using var store = ShmStore.Open(_temp.Options(arena: true) with { ArenaSmallSlots = 8 });
+        var leased = Enumerable.Range(40, 8).Select(seed => store.Attach(store.Publish(Batches.Make(seed)).Cid)).ToList();
+        var ninth = store.Publish(Batches.Make(48));
+        var big = store.Publish(Batches.Make(49, rows: 400)); // ~12 KiB: over the 2 KiB slots
+
+        var listed = store.List().ToDictionary(s => s.Cid);
+        Assert.All(leased, b => Assert.EndsWith("arena-small", listed[CanonicalEncoder.ComputeCid(b)].Path, StringComparison.Ordinal));
+        Assert.EndsWith("arena", listed[ninth.Cid].Path, StringComparison.Ordinal);
+        Assert.EndsWith("arena", listed[big.Cid].Path, StringComparison.Ordinal);
+        Assert.False(store.Publish(Batches.Make(48)).Created); // found in the large arena: no second copy
+        using (var again = store.Attach(ninth.Cid))
+        {
+            Assert.Equal(ninth.Cid, CanonicalEncoder.ComputeCid(again));
+        }
+
+        foreach (var batch in leased)
+        {
+            batch.Dispose();
         }
     }
 }

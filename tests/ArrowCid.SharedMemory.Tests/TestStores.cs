@@ -17,6 +17,9 @@ public sealed class TempStore : IDisposable
     /// <summary>Slots of a test arena: 32 sets of 8, small enough to fill in a test.</summary>
     public const int ArenaSlots = 256;
 
+    /// <summary>Slots of the test stores' small arena (2 KiB slots, where the test batches go first): 8 sets of 8.</summary>
+    public const int SmallArenaSlots = 64;
+
     /// <summary>
     /// Options of the test store. Without <paramref name="arena"/> every batch gets a segment file
     /// of its own (the tests of that path); with it, small batches go to a small arena.
@@ -30,6 +33,7 @@ public sealed class TempStore : IDisposable
             Verification = verification,
             ArenaSlotBytes = arena ? ShmStoreOptions.DefaultArenaSlotBytes : 0,
             ArenaSlots = ArenaSlots,
+            ArenaSmallSlots = SmallArenaSlots,
         };
 
     public ShmStore Open(long? capacity = null, SegmentVerification verification = SegmentVerification.Full, bool arena = false) =>

@@ -10,7 +10,8 @@ namespace ArrowCid.SharedMemory.Arena;
 /// offset (any Arrow library can map the file and read it at offset/length).
 /// <para>
 /// Layout (little-endian): page 0 the header (magic "ACSHMAR1", slot bytes, slot count, ways,
-/// lease records, their high-water mark, and at 64 + 8·i the pid of lease record i); then one
+/// lease records, their high-water mark, at 28 a flag set when the slot bytes were all backed at
+/// creation, and at 64 + 8·i the pid of lease record i); then one
 /// 64-byte header per slot (0 state, 4 length, 8 bytes reserved by fallocate, 16 last access in
 /// UTC ticks, 32 the SHA-256 digest); then one table of int32 lease counts per lease record (one
 /// count per slot); then the slot bytes.
@@ -60,10 +61,12 @@ internal sealed unsafe class ShmArena : IDisposable
     private readonly int _sets;
     private readonly int _record;
     private readonly int* _ownCounts;
+    private readonly bool _committed;
     private int _references = 1;
 
-    private ShmArena(LockedFile file, byte* pointer, long mapLength, int slotBytes, int slotCount, int record, bool ownPrivate)
+    private ShmArena(LockedFile file, byte* pointer, long mapLength, int slotBytes, int slotCount, int record, bool ownPrivate, bool committed)
     {
+        _committed = committed;
         _file = file;
         _base = pointer;
         _mapLength = mapLength;
@@ -112,11 +115,11 @@ internal sealed unsafe class ShmArena : IDisposable
     /// <paramref name="create"/> gives (an existing arena keeps its own), or, when that is null,
     /// throws <see cref="FileNotFoundException"/>.
     /// </summary>
-    public static ShmArena Open(string path, (int SlotBytes, int SlotCount)? create, UnixFileMode mode)
+    public static ShmArena Open(string path, (int SlotBytes, int SlotCount, bool Commit)? create, UnixFileMode mode)
     {
         if (create is { } geometry && !File.Exists(path))
         {
-            CreateAtomically(path, geometry.SlotBytes, geometry.SlotCount, mode);
+            CreateAtomically(path, geometry.SlotBytes, geometry.SlotCount, geometry.Commit, mode);
         }
 
         var file = LockedFile.Open(path, writable: true);
@@ -134,11 +137,12 @@ internal sealed unsafe class ShmArena : IDisposable
             }
 
             (slotBytes, slotCount) = ReadGeometry(path, header, status.Size);
+            bool committed = BinaryPrimitives.ReadInt32LittleEndian(header[28..]) == 1;
             mapLength = status.Size;
             pointer = LinuxNative.MapSharedReadWrite(file.Descriptor, mapLength);
             int record = ClaimLeaseRecord(file, pointer, slotCount);
             bool ownPrivate = status.UserId == LinuxNative.EffectiveUserId() && (status.Mode & 0b000_010_010) == 0;
-            return new ShmArena(file, pointer, mapLength, slotBytes, slotCount, record, ownPrivate);
+            return new ShmArena(file, pointer, mapLength, slotBytes, slotCount, record, ownPrivate, committed);
         }
         catch
         {
@@ -336,20 +340,20 @@ internal sealed unsafe class ShmArena : IDisposable
     private bool Fill(int slot, ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes)
     {
         Volatile.Write(ref *State(slot), Writing);
-        int needed = (int)AlignUp(bytes.Length, PageBytes);
-        if (*Reserved(slot) < needed)
+        if (!_committed && *Reserved(slot) < bytes.Length)
         {
-            // Pages of the slot not yet backed by tmpfs memory: a store through the mapping into
-            // one when tmpfs is full would be SIGBUS, so the first fill writes with pwrite, which
-            // allocates the pages (or fails with ENOSPC) in one system call. Later fills of the
-            // slot find their pages and copy through the mapping with no system call.
+            // Bytes of the slot not yet known to be backed by tmpfs memory: a store through the
+            // mapping into an unbacked page when tmpfs is full would be SIGBUS, so the first fill
+            // writes with pwrite, which allocates the pages (or fails with ENOSPC) in one system
+            // call. Later fills find their pages and copy through the mapping with no system call.
+            // (An arena committed at creation is backed everywhere: always the copy.)
             if (!LinuxNative.TryWriteAt(_file.Descriptor, bytes, SlotOffset(slot)))
             {
                 Volatile.Write(ref *State(slot), Free);
                 return false;
             }
 
-            *Reserved(slot) = needed;
+            *Reserved(slot) = bytes.Length;
         }
         else
         {
@@ -515,9 +519,9 @@ internal sealed unsafe class ShmArena : IDisposable
     /// <summary>Checks the geometry options before anything is created.</summary>
     public static void ValidateGeometry(int slotBytes, int slotCount)
     {
-        if (slotBytes < PageBytes || slotBytes > 16 << 20 || slotBytes % PageBytes != 0)
+        if (!ValidSlotBytes(slotBytes))
         {
-            throw new ArgumentOutOfRangeException(nameof(slotBytes), slotBytes, "arena slots are 4 KiB to 16 MiB, a multiple of 4 KiB");
+            throw new ArgumentOutOfRangeException(nameof(slotBytes), slotBytes, "arena slots are 512 bytes to 16 MiB, a multiple of 512");
         }
 
         if (slotCount < Ways || slotCount > 1 << 22 || slotCount % Ways != 0)
@@ -526,6 +530,9 @@ internal sealed unsafe class ShmArena : IDisposable
         }
     }
 
+    // Multiples of 512 keep every slot 8-byte aligned (Arrow buffers) and the slot table simple.
+    private static bool ValidSlotBytes(int slotBytes) => slotBytes >= 512 && slotBytes <= 16 << 20 && slotBytes % 512 == 0;
+
     private static (int SlotBytes, int SlotCount) ReadGeometry(string path, ReadOnlySpan<byte> header, long size)
     {
         int slotBytes = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
@@ -533,7 +540,7 @@ internal sealed unsafe class ShmArena : IDisposable
         bool valid = BinaryPrimitives.ReadUInt64LittleEndian(header) == Magic
             && BinaryPrimitives.ReadInt32LittleEndian(header[16..]) == Ways
             && BinaryPrimitives.ReadInt32LittleEndian(header[20..]) == LeaseRecords
-            && slotBytes >= PageBytes && slotBytes <= 16 << 20 && slotBytes % PageBytes == 0
+            && ValidSlotBytes(slotBytes)
             && slotCount >= Ways && slotCount <= 1 << 22 && slotCount % Ways == 0;
         if (!valid || Geometry(slotBytes, slotCount).Total != size)
         {
@@ -569,7 +576,7 @@ internal sealed unsafe class ShmArena : IDisposable
         throw new ShmException($"{file.Path}: all {LeaseRecords} lease records of the arena are held by open stores");
     }
 
-    private static void CreateAtomically(string path, int slotBytes, int slotCount, UnixFileMode mode)
+    private static void CreateAtomically(string path, int slotBytes, int slotCount, bool commit, UnixFileMode mode)
     {
         ValidateGeometry(slotBytes, slotCount);
         string temp = path + ShmStoreLayout.TempPrefix + Guid.NewGuid().ToString("N");
@@ -583,9 +590,18 @@ internal sealed unsafe class ShmArena : IDisposable
         {
             using (var stream = LockedFile.CreateNew(temp, (int)mode, 0))
             {
-                stream.Write(header);
                 // Sparse on tmpfs: only pages written later take memory.
-                stream.SetLength(Geometry(slotBytes, slotCount).Total);
+                var (_, data, total) = Geometry(slotBytes, slotCount);
+                stream.SetLength(total);
+                // Committed: the slot bytes are backed now, once (about 1 µs a page, paid here
+                // instead of by publishes, and a reader's first touch maps a page that exists).
+                // Without room the arena stays sparse and fills back their slots one by one.
+                if (commit && LinuxNative.Reserve((int)stream.SafeFileHandle.DangerousGetHandle(), data, total - data))
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(28), 1);
+                }
+
+                stream.Write(header);
             }
 
             // link(2) never replaces: when another process created the arena first, theirs is kept.

@@ -1,0 +1,167 @@
+namespace ArrowCid.SharedMemory.Arena;
+
+/// <summary>
+/// The store's arenas, smallest slots first: <c>arena-small</c> (sub-page slots, its slot bytes
+/// backed once at creation, so small publishes neither allocate pages nor make a system call) and
+/// <c>arena</c> (slots up to the fast-path threshold, sparse). A batch goes to the first arena
+/// whose slots fit it and, when that one has no room (every candidate slot pinned or leased, or
+/// tmpfs full), to the next; lookups ask each. Mutations happen under the store's writer lock.
+/// </summary>
+internal sealed class ShmArenas : IDisposable
+{
+    private readonly ShmArena[] _arenas;
+
+    private ShmArenas(ShmArena[] arenas) => _arenas = arenas;
+
+    /// <summary>The largest encoding any arena takes.</summary>
+    public int SlotBytes => _arenas[^1].SlotBytes;
+
+    /// <summary>Each arena, smallest slots first.</summary>
+    public IReadOnlyList<ShmArena> All => _arenas;
+
+    /// <summary>
+    /// Opens the arena files the options ask for (creating them when absent) or, with
+    /// <paramref name="options"/> null, those that exist; null when there are none.
+    /// </summary>
+    public static ShmArenas? Open(ShmStoreLayout layout, ShmStoreOptions? options, UnixFileMode mode)
+    {
+        var wanted = new List<(string Path, (int, int, bool)? Create)>();
+        if (options is null)
+        {
+            wanted.Add((layout.SmallArena, null));
+            wanted.Add((layout.Arena, null));
+        }
+        else
+        {
+            if (options.ArenaSmallSlots > 0 && options.ArenaSmallSlotBytes > 0 && options.ArenaSmallSlotBytes < options.ArenaSlotBytes)
+            {
+                wanted.Add((layout.SmallArena, (options.ArenaSmallSlotBytes, options.ArenaSmallSlots, true)));
+            }
+
+            wanted.Add((layout.Arena, (options.ArenaSlotBytes, options.ArenaSlots, false)));
+        }
+
+        var opened = new List<ShmArena>();
+        try
+        {
+            foreach (var (path, create) in wanted)
+            {
+                if (create is null && !File.Exists(path))
+                {
+                    continue;
+                }
+
+                opened.Add(ShmArena.Open(path, create, mode));
+            }
+        }
+        catch
+        {
+            foreach (var arena in opened)
+            {
+                arena.Dispose();
+            }
+
+            throw;
+        }
+
+        opened.Sort((a, b) => a.SlotBytes.CompareTo(b.SlotBytes));
+        return opened.Count == 0 ? null : new ShmArenas([.. opened]);
+    }
+
+    /// <summary>Whether an arena holds <paramref name="digest"/> now (a probe).</summary>
+    public bool Contains(ReadOnlySpan<byte> digest)
+    {
+        foreach (var arena in _arenas)
+        {
+            if (arena.Find(digest) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Leases the slot holding <paramref name="digest"/> in whichever arena holds it; null arena when none does.</summary>
+    public (ShmArena? Arena, int Slot) TryLease(ReadOnlySpan<byte> digest, out ReadOnlyMemory<byte> bytes, out long offset)
+    {
+        foreach (var arena in _arenas)
+        {
+            int slot = arena.TryLease(digest, out bytes, out offset);
+            if (slot >= 0)
+            {
+                return (arena, slot);
+            }
+        }
+
+        bytes = default;
+        offset = 0;
+        return (null, -1);
+    }
+
+    /// <summary>Publishes into the first arena that fits and has room (the caller holds the writer lock).</summary>
+    public ShmArena.PublishOutcome Publish(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted)
+    {
+        // Another arena may hold it already (it overflowed there once): never a second copy.
+        if (Contains(digest))
+        {
+            return ShmArena.PublishOutcome.Existing;
+        }
+
+        foreach (var arena in _arenas)
+        {
+            if (bytes.Length > arena.SlotBytes)
+            {
+                continue;
+            }
+
+            var outcome = arena.Publish(digest, bytes, isPinned, evicted);
+            if (outcome != ShmArena.PublishOutcome.NoRoom)
+            {
+                return outcome;
+            }
+        }
+
+        return ShmArena.PublishOutcome.NoRoom;
+    }
+
+    /// <summary>Frees the slot of <paramref name="digest"/> unless leased (the caller holds the writer lock).</summary>
+    public ShmArena.RemoveOutcome Remove(ReadOnlySpan<byte> digest, out int length)
+    {
+        foreach (var arena in _arenas)
+        {
+            var outcome = arena.Remove(digest, out length);
+            if (outcome != ShmArena.RemoveOutcome.Missing)
+            {
+                return outcome;
+            }
+        }
+
+        length = 0;
+        return ShmArena.RemoveOutcome.Missing;
+    }
+
+    /// <summary>Every Ready slot of every arena, with its arena.</summary>
+    public List<(ShmArena Arena, ShmArena.SlotInfo Slot)> List()
+    {
+        var found = new List<(ShmArena, ShmArena.SlotInfo)>();
+        foreach (var arena in _arenas)
+        {
+            foreach (var slot in arena.List())
+            {
+                found.Add((arena, slot));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Lets go of every arena (each stays mapped while batches attached from it live).</summary>
+    public void Dispose()
+    {
+        foreach (var arena in _arenas)
+        {
+            arena.Dispose();
+        }
+    }
+}
