@@ -57,7 +57,7 @@ public static class ShmBenchmarkPeer
 
                     break;
                 case "attach":
-                    double zeroCopy = MedianMicroseconds(() => trusted.Attach(notice.Cid).Dispose(), 15);
+                    double zeroCopy = MedianMicroseconds(() => trusted.Attach(notice.Cid).Dispose(), 51);
                     double verified = MedianMicroseconds(() => store.Attach(notice.Cid).Dispose(), 3);
                     Answer(output, $"attach {notice.Bytes} {zeroCopy} {verified}");
                     break;
