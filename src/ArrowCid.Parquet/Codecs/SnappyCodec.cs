@@ -2,8 +2,8 @@ using ArrowCid.Parquet.Metadata;
 
 namespace ArrowCid.Parquet.Codecs;
 
-/// <summary>SNAPPY (raw snappy blocks, no framing), via IronSnappy.</summary>
-public sealed class SnappyCodec : IParquetCodec
+/// <summary>SNAPPY (raw snappy blocks, no framing): compressed by <see cref="SnappyEncoder"/>, decompressed by IronSnappy.</summary>
+public sealed class SnappyCodec : IParquetCodec, ISpanCompressor
 {
     // A snappy copy element of 3 bytes emits at most 64, so no honest block expands more than
     // about 21.3 times; anything declaring more is rejected before allocating.
@@ -13,7 +13,15 @@ public sealed class SnappyCodec : IParquetCodec
     public CompressionCodec Codec => CompressionCodec.Snappy;
 
     /// <inheritdoc/>
-    public byte[] Compress(ReadOnlySpan<byte> source) => IronSnappy.Snappy.Encode(source);
+    public byte[] Compress(ReadOnlySpan<byte> source)
+    {
+        byte[] buffer = new byte[SnappyEncoder.MaxCompressedLength(source.Length)];
+        return buffer.AsSpan(0, SnappyEncoder.Compress(source, buffer)).ToArray();
+    }
+
+    int ISpanCompressor.MaxCompressedLength(int length) => SnappyEncoder.MaxCompressedLength(length);
+
+    int ISpanCompressor.Compress(ReadOnlySpan<byte> source, Span<byte> destination) => SnappyEncoder.Compress(source, destination);
 
     /// <inheritdoc/>
     public byte[] Decompress(ReadOnlySpan<byte> source, int uncompressedSize)
