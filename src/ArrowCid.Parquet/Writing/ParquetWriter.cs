@@ -84,7 +84,7 @@ public sealed class ParquetWriter : IDisposable
     /// <summary>Rows accepted so far.</summary>
     public long RowCount => _rows + _inFlightRows + _pendingRows;
 
-    /// <summary>Adds a batch's rows; full row groups are written as they fill.</summary>
+    /// <summary>Adds a batch's rows; full row groups are encoded and written (in order) as they fill.</summary>
     public void Write(RecordBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -141,9 +141,9 @@ public sealed class ParquetWriter : IDisposable
     }
 
     /// <summary>
-    /// Writes the buffered rows now as a row group (nothing when none are buffered), so the next
-    /// batch starts a new one: e.g. one row group per batch, which a reader turns back into the
-    /// same batches.
+    /// Ends the row group being filled now (nothing when no rows are buffered), so the next batch
+    /// starts a new one: e.g. one row group per batch, which a reader turns back into the same
+    /// batches. With parallel encoding the group may reach the file only on a later call.
     /// </summary>
     public void EndRowGroup()
     {
