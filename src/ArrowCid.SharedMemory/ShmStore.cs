@@ -60,7 +60,7 @@ public sealed class ShmStore : IDisposable
     public ShmStoreOptions Options => _options;
 
     /// <summary>Newest notification sequence (0 before the first publish).</summary>
-    public long PublishedSequence => _control.PublishedSequence;
+    public long PublishedSequence => _feed.PublishedSequence;
 
     /// <summary>Opens (creating when needed) the store the options name.</summary>
     public static ShmStore Open(ShmStoreOptions? options = null)
@@ -109,8 +109,16 @@ public sealed class ShmStore : IDisposable
         }
         catch
         {
-            feed?.Dispose();
-            control.Dispose();
+            // Once built, the feed owns the control block.
+            if (feed is not null)
+            {
+                feed.Dispose();
+            }
+            else
+            {
+                control.Dispose();
+            }
+
             throw;
         }
     }
@@ -123,6 +131,7 @@ public sealed class ShmStore : IDisposable
     /// <exception cref="ShmStoreFullException">The capacity cannot take the segment.</exception>
     public ShmPublishResult Publish(RecordBatch batch, IReadOnlyDictionary<string, string>? tags = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(batch);
         byte[] encodedTags = FeedRecord.EncodeTags(tags);
         long bufferBytes = SegmentWriter.BufferBytes(batch);
@@ -304,6 +313,7 @@ public sealed class ShmStore : IDisposable
     /// <summary>Like <see cref="Attach"/>, but null when no segment holds the CID.</summary>
     public RecordBatch? TryAttach(Cid cid)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(cid);
         if (cid.Codec != Multicodec.Raw || cid.Hash.Code != Multicodec.Sha2256)
         {
@@ -389,6 +399,7 @@ public sealed class ShmStore : IDisposable
     /// <summary>Whether a segment file or the arena holds <paramref name="cid"/>.</summary>
     public bool Contains(Cid cid)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(cid);
         return (cid.Hash.Digest.Length == SHA256.HashSizeInBytes && ArenaIfAny() is { } arena && arena.Contains(cid.Hash.Digest))
             || File.Exists(_layout.SegmentPath(cid));
@@ -409,6 +420,7 @@ public sealed class ShmStore : IDisposable
     /// <exception cref="ShmSegmentCorruptedException">The arena slot does not hash to the CID.</exception>
     public string SegmentFile(Cid cid)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(cid);
         string path = _layout.SegmentPath(cid);
         if (File.Exists(path))
@@ -457,6 +469,7 @@ public sealed class ShmStore : IDisposable
     /// <summary>Removes a segment unless a lease is held on it; false when leased or absent.</summary>
     public bool Remove(Cid cid)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(cid);
         bool removed = false;
         if (cid.Hash.Digest.Length == SHA256.HashSizeInBytes && ArenaIfAny() is { } arena
@@ -492,6 +505,7 @@ public sealed class ShmStore : IDisposable
     /// </summary>
     public IReadOnlyList<ShmSegmentInfo> List()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var slots = new Dictionary<Cid, ArenaSlotEntry>();
         foreach (var (arena, slot) in ArenaIfAny()?.List() ?? [])
         {
@@ -528,12 +542,17 @@ public sealed class ShmStore : IDisposable
     {
         lock (_arenaGate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             _arena?.Dispose();
         }
 
+        // The feed owns the control block: both mappings go when no subscription is reading them.
         _feed.Dispose();
-        _control.Dispose();
     }
 
     private ShmPublishResult Existing(Cid cid, long length, long rows) => new(cid, _layout.SegmentPath(cid), length, rows, 0);

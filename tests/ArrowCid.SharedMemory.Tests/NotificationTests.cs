@@ -103,9 +103,11 @@ public sealed class NotificationTests : IDisposable
         // and a second feed over the same files reads both kinds.
         string folder = Path.Combine(_temp.BaseDirectory, "feed");
         Directory.CreateDirectory(folder);
-        using var control = ShmControlBlock.OpenOrCreate(Path.Combine(folder, "control"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        string control = Path.Combine(folder, "control");
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         var cids = Enumerable.Range(0, 6).Select(i => Content.Canonical.CanonicalEncoder.ComputeCid(Batches.Make(i))).ToList();
-        using (var writer = new ShmFeed(Path.Combine(folder, "feed.log"), control, 0b110_000_000, mappedRecords: 3))
+        // Each feed owns (and disposes) its own mapping of the control block.
+        using (var writer = new ShmFeed(Path.Combine(folder, "feed.log"), ShmControlBlock.OpenOrCreate(control, mode), 0b110_000_000, mappedRecords: 3))
         {
             for (int i = 0; i < cids.Count; i++)
             {
@@ -114,12 +116,24 @@ public sealed class NotificationTests : IDisposable
         }
 
         Assert.Equal(6 * FeedRecord.Size, new FileInfo(Path.Combine(folder, "feed.log")).Length);
-        using var reader = new ShmFeed(Path.Combine(folder, "feed.log"), control, 0b110_000_000);
+        using var reader = new ShmFeed(Path.Combine(folder, "feed.log"), ShmControlBlock.OpenOrCreate(control, mode), 0b110_000_000);
         for (int i = 0; i < cids.Count; i++)
         {
             var notice = reader.Read(i + 1);
             Assert.Equal(cids[i], notice.Cid);
             Assert.Equal(100 + i, notice.Bytes);
         }
+    }
+
+    [Fact]
+    public void A_subscription_used_after_its_store_is_disposed_fails_with_a_typed_error()
+    {
+        var store = _temp.Open();
+        store.Publish(Batches.Make(1));
+        var subscription = store.Subscribe();
+        store.Dispose();
+
+        // The feed's mapping is gone: reading through it must be an exception, not a crash.
+        Assert.ThrowsAny<ObjectDisposedException>(() => subscription.TryNext(out _));
     }
 }

@@ -31,7 +31,14 @@ internal sealed unsafe class ShmFeed : IDisposable
     private readonly byte* _map;
     private readonly long _mappedRecords;
 
+    // 1 for the feed itself plus one per read or append in progress: the mapping goes when it
+    // drops to 0, so a subscription used after its store was disposed gets ObjectDisposedException,
+    // never a read of unmapped memory.
+    private int _users = 1;
+    private int _disposed;
+
     /// <summary>Opens (creating when needed) the log; <paramref name="mappedRecords"/> is lowered only by tests of the unmapped path.</summary>
+    /// <remarks>The feed takes ownership of <paramref name="control"/> (disposing it when the feed and every read through it are done); if this constructor throws, the caller still owns it.</remarks>
     public ShmFeed(string logPath, ShmControlBlock control, int createMode, long mappedRecords = MappedRecords)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(mappedRecords);
@@ -114,6 +121,19 @@ internal sealed unsafe class ShmFeed : IDisposable
             throw new ShmException("this process opened the feed read-only");
         }
 
+        EnterUse();
+        try
+        {
+            return AppendInUse(cid, bytes, rows, encodedTags);
+        }
+        finally
+        {
+            ExitUse();
+        }
+    }
+
+    private long AppendInUse(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags)
+    {
         Span<byte> record = stackalloc byte[FeedRecord.Size];
         long sequence = Control.PublishedSequence + 1;
         long micros = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10;
@@ -150,6 +170,19 @@ internal sealed unsafe class ShmFeed : IDisposable
     /// <summary>Reads the notice with sequence <paramref name="sequence"/> (which must be published).</summary>
     public ShmNotice Read(long sequence)
     {
+        EnterUse();
+        try
+        {
+            return ReadInUse(sequence);
+        }
+        finally
+        {
+            ExitUse();
+        }
+    }
+
+    private ShmNotice ReadInUse(long sequence)
+    {
         long offset = (sequence - 1) * FeedRecord.Size;
         if (sequence <= _mappedRecords && offset + FeedRecord.Size <= Control.FeedReservedBytes)
         {
@@ -166,7 +199,64 @@ internal sealed unsafe class ShmFeed : IDisposable
 
     public void Dispose()
     {
-        LinuxNative.Unmap(_map, _mappedRecords * FeedRecord.Size);
-        _log.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            ExitUse();
+        }
+    }
+
+    private void EnterUse()
+    {
+        while (true)
+        {
+            int users = Volatile.Read(ref _users);
+            ObjectDisposedException.ThrowIf(users == 0, this);
+            if (Interlocked.CompareExchange(ref _users, users + 1, users) == users)
+            {
+                return;
+            }
+        }
+    }
+
+    private void ExitUse()
+    {
+        if (Interlocked.Decrement(ref _users) == 0)
+        {
+            // The feed owns the control block too: both mappings go once nothing uses them.
+            LinuxNative.Unmap(_map, _mappedRecords * FeedRecord.Size);
+            _log.Dispose();
+            Control.Dispose();
+        }
+    }
+
+    /// <summary>The newest published sequence; <see cref="ObjectDisposedException"/> once the store is disposed.</summary>
+    public long PublishedSequence
+    {
+        get
+        {
+            EnterUse();
+            try
+            {
+                return Control.PublishedSequence;
+            }
+            finally
+            {
+                ExitUse();
+            }
+        }
+    }
+
+    /// <summary><see cref="ShmControlBlock.WaitBeyond"/>, keeping the mappings alive while it sleeps.</summary>
+    public long WaitBeyond(long seenSequence, TimeSpan timeout)
+    {
+        EnterUse();
+        try
+        {
+            return Control.WaitBeyond(seenSequence, timeout);
+        }
+        finally
+        {
+            ExitUse();
+        }
     }
 }

@@ -29,7 +29,7 @@ public sealed class ShmSubscription
     /// <summary>The next matching notice if one is already published; never sleeps.</summary>
     public bool TryNext(out ShmNotice? notice)
     {
-        while (Cursor < _feed.Control.PublishedSequence)
+        while (Cursor < _feed.PublishedSequence)
         {
             var candidate = _feed.Read(Cursor + 1);
             Cursor = candidate.Sequence;
@@ -64,7 +64,7 @@ public sealed class ShmSubscription
                 return null;
             }
 
-            _feed.Control.WaitBeyond(Cursor, TimeSpan.FromMilliseconds(Math.Min(left, SleepSlice.TotalMilliseconds)));
+            _feed.WaitBeyond(Cursor, TimeSpan.FromMilliseconds(Math.Min(left, SleepSlice.TotalMilliseconds)));
         }
     }
 
