@@ -268,7 +268,7 @@ public sealed class ShmStore : IDisposable
         }
     }
 
-    // Under the arena lock, for a slot about to be reused. In a store without a capacity limit
+    // Under the writer lock, for a slot about to be reused. In a store without a capacity limit
     // nothing published may disappear, so the bytes move to a segment file of their own; with a
     // limit, eviction is what the limit asks for and the bytes are dropped.
     private void OnSlotEvicted(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes)

@@ -4,15 +4,18 @@ using ArrowCid.SharedMemory.Native;
 namespace ArrowCid.SharedMemory.Arena;
 
 /// <summary>
-/// The small-batch fast path: one preallocated file <c>arena</c> of fixed-size slots, mapped
-/// MAP_SHARED once per opened store and kept, so publishing or attaching a small batch costs no
-/// system call beyond the allocation lock. Each slot holds one canonical IPC stream at a fixed
-/// offset (any Arrow library can map the file and read it at offset/length).
+/// The small-batch fast path: one preallocated file of fixed-size slots (<c>arena</c>,
+/// <c>arena-small</c>), mapped MAP_SHARED once per opened store and kept, so publishing or
+/// attaching a small batch costs no system call beyond the writer lock. Each slot holds one
+/// canonical IPC stream at a fixed offset (any Arrow library can map the file and read it at
+/// offset/length). The class is unsafe because the arena is shared memory addressed by pointer:
+/// slot headers and lease counts are read and written in place with atomic operations, which
+/// Span cannot express across processes; every offset is computed from the validated geometry.
 /// <para>
 /// Layout (little-endian): page 0 the header (magic "ACSHMAR1", slot bytes, slot count, ways,
 /// lease records, their high-water mark, at 28 a flag set when the slot bytes were all backed at
 /// creation, and at 64 + 8·i the pid of lease record i); then one
-/// 64-byte header per slot (0 state, 4 length, 8 bytes reserved by fallocate, 16 last access in
+/// 64-byte header per slot (0 state, 4 length, 8 bytes known to be backed, 16 last access in
 /// UTC ticks, 32 the SHA-256 digest); then one table of int32 lease counts per lease record (one
 /// count per slot); then the slot bytes.
 /// </para>
@@ -92,7 +95,7 @@ internal sealed unsafe class ShmArena : IDisposable
         NoRoom,
     }
 
-    /// <summary>Called under the arena lock for a slot about to be reused or removed, with its digest and bytes.</summary>
+    /// <summary>Called under the writer lock for a slot about to be reused, with its digest and bytes.</summary>
     public delegate void EvictedSlot(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes);
 
     /// <summary>Whether a digest is pinned (eviction must keep its slot).</summary>

@@ -15,7 +15,8 @@ namespace ArrowCid.SharedMemory.Notifications;
 /// mapping of the log, kept for the life of the feed: no system call per record. Writers grow the
 /// file in backed chunks (fallocate, so a store through the mapping never meets an unbacked tmpfs
 /// page) before writing past its reserved end, which the control block records; records beyond
-/// the mapping use pread/pwrite.
+/// the mapping use pread/pwrite. (Unsafe for that mapping: records are copied in and out of it
+/// by pointer, always within the backed end the control block records.)
 /// </para>
 /// </summary>
 internal sealed unsafe class ShmFeed : IDisposable
