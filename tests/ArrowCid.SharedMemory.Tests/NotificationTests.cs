@@ -136,4 +136,23 @@ public sealed class NotificationTests : IDisposable
         // The feed's mapping is gone: reading through it must be an exception, not a crash.
         Assert.ThrowsAny<ObjectDisposedException>(() => subscription.TryNext(out _));
     }
+
+    [Fact]
+    public async Task A_writer_that_dies_holding_the_writer_lock_does_not_leave_it_locked()
+    {
+        string folder = Path.Combine(_temp.BaseDirectory, "dead-writer");
+        Directory.CreateDirectory(folder);
+        using var feed = new ShmFeed(Path.Combine(folder, "feed.log"), ShmControlBlock.OpenOrCreate(Path.Combine(folder, "control"), UnixFileMode.UserRead | UnixFileMode.UserWrite), 0b110_000_000);
+        Assert.True(feed.Control.HasWriterMutex);
+
+        // A thread takes the lock and ends without releasing it (as a killed process would): the
+        // robust mutex passes it on, marked, and the next writer goes on.
+        var holder = new Thread(() => feed.EnterWriter());
+        holder.Start();
+        holder.Join();
+        var cid = Content.Canonical.CanonicalEncoder.ComputeCid(Batches.Make(1));
+        // The limit only keeps a broken lock from hanging the run; it is not a timing assertion.
+        long sequence = await Task.Run(() => feed.Append(cid, 1, 1, [])).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, sequence);
+    }
 }

@@ -11,8 +11,10 @@ namespace ArrowCid.SharedMemory.Notifications;
 /// 0 magic "ACSHMCT1"; 8 the newest published feed sequence (int64); 16 the wake generation, the
 /// futex word (int32); 20 how many subscribers are sleeping on it (int32); 24 bytes of segments
 /// as publishers and evictors counted them (int64, a hint that eviction corrects by a scan); 32 a
-/// flag (int32, 1 when this file was created with the file filter); 40 how many bytes at the
-/// start of <c>feed.log</c> are backed (int64, see the feed); 512..4096 the file filter:
+/// flag (int32, 1 when this file was created with the file filter); 36 a flag (int32, 1 when the
+/// writer mutex at 64 was initialised); 40 how many bytes at the start of <c>feed.log</c> are
+/// backed (int64, see the feed); 64..128 the store's writer lock, a process-shared robust pthread
+/// mutex (stores whose control file has none use flock on the feed instead); 512..4096 the file filter:
 /// one bit per bucket of CID digests, set before a segment file of a CID in that bucket is linked
 /// and never cleared, so a clear bit proves no segment file holds a CID and a small publish skips
 /// the stat that would look for one (a set bit only costs that stat).
@@ -22,6 +24,8 @@ internal sealed unsafe class ShmControlBlock : IDisposable
     public const int Size = 4096;
     private const ulong Magic = 0x3154434D48534341; // "ACSHMCT1"
     private const int FilterFlagOffset = 32;
+    private const int MutexFlagOffset = 36;
+    private const int MutexOffset = 64;
     private const int FilterOffset = 512;
     private const uint FilterBits = (Size - FilterOffset) * 8;
 
@@ -167,6 +171,15 @@ internal sealed unsafe class ShmControlBlock : IDisposable
     private static int FilterBit(ReadOnlySpan<byte> digest) =>
         (int)(BinaryPrimitives.ReadUInt32LittleEndian(digest) % FilterBits);
 
+    /// <summary>Whether the control file carries the robust writer mutex.</summary>
+    public bool HasWriterMutex => Volatile.Read(ref *(int*)(_base + MutexFlagOffset)) == 1;
+
+    /// <summary>Takes the writer mutex; true when its previous holder died holding it.</summary>
+    public bool LockWriter() => LinuxNative.LockRobust(_base + MutexOffset);
+
+    /// <summary>Releases the writer mutex.</summary>
+    public void UnlockWriter() => LinuxNative.UnlockRobust(_base + MutexOffset);
+
     /// <summary>Bytes at the start of <c>feed.log</c> backed by memory (writers grow it under the writer lock).</summary>
     public long FeedReservedBytes => Volatile.Read(ref *(long*)(_base + 40));
 
@@ -198,6 +211,21 @@ internal sealed unsafe class ShmControlBlock : IDisposable
         var initial = new byte[Size];
         BinaryPrimitives.WriteUInt64LittleEndian(initial, Magic);
         BinaryPrimitives.WriteInt32LittleEndian(initial.AsSpan(FilterFlagOffset), 1);
+        fixed (byte* start = initial)
+        {
+            try
+            {
+                // An unlocked process-shared mutex holds no pointers: initialised here, its bytes
+                // are valid wherever the file is mapped.
+                LinuxNative.InitRobustSharedMutex(start + MutexOffset);
+                BinaryPrimitives.WriteInt32LittleEndian(initial.AsSpan(MutexFlagOffset), 1);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                // An older C library: the writers fall back to flock on the feed.
+            }
+        }
+
         using (var stream = LockedFile.CreateNew(temp, (int)fileMode, 0))
         {
             stream.Write(initial);
@@ -205,11 +233,11 @@ internal sealed unsafe class ShmControlBlock : IDisposable
 
         try
         {
-            File.Move(temp, path, overwrite: false);
+            // link(2) never replaces: when another process created the file first, everyone maps theirs.
+            _ = LinuxNative.Link(temp, path);
         }
-        catch (IOException) when (File.Exists(path))
+        finally
         {
-            // Another process created it first: theirs is as good as ours.
             File.Delete(temp);
         }
     }

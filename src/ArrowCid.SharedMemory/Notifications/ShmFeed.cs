@@ -70,38 +70,70 @@ internal sealed unsafe class ShmFeed : IDisposable
     public ShmControlBlock Control { get; }
 
     /// <summary>
-    /// Takes the store's writer lock: flock(LOCK_EX) on the log, after an in-process gate (flock
-    /// belongs to the open file description, which this store's threads share, so it alone would
-    /// not keep two of them apart). Appends and arena slot changes happen under it. Not reentrant.
+    /// Takes the store's writer lock: the control block's robust process-shared mutex (no system
+    /// call when uncontended; a holder that dies releases it, marked, to the next locker), or, for
+    /// a control file without one, flock(LOCK_EX) on the log after an in-process gate (flock
+    /// belongs to the open file description, which this store's threads share). Appends and arena
+    /// slot changes happen under it. Not reentrant. Whatever a dead holder left half done is
+    /// repaired by the code that runs under the lock (see the feed and arena comments).
     /// </summary>
     public WriterScope EnterWriter()
     {
-        _gate.Enter();
+        EnterUse();
         try
         {
-            _log.LockExclusive();
+            if (Control.HasWriterMutex)
+            {
+                Control.LockWriter();
+                return new WriterScope(this, mutex: true);
+            }
+
+            _gate.Enter();
+            try
+            {
+                _log.LockExclusive();
+            }
+            catch
+            {
+                _gate.Exit();
+                throw;
+            }
+
+            return new WriterScope(this, mutex: false);
         }
         catch
         {
-            _gate.Exit();
+            ExitUse();
             throw;
         }
-
-        return new WriterScope(this);
     }
 
     /// <summary>Holds the writer lock until disposed.</summary>
     public readonly struct WriterScope : IDisposable
     {
         private readonly ShmFeed _feed;
+        private readonly bool _mutex;
 
-        internal WriterScope(ShmFeed feed) => _feed = feed;
+        internal WriterScope(ShmFeed feed, bool mutex)
+        {
+            _feed = feed;
+            _mutex = mutex;
+        }
 
-        /// <summary>Drops the flock, then the gate.</summary>
+        /// <summary>Releases the lock (and lets the feed's mappings go if the store was disposed meanwhile).</summary>
         public void Dispose()
         {
-            _feed._log.Unlock();
-            _feed._gate.Exit();
+            if (_mutex)
+            {
+                _feed.Control.UnlockWriter();
+            }
+            else
+            {
+                _feed._log.Unlock();
+                _feed._gate.Exit();
+            }
+
+            _feed.ExitUse();
         }
     }
 
