@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ArrowCid.Content.Canonical;
 
 namespace ArrowCid.SharedMemory.Tests;
@@ -68,6 +69,29 @@ public sealed class EvictionTests : IDisposable
     }
 
     [Fact]
+    public void A_released_lease_is_gone_even_while_a_copy_of_its_descriptor_lives_on()
+    {
+        // A child process being spawned holds a copy of every descriptor between fork and exec
+        // (O_CLOEXEC only closes them at exec): a flock lease dropped by close alone would survive
+        // in that copy, and eviction would see the released segment as leased. The copy is made
+        // here with dup(2), so the window is held open for as long as the test needs it.
+        long size = CanonicalEncoder.ComputeCidAndLength(Batches.Make(0)).Length;
+        using var store = _temp.Open(capacity: size * 2);
+        var a = store.Publish(Batches.Make(0)).Cid;
+        var b = store.Publish(Batches.Make(1)).Cid;
+        store.Pin(a);
+        var lease = store.Attach(b);
+        using var copies = DescriptorCopies.Of(store.PathOf(b));
+        Assert.NotEmpty(copies.Descriptors);
+
+        lease.Dispose();
+
+        Assert.False(store.List().Single(s => s.Cid == b).Leased);
+        store.Publish(Batches.Make(2));
+        Assert.False(store.Contains(b));
+    }
+
+    [Fact]
     public void Stats_count_segments_pins_and_leases()
     {
         using var store = _temp.Open();
@@ -86,4 +110,57 @@ public sealed class EvictionTests : IDisposable
 
     private static void SetAccess(ShmStore store, ArrowCid.Content.Multiformats.Cid cid, int minute) =>
         File.SetLastAccessTimeUtc(store.PathOf(cid), new DateTime(2020, 1, 1, 0, minute, 0, DateTimeKind.Utc));
+}
+
+/// <summary>
+/// dup(2) of every descriptor this process has open on a file: the same open file descriptions,
+/// as a child between fork and exec holds them. Closed on dispose.
+/// </summary>
+internal sealed partial class DescriptorCopies : IDisposable
+{
+    private DescriptorCopies(List<int> descriptors) => Descriptors = descriptors;
+
+    public IReadOnlyList<int> Descriptors { get; }
+
+    public static DescriptorCopies Of(string path)
+    {
+        var copies = new List<int>();
+        foreach (var link in new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos())
+        {
+            if (int.TryParse(link.Name, System.Globalization.CultureInfo.InvariantCulture, out int fd) && SafeLinkTarget(link) == path)
+            {
+                int copy = Dup(fd);
+                Assert.True(copy >= 0, $"dup({fd}) failed");
+                copies.Add(copy);
+            }
+        }
+
+        return new DescriptorCopies(copies);
+    }
+
+    public void Dispose()
+    {
+        foreach (int fd in Descriptors)
+        {
+            _ = Close(fd);
+        }
+    }
+
+    private static string? SafeLinkTarget(FileSystemInfo link)
+    {
+        try
+        {
+            return link.LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null; // closed since the listing
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "dup")]
+    private static extern int Dup(int fd);
+
+    [DllImport("libc", EntryPoint = "close")]
+    private static extern int Close(int fd);
 }

@@ -334,8 +334,10 @@ internal sealed unsafe class ShmArena : IDisposable
     {
         if (Interlocked.Decrement(ref _references) == 0)
         {
-            // Nothing points into the mapping any more; closing the descriptor frees our lease record.
+            // Nothing points into the mapping any more; unlocking the record's byte frees our lease
+            // record even while a child being spawned holds a copy of the descriptor (see LockedFile.Dispose).
             LinuxNative.Unmap(_base, _mapLength);
+            LinuxNative.UnlockByte(_file.Descriptor, LockByteBase + _record);
             _file.Dispose();
         }
     }

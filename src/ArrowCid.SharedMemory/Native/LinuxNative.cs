@@ -266,6 +266,20 @@ internal static unsafe partial class LinuxNative
         }
     }
 
+    /// <summary>
+    /// Drops this open file description's lock on the byte at <paramref name="offset"/>. Closing
+    /// the descriptor would too, but only once every copy of it is closed (a child between fork
+    /// and exec holds copies); unlocking acts on the open file description at once. Errors are
+    /// ignored: the close that follows drops the lock in the usual case.
+    /// </summary>
+    public static void UnlockByte(int fd, long offset)
+    {
+        var request = new FileLock { Type = FUnlock, Whence = 0, Start = offset, Length = 1 };
+        while (fcntl(fd, FOfdSetLock, &request) != 0 && Marshal.GetLastPInvokeError() == EIntr)
+        {
+        }
+    }
+
     /// <summary>Whether some other open file description holds a lock on the byte at <paramref name="offset"/>.</summary>
     public static bool IsByteLocked(int fd, long offset)
     {

@@ -4,11 +4,15 @@ namespace ArrowCid.SharedMemory.Native;
 
 /// <summary>
 /// A raw file descriptor (opened without .NET's implicit FileStream locks) on which this process
-/// takes flock locks. Closing it, or the process dying, drops the lock: that is what makes leases
-/// vanish with a killed reader.
+/// takes flock locks. The process dying drops the lock: that is what makes leases vanish with a
+/// killed reader. Dispose unlocks explicitly before closing (see <see cref="Dispose"/>).
 /// </summary>
 internal sealed class LockedFile : IDisposable
 {
+    // 1 while this descriptor may hold a flock lock, so Dispose knows to drop it; 0 otherwise.
+    private int _locked;
+    private int _disposed;
+
     private LockedFile(SafeFileHandle handle, int fd, string path)
     {
         Handle = handle;
@@ -55,10 +59,18 @@ internal sealed class LockedFile : IDisposable
         TryOpen(path, writable, create, createMode) ?? throw new FileNotFoundException($"{path}: no such file", path);
 
     /// <summary>Blocks until a shared lock is held.</summary>
-    public void LockShared() => Check(LinuxNative.Flock(Descriptor, LinuxNative.LockShared), "flock(LOCK_SH)");
+    public void LockShared()
+    {
+        Check(LinuxNative.Flock(Descriptor, LinuxNative.LockShared), "flock(LOCK_SH)");
+        Volatile.Write(ref _locked, 1);
+    }
 
     /// <summary>Blocks until an exclusive lock is held.</summary>
-    public void LockExclusive() => Check(LinuxNative.Flock(Descriptor, LinuxNative.LockExclusive), "flock(LOCK_EX)");
+    public void LockExclusive()
+    {
+        Check(LinuxNative.Flock(Descriptor, LinuxNative.LockExclusive), "flock(LOCK_EX)");
+        Volatile.Write(ref _locked, 1);
+    }
 
     /// <summary>Takes an exclusive lock only if nobody holds any lock; false when the file is busy.</summary>
     public bool TryLockExclusive()
@@ -70,17 +82,45 @@ internal sealed class LockedFile : IDisposable
         }
 
         Check(errno, "flock(LOCK_EX|LOCK_NB)");
+        Volatile.Write(ref _locked, 1);
         return true;
     }
 
     /// <summary>Drops this descriptor's lock (closing it would too).</summary>
-    public void Unlock() => Check(LinuxNative.Flock(Descriptor, LinuxNative.Unlock), "flock(LOCK_UN)");
+    public void Unlock()
+    {
+        Check(LinuxNative.Flock(Descriptor, LinuxNative.Unlock), "flock(LOCK_UN)");
+        Volatile.Write(ref _locked, 0);
+    }
 
     /// <summary>Link count, owner, mode and size of the open file.</summary>
     public FileStatus Status() => LinuxNative.Stat(Descriptor);
 
-    /// <summary>Closes the descriptor, which drops any lock on it.</summary>
-    public void Dispose() => Handle.Dispose();
+    /// <summary>
+    /// Drops any lock with flock(LOCK_UN), then closes the descriptor. Closing alone is not enough:
+    /// a flock lock belongs to the open file description and lasts until its last descriptor
+    /// closes, and a child process being spawned by any thread of this process (fork or vfork,
+    /// then exec) holds a copy of every descriptor until its exec closes the O_CLOEXEC ones. A lease
+    /// released by close during that window would look held to eviction (a spurious
+    /// <see cref="ShmStoreFullException"/>) and an evictor's exclusive lock would block attaches.
+    /// LOCK_UN acts on the open file description itself, so it releases the lock in every copy.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            // Once closed, the descriptor number may belong to another file: never touch it again.
+            return;
+        }
+
+        if (Volatile.Read(ref _locked) != 0)
+        {
+            // Errors are ignored: the close below still drops the lock in the usual case.
+            _ = LinuxNative.Flock(Descriptor, LinuxNative.Unlock);
+        }
+
+        Handle.Dispose();
+    }
 
     private void Check(int errno, string what)
     {
