@@ -24,6 +24,8 @@ internal sealed class SampleProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public bool HasExited => _process.HasExited;
+
     public static SampleProcess Start(string sample, params string[] args)
     {
         var start = new ProcessStartInfo(DotnetHost(), [SamplePath(sample), .. args])
