@@ -63,6 +63,32 @@ public sealed class NotificationTests : IDisposable
     }
 
     [Fact]
+    public void Notices_with_the_same_tags_share_one_read_only_set_and_different_tags_are_decoded_afresh()
+    {
+        // The reader keeps the last decoded tags: a notice must never get its predecessor's tags
+        // when its own differ, and a shared set must not be changeable through one notice.
+        using var store = _temp.Open();
+        store.Publish(Batches.Make(0), Batches.Tags("topic=a"));
+        store.Publish(Batches.Make(1), Batches.Tags("topic=a"));
+        store.Publish(Batches.Make(2), Batches.Tags("topic=b", "n=2"));
+        store.Publish(Batches.Make(3));
+        store.Publish(Batches.Make(4), Batches.Tags("topic=a"));
+
+        var subscription = store.Subscribe();
+        var notices = new List<ShmNotice>();
+        while (subscription.TryNext(out var notice))
+        {
+            notices.Add(notice!);
+        }
+
+        Assert.Equal(["topic=a", "topic=a", "n=2,topic=b", "", "topic=a"], notices.Select(n => string.Join(',', n.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"))));
+        Assert.Same(notices[0].Tags, notices[1].Tags);
+        var asDictionary = Assert.IsAssignableFrom<IDictionary<string, string>>(notices[0].Tags);
+        Assert.Throws<NotSupportedException>(() => asDictionary["topic"] = "changed");
+        Assert.Equal("a", notices[4].Tags["topic"]);
+    }
+
+    [Fact]
     public void Next_returns_null_after_its_timeout_and_honours_cancellation()
     {
         using var store = _temp.Open();

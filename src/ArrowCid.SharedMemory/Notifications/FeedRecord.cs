@@ -18,6 +18,18 @@ internal static class FeedRecord
     public const int MaxTagBytes = 144;
     private const int MaxCidBytes = 63;
     private const int ChecksumOffset = 252;
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+    private static readonly IReadOnlyDictionary<string, string> NoTags =
+        new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>(StringComparer.Ordinal));
+
+    // The last tags this thread decoded, as bytes and as the read-only dictionary made of them: a
+    // subscriber reads notice after notice with the same tags (a topic), and decoding them again
+    // (a string, a split, a dictionary per notice) is on the path from the publisher's wake-up to
+    // the notice in hand. Per thread, so no lock; the dictionary is read-only, so notices share it.
+    [ThreadStatic]
+    private static byte[]? t_lastTagBytes;
+    [ThreadStatic]
+    private static IReadOnlyDictionary<string, string>? t_lastTags;
 
     /// <summary>The tags' encoding; throws when they do not fit a record or cannot be parsed back.</summary>
     public static byte[] EncodeTags(IReadOnlyDictionary<string, string>? tags)
@@ -98,11 +110,11 @@ internal static class FeedRecord
         }
 
         Cid cid;
-        Dictionary<string, string> tags;
+        IReadOnlyDictionary<string, string> tags;
         try
         {
             cid = Cid.FromBytes(record.Slice(41, cidLength));
-            tags = DecodeTags(record.Slice(106, tagLength));
+            tags = CachedTags(record.Slice(106, tagLength));
         }
         catch (Exception e) when (e is FormatException or ArgumentException or DecoderFallbackException)
         {
@@ -112,10 +124,28 @@ internal static class FeedRecord
         return new ShmNotice(sequence, cid, bytes, rows, tags, DateTimeOffset.UnixEpoch.AddTicks(micros * 10), timestamp);
     }
 
+    private static IReadOnlyDictionary<string, string> CachedTags(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return NoTags;
+        }
+
+        if (t_lastTags is { } last && bytes.SequenceEqual(t_lastTagBytes))
+        {
+            return last;
+        }
+
+        var tags = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(DecodeTags(bytes));
+        t_lastTagBytes = bytes.ToArray();
+        t_lastTags = tags;
+        return tags;
+    }
+
     private static Dictionary<string, string> DecodeTags(ReadOnlySpan<byte> bytes)
     {
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        string text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        string text = StrictUtf8.GetString(bytes);
         foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             int equals = line.IndexOf('=', StringComparison.Ordinal);
