@@ -53,6 +53,36 @@ public sealed class CorruptionTests : IDisposable
     }
 
     [Fact]
+    public void Trusted_mode_refuses_a_large_segment_with_a_second_batch_or_a_damaged_end()
+    {
+        // Past 64 KiB the trusted attach checks the end-of-stream marker with pread and reads the
+        // stream without it: a batch slipped in before the marker, or a damaged marker, is still refused.
+        using var store = _temp.Open(verification: SegmentVerification.TrustOwnSegments);
+        var published = store.Publish(Batches.Make(15, rows: 20_000));
+        byte[] original = File.ReadAllBytes(published.Path);
+        Assert.True(original.Length > 64 << 10);
+        using (var attached = store.Attach(published.Cid))
+        {
+            Assert.Equal(20_000, attached.Length);
+        }
+
+        byte[] other = CanonicalEncoder.Encode(Batches.Make(16));
+        int schemaLength = SchemaMessageLength(other);
+        // original without its marker + the other stream's batch message and marker: two batches.
+        File.WriteAllBytes(published.Path, [.. original[..^8], .. other[schemaLength..]]);
+        var error = Assert.Throws<ShmSegmentCorruptedException>(() => store.Attach(published.Cid));
+        Assert.Contains("more than one record batch", error.Message, StringComparison.Ordinal);
+
+        byte[] damaged = [.. original];
+        damaged[^1] = 1;
+        File.WriteAllBytes(published.Path, damaged);
+        Assert.Throws<ShmSegmentCorruptedException>(() => store.Attach(published.Cid));
+    }
+
+    // The schema message's framed length: continuation, length, metadata padded to 8 (no body).
+    private static int SchemaMessageLength(byte[] stream) => 8 + BitConverter.ToInt32(stream, 4);
+
+    [Fact]
     public void A_segment_holding_another_batch_is_refused_under_its_name()
     {
         using var store = _temp.Open();

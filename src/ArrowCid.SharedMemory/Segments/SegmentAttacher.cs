@@ -77,13 +77,37 @@ internal static class SegmentAttacher
                 VerifyHash(cid, path, mapping.Memory.Span);
             }
 
-            return ReadSingleBatch(path, mapping.Memory, owner, hash ? ValidationLevel.Full : ValidationLevel.Structural);
+            var memory = mapping.Memory;
+            if (!hash && memory.Length > FaultAroundBytes && EndsWithEndOfStream(segment, memory.Length))
+            {
+                // Checked with pread above, the marker need not be read through the mapping: that
+                // read would fault in a page a gigabyte away (a page table to allocate now and to
+                // free at unmap) only to find the stream's end. The reader gets the stream without
+                // it and must still find exactly one batch before the end: anything between the
+                // batch and the marker is still parsed and refused, as with the marker.
+                memory = memory[..^EndOfStream.Length];
+            }
+
+            return ReadSingleBatch(path, memory, owner, hash ? ValidationLevel.Full : ValidationLevel.Structural);
         }
         finally
         {
             // The creator's reference: from here only the returned batch (and its exports) keep the segment.
             owner.Release();
         }
+    }
+
+    // The kernel maps up to 16 pages around a faulting one: in a segment this small the first read
+    // has most likely mapped the end too, so reading the marker through the mapping costs nothing.
+    private const int FaultAroundBytes = 64 << 10;
+
+    // The canonical stream's last 8 bytes (docs/canonical-form.md): continuation marker, length 0.
+    private static ReadOnlySpan<byte> EndOfStream => [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
+
+    private static bool EndsWithEndOfStream(LockedFile segment, long length)
+    {
+        Span<byte> tail = stackalloc byte[EndOfStream.Length];
+        return RandomAccess.Read(segment.Handle, tail, length - tail.Length) == tail.Length && tail.SequenceEqual(EndOfStream);
     }
 
     private static bool IsOwnPrivateFile(FileStatus status) =>
