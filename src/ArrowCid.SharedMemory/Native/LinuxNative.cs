@@ -445,6 +445,12 @@ internal static unsafe partial class LinuxNative
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     private static partial int fstat(int fd, byte* buffer);
 
+    /// <summary>sched_yield(2): lets a task just woken on this CPU run now instead of after our next block.</summary>
+    public static void YieldProcessor() => _ = sched_yield();
+
+    [LibraryImport("libc", EntryPoint = "sched_yield")]
+    private static partial int sched_yield();
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint geteuid();
 

@@ -99,6 +99,12 @@ internal sealed unsafe class ShmControlBlock : IDisposable
         if (Volatile.Read(ref *(int*)(_base + 20)) > 0)
         {
             LinuxNative.FutexWakeAllShared((int*)(_base + 16));
+            // A subscriber that was asleep is usually woken onto this CPU (wake-affine) but does
+            // not preempt us: measured, it started ~11 µs after we next blocked, and waking it on an
+            // idle CPU took 46–61 µs. Handing over our slice lets it run at once (notify p50 about
+            // 20 → 5–8 µs). Only paid when someone was asleep: in full flow subscribers are still
+            // looking (SpinBudget) and the count is 0.
+            LinuxNative.YieldProcessor();
         }
     }
 
