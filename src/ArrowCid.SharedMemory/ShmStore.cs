@@ -489,13 +489,38 @@ public sealed class ShmStore : IDisposable
             return removed;
         }
 
-        if (SegmentEvictor.TryRemove(path) == SegmentEvictor.Outcome.Removed)
+        using (LockEviction())
         {
-            _control.AddBytes(-bytes);
-            removed = true;
+            if (SegmentEvictor.TryRemove(path) == SegmentEvictor.Outcome.Removed)
+            {
+                _control.AddBytes(-bytes);
+                removed = true;
+            }
         }
 
         return removed;
+    }
+
+    /// <summary>
+    /// Takes the store-wide eviction lock (blocking flock on <c>evict.lock</c>; the kernel drops it
+    /// if the holder dies). Everyone who takes a segment file's exclusive lock — evictors, removal,
+    /// the lease probe of <see cref="List"/> — holds it first, so a refused exclusive lock always
+    /// means a reader's lease, never another process removing the same segment at that moment
+    /// (which made a full store be reported spuriously). Readers never take it.
+    /// </summary>
+    private LockedFile LockEviction()
+    {
+        var file = LockedFile.Open(_layout.EvictionLock, writable: false, create: true, createMode: (int)_fileMode);
+        try
+        {
+            file.LockExclusive();
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -513,10 +538,13 @@ public sealed class ShmStore : IDisposable
         }
 
         var found = new List<ShmSegmentInfo>();
-        foreach (var file in Segments.SegmentFile.Scan(_layout.Segments))
+        using (LockEviction())
         {
-            bool leasedInArena = slots.Remove(file.Cid, out var twin) && twin.Leased;
-            found.Add(new ShmSegmentInfo(file.Cid, file.Path, file.Bytes, file.LastAccessUtc, IsPinned(file.Cid), leasedInArena || SegmentEvictor.IsLeased(file.Path)));
+            foreach (var file in Segments.SegmentFile.Scan(_layout.Segments))
+            {
+                bool leasedInArena = slots.Remove(file.Cid, out var twin) && twin.Leased;
+                found.Add(new ShmSegmentInfo(file.Cid, file.Path, file.Bytes, file.LastAccessUtc, IsPinned(file.Cid), leasedInArena || SegmentEvictor.IsLeased(file.Path)));
+            }
         }
 
         foreach (var (cid, slot) in slots)
@@ -564,6 +592,7 @@ public sealed class ShmStore : IDisposable
             return;
         }
 
+        using var evicting = LockEviction();
         var candidates = new List<EvictionCandidate>();
         foreach (var file in Segments.SegmentFile.Scan(_layout.Segments))
         {

@@ -5,7 +5,8 @@ namespace ArrowCid.SharedMemory;
 /// <summary>
 /// Where everything of one store lives: <c>segments/&lt;cid&gt;.arrows</c> (one canonical IPC
 /// stream per CID), <c>pins/&lt;cid&gt;</c> (empty pin markers), <c>control</c> (the shared
-/// counters), <c>feed.log</c> (the notification log) <c>arena</c> and <c>arena-small</c> (slots of small batches).
+/// counters), <c>feed.log</c> (the notification log) <c>arena</c> and <c>arena-small</c> (slots of small batches), <c>evict.lock</c>
+/// (taken by whoever removes segment files).
 /// </summary>
 internal sealed class ShmStoreLayout
 {
@@ -21,7 +22,11 @@ internal sealed class ShmStoreLayout
         Feed = Path.Combine(root, "feed.log");
         Arena = Path.Combine(root, "arena");
         SmallArena = Path.Combine(root, "arena-small");
+        EvictionLock = Path.Combine(root, "evict.lock");
     }
+
+    /// <summary>The empty file whose flock serialises evictors (see <c>ShmStore.LockEviction</c>).</summary>
+    public string EvictionLock { get; }
 
     public string SmallArena { get; }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ArrowCid.Content.Canonical;
+using ArrowCid.SharedMemory.Native;
 
 namespace ArrowCid.SharedMemory.Tests;
 
@@ -47,6 +48,60 @@ public sealed class EvictionTests : IDisposable
 
         Assert.True(store.Contains(a));
         Assert.False(store.Contains(b));
+    }
+
+    [Fact]
+    public async Task A_segment_another_process_is_evicting_is_not_taken_for_a_lease()
+    {
+        long size = CanonicalEncoder.ComputeCidAndLength(Batches.Make(0)).Length;
+        using var store = _temp.Open(capacity: size * 2);
+        var a = store.Publish(Batches.Make(0)).Cid;
+        var b = store.Publish(Batches.Make(1)).Cid;
+        store.Pin(b); // a is the only candidate
+
+        // Play another process's evictor in the middle of removing `a`: it holds the store's
+        // eviction lock and a's exclusive lock. Before the eviction lock existed, a publish that
+        // needed room saw a's lock refused, took it for a lease and reported the store full.
+        var evictionLock = LockedFile.Open(Path.Combine(store.Directory, "evict.lock"), writable: false, create: true, createMode: 0b110_000_000);
+        evictionLock.LockExclusive();
+        var segment = LockedFile.Open(store.PathOf(a), writable: false);
+        Assert.True(segment.TryLockExclusive());
+        var publishing = Task.Run(() => store.Publish(Batches.Make(2)));
+
+        // Release only once the publisher waits for the eviction lock (a blocked flock of this
+        // process on that inode in /proc/locks), or fail at once if it already gave up.
+        long inode = evictionLock.Status().Inode;
+        while (!WaitsForFlock(inode))
+        {
+            Assert.False(publishing.IsCompleted, $"the publish did not wait for the other evictor: {publishing.Exception?.GetBaseException().Message}");
+            await Task.Delay(5);
+        }
+
+        File.Delete(store.PathOf(a));
+        segment.Dispose();
+        evictionLock.Dispose();
+
+        var published = await publishing;
+        Assert.True(store.Contains(published.Cid));
+        Assert.True(store.Contains(b));
+        Assert.False(store.Contains(a));
+    }
+
+    // /proc/locks lists a blocked request as "N: -> FLOCK ADVISORY WRITE <pid> <maj>:<min>:<inode> 0 EOF".
+    private static bool WaitsForFlock(long inode)
+    {
+        string pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string suffix = ":" + inode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (string line in File.ReadLines("/proc/locks"))
+        {
+            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 7 && fields[1] == "->" && fields[2] == "FLOCK" && fields[5] == pid && fields[6].EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [Fact]

@@ -96,11 +96,12 @@ internal static unsafe partial class LinuxNative
             throw new IOException($"fstat failed (errno {Marshal.GetLastPInvokeError()})");
         }
 
+        // Both: st_ino is 8 bytes at 8, st_size 8 bytes at 48.
         // x86-64: st_nlink is 8 bytes at 16, st_mode at 24, st_uid at 28.
         // arm64 (generic layout): st_mode at 16, st_nlink is 4 bytes at 20, st_uid at 24.
         return RuntimeInformation.ProcessArchitecture == Architecture.X64
-            ? new FileStatus(*(long*)(buffer + 16), *(uint*)(buffer + 24), *(uint*)(buffer + 28), *(long*)(buffer + 48))
-            : new FileStatus(*(uint*)(buffer + 20), *(uint*)(buffer + 16), *(uint*)(buffer + 24), *(long*)(buffer + 48));
+            ? new FileStatus(*(long*)(buffer + 16), *(uint*)(buffer + 24), *(uint*)(buffer + 28), *(long*)(buffer + 48), *(long*)(buffer + 8))
+            : new FileStatus(*(uint*)(buffer + 20), *(uint*)(buffer + 16), *(uint*)(buffer + 24), *(long*)(buffer + 48), *(long*)(buffer + 8));
     }
 
     /// <summary>The effective user id of this process.</summary>
@@ -459,4 +460,4 @@ internal static unsafe partial class LinuxNative
 }
 
 /// <summary>What <see cref="LinuxNative.Stat"/> reports about an open file.</summary>
-internal readonly record struct FileStatus(long LinkCount, uint Mode, uint UserId, long Size);
+internal readonly record struct FileStatus(long LinkCount, uint Mode, uint UserId, long Size, long Inode);
