@@ -508,6 +508,18 @@ public sealed class ShmStore : IDisposable
     /// means a reader's lease, never another process removing the same segment at that moment
     /// (which made a full store be reported spuriously). Readers never take it.
     /// </summary>
+    private LockedFile? TryLockEviction()
+    {
+        try
+        {
+            return LockEviction();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     private LockedFile LockEviction()
     {
         var file = LockedFile.Open(_layout.EvictionLock, writable: false, create: true, createMode: (int)_fileMode);
@@ -538,7 +550,9 @@ public sealed class ShmStore : IDisposable
         }
 
         var found = new List<ShmSegmentInfo>();
-        using (LockEviction())
+        // A reader of another user's group-readable store may be unable to create the lock file:
+        // its listing then probes without it (a probe's answer can change at once anyway).
+        using (TryLockEviction())
         {
             foreach (var file in Segments.SegmentFile.Scan(_layout.Segments))
             {
