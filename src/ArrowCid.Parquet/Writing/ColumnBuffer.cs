@@ -14,11 +14,12 @@ namespace ArrowCid.Parquet.Writing;
 /// </summary>
 internal sealed class ColumnBuffer : IDisposable
 {
-    private readonly PooledArray<int> _definition = new();
-    private readonly PooledArray<int> _repetition = new();
-    private readonly PooledArray<byte> _fixed = new();
-    private readonly PooledArray<int> _offsets = new();
-    private readonly PooledArray<byte> _data = new();
+    private static readonly string Overflow = $"a column chunk of more than {Array.MaxLength} entries or bytes";
+    private readonly PooledArray<int> _definition = new(256, Overflow);
+    private readonly PooledArray<int> _repetition = new(256, Overflow);
+    private readonly PooledArray<byte> _fixed = new(256, Overflow);
+    private readonly PooledArray<int> _offsets = new(256, Overflow);
+    private readonly PooledArray<byte> _data = new(256, Overflow);
     private int _entries;
     private int _byteArrays;
 
@@ -155,52 +156,5 @@ internal sealed class ColumnBuffer : IDisposable
         _fixed.Dispose();
         _offsets.Dispose();
         _data.Dispose();
-    }
-
-    /// <summary>An append-only array rented from the shared pool (doubling as it grows).</summary>
-    private sealed class PooledArray<T> : IDisposable where T : unmanaged
-    {
-        private T[] _items = [];
-        private int _count;
-
-        public int Count => _count;
-
-        public ReadOnlySpan<T> Span => _items.AsSpan(0, _count);
-
-        public Span<T> Append(int count)
-        {
-            long needed = (long)_count + count;
-            if (needed > Array.MaxLength)
-            {
-                throw new InvalidOperationException($"a column chunk of more than {Array.MaxLength} entries or bytes");
-            }
-            if (needed > _items.Length)
-            {
-                T[] next = ArrayPool<T>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(256L, _items.Length * 2L))));
-                _items.AsSpan(0, _count).CopyTo(next);
-                Return();
-                _items = next;
-            }
-            Span<T> slots = _items.AsSpan(_count, count);
-            _count = (int)needed;
-            return slots;
-        }
-
-        public void Trim(int count) => _count -= count;
-
-        public void Dispose()
-        {
-            Return();
-            _items = [];
-            _count = 0;
-        }
-
-        private void Return()
-        {
-            if (_items.Length > 0)
-            {
-                ArrayPool<T>.Shared.Return(_items);
-            }
-        }
     }
 }

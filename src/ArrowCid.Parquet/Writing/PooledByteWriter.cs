@@ -11,80 +11,42 @@ namespace ArrowCid.Parquet.Writing;
 /// </summary>
 internal sealed class PooledByteWriter : IBufferWriter<byte>, IDisposable
 {
-    private byte[] _buffer = [];
-    private int _written;
+    private readonly PooledArray<byte> _bytes = new(4096, $"a page or column chunk larger than {Array.MaxLength} bytes");
 
-    public int WrittenCount => _written;
+    public int WrittenCount => _bytes.Count;
 
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+    public ReadOnlySpan<byte> WrittenSpan => _bytes.Span;
 
     /// <summary>The written bytes, writable (to patch a reserved prefix).</summary>
-    public Span<byte> WrittenBytes => _buffer.AsSpan(0, _written);
+    public Span<byte> WrittenBytes => _bytes.Span;
 
-    public void ResetWrittenCount() => _written = 0;
+    public void ResetWrittenCount() => _bytes.Clear();
 
-    public void Advance(int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (count > _buffer.Length - _written)
-        {
-            throw new InvalidOperationException("advanced past the requested buffer");
-        }
-        _written += count;
-    }
+    public void Advance(int count) => _bytes.Advance(count);
 
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         Reserve(sizeHint);
-        return _buffer.AsMemory(_written);
+        return _bytes.FreeMemory;
     }
 
     public Span<byte> GetSpan(int sizeHint = 0)
     {
         Reserve(sizeHint);
-        return _buffer.AsSpan(_written);
+        return _bytes.Free;
     }
 
     /// <summary>Appends <paramref name="count"/> bytes and returns them to be filled.</summary>
     public Span<byte> Append(int count)
     {
-        Span<byte> span = GetSpan(count)[..count];
-        _written += count;
-        return span;
+        Reserve(count);
+        return _bytes.Append(count);
     }
 
     public void Write(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Append(bytes.Length));
 
     /// <summary>Makes room for <paramref name="count"/> more bytes (at least one).</summary>
-    public void Reserve(int count)
-    {
-        long needed = (long)_written + Math.Max(count, 1);
-        if (needed <= _buffer.Length)
-        {
-            return;
-        }
-        if (needed > Array.MaxLength)
-        {
-            throw new InvalidOperationException($"a page or column chunk larger than {Array.MaxLength} bytes");
-        }
-        byte[] next = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(4096L, _buffer.Length * 2L))));
-        _buffer.AsSpan(0, _written).CopyTo(next);
-        ReturnBuffer();
-        _buffer = next;
-    }
+    public void Reserve(int count) => _bytes.Reserve(Math.Max(count, 1));
 
-    public void Dispose()
-    {
-        ReturnBuffer();
-        _buffer = [];
-        _written = 0;
-    }
-
-    private void ReturnBuffer()
-    {
-        if (_buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-    }
+    public void Dispose() => _bytes.Dispose();
 }
