@@ -193,9 +193,7 @@ public sealed class ShmStore : IDisposable
     private ShmPublishResult CommitFile(string temp, Cid cid, long length, RecordBatch batch, IReadOnlyDictionary<string, string>? tags, byte[] encodedTags)
     {
         string path = _layout.SegmentPath(cid);
-        // Noted before the link, so no publisher can skip its existence check for this file.
-        _control.NoteFile(cid.Hash.Digest);
-        if (!SegmentWriter.Commit(temp, path))
+        if (!LinkSegmentFile(temp, cid, path))
         {
             return Existing(cid, length, batch.Length);
         }
@@ -292,8 +290,13 @@ public sealed class ShmStore : IDisposable
             return false;
         }
 
-        string temp = SegmentWriter.WriteTemp(bytes, _layout.Segments, _fileMode);
-        // Noted before the link, so no publisher can skip its existence check for this file.
+        return LinkSegmentFile(SegmentWriter.WriteTemp(bytes, _layout.Segments, _fileMode), cid, path);
+    }
+
+    // Links a written temp file as the segment of cid (false when one already existed). The file
+    // filter bit is set before the link, so no publisher can skip its existence check for the file.
+    private bool LinkSegmentFile(string temp, Cid cid, string path)
+    {
         _control.NoteFile(cid.Hash.Digest);
         return SegmentWriter.Commit(temp, path);
     }
@@ -368,6 +371,10 @@ public sealed class ShmStore : IDisposable
         }
     }
 
+    // The arena, when there is one and the CID's digest is of the size its slots are keyed by.
+    private ShmArenas? ArenaFor(Cid cid) =>
+        cid.Hash.Digest.Length == SHA256.HashSizeInBytes ? ArenaIfAny() : null;
+
     private RecordBatch? TryAttachFromArena(ShmArenas arenas, Cid cid)
     {
         // No system call here: the arena is mapped already and the lease is a count in it.
@@ -401,8 +408,7 @@ public sealed class ShmStore : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(cid);
-        return (cid.Hash.Digest.Length == SHA256.HashSizeInBytes && ArenaIfAny() is { } arena && arena.Contains(cid.Hash.Digest))
-            || File.Exists(_layout.SegmentPath(cid));
+        return (ArenaFor(cid) is { } arena && arena.Contains(cid.Hash.Digest)) || File.Exists(_layout.SegmentPath(cid));
     }
 
     /// <summary>
@@ -428,7 +434,7 @@ public sealed class ShmStore : IDisposable
             return path;
         }
 
-        if (ArenaIfAny() is not { } arenas || cid.Hash.Digest.Length != SHA256.HashSizeInBytes)
+        if (ArenaFor(cid) is not { } arenas)
         {
             throw new ShmSegmentNotFoundException(cid);
         }
@@ -472,8 +478,7 @@ public sealed class ShmStore : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(cid);
         bool removed = false;
-        if (cid.Hash.Digest.Length == SHA256.HashSizeInBytes && ArenaIfAny() is { } arena
-            && RemoveFromArena(arena, cid.Hash.Digest) == SegmentEvictor.Outcome.Removed)
+        if (ArenaFor(cid) is { } arena && RemoveFromArena(arena, cid.Hash.Digest) == SegmentEvictor.Outcome.Removed)
         {
             removed = true;
         }
