@@ -10,36 +10,34 @@ namespace ArrowCid.Flight.Tests;
 public sealed class FrameDecoderTests
 {
     [Fact]
-    public void Prefix_round_trips_and_needs_the_whole_message()
+    public async Task Prefix_round_trips_and_needs_the_whole_message()
     {
         byte[] frame = new byte[5 + 3];
         GrpcFrame.WritePrefix(frame, 3);
         Assert.Equal(new byte[] { 0, 0, 0, 0, 3 }, frame[..5]);
+        Assert.Equal(3, GrpcFrame.ReadPrefix(frame, 100));
 
-        var partial = new ReadOnlySequence<byte>(frame, 0, 7);
-        Assert.False(GrpcFrame.TryRead(ref partial, 100, out _));
-        Assert.Equal(7, partial.Length);
-
-        var whole = new ReadOnlySequence<byte>(frame);
-        Assert.True(GrpcFrame.TryRead(ref whole, 100, out ReadOnlySequence<byte> message));
-        Assert.Equal(3, message.Length);
-        Assert.Equal(0, whole.Length);
+        // One byte short: the reader waits for the rest and reports the truncation at the end.
+        var partial = new GrpcMessageReader<FlightData>(new MemoryStream(frame, 0, 7), FlightData.Parser, 100, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<RpcException>(() => partial.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.Contains("ended inside a message", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Oversize_length_is_rejected_from_the_prefix_alone()
     {
         // Only the prefix is present: the decoder must not wait for (or allocate) 4 GiB.
-        var prefix = new ReadOnlySequence<byte>(new byte[] { 0, 0xFF, 0xFF, 0xFF, 0xFF });
-        var error = Assert.Throws<RpcException>(() => GrpcFrame.TryRead(ref prefix, 1024, out _));
+        byte[] prefix = [0, 0xFF, 0xFF, 0xFF, 0xFF];
+        var error = Assert.Throws<RpcException>(() => GrpcFrame.ReadPrefix(prefix, 1024));
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
     }
 
     [Fact]
     public void Compressed_flag_is_a_protocol_error()
     {
-        var frame = new ReadOnlySequence<byte>(new byte[] { 1, 0, 0, 0, 0 });
-        Assert.Equal(StatusCode.Internal, Assert.Throws<RpcException>(() => GrpcFrame.TryRead(ref frame, 1024, out _)).StatusCode);
+        byte[] frame = [1, 0, 0, 0, 0];
+        Assert.Equal(StatusCode.Internal, Assert.Throws<RpcException>(() => GrpcFrame.ReadPrefix(frame, 1024)).StatusCode);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 
 namespace ArrowCid.Flight.Grpc;
@@ -13,38 +12,12 @@ internal static class GrpcFrame
     /// <summary>Bytes in the prefix.</summary>
     public const int PrefixLength = 5;
 
-    /// <summary>
-    /// Takes one whole message off the front of <paramref name="buffer"/> if it is all there.
-    /// </summary>
-    /// <returns>True with the message; false when more bytes are needed (buffer unchanged).</returns>
+    /// <summary>Checks a whole prefix and returns the message length it declares.</summary>
     /// <exception cref="RpcException">
     /// <see cref="StatusCode.Internal"/> for a set or invalid compressed flag (only identity is
     /// supported, so compressed messages are a protocol error); <see cref="StatusCode.ResourceExhausted"/>
     /// when the declared length exceeds <paramref name="maxMessageLength"/>.
     /// </exception>
-    public static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxMessageLength, out ReadOnlySequence<byte> message)
-    {
-        message = default;
-        if (buffer.Length < PrefixLength)
-        {
-            return false;
-        }
-
-        Span<byte> prefix = stackalloc byte[PrefixLength];
-        buffer.Slice(0, PrefixLength).CopyTo(prefix);
-        uint length = (uint)ReadPrefix(prefix, maxMessageLength);
-        if (buffer.Length - PrefixLength < length)
-        {
-            return false;
-        }
-
-        message = buffer.Slice(PrefixLength, length);
-        buffer = buffer.Slice(PrefixLength + length);
-        return true;
-    }
-
-    /// <summary>Checks a whole prefix and returns the message length it declares.</summary>
-    /// <exception cref="RpcException">As <see cref="TryRead"/>: a compressed or invalid flag, or a length over the limit.</exception>
     public static int ReadPrefix(ReadOnlySpan<byte> prefix, int maxMessageLength)
     {
         switch (prefix[0])
