@@ -450,6 +450,38 @@ public sealed class HpackTests
     }
 
     [Fact]
+    public void Entry_exactly_the_table_size_fits_and_one_octet_more_empties_the_table()
+    {
+        var decoder = new HpackDecoder(100);
+        string fits = new('v', 67); // 1 + 67 + 32 = 100
+        Decode(decoder, EncodeWithIndexing("n", fits));
+        Assert.Equal([F("n", fits)], decoder.DynamicTableEntries);
+        Assert.Equal(100, decoder.DynamicTableSize);
+
+        Decode(decoder, EncodeWithIndexing("n", fits + "v"));
+        Assert.Empty(decoder.DynamicTableEntries);
+        Assert.Equal(0, decoder.DynamicTableSize);
+    }
+
+    [Fact]
+    public void Decoding_indexed_fields_allocates_nothing_but_the_list_growth()
+    {
+        var decoder = new HpackDecoder();
+        byte[] block = Hex("8286 8488 8f 90");
+        var headers = new List<KeyValuePair<string, string>>(16);
+        decoder.Decode(block, headers);
+        headers.Clear();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            decoder.Decode(block, headers);
+            headers.Clear();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Dynamic_table_holds_many_entries_across_wraparound()
     {
         var decoder = new HpackDecoder(4096);

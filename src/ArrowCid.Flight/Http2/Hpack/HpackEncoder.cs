@@ -23,7 +23,8 @@ public static class HpackEncoder
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(output);
 
-        int fieldIndex = HpackStaticTable.FindField(name, value);
+        int nameIndex = HpackStaticTable.FindName(name);
+        int fieldIndex = HpackStaticTable.FindField(nameIndex, value);
         if (fieldIndex != 0)
         {
             Span<byte> indexed = output.GetSpan(2);
@@ -31,7 +32,6 @@ public static class HpackEncoder
             return;
         }
 
-        int nameIndex = HpackStaticTable.FindName(name);
         long valueHuffman = EncodedLength(value, nameof(value));
         long nameHuffman = nameIndex == 0 ? EncodedLength(name, nameof(name)) : 0;
 

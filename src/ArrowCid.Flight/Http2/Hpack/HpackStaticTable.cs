@@ -74,7 +74,6 @@ internal static class HpackStaticTable
     ];
 
     private static readonly Dictionary<string, int> NameToIndex = BuildNameIndex();
-    private static readonly Dictionary<(string Name, string Value), int> FieldToIndex = BuildFieldIndex();
 
     // The distinct names, grouped by length, for turning a literal name's octets back into the table's own string.
     private static readonly string[][] NamesByLength = BuildNamesByLength();
@@ -82,9 +81,28 @@ internal static class HpackStaticTable
     /// <summary>The entry at a 1-based static index (1 to <see cref="Count"/>).</summary>
     public static KeyValuePair<string, string> Get(int index) => Entries[index];
 
-    /// <summary>The lowest index whose name and value both match, or 0.</summary>
-    public static int FindField(string name, string value) =>
-        FieldToIndex.TryGetValue((name, value), out int index) ? index : 0;
+    /// <summary>
+    /// The index whose name and value both match, or 0. Entries of one name are adjacent in the table,
+    /// so this scans from the name's first index without hashing the value.
+    /// </summary>
+    public static int FindField(int nameIndex, string value)
+    {
+        if (nameIndex == 0)
+        {
+            return 0;
+        }
+
+        string name = Entries[nameIndex].Key;
+        for (int i = nameIndex; i <= Count && string.Equals(Entries[i].Key, name, StringComparison.Ordinal); i++)
+        {
+            if (string.Equals(Entries[i].Value, value, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return 0;
+    }
 
     /// <summary>The lowest index whose name matches, or 0.</summary>
     public static int FindName(string name) => NameToIndex.TryGetValue(name, out int index) ? index : 0;
@@ -130,17 +148,6 @@ internal static class HpackStaticTable
         for (int i = 1; i <= Count; i++)
         {
             map.TryAdd(Entries[i].Key, i);
-        }
-
-        return map;
-    }
-
-    private static Dictionary<(string Name, string Value), int> BuildFieldIndex()
-    {
-        var map = new Dictionary<(string Name, string Value), int>();
-        for (int i = 1; i <= Count; i++)
-        {
-            map.TryAdd((Entries[i].Key, Entries[i].Value), i);
         }
 
         return map;
