@@ -162,7 +162,10 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
         _start += filled;
         while (filled < length)
         {
-            int read = await _stream.ReadAsync(payload.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+            // Our HTTP/2 body keeps one read pending for the whole rest of the message, so each DATA frame lands in place.
+            int read = _stream is Http2.Http2BodyReadStream http2
+                ? await http2.ReadAtLeastAsync(payload.AsMemory(filled), length - filled, cancellationToken).ConfigureAwait(false)
+                : await _stream.ReadAsync(payload.AsMemory(filled), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 throw Truncated(GrpcFrame.PrefixLength + filled);

@@ -87,8 +87,17 @@ public sealed class GrpcChannel : IDisposable
         }
     }
 
-    private static SocketsHttpHandler CreateHandler(GrpcChannelOptions options)
+    private static HttpMessageHandler CreateHandler(GrpcChannelOptions options)
     {
+        if (!options.UseSocketsHttpHandler)
+        {
+            return new Http2.Client.Http2ClientHandler(new Http2.Client.Http2ClientOptions
+            {
+                InitialStreamWindowSize = options.InitialHttp2StreamWindowSize,
+                ServerCertificateValidation = options.ServerCertificateValidation,
+            });
+        }
+
         var handler = new SocketsHttpHandler
         {
             // One HTTP/2 connection allows ~100 concurrent streams; more calls open more connections.

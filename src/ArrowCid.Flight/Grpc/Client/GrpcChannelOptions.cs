@@ -18,6 +18,13 @@ public sealed class GrpcChannelOptions
     public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
 
     /// <summary>
+    /// Send through .NET's <see cref="System.Net.Http.SocketsHttpHandler"/> instead of our
+    /// <see cref="Http2.Client.Http2ClientHandler"/>. Ours accepts large frames and reads a large
+    /// message straight into its own array; SocketsHttpHandler copies every DATA frame twice. Off by default.
+    /// </summary>
+    public bool UseSocketsHttpHandler { get; set; }
+
+    /// <summary>
     /// A handler to send requests through instead of the channel's own <see cref="System.Net.Http.SocketsHttpHandler"/>
     /// (it must speak HTTP/2 and is not disposed by the channel).
     /// </summary>

@@ -29,7 +29,7 @@ public sealed class GrpcServer : IAsyncDisposable
         // The empty builder brings no configuration sources, logging providers or middleware:
         // the server is exactly Kestrel plus the gRPC router.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.ListenGrpc(options));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.ListenGrpc(options, services.HandleAsync));
         WebApplication app = builder.Build();
         app.RunGrpc(services);
         try

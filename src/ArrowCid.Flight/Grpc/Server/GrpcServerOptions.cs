@@ -30,6 +30,13 @@ public sealed class GrpcServerOptions
     /// <summary>HTTP/2 connection receive window; large so long streams are not throttled by flow control.</summary>
     public int InitialConnectionWindowSize { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// Serve with Kestrel's own HTTP/2 layer instead of ours (<see cref="Http2.Server.Http2ServerConnection"/>).
+    /// Ours writes DATA from where the body lies straight to the socket; Kestrel's copies every body
+    /// twice (into the response pipe, then into the connection's pipe). Off by default.
+    /// </summary>
+    public bool UseKestrelHttp2 { get; set; }
+
     /// <summary>HTTP/2 per-stream receive window.</summary>
     public int InitialStreamWindowSize { get; set; } = 16 * 1024 * 1024;
 }

@@ -1,5 +1,7 @@
+using ArrowCid.Flight.Http2.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ArrowCid.Flight.Grpc;
@@ -11,9 +13,11 @@ public static class KestrelGrpcExtensions
     /// Listens on <see cref="GrpcServerOptions.Endpoint"/> with HTTP/2 only: cleartext needs that
     /// (gRPC clients use prior knowledge, with no upgrade or ALPN to choose the protocol), and with a
     /// certificate ALPN then offers only h2. Also lifts the limits that would cut long streams short
-    /// and widens the flow-control windows for throughput.
+    /// and widens the flow-control windows for throughput. Given an <paramref name="application"/>
+    /// and <see cref="GrpcServerOptions.UseKestrelHttp2"/> off, Kestrel accepts and does TLS while
+    /// our own HTTP/2 connection (<see cref="Http2ServerConnection"/>) serves the requests to it.
     /// </summary>
-    public static KestrelServerOptions ListenGrpc(this KestrelServerOptions kestrel, GrpcServerOptions options)
+    public static KestrelServerOptions ListenGrpc(this KestrelServerOptions kestrel, GrpcServerOptions options, RequestDelegate? application = null)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
         ArgumentNullException.ThrowIfNull(options);
@@ -29,6 +33,19 @@ public static class KestrelGrpcExtensions
             if (options.Certificate is { } certificate)
             {
                 listen.UseHttps(certificate);
+            }
+
+            if (application is not null && !options.UseKestrelHttp2)
+            {
+                var http2 = new Http2ServerOptions
+                {
+                    InitialConnectionWindowSize = options.InitialConnectionWindowSize,
+                    InitialStreamWindowSize = options.InitialStreamWindowSize,
+                };
+
+                // Connection middleware after UseHttps sees the decrypted connection; it never calls
+                // the next delegate, so Kestrel's own HTTP/2 layer is not used on this endpoint.
+                listen.Use(_ => connection => Http2ServerConnection.ServeAsync(connection, application, http2));
             }
         });
         return kestrel;
