@@ -44,16 +44,25 @@ internal static class FlightCommands
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         var size = new Option<int>("--size-mib") { Description = "Batch size in MiB (1..512)", DefaultValueFactory = _ => 64, HelpName = "N" };
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds per figure, best kept (1..20)", DefaultValueFactory = _ => 3, HelpName = "N" };
-        var command = new Command("flight", "Flight DoGet (1 and 4 streams) and DoPut of one large batch on loopback, next to a raw TCP transfer of the same bytes") { json, size, rounds };
+        var http2 = new Option<string>("--http2")
+        {
+            Description = "HTTP/2 on both ends: arrowcid (ours) or kestrel (Kestrel's server and SocketsHttpHandler, for comparison)",
+            DefaultValueFactory = _ => "arrowcid",
+            HelpName = "IMPL",
+        };
+        http2.AcceptOnlyFromAmong("arrowcid", "kestrel");
+        var command = new Command("flight", "Flight DoGet (1 and 4 streams) and DoPut of one large batch on loopback, next to a raw TCP transfer of the same bytes") { json, size, rounds, http2 };
         command.SetAction(parse =>
         {
             int mib = Math.Clamp(parse.GetValue(size), 1, 512);
             string scratch = IpcBenchmark.DefaultScratchRoot();
-            var r = FlightBenchmark.RunAsync(mib * (1L << 20), Math.Clamp(parse.GetValue(rounds), 1, 20), scratch).GetAwaiter().GetResult();
+            bool kestrel = parse.GetValue(http2) == "kestrel";
+            var r = FlightBenchmark.RunAsync(mib * (1L << 20), Math.Clamp(parse.GetValue(rounds), 1, 20), scratch, kestrel).GetAwaiter().GetResult();
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(new JsonObject
                 {
+                    ["http2"] = r.Http2,
                     ["batch_bytes"] = r.BatchBytes,
                     ["rounds"] = r.Rounds,
                     ["warmup_transfers"] = r.WarmUpTransfers,
@@ -71,7 +80,7 @@ internal static class FlightCommands
                 return ExitCodes.Ok;
             }
 
-            console.Out.WriteLine($"batch: {r.BatchBytes} canonical bytes, best of {r.Rounds} rounds after {r.WarmUpTransfers} warm-up transfers, loopback");
+            console.Out.WriteLine($"batch: {r.BatchBytes} canonical bytes, best of {r.Rounds} rounds after {r.WarmUpTransfers} warm-up transfers, loopback, HTTP/2: {r.Http2}");
             console.Out.WriteLine($"raw TCP socket        {F(r.SocketGbps)} GB/s");
             console.Out.WriteLine($"DoGet, 1 stream       {F(r.DoGetGbps)} GB/s  ({F(r.DoGetRatio)}x socket; goal >= 0.6x: {(r.DoGetGoalMet ? "met" : "MISSED")})");
             console.Out.WriteLine($"CPU per GB            DoGet {F(r.DoGetCpuSecondsPerGb)} s, socket {F(r.SocketCpuSecondsPerGb)} s  (whole process, node and client)");

@@ -42,6 +42,9 @@ public sealed record FlightBenchmarkResult
     /// <summary>The goal: DoGet reaches at least 0.6 of the raw socket.</summary>
     public bool DoGetGoalMet => DoGetRatio >= 0.6;
 
+    /// <summary>The HTTP/2 implementation measured: <c>arrowcid</c> (ours, both ends) or <c>kestrel+socketshttphandler</c>.</summary>
+    public string Http2 { get; init; } = "arrowcid";
+
     /// <summary>Where the node's repository was.</summary>
     public string Repository { get; init; } = string.Empty;
 }

@@ -36,6 +36,7 @@ public sealed class FlightClient : IDisposable
             MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = options.MaxMessageSize,
             ServerCertificateValidation = options.ServerCertificateValidation,
+            UseSocketsHttpHandler = options.UseSocketsHttpHandler,
         });
         _service = new FlightServiceClient(_channel);
     }

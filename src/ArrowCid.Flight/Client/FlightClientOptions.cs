@@ -16,4 +16,7 @@ public sealed class FlightClientOptions
 
     /// <summary>Checks the server certificate for grpc+tls; null uses the system's trust.</summary>
     public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
+
+    /// <summary>Send through .NET's SocketsHttpHandler instead of our HTTP/2 client (see <see cref="Grpc.GrpcChannelOptions.UseSocketsHttpHandler"/>); for comparison.</summary>
+    public bool UseSocketsHttpHandler { get; set; }
 }

@@ -41,6 +41,7 @@ public sealed class FlightNode : IAsyncDisposable
             Certificate = options.Certificate,
             MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = options.MaxMessageSize,
+            UseKestrelHttp2 = options.UseKestrelHttp2,
         }).AddFlightService(service);
         GrpcServer server;
         try

@@ -24,4 +24,7 @@ public sealed class FlightNodeOptions
 
     /// <summary>The service's own settings (auth, shared registry, shared memory, peers).</summary>
     public FlightServiceOptions Service { get; init; } = new();
+
+    /// <summary>Serve with Kestrel's HTTP/2 layer instead of ours (see <see cref="Grpc.GrpcServerOptions.UseKestrelHttp2"/>); for comparison.</summary>
+    public bool UseKestrelHttp2 { get; init; }
 }
