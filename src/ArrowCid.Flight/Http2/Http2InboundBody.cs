@@ -18,6 +18,11 @@ internal sealed class Http2InboundBody
     private bool _ended;
     private Exception? _failure;
 
+    // Octets at the front of the buffer that a cancelled read had already reported to _consumed
+    // (KeepLocked put them back). Reporting them again when they are re-read would reopen the
+    // windows twice for the same octets, granting the peer credit the buffer does not have.
+    private int _reported;
+
     /// <param name="consumed">Told how many octets the consumer has taken, so the window can be reopened.</param>
     public Http2InboundBody(Action<int> consumed) => _consumed = consumed;
 
@@ -165,9 +170,11 @@ internal sealed class Http2InboundBody
         PendingRead? wake;
         lock (_gate)
         {
-            if (_ended && _buffered.Count == 0 && _pending is null)
+            if (_ended)
             {
-                // Already complete: a late reset changes nothing for a consumer that has everything.
+                // Already complete: a late reset changes nothing, even for octets not read yet
+                // (RFC 9113 §8.1: a server may reset a stream with NO_ERROR after a complete
+                // response, and the client must not discard that response).
                 return;
             }
 
@@ -200,6 +207,7 @@ internal sealed class Http2InboundBody
         minimum = Math.Clamp(minimum, 1, destination.Length);
         PendingRead pending;
         int copied;
+        int unreported;
         lock (_gate)
         {
             if (_pending is not null)
@@ -208,6 +216,7 @@ internal sealed class Http2InboundBody
             }
 
             copied = CopyFromBufferLocked(destination.Span);
+            unreported = UnreportedLocked(copied);
             if (_failure is { } failure && copied == 0)
             {
                 throw failure as IOException ?? new IOException(failure.Message, failure);
@@ -225,9 +234,9 @@ internal sealed class Http2InboundBody
             }
         }
 
-        if (copied > 0)
+        if (unreported > 0)
         {
-            _consumed(copied);
+            _consumed(unreported);
         }
 
         if (pending is null)
@@ -275,8 +284,9 @@ internal sealed class Http2InboundBody
             return null;
         }
 
-        taken = CopyFromBufferLocked(pending.Destination.Span[pending.Filled..]);
-        pending.Filled += taken;
+        int copied = CopyFromBufferLocked(pending.Destination.Span[pending.Filled..]);
+        pending.Filled += copied;
+        taken = UnreportedLocked(copied);
 
         if (pending.Filled >= pending.Minimum || pending.Filled == pending.Destination.Length)
         {
@@ -303,6 +313,17 @@ internal sealed class Http2InboundBody
         canceled.Destination.Span[..canceled.Filled].CopyTo(kept);
         _buffered.Enqueue(new Chunk(kept, 0, canceled.Filled));
         BufferedBytes += canceled.Filled;
+
+        // Every octet the read had was already reported (from the buffer or delivered directly).
+        _reported += canceled.Filled;
+    }
+
+    /// <summary>Of <paramref name="copied"/> octets just taken from the front of the buffer, those not yet reported to the window.</summary>
+    private int UnreportedLocked(int copied)
+    {
+        int already = Math.Min(copied, _reported);
+        _reported -= already;
+        return copied - already;
     }
 
     private int CopyFromBufferLocked(Span<byte> destination)
@@ -338,6 +359,7 @@ internal sealed class Http2InboundBody
         }
 
         BufferedBytes = 0;
+        _reported = 0;
     }
 
     private sealed class Chunk(byte[] array, int offset, int count)
