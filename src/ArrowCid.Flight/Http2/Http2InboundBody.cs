@@ -275,7 +275,7 @@ internal sealed class Http2InboundBody
         canceled.Completion.TrySetCanceled(canceled.CancellationToken);
     }
 
-    /// <summary>After buffering: a waiting read takes what it can (<paramref name="taken"/> octets); returns it when it is satisfied.</summary>
+    /// <summary>After buffering: a waiting read takes what it can (<paramref name="taken"/>: the octets of it not yet reported to the window); returns it when it is satisfied.</summary>
     private PendingRead? TakeFromBufferLocked(out int taken)
     {
         taken = 0;

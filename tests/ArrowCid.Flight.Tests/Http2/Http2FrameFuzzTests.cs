@@ -160,11 +160,13 @@ public sealed class Http2FrameFuzzTests(Http2TestServer server) : IClassFixture<
     public async Task Mutated_frame_sequences_never_hang_or_break_the_server()
     {
         int unobserved = 0;
+        string? firstUnobserved = null;
         EventHandler<UnobservedTaskExceptionEventArgs> handler = (_, e) =>
         {
             if (e.Exception.InnerExceptions.Any(x => x.StackTrace?.Contains("ArrowCid.Flight.Http2", StringComparison.Ordinal) == true))
             {
                 Interlocked.Increment(ref unobserved);
+                Interlocked.CompareExchange(ref firstUnobserved, e.Exception.ToString(), null);
             }
         };
         TaskScheduler.UnobservedTaskException += handler;
@@ -203,7 +205,7 @@ public sealed class Http2FrameFuzzTests(Http2TestServer server) : IClassFixture<
             GC.Collect();
             GC.WaitForPendingFinalizers();
             GC.Collect();
-            Assert.Equal(0, Volatile.Read(ref unobserved));
+            Assert.True(Volatile.Read(ref unobserved) == 0, $"unobserved task exceptions from our HTTP/2 code (this or a concurrent test): {firstUnobserved}");
         }
         finally
         {

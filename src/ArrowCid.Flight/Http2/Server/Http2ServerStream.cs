@@ -263,8 +263,11 @@ internal sealed class Http2ServerStream : Http2Stream,
         {
             await EndResponseAsync().ConfigureAwait(false);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException || (e is InvalidOperationException && LocalEnded))
         {
+            // The stream was reset (or its connection lost) between the application's failure and
+            // here, before RequestAborted fired: the 500 cannot be sent. Letting this escape faulted
+            // the request task unobserved (found by the frame fuzz).
         }
     }
 
