@@ -37,6 +37,9 @@ public sealed class GrpcServerOptions
     /// </summary>
     public bool UseKestrelHttp2 { get; set; }
 
+    /// <summary>A connection with no open stream for this long is closed with GOAWAY (our HTTP/2 only; Kestrel's has its own keep-alive timeout).</summary>
+    public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromSeconds(130);
+
     /// <summary>HTTP/2 per-stream receive window.</summary>
     public int InitialStreamWindowSize { get; set; } = 16 * 1024 * 1024;
 }

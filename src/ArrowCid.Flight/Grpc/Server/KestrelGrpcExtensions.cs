@@ -41,6 +41,7 @@ public static class KestrelGrpcExtensions
                 {
                     InitialConnectionWindowSize = options.InitialConnectionWindowSize,
                     InitialStreamWindowSize = options.InitialStreamWindowSize,
+                    IdleTimeout = options.IdleConnectionTimeout,
                 };
 
                 // Connection middleware after UseHttps sees the decrypted connection; it never calls

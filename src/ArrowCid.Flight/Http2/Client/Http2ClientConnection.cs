@@ -14,6 +14,7 @@ internal sealed class Http2ClientConnection : Http2Connection
     private readonly object _gate = new();
     private int _nextStreamId = 1;
     private int _goAwayLastStreamId = int.MaxValue;
+    private long _idleSince = Environment.TickCount64;
     private bool _goingAway;
     private Task? _readLoop;
 
@@ -32,6 +33,18 @@ internal sealed class Http2ClientConnection : Http2Connection
             {
                 return !_goingAway && Failure is null && !Aborted.IsCancellationRequested
                     && StreamCount < PeerSettings.MaxConcurrentStreams && _nextStreamId < int.MaxValue - 2;
+            }
+        }
+    }
+
+    /// <summary>How long the connection has had no open stream (zero while one is open).</summary>
+    public TimeSpan IdleFor
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return StreamCount > 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - _idleSince);
             }
         }
     }
@@ -190,6 +203,7 @@ internal sealed class Http2ClientConnection : Http2Connection
         lock (_gate)
         {
             close = _goingAway && Streams.IsEmpty;
+            _idleSince = Environment.TickCount64;
         }
 
         if (close)

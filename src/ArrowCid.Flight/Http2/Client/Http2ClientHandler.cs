@@ -154,7 +154,7 @@ public sealed class Http2ClientHandler : HttpMessageHandler
                 return [];
             }
 
-            foreach (Http2ClientConnection closed in list.Where(c => c.IsClosed).ToList())
+            foreach (Http2ClientConnection closed in list.Where(c => c.IsClosed || c.IdleFor >= _options.PooledConnectionIdleTimeout).ToList())
             {
                 list.Remove(closed);
                 _ = closed.DisposeAsync().AsTask();

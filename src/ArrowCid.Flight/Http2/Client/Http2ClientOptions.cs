@@ -20,6 +20,13 @@ public sealed class Http2ClientOptions
     /// <summary>The largest decoded response header list (SETTINGS_MAX_HEADER_LIST_SIZE).</summary>
     public int MaxHeaderListSize { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// A pooled connection with no open stream for this long is closed instead of reused: shorter
+    /// than servers' idle timeouts (Kestrel's and ours: 130 s), so a request does not race the
+    /// server's GOAWAY on a connection it is about to close.
+    /// </summary>
+    public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long connecting (TCP and TLS) may take.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -21,6 +21,10 @@ internal sealed class Http2ServerConnection : Http2Connection
     private readonly object _gate = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _lastStreamId;
+    private readonly Timer? _idleTimer;
+    private readonly TimeSpan _idleTimeout;
+    private long _idleSince = Environment.TickCount64;
+    private bool _prefaceReceived;
     private int _running;
     private bool _readLoopEnded;
     private bool _goingAway;
@@ -29,6 +33,13 @@ internal sealed class Http2ServerConnection : Http2Connection
         : base(input, output, options.ToSettings(), options.InitialConnectionWindowSize)
     {
         _application = application;
+        _idleTimeout = options.IdleTimeout;
+        if (_idleTimeout > TimeSpan.Zero && _idleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(_idleTimeout.TotalMilliseconds / 4, 10, 5000));
+            _idleTimer = new Timer(static s => ((Http2ServerConnection)s!).CheckIdle(), this, period, period);
+        }
+
         _features = new FeatureCollection(connection.Features);
         _features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
         {
@@ -103,7 +114,9 @@ internal sealed class Http2ServerConnection : Http2Connection
         bool refuse;
         lock (_gate)
         {
-            refuse = _goingAway || Streams.Count >= LocalSettings.MaxConcurrentStreams;
+            // Handlers still running count too: a client that opens and at once resets streams
+            // ("rapid reset") must not get more concurrent work than MAX_CONCURRENT_STREAMS.
+            refuse = _goingAway || Streams.Count >= LocalSettings.MaxConcurrentStreams || _running >= LocalSettings.MaxConcurrentStreams;
         }
 
         if (refuse)
@@ -146,6 +159,10 @@ internal sealed class Http2ServerConnection : Http2Connection
         lock (_gate)
         {
             close = _goingAway && Streams.IsEmpty;
+            if (Streams.IsEmpty)
+            {
+                _idleSince = Environment.TickCount64;
+            }
         }
 
         if (close)
@@ -173,6 +190,12 @@ internal sealed class Http2ServerConnection : Http2Connection
             throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "the connection did not start with the HTTP/2 client preface");
         }
 
+        lock (_gate)
+        {
+            _prefaceReceived = true;
+            _idleSince = Environment.TickCount64;
+        }
+
         await SendInitialSettingsAsync(Aborted).ConfigureAwait(false);
     }
 
@@ -192,6 +215,7 @@ internal sealed class Http2ServerConnection : Http2Connection
             lock (_gate)
             {
                 drained = --_running == 0 && _readLoopEnded;
+                _idleSince = Environment.TickCount64;
             }
 
             if (drained)
@@ -215,7 +239,40 @@ internal sealed class Http2ServerConnection : Http2Connection
         await _drained.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Kestrel is stopping: GOAWAY now, close once the open streams finish.</summary>
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        if (_idleTimer is not null)
+        {
+            await _idleTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes a connection that never sent its preface in time, or that has had no open stream for the idle timeout.</summary>
+    private void CheckIdle()
+    {
+        bool silent;
+        bool idle;
+        lock (_gate)
+        {
+            bool expired = Environment.TickCount64 - _idleSince >= (long)_idleTimeout.TotalMilliseconds;
+            silent = expired && !_prefaceReceived;
+            idle = expired && _prefaceReceived && Streams.IsEmpty && _running == 0 && !_goingAway;
+        }
+
+        if (silent)
+        {
+            Abort(new IOException($"no HTTP/2 client preface within {_idleTimeout}"));
+        }
+        else if (idle)
+        {
+            BeginShutdown();
+        }
+    }
+
+    /// <summary>Kestrel is stopping, or the connection is idle: GOAWAY now, close once the open streams finish.</summary>
     private void BeginShutdown()
     {
         bool closeNow;

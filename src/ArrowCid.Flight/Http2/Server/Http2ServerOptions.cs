@@ -18,6 +18,13 @@ public sealed class Http2ServerOptions
     /// <summary>The largest decoded request header list (SETTINGS_MAX_HEADER_LIST_SIZE); a larger one ends the connection.</summary>
     public int MaxHeaderListSize { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// A connection with no open stream for this long is closed (GOAWAY NO_ERROR), as Kestrel's
+    /// keep-alive timeout does; client PINGs do not keep it open. Also the time allowed for the
+    /// client preface. <see cref="Timeout.InfiniteTimeSpan"/> turns both off.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(130);
+
     internal Http2Settings ToSettings() => new()
     {
         HeaderTableSize = 4096,

@@ -1,0 +1,136 @@
+using System.Net.Sockets;
+using ArrowCid.Flight.Grpc;
+using ArrowCid.Flight.Http2;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Flight.Tests.Support;
+
+namespace ArrowCid.Flight.Tests.Http2;
+
+/// <summary>
+/// What keeps one client from holding a server's resources: handlers still running count against
+/// MAX_CONCURRENT_STREAMS even after their streams were reset ("rapid reset"), and idle or silent
+/// connections are closed.
+/// </summary>
+public sealed class Http2ServerHardeningTests
+{
+    private static readonly GrpcMethod<Protocol.Action, Result> Stuck = new("test.Stuck", "Unary", MethodType.Unary);
+
+    [Fact]
+    public async Task Streams_reset_at_once_still_count_while_their_handlers_run()
+    {
+        var release = new TaskCompletionSource<Result>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int started = 0;
+        var registry = new GrpcServiceRegistry(new GrpcServerOptions());
+        new EchoService().Register(registry);
+
+        // A handler that ignores cancellation: it keeps running after its stream is reset.
+        registry.AddUnary(Stuck, (_, _) =>
+        {
+            Interlocked.Increment(ref started);
+            return release.Task;
+        });
+        await using GrpcServer server = await GrpcServer.StartAsync(registry);
+        (RawHttp2Peer peer, RawFrame settings) = await RawHttp2Peer.HandshakeAsync(server.Address);
+        await using (peer)
+        {
+            const int limit = 100;
+            for (int i = 0; i < limit; i++)
+            {
+                int id = 1 + (2 * i);
+                await peer.WriteHeadersAsync(id, RawRequests.Unary("/test.Stuck/Unary"), endStream: false);
+                await peer.WriteDataAsync(id, RawRequests.EchoMessage("x"), endStream: true);
+            }
+
+            // Once every handler has its request, the client resets every stream.
+            await WaitUntilAsync(() => Volatile.Read(ref started) == limit);
+            for (int i = 0; i < limit; i++)
+            {
+                await peer.WriteRstAsync(1 + (2 * i), Http2ErrorCode.Cancel);
+            }
+
+            // Every stream is closed, but 100 handlers still run: the next stream is refused.
+            int next = 1 + (2 * limit);
+            await peer.WriteHeadersAsync(next, RawRequests.Unary(), endStream: false);
+            RawFrame? refused = await peer.ReadUntilAsync(f => f.StreamId == next);
+            Assert.NotNull(refused);
+            Assert.Equal(Http2FrameType.RstStream, refused.Type);
+            Assert.Equal(Http2ErrorCode.RefusedStream, refused.ErrorCode);
+
+            release.SetResult(new Result());
+            for (int attempt = 0; ; attempt++)
+            {
+                // Handlers finish asynchronously after the release; a refused attempt is retried on a new id.
+                int id = next + (2 * (attempt + 1));
+                await peer.WriteHeadersAsync(id, RawRequests.Unary(), endStream: false);
+                await peer.WriteDataAsync(id, RawRequests.EchoMessage("after"), endStream: true);
+                RawHttp2Peer.StreamResult result = await peer.ReadStreamAsync(id);
+                if (result.Reset == Http2ErrorCode.RefusedStream && attempt < 50)
+                {
+                    await Task.Delay(20);
+                    continue;
+                }
+
+                Assert.Null(result.Reset);
+                Assert.Equal("after", RawRequests.ReadEcho(result.Body.ToArray()));
+                break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_idle_connection_gets_goaway_and_is_closed()
+    {
+        var registry = new GrpcServiceRegistry(new GrpcServerOptions { IdleConnectionTimeout = TimeSpan.FromMilliseconds(300) });
+        new EchoService().Register(registry);
+        await using GrpcServer server = await GrpcServer.StartAsync(registry);
+        (RawHttp2Peer peer, _) = await RawHttp2Peer.HandshakeAsync(server.Address);
+        await using (peer)
+        {
+            await RawRequests.EchoAsync(peer, 1, "before going idle");
+            RawFrame? goAway = await peer.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+            Assert.NotNull(goAway);
+            Assert.Equal(Http2ErrorCode.NoError, goAway.ErrorCode);
+            Assert.Null(await peer.ReadUntilAsync(_ => false));
+        }
+
+        // A connection that is in use is not idle: a call that lasts longer than the timeout completes.
+        (RawHttp2Peer busy, _) = await RawHttp2Peer.HandshakeAsync(server.Address);
+        await using (busy)
+        {
+            await busy.WriteHeadersAsync(1, RawRequests.Unary(), endStream: false);
+            await Task.Delay(900);
+            await busy.WriteDataAsync(1, RawRequests.EchoMessage("slow"), endStream: true);
+            RawHttp2Peer.StreamResult result = await busy.ReadStreamAsync(1);
+            Assert.Null(result.Reset);
+            Assert.Equal("slow", RawRequests.ReadEcho(result.Body.ToArray()));
+        }
+    }
+
+    [Fact]
+    public async Task A_connection_that_never_sends_the_preface_is_closed()
+    {
+        var registry = new GrpcServiceRegistry(new GrpcServerOptions { IdleConnectionTimeout = TimeSpan.FromMilliseconds(300) });
+        new EchoService().Register(registry);
+        await using GrpcServer server = await GrpcServer.StartAsync(registry);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server.Address.Host, server.Address.Port);
+        byte[] buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        int read;
+        do
+        {
+            // Whatever the server sends before closing (nothing, or a GOAWAY), the socket must reach its end.
+            read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        }
+        while (read > 0);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+}
