@@ -1,20 +1,21 @@
-using System.Buffers;
+using System.IO.Pipelines;
 
 namespace ArrowCid.Flight.Http2;
 
 /// <summary>
-/// A write-only <see cref="Stream"/> that sends DATA on a stream: small writes collect in a pooled
-/// buffer until a flush (one frame per message, not per write); a large write is sent from where it lies.
+/// A write-only <see cref="Stream"/> over an <see cref="Http2BodyWriter"/>, for
+/// <see cref="HttpContent"/> that writes to a stream: small writes collect until a flush (one DATA
+/// frame per message, not per write), a large write is sent from where it lies. Content that knows
+/// this type writes to <see cref="Writer"/> directly.
 /// </summary>
 internal sealed class Http2BodyWriteStream : Stream
 {
-    private const int BufferSize = 16 * 1024;
+    private readonly Http2BodyWriter _writer;
 
-    private readonly Http2Stream _stream;
-    private byte[]? _buffer;
-    private int _buffered;
+    public Http2BodyWriteStream(Http2BodyWriter writer) => _writer = writer;
 
-    public Http2BodyWriteStream(Http2Stream stream) => _stream = stream;
+    /// <summary>The body as a pipe writer (what the gRPC request content writes to).</summary>
+    public PipeWriter Writer => _writer;
 
     /// <inheritdoc />
     public override bool CanRead => false;
@@ -38,22 +39,14 @@ internal sealed class Http2BodyWriteStream : Stream
     /// <inheritdoc />
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_buffered + buffer.Length <= BufferSize)
+        if (buffer.Length <= Http2BodyWriter.CopyLimit)
         {
-            _buffer ??= ArrayPool<byte>.Shared.Rent(BufferSize);
-            buffer.Span.CopyTo(_buffer.AsSpan(_buffered));
-            _buffered += buffer.Length;
+            _writer.Append(buffer.Span);
             return;
         }
 
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (buffer.Length < BufferSize)
-        {
-            await WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        await _stream.WriteDataAsync(buffer, endStream: false, cancellationToken).ConfigureAwait(false);
+        FlushResult sent = await _writer.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        ThrowIfStopped(sent);
     }
 
     /// <inheritdoc />
@@ -65,16 +58,8 @@ internal sealed class Http2BodyWriteStream : Stream
         WriteAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc />
-    public override async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        if (_buffered == 0)
-        {
-            return;
-        }
-
-        await _stream.WriteDataAsync(_buffer.AsMemory(0, _buffered), endStream: false, cancellationToken).ConfigureAwait(false);
-        _buffered = 0;
-    }
+    public override async Task FlushAsync(CancellationToken cancellationToken) =>
+        ThrowIfStopped(await _writer.FlushAsync(cancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
@@ -88,28 +73,11 @@ internal sealed class Http2BodyWriteStream : Stream
     /// <inheritdoc />
     public override void SetLength(long value) => throw new NotSupportedException("an HTTP/2 body cannot seek");
 
-    /// <inheritdoc />
-    public override ValueTask DisposeAsync()
+    private static void ThrowIfStopped(FlushResult sent)
     {
-        Release();
-        return base.DisposeAsync();
-    }
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        Release();
-        base.Dispose(disposing);
-    }
-
-    private void Release()
-    {
-        if (_buffer is not null)
+        if (sent.IsCanceled || sent.IsCompleted)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
+            throw new OperationCanceledException("the HTTP/2 body was cancelled or its stream ended");
         }
-
-        _buffered = 0;
     }
 }

@@ -64,7 +64,9 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         // SocketsHttpHandler sends the HEADERS frame lazily, with the first body bytes. A streaming call
         // whose first message comes later (or a server that answers before reading) would then wait forever.
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        // Our HTTP/2 body is a pipe writer already: messages are assembled in its buffer and large
+        // bodies sent from where they lie. Any other stream gets a pipe over it (which copies).
+        PipeWriter writer = stream is Http2.Http2BodyWriteStream http2 ? http2.Writer : PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         try
         {
             await foreach (T message in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -80,7 +82,11 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         }
         finally
         {
-            await writer.CompleteAsync().ConfigureAwait(false);
+            // Ours is the handler's to end (each message was flushed; END_STREAM follows once this returns).
+            if (stream is not Http2.Http2BodyWriteStream)
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
         }
     }
 

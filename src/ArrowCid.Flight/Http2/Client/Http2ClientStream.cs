@@ -23,9 +23,10 @@ internal sealed class Http2ClientStream : Http2Stream
     /// <summary>Sends the request's content (if any) as DATA, then END_STREAM; a failure resets the stream.</summary>
     public async Task SendBodyAsync(HttpContent content, CancellationToken cancellationToken)
     {
+        var writer = new Http2BodyWriter(this);
         try
         {
-            var body = new Http2BodyWriteStream(this);
+            var body = new Http2BodyWriteStream(writer);
             await using (body.ConfigureAwait(false))
             {
                 await content.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
@@ -42,6 +43,10 @@ internal sealed class Http2ClientStream : Http2Stream
             // The request body failed or was cancelled: the exchange cannot go on.
             _response.TrySetException(e is OperationCanceledException or HttpRequestException ? e : new HttpRequestException($"sending the request body failed: {e.Message}", e));
             await ResetAsync(Http2ErrorCode.Cancel, "the request body failed").ConfigureAwait(false);
+        }
+        finally
+        {
+            writer.Release();
         }
     }
 

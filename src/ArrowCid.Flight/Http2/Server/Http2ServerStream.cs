@@ -14,7 +14,7 @@ internal sealed class Http2ServerStream : Http2Stream,
     IHttpRequestFeature, IHttpResponseFeature, IHttpResponseBodyFeature, IHttpResponseTrailersFeature, IHttpRequestLifetimeFeature, IDisposable
 {
     private readonly CancellationTokenSource _aborted = new();
-    private readonly Http2ResponseBodyWriter _writer;
+    private readonly Http2BodyWriter _writer;
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private readonly List<(Func<object, Task> Callback, object State)> _onStarting = [];
     private readonly List<(Func<object, Task> Callback, object State)> _onCompleted = [];
@@ -31,7 +31,7 @@ internal sealed class Http2ServerStream : Http2Stream,
         RawTarget = head.RawTarget;
         Headers = head.Headers;
         Body = new Http2BodyReadStream(Inbound);
-        _writer = new Http2ResponseBodyWriter(this);
+        _writer = new Http2BodyWriter(this, StartResponseAsync, () => RequestAborted.IsCancellationRequested);
     }
 
     // IHttpRequestFeature

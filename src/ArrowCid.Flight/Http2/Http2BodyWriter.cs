@@ -1,26 +1,40 @@
 using System.Buffers;
 using System.IO.Pipelines;
 
-namespace ArrowCid.Flight.Http2.Server;
+namespace ArrowCid.Flight.Http2;
 
 /// <summary>
-/// The response body of a server stream as a <see cref="PipeWriter"/>. Small writes
+/// The body a stream sends, as a <see cref="PipeWriter"/>: a server's response body, a client's
+/// request body. Small writes
 /// (<see cref="GetMemory"/>/<see cref="Advance"/>) collect in one pooled buffer and go out as one
 /// DATA frame per flush; <see cref="WriteAsync"/> of a large piece sends it from where it lies (a
 /// mapped block goes from the mapping to the socket with no copy of ours).
 /// </summary>
-internal sealed class Http2ResponseBodyWriter : PipeWriter
+internal sealed class Http2BodyWriter : PipeWriter
 {
     /// <summary>A written piece up to this size is copied next to what is buffered, so both go as one frame.</summary>
-    private const int CopyLimit = 16 * 1024;
+    internal const int CopyLimit = 16 * 1024;
 
-    private readonly Http2ServerStream _stream;
+    private readonly Http2Stream _stream;
+    private readonly Func<CancellationToken, ValueTask>? _beforeFirstSend;
+    private readonly Func<bool>? _peerGone;
     private byte[] _buffer = [];
     private int _buffered;
     private CancellationTokenSource? _flushCancellation;
     private bool _completed;
 
-    public Http2ResponseBodyWriter(Http2ServerStream stream) => _stream = stream;
+    /// <param name="stream">The stream the body goes on.</param>
+    /// <param name="beforeFirstSend">Run before DATA is sent (a server sends its response headers then).</param>
+    /// <param name="peerGone">
+    /// When true, a flush reports completion instead of failing, as Kestrel's does for a client that
+    /// went away; null lets the failure surface.
+    /// </param>
+    public Http2BodyWriter(Http2Stream stream, Func<CancellationToken, ValueTask>? beforeFirstSend = null, Func<bool>? peerGone = null)
+    {
+        _stream = stream;
+        _beforeFirstSend = beforeFirstSend;
+        _peerGone = peerGone;
+    }
 
     /// <summary>Octets written but not flushed.</summary>
     public int Buffered => _buffered;
@@ -71,8 +85,7 @@ internal sealed class Http2ResponseBodyWriter : PipeWriter
     {
         if (source.Length <= CopyLimit)
         {
-            source.Span.CopyTo(GetSpan(source.Length));
-            _buffered += source.Length;
+            Append(source.Span);
             source = ReadOnlyMemory<byte>.Empty;
         }
 
@@ -87,7 +100,7 @@ internal sealed class Http2ResponseBodyWriter : PipeWriter
             throw new InvalidOperationException("the response body writer was completed");
         }
 
-        if (_stream.RequestAborted.IsCancellationRequested)
+        if (_peerGone?.Invoke() == true)
         {
             return new FlushResult(isCanceled: false, isCompleted: true);
         }
@@ -96,7 +109,11 @@ internal sealed class Http2ResponseBodyWriter : PipeWriter
         using CancellationTokenRegistration link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _flushCancellation);
         try
         {
-            await _stream.StartResponseAsync(_flushCancellation.Token).ConfigureAwait(false);
+            if (_beforeFirstSend is not null)
+            {
+                await _beforeFirstSend(_flushCancellation.Token).ConfigureAwait(false);
+            }
+
             if (_buffered > 0)
             {
                 await _stream.WriteDataAsync(_buffer.AsMemory(0, _buffered), endStream: false, _flushCancellation.Token).ConfigureAwait(false);
@@ -116,10 +133,17 @@ internal sealed class Http2ResponseBodyWriter : PipeWriter
             _flushCancellation = null;
             return new FlushResult(isCanceled: true, isCompleted: false);
         }
-        catch (IOException) when (_stream.RequestAborted.IsCancellationRequested)
+        catch (IOException) when (_peerGone?.Invoke() == true)
         {
             return new FlushResult(isCanceled: false, isCompleted: true);
         }
+    }
+
+    /// <summary>Appends <paramref name="source"/> to what is buffered without sending it.</summary>
+    public void Append(ReadOnlySpan<byte> source)
+    {
+        source.CopyTo(GetSpan(source.Length));
+        _buffered += source.Length;
     }
 
     /// <summary>Returns the pooled buffer (the stream has ended).</summary>
