@@ -27,10 +27,17 @@ internal static class ClientStatusMapping
     {
         for (Exception? e = error; e is not null; e = e.InnerException)
         {
-            if (e is HttpProtocolException protocol)
+            // RST_STREAM / GOAWAY error codes (RFC 9113 section 7), from SocketsHttpHandler or our HTTP/2.
+            (long? code, string? message) = e switch
             {
-                // RST_STREAM / GOAWAY error codes (RFC 9113 section 7).
-                StatusCode code = protocol.ErrorCode switch
+                HttpProtocolException p => (p.ErrorCode, p.Message),
+                Http2.Http2StreamException s => ((long)s.ErrorCode, s.Message),
+                Http2.Http2ConnectionException c => ((long)c.ErrorCode, c.Message),
+                _ => ((long?)null, (string?)null),
+            };
+            if (code is { } http2)
+            {
+                StatusCode status = http2 switch
                 {
                     0x7 => StatusCode.Unavailable, // REFUSED_STREAM: safe to retry
                     0x8 => StatusCode.Cancelled, // CANCEL
@@ -38,7 +45,7 @@ internal static class ClientStatusMapping
                     0xC => StatusCode.PermissionDenied, // INADEQUATE_SECURITY
                     _ => StatusCode.Internal,
                 };
-                return new Status(code, $"HTTP/2 error 0x{protocol.ErrorCode:X}: {protocol.Message}");
+                return new Status(status, $"HTTP/2 error 0x{http2:X}: {message}");
             }
         }
 

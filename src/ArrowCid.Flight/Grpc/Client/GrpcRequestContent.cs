@@ -9,9 +9,18 @@ namespace ArrowCid.Flight.Grpc;
 /// The request body of a client call: messages written by the caller are framed and streamed to the
 /// server as they come, so the body can outlive the response headers (client streaming, duplex).
 /// </summary>
-internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T>
+internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T>, Http2.Client.IReplayableHttpContent
     where T : class, IMessage<T>
 {
+    /// <summary>Messages sent are kept while they total at most this, so a refused request can be sent again.</summary>
+    private const int ReplayLimit = 64 * 1024;
+
+    private readonly List<T> _sent = [];
+    private int _sentBytes;
+    private bool _tooLargeToReplay;
+    private bool _replay;
+    private volatile bool _completedByCaller;
+
     // Capacity 1: a writer waits until the previous message has been taken for the wire.
     private readonly Channel<T> _messages = Channel.CreateBounded<T>(
         new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -49,12 +58,22 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
 
     public Task CompleteAsync()
     {
-        _messages.Writer.TryComplete();
+        _completedByCaller = _messages.Writer.TryComplete() || _completedByCaller;
         return Task.CompletedTask;
     }
 
     /// <summary>Closes the request stream because the call ended; later writes fail.</summary>
     public void Abort() => _messages.Writer.TryComplete(new OperationCanceledException("the call has ended"));
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The caller has closed the request stream, so every message is either kept or still in the
+    /// channel; a new attempt sends the kept ones, then whatever the channel still holds.
+    /// </remarks>
+    public bool IsReplayable => _completedByCaller && !_tooLargeToReplay;
+
+    /// <inheritdoc />
+    public void Rewind() => _replay = true;
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
@@ -69,8 +88,19 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         PipeWriter writer = stream is Http2.Http2BodyWriteStream http2 ? http2.Writer : PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         try
         {
+            if (_replay)
+            {
+                // The server refused the earlier attempt unprocessed: the same messages again.
+                _replay = false;
+                foreach (T message in _sent)
+                {
+                    await GrpcMessageWriter.WriteStreamingAsync(writer, message, _maxMessageLength, static () => { }, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
             await foreach (T message in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                Keep(message);
                 // A large FlightData body goes out in flushed pieces from where it lies, not serialised whole into the pipe first.
                 await GrpcMessageWriter.WriteStreamingAsync(writer, message, _maxMessageLength, static () => { }, cancellationToken).ConfigureAwait(false);
             }
@@ -88,6 +118,24 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
                 await writer.CompleteAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    private void Keep(T message)
+    {
+        if (_tooLargeToReplay)
+        {
+            return;
+        }
+
+        _sentBytes += message.CalculateSize();
+        if (_sentBytes > ReplayLimit)
+        {
+            _tooLargeToReplay = true;
+            _sent.Clear();
+            return;
+        }
+
+        _sent.Add(message);
     }
 
     protected override bool TryComputeLength(out long length)

@@ -183,8 +183,10 @@ internal sealed class Http2ClientConnection : Http2Connection
         {
             if (stream.Id > lastStreamId)
             {
-                stream.Abort(new HttpRequestException(
-                    HttpRequestError.Unknown,
+                // Marked as refused: the request may be sent again elsewhere (Http2ClientHandler).
+                stream.Abort(new Http2StreamException(
+                    stream.Id,
+                    Http2ErrorCode.RefusedStream,
                     $"the server is going away ({errorCode}{(debug.Length > 0 ? ": " + debug : string.Empty)}) and did not process this request"));
             }
         }

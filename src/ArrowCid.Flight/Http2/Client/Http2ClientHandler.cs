@@ -38,26 +38,39 @@ public sealed class Http2ClientHandler : HttpMessageHandler
         cancellationToken.ThrowIfCancellationRequested();
         List<KeyValuePair<string, string>> fields = RequestFields(request, uri);
         HttpContent? content = request.Content;
-        Http2ClientStream stream = await OpenStreamAsync(uri, request, fields, content is null, cancellationToken).ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            Http2ClientStream stream = await OpenStreamAsync(uri, request, fields, content is null, cancellationToken).ConfigureAwait(false);
 
-        // The call's token covers the whole exchange: cancelling it resets the stream, as SocketsHttpHandler does.
-        CancellationTokenRegistration cancel = cancellationToken.UnsafeRegister(
-            static s => _ = ((Http2ClientStream)s!).ResetAsync(Http2ErrorCode.Cancel, "the request was cancelled").AsTask(), stream);
-        _ = ReleaseWhenDoneAsync(stream, cancel);
-        if (content is not null)
-        {
-            _ = Task.Run(() => stream.SendBodyAsync(content, cancellationToken), CancellationToken.None);
-        }
-
-        try
-        {
-            return await stream.Response.ConfigureAwait(false);
-        }
-        catch (Exception) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new TaskCanceledException("the request was cancelled", null, cancellationToken);
+            // The call's token covers the whole exchange: cancelling it resets the stream, as SocketsHttpHandler does.
+            CancellationTokenRegistration cancel = cancellationToken.UnsafeRegister(
+                static s => _ = ((Http2ClientStream)s!).ResetAsync(Http2ErrorCode.Cancel, "the request was cancelled").AsTask(), stream);
+            _ = ReleaseWhenDoneAsync(stream, cancel);
+            Task body = content is null ? Task.CompletedTask : Task.Run(() => stream.SendBodyAsync(content, cancellationToken), CancellationToken.None);
+            try
+            {
+                return await stream.Response.ConfigureAwait(false);
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new TaskCanceledException("the request was cancelled", null, cancellationToken);
+            }
+            catch (Exception e) when (attempt < MaxAttempts && WasRefused(e) && (content is null || content is IReplayableHttpContent { IsReplayable: true }))
+            {
+                // The server did not process it (RFC 9113 §8.7): send it again, on a new stream (and
+                // a new connection after GOAWAY), once the first attempt's body has stopped.
+                await body.ConfigureAwait(false);
+                (content as IReplayableHttpContent)?.Rewind();
+                await Task.Delay(TimeSpan.FromMilliseconds(10 << (attempt - 1)), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
+
+    /// <summary>Tries per request when the server refuses it unprocessed (the first and three more).</summary>
+    private const int MaxAttempts = 4;
+
+    private static bool WasRefused(Exception e) =>
+        (e as Http2StreamException ?? e.InnerException as Http2StreamException) is { ErrorCode: Http2ErrorCode.RefusedStream };
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

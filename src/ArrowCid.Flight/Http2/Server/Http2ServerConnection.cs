@@ -26,6 +26,7 @@ internal sealed class Http2ServerConnection : Http2Connection
     private long _idleSince = Environment.TickCount64;
     private bool _prefaceReceived;
     private int _running;
+    private int _abortedRunning;
     private bool _readLoopEnded;
     private bool _goingAway;
 
@@ -114,9 +115,10 @@ internal sealed class Http2ServerConnection : Http2Connection
         bool refuse;
         lock (_gate)
         {
-            // Handlers still running count too: a client that opens and at once resets streams
-            // ("rapid reset") must not get more concurrent work than MAX_CONCURRENT_STREAMS.
-            refuse = _goingAway || Streams.Count >= LocalSettings.MaxConcurrentStreams || _running >= LocalSettings.MaxConcurrentStreams;
+            // Handlers whose stream was reset but that still run count too: a client that opens and
+            // at once resets streams ("rapid reset") must not get more concurrent work than
+            // MAX_CONCURRENT_STREAMS. A handler whose stream simply ended is finishing and does not.
+            refuse = _goingAway || Streams.Count + _abortedRunning >= LocalSettings.MaxConcurrentStreams;
         }
 
         if (refuse)
@@ -181,6 +183,15 @@ internal sealed class Http2ServerConnection : Http2Connection
         }
     }
 
+    /// <summary>A stream was reset (or lost) while its handler runs: it counts against the stream limit until the handler ends.</summary>
+    internal void HandlerOutlivesAbortedStream(int delta)
+    {
+        lock (_gate)
+        {
+            _abortedRunning += delta;
+        }
+    }
+
     private async ValueTask StartAsync()
     {
         byte[] preface = new byte[Http2Protocol.ClientPreface.Length];
@@ -211,6 +222,7 @@ internal sealed class Http2ServerConnection : Http2Connection
         }
         finally
         {
+            stream.HandlerEnded();
             bool drained;
             lock (_gate)
             {

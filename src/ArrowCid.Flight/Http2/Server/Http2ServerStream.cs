@@ -18,12 +18,17 @@ internal sealed class Http2ServerStream : Http2Stream,
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private readonly List<(Func<object, Task> Callback, object State)> _onStarting = [];
     private readonly List<(Func<object, Task> Callback, object State)> _onCompleted = [];
+    private readonly Http2ServerConnection _connection;
     private Stream? _responseStream;
+
+    // 0: the handler runs; 1: it runs and its stream was aborted (counted by the connection); 2: it ended.
+    private int _handlerState;
     private bool _started;
 
     public Http2ServerStream(Http2ServerConnection connection, int id, RequestHead head)
         : base(connection, id)
     {
+        _connection = connection;
         Method = head.Method;
         Scheme = head.Scheme;
         Path = head.Path;
@@ -237,6 +242,15 @@ internal sealed class Http2ServerStream : Http2Stream,
         }
     }
 
+    /// <summary>The handler has returned: an aborted stream stops counting against the limit.</summary>
+    public void HandlerEnded()
+    {
+        if (Interlocked.Exchange(ref _handlerState, 2) == 1)
+        {
+            _connection.HandlerOutlivesAbortedStream(-1);
+        }
+    }
+
     /// <summary>Releases the response buffer and the stream's token; the stream's work is over.</summary>
     public void Dispose()
     {
@@ -248,6 +262,11 @@ internal sealed class Http2ServerStream : Http2Stream,
     /// <inheritdoc />
     protected override void OnAborted(Exception error)
     {
+        if (Interlocked.CompareExchange(ref _handlerState, 1, 0) == 0)
+        {
+            _connection.HandlerOutlivesAbortedStream(+1);
+        }
+
         try
         {
             _aborted.Cancel();
