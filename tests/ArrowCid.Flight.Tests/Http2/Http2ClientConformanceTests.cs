@@ -39,18 +39,7 @@ public sealed class Http2ClientConformanceTests : IAsyncLifetime, IDisposable
     }
 
     /// <summary>Accepts the client's connection: preface, its SETTINGS, then ours (+ extra settings) and an ACK of its.</summary>
-    private async Task<RawHttp2Peer> AcceptAsync(params (Http2SettingId Id, uint Value)[] settings)
-    {
-        Socket socket = await _listener.AcceptSocketAsync().WaitAsync(Timeout);
-        var peer = new RawHttp2Peer(socket);
-        Assert.Equal(Http2Protocol.ClientPreface.ToArray(), await peer.ReadRawAsync(24));
-        RawFrame first = await peer.ReadFrameAsync() ?? throw new IOException("closed");
-        Assert.Equal(Http2FrameType.Settings, first.Type);
-        Assert.False(first.Has(Http2FrameFlags.Ack));
-        await peer.WriteSettingsAsync(settings);
-        await peer.WriteFrameAsync(Http2FrameType.Settings, Http2FrameFlags.Ack, 0, ReadOnlyMemory<byte>.Empty);
-        return peer;
-    }
+    private Task<RawHttp2Peer> AcceptAsync(params (Http2SettingId Id, uint Value)[] settings) => RawHttp2Peer.AcceptClientAsync(_listener, settings);
 
     private HttpRequestMessage Request(HttpContent? content = null)
     {

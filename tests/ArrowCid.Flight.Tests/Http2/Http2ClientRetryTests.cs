@@ -82,17 +82,7 @@ public sealed class Http2ClientRetryTests : IDisposable
         Assert.Null(next);
     }
 
-    private async Task<RawHttp2Peer> AcceptAsync()
-    {
-        Socket socket = await _listener.AcceptSocketAsync().WaitAsync(Timeout);
-        var peer = new RawHttp2Peer(socket);
-        Assert.Equal(Http2Protocol.ClientPreface.ToArray(), await peer.ReadRawAsync(24));
-        RawFrame settings = await peer.ReadFrameAsync() ?? throw new IOException("closed");
-        Assert.Equal(Http2FrameType.Settings, settings.Type);
-        await peer.WriteSettingsAsync();
-        await peer.WriteFrameAsync(Http2FrameType.Settings, Http2FrameFlags.Ack, 0, ReadOnlyMemory<byte>.Empty);
-        return peer;
-    }
+    private Task<RawHttp2Peer> AcceptAsync() => RawHttp2Peer.AcceptClientAsync(_listener);
 
     /// <summary>Answers an echo request: its Action's body back as a Result, then OK trailers.</summary>
     private static async Task RespondAsync(RawHttp2Peer peer, int streamId, RawHttp2Peer.StreamResult request)

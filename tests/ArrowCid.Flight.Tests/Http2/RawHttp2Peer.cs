@@ -55,6 +55,20 @@ internal sealed class RawHttp2Peer : IAsyncDisposable
         return new RawHttp2Peer(socket);
     }
 
+    /// <summary>Plays a server: accepts the client's connection, checks its preface and SETTINGS, sends ours (+ <paramref name="settings"/>) and an ACK of its.</summary>
+    public static async Task<RawHttp2Peer> AcceptClientAsync(TcpListener listener, params (Http2SettingId Id, uint Value)[] settings)
+    {
+        Socket socket = await listener.AcceptSocketAsync().WaitAsync(DefaultTimeout);
+        var peer = new RawHttp2Peer(socket);
+        Assert.Equal(Http2Protocol.ClientPreface.ToArray(), await peer.ReadRawAsync(24));
+        RawFrame first = await peer.ReadFrameAsync() ?? throw new IOException("closed");
+        Assert.Equal(Http2FrameType.Settings, first.Type);
+        Assert.False(first.Has(Http2FrameFlags.Ack));
+        await peer.WriteSettingsAsync(settings);
+        await peer.WriteFrameAsync(Http2FrameType.Settings, Http2FrameFlags.Ack, 0, ReadOnlyMemory<byte>.Empty);
+        return peer;
+    }
+
     /// <summary>Connects, sends preface + SETTINGS, answers the server's SETTINGS; returns the server's settings frame.</summary>
     public static async Task<(RawHttp2Peer Peer, RawFrame Settings)> HandshakeAsync(Uri address, params (Http2SettingId Id, uint Value)[] settings)
     {
