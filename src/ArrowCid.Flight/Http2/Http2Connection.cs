@@ -24,7 +24,6 @@ internal abstract class Http2Connection : IAsyncDisposable
     private long _receiveAvailable;
     private int _unacknowledged;
     private bool _peerSettingsReceived;
-    private Exception? _failure;
 
     protected Http2Connection(Stream transportIn, Stream transportOut, Http2Settings localSettings, int connectionWindow)
     {
@@ -54,9 +53,6 @@ internal abstract class Http2Connection : IAsyncDisposable
     /// <summary>Cancelled when the connection ends for any reason.</summary>
     public CancellationToken Aborted => _aborted.Token;
 
-    /// <summary>Why the connection ended, once it has (null while open or after a clean close).</summary>
-    public Exception? Failure => Volatile.Read(ref _failure);
-
     /// <summary>Open streams.</summary>
     public int StreamCount => Streams.Count;
 
@@ -73,7 +69,7 @@ internal abstract class Http2Connection : IAsyncDisposable
     }
 
     /// <summary>Reads raw octets before the first frame (the server reads the client preface).</summary>
-    protected ValueTask ReadPrefaceAsync(Memory<byte> destination) => _reader.ReadExactlyAsync(destination, _aborted.Token);
+    protected ValueTask ReadPrefaceAsync(Memory<byte> destination) => _reader.ReadPayloadAsync(destination, _aborted.Token);
 
     /// <summary>Reads frames until the peer closes or an error ends the connection; then aborts every stream.</summary>
     protected async Task RunReadLoopAsync(Func<ValueTask>? beforeFirstFrame = null)
@@ -111,7 +107,6 @@ internal abstract class Http2Connection : IAsyncDisposable
     /// <summary>Ends the connection: every open stream fails with <paramref name="reason"/>, writes stop.</summary>
     public void Abort(Exception reason)
     {
-        Interlocked.CompareExchange(ref _failure, reason, null);
         SendWindow.Close(reason);
         foreach (Http2Stream stream in Streams.Values)
         {
@@ -224,7 +219,7 @@ internal abstract class Http2Connection : IAsyncDisposable
     {
         Abort(new ObjectDisposedException(GetType().Name, "the HTTP/2 connection was closed"));
         _aborted.Dispose();
-        return ValueTask.CompletedTask;
+        return Writer.DisposeAsync();
     }
 
     private async Task ReadFramesAsync()

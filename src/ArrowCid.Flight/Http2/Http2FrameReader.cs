@@ -21,10 +21,6 @@ internal sealed class Http2FrameReader
         _buffer = new byte[bufferSize];
     }
 
-    /// <summary>Reads exactly <paramref name="destination"/>.Length octets (the preface).</summary>
-    /// <exception cref="EndOfStreamException">The transport ended first.</exception>
-    public ValueTask ReadExactlyAsync(Memory<byte> destination, CancellationToken cancellationToken) => ReadPayloadAsync(destination, cancellationToken);
-
     /// <summary>Reads the next frame header; null when the transport ended cleanly between frames.</summary>
     /// <exception cref="Http2ConnectionException">The transport ended inside a frame header.</exception>
     public async ValueTask<Http2FrameHeader?> ReadHeaderAsync(CancellationToken cancellationToken)

@@ -130,7 +130,7 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>Closes the writer with its connection: later writes fail at once with "the connection is closed".</summary>
     public ValueTask DisposeAsync()
     {
         _failure ??= new ObjectDisposedException(nameof(Http2FrameWriter), "the connection is closed");

@@ -143,6 +143,10 @@ internal static class Http2Protocol
 
     /// <summary>The largest flow-control window.</summary>
     public const int MaxWindowSize = int.MaxValue;
+
+    /// <summary>Header fields HTTP/2 forbids in either direction (RFC 9113 §8.2.2).</summary>
+    public static bool IsConnectionSpecific(string name) =>
+        name is "connection" or "keep-alive" or "proxy-connection" or "transfer-encoding" or "upgrade";
 }
 
 /// <summary>A connection error (RFC 9113 §5.4.1): the connection ends with GOAWAY carrying <see cref="ErrorCode"/>.</summary>

@@ -13,18 +13,6 @@ internal sealed class Http2SendWindow
 
     public Http2SendWindow(int initial) => _available = initial;
 
-    /// <summary>The credit left (for tests and diagnostics).</summary>
-    public long Available
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _available;
-            }
-        }
-    }
-
     /// <summary>Adds a WINDOW_UPDATE increment or a SETTINGS_INITIAL_WINDOW_SIZE change; false when the window would pass 2^31-1.</summary>
     public bool TryAdd(long delta)
     {

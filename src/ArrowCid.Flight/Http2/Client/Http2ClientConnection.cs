@@ -31,7 +31,7 @@ internal sealed class Http2ClientConnection : Http2Connection
         {
             lock (_gate)
             {
-                return !_goingAway && Failure is null && !Aborted.IsCancellationRequested
+                return !_goingAway && !Aborted.IsCancellationRequested
                     && StreamCount < PeerSettings.MaxConcurrentStreams && _nextStreamId < int.MaxValue - 2;
             }
         }

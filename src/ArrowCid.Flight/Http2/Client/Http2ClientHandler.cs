@@ -128,20 +128,26 @@ public sealed class Http2ClientHandler : HttpMessageHandler
                 if (Usable(key).Count == 0 || attempt > 0)
                 {
                     Http2ClientConnection created = await Http2ClientConnection.ConnectAsync(uri, _options, cancellationToken).ConfigureAwait(false);
+                    bool pooled;
                     lock (_pool)
                     {
-                        if (_disposed)
+                        pooled = !_disposed;
+                        if (pooled)
                         {
-                            created.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                            throw new ObjectDisposedException(nameof(Http2ClientHandler));
-                        }
+                            if (!_pool.TryGetValue(key, out List<Http2ClientConnection>? list))
+                            {
+                                _pool[key] = list = [];
+                            }
 
-                        if (!_pool.TryGetValue(key, out List<Http2ClientConnection>? list))
-                        {
-                            _pool[key] = list = [];
+                            list.Add(created);
                         }
+                    }
 
-                        list.Add(created);
+                    if (!pooled)
+                    {
+                        // Disposed while connecting: close it outside the lock (it may send GOAWAY).
+                        await created.DisposeAsync().ConfigureAwait(false);
+                        throw new ObjectDisposedException(nameof(Http2ClientHandler));
                     }
                 }
             }
@@ -200,7 +206,8 @@ public sealed class Http2ClientHandler : HttpMessageHandler
             foreach (KeyValuePair<string, System.Net.Http.Headers.HeaderStringValues> header in headers)
             {
                 string name = header.Key.ToLowerInvariant();
-                if (name is "host" or "connection" or "keep-alive" or "proxy-connection" or "transfer-encoding" or "upgrade")
+                // Host travels as :authority.
+                if (name == "host" || Http2Protocol.IsConnectionSpecific(name))
                 {
                     continue;
                 }

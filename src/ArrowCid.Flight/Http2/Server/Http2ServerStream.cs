@@ -344,7 +344,7 @@ internal sealed class Http2ServerStream : Http2Stream,
         foreach (KeyValuePair<string, StringValues> header in headers)
         {
             string name = header.Key.ToLowerInvariant();
-            if (RequestHead.IsConnectionSpecific(name))
+            if (Http2Protocol.IsConnectionSpecific(name))
             {
                 continue;
             }

@@ -30,10 +30,6 @@ internal sealed class RequestHead
 
     public IHeaderDictionary Headers { get; }
 
-    /// <summary>Fields that HTTP/2 forbids (RFC 9113 §8.2.2).</summary>
-    public static bool IsConnectionSpecific(string name) =>
-        name is "connection" or "keep-alive" or "proxy-connection" or "transfer-encoding" or "upgrade";
-
     /// <summary>Checks and splits a request header block.</summary>
     /// <exception cref="Http2StreamException">A malformed request (PROTOCOL_ERROR on this stream).</exception>
     public static RequestHead Parse(int streamId, List<KeyValuePair<string, string>> fields)
@@ -87,7 +83,7 @@ internal sealed class RequestHead
                 }
             }
 
-            if (IsConnectionSpecific(name) || (name == "te" && value != "trailers"))
+            if (Http2Protocol.IsConnectionSpecific(name) || (name == "te" && value != "trailers"))
             {
                 throw Malformed(streamId, $"connection-specific header '{name}'");
             }
