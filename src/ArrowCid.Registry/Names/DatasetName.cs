@@ -45,7 +45,9 @@ public static class DatasetName
     }
 
     /// <summary>The first rule <paramref name="name"/> breaks, in words; null for a valid name.</summary>
-    internal static string? Problem(string? name)
+    /// <param name="name">The text.</param>
+    /// <returns>What is wrong, or null.</returns>
+    public static string? Problem(string? name)
     {
         if (string.IsNullOrEmpty(name))
         {
