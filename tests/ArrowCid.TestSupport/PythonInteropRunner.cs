@@ -32,17 +32,10 @@ public static partial class PythonInteropRunner
             return "the repository root (ArrowCid.sln) was not found above " + AppContext.BaseDirectory;
         }
 
-        var start = new ProcessStartInfo(Interpreter, ["-c", "import " + string.Join(", ", modules)])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Interpreter} did not start");
-        string error = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        return process.ExitCode == 0
+        var (exitCode, log) = await ChildProcess.RunAsync(new ProcessStartInfo(Interpreter, ["-c", "import " + string.Join(", ", modules)]), TimeSpan.FromMinutes(1)).ConfigureAwait(false);
+        return exitCode == 0
             ? null
-            : $"{Interpreter} cannot import {string.Join(", ", modules)} (apt-get install python3-grpcio python3-protobuf python3-h2): {error.Trim().Split('\n')[^1]}";
+            : $"{Interpreter} cannot import {string.Join(", ", modules)} (apt-get install python3-grpcio python3-protobuf python3-h2): {log.Trim().Split('\n')[^1]}";
     }
 
     /// <summary>
@@ -56,8 +49,6 @@ public static partial class PythonInteropRunner
         var start = new ProcessStartInfo(Interpreter, ["-m", "unittest", "-v", .. modules])
         {
             WorkingDirectory = InteropDirectory ?? throw new DirectoryNotFoundException("repository root not found"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
         };
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         start.Environment["PYTHONUNBUFFERED"] = "1";
@@ -66,22 +57,8 @@ public static partial class PythonInteropRunner
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Interpreter} did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"python3 -m unittest {string.Join(' ', modules)} ran longer than {timeout}:\n{await stdout.ConfigureAwait(false)}{await stderr.ConfigureAwait(false)}");
-        }
-
-        string log = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
-        return Parse(process.ExitCode, log);
+        var (exitCode, log) = await ChildProcess.RunAsync(start, timeout).ConfigureAwait(false);
+        return Parse(exitCode, log);
     }
 
     /// <summary>Reads unittest's closing lines: "Ran N tests" and "OK (skipped=S)" or "FAILED (failures=F, errors=E, skipped=S)".</summary>
