@@ -26,6 +26,25 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   fi
 fi
 
+echo "== Rust HTTP/2 peer (interop/rust-h2): Debian's cargo/rustc and the hyper/h2/tokio/prost crates"
+# The crates install their sources in /usr/share/cargo/registry; cargo builds offline from there.
+rust_packages=(cargo librust-hyper-dev librust-h2-dev librust-http-dev librust-tokio-dev librust-prost-dev
+  librust-bytes-dev librust-futures-util-dev librust-sha2-dev librust-serde-json-dev)
+rust_missing=()
+for package in "${rust_packages[@]}"; do
+  dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || rust_missing+=("$package")
+done
+if [ ${#rust_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${rust_missing[@]}") \
+      || echo "Rust packages install failed: the Rust peer tests will be skipped (or fail under CI=true)" >&2
+  else
+    echo "Rust packages not installable here: the Rust peer tests will be skipped (or fail under CI=true)" >&2
+  fi
+fi
+# Built here so a compile error shows at once; the test's own build.sh run is then a no-op.
+bash interop/rust-h2/build.sh >/dev/null || echo "interop/rust-h2 did not build: its tests will say why" >&2
+
 echo "== restoring and building"
 dotnet restore ArrowCid.sln
 dotnet build ArrowCid.sln -c Release --no-restore
