@@ -1,7 +1,12 @@
 using System.Collections.Concurrent;
+using ArrowCid.Arrow;
+using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Memory;
+using ArrowCid.Arrow.Validation;
+using ArrowCid.Content;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
+using ArrowCid.Registry;
 using ArrowCid.Registry.ContentAccess;
 using ArrowCid.SharedMemory;
 
@@ -9,11 +14,13 @@ namespace ArrowCid.Flight.Service;
 
 /// <summary>
 /// Where this node finds the canonical bytes of a CID: the repository's block files first, then,
-/// when one is attached, the shared-memory store's segments (which hold the same canonical bytes).
-/// Bytes are mapped, not read, and hashed before they are served. Block files are only ever
-/// replaced by rename, so a file whose length and write time are unchanged since it last hashed
-/// to its CID is not hashed again: that keeps DoGet at transport speed for hot content while a
-/// corrupted or swapped file is still caught.
+/// when one is attached, the shared-memory store — its segment files, then its arena (small
+/// batches live in arena slots, with no file of their own). Bytes are mapped or leased in place,
+/// not read, and hashed before they are served. Block files are only ever replaced by rename, so
+/// a file whose length and write time are unchanged since it last hashed to its CID is not hashed
+/// again: that keeps DoGet at transport speed for hot content while a corrupted or swapped file is
+/// still caught. An arena slot has no such stamp (slots are refilled in place), so it is hashed at
+/// every lease; it is small (at most the arena's slot size), so that costs little.
 /// </summary>
 internal sealed class ContentSource(ContentRepository content, ShmStore? sharedMemory)
 {
@@ -49,7 +56,7 @@ internal sealed class ContentSource(ContentRepository content, ShmStore? sharedM
                 continue;
             }
 
-            var mapped = new MappedContent(mapping);
+            var mapped = new MappedContent(mapping.Memory, mapping);
             var stamp = (info.Length, info.LastWriteTimeUtc);
             if (_verified.TryGetValue(cid, out var known) && known == stamp)
             {
@@ -72,7 +79,49 @@ internal sealed class ContentSource(ContentRepository content, ShmStore? sharedM
             return mapped;
         }
 
-        return null;
+        return TryLeaseFromArena(cid);
+    }
+
+    /// <summary>
+    /// What the registry would say of a batch this node holds only in its shared-memory store
+    /// (published there by a process without a registry): schema, rows and bytes read from the
+    /// verified block. Null when the store does not hold it.
+    /// </summary>
+    /// <exception cref="BlockCorruptedException">The stored bytes do not hash to the CID.</exception>
+    /// <exception cref="ContentFormatException">The bytes are not one Arrow record batch.</exception>
+    public BlockRecord? DescribeSharedMemoryBatch(Cid cid)
+    {
+        if (sharedMemory is null || !IsSegmentCid(cid) || !sharedMemory.Contains(cid))
+        {
+            return null;
+        }
+
+        using var mapped = TryOpen(cid);
+        if (mapped is null)
+        {
+            // Evicted since the check.
+            return null;
+        }
+
+        try
+        {
+            // Fully validated: anything on this host that can write the store could have put these bytes there.
+            using var reader = new ArrowStreamReader(mapped.Memory, new IpcReadOptions { Validation = ValidationLevel.Full });
+            using var batch = reader.ReadNext() ?? throw new ContentFormatException($"{cid}: the shared-memory block holds no record batch");
+            return new BlockRecord
+            {
+                Cid = cid,
+                Kind = BlockKind.Batch,
+                Schema = reader.Schema.ToString(),
+                Rows = batch.Length,
+                Bytes = mapped.Memory.Length,
+                Locations = ["shm:" + sharedMemory.PathOf(cid)],
+            };
+        }
+        catch (ArrowFormatException e)
+        {
+            throw new ContentFormatException($"{cid}: the shared-memory block is not a valid Arrow IPC stream: {e.Message}", e);
+        }
     }
 
     /// <summary>Forgets a CID's verified state (after it is deleted or replaced).</summary>
@@ -99,9 +148,30 @@ internal sealed class ContentSource(ContentRepository content, ShmStore? sharedM
     private IEnumerable<string> CandidatePaths(Cid cid)
     {
         yield return content.Repository.Blocks.GetBlockPath(cid);
-        if (sharedMemory is not null && cid.Codec == Multicodec.Raw)
+        if (sharedMemory is not null && IsSegmentCid(cid))
         {
             yield return sharedMemory.PathOf(cid);
         }
     }
+
+    // Served in place under the slot's lease, so DoGet sends the arena's bytes without copying them.
+    private MappedContent? TryLeaseFromArena(Cid cid)
+    {
+        if (sharedMemory is null || !IsSegmentCid(cid))
+        {
+            return null;
+        }
+
+        try
+        {
+            return sharedMemory.TryLeaseArenaBytes(cid) is { } leased ? new MappedContent(leased.Memory, leased) : null;
+        }
+        catch (ShmSegmentCorruptedException e)
+        {
+            throw new BlockCorruptedException(cid, e.Message);
+        }
+    }
+
+    // The shared-memory store holds raw sha2-256 blocks only.
+    private static bool IsSegmentCid(Cid cid) => cid.Codec == Multicodec.Raw && cid.Hash.Code == Multicodec.Sha2256;
 }

@@ -108,7 +108,12 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
         w.WriteString("kind", record.Kind == BlockKind.Dataset ? "dataset" : "batch");
         w.WriteNumber("rows", record.Rows);
         w.WriteNumber("block_bytes", record.Bytes);
-        w.WriteString("created", record.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        if (record.Created != default)
+        {
+            // A batch only in the shared-memory store has no registration time.
+            w.WriteString("created", record.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         w.WriteBoolean("pinned", record.Pinned);
         if (record.Producer is not null)
         {

@@ -163,7 +163,9 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         return matches.Count > 0 ? matches[0] : throw FlightErrors.NotFound("no flight matches the query");
     }
 
-    private BlockRecord RecordOf(Cid cid) => _catalog.Find(cid) ?? throw FlightErrors.NotFound(cid.ToString());
+    // A batch published into this host's shared-memory store without a registry is described from its bytes.
+    private BlockRecord RecordOf(Cid cid) =>
+        _catalog.Find(cid) ?? _source.DescribeSharedMemoryBatch(cid) ?? throw FlightErrors.NotFound(cid.ToString());
 
     /// <summary>Makes sure the block (and a dataset's batches) is here, fetching it from a peer when the shared registry lists one.</summary>
     private async Task EnsureLocalAsync(Cid cid, CancellationToken cancellationToken)
