@@ -47,7 +47,8 @@ internal static class ContentOutput
         ["producer"] = record.Producer,
         ["provenance"] = record.Provenance,
         ["tags"] = new JsonObject(record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value))),
-        ["batches"] = new JsonArray(record.Batches.Select(b => (JsonNode)b.ToString()).ToArray()),
+        // A foreign block's links are the blocks it links, not batches.
+        [record.Kind == BlockKind.Foreign ? "links" : "batches"] = new JsonArray(record.Batches.Select(b => (JsonNode)b.ToString()).ToArray()),
         ["locations"] = new JsonArray(record.Locations.Select(l => (JsonNode)l).ToArray()),
         ["schema"] = record.Schema,
     };
@@ -83,7 +84,7 @@ internal static class ContentOutput
 
         foreach (var batch in record.Batches)
         {
-            yield return $"batch: {batch}";
+            yield return record.Kind == BlockKind.Foreign ? $"link: {batch}" : $"batch: {batch}";
         }
 
         foreach (var location in record.Locations)
@@ -101,7 +102,7 @@ internal static class ContentOutput
         }
     }
 
-    public static string KindName(BlockKind kind) => kind == BlockKind.Dataset ? "dataset" : "batch";
+    public static string KindName(BlockKind kind) => BlockKindNames.NameOf(kind);
 
     private static string Tags(BlockRecord record) =>
         string.Concat(record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $" {t.Key}={t.Value}"));

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using ArrowCid.Arrow;
 using ArrowCid.Arrow.Ipc;
@@ -27,6 +28,9 @@ internal sealed class ContentSource(ContentRepository content, ShmStore? sharedM
     private const int MaxRemembered = 100_000;
 
     private readonly ConcurrentDictionary<Cid, (long Length, DateTime Written)> _verified = new();
+
+    // What the local registry says a raw block is: its bytes decide that, so it is remembered.
+    private readonly ConcurrentDictionary<Cid, BlockKind?> _rawKinds = new();
 
     public ContentRepository Content => content;
 
@@ -125,9 +129,48 @@ internal sealed class ContentSource(ContentRepository content, ShmStore? sharedM
     }
 
     /// <summary>Forgets a CID's verified state (after it is deleted or replaced).</summary>
-    public void Forget(Cid cid) => _verified.TryRemove(cid, out _);
+    public void Forget(Cid cid)
+    {
+        _verified.TryRemove(cid, out _);
+        _rawKinds.TryRemove(cid, out _);
+    }
 
-    /// <summary>The first message of a stored batch (its canonical schema message), read from the head of the file.</summary>
+    /// <summary>
+    /// The kind the local registry gives a block, null when it is not registered here (a batch only
+    /// in the shared-memory store). Remembered for raw blocks, whose bytes alone decide whether they
+    /// are a batch, an Arrow stream or foreign, so DoGet asks the registry once per CID.
+    /// </summary>
+    public BlockKind? KindOf(Cid cid)
+    {
+        if (cid.Codec != Multicodec.Raw)
+        {
+            return content.Repository.GetRecord(cid)?.Kind;
+        }
+
+        if (_rawKinds.TryGetValue(cid, out var known))
+        {
+            return known;
+        }
+
+        var kind = content.Repository.GetRecord(cid)?.Kind;
+        if (kind is not null)
+        {
+            // An unregistered block may be registered later (an import): only answers found are kept.
+            if (_rawKinds.Count >= MaxRemembered)
+            {
+                _rawKinds.Clear();
+            }
+
+            _rawKinds[cid] = kind;
+        }
+
+        return kind;
+    }
+
+    /// <summary>
+    /// The first message of a stored batch or Arrow stream (its schema message) in encapsulated
+    /// form: 0xFFFFFFFF, int32 length, metadata — for a canonical block, exactly its first bytes.
+    /// </summary>
     public byte[]? TryReadSchemaMessage(Cid cid)
     {
         using var mapped = TryOpen(cid);
@@ -136,10 +179,14 @@ internal sealed class ContentSource(ContentRepository content, ShmStore? sharedM
             return null;
         }
 
-        foreach (var (metadata, _) in Arrow.Ipc.IpcMessageDecoder.Split(mapped.Memory))
+        foreach (var (metadata, _) in IpcMessageDecoder.Split(mapped.Memory))
         {
-            // Metadata follows its 8-byte prefix; the schema message has no body.
-            return mapped.Memory[..(8 + metadata.Length)].ToArray();
+            // Built, not sliced: a stream from elsewhere may frame it with the legacy 4-byte prefix.
+            byte[] message = new byte[8 + metadata.Length];
+            BinaryPrimitives.WriteUInt32LittleEndian(message, 0xFFFFFFFF);
+            BinaryPrimitives.WriteInt32LittleEndian(message.AsSpan(4), metadata.Length);
+            metadata.Span.CopyTo(message.AsSpan(8));
+            return message;
         }
 
         return null;

@@ -71,6 +71,8 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
             return cached;
         }
 
+        FlightErrors.RequireArrow(record.Cid, record.Kind);
+
         FlightShape? shape = record.Kind == BlockKind.Dataset ? LocalDatasetShape(record.Cid) : LocalBatchShape(record);
         if (shape is null)
         {
@@ -105,7 +107,7 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
     private static byte[] AppMetadataOf(BlockRecord record) => FlightJson.Write(w =>
     {
         w.WriteString("cid", record.Cid.ToString());
-        w.WriteString("kind", record.Kind == BlockKind.Dataset ? "dataset" : "batch");
+        w.WriteString("kind", BlockKindNames.NameOf(record.Kind));
         w.WriteNumber("rows", record.Rows);
         w.WriteNumber("block_bytes", record.Bytes);
         if (record.Created != default)

@@ -60,7 +60,8 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         {
             _auth.Require(context, FlightRole.Read);
             var query = FlightRequests.QueryOfCriteria(request);
-            foreach (var record in _catalog.Catalog.List(query))
+            // A foreign block is no flight (no Arrow data); the block action serves its bytes.
+            foreach (var record in _catalog.Catalog.List(query).Where(r => r.Kind != BlockKind.Foreign))
             {
                 FlightInfo info;
                 try
@@ -111,8 +112,9 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
             _auth.Require(context, FlightRole.Read);
             var cid = FlightRequests.CidOfTicket(request);
             await EnsureLocalAsync(cid, context.CancellationToken).ConfigureAwait(false);
+            FlightErrors.RequireArrow(cid, _source.KindOf(cid));
             Task Write(FlightData data) => responseStream.WriteAsync(data, context.CancellationToken);
-            if (cid.Codec == Multicodec.DagCbor)
+            if (_source.Content.IsDataset(cid))
             {
                 var manifest = _source.Content.GetDataset(cid);
                 await CanonicalFlightData.WriteDatasetAsync(manifest, OpenBatchAsync, Write, context.CancellationToken).ConfigureAwait(false);
@@ -171,7 +173,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
     private async Task EnsureLocalAsync(Cid cid, CancellationToken cancellationToken)
     {
         bool complete = _source.Has(cid)
-            && (cid.Codec != Multicodec.DagCbor || _source.Content.GetDataset(cid).Batches.All(b => _source.Has(b.Cid)));
+            && (!_source.Content.IsDataset(cid) || _source.Content.GetDataset(cid).Batches.All(b => _source.Has(b.Cid)));
         if (complete)
         {
             return;
