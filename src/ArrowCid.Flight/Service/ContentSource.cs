@@ -47,8 +47,19 @@ internal sealed class ContentSource(ContentRepository content, ShmStore? sharedM
             MappedFileMemory mapping;
             try
             {
-                if (!info.Exists || info.Length == 0)
+                if (!info.Exists)
                 {
+                    continue;
+                }
+
+                if (info.Length == 0)
+                {
+                    // Nothing to map: an empty block (imported from elsewhere) when its CID names no bytes.
+                    if (cid.Verify([]))
+                    {
+                        return new MappedContent(ReadOnlyMemory<byte>.Empty, owner: null);
+                    }
+
                     continue;
                 }
 

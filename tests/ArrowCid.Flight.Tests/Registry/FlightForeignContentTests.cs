@@ -34,6 +34,7 @@ public sealed class FlightForeignContentTests : IAsyncLifetime
             var writer = new CarV1Writer(car, [rootCid]);
             writer.WriteBlock(rootCid, cbor);
             writer.WriteBlock(streamCid, stream);
+            writer.WriteRawBlock([]);
             car.Position = 0;
             Assert.True(Node.Content.ImportCar(car).IsComplete);
         }
@@ -61,6 +62,7 @@ public sealed class FlightForeignContentTests : IAsyncLifetime
         Assert.Contains("foreign block (dag-cbor)", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.FailedPrecondition, (await Assert.ThrowsAsync<RpcException>(() => client.GetInfoAsync(rootCid))).StatusCode);
         Assert.Equal(cbor, await client.GetBlockAsync(rootCid));
+        Assert.Empty(await client.GetBlockAsync(Cid.ForRaw([]))); // an empty block: nothing to map, still served
         Assert.Contains("\"ok\":true", Assert.Single(await client.ActionAsync("verify", rootCid.ToString())), StringComparison.Ordinal);
 
         var listed = await FlightRegistryServiceTests.ToListAsync(client.ListAsync());
