@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need (npm packages of the independent judges,
-# PostgreSQL server binaries, the .NET packages), builds the solution once and runs all xunit
+# Debian packages: PostgreSQL and the Python gRPC/HTTP/2 peers; the .NET packages), builds the solution once and runs all xunit
 # projects. Every interop/node test file is driven by an xunit test that first writes its
 # fixtures (or starts the server it talks to) and then runs `node --test` on it as a child process.
 # Ends with one summary line: "tests: N passed, N failed, N skipped".
@@ -16,13 +16,22 @@ else
   echo "npm not found: node interop tests will be skipped" >&2
 fi
 
-echo "== PostgreSQL server binaries (the registry and multi-host tests start a throw-away server)"
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+echo "== Debian packages (peers the tests start themselves)"
+# One list, installed with one apt-get update and only when something is missing:
+#   postgresql                  the registry and multi-host tests start a throw-away server
+#   python3-grpcio, -protobuf   gRPC C-core, pyarrow.flight's transport (interop/python/grpc_peer)
+#   python3-h2                  hyper-h2, a second HTTP/2 client, and the raw-frame abuse tests
+debian_packages=(postgresql python3-grpcio python3-protobuf python3-h2)
+missing=()
+for package in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql) \
-      || echo "PostgreSQL install failed: its tests will be skipped" >&2
+    (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}") \
+      || echo "installing ${missing[*]} failed: the tests needing them skip (and fail when CI=true)" >&2
   else
-    echo "PostgreSQL not installable here: its tests will be skipped" >&2
+    echo "cannot install ${missing[*]} here: the tests needing them skip (and fail when CI=true)" >&2
   fi
 fi
 

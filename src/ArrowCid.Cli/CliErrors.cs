@@ -33,7 +33,8 @@ internal static class CliErrors
     /// <summary>Whether <paramref name="exception"/> is a failure the user caused or can fix (so no stack trace).</summary>
     public static bool IsExpected(Exception exception) => exception is
         CliException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IOException
-            or UnauthorizedAccessException or DllNotFoundException or TimeoutException;
+            or UnauthorizedAccessException or DllNotFoundException or TimeoutException
+            or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException;
 
     /// <summary>The one-line text of an expected failure.</summary>
     public static string Describe(Exception exception) => OneLine(exception switch

@@ -17,10 +17,13 @@ internal static class Program
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(console);
         var parse = CreateRootCommand(console).Parse(args);
-        if (parse.Errors.Count > 0)
+        // An unknown option is a usage error on every command, also where the parser took it for a
+        // file name (commands whose arguments take values).
+        var errors = UnknownOptions.Find(parse).Concat(parse.Errors.Select(e => e.Message.TrimEnd('.'))).ToList();
+        if (errors.Count > 0)
         {
             // All on one line: "unrecognized 'x'" often comes second, after "required command missing".
-            CliErrors.Report(console.Error, $"{string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')))} (see 'arrowcid --help')");
+            CliErrors.Report(console.Error, $"{string.Join("; ", errors)} (see 'arrowcid --help')");
             return ExitCodes.Usage;
         }
 
@@ -45,7 +48,8 @@ internal static class Program
         }
     }
 
-    private static RootCommand CreateRootCommand(CliConsole console)
+    /// <summary>The root command with every subcommand (tests walk it to check each one).</summary>
+    internal static RootCommand CreateRootCommand(CliConsole console)
     {
         var repository = new RepositoryOption();
         var root = new RootCommand("arrowcid: exchange Apache Arrow record batches by content")

@@ -3,7 +3,7 @@ using ArrowCid.Content.Multiformats;
 namespace ArrowCid.Registry;
 
 /// <summary>
-/// CID → metadata, pins, dataset links and a change feed. Every method is one transaction: it
+/// CID → metadata, pins, dataset links, named versions and a change feed. Every method is one transaction: it
 /// happens entirely or not at all, and once it returns it is durable. Implementations are safe
 /// for concurrent use from many threads and processes. The contract is pinned down by the
 /// abstract contract tests in ArrowCid.Registry.Tests, which every implementation runs.
@@ -79,11 +79,45 @@ public interface IRegistry : IDisposable
     IReadOnlyList<Cid> GetLinkingDatasets(Cid batch);
 
     /// <summary>
-    /// Everything garbage collection must keep: pinned records and, transitively, every CID a kept
-    /// dataset links, whether or not that CID is itself registered.
+    /// Everything garbage collection must keep: pinned records, every CID a version of a name points
+    /// at and, transitively, every CID a kept dataset links, whether or not that CID is itself registered.
     /// </summary>
     /// <returns>The retained CIDs.</returns>
     IReadOnlySet<Cid> ListRetained();
+
+    /// <summary>
+    /// Records a registered CID as the next version of a dataset name: version 1 for a new name,
+    /// else one more than its latest. Versions are numbered without gaps or duplicates however many
+    /// writers name at once, and are never rewritten; a version keeps its CID from garbage
+    /// collection (see <see cref="ListRetained"/>). Records one change (<see cref="RegistryChangeKind.Versioned"/>).
+    /// </summary>
+    /// <param name="name">The name (see <see cref="DatasetName"/>).</param>
+    /// <param name="cid">The batch or dataset the new version names.</param>
+    /// <returns>The version recorded, or null when the CID is not registered (nothing is recorded).</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    NamedVersion? AddVersion(string name, Cid cid);
+
+    /// <summary>One version of a name.</summary>
+    /// <param name="name">The name.</param>
+    /// <param name="version">The version number; null for the latest.</param>
+    /// <returns>The version, or null when the name or that version does not exist.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    NamedVersion? FindVersion(string name, long? version = null);
+
+    /// <summary>Every name with its latest version, in name order (ordinal, as UTF-8 bytes sort).</summary>
+    /// <returns>The latest version of each name.</returns>
+    IReadOnlyList<NamedVersion> ListNames();
+
+    /// <summary>Every version of a name, newest first.</summary>
+    /// <param name="name">The name.</param>
+    /// <returns>The versions; empty when the name has none.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    IReadOnlyList<NamedVersion> ListVersions(string name);
+
+    /// <summary>Every version (of any name) that names a CID, in name then version order.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>The versions; empty when no name points at it.</returns>
+    IReadOnlyList<NamedVersion> ListVersionsOf(Cid cid);
 
     /// <summary>The sequence number of the newest change, or 0 when there is none.</summary>
     long LatestSequence { get; }

@@ -176,8 +176,26 @@ public sealed class LocalRepository : IDisposable
     }
 
     /// <summary>
-    /// Removes every block that is neither pinned nor linked (transitively) by a pinned dataset or
-    /// foreign DAG node:
+    /// Records a registered CID as the next version of a dataset name (see
+    /// <see cref="IRegistry.AddVersion"/>); from then on garbage collection keeps it.
+    /// </summary>
+    /// <param name="name">The name (see <see cref="DatasetName"/>).</param>
+    /// <param name="cid">A registered batch or dataset.</param>
+    /// <returns>The version recorded.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    /// <exception cref="BlockNotFoundException">The CID is not registered here.</exception>
+    public NamedVersion AddVersion(string name, Cid cid)
+    {
+        // Shared, like a pin: a collection's reachability walk never misses a version being added.
+        using (_lock.Shared())
+        {
+            return _registry.AddVersion(name, cid) ?? throw new BlockNotFoundException(cid);
+        }
+    }
+
+    /// <summary>
+    /// Removes every block that is neither pinned, nor named by a version of a dataset name, nor
+    /// linked (transitively) by a pinned or named dataset or a pinned foreign DAG node:
     /// registered ones (row first, then file, so a crash leaves only an orphan) and unregistered
     /// files, plus temporary files of dead writers. Runs alone (exclusive lock).
     /// </summary>

@@ -23,4 +23,7 @@ public enum RegistryChangeKind
 
     /// <summary>The record was deleted.</summary>
     Deleted = 7,
+
+    /// <summary>The CID became a new version of a dataset name (<see cref="IRegistry.AddVersion"/>).</summary>
+    Versioned = 8,
 }

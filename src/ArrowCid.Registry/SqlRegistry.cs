@@ -27,6 +27,15 @@ public abstract class SqlRegistry : IRegistry
     /// <summary>Appends a change to the feed, inside the caller's write transaction.</summary>
     protected abstract void AddChange(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at);
 
+    /// <summary>The <c>versions</c> table's time column (SQLite keeps microseconds, PostgreSQL a timestamptz).</summary>
+    protected abstract string VersionTimeColumn { get; }
+
+    /// <summary>An instant as the back end stores it in <see cref="VersionTimeColumn"/>.</summary>
+    protected abstract object StoredTime(DateTimeOffset time);
+
+    /// <summary>An instant read back from <see cref="VersionTimeColumn"/>.</summary>
+    protected abstract DateTimeOffset ReadTime(DbDataReader reader, int ordinal);
+
     /// <inheritdoc/>
     public abstract BlockRecord Upsert(BlockRecord record);
 
@@ -142,6 +151,65 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
+    public NamedVersion? AddVersion(string name, Cid cid)
+    {
+        DatasetName.Validate(name);
+        ArgumentNullException.ThrowIfNull(cid);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            if (!Exists(c, t, text))
+            {
+                return null;
+            }
+
+            // Every write holds the back end's write lock (SQLite: IMMEDIATE; PostgreSQL: the advisory
+            // lock), so no other writer can take the same number between this read and the insert;
+            // the primary key (name, version) would refuse a duplicate all the same.
+            long next = (SqlCommands.ScalarInt64(c, t, "SELECT MAX(version) FROM versions WHERE name = @name;", ("@name", name)) ?? 0) + 1;
+            var now = RegistryTime.Truncate(DateTimeOffset.UtcNow);
+            SqlCommands.Execute(
+                c,
+                t,
+                $"INSERT INTO versions (name, version, cid, {VersionTimeColumn}) VALUES (@name, @version, @cid, @created);",
+                ("@name", name),
+                ("@version", next),
+                ("@cid", text),
+                ("@created", StoredTime(now)));
+            AddChange(c, t, text, RegistryChangeKind.Versioned, now);
+            return new NamedVersion(name, next, cid, now);
+        });
+    }
+
+    /// <inheritdoc/>
+    public NamedVersion? FindVersion(string name, long? version = null)
+    {
+        DatasetName.Validate(name);
+        var found = Read((c, t) => version is { } number
+            ? ReadVersions(c, t, $"{VersionSelect} WHERE name = @name AND version = @version;", ("@name", name), ("@version", number))
+            : ReadVersions(c, t, $"{VersionSelect} WHERE name = @name ORDER BY version DESC LIMIT 1;", ("@name", name)));
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NamedVersion> ListNames() =>
+        Read((c, t) => ReadVersions(c, t, $"{VersionSelect} v WHERE version = (SELECT MAX(w.version) FROM versions w WHERE w.name = v.name) ORDER BY name;"));
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NamedVersion> ListVersions(string name)
+    {
+        DatasetName.Validate(name);
+        return Read((c, t) => ReadVersions(c, t, $"{VersionSelect} WHERE name = @name ORDER BY version DESC;", ("@name", name)));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NamedVersion> ListVersionsOf(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return Read((c, t) => ReadVersions(c, t, $"{VersionSelect} WHERE cid = @cid ORDER BY name, version;", ("@cid", cid.ToString())));
+    }
+
+    /// <inheritdoc/>
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -151,10 +219,11 @@ public abstract class SqlRegistry : IRegistry
     /// <inheritdoc/>
     public IReadOnlySet<Cid> ListRetained()
     {
-        // UNION (not UNION ALL) drops repeats, so the walk ends even on a cycle.
+        // UNION (not UNION ALL) drops repeats, so the walk ends even on a cycle. Every version of a
+        // name is kept: a name's history stays readable (NAME@1 as much as the latest).
         string sql = $"""
             WITH RECURSIVE kept (cid) AS (
-                SELECT cid FROM blocks WHERE {PinnedCondition}
+                SELECT cid FROM (SELECT cid FROM blocks WHERE {PinnedCondition} UNION SELECT cid FROM versions) roots
                 UNION
                 SELECT l.child FROM links l JOIN kept k ON l.parent = k.cid)
             SELECT cid FROM kept;
@@ -187,6 +256,22 @@ public abstract class SqlRegistry : IRegistry
 
             return Exists(c, t, text);
         });
+    }
+
+    /// <summary>The columns of a <see cref="NamedVersion"/>, in its order.</summary>
+    private string VersionSelect => $"SELECT name, version, cid, {VersionTimeColumn} FROM versions";
+
+    private List<NamedVersion> ReadVersions(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = SqlCommands.Create(connection, transaction, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var versions = new List<NamedVersion>();
+        while (reader.Read())
+        {
+            versions.Add(new NamedVersion(reader.GetString(0), reader.GetInt64(1), Cid.Parse(reader.GetString(2)), ReadTime(reader, 3)));
+        }
+
+        return versions;
     }
 
     /// <summary>Whether a row for <paramref name="cid"/> exists.</summary>

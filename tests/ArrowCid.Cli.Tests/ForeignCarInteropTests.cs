@@ -31,8 +31,7 @@ public sealed class ForeignCarInteropTests(ITestOutputHelper output) : IDisposab
         if (NodeInteropRunner.Unavailable("@ipld/car", "@ipld/dag-cbor", "multiformats", "apache-arrow") is { } why)
         {
             // CI installs every peer, so there a missing one is a failure; elsewhere say why loudly and pass.
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", why);
-            output.WriteLine("SKIPPED: " + why);
+            output.WriteLine(CiEnvironment.SkipOrFail(why));
             return;
         }
 

@@ -1,3 +1,4 @@
+using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Builders;
 using ArrowCid.Arrow.Integration;
 using ArrowCid.Arrow.Ipc;
@@ -16,6 +17,7 @@ public sealed class IntegrationCommandTests : IDisposable
         "1.0.0-littleendian/generated_dictionary",
         "1.0.0-littleendian/generated_datetime",
         "1.0.0-littleendian/generated_custom_metadata",
+        "1.0.0-littleendian/generated_extension",
         "1.0.0-littleendian/generated_map",
         "1.0.0-littleendian/generated_union",
         "2.0.0-compression/generated_lz4",
@@ -133,6 +135,50 @@ public sealed class IntegrationCommandTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--arrow", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_accepts_an_ipc_file_with_arrow_uuid_against_its_own_json()
+    {
+        // As Arrow C++ writes both: the storage type plus ARROW:extension:name/metadata field metadata.
+        string json = _temp.File("uuid.json");
+        File.WriteAllText(json, """
+            {"schema": {"fields": [
+              {"name": "id", "nullable": true, "type": {"name": "fixedsizebinary", "byteWidth": 16}, "children": [],
+               "metadata": [{"key": "ARROW:extension:name", "value": "arrow.uuid"}, {"key": "ARROW:extension:metadata", "value": ""}]},
+              {"name": "ids", "nullable": true, "type": {"name": "list"}, "children": [
+                {"name": "item", "nullable": true, "type": {"name": "fixedsizebinary", "byteWidth": 16}, "children": [],
+                 "metadata": [{"key": "ARROW:extension:name", "value": "arrow.uuid"}, {"key": "ARROW:extension:metadata", "value": ""}]}]}]},
+             "batches": [{"count": 2, "columns": [
+              {"name": "id", "count": 2, "VALIDITY": [1, 0], "DATA": ["0123456789ABCDEF0123456789ABCDEF", "00000000000000000000000000000000"]},
+              {"name": "ids", "count": 2, "VALIDITY": [1, 1], "OFFSET": [0, 1, 1], "children": [
+                {"name": "item", "count": 1, "VALIDITY": [1], "DATA": ["FEDCBA9876543210FEDCBA9876543210"]}]}]}]}
+            """);
+        // The IPC file is written from plain fields that carry the keys, not from our JSON reader's schema.
+        var file = IntegrationJson.Read(json);
+        var plain = new Schema(file.Schema.Fields.Select(f => f.Name == "id"
+            ? new Field(f.Name, ArrowType.FixedSizeBinary(16), f.Nullable, [new("ARROW:extension:name", "arrow.uuid"), new("ARROW:extension:metadata", "")])
+            : f));
+        var batch = file.Batches[0];
+        string arrow = _temp.File("uuid.arrow");
+        using (var stream = File.Create(arrow))
+        using (var writer = new ArrowFileWriter(stream, plain))
+        {
+            writer.Write(new RecordBatch(plain, batch.Length, batch.Columns.Select((c, i) => c.WithType(plain.Fields[i].Type))));
+            writer.Finish();
+        }
+
+        var check = CliRun.Run("integration", "validate", "--json", json, "--arrow", arrow);
+        Assert.True(check.ExitCode == 0, check.Error);
+        Assert.Contains("matches", check.Out, StringComparison.Ordinal);
+        var schema = CliRun.Run("ipc", "schema", arrow);
+        Assert.Contains("extension<arrow.uuid", schema.Out, StringComparison.Ordinal);
+        // Round trips through the CLI agree too.
+        string back = _temp.File("back.json");
+        Assert.Equal(0, CliRun.Run("integration", "arrow-to-json", "--arrow", arrow, "--json", back).ExitCode);
+        string again = _temp.File("again.arrow");
+        Assert.Equal(0, CliRun.Run("integration", "json-to-arrow", "--json", back, "--arrow", again).ExitCode);
+        Assert.Equal(0, CliRun.Run("integration", "validate", "--json", json, "--arrow", again).ExitCode);
     }
 
     [Theory]

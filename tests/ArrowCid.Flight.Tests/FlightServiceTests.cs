@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ArrowCid.Flight.Grpc;
 using ArrowCid.Flight.Protocol;
@@ -60,7 +59,7 @@ public sealed class FlightServiceTests(TestServer server) : IClassFixture<TestSe
     [Fact]
     public async Task Tls_endpoint_with_a_certificate_serves_h2_via_alpn()
     {
-        using X509Certificate2 certificate = SelfSigned();
+        using X509Certificate2 certificate = TestCertificates.SelfSigned();
         var registry = new GrpcServiceRegistry(new GrpcServerOptions { Certificate = certificate }).AddFlightService(new TestFlightService());
         await using GrpcServer tls = await GrpcServer.StartAsync(registry);
         Assert.Equal("https", tls.Address.Scheme);
@@ -71,17 +70,5 @@ public sealed class FlightServiceTests(TestServer server) : IClassFixture<TestSe
         });
         using var actions = new FlightServiceClient(channel).ListActions();
         Assert.Equal(2, (await actions.ResponseStream.ReadAllAsync().ToArrayAsync()).Length);
-    }
-
-    private static X509Certificate2 SelfSigned()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using X509Certificate2 withKey = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
-        // Round-trip through PKCS#12 so the private key is usable by SslStream on every platform.
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry.Tests.Support;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Registry.Tests;
 
@@ -56,7 +57,7 @@ public sealed class CrashRecoveryTests : IDisposable
     /// <summary>Starts the child, kills it, and returns the CIDs it acknowledged (complete lines only).</summary>
     private List<Cid> RunAndKill(int seed, int acksBeforeKill, int delayMilliseconds)
     {
-        var start = new ProcessStartInfo(DotnetHost(), [ChildPath(), _folder.Path, seed.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        var start = new ProcessStartInfo(BuildOutputs.DotnetHost, [BuildOutputs.AssemblyPath("ArrowCid.Registry.CrashChild", "ArrowCid.Registry.CrashChild"), _folder.Path, seed.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -129,20 +130,5 @@ public sealed class CrashRecoveryTests : IDisposable
     {
         string[] parts = line.Split(' ');
         return parts.Length == 3 && parts[0] == "ack" && parts[2] == "end" && Cid.TryParse(parts[1], out var cid) ? cid : null;
-    }
-
-    private static string DotnetHost() => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-
-    /// <summary>
-    /// The child's build output sits beside ours in the artifacts tree:
-    /// bin/ArrowCid.Registry.Tests/&lt;pivot&gt;/ and bin/ArrowCid.Registry.CrashChild/&lt;pivot&gt;/.
-    /// </summary>
-    private static string ChildPath()
-    {
-        string ours = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        string pivot = Path.GetFileName(ours);
-        string path = Path.GetFullPath(Path.Combine(ours, "..", "..", "ArrowCid.Registry.CrashChild", pivot, "ArrowCid.Registry.CrashChild.dll"));
-        Assert.True(File.Exists(path), $"crash child not built at {path}");
-        return path;
     }
 }

@@ -54,6 +54,35 @@ public sealed class SqliteRegistryTests : IDisposable
     }
 
     [Fact]
+    public void A_database_of_schema_version_1_is_migrated_and_keeps_its_records()
+    {
+        using (var registry = new SqliteRegistry(DatabasePath))
+        {
+            registry.Upsert(BatchRecord(FakeCid(1)) with { Pinned = true });
+        }
+
+        // What a build before named datasets left behind: no versions table, version 1.
+        using (var connection = OpenRaw())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "DROP TABLE versions; UPDATE schema_version SET version = 1;";
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using (var migrated = new SqliteRegistry(DatabasePath))
+        {
+            Assert.True(migrated.Find(FakeCid(1))!.Pinned);
+            Assert.Equal(1, migrated.AddVersion("sensors", FakeCid(1))!.Version);
+            Assert.Equal(FakeCid(1), migrated.FindVersion("sensors")!.Cid);
+        }
+
+        using var check = OpenRaw();
+        Assert.Equal((long)SqliteRegistry.SchemaVersion, Scalar(check, "SELECT version FROM schema_version;"));
+        Assert.True(SqliteRegistry.SchemaVersion >= 2);
+    }
+
+    [Fact]
     public void A_database_from_a_newer_version_is_refused()
     {
         using (new SqliteRegistry(DatabasePath))

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.SharedMemory.Tests;
 
@@ -28,7 +29,7 @@ internal sealed class SampleProcess : IDisposable
 
     public static SampleProcess Start(string sample, params string[] args)
     {
-        var start = new ProcessStartInfo(DotnetHost(), [SamplePath(sample), .. args])
+        var start = new ProcessStartInfo(BuildOutputs.DotnetHost, [BuildOutputs.AssemblyPath(sample, sample), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -94,16 +95,5 @@ internal sealed class SampleProcess : IDisposable
         {
             _lines.Enqueue(line);
         }
-    }
-
-    private static string DotnetHost() => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-
-    private static string SamplePath(string sample)
-    {
-        string ours = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        string pivot = Path.GetFileName(ours);
-        string path = Path.GetFullPath(Path.Combine(ours, "..", "..", sample, pivot, sample + ".dll"));
-        Assert.True(File.Exists(path), $"sample {sample} not built at {path}");
-        return path;
     }
 }

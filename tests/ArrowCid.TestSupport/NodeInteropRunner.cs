@@ -55,8 +55,6 @@ public static partial class NodeInteropRunner
         var start = new ProcessStartInfo(FindOnPath("node") ?? throw new InvalidOperationException("node is not on PATH"), ["--test", "--test-reporter=tap", testFile])
         {
             WorkingDirectory = InteropDirectory ?? throw new DirectoryNotFoundException("repository root not found"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
         };
         start.Environment["ARROWCID_INTEROP_DIR"] = fixtures;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
@@ -64,22 +62,8 @@ public static partial class NodeInteropRunner
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"node --test {testFile} ran longer than {timeout}");
-        }
-
-        string log = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
-        return new NodeResult(process.ExitCode, log, Count(log, "pass"), Count(log, "fail"), Count(log, "skipped"));
+        var (exitCode, log) = await ChildProcess.RunAsync(start, timeout).ConfigureAwait(false);
+        return new NodeResult(exitCode, log, Count(log, "pass"), Count(log, "fail"), Count(log, "skipped"));
     }
 
     /// <summary>The full path of <paramref name="program"/> on PATH, or null.</summary>

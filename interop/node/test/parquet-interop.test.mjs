@@ -5,9 +5,9 @@
 //     each value, normalised to the expected-values form (integers as decimal strings, decimals as
 //     unscaled integers, timestamps in microseconds, dates in days, structs positional, maps as
 //     [key, value] pairs), must equal ours.expected.json; DuckDB must list our key/value metadata.
-//  2. DuckDB (COPY … TO … (FORMAT parquet)) and polars write files into produced/ with their
-//     expected values, and DuckDB reads each shared sample file into samples/<file>.json; the C#
-//     test then reads those with our reader.
+//  2. DuckDB (COPY … TO … (FORMAT parquet)), polars and parquet-wasm (arrow-rs, ZSTD, nested)
+//     write files into produced/ with their expected values, and DuckDB reads each shared sample
+//     file into samples/<file>.json; the C# test then reads those with our reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
-import { readParquet } from 'parquet-wasm';
-import { tableFromIPC } from 'apache-arrow';
+import { readParquet, writeParquet, Table as WasmTable, WriterPropertiesBuilder, Compression } from 'parquet-wasm';
+import { Table, tableFromIPC, tableToIPC, vectorFromArray, Field, Int32, Int64, List, Struct, Utf8 } from 'apache-arrow';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { slotValue } from '../lib/arrow-values.mjs';
@@ -175,6 +175,36 @@ test('DuckDB and polars write files for our reader', async () => {
     columns: ['id', 'x', 's', 'b'],
     rows: [['1', 0.5, 'one', true], ['2', null, null, false], ['3', -2.25, 'three', null]],
   }));
+});
+
+test('parquet-wasm (arrow-rs) writes a ZSTD file with nested columns for our reader', () => {
+  const rows = 3000;
+  const at = (i, every, value) => (i % every === 0 ? null : value);
+  const table = new Table({
+    id: vectorFromArray(Array.from({ length: rows }, (_, i) => BigInt(i * 7 - 1000)), new Int64()),
+    name: vectorFromArray(Array.from({ length: rows }, (_, i) => at(i, 11, `name-${i % 97}`)), new Utf8()),
+    st: vectorFromArray(Array.from({ length: rows }, (_, i) => at(i, 13, { x: at(i, 5, i), y: `y${i % 7}` })),
+      new Struct([new Field('x', new Int32(), true), new Field('y', new Utf8(), true)])),
+    li: vectorFromArray(Array.from({ length: rows }, (_, i) => at(i, 17, Array.from({ length: i % 4 }, (_, k) => i + k))),
+      new List(new Field('item', new Int32(), true))),
+  });
+  const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setMaxRowGroupSize(1000).build();
+  const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), properties);
+  const produced = join(dir, 'produced');
+  mkdirSync(produced, { recursive: true });
+  writeFileSync(join(produced, 'arrow-rs.parquet'), bytes);
+  const expectedRows = Array.from({ length: rows }, (_, i) => [
+    String(i * 7 - 1000),
+    at(i, 11, `name-${i % 97}`),
+    at(i, 13, [at(i, 5, String(i)), `y${i % 7}`]),
+    at(i, 17, Array.from({ length: i % 4 }, (_, k) => String(i + k))),
+  ]);
+  // arrow-rs reads its own file back to the same values first, so a wrong literal cannot pass for a reader bug.
+  const back = tableFromIPC(readParquet(bytes).intoIPCStream());
+  assert.equal(back.numRows, rows);
+  assert.deepEqual(back.get(27).toJSON().st.toJSON(), { x: 27, y: 'y6' });
+  assert.equal(back.get(22).toJSON().name, null);
+  writeFileSync(join(produced, 'arrow-rs.expected.json'), JSON.stringify({ columns: ['id', 'name', 'st', 'li'], rows: expectedRows }));
 });
 
 test('DuckDB reads every shared sample file to rows for our reader to match', {

@@ -117,7 +117,7 @@ public static unsafe class CArrowSchemaImporter
             type = ArrowType.Dictionary(type, values.Type, (flags & CArrowFlags.DictionaryOrdered) != 0);
         }
 
-        var (logical, rest) = ExtensionTypes.FromFieldMetadata(type, metadata);
+        var (logical, rest) = ExtensionTypes.FromFieldMetadata(type, metadata, $"field '{name}'");
         return new Field(name, logical, (flags & CArrowFlags.Nullable) != 0, rest);
     }
 }

@@ -151,10 +151,12 @@ public static class BodyCompression
             return [];
         }
 
-        // The claimed length is untrusted: output grows with what the frame really decodes to,
-        // so a lying prefix costs at most about twice the true size, never the claim.
+        // The claimed length is untrusted. LZ4 output grows with what the frame really decodes
+        // to, so a lying prefix costs at most about twice the true size. zstd decodes into exactly
+        // the claimed length (its window is the output, whatever window the frame declares), after
+        // checking the payload could expand that far.
         byte[] output = codec == CompressionCodec.Zstd
-            ? Zstd.DecompressAll(payload, length)
+            ? Zstd.DecompressToArray(payload, length)
             : Lz4Frame.DecompressGrowing(payload, length);
         if (output.Length != length)
         {

@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace ArrowCid.Arrow.Compression;
 
 /// <summary>
@@ -9,9 +7,17 @@ namespace ArrowCid.Arrow.Compression;
 /// </summary>
 public static class Zstd
 {
-    // Window sizes below 1 KiB are not allowed by the format; 2^27 is the library's default cap.
-    private const int MinWindowLog = 10;
-    private const int MaxWindowLog = 27;
+    /// <summary>
+    /// The most output one input byte can stand for: the smallest block, a 4-byte RLE block (3-byte
+    /// header, 1 byte repeated), stands for a whole block of at most 128 KiB, and frame headers only
+    /// add input. No valid data expands further.
+    /// </summary>
+    public const int MaxExpansion = 128 * 1024 / 4;
+
+    // The first output size DecompressToArray tries: honest data rarely expands more than this
+    // ratio, so one decode usually suffices, and a lying length buys no more than this.
+    private const int PlausibleRatio = 32;
+    private const int MinimumFirstCapacity = 64 * 1024;
 
     /// <summary>The largest compressed size of <paramref name="length"/> input bytes.</summary>
     public static int CompressBound(int length)
@@ -50,33 +56,21 @@ public static class Zstd
 
     /// <summary>
     /// Decompresses one or more concatenated frames that must produce exactly
-    /// <paramref name="destination"/>.Length bytes; returns that length.
+    /// <paramref name="destination"/>.Length bytes; returns that length. The destination is the
+    /// decoder's whole window, so frames without a content size or with any window decode and
+    /// nothing beyond a fixed-size context is allocated.
     /// </summary>
-    public static unsafe int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
+    public static int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        if (source.IsEmpty)
-        {
-            throw new ArrowFormatException("zstd: compressed input is empty.");
-        }
-
-        nuint produced;
-        fixed (byte* src = source)
-        fixed (byte* dst = destination)
-        {
-            produced = ZstdNative.Decompress(dst, (nuint)destination.Length, src, (nuint)source.Length);
-        }
-
+        nuint produced = DecodeInto(source, destination);
         if (ZstdNative.IsError(produced) != 0)
         {
-            throw new ArrowFormatException($"zstd: {ZstdNative.ErrorName(produced)} (input {source.Length} bytes, expected output {destination.Length} bytes).");
+            throw DecodeError(produced, source.Length, destination.Length);
         }
 
-        if (produced != (nuint)destination.Length)
-        {
-            throw new ArrowFormatException($"zstd: decompressed to {produced} bytes, expected exactly {destination.Length}.");
-        }
-
-        return destination.Length;
+        return produced == (nuint)destination.Length
+            ? destination.Length
+            : throw new ArrowFormatException($"zstd: decompressed to {produced} bytes, expected exactly {destination.Length}.");
     }
 
     /// <summary>
@@ -101,38 +95,46 @@ public static class Zstd
     }
 
     /// <summary>
-    /// Decompresses every concatenated frame in <paramref name="source"/>, whether or not their
-    /// headers record sizes, refusing to produce more than <paramref name="maxLength"/> bytes
-    /// (the decoder's window is capped to match, so a hostile header cannot make it allocate
-    /// more either). Truncated input throws.
+    /// Decompresses every concatenated frame in <paramref name="source"/> into a new array of
+    /// exactly <paramref name="length"/> bytes, whether or not the frame headers record their
+    /// sizes and whatever back-reference window they declare (writers that stream, such as
+    /// arrow-rs or <c>zstd --long</c>, declare windows far larger than the data): the decoder
+    /// works in the output array itself and allocates no window. <paramref name="length"/> is
+    /// untrusted: a length the input could not reach even at zstd's largest ratio
+    /// (<see cref="MaxExpansion"/>) is refused at once, and the output starts at what the input
+    /// makes plausible and doubles only while the data really produces more, so a lying length
+    /// costs at most about twice what the data yields. Data that decodes to more or fewer bytes,
+    /// or is corrupt or truncated, throws.
     /// </summary>
-    public static unsafe byte[] DecompressAll(ReadOnlySpan<byte> source, int maxLength)
+    public static byte[] DecompressToArray(ReadOnlySpan<byte> source, int length)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
-        if (source.IsEmpty)
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length > (long)source.Length * MaxExpansion)
         {
-            throw new ArrowFormatException("zstd: compressed input is empty.");
+            throw new ArrowFormatException($"zstd: {source.Length} compressed bytes cannot decompress to {length} bytes.");
         }
 
-        nint context = ZstdNative.CreateDCtx();
-        if (context == 0)
+        int capacity = (int)Math.Min(length, Math.Max(MinimumFirstCapacity, (long)source.Length * PlausibleRatio));
+        while (true)
         {
-            throw new InvalidOperationException("zstd: could not create a decompression context.");
-        }
-
-        try
-        {
-            int windowLog = Math.Clamp(64 - BitOperations.LeadingZeroCount((ulong)Math.Max(maxLength - 1, 1)), MinWindowLog, MaxWindowLog);
-            ThrowIfError(ZstdNative.SetDecoderParameter(context, ZstdNative.DecoderWindowLogMax, windowLog));
-            byte[] output = new byte[Math.Min(maxLength, Math.Max(4096, source.Length * 4))];
-            fixed (byte* src = source)
+            // The decoder writes every byte it reports or the call throws, so zeroing would be waste.
+            byte[] output = GC.AllocateUninitializedArray<byte>(capacity);
+            nuint produced = DecodeInto(source, output);
+            if (ZstdNative.IsError(produced) == 0)
             {
-                return DecodeStream(context, src, source.Length, output, maxLength);
+                // produced <= capacity <= length, so an exact result fills the whole array.
+                return produced == (nuint)length
+                    ? output
+                    : throw new ArrowFormatException($"zstd: decompressed to {produced} bytes, expected exactly {length}.");
             }
-        }
-        finally
-        {
-            _ = ZstdNative.FreeDCtx(context);
+
+            if (ZstdNative.GetErrorCode(produced) != ZstdNative.ErrorDestinationTooSmall || capacity == length)
+            {
+                throw DecodeError(produced, source.Length, length);
+            }
+
+            // The data really yields more than this: decode again from the start into twice the room.
+            capacity = (int)Math.Min(length, 2L * capacity);
         }
     }
 
@@ -150,62 +152,28 @@ public static class Zstd
     }
 
     /// <summary>
-    /// Feeds all input through the streaming decoder, doubling the output up to the cap. Each
-    /// round either consumes input, produces output, or ends (complete, truncated or over the cap),
-    /// so the loop cannot spin.
+    /// One-shot decode of every frame into <paramref name="destination"/> (ZSTD_decompress: the
+    /// destination is the window, no window buffer is allocated, and it never writes past the
+    /// end); returns zstd's size-or-error code.
     /// </summary>
-    private static unsafe byte[] DecodeStream(nint context, byte* src, int srcLength, byte[] output, int maxLength)
+    private static unsafe nuint DecodeInto(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        ZstdNative.InBuffer input = new() { Source = src, Size = (nuint)srcLength, Position = 0 };
-        int produced = 0;
-        while (true)
+        if (source.IsEmpty)
         {
-            if (produced == output.Length)
-            {
-                if (output.Length == maxLength)
-                {
-                    if (FrameFinishedAndInputUsed(context, input))
-                    {
-                        return output;
-                    }
+            throw new ArrowFormatException("zstd: compressed input is empty.");
+        }
 
-                    throw new ArrowFormatException($"zstd: data decompresses to more than the {maxLength}-byte limit.");
-                }
-
-                Array.Resize(ref output, (int)Math.Min(maxLength, 2L * output.Length));
-            }
-
-            nuint remaining;
-            nuint consumedBefore = input.Position;
-            fixed (byte* dst = output)
-            {
-                ZstdNative.OutBuffer outBuffer = new() { Destination = dst, Size = (nuint)output.Length, Position = (nuint)produced };
-                remaining = ZstdNative.DecompressStream(context, &outBuffer, &input);
-                ThrowIfError(remaining);
-                bool progressed = input.Position != consumedBefore || (int)outBuffer.Position != produced;
-                produced = (int)outBuffer.Position;
-                if (remaining == 0 && input.Position == input.Size)
-                {
-                    return produced == output.Length ? output : output.AsSpan(0, produced).ToArray();
-                }
-
-                if (!progressed && produced < output.Length)
-                {
-                    throw new ArrowFormatException($"zstd: input truncated after {input.Position} of {srcLength} bytes (frame incomplete).");
-                }
-            }
+        fixed (byte* src = source)
+        fixed (byte* dst = destination)
+        {
+            return ZstdNative.Decompress(dst, (nuint)destination.Length, src, (nuint)source.Length);
         }
     }
 
-    /// <summary>With the output full, checks whether the decoder has nothing left to emit.</summary>
-    private static unsafe bool FrameFinishedAndInputUsed(nint context, ZstdNative.InBuffer input)
-    {
-        byte spare;
-        ZstdNative.OutBuffer probe = new() { Destination = &spare, Size = 1, Position = 0 };
-        nuint remaining = ZstdNative.DecompressStream(context, &probe, &input);
-        ThrowIfError(remaining);
-        return probe.Position == 0 && remaining == 0 && input.Position == input.Size;
-    }
+    private static ArrowFormatException DecodeError(nuint code, int sourceLength, int expectedLength) =>
+        new(ZstdNative.GetErrorCode(code) == ZstdNative.ErrorDestinationTooSmall
+            ? $"zstd: data decompresses to more than the expected {expectedLength} bytes."
+            : $"zstd: {ZstdNative.ErrorName(code)} (input {sourceLength} bytes, expected output {expectedLength} bytes).");
 
     private static void ThrowIfError(nuint code)
     {

@@ -16,24 +16,8 @@ internal static unsafe partial class ZstdNative
     /// <summary>ZSTD_CONTENTSIZE_ERROR: the bytes are not a valid frame header.</summary>
     public const ulong ContentSizeError = ulong.MaxValue - 1;
 
-    /// <summary>ZSTD_d_windowLogMax: the largest back-reference window the decoder will allocate.</summary>
-    public const int DecoderWindowLogMax = 100;
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct InBuffer
-    {
-        public byte* Source;
-        public nuint Size;
-        public nuint Position;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct OutBuffer
-    {
-        public byte* Destination;
-        public nuint Size;
-        public nuint Position;
-    }
+    /// <summary>ZSTD_error_dstSize_tooSmall (zstd_errors.h): the output would not fit the destination.</summary>
+    public const int ErrorDestinationTooSmall = 70;
 
     [LibraryImport(Library, EntryPoint = "ZSTD_compress")]
     public static partial nuint Compress(byte* dst, nuint dstCapacity, byte* src, nuint srcSize, int level);
@@ -56,17 +40,8 @@ internal static unsafe partial class ZstdNative
     [LibraryImport(Library, EntryPoint = "ZSTD_getErrorName")]
     public static partial nint GetErrorName(nuint code);
 
-    [LibraryImport(Library, EntryPoint = "ZSTD_createDCtx")]
-    public static partial nint CreateDCtx();
-
-    [LibraryImport(Library, EntryPoint = "ZSTD_freeDCtx")]
-    public static partial nuint FreeDCtx(nint context);
-
-    [LibraryImport(Library, EntryPoint = "ZSTD_DCtx_setParameter")]
-    public static partial nuint SetDecoderParameter(nint context, int parameter, int value);
-
-    [LibraryImport(Library, EntryPoint = "ZSTD_decompressStream")]
-    public static partial nuint DecompressStream(nint context, OutBuffer* output, InBuffer* input);
+    [LibraryImport(Library, EntryPoint = "ZSTD_getErrorCode")]
+    public static partial int GetErrorCode(nuint code);
 
     /// <summary>The library's text for an error code (a static C string).</summary>
     public static string ErrorName(nuint code) => Marshal.PtrToStringUTF8(GetErrorName(code)) ?? "unknown error";

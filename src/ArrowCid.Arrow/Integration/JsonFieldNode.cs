@@ -9,7 +9,10 @@ namespace ArrowCid.Arrow.Integration;
 /// </summary>
 internal sealed record JsonFieldNode(Field Field, long? DictionaryId, IReadOnlyList<JsonFieldNode> Children)
 {
-    /// <summary>The same field with its dictionary encoding taken off: how a dictionary's values are laid out.</summary>
+    /// <summary>
+    /// The same field with its dictionary encoding taken off: how a dictionary's values are laid
+    /// out (an extension over a dictionary has its values under the storage type).
+    /// </summary>
     public JsonFieldNode AsDictionaryValues() =>
-        new(Field.WithType(Field.Type.ValueType!), null, Children);
+        new(Field.WithType(Field.Type.PhysicalType.ValueType!), null, Children);
 }

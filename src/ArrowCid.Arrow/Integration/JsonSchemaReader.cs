@@ -42,7 +42,10 @@ internal static class JsonSchemaReader
             type = ArrowType.Dictionary(indexType, type, ordered);
         }
 
-        return new JsonFieldNode(new Field(name, type, nullable, ReadMetadata(field, where)), dictionaryId, children);
+        // Extension types are their storage plus two metadata keys here as in IPC; one function
+        // turns them back for every reader, so JSON and IPC give the same schema.
+        var (logical, metadata) = ExtensionTypes.FromFieldMetadata(type, ReadMetadata(field, where), where);
+        return new JsonFieldNode(new Field(name, logical, nullable, metadata), dictionaryId, children);
     }
 
     /// <summary>A <c>metadata</c> list of {key, value} pairs in order; absent or null means none.</summary>

@@ -6,13 +6,10 @@ namespace ArrowCid.Arrow.Integration;
 /// <summary>
 /// Writes the <c>schema</c> object. Dictionary types become the value type plus a <c>dictionary</c>
 /// member; extension types become their storage type plus the <c>ARROW:extension:*</c> metadata,
-/// as in IPC.
+/// as in IPC (<see cref="ExtensionTypes.ToFieldMetadata"/>).
 /// </summary>
 internal static class JsonSchemaWriter
 {
-    private const string ExtensionNameKey = "ARROW:extension:name";
-    private const string ExtensionMetadataKey = "ARROW:extension:metadata";
-
     public static void Write(Utf8JsonWriter w, Schema schema, JsonDictionaryIds ids)
     {
         w.WriteStartObject();
@@ -30,32 +27,19 @@ internal static class JsonSchemaWriter
 
     private static void WriteField(Utf8JsonWriter w, Field field, JsonDictionaryIds ids, ref int slot)
     {
-        var metadata = field.Metadata.ToList();
-        var type = field.Type;
+        // The same wire form IPC uses: an extension becomes its storage plus the two metadata keys.
+        var (type, metadata) = ExtensionTypes.ToFieldMetadata(field);
         ArrowType? dictionary = null;
         long dictionaryId = 0;
-        while (true)
+        if (type.Id == ArrowTypeId.Dictionary)
         {
-            if (type.Id == ArrowTypeId.Extension)
-            {
-                AddIfMissing(metadata, ExtensionNameKey, type.ExtensionName!);
-                AddIfMissing(metadata, ExtensionMetadataKey, type.ExtensionMetadata ?? string.Empty);
-                type = type.StorageType!;
-            }
-            else if (type.Id == ArrowTypeId.Dictionary && dictionary is null)
-            {
-                // The id is taken here, before the children, in the order JsonDictionaryIds numbered the slots.
-                dictionary = type;
-                dictionaryId = ids.SlotIds[slot++];
-                type = type.ValueType!;
-            }
-            else if (type.Id == ArrowTypeId.Dictionary)
+            // The id is taken here, before the children, in the order JsonDictionaryIds numbered the slots.
+            dictionary = type;
+            dictionaryId = ids.SlotIds[slot++];
+            type = type.ValueType!;
+            if (type.Id == ArrowTypeId.Dictionary)
             {
                 throw new ArgumentException($"field '{field.Name}': a dictionary of dictionaries cannot be written", nameof(field));
-            }
-            else
-            {
-                break;
             }
         }
 
@@ -83,14 +67,6 @@ internal static class JsonSchemaWriter
 
         WriteMetadata(w, metadata);
         w.WriteEndObject();
-    }
-
-    private static void AddIfMissing(List<KeyValuePair<string, string>> metadata, string key, string value)
-    {
-        if (!metadata.Exists(kv => kv.Key == key))
-        {
-            metadata.Add(new(key, value));
-        }
     }
 
     private static void WriteMetadata(Utf8JsonWriter w, IReadOnlyCollection<KeyValuePair<string, string>> metadata)

@@ -95,7 +95,7 @@ internal static class SchemaReader
             throw new ArrowFormatException($"{path}: {e.Message}", e);
         }
 
-        (type, metadata) = ExtensionTypes.FromFieldMetadata(type, metadata);
+        (type, metadata) = ExtensionTypes.FromFieldMetadata(type, metadata, path);
         return new Field(name, type, nullable, metadata);
     }
 

@@ -256,11 +256,21 @@ public sealed class ArrowType : IEquatable<ArrowType>
     public static ArrowType RunEndEncoded(Field runEnds, Field values) =>
         new(ArrowTypeId.RunEndEncoded) { Children = [runEnds, values] };
 
-    /// <summary>An extension type: a name and serialized parameters over a storage type.</summary>
+    /// <summary>
+    /// An extension type: a name and serialized parameters over a storage type. The canonical
+    /// extensions (<c>arrow.uuid</c>, <c>arrow.json</c>, <c>arrow.bool8</c>, <c>arrow.opaque</c>,
+    /// <c>arrow.fixed_shape_tensor</c>, <c>arrow.variable_shape_tensor</c>) must have the storage
+    /// and parameters CanonicalExtensions.rst gives them, else <see cref="ArgumentException"/>.
+    /// </summary>
     public static ArrowType Extension(string name, string? metadata, ArrowType storageType)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(storageType);
+        if (CanonicalExtensions.Problem(name, metadata ?? string.Empty, storageType) is { } problem)
+        {
+            throw new ArgumentException($"extension {name}: {problem}", nameof(storageType));
+        }
+
         return new ArrowType(ArrowTypeId.Extension) { ExtensionName = name, ExtensionMetadata = metadata ?? string.Empty, StorageType = storageType };
     }
 

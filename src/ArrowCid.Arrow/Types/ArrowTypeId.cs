@@ -1,7 +1,7 @@
 namespace ArrowCid.Arrow.Types;
 
 /// <summary>
-/// Every logical type of the Arrow columnar format (docs/source/format/Columnar.rst). One
+/// Every logical type of the Arrow columnar format (apache/arrow, docs/source/format/Columnar.rst). One
 /// <see cref="ArrowType"/> class carries the parameters; this id decides which apply and which
 /// physical layout (<see cref="TypeLayout"/>) the arrays have.
 /// </summary>

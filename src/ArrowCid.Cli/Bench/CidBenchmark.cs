@@ -27,10 +27,10 @@ internal sealed record CidBenchmarkResult(
     /// <summary>Storing and registering against hashing.</summary>
     public double PutRatio => PutGbps / Sha256Gbps;
 
-    /// <summary>Issue 3's goal: naming canonical input runs at 0.9x SHA-256 or better.</summary>
+    /// <summary>The goal (docs/performance.md): naming canonical input runs at 0.9x SHA-256 or better.</summary>
     public bool RatioGoalMet => Ratio >= 0.9;
 
-    /// <summary>Issue 3's goal: a put runs at 0.7x SHA-256 or better.</summary>
+    /// <summary>The goal (docs/performance.md): a put runs at 0.7x SHA-256 or better.</summary>
     public bool PutGoalMet => PutRatio >= 0.7;
 }
 

@@ -27,10 +27,10 @@ internal sealed record IpcBenchmarkResult(
 
     public double MapOpenLargeToSmall => MapOpenMsLarge / MapOpenMsSmall;
 
-    /// <summary>Issue 2's goal: writing runs at least half as fast as memcpy of the same bytes.</summary>
+    /// <summary>The goal (docs/performance.md): writing runs at least half as fast as memcpy of the same bytes.</summary>
     public bool WriteGoalMet => WriteToMemcpy >= 0.5;
 
-    /// <summary>Issue 2's goal: opening a mapped 1 GiB file costs at most twice a 1 MiB one.</summary>
+    /// <summary>The goal (docs/performance.md): opening a mapped 1 GiB file costs at most twice a 1 MiB one.</summary>
     public bool MapOpenGoalMet => MapOpenLargeToSmall <= 2.0;
 }
 

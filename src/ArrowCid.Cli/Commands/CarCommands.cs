@@ -10,13 +10,12 @@ internal static class CarCommands
 {
     public static Command Export(CliConsole console, RepositoryOption repository)
     {
-        var cids = new Argument<string[]>("cids") { Description = "Batch or dataset CIDs: the CAR's roots", Arity = ArgumentArity.OneOrMore };
+        var cids = new Argument<string[]>("cids") { Description = "Batch or dataset CIDs (or dataset NAME, NAME@N): the CAR's roots", Arity = ArgumentArity.OneOrMore, HelpName = "CID|NAME[@N]" };
         var output = new Option<string>("--output", "-o") { Description = "The CAR file to write", Required = true, HelpName = "OUT.car" };
         var v2 = new Option<bool>("--v2") { Description = "Write a CARv2 with a multihash index (default CARv1)" };
         var car = new Command("car", "Write CIDs, with every batch of each dataset, as a CAR file; every block is re-hashed") { cids, output, v2 };
         car.SetAction(parse =>
         {
-            var roots = parse.GetRequiredValue(cids).Select(CliCids.Parse).ToArray();
             string path = parse.GetRequiredValue(output);
             if (path == IpcSource.StandardStream && parse.GetValue(v2))
             {
@@ -24,6 +23,7 @@ internal static class CarCommands
             }
 
             using var content = repository.Open(parse);
+            var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
             using var target = OutputTarget.Create(path, console);
             var report = CliProgress.Run(console, $"exporting {roots.Length} roots", null, _ => content.ExportCar(roots, target.Stream, parse.GetValue(v2)));
             target.Commit();

@@ -19,6 +19,10 @@ internal static class ContentCommands
         yield return Cat(console, repository);
     }
 
+    /// <summary>The argument of every command that reads content: a CID, NAME or NAME@N.</summary>
+    public static Argument<string> ContentArgument(string what = "A batch or dataset") =>
+        new("cid") { Description = $"{what}: its CID, a dataset NAME (its latest version) or NAME@N (version N)", HelpName = "CID|NAME[@N]" };
+
     private static Argument<string[]> InputsArgument() =>
         new("files") { Description = "Arrow IPC files or streams, Parquet files (a batch per row group) or CSV files (- for stdin)", Arity = ArgumentArity.OneOrMore };
 
@@ -27,9 +31,10 @@ internal static class ContentCommands
         var files = InputsArgument();
         var json = new Option<bool>("--json") { Description = "Print one JSON array instead of lines" };
         var tags = TagOption.Create("Label every stored block KEY=VALUE (repeatable)");
-        var noPin = new Option<bool>("--no-pin") { Description = "Do not pin the datasets (the next gc removes them)" };
+        var noPin = new Option<bool>("--no-pin") { Description = "Do not pin the datasets (the next gc removes them, unless they are named)" };
+        var name = NameOption.Create("Record each input's dataset as the next version of NAME (in the order given)");
         var command = store
-            ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository: one batch block per record batch and a dataset manifest per input; prints their CIDs") { files, json, tags, noPin }
+            ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository: one batch block per record batch and a dataset manifest per input; prints their CIDs") { files, json, tags, noPin, name }
             : new Command("cid", "Print the CIDs 'put' would give, without storing anything") { files, json };
         var inputs = new InputOptions();
         inputs.AddTo(command);
@@ -40,6 +45,7 @@ internal static class ContentCommands
                 Tags = TagOption.Parse(parse.GetValue(tags)),
                 Pin = !parse.GetValue(noPin),
                 Producer = "arrowcid put",
+                Name = store ? parse.GetValue(name) : null,
             };
             var settings = inputs.Read(parse);
             using var content = store ? repository.Open(parse) : null;
@@ -59,6 +65,10 @@ internal static class ContentCommands
                 }
 
                 console.Out.WriteLine(ContentOutput.DatasetLine(result.Dataset));
+                if (result.Version is { } version)
+                {
+                    console.Out.WriteLine($"version {version}");
+                }
             }
 
             if (parse.GetValue(json))
@@ -107,13 +117,13 @@ internal static class ContentCommands
 
     private static Command Get(CliConsole console, RepositoryOption repository)
     {
-        var cid = new Argument<string>("cid") { Description = "A batch or dataset CID (or any stored block's)" };
+        var cid = ContentArgument("A batch, a dataset or any other stored block");
         var output = new Option<string>("--output", "-o") { Description = "Where to write the Arrow IPC stream or block (- for stdout)", Required = true, HelpName = "OUT" };
         var command = new Command("get", "Write a batch's exact canonical bytes, a whole dataset as one Arrow IPC stream, or any other stored block byte for byte; every block is re-hashed") { cid, output };
         command.SetAction(parse =>
         {
-            var id = CliCids.Parse(parse.GetRequiredValue(cid));
             using var content = repository.Open(parse);
+            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
             using var target = OutputTarget.Create(parse.GetRequiredValue(output), console);
             CliProgress.Run(console, $"writing {id}", null, _ => content.WriteDataset(id, target.Stream));
             target.Commit();
@@ -124,7 +134,7 @@ internal static class ContentCommands
 
     private static Command Cat(CliConsole console, RepositoryOption repository)
     {
-        var cid = new Argument<string>("cid") { Description = "A batch, dataset or Arrow stream CID" };
+        var cid = ContentArgument("A batch, a dataset or an arrow-stream block");
         var limit = new Option<int?>("--limit", "-n") { Description = "Print at most N rows in all", HelpName = "N" };
         limit.Validators.Add(result =>
         {
@@ -136,9 +146,9 @@ internal static class ContentCommands
         var command = new Command("cat", "Print a stored batch, or every batch of a dataset or Arrow stream, as tables") { cid, limit };
         command.SetAction(parse =>
         {
-            var id = CliCids.Parse(parse.GetRequiredValue(cid));
             int? rowsLimit = parse.GetValue(limit);
             using var content = repository.Open(parse);
+            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
             long printed = 0;
             int index = 0;
             using var batches = content.ReadBatches(id).GetEnumerator();

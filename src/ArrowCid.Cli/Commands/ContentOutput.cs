@@ -17,24 +17,40 @@ internal static class ContentOutput
     public static string DatasetLine(DatasetResult dataset) =>
         string.Create(CultureInfo.InvariantCulture, $"dataset {dataset.Cid} {dataset.Rows} {dataset.Batches}");
 
-    public static JsonObject Json(string input, PutStreamResult result) => new()
+    public static JsonObject Json(string input, PutStreamResult result)
     {
-        ["input"] = input,
-        ["dataset"] = new JsonObject
+        var json = new JsonObject
         {
-            ["cid"] = result.Dataset.Cid.ToString(),
-            ["rows"] = result.Dataset.Rows,
-            ["batches"] = result.Dataset.Batches,
-            ["bytes"] = result.Dataset.Bytes,
-            ["manifest_bytes"] = result.Dataset.ManifestBytes,
-        },
-        ["batches"] = new JsonArray(result.Batches.Select(b => (JsonNode)new JsonObject
+            ["input"] = input,
+            ["dataset"] = new JsonObject
+            {
+                ["cid"] = result.Dataset.Cid.ToString(),
+                ["rows"] = result.Dataset.Rows,
+                ["batches"] = result.Dataset.Batches,
+                ["bytes"] = result.Dataset.Bytes,
+                ["manifest_bytes"] = result.Dataset.ManifestBytes,
+            },
+            ["batches"] = new JsonArray(result.Batches.Select(b => (JsonNode)new JsonObject
+            {
+                ["cid"] = b.Cid.ToString(),
+                ["rows"] = b.Rows,
+                ["bytes"] = b.Bytes,
+            }).ToArray()),
+        };
+        if (result.Version is { } version)
         {
-            ["cid"] = b.Cid.ToString(),
-            ["rows"] = b.Rows,
-            ["bytes"] = b.Bytes,
-        }).ToArray()),
-    };
+            json["name"] = version.Name;
+            json["version"] = version.Version;
+        }
+
+        return json;
+    }
+
+    /// <summary>When something happened, as every command prints it (ISO 8601, UTC).</summary>
+    public static string Time(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
+
+    public static JsonObject Tags(IReadOnlyDictionary<string, string> tags) =>
+        new(tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value)));
 
     public static JsonObject Json(BlockRecord record) => new()
     {
@@ -42,11 +58,11 @@ internal static class ContentOutput
         ["kind"] = KindName(record.Kind),
         ["rows"] = record.Rows,
         ["bytes"] = record.Bytes,
-        ["created"] = record.Created.ToString("O", CultureInfo.InvariantCulture),
+        ["created"] = Time(record.Created),
         ["pinned"] = record.Pinned,
         ["producer"] = record.Producer,
         ["provenance"] = record.Provenance,
-        ["tags"] = new JsonObject(record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value))),
+        ["tags"] = Tags(record.Tags),
         // A foreign block's links are the blocks it links, not batches.
         [record.Kind == BlockKind.Foreign ? "links" : "batches"] = new JsonArray(record.Batches.Select(b => (JsonNode)b.ToString()).ToArray()),
         ["locations"] = new JsonArray(record.Locations.Select(l => (JsonNode)l).ToArray()),
@@ -56,7 +72,7 @@ internal static class ContentOutput
     /// <summary>One line of <c>ls</c>: kind, CID, rows, bytes, created, pin flag and tags.</summary>
     public static string ListLine(BlockRecord record) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{KindName(record.Kind)} {record.Cid} {record.Rows} {record.Bytes} {record.Created:yyyy-MM-ddTHH:mm:ssZ}{(record.Pinned ? " pinned" : string.Empty)}{Tags(record)}");
+        $"{KindName(record.Kind)} {record.Cid} {record.Rows} {record.Bytes} {record.Created:yyyy-MM-ddTHH:mm:ssZ}{(record.Pinned ? " pinned" : string.Empty)}{TagsText(record.Tags)}");
 
     /// <summary>The text of <c>info</c>: one "name: value" line per fact.</summary>
     public static IEnumerable<string> InfoLines(BlockRecord record)
@@ -65,7 +81,7 @@ internal static class ContentOutput
         yield return $"kind: {KindName(record.Kind)}";
         yield return string.Create(CultureInfo.InvariantCulture, $"rows: {record.Rows}");
         yield return string.Create(CultureInfo.InvariantCulture, $"bytes: {record.Bytes}");
-        yield return $"created: {record.Created.ToString("O", CultureInfo.InvariantCulture)}";
+        yield return $"created: {Time(record.Created)}";
         yield return $"pinned: {(record.Pinned ? "yes" : "no")}";
         if (record.Producer is not null)
         {
@@ -104,6 +120,7 @@ internal static class ContentOutput
 
     public static string KindName(BlockKind kind) => BlockKindNames.NameOf(kind);
 
-    private static string Tags(BlockRecord record) =>
-        string.Concat(record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $" {t.Key}={t.Value}"));
+    /// <summary>" k=v" for each tag, in key order (the end of an <c>ls</c> or <c>log</c> line).</summary>
+    public static string TagsText(IReadOnlyDictionary<string, string> tags) =>
+        string.Concat(tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $" {t.Key}={t.Value}"));
 }

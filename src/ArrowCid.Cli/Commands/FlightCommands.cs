@@ -13,7 +13,8 @@ namespace ArrowCid.Cli.Commands;
 
 /// <summary>
 /// <c>arrowcid flight ls|info|get|put|action --server URL [--token T]</c>: a Flight client of an
-/// ArrowCid node (<c>arrowcid serve</c>); get re-hashes every batch against its CID. Also
+/// ArrowCid node (<c>arrowcid serve</c>); get re-hashes every batch against its CID; a dataset
+/// name given where a CID goes is resolved by the node (GetFlightInfo PATH [NAME]). Also
 /// <c>arrowcid bench flight</c>.
 /// </summary>
 internal static class FlightCommands
@@ -161,7 +162,7 @@ internal static class FlightCommands
         {
             await foreach (var info in client.ListAsync(parse.GetValue(filter)).ConfigureAwait(false))
             {
-                console.Out.WriteLine(parse.GetValue(json) ? InfoJson(info).ToJsonString() : $"{Ticket(info)}  {info.TotalRecords} rows  {info.TotalBytes} bytes  {string.Join(' ', info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).Distinct())}");
+                console.Out.WriteLine(parse.GetValue(json) ? InfoJson(info).ToJsonString() : $"{Ticket(info)}  {info.TotalRecords} rows  {info.TotalBytes} bytes  {string.Join(' ', info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).Distinct())}{NameOf(info)}");
             }
         }));
         return command;
@@ -169,11 +170,13 @@ internal static class FlightCommands
 
     private static Command Info(CliConsole console, Option<string> server, Option<string?> token)
     {
-        var cid = new Argument<string>("cid") { Description = "A batch or dataset CID" };
-        var command = new Command("info", "Describe a CID: rows, bytes, schema size and the nodes that hold it") { cid };
+        var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there)");
+        var command = new Command("info", "Describe a CID or dataset name: rows, bytes, schema size and the nodes that hold it") { cid };
         command.SetAction(parse => Call(parse, server, token, async client =>
         {
-            var info = await client.GetInfoAsync(CliCids.Parse(parse.GetValue(cid)!)).ConfigureAwait(false);
+            var info = CliCids.ParseCidOrName(parse.GetValue(cid)!) is { Cid: { } id }
+                ? await client.GetInfoAsync(id).ConfigureAwait(false)
+                : await client.GetInfoAsync(FlightClient.NameDescriptor(parse.GetValue(cid)!)).ConfigureAwait(false);
             console.Out.WriteLine(InfoJson(info).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }));
         return command;
@@ -181,12 +184,14 @@ internal static class FlightCommands
 
     private static Command Get(CliConsole console, Option<string> server, Option<string?> token)
     {
-        var cid = new Argument<string>("cid") { Description = "A batch or dataset CID" };
+        var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there)");
         var output = new Option<string>("--output", "-o") { Description = "Where the Arrow IPC stream goes ('-' for stdout)", DefaultValueFactory = _ => "-", HelpName = "FILE" };
-        var command = new Command("get", "Fetch a CID as an Arrow IPC stream; every batch is re-hashed against its CID before anything is written") { cid, output };
+        var command = new Command("get", "Fetch a CID or dataset name as an Arrow IPC stream; every batch is re-hashed against its CID before anything is written") { cid, output };
         command.SetAction(parse => Call(parse, server, token, async client =>
         {
-            var fetched = await client.GetAsync(CliCids.Parse(parse.GetValue(cid)!)).ConfigureAwait(false);
+            var fetched = CliCids.ParseCidOrName(parse.GetValue(cid)!) is { Cid: { } id }
+                ? await client.GetAsync(id).ConfigureAwait(false)
+                : await client.GetByNameAsync(parse.GetValue(cid)!).ConfigureAwait(false);
             using (var target = OutputTarget.Create(parse.GetValue(output)!, console))
             {
                 WriteStream(fetched, target.Stream);
@@ -202,17 +207,23 @@ internal static class FlightCommands
     {
         var input = new Argument<string>("input") { Description = "An Arrow IPC stream or file ('-' for stdin)" };
         var tags = TagOption.Create("Tag every stored block KEY=VALUE (repeatable)");
-        var command = new Command("put", "Send an Arrow IPC stream or file to the node (DoPut); prints each batch's CID and the dataset's") { input, tags };
+        var name = NameOption.Create("Record the dataset as the next version of NAME on the node (sent as a PATH [NAME] descriptor)");
+        var command = new Command("put", "Send an Arrow IPC stream or file to the node (DoPut); prints each batch's CID and the dataset's") { input, tags, name };
         command.SetAction(parse => Call(parse, server, token, async client =>
         {
             using var source = IpcSource.Open(parse.GetValue(input)!, console);
-            var summary = await client.PutAsync(source.Schema, ReadAll(source), TagOption.Parse(parse.GetValue(tags))).ConfigureAwait(false);
+            var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name));
+            var summary = await client.PutAsync(descriptor, source.Schema, ReadAll(source)).ConfigureAwait(false);
             foreach (var batch in summary.Batches)
             {
                 console.Out.WriteLine($"batch {batch.Cid} {batch.Rows} rows {batch.Bytes} bytes");
             }
 
             console.Out.WriteLine($"dataset {summary.Dataset}");
+            if (summary.Name is not null)
+            {
+                console.Out.WriteLine($"version {Registry.DatasetReference.Format(summary.Name, summary.Version)}");
+            }
         }));
         return command;
     }
@@ -293,6 +304,24 @@ internal static class FlightCommands
         destination.Write([0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]);
     }
 
+    /// <summary>"  name NAME@N" for a named flight (ListFlights lists each name first, under PATH [NAME]).</summary>
+    private static string NameOf(FlightInfo info)
+    {
+        string ticket = Ticket(info);
+        return info.FlightDescriptor?.Path is { Count: 1 } path && path[0] != ticket ? $"  name {path[0]}{VersionOf(info)}" : string.Empty;
+    }
+
+    private static string VersionOf(FlightInfo info)
+    {
+        if (info.AppMetadata.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        using var metadata = JsonDocument.Parse(info.AppMetadata.Memory);
+        return metadata.RootElement.TryGetProperty("version", out var version) ? $"@{version.GetRawText()}" : string.Empty;
+    }
+
     private static string Ticket(FlightInfo info) => info.Endpoint.Count > 0 ? info.Endpoint[0].Ticket.Ticket_.ToStringUtf8() : "(no endpoint)";
 
     private static JsonObject InfoJson(FlightInfo info)
@@ -310,6 +339,7 @@ internal static class FlightCommands
         return new JsonObject
         {
             ["cid"] = Ticket(info),
+            ["path"] = info.FlightDescriptor is { Type: FlightDescriptor.Types.DescriptorType.Path } d ? new JsonArray(d.Path.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()) : null,
             ["total_records"] = info.TotalRecords,
             ["total_bytes"] = info.TotalBytes,
             ["schema_bytes"] = info.Schema.Length,

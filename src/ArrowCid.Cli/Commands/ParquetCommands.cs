@@ -32,7 +32,7 @@ internal static class ParquetCommands
 
     private static Command Export(CliConsole console, RepositoryOption repository)
     {
-        var cids = new Argument<string[]>("cids") { Description = "Dataset or batch CIDs, written in order as one table", Arity = ArgumentArity.OneOrMore };
+        var cids = new Argument<string[]>("cids") { Description = "Dataset or batch CIDs (or dataset NAME, NAME@N), written in order as one table", Arity = ArgumentArity.OneOrMore, HelpName = "CID|NAME[@N]" };
         var output = new Option<string?>("--output", "-o") { Description = "The Parquet file to write (- for stdout; default <first CID>.parquet)", HelpName = "OUT.parquet" };
         var compression = new Option<string>("--compression") { Description = "Page compression", DefaultValueFactory = _ => "snappy", HelpName = "CODEC" };
         compression.AcceptOnlyFromAmong([.. Codecs.Keys]);
@@ -46,9 +46,9 @@ internal static class ParquetCommands
         };
         parquet.SetAction(parse =>
         {
-            var roots = parse.GetRequiredValue(cids).Select(CliCids.Parse).ToArray();
-            string path = parse.GetValue(output) ?? $"{roots[0]}.parquet";
             using var content = repository.Open(parse);
+            var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
+            string path = parse.GetValue(output) ?? $"{roots[0]}.parquet";
             var plan = ParquetCidExport.Resolve(content, roots);
             var options = ParquetCidExport.WithMetadata(plan, new ParquetWriteOptions
             {

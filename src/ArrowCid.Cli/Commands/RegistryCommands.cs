@@ -5,7 +5,7 @@ using ArrowCid.Registry;
 
 namespace ArrowCid.Cli.Commands;
 
-/// <summary><c>arrowcid ls | info | pin | unpin | gc | verify</c>: the registry and upkeep of the local repository.</summary>
+/// <summary><c>arrowcid ls | info | pin | unpin | gc | verify</c> (and <c>names | log</c>): the registry and upkeep of the local repository.</summary>
 internal static class RegistryCommands
 {
     public static IEnumerable<Command> Create(CliConsole console, RepositoryOption repository)
@@ -16,6 +16,10 @@ internal static class RegistryCommands
         yield return Pinning(console, repository, pin: false);
         yield return Gc(console, repository);
         yield return Verify(console, repository);
+        foreach (var command in NameCommands.Create(console, repository))
+        {
+            yield return command;
+        }
     }
 
     private static Command List(CliConsole console, RepositoryOption repository)
@@ -46,13 +50,13 @@ internal static class RegistryCommands
 
     private static Command Info(CliConsole console, RepositoryOption repository)
     {
-        var cid = new Argument<string>("cid") { Description = "A registered CID" };
+        var cid = ContentCommands.ContentArgument("A registered batch or dataset");
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("info", "Print what the registry knows about a CID") { cid, json };
         command.SetAction(parse =>
         {
-            var id = CliCids.Parse(parse.GetRequiredValue(cid));
             using var content = repository.Open(parse);
+            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
             var record = content.Repository.GetRecord(id) ?? throw new CliException($"not found: {id}");
             if (parse.GetValue(json))
             {
@@ -73,14 +77,14 @@ internal static class RegistryCommands
 
     private static Command Pinning(CliConsole console, RepositoryOption repository, bool pin)
     {
-        var cid = new Argument<string>("cid") { Description = "A registered CID" };
+        var cid = ContentCommands.ContentArgument("A registered batch or dataset");
         var command = pin
             ? new Command("pin", "Keep a CID (and a dataset's batches) through gc") { cid }
             : new Command("unpin", "Let the next gc remove a CID unless a pinned dataset links it") { cid };
         command.SetAction(parse =>
         {
-            var id = CliCids.Parse(parse.GetRequiredValue(cid));
             using var content = repository.Open(parse);
+            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
             bool found = pin ? content.Repository.Pin(id) : content.Repository.Unpin(id);
             if (!found)
             {
@@ -96,7 +100,7 @@ internal static class RegistryCommands
     private static Command Gc(CliConsole console, RepositoryOption repository)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("gc", "Remove every block neither pinned nor linked by a pinned dataset") { json };
+        var command = new Command("gc", "Remove every block neither pinned, nor a version of a dataset name, nor linked by a pinned or named dataset") { json };
         command.SetAction(parse =>
         {
             using var content = repository.Open(parse);

@@ -86,6 +86,62 @@ public sealed class FlightClient : IDisposable
     public Task<FlightInfo> GetInfoAsync(Cid cid, CancellationToken cancellationToken = default) =>
         _service.GetFlightInfoAsync(PathOf(cid), Options(cancellationToken));
 
+    /// <summary>The FlightInfo of any descriptor: PATH [CID], PATH [NAME] or [NAME@N] (resolved by the node), or a CMD.</summary>
+    public Task<FlightInfo> GetInfoAsync(FlightDescriptor descriptor, CancellationToken cancellationToken = default) =>
+        _service.GetFlightInfoAsync(descriptor, Options(cancellationToken));
+
+    /// <summary>
+    /// Fetches what a dataset name names on the node: <c>NAME</c> (its latest version) or
+    /// <c>NAME@N</c> is resolved by GetFlightInfo (PATH [reference]) to its endpoint's CID ticket,
+    /// which is then fetched and verified as <see cref="GetAsync(Cid, CancellationToken)"/> does.
+    /// </summary>
+    /// <exception cref="RpcException">NOT_FOUND for an unknown name or version, or the server's status.</exception>
+    public async Task<FlightFetchResult> GetByNameAsync(string reference, CancellationToken cancellationToken = default)
+    {
+        var info = await GetInfoAsync(NameDescriptor(reference), cancellationToken).ConfigureAwait(false);
+        string ticket = info.Endpoint.Count == 1
+            ? info.Endpoint[0].Ticket.Ticket_.ToStringUtf8()
+            : throw new RpcException(StatusCode.Internal, $"the server answered '{reference}' with {info.Endpoint.Count} endpoints; a name has one");
+        return Cid.TryParse(ticket, out var cid)
+            ? await GetAsync(cid, cancellationToken).ConfigureAwait(false)
+            : throw new RpcException(StatusCode.Internal, $"the server answered '{reference}' with a ticket that is not a CID");
+    }
+
+    /// <summary>PATH [<paramref name="reference"/>]: a dataset name, or <c>NAME@N</c>, as GetFlightInfo and GetSchema take it.</summary>
+    public static FlightDescriptor NameDescriptor(string reference)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reference);
+        return new() { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { reference } };
+    }
+
+    /// <summary>
+    /// The DoPut descriptor for tags and an optional dataset name: PATH [NAME] for a name alone (as
+    /// pyarrow's <c>FlightDescriptor.for_path(NAME)</c>), else CMD {"tags":{…},"name":…}.
+    /// </summary>
+    public static FlightDescriptor PutDescriptor(IReadOnlyDictionary<string, string>? tags = null, string? name = null)
+    {
+        if (name is not null && (tags is null || tags.Count == 0) && !global::ArrowCid.Flight.Service.FlightRequests.IsTagPath([name]))
+        {
+            return NameDescriptor(name);
+        }
+
+        byte[] command = FlightJson.Write(w =>
+        {
+            w.WriteStartObject("tags");
+            foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+            {
+                w.WriteString(key, value);
+            }
+
+            w.WriteEndObject();
+            if (name is not null)
+            {
+                w.WriteString("name", name);
+            }
+        });
+        return new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFrom(command) };
+    }
+
     /// <summary>The schema message (IPC encapsulated form) of a CID.</summary>
     public async Task<byte[]> GetSchemaMessageAsync(Cid cid, CancellationToken cancellationToken = default) =>
         (await _service.GetSchemaAsync(PathOf(cid), Options(cancellationToken)).ConfigureAwait(false)).Schema.ToByteArray();
@@ -175,18 +231,26 @@ public sealed class FlightClient : IDisposable
 
     /// <summary>Puts batches as one dataset; tags label every block stored.</summary>
     public Task<FlightPutSummary> PutAsync(
-        Schema schema, IEnumerable<RecordBatch> batches, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default)
+        Schema schema, IEnumerable<RecordBatch> batches, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default) =>
+        PutAsync(PutDescriptor(tags), schema, batches, cancellationToken);
+
+    /// <summary>
+    /// Puts batches as one dataset under any descriptor (the first message carries it): PATH [NAME]
+    /// records a new version of NAME, PATH of key=value elements tags, a CMD as docs/flight.md says.
+    /// </summary>
+    public Task<FlightPutSummary> PutAsync(FlightDescriptor descriptor, Schema schema, IEnumerable<RecordBatch> batches, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
-        return PutMessagesAsync(EncodeMessages(schema, batches), tags, cancellationToken);
+        return PutMessagesAsync(EncodeMessages(schema, batches), descriptor, cancellationToken);
     }
 
     /// <summary>Puts an Arrow IPC stream held in memory, its messages sent as they are (no re-encoding, no copy).</summary>
     public Task<FlightPutSummary> PutStreamAsync(ReadOnlyMemory<byte> ipcStream, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default) =>
         PutMessagesAsync(
             IpcMessageDecoder.Split(ipcStream).Select(m => new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(m.Metadata), DataBody = UnsafeByteOperations.UnsafeWrap(m.Body) }),
-            tags,
+            PutDescriptor(tags),
             cancellationToken);
 
     /// <summary>Runs an action; returns each result body as UTF-8 text.</summary>
@@ -281,18 +345,8 @@ public sealed class FlightClient : IDisposable
     }
 
     private async Task<FlightPutSummary> PutMessagesAsync(
-        IEnumerable<FlightData> messages, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken)
+        IEnumerable<FlightData> messages, FlightDescriptor descriptor, CancellationToken cancellationToken)
     {
-        byte[] command = FlightJson.Write(w =>
-        {
-            w.WriteStartObject("tags");
-            foreach (var (key, value) in tags ?? new Dictionary<string, string>())
-            {
-                w.WriteString(key, value);
-            }
-
-            w.WriteEndObject();
-        });
         using var call = _service.DoPut(Options(cancellationToken));
 
         // Results are read while requests are written, so neither side's flow control waits on the other.
@@ -305,7 +359,7 @@ public sealed class FlightClient : IDisposable
             {
                 if (first)
                 {
-                    message.FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFrom(command) };
+                    message.FlightDescriptor = descriptor;
                     first = false;
                 }
 
@@ -344,6 +398,8 @@ public sealed class FlightClient : IDisposable
     {
         var batches = new List<FlightPutBatch>();
         Cid? dataset = null;
+        string? name = null;
+        long? version = null;
         foreach (string json in results)
         {
             using var document = JsonDocument.Parse(json);
@@ -351,6 +407,11 @@ public sealed class FlightClient : IDisposable
             if (root.TryGetProperty("dataset", out var datasetCid))
             {
                 dataset = Cid.Parse(datasetCid.GetString()!);
+                if (root.TryGetProperty("name", out var named) && root.TryGetProperty("version", out var number))
+                {
+                    name = named.GetString();
+                    version = number.GetInt64();
+                }
             }
             else
             {
@@ -358,7 +419,7 @@ public sealed class FlightClient : IDisposable
             }
         }
 
-        return new FlightPutSummary(batches, dataset ?? throw new RpcException(StatusCode.Internal, "the server's put results name no dataset"));
+        return new FlightPutSummary(batches, dataset ?? throw new RpcException(StatusCode.Internal, "the server's put results name no dataset"), name, version);
     }
 
     private CallOptions Options(CancellationToken cancellationToken)

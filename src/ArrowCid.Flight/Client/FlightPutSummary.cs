@@ -11,7 +11,9 @@ public sealed record FlightPutBatch(Cid Cid, long Rows, long Bytes);
 /// <summary>What a DoPut stored: each batch, then the dataset linking them.</summary>
 /// <param name="Batches">The batches in order.</param>
 /// <param name="Dataset">The dataset CID.</param>
-public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Dataset);
+/// <param name="Name">The dataset name the put recorded a version of, when it named one.</param>
+/// <param name="Version">That version's number.</param>
+public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Dataset, string? Name = null, long? Version = null);
 
 /// <summary>A change a subscription announced.</summary>
 /// <param name="Sequence">The registry change sequence number.</param>

@@ -198,8 +198,12 @@ internal abstract class Http2Connection : IAsyncDisposable
         }
     }
 
-    /// <summary>A complete header block arrived on <paramref name="streamId"/> (already HPACK-decoded).</summary>
-    protected abstract ValueTask OnHeadersAsync(int streamId, List<KeyValuePair<string, string>> fields, bool endStream);
+    /// <summary>
+    /// A complete header block arrived on <paramref name="streamId"/> (already HPACK-decoded). When
+    /// <paramref name="overLimit"/> is true its decoded list was larger than this side's
+    /// SETTINGS_MAX_HEADER_LIST_SIZE: <paramref name="fields"/> is incomplete and the stream is to be refused.
+    /// </summary>
+    protected abstract ValueTask OnHeadersAsync(int streamId, List<KeyValuePair<string, string>> fields, bool endStream, bool overLimit);
 
     /// <summary>DATA or a header block arrived for a stream id with no open stream; true when the id is one the peer may not use yet (a connection error).</summary>
     protected abstract bool IsIdle(int streamId);
@@ -456,8 +460,8 @@ internal abstract class Http2Connection : IAsyncDisposable
     {
         // Decoded even for a stream that will be refused: the HPACK table is the connection's.
         var fields = new List<KeyValuePair<string, string>>();
-        _hpack.Decode(block.Written, fields);
-        await OnHeadersAsync(block.StreamId, fields, block.EndStream).ConfigureAwait(false);
+        bool withinLimit = _hpack.Decode(block.Written, fields);
+        await OnHeadersAsync(block.StreamId, fields, block.EndStream, !withinLimit).ConfigureAwait(false);
     }
 
     private async ValueTask ReadSettingsAsync(Http2FrameHeader frame, CancellationToken aborted)

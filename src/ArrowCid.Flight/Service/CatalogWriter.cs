@@ -20,6 +20,20 @@ internal sealed class CatalogWriter(ContentRepository content, IRegistry? shared
     /// <summary>The record of a CID: the catalog's, or the local one for content only this node has registered.</summary>
     public BlockRecord? Find(Cid cid) => Catalog.Find(cid) ?? (shared is null ? null : content.Repository.GetRecord(cid));
 
+    /// <summary>
+    /// Records a CID (already <see cref="Registered"/>) as the next version of a name in the catalog:
+    /// the shared registry when there is one, else the repository (under its lock, so a collection
+    /// never misses it). Wakes subscribers.
+    /// </summary>
+    public NamedVersion AddVersion(string name, Cid cid)
+    {
+        var version = shared is null
+            ? content.Repository.AddVersion(name, cid)
+            : shared.AddVersion(name, cid) ?? throw FlightErrors.NotFound(cid.ToString());
+        changes.Notify();
+        return version;
+    }
+
     /// <summary>Publishes a locally stored CID to the shared catalog (no-op without one) and wakes subscribers.</summary>
     public void Registered(Cid cid)
     {

@@ -26,6 +26,8 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
         new() { Type = "verify", Description = "Re-hash a CID's stored bytes (every batch of a dataset), or, with an empty body, report the whole repository." },
         new() { Type = "stats", Description = "Counts and sizes of what this node serves, its location and the registry's latest change sequence." },
         new() { Type = "block", Description = "The raw bytes of a stored block (e.g. a dataset manifest), for peers and clients that verify datasets. Body: the CID." },
+        new() { Type = "names", Description = "Every dataset name with its latest version: one result {\"name\",\"version\",\"cid\",\"created\",\"rows\"} per name, in name order. Body: empty." },
+        new() { Type = "versions", Description = "Every version of a dataset name, newest first: one result {\"name\",\"version\",\"cid\",\"created\",\"rows\"} each. Body: the name." },
     ];
 
     public async Task RunAsync(Protocol.Action action, IServerStreamWriter<Result> responses, ServerCallContext context)
@@ -52,6 +54,12 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
                 break;
             case "block":
                 await SendBlock(BodyCid(action), responses, context).ConfigureAwait(false);
+                break;
+            case "names":
+                await ReplyEach(responses, context, catalog.Catalog.ListNames()).ConfigureAwait(false);
+                break;
+            case "versions":
+                await ReplyEach(responses, context, Versions(action.Body)).ConfigureAwait(false);
                 break;
             default:
                 throw new RpcException(StatusCode.InvalidArgument, $"unknown action '{(action.Type.Length > 40 ? action.Type[..40] : action.Type)}'; ListActions names them");
@@ -141,6 +149,12 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
             throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is linked by a pinned dataset; unpin or delete the dataset first");
         }
 
+        // A name's history is never rewritten, so what a version names stays.
+        if (Registries().SelectMany(r => r.ListVersionsOf(cid)).FirstOrDefault() is { } named)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is version {named.Version} of the dataset name '{named.Name}'; every version of a name is kept");
+        }
+
         // Row first, then block: a crash in between leaves an orphan block, which verify tidies.
         local.Registry.Delete(cid);
         local.Blocks.Delete(cid);
@@ -225,6 +239,35 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
         {
             var piece = mapped.Memory.Slice(at, Math.Min(BlockPieceSize, mapped.Memory.Length - at));
             await responses.WriteAsync(new Result { Body = UnsafeByteOperations.UnsafeWrap(piece) }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private IReadOnlyList<NamedVersion> Versions(ByteString body)
+    {
+        string name = FlightRequests.ReferenceOf(FlightRequests.DecodeText(body, "action body"), "versions") is { Version: null } reference
+            ? reference.Name
+            : throw FlightErrors.Invalid("versions: the body is a dataset name, without @N");
+        var versions = catalog.Catalog.ListVersions(name);
+        return versions.Count > 0 ? versions : throw new DatasetNotFoundException(new DatasetReference(name, null), 0);
+    }
+
+    /// <summary>One result per version, as a JSON object; rows come from the version's record when it is registered.</summary>
+    private async Task ReplyEach(IServerStreamWriter<Result> responses, ServerCallContext context, IReadOnlyList<NamedVersion> versions)
+    {
+        foreach (var version in versions)
+        {
+            var record = catalog.Find(version.Cid);
+            await Reply(responses, context, FlightJson.Write(w =>
+            {
+                w.WriteString("name", version.Name);
+                w.WriteNumber("version", version.Version);
+                w.WriteString("cid", version.Cid.ToString());
+                w.WriteString("created", version.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                if (record is not null)
+                {
+                    w.WriteNumber("rows", record.Rows);
+                }
+            })).ConfigureAwait(false);
         }
     }
 

@@ -43,6 +43,7 @@ internal static class FlightErrors
         OperationCanceledException => null,
         BlockNotFoundException { Cid: { } cid } => new RpcException(StatusCode.NotFound, $"not found: {cid}"),
         BlockNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
+        Registry.DatasetNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
         BlockCorruptedException => new RpcException(StatusCode.DataLoss, e.Message),
         ContentFormatException or ArrowFormatException or FormatException or ArgumentException or System.Text.Json.JsonException =>
             new RpcException(StatusCode.InvalidArgument, e.Message),

@@ -19,7 +19,12 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
 
     private readonly ConcurrentDictionary<Cid, FlightShape> _shapes = new();
 
-    public async Task<FlightInfo> CreateAsync(BlockRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// The FlightInfo of a record. Its descriptor is PATH [CID], or PATH [NAME] when
+    /// <paramref name="named"/> is given (the version of a name the record is), whose name and
+    /// version then join the app_metadata.
+    /// </summary>
+    public async Task<FlightInfo> CreateAsync(BlockRecord record, NamedVersion? named, CancellationToken cancellationToken)
     {
         var locations = LocationsOf(record);
         var shape = await ShapeOfAsync(record, locations, cancellationToken).ConfigureAwait(false);
@@ -28,11 +33,11 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
         var info = new FlightInfo
         {
             Schema = ByteString.CopyFrom(shape.SchemaMessage),
-            FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { record.Cid.ToString() } },
+            FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { named?.Name ?? record.Cid.ToString() } },
             TotalRecords = shape.Rows,
             TotalBytes = shape.Bytes,
             Ordered = true,
-            AppMetadata = ByteString.CopyFrom(AppMetadataOf(record)),
+            AppMetadata = ByteString.CopyFrom(AppMetadataOf(record, named)),
         };
         info.Endpoint.Add(endpoint);
         return info;
@@ -104,9 +109,15 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
         return new FlightShape(manifest.SchemaMessage.ToArray(), manifest.Rows, manifest.Bytes);
     }
 
-    private static byte[] AppMetadataOf(BlockRecord record) => FlightJson.Write(w =>
+    private static byte[] AppMetadataOf(BlockRecord record, NamedVersion? named) => FlightJson.Write(w =>
     {
         w.WriteString("cid", record.Cid.ToString());
+        if (named is not null)
+        {
+            w.WriteString("name", named.Name);
+            w.WriteNumber("version", named.Version);
+        }
+
         w.WriteString("kind", BlockKindNames.NameOf(record.Kind));
         w.WriteNumber("rows", record.Rows);
         w.WriteNumber("block_bytes", record.Bytes);

@@ -13,10 +13,11 @@ namespace ArrowCid.Flight.Service;
 
 /// <summary>
 /// One DoPut: any Arrow stream in (schema, dictionaries, record batches, as FlightData; the first
-/// message carries the descriptor with tags), each batch canonicalised, stored and registered as it
-/// arrives and acknowledged by a PutResult {"cid","rows","bytes"} once durable; at the end the
-/// dataset linking them is stored and acknowledged with {"dataset",…}. A batch is acknowledged only
-/// after it is on disk and registered, so an acknowledged put survives any later failure.
+/// message carries the descriptor with tags or a name), each batch canonicalised, stored and
+/// registered as it arrives and acknowledged by a PutResult {"cid","rows","bytes"} once durable; at
+/// the end the dataset linking them is stored, recorded as the next version of the name when one
+/// was given, and acknowledged with {"dataset",…} (plus "name" and "version"). A batch is
+/// acknowledged only after it is on disk and registered, so an acknowledged put survives any later failure.
 /// </summary>
 internal static class FlightPutSession
 {
@@ -46,7 +47,8 @@ internal static class FlightPutSession
             StoredBatch stored;
             using (batch)
             {
-                stored = content.PutBatch(batch, options);
+                // The name is the dataset's, given to it at the end.
+                stored = content.PutBatch(batch, options with { Name = null });
             }
 
             catalog.Registered(stored.Cid);
@@ -78,6 +80,7 @@ internal static class FlightPutSession
             Pinned = options.Pin,
         });
         catalog.Registered(block.Cid);
+        var version = options.Name is { } name ? catalog.AddVersion(name, block.Cid) : null;
         await responses.WriteAsync(new PutResult
         {
             AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
@@ -86,6 +89,11 @@ internal static class FlightPutSession
                 w.WriteNumber("rows", manifest.Rows);
                 w.WriteNumber("bytes", manifest.Bytes);
                 w.WriteNumber("batches", batches.Count);
+                if (version is not null)
+                {
+                    w.WriteString("name", version.Name);
+                    w.WriteNumber("version", version.Version);
+                }
             })),
         }, context.CancellationToken).ConfigureAwait(false);
     }

@@ -59,22 +59,25 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         FlightErrors.Guard(async () =>
         {
             _auth.Require(context, FlightRole.Read);
-            var query = FlightRequests.QueryOfCriteria(request);
-            // A foreign block is no flight (no Arrow data); the block action serves its bytes.
-            foreach (var record in _catalog.Catalog.List(query).Where(r => r.Kind != BlockKind.Foreign))
+            var listing = FlightRequests.ListingOfCriteria(request);
+            if (listing.Names)
             {
-                FlightInfo info;
-                try
+                // Each name once, as its latest version, under a PATH [NAME] descriptor.
+                foreach (var version in _catalog.Catalog.ListNames())
                 {
-                    info = await _infos.CreateAsync(record, context.CancellationToken).ConfigureAwait(false);
+                    if (_catalog.Find(version.Cid) is { } record && await TryCreateInfoAsync(record, version, context.CancellationToken).ConfigureAwait(false) is { } info)
+                    {
+                        await responseStream.WriteAsync(info, context.CancellationToken).ConfigureAwait(false);
+                    }
                 }
-                catch (BlockNotFoundException)
-                {
-                    // Registered but held by no reachable node: a listing names what can be fetched.
-                    continue;
-                }
+            }
 
-                await responseStream.WriteAsync(info, context.CancellationToken).ConfigureAwait(false);
+            foreach (var record in listing.Query is { } query ? _catalog.Catalog.List(query) : [])
+            {
+                if (await TryCreateInfoAsync(record, null, context.CancellationToken).ConfigureAwait(false) is { } info)
+                {
+                    await responseStream.WriteAsync(info, context.CancellationToken).ConfigureAwait(false);
+                }
             }
         });
 
@@ -84,14 +87,15 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         {
             _auth.Require(context, FlightRole.Read);
             var target = FlightRequests.TargetOf(request);
-            if (target.Cid is { } cid)
+            if (target.Query is { } query)
             {
-                var info = await _infos.CreateAsync(RecordOf(cid), context.CancellationToken).ConfigureAwait(false);
-                info.FlightDescriptor = request;
-                return info;
+                return await QueryInfoAsync(request, query, context.CancellationToken).ConfigureAwait(false);
             }
 
-            return await QueryInfoAsync(request, target.Query!, context.CancellationToken).ConfigureAwait(false);
+            var (record, version) = Resolve(target);
+            var info = await _infos.CreateAsync(record, version, context.CancellationToken).ConfigureAwait(false);
+            info.FlightDescriptor = request;
+            return info;
         });
 
     /// <inheritdoc />
@@ -100,7 +104,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         {
             _auth.Require(context, FlightRole.Read);
             var target = FlightRequests.TargetOf(request);
-            var record = target.Cid is { } cid ? RecordOf(cid) : FirstMatch(target.Query!);
+            var record = target.Query is { } query ? FirstMatch(query) : Resolve(target).Record;
             byte[] schema = await _infos.SchemaOfAsync(record, context.CancellationToken).ConfigureAwait(false);
             return new SchemaResult { Schema = ByteString.CopyFrom(schema) };
         });
@@ -169,6 +173,37 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
     private BlockRecord RecordOf(Cid cid) =>
         _catalog.Find(cid) ?? _source.DescribeSharedMemoryBatch(cid) ?? throw FlightErrors.NotFound(cid.ToString());
 
+    /// <summary>The record a CID or a name (its latest version, or the one asked for) names in the catalog.</summary>
+    private (BlockRecord Record, NamedVersion? Version) Resolve(DescriptorTarget target)
+    {
+        if (target.Cid is { } cid)
+        {
+            return (RecordOf(cid), null);
+        }
+
+        var version = target.Name!.Resolve(_catalog.Catalog);
+        return (RecordOf(version.Cid), version);
+    }
+
+    /// <summary>The FlightInfo of a record, or null when it is registered but held by no reachable node (a listing names what can be fetched).</summary>
+    private async Task<FlightInfo?> TryCreateInfoAsync(BlockRecord record, NamedVersion? version, CancellationToken cancellationToken)
+    {
+        if (record.Kind == BlockKind.Foreign)
+        {
+            // A foreign block is no flight (no Arrow data); the block action serves its bytes.
+            return null;
+        }
+
+        try
+        {
+            return await _infos.CreateAsync(record, version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlockNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Makes sure the block (and a dataset's batches) is here, fetching it from a peer when the shared registry lists one.</summary>
     private async Task EnsureLocalAsync(Cid cid, CancellationToken cancellationToken)
     {
@@ -206,7 +241,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         var info = new FlightInfo { FlightDescriptor = descriptor, Ordered = true };
         foreach (var record in _catalog.Catalog.List(query))
         {
-            var one = await _infos.CreateAsync(record, cancellationToken).ConfigureAwait(false);
+            var one = await _infos.CreateAsync(record, null, cancellationToken).ConfigureAwait(false);
             if (info.Schema.IsEmpty)
             {
                 info.Schema = one.Schema;

@@ -36,8 +36,11 @@ internal static class FlightRequests
     }
 
     /// <summary>
-    /// What a descriptor asks about: a PATH descriptor's first element is a CID; a CMD descriptor is
-    /// a JSON object, either {"cid": …} or a filter (as ListFlights criteria take).
+    /// What a descriptor asks about. PATH: one element that parses as a CID is that CID; otherwise
+    /// the elements joined with '/' are a dataset name, its last element may end in <c>@N</c> for
+    /// version N (<c>["sensors"]</c>, <c>["plant-3", "temps"]</c>, <c>["plant-3/temps@2"]</c>).
+    /// CMD: a JSON object, {"cid": …}, {"name": "NAME" or "NAME@N"}, or a filter (as ListFlights
+    /// criteria take).
     /// </summary>
     public static DescriptorTarget TargetOf(FlightDescriptor? descriptor)
     {
@@ -48,23 +51,61 @@ internal static class FlightRequests
 
         switch (descriptor.Type)
         {
+            case FlightDescriptor.Types.DescriptorType.Path when descriptor.Path.Count == 0:
+                throw FlightErrors.Invalid("a PATH descriptor names a CID or a dataset name; this one has no elements");
             case FlightDescriptor.Types.DescriptorType.Path:
-                return descriptor.Path.Count == 1
+                return descriptor.Path.Count == 1 && Cid.TryParse(descriptor.Path[0].Trim(), out _)
                     ? new DescriptorTarget(ParseCid(descriptor.Path[0], "descriptor path"), null)
-                    : throw FlightErrors.Invalid($"a PATH descriptor names one CID; this one has {descriptor.Path.Count} elements");
+                    : new DescriptorTarget(null, null, ReferenceOf(string.Join(DatasetName.SegmentSeparator, descriptor.Path), "descriptor path"));
             case FlightDescriptor.Types.DescriptorType.Cmd:
                 var json = FlightJson.ParseObject(descriptor.Cmd.Span, "descriptor command");
-                return FlightJson.OptionalString(json, "cid") is { } cid
-                    ? new DescriptorTarget(ParseCid(cid, "descriptor command"), null)
+                if (FlightJson.OptionalString(json, "cid") is { } cid)
+                {
+                    return new DescriptorTarget(ParseCid(cid, "descriptor command"), null);
+                }
+
+                return FlightJson.OptionalString(json, "name") is { } name
+                    ? new DescriptorTarget(null, null, ReferenceOf(name, "descriptor command"))
                     : new DescriptorTarget(null, QueryOf(json));
             default:
                 throw FlightErrors.Invalid("the descriptor type must be PATH or CMD");
         }
     }
 
-    /// <summary>ListFlights criteria: empty lists everything; otherwise a UTF-8 JSON filter.</summary>
-    public static RegistryQuery QueryOfCriteria(Criteria criteria) =>
-        criteria.Expression.IsEmpty ? new RegistryQuery() : QueryOf(FlightJson.ParseObject(criteria.Expression.Span, "criteria expression"));
+    /// <summary>Parses <c>NAME</c> or <c>NAME@N</c>; a malformed one is INVALID_ARGUMENT naming <paramref name="where"/>.</summary>
+    public static DatasetReference ReferenceOf(string text, string where)
+    {
+        try
+        {
+            return DatasetReference.Parse(text);
+        }
+        catch (InvalidDatasetNameException e)
+        {
+            throw FlightErrors.Invalid($"{where}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Whether DoPut reads a PATH as tags: every element is <c>key=value</c> (a '=' after at least
+    /// one character). Any other non-empty PATH names the dataset (its elements joined with '/').
+    /// </summary>
+    public static bool IsTagPath(IReadOnlyCollection<string> elements) =>
+        elements.Count > 0 && elements.All(e => e.IndexOf('=', StringComparison.Ordinal) > 0);
+
+    /// <summary>
+    /// What ListFlights lists. Empty criteria: every name (its latest version), then every batch
+    /// and dataset. A UTF-8 JSON filter: the records it selects, or with "names": true only the names.
+    /// </summary>
+    public static FlightListing ListingOfCriteria(Criteria criteria)
+    {
+        if (criteria.Expression.IsEmpty)
+        {
+            return new FlightListing(true, new RegistryQuery());
+        }
+
+        var filter = FlightJson.ParseObject(criteria.Expression.Span, "criteria expression");
+        return FlightJson.OptionalBool(filter, "names") == true ? new FlightListing(true, null) : new FlightListing(false, QueryOf(filter));
+    }
 
     /// <summary>{"tags":{k:v}, "kind":"batch"|"dataset"|"arrow-stream"|"foreign", "from":time, "before":time, "pinned":bool, "producer":s, "limit":n}.</summary>
     public static RegistryQuery QueryOf(JsonElement filter)
@@ -94,8 +135,11 @@ internal static class FlightRequests
     }
 
     /// <summary>
-    /// Put options from a DoPut descriptor: PATH elements are <c>key=value</c> tags; a CMD is
-    /// {"tags":{…}, "producer":…, "provenance":…, "pin":bool}. No descriptor means defaults.
+    /// Put options from a DoPut descriptor. PATH: when every element is <c>key=value</c> they are
+    /// tags; otherwise the elements joined with '/' are the name the dataset becomes the next
+    /// version of (<see cref="IsTagPath"/>). CMD: {"tags":{…}, "name":…, "producer":…,
+    /// "provenance":…, "pin":bool}. No descriptor (or an empty PATH) means defaults. A bad name is
+    /// INVALID_ARGUMENT here, before anything is stored.
     /// </summary>
     public static PutOptions PutOptionsOf(FlightDescriptor? descriptor, string peer)
     {
@@ -107,16 +151,15 @@ internal static class FlightRequests
 
         switch (descriptor.Type)
         {
+            case FlightDescriptor.Types.DescriptorType.Path when descriptor.Path.Count == 0:
+                return defaults;
+            case FlightDescriptor.Types.DescriptorType.Path when !IsTagPath(descriptor.Path):
+                return defaults with { Name = NameOf(string.Join(DatasetName.SegmentSeparator, descriptor.Path), "DoPut descriptor path") };
             case FlightDescriptor.Types.DescriptorType.Path:
                 var tags = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (string element in descriptor.Path)
                 {
                     int at = element.IndexOf('=', StringComparison.Ordinal);
-                    if (at <= 0)
-                    {
-                        throw FlightErrors.Invalid($"DoPut descriptor path element '{Shorten(element)}' is not a key=value tag");
-                    }
-
                     tags[element[..at]] = element[(at + 1)..];
                 }
 
@@ -128,6 +171,7 @@ internal static class FlightRequests
                 return new PutOptions
                 {
                     Tags = FlightJson.StringMap(json, "tags"),
+                    Name = FlightJson.OptionalString(json, "name") is { } name ? NameOf(name, "DoPut descriptor command") : null,
                     Producer = FlightJson.OptionalString(json, "producer") ?? defaults.Producer,
                     Provenance = FlightJson.OptionalString(json, "provenance"),
                     Pin = FlightJson.OptionalBool(json, "pin") ?? true,
@@ -155,6 +199,18 @@ internal static class FlightRequests
         }
     }
 
+    private static string NameOf(string text, string where)
+    {
+        try
+        {
+            return DatasetName.Validate(text);
+        }
+        catch (InvalidDatasetNameException e)
+        {
+            throw FlightErrors.Invalid($"{where}: {e.Message}");
+        }
+    }
+
     private static DateTimeOffset? Time(JsonElement filter, string name)
     {
         string? text = FlightJson.OptionalString(filter, name);
@@ -171,7 +227,13 @@ internal static class FlightRequests
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }
 
-/// <summary>A descriptor names one CID or a query.</summary>
+/// <summary>What a ListFlights call lists.</summary>
+/// <param name="Names">Whether the names come first, one flight each.</param>
+/// <param name="Query">Which batches and datasets follow; null for none.</param>
+internal sealed record FlightListing(bool Names, RegistryQuery? Query);
+
+/// <summary>A descriptor names one CID, a dataset name (or one version of it), or a query.</summary>
 /// <param name="Cid">The CID, when one is named.</param>
-/// <param name="Query">The filter, otherwise.</param>
-internal sealed record DescriptorTarget(Cid? Cid, RegistryQuery? Query);
+/// <param name="Query">The filter, when one is given.</param>
+/// <param name="Name">The dataset name, when one is given.</param>
+internal sealed record DescriptorTarget(Cid? Cid, RegistryQuery? Query, DatasetReference? Name = null);

@@ -117,6 +117,7 @@ internal static class FlightSubscriptionStream
         RegistryChangeKind.Tagged => "tagged",
         RegistryChangeKind.LocationAdded => "location_added",
         RegistryChangeKind.Deleted => "deleted",
+        RegistryChangeKind.Versioned => "versioned",
         _ => "changed",
     };
 }

@@ -36,19 +36,15 @@ public sealed class ZstdCodec : IParquetCodec, ISpanCompressor
         {
             return [];
         }
-        byte[] result;
         try
         {
-            // DecompressAll grows its output as frames produce it and stops at the cap, so a header
-            // that lies about the size cannot make it allocate more than the data yields.
-            result = Arrow.Compression.Zstd.DecompressAll(source, uncompressedSize);
+            // The page header's size bounds the output: frames without a content size or with a
+            // window larger than the page (arrow-rs writes both) decode, and more data is an error.
+            return Arrow.Compression.Zstd.DecompressToArray(source, uncompressedSize);
         }
         catch (ArrowFormatException ex)
         {
             throw new ParquetFormatException($"ZSTD page: {ex.Message}", ex);
         }
-        return result.Length == uncompressedSize
-            ? result
-            : throw new ParquetFormatException($"ZSTD page: decompressed to {result.Length} bytes, expected {uncompressedSize}");
     }
 }

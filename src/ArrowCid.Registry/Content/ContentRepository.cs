@@ -91,24 +91,37 @@ public sealed class ContentRepository : IDisposable
     /// <param name="batch">Any valid batch (not disposed).</param>
     /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
     /// <returns>CID, rows and canonical length.</returns>
-    public PutResult PutBatch(RecordBatch batch, PutOptions? options = null) =>
-        Store(batch, options ?? PutOptions.Default, pinned: (options ?? PutOptions.Default).Pin);
+    /// <exception cref="ArgumentException">The options carry a <see cref="PutOptions.Name"/>: only a dataset put is named.</exception>
+    public PutResult PutBatch(RecordBatch batch, PutOptions? options = null)
+    {
+        options ??= PutOptions.Default;
+        return options.Name is null
+            ? Store(batch, options, pinned: options.Pin)
+            : throw new ArgumentException("a single batch put takes no name: put a stream (a dataset) or name the batch with LocalRepository.AddVersion", nameof(options));
+    }
 
     /// <summary>
     /// Stores a stream of batches as a dataset: each batch is put as it arrives (only one is held at a
-    /// time), then the manifest linking them in order is stored and registered as a dataset. Until
-    /// the manifest is registered the new batches are pinned, so a concurrent GC cannot remove them.
+    /// time), then the manifest linking them in order is stored and registered as a dataset and, when
+    /// <see cref="PutOptions.Name"/> is set, recorded as that name's next version. Until the manifest
+    /// is registered (and named) the new blocks are pinned, so a concurrent GC cannot remove them.
     /// </summary>
     /// <param name="schema">The schema of every batch (it alone names an empty dataset).</param>
     /// <param name="batches">The batches in order (not disposed).</param>
     /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
     /// <returns>Each batch as stored, and the dataset.</returns>
     /// <exception cref="ArgumentException">A batch's schema differs from <paramref name="schema"/>.</exception>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules (checked before anything is stored).</exception>
     public PutStreamResult PutStream(Schema schema, IEnumerable<RecordBatch> batches, PutOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
         options ??= PutOptions.Default;
+        if (options.Name is not null)
+        {
+            DatasetName.Validate(options.Name);
+        }
+
         var dataset = new DatasetAccumulator(schema);
         var guarded = new HashSet<Cid>();
         try
@@ -120,6 +133,9 @@ public sealed class ContentRepository : IDisposable
             }
 
             var (manifest, block) = dataset.Finish();
+
+            // An unpinned dataset being named is held pinned until its version keeps it instead.
+            bool guardManifest = options.Name is not null && !options.Pin && !IsPinned(block.Cid);
             Repository.PutBlock(block.Cid, block.Bytes, new BlockRecord
             {
                 Cid = block.Cid,
@@ -129,13 +145,19 @@ public sealed class ContentRepository : IDisposable
                 Tags = options.Tags,
                 Producer = options.Producer,
                 Provenance = options.Provenance,
-                Pinned = options.Pin,
+                Pinned = options.Pin || guardManifest,
             });
-            return dataset.Result(manifest, block);
+            if (guardManifest)
+            {
+                guarded.Add(block.Cid);
+            }
+
+            var version = options.Name is { } name ? Repository.AddVersion(name, block.Cid) : null;
+            return dataset.Result(manifest, block) with { Version = version };
         }
         finally
         {
-            // The dataset's pin (or the caller's choice of none) now decides what GC keeps.
+            // The dataset's pin or name (or the caller's choice of neither) now decides what GC keeps.
             foreach (var cid in guarded)
             {
                 Repository.Unpin(cid);

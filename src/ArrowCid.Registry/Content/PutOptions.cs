@@ -20,4 +20,11 @@ public sealed record PutOptions
     /// Without a pin the next <see cref="LocalRepository.Gc"/> removes the content.
     /// </summary>
     public bool Pin { get; init; } = true;
+
+    /// <summary>
+    /// When set, the dataset a <see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{ArrowCid.Arrow.Arrays.RecordBatch}, PutOptions?)"/>
+    /// stores becomes the next version of this name (see <see cref="DatasetName"/>); a named dataset
+    /// is kept by garbage collection whether pinned or not. Single-batch puts take no name.
+    /// </summary>
+    public string? Name { get; init; }
 }

@@ -19,4 +19,5 @@ public sealed record DatasetResult(Cid Cid, long Rows, int Batches, long Bytes, 
 /// <summary>What putting (or naming) a stream of batches produced: each batch in order, then the dataset.</summary>
 /// <param name="Batches">The batches in order.</param>
 /// <param name="Dataset">The manifest linking them.</param>
-public sealed record PutStreamResult(IReadOnlyList<PutResult> Batches, DatasetResult Dataset);
+/// <param name="Version">The version of <see cref="PutOptions.Name"/> the dataset became, when a name was given.</param>
+public sealed record PutStreamResult(IReadOnlyList<PutResult> Batches, DatasetResult Dataset, NamedVersion? Version = null);

@@ -186,6 +186,15 @@ public sealed class PostgresRegistry : SqlRegistry
         PostgresCommands.AddChange((NpgsqlConnection)connection, (NpgsqlTransaction)transaction, cid, kind, at);
 
     /// <inheritdoc/>
+    protected override string VersionTimeColumn => "created";
+
+    /// <inheritdoc/>
+    protected override object StoredTime(DateTimeOffset time) => PostgresCommands.Timestamp(time);
+
+    /// <inheritdoc/>
+    protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    /// <inheritdoc/>
     protected override T Write<T>(Func<DbConnection, DbTransaction, T> work) => WritePostgres<T>((c, t) => work(c, t));
 
     /// <inheritdoc/>

@@ -48,6 +48,17 @@ internal static class PostgresSchema
             kind INTEGER NOT NULL,
             at TIMESTAMPTZ NOT NULL);
         """,
+        // 2: named datasets. No foreign key to blocks: a version is history and is never rewritten;
+        // garbage collection keeps what versions name instead.
+        """
+        CREATE TABLE versions (
+            name TEXT COLLATE "C" NOT NULL,
+            version BIGINT NOT NULL,
+            cid TEXT COLLATE "C" NOT NULL,
+            created TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (name, version));
+        CREATE INDEX versions_cid ON versions (cid);
+        """,
     ];
 
     /// <summary>The version this code writes.</summary>

@@ -150,6 +150,15 @@ public sealed class SqliteRegistry : SqlRegistry
     protected override void AddChange(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
         SqlCommands.Execute(connection, transaction, "INSERT INTO changes (cid, kind, at_us) VALUES ($cid, $kind, $at);", ("$cid", cid), ("$kind", (int)kind), ("$at", RegistryTime.ToMicroseconds(at)));
 
+    /// <inheritdoc/>
+    protected override string VersionTimeColumn => "created_us";
+
+    /// <inheritdoc/>
+    protected override object StoredTime(DateTimeOffset time) => RegistryTime.ToMicroseconds(time);
+
+    /// <inheritdoc/>
+    protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => RegistryTime.FromMicroseconds(reader.GetInt64(ordinal));
+
     private SqliteConnection Open()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

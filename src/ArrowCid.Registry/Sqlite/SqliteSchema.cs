@@ -46,6 +46,17 @@ internal static class SqliteSchema
             kind INTEGER NOT NULL,
             at_us INTEGER NOT NULL);
         """,
+        // 2: named datasets. No foreign key to blocks: a version is history and is never rewritten;
+        // garbage collection keeps what versions name instead.
+        """
+        CREATE TABLE versions (
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            cid TEXT NOT NULL,
+            created_us INTEGER NOT NULL,
+            PRIMARY KEY (name, version));
+        CREATE INDEX versions_cid ON versions (cid);
+        """,
     ];
 
     /// <summary>The version this code writes.</summary>

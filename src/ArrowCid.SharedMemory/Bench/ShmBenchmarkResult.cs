@@ -1,6 +1,6 @@
 namespace ArrowCid.SharedMemory.Bench;
 
-/// <summary>Figures of one <c>arrowcid bench shm</c> run, with the goals of issue 4.</summary>
+/// <summary>Figures of one <c>arrowcid bench shm</c> run, with the goals docs/performance.md measures it against.</summary>
 public sealed record ShmBenchmarkResult
 {
     /// <summary>Publish here + attach (full verification) in the peer process, 1 KiB batches, pipelined.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Compression;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Arrow.Tests.Compression;
 
@@ -46,6 +47,35 @@ public class BodyCompressionTests
         Assert.Same(stored, segment.Array);
         Assert.Equal(8, segment.Offset);
         Assert.Equal(100, segment.Count);
+    }
+
+    [Fact]
+    public void A_zstd_buffer_streamed_with_a_large_window_and_no_content_size_decodes()
+    {
+        // Writers that stream zstd (as arrow-rs does) leave the size out and declare a 128 MiB window.
+        byte[] data = TestData.Compressible(5000);
+        byte[] stored = Stored(data.Length, StreamedZstd.Compress(data));
+        Assert.Equal(data, BodyCompression.DecompressBuffer(CompressionCodec.Zstd, stored, 1 << 20).ToArray());
+        Assert.Equal(data, BodyCompression.DecompressBufferToArray(CompressionCodec.Zstd, stored, 1 << 20));
+    }
+
+    [Fact]
+    public void A_zstd_buffer_that_expands_past_its_prefix_is_refused_in_bounded_memory()
+    {
+        byte[] stored = Stored(1000, StreamedZstd.Compress(new byte[64 << 20]));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<ArrowFormatException>(() => BodyCompression.DecompressBuffer(CompressionCodec.Zstd, stored, 1 << 30));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("more than the expected 1000 bytes", error.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
+    }
+
+    private static byte[] Stored(long prefix, byte[] payload)
+    {
+        byte[] stored = new byte[BodyCompression.PrefixSize + payload.Length];
+        BinaryPrimitives.WriteInt64LittleEndian(stored, prefix);
+        payload.CopyTo(stored, BodyCompression.PrefixSize);
+        return stored;
     }
 
     [Fact]

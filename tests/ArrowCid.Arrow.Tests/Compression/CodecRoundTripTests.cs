@@ -1,4 +1,5 @@
 using ArrowCid.Arrow.Compression;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Arrow.Tests.Compression;
 
@@ -19,7 +20,7 @@ public class CodecRoundTripTests
         Assert.Equal(size, Zstd.Decompress(frame, output));
         Assert.Equal(data, output);
         Assert.Equal(size, Zstd.GetFrameContentSize(frame));
-        Assert.Equal(data, Zstd.DecompressAll(frame, size));
+        Assert.Equal(data, Zstd.DecompressToArray(frame, size));
         if (compressible && size > 1000)
         {
             Assert.True(length < size / 2, $"{length} of {size}");
@@ -77,7 +78,7 @@ public class CodecRoundTripTests
         byte[] output = new byte[data.Length];
 
         Assert.Throws<ArrowFormatException>(() => Zstd.Decompress(zstd.AsSpan(0, zstd.Length - 1), output));
-        Assert.Throws<ArrowFormatException>(() => Zstd.DecompressAll(zstd.AsSpan(0, zstd.Length - 1), data.Length));
+        Assert.Throws<ArrowFormatException>(() => Zstd.DecompressToArray(zstd.AsSpan(0, zstd.Length - 1), data.Length));
         Assert.Throws<ArrowFormatException>(() => Zstd.Decompress([.. zstd, 0, 0, 0, 0], output));
         ArrowFormatException truncated = Assert.Throws<ArrowFormatException>(() => Lz4Frame.Decompress(lz4.AsSpan(0, lz4.Length - 1), output));
         Assert.Contains("truncated", truncated.Message, StringComparison.Ordinal);
@@ -98,7 +99,7 @@ public class CodecRoundTripTests
     }
 
     [Fact]
-    public void Concatenated_zstd_frames_decode_together_up_to_the_cap()
+    public void Concatenated_zstd_frames_decode_together_to_the_exact_size()
     {
         byte[] first = TestData.Compressible(3000, seed: 5);
         byte[] second = TestData.Random(2000, seed: 6);
@@ -109,13 +110,13 @@ public class CodecRoundTripTests
         ];
 
         byte[] all = [.. first, .. second];
-        Assert.Equal(all, Zstd.DecompressAll(frames, 5000));
-        Assert.Equal(all, Zstd.DecompressAll(frames, 1 << 20));
+        Assert.Equal(all, Zstd.DecompressToArray(frames, 5000));
         byte[] exact = new byte[5000];
         Zstd.Decompress(frames, exact);
         Assert.Equal(all, exact);
-        ArrowFormatException error = Assert.Throws<ArrowFormatException>(() => Zstd.DecompressAll(frames, 4999));
-        Assert.Contains("limit", error.Message, StringComparison.Ordinal);
+        ArrowFormatException over = Assert.Throws<ArrowFormatException>(() => Zstd.DecompressToArray(frames, 4999));
+        Assert.Contains("more than the expected 4999 bytes", over.Message, StringComparison.Ordinal);
+        Assert.Throws<ArrowFormatException>(() => Zstd.DecompressToArray(frames, 5001));
     }
 
     [Fact]
@@ -127,11 +128,63 @@ public class CodecRoundTripTests
         // size(5) << 3 = 0x29; then the 5 raw bytes.
         byte[] frame = [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x00, 0x29, 0x00, 0x00, .. "hello"u8];
         Assert.Equal(-1, Zstd.GetFrameContentSize(frame));
-        Assert.Equal("hello"u8.ToArray(), Zstd.DecompressAll(frame, 100));
-        Assert.Throws<ArrowFormatException>(() => Zstd.DecompressAll(frame, 4));
+        Assert.Equal("hello"u8.ToArray(), Zstd.DecompressToArray(frame, 5));
+        Assert.Throws<ArrowFormatException>(() => Zstd.DecompressToArray(frame, 4));
+        Assert.Throws<ArrowFormatException>(() => Zstd.DecompressToArray(frame, 100));
         byte[] exact = new byte[5];
         Zstd.Decompress(frame, exact);
         Assert.Equal("hello"u8.ToArray(), exact);
+    }
+
+    [Theory]
+    [InlineData(10, 100)]
+    [InlineData(27, 100)]
+    [InlineData(27, 300_000)]
+    [InlineData(31, 5000)]
+    public void Streamed_zstd_frames_with_a_large_window_and_no_content_size_decode(int windowLog, int size)
+    {
+        // What arrow-rs and `zstd --long=27 < pipe` write: the window dwarfs the data, no size recorded.
+        byte[] data = TestData.Compressible(size, seed: windowLog);
+        byte[] frame = StreamedZstd.Compress(data, windowLog);
+        Assert.Equal(-1, Zstd.GetFrameContentSize(frame));
+        Assert.Equal(data, Zstd.DecompressToArray(frame, size));
+        byte[] exact = new byte[size];
+        Assert.Equal(size, Zstd.Decompress(frame, exact));
+        Assert.Equal(data, exact);
+    }
+
+    [Fact]
+    public void A_zstd_bomb_is_refused_at_the_expected_size_without_decoding_it_all()
+    {
+        // 64 MiB of zeros streams into a few kilobytes; the caller expects 1000 bytes.
+        byte[] frame = StreamedZstd.Compress(new byte[64 << 20]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ArrowFormatException error = Assert.Throws<ArrowFormatException>(() => Zstd.DecompressToArray(frame, 1000));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("more than the expected 1000 bytes", error.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void A_size_no_zstd_input_could_reach_is_refused_before_allocating()
+    {
+        byte[] frame = StreamedZstd.Compress(TestData.Compressible(1000));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ArrowFormatException error = Assert.Throws<ArrowFormatException>(() => Zstd.DecompressToArray(frame, int.MaxValue / 2));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("cannot decompress to", error.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
+        // A length the input could reach but does not costs what the input makes plausible, not the claim.
+        int claimed = frame.Length * Zstd.MaxExpansion;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        error = Assert.Throws<ArrowFormatException>(() => Zstd.DecompressToArray(frame, claimed));
+        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("decompressed to 1000 bytes", error.Message, StringComparison.Ordinal);
+        Assert.True(allocated < Math.Max(128 * 1024, frame.Length * 64), $"a claim of {claimed} bytes allocated {allocated}");
+        // At zstd's largest ratio the bound still admits honest data: 8 MiB of zeros.
+        byte[] zeros = StreamedZstd.Compress(new byte[8 << 20], level: 19);
+        Assert.True((long)zeros.Length * Zstd.MaxExpansion >= 8 << 20);
+        Assert.Equal(new byte[8 << 20], Zstd.DecompressToArray(zeros, 8 << 20));
     }
 
     private delegate int Compressor(ReadOnlySpan<byte> source, Span<byte> destination);

@@ -98,17 +98,32 @@ public class IntegrationModelRoundTripTests
     }
 
     [Fact]
-    public void Extension_types_are_written_as_storage_plus_metadata()
+    public void Extension_types_are_written_as_storage_plus_metadata_and_read_back_as_extensions()
     {
-        var uuid = ArrowType.Extension("arrow.uuid", "", ArrowType.FixedSizeBinary(2));
-        var file = OneBatch((new Field("u", uuid, nullable: false, [new("k", "v")]), TestArrays.FixedSizeBinary(2, [1, 2]).WithType(uuid)));
+        var uuid = ArrowType.Extension("arrow.uuid", "", ArrowType.FixedSizeBinary(16));
+        var unknown = ArrowType.Extension("example.unregistered", "p=1", ArrowType.FixedSizeBinary(2));
+        var file = OneBatch(
+            (new Field("u", uuid, nullable: false, [new("k", "v")]), TestArrays.FixedSizeBinary(16, Enumerable.Range(0, 16).Select(i => (byte)i).ToArray()).WithType(uuid)),
+            (new Field("x", unknown, nullable: true), TestArrays.FixedSizeBinary(2, [1, 2]).WithType(unknown)));
+        using (var json = JsonDocument.Parse(IntegrationJson.ToJson(file)))
+        {
+            var written = json.RootElement.GetProperty("schema").GetProperty("fields")[0];
+            Assert.Equal("fixedsizebinary", written.GetProperty("type").GetProperty("name").GetString());
+            Assert.Equal(["k", "ARROW:extension:name", "ARROW:extension:metadata"],
+                written.GetProperty("metadata").EnumerateArray().Select(kv => kv.GetProperty("key").GetString()));
+        }
+
         var again = RoundTrip(file);
+        // A registered (canonical) extension comes back as itself; an unregistered one as its storage with the keys.
         var field = again.Schema.Fields[0];
-        Assert.Equal(ArrowType.FixedSizeBinary(2), field.Type);
-        Assert.Equal("arrow.uuid", field.GetMetadata("ARROW:extension:name"));
-        Assert.Equal("", field.GetMetadata("ARROW:extension:metadata"));
+        Assert.Equal(uuid, field.Type);
+        Assert.Null(field.GetMetadata("ARROW:extension:name"));
         Assert.Equal("v", field.GetMetadata("k"));
         Assert.False(field.Nullable);
+        var plain = again.Schema.Fields[1];
+        Assert.Equal(ArrowType.FixedSizeBinary(2), plain.Type);
+        Assert.Equal("example.unregistered", plain.GetMetadata("ARROW:extension:name"));
+        Assert.Equal("p=1", plain.GetMetadata("ARROW:extension:metadata"));
     }
 
     [Fact]

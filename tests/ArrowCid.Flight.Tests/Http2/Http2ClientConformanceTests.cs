@@ -308,6 +308,38 @@ public sealed class Http2ClientConformanceTests : IAsyncLifetime, IDisposable
         never.SetResult();
     }
 
+    [Fact]
+    public async Task Response_header_list_over_the_limit_fails_only_its_request_and_the_connection_goes_on()
+    {
+        Task<HttpResponseMessage> call = _client.SendAsync(Request());
+        await using RawHttp2Peer peer = await AcceptAsync();
+        await ReadRequestHeadersAsync(peer);
+
+        // The client accepts 64 KiB: a 120-octet field into its dynamic table, one-octet references to
+        // it (157 octets each) past that, then "x-after" as the newest entry.
+        byte[] status = RawHttp2Peer.Encode([new(":status", "200"), new("content-type", "application/grpc")]);
+        byte[] oversized =
+        [
+            .. status, .. RawHttp2Peer.EncodeWithIndexing("x-big", new string('b', 120)),
+            .. Enumerable.Repeat((byte)0xBE, (new Http2ClientOptions().MaxHeaderListSize / 157) + 1),
+            .. RawHttp2Peer.EncodeWithIndexing("x-after", "in step"),
+        ];
+        await peer.WriteFrameAsync(Http2FrameType.Headers, Http2FrameFlags.EndHeaders, 1, oversized);
+        await Assert.ThrowsAsync<HttpRequestException>(() => call.WaitAsync(Timeout));
+        RawFrame? reset = await peer.ReadUntilAsync(f => f.Type is Http2FrameType.RstStream or Http2FrameType.GoAway);
+        Assert.Equal(Http2FrameType.RstStream, reset?.Type);
+        Assert.Equal(Http2ErrorCode.EnhanceYourCalm, reset!.ErrorCode);
+
+        // The same connection: a response naming the newest dynamic entry (index 62) by reference.
+        Task<HttpResponseMessage> next = _client.SendAsync(Request());
+        (RawFrame frame, _) = await ReadRequestHeadersAsync(peer);
+        Assert.Equal(3, frame.StreamId);
+        byte[] byReference = [.. status, .. RawHttp2Peer.Encode([new("grpc-status", "0")]), 0xBE];
+        await peer.WriteFrameAsync(Http2FrameType.Headers, Http2FrameFlags.EndHeaders | Http2FrameFlags.EndStream, 3, byReference);
+        using HttpResponseMessage response = await next.WaitAsync(Timeout);
+        Assert.Equal("in step", response.Headers.GetValues("x-after").Single());
+    }
+
     [Theory]
     [InlineData("data-on-stream-0")]
     [InlineData("ping-on-stream-1")]

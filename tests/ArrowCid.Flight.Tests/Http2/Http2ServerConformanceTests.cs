@@ -259,6 +259,42 @@ public sealed class Http2ServerConformanceTests(Http2TestServer server) : IClass
         }
     }
 
+    [Fact]
+    public async Task Header_list_over_the_limit_resets_only_its_stream_and_the_hpack_context_stays_in_step()
+    {
+        (RawHttp2Peer peer, RawFrame settings) = await RawHttp2Peer.HandshakeAsync(Address);
+        await using (peer)
+        {
+            int limit = (int)Setting(settings, Http2SettingId.MaxHeaderListSize);
+            var pseudo = RawRequests.Unary().Where(f => f.Key.StartsWith(':') && f.Key != ":path").ToList();
+            var regular = RawRequests.Unary().Where(f => !f.Key.StartsWith(':')).ToList();
+
+            // A 120-octet field into the dynamic table, one-octet references to it (157 octets each by
+            // RFC 9113's counting) past the limit, and after them ":path" as a new dynamic entry
+            // (literal with incremental indexing, static name index 4): a decoder that stopped at the
+            // limit would be out of step with this peer from here on.
+            byte[] pathEntry = [0x44, 16, .. "/test.Echo/Unary"u8];
+            byte[] oversized =
+            [
+                .. RawHttp2Peer.Encode(pseudo), .. RawHttp2Peer.EncodeWithIndexing("x-big", new string('b', 120)),
+                .. Enumerable.Repeat((byte)0xBE, (limit / 157) + 1), .. pathEntry,
+            ];
+            await peer.WriteFrameAsync(Http2FrameType.Headers, Http2FrameFlags.EndHeaders, 1, oversized);
+            await peer.WriteDataAsync(1, RawRequests.EchoMessage("refused"), endStream: true);
+            RawHttp2Peer.StreamResult refused = await peer.ReadStreamAsync(1);
+            Assert.Null(refused.GoAway);
+            Assert.Equal(Http2ErrorCode.EnhanceYourCalm, refused.Reset);
+
+            // The same connection: a request whose :path is that newest dynamic entry (index 62).
+            byte[] byReference = [.. RawHttp2Peer.Encode(pseudo), 0xBE, .. RawHttp2Peer.Encode(regular)];
+            await peer.WriteFrameAsync(Http2FrameType.Headers, Http2FrameFlags.EndHeaders, 3, byReference);
+            await peer.WriteDataAsync(3, RawRequests.EchoMessage("in step"), endStream: true);
+            RawHttp2Peer.StreamResult result = await peer.ReadStreamAsync(3);
+            Assert.Null(result.Reset);
+            Assert.Equal("in step", RawRequests.ReadEcho(result.Body.ToArray()));
+        }
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x80 })] // indexed field 0
     [InlineData(new byte[] { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f })] // index far past the tables

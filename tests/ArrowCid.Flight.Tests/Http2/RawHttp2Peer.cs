@@ -161,6 +161,17 @@ internal sealed class RawHttp2Peer : IAsyncDisposable
         return block.WrittenSpan.ToArray();
     }
 
+    /// <summary>One field as a literal with incremental indexing and a new name (RFC 7541 §6.2.1): it enters the peer's dynamic table.</summary>
+    public static byte[] EncodeWithIndexing(string name, string value)
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        HpackEncoder.Encode(name, value, writer);
+        byte[] block = writer.WrittenSpan.ToArray();
+        Assert.Equal(0x00, block[0]); // literal name without indexing ...
+        block[0] = 0x40; // ... turned into literal name with incremental indexing
+        return block;
+    }
+
     /// <summary>The next frame; null when the peer closed (cleanly or with a reset).</summary>
     public async Task<RawFrame?> ReadFrameAsync(TimeSpan? timeout = null)
     {

@@ -117,6 +117,41 @@ public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Puts_to_one_name_on_three_nodes_at_once_get_distinct_versions_any_node_resolves()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        var clients = new[] { A.Client(), B.Client(), C.Client() };
+        const int PerNode = 4;
+        var puts = await Task.WhenAll(clients.SelectMany((client, n) => Enumerable.Range(0, PerNode).Select(async i =>
+        {
+            using var batch = TestBatches.Small(1100 + (n * 10) + i);
+            return await client.PutAsync(new Protocol.FlightDescriptor { Type = Protocol.FlightDescriptor.Types.DescriptorType.Path, Path = { "fleet", "positions" } }, batch.Schema, [batch]);
+        })));
+
+        Assert.Equal(Enumerable.Range(1, 3 * PerNode).Select(v => (long?)v), puts.Select(p => p.Version).Order());
+        Assert.All(puts, p => Assert.Equal("fleet/positions", p.Name));
+
+        // Every node answers for every version from the shared catalog, and fetches content another node holds.
+        foreach (var put in puts)
+        {
+            var client = clients[(int)(put.Version!.Value % 3)];
+            var info = await client.GetInfoAsync(Client.FlightClient.NameDescriptor($"fleet/positions@{put.Version}"));
+            Assert.Equal(put.Dataset.ToString(), Assert.Single(info.Endpoint).Ticket.Ticket_.ToStringUtf8());
+        }
+
+        var latest = puts.Single(p => p.Version == 3 * PerNode);
+        Assert.Equal(latest.Dataset, (await clients[0].GetByNameAsync("fleet/positions")).Cid);
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_subscriber_on_one_node_is_told_of_a_put_made_on_another()
     {
         if (Skipped())

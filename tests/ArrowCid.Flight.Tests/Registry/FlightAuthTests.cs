@@ -1,10 +1,8 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Grpc;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
+using ArrowCid.Flight.Tests.Support;
 using ArrowCid.Registry.ContentAccess;
 
 namespace ArrowCid.Flight.Tests.Registry;
@@ -79,13 +77,7 @@ public sealed class FlightAuthTests : IAsyncLifetime
     [Fact]
     public async Task A_node_with_a_certificate_speaks_TLS_at_a_grpc_tls_location()
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        using var certificate = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
+        using var certificate = TestCertificates.SelfSigned();
 
         string folder = Directory.CreateTempSubdirectory("arrowcid-flight-tls-").FullName;
         try

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using ArrowCid.Parquet.Codecs;
 using ArrowCid.Parquet.Metadata;
+using ArrowCid.TestSupport;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -92,6 +93,30 @@ public class CodecTests
         byte[] compressed = implementation.Compress(new byte[100]);
         // Far more than the frame can yield: refused without allocating the claimed size.
         Assert.Throws<ParquetFormatException>(() => implementation.Decompress(compressed, int.MaxValue));
+    }
+
+    [Theory]
+    [InlineData(27, 1000)]
+    [InlineData(27, 1 << 20)]
+    [InlineData(31, 70_000)]
+    public void Zstd_pages_streamed_without_a_content_size_and_with_a_large_window_decode(int windowLog, int size)
+    {
+        // arrow-rs streams its zstd pages: no content size, a window far larger than the page.
+        byte[] page = Enumerable.Range(0, size).Select(i => (byte)(i % 251 ^ i / 1000)).ToArray();
+        byte[] frame = StreamedZstd.Compress(page, windowLog);
+        Assert.Equal(page, ParquetCodecs.Get(CompressionCodec.Zstd).Decompress(frame, size));
+    }
+
+    [Fact]
+    public void A_zstd_page_that_expands_past_its_declared_size_is_refused_in_bounded_memory()
+    {
+        // 256 MiB of zeros in a few kilobytes, declared as a 4 KiB page.
+        byte[] bomb = StreamedZstd.Compress(new byte[256 << 20]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<ParquetFormatException>(() => ParquetCodecs.Get(CompressionCodec.Zstd).Decompress(bomb, 4096));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("more than the expected 4096 bytes", error.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
     }
 
     [Fact]

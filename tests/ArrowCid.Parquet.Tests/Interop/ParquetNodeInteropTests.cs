@@ -40,7 +40,7 @@ public class ParquetNodeInteropTests(ITestOutputHelper output)
         Assert.True(result.ExitCode == 0, $"node --test failed (exit {result.ExitCode}):\n{result.Log}");
         Assert.True(result.Passed >= 6 * 4 + 2, $"expected every reader × codec test to pass, got {result.Passed}");
 
-        foreach (string name in new[] { "duckdb", "polars" })
+        foreach (string name in new[] { "duckdb", "polars", "arrow-rs" })
         {
             AssertReadsAsExpected(Path.Combine(dir, "produced", $"{name}.parquet"), Path.Combine(dir, "produced", $"{name}.expected.json"));
         }

@@ -191,6 +191,50 @@ public sealed class ContentRepositoryTests : IDisposable
     }
 
     [Fact]
+    public void A_named_put_becomes_the_next_version_and_gc_keeps_every_version_even_unpinned()
+    {
+        var first = _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(1, 5)], new PutOptions { Name = "plant-3/temps", Pin = false });
+        var second = _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(2, 6)], new PutOptions { Name = "plant-3/temps", Pin = false });
+        var unnamed = _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(3, 7)], new PutOptions { Pin = false });
+
+        Assert.Equal(new NamedVersion("plant-3/temps", 1, first.Dataset.Cid, first.Version!.Created), first.Version);
+        Assert.Equal(2, second.Version!.Version);
+        Assert.Null(unnamed.Version);
+
+        // Nothing is left pinned: the versions alone keep the datasets and their batches.
+        Assert.False(_content.Repository.GetRecord(first.Dataset.Cid)!.Pinned);
+        Assert.False(_content.Repository.GetRecord(first.Batches[0].Cid)!.Pinned);
+        var report = _content.Repository.Gc();
+
+        Assert.Equal(new[] { unnamed.Dataset.Cid, unnamed.Batches[0].Cid }.ToHashSet(), report.RemovedRecords.ToHashSet());
+        foreach (var kept in new[] { first, second })
+        {
+            Assert.True(_content.Repository.Blocks.Has(kept.Dataset.Cid));
+            Assert.True(_content.Repository.Blocks.Has(kept.Batches[0].Cid));
+        }
+
+        Assert.Equal(first.Dataset.Cid, _content.Repository.Registry.FindVersion("plant-3/temps", 1)!.Cid);
+    }
+
+    [Fact]
+    public void A_bad_name_is_refused_before_anything_is_stored_and_a_single_batch_takes_no_name()
+    {
+        var batches = SampleBatches.Several();
+
+        Assert.Throws<InvalidDatasetNameException>(() => _content.PutStream(SampleBatches.Schema, batches, new PutOptions { Name = "a//b" }));
+        Assert.Empty(_content.Repository.Registry.ListCids());
+        Assert.Throws<ArgumentException>(() => _content.PutBatch(batches[0], new PutOptions { Name = "sensors" }));
+        Assert.Empty(_content.Repository.Registry.ListCids());
+    }
+
+    [Fact]
+    public void Naming_an_unregistered_cid_is_not_found()
+    {
+        Assert.Throws<BlockNotFoundException>(() => _content.Repository.AddVersion("sensors", Cid.ForRaw("never stored"u8)));
+        Assert.Empty(_content.Repository.Registry.ListNames());
+    }
+
+    [Fact]
     public void Unpinned_puts_leave_nothing_pinned()
     {
         var put = _content.PutStream(SampleBatches.Schema, SampleBatches.Several(), new PutOptions { Pin = false });

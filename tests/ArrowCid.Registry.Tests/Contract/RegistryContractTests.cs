@@ -10,16 +10,18 @@ namespace ArrowCid.Registry.Tests.Contract;
 /// The behaviour every <see cref="IRegistry"/> must have. An implementation's test class derives
 /// from this and supplies a fresh, empty registry; the PostgreSQL one reuses every test unchanged.
 /// </summary>
-public abstract class RegistryContractTests : IDisposable
+public abstract partial class RegistryContractTests : IDisposable
 {
     private readonly List<IRegistry> _opened = [];
 
     /// <summary>A new, empty registry owned by the derived class.</summary>
     protected abstract IRegistry CreateEmptyRegistry();
 
-    protected IRegistry NewRegistry()
+    protected IRegistry NewRegistry() => Track(CreateEmptyRegistry());
+
+    /// <summary>Disposes <paramref name="registry"/> with the test.</summary>
+    protected IRegistry Track(IRegistry registry)
     {
-        var registry = CreateEmptyRegistry();
         _opened.Add(registry);
         return registry;
     }

@@ -11,6 +11,9 @@ public sealed class SqliteRegistryContractTests : RegistryContractTests
     protected override IRegistry CreateEmptyRegistry() =>
         new SqliteRegistry(Path.Combine(_folder.Path, Guid.NewGuid().ToString("N") + ".db"));
 
+    protected override IRegistry OpenSameDatabase(IRegistry registry) =>
+        new SqliteRegistry(((SqliteRegistry)registry).DatabasePath);
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

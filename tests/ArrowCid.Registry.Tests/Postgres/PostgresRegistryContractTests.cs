@@ -15,6 +15,7 @@ namespace ArrowCid.Registry.Tests.Postgres;
 public sealed class PostgresRegistryContractTests(PostgresTestServer server, ITestOutputHelper output) : RegistryContractTests
 {
     private readonly TempDirectory _folder = new();
+    private readonly Dictionary<PostgresRegistry, string> _databases = [];
 
     protected override IRegistry CreateEmptyRegistry()
     {
@@ -24,8 +25,18 @@ public sealed class PostgresRegistryContractTests(PostgresTestServer server, ITe
             return new SqliteRegistry(Path.Combine(_folder.Path, Guid.NewGuid().ToString("N") + ".db"));
         }
 
-        return new PostgresRegistry(server.CreateDatabase());
+        string database = server.CreateDatabase();
+        var registry = new PostgresRegistry(database);
+        _databases[registry] = database;
+        return registry;
     }
+
+    protected override IRegistry OpenSameDatabase(IRegistry registry) => registry switch
+    {
+        PostgresRegistry postgres => new PostgresRegistry(_databases[postgres]),
+        SqliteRegistry sqlite => new SqliteRegistry(sqlite.DatabasePath),
+        _ => throw new ArgumentException("not a registry this class opened", nameof(registry)),
+    };
 
     protected override void Dispose(bool disposing)
     {

@@ -38,6 +38,34 @@ public sealed class PostgresRegistryTests(PostgresTestServer server, ITestOutput
     }
 
     [Fact]
+    public void A_database_of_schema_version_1_is_migrated_and_keeps_its_records()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string database = server.CreateDatabase();
+        using (var registry = new PostgresRegistry(database))
+        {
+            registry.Upsert(BatchRecord(FakeCid(1)) with { Pinned = true });
+        }
+
+        // What a build before named datasets left behind: no versions table, version 1.
+        Scalar(database, "DROP TABLE versions; UPDATE arrowcid_schema_version SET version = 1;");
+        NpgsqlConnection.ClearAllPools();
+        using (var migrated = new PostgresRegistry(database))
+        {
+            Assert.True(migrated.Find(FakeCid(1))!.Pinned);
+            Assert.Equal(1, migrated.AddVersion("sensors", FakeCid(1))!.Version);
+            Assert.Equal(FakeCid(1), migrated.FindVersion("sensors")!.Cid);
+        }
+
+        Assert.Equal((long)PostgresRegistry.SchemaVersion, Scalar(database, "SELECT version::bigint FROM arrowcid_schema_version;"));
+        Assert.True(PostgresRegistry.SchemaVersion >= 2);
+    }
+
+    [Fact]
     public void A_database_from_a_newer_version_is_refused()
     {
         if (Skipped())

@@ -156,17 +156,26 @@ internal sealed class Http2ClientConnection : Http2Connection
     }
 
     /// <inheritdoc />
-    protected override async ValueTask OnHeadersAsync(int streamId, List<KeyValuePair<string, string>> fields, bool endStream)
+    protected override async ValueTask OnHeadersAsync(int streamId, List<KeyValuePair<string, string>> fields, bool endStream, bool overLimit)
     {
         if (IsIdle(streamId))
         {
             throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"HEADERS on stream {streamId}, which this client never opened");
         }
 
-        if (Streams.TryGetValue(streamId, out Http2Stream? stream))
+        if (!Streams.TryGetValue(streamId, out Http2Stream? stream))
         {
-            await ((Http2ClientStream)stream).OnHeadersAsync(fields, endStream).ConfigureAwait(false);
+            return;
         }
+
+        if (overLimit)
+        {
+            // Only this response fails (RESOURCE_EXHAUSTED for a gRPC call); the block was decoded whole, so the connection goes on.
+            await stream.ResetAsync(Http2ErrorCode.EnhanceYourCalm, $"the response header list is larger than SETTINGS_MAX_HEADER_LIST_SIZE ({LocalSettings.MaxHeaderListSize} octets)").ConfigureAwait(false);
+            return;
+        }
+
+        await ((Http2ClientStream)stream).OnHeadersAsync(fields, endStream).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -31,7 +31,7 @@ public sealed class HpackDecoder
     /// </param>
     /// <param name="maxHeaderListSize">
     /// Limit on one decoded header list, counted as RFC 7540 section 6.5.2 does (name and value octets plus
-    /// 32 per field); a block over it is an <see cref="HpackException"/>.
+    /// 32 per field); a block over it is still decoded to its end but <see cref="Decode"/> returns false.
     /// </param>
     public HpackDecoder(int maxDynamicTableSize = 4096, int maxHeaderListSize = 64 * 1024)
     {
@@ -70,11 +70,17 @@ public sealed class HpackDecoder
     /// </summary>
     /// <param name="headerBlock">The whole header block.</param>
     /// <param name="headers">Receives the decoded fields; names and values are the octets read as Latin-1.</param>
+    /// <returns>
+    /// False when the decoded list is larger than the header list limit: the block was still decoded to its
+    /// end, so the dynamic table stays in step with the peer's and the connection can go on (RFC 9113
+    /// section 10.5.1), but <paramref name="headers"/> holds only the fields before the limit and the
+    /// caller refuses the stream.
+    /// </returns>
     /// <exception cref="HpackException">
-    /// The block is malformed or over a limit. The fields appended so far are incomplete and the decoder is
-    /// unusable afterwards: the connection must end with COMPRESSION_ERROR.
+    /// The block is malformed. The fields appended so far are incomplete and the decoder is unusable
+    /// afterwards: the connection must end with COMPRESSION_ERROR.
     /// </exception>
-    public void Decode(ReadOnlySpan<byte> headerBlock, List<KeyValuePair<string, string>> headers)
+    public bool Decode(ReadOnlySpan<byte> headerBlock, List<KeyValuePair<string, string>> headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
         if (_failed)
@@ -141,16 +147,14 @@ public sealed class HpackDecoder
 
             fieldSeen = true;
             listSize += name.Length + value.Length + EntryOverhead;
-            if (listSize > _maxHeaderListSize)
+            if (listSize <= _maxHeaderListSize)
             {
-                throw new HpackException(
-                    $"Decoded header list exceeds the limit of {_maxHeaderListSize} octets (RFC 7540 section 6.5.2 counting).");
+                headers.Add(new KeyValuePair<string, string>(name, value));
             }
-
-            headers.Add(new KeyValuePair<string, string>(name, value));
         }
 
         _failed = false;
+        return listSize <= _maxHeaderListSize;
     }
 
     /// <summary>Reads an integer with an N-bit prefix (RFC 7541 section 5.1) starting at <paramref name="pos"/>.</summary>

@@ -83,12 +83,16 @@ internal sealed class Http2ServerConnection : Http2Connection
     protected override bool IsIdle(int streamId) => streamId % 2 == 0 || streamId > Volatile.Read(ref _lastStreamId);
 
     /// <inheritdoc />
-    protected override async ValueTask OnHeadersAsync(int streamId, List<KeyValuePair<string, string>> fields, bool endStream)
+    protected override async ValueTask OnHeadersAsync(int streamId, List<KeyValuePair<string, string>> fields, bool endStream, bool overLimit)
     {
         if (Streams.TryGetValue(streamId, out Http2Stream? open))
         {
             // A second block on an open stream is the request's trailers: it must end the stream.
-            if (!endStream)
+            if (overLimit)
+            {
+                await open.ResetAsync(Http2ErrorCode.EnhanceYourCalm, $"request trailers larger than SETTINGS_MAX_HEADER_LIST_SIZE ({LocalSettings.MaxHeaderListSize} octets)").ConfigureAwait(false);
+            }
+            else if (!endStream)
             {
                 await open.ResetAsync(Http2ErrorCode.ProtocolError, "request trailers without END_STREAM").ConfigureAwait(false);
             }
@@ -124,6 +128,15 @@ internal sealed class Http2ServerConnection : Http2Connection
         if (refuse)
         {
             await Writer.WriteResetAsync(streamId, Http2ErrorCode.RefusedStream).ConfigureAwait(false);
+            return;
+        }
+
+        if (overLimit)
+        {
+            // RFC 9113 §10.5.1: the block was decoded whole (the HPACK context stays in step), so only this
+            // request is refused. ENHANCE_YOUR_CALM, as gRPC C-core answers oversized metadata: gRPC
+            // clients report it as RESOURCE_EXHAUSTED.
+            await Writer.WriteResetAsync(streamId, Http2ErrorCode.EnhanceYourCalm).ConfigureAwait(false);
             return;
         }
 

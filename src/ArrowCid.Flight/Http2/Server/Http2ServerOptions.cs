@@ -15,7 +15,7 @@ public sealed class Http2ServerOptions
     /// <summary>The largest frame accepted (SETTINGS_MAX_FRAME_SIZE): large, so a client may send a big message in few frames.</summary>
     public int MaxFrameSize { get; set; } = 1024 * 1024;
 
-    /// <summary>The largest decoded request header list (SETTINGS_MAX_HEADER_LIST_SIZE); a larger one ends the connection.</summary>
+    /// <summary>The largest decoded request header list (SETTINGS_MAX_HEADER_LIST_SIZE); a request over it is reset with ENHANCE_YOUR_CALM and the connection goes on.</summary>
     public int MaxHeaderListSize { get; set; } = 64 * 1024;
 
     /// <summary>

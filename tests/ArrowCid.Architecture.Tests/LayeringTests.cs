@@ -1,0 +1,114 @@
+using ArrowCid.TestSupport;
+
+namespace ArrowCid.Architecture.Tests;
+
+/// <summary>Project references point down the layers of docs/architecture.md, and the check itself catches each kind of mistake.</summary>
+public sealed class LayeringTests
+{
+    private const string Arrow = "src/ArrowCid.Arrow/ArrowCid.Arrow.csproj";
+    private const string Content = "src/ArrowCid.Content/ArrowCid.Content.csproj";
+    private const string Registry = "src/ArrowCid.Registry/ArrowCid.Registry.csproj";
+    private const string SharedMemory = "src/ArrowCid.SharedMemory/ArrowCid.SharedMemory.csproj";
+    private const string Flight = "src/ArrowCid.Flight/ArrowCid.Flight.csproj";
+    private const string Support = "tests/ArrowCid.TestSupport/ArrowCid.TestSupport.csproj";
+
+    [Fact]
+    public void The_repository_references_point_down_the_layers()
+    {
+        string root = RepositoryPaths.Root ?? throw new DirectoryNotFoundException("the repository root (ArrowCid.sln) was not found");
+        var graph = ProjectGraph.Load(root);
+
+        var violations = Layering.Violations(graph, Layering.Layers, Layering.KnownExceptions);
+
+        Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
+    }
+
+    [Fact]
+    public void Every_src_project_is_read_with_its_references()
+    {
+        string root = RepositoryPaths.Root ?? throw new DirectoryNotFoundException("the repository root (ArrowCid.sln) was not found");
+        var graph = ProjectGraph.Load(root);
+
+        // The check is only as good as the graph it reads: every placed project is found, and a
+        // project known to have references has them (so the parse did not silently find none).
+        foreach (string name in Layering.Layers.SelectMany(layer => layer))
+        {
+            Assert.Contains($"src/{name}/{name}.csproj", graph.Keys);
+        }
+
+        Assert.Contains(Arrow, graph[Content]);
+        Assert.Contains(Flight, graph["src/ArrowCid.Cli/ArrowCid.Cli.csproj"]);
+    }
+
+    [Fact]
+    public void A_layered_graph_has_no_violations()
+    {
+        var graph = Graph((Arrow, []), (Content, [Arrow]), (Registry, [Content]), (SharedMemory, [Registry]), (Flight, [Registry, SharedMemory]));
+
+        Assert.Empty(Layering.Violations(graph, Layering.Layers, Layering.KnownExceptions));
+    }
+
+    [Fact]
+    public void A_reference_to_a_higher_layer_is_reported()
+    {
+        var graph = Graph((Arrow, [Content]), (Content, []));
+
+        string violation = Assert.Single(Layering.Violations(graph, Layering.Layers, []));
+        Assert.Contains("ArrowCid.Arrow (layer 0) references ArrowCid.Content (layer 1)", violation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_reference_to_a_sibling_is_reported_unless_it_is_a_known_exception()
+    {
+        var graph = Graph((Registry, []), (SharedMemory, [Registry]));
+
+        Assert.Contains("a sibling", Assert.Single(Layering.Violations(graph, Layering.Layers, [])), StringComparison.Ordinal);
+        Assert.Empty(Layering.Violations(graph, Layering.Layers, [("ArrowCid.SharedMemory", "ArrowCid.Registry")]));
+    }
+
+    [Fact]
+    public void A_known_exception_that_no_longer_exists_is_reported()
+    {
+        var graph = Graph((Registry, []), (SharedMemory, []));
+
+        string violation = Assert.Single(Layering.Violations(graph, Layering.Layers, [("ArrowCid.SharedMemory", "ArrowCid.Registry")]));
+        Assert.Contains("no longer exists", violation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_src_project_referencing_a_test_project_is_reported()
+    {
+        var graph = Graph((Arrow, [Support]), (Support, []));
+
+        Assert.Contains("src projects only", Assert.Single(Layering.Violations(graph, Layering.Layers, [])), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_src_project_in_no_layer_is_reported()
+    {
+        var graph = Graph(("src/ArrowCid.Gateway/ArrowCid.Gateway.csproj", [Arrow]), (Arrow, []));
+
+        Assert.Contains("in no layer", Assert.Single(Layering.Violations(graph, Layering.Layers, [])), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_reference_to_a_missing_project_is_reported()
+    {
+        var graph = Graph((Content, [Arrow]));
+
+        Assert.Contains("not a project", Assert.Single(Layering.Violations(graph, Layering.Layers, [])), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_cycle_is_reported()
+    {
+        const string a = "tests/A/A.csproj";
+        const string b = "tests/B/B.csproj";
+        var graph = Graph((a, [b]), (b, [a]));
+
+        Assert.Equal("reference cycle: A → B → A", Assert.Single(Layering.Violations(graph, Layering.Layers, [])));
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> Graph(params (string Project, string[] References)[] projects) =>
+        projects.ToDictionary(p => p.Project, p => (IReadOnlyList<string>)p.References, StringComparer.Ordinal);
+}

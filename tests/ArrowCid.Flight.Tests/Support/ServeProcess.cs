@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using ArrowCid.TestSupport;
+
+namespace ArrowCid.Flight.Tests.Support;
+
+/// <summary>
+/// `arrowcid serve` as a child process on 127.0.0.1:0 over a fresh repository in a temporary
+/// folder: a node as users run it, whose memory (RSS) belongs to it alone and whose death a test
+/// can see. Its output lines are kept for the test log.
+/// </summary>
+public sealed class ServeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    private ServeProcess(Process process, string folder)
+    {
+        _process = process;
+        Folder = folder;
+    }
+
+    /// <summary>The temporary folder holding the repository.</summary>
+    public string Folder { get; }
+
+    /// <summary>What `serve` printed: grpc+tcp://127.0.0.1:PORT or grpc+tls://….</summary>
+    public string Location { get; private set; } = string.Empty;
+
+    /// <summary>127.0.0.1:PORT, the target a gRPC client is given.</summary>
+    public string HostAndPort => new Uri(Location).Authority;
+
+    /// <summary>The child's process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>True once the node has exited (it never should while a test runs).</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything the node printed so far (stderr lines prefixed).</summary>
+    public string Output => string.Join('\n', _lines);
+
+    /// <summary>Starts `arrowcid serve --listen 127.0.0.1:0 --repo TEMP --no-shm` plus <paramref name="arguments"/> and waits until it listens.</summary>
+    public static async Task<ServeProcess> StartAsync(params string[] arguments)
+    {
+        string folder = Directory.CreateTempSubdirectory("arrowcid-serve-").FullName;
+        var start = new ProcessStartInfo(BuildOutputs.DotnetHost,
+            [BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid"), "serve", "--listen", "127.0.0.1:0", "--repo", Path.Combine(folder, "repo"), "--no-shm", .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = new Process { StartInfo = start };
+        var serve = new ServeProcess(process, folder);
+        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line)
+            {
+                listening.TrySetException(new InvalidOperationException($"arrowcid serve ended before it listened:\n{serve.Output}"));
+                return;
+            }
+
+            serve._lines.Enqueue(line);
+            if (line.StartsWith("serving ", StringComparison.Ordinal))
+            {
+                listening.TrySetResult(line["serving ".Length..].Trim());
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                serve._lines.Enqueue("stderr: " + line);
+            }
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            serve.Location = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await serve.DisposeAsync();
+            throw;
+        }
+
+        return serve;
+    }
+
+    /// <summary>VmRSS and VmHWM (peak) of the node from /proc, in bytes.</summary>
+    public (long Rss, long Peak) Memory()
+    {
+        long rss = 0, peak = 0;
+        foreach (string line in File.ReadLines($"/proc/{Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                rss = Kilobytes(line) * 1024;
+            }
+            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                peak = Kilobytes(line) * 1024;
+            }
+        }
+
+        return (rss, peak);
+
+        static long Kilobytes(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await _process.WaitForExitAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS's temporary-file cleaning.
+        }
+    }
+}

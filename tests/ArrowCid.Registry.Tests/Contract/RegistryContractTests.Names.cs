@@ -1,0 +1,209 @@
+using ArrowCid.Content.Multiformats;
+using static ArrowCid.Registry.Tests.Support.TestBlocks;
+
+namespace ArrowCid.Registry.Tests.Contract;
+
+/// <summary>The named-dataset part of the contract: versions, lookups, retention, validation, concurrent writers.</summary>
+public abstract partial class RegistryContractTests
+{
+    /// <summary>A second, independent registry instance (its own connections) on the database of <paramref name="registry"/>.</summary>
+    protected abstract IRegistry OpenSameDatabase(IRegistry registry);
+
+    [Fact]
+    public void Versions_of_a_name_are_numbered_from_1_and_found_by_number_or_as_the_latest()
+    {
+        var registry = NewRegistry();
+        var cids = Enumerable.Range(1, 3).Select(FakeDatasetCid).ToArray();
+        foreach (var cid in cids)
+        {
+            registry.Upsert(DatasetRecord(cid));
+        }
+
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var added = cids.Select(c => registry.AddVersion("sensors", c)!).ToArray();
+
+        Assert.Equal([1L, 2L, 3L], added.Select(v => v.Version));
+        Assert.All(added, v => Assert.Equal("sensors", v.Name));
+        Assert.All(added, v => Assert.InRange(v.Created, before, DateTimeOffset.UtcNow.AddSeconds(1)));
+        Assert.Equal(added[2], registry.FindVersion("sensors"));
+        Assert.Equal(added[0], registry.FindVersion("sensors", 1));
+        Assert.Equal(cids[1], registry.FindVersion("sensors", 2)!.Cid);
+        Assert.Null(registry.FindVersion("sensors", 4));
+        Assert.Null(registry.FindVersion("sensors", 0));
+        Assert.Null(registry.FindVersion("unknown"));
+        Assert.Equal(added.Reverse(), registry.ListVersions("sensors"));
+        Assert.Empty(registry.ListVersions("unknown"));
+        Assert.Equal("sensors@2", added[1].ToString());
+    }
+
+    [Fact]
+    public void One_cid_may_be_several_versions_and_names_list_with_their_latest_in_ordinal_order()
+    {
+        var registry = NewRegistry();
+        var a = FakeDatasetCid(1);
+        var b = FakeCid(2);
+        registry.Upsert(DatasetRecord(a));
+        registry.Upsert(BatchRecord(b));
+
+        registry.AddVersion("plant-3/temps", a);
+        registry.AddVersion("plant-3/temps", b);
+        registry.AddVersion("plant-3/temps", a);
+        registry.AddVersion("Zürich", b);
+        registry.AddVersion("alpha", a);
+
+        var names = registry.ListNames();
+        Assert.Equal(["Zürich", "alpha", "plant-3/temps"], names.Select(n => n.Name));
+        Assert.Equal([1L, 1L, 3L], names.Select(n => n.Version));
+        Assert.Equal([b, a, a], names.Select(n => n.Cid));
+        Assert.Equal(
+            [("alpha", 1L), ("plant-3/temps", 1L), ("plant-3/temps", 3L)],
+            registry.ListVersionsOf(a).Select(v => (v.Name, v.Version)));
+        Assert.Empty(registry.ListVersionsOf(FakeCid(99)));
+    }
+
+    [Fact]
+    public void Naming_an_unregistered_cid_records_nothing()
+    {
+        var registry = NewRegistry();
+        long sequence = registry.LatestSequence;
+
+        Assert.Null(registry.AddVersion("sensors", FakeDatasetCid(1)));
+
+        Assert.Empty(registry.ListNames());
+        Assert.Equal(sequence, registry.LatestSequence);
+    }
+
+    [Fact]
+    public void A_new_version_is_a_change_of_its_cid()
+    {
+        var registry = NewRegistry();
+        var cid = FakeDatasetCid(1);
+        registry.Upsert(DatasetRecord(cid));
+        long start = registry.LatestSequence;
+
+        registry.AddVersion("sensors", cid);
+
+        var change = Assert.Single(registry.ChangesSince(start));
+        Assert.Equal(RegistryChangeKind.Versioned, change.Kind);
+        Assert.Equal(cid, change.Cid);
+    }
+
+    [Fact]
+    public void Every_version_keeps_its_content_and_what_it_links_from_collection()
+    {
+        var registry = NewRegistry();
+        var old = FakeDatasetCid(1);
+        var current = FakeDatasetCid(2);
+        registry.Upsert(DatasetRecord(old, FakeCid(10)));
+        registry.Upsert(DatasetRecord(current, FakeCid(20)));
+        registry.Upsert(BatchRecord(FakeCid(30)));
+
+        registry.AddVersion("sensors", old);
+        registry.AddVersion("sensors", current);
+
+        Assert.Equal(
+            new HashSet<Cid> { old, current, FakeCid(10), FakeCid(20) },
+            registry.ListRetained().ToHashSet());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("/sensors")]
+    [InlineData("sensors/")]
+    [InlineData("plant-3//temps")]
+    [InlineData("a/./b")]
+    [InlineData("a/..")]
+    [InlineData("sensors@2")]
+    [InlineData("tab\there")]
+    [InlineData("nul\0")]
+    [InlineData("del\u007f")]
+    [InlineData("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")]
+    public void Invalid_names_are_refused_with_a_typed_error(string name)
+    {
+        var registry = NewRegistry();
+        var cid = FakeDatasetCid(1);
+        registry.Upsert(DatasetRecord(cid));
+
+        Assert.Throws<InvalidDatasetNameException>(() => registry.AddVersion(name, cid));
+        Assert.Throws<InvalidDatasetNameException>(() => registry.FindVersion(name));
+        Assert.Throws<InvalidDatasetNameException>(() => registry.ListVersions(name));
+        Assert.Empty(registry.ListNames());
+    }
+
+    [Fact]
+    public void A_name_that_is_not_well_formed_unicode_is_refused()
+    {
+        // Built here: attribute arguments are stored as UTF-8, which would turn the lone surrogate into U+FFFD.
+        string lone = new string([(char)0xD800, 'x']);
+        var registry = NewRegistry();
+        var cid = FakeDatasetCid(1);
+        registry.Upsert(DatasetRecord(cid));
+
+        Assert.Throws<InvalidDatasetNameException>(() => registry.AddVersion(lone, cid));
+        Assert.Throws<InvalidDatasetNameException>(() => registry.AddVersion("x" + lone[0], cid));
+        Assert.Empty(registry.ListNames());
+    }
+
+    [Fact]
+    public void A_name_of_the_longest_length_is_kept_and_one_byte_more_refused()
+    {
+        var registry = NewRegistry();
+        var cid = FakeDatasetCid(1);
+        registry.Upsert(DatasetRecord(cid));
+
+        // 'é' is two UTF-8 bytes: the limit counts bytes, not characters.
+        string longest = new string('é', DatasetName.MaxBytes / 2);
+        Assert.Equal(1, registry.AddVersion(longest, cid)!.Version);
+        Assert.Equal(cid, registry.FindVersion(longest)!.Cid);
+        Assert.Throws<InvalidDatasetNameException>(() => registry.AddVersion(longest + "x", cid));
+    }
+
+    [Fact]
+    public void Concurrent_writers_on_separate_connections_lose_no_version_and_repeat_none()
+    {
+        var first = NewRegistry();
+        const int Writers = 6;
+        const int PerWriter = 15;
+        var writers = Enumerable.Range(0, Writers).Select(w => w == 0 ? first : Track(OpenSameDatabase(first))).ToArray();
+        var cids = Enumerable.Range(0, Writers * PerWriter).Select(FakeDatasetCid).ToArray();
+        foreach (var cid in cids)
+        {
+            first.Upsert(DatasetRecord(cid));
+        }
+
+        var recorded = new System.Collections.Concurrent.ConcurrentBag<NamedVersion>();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        using var start = new Barrier(Writers);
+        var threads = Enumerable.Range(0, Writers).Select(w => new Thread(() =>
+        {
+            start.SignalAndWait();
+            try
+            {
+                for (int i = 0; i < PerWriter; i++)
+                {
+                    recorded.Add(writers[w].AddVersion("shared/name", cids[(w * PerWriter) + i])!);
+                }
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+            {
+                failures.Add(e);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Empty(failures);
+
+        // 1 … N exactly, each returned once, and the stored history agrees with what writers were told.
+        var versions = first.ListVersions("shared/name");
+        Assert.Equal(Enumerable.Range(1, Writers * PerWriter).Reverse().Select(v => (long)v), versions.Select(v => v.Version));
+        Assert.Equal(recorded.OrderBy(v => v.Version).Select(v => (v.Version, v.Cid)), versions.Reverse().Select(v => (v.Version, v.Cid)));
+        Assert.Equal(cids.ToHashSet(), versions.Select(v => v.Cid).ToHashSet());
+
+        // Each writer's own versions are in the order it wrote them.
+        for (int w = 0; w < Writers; w++)
+        {
+            var mine = cids.Skip(w * PerWriter).Take(PerWriter).ToList();
+            Assert.Equal(mine, versions.Reverse().Select(v => v.Cid).Where(mine.Contains));
+        }
+    }
+}
