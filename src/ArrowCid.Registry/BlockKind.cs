@@ -8,4 +8,16 @@ public enum BlockKind
 
     /// <summary>A DAG-CBOR manifest linking batches into a table (a dag-cbor CID, "bafyrei…").</summary>
     Dataset = 2,
+
+    /// <summary>
+    /// An Arrow IPC stream that is not a canonical batch (written by another Arrow library, several
+    /// batches, …), kept byte for byte under its raw CID and described: schema and rows of all its batches.
+    /// </summary>
+    ArrowStream = 3,
+
+    /// <summary>
+    /// Any other block from elsewhere (raw bytes, DAG-CBOR of another shape, dag-pb, any codec),
+    /// kept byte for byte under its CID; its links (DAG-CBOR and dag-pb) are recorded for GC.
+    /// </summary>
+    Foreign = 4,
 }

@@ -11,7 +11,7 @@ public sealed record BlockRecord
     /// <summary>The block's CID.</summary>
     public required Cid Cid { get; init; }
 
-    /// <summary>Batch or dataset.</summary>
+    /// <summary>Batch, dataset, Arrow stream or foreign block.</summary>
     public required BlockKind Kind { get; init; }
 
     /// <summary>The Arrow schema as JSON text or a fingerprint; null when unknown.</summary>
@@ -23,7 +23,10 @@ public sealed record BlockRecord
     /// <summary>Length of the block in bytes.</summary>
     public long Bytes { get; init; }
 
-    /// <summary>For a dataset, the batch CIDs its manifest links, in manifest order; empty for a batch.</summary>
+    /// <summary>
+    /// For a dataset, the batch CIDs its manifest links, in manifest order; for a foreign DAG-CBOR or
+    /// dag-pb block, the CIDs it links (what GC keeps for it); empty for a batch or an Arrow stream.
+    /// </summary>
     public IReadOnlyList<Cid> Batches { get; init; } = [];
 
     /// <summary>

@@ -90,11 +90,12 @@ public sealed class LocalRepository : IDisposable
     /// Stores a block and registers it. The block is durable before its row is written, and the
     /// row is committed before this returns: once it returns, both survive any crash.
     /// </summary>
-    /// <param name="cid">The block's CID: raw for a batch, dag-cbor for a dataset.</param>
+    /// <param name="cid">The block's CID: raw for a batch or an Arrow stream, dag-cbor for a dataset, any codec for a foreign block.</param>
     /// <param name="bytes">The block's bytes; checked against <paramref name="cid"/>.</param>
     /// <param name="record">
     /// Metadata; its <c>Cid</c> must be <paramref name="cid"/>. <c>Bytes</c> is set from the block,
-    /// and a dataset's <c>Batches</c> from its manifest's links (a list given must name the same CIDs).
+    /// a dataset's <c>Batches</c> from its manifest's links (a list given must name the same CIDs)
+    /// and a foreign block's from the links it holds (DAG-CBOR, dag-pb).
     /// </param>
     /// <returns>The record as stored.</returns>
     /// <exception cref="BlockCorruptedException">The bytes do not hash to the CID; nothing was stored.</exception>
@@ -194,7 +195,7 @@ public sealed class LocalRepository : IDisposable
 
     /// <summary>
     /// Removes every block that is neither pinned, nor named by a version of a dataset name, nor
-    /// linked (transitively) by a pinned or named dataset:
+    /// linked (transitively) by a pinned or named dataset or a pinned foreign DAG node:
     /// registered ones (row first, then file, so a crash leaves only an orphan) and unregistered
     /// files, plus temporary files of dead writers. Runs alone (exclusive lock).
     /// </summary>
@@ -243,7 +244,7 @@ public sealed class LocalRepository : IDisposable
     /// Checks that every registry row has its block, that every block file hashes to its CID, and
     /// lists unregistered blocks and temporary files. With <paramref name="repair"/>: rows whose
     /// block is missing are deleted; corrupt files are moved to <c>quarantine/</c> and their rows
-    /// deleted; orphans linked by a pinned dataset are re-registered (kind from the codec), other
+    /// deleted; orphans linked by a pinned block are re-registered (kind read from the bytes), other
     /// orphans deleted (they were never acknowledged); temporary files removed. Idempotent: a
     /// second repair finds nothing to do.
     /// </summary>
@@ -313,13 +314,7 @@ public sealed class LocalRepository : IDisposable
 
     private bool TryReregister(Cid cid)
     {
-        BlockKind? kind = cid.Codec switch
-        {
-            Multicodec.Raw => BlockKind.Batch,
-            Multicodec.DagCbor => BlockKind.Dataset,
-            _ => null,
-        };
-        if (kind == null || !Blocks.TryRead(cid, out var bytes))
+        if (!Blocks.TryRead(cid, out var bytes))
         {
             return false;
         }
@@ -327,7 +322,9 @@ public sealed class LocalRepository : IDisposable
         BlockRecord record;
         try
         {
-            record = Describe(cid, bytes.Span, new BlockRecord { Cid = cid, Kind = kind.Value, Provenance = RecoveredProvenance });
+            // The kind is read from the bytes: a batch, a dataset, an Arrow stream or a foreign block.
+            var found = ContentAccess.BlockClassifier.Describe(cid, bytes);
+            record = Describe(cid, bytes.Span, new BlockRecord { Cid = cid, Kind = found.Kind, Schema = found.Schema, Rows = found.Rows, Provenance = RecoveredProvenance });
         }
         catch (Content.ContentFormatException)
         {
@@ -346,22 +343,34 @@ public sealed class LocalRepository : IDisposable
             throw new ArgumentException($"The record names {record.Cid}, the block {cid}.", nameof(record));
         }
 
-        ulong expectedCodec = record.Kind == BlockKind.Dataset ? Multicodec.DagCbor : Multicodec.Raw;
-        if (cid.Codec != expectedCodec)
+        ulong? expectedCodec = record.Kind switch
         {
-            throw new ArgumentException($"A {record.Kind} block needs a {Multicodec.NameOf(expectedCodec)} CID; {cid} is {Multicodec.NameOf(cid.Codec)}.", nameof(record));
+            BlockKind.Batch or BlockKind.ArrowStream => Multicodec.Raw,
+            BlockKind.Dataset => Multicodec.DagCbor,
+            BlockKind.Foreign => null,
+            _ => throw new ArgumentException($"Unknown block kind {record.Kind}.", nameof(record)),
+        };
+        if (expectedCodec is { } codec && cid.Codec != codec)
+        {
+            throw new ArgumentException($"A {record.Kind} block needs a {Multicodec.NameOf(codec)} CID; {cid} is {Multicodec.NameOf(cid.Codec)}.", nameof(record));
         }
 
-        if (record.Kind == BlockKind.Batch)
+        if (record.Kind is BlockKind.Batch or BlockKind.ArrowStream)
         {
             return record.Batches.Count == 0
                 ? record with { Bytes = bytes.Length }
-                : throw new ArgumentException("A batch links no other blocks.", nameof(record));
+                : throw new ArgumentException($"A {record.Kind} block links no other blocks.", nameof(record));
         }
 
         if (!cid.Verify(bytes))
         {
             throw new BlockCorruptedException(cid, $"Content of {bytes.Length} bytes does not hash to the CID it was offered under");
+        }
+
+        if (record.Kind == BlockKind.Foreign)
+        {
+            // GC keeps what a kept foreign DAG links, so the links come from the block itself.
+            return record with { Bytes = bytes.Length, Batches = ForeignLinks.Of(cid, bytes, out _) };
         }
 
         // GC keeps a pinned dataset's batches by these links, so they come from the manifest itself.

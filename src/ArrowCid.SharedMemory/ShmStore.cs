@@ -403,6 +403,49 @@ public sealed class ShmStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// The canonical bytes of a batch held in the arena, in place (no copy) under a lease and
+    /// checked against the CID — always hashed, whatever <see cref="ShmStoreOptions.Verification"/>
+    /// says, since the caller may hand them to another host. For servers that send a block's bytes
+    /// as they are (Flight DoGet); a batch with a segment file of its own is mapped from
+    /// <see cref="PathOf"/> instead. Dispose the result to let the slot go.
+    /// </summary>
+    /// <returns>The leased bytes, or null when no arena slot holds the CID.</returns>
+    /// <exception cref="ShmSegmentCorruptedException">The slot does not hash to the CID.</exception>
+    public ShmLeasedBytes? TryLeaseArenaBytes(Cid cid)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(cid);
+        if (cid.Codec != Multicodec.Raw || cid.Hash.Code != Multicodec.Sha2256)
+        {
+            throw new ArgumentException($"{cid}: segments hold raw sha2-256 CIDs (bafkrei…)", nameof(cid));
+        }
+
+        if (ArenaFor(cid) is not { } arenas)
+        {
+            return null;
+        }
+
+        var (arena, slot) = arenas.TryLease(cid.Hash.Digest, out var bytes, out long offset);
+        if (arena is null)
+        {
+            return null;
+        }
+
+        var lease = new ArenaLease(arena, slot);
+        try
+        {
+            var where = new ArenaLocation(arena.Path, offset);
+            SegmentAttacher.VerifyHash(cid, where, bytes.Span);
+            return new ShmLeasedBytes(bytes, where.ToString(), lease);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Whether a segment file or the arena holds <paramref name="cid"/>.</summary>
     public bool Contains(Cid cid)
     {

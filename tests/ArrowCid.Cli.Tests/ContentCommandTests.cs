@@ -210,7 +210,7 @@ public sealed class ContentCommandTests : IDisposable
     }
 
     [Fact]
-    public void Import_of_a_car_with_foreign_blocks_reports_them_and_fails()
+    public void Strict_import_of_a_car_with_foreign_blocks_reports_them_and_fails()
     {
         string car = _temp.File("foreign.car");
         using (var output = File.Create(car))
@@ -219,11 +219,47 @@ public sealed class ContentCommandTests : IDisposable
             writer.WriteRawBlock("hello"u8);
         }
 
-        var result = InRepo("import", "car", car);
+        var result = InRepo("import", "car", car, "--strict");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("not a canonical Arrow batch", result.Error, StringComparison.Ordinal);
         Assert.Contains("1 refused", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Import_of_a_car_with_foreign_blocks_keeps_them_counts_them_and_get_serves_them()
+    {
+        string car = _temp.File("foreign.car");
+        var hello = Cid.ForRaw("hello"u8);
+        byte[] cbor = ArrowCid.Content.DagCbor.DagCborEncoder.EncodeBlock(
+            ArrowCid.Content.DagCbor.DagNode.MapOf(("greeting", ArrowCid.Content.DagCbor.DagNode.Of(hello))), out var root);
+        using (var output = File.Create(car))
+        {
+            var writer = new ArrowCid.Content.Car.CarV1Writer(output, [root]);
+            writer.WriteBlock(root, cbor);
+            writer.WriteRawBlock("hello"u8);
+        }
+
+        var result = InRepo("import", "car", car);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = Lines(result.Out);
+        Assert.Equal($"dag-cbor {root} {cbor.Length} bytes 1 links", lines[0]);
+        Assert.Equal($"raw {hello} 5 bytes", lines[1]);
+        Assert.Equal("imported 2 of 2 blocks: 0 batches, 0 datasets, 0 arrow streams, 1 other raw, 1 dag-cbor, 0 dag-pb, 0 other; 0 refused", lines[2]);
+        string back = _temp.File("hello.bin");
+        Assert.Equal(0, InRepo("get", hello.ToString(), "-o", back).ExitCode);
+        Assert.Equal("hello"u8.ToArray(), File.ReadAllBytes(back));
+        Assert.StartsWith("foreign ", Lines(InRepo("ls").Out)[0], StringComparison.Ordinal);
+        var info = JsonNode.Parse(InRepo("info", root.ToString(), "--json").Out)!;
+        Assert.Equal("foreign", info["kind"]!.GetValue<string>());
+        Assert.Equal(hello.ToString(), info["links"]![0]!.GetValue<string>());
+
+        var json = JsonNode.Parse(InRepo("import", "car", car, "--json").Out)!;
+        Assert.Equal(1, json["counts"]!["raw"]!.GetValue<int>());
+        Assert.Equal(1, json["counts"]!["dag-cbor"]!.GetValue<int>());
+        Assert.True(json["complete"]!.GetValue<bool>());
+        Assert.Contains("not a canonical Arrow batch", json["blocks"]![1]!["note"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -48,6 +48,40 @@ public sealed class ShmCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_small_batch_published_into_the_arena_is_fetched_by_flight_get_from_a_node_serving_the_store()
+    {
+        var builder = new RecordBatchBuilder(new Schema([new Field("x", ArrowType.Int64)]));
+        foreach (long value in new[] { 1L, 2L, 3L })
+        {
+            builder.AppendRow(value);
+        }
+
+        using var batch = builder.Build();
+        string input = _folder.File("small.arrows");
+        File.WriteAllBytes(input, CanonicalEncoder.Encode(batch));
+        var publish = CliRun.Run("shm", "publish", input, "--shm-dir", _shm);
+        Assert.Equal(0, publish.ExitCode);
+        string cid = publish.Out.Split(' ')[1];
+
+        // What `arrowcid serve` does with this host's store, on a port of its own.
+        using var store = SharedMemory.ShmStore.Open(new SharedMemory.ShmStoreOptions { BaseDirectory = _shm });
+        Assert.NotNull(Assert.Single(store.List()).ArenaOffset);
+        using var content = Registry.ContentAccess.ContentRepository.Open(_folder.File("repo"));
+        await using var node = await Flight.Hosting.FlightNode.StartAsync(content, new Flight.Hosting.FlightNodeOptions
+        {
+            Service = new Flight.Service.FlightServiceOptions { SharedMemory = store },
+        });
+
+        string output = _folder.File("out.arrows");
+        var get = CliRun.Run("flight", "--server", node.Location, "get", cid, "-o", output);
+        Assert.True(get.ExitCode == 0, get.Error);
+        Assert.Equal(File.ReadAllBytes(input), File.ReadAllBytes(output));
+        var info = CliRun.Run("flight", "--server", node.Location, "info", cid);
+        Assert.True(info.ExitCode == 0, info.Error);
+        Assert.Contains("\"total_records\": 3", info.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_cids_and_bad_tags_fail_with_one_line()
     {
         var missing = CliRun.Run("shm", "cat", "bafkreiffokis3t2fey3tnosxji3bzad2ggxralbbl7nrbn2l2hvnfwincq", "--shm-dir", _shm);

@@ -185,17 +185,23 @@ public sealed class LocalRepositoryTests : IDisposable
     [Fact]
     public void Repair_reregisters_orphans_that_a_pinned_dataset_links()
     {
-        var batch = RandomBatch(_random);
-        var (dataset, manifest) = Manifest(batch.Cid);
+        byte[] canonical = ArrowCid.Content.Canonical.CanonicalEncoder.Encode(Content.SampleBatches.Build(3, 4));
+        var batch = (Cid: Cid.ForRaw(canonical), Bytes: canonical);
+        var opaque = RandomBatch(_random);
+        var (dataset, manifest) = Manifest(batch.Cid, opaque.Cid);
         _repo.PutBlock(dataset, manifest, DatasetRecord(dataset) with { Pinned = true });
         _repo.Blocks.Put(batch.Cid, batch.Bytes);
+        _repo.Blocks.Put(opaque.Cid, opaque.Bytes);
 
         var report = _repo.Verify(repair: true);
 
-        Assert.Equal([batch.Cid], report.Reregistered);
+        Assert.Equal(new[] { batch.Cid, opaque.Cid }.ToHashSet(), report.Reregistered.ToHashSet());
         var record = _repo.GetRecord(batch.Cid)!;
         Assert.Equal(BlockKind.Batch, record.Kind);
         Assert.Equal(batch.Bytes.Length, record.Bytes);
+        Assert.Equal(4, record.Rows);
+        // The kind is read from the bytes: bytes that are no Arrow batch are kept as a foreign block.
+        Assert.Equal(BlockKind.Foreign, _repo.GetRecord(opaque.Cid)!.Kind);
         Assert.True(_repo.Verify().IsClean);
         Assert.Empty(_repo.Gc().RemovedRecords);
     }

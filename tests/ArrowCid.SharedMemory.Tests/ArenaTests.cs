@@ -50,6 +50,29 @@ public sealed class ArenaTests : IDisposable
     }
 
     [Fact]
+    public void Leased_arena_bytes_are_the_slot_in_place_and_hold_it_until_disposed()
+    {
+        using var store = _temp.Open(arena: true);
+        var small = store.Publish(Batches.Make(2));
+        var large = store.Publish(Batches.Make(3, rows: 20_000)); // past the 64 KiB slots: a file of its own
+
+        using (var leased = store.TryLeaseArenaBytes(small.Cid))
+        {
+            Assert.NotNull(leased);
+            Assert.Equal(CanonicalEncoder.Encode(Batches.Make(2)), leased.Memory.ToArray());
+            // The slot itself, not a copy: the mapping's memory manager, not an array.
+            Assert.False(MemoryMarshal.TryGetArray(leased.Memory, out _));
+            Assert.Contains("arena-small", leased.Location, StringComparison.Ordinal);
+            Assert.True(store.List().Single(s => s.Cid == small.Cid).Leased);
+            Assert.False(store.Remove(small.Cid));
+        }
+
+        Assert.False(store.List().Single(s => s.Cid == small.Cid).Leased);
+        Assert.Null(store.TryLeaseArenaBytes(large.Cid));
+        Assert.Throws<ArgumentException>(() => store.TryLeaseArenaBytes(Content.Multiformats.Cid.Parse("bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")));
+    }
+
+    [Fact]
     public void A_slot_holds_exactly_the_canonical_stream_at_its_offset()
     {
         using var store = _temp.Open(arena: true);
@@ -168,6 +191,7 @@ public sealed class ArenaTests : IDisposable
 
         Assert.Throws<ShmSegmentCorruptedException>(() => store.Attach(cid));
         Assert.Throws<ShmSegmentCorruptedException>(() => store.SegmentFile(cid));
+        Assert.Throws<ShmSegmentCorruptedException>(() => store.TryLeaseArenaBytes(cid));
         Assert.False(File.Exists(store.PathOf(cid))); // nothing corrupted was promoted
         Assert.False(Assert.Single(store.List()).Leased); // the refused attach left no lease behind
     }

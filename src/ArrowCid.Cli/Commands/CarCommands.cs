@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using ArrowCid.Registry.ContentAccess;
 
 namespace ArrowCid.Cli.Commands;
@@ -39,7 +40,9 @@ internal static class CarCommands
     public static Command Import(CliConsole console, RepositoryOption repository)
     {
         var file = new Argument<string>("file") { Description = "The CAR (v1 or v2) to read (- for stdin)" };
-        var car = new Command("car", "Read a CAR into the repository: canonical Arrow batches and dataset manifests are stored and registered, anything else is refused; roots are pinned") { file };
+        var strict = new Option<bool>("--strict") { Description = "Take only canonical Arrow batches and dataset manifests whose batches are present; refuse everything else" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of lines" };
+        var car = new Command("car", "Read a CAR into the repository: every block whose hash verifies is stored; canonical batches and dataset manifests are registered as such, other Arrow IPC streams are described, anything else is kept as a foreign block; roots are pinned") { file, strict, json };
         car.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(file);
@@ -49,32 +52,118 @@ internal static class CarCommands
                 using var input = path == IpcSource.StandardStream ? null : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
                 var stream = input ?? console.Input;
                 double? total = input?.Length;
-                return CliProgress.Run(console, $"importing {path}", total, _ => content.ImportCar(stream, new PutOptions { Producer = "arrowcid import car", Provenance = path }));
+                var options = new PutOptions { Producer = "arrowcid import car", Provenance = path };
+                return CliProgress.Run(console, $"importing {path}", total, _ => content.ImportCar(stream, options, parse.GetValue(strict)));
             });
-            foreach (var cid in report.Batches)
+            if (parse.GetValue(json))
             {
-                console.Out.WriteLine($"batch {cid}");
+                console.Out.WriteLine(ImportJson(report).ToJsonString(ContentOutput.Indented));
+            }
+            else
+            {
+                PrintImport(console, report);
             }
 
-            foreach (var cid in report.Datasets)
-            {
-                console.Out.WriteLine($"dataset {cid}");
-            }
-
-            foreach (var refused in report.Refused)
-            {
-                CliErrors.Report(console.Error, $"refused {refused.Cid}: {refused.Reason}");
-            }
-
-            foreach (var root in report.MissingRoots)
-            {
-                CliErrors.Report(console.Error, $"root {root} is not in the CAR");
-            }
-
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"imported {report.Batches.Count} batches and {report.Datasets.Count} datasets from {report.BlocksRead} blocks; {report.Refused.Count} refused"));
             return report.IsComplete ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return new Command("import", "Read content into the repository from other formats") { car };
+    }
+
+    private static void PrintImport(CliConsole console, CarImportReport report)
+    {
+        foreach (var block in report.Blocks)
+        {
+            console.Out.WriteLine(ImportLine(block));
+        }
+
+        foreach (var refused in report.Refused)
+        {
+            CliErrors.Report(console.Error, $"refused {refused.Cid}: {refused.Reason}");
+        }
+
+        foreach (var unverifiable in report.Unverifiable)
+        {
+            CliErrors.Report(console.Error, $"refused {unverifiable.Reason}");
+        }
+
+        foreach (var root in report.MissingRoots)
+        {
+            CliErrors.Report(console.Error, $"root {root} is not in the CAR");
+        }
+
+        console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"imported {report.Blocks.Count} of {report.BlocksRead} blocks: {report.CountOf(ImportedBlockKind.Batch)} batches, {report.CountOf(ImportedBlockKind.Dataset)} datasets, {report.CountOf(ImportedBlockKind.ArrowStream)} arrow streams, {report.CountOf(ImportedBlockKind.Raw)} other raw, {report.CountOf(ImportedBlockKind.DagCbor)} dag-cbor, {report.CountOf(ImportedBlockKind.DagPb)} dag-pb, {report.CountOf(ImportedBlockKind.Other)} other; {report.RefusedCount} refused"));
+    }
+
+    // One line per stored block: kind, CID, then what is known of it.
+    private static string ImportLine(ImportedBlock block) => block.Kind switch
+    {
+        ImportedBlockKind.Batch => string.Create(CultureInfo.InvariantCulture, $"batch {block.Cid} {block.Rows} rows {block.Bytes} bytes"),
+        ImportedBlockKind.Dataset => string.Create(CultureInfo.InvariantCulture, $"dataset {block.Cid} {block.Rows} rows"),
+        ImportedBlockKind.ArrowStream => string.Create(CultureInfo.InvariantCulture,
+            $"arrow-stream {block.Cid} {block.Rows} rows {block.Bytes} bytes{(block.Canonical is { } canonical ? $" canonical {canonical.Dataset.Cid}" : string.Empty)}"),
+        ImportedBlockKind.DagCbor or ImportedBlockKind.DagPb => string.Create(CultureInfo.InvariantCulture,
+            $"{ImportedBlock.NameOf(block.Kind)} {block.Cid} {block.Bytes} bytes {block.Links} links"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{ImportedBlock.NameOf(block.Kind)} {block.Cid} {block.Bytes} bytes"),
+    };
+
+    private static JsonObject ImportJson(CarImportReport report)
+    {
+        var counts = new JsonObject();
+        foreach (var kind in Enum.GetValues<ImportedBlockKind>())
+        {
+            counts[ImportedBlock.NameOf(kind)] = report.CountOf(kind);
+        }
+
+        counts["refused"] = report.RefusedCount;
+        var refused = report.Refused.Select(r => (JsonNode)new JsonObject { ["cid"] = r.Cid.ToString(), ["reason"] = r.Reason })
+            .Concat(report.Unverifiable.Select(u => (JsonNode)new JsonObject { ["cid"] = u.Cid, ["hash_function"] = u.HashFunction, ["reason"] = u.Reason }));
+        return new JsonObject
+        {
+            ["roots"] = new JsonArray(report.Roots.Select(r => (JsonNode)r.ToString()).ToArray()),
+            ["strict"] = report.Strict,
+            ["blocks_read"] = report.BlocksRead,
+            ["complete"] = report.IsComplete,
+            ["counts"] = counts,
+            ["blocks"] = new JsonArray(report.Blocks.Select(b => (JsonNode)BlockJson(b)).ToArray()),
+            ["refused"] = new JsonArray(refused.ToArray()),
+            ["missing_roots"] = new JsonArray(report.MissingRoots.Select(r => (JsonNode)r.ToString()).ToArray()),
+        };
+    }
+
+    private static JsonObject BlockJson(ImportedBlock block)
+    {
+        var json = new JsonObject
+        {
+            ["cid"] = block.Cid.ToString(),
+            ["kind"] = ImportedBlock.NameOf(block.Kind),
+            ["bytes"] = block.Bytes,
+        };
+        if (block.Schema is not null)
+        {
+            json["rows"] = block.Rows;
+            json["schema"] = block.Schema;
+        }
+
+        if (block.Kind is ImportedBlockKind.DagCbor or ImportedBlockKind.DagPb)
+        {
+            json["links"] = block.Links;
+        }
+
+        if (block.Canonical is { } canonical)
+        {
+            json["canonical"] = new JsonObject
+            {
+                ["dataset"] = canonical.Dataset.Cid.ToString(),
+                ["batches"] = new JsonArray(canonical.Batches.Select(b => (JsonNode)b.Cid.ToString()).ToArray()),
+            };
+        }
+
+        if (block.Note is not null)
+        {
+            json["note"] = block.Note;
+        }
+
+        return json;
     }
 }

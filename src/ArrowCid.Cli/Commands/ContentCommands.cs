@@ -117,9 +117,9 @@ internal static class ContentCommands
 
     private static Command Get(CliConsole console, RepositoryOption repository)
     {
-        var cid = ContentArgument();
-        var output = new Option<string>("--output", "-o") { Description = "Where to write the Arrow IPC stream (- for stdout)", Required = true, HelpName = "OUT" };
-        var command = new Command("get", "Write a batch's exact canonical bytes, or a whole dataset as one Arrow IPC stream; every block is re-hashed") { cid, output };
+        var cid = ContentArgument("A batch, a dataset or any other stored block");
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the Arrow IPC stream or block (- for stdout)", Required = true, HelpName = "OUT" };
+        var command = new Command("get", "Write a batch's exact canonical bytes, a whole dataset as one Arrow IPC stream, or any other stored block byte for byte; every block is re-hashed") { cid, output };
         command.SetAction(parse =>
         {
             using var content = repository.Open(parse);
@@ -134,7 +134,7 @@ internal static class ContentCommands
 
     private static Command Cat(CliConsole console, RepositoryOption repository)
     {
-        var cid = ContentArgument();
+        var cid = ContentArgument("A batch, a dataset or an arrow-stream block");
         var limit = new Option<int?>("--limit", "-n") { Description = "Print at most N rows in all", HelpName = "N" };
         limit.Validators.Add(result =>
         {
@@ -143,7 +143,7 @@ internal static class ContentCommands
                 result.AddError("--limit must be 0 or more");
             }
         });
-        var command = new Command("cat", "Print a stored batch, or every batch of a dataset, as tables") { cid, limit };
+        var command = new Command("cat", "Print a stored batch, or every batch of a dataset or Arrow stream, as tables") { cid, limit };
         command.SetAction(parse =>
         {
             int? rowsLimit = parse.GetValue(limit);

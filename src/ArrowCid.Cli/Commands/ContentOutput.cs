@@ -63,7 +63,8 @@ internal static class ContentOutput
         ["producer"] = record.Producer,
         ["provenance"] = record.Provenance,
         ["tags"] = Tags(record.Tags),
-        ["batches"] = new JsonArray(record.Batches.Select(b => (JsonNode)b.ToString()).ToArray()),
+        // A foreign block's links are the blocks it links, not batches.
+        [record.Kind == BlockKind.Foreign ? "links" : "batches"] = new JsonArray(record.Batches.Select(b => (JsonNode)b.ToString()).ToArray()),
         ["locations"] = new JsonArray(record.Locations.Select(l => (JsonNode)l).ToArray()),
         ["schema"] = record.Schema,
     };
@@ -99,7 +100,7 @@ internal static class ContentOutput
 
         foreach (var batch in record.Batches)
         {
-            yield return $"batch: {batch}";
+            yield return record.Kind == BlockKind.Foreign ? $"link: {batch}" : $"batch: {batch}";
         }
 
         foreach (var location in record.Locations)
@@ -117,7 +118,7 @@ internal static class ContentOutput
         }
     }
 
-    public static string KindName(BlockKind kind) => kind == BlockKind.Dataset ? "dataset" : "batch";
+    public static string KindName(BlockKind kind) => BlockKindNames.NameOf(kind);
 
     /// <summary>" k=v" for each tag, in key order (the end of an <c>ls</c> or <c>log</c> line).</summary>
     public static string TagsText(IReadOnlyDictionary<string, string> tags) =>

@@ -26,7 +26,7 @@ internal static class RegistryCommands
     {
         var tags = TagOption.Create("Only records carrying KEY=VALUE (repeatable; all must match)");
         var json = new Option<bool>("--json") { Description = "Print one JSON array of records" };
-        var command = new Command("ls", "List registered batches and datasets, oldest first: kind, CID, rows, bytes, created, pin, tags") { tags, json };
+        var command = new Command("ls", "List registered blocks (batches, datasets, imported arrow-stream and foreign blocks), oldest first: kind, CID, rows, bytes, created, pin, tags") { tags, json };
         command.SetAction(parse =>
         {
             using var content = repository.Open(parse);

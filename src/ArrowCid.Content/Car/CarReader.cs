@@ -68,6 +68,10 @@ public sealed class CarReader
     /// <param name="block">The verified block.</param>
     /// <returns>False at the end of the payload.</returns>
     /// <exception cref="ContentFormatException">Malformed or truncated section, or a hash mismatch.</exception>
+    /// <exception cref="UnsupportedHashFunctionException">
+    /// The section's CID names a hash function that cannot be verified here; the section was read
+    /// past, so reading can go on with the next block.
+    /// </exception>
     public bool TryReadBlock(out CarBlock block)
     {
         block = default;
@@ -93,7 +97,7 @@ public sealed class CarReader
         return true;
     }
 
-    /// <summary>All remaining blocks, each verified.</summary>
+    /// <summary>All remaining blocks, each verified (a block whose hash function is unsupported ends the enumeration with <see cref="UnsupportedHashFunctionException"/>; use <see cref="TryReadBlock"/> to go on past it).</summary>
     /// <returns>The blocks in file order.</returns>
     public IEnumerable<CarBlock> ReadBlocks()
     {
@@ -119,6 +123,7 @@ public sealed class CarReader
 
         long bodyStart = payloadStart + source.Position;
         var section = source.ReadExactly((int)length, "section");
+        ThrowIfHashFunctionUnsupported(section, bodyStart);
         var cid = Cid.Read(section, out int cidLength, bodyStart);
         var data = section.AsMemory(cidLength);
         if (!cid.Verify(data.Span))
@@ -127,6 +132,39 @@ public sealed class CarReader
         }
 
         return new CarBlock(cid, data, sectionOffset);
+    }
+
+    // A CIDv1 whose multihash function this library cannot compute is not malformed, only
+    // unverifiable: it gets its own typed error, thrown once the section has been read past. A
+    // CIDv0 is always sha2-256; anything malformed is left to Cid.Read to report.
+    private static void ThrowIfHashFunctionUnsupported(byte[] section, long offset)
+    {
+        if (section.Length >= 2 && section[0] == 0x12 && section[1] == 0x20)
+        {
+            return;
+        }
+
+        // version, codec, hash function, digest length: four varints, then the digest.
+        Span<ulong> fields = stackalloc ulong[4];
+        int at = 0;
+        for (int i = 0; i < fields.Length; i++)
+        {
+            if (!Varint.TryRead(section.AsSpan(at), out fields[i], out int read))
+            {
+                return;
+            }
+
+            at += read;
+        }
+
+        ulong hashFunction = fields[2];
+        if (fields[0] != 1 || hashFunction is Multicodec.Sha2256 or Multicodec.Identity || fields[3] > (ulong)(section.Length - at))
+        {
+            return;
+        }
+
+        int cidLength = at + (int)fields[3];
+        throw new UnsupportedHashFunctionException(Multibase.Encode(section.AsSpan(0, cidLength)), fields[1], hashFunction, offset);
     }
 
     private static byte[] ReadHeaderBlock(CarStreamSource source, CarReaderOptions options, long baseOffset)

@@ -88,6 +88,7 @@ public sealed class CarV2Reader
     /// <param name="block">The verified block.</param>
     /// <returns>False when the hash is not indexed (or there is no index).</returns>
     /// <exception cref="ContentFormatException">The indexed section is malformed or holds another block.</exception>
+    /// <exception cref="UnsupportedHashFunctionException">The indexed section's CID names a hash function that cannot be verified.</exception>
     public bool TryGetBlock(Multihash hash, out CarBlock block)
     {
         block = default;

@@ -36,6 +36,13 @@ public static class Multicodec
         DagCbor => "dag-cbor",
         CarIndexSorted => "car-index-sorted",
         CarMultihashIndexSorted => "car-multihash-index-sorted",
+        // Names only (for messages about content from elsewhere): codes this library does not support.
+        0x13 => "sha2-512",
+        0x16 => "sha3-256",
+        0x1e => "blake3",
+        0xb220 => "blake2b-256",
+        0x0129 => "dag-json",
+        0x0200 => "json",
         _ => $"0x{code:x}",
     };
 }

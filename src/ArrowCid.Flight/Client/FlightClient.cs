@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -176,6 +177,31 @@ public sealed class FlightClient : IDisposable
         return batches.Count == expected.Count
             ? new FlightFetchResult(cid, batches)
             : throw new RpcException(StatusCode.DataLoss, $"the server sent {batches.Count} of the {expected.Count} batches {cid} names");
+    }
+
+    /// <summary>
+    /// The DoGet stream written back as one Arrow IPC stream, message by message as sent
+    /// (0xFFFFFFFF, int32 header length, header, body), then the end-of-stream marker; unverified.
+    /// For a batch, or an arrow-stream block whose writer framed its messages this way (current
+    /// Arrow libraries do), these are exactly the stored bytes, which the caller hashes against the CID.
+    /// </summary>
+    public async Task<byte[]> GetStreamBytesAsync(Cid cid, CancellationToken cancellationToken = default)
+    {
+        using var stream = new MemoryStream();
+        byte[] prefix = new byte[8];
+        await foreach (var data in GetRawAsync(cid, cancellationToken).ConfigureAwait(false))
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(prefix, 0xFFFFFFFF);
+            BinaryPrimitives.WriteInt32LittleEndian(prefix.AsSpan(4), data.DataHeader.Length);
+            stream.Write(prefix);
+            data.DataHeader.WriteTo(stream);
+            data.DataBody.WriteTo(stream);
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(prefix, 0xFFFFFFFF);
+        BinaryPrimitives.WriteInt32LittleEndian(prefix.AsSpan(4), 0);
+        stream.Write(prefix);
+        return stream.ToArray();
     }
 
     /// <summary>The raw DoGet stream, unverified (for benchmarks and tools that check bytes themselves).</summary>

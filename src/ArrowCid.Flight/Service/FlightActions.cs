@@ -175,7 +175,7 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
     private byte[] Verify(Cid cid)
     {
         var blocks = new List<Cid> { cid };
-        if (cid.Codec == Multicodec.DagCbor)
+        if (source.Content.IsDataset(cid))
         {
             blocks.AddRange(source.Content.GetDataset(cid).Batches.Select(b => b.Cid).Distinct());
         }

@@ -55,5 +55,18 @@ internal static class FlightErrors
 
     public static RpcException NotFound(string what) => new(StatusCode.NotFound, $"not found: {what}");
 
+    /// <summary>
+    /// Refuses a foreign block (FAILED_PRECONDITION, naming its kind and codec) where Arrow data is
+    /// asked for: DoGet, GetFlightInfo, GetSchema. Its bytes are served by the <c>block</c> action.
+    /// </summary>
+    public static void RequireArrow(Content.Multiformats.Cid cid, Registry.BlockKind? kind)
+    {
+        if (kind == Registry.BlockKind.Foreign)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition,
+                $"{cid} is a foreign block ({Content.Multiformats.Multicodec.NameOf(cid.Codec)}), not Arrow data: fetch its bytes with the \"block\" action");
+        }
+    }
+
     public static RpcException Invalid(string why) => new(StatusCode.InvalidArgument, why);
 }

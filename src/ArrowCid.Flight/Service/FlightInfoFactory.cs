@@ -76,6 +76,8 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
             return cached;
         }
 
+        FlightErrors.RequireArrow(record.Cid, record.Kind);
+
         FlightShape? shape = record.Kind == BlockKind.Dataset ? LocalDatasetShape(record.Cid) : LocalBatchShape(record);
         if (shape is null)
         {
@@ -116,10 +118,15 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
             w.WriteNumber("version", named.Version);
         }
 
-        w.WriteString("kind", record.Kind == BlockKind.Dataset ? "dataset" : "batch");
+        w.WriteString("kind", BlockKindNames.NameOf(record.Kind));
         w.WriteNumber("rows", record.Rows);
         w.WriteNumber("block_bytes", record.Bytes);
-        w.WriteString("created", record.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        if (record.Created != default)
+        {
+            // A batch only in the shared-memory store has no registration time.
+            w.WriteString("created", record.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         w.WriteBoolean("pinned", record.Pinned);
         if (record.Producer is not null)
         {

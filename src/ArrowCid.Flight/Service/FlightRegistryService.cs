@@ -116,8 +116,9 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
             _auth.Require(context, FlightRole.Read);
             var cid = FlightRequests.CidOfTicket(request);
             await EnsureLocalAsync(cid, context.CancellationToken).ConfigureAwait(false);
+            FlightErrors.RequireArrow(cid, _source.KindOf(cid));
             Task Write(FlightData data) => responseStream.WriteAsync(data, context.CancellationToken);
-            if (cid.Codec == Multicodec.DagCbor)
+            if (_source.Content.IsDataset(cid))
             {
                 var manifest = _source.Content.GetDataset(cid);
                 await CanonicalFlightData.WriteDatasetAsync(manifest, OpenBatchAsync, Write, context.CancellationToken).ConfigureAwait(false);
@@ -168,7 +169,9 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         return matches.Count > 0 ? matches[0] : throw FlightErrors.NotFound("no flight matches the query");
     }
 
-    private BlockRecord RecordOf(Cid cid) => _catalog.Find(cid) ?? throw FlightErrors.NotFound(cid.ToString());
+    // A batch published into this host's shared-memory store without a registry is described from its bytes.
+    private BlockRecord RecordOf(Cid cid) =>
+        _catalog.Find(cid) ?? _source.DescribeSharedMemoryBatch(cid) ?? throw FlightErrors.NotFound(cid.ToString());
 
     /// <summary>The record a CID or a name (its latest version, or the one asked for) names in the catalog.</summary>
     private (BlockRecord Record, NamedVersion? Version) Resolve(DescriptorTarget target)
@@ -185,6 +188,12 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
     /// <summary>The FlightInfo of a record, or null when it is registered but held by no reachable node (a listing names what can be fetched).</summary>
     private async Task<FlightInfo?> TryCreateInfoAsync(BlockRecord record, NamedVersion? version, CancellationToken cancellationToken)
     {
+        if (record.Kind == BlockKind.Foreign)
+        {
+            // A foreign block is no flight (no Arrow data); the block action serves its bytes.
+            return null;
+        }
+
         try
         {
             return await _infos.CreateAsync(record, version, cancellationToken).ConfigureAwait(false);
@@ -199,7 +208,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
     private async Task EnsureLocalAsync(Cid cid, CancellationToken cancellationToken)
     {
         bool complete = _source.Has(cid)
-            && (cid.Codec != Multicodec.DagCbor || _source.Content.GetDataset(cid).Batches.All(b => _source.Has(b.Cid)));
+            && (!_source.Content.IsDataset(cid) || _source.Content.GetDataset(cid).Batches.All(b => _source.Has(b.Cid)));
         if (complete)
         {
             return;

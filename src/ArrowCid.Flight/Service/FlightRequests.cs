@@ -107,15 +107,14 @@ internal static class FlightRequests
         return FlightJson.OptionalBool(filter, "names") == true ? new FlightListing(true, null) : new FlightListing(false, QueryOf(filter));
     }
 
-    /// <summary>{"tags":{k:v}, "kind":"batch"|"dataset", "from":time, "before":time, "pinned":bool, "producer":s, "limit":n}.</summary>
+    /// <summary>{"tags":{k:v}, "kind":"batch"|"dataset"|"arrow-stream"|"foreign", "from":time, "before":time, "pinned":bool, "producer":s, "limit":n}.</summary>
     public static RegistryQuery QueryOf(JsonElement filter)
     {
         BlockKind? kind = FlightJson.OptionalString(filter, "kind") switch
         {
             null => null,
-            "batch" => BlockKind.Batch,
-            "dataset" => BlockKind.Dataset,
-            var other => throw FlightErrors.Invalid($"'kind' must be \"batch\" or \"dataset\", not \"{Shorten(other)}\""),
+            var name when BlockKindNames.TryParse(name, out var known) => known,
+            var other => throw FlightErrors.Invalid($"'kind' must be \"batch\", \"dataset\", \"arrow-stream\" or \"foreign\", not \"{Shorten(other)}\""),
         };
         long? limit = FlightJson.OptionalLong(filter, "limit");
         if (limit is < 0 or > int.MaxValue)

@@ -17,7 +17,10 @@ public sealed class FlightServiceOptions
     /// </summary>
     public IRegistry? SharedRegistry { get; init; }
 
-    /// <summary>A shared-memory store on this host whose segments are served too (batches not in the repository).</summary>
+    /// <summary>
+    /// A shared-memory store on this host whose batches are served too (those not in the
+    /// repository), from its segment files and its arena alike, each hashed before it is sent.
+    /// </summary>
     public ShmStore? SharedMemory { get; init; }
 
     /// <summary>Whether a CID this node lacks is fetched from a node the registry lists (then kept). Default true.</summary>

@@ -90,7 +90,10 @@ internal static class FlightSubscriptionStream
             w.WriteNumber("sequence", change.Sequence);
             w.WriteString("cid", change.Cid.ToString());
             w.WriteString("change", ChangeName(change.Kind));
-            w.WriteString("kind", change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "dataset" : "batch");
+            // The record's kind when it is still there (a deleted one is named by its codec).
+            w.WriteString("kind", record is not null
+                ? BlockKindNames.NameOf(record.Kind)
+                : change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "dataset" : "batch");
             if (record is not null)
             {
                 w.WriteNumber("rows", record.Rows);

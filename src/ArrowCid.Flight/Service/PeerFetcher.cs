@@ -90,8 +90,16 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
 
     private async Task FetchFromAsync(FlightClient peer, BlockRecord record, CancellationToken cancellationToken)
     {
-        FlightFetchResult fetched = await peer.GetAsync(record.Cid, cancellationToken).ConfigureAwait(false);
         string provenance = $"fetched by CID from {peer.Location}";
+        if (record.Kind is BlockKind.ArrowStream or BlockKind.Foreign)
+        {
+            // Kept byte for byte as imported elsewhere: its exact bytes, checked against the CID.
+            byte[] bytes = await peer.GetBlockAsync(record.Cid, cancellationToken).ConfigureAwait(false);
+            StoreBlock(record.Cid, bytes, record.Kind, record.Schema, record.Rows, record, provenance, pinned: true);
+            return;
+        }
+
+        FlightFetchResult fetched = await peer.GetAsync(record.Cid, cancellationToken).ConfigureAwait(false);
         if (record.Kind == BlockKind.Dataset)
         {
             byte[] manifestBytes = await peer.GetBlockAsync(record.Cid, cancellationToken).ConfigureAwait(false);
@@ -119,12 +127,15 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
         StoreBatch(fetched.Batches[0], record.Schema, record.Rows, record, provenance, pinned: true);
     }
 
-    private void StoreBatch(FetchedBatch batch, string? schema, long rows, BlockRecord origin, string provenance, bool pinned)
+    private void StoreBatch(FetchedBatch batch, string? schema, long rows, BlockRecord origin, string provenance, bool pinned) =>
+        StoreBlock(batch.Cid, batch.CanonicalBytes.Span, BlockKind.Batch, schema, rows, origin, provenance, pinned);
+
+    private void StoreBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockKind kind, string? schema, long rows, BlockRecord origin, string provenance, bool pinned)
     {
-        content.Repository.PutBlock(batch.Cid, batch.CanonicalBytes.Span, new BlockRecord
+        content.Repository.PutBlock(cid, bytes, new BlockRecord
         {
-            Cid = batch.Cid,
-            Kind = BlockKind.Batch,
+            Cid = cid,
+            Kind = kind,
             Schema = schema,
             Rows = rows,
             Tags = origin.Tags,
@@ -132,7 +143,7 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
             Provenance = provenance,
             Pinned = pinned,
         });
-        AddSelf(batch.Cid);
+        AddSelf(cid);
     }
 
     private void AddSelf(Cid cid)

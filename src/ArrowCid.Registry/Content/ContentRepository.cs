@@ -209,8 +209,8 @@ public sealed class ContentRepository : IDisposable
         }
     }
 
-    /// <summary>The batches a CID names, in order: one for a batch, every batch of a dataset. Each is zero-copy; dispose each.</summary>
-    /// <param name="cid">A batch or dataset CID.</param>
+    /// <summary>The batches a CID names, in order: one for a batch, every batch of a dataset or of an Arrow stream block. Each is zero-copy; dispose each.</summary>
+    /// <param name="cid">A batch, dataset or Arrow stream CID.</param>
     /// <param name="verify">Re-hash every block read (default true).</param>
     /// <returns>The batches, opened lazily.</returns>
     public IEnumerable<RecordBatch> ReadBatches(Cid cid, bool verify = true)
@@ -218,11 +218,61 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(cid);
         if (cid.Codec == Multicodec.Raw)
         {
-            return [OpenBatch(cid, verify)];
+            return Repository.GetRecord(cid)?.Kind == BlockKind.ArrowStream ? ReadStreamBatches(cid, verify) : [OpenBatch(cid, verify)];
         }
 
         var manifest = GetDataset(cid);
         return manifest.Batches.Select(b => OpenBatch(b.Cid, verify));
+    }
+
+    // Every batch of a stored Arrow stream that is not canonical (kept as imported), zero-copy over its mapping.
+    private IEnumerable<RecordBatch> ReadStreamBatches(Cid cid, bool verify)
+    {
+        using var block = MappedBlock.Open(Repository.Blocks, cid, verify);
+        using var reader = OpenStream(cid, block);
+        while (true)
+        {
+            RecordBatch? batch;
+            try
+            {
+                batch = reader.ReadNext();
+            }
+            catch (ArrowFormatException e)
+            {
+                throw new ContentFormatException($"block {cid} is not a valid Arrow IPC stream: {e.Message}", e);
+            }
+
+            if (batch is null)
+            {
+                yield break;
+            }
+
+            yield return batch;
+        }
+    }
+
+    private static ArrowStreamReader OpenStream(Cid cid, MappedBlock block)
+    {
+        try
+        {
+            return new ArrowStreamReader(block.Memory, new IpcReadOptions { Validation = ValidationLevel.Structural }, block.Lease);
+        }
+        catch (ArrowFormatException e)
+        {
+            throw new ContentFormatException($"block {cid} is not a valid Arrow IPC stream: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Whether a CID names a dataset: a DAG-CBOR block the registry does not hold as a foreign
+    /// one (DAG-CBOR of another shape, or a manifest imported without its batches).
+    /// </summary>
+    /// <param name="cid">Any CID.</param>
+    /// <returns>True for a dataset CID (registered or not yet).</returns>
+    public bool IsDataset(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return cid.Codec == Multicodec.DagCbor && Repository.GetRecord(cid)?.Kind != BlockKind.Foreign;
     }
 
     /// <summary>A stored dataset's manifest, checked against its CID and the format.</summary>
@@ -251,11 +301,12 @@ public sealed class ContentRepository : IDisposable
     }
 
     /// <summary>
-    /// Writes what a CID names as one Arrow IPC stream: a batch's exact canonical bytes, or a
-    /// dataset's schema once, each batch's dictionaries and record batch in order, and the
-    /// end-of-stream marker. Every block is re-hashed before any of it is written.
+    /// Writes what a CID names: a batch's exact canonical bytes, or a dataset as one Arrow IPC
+    /// stream — its schema once, each batch's dictionaries and record batch in order, and the
+    /// end-of-stream marker — or any other block (an Arrow stream or a foreign block) byte for byte
+    /// as stored. Every block is re-hashed before any of it is written.
     /// </summary>
-    /// <param name="cid">A batch or dataset CID.</param>
+    /// <param name="cid">Any stored CID.</param>
     /// <param name="destination">Where the stream goes (left open).</param>
     /// <returns>Bytes written.</returns>
     /// <exception cref="BlockNotFoundException">A block is missing.</exception>
@@ -264,7 +315,7 @@ public sealed class ContentRepository : IDisposable
     {
         ArgumentNullException.ThrowIfNull(cid);
         ArgumentNullException.ThrowIfNull(destination);
-        if (cid.Codec == Multicodec.Raw)
+        if (!IsDataset(cid))
         {
             using var block = MappedBlock.Open(Repository.Blocks, cid, verify: true);
             destination.Write(block.Memory.Span);
@@ -276,10 +327,11 @@ public sealed class ContentRepository : IDisposable
 
     /// <summary>
     /// Writes a CAR (v1, or v2 with an index) whose roots are <paramref name="roots"/>: each root's
-    /// block and, for a dataset, its manifest block before its batches, each block once. Every block
-    /// is checked against its CID as it is written.
+    /// block and, for a dataset, its manifest block before its batches; for a foreign DAG node, the
+    /// blocks it links (transitively) as far as the repository holds them; each block once. Every
+    /// block is checked against its CID as it is written.
     /// </summary>
-    /// <param name="roots">Batch or dataset CIDs.</param>
+    /// <param name="roots">Any stored CIDs.</param>
     /// <param name="destination">Where the CAR goes (left open; seekable for v2).</param>
     /// <param name="v2">Write a CARv2 with a multihash index.</param>
     /// <returns>What was written.</returns>
@@ -289,17 +341,23 @@ public sealed class ContentRepository : IDisposable
         CarExport.Write(this, roots, destination, v2);
 
     /// <summary>
-    /// Reads a CAR (v1 or v2) block by block, every hash checked: raw blocks that are canonical
-    /// Arrow batches are stored and registered as batches; DAG-CBOR blocks that are dataset
-    /// manifests are registered as datasets once their batches are present; every other block is
-    /// refused (reported, not stored). The CAR's roots are pinned.
+    /// Reads a CAR (v1 or v2) block by block, every hash checked, and stores every block whose hash
+    /// verifies: raw blocks that are canonical Arrow batches are registered as batches; DAG-CBOR
+    /// blocks that are dataset manifests as datasets once their batches are present; Arrow IPC
+    /// streams that are not canonical are kept as they are and described (<see cref="BlockKind.ArrowStream"/>);
+    /// anything else — other raw bytes, DAG-CBOR of another shape or a manifest whose batches are
+    /// missing, dag-pb, any codec — is kept as a <see cref="BlockKind.Foreign"/> block with its
+    /// links. With <paramref name="strict"/> only batches and complete datasets are taken and
+    /// everything else is refused (reported, not stored). A block whose hash function cannot be
+    /// verified is refused either way. The CAR's roots are pinned.
     /// </summary>
     /// <param name="source">The CAR (left open).</param>
     /// <param name="options">Tags, producer, provenance for what is registered; roots are pinned when <see cref="PutOptions.Pin"/>.</param>
-    /// <returns>What was taken and refused.</returns>
+    /// <param name="strict">Take only canonical batches and dataset manifests whose batches are present.</param>
+    /// <returns>What was taken, as what, and what was refused.</returns>
     /// <exception cref="ContentFormatException">The CAR itself is malformed or a block does not hash to its CID.</exception>
-    public CarImportReport ImportCar(Stream source, PutOptions? options = null) =>
-        CarImport.Read(this, source, options ?? PutOptions.Default);
+    public CarImportReport ImportCar(Stream source, PutOptions? options = null, bool strict = false) =>
+        CarImport.Read(this, source, options ?? PutOptions.Default, strict);
 
     /// <summary>Closes the repository when this instance opened it.</summary>
     public void Dispose()
@@ -309,10 +367,6 @@ public sealed class ContentRepository : IDisposable
             Repository.Dispose();
         }
     }
-
-    /// <summary>Registers a verified canonical batch block.</summary>
-    internal void RegisterBatch(Cid cid, ReadOnlySpan<byte> bytes, Schema schema, long rows, PutOptions options, bool pinned) =>
-        Repository.PutBlock(cid, bytes, BatchRecord(cid, schema, rows, options, pinned));
 
     private static BlockRecord BatchRecord(Cid cid, Schema schema, long rows, PutOptions options, bool pinned) => new()
     {

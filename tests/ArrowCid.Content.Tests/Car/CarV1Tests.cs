@@ -69,6 +69,29 @@ public class CarV1Tests
     }
 
     [Fact]
+    public void Reader_refuses_a_block_whose_hash_function_it_cannot_compute_and_goes_on_with_the_next()
+    {
+        using var stream = new MemoryStream();
+        var writer = new CarV1Writer(stream, [Cid.ForRaw("after"u8)]);
+        // CIDv1, dag-cbor, blake2b-256 (0xb220, varint a0 e4 02), 32-byte digest, then the block.
+        byte[] section = [0x01, 0x71, 0xA0, 0xE4, 0x02, 0x20, .. new byte[32], .. "block"u8];
+        stream.Write(Varint.ToBytes((ulong)section.Length));
+        stream.Write(section);
+        writer.WriteRawBlock("after"u8);
+        stream.Position = 0;
+        var reader = CarReader.Open(stream);
+
+        var refused = Assert.Throws<UnsupportedHashFunctionException>(() => reader.TryReadBlock(out _));
+        Assert.Equal(0xb220UL, refused.HashFunction);
+        Assert.Equal(Multicodec.DagCbor, refused.Codec);
+        Assert.StartsWith("bafy", refused.Cid, StringComparison.Ordinal);
+        Assert.Contains("blake2b-256", refused.Message, StringComparison.Ordinal);
+        Assert.True(reader.TryReadBlock(out var next));
+        Assert.Equal(Cid.ForRaw("after"u8), next.Cid);
+        Assert.False(reader.TryReadBlock(out _));
+    }
+
+    [Fact]
     public void Reader_detects_truncation_at_every_length_inside_a_section()
     {
         var car = CarTestData.CarV1(out var blocks);

@@ -78,7 +78,7 @@ public sealed class CarExchangeTests : IDisposable
     }
 
     [Fact]
-    public void Import_refuses_non_canonical_batches_foreign_blocks_and_datasets_with_missing_batches()
+    public void Strict_import_refuses_non_canonical_batches_foreign_blocks_and_datasets_with_missing_batches()
     {
         var put = _source.PutStream(SampleBatches.Schema, SampleBatches.Several(2));
         byte[] manifest = _source.GetBytes(put.Dataset.Cid).ToArray();
@@ -92,7 +92,7 @@ public sealed class CarExchangeTests : IDisposable
         writer.WriteBlock(otherCid, otherCbor);
         car.Position = 0;
 
-        var report = _target.ImportCar(car);
+        var report = _target.ImportCar(car, strict: true);
 
         Assert.Equal(4, report.BlocksRead);
         Assert.Equal([put.Batches[0].Cid], report.Batches);
