@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need (npm packages of the independent judges,
-# Debian packages: PostgreSQL and the Python gRPC/HTTP/2 peers; the .NET packages), builds the solution once and runs all xunit
+# Debian packages: PostgreSQL and the Python and Rust gRPC/HTTP/2 peers; the .NET packages), builds the solution once and runs all xunit
 # projects. Every interop/node test file is driven by an xunit test that first writes its
 # fixtures (or starts the server it talks to) and then runs `node --test` on it as a child process.
 # Ends with one summary line: "tests: N passed, N failed, N skipped".
@@ -21,7 +21,11 @@ echo "== Debian packages (peers the tests start themselves)"
 #   postgresql                  the registry and multi-host tests start a throw-away server
 #   python3-grpcio, -protobuf   gRPC C-core, pyarrow.flight's transport (interop/python/grpc_peer)
 #   python3-h2                  hyper-h2, a second HTTP/2 client, and the raw-frame abuse tests
-debian_packages=(postgresql python3-grpcio python3-protobuf python3-h2)
+#   cargo, librust-*-dev        Debian's cargo/rustc and the hyper/h2/tokio/prost crates (sources in
+#                               /usr/share/cargo/registry) the Rust HTTP/2 peer (interop/rust-h2) builds from offline
+debian_packages=(postgresql python3-grpcio python3-protobuf python3-h2
+  cargo librust-hyper-dev librust-h2-dev librust-http-dev librust-tokio-dev librust-prost-dev
+  librust-bytes-dev librust-futures-util-dev librust-sha2-dev librust-serde-json-dev)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
@@ -34,6 +38,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "cannot install ${missing[*]} here: the tests needing them skip (and fail when CI=true)" >&2
   fi
 fi
+
+echo "== building the Rust HTTP/2 peer (interop/rust-h2)"
+# Built here so a compile error shows at once; the test's own build.sh run is then a no-op.
+bash interop/rust-h2/build.sh >/dev/null || echo "interop/rust-h2 did not build: its tests will say why" >&2
 
 echo "== restoring and building"
 dotnet restore ArrowCid.sln
