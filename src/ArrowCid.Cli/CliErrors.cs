@@ -32,7 +32,7 @@ internal static class CliErrors
 {
     /// <summary>Whether <paramref name="exception"/> is a failure the user caused or can fix (so no stack trace).</summary>
     public static bool IsExpected(Exception exception) => exception is
-        CliException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IOException
+        CliException or Bench.BenchmarkException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IOException
             or UnauthorizedAccessException or DllNotFoundException or TimeoutException
             or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException;
 

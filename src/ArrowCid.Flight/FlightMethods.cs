@@ -1,4 +1,4 @@
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 
 namespace ArrowCid.Flight;
@@ -25,13 +25,13 @@ public static class FlightMethods
     public static GrpcMethod<FlightDescriptor, SchemaResult> GetSchema { get; } = new(ServiceName, "GetSchema", MethodType.Unary);
 
     /// <summary>DoGet: server streaming.</summary>
-    public static GrpcMethod<Ticket, FlightData> DoGet { get; } = new(ServiceName, "DoGet", MethodType.ServerStreaming);
+    public static GrpcMethod<Ticket, FlightData> DoGet { get; } = new(ServiceName, "DoGet", MethodType.ServerStreaming, responseCodec: FlightDataCodec.Instance);
 
     /// <summary>DoPut: duplex.</summary>
-    public static GrpcMethod<FlightData, PutResult> DoPut { get; } = new(ServiceName, "DoPut", MethodType.DuplexStreaming);
+    public static GrpcMethod<FlightData, PutResult> DoPut { get; } = new(ServiceName, "DoPut", MethodType.DuplexStreaming, requestCodec: FlightDataCodec.Instance);
 
     /// <summary>DoExchange: duplex.</summary>
-    public static GrpcMethod<FlightData, FlightData> DoExchange { get; } = new(ServiceName, "DoExchange", MethodType.DuplexStreaming);
+    public static GrpcMethod<FlightData, FlightData> DoExchange { get; } = new(ServiceName, "DoExchange", MethodType.DuplexStreaming, FlightDataCodec.Instance, FlightDataCodec.Instance);
 
     /// <summary>DoAction: server streaming.</summary>
     public static GrpcMethod<Protocol.Action, Result> DoAction { get; } = new(ServiceName, "DoAction", MethodType.ServerStreaming);

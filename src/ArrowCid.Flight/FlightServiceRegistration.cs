@@ -1,4 +1,4 @@
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 
 namespace ArrowCid.Flight;
 

@@ -10,6 +10,10 @@ public sealed class LayeringTests
     private const string Registry = "src/ArrowCid.Registry/ArrowCid.Registry.csproj";
     private const string SharedMemory = "src/ArrowCid.SharedMemory/ArrowCid.SharedMemory.csproj";
     private const string Flight = "src/ArrowCid.Flight/ArrowCid.Flight.csproj";
+    private const string Http2 = "src/ArrowCid.Http2/ArrowCid.Http2.csproj";
+    private const string Grpc = "src/ArrowCid.Grpc/ArrowCid.Grpc.csproj";
+    private const string Bench = "src/ArrowCid.Bench/ArrowCid.Bench.csproj";
+    private const string Cli = "src/ArrowCid.Cli/ArrowCid.Cli.csproj";
     private const string Support = "tests/ArrowCid.TestSupport/ArrowCid.TestSupport.csproj";
 
     [Fact]
@@ -37,15 +41,35 @@ public sealed class LayeringTests
         }
 
         Assert.Contains(Arrow, graph[Content]);
-        Assert.Contains(Flight, graph["src/ArrowCid.Cli/ArrowCid.Cli.csproj"]);
+        Assert.Contains(Flight, graph[Cli]);
+        Assert.Contains(Http2, graph[Grpc]);
+        Assert.Contains(Grpc, graph[Flight]);
+        Assert.Contains(Bench, graph[Cli]);
+        Assert.Empty(graph[Http2]);
     }
 
     [Fact]
     public void A_layered_graph_has_no_violations()
     {
-        var graph = Graph((Arrow, []), (Content, [Arrow]), (Registry, [Content]), (SharedMemory, [Registry]), (Flight, [Registry, SharedMemory]));
+        var graph = Graph(
+            (Arrow, []), (Content, [Arrow]), (Registry, [Content]), (SharedMemory, [Registry]),
+            (Http2, []), (Grpc, [Http2]), (Flight, [Grpc, Registry, SharedMemory]), (Bench, [Flight, SharedMemory]), (Cli, [Bench, Flight]));
 
         Assert.Empty(Layering.Violations(graph, Layering.Layers, Layering.KnownExceptions));
+    }
+
+    [Theory]
+    [InlineData(Http2, Grpc, "ArrowCid.Http2 (layer 0) references ArrowCid.Grpc (layer 1), a higher layer")]
+    [InlineData(Http2, Arrow, "ArrowCid.Http2 (layer 0) references ArrowCid.Arrow (layer 0), a sibling")]
+    [InlineData(Grpc, Flight, "ArrowCid.Grpc (layer 1) references ArrowCid.Flight (layer 3), a higher layer")]
+    [InlineData(Flight, Bench, "ArrowCid.Flight (layer 3) references ArrowCid.Bench (layer 4), a higher layer")]
+    [InlineData(Bench, Cli, "ArrowCid.Bench (layer 4) references ArrowCid.Cli (layer 5), a higher layer")]
+    public void A_wrong_way_reference_between_the_transport_and_bench_projects_is_reported(string from, string to, string expected)
+    {
+        var graph = Graph((Arrow, []), (Http2, []), (Grpc, []), (Flight, []), (Bench, []), (Cli, []));
+        graph[from] = [to];
+
+        Assert.Contains(expected, Assert.Single(Layering.Violations(graph, Layering.Layers, [])), StringComparison.Ordinal);
     }
 
     [Fact]

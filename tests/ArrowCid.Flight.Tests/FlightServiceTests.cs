@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Flight.Tests.Support;
 using Google.Protobuf;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using Google.Protobuf;
 
@@ -18,7 +18,7 @@ public sealed class FrameDecoderTests
         Assert.Equal(3, GrpcFrame.ReadPrefix(frame, 100));
 
         // One byte short: the reader waits for the rest and reports the truncation at the end.
-        var partial = new GrpcMessageReader<FlightData>(new MemoryStream(frame, 0, 7), FlightData.Parser, 100, CancellationToken.None);
+        var partial = new GrpcMessageReader<FlightData>(new MemoryStream(frame, 0, 7), FlightData.Parser, 100, CancellationToken.None, FlightDataCodec.Instance);
         var error = await Assert.ThrowsAsync<RpcException>(() => partial.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.Internal, error.StatusCode);
         Assert.Contains("ended inside a message", error.Message, StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public sealed class FrameDecoderTests
 
             await pipe.Writer.CompleteAsync();
         });
-        var reader = new GrpcMessageReader<FlightData>(pipe.Reader, FlightData.Parser, 1 << 20, CancellationToken.None);
+        var reader = new GrpcMessageReader<FlightData>(pipe.Reader, FlightData.Parser, 1 << 20, CancellationToken.None, FlightDataCodec.Instance);
         int count = 0;
         while (await reader.MoveNext(CancellationToken.None))
         {
@@ -119,7 +119,7 @@ public sealed class FrameDecoderTests
         }
 
         await pipe.Writer.CompleteAsync();
-        var reader = new GrpcMessageReader<FlightData>(pipe.Reader, FlightData.Parser, maxMessageLength, CancellationToken.None);
+        var reader = new GrpcMessageReader<FlightData>(pipe.Reader, FlightData.Parser, maxMessageLength, CancellationToken.None, FlightDataCodec.Instance);
         while (await reader.MoveNext(CancellationToken.None))
         {
             _ = reader.Current;

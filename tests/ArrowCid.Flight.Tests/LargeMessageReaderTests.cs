@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using Google.Protobuf;
 
@@ -54,7 +54,7 @@ public sealed class LargeMessageReaderTests
         byte[] prefix = new byte[GrpcFrame.PrefixLength];
         GrpcFrame.WritePrefix(prefix, (4 << 20) + 1);
         await pipe.Writer.WriteAsync(prefix);
-        var reader = new GrpcMessageReader<FlightData>(pipe.Reader, FlightData.Parser, 4 << 20, CancellationToken.None);
+        var reader = new GrpcMessageReader<FlightData>(pipe.Reader, FlightData.Parser, 4 << 20, CancellationToken.None, FlightDataCodec.Instance);
         var error = await Assert.ThrowsAsync<RpcException>(() => reader.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Contains("larger than the limit of 4194304 bytes", error.Status.Detail, StringComparison.Ordinal);
@@ -194,7 +194,7 @@ public sealed class LargeMessageReaderTests
     /// <summary>Reads every message of <paramref name="wire"/> from a stream that returns at most <paramref name="chunk"/> bytes per read.</summary>
     private static async Task<List<FlightData>> ReadAllAsync(byte[] wire, int chunk, int maxMessageLength)
     {
-        var reader = new GrpcMessageReader<FlightData>(new TrickleStream(wire, chunk), FlightData.Parser, maxMessageLength, CancellationToken.None);
+        var reader = new GrpcMessageReader<FlightData>(new TrickleStream(wire, chunk), FlightData.Parser, maxMessageLength, CancellationToken.None, FlightDataCodec.Instance);
         var messages = new List<FlightData>();
         while (await reader.MoveNext(CancellationToken.None))
         {

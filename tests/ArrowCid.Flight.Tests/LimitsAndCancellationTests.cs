@@ -1,4 +1,4 @@
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Flight.Tests.Support;
 using Google.Protobuf;

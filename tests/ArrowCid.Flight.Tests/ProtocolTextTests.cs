@@ -1,5 +1,5 @@
 using System.Text;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
 using ArrowCid.Flight.Tests.Registry;
 using ArrowCid.Registry.ContentAccess;

@@ -1,5 +1,5 @@
 using ArrowCid.Arrow.Arrays;
-using ArrowCid.Flight.Bench;
+using ArrowCid.Bench.Flight;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Tests.Registry;

@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Arrays;
-using ArrowCid.Cli.Bench;
-using ArrowCid.Flight.Bench;
+using ArrowCid.Bench;
+using ArrowCid.Bench.Flight;
 using ArrowCid.Flight.Client;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 
 namespace ArrowCid.Cli.Commands;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ArrowCid.Cli.Bench;
+using ArrowCid.Bench;
 using ArrowCid.Cli.Export;
 using ArrowCid.Parquet.Writing;
 

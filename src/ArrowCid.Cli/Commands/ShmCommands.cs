@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.SharedMemory;
-using ArrowCid.SharedMemory.Bench;
+using ArrowCid.Bench.SharedMemory;
 
 namespace ArrowCid.Cli.Commands;
 

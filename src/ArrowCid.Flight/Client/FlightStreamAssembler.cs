@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 
 namespace ArrowCid.Flight.Client;

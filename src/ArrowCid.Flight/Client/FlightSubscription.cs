@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 
 namespace ArrowCid.Flight.Client;

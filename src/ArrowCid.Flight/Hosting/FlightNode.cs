@@ -1,5 +1,5 @@
 using System.Net;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
 using ArrowCid.Registry.ContentAccess;
 

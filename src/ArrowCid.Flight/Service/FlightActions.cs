@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
 using Google.Protobuf;

@@ -1,7 +1,7 @@
 using ArrowCid.Arrow;
 using ArrowCid.Content;
 using ArrowCid.Content.Stores;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 
 namespace ArrowCid.Flight.Service;
 

@@ -1,6 +1,6 @@
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
 using ArrowCid.Registry.ContentAccess;

@@ -3,7 +3,7 @@ using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Flight.Client;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Registry;
 using ArrowCid.Registry.ContentAccess;
 

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using ArrowCid.Flight.Grpc;
-using ArrowCid.Flight.Http2;
+using ArrowCid.Grpc;
+using ArrowCid.Http2;
+using ArrowCid.Http2.Tests;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Flight.Tests.Support;
 using Google.Protobuf;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using ArrowCid.Flight.Http2;
+using ArrowCid.Http2;
+using ArrowCid.Http2.Tests;
 
 namespace ArrowCid.Flight.Tests.Http2;
 
@@ -163,7 +164,7 @@ public sealed class Http2FrameFuzzTests(Http2TestServer server) : IClassFixture<
         string? firstUnobserved = null;
         EventHandler<UnobservedTaskExceptionEventArgs> handler = (_, e) =>
         {
-            if (e.Exception.InnerExceptions.Any(x => x.StackTrace?.Contains("ArrowCid.Flight.Http2", StringComparison.Ordinal) == true))
+            if (e.Exception.InnerExceptions.Any(x => x.StackTrace?.Contains("ArrowCid.Http2", StringComparison.Ordinal) == true))
             {
                 Interlocked.Increment(ref unobserved);
                 Interlocked.CompareExchange(ref firstUnobserved, e.Exception.ToString(), null);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 
 namespace ArrowCid.Flight.Tests.Registry;
 

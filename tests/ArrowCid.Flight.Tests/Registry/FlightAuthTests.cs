@@ -1,5 +1,5 @@
 using ArrowCid.Flight.Client;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
 using ArrowCid.Flight.Tests.Support;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Flight.Client;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry.ContentAccess;
 using Google.Protobuf;

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Flight.Tests.Registry;
 using Google.Protobuf;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using Google.Protobuf;
 
@@ -18,7 +18,7 @@ public sealed class EchoService
     public static readonly GrpcMethod<Protocol.Action, Result> ServerStream = new(Service, "ServerStream", MethodType.ServerStreaming);
     public static readonly GrpcMethod<Protocol.Action, Result> ClientStream = new(Service, "ClientStream", MethodType.ClientStreaming);
     public static readonly GrpcMethod<Protocol.Action, Result> Duplex = new(Service, "Duplex", MethodType.DuplexStreaming);
-    public static readonly GrpcMethod<Ticket, FlightData> Bulk = new(Service, "Bulk", MethodType.ServerStreaming);
+    public static readonly GrpcMethod<Ticket, FlightData> Bulk = new(Service, "Bulk", MethodType.ServerStreaming, responseCodec: FlightDataCodec.Instance);
 
     /// <summary>Completes when a "wait" call sees its cancellation token fire (with the deadline it saw).</summary>
     public TaskCompletionSource<DateTime> WaitCancelled { get; private set; } = NewSignal();

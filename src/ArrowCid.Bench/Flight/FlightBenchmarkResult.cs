@@ -1,0 +1,50 @@
+namespace ArrowCid.Bench.Flight;
+
+/// <summary>Figures of one <see cref="FlightBenchmark"/> run (GB/s are 10^9 bytes per second of canonical batch bytes).</summary>
+public sealed record FlightBenchmarkResult
+{
+    /// <summary>Canonical bytes of the batch moved.</summary>
+    public long BatchBytes { get; init; }
+
+    /// <summary>Measured rounds per figure (the best is reported).</summary>
+    public int Rounds { get; init; }
+
+    /// <summary>DoGet and socket transfers made before measuring, until the JIT went quiet (or a cap).</summary>
+    public int WarmUpTransfers { get; init; }
+
+    /// <summary>One DoGet stream, messages received and dropped.</summary>
+    public double DoGetGbps { get; init; }
+
+    /// <summary>One DoGet stream through <see cref="ArrowCid.Flight.Client.FlightClient.GetAsync"/>: reassembled and re-hashed.</summary>
+    public double DoGetVerifiedGbps { get; init; }
+
+    /// <summary>Four concurrent DoGet streams of the batch, bytes of all four over the wall time.</summary>
+    public double DoGet4Gbps { get; init; }
+
+    /// <summary>One DoPut stream: encoded, sent, canonicalised, hashed and stored durably.</summary>
+    public double DoPutGbps { get; init; }
+
+    /// <summary>The same bytes over one raw loopback TCP connection.</summary>
+    public double SocketGbps { get; init; }
+
+    /// <summary>
+    /// CPU seconds the whole process (node and client, every thread) spent per 10^9 bytes during the
+    /// measured single-stream DoGets: the cost of the transfer whatever else the machine is running.
+    /// </summary>
+    public double DoGetCpuSecondsPerGb { get; init; }
+
+    /// <summary>CPU seconds per 10^9 bytes of the measured socket transfers (both ends are in the process).</summary>
+    public double SocketCpuSecondsPerGb { get; init; }
+
+    /// <summary>DoGet over raw TCP.</summary>
+    public double DoGetRatio => SocketGbps > 0 ? DoGetGbps / SocketGbps : 0;
+
+    /// <summary>The goal: DoGet reaches at least 0.6 of the raw socket.</summary>
+    public bool DoGetGoalMet => DoGetRatio >= 0.6;
+
+    /// <summary>The HTTP/2 implementation measured: <c>arrowcid</c> (ours, both ends) or <c>kestrel+socketshttphandler</c>.</summary>
+    public string Http2 { get; init; } = "arrowcid";
+
+    /// <summary>Where the node's repository was.</summary>
+    public string Repository { get; init; } = string.Empty;
+}

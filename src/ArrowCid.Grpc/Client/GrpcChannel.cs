@@ -1,0 +1,119 @@
+using System.Net.Security;
+using Google.Protobuf;
+
+namespace ArrowCid.Grpc;
+
+/// <summary>
+/// A client connection pool to one gRPC server over HTTP/2: http:// uses cleartext HTTP/2 with prior
+/// knowledge, https:// uses TLS with ALPN h2. Thread-safe; share one per server.
+/// </summary>
+public sealed class GrpcChannel : IDisposable
+{
+    private readonly HttpMessageInvoker _invoker;
+
+    /// <summary>Creates a channel to <paramref name="address"/> (e.g. <c>http://127.0.0.1:50051</c>).</summary>
+    public GrpcChannel(Uri address, GrpcChannelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new ArgumentException($"a gRPC address must be http:// or https://, not {address.Scheme}://", nameof(address));
+        }
+
+        Address = address;
+        Options = options ?? new GrpcChannelOptions();
+        _invoker = Options.HttpHandler is { } handler
+            ? new HttpMessageInvoker(handler, disposeHandler: false)
+            : new HttpMessageInvoker(CreateHandler(Options), disposeHandler: true);
+    }
+
+    /// <summary>The server address.</summary>
+    public Uri Address { get; }
+
+    /// <summary>The channel's settings.</summary>
+    public GrpcChannelOptions Options { get; }
+
+    /// <summary>Starts a call of any kind; the caller writes the request stream and reads the response stream.</summary>
+    public GrpcCall<TRequest, TResponse> StartCall<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, CallOptions options = default)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        return new GrpcCall<TRequest, TResponse>(_invoker, Address, method, Options, options);
+    }
+
+    /// <summary>Makes a unary call.</summary>
+    /// <exception cref="RpcException">The call ended with a non-OK status.</exception>
+    public async Task<TResponse> UnaryAsync<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, TRequest request, CallOptions options = default)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        using GrpcCall<TRequest, TResponse> call = StartWithRequest(method, request, options);
+        return await call.GetResponseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a server-streaming call with its one request already sent; read <see cref="GrpcCall{TRequest, TResponse}.ResponseStream"/>.</summary>
+    public GrpcCall<TRequest, TResponse> ServerStreaming<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, TRequest request, CallOptions options = default)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new() =>
+        StartWithRequest(method, request, options);
+
+    /// <inheritdoc />
+    public void Dispose() => _invoker.Dispose();
+
+    private GrpcCall<TRequest, TResponse> StartWithRequest<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, TRequest request, CallOptions options)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        GrpcCall<TRequest, TResponse> call = StartCall(method, options);
+        try
+        {
+            // The request channel holds one message, so this write completes at once.
+            Task write = call.RequestStream.WriteAsync(request, options.CancellationToken);
+            if (!write.IsCompleted)
+            {
+                throw new InvalidOperationException("the request stream did not take the single request at once");
+            }
+
+            write.GetAwaiter().GetResult();
+            call.RequestStream.CompleteAsync().GetAwaiter().GetResult();
+            return call;
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+    }
+
+    private static HttpMessageHandler CreateHandler(GrpcChannelOptions options)
+    {
+        if (!options.UseSocketsHttpHandler)
+        {
+            return new Http2.Client.Http2ClientHandler(new Http2.Client.Http2ClientOptions
+            {
+                InitialStreamWindowSize = options.InitialHttp2StreamWindowSize,
+                ServerCertificateValidation = options.ServerCertificateValidation,
+            });
+        }
+
+        var handler = new SocketsHttpHandler
+        {
+            // One HTTP/2 connection allows ~100 concurrent streams; more calls open more connections.
+            EnableMultipleHttp2Connections = true,
+            InitialHttp2StreamWindowSize = options.InitialHttp2StreamWindowSize,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            UseCookies = false,
+        };
+        if (options.ServerCertificateValidation is { } validate)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = validate };
+        }
+
+        return handler;
+    }
+}

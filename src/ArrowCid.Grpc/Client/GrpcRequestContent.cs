@@ -1,0 +1,158 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Threading.Channels;
+using Google.Protobuf;
+
+namespace ArrowCid.Grpc;
+
+/// <summary>
+/// The request body of a client call: messages written by the caller are framed and streamed to the
+/// server as they come, so the body can outlive the response headers (client streaming, duplex).
+/// </summary>
+internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T>, Http2.Client.IReplayableHttpContent
+    where T : class, IMessage<T>
+{
+    /// <summary>Messages sent are kept while they total at most this, so a refused request can be sent again.</summary>
+    private const int ReplayLimit = 64 * 1024;
+
+    private readonly List<T> _sent = [];
+    private int _sentBytes;
+    private bool _tooLargeToReplay;
+    private bool _replay;
+    private volatile bool _completedByCaller;
+
+    // Capacity 1: a writer waits until the previous message has been taken for the wire.
+    private readonly Channel<T> _messages = Channel.CreateBounded<T>(
+        new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly int _maxMessageLength;
+    private readonly IGrpcMessageCodec<T>? _codec;
+    private readonly Func<Exception> _closedError;
+
+    public GrpcRequestContent(int maxMessageLength, IGrpcMessageCodec<T>? codec, Func<Exception> closedError)
+    {
+        _codec = codec;
+        _maxMessageLength = maxMessageLength;
+        _closedError = closedError;
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(GrpcProtocol.ContentType);
+    }
+
+    public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        int length = message.CalculateSize();
+        if (length > _maxMessageLength)
+        {
+            throw new RpcException(
+                StatusCode.ResourceExhausted,
+                $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {_maxMessageLength} bytes");
+        }
+
+        try
+        {
+            await _messages.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw _closedError();
+        }
+    }
+
+    public Task CompleteAsync()
+    {
+        _completedByCaller = _messages.Writer.TryComplete() || _completedByCaller;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Closes the request stream because the call ended; later writes fail.</summary>
+    public void Abort() => _messages.Writer.TryComplete(new OperationCanceledException("the call has ended"));
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The caller has closed the request stream, so every message is either kept or still in the
+    /// channel; a new attempt sends the kept ones, then whatever the channel still holds.
+    /// </remarks>
+    public bool IsReplayable => _completedByCaller && !_tooLargeToReplay;
+
+    /// <inheritdoc />
+    public void Rewind() => _replay = true;
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        // SocketsHttpHandler sends the HEADERS frame lazily, with the first body bytes. A streaming call
+        // whose first message comes later (or a server that answers before reading) would then wait forever.
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        // Our HTTP/2 body is a pipe writer already: messages are assembled in its buffer and large
+        // bodies sent from where they lie. Any other stream gets a pipe over it (which copies).
+        PipeWriter writer = stream is Http2.Http2BodyWriteStream http2 ? http2.Writer : PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        try
+        {
+            if (_replay)
+            {
+                // The server refused the earlier attempt unprocessed: the same messages again.
+                _replay = false;
+                foreach (T message in _sent)
+                {
+                    await GrpcMessageWriter.WriteStreamingAsync(writer, message, _codec, _maxMessageLength, static () => { }, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await foreach (T message in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Keep(message);
+                // A large field the codec splits off (a FlightData body) goes out in flushed pieces from where it lies, not serialised whole into the pipe first.
+                await GrpcMessageWriter.WriteStreamingAsync(writer, message, _codec, _maxMessageLength, static () => { }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            _messages.Writer.TryComplete(e);
+            throw;
+        }
+        finally
+        {
+            // Ours is the handler's to end (each message was flushed; END_STREAM follows once this returns).
+            if (stream is not Http2.Http2BodyWriteStream)
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Keep(T message)
+    {
+        if (_tooLargeToReplay)
+        {
+            return;
+        }
+
+        _sentBytes += message.CalculateSize();
+        if (_sentBytes > ReplayLimit)
+        {
+            _tooLargeToReplay = true;
+            _sent.Clear();
+            return;
+        }
+
+        _sent.Add(message);
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Abort();
+        }
+
+        base.Dispose(disposing);
+    }
+}

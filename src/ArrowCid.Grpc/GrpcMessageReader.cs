@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Google.Protobuf;
+
+namespace ArrowCid.Grpc;
+
+/// <summary>
+/// Reads length-prefixed protobuf messages from a byte stream (a request body on the server, a
+/// response body on the client). Every malformation becomes an <see cref="RpcException"/>: a prefix
+/// problem as the frame decoder says, a truncated stream or an unparseable message as
+/// <see cref="StatusCode.Internal"/>. Once it has failed it keeps failing with the same exception.
+/// </summary>
+/// <remarks>
+/// Small messages go through a pooled staging buffer and are parsed from it. A message larger than
+/// <see cref="LargeMessageThreshold"/> is read straight from the stream into one array of exactly
+/// its length (the stream copies into it; nothing is staged), and parsed by the method's
+/// <see cref="IGrpcMessageCodec{T}"/> where it has one, which may leave a large bytes field in place
+/// as a slice of that array (Flight's <c>data_body</c>), so a 64 MiB batch costs one copy on this
+/// side instead of a pipe copy and a parse copy. The
+/// array belongs to the message from then on (it is never returned to a pool), so a caller may keep
+/// a message as long as it likes.
+/// </remarks>
+internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
+    where T : class, IMessage<T>
+{
+    /// <summary>Messages longer than this are read into an array of their own rather than through the staging buffer.</summary>
+    internal const int LargeMessageThreshold = 64 * 1024;
+
+    // Room for a whole small message and its prefix, so a small message never needs a second buffer.
+    private const int StagingSize = LargeMessageThreshold + GrpcFrame.PrefixLength;
+
+    private readonly Stream _stream;
+    private readonly MessageParser<T> _parser;
+    private readonly IGrpcMessageCodec<T>? _codec;
+    private readonly int _maxMessageLength;
+    private readonly CancellationToken _callToken;
+    private byte[]? _staging;
+    private int _start;
+    private int _end;
+    private T? _current;
+    private RpcException? _failure;
+    private bool _ended;
+
+    /// <summary>Reads from a stream; <paramref name="codec"/> (the method's, or null) parses large messages in place.</summary>
+    public GrpcMessageReader(Stream stream, MessageParser<T> parser, int maxMessageLength, CancellationToken callToken, IGrpcMessageCodec<T>? codec = null)
+    {
+        _stream = stream;
+        _parser = parser;
+        _codec = codec;
+        _maxMessageLength = maxMessageLength;
+        _callToken = callToken;
+    }
+
+    /// <summary>Reads from a pipe (through its stream view, which copies out of the pipe's segments once).</summary>
+    public GrpcMessageReader(PipeReader reader, MessageParser<T> parser, int maxMessageLength, CancellationToken callToken, IGrpcMessageCodec<T>? codec = null)
+        : this(reader.AsStream(), parser, maxMessageLength, callToken, codec)
+    {
+    }
+
+    public T Current => _current ?? throw new InvalidOperationException("MoveNext has not returned true yet.");
+
+    /// <summary>Whether the stream has ended cleanly.</summary>
+    public bool HasEnded => _ended;
+
+    public async Task<bool> MoveNext(CancellationToken cancellationToken)
+    {
+        if (_failure is not null)
+        {
+            throw _failure;
+        }
+
+        if (_ended)
+        {
+            return false;
+        }
+
+        // Link only when both tokens can fire, so the common case allocates no CancellationTokenSource per message.
+        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && _callToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(_callToken, cancellationToken)
+            : null;
+        CancellationToken token = linked?.Token ?? (cancellationToken.CanBeCanceled ? cancellationToken : _callToken);
+        try
+        {
+            _staging ??= ArrayPool<byte>.Shared.Rent(StagingSize);
+            if (!await FillAsync(GrpcFrame.PrefixLength, token).ConfigureAwait(false))
+            {
+                if (_end > _start)
+                {
+                    throw Truncated(_end - _start);
+                }
+
+                _ended = true;
+                ReleaseStaging();
+                return false;
+            }
+
+            int length = GrpcFrame.ReadPrefix(_staging.AsSpan(_start, GrpcFrame.PrefixLength), _maxMessageLength);
+            _start += GrpcFrame.PrefixLength;
+            if (length > LargeMessageThreshold)
+            {
+                _current = await ReadLargeAsync(length, token).ConfigureAwait(false);
+                return true;
+            }
+
+            if (!await FillAsync(length, token).ConfigureAwait(false))
+            {
+                throw Truncated(GrpcFrame.PrefixLength + _end - _start);
+            }
+
+            T message = Parse(_staging.AsSpan(_start, length));
+            _start += length;
+            _current = message;
+            return true;
+        }
+        catch (RpcException e)
+        {
+            _failure = e;
+            ReleaseStaging();
+            throw;
+        }
+    }
+
+    /// <summary>Makes at least <paramref name="count"/> bytes available at <see cref="_start"/>; false when the stream ends first.</summary>
+    private async ValueTask<bool> FillAsync(int count, CancellationToken cancellationToken)
+    {
+        byte[] staging = _staging!;
+        if (_end - _start >= count)
+        {
+            return true;
+        }
+
+        if (staging.Length - _start < count)
+        {
+            // Not enough room after the unread bytes: move them to the front (at most one small message's worth).
+            Buffer.BlockCopy(staging, _start, staging, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        while (_end - _start < count)
+        {
+            int read = await _stream.ReadAsync(staging.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return false;
+            }
+
+            _end += read;
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads a large message into an array of its own: what is staged first, then straight from the stream.</summary>
+    private async ValueTask<T> ReadLargeAsync(int length, CancellationToken cancellationToken)
+    {
+        // Uninitialised: every byte is overwritten by the stream before anyone reads it.
+        byte[] payload = GC.AllocateUninitializedArray<byte>(length);
+        int filled = Math.Min(length, _end - _start);
+        Buffer.BlockCopy(_staging!, _start, payload, 0, filled);
+        _start += filled;
+        while (filled < length)
+        {
+            // Our HTTP/2 body keeps one read pending for the whole rest of the message, so each DATA frame lands in place.
+            int read = _stream is Http2.Http2BodyReadStream http2
+                ? await http2.ReadAtLeastAsync(payload.AsMemory(filled), length - filled, cancellationToken).ConfigureAwait(false)
+                : await _stream.ReadAsync(payload.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw Truncated(GrpcFrame.PrefixLength + filled);
+            }
+
+            filled += read;
+        }
+
+        try
+        {
+            return _codec is { } codec ? codec.ParseOwned(payload) : _parser.ParseFrom(payload);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new RpcException(StatusCode.Internal, $"cannot parse a {typeof(T).Name} message: {e.Message}");
+        }
+    }
+
+    private T Parse(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            return _parser.ParseFrom(payload);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new RpcException(StatusCode.Internal, $"cannot parse a {typeof(T).Name} message: {e.Message}");
+        }
+    }
+
+    /// <summary>Returns the staging buffer once no read can be using it any more (the stream ended or failed inside MoveNext).</summary>
+    private void ReleaseStaging()
+    {
+        if (_staging is { } staging)
+        {
+            _staging = null;
+            _start = _end = 0;
+            ArrayPool<byte>.Shared.Return(staging);
+        }
+    }
+
+    private static RpcException Truncated(long bytesLeft) =>
+        new(StatusCode.Internal, $"the stream ended inside a message ({bytesLeft} bytes of an incomplete message left)");
+}

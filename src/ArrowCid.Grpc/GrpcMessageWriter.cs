@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Google.Protobuf;
+
+namespace ArrowCid.Grpc;
+
+/// <summary>Writes one length-prefixed protobuf message into a buffer writer (a pipe).</summary>
+internal static class GrpcMessageWriter
+{
+    /// <exception cref="RpcException"><see cref="StatusCode.ResourceExhausted"/> when the message is over the send limit.</exception>
+    public static void Write(IBufferWriter<byte> output, IMessage message, int maxMessageLength)
+    {
+        int length = message.CalculateSize();
+        if (length > maxMessageLength)
+        {
+            throw new RpcException(
+                StatusCode.ResourceExhausted,
+                $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {maxMessageLength} bytes");
+        }
+
+        GrpcFrame.WritePrefix(output.GetSpan(GrpcFrame.PrefixLength), length);
+        output.Advance(GrpcFrame.PrefixLength);
+        message.WriteTo(output);
+    }
+
+    /// <summary>Bodies at least this large are streamed by <see cref="WriteStreamingAsync"/> in pieces of this size.</summary>
+    internal const int StreamingPiece = 1 << 20;
+
+    /// <summary>
+    /// Writes one message and flushes. A message its <paramref name="codec"/> splits (a trailing bytes
+    /// field of at least <see cref="StreamingPiece"/> bytes, such as Flight's <c>data_body</c>) is
+    /// written by hand: the prefix, the head through protobuf, then the field's tag and length and its
+    /// bytes in <see cref="StreamingPiece"/> pieces, flushing after each, so the transport sends while
+    /// the rest is copied and the pipe never buffers the whole message. The bytes are exactly what
+    /// protobuf would write, since the split field is the message's last in field-number order.
+    /// </summary>
+    /// <exception cref="RpcException"><see cref="StatusCode.ResourceExhausted"/> when the message is over the send limit.</exception>
+    public static async ValueTask WriteStreamingAsync<T>(
+        PipeWriter output, T message, IGrpcMessageCodec<T>? codec, int maxMessageLength, System.Action onFirstWrite, CancellationToken cancellationToken)
+        where T : class, IMessage<T>
+    {
+        if (codec is null || !codec.TrySplitTrailingBytes(message, StreamingPiece, out IMessage head, out int fieldNumber, out ReadOnlyMemory<byte> body))
+        {
+            Write(output, message, maxMessageLength);
+            onFirstWrite();
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Length-delimited (wire type 2).
+        uint tag = ((uint)fieldNumber << 3) | 2;
+        int headLength = head.CalculateSize();
+        long length = (long)headLength + CodedOutputStream.ComputeUInt32Size(tag) + CodedOutputStream.ComputeLengthSize(body.Length) + body.Length;
+        if (length > maxMessageLength)
+        {
+            throw new RpcException(
+                StatusCode.ResourceExhausted,
+                $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {maxMessageLength} bytes");
+        }
+
+        GrpcFrame.WritePrefix(output.GetSpan(GrpcFrame.PrefixLength), (int)length);
+        output.Advance(GrpcFrame.PrefixLength);
+        head.WriteTo(output);
+        Span<byte> field = output.GetSpan(2 * 5);
+        int written = WriteVarint(field, tag);
+        written += WriteVarint(field[written..], (uint)body.Length);
+        output.Advance(written);
+        onFirstWrite();
+        while (!body.IsEmpty)
+        {
+            int piece = Math.Min(body.Length, StreamingPiece);
+            FlushResult flushed = await output.WriteAsync(body[..piece], cancellationToken).ConfigureAwait(false);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+            {
+                throw new OperationCanceledException("the response stream closed while a message was being written");
+            }
+
+            body = body[piece..];
+        }
+    }
+
+    private static int WriteVarint(Span<byte> destination, uint value)
+    {
+        int i = 0;
+        while (value >= 0x80)
+        {
+            destination[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        destination[i++] = (byte)value;
+        return i;
+    }
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ArrowCid.Grpc;
+
+/// <summary>Settings of a gRPC server: where it listens and the limits it enforces.</summary>
+public sealed class GrpcServerOptions
+{
+    /// <summary>The default receive limit: 64 MiB, room for large Arrow record batches.</summary>
+    public const int DefaultMaxReceiveMessageSize = 64 * 1024 * 1024;
+
+    /// <summary>Where to listen; port 0 picks a free port. Defaults to 127.0.0.1:0.</summary>
+    public IPEndPoint Endpoint { get; set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>With a certificate the endpoint speaks TLS (ALPN h2); without, cleartext HTTP/2 with prior knowledge.</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>The largest request message accepted; larger ones end the call with RESOURCE_EXHAUSTED before being read.</summary>
+    public int MaxReceiveMessageSize { get; set; } = DefaultMaxReceiveMessageSize;
+
+    /// <summary>The largest response message sent; a handler writing a larger one gets RESOURCE_EXHAUSTED.</summary>
+    public int MaxSendMessageSize { get; set; } = int.MaxValue - GrpcFrame.PrefixLength;
+
+    /// <summary>
+    /// Whether an exception escaping a handler is described (type and message) in the UNKNOWN
+    /// status sent to the client. Off by default so internals do not leak to callers.
+    /// </summary>
+    public bool IncludeExceptionDetails { get; set; }
+
+    /// <summary>HTTP/2 connection receive window; large so long streams are not throttled by flow control.</summary>
+    public int InitialConnectionWindowSize { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Serve with Kestrel's own HTTP/2 layer instead of ours (<see cref="Http2.Server.Http2ServerConnection"/>).
+    /// Ours writes DATA from where the body lies straight to the socket; Kestrel's copies every body
+    /// twice (into the response pipe, then into the connection's pipe). Off by default.
+    /// </summary>
+    public bool UseKestrelHttp2 { get; set; }
+
+    /// <summary>A connection with no open stream for this long is closed with GOAWAY (our HTTP/2 only; Kestrel's has its own keep-alive timeout).</summary>
+    public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>HTTP/2 per-stream receive window.</summary>
+    public int InitialStreamWindowSize { get; set; } = 16 * 1024 * 1024;
+}

@@ -1,0 +1,156 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+
+namespace ArrowCid.Grpc;
+
+/// <summary>
+/// Serves one call of one method: checks the gRPC headers, sets up deadline and cancellation, runs
+/// the handler and turns however it ended into a status. Nothing a client sends and nothing a handler
+/// throws escapes as an unhandled exception.
+/// </summary>
+internal abstract class ServerCallHandler
+{
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    protected ServerCallHandler(string method, GrpcServerOptions options)
+    {
+        MethodName = method;
+        Options = options;
+    }
+
+    public string MethodName { get; }
+
+    protected GrpcServerOptions Options { get; }
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        LiftStreamLimits(http);
+        HttpRequest request = http.Request;
+        string? encoding = request.Headers[GrpcProtocol.EncodingHeader];
+        if (!string.IsNullOrEmpty(encoding) && !encoding.Equals(GrpcProtocol.IdentityEncoding, StringComparison.OrdinalIgnoreCase))
+        {
+            http.Response.Headers[GrpcProtocol.AcceptEncodingHeader] = GrpcProtocol.IdentityEncoding;
+            GrpcResponseStatus.WriteTrailersOnly(http.Response, new Status(
+                StatusCode.Unimplemented, $"grpc-encoding '{encoding}' is not supported; this server accepts identity only"));
+            return;
+        }
+
+        TimeSpan? timeout = null;
+        string? timeoutText = request.Headers[GrpcProtocol.TimeoutHeader];
+        if (timeoutText is not null)
+        {
+            if (!GrpcTimeout.TryParse(timeoutText, out TimeSpan parsed))
+            {
+                GrpcResponseStatus.WriteTrailersOnly(http.Response, new Status(StatusCode.Internal, $"malformed grpc-timeout header '{timeoutText}'"));
+                return;
+            }
+
+            timeout = parsed;
+        }
+
+        Metadata requestHeaders;
+        try
+        {
+            requestHeaders = MetadataHeaders.FromHeaders(
+                request.Headers.Select(h => new KeyValuePair<string, IEnumerable<string?>>(h.Key, h.Value)));
+        }
+        catch (RpcException e)
+        {
+            GrpcResponseStatus.WriteTrailersOnly(http.Response, e.Status);
+            return;
+        }
+
+        http.Response.ContentType = GrpcProtocol.ContentType;
+        await RunCallAsync(http, requestHeaders, timeout).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the handler for this method's kind.</summary>
+    private protected abstract Task InvokeAsync(HttpContext http, HttpServerCallContext context);
+
+    private async Task RunCallAsync(HttpContext http, Metadata requestHeaders, TimeSpan? timeout)
+    {
+        using var deadlineTimer = new CancellationTokenSource();
+        DateTime deadline = DateTime.MaxValue;
+        if (timeout is { } t && t < LongestTimer)
+        {
+            deadline = DateTime.UtcNow + t;
+            deadlineTimer.CancelAfter(t);
+        }
+
+        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, deadlineTimer.Token);
+        var context = new HttpServerCallContext(http, MethodName, requestHeaders, deadline, callCancellation.Token);
+        Status status;
+        Metadata trailers = context.ResponseTrailers;
+        try
+        {
+            await InvokeAsync(http, context).ConfigureAwait(false);
+            status = deadlineTimer.IsCancellationRequested ? DeadlineExceeded() : context.Status;
+        }
+        catch (RpcException e)
+        {
+            status = e.Status;
+            foreach (MetadataEntry entry in e.Trailers)
+            {
+                trailers.Add(entry);
+            }
+        }
+        catch (OperationCanceledException) when (deadlineTimer.IsCancellationRequested)
+        {
+            status = DeadlineExceeded();
+        }
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client reset the stream or went away; no status can reach it.
+            return;
+        }
+        catch (Exception e)
+        {
+            status = new Status(
+                StatusCode.Unknown,
+                Options.IncludeExceptionDetails ? $"Exception was thrown by handler. {e.GetType().Name}: {e.Message}" : "Exception was thrown by handler.");
+        }
+        finally
+        {
+            context.Completed = true;
+        }
+
+        if (http.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (context.ResponseStarted)
+        {
+            GrpcResponseStatus.WriteTrailers(http.Response, status, trailers);
+        }
+        else
+        {
+            GrpcResponseStatus.WriteTrailersOnly(http.Response, status, trailers);
+        }
+    }
+
+    private static Status DeadlineExceeded() => new(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+
+    /// <summary>
+    /// Kestrel caps request bodies (30 MB) and drops slow ones; a gRPC stream is long-lived and
+    /// unbounded, with per-message limits instead, so both caps go for this request.
+    /// </summary>
+    private static void LiftStreamLimits(HttpContext http)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } maxBody)
+        {
+            maxBody.MaxRequestBodySize = null;
+        }
+
+        if (http.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } minRequestRate)
+        {
+            minRequestRate.MinDataRate = null;
+        }
+
+        if (http.Features.Get<IHttpMinResponseDataRateFeature>() is { } minResponseRate)
+        {
+            minResponseRate.MinDataRate = null;
+        }
+    }
+}

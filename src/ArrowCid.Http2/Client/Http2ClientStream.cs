@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace ArrowCid.Http2.Client;
+
+/// <summary>
+/// One request/response exchange on a client connection: sends the request body while the response
+/// arrives (full duplex), builds the <see cref="HttpResponseMessage"/> from the first header block and
+/// adds the trailers from the last one before the body reports its end.
+/// </summary>
+internal sealed class Http2ClientStream : Http2Stream
+{
+    private readonly HttpRequestMessage _request;
+    private readonly TaskCompletionSource<HttpResponseMessage> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HttpResponseMessage? _message;
+
+    public Http2ClientStream(Http2ClientConnection connection, int id, HttpRequestMessage request)
+        : base(connection, id) => _request = request;
+
+    /// <summary>Completes with the response once its headers arrive.</summary>
+    public Task<HttpResponseMessage> Response => _response.Task;
+
+    /// <summary>Sends the request's content (if any) as DATA, then END_STREAM; a failure resets the stream.</summary>
+    public async Task SendBodyAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        var writer = new Http2BodyWriter(this);
+        try
+        {
+            var body = new Http2BodyWriteStream(writer);
+            await using (body.ConfigureAwait(false))
+            {
+                await content.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
+                await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!LocalEnded)
+            {
+                await WriteDataAsync(ReadOnlyMemory<byte>.Empty, endStream: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            // The request body failed or was cancelled: the exchange cannot go on.
+            _response.TrySetException(e is OperationCanceledException or HttpRequestException ? e : new HttpRequestException($"sending the request body failed: {e.Message}", e));
+            await ResetAsync(Http2ErrorCode.Cancel, "the request body failed").ConfigureAwait(false);
+        }
+        finally
+        {
+            writer.Release();
+        }
+    }
+
+    /// <summary>A header block from the server: the response head, an informational head (skipped) or the trailers.</summary>
+    public async ValueTask OnHeadersAsync(List<KeyValuePair<string, string>> fields, bool endStream)
+    {
+        if (_message is null)
+        {
+            if (!TryBuildResponse(fields, out HttpResponseMessage? response, out string? error))
+            {
+                await ResetAsync(Http2ErrorCode.ProtocolError, error).ConfigureAwait(false);
+                _response.TrySetException(new HttpRequestException(HttpRequestError.InvalidResponse, error));
+                return;
+            }
+
+            if (response is null)
+            {
+                // 1xx: the final response is still to come.
+                return;
+            }
+
+            _message = response;
+            if (endStream)
+            {
+                EndRemote();
+            }
+
+            _response.TrySetResult(response);
+            return;
+        }
+
+        if (!endStream)
+        {
+            const string error = "a second header block without END_STREAM (trailers must end the response)";
+            await ResetAsync(Http2ErrorCode.ProtocolError, error).ConfigureAwait(false);
+            return;
+        }
+
+        foreach ((string name, string value) in fields)
+        {
+            if (name.StartsWith(':'))
+            {
+                await ResetAsync(Http2ErrorCode.ProtocolError, $"pseudo-header {name} in trailers").ConfigureAwait(false);
+                return;
+            }
+
+            _message.TrailingHeaders.TryAddWithoutValidation(name, value);
+        }
+
+        // Trailers are in place before the body reports its end.
+        EndRemote();
+    }
+
+    /// <inheritdoc />
+    protected override void OnAborted(Exception error) =>
+        _response.TrySetException(error is HttpRequestException or OperationCanceledException ? error : new HttpRequestException(error.Message, error));
+
+    private bool TryBuildResponse(List<KeyValuePair<string, string>> fields, out HttpResponseMessage? response, out string error)
+    {
+        response = null;
+        error = string.Empty;
+        if (fields.Count == 0 || fields[0].Key != ":status" || !int.TryParse(fields[0].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int status) || status is < 100 or > 999)
+        {
+            error = "the response does not start with a valid :status";
+            return false;
+        }
+
+        if (status < 200)
+        {
+            return true;
+        }
+
+        var content = new Http2ResponseContent(new Http2BodyReadStream(Inbound, OnBodyDisposed));
+        var message = new HttpResponseMessage((HttpStatusCode)status)
+        {
+            Version = HttpVersion.Version20,
+            RequestMessage = _request,
+            Content = content,
+        };
+        for (int i = 1; i < fields.Count; i++)
+        {
+            (string name, string value) = fields[i];
+            if (name.StartsWith(':'))
+            {
+                message.Dispose();
+                error = $"pseudo-header {name} after :status";
+                return false;
+            }
+
+            if (!message.Headers.TryAddWithoutValidation(name, value))
+            {
+                content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        response = message;
+        return true;
+    }
+
+    private void OnBodyDisposed()
+    {
+        if (!RemoteEnded)
+        {
+            // The reader stopped before the end: tell the server to stop sending.
+            _ = ResetAsync(Http2ErrorCode.Cancel, "the response body was disposed before its end").AsTask();
+        }
+    }
+
+    /// <summary>The response body as <see cref="HttpContent"/>: its stream is the stream's received DATA.</summary>
+    private sealed class Http2ResponseContent(Http2BodyReadStream body) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => body.CopyToAsync(stream);
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+            body.CopyToAsync(stream, cancellationToken);
+
+        protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(body);
+
+        protected override Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) => Task.FromResult<Stream>(body);
+
+        protected override Stream CreateContentReadStream(CancellationToken cancellationToken) => body;
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                body.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+namespace ArrowCid.Http2;
+
+/// <summary>
+/// Reads frames from a connection's transport. Small reads go through one buffer; a payload read
+/// into a caller's memory that the buffer does not already hold goes straight from the transport
+/// into that memory, so a large DATA frame is copied once (by the kernel), not twice.
+/// </summary>
+internal sealed class Http2FrameReader
+{
+    /// <summary>Below this many wanted octets the buffer is refilled instead of reading directly.</summary>
+    private const int DirectReadThreshold = 16 * 1024;
+
+    private readonly Stream _transport;
+    private readonly byte[] _buffer;
+    private int _start;
+    private int _end;
+
+    public Http2FrameReader(Stream transport, int bufferSize = 64 * 1024)
+    {
+        _transport = transport;
+        _buffer = new byte[bufferSize];
+    }
+
+    /// <summary>Reads the next frame header; null when the transport ended cleanly between frames.</summary>
+    /// <exception cref="Http2ConnectionException">The transport ended inside a frame header.</exception>
+    public async ValueTask<Http2FrameHeader?> ReadHeaderAsync(CancellationToken cancellationToken)
+    {
+        while (_end - _start < Http2FrameHeader.Size)
+        {
+            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return _end == _start
+                    ? null
+                    : throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "the connection ended inside a frame header");
+            }
+        }
+
+        var header = Http2FrameHeader.Read(_buffer.AsSpan(_start, Http2FrameHeader.Size));
+        _start += Http2FrameHeader.Size;
+        return header;
+    }
+
+    /// <summary>Reads the next <paramref name="destination"/>.Length payload octets.</summary>
+    /// <exception cref="EndOfStreamException">The transport ended first.</exception>
+    public async ValueTask ReadPayloadAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        while (!destination.IsEmpty)
+        {
+            int buffered = _end - _start;
+            if (buffered > 0)
+            {
+                int take = Math.Min(buffered, destination.Length);
+                _buffer.AsMemory(_start, take).CopyTo(destination);
+                _start += take;
+                destination = destination[take..];
+            }
+            else if (destination.Length >= DirectReadThreshold)
+            {
+                int read = await _transport.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException("the connection ended inside a frame");
+                }
+
+                destination = destination[read..];
+            }
+            else if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new EndOfStreamException("the connection ended inside a frame");
+            }
+        }
+    }
+
+    /// <summary>Skips <paramref name="count"/> payload octets.</summary>
+    public async ValueTask SkipAsync(int count, CancellationToken cancellationToken)
+    {
+        while (count > 0)
+        {
+            int buffered = _end - _start;
+            if (buffered == 0)
+            {
+                if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new EndOfStreamException("the connection ended inside a frame");
+                }
+
+                continue;
+            }
+
+            int take = Math.Min(buffered, count);
+            _start += take;
+            count -= take;
+        }
+    }
+
+    /// <summary>Reads more from the transport after what is buffered; false at the end of the transport.</summary>
+    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+        else if (_end == _buffer.Length)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        int read = await _transport.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+        _end += read;
+        return read > 0;
+    }
+}

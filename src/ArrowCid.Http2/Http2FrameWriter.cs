@@ -1,0 +1,174 @@
+using System.Buffers;
+
+namespace ArrowCid.Http2;
+
+/// <summary>
+/// Writes frames to a connection's transport, one writer at a time so frames never interleave. A
+/// large DATA payload is written from where it lies (for a mapped block: straight from the mapping
+/// into the socket), a small frame is assembled into one write.
+/// </summary>
+internal sealed class Http2FrameWriter : IAsyncDisposable
+{
+    /// <summary>DATA payloads up to this size are copied next to their header so the frame is one write.</summary>
+    private const int CoalesceLimit = 16 * 1024;
+
+    private readonly Stream _transport;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly byte[] _scratch = new byte[Http2FrameHeader.Size + CoalesceLimit];
+    private readonly CancellationToken _connectionAborted;
+    private Exception? _failure;
+
+    /// <param name="transport">Where frames go.</param>
+    /// <param name="connectionAborted">
+    /// Ends a transport write in progress. A caller's token only stops the wait for the writer: a
+    /// frame half written would leave the connection's framing broken.
+    /// </param>
+    public Http2FrameWriter(Stream transport, CancellationToken connectionAborted)
+    {
+        _transport = transport;
+        _connectionAborted = connectionAborted;
+    }
+
+    /// <summary>Writes a frame whose payload is small (control frames, small DATA).</summary>
+    public async ValueTask WriteFrameAsync(Http2FrameType type, Http2FrameFlags flags, int streamId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteLockedAsync(new Http2FrameHeader(payload.Length, type, flags, streamId), payload).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            throw Fail(e);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Writes a header block as HEADERS plus as many CONTINUATION frames as <paramref name="maxFrameSize"/> needs, with nothing in between.</summary>
+    public async ValueTask WriteHeadersAsync(int streamId, ReadOnlyMemory<byte> block, bool endStream, int maxFrameSize, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Http2FrameType type = Http2FrameType.Headers;
+            Http2FrameFlags flags = endStream ? Http2FrameFlags.EndStream : Http2FrameFlags.None;
+            do
+            {
+                int length = Math.Min(block.Length, maxFrameSize);
+                Http2FrameFlags last = length == block.Length ? Http2FrameFlags.EndHeaders : Http2FrameFlags.None;
+                await WriteLockedAsync(new Http2FrameHeader(length, type, flags | last, streamId), block[..length]).ConfigureAwait(false);
+                block = block[length..];
+                type = Http2FrameType.Continuation;
+                flags = Http2FrameFlags.None;
+            }
+            while (!block.IsEmpty);
+        }
+        catch (Exception e)
+        {
+            throw Fail(e);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Writes one DATA frame; <paramref name="payload"/> fits the peer's frame size and flow-control windows (the caller acquired them).</summary>
+    public ValueTask WriteDataAsync(int streamId, ReadOnlyMemory<byte> payload, bool endStream, CancellationToken cancellationToken = default) =>
+        WriteFrameAsync(Http2FrameType.Data, endStream ? Http2FrameFlags.EndStream : Http2FrameFlags.None, streamId, payload, cancellationToken);
+
+    /// <summary>Writes a GOAWAY frame (last stream id, error code, optional debug text).</summary>
+    public ValueTask WriteGoAwayAsync(int lastStreamId, Http2ErrorCode errorCode, string? debug, CancellationToken cancellationToken = default)
+    {
+        int debugLength = debug is null ? 0 : Math.Min(System.Text.Encoding.UTF8.GetByteCount(debug), 256);
+        byte[] payload = new byte[8 + debugLength];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)lastStreamId);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(4), (uint)errorCode);
+        if (debug is not null)
+        {
+            byte[] text = System.Text.Encoding.UTF8.GetBytes(debug);
+            text.AsSpan(0, debugLength).CopyTo(payload.AsSpan(8));
+        }
+
+        return WriteFrameAsync(Http2FrameType.GoAway, Http2FrameFlags.None, 0, payload, cancellationToken);
+    }
+
+    /// <summary>Writes RST_STREAM.</summary>
+    public ValueTask WriteResetAsync(int streamId, Http2ErrorCode errorCode)
+    {
+        byte[] payload = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)errorCode);
+        return WriteFrameAsync(Http2FrameType.RstStream, Http2FrameFlags.None, streamId, payload);
+    }
+
+    /// <summary>Writes WINDOW_UPDATE for a stream (or the connection, id 0).</summary>
+    public ValueTask WriteWindowUpdateAsync(int streamId, int increment)
+    {
+        byte[] payload = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)increment);
+        return WriteFrameAsync(Http2FrameType.WindowUpdate, Http2FrameFlags.None, streamId, payload);
+    }
+
+    /// <summary>Writes raw octets (the client preface) before any frame.</summary>
+    public async ValueTask WriteRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _transport.WriteAsync(bytes, _connectionAborted).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            throw Fail(e);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Closes the writer with its connection: later writes fail at once with "the connection is closed".</summary>
+    public ValueTask DisposeAsync()
+    {
+        _failure ??= new ObjectDisposedException(nameof(Http2FrameWriter), "the connection is closed");
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask EnterAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_failure is { } failure)
+        {
+            _lock.Release();
+            throw new IOException("the HTTP/2 connection can no longer be written to", failure);
+        }
+    }
+
+    private async ValueTask WriteLockedAsync(Http2FrameHeader header, ReadOnlyMemory<byte> payload)
+    {
+        if (payload.Length <= CoalesceLimit)
+        {
+            header.Write(_scratch);
+            payload.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size));
+            await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size + payload.Length), _connectionAborted).ConfigureAwait(false);
+        }
+        else
+        {
+            header.Write(_scratch);
+            await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size), _connectionAborted).ConfigureAwait(false);
+            await _transport.WriteAsync(payload, _connectionAborted).ConfigureAwait(false);
+        }
+
+        await _transport.FlushAsync(_connectionAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>A write that failed part way leaves the framing broken: every later write fails too.</summary>
+    private Exception Fail(Exception e)
+    {
+        _failure ??= e;
+        return e as IOException ?? new IOException("writing to the HTTP/2 connection failed", e);
+    }
+}

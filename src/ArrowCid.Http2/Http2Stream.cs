@@ -1,0 +1,252 @@
+namespace ArrowCid.Http2;
+
+/// <summary>
+/// One HTTP/2 stream as both sides see it: the receiving half (<see cref="Inbound"/> and its
+/// window), the sending half (DATA under both send windows) and its end: both halves closed, or a reset.
+/// The client and server streams add what their side does with header blocks.
+/// </summary>
+internal abstract class Http2Stream
+{
+    private readonly object _gate = new();
+    private readonly TaskCompletionSource _closedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _receiveAvailable;
+    private int _unacknowledged;
+    private bool _localEnded;
+    private bool _remoteEnded;
+    private bool _closed;
+
+    protected Http2Stream(Http2Connection connection, int id)
+    {
+        Connection = connection;
+        Id = id;
+        SendWindow = new Http2SendWindow(connection.PeerSettings.InitialWindowSize);
+        _receiveAvailable = connection.LocalSettings.InitialWindowSize;
+        Inbound = new Http2InboundBody(OnConsumed);
+    }
+
+    /// <summary>The stream identifier.</summary>
+    public int Id { get; }
+
+    /// <summary>The connection carrying the stream.</summary>
+    public Http2Connection Connection { get; }
+
+    /// <summary>Credit for sending DATA on this stream.</summary>
+    public Http2SendWindow SendWindow { get; }
+
+    /// <summary>The DATA received.</summary>
+    public Http2InboundBody Inbound { get; }
+
+    /// <summary>Completes when the stream has closed (both sides ended, or a reset).</summary>
+    public Task Closed => _closedSignal.Task;
+
+    /// <summary>Whether this side has sent END_STREAM (or reset the stream).</summary>
+    public bool LocalEnded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _localEnded || _closed;
+            }
+        }
+    }
+
+    /// <summary>Whether the peer has sent END_STREAM.</summary>
+    public bool RemoteEnded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _remoteEnded;
+            }
+        }
+    }
+
+    /// <summary>Called by the read loop for a DATA frame: takes receive credit, false when the peer overran the stream's window.</summary>
+    public bool TryTakeReceiveCredit(int length)
+    {
+        lock (_gate)
+        {
+            if (length > _receiveAvailable)
+            {
+                return false;
+            }
+
+            _receiveAvailable -= length;
+            return true;
+        }
+    }
+
+    /// <summary>Sends <paramref name="data"/> as DATA frames, each within the peer's frame size and both send windows; the memory is written from where it lies.</summary>
+    public async ValueTask WriteDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
+    {
+        if (LocalEnded)
+        {
+            throw new InvalidOperationException($"stream {Id} has already ended its side");
+        }
+
+        while (!data.IsEmpty)
+        {
+            int wanted = Math.Min(data.Length, Connection.PeerSettings.MaxFrameSize);
+            int streamCredit = await SendWindow.AcquireAsync(wanted, cancellationToken).ConfigureAwait(false);
+            int credit;
+            try
+            {
+                credit = await Connection.SendWindow.AcquireAsync(streamCredit, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                SendWindow.Return(streamCredit);
+                throw;
+            }
+
+            if (credit < streamCredit)
+            {
+                SendWindow.Return(streamCredit - credit);
+            }
+
+            bool last = endStream && credit == data.Length;
+            await Connection.Writer.WriteDataAsync(Id, data[..credit], last, cancellationToken).ConfigureAwait(false);
+            data = data[credit..];
+            if (last)
+            {
+                EndLocal();
+                return;
+            }
+        }
+
+        if (endStream)
+        {
+            await Connection.Writer.WriteDataAsync(Id, ReadOnlyMemory<byte>.Empty, endStream: true, cancellationToken).ConfigureAwait(false);
+            EndLocal();
+        }
+    }
+
+    /// <summary>Sends a header block (headers or trailers).</summary>
+    public async ValueTask WriteHeadersAsync(IEnumerable<KeyValuePair<string, string>> fields, bool endStream, CancellationToken cancellationToken)
+    {
+        if (LocalEnded)
+        {
+            throw new InvalidOperationException($"stream {Id} has already ended its side");
+        }
+
+        await Connection.WriteHeaderBlockAsync(Id, fields, endStream, cancellationToken).ConfigureAwait(false);
+        if (endStream)
+        {
+            EndLocal();
+        }
+    }
+
+    /// <summary>Resets the stream from this side (RST_STREAM) unless it has already closed.</summary>
+    public async ValueTask ResetAsync(Http2ErrorCode errorCode, string reason)
+    {
+        if (!Close())
+        {
+            return;
+        }
+
+        var error = new Http2StreamException(Id, errorCode, reason);
+        Inbound.Fail(error);
+        SendWindow.Close(error);
+        OnAborted(error);
+        try
+        {
+            await Connection.Writer.WriteResetAsync(Id, errorCode).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The connection is gone; the stream is over either way.
+        }
+    }
+
+    /// <summary>END_STREAM from the peer.</summary>
+    public void EndRemote()
+    {
+        Inbound.End();
+        bool done;
+        lock (_gate)
+        {
+            _remoteEnded = true;
+            done = _localEnded;
+        }
+
+        if (done)
+        {
+            Close();
+        }
+    }
+
+    /// <summary>RST_STREAM from the peer, or the connection's end: every waiting read and write fails with <paramref name="error"/>.</summary>
+    public void Abort(Exception error)
+    {
+        if (!Close())
+        {
+            return;
+        }
+
+        Inbound.Fail(error);
+        SendWindow.Close(error);
+        OnAborted(error);
+    }
+
+    /// <summary>Told once, when the stream is reset or its connection is lost.</summary>
+    protected virtual void OnAborted(Exception error)
+    {
+    }
+
+    private void EndLocal()
+    {
+        bool done;
+        lock (_gate)
+        {
+            _localEnded = true;
+            done = _remoteEnded;
+        }
+
+        if (done)
+        {
+            Close();
+        }
+    }
+
+    /// <summary>Marks the stream closed and takes it off the connection; false when it already was.</summary>
+    private bool Close()
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            _closed = true;
+        }
+
+        Connection.OnStreamClosed(this);
+        _closedSignal.TrySetResult();
+        return true;
+    }
+
+    /// <summary>The consumer took <paramref name="count"/> octets: reopen the stream's window once half of it is used, and tell the connection.</summary>
+    private void OnConsumed(int count)
+    {
+        Connection.OnConsumed(count);
+        int update = 0;
+        lock (_gate)
+        {
+            _unacknowledged += count;
+            if (!_remoteEnded && !_closed && _unacknowledged >= Connection.LocalSettings.InitialWindowSize / 2)
+            {
+                update = _unacknowledged;
+                _unacknowledged = 0;
+                _receiveAvailable += update;
+            }
+        }
+
+        if (update > 0)
+        {
+            Connection.SendWindowUpdateInBackground(Id, update);
+        }
+    }
+}

@@ -1,0 +1,324 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace ArrowCid.Http2.Server;
+
+/// <summary>
+/// The server end of one HTTP/2 connection, run as Kestrel connection middleware: Kestrel accepts,
+/// does TLS and owns the connection's lifetime; this class speaks HTTP/2 and hands each request to
+/// an ASP.NET Core <see cref="RequestDelegate"/>. On a cleartext connection, frames are written
+/// straight to the socket, so a DATA payload goes from where it lies (a mapped block) into the
+/// kernel without passing through Kestrel's output pipe.
+/// </summary>
+internal sealed class Http2ServerConnection : Http2Connection
+{
+    private readonly RequestDelegate _application;
+    private readonly FeatureCollection _features;
+    private readonly object _gate = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _lastStreamId;
+    private readonly Timer? _idleTimer;
+    private readonly TimeSpan _idleTimeout;
+    private long _idleSince = Environment.TickCount64;
+    private bool _prefaceReceived;
+    private int _running;
+    private int _abortedRunning;
+    private bool _readLoopEnded;
+    private bool _goingAway;
+
+    private Http2ServerConnection(Stream input, Stream output, ConnectionContext connection, RequestDelegate application, Http2ServerOptions options)
+        : base(input, output, options.ToSettings(), options.InitialConnectionWindowSize)
+    {
+        _application = application;
+        _idleTimeout = options.IdleTimeout;
+        if (_idleTimeout > TimeSpan.Zero && _idleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(_idleTimeout.TotalMilliseconds / 4, 10, 5000));
+            _idleTimer = new Timer(static s => ((Http2ServerConnection)s!).CheckIdle(), this, period, period);
+        }
+
+        _features = new FeatureCollection(connection.Features);
+        _features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
+        {
+            ConnectionId = connection.ConnectionId,
+            LocalIpAddress = (connection.LocalEndPoint as IPEndPoint)?.Address,
+            LocalPort = (connection.LocalEndPoint as IPEndPoint)?.Port ?? 0,
+            RemoteIpAddress = (connection.RemoteEndPoint as IPEndPoint)?.Address,
+            RemotePort = (connection.RemoteEndPoint as IPEndPoint)?.Port ?? 0,
+        });
+    }
+
+    /// <inheritdoc />
+    protected override int LastPeerStreamId => Volatile.Read(ref _lastStreamId);
+
+    /// <summary>Serves <paramref name="connection"/> until it closes (a Kestrel connection delegate).</summary>
+    public static async Task ServeAsync(ConnectionContext connection, RequestDelegate application, Http2ServerOptions options)
+    {
+        Stream input = connection.Transport.Input.AsStream(leaveOpen: true);
+        bool tls = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is not null
+            || connection.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is not null;
+        Socket? socket = tls ? null : connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+
+        // Cleartext: write to the socket itself (Kestrel's send loop stays idle, nothing is written to its pipe).
+        Stream output = socket is not null ? new NetworkStream(socket, ownsSocket: false) : connection.Transport.Output.AsStream(leaveOpen: true);
+        var server = new Http2ServerConnection(input, output, connection, application, options);
+        await using (server.ConfigureAwait(false))
+        {
+            CancellationToken closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+            using CancellationTokenRegistration shutdown = closing.UnsafeRegister(static s => ((Http2ServerConnection)s!).BeginShutdown(), server);
+            using CancellationTokenRegistration closed = connection.ConnectionClosed.UnsafeRegister(
+                static s => ((Http2ServerConnection)s!).Abort(new IOException("the connection was closed")), server);
+            await server.RunReadLoopAsync(server.StartAsync).ConfigureAwait(false);
+            await server.WaitForRequestsAsync().ConfigureAwait(false);
+        }
+
+        await output.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override bool IsIdle(int streamId) => streamId % 2 == 0 || streamId > Volatile.Read(ref _lastStreamId);
+
+    /// <inheritdoc />
+    protected override async ValueTask OnHeadersAsync(int streamId, List<KeyValuePair<string, string>> fields, bool endStream, bool overLimit)
+    {
+        if (Streams.TryGetValue(streamId, out Http2Stream? open))
+        {
+            // A second block on an open stream is the request's trailers: it must end the stream.
+            if (overLimit)
+            {
+                await open.ResetAsync(Http2ErrorCode.EnhanceYourCalm, $"request trailers larger than SETTINGS_MAX_HEADER_LIST_SIZE ({LocalSettings.MaxHeaderListSize} octets)").ConfigureAwait(false);
+            }
+            else if (!endStream)
+            {
+                await open.ResetAsync(Http2ErrorCode.ProtocolError, "request trailers without END_STREAM").ConfigureAwait(false);
+            }
+            else
+            {
+                open.EndRemote();
+            }
+
+            return;
+        }
+
+        if (streamId % 2 == 0)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"a client opened even stream id {streamId}");
+        }
+
+        if (streamId <= _lastStreamId)
+        {
+            // A stream that already closed (or was reset here): frames the client sent before it knew.
+            return;
+        }
+
+        Volatile.Write(ref _lastStreamId, streamId);
+        bool refuse;
+        lock (_gate)
+        {
+            // Handlers whose stream was reset but that still run count too: a client that opens and
+            // at once resets streams ("rapid reset") must not get more concurrent work than
+            // MAX_CONCURRENT_STREAMS. A handler whose stream simply ended is finishing and does not.
+            refuse = _goingAway || Streams.Count + _abortedRunning >= LocalSettings.MaxConcurrentStreams;
+        }
+
+        if (refuse)
+        {
+            await Writer.WriteResetAsync(streamId, Http2ErrorCode.RefusedStream).ConfigureAwait(false);
+            return;
+        }
+
+        if (overLimit)
+        {
+            // RFC 9113 §10.5.1: the block was decoded whole (the HPACK context stays in step), so only this
+            // request is refused. ENHANCE_YOUR_CALM, as gRPC C-core answers oversized metadata: gRPC
+            // clients report it as RESOURCE_EXHAUSTED.
+            await Writer.WriteResetAsync(streamId, Http2ErrorCode.EnhanceYourCalm).ConfigureAwait(false);
+            return;
+        }
+
+        RequestHead head;
+        try
+        {
+            head = RequestHead.Parse(streamId, fields);
+        }
+        catch (Http2StreamException e)
+        {
+            await Writer.WriteResetAsync(streamId, e.ErrorCode).ConfigureAwait(false);
+            return;
+        }
+
+        var stream = new Http2ServerStream(this, streamId, head);
+        Streams[streamId] = stream;
+        if (endStream)
+        {
+            stream.EndRemote();
+        }
+
+        lock (_gate)
+        {
+            _running++;
+        }
+
+        _ = Task.Run(() => RunRequestAsync(stream));
+    }
+
+    /// <inheritdoc />
+    internal override void OnStreamClosed(Http2Stream stream)
+    {
+        base.OnStreamClosed(stream);
+        bool close;
+        lock (_gate)
+        {
+            close = _goingAway && Streams.IsEmpty;
+            if (Streams.IsEmpty)
+            {
+                _idleSince = Environment.TickCount64;
+            }
+        }
+
+        if (close)
+        {
+            Abort(new IOException("the server closed the connection after its last stream (shutdown)"));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnGoAway(int lastStreamId, Http2ErrorCode errorCode, string debug)
+    {
+        // A client going away opens no more streams; the open ones finish.
+        lock (_gate)
+        {
+            _goingAway = true;
+        }
+    }
+
+    /// <summary>A stream was reset (or lost) while its handler runs: it counts against the stream limit until the handler ends.</summary>
+    internal void HandlerOutlivesAbortedStream(int delta)
+    {
+        lock (_gate)
+        {
+            _abortedRunning += delta;
+        }
+    }
+
+    private async ValueTask StartAsync()
+    {
+        byte[] preface = new byte[Http2Protocol.ClientPreface.Length];
+        await ReadPrefaceAsync(preface).ConfigureAwait(false);
+        if (!Http2Protocol.ClientPreface.SequenceEqual(preface))
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "the connection did not start with the HTTP/2 client preface");
+        }
+
+        lock (_gate)
+        {
+            _prefaceReceived = true;
+            _idleSince = Environment.TickCount64;
+        }
+
+        await SendInitialSettingsAsync(Aborted).ConfigureAwait(false);
+    }
+
+    private async Task RunRequestAsync(Http2ServerStream stream)
+    {
+        try
+        {
+            await stream.ProcessAsync(_application, _features).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The connection went away while the response was ending.
+        }
+        finally
+        {
+            stream.HandlerEnded();
+            bool drained;
+            lock (_gate)
+            {
+                drained = --_running == 0 && _readLoopEnded;
+                _idleSince = Environment.TickCount64;
+            }
+
+            if (drained)
+            {
+                _drained.TrySetResult();
+            }
+        }
+    }
+
+    private async Task WaitForRequestsAsync()
+    {
+        lock (_gate)
+        {
+            _readLoopEnded = true;
+            if (_running == 0)
+            {
+                return;
+            }
+        }
+
+        await _drained.Task.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        if (_idleTimer is not null)
+        {
+            await _idleTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes a connection that never sent its preface in time, or that has had no open stream for the idle timeout.</summary>
+    private void CheckIdle()
+    {
+        bool silent;
+        bool idle;
+        lock (_gate)
+        {
+            bool expired = Environment.TickCount64 - _idleSince >= (long)_idleTimeout.TotalMilliseconds;
+            silent = expired && !_prefaceReceived;
+            idle = expired && _prefaceReceived && Streams.IsEmpty && _running == 0 && !_goingAway;
+        }
+
+        if (silent)
+        {
+            Abort(new IOException($"no HTTP/2 client preface within {_idleTimeout}"));
+        }
+        else if (idle)
+        {
+            BeginShutdown();
+        }
+    }
+
+    /// <summary>Kestrel is stopping, or the connection is idle: GOAWAY now, close once the open streams finish.</summary>
+    private void BeginShutdown()
+    {
+        bool closeNow;
+        lock (_gate)
+        {
+            if (_goingAway)
+            {
+                return;
+            }
+
+            _goingAway = true;
+            closeNow = Streams.IsEmpty;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            await TrySendGoAwayAsync(Http2ErrorCode.NoError, "server shutting down").ConfigureAwait(false);
+            if (closeNow)
+            {
+                Abort(new IOException("the server closed the connection (shutdown)"));
+            }
+        });
+    }
+}

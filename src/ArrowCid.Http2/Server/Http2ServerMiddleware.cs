@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace ArrowCid.Http2.Server;
+
+/// <summary>Puts this HTTP/2 server on a Kestrel endpoint as connection middleware.</summary>
+public static class Http2ServerMiddleware
+{
+    /// <summary>
+    /// Serves every connection of <paramref name="listen"/> with this HTTP/2 server, handing each
+    /// request to <paramref name="application"/>. Added after <c>UseHttps</c>, it sees the decrypted
+    /// connection; it never calls the next delegate, so Kestrel's own HTTP/2 layer is not used on
+    /// this endpoint.
+    /// </summary>
+    /// <param name="listen">The Kestrel endpoint.</param>
+    /// <param name="application">The request handler.</param>
+    /// <param name="options">Flow-control windows and the idle timeout.</param>
+    /// <returns><paramref name="listen"/>.</returns>
+    public static ListenOptions UseHttp2Server(this ListenOptions listen, RequestDelegate application, Http2ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(application);
+        ArgumentNullException.ThrowIfNull(options);
+        listen.Use(_ => connection => Http2ServerConnection.ServeAsync(connection, application, options));
+        return listen;
+    }
+}

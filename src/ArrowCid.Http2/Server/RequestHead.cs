@@ -1,0 +1,122 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace ArrowCid.Http2.Server;
+
+/// <summary>A request's header block checked as RFC 9113 §8.2–8.3 asks: pseudo-headers first and once each, lower-case names, no connection-specific fields.</summary>
+internal sealed class RequestHead
+{
+    private RequestHead(string method, string scheme, string path, string query, string rawTarget, IHeaderDictionary headers)
+    {
+        Method = method;
+        Scheme = scheme;
+        Path = path;
+        Query = query;
+        RawTarget = rawTarget;
+        Headers = headers;
+    }
+
+    public string Method { get; }
+
+    public string Scheme { get; }
+
+    /// <summary>The path without its query, percent-decoding left to the application (as Kestrel's raw path is not decoded for gRPC either).</summary>
+    public string Path { get; }
+
+    /// <summary>The query with its leading '?', or empty.</summary>
+    public string Query { get; }
+
+    public string RawTarget { get; }
+
+    public IHeaderDictionary Headers { get; }
+
+    /// <summary>Checks and splits a request header block.</summary>
+    /// <exception cref="Http2StreamException">A malformed request (PROTOCOL_ERROR on this stream).</exception>
+    public static RequestHead Parse(int streamId, List<KeyValuePair<string, string>> fields)
+    {
+        string? method = null, scheme = null, path = null, authority = null;
+        // Filled directly: HeaderDictionary's indexer drops empty values, and a request may carry
+        // one that the application must see (an empty grpc-timeout is malformed, not absent).
+        var store = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
+        bool regularSeen = false;
+        foreach ((string name, string value) in fields)
+        {
+            if (name.Length == 0)
+            {
+                throw Malformed(streamId, "an empty header name");
+            }
+
+            if (name[0] == ':')
+            {
+                if (regularSeen)
+                {
+                    throw Malformed(streamId, $"pseudo-header {name} after a regular header");
+                }
+
+                switch (name)
+                {
+                    case ":method":
+                        method = Once(streamId, name, method, value);
+                        break;
+                    case ":scheme":
+                        scheme = Once(streamId, name, scheme, value);
+                        break;
+                    case ":path":
+                        path = Once(streamId, name, path, value);
+                        break;
+                    case ":authority":
+                        authority = Once(streamId, name, authority, value);
+                        break;
+                    default:
+                        throw Malformed(streamId, $"unknown request pseudo-header {name}");
+                }
+
+                continue;
+            }
+
+            regularSeen = true;
+            foreach (char c in name)
+            {
+                if (c is >= 'A' and <= 'Z' || c <= ' ' || c >= '\u007f')
+                {
+                    throw Malformed(streamId, $"header name '{name}' is not lower-case token characters");
+                }
+            }
+
+            if (Http2Protocol.IsConnectionSpecific(name) || (name == "te" && value != "trailers"))
+            {
+                throw Malformed(streamId, $"connection-specific header '{name}'");
+            }
+
+            store[name] = store.TryGetValue(name, out StringValues existing) ? StringValues.Concat(existing, value) : new StringValues(value);
+        }
+
+        if (method is null || scheme is null || path is null)
+        {
+            throw Malformed(streamId, "a request needs :method, :scheme and :path");
+        }
+
+        if (path.Length == 0 || (path[0] != '/' && path != "*"))
+        {
+            throw Malformed(streamId, $"request path '{path}' does not start with '/'");
+        }
+
+        if (authority is not null && !store.ContainsKey("host"))
+        {
+            store["host"] = authority;
+        }
+
+        var headers = new HeaderDictionary(store);
+
+        int query = path.IndexOf('?', StringComparison.Ordinal);
+        return query < 0
+            ? new RequestHead(method, scheme, path, string.Empty, path, headers)
+            : new RequestHead(method, scheme, path[..query], path[query..], path, headers);
+    }
+
+    private static string Once(int streamId, string name, string? existing, string value) =>
+        existing is null ? value : throw Malformed(streamId, $"pseudo-header {name} appears twice");
+
+    private static Http2StreamException Malformed(int streamId, string why) =>
+        new(streamId, Http2ErrorCode.ProtocolError, $"malformed request on stream {streamId}: {why}");
+}
