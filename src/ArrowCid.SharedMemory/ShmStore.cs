@@ -4,7 +4,6 @@ using ArrowCid.Arrow.Memory;
 using ArrowCid.Arrow.Validation;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Registry;
 using ArrowCid.SharedMemory.Arena;
 using ArrowCid.SharedMemory.Native;
 using ArrowCid.SharedMemory.Notifications;
@@ -125,8 +124,9 @@ public sealed class ShmStore : IDisposable
 
     /// <summary>
     /// Writes the batch's canonical bytes into a segment (once: publishing an existing CID only
-    /// hashes the batch), registers it when the store has a registry, announces it on the feed and
-    /// returns its CID. Tags travel with the notification (at most 144 bytes of <c>key=value</c> lines).
+    /// hashes the batch), hands it to <see cref="ShmStoreOptions.Published"/> when set, announces
+    /// it on the feed and returns its CID. Tags travel with the notification (at most 144 bytes of
+    /// <c>key=value</c> lines).
     /// </summary>
     /// <exception cref="ShmStoreFullException">The capacity cannot take the segment.</exception>
     public ShmPublishResult Publish(RecordBatch batch, IReadOnlyDictionary<string, string>? tags = null)
@@ -199,7 +199,7 @@ public sealed class ShmStore : IDisposable
         }
 
         _control.AddBytes(length);
-        Register(cid, path, length, batch, tags);
+        NotifyPublished(cid, path, length, batch, tags);
         long sequence = _feed.Append(cid, length, batch.Length, encodedTags);
         return new ShmPublishResult(cid, path, length, batch.Length, sequence);
     }
@@ -220,15 +220,15 @@ public sealed class ShmStore : IDisposable
         if (bytes.Length <= arena.SlotBytes)
         {
             MakeRoom(bytes.Length);
-            // One lock for the slot and the notice (the feed's writer lock), unless a registry must
-            // record the batch between the two, which is not done while other publishers wait.
+            // One lock for the slot and the notice (the feed's writer lock), unless a Published
+            // callback must run between the two, which is not done while other publishers wait.
             using (_feed.EnterWriter())
             {
                 outcome = arena.Publish(digest, bytes, _isPinnedDigest, _onSlotEvicted);
                 if (outcome == ShmArena.PublishOutcome.Created)
                 {
                     _control.AddBytes(bytes.Length);
-                    if (_options.Registry is null)
+                    if (_options.Published is null)
                     {
                         sequence = _feed.AppendLocked(cid, bytes.Length, batch.Length, encodedTags);
                     }
@@ -244,7 +244,7 @@ public sealed class ShmStore : IDisposable
                 string path = _layout.SegmentPath(cid);
                 if (sequence == 0)
                 {
-                    Register(cid, path, bytes.Length, batch, tags);
+                    NotifyPublished(cid, path, bytes.Length, batch, tags);
                     sequence = _feed.Append(cid, bytes.Length, batch.Length, encodedTags);
                 }
 
@@ -698,22 +698,10 @@ public sealed class ShmStore : IDisposable
     }
 
     private bool IsPinned(Cid cid) =>
-        File.Exists(_layout.PinPath(cid)) || _options.Registry?.Find(cid)?.Pinned == true;
+        File.Exists(_layout.PinPath(cid)) || _options.IsPinnedElsewhere?.Invoke(cid) == true;
 
-    private void Register(Cid cid, string path, long length, RecordBatch batch, IReadOnlyDictionary<string, string>? tags)
-    {
-        _options.Registry?.Upsert(new BlockRecord
-        {
-            Cid = cid,
-            Kind = BlockKind.Batch,
-            Schema = batch.Schema.ToString(),
-            Rows = batch.Length,
-            Bytes = length,
-            Producer = _options.Producer,
-            Tags = tags ?? new Dictionary<string, string>(),
-            Locations = ["shm:" + path],
-        });
-    }
+    private void NotifyPublished(Cid cid, string path, long length, RecordBatch batch, IReadOnlyDictionary<string, string>? tags) =>
+        _options.Published?.Invoke(new ShmPublishedBatch(cid, path, length, batch, tags ?? new Dictionary<string, string>()));
 
     private static void Touch(string path)
     {
