@@ -13,7 +13,6 @@ using var store = ShmStore.Open(new ShmStoreOptions
     BaseDirectory = options.ShmDirectory,
     StoreName = options.Store,
     CapacityBytes = options.Capacity,
-    Producer = $"sample producer {Environment.ProcessId}",
 });
 Console.WriteLine($"producer {Environment.ProcessId}: store {store.Directory}");
 var schema = new Schema([new Field("sensor", ArrowType.Utf8), new Field("reading", ArrowType.Float64), new Field("at", ArrowType.Int64)]);

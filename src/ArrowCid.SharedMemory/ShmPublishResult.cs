@@ -1,3 +1,4 @@
+using ArrowCid.Arrow.Arrays;
 using ArrowCid.Content.Multiformats;
 
 namespace ArrowCid.SharedMemory;
@@ -16,6 +17,14 @@ public sealed record ShmPublishResult(Cid Cid, string Path, long Bytes, long Row
     /// <summary>Whether this call created the segment.</summary>
     public bool Created => Sequence > 0;
 }
+
+/// <summary>A batch a publish has just written, as <see cref="ShmStoreOptions.Published"/> receives it.</summary>
+/// <param name="Cid">The batch's CID.</param>
+/// <param name="Path">As <see cref="ShmPublishResult.Path"/>: the segment file, or the file an arena batch gets when promoted.</param>
+/// <param name="Bytes">Length of the canonical bytes.</param>
+/// <param name="Batch">The batch as the publisher passed it (valid only during the call).</param>
+/// <param name="Tags">The tags it was published with (empty when none).</param>
+public sealed record ShmPublishedBatch(Cid Cid, string Path, long Bytes, RecordBatch Batch, IReadOnlyDictionary<string, string> Tags);
 
 /// <summary>One segment as <see cref="ShmStore.List"/> sees it.</summary>
 /// <param name="Cid">The CID it holds.</param>

@@ -1,4 +1,4 @@
-using ArrowCid.Registry;
+using ArrowCid.Content.Multiformats;
 
 namespace ArrowCid.SharedMemory;
 
@@ -72,11 +72,19 @@ public sealed record ShmStoreOptions
     /// <summary>Default <see cref="ArenaSlots"/>: 65,536 (4 GiB of address space, sparse).</summary>
     public const int DefaultArenaSlots = 1 << 16;
 
-    /// <summary>Registry to record published CIDs in (location <c>shm:&lt;path&gt;</c>); optional.</summary>
-    public IRegistry? Registry { get; init; }
+    /// <summary>
+    /// Called on the publishing thread for each batch a publish writes (not for one the store held
+    /// already), before its notice goes on the feed, so whatever it records (a registry's record
+    /// with location <c>shm:&lt;path&gt;</c>, say) exists by the time a subscriber hears of the
+    /// batch. Optional; the store itself knows nothing of registries.
+    /// </summary>
+    public Action<ShmPublishedBatch>? Published { get; init; }
 
-    /// <summary>Producer name written into registry records.</summary>
-    public string? Producer { get; init; }
+    /// <summary>
+    /// Whether something outside the store (a registry's pin, say) keeps a CID: eviction then
+    /// skips it as it skips the store's own pin markers. Optional.
+    /// </summary>
+    public Func<Cid, bool>? IsPinnedElsewhere { get; init; }
 
     /// <summary>The store's folder for these options.</summary>
     public string ResolveDirectory()

@@ -25,12 +25,7 @@ internal static class Layering
     /// Wrong-way references that exist today and are on their way out. Each must still exist (so
     /// the list shrinks when one is fixed); no reference may be added here to make a test pass.
     /// </summary>
-    public static readonly (string From, string To)[] KnownExceptions =
-    [
-        // Only for ShmStoreOptions.Registry, which no product code sets; issue 12 replaces it with
-        // a delegate or an event and removes this reference (docs/architecture.md).
-        ("ArrowCid.SharedMemory", "ArrowCid.Registry"),
-    ];
+    public static readonly (string From, string To)[] KnownExceptions = [];
 
     /// <summary>Everything wrong with a graph's references, one line each; empty when it is layered.</summary>
     /// <param name="graph">Projects (repository-relative paths) and their references, as <see cref="ProjectGraph.Load"/> gives.</param>

@@ -34,6 +34,24 @@ public sealed class EvictionTests : IDisposable
     }
 
     [Fact]
+    public void A_cid_pinned_elsewhere_is_kept_through_eviction_and_listed_as_pinned()
+    {
+        long size = CanonicalEncoder.ComputeCidAndLength(Batches.Make(0)).Length;
+        var keptElsewhere = CanonicalEncoder.ComputeCid(Batches.Make(0));
+        using var store = ShmStore.Open(_temp.Options(capacity: size * 2 + size / 2) with { IsPinnedElsewhere = cid => cid == keptElsewhere });
+        var a = store.Publish(Batches.Make(0)).Cid;
+        var b = store.Publish(Batches.Make(1)).Cid;
+        SetAccess(store, a, 1);            // oldest, but pinned by the hook
+        SetAccess(store, b, 2);
+
+        store.Publish(Batches.Make(2));    // needs one slot: b must go
+
+        Assert.True(store.Contains(a));
+        Assert.False(store.Contains(b));
+        Assert.True(store.List().Single(s => s.Cid == a).Pinned);
+    }
+
+    [Fact]
     public void Attach_moves_a_segment_to_the_back_of_the_eviction_order()
     {
         long size = CanonicalEncoder.ComputeCidAndLength(Batches.Make(0)).Length;

@@ -121,7 +121,21 @@ public sealed class PublishAttachTests : IDisposable
     {
         string repository = Path.Combine(_temp.BaseDirectory, "repo");
         using var repo = ArrowCid.Registry.LocalRepository.Open(repository);
-        using var store = ShmStore.Open(_temp.Options() with { Registry = repo.Registry, Producer = "test" });
+        // The store knows nothing of registries: its Published hook is where one records a batch.
+        using var store = ShmStore.Open(_temp.Options() with
+        {
+            Published = published => repo.Registry.Upsert(new ArrowCid.Registry.BlockRecord
+            {
+                Cid = published.Cid,
+                Kind = ArrowCid.Registry.BlockKind.Batch,
+                Schema = published.Batch.Schema.ToString(),
+                Rows = published.Batch.Length,
+                Bytes = published.Bytes,
+                Producer = "test",
+                Tags = published.Tags,
+                Locations = ["shm:" + published.Path],
+            }),
+        });
         var published = store.Publish(Batches.Make(5), Batches.Tags("source=unit"));
 
         var record = repo.Registry.Find(published.Cid);

@@ -66,7 +66,6 @@ internal static class ShmCommands
             BaseDirectory = parse.GetValue(dir),
             StoreName = parse.GetValue(store)!,
             CapacityBytes = capacity,
-            Producer = "arrowcid",
         }));
 
     private static Command Publish(CliConsole console)
