@@ -4,7 +4,8 @@ namespace ArrowCid.Arrow;
 /// The one exception thrown for Arrow data that breaks the format: malformed IPC bytes, a
 /// flatbuffer that points outside its message, buffers too short for their arrays, offsets that
 /// go backwards, invalid UTF-8 in full validation, and the like. The message names the field
-/// or buffer that is wrong.
+/// or buffer that is wrong; <see cref="Offset"/> and <see cref="FieldPath"/> say where, when the
+/// reader knows.
 /// </summary>
 public sealed class ArrowFormatException : FormatException
 {
@@ -16,4 +17,17 @@ public sealed class ArrowFormatException : FormatException
 
     /// <summary>Creates the exception with a generic message.</summary>
     public ArrowFormatException() : base("Invalid Arrow data.") { }
+
+    /// <summary>
+    /// Byte offset of the problem in the bytes being decoded, when known: in the IPC stream or
+    /// file for a message that does not fit, in the flatbuffer for malformed metadata.
+    /// </summary>
+    public long? Offset { get; init; }
+
+    /// <summary>
+    /// The field at fault, when one field is, as the reader names it at the start of the message
+    /// (e.g. <c>field 0 → child 1</c> for schema metadata, <c>column 0 'points' → child 0 'item'</c>
+    /// for a record batch).
+    /// </summary>
+    public string? FieldPath { get; init; }
 }

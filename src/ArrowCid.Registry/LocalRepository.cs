@@ -12,7 +12,7 @@ namespace ArrowCid.Registry;
 /// its block; <see cref="Verify"/> proves that and <see cref="Verify"/> with repair tidies up.
 /// See docs/repository.md.
 /// </summary>
-public sealed class LocalRepository : IDisposable
+public sealed partial class LocalRepository : IDisposable
 {
     /// <summary>The environment variable naming the repository when no path is given.</summary>
     public const string EnvironmentVariable = "ARROWCID_REPO";
@@ -28,8 +28,6 @@ public sealed class LocalRepository : IDisposable
 
     /// <summary>Where repair moves corrupt block files.</summary>
     public const string QuarantineFolderName = "quarantine";
-
-    private const string RecoveredProvenance = "re-registered by verify: block linked by a pinned dataset had no registry row";
 
     private readonly SqliteRegistry _registry;
     private readonly RepositoryLock _lock;
@@ -193,147 +191,8 @@ public sealed class LocalRepository : IDisposable
         }
     }
 
-    /// <summary>
-    /// Removes every block that is neither pinned, nor named by a version of a dataset name, nor
-    /// linked (transitively) by a pinned or named dataset or a pinned foreign DAG node:
-    /// registered ones (row first, then file, so a crash leaves only an orphan) and unregistered
-    /// files, plus temporary files of dead writers. Runs alone (exclusive lock).
-    /// </summary>
-    /// <returns>What was removed.</returns>
-    public GcReport Gc()
-    {
-        using (_lock.Exclusive())
-        {
-            var retained = _registry.ListRetained();
-            var removedRecords = new List<Cid>();
-            var removedOrphans = new List<Cid>();
-            long freed = 0;
-            foreach (var cid in _registry.ListCids())
-            {
-                if (!retained.Contains(cid))
-                {
-                    _registry.Delete(cid);
-                    freed += DeleteBlock(cid);
-                    removedRecords.Add(cid);
-                }
-            }
-
-            foreach (var cid in Blocks.Enumerate().ToList())
-            {
-                if (!retained.Contains(cid) && !_registry.Contains(cid))
-                {
-                    freed += DeleteBlock(cid);
-                    removedOrphans.Add(cid);
-                }
-            }
-
-            // No repository writer can hold the shared lock now, so every temporary file is a dead writer's.
-            int temps = Blocks.CleanTempFiles(TimeSpan.Zero);
-            return new GcReport
-            {
-                RemovedRecords = removedRecords,
-                RemovedOrphans = removedOrphans,
-                RemovedTempFiles = temps,
-                BytesFreed = freed,
-                Retained = retained.Count,
-            };
-        }
-    }
-
-    /// <summary>
-    /// Checks that every registry row has its block, that every block file hashes to its CID, and
-    /// lists unregistered blocks and temporary files. With <paramref name="repair"/>: rows whose
-    /// block is missing are deleted; corrupt files are moved to <c>quarantine/</c> and their rows
-    /// deleted; orphans linked by a pinned block are re-registered (kind read from the bytes), other
-    /// orphans deleted (they were never acknowledged); temporary files removed. Idempotent: a
-    /// second repair finds nothing to do.
-    /// </summary>
-    /// <param name="repair">Whether to fix what is found (takes the exclusive lock).</param>
-    /// <returns>What was found, and done.</returns>
-    public VerifyReport Verify(bool repair = false)
-    {
-        using (repair ? _lock.Exclusive() : _lock.Shared())
-        {
-            var registered = _registry.ListCids().ToHashSet();
-            var stored = Blocks.Enumerate().ToHashSet();
-            var corrupt = stored.Where(cid => !IsIntact(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
-            var missing = registered.Where(cid => !stored.Contains(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
-            var orphans = stored.Where(cid => !registered.Contains(cid) && !corrupt.Contains(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
-            int temps = Blocks.ListTempFiles().Count;
-            var report = new VerifyReport
-            {
-                RecordsChecked = registered.Count,
-                BlocksChecked = stored.Count,
-                CorruptBlocks = corrupt,
-                MissingBlocks = missing,
-                OrphanBlocks = orphans,
-                TempFiles = temps,
-            };
-            return repair ? Repair(report) : report;
-        }
-    }
-
     /// <summary>Releases the registry's database connections.</summary>
     public void Dispose() => _registry.Dispose();
-
-    private VerifyReport Repair(VerifyReport found)
-    {
-        var quarantined = new List<string>();
-        foreach (var cid in found.CorruptBlocks)
-        {
-            // Row first: a crash here leaves a corrupt orphan, which the next verify finds again.
-            _registry.Delete(cid);
-            if (Quarantine(cid) is { } moved)
-            {
-                quarantined.Add(moved);
-            }
-        }
-
-        foreach (var cid in found.MissingBlocks)
-        {
-            _registry.Delete(cid);
-        }
-
-        var retained = _registry.ListRetained();
-        var reregistered = new List<Cid>();
-        foreach (var cid in found.OrphanBlocks)
-        {
-            if (retained.Contains(cid) && TryReregister(cid))
-            {
-                reregistered.Add(cid);
-            }
-            else
-            {
-                DeleteBlock(cid);
-            }
-        }
-
-        Blocks.CleanTempFiles(TimeSpan.Zero);
-        return found with { Repaired = true, Reregistered = reregistered, Quarantined = quarantined };
-    }
-
-    private bool TryReregister(Cid cid)
-    {
-        if (!Blocks.TryRead(cid, out var bytes))
-        {
-            return false;
-        }
-
-        BlockRecord record;
-        try
-        {
-            // The kind is read from the bytes: a batch, a dataset, an Arrow stream or a foreign block.
-            var found = ContentAccess.BlockClassifier.Describe(cid, bytes);
-            record = Describe(cid, bytes.Span, new BlockRecord { Cid = cid, Kind = found.Kind, Schema = found.Schema, Rows = found.Rows, Provenance = RecoveredProvenance });
-        }
-        catch (Content.ContentFormatException)
-        {
-            return false;
-        }
-
-        _registry.Upsert(record);
-        return true;
-    }
 
     /// <summary>The record to store for a block: checked against the CID, with size and dataset links filled in.</summary>
     private static BlockRecord Describe(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record)
@@ -383,38 +242,9 @@ public sealed class LocalRepository : IDisposable
         return record with { Bytes = bytes.Length, Batches = links };
     }
 
-    private bool IsIntact(Cid cid)
-    {
-        try
-        {
-            using var file = new FileStream(Blocks.GetBlockPath(cid), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            return BlockIntegrity.Matches(cid, file);
-        }
-        catch (FileNotFoundException)
-        {
-            // Deleted since it was listed: nothing there to be corrupt.
-            return true;
-        }
-    }
-
     private long DeleteBlock(Cid cid)
     {
         Blocks.TryGetSize(cid, out long size);
         return Blocks.Delete(cid) ? size : 0;
-    }
-
-    private string? Quarantine(Cid cid)
-    {
-        string source = Blocks.GetBlockPath(cid);
-        if (!File.Exists(source))
-        {
-            return null;
-        }
-
-        string folder = Path.Combine(Root, QuarantineFolderName);
-        Directory.CreateDirectory(folder);
-        string target = Path.Combine(folder, $"{cid}.{DateTime.UtcNow.Ticks}");
-        File.Move(source, target);
-        return target;
     }
 }

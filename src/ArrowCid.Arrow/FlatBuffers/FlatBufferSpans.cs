@@ -22,13 +22,13 @@ internal static class FlatBufferSpans
     {
         if ((long)at + FlatBufferLimits.OffsetSize > buffer.Length || at < 0)
         {
-            throw new ArrowFormatException($"flatbuffer: {what}: uoffset at {at} is outside the {buffer.Length}-byte buffer.");
+            throw new ArrowFormatException($"flatbuffer: {what}: uoffset at {at} is outside the {buffer.Length}-byte buffer.") { Offset = at };
         }
 
         uint relative = BinaryPrimitives.ReadUInt32LittleEndian(buffer.Slice(at, FlatBufferLimits.OffsetSize));
         if (relative == 0)
         {
-            throw new ArrowFormatException($"flatbuffer: {what}: uoffset at {at} is 0 (points at itself).");
+            throw new ArrowFormatException($"flatbuffer: {what}: uoffset at {at} is 0 (points at itself).") { Offset = at };
         }
 
         long target = at + (long)relative;
@@ -69,12 +69,12 @@ internal static class FlatBufferSpans
         long terminator = position + (long)FlatBufferLimits.OffsetSize + length;
         if (terminator >= buffer.Length)
         {
-            throw new ArrowFormatException($"flatbuffer: {what}: string at {position} of {length} bytes has no room for its NUL terminator.");
+            throw new ArrowFormatException($"flatbuffer: {what}: string at {position} of {length} bytes has no room for its NUL terminator.") { Offset = position };
         }
 
         if (buffer[(int)terminator] != 0)
         {
-            throw new ArrowFormatException($"flatbuffer: {what}: string at {position} of {length} bytes is not NUL-terminated.");
+            throw new ArrowFormatException($"flatbuffer: {what}: string at {position} of {length} bytes is not NUL-terminated.") { Offset = position };
         }
 
         return buffer.Slice(position + FlatBufferLimits.OffsetSize, length);
@@ -85,7 +85,7 @@ internal static class FlatBufferSpans
     {
         if (!Utf8.IsValid(utf8))
         {
-            throw new ArrowFormatException($"flatbuffer: {what}: string at {position} is not valid UTF-8.");
+            throw new ArrowFormatException($"flatbuffer: {what}: string at {position} is not valid UTF-8.") { Offset = position };
         }
 
         return StrictUtf8.GetString(utf8);

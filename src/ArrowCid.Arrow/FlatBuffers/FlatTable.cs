@@ -227,7 +227,7 @@ public readonly ref struct FlatTable
     {
         if (depth > FlatBufferLimits.MaxDepth)
         {
-            throw new ArrowFormatException($"flatbuffer: {what}: table at {position} is nested deeper than {FlatBufferLimits.MaxDepth} levels.");
+            throw new ArrowFormatException($"flatbuffer: {what}: table at {position} is nested deeper than {FlatBufferLimits.MaxDepth} levels.") { Offset = position };
         }
 
         // FollowUOffset already guaranteed 4 bytes at position; GetRoot and vectors go through it.

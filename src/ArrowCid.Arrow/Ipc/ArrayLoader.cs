@@ -57,20 +57,20 @@ internal sealed class ArrayLoader
     {
         if (depth > Validation.ArrayValidator.MaxDepth)
         {
-            throw new ArrowFormatException($"{path}: nested deeper than {Validation.ArrayValidator.MaxDepth} levels");
+            throw new ArrowFormatException($"{path}: nested deeper than {Validation.ArrayValidator.MaxDepth} levels") { FieldPath = path };
         }
 
         var type = field.Type;
         var physical = type.PhysicalType;
         if (_node >= _header.Nodes.Length)
         {
-            throw new ArrowFormatException($"{path}: the message has only {_header.Nodes.Length} field nodes");
+            throw new ArrowFormatException($"{path}: the message has only {_header.Nodes.Length} field nodes") { FieldPath = path };
         }
 
         var (nodeLength, nodeNulls) = _header.Nodes[_node++];
         if (nodeLength is < 0 or > int.MaxValue || nodeNulls < 0 || nodeNulls > nodeLength)
         {
-            throw new ArrowFormatException($"{path}: field node length {nodeLength} / null count {nodeNulls} is invalid");
+            throw new ArrowFormatException($"{path}: field node length {nodeLength} / null count {nodeNulls} is invalid") { FieldPath = path };
         }
 
         int length = (int)nodeLength;
@@ -109,13 +109,13 @@ internal sealed class ArrayLoader
         {
             if (_variadic >= _header.VariadicCounts.Length)
             {
-                throw new ArrowFormatException($"{path}: view array but the message lists no variadic buffer count for it");
+                throw new ArrowFormatException($"{path}: view array but the message lists no variadic buffer count for it") { FieldPath = path };
             }
 
             long count = _header.VariadicCounts[_variadic++];
             if (count < 0 || count > _header.Buffers.Length - _buffer)
             {
-                throw new ArrowFormatException($"{path}: variadic buffer count {count} exceeds the buffers left in the message");
+                throw new ArrowFormatException($"{path}: variadic buffer count {count} exceeds the buffers left in the message") { FieldPath = path };
             }
 
             for (long i = 0; i < count; i++)
@@ -136,7 +136,7 @@ internal sealed class ArrayLoader
         {
             if (_dictionaryIndex >= _dictionaryIds.Count)
             {
-                throw new ArrowFormatException($"{path}: dictionary-encoded field without a dictionary id");
+                throw new ArrowFormatException($"{path}: dictionary-encoded field without a dictionary id") { FieldPath = path };
             }
 
             dictionary = _dictionary(_dictionaryIds[_dictionaryIndex++]);
@@ -175,14 +175,14 @@ internal sealed class ArrayLoader
     {
         if (_buffer >= _header.Buffers.Length)
         {
-            throw new ArrowFormatException($"{path}: the message has only {_header.Buffers.Length} buffers ({what} missing)");
+            throw new ArrowFormatException($"{path}: the message has only {_header.Buffers.Length} buffers ({what} missing)") { FieldPath = path };
         }
 
         int index = _buffer++;
         var (offset, length) = _header.Buffers[index];
         if (offset < 0 || length < 0 || offset > _body.Length || length > _body.Length - offset)
         {
-            throw new ArrowFormatException($"{path}: {what} buffer {index} at [{offset}, +{length}) lies outside the {_body.Length}-byte body");
+            throw new ArrowFormatException($"{path}: {what} buffer {index} at [{offset}, +{length}) lies outside the {_body.Length}-byte body") { FieldPath = path };
         }
 
         var stored = _body.Slice((int)offset, (int)length);

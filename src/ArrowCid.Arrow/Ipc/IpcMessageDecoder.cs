@@ -68,7 +68,7 @@ public sealed class IpcMessageDecoder
             var rest = stream.Span[at..];
             if (rest.Length < 8)
             {
-                throw new ArrowFormatException($"stream at byte {at}: {rest.Length} trailing bytes are not a message prefix");
+                throw new ArrowFormatException($"stream at byte {at}: {rest.Length} trailing bytes are not a message prefix") { Offset = at };
             }
 
             int length = MessageReader.ParseLength(rest, out int prefix);
@@ -79,13 +79,13 @@ public sealed class IpcMessageDecoder
 
             if (length > rest.Length - prefix)
             {
-                throw new ArrowFormatException($"stream at byte {at}: metadata of {length} bytes runs past the end");
+                throw new ArrowFormatException($"stream at byte {at}: metadata of {length} bytes runs past the end") { Offset = at };
             }
 
             long bodyLength = MessageDecoder.Decode(rest.Slice(prefix, length)).BodyLength;
             if (bodyLength > rest.Length - prefix - length)
             {
-                throw new ArrowFormatException($"stream at byte {at}: body of {bodyLength} bytes runs past the end");
+                throw new ArrowFormatException($"stream at byte {at}: body of {bodyLength} bytes runs past the end") { Offset = at };
             }
 
             yield return (stream.Slice(at + prefix, length), stream.Slice(at + prefix + length, (int)bodyLength));

@@ -65,12 +65,12 @@ internal abstract class MessageReader
                     return null;
                 }
 
-                throw new ArrowFormatException($"message at byte {_at}: {rest.Length} trailing bytes are not a message prefix");
+                throw new ArrowFormatException($"message at byte {_at}: {rest.Length} trailing bytes are not a message prefix") { Offset = _at };
             }
 
             if (rest.Length < 8 && BinaryPrimitives.ReadUInt32LittleEndian(rest) == EncodedMessage.Continuation)
             {
-                throw new ArrowFormatException($"message at byte {_at}: truncated length prefix");
+                throw new ArrowFormatException($"message at byte {_at}: truncated length prefix") { Offset = _at };
             }
 
             int length = ParseLength(rest.Length >= 8 ? rest : [.. rest, 0, 0, 0, 0], out int prefix);
@@ -82,14 +82,14 @@ internal abstract class MessageReader
 
             if (length > rest.Length - prefix)
             {
-                throw new ArrowFormatException($"message at byte {_at}: metadata of {length} bytes runs past the end of the data ({rest.Length - prefix} left)");
+                throw new ArrowFormatException($"message at byte {_at}: metadata of {length} bytes runs past the end of the data ({rest.Length - prefix} left)") { Offset = _at };
             }
 
             var message = MessageDecoder.Decode(rest.Slice(prefix, length));
             long bodyStart = (long)_at + prefix + length;
             if (message.BodyLength > data.Length - bodyStart)
             {
-                throw new ArrowFormatException($"message at byte {_at}: body of {message.BodyLength} bytes runs past the end of the data ({data.Length - bodyStart} left)");
+                throw new ArrowFormatException($"message at byte {_at}: body of {message.BodyLength} bytes runs past the end of the data ({data.Length - bodyStart} left)") { Offset = _at };
             }
 
             var body = data.Slice((int)bodyStart, (int)message.BodyLength);
@@ -115,14 +115,14 @@ internal abstract class MessageReader
 
             if (got < 4)
             {
-                throw new ArrowFormatException($"message at byte {_position - got}: truncated length prefix");
+                throw new ArrowFormatException($"message at byte {_position - got}: truncated length prefix") { Offset = _position - got };
             }
 
             if (BinaryPrimitives.ReadUInt32LittleEndian(prefix) == EncodedMessage.Continuation)
             {
                 if (ReadUpTo(prefix[4..]) < 4)
                 {
-                    throw new ArrowFormatException($"message at byte {_position}: truncated length prefix");
+                    throw new ArrowFormatException($"message at byte {_position}: truncated length prefix") { Offset = _position };
                 }
             }
 

@@ -52,7 +52,7 @@ internal sealed class StreamByteSource : ByteSource
         }
         catch (EndOfStreamException ex)
         {
-            throw new ParquetFormatException($"file: stream ended while reading {length} bytes at offset {offset}", ex);
+            throw new ParquetFormatException($"file: stream ended while reading {length} bytes at offset {offset}", ex) { Offset = offset };
         }
         return buffer;
     }

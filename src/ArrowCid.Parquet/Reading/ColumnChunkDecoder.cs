@@ -98,11 +98,11 @@ internal sealed class ColumnChunkDecoder
         position += reader.Position;
         if (header.CompressedPageSize < 0 || header.CompressedPageSize > chunk.Length - position)
         {
-            throw new ParquetFormatException($"column {column}: compressed_page_size {header.CompressedPageSize} exceeds the {chunk.Length - position} bytes left in the chunk");
+            throw new ParquetFormatException($"column {column}: compressed_page_size {header.CompressedPageSize} exceeds the {chunk.Length - position} bytes left in the chunk") { Column = column };
         }
         if (header.UncompressedPageSize < 0)
         {
-            throw new ParquetFormatException($"column {column}: uncompressed_page_size {header.UncompressedPageSize} is negative");
+            throw new ParquetFormatException($"column {column}: uncompressed_page_size {header.UncompressedPageSize} is negative") { Column = column };
         }
         return header;
     }
@@ -188,7 +188,7 @@ internal sealed class ColumnChunkDecoder
         }
         catch (ParquetFormatException ex)
         {
-            throw new ParquetFormatException($"column {_name}: {ex.Message}", ex);
+            throw new ParquetFormatException($"column {_name}: {ex.Message}", ex) { Column = _name };
         }
     }
 
@@ -250,5 +250,5 @@ internal sealed class ColumnChunkDecoder
         return defined;
     }
 
-    private ParquetFormatException Error(string message) => new($"column {_name}: {message}");
+    private ParquetFormatException Error(string message) => new($"column {_name}: {message}") { Column = _name };
 }

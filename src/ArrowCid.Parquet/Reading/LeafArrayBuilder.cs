@@ -75,13 +75,13 @@ internal static class LeafArrayBuilder
     }
 
     private static int Take(int count, ref int next, LeafColumnData leaf) =>
-        next < count ? next++ : throw new ParquetFormatException($"column {leaf.Column}: the levels call for more than the {count} values decoded");
+        next < count ? next++ : throw new ParquetFormatException($"column {leaf.Column}: the levels call for more than the {count} values decoded") { Column = leaf.Column.ToString() };
 
     private static void CheckAllUsed(int used, int count, LeafColumnData leaf)
     {
         if (used != count)
         {
-            throw new ParquetFormatException($"column {leaf.Column}: the levels use {used} of {count} values");
+            throw new ParquetFormatException($"column {leaf.Column}: the levels use {used} of {count} values") { Column = leaf.Column.ToString() };
         }
     }
 
@@ -107,7 +107,7 @@ internal static class LeafArrayBuilder
                 ReadOnlySpan<byte> big = leaf.GetByteArrays()[index];
                 if (big.Length > slot.Length)
                 {
-                    throw new ParquetFormatException($"column {leaf.Column}: a {big.Length}-byte decimal does not fit {type}");
+                    throw new ParquetFormatException($"column {leaf.Column}: a {big.Length}-byte decimal does not fit {type}") { Column = leaf.Column.ToString() };
                 }
                 bool negative = big.Length > 0 && (big[0] & 0x80) != 0;
                 slot.Fill(negative ? (byte)0xFF : (byte)0);
@@ -123,7 +123,7 @@ internal static class LeafArrayBuilder
                     ReadOnlySpan<byte> bytes = fixedBytes.Values[index];
                     if (bytes.Length != slot.Length)
                     {
-                        throw new ParquetFormatException($"column {leaf.Column}: value of {bytes.Length} bytes for a {slot.Length}-byte type");
+                        throw new ParquetFormatException($"column {leaf.Column}: value of {bytes.Length} bytes for a {slot.Length}-byte type") { Column = leaf.Column.ToString() };
                     }
                     bytes.CopyTo(slot);
                 }
@@ -175,7 +175,7 @@ internal static class LeafArrayBuilder
             }
             else
             {
-                throw new ParquetFormatException($"column {leaf.Column}: INT96 timestamp (Julian day {value.JulianDay}) is outside timestamp[{node.Field.Type.Unit}]");
+                throw new ParquetFormatException($"column {leaf.Column}: INT96 timestamp (Julian day {value.JulianDay}) is outside timestamp[{node.Field.Type.Unit}]") { Column = leaf.Column.ToString() };
             }
         }
         CheckAllUsed(next, raw.Length, leaf);

@@ -33,7 +33,7 @@ internal sealed class LevelAssembler(IReadOnlyList<LeafColumnData> columns)
             members[i] = Assemble(node.Members[i]);
             if (members[i].Length != slots.Length)
             {
-                throw new ParquetFormatException($"column {leaf.Column}: struct member '{node.Members[i].Field.Name}' has {members[i].Length} values for {slots.Length} slots");
+                throw new ParquetFormatException($"column {leaf.Column}: struct member '{node.Members[i].Field.Name}' has {members[i].Length} values for {slots.Length} slots") { Column = leaf.Column.ToString() };
             }
         }
         (byte[]? validity, int nulls) = Validity(node, leaf, slots);
@@ -59,7 +59,7 @@ internal sealed class LevelAssembler(IReadOnlyList<LeafColumnData> columns)
             {
                 if (slot == 0)
                 {
-                    throw new ParquetFormatException($"column {leaf.Column}: a list item comes before any list");
+                    throw new ParquetFormatException($"column {leaf.Column}: a list item comes before any list") { Column = leaf.Column.ToString() };
                 }
                 items++;
             }
@@ -68,7 +68,7 @@ internal sealed class LevelAssembler(IReadOnlyList<LeafColumnData> columns)
         ArrayData element = Assemble(node.Element);
         if (element.Length != items)
         {
-            throw new ParquetFormatException($"column {leaf.Column}: list element has {element.Length} values for {items} items");
+            throw new ParquetFormatException($"column {leaf.Column}: list element has {element.Length} values for {items} items") { Column = leaf.Column.ToString() };
         }
         (byte[]? validity, int nulls) = Validity(node, leaf, slots);
         byte[] offsetBytes = new byte[offsets.Length * 4];

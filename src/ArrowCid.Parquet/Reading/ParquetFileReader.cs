@@ -117,7 +117,7 @@ public sealed class ParquetFileReader : IDisposable
         long size = meta.TotalCompressedSize;
         if (start < MagicLength || size < 0 || size > _footerStart - start)
         {
-            throw new ParquetFormatException($"column {Schema.Leaves[column]}: chunk at offset {start} of {size} bytes lies outside the data area [4, {_footerStart})");
+            throw new ParquetFormatException($"column {Schema.Leaves[column]}: chunk at offset {start} of {size} bytes lies outside the data area [4, {_footerStart})") { Offset = start, Column = Schema.Leaves[column].ToString() };
         }
         return _source.Read(start, (int)size);
     }
@@ -134,28 +134,28 @@ public sealed class ParquetFileReader : IDisposable
             RowGroup group = Metadata.RowGroups[g];
             if (group.NumRows < 0)
             {
-                throw new ParquetFormatException($"row group {g}: num_rows {group.NumRows} is negative");
+                throw new ParquetFormatException($"row group {g}: num_rows {group.NumRows} is negative") { RowGroup = g };
             }
             if (group.Columns.Count != leaves.Count)
             {
-                throw new ParquetFormatException($"row group {g}: {group.Columns.Count} column chunks for {leaves.Count} leaf columns");
+                throw new ParquetFormatException($"row group {g}: {group.Columns.Count} column chunks for {leaves.Count} leaf columns") { RowGroup = g };
             }
             for (int c = 0; c < leaves.Count; c++)
             {
                 ColumnChunk chunk = group.Columns[c];
                 SchemaNode leaf = leaves[c];
-                ColumnMetaData meta = chunk.MetaData ?? throw new ParquetFormatException($"row group {g}, column {leaf}: meta_data is missing");
+                ColumnMetaData meta = chunk.MetaData ?? throw new ParquetFormatException($"row group {g}, column {leaf}: meta_data is missing") { RowGroup = g, Column = leaf.ToString() };
                 if (!string.IsNullOrEmpty(chunk.FilePath))
                 {
-                    throw new ParquetFormatException($"row group {g}, column {leaf}: data in another file ('{chunk.FilePath}') is not supported");
+                    throw new ParquetFormatException($"row group {g}, column {leaf}: data in another file ('{chunk.FilePath}') is not supported") { RowGroup = g, Column = leaf.ToString() };
                 }
                 if (meta.Type != leaf.Element.Type)
                 {
-                    throw new ParquetFormatException($"row group {g}, column {leaf}: chunk type {meta.Type} differs from schema type {leaf.Element.Type}");
+                    throw new ParquetFormatException($"row group {g}, column {leaf}: chunk type {meta.Type} differs from schema type {leaf.Element.Type}") { RowGroup = g, Column = leaf.ToString() };
                 }
                 if (!meta.PathInSchema.SequenceEqual(leaf.Path, StringComparer.Ordinal))
                 {
-                    throw new ParquetFormatException($"row group {g}, column {leaf}: path_in_schema is '{string.Join('.', meta.PathInSchema)}'");
+                    throw new ParquetFormatException($"row group {g}, column {leaf}: path_in_schema is '{string.Join('.', meta.PathInSchema)}'") { RowGroup = g, Column = leaf.ToString() };
                 }
             }
         }

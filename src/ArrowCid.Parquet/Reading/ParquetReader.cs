@@ -91,7 +91,7 @@ public sealed class ParquetReader : IDisposable
                 ArrayData array = assembler.Assemble(_tree[i]);
                 if (array.Length != rows)
                 {
-                    throw new ParquetFormatException($"row group {index}: column '{_tree[i].Field.Name}' has {array.Length} rows, the row group {rows}");
+                    throw new ParquetFormatException($"row group {index}: column '{_tree[i].Field.Name}' has {array.Length} rows, the row group {rows}") { RowGroup = index };
                 }
                 arrays[i] = _stored is null ? array : ArrowTypeRestorer.Restore(array, _stored.Fields[i].Type);
             }

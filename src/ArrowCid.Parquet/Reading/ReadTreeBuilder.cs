@@ -119,14 +119,14 @@ internal sealed class ReadTreeBuilder(ParquetReadOptions options)
             int scale = logical?.Kind == LogicalTypeKind.Decimal ? logical.Scale : e.Scale ?? 0;
             if (precision is < 1 or > 76 || scale > precision || scale < 0)
             {
-                throw new ParquetFormatException($"column {node}: DECIMAL({precision}, {scale}) is out of range");
+                throw new ParquetFormatException($"column {node}: DECIMAL({precision}, {scale}) is out of range") { Column = node.ToString() };
             }
             ArrowType decimalType = ArrowType.Decimal(precision, scale, precision <= 38 ? 128 : 256);
             return physical switch
             {
                 PhysicalType.Int32 or PhysicalType.Int64 => (decimalType, LeafDecoding.IntegerDecimal),
                 PhysicalType.FixedLenByteArray or PhysicalType.ByteArray => (decimalType, LeafDecoding.BigEndianDecimal),
-                _ => throw new ParquetFormatException($"column {node}: DECIMAL on {physical}"),
+                _ => throw new ParquetFormatException($"column {node}: DECIMAL on {physical}") { Column = node.ToString() },
             };
         }
         switch (physical)

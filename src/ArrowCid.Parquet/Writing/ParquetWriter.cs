@@ -16,7 +16,8 @@ namespace ArrowCid.Parquet.Writing;
 /// to them while the caller goes on adding rows: up to <see cref="RowGroupsInFlight"/> groups
 /// are encoded at a time, so the cores are not left idle while one large chunk finishes. The
 /// file's bytes do not depend on the degree; memory is bounded by those row groups and their
-/// encoded chunks. <see cref="Close"/> writes the rest, the page index and the footer.
+/// encoded chunks (see <see cref="RowGroupEncodingPipeline"/>). <see cref="Close"/> writes the
+/// rest, the page index and the footer.
 /// </summary>
 public sealed class ParquetWriter : IDisposable
 {
@@ -27,17 +28,11 @@ public sealed class ParquetWriter : IDisposable
     private readonly PositionedOutput _output;
     private readonly ParquetWriteOptions _options;
     private readonly ParquetSchemaPlan _plan;
-    private readonly ColumnChunkWriter[] _chunkWriters;
-    private readonly int _degree;
-    private readonly int[] _scheduleOrder;
+    private readonly RowGroupEncodingPipeline _encoding;
     private readonly List<RecordBatch> _pending = [];
     private readonly List<RowGroup> _rowGroups = [];
     private readonly List<List<ColumnChunkWriter.PageIndexEntry>> _pageIndexes = [];
     private readonly Queue<(RecordBatch Batch, long EndRow)> _owned = new();
-    private readonly Queue<(Task<EncodedChunk>[] Chunks, int Rows)> _inFlight = new();
-    private readonly TaskScheduler? _scheduler;
-    private ConcurrentExclusiveSchedulerPair? _schedulers;
-    private long _inFlightRows;
     private int _pendingRows;
     private long _rows;
     private bool _closed;
@@ -55,16 +50,7 @@ public sealed class ParquetWriter : IDisposable
         _options = options ?? ParquetWriteOptions.Default;
         _options.Validate();
         _plan = ParquetSchemaPlan.From(arrowSchema);
-        // Built up front so an encoding that cannot apply to a column is refused here, not mid-file.
-        _chunkWriters = [.. _plan.Leaves.Select(leaf => new ColumnChunkWriter(leaf, _options))];
-        _degree = _options.MaxDegreeOfParallelism == 0 ? Environment.ProcessorCount : _options.MaxDegreeOfParallelism;
-        _scheduleOrder = ScheduleOrder(_plan);
-        if (_degree > 1)
-        {
-            // One queue per writer, run in order on at most _degree pool threads at a time.
-            _schedulers = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, _degree);
-            _scheduler = _schedulers.ConcurrentScheduler;
-        }
+        _encoding = new RowGroupEncodingPipeline(_plan, _options, PlaceRowGroup);
         Schema = arrowSchema;
         _stream = stream;
         _leaveOpen = leaveOpen;
@@ -82,7 +68,7 @@ public sealed class ParquetWriter : IDisposable
     public IReadOnlyList<SchemaElement> ParquetSchema => _plan.Elements;
 
     /// <summary>Rows accepted so far.</summary>
-    public long RowCount => _rows + _inFlightRows + _pendingRows;
+    public long RowCount => _rows + _encoding.RowsInFlight + _pendingRows;
 
     /// <summary>Adds a batch's rows; full row groups are encoded and written (in order) as they fill.</summary>
     public void Write(RecordBatch batch)
@@ -115,7 +101,7 @@ public sealed class ParquetWriter : IDisposable
     /// most <see cref="ParquetWriteOptions.RowGroupSize"/> - 1 between calls) and, with parallel
     /// encoding, of up to <see cref="RowGroupsInFlight"/> full groups still being encoded.
     /// </summary>
-    public long BufferedRows => _inFlightRows + _pendingRows;
+    public long BufferedRows => _encoding.RowsInFlight + _pendingRows;
 
     /// <summary>
     /// Like <see cref="Write"/>, and takes ownership of <paramref name="batch"/>: it is disposed as
@@ -162,9 +148,9 @@ public sealed class ParquetWriter : IDisposable
         Guard(() =>
         {
             FlushRowGroup();
-            while (_inFlight.Count > 0)
+            while (_encoding.HasInFlight)
             {
-                WriteOldestInFlight();
+                _encoding.PlaceOldest();
             }
             WritePageIndexes();
             WriteFooter();
@@ -187,9 +173,7 @@ public sealed class ParquetWriter : IDisposable
         {
             _closed = true;
             // Encoding tasks read the batches: none may still run when they are released.
-            AbandonInFlight();
-            _schedulers?.Complete();
-            _schedulers = null;
+            _encoding.Dispose();
             while (_owned.TryDequeue(out var owned))
             {
                 owned.Batch.Dispose();
@@ -224,104 +208,18 @@ public sealed class ParquetWriter : IDisposable
         int rows = _pendingRows;
         _pending.Clear();
         _pendingRows = 0;
-        int leaves = _plan.Leaves.Count;
-        if (_scheduler is null || leaves == 0)
-        {
-            var encoded = new EncodedChunk?[leaves];
-            try
-            {
-                for (int i = 0; i < leaves; i++)
-                {
-                    encoded[i] = EncodeChunk(i, batches, rows);
-                }
-                WriteRowGroup(encoded!, rows);
-            }
-            finally
-            {
-                foreach (EncodedChunk? item in encoded)
-                {
-                    item?.Bytes.Dispose();
-                }
-            }
-            ReleaseWritten();
-            return;
-        }
-        // Queued costliest first, after the chunks of the groups already in flight.
-        var tasks = new Task<EncodedChunk>[leaves];
-        foreach (int i in _scheduleOrder)
-        {
-            tasks[i] = Task.Factory.StartNew(() => EncodeChunk(i, batches, rows), CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler);
-        }
-        _inFlight.Enqueue((tasks, rows));
-        _inFlightRows += rows;
-        while (_inFlight.Count > RowGroupsInFlight)
-        {
-            WriteOldestInFlight();
-        }
+        _encoding.Submit(batches, rows);
     }
 
-    /// <summary>Waits for the oldest row group in flight and writes it (its exception, if a chunk failed, is rethrown as it was thrown).</summary>
-    private void WriteOldestInFlight()
+    /// <summary>Places a row group's encoded chunks in the file in column order, then releases the owned batches it completes.</summary>
+    private void PlaceRowGroup(RowGroupEncodingPipeline.EncodedChunk[] encoded, int rows)
     {
-        (Task<EncodedChunk>[] tasks, int rows) = _inFlight.Dequeue();
-        WaitQuietly(tasks);
-        try
-        {
-            // GetResult rethrows a failed chunk's own exception, as the serial writer would.
-            EncodedChunk[] encoded = [.. tasks.Select(t => t.GetAwaiter().GetResult())];
-            WriteRowGroup(encoded, rows);
-        }
-        catch
-        {
-            // The caller may release its batches as soon as this throws (WriteOwned does), so
-            // no later group's encoder may still be reading them.
-            AbandonInFlight();
-            throw;
-        }
-        finally
-        {
-            DisposeChunks(tasks);
-        }
-        _inFlightRows -= rows;
+        WriteRowGroup(encoded, rows);
         ReleaseWritten();
     }
 
-    /// <summary>Waits for every row group still being encoded and drops its chunks.</summary>
-    private void AbandonInFlight()
-    {
-        while (_inFlight.TryDequeue(out var group))
-        {
-            WaitQuietly(group.Chunks);
-            DisposeChunks(group.Chunks);
-        }
-        _inFlightRows = 0;
-    }
-
-    private static void DisposeChunks(Task<EncodedChunk>[] tasks)
-    {
-        foreach (Task<EncodedChunk> task in tasks)
-        {
-            if (task.IsCompletedSuccessfully)
-            {
-                task.Result.Bytes.Dispose();
-            }
-        }
-    }
-
-    private static void WaitQuietly(Task[] tasks)
-    {
-        try
-        {
-            Task.WaitAll(tasks);
-        }
-        catch (AggregateException)
-        {
-            // Inspected task by task by the caller.
-        }
-    }
-
-    /// <summary>Places a row group's encoded chunks in the file in column order.</summary>
-    private void WriteRowGroup(EncodedChunk[] encoded, int rows)
+    /// <summary>Writes a row group's encoded chunks to the file in column order.</summary>
+    private void WriteRowGroup(RowGroupEncodingPipeline.EncodedChunk[] encoded, int rows)
     {
         var chunks = new List<ColumnChunk>(encoded.Length);
         var indexes = new List<ColumnChunkWriter.PageIndexEntry>(encoded.Length);
@@ -347,48 +245,6 @@ public sealed class ParquetWriter : IDisposable
         _pageIndexes.Add(indexes);
         _rows += rows;
     }
-
-    /// <summary>
-    /// Leaf indexes by decreasing expected encoding work, the order their tasks are queued in (a
-    /// group ends when its slowest chunk does, so a large chunk started last would leave the
-    /// other cores idle). Expected work: bytes per value of the physical type
-    /// (byte arrays counted as 16), more for leaves inside lists, which have more entries than rows.
-    /// </summary>
-    private static int[] ScheduleOrder(ParquetSchemaPlan plan) =>
-        [.. Enumerable.Range(0, plan.Leaves.Count)
-            .OrderByDescending(i => (plan.Leaves[i].Width == 0 ? 16 : plan.Leaves[i].Width) * (1 + plan.Leaves[i].MaxRepetitionLevel))
-            .ThenBy(i => i)];
-
-    /// <summary>Shreds and encodes leaf <paramref name="leafIndex"/> of the pending rows into a chunk buffer of its own.</summary>
-    private EncodedChunk EncodeChunk(int leafIndex, RecordBatch[] batches, int rows)
-    {
-        LeafPlan leaf = _plan.Leaves[leafIndex];
-        using var buffer = new ColumnBuffer(leaf);
-        int column = leaf.Chain[0].ArrowChildIndex;
-        bool flat = _options.BulkShredding && FlatShredder.Applies(leaf);
-        foreach (RecordBatch batch in batches)
-        {
-            ArrayData array = batch.Column(column);
-            if (!flat || array.Length != batch.Length || !FlatShredder.TryShred(leaf, array, buffer))
-            {
-                LevelShredder.ShredRows(leaf, array, batch.Length, buffer);
-            }
-        }
-        var bytes = new PooledByteWriter();
-        try
-        {
-            (ColumnChunk chunk, ColumnChunkWriter.PageIndexEntry index) = _chunkWriters[leafIndex].Write(bytes, buffer, rows);
-            return new EncodedChunk(chunk, index, bytes);
-        }
-        catch
-        {
-            bytes.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>A column chunk encoded into its own buffer, offsets counted from the chunk's start.</summary>
-    private sealed record EncodedChunk(ColumnChunk Chunk, ColumnChunkWriter.PageIndexEntry Index, PooledByteWriter Bytes);
 
     /// <summary>Disposes owned batches whose rows are all in written row groups.</summary>
     private void ReleaseWritten()

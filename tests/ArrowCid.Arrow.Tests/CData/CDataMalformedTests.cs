@@ -123,6 +123,13 @@ public class CDataMalformedTests
         AssertArrayRejected(TestArrays.Int32(1, null, 3), c => CAbi.WriteLong(c, CAbi.ArrayNullCount, 0));
     }
 
+    [Fact]
+    public void A_malformed_array_names_the_field_at_fault()
+    {
+        Assert.Equal("array", AssertArrayRejected(TestArrays.Int32(1, 2, 3), c => CAbi.WriteLong(c, CAbi.ArrayLength, -4)).FieldPath);
+        Assert.Equal("array", AssertArrayRejected(TestArrays.Int32(1, 2, 3), c => CAbi.WriteLong(c, CAbi.ArrayNBuffers, 3)).FieldPath);
+    }
+
     private readonly List<nint> _strings = [];
 
     private nint Keep(nint p)
@@ -153,15 +160,16 @@ public class CDataMalformedTests
         }
     }
 
-    private static void AssertArrayRejected(ArrayData array, Action<nint> corrupt)
+    private static ArrowFormatException AssertArrayRejected(ArrayData array, Action<nint> corrupt)
     {
         nint c = CAbi.Alloc(CAbi.ArraySize);
         try
         {
             CArrowArrayExporter.Export(array, c);
             corrupt(c);
-            Assert.Throws<ArrowFormatException>(() => CArrowArrayImporter.ImportArray(c, array.Type));
+            var error = Assert.Throws<ArrowFormatException>(() => CArrowArrayImporter.ImportArray(c, array.Type));
             Assert.True(CAbi.IsReleased(c, CAbi.ArrayRelease));
+            return error;
         }
         finally
         {

@@ -107,6 +107,17 @@ public class FlatBufferHandWrittenTests
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(30, 0x21)] // terminator overwritten
+    [InlineData(28, 0xC3)] // not UTF-8
+    public void A_bad_string_reports_the_offset_of_its_header(int position, byte value)
+    {
+        byte[] buffer = (byte[])TwoFieldTable.Clone();
+        buffer[position] = value;
+        ArrowFormatException error = Assert.Throws<ArrowFormatException>(() => FlatTable.GetRoot(buffer).GetString(1));
+        Assert.Equal(24, error.Offset);
+    }
+
     [Fact]
     public void Rejects_invalid_utf8_as_a_string_but_returns_its_bytes()
     {
