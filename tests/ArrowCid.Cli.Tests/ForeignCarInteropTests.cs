@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.TestSupport;
 using Xunit.Abstractions;
 using static ArrowCid.Cli.Tests.CliOutput;

@@ -3,7 +3,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Content.Car;
 using ArrowCid.Content.DagCbor;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Registry.ContentAccess;
 
 namespace ArrowCid.Flight.Tests.Registry;

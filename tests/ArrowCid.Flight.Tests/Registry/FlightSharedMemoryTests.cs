@@ -1,6 +1,6 @@
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Grpc;
+using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
 using ArrowCid.SharedMemory;
 
