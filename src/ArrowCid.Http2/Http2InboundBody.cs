@@ -130,9 +130,19 @@ internal sealed class Http2InboundBody
             int taken;
             lock (_gate)
             {
-                _buffered.Enqueue(new Chunk(chunk, 0, rest));
-                BufferedBytes += rest;
-                wake = TakeFromBufferLocked(out taken);
+                if (_failure is not null)
+                {
+                    // Failed or discarded: nobody will read these octets; the windows get them back at once.
+                    wake = null;
+                    taken = rest;
+                    ArrayPool<byte>.Shared.Return(chunk);
+                }
+                else
+                {
+                    _buffered.Enqueue(new Chunk(chunk, 0, rest));
+                    BufferedBytes += rest;
+                    wake = TakeFromBufferLocked(out taken);
+                }
             }
 
             if (taken > 0)
@@ -168,6 +178,7 @@ internal sealed class Http2InboundBody
     public void Fail(Exception reason)
     {
         PendingRead? wake;
+        int dropped;
         lock (_gate)
         {
             if (_ended)
@@ -185,10 +196,36 @@ internal sealed class Http2InboundBody
                 _pending = null;
             }
 
-            ReleaseBufferLocked();
+            dropped = ReleaseBufferLocked();
+        }
+
+        // The dropped octets will never be read: the connection's window gets them back here, or
+        // every reset stream with unread DATA shrinks it for good until the peer can send no more.
+        if (dropped > 0)
+        {
+            _consumed(dropped);
         }
 
         wake?.Completion.TrySetException(reason);
+    }
+
+    /// <summary>
+    /// Nobody will read this body any more (the server's handler has returned): what is buffered
+    /// is dropped and its octets are reported consumed, so the connection's window gets them back.
+    /// </summary>
+    public void Discard()
+    {
+        int dropped;
+        lock (_gate)
+        {
+            _failure ??= new ObjectDisposedException(nameof(Http2InboundBody), "the request body was discarded after its handler returned");
+            dropped = ReleaseBufferLocked();
+        }
+
+        if (dropped > 0)
+        {
+            _consumed(dropped);
+        }
     }
 
     /// <summary>
@@ -351,15 +388,18 @@ internal sealed class Http2InboundBody
         return copied;
     }
 
-    private void ReleaseBufferLocked()
+    /// <summary>Returns the buffered chunks to the pool; the count of dropped octets not yet reported to the consumed callback.</summary>
+    private int ReleaseBufferLocked()
     {
         while (_buffered.TryDequeue(out Chunk? chunk))
         {
             ArrayPool<byte>.Shared.Return(chunk.Array);
         }
 
+        int unreported = BufferedBytes - _reported;
         BufferedBytes = 0;
         _reported = 0;
+        return unreported;
     }
 
     private sealed class Chunk(byte[] array, int offset, int count)

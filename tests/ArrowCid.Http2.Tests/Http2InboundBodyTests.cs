@@ -214,6 +214,42 @@ public sealed class Http2InboundBodyTests
     }
 
     [Fact]
+    public async Task Octets_dropped_by_a_reset_go_back_to_the_windows()
+    {
+        // A stream reset with unread DATA (the server answered a bad request without reading its
+        // body): unless the dropped octets count as consumed, the connection's receive window
+        // shrinks by them for good, and a long-lived connection stalls once it is used up.
+        var h = new Harness(Sequence(10));
+        await h.DeliverAsync(10);
+        h.Body.Fail(new Http2StreamException(1, Http2ErrorCode.NoError, "the response is complete"));
+        Assert.Equal(10, h.Consumed);
+    }
+
+    [Fact]
+    public async Task Octets_arriving_after_a_reset_go_back_to_the_windows_at_once()
+    {
+        var h = new Harness(Sequence(10));
+        h.Body.Fail(new IOException("reset"));
+        await h.DeliverAsync(10);
+        Assert.Equal(0, h.Body.BufferedBytes);
+        Assert.Equal(10, h.Consumed);
+    }
+
+    [Fact]
+    public async Task Discarding_a_complete_unread_body_gives_its_octets_back()
+    {
+        var h = new Harness(Sequence(30));
+        await h.DeliverAsync(12);
+        Assert.Equal(12, await h.Body.ReadAsync(new byte[12], 12, CancellationToken.None));
+        await h.DeliverAsync(18);
+        h.Body.End();
+        h.Body.Discard();
+        Assert.Equal(0, h.Body.BufferedBytes);
+        Assert.Equal(30, h.Consumed);
+        await Assert.ThrowsAsync<IOException>(async () => await h.Body.ReadAsync(new byte[10], 1, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Fail_after_the_end_keeps_the_complete_body()
     {
         // RFC 9113 §8.1: a server may reset (NO_ERROR) a stream whose response is complete; the

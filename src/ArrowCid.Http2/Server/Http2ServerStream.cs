@@ -251,9 +251,10 @@ internal sealed class Http2ServerStream : Http2Stream,
         }
     }
 
-    /// <summary>Releases the response buffer and the stream's token; the stream's work is over.</summary>
+    /// <summary>Releases the response buffer, the unread request body (its octets back to the connection's window) and the stream's token; the stream's work is over.</summary>
     public void Dispose()
     {
+        Inbound.Discard();
         _writer.Release();
         _aborted.Dispose();
         _startGate.Dispose();

@@ -16,6 +16,10 @@ public sealed class Http2FrameFuzzTests(Http2TestServer server) : IClassFixture<
     private const int Iterations = 5_000;
     private const int Parallelism = 8;
 
+    /// <summary>A stack trace line in src/ArrowCid.Http2 (not in the ArrowCid.Http2.Tests helpers).</summary>
+    private static bool IsOurHttp2Frame(string line) =>
+        line.Contains("ArrowCid.Http2.", StringComparison.Ordinal) && !line.Contains("ArrowCid.Http2.Tests.", StringComparison.Ordinal);
+
     /// <summary>A valid exchange: settings, window update, two unary calls (one with CONTINUATION and padding), ping, reset, goaway.</summary>
     private static List<byte[]> RecordedFrames()
     {
@@ -164,7 +168,9 @@ public sealed class Http2FrameFuzzTests(Http2TestServer server) : IClassFixture<
         string? firstUnobserved = null;
         EventHandler<UnobservedTaskExceptionEventArgs> handler = (_, e) =>
         {
-            if (e.Exception.InnerExceptions.Any(x => x.StackTrace?.Contains("ArrowCid.Http2", StringComparison.Ordinal) == true))
+            // Our HTTP/2 code's frames only: the raw test peer lives in ArrowCid.Http2.Tests, and a test
+            // that leaves one of its reads unobserved is no fault of the server.
+            if (e.Exception.InnerExceptions.Any(x => x.StackTrace?.Split('\n').Any(IsOurHttp2Frame) == true))
             {
                 Interlocked.Increment(ref unobserved);
                 Interlocked.CompareExchange(ref firstUnobserved, e.Exception.ToString(), null);

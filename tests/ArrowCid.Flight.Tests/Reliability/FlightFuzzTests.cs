@@ -123,8 +123,44 @@ public sealed class FlightFuzzTests(ITestOutputHelper output)
         }
         catch (HttpRequestException e)
         {
-            return $"transport failure: {e.Message}";
+            return $"transport failure: {Describe(e)}";
         }
+    }
+
+    /// <summary>
+    /// The whole exception chain of a transport failure: SocketsHttpHandler's own message says only
+    /// "an error occurred while sending the request"; the HTTP/2 error code that the server sent (a
+    /// stream reset or a GOAWAY) is on an inner HttpProtocolException, and a lost connection is an
+    /// IOException or SocketException further in.
+    /// </summary>
+    private static string Describe(Exception e)
+    {
+        var text = new StringBuilder();
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (text.Length > 0)
+            {
+                text.Append(" <- ");
+            }
+
+            text.Append(current.GetType().Name);
+            switch (current)
+            {
+                case HttpRequestException request:
+                    text.Append(CultureInfo.InvariantCulture, $" [{request.HttpRequestError}]");
+                    break;
+                case HttpProtocolException protocol:
+                    text.Append(CultureInfo.InvariantCulture, $" [HTTP/2 error code 0x{protocol.ErrorCode:X}]");
+                    break;
+                case System.Net.Sockets.SocketException socket:
+                    text.Append(CultureInfo.InvariantCulture, $" [{socket.SocketErrorCode}]");
+                    break;
+            }
+
+            text.Append(": ").Append(current.Message);
+        }
+
+        return text.ToString();
     }
 
     private static async Task AssertServesAsync(FlightNodeFixture node, Cid cid)
