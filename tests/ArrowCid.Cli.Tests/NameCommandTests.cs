@@ -38,7 +38,8 @@ public sealed class NameCommandTests : IDisposable
         var names = InRepo("names");
         var namesJson = JsonNode.Parse(InRepo("names", "--json").Out)!.AsArray();
         var log = InRepo("log", "plant-3/temps");
-        var logJson = JsonNode.Parse(InRepo("log", "plant-3/temps", "--json").Out)!.AsArray();
+        string logText = InRepo("log", "plant-3/temps", "--json").Out;
+        var logJson = JsonNode.Parse(logText)!.AsArray();
 
         Assert.Equal(0, names.ExitCode);
         var nameLines = Lines(names.Out);
@@ -62,6 +63,8 @@ public sealed class NameCommandTests : IDisposable
         Assert.Equal("1", oldest["tags"]!["run"]!.GetValue<string>());
         Assert.Equal("dataset", oldest["kind"]!.GetValue<string>());
         Assert.True(DateTimeOffset.TryParse(oldest["created"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out _));
+        // Printed for people and programs, not HTML: the offset reads "+00:00", not "\u002B00:00".
+        Assert.Contains("+00:00\"", logText, StringComparison.Ordinal);
 
         // bytes are the data's (what put reported for the dataset), not the manifest block's.
         var put = JsonNode.Parse(InRepo("put", Golden.File(Primitive), "--json").Out)!.AsArray()[0]!;

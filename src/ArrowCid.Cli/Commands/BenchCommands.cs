@@ -56,7 +56,7 @@ internal static class BenchCommands
                     ["put_destination"] = r.ScratchDirectory,
                     ["ratio_goal_met"] = r.RatioGoalMet,
                     ["put_goal_met"] = r.PutGoalMet,
-                }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                }.ToJsonString(ContentOutput.Indented));
                 return ExitCodes.Ok;
             }
 
@@ -99,7 +99,7 @@ internal static class BenchCommands
             var result = CliErrors.About(scratch, () => IpcBenchmark.Run(sizeMib * (1L << 20), scratch));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(ToJson(result, sizeMib).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                console.Out.WriteLine(ToJson(result, sizeMib).ToJsonString(ContentOutput.Indented));
             }
             else
             {

@@ -9,7 +9,16 @@ namespace ArrowCid.Cli.Commands;
 /// <summary>The text lines and JSON objects the content commands print, in one place so every command agrees.</summary>
 internal static class ContentOutput
 {
-    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    /// <summary>
+    /// Every command's --json output: indented, and with only what JSON itself requires escaped, so
+    /// a timestamp reads "+00:00" and a name "plant-3/temps" (the default encoder escapes '+', '&lt;',
+    /// non-ASCII for HTML pages; this output goes to terminals and programs, never into HTML).
+    /// </summary>
+    public static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static string BatchLine(PutResult batch) =>
         string.Create(CultureInfo.InvariantCulture, $"batch {batch.Cid} {batch.Rows} {batch.Bytes}");

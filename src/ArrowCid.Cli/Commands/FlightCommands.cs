@@ -77,7 +77,7 @@ internal static class FlightCommands
                     ["socket_cpu_s_per_gb"] = Math.Round(r.SocketCpuSecondsPerGb, 4),
                     ["doget_goal_met"] = r.DoGetGoalMet,
                     ["repository"] = r.Repository,
-                }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                }.ToJsonString(ContentOutput.Indented));
                 return ExitCodes.Ok;
             }
 
@@ -177,7 +177,7 @@ internal static class FlightCommands
             var info = CliCids.ParseCidOrName(parse.GetValue(cid)!) is { Cid: { } id }
                 ? await client.GetInfoAsync(id).ConfigureAwait(false)
                 : await client.GetInfoAsync(FlightClient.NameDescriptor(parse.GetValue(cid)!)).ConfigureAwait(false);
-            console.Out.WriteLine(InfoJson(info).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            console.Out.WriteLine(InfoJson(info).ToJsonString(ContentOutput.Indented));
         }));
         return command;
     }

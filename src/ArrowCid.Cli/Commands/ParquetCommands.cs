@@ -141,7 +141,7 @@ internal static class ParquetCommands
                     ["duckdb_threads"] = r.DuckDbThreads,
                     ["scratch_dir"] = r.ScratchDirectory,
                     ["codecs"] = codecs,
-                }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                }.ToJsonString(ContentOutput.Indented));
                 return ExitCodes.Ok;
             }
 

@@ -236,7 +236,7 @@ internal static class ShmCommands
             var result = ShmBenchmark.Run(settings, PeerStart);
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                console.Out.WriteLine(ToJson(result).ToJsonString(ContentOutput.Indented));
             }
             else
             {
