@@ -20,7 +20,7 @@ internal static class ContentOutput
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static string BatchLine(PutResult batch) =>
+    public static string BatchLine(StoredBatch batch) =>
         string.Create(CultureInfo.InvariantCulture, $"batch {batch.Cid} {batch.Rows} {batch.Bytes}");
 
     public static string DatasetLine(DatasetResult dataset) =>

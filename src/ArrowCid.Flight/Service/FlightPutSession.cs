@@ -5,9 +5,7 @@ using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
 using ArrowCid.Registry.ContentAccess;
-using PutResult = ArrowCid.Flight.Protocol.PutResult;
 using Google.Protobuf;
-using StoredBatch = ArrowCid.Registry.ContentAccess.PutResult;
 
 namespace ArrowCid.Flight.Service;
 

@@ -4,7 +4,6 @@ using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
 using ArrowCid.Registry.ContentAccess;
-using PutResult = ArrowCid.Flight.Protocol.PutResult;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Service;

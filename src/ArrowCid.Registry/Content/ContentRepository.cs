@@ -49,11 +49,11 @@ public sealed class ContentRepository : IDisposable
     /// <summary>The CID and size <see cref="PutBatch(RecordBatch, PutOptions?)"/> would give, without storing anything.</summary>
     /// <param name="batch">Any valid batch.</param>
     /// <returns>CID, rows and canonical length.</returns>
-    public static PutResult ComputeCid(RecordBatch batch)
+    public static StoredBatch ComputeCid(RecordBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var (cid, length) = CanonicalEncoder.ComputeCidAndLength(batch);
-        return new PutResult(cid, batch.Length, length);
+        return new StoredBatch(cid, batch.Length, length);
     }
 
     /// <summary>The CIDs <see cref="PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/> would give, without storing anything.</summary>
@@ -92,7 +92,7 @@ public sealed class ContentRepository : IDisposable
     /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
     /// <returns>CID, rows and canonical length.</returns>
     /// <exception cref="ArgumentException">The options carry a <see cref="PutOptions.Name"/>: only a dataset put is named.</exception>
-    public PutResult PutBatch(RecordBatch batch, PutOptions? options = null)
+    public StoredBatch PutBatch(RecordBatch batch, PutOptions? options = null)
     {
         options ??= PutOptions.Default;
         return options.Name is null
@@ -383,7 +383,7 @@ public sealed class ContentRepository : IDisposable
     /// <summary>Whether a CID is registered and pinned.</summary>
     internal bool IsPinned(Cid cid) => Repository.GetRecord(cid)?.Pinned == true;
 
-    private PutResult Store(RecordBatch batch, PutOptions options, bool pinned, HashSet<Cid>? guarded = null)
+    private StoredBatch Store(RecordBatch batch, PutOptions options, bool pinned, HashSet<Cid>? guarded = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         // Normalised once; the encoder's own check then finds it canonical at once. The bytes are
@@ -401,7 +401,7 @@ public sealed class ContentRepository : IDisposable
                 return BatchRecord(cid, batch.Schema, batch.Length, options, pinned);
             },
             CanonicalEncoder.EncodedLength(canonical));
-        return new PutResult(record.Cid, batch.Length, record.Bytes);
+        return new StoredBatch(record.Cid, batch.Length, record.Bytes);
     }
 
     private static void RequireCodec(Cid cid, ulong codec, string what)

@@ -12,11 +12,11 @@ internal sealed class DatasetAccumulator(Schema schema)
 {
     private readonly byte[] _schemaMessage = DatasetSchemaMessage.Encode(schema);
     private readonly List<DatasetBatch> _batches = [];
-    private readonly List<PutResult> _results = [];
+    private readonly List<StoredBatch> _results = [];
 
     public Schema Schema { get; } = schema;
 
-    public IReadOnlyList<PutResult> Results => _results;
+    public IReadOnlyList<StoredBatch> Results => _results;
 
     /// <summary>Every block of the dataset starts with the same schema message, so batches must share the schema exactly.</summary>
     public void CheckSchema(RecordBatch batch)
@@ -27,7 +27,7 @@ internal sealed class DatasetAccumulator(Schema schema)
         }
     }
 
-    public void Add(PutResult result)
+    public void Add(StoredBatch result)
     {
         _batches.Add(new DatasetBatch(result.Cid, result.Rows, result.Bytes));
         _results.Add(result);

@@ -77,7 +77,7 @@ public sealed class RepositoryCarInteropTests(ITestOutputHelper output) : IDispo
         read.ForEach(b => b.Dispose());
     }
 
-    private static void WriteFixtures(string fixtures, PutStreamResult put, PutResult extra, RecordBatch[] exportedBatches, RecordBatch[] jsBatches)
+    private static void WriteFixtures(string fixtures, PutStreamResult put, StoredBatch extra, RecordBatch[] exportedBatches, RecordBatch[] jsBatches)
     {
         var datasetBatches = put.Batches.Select(b => b.Cid.ToString()).ToArray();
         var expected = new JsonObject

@@ -6,7 +6,7 @@ namespace ArrowCid.Registry.ContentAccess;
 /// <param name="Cid">The batch's CID ("bafkrei…").</param>
 /// <param name="Rows">Rows in the batch.</param>
 /// <param name="Bytes">Length of its canonical bytes.</param>
-public sealed record PutResult(Cid Cid, long Rows, long Bytes);
+public sealed record StoredBatch(Cid Cid, long Rows, long Bytes);
 
 /// <summary>A dataset manifest as stored (or as it would be).</summary>
 /// <param name="Cid">The manifest's CID ("bafyrei…").</param>
@@ -20,4 +20,4 @@ public sealed record DatasetResult(Cid Cid, long Rows, int Batches, long Bytes, 
 /// <param name="Batches">The batches in order.</param>
 /// <param name="Dataset">The manifest linking them.</param>
 /// <param name="Version">The version of <see cref="PutOptions.Name"/> the dataset became, when a name was given.</param>
-public sealed record PutStreamResult(IReadOnlyList<PutResult> Batches, DatasetResult Dataset, NamedVersion? Version = null);
+public sealed record PutStreamResult(IReadOnlyList<StoredBatch> Batches, DatasetResult Dataset, NamedVersion? Version = null);
