@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Content.Canonical;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Bench;
 

@@ -15,6 +15,8 @@ internal static class Layering
         // Shared memory sits beside the registry, over Content: it publishes canonical blocks and
         // needs no metadata store (DESIGN.md: it "knows nothing of the registry").
         ["ArrowCid.Registry", "ArrowCid.SharedMemory"],
+        // The repository joins blocks and their metadata, and reads blocks wherever they live (shared memory too).
+        ["ArrowCid.Repository"],
         ["ArrowCid.Flight"],
         // Every benchmark, over the libraries it measures; the CLI's bench commands call into it.
         ["ArrowCid.Bench"],

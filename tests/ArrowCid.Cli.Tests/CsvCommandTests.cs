@@ -2,7 +2,7 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Builders;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 using static ArrowCid.Cli.Tests.CliOutput;
 
 namespace ArrowCid.Cli.Tests;

@@ -98,7 +98,7 @@ public sealed class ForeignCarInteropTests(ITestOutputHelper output) : IDisposab
 
     private async Task ServedByFlightAsync(string root, (Cid Cid, string File, long Rows)[] streams)
     {
-        using var content = Registry.ContentAccess.ContentRepository.Open(Repo);
+        using var content = Repository.ContentRepository.Open(Repo);
         await using var node = await Flight.Hosting.FlightNode.StartAsync(content, new Flight.Hosting.FlightNodeOptions());
         using var client = new Flight.Client.FlightClient(node.Location);
         foreach (var (cid, file, rows) in streams)

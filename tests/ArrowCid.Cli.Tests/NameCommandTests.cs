@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Hosting;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 using static ArrowCid.Cli.Tests.CliOutput;
 
 namespace ArrowCid.Cli.Tests;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Parquet.Reading;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 using ArrowCid.Content.Multiformats;
 using static ArrowCid.Cli.Tests.CliOutput;
 

@@ -66,7 +66,7 @@ public sealed class ShmCommandTests : IDisposable
         // What `arrowcid serve` does with this host's store, on a port of its own.
         using var store = SharedMemory.ShmStore.Open(new SharedMemory.ShmStoreOptions { BaseDirectory = _shm });
         Assert.NotNull(Assert.Single(store.List()).ArenaOffset);
-        using var content = Registry.ContentAccess.ContentRepository.Open(_folder.File("repo"));
+        using var content = Repository.ContentRepository.Open(_folder.File("repo"));
         await using var node = await Flight.Hosting.FlightNode.StartAsync(content, new Flight.Hosting.FlightNodeOptions
         {
             Service = new Flight.Service.FlightServiceOptions { SharedMemory = store },

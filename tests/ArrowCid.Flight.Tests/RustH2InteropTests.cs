@@ -7,8 +7,8 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
 using ArrowCid.Flight.Tests.Registry;
-using ArrowCid.Registry.ContentAccess;
-using ArrowCid.Registry.Tests.Content;
+using ArrowCid.Repository;
+using ArrowCid.Repository.Tests.Content;
 using ArrowCid.TestSupport;
 using Xunit.Abstractions;
 

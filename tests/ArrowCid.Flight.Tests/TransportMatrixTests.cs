@@ -3,7 +3,7 @@ using ArrowCid.Bench.Flight;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Tests.Registry;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Tests;
 

@@ -1,5 +1,6 @@
 using ArrowCid.Registry.Sqlite;
 using ArrowCid.Registry.Tests.Support;
+using ArrowCid.TestSupport;
 using Microsoft.Data.Sqlite;
 using static ArrowCid.Registry.Tests.Support.TestBlocks;
 

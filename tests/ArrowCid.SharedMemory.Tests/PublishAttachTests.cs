@@ -120,7 +120,7 @@ public sealed class PublishAttachTests : IDisposable
     public void A_registry_records_the_cid_with_its_shared_memory_location()
     {
         string repository = Path.Combine(_temp.BaseDirectory, "repo");
-        using var repo = ArrowCid.Registry.LocalRepository.Open(repository);
+        using var repo = ArrowCid.Repository.LocalRepository.Open(repository);
         // The store knows nothing of registries: its Published hook is where one records a batch.
         using var store = ShmStore.Open(_temp.Options() with
         {

@@ -6,7 +6,7 @@ using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Hosting;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Bench.Flight;
 

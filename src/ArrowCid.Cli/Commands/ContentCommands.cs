@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Cli.Inputs;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
 

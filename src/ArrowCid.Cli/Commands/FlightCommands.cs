@@ -100,7 +100,7 @@ internal static class FlightCommands
     /// serve the repository on 127.0.0.1:0 and fetch the dataset by CID, every batch re-hashed.
     /// True when what came back equals the demo batch.
     /// </summary>
-    public static bool QuickstartStep(CliConsole console, Registry.ContentAccess.ContentRepository content, RecordBatch batch, Content.Multiformats.Cid dataset)
+    public static bool QuickstartStep(CliConsole console, Repository.ContentRepository content, RecordBatch batch, Content.Multiformats.Cid dataset)
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(batch);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ArrowCid.Content.Stores;
 using ArrowCid.Registry;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
 

@@ -5,7 +5,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
 

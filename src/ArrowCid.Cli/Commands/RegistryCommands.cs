@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ArrowCid.Registry;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
 

@@ -70,7 +70,7 @@ internal static class ServeCommand
         return command;
     }
 
-    private static int Serve(CliConsole console, Registry.ContentAccess.ContentRepository content, FlightNodeOptions options, ShmStore? shm)
+    private static int Serve(CliConsole console, Repository.ContentRepository content, FlightNodeOptions options, ShmStore? shm)
     {
         using var stop = new ManualResetEventSlim();
         ConsoleCancelEventHandler onCancel = (_, e) =>

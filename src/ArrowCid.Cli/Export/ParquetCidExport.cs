@@ -3,7 +3,7 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Parquet.Writing;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Export;
 

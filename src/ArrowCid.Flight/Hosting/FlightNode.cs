@@ -1,7 +1,7 @@
 using System.Net;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Hosting;
 

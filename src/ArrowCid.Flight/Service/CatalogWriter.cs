@@ -1,6 +1,6 @@
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Service;
 

@@ -8,7 +8,7 @@ using ArrowCid.Content;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Registry;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 using ArrowCid.SharedMemory;
 
 namespace ArrowCid.Flight.Service;

@@ -4,7 +4,7 @@ using ArrowCid.Content.Datasets;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Service;

@@ -3,7 +3,7 @@ using ArrowCid.Content.Stores;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Service;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Service;

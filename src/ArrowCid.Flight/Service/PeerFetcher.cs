@@ -5,7 +5,7 @@ using ArrowCid.Content.Stores;
 using ArrowCid.Flight.Client;
 using ArrowCid.Grpc;
 using ArrowCid.Registry;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Service;
 

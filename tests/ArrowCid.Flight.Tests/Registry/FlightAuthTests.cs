@@ -3,7 +3,7 @@ using ArrowCid.Grpc;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
 using ArrowCid.Flight.Tests.Support;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Tests.Registry;
 

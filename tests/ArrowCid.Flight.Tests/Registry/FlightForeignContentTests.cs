@@ -4,7 +4,7 @@ using ArrowCid.Content.Car;
 using ArrowCid.Content.DagCbor;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Tests.Registry;
 

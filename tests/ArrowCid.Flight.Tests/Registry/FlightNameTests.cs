@@ -3,7 +3,7 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Flight.Client;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Tests.Registry;

@@ -1,7 +1,7 @@
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Tests.Registry;
 

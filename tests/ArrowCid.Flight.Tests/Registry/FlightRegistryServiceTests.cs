@@ -5,7 +5,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Registry.ContentAccess;
+using ArrowCid.Repository;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Tests.Registry;

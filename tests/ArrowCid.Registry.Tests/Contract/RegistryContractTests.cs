@@ -1,5 +1,6 @@
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry.Tests.Support;
+using ArrowCid.TestSupport;
 using FsCheck;
 using FsCheck.Fluent;
 using static ArrowCid.Registry.Tests.Support.TestBlocks;

@@ -1,5 +1,6 @@
 using ArrowCid.Registry.Sqlite;
 using ArrowCid.Registry.Tests.Support;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Registry.Tests.Contract;
 

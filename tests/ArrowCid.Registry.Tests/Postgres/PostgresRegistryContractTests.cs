@@ -2,6 +2,7 @@ using ArrowCid.Registry.Postgres;
 using ArrowCid.Registry.Sqlite;
 using ArrowCid.Registry.Tests.Contract;
 using ArrowCid.Registry.Tests.Support;
+using ArrowCid.TestSupport;
 using Xunit.Abstractions;
 
 namespace ArrowCid.Registry.Tests.Postgres;

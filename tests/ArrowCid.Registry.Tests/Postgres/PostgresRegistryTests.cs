@@ -1,6 +1,7 @@
 using ArrowCid.Registry.Postgres;
 using ArrowCid.Registry.Sqlite;
 using ArrowCid.Registry.Tests.Support;
+using ArrowCid.TestSupport;
 using Npgsql;
 using Xunit.Abstractions;
 using static ArrowCid.Registry.Tests.Support.TestBlocks;

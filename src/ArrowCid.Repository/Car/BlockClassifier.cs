@@ -1,0 +1,110 @@
+using ArrowCid.Arrow;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Validation;
+using ArrowCid.Content;
+using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Multiformats;
+
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>What a block turned out to be, and the facts the registry records for it.</summary>
+/// <param name="Kind">Batch, dataset, Arrow stream or foreign.</param>
+/// <param name="Schema">The Arrow schema (batches, datasets and Arrow streams), as text.</param>
+/// <param name="Rows">Rows of a batch, a dataset or all of an Arrow stream's batches.</param>
+/// <param name="Manifest">A dataset's decoded manifest.</param>
+/// <param name="Canonical">For an Arrow stream, the CIDs <c>put</c> (and <c>cid</c>) give its rows; null when they cannot be re-encoded.</param>
+/// <param name="Note">Why a block is not a canonical batch or a dataset manifest (what <c>--strict</c> refuses it for).</param>
+internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Rows, DatasetManifest? Manifest, PutStreamResult? Canonical, string? Note);
+
+/// <summary>
+/// Tells what a block is from its codec and bytes (which have already been checked against the
+/// CID): a canonical Arrow batch, a dataset manifest, an Arrow IPC stream that is not canonical,
+/// or any other (foreign) block. Every Arrow stream is fully validated before it is described.
+/// </summary>
+internal static class BlockClassifier
+{
+    public static BlockDescription Describe(Cid cid, ReadOnlyMemory<byte> bytes) => cid.Codec switch
+    {
+        Multicodec.Raw => DescribeRaw(cid, bytes),
+        Multicodec.DagCbor => DescribeDagCbor(cid, bytes),
+        _ => Foreign($"codec {Multicodec.NameOf(cid.Codec)} is neither a batch (raw) nor a dataset (dag-cbor)"),
+    };
+
+    private static BlockDescription DescribeRaw(Cid cid, ReadOnlyMemory<byte> bytes)
+    {
+        string note;
+        try
+        {
+            var canonical = CanonicalEncoder.VerifyCanonical(bytes);
+            if (canonical == cid)
+            {
+                // VerifyCanonical has fully validated the stream, so this second look is only for the facts to register.
+                using var reader = new ArrowStreamReader(bytes);
+                using var batch = reader.ReadNext()!;
+                return new BlockDescription(BlockKind.Batch, batch.Schema.ToString(), batch.Length, null, null, null);
+            }
+
+            note = $"a canonical Arrow batch named by {cid} instead of its CIDv1 (raw, sha2-256) {canonical}";
+        }
+        catch (ContentFormatException e)
+        {
+            note = $"a raw block that is not a canonical Arrow batch: {e.Message}";
+        }
+
+        return DescribeArrowStream(bytes, note) ?? Foreign(note);
+    }
+
+    // A stream any Arrow reader can read, kept as it is; null when the bytes are not one.
+    private static BlockDescription? DescribeArrowStream(ReadOnlyMemory<byte> bytes, string note)
+    {
+        var options = new IpcReadOptions { Validation = ValidationLevel.Full };
+        string schema;
+        long rows = 0;
+        try
+        {
+            using var reader = new ArrowStreamReader(bytes, options);
+            schema = reader.Schema.ToString();
+            while (reader.ReadNext() is { } batch)
+            {
+                rows += batch.Length;
+                batch.Dispose();
+            }
+        }
+        catch (Exception e) when (e is ArrowFormatException or ContentFormatException)
+        {
+            return null;
+        }
+
+        PutStreamResult? canonical;
+        try
+        {
+            using var again = new ArrowStreamReader(bytes, options);
+            canonical = ContentRepository.ComputeCids(again);
+        }
+        catch (Exception e) when (e is ArrowFormatException or ContentFormatException or ArgumentException or NotSupportedException)
+        {
+            // Readable, but not re-encodable in canonical form: kept and described all the same.
+            canonical = null;
+        }
+
+        return new BlockDescription(BlockKind.ArrowStream, schema, rows, null, canonical, note);
+    }
+
+    private static BlockDescription DescribeDagCbor(Cid cid, ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            var manifest = DatasetManifest.Decode(bytes.Span, cid);
+            return new BlockDescription(BlockKind.Dataset, manifest.Schema.ToString(), manifest.Rows, manifest, null, null);
+        }
+        catch (ContentFormatException e)
+        {
+            return Foreign($"a DAG-CBOR block that is not a dataset manifest: {e.Message}");
+        }
+    }
+
+    private static BlockDescription Foreign(string note) => new(BlockKind.Foreign, null, 0, null, null, note);
+}

@@ -1,0 +1,98 @@
+using ArrowCid.Content.Car;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>Writes repository content as a CAR: roots in the order given, a dataset's manifest before its batches.</summary>
+internal static class CarExport
+{
+    private delegate bool BlockSink(Cid cid, ReadOnlySpan<byte> data);
+
+    public static CarExportReport Write(ContentRepository content, IEnumerable<Cid> roots, Stream destination, bool v2)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        ArgumentNullException.ThrowIfNull(destination);
+        var rootList = roots.ToArray();
+        if (rootList.Length == 0)
+        {
+            throw new ArgumentException("a CAR export needs at least one root", nameof(roots));
+        }
+
+        long start = destination.CanSeek ? destination.Position : 0;
+        int blocks = 0;
+        long bytesWritten;
+        if (v2)
+        {
+            var writer = new CarV2Writer(destination, rootList);
+            blocks = WriteAll(content, rootList, writer.WriteBlock);
+            writer.Finish();
+            bytesWritten = destination.Position - start;
+        }
+        else
+        {
+            var writer = new CarV1Writer(destination, rootList);
+            blocks = WriteAll(content, rootList, writer.WriteBlock);
+            bytesWritten = writer.BytesWritten;
+        }
+
+        return new CarExportReport(rootList, blocks, bytesWritten);
+    }
+
+    private static int WriteAll(ContentRepository content, Cid[] roots, BlockSink sink)
+    {
+        int written = 0;
+        foreach (var root in roots)
+        {
+            ArgumentNullException.ThrowIfNull(root, nameof(roots));
+            var order = content.IsDataset(root)
+                ? content.GetDataset(root).Batches.Select(b => b.Cid).Prepend(root)
+                : LinkedFrom(content, root);
+            foreach (var cid in order)
+            {
+                written += WriteBlock(content, cid, sink) ? 1 : 0;
+            }
+        }
+
+        return written;
+    }
+
+    // A root and, for a foreign DAG node, what it links (the registry's record of its links),
+    // depth first, each once: as far as the repository holds the DAG, since a CAR from elsewhere
+    // may have carried only part of it.
+    private static IEnumerable<Cid> LinkedFrom(ContentRepository content, Cid root)
+    {
+        var seen = new HashSet<Cid> { root };
+        var pending = new Stack<Cid>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var cid = pending.Pop();
+            yield return cid;
+            var links = content.Repository.GetRecord(cid)?.Batches ?? [];
+            for (int i = links.Count - 1; i >= 0; i--)
+            {
+                if (seen.Add(links[i]) && content.Repository.Blocks.Has(links[i]))
+                {
+                    pending.Push(links[i]);
+                }
+            }
+        }
+    }
+
+    private static bool WriteBlock(ContentRepository content, Cid cid, BlockSink sink)
+    {
+        // The CAR writers re-hash every block against its CID, so the mapping is not hashed twice.
+        using var block = MappedBlock.Open(content.Repository.Blocks, cid, verify: false);
+        try
+        {
+            return sink(cid, block.Memory.Span);
+        }
+        catch (ArgumentException e)
+        {
+            throw new BlockCorruptedException(cid, $"Stored block file of {block.Memory.Length} bytes does not hash to its CID: {e.Message}");
+        }
+    }
+}

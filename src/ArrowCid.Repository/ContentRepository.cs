@@ -1,0 +1,428 @@
+using ArrowCid.Arrow;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Arrow.Validation;
+using ArrowCid.Content;
+using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>
+/// Record batches and datasets in a <see cref="LocalRepository"/>, by content: puts canonicalise,
+/// name, store and register; reads open batches zero-copy over their mapped blocks (re-hashed by
+/// default), stream datasets as one IPC stream, and move content in and out as CAR files. Blocks
+/// are written before their registry rows and a dataset's manifest after its batches, so a crash
+/// at any point leaves at most unregistered blocks. See docs/datasets.md.
+/// </summary>
+public sealed class ContentRepository : IDisposable
+{
+    private readonly bool _ownsRepository;
+
+    /// <summary>Works on an open repository, which the caller keeps and disposes.</summary>
+    /// <param name="repository">The repository.</param>
+    public ContentRepository(LocalRepository repository)
+        : this(repository, ownsRepository: false)
+    {
+    }
+
+    private ContentRepository(LocalRepository repository, bool ownsRepository)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        Repository = repository;
+        _ownsRepository = ownsRepository;
+    }
+
+    /// <summary>The underlying repository: registry queries, pins, GC, verify.</summary>
+    public LocalRepository Repository { get; }
+
+    /// <summary>Opens (creating if needed) the repository <see cref="LocalRepository.ResolvePath"/> chooses; disposing closes it.</summary>
+    /// <param name="path">A path the user gave, or null for ARROWCID_REPO or ~/.arrowcid.</param>
+    /// <param name="options">Repository settings; defaults when null.</param>
+    /// <returns>The content repository.</returns>
+    public static ContentRepository Open(string? path = null, LocalRepositoryOptions? options = null) =>
+        new(LocalRepository.Open(path, options), ownsRepository: true);
+
+    /// <summary>The CID and size <see cref="PutBatch(RecordBatch, PutOptions?)"/> would give, without storing anything.</summary>
+    /// <param name="batch">Any valid batch.</param>
+    /// <returns>CID, rows and canonical length.</returns>
+    public static StoredBatch ComputeCid(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var (cid, length) = CanonicalEncoder.ComputeCidAndLength(batch);
+        return new StoredBatch(cid, batch.Length, length);
+    }
+
+    /// <summary>The CIDs <see cref="PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/> would give, without storing anything.</summary>
+    /// <param name="schema">The schema of every batch.</param>
+    /// <param name="batches">The batches in order (not disposed).</param>
+    /// <returns>Each batch's CID and the dataset's.</returns>
+    public static PutStreamResult ComputeCids(Schema schema, IEnumerable<RecordBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(batches);
+        var dataset = new DatasetAccumulator(schema);
+        foreach (var batch in batches)
+        {
+            dataset.CheckSchema(batch);
+            dataset.Add(ComputeCid(batch));
+        }
+
+        var (manifest, block) = dataset.Finish();
+        return dataset.Result(manifest, block);
+    }
+
+    /// <summary>Like <see cref="ComputeCids(Schema, IEnumerable{RecordBatch})"/> over every batch of an IPC stream (each disposed after use).</summary>
+    /// <param name="reader">The stream.</param>
+    /// <returns>Each batch's CID and the dataset's.</returns>
+    public static PutStreamResult ComputeCids(ArrowStreamReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return ComputeCids(reader.Schema, DisposingEach(reader.ReadAll()));
+    }
+
+    /// <summary>
+    /// Stores one batch: canonicalised, named, written durably, registered as a batch with its
+    /// schema, rows and size. Putting a batch already present only merges the registration.
+    /// </summary>
+    /// <param name="batch">Any valid batch (not disposed).</param>
+    /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
+    /// <returns>CID, rows and canonical length.</returns>
+    /// <exception cref="ArgumentException">The options carry a <see cref="PutOptions.Name"/>: only a dataset put is named.</exception>
+    public StoredBatch PutBatch(RecordBatch batch, PutOptions? options = null)
+    {
+        options ??= PutOptions.Default;
+        return options.Name is null
+            ? Store(batch, options, pinned: options.Pin)
+            : throw new ArgumentException("a single batch put takes no name: put a stream (a dataset) or name the batch with LocalRepository.AddVersion", nameof(options));
+    }
+
+    /// <summary>
+    /// Stores a stream of batches as a dataset: each batch is put as it arrives (only one is held at a
+    /// time), then the manifest linking them in order is stored and registered as a dataset and, when
+    /// <see cref="PutOptions.Name"/> is set, recorded as that name's next version. Until the manifest
+    /// is registered (and named) the new blocks are pinned, so a concurrent GC cannot remove them.
+    /// </summary>
+    /// <param name="schema">The schema of every batch (it alone names an empty dataset).</param>
+    /// <param name="batches">The batches in order (not disposed).</param>
+    /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
+    /// <returns>Each batch as stored, and the dataset.</returns>
+    /// <exception cref="ArgumentException">A batch's schema differs from <paramref name="schema"/>.</exception>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules (checked before anything is stored).</exception>
+    public PutStreamResult PutStream(Schema schema, IEnumerable<RecordBatch> batches, PutOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(batches);
+        options ??= PutOptions.Default;
+        if (options.Name is not null)
+        {
+            DatasetName.Validate(options.Name);
+        }
+
+        var dataset = new DatasetAccumulator(schema);
+        var guarded = new HashSet<Cid>();
+        try
+        {
+            foreach (var batch in batches)
+            {
+                dataset.CheckSchema(batch);
+                dataset.Add(Store(batch, options, pinned: true, guarded));
+            }
+
+            var (manifest, block) = dataset.Finish();
+
+            // An unpinned dataset being named is held pinned until its version keeps it instead.
+            bool guardManifest = options.Name is not null && !options.Pin && !IsPinned(block.Cid);
+            Repository.PutBlock(block.Cid, block.Bytes, new BlockRecord
+            {
+                Cid = block.Cid,
+                Kind = BlockKind.Dataset,
+                Schema = manifest.Schema.ToString(),
+                Rows = manifest.Rows,
+                Tags = options.Tags,
+                Producer = options.Producer,
+                Provenance = options.Provenance,
+                Pinned = options.Pin || guardManifest,
+            });
+            if (guardManifest)
+            {
+                guarded.Add(block.Cid);
+            }
+
+            var version = options.Name is { } name ? Repository.AddVersion(name, block.Cid) : null;
+            return dataset.Result(manifest, block) with { Version = version };
+        }
+        finally
+        {
+            // The dataset's pin or name (or the caller's choice of neither) now decides what GC keeps.
+            foreach (var cid in guarded)
+            {
+                Repository.Unpin(cid);
+            }
+        }
+    }
+
+    /// <summary>Puts every batch of an IPC stream as a dataset (each batch disposed after it is stored).</summary>
+    /// <param name="reader">The stream.</param>
+    /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
+    /// <returns>Each batch as stored, and the dataset.</returns>
+    public PutStreamResult PutStream(ArrowStreamReader reader, PutOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return PutStream(reader.Schema, DisposingEach(reader.ReadAll()), options);
+    }
+
+    /// <summary>
+    /// A stored batch, read zero-copy: its buffers are slices of the mapped block file, which stays
+    /// mapped until the batch is disposed.
+    /// </summary>
+    /// <param name="cid">A batch CID (raw codec).</param>
+    /// <param name="verify">Re-hash the block before reading it (default true).</param>
+    /// <param name="validation">How thoroughly the batch is checked.</param>
+    /// <returns>The batch; dispose it to release the mapping.</returns>
+    /// <exception cref="BlockNotFoundException">No such block.</exception>
+    /// <exception cref="BlockCorruptedException">The block does not hash to its CID.</exception>
+    /// <exception cref="ContentFormatException">The CID is not a batch's, or the block holds no single record batch.</exception>
+    public RecordBatch OpenBatch(Cid cid, bool verify = true, ValidationLevel validation = ValidationLevel.Structural)
+    {
+        RequireCodec(cid, Multicodec.Raw, "a batch");
+        using var block = MappedBlock.Open(Repository.Blocks, cid, verify);
+        try
+        {
+            using var reader = new ArrowStreamReader(block.Memory, new IpcReadOptions { Validation = validation }, block.Lease);
+            var batch = reader.ReadNext() ?? throw new ContentFormatException($"block {cid} holds no record batch");
+            if (reader.ReadNext() is { } extra)
+            {
+                extra.Dispose();
+                batch.Dispose();
+                throw new ContentFormatException($"block {cid} holds more than one record batch");
+            }
+
+            return batch;
+        }
+        catch (ArrowFormatException e)
+        {
+            throw new ContentFormatException($"block {cid} is not a valid Arrow IPC stream: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The batches a CID names, in order: one for a batch, every batch of a dataset or of an Arrow stream block. Each is zero-copy; dispose each.</summary>
+    /// <param name="cid">A batch, dataset or Arrow stream CID.</param>
+    /// <param name="verify">Re-hash every block read (default true).</param>
+    /// <returns>The batches, opened lazily.</returns>
+    public IEnumerable<RecordBatch> ReadBatches(Cid cid, bool verify = true)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        if (cid.Codec == Multicodec.Raw)
+        {
+            return Repository.GetRecord(cid)?.Kind == BlockKind.ArrowStream ? ReadStreamBatches(cid, verify) : [OpenBatch(cid, verify)];
+        }
+
+        var manifest = GetDataset(cid);
+        return manifest.Batches.Select(b => OpenBatch(b.Cid, verify));
+    }
+
+    // Every batch of a stored Arrow stream that is not canonical (kept as imported), zero-copy over its mapping.
+    private IEnumerable<RecordBatch> ReadStreamBatches(Cid cid, bool verify)
+    {
+        using var block = MappedBlock.Open(Repository.Blocks, cid, verify);
+        using var reader = OpenStream(cid, block);
+        while (true)
+        {
+            RecordBatch? batch;
+            try
+            {
+                batch = reader.ReadNext();
+            }
+            catch (ArrowFormatException e)
+            {
+                throw new ContentFormatException($"block {cid} is not a valid Arrow IPC stream: {e.Message}", e);
+            }
+
+            if (batch is null)
+            {
+                yield break;
+            }
+
+            yield return batch;
+        }
+    }
+
+    private static ArrowStreamReader OpenStream(Cid cid, MappedBlock block)
+    {
+        try
+        {
+            return new ArrowStreamReader(block.Memory, new IpcReadOptions { Validation = ValidationLevel.Structural }, block.Lease);
+        }
+        catch (ArrowFormatException e)
+        {
+            throw new ContentFormatException($"block {cid} is not a valid Arrow IPC stream: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Whether a CID names a dataset: a DAG-CBOR block the registry does not hold as a foreign
+    /// one (DAG-CBOR of another shape, or a manifest imported without its batches).
+    /// </summary>
+    /// <param name="cid">Any CID.</param>
+    /// <returns>True for a dataset CID (registered or not yet).</returns>
+    public bool IsDataset(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        return cid.Codec == Multicodec.DagCbor && Repository.GetRecord(cid)?.Kind != BlockKind.Foreign;
+    }
+
+    /// <summary>A stored dataset's manifest, checked against its CID and the format.</summary>
+    /// <param name="cid">A dataset CID (dag-cbor).</param>
+    /// <returns>The manifest.</returns>
+    /// <exception cref="BlockNotFoundException">No such block.</exception>
+    /// <exception cref="ContentFormatException">Not a dataset CID, or not a valid manifest.</exception>
+    public DatasetManifest GetDataset(Cid cid)
+    {
+        RequireCodec(cid, Multicodec.DagCbor, "a dataset");
+        return DatasetManifest.Decode(Repository.Blocks.Read(cid).Span, cid);
+    }
+
+    /// <summary>A block's bytes, re-hashed.</summary>
+    /// <param name="cid">Any stored CID.</param>
+    /// <returns>The content.</returns>
+    /// <exception cref="BlockNotFoundException">No such block.</exception>
+    /// <exception cref="BlockCorruptedException">The block does not hash to its CID.</exception>
+    public ReadOnlyMemory<byte> GetBytes(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        var bytes = Repository.Blocks.Read(cid);
+        return Repository.Blocks.VerifyOnRead || cid.Verify(bytes.Span)
+            ? bytes
+            : throw new BlockCorruptedException(cid, $"Stored block file of {bytes.Length} bytes does not hash to its CID");
+    }
+
+    /// <summary>
+    /// Writes what a CID names: a batch's exact canonical bytes, or a dataset as one Arrow IPC
+    /// stream — its schema once, each batch's dictionaries and record batch in order, and the
+    /// end-of-stream marker — or any other block (an Arrow stream or a foreign block) byte for byte
+    /// as stored. Every block is re-hashed before any of it is written.
+    /// </summary>
+    /// <param name="cid">Any stored CID.</param>
+    /// <param name="destination">Where the stream goes (left open).</param>
+    /// <returns>Bytes written.</returns>
+    /// <exception cref="BlockNotFoundException">A block is missing.</exception>
+    /// <exception cref="BlockCorruptedException">A block does not hash to its CID.</exception>
+    public long WriteDataset(Cid cid, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!IsDataset(cid))
+        {
+            using var block = MappedBlock.Open(Repository.Blocks, cid, verify: true);
+            destination.Write(block.Memory.Span);
+            return block.Memory.Length;
+        }
+
+        return DatasetStreamWriter.Write(Repository.Blocks, GetDataset(cid), destination, verify: true);
+    }
+
+    /// <summary>
+    /// Writes a CAR (v1, or v2 with an index) whose roots are <paramref name="roots"/>: each root's
+    /// block and, for a dataset, its manifest block before its batches; for a foreign DAG node, the
+    /// blocks it links (transitively) as far as the repository holds them; each block once. Every
+    /// block is checked against its CID as it is written.
+    /// </summary>
+    /// <param name="roots">Any stored CIDs.</param>
+    /// <param name="destination">Where the CAR goes (left open; seekable for v2).</param>
+    /// <param name="v2">Write a CARv2 with a multihash index.</param>
+    /// <returns>What was written.</returns>
+    /// <exception cref="BlockNotFoundException">A block is missing.</exception>
+    /// <exception cref="BlockCorruptedException">A block does not hash to its CID.</exception>
+    public CarExportReport ExportCar(IEnumerable<Cid> roots, Stream destination, bool v2 = false) =>
+        CarExport.Write(this, roots, destination, v2);
+
+    /// <summary>
+    /// Reads a CAR (v1 or v2) block by block, every hash checked, and stores every block whose hash
+    /// verifies: raw blocks that are canonical Arrow batches are registered as batches; DAG-CBOR
+    /// blocks that are dataset manifests as datasets once their batches are present; Arrow IPC
+    /// streams that are not canonical are kept as they are and described (<see cref="BlockKind.ArrowStream"/>);
+    /// anything else — other raw bytes, DAG-CBOR of another shape or a manifest whose batches are
+    /// missing, dag-pb, any codec — is kept as a <see cref="BlockKind.Foreign"/> block with its
+    /// links. With <paramref name="strict"/> only batches and complete datasets are taken and
+    /// everything else is refused (reported, not stored). A block whose hash function cannot be
+    /// verified is refused either way. The CAR's roots are pinned.
+    /// </summary>
+    /// <param name="source">The CAR (left open).</param>
+    /// <param name="options">Tags, producer, provenance for what is registered; roots are pinned when <see cref="PutOptions.Pin"/>.</param>
+    /// <param name="strict">Take only canonical batches and dataset manifests whose batches are present.</param>
+    /// <returns>What was taken, as what, and what was refused.</returns>
+    /// <exception cref="ContentFormatException">The CAR itself is malformed or a block does not hash to its CID.</exception>
+    public CarImportReport ImportCar(Stream source, PutOptions? options = null, bool strict = false) =>
+        CarImport.Read(this, source, options ?? PutOptions.Default, strict);
+
+    /// <summary>Closes the repository when this instance opened it.</summary>
+    public void Dispose()
+    {
+        if (_ownsRepository)
+        {
+            Repository.Dispose();
+        }
+    }
+
+    private static BlockRecord BatchRecord(Cid cid, Schema schema, long rows, PutOptions options, bool pinned) => new()
+    {
+        Cid = cid,
+        Kind = BlockKind.Batch,
+        Schema = schema.ToString(),
+        Rows = rows,
+        Tags = options.Tags,
+        Producer = options.Producer,
+        Provenance = options.Provenance,
+        Pinned = pinned,
+    };
+
+    /// <summary>Whether a CID is registered and pinned.</summary>
+    internal bool IsPinned(Cid cid) => Repository.GetRecord(cid)?.Pinned == true;
+
+    private StoredBatch Store(RecordBatch batch, PutOptions options, bool pinned, HashSet<Cid>? guarded = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        // Normalised once; the encoder's own check then finds it canonical at once. The bytes are
+        // hashed on their way into the block file, so the CID is named by what was written.
+        var canonical = CanonicalArrays.Normalize(batch);
+        var record = Repository.PutRawBlock(
+            destination => CanonicalEncoder.Encode(canonical, destination),
+            (cid, length) =>
+            {
+                if (guarded is not null && !guarded.Contains(cid) && !IsPinned(cid))
+                {
+                    guarded.Add(cid);
+                }
+
+                return BatchRecord(cid, batch.Schema, batch.Length, options, pinned);
+            },
+            CanonicalEncoder.EncodedLength(canonical));
+        return new StoredBatch(record.Cid, batch.Length, record.Bytes);
+    }
+
+    private static void RequireCodec(Cid cid, ulong codec, string what)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        if (cid.Codec != codec)
+        {
+            throw new ContentFormatException($"{cid} is {Multicodec.NameOf(cid.Codec)}, not {what} ({Multicodec.NameOf(codec)})");
+        }
+    }
+
+    private static IEnumerable<RecordBatch> DisposingEach(IEnumerable<RecordBatch> batches)
+    {
+        foreach (var batch in batches)
+        {
+            using (batch)
+            {
+                yield return batch;
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using ArrowCid.Content.Multiformats;
+
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>What <see cref="LocalRepository.Gc"/> removed.</summary>
+public sealed record GcReport
+{
+    /// <summary>Registered blocks removed (row and file): unpinned and not linked by a kept dataset.</summary>
+    public IReadOnlyList<Cid> RemovedRecords { get; init; } = [];
+
+    /// <summary>Unregistered block files removed.</summary>
+    public IReadOnlyList<Cid> RemovedOrphans { get; init; } = [];
+
+    /// <summary>Temporary files of dead writers removed.</summary>
+    public int RemovedTempFiles { get; init; }
+
+    /// <summary>Bytes of block files removed.</summary>
+    public long BytesFreed { get; init; }
+
+    /// <summary>CIDs kept because they are pinned or reachable from a pinned dataset.</summary>
+    public int Retained { get; init; }
+}

@@ -1,0 +1,57 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+// Verification: every row has its block and every block file hashes to its CID.
+public sealed partial class LocalRepository
+{
+    /// <summary>
+    /// Checks that every registry row has its block, that every block file hashes to its CID, and
+    /// lists unregistered blocks and temporary files. With <paramref name="repair"/>: rows whose
+    /// block is missing are deleted; corrupt files are moved to <c>quarantine/</c> and their rows
+    /// deleted; orphans linked by a pinned block are re-registered (kind read from the bytes), other
+    /// orphans deleted (they were never acknowledged); temporary files removed. Idempotent: a
+    /// second repair finds nothing to do.
+    /// </summary>
+    /// <param name="repair">Whether to fix what is found (takes the exclusive lock).</param>
+    /// <returns>What was found, and done.</returns>
+    public VerifyReport Verify(bool repair = false)
+    {
+        using (repair ? _lock.Exclusive() : _lock.Shared())
+        {
+            var registered = _registry.ListCids().ToHashSet();
+            var stored = Blocks.Enumerate().ToHashSet();
+            var corrupt = stored.Where(cid => !IsIntact(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
+            var missing = registered.Where(cid => !stored.Contains(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
+            var orphans = stored.Where(cid => !registered.Contains(cid) && !corrupt.Contains(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
+            int temps = Blocks.ListTempFiles().Count;
+            var report = new VerifyReport
+            {
+                RecordsChecked = registered.Count,
+                BlocksChecked = stored.Count,
+                CorruptBlocks = corrupt,
+                MissingBlocks = missing,
+                OrphanBlocks = orphans,
+                TempFiles = temps,
+            };
+            return repair ? Repair(report) : report;
+        }
+    }
+
+    private bool IsIntact(Cid cid)
+    {
+        try
+        {
+            using var file = new FileStream(Blocks.GetBlockPath(cid), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return BlockIntegrity.Matches(cid, file);
+        }
+        catch (FileNotFoundException)
+        {
+            // Deleted since it was listed: nothing there to be corrupt.
+            return true;
+        }
+    }
+}

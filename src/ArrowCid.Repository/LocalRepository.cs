@@ -1,0 +1,252 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Registry.Sqlite;
+
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>
+/// The embedded default repository: one folder holding <c>blocks/</c> (a
+/// <see cref="DirectoryBlockStore"/>), <c>registry.db</c> (a <see cref="SqliteRegistry"/>),
+/// <c>repo.lock</c> and, after a repair, <c>quarantine/</c>. Writes go block first, then the
+/// registry row, so a crash can leave an unregistered block (an orphan) but never a row without
+/// its block; <see cref="Verify"/> proves that and <see cref="Verify"/> with repair tidies up.
+/// See docs/repository.md.
+/// </summary>
+public sealed partial class LocalRepository : IDisposable
+{
+    /// <summary>The environment variable naming the repository when no path is given.</summary>
+    public const string EnvironmentVariable = "ARROWCID_REPO";
+
+    /// <summary>The block folder's name inside the repository.</summary>
+    public const string BlocksFolderName = "blocks";
+
+    /// <summary>The registry database's name inside the repository.</summary>
+    public const string RegistryFileName = "registry.db";
+
+    /// <summary>The lock file's name inside the repository.</summary>
+    public const string LockFileName = "repo.lock";
+
+    /// <summary>Where repair moves corrupt block files.</summary>
+    public const string QuarantineFolderName = "quarantine";
+
+    private readonly SqliteRegistry _registry;
+    private readonly RepositoryLock _lock;
+
+    /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
+    /// <param name="root">The repository folder.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    public LocalRepository(string root, LocalRepositoryOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        options ??= new LocalRepositoryOptions();
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+        _lock = new RepositoryLock(Path.Combine(Root, LockFileName), options.LockTimeout);
+        Blocks = new DirectoryBlockStore(Path.Combine(Root, BlocksFolderName), options.VerifyOnRead);
+        _registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
+    }
+
+    /// <summary>The repository folder (absolute).</summary>
+    public string Root { get; }
+
+    /// <summary>The block files. Write through <see cref="PutBlock"/> so every block gets its row.</summary>
+    public DirectoryBlockStore Blocks { get; }
+
+    /// <summary>The registry, for queries, tags and the change feed. Remove content through <see cref="Gc"/>, not by deleting rows.</summary>
+    public IRegistry Registry => _registry;
+
+    /// <summary>
+    /// The repository folder to use: <paramref name="explicitPath"/> (a <c>--repo</c> option) when
+    /// given, else the <c>ARROWCID_REPO</c> environment variable when set, else <c>~/.arrowcid</c>.
+    /// </summary>
+    /// <param name="explicitPath">A path the user gave, or null.</param>
+    /// <returns>An absolute path.</returns>
+    public static string ResolvePath(string? explicitPath)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitPath))
+        {
+            return Path.GetFullPath(explicitPath);
+        }
+
+        string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return Path.GetFullPath(fromEnvironment);
+        }
+
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".arrowcid");
+    }
+
+    /// <summary>Opens the repository <see cref="ResolvePath"/> chooses.</summary>
+    /// <param name="explicitPath">A path the user gave, or null.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <returns>The repository.</returns>
+    public static LocalRepository Open(string? explicitPath = null, LocalRepositoryOptions? options = null) =>
+        new(ResolvePath(explicitPath), options);
+
+    /// <summary>
+    /// Stores a block and registers it. The block is durable before its row is written, and the
+    /// row is committed before this returns: once it returns, both survive any crash.
+    /// </summary>
+    /// <param name="cid">The block's CID: raw for a batch or an Arrow stream, dag-cbor for a dataset, any codec for a foreign block.</param>
+    /// <param name="bytes">The block's bytes; checked against <paramref name="cid"/>.</param>
+    /// <param name="record">
+    /// Metadata; its <c>Cid</c> must be <paramref name="cid"/>. <c>Bytes</c> is set from the block,
+    /// a dataset's <c>Batches</c> from its manifest's links (a list given must name the same CIDs)
+    /// and a foreign block's from the links it holds (DAG-CBOR, dag-pb).
+    /// </param>
+    /// <returns>The record as stored.</returns>
+    /// <exception cref="BlockCorruptedException">The bytes do not hash to the CID; nothing was stored.</exception>
+    /// <exception cref="Content.ContentFormatException">A dataset block is not valid DAG-CBOR.</exception>
+    /// <exception cref="ArgumentException">The record does not fit the CID or the block.</exception>
+    public BlockRecord PutBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(record);
+        var toStore = Describe(cid, bytes, record);
+        using (_lock.Shared())
+        {
+            Blocks.Put(cid, bytes);
+            return _registry.Upsert(toStore);
+        }
+    }
+
+    /// <summary>
+    /// Stores a raw block that <paramref name="writeContent"/> produces, named by what it wrote
+    /// (hashed and written in one pass, see <see cref="DirectoryBlockStore.PutRaw"/>), then
+    /// registers the record <paramref name="describe"/> makes for that CID and length. Same write
+    /// order as <see cref="PutBlock"/>: the block is durable before its row exists.
+    /// </summary>
+    /// <param name="writeContent">Writes the block's content.</param>
+    /// <param name="describe">Makes the batch record for the CID and length that were written.</param>
+    /// <param name="expectedLength">The length about to be written, when known (0 otherwise): lets the store allocate the file at once.</param>
+    /// <returns>The record as stored.</returns>
+    public BlockRecord PutRawBlock(Action<Stream> writeContent, Func<Cid, long, BlockRecord> describe, long expectedLength = 0)
+    {
+        ArgumentNullException.ThrowIfNull(writeContent);
+        ArgumentNullException.ThrowIfNull(describe);
+        using (_lock.Shared())
+        {
+            var (cid, length) = Blocks.PutRaw(writeContent, expectedLength);
+            var record = describe(cid, length);
+            if (record.Cid != cid || record.Kind != BlockKind.Batch || record.Batches.Count > 0)
+            {
+                throw new ArgumentException($"A raw block put registers a batch record for {cid}.", nameof(describe));
+            }
+
+            return _registry.Upsert(record with { Bytes = length });
+        }
+    }
+
+    /// <summary>A block's bytes (re-hashed when the repository verifies reads).</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <returns>The content.</returns>
+    /// <exception cref="BlockNotFoundException">No such block.</exception>
+    /// <exception cref="BlockCorruptedException">The stored file does not hash to the CID.</exception>
+    public ReadOnlyMemory<byte> GetBlock(Cid cid) => Blocks.Read(cid);
+
+    /// <summary>A block's registry record.</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <returns>The record, or null when not registered.</returns>
+    public BlockRecord? GetRecord(Cid cid) => _registry.Find(cid);
+
+    /// <summary>Pins a registered block so <see cref="Gc"/> keeps it (and a dataset's batches).</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>False when the CID is not registered.</returns>
+    public bool Pin(Cid cid)
+    {
+        // Shared, so a pin cannot land between a collection's reachability walk and its deletes.
+        using (_lock.Shared())
+        {
+            return _registry.Pin(cid);
+        }
+    }
+
+    /// <summary>Unpins a registered block; the next <see cref="Gc"/> may remove it.</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>False when the CID is not registered.</returns>
+    public bool Unpin(Cid cid)
+    {
+        using (_lock.Shared())
+        {
+            return _registry.Unpin(cid);
+        }
+    }
+
+    /// <summary>
+    /// Records a registered CID as the next version of a dataset name (see
+    /// <see cref="IRegistry.AddVersion"/>); from then on garbage collection keeps it.
+    /// </summary>
+    /// <param name="name">The name (see <see cref="DatasetName"/>).</param>
+    /// <param name="cid">A registered batch or dataset.</param>
+    /// <returns>The version recorded.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    /// <exception cref="BlockNotFoundException">The CID is not registered here.</exception>
+    public NamedVersion AddVersion(string name, Cid cid)
+    {
+        // Shared, like a pin: a collection's reachability walk never misses a version being added.
+        using (_lock.Shared())
+        {
+            return _registry.AddVersion(name, cid) ?? throw new BlockNotFoundException(cid);
+        }
+    }
+
+    /// <summary>Releases the registry's database connections.</summary>
+    public void Dispose() => _registry.Dispose();
+
+    /// <summary>The record to store for a block: checked against the CID, with size and dataset links filled in.</summary>
+    private static BlockRecord Describe(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record)
+    {
+        if (record.Cid != cid)
+        {
+            throw new ArgumentException($"The record names {record.Cid}, the block {cid}.", nameof(record));
+        }
+
+        ulong? expectedCodec = record.Kind switch
+        {
+            BlockKind.Batch or BlockKind.ArrowStream => Multicodec.Raw,
+            BlockKind.Dataset => Multicodec.DagCbor,
+            BlockKind.Foreign => null,
+            _ => throw new ArgumentException($"Unknown block kind {record.Kind}.", nameof(record)),
+        };
+        if (expectedCodec is { } codec && cid.Codec != codec)
+        {
+            throw new ArgumentException($"A {record.Kind} block needs a {Multicodec.NameOf(codec)} CID; {cid} is {Multicodec.NameOf(cid.Codec)}.", nameof(record));
+        }
+
+        if (record.Kind is BlockKind.Batch or BlockKind.ArrowStream)
+        {
+            return record.Batches.Count == 0
+                ? record with { Bytes = bytes.Length }
+                : throw new ArgumentException($"A {record.Kind} block links no other blocks.", nameof(record));
+        }
+
+        if (!cid.Verify(bytes))
+        {
+            throw new BlockCorruptedException(cid, $"Content of {bytes.Length} bytes does not hash to the CID it was offered under");
+        }
+
+        if (record.Kind == BlockKind.Foreign)
+        {
+            // GC keeps what a kept foreign DAG links, so the links come from the block itself.
+            return record with { Bytes = bytes.Length, Batches = ForeignLinks.Of(cid, bytes, out _) };
+        }
+
+        // GC keeps a pinned dataset's batches by these links, so they come from the manifest itself.
+        var links = ManifestLinks.Of(cid, bytes);
+        if (record.Batches.Count > 0 && !record.Batches.ToHashSet().SetEquals(links))
+        {
+            throw new ArgumentException($"The record's batches differ from the {links.Count} CIDs the manifest links.", nameof(record));
+        }
+
+        return record with { Bytes = bytes.Length, Batches = links };
+    }
+
+    private long DeleteBlock(Cid cid)
+    {
+        Blocks.TryGetSize(cid, out long size);
+        return Blocks.Delete(cid) ? size : 0;
+    }
+}

@@ -1,0 +1,145 @@
+using ArrowCid.Content.Car;
+using ArrowCid.Content.DagCbor;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Repository;
+using ArrowCid.Registry.Tests.Support;
+using ArrowCid.TestSupport;
+
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository.Tests.Content;
+
+public sealed class CarExchangeTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly ContentRepository _source;
+    private readonly ContentRepository _target;
+
+    public CarExchangeTests()
+    {
+        _source = ContentRepository.Open(Path.Combine(_temp.Path, "source"));
+        _target = ContentRepository.Open(Path.Combine(_temp.Path, "target"));
+    }
+
+    public void Dispose()
+    {
+        _source.Dispose();
+        _target.Dispose();
+        _temp.Dispose();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Export_then_import_moves_a_dataset_between_repositories(bool v2)
+    {
+        var batches = SampleBatches.Several(3);
+        var put = _source.PutStream(SampleBatches.Schema, batches.Append(batches[1]));
+        using var car = new MemoryStream();
+
+        var exported = _source.ExportCar([put.Dataset.Cid], car, v2);
+        car.Position = 0;
+        var imported = _target.ImportCar(car);
+
+        Assert.Equal(4, exported.Blocks); // the manifest and three distinct batches
+        Assert.Equal(car.Length, exported.Bytes);
+        Assert.True(imported.IsComplete, string.Join("; ", imported.Refused.Select(r => r.Reason)));
+        Assert.Equal([put.Dataset.Cid], imported.Datasets);
+        Assert.Equal(put.Batches.Select(b => b.Cid).Distinct(), imported.Batches);
+        Assert.True(_target.Repository.GetRecord(put.Dataset.Cid)!.Pinned);
+        Assert.All(imported.Batches, b => Assert.False(_target.Repository.GetRecord(b)!.Pinned));
+        using var a = new MemoryStream();
+        using var b = new MemoryStream();
+        _source.WriteDataset(put.Dataset.Cid, a);
+        _target.WriteDataset(put.Dataset.Cid, b);
+        Assert.Equal(a.ToArray(), b.ToArray());
+    }
+
+    [Fact]
+    public void Export_writes_the_manifest_before_its_batches_and_each_block_once()
+    {
+        var put = _source.PutStream(SampleBatches.Schema, SampleBatches.Several(2));
+        var single = _source.PutBatch(SampleBatches.Build(99, 4));
+        using var car = new MemoryStream();
+
+        _source.ExportCar([put.Dataset.Cid, put.Batches[0].Cid, single.Cid], car);
+        car.Position = 0;
+        var reader = CarReader.Open(car);
+
+        Assert.Equal([put.Dataset.Cid, put.Batches[0].Cid, single.Cid], reader.Roots);
+        Assert.Equal([put.Dataset.Cid, put.Batches[0].Cid, put.Batches[1].Cid, single.Cid], reader.ReadBlocks().Select(x => x.Cid));
+    }
+
+    [Fact]
+    public void Export_refuses_a_corrupted_block()
+    {
+        var put = _source.PutStream(SampleBatches.Schema, SampleBatches.Several(2));
+        ContentRepositoryTests.Corrupt(_source.Repository, put.Batches[1].Cid);
+
+        Assert.Throws<BlockCorruptedException>(() => _source.ExportCar([put.Dataset.Cid], new MemoryStream()));
+    }
+
+    [Fact]
+    public void Strict_import_refuses_non_canonical_batches_foreign_blocks_and_datasets_with_missing_batches()
+    {
+        var put = _source.PutStream(SampleBatches.Schema, SampleBatches.Several(2));
+        byte[] manifest = _source.GetBytes(put.Dataset.Cid).ToArray();
+        byte[] notArrow = "not arrow"u8.ToArray();
+        byte[] otherCbor = DagCborEncoder.EncodeBlock(DagNode.MapOf(("hello", DagNode.Of("world"))), out var otherCid);
+        using var car = new MemoryStream();
+        var writer = new CarV1Writer(car, [put.Dataset.Cid]);
+        writer.WriteBlock(put.Dataset.Cid, manifest);
+        writer.WriteBlock(put.Batches[0].Cid, _source.GetBytes(put.Batches[0].Cid).Span);
+        var notArrowCid = writer.WriteRawBlock(notArrow);
+        writer.WriteBlock(otherCid, otherCbor);
+        car.Position = 0;
+
+        var report = _target.ImportCar(car, strict: true);
+
+        Assert.Equal(4, report.BlocksRead);
+        Assert.Equal([put.Batches[0].Cid], report.Batches);
+        Assert.Empty(report.Datasets);
+        Assert.Equal([notArrowCid, otherCid, put.Dataset.Cid], report.Refused.Select(r => r.Cid));
+        Assert.Contains(put.Batches[1].Cid.ToString(), report.Refused[2].Reason, StringComparison.Ordinal);
+        Assert.Equal([put.Dataset.Cid], report.MissingRoots);
+        Assert.False(report.IsComplete);
+        Assert.False(_target.Repository.Blocks.Has(notArrowCid));
+        Assert.False(_target.Repository.GetRecord(put.Batches[0].Cid)!.Pinned);
+    }
+
+    [Fact]
+    public void Import_takes_a_dataset_whose_batches_are_already_in_the_repository()
+    {
+        var put = _source.PutStream(SampleBatches.Schema, SampleBatches.Several(2));
+        using (var batchesOnly = new MemoryStream())
+        {
+            _source.ExportCar(put.Batches.Select(b => b.Cid), batchesOnly);
+            batchesOnly.Position = 0;
+            _target.ImportCar(batchesOnly);
+        }
+
+        using var car = new MemoryStream();
+        var writer = new CarV1Writer(car, [put.Dataset.Cid]);
+        writer.WriteBlock(put.Dataset.Cid, _source.GetBytes(put.Dataset.Cid).Span);
+        car.Position = 0;
+
+        var report = _target.ImportCar(car);
+
+        Assert.True(report.IsComplete);
+        Assert.Equal([put.Dataset.Cid], report.Datasets);
+    }
+
+    [Fact]
+    public void Import_refuses_a_car_whose_block_does_not_hash_to_its_cid()
+    {
+        var put = _source.PutBatch(SampleBatches.Build(5, 5));
+        using var car = new MemoryStream();
+        _source.ExportCar([put.Cid], car);
+        byte[] bytes = car.ToArray();
+        bytes[^30] ^= 1;
+
+        Assert.Throws<ArrowCid.Content.ContentFormatException>(() => _target.ImportCar(new MemoryStream(bytes)));
+        Assert.False(_target.Repository.Blocks.Has(put.Cid));
+    }
+}

@@ -1,0 +1,256 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Registry.Tests.Support;
+using ArrowCid.TestSupport;
+using static ArrowCid.Registry.Tests.Support.TestBlocks;
+
+using ArrowCid.Registry;
+using ArrowCid.Repository;
+
+namespace ArrowCid.Repository.Tests;
+
+public sealed class LocalRepositoryTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+    private readonly LocalRepository _repo;
+    private readonly Random _random = new(1234);
+
+    public LocalRepositoryTests() => _repo = new LocalRepository(_folder.Path);
+
+    public void Dispose()
+    {
+        _repo.Dispose();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public void Resolve_path_prefers_the_explicit_path_then_the_environment_then_home()
+    {
+        string? saved = Environment.GetEnvironmentVariable(LocalRepository.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(LocalRepository.EnvironmentVariable, "/env/repo");
+            Assert.Equal(Path.GetFullPath("/explicit"), LocalRepository.ResolvePath("/explicit"));
+            Assert.Equal(Path.GetFullPath("/env/repo"), LocalRepository.ResolvePath(null));
+            Environment.SetEnvironmentVariable(LocalRepository.EnvironmentVariable, null);
+            Assert.Equal(
+                Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".arrowcid"),
+                LocalRepository.ResolvePath(" "));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(LocalRepository.EnvironmentVariable, saved);
+        }
+    }
+
+    [Fact]
+    public void Layout_is_blocks_folder_registry_file_and_lock()
+    {
+        var (cid, bytes) = RandomBatch(_random);
+        _repo.PutBlock(cid, bytes, BatchRecord(cid));
+
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "registry.db")));
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "repo.lock")));
+        string text = cid.ToString();
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "blocks", text[^3..^1], text)));
+    }
+
+    [Fact]
+    public void Put_block_stores_bytes_and_registers_with_the_real_size()
+    {
+        var (cid, bytes) = RandomBatch(_random);
+        var stored = _repo.PutBlock(cid, bytes, BatchRecord(cid) with { Bytes = 1 });
+
+        Assert.Equal(bytes.Length, stored.Bytes);
+        Assert.Equal(bytes, _repo.GetBlock(cid).ToArray());
+        Assert.Equal(stored.Rows, _repo.GetRecord(cid)!.Rows);
+        Assert.True(_repo.Verify().IsClean);
+    }
+
+    [Fact]
+    public void Put_block_with_wrong_bytes_stores_nothing()
+    {
+        var (cid, bytes) = RandomBatch(_random);
+        bytes[0] ^= 1;
+
+        Assert.Throws<BlockCorruptedException>(() => _repo.PutBlock(cid, bytes, BatchRecord(cid)));
+        Assert.False(_repo.Blocks.Has(cid));
+        Assert.Null(_repo.GetRecord(cid));
+        Assert.Empty(_repo.Blocks.ListTempFiles());
+    }
+
+    [Fact]
+    public void Put_block_refuses_a_record_that_does_not_fit_the_block()
+    {
+        var (cid, bytes) = RandomBatch(_random);
+        var (other, _) = RandomBatch(_random);
+        var (manifestCid, manifest) = Manifest(cid);
+
+        Assert.Throws<ArgumentException>(() => _repo.PutBlock(cid, bytes, BatchRecord(other)));
+        Assert.Throws<ArgumentException>(() => _repo.PutBlock(cid, bytes, DatasetRecord(cid)));
+        Assert.Throws<ArgumentException>(() => _repo.PutBlock(manifestCid, manifest, BatchRecord(manifestCid)));
+        Assert.Throws<ArgumentException>(() => _repo.PutBlock(manifestCid, manifest, DatasetRecord(manifestCid, other)));
+        Assert.Empty(_repo.Blocks.Enumerate());
+    }
+
+    [Fact]
+    public void Dataset_links_come_from_its_manifest()
+    {
+        var a = RandomBatch(_random);
+        var b = RandomBatch(_random);
+        var (cid, manifest) = Manifest(a.Cid, b.Cid, a.Cid);
+
+        var stored = _repo.PutBlock(cid, manifest, DatasetRecord(cid));
+
+        Assert.Equal([a.Cid, b.Cid], stored.Batches);
+        Assert.Equal([cid], _repo.Registry.GetLinkingDatasets(b.Cid));
+    }
+
+    [Fact]
+    public void Gc_removes_unpinned_unreachable_blocks_and_keeps_pinned_datasets_batches()
+    {
+        var kept = PutBatch();
+        var linked = PutBatch();
+        var garbage = PutBatch();
+        var linkedByGarbage = PutBatch();
+        var (dataset, manifest) = Manifest(linked);
+        _repo.PutBlock(dataset, manifest, DatasetRecord(dataset) with { Pinned = true });
+        var (unpinnedDataset, unpinnedManifest) = Manifest(linkedByGarbage);
+        _repo.PutBlock(unpinnedDataset, unpinnedManifest, DatasetRecord(unpinnedDataset));
+        _repo.Pin(kept);
+        var orphan = RandomBatch(_random);
+        _repo.Blocks.Put(orphan.Cid, orphan.Bytes);
+
+        var report = _repo.Gc();
+
+        Assert.Equal(new[] { garbage, linkedByGarbage, unpinnedDataset }.ToHashSet(), report.RemovedRecords.ToHashSet());
+        Assert.Equal([orphan.Cid], report.RemovedOrphans);
+        Assert.True(report.BytesFreed > 0);
+        foreach (var cid in new[] { kept, linked, dataset })
+        {
+            Assert.True(_repo.Blocks.Has(cid));
+            Assert.NotNull(_repo.GetRecord(cid));
+        }
+
+        foreach (var cid in report.RemovedRecords.Concat(report.RemovedOrphans))
+        {
+            Assert.False(_repo.Blocks.Has(cid));
+            Assert.Null(_repo.GetRecord(cid));
+        }
+
+        Assert.True(_repo.Verify().IsClean);
+        Assert.Empty(_repo.Gc().RemovedRecords);
+
+        // Unpinning the dataset releases it and its batch.
+        _repo.Unpin(dataset);
+        Assert.Equal(new[] { dataset, linked }.ToHashSet(), _repo.Gc().RemovedRecords.ToHashSet());
+    }
+
+    [Fact]
+    public void Verify_reports_orphans_missing_and_corrupt_blocks_and_repair_fixes_them_idempotently()
+    {
+        var healthy = PutBatch();
+        var missing = PutBatch();
+        var corrupt = PutBatch();
+        var orphan = RandomBatch(_random);
+        _repo.Blocks.Put(orphan.Cid, orphan.Bytes);
+        File.Delete(_repo.Blocks.GetBlockPath(missing));
+        CorruptFile(_repo.Blocks.GetBlockPath(corrupt));
+        string shard = Path.GetDirectoryName(_repo.Blocks.GetBlockPath(healthy))!;
+        File.WriteAllBytes(Path.Combine(shard, "." + healthy + ".dead.tmp"), [1, 2, 3]);
+
+        var found = _repo.Verify();
+
+        Assert.False(found.IsConsistent);
+        Assert.Equal([missing], found.MissingBlocks);
+        Assert.Equal([corrupt], found.CorruptBlocks);
+        Assert.Equal([orphan.Cid], found.OrphanBlocks);
+        Assert.Equal(1, found.TempFiles);
+        Assert.False(found.Repaired);
+        Assert.True(_repo.Blocks.Has(orphan.Cid));
+
+        var repaired = _repo.Verify(repair: true);
+
+        Assert.True(repaired.Repaired);
+        Assert.Single(repaired.Quarantined);
+        Assert.True(File.Exists(repaired.Quarantined[0]));
+        Assert.Null(_repo.GetRecord(missing));
+        Assert.Null(_repo.GetRecord(corrupt));
+        Assert.False(_repo.Blocks.Has(corrupt));
+        Assert.False(_repo.Blocks.Has(orphan.Cid));
+        Assert.Equal(healthy, Assert.Single(_repo.Registry.ListCids()));
+
+        var again = _repo.Verify(repair: true);
+        Assert.True(again.IsClean);
+        Assert.Empty(again.Quarantined);
+        Assert.True(_repo.Verify().IsClean);
+    }
+
+    [Fact]
+    public void Repair_reregisters_orphans_that_a_pinned_dataset_links()
+    {
+        byte[] canonical = ArrowCid.Content.Canonical.CanonicalEncoder.Encode(Content.SampleBatches.Build(3, 4));
+        var batch = (Cid: Cid.ForRaw(canonical), Bytes: canonical);
+        var opaque = RandomBatch(_random);
+        var (dataset, manifest) = Manifest(batch.Cid, opaque.Cid);
+        _repo.PutBlock(dataset, manifest, DatasetRecord(dataset) with { Pinned = true });
+        _repo.Blocks.Put(batch.Cid, batch.Bytes);
+        _repo.Blocks.Put(opaque.Cid, opaque.Bytes);
+
+        var report = _repo.Verify(repair: true);
+
+        Assert.Equal(new[] { batch.Cid, opaque.Cid }.ToHashSet(), report.Reregistered.ToHashSet());
+        var record = _repo.GetRecord(batch.Cid)!;
+        Assert.Equal(BlockKind.Batch, record.Kind);
+        Assert.Equal(batch.Bytes.Length, record.Bytes);
+        Assert.Equal(4, record.Rows);
+        // The kind is read from the bytes: bytes that are no Arrow batch are kept as a foreign block.
+        Assert.Equal(BlockKind.Foreign, _repo.GetRecord(opaque.Cid)!.Kind);
+        Assert.True(_repo.Verify().IsClean);
+        Assert.Empty(_repo.Gc().RemovedRecords);
+    }
+
+    [Fact]
+    public void Corrupt_block_read_through_the_repository_is_a_typed_error()
+    {
+        var cid = PutBatch();
+        CorruptFile(_repo.Blocks.GetBlockPath(cid));
+        Assert.Throws<BlockCorruptedException>(() => _repo.GetBlock(cid));
+    }
+
+    [Fact]
+    public async Task Concurrent_puts_and_a_collection_never_leave_a_row_without_its_block()
+    {
+        var batches = Enumerable.Range(0, 60).Select(_ => RandomBatch(_random, 512)).ToArray();
+        using var stop = new CancellationTokenSource();
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _repo.Gc();
+            }
+        });
+
+        Parallel.ForEach(batches, new ParallelOptions { MaxDegreeOfParallelism = 3 }, b => _repo.PutBlock(b.Cid, b.Bytes, BatchRecord(b.Cid)));
+        stop.Cancel();
+        await collector;
+
+        var report = _repo.Verify();
+        Assert.Empty(report.MissingBlocks);
+        Assert.Empty(report.CorruptBlocks);
+    }
+
+    private Cid PutBatch()
+    {
+        var (cid, bytes) = RandomBatch(_random);
+        _repo.PutBlock(cid, bytes, BatchRecord(cid));
+        return cid;
+    }
+
+    private void CorruptFile(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[_random.Next(bytes.Length)] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+    }
+}
