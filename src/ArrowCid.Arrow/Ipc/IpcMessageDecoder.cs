@@ -60,7 +60,18 @@ public sealed class IpcMessageDecoder
     /// Splits an encapsulated IPC stream held in memory into (metadata, body) pairs without
     /// copying, stopping at the end-of-stream marker. Each metadata slice excludes the prefix.
     /// </summary>
-    public static IEnumerable<(ReadOnlyMemory<byte> Metadata, ReadOnlyMemory<byte> Body)> Split(ReadOnlyMemory<byte> stream)
+    public static IEnumerable<(ReadOnlyMemory<byte> Metadata, ReadOnlyMemory<byte> Body)> Split(ReadOnlyMemory<byte> stream) =>
+        EnumerateMessages(stream).Select(m => (m.Metadata, m.Body));
+
+    /// <summary>
+    /// The messages of an encapsulated IPC stream held in memory, in order, each with where it
+    /// lies, its kind and its metadata and body sliced in place (nothing is copied). Stops at the
+    /// end-of-stream marker (or at the end of the input); a message that does not fit, or whose
+    /// metadata is malformed, raises <see cref="ArrowFormatException"/> with <see cref="ArrowFormatException.Offset"/>
+    /// a position in <paramref name="stream"/>. The legacy framing (a bare int32 length, before
+    /// format 0.15) is accepted: <see cref="IpcStreamMessage.PrefixLength"/> tells it apart.
+    /// </summary>
+    public static IEnumerable<IpcStreamMessage> EnumerateMessages(ReadOnlyMemory<byte> stream)
     {
         int at = 0;
         while (at < stream.Length)
@@ -71,25 +82,76 @@ public sealed class IpcMessageDecoder
                 throw new ArrowFormatException($"stream at byte {at}: {rest.Length} trailing bytes are not a message prefix") { Offset = at };
             }
 
-            int length = MessageReader.ParseLength(rest, out int prefix);
-            if (length == 0)
+            if (ReadFrame(rest, at, out int length, out int prefix) is not { } header)
             {
                 yield break;
             }
 
-            if (length > rest.Length - prefix)
-            {
-                throw new ArrowFormatException($"stream at byte {at}: metadata of {length} bytes runs past the end") { Offset = at };
-            }
-
-            long bodyLength = MessageDecoder.Decode(rest.Slice(prefix, length)).BodyLength;
-            if (bodyLength > rest.Length - prefix - length)
-            {
-                throw new ArrowFormatException($"stream at byte {at}: body of {bodyLength} bytes runs past the end") { Offset = at };
-            }
-
-            yield return (stream.Slice(at + prefix, length), stream.Slice(at + prefix + length, (int)bodyLength));
-            at += prefix + length + (int)bodyLength;
+            yield return new IpcStreamMessage(at, prefix, header.Kind, stream.Slice(at + prefix, length), stream.Slice(at + prefix + length, (int)header.BodyLength));
+            at += prefix + length + (int)header.BodyLength;
         }
     }
+
+    // The framing of the message at `at` (its metadata length and prefix length) and its decoded
+    // header; null for the end-of-stream marker (a zero metadata length).
+    private static DecodedMessage? ReadFrame(ReadOnlySpan<byte> rest, int at, out int length, out int prefix)
+    {
+        try
+        {
+            length = MessageReader.ParseLength(rest, out prefix);
+        }
+        catch (ArrowFormatException e) when (e.Offset is null)
+        {
+            throw new ArrowFormatException($"stream at byte {at}: {e.Message}", e) { Offset = at };
+        }
+
+        if (length == 0)
+        {
+            return null;
+        }
+
+        if (length > rest.Length - prefix)
+        {
+            throw new ArrowFormatException($"stream at byte {at}: metadata of {length} bytes runs past the end") { Offset = at };
+        }
+
+        DecodedMessage header;
+        try
+        {
+            header = MessageDecoder.Decode(rest.Slice(prefix, length));
+        }
+        catch (ArrowFormatException e)
+        {
+            // Offsets inside the flatbuffer become positions in the stream.
+            throw new ArrowFormatException($"stream at byte {at}: {e.Message}", e) { Offset = at + prefix + (e.Offset ?? 0), FieldPath = e.FieldPath };
+        }
+
+        if (header.BodyLength > rest.Length - prefix - length)
+        {
+            throw new ArrowFormatException($"stream at byte {at}: body of {header.BodyLength} bytes runs past the end") { Offset = at };
+        }
+
+        return header;
+    }
+}
+
+/// <summary>
+/// One message of an encapsulated IPC stream, in place: where it starts, how it is framed, what it
+/// holds, and its metadata (the Message flatbuffer) and body as slices of the stream.
+/// </summary>
+/// <param name="Offset">Where the message (its prefix) starts in the stream.</param>
+/// <param name="PrefixLength">8 for the continuation marker and length, 4 for the legacy bare length.</param>
+/// <param name="Kind">Schema, DictionaryBatch or RecordBatch.</param>
+/// <param name="Metadata">The Message flatbuffer with its padding, without the prefix.</param>
+/// <param name="Body">The body, <c>bodyLength</c> bytes.</param>
+public readonly record struct IpcStreamMessage(int Offset, int PrefixLength, MessageKind Kind, ReadOnlyMemory<byte> Metadata, ReadOnlyMemory<byte> Body)
+{
+    /// <summary>Where the body starts in the stream.</summary>
+    public int BodyOffset => Offset + PrefixLength + Metadata.Length;
+
+    /// <summary>Where the next message (or the end-of-stream marker) starts.</summary>
+    public int End => BodyOffset + Body.Length;
+
+    /// <summary>Bytes the whole message takes: prefix, metadata and body.</summary>
+    public int Length => End - Offset;
 }

@@ -28,10 +28,21 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
     public static MappedFileMemory Open(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        long length = stream.Length;
+        return Map(stream);
+    }
+
+    /// <summary>
+    /// Maps an open file read-only, whole. The mapping holds the file by itself: the caller may
+    /// dispose <paramref name="file"/> at once. For callers that look at the open file (its length,
+    /// its write time) before mapping it, so what they looked at is what gets mapped.
+    /// </summary>
+    public static MappedFileMemory Map(FileStream file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        long length = file.Length;
         if (length > int.MaxValue)
         {
-            throw new ArrowFormatException($"{path}: {length} bytes is too large to map as one buffer (limit {int.MaxValue})");
+            throw new ArrowFormatException($"{file.Name}: {length} bytes is too large to map as one buffer (limit {int.MaxValue})");
         }
 
         if (length == 0)
@@ -39,12 +50,12 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
             return new MappedFileMemory(null, null, null, 0);
         }
 
-        var file = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-        var view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        var mapped = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        var view = mapped.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         // The pointer stays valid until ReleasePointer in Dispose; arrays reach it only through Memory.
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        return new MappedFileMemory(file, view, pointer + view.PointerOffset, (int)length);
+        return new MappedFileMemory(mapped, view, pointer + view.PointerOffset, (int)length);
     }
 
     /// <summary>Length of the mapping in bytes.</summary>

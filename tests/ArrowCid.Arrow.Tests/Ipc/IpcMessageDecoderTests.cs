@@ -46,6 +46,43 @@ public class IpcMessageDecoderTests
         Assert.Null(IntegrationValidator.Compare(expected, new IntegrationFile(decoder.Schema!, batches)));
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EnumerateMessages_places_each_message_where_the_stream_holds_it(string name)
+    {
+        byte[] stream = File.ReadAllBytes(GoldenFiles.PathOf(name, ".stream"));
+        var messages = IpcMessageDecoder.EnumerateMessages(stream).ToList();
+
+        Assert.Equal(MessageKind.Schema, messages[0].Kind);
+        int at = 0;
+        foreach (var message in messages)
+        {
+            // Each message starts where the one before ended; metadata and body are the stream's own bytes.
+            Assert.Equal(at, message.Offset);
+            Assert.Equal(8, message.PrefixLength);
+            Assert.True(stream.AsSpan(message.Offset + 8, message.Metadata.Length).SequenceEqual(message.Metadata.Span));
+            Assert.True(stream.AsSpan(message.BodyOffset, message.Body.Length).SequenceEqual(message.Body.Span));
+            at = message.End;
+        }
+
+        Assert.Equal(IpcMessageDecoder.Split(stream).Count(), messages.Count);
+        Assert.Equal(messages.Count(m => m.Kind == MessageKind.RecordBatch), IntegrationJson.Read(GoldenFiles.PathOf(name, ".json.gz")).Batches.Count);
+    }
+
+    [Fact]
+    public void Malformed_metadata_is_reported_at_a_position_inside_its_message()
+    {
+        byte[] stream = File.ReadAllBytes(GoldenFiles.PathOf("1.0.0-littleendian/generated_primitive", ".stream"));
+        var second = IpcMessageDecoder.EnumerateMessages(stream).ElementAt(1);
+        byte[] broken = stream.ToArray();
+        // The flatbuffer's root offset, pointed far outside the metadata.
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(broken.AsSpan(second.Offset + 8), 1 << 30);
+
+        var error = Assert.Throws<ArrowFormatException>(() => IpcMessageDecoder.EnumerateMessages(broken).ToList());
+
+        Assert.InRange(error.Offset!.Value, second.Offset, second.BodyOffset);
+    }
+
     [Fact]
     public void A_batch_before_the_schema_is_refused()
     {
