@@ -35,11 +35,15 @@ public sealed class ContentRepository : IDisposable
     {
         ArgumentNullException.ThrowIfNull(repository);
         Repository = repository;
+        Reader = new BlockReader(repository.Blocks);
         _ownsRepository = ownsRepository;
     }
 
     /// <summary>The underlying repository: registry queries, pins, GC, verify.</summary>
     public LocalRepository Repository { get; }
+
+    /// <summary>Every read of a block goes through this reader: mapped, checked against its CID, leased (the repository's files only).</summary>
+    public BlockReader Reader { get; }
 
     /// <summary>Opens (creating if needed) the repository <see cref="LocalRepository.ResolvePath"/> chooses; disposing closes it.</summary>
     /// <param name="path">A path the user gave, or null for ARROWCID_REPO or ~/.arrowcid.</param>
@@ -182,7 +186,7 @@ public sealed class ContentRepository : IDisposable
     /// mapped until the batch is disposed.
     /// </summary>
     /// <param name="cid">A batch CID (raw codec).</param>
-    /// <param name="verify">Re-hash the block before reading it (default true).</param>
+    /// <param name="verify">Check the block against its CID (default true; see <see cref="BlockReader"/> for when that hashes it); false only to peek at it.</param>
     /// <param name="validation">How thoroughly the batch is checked.</param>
     /// <returns>The batch; dispose it to release the mapping.</returns>
     /// <exception cref="BlockNotFoundException">No such block.</exception>
@@ -191,7 +195,7 @@ public sealed class ContentRepository : IDisposable
     public RecordBatch OpenBatch(Cid cid, bool verify = true, ValidationLevel validation = ValidationLevel.Structural)
     {
         RequireCodec(cid, Multicodec.Raw, "a batch");
-        using var block = MappedBlock.Open(Repository.Blocks, cid, verify);
+        using var block = Reader.Open(cid, verify);
         try
         {
             using var reader = new ArrowStreamReader(block.Memory, new IpcReadOptions { Validation = validation }, block.Lease);
@@ -213,7 +217,7 @@ public sealed class ContentRepository : IDisposable
 
     /// <summary>The batches a CID names, in order: one for a batch, every batch of a dataset or of an Arrow stream block. Each is zero-copy; dispose each.</summary>
     /// <param name="cid">A batch, dataset or Arrow stream CID.</param>
-    /// <param name="verify">Re-hash every block read (default true).</param>
+    /// <param name="verify">Check every block read against its CID (default true).</param>
     /// <returns>The batches, opened lazily.</returns>
     public IEnumerable<RecordBatch> ReadBatches(Cid cid, bool verify = true)
     {
@@ -230,7 +234,7 @@ public sealed class ContentRepository : IDisposable
     // Every batch of a stored Arrow stream that is not canonical (kept as imported), zero-copy over its mapping.
     private IEnumerable<RecordBatch> ReadStreamBatches(Cid cid, bool verify)
     {
-        using var block = MappedBlock.Open(Repository.Blocks, cid, verify);
+        using var block = Reader.Open(cid, verify);
         using var reader = OpenStream(cid, block);
         while (true)
         {
@@ -253,7 +257,7 @@ public sealed class ContentRepository : IDisposable
         }
     }
 
-    private static ArrowStreamReader OpenStream(Cid cid, MappedBlock block)
+    private static ArrowStreamReader OpenStream(Cid cid, LeasedBlock block)
     {
         try
         {
@@ -285,28 +289,28 @@ public sealed class ContentRepository : IDisposable
     public DatasetManifest GetDataset(Cid cid)
     {
         RequireCodec(cid, Multicodec.DagCbor, "a dataset");
-        return DatasetManifest.Decode(Repository.Blocks.Read(cid).Span, cid);
+        // Decode hashes the manifest against the CID itself; the reader checks it first only as the
+        // repository's VerifyOnRead says, so a damaged file still reads as BlockCorruptedException.
+        using var block = Reader.Open(cid, verify: Repository.Blocks.VerifyOnRead);
+        return DatasetManifest.Decode(block.Memory.Span, cid);
     }
 
-    /// <summary>A block's bytes, re-hashed.</summary>
+    /// <summary>A copy of a block's bytes, checked against its CID.</summary>
     /// <param name="cid">Any stored CID.</param>
     /// <returns>The content.</returns>
     /// <exception cref="BlockNotFoundException">No such block.</exception>
     /// <exception cref="BlockCorruptedException">The block does not hash to its CID.</exception>
     public ReadOnlyMemory<byte> GetBytes(Cid cid)
     {
-        ArgumentNullException.ThrowIfNull(cid);
-        var bytes = Repository.Blocks.Read(cid);
-        return Repository.Blocks.VerifyOnRead || cid.Verify(bytes.Span)
-            ? bytes
-            : throw new BlockCorruptedException(cid, $"Stored block file of {bytes.Length} bytes does not hash to its CID");
+        using var block = Reader.Open(cid);
+        return block.Memory.ToArray();
     }
 
     /// <summary>
     /// Writes what a CID names: a batch's exact canonical bytes, or a dataset as one Arrow IPC
     /// stream — its schema once, each batch's dictionaries and record batch in order, and the
     /// end-of-stream marker — or any other block (an Arrow stream or a foreign block) byte for byte
-    /// as stored. Every block is re-hashed before any of it is written.
+    /// as stored. Every block is checked against its CID before any of it is written.
     /// </summary>
     /// <param name="cid">Any stored CID.</param>
     /// <param name="destination">Where the stream goes (left open).</param>
@@ -319,12 +323,12 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(destination);
         if (!IsDataset(cid))
         {
-            using var block = MappedBlock.Open(Repository.Blocks, cid, verify: true);
+            using var block = Reader.Open(cid);
             destination.Write(block.Memory.Span);
             return block.Memory.Length;
         }
 
-        return DatasetStreamWriter.Write(Repository.Blocks, GetDataset(cid), destination, verify: true);
+        return DatasetStreamWriter.Write(Reader, GetDataset(cid), destination);
     }
 
     /// <summary>

@@ -38,6 +38,10 @@ internal static class BlockClassifier
         string note;
         try
         {
+            // The layout first: it costs a few header reads, and a block that is not laid out as
+            // schema, dictionaries, one record batch and end-of-stream is refused with where it breaks,
+            // before the batch is decoded and re-encoded.
+            CanonicalBlockLayout.Parse(bytes);
             var canonical = CanonicalEncoder.VerifyCanonical(bytes);
             if (canonical == cid)
             {

@@ -85,7 +85,7 @@ internal static class CarExport
     private static bool WriteBlock(ContentRepository content, Cid cid, BlockSink sink)
     {
         // The CAR writers re-hash every block against its CID, so the mapping is not hashed twice.
-        using var block = MappedBlock.Open(content.Repository.Blocks, cid, verify: false);
+        using var block = content.Reader.Open(cid, verify: false);
         try
         {
             return sink(cid, block.Memory.Span);

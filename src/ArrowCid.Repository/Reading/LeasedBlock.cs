@@ -1,0 +1,62 @@
+using ArrowCid.Arrow.Memory;
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Repository;
+
+/// <summary>Where a <see cref="BlockReader"/> found a block.</summary>
+public enum BlockLocation
+{
+    /// <summary>The repository's block file (<c>blocks/</c>), mapped.</summary>
+    RepositoryFile,
+
+    /// <summary>A shared-memory segment file, mapped.</summary>
+    SegmentFile,
+
+    /// <summary>A shared-memory arena slot, in place under the slot's lease.</summary>
+    ArenaSlot,
+}
+
+/// <summary>
+/// A block's bytes in place — a block or segment file mapped read-only, or a shared-memory arena
+/// slot — checked against its CID as the <see cref="BlockReader"/> that opened it decided, and
+/// kept valid by <see cref="Lease"/>. Disposing drops the opener's reference; batches read over
+/// <see cref="Memory"/> take their own (pass <see cref="Lease"/> to the IPC reader), so the file
+/// stays mapped, or the slot leased, until the last of them is disposed too.
+/// </summary>
+public sealed class LeasedBlock : IDisposable
+{
+    private int _disposed;
+
+    internal LeasedBlock(Cid cid, ReadOnlyMemory<byte> memory, SharedLease lease, BlockLocation location, string where)
+    {
+        Cid = cid;
+        Memory = memory;
+        Lease = lease;
+        Location = location;
+        Where = where;
+    }
+
+    /// <summary>The block's CID.</summary>
+    public Cid Cid { get; }
+
+    /// <summary>The bytes, in place (no copy); read them only while a reference to <see cref="Lease"/> is held.</summary>
+    public ReadOnlyMemory<byte> Memory { get; }
+
+    /// <summary>The reference count that keeps <see cref="Memory"/> mapped or leased.</summary>
+    public SharedLease Lease { get; }
+
+    /// <summary>Where the bytes were found.</summary>
+    public BlockLocation Location { get; }
+
+    /// <summary>The file path, or the arena file and offset, for messages.</summary>
+    public string Where { get; }
+
+    /// <summary>Drops the opener's reference (once); the memory goes when no batch holds one either.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Lease.Release();
+        }
+    }
+}

@@ -1,0 +1,289 @@
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Repository.Tests.Content;
+using ArrowCid.SharedMemory;
+using ArrowCid.TestSupport;
+
+namespace ArrowCid.Repository.Tests;
+
+/// <summary>
+/// <see cref="BlockReader"/> from each place a block lives — a repository block file, a
+/// shared-memory segment file, an arena slot — and its one verification policy: damaged bytes are
+/// <see cref="BlockCorruptedException"/> wherever they are, a file is hashed again once its
+/// (length, write time) stamp changes or when the stamp is too fresh to trust, arena slots are
+/// hashed at every open, and a block that goes away between a check and the open is simply absent.
+/// </summary>
+public sealed class BlockReaderTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly string _shmBase = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "arrowcid-reader-" + Guid.NewGuid().ToString("N"));
+    private readonly DirectoryBlockStore _blocks;
+
+    public BlockReaderTests() => _blocks = new DirectoryBlockStore(Path.Combine(_temp.Path, "blocks"));
+
+    public void Dispose()
+    {
+        _temp.Dispose();
+        if (Directory.Exists(_shmBase))
+        {
+            Directory.Delete(_shmBase, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_repository_block_is_mapped_checked_and_leased()
+    {
+        var (cid, bytes) = StoreBlock(1);
+        var reader = new BlockReader(_blocks);
+
+        using (var block = reader.Open(cid))
+        {
+            Assert.Equal(bytes, block.Memory.ToArray());
+            Assert.Equal((cid, BlockLocation.RepositoryFile, _blocks.GetBlockPath(cid)), (block.Cid, block.Location, block.Where));
+            Assert.Equal(1, block.Lease.References);
+
+            // A batch read over the block holds its own reference: the mapping outlives the block.
+            using var ipc = new ArrowStreamReader(block.Memory, lease: block.Lease);
+            using var batch = ipc.ReadNext()!;
+            Assert.Equal(2, block.Lease.References);
+            block.Dispose();
+            block.Dispose(); // once only
+            Assert.Equal(1, block.Lease.References);
+            Assert.Equal(9, batch.Length);
+        }
+
+        Assert.True(reader.Has(cid));
+    }
+
+    [Fact]
+    public void A_missing_block_is_null_or_not_found()
+    {
+        var reader = new BlockReader(_blocks);
+        var unknown = Cid.ForRaw([1, 2, 3]);
+
+        Assert.False(reader.Has(unknown));
+        Assert.Null(reader.TryOpen(unknown));
+        Assert.Equal(unknown, Assert.Throws<BlockNotFoundException>(() => reader.Open(unknown)).Cid);
+    }
+
+    [Fact]
+    public void A_corrupted_file_is_refused_unless_the_caller_hashes_it_itself()
+    {
+        var (cid, bytes) = StoreBlock(2);
+        var reader = new BlockReader(_blocks);
+        CorruptInPlace(_blocks.GetBlockPath(cid), keepWriteTime: false);
+
+        var error = Assert.Throws<BlockCorruptedException>(() => reader.Open(cid));
+        Assert.Contains(_blocks.GetBlockPath(cid), error.Message, StringComparison.Ordinal);
+        using var unchecked_ = reader.Open(cid, verify: false);
+        Assert.NotEqual(bytes, unchecked_.Memory.ToArray());
+        Assert.Equal(bytes.Length, unchecked_.Memory.Length);
+    }
+
+    [Fact]
+    public void A_settled_file_is_trusted_while_its_stamp_holds_and_hashed_again_once_it_changes()
+    {
+        var (cid, _) = StoreBlock(3);
+        string path = _blocks.GetBlockPath(cid);
+        var settled = DateTime.UtcNow - TimeSpan.FromHours(1);
+        File.SetLastWriteTimeUtc(path, settled);
+        var reader = new BlockReader(_blocks);
+        reader.Open(cid).Dispose(); // hashed, and the stamp remembered
+
+        // Same length and write time: the bytes are not hashed again (hot content stays cheap).
+        CorruptInPlace(path, keepWriteTime: true);
+        reader.Open(cid).Dispose();
+
+        // Forgotten (as the verify action does), or the stamp moved: hashed again, and caught.
+        reader.Forget(cid);
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid));
+        File.SetLastWriteTimeUtc(path, settled + TimeSpan.FromMinutes(1));
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid));
+    }
+
+    [Fact]
+    public void A_file_rewritten_with_a_stamp_too_fresh_to_trust_is_hashed_again()
+    {
+        // File systems keep write times at a coarse clock: a same-length rewrite within one tick of
+        // the hash keeps the stamp. A stamp that new is never remembered, so the rewrite is caught.
+        var (cid, _) = StoreBlock(4);
+        string path = _blocks.GetBlockPath(cid);
+        var fresh = DateTime.UtcNow;
+        File.SetLastWriteTimeUtc(path, fresh);
+        var reader = new BlockReader(_blocks);
+        reader.Open(cid).Dispose();
+
+        CorruptInPlace(path, keepWriteTime: true);
+        Assert.Equal(fresh, File.GetLastWriteTimeUtc(path));
+
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid));
+    }
+
+    [Fact]
+    public void A_block_collected_between_the_check_and_the_open_is_absent()
+    {
+        var (cid, _) = StoreBlock(5);
+        var reader = new BlockReader(_blocks);
+        Assert.True(reader.Has(cid));
+
+        _blocks.Delete(cid);
+
+        Assert.Null(reader.TryOpen(cid));
+        Assert.Throws<BlockNotFoundException>(() => reader.Open(cid));
+    }
+
+    [Fact]
+    public void An_empty_block_is_empty_bytes_and_an_empty_file_under_another_cid_is_corrupt()
+    {
+        var reader = new BlockReader(_blocks);
+        var empty = Cid.ForRaw([]);
+        _blocks.Put(empty, []);
+        using (var block = reader.Open(empty))
+        {
+            Assert.True(block.Memory.IsEmpty);
+        }
+
+        var (cid, _) = StoreBlock(6);
+        string path = _blocks.GetBlockPath(cid);
+        File.SetAttributes(path, FileAttributes.Normal);
+        File.WriteAllBytes(path, []);
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid));
+    }
+
+    [Fact]
+    public void A_segment_file_is_read_when_the_repository_lacks_the_block_and_checked_like_any_file()
+    {
+        using var store = OpenStore(arena: false);
+        using var batch = SampleBatches.Build(7, 9);
+        var cid = store.Publish(batch).Cid;
+        var reader = new BlockReader(_blocks, store);
+
+        Assert.True(reader.Has(cid));
+        using (var block = reader.Open(cid))
+        {
+            Assert.Equal((BlockLocation.SegmentFile, store.PathOf(cid)), (block.Location, block.Where));
+            Assert.Equal(CanonicalEncoder.Encode(batch), block.Memory.ToArray());
+        }
+
+        // The repository's copy comes first when there is one.
+        _blocks.Put(cid, CanonicalEncoder.Encode(batch));
+        using (var block = reader.Open(cid))
+        {
+            Assert.Equal(BlockLocation.RepositoryFile, block.Location);
+        }
+
+        _blocks.Delete(cid);
+        CorruptInPlace(store.PathOf(cid), keepWriteTime: false);
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid));
+    }
+
+    [Fact]
+    public void An_arena_slot_is_leased_in_place_for_as_long_as_the_block_is_held()
+    {
+        using var store = OpenStore(arena: true);
+        using var batch = SampleBatches.Build(8, 4);
+        var cid = store.Publish(batch).Cid;
+        var reader = new BlockReader(_blocks, store);
+
+        using (var block = reader.Open(cid))
+        {
+            Assert.Equal(BlockLocation.ArenaSlot, block.Location);
+            Assert.Equal(CanonicalEncoder.Encode(batch), block.Memory.ToArray());
+            Assert.True(Assert.Single(store.List()).Leased);
+        }
+
+        Assert.False(Assert.Single(store.List()).Leased);
+    }
+
+    [Fact]
+    public void A_corrupted_arena_slot_is_refused_even_unverified_and_leaves_no_lease()
+    {
+        using var store = OpenStore(arena: true);
+        using var batch = SampleBatches.Build(9, 4);
+        var cid = store.Publish(batch).Cid;
+        var entry = Assert.Single(store.List());
+        using (var file = File.OpenHandle(entry.Path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            long at = entry.ArenaOffset!.Value + entry.Bytes - 24;
+            byte[] one = new byte[1];
+            RandomAccess.Read(file, one, at);
+            one[0] ^= 0x5A;
+            RandomAccess.Write(file, one, at);
+        }
+
+        var reader = new BlockReader(_blocks, store);
+
+        // A slot is refilled in place, so it has no stamp to trust: it is hashed whatever the caller asks.
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid));
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid, verify: false));
+        Assert.False(Assert.Single(store.List()).Leased);
+    }
+
+    [Fact]
+    public void A_block_evicted_from_shared_memory_between_the_check_and_the_open_is_absent()
+    {
+        using var store = OpenStore(arena: true);
+        using var batch = SampleBatches.Build(10, 4);
+        var cid = store.Publish(batch).Cid;
+        var reader = new BlockReader(_blocks, store);
+        Assert.True(reader.Has(cid));
+
+        Assert.True(store.Remove(cid));
+
+        Assert.False(reader.Has(cid));
+        Assert.Null(reader.TryOpen(cid));
+    }
+
+    [Fact]
+    public void Only_raw_sha256_blocks_are_looked_for_in_shared_memory()
+    {
+        using var store = OpenStore(arena: true);
+        var reader = new BlockReader(_blocks, store);
+        var manifest = Cid.ForDagCbor([0xA0]);
+
+        // The store refuses other CIDs outright; the reader does not ask it.
+        Assert.False(reader.Has(manifest));
+        Assert.Null(reader.TryOpen(manifest));
+    }
+
+    private (Cid Cid, byte[] Bytes) StoreBlock(int seed)
+    {
+        using var batch = SampleBatches.Build(seed, 9);
+        byte[] bytes = CanonicalEncoder.Encode(batch);
+        var cid = Cid.ForRaw(bytes);
+        _blocks.Put(cid, bytes);
+        return (cid, bytes);
+    }
+
+    // Flips a byte near the end (a value byte: the stream still parses, only the hash can tell), keeping the length.
+    private static void CorruptInPlace(string path, bool keepWriteTime)
+    {
+        var written = File.GetLastWriteTimeUtc(path);
+        File.SetAttributes(path, FileAttributes.Normal);
+        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            long at = RandomAccess.GetLength(file) - 20;
+            byte[] one = new byte[1];
+            RandomAccess.Read(file, one, at);
+            one[0] ^= 0x5A;
+            RandomAccess.Write(file, one, at);
+        }
+
+        if (keepWriteTime)
+        {
+            File.SetLastWriteTimeUtc(path, written);
+        }
+    }
+
+    private ShmStore OpenStore(bool arena) => ShmStore.Open(new ShmStoreOptions
+    {
+        BaseDirectory = _shmBase,
+        StoreName = "reader",
+        // A small arena (the default one reserves gigabytes of address space); 0 puts every batch in a file.
+        ArenaSlotBytes = arena ? ShmStoreOptions.DefaultArenaSlotBytes : 0,
+        ArenaSlots = 256,
+        ArenaSmallSlots = 64,
+    });
+}
