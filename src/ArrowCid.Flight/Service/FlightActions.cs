@@ -12,7 +12,7 @@ namespace ArrowCid.Flight.Service;
 /// The DoAction verbs. Bodies are a CID as text, or a JSON object for tag; results are JSON
 /// objects (the raw block for "block"). See docs/flight.md.
 /// </summary>
-internal sealed class FlightActions(ContentSource source, CatalogWriter catalog, NodeIdentity self, FlightAuthenticator auth, Func<Cid, CancellationToken, Task> ensureLocal)
+internal sealed class FlightActions(FlightContent content, CatalogWriter catalog, NodeIdentity self, FlightAuthenticator auth, Func<Cid, CancellationToken, Task> ensureLocal)
 {
     /// <summary>Results of "block" are cut into pieces of this size so no message nears a client's limit.</summary>
     private const int BlockPieceSize = 1 << 20;
@@ -70,7 +70,7 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
 
     private byte[] SetPin(Cid cid, bool pin)
     {
-        var local = source.Content.Repository;
+        var local = content.Content.Repository;
         bool found = pin ? local.Pin(cid) : local.Unpin(cid);
         if (catalog.IsShared)
         {
@@ -138,7 +138,7 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
 
     private byte[] Delete(Cid cid)
     {
-        var local = source.Content.Repository;
+        var local = content.Content.Repository;
         if (local.GetRecord(cid) is null && !local.Blocks.Has(cid))
         {
             throw FlightErrors.NotFound(cid.ToString());
@@ -158,7 +158,7 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
         // Row first, then block: a crash in between leaves an orphan block, which verify tidies.
         local.Registry.Delete(cid);
         local.Blocks.Delete(cid);
-        source.Forget(cid);
+        content.Forget(cid);
         if (catalog.IsShared)
         {
             catalog.Catalog.Delete(cid);
@@ -175,18 +175,18 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
     private byte[] Verify(Cid cid)
     {
         var blocks = new List<Cid> { cid };
-        if (source.Content.IsDataset(cid))
+        if (content.Content.IsDataset(cid))
         {
-            blocks.AddRange(source.Content.GetDataset(cid).Batches.Select(b => b.Cid).Distinct());
+            blocks.AddRange(content.Content.GetDataset(cid).Batches.Select(b => b.Cid).Distinct());
         }
 
         long bytes = 0;
         foreach (var block in blocks)
         {
             // Always a fresh hash: verify must not trust what an earlier read remembered.
-            source.Forget(block);
-            using var mapped = source.TryOpen(block) ?? throw new BlockNotFoundException(block);
-            bytes += mapped.Memory.Length;
+            content.Forget(block);
+            using var opened = content.Reader.Open(block);
+            bytes += opened.Memory.Length;
         }
 
         return FlightJson.Write(w =>
@@ -200,7 +200,7 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
 
     private byte[] VerifyAll()
     {
-        var report = source.Content.Repository.Verify();
+        var report = content.Content.Repository.Verify();
         return FlightJson.Write(w =>
         {
             w.WriteBoolean("ok", report.CorruptBlocks.Count == 0 && report.MissingBlocks.Count == 0);
@@ -215,7 +215,7 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
     private byte[] Stats()
     {
         var records = catalog.Catalog.List();
-        var local = source.Content.Repository;
+        var local = content.Content.Repository;
         return FlightJson.Write(w =>
         {
             w.WriteString("location", self.Location);
@@ -234,10 +234,10 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
     {
         // A block another node holds (e.g. the manifest of a dataset put elsewhere) is fetched first, as DoGet does.
         await ensureLocal(cid, context.CancellationToken).ConfigureAwait(false);
-        using var mapped = source.TryOpen(cid) ?? throw new BlockNotFoundException(cid);
-        for (int at = 0; at < mapped.Memory.Length; at += BlockPieceSize)
+        using var block = content.Reader.Open(cid);
+        for (int at = 0; at < block.Memory.Length; at += BlockPieceSize)
         {
-            var piece = mapped.Memory.Slice(at, Math.Min(BlockPieceSize, mapped.Memory.Length - at));
+            var piece = block.Memory.Slice(at, Math.Min(BlockPieceSize, block.Memory.Length - at));
             await responses.WriteAsync(new Result { Body = UnsafeByteOperations.UnsafeWrap(piece) }, context.CancellationToken).ConfigureAwait(false);
         }
     }
@@ -272,7 +272,7 @@ internal sealed class FlightActions(ContentSource source, CatalogWriter catalog,
     }
 
     private IEnumerable<IRegistry> Registries() =>
-        catalog.IsShared ? [source.Content.Repository.Registry, catalog.Catalog] : [source.Content.Repository.Registry];
+        catalog.IsShared ? [content.Content.Repository.Registry, catalog.Catalog] : [content.Content.Repository.Registry];
 
     private static Task Reply(IServerStreamWriter<Result> responses, ServerCallContext context, byte[] json) =>
         responses.WriteAsync(new Result { Body = ByteString.CopyFrom(json) }, context.CancellationToken);

@@ -13,7 +13,7 @@ namespace ArrowCid.Flight.Service;
 /// its store has the block, plus the Flight locations the registry lists). Content never changes
 /// under a CID, so shapes are cached.
 /// </summary>
-internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self, PeerFetcher peers)
+internal sealed class FlightInfoFactory(FlightContent content, NodeIdentity self, PeerFetcher peers)
 {
     private const int MaxCached = 50_000;
 
@@ -52,7 +52,7 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
     {
         string? selfLocation = self.Location;
         var locations = new List<string>();
-        if (selfLocation is not null && source.Has(record.Cid))
+        if (selfLocation is not null && content.Reader.Has(record.Cid))
         {
             locations.Add(selfLocation);
         }
@@ -96,16 +96,16 @@ internal sealed class FlightInfoFactory(ContentSource source, NodeIdentity self,
     }
 
     private FlightShape? LocalBatchShape(BlockRecord record) =>
-        source.TryReadSchemaMessage(record.Cid) is { } schema ? new FlightShape(schema, record.Rows, record.Bytes) : null;
+        content.TryReadSchemaMessage(record.Cid, record.Kind) is { } schema ? new FlightShape(schema, record.Rows, record.Bytes) : null;
 
     private FlightShape? LocalDatasetShape(Cid cid)
     {
-        if (!source.Content.Repository.Blocks.Has(cid))
+        if (!content.Content.Repository.Blocks.Has(cid))
         {
             return null;
         }
 
-        DatasetManifest manifest = source.Content.GetDataset(cid);
+        DatasetManifest manifest = content.Content.GetDataset(cid);
         return new FlightShape(manifest.SchemaMessage.ToArray(), manifest.Rows, manifest.Bytes);
     }
 

@@ -17,7 +17,7 @@ namespace ArrowCid.Flight.Service;
 /// </summary>
 public sealed class FlightRegistryService : FlightServiceBase, IDisposable
 {
-    private readonly ContentSource _source;
+    private readonly FlightContent _content;
     private readonly CatalogWriter _catalog;
     private readonly NodeIdentity _self = new();
     private readonly FlightAuthenticator _auth;
@@ -31,12 +31,12 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
     {
         ArgumentNullException.ThrowIfNull(content);
         _options = options ?? new FlightServiceOptions();
-        _source = new ContentSource(content, _options.SharedMemory);
+        _content = new FlightContent(content, _options.SharedMemory);
         _catalog = new CatalogWriter(content, _options.SharedRegistry, _self, Changes);
         _auth = new FlightAuthenticator(_options.Access);
         _peers = new PeerFetcher(content, _options.SharedRegistry, _self, _options.PeerClient);
-        _infos = new FlightInfoFactory(_source, _self, _peers);
-        _actions = new FlightActions(_source, _catalog, _self, _auth, EnsureLocalAsync);
+        _infos = new FlightInfoFactory(_content, _self, _peers);
+        _actions = new FlightActions(_content, _catalog, _self, _auth, EnsureLocalAsync);
     }
 
     /// <summary>Wakes subscribers; call <see cref="ChangeNotifier.Notify"/> when the registry changed elsewhere (a PostgreSQL NOTIFY).</summary>
@@ -115,17 +115,18 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
             _auth.Require(context, FlightRole.Read);
             var cid = FlightRequests.CidOfTicket(request);
             await EnsureLocalAsync(cid, context.CancellationToken).ConfigureAwait(false);
-            FlightErrors.RequireArrow(cid, _source.KindOf(cid));
+            var kind = _content.KindOf(cid);
+            FlightErrors.RequireArrow(cid, kind);
             Task Write(FlightData data) => responseStream.WriteAsync(data, context.CancellationToken);
-            if (_source.Content.IsDataset(cid))
+            if (_content.Content.IsDataset(cid))
             {
-                var manifest = _source.Content.GetDataset(cid);
+                var manifest = _content.Content.GetDataset(cid);
                 await CanonicalFlightData.WriteDatasetAsync(manifest, OpenBatchAsync, Write, context.CancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            using var mapped = CanonicalFlightData.Require(_source.TryOpen(cid), cid);
-            await CanonicalFlightData.WriteBatchAsync(mapped.Memory, Write, skipSchema: false).ConfigureAwait(false);
+            using var block = _content.Reader.Open(cid);
+            await CanonicalFlightData.WriteBlockAsync(block, kind, Write).ConfigureAwait(false);
         });
 
     /// <inheritdoc />
@@ -133,7 +134,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         FlightErrors.Guard(() =>
         {
             _auth.Require(context, FlightRole.Write);
-            return FlightPutSession.RunAsync(requestStream, responseStream, context, _source.Content, _catalog);
+            return FlightPutSession.RunAsync(requestStream, responseStream, context, _content.Content, _catalog);
         });
 
     /// <inheritdoc />
@@ -170,7 +171,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
 
     // A batch published into this host's shared-memory store without a registry is described from its bytes.
     private BlockRecord RecordOf(Cid cid) =>
-        _catalog.Find(cid) ?? _source.DescribeSharedMemoryBatch(cid) ?? throw FlightErrors.NotFound(cid.ToString());
+        _catalog.Find(cid) ?? _content.DescribeSharedMemoryBatch(cid) ?? throw FlightErrors.NotFound(cid.ToString());
 
     /// <summary>The record a CID or a name (its latest version, or the one asked for) names in the catalog.</summary>
     private (BlockRecord Record, NamedVersion? Version) Resolve(DescriptorTarget target)
@@ -206,8 +207,8 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
     /// <summary>Makes sure the block (and a dataset's batches) is here, fetching it from a peer when the shared registry lists one.</summary>
     private async Task EnsureLocalAsync(Cid cid, CancellationToken cancellationToken)
     {
-        bool complete = _source.Has(cid)
-            && (!_source.Content.IsDataset(cid) || _source.Content.GetDataset(cid).Batches.All(b => _source.Has(b.Cid)));
+        bool complete = _content.Reader.Has(cid)
+            && (!_content.Content.IsDataset(cid) || _content.Content.GetDataset(cid).Batches.All(b => _content.Reader.Has(b.Cid)));
         if (complete)
         {
             return;
@@ -223,15 +224,15 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         _catalog.Registered(cid);
     }
 
-    private async Task<MappedContent> OpenBatchAsync(Cid cid, CancellationToken cancellationToken)
+    private async Task<LeasedBlock> OpenBatchAsync(Cid cid, CancellationToken cancellationToken)
     {
-        if (_source.TryOpen(cid) is { } mapped)
+        if (_content.Reader.TryOpen(cid) is { } block)
         {
-            return mapped;
+            return block;
         }
 
         await EnsureLocalAsync(cid, cancellationToken).ConfigureAwait(false);
-        return CanonicalFlightData.Require(_source.TryOpen(cid), cid);
+        return _content.Reader.Open(cid);
     }
 
     private async Task<FlightInfo> QueryInfoAsync(FlightDescriptor descriptor, RegistryQuery query, CancellationToken cancellationToken)
