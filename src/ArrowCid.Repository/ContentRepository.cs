@@ -35,15 +35,14 @@ public sealed class ContentRepository : IDisposable
     {
         ArgumentNullException.ThrowIfNull(repository);
         Repository = repository;
-        Reader = new BlockReader(repository.Blocks);
         _ownsRepository = ownsRepository;
     }
 
     /// <summary>The underlying repository: registry queries, pins, GC, verify.</summary>
     public LocalRepository Repository { get; }
 
-    /// <summary>Every read of a block goes through this reader: mapped, checked against its CID, leased (the repository's files only).</summary>
-    public BlockReader Reader { get; }
+    /// <summary>The repository's block reader (<see cref="LocalRepository.Reader"/>): every read of a block goes through it.</summary>
+    public BlockReader Reader => Repository.Reader;
 
     /// <summary>Opens (creating if needed) the repository <see cref="LocalRepository.ResolvePath"/> chooses; disposing closes it.</summary>
     /// <param name="path">A path the user gave, or null for ARROWCID_REPO or ~/.arrowcid.</param>

@@ -47,10 +47,13 @@ public sealed partial class LocalRepository
 
     private bool TryReregister(Cid cid)
     {
-        if (!Blocks.TryRead(cid, out var bytes))
+        using var block = Reader.TryOpen(cid, verify: Blocks.VerifyOnRead);
+        if (block is null)
         {
             return false;
         }
+
+        var bytes = block.Memory;
 
         BlockRecord record;
         try

@@ -45,6 +45,7 @@ public sealed partial class LocalRepository : IDisposable
         Directory.CreateDirectory(Root);
         _lock = new RepositoryLock(Path.Combine(Root, LockFileName), options.LockTimeout);
         Blocks = new DirectoryBlockStore(Path.Combine(Root, BlocksFolderName), options.VerifyOnRead);
+        Reader = new BlockReader(Blocks);
         _registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
     }
 
@@ -53,6 +54,9 @@ public sealed partial class LocalRepository : IDisposable
 
     /// <summary>The block files. Write through <see cref="PutBlock"/> so every block gets its row.</summary>
     public DirectoryBlockStore Blocks { get; }
+
+    /// <summary>Reads blocks mapped, checked against their CIDs and leased: every read of a stored block goes through it.</summary>
+    public BlockReader Reader { get; }
 
     /// <summary>The registry, for queries, tags and the change feed. Remove content through <see cref="Gc"/>, not by deleting rows.</summary>
     public IRegistry Registry => _registry;
@@ -140,12 +144,16 @@ public sealed partial class LocalRepository : IDisposable
         }
     }
 
-    /// <summary>A block's bytes (re-hashed when the repository verifies reads).</summary>
+    /// <summary>A copy of a block's bytes (checked against the CID when the repository verifies reads).</summary>
     /// <param name="cid">The block's CID.</param>
     /// <returns>The content.</returns>
     /// <exception cref="BlockNotFoundException">No such block.</exception>
     /// <exception cref="BlockCorruptedException">The stored file does not hash to the CID.</exception>
-    public ReadOnlyMemory<byte> GetBlock(Cid cid) => Blocks.Read(cid);
+    public ReadOnlyMemory<byte> GetBlock(Cid cid)
+    {
+        using var block = Reader.Open(cid, verify: Blocks.VerifyOnRead);
+        return block.Memory.ToArray();
+    }
 
     /// <summary>A block's registry record.</summary>
     /// <param name="cid">The block's CID.</param>
