@@ -29,8 +29,8 @@ internal sealed class FlightContent(ContentRepository content, ShmStore? sharedM
 
     public ContentRepository Content => content;
 
-    /// <summary>Reads blocks from the repository, then the shared-memory store.</summary>
-    public BlockReader Reader { get; } = new(content.Repository.Blocks, sharedMemory);
+    /// <summary>Reads blocks from the repository, then the shared-memory store: the repository's own reader when there is no store.</summary>
+    public BlockReader Reader { get; } = sharedMemory is null ? content.Reader : new BlockReader(content.Repository.Blocks, sharedMemory);
 
     /// <summary>
     /// What the registry would say of a batch this node holds only in its shared-memory store
