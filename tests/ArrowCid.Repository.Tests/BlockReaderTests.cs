@@ -204,14 +204,7 @@ public sealed class BlockReaderTests : IDisposable
         using var batch = SampleBatches.Build(9, 4);
         var cid = store.Publish(batch).Cid;
         var entry = Assert.Single(store.List());
-        using (var file = File.OpenHandle(entry.Path, FileMode.Open, FileAccess.ReadWrite))
-        {
-            long at = entry.ArenaOffset!.Value + entry.Bytes - 24;
-            byte[] one = new byte[1];
-            RandomAccess.Read(file, one, at);
-            one[0] ^= 0x5A;
-            RandomAccess.Write(file, one, at);
-        }
+        FlipByte(entry.Path, entry.ArenaOffset!.Value + entry.Bytes - 24);
 
         var reader = new BlockReader(_blocks, store);
 
@@ -257,24 +250,25 @@ public sealed class BlockReaderTests : IDisposable
         return (cid, bytes);
     }
 
-    // Flips a byte near the end (a value byte: the stream still parses, only the hash can tell), keeping the length.
+    // Flips a byte near the end of a block file (a value byte: the stream still parses, only the hash can tell), keeping the length.
     private static void CorruptInPlace(string path, bool keepWriteTime)
     {
         var written = File.GetLastWriteTimeUtc(path);
         File.SetAttributes(path, FileAttributes.Normal);
-        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
-        {
-            long at = RandomAccess.GetLength(file) - 20;
-            byte[] one = new byte[1];
-            RandomAccess.Read(file, one, at);
-            one[0] ^= 0x5A;
-            RandomAccess.Write(file, one, at);
-        }
-
+        FlipByte(path, new FileInfo(path).Length - 20);
         if (keepWriteTime)
         {
             File.SetLastWriteTimeUtc(path, written);
         }
+    }
+
+    private static void FlipByte(string path, long at)
+    {
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+        byte[] one = new byte[1];
+        RandomAccess.Read(file, one, at);
+        one[0] ^= 0x5A;
+        RandomAccess.Write(file, one, at);
     }
 
     private ShmStore OpenStore(bool arena) => ShmStore.Open(new ShmStoreOptions
