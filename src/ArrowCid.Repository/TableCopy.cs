@@ -163,16 +163,6 @@ public static class TableCopy
             guarded.Add(cid);
         }
 
-        content.Repository.PutBlock(cid, bytes.Span, new BlockRecord
-        {
-            Cid = cid,
-            Kind = found.Kind,
-            Schema = found.Schema,
-            Rows = found.Rows,
-            Tags = options.Tags,
-            Producer = options.Producer,
-            Provenance = options.Provenance,
-            Pinned = true,
-        });
+        content.Repository.PutBlock(cid, bytes.Span, found.ToRecord(cid, options, pinned: true));
     }
 }
