@@ -60,7 +60,7 @@ internal static class Program
             QuickstartCommand.Create(console, repository),
             ParquetCommands.AddBench(FlightCommands.AddBench(ShmCommands.AddBench(BenchCommands.Create(console), console), console), console),
             ShmCommands.Create(console),
-            FlightCommands.Create(console),
+            FlightCommands.Create(console, repository),
             ServeCommand.Create(console, repository),
             ParquetCommands.AddExport(CarCommands.Export(console, repository), console, repository),
             CarCommands.Import(console, repository),

@@ -339,11 +339,12 @@ public sealed class ContentRepository : IDisposable
     /// <param name="roots">Any stored CIDs.</param>
     /// <param name="destination">Where the CAR goes (left open; seekable for v2).</param>
     /// <param name="v2">Write a CARv2 with a multihash index.</param>
+    /// <param name="exclude">Blocks to leave out (the roots stay the CAR's roots): e.g. the <see cref="TableBlocks"/> of a base version the reader holds.</param>
     /// <returns>What was written.</returns>
     /// <exception cref="BlockNotFoundException">A block is missing.</exception>
     /// <exception cref="BlockCorruptedException">A block does not hash to its CID.</exception>
-    public CarExportReport ExportCar(IEnumerable<Cid> roots, Stream destination, bool v2 = false) =>
-        CarExport.Write(this, roots, destination, v2);
+    public CarExportReport ExportCar(IEnumerable<Cid> roots, Stream destination, bool v2 = false, IReadOnlySet<Cid>? exclude = null) =>
+        CarExport.Write(this, roots, destination, v2, exclude);
 
     /// <summary>
     /// Reads a CAR (v1 or v2) block by block, every hash checked, and stores every block whose hash

@@ -13,7 +13,8 @@ internal static class CarCommands
         var cids = new Argument<string[]>("cids") { Description = "Batch or dataset CIDs (or dataset NAME, NAME@N): the CAR's roots", Arity = ArgumentArity.OneOrMore, HelpName = "CID|NAME[@N]" };
         var output = new Option<string>("--output", "-o") { Description = "The CAR file to write", Required = true, HelpName = "OUT.car" };
         var v2 = new Option<bool>("--v2") { Description = "Write a CARv2 with a multihash index (default CARv1)" };
-        var car = new Command("car", "Write CIDs, with every batch of each dataset, as a CAR file; every block is re-hashed") { cids, output, v2 };
+        var since = new Option<string?>("--since") { Description = "Leave out every block of this table (a CID, NAME or NAME@N the reader holds): only what it lacks is written", HelpName = "BASE" };
+        var car = new Command("car", "Write CIDs, with every batch of each dataset, as a CAR file; every block is re-hashed") { cids, output, v2, since };
         car.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(output);
@@ -24,12 +25,15 @@ internal static class CarCommands
 
             using var content = repository.Open(parse);
             var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
+            var basis = parse.GetValue(since) is { } text ? TableBlocks.Read(content, CliCids.Resolve(text, content.Repository.Registry)) : null;
+            var exclude = basis?.Blocks.Select(b => b.Cid).ToHashSet();
             using var target = OutputTarget.Create(path, console);
-            var report = CliProgress.Run(console, $"exporting {roots.Length} roots", null, _ => content.ExportCar(roots, target.Stream, parse.GetValue(v2)));
+            var report = CliProgress.Run(console, $"exporting {roots.Length} roots", null, _ => content.ExportCar(roots, target.Stream, parse.GetValue(v2), exclude));
             target.Commit();
             if (path != IpcSource.StandardStream)
             {
-                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exported {report.Blocks} blocks ({report.Bytes} bytes) under {report.Roots.Count} roots to {path}"));
+                string left = basis is null ? string.Empty : $", leaving out the blocks of {basis.Root}";
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exported {report.Blocks} blocks ({report.Bytes} bytes) under {report.Roots.Count} roots to {path}{left}"));
             }
 
             return ExitCodes.Ok;

@@ -8,18 +8,19 @@ using ArrowCid.Bench.Flight;
 using ArrowCid.Flight.Client;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
 
 /// <summary>
-/// <c>arrowcid flight ls|info|get|put|action --server URL [--token T]</c>: a Flight client of an
-/// ArrowCid node (<c>arrowcid serve</c>); get re-hashes every batch against its CID; a dataset
-/// name given where a CID goes is resolved by the node (GetFlightInfo PATH [NAME]). Also
-/// <c>arrowcid bench flight</c>.
+/// <c>arrowcid flight ls|info|get|put|action|pull --server URL [--token T]</c>: a Flight client of an
+/// ArrowCid node (<c>arrowcid serve</c>); get re-hashes every batch against its CID; pull copies a
+/// table into the local repository, fetching only the blocks it lacks; a dataset name given where a
+/// CID goes is resolved by the node (GetFlightInfo PATH [NAME]). Also <c>arrowcid bench flight</c>.
 /// </summary>
 internal static class FlightCommands
 {
-    public static Command Create(CliConsole console)
+    public static Command Create(CliConsole console, RepositoryOption repository)
     {
         var server = new Option<string>("--server")
         {
@@ -35,6 +36,7 @@ internal static class FlightCommands
         command.Subcommands.Add(Get(console, server, token));
         command.Subcommands.Add(Put(console, server, token));
         command.Subcommands.Add(Action(console, server, token));
+        command.Subcommands.Add(Pull(console, repository, server, token));
         return command;
     }
 
@@ -242,6 +244,55 @@ internal static class FlightCommands
         }));
         return command;
     }
+
+    private static Command Pull(CliConsole console, RepositoryOption repository, Option<string> server, Option<string?> token)
+    {
+        var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there, and recorded here as that name's next version)");
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("pull", "Copy a table from the node into the local repository, fetching only the blocks it lacks, each re-hashed against its CID before it is stored; prints bytes transferred against the table's total") { cid, json };
+        command.SetAction(parse => Call(parse, server, token, async client =>
+        {
+            using var content = repository.Open(parse);
+            string text = parse.GetValue(cid)!;
+            var (id, reference) = CliCids.ParseCidOrName(text);
+            long? remoteVersion = null;
+            if (id is null)
+            {
+                var resolved = await client.ResolveNameAsync(text).ConfigureAwait(false);
+                (id, remoteVersion) = (resolved.Cid, resolved.Version);
+            }
+
+            var options = new PutOptions { Producer = "arrowcid flight pull", Provenance = $"pulled from {client.Location}", Name = reference?.Name };
+            var report = CliProgress.Run(console, $"pulling {text}", null, progress =>
+                client.PullAsync(content, id, options, block => progress(block.Bytes)).GetAwaiter().GetResult());
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(PullJson(client.Location, report, remoteVersion).ToJsonString(ContentOutput.Indented));
+                return;
+            }
+
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"pulled {report.Table.Root} from {client.Location}: transferred {report.Transferred.Count} of {report.Table.Blocks.Count} blocks, {report.BytesTransferred} of {report.Table.Bytes} bytes"));
+            if (report.Version is { } version)
+            {
+                console.Out.WriteLine($"version {Registry.DatasetReference.Format(version.Name, version.Version)}");
+            }
+        }));
+        return command;
+    }
+
+    private static JsonObject PullJson(string location, TableCopyReport report, long? remoteVersion) => new()
+    {
+        ["cid"] = report.Table.Root.ToString(),
+        ["server"] = location,
+        ["name"] = report.Version?.Name,
+        ["version"] = report.Version?.Version,
+        ["remote_version"] = remoteVersion,
+        ["blocks_total"] = report.Table.Blocks.Count,
+        ["bytes_total"] = report.Table.Bytes,
+        ["blocks_transferred"] = report.Transferred.Count,
+        ["bytes_transferred"] = report.BytesTransferred,
+    };
 
     /// <summary>Runs a client call; a gRPC failure becomes a one-line error naming the server and status.</summary>
     private static int Call(ParseResult parse, Option<string> server, Option<string?> token, Func<FlightClient, Task> body)

@@ -1,19 +1,22 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ArrowCid.Content;
+using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
 
-/// <summary><c>arrowcid names | log</c>: dataset names and the history of their versions.</summary>
+/// <summary><c>arrowcid names | log | diff</c>: dataset names, the history of their versions, and what two versions (any two tables) share.</summary>
 internal static class NameCommands
 {
     public static IEnumerable<Command> Create(CliConsole console, RepositoryOption repository)
     {
         yield return Names(console, repository);
         yield return Log(console, repository);
+        yield return Diff(console, repository);
     }
 
     private static Command Names(CliConsole console, RepositoryOption repository)
@@ -50,7 +53,7 @@ internal static class NameCommands
     {
         var name = new Argument<string>("name") { Description = "A dataset name", HelpName = "NAME" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array" };
-        var command = new Command("log", "List the versions of a dataset name, newest first: VERSION CID ROWS BYTES CREATED TAGS") { name, json };
+        var command = new Command("log", "List the versions of a dataset name, newest first: VERSION CID ROWS BYTES NEW CREATED TAGS (NEW: bytes of blocks the previous version lacks)") { name, json };
         command.SetAction(parse =>
         {
             using var content = repository.Open(parse);
@@ -61,7 +64,7 @@ internal static class NameCommands
                 throw new DatasetNotFoundException(new DatasetReference(text, null), 0);
             }
 
-            var entries = versions.Select(v => Describe(content, v)).ToList();
+            var entries = Describe(content, versions);
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(new JsonArray(entries.Select(e => (JsonNode)Json(e)).ToArray()).ToJsonString(ContentOutput.Indented));
@@ -72,12 +75,112 @@ internal static class NameCommands
             {
                 console.Out.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{e.Version.Version} {e.Version.Cid} {Number(e.Rows)} {Number(e.Bytes)} {e.Version.Created:yyyy-MM-ddTHH:mm:ssZ}{ContentOutput.TagsText(e.Record?.Tags ?? new Dictionary<string, string>())}"));
+                    $"{e.Version.Version} {e.Version.Cid} {Number(e.Rows)} {Number(e.Bytes)} {Number(e.NewBytes)} {e.Version.Created:yyyy-MM-ddTHH:mm:ssZ}{ContentOutput.TagsText(e.Record?.Tags ?? new Dictionary<string, string>())}"));
             }
 
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Command Diff(CliConsole console, RepositoryOption repository)
+    {
+        var from = new Argument<string>("a") { Description = "The first table (the base): a CID, NAME or NAME@N", HelpName = "A" };
+        var to = new Argument<string>("b") { Description = "The second table: a CID, NAME or NAME@N", HelpName = "B" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("diff", "Compare two tables' blocks (a CID, NAME or NAME@N each): blocks and bytes both share, new in B, removed from A") { from, to, json };
+        command.SetAction(parse =>
+        {
+            using var content = repository.Open(parse);
+            var a = TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(from), content.Repository.Registry));
+            var b = TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(to), content.Repository.Registry));
+            var difference = TableDifference.Between(a, b);
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(DiffJson(difference).ToJsonString(ContentOutput.Indented));
+                return ExitCodes.Ok;
+            }
+
+            foreach (var line in DiffLines(difference))
+            {
+                console.Out.WriteLine(line);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static IEnumerable<string> DiffLines(TableDifference d)
+    {
+        yield return string.Create(CultureInfo.InvariantCulture, $"a {d.From!.Root} {d.From.Blocks.Count} blocks {d.From.Bytes} bytes");
+        yield return string.Create(CultureInfo.InvariantCulture, $"b {d.To.Root} {d.To.Blocks.Count} blocks {d.To.Bytes} bytes");
+        yield return string.Create(CultureInfo.InvariantCulture, $"shared {d.SharedBlocks.Count} blocks {d.SharedBytes} bytes");
+        yield return string.Create(CultureInfo.InvariantCulture, $"new {d.NewBlocks.Count} blocks {d.NewBytes} bytes");
+        yield return string.Create(CultureInfo.InvariantCulture, $"removed {d.RemovedBlocks.Count} blocks {d.RemovedBytes} bytes");
+        foreach (var block in d.NewBlocks)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"+ {block.Cid} {block.Bytes}");
+        }
+
+        foreach (var block in d.RemovedBlocks)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"- {block.Cid} {block.Bytes}");
+        }
+    }
+
+    private static JsonObject DiffJson(TableDifference d) => new()
+    {
+        ["a"] = TableJson(d.From!),
+        ["b"] = TableJson(d.To),
+        ["shared_blocks"] = d.SharedBlocks.Count,
+        ["shared_bytes"] = d.SharedBytes,
+        ["new_blocks"] = d.NewBlocks.Count,
+        ["new_bytes"] = d.NewBytes,
+        ["removed_blocks"] = d.RemovedBlocks.Count,
+        ["removed_bytes"] = d.RemovedBytes,
+        ["new"] = BlocksJson(d.NewBlocks),
+        ["removed"] = BlocksJson(d.RemovedBlocks),
+    };
+
+    private static JsonObject TableJson(TableBlocks table) => new()
+    {
+        ["cid"] = table.Root.ToString(),
+        ["blocks"] = table.Blocks.Count,
+        ["bytes"] = table.Bytes,
+    };
+
+    private static JsonArray BlocksJson(IEnumerable<TableBlock> blocks) =>
+        new(blocks.Select(b => (JsonNode)new JsonObject { ["cid"] = b.Cid.ToString(), ["bytes"] = b.Bytes }).ToArray());
+
+    /// <summary>
+    /// Each version (newest first, as listed) with what the registry knows of its content, and the
+    /// bytes of its blocks that the version before it lacks (all of version 1's); unknown (null)
+    /// when either version's content is no longer here.
+    /// </summary>
+    private static List<LogEntry> Describe(ContentRepository content, IReadOnlyList<NamedVersion> versions)
+    {
+        var blocks = versions.Select(v => BlocksOf(content, v.Cid)).ToList();
+        return versions.Select((v, i) =>
+        {
+            bool first = i == versions.Count - 1;
+            long? newBytes = blocks[i] is not { } to || (!first && blocks[i + 1] is null)
+                ? null
+                : TableDifference.Between(first ? null : blocks[i + 1], to).NewBytes;
+            return Describe(content, v) with { NewBytes = newBytes };
+        }).ToList();
+    }
+
+    private static TableBlocks? BlocksOf(ContentRepository content, Cid cid)
+    {
+        try
+        {
+            return TableBlocks.Read(content, cid);
+        }
+        catch (Exception e) when (e is BlockNotFoundException or BlockCorruptedException or ContentFormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A version with what the registry knows of its content: rows, and bytes of data (a dataset's batches, not its manifest).</summary>
@@ -97,7 +200,7 @@ internal static class NameCommands
             }
         }
 
-        return new LogEntry(version, record, record?.Rows, bytes);
+        return new LogEntry(version, record, record?.Rows, bytes, null);
     }
 
     private static JsonObject Json(LogEntry e) => new()
@@ -108,11 +211,12 @@ internal static class NameCommands
         ["kind"] = e.Record is null ? null : ContentOutput.KindName(e.Record.Kind),
         ["rows"] = e.Rows,
         ["bytes"] = e.Bytes,
+        ["new_bytes"] = e.NewBytes,
         ["created"] = ContentOutput.Time(e.Version.Created),
         ["tags"] = ContentOutput.Tags(e.Record?.Tags ?? new Dictionary<string, string>()),
     };
 
     private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
-    private sealed record LogEntry(NamedVersion Version, BlockRecord? Record, long? Rows, long? Bytes);
+    private sealed record LogEntry(NamedVersion Version, BlockRecord? Record, long? Rows, long? Bytes, long? NewBytes);
 }

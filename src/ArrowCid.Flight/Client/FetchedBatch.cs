@@ -25,3 +25,8 @@ public sealed record FlightFetchResult(Cid Cid, IReadOnlyList<FetchedBatch> Batc
     /// <summary>Canonical bytes of all batches.</summary>
     public long Bytes => Batches.Sum(b => (long)b.CanonicalBytes.Length);
 }
+
+/// <summary>What a dataset name names on a node (<see cref="FlightClient.ResolveNameAsync"/>).</summary>
+/// <param name="Cid">The CID of the version.</param>
+/// <param name="Version">The version number on the node, when the node states it.</param>
+public sealed record FlightNamedVersion(Cid Cid, long? Version);

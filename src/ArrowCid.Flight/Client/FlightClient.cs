@@ -10,6 +10,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Flight.Service;
+using ArrowCid.Repository;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Client;
@@ -98,14 +99,56 @@ public sealed class FlightClient : IDisposable
     /// <exception cref="RpcException">NOT_FOUND for an unknown name or version, or the server's status.</exception>
     public async Task<FlightFetchResult> GetByNameAsync(string reference, CancellationToken cancellationToken = default)
     {
+        var resolved = await ResolveNameAsync(reference, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(resolved.Cid, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What a dataset name names on the node: <c>NAME</c> (its latest version) or <c>NAME@N</c>,
+    /// resolved by GetFlightInfo (PATH [reference]) to its endpoint's CID ticket and the version
+    /// its app_metadata states.
+    /// </summary>
+    /// <exception cref="RpcException">NOT_FOUND for an unknown name or version, or the server's status.</exception>
+    public async Task<FlightNamedVersion> ResolveNameAsync(string reference, CancellationToken cancellationToken = default)
+    {
         var info = await GetInfoAsync(NameDescriptor(reference), cancellationToken).ConfigureAwait(false);
         string ticket = info.Endpoint.Count == 1
             ? info.Endpoint[0].Ticket.Ticket_.ToStringUtf8()
             : throw new RpcException(StatusCode.Internal, $"the server answered '{reference}' with {info.Endpoint.Count} endpoints; a name has one");
-        return Cid.TryParse(ticket, out var cid)
-            ? await GetAsync(cid, cancellationToken).ConfigureAwait(false)
-            : throw new RpcException(StatusCode.Internal, $"the server answered '{reference}' with a ticket that is not a CID");
+        if (!Cid.TryParse(ticket, out var cid))
+        {
+            throw new RpcException(StatusCode.Internal, $"the server answered '{reference}' with a ticket that is not a CID");
+        }
+
+        long? version = null;
+        if (!info.AppMetadata.IsEmpty)
+        {
+            using var metadata = JsonDocument.Parse(info.AppMetadata.Memory);
+            if (metadata.RootElement.ValueKind == JsonValueKind.Object
+                && metadata.RootElement.TryGetProperty("version", out var number)
+                && number.TryGetInt64(out long n))
+            {
+                version = n;
+            }
+        }
+
+        return new FlightNamedVersion(cid, version);
     }
+
+    /// <summary>
+    /// Copies a table from the node into <paramref name="content"/>, fetching only the blocks it
+    /// lacks (action "block"), each checked against its CID before it is stored, and registering
+    /// them as what they are (see <see cref="TableCopy"/>).
+    /// </summary>
+    /// <param name="content">The repository to copy into.</param>
+    /// <param name="cid">A batch or dataset CID on the node (a name: <see cref="ResolveNameAsync"/> first).</param>
+    /// <param name="options">Tags, provenance, pin and the local name to record (<see cref="TableCopy.CopyAsync"/>).</param>
+    /// <param name="stored">Called after each fetched block is stored.</param>
+    /// <param name="cancellationToken">Stops the copy between blocks.</param>
+    /// <returns>The table's blocks and those transferred.</returns>
+    /// <exception cref="RpcException">DATA_LOSS when a block does not hash to its CID (nothing of it stored), or the server's status.</exception>
+    public Task<TableCopyReport> PullAsync(ContentRepository content, Cid cid, PutOptions? options = null, Action<TableBlock>? stored = null, CancellationToken cancellationToken = default) =>
+        TableCopy.CopyAsync(content, cid, async (block, token) => await GetBlockAsync(block, token).ConfigureAwait(false), options, stored, cancellationToken);
 
     /// <summary>PATH [<paramref name="reference"/>]: a dataset name, or <c>NAME@N</c>, as GetFlightInfo and GetSchema take it.</summary>
     public static FlightDescriptor NameDescriptor(string reference)

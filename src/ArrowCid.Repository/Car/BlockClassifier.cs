@@ -17,7 +17,21 @@ namespace ArrowCid.Repository;
 /// <param name="Manifest">A dataset's decoded manifest.</param>
 /// <param name="Canonical">For an Arrow stream, the CIDs <c>put</c> (and <c>cid</c>) give its rows; null when they cannot be re-encoded.</param>
 /// <param name="Note">Why a block is not a canonical batch or a dataset manifest (what <c>--strict</c> refuses it for).</param>
-internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Rows, DatasetManifest? Manifest, PutStreamResult? Canonical, string? Note);
+internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Rows, DatasetManifest? Manifest, PutStreamResult? Canonical, string? Note)
+{
+    /// <summary>The registry record of a block found to be this, labelled as <paramref name="options"/> say (its links and size are filled in by <see cref="LocalRepository.PutBlock"/>).</summary>
+    public BlockRecord ToRecord(Cid cid, PutOptions options, bool pinned) => new()
+    {
+        Cid = cid,
+        Kind = Kind,
+        Schema = Schema,
+        Rows = Rows,
+        Tags = options.Tags,
+        Producer = options.Producer,
+        Provenance = options.Provenance,
+        Pinned = pinned,
+    };
+}
 
 /// <summary>
 /// Tells what a block is from its codec and bytes (which have already been checked against the

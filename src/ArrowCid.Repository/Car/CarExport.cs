@@ -11,7 +11,8 @@ internal static class CarExport
 {
     private delegate bool BlockSink(Cid cid, ReadOnlySpan<byte> data);
 
-    public static CarExportReport Write(ContentRepository content, IEnumerable<Cid> roots, Stream destination, bool v2)
+    /// <summary>Writes the roots' blocks, leaving out those in <paramref name="exclude"/> (a base the reader already holds).</summary>
+    public static CarExportReport Write(ContentRepository content, IEnumerable<Cid> roots, Stream destination, bool v2, IReadOnlySet<Cid>? exclude = null)
     {
         ArgumentNullException.ThrowIfNull(roots);
         ArgumentNullException.ThrowIfNull(destination);
@@ -27,21 +28,21 @@ internal static class CarExport
         if (v2)
         {
             var writer = new CarV2Writer(destination, rootList);
-            blocks = WriteAll(content, rootList, writer.WriteBlock);
+            blocks = WriteAll(content, rootList, exclude, writer.WriteBlock);
             writer.Finish();
             bytesWritten = destination.Position - start;
         }
         else
         {
             var writer = new CarV1Writer(destination, rootList);
-            blocks = WriteAll(content, rootList, writer.WriteBlock);
+            blocks = WriteAll(content, rootList, exclude, writer.WriteBlock);
             bytesWritten = writer.BytesWritten;
         }
 
         return new CarExportReport(rootList, blocks, bytesWritten);
     }
 
-    private static int WriteAll(ContentRepository content, Cid[] roots, BlockSink sink)
+    private static int WriteAll(ContentRepository content, Cid[] roots, IReadOnlySet<Cid>? exclude, BlockSink sink)
     {
         int written = 0;
         foreach (var root in roots)
@@ -50,7 +51,7 @@ internal static class CarExport
             var order = content.IsDataset(root)
                 ? content.GetDataset(root).Batches.Select(b => b.Cid).Prepend(root)
                 : LinkedFrom(content, root);
-            foreach (var cid in order)
+            foreach (var cid in order.Where(c => exclude?.Contains(c) != true))
             {
                 written += WriteBlock(content, cid, sink) ? 1 : 0;
             }

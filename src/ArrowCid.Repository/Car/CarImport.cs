@@ -143,17 +143,7 @@ internal static class CarImport
                 ForeignLinks.Of(block.Cid, block.Data.Span, out undecodable);
             }
 
-            var stored = content.Repository.PutBlock(block.Cid, block.Data.Span, new BlockRecord
-            {
-                Cid = block.Cid,
-                Kind = found.Kind,
-                Schema = found.Schema,
-                Rows = found.Rows,
-                Tags = options.Tags,
-                Producer = options.Producer,
-                Provenance = options.Provenance,
-                Pinned = dataset ? options.Pin && roots.Contains(block.Cid) : true,
-            });
+            var stored = content.Repository.PutBlock(block.Cid, block.Data.Span, found.ToRecord(block.Cid, options, pinned: !dataset || (options.Pin && roots.Contains(block.Cid))));
             Stored.Add(new ImportedBlock(block.Cid, kind, block.Data.Length)
             {
                 Rows = found.Rows,

@@ -1,0 +1,83 @@
+using ArrowCid.Content;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+
+namespace ArrowCid.Repository;
+
+/// <summary>One block of a table and its length.</summary>
+/// <param name="Cid">The block: a manifest (dag-cbor) or a batch (raw).</param>
+/// <param name="Bytes">Its length in bytes (a batch's as its manifest states it).</param>
+public sealed record TableBlock(Cid Cid, long Bytes);
+
+/// <summary>
+/// Every block a table (a CID) consists of, each once, with its length: for a dataset its manifest
+/// and the batches it links, for a batch the one block. Two tables' blocks compare with
+/// <see cref="TableDifference.Between"/>: what versions share, what a version adds. Found by
+/// <see cref="TableWalk"/>.
+/// </summary>
+public sealed class TableBlocks
+{
+    private readonly HashSet<Cid> _cids;
+
+    internal TableBlocks(Cid root, IReadOnlyList<TableBlock> blocks)
+    {
+        Root = root;
+        Blocks = blocks;
+        _cids = blocks.Select(b => b.Cid).ToHashSet();
+        Bytes = blocks.Sum(b => b.Bytes);
+    }
+
+    /// <summary>The table's CID.</summary>
+    public Cid Root { get; }
+
+    /// <summary>The blocks, each once: the root first, a manifest before the blocks it links (in manifest order).</summary>
+    public IReadOnlyList<TableBlock> Blocks { get; }
+
+    /// <summary>The sum of the blocks' lengths (manifest included).</summary>
+    public long Bytes { get; }
+
+    /// <summary>Whether the table has a block.</summary>
+    /// <param name="cid">Any CID.</param>
+    /// <returns>True when <paramref name="cid"/> is one of <see cref="Blocks"/>.</returns>
+    public bool Contains(Cid cid) => _cids.Contains(cid);
+
+    /// <summary>
+    /// The blocks of a table held in this repository: its manifest is read (re-hashed and checked);
+    /// its batches need not be present, since the manifest states their lengths. A batch root's
+    /// length comes from its registry record, else from its block file.
+    /// </summary>
+    /// <param name="content">The repository.</param>
+    /// <param name="root">A batch or dataset CID.</param>
+    /// <returns>The table's blocks.</returns>
+    /// <exception cref="BlockNotFoundException">The root (for a dataset, its manifest) is not here.</exception>
+    /// <exception cref="BlockCorruptedException">The manifest does not hash to its CID.</exception>
+    /// <exception cref="ContentFormatException">The root is not a batch or a dataset manifest.</exception>
+    public static TableBlocks Read(ContentRepository content, Cid root)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var walk = new TableWalk(root);
+        while (walk.TryGetNext(out var cid))
+        {
+            if (cid.Codec == Multicodec.Raw)
+            {
+                walk.AddLength(cid, LengthOf(content, cid));
+            }
+            else
+            {
+                walk.Add(cid, content.GetBytes(cid).Span);
+            }
+        }
+
+        return walk.ToTableBlocks();
+    }
+
+    private static long LengthOf(ContentRepository content, Cid cid)
+    {
+        if (content.Repository.GetRecord(cid) is { } record)
+        {
+            return record.Bytes;
+        }
+
+        return content.Repository.Blocks.TryGetSize(cid, out long size) ? size : throw new BlockNotFoundException(cid);
+    }
+}

@@ -1,0 +1,168 @@
+using ArrowCid.Content;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>What copying a table into the repository did.</summary>
+/// <param name="Table">Every block of the table.</param>
+/// <param name="Transferred">The blocks the repository lacked, fetched, verified and stored (the others were already here).</param>
+/// <param name="Version">The version of <see cref="PutOptions.Name"/> that names the table here, when a name was given.</param>
+public sealed record TableCopyReport(TableBlocks Table, IReadOnlyList<TableBlock> Transferred, NamedVersion? Version)
+{
+    /// <summary>Bytes fetched: the sum of <see cref="Transferred"/>.</summary>
+    public long BytesTransferred => Transferred.Sum(b => b.Bytes);
+}
+
+/// <summary>
+/// Copies a table into the repository from another holder of its blocks (a Flight node), fetching
+/// only the blocks this repository lacks. The walk (<see cref="TableWalk"/>) reads manifests held
+/// here locally and fetches the others; then each missing block is fetched, checked against its
+/// CID (and its length against what its manifest states) before anything of it is stored, and
+/// registered as what it is — batches as batches, a manifest as a dataset — batches before the
+/// manifest that links them, so a dataset is never registered without its batches. Until the
+/// root is registered (and named), every stored block is pinned, so a concurrent GC cannot take it.
+/// </summary>
+public static class TableCopy
+{
+    /// <summary>Copies the table <paramref name="root"/> names.</summary>
+    /// <param name="content">The repository to copy into.</param>
+    /// <param name="root">A batch or dataset CID.</param>
+    /// <param name="fetch">Fetches a block's bytes from the other holder (they are verified here whatever it did).</param>
+    /// <param name="options">
+    /// Tags, producer and provenance for what is registered; the root is pinned when
+    /// <see cref="PutOptions.Pin"/>; with <see cref="PutOptions.Name"/> the root becomes that
+    /// name's next version, unless the name's latest version already names it.
+    /// </param>
+    /// <param name="stored">Called after each fetched block is stored (for progress).</param>
+    /// <param name="cancellationToken">Stops the copy between blocks.</param>
+    /// <returns>The table's blocks and those transferred.</returns>
+    /// <exception cref="BlockCorruptedException">A fetched block does not hash to its CID; it was not stored.</exception>
+    /// <exception cref="ContentFormatException">The root is not a table, or a block is not what its table says it is.</exception>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules (checked before anything is fetched).</exception>
+    public static async Task<TableCopyReport> CopyAsync(
+        ContentRepository content,
+        Cid root,
+        Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch,
+        PutOptions? options = null,
+        Action<TableBlock>? stored = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(fetch);
+        options ??= PutOptions.Default;
+        if (options.Name is not null)
+        {
+            DatasetName.Validate(options.Name);
+        }
+
+        // Manifests fetched during the walk are kept until they are stored, after their batches.
+        var fetched = new Dictionary<Cid, ReadOnlyMemory<byte>>();
+        var walk = new TableWalk(root);
+        while (walk.TryGetNext(out var cid))
+        {
+            if (IsHeld(content, cid))
+            {
+                if (cid.Codec == Multicodec.Raw)
+                {
+                    walk.AddLength(cid, content.Repository.GetRecord(cid)!.Bytes);
+                }
+                else
+                {
+                    walk.Add(cid, content.GetBytes(cid).Span);
+                }
+
+                continue;
+            }
+
+            var bytes = await FetchVerifiedAsync(fetch, cid, cancellationToken).ConfigureAwait(false);
+            walk.Add(cid, bytes.Span);
+            fetched[cid] = bytes;
+        }
+
+        var table = walk.ToTableBlocks();
+        var missing = table.Blocks.Where(b => !IsHeld(content, b.Cid)).ToList();
+        var guarded = new HashSet<Cid>();
+        try
+        {
+            // The walk lists a manifest before what it links; storing in reverse puts batches first.
+            for (int i = missing.Count - 1; i >= 0; i--)
+            {
+                var block = missing[i];
+                var bytes = fetched.Remove(block.Cid, out var held) ? held : await FetchVerifiedAsync(fetch, block.Cid, cancellationToken).ConfigureAwait(false);
+                if (bytes.Length != block.Bytes)
+                {
+                    throw new ContentFormatException($"{block.Cid} is {bytes.Length} bytes, but the manifest of {root} says {block.Bytes}");
+                }
+
+                Store(content, root, block.Cid, bytes, options, guarded);
+                stored?.Invoke(block);
+            }
+
+            if (options.Pin)
+            {
+                content.Repository.Pin(root);
+                guarded.Remove(root);
+            }
+
+            NamedVersion? version = null;
+            if (options.Name is { } name)
+            {
+                version = content.Repository.Registry.FindVersion(name) is { } latest && latest.Cid == root
+                    ? latest
+                    : content.Repository.AddVersion(name, root);
+            }
+
+            return new TableCopyReport(table, missing, version);
+        }
+        finally
+        {
+            // The root's pin or name (or the caller's choice of neither) now decides what GC keeps.
+            foreach (var cid in guarded)
+            {
+                content.Repository.Unpin(cid);
+            }
+        }
+    }
+
+    /// <summary>Whether the repository holds a block as a table needs it: registered (as a batch, dataset or Arrow stream, not a foreign block) and present.</summary>
+    /// <param name="content">The repository.</param>
+    /// <param name="cid">Any CID.</param>
+    /// <returns>True when nothing need be fetched for it.</returns>
+    public static bool IsHeld(ContentRepository content, Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return content.Repository.GetRecord(cid) is { Kind: not BlockKind.Foreign } && content.Repository.Blocks.Has(cid);
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> FetchVerifiedAsync(Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch, Cid cid, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var bytes = await fetch(cid, cancellationToken).ConfigureAwait(false);
+        return cid.Verify(bytes.Span)
+            ? bytes
+            : throw new BlockCorruptedException(cid, $"The block received ({bytes.Length} bytes) does not hash to its CID; nothing of it was stored");
+    }
+
+    /// <summary>Registers a verified block as what it is; a table's blocks are batches and its manifest (a batch root may also be an Arrow stream).</summary>
+    private static void Store(ContentRepository content, Cid root, Cid cid, ReadOnlyMemory<byte> bytes, PutOptions options, HashSet<Cid> guarded)
+    {
+        var found = BlockClassifier.Describe(cid, bytes);
+        bool fits = cid == root ? found.Kind is not BlockKind.Foreign : found.Kind == BlockKind.Batch;
+        if (!fits)
+        {
+            throw new ContentFormatException(cid == root
+                ? $"{cid} is not a table: {found.Note}"
+                : $"{root} links {cid}, which is not a canonical Arrow batch: {found.Note}");
+        }
+
+        if (!guarded.Contains(cid) && !content.IsPinned(cid))
+        {
+            guarded.Add(cid);
+        }
+
+        content.Repository.PutBlock(cid, bytes.Span, found.ToRecord(cid, options, pinned: true));
+    }
+}
