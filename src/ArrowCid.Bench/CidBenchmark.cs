@@ -30,8 +30,11 @@ internal sealed record CidBenchmarkResult(
     /// <summary>The goal (docs/performance.md): naming canonical input runs at 0.9x SHA-256 or better.</summary>
     public bool RatioGoalMet => Ratio >= 0.9;
 
-    /// <summary>The goal (docs/performance.md): a put runs at 0.7x SHA-256 or better.</summary>
-    public bool PutGoalMet => PutRatio >= 0.7;
+    /// <summary>The goal (docs/performance.md, issue 12): a put runs at 0.85x SHA-256 or better.</summary>
+    public bool PutGoalMet => PutRatio >= PutGoal;
+
+    /// <summary>The put ratio the goal asks for.</summary>
+    public const double PutGoal = 0.85;
 }
 
 /// <summary>
@@ -39,9 +42,9 @@ internal sealed record CidBenchmarkResult(
 /// same process and run: the CID of one large batch already in canonical shape (the canonical
 /// check is a scan; the encoder streams its buffers into the hash), the CID of a slice of a batch
 /// with nulls and non-zero values under them (the normaliser materialises it first), SHA-256
-/// (IncrementalHash) over the canonical bytes, and a put into a fresh repository on tmpfs (encode,
-/// hash, block write with fsync and the store's own hash check, registry row). Rounds interleave
-/// after a warm-up round; figures are medians.
+/// (IncrementalHash) over the canonical bytes, and a put into a fresh repository on tmpfs (the
+/// canonical check, one encoding hashed as it is written into the block file, fsync, rename,
+/// registry row). Rounds interleave after a warm-up round; figures are medians.
 /// </summary>
 internal static class CidBenchmark
 {

@@ -69,15 +69,14 @@ public sealed class ContentRepository : IDisposable
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
-        var dataset = new DatasetAccumulator(schema);
+        // The same writer a put uses, storing nothing: the CIDs cannot drift apart.
+        using var names = new DatasetWriter(content: null, schema, PutOptions.Default, publisher: null);
         foreach (var batch in batches)
         {
-            dataset.CheckSchema(batch);
-            dataset.Add(ComputeCid(batch));
+            names.Add(batch);
         }
 
-        var (manifest, block) = dataset.Finish();
-        return dataset.Result(manifest, block);
+        return names.Finish();
     }
 
     /// <summary>Like <see cref="ComputeCids(Schema, IEnumerable{RecordBatch})"/> over every batch of an IPC stream (each disposed after use).</summary>
@@ -99,17 +98,32 @@ public sealed class ContentRepository : IDisposable
     /// <exception cref="ArgumentException">The options carry a <see cref="PutOptions.Name"/>: only a dataset put is named.</exception>
     public StoredBatch PutBatch(RecordBatch batch, PutOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         options ??= PutOptions.Default;
         return options.Name is null
-            ? Store(batch, options, pinned: options.Pin)
+            ? Store(batch, batch.Schema.ToString(), options, guard: null)
             : throw new ArgumentException("a single batch put takes no name: put a stream (a dataset) or name the batch with LocalRepository.AddVersion", nameof(options));
     }
 
     /// <summary>
-    /// Stores a stream of batches as a dataset: each batch is put as it arrives (only one is held at a
-    /// time), then the manifest linking them in order is stored and registered as a dataset and, when
-    /// <see cref="PutOptions.Name"/> is set, recorded as that name's next version. Until the manifest
-    /// is registered (and named) the new blocks are pinned, so a concurrent GC cannot remove them.
+    /// Starts putting a dataset batch by batch (see <see cref="DatasetWriter"/>): add each batch as
+    /// it arrives, then finish; dispose the writer in any case. The name, when given, is checked here,
+    /// before anything is stored.
+    /// </summary>
+    /// <param name="schema">The schema of every batch (it alone names an empty dataset).</param>
+    /// <param name="options">Tags, producer, provenance, pin, name; defaults when null.</param>
+    /// <param name="publisher">Where each registration is announced and the name recorded; null for the repository alone.</param>
+    /// <returns>The writer.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    public DatasetWriter CreateDatasetWriter(Schema schema, PutOptions? options = null, IPutPublisher? publisher = null) =>
+        new(this, schema, options ?? PutOptions.Default, publisher);
+
+    /// <summary>
+    /// Stores a stream of batches as a dataset through one <see cref="DatasetWriter"/>: each batch
+    /// is put as it arrives (only one is held at a time), then the manifest linking them in order is
+    /// stored and registered as a dataset and, when <see cref="PutOptions.Name"/> is set, recorded
+    /// as that name's next version. Until the manifest is registered (and named) the new blocks are
+    /// pinned, so a concurrent GC cannot remove them.
     /// </summary>
     /// <param name="schema">The schema of every batch (it alone names an empty dataset).</param>
     /// <param name="batches">The batches in order (not disposed).</param>
@@ -121,53 +135,13 @@ public sealed class ContentRepository : IDisposable
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
-        options ??= PutOptions.Default;
-        if (options.Name is not null)
+        using var writer = CreateDatasetWriter(schema, options);
+        foreach (var batch in batches)
         {
-            DatasetName.Validate(options.Name);
+            writer.Add(batch);
         }
 
-        var dataset = new DatasetAccumulator(schema);
-        var guarded = new HashSet<Cid>();
-        try
-        {
-            foreach (var batch in batches)
-            {
-                dataset.CheckSchema(batch);
-                dataset.Add(Store(batch, options, pinned: true, guarded));
-            }
-
-            var (manifest, block) = dataset.Finish();
-
-            // An unpinned dataset being named is held pinned until its version keeps it instead.
-            bool guardManifest = options.Name is not null && !options.Pin && !IsPinned(block.Cid);
-            Repository.PutBlock(block.Cid, block.Bytes, new BlockRecord
-            {
-                Cid = block.Cid,
-                Kind = BlockKind.Dataset,
-                Schema = manifest.Schema.ToString(),
-                Rows = manifest.Rows,
-                Tags = options.Tags,
-                Producer = options.Producer,
-                Provenance = options.Provenance,
-                Pinned = options.Pin || guardManifest,
-            });
-            if (guardManifest)
-            {
-                guarded.Add(block.Cid);
-            }
-
-            var version = options.Name is { } name ? Repository.AddVersion(name, block.Cid) : null;
-            return dataset.Result(manifest, block) with { Version = version };
-        }
-        finally
-        {
-            // The dataset's pin or name (or the caller's choice of neither) now decides what GC keeps.
-            foreach (var cid in guarded)
-            {
-                Repository.Unpin(cid);
-            }
-        }
+        return writer.Finish();
     }
 
     /// <summary>Puts every batch of an IPC stream as a dataset (each batch disposed after it is stored).</summary>
@@ -374,39 +348,14 @@ public sealed class ContentRepository : IDisposable
         }
     }
 
-    private static BlockRecord BatchRecord(Cid cid, Schema schema, long rows, PutOptions options, bool pinned) => new()
+    /// <summary>
+    /// Stores one batch: normalised and encoded once, straight into its block file through SHA-256
+    /// (the CID is whatever was written), then registered under the same hold of the repository
+    /// lock; with a guard, pinned for it.
+    /// </summary>
+    internal StoredBatch Store(RecordBatch batch, string schemaText, PutOptions options, PinGuard? guard)
     {
-        Cid = cid,
-        Kind = BlockKind.Batch,
-        Schema = schema.ToString(),
-        Rows = rows,
-        Tags = options.Tags,
-        Producer = options.Producer,
-        Provenance = options.Provenance,
-        Pinned = pinned,
-    };
-
-    /// <summary>Whether a CID is registered and pinned.</summary>
-    internal bool IsPinned(Cid cid) => Repository.GetRecord(cid)?.Pinned == true;
-
-    private StoredBatch Store(RecordBatch batch, PutOptions options, bool pinned, HashSet<Cid>? guarded = null)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        // Normalised once; the encoder's own check then finds it canonical at once. The bytes are
-        // hashed on their way into the block file, so the CID is named by what was written.
-        var canonical = CanonicalArrays.Normalize(batch);
-        var record = Repository.PutRawBlock(
-            destination => CanonicalEncoder.Encode(canonical, destination),
-            (cid, length) =>
-            {
-                if (guarded is not null && !guarded.Contains(cid) && !IsPinned(cid))
-                {
-                    guarded.Add(cid);
-                }
-
-                return BatchRecord(cid, batch.Schema, batch.Length, options, pinned);
-            },
-            CanonicalEncoder.EncodedLength(canonical));
+        var record = Repository.PutBatchBlock(destination => CanonicalEncoder.Encode(batch, destination), schemaText, batch.Length, options, guard);
         return new StoredBatch(record.Cid, batch.Length, record.Bytes);
     }
 

@@ -13,7 +13,7 @@ namespace ArrowCid.Repository;
 /// </summary>
 internal static class ForeignLinks
 {
-    /// <summary>The links; <paramref name="undecodable"/> says why there are none when the bytes do not decode.</summary>
+    /// <summary>The links of a block already checked against its CID; <paramref name="undecodable"/> says why there are none when the bytes do not decode.</summary>
     public static IReadOnlyList<Cid> Of(Cid cid, ReadOnlySpan<byte> block, out string? undecodable)
     {
         undecodable = null;
@@ -21,7 +21,7 @@ internal static class ForeignLinks
         {
             return cid.Codec switch
             {
-                Multicodec.DagCbor => ManifestLinks.Of(cid, block),
+                Multicodec.DagCbor => ManifestLinks.Of(block),
                 Multicodec.DagPb => DagPbLinks.Of(block),
                 _ => [],
             };

@@ -60,7 +60,7 @@ public sealed partial class LocalRepository
         {
             // The kind is read from the bytes: a batch, a dataset, an Arrow stream or a foreign block.
             var found = BlockClassifier.Describe(cid, bytes);
-            record = Describe(cid, bytes.Span, new BlockRecord { Cid = cid, Kind = found.Kind, Schema = found.Schema, Rows = found.Rows, Provenance = RecoveredProvenance });
+            record = Describe(cid, bytes.Span, new BlockRecord { Cid = cid, Kind = found.Kind, Schema = found.Schema, Rows = found.Rows, Provenance = RecoveredProvenance }, hashed: false);
         }
         catch (Content.ContentFormatException)
         {

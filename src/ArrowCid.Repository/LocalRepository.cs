@@ -52,7 +52,7 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>The repository folder (absolute).</summary>
     public string Root { get; }
 
-    /// <summary>The block files. Write through <see cref="PutBlock"/> so every block gets its row.</summary>
+    /// <summary>The block files. Write through <see cref="PutBlock(Cid, ReadOnlySpan{byte}, BlockRecord)"/> so every block gets its row.</summary>
     public DirectoryBlockStore Blocks { get; }
 
     /// <summary>Reads blocks mapped, checked against their CIDs and leased: every read of a stored block goes through it.</summary>
@@ -105,43 +105,86 @@ public sealed partial class LocalRepository : IDisposable
     /// <exception cref="BlockCorruptedException">The bytes do not hash to the CID; nothing was stored.</exception>
     /// <exception cref="Content.ContentFormatException">A dataset block is not valid DAG-CBOR.</exception>
     /// <exception cref="ArgumentException">The record does not fit the CID or the block.</exception>
-    public BlockRecord PutBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record)
+    public BlockRecord PutBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record) => PutBlock(cid, bytes, record, guard: null);
+
+    /// <summary>
+    /// Stores a block hashed when it was made (a manifest from <see cref="Content.Datasets.DatasetManifest.Encode"/>,
+    /// or bytes checked once by <see cref="HashedBlock.Verify"/>) and registers it, like
+    /// <see cref="PutBlock(Cid, ReadOnlySpan{byte}, BlockRecord)"/> but without hashing it again.
+    /// </summary>
+    /// <param name="block">The block.</param>
+    /// <param name="record">Metadata, as for <see cref="PutBlock(Cid, ReadOnlySpan{byte}, BlockRecord)"/>.</param>
+    /// <returns>The record as stored.</returns>
+    /// <exception cref="Content.ContentFormatException">A dataset block is not valid DAG-CBOR.</exception>
+    /// <exception cref="ArgumentException">The record does not fit the CID or the block.</exception>
+    public BlockRecord PutBlock(HashedBlock block, BlockRecord record) => PutBlock(block, record, guard: null);
+
+    /// <summary>Like <see cref="PutBlock(Cid, ReadOnlySpan{byte}, BlockRecord)"/>, holding the block pinned for <paramref name="guard"/> when one is given.</summary>
+    internal BlockRecord PutBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record, PinGuard? guard)
     {
         ArgumentNullException.ThrowIfNull(cid);
         ArgumentNullException.ThrowIfNull(record);
-        var toStore = Describe(cid, bytes, record);
+        var toStore = Describe(cid, bytes, record, hashed: false);
         using (_lock.Shared())
         {
             Blocks.Put(cid, bytes);
-            return _registry.Upsert(toStore);
+            return Register(toStore, guard);
+        }
+    }
+
+    /// <summary>Like <see cref="PutBlock(HashedBlock, BlockRecord)"/>, holding the block pinned for <paramref name="guard"/> when one is given.</summary>
+    internal BlockRecord PutBlock(HashedBlock block, BlockRecord record, PinGuard? guard)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(record);
+        var toStore = Describe(block.Cid, block.Bytes.Span, record, hashed: true);
+        using (_lock.Shared())
+        {
+            Blocks.Put(block);
+            return Register(toStore, guard);
         }
     }
 
     /// <summary>
-    /// Stores a raw block that <paramref name="writeContent"/> produces, named by what it wrote
-    /// (hashed and written in one pass, see <see cref="DirectoryBlockStore.PutRaw"/>), then
-    /// registers the record <paramref name="describe"/> makes for that CID and length. Same write
-    /// order as <see cref="PutBlock"/>: the block is durable before its row exists.
+    /// Stores the raw block <paramref name="writeContent"/> writes, named by what it wrote (hashed
+    /// as written, see <see cref="DirectoryBlockStore.PutRaw"/>), and registers it as a batch with
+    /// the facts given here (all known before the write) and the CID and length the write gave.
+    /// The block is durable before its row exists; both happen under one hold of the shared lock,
+    /// so a collection never sees the block without its row.
     /// </summary>
-    /// <param name="writeContent">Writes the block's content.</param>
-    /// <param name="describe">Makes the batch record for the CID and length that were written.</param>
-    /// <param name="expectedLength">The length about to be written, when known (0 otherwise): lets the store allocate the file at once.</param>
-    /// <returns>The record as stored.</returns>
-    public BlockRecord PutRawBlock(Action<Stream> writeContent, Func<Cid, long, BlockRecord> describe, long expectedLength = 0)
+    internal BlockRecord PutBatchBlock(Action<Stream> writeContent, string schema, long rows, PutOptions options, PinGuard? guard)
     {
-        ArgumentNullException.ThrowIfNull(writeContent);
-        ArgumentNullException.ThrowIfNull(describe);
         using (_lock.Shared())
         {
-            var (cid, length) = Blocks.PutRaw(writeContent, expectedLength);
-            var record = describe(cid, length);
-            if (record.Cid != cid || record.Kind != BlockKind.Batch || record.Batches.Count > 0)
+            var (cid, length) = Blocks.PutRaw(writeContent);
+            return Register(new BlockRecord
             {
-                throw new ArgumentException($"A raw block put registers a batch record for {cid}.", nameof(describe));
-            }
-
-            return _registry.Upsert(record with { Bytes = length });
+                Cid = cid,
+                Kind = BlockKind.Batch,
+                Schema = schema,
+                Rows = rows,
+                Bytes = length,
+                Tags = options.Tags,
+                Producer = options.Producer,
+                Provenance = options.Provenance,
+                Pinned = options.Pin,
+            }, guard);
         }
+    }
+
+    // Called under the shared lock, after the block is durable. With a guard the row is pinned, and
+    // the guard remembers it when it was not pinned before (so releasing the guard leaves others' pins).
+    private BlockRecord Register(BlockRecord record, PinGuard? guard)
+    {
+        if (guard is null)
+        {
+            return _registry.Upsert(record);
+        }
+
+        bool wasPinned = _registry.Find(record.Cid)?.Pinned == true;
+        var stored = _registry.Upsert(record with { Pinned = true });
+        guard.Held(record.Cid, wasPinned);
+        return stored;
     }
 
     /// <summary>A copy of a block's bytes (checked against the CID when the repository verifies reads).</summary>
@@ -204,8 +247,8 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>Releases the registry's database connections.</summary>
     public void Dispose() => _registry.Dispose();
 
-    /// <summary>The record to store for a block: checked against the CID, with size and dataset links filled in.</summary>
-    private static BlockRecord Describe(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record)
+    /// <summary>The record to store for a block: checked against the CID (unless <paramref name="hashed"/> when it was made), with size and dataset links filled in.</summary>
+    private static BlockRecord Describe(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record, bool hashed)
     {
         if (record.Cid != cid)
         {
@@ -231,7 +274,8 @@ public sealed partial class LocalRepository : IDisposable
                 : throw new ArgumentException($"A {record.Kind} block links no other blocks.", nameof(record));
         }
 
-        if (!cid.Verify(bytes))
+        // Batches and Arrow streams are checked by the block store as it writes them.
+        if (!hashed && !cid.Verify(bytes))
         {
             throw new BlockCorruptedException(cid, $"Content of {bytes.Length} bytes does not hash to the CID it was offered under");
         }
@@ -243,7 +287,7 @@ public sealed partial class LocalRepository : IDisposable
         }
 
         // GC keeps a pinned dataset's batches by these links, so they come from the manifest itself.
-        var links = ManifestLinks.Of(cid, bytes);
+        var links = ManifestLinks.Of(bytes);
         if (record.Batches.Count > 0 && !record.Batches.ToHashSet().SetEquals(links))
         {
             throw new ArgumentException($"The record's batches differ from the {links.Count} CIDs the manifest links.", nameof(record));

@@ -8,11 +8,11 @@ namespace ArrowCid.Repository;
 /// <summary>The CIDs a DAG-CBOR manifest links, wherever they sit in it: what GC must keep alive for a kept dataset.</summary>
 internal static class ManifestLinks
 {
-    /// <summary>Decodes a dataset block (checking it against its CID) and returns its links, first appearance first.</summary>
-    /// <exception cref="Content.ContentFormatException">Malformed DAG-CBOR or bytes that do not match the CID.</exception>
-    public static IReadOnlyList<Cid> Of(Cid cid, ReadOnlySpan<byte> block)
+    /// <summary>Decodes a DAG-CBOR block already checked against its CID and returns its links, first appearance first.</summary>
+    /// <exception cref="Content.ContentFormatException">Malformed DAG-CBOR.</exception>
+    public static IReadOnlyList<Cid> Of(ReadOnlySpan<byte> block)
     {
-        var root = DagCborDecoder.DecodeVerified(cid, block);
+        var root = DagCborDecoder.Decode(block);
         var links = new List<Cid>();
         var seen = new HashSet<Cid>();
         Collect(root, links, seen);

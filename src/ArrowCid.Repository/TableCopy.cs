@@ -59,7 +59,7 @@ public static class TableCopy
         }
 
         // Manifests fetched during the walk are kept until they are stored, after their batches.
-        var fetched = new Dictionary<Cid, ReadOnlyMemory<byte>>();
+        var fetched = new Dictionary<Cid, HashedBlock>();
         var walk = new TableWalk(root);
         while (walk.TryGetNext(out var cid))
         {
@@ -77,34 +77,34 @@ public static class TableCopy
                 continue;
             }
 
-            var bytes = await FetchVerifiedAsync(fetch, cid, cancellationToken).ConfigureAwait(false);
-            walk.Add(cid, bytes.Span);
-            fetched[cid] = bytes;
+            var received = await FetchVerifiedAsync(fetch, cid, cancellationToken).ConfigureAwait(false);
+            walk.Add(cid, received.Bytes.Span);
+            fetched[cid] = received;
         }
 
         var table = walk.ToTableBlocks();
         var missing = table.Blocks.Where(b => !IsHeld(content, b.Cid)).ToList();
-        var guarded = new HashSet<Cid>();
+        var guard = new PinGuard(content.Repository);
         try
         {
             // The walk lists a manifest before what it links; storing in reverse puts batches first.
             for (int i = missing.Count - 1; i >= 0; i--)
             {
                 var block = missing[i];
-                var bytes = fetched.Remove(block.Cid, out var held) ? held : await FetchVerifiedAsync(fetch, block.Cid, cancellationToken).ConfigureAwait(false);
-                if (bytes.Length != block.Bytes)
+                var received = fetched.Remove(block.Cid, out var held) ? held : await FetchVerifiedAsync(fetch, block.Cid, cancellationToken).ConfigureAwait(false);
+                if (received.Bytes.Length != block.Bytes)
                 {
-                    throw new ContentFormatException($"{block.Cid} is {bytes.Length} bytes, but the manifest of {root} says {block.Bytes}");
+                    throw new ContentFormatException($"{block.Cid} is {received.Bytes.Length} bytes, but the manifest of {root} says {block.Bytes}");
                 }
 
-                Store(content, root, block.Cid, bytes, options, guarded);
+                Store(content, root, received, options, guard);
                 stored?.Invoke(block);
             }
 
             if (options.Pin)
             {
                 content.Repository.Pin(root);
-                guarded.Remove(root);
+                guard.Keep(root);
             }
 
             NamedVersion? version = null;
@@ -120,10 +120,7 @@ public static class TableCopy
         finally
         {
             // The root's pin or name (or the caller's choice of neither) now decides what GC keeps.
-            foreach (var cid in guarded)
-            {
-                content.Repository.Unpin(cid);
-            }
+            guard.Release();
         }
     }
 
@@ -137,19 +134,25 @@ public static class TableCopy
         return content.Repository.GetRecord(cid) is { Kind: not BlockKind.Foreign } && content.Repository.Blocks.Has(cid);
     }
 
-    private static async Task<ReadOnlyMemory<byte>> FetchVerifiedAsync(Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch, Cid cid, CancellationToken cancellationToken)
+    private static async Task<HashedBlock> FetchVerifiedAsync(Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch, Cid cid, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var bytes = await fetch(cid, cancellationToken).ConfigureAwait(false);
-        return cid.Verify(bytes.Span)
-            ? bytes
-            : throw new BlockCorruptedException(cid, $"The block received ({bytes.Length} bytes) does not hash to its CID; nothing of it was stored");
+        try
+        {
+            return HashedBlock.Verify(cid, bytes);
+        }
+        catch (BlockCorruptedException)
+        {
+            throw new BlockCorruptedException(cid, $"The block received ({bytes.Length} bytes) does not hash to its CID; nothing of it was stored");
+        }
     }
 
     /// <summary>Registers a verified block as what it is; a table's blocks are batches and its manifest (a batch root may also be an Arrow stream).</summary>
-    private static void Store(ContentRepository content, Cid root, Cid cid, ReadOnlyMemory<byte> bytes, PutOptions options, HashSet<Cid> guarded)
+    private static void Store(ContentRepository content, Cid root, HashedBlock block, PutOptions options, PinGuard guard)
     {
-        var found = BlockClassifier.Describe(cid, bytes);
+        var cid = block.Cid;
+        var found = BlockClassifier.Describe(cid, block.Bytes);
         bool fits = cid == root ? found.Kind is not BlockKind.Foreign : found.Kind == BlockKind.Batch;
         if (!fits)
         {
@@ -158,11 +161,7 @@ public static class TableCopy
                 : $"{root} links {cid}, which is not a canonical Arrow batch: {found.Note}");
         }
 
-        if (!guarded.Contains(cid) && !content.IsPinned(cid))
-        {
-            guarded.Add(cid);
-        }
-
-        content.Repository.PutBlock(cid, bytes.Span, found.ToRecord(cid, options, pinned: true));
+        // Hashed once on arrival; held pinned by the guard until the root keeps it.
+        content.Repository.PutBlock(block, found.ToRecord(cid, options, pinned: false), guard);
     }
 }

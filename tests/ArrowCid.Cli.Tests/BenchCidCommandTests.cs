@@ -21,7 +21,7 @@ public sealed class BenchCidCommandTests
         double ratio = json["cid_gbps"]!.GetValue<double>() / json["sha256_gbps"]!.GetValue<double>();
         Assert.Equal(ratio, json["ratio"]!.GetValue<double>(), 2);
         Assert.Equal(json["ratio"]!.GetValue<double>() >= 0.9, json["ratio_goal_met"]!.GetValue<bool>());
-        Assert.Equal(json["put_ratio"]!.GetValue<double>() >= 0.7, json["put_goal_met"]!.GetValue<bool>());
+        Assert.Equal(json["put_ratio"]!.GetValue<double>() >= 0.85, json["put_goal_met"]!.GetValue<bool>());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.DagCbor;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
 
 namespace ArrowCid.Content.Datasets;
 
@@ -121,5 +122,16 @@ public sealed class DatasetManifest
     {
         byte[] bytes = DagCborEncoder.EncodeBlock(ToNode(), out var cid);
         return new DatasetBlock(cid, bytes);
+    }
+
+    /// <summary>
+    /// Encodes the manifest and names it as a block a store takes without hashing it again: the
+    /// bytes are hashed once, here, and never handed out writable.
+    /// </summary>
+    /// <returns>The block ("bafyrei…", dag-cbor, sha2-256).</returns>
+    public HashedBlock EncodeHashed()
+    {
+        byte[] bytes = DagCborEncoder.EncodeBlock(ToNode(), out var cid);
+        return new HashedBlock(cid, bytes);
     }
 }

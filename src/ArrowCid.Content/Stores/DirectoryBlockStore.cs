@@ -114,6 +114,23 @@ public sealed class DirectoryBlockStore : IBlockStore
             throw new BlockCorruptedException(cid, $"Content of {block.Length} bytes does not hash to the CID it was offered under");
         }
 
+        Write(cid, block);
+    }
+
+    /// <summary>
+    /// Stores a block that was hashed to its CID when it was made (<see cref="HashedBlock"/>): the
+    /// same durable write as <see cref="Put(Cid, ReadOnlySpan{byte})"/>, without hashing it again.
+    /// </summary>
+    /// <param name="block">The block.</param>
+    public void Put(HashedBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        Write(block.Cid, block.Bytes.Span);
+    }
+
+    // The bytes are known to hash to the CID.
+    private void Write(Cid cid, ReadOnlySpan<byte> block)
+    {
         string path = GetBlockPath(cid);
         if (IsIntact(cid, path))
         {
@@ -139,14 +156,16 @@ public sealed class DirectoryBlockStore : IBlockStore
 
     /// <summary>
     /// Stores content that <paramref name="writeContent"/> produces and names it by what was
-    /// written: the bytes go to a temp file through SHA-256 in one pass, and the file is published
-    /// under the resulting raw CID (temp + fsync + rename + folder fsync, as <see cref="Put(Cid, ReadOnlySpan{byte})"/>).
-    /// The CID cannot disagree with the bytes, so nothing is hashed twice and no copy is held.
+    /// written: the bytes go to a temp file through SHA-256 in one pass (small writes gathered in a
+    /// pooled buffer and written at once, large buffers hashed and written side by side), and the
+    /// file is published under the resulting raw CID (fsync, rename, folder fsync, as
+    /// <see cref="Put(Cid, ReadOnlySpan{byte})"/>). The CID cannot disagree with the bytes, so
+    /// nothing is hashed twice and no copy is held. A block already stored is replaced by the
+    /// identical new file (a rename costs less than re-hashing the old one to prove it intact).
     /// </summary>
-    /// <param name="writeContent">Writes the block's content.</param>
-    /// <param name="expectedLength">When known, the file is allocated at once (fewer page faults on tmpfs, less fragmentation on disk); 0 when unknown.</param>
+    /// <param name="writeContent">Writes the block's content (and nothing else: it knows no registry).</param>
     /// <returns>The raw CID and the length written.</returns>
-    public (Cid Cid, long Length) PutRaw(Action<Stream> writeContent, long expectedLength = 0)
+    public (Cid Cid, long Length) PutRaw(Action<Stream> writeContent)
     {
         ArgumentNullException.ThrowIfNull(writeContent);
         string staging = Path.Combine(Root, ".staging");
@@ -156,29 +175,20 @@ public sealed class DirectoryBlockStore : IBlockStore
         {
             Cid cid;
             long length;
-            var fileOptions = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0,
-                PreallocationSize = Math.Max(0, expectedLength),
-            };
-            using (var file = new FileStream(temp, fileOptions))
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
             using (var hashing = new HashingStream(file))
             {
                 writeContent(hashing);
+                byte[] digest = hashing.FinishHash();
                 file.Flush(flushToDisk: true);
                 length = hashing.Length;
-                cid = Cid.CreateV1(Multicodec.Raw, new Multihash(Multicodec.Sha2256, hashing.FinishHash()));
+                cid = Cid.CreateV1(Multicodec.Raw, new Multihash(Multicodec.Sha2256, digest));
             }
 
             string path = GetBlockPath(cid);
-            if (!IsIntact(cid, path))
-            {
-                // The shard folder exists (CreateTempPath makes it) before the rename lands in it.
-                _ = CreateTempPath(path);
-                File.Move(temp, path, overwrite: true);
-                DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
-            }
-
+            // The shard folder exists (CreateTempPath makes it) before the rename lands in it.
+            _ = CreateTempPath(path);
+            Publish(temp, path);
             return (cid, length);
         }
         finally

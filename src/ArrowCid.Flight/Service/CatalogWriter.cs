@@ -8,8 +8,9 @@ namespace ArrowCid.Flight.Service;
 /// The registry the service answers from (the shared one when there is one, else the repository's
 /// own) and the step that makes content stored here visible in it: with a shared registry the
 /// local record is copied there with this node's location. Every registration wakes subscribers.
+/// A DoPut's <see cref="DatasetWriter"/> publishes through it.
 /// </summary>
-internal sealed class CatalogWriter(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes)
+internal sealed class CatalogWriter(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes) : IPutPublisher
 {
     /// <summary>The registry listings, lookups and the change feed come from.</summary>
     public IRegistry Catalog => shared ?? content.Repository.Registry;

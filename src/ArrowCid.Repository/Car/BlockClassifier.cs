@@ -19,7 +19,7 @@ namespace ArrowCid.Repository;
 /// <param name="Note">Why a block is not a canonical batch or a dataset manifest (what <c>--strict</c> refuses it for).</param>
 internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Rows, DatasetManifest? Manifest, PutStreamResult? Canonical, string? Note)
 {
-    /// <summary>The registry record of a block found to be this, labelled as <paramref name="options"/> say (its links and size are filled in by <see cref="LocalRepository.PutBlock"/>).</summary>
+    /// <summary>The registry record of a block found to be this, labelled as <paramref name="options"/> say (its links and size are filled in by <see cref="LocalRepository.PutBlock(Content.Stores.HashedBlock, BlockRecord)"/>).</summary>
     public BlockRecord ToRecord(Cid cid, PutOptions options, bool pinned) => new()
     {
         Cid = cid,

@@ -1,5 +1,6 @@
 using ArrowCid.Content.Car;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
 
 using ArrowCid.Registry;
 
@@ -120,22 +121,16 @@ internal static class CarImport
         _ => ImportedBlockKind.Other,
     };
 
-    /// <summary>The blocks one import stored, and the pins that guard them until it ends.</summary>
+    /// <summary>The blocks one import stored, and the pins that guard them until it ends (the put's one pin policy, <see cref="PinGuard"/>).</summary>
     private sealed class Import(ContentRepository content, PutOptions options, HashSet<Cid> roots)
     {
-        private readonly HashSet<Cid> _guarded = [];
+        private readonly PinGuard _guard = new(content.Repository);
 
         public List<ImportedBlock> Stored { get; } = [];
 
         /// <summary>Stores and registers one block. Batches and foreign blocks are pinned until the import ends; a dataset is registered last, pinned only as a root.</summary>
         public void Store(CarBlock block, BlockDescription found, ImportedBlockKind kind, string? note)
         {
-            bool dataset = found.Kind == BlockKind.Dataset;
-            if (!dataset && !_guarded.Contains(block.Cid) && !content.IsPinned(block.Cid))
-            {
-                _guarded.Add(block.Cid);
-            }
-
             string? undecodable = null;
             if (found.Kind == BlockKind.Foreign)
             {
@@ -143,7 +138,11 @@ internal static class CarImport
                 ForeignLinks.Of(block.Cid, block.Data.Span, out undecodable);
             }
 
-            var stored = content.Repository.PutBlock(block.Cid, block.Data.Span, found.ToRecord(block.Cid, options, pinned: !dataset || (options.Pin && roots.Contains(block.Cid))));
+            // Checked once here; the store then takes it as it is.
+            var hashed = HashedBlock.Verify(block.Cid, block.Data);
+            var stored = found.Kind == BlockKind.Dataset
+                ? content.Repository.PutBlock(hashed, DatasetWriter.DatasetRecord(block.Cid, found.Manifest!, options, options.Pin && roots.Contains(block.Cid)), guard: null)
+                : content.Repository.PutBlock(hashed, found.ToRecord(block.Cid, options, pinned: false), _guard);
             Stored.Add(new ImportedBlock(block.Cid, kind, block.Data.Length)
             {
                 Rows = found.Rows,
@@ -157,10 +156,15 @@ internal static class CarImport
         /// <summary>Drops the import's own pins, except on the roots when the options pin.</summary>
         public void ReleaseGuards()
         {
-            foreach (var cid in _guarded.Where(c => !(options.Pin && roots.Contains(c))))
+            if (options.Pin)
             {
-                content.Repository.Unpin(cid);
+                foreach (var root in roots)
+                {
+                    _guard.Keep(root);
+                }
             }
+
+            _guard.Release();
         }
     }
 }

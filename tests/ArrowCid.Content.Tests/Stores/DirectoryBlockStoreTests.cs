@@ -64,6 +64,55 @@ public sealed class DirectoryBlockStoreTests : BlockStoreContractTests, IDisposa
         Assert.Empty(check.ListTempFiles());
     }
 
+    [Theory]
+    [InlineData(new[] { 1 })]
+    [InlineData(new[] { 8, 8, 4096, 3 })]
+    [InlineData(new[] { 12, 1_048_575, 1, 1_048_576, 3, 700_000, 700_000, 2 })]
+    [InlineData(new[] { 40, 5_000_000, 16, 4_194_304, 4_194_303, 9, 1_048_577 })]
+    public void PutRaw_names_and_stores_exactly_what_was_written_in_pieces_of_any_size(int[] pieceLengths)
+    {
+        var store = new DirectoryBlockStore(_root, verifyOnRead: true);
+        var random = new Random(pieceLengths.Length);
+        var written = new MemoryStream();
+
+        // Small and large pieces in turn, around the pooled staging buffer's size, so pieces are
+        // gathered, fill it exactly, overflow it, and pass it by with bytes still gathered.
+        var (cid, length) = store.PutRaw(destination =>
+        {
+            foreach (int pieceLength in pieceLengths)
+            {
+                byte[] piece = new byte[pieceLength];
+                random.NextBytes(piece);
+                destination.Write(piece);
+                written.Write(piece);
+            }
+        });
+
+        byte[] expected = written.ToArray();
+        Assert.Equal(Cid.ForRaw(expected), cid);
+        Assert.Equal(expected.Length, length);
+        Assert.Equal(expected, store.Read(cid).ToArray());
+        Assert.Empty(store.ListTempFiles());
+
+        // Putting it again replaces the identical file and names it the same.
+        Assert.Equal((cid, length), store.PutRaw(destination => destination.Write(expected)));
+        Assert.Equal(expected, store.Read(cid).ToArray());
+    }
+
+    [Fact]
+    public void A_hashed_block_is_stored_as_it_is_and_verifying_refuses_bytes_of_another_cid()
+    {
+        var store = new DirectoryBlockStore(_root, verifyOnRead: true);
+        var (cid, bytes) = RandomBlock();
+
+        store.Put(HashedBlock.Verify(cid, bytes));
+
+        Assert.Equal(bytes, store.Read(cid).ToArray());
+        var other = Cid.ForRaw([.. bytes, 1]);
+        Assert.Equal(other, Assert.Throws<BlockCorruptedException>(() => HashedBlock.Verify(other, bytes)).Cid);
+        Assert.False(store.Has(other));
+    }
+
     [Fact]
     public void Put_replaces_a_damaged_copy()
     {

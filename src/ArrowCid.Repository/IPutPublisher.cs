@@ -1,0 +1,23 @@
+using ArrowCid.Content.Multiformats;
+
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>
+/// Where a <see cref="DatasetWriter"/> makes what it stored known beyond the repository, and
+/// records the dataset's name: a Flight node copies each record to a registry it shares with other
+/// nodes and wakes subscribers. Without one, names go to the repository's own registry.
+/// </summary>
+public interface IPutPublisher
+{
+    /// <summary>A block the put stored is now durable and registered in the repository (each batch, then the dataset).</summary>
+    /// <param name="cid">The block's CID.</param>
+    void Registered(Cid cid);
+
+    /// <summary>Records the finished dataset (already <see cref="Registered"/>) as the next version of <paramref name="name"/>.</summary>
+    /// <param name="name">The name from <see cref="PutOptions.Name"/>.</param>
+    /// <param name="cid">The dataset's CID.</param>
+    /// <returns>The version recorded.</returns>
+    NamedVersion AddVersion(string name, Cid cid);
+}

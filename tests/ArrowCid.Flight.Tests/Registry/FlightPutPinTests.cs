@@ -1,0 +1,87 @@
+using System.Text.Json;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Grpc;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Tests.Registry;
+
+/// <summary>DoPut follows the one pin policy of a put (docs/datasets.md): what it stored survives a gc until the dataset keeps it.</summary>
+public sealed class FlightPutPinTests : IAsyncLifetime
+{
+    private FlightNodeFixture? _node;
+
+    private FlightNodeFixture Node => _node!;
+
+    public async Task InitializeAsync() => _node = await FlightNodeFixture.StartAsync();
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+
+    [Theory]
+    [InlineData("{\"pin\":false}")]
+    [InlineData("{\"pin\":false,\"name\":\"gc/mid-put\"}")]
+    [InlineData("{}")]
+    public async Task A_DoPut_keeps_its_acknowledged_batches_through_a_gc_that_runs_before_the_dataset_exists(string command)
+    {
+        using var client = Node.Client();
+        using var first = TestBatches.Small(60);
+        using var second = TestBatches.Small(61);
+        var repository = Node.Content.Repository;
+        using var call = client.Service.DoPut();
+
+        await call.RequestStream.WriteAsync(new FlightData
+        {
+            FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFromUtf8(command) },
+            DataHeader = ByteString.CopyFrom(MessageEncoder.EncodeSchema(first.Schema, IpcWriteOptions.Default).Metadata),
+        });
+        await WriteBatchAsync(call, first);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var firstCid = CidOf(call.ResponseStream.Current, "cid");
+
+        // The first batch is acknowledged (durable, registered); the dataset that will keep it does not exist yet.
+        var collected = repository.Gc();
+        Assert.DoesNotContain(firstCid, collected.RemovedRecords);
+        Assert.True(repository.Blocks.Has(firstCid));
+
+        await WriteBatchAsync(call, second);
+        await call.RequestStream.CompleteAsync();
+        var results = new List<PutResult>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            results.Add(call.ResponseStream.Current);
+        }
+
+        var dataset = CidOf(results[^1], "dataset");
+        var verify = repository.Verify();
+        Assert.Empty(verify.MissingBlocks);
+        Assert.Equal(2, Node.Content.GetDataset(dataset).Batches.Count);
+        Assert.All(Node.Content.GetDataset(dataset).Batches, b => Assert.True(repository.Blocks.Has(b.Cid)));
+
+        // Afterwards the dataset's own pin or name decides, as for a local put: the batches hold no pins of their own.
+        Assert.False(repository.GetRecord(firstCid)!.Pinned);
+        bool kept = command != "{\"pin\":false}";
+        Assert.Equal(kept, repository.GetRecord(dataset)!.Pinned || repository.Registry.FindVersion("gc/mid-put", 1)?.Cid == dataset);
+        repository.Gc();
+        Assert.Equal(kept, repository.Blocks.Has(firstCid));
+    }
+
+    private static async Task WriteBatchAsync(GrpcCall<FlightData, PutResult> call, RecordBatch batch)
+    {
+        foreach (var message in MessageEncoder.EncodeBatchWithDictionaries(batch, IpcWriteOptions.Default))
+        {
+            await call.RequestStream.WriteAsync(new FlightData
+            {
+                DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata),
+                DataBody = UnsafeByteOperations.UnsafeWrap(message.BodyToArray()),
+            });
+        }
+    }
+
+    private static Cid CidOf(PutResult result, string property)
+    {
+        using var json = JsonDocument.Parse(result.AppMetadata.Memory);
+        return Cid.Parse(json.RootElement.GetProperty(property).GetString()!);
+    }
+}

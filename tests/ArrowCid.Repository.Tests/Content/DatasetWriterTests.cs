@@ -1,0 +1,274 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Builders;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Registry;
+using ArrowCid.TestSupport;
+
+namespace ArrowCid.Repository.Tests.Content;
+
+/// <summary>The one dataset writer: incremental puts, names, the one pin policy, and a batch encoded once.</summary>
+public sealed class DatasetWriterTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly ContentRepository _content;
+
+    public DatasetWriterTests() => _content = ContentRepository.Open(Path.Combine(_temp.Path, "repo"));
+
+    private LocalRepository Repository => _content.Repository;
+
+    public void Dispose()
+    {
+        _content.Dispose();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public void Each_added_batch_is_stored_and_registered_before_Add_returns_and_Finish_gives_what_ComputeCids_names()
+    {
+        var batches = SampleBatches.Several(4);
+        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Tags = new Dictionary<string, string> { ["stage"] = "raw" } });
+
+        foreach (var batch in batches)
+        {
+            var stored = writer.Add(batch);
+            Assert.True(Repository.Blocks.Has(stored.Cid));
+            var record = Repository.GetRecord(stored.Cid)!;
+            Assert.Equal((BlockKind.Batch, batch.Length, stored.Bytes, "raw"), (record.Kind, record.Rows, record.Bytes, record.Tags["stage"]));
+        }
+
+        Assert.Equal(4, writer.Batches.Count);
+        var put = writer.Finish();
+
+        var computed = ContentRepository.ComputeCids(SampleBatches.Schema, batches);
+        Assert.Equal(computed.Batches, put.Batches);
+        Assert.Equal(computed.Dataset, put.Dataset);
+        var dataset = Repository.GetRecord(put.Dataset.Cid)!;
+        Assert.Equal(BlockKind.Dataset, dataset.Kind);
+        Assert.Equal(put.Batches.Select(b => b.Cid).Distinct(), dataset.Batches);
+        Assert.Equal(put.Dataset.ManifestBytes, dataset.Bytes);
+        Assert.True(dataset.Pinned);
+        Assert.Null(put.Version);
+        Assert.Throws<InvalidOperationException>(() => writer.Add(batches[0]));
+        Assert.Throws<InvalidOperationException>(() => writer.Finish());
+    }
+
+    [Fact]
+    public void A_writer_with_no_batch_stores_a_schema_only_dataset()
+    {
+        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema);
+
+        var put = writer.Finish();
+
+        Assert.Empty(put.Batches);
+        Assert.Equal(ContentRepository.ComputeCids(SampleBatches.Schema, []).Dataset, put.Dataset);
+        Assert.Empty(_content.GetDataset(put.Dataset.Cid).Batches);
+    }
+
+    [Fact]
+    public void A_named_writer_records_the_next_version_and_its_name_alone_keeps_an_unpinned_dataset()
+    {
+        var options = new PutOptions { Name = "plant-7/flow", Pin = false };
+        PutStreamResult first;
+        using (var writer = _content.CreateDatasetWriter(SampleBatches.Schema, options))
+        {
+            writer.Add(SampleBatches.Build(1, 4));
+            first = writer.Finish();
+        }
+
+        using (var writer = _content.CreateDatasetWriter(SampleBatches.Schema, options))
+        {
+            writer.Add(SampleBatches.Build(2, 4));
+            var second = writer.Finish();
+            Assert.Equal(("plant-7/flow", 2L, second.Dataset.Cid), (second.Version!.Name, second.Version.Version, second.Version.Cid));
+        }
+
+        Assert.Equal(("plant-7/flow", 1L), (first.Version!.Name, first.Version.Version));
+        Assert.False(Repository.GetRecord(first.Dataset.Cid)!.Pinned);
+        Assert.False(Repository.GetRecord(first.Batches[0].Cid)!.Pinned);
+        Assert.Empty(Repository.Gc().RemovedRecords);
+        Assert.True(Repository.Blocks.Has(first.Batches[0].Cid));
+    }
+
+    [Fact]
+    public void A_bad_name_is_refused_when_the_writer_is_created()
+    {
+        Assert.Throws<InvalidDatasetNameException>(() => _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Name = "a//b" }));
+        Assert.Empty(Repository.Registry.ListCids());
+    }
+
+    [Fact]
+    public void A_batch_of_another_schema_is_refused_before_anything_of_it_is_stored()
+    {
+        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema);
+        var stored = writer.Add(SampleBatches.Build(1, 3));
+        var builder = new RecordBatchBuilder(new Schema([new Field("x", ArrowType.Int32)]));
+        builder.AppendRow(7);
+        using var other = builder.Build();
+
+        var refused = Assert.Throws<ArgumentException>(() => writer.Add(other));
+
+        Assert.Contains("batch 1", refused.Message, StringComparison.Ordinal);
+        Assert.Equal([stored.Cid], Repository.Registry.ListCids());
+        Assert.Equal([stored.Cid], Repository.Blocks.Enumerate());
+        // The writer goes on: the refused batch is simply not part of the dataset.
+        writer.Add(SampleBatches.Build(2, 3));
+        Assert.Equal(2, writer.Finish().Dataset.Batches);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Blocks_added_survive_a_gc_while_the_writer_is_open_and_then_the_datasets_pin_decides(bool pin)
+    {
+        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Pin = pin });
+        var first = writer.Add(SampleBatches.Build(1, 6));
+
+        var collected = Repository.Gc();
+
+        Assert.DoesNotContain(first.Cid, collected.RemovedRecords);
+        Assert.True(Repository.Blocks.Has(first.Cid));
+        Assert.True(Repository.GetRecord(first.Cid)!.Pinned);
+        writer.Add(SampleBatches.Build(2, 6));
+        var put = writer.Finish();
+
+        Assert.All(put.Batches, b => Assert.False(Repository.GetRecord(b.Cid)!.Pinned));
+        Assert.Equal(pin, Repository.GetRecord(put.Dataset.Cid)!.Pinned);
+        var after = Repository.Gc();
+        Assert.Equal(pin ? 0 : 3, after.RemovedRecords.Count);
+    }
+
+    [Fact]
+    public async Task Writers_running_beside_a_collector_loop_lose_no_block_of_a_finished_dataset()
+    {
+        using var stop = new CancellationTokenSource();
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Repository.Gc();
+            }
+        });
+
+        var puts = new List<PutStreamResult>();
+        for (int put = 0; put < 6; put++)
+        {
+            using var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Pin = put % 2 == 0, Name = put % 3 == 0 ? $"loop/{put}" : null });
+            for (int seed = 0; seed < 5; seed++)
+            {
+                writer.Add(SampleBatches.Build((put * 10) + seed, 8));
+            }
+
+            puts.Add(writer.Finish());
+        }
+
+        stop.Cancel();
+        await collector;
+
+        // Pinned or named datasets keep every batch; the rest may or may not have been collected since, but never partly.
+        foreach (var (put, index) in puts.Select((p, i) => (p, i)))
+        {
+            bool kept = index % 2 == 0 || index % 3 == 0;
+            if (kept || Repository.GetRecord(put.Dataset.Cid) is not null)
+            {
+                Assert.All(put.Batches, b => Assert.True(Repository.Blocks.Has(b.Cid)));
+            }
+        }
+
+        var report = Repository.Verify();
+        Assert.Empty(report.MissingBlocks);
+        Assert.Empty(report.CorruptBlocks);
+    }
+
+    [Fact]
+    public void Disposing_without_Finish_releases_the_pins_so_gc_collects_what_was_stored()
+    {
+        StoredBatch first;
+        using (var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Name = "abandoned" }))
+        {
+            first = writer.Add(SampleBatches.Build(1, 5));
+            writer.Add(SampleBatches.Build(2, 5));
+        }
+
+        Assert.All(Repository.Registry.ListCids(), cid => Assert.False(Repository.GetRecord(cid)!.Pinned));
+        Assert.Null(Repository.Registry.FindVersion("abandoned", 1));
+        var collected = Repository.Gc();
+        Assert.Contains(first.Cid, collected.RemovedRecords);
+        Assert.Empty(Repository.Blocks.Enumerate());
+    }
+
+    [Fact]
+    public void A_pin_set_before_the_put_stays_after_the_writer_releases_its_own()
+    {
+        using var batch = SampleBatches.Build(3, 9);
+        var pinned = _content.PutBatch(batch);
+        Assert.True(Repository.GetRecord(pinned.Cid)!.Pinned);
+
+        using (var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Pin = false }))
+        {
+            writer.Add(batch);
+            writer.Add(SampleBatches.Build(4, 9));
+            writer.Finish();
+        }
+
+        Assert.True(Repository.GetRecord(pinned.Cid)!.Pinned);
+    }
+
+    [Fact]
+    public void A_put_reads_each_buffer_of_a_batch_as_often_as_naming_it_does_one_normalisation_and_one_encoding()
+    {
+        const int rows = 4096;
+        var values = new CountingMemory(rows * sizeof(long));
+        var ids = MemoryMarshal.Cast<byte, long>(values.Array.AsSpan());
+        for (int i = 0; i < rows; i++)
+        {
+            ids[i] = i * 3L;
+        }
+
+        var schema = new Schema([new Field("id", ArrowType.Int64, nullable: false)]);
+        using var batch = new RecordBatch(schema, rows, [new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, values.Memory])]);
+
+        var named = values.Reads(() => ContentRepository.ComputeCid(batch));
+        var single = values.Reads(() => _content.PutBatch(batch));
+        using var writer = _content.CreateDatasetWriter(schema);
+        var added = values.Reads(() => writer.Add(batch));
+
+        Assert.True(named >= 1, "naming a batch reads its values at least once, to encode them");
+        Assert.Equal(named, single);
+        Assert.Equal(named, added);
+    }
+
+    /// <summary>Memory that counts how often its bytes are reached as a span: once per pass over them.</summary>
+    private sealed class CountingMemory(int length) : MemoryManager<byte>
+    {
+        private int _reads;
+
+        public byte[] Array { get; } = new byte[length];
+
+        public int Reads(Action action)
+        {
+            int before = _reads;
+            action();
+            return _reads - before;
+        }
+
+        public override Span<byte> GetSpan()
+        {
+            _reads++;
+            return Array;
+        }
+
+        // Nothing on the put path pins body memory (it is read as spans); if that changed, this says so loudly.
+        public override MemoryHandle Pin(int elementIndex = 0) => throw new NotSupportedException("the test memory counts span reads only");
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+}
