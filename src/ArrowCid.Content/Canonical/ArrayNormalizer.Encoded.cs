@@ -11,10 +11,39 @@ internal static partial class ArrayNormalizer
     /// remapped (same index type), null slots hold index 0, and a valid index that points at a
     /// null dictionary value becomes a null slot.
     /// </summary>
+    /// <summary>Whether no two slots of <paramref name="values"/> are logically equal.</summary>
+    private static bool DistinctValues(ArrayData values)
+    {
+        var seen = new HashSet<byte[]>(ByteKeyComparer.Instance);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!seen.Add(ValueKey.Of(values, i)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static ArrayData Dictionary(ArrayData a, SlotSelection selection)
     {
         var dictionary = a.Dictionary ?? throw new ArgumentException($"dictionary-encoded array of {a.Type} has no dictionary", nameof(a));
         int n = selection.Count;
+        // Already canonical (the common case on the put path): indices in first-use order over a
+        // canonical dictionary of distinct values without nulls. One typed pass over the indices
+        // and one key per dictionary value, nothing copied.
+        if (selection.IsPlainRange && dictionary.NullCount == 0
+            && DictionaryIndexOrder.InFirstUseOrder(a, selection.Start, n, dictionary.Length)
+            && ReferenceEquals(Normalize(dictionary, SlotSelection.Range(0, dictionary.Length)), dictionary)
+            && DistinctValues(dictionary))
+        {
+            var canonicalValidity = Validity(a, selection, keep: null);
+            int width = a.Layout.ValueBitWidth / 8;
+            var inPlace = a.Buffers[1].Slice((a.Offset + selection.Start) * width, n * width);
+            return Assemble(a, selection, canonicalValidity.NullCount, [canonicalValidity.Buffer, inPlace], [], dictionary);
+        }
+
         const int Unseen = int.MinValue, NullValue = -1;
         var remap = new int[dictionary.Length];
         remap.AsSpan().Fill(Unseen);

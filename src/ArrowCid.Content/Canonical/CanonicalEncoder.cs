@@ -42,6 +42,9 @@ public static class CanonicalEncoder
     /// <returns>The canonical length in bytes.</returns>
     public static long EncodedLength(RecordBatch batch) => MeasureNormalized(CanonicalArrays.Normalize(batch));
 
+    /// <summary>The canonical length of a batch already in canonical shape (not checked: the chunker's own slices).</summary>
+    internal static long EncodedLengthOfCanonical(RecordBatch canonical) => MeasureNormalized(canonical);
+
     private static long MeasureNormalized(RecordBatch canonical)
     {
         using var counter = new ByteCountingStream();
