@@ -46,6 +46,7 @@ public static class RowHasher
     }
 
     /// <summary>Like <see cref="Compute(RecordBatch, Span{ulong}, Span{long})"/> for a batch already in canonical shape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ComputeCanonical(RecordBatch canonical, Span<ulong> rowHashes, Span<long> rowBits)
     {
         int n = canonical.Length;
@@ -173,7 +174,7 @@ public static class RowHasher
                     DenseUnion(a, start, count, h, bits);
                     return;
                 default:
-                    FixedWidth(a, a.Layout.ValueBitWidth / 8, start, count, h, bits);
+                    FixedWidth(a, a.Layout.ValueBitWidth / 8, start, count, h, bits, finishItems: false);
                     return;
             }
         }
@@ -183,6 +184,15 @@ public static class RowHasher
         {
             var items = new ItemHashes(count);
             var h = items.Hashes;
+            var t = a.Type.PhysicalType;
+            int width = a.Layout.ValueBitWidth / 8;
+            if (t.Id != ArrowTypeId.Dictionary && t.Layout.Buffers is [BufferKind.Validity, BufferKind.FixedWidth] && width is 1 or 2 or 4 or 8)
+            {
+                // One-word items (the common list of numbers): fold and finish in one pass.
+                FixedWidth(a, width, start, count, h, items.Bits, finishItems: true);
+                return items;
+            }
+
             h.Fill(RowHashMath.Seed);
             Absorb(a, start, count, h, items.Bits);
             for (int k = 0; k < h.Length; k++)
@@ -205,7 +215,9 @@ public static class RowHasher
             return items;
         }
 
-        private static void FixedWidth(ArrayData a, int width, int start, int count, Span<ulong> h, Span<long> bits)
+        /// <summary>Fixed-width values; with <paramref name="finishItems"/> (one-word values only) each slot's finished item hash is written instead of folded in.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void FixedWidth(ArrayData a, int width, int start, int count, Span<ulong> h, Span<long> bits, bool finishItems)
         {
             var values = a.Buffers[1].Span;
             var validity = a.ValidityBitmap;
@@ -213,16 +225,16 @@ public static class RowHasher
             switch (width)
             {
                 case 1:
-                    Words(values.Slice(first, count), validity, first, h);
+                    Words(values.Slice(first, count), validity, first, h, finishItems);
                     break;
                 case 2:
-                    Words(MemoryMarshal.Cast<byte, ushort>(values).Slice(first, count), validity, first, h);
+                    Words(MemoryMarshal.Cast<byte, ushort>(values).Slice(first, count), validity, first, h, finishItems);
                     break;
                 case 4:
-                    Words(MemoryMarshal.Cast<byte, uint>(values).Slice(first, count), validity, first, h);
+                    Words(MemoryMarshal.Cast<byte, uint>(values).Slice(first, count), validity, first, h, finishItems);
                     break;
                 case 8:
-                    Words(MemoryMarshal.Cast<byte, ulong>(values).Slice(first, count), validity, first, h);
+                    Words(MemoryMarshal.Cast<byte, ulong>(values).Slice(first, count), validity, first, h, finishItems);
                     break;
                 default:
                     // 16 and 32 bytes (decimals, month-day-nano intervals), fixed-size binary of any width:
@@ -245,29 +257,49 @@ public static class RowHasher
         }
 
         /// <summary>Values of 1, 2, 4 or 8 bytes, zero-extended to one word each; the null word under null slots.</summary>
-        private static void Words<T>(ReadOnlySpan<T> values, ReadOnlySpan<byte> validity, int first, Span<ulong> h)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Words<T>(ReadOnlySpan<T> values, ReadOnlySpan<byte> validity, int first, Span<ulong> h, bool finishItems)
             where T : unmanaged, IBinaryInteger<T>, IUnsignedNumber<T>
         {
-            if (validity.IsEmpty)
+            if (finishItems)
+            {
+                for (int k = 0; k < values.Length; k++)
+                {
+                    h[k] = RowHashMath.Finish(RowHashMath.Absorb(RowHashMath.Seed, Word(values[k], validity, first + k)));
+                }
+            }
+            else if (validity.IsEmpty)
             {
                 for (int k = 0; k < values.Length; k++)
                 {
                     h[k] = RowHashMath.Absorb(h[k], ulong.CreateTruncating(values[k]));
                 }
-
-                return;
             }
-
-            for (int k = 0; k < values.Length; k++)
+            else
             {
-                int slot = first + k;
-                // 0 for a valid slot, all ones for a null one: selects the value or the null word without a branch.
-                ulong nullMask = ((ulong)(validity[slot >> 3] >> (slot & 7)) & 1) - 1;
-                ulong word = (ulong.CreateTruncating(values[k]) & ~nullMask) | (RowHashMath.NullWord & nullMask);
-                h[k] = RowHashMath.Absorb(h[k], word);
+                for (int k = 0; k < values.Length; k++)
+                {
+                    h[k] = RowHashMath.Absorb(h[k], Word(values[k], validity, first + k));
+                }
             }
         }
 
+        /// <summary>The value zero-extended, or the null word when the slot is null (chosen without a branch).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ulong Word<T>(T value, ReadOnlySpan<byte> validity, int slot)
+            where T : unmanaged, IBinaryInteger<T>, IUnsignedNumber<T>
+        {
+            if (validity.IsEmpty)
+            {
+                return ulong.CreateTruncating(value);
+            }
+
+            // 0 for a valid slot, all ones for a null one.
+            ulong nullMask = ((ulong)(validity[slot >> 3] >> (slot & 7)) & 1) - 1;
+            return (ulong.CreateTruncating(value) & ~nullMask) | (RowHashMath.NullWord & nullMask);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Booleans(ArrayData a, int start, int count, Span<ulong> h, Span<long> bits)
         {
             var values = a.Buffers[1].Span;
@@ -287,6 +319,7 @@ public static class RowHasher
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void VarBinary<TOffset>(ArrayData a, ReadOnlySpan<TOffset> offsets, int offsetWidth, int start, int count, Span<ulong> h, Span<long> bits)
             where TOffset : unmanaged, IBinaryInteger<TOffset>
         {
@@ -342,6 +375,7 @@ public static class RowHasher
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Lists<TOffset>(ArrayData a, ReadOnlySpan<TOffset> offsets, int start, int count, Span<ulong> h, Span<long> bits)
             where TOffset : unmanaged, IBinaryInteger<TOffset>
         {
@@ -505,6 +539,7 @@ public static class RowHasher
         }
 
         /// <summary>Each slot's word is its dictionary value's item hash, the null word under a null slot.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Indices<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, int first, ReadOnlySpan<ulong> valueHashes, Span<ulong> h)
             where T : unmanaged, IBinaryInteger<T>
         {
@@ -599,28 +634,49 @@ public static class RowHasher
         }
     }
 
-    /// <summary>The words of the byte string data[from..to): its length, then ⌈length/8⌉ little-endian words of its bytes, the last zero-padded.</summary>
+    /// <summary>
+    /// The words of the byte string data[from..to): its length, then its bytes zero-padded to a
+    /// multiple of 8 bytes and to at least 16, as little-endian words (so at least two). Strings of
+    /// up to 16 bytes — most of them — take two masked 8-byte reads and no branch on their length.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong LengthAndWords(ulong acc, ReadOnlySpan<byte> data, int from, int to)
     {
-        acc = RowHashMath.Absorb(acc, (ulong)(to - from));
+        int length = to - from;
+        acc = RowHashMath.Absorb(acc, (ulong)length);
+        if (length <= 16 && from + 16 <= data.Length)
+        {
+            ulong first = BinaryPrimitives.ReadUInt64LittleEndian(data[from..]) & ByteMasks[Math.Min(length, 8)];
+            ulong second = BinaryPrimitives.ReadUInt64LittleEndian(data[(from + 8)..]) & ByteMasks[Math.Max(length - 8, 0)];
+            return RowHashMath.Absorb(RowHashMath.Absorb(acc, first), second);
+        }
+
         int at = from;
-        for (; to - at >= 8; at += 8)
+        int words = 0;
+        for (; to - at >= 8; at += 8, words++)
         {
             acc = RowHashMath.Absorb(acc, BinaryPrimitives.ReadUInt64LittleEndian(data[at..]));
         }
 
-        int rest = to - at;
-        if (rest == 0)
+        if (at < to)
         {
-            return acc;
+            acc = RowHashMath.Absorb(acc, Tail(data[at..to]));
+            words++;
         }
 
-        // The last word: one 8-byte read masked to the value's bytes where the buffer goes on that far.
-        ulong last = at + 8 <= data.Length
-            ? BinaryPrimitives.ReadUInt64LittleEndian(data[at..]) & ((1UL << (rest * 8)) - 1)
-            : Tail(data[at..to]);
-        return RowHashMath.Absorb(acc, last);
+        for (; words < 2; words++)
+        {
+            acc = RowHashMath.Absorb(acc, 0);
+        }
+
+        return acc;
     }
+
+    /// <summary>ByteMasks[n] keeps the low n bytes of a word.</summary>
+    private static ReadOnlySpan<ulong> ByteMasks =>
+    [
+        0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFF, 0xFFFFFFFFFFFF, 0xFFFFFFFFFFFFFF, ulong.MaxValue,
+    ];
 
     /// <summary>
     /// The words of a fixed-width value: max(1, ⌈width/8⌉) little-endian words of its bytes, the

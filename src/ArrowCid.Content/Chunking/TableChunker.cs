@@ -24,8 +24,7 @@ public sealed class TableChunker : IDisposable
 {
     private readonly ChunkingParameters _parameters;
     private readonly byte[] _schemaMessage;
-    private readonly Schema _wideSchema;
-    private readonly bool _widen;
+    private readonly bool[] _joinable;
     private readonly List<Segment> _pending = [];
     private Schema? _lastSchema;
     private ChunkBoundaryFinder _finder;
@@ -51,8 +50,7 @@ public sealed class TableChunker : IDisposable
         _finder = new ChunkBoundaryFinder(parameters);
         Schema = CanonicalArrays.Normalize(schema);
         _schemaMessage = DatasetSchemaMessage.Encode(Schema);
-        _widen = Schema.Fields.Any(f => IndexWidening.Applies(f.Type));
-        _wideSchema = _widen ? new Schema(Schema.Fields.Select(f => f.WithType(IndexWidening.Widen(f.Type))), Schema.Metadata) : Schema;
+        _joinable = [.. Schema.Fields.Select(f => CanonicalJoin.Supports(f.Type))];
     }
 
     /// <summary>The table's schema with its metadata in canonical order: the schema of every chunk.</summary>
@@ -294,30 +292,37 @@ public sealed class TableChunker : IDisposable
             var columns = new ArrayData[Schema.Fields.Length];
             for (int c = 0; c < columns.Length; c++)
             {
-                var slices = parts.Select(p => CanonicalSlice.Of(p.Batch.Columns[c], p.Start, p.Count));
-                columns[c] = ArrayConcatenation.Concatenate([.. _widen ? slices.Select(IndexWidening.Widen) : slices]);
-            }
-
-            var joined = CanonicalArrays.Normalize(new RecordBatch(_wideSchema, rows, columns));
-            if (_widen)
-            {
-                for (int c = 0; c < columns.Length; c++)
+                var slices = parts.Select(p => CanonicalSlice.Of(p.Batch.Columns[c], p.Start, p.Count)).ToList();
+                if (JoinColumn(slices, Schema.Fields[c].Type, _joinable[c]) is not { } column)
                 {
-                    if (IndexWidening.Narrow(joined.Columns[c], Schema.Fields[c].Type) is not { } narrow)
-                    {
-                        return (null, 0);
-                    }
-
-                    columns[c] = narrow;
+                    return (null, 0);
                 }
 
-                joined = new RecordBatch(Schema, rows, columns);
+                columns[c] = column;
             }
 
-            batch = joined;
+            batch = new RecordBatch(Schema, rows, columns);
         }
 
         return (batch, CanonicalEncoder.EncodedLengthOfCanonical(batch));
+    }
+
+    /// <summary>
+    /// The canonical column of canonical slices end to end, or null when the rows cannot share one
+    /// array of the column's type (a dictionary or run-end type too narrow for them together).
+    /// </summary>
+    private static ArrayData? JoinColumn(List<ArrayData> slices, ArrowType type, bool joinable)
+    {
+        if (joinable)
+        {
+            return CanonicalJoin.Join(slices);
+        }
+
+        // Views, unions, run-end encoded arrays…: concatenate with int64 indices and run ends, normalise, narrow back.
+        bool widen = IndexWidening.Applies(type);
+        var joined = ArrayConcatenation.Concatenate([.. widen ? slices.Select(IndexWidening.Widen) : slices]);
+        var canonical = CanonicalArrays.Normalize(joined);
+        return widen ? IndexWidening.Narrow(canonical, type) : canonical;
     }
 
     /// <summary>Drops the first <paramref name="rows"/> pending rows (now in a chunk) and starts scanning a new chunk.</summary>

@@ -100,7 +100,14 @@ internal static class ReferenceRowHash
             {
                 var bytes = a.GetBytes(slot).ToArray();
                 yield return (ulong)bytes.Length;
-                foreach (ulong word in PaddedWords(bytes))
+                // Zero-padded to a multiple of 8 bytes and to at least 16.
+                var words = PaddedWords(bytes).ToList();
+                while (words.Count < 2)
+                {
+                    words.Add(0);
+                }
+
+                foreach (ulong word in words)
                 {
                     yield return word;
                 }
