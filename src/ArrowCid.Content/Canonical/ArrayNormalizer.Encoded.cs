@@ -5,12 +5,6 @@ namespace ArrowCid.Content.Canonical;
 /// <summary>Encodings that stand for other values: dictionaries and run-end encoding.</summary>
 internal static partial class ArrayNormalizer
 {
-    /// <summary>
-    /// Dictionary-encoded arrays: the dictionary becomes the distinct non-null values in order of
-    /// first use by a valid slot (logical equality through <see cref="ValueKey"/>), indices are
-    /// remapped (same index type), null slots hold index 0, and a valid index that points at a
-    /// null dictionary value becomes a null slot.
-    /// </summary>
     /// <summary>Whether no two slots of <paramref name="values"/> are logically equal.</summary>
     private static bool DistinctValues(ArrayData values)
     {
@@ -26,6 +20,12 @@ internal static partial class ArrayNormalizer
         return true;
     }
 
+    /// <summary>
+    /// Dictionary-encoded arrays: the dictionary becomes the distinct non-null values in order of
+    /// first use by a valid slot (logical equality through <see cref="ValueKey"/>), indices are
+    /// remapped (same index type), null slots hold index 0, and a valid index that points at a
+    /// null dictionary value becomes a null slot.
+    /// </summary>
     private static ArrayData Dictionary(ArrayData a, SlotSelection selection)
     {
         var dictionary = a.Dictionary ?? throw new ArgumentException($"dictionary-encoded array of {a.Type} has no dictionary", nameof(a));
@@ -44,25 +44,30 @@ internal static partial class ArrayNormalizer
             return Assemble(a, selection, canonicalValidity.NullCount, [canonicalValidity.Buffer, inPlace], [], dictionary);
         }
 
+        // Each slot's index (-1: null or undefined), read at the index type's own width; keys are
+        // made only for the dictionary positions in use, once each.
+        var newIndex = new int[n];
+        var raw = new long[n];
+        DictionaryIndexOrder.Read(a, selection, raw);
         const int Unseen = int.MinValue, NullValue = -1;
         var remap = new int[dictionary.Length];
         remap.AsSpan().Fill(Unseen);
         var firstByValue = new Dictionary<byte[], int>(ByteKeyComparer.Instance);
         var used = new SlotSelectionBuilder();
-        var newIndex = new int[n];
+        int nullCount = 0;
         for (int k = 0; k < n; k++)
         {
-            int src = selection.Source(k);
-            if (src < 0 || !a.IsValid(src))
+            long index = raw[k];
+            if (index < 0)
             {
                 newIndex[k] = NullValue;
+                nullCount++;
                 continue;
             }
 
-            long index = IntegerSlots.DictionaryIndex(a, src);
-            if ((ulong)index >= (ulong)dictionary.Length)
+            if (index >= dictionary.Length)
             {
-                throw new ArgumentException($"dictionary index {index} at slot {src} is outside a dictionary of {dictionary.Length}", nameof(a));
+                throw new ArgumentException($"dictionary index {index} at slot {selection.Source(k)} is outside a dictionary of {dictionary.Length}", nameof(a));
             }
 
             ref int mapped = ref remap[index];
@@ -85,21 +90,48 @@ internal static partial class ArrayNormalizer
             }
 
             newIndex[k] = mapped;
+            nullCount += mapped < 0 ? 1 : 0;
         }
 
-        var validity = Validity(a, selection, (k, _) => newIndex[k] >= 0);
+        var validity = new ValidityBits(ReadOnlyMemory<byte>.Empty, 0);
+        if (nullCount > 0)
+        {
+            var bits = new byte[(n + 7) >> 3];
+            for (int k = 0; k < n; k++)
+            {
+                bits[k >> 3] |= (byte)((newIndex[k] >= 0 ? 1 : 0) << (k & 7));
+            }
+
+            validity = new ValidityBits(bits, nullCount);
+        }
+
         int w = a.Layout.ValueBitWidth / 8;
-        var indices = DraftFor(selection, a.Buffers[1], (long)(a.Offset + selection.Start) * w, checked(n * w));
-        Span<byte> scratch = stackalloc byte[8];
+        var indexBytes = new byte[n * w];
         for (int k = 0; k < n; k++)
         {
-            var bytes = scratch[..w];
-            IntegerSlots.Write(bytes, Math.Max(newIndex[k], 0));
-            indices.Write(k * w, bytes);
+            IntegerSlots.Write(indexBytes.AsSpan(k * w, w), Math.Max(newIndex[k], 0));
+        }
+
+        // Where the input already holds these bits and indices (a range of canonical slots), keep
+        // its memory, so a canonical array comes back as the same instance.
+        ReadOnlyMemory<byte> indices = indexBytes;
+        if (selection.IsRange)
+        {
+            var before = Validity(a, selection, keep: null);
+            if (before.NullCount == validity.NullCount && before.Buffer.Span.SequenceEqual(validity.Buffer.Span))
+            {
+                validity = before;
+            }
+
+            var candidate = BufferDraft.OverIfInRange(a.Buffers[1], (long)(a.Offset + selection.Start) * w, n * w);
+            if (candidate.IsCandidate && candidate.Span.SequenceEqual(indexBytes))
+            {
+                indices = candidate.Result;
+            }
         }
 
         var values = Normalize(dictionary, used.Build());
-        return Assemble(a, selection, validity.NullCount, [validity.Buffer, indices.Result], [], values);
+        return Assemble(a, selection, validity.NullCount, [validity.Buffer, indices], [], values);
     }
 
     /// <summary>

@@ -62,6 +62,56 @@ internal static class DictionaryIndexOrder
         };
     }
 
+    /// <summary>
+    /// Each selected slot's dictionary index into <paramref name="indices"/>, -1 for null and
+    /// undefined slots: one typed pass for a plain range, slot by slot otherwise.
+    /// </summary>
+    /// <exception cref="ArgumentException">A valid slot holds a negative index.</exception>
+    public static void Read(ArrayData a, SlotSelection selection, Span<long> indices)
+    {
+        if (selection.IsPlainRange)
+        {
+            int first = a.Offset + selection.Start;
+            int count = selection.Count;
+            var buffer = a.Buffers[1].Span;
+            var validity = a.ValidityBitmap;
+            switch (a.Type.PhysicalType.IndexType!.Id)
+            {
+                case ArrowTypeId.Int8: Read(MemoryMarshal.Cast<byte, sbyte>(buffer).Slice(first, count), validity, first, indices); break;
+                case ArrowTypeId.UInt8: Read(buffer.Slice(first, count), validity, first, indices); break;
+                case ArrowTypeId.Int16: Read(MemoryMarshal.Cast<byte, short>(buffer).Slice(first, count), validity, first, indices); break;
+                case ArrowTypeId.UInt16: Read(MemoryMarshal.Cast<byte, ushort>(buffer).Slice(first, count), validity, first, indices); break;
+                case ArrowTypeId.Int32: Read(MemoryMarshal.Cast<byte, int>(buffer).Slice(first, count), validity, first, indices); break;
+                case ArrowTypeId.UInt32: Read(MemoryMarshal.Cast<byte, uint>(buffer).Slice(first, count), validity, first, indices); break;
+                case ArrowTypeId.Int64: Read(MemoryMarshal.Cast<byte, long>(buffer).Slice(first, count), validity, first, indices); break;
+                default: Read(MemoryMarshal.Cast<byte, ulong>(buffer).Slice(first, count), validity, first, indices); break;
+            }
+
+            return;
+        }
+
+        for (int k = 0; k < selection.Count; k++)
+        {
+            int source = selection.Source(k);
+            indices[k] = source < 0 || !a.IsValid(source) ? -1 : NonNegative(IntegerSlots.DictionaryIndex(a, source), source);
+        }
+    }
+
+    private static void Read<T>(ReadOnlySpan<T> values, ReadOnlySpan<byte> validity, int bitOffset, Span<long> indices)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        for (int k = 0; k < values.Length; k++)
+        {
+            int bit = bitOffset + k;
+            bool valid = validity.IsEmpty || (validity[bit >> 3] & (1 << (bit & 7))) != 0;
+            // Unsigned 64-bit indices above long.MaxValue read as negative: refused like negative ones.
+            indices[k] = valid ? NonNegative(long.CreateTruncating(values[k]), k) : -1;
+        }
+    }
+
+    private static long NonNegative(long index, int slot) =>
+        index >= 0 ? index : throw new ArgumentException($"dictionary index {index} at slot {slot} is negative");
+
     private static bool InOrder<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, int bitOffset, int dictionaryLength)
         where T : unmanaged, IBinaryInteger<T>
     {
