@@ -1,3 +1,4 @@
+using System.Buffers;
 using ArrowCid.Arrow.Arrays;
 
 namespace ArrowCid.Content.Canonical;
@@ -46,8 +47,25 @@ internal static partial class ArrayNormalizer
 
         // Each slot's index (-1: null or undefined), read at the index type's own width; keys are
         // made only for the dictionary positions in use, once each.
-        var newIndex = new int[n];
-        var raw = new long[n];
+        // Scratch arrays from the pool: a batch-sized array per call would be a large-object
+        // allocation (zeroed, often fresh pages) on every batch of the put path.
+        var rented = ArrayPool<long>.Shared.Rent(n);
+        var rentedIndex = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            return Renumbered(a, selection, dictionary, rented.AsSpan(0, n), rentedIndex.AsSpan(0, n));
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(rented);
+            ArrayPool<int>.Shared.Return(rentedIndex);
+        }
+    }
+
+    /// <summary>The general dictionary path: renumbers by first use of each distinct value.</summary>
+    private static ArrayData Renumbered(ArrayData a, SlotSelection selection, ArrayData dictionary, Span<long> raw, Span<int> newIndex)
+    {
+        int n = selection.Count;
         DictionaryIndexOrder.Read(a, selection, raw);
         const int Unseen = int.MinValue, NullValue = -1;
         var remap = new int[dictionary.Length];
@@ -107,10 +125,7 @@ internal static partial class ArrayNormalizer
 
         int w = a.Layout.ValueBitWidth / 8;
         var indexBytes = new byte[n * w];
-        for (int k = 0; k < n; k++)
-        {
-            IntegerSlots.Write(indexBytes.AsSpan(k * w, w), Math.Max(newIndex[k], 0));
-        }
+        DictionaryIndexOrder.Write(newIndex, indexBytes, w);
 
         // Where the input already holds these bits and indices (a range of canonical slots), keep
         // its memory, so a canonical array comes back as the same instance.

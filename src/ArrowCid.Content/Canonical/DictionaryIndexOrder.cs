@@ -43,7 +43,7 @@ internal static class DictionaryIndexOrder
     /// empty: no nulls), <paramref name="order"/> the dictionary positions in their new order.
     /// Returns whether the new numbers equal the old ones.
     /// </summary>
-    public static bool Renumber(ArrayData a, int start, int count, ReadOnlySpan<byte> validity, Span<long> renumbered, List<int> order)
+    public static bool Renumber(ArrayData a, int start, int count, ReadOnlySpan<byte> validity, Span<int> renumbered, List<int> order)
     {
         int first = a.Offset + start;
         var buffer = a.Buffers[1].Span;
@@ -97,6 +97,49 @@ internal static class DictionaryIndexOrder
         }
     }
 
+    /// <summary>
+    /// Writes indices (negative ones as 0, the index of null slots) as integers of
+    /// <paramref name="width"/> bytes, in the machine's order: little-endian, like every buffer
+    /// the Arrow layer reads through <c>MemoryMarshal.Cast</c>.
+    /// </summary>
+    public static void Write(ReadOnlySpan<int> indices, Span<byte> destination, int width)
+    {
+        switch (width)
+        {
+            case 1:
+                for (int k = 0; k < indices.Length; k++)
+                {
+                    destination[k] = (byte)Math.Max(indices[k], 0);
+                }
+
+                break;
+            case 2:
+                var shorts = MemoryMarshal.Cast<byte, ushort>(destination);
+                for (int k = 0; k < indices.Length; k++)
+                {
+                    shorts[k] = (ushort)Math.Max(indices[k], 0);
+                }
+
+                break;
+            case 4:
+                var ints = MemoryMarshal.Cast<byte, int>(destination);
+                for (int k = 0; k < indices.Length; k++)
+                {
+                    ints[k] = Math.Max(indices[k], 0);
+                }
+
+                break;
+            default:
+                var longs = MemoryMarshal.Cast<byte, long>(destination);
+                for (int k = 0; k < indices.Length; k++)
+                {
+                    longs[k] = Math.Max(indices[k], 0);
+                }
+
+                break;
+        }
+    }
+
     private static void Read<T>(ReadOnlySpan<T> values, ReadOnlySpan<byte> validity, int bitOffset, Span<long> indices)
         where T : unmanaged, IBinaryInteger<T>
     {
@@ -141,7 +184,7 @@ internal static class DictionaryIndexOrder
         return next == (ulong)dictionaryLength;
     }
 
-    private static bool Renumber<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, Span<int> remap, Span<long> renumbered, List<int> order)
+    private static bool Renumber<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, Span<int> remap, Span<int> renumbered, List<int> order)
         where T : unmanaged, IBinaryInteger<T>
     {
         bool same = true;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
@@ -108,9 +109,21 @@ internal static class CanonicalSlice
     private static ArrayData Dictionary(ArrayData a, int start, int count)
     {
         var (validity, nulls) = Validity(a, start, count);
+        var rented = ArrayPool<int>.Shared.Rent(count);
+        try
+        {
+            return Renumbered(a, start, count, validity, nulls, rented.AsSpan(0, count));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rented);
+        }
+    }
+
+    private static ArrayData Renumbered(ArrayData a, int start, int count, ReadOnlyMemory<byte> validity, int nulls, Span<int> mapped)
+    {
         var dictionary = a.Dictionary!;
         int width = a.Type.PhysicalType.IndexType!.BitWidth / 8;
-        var mapped = new long[count];
         var order = new List<int>();
         bool identity = DictionaryIndexOrder.Renumber(a, start, count, validity.Span, mapped, order);
         if (identity)
@@ -120,10 +133,7 @@ internal static class CanonicalSlice
         }
 
         var indices = new byte[count * width];
-        for (int k = 0; k < count; k++)
-        {
-            IntegerSlots.Write(indices.AsSpan(k * width, width), mapped[k]);
-        }
+        DictionaryIndexOrder.Write(mapped, indices, width);
 
         return new ArrayData(a.Type, count, nulls, 0, [validity, indices], [], ArrayNormalizer.Normalize(dictionary, SlotSelection.Explicit([.. order])));
     }

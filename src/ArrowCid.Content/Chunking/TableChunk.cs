@@ -1,4 +1,6 @@
 using ArrowCid.Arrow.Arrays;
+using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Multiformats;
 
 namespace ArrowCid.Content.Chunking;
 
@@ -14,4 +16,20 @@ public sealed record TableChunk(RecordBatch Batch, long FirstRow, long EncodedLe
 {
     /// <summary>Rows in the chunk.</summary>
     public int Rows => Batch.Length;
+
+    /// <summary>Writes the chunk's canonical block (the batch is canonical already, so it is not normalised again).</summary>
+    /// <param name="destination">Where the block is written (left open).</param>
+    public void WriteTo(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        CanonicalEncoder.EncodeCanonical(Batch, destination);
+    }
+
+    /// <summary>The chunk's CID (raw, sha2-256), hashed while encoding; the bytes are not held.</summary>
+    /// <returns>The CID, as <c>CanonicalEncoder.ComputeCid</c> gives it.</returns>
+    public Cid ComputeCid() => CanonicalEncoder.CidOfCanonical(Batch).Cid;
+
+    /// <summary>The chunk's entry in a manifest tree: its CID, rows and block length.</summary>
+    /// <returns>The entry.</returns>
+    public TableTreeEntry ToEntry() => new(ComputeCid(), Rows, EncodedLength);
 }

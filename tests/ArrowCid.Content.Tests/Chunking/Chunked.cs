@@ -60,6 +60,7 @@ internal static class Chunked
             Assert.True(CanonicalArrays.IsCanonical(chunk.Batch), $"chunk at row {row} is not canonical");
             var (cid, length) = CanonicalEncoder.ComputeCidAndLength(chunk.Batch);
             Assert.Equal(length, chunk.EncodedLength);
+            Assert.Equal(cid, chunk.ComputeCid());
             Assert.True(length <= p.MaxBlockBytes || chunk.Rows == 1, $"chunk at row {row}: {chunk.Rows} rows in {length} bytes, over {p.MaxBlockBytes}");
             entries.Add(new TableTreeEntry(cid, chunk.Rows, length));
             row += chunk.Rows;
