@@ -259,20 +259,6 @@ internal static class ChunkBenchmark
     /// <summary>A named table: its chunk entries and manifest tree.</summary>
     private sealed record Named(List<TableTreeEntry> Entries, TableTreeResult Tree)
     {
-        public Dictionary<Cid, long> Blocks()
-        {
-            var blocks = new Dictionary<Cid, long>();
-            foreach (var entry in Entries)
-            {
-                blocks[entry.Cid] = entry.Bytes;
-            }
-
-            foreach (var node in Tree.Blocks)
-            {
-                blocks[node.Cid] = node.Bytes.Length;
-            }
-
-            return blocks;
-        }
+        public Dictionary<Cid, long> Blocks() => Tree.BlockSizes(Entries);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
@@ -20,20 +21,42 @@ internal static class DictionaryIndexOrder
     /// </summary>
     public static bool InFirstUseOrder(ArrayData a, int start, int count, int dictionaryLength)
     {
-        int first = a.Offset + start;
-        var buffer = a.Buffers[1].Span;
-        var validity = a.ValidityBitmap;
-        return a.Type.PhysicalType.IndexType!.Id switch
+        var rented = ArrayPool<long>.Shared.Rent(count);
+        try
         {
-            ArrowTypeId.Int8 => InOrder(MemoryMarshal.Cast<byte, sbyte>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.UInt8 => InOrder(buffer.Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.Int16 => InOrder(MemoryMarshal.Cast<byte, short>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.UInt16 => InOrder(MemoryMarshal.Cast<byte, ushort>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.Int32 => InOrder(MemoryMarshal.Cast<byte, int>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.UInt32 => InOrder(MemoryMarshal.Cast<byte, uint>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.Int64 => InOrder(MemoryMarshal.Cast<byte, long>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            _ => InOrder(MemoryMarshal.Cast<byte, ulong>(buffer).Slice(first, count), validity, first, dictionaryLength),
-        };
+            var indices = rented.AsSpan(0, count);
+            Widen(a, a.Offset + start, count, indices);
+            var validity = a.ValidityBitmap;
+            int bitOffset = a.Offset + start;
+            ulong next = 0;
+            for (int k = 0; k < count; k++)
+            {
+                // Negative indices become huge here, so one unsigned compare rejects them too.
+                ulong index = (ulong)indices[k];
+                int bit = bitOffset + k;
+                if (!validity.IsEmpty && (validity[bit >> 3] & (1 << (bit & 7))) == 0)
+                {
+                    if (index != 0)
+                    {
+                        return false;
+                    }
+                }
+                else if (index == next)
+                {
+                    next++;
+                }
+                else if (index > next)
+                {
+                    return false;
+                }
+            }
+
+            return next == (ulong)dictionaryLength;
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(rented);
+        }
     }
 
     /// <summary>
@@ -45,21 +68,40 @@ internal static class DictionaryIndexOrder
     /// </summary>
     public static bool Renumber(ArrayData a, int start, int count, ReadOnlySpan<byte> validity, Span<int> renumbered, List<int> order)
     {
-        int first = a.Offset + start;
-        var buffer = a.Buffers[1].Span;
         var remap = new int[a.Dictionary!.Length];
         remap.AsSpan().Fill(-1);
-        return a.Type.PhysicalType.IndexType!.Id switch
+        var rented = ArrayPool<long>.Shared.Rent(count);
+        try
         {
-            ArrowTypeId.Int8 => Renumber(MemoryMarshal.Cast<byte, sbyte>(buffer).Slice(first, count), validity, remap, renumbered, order),
-            ArrowTypeId.UInt8 => Renumber(buffer.Slice(first, count), validity, remap, renumbered, order),
-            ArrowTypeId.Int16 => Renumber(MemoryMarshal.Cast<byte, short>(buffer).Slice(first, count), validity, remap, renumbered, order),
-            ArrowTypeId.UInt16 => Renumber(MemoryMarshal.Cast<byte, ushort>(buffer).Slice(first, count), validity, remap, renumbered, order),
-            ArrowTypeId.Int32 => Renumber(MemoryMarshal.Cast<byte, int>(buffer).Slice(first, count), validity, remap, renumbered, order),
-            ArrowTypeId.UInt32 => Renumber(MemoryMarshal.Cast<byte, uint>(buffer).Slice(first, count), validity, remap, renumbered, order),
-            ArrowTypeId.Int64 => Renumber(MemoryMarshal.Cast<byte, long>(buffer).Slice(first, count), validity, remap, renumbered, order),
-            _ => Renumber(MemoryMarshal.Cast<byte, ulong>(buffer).Slice(first, count), validity, remap, renumbered, order),
-        };
+            var indices = rented.AsSpan(0, count);
+            Widen(a, a.Offset + start, count, indices);
+            bool same = true;
+            for (int k = 0; k < count; k++)
+            {
+                if (!validity.IsEmpty && (validity[k >> 3] & (1 << (k & 7))) == 0)
+                {
+                    renumbered[k] = 0;
+                    continue;
+                }
+
+                int index = checked((int)indices[k]);
+                ref int next = ref remap[index];
+                if (next < 0)
+                {
+                    next = order.Count;
+                    same &= index == next;
+                    order.Add(index);
+                }
+
+                renumbered[k] = next;
+            }
+
+            return same;
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(rented);
+        }
     }
 
     /// <summary>
@@ -72,19 +114,13 @@ internal static class DictionaryIndexOrder
         if (selection.IsPlainRange)
         {
             int first = a.Offset + selection.Start;
-            int count = selection.Count;
-            var buffer = a.Buffers[1].Span;
+            Widen(a, first, selection.Count, indices);
             var validity = a.ValidityBitmap;
-            switch (a.Type.PhysicalType.IndexType!.Id)
+            for (int k = 0; k < selection.Count; k++)
             {
-                case ArrowTypeId.Int8: Read(MemoryMarshal.Cast<byte, sbyte>(buffer).Slice(first, count), validity, first, indices); break;
-                case ArrowTypeId.UInt8: Read(buffer.Slice(first, count), validity, first, indices); break;
-                case ArrowTypeId.Int16: Read(MemoryMarshal.Cast<byte, short>(buffer).Slice(first, count), validity, first, indices); break;
-                case ArrowTypeId.UInt16: Read(MemoryMarshal.Cast<byte, ushort>(buffer).Slice(first, count), validity, first, indices); break;
-                case ArrowTypeId.Int32: Read(MemoryMarshal.Cast<byte, int>(buffer).Slice(first, count), validity, first, indices); break;
-                case ArrowTypeId.UInt32: Read(MemoryMarshal.Cast<byte, uint>(buffer).Slice(first, count), validity, first, indices); break;
-                case ArrowTypeId.Int64: Read(MemoryMarshal.Cast<byte, long>(buffer).Slice(first, count), validity, first, indices); break;
-                default: Read(MemoryMarshal.Cast<byte, ulong>(buffer).Slice(first, count), validity, first, indices); break;
+                int bit = first + k;
+                bool valid = validity.IsEmpty || (validity[bit >> 3] & (1 << (bit & 7))) != 0;
+                indices[k] = valid ? NonNegative(indices[k], k) : -1;
             }
 
             return;
@@ -94,6 +130,28 @@ internal static class DictionaryIndexOrder
         {
             int source = selection.Source(k);
             indices[k] = source < 0 || !a.IsValid(source) ? -1 : NonNegative(IntegerSlots.DictionaryIndex(a, source), source);
+        }
+    }
+
+    /// <summary>
+    /// The index values of physical slots [first, first + count) of a dictionary array, whatever
+    /// their width, as longs (validity not consulted; uint64 values above long.MaxValue come out
+    /// negative): the one place that switches on the index type, so every loop over indices is a
+    /// plain loop over longs.
+    /// </summary>
+    public static void Widen(ArrayData a, int first, int count, Span<long> into)
+    {
+        var buffer = a.Buffers[1].Span;
+        switch (a.Type.PhysicalType.IndexType!.Id)
+        {
+            case ArrowTypeId.Int8: Widen(MemoryMarshal.Cast<byte, sbyte>(buffer).Slice(first, count), into); break;
+            case ArrowTypeId.UInt8: Widen(buffer.Slice(first, count), into); break;
+            case ArrowTypeId.Int16: Widen(MemoryMarshal.Cast<byte, short>(buffer).Slice(first, count), into); break;
+            case ArrowTypeId.UInt16: Widen(MemoryMarshal.Cast<byte, ushort>(buffer).Slice(first, count), into); break;
+            case ArrowTypeId.Int32: Widen(MemoryMarshal.Cast<byte, int>(buffer).Slice(first, count), into); break;
+            case ArrowTypeId.UInt32: Widen(MemoryMarshal.Cast<byte, uint>(buffer).Slice(first, count), into); break;
+            case ArrowTypeId.Int64: MemoryMarshal.Cast<byte, long>(buffer).Slice(first, count).CopyTo(into); break;
+            default: MemoryMarshal.Cast<byte, long>(buffer).Slice(first, count).CopyTo(into); break;
         }
     }
 
@@ -140,74 +198,15 @@ internal static class DictionaryIndexOrder
         }
     }
 
-    private static void Read<T>(ReadOnlySpan<T> values, ReadOnlySpan<byte> validity, int bitOffset, Span<long> indices)
+    private static void Widen<T>(ReadOnlySpan<T> values, Span<long> into)
         where T : unmanaged, IBinaryInteger<T>
     {
         for (int k = 0; k < values.Length; k++)
         {
-            int bit = bitOffset + k;
-            bool valid = validity.IsEmpty || (validity[bit >> 3] & (1 << (bit & 7))) != 0;
-            // Unsigned 64-bit indices above long.MaxValue read as negative: refused like negative ones.
-            indices[k] = valid ? NonNegative(long.CreateTruncating(values[k]), k) : -1;
+            into[k] = long.CreateTruncating(values[k]);
         }
     }
 
     private static long NonNegative(long index, int slot) =>
         index >= 0 ? index : throw new ArgumentException($"dictionary index {index} at slot {slot} is negative");
-
-    private static bool InOrder<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, int bitOffset, int dictionaryLength)
-        where T : unmanaged, IBinaryInteger<T>
-    {
-        ulong next = 0;
-        for (int k = 0; k < indices.Length; k++)
-        {
-            // Negative indices of signed types become huge here, so one unsigned compare rejects them too.
-            ulong index = ulong.CreateTruncating(long.CreateTruncating(indices[k]));
-            int bit = bitOffset + k;
-            if (!validity.IsEmpty && (validity[bit >> 3] & (1 << (bit & 7))) == 0)
-            {
-                if (index != 0)
-                {
-                    return false;
-                }
-            }
-            else if (index == next)
-            {
-                next++;
-            }
-            else if (index > next)
-            {
-                return false;
-            }
-        }
-
-        return next == (ulong)dictionaryLength;
-    }
-
-    private static bool Renumber<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, Span<int> remap, Span<int> renumbered, List<int> order)
-        where T : unmanaged, IBinaryInteger<T>
-    {
-        bool same = true;
-        for (int k = 0; k < indices.Length; k++)
-        {
-            if (!validity.IsEmpty && (validity[k >> 3] & (1 << (k & 7))) == 0)
-            {
-                renumbered[k] = 0;
-                continue;
-            }
-
-            int index = int.CreateChecked(indices[k]);
-            ref int next = ref remap[index];
-            if (next < 0)
-            {
-                next = order.Count;
-                same &= index == next;
-                order.Add(index);
-            }
-
-            renumbered[k] = next;
-        }
-
-        return same;
-    }
 }

@@ -494,60 +494,34 @@ public static class RowHasher
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Dictionary(ArrayData a, int start, int count, Span<ulong> h, Span<long> bits)
         {
-            var values = Whole(a.Dictionary!);
-            var indexType = a.Type.PhysicalType.IndexType!;
-            var indices = a.Buffers[1].Span;
+            var valueHashes = Whole(a.Dictionary!).Hashes;
             int first = a.Offset + start;
             var validity = a.ValidityBitmap;
-            var valueHashes = values.Hashes;
-            switch (indexType.Id)
+            var rented = ArrayPool<long>.Shared.Rent(count);
+            try
             {
-                case ArrowTypeId.Int8:
-                    Indices(MemoryMarshal.Cast<byte, sbyte>(indices).Slice(first, count), validity, first, valueHashes, h);
-                    break;
-                case ArrowTypeId.UInt8:
-                    Indices(indices.Slice(first, count), validity, first, valueHashes, h);
-                    break;
-                case ArrowTypeId.Int16:
-                    Indices(MemoryMarshal.Cast<byte, short>(indices).Slice(first, count), validity, first, valueHashes, h);
-                    break;
-                case ArrowTypeId.UInt16:
-                    Indices(MemoryMarshal.Cast<byte, ushort>(indices).Slice(first, count), validity, first, valueHashes, h);
-                    break;
-                case ArrowTypeId.Int32:
-                    Indices(MemoryMarshal.Cast<byte, int>(indices).Slice(first, count), validity, first, valueHashes, h);
-                    break;
-                case ArrowTypeId.UInt32:
-                    Indices(MemoryMarshal.Cast<byte, uint>(indices).Slice(first, count), validity, first, valueHashes, h);
-                    break;
-                case ArrowTypeId.Int64:
-                    Indices(MemoryMarshal.Cast<byte, long>(indices).Slice(first, count), validity, first, valueHashes, h);
-                    break;
-                default:
-                    Indices(MemoryMarshal.Cast<byte, ulong>(indices).Slice(first, count), validity, first, valueHashes, h);
-                    break;
+                var indices = rented.AsSpan(0, count);
+                DictionaryIndexOrder.Widen(a, first, count, indices);
+                for (int k = 0; k < count; k++)
+                {
+                    // Canonical null slots hold index 0, which is in range whenever any slot is valid.
+                    ulong word = validity.IsEmpty || Bit(validity, first + k) ? valueHashes[(int)indices[k]] : RowHashMath.NullWord;
+                    h[k] = RowHashMath.Absorb(h[k], word);
+                }
+            }
+            finally
+            {
+                ArrayPool<long>.Shared.Return(rented);
             }
 
             // An empty span: the caller adds the constant size itself.
-            long indexBits = indexType.BitWidth;
+            long indexBits = a.Type.PhysicalType.IndexType!.BitWidth;
             for (int k = 0; k < bits.Length; k++)
             {
                 bits[k] += indexBits;
-            }
-        }
-
-        /// <summary>Each slot's word is its dictionary value's item hash, the null word under a null slot.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Indices<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, int first, ReadOnlySpan<ulong> valueHashes, Span<ulong> h)
-            where T : unmanaged, IBinaryInteger<T>
-        {
-            for (int k = 0; k < indices.Length; k++)
-            {
-                // Canonical null slots hold index 0, which is in range whenever any slot is valid.
-                ulong word = validity.IsEmpty || Bit(validity, first + k) ? valueHashes[int.CreateTruncating(indices[k])] : RowHashMath.NullWord;
-                h[k] = RowHashMath.Absorb(h[k], word);
             }
         }
 

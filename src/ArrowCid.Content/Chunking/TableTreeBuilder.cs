@@ -10,7 +10,28 @@ namespace ArrowCid.Content.Chunking;
 /// <param name="Blocks">Every node block not yet returned by <see cref="TableTreeBuilder.Add"/>, the root last.</param>
 /// <param name="Rows">Rows of the table.</param>
 /// <param name="Bytes">Bytes of its chunk blocks.</param>
-public sealed record TableTreeResult(Cid Root, TableTreeBlock? RootBlock, IReadOnlyList<TableTreeBlock> Blocks, long Rows, long Bytes);
+public sealed record TableTreeResult(Cid Root, TableTreeBlock? RootBlock, IReadOnlyList<TableTreeBlock> Blocks, long Rows, long Bytes)
+{
+    /// <summary>Every block of the table with its length, by CID: the chunks given and the manifest nodes of <see cref="Blocks"/> (to count what two versions share).</summary>
+    /// <param name="chunks">The table's chunk entries.</param>
+    /// <returns>Block lengths by CID (a block that repeats is listed once).</returns>
+    public Dictionary<Cid, long> BlockSizes(IEnumerable<TableTreeEntry> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        var blocks = new Dictionary<Cid, long>();
+        foreach (var chunk in chunks)
+        {
+            blocks[chunk.Cid] = chunk.Bytes;
+        }
+
+        foreach (var node in Blocks)
+        {
+            blocks[node.Cid] = node.Bytes.Length;
+        }
+
+        return blocks;
+    }
+}
 
 /// <summary>
 /// Builds the manifest tree of a chunked table (docs/canonical-form.md, "The manifest tree") from

@@ -15,21 +15,7 @@ internal sealed record ChunkedTable(IReadOnlyList<TableChunk> Chunks, IReadOnlyL
     public long[] Boundaries => [.. Chunks.Select(c => c.FirstRow)];
 
     /// <summary>Every block of the table: chunks and manifest nodes, by CID, with their lengths.</summary>
-    public Dictionary<Cid, long> Blocks()
-    {
-        var blocks = new Dictionary<Cid, long>();
-        foreach (var entry in Entries)
-        {
-            blocks[entry.Cid] = entry.Bytes;
-        }
-
-        foreach (var node in Tree.Blocks)
-        {
-            blocks[node.Cid] = node.Bytes.Length;
-        }
-
-        return blocks;
-    }
+    public Dictionary<Cid, long> Blocks() => Tree.BlockSizes(Entries);
 }
 
 /// <summary>Runs the chunker and the tree builder over batches, checking what every chunk must satisfy on the way.</summary>
