@@ -18,8 +18,81 @@ internal static class BenchCommands
         var command = new Command("bench", "Benchmarks that report ratios against memcpy and similar limits");
         command.Subcommands.Add(Ipc(console));
         command.Subcommands.Add(Cid(console));
+        command.Subcommands.Add(Chunk(console));
         return command;
     }
+
+    private static Command Chunk(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var size = new Option<int>("--size-mib") { Description = $"Table size in MiB (1..{MaxSizeMib}); needs about 3x this in memory", DefaultValueFactory = _ => 256, HelpName = "N" };
+        size.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int mib) && mib is < 1 or > MaxSizeMib)
+            {
+                result.AddError($"--size-mib must be between 1 and {MaxSizeMib}");
+            }
+        });
+        var command = new Command("chunk", "Content-defined chunking of a mixed table next to SHA-256 of the same bytes, and the new bytes after an append, insert, delete and scattered update") { json, size };
+        command.SetAction(parse =>
+        {
+            var r = ChunkBenchmark.Run(parse.GetValue(size) * (1L << 20));
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(ChunkJson(r, parse.GetValue(size)).ToJsonString(ContentOutput.Indented));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("measure", "value", "vs SHA-256 / goal");
+            table.AddRow("chunk (row hash, boundaries, canonical chunks, encoding)", $"{F(r.ChunkGbps)} GB/s", $"{F(r.ChunkRatio)}x");
+            table.AddRow("row hash alone", $"{F(r.RowHashGbps)} GB/s", $"{F(r.RowHashRatio)}x");
+            table.AddRow("name the table (chunk, SHA-256 each chunk, tree; one thread)", $"{F(r.CidGbps)} GB/s", $"{F(r.CidRatio)}x");
+            table.AddRow("SHA-256 (IncrementalHash)", $"{F(r.Sha256Gbps)} GB/s", "1x");
+            table.AddRow("append 1 %: new bytes", P(r.Append.NewRatio), "<= 2 %");
+            table.AddRow("insert 1 % in the middle: new bytes", P(r.Insert.NewRatio), "<= 3 %");
+            table.AddRow("delete 1 % in the middle: new bytes", P(r.Delete.NewRatio), "<= 3 %");
+            table.AddRow("update 1 % in 100 places: new bytes", P(r.Update.NewRatio), "<= 25 %");
+            table.AddRow("chunks within 2x of the 256 KiB target", P(r.Sizes.WithinTwiceTarget), "mostly");
+            PlainConsole(console.Out).Write(table);
+            console.Out.WriteLine($"table: {r.Rows} rows in {r.Batches} batches, {r.ChunkBytes} bytes in {r.Chunks} chunks (median {r.Sizes.Median}, p10 {r.Sizes.P10}, p90 {r.Sizes.P90}, max {r.Sizes.Max}), {r.Nodes} manifest nodes in {r.Height} levels");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static JsonObject ChunkJson(ChunkBenchmarkResult r, int sizeMib) => new()
+    {
+        ["size_mib"] = sizeMib,
+        ["rows"] = r.Rows,
+        ["batches"] = r.Batches,
+        ["chunk_bytes"] = r.ChunkBytes,
+        ["chunks"] = r.Chunks,
+        ["manifest_nodes"] = r.Nodes,
+        ["manifest_levels"] = r.Height,
+        ["chunk_gbps"] = Round(r.ChunkGbps),
+        ["row_hash_gbps"] = Round(r.RowHashGbps),
+        ["cid_gbps"] = Round(r.CidGbps),
+        ["sha256_gbps"] = Round(r.Sha256Gbps),
+        ["chunk_ratio_vs_sha256"] = Round(r.ChunkRatio),
+        ["row_hash_ratio_vs_sha256"] = Round(r.RowHashRatio),
+        ["cid_ratio_vs_sha256"] = Round(r.CidRatio),
+        ["chunk_size_p10"] = r.Sizes.P10,
+        ["chunk_size_median"] = r.Sizes.Median,
+        ["chunk_size_p90"] = r.Sizes.P90,
+        ["chunk_size_max"] = r.Sizes.Max,
+        ["chunks_within_2x_target"] = Round(r.Sizes.WithinTwiceTarget),
+        ["append_new_ratio"] = Round(r.Append.NewRatio),
+        ["insert_new_ratio"] = Round(r.Insert.NewRatio),
+        ["delete_new_ratio"] = Round(r.Delete.NewRatio),
+        ["update_new_ratio"] = Round(r.Update.NewRatio),
+        ["append_new_chunks"] = r.Append.NewChunks,
+        ["insert_new_chunks"] = r.Insert.NewChunks,
+        ["delete_new_chunks"] = r.Delete.NewChunks,
+        ["update_new_chunks"] = r.Update.NewChunks,
+        ["dedup_goals_met"] = r.DedupGoalsMet,
+    };
+
+    private static string P(double ratio) => ratio.ToString("0.00 %", CultureInfo.InvariantCulture);
 
     private static Command Cid(CliConsole console)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ArrowCid.Arrow.Arrays;
 
 namespace ArrowCid.Content.Canonical;
@@ -5,6 +6,21 @@ namespace ArrowCid.Content.Canonical;
 /// <summary>Encodings that stand for other values: dictionaries and run-end encoding.</summary>
 internal static partial class ArrayNormalizer
 {
+    /// <summary>Whether no two slots of <paramref name="values"/> are logically equal.</summary>
+    private static bool DistinctValues(ArrayData values)
+    {
+        var seen = new HashSet<byte[]>(ByteKeyComparer.Instance);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!seen.Add(ValueKey.Of(values, i)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// Dictionary-encoded arrays: the dictionary becomes the distinct non-null values in order of
     /// first use by a valid slot (logical equality through <see cref="ValueKey"/>), indices are
@@ -15,25 +31,61 @@ internal static partial class ArrayNormalizer
     {
         var dictionary = a.Dictionary ?? throw new ArgumentException($"dictionary-encoded array of {a.Type} has no dictionary", nameof(a));
         int n = selection.Count;
+        // Already canonical (the common case on the put path): indices in first-use order over a
+        // canonical dictionary of distinct values without nulls. One typed pass over the indices
+        // and one key per dictionary value, nothing copied.
+        if (selection.IsPlainRange && dictionary.NullCount == 0
+            && DictionaryIndexOrder.InFirstUseOrder(a, selection.Start, n, dictionary.Length)
+            && ReferenceEquals(Normalize(dictionary, SlotSelection.Range(0, dictionary.Length)), dictionary)
+            && DistinctValues(dictionary))
+        {
+            var canonicalValidity = Validity(a, selection, keep: null);
+            int width = a.Layout.ValueBitWidth / 8;
+            var inPlace = a.Buffers[1].Slice((a.Offset + selection.Start) * width, n * width);
+            return Assemble(a, selection, canonicalValidity.NullCount, [canonicalValidity.Buffer, inPlace], [], dictionary);
+        }
+
+        // Each slot's index (-1: null or undefined), read at the index type's own width; keys are
+        // made only for the dictionary positions in use, once each.
+        // Scratch arrays from the pool: a batch-sized array per call would be a large-object
+        // allocation (zeroed, often fresh pages) on every batch of the put path.
+        var rented = ArrayPool<long>.Shared.Rent(n);
+        var rentedIndex = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            return Renumbered(a, selection, dictionary, rented.AsSpan(0, n), rentedIndex.AsSpan(0, n));
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(rented);
+            ArrayPool<int>.Shared.Return(rentedIndex);
+        }
+    }
+
+    /// <summary>The general dictionary path: renumbers by first use of each distinct value.</summary>
+    private static ArrayData Renumbered(ArrayData a, SlotSelection selection, ArrayData dictionary, Span<long> raw, Span<int> newIndex)
+    {
+        int n = selection.Count;
+        DictionaryIndexOrder.Read(a, selection, raw);
         const int Unseen = int.MinValue, NullValue = -1;
         var remap = new int[dictionary.Length];
         remap.AsSpan().Fill(Unseen);
         var firstByValue = new Dictionary<byte[], int>(ByteKeyComparer.Instance);
         var used = new SlotSelectionBuilder();
-        var newIndex = new int[n];
+        int nullCount = 0;
         for (int k = 0; k < n; k++)
         {
-            int src = selection.Source(k);
-            if (src < 0 || !a.IsValid(src))
+            long index = raw[k];
+            if (index < 0)
             {
                 newIndex[k] = NullValue;
+                nullCount++;
                 continue;
             }
 
-            long index = IntegerSlots.DictionaryIndex(a, src);
-            if ((ulong)index >= (ulong)dictionary.Length)
+            if (index >= dictionary.Length)
             {
-                throw new ArgumentException($"dictionary index {index} at slot {src} is outside a dictionary of {dictionary.Length}", nameof(a));
+                throw new ArgumentException($"dictionary index {index} at slot {selection.Source(k)} is outside a dictionary of {dictionary.Length}", nameof(a));
             }
 
             ref int mapped = ref remap[index];
@@ -56,21 +108,45 @@ internal static partial class ArrayNormalizer
             }
 
             newIndex[k] = mapped;
+            nullCount += mapped < 0 ? 1 : 0;
         }
 
-        var validity = Validity(a, selection, (k, _) => newIndex[k] >= 0);
-        int w = a.Layout.ValueBitWidth / 8;
-        var indices = DraftFor(selection, a.Buffers[1], (long)(a.Offset + selection.Start) * w, checked(n * w));
-        Span<byte> scratch = stackalloc byte[8];
-        for (int k = 0; k < n; k++)
+        var validity = new ValidityBits(ReadOnlyMemory<byte>.Empty, 0);
+        if (nullCount > 0)
         {
-            var bytes = scratch[..w];
-            IntegerSlots.Write(bytes, Math.Max(newIndex[k], 0));
-            indices.Write(k * w, bytes);
+            var bits = new byte[(n + 7) >> 3];
+            for (int k = 0; k < n; k++)
+            {
+                bits[k >> 3] |= (byte)((newIndex[k] >= 0 ? 1 : 0) << (k & 7));
+            }
+
+            validity = new ValidityBits(bits, nullCount);
+        }
+
+        int w = a.Layout.ValueBitWidth / 8;
+        var indexBytes = new byte[n * w];
+        DictionaryIndexOrder.Write(newIndex, indexBytes, w);
+
+        // Where the input already holds these bits and indices (a range of canonical slots), keep
+        // its memory, so a canonical array comes back as the same instance.
+        ReadOnlyMemory<byte> indices = indexBytes;
+        if (selection.IsRange)
+        {
+            var before = Validity(a, selection, keep: null);
+            if (before.NullCount == validity.NullCount && before.Buffer.Span.SequenceEqual(validity.Buffer.Span))
+            {
+                validity = before;
+            }
+
+            var candidate = BufferDraft.OverIfInRange(a.Buffers[1], (long)(a.Offset + selection.Start) * w, n * w);
+            if (candidate.IsCandidate && candidate.Span.SequenceEqual(indexBytes))
+            {
+                indices = candidate.Result;
+            }
         }
 
         var values = Normalize(dictionary, used.Build());
-        return Assemble(a, selection, validity.NullCount, [validity.Buffer, indices.Result], [], values);
+        return Assemble(a, selection, validity.NullCount, [validity.Buffer, indices], [], values);
     }
 
     /// <summary>

@@ -11,6 +11,14 @@ internal static partial class ArrayNormalizer
     {
         int n = selection.Count;
         var offsets = DraftFor(selection, a.Buffers[1], (long)(a.Offset + selection.Start) * w, checked((n + 1) * w));
+        // Offsets already from 0 with null slots empty (checked in one tight pass): the items are
+        // the child's first ones, in order, and the offsets stay as they are.
+        if (offsets.IsCandidate && selection.IsPlainRange && VarBinaryOffsetsInPlace(offsets.Span, w, n, validity, out long total))
+        {
+            var childItems = Normalize(a.Children[0], SlotSelection.Range(0, checked((int)total)));
+            return Assemble(a, selection, validity.NullCount, [validity.Buffer, offsets.Result], [childItems], null);
+        }
+
         var items = new SlotSelectionBuilder();
         Span<byte> scratch = stackalloc byte[8];
         long running = 0;

@@ -42,6 +42,9 @@ public static class CanonicalEncoder
     /// <returns>The canonical length in bytes.</returns>
     public static long EncodedLength(RecordBatch batch) => MeasureNormalized(CanonicalArrays.Normalize(batch));
 
+    /// <summary>The canonical length of a batch already in canonical shape (not checked: the chunker's own slices).</summary>
+    internal static long EncodedLengthOfCanonical(RecordBatch canonical) => MeasureNormalized(canonical);
+
     private static long MeasureNormalized(RecordBatch canonical)
     {
         using var counter = new ByteCountingStream();
@@ -66,14 +69,20 @@ public static class CanonicalEncoder
     /// <summary>The CID and the length in bytes of the canonical encoding of <paramref name="batch"/>.</summary>
     /// <param name="batch">Any valid batch.</param>
     /// <returns>The CID and the number of canonical bytes it names.</returns>
-    public static (Cid Cid, long Length) ComputeCidAndLength(RecordBatch batch)
+    public static (Cid Cid, long Length) ComputeCidAndLength(RecordBatch batch) => CidOfCanonical(CanonicalArrays.Normalize(batch));
+
+    /// <summary>The CID and length of a batch already in canonical shape (not checked: the chunker's own chunks).</summary>
+    internal static (Cid Cid, long Length) CidOfCanonical(RecordBatch canonical)
     {
         using var hashing = new HashingStream();
-        WriteNormalized(CanonicalArrays.Normalize(batch), hashing);
+        WriteNormalized(canonical, hashing);
         long length = hashing.Length;
         var digest = hashing.FinishHash();
         return (Cid.CreateV1(Multicodec.Raw, new Multihash(Multicodec.Sha2256, digest)), length);
     }
+
+    /// <summary>Writes a batch already in canonical shape (not checked: the chunker's own chunks).</summary>
+    internal static void EncodeCanonical(RecordBatch canonical, Stream destination) => WriteNormalized(canonical, destination);
 
     /// <summary>Whether <paramref name="ipcStream"/> is exactly the canonical encoding of the batch it holds.</summary>
     /// <param name="ipcStream">Bytes from outside.</param>

@@ -1,0 +1,75 @@
+namespace ArrowCid.Content.Chunking;
+
+/// <summary>
+/// Finds content-defined chunk boundaries in a sequence of rows given as (rolling hash, nominal
+/// bits) pairs, fed in order in spans of any length: the state is the current chunk's row count
+/// and nominal size, so the boundaries do not depend on how the rows were split into spans.
+/// This is the rule's first step; <see cref="TableChunker"/> adds the exact 1 MiB check.
+/// </summary>
+public struct ChunkBoundaryFinder
+{
+    private ChunkingParameters? _parameters;
+
+    /// <summary>A finder for other sizes than the rule's (tests).</summary>
+    internal ChunkBoundaryFinder(ChunkingParameters parameters)
+    {
+        _parameters = parameters;
+    }
+
+    /// <summary>Rows in the current (open) chunk.</summary>
+    public int ChunkRows { get; private set; }
+
+    /// <summary>Nominal bits of the current (open) chunk.</summary>
+    public long ChunkBits { get; private set; }
+
+    /// <summary>
+    /// Adds rows to the current chunk until a boundary. Returns the number of rows of the spans
+    /// that belong to the current chunk when it ends inside them (the chunk is then closed and the
+    /// finder starts a new, empty one: scan the rest of the spans with another call), or -1 when
+    /// every row was added and the chunk is still open.
+    /// </summary>
+    /// <param name="rolling">Each row's rolling hash (<see cref="ChunkingRule.Roll"/>).</param>
+    /// <param name="rowBits">Each row's nominal size in bits (<see cref="RowHasher"/>).</param>
+    /// <returns>Rows taken before the boundary, or -1.</returns>
+    public int FindBoundary(ReadOnlySpan<ulong> rolling, ReadOnlySpan<long> rowBits)
+    {
+        if (rolling.Length != rowBits.Length)
+        {
+            throw new ArgumentException($"{rolling.Length} rolling hashes for {rowBits.Length} row sizes");
+        }
+
+        var rule = _parameters ??= ChunkingParameters.Default;
+        int rows = ChunkRows;
+        long bits = ChunkBits;
+        for (int j = 0; j < rolling.Length; j++)
+        {
+            long rowSize = rowBits[j];
+            if (rule.EndsBefore(rows, bits, rowSize))
+            {
+                Reset();
+                return j;
+            }
+
+            long before = bits;
+            bits += rowSize;
+            rows++;
+            // Below the minimum the threshold is 0: skip the test (the common case for small rows).
+            if (bits > rule.MinBits && rule.EndsAfter(rolling[j], before, bits))
+            {
+                Reset();
+                return j + 1;
+            }
+        }
+
+        ChunkRows = rows;
+        ChunkBits = bits;
+        return -1;
+    }
+
+    /// <summary>Starts a new, empty chunk.</summary>
+    public void Reset()
+    {
+        ChunkRows = 0;
+        ChunkBits = 0;
+    }
+}

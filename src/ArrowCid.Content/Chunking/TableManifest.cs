@@ -1,0 +1,195 @@
+using ArrowCid.Arrow;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Content.DagCbor;
+using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Content.Chunking;
+
+/// <summary>
+/// A table opened by its CID, whatever its form: one chunk (a raw canonical block), a version-1
+/// dataset manifest (one DAG-CBOR block listing its batches) or a version-2 manifest tree. The
+/// schema and totals come from the root; <see cref="Chunks"/> walks the tree lazily, fetching one
+/// node per level at a time and checking each against its CID, its parent's entry and the format.
+/// </summary>
+public sealed class TableManifest
+{
+    private readonly Func<Cid, ReadOnlyMemory<byte>> _fetch;
+    private readonly TableTreeNode? _root;
+    private readonly IReadOnlyList<TableTreeEntry>? _flat;
+
+    private TableManifest(Cid cid, int version, Schema schema, long rows, long bytes, Func<Cid, ReadOnlyMemory<byte>> fetch, TableTreeNode? root, IReadOnlyList<TableTreeEntry>? flat)
+    {
+        Cid = cid;
+        Version = version;
+        Schema = schema;
+        Rows = rows;
+        Bytes = bytes;
+        _fetch = fetch;
+        _root = root;
+        _flat = flat;
+    }
+
+    /// <summary>The table's CID.</summary>
+    public Cid Cid { get; }
+
+    /// <summary>0 for a one-chunk table (a raw block), 1 for a version-1 manifest, 2 for a manifest tree.</summary>
+    public int Version { get; }
+
+    /// <summary>The table's schema.</summary>
+    public Schema Schema { get; }
+
+    /// <summary>Rows of the table.</summary>
+    public long Rows { get; }
+
+    /// <summary>Bytes of its chunk (batch) blocks.</summary>
+    public long Bytes { get; }
+
+    /// <summary>Levels of manifest nodes: 0 without a tree (one chunk or a version-1 manifest), else the root's level + 1.</summary>
+    public int Height => _root is null ? 0 : _root.Level + 1;
+
+    /// <summary>Opens a table by its CID.</summary>
+    /// <param name="cid">The table's CID: raw (one chunk) or dag-cbor (a manifest), sha2-256.</param>
+    /// <param name="fetch">Returns a block's bytes (throwing when it is missing); every block it returns is checked against its CID here.</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="ContentFormatException">The root is not a table: wrong codec or hash, not canonical Arrow, not a manifest of either version.</exception>
+    public static TableManifest Open(Cid cid, Func<Cid, ReadOnlyMemory<byte>> fetch)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(fetch);
+        var block = fetch(cid);
+        if (cid.Codec == Multicodec.Raw)
+        {
+            return OpenChunk(cid, block, fetch);
+        }
+
+        if (cid.Codec != Multicodec.DagCbor || cid.Version != 1 || cid.Hash.Code != Multicodec.Sha2256)
+        {
+            throw new ContentFormatException($"table {cid}: neither a raw chunk nor a dag-cbor manifest with sha2-256");
+        }
+
+        var node = DagCborDecoder.DecodeVerified(cid, block.Span);
+        if (node.Kind == DagKind.Map && node.TryGetValue("version", out var version) && version.Kind == DagKind.Integer && version.IntegerValue == DatasetManifest.FormatVersion)
+        {
+            var manifest = DatasetManifest.Decode(block.Span, cid);
+            var batches = manifest.Batches.Select(b => new TableTreeEntry(b.Cid, b.Rows, b.Bytes)).ToArray();
+            return new TableManifest(cid, 1, manifest.Schema, manifest.Rows, manifest.Bytes, fetch, null, batches);
+        }
+
+        // Version-1 manifests had no size limit; every node of a tree is at most 1 MiB.
+        if (block.Length > ChunkingRule.MaxBlockBytes)
+        {
+            throw TableTreeNode.Malformed(cid, $"the block is {block.Length} bytes, more than the {ChunkingRule.MaxBlockBytes} a node may have");
+        }
+
+        var root = TableTreeNode.Read(node, cid, root: true);
+        return new TableManifest(cid, TableTreeNode.FormatVersion, root.Schema!, root.Rows, root.Bytes, fetch, root, null);
+    }
+
+    /// <summary>
+    /// The table's chunks in row order, walking the tree depth first. Each node fetched is
+    /// checked: its CID, format, level (one less than its parent's), and totals equal to the
+    /// parent's entry for it. Chunk blocks themselves are not fetched.
+    /// </summary>
+    /// <returns>The chunk entries (raw CIDs, rows, block bytes).</returns>
+    /// <exception cref="ContentFormatException">A node is malformed or disagrees with its parent.</exception>
+    public IEnumerable<TableTreeEntry> Chunks()
+    {
+        if (_flat is not null)
+        {
+            foreach (var entry in _flat)
+            {
+                yield return entry;
+            }
+
+            yield break;
+        }
+
+        var stack = new Stack<(TableTreeNode Node, int Next)>();
+        stack.Push((_root!, 0));
+        while (stack.Count > 0)
+        {
+            var (node, next) = stack.Pop();
+            if (next == node.Entries.Count)
+            {
+                continue;
+            }
+
+            stack.Push((node, next + 1));
+            var entry = node.Entries[next];
+            if (node.Level == 0)
+            {
+                yield return entry;
+                continue;
+            }
+
+            stack.Push((FetchChild(entry, node.Level - 1), 0));
+        }
+    }
+
+    /// <summary>Every manifest node block's CID, parents before children (for export, pinning and diffs).</summary>
+    /// <returns>The node CIDs (the root first; none for a one-chunk table or a version-1 manifest, whose root is its only block).</returns>
+    public IEnumerable<Cid> Nodes()
+    {
+        if (_root is null)
+        {
+            yield break;
+        }
+
+        yield return Cid;
+        var stack = new Stack<TableTreeNode>();
+        stack.Push(_root);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            if (node.Level == 0)
+            {
+                continue;
+            }
+
+            for (int i = node.Entries.Count - 1; i >= 0; i--)
+            {
+                yield return node.Entries[i].Cid;
+                stack.Push(FetchChild(node.Entries[i], node.Level - 1));
+            }
+        }
+    }
+
+    private TableTreeNode FetchChild(TableTreeEntry entry, int level)
+    {
+        var child = TableTreeNode.Decode(_fetch(entry.Cid).Span, entry.Cid, root: false);
+        if (child.Level != level)
+        {
+            throw TableTreeNode.Malformed(entry.Cid, $"level {child.Level} where its parent links a level-{level} node");
+        }
+
+        if (child.Rows != entry.Rows || child.Bytes != entry.Bytes)
+        {
+            throw TableTreeNode.Malformed(entry.Cid, $"{child.Rows} rows and {child.Bytes} bytes where its parent says {entry.Rows} and {entry.Bytes}");
+        }
+
+        return child;
+    }
+
+    private static TableManifest OpenChunk(Cid cid, ReadOnlyMemory<byte> block, Func<Cid, ReadOnlyMemory<byte>> fetch)
+    {
+        if (cid.Version != 1 || cid.Hash.Code != Multicodec.Sha2256 || !cid.Verify(block.Span))
+        {
+            throw new ContentFormatException($"table {cid}: the block does not hash to its CID (or the CID is not a sha2-256 CIDv1)");
+        }
+
+        try
+        {
+            using var reader = new ArrowStreamReader(block);
+            var schema = reader.Schema;
+            using var batch = reader.ReadNext() ?? throw new ContentFormatException($"table {cid}: the chunk holds no record batch");
+            var entry = new TableTreeEntry(cid, batch.Length, block.Length);
+            return new TableManifest(cid, 0, schema, batch.Length, block.Length, fetch, null, [entry]);
+        }
+        catch (ArrowFormatException e)
+        {
+            throw new ContentFormatException($"table {cid}: the chunk is not an Arrow IPC stream: {e.Message}", e);
+        }
+    }
+}
