@@ -65,7 +65,7 @@ internal static class Program
             ParquetCommands.AddExport(CarCommands.Export(console, repository), console, repository),
             CarCommands.Import(console, repository),
         };
-        foreach (var command in ContentCommands.Create(console, repository).Concat(RegistryCommands.Create(console, repository)))
+        foreach (var command in ContentCommands.Create(console, repository).Concat(RepositoryCommands.Create(console, repository)))
         {
             root.Subcommands.Add(command);
         }

@@ -237,7 +237,7 @@ public sealed class VersionCommandTests : IDisposable
         var v = PutThreeVersions(served);
         var bad = Cid.Parse(BatchCid(v[0], 1));
         using var content = ContentRepository.Open(served);
-        using var honest = new FlightRegistryService(content);
+        using var honest = new FlightNodeService(content);
         var registry = new GrpcServiceRegistry(new GrpcServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) })
             .AddFlightService(new CorruptingService(honest, content, bad));
         await using var server = await GrpcServer.StartAsync(registry);

@@ -120,7 +120,7 @@ public sealed partial class RustH2InteropTests(ITestOutputHelper output)
         // A server this test stops itself (StopAsync with a long grace): GOAWAY while a DoGet runs.
         string folder = Directory.CreateTempSubdirectory("arrowcid-rust-h2-").FullName;
         var content = ContentRepository.Open(Path.Combine(folder, "repo"));
-        var service = new FlightRegistryService(content);
+        var service = new FlightNodeService(content);
         GrpcServer? server = null;
         try
         {

@@ -6,14 +6,14 @@ using ArrowCid.Repository;
 namespace ArrowCid.Flight.Hosting;
 
 /// <summary>
-/// A running Flight node: a <see cref="FlightRegistryService"/> over a repository, served by
+/// A running Flight node: a <see cref="FlightNodeService"/> over a repository, served by
 /// <see cref="GrpcServer"/>, advertising <see cref="Location"/> (grpc+tcp://host:port, or grpc+tls://).
 /// </summary>
 public sealed class FlightNode : IAsyncDisposable
 {
     private readonly GrpcServer _server;
 
-    private FlightNode(GrpcServer server, FlightRegistryService service, string location)
+    private FlightNode(GrpcServer server, FlightNodeService service, string location)
     {
         _server = server;
         Service = service;
@@ -21,7 +21,7 @@ public sealed class FlightNode : IAsyncDisposable
     }
 
     /// <summary>The service (for its change notifier and location).</summary>
-    public FlightRegistryService Service { get; }
+    public FlightNodeService Service { get; }
 
     /// <summary>The advertised Flight location.</summary>
     public string Location { get; }
@@ -34,7 +34,7 @@ public sealed class FlightNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(content);
         options ??= new FlightNodeOptions();
-        var service = new FlightRegistryService(content, options.Service);
+        var service = new FlightNodeService(content, options.Service);
         var registry = new GrpcServiceRegistry(new GrpcServerOptions
         {
             Endpoint = options.Listen,

@@ -12,7 +12,7 @@ namespace ArrowCid.Flight.Service;
 /// The DoAction verbs. Bodies are a CID as text, or a JSON object for tag; results are JSON
 /// objects (the raw block for "block"). See docs/flight.md.
 /// </summary>
-internal sealed class FlightActions(FlightContent content, CatalogWriter catalog, NodeIdentity self, FlightAuthenticator auth, Func<Cid, CancellationToken, Task> ensureLocal)
+internal sealed class FlightActions(FlightContent content, ServiceRegistry serviceRegistry, NodeIdentity self, FlightAuthenticator auth, Func<Cid, CancellationToken, Task> ensureLocal)
 {
     /// <summary>Results of "block" are cut into pieces of this size so no message nears a client's limit.</summary>
     private const int BlockPieceSize = 1 << 20;
@@ -56,7 +56,7 @@ internal sealed class FlightActions(FlightContent content, CatalogWriter catalog
                 await SendBlock(BodyCid(action), responses, context).ConfigureAwait(false);
                 break;
             case "names":
-                await ReplyEach(responses, context, catalog.Catalog.ListNames()).ConfigureAwait(false);
+                await ReplyEach(responses, context, serviceRegistry.Registry.ListNames()).ConfigureAwait(false);
                 break;
             case "versions":
                 await ReplyEach(responses, context, Versions(action.Body)).ConfigureAwait(false);
@@ -72,9 +72,9 @@ internal sealed class FlightActions(FlightContent content, CatalogWriter catalog
     {
         var local = content.Content.Repository;
         bool found = pin ? local.Pin(cid) : local.Unpin(cid);
-        if (catalog.IsShared)
+        if (serviceRegistry.IsShared)
         {
-            found |= pin ? catalog.Catalog.Pin(cid) : catalog.Catalog.Unpin(cid);
+            found |= pin ? serviceRegistry.Registry.Pin(cid) : serviceRegistry.Registry.Unpin(cid);
         }
 
         if (!found)
@@ -82,7 +82,7 @@ internal sealed class FlightActions(FlightContent content, CatalogWriter catalog
             throw FlightErrors.NotFound(cid.ToString());
         }
 
-        catalog.Registered(cid);
+        serviceRegistry.Registered(cid);
         return FlightJson.Write(w =>
         {
             w.WriteString("cid", cid.ToString());
@@ -120,7 +120,7 @@ internal sealed class FlightActions(FlightContent content, CatalogWriter catalog
             throw FlightErrors.NotFound(cid.ToString());
         }
 
-        catalog.Registered(cid);
+        serviceRegistry.Registered(cid);
         return FlightJson.Write(w =>
         {
             w.WriteString("cid", cid.ToString());
@@ -159,12 +159,12 @@ internal sealed class FlightActions(FlightContent content, CatalogWriter catalog
         local.Registry.Delete(cid);
         local.Blocks.Delete(cid);
         content.Forget(cid);
-        if (catalog.IsShared)
+        if (serviceRegistry.IsShared)
         {
-            catalog.Catalog.Delete(cid);
+            serviceRegistry.Registry.Delete(cid);
         }
 
-        catalog.Registered(cid);
+        serviceRegistry.Registered(cid);
         return FlightJson.Write(w =>
         {
             w.WriteString("cid", cid.ToString());
@@ -214,19 +214,19 @@ internal sealed class FlightActions(FlightContent content, CatalogWriter catalog
 
     private byte[] Stats()
     {
-        var records = catalog.Catalog.List();
+        var records = serviceRegistry.Registry.List();
         var local = content.Content.Repository;
         return FlightJson.Write(w =>
         {
             w.WriteString("location", self.Location);
-            w.WriteBoolean("shared_registry", catalog.IsShared);
+            w.WriteBoolean("shared_registry", serviceRegistry.IsShared);
             w.WriteNumber("records", records.Count);
             w.WriteNumber("batches", records.Count(r => r.Kind == BlockKind.Batch));
             w.WriteNumber("datasets", records.Count(r => r.Kind == BlockKind.Dataset));
             w.WriteNumber("rows", records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Rows));
             w.WriteNumber("batch_bytes", records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Bytes));
             w.WriteNumber("local_blocks", local.Blocks.Enumerate().Count());
-            w.WriteNumber("latest_sequence", catalog.Catalog.LatestSequence);
+            w.WriteNumber("latest_sequence", serviceRegistry.Registry.LatestSequence);
         });
     }
 
@@ -247,7 +247,7 @@ internal sealed class FlightActions(FlightContent content, CatalogWriter catalog
         string name = FlightRequests.ReferenceOf(FlightRequests.DecodeText(body, "action body"), "versions") is { Version: null } reference
             ? reference.Name
             : throw FlightErrors.Invalid("versions: the body is a dataset name, without @N");
-        var versions = catalog.Catalog.ListVersions(name);
+        var versions = serviceRegistry.Registry.ListVersions(name);
         return versions.Count > 0 ? versions : throw new DatasetNotFoundException(new DatasetReference(name, null), 0);
     }
 
@@ -256,7 +256,7 @@ internal sealed class FlightActions(FlightContent content, CatalogWriter catalog
     {
         foreach (var version in versions)
         {
-            var record = catalog.Find(version.Cid);
+            var record = serviceRegistry.Find(version.Cid);
             await Reply(responses, context, FlightJson.Write(w =>
             {
                 w.WriteString("name", version.Name);
@@ -272,7 +272,7 @@ internal sealed class FlightActions(FlightContent content, CatalogWriter catalog
     }
 
     private IEnumerable<IRegistry> Registries() =>
-        catalog.IsShared ? [content.Content.Repository.Registry, catalog.Catalog] : [content.Content.Repository.Registry];
+        serviceRegistry.IsShared ? [content.Content.Repository.Registry, serviceRegistry.Registry] : [content.Content.Repository.Registry];
 
     private static Task Reply(IServerStreamWriter<Result> responses, ServerCallContext context, byte[] json) =>
         responses.WriteAsync(new Result { Body = ByteString.CopyFrom(json) }, context.CancellationToken);

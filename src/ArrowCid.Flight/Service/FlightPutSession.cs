@@ -22,7 +22,7 @@ internal static class FlightPutSession
 {
     public static async Task RunAsync(
         IAsyncStreamReader<FlightData> requests, IServerStreamWriter<PutResult> responses, ServerCallContext context,
-        ContentRepository content, CatalogWriter catalog)
+        ContentRepository content, ServiceRegistry serviceRegistry)
     {
         var decoder = new IpcMessageDecoder();
         PutOptions? options = null;
@@ -49,7 +49,7 @@ internal static class FlightPutSession
                 using (batch)
                 {
                     // The decoder gives every batch its stream's schema.
-                    writer ??= content.CreateDatasetWriter(batch.Schema, options, catalog);
+                    writer ??= content.CreateDatasetWriter(batch.Schema, options, serviceRegistry);
                     stored = writer.Add(batch);
                 }
 
@@ -65,7 +65,7 @@ internal static class FlightPutSession
             }
 
             var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
-            writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer), catalog);
+            writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer), serviceRegistry);
             var put = writer.Finish();
             await responses.WriteAsync(new PutResult
             {

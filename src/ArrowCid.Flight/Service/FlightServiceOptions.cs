@@ -4,7 +4,7 @@ using ArrowCid.SharedMemory;
 
 namespace ArrowCid.Flight.Service;
 
-/// <summary>Settings of a <see cref="FlightRegistryService"/>.</summary>
+/// <summary>Settings of a <see cref="FlightNodeService"/>.</summary>
 public sealed class FlightServiceOptions
 {
     /// <summary>Who may call; open (no credentials) by default.</summary>

@@ -19,7 +19,7 @@ internal static class FlightSubscriptionStream
 
     public static async Task RunAsync(
         IAsyncStreamReader<FlightData> requests, IServerStreamWriter<FlightData> responses, ServerCallContext context,
-        IRegistry catalog, ChangeNotifier changes, TimeSpan pollInterval)
+        IRegistry registry, ChangeNotifier changes, TimeSpan pollInterval)
     {
         CancellationToken cancellation = context.CancellationToken;
         if (!await requests.MoveNext(cancellation).ConfigureAwait(false))
@@ -28,7 +28,7 @@ internal static class FlightSubscriptionStream
         }
 
         var (tags, after) = ParseCommand(requests.Current.FlightDescriptor);
-        long seen = after ?? catalog.LatestSequence;
+        long seen = after ?? registry.LatestSequence;
         await responses.WriteAsync(new FlightData
         {
             AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
@@ -41,11 +41,11 @@ internal static class FlightSubscriptionStream
         while (!cancellation.IsCancellationRequested)
         {
             Task wake = changes.NextAsync();
-            IReadOnlyList<RegistryChange> page = catalog.ChangesSince(seen, Page);
+            IReadOnlyList<RegistryChange> page = registry.ChangesSince(seen, Page);
             foreach (var change in page)
             {
                 seen = change.Sequence;
-                BlockRecord? record = catalog.Find(change.Cid);
+                BlockRecord? record = registry.Find(change.Cid);
                 if (tags.Count > 0 && (record is null || !tags.All(t => record.Tags.TryGetValue(t.Key, out string? v) && v == t.Value)))
                 {
                     continue;

@@ -135,7 +135,7 @@ public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper 
         Assert.Equal(Enumerable.Range(1, 3 * PerNode).Select(v => (long?)v), puts.Select(p => p.Version).Order());
         Assert.All(puts, p => Assert.Equal("fleet/positions", p.Name));
 
-        // Every node answers for every version from the shared catalog, and fetches content another node holds.
+        // Every node answers for every version from the shared registry, and fetches content another node holds.
         foreach (var put in puts)
         {
             var client = clients[(int)(put.Version!.Value % 3)];

@@ -30,7 +30,7 @@ public sealed class FlightAuthTests : IAsyncLifetime
         using var client = Node.Client();
         using var a = TestBatches.Small(40);
         Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => client.PutAsync(a.Schema, [a]))).StatusCode);
-        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => FlightRegistryServiceTests.ToListAsync(client.ListAsync()))).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => FlightNodeServiceTests.ToListAsync(client.ListAsync()))).StatusCode);
         Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("stats"))).StatusCode);
 
         using var forged = Node.Client("guessed");

@@ -65,9 +65,9 @@ public sealed class FlightForeignContentTests : IAsyncLifetime
         Assert.Empty(await client.GetBlockAsync(Cid.ForRaw([]))); // an empty block: nothing to map, still served
         Assert.Contains("\"ok\":true", Assert.Single(await client.ActionAsync("verify", rootCid.ToString())), StringComparison.Ordinal);
 
-        var listed = await FlightRegistryServiceTests.ToListAsync(client.ListAsync());
+        var listed = await FlightNodeServiceTests.ToListAsync(client.ListAsync());
         Assert.Equal([streamCid.ToString()], listed.Select(i => i.Endpoint[0].Ticket.Ticket_.ToStringUtf8()));
-        var streams = await FlightRegistryServiceTests.ToListAsync(client.ListAsync("{\"kind\":\"arrow-stream\"}"));
+        var streams = await FlightNodeServiceTests.ToListAsync(client.ListAsync("{\"kind\":\"arrow-stream\"}"));
         Assert.Single(streams);
     }
 

@@ -148,7 +148,7 @@ public sealed class FlightNameTests : IAsyncLifetime
         var sensors2 = await client.PutAsync(Path("sensors"), b.Schema, [b]);
         var temps = await client.PutAsync(Path("plant-3", "temps"), a.Schema, [a]);
 
-        var all = await FlightRegistryServiceTests.ToListAsync(client.ListAsync());
+        var all = await FlightNodeServiceTests.ToListAsync(client.ListAsync());
 
         // for f in client.list_flights(): print(f.descriptor.path) → [b'plant-3/temps'], [b'sensors'], then CIDs.
         Assert.Equal(["plant-3/temps", "sensors"], all.Take(2).Select(f => Assert.Single(f.FlightDescriptor.Path)));
@@ -157,9 +157,9 @@ public sealed class FlightNameTests : IAsyncLifetime
         Assert.Equal(Node.Content.Repository.Registry.List().Count, all.Count - 2);
         Assert.All(all.Skip(2), f => Assert.Equal(f.Endpoint[0].Ticket.Ticket_.ToStringUtf8(), Assert.Single(f.FlightDescriptor.Path)));
 
-        var names = await FlightRegistryServiceTests.ToListAsync(client.ListAsync("{\"names\":true}"));
+        var names = await FlightNodeServiceTests.ToListAsync(client.ListAsync("{\"names\":true}"));
         Assert.Equal(all.Take(2).Select(f => f.FlightDescriptor), names.Select(f => f.FlightDescriptor));
-        var filtered = await FlightRegistryServiceTests.ToListAsync(client.ListAsync("{\"kind\":\"dataset\"}"));
+        var filtered = await FlightNodeServiceTests.ToListAsync(client.ListAsync("{\"kind\":\"dataset\"}"));
         Assert.Equal(2, filtered.Count);
     }
 

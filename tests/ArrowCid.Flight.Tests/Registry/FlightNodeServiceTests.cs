@@ -11,7 +11,7 @@ using Google.Protobuf;
 namespace ArrowCid.Flight.Tests.Registry;
 
 /// <summary>The Flight service over a repository, driven by our client: put, list, info, get, errors.</summary>
-public sealed class FlightRegistryServiceTests : IAsyncLifetime
+public sealed class FlightNodeServiceTests : IAsyncLifetime
 {
     private FlightNodeFixture? _node;
 

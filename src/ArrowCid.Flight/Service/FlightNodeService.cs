@@ -15,10 +15,10 @@ namespace ArrowCid.Flight.Service;
 /// verifies and reports, and DoExchange "subscribe" follows new content. Every handler maps what
 /// goes wrong to a gRPC status (docs/flight.md lists them); nothing a client sends can stop the server.
 /// </summary>
-public sealed class FlightRegistryService : FlightServiceBase, IDisposable
+public sealed class FlightNodeService : FlightServiceBase, IDisposable
 {
     private readonly FlightContent _content;
-    private readonly CatalogWriter _catalog;
+    private readonly ServiceRegistry _serviceRegistry;
     private readonly NodeIdentity _self = new();
     private readonly FlightAuthenticator _auth;
     private readonly FlightInfoFactory _infos;
@@ -27,16 +27,16 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
     private readonly FlightServiceOptions _options;
 
     /// <summary>Serves <paramref name="content"/> (not owned) with <paramref name="options"/>.</summary>
-    public FlightRegistryService(ContentRepository content, FlightServiceOptions? options = null)
+    public FlightNodeService(ContentRepository content, FlightServiceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(content);
         _options = options ?? new FlightServiceOptions();
         _content = new FlightContent(content, _options.SharedMemory);
-        _catalog = new CatalogWriter(content, _options.SharedRegistry, _self, Changes);
+        _serviceRegistry = new ServiceRegistry(content, _options.SharedRegistry, _self, Changes);
         _auth = new FlightAuthenticator(_options.Access);
         _peers = new PeerFetcher(content, _options.SharedRegistry, _self, _options.PeerClient);
         _infos = new FlightInfoFactory(_content, _self, _peers);
-        _actions = new FlightActions(_content, _catalog, _self, _auth, EnsureLocalAsync);
+        _actions = new FlightActions(_content, _serviceRegistry, _self, _auth, EnsureLocalAsync);
     }
 
     /// <summary>Wakes subscribers; call <see cref="ChangeNotifier.Notify"/> when the registry changed elsewhere (a PostgreSQL NOTIFY).</summary>
@@ -62,16 +62,16 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
             if (listing.Names)
             {
                 // Each name once, as its latest version, under a PATH [NAME] descriptor.
-                foreach (var version in _catalog.Catalog.ListNames())
+                foreach (var version in _serviceRegistry.Registry.ListNames())
                 {
-                    if (_catalog.Find(version.Cid) is { } record && await TryCreateInfoAsync(record, version, context.CancellationToken).ConfigureAwait(false) is { } info)
+                    if (_serviceRegistry.Find(version.Cid) is { } record && await TryCreateInfoAsync(record, version, context.CancellationToken).ConfigureAwait(false) is { } info)
                     {
                         await responseStream.WriteAsync(info, context.CancellationToken).ConfigureAwait(false);
                     }
                 }
             }
 
-            foreach (var record in listing.Query is { } query ? _catalog.Catalog.List(query) : [])
+            foreach (var record in listing.Query is { } query ? _serviceRegistry.Registry.List(query) : [])
             {
                 if (await TryCreateInfoAsync(record, null, context.CancellationToken).ConfigureAwait(false) is { } info)
                 {
@@ -134,7 +134,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         FlightErrors.Guard(() =>
         {
             _auth.Require(context, FlightRole.Write);
-            return FlightPutSession.RunAsync(requestStream, responseStream, context, _content.Content, _catalog);
+            return FlightPutSession.RunAsync(requestStream, responseStream, context, _content.Content, _serviceRegistry);
         });
 
     /// <inheritdoc />
@@ -142,7 +142,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
         FlightErrors.Guard(() =>
         {
             _auth.Require(context, FlightRole.Read);
-            return FlightSubscriptionStream.RunAsync(requestStream, responseStream, context, _catalog.Catalog, Changes, _options.ChangePollInterval);
+            return FlightSubscriptionStream.RunAsync(requestStream, responseStream, context, _serviceRegistry.Registry, Changes, _options.ChangePollInterval);
         });
 
     /// <inheritdoc />
@@ -165,15 +165,15 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
 
     private BlockRecord FirstMatch(RegistryQuery query)
     {
-        var matches = _catalog.Catalog.List(query with { Limit = 1 });
+        var matches = _serviceRegistry.Registry.List(query with { Limit = 1 });
         return matches.Count > 0 ? matches[0] : throw FlightErrors.NotFound("no flight matches the query");
     }
 
     // A batch published into this host's shared-memory store without a registry is described from its bytes.
     private BlockRecord RecordOf(Cid cid) =>
-        _catalog.Find(cid) ?? _content.DescribeSharedMemoryBatch(cid) ?? throw FlightErrors.NotFound(cid.ToString());
+        _serviceRegistry.Find(cid) ?? _content.DescribeSharedMemoryBatch(cid) ?? throw FlightErrors.NotFound(cid.ToString());
 
-    /// <summary>The record a CID or a name (its latest version, or the one asked for) names in the catalog.</summary>
+    /// <summary>The record a CID or a name (its latest version, or the one asked for) names in the service registry.</summary>
     private (BlockRecord Record, NamedVersion? Version) Resolve(DescriptorTarget target)
     {
         if (target.Cid is { } cid)
@@ -181,7 +181,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
             return (RecordOf(cid), null);
         }
 
-        var version = target.Name!.Resolve(_catalog.Catalog);
+        var version = target.Name!.Resolve(_serviceRegistry.Registry);
         return (RecordOf(version.Cid), version);
     }
 
@@ -214,14 +214,14 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
             return;
         }
 
-        var record = _catalog.Find(cid);
-        if (record is null || !_options.FetchFromPeers || !_catalog.IsShared)
+        var record = _serviceRegistry.Find(cid);
+        if (record is null || !_options.FetchFromPeers || !_serviceRegistry.IsShared)
         {
             throw FlightErrors.NotFound(cid.ToString());
         }
 
         await _peers.FetchAsync(record, _infos.LocationsOf(record), cancellationToken).ConfigureAwait(false);
-        _catalog.Registered(cid);
+        _serviceRegistry.Registered(cid);
     }
 
     private async Task<LeasedBlock> OpenBatchAsync(Cid cid, CancellationToken cancellationToken)
@@ -239,7 +239,7 @@ public sealed class FlightRegistryService : FlightServiceBase, IDisposable
     {
         // A query's flight is every matching record, one endpoint each; the schema is the first's.
         var info = new FlightInfo { FlightDescriptor = descriptor, Ordered = true };
-        foreach (var record in _catalog.Catalog.List(query))
+        foreach (var record in _serviceRegistry.Registry.List(query))
         {
             var one = await _infos.CreateAsync(record, null, cancellationToken).ConfigureAwait(false);
             if (info.Schema.IsEmpty)

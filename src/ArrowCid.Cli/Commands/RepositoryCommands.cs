@@ -7,7 +7,7 @@ using ArrowCid.Repository;
 namespace ArrowCid.Cli.Commands;
 
 /// <summary><c>arrowcid ls | info | pin | unpin | gc | verify</c> (and <c>names | log</c>): the registry and upkeep of the local repository.</summary>
-internal static class RegistryCommands
+internal static class RepositoryCommands
 {
     public static IEnumerable<Command> Create(CliConsole console, RepositoryOption repository)
     {

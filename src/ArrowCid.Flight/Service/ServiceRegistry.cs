@@ -10,19 +10,19 @@ namespace ArrowCid.Flight.Service;
 /// local record is copied there with this node's location. Every registration wakes subscribers.
 /// A DoPut's <see cref="DatasetWriter"/> publishes through it.
 /// </summary>
-internal sealed class CatalogWriter(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes) : IPutPublisher
+internal sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes) : IPutPublisher
 {
     /// <summary>The registry listings, lookups and the change feed come from.</summary>
-    public IRegistry Catalog => shared ?? content.Repository.Registry;
+    public IRegistry Registry => shared ?? content.Repository.Registry;
 
-    /// <summary>Whether several nodes share the catalog.</summary>
+    /// <summary>Whether several nodes share the registry.</summary>
     public bool IsShared => shared is not null;
 
-    /// <summary>The record of a CID: the catalog's, or the local one for content only this node has registered.</summary>
-    public BlockRecord? Find(Cid cid) => Catalog.Find(cid) ?? (shared is null ? null : content.Repository.GetRecord(cid));
+    /// <summary>The record of a CID: the registry's, or the local one for content only this node has registered.</summary>
+    public BlockRecord? Find(Cid cid) => Registry.Find(cid) ?? (shared is null ? null : content.Repository.GetRecord(cid));
 
     /// <summary>
-    /// Records a CID (already <see cref="Registered"/>) as the next version of a name in the catalog:
+    /// Records a CID (already <see cref="Registered"/>) as the next version of a name in the registry:
     /// the shared registry when there is one, else the repository (under its lock, so a collection
     /// never misses it). Wakes subscribers.
     /// </summary>
@@ -35,7 +35,7 @@ internal sealed class CatalogWriter(ContentRepository content, IRegistry? shared
         return version;
     }
 
-    /// <summary>Publishes a locally stored CID to the shared catalog (no-op without one) and wakes subscribers.</summary>
+    /// <summary>Publishes a locally stored CID to the shared registry (no-op without one) and wakes subscribers.</summary>
     public void Registered(Cid cid)
     {
         if (shared is not null && content.Repository.GetRecord(cid) is { } local)
