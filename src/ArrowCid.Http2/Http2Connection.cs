@@ -352,8 +352,9 @@ internal abstract class Http2Connection : IAsyncDisposable
             await _reader.SkipAsync(padding, aborted).ConfigureAwait(false);
         }
 
-        // The pad length octet and padding count against the windows but are never consumed by a reader.
-        ReceiveWindow.Consume(prefix + padding);
+        // The pad length octet and padding count against both windows (RFC 9113 §6.1) and no
+        // reader consumes them: the stream's window gets them back too, or it shrinks for good.
+        stream.ReceiveWindow.Consume(prefix + padding);
 
         if (frame.Has(Http2FrameFlags.EndStream))
         {
