@@ -21,10 +21,10 @@ public sealed record FlightBenchmarkResult
     /// <summary>Four concurrent DoGet streams of the batch, bytes of all four over the wall time.</summary>
     public double DoGet4Gbps { get; init; }
 
-    /// <summary>One DoPut stream into a fresh repository: encoded, sent, canonicalised, hashed and stored durably.</summary>
+    /// <summary>One DoPut stream to a node whose repository does not hold the batch yet: encoded, sent, canonicalised, hashed and stored durably.</summary>
     public double DoPutGbps { get; init; }
 
-    /// <summary>A local put of the same batch into a fresh repository (<c>ContentRepository.PutStream</c>): canonicalised, hashed and stored durably.</summary>
+    /// <summary>A local put of the same batch into a repository that does not hold it yet (<c>ContentRepository.PutStream</c>): canonicalised, hashed and stored durably.</summary>
     public double PutGbps { get; init; }
 
     /// <summary>The same bytes over one raw loopback TCP connection.</summary>
