@@ -12,7 +12,8 @@ namespace ArrowCid.Grpc;
 /// </summary>
 /// <remarks>
 /// Small messages go through a pooled staging buffer and are parsed from it. A message larger than
-/// <see cref="LargeMessageThreshold"/> is read straight from the stream into one pooled array
+/// <see cref="LargeMessageThreshold"/> is read straight from the stream into one array from
+/// <see cref="GrpcBufferPool"/>
 /// (the stream copies into it; nothing is staged), and parsed by the method's
 /// <see cref="IGrpcMessageCodec{T}"/> where it has one, which may leave a large bytes field in place
 /// as a slice of that array (Flight's <c>data_body</c>), so a 64 MiB batch costs one copy on this
@@ -172,7 +173,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
         if (_currentArray is { } array)
         {
             _currentArray = null;
-            ArrayPool<byte>.Shared.Return(array);
+            GrpcBufferPool.Large.Return(array);
         }
     }
 
@@ -180,7 +181,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
     private async ValueTask<(T Message, byte[] Array)> ReadLargeAsync(int length, CancellationToken cancellationToken)
     {
         // Not cleared: every byte the message uses is overwritten by the stream before anyone reads it.
-        byte[] array = ArrayPool<byte>.Shared.Rent(length);
+        byte[] array = GrpcBufferPool.Large.Rent(length);
         Memory<byte> payload = array.AsMemory(0, length);
         try
         {
@@ -209,7 +210,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
             // Nothing refers to the array: no message came of it. (After a failed or cancelled read
             // the array is left to the garbage collector instead: the transport may still be writing
             // into it.)
-            ArrayPool<byte>.Shared.Return(array);
+            GrpcBufferPool.Large.Return(array);
             throw new RpcException(StatusCode.Internal, $"cannot parse a {typeof(T).Name} message: {e.Message}");
         }
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -458,10 +457,10 @@ public sealed class FlightClient : IDisposable
         return new CallOptions(headers, CancellationToken: cancellationToken);
     }
 
-    /// <summary>A body array rented from the shared pool, returned (once) when disposed.</summary>
+    /// <summary>A body array rented from <see cref="GrpcBufferPool.Large"/>, returned (once) when disposed.</summary>
     private sealed class RentedBody(int length) : IDisposable
     {
-        private byte[]? _array = ArrayPool<byte>.Shared.Rent(length);
+        private byte[]? _array = GrpcBufferPool.Large.Rent(length);
 
         public byte[] Array => _array ?? throw new ObjectDisposedException(nameof(RentedBody));
 
@@ -469,7 +468,7 @@ public sealed class FlightClient : IDisposable
         {
             if (Interlocked.Exchange(ref _array, null) is { } array)
             {
-                ArrayPool<byte>.Shared.Return(array);
+                GrpcBufferPool.Large.Return(array);
             }
         }
     }
