@@ -20,7 +20,7 @@ internal sealed class FlightDataCodec : IGrpcMessageCodec<FlightData>
     }
 
     /// <inheritdoc />
-    public FlightData ParseOwned(byte[] payload) => FlightDataParsing.ParseOwned(payload);
+    public FlightData ParseOwned(ReadOnlyMemory<byte> payload) => FlightDataParsing.ParseOwned(payload);
 
     /// <inheritdoc />
     public bool TrySplitTrailingBytes(FlightData message, int minimumLength, out IMessage head, out int fieldNumber, out ReadOnlyMemory<byte> payload)

@@ -4,7 +4,7 @@ using Google.Protobuf;
 namespace ArrowCid.Flight;
 
 /// <summary>
-/// Parses a FlightData message held in an array the message may keep, leaving <c>data_body</c>
+/// Parses a FlightData message held in memory the message may keep, leaving <c>data_body</c>
 /// (field 1000) in place: protobuf's own parser would copy the body into a new ByteString, which for
 /// a 64 MiB batch is as expensive as receiving it.
 /// </summary>
@@ -25,38 +25,39 @@ internal static class FlightDataParsing
 
     /// <summary>Parses <paramref name="payload"/>, which the returned message may alias (the caller gives it up).</summary>
     /// <exception cref="InvalidProtocolBufferException">The bytes are not a FlightData message.</exception>
-    public static FlightData ParseOwned(byte[] payload)
+    public static FlightData ParseOwned(ReadOnlyMemory<byte> payload)
     {
-        if (!TryFindBody(payload, out int bodyStart, out int bodyLength))
+        ReadOnlySpan<byte> bytes = payload.Span;
+        if (!TryFindBody(bytes, out int bodyStart, out int bodyLength))
         {
-            return FlightData.Parser.ParseFrom(payload);
+            return FlightData.Parser.ParseFrom(bytes);
         }
 
         var data = new FlightData();
         int runStart = 0;
         int position = 0;
-        while (position < payload.Length)
+        while (position < bytes.Length)
         {
             int fieldStart = position;
-            SkipField(payload, ref position, out uint field, out int wireType);
+            SkipField(bytes, ref position, out uint field, out int wireType);
             if (field == DataBodyField && wireType == LengthDelimited)
             {
                 if (fieldStart > runStart)
                 {
-                    data.MergeFrom(payload.AsSpan(runStart, fieldStart - runStart));
+                    data.MergeFrom(bytes[runStart..fieldStart]);
                 }
 
                 runStart = position;
             }
         }
 
-        if (payload.Length > runStart)
+        if (bytes.Length > runStart)
         {
-            data.MergeFrom(payload.AsSpan(runStart, payload.Length - runStart));
+            data.MergeFrom(bytes[runStart..]);
         }
 
         // Set after the merges: a data_body is only ever taken from the walk above, never from a run.
-        data.DataBody = UnsafeByteOperations.UnsafeWrap(payload.AsMemory(bodyStart, bodyLength));
+        data.DataBody = UnsafeByteOperations.UnsafeWrap(payload.Slice(bodyStart, bodyLength));
         return data;
     }
 
@@ -64,7 +65,7 @@ internal static class FlightDataParsing
     /// Walks the top-level fields; true when they are all well formed and one of them is a
     /// length-delimited field 1000 (the last such one is reported, as protobuf keeps the last).
     /// </summary>
-    private static bool TryFindBody(byte[] payload, out int bodyStart, out int bodyLength)
+    private static bool TryFindBody(ReadOnlySpan<byte> payload, out int bodyStart, out int bodyLength)
     {
         bodyStart = bodyLength = -1;
         int position = 0;
@@ -86,7 +87,7 @@ internal static class FlightDataParsing
     }
 
     /// <summary>Skips one field already known to be well formed (<see cref="TryFindBody"/> has walked them all).</summary>
-    private static void SkipField(byte[] payload, ref int position, out uint field, out int wireType)
+    private static void SkipField(ReadOnlySpan<byte> payload, ref int position, out uint field, out int wireType)
     {
         if (!TrySkipField(payload, ref position, out field, out wireType, out _))
         {
@@ -95,7 +96,7 @@ internal static class FlightDataParsing
     }
 
     /// <summary>Skips one top-level field; false for anything protobuf should judge itself.</summary>
-    private static bool TrySkipField(byte[] payload, ref int position, out uint field, out int wireType, out int valueStart)
+    private static bool TrySkipField(ReadOnlySpan<byte> payload, ref int position, out uint field, out int wireType, out int valueStart)
     {
         field = 0;
         wireType = -1;
@@ -137,7 +138,7 @@ internal static class FlightDataParsing
         }
     }
 
-    private static bool Advance(byte[] payload, ref int position, long count)
+    private static bool Advance(ReadOnlySpan<byte> payload, ref int position, long count)
     {
         if (payload.Length - position < count)
         {
@@ -148,7 +149,7 @@ internal static class FlightDataParsing
         return true;
     }
 
-    private static bool TryReadVarint(byte[] payload, ref int position, out ulong value)
+    private static bool TryReadVarint(ReadOnlySpan<byte> payload, ref int position, out ulong value)
     {
         value = 0;
         for (int shift = 0; shift < 64; shift += 7)

@@ -12,13 +12,17 @@ namespace ArrowCid.Grpc;
 /// </summary>
 /// <remarks>
 /// Small messages go through a pooled staging buffer and are parsed from it. A message larger than
-/// <see cref="LargeMessageThreshold"/> is read straight from the stream into one array of exactly
-/// its length (the stream copies into it; nothing is staged), and parsed by the method's
+/// <see cref="LargeMessageThreshold"/> is read straight from the stream into one array from
+/// <see cref="GrpcBufferPool"/>
+/// (the stream copies into it; nothing is staged), and parsed by the method's
 /// <see cref="IGrpcMessageCodec{T}"/> where it has one, which may leave a large bytes field in place
 /// as a slice of that array (Flight's <c>data_body</c>), so a 64 MiB batch costs one copy on this
-/// side instead of a pipe copy and a parse copy. The
-/// array belongs to the message from then on (it is never returned to a pool), so a caller may keep
-/// a message as long as it likes.
+/// side instead of a pipe copy and a parse copy. The array belongs to the message from then on, so
+/// a caller may keep a message as long as it likes; a caller done with it says so
+/// (<see cref="ReleaseCurrent"/>) and the array goes back to the pool. That matters for large
+/// messages: a fresh array is fresh memory, which the kernel must fault in page by page (on a
+/// virtual machine some 16,000 faults and hundreds of milliseconds of CPU per 64 MiB), and the
+/// garbage collector gives the memory of large arrays back to the system rather than reusing it.
 /// </remarks>
 internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
     where T : class, IMessage<T>
@@ -38,6 +42,8 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
     private int _start;
     private int _end;
     private T? _current;
+    private byte[]? _currentArray;
+    private bool _released;
     private RpcException? _failure;
     private bool _ended;
 
@@ -57,7 +63,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
     {
     }
 
-    public T Current => _current ?? throw new InvalidOperationException("MoveNext has not returned true yet.");
+    public T Current => _current ?? throw new InvalidOperationException(_released ? "the current message was released" : "MoveNext has not returned true yet.");
 
     /// <summary>Whether the stream has ended cleanly.</summary>
     public bool HasEnded => _ended;
@@ -73,6 +79,9 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
         {
             return false;
         }
+
+        // Not released: the array stays with the message, which the caller may still hold.
+        _currentArray = null;
 
         // Link only when both tokens can fire, so the common case allocates no CancellationTokenSource per message.
         using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && _callToken.CanBeCanceled
@@ -98,7 +107,8 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
             _start += GrpcFrame.PrefixLength;
             if (length > LargeMessageThreshold)
             {
-                _current = await ReadLargeAsync(length, token).ConfigureAwait(false);
+                (_current, _currentArray) = await ReadLargeAsync(length, token).ConfigureAwait(false);
+                _released = false;
                 return true;
             }
 
@@ -110,6 +120,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
             T message = Parse(_staging.AsSpan(_start, length));
             _start += length;
             _current = message;
+            _released = false;
             return true;
         }
         catch (RpcException e)
@@ -151,34 +162,55 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
         return true;
     }
 
-    /// <summary>Reads a large message into an array of its own: what is staged first, then straight from the stream.</summary>
-    private async ValueTask<T> ReadLargeAsync(int length, CancellationToken cancellationToken)
+    /// <summary>
+    /// The caller is done with <see cref="Current"/> (see <see cref="IAsyncStreamReader{T}.ReleaseCurrent"/>):
+    /// the array a large message was read into goes back to the pool.
+    /// </summary>
+    public void ReleaseCurrent()
     {
-        // Uninitialised: every byte is overwritten by the stream before anyone reads it.
-        byte[] payload = GC.AllocateUninitializedArray<byte>(length);
-        int filled = Math.Min(length, _end - _start);
-        Buffer.BlockCopy(_staging!, _start, payload, 0, filled);
-        _start += filled;
-        while (filled < length)
+        _current = null;
+        _released = true;
+        if (_currentArray is { } array)
         {
-            // Our HTTP/2 body keeps one read pending for the whole rest of the message, so each DATA frame lands in place.
-            int read = _stream is Http2.Http2BodyReadStream http2
-                ? await http2.ReadAtLeastAsync(payload.AsMemory(filled), length - filled, cancellationToken).ConfigureAwait(false)
-                : await _stream.ReadAsync(payload.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                throw Truncated(GrpcFrame.PrefixLength + filled);
-            }
-
-            filled += read;
+            _currentArray = null;
+            GrpcBufferPool.Large.Return(array);
         }
+    }
 
+    /// <summary>Reads a large message into a pooled array: what is staged first, then straight from the stream. Returns the message and the array it lies in.</summary>
+    private async ValueTask<(T Message, byte[] Array)> ReadLargeAsync(int length, CancellationToken cancellationToken)
+    {
+        // Not cleared: every byte the message uses is overwritten by the stream before anyone reads it.
+        byte[] array = GrpcBufferPool.Large.Rent(length);
+        Memory<byte> payload = array.AsMemory(0, length);
         try
         {
-            return _codec is { } codec ? codec.ParseOwned(payload) : _parser.ParseFrom(payload);
+            int filled = Math.Min(length, _end - _start);
+            _staging!.AsSpan(_start, filled).CopyTo(payload.Span);
+            _start += filled;
+            while (filled < length)
+            {
+                // Our HTTP/2 body keeps one read pending for the whole rest of the message, so each DATA frame lands in place.
+                int read = _stream is Http2.Http2BodyReadStream http2
+                    ? await http2.ReadAtLeastAsync(payload[filled..], length - filled, cancellationToken).ConfigureAwait(false)
+                    : await _stream.ReadAsync(payload[filled..], cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw Truncated(GrpcFrame.PrefixLength + filled);
+                }
+
+                filled += read;
+            }
+
+            T message = _codec is { } codec ? codec.ParseOwned(payload) : _parser.ParseFrom(payload.Span);
+            return (message, array);
         }
         catch (InvalidProtocolBufferException e)
         {
+            // Nothing refers to the array: no message came of it. (After a failed or cancelled read
+            // the array is left to the garbage collector instead: the transport may still be writing
+            // into it.)
+            GrpcBufferPool.Large.Return(array);
             throw new RpcException(StatusCode.Internal, $"cannot parse a {typeof(T).Name} message: {e.Message}");
         }
     }

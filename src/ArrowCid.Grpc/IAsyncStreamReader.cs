@@ -11,4 +11,15 @@ public interface IAsyncStreamReader<out T>
     /// <returns>True with <see cref="Current"/> set; false at the end of the stream.</returns>
     /// <exception cref="RpcException">The stream is malformed or the call failed.</exception>
     Task<bool> MoveNext(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tells the reader that the caller is done with <see cref="Current"/> and with everything that
+    /// reads its bytes (a large field left in place, an Arrow batch decoded over it): the memory a large
+    /// message was received into goes back to a pool for the next one, instead of to the garbage
+    /// collector. Optional: a caller that keeps messages simply never calls it. After it,
+    /// <see cref="Current"/> is unavailable until the next <see cref="MoveNext"/>.
+    /// </summary>
+    void ReleaseCurrent()
+    {
+    }
 }

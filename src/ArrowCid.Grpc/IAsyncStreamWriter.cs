@@ -18,6 +18,15 @@ public interface IServerStreamWriter<in T> : IAsyncStreamWriter<T>
 /// <typeparam name="T">The message type.</typeparam>
 public interface IClientStreamWriter<in T> : IAsyncStreamWriter<T>
 {
+    /// <summary>
+    /// Sends one message that lies in memory the caller lends until it has been written (a body copied
+    /// into a pooled array): <paramref name="release"/> is disposed once the transport has taken the
+    /// whole message, or at once if it is refused, or when the call ends before it was sent. After a
+    /// write that failed part way it is never disposed (the transport may still be reading the
+    /// memory). A request with such a message is never sent a second time.
+    /// </summary>
+    Task WriteAsync(T message, IDisposable release, CancellationToken cancellationToken = default);
+
     /// <summary>Ends the request stream (half-close); no more writes may follow.</summary>
     Task CompleteAsync();
 }

@@ -9,9 +9,9 @@ namespace ArrowCid.Grpc;
 /// </summary>
 /// <typeparam name="T">The message type.</typeparam>
 /// <remarks>
-/// The reader calls <see cref="ParseOwned"/> for a message it has read into an array of its own
+/// The reader calls <see cref="ParseOwned"/> for a message it has read into memory of its own
 /// (one larger than 64 KiB), so the large field
-/// can stay in that array as a slice. The writer calls <see cref="TrySplitTrailingBytes"/> before
+/// can stay in that memory as a slice. The writer calls <see cref="TrySplitTrailingBytes"/> before
 /// serialising a message, and when it answers true writes the head through protobuf and then the
 /// trailing field's tag, length and bytes in flushed pieces from where they lie.
 /// </remarks>
@@ -25,7 +25,7 @@ public interface IGrpcMessageCodec<T>
     /// <param name="payload">Exactly the message's bytes.</param>
     /// <returns>The message, equal to what protobuf's own parser would return.</returns>
     /// <exception cref="InvalidProtocolBufferException">The bytes are not a message of this type.</exception>
-    T ParseOwned(byte[] payload);
+    T ParseOwned(ReadOnlyMemory<byte> payload);
 
     /// <summary>
     /// Splits <paramref name="message"/> into a head and one trailing length-delimited field when that

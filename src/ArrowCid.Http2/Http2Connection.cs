@@ -7,9 +7,10 @@ namespace ArrowCid.Http2;
 
 /// <summary>
 /// What both ends of an HTTP/2 connection do alike (RFC 9113): the frame read loop with its checks,
-/// SETTINGS, PING, WINDOW_UPDATE, RST_STREAM, GOAWAY, header block assembly and HPACK, flow control
-/// and the table of open streams. <see cref="Server.Http2ServerConnection"/> and
-/// <see cref="Client.Http2ClientConnection"/> add what a header block means on their side.
+/// SETTINGS, PING, WINDOW_UPDATE, RST_STREAM, GOAWAY, header block assembly and HPACK, the send
+/// window and the table of open streams. The receive windows (credit, WINDOW_UPDATE, octets
+/// consumed or dropped) are <see cref="Http2ReceiveWindow"/>'s. <see cref="Server.Http2ServerConnection"/>
+/// and <see cref="Client.Http2ClientConnection"/> add what a header block means on their side.
 /// </summary>
 internal abstract class Http2Connection : IAsyncDisposable
 {
@@ -19,19 +20,14 @@ internal abstract class Http2Connection : IAsyncDisposable
     private readonly Http2FrameReader _reader;
     private readonly HpackDecoder _hpack;
     private readonly CancellationTokenSource _aborted = new();
-    private readonly int _connectionWindow;
-    private readonly object _receiveGate = new();
-    private long _receiveAvailable;
-    private int _unacknowledged;
     private bool _peerSettingsReceived;
 
     protected Http2Connection(Stream transportIn, Stream transportOut, Http2Settings localSettings, int connectionWindow)
     {
         LocalSettings = localSettings;
-        _connectionWindow = Math.Max(connectionWindow, Http2Protocol.DefaultWindowSize);
-        _receiveAvailable = _connectionWindow;
         _reader = new Http2FrameReader(transportIn);
         Writer = new Http2FrameWriter(transportOut, _aborted.Token);
+        ReceiveWindow = new Http2ReceiveWindow(Math.Max(connectionWindow, Http2Protocol.DefaultWindowSize), Writer.WriteWindowUpdateInBackground);
         _hpack = new HpackDecoder(localSettings.HeaderTableSize, localSettings.MaxHeaderListSize);
     }
 
@@ -46,6 +42,9 @@ internal abstract class Http2Connection : IAsyncDisposable
 
     /// <summary>Connection-level credit for sending DATA.</summary>
     public Http2SendWindow SendWindow { get; } = new(Http2Protocol.DefaultWindowSize);
+
+    /// <summary>Connection-level credit granted to the peer for DATA; each stream's window reports to it.</summary>
+    public Http2ReceiveWindow ReceiveWindow { get; }
 
     /// <summary>Open streams by id.</summary>
     protected ConcurrentDictionary<int, Http2Stream> Streams { get; } = new();
@@ -62,9 +61,9 @@ internal abstract class Http2Connection : IAsyncDisposable
         byte[] payload = new byte[6 * 6];
         int length = LocalSettings.WritePayload(payload);
         await Writer.WriteFrameAsync(Http2FrameType.Settings, Http2FrameFlags.None, 0, payload.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-        if (_connectionWindow > Http2Protocol.DefaultWindowSize)
+        if (ReceiveWindow.Size > Http2Protocol.DefaultWindowSize)
         {
-            await Writer.WriteWindowUpdateAsync(0, _connectionWindow - Http2Protocol.DefaultWindowSize).ConfigureAwait(false);
+            await Writer.WriteWindowUpdateAsync(0, ReceiveWindow.Size - Http2Protocol.DefaultWindowSize).ConfigureAwait(false);
         }
     }
 
@@ -154,49 +153,6 @@ internal abstract class Http2Connection : IAsyncDisposable
 
     /// <summary>Called by a stream when it closes.</summary>
     internal virtual void OnStreamClosed(Http2Stream stream) => Streams.TryRemove(new KeyValuePair<int, Http2Stream>(stream.Id, stream));
-
-    /// <summary>Octets a stream's consumer took (or the read loop dropped): reopen the connection window once half is used.</summary>
-    internal void OnConsumed(int count)
-    {
-        int update = 0;
-        lock (_receiveGate)
-        {
-            _unacknowledged += count;
-            if (_unacknowledged >= _connectionWindow / 2)
-            {
-                update = _unacknowledged;
-                _unacknowledged = 0;
-                _receiveAvailable += update;
-            }
-        }
-
-        if (update > 0)
-        {
-            SendWindowUpdateInBackground(0, update);
-        }
-    }
-
-    /// <summary>Sends WINDOW_UPDATE without making the caller (a reader) wait for the writer.</summary>
-    internal void SendWindowUpdateInBackground(int streamId, int increment)
-    {
-        ValueTask write = Writer.WriteWindowUpdateAsync(streamId, increment);
-        if (!write.IsCompletedSuccessfully)
-        {
-            _ = ObserveAsync(write);
-        }
-
-        static async Task ObserveAsync(ValueTask write)
-        {
-            try
-            {
-                await write.ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The connection is ending; its read loop reports that.
-            }
-        }
-    }
 
     /// <summary>
     /// A complete header block arrived on <paramref name="streamId"/> (already HPACK-decoded). When
@@ -335,14 +291,9 @@ internal abstract class Http2Connection : IAsyncDisposable
     private async ValueTask ReadDataAsync(Http2FrameHeader frame, byte[] small, CancellationToken aborted)
     {
         RequireStream(frame);
-        lock (_receiveGate)
+        if (!ReceiveWindow.TryReceive(frame.Length))
         {
-            if (frame.Length > _receiveAvailable)
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, $"a DATA frame of {frame.Length} octets overran the connection's receive window of {_receiveAvailable}");
-            }
-
-            _receiveAvailable -= frame.Length;
+            throw ReceiveWindow.Overrun(frame.Length);
         }
 
         int padding = 0;
@@ -373,7 +324,7 @@ internal abstract class Http2Connection : IAsyncDisposable
 
             // A stream that closed (or that this side reset) may still get frames the peer sent before it knew.
             await _reader.SkipAsync(dataLength + padding, aborted).ConfigureAwait(false);
-            OnConsumed(frame.Length);
+            ReceiveWindow.Consume(frame.Length);
             if (stream is not null)
             {
                 await stream.ResetAsync(Http2ErrorCode.StreamClosed, $"DATA after END_STREAM on stream {frame.StreamId}").ConfigureAwait(false);
@@ -382,11 +333,12 @@ internal abstract class Http2Connection : IAsyncDisposable
             return;
         }
 
-        if (!stream.TryTakeReceiveCredit(frame.Length))
+        if (!stream.ReceiveWindow.TryReceive(frame.Length))
         {
+            // A stream error: the octets still count for the connection's window, which goes on.
             await _reader.SkipAsync(dataLength + padding, aborted).ConfigureAwait(false);
-            OnConsumed(frame.Length);
-            await stream.ResetAsync(Http2ErrorCode.FlowControlError, $"a DATA frame of {frame.Length} octets overran stream {frame.StreamId}'s receive window").ConfigureAwait(false);
+            ReceiveWindow.Consume(frame.Length);
+            await stream.ResetAsync(Http2ErrorCode.FlowControlError, stream.ReceiveWindow.Overrun(frame.Length).Message).ConfigureAwait(false);
             return;
         }
 
@@ -400,11 +352,9 @@ internal abstract class Http2Connection : IAsyncDisposable
             await _reader.SkipAsync(padding, aborted).ConfigureAwait(false);
         }
 
-        // The pad length octet and padding count against the windows but are never consumed by a reader.
-        if (prefix + padding > 0)
-        {
-            OnConsumed(prefix + padding);
-        }
+        // The pad length octet and padding count against both windows (RFC 9113 §6.1) and no
+        // reader consumes them: the stream's window gets them back too, or it shrinks for good.
+        stream.ReceiveWindow.Consume(prefix + padding);
 
         if (frame.Has(Http2FrameFlags.EndStream))
         {

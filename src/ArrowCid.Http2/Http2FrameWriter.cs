@@ -112,6 +112,28 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         return WriteFrameAsync(Http2FrameType.WindowUpdate, Http2FrameFlags.None, streamId, payload);
     }
 
+    /// <summary>Writes WINDOW_UPDATE without making the caller (a reader giving octets back) wait for the writer; a failure means the connection is ending, which its read loop reports.</summary>
+    public void WriteWindowUpdateInBackground(int streamId, int increment)
+    {
+        ValueTask write = WriteWindowUpdateAsync(streamId, increment);
+        if (!write.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(write);
+        }
+
+        static async Task ObserveAsync(ValueTask write)
+        {
+            try
+            {
+                await write.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The connection is ending; its read loop reports that.
+            }
+        }
+    }
+
     /// <summary>Writes raw octets (the client preface) before any frame.</summary>
     public async ValueTask WriteRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {

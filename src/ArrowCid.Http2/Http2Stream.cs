@@ -9,8 +9,6 @@ internal abstract class Http2Stream
 {
     private readonly object _gate = new();
     private readonly TaskCompletionSource _closedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _receiveAvailable;
-    private int _unacknowledged;
     private bool _localEnded;
     private bool _remoteEnded;
     private bool _closed;
@@ -20,8 +18,8 @@ internal abstract class Http2Stream
         Connection = connection;
         Id = id;
         SendWindow = new Http2SendWindow(connection.PeerSettings.InitialWindowSize);
-        _receiveAvailable = connection.LocalSettings.InitialWindowSize;
-        Inbound = new Http2InboundBody(OnConsumed);
+        ReceiveWindow = new Http2ReceiveWindow(id, connection.LocalSettings.InitialWindowSize, connection.ReceiveWindow);
+        Inbound = new Http2InboundBody(ReceiveWindow.Consume);
     }
 
     /// <summary>The stream identifier.</summary>
@@ -32,6 +30,9 @@ internal abstract class Http2Stream
 
     /// <summary>Credit for sending DATA on this stream.</summary>
     public Http2SendWindow SendWindow { get; }
+
+    /// <summary>Credit granted to the peer for DATA on this stream (inside the connection's).</summary>
+    public Http2ReceiveWindow ReceiveWindow { get; }
 
     /// <summary>The DATA received.</summary>
     public Http2InboundBody Inbound { get; }
@@ -60,21 +61,6 @@ internal abstract class Http2Stream
             {
                 return _remoteEnded;
             }
-        }
-    }
-
-    /// <summary>Called by the read loop for a DATA frame: takes receive credit, false when the peer overran the stream's window.</summary>
-    public bool TryTakeReceiveCredit(int length)
-    {
-        lock (_gate)
-        {
-            if (length > _receiveAvailable)
-            {
-                return false;
-            }
-
-            _receiveAvailable -= length;
-            return true;
         }
     }
 
@@ -168,6 +154,7 @@ internal abstract class Http2Stream
         lock (_gate)
         {
             _remoteEnded = true;
+            ReceiveWindow.StopGranting();
             done = _localEnded;
         }
 
@@ -221,32 +208,11 @@ internal abstract class Http2Stream
             }
 
             _closed = true;
+            ReceiveWindow.StopGranting();
         }
 
         Connection.OnStreamClosed(this);
         _closedSignal.TrySetResult();
         return true;
-    }
-
-    /// <summary>The consumer took <paramref name="count"/> octets: reopen the stream's window once half of it is used, and tell the connection.</summary>
-    private void OnConsumed(int count)
-    {
-        Connection.OnConsumed(count);
-        int update = 0;
-        lock (_gate)
-        {
-            _unacknowledged += count;
-            if (!_remoteEnded && !_closed && _unacknowledged >= Connection.LocalSettings.InitialWindowSize / 2)
-            {
-                update = _unacknowledged;
-                _unacknowledged = 0;
-                _receiveAvailable += update;
-            }
-        }
-
-        if (update > 0)
-        {
-            Connection.SendWindowUpdateInBackground(Id, update);
-        }
     }
 }

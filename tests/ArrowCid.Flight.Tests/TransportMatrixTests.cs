@@ -66,6 +66,8 @@ public sealed class TransportMatrixTests
             Assert.InRange(result.BatchBytes, 1 << 20, 2 << 20);
             Assert.True(result.DoGetGbps > 0 && result.DoPutGbps > 0 && result.SocketGbps > 0 && result.DoGet4Gbps > 0, result.ToString());
             Assert.Equal(result.DoGetGbps / result.SocketGbps, result.DoGetRatio, 6);
+            Assert.True(result.PutGbps > 0, result.ToString());
+            Assert.Equal(result.DoPutGbps / result.PutGbps, result.DoPutRatio, 6);
         }
         finally
         {

@@ -64,10 +64,50 @@ public sealed class MessageCodecTests
         Assert.Equal(1, codec.OwnedParses);
         Assert.Equal(sent, reader.Current);
         // The field is a slice of the array the reader received the message into, not a copy.
-        Assert.True(MemoryMarshal.TryGetArray(reader.Current.Value.Memory, out ArraySegment<byte> body));
-        Assert.Same(codec.LastPayload, body.Array);
+        Assert.Same(ArrayOf(codec.LastPayload), ArrayOf(reader.Current.Value.Memory));
         Assert.False(await reader.MoveNext(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_released_large_message_gives_its_array_to_the_next_one()
+    {
+        BytesValue first = new() { Value = ByteString.CopyFrom(Pattern(Large)) };
+        BytesValue second = new() { Value = ByteString.CopyFrom(Pattern(Large).Reverse().ToArray()) };
+        var reader = new GrpcMessageReader<BytesValue>(new MemoryStream([.. Framed(first), .. Framed(second)]), BytesValue.Parser, Large + 16, CancellationToken.None, new BytesValueCodec());
+
+        Assert.True(await reader.MoveNext(CancellationToken.None));
+        Assert.Equal(first, reader.Current);
+        byte[] array = ArrayOf(reader.Current.Value.Memory);
+        reader.ReleaseCurrent();
+        Assert.Throws<InvalidOperationException>(() => reader.Current);
+
+        Assert.True(await reader.MoveNext(CancellationToken.None));
+        Assert.Equal(second, reader.Current);
+        Assert.Same(array, ArrayOf(reader.Current.Value.Memory));
+    }
+
+    [Fact]
+    public async Task A_large_message_not_released_keeps_its_array()
+    {
+        BytesValue kept = new() { Value = ByteString.CopyFrom(Pattern(Large)) };
+        BytesValue other = new() { Value = ByteString.CopyFrom(Pattern(Large).Reverse().ToArray()) };
+        var reader = new GrpcMessageReader<BytesValue>(new MemoryStream([.. Framed(kept), .. Framed(other), .. Framed(other)]), BytesValue.Parser, Large + 16, CancellationToken.None, new BytesValueCodec());
+
+        // The caller keeps the first message and never releases it; the second goes back to the pool.
+        Assert.True(await reader.MoveNext(CancellationToken.None));
+        BytesValue first = reader.Current;
+        Assert.True(await reader.MoveNext(CancellationToken.None));
+        reader.ReleaseCurrent();
+        Assert.True(await reader.MoveNext(CancellationToken.None));
+
+        Assert.Equal(kept, first);
+        Assert.Equal(other, reader.Current);
+        Assert.NotSame(ArrayOf(first.Value.Memory), ArrayOf(reader.Current.Value.Memory));
+        Assert.False(await reader.MoveNext(CancellationToken.None));
+    }
+
+    private static byte[] ArrayOf(ReadOnlyMemory<byte> memory) =>
+        MemoryMarshal.TryGetArray(memory, out ArraySegment<byte> segment) ? segment.Array! : throw new InvalidOperationException("not an array");
 
     [Fact]
     public async Task A_small_message_goes_through_protobuf_alone()
@@ -133,18 +173,19 @@ public sealed class MessageCodecTests
 
         public int OwnedParses { get; private set; }
 
-        public byte[]? LastPayload { get; private set; }
+        public ReadOnlyMemory<byte> LastPayload { get; private set; }
 
-        public BytesValue ParseOwned(byte[] payload)
+        public BytesValue ParseOwned(ReadOnlyMemory<byte> payload)
         {
             OwnedParses++;
             LastPayload = payload;
             // Test input is always one well-formed field 1: tag 0x0A, a varint length, the bytes.
+            ReadOnlySpan<byte> bytes = payload.Span;
             int position = 1;
             int length = 0;
             for (int shift = 0; ; shift += 7)
             {
-                byte b = payload[position++];
+                byte b = bytes[position++];
                 length |= (b & 0x7F) << shift;
                 if (b < 0x80)
                 {
@@ -152,7 +193,7 @@ public sealed class MessageCodecTests
                 }
             }
 
-            return new BytesValue { Value = UnsafeByteOperations.UnsafeWrap(payload.AsMemory(position, length)) };
+            return new BytesValue { Value = UnsafeByteOperations.UnsafeWrap(payload.Slice(position, length)) };
         }
 
         public bool TrySplitTrailingBytes(BytesValue message, int minimumLength, out IMessage head, out int fieldNumber, out ReadOnlyMemory<byte> payload)

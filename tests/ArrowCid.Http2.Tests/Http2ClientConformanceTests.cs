@@ -161,6 +161,47 @@ public sealed class Http2ClientConformanceTests : IAsyncLifetime, IDisposable
         Assert.Equal("fine", response.TrailingHeaders.GetValues("grpc-message").Single());
     }
 
+    [Fact]
+    public async Task Padding_is_given_back_to_the_stream_window_so_a_padded_body_longer_than_the_window_flows()
+    {
+        // RFC 9113 §6.1: the pad length octet and the padding count against flow control. The
+        // receiver must give them back like the data, or the stream's window shrinks with every
+        // padded frame until the sender, waiting for credit that never comes, stalls.
+        const int window = 16_384;
+        const int frames = 200;
+        const int dataPerFrame = 100;
+        const int padding = 155;
+        const int frameLength = 1 + dataPerFrame + padding;
+        using var client = new HttpClient(new Http2ClientHandler(new Http2ClientOptions { InitialStreamWindowSize = window })) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        Task<HttpResponseMessage> call = client.SendAsync(Request(), HttpCompletionOption.ResponseHeadersRead);
+        await using RawHttp2Peer peer = await AcceptAsync();
+        await ReadRequestHeadersAsync(peer);
+        await SendResponseHeadersAsync(peer, 1, endStream: false);
+        using HttpResponseMessage response = await call.WaitAsync(Timeout);
+        Task<byte[]> body = ReadBodyAsync(response);
+
+        byte[] expected = new byte[frames * dataPerFrame];
+        new Random(11).NextBytes(expected);
+        long credit = window;
+        for (int i = 0; i < frames; i++)
+        {
+            while (credit < frameLength)
+            {
+                // A sender that keeps to the window waits for the client to reopen it.
+                RawFrame update = await peer.ReadUntilAsync(f => f.Type == Http2FrameType.WindowUpdate && f.StreamId == 1)
+                    ?? throw new IOException("the client closed the connection");
+                credit += System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(update.Payload);
+            }
+
+            byte[] payload = [padding, .. expected.AsSpan(i * dataPerFrame, dataPerFrame), .. new byte[padding]];
+            await peer.WriteFrameAsync(Http2FrameType.Data, Http2FrameFlags.Padded, 1, payload);
+            credit -= frameLength;
+        }
+
+        await SendTrailersAsync(peer, 1);
+        Assert.Equal(expected, await body.WaitAsync(Timeout));
+    }
+
     /// <summary>Content that waits for a signal before writing its body.</summary>
     private sealed class GatedContent(byte[] body, Task gate) : HttpContent
     {

@@ -37,15 +37,52 @@ public sealed class EncodedMessage
     /// <summary>The body as one contiguous block (copies; for transports that need one buffer, e.g. a protobuf field).</summary>
     public byte[] BodyToArray()
     {
-        var body = new byte[BodyLength];
+        var body = GC.AllocateUninitializedArray<byte>(checked((int)BodyLength));
+        CopyBodyTo(body);
+        return body;
+    }
+
+    /// <summary>
+    /// The body as one piece of memory without copying, when it already is one: a single buffer
+    /// with no padding after it, every other buffer empty (one fixed-width column without nulls, say).
+    /// </summary>
+    /// <param name="body">That buffer (empty when the body is).</param>
+    /// <returns>False when the body has to be assembled (<see cref="CopyBodyTo"/>).</returns>
+    public bool TryGetContiguousBody(out ReadOnlyMemory<byte> body)
+    {
+        body = ReadOnlyMemory<byte>.Empty;
+        bool found = false;
+        for (int i = 0; i < BodyBuffers.Count; i++)
+        {
+            if (BodyBuffers[i].IsEmpty && Padding[i] == 0)
+            {
+                continue;
+            }
+
+            if (found || Padding[i] != 0)
+            {
+                body = ReadOnlyMemory<byte>.Empty;
+                return false;
+            }
+
+            body = BodyBuffers[i];
+            found = true;
+        }
+
+        return true;
+    }
+
+    /// <summary>Copies the body, padding zeroed, into <paramref name="destination"/> (at least <see cref="BodyLength"/> bytes).</summary>
+    public void CopyBodyTo(Span<byte> destination)
+    {
         int at = 0;
         for (int i = 0; i < BodyBuffers.Count; i++)
         {
-            BodyBuffers[i].Span.CopyTo(body.AsSpan(at));
-            at += BodyBuffers[i].Length + Padding[i];
+            BodyBuffers[i].Span.CopyTo(destination[at..]);
+            at += BodyBuffers[i].Length;
+            destination.Slice(at, Padding[i]).Clear();
+            at += Padding[i];
         }
-
-        return body;
     }
 
     /// <summary>Bytes of prefix + metadata: what File.fbs's Block.metaDataLength counts.</summary>
@@ -75,14 +112,7 @@ public sealed class EncodedMessage
         BinaryPrimitives.WriteUInt32LittleEndian(destination, Continuation);
         BinaryPrimitives.WriteInt32LittleEndian(destination[4..], Metadata.Length);
         Metadata.CopyTo(destination[8..]);
-        int at = 8 + Metadata.Length;
-        for (int i = 0; i < BodyBuffers.Count; i++)
-        {
-            BodyBuffers[i].Span.CopyTo(destination[at..]);
-            at += BodyBuffers[i].Length;
-            destination.Slice(at, Padding[i]).Clear();
-            at += Padding[i];
-        }
+        CopyBodyTo(destination[(8 + Metadata.Length)..]);
     }
 
     /// <summary>The 8-byte end-of-stream marker: continuation then a zero length.</summary>

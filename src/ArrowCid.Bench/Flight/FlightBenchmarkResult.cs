@@ -21,8 +21,11 @@ public sealed record FlightBenchmarkResult
     /// <summary>Four concurrent DoGet streams of the batch, bytes of all four over the wall time.</summary>
     public double DoGet4Gbps { get; init; }
 
-    /// <summary>One DoPut stream: encoded, sent, canonicalised, hashed and stored durably.</summary>
+    /// <summary>One DoPut stream to a node whose repository does not hold the batch yet: encoded, sent, canonicalised, hashed and stored durably.</summary>
     public double DoPutGbps { get; init; }
+
+    /// <summary>A local put of the same batch into a repository that does not hold it yet (<c>ContentRepository.PutStream</c>): canonicalised, hashed and stored durably.</summary>
+    public double PutGbps { get; init; }
 
     /// <summary>The same bytes over one raw loopback TCP connection.</summary>
     public double SocketGbps { get; init; }
@@ -35,6 +38,18 @@ public sealed record FlightBenchmarkResult
 
     /// <summary>CPU seconds per 10^9 bytes of the measured socket transfers (both ends are in the process).</summary>
     public double SocketCpuSecondsPerGb { get; init; }
+
+    /// <summary>CPU seconds the process spent per 10^9 bytes during the measured DoPuts (client and node).</summary>
+    public double DoPutCpuSecondsPerGb { get; init; }
+
+    /// <summary>CPU seconds the process spent per 10^9 bytes during the measured local puts.</summary>
+    public double PutCpuSecondsPerGb { get; init; }
+
+    /// <summary>DoPut over the local put of the same bytes: what the transfer and decoding add to storing.</summary>
+    public double DoPutRatio => PutGbps > 0 ? DoPutGbps / PutGbps : 0;
+
+    /// <summary>The goal: DoPut reaches at least 0.5 of a local put.</summary>
+    public bool DoPutGoalMet => DoPutRatio >= 0.5;
 
     /// <summary>DoGet over raw TCP.</summary>
     public double DoGetRatio => SocketGbps > 0 ? DoGetGbps / SocketGbps : 0;

@@ -22,6 +22,9 @@ namespace ArrowCid.Flight.Client;
 /// </summary>
 public sealed class FlightClient : IDisposable
 {
+    /// <summary>Bodies at least this large that must be assembled are assembled in pooled arrays (see EncodeMessages).</summary>
+    private const int PooledBodyThreshold = 64 * 1024;
+
     private readonly GrpcChannel _channel;
     private readonly FlightServiceClient _service;
 
@@ -205,7 +208,11 @@ public sealed class FlightClient : IDisposable
         using var call = _service.DoGet(TicketOf(cid), Options(cancellationToken));
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
-            if (assembler.Add(call.ResponseStream.Current) is { } block)
+            byte[]? block = assembler.Add(call.ResponseStream.Current);
+
+            // The assembler copied what it keeps: a large message's memory can serve the next one.
+            call.ResponseStream.ReleaseCurrent();
+            if (block is not null)
             {
                 if (batches.Count >= expected.Count)
                 {
@@ -292,7 +299,7 @@ public sealed class FlightClient : IDisposable
     /// <summary>Puts an Arrow IPC stream held in memory, its messages sent as they are (no re-encoding, no copy).</summary>
     public Task<FlightPutSummary> PutStreamAsync(ReadOnlyMemory<byte> ipcStream, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default) =>
         PutMessagesAsync(
-            IpcMessageDecoder.Split(ipcStream).Select(m => new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(m.Metadata), DataBody = UnsafeByteOperations.UnsafeWrap(m.Body) }),
+            IpcMessageDecoder.Split(ipcStream).Select(m => (new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(m.Metadata), DataBody = UnsafeByteOperations.UnsafeWrap(m.Body) }, (IDisposable?)null)),
             PutDescriptor(tags),
             cancellationToken);
 
@@ -371,24 +378,44 @@ public sealed class FlightClient : IDisposable
 
     internal static Ticket TicketOf(Cid cid) => new() { Ticket_ = ByteString.CopyFromUtf8(cid.ToString()) };
 
-    private static IEnumerable<FlightData> EncodeMessages(Schema schema, IEnumerable<RecordBatch> batches)
+    /// <summary>
+    /// The messages of a put, each with what gives its body's memory back once sent (null when it
+    /// lends none). A body that is one buffer already (one fixed-width column without nulls) is sent
+    /// from the batch's memory; a larger one made of several buffers is assembled in a pooled array,
+    /// which goes back to the pool once written: a fresh array per batch would be fresh memory, faulted
+    /// in page by page, for every message.
+    /// </summary>
+    private static IEnumerable<(FlightData Data, IDisposable? Release)> EncodeMessages(Schema schema, IEnumerable<RecordBatch> batches)
     {
-        yield return new FlightData { DataHeader = ByteString.CopyFrom(MessageEncoder.EncodeSchema(schema, IpcWriteOptions.Default).Metadata) };
+        yield return (new FlightData { DataHeader = ByteString.CopyFrom(MessageEncoder.EncodeSchema(schema, IpcWriteOptions.Default).Metadata) }, null);
         foreach (var batch in batches)
         {
             foreach (var message in MessageEncoder.EncodeBatchWithDictionaries(batch, IpcWriteOptions.Default))
             {
-                yield return new FlightData
+                var data = new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata) };
+                if (message.TryGetContiguousBody(out ReadOnlyMemory<byte> contiguous))
                 {
-                    DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata),
-                    DataBody = UnsafeByteOperations.UnsafeWrap(message.BodyToArray()),
-                };
+                    data.DataBody = UnsafeByteOperations.UnsafeWrap(contiguous);
+                    yield return (data, null);
+                }
+                else if (message.BodyLength < PooledBodyThreshold)
+                {
+                    data.DataBody = UnsafeByteOperations.UnsafeWrap(message.BodyToArray());
+                    yield return (data, null);
+                }
+                else
+                {
+                    var body = new RentedBody(checked((int)message.BodyLength));
+                    message.CopyBodyTo(body.Array);
+                    data.DataBody = UnsafeByteOperations.UnsafeWrap(body.Array.AsMemory(0, (int)message.BodyLength));
+                    yield return (data, body);
+                }
             }
         }
     }
 
     private async Task<FlightPutSummary> PutMessagesAsync(
-        IEnumerable<FlightData> messages, FlightDescriptor descriptor, CancellationToken cancellationToken)
+        IEnumerable<(FlightData Data, IDisposable? Release)> messages, FlightDescriptor descriptor, CancellationToken cancellationToken)
     {
         using var call = _service.DoPut(Options(cancellationToken));
 
@@ -398,7 +425,7 @@ public sealed class FlightClient : IDisposable
         Exception? writeError = null;
         try
         {
-            foreach (var message in messages)
+            foreach (var (message, release) in messages)
             {
                 if (first)
                 {
@@ -406,7 +433,9 @@ public sealed class FlightClient : IDisposable
                     first = false;
                 }
 
-                await call.RequestStream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                await (release is null
+                    ? call.RequestStream.WriteAsync(message, cancellationToken)
+                    : call.RequestStream.WriteAsync(message, release, cancellationToken)).ConfigureAwait(false);
             }
 
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
@@ -469,5 +498,21 @@ public sealed class FlightClient : IDisposable
     {
         Metadata? headers = Token is { } token ? new Metadata { { "authorization", $"Bearer {token}" } } : null;
         return new CallOptions(headers, CancellationToken: cancellationToken);
+    }
+
+    /// <summary>A body array rented from <see cref="GrpcBufferPool.Large"/>, returned (once) when disposed.</summary>
+    private sealed class RentedBody(int length) : IDisposable
+    {
+        private byte[]? _array = GrpcBufferPool.Large.Rent(length);
+
+        public byte[] Array => _array ?? throw new ObjectDisposedException(nameof(RentedBody));
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _array, null) is { } array)
+            {
+                GrpcBufferPool.Large.Return(array);
+            }
+        }
     }
 }

@@ -273,5 +273,7 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
         public TResponse Current => call._messages?.Current ?? throw new InvalidOperationException("MoveNext has not returned true yet.");
 
         public Task<bool> MoveNext(CancellationToken cancellationToken) => call.MoveNextAsync(cancellationToken);
+
+        public void ReleaseCurrent() => call._messages?.ReleaseCurrent();
     }
 }

@@ -21,9 +21,10 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
     private bool _replay;
     private volatile bool _completedByCaller;
 
-    // Capacity 1: a writer waits until the previous message has been taken for the wire.
-    private readonly Channel<T> _messages = Channel.CreateBounded<T>(
-        new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    // Capacity 1: a writer waits until the previous message has been taken for the wire. Not single
+    // reader: an aborted call drains what is left while the sending loop may still be reading.
+    private readonly Channel<(T Message, IDisposable? Release)> _messages = Channel.CreateBounded<(T, IDisposable?)>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.Wait });
 
     private readonly int _maxMessageLength;
     private readonly IGrpcMessageCodec<T>? _codec;
@@ -37,24 +38,41 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(GrpcProtocol.ContentType);
     }
 
-    public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        int length = message.CalculateSize();
-        if (length > _maxMessageLength)
-        {
-            throw new RpcException(
-                StatusCode.ResourceExhausted,
-                $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {_maxMessageLength} bytes");
-        }
+    public Task WriteAsync(T message, CancellationToken cancellationToken = default) => EnqueueAsync(message, null, cancellationToken);
 
+    public Task WriteAsync(T message, IDisposable release, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        return EnqueueAsync(message, release, cancellationToken);
+    }
+
+    private async Task EnqueueAsync(T message, IDisposable? release, CancellationToken cancellationToken)
+    {
+        bool queued = false;
         try
         {
-            await _messages.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            ArgumentNullException.ThrowIfNull(message);
+            int length = message.CalculateSize();
+            if (length > _maxMessageLength)
+            {
+                throw new RpcException(
+                    StatusCode.ResourceExhausted,
+                    $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {_maxMessageLength} bytes");
+            }
+
+            await _messages.Writer.WriteAsync((message, release), cancellationToken).ConfigureAwait(false);
+            queued = true;
         }
         catch (ChannelClosedException)
         {
             throw _closedError();
+        }
+        finally
+        {
+            if (!queued)
+            {
+                release?.Dispose();
+            }
         }
     }
 
@@ -64,8 +82,12 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         return Task.CompletedTask;
     }
 
-    /// <summary>Closes the request stream because the call ended; later writes fail.</summary>
-    public void Abort() => _messages.Writer.TryComplete(new OperationCanceledException("the call has ended"));
+    /// <summary>Closes the request stream because the call ended; later writes fail, and messages never taken for the wire give back their memory.</summary>
+    public void Abort()
+    {
+        _messages.Writer.TryComplete(new OperationCanceledException("the call has ended"));
+        DrainUnsent();
+    }
 
     /// <inheritdoc />
     /// <remarks>
@@ -100,16 +122,20 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
                 }
             }
 
-            await foreach (T message in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach ((T message, IDisposable? release) in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                Keep(message);
+                Keep(message, lent: release is not null);
                 // A large field the codec splits off (a FlightData body) goes out in flushed pieces from where it lies, not serialised whole into the pipe first.
                 await GrpcMessageWriter.WriteStreamingAsync(writer, message, _codec, _maxMessageLength, static () => { }, cancellationToken).ConfigureAwait(false);
+
+                // Written and never to be sent again: the lent memory goes back.
+                release?.Dispose();
             }
         }
         catch (Exception e)
         {
             _messages.Writer.TryComplete(e);
+            DrainUnsent();
             throw;
         }
         finally
@@ -122,8 +148,15 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         }
     }
 
-    private void Keep(T message)
+    private void Keep(T message, bool lent)
     {
+        if (lent)
+        {
+            // Its memory goes back once written: the request cannot be sent a second time.
+            _tooLargeToReplay = true;
+            _sent.Clear();
+        }
+
         if (_tooLargeToReplay)
         {
             return;
@@ -138,6 +171,15 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         }
 
         _sent.Add(message);
+    }
+
+    /// <summary>Gives back the memory of messages still queued (they were never handed to the transport).</summary>
+    private void DrainUnsent()
+    {
+        while (_messages.Reader.TryRead(out (T Message, IDisposable? Release) unsent))
+        {
+            unsent.Release?.Dispose();
+        }
     }
 
     protected override bool TryComputeLength(out long length)

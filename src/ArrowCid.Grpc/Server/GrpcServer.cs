@@ -1,3 +1,4 @@
+using ArrowCid.Http2.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -30,6 +31,12 @@ public sealed class GrpcServer : IAsyncDisposable
         // the server is exactly Kestrel plus the gRPC router.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.ListenGrpc(options, services.HandleAsync));
+        if (!options.UseKestrelHttp2)
+        {
+            // Our HTTP/2 server reads cleartext connections from the socket itself.
+            builder.Services.AddHttp2SocketTransport();
+        }
+
         WebApplication app = builder.Build();
         app.RunGrpc(services);
         try

@@ -58,13 +58,17 @@ internal sealed class Http2ServerConnection : Http2Connection
     /// <summary>Serves <paramref name="connection"/> until it closes (a Kestrel connection delegate).</summary>
     public static async Task ServeAsync(ConnectionContext connection, RequestDelegate application, Http2ServerOptions options)
     {
-        Stream input = connection.Transport.Input.AsStream(leaveOpen: true);
         bool tls = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is not null
             || connection.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is not null;
         Socket? socket = tls ? null : connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        DirectSocketConnection? direct = tls ? null : connection as DirectSocketConnection;
 
-        // Cleartext: write to the socket itself (Kestrel's send loop stays idle, nothing is written to its pipe).
-        Stream output = socket is not null ? new NetworkStream(socket, ownsSocket: false) : connection.Transport.Output.AsStream(leaveOpen: true);
+        // Cleartext: frames are written to the socket itself (Kestrel's send loop stays idle, nothing
+        // is written to its pipe). On our own transport they are read from it too: no receive loop
+        // copies them into a pipe first, and a DATA payload goes from the socket into its message.
+        Stream input = direct?.Stream ?? connection.Transport.Input.AsStream(leaveOpen: true);
+        Stream output = direct?.Stream
+            ?? (socket is not null ? new NetworkStream(socket, ownsSocket: false) : connection.Transport.Output.AsStream(leaveOpen: true));
         var server = new Http2ServerConnection(input, output, connection, application, options);
         await using (server.ConfigureAwait(false))
         {
@@ -76,7 +80,11 @@ internal sealed class Http2ServerConnection : Http2Connection
             await server.WaitForRequestsAsync().ConfigureAwait(false);
         }
 
-        await output.DisposeAsync().ConfigureAwait(false);
+        if (direct is null)
+        {
+            // Our transport's stream is the connection's, closed when Kestrel disposes it.
+            await output.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />

@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ArrowCid.Http2.Server;
 
@@ -23,5 +25,22 @@ public static class Http2ServerMiddleware
         ArgumentNullException.ThrowIfNull(options);
         listen.Use(_ => connection => Http2ServerConnection.ServeAsync(connection, application, options));
         return listen;
+    }
+
+    /// <summary>
+    /// Makes Kestrel accept TCP connections through a transport that runs no receive loop of its own,
+    /// so this server reads a cleartext connection's frames straight from the socket (a large request
+    /// body lands in its message in large reads, with no pipe copy in between); TLS connections read
+    /// the socket through the connection's pipe, only when asked. Kestrel tries the transport
+    /// registered last first: call this after <c>UseKestrel</c>/<c>UseKestrelCore</c>. An endpoint served
+    /// by Kestrel's own HTTP protocols works on it too, but gains nothing.
+    /// </summary>
+    /// <param name="services">The web host's services.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    public static IServiceCollection AddHttp2SocketTransport(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<IConnectionListenerFactory, DirectSocketTransportFactory>();
+        return services;
     }
 }

@@ -42,4 +42,35 @@ internal static class TestBatches
         var column = new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()]);
         return new RecordBatch(schema, rows, [column]);
     }
+
+    /// <summary>
+    /// A nullable Int64 column (every seventh value null) and a Float64 column, about
+    /// <paramref name="bytes"/> bytes in all: an IPC body of several buffers.
+    /// </summary>
+    public static RecordBatch LargeWithNulls(long bytes, int seed)
+    {
+        int rows = checked((int)(bytes / 16));
+        var random = new Random(seed);
+        var values = new long[rows];
+        var doubles = new double[rows];
+        byte[] validity = new byte[(rows + 7) / 8];
+        int nulls = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            doubles[i] = random.NextDouble();
+            if (i % 7 == 3)
+            {
+                nulls++;
+                continue;
+            }
+
+            values[i] = random.NextInt64();
+            validity[i / 8] |= (byte)(1 << (i % 8));
+        }
+
+        var schema = new Schema([new Field("v", ArrowType.Int64), new Field("d", ArrowType.Float64, nullable: false)]);
+        var v = new ArrayData(ArrowType.Int64, rows, nulls, 0, [validity, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()]);
+        var d = new ArrayData(ArrowType.Float64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, MemoryMarshal.AsBytes(doubles.AsSpan()).ToArray()]);
+        return new RecordBatch(schema, rows, [v, d]);
+    }
 }
