@@ -53,6 +53,10 @@ internal static class FlightPutSession
                     stored = writer.Add(batch);
                 }
 
+                // Stored and disposed: nothing reads the message's memory any more (dictionaries,
+                // which the decoder keeps, never get here), so it can take the next large message.
+                requests.ReleaseCurrent();
+
                 await responses.WriteAsync(new PutResult
                 {
                     AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
