@@ -78,7 +78,16 @@ public static class TableCopy
             }
 
             var received = await FetchVerifiedAsync(fetch, cid, cancellationToken).ConfigureAwait(false);
-            walk.Add(cid, received.Bytes.Span);
+            if (cid.Codec == Multicodec.Raw)
+            {
+                // Hashed on arrival: the walk needs only its length, not a second hash of the bytes.
+                walk.AddLength(cid, received.Bytes.Length);
+            }
+            else
+            {
+                walk.Add(cid, received.Bytes.Span);
+            }
+
             fetched[cid] = received;
         }
 
