@@ -5,6 +5,7 @@ using ArrowCid.Arrow.Types;
 using ArrowCid.Arrow.Validation;
 using ArrowCid.Content;
 using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
@@ -200,8 +201,7 @@ public sealed class ContentRepository : IDisposable
             return Repository.GetRecord(cid)?.Kind == BlockKind.ArrowStream ? ReadStreamBatches(cid, verify) : [OpenBatch(cid, verify)];
         }
 
-        var manifest = GetDataset(cid);
-        return manifest.Batches.Select(b => OpenBatch(b.Cid, verify));
+        return OpenTable(cid).Chunks().Select(c => OpenBatch(c.Cid, verify));
     }
 
     // Every batch of a stored Arrow stream that is not canonical (kept as imported), zero-copy over its mapping.
@@ -254,6 +254,25 @@ public sealed class ContentRepository : IDisposable
         return cid.Codec == Multicodec.DagCbor && Repository.GetRecord(cid)?.Kind != BlockKind.Foreign;
     }
 
+    /// <summary>
+    /// A stored table by its CID, whatever its form: one chunk (a raw canonical block), a
+    /// version-1 dataset manifest or a version-2 manifest tree. Schema and totals come from the
+    /// root; <see cref="TableManifest.Chunks"/> walks the tree lazily, every node read through the
+    /// <see cref="Reader"/> and checked against its CID, its parent's entry and the format.
+    /// </summary>
+    /// <param name="cid">A table CID (raw or dag-cbor).</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="BlockNotFoundException">The root (or, while walking, a node) is missing.</exception>
+    /// <exception cref="BlockCorruptedException">A block read does not hash to its CID.</exception>
+    /// <exception cref="ContentFormatException">Not a table, or a malformed node.</exception>
+    public TableManifest OpenTable(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        // TableManifest checks every block against its CID itself; the reader checks first only as the
+        // repository's VerifyOnRead says, so a damaged file still reads as BlockCorruptedException.
+        return TableManifest.Open(cid, ReadTableBlock);
+    }
+
     /// <summary>A stored dataset's manifest, checked against its CID and the format.</summary>
     /// <param name="cid">A dataset CID (dag-cbor).</param>
     /// <returns>The manifest.</returns>
@@ -301,7 +320,7 @@ public sealed class ContentRepository : IDisposable
             return block.Memory.Length;
         }
 
-        return DatasetStreamWriter.Write(Reader, GetDataset(cid), destination);
+        return DatasetStreamWriter.Write(Reader, OpenTable(cid), destination);
     }
 
     /// <summary>
@@ -357,6 +376,14 @@ public sealed class ContentRepository : IDisposable
     {
         var record = Repository.PutBatchBlock(destination => CanonicalEncoder.Encode(batch, destination), schemaText, batch.Length, options, guard);
         return new StoredBatch(record.Cid, batch.Length, record.Bytes);
+    }
+
+    // One block of a table (a chunk when the table is one, else a manifest node), copied: at most 1 MiB
+    // for what a put writes (a version-1 manifest or a batch put before chunking may be larger).
+    private ReadOnlyMemory<byte> ReadTableBlock(Cid cid)
+    {
+        using var block = Reader.Open(cid, verify: Repository.Blocks.VerifyOnRead);
+        return block.Memory.ToArray();
     }
 
     private static void RequireCodec(Cid cid, ulong codec, string what)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Builders;
+using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Datasets;
@@ -32,6 +33,7 @@ public sealed class TableChunker : IDisposable
     private int _scanRow;
     private ulong _rolling;
     private RecordBatch? _emptyTemplate;
+    private bool _emptyTemplateOwned;
     private bool _finished;
     private bool _disposed;
 
@@ -123,6 +125,30 @@ public sealed class TableChunker : IDisposable
     /// <param name="batch">A batch given to <see cref="Add"/>.</param>
     /// <returns>True while the chunker holds slices of it.</returns>
     public bool Holds(RecordBatch batch) => _pending.Exists(s => ReferenceEquals(s.Original, batch) || ReferenceEquals(s.Canonical, batch));
+
+    /// <summary>
+    /// Copies the rows still waiting for their chunk into memory the chunker owns, so every batch
+    /// given so far may be disposed, or its memory reused, from here on (<see cref="Holds"/> is
+    /// then false for each). At most the rows since the last cut are copied: under a chunk.
+    /// </summary>
+    public void Detach()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        for (int i = 0; i < _pending.Count; i++)
+        {
+            int shifted = _pending[i].Detach();
+            if (i == _scanSegment)
+            {
+                _scanRow -= shifted;
+            }
+        }
+
+        if (_emptyTemplate is { } template && !_emptyTemplateOwned)
+        {
+            _emptyTemplate = OwnedCopy(CanonicalArrays.Normalize(template.Slice(0, 0)));
+            _emptyTemplateOwned = true;
+        }
+    }
 
     /// <summary>Returns the pooled row arrays.</summary>
     public void Dispose()
@@ -347,14 +373,28 @@ public sealed class TableChunker : IDisposable
         _scanRow = _pending.Count > 0 ? _pending[0].Start : 0;
     }
 
+    /// <summary>
+    /// A copy of a canonical batch in managed memory: its canonical block encoded into an array and
+    /// read back over it (a canonical batch round-trips exactly), so it outlives the batch's memory.
+    /// </summary>
+    private static RecordBatch OwnedCopy(RecordBatch canonical)
+    {
+        using var encoded = new MemoryStream();
+        CanonicalEncoder.EncodeCanonical(canonical, encoded);
+        using var reader = new ArrowStreamReader(encoded.GetBuffer().AsMemory(0, checked((int)encoded.Length)));
+        return reader.ReadNext() ?? throw new InvalidOperationException("a canonical block read back without its batch");
+    }
+
     private readonly record struct Part(RecordBatch Batch, int Start, int Count);
 
     /// <summary>A batch whose rows are not all in chunks yet, with each row's rolling hash and nominal bits (pooled arrays).</summary>
     private sealed class Segment(RecordBatch original, RecordBatch canonical) : IDisposable
     {
-        public RecordBatch Original { get; } = original;
+        private bool _owned;
 
-        public RecordBatch Canonical { get; } = canonical;
+        public RecordBatch Original { get; private set; } = original;
+
+        public RecordBatch Canonical { get; private set; } = canonical;
 
         public int Length => Canonical.Length;
 
@@ -364,6 +404,26 @@ public sealed class TableChunker : IDisposable
         public ulong[] Rolling { get; private set; } = ArrayPool<ulong>.Shared.Rent(canonical.Length);
 
         public long[] Bits { get; private set; } = ArrayPool<long>.Shared.Rent(canonical.Length);
+
+        /// <summary>Replaces the rows not yet chunked by a copy the chunker owns, with the per-row arrays shifted to match.</summary>
+        /// <returns>How many rows the segment's row numbers moved down by.</returns>
+        public int Detach()
+        {
+            if (_owned)
+            {
+                return 0;
+            }
+
+            int shifted = Start;
+            var copy = OwnedCopy(CanonicalSlice.Of(Canonical, Start, Length - Start));
+            Array.Copy(Rolling, Start, Rolling, 0, copy.Length);
+            Array.Copy(Bits, Start, Bits, 0, copy.Length);
+            Start = 0;
+            Original = copy;
+            Canonical = copy;
+            _owned = true;
+            return shifted;
+        }
 
         public void Dispose()
         {

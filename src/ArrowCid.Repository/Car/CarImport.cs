@@ -141,7 +141,7 @@ internal static class CarImport
             // Checked once here; the store then takes it as it is.
             var hashed = HashedBlock.Verify(block.Cid, block.Data);
             var stored = found.Kind == BlockKind.Dataset
-                ? content.Repository.PutBlock(hashed, DatasetWriter.DatasetRecord(block.Cid, found.Manifest!, options, options.Pin && roots.Contains(block.Cid)), guard: null)
+                ? content.Repository.PutBlock(hashed, DatasetWriter.DatasetRecord(block.Cid, found.Manifest!.Schema.ToString(), found.Manifest.Rows, options, options.Pin && roots.Contains(block.Cid)), guard: null)
                 : content.Repository.PutBlock(hashed, found.ToRecord(block.Cid, options, pinned: false), _guard);
             Stored.Add(new ImportedBlock(block.Cid, kind, block.Data.Length)
             {
