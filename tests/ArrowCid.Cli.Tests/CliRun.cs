@@ -32,13 +32,14 @@ internal static class CliOutput
     /// <summary>The non-empty lines of <paramref name="text"/>.</summary>
     public static string[] Lines(string text) => text.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>The CIDs of the <c>batch</c> lines and of the one <c>dataset</c> line of a successful put or cid.</summary>
-    public static (string[] Batches, string Dataset) Cids(CliResult result)
+    /// <summary>The CID of the one <c>table</c> line of a successful put or cid of one input.</summary>
+    public static string Table(CliResult result) => Tables(result).Single();
+
+    /// <summary>The CIDs of the <c>table</c> lines of a successful put or cid, one per input in order.</summary>
+    public static string[] Tables(CliResult result)
     {
         Assert.True(result.ExitCode == 0, result.Error);
-        var lines = Lines(result.Out);
-        return (lines.Where(l => l.StartsWith("batch ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray(),
-            lines.Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1]);
+        return Lines(result.Out).Where(l => l.StartsWith("table ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray();
     }
 }
 
