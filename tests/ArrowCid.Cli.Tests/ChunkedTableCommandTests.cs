@@ -257,4 +257,35 @@ public sealed class ChunkedTableCommandTests : IDisposable
         Assert.Equal(small, TableOf(CliRun.Run("cid", perChunk)));
         Assert.Equal(small, TableOf(InRepo("put", every5000)));
     }
+
+    [Fact]
+    public void Ls_and_info_show_a_two_level_tables_nodes_and_a_node_is_not_a_table()
+    {
+        // 200,000 rows of three columns: 21 chunks, cut into two level-0 nodes under the root.
+        string csv = _temp.File("sensors.csv");
+        using (var text = new StreamWriter(csv))
+        {
+            text.Write("id,temp,station\n");
+            for (int i = 0; i < 200_000; i++)
+            {
+                text.Write(string.Create(CultureInfo.InvariantCulture, $"{i},{i * 37 % 1000 / 10.0},station-{i % 50}\n"));
+            }
+        }
+
+        string table = Table(InRepo("put", csv));
+        var root = JsonNode.Parse(InRepo("info", table, "--json").Out)!;
+        var nodes = root["nodes"]!.AsArray().Select(n => n!.GetValue<string>()).ToArray();
+        var ls = Lines(InRepo("ls").Out);
+
+        Assert.Equal("dataset", root["kind"]!.GetValue<string>());
+        Assert.Empty(root["chunks"]!.AsArray());
+        Assert.True(nodes.Length > 1, $"{nodes.Length} nodes under the root");
+        Assert.Equal(nodes.Order(StringComparer.Ordinal), ls.Where(l => l.StartsWith("table-node ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).Order(StringComparer.Ordinal));
+        var node = Lines(InRepo("info", nodes[0]).Out);
+        Assert.Contains("kind: table-node", node);
+        Assert.Contains(node, l => l.StartsWith("chunk: bafkrei", StringComparison.Ordinal));
+        var cat = InRepo("cat", nodes[0]);
+        Assert.Equal(1, cat.ExitCode);
+        Assert.Contains("expected \"arrowcid/dataset\"", Assert.Single(cat.ErrorLines), StringComparison.Ordinal);
+    }
 }

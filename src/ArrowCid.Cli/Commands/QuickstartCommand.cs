@@ -81,7 +81,7 @@ internal static class QuickstartCommand
         {
             var exported = content.ExportCar([put.Dataset.Cid], car);
             console.Out.WriteLine($"quickstart: repository {content.Repository.Root}; get {put.Dataset.Cid}: {(hashMatches ? "bytes hash to the CID" : "HASH MISMATCH")}, "
-                + $"read back as an IPC stream: {(identical ? "identical" : "DIFFERENT")}; CAR of {exported.Blocks} blocks: {carPath}");
+                + $"read back as an IPC stream: {(identical ? "identical" : "DIFFERENT")}; CAR of {exported.Blocks} block{(exported.Blocks == 1 ? string.Empty : "s")}: {carPath}");
         }
 
         bool parquetSame = ExportParquetDemo(console, content, put, Path.ChangeExtension(carPath, ".parquet"));
