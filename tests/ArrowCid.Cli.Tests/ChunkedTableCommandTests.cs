@@ -34,22 +34,8 @@ public sealed class ChunkedTableCommandTests : IDisposable
     private CliResult InRepo(params string[] args) => CliRun.Run(["--repo", Repo, .. args]);
 
     /// <summary>Writes rows [0, <paramref name="rows"/>) of the mixed table as an Arrow IPC stream in batches of <paramref name="batchRows"/>.</summary>
-    internal static string WriteMixedStream(TempFolder temp, string name, int rows, int batchRows)
-    {
-        string path = temp.File(name);
-        using var file = File.Create(path);
-        using var writer = new ArrowStreamWriter(file, MixedTable.Schema);
-        foreach (var batch in MixedTable.Batches(Seed, 0, rows, batchRows))
-        {
-            using (batch)
-            {
-                writer.Write(batch);
-            }
-        }
-
-        writer.Finish();
-        return path;
-    }
+    internal static string WriteMixedStream(TempFolder temp, string name, int rows, int batchRows) =>
+        MixedStream.Write(temp, name, batchRows, (Seed, 0, rows));
 
     /// <summary>The one <c>table</c> line of a put or cid of one input: CID, rows, bytes, chunks.</summary>
     internal static (string Cid, long Rows, long Bytes, int Chunks) TableOf(CliResult result)
@@ -74,6 +60,20 @@ public sealed class ChunkedTableCommandTests : IDisposable
         }
 
         Assert.Equal(Rows, first);
+    }
+
+    /// <summary>A CSV file: <paramref name="header"/>, then <paramref name="line"/>(i) for i in [0, <paramref name="rows"/>).</summary>
+    private string WriteCsv(string name, string header, int rows, Func<int, string> line)
+    {
+        string path = _temp.File(name);
+        using var text = new StreamWriter(path);
+        text.Write(header + "\n");
+        for (int i = 0; i < rows; i++)
+        {
+            text.Write(line(i) + "\n");
+        }
+
+        return path;
     }
 
     [Fact]
@@ -199,15 +199,7 @@ public sealed class ChunkedTableCommandTests : IDisposable
     [Fact]
     public void The_same_rows_from_csv_parquet_and_ipc_batched_differently_give_one_table_cid()
     {
-        string csv = _temp.File("t.csv");
-        using (var text = new StreamWriter(csv))
-        {
-            text.Write("id,value,label\n");
-            for (int i = 0; i < 100_000; i++)
-            {
-                text.Write(string.Create(CultureInfo.InvariantCulture, $"{i},{i * 0.25},{(i % 7 == 0 ? string.Empty : "row-" + (i * 7919 % 100_003))}\n"));
-            }
-        }
+        string csv = WriteCsv("t.csv", "id,value,label", 100_000, i => string.Create(CultureInfo.InvariantCulture, $"{i},{i * 0.25},{(i % 7 == 0 ? string.Empty : "row-" + (i * 7919 % 100_003))}"));
 
         var small = TableOf(InRepo("put", csv, "--batch-size", "1000"));
         var large = TableOf(InRepo("put", csv, "--batch-size", "40000"));
@@ -262,15 +254,7 @@ public sealed class ChunkedTableCommandTests : IDisposable
     public void Ls_and_info_show_a_two_level_tables_nodes_and_a_node_is_not_a_table()
     {
         // 200,000 rows of three columns: 21 chunks, cut into two level-0 nodes under the root.
-        string csv = _temp.File("sensors.csv");
-        using (var text = new StreamWriter(csv))
-        {
-            text.Write("id,temp,station\n");
-            for (int i = 0; i < 200_000; i++)
-            {
-                text.Write(string.Create(CultureInfo.InvariantCulture, $"{i},{i * 37 % 1000 / 10.0},station-{i % 50}\n"));
-            }
-        }
+        string csv = WriteCsv("sensors.csv", "id,temp,station", 200_000, i => string.Create(CultureInfo.InvariantCulture, $"{i},{i * 37 % 1000 / 10.0},station-{i % 50}"));
 
         string table = Table(InRepo("put", csv));
         var root = JsonNode.Parse(InRepo("info", table, "--json").Out)!;

@@ -76,3 +76,28 @@ internal static class Text
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }
+
+/// <summary>Arrow IPC stream files of the mixed table (docs/canonical-form.md 7.6) for tests that need tables of several chunks.</summary>
+internal static class MixedStream
+{
+    /// <summary>Writes the given row ranges of mixed tables, in order, as one stream in batches of at most <paramref name="batchRows"/> rows; returns its path.</summary>
+    public static string Write(TempFolder temp, string name, int batchRows, params (ulong Seed, long First, int Rows)[] ranges)
+    {
+        string path = temp.File(name);
+        using var file = File.Create(path);
+        using var writer = new ArrowCid.Arrow.Ipc.ArrowStreamWriter(file, ArrowCid.Content.Chunking.MixedTable.Schema);
+        foreach (var range in ranges)
+        {
+            foreach (var batch in ArrowCid.Content.Chunking.MixedTable.Batches(range.Seed, range.First, range.Rows, batchRows))
+            {
+                using (batch)
+                {
+                    writer.Write(batch);
+                }
+            }
+        }
+
+        writer.Finish();
+        return path;
+    }
+}

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using ArrowCid.Arrow.Ipc;
 using ArrowCid.Content.Car;
-using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight;
 using ArrowCid.Flight.Hosting;
@@ -36,25 +34,7 @@ public sealed class VersionCommandTests : IDisposable
     private CliResult InRepo(params string[] args) => CliRun.Run(["--repo", Repo, .. args]);
 
     /// <summary>An IPC stream file of the given row ranges of mixed tables, in order, in batches of at most 7,000 rows.</summary>
-    private string StreamOf(string name, params (ulong Seed, long First, int Rows)[] ranges)
-    {
-        string path = _temp.File(name);
-        using var file = File.Create(path);
-        using var writer = new ArrowStreamWriter(file, MixedTable.Schema);
-        foreach (var range in ranges)
-        {
-            foreach (var batch in MixedTable.Batches(range.Seed, range.First, range.Rows, 7000))
-            {
-                using (batch)
-                {
-                    writer.Write(batch);
-                }
-            }
-        }
-
-        writer.Finish();
-        return path;
-    }
+    private string StreamOf(string name, params (ulong Seed, long First, int Rows)[] ranges) => MixedStream.Write(_temp, name, 7000, ranges);
 
     /// <summary>Puts the three versions as t@1..3; returns each table's CID.</summary>
     private string[] PutThreeVersions(string repo)
