@@ -20,8 +20,12 @@ namespace ArrowCid.Repository;
 /// <param name="Note">Why a block is not a canonical batch or a dataset manifest (what <c>--strict</c> refuses it for).</param>
 internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Rows, TableManifest? Table, PutStreamResult? Canonical, string? Note)
 {
-    /// <summary>The registry record of a block found to be this, labelled as <paramref name="options"/> say (its links and size are filled in by <see cref="LocalRepository.PutBlock(Content.Stores.HashedBlock, BlockRecord)"/>).</summary>
-    public BlockRecord ToRecord(Cid cid, PutOptions options, bool pinned) => new()
+    /// <summary>
+    /// The registry record of a block found to be this, labelled as <paramref name="options"/> say
+    /// (its links and size are filled in by <see cref="LocalRepository.PutBlock(Content.Stores.HashedBlock, BlockRecord)"/>);
+    /// a table node is registered as a put registers it, unlabelled and unpinned.
+    /// </summary>
+    public BlockRecord ToRecord(Cid cid, PutOptions options, bool pinned) => Kind == BlockKind.TableNode ? DatasetWriter.NodeRecord(cid) : new()
     {
         Cid = cid,
         Kind = Kind,

@@ -204,8 +204,6 @@ internal static class CarImport
             var stored = found.Kind switch
             {
                 BlockKind.Dataset => content.Repository.PutBlock(hashed, DatasetWriter.DatasetRecord(block.Cid, found.Schema!, found.Rows, options, options.Pin && roots.Contains(block.Cid)), guard: null),
-                // Registered as a put registers a node: its links are what matters.
-                BlockKind.TableNode => content.Repository.PutBlock(hashed, DatasetWriter.NodeRecord(block.Cid), _guard),
                 _ => content.Repository.PutBlock(hashed, found.ToRecord(block.Cid, options, pinned: false), _guard),
             };
             Stored.Add(new ImportedBlock(block.Cid, kind, block.Data.Length)

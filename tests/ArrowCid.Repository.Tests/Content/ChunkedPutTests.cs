@@ -230,6 +230,30 @@ public sealed class TwoLevelTableTests(TwoLevelTableFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_copy_of_the_tree_fetches_each_node_and_chunk_once_and_registers_each_as_what_it_is()
+    {
+        using var target = ContentRepository.Open(Path.Combine(fixture.Temp.Path, Guid.NewGuid().ToString("N")));
+        var fetched = new List<Cid>();
+
+        var copy = await TableCopy.CopyAsync(target, Root, (cid, _) =>
+        {
+            fetched.Add(cid);
+            return Task.FromResult(Content.GetBytes(cid));
+        });
+
+        var blocks = TableBlocks.Read(Content, Root);
+        Assert.Equal(blocks.Blocks, copy.Table.Blocks);
+        Assert.Equal(blocks.Bytes, copy.BytesTransferred);
+        // Each block fetched once: nodes during the walk, chunks after it.
+        Assert.Equal(blocks.Blocks.Count, fetched.Count);
+        Assert.Equal(blocks.Blocks.Select(b => b.Cid).ToHashSet(), fetched.ToHashSet());
+        var nodes = Content.OpenTable(Root).Nodes().ToList();
+        Assert.All(nodes.Skip(1), n => Assert.Equal(BlockKind.TableNode, target.Repository.GetRecord(n)!.Kind));
+        Assert.Equal(BlockKind.Dataset, target.Repository.GetRecord(Root)!.Kind);
+        Assert.Equal(ChunkedTables.TwoLevelRows, target.OpenTable(Root).Chunks().Sum(c => c.Rows));
+    }
+
+    [Fact]
     public void A_tree_missing_a_node_is_not_a_complete_dataset_strict_refuses_it_and_a_lenient_import_keeps_it_as_plain_dag_cbor()
     {
         var nodes = Content.OpenTable(Root).Nodes().ToList();
