@@ -259,7 +259,7 @@ public sealed class ContentCommandTests : IDisposable
         var lines = Lines(result.Out);
         Assert.Equal($"dag-cbor {root} {cbor.Length} bytes 1 links", lines[0]);
         Assert.Equal($"raw {hello} 5 bytes", lines[1]);
-        Assert.Equal("imported 2 of 2 blocks: 0 batches, 0 datasets, 0 arrow streams, 1 other raw, 1 dag-cbor, 0 dag-pb, 0 other; 0 refused", lines[2]);
+        Assert.Equal("imported 2 of 2 blocks: 0 batches, 0 datasets, 0 table nodes, 0 arrow streams, 1 other raw, 1 dag-cbor, 0 dag-pb, 0 other; 0 refused", lines[2]);
         string back = _temp.File("hello.bin");
         Assert.Equal(0, InRepo("get", hello.ToString(), "-o", back).ExitCode);
         Assert.Equal("hello"u8.ToArray(), File.ReadAllBytes(back));

@@ -96,7 +96,7 @@ internal static class CarCommands
         }
 
         console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"imported {report.Blocks.Count} of {report.BlocksRead} blocks: {report.CountOf(ImportedBlockKind.Batch)} batches, {report.CountOf(ImportedBlockKind.Dataset)} datasets, {report.CountOf(ImportedBlockKind.ArrowStream)} arrow streams, {report.CountOf(ImportedBlockKind.Raw)} other raw, {report.CountOf(ImportedBlockKind.DagCbor)} dag-cbor, {report.CountOf(ImportedBlockKind.DagPb)} dag-pb, {report.CountOf(ImportedBlockKind.Other)} other; {report.RefusedCount} refused"));
+            $"imported {report.Blocks.Count} of {report.BlocksRead} blocks: {report.CountOf(ImportedBlockKind.Batch)} batches, {report.CountOf(ImportedBlockKind.Dataset)} datasets, {report.CountOf(ImportedBlockKind.TableNode)} table nodes, {report.CountOf(ImportedBlockKind.ArrowStream)} arrow streams, {report.CountOf(ImportedBlockKind.Raw)} other raw, {report.CountOf(ImportedBlockKind.DagCbor)} dag-cbor, {report.CountOf(ImportedBlockKind.DagPb)} dag-pb, {report.CountOf(ImportedBlockKind.Other)} other; {report.RefusedCount} refused"));
     }
 
     // One line per stored block: kind, CID, then what is known of it.
