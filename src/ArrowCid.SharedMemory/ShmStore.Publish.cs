@@ -104,33 +104,23 @@ public sealed partial class ShmStore
             return PublishEncoded(arena, bytes, batch, tags, encodedTags, announce: true).Result;
         }
 
-        Cid cid;
-        string temp;
-        long length;
-        if (bufferBytes < SegmentWriter.ParallelThreshold)
+        // Hashed first, so republishing costs no I/O at all.
+        var (cid, length) = SegmentWriter.Hash(batch);
+        if (length > ChunkingRule.MaxBlockBytes && batch.Length > 1)
         {
-            // Small: hash first, so republishing costs no I/O at all.
-            (cid, length) = SegmentWriter.Hash(batch);
-            if (length > ChunkingRule.MaxBlockBytes && batch.Length > 1)
-            {
-                return null;
-            }
-
-            if (File.Exists(_layout.SegmentPath(cid)))
-            {
-                return Existing(cid, length, batch.Length);
-            }
-
-            (temp, long written) = SegmentWriter.WriteTemp(batch, _layout.Segments, _fileMode);
-            if (written != length)
-            {
-                File.Delete(temp);
-                throw new ShmException($"the canonical encoder wrote {written} bytes but hashed {length}");
-            }
+            return null;
         }
-        else
+
+        if (File.Exists(_layout.SegmentPath(cid)))
         {
-            (cid, temp, length) = SegmentWriter.HashAndWriteTemp(batch, _layout.Segments, _fileMode);
+            return Existing(cid, length, batch.Length);
+        }
+
+        var (temp, written) = SegmentWriter.WriteTemp(batch, _layout.Segments, _fileMode);
+        if (written != length)
+        {
+            File.Delete(temp);
+            throw new ShmException($"the canonical encoder wrote {written} bytes but hashed {length}");
         }
 
         try

@@ -66,6 +66,15 @@ public sealed partial class ShmStore
     /// <exception cref="ShmSegmentCorruptedException">A chunk or node is refused, or disagrees with the manifest.</exception>
     public ShmAttachedTable AttachTable(Cid cid)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(cid);
+        if (cid.Codec == Multicodec.Raw)
+        {
+            // One chunk: attached once, its schema and rows read from the batch itself.
+            var only = TryAttach(cid, out long length) ?? throw new ShmSegmentNotFoundException(cid);
+            return new ShmAttachedTable(ShmTable.OfOneChunk(cid, only, length), [only]);
+        }
+
         var table = OpenTable(cid);
         var batches = new List<RecordBatch>(table.Chunks.Count);
         try
@@ -93,7 +102,17 @@ public sealed partial class ShmStore
     /// <returns>The chunk batches in row order.</returns>
     /// <exception cref="ShmSegmentNotFoundException">A node (here) or a chunk (when reached) is not in the store.</exception>
     /// <exception cref="ShmSegmentCorruptedException">A node or chunk is refused.</exception>
-    public IEnumerable<RecordBatch> AttachChunks(Cid cid) => AttachChunks(OpenTable(cid));
+    public IEnumerable<RecordBatch> AttachChunks(Cid cid)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(cid);
+        return cid.Codec == Multicodec.Raw ? AttachOne(cid) : AttachChunks(OpenTable(cid));
+
+        IEnumerable<RecordBatch> AttachOne(Cid one)
+        {
+            yield return Attach(one);
+        }
+    }
 
     /// <summary>The chunks of an opened table, attached one at a time as the enumeration reaches them; the caller disposes each.</summary>
     /// <param name="table">A table <see cref="OpenTable"/> gave.</param>
@@ -110,6 +129,42 @@ public sealed partial class ShmStore
                 yield return AttachChunk(table, i);
             }
         }
+    }
+
+    /// <summary>
+    /// Removes a table: every chunk and manifest node of it that no lease holds (a chunk another
+    /// table shares goes too), the root last, so a table is never left named without its parts
+    /// while the root stays. For a raw CID, as <see cref="Remove"/>.
+    /// </summary>
+    /// <param name="cid">The table's CID.</param>
+    /// <returns>True when every part was removed; false when some were leased (they stay) or the table is not here.</returns>
+    /// <exception cref="ShmSegmentCorruptedException">A node of the tree is refused (nothing was removed).</exception>
+    public bool RemoveTable(Cid cid)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(cid);
+        if (cid.Codec == Multicodec.Raw)
+        {
+            return Remove(cid);
+        }
+
+        ShmTable table;
+        try
+        {
+            table = OpenTable(cid);
+        }
+        catch (ShmSegmentNotFoundException)
+        {
+            return false;
+        }
+
+        bool all = true;
+        foreach (var part in table.Chunks.Select(c => c.Cid).Distinct().Concat(table.Nodes.Reverse()))
+        {
+            all &= Remove(part);
+        }
+
+        return all;
     }
 
     private RecordBatch AttachChunk(ShmTable table, int index)
