@@ -50,15 +50,25 @@ public sealed class ShmTableWriter : IDisposable
     /// </summary>
     /// <param name="batch">Rows of the table's schema.</param>
     /// <exception cref="ArgumentException">The batch's schema is not the table's; nothing of it was published.</exception>
-    /// <exception cref="ShmStoreFullException">The capacity cannot take a chunk.</exception>
+    /// <exception cref="ShmStoreFullException">The capacity cannot take a chunk; the writer is then disposed (the table cannot be finished).</exception>
     public void Add(RecordBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfClosed();
-        PublishChunks(_chunker.Add(batch));
-        if (_detach)
+        var completed = _chunker.Add(batch);
+        try
         {
-            _chunker.Detach();
+            PublishChunks(completed);
+            if (_detach)
+            {
+                _chunker.Detach();
+            }
+        }
+        catch
+        {
+            // A chunk the tree lacks (the store was full, say): the table cannot be finished.
+            Dispose();
+            throw;
         }
     }
 

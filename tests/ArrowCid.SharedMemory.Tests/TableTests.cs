@@ -203,6 +203,16 @@ public sealed class TableTests : IDisposable
     }
 
     [Fact]
+    public void A_writer_whose_chunk_did_not_fit_cannot_finish_a_table_missing_it()
+    {
+        using var store = _temp.Open(capacity: 100 << 10);
+        using var writer = store.CreateTableWriter(MixedTable.Schema);
+        Assert.Throws<ShmStoreFullException>(() => writer.Add(Table()));
+        Assert.Throws<InvalidOperationException>(() => writer.Finish());
+        Assert.Equal(0, store.PublishedSequence);
+    }
+
+    [Fact]
     public void Listing_shows_chunks_and_nodes_and_attach_of_a_table_cid_as_one_batch_points_to_attach_table()
     {
         using var store = _temp.Open();
