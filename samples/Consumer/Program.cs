@@ -2,11 +2,13 @@ using System.Globalization;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Multiformats;
 using ArrowCid.SharedMemory;
+using ArrowCid.SharedMemory.Notifications;
 using ArrowCid.Samples.Consumer;
 
 // Follows a shared-memory store's notifications: for each new CID, attaches the batch (mapped
-// read-only, verified against its CID), prints it, queries it with DuckDB when available, and
+// read-only, verified against its CID) or a chunked table's chunks one by one, prints it, queries it with DuckDB when available, and
 // saves its cursor so a restart resumes exactly after the last batch handled.
 var options = ConsumerArguments.Parse(args);
 using var store = ShmStore.Open(new ShmStoreOptions { BaseDirectory = options.ShmDirectory, StoreName = options.Store });
@@ -24,6 +26,16 @@ for (long handled = 0; handled < options.Count; handled++)
     {
         Console.WriteLine("idle");
         break;
+    }
+
+    if (notice.Cid.Codec == Multicodec.DagCbor)
+    {
+        // A large batch (or a stream) published as a chunked table: its chunks, each attached
+        // (verified against its CID, zero copy) and released in turn.
+        AttachTable(notice);
+        cursor?.Save(notice.Sequence);
+        Console.Out.Flush();
+        continue;
     }
 
     var batch = store.TryAttach(notice.Cid);
@@ -60,6 +72,33 @@ for (long handled = 0; handled < options.Count; handled++)
 
     cursor?.Save(notice.Sequence);
     Console.Out.Flush();
+}
+
+void AttachTable(ShmNotice notice)
+{
+    try
+    {
+        var table = store.OpenTable(notice.Cid);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"seq={notice.Sequence} cid={notice.Cid} rows={table.Rows} bytes={notice.Bytes} chunks={table.Chunks.Count} verified"));
+        long rows = 0;
+        foreach (var chunk in store.AttachChunks(table))
+        {
+            using (chunk)
+            {
+                if (!options.Quiet && rows == 0)
+                {
+                    Console.WriteLine(ArrayPrinter.Format(chunk, limit: 3));
+                }
+
+                rows += chunk.Length;
+            }
+        }
+    }
+    catch (ShmSegmentNotFoundException)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seq={notice.Sequence} cid={notice.Cid} evicted"));
+    }
 }
 
 if (options.Hold)

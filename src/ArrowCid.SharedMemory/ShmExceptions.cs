@@ -21,6 +21,9 @@ public sealed class ShmSegmentNotFoundException : ShmException
     /// <summary>Creates the exception for <paramref name="cid"/>.</summary>
     public ShmSegmentNotFoundException(Cid cid) : base($"{cid}: no shared-memory segment holds it (not published here, or evicted)") => Cid = cid;
 
+    /// <summary>Creates the exception for <paramref name="cid"/>, a part of something asked for (a table's chunk or node), with a message naming both.</summary>
+    public ShmSegmentNotFoundException(Cid cid, string message) : base(message) => Cid = cid;
+
     /// <summary>Creates the exception.</summary>
     public ShmSegmentNotFoundException(string message) : base(message) { }
 

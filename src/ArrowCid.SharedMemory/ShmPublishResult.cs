@@ -3,19 +3,22 @@ using ArrowCid.Content.Multiformats;
 
 namespace ArrowCid.SharedMemory;
 
-/// <summary>What <see cref="ShmStore.Publish"/> did.</summary>
-/// <param name="Cid">The batch's CID.</param>
+/// <summary>What <see cref="ShmStore.Publish"/> (or a table publish) did.</summary>
+/// <param name="Cid">The table's CID: a one-chunk table's raw CID (the batch's), else its manifest tree's root (dag-cbor).</param>
 /// <param name="Path">
 /// The segment file that holds the bytes, or for a batch in the arena the file it gets when
-/// <see cref="ShmStore.SegmentFile"/> promotes it.
+/// <see cref="ShmStore.SegmentFile"/> promotes it; for a table of several chunks, its root node's file.
 /// </param>
-/// <param name="Bytes">Length of the canonical bytes.</param>
-/// <param name="Rows">Rows in the batch.</param>
-/// <param name="Sequence">The notification's feed sequence; 0 when the segment already existed (nothing was written or announced).</param>
+/// <param name="Bytes">Length of the canonical bytes (of every chunk, for a table of several).</param>
+/// <param name="Rows">Rows in the batch (the table).</param>
+/// <param name="Sequence">The notification's feed sequence; 0 when the segment (the table's root) already existed (nothing was announced).</param>
 public sealed record ShmPublishResult(Cid Cid, string Path, long Bytes, long Rows, long Sequence)
 {
-    /// <summary>Whether this call created the segment.</summary>
+    /// <summary>Whether this call created the segment (the table's root) and announced it.</summary>
     public bool Created => Sequence > 0;
+
+    /// <summary>Chunks of the table: 1 for a batch published as one segment.</summary>
+    public int Chunks { get; init; } = 1;
 }
 
 /// <summary>A batch a publish has just written, as <see cref="ShmStoreOptions.Published"/> receives it.</summary>

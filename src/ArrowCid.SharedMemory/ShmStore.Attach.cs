@@ -20,22 +20,27 @@ public sealed partial class ShmStore
     public RecordBatch Attach(Cid cid) => TryAttach(cid) ?? throw new ShmSegmentNotFoundException(cid);
 
     /// <summary>Like <see cref="Attach"/>, but null when no segment holds the CID.</summary>
-    public RecordBatch? TryAttach(Cid cid)
+    /// <exception cref="ArgumentException">Not a raw sha2-256 CID (a table of several chunks is attached with <see cref="AttachTable"/>).</exception>
+    public RecordBatch? TryAttach(Cid cid) => TryAttach(cid, out _);
+
+    private RecordBatch? TryAttach(Cid cid, out long length)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(cid);
         if (cid.Codec != Multicodec.Raw || cid.Hash.Code != Multicodec.Sha2256)
         {
-            throw new ArgumentException($"{cid}: segments hold raw sha2-256 CIDs (bafkrei…)", nameof(cid));
+            throw new ArgumentException(cid.Codec == Multicodec.DagCbor
+                ? $"{cid}: a table of several chunks, not one batch: attach it with AttachTable or AttachChunks"
+                : $"{cid}: segments hold raw sha2-256 CIDs (bafkrei…)", nameof(cid));
         }
 
-        if (ArenaIfAny() is { } arena && TryAttachFromArena(arena, cid) is { } fromArena)
+        if (ArenaIfAny() is { } arena && TryAttachFromArena(arena, cid, out length) is { } fromArena)
         {
             return fromArena;
         }
 
         string path = _layout.SegmentPath(cid);
-        var batch = SegmentAttacher.TryAttach(cid, path, _options.Verification);
+        var batch = SegmentAttacher.TryAttach(cid, path, _options.Verification, out length);
         if (batch is not null)
         {
             Touch(path);
@@ -44,10 +49,11 @@ public sealed partial class ShmStore
         return batch;
     }
 
-    private RecordBatch? TryAttachFromArena(ShmArenas arenas, Cid cid)
+    private RecordBatch? TryAttachFromArena(ShmArenas arenas, Cid cid, out long length)
     {
         // No system call here: the arena is mapped already and the lease is a count in it.
         var (arena, slot) = arenas.TryLease(cid.Hash.Digest, out var bytes, out long offset);
+        length = bytes.Length;
         if (arena is null)
         {
             return null;
@@ -79,15 +85,16 @@ public sealed partial class ShmStore
     /// as they are (Flight DoGet); a batch with a segment file of its own is mapped from
     /// <see cref="PathOf"/> instead. Dispose the result to let the slot go.
     /// </summary>
-    /// <returns>The leased bytes, or null when no arena slot holds the CID.</returns>
+    /// <returns>The leased bytes, or null when no arena slot holds the CID (a manifest node never does).</returns>
     /// <exception cref="ShmSegmentCorruptedException">The slot does not hash to the CID.</exception>
+    /// <exception cref="ArgumentException">Neither a raw nor a dag-cbor sha2-256 CID.</exception>
     public ShmLeasedBytes? TryLeaseArenaBytes(Cid cid)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(cid);
-        if (cid.Codec != Multicodec.Raw || cid.Hash.Code != Multicodec.Sha2256)
+        if (cid.Codec is not (Multicodec.Raw or Multicodec.DagCbor) || cid.Hash.Code != Multicodec.Sha2256)
         {
-            throw new ArgumentException($"{cid}: segments hold raw sha2-256 CIDs (bafkrei…)", nameof(cid));
+            throw new ArgumentException($"{cid}: segments hold raw sha2-256 CIDs (bafkrei…), manifest nodes dag-cbor ones (bafyrei…)", nameof(cid));
         }
 
         if (ArenaFor(cid) is not { } arenas)

@@ -31,6 +31,7 @@ public sealed partial class ShmStore : IDisposable
     private bool _disposed;
     private readonly ShmArena.PinnedDigest _isPinnedDigest;
     private readonly ShmArena.EvictedSlot _onSlotEvicted;
+    private readonly OneChunkTables _oneChunkTables = new();
 
     private ShmStore(ShmStoreOptions options, ShmStoreLayout layout, ShmControlBlock control, ShmFeed feed, UnixFileMode fileMode, ShmArenas? arena)
     {
@@ -151,9 +152,10 @@ public sealed partial class ShmStore : IDisposable
         }
     }
 
-    // The arena, when there is one and the CID's digest is of the size its slots are keyed by.
+    // The arena, when there is one and the CID can be in it: a raw CID (a batch; manifest nodes
+    // live in files) whose digest is of the size its slots are keyed by.
     private ShmArenas? ArenaFor(Cid cid) =>
-        cid.Hash.Digest.Length == SHA256.HashSizeInBytes ? ArenaIfAny() : null;
+        cid.Codec == Multicodec.Raw && cid.Hash.Digest.Length == SHA256.HashSizeInBytes ? ArenaIfAny() : null;
 
     /// <summary>Subscribes to notifications after sequence <paramref name="afterSequence"/>, optionally only those carrying every tag of <paramref name="tagFilter"/>.</summary>
     public ShmSubscription Subscribe(long afterSequence = 0, IReadOnlyDictionary<string, string>? tagFilter = null) =>

@@ -1,6 +1,8 @@
 using ArrowCid.Arrow.Builders;
+using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Chunking;
 
 namespace ArrowCid.Cli.Tests;
 
@@ -82,12 +84,73 @@ public sealed class ShmCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_large_batch_is_published_as_a_table_that_path_cat_and_watch_name_by_its_root()
+    {
+        var table = MixedTable.Build(7, 0, 60_000);
+        var cid = Repository.ContentRepository.ComputeCids(MixedTable.Schema, [table]).Dataset.Cid;
+        string whole = _folder.File("whole.arrows");
+        File.WriteAllBytes(whole, CanonicalEncoder.Encode(table));
+        string split = _folder.File("split.arrows");
+        using (var file = File.Create(split))
+        using (var writer = new ArrowStreamWriter(file, MixedTable.Schema))
+        {
+            foreach (var batch in MixedTable.Batches(7, 0, 60_000, 25_000))
+            {
+                writer.Write(batch);
+            }
+
+            writer.Finish();
+        }
+
+        var publish = CliRun.Run("shm", "publish", whole, "--tag", "topic=t", "--shm-dir", _shm);
+        Assert.Equal(0, publish.ExitCode);
+        string[] fields = publish.Out.Trim().Split(' ');
+        Assert.Equal(["table", cid.ToString(), "60000"], fields[..3]);
+        int chunks = int.Parse(fields[4], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(chunks > 2, publish.Out);
+        // The same rows in three batches, as one table: the same CID.
+        Assert.Equal(publish.Out.Trim(), CliRun.Run("shm", "publish", "--table", split, "--shm-dir", _shm).Out.Trim());
+
+        var paths = CliRun.Run("shm", "path", cid.ToString(), "--shm-dir", _shm).Out.Trim().Split('\n');
+        Assert.Equal(chunks, paths.Length);
+        long rows = 0;
+        foreach (string path in paths)
+        {
+            byte[] bytes = File.ReadAllBytes(path);
+            Assert.True(bytes.Length <= ChunkingRule.MaxBlockBytes);
+            Assert.Equal(Path.GetFileNameWithoutExtension(path), CanonicalEncoder.VerifyCanonical(bytes.AsMemory()).ToString());
+            using var reader = new ArrowStreamReader(bytes.AsMemory());
+            using var chunk = reader.ReadNext()!;
+            rows += chunk.Length;
+        }
+
+        Assert.Equal(60_000, rows);
+
+        var cat = CliRun.Run("shm", "cat", cid.ToString(), "-n", "3", "--shm-dir", _shm);
+        Assert.Equal(0, cat.ExitCode);
+        Assert.StartsWith("chunk 0: ", cat.Out, StringComparison.Ordinal);
+        Assert.Contains("(stopped at --limit 3)", cat.Out, StringComparison.Ordinal);
+
+        var watch = CliRun.Run("shm", "watch", "--from", "0", "--count", "1", "--shm-dir", _shm);
+        Assert.Equal($"1 {cid} 60000 {fields[3]} topic=t", watch.Out.Trim());
+    }
+
+    [Fact]
     public void Unknown_cids_and_bad_tags_fail_with_one_line()
     {
         var missing = CliRun.Run("shm", "cat", "bafkreiffokis3t2fey3tnosxji3bzad2ggxralbbl7nrbn2l2hvnfwincq", "--shm-dir", _shm);
         Assert.Equal(1, missing.ExitCode);
         Assert.Single(missing.ErrorLines);
         Assert.Contains("no shared-memory segment", missing.Error, StringComparison.Ordinal);
+
+        var missingTable = CliRun.Run("shm", "cat", "bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", "--shm-dir", _shm);
+        Assert.Equal(1, missingTable.ExitCode);
+        Assert.Single(missingTable.ErrorLines);
+        Assert.Contains("manifest node", missingTable.Error, StringComparison.Ordinal);
+
+        var notOurs = CliRun.Run("shm", "path", "bafybeigdyrzt5sxp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi", "--shm-dir", _shm);
+        Assert.Equal(1, notOurs.ExitCode);
+        Assert.Single(notOurs.ErrorLines);
 
         var notACid = CliRun.Run("shm", "path", "hello", "--shm-dir", _shm);
         Assert.Equal(1, notACid.ExitCode);

@@ -58,12 +58,14 @@ public sealed class CorruptionTests : IDisposable
         // Past 64 KiB the trusted attach checks the end-of-stream marker with pread and reads the
         // stream without it: a batch slipped in before the marker, or a damaged marker, is still refused.
         using var store = _temp.Open(verification: SegmentVerification.TrustOwnSegments);
-        var published = store.Publish(Batches.Make(15, rows: 20_000));
+        // A chunk of a table: more than 64 KiB (no chunk ends before 64 KiB of values), at most 1 MiB.
+        var chunk = store.OpenTable(store.Publish(Batches.Make(15, rows: 40_000)).Cid).Chunks[0];
+        var published = new { chunk.Cid, Path = store.PathOf(chunk.Cid) };
         byte[] original = File.ReadAllBytes(published.Path);
         Assert.True(original.Length > 64 << 10);
         using (var attached = store.Attach(published.Cid))
         {
-            Assert.Equal(20_000, attached.Length);
+            Assert.Equal(chunk.Rows, attached.Length);
         }
 
         byte[] other = CanonicalEncoder.Encode(Batches.Make(16));
@@ -94,7 +96,7 @@ public sealed class CorruptionTests : IDisposable
     }
 
     [Fact]
-    public void A_large_batch_takes_the_parallel_path_and_reads_back_whole()
+    public void A_large_batch_is_published_as_chunks_and_reads_back_whole()
     {
         using var store = _temp.Open();
         var values = new long[1 << 20];
@@ -107,10 +109,11 @@ public sealed class CorruptionTests : IDisposable
         var batch = new RecordBatch(new Schema([new Field("v", ArrowType.Int64, nullable: false)]), values.Length, [column]);
         var published = store.Publish(batch);
 
-        Assert.Equal(CanonicalEncoder.ComputeCidAndLength(batch), (published.Cid, published.Bytes));
-        using var attached = store.Attach(published.Cid);
-        Assert.Equal(values.Length, attached.Length);
-        Assert.Equal(3L * (values.Length - 1), BitConverter.ToInt64(attached.Column(0).Buffers[1].Span[^8..]));
+        Assert.Equal(Repository.ContentRepository.ComputeCids(batch.Schema, [batch]).Dataset.Cid, published.Cid);
+        using var attached = store.AttachTable(published.Cid);
+        Assert.True(attached.Batches.Count > 8);
+        Assert.Equal(values.Length, attached.Batches.Sum(b => b.Length));
+        Assert.Equal(3L * (values.Length - 1), BitConverter.ToInt64(attached.Batches[^1].Column(0).Buffers[1].Span[^8..]));
     }
 
     private static void Rewrite(string path, Action<byte[]> change)

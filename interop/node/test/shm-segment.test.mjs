@@ -1,6 +1,7 @@
 // apache-arrow (JS) reads ArrowCid shared-memory segments as they are: plain canonical Arrow IPC
 // streams whose SHA-256 is the CID's digest. The C# test NodeSegmentInteropTests publishes
-// batches into a store, writes shm.json (segment paths, CIDs, expected values) into the fixture
+// batches into a store (small ones, and a large one that becomes a chunked table, of which two
+// chunks are read here like any segment), writes shm.json (segment paths, CIDs, expected values) into the fixture
 // folder and runs this file. By hand after that test:
 //   ARROWCID_INTEROP_DIR=<folder> node --test test/shm-segment.test.mjs
 import { test } from 'node:test'

@@ -74,7 +74,7 @@ public static class ShmBenchmark
     {
         var roundTrips = RoundTrips(settings.RoundTrips, store, answers);
         var (p50, p99) = Latency(settings.LatencySamples, store, answers);
-        (long Bytes, double ZeroCopy, double Verified) small;
+        (long Bytes, double ZeroCopy, double Verified, int Chunks) small;
         // Zero copy means attach does not grow with size: compare like with like, a 1 KiB segment
         // file against a 1 GiB one (both open, flock, map; the arena path costs no mapping at all).
         using (var files = ShmStore.Open(store.Options with { ArenaSlotBytes = 0 }))
@@ -98,6 +98,7 @@ public static class ShmBenchmark
             AttachLargeBytes = large.Bytes,
             AttachLargeMicroseconds = large.ZeroCopy,
             AttachLargeVerifiedMicroseconds = large.Verified,
+            AttachLargeChunks = large.Chunks,
             PublishGbps = publishGbps,
             Sha256Gbps = shaGbps,
             PublishBatchBytes = publishBytes,
@@ -190,12 +191,12 @@ public static class ShmBenchmark
         return (double.Parse(answer[1], CultureInfo.InvariantCulture), double.Parse(answer[2], CultureInfo.InvariantCulture));
     }
 
-    private static (long Bytes, double ZeroCopy, double Verified) Attach(ShmStore store, Arrow.Arrays.RecordBatch batch, BlockingCollection<string> answers)
+    private static (long Bytes, double ZeroCopy, double Verified, int Chunks) Attach(ShmStore store, Arrow.Arrays.RecordBatch batch, BlockingCollection<string> answers)
     {
         var published = store.Publish(batch, Tags("attach"));
         var answer = Expect(answers, "attach");
-        store.Remove(published.Cid);
-        return (published.Bytes, double.Parse(answer[2], CultureInfo.InvariantCulture), double.Parse(answer[3], CultureInfo.InvariantCulture));
+        store.RemoveTable(published.Cid);
+        return (published.Bytes, double.Parse(answer[2], CultureInfo.InvariantCulture), double.Parse(answer[3], CultureInfo.InvariantCulture), int.Parse(answer[4], CultureInfo.InvariantCulture));
     }
 
     private static (double PublishGbps, double ShaGbps, long Bytes) PublishThroughput(ShmBenchmarkSettings settings, ShmStore store)
@@ -215,7 +216,7 @@ public static class ShmBenchmark
             start = Stopwatch.GetTimestamp();
             var published = store.Publish(batch, Tags("publish"));
             bestPublish = Math.Min(bestPublish, Stopwatch.GetElapsedTime(start).TotalSeconds);
-            store.Remove(published.Cid);
+            store.RemoveTable(published.Cid);
         }
 
         return (canonical.Length / bestPublish / 1e9, canonical.Length / bestSha / 1e9, canonical.Length);

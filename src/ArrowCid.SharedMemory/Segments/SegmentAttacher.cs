@@ -18,9 +18,10 @@ internal static class SegmentAttacher
 {
     private const int Attempts = 4;
 
-    /// <summary>The batch of segment <paramref name="path"/>, or null when there is no such segment.</summary>
-    public static RecordBatch? TryAttach(Cid cid, string path, SegmentVerification verification)
+    /// <summary>The batch of segment <paramref name="path"/> and the segment's length, or null when there is no such segment.</summary>
+    public static RecordBatch? TryAttach(Cid cid, string path, SegmentVerification verification, out long length)
     {
+        length = 0;
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
             var segment = LockedFile.TryOpen(path, writable: false);
@@ -48,6 +49,7 @@ internal static class SegmentAttacher
                 continue;
             }
 
+            length = status.Size;
             return MapAndRead(cid, path, segment, status, verification);
         }
 

@@ -106,7 +106,7 @@ internal sealed record SegmentFile(Cid Cid, string Path, long Bytes, DateTime La
     public static List<SegmentFile> Scan(string folder)
     {
         var found = new List<SegmentFile>();
-        foreach (var info in new DirectoryInfo(folder).EnumerateFiles("*" + ShmStoreLayout.SegmentExtension))
+        foreach (var info in new DirectoryInfo(folder).EnumerateFiles())
         {
             if (ShmStoreLayout.CidOfSegment(info.FullName) is { } cid)
             {

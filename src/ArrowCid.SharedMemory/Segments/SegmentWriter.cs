@@ -13,9 +13,6 @@ namespace ArrowCid.SharedMemory.Segments;
 /// </summary>
 internal static class SegmentWriter
 {
-    /// <summary>Batches whose buffers exceed this are hashed on a second thread while they are written.</summary>
-    public const long ParallelThreshold = 4L << 20;
-
     /// <summary>The CID and length of a batch's canonical encoding.</summary>
     public static (Cid Cid, long Length) Hash(RecordBatch batch) => CanonicalEncoder.ComputeCidAndLength(batch);
 
@@ -54,37 +51,6 @@ internal static class SegmentWriter
         }
     }
 
-    /// <summary>
-    /// Hashes and writes at once: the hash on a worker thread, the write here. Both read the same
-    /// immutable batch, and the encoder is deterministic, so the file holds exactly the hashed bytes
-    /// (the lengths are compared as a guard). Costs about max(hash, write) instead of the sum.
-    /// </summary>
-    public static (Cid Cid, string TempPath, long Length) HashAndWriteTemp(RecordBatch batch, string segmentsFolder, UnixFileMode mode)
-    {
-        var hashing = Task.Run(() => Hash(batch));
-        string? temp = null;
-        try
-        {
-            (temp, long length) = WriteTemp(batch, segmentsFolder, mode);
-            var (cid, hashedLength) = hashing.GetAwaiter().GetResult();
-            if (hashedLength != length)
-            {
-                throw new ShmException($"the canonical encoder wrote {length} bytes but hashed {hashedLength}");
-            }
-
-            return (cid, temp, length);
-        }
-        catch
-        {
-            if (temp is not null)
-            {
-                File.Delete(temp);
-            }
-
-            throw;
-        }
-    }
-
     /// <summary>Links <paramref name="tempPath"/> to <paramref name="finalPath"/>; false (temp removed) when the segment already exists.</summary>
     public static bool Commit(string tempPath, string finalPath)
     {
@@ -99,7 +65,7 @@ internal static class SegmentWriter
         }
     }
 
-    /// <summary>Sum of the batch's buffer sizes: enough to pick the arena or the parallel path.</summary>
+    /// <summary>Sum of the batch's buffer sizes: enough to pick the one-chunk path and the arena.</summary>
     public static long BufferBytes(RecordBatch batch)
     {
         // Loops, not LINQ: this runs on every publish of the small-batch fast path.

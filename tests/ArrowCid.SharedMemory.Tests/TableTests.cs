@@ -1,0 +1,236 @@
+using System.Runtime.InteropServices;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Memory;
+using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Chunking;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Repository;
+
+namespace ArrowCid.SharedMemory.Tests;
+
+/// <summary>Chunked tables in the store: publish cuts a large batch (or a stream) into ≤ 1 MiB chunks under a manifest tree, attach gives them back zero-copy.</summary>
+public sealed class TableTests : IDisposable
+{
+    // ~4.6 MB of canonical blocks: about 16 chunks of the rule's sizes.
+    private const int TableRows = 100_000;
+
+    private readonly TempStore _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static RecordBatch Table() => MixedTable.Build(7, 0, TableRows);
+
+    private static Cid RepositoryCid(IEnumerable<RecordBatch> batches) => ContentRepository.ComputeCids(MixedTable.Schema, batches).Dataset.Cid;
+
+    [Fact]
+    public void A_large_batch_is_published_as_chunks_under_the_cid_a_repository_put_gives_and_attached_back_as_the_producers_rows()
+    {
+        using var store = _temp.Open(arena: true);
+        var table = Table();
+        var published = store.Publish(table, Batches.Tags("topic=big"));
+
+        Assert.Equal(Multicodec.DagCbor, published.Cid.Codec);
+        Assert.Equal(RepositoryCid([table]), published.Cid);
+        Assert.Equal(TableRows, published.Rows);
+        Assert.True(published.Chunks > 4, $"{published.Chunks} chunks");
+        Assert.True(published.Created);
+        Assert.Equal(store.PathOf(published.Cid), published.Path);
+        Assert.EndsWith(".dagcbor", published.Path, StringComparison.Ordinal);
+
+        using var attached = store.AttachTable(published.Cid);
+        Assert.Equal(published.Chunks, attached.Batches.Count);
+        Assert.Equal(TableRows, attached.Table.Rows);
+        Assert.Equal(published.Bytes, attached.Table.Bytes);
+        long row = 0;
+        foreach (var chunk in attached.Batches)
+        {
+            Assert.True(CanonicalEncoder.EncodedLength(chunk) <= ChunkingRule.MaxBlockBytes);
+            Assert.True(ArrayEquality.Equals(table.Slice((int)row, chunk.Length), chunk, out string? difference), $"chunk at row {row}: {difference}");
+            row += chunk.Length;
+        }
+
+        Assert.Equal(TableRows, row);
+    }
+
+    [Fact]
+    public void The_same_rows_in_other_batches_give_the_same_table_and_announce_nothing_the_second_time()
+    {
+        using var store = _temp.Open();
+        var first = store.Publish(Table());
+        var again = store.PublishTable(MixedTable.Schema, MixedTable.Batches(7, 0, TableRows, 7_001));
+
+        Assert.Equal(first.Cid, again.Cid);
+        Assert.Equal(RepositoryCid(MixedTable.Batches(7, 0, TableRows, 30_000)), again.Cid);
+        Assert.False(again.Created);
+        Assert.Equal(1, store.PublishedSequence);
+    }
+
+    [Fact]
+    public void Subscribers_get_one_notice_for_the_table_after_its_chunks_and_nodes_are_in_place()
+    {
+        using var store = _temp.Open(arena: true);
+        var small = store.Publish(Batches.Make(1), Batches.Tags("topic=t"));
+        var feed = store.Subscribe(0);
+        var published = store.Publish(Table(), Batches.Tags("topic=t"));
+
+        var notices = new[] { feed.Next(TimeSpan.FromSeconds(5)), feed.Next(TimeSpan.FromSeconds(5)) };
+        Assert.Equal((small.Cid, 1L, 16L, small.Bytes), (notices[0]!.Cid, notices[0]!.Sequence, notices[0]!.Rows, notices[0]!.Bytes));
+        Assert.Equal((published.Cid, 2L, (long)TableRows, published.Bytes), (notices[1]!.Cid, notices[1]!.Sequence, notices[1]!.Rows, notices[1]!.Bytes));
+        Assert.Equal("t", notices[1]!.Tags["topic"]);
+        Assert.Null(feed.Next(TimeSpan.FromMilliseconds(50)));
+        // What the notice names is complete: every chunk attaches.
+        using var attached = store.AttachTable(notices[1]!.Cid);
+        Assert.Equal(TableRows, attached.Batches.Sum(b => (long)b.Length));
+    }
+
+    [Fact]
+    public void Attached_chunks_are_views_of_their_mapped_segments_each_under_its_lease()
+    {
+        using var store = _temp.Open();
+        var published = store.Publish(Table());
+        var table = store.OpenTable(published.Cid);
+        var attached = store.AttachTable(published.Cid);
+
+        Assert.Equal(table.Chunks.Select(c => c.Cid), attached.Table.Chunks.Select(c => c.Cid));
+        foreach (var (chunk, entry) in attached.Batches.Zip(table.Chunks))
+        {
+            // Each chunk reads straight out of its own segment file's mapping: nothing was copied.
+            Assert.True(MemoryMarshal.TryGetMemoryManager(chunk.Column(0).Buffers[1], out MappedFileMemory? _));
+            Assert.Equal(1, chunk.Owner!.References);
+            Assert.False(store.Remove(entry.Cid)); // leased
+        }
+
+        attached.Dispose();
+        Assert.True(store.Remove(table.Chunks[0].Cid));
+        var missing = Assert.Throws<ShmSegmentNotFoundException>(() => store.AttachTable(published.Cid));
+        Assert.Equal(table.Chunks[0].Cid, missing.Cid);
+    }
+
+    [Fact]
+    public void Chunks_attach_one_at_a_time_as_the_enumeration_reaches_them()
+    {
+        using var store = _temp.Open(arena: true);
+        var table = Table();
+        var cid = store.PublishTable(MixedTable.Schema, [table]).Cid;
+
+        long row = 0;
+        foreach (var chunk in store.AttachChunks(cid))
+        {
+            using (chunk)
+            {
+                Assert.True(ArrayEquality.Equals(table.Slice((int)row, chunk.Length), chunk, out string? difference), difference);
+                row += chunk.Length;
+            }
+        }
+
+        Assert.Equal(TableRows, row);
+    }
+
+    [Fact]
+    public void A_corrupted_chunk_segment_is_refused()
+    {
+        using var store = _temp.Open();
+        var published = store.Publish(Table());
+        var chunk = store.OpenTable(published.Cid).Chunks[2];
+        FlipByte(store.PathOf(chunk.Cid), chunk.Bytes / 2);
+
+        var refused = Assert.Throws<ShmSegmentCorruptedException>(() => store.AttachTable(published.Cid));
+        Assert.Contains(chunk.Cid.ToString(), refused.Message, StringComparison.Ordinal);
+        Assert.Throws<ShmSegmentCorruptedException>(() => store.AttachChunks(published.Cid).Skip(2).First().Dispose());
+    }
+
+    [Fact]
+    public void A_corrupted_or_missing_manifest_node_is_refused()
+    {
+        using var store = _temp.Open();
+        var published = store.Publish(Table());
+        FlipByte(published.Path, 40);
+
+        var refused = Assert.Throws<ShmSegmentCorruptedException>(() => store.OpenTable(published.Cid));
+        Assert.Contains("manifest node", refused.Message, StringComparison.Ordinal);
+        Assert.True(store.Remove(published.Cid));
+        Assert.Throws<ShmSegmentNotFoundException>(() => store.AttachTable(published.Cid));
+    }
+
+    [Fact]
+    public void A_manifest_that_disagrees_with_its_chunk_is_refused()
+    {
+        // A well-formed tree whose entry claims other rows than its chunk holds (hashes all match).
+        using var store = _temp.Open();
+        var a = store.Publish(Batches.Make(1));
+        var b = store.Publish(Batches.Make(2));
+        var tree = TableTreeBuilder.Build(Batches.Schema, [new TableTreeEntry(a.Cid, a.Rows + 1, a.Bytes), new TableTreeEntry(b.Cid, b.Rows, b.Bytes)]);
+        File.WriteAllBytes(store.PathOf(tree.Root), tree.RootBlock!.Bytes);
+
+        var refused = Assert.Throws<ShmSegmentCorruptedException>(() => store.AttachTable(tree.Root));
+        Assert.Contains("chunk 0", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_small_batch_stays_one_segment_under_its_raw_cid_whatever_path_decides_it()
+    {
+        using var store = _temp.Open(arena: true);
+        // Small buffers: the fast path, no chunker.
+        var small = Batches.Make(3);
+        var fast = store.Publish(small);
+        // Large buffers but few rows (a slice keeps its parent's buffers): the chunker finds one chunk.
+        var slice = MixedTable.Build(9, 0, 50_000).Slice(100, 200);
+        var chunked = store.Publish(slice);
+
+        foreach (var (batch, published) in new[] { (small, fast), (slice, chunked) })
+        {
+            Assert.Equal(CanonicalEncoder.ComputeCid(batch), published.Cid);
+            Assert.Equal(ContentRepository.ComputeCids(batch.Schema, [batch]).Dataset.Cid, published.Cid);
+            Assert.Equal(1, published.Chunks);
+            Assert.True(published.Created);
+            Assert.EndsWith(".arrows", published.Path, StringComparison.Ordinal);
+            using var attached = store.AttachTable(published.Cid);
+            Assert.True(ArrayEquality.Equals(batch, Assert.Single(attached.Batches), out string? difference), difference);
+        }
+
+        Assert.Equal(2, store.PublishedSequence);
+        var feed = store.Subscribe(0);
+        Assert.Equal(fast.Cid, feed.Next(TimeSpan.FromSeconds(1))!.Cid);
+        Assert.Equal(chunked.Cid, feed.Next(TimeSpan.FromSeconds(1))!.Cid);
+    }
+
+    [Fact]
+    public void A_table_larger_than_the_capacity_is_refused()
+    {
+        using var store = _temp.Open(capacity: 2 << 20);
+        Assert.Throws<ShmStoreFullException>(() => store.Publish(Table()));
+        Assert.Equal(0, store.PublishedSequence);
+    }
+
+    [Fact]
+    public void A_writer_whose_chunk_did_not_fit_cannot_finish_a_table_missing_it()
+    {
+        using var store = _temp.Open(capacity: 100 << 10);
+        using var writer = store.CreateTableWriter(MixedTable.Schema);
+        Assert.Throws<ShmStoreFullException>(() => writer.Add(Table()));
+        Assert.Throws<InvalidOperationException>(() => writer.Finish());
+        Assert.Equal(0, store.PublishedSequence);
+    }
+
+    [Fact]
+    public void Listing_shows_chunks_and_nodes_and_attach_of_a_table_cid_as_one_batch_points_to_attach_table()
+    {
+        using var store = _temp.Open();
+        var published = store.Publish(Table());
+
+        var listed = store.List();
+        Assert.Equal(published.Chunks + 1, listed.Count);
+        Assert.Contains(listed, s => s.Cid == published.Cid && s.Path == published.Path);
+        var error = Assert.Throws<ArgumentException>(() => store.Attach(published.Cid));
+        Assert.Contains("AttachTable", error.Message, StringComparison.Ordinal);
+    }
+
+    private static void FlipByte(string path, long offset)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = offset;
+        int value = file.ReadByte();
+        file.Position = offset;
+        file.WriteByte((byte)(value ^ 0x5A));
+    }
+}
