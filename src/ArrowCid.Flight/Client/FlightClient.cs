@@ -501,6 +501,16 @@ public sealed class FlightClient : IDisposable
         {
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
+
+            // Each batch's acknowledgement names the chunks it completed; the final one the last chunk too.
+            if (root.TryGetProperty("chunks", out var chunks))
+            {
+                foreach (var chunk in chunks.EnumerateArray())
+                {
+                    batches.Add(new FlightPutBatch(Cid.Parse(chunk.GetProperty("cid").GetString()!), chunk.GetProperty("rows").GetInt64(), chunk.GetProperty("bytes").GetInt64()));
+                }
+            }
+
             if (root.TryGetProperty("dataset", out var datasetCid))
             {
                 dataset = Cid.Parse(datasetCid.GetString()!);
@@ -508,14 +518,6 @@ public sealed class FlightClient : IDisposable
                 {
                     name = named.GetString();
                     version = number.GetInt64();
-                }
-            }
-            else if (root.TryGetProperty("chunks", out var chunks))
-            {
-                // A batch's acknowledgement: the chunks it completed (none while a chunk is still filling).
-                foreach (var chunk in chunks.EnumerateArray())
-                {
-                    batches.Add(new FlightPutBatch(Cid.Parse(chunk.GetProperty("cid").GetString()!), chunk.GetProperty("rows").GetInt64(), chunk.GetProperty("bytes").GetInt64()));
                 }
             }
         }
