@@ -146,6 +146,24 @@ def split_ipc_stream(data):
     raise ValueError("the stream has no end-of-stream marker")
 
 
+def verify_do_get(flight_data, entry):
+    """Checks a DoGet of one of the driver's entries and returns the octets rebuilt.
+
+    A batch ({"cid"}) rebuilt as one IPC stream must hash to its CID; a table of several chunks
+    ({"cid", "chunks"}) must arrive as those chunks, each rebuilt block hashing to its chunk CID.
+    """
+    if "chunks" in entry:
+        blocks = chunk_blocks(flight_data)
+        received = [cid_of_raw_block(b) for b in blocks]
+        if received != entry["chunks"]:
+            raise AssertionError(f"DoGet {entry['cid']}: {len(received)} chunks received do not hash to the {len(entry['chunks'])} chunk CIDs")
+        return sum(len(b) for b in blocks)
+    stream = rebuild_ipc_stream(flight_data)
+    if hashlib.sha256(stream).digest() != sha256_digest_of_cid(entry["cid"]):
+        raise AssertionError(f"DoGet {entry['cid']}: the rebuilt stream ({len(stream)} octets) does not hash to the CID")
+    return len(stream)
+
+
 def rebuild_ipc_stream(flight_data):
     """An IPC stream from FlightData: 0xFFFFFFFF, int32 length, header, body per message, then EOS."""
     parts = []

@@ -205,7 +205,7 @@ public sealed class FlightClient : IDisposable
     public Task<FlightFetchResult> GetAsync(Cid cid, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        return GetAsync(new FlightTicket(cid), cancellationToken);
+        return GetEndpointAsync(new FlightTicket(cid), cancellationToken);
     }
 
     /// <summary>
@@ -214,7 +214,7 @@ public sealed class FlightClient : IDisposable
     /// every chunk against the CID the table's manifest lists at its position.
     /// </summary>
     /// <exception cref="RpcException">DATA_LOSS when bytes do not hash to their CID, or the server's status.</exception>
-    public async Task<FlightFetchResult> GetAsync(FlightTicket ticket, CancellationToken cancellationToken = default)
+    public async Task<FlightFetchResult> GetEndpointAsync(FlightTicket ticket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         var cid = ticket.Cid;

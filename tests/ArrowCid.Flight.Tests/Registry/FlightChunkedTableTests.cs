@@ -79,7 +79,7 @@ public sealed class FlightChunkedTableTests
             next = range.End;
             Assert.Equal(node.Location, Assert.Single(endpoint.Location).Uri);
 
-            var part = await client.GetAsync(ticket);
+            var part = await client.GetEndpointAsync(ticket);
             Assert.Equal(range.Count, part.Batches.Count);
             Assert.True(part.Bytes <= (1 << 20) + (1 << 20), $"an endpoint of {part.Bytes} bytes");
             received.AddRange(part.Batches.Select(b => b.Cid));
@@ -131,7 +131,7 @@ public sealed class FlightChunkedTableTests
         var put = await client.PutAsync(batch.Schema, [batch]);
         Assert.Equal(Multicodec.Raw, put.Dataset.Codec);
 
-        var whole = await client.GetAsync(new FlightTicket(put.Dataset, new ChunkRange(0, 1)));
+        var whole = await client.GetEndpointAsync(new FlightTicket(put.Dataset, new ChunkRange(0, 1)));
         Assert.Equal(put.Dataset, Assert.Single(whole.Batches).Cid);
 
         foreach (var range in new[] { new ChunkRange(0, 2), new ChunkRange(1, 2) })
