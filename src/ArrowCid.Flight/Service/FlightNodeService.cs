@@ -258,8 +258,9 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
             return false;
         }
 
-        if (!_content.Content.IsDataset(cid))
+        if (!_content.Content.IsDataset(cid) || _content.KindOf(cid) == BlockKind.TableNode)
         {
+            // One block: a batch, a stream, or an inner tree node (whose bytes the block action serves).
             return true;
         }
 
