@@ -1,7 +1,8 @@
 // An independent Flight client — @grpc/grpc-js loading proto/Flight.proto, apache-arrow for the
 // data, multiformats for the CIDs — drives ArrowCid's Flight registry service: put, list, info,
-// get with a sha-256 check of the reassembled stream against the CID, errors, auth, a large batch
-// and concurrent clients. The C# test FlightNodeInteropTests starts the node (with tokens and a
+// get with a sha-256 check of the reassembled stream against the CID, errors, auth, a 64 MiB table
+// fetched chunk by chunk by a client with grpc-js's default 4 MiB receive limit (whole, and endpoint
+// by endpoint) and concurrent clients. The C# test FlightNodeInteropTests starts the node (with tokens and a
 // user) and sets ARROWCID_FLIGHT_TEST_URL; without it there is no node to call, so the tests skip.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,17 +23,20 @@ const skip = serverUrl ? false : 'ARROWCID_FLIGHT_TEST_URL is not set (run throu
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
 
-function flightClient() {
+// grpc-js's own defaults (a 4 MiB receive limit) unless options are given.
+function flightClient(options = {}) {
   const definition = protoLoader.loadSync(path.join(here, '../../../proto/Flight.proto'), {
     keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
   });
   const proto = grpc.loadPackageDefinition(definition);
-  return new proto.arrow.flight.protocol.FlightService(new URL(serverUrl).host, grpc.credentials.createInsecure(), {
-    // grpc-js refuses messages over 4 MiB by default; Flight batches are larger.
-    'grpc.max_receive_message_length': 256 * MiB,
-    'grpc.max_send_message_length': 256 * MiB,
-  });
+  return new proto.arrow.flight.protocol.FlightService(new URL(serverUrl).host, grpc.credentials.createInsecure(), options);
 }
+
+// What a client sending one 64 MiB batch needs (grpc-js refuses messages over 4 MiB by default).
+const largeMessages = {
+  'grpc.max_receive_message_length': 256 * MiB,
+  'grpc.max_send_message_length': 256 * MiB,
+};
 
 function auth(token) {
   const metadata = new grpc.Metadata();
@@ -85,6 +89,28 @@ async function rawCid(bytes) {
   return CID.create(1, raw.code, await sha256.digest(bytes)).toString();
 }
 
+// The canonical block of every chunk in a table's DoGet: the schema message (sent once, first), then
+// each chunk's dictionary messages and record batch; a chunk's block is the schema message, its
+// messages and the end-of-stream marker, so it hashes to the chunk's CID.
+function chunkBlocks(messages) {
+  const blocks = [];
+  let current = [];
+  for (const m of messages.slice(1)) {
+    current.push(m);
+    if (Message.decode(m.data_header).isRecordBatch()) {
+      blocks.push(reassemble([messages[0], ...current]));
+      current = [];
+    }
+  }
+  assert.equal(current.length, 0, 'the stream ends inside a chunk');
+  return blocks;
+}
+
+// The chunks a put acknowledged, in row order: each batch's PutResult lists those it completed, the last one the rest.
+function ackedChunks(results) {
+  return results.flatMap((r) => r.chunks);
+}
+
 async function put(client, table, token = writeToken, tags = {}) {
   const call = client.DoPut(auth(token));
   const results = collect(call);
@@ -116,9 +142,14 @@ test('put, then get: the reassembled DoGet stream hashes to the CID the put ackn
     const table = demoTable(1);
     const results = await put(client, table, writeToken, { from: 'node' });
     assert.equal(results.length, 2);
-    const { cid, rows } = results[0];
+    // The batch's acknowledgement: its rows, no chunk completed yet; the final one completes the
+    // only chunk, and a one-chunk table is named by that chunk's raw CID.
+    assert.deepEqual(results[0], { rows: 100, chunks: [] });
+    assert.equal(results[1].chunks.length, 1);
+    const { cid, rows } = results[1].chunks[0];
     assert.equal(rows, 100);
-    assert.match(results[1].dataset, /^bafyrei/);
+    assert.equal(results[1].dataset, cid);
+    assert.match(cid, /^bafkrei/);
 
     const stream = reassemble(await get(client, cid));
     assert.equal(await rawCid(stream), cid);
@@ -127,9 +158,6 @@ test('put, then get: the reassembled DoGet stream hashes to the CID the put ackn
     assert.deepEqual(back.getChild('name').toArray(), table.getChild('name').toArray());
     assert.deepEqual(Array.from(back.getChild('value').toArray()), Array.from(table.getChild('value').toArray()));
 
-    // The dataset streams as one IPC stream apache-arrow reads.
-    const dataset = tableFromIPC(reassemble(await get(client, results[1].dataset)));
-    assert.equal(dataset.numRows, 100);
   } finally {
     client.close();
   }
@@ -138,9 +166,10 @@ test('put, then get: the reassembled DoGet stream hashes to the CID the put ackn
 test('ListFlights and GetFlightInfo describe the content with a CID ticket at the node location', { skip }, async () => {
   const client = flightClient();
   try {
-    const [batch, dataset] = await put(client, demoTable(2), writeToken, { suite: 'list' });
+    const [batch] = ackedChunks(await put(client, demoTable(2), writeToken, { suite: 'list' }));
+    // A one-chunk table is its chunk: one flight.
     const listed = await collect(client.ListFlights({ expression: Buffer.from(JSON.stringify({ tags: { suite: 'list' } })) }, auth(readToken)));
-    assert.deepEqual(listed.map((i) => Buffer.from(i.endpoint[0].ticket.ticket).toString()).sort(), [batch.cid, dataset.dataset].sort());
+    assert.deepEqual(listed.map((i) => Buffer.from(i.endpoint[0].ticket.ticket).toString()), [batch.cid]);
 
     const info = await unary(client, 'GetFlightInfo', { type: 'PATH', path: [batch.cid] }, auth(readToken));
     assert.equal(Buffer.from(info.endpoint[0].ticket.ticket).toString(), batch.cid);
@@ -200,16 +229,68 @@ test('Basic credentials in a Handshake are exchanged for a bearer token that wor
   }
 });
 
-test('a batch larger than 4 MiB travels in one message and hashes to its CID', { skip }, async () => {
+// One 64 MiB table put as one batch, shared by the two tests below.
+let largeTable;
+async function putLargeTable() {
+  if (!largeTable) {
+    const rows = 8 * MiB;
+    const values = Float64Array.from({ length: rows }, (_, i) => Math.sin(i));
+    const writer = flightClient(largeMessages);
+    try {
+      const results = await put(writer, tableFromArrays({ v: values }));
+      largeTable = { values, root: results.at(-1).dataset, chunks: ackedChunks(results) };
+    } finally {
+      writer.close();
+    }
+  }
+  return largeTable;
+}
+
+function assertSmallMessages(messages) {
+  assert.ok(Math.max(...messages.map((m) => m.data_header.length + m.data_body.length)) < 1.1 * MiB);
+}
+
+async function assertChunksHash(blocks, chunks) {
+  assert.equal(blocks.length, chunks.length);
+  for (let i = 0; i < blocks.length; i++) {
+    assert.equal(await rawCid(blocks[i]), chunks[i].cid, `chunk ${i}`);
+  }
+}
+
+test('a default-limit grpc-js client gets a 64 MiB table chunk by chunk, every chunk hashing to its CID', { skip }, async () => {
+  const { values, root, chunks } = await putLargeTable();
+  assert.match(root, /^bafyrei/);
+  assert.ok(chunks.length > 64);
+  assert.ok(chunks.every((c) => c.bytes <= MiB));
   const client = flightClient();
   try {
-    const rows = 1024 * 1024;
-    const table = tableFromArrays({ v: Float64Array.from({ length: rows }, (_, i) => Math.sin(i)) });
-    const [batch] = await put(client, table);
-    assert.ok(batch.bytes > 8 * MiB);
-    const messages = await get(client, batch.cid);
-    assert.ok(Math.max(...messages.map((m) => m.data_body.length)) > 4 * MiB);
-    assert.equal(await rawCid(reassemble(messages)), batch.cid);
+    const messages = await get(client, root);
+    assertSmallMessages(messages);
+    await assertChunksHash(chunkBlocks(messages), chunks);
+    // apache-arrow reads the DoGet stream as the producer's rows.
+    const back = tableFromIPC(reassemble(messages));
+    assert.equal(back.numRows, values.length);
+    assert.ok(Buffer.from(back.getChild('v').toArray().buffer).equals(Buffer.from(values.buffer)));
+  } finally {
+    client.close();
+  }
+});
+
+test('the 64 MiB table\'s FlightInfo endpoints, fetched one by one by a default-limit client, make up the table', { skip }, async () => {
+  const { root, chunks } = await putLargeTable();
+  const client = flightClient();
+  try {
+    const info = await unary(client, 'GetFlightInfo', { type: 'PATH', path: [root] }, auth(readToken));
+    assert.equal(info.ordered, true);
+    assert.equal(Number(info.total_bytes), chunks.reduce((sum, c) => sum + c.bytes, 0));
+    const blocks = [];
+    for (const endpoint of info.endpoint) {
+      assert.ok(Buffer.from(endpoint.ticket.ticket).toString().startsWith(root));
+      const messages = await collect(client.DoGet(endpoint.ticket, auth(readToken)));
+      assertSmallMessages(messages);
+      blocks.push(...chunkBlocks(messages));
+    }
+    await assertChunksHash(blocks, chunks);
   } finally {
     client.close();
   }
@@ -219,7 +300,7 @@ test('concurrent clients put and get distinct content', { skip }, async () => {
   const clients = Array.from({ length: 8 }, () => flightClient());
   try {
     await Promise.all(clients.map(async (client, i) => {
-      const [batch] = await put(client, demoTable(100 + i, 500));
+      const [batch] = ackedChunks(await put(client, demoTable(100 + i, 500)));
       for (let round = 0; round < 3; round++) {
         assert.equal(await rawCid(reassemble(await get(client, batch.cid))), batch.cid);
       }

@@ -73,16 +73,55 @@ def cid_of_raw_block(data):
     return "b" + base64.b32encode(binary).decode("ascii").lower().rstrip("=")
 
 
-def _message_body_length(header):
-    """bodyLength (field 3, int64) of a flatbuffer Message table; 0 when absent."""
+def _message_field(header, index, fmt):
+    """Field `index` of a flatbuffer Message table read with struct format `fmt`; None when absent."""
     table = struct.unpack_from("<I", header, 0)[0]
     vtable = table - struct.unpack_from("<i", header, table)[0]
     vtable_size = struct.unpack_from("<H", header, vtable)[0]
-    slot = 4 + 2 * 3
+    slot = 4 + 2 * index
     if slot + 2 > vtable_size:
-        return 0
+        return None
     offset = struct.unpack_from("<H", header, vtable + slot)[0]
-    return struct.unpack_from("<q", header, table + offset)[0] if offset else 0
+    return struct.unpack_from(fmt, header, table + offset)[0] if offset else None
+
+
+def _message_body_length(header):
+    """bodyLength (field 3, int64) of a flatbuffer Message table; 0 when absent."""
+    return _message_field(header, 3, "<q") or 0
+
+
+RECORD_BATCH = 3
+
+
+def _message_header_type(header):
+    """header_type (field 1, ubyte) of a Message: 1 Schema, 2 DictionaryBatch, 3 RecordBatch."""
+    return _message_field(header, 1, "<B") or 0
+
+
+def _framed(header, body=b""):
+    return CONTINUATION + struct.pack("<i", len(header)) + header + body
+
+
+def chunk_blocks(flight_data):
+    """The canonical block of every chunk a table's DoGet carries, in order.
+
+    The schema message comes once, first; then each chunk's dictionary messages and record batch.
+    A chunk's block is the schema message, its messages and the end-of-stream marker, so its SHA-256
+    is the digest of the chunk's CID.
+    """
+    messages = [(d.data_header, d.data_body) for d in flight_data if d.data_header]
+    if not messages or _message_header_type(messages[0][0]) != 1:
+        raise ValueError("the stream does not start with a schema message")
+    schema = _framed(messages[0][0], messages[0][1])
+    blocks, current = [], []
+    for header, body in messages[1:]:
+        current.append(_framed(header, body))
+        if _message_header_type(header) == RECORD_BATCH:
+            blocks.append(schema + b"".join(current) + END_OF_STREAM)
+            current = []
+    if current:
+        raise ValueError("the stream ends inside a chunk (dictionaries without their record batch)")
+    return blocks
 
 
 def split_ipc_stream(data):
@@ -105,6 +144,24 @@ def split_ipc_stream(data):
         position += body_length
         messages.append((header, body))
     raise ValueError("the stream has no end-of-stream marker")
+
+
+def verify_do_get(flight_data, entry):
+    """Checks a DoGet of one of the driver's entries and returns the octets rebuilt.
+
+    A batch ({"cid"}) rebuilt as one IPC stream must hash to its CID; a table of several chunks
+    ({"cid", "chunks"}) must arrive as those chunks, each rebuilt block hashing to its chunk CID.
+    """
+    if "chunks" in entry:
+        blocks = chunk_blocks(flight_data)
+        received = [cid_of_raw_block(b) for b in blocks]
+        if received != entry["chunks"]:
+            raise AssertionError(f"DoGet {entry['cid']}: {len(received)} chunks received do not hash to the {len(entry['chunks'])} chunk CIDs")
+        return sum(len(b) for b in blocks)
+    stream = rebuild_ipc_stream(flight_data)
+    if hashlib.sha256(stream).digest() != sha256_digest_of_cid(entry["cid"]):
+        raise AssertionError(f"DoGet {entry['cid']}: the rebuilt stream ({len(stream)} octets) does not hash to the CID")
+    return len(stream)
 
 
 def rebuild_ipc_stream(flight_data):

@@ -1,8 +1,10 @@
 """gRPC C-core (python3-grpcio, the transport of pyarrow.flight) against an ArrowCid node.
 
 The node runs with --token/--user (and a second one with a self-signed TLS certificate); the driver
-put a small batch and a 64 MiB batch there and wrote canonical IPC streams for the puts here.
-Every DoGet is rebuilt as an IPC stream and re-hashed against the CID.
+put a small batch (a one-chunk table, named by its chunk's raw CID) and a 64 MiB table (many
+chunks of at most 1 MiB under a manifest tree) there, listed the 64 MiB table's chunk CIDs, and
+wrote canonical IPC streams for the puts here. Every DoGet is rebuilt and re-hashed: a batch's
+stream against its CID, a table's chunks against the chunk CIDs.
 """
 import base64
 import concurrent.futures
@@ -40,15 +42,26 @@ class FlightPeerTestCase(unittest.TestCase):
             return f.read(), entry["rows"]
 
     def assert_put_of_canonical_stream(self, results, data, rows):
-        """PutResults: the batch {"cid","rows","bytes"} named by the stream's own hash, then the dataset."""
+        """PutResults of a small canonical stream: the batch's {"rows","chunks":[]} (its chunk still
+        open), then the final one completing the chunk {"cid","rows","bytes"}, named by the stream's
+        own hash, and naming the table: a one-chunk table is its chunk's raw CID."""
         self.assertEqual(2, len(results), results)
-        batch, dataset = results
-        self.assertEqual(flight.cid_of_raw_block(data), batch["cid"])
-        self.assertEqual(rows, batch["rows"])
-        self.assertEqual(len(data), batch["bytes"])
-        self.assertIn("dataset", dataset)
-        self.assertEqual(rows, dataset["rows"])
-        return batch["cid"], dataset["dataset"]
+        batch, final = results
+        self.assertEqual({"rows": rows, "chunks": []}, batch)
+        cid = flight.cid_of_raw_block(data)
+        self.assertEqual([{"cid": cid, "rows": rows, "bytes": len(data)}], final["chunks"])
+        self.assertEqual(cid, final["dataset"])
+        self.assertEqual(rows, final["rows"])
+        return cid, final["dataset"]
+
+    def assert_chunks_of_large_table(self, flight_data, chunk_cids):
+        """Every message under 1.1 MiB; the chunks rebuilt from the stream hash to `chunk_cids` in order."""
+        self.assertLess(max(len(d.data_header) + len(d.data_body) for d in flight_data), 1.1 * MIB)
+        blocks = flight.chunk_blocks(flight_data)
+        self.assertEqual(len(chunk_cids), len(blocks))
+        for cid, block in zip(chunk_cids, blocks):
+            self.assertEqual(flight.sha256_digest_of_cid(cid), hashlib.sha256(block).digest(), cid)
+        return blocks
 
 
 class GrpcCoreFlightTests(FlightPeerTestCase):
@@ -81,13 +94,16 @@ class GrpcCoreFlightTests(FlightPeerTestCase):
             reader.do_put(data, reader.cmd({"tags": {"peer": "denied"}}))
         self.assertEqual(grpc.StatusCode.PERMISSION_DENIED, denied.exception.code())
 
-    def test_list_flights_lists_the_batches_put_with_tickets_that_are_their_cids(self):
-        tickets = {info.endpoint[0].ticket.ticket.decode(): info for info in self.client.list_flights()}
+    def test_list_flights_lists_the_tables_put_with_tickets_that_name_their_cids(self):
+        # A large table's endpoints carry CID?chunks=FIRST-END; the CID comes first in every ticket.
+        def cid_of(info):
+            return info.endpoint[0].ticket.ticket.decode().split("?")[0]
+        tickets = {cid_of(info): info for info in self.client.list_flights()}
         small, large = self.config["small"], self.config["large"]
         self.assertEqual(small["rows"], tickets[small["cid"]].total_records)
         self.assertEqual(large["bytes"], tickets[large["cid"]].total_bytes)
-        tagged = self.client.list_flights(json.dumps({"tags": {"size": "large"}, "kind": "batch"}).encode())
-        self.assertEqual([large["cid"]], [i.endpoint[0].ticket.ticket.decode() for i in tagged])
+        tagged = self.client.list_flights(json.dumps({"tags": {"size": "large"}, "kind": "dataset"}).encode())
+        self.assertEqual([large["cid"]], [cid_of(i) for i in tagged])
 
     def test_get_flight_info_and_get_schema_describe_a_batch_by_cid(self):
         small = self.config["small"]
@@ -108,26 +124,32 @@ class GrpcCoreFlightTests(FlightPeerTestCase):
         stream = self.client.do_get_verified(self.config["small"]["cid"])
         self.assertGreater(len(stream), 0)
 
-    def test_do_get_of_a_64_mib_batch_with_the_receive_limit_lifted_rehashes_to_its_cid(self):
+    def test_default_4_mib_client_gets_a_64_mib_table_chunk_by_chunk_each_rehashing_to_its_cid(self):
+        # grpcio's default receive limit is 4 MiB: the table arrives as chunks of at most 1 MiB.
         large = self.config["large"]
-        data = self.client.do_get(large["cid"])
-        self.assertGreaterEqual(max(len(d.data_body) for d in data), 64 * MIB)
-        stream = flight.rebuild_ipc_stream(data)
-        self.assertEqual(large["bytes"], len(stream))
-        self.assertEqual(flight.sha256_digest_of_cid(large["cid"]), hashlib.sha256(stream).digest())
-
-    def test_default_4_mib_client_gets_RESOURCE_EXHAUSTED_for_a_64_mib_batch_until_do_get_sends_it_in_pieces(self):
-        # Today a batch travels as one FlightData; grpcio's default receive limit is 4 MiB.
-        # When DoGet sends large batches in pieces a default client succeeds and this test must change.
         with grpc.insecure_channel(self.config["target"]) as default_channel:
             client = FlightClient(default_channel, self.m, self.config["token"])
-            with self.assertRaises(grpc.RpcError) as refused:
-                client.do_get(self.config["large"]["cid"])
-            print(f"\ndefault grpcio client, 64 MiB DoGet: {refused.exception.code()} {refused.exception.details()!r}")
-            self.assertEqual(grpc.StatusCode.RESOURCE_EXHAUSTED, refused.exception.code())
-            self.assertIn("Received message larger than max", refused.exception.details())
-            # The channel is still good for messages under the limit.
-            client.do_get_verified(self.config["small"]["cid"])
+            data = client.do_get(large["cid"])
+        blocks = self.assert_chunks_of_large_table(data, large["chunks"])
+        self.assertGreater(len(blocks), 64)
+        print(f"\ndefault grpcio client, 64 MiB table: {len(data)} FlightData, {len(blocks)} chunks, "
+              f"largest message {max(len(d.data_header) + len(d.data_body) for d in data)} octets")
+
+    def test_default_4_mib_client_gets_every_endpoint_of_the_64_mib_table_and_they_make_up_the_table(self):
+        large = self.config["large"]
+        with grpc.insecure_channel(self.config["target"]) as default_channel:
+            client = FlightClient(default_channel, self.m, self.config["token"])
+            info = client.get_flight_info(client.path(large["cid"]))
+            self.assertTrue(info.ordered)
+            self.assertEqual(large["bytes"], info.total_bytes)
+            received = []
+            for endpoint in info.endpoint:
+                self.assertTrue(endpoint.ticket.ticket.decode().startswith(large["cid"]))
+                data = client.do_get_call(endpoint.ticket, metadata=client.metadata(), timeout=CALL_TIMEOUT_S)
+                received += flight.chunk_blocks(list(data))
+        self.assertEqual(len(large["chunks"]), len(received))
+        for cid, block in zip(large["chunks"], received):
+            self.assertEqual(flight.sha256_digest_of_cid(cid), hashlib.sha256(block).digest(), cid)
 
     def test_do_put_with_a_cmd_descriptor_stores_the_stream_under_its_cid(self):
         data, rows = self.stream("cmd")
@@ -189,7 +211,7 @@ class GrpcCoreFlightTests(FlightPeerTestCase):
     def test_a_cancelled_call_leaves_the_channel_good_for_the_next(self):
         call = self.client.do_get_call(self.m.Ticket(ticket=self.config["large"]["cid"].encode()),
                                        metadata=self.client.metadata(), timeout=CALL_TIMEOUT_S)
-        schema = next(call)  # the schema message; the 64 MiB batch message is on its way
+        schema = next(call)  # the schema message; the 64 MiB table's chunks are on their way
         self.assertGreater(len(schema.data_header), 0)
         call.cancel()
         with self.assertRaises(grpc.RpcError) as cancelled:

@@ -41,6 +41,11 @@ impl Cid {
         Ok(Cid { text: text.to_string(), binary, codec, digest })
     }
 
+    /// A binary CIDv1 (as DAG-CBOR links carry it, without the multibase 0x00 prefix).
+    pub fn from_binary(binary: &[u8]) -> Result<Cid, String> {
+        Cid::parse(&format!("b{}", base32_encode(binary)))
+    }
+
     /// The CIDv1 (sha2-256) of `bytes` under `codec`.
     pub fn of(codec: u64, bytes: &[u8]) -> Cid {
         let mut binary = Vec::with_capacity(40);

@@ -13,12 +13,14 @@
 //!   is followed by a good one on the same connection, on each connection; and that CID is
 //!   fetched by 8 streams at once over the small windows;
 //! - every `--put` file (an Arrow IPC stream) goes up by DoPut, its first FlightData carrying the
-//!   CMD descriptor {"tags":{"from":"rust"}}; the PutResults must name one batch per record batch
-//!   with the file's row counts, then the dataset; each batch CID is fetched back and re-hashed,
-//!   the dataset's manifest (the `block` action) hashes to the dataset CID and links the batches
-//!   in order, the dataset's DoGet rebuilds into blocks that hash to the batch CIDs, and
-//!   GetFlightInfo reports the rows and the tag; a malformed 24 MiB DoPut is INVALID_ARGUMENT
-//!   without leaving the upload blocked;
+//!   CMD descriptor {"tags":{"from":"rust"}}; the PutResults must acknowledge each record batch
+//!   with the file's row count and the chunks it completed, then name the table (the node cuts
+//!   the rows into content-defined chunks of at most 1 MiB); each chunk CID is fetched back and
+//!   re-hashed, the table's manifest tree (the `block` action, node by node) hashes to its CIDs
+//!   and links the chunks in order (a one-chunk table is its chunk's raw CID), the table's DoGet
+//!   rebuilds into blocks that hash to the chunk CIDs, and GetFlightInfo reports the rows, the
+//!   chunk count and the tag; a malformed 24 MiB DoPut is INVALID_ARGUMENT without leaving the
+//!   upload blocked;
 //! - `--shutdown CID` holds a DoGet of a large batch open after its first MiB, prints
 //!   "ready for shutdown" and waits for a line on stdin while the node stops (GOAWAY); the DoGet
 //!   must then finish intact, the connection close without error and a new call on it fail.
@@ -388,7 +390,7 @@ async fn put_and_verify(channel: &Channel, path: &str, checks: &mut Checks) {
     let put = put_file(channel, path).await;
     let detail = put.as_ref().map(|(batches, dataset)| {
         let rows: i64 = batches.iter().map(|b| b.rows).sum();
-        format!("{} batches, {rows} rows acknowledged with the file's row counts; dataset {dataset}", batches.len())
+        format!("{} chunks, {rows} rows acknowledged with the file's row counts; table {dataset}", batches.len())
     });
     if !checks.record(&what, detail.map_err(Clone::clone)) {
         return;
@@ -404,13 +406,13 @@ async fn put_and_verify(channel: &Channel, path: &str, checks: &mut Checks) {
                 Err(format!("PutResult said {} bytes; fetched {detail}", batch.bytes))
             }
         });
-        checks.record(&format!("{what} batch {i} {} fetched back", batch.cid), outcome);
+        checks.record(&format!("{what} chunk {i} {} fetched back", batch.cid), outcome);
     }
     let cids: Vec<&str> = batches.iter().map(|b| b.cid.as_str()).collect();
     let rows: i64 = batches.iter().map(|b| b.rows).sum();
-    checks.record(&format!("{what} dataset {dataset} manifest"), verify_manifest(channel, &dataset, &cids).await);
-    checks.record(&format!("{what} dataset {dataset} doget"), verify_dataset_stream(channel, &dataset, &cids).await);
-    checks.record(&format!("{what} dataset {dataset} getflightinfo"), verify_info(channel, &dataset, rows, &cids).await);
+    checks.record(&format!("{what} table {dataset} manifest"), verify_manifest(channel, &dataset, &cids).await);
+    checks.record(&format!("{what} table {dataset} doget"), verify_dataset_stream(channel, &dataset, &cids).await);
+    checks.record(&format!("{what} table {dataset} getflightinfo"), verify_info(channel, &dataset, rows, &cids).await);
 }
 
 /// Puts a file; checks the PutResults against the file's record batches.
@@ -426,61 +428,90 @@ async fn put_file(channel: &Channel, path: &str) -> Result<(Vec<StoredBatch>, St
         .collect();
     let results = do_put(channel, &messages).await.map_err(|e| e.to_string())?;
 
-    let mut batches = Vec::new();
+    // One PutResult per record batch: {"rows", "chunks": [the chunks it completed]}; then the
+    // final one: {"chunks": [the last], "dataset", "rows", "bytes", "batches": chunk count}.
+    let mut chunks = Vec::new();
+    let mut acknowledged = Vec::new();
     let mut dataset = None;
     for result in &results {
         let json: serde_json::Value =
             serde_json::from_slice(&result.app_metadata).map_err(|e| format!("PutResult app_metadata is not JSON: {e}"))?;
-        if let Some(cid) = json["cid"].as_str() {
-            Cid::parse(cid)?;
-            batches.push(StoredBatch {
-                cid: cid.to_string(),
-                rows: json["rows"].as_i64().unwrap_or(-1),
-                bytes: json["bytes"].as_i64().unwrap_or(-1),
-            });
-        } else if let Some(cid) = json["dataset"].as_str() {
-            let counts = (json["rows"].as_i64(), json["batches"].as_u64());
-            let expected = (Some(file_rows.iter().sum()), Some(file_rows.len() as u64));
-            if counts != expected {
-                return Err(format!("dataset PutResult says (rows, batches) {counts:?}, the file has {expected:?}"));
+        for chunk in json["chunks"].as_array().ok_or_else(|| format!("PutResult {json} has no chunks array"))? {
+            let cid = chunk["cid"].as_str().ok_or_else(|| format!("chunk {chunk} has no cid"))?;
+            if Cid::parse(cid)?.codec != cid::RAW {
+                return Err(format!("chunk {cid} is not a raw (batch) CID"));
             }
+            chunks.push(StoredBatch {
+                cid: cid.to_string(),
+                rows: chunk["rows"].as_i64().unwrap_or(-1),
+                bytes: chunk["bytes"].as_i64().unwrap_or(-1),
+            });
+        }
+        if let Some(cid) = json["dataset"].as_str() {
             dataset = Some(cid.to_string());
         } else {
-            return Err(format!("PutResult {json} names neither a cid nor a dataset"));
+            acknowledged.push(json["rows"].as_i64().ok_or_else(|| format!("PutResult {json} has no rows"))?);
         }
     }
-    let acknowledged: Vec<i64> = batches.iter().map(|b| b.rows).collect();
     if acknowledged != file_rows {
         return Err(format!("PutResults acknowledge rows {acknowledged:?}, the file's batches have {file_rows:?}"));
     }
-    let dataset = dataset.ok_or("no dataset PutResult")?;
-    Ok((batches, dataset))
+    let last: serde_json::Value = serde_json::from_slice(&results.last().ok_or("no PutResult")?.app_metadata).map_err(|e| e.to_string())?;
+    let counts = (last["rows"].as_i64(), last["batches"].as_u64());
+    let expected = (Some(file_rows.iter().sum()), Some(chunks.len() as u64));
+    if counts != expected || chunks.iter().map(|c| c.rows).sum::<i64>() != file_rows.iter().sum::<i64>() {
+        return Err(format!("the table's PutResult says (rows, chunks) {counts:?}, the acknowledgements give {expected:?}"));
+    }
+    let dataset = dataset.ok_or("no table PutResult")?;
+    Ok((chunks, dataset))
 }
 
-/// The dataset's manifest by the `block` action: it hashes to the dataset CID and links the batches in order.
-async fn verify_manifest(channel: &Channel, dataset: &str, batches: &[&str]) -> Result<String, String> {
-    let cid = Cid::parse(dataset)?;
-    if cid.codec != cid::DAG_CBOR {
-        return Err(format!("codec 0x{:x}, expected dag-cbor (0x71)", cid.codec));
-    }
-    let action = Action { r#type: "block".to_string(), body: Bytes::from(dataset.to_string()) };
+/// A block's bytes by the `block` action, checked against its CID.
+async fn fetch_block(channel: &Channel, cid: &Cid) -> Result<Vec<u8>, String> {
+    let action = Action { r#type: "block".to_string(), body: Bytes::from(cid.text.clone()) };
     let mut call = channel.call("DoAction", &action).await.map_err(|e| e.to_string())?;
     let pieces: Vec<ActionResult> = call.collect().await.map_err(|e| e.to_string())?;
-    let manifest: Vec<u8> = pieces.iter().flat_map(|p| p.body.iter().copied()).collect();
-    if !cid.verifies(&manifest) {
-        return Err(format!("the {} manifest bytes do not hash to the dataset CID", manifest.len()));
+    let block: Vec<u8> = pieces.iter().flat_map(|p| p.body.iter().copied()).collect();
+    if !cid.verifies(&block) {
+        return Err(format!("the {} bytes of {} do not hash to it", block.len(), cid.text));
     }
-    let links = cbor::links(&manifest)?;
-    let expected: Vec<Vec<u8>> = batches.iter().map(|b| Cid::parse(b).map(|c| c.binary)).collect::<Result<_, _>>()?;
-    if links != expected {
-        return Err(format!("the manifest links {} CIDs, not the {} batches in order", links.len(), expected.len()));
+    Ok(block)
+}
+
+/// The table's manifest tree by the `block` action: every node hashes to its CID and the tree's
+/// leaves link the chunks in order. A node links either chunks (raw) or nodes (dag-cbor), so a
+/// depth-first walk in link order meets the chunks in row order. A one-chunk table is its chunk.
+async fn verify_manifest(channel: &Channel, dataset: &str, chunks: &[&str]) -> Result<String, String> {
+    let root = Cid::parse(dataset)?;
+    if root.codec == cid::RAW {
+        return if chunks == [dataset] {
+            Ok("a one-chunk table, named by its chunk's raw CID".into())
+        } else {
+            Err(format!("a raw table CID, but {} chunks were acknowledged", chunks.len()))
+        };
     }
-    Ok(format!(
-        "{} bytes in {} pieces, sha-256 matches, links the {} batches in order",
-        manifest.len(),
-        pieces.len(),
-        links.len()
-    ))
+    if root.codec != cid::DAG_CBOR {
+        return Err(format!("codec 0x{:x}, expected raw (0x55) or dag-cbor (0x71)", root.codec));
+    }
+    let (mut nodes, mut bytes, mut found) = (0, 0, Vec::new());
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        let block = fetch_block(channel, &node).await?;
+        nodes += 1;
+        bytes += block.len();
+        let links = cbor::links(&block)?.iter().map(|l| Cid::from_binary(l)).collect::<Result<Vec<_>, _>>()?;
+        if links.iter().all(|l| l.codec == cid::RAW) {
+            found.extend(links.into_iter().map(|l| l.text));
+        } else if links.iter().all(|l| l.codec == cid::DAG_CBOR) {
+            stack.extend(links.into_iter().rev());
+        } else {
+            return Err(format!("node {} links chunks and nodes together", node.text));
+        }
+    }
+    if found != chunks {
+        return Err(format!("the tree links {} chunks, not the {} acknowledged in order", found.len(), chunks.len()));
+    }
+    Ok(format!("{nodes} nodes, {bytes} bytes, each hashing to its CID, link the {} chunks in order", found.len()))
 }
 
 /// DoGet of the dataset: the schema once, then each batch's messages; rebuilt per batch, each
@@ -514,7 +545,7 @@ async fn verify_dataset_stream(channel: &Channel, dataset: &str, batches: &[&str
     Ok(format!("{} FlightData rebuilt into {} blocks, each hashes to its batch CID", messages.len(), blocks.len()))
 }
 
-/// GetFlightInfo with CMD {"cid": dataset}: rows, ticket, kind, batches and the "from" tag.
+/// GetFlightInfo with CMD {"cid": table}: rows, ticket, kind, chunk count and the "from" tag.
 async fn verify_info(channel: &Channel, dataset: &str, rows: i64, batches: &[&str]) -> Result<String, String> {
     let command = serde_json::json!({ "cid": dataset }).to_string();
     let descriptor = FlightDescriptor { r#type: DESCRIPTOR_CMD, cmd: Bytes::from(command), path: Vec::new() };
@@ -533,12 +564,16 @@ async fn verify_info(channel: &Channel, dataset: &str, rows: i64, batches: &[&st
         ));
     }
     let metadata: serde_json::Value = serde_json::from_slice(&info.app_metadata).map_err(|e| format!("app_metadata: {e}"))?;
-    let listed: Vec<&str> =
-        metadata["batches"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
-    if metadata["kind"] != "dataset" || metadata["tags"]["from"] != "rust" || listed != batches {
-        return Err(format!("app_metadata {metadata}: expected kind dataset, tag from=rust and the batches"));
+    // A one-chunk table is a batch; a larger one a dataset stating its chunk count.
+    let shape_ok = if batches == [dataset] {
+        metadata["kind"] == "batch"
+    } else {
+        metadata["kind"] == "dataset" && metadata["chunks"].as_u64() == Some(batches.len() as u64)
+    };
+    if !shape_ok || metadata["tags"]["from"] != "rust" {
+        return Err(format!("app_metadata {metadata}: expected the kind, {} chunks and tag from=rust", batches.len()));
     }
-    Ok(format!("{rows} rows, ticket is the CID, tag from=rust, {} batches listed", listed.len()))
+    Ok(format!("{rows} rows, ticket is the CID, tag from=rust, {} chunks", batches.len()))
 }
 
 #[cfg(test)]

@@ -115,13 +115,16 @@ public sealed class FlightClient : IDisposable
     public async Task<FlightNamedVersion> ResolveNameAsync(string reference, CancellationToken cancellationToken = default)
     {
         var info = await GetInfoAsync(NameDescriptor(reference), cancellationToken).ConfigureAwait(false);
-        string ticket = info.Endpoint.Count == 1
+        // Every endpoint's ticket names the version's CID (a large table's with a chunk range).
+        string ticket = info.Endpoint.Count > 0
             ? info.Endpoint[0].Ticket.Ticket_.ToStringUtf8()
-            : throw new RpcException(StatusCode.Internal, $"the server answered '{reference}' with {info.Endpoint.Count} endpoints; a name has one");
-        if (!Cid.TryParse(ticket, out var cid))
+            : throw new RpcException(StatusCode.Internal, $"the server answered '{reference}' with no endpoint");
+        if (!FlightTicket.TryParse(ticket, out var parsed, out _))
         {
             throw new RpcException(StatusCode.Internal, $"the server answered '{reference}' with a ticket that is not a CID");
         }
+
+        var cid = parsed!.Cid;
 
         long? version = null;
         if (!info.AppMetadata.IsEmpty)
@@ -193,19 +196,41 @@ public sealed class FlightClient : IDisposable
         (await _service.GetSchemaAsync(PathOf(cid), Options(cancellationToken)).ConfigureAwait(false)).Schema.ToByteArray();
 
     /// <summary>
-    /// Fetches a batch or dataset by CID and re-hashes every batch against its CID (for a dataset,
-    /// against the CIDs its manifest lists, the manifest itself fetched and checked first).
+    /// Fetches a batch or table by CID and re-hashes every chunk against its CID (for a table
+    /// manifest, against the chunk CIDs its tree lists in row order, the manifest blocks fetched with
+    /// the "block" action and checked first). One DoGet of the whole table: its chunks arrive one
+    /// message each (at most 1 MiB), so no receive limit above the default is needed.
     /// </summary>
     /// <exception cref="RpcException">DATA_LOSS when bytes do not hash to their CID, or the server's status.</exception>
-    public async Task<FlightFetchResult> GetAsync(Cid cid, CancellationToken cancellationToken = default)
+    public Task<FlightFetchResult> GetAsync(Cid cid, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        IReadOnlyList<Cid> expected = cid.Codec == Multicodec.DagCbor
-            ? FlightStreamAssembler.BatchCids(DatasetManifest.Decode(await GetBlockAsync(cid, cancellationToken).ConfigureAwait(false), cid))
+        return GetEndpointAsync(new FlightTicket(cid), cancellationToken);
+    }
+
+    /// <summary>
+    /// Fetches what a ticket names — a whole table, or one endpoint's chunk range
+    /// (<c>CID?chunks=FIRST-END</c>, as GetFlightInfo hands out for a large table) — and re-hashes
+    /// every chunk against the CID the table's manifest lists at its position.
+    /// </summary>
+    /// <exception cref="RpcException">DATA_LOSS when bytes do not hash to their CID, or the server's status.</exception>
+    public async Task<FlightFetchResult> GetEndpointAsync(FlightTicket ticket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        var cid = ticket.Cid;
+        List<Cid> expected = cid.Codec == Multicodec.DagCbor
+            ? (await RemoteTable.OpenAsync(cid, GetBlockAsync, cancellationToken).ConfigureAwait(false)).Chunks().Select(c => c.Cid).ToList()
             : [cid];
+        if (ticket.Chunks is { } range)
+        {
+            expected = range.End <= expected.Count
+                ? expected.Skip((int)range.First).Take((int)range.Count).ToList()
+                : throw new ArgumentOutOfRangeException(nameof(ticket), $"{cid} has {expected.Count} chunks; the ticket asks for {range.First}-{range.End}");
+        }
+
         var assembler = new FlightStreamAssembler();
         var batches = new List<FetchedBatch>();
-        using var call = _service.DoGet(TicketOf(cid), Options(cancellationToken));
+        using var call = _service.DoGet(ticket.ToTicket(), Options(cancellationToken));
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             byte[]? block = assembler.Add(call.ResponseStream.Current);
@@ -216,7 +241,7 @@ public sealed class FlightClient : IDisposable
             {
                 if (batches.Count >= expected.Count)
                 {
-                    throw new RpcException(StatusCode.DataLoss, $"the server sent more than the {expected.Count} batches {cid} names");
+                    throw new RpcException(StatusCode.DataLoss, $"the server sent more than the {expected.Count} chunks {ticket} names");
                 }
 
                 batches.Add(FlightStreamAssembler.Verify(expected[batches.Count], block));
@@ -226,7 +251,7 @@ public sealed class FlightClient : IDisposable
         assembler.Finish();
         return batches.Count == expected.Count
             ? new FlightFetchResult(cid, batches)
-            : throw new RpcException(StatusCode.DataLoss, $"the server sent {batches.Count} of the {expected.Count} batches {cid} names");
+            : throw new RpcException(StatusCode.DataLoss, $"the server sent {batches.Count} of the {expected.Count} chunks {ticket} names");
     }
 
     /// <summary>
@@ -376,7 +401,7 @@ public sealed class FlightClient : IDisposable
     internal static FlightDescriptor PathOf(Cid cid) =>
         new() { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { cid.ToString() } };
 
-    internal static Ticket TicketOf(Cid cid) => new() { Ticket_ = ByteString.CopyFromUtf8(cid.ToString()) };
+    internal static Ticket TicketOf(Cid cid) => new FlightTicket(cid).ToTicket();
 
     /// <summary>
     /// The messages of a put, each with what gives its body's memory back once sent (null when it
@@ -476,6 +501,16 @@ public sealed class FlightClient : IDisposable
         {
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
+
+            // Each batch's acknowledgement names the chunks it completed; the final one the last chunk too.
+            if (root.TryGetProperty("chunks", out var chunks))
+            {
+                foreach (var chunk in chunks.EnumerateArray())
+                {
+                    batches.Add(new FlightPutBatch(Cid.Parse(chunk.GetProperty("cid").GetString()!), chunk.GetProperty("rows").GetInt64(), chunk.GetProperty("bytes").GetInt64()));
+                }
+            }
+
             if (root.TryGetProperty("dataset", out var datasetCid))
             {
                 dataset = Cid.Parse(datasetCid.GetString()!);
@@ -484,10 +519,6 @@ public sealed class FlightClient : IDisposable
                     name = named.GetString();
                     version = number.GetInt64();
                 }
-            }
-            else
-            {
-                batches.Add(new FlightPutBatch(Cid.Parse(root.GetProperty("cid").GetString()!), root.GetProperty("rows").GetInt64(), root.GetProperty("bytes").GetInt64()));
             }
         }
 

@@ -2,15 +2,15 @@ using ArrowCid.Content.Multiformats;
 
 namespace ArrowCid.Flight.Client;
 
-/// <summary>One batch a DoPut stored, as its PutResult reported it.</summary>
-/// <param name="Cid">The batch CID.</param>
+/// <summary>One chunk a DoPut stored (a canonical batch of at most 1 MiB), as a PutResult reported it.</summary>
+/// <param name="Cid">The chunk's (batch) CID.</param>
 /// <param name="Rows">Rows.</param>
 /// <param name="Bytes">Canonical bytes.</param>
 public sealed record FlightPutBatch(Cid Cid, long Rows, long Bytes);
 
-/// <summary>What a DoPut stored: each batch, then the dataset linking them.</summary>
-/// <param name="Batches">The batches in order.</param>
-/// <param name="Dataset">The dataset CID.</param>
+/// <summary>What a DoPut stored: each chunk, then the table they make up.</summary>
+/// <param name="Batches">The chunks in row order (however the rows were batched when sent).</param>
+/// <param name="Dataset">The table's CID: the chunk's raw CID for a one-chunk table, else its manifest tree root.</param>
 /// <param name="Name">The dataset name the put recorded a version of, when it named one.</param>
 /// <param name="Version">That version's number.</param>
 public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Dataset, string? Name = null, long? Version = null);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
@@ -10,8 +9,8 @@ namespace ArrowCid.Flight.Client;
 /// <summary>
 /// Rebuilds canonical blocks from a DoGet stream and checks them against their CIDs: each FlightData
 /// becomes 0xFFFFFFFF, int32 header length, header, body; a batch's messages plus the end-of-stream
-/// marker must hash to the batch CID. For a dataset the schema message opens every batch block, and
-/// each record batch message closes one, whose CID the (verified) manifest names in order.
+/// marker must hash to the batch CID. For a table the schema message opens every chunk block, and
+/// each record batch message closes one, whose CID the (verified) manifest tree names in row order.
 /// </summary>
 internal sealed class FlightStreamAssembler
 {
@@ -93,9 +92,6 @@ internal sealed class FlightStreamAssembler
         expected.Verify(block)
             ? new FetchedBatch(expected, block)
             : throw new RpcException(StatusCode.DataLoss, $"the bytes received for {expected} do not hash to it (got {Cid.ForRaw(block)})");
-
-    /// <summary>The batch CIDs a verified manifest lists, in order.</summary>
-    public static IReadOnlyList<Cid> BatchCids(DatasetManifest manifest) => manifest.Batches.Select(b => b.Cid).ToList();
 
     private static void Append(ArrayBufferWriter<byte> target, ReadOnlySpan<byte> header, ReadOnlySpan<byte> body)
     {

@@ -1,5 +1,7 @@
 using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Protocol;
@@ -14,8 +16,9 @@ namespace ArrowCid.Flight.Service;
 /// messages (<see cref="CanonicalBlockLayout"/>) and each goes out as (data_header = the Message
 /// flatbuffer as stored, already padded to 8; data_body = its body as stored). Writing them back as
 /// an IPC stream — 0xFFFFFFFF, int32 length, header, body — and adding the end-of-stream marker
-/// gives the block byte for byte, so a client re-hashes exactly what the CID names. A dataset is its
-/// schema message once, then every batch's dictionary and record batch messages in manifest order.
+/// gives the block byte for byte, so a client re-hashes exactly what the CID names. A table (or a
+/// range of its chunks) is its schema message once, then every chunk's dictionary and record batch
+/// messages in row order.
 /// An Arrow stream kept as imported (not canonical) goes out message by message as it is.
 /// </summary>
 internal static class CanonicalFlightData
@@ -32,18 +35,22 @@ internal static class CanonicalFlightData
         }
     }
 
-    /// <summary>Writes a dataset: schema once, then each batch's messages, every batch block checked against its CID first.</summary>
-    public static async Task WriteDatasetAsync(
-        DatasetManifest manifest, Func<Cid, CancellationToken, Task<LeasedBlock>> open, Func<FlightData, Task> write, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes chunks of a table: its schema message once, then each chunk's dictionary and record
+    /// batch messages in row order, every chunk block checked against its CID and its schema
+    /// message against the table's as it is opened. A chunk is at most 1 MiB, so every message is too.
+    /// </summary>
+    public static async Task WriteTableAsync(
+        Schema schema, IEnumerable<TableTreeEntry> chunks, Func<Cid, CancellationToken, Task<LeasedBlock>> open, Func<FlightData, Task> write, CancellationToken cancellationToken)
     {
-        byte[] schema = manifest.SchemaMessage.ToArray();
-        await write(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(schema.AsMemory(8)) }).ConfigureAwait(false);
-        foreach (var batch in manifest.Batches)
+        byte[] schemaMessage = DatasetSchemaMessage.Encode(schema);
+        await write(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(schemaMessage.AsMemory(8)) }).ConfigureAwait(false);
+        foreach (var chunk in chunks)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var block = await open(batch.Cid, cancellationToken).ConfigureAwait(false);
-            var layout = CanonicalBlockLayout.Parse(block.Memory, batch.Cid);
-            layout.RequireSchemaMessage(schema);
+            using var block = await open(chunk.Cid, cancellationToken).ConfigureAwait(false);
+            var layout = CanonicalBlockLayout.Parse(block.Memory, chunk.Cid);
+            layout.RequireSchemaMessage(schemaMessage);
             foreach (var message in layout.Dictionaries)
             {
                 await write(ToFlightData(message)).ConfigureAwait(false);

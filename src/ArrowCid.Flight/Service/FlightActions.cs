@@ -23,7 +23,7 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
         new() { Type = "unpin", Description = "Unpin a CID; the next gc may remove it. Body: the CID. Needs write." },
         new() { Type = "tag", Description = "Set or remove a tag. Body: {\"cid\":…,\"key\":…,\"value\":… (null removes)}. Needs write." },
         new() { Type = "delete", Description = "Remove a CID from this node (registry row and block) unless a pinned dataset links it. Body: the CID. Needs write." },
-        new() { Type = "verify", Description = "Re-hash a CID's stored bytes (every batch of a dataset), or, with an empty body, report the whole repository." },
+        new() { Type = "verify", Description = "Re-hash a CID's stored bytes (every node and chunk of a table), or, with an empty body, report the whole repository." },
         new() { Type = "stats", Description = "Counts and sizes of what this node serves, its location and the registry's latest change sequence." },
         new() { Type = "block", Description = "The raw bytes of a stored block (e.g. a dataset manifest), for peers and clients that verify datasets. Body: the CID." },
         new() { Type = "names", Description = "Every dataset name with its latest version: one result {\"name\",\"version\",\"cid\",\"created\",\"rows\"} per name, in name order. Body: empty." },
@@ -177,7 +177,9 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
         var blocks = new List<Cid> { cid };
         if (content.Content.IsDataset(cid))
         {
-            blocks.AddRange(content.Content.GetDataset(cid).Batches.Select(b => b.Cid).Distinct());
+            // A tree's nodes (the root, listed first, is in already), then its chunks, each block once.
+            var table = content.Content.OpenTable(cid);
+            blocks = blocks.Concat(table.Nodes().Skip(1)).Concat(table.Chunks().Select(c => c.Cid)).Distinct().ToList();
         }
 
         long bytes = 0;

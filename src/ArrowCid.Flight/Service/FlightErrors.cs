@@ -66,6 +66,12 @@ internal static class FlightErrors
             throw new RpcException(StatusCode.FailedPrecondition,
                 $"{cid} is a foreign block ({Content.Multiformats.Multicodec.NameOf(cid.Codec)}), not Arrow data: fetch its bytes with the \"block\" action");
         }
+
+        if (kind == Registry.BlockKind.TableNode)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition,
+                $"{cid} is an inner node of a table's manifest tree, not a table: DoGet the table's root CID (the \"block\" action serves the node's bytes)");
+        }
     }
 
     public static RpcException Invalid(string why) => new(StatusCode.InvalidArgument, why);

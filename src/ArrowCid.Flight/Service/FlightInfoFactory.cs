@@ -8,12 +8,15 @@ using Google.Protobuf;
 namespace ArrowCid.Flight.Service;
 
 /// <summary>
-/// Builds FlightInfo for registered content: the schema in IPC form, rows, bytes and one endpoint
-/// whose ticket is the CID as UTF-8 text, located at every node known to hold it (this node when
-/// its store has the block, plus the Flight locations the registry lists). Content never changes
-/// under a CID, so shapes are cached.
+/// Builds FlightInfo for registered content: the schema in IPC form, rows, bytes and its endpoints,
+/// located at every node known to hold it (this node when its store has the block, plus the Flight
+/// locations the registry lists). A table held here whose chunks add up to more than
+/// <paramref name="endpointBytes"/> gets one endpoint per contiguous run of chunks of about that
+/// many bytes, ticket <c>CID?chunks=FIRST-END</c> (<see cref="FlightTicket"/>), so a client can
+/// fetch them in parallel; anything else one endpoint whose ticket is the CID as UTF-8 text.
+/// Content never changes under a CID, so shapes are cached.
 /// </summary>
-internal sealed class FlightInfoFactory(FlightContent content, NodeIdentity self, PeerFetcher peers)
+internal sealed class FlightInfoFactory(FlightContent content, NodeIdentity self, PeerFetcher peers, long endpointBytes)
 {
     private const int MaxCached = 50_000;
 
@@ -28,8 +31,6 @@ internal sealed class FlightInfoFactory(FlightContent content, NodeIdentity self
     {
         var locations = LocationsOf(record);
         var shape = await ShapeOfAsync(record, locations, cancellationToken).ConfigureAwait(false);
-        var endpoint = new FlightEndpoint { Ticket = new Ticket { Ticket_ = ByteString.CopyFromUtf8(record.Cid.ToString()) } };
-        endpoint.Location.AddRange(locations.Select(l => new Location { Uri = l }));
         var info = new FlightInfo
         {
             Schema = ByteString.CopyFrom(shape.SchemaMessage),
@@ -37,9 +38,26 @@ internal sealed class FlightInfoFactory(FlightContent content, NodeIdentity self
             TotalRecords = shape.Rows,
             TotalBytes = shape.Bytes,
             Ordered = true,
-            AppMetadata = ByteString.CopyFrom(AppMetadataOf(record, named)),
+            AppMetadata = ByteString.CopyFrom(AppMetadataOf(record, named, shape)),
         };
-        info.Endpoint.Add(endpoint);
+        // One endpoint for the whole CID unless the table is served as several chunk ranges.
+        var ranges = new List<ChunkRange?>();
+        if (shape.Endpoints is { } several)
+        {
+            ranges.AddRange(several);
+        }
+        else
+        {
+            ranges.Add(null);
+        }
+
+        foreach (var range in ranges)
+        {
+            var endpoint = new FlightEndpoint { Ticket = new FlightTicket(record.Cid, range).ToTicket() };
+            endpoint.Location.AddRange(locations.Select(l => new Location { Uri = l }));
+            info.Endpoint.Add(endpoint);
+        }
+
         return info;
     }
 
@@ -78,7 +96,7 @@ internal sealed class FlightInfoFactory(FlightContent content, NodeIdentity self
 
         FlightErrors.RequireArrow(record.Cid, record.Kind);
 
-        FlightShape? shape = record.Kind == BlockKind.Dataset ? LocalDatasetShape(record.Cid) : LocalBatchShape(record);
+        FlightShape? shape = record.Kind == BlockKind.Dataset ? LocalTableShape(record.Cid) : LocalBatchShape(record);
         if (shape is null)
         {
             // Registered by another node of a shared registry: ask one that holds it.
@@ -98,18 +116,37 @@ internal sealed class FlightInfoFactory(FlightContent content, NodeIdentity self
     private FlightShape? LocalBatchShape(BlockRecord record) =>
         content.TryReadSchemaMessage(record.Cid, record.Kind) is { } schema ? new FlightShape(schema, record.Rows, record.Bytes) : null;
 
-    private FlightShape? LocalDatasetShape(Cid cid)
+    private FlightShape? LocalTableShape(Cid cid)
     {
         if (!content.Content.Repository.Blocks.Has(cid))
         {
             return null;
         }
 
-        DatasetManifest manifest = content.Content.GetDataset(cid);
-        return new FlightShape(manifest.SchemaMessage.ToArray(), manifest.Rows, manifest.Bytes);
+        // The walk reads the manifest nodes only (each checked against its CID), not the chunks.
+        var table = content.Content.OpenTable(cid);
+        var ranges = new List<ChunkRange>();
+        long chunks = 0;
+        long first = 0;
+        long bytes = 0;
+        foreach (var chunk in table.Chunks())
+        {
+            if (bytes > 0 && bytes + chunk.Bytes > endpointBytes)
+            {
+                ranges.Add(new ChunkRange(first, chunks));
+                first = chunks;
+                bytes = 0;
+            }
+
+            bytes += chunk.Bytes;
+            chunks++;
+        }
+
+        ranges.Add(new ChunkRange(first, chunks));
+        return new FlightShape(DatasetSchemaMessage.Encode(table.Schema), table.Rows, table.Bytes, chunks, ranges.Count > 1 ? ranges : null);
     }
 
-    private static byte[] AppMetadataOf(BlockRecord record, NamedVersion? named) => FlightJson.Write(w =>
+    private static byte[] AppMetadataOf(BlockRecord record, NamedVersion? named, FlightShape shape) => FlightJson.Write(w =>
     {
         w.WriteString("cid", record.Cid.ToString());
         if (named is not null)
@@ -140,8 +177,14 @@ internal sealed class FlightInfoFactory(FlightContent content, NodeIdentity self
         }
 
         w.WriteEndObject();
-        if (record.Kind == BlockKind.Dataset)
+        if (record.Kind == BlockKind.Dataset && shape.Chunks is { } chunks)
         {
+            w.WriteNumber("chunks", chunks);
+        }
+
+        if (record.Batches.Count > 0)
+        {
+            // A version-1 dataset's registry record lists its batches; a tree's chunks are in its nodes.
             w.WriteStartArray("batches");
             foreach (var batch in record.Batches)
             {

@@ -1,3 +1,4 @@
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Grpc;
@@ -9,9 +10,9 @@ using Google.Protobuf;
 namespace ArrowCid.Flight.Service;
 
 /// <summary>
-/// Arrow Flight over a content repository: flights are registered batches and datasets, tickets
-/// are CIDs as UTF-8 text, DoGet streams the stored canonical messages unchanged (so clients can
-/// re-hash them), DoPut canonicalises and stores what it receives, DoAction pins, tags, deletes,
+/// Arrow Flight over a content repository: flights are registered batches and tables, tickets
+/// are CIDs as UTF-8 text (with a chunk range for one endpoint of a large table), DoGet streams the
+/// stored canonical messages unchanged, chunk by chunk (so clients can re-hash them), DoPut canonicalises and stores what it receives, DoAction pins, tags, deletes,
 /// verifies and reports, and DoExchange "subscribe" follows new content. Every handler maps what
 /// goes wrong to a gRPC status (docs/flight.md lists them); nothing a client sends can stop the server.
 /// </summary>
@@ -35,7 +36,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         _serviceRegistry = new ServiceRegistry(content, _options.SharedRegistry, _self, Changes);
         _auth = new FlightAuthenticator(_options.Access);
         _peers = new PeerFetcher(content, _options.SharedRegistry, _self, _options.PeerClient);
-        _infos = new FlightInfoFactory(_content, _self, _peers);
+        _infos = new FlightInfoFactory(_content, _self, _peers, _options.EndpointBytes);
         _actions = new FlightActions(_content, _serviceRegistry, _self, _auth, EnsureLocalAsync);
     }
 
@@ -113,16 +114,28 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         FlightErrors.Guard(async () =>
         {
             _auth.Require(context, FlightRole.Read);
-            var cid = FlightRequests.CidOfTicket(request);
+            var ticket = FlightRequests.TicketOf(request);
+            var cid = ticket.Cid;
+
+            // Before the completeness check, which would read an inner tree node as a table root.
+            FlightErrors.RequireArrow(cid, _content.KindOf(cid));
             await EnsureLocalAsync(cid, context.CancellationToken).ConfigureAwait(false);
             var kind = _content.KindOf(cid);
             FlightErrors.RequireArrow(cid, kind);
             Task Write(FlightData data) => responseStream.WriteAsync(data, context.CancellationToken);
             if (_content.Content.IsDataset(cid))
             {
-                var manifest = _content.Content.GetDataset(cid);
-                await CanonicalFlightData.WriteDatasetAsync(manifest, OpenBatchAsync, Write, context.CancellationToken).ConfigureAwait(false);
+                // Chunk by chunk, as the tree is walked: the table is never held whole.
+                var table = _content.Content.OpenTable(cid);
+                var chunks = ticket.Chunks is { } range ? ChunksIn(table, range) : table.Chunks();
+                await CanonicalFlightData.WriteTableAsync(table.Schema, chunks, OpenBatchAsync, Write, context.CancellationToken).ConfigureAwait(false);
                 return;
+            }
+
+            if (ticket.Chunks is { First: not 0 } or { End: not 1 })
+            {
+                // A raw block is one chunk (a batch) or an Arrow stream kept whole.
+                throw FlightErrors.Invalid($"ticket: {cid} is a single block; the only chunk range it has is 0-1, not {ticket.Chunks.First}-{ticket.Chunks.End}");
             }
 
             using var block = _content.Reader.Open(cid);
@@ -185,12 +198,17 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         return (RecordOf(version.Cid), version);
     }
 
+    /// <summary>
+    /// Whether a record is a flight: a foreign block has no Arrow data and an inner node of a
+    /// manifest tree is part of a table, not one; the block action serves both's bytes.
+    /// </summary>
+    private static bool IsFlight(BlockKind kind) => kind is not (BlockKind.Foreign or BlockKind.TableNode);
+
     /// <summary>The FlightInfo of a record, or null when it is registered but held by no reachable node (a listing names what can be fetched).</summary>
     private async Task<FlightInfo?> TryCreateInfoAsync(BlockRecord record, NamedVersion? version, CancellationToken cancellationToken)
     {
-        if (record.Kind == BlockKind.Foreign)
+        if (!IsFlight(record.Kind))
         {
-            // A foreign block is no flight (no Arrow data); the block action serves its bytes.
             return null;
         }
 
@@ -204,12 +222,63 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         }
     }
 
-    /// <summary>Makes sure the block (and a dataset's batches) is here, fetching it from a peer when the shared registry lists one.</summary>
+    /// <summary>
+    /// The chunks of <paramref name="range"/>, listed (entries only, a few hundred for an endpoint)
+    /// before anything is sent, so a range beyond the table is INVALID_ARGUMENT, not a cut stream.
+    /// </summary>
+    private static List<TableTreeEntry> ChunksIn(TableManifest table, ChunkRange range)
+    {
+        var selected = new List<TableTreeEntry>();
+        long index = 0;
+        foreach (var chunk in table.Chunks())
+        {
+            if (index >= range.End)
+            {
+                return selected;
+            }
+
+            if (index >= range.First)
+            {
+                selected.Add(chunk);
+            }
+
+            index++;
+        }
+
+        return index >= range.End
+            ? selected
+            : throw FlightErrors.Invalid($"ticket: chunks {range.First}-{range.End} of {table.Cid} asked for, but it has {index} chunks");
+    }
+
+    /// <summary>Whether this node holds the block and, for a table manifest, every node and chunk of its tree.</summary>
+    private bool HoldsAll(Cid cid)
+    {
+        if (!_content.Reader.Has(cid))
+        {
+            return false;
+        }
+
+        if (!_content.Content.IsDataset(cid) || _content.KindOf(cid) == BlockKind.TableNode)
+        {
+            // One block: a batch, a stream, or an inner tree node (whose bytes the block action serves).
+            return true;
+        }
+
+        try
+        {
+            // Walking the tree reads every node (a missing one throws); chunks are only looked up.
+            return _content.Content.OpenTable(cid).Chunks().All(c => _content.Reader.Has(c.Cid));
+        }
+        catch (BlockNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Makes sure the block (and a table's nodes and chunks) is here, fetching what is missing from a peer when the shared registry lists one.</summary>
     private async Task EnsureLocalAsync(Cid cid, CancellationToken cancellationToken)
     {
-        bool complete = _content.Reader.Has(cid)
-            && (!_content.Content.IsDataset(cid) || _content.Content.GetDataset(cid).Batches.All(b => _content.Reader.Has(b.Cid)));
-        if (complete)
+        if (HoldsAll(cid))
         {
             return;
         }
@@ -239,7 +308,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
     {
         // A query's flight is every matching record, one endpoint each; the schema is the first's.
         var info = new FlightInfo { FlightDescriptor = descriptor, Ordered = true };
-        foreach (var record in _serviceRegistry.Registry.List(query))
+        foreach (var record in _serviceRegistry.Registry.List(query).Where(r => IsFlight(r.Kind)))
         {
             var one = await _infos.CreateAsync(record, null, cancellationToken).ConfigureAwait(false);
             if (info.Schema.IsEmpty)

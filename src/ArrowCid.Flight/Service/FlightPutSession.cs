@@ -10,12 +10,13 @@ namespace ArrowCid.Flight.Service;
 /// <summary>
 /// One DoPut: any Arrow stream in (schema, dictionaries, record batches, as FlightData; the first
 /// message carries the descriptor with tags or a name), put through one <see cref="DatasetWriter"/>
-/// as a local put is: each batch canonicalised, stored and registered as it arrives and
-/// acknowledged by a PutResult {"cid","rows","bytes"} once durable; at the end the dataset linking
-/// them is stored, recorded as the next version of the name when one was given, and acknowledged
-/// with {"dataset",…} (plus "name" and "version"). A batch is acknowledged only after it is on disk
-/// and registered, so an acknowledged put survives any later failure; the writer's pins keep the
-/// batches from a concurrent gc until the dataset does. A put that ends early (the client cancels,
+/// as a local put is: the rows are cut into content-defined chunks, each stored and registered as
+/// it completes; every batch received is acknowledged by a PutResult {"rows","chunks":[{"cid","rows","bytes"}…]}
+/// naming the chunks it completed, once they are durable; at the end the last chunk and the table's
+/// manifest tree are stored, the table recorded as the next version of the name when one was given,
+/// and acknowledged with {"chunks":[…],"dataset",…} (plus "name" and "version"). A chunk is
+/// acknowledged only after it is on disk and registered, so an acknowledged put survives any later
+/// failure; the writer's pins keep the chunks from a concurrent gc until the table does. A put that ends early (the client cancels,
 /// a batch is refused) leaves its batches registered but unpinned.
 /// </summary>
 internal static class FlightPutSession
@@ -64,28 +65,21 @@ internal static class FlightPutSession
                     AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
                     {
                         w.WriteNumber("rows", rows);
-                        w.WriteStartArray("chunks");
-                        foreach (var chunk in completed)
-                        {
-                            w.WriteStartObject();
-                            w.WriteString("cid", chunk.Cid.ToString());
-                            w.WriteNumber("rows", chunk.Rows);
-                            w.WriteNumber("bytes", chunk.Bytes);
-                            w.WriteEndObject();
-                        }
-
-                        w.WriteEndArray();
+                        WriteChunks(w, completed);
                     })),
                 }, context.CancellationToken).ConfigureAwait(false);
             }
 
             var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
             writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer), serviceRegistry);
+            int acknowledged = writer.Chunks.Count;
             var put = writer.Finish();
             await responses.WriteAsync(new PutResult
             {
                 AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
                 {
+                    // The chunk still filling when the stream ended is completed (and stored) by Finish.
+                    WriteChunks(w, put.Batches.Skip(acknowledged));
                     w.WriteString("dataset", put.Dataset.Cid.ToString());
                     w.WriteNumber("rows", put.Dataset.Rows);
                     w.WriteNumber("bytes", put.Dataset.Bytes);
@@ -102,5 +96,20 @@ internal static class FlightPutSession
         {
             writer?.Dispose();
         }
+    }
+
+    private static void WriteChunks(System.Text.Json.Utf8JsonWriter w, IEnumerable<StoredBatch> chunks)
+    {
+        w.WriteStartArray("chunks");
+        foreach (var chunk in chunks)
+        {
+            w.WriteStartObject();
+            w.WriteString("cid", chunk.Cid.ToString());
+            w.WriteNumber("rows", chunk.Rows);
+            w.WriteNumber("bytes", chunk.Bytes);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 }

@@ -18,8 +18,17 @@ internal static class FlightRequests
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>The CID a ticket carries as UTF-8 text.</summary>
-    public static Cid CidOfTicket(Ticket ticket) => ParseCid(DecodeText(ticket.Ticket_, "ticket"), "ticket");
+    /// <summary>What a ticket names (<see cref="FlightTicket"/>): a CID, with a chunk range or not.</summary>
+    public static FlightTicket TicketOf(Ticket ticket)
+    {
+        string text = DecodeText(ticket.Ticket_, "ticket");
+        if (!FlightTicket.TryParse(text, out var parsed, out string? problem))
+        {
+            throw FlightErrors.Invalid($"ticket: {problem}");
+        }
+
+        return parsed! with { Cid = ParseCid(parsed!.Cid.ToString(), "ticket") };
+    }
 
     /// <summary>Parses CID text; only batch (raw) and dataset (dag-cbor) CIDs name content here.</summary>
     public static Cid ParseCid(string text, string where)

@@ -30,6 +30,12 @@ public sealed class FlightServiceOptions
     public FlightClientOptions PeerClient { get; init; } = new();
 
     /// <summary>
+    /// About how many chunk bytes one FlightInfo endpoint of a table covers: a table held here with
+    /// more gets several endpoints, contiguous chunk ranges in row order (docs/flight.md). Default 64 MiB.
+    /// </summary>
+    public long EndpointBytes { get; init; } = 64L << 20;
+
+    /// <summary>
     /// How often subscribers look at the change feed when nothing woke them: changes made by other
     /// processes on a local SQLite registry announce themselves no other way.
     /// </summary>

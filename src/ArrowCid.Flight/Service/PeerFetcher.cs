@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ArrowCid.Content.Datasets;
+using ArrowCid.Content;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Flight.Client;
@@ -10,9 +10,10 @@ using ArrowCid.Repository;
 namespace ArrowCid.Flight.Service;
 
 /// <summary>
-/// Gets content this node lacks from other nodes of a shared registry, by CID over Flight: every
-/// batch is re-hashed on arrival (the client checks it), then stored and registered here, and this
-/// node's location added to the shared record. Concurrent requests for one CID share one fetch.
+/// Gets content this node lacks from other nodes of a shared registry, by CID over Flight: a table's
+/// missing blocks (tree nodes and chunks) through the "block" action, each re-hashed on arrival,
+/// then stored and registered here (<see cref="TableCopy"/>), and this node's location added to the
+/// shared records. Concurrent requests for one CID share one fetch.
 /// </summary>
 internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, NodeIdentity self, FlightClientOptions clientOptions) : IDisposable
 {
@@ -76,9 +77,9 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
                 await FetchFromAsync(ClientFor(location), record, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (e is RpcException or FormatException)
+            catch (Exception e) when (e is RpcException or FormatException or BlockCorruptedException or ContentFormatException)
             {
-                // Another node may have it; a DATA_LOSS answer is exactly why we try the next.
+                // Another node may have it; bytes that do not hash to their CID are exactly why we try the next.
                 failures.Add($"{location}: {e.Message}");
             }
         }
@@ -91,44 +92,26 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
     private async Task FetchFromAsync(FlightClient peer, BlockRecord record, CancellationToken cancellationToken)
     {
         string provenance = $"fetched by CID from {peer.Location}";
-        if (record.Kind is BlockKind.ArrowStream or BlockKind.Foreign)
+        if (record.Kind == BlockKind.Foreign)
         {
-            // Kept byte for byte as imported elsewhere: its exact bytes, checked against the CID.
+            // No table: its exact bytes, checked against the CID.
             byte[] bytes = await peer.GetBlockAsync(record.Cid, cancellationToken).ConfigureAwait(false);
             StoreBlock(record.Cid, bytes, record.Kind, record.Schema, record.Rows, record, provenance, pinned: true);
             return;
         }
 
-        FlightFetchResult fetched = await peer.GetAsync(record.Cid, cancellationToken).ConfigureAwait(false);
-        if (record.Kind == BlockKind.Dataset)
-        {
-            byte[] manifestBytes = await peer.GetBlockAsync(record.Cid, cancellationToken).ConfigureAwait(false);
-            var manifest = DatasetManifest.Decode(manifestBytes, record.Cid);
-            for (int i = 0; i < fetched.Batches.Count; i++)
-            {
-                StoreBatch(fetched.Batches[i], manifest.Schema.ToString(), manifest.Batches[i].Rows, record, provenance, pinned: false);
-            }
-
-            content.Repository.PutBlock(record.Cid, manifestBytes, new BlockRecord
-            {
-                Cid = record.Cid,
-                Kind = BlockKind.Dataset,
-                Schema = record.Schema,
-                Rows = manifest.Rows,
-                Tags = record.Tags,
-                Producer = record.Producer,
-                Provenance = provenance,
-                Pinned = true,
-            });
-            AddSelf(record.Cid);
-            return;
-        }
-
-        StoreBatch(fetched.Batches[0], record.Schema, record.Rows, record, provenance, pinned: true);
+        // A table, whatever its form: the blocks this node lacks (tree nodes, chunks), each checked
+        // against its CID before it is stored and registered as what it is; the root is pinned.
+        var options = new PutOptions { Tags = record.Tags, Producer = record.Producer, Provenance = provenance, Pin = true };
+        await TableCopy.CopyAsync(
+            content,
+            record.Cid,
+            async (cid, token) => await peer.GetBlockAsync(cid, token).ConfigureAwait(false),
+            options,
+            block => AddSelf(block.Cid),
+            cancellationToken).ConfigureAwait(false);
+        AddSelf(record.Cid);
     }
-
-    private void StoreBatch(FetchedBatch batch, string? schema, long rows, BlockRecord origin, string provenance, bool pinned) =>
-        StoreBlock(batch.Cid, batch.CanonicalBytes.Span, BlockKind.Batch, schema, rows, origin, provenance, pinned);
 
     private void StoreBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockKind kind, string? schema, long rows, BlockRecord origin, string provenance, bool pinned)
     {

@@ -6,7 +6,8 @@ namespace ArrowCid.Flight.Tests.PythonPeers;
 
 /// <summary>
 /// Two `arrowcid serve` nodes for the gRPC C-core peer: one with tokens and a Basic-auth user
-/// holding a small batch and a 64 MiB batch, one serving TLS with a self-signed certificate.
+/// holding a small batch (a one-chunk table) and a 64 MiB table (chunks of at most 1 MiB under a
+/// manifest tree, their CIDs listed for the suite), one serving TLS with a self-signed certificate.
 /// </summary>
 public sealed class GrpcioPeerNodes() : PythonPeerFixture("grpc", "google.protobuf")
 {
@@ -25,10 +26,10 @@ public sealed class GrpcioPeerNodes() : PythonPeerFixture("grpc", "google.protob
         using var client = new FlightClient(node.Location, new FlightClientOptions { Token = WriteToken });
         using var small = TestBatches.Small(101);
         var smallPut = (await client.PutAsync(small.Schema, [small], new Dictionary<string, string> { ["size"] = "small" })).Batches.Single();
-        FlightPutBatch largePut;
+        FlightPutSummary largePut;
         using (var large = TestBatches.Large(64L << 20, seed: 7))
         {
-            largePut = (await client.PutAsync(large.Schema, [large], new Dictionary<string, string> { ["size"] = "large" })).Batches.Single();
+            largePut = await client.PutAsync(large.Schema, [large], new Dictionary<string, string> { ["size"] = "large" });
         }
 
         var streams = new Dictionary<string, object>();
@@ -46,7 +47,12 @@ public sealed class GrpcioPeerNodes() : PythonPeerFixture("grpc", "google.protob
             ["user"] = "py",
             ["password"] = "secret",
             ["small"] = new Dictionary<string, object> { ["cid"] = smallPut.Cid.ToString(), ["rows"] = smallPut.Rows },
-            ["large"] = new Dictionary<string, object> { ["cid"] = largePut.Cid.ToString(), ["bytes"] = largePut.Bytes },
+            ["large"] = new Dictionary<string, object>
+            {
+                ["cid"] = largePut.Dataset.ToString(),
+                ["bytes"] = largePut.Batches.Sum(c => c.Bytes),
+                ["chunks"] = largePut.Batches.Select(c => c.Cid.ToString()).ToArray(),
+            },
             ["streams"] = streams,
             ["tls_target"] = tlsNode.HostAndPort,
             ["tls_root"] = Path.Combine(Folder, "server.crt.pem"),

@@ -3,7 +3,7 @@ using ArrowCid.Flight.Tests.Registry;
 
 namespace ArrowCid.Flight.Tests.PythonPeers;
 
-/// <summary>An open `arrowcid serve` node holding a small batch and an 8 MiB batch, for the hyper-h2 peer and the abuse tests.</summary>
+/// <summary>An open `arrowcid serve` node holding a small batch and an 8 MiB table (its chunk CIDs listed), for the hyper-h2 peer and the abuse tests.</summary>
 public sealed class Http2PeerNode() : PythonPeerFixture("h2", "hpack", "google.protobuf")
 {
     protected override async Task StartAsync()
@@ -13,13 +13,18 @@ public sealed class Http2PeerNode() : PythonPeerFixture("h2", "hpack", "google.p
         using var small = TestBatches.Small(301);
         using var large = TestBatches.Large(8L << 20, seed: 302);
         var smallPut = (await client.PutAsync(small.Schema, [small])).Batches.Single();
-        var largePut = (await client.PutAsync(large.Schema, [large])).Batches.Single();
+        var largePut = await client.PutAsync(large.Schema, [large]);
         WriteConfig(new Dictionary<string, object>
         {
             ["target"] = node.HostAndPort,
             ["node_pid"] = node.Id,
             ["small"] = new Dictionary<string, object> { ["cid"] = smallPut.Cid.ToString(), ["rows"] = smallPut.Rows },
-            ["large"] = new Dictionary<string, object> { ["cid"] = largePut.Cid.ToString(), ["bytes"] = largePut.Bytes },
+            ["large"] = new Dictionary<string, object>
+            {
+                ["cid"] = largePut.Dataset.ToString(),
+                ["bytes"] = largePut.Batches.Sum(c => c.Bytes),
+                ["chunks"] = largePut.Batches.Select(c => c.Cid.ToString()).ToArray(),
+            },
         });
     }
 }

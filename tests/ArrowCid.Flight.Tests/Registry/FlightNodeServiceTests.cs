@@ -32,9 +32,13 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
         var expected = ContentRepository.ComputeCids(a.Schema, [a, b]);
         Assert.Equal(expected.Batches.Select(x => x.Cid), put.Batches.Select(x => x.Cid));
         Assert.Equal(expected.Dataset.Cid, put.Dataset);
-        Assert.Equal(5, put.Batches[0].Rows);
+
+        // Ten small rows are one chunk, and a one-chunk table is named by its chunk.
+        var chunk = Assert.Single(put.Batches);
+        Assert.Equal(a.Length + b.Length, chunk.Rows);
+        Assert.Equal(chunk.Cid, put.Dataset);
         Assert.Equal("test", Node.Content.Repository.GetRecord(put.Dataset)!.Tags["source"]);
-        Assert.True(Node.Content.Repository.Blocks.Has(put.Batches[1].Cid));
+        Assert.True(Node.Content.Repository.Blocks.Has(chunk.Cid));
     }
 
     [Fact]
@@ -48,12 +52,12 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
         var one = await client.GetAsync(put.Batches[0].Cid);
         Assert.Equal(Node.Content.GetBytes(put.Batches[0].Cid).ToArray(), one.Batches.Single().CanonicalBytes.ToArray());
 
+        // The two batches' rows, in order, as one chunk.
         var all = await client.GetAsync(put.Dataset);
         Assert.Equal(put.Batches.Select(x => x.Cid), all.Batches.Select(x => x.Cid));
-        using var first = all.Batches[0].Read();
-        using var second = all.Batches[1].Read();
-        Assert.True(ArrayEquality.Equals(a, first, out string? d1), d1);
-        Assert.True(ArrayEquality.Equals(b, second, out string? d2), d2);
+        using var rows = Assert.Single(all.Batches).Read();
+        Assert.Equal(a.Length + b.Length, rows.Length);
+        Assert.Equal(TestBatches.TableCid(a.Schema, [a, b]), TestBatches.TableCid(a.Schema, all.Batches));
     }
 
     [Fact]
@@ -89,10 +93,12 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
         var red = await client.PutAsync(a.Schema, [a], new Dictionary<string, string> { ["colour"] = "red" });
         var blue = await client.PutAsync(b.Schema, [b], new Dictionary<string, string> { ["colour"] = "blue" });
 
+        // Each put is one small chunk, so each table is its chunk: two batches, no dataset.
         var all = await ToListAsync(client.ListAsync());
-        Assert.Equal(4, all.Count);
-        var datasets = await ToListAsync(client.ListAsync("{\"kind\":\"dataset\"}"));
-        Assert.Equal([red.Dataset, blue.Dataset], datasets.Select(CidOf).OrderBy(c => c == red.Dataset ? 0 : 1));
+        Assert.Equal(2, all.Count);
+        var batches = await ToListAsync(client.ListAsync("{\"kind\":\"batch\"}"));
+        Assert.Equal([red.Dataset, blue.Dataset], batches.Select(CidOf).OrderBy(c => c == red.Dataset ? 0 : 1));
+        Assert.Empty(await ToListAsync(client.ListAsync("{\"kind\":\"dataset\"}")));
         var reds = await ToListAsync(client.ListAsync("{\"tags\":{\"colour\":\"red\"},\"kind\":\"batch\"}"));
         var info = Assert.Single(reds);
         Assert.Equal(red.Batches[0].Cid, CidOf(info));
@@ -126,8 +132,9 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
         Assert.Equal(put.Batches[0].Bytes, info.TotalBytes);
         Assert.Equal(info.Schema.ToByteArray(), await client.GetSchemaMessageAsync(put.Dataset));
 
+        // A one-chunk table is its chunk: a batch.
         using var doc = JsonDocument.Parse(info.AppMetadata.Memory);
-        Assert.Equal("dataset", doc.RootElement.GetProperty("kind").GetString());
+        Assert.Equal("batch", doc.RootElement.GetProperty("kind").GetString());
 
         var query = await client.Service.GetFlightInfoAsync(new FlightDescriptor
         {
@@ -164,15 +171,17 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_large_batch_travels_in_one_message_over_4_MiB()
+    public async Task A_large_batch_is_put_in_one_message_over_4_MiB_and_comes_back_as_its_chunks()
     {
         using var client = Node.Client();
         using var big = TestBatches.Large(12L << 20, seed: 9);
         var put = await client.PutAsync(big.Schema, [big]);
-        var fetched = await client.GetAsync(put.Batches[0].Cid);
+        Assert.True(put.Batches.Count > 12, $"{put.Batches.Count} chunks");
+        var fetched = await client.GetAsync(put.Dataset);
         Assert.True(fetched.Bytes > 12L << 20);
-        using var back = fetched.Batches[0].Read();
-        Assert.True(ArrayEquality.Equals(big, back, out string? difference), difference);
+        Assert.All(fetched.Batches, c => Assert.True(c.CanonicalBytes.Length <= 1 << 20, $"a chunk of {c.CanonicalBytes.Length} bytes"));
+        Assert.Equal(TestBatches.TableCid(big.Schema, [big]), TestBatches.TableCid(big.Schema, fetched.Batches));
+        Assert.Equal(put.Dataset, TestBatches.TableCid(big.Schema, fetched.Batches));
     }
 
     [Fact]
@@ -193,13 +202,10 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
                 Assert.Equal(expected.Batches.Select(x => x.Cid), put.Batches.Select(x => x.Cid));
                 Assert.Equal(expected.Dataset.Cid, put.Dataset);
 
+                // The rows come back as chunks: the same table, whatever the batching.
                 var fetched = await client.GetAsync(put.Dataset);
-                Assert.Equal(batches.Length, fetched.Batches.Count);
-                for (int i = 0; i < batches.Length; i++)
-                {
-                    using var back = fetched.Batches[i].Read();
-                    Assert.True(ArrayEquality.Equals(batches[i], back, out string? difference), difference);
-                }
+                Assert.Equal(put.Batches.Count, fetched.Batches.Count);
+                Assert.Equal(expected.Dataset.Cid, TestBatches.TableCid(batches[0].Schema, fetched.Batches));
             }
         }
         finally

@@ -26,8 +26,9 @@ public sealed class FlightPutPinTests : IAsyncLifetime
     public async Task A_DoPut_keeps_its_acknowledged_batches_through_a_gc_that_runs_before_the_dataset_exists(string command)
     {
         using var client = Node.Client();
-        using var first = TestBatches.Small(60);
-        using var second = TestBatches.Small(61);
+        // Large enough that the first batch completes chunks (acknowledged) before the table exists.
+        using var first = TestBatches.Large(2L << 20, seed: 60);
+        using var second = TestBatches.Large(1L << 20, seed: 61);
         var repository = Node.Content.Repository;
         using var call = client.Service.DoPut();
 
@@ -38,12 +39,14 @@ public sealed class FlightPutPinTests : IAsyncLifetime
         });
         await WriteBatchAsync(call, first);
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        var firstCid = CidOf(call.ResponseStream.Current, "cid");
+        var acknowledged = ChunksOf(call.ResponseStream.Current);
+        Assert.NotEmpty(acknowledged);
+        var firstCid = acknowledged[0];
 
-        // The first batch is acknowledged (durable, registered); the dataset that will keep it does not exist yet.
+        // The first batch's completed chunks are acknowledged (durable, registered); the table that will keep them does not exist yet.
         var collected = repository.Gc();
-        Assert.DoesNotContain(firstCid, collected.RemovedRecords);
-        Assert.True(repository.Blocks.Has(firstCid));
+        Assert.All(acknowledged, c => Assert.DoesNotContain(c, collected.RemovedRecords));
+        Assert.All(acknowledged, c => Assert.True(repository.Blocks.Has(c)));
 
         await WriteBatchAsync(call, second);
         await call.RequestStream.CompleteAsync();
@@ -56,10 +59,11 @@ public sealed class FlightPutPinTests : IAsyncLifetime
         var dataset = CidOf(results[^1], "dataset");
         var verify = repository.Verify();
         Assert.Empty(verify.MissingBlocks);
-        Assert.Equal(2, Node.Content.GetDataset(dataset).Batches.Count);
-        Assert.All(Node.Content.GetDataset(dataset).Batches, b => Assert.True(repository.Blocks.Has(b.Cid)));
+        var chunks = Node.Content.OpenTable(dataset).Chunks().Select(c => c.Cid).ToList();
+        Assert.Equal([.. acknowledged, .. results.SelectMany(ChunksOf)], chunks);
+        Assert.All(chunks, c => Assert.True(repository.Blocks.Has(c)));
 
-        // Afterwards the dataset's own pin or name decides, as for a local put: the batches hold no pins of their own.
+        // Afterwards the table's own pin or name decides, as for a local put: the chunks hold no pins of their own.
         Assert.False(repository.GetRecord(firstCid)!.Pinned);
         bool kept = command != "{\"pin\":false}";
         Assert.Equal(kept, repository.GetRecord(dataset)!.Pinned || repository.Registry.FindVersion("gc/mid-put", 1)?.Cid == dataset);
@@ -77,6 +81,12 @@ public sealed class FlightPutPinTests : IAsyncLifetime
                 DataBody = UnsafeByteOperations.UnsafeWrap(message.BodyToArray()),
             });
         }
+    }
+
+    private static List<Cid> ChunksOf(PutResult result)
+    {
+        using var json = JsonDocument.Parse(result.AppMetadata.Memory);
+        return [.. json.RootElement.GetProperty("chunks").EnumerateArray().Select(c => Cid.Parse(c.GetProperty("cid").GetString()!))];
     }
 
     private static Cid CidOf(PutResult result, string property)

@@ -2,6 +2,9 @@ using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Builders;
 using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Client;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Tests.Registry;
 
@@ -14,6 +17,26 @@ internal static class TestBatches
         new Field("name", ArrowType.Utf8),
         new Field("score", ArrowType.Float64),
     ]);
+
+    /// <summary>
+    /// The CID of the table these batches' rows make (content-defined chunks, so however they are
+    /// batched): equal CIDs mean the same rows in the same order.
+    /// </summary>
+    public static Cid TableCid(Schema schema, IEnumerable<RecordBatch> batches) => ContentRepository.ComputeCids(schema, batches).Dataset.Cid;
+
+    /// <summary>The table CID of fetched chunks' rows (see <see cref="TableCid"/>).</summary>
+    public static Cid TableCid(Schema schema, IEnumerable<FetchedBatch> chunks)
+    {
+        var read = chunks.Select(c => c.Read()).ToList();
+        try
+        {
+            return TableCid(schema, read);
+        }
+        finally
+        {
+            read.ForEach(b => b.Dispose());
+        }
+    }
 
     /// <summary>A few rows whose content depends on <paramref name="seed"/>, with nulls.</summary>
     public static RecordBatch Small(int seed, int rows = 5)

@@ -1,0 +1,149 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Client;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Flight.Service;
+using ArrowCid.Grpc;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Tests.Registry;
+
+/// <summary>
+/// Tables of many chunks over Flight: DoGet streams them chunk by chunk in messages a client with a
+/// 4 MiB receive limit takes, FlightInfo splits a large one into contiguous chunk ranges whose
+/// tickets fetch exactly those chunks, and a bad range is refused before anything is sent.
+/// </summary>
+public sealed class FlightChunkedTableTests
+{
+    private const int FourMiB = 4 << 20;
+    private const int MessageLimit = 1_153_434; // 1.1 MiB
+
+    [Fact]
+    public async Task DoGet_of_a_multi_chunk_table_streams_the_producers_rows_in_messages_under_1_1_MiB()
+    {
+        await using var node = await FlightNodeFixture.StartAsync();
+        using var writer = node.Client();
+        using var batch = TestBatches.Large(8L << 20, seed: 31);
+        var put = await writer.PutAsync(batch.Schema, [batch]);
+        Assert.True(put.Batches.Count > 4, $"{put.Batches.Count} chunks");
+        Assert.Equal(Multicodec.DagCbor, put.Dataset.Codec);
+
+        // Every message fits far below grpc-js's and grpcio's default 4 MiB receive limit.
+        using var reader = new FlightClient(node.Location, new FlightClientOptions { MaxMessageSize = FourMiB });
+        int records = 0;
+        await foreach (var data in reader.GetRawAsync(put.Dataset))
+        {
+            Assert.True(data.DataHeader.Length + data.DataBody.Length < MessageLimit, $"a message of {data.DataHeader.Length + data.DataBody.Length} bytes");
+            records += MessageHeaderType.Peek(data.DataHeader.Span) == MessageHeaderType.RecordBatch ? 1 : 0;
+        }
+
+        Assert.Equal(put.Batches.Count, records);
+
+        // Verified chunk by chunk against the manifest tree, the rows are the producer's, in order.
+        var fetched = await reader.GetAsync(put.Dataset);
+        Assert.Equal(put.Batches.Select(c => c.Cid), fetched.Batches.Select(b => b.Cid));
+        var expected = batch.Column(0).GetValues<long>();
+        int at = 0;
+        foreach (var chunk in fetched.Batches)
+        {
+            using var rows = chunk.Read();
+            var values = rows.Column(0).GetValues<long>();
+            Assert.True(values.SequenceEqual(expected.Slice(at, values.Length)), $"chunk {chunk.Cid} differs from rows {at}..");
+            at += values.Length;
+        }
+
+        Assert.Equal(batch.Length, at);
+    }
+
+    [Fact]
+    public async Task FlightInfo_endpoints_cover_the_table_in_order_without_gaps_or_overlap_and_make_it_up()
+    {
+        await using var node = await FlightNodeFixture.StartAsync(new FlightServiceOptions { EndpointBytes = 1 << 20 });
+        using var client = node.Client();
+        using var batch = TestBatches.Large(8L << 20, seed: 32);
+        var put = await client.PutAsync(batch.Schema, [batch]);
+
+        var info = await client.GetInfoAsync(put.Dataset);
+        Assert.True(info.Ordered);
+        Assert.Equal(batch.Length, info.TotalRecords);
+        Assert.Equal(put.Batches.Sum(c => c.Bytes), info.TotalBytes);
+        Assert.True(info.Endpoint.Count > 2, $"{info.Endpoint.Count} endpoints");
+
+        long next = 0;
+        var received = new List<Cid>();
+        foreach (var endpoint in info.Endpoint)
+        {
+            Assert.True(FlightTicket.TryParse(endpoint.Ticket.Ticket_.ToStringUtf8(), out var ticket, out string? problem), problem);
+            Assert.Equal(put.Dataset, ticket!.Cid);
+            var range = Assert.IsType<ChunkRange>(ticket.Chunks);
+            Assert.Equal(next, range.First);
+            next = range.End;
+            Assert.Equal(node.Location, Assert.Single(endpoint.Location).Uri);
+
+            var part = await client.GetEndpointAsync(ticket);
+            Assert.Equal(range.Count, part.Batches.Count);
+            Assert.True(part.Bytes <= (1 << 20) + (1 << 20), $"an endpoint of {part.Bytes} bytes");
+            received.AddRange(part.Batches.Select(b => b.Cid));
+        }
+
+        Assert.Equal(put.Batches.Count, next);
+        Assert.Equal(put.Batches.Select(c => c.Cid), received);
+    }
+
+    [Fact]
+    public async Task A_table_within_one_endpoints_bytes_has_one_endpoint_whose_ticket_is_its_CID()
+    {
+        await using var node = await FlightNodeFixture.StartAsync();
+        using var client = node.Client();
+        using var batch = TestBatches.Large(4L << 20, seed: 33);
+        var put = await client.PutAsync(batch.Schema, [batch]);
+
+        var info = await client.GetInfoAsync(put.Dataset);
+        Assert.Equal(put.Dataset.ToString(), Assert.Single(info.Endpoint).Ticket.Ticket_.ToStringUtf8());
+    }
+
+    [Theory]
+    [InlineData("?chunks=3-3", "empty")]
+    [InlineData("?chunks=5-2", "empty")]
+    [InlineData("?chunks=0-100000", "has")]
+    [InlineData("?chunks=x-2", "?chunks=FIRST-END")]
+    [InlineData("?rows=0-2", "?chunks=FIRST-END")]
+    [InlineData("?chunks=-1-2", "?chunks=FIRST-END")]
+    public async Task A_bad_chunk_range_ticket_is_INVALID_ARGUMENT_before_anything_is_sent(string range, string why)
+    {
+        await using var node = await FlightNodeFixture.StartAsync();
+        using var client = node.Client();
+        using var batch = TestBatches.Large(4L << 20, seed: 34);
+        var put = await client.PutAsync(batch.Schema, [batch]);
+
+        var ticket = new Ticket { Ticket_ = ByteString.CopyFromUtf8(put.Dataset + range) };
+        using var call = client.Service.DoGet(ticket);
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains(why, error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_chunk_range_of_a_single_block_other_than_0_1_is_INVALID_ARGUMENT_and_of_an_unknown_table_NOT_FOUND()
+    {
+        await using var node = await FlightNodeFixture.StartAsync();
+        using var client = node.Client();
+        using var batch = TestBatches.Small(35);
+        var put = await client.PutAsync(batch.Schema, [batch]);
+        Assert.Equal(Multicodec.Raw, put.Dataset.Codec);
+
+        var whole = await client.GetEndpointAsync(new FlightTicket(put.Dataset, new ChunkRange(0, 1)));
+        Assert.Equal(put.Dataset, Assert.Single(whole.Batches).Cid);
+
+        foreach (var range in new[] { new ChunkRange(0, 2), new ChunkRange(1, 2) })
+        {
+            using var call = client.Service.DoGet(new FlightTicket(put.Dataset, range).ToTicket());
+            var single = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(StatusCode.InvalidArgument, single.StatusCode);
+        }
+
+        var unknown = Cid.ForDagCbor([0xa0]);
+        using var missing = client.Service.DoGet(new FlightTicket(unknown, new ChunkRange(0, 1)).ToTicket());
+        var notFound = await Assert.ThrowsAsync<RpcException>(async () => await missing.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
+    }
+}
