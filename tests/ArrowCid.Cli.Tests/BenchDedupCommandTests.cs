@@ -25,15 +25,19 @@ public sealed class BenchDedupCommandTests
         foreach (string edit in Edits)
         {
             long fresh = json[$"{edit}_new_bytes"]!.GetValue<long>();
-            Assert.InRange(fresh, 1, table - 1);
-            // At least a new chunk and the new root; fewer blocks than the table has.
-            Assert.InRange(json[$"{edit}_new_blocks"]!.GetValue<int>(), 2, chunks);
+            // At least a new chunk and the new root.
+            Assert.True(fresh > 0, edit);
+            Assert.True(json[$"{edit}_new_blocks"]!.GetValue<int>() >= 2, edit);
             Assert.Equal(fresh / (double)table, json[$"{edit}_new_ratio"]!.GetValue<double>(), 4);
         }
 
-        // Every edit leaves most of an 8 MiB table's chunks shared (each touches a chunk or two, the update a few per place).
-        Assert.True(json["append_new_ratio"]!.GetValue<double>() < 0.5, result.Out);
-        Assert.True(json["delete_new_ratio"]!.GetValue<double>() < 0.5, result.Out);
+        // An append, insert or delete touches a chunk or two of an 8 MiB table and the manifest path; the
+        // rest is shared. (The scattered update touches 100 places: at this size nearly every chunk.)
+        foreach (string edit in new[] { "append", "insert", "delete" })
+        {
+            Assert.True(json[$"{edit}_new_ratio"]!.GetValue<double>() < 0.5, result.Out);
+            Assert.True(json[$"{edit}_new_blocks"]!.GetValue<int>() < chunks, result.Out);
+        }
         Assert.Equal(json["append_new_ratio"]!.GetValue<double>() <= 0.02, json["append_goal_met"]!.GetValue<bool>());
         Assert.Equal(json["insert_new_ratio"]!.GetValue<double>() <= 0.03, json["insert_goal_met"]!.GetValue<bool>());
         Assert.Equal(json["delete_new_ratio"]!.GetValue<double>() <= 0.03, json["delete_goal_met"]!.GetValue<bool>());
