@@ -23,12 +23,20 @@ internal static class GrpcMessageWriter
         message.WriteTo(output);
     }
 
-    /// <summary>Bodies at least this large are streamed by <see cref="WriteStreamingAsync"/> in pieces of this size.</summary>
+    /// <summary>A split-off body is written by <see cref="WriteStreamingAsync"/> in pieces of at most this size, flushing after each.</summary>
     internal const int StreamingPiece = 1 << 20;
 
     /// <summary>
+    /// A trailing bytes field at least this large is split off and sent from where it lies rather than
+    /// serialised into the pipe with the rest: a chunked table's DoGet is thousands of FlightData of
+    /// about 256 KiB (up to 1 MiB), and copying each body into the pipe first was a copy of every byte.
+    /// Below it, one copy costs less than the extra write (our HTTP/2 copies pieces up to 16 KiB anyway).
+    /// </summary>
+    internal const int DirectBodyMinimum = 64 * 1024;
+
+    /// <summary>
     /// Writes one message and flushes. A message its <paramref name="codec"/> splits (a trailing bytes
-    /// field of at least <see cref="StreamingPiece"/> bytes, such as Flight's <c>data_body</c>) is
+    /// field of at least <see cref="DirectBodyMinimum"/> bytes, such as Flight's <c>data_body</c>) is
     /// written by hand: the prefix, the head through protobuf, then the field's tag and length and its
     /// bytes in <see cref="StreamingPiece"/> pieces, flushing after each, so the transport sends while
     /// the rest is copied and the pipe never buffers the whole message. The bytes are exactly what
@@ -39,7 +47,7 @@ internal static class GrpcMessageWriter
         PipeWriter output, T message, IGrpcMessageCodec<T>? codec, int maxMessageLength, System.Action onFirstWrite, CancellationToken cancellationToken)
         where T : class, IMessage<T>
     {
-        if (codec is null || !codec.TrySplitTrailingBytes(message, StreamingPiece, out IMessage head, out int fieldNumber, out ReadOnlyMemory<byte> body))
+        if (codec is null || !codec.TrySplitTrailingBytes(message, DirectBodyMinimum, out IMessage head, out int fieldNumber, out ReadOnlyMemory<byte> body))
         {
             Write(output, message, maxMessageLength);
             onFirstWrite();

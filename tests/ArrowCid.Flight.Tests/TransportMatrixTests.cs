@@ -63,7 +63,9 @@ public sealed class TransportMatrixTests
         {
             FlightBenchmarkResult result = await FlightBenchmark.RunAsync(1 << 20, 1, scratch, kestrel);
             Assert.Equal(name, result.Http2);
-            Assert.InRange(result.BatchBytes, 1 << 20, 2 << 20);
+            // About 1 MiB of the mixed table: a few content-defined chunks, so DoGet streams several.
+            Assert.InRange(result.TableBytes, 900_000, 2 << 20);
+            Assert.InRange(result.Chunks, 2, 16);
             Assert.True(result.DoGetGbps > 0 && result.DoPutGbps > 0 && result.SocketGbps > 0 && result.DoGet4Gbps > 0, result.ToString());
             Assert.Equal(result.DoGetGbps / result.SocketGbps, result.DoGetRatio, 6);
             Assert.True(result.PutGbps > 0, result.ToString());

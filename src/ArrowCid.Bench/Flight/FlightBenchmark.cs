@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime;
-using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Hosting;
@@ -11,28 +11,40 @@ using ArrowCid.Repository;
 namespace ArrowCid.Bench.Flight;
 
 /// <summary>
-/// Flight throughput on loopback, in one run, next to a raw TCP transfer of the same bytes: DoGet
-/// of one large batch on one stream (and re-hashed by the client), on four concurrent streams, and
-/// DoPut of it next to a local put of the same batch (<see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/>),
-/// each into a repository that does not hold the batch yet. A node is started on 127.0.0.1:0 over a scratch repository.
+/// Flight throughput on loopback, in one run, next to a raw TCP transfer of as many bytes: DoGet of
+/// a chunked table (the mixed table of the chunking vectors, put by DoPut, so a 1 GiB table is about
+/// 4,000 chunks of about 256 KiB, each its own FlightData) on one stream (and re-hashed by the
+/// client), on four concurrent streams, and DoPut of it next to a local put of the same batches
+/// (<see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/>), each
+/// into a repository that does not hold the table yet. A node is started on 127.0.0.1:0 over a
+/// scratch repository.
 /// </summary>
 public static class FlightBenchmark
 {
-    /// <summary>DoGet and socket transfers made before anything is measured, at least.</summary>
-    private const int MinWarmUpTransfers = 8;
+    /// <summary>Bytes moved by DoGet before anything is measured, at least (and at least two transfers, so the JIT's quiet round can be seen).</summary>
+    private const long MinWarmUpBytes = 512L << 20;
 
-    /// <summary>At most this many warm-up transfers, however much the JIT still compiles.</summary>
-    private const int MaxWarmUpTransfers = 40;
+    /// <summary>At most this many bytes of warm-up transfers (and at most 40), however much the JIT still compiles.</summary>
+    private const long MaxWarmUpBytes = 2560L << 20;
+
+    /// <summary>Rows per producer batch of the generated table.</summary>
+    private const int BatchRows = 32_768;
+
+    // The mixed table's canonical bytes per row, measured: sizes the table from the requested bytes.
+    private const double BytesPerRow = 45.5;
+
+    /// <summary>The loopback socket sends this much at most from one buffer, again and again.</summary>
+    private const int SocketBufferBytes = 64 << 20;
 
     /// <summary>Runs every measure <paramref name="rounds"/> times after a warm-up and keeps the best of each.</summary>
-    /// <param name="batchBytes">About how large the batch is.</param>
+    /// <param name="tableBytes">About how large the table is (canonical chunk bytes).</param>
     /// <param name="rounds">Measured rounds per figure.</param>
     /// <param name="scratchRoot">Where the node's scratch repository goes.</param>
     /// <param name="kestrelHttp2">
     /// Run over Kestrel's HTTP/2 server and .NET's SocketsHttpHandler instead of our HTTP/2 on both
     /// ends: the same gRPC and Flight code on the stock transport, for comparison.
     /// </param>
-    public static async Task<FlightBenchmarkResult> RunAsync(long batchBytes, int rounds, string scratchRoot, bool kestrelHttp2 = false)
+    public static async Task<FlightBenchmarkResult> RunAsync(long tableBytes, int rounds, string scratchRoot, bool kestrelHttp2 = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         string folder = Directory.CreateDirectory(Path.Combine(scratchRoot, $"flight-bench-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
@@ -41,8 +53,11 @@ public static class FlightBenchmark
             using var content = ContentRepository.Open(Path.Combine(folder, "repo"));
             await using var node = await FlightNode.StartAsync(content, new FlightNodeOptions { UseKestrelHttp2 = kestrelHttp2 }).ConfigureAwait(false);
             using var client = new FlightClient(node.Location, new FlightClientOptions { UseSocketsHttpHandler = kestrelHttp2 });
-            using var batch = BuildBatch(batchBytes);
-            Cid cid = (await client.PutAsync(batch.Schema, [batch]).ConfigureAwait(false)).Batches[0].Cid;
+            // Generated once and held, so generating is not timed in the puts below.
+            var batches = MixedTable.Batches(1, 0, Math.Max(1, (long)(tableBytes / BytesPerRow)), BatchRows).ToList();
+            var put0 = await client.PutAsync(MixedTable.Schema, batches).ConfigureAwait(false);
+            Cid cid = put0.Dataset;
+            long bytes = put0.Batches.Sum(b => b.Bytes);
 
             // DoPut goes to a node of its own, the local put to a repository of its own: each put
             // finds its repository without the batch (see MeasureDoPutAsync).
@@ -51,7 +66,10 @@ public static class FlightBenchmark
             using var doPutClient = new FlightClient(doPutNode.Location, new FlightClientOptions { UseSocketsHttpHandler = kestrelHttp2 });
             using var putContent = ContentRepository.Open(Path.Combine(folder, "put"));
 
-            byte[] canonical = content.GetBytes(cid).ToArray();
+            var socketPayload = new byte[Math.Min(bytes, SocketBufferBytes)];
+            Random.Shared.NextBytes(socketPayload);
+            int minWarmUps = (int)Math.Clamp((MinWarmUpBytes + bytes - 1) / bytes, 2, 40);
+            int maxWarmUps = (int)Math.Clamp(MaxWarmUpBytes / bytes, minWarmUps, 40);
 
             // Warm-up first: for its first few hundred megabytes a fresh process spends as much CPU
             // re-compiling Kestrel's, HttpClient's and our hot paths (tiered JIT, PGO) as moving bytes,
@@ -59,20 +77,20 @@ public static class FlightBenchmark
             // one round compiles no method (or the cap is reached).
             long compiled = JitInfo.GetCompiledMethodCount();
             int warmUps = 0;
-            for (int round = 0; round < MaxWarmUpTransfers; round++)
+            for (int round = 0; round < maxWarmUps; round++)
             {
                 warmUps++;
                 await DrainAsync(client, cid).ConfigureAwait(false);
-                await LoopbackSocketTransfer.MeasureAsync(canonical).ConfigureAwait(false);
+                await LoopbackSocketTransfer.MeasureAsync(socketPayload, bytes).ConfigureAwait(false);
                 if (round % 4 == 0)
                 {
-                    // DoPut's paths (request body, canonicalising, hashing) and the local put's warm up too.
-                    await MeasureDoPutAsync(doPutClient, doPutContent, batch).ConfigureAwait(false);
-                    MeasureLocalPut(putContent, batch);
+                    // DoPut's paths (request body, chunking, canonicalising, hashing) and the local put's warm up too.
+                    await MeasureDoPutAsync(doPutClient, doPutContent, batches).ConfigureAwait(false);
+                    MeasureLocalPut(putContent, batches);
                 }
 
                 long now = JitInfo.GetCompiledMethodCount();
-                if (round + 1 >= MinWarmUpTransfers && now == compiled)
+                if (round + 1 >= minWarmUps && now == compiled)
                 {
                     break;
                 }
@@ -95,7 +113,7 @@ public static class FlightBenchmark
                 await DrainAsync(client, cid).ConfigureAwait(false);
                 double getSeconds = clock.Elapsed.TotalSeconds;
                 TimeSpan cpu1 = ProcessCpu();
-                double socketSeconds = await LoopbackSocketTransfer.MeasureAsync(canonical).ConfigureAwait(false);
+                double socketSeconds = await LoopbackSocketTransfer.MeasureAsync(socketPayload, bytes).ConfigureAwait(false);
                 TimeSpan cpu2 = ProcessCpu();
                 if (round > 0)
                 {
@@ -115,8 +133,8 @@ public static class FlightBenchmark
             TimeSpan putCpu = TimeSpan.Zero;
             for (int round = 0; round <= rounds; round++)
             {
-                var (doPutSeconds, doPutCpuTime) = await MeasureDoPutAsync(doPutClient, doPutContent, batch).ConfigureAwait(false);
-                var (putSeconds, putCpuTime) = MeasureLocalPut(putContent, batch);
+                var (doPutSeconds, doPutCpuTime) = await MeasureDoPutAsync(doPutClient, doPutContent, batches).ConfigureAwait(false);
+                var (putSeconds, putCpuTime) = MeasureLocalPut(putContent, batches);
                 if (round > 0)
                 {
                     doPut = Math.Min(doPut, doPutSeconds);
@@ -128,10 +146,11 @@ public static class FlightBenchmark
 
             double get4 = await BestAsync(rounds, () => Task.WhenAll(Enumerable.Range(0, 4).Select(_ => DrainAsync(client, cid)))).ConfigureAwait(false);
 
-            double gb = canonical.Length / 1e9;
+            double gb = bytes / 1e9;
             return new FlightBenchmarkResult
             {
-                BatchBytes = canonical.Length,
+                TableBytes = bytes,
+                Chunks = put0.Batches.Count,
                 Rounds = rounds,
                 WarmUpTransfers = warmUps,
                 DoGetGbps = gb / get,
@@ -155,27 +174,27 @@ public static class FlightBenchmark
     }
 
     /// <summary>
-    /// One DoPut of <paramref name="batch"/> (wall seconds, process CPU), then, untimed, what it stored
-    /// is unpinned and collected, so the next put again finds the node's repository without the
-    /// batch: a put of a block already stored re-hashes the stored file, which would measure the
-    /// repository rather than the transfer. Node and connection live on, as a client's would.
+    /// One DoPut of the table (wall seconds, process CPU), then, untimed, what it stored is unpinned
+    /// and collected, so the next put again finds the node's repository without the table: a put of
+    /// a block already stored re-hashes the stored file, which would measure the repository rather
+    /// than the transfer. Node and connection live on, as a client's would.
     /// </summary>
-    private static async Task<(double Seconds, TimeSpan Cpu)> MeasureDoPutAsync(FlightClient client, ContentRepository nodeContent, RecordBatch batch)
+    private static async Task<(double Seconds, TimeSpan Cpu)> MeasureDoPutAsync(FlightClient client, ContentRepository nodeContent, List<RecordBatch> batches)
     {
         TimeSpan cpu = ProcessCpu();
         var clock = Stopwatch.StartNew();
-        var summary = await client.PutAsync(batch.Schema, [batch]).ConfigureAwait(false);
+        var summary = await client.PutAsync(MixedTable.Schema, batches).ConfigureAwait(false);
         var measured = (clock.Elapsed.TotalSeconds, ProcessCpu() - cpu);
         Forget(nodeContent, summary.Dataset, summary.Batches.Select(b => b.Cid));
         return measured;
     }
 
-    /// <summary>One local put of <paramref name="batch"/> (wall seconds, process CPU), then, untimed, what it stored is collected again.</summary>
-    private static (double Seconds, TimeSpan Cpu) MeasureLocalPut(ContentRepository content, RecordBatch batch)
+    /// <summary>One local put of the table (wall seconds, process CPU), then, untimed, what it stored is collected again.</summary>
+    private static (double Seconds, TimeSpan Cpu) MeasureLocalPut(ContentRepository content, List<RecordBatch> batches)
     {
         TimeSpan cpu = ProcessCpu();
         var clock = Stopwatch.StartNew();
-        var result = content.PutStream(batch.Schema, [batch]);
+        var result = content.PutStream(MixedTable.Schema, batches);
         var measured = (clock.Elapsed.TotalSeconds, ProcessCpu() - cpu);
         Forget(content, result.Dataset.Cid, result.Batches.Select(b => b.Cid));
         return measured;
@@ -239,20 +258,5 @@ public static class FlightBenchmark
         {
             throw new InvalidOperationException($"DoGet of {cid} returned no body bytes");
         }
-    }
-
-    private static RecordBatch BuildBatch(long bytes)
-    {
-        int rows = checked((int)(bytes / 8));
-        var values = new long[rows];
-        var random = new Random(64);
-        for (int i = 0; i < rows; i++)
-        {
-            values[i] = random.NextInt64();
-        }
-
-        var schema = new Schema([new Field("v", ArrowType.Int64, nullable: false)]);
-        var column = new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()]);
-        return new RecordBatch(schema, rows, [column]);
     }
 }

@@ -1,10 +1,13 @@
 namespace ArrowCid.Bench.Flight;
 
-/// <summary>Figures of one <see cref="FlightBenchmark"/> run (GB/s are 10^9 bytes per second of canonical batch bytes).</summary>
+/// <summary>Figures of one <see cref="FlightBenchmark"/> run (GB/s are 10^9 bytes per second of the table's canonical chunk bytes).</summary>
 public sealed record FlightBenchmarkResult
 {
-    /// <summary>Canonical bytes of the batch moved.</summary>
-    public long BatchBytes { get; init; }
+    /// <summary>Canonical bytes of the table's chunks (what DoGet moves, its schema and message framing aside).</summary>
+    public long TableBytes { get; init; }
+
+    /// <summary>Chunks of the table: each is one FlightData message of DoGet (two or more where it has dictionaries).</summary>
+    public int Chunks { get; init; }
 
     /// <summary>Measured rounds per figure (the best is reported).</summary>
     public int Rounds { get; init; }
@@ -18,16 +21,16 @@ public sealed record FlightBenchmarkResult
     /// <summary>One DoGet stream through <see cref="ArrowCid.Flight.Client.FlightClient.GetAsync"/>: reassembled and re-hashed.</summary>
     public double DoGetVerifiedGbps { get; init; }
 
-    /// <summary>Four concurrent DoGet streams of the batch, bytes of all four over the wall time.</summary>
+    /// <summary>Four concurrent DoGet streams of the table, bytes of all four over the wall time.</summary>
     public double DoGet4Gbps { get; init; }
 
-    /// <summary>One DoPut stream to a node whose repository does not hold the batch yet: encoded, sent, canonicalised, hashed and stored durably.</summary>
+    /// <summary>One DoPut stream to a node whose repository does not hold the table yet: encoded, sent, chunked, canonicalised, hashed and stored durably.</summary>
     public double DoPutGbps { get; init; }
 
-    /// <summary>A local put of the same batch into a repository that does not hold it yet (<c>ContentRepository.PutStream</c>): canonicalised, hashed and stored durably.</summary>
+    /// <summary>A local put of the same batches into a repository that does not hold them yet (<c>ContentRepository.PutStream</c>): chunked, canonicalised, hashed and stored durably.</summary>
     public double PutGbps { get; init; }
 
-    /// <summary>The same bytes over one raw loopback TCP connection.</summary>
+    /// <summary>As many bytes over one raw loopback TCP connection.</summary>
     public double SocketGbps { get; init; }
 
     /// <summary>

@@ -4,12 +4,16 @@ using System.Net.Sockets;
 
 namespace ArrowCid.Bench.Flight;
 
-/// <summary>The physical reference: the same bytes over one plain loopback TCP connection, received into a reused buffer.</summary>
+/// <summary>The physical reference: bytes over one plain loopback TCP connection, received into a reused buffer.</summary>
 internal static class LoopbackSocketTransfer
 {
-    /// <summary>Seconds to send <paramref name="payload"/> once, from the first byte written to the last byte read.</summary>
-    public static async Task<double> MeasureAsync(ReadOnlyMemory<byte> payload)
+    /// <summary>
+    /// Seconds to send <paramref name="bytes"/> bytes, <paramref name="payload"/> again and again
+    /// (the content does not matter to a socket), from the first byte written to the last byte read.
+    /// </summary>
+    public static async Task<double> MeasureAsync(ReadOnlyMemory<byte> payload, long bytes)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(payload.Length);
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -22,9 +26,9 @@ internal static class LoopbackSocketTransfer
         using var input = receiver.GetStream();
         using var output = sender.GetStream();
         var clock = Stopwatch.StartNew();
-        Task send = output.WriteAsync(payload).AsTask();
+        Task send = SendAsync(output, payload, bytes);
         long received = 0;
-        while (received < payload.Length)
+        while (received < bytes)
         {
             int read = await input.ReadAsync(buffer).ConfigureAwait(false);
             if (read == 0)
@@ -37,5 +41,13 @@ internal static class LoopbackSocketTransfer
 
         await send.ConfigureAwait(false);
         return clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task SendAsync(NetworkStream output, ReadOnlyMemory<byte> payload, long bytes)
+    {
+        for (long sent = 0; sent < bytes; sent += payload.Length)
+        {
+            await output.WriteAsync(payload[..(int)Math.Min(payload.Length, bytes - sent)]).ConfigureAwait(false);
+        }
     }
 }

@@ -19,20 +19,100 @@ internal static class BenchCommands
         command.Subcommands.Add(Ipc(console));
         command.Subcommands.Add(Cid(console));
         command.Subcommands.Add(Chunk(console));
+        command.Subcommands.Add(Dedup(console));
         return command;
     }
 
-    private static Command Chunk(CliConsole console)
+    private static Command Dedup(CliConsole console)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
-        var size = new Option<int>("--size-mib") { Description = $"Table size in MiB (1..{MaxSizeMib}); needs about 3x this in memory", DefaultValueFactory = _ => 256, HelpName = "N" };
+        var size = SizeOption($"Table size in MiB (1..{MaxSizeMib}); generated batch by batch, stored on /dev/shm (about 2x this there at most)", 1024);
+        var command = new Command("dedup", "Content-defined chunking through the real put path: new bytes stored after an append, insert, delete and scattered update of a mixed table, its chunk sizes, and put and cid throughput next to SHA-256") { json, size };
+        command.SetAction(parse =>
+        {
+            int sizeMib = parse.GetValue(size);
+            string scratch = IpcBenchmark.DefaultScratchRoot();
+            var r = CliErrors.About(scratch, () => DedupBenchmark.Run(sizeMib * (1L << 20), scratch));
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(DedupJson(r, sizeMib).ToJsonString(ContentOutput.Indented));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("measure", "value", "vs SHA-256", "goal");
+            table.AddRow($"put into {r.ScratchRoot} (ContentRepository.PutStream)", $"{F(r.PutGbps)} GB/s", $"{F(r.PutRatio)}x", Goal(r.PutGoalMet, ">= 0.7x"));
+            table.AddRow("cid (ContentRepository.ComputeCids)", $"{F(r.CidGbps)} GB/s", $"{F(r.CidRatio)}x", Goal(r.CidGoalMet, ">= 0.85x"));
+            table.AddRow("SHA-256 (IncrementalHash, one thread)", $"{F(r.Sha256Gbps)} GB/s", "1x", string.Empty);
+            table.AddRow("append 1 %: new bytes stored", P(r.Append.NewRatio), string.Empty, Goal(r.AppendGoalMet, "<= 2 %"));
+            table.AddRow("insert 1 % in the middle: new bytes stored", P(r.Insert.NewRatio), string.Empty, Goal(r.InsertGoalMet, "<= 3 %"));
+            table.AddRow("delete 1 % in the middle: new bytes stored", P(r.Delete.NewRatio), string.Empty, Goal(r.DeleteGoalMet, "<= 3 %"));
+            table.AddRow("update 1 % in 100 places: new bytes stored", P(r.Update.NewRatio), string.Empty, Goal(r.UpdateGoalMet, "<= 25 %"));
+            table.AddRow("chunks within 2x of the 256 KiB target", P(r.Sizes.WithinTwiceTarget), string.Empty, "mostly");
+            PlainConsole(console.Out).Write(table);
+            console.Out.WriteLine($"table: {r.Rows} rows, {r.ChunkBytes} bytes in {r.Chunks} chunks (median {r.Sizes.Median}, p10 {r.Sizes.P10}, p90 {r.Sizes.P90}, max {r.Sizes.Max}) and {r.ManifestNodes} manifest nodes; medians of {r.Rounds} interleaved rounds");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static JsonObject DedupJson(DedupBenchmarkResult r, int sizeMib)
+    {
+        var json = new JsonObject
+        {
+            ["size_mib"] = sizeMib,
+            ["rows"] = r.Rows,
+            ["table_bytes"] = r.TableBytes,
+            ["chunk_bytes"] = r.ChunkBytes,
+            ["chunks"] = r.Chunks,
+            ["manifest_nodes"] = r.ManifestNodes,
+            ["rounds"] = r.Rounds,
+            ["scratch_dir"] = r.ScratchRoot,
+            ["put_gbps"] = Round(r.PutGbps),
+            ["cid_gbps"] = Round(r.CidGbps),
+            ["sha256_gbps"] = Round(r.Sha256Gbps),
+            ["put_ratio_vs_sha256"] = Round(r.PutRatio),
+            ["cid_ratio_vs_sha256"] = Round(r.CidRatio),
+            ["chunk_size_p10"] = r.Sizes.P10,
+            ["chunk_size_median"] = r.Sizes.Median,
+            ["chunk_size_p90"] = r.Sizes.P90,
+            ["chunk_size_max"] = r.Sizes.Max,
+            ["chunks_within_2x_target"] = Round(r.Sizes.WithinTwiceTarget),
+        };
+        foreach (var (name, edit) in new[] { ("append", r.Append), ("insert", r.Insert), ("delete", r.Delete), ("update", r.Update) })
+        {
+            json[$"{name}_new_ratio"] = Round(edit.NewRatio);
+            json[$"{name}_new_bytes"] = edit.NewBytes;
+            json[$"{name}_new_blocks"] = edit.NewBlocks;
+        }
+
+        json["append_goal_met"] = r.AppendGoalMet;
+        json["insert_goal_met"] = r.InsertGoalMet;
+        json["delete_goal_met"] = r.DeleteGoalMet;
+        json["update_goal_met"] = r.UpdateGoalMet;
+        json["cid_goal_met"] = r.CidGoalMet;
+        json["put_goal_met"] = r.PutGoalMet;
+        return json;
+    }
+
+    /// <summary>A <c>--size-mib</c> option checked to lie in 1..<see cref="MaxSizeMib"/>.</summary>
+    private static Option<int> SizeOption(string description, int defaultMib)
+    {
+        var size = new Option<int>("--size-mib") { Description = description, DefaultValueFactory = _ => defaultMib, HelpName = "N" };
         size.Validators.Add(result =>
         {
+            // A token that is not a number is already reported by the parser; judge only numbers.
             if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int mib) && mib is < 1 or > MaxSizeMib)
             {
                 result.AddError($"--size-mib must be between 1 and {MaxSizeMib}");
             }
         });
+        return size;
+    }
+
+    private static Command Chunk(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var size = SizeOption($"Table size in MiB (1..{MaxSizeMib}); needs about 3x this in memory", 256);
         var command = new Command("chunk", "Content-defined chunking of a mixed table next to SHA-256 of the same bytes, and the new bytes after an append, insert, delete and scattered update") { json, size };
         command.SetAction(parse =>
         {
@@ -97,14 +177,7 @@ internal static class BenchCommands
     private static Command Cid(CliConsole console)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
-        var size = new Option<int>("--size-mib") { Description = $"Batch size in MiB (1..{MaxSizeMib}); needs about 5x this in memory", DefaultValueFactory = _ => 256, HelpName = "N" };
-        size.Validators.Add(result =>
-        {
-            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int mib) && mib is < 1 or > MaxSizeMib)
-            {
-                result.AddError($"--size-mib must be between 1 and {MaxSizeMib}");
-            }
-        });
+        var size = SizeOption($"Batch size in MiB (1..{MaxSizeMib}); needs about 5x this in memory", 256);
         var command = new Command("cid", "CID throughput of one large batch (canonical, and sliced with nulls) and put throughput, next to SHA-256 of the same bytes") { json, size };
         command.SetAction(parse =>
         {
@@ -155,15 +228,7 @@ internal static class BenchCommands
     private static Command Ipc(CliConsole console)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
-        var size = new Option<int>("--size-mib") { Description = $"Table size in MiB (1..{MaxSizeMib}); needs about 4x this in memory", DefaultValueFactory = _ => 1024, HelpName = "N" };
-        size.Validators.Add(result =>
-        {
-            // A token that is not a number is already reported by the parser; judge only numbers.
-            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int mib) && mib is < 1 or > MaxSizeMib)
-            {
-                result.AddError($"--size-mib must be between 1 and {MaxSizeMib}");
-            }
-        });
+        var size = SizeOption($"Table size in MiB (1..{MaxSizeMib}); needs about 4x this in memory", 1024);
         var command = new Command("ipc", "Arrow IPC write/read throughput next to memcpy, and mapped-file open time at 1 MiB and full size") { json, size };
         command.SetAction(parse =>
         {
