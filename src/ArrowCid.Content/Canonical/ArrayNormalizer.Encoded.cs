@@ -124,7 +124,8 @@ internal static partial class ArrayNormalizer
         }
 
         int w = a.Layout.ValueBitWidth / 8;
-        var indexBytes = new byte[n * w];
+        // Every byte is written: no need to zero it first.
+        var indexBytes = GC.AllocateUninitializedArray<byte>(n * w);
         DictionaryIndexOrder.Write(newIndex, indexBytes, w);
 
         // Where the input already holds these bits and indices (a range of canonical slots), keep
