@@ -20,4 +20,10 @@ public enum BlockKind
     /// kept byte for byte under its CID; its links (DAG-CBOR and dag-pb) are recorded for GC.
     /// </summary>
     Foreign = 4,
+
+    /// <summary>
+    /// A node of a chunked table's manifest tree below its root (DAG-CBOR, "arrowcid/dataset-node",
+    /// a dag-cbor CID): it links chunks or nodes of the level below; its links are recorded for GC.
+    /// </summary>
+    TableNode = 5,
 }

@@ -1,6 +1,6 @@
 namespace ArrowCid.Registry;
 
-/// <summary>The names a <see cref="BlockKind"/> has in text and JSON ("batch", "dataset", "arrow-stream", "foreign").</summary>
+/// <summary>The names a <see cref="BlockKind"/> has in text and JSON ("batch", "dataset", "arrow-stream", "foreign", "table-node").</summary>
 public static class BlockKindNames
 {
     /// <summary>The kinds with their names, in enum order.</summary>
@@ -10,6 +10,7 @@ public static class BlockKindNames
         (BlockKind.Dataset, "dataset"),
         (BlockKind.ArrowStream, "arrow-stream"),
         (BlockKind.Foreign, "foreign"),
+        (BlockKind.TableNode, "table-node"),
     ];
 
     /// <summary>The kind's name.</summary>

@@ -5,6 +5,7 @@ using ArrowCid.Arrow.Types;
 using ArrowCid.Arrow.Validation;
 using ArrowCid.Content;
 using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
@@ -119,16 +120,17 @@ public sealed class ContentRepository : IDisposable
         new(this, schema, options ?? PutOptions.Default, publisher);
 
     /// <summary>
-    /// Stores a stream of batches as a dataset through one <see cref="DatasetWriter"/>: each batch
-    /// is put as it arrives (only one is held at a time), then the manifest linking them in order is
-    /// stored and registered as a dataset and, when <see cref="PutOptions.Name"/> is set, recorded
-    /// as that name's next version. Until the manifest is registered (and named) the new blocks are
-    /// pinned, so a concurrent GC cannot remove them.
+    /// Stores a stream of batches as a chunked table through one <see cref="DatasetWriter"/>: the
+    /// rows are cut into content-defined chunks as they arrive (only the rows since the last cut are
+    /// held), each chunk stored as a batch, then the manifest tree linking them in order is stored,
+    /// its root registered as a dataset and, when <see cref="PutOptions.Name"/> is set, recorded as
+    /// that name's next version (a table of one chunk is that chunk's CID). Until the root is
+    /// registered (and named) the new blocks are pinned, so a concurrent GC cannot remove them.
     /// </summary>
     /// <param name="schema">The schema of every batch (it alone names an empty dataset).</param>
     /// <param name="batches">The batches in order (not disposed).</param>
     /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
-    /// <returns>Each batch as stored, and the dataset.</returns>
+    /// <returns>Each chunk as stored, and the table.</returns>
     /// <exception cref="ArgumentException">A batch's schema differs from <paramref name="schema"/>.</exception>
     /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules (checked before anything is stored).</exception>
     public PutStreamResult PutStream(Schema schema, IEnumerable<RecordBatch> batches, PutOptions? options = null)
@@ -188,8 +190,8 @@ public sealed class ContentRepository : IDisposable
         }
     }
 
-    /// <summary>The batches a CID names, in order: one for a batch, every batch of a dataset or of an Arrow stream block. Each is zero-copy; dispose each.</summary>
-    /// <param name="cid">A batch, dataset or Arrow stream CID.</param>
+    /// <summary>The batches a CID names, in order: one for a one-chunk table, every chunk of a table (any manifest form), or every batch of an Arrow stream block. Each is zero-copy; dispose each.</summary>
+    /// <param name="cid">A table (raw or dag-cbor) or Arrow stream CID.</param>
     /// <param name="verify">Check every block read against its CID (default true).</param>
     /// <returns>The batches, opened lazily.</returns>
     public IEnumerable<RecordBatch> ReadBatches(Cid cid, bool verify = true)
@@ -200,8 +202,7 @@ public sealed class ContentRepository : IDisposable
             return Repository.GetRecord(cid)?.Kind == BlockKind.ArrowStream ? ReadStreamBatches(cid, verify) : [OpenBatch(cid, verify)];
         }
 
-        var manifest = GetDataset(cid);
-        return manifest.Batches.Select(b => OpenBatch(b.Cid, verify));
+        return OpenTable(cid).Chunks().Select(c => OpenBatch(c.Cid, verify));
     }
 
     // Every batch of a stored Arrow stream that is not canonical (kept as imported), zero-copy over its mapping.
@@ -243,19 +244,42 @@ public sealed class ContentRepository : IDisposable
     }
 
     /// <summary>
-    /// Whether a CID names a dataset: a DAG-CBOR block the registry does not hold as a foreign
-    /// one (DAG-CBOR of another shape, or a manifest imported without its batches).
+    /// Whether a CID names a table by a manifest (a dataset): a DAG-CBOR block registered as a
+    /// dataset (a version-1 manifest or a version-2 tree root), or not registered at all (imported
+    /// without its table's blocks, or not here: opening it then says what it is). A node below a
+    /// tree's root (<see cref="BlockKind.TableNode"/>) and DAG-CBOR of another shape
+    /// (<see cref="BlockKind.Foreign"/>) are not. A table of one chunk is named by that chunk's raw
+    /// CID, so it is a table (<see cref="OpenTable"/> opens it) but not a dataset.
     /// </summary>
     /// <param name="cid">Any CID.</param>
     /// <returns>True for a dataset CID (registered or not yet).</returns>
     public bool IsDataset(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        return cid.Codec == Multicodec.DagCbor && Repository.GetRecord(cid)?.Kind != BlockKind.Foreign;
+        return cid.Codec == Multicodec.DagCbor && Repository.GetRecord(cid)?.Kind is null or BlockKind.Dataset;
     }
 
-    /// <summary>A stored dataset's manifest, checked against its CID and the format.</summary>
-    /// <param name="cid">A dataset CID (dag-cbor).</param>
+    /// <summary>
+    /// A stored table by its CID, whatever its form: one chunk (a raw canonical block), a
+    /// version-1 dataset manifest or a version-2 manifest tree. Schema and totals come from the
+    /// root; <see cref="TableManifest.Chunks"/> walks the tree lazily, every node read through the
+    /// <see cref="Reader"/> and checked against its CID, its parent's entry and the format.
+    /// </summary>
+    /// <param name="cid">A table CID (raw or dag-cbor).</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="BlockNotFoundException">The root (or, while walking, a node) is missing.</exception>
+    /// <exception cref="BlockCorruptedException">A block read does not hash to its CID.</exception>
+    /// <exception cref="ContentFormatException">Not a table, or a malformed node.</exception>
+    public TableManifest OpenTable(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        // TableManifest checks every block against its CID itself; the reader checks first only as the
+        // repository's VerifyOnRead says, so a damaged file still reads as BlockCorruptedException.
+        return TableManifest.Open(cid, ReadTableBlock);
+    }
+
+    /// <summary>A stored version-1 dataset's manifest, checked against its CID and the format. Tables put now are chunked: open any table with <see cref="OpenTable"/>.</summary>
+    /// <param name="cid">A version-1 dataset CID (dag-cbor).</param>
     /// <returns>The manifest.</returns>
     /// <exception cref="BlockNotFoundException">No such block.</exception>
     /// <exception cref="ContentFormatException">Not a dataset CID, or not a valid manifest.</exception>
@@ -301,12 +325,13 @@ public sealed class ContentRepository : IDisposable
             return block.Memory.Length;
         }
 
-        return DatasetStreamWriter.Write(Reader, GetDataset(cid), destination);
+        return DatasetStreamWriter.Write(Reader, OpenTable(cid), destination);
     }
 
     /// <summary>
     /// Writes a CAR (v1, or v2 with an index) whose roots are <paramref name="roots"/>: each root's
-    /// block and, for a dataset, its manifest block before its batches; for a foreign DAG node, the
+    /// block and, for a dataset, its manifest nodes (parents before children) and then its chunks;
+    /// for a foreign DAG node, the
     /// blocks it links (transitively) as far as the repository holds them; each block once. Every
     /// block is checked against its CID as it is written.
     /// </summary>
@@ -323,11 +348,12 @@ public sealed class ContentRepository : IDisposable
     /// <summary>
     /// Reads a CAR (v1 or v2) block by block, every hash checked, and stores every block whose hash
     /// verifies: raw blocks that are canonical Arrow batches are registered as batches; DAG-CBOR
-    /// blocks that are dataset manifests as datasets once their batches are present; Arrow IPC
+    /// table roots (version-1 manifests, version-2 tree roots) as datasets once every node and chunk
+    /// of their table is present, the tree's nodes as table nodes; Arrow IPC
     /// streams that are not canonical are kept as they are and described (<see cref="BlockKind.ArrowStream"/>);
-    /// anything else — other raw bytes, DAG-CBOR of another shape or a manifest whose batches are
-    /// missing, dag-pb, any codec — is kept as a <see cref="BlockKind.Foreign"/> block with its
-    /// links. With <paramref name="strict"/> only batches and complete datasets are taken and
+    /// anything else — other raw bytes, DAG-CBOR of another shape or a table root whose nodes or
+    /// chunks are missing, dag-pb, any codec — is kept as a <see cref="BlockKind.Foreign"/> block with its
+    /// links. With <paramref name="strict"/> only batches and complete tables are taken and
     /// everything else is refused (reported, not stored). A block whose hash function cannot be
     /// verified is refused either way. The CAR's roots are pinned.
     /// </summary>
@@ -357,6 +383,14 @@ public sealed class ContentRepository : IDisposable
     {
         var record = Repository.PutBatchBlock(destination => CanonicalEncoder.Encode(batch, destination), schemaText, batch.Length, options, guard);
         return new StoredBatch(record.Cid, batch.Length, record.Bytes);
+    }
+
+    // One block of a table (a chunk when the table is one, else a manifest node), copied: at most 1 MiB
+    // for what a put writes (a version-1 manifest or a batch put before chunking may be larger).
+    private ReadOnlyMemory<byte> ReadTableBlock(Cid cid)
+    {
+        using var block = Reader.Open(cid, verify: Repository.Blocks.VerifyOnRead);
+        return block.Memory.ToArray();
     }
 
     private static void RequireCodec(Cid cid, ulong codec, string what)

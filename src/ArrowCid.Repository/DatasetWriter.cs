@@ -1,6 +1,6 @@
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
-using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 
 using ArrowCid.Registry;
@@ -8,20 +8,24 @@ using ArrowCid.Registry;
 namespace ArrowCid.Repository;
 
 /// <summary>
-/// Puts one dataset incrementally: each <see cref="Add"/> canonicalises a batch, encodes it once
-/// straight into its block file through SHA-256, and registers it before returning, so only one
-/// batch need be in memory and an added batch is durable; <see cref="Finish"/> stores the manifest
-/// linking the batches in order (after them), registers it as a dataset and, with
-/// <see cref="PutOptions.Name"/>, records it as that name's next version. This is the one way a
-/// dataset is put: <see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/>,
-/// Flight's DoPut and the CLI's <c>put</c> all go through it.
+/// Puts one table incrementally, as content-defined chunks (docs/canonical-form.md §7): each
+/// <see cref="Add"/> feeds the producer's batch to a <see cref="TableChunker"/> and stores every
+/// chunk it completes — encoded once straight into its block file through SHA-256 and registered
+/// before <see cref="Add"/> returns, so an added batch's completed chunks are durable and only the
+/// rows since the last cut are held (copied, so the caller may dispose the batch). Manifest tree
+/// nodes are stored as they become final. <see cref="Finish"/> stores the last chunks and the
+/// root, registers the table as a dataset and, with <see cref="PutOptions.Name"/>, records it as
+/// that name's next version. A table of one chunk is named by that chunk's raw CID; a larger one
+/// by its version-2 manifest tree's root. The same rows give the same CID however they are
+/// batched. This is the one way a table is put: <see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/>
+/// (so <c>put</c>, <c>cid</c> and ingest), Flight's DoPut and <c>flight pull</c> all go through it.
 /// </summary>
 /// <remarks>
 /// One pin policy (<see cref="PinGuard"/>): while the writer is open, every block it stored is
-/// pinned, so a concurrent garbage collection cannot remove it before the manifest that keeps it
-/// exists; <see cref="Finish"/> then leaves the decision to the dataset's own pin
+/// pinned, so a concurrent garbage collection cannot remove it before the root that keeps it
+/// exists; <see cref="Finish"/> then leaves the decision to the table's own pin
 /// (<see cref="PutOptions.Pin"/>) or name, and <see cref="Dispose"/> without <see cref="Finish"/>
-/// leaves the stored batches registered but unpinned (unless pinned before), for GC to collect.
+/// leaves the stored chunks registered but unpinned (unless pinned before), for GC to collect.
 /// Not thread-safe: one writer per put.
 /// </remarks>
 public sealed class DatasetWriter : IDisposable
@@ -29,9 +33,11 @@ public sealed class DatasetWriter : IDisposable
     private readonly ContentRepository? _content;
     private readonly IPutPublisher? _publisher;
     private readonly PinGuard? _guard;
-    private readonly byte[] _schemaMessage;
+    private readonly TableChunker _chunker;
+    private readonly TableTreeBuilder _tree;
     private readonly string _schemaText;
-    private readonly List<StoredBatch> _batches = [];
+    private readonly List<StoredBatch> _chunks = [];
+    private long _batchesAdded;
     private bool _closed;
 
     /// <summary>A writer into <paramref name="content"/>, or, when it is null, one that only names (stores nothing).</summary>
@@ -47,63 +53,61 @@ public sealed class DatasetWriter : IDisposable
 
         _content = content;
         _publisher = publisher;
+        _chunker = new TableChunker(schema);
+        _tree = new TableTreeBuilder(_chunker.Schema);
         _guard = content is null ? null : new PinGuard(content.Repository);
-        _schemaMessage = DatasetSchemaMessage.Encode(schema);
-        _schemaText = schema.ToString();
+        _schemaText = _chunker.Schema.ToString();
         Schema = schema;
         Options = options;
     }
 
-    /// <summary>The schema every batch must have exactly (its Schema message is the manifest's).</summary>
+    /// <summary>The schema every batch must have (its metadata order aside: the table's schema is its canonical form).</summary>
     public Schema Schema { get; }
 
-    /// <summary>How the batches and the dataset are registered.</summary>
+    /// <summary>How the chunks and the table are registered.</summary>
     public PutOptions Options { get; }
 
-    /// <summary>The batches added so far, in order.</summary>
-    public IReadOnlyList<StoredBatch> Batches => _batches;
+    /// <summary>The chunks stored so far, in row order.</summary>
+    public IReadOnlyList<StoredBatch> Chunks => _chunks;
 
     /// <summary>
-    /// Stores the next batch: canonicalised, encoded once into its block file (hashed as written),
-    /// made durable and registered (pinned while the writer is open) before this returns.
+    /// Adds the producer's next rows: every chunk they complete is canonicalised, encoded once into
+    /// its block file (hashed as written), made durable and registered (pinned while the writer is
+    /// open) before this returns. Rows after the last cut are copied and held for the next chunk.
     /// </summary>
-    /// <param name="batch">A batch of <see cref="Schema"/> (not disposed).</param>
-    /// <returns>Its CID, rows and canonical length.</returns>
-    /// <exception cref="ArgumentException">The batch's schema differs from the dataset's; nothing was stored.</exception>
+    /// <param name="batch">A batch of <see cref="Schema"/>; the caller may dispose it (or reuse its memory) once this returns.</param>
+    /// <returns>The chunks this batch completed (possibly none; the rest come with later batches or <see cref="Finish"/>).</returns>
+    /// <exception cref="ArgumentException">The batch's schema differs from the table's; nothing of it was stored.</exception>
     /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
-    public StoredBatch Add(RecordBatch batch)
+    public IReadOnlyList<StoredBatch> Add(RecordBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfClosed();
-        // Every block of the dataset starts with the manifest's Schema message, so batches must share the schema exactly.
-        if (!ReferenceEquals(batch.Schema, Schema) && !DatasetSchemaMessage.Encode(batch.Schema).AsSpan().SequenceEqual(_schemaMessage))
+        IReadOnlyList<TableChunk> completed;
+        try
         {
-            throw new ArgumentException($"batch {_batches.Count} has a schema different from the dataset's", nameof(batch));
+            completed = _chunker.Add(batch);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"batch {_batchesAdded} has a schema different from the table's: {e.Message}", nameof(batch), e);
         }
 
-        StoredBatch stored;
-        if (_content is null)
-        {
-            stored = ContentRepository.ComputeCid(batch);
-        }
-        else
-        {
-            stored = _content.Store(batch, ReferenceEquals(batch.Schema, Schema) ? _schemaText : batch.Schema.ToString(), Options, _guard);
-            _publisher?.Registered(stored.Cid);
-        }
-
-        _batches.Add(stored);
+        _batchesAdded++;
+        var stored = StoreAll(completed);
+        // The chunks above were encoded while the batch is alive; what is left must outlive it.
+        _chunker.Detach();
         return stored;
     }
 
     /// <summary>
-    /// Stores the manifest linking every added batch in order (hashed once, as it is encoded),
-    /// registers it as a dataset (pinned per <see cref="PutOptions.Pin"/>), records it as the next
-    /// version of <see cref="PutOptions.Name"/> when one is set, then releases the writer's pins:
-    /// from here the dataset's pin or name keeps the batches. With no batch added the dataset is
-    /// its schema alone.
+    /// Stores the last chunks and the manifest tree's root (hashed once, as it is encoded),
+    /// registers the table as a dataset (pinned per <see cref="PutOptions.Pin"/>), records it as
+    /// the next version of <see cref="PutOptions.Name"/> when one is set, then releases the
+    /// writer's pins: from here the table's pin or name keeps its blocks. A table without rows is
+    /// one chunk of zero rows (the canonical empty batch of its schema).
     /// </summary>
-    /// <returns>Each batch as stored, the dataset and, when named, its version.</returns>
+    /// <returns>Each chunk as stored, the table and, when named, its version.</returns>
     /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
     public PutStreamResult Finish()
     {
@@ -111,53 +115,112 @@ public sealed class DatasetWriter : IDisposable
         _closed = true;
         try
         {
-            var manifest = DatasetManifest.Create(Schema, _batches.Select(b => new DatasetBatch(b.Cid, b.Rows, b.Bytes)));
-            var block = manifest.EncodeHashed();
+            StoreAll(_chunker.Finish());
+            var tree = _tree.Finish();
+            StoreNodes(tree.Blocks.Where(b => b.Cid != tree.Root));
             var result = new PutStreamResult(
-                _batches.ToArray(),
-                new DatasetResult(block.Cid, manifest.Rows, manifest.Batches.Count, manifest.Bytes, block.Bytes.Length));
+                _chunks.ToArray(),
+                new DatasetResult(tree.Root, tree.Rows, _chunks.Count, tree.Bytes, tree.RootBlock?.Bytes.Length ?? 0));
             if (_content is null)
             {
                 return result;
             }
 
-            // An unpinned dataset being named is held pinned until its version keeps it instead.
+            // An unpinned table being named is held pinned until its version keeps it instead.
             var guard = Options.Name is not null && !Options.Pin ? _guard : null;
-            _content.Repository.PutBlock(block, DatasetRecord(block.Cid, manifest, Options, Options.Pin), guard);
-            _publisher?.Registered(block.Cid);
+            if (tree.RootBlock is { } root)
+            {
+                _content.Repository.PutBlock(root.ToHashedBlock(), DatasetRecord(root.Cid, _schemaText, tree.Rows, Options, Options.Pin), guard);
+                _publisher?.Registered(root.Cid);
+            }
+            else if (Options.Pin)
+            {
+                // A one-chunk table is its chunk: pinning the table is the chunk's pin staying.
+                _guard!.Keep(tree.Root);
+            }
+
             var version = Options.Name is not { } name ? null
-                : _publisher is null ? _content.Repository.AddVersion(name, block.Cid)
-                : _publisher.AddVersion(name, block.Cid);
+                : _publisher is null ? _content.Repository.AddVersion(name, tree.Root)
+                : _publisher.AddVersion(name, tree.Root);
             return result with { Version = version };
         }
         finally
         {
+            _chunker.Dispose();
             _guard?.Release();
         }
     }
 
-    /// <summary>Without <see cref="Finish"/>: releases the writer's pins, so the batches it stored stay registered but GC may collect them (unless pinned otherwise). After it: nothing.</summary>
+    /// <summary>Without <see cref="Finish"/>: releases the writer's pins, so the chunks it stored stay registered but GC may collect them (unless pinned otherwise). After it: nothing.</summary>
     public void Dispose()
     {
         if (!_closed)
         {
             _closed = true;
+            _chunker.Dispose();
             _guard?.Release();
         }
     }
 
-    /// <summary>The registry record of a dataset manifest: what a put and a CAR import register alike (links come from the manifest block).</summary>
-    internal static BlockRecord DatasetRecord(Cid cid, DatasetManifest manifest, PutOptions options, bool pinned) => new()
+    /// <summary>The registry record of a table's root manifest: what a put and a CAR import register alike (links come from the manifest block).</summary>
+    internal static BlockRecord DatasetRecord(Cid cid, string schema, long rows, PutOptions options, bool pinned) => new()
     {
         Cid = cid,
         Kind = BlockKind.Dataset,
-        Schema = manifest.Schema.ToString(),
-        Rows = manifest.Rows,
+        Schema = schema,
+        Rows = rows,
         Tags = options.Tags,
         Producer = options.Producer,
         Provenance = options.Provenance,
         Pinned = pinned,
     };
+
+    /// <summary>The registry record of a manifest tree node below the root (links come from the node block).</summary>
+    internal static BlockRecord NodeRecord(Cid cid) => new()
+    {
+        Cid = cid,
+        Kind = BlockKind.TableNode,
+    };
+
+    private List<StoredBatch> StoreAll(IReadOnlyList<TableChunk> chunks)
+    {
+        var stored = new List<StoredBatch>(chunks.Count);
+        foreach (var chunk in chunks)
+        {
+            StoredBatch one;
+            if (_content is null)
+            {
+                var entry = chunk.ToEntry();
+                one = new StoredBatch(entry.Cid, entry.Rows, entry.Bytes);
+            }
+            else
+            {
+                var record = _content.Repository.PutBatchBlock(chunk.WriteTo, _schemaText, chunk.Rows, Options, _guard);
+                one = new StoredBatch(record.Cid, chunk.Rows, record.Bytes);
+                _publisher?.Registered(one.Cid);
+            }
+
+            _chunks.Add(one);
+            stored.Add(one);
+            StoreNodes(_tree.Add(new TableTreeEntry(one.Cid, one.Rows, one.Bytes)));
+        }
+
+        return stored;
+    }
+
+    private void StoreNodes(IEnumerable<TableTreeBlock> blocks)
+    {
+        if (_content is null)
+        {
+            return;
+        }
+
+        foreach (var block in blocks)
+        {
+            _content.Repository.PutBlock(block.ToHashedBlock(), NodeRecord(block.Cid), _guard);
+            _publisher?.Registered(block.Cid);
+        }
+    }
 
     private void ThrowIfClosed()
     {

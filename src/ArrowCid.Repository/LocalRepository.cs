@@ -258,7 +258,7 @@ public sealed partial class LocalRepository : IDisposable
         ulong? expectedCodec = record.Kind switch
         {
             BlockKind.Batch or BlockKind.ArrowStream => Multicodec.Raw,
-            BlockKind.Dataset => Multicodec.DagCbor,
+            BlockKind.Dataset or BlockKind.TableNode => Multicodec.DagCbor,
             BlockKind.Foreign => null,
             _ => throw new ArgumentException($"Unknown block kind {record.Kind}.", nameof(record)),
         };
@@ -286,7 +286,7 @@ public sealed partial class LocalRepository : IDisposable
             return record with { Bytes = bytes.Length, Batches = ForeignLinks.Of(cid, bytes, out _) };
         }
 
-        // GC keeps a pinned dataset's batches by these links, so they come from the manifest itself.
+        // GC keeps a pinned dataset's batches (and a tree's nodes and chunks) by these links, so they come from the manifest itself.
         var links = ManifestLinks.Of(bytes);
         if (record.Batches.Count > 0 && !record.Batches.ToHashSet().SetEquals(links))
         {

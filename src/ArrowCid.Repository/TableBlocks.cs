@@ -5,13 +5,14 @@ using ArrowCid.Content.Stores;
 namespace ArrowCid.Repository;
 
 /// <summary>One block of a table and its length.</summary>
-/// <param name="Cid">The block: a manifest (dag-cbor) or a batch (raw).</param>
-/// <param name="Bytes">Its length in bytes (a batch's as its manifest states it).</param>
+/// <param name="Cid">The block: a manifest root or node (dag-cbor) or a chunk (raw).</param>
+/// <param name="Bytes">Its length in bytes (a chunk's as its manifest states it).</param>
 public sealed record TableBlock(Cid Cid, long Bytes);
 
 /// <summary>
-/// Every block a table (a CID) consists of, each once, with its length: for a dataset its manifest
-/// and the batches it links, for a batch the one block. Two tables' blocks compare with
+/// Every block a table (a CID) consists of, each once, with its length: for a manifest tree its
+/// root, the nodes below it and the chunks they link; for a version-1 dataset its manifest and
+/// batches; for a one-chunk table the one block. Two tables' blocks compare with
 /// <see cref="TableDifference.Between"/>: what versions share, what a version adds. Found by
 /// <see cref="TableWalk"/>.
 /// </summary>
@@ -30,10 +31,10 @@ public sealed class TableBlocks
     /// <summary>The table's CID.</summary>
     public Cid Root { get; }
 
-    /// <summary>The blocks, each once: the root first, a manifest before the blocks it links (in manifest order).</summary>
+    /// <summary>The blocks, each once: the root first, then the manifest nodes (parents before children), then the chunks in row order.</summary>
     public IReadOnlyList<TableBlock> Blocks { get; }
 
-    /// <summary>The sum of the blocks' lengths (manifest included).</summary>
+    /// <summary>The sum of the blocks' lengths (manifest nodes included).</summary>
     public long Bytes { get; }
 
     /// <summary>Whether the table has a block.</summary>
@@ -42,16 +43,16 @@ public sealed class TableBlocks
     public bool Contains(Cid cid) => _cids.Contains(cid);
 
     /// <summary>
-    /// The blocks of a table held in this repository: its manifest is read (re-hashed and checked);
-    /// its batches need not be present, since the manifest states their lengths. A batch root's
-    /// length comes from its registry record, else from its block file.
+    /// The blocks of a table held in this repository: its manifest nodes are read (re-hashed and
+    /// checked); its chunks need not be present, since the manifest states their lengths. A raw
+    /// root's length comes from its registry record, else from its block file.
     /// </summary>
     /// <param name="content">The repository.</param>
-    /// <param name="root">A batch or dataset CID.</param>
+    /// <param name="root">A table CID (raw or dag-cbor).</param>
     /// <returns>The table's blocks.</returns>
-    /// <exception cref="BlockNotFoundException">The root (for a dataset, its manifest) is not here.</exception>
-    /// <exception cref="BlockCorruptedException">The manifest does not hash to its CID.</exception>
-    /// <exception cref="ContentFormatException">The root is not a batch or a dataset manifest.</exception>
+    /// <exception cref="BlockNotFoundException">The root or a manifest node is not here.</exception>
+    /// <exception cref="BlockCorruptedException">A manifest node does not hash to its CID.</exception>
+    /// <exception cref="ContentFormatException">The root is not a table, or a node is malformed.</exception>
     public static TableBlocks Read(ContentRepository content, Cid root)
     {
         ArgumentNullException.ThrowIfNull(content);
@@ -66,6 +67,18 @@ public sealed class TableBlocks
             {
                 walk.Add(cid, content.GetBytes(cid).Span);
             }
+        }
+
+        return walk.ToTableBlocks();
+    }
+
+    /// <summary>The blocks of a table whose manifest blocks <paramref name="fetch"/> returns (from wherever they are held); a raw root is read for its length.</summary>
+    internal static TableBlocks Read(Cid root, Func<Cid, ReadOnlyMemory<byte>> fetch)
+    {
+        var walk = new TableWalk(root);
+        while (walk.TryGetNext(out var cid))
+        {
+            walk.Add(cid, fetch(cid).Span);
         }
 
         return walk.ToTableBlocks();

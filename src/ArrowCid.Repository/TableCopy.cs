@@ -17,18 +17,19 @@ public sealed record TableCopyReport(TableBlocks Table, IReadOnlyList<TableBlock
 
 /// <summary>
 /// Copies a table into the repository from another holder of its blocks (a Flight node), fetching
-/// only the blocks this repository lacks. The walk (<see cref="TableWalk"/>) reads manifests held
-/// here locally and fetches the others; then each missing block is fetched, checked against its
-/// CID (and its length against what its manifest states) before anything of it is stored, and
-/// registered as what it is — batches as batches, a manifest as a dataset — batches before the
-/// manifest that links them, so a dataset is never registered without its batches. Until the
+/// only the blocks this repository lacks. The walk (<see cref="TableWalk"/>) reads manifest nodes
+/// held here locally and fetches the others; then each missing block is fetched, checked against
+/// its CID (and its length against what its manifest states) before anything of it is stored, and
+/// registered as what it is — chunks as batches, nodes below the root as table nodes, the root as
+/// a dataset — children before the nodes that link them, so a dataset is never registered without
+/// its nodes and chunks. Until the
 /// root is registered (and named), every stored block is pinned, so a concurrent GC cannot take it.
 /// </summary>
 public static class TableCopy
 {
     /// <summary>Copies the table <paramref name="root"/> names.</summary>
     /// <param name="content">The repository to copy into.</param>
-    /// <param name="root">A batch or dataset CID.</param>
+    /// <param name="root">A table CID (raw or dag-cbor).</param>
     /// <param name="fetch">Fetches a block's bytes from the other holder (they are verified here whatever it did).</param>
     /// <param name="options">
     /// Tags, producer and provenance for what is registered; the root is pinned when
@@ -58,7 +59,7 @@ public static class TableCopy
             DatasetName.Validate(options.Name);
         }
 
-        // Manifests fetched during the walk are kept until they are stored, after their batches.
+        // Manifest nodes fetched during the walk are kept until they are stored, after what they link.
         var fetched = new Dictionary<Cid, HashedBlock>();
         var walk = new TableWalk(root);
         while (walk.TryGetNext(out var cid))
@@ -96,7 +97,7 @@ public static class TableCopy
         var guard = new PinGuard(content.Repository);
         try
         {
-            // The walk lists a manifest before what it links; storing in reverse puts batches first.
+            // The walk lists nodes parents first, then chunks; storing in reverse puts chunks first, the root last.
             for (int i = missing.Count - 1; i >= 0; i--)
             {
                 var block = missing[i];
@@ -133,7 +134,7 @@ public static class TableCopy
         }
     }
 
-    /// <summary>Whether the repository holds a block as a table needs it: registered (as a batch, dataset or Arrow stream, not a foreign block) and present.</summary>
+    /// <summary>Whether the repository holds a block as a table needs it: registered (as a batch, dataset, table node or Arrow stream, not a foreign block) and present.</summary>
     /// <param name="content">The repository.</param>
     /// <param name="cid">Any CID.</param>
     /// <returns>True when nothing need be fetched for it.</returns>
@@ -157,17 +158,20 @@ public static class TableCopy
         }
     }
 
-    /// <summary>Registers a verified block as what it is; a table's blocks are batches and its manifest (a batch root may also be an Arrow stream).</summary>
+    /// <summary>Registers a verified block as what it is: a table's chunks are batches, its nodes below the root table nodes, its root a table (a raw root may also be an Arrow stream).</summary>
     private static void Store(ContentRepository content, Cid root, HashedBlock block, PutOptions options, PinGuard guard)
     {
         var cid = block.Cid;
         var found = BlockClassifier.Describe(cid, block.Bytes);
-        bool fits = cid == root ? found.Kind is not BlockKind.Foreign : found.Kind == BlockKind.Batch;
+        var expected = cid.Codec == Multicodec.Raw ? BlockKind.Batch : BlockKind.TableNode;
+        bool fits = cid == root ? found.Kind is not (BlockKind.Foreign or BlockKind.TableNode) : found.Kind == expected;
         if (!fits)
         {
             throw new ContentFormatException(cid == root
-                ? $"{cid} is not a table: {found.Note}"
-                : $"{root} links {cid}, which is not a canonical Arrow batch: {found.Note}");
+                ? $"{cid} is not a table: {found.Note ?? "a manifest node below a table's root"}"
+                : expected == BlockKind.Batch
+                    ? $"{root} links {cid}, which is not a canonical Arrow batch: {found.Note}"
+                    : $"{root} links {cid}, which is not a table manifest node: {found.Note}");
         }
 
         // Hashed once on arrival; held pinned by the guard until the root keeps it.

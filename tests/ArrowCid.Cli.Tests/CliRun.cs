@@ -32,13 +32,14 @@ internal static class CliOutput
     /// <summary>The non-empty lines of <paramref name="text"/>.</summary>
     public static string[] Lines(string text) => text.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>The CIDs of the <c>batch</c> lines and of the one <c>dataset</c> line of a successful put or cid.</summary>
-    public static (string[] Batches, string Dataset) Cids(CliResult result)
+    /// <summary>The CID of the one <c>table</c> line of a successful put or cid of one input.</summary>
+    public static string Table(CliResult result) => Tables(result).Single();
+
+    /// <summary>The CIDs of the <c>table</c> lines of a successful put or cid, one per input in order.</summary>
+    public static string[] Tables(CliResult result)
     {
         Assert.True(result.ExitCode == 0, result.Error);
-        var lines = Lines(result.Out);
-        return (lines.Where(l => l.StartsWith("batch ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray(),
-            lines.Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1]);
+        return Lines(result.Out).Where(l => l.StartsWith("table ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray();
     }
 }
 
@@ -74,4 +75,29 @@ internal static class Text
     public static int CountLines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+}
+
+/// <summary>Arrow IPC stream files of the mixed table (docs/canonical-form.md 7.6) for tests that need tables of several chunks.</summary>
+internal static class MixedStream
+{
+    /// <summary>Writes the given row ranges of mixed tables, in order, as one stream in batches of at most <paramref name="batchRows"/> rows; returns its path.</summary>
+    public static string Write(TempFolder temp, string name, int batchRows, params (ulong Seed, long First, int Rows)[] ranges)
+    {
+        string path = temp.File(name);
+        using var file = File.Create(path);
+        using var writer = new ArrowCid.Arrow.Ipc.ArrowStreamWriter(file, ArrowCid.Content.Chunking.MixedTable.Schema);
+        foreach (var range in ranges)
+        {
+            foreach (var batch in ArrowCid.Content.Chunking.MixedTable.Batches(range.Seed, range.First, range.Rows, batchRows))
+            {
+                using (batch)
+                {
+                    writer.Write(batch);
+                }
+            }
+        }
+
+        writer.Finish();
+        return path;
+    }
 }

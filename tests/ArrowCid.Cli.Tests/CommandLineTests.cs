@@ -41,9 +41,9 @@ public sealed class CommandLineTests
 
         Assert.True(result.ExitCode == 0, result.Error);
         var lines = result.Out.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        // Header, rule, five rows, summary; the batch and dataset CIDs; then one line per step of the
-        // loop: shared memory, Flight fetch, repository get + CAR, Parquet export.
-        Assert.Equal(14, lines.Length);
+        // Header, rule, five rows, summary; the table line (five rows are one chunk); then one line
+        // per step of the loop: shared memory, Flight fetch, repository get + CAR, Parquet export.
+        Assert.Equal(13, lines.Length);
         Assert.StartsWith("station: int32", lines[0], StringComparison.Ordinal);
         Assert.Contains("Oslo", lines[3], StringComparison.Ordinal);
         Assert.Contains("[snow, wind]", lines[3], StringComparison.Ordinal);
@@ -53,14 +53,13 @@ public sealed class CommandLineTests
         Assert.StartsWith("quickstart: wrote 5 rows x 5 columns", lines[7], StringComparison.Ordinal);
         Assert.Contains("memory-mapped: identical;", lines[7], StringComparison.Ordinal);
         Assert.EndsWith("(deleted)", lines[7], StringComparison.Ordinal);
-        Assert.Matches("^batch bafkrei[a-z2-7]+ 5 [0-9]+$", lines[8]);
-        Assert.Matches("^dataset bafyrei[a-z2-7]+ 5 1$", lines[9]);
-        Assert.Contains("zero-copy: identical", lines[10], StringComparison.Ordinal);
-        Assert.Contains("hashing to their CIDs; identical to the demo table", lines[11], StringComparison.Ordinal);
-        Assert.Contains("bytes hash to the CID", lines[12], StringComparison.Ordinal);
-        Assert.Contains("dataset as an IPC stream: identical", lines[12], StringComparison.Ordinal);
-        Assert.Contains("CAR of 2 blocks", lines[12], StringComparison.Ordinal);
-        Assert.Contains("its row groups name the same CIDs", lines[13], StringComparison.Ordinal);
+        Assert.Matches("^table bafkrei[a-z2-7]+ 5 [0-9]+ 1$", lines[8]);
+        Assert.Contains("zero-copy: identical", lines[9], StringComparison.Ordinal);
+        Assert.Contains("hashing to their CIDs; identical to the demo table", lines[10], StringComparison.Ordinal);
+        Assert.Contains("bytes hash to the CID", lines[11], StringComparison.Ordinal);
+        Assert.Contains("read back as an IPC stream: identical", lines[11], StringComparison.Ordinal);
+        Assert.Contains("CAR of 1 block:", lines[11], StringComparison.Ordinal);
+        Assert.Contains("its row groups name the same table CID", lines[12], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,31 +19,29 @@ public sealed class ContentCommandTests : IDisposable
     private CliResult InRepo(params string[] args) => CliRun.Run(["--repo", Repo, .. args]);
 
     [Fact]
-    public void Put_of_a_golden_file_then_get_gives_bytes_that_hash_to_each_batch_cid()
+    public void Put_of_a_small_golden_file_is_one_chunk_whose_get_bytes_hash_to_the_table_cid()
     {
-        var put = InRepo("put", Golden.File(Primitive));
-        var (batches, dataset) = Cids(put);
+        // Two batches of 17 and 20 rows are far below a chunk: the table is one canonical batch.
+        string table = Table(InRepo("put", Golden.File(Primitive)));
+        string output = _temp.File("table.arrows");
 
-        Assert.Equal(2, batches.Length);
-        Assert.StartsWith("bafyrei", dataset, StringComparison.Ordinal);
-        foreach (string cid in batches)
-        {
-            string output = _temp.File(cid + ".arrows");
-            Assert.Equal(0, InRepo("get", cid, "-o", output).ExitCode);
-            Assert.Equal(Cid.Parse(cid), Cid.ForRaw(File.ReadAllBytes(output)));
-        }
+        Assert.StartsWith("bafkrei", table, StringComparison.Ordinal);
+        Assert.Equal(0, InRepo("get", table, "-o", output).ExitCode);
+        Assert.Equal(Cid.Parse(table), Cid.ForRaw(File.ReadAllBytes(output)));
     }
 
     [Fact]
-    public void Put_lines_give_rows_and_bytes()
+    public void Put_prints_one_table_line_with_rows_bytes_and_chunks()
     {
-        var lines = Lines(InRepo("put", Golden.File(Primitive)).Out);
+        var put = InRepo("put", Golden.File(Primitive));
+        var line = Lines(put.Out).Single().Split(' ');
 
         using var reader = ArrowFileReader.Open(Golden.File(Primitive));
-        var rows = reader.ReadAll().Select(b => { using (b) { return b.Length; } }).ToArray();
-        Assert.Equal(rows.Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture)), lines.Take(2).Select(l => l.Split(' ')[2]));
-        Assert.EndsWith($" {rows.Sum()} 2", lines[2], StringComparison.Ordinal);
-        Assert.All(lines.Take(2), l => Assert.True(long.Parse(l.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture) > 0));
+        var rows = reader.ReadAll().Select(b => { using (b) { return b.Length; } }).Sum();
+        Assert.Equal("table", line[0]);
+        Assert.Equal(rows.ToString(System.Globalization.CultureInfo.InvariantCulture), line[2]);
+        Assert.Equal(new FileInfo(Directory.EnumerateFiles(Path.Combine(Repo, "blocks"), line[1], SearchOption.AllDirectories).Single()).Length.ToString(System.Globalization.CultureInfo.InvariantCulture), line[3]);
+        Assert.Equal("1", line[4]);
     }
 
     [Fact]
@@ -70,105 +68,117 @@ public sealed class ContentCommandTests : IDisposable
     }
 
     [Fact]
-    public void Dataset_get_gives_one_ipc_stream_equal_to_the_input()
+    public void Table_get_gives_one_ipc_stream_with_the_inputs_rows()
     {
-        var (_, dataset) = Cids(InRepo("put", Golden.Stream(Dictionary)));
-        string output = _temp.File("dataset.arrows");
+        string table = Table(InRepo("put", Golden.Stream(Dictionary)));
+        string output = _temp.File("table.arrows");
 
-        Assert.Equal(0, InRepo("get", dataset, "-o", output).ExitCode);
+        Assert.Equal(0, InRepo("get", table, "-o", output).ExitCode);
 
         using var expected = ArrowFileReader.Open(Golden.File(Dictionary));
         using var actual = new ArrowStreamReader(File.ReadAllBytes(output).AsMemory());
         var expectedBatches = expected.ReadAll().ToList();
-        var actualBatches = actual.ReadAll().ToList();
-        Assert.Equal(expectedBatches.Count, actualBatches.Count);
-        foreach (var (e, a) in expectedBatches.Zip(actualBatches))
+        // The input's batches are one chunk now: each is the next run of its rows.
+        using var chunk = Assert.Single(actual.ReadAll().ToList());
+        int offset = 0;
+        foreach (var e in expectedBatches)
         {
-            Assert.True(ArrayEquality.Equals(e, a, out string? difference), difference);
+            using (e)
+            {
+                Assert.True(ArrayEquality.Equals(e, chunk.Slice(offset, e.Length), out string? difference), difference);
+                offset += e.Length;
+            }
         }
+
+        Assert.Equal(chunk.Length, offset);
     }
 
     [Fact]
     public void Get_to_stdout_writes_the_stream_there()
     {
-        var (batches, _) = Cids(InRepo("put", Golden.File(Primitive)));
+        string table = Table(InRepo("put", Golden.File(Primitive)));
 
-        var result = InRepo("get", batches[0], "-o", "-");
+        var result = InRepo("get", table, "-o", "-");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal(Cid.Parse(batches[0]), Cid.ForRaw(result.BinaryOut));
+        Assert.Equal(Cid.Parse(table), Cid.ForRaw(result.BinaryOut));
     }
 
     [Fact]
-    public void Cat_prints_a_dataset_batch_by_batch_and_stops_at_the_limit()
+    public void Cat_prints_a_table_chunk_by_chunk_and_stops_at_the_limit()
     {
-        var (batches, dataset) = Cids(InRepo("put", Golden.File(Primitive)));
+        string table = Table(InRepo("put", Golden.File(Primitive)));
+        string joined = _temp.File("joined.arrows");
+        Assert.Equal(0, InRepo("get", table, "-o", joined).ExitCode);
 
-        var all = InRepo("cat", dataset);
-        var limited = InRepo("cat", dataset, "--limit", "3");
-        var single = InRepo("cat", batches[1]);
+        var all = InRepo("cat", table);
+        var limited = InRepo("cat", table, "--limit", "3");
 
         Assert.Equal(0, all.ExitCode);
-        Assert.Equal(CliRun.Run("ipc", "cat", Golden.File(Primitive)).Out, all.Out);
+        // The table's one chunk holds the file's 17 + 20 rows, as `ipc cat` of what get wrote shows them.
+        Assert.StartsWith("batch 0: 37 rows", all.Out, StringComparison.Ordinal);
+        Assert.Equal(CliRun.Run("ipc", "cat", joined).Out, all.Out);
         Assert.EndsWith("(stopped at --limit 3)\n", limited.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.DoesNotContain("batch 1:", limited.Out, StringComparison.Ordinal);
-        Assert.StartsWith("batch 0: 20 rows", single.Out, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Ls_filters_by_tag_and_prints_json()
     {
-        var (_, tagged) = Cids(InRepo("put", Golden.File(Primitive), "--tag", "team=red"));
-        var (_, other) = Cids(InRepo("put", Golden.File(Dictionary), "--tag", "team=blue"));
+        string tagged = Table(InRepo("put", Golden.File(Primitive), "--tag", "team=red"));
+        string other = Table(InRepo("put", Golden.File(Dictionary), "--tag", "team=blue"));
 
         var red = Lines(InRepo("ls", "--tag", "team=red").Out);
         var json = JsonNode.Parse(InRepo("ls", "--json").Out)!.AsArray();
 
-        Assert.Equal(3, red.Length);
-        Assert.Contains(red, l => l.StartsWith($"dataset {tagged} ", StringComparison.Ordinal) && l.EndsWith(" pinned team=red", StringComparison.Ordinal));
+        // Each small table is its one chunk: a batch block, pinned and tagged.
+        Assert.Single(red);
+        Assert.Contains(red, l => l.StartsWith($"batch {tagged} ", StringComparison.Ordinal) && l.EndsWith(" pinned team=red", StringComparison.Ordinal));
         Assert.DoesNotContain(red, l => l.Contains(other, StringComparison.Ordinal));
-        Assert.Contains(json, r => r!["cid"]!.GetValue<string>() == other && r["kind"]!.GetValue<string>() == "dataset" && r["tags"]!["team"]!.GetValue<string>() == "blue");
+        Assert.Contains(json, r => r!["cid"]!.GetValue<string>() == other && r["kind"]!.GetValue<string>() == "batch" && r["tags"]!["team"]!.GetValue<string>() == "blue");
     }
 
     [Fact]
     public void Info_describes_a_record_as_text_and_json()
     {
-        var (batches, dataset) = Cids(InRepo("put", Golden.File(Primitive)));
+        string table = Table(InRepo("put", Golden.File(Primitive), "--tag", "team=red"));
 
-        var text = Lines(InRepo("info", dataset).Out);
-        var json = JsonNode.Parse(InRepo("info", dataset, "--json").Out)!;
+        var text = Lines(InRepo("info", table).Out);
+        var json = JsonNode.Parse(InRepo("info", table, "--json").Out)!;
 
-        Assert.Contains("kind: dataset", text);
+        Assert.Contains("kind: batch", text);
         Assert.Contains("rows: 37", text);
-        Assert.Contains($"batch: {batches[1]}", text);
+        Assert.Contains("pinned: yes", text);
+        Assert.Contains("tag: team=red", text);
+        Assert.Contains(text, l => l.StartsWith("schema:", StringComparison.Ordinal));
         Assert.Equal(37, json["rows"]!.GetValue<long>());
         Assert.True(json["pinned"]!.GetValue<bool>());
-        Assert.Equal(batches, json["batches"]!.AsArray().Select(b => b!.GetValue<string>()));
+        Assert.Empty(json["chunks"]!.AsArray());
+        Assert.Empty(json["nodes"]!.AsArray());
     }
 
     [Fact]
     public void Pin_unpin_and_gc_decide_what_stays()
     {
-        var (batches, dataset) = Cids(InRepo("put", Golden.File(Primitive), "--no-pin"));
+        string table = Table(InRepo("put", Golden.File(Primitive), "--no-pin"));
 
-        Assert.Equal(0, InRepo("pin", dataset).ExitCode);
+        Assert.Equal(0, InRepo("pin", table).ExitCode);
         Assert.Contains("removed 0 records", InRepo("gc").Out, StringComparison.Ordinal);
-        Assert.Equal(0, InRepo("unpin", dataset).ExitCode);
+        Assert.Equal(0, InRepo("unpin", table).ExitCode);
         var gc = InRepo("gc");
 
-        Assert.Contains($"removed {dataset}", gc.Out, StringComparison.Ordinal);
-        Assert.Contains($"removed {batches[0]}", gc.Out, StringComparison.Ordinal);
-        var gone = InRepo("get", dataset, "-o", _temp.File("x"));
+        Assert.Contains($"removed {table}", gc.Out, StringComparison.Ordinal);
+        var gone = InRepo("get", table, "-o", _temp.File("x"));
         Assert.Equal(1, gone.ExitCode);
-        Assert.Equal($"arrowcid: not found: {dataset}", gone.ErrorLines.Single());
+        Assert.Equal($"arrowcid: not found: {table}", gone.ErrorLines.Single());
     }
 
     [Fact]
     public void Verify_reports_a_corrupted_block_and_repair_fixes_it()
     {
-        var (batches, _) = Cids(InRepo("put", Golden.File(Primitive)));
+        string table = Table(InRepo("put", Golden.File(Primitive)));
         Assert.Contains(": clean", InRepo("verify").Out, StringComparison.Ordinal);
-        string block = Directory.EnumerateFiles(Path.Combine(Repo, "blocks"), batches[0], SearchOption.AllDirectories).Single();
+        string block = Directory.EnumerateFiles(Path.Combine(Repo, "blocks"), table, SearchOption.AllDirectories).Single();
         byte[] bytes = File.ReadAllBytes(block);
         bytes[^16] ^= 0xff;
         File.WriteAllBytes(block, bytes);
@@ -178,20 +188,23 @@ public sealed class ContentCommandTests : IDisposable
         var after = InRepo("verify", "--json");
 
         Assert.Equal(1, damaged.ExitCode);
-        Assert.Contains($"corrupt {batches[0]}", damaged.Out, StringComparison.Ordinal);
+        Assert.Contains($"corrupt {table}", damaged.Out, StringComparison.Ordinal);
         Assert.Equal(0, repaired.ExitCode);
         Assert.Contains("repaired", repaired.Out, StringComparison.Ordinal);
         Assert.Equal(0, after.ExitCode);
         Assert.True(JsonNode.Parse(after.Out)!["consistent"]!.GetValue<bool>());
-        Assert.Equal(1, InRepo("get", batches[0], "-o", _temp.File("y")).ExitCode);
+        Assert.Equal(1, InRepo("get", table, "-o", _temp.File("y")).ExitCode);
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Export_and_import_car_move_a_dataset_between_repositories(bool v2)
+    public void Export_and_import_car_move_a_table_between_repositories(bool v2)
     {
-        var (batches, dataset) = Cids(InRepo("put", Golden.File(Dictionary)));
+        string input = ChunkedTableCommandTests.WriteMixedStream(_temp, "mixed.arrows", ChunkedTableCommandTests.Rows, 5000);
+        var put = JsonNode.Parse(InRepo("put", input, "--json").Out)![0]!;
+        string dataset = put["table"]!["cid"]!.GetValue<string>();
+        var batches = put["chunks"]!.AsArray().Select(c => c!["cid"]!.GetValue<string>()).ToArray();
         string car = _temp.File("d.car");
         string[] export = v2 ? ["export", "car", dataset, "-o", car, "--v2"] : ["export", "car", dataset, "-o", car];
         Assert.Equal(0, InRepo(export).ExitCode);

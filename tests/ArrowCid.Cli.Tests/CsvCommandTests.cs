@@ -37,7 +37,7 @@ public sealed class CsvCommandTests : IDisposable
         var put = CliRun.Run("--repo", Repo, "put", path);
 
         Assert.Equal(computed.Out, put.Out);
-        var (batches, _) = Cids(put);
+        string table = Table(put);
         var schema = new Schema(
         [
             new Field("station", ArrowType.Int64),
@@ -52,24 +52,24 @@ public sealed class CsvCommandTests : IDisposable
         expected.AppendRow(102L, "Oslo, NO", -3.25, start.AddMinutes(30), false);
         expected.AppendRow(103L, null, 21.0, start, null);
         using var content = ContentRepository.Open(Repo);
-        using var stored = content.OpenBatch(Cid.Parse(Assert.Single(batches)));
+        using var stored = content.OpenBatch(Cid.Parse(table));
         Assert.True(ArrayEquality.Equals(expected.Build(), stored, out string? difference), difference);
     }
 
     [Fact]
-    public void Options_shape_the_batches_and_the_types()
+    public void Options_shape_the_types_and_the_batch_size_leaves_the_table_as_it_is()
     {
         string path = Write("data.txt", "1|'a|b'|2024-01-01\n2|c|2024-01-02\n3|d|\n");
+        string[] options = ["--format", "csv", "--delimiter", "|", "--quote", "'", "--no-header", "--schema", "f0:int32,f2:timestamp[ms]"];
 
-        var result = CliRun.Run("--repo", Repo, "put", path, "--format", "csv", "--delimiter", "|", "--quote", "'", "--no-header",
-            "--schema", "f0:int32,f2:timestamp[ms]", "--batch-size", "2");
+        string table = Table(CliRun.Run(["--repo", Repo, "put", path, .. options, "--batch-size", "2"]));
 
-        var (batches, dataset) = Cids(result);
-        Assert.Equal(2, batches.Length);
+        // Batches of 2 rows are read, but chunk boundaries depend only on the rows: one chunk of 3.
+        Assert.Equal(table, Table(CliRun.Run(["cid", path, .. options, "--batch-size", "1"])));
         using var content = ContentRepository.Open(Repo);
-        var manifest = content.GetDataset(Cid.Parse(dataset));
-        Assert.Equal([2L, 1L], manifest.Batches.Select(b => b.Rows));
-        Assert.Equal("f0:int32,f1:utf8,f2:timestamp[ms]", Ingest.Csv.CsvSchemaSpec.Format(manifest.Schema.Fields));
+        var stored = content.OpenTable(Cid.Parse(table));
+        Assert.Equal([3L], stored.Chunks().Select(c => c.Rows));
+        Assert.Equal("f0:int32,f1:utf8,f2:timestamp[ms]", Ingest.Csv.CsvSchemaSpec.Format(stored.Schema.Fields));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class CsvCommandTests : IDisposable
     {
         string path = Write("weather.csv", Weather);
         var put = CliRun.Run("--repo", Repo, "put", path, "--batch-size", "2");
-        var (_, dataset) = Cids(put);
+        string dataset = Table(put);
         string parquet = _temp.File("weather.parquet");
 
         Assert.Equal(0, CliRun.Run("--repo", Repo, "export", "parquet", dataset, "-o", parquet).ExitCode);

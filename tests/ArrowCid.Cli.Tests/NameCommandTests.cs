@@ -26,7 +26,7 @@ public sealed class NameCommandTests : IDisposable
         var second = InRepo("put", Golden.File(Dictionary), "--name", "plant-3/temps");
         Assert.Contains("version plant-3/temps@1", Lines(first.Out));
         Assert.Contains("version plant-3/temps@2", Lines(second.Out));
-        return (Cids(first).Dataset, Cids(second).Dataset);
+        return (Table(first), Table(second));
     }
 
     [Fact]
@@ -61,14 +61,15 @@ public sealed class NameCommandTests : IDisposable
         var oldest = logJson[1]!.AsObject();
         Assert.Equal(37, oldest["rows"]!.GetValue<long>());
         Assert.Equal("1", oldest["tags"]!["run"]!.GetValue<string>());
-        Assert.Equal("dataset", oldest["kind"]!.GetValue<string>());
+        // A small table is its one chunk: a batch block.
+        Assert.Equal("batch", oldest["kind"]!.GetValue<string>());
         Assert.True(DateTimeOffset.TryParse(oldest["created"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out _));
         // Printed for people and programs, not HTML: the offset reads "+00:00", not "\u002B00:00".
         Assert.Contains("+00:00\"", logText, StringComparison.Ordinal);
 
-        // bytes are the data's (what put reported for the dataset), not the manifest block's.
+        // bytes are the data's (what put reported for the table).
         var put = JsonNode.Parse(InRepo("put", Golden.File(Primitive), "--json").Out)!.AsArray()[0]!;
-        Assert.Equal(put["dataset"]!["bytes"]!.GetValue<long>(), oldest["bytes"]!.GetValue<long>());
+        Assert.Equal(put["table"]!["bytes"]!.GetValue<long>(), oldest["bytes"]!.GetValue<long>());
     }
 
     [Fact]
@@ -103,7 +104,7 @@ public sealed class NameCommandTests : IDisposable
             Assert.Equal(0, InRepo("export", "car", reference, "-o", car).ExitCode);
             string parquet = _temp.File("n.parquet");
             Assert.Equal(0, InRepo("export", "parquet", reference, "-o", parquet).ExitCode);
-            Assert.Equal(Cids(CliRun.Run("cid", byCid)).Dataset, Cids(CliRun.Run("cid", parquet)).Dataset);
+            Assert.Equal(Table(CliRun.Run("cid", byCid)), Table(CliRun.Run("cid", parquet)));
 
             Assert.Equal($"unpinned {cid}", InRepo("unpin", reference).Out.Trim());
             Assert.Equal($"pinned {cid}", InRepo("pin", reference).Out.Trim());
@@ -151,18 +152,17 @@ public sealed class NameCommandTests : IDisposable
     [Fact]
     public void Gc_keeps_every_version_of_a_name_even_unpinned()
     {
-        var first = Cids(InRepo("put", Golden.File(Primitive), "--name", "sensors", "--no-pin"));
-        var second = Cids(InRepo("put", Golden.File(Dictionary), "--name", "sensors", "--no-pin"));
+        string first = Table(InRepo("put", Golden.File(Primitive), "--name", "sensors", "--no-pin"));
+        string second = Table(InRepo("put", Golden.File(Dictionary), "--name", "sensors", "--no-pin"));
         string csv = _temp.File("unnamed.csv");
         File.WriteAllText(csv, "a,b\n1,x\n2,y\n");
-        var unnamed = Cids(InRepo("put", csv, "--no-pin"));
+        string unnamed = Table(InRepo("put", csv, "--no-pin"));
 
         var gc = InRepo("gc");
 
-        Assert.Contains($"removed {unnamed.Dataset}", gc.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain(first.Dataset, gc.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain(second.Dataset, gc.Out, StringComparison.Ordinal);
-        Assert.All(first.Batches.Concat(second.Batches), b => Assert.DoesNotContain(b, gc.Out, StringComparison.Ordinal));
+        Assert.Contains($"removed {unnamed}", gc.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(first, gc.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(second, gc.Out, StringComparison.Ordinal);
         Assert.Equal(0, InRepo("get", "sensors@1", "-o", _temp.File("v1.arrows")).ExitCode);
     }
 
@@ -183,7 +183,7 @@ public sealed class NameCommandTests : IDisposable
         string fetched = _temp.File("fetched.arrows");
         var get = CliRun.Run("flight", "get", "--server", node.Location, "plant-3/temps@1", "-o", fetched);
         Assert.True(get.ExitCode == 0, get.Error);
-        Assert.Equal(firstDataset, Cids(CliRun.Run("cid", fetched)).Dataset);
+        Assert.Equal(firstDataset, Table(CliRun.Run("cid", fetched)));
 
         var info = JsonNode.Parse(CliRun.Run("flight", "info", "--server", node.Location, "plant-3/temps").Out)!;
         Assert.Equal(Lines(second.Out).Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1], info["cid"]!.GetValue<string>());

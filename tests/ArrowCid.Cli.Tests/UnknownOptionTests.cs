@@ -76,7 +76,7 @@ public sealed class UnknownOptionTests
         {
             var taken = CliRun.Run("cid", "--", name);
             Assert.True(taken.ExitCode == 0, taken.Error);
-            Assert.Contains("dataset ", taken.Out, StringComparison.Ordinal);
+            Assert.Contains("table ", taken.Out, StringComparison.Ordinal);
 
             var refused = CliRun.Run("cid", name);
             Assert.Equal(2, refused.ExitCode);

@@ -14,7 +14,7 @@ internal static class CarCommands
         var output = new Option<string>("--output", "-o") { Description = "The CAR file to write", Required = true, HelpName = "OUT.car" };
         var v2 = new Option<bool>("--v2") { Description = "Write a CARv2 with a multihash index (default CARv1)" };
         var since = new Option<string?>("--since") { Description = "Leave out every block of this table (a CID, NAME or NAME@N the reader holds): only what it lacks is written", HelpName = "BASE" };
-        var car = new Command("car", "Write CIDs, with every batch of each dataset, as a CAR file; every block is re-hashed") { cids, output, v2, since };
+        var car = new Command("car", "Write CIDs, with every block of each table (manifest nodes and chunks), as a CAR file; every block is re-hashed") { cids, output, v2, since };
         car.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(output);
@@ -158,8 +158,8 @@ internal static class CarCommands
         {
             json["canonical"] = new JsonObject
             {
-                ["dataset"] = canonical.Dataset.Cid.ToString(),
-                ["batches"] = new JsonArray(canonical.Batches.Select(b => (JsonNode)b.Cid.ToString()).ToArray()),
+                ["table"] = canonical.Dataset.Cid.ToString(),
+                ["chunks"] = new JsonArray(canonical.Batches.Select(b => (JsonNode)b.Cid.ToString()).ToArray()),
             };
         }
 

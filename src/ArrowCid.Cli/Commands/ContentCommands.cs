@@ -8,7 +8,7 @@ using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
 
-/// <summary><c>arrowcid cid | put | get | cat</c>: name, store and read record batches and datasets by content.</summary>
+/// <summary><c>arrowcid cid | put | get | cat</c>: name, store and read tables (chunked by content) and other blocks by content.</summary>
 internal static class ContentCommands
 {
     public static IEnumerable<Command> Create(CliConsole console, RepositoryOption repository)
@@ -20,22 +20,22 @@ internal static class ContentCommands
     }
 
     /// <summary>The argument of every command that reads content: a CID, NAME or NAME@N.</summary>
-    public static Argument<string> ContentArgument(string what = "A batch or dataset") =>
+    public static Argument<string> ContentArgument(string what = "A table") =>
         new("cid") { Description = $"{what}: its CID, a dataset NAME (its latest version) or NAME@N (version N)", HelpName = "CID|NAME[@N]" };
 
     private static Argument<string[]> InputsArgument() =>
-        new("files") { Description = "Arrow IPC files or streams, Parquet files (a batch per row group) or CSV files (- for stdin)", Arity = ArgumentArity.OneOrMore };
+        new("files") { Description = "Arrow IPC files or streams, Parquet files or CSV files (- for stdin)", Arity = ArgumentArity.OneOrMore };
 
     private static Command NameOrPut(CliConsole console, RepositoryOption repository, bool store)
     {
         var files = InputsArgument();
         var json = new Option<bool>("--json") { Description = "Print one JSON array instead of lines" };
         var tags = TagOption.Create("Label every stored block KEY=VALUE (repeatable)");
-        var noPin = new Option<bool>("--no-pin") { Description = "Do not pin the datasets (the next gc removes them, unless they are named)" };
-        var name = NameOption.Create("Record each input's dataset as the next version of NAME (in the order given)");
+        var noPin = new Option<bool>("--no-pin") { Description = "Do not pin the tables (the next gc removes them, unless they are named)" };
+        var name = NameOption.Create("Record each input's table as the next version of NAME (in the order given)");
         var command = store
-            ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository: one batch block per record batch and a dataset manifest per input; prints their CIDs") { files, json, tags, noPin, name }
-            : new Command("cid", "Print the CIDs 'put' would give, without storing anything") { files, json };
+            ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository as one table per input, cut into content-defined chunks (a block each, at most 1 MiB) under a manifest tree; prints each table's CID") { files, json, tags, noPin, name }
+            : new Command("cid", "Print the table CIDs 'put' would give, without storing anything") { files, json };
         var inputs = new InputOptions();
         inputs.AddTo(command);
         command.SetAction(parse =>
@@ -59,12 +59,7 @@ internal static class ContentCommands
                     continue;
                 }
 
-                foreach (var batch in result.Batches)
-                {
-                    console.Out.WriteLine(ContentOutput.BatchLine(batch));
-                }
-
-                console.Out.WriteLine(ContentOutput.DatasetLine(result.Dataset));
+                console.Out.WriteLine(ContentOutput.TableLine(result));
                 if (result.Version is { } version)
                 {
                     console.Out.WriteLine($"version {version}");
@@ -117,9 +112,9 @@ internal static class ContentCommands
 
     private static Command Get(CliConsole console, RepositoryOption repository)
     {
-        var cid = ContentArgument("A batch, a dataset or any other stored block");
+        var cid = ContentArgument("A table or any other stored block");
         var output = new Option<string>("--output", "-o") { Description = "Where to write the Arrow IPC stream or block (- for stdout)", Required = true, HelpName = "OUT" };
-        var command = new Command("get", "Write a batch's exact canonical bytes, a whole dataset as one Arrow IPC stream, or any other stored block byte for byte; every block is re-hashed") { cid, output };
+        var command = new Command("get", "Write a table as one Arrow IPC stream (a one-chunk table: its exact canonical bytes), or any other stored block byte for byte; every block is re-hashed") { cid, output };
         command.SetAction(parse =>
         {
             using var content = repository.Open(parse);
@@ -134,7 +129,7 @@ internal static class ContentCommands
 
     private static Command Cat(CliConsole console, RepositoryOption repository)
     {
-        var cid = ContentArgument("A batch, a dataset or an arrow-stream block");
+        var cid = ContentArgument("A table or an arrow-stream block");
         var limit = new Option<int?>("--limit", "-n") { Description = "Print at most N rows in all", HelpName = "N" };
         limit.Validators.Add(result =>
         {
@@ -143,7 +138,7 @@ internal static class ContentCommands
                 result.AddError("--limit must be 0 or more");
             }
         });
-        var command = new Command("cat", "Print a stored batch, or every batch of a dataset or Arrow stream, as tables") { cid, limit };
+        var command = new Command("cat", "Print a table chunk by chunk (or every batch of an arrow-stream block)") { cid, limit };
         command.SetAction(parse =>
         {
             int? rowsLimit = parse.GetValue(limit);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 
@@ -20,26 +21,31 @@ internal static class ContentOutput
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static string BatchLine(StoredBatch batch) =>
-        string.Create(CultureInfo.InvariantCulture, $"batch {batch.Cid} {batch.Rows} {batch.Bytes}");
+    /// <summary>
+    /// The line <c>put</c> and <c>cid</c> print per input: <c>table &lt;cid&gt; &lt;rows&gt; &lt;bytes&gt; &lt;chunks&gt;</c>,
+    /// bytes being those of the chunk blocks (manifest nodes not counted).
+    /// </summary>
+    public static string TableLine(PutStreamResult result) =>
+        string.Create(CultureInfo.InvariantCulture, $"table {result.Dataset.Cid} {result.Dataset.Rows} {result.Dataset.Bytes} {result.Dataset.Batches}");
 
-    public static string DatasetLine(DatasetResult dataset) =>
-        string.Create(CultureInfo.InvariantCulture, $"dataset {dataset.Cid} {dataset.Rows} {dataset.Batches}");
-
+    /// <summary>
+    /// The JSON object <c>put</c> and <c>cid</c> print per input: the table (CID, rows, chunk bytes,
+    /// chunk count, bytes of the root manifest block: 0 for a one-chunk table) and each chunk in row order.
+    /// </summary>
     public static JsonObject Json(string input, PutStreamResult result)
     {
         var json = new JsonObject
         {
             ["input"] = input,
-            ["dataset"] = new JsonObject
+            ["table"] = new JsonObject
             {
                 ["cid"] = result.Dataset.Cid.ToString(),
                 ["rows"] = result.Dataset.Rows,
-                ["batches"] = result.Dataset.Batches,
                 ["bytes"] = result.Dataset.Bytes,
+                ["chunks"] = result.Dataset.Batches,
                 ["manifest_bytes"] = result.Dataset.ManifestBytes,
             },
-            ["batches"] = new JsonArray(result.Batches.Select(b => (JsonNode)new JsonObject
+            ["chunks"] = new JsonArray(result.Batches.Select(b => (JsonNode)new JsonObject
             {
                 ["cid"] = b.Cid.ToString(),
                 ["rows"] = b.Rows,
@@ -61,7 +67,7 @@ internal static class ContentOutput
     public static JsonObject Tags(IReadOnlyDictionary<string, string> tags) =>
         new(tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value)));
 
-    public static JsonObject Json(BlockRecord record) => new()
+    public static JsonObject Json(BlockRecord record) => new JsonObject
     {
         ["cid"] = record.Cid.ToString(),
         ["kind"] = KindName(record.Kind),
@@ -72,11 +78,32 @@ internal static class ContentOutput
         ["producer"] = record.Producer,
         ["provenance"] = record.Provenance,
         ["tags"] = Tags(record.Tags),
-        // A foreign block's links are the blocks it links, not batches.
-        [record.Kind == BlockKind.Foreign ? "links" : "batches"] = new JsonArray(record.Batches.Select(b => (JsonNode)b.ToString()).ToArray()),
         ["locations"] = new JsonArray(record.Locations.Select(l => (JsonNode)l).ToArray()),
         ["schema"] = record.Schema,
-    };
+    }.WithLinks(record);
+
+    // A foreign block's links are the blocks it links; a table root's or node's are its chunks and
+    // the manifest nodes below it (a dag-cbor link is a node, a raw one a chunk).
+    private static JsonObject WithLinks(this JsonObject json, BlockRecord record)
+    {
+        if (record.Kind == BlockKind.Foreign)
+        {
+            json["links"] = CidArray(record.Batches);
+            return json;
+        }
+
+        json["chunks"] = CidArray(record.Batches.Where(c => !IsNode(c)));
+        json["nodes"] = CidArray(record.Batches.Where(IsNode));
+        return json;
+    }
+
+    private static JsonArray CidArray(IEnumerable<Cid> cids) => new(cids.Select(c => (JsonNode)c.ToString()).ToArray());
+
+    private static bool IsNode(Cid link) => link.Codec == Multicodec.DagCbor;
+
+    /// <summary>What a registry record's link is, for <c>info</c>: a foreign block's "link", a table's "chunk" or manifest "node".</summary>
+    private static string LinkLabel(BlockRecord record, Cid link) =>
+        record.Kind == BlockKind.Foreign ? "link" : IsNode(link) ? "node" : "chunk";
 
     /// <summary>One line of <c>ls</c>: kind, CID, rows, bytes, created, pin flag and tags.</summary>
     public static string ListLine(BlockRecord record) => string.Create(
@@ -107,9 +134,9 @@ internal static class ContentOutput
             yield return $"tag: {tag.Key}={tag.Value}";
         }
 
-        foreach (var batch in record.Batches)
+        foreach (var link in record.Batches)
         {
-            yield return record.Kind == BlockKind.Foreign ? $"link: {batch}" : $"batch: {batch}";
+            yield return $"{LinkLabel(record, link)}: {link}";
         }
 
         foreach (var location in record.Locations)

@@ -192,7 +192,8 @@ internal static class NameCommands
         {
             try
             {
-                bytes = content.GetDataset(version.Cid).Bytes;
+                // The root states its chunks' total, whatever the table's form.
+                bytes = content.OpenTable(version.Cid).Bytes;
             }
             catch (BlockNotFoundException)
             {

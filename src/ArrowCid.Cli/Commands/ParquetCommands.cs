@@ -32,24 +32,26 @@ internal static class ParquetCommands
 
     private static Command Export(CliConsole console, RepositoryOption repository)
     {
-        var cids = new Argument<string[]>("cids") { Description = "Dataset or batch CIDs (or dataset NAME, NAME@N), written in order as one table", Arity = ArgumentArity.OneOrMore, HelpName = "CID|NAME[@N]" };
+        var cids = new Argument<string[]>("cids") { Description = "Tables (CIDs, dataset NAMEs or NAME@N), written in order as one Parquet table", Arity = ArgumentArity.OneOrMore, HelpName = "CID|NAME[@N]" };
         var output = new Option<string?>("--output", "-o") { Description = "The Parquet file to write (- for stdout; default <first CID>.parquet)", HelpName = "OUT.parquet" };
         var compression = new Option<string>("--compression") { Description = "Page compression", DefaultValueFactory = _ => "snappy", HelpName = "CODEC" };
         compression.AcceptOnlyFromAmong([.. Codecs.Keys]);
-        var rowGroupSize = new Option<int>("--row-group-size") { Description = "Most rows per row group (each batch also starts one)", DefaultValueFactory = _ => ParquetWriteOptions.Default.RowGroupSize, HelpName = "N" };
+        var rowGroupSize = new Option<int>("--row-group-size") { Description = "Most rows per row group", DefaultValueFactory = _ => ParquetWriteOptions.Default.RowGroupSize, HelpName = "N" };
         var pageSize = new Option<int>("--page-size") { Description = "Target uncompressed bytes per data page", DefaultValueFactory = _ => ParquetWriteOptions.Default.PageSize, HelpName = "N" };
+        var rowGroupBytes = new Option<long>("--row-group-bytes") { Description = "Most bytes of Arrow chunks gathered into one row group (row groups hold whole chunks; a chunk longer than --row-group-size rows is split)", DefaultValueFactory = _ => ParquetCidExport.DefaultRowGroupBytes, HelpName = "N" };
         Positive(rowGroupSize);
         Positive(pageSize);
-        var parquet = new Command("parquet", "Write the batches of datasets or batch CIDs as one Parquet file (footer keys arrowcid.cids, arrowcid.dataset); every block is re-hashed")
+        Positive(rowGroupBytes);
+        var parquet = new Command("parquet", "Write tables as one Parquet file, row groups of whole chunks (footer keys arrowcid.cids, arrowcid.dataset); every block is re-hashed")
         {
-            cids, output, compression, rowGroupSize, pageSize,
+            cids, output, compression, rowGroupSize, rowGroupBytes, pageSize,
         };
         parquet.SetAction(parse =>
         {
             using var content = repository.Open(parse);
             var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
             string path = parse.GetValue(output) ?? $"{roots[0]}.parquet";
-            var plan = ParquetCidExport.Resolve(content, roots);
+            var plan = ParquetCidExport.Resolve(content, roots, parse.GetValue(rowGroupBytes));
             var options = ParquetCidExport.WithMetadata(plan, new ParquetWriteOptions
             {
                 Compression = Codecs[parse.GetRequiredValue(compression)],
@@ -57,12 +59,11 @@ internal static class ParquetCommands
                 PageSize = parse.GetValue(pageSize),
             });
             using var target = OutputTarget.Create(path, console);
-            CliProgress.Run(console, $"exporting {plan.Batches.Count} batches to {target.Name}", Math.Max(1, plan.Rows), advance =>
+            CliProgress.Run(console, $"exporting {plan.Chunks.Count} chunks to {target.Name}", Math.Max(1, plan.Rows), advance =>
             {
                 try
                 {
-                    using var writer = new ParquetWriter(target.Stream, plan.Schema, options, leaveOpen: true);
-                    ParquetCidExport.Write(content, plan, writer, advance);
+                    ParquetCidExport.Write(content, plan, target.Stream, options, advance);
                 }
                 catch (NotSupportedException e)
                 {
@@ -76,7 +77,7 @@ internal static class ParquetCommands
             if (path != IpcSource.StandardStream)
             {
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"exported {plan.Rows} rows in {plan.Batches.Count} batches ({bytes} bytes, {parse.GetRequiredValue(compression)}) to {path}"));
+                    $"exported {plan.Rows} rows in {plan.Chunks.Count} chunks ({bytes} bytes, {parse.GetRequiredValue(compression)}) to {path}"));
             }
 
             return ExitCodes.Ok;
@@ -158,9 +159,10 @@ internal static class ParquetCommands
         return command;
     }
 
-    private static void Positive(Option<int> option) => option.Validators.Add(result =>
+    // An int or long option: any token that parses as a number below 1 is refused.
+    private static void Positive<T>(Option<T> option) => option.Validators.Add(result =>
     {
-        if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int value) && value < 1)
+        if (result.Tokens.Count == 1 && long.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out long value) && value < 1)
         {
             result.AddError($"{option.Name} must be 1 or more");
         }

@@ -66,15 +66,13 @@ internal static class QuickstartCommand
         ArgumentNullException.ThrowIfNull(batch);
         using var content = CliErrors.About(repositoryPath, () => ContentRepository.Open(repositoryPath));
         var put = content.PutStream(batch.Schema, [batch], new PutOptions { Producer = "arrowcid quickstart" });
-        console.Out.WriteLine(Commands.ContentOutput.BatchLine(put.Batches[0]));
-        console.Out.WriteLine(Commands.ContentOutput.DatasetLine(put.Dataset));
+        console.Out.WriteLine(Commands.ContentOutput.TableLine(put));
 
+        // A small table is one chunk: get writes its exact canonical bytes, which hash to the table's CID.
         using var fetched = new MemoryStream();
-        content.WriteDataset(put.Batches[0].Cid, fetched);
-        bool hashMatches = Cid.ForRaw(fetched.GetBuffer().AsSpan(0, (int)fetched.Length)) == put.Batches[0].Cid;
-        using var stream = new MemoryStream();
-        content.WriteDataset(put.Dataset.Cid, stream);
-        using var reader = new ArrowStreamReader(stream.ToArray().AsMemory());
+        content.WriteDataset(put.Dataset.Cid, fetched);
+        bool hashMatches = Cid.ForRaw(fetched.GetBuffer().AsSpan(0, (int)fetched.Length)) == put.Dataset.Cid;
+        using var reader = new ArrowStreamReader(fetched.ToArray().AsMemory());
         using var back = reader.ReadNext();
         bool identical = back is not null && ArrayEquality.Equals(batch, back, out _);
 
@@ -82,15 +80,15 @@ internal static class QuickstartCommand
         using (var car = CliErrors.About(carPath, () => new FileStream(carPath, FileMode.Create, FileAccess.Write)))
         {
             var exported = content.ExportCar([put.Dataset.Cid], car);
-            console.Out.WriteLine($"quickstart: repository {content.Repository.Root}; get {put.Batches[0].Cid}: {(hashMatches ? "bytes hash to the CID" : "HASH MISMATCH")}; "
-                + $"dataset as an IPC stream: {(identical ? "identical" : "DIFFERENT")}; CAR of {exported.Blocks} blocks: {carPath}");
+            console.Out.WriteLine($"quickstart: repository {content.Repository.Root}; get {put.Dataset.Cid}: {(hashMatches ? "bytes hash to the CID" : "HASH MISMATCH")}, "
+                + $"read back as an IPC stream: {(identical ? "identical" : "DIFFERENT")}; CAR of {exported.Blocks} block{(exported.Blocks == 1 ? string.Empty : "s")}: {carPath}");
         }
 
         bool parquetSame = ExportParquetDemo(console, content, put, Path.ChangeExtension(carPath, ".parquet"));
         return hashMatches && identical && parquetSame && flightVerified;
     }
 
-    /// <summary>Exports the demo dataset as Parquet (zstd) by its CID and names the file's row groups again; true when they give the same CIDs.</summary>
+    /// <summary>Exports the demo table as Parquet (zstd) by its CID and names the file's row groups again; true when they give the same table CID.</summary>
     public static bool ExportParquetDemo(CliConsole console, ContentRepository content, PutStreamResult put, string parquetPath)
     {
         ArgumentNullException.ThrowIfNull(console);
@@ -101,15 +99,14 @@ internal static class QuickstartCommand
         CliErrors.About(parquetPath, () =>
         {
             using var file = new FileStream(parquetPath, FileMode.Create, FileAccess.Write);
-            using var writer = new Parquet.Writing.ParquetWriter(file, plan.Schema, options);
-            Export.ParquetCidExport.Write(content, plan, writer, _ => { });
+            Export.ParquetCidExport.Write(content, plan, file, options, _ => { });
             return 0;
         });
         using var reader = CliErrors.About(parquetPath, () => Parquet.Reading.ParquetReader.Open(parquetPath));
         var again = ContentRepository.ComputeCids(reader.Schema, reader.ReadAll());
         bool same = again.Dataset.Cid == put.Dataset.Cid;
-        console.Out.WriteLine($"quickstart: exported the dataset as Parquet (zstd, {new FileInfo(parquetPath).Length} bytes): {parquetPath}; "
-            + $"its row groups name {(same ? "the same CIDs" : "DIFFERENT CIDs")}");
+        console.Out.WriteLine($"quickstart: exported the table as Parquet (zstd, {new FileInfo(parquetPath).Length} bytes): {parquetPath}; "
+            + $"its row groups name {(same ? "the same table CID" : "A DIFFERENT TABLE CID")}");
         return same;
     }
 

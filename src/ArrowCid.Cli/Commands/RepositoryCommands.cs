@@ -51,7 +51,7 @@ internal static class RepositoryCommands
 
     private static Command Info(CliConsole console, RepositoryOption repository)
     {
-        var cid = ContentCommands.ContentArgument("A registered batch or dataset");
+        var cid = ContentCommands.ContentArgument("A registered block (a table, a chunk, a manifest node, a foreign block)");
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("info", "Print what the registry knows about a CID") { cid, json };
         command.SetAction(parse =>
@@ -78,10 +78,10 @@ internal static class RepositoryCommands
 
     private static Command Pinning(CliConsole console, RepositoryOption repository, bool pin)
     {
-        var cid = ContentCommands.ContentArgument("A registered batch or dataset");
+        var cid = ContentCommands.ContentArgument("A registered block (a table, a chunk, a manifest node, a foreign block)");
         var command = pin
-            ? new Command("pin", "Keep a CID (and a dataset's batches) through gc") { cid }
-            : new Command("unpin", "Let the next gc remove a CID unless a pinned dataset links it") { cid };
+            ? new Command("pin", "Keep a CID (and a table's manifest nodes and chunks) through gc") { cid }
+            : new Command("unpin", "Let the next gc remove a CID unless a pinned or named table links it") { cid };
         command.SetAction(parse =>
         {
             using var content = repository.Open(parse);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Parquet.Writing;
 using ArrowCid.Repository;
@@ -8,54 +9,56 @@ using ArrowCid.Repository;
 namespace ArrowCid.Cli.Export;
 
 /// <summary>
-/// Exports repository content by CID as one Parquet file: every batch of every CID given (a
-/// dataset stands for its batches), opened zero-copy one at a time and released as soon as its
-/// rows are written, so memory stays bounded by one batch (at most one row group). Each batch
-/// starts a row group (split at the row group size), so importing the file gives back the same
-/// batches, hence the same CIDs. The footer carries <c>arrowcid.cids</c> (JSON array of the batch
-/// CIDs in order) and, when a single dataset is exported, <c>arrowcid.dataset</c>. It lives in the
-/// CLI because it joins the repository (Registry) and the writer (Parquet), which do not know each other.
+/// Exports repository tables by CID as one Parquet file: every chunk of every table given, in
+/// order, opened zero-copy one at a time and released as soon as its rows are in a written row
+/// group, so memory stays bounded by a row group. A row group gathers whole chunks while it stays
+/// within <see cref="ParquetWriteOptions.RowGroupSize"/> rows and <see cref="Plan.RowGroupBytes"/>
+/// of chunk bytes (a chunk alone over the row limit is split), so row groups are the size Parquet
+/// readers like rather than one per 1 MiB chunk, and importing the file gives back the same table
+/// CID (chunk boundaries depend only on the rows). The footer carries <c>arrowcid.cids</c> (JSON
+/// array of the chunk CIDs in order) and, when a single table is exported, <c>arrowcid.dataset</c>
+/// (its CID). It lives in the CLI because it joins the repository and the writer (Parquet), which
+/// do not know each other.
 /// </summary>
 internal static class ParquetCidExport
 {
-    /// <summary>Footer key of the JSON array of batch CIDs.</summary>
+    /// <summary>Footer key of the JSON array of chunk CIDs.</summary>
     public const string CidsKey = "arrowcid.cids";
 
-    /// <summary>Footer key of the dataset manifest CID.</summary>
+    /// <summary>Footer key of the table CID.</summary>
     public const string DatasetKey = "arrowcid.dataset";
 
-    /// <summary>What an export will write: the one schema, the batches in order, the dataset when there is one.</summary>
-    public sealed record Plan(Schema Schema, IReadOnlyList<Cid> Batches, Cid? Dataset, long Rows);
+    /// <summary>Default most chunk bytes (canonical Arrow) gathered into one row group: 64 MiB, within the 64–128 MiB Parquet writers usually aim at.</summary>
+    public const long DefaultRowGroupBytes = 64L << 20;
 
-    /// <summary>Resolves <paramref name="cids"/> to batches and checks they share one schema, before anything is written.</summary>
-    public static Plan Resolve(ContentRepository content, IReadOnlyList<Cid> cids)
+    /// <summary>What an export will write: the one schema, the chunks in order, the table when only one is exported.</summary>
+    /// <param name="Schema">The schema every table has.</param>
+    /// <param name="Chunks">Every chunk of every table, in order (a table given twice is there twice).</param>
+    /// <param name="Dataset">The table's CID when exactly one was given.</param>
+    /// <param name="Rows">Rows in all.</param>
+    /// <param name="RowGroupBytes">Most chunk bytes a row group gathers (a single chunk may be larger).</param>
+    public sealed record Plan(Schema Schema, IReadOnlyList<TableTreeEntry> Chunks, Cid? Dataset, long Rows, long RowGroupBytes = DefaultRowGroupBytes);
+
+    /// <summary>Resolves <paramref name="cids"/> (tables of any form) to their chunks and checks they share one schema, before anything is written.</summary>
+    public static Plan Resolve(ContentRepository content, IReadOnlyList<Cid> cids, long rowGroupBytes = DefaultRowGroupBytes)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(cids);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupBytes, 1);
         Schema? schema = null;
         Cid? schemaFrom = null;
-        var batches = new List<Cid>();
+        var chunks = new List<TableTreeEntry>();
         long rows = 0;
         foreach (var cid in cids)
         {
-            if (cid.Codec == Multicodec.DagCbor)
-            {
-                var manifest = content.GetDataset(cid);
-                Check(manifest.Schema, cid);
-                batches.AddRange(manifest.Batches.Select(b => b.Cid));
-                rows += manifest.Rows;
-                continue;
-            }
-
-            // Only the schema and length are read here; the bytes are re-hashed when exported.
-            using var batch = content.OpenBatch(cid, verify: false);
-            Check(batch.Schema, cid);
-            batches.Add(cid);
-            rows += batch.Length;
+            // Only the root and the manifest nodes are read here; each chunk is re-hashed when exported.
+            var table = content.OpenTable(cid);
+            Check(table.Schema, cid);
+            chunks.AddRange(table.Chunks());
+            rows += table.Rows;
         }
 
-        var dataset = cids.Count == 1 && cids[0].Codec == Multicodec.DagCbor ? cids[0] : null;
-        return new Plan(schema!, batches, dataset, rows);
+        return new Plan(schema!, chunks, cids.Count == 1 ? cids[0] : null, rows, rowGroupBytes);
 
         void Check(Schema candidate, Cid cid)
         {
@@ -77,7 +80,7 @@ internal static class ParquetCidExport
         ArgumentNullException.ThrowIfNull(options);
         var pairs = new List<KeyValuePair<string, string>>(options.KeyValueMetadata)
         {
-            new(CidsKey, JsonSerializer.Serialize(plan.Batches.Select(c => c.ToString()).ToArray())),
+            new(CidsKey, JsonSerializer.Serialize(plan.Chunks.Select(c => c.Cid.ToString()).ToArray())),
         };
         if (plan.Dataset is { } dataset)
         {
@@ -87,19 +90,36 @@ internal static class ParquetCidExport
         return options with { KeyValueMetadata = pairs };
     }
 
-    /// <summary>Writes the plan's batches through <paramref name="writer"/>, each re-hashed, then closes it; <paramref name="advance"/> gets rows written.</summary>
-    public static void Write(ContentRepository content, Plan plan, ParquetWriter writer, Action<double> advance)
+    /// <summary>
+    /// Writes the plan's chunks as a Parquet file on <paramref name="destination"/> (left open),
+    /// each chunk re-hashed: a row group ends before a chunk that would take it over
+    /// <paramref name="options"/>' row limit or the plan's byte limit (the writer itself splits a
+    /// chunk longer than the row limit). <paramref name="advance"/> gets rows written.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A column's type has no Parquet form.</exception>
+    public static void Write(ContentRepository content, Plan plan, Stream destination, ParquetWriteOptions options, Action<double> advance)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(advance);
-        foreach (var cid in plan.Batches)
+        using var writer = new ParquetWriter(destination, plan.Schema, options, leaveOpen: true);
+        long groupRows = 0;
+        long groupBytes = 0;
+        foreach (var chunk in plan.Chunks)
         {
-            var batch = content.OpenBatch(cid);
+            if (groupRows > 0 && (groupRows + chunk.Rows > options.RowGroupSize || groupBytes + chunk.Bytes > plan.RowGroupBytes))
+            {
+                writer.EndRowGroup();
+                (groupRows, groupBytes) = (0, 0);
+            }
+
+            var batch = content.OpenBatch(chunk.Cid);
             int length = batch.Length;
             writer.WriteOwned(batch);
-            writer.EndRowGroup();
+            // The writer ends a row group itself at every RowGroupSize rows: what is left after that starts the next.
+            groupRows = (groupRows + length) % options.RowGroupSize;
+            groupBytes = groupRows == 0 ? 0 : groupBytes + chunk.Bytes;
             advance(length);
         }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Builders;
+using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Datasets;
@@ -34,6 +35,9 @@ public sealed class TableChunker : IDisposable
     private readonly byte[] _schemaMessage;
     private readonly bool[] _joinable;
     private readonly List<Segment> _pending = [];
+
+    // PrepareAhead: chunks completed by a batch taken in by Detach, returned first by the next Add or Finish.
+    private readonly List<TableChunk> _carried = [];
     private Schema? _lastSchema;
     private ChunkBoundaryFinder _finder;
     private int _scanSegment;
@@ -44,6 +48,7 @@ public sealed class TableChunker : IDisposable
     private Task<Prepared>? _ahead;
     private RecordBatch? _aheadBatch;
     private Exception? _fault;
+    private bool _emptyTemplateOwned;
     private bool _finished;
     private bool _disposed;
 
@@ -119,7 +124,13 @@ public sealed class TableChunker : IDisposable
         var previous = _ahead;
         _ahead = Task.Run(() => Prepare(batch));
         _aheadBatch = batch;
-        return previous is null ? [] : Take(Await(previous));
+        var chunks = TakeCarried();
+        if (previous is not null)
+        {
+            chunks.AddRange(Take(Await(previous)));
+        }
+
+        return chunks;
     }
 
     /// <summary>Ends the table and returns its last chunks. A table without rows is one chunk of zero rows.</summary>
@@ -127,7 +138,7 @@ public sealed class TableChunker : IDisposable
     public IReadOnlyList<TableChunk> Finish()
     {
         ThrowIfDone();
-        var chunks = new List<TableChunk>();
+        var chunks = TakeCarried();
         if (_ahead is { } ahead)
         {
             _ahead = null;
@@ -144,6 +155,14 @@ public sealed class TableChunker : IDisposable
         var empty = _emptyTemplate is { } template ? template.Slice(0, 0) : new RecordBatchBuilder(Schema).Build();
         var canonical = CanonicalArrays.Normalize(empty);
         return [new TableChunk(canonical, 0, CanonicalEncoder.EncodedLength(canonical))];
+    }
+
+    /// <summary>The chunks Detach kept for the caller, now handed over.</summary>
+    private List<TableChunk> TakeCarried()
+    {
+        var chunks = new List<TableChunk>(_carried);
+        _carried.Clear();
+        return chunks;
     }
 
     /// <summary>The part of adding a batch that needs no chunk state: its canonical form, row hashes and nominal sizes.</summary>
@@ -211,6 +230,44 @@ public sealed class TableChunker : IDisposable
     public bool Holds(RecordBatch batch) =>
         _pending.Exists(s => ReferenceEquals(s.Original, batch) || ReferenceEquals(s.Canonical, batch))
         || (_ahead is not null && ReferenceEquals(_aheadBatch, batch));
+
+    /// <summary>
+    /// Copies the rows still waiting for their chunk into memory the chunker owns, so every batch
+    /// given so far may be disposed, or its memory reused, from here on (<see cref="Holds"/> is
+    /// then false for each). At most the rows since the last cut are copied: under a chunk.
+    /// </summary>
+    /// <remarks>
+    /// With <see cref="TableChunkerMode.PrepareAhead"/> this waits for the batch being prepared
+    /// and takes it in; the chunks it completes are copied too and come first from the next
+    /// <see cref="Add"/> or <see cref="Finish"/>. A batch that could not be prepared throws here.
+    /// </remarks>
+    public void Detach()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_ahead is { } ahead)
+        {
+            _ahead = null;
+            foreach (var chunk in Take(Await(ahead)))
+            {
+                _carried.Add(chunk with { Batch = OwnedCopy(chunk.Batch) });
+            }
+        }
+
+        for (int i = 0; i < _pending.Count; i++)
+        {
+            int shifted = _pending[i].Detach();
+            if (i == _scanSegment)
+            {
+                _scanRow -= shifted;
+            }
+        }
+
+        if (_emptyTemplate is { } template && !_emptyTemplateOwned)
+        {
+            _emptyTemplate = OwnedCopy(CanonicalArrays.Normalize(template.Slice(0, 0)));
+            _emptyTemplateOwned = true;
+        }
+    }
 
     /// <summary>Returns the pooled row arrays (waiting for a batch being prepared ahead, if any).</summary>
     public void Dispose()
@@ -451,6 +508,18 @@ public sealed class TableChunker : IDisposable
         _scanRow = _pending.Count > 0 ? _pending[0].Start : 0;
     }
 
+    /// <summary>
+    /// A copy of a canonical batch in managed memory: its canonical block encoded into an array and
+    /// read back over it (a canonical batch round-trips exactly), so it outlives the batch's memory.
+    /// </summary>
+    private static RecordBatch OwnedCopy(RecordBatch canonical)
+    {
+        using var encoded = new MemoryStream();
+        CanonicalEncoder.EncodeCanonical(canonical, encoded);
+        using var reader = new ArrowStreamReader(encoded.GetBuffer().AsMemory(0, checked((int)encoded.Length)));
+        return reader.ReadNext() ?? throw new InvalidOperationException("a canonical block read back without its batch");
+    }
+
     private readonly record struct Part(RecordBatch Batch, int Start, int Count);
 
     /// <summary>A batch in canonical form with its rows' hashes and sizes (null without rows).</summary>
@@ -459,9 +528,11 @@ public sealed class TableChunker : IDisposable
     /// <summary>A batch whose rows are not all in chunks yet, with each row's rolling hash and nominal bits (pooled arrays).</summary>
     private sealed class Segment(RecordBatch original, RecordBatch canonical) : IDisposable
     {
-        public RecordBatch Original { get; } = original;
+        private bool _owned;
 
-        public RecordBatch Canonical { get; } = canonical;
+        public RecordBatch Original { get; private set; } = original;
+
+        public RecordBatch Canonical { get; private set; } = canonical;
 
         public int Length => Canonical.Length;
 
@@ -471,6 +542,26 @@ public sealed class TableChunker : IDisposable
         public ulong[] Rolling { get; private set; } = ArrayPool<ulong>.Shared.Rent(canonical.Length);
 
         public long[] Bits { get; private set; } = ArrayPool<long>.Shared.Rent(canonical.Length);
+
+        /// <summary>Replaces the rows not yet chunked by a copy the chunker owns, with the per-row arrays shifted to match.</summary>
+        /// <returns>How many rows the segment's row numbers moved down by.</returns>
+        public int Detach()
+        {
+            if (_owned)
+            {
+                return 0;
+            }
+
+            int shifted = Start;
+            var copy = OwnedCopy(CanonicalSlice.Of(Canonical, Start, Length - Start));
+            Array.Copy(Rolling, Start, Rolling, 0, copy.Length);
+            Array.Copy(Bits, Start, Bits, 0, copy.Length);
+            Start = 0;
+            Original = copy;
+            Canonical = copy;
+            _owned = true;
+            return shifted;
+        }
 
         public void Dispose()
         {

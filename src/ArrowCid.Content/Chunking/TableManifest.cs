@@ -49,6 +49,9 @@ public sealed class TableManifest
     /// <summary>Levels of manifest nodes: 0 without a tree (one chunk or a version-1 manifest), else the root's level + 1.</summary>
     public int Height => _root is null ? 0 : _root.Level + 1;
 
+    /// <summary>The root node of a manifest tree (version 2); null for a one-chunk table or a version-1 manifest.</summary>
+    public TableTreeNode? RootNode => _root;
+
     /// <summary>Opens a table by its CID.</summary>
     /// <param name="cid">The table's CID: raw (one chunk) or dag-cbor (a manifest), sha2-256.</param>
     /// <param name="fetch">Returns a block's bytes (throwing when it is missing); every block it returns is checked against its CID here.</param>
@@ -156,9 +159,20 @@ public sealed class TableManifest
         }
     }
 
-    private TableTreeNode FetchChild(TableTreeEntry entry, int level)
+    /// <summary>
+    /// Decodes a node below the root as its parent links it: checked against the entry's CID, the
+    /// format, the level the parent implies and the parent's rows and bytes for it. For walks that
+    /// fetch nodes themselves (a copy from another node); <see cref="Chunks"/> and <see cref="Nodes"/> use it too.
+    /// </summary>
+    /// <param name="entry">The parent's entry for the node.</param>
+    /// <param name="level">The parent's level − 1.</param>
+    /// <param name="block">The node's bytes.</param>
+    /// <returns>The node.</returns>
+    /// <exception cref="ContentFormatException">The node is malformed or disagrees with its parent.</exception>
+    public static TableTreeNode ReadChild(TableTreeEntry entry, int level, ReadOnlySpan<byte> block)
     {
-        var child = TableTreeNode.Decode(_fetch(entry.Cid).Span, entry.Cid, root: false);
+        ArgumentNullException.ThrowIfNull(entry);
+        var child = TableTreeNode.Decode(block, entry.Cid, root: false);
         if (child.Level != level)
         {
             throw TableTreeNode.Malformed(entry.Cid, $"level {child.Level} where its parent links a level-{level} node");
@@ -171,6 +185,8 @@ public sealed class TableManifest
 
         return child;
     }
+
+    private TableTreeNode FetchChild(TableTreeEntry entry, int level) => ReadChild(entry, level, _fetch(entry.Cid).Span);
 
     private static TableManifest OpenChunk(Cid cid, ReadOnlyMemory<byte> block, Func<Cid, ReadOnlyMemory<byte>> fetch)
     {

@@ -15,7 +15,12 @@ public sealed record TableTreeEntry(Cid Cid, long Rows, long Bytes);
 /// <param name="Cid">CIDv1, dag-cbor, sha2-256 of <paramref name="Bytes"/>.</param>
 /// <param name="Bytes">The canonical DAG-CBOR bytes.</param>
 /// <param name="Level">The node's level (0: links chunks).</param>
-public sealed record TableTreeBlock(Cid Cid, byte[] Bytes, int Level);
+public sealed record TableTreeBlock(Cid Cid, byte[] Bytes, int Level)
+{
+    /// <summary>The block as one hashed when it was made (it was: <see cref="TableTreeNode.Encode"/> names it by its bytes), to store without hashing it again.</summary>
+    /// <returns>The hashed block.</returns>
+    public Stores.HashedBlock ToHashedBlock() => new(Cid, Bytes);
+}
 
 /// <summary>
 /// One node of a chunked table's manifest tree (version 2, docs/canonical-form.md, "The manifest

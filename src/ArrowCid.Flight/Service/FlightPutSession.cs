@@ -45,25 +45,36 @@ internal static class FlightPutSession
                     continue;
                 }
 
-                StoredBatch stored;
+                IReadOnlyList<StoredBatch> completed;
+                int rows = batch.Length;
                 using (batch)
                 {
                     // The decoder gives every batch its stream's schema.
                     writer ??= content.CreateDatasetWriter(batch.Schema, options, serviceRegistry);
-                    stored = writer.Add(batch);
+                    completed = writer.Add(batch);
                 }
 
                 // Stored and disposed: nothing reads the message's memory any more (dictionaries,
                 // which the decoder keeps, never get here), so it can take the next large message.
                 requests.ReleaseCurrent();
 
+                // One acknowledgement per batch received: its rows and the chunks it completed (stored).
                 await responses.WriteAsync(new PutResult
                 {
                     AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
                     {
-                        w.WriteString("cid", stored.Cid.ToString());
-                        w.WriteNumber("rows", stored.Rows);
-                        w.WriteNumber("bytes", stored.Bytes);
+                        w.WriteNumber("rows", rows);
+                        w.WriteStartArray("chunks");
+                        foreach (var chunk in completed)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("cid", chunk.Cid.ToString());
+                            w.WriteNumber("rows", chunk.Rows);
+                            w.WriteNumber("bytes", chunk.Bytes);
+                            w.WriteEndObject();
+                        }
+
+                        w.WriteEndArray();
                     })),
                 }, context.CancellationToken).ConfigureAwait(false);
             }

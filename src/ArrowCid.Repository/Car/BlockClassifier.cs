@@ -3,24 +3,29 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Validation;
 using ArrowCid.Content;
 using ArrowCid.Content.Canonical;
-using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
 
 using ArrowCid.Registry;
 
 namespace ArrowCid.Repository;
 
 /// <summary>What a block turned out to be, and the facts the registry records for it.</summary>
-/// <param name="Kind">Batch, dataset, Arrow stream or foreign.</param>
+/// <param name="Kind">Batch, dataset (a table's manifest root), table node, Arrow stream or foreign.</param>
 /// <param name="Schema">The Arrow schema (batches, datasets and Arrow streams), as text.</param>
-/// <param name="Rows">Rows of a batch, a dataset or all of an Arrow stream's batches.</param>
-/// <param name="Manifest">A dataset's decoded manifest.</param>
+/// <param name="Rows">Rows of a batch, a dataset, a table node or all of an Arrow stream's batches.</param>
+/// <param name="Table">A dataset's root, opened (version 1 or 2; nodes below it are not read).</param>
 /// <param name="Canonical">For an Arrow stream, the CIDs <c>put</c> (and <c>cid</c>) give its rows; null when they cannot be re-encoded.</param>
 /// <param name="Note">Why a block is not a canonical batch or a dataset manifest (what <c>--strict</c> refuses it for).</param>
-internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Rows, DatasetManifest? Manifest, PutStreamResult? Canonical, string? Note)
+internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Rows, TableManifest? Table, PutStreamResult? Canonical, string? Note)
 {
-    /// <summary>The registry record of a block found to be this, labelled as <paramref name="options"/> say (its links and size are filled in by <see cref="LocalRepository.PutBlock(Content.Stores.HashedBlock, BlockRecord)"/>).</summary>
-    public BlockRecord ToRecord(Cid cid, PutOptions options, bool pinned) => new()
+    /// <summary>
+    /// The registry record of a block found to be this, labelled as <paramref name="options"/> say
+    /// (its links and size are filled in by <see cref="LocalRepository.PutBlock(Content.Stores.HashedBlock, BlockRecord)"/>);
+    /// a table node is registered as a put registers it, unlabelled and unpinned.
+    /// </summary>
+    public BlockRecord ToRecord(Cid cid, PutOptions options, bool pinned) => Kind == BlockKind.TableNode ? DatasetWriter.NodeRecord(cid) : new()
     {
         Cid = cid,
         Kind = Kind,
@@ -35,8 +40,10 @@ internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Row
 
 /// <summary>
 /// Tells what a block is from its codec and bytes (which have already been checked against the
-/// CID): a canonical Arrow batch, a dataset manifest, an Arrow IPC stream that is not canonical,
-/// or any other (foreign) block. Every Arrow stream is fully validated before it is described.
+/// CID): a canonical Arrow batch, a table's manifest root (a version-1 dataset manifest or a
+/// version-2 tree root: a dataset), a manifest tree node below a root, an Arrow IPC stream that is
+/// not canonical, or any other (foreign) block. Whether a table's nodes and chunks are all present
+/// is not the block's own fact; the import checks it. Every Arrow stream is fully validated before it is described.
 /// </summary>
 internal static class BlockClassifier
 {
@@ -113,14 +120,26 @@ internal static class BlockClassifier
 
     private static BlockDescription DescribeDagCbor(Cid cid, ReadOnlyMemory<byte> bytes)
     {
+        string rootProblem;
         try
         {
-            var manifest = DatasetManifest.Decode(bytes.Span, cid);
-            return new BlockDescription(BlockKind.Dataset, manifest.Schema.ToString(), manifest.Rows, manifest, null, null);
+            // Opening a root reads only the root block.
+            var table = TableManifest.Open(cid, c => c == cid ? bytes : throw new BlockNotFoundException(c));
+            return new BlockDescription(BlockKind.Dataset, table.Schema.ToString(), table.Rows, table, null, null);
         }
         catch (ContentFormatException e)
         {
-            return Foreign($"a DAG-CBOR block that is not a dataset manifest: {e.Message}");
+            rootProblem = e.Message;
+        }
+
+        try
+        {
+            var node = TableTreeNode.Decode(bytes.Span, cid, root: false);
+            return new BlockDescription(BlockKind.TableNode, null, node.Rows, null, null, null);
+        }
+        catch (ContentFormatException)
+        {
+            return Foreign($"a DAG-CBOR block that is not a table manifest: {rootProblem}");
         }
     }
 

@@ -6,7 +6,7 @@ using ArrowCid.Registry;
 
 namespace ArrowCid.Repository;
 
-/// <summary>Writes repository content as a CAR: roots in the order given, a dataset's manifest before its batches.</summary>
+/// <summary>Writes repository content as a CAR: roots in the order given; for a table its root, its manifest nodes (parents before children), then its chunks.</summary>
 internal static class CarExport
 {
     private delegate bool BlockSink(Cid cid, ReadOnlySpan<byte> data);
@@ -48,8 +48,9 @@ internal static class CarExport
         foreach (var root in roots)
         {
             ArgumentNullException.ThrowIfNull(root, nameof(roots));
+            // A table: its root, the manifest nodes (parents before children), then the chunks.
             var order = content.IsDataset(root)
-                ? content.GetDataset(root).Batches.Select(b => b.Cid).Prepend(root)
+                ? TableBlocks.Read(content, root).Blocks.Select(b => b.Cid)
                 : LinkedFrom(content, root);
             foreach (var cid in order.Where(c => exclude?.Contains(c) != true))
             {

@@ -1,3 +1,4 @@
+using ArrowCid.Content;
 using ArrowCid.Content.Car;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
@@ -8,11 +9,13 @@ namespace ArrowCid.Repository;
 
 /// <summary>
 /// Reads a CAR into the repository. Every block whose hash verifies is stored: canonical batches
-/// and other blocks as they are read (one block in memory at a time); dataset manifests, which are
-/// small, wait until the end so that they are registered only after every batch they link is
-/// present. What is not a batch or a manifest is kept as it is and registered as an Arrow stream
-/// (described) or a foreign block (its links recorded); with <c>strict</c> it is refused instead,
-/// as is a manifest whose batches are missing. Everything stored stays pinned until the end, so a
+/// and other blocks as they are read (one block in memory at a time); table manifests — roots
+/// (version-1 manifests and version-2 tree roots) and the tree nodes below them, each at most
+/// 1 MiB for a tree — wait until the end, so that a root is registered as a dataset only after
+/// every node and chunk of its table is present, its nodes (as table nodes) just before it. What
+/// is not a batch or a manifest is kept as it is and registered as an Arrow stream (described) or
+/// a foreign block (its links recorded); with <c>strict</c> it is refused instead, as is a root
+/// whose table lacks a node or a chunk, and a node no complete table links. Everything stored stays pinned until the end, so a
 /// concurrent GC cannot remove blocks a manifest or DAG node about to be registered links;
 /// afterwards only the roots keep their pins (when the options ask for pins). A block whose hash
 /// does not verify stops the import (the CAR is damaged); one whose hash function cannot be
@@ -32,6 +35,7 @@ internal static class CarImport
         var refused = new List<RefusedBlock>();
         var unverifiable = new List<UnverifiableBlock>();
         var manifests = new List<(CarBlock Block, BlockDescription Found)>();
+        var nodes = new Dictionary<Cid, (CarBlock Block, BlockDescription Found)>();
         int blocksRead = 0;
         try
         {
@@ -63,6 +67,10 @@ internal static class CarImport
                         // Kept whole: the CAR reader reuses nothing, so the bytes stay valid.
                         manifests.Add((block, found));
                         break;
+                    case BlockKind.TableNode:
+                        // Small (at most 1 MiB); registered with the first complete table that links it.
+                        nodes.TryAdd(block.Cid, (block, found));
+                        break;
                     case var _ when strict:
                         refused.Add(new RefusedBlock(block.Cid, found.Note!));
                         break;
@@ -74,23 +82,46 @@ internal static class CarImport
 
             foreach (var (block, found) in manifests)
             {
-                if (found.Manifest!.Batches.FirstOrDefault(b => !content.Repository.Blocks.Has(b.Cid) || content.Repository.GetRecord(b.Cid) is null) is { } missing)
+                var (tree, reason) = OpenComplete(content, block, nodes);
+                if (tree is null)
                 {
-                    string reason = $"the dataset links batch {missing.Cid}, which is neither in the CAR nor in the repository";
                     if (strict)
                     {
                         refused.Add(new RefusedBlock(block.Cid, reason));
                     }
                     else
                     {
-                        // Kept as the DAG-CBOR block it is; importing its batches and it again registers the dataset.
+                        // Kept as the DAG-CBOR block it is; importing what it lacks and it again registers the dataset.
                         import.Store(block, found with { Kind = BlockKind.Foreign, Schema = null, Rows = 0 }, ImportedBlockKind.DagCbor, reason + "; kept as a plain DAG-CBOR block, not registered as a dataset");
                     }
 
                     continue;
                 }
 
+                // The tree's nodes from this CAR first (children before parents), so the root never stands without them.
+                for (int i = tree.Blocks.Count - 1; i > 0; i--)
+                {
+                    if (nodes.Remove(tree.Blocks[i].Cid, out var node))
+                    {
+                        import.Store(node.Block, node.Found, ImportedBlockKind.TableNode, note: null);
+                    }
+                }
+
                 import.Store(block, found, ImportedBlockKind.Dataset, note: null);
+            }
+
+            foreach (var (block, found) in nodes.Values)
+            {
+                const string Unlinked = "a table manifest node that no complete table in the CAR links";
+                if (strict)
+                {
+                    refused.Add(new RefusedBlock(block.Cid, Unlinked));
+                }
+                else
+                {
+                    // Well formed, so registered as what it is: a table whose root comes later links it as held.
+                    import.Store(block, found, ImportedBlockKind.TableNode, Unlinked);
+                }
             }
 
             return new CarImportReport
@@ -112,6 +143,36 @@ internal static class CarImport
         }
     }
 
+    /// <summary>
+    /// A table root from the CAR with every block of its table, when all are at hand; else why it
+    /// cannot be registered as a dataset: a manifest node neither among the CAR's nodes nor held
+    /// here as a table node, a malformed node, or a chunk not present and registered as a batch.
+    /// </summary>
+    private static (TableBlocks? Tree, string Reason) OpenComplete(ContentRepository content, CarBlock root, Dictionary<Cid, (CarBlock Block, BlockDescription Found)> nodes)
+    {
+        TableBlocks tree;
+        try
+        {
+            tree = TableBlocks.Read(root.Cid, cid =>
+                cid == root.Cid ? root.Data
+                : nodes.TryGetValue(cid, out var held) ? held.Block.Data
+                : content.Repository.GetRecord(cid) is { Kind: BlockKind.TableNode } && content.Repository.Blocks.Has(cid) ? content.GetBytes(cid)
+                : throw new BlockNotFoundException(cid));
+        }
+        catch (BlockNotFoundException e)
+        {
+            return (null, $"the dataset links manifest node {e.Cid}, which is neither in the CAR nor in the repository");
+        }
+        catch (Exception e) when (e is ContentFormatException or BlockCorruptedException)
+        {
+            return (null, $"the dataset's manifest tree is malformed: {e.Message}");
+        }
+
+        return tree.Blocks.FirstOrDefault(b => b.Cid.Codec == Multicodec.Raw && !(content.Repository.Blocks.Has(b.Cid) && content.Repository.GetRecord(b.Cid) is { Kind: BlockKind.Batch })) is { } missing
+            ? (null, $"the dataset links batch {missing.Cid}, which is neither in the CAR nor in the repository")
+            : (tree, "");
+    }
+
     private static ImportedBlockKind ImportedKindOf(Cid cid, BlockKind kind) => (kind, cid.Codec) switch
     {
         (BlockKind.ArrowStream, _) => ImportedBlockKind.ArrowStream,
@@ -128,7 +189,7 @@ internal static class CarImport
 
         public List<ImportedBlock> Stored { get; } = [];
 
-        /// <summary>Stores and registers one block. Batches and foreign blocks are pinned until the import ends; a dataset is registered last, pinned only as a root.</summary>
+        /// <summary>Stores and registers one block. Batches, table nodes and foreign blocks are pinned until the import ends; a dataset is registered last, pinned only as a root.</summary>
         public void Store(CarBlock block, BlockDescription found, ImportedBlockKind kind, string? note)
         {
             string? undecodable = null;
@@ -140,9 +201,11 @@ internal static class CarImport
 
             // Checked once here; the store then takes it as it is.
             var hashed = HashedBlock.Verify(block.Cid, block.Data);
-            var stored = found.Kind == BlockKind.Dataset
-                ? content.Repository.PutBlock(hashed, DatasetWriter.DatasetRecord(block.Cid, found.Manifest!, options, options.Pin && roots.Contains(block.Cid)), guard: null)
-                : content.Repository.PutBlock(hashed, found.ToRecord(block.Cid, options, pinned: false), _guard);
+            var stored = found.Kind switch
+            {
+                BlockKind.Dataset => content.Repository.PutBlock(hashed, DatasetWriter.DatasetRecord(block.Cid, found.Schema!, found.Rows, options, options.Pin && roots.Contains(block.Cid)), guard: null),
+                _ => content.Repository.PutBlock(hashed, found.ToRecord(block.Cid, options, pinned: false), _guard),
+            };
             Stored.Add(new ImportedBlock(block.Cid, kind, block.Data.Length)
             {
                 Rows = found.Rows,

@@ -21,7 +21,7 @@ public enum ImportedBlockKind
     /// <summary>A canonical Arrow batch, registered as a batch.</summary>
     Batch,
 
-    /// <summary>A dataset manifest whose batches are present, registered as a dataset.</summary>
+    /// <summary>A table's manifest root (a version-1 manifest or a version-2 tree root) whose nodes and chunks are present, registered as a dataset.</summary>
     Dataset,
 
     /// <summary>An Arrow IPC stream that is not canonical, kept as it is and described (<see cref="BlockKind.ArrowStream"/>).</summary>
@@ -30,7 +30,7 @@ public enum ImportedBlockKind
     /// <summary>Any other raw block (<see cref="BlockKind.Foreign"/>).</summary>
     Raw,
 
-    /// <summary>DAG-CBOR that is not a dataset manifest, or one whose batches are missing (<see cref="BlockKind.Foreign"/>).</summary>
+    /// <summary>DAG-CBOR that is not a table manifest, or a table root whose nodes or chunks are missing (<see cref="BlockKind.Foreign"/>).</summary>
     DagCbor,
 
     /// <summary>A dag-pb node (<see cref="BlockKind.Foreign"/>).</summary>
@@ -38,6 +38,9 @@ public enum ImportedBlockKind
 
     /// <summary>A block of any other codec (<see cref="BlockKind.Foreign"/>).</summary>
     Other,
+
+    /// <summary>A manifest tree node below a table's root (<see cref="BlockKind.TableNode"/>).</summary>
+    TableNode,
 }
 
 /// <summary>One block an import stored.</summary>
@@ -61,11 +64,12 @@ public sealed record ImportedBlock(Cid Cid, ImportedBlockKind Kind, long Bytes)
     /// <summary>Why the block is not a canonical batch or a dataset (what <c>--strict</c> would refuse it for).</summary>
     public string? Note { get; init; }
 
-    /// <summary>The kind's name in text and JSON: batch, dataset, arrow-stream, raw, dag-cbor, dag-pb, other.</summary>
+    /// <summary>The kind's name in text and JSON: batch, dataset, table-node, arrow-stream, raw, dag-cbor, dag-pb, other.</summary>
     public static string NameOf(ImportedBlockKind kind) => kind switch
     {
         ImportedBlockKind.Batch => "batch",
         ImportedBlockKind.Dataset => "dataset",
+        ImportedBlockKind.TableNode => "table-node",
         ImportedBlockKind.ArrowStream => "arrow-stream",
         ImportedBlockKind.Raw => "raw",
         ImportedBlockKind.DagCbor => "dag-cbor",
@@ -86,18 +90,18 @@ public sealed record CarImportReport
     /// <summary>Whether the import took only canonical batches and dataset manifests.</summary>
     public bool Strict { get; init; }
 
-    /// <summary>Every block stored, in CAR order, dataset manifests last (they wait for their batches).</summary>
+    /// <summary>Every block stored, in CAR order, table manifests last (each root after its nodes; they wait for their chunks).</summary>
     public IReadOnlyList<ImportedBlock> Blocks { get; init; } = [];
 
     /// <summary>Canonical Arrow batches stored and registered, in CAR order.</summary>
     public IReadOnlyList<Cid> Batches { get; init; } = [];
 
-    /// <summary>Dataset manifests stored and registered (after their batches).</summary>
+    /// <summary>Table roots stored and registered as datasets (after their nodes and chunks).</summary>
     public IReadOnlyList<Cid> Datasets { get; init; } = [];
 
     /// <summary>
-    /// Blocks not stored: with <see cref="Strict"/>, anything not a canonical batch or a dataset
-    /// manifest whose batches are present; never otherwise.
+    /// Blocks not stored: with <see cref="Strict"/>, anything not a canonical batch, a table root
+    /// whose nodes and chunks are present or a node such a table links; never otherwise.
     /// </summary>
     public IReadOnlyList<RefusedBlock> Refused { get; init; } = [];
 

@@ -88,6 +88,34 @@ public abstract partial class RegistryContractTests : IDisposable
     }
 
     [Fact]
+    public void A_table_node_round_trips_with_its_kind_and_links_and_is_listed_by_kind()
+    {
+        var registry = NewRegistry();
+        var node = new BlockRecord
+        {
+            Cid = FakeDatasetCid(7),
+            Kind = BlockKind.TableNode,
+            Rows = 42,
+            Bytes = 321,
+            Batches = [FakeCid(8), FakeCid(9)],
+        };
+        registry.Upsert(node);
+        registry.Upsert(DatasetRecord(FakeDatasetCid(10), node.Cid));
+
+        var found = registry.Find(node.Cid)!;
+
+        Assert.Equal((BlockKind.TableNode, 42L, 321L), (found.Kind, found.Rows, found.Bytes));
+        Assert.Equal(node.Batches, found.Batches);
+        Assert.Equal([node.Cid], registry.List(new RegistryQuery { Kind = BlockKind.TableNode }).Select(r => r.Cid));
+        Assert.Equal("table-node", BlockKindNames.NameOf(found.Kind));
+        Assert.True(BlockKindNames.TryParse("table-node", out var parsed));
+        Assert.Equal(BlockKind.TableNode, parsed);
+        // A pinned root keeps its node and, through it, what the node links.
+        registry.Pin(FakeDatasetCid(10));
+        Assert.Superset(new HashSet<Cid> { FakeDatasetCid(10), node.Cid, FakeCid(8), FakeCid(9) }, registry.ListRetained().ToHashSet());
+    }
+
+    [Fact]
     public void Unknown_cid_is_not_found()
     {
         var registry = NewRegistry();

@@ -32,17 +32,20 @@ public sealed class CarExchangeTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Export_then_import_moves_a_dataset_between_repositories(bool v2)
+    public void Export_then_import_moves_a_table_between_repositories(bool v2)
     {
-        var batches = SampleBatches.Several(3);
-        var put = _source.PutStream(SampleBatches.Schema, batches.Append(batches[1]));
+        // The first chunk's rows twice, then more: a chunk starts where the last one ended, so the first chunk repeats.
+        long firstChunk = ContentRepository.ComputeCids(ChunkedTables.Schema, ChunkedTables.Rows(31, 0, ChunkedTables.SeveralChunks)).Batches[0].Rows;
+        var put = _source.PutStream(ChunkedTables.Schema, ChunkedTables.Ranges((31, 0, firstChunk), (31, 0, firstChunk), (31, 0, ChunkedTables.SeveralChunks)));
         using var car = new MemoryStream();
 
         var exported = _source.ExportCar([put.Dataset.Cid], car, v2);
         car.Position = 0;
         var imported = _target.ImportCar(car);
 
-        Assert.Equal(4, exported.Blocks); // the manifest and three distinct batches
+        Assert.True(put.Batches.Select(b => b.Cid).Distinct().Count() < put.Batches.Count, "a chunk repeats");
+        // The root, its nodes below it, and each distinct chunk once.
+        Assert.Equal(_source.OpenTable(put.Dataset.Cid).Nodes().Count() + put.Batches.Select(b => b.Cid).Distinct().Count(), exported.Blocks);
         Assert.Equal(car.Length, exported.Bytes);
         Assert.True(imported.IsComplete, string.Join("; ", imported.Refused.Select(r => r.Reason)));
         Assert.Equal([put.Dataset.Cid], imported.Datasets);
@@ -57,9 +60,9 @@ public sealed class CarExchangeTests : IDisposable
     }
 
     [Fact]
-    public void Export_writes_the_manifest_before_its_batches_and_each_block_once()
+    public void Export_writes_the_manifest_before_its_chunks_and_each_block_once()
     {
-        var put = _source.PutStream(SampleBatches.Schema, SampleBatches.Several(2));
+        var put = _source.PutStream(ChunkedTables.Schema, ChunkedTables.Rows(32, 0, ChunkedTables.SeveralChunks));
         var single = _source.PutBatch(SampleBatches.Build(99, 4));
         using var car = new MemoryStream();
 
@@ -68,22 +71,22 @@ public sealed class CarExchangeTests : IDisposable
         var reader = CarReader.Open(car);
 
         Assert.Equal([put.Dataset.Cid, put.Batches[0].Cid, single.Cid], reader.Roots);
-        Assert.Equal([put.Dataset.Cid, put.Batches[0].Cid, put.Batches[1].Cid, single.Cid], reader.ReadBlocks().Select(x => x.Cid));
+        Assert.Equal([put.Dataset.Cid, .. put.Batches.Select(b => b.Cid), single.Cid], reader.ReadBlocks().Select(x => x.Cid));
     }
 
     [Fact]
     public void Export_refuses_a_corrupted_block()
     {
-        var put = _source.PutStream(SampleBatches.Schema, SampleBatches.Several(2));
+        var put = _source.PutStream(ChunkedTables.Schema, ChunkedTables.Rows(33, 0, ChunkedTables.SeveralChunks));
         ContentRepositoryTests.Corrupt(_source.Repository, put.Batches[1].Cid);
 
         Assert.Throws<BlockCorruptedException>(() => _source.ExportCar([put.Dataset.Cid], new MemoryStream()));
     }
 
     [Fact]
-    public void Strict_import_refuses_non_canonical_batches_foreign_blocks_and_datasets_with_missing_batches()
+    public void Strict_import_refuses_non_canonical_batches_foreign_blocks_and_tables_with_missing_chunks()
     {
-        var put = _source.PutStream(SampleBatches.Schema, SampleBatches.Several(2));
+        var put = _source.PutStream(ChunkedTables.Schema, ChunkedTables.Rows(34, 0, ChunkedTables.SeveralChunks));
         byte[] manifest = _source.GetBytes(put.Dataset.Cid).ToArray();
         byte[] notArrow = "not arrow"u8.ToArray();
         byte[] otherCbor = DagCborEncoder.EncodeBlock(DagNode.MapOf(("hello", DagNode.Of("world"))), out var otherCid);
@@ -109,9 +112,9 @@ public sealed class CarExchangeTests : IDisposable
     }
 
     [Fact]
-    public void Import_takes_a_dataset_whose_batches_are_already_in_the_repository()
+    public void Import_takes_a_table_whose_chunks_are_already_in_the_repository()
     {
-        var put = _source.PutStream(SampleBatches.Schema, SampleBatches.Several(2));
+        var put = _source.PutStream(ChunkedTables.Schema, ChunkedTables.Rows(35, 0, ChunkedTables.SeveralChunks));
         using (var batchesOnly = new MemoryStream())
         {
             _source.ExportCar(put.Batches.Select(b => b.Cid), batchesOnly);

@@ -58,21 +58,41 @@ public sealed class ContentRepositoryTests : IDisposable
     [Fact]
     public void ComputeCids_names_exactly_what_PutStream_stores()
     {
-        var batches = SampleBatches.Several();
+        var batches = ChunkedTables.Rows(21, 0, ChunkedTables.SeveralChunks, 7_000).ToArray();
 
-        var computed = ContentRepository.ComputeCids(SampleBatches.Schema, batches);
-        var put = _content.PutStream(SampleBatches.Schema, batches);
+        var computed = ContentRepository.ComputeCids(ChunkedTables.Schema, batches);
+        var put = _content.PutStream(ChunkedTables.Schema, batches);
 
         Assert.Equal(computed.Batches, put.Batches);
         Assert.Equal(computed.Dataset, put.Dataset);
         Assert.StartsWith("bafyrei", put.Dataset.Cid.ToString(), StringComparison.Ordinal);
         Assert.Equal(batches.Sum(b => (long)b.Length), put.Dataset.Rows);
+        Assert.Equal(put.Batches.Count, put.Dataset.Batches);
         var record = _content.Repository.GetRecord(put.Dataset.Cid)!;
         Assert.Equal(BlockKind.Dataset, record.Kind);
-        Assert.Equal(put.Batches.Select(b => b.Cid), record.Batches);
+        // The root's links, which GC follows: what its entries name.
+        Assert.Equal(_content.OpenTable(put.Dataset.Cid).RootNode!.Entries.Select(e => e.Cid).Distinct(), record.Batches);
         Assert.True(record.Pinned);
-        // The dataset's pin keeps its batches; they carry no pins of their own.
+        // The table's pin keeps its chunks; they carry no pins of their own.
         Assert.All(put.Batches, b => Assert.False(_content.Repository.GetRecord(b.Cid)!.Pinned));
+    }
+
+    [Fact]
+    public void A_small_table_is_one_chunk_named_by_its_raw_cid_as_a_batch_put_names_it()
+    {
+        var batches = SampleBatches.Several();
+
+        var put = _content.PutStream(SampleBatches.Schema, batches);
+
+        var chunk = Assert.Single(put.Batches);
+        Assert.Equal(chunk.Cid, put.Dataset.Cid);
+        Assert.Equal(Multicodec.Raw, put.Dataset.Cid.Codec);
+        Assert.False(_content.IsDataset(put.Dataset.Cid));
+        Assert.Equal(batches.Sum(b => (long)b.Length), chunk.Rows);
+        // The table's pin is its one block's.
+        Assert.True(_content.Repository.GetRecord(chunk.Cid)!.Pinned);
+        using var joined = Assert.Single(_content.ReadBatches(put.Dataset.Cid));
+        Assert.Equal(put.Dataset.Cid, ContentRepository.ComputeCid(joined).Cid);
     }
 
     [Fact]
@@ -133,10 +153,10 @@ public sealed class ContentRepositoryTests : IDisposable
     }
 
     [Fact]
-    public void WriteDataset_gives_a_dataset_as_one_ipc_stream_of_its_batches_in_order()
+    public void WriteDataset_gives_a_table_as_one_ipc_stream_of_its_chunks_in_order_holding_the_producers_rows()
     {
-        var batches = SampleBatches.Several(4);
-        var put = _content.PutStream(SampleBatches.Schema, batches.Append(batches[0]));
+        var batches = ChunkedTables.Rows(22, 0, ChunkedTables.SeveralChunks).ToArray();
+        var put = _content.PutStream(ChunkedTables.Schema, batches);
         using var output = new MemoryStream();
 
         long written = _content.WriteDataset(put.Dataset.Cid, output);
@@ -144,15 +164,15 @@ public sealed class ContentRepositoryTests : IDisposable
         Assert.Equal(output.Length, written);
         using var reader = new ArrowStreamReader(output.ToArray().AsMemory());
         var read = reader.ReadAll().ToList();
-        Assert.Equal(5, read.Count);
-        foreach (var (expected, actual) in batches.Append(batches[0]).Zip(read))
-        {
-            Assert.True(ArrayEquality.Equals(expected, actual, out string? difference), difference);
-        }
+        Assert.Equal(put.Batches.Select(b => b.Rows), read.Select(b => (long)b.Length));
+        Assert.All(put.Batches.Zip(read), pair => Assert.Equal(pair.First.Cid, ContentRepository.ComputeCid(pair.Second).Cid));
+        // The same rows, however batched, are the same table.
+        Assert.Equal(put.Dataset.Cid, ContentRepository.ComputeCids(ChunkedTables.Schema, read).Dataset.Cid);
+        read.ForEach(b => b.Dispose());
     }
 
     [Fact]
-    public void An_empty_dataset_is_a_schema_only_stream()
+    public void An_empty_table_is_a_stream_of_its_schema_and_one_batch_of_no_rows()
     {
         var put = _content.PutStream(SampleBatches.Schema, []);
         using var output = new MemoryStream();
@@ -161,20 +181,28 @@ public sealed class ContentRepositoryTests : IDisposable
 
         using var reader = new ArrowStreamReader(output.ToArray().AsMemory());
         Assert.Equal(SampleBatches.Schema, reader.Schema);
+        using (var only = reader.ReadNext())
+        {
+            Assert.Equal(0, only!.Length);
+        }
+
         Assert.Null(reader.ReadNext());
-        Assert.Equal(0, put.Dataset.Batches);
+        Assert.Equal(1, put.Dataset.Batches);
+        Assert.Equal(0, put.Dataset.Rows);
     }
 
     [Fact]
-    public void ReadBatches_opens_every_batch_of_a_dataset_in_order()
+    public void ReadBatches_opens_every_chunk_of_a_table_in_order()
     {
-        var batches = SampleBatches.Several();
-        var put = _content.PutStream(SampleBatches.Schema, batches);
+        var batches = ChunkedTables.Rows(23, 0, ChunkedTables.SeveralChunks, 3_000).ToArray();
+        var put = _content.PutStream(ChunkedTables.Schema, batches);
 
         var read = _content.ReadBatches(put.Dataset.Cid).ToList();
 
-        Assert.Equal(batches.Count, read.Count);
-        Assert.All(batches.Zip(read), pair => Assert.True(ArrayEquality.Equals(pair.First, pair.Second, out _)));
+        Assert.Equal(put.Batches.Count, read.Count);
+        Assert.True(read.Count >= 2);
+        Assert.Equal(put.Batches.Select(b => b.Cid), read.Select(b => ContentRepository.ComputeCid(b).Cid));
+        Assert.Equal(put.Dataset.Cid, ContentRepository.ComputeCids(ChunkedTables.Schema, read).Dataset.Cid);
         read.ForEach(b => b.Dispose());
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Builders;
 using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
 using ArrowCid.TestSupport;
@@ -26,28 +27,35 @@ public sealed class DatasetWriterTests : IDisposable
     }
 
     [Fact]
-    public void Each_added_batch_is_stored_and_registered_before_Add_returns_and_Finish_gives_what_ComputeCids_names()
+    public void Each_completed_chunk_is_stored_and_registered_before_Add_returns_and_Finish_gives_what_ComputeCids_names()
     {
-        var batches = SampleBatches.Several(4);
-        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Tags = new Dictionary<string, string> { ["stage"] = "raw" } });
+        var batches = ChunkedTables.Rows(3, 0, ChunkedTables.SeveralChunks).ToArray();
+        using var writer = _content.CreateDatasetWriter(ChunkedTables.Schema, new PutOptions { Tags = new Dictionary<string, string> { ["stage"] = "raw" } });
 
+        int addedChunks = 0;
         foreach (var batch in batches)
         {
-            var stored = writer.Add(batch);
-            Assert.True(Repository.Blocks.Has(stored.Cid));
-            var record = Repository.GetRecord(stored.Cid)!;
-            Assert.Equal((BlockKind.Batch, batch.Length, stored.Bytes, "raw"), (record.Kind, record.Rows, record.Bytes, record.Tags["stage"]));
+            foreach (var stored in writer.Add(batch))
+            {
+                addedChunks++;
+                Assert.True(Repository.Blocks.Has(stored.Cid));
+                var record = Repository.GetRecord(stored.Cid)!;
+                Assert.Equal((BlockKind.Batch, stored.Rows, stored.Bytes, "raw"), (record.Kind, record.Rows, record.Bytes, record.Tags["stage"]));
+            }
         }
 
-        Assert.Equal(4, writer.Batches.Count);
         var put = writer.Finish();
 
-        var computed = ContentRepository.ComputeCids(SampleBatches.Schema, batches);
+        Assert.True(addedChunks >= 2, "a table of several chunks completes chunks before Finish");
+        var computed = ContentRepository.ComputeCids(ChunkedTables.Schema, batches);
         Assert.Equal(computed.Batches, put.Batches);
         Assert.Equal(computed.Dataset, put.Dataset);
+        Assert.Equal(ChunkedTables.SeveralChunks, put.Batches.Sum(b => b.Rows));
+        Assert.Equal(Multicodec.DagCbor, put.Dataset.Cid.Codec);
         var dataset = Repository.GetRecord(put.Dataset.Cid)!;
         Assert.Equal(BlockKind.Dataset, dataset.Kind);
-        Assert.Equal(put.Batches.Select(b => b.Cid).Distinct(), dataset.Batches);
+        // The root's links (which GC follows) are what its entries name: chunks, or nodes of a taller tree.
+        Assert.Equal(_content.OpenTable(put.Dataset.Cid).RootNode!.Entries.Select(e => e.Cid).Distinct(), dataset.Batches);
         Assert.Equal(put.Dataset.ManifestBytes, dataset.Bytes);
         Assert.True(dataset.Pinned);
         Assert.Null(put.Version);
@@ -56,15 +64,19 @@ public sealed class DatasetWriterTests : IDisposable
     }
 
     [Fact]
-    public void A_writer_with_no_batch_stores_a_schema_only_dataset()
+    public void A_writer_with_no_batch_stores_one_chunk_of_no_rows_named_by_its_raw_cid()
     {
         using var writer = _content.CreateDatasetWriter(SampleBatches.Schema);
 
         var put = writer.Finish();
 
-        Assert.Empty(put.Batches);
+        var chunk = Assert.Single(put.Batches);
+        Assert.Equal(0, chunk.Rows);
+        Assert.Equal(chunk.Cid, put.Dataset.Cid);
         Assert.Equal(ContentRepository.ComputeCids(SampleBatches.Schema, []).Dataset, put.Dataset);
-        Assert.Empty(_content.GetDataset(put.Dataset.Cid).Batches);
+        var table = _content.OpenTable(put.Dataset.Cid);
+        Assert.Equal((0, 0L), (table.Version, table.Rows));
+        Assert.True(Repository.GetRecord(chunk.Cid)!.Pinned);
     }
 
     [Fact]
@@ -102,8 +114,9 @@ public sealed class DatasetWriterTests : IDisposable
     [Fact]
     public void A_batch_of_another_schema_is_refused_before_anything_of_it_is_stored()
     {
-        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema);
-        var stored = writer.Add(SampleBatches.Build(1, 3));
+        using var writer = _content.CreateDatasetWriter(ChunkedTables.Schema);
+        var stored = writer.Add(MixedTable.Build(5, 0, 20_000));
+        Assert.NotEmpty(stored);
         var builder = new RecordBatchBuilder(new Schema([new Field("x", ArrowType.Int32)]));
         builder.AppendRow(7);
         using var other = builder.Build();
@@ -111,11 +124,11 @@ public sealed class DatasetWriterTests : IDisposable
         var refused = Assert.Throws<ArgumentException>(() => writer.Add(other));
 
         Assert.Contains("batch 1", refused.Message, StringComparison.Ordinal);
-        Assert.Equal([stored.Cid], Repository.Registry.ListCids());
-        Assert.Equal([stored.Cid], Repository.Blocks.Enumerate());
-        // The writer goes on: the refused batch is simply not part of the dataset.
-        writer.Add(SampleBatches.Build(2, 3));
-        Assert.Equal(2, writer.Finish().Dataset.Batches);
+        Assert.Equal(stored.Select(s => s.Cid).ToHashSet(), Repository.Registry.ListCids().ToHashSet());
+        Assert.Equal(stored.Select(s => s.Cid).ToHashSet(), Repository.Blocks.Enumerate().ToHashSet());
+        // The writer goes on: the refused batch is simply not part of the table.
+        writer.Add(MixedTable.Build(5, 20_000, 3));
+        Assert.Equal(20_003, writer.Finish().Dataset.Rows);
     }
 
     [Theory]
@@ -123,21 +136,23 @@ public sealed class DatasetWriterTests : IDisposable
     [InlineData(false)]
     public void Blocks_added_survive_a_gc_while_the_writer_is_open_and_then_the_datasets_pin_decides(bool pin)
     {
-        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Pin = pin });
-        var first = writer.Add(SampleBatches.Build(1, 6));
+        using var writer = _content.CreateDatasetWriter(ChunkedTables.Schema, new PutOptions { Pin = pin });
+        var first = writer.Add(MixedTable.Build(6, 0, 20_000))[0];
 
         var collected = Repository.Gc();
 
         Assert.DoesNotContain(first.Cid, collected.RemovedRecords);
         Assert.True(Repository.Blocks.Has(first.Cid));
         Assert.True(Repository.GetRecord(first.Cid)!.Pinned);
-        writer.Add(SampleBatches.Build(2, 6));
+        writer.Add(MixedTable.Build(6, 20_000, 20_000));
         var put = writer.Finish();
 
         Assert.All(put.Batches, b => Assert.False(Repository.GetRecord(b.Cid)!.Pinned));
         Assert.Equal(pin, Repository.GetRecord(put.Dataset.Cid)!.Pinned);
+        var blocks = TableBlocks.Read(_content, put.Dataset.Cid).Blocks;
         var after = Repository.Gc();
-        Assert.Equal(pin ? 0 : 3, after.RemovedRecords.Count);
+        // Unpinned, the whole table goes: its chunks and its manifest.
+        Assert.Equal(pin ? [] : blocks.Select(b => b.Cid).ToHashSet(), after.RemovedRecords.ToHashSet());
     }
 
     [Fact]
@@ -186,10 +201,10 @@ public sealed class DatasetWriterTests : IDisposable
     public void Disposing_without_Finish_releases_the_pins_so_gc_collects_what_was_stored()
     {
         StoredBatch first;
-        using (var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Name = "abandoned" }))
+        using (var writer = _content.CreateDatasetWriter(ChunkedTables.Schema, new PutOptions { Name = "abandoned" }))
         {
-            first = writer.Add(SampleBatches.Build(1, 5));
-            writer.Add(SampleBatches.Build(2, 5));
+            first = writer.Add(MixedTable.Build(7, 0, 20_000))[0];
+            writer.Add(MixedTable.Build(7, 20_000, 5));
         }
 
         Assert.All(Repository.Registry.ListCids(), cid => Assert.False(Repository.GetRecord(cid)!.Pinned));
@@ -217,7 +232,7 @@ public sealed class DatasetWriterTests : IDisposable
     }
 
     [Fact]
-    public void A_put_reads_each_buffer_of_a_batch_as_often_as_naming_it_does_one_normalisation_and_one_encoding()
+    public void A_put_reads_each_buffer_of_a_batch_as_often_as_naming_it_does_one_normalisation_one_hashing_and_one_encoding()
     {
         const int rows = 4096;
         var values = new CountingMemory(rows * sizeof(long));
@@ -232,12 +247,19 @@ public sealed class DatasetWriterTests : IDisposable
 
         var named = values.Reads(() => ContentRepository.ComputeCid(batch));
         var single = values.Reads(() => _content.PutBatch(batch));
+        var namedTable = values.Reads(() => ContentRepository.ComputeCids(schema, [batch]));
         using var writer = _content.CreateDatasetWriter(schema);
-        var added = values.Reads(() => writer.Add(batch));
+        var added = values.Reads(() =>
+        {
+            writer.Add(batch);
+            writer.Finish();
+        });
 
         Assert.True(named >= 1, "naming a batch reads its values at least once, to encode them");
         Assert.Equal(named, single);
-        Assert.Equal(named, added);
+        // Chunking reads the values to hash rows and to keep the rows after the last cut; a put reads them no more than naming the table does.
+        Assert.True(namedTable >= named);
+        Assert.Equal(namedTable, added);
     }
 
     /// <summary>Memory that counts how often its bytes are reached as a span: once per pass over them.</summary>
