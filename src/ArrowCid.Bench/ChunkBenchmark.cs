@@ -17,6 +17,7 @@ internal sealed record ChunkBenchmarkResult(
     double ChunkGbps,
     double RowHashGbps,
     double CidGbps,
+    double CidInlineGbps,
     double Sha256Gbps,
     ChunkSizes Sizes,
     EditCost Append,
@@ -30,8 +31,11 @@ internal sealed record ChunkBenchmarkResult(
     /// <summary>Row hashing alone against SHA-256.</summary>
     public double RowHashRatio => RowHashGbps / Sha256Gbps;
 
-    /// <summary>Chunking, hashing every chunk and building the manifest tree on one thread, against SHA-256.</summary>
+    /// <summary>Naming the table as <c>cid</c> does (chunking with batches prepared ahead on a second thread, SHA-256 of every chunk, the manifest tree), against SHA-256.</summary>
     public double CidRatio => CidGbps / Sha256Gbps;
+
+    /// <summary>The same on one thread (batches prepared inline).</summary>
+    public double CidInlineRatio => CidInlineGbps / Sha256Gbps;
 
     /// <summary>The goals of issue 13 for the pure chunker (docs/performance.md).</summary>
     public bool DedupGoalsMet => Append.NewRatio <= 0.02 && Insert.NewRatio <= 0.03 && Delete.NewRatio <= 0.03 && Update.NewRatio <= 0.25;
@@ -50,7 +54,8 @@ internal sealed record EditCost(long NewBytes, long TotalBytes, int NewChunks, i
 /// Measures the content-defined chunker on the mixed table of the chunking vectors (ints, floats
 /// with nulls, strings, a list, a dictionary): throughput of chunking (row hashes, boundaries,
 /// canonical chunk batches, and writing each chunk's block into memory), of row hashing alone, and
-/// of naming a table (chunking, SHA-256 of every chunk, the manifest tree) on one thread, each next
+/// of naming a table (chunking, SHA-256 of every chunk, the manifest tree) with batches prepared
+/// ahead on a second thread as <c>cid</c> and <c>put</c> do, and on one thread, each next
 /// to SHA-256 of as many bytes in the same run, in interleaved rounds after a warm-up (medians);
 /// then the bytes of new blocks after appending 1 % of the rows, inserting 1 % in the middle,
 /// deleting 1 % in the middle and replacing 1 % in 100 places, and the chunk size distribution.
@@ -76,6 +81,7 @@ internal static class ChunkBenchmark
         var chunk = new double[Runs];
         var rowHash = new double[Runs];
         var cid = new double[Runs];
+        var cidInline = new double[Runs];
         var sha = new double[Runs];
         TableTreeResult? tree = null;
         WarmUp(batches.Take(16).ToList(), block, shaInput);
@@ -84,10 +90,11 @@ internal static class ChunkBenchmark
             double c = Time(() => chunkBytes = ChunkAndEncode(batches, block));
             double h = Time(() => HashRows(batches));
             double n = Time(() => tree = Name(batches).Tree);
+            double i = Time(() => Name(batches, TableChunkerMode.Inline));
             double s = Time(() => Sha256(shaInput, chunkBytes));
             if (round >= 0)
             {
-                (chunk[round], rowHash[round], cid[round], sha[round]) = (c, h, n, s);
+                (chunk[round], rowHash[round], cid[round], cidInline[round], sha[round]) = (c, h, n, i, s);
             }
         }
 
@@ -108,7 +115,7 @@ internal static class ChunkBenchmark
                 sizes.Count(s => s >= target / 2 && s <= 2 * target) / (double)sizes.Length);
         return new ChunkBenchmarkResult(
             rows, batches.Count, chunkBytes, baseline.Entries.Count, tree!.Blocks.Count, tree.RootBlock is null ? 0 : tree.RootBlock.Level + 1,
-            Gbps(chunkBytes, Median(chunk)), Gbps(chunkBytes, Median(rowHash)), Gbps(chunkBytes, Median(cid)), Gbps(chunkBytes, Median(sha)),
+            Gbps(chunkBytes, Median(chunk)), Gbps(chunkBytes, Median(rowHash)), Gbps(chunkBytes, Median(cid)), Gbps(chunkBytes, Median(cidInline)), Gbps(chunkBytes, Median(sha)),
             distribution, append, insert, delete, update);
     }
 
@@ -125,6 +132,7 @@ internal static class ChunkBenchmark
             long bytes = ChunkAndEncode(batches, block);
             HashRows(batches);
             Name(batches);
+            Name(batches, TableChunkerMode.Inline);
             Sha256(shaInput, bytes);
         }
     }
@@ -164,9 +172,9 @@ internal static class ChunkBenchmark
     }
 
     /// <summary>Names a table: chunks, each chunk's CID, the manifest tree.</summary>
-    private static Named Name(IEnumerable<RecordBatch> batches)
+    private static Named Name(IEnumerable<RecordBatch> batches, TableChunkerMode mode = TableChunkerMode.PrepareAhead)
     {
-        using var chunker = new TableChunker(MixedTable.Schema);
+        using var chunker = new TableChunker(MixedTable.Schema, mode);
         var entries = new List<TableTreeEntry>();
         foreach (var batch in batches)
         {

@@ -13,7 +13,7 @@ public sealed class BenchChunkCommandTests
         var json = JsonNode.Parse(result.Out)!;
         Assert.True(json["chunks"]!.GetValue<int>() > 4);
         Assert.True(json["chunk_bytes"]!.GetValue<long>() > 3 << 20);
-        foreach (string key in new[] { "chunk", "row_hash", "cid" })
+        foreach (string key in new[] { "chunk", "row_hash", "cid", "cid_inline" })
         {
             double gbps = json[$"{key}_gbps"]!.GetValue<double>();
             Assert.True(gbps > 0, key);

@@ -114,13 +114,43 @@ internal static class DictionaryIndexOrder
         if (selection.IsPlainRange)
         {
             int first = a.Offset + selection.Start;
-            Widen(a, first, selection.Count, indices);
+            int count = selection.Count;
+            Widen(a, first, count, indices);
             var validity = a.ValidityBitmap;
-            for (int k = 0; k < selection.Count; k++)
+            if (validity.IsEmpty)
+            {
+                for (int k = 0; k < count; k++)
+                {
+                    NonNegative(indices[k], k);
+                }
+
+                return;
+            }
+
+            // Without a branch on validity (nulls scattered among valid slots would mispredict):
+            // all ones for a valid slot keeps its index, 0 makes it -1; a negative valid index
+            // shows in the sign of the accumulated bits.
+            long negative = 0;
+            for (int k = 0; k < count; k++)
             {
                 int bit = first + k;
-                bool valid = validity.IsEmpty || (validity[bit >> 3] & (1 << (bit & 7))) != 0;
-                indices[k] = valid ? NonNegative(indices[k], k) : -1;
+                long valid = -(long)((validity[bit >> 3] >> (bit & 7)) & 1);
+                long index = indices[k];
+                negative |= index & valid;
+                indices[k] = (index & valid) | ~valid;
+            }
+
+            if (negative < 0)
+            {
+                // Name the first offending slot (the rare error path).
+                for (int k = 0; k < count; k++)
+                {
+                    int bit = first + k;
+                    if ((validity[bit >> 3] & (1 << (bit & 7))) != 0)
+                    {
+                        NonNegative(indices[k], k);
+                    }
+                }
             }
 
             return;

@@ -216,7 +216,8 @@ internal static class CanonicalJoin
     /// <summary>Offsets of all parts rebased end to end, and each part's item (or byte) count.</summary>
     private static (byte[] Offsets, long[] Ranges) JoinOffsets(IReadOnlyList<ArrayData> parts, int length, int width)
     {
-        var offsets = new byte[(length + 1) * width];
+        // Every byte is written below: no need to zero it first.
+        var offsets = GC.AllocateUninitializedArray<byte>((length + 1) * width);
         var ranges = new long[parts.Count];
         long shift = 0;
         int at = 0;
@@ -228,11 +229,7 @@ internal static class CanonicalJoin
             {
                 var from = MemoryMarshal.Cast<byte, int>(source)[..(part.Length + 1)];
                 var to = MemoryMarshal.Cast<byte, int>(offsets.AsSpan(at * 4));
-                int delta = checked((int)shift);
-                for (int k = 0; k < part.Length; k++)
-                {
-                    to[k] = from[k] + delta;
-                }
+                OffsetShift.Add(from[..part.Length], to, checked((int)shift));
 
                 ranges[p] = from[part.Length];
             }
@@ -265,7 +262,7 @@ internal static class CanonicalJoin
     private static byte[] JoinBuffers(IEnumerable<ReadOnlyMemory<byte>> parts)
     {
         var list = parts.ToList();
-        var joined = new byte[list.Sum(p => (long)p.Length)];
+        var joined = GC.AllocateUninitializedArray<byte>(checked((int)list.Sum(p => (long)p.Length)));
         int at = 0;
         foreach (var part in list)
         {

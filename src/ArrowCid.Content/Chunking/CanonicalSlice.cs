@@ -132,7 +132,8 @@ internal static class CanonicalSlice
             return new ArrayData(a.Type, count, nulls, 0, [validity, a.Buffers[1].Slice((a.Offset + start) * width, count * width)], [], Of(dictionary, 0, order.Count));
         }
 
-        var indices = new byte[count * width];
+        // Every byte is written: no need to zero it first.
+        var indices = GC.AllocateUninitializedArray<byte>(count * width);
         DictionaryIndexOrder.Write(mapped, indices, width);
 
         return new ArrayData(a.Type, count, nulls, 0, [validity, indices], [], ArrayNormalizer.Normalize(dictionary, SlotSelection.Explicit([.. order])));
@@ -182,12 +183,8 @@ internal static class CanonicalSlice
                 return (slice, 0, values[count]);
             }
 
-            var rebased = new byte[(count + 1) * 4];
-            var target = MemoryMarshal.Cast<byte, int>(rebased.AsSpan());
-            for (int i = 0; i <= count; i++)
-            {
-                target[i] = values[i] - first;
-            }
+            var rebased = GC.AllocateUninitializedArray<byte>((count + 1) * 4);
+            OffsetShift.Add(values, MemoryMarshal.Cast<byte, int>(rebased.AsSpan()), -first);
 
             return (rebased, first, values[count]);
         }
@@ -199,7 +196,7 @@ internal static class CanonicalSlice
             return (slice, 0, last64);
         }
 
-        var rebased64 = new byte[(count + 1) * 8];
+        var rebased64 = GC.AllocateUninitializedArray<byte>((count + 1) * 8);
         for (int i = 0; i <= count; i++)
         {
             BinaryPrimitives.WriteInt64LittleEndian(rebased64.AsSpan(i * 8), BinaryPrimitives.ReadInt64LittleEndian(slice.Span[(i * 8)..]) - first64);

@@ -308,7 +308,8 @@ public static class RowHasher
             for (int k = 0; k < count; k++)
             {
                 int slot = first + k;
-                ulong word = validity.IsEmpty || Bit(validity, slot) ? (ulong)(values[slot >> 3] >> (slot & 7)) & 1 : RowHashMath.NullWord;
+                ulong valid = validity.IsEmpty ? ulong.MaxValue : ValidMask(validity, slot);
+                ulong word = ((ulong)(values[slot >> 3] >> (slot & 7)) & 1 & valid) | (RowHashMath.NullWord & ~valid);
                 h[k] = RowHashMath.Absorb(h[k], word);
             }
 
@@ -325,24 +326,65 @@ public static class RowHasher
         {
             var data = a.Buffers[2].Span;
             var validity = a.ValidityBitmap;
+            bool hasValidity = !validity.IsEmpty;
             int first = a.Offset + start;
             long offsetBits = 8L * offsetWidth;
+            // Strings of up to 24 bytes whose three 8-byte reads stay inside the data: no branch on
+            // their length or validity, so a mix of lengths and nulls does not mispredict.
+            int shortEnd = data.Length - 24;
+            var slotOffsets = offsets.Slice(first, count + 1);
             for (int k = 0; k < count; k++)
             {
-                int slot = first + k;
-                if (!validity.IsEmpty && !Bit(validity, slot))
+                int from = int.CreateTruncating(slotOffsets[k]);
+                int to = int.CreateTruncating(slotOffsets[k + 1]);
+                int length = to - from;
+                ulong valid = hasValidity ? ValidMask(validity, first + k) : ulong.MaxValue;
+                // Canonical null slots are empty; the mask keeps that true of the sizes whatever the input.
+                bits[k] += offsetBits + (8L * length & (long)valid);
+                if (length <= 24 && from <= shortEnd)
                 {
-                    h[k] = RowHashMath.Absorb(h[k], RowHashMath.NullWord);
-                    bits[k] += offsetBits;
-                    continue;
+                    h[k] = ShortBytes(h[k], data, from, length, valid);
                 }
-
-                int from = int.CreateTruncating(offsets[slot]);
-                int to = int.CreateTruncating(offsets[slot + 1]);
-                h[k] = LengthAndWords(h[k], data, from, to);
-                bits[k] += offsetBits + (8L * (to - from));
+                else
+                {
+                    h[k] = valid == 0 ? RowHashMath.Absorb(h[k], RowHashMath.NullWord) : LengthAndWords(h[k], data, from, to);
+                }
             }
         }
+
+        /// <summary>
+        /// The words of a byte string of at most 24 bytes with 24 readable bytes at
+        /// <paramref name="from"/>: the length and two or three masked words, chosen with masks; the
+        /// null word instead where <paramref name="valid"/> is 0.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ulong ShortBytes(ulong acc, ReadOnlySpan<byte> data, int from, int length, ulong valid)
+        {
+            var bytes = data.Slice(from, 24);
+            ulong first = BinaryPrimitives.ReadUInt64LittleEndian(bytes) & LowBytes(length);
+            ulong second = BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]) & LowBytes(length - 8);
+            ulong third = BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]) & LowBytes(length - 16);
+            ulong two = RowHashMath.Absorb(RowHashMath.Absorb(RowHashMath.Absorb(acc, (ulong)length), first), second);
+            ulong three = RowHashMath.Absorb(two, third);
+            // All ones when the string is longer than 16 bytes (a third word), else 0.
+            ulong long16 = (ulong)((long)(16 - length) >> 63);
+            ulong words = (three & long16) | (two & ~long16);
+            return (words & valid) | (RowHashMath.Absorb(acc, RowHashMath.NullWord) & ~valid);
+        }
+
+        /// <summary>A mask of the low <paramref name="n"/> bytes of a word, <paramref name="n"/> clamped to 0–8, without a branch.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ulong LowBytes(int n)
+        {
+            int clamped = n & ~(n >> 31);
+            clamped = 8 + ((clamped - 8) & ((clamped - 8) >> 31));
+            // Two shifts of 4·n: a single shift by 64 would be a shift by 0.
+            return ~((ulong.MaxValue << (4 * clamped)) << (4 * clamped));
+        }
+
+        /// <summary>All ones when slot <paramref name="slot"/> is valid, 0 when it is null.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ulong ValidMask(ReadOnlySpan<byte> validity, int slot) => 0UL - ((ulong)(validity[slot >> 3] >> (slot & 7)) & 1);
 
         private static void Views(ArrayData a, int start, int count, Span<ulong> h, Span<long> bits)
         {
@@ -380,35 +422,58 @@ public static class RowHasher
             where TOffset : unmanaged, IBinaryInteger<TOffset>
         {
             var validity = a.ValidityBitmap;
+            bool hasValidity = !validity.IsEmpty;
             int first = a.Offset + start;
             int itemsFrom = int.CreateChecked(offsets[first]);
             int itemsTo = int.CreateChecked(offsets[first + count]);
             using var items = Items(a.Children[0], itemsFrom, itemsTo - itemsFrom);
-            var itemHashes = items.Hashes;
-            var itemBits = items.Bits;
+            // Padded past the last item so the branch-free path below may read four items from any list.
+            var itemHashes = items.PaddedHashes;
+            var itemBits = items.PaddedBits;
             long offsetBits = 8L * Unsafe.SizeOf<TOffset>();
+            var slotOffsets = offsets.Slice(first, count + 1);
             for (int k = 0; k < count; k++)
             {
-                int slot = first + k;
-                if (!validity.IsEmpty && !Bit(validity, slot))
+                int from = int.CreateTruncating(slotOffsets[k]) - itemsFrom;
+                int to = int.CreateTruncating(slotOffsets[k + 1]) - itemsFrom;
+                int length = to - from;
+                ulong valid = hasValidity ? ValidMask(validity, first + k) : ulong.MaxValue;
+                if ((uint)length <= 4)
+                {
+                    // Up to four items: every step is computed and the right one chosen with masks,
+                    // so lists of mixed short lengths and nulls do not mispredict.
+                    ulong acc = RowHashMath.Absorb(h[k], (ulong)length);
+                    ulong result = acc;
+                    long size = 0;
+                    for (int j = 0; j < 4; j++)
+                    {
+                        acc = RowHashMath.Absorb(acc, itemHashes[from + j]);
+                        ulong taken = (ulong)((long)(j - length) >> 63);
+                        result = (acc & taken) | (result & ~taken);
+                        size += itemBits[from + j] & (long)taken;
+                    }
+
+                    h[k] = (result & valid) | (RowHashMath.Absorb(h[k], RowHashMath.NullWord) & ~valid);
+                    bits[k] += offsetBits + (size & (long)valid);
+                }
+                else if (valid == 0)
                 {
                     h[k] = RowHashMath.Absorb(h[k], RowHashMath.NullWord);
                     bits[k] += offsetBits;
-                    continue;
                 }
-
-                int from = int.CreateTruncating(offsets[slot]) - itemsFrom;
-                int to = int.CreateTruncating(offsets[slot + 1]) - itemsFrom;
-                ulong acc = RowHashMath.Absorb(h[k], (ulong)(to - from));
-                long size = offsetBits;
-                for (int j = from; j < to; j++)
+                else
                 {
-                    acc = RowHashMath.Absorb(acc, itemHashes[j]);
-                    size += itemBits[j];
-                }
+                    ulong acc = RowHashMath.Absorb(h[k], (ulong)length);
+                    long size = offsetBits;
+                    for (int j = from; j < to; j++)
+                    {
+                        acc = RowHashMath.Absorb(acc, itemHashes[j]);
+                        size += itemBits[j];
+                    }
 
-                h[k] = acc;
-                bits[k] += size;
+                    h[k] = acc;
+                    bits[k] += size;
+                }
             }
         }
 
@@ -507,9 +572,12 @@ public static class RowHasher
                 DictionaryIndexOrder.Widen(a, first, count, indices);
                 for (int k = 0; k < count; k++)
                 {
-                    // Canonical null slots hold index 0, which is in range whenever any slot is valid.
-                    ulong word = validity.IsEmpty || Bit(validity, first + k) ? valueHashes[(int)indices[k]] : RowHashMath.NullWord;
-                    h[k] = RowHashMath.Absorb(h[k], word);
+                    // Canonical null slots hold index 0, which is in range whenever any slot is valid
+                    // (a dictionary of all-null slots may be empty: then no value is read).
+                    ulong valid = validity.IsEmpty ? ulong.MaxValue : ValidMask(validity, first + k);
+                    int index = (int)indices[k];
+                    ulong value = (uint)index < (uint)valueHashes.Length ? valueHashes[index] : 0;
+                    h[k] = RowHashMath.Absorb(h[k], (value & valid) | (RowHashMath.NullWord & ~valid));
                 }
             }
             finally
@@ -684,9 +752,12 @@ public static class RowHasher
 
     private static bool Bit(ReadOnlySpan<byte> bits, int index) => (bits[index >> 3] & (1 << (index & 7))) != 0;
 
-    /// <summary>Finished item hashes and sizes in pooled arrays.</summary>
+    /// <summary>Finished item hashes and sizes in pooled arrays, with <see cref="Padding"/> zero slots after the last.</summary>
     private sealed class ItemHashes : IDisposable
     {
+        /// <summary>Slots after the last item that may be read (zeros).</summary>
+        public const int Padding = 4;
+
         private ulong[]? _hashes;
         private long[]? _bits;
         private readonly int _count;
@@ -694,14 +765,19 @@ public static class RowHasher
         public ItemHashes(int count)
         {
             _count = count;
-            _hashes = ArrayPool<ulong>.Shared.Rent(count);
-            _bits = ArrayPool<long>.Shared.Rent(count);
-            Bits.Clear();
+            _hashes = ArrayPool<ulong>.Shared.Rent(count + Padding);
+            _bits = ArrayPool<long>.Shared.Rent(count + Padding);
+            _bits.AsSpan(0, count + Padding).Clear();
+            _hashes.AsSpan(count, Padding).Clear();
         }
 
         public Span<ulong> Hashes => _hashes.AsSpan(0, _count);
 
         public Span<long> Bits => _bits.AsSpan(0, _count);
+
+        public ReadOnlySpan<ulong> PaddedHashes => _hashes.AsSpan(0, _count + Padding);
+
+        public ReadOnlySpan<long> PaddedBits => _bits.AsSpan(0, _count + Padding);
 
         public void Dispose()
         {

@@ -19,7 +19,15 @@ namespace ArrowCid.Content.Chunking;
 /// <remarks>
 /// Rows not yet in a chunk stay as slices of the batches they came from (no copy), so a batch
 /// whose memory is leased must stay undisposed while <see cref="Holds"/> says it is held; a chunk
-/// may likewise share memory with its batches. One thread at a time.
+/// may likewise share memory with its batches. One thread at a time calls the chunker.
+/// <para>
+/// With <see cref="TableChunkerMode.PrepareAhead"/> each batch is normalised and row-hashed on a
+/// worker thread while the caller encodes, hashes or stores the chunks <see cref="Add"/> returned
+/// for the batch before it, so a put or a table CID runs on two cores at the pace of the slower
+/// half. The chunks are the same as in the default mode and come in the same order, one batch
+/// later: <see cref="Add"/> returns the chunks completed by the previous batch, and
+/// <see cref="Finish"/> the rest.
+/// </para>
 /// </remarks>
 public sealed class TableChunker : IDisposable
 {
@@ -27,12 +35,19 @@ public sealed class TableChunker : IDisposable
     private readonly byte[] _schemaMessage;
     private readonly bool[] _joinable;
     private readonly List<Segment> _pending = [];
+
+    // PrepareAhead: chunks completed by a batch taken in by Detach, returned first by the next Add or Finish.
+    private readonly List<TableChunk> _carried = [];
     private Schema? _lastSchema;
     private ChunkBoundaryFinder _finder;
     private int _scanSegment;
     private int _scanRow;
     private ulong _rolling;
+    private readonly TableChunkerMode _mode;
     private RecordBatch? _emptyTemplate;
+    private Task<Prepared>? _ahead;
+    private RecordBatch? _aheadBatch;
+    private Exception? _fault;
     private bool _emptyTemplateOwned;
     private bool _finished;
     private bool _disposed;
@@ -40,14 +55,28 @@ public sealed class TableChunker : IDisposable
     /// <summary>Starts a table of <paramref name="schema"/>.</summary>
     /// <param name="schema">The table's schema; every batch added must have it (metadata order aside).</param>
     public TableChunker(Schema schema)
-        : this(schema, ChunkingParameters.Default)
+        : this(schema, TableChunkerMode.Inline)
+    {
+    }
+
+    /// <summary>Starts a table of <paramref name="schema"/> whose batches are prepared as <paramref name="mode"/> says.</summary>
+    /// <param name="schema">The table's schema; every batch added must have it (metadata order aside).</param>
+    /// <param name="mode">Whether each batch is normalised and row-hashed inline or on a worker thread while the caller uses the previous chunks.</param>
+    public TableChunker(Schema schema, TableChunkerMode mode)
+        : this(schema, ChunkingParameters.Default, mode)
     {
     }
 
     /// <summary>A chunker with other sizes than the rule's (tests: many chunks in small tables).</summary>
-    internal TableChunker(Schema schema, ChunkingParameters parameters)
+    internal TableChunker(Schema schema, ChunkingParameters parameters, TableChunkerMode mode = TableChunkerMode.Inline)
     {
         ArgumentNullException.ThrowIfNull(schema);
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "not a chunker mode");
+        }
+
+        _mode = mode;
         _parameters = parameters;
         _finder = new ChunkBoundaryFinder(parameters);
         Schema = CanonicalArrays.Normalize(schema);
@@ -64,22 +93,85 @@ public sealed class TableChunker : IDisposable
     /// <summary>Rows returned in chunks so far.</summary>
     public long RowsChunked { get; private set; }
 
-    /// <summary>Adds the next rows of the table and returns the chunks they complete (possibly none).</summary>
+    /// <summary>
+    /// Adds the next rows of the table and returns the chunks they complete (possibly none); with
+    /// <see cref="TableChunkerMode.PrepareAhead"/>, the chunks the previous batch completed, while
+    /// this one is prepared on a worker thread.
+    /// </summary>
     /// <param name="batch">The next rows, with the table's schema.</param>
     /// <returns>The completed chunks, in table order.</returns>
     /// <exception cref="ArgumentException">The batch's schema is not the table's.</exception>
     /// <exception cref="InvalidOperationException">After <see cref="Finish"/>.</exception>
+    /// <remarks>
+    /// A batch that cannot be normalised throws here, or with <see cref="TableChunkerMode.PrepareAhead"/>
+    /// at the next <see cref="Add"/> or <see cref="Finish"/>, and at every call after that (the
+    /// table has lost rows and cannot go on).
+    /// </remarks>
     public IReadOnlyList<TableChunk> Add(RecordBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfDone();
         CheckSchema(batch.Schema);
-        var canonical = CanonicalArrays.Normalize(batch);
-        _emptyTemplate ??= canonical;
-        int n = canonical.Length;
-        if (n == 0)
+        if (_mode == TableChunkerMode.Inline)
         {
-            return [];
+            var prepared = Prepare(batch);
+            RowsAdded += batch.Length;
+            return Take(prepared);
+        }
+
+        RowsAdded += batch.Length;
+
+        var previous = _ahead;
+        _ahead = Task.Run(() => Prepare(batch));
+        _aheadBatch = batch;
+        var chunks = TakeCarried();
+        if (previous is not null)
+        {
+            chunks.AddRange(Take(Await(previous)));
+        }
+
+        return chunks;
+    }
+
+    /// <summary>Ends the table and returns its last chunks. A table without rows is one chunk of zero rows.</summary>
+    /// <returns>The remaining chunks, in table order.</returns>
+    public IReadOnlyList<TableChunk> Finish()
+    {
+        ThrowIfDone();
+        var chunks = TakeCarried();
+        if (_ahead is { } ahead)
+        {
+            _ahead = null;
+            chunks.AddRange(Take(Await(ahead)));
+        }
+
+        _finished = true;
+        if (RowsAdded > 0)
+        {
+            chunks.AddRange(Drain(final: true));
+            return chunks;
+        }
+
+        var empty = _emptyTemplate is { } template ? template.Slice(0, 0) : new RecordBatchBuilder(Schema).Build();
+        var canonical = CanonicalArrays.Normalize(empty);
+        return [new TableChunk(canonical, 0, CanonicalEncoder.EncodedLength(canonical))];
+    }
+
+    /// <summary>The chunks Detach kept for the caller, now handed over.</summary>
+    private List<TableChunk> TakeCarried()
+    {
+        var chunks = new List<TableChunk>(_carried);
+        _carried.Clear();
+        return chunks;
+    }
+
+    /// <summary>The part of adding a batch that needs no chunk state: its canonical form, row hashes and nominal sizes.</summary>
+    private static Prepared Prepare(RecordBatch batch)
+    {
+        var canonical = CanonicalArrays.Normalize(batch);
+        if (canonical.Length == 0)
+        {
+            return new Prepared(canonical, null);
         }
 
         var segment = new Segment(batch, canonical);
@@ -93,47 +185,74 @@ public sealed class TableChunker : IDisposable
             throw;
         }
 
-        var rolling = segment.Rolling;
-        for (int i = 0; i < n; i++)
-        {
-            _rolling = ChunkingRule.Roll(_rolling, rolling[i]);
-            rolling[i] = _rolling;
-        }
-
-        _pending.Add(segment);
-        RowsAdded += n;
-        return Drain(final: false);
+        return new Prepared(canonical, segment);
     }
 
-    /// <summary>Ends the table and returns its last chunks. A table without rows is one chunk of zero rows.</summary>
-    /// <returns>The remaining chunks, in table order.</returns>
-    public IReadOnlyList<TableChunk> Finish()
+    /// <summary>The prepared batch, or its failure, which then ends the table.</summary>
+    private Prepared Await(Task<Prepared> task)
     {
-        ThrowIfDone();
-        _finished = true;
-        if (RowsAdded > 0)
+        try
         {
-            return Drain(final: true);
+            return task.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            _fault = e;
+            throw;
+        }
+    }
+
+    /// <summary>Rolls a prepared batch's row hashes on from the table's, queues its rows and cuts the chunks they complete.</summary>
+    private List<TableChunk> Take(Prepared prepared)
+    {
+        _emptyTemplate ??= prepared.Canonical;
+        if (prepared.Segment is not { } segment)
+        {
+            return [];
         }
 
-        var empty = _emptyTemplate is { } template ? template.Slice(0, 0) : new RecordBatchBuilder(Schema).Build();
-        var canonical = CanonicalArrays.Normalize(empty);
-        return [new TableChunk(canonical, 0, CanonicalEncoder.EncodedLength(canonical))];
+        var rolling = segment.Rolling.AsSpan(0, segment.Length);
+        ulong g = _rolling;
+        for (int i = 0; i < rolling.Length; i++)
+        {
+            g = ChunkingRule.Roll(g, rolling[i]);
+            rolling[i] = g;
+        }
+
+        _rolling = g;
+        _pending.Add(segment);
+        return Drain(final: false);
     }
 
     /// <summary>Whether rows of <paramref name="batch"/> are still waiting for their chunk (keep it undisposed until this is false).</summary>
     /// <param name="batch">A batch given to <see cref="Add"/>.</param>
     /// <returns>True while the chunker holds slices of it.</returns>
-    public bool Holds(RecordBatch batch) => _pending.Exists(s => ReferenceEquals(s.Original, batch) || ReferenceEquals(s.Canonical, batch));
+    public bool Holds(RecordBatch batch) =>
+        _pending.Exists(s => ReferenceEquals(s.Original, batch) || ReferenceEquals(s.Canonical, batch))
+        || (_ahead is not null && ReferenceEquals(_aheadBatch, batch));
 
     /// <summary>
     /// Copies the rows still waiting for their chunk into memory the chunker owns, so every batch
     /// given so far may be disposed, or its memory reused, from here on (<see cref="Holds"/> is
     /// then false for each). At most the rows since the last cut are copied: under a chunk.
     /// </summary>
+    /// <remarks>
+    /// With <see cref="TableChunkerMode.PrepareAhead"/> this waits for the batch being prepared
+    /// and takes it in; the chunks it completes are copied too and come first from the next
+    /// <see cref="Add"/> or <see cref="Finish"/>. A batch that could not be prepared throws here.
+    /// </remarks>
     public void Detach()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_ahead is { } ahead)
+        {
+            _ahead = null;
+            foreach (var chunk in Take(Await(ahead)))
+            {
+                _carried.Add(chunk with { Batch = OwnedCopy(chunk.Batch) });
+            }
+        }
+
         for (int i = 0; i < _pending.Count; i++)
         {
             int shifted = _pending[i].Detach();
@@ -150,12 +269,23 @@ public sealed class TableChunker : IDisposable
         }
     }
 
-    /// <summary>Returns the pooled row arrays.</summary>
+    /// <summary>Returns the pooled row arrays (waiting for a batch being prepared ahead, if any).</summary>
     public void Dispose()
     {
         if (!_disposed)
         {
             _disposed = true;
+            if (_ahead is { } ahead)
+            {
+                _ahead = null;
+                // Its failure, if any, was the caller's to see at the next Add or Finish, which will not come.
+                ((Task)ahead).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+                if (ahead.IsCompletedSuccessfully)
+                {
+                    ahead.Result.Segment?.Dispose();
+                }
+            }
+
             _pending.ForEach(s => s.Dispose());
             _pending.Clear();
         }
@@ -164,6 +294,11 @@ public sealed class TableChunker : IDisposable
     private void ThrowIfDone()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_fault is not null)
+        {
+            throw new InvalidOperationException("an earlier batch of the table could not be chunked", _fault);
+        }
+
         if (_finished)
         {
             throw new InvalidOperationException("the table is finished");
@@ -387,6 +522,9 @@ public sealed class TableChunker : IDisposable
 
     private readonly record struct Part(RecordBatch Batch, int Start, int Count);
 
+    /// <summary>A batch in canonical form with its rows' hashes and sizes (null without rows).</summary>
+    private sealed record Prepared(RecordBatch Canonical, Segment? Segment);
+
     /// <summary>A batch whose rows are not all in chunks yet, with each row's rolling hash and nominal bits (pooled arrays).</summary>
     private sealed class Segment(RecordBatch original, RecordBatch canonical) : IDisposable
     {
@@ -436,4 +574,18 @@ public sealed class TableChunker : IDisposable
             }
         }
     }
+}
+
+/// <summary>How a <see cref="TableChunker"/> prepares each batch (normalises it and hashes its rows).</summary>
+public enum TableChunkerMode
+{
+    /// <summary>In <see cref="TableChunker.Add"/>, which returns the chunks the batch completes.</summary>
+    Inline,
+
+    /// <summary>
+    /// On a worker thread, overlapping the caller's work on the chunks of the batch before:
+    /// <see cref="TableChunker.Add"/> returns the chunks the previous batch completed, one batch
+    /// behind (the same chunks in the same order as <see cref="Inline"/>).
+    /// </summary>
+    PrepareAhead,
 }

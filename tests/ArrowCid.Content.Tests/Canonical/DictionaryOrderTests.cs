@@ -84,6 +84,19 @@ public class DictionaryOrderTests
         AssertNormalisedTo(Encoded(Strings("red", "green", "blue"), [0, 1, 1]), ["red", "green"], [0, 1, 1]);
     }
 
+    [Theory]
+    [InlineData(-3, "is negative")]
+    [InlineData(2, "is outside a dictionary of 2")]
+    public void A_valid_slot_whose_index_is_not_in_the_dictionary_is_refused_among_nulls_that_hold_anything(int bad, string why)
+    {
+        // Null slots may hold any index (here the same bad one): only the valid slot 3 is refused.
+        var input = Encoded(Strings("red", "green"), [1, (sbyte)bad, 0, (sbyte)bad, (sbyte)bad], [true, false, true, true, false]);
+        var error = Assert.Throws<ArgumentException>(() => CanonicalArrays.Normalize(input));
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+        Assert.Contains("slot 3", error.Message, StringComparison.Ordinal);
+        AssertNormalisedTo(Encoded(Strings("red", "green"), [1, (sbyte)bad, 0, 0, (sbyte)bad], [true, false, true, true, false]), ["green", "red"], [0, 0, 1, 1, 0]);
+    }
+
     [Fact]
     public void A_null_slot_gets_index_zero()
     {

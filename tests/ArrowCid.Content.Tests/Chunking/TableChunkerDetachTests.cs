@@ -12,14 +12,16 @@ namespace ArrowCid.Content.Tests.Chunking;
 /// </summary>
 public class TableChunkerDetachTests
 {
-    [Fact]
-    public void After_Detach_the_producers_memory_may_be_wiped_and_the_chunks_are_unchanged()
+    [Theory]
+    [InlineData(TableChunkerMode.Inline)]
+    [InlineData(TableChunkerMode.PrepareAhead)]
+    public void After_Detach_the_producers_memory_may_be_wiped_and_the_chunks_are_unchanged(TableChunkerMode mode)
     {
         const int rows = 6_000;
         var expected = Chunked.Table(MixedTable.Schema, [MixedTable.Build(5, 0, rows)], Chunked.Small);
         Assert.True(expected.Chunks.Count > 10, $"{expected.Chunks.Count} chunks");
 
-        using var chunker = new TableChunker(MixedTable.Schema, Chunked.Small);
+        using var chunker = new TableChunker(MixedTable.Schema, Chunked.Small, mode);
         var cids = new List<Content.Multiformats.Cid>();
         var table = MixedTable.Build(5, 0, rows);
         foreach (var piece in Chunked.Split(table.Slice(0, rows), Chunked.RandomCuts(new Random(8), rows, 30)))
@@ -36,10 +38,12 @@ public class TableChunkerDetachTests
         Assert.Equal(expected.Entries.Select(e => e.Cid), cids);
     }
 
-    [Fact]
-    public void Detach_keeps_an_empty_tables_schema_only_chunk()
+    [Theory]
+    [InlineData(TableChunkerMode.Inline)]
+    [InlineData(TableChunkerMode.PrepareAhead)]
+    public void Detach_keeps_an_empty_tables_schema_only_chunk(TableChunkerMode mode)
     {
-        using var chunker = new TableChunker(MixedTable.Schema);
+        using var chunker = new TableChunker(MixedTable.Schema, mode);
         var empty = Copy(MixedTable.Build(1, 0, 0));
         chunker.Add(empty);
         chunker.Detach();

@@ -112,6 +112,22 @@ public class TableChunkerProperties
     }
 
     [Fact]
+    public void Preparing_batches_ahead_gives_the_same_chunks()
+    {
+        ForAllTables((r, table) =>
+        {
+            var batches = Chunked.Split(table, Chunked.RandomCuts(r, table.Length, r.Next(1, 40)));
+            foreach (var parameters in new[] { Chunked.Small, Chunked.Tight })
+            {
+                var inline = Chunked.Table(table.Schema, batches, parameters);
+                var ahead = Chunked.Table(table.Schema, batches, parameters, TableChunkerMode.PrepareAhead);
+                Assert.Equal(inline.Entries, ahead.Entries);
+                Assert.Equal(inline.Root, ahead.Root);
+            }
+        });
+    }
+
+    [Fact]
     public void The_row_hasher_agrees_with_a_slot_by_slot_reading_of_the_rule()
     {
         ForAllTables((r, table) =>

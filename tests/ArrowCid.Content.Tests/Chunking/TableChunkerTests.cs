@@ -184,4 +184,43 @@ public class TableChunkerTests(ITestOutputHelper output)
         Assert.Equal(100, Assert.Single(chunks).Rows);
         Assert.Throws<InvalidOperationException>(() => chunker.Add(first));
     }
+
+    [Fact]
+    public void Prepared_ahead_a_batch_is_held_until_its_rows_are_in_chunks_and_its_chunks_come_one_batch_later()
+    {
+        using var chunker = new TableChunker(MixedTable.Schema, TableChunkerMode.PrepareAhead);
+        var first = MixedTable.Build(1, 0, 100);
+        var second = MixedTable.Build(1, 100, 100);
+        Assert.Empty(chunker.Add(first));
+        Assert.True(chunker.Holds(first));
+        Assert.Empty(chunker.Add(second));
+        Assert.True(chunker.Holds(first) && chunker.Holds(second));
+        Assert.Equal(200, chunker.RowsAdded);
+        var chunk = Assert.Single(chunker.Finish());
+        Assert.Equal(200, chunk.Rows);
+        Assert.False(chunker.Holds(first) || chunker.Holds(second));
+        Assert.Throws<InvalidOperationException>(() => chunker.Add(first));
+    }
+
+    [Fact]
+    public void Prepared_ahead_a_batch_that_cannot_be_prepared_fails_the_next_call_and_every_one_after()
+    {
+        using var chunker = new TableChunker(MixedTable.Schema, TableChunkerMode.PrepareAhead);
+        var good = MixedTable.Build(1, 0, 100);
+        var columns = good.Columns.ToArray();
+        // A dictionary index past the end of its dictionary: the normaliser refuses the batch.
+        var bad = new byte[100 * 4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bad.AsSpan(40), 1000);
+        columns[5] = new ArrayData(columns[5].Type, 100, 0, 0, [ReadOnlyMemory<byte>.Empty, bad], [], columns[5].Dictionary);
+        Assert.Empty(chunker.Add(new RecordBatch(MixedTable.Schema, 100, columns)));
+        var failure = Record.Exception(() => chunker.Add(good));
+        Assert.NotNull(failure);
+        Assert.IsNotType<InvalidOperationException>(failure);
+        var after = Assert.Throws<InvalidOperationException>(() => chunker.Finish());
+        Assert.Same(failure, after.InnerException);
+    }
+
+    [Fact]
+    public void An_unknown_mode_is_refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TableChunker(MixedTable.Schema, (TableChunkerMode)7));
 }
