@@ -278,20 +278,6 @@ public sealed class ContentRepository : IDisposable
         return TableManifest.Open(cid, ReadTableBlock);
     }
 
-    /// <summary>A stored version-1 dataset's manifest, checked against its CID and the format. Tables put now are chunked: open any table with <see cref="OpenTable"/>.</summary>
-    /// <param name="cid">A version-1 dataset CID (dag-cbor).</param>
-    /// <returns>The manifest.</returns>
-    /// <exception cref="BlockNotFoundException">No such block.</exception>
-    /// <exception cref="ContentFormatException">Not a dataset CID, or not a valid manifest.</exception>
-    public DatasetManifest GetDataset(Cid cid)
-    {
-        RequireCodec(cid, Multicodec.DagCbor, "a dataset");
-        // Decode hashes the manifest against the CID itself; the reader checks it first only as the
-        // repository's VerifyOnRead says, so a damaged file still reads as BlockCorruptedException.
-        using var block = Reader.Open(cid, verify: Repository.Blocks.VerifyOnRead);
-        return DatasetManifest.Decode(block.Memory.Span, cid);
-    }
-
     /// <summary>A copy of a block's bytes, checked against its CID.</summary>
     /// <param name="cid">Any stored CID.</param>
     /// <returns>The content.</returns>

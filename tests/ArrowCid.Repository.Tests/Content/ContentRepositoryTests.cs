@@ -133,9 +133,9 @@ public sealed class ContentRepositoryTests : IDisposable
 
         Assert.Throws<BlockNotFoundException>(() => _content.OpenBatch(unknown));
         Assert.Throws<BlockNotFoundException>(() => _content.WriteDataset(unknown, Stream.Null));
-        Assert.Throws<BlockNotFoundException>(() => _content.GetDataset(Cid.ForDagCbor([1])));
+        Assert.Throws<BlockNotFoundException>(() => _content.OpenTable(Cid.ForDagCbor([1])));
+        Assert.Throws<BlockNotFoundException>(() => _content.OpenTable(unknown));
         Assert.Throws<ContentFormatException>(() => _content.OpenBatch(Cid.ForDagCbor([1])));
-        Assert.Throws<ContentFormatException>(() => _content.GetDataset(unknown));
     }
 
     [Fact]
