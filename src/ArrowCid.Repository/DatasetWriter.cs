@@ -33,8 +33,7 @@ public sealed class DatasetWriter : IDisposable
     private readonly ContentRepository? _content;
     private readonly IPutPublisher? _publisher;
     private readonly PinGuard? _guard;
-    private readonly TableChunker _chunker;
-    private readonly TableTreeBuilder _tree;
+    private readonly ChunkedTableWriter _table;
     private readonly string _schemaText;
     private readonly List<StoredBatch> _chunks = [];
     private long _batchesAdded;
@@ -53,10 +52,9 @@ public sealed class DatasetWriter : IDisposable
 
         _content = content;
         _publisher = publisher;
-        _chunker = new TableChunker(schema);
-        _tree = new TableTreeBuilder(_chunker.Schema);
+        _table = new ChunkedTableWriter(schema, new Sink(this));
         _guard = content is null ? null : new PinGuard(content.Repository);
-        _schemaText = _chunker.Schema.ToString();
+        _schemaText = _table.Schema.ToString();
         Schema = schema;
         Options = options;
     }
@@ -83,21 +81,18 @@ public sealed class DatasetWriter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfClosed();
-        IReadOnlyList<TableChunk> completed;
+        int before = _chunks.Count;
         try
         {
-            completed = _chunker.Add(batch);
+            _table.Add(batch);
         }
-        catch (ArgumentException e)
+        catch (ArgumentException e) when (e.ParamName == "schema")
         {
             throw new ArgumentException($"batch {_batchesAdded} has a schema different from the table's: {e.Message}", nameof(batch), e);
         }
 
         _batchesAdded++;
-        var stored = StoreAll(completed);
-        // The chunks above were encoded while the batch is alive; what is left must outlive it.
-        _chunker.Detach();
-        return stored;
+        return _chunks.GetRange(before, _chunks.Count - before);
     }
 
     /// <summary>
@@ -115,9 +110,7 @@ public sealed class DatasetWriter : IDisposable
         _closed = true;
         try
         {
-            StoreAll(_chunker.Finish());
-            var tree = _tree.Finish();
-            StoreNodes(tree.Blocks.Where(b => b.Cid != tree.Root));
+            var tree = _table.Finish();
             var result = new PutStreamResult(
                 _chunks.ToArray(),
                 new DatasetResult(tree.Root, tree.Rows, _chunks.Count, tree.Bytes, tree.RootBlock?.Bytes.Length ?? 0));
@@ -146,7 +139,6 @@ public sealed class DatasetWriter : IDisposable
         }
         finally
         {
-            _chunker.Dispose();
             _guard?.Release();
         }
     }
@@ -157,7 +149,7 @@ public sealed class DatasetWriter : IDisposable
         if (!_closed)
         {
             _closed = true;
-            _chunker.Dispose();
+            _table.Dispose();
             _guard?.Release();
         }
     }
@@ -182,43 +174,33 @@ public sealed class DatasetWriter : IDisposable
         Kind = BlockKind.TableNode,
     };
 
-    private List<StoredBatch> StoreAll(IReadOnlyList<TableChunk> chunks)
+    /// <summary>Stores a chunk: encoded once into its block file through SHA-256 and registered (pinned for the writer), or only named when storing nothing.</summary>
+    private TableTreeEntry StoreChunk(TableChunk chunk)
     {
-        var stored = new List<StoredBatch>(chunks.Count);
-        foreach (var chunk in chunks)
-        {
-            StoredBatch one;
-            if (_content is null)
-            {
-                var entry = chunk.ToEntry();
-                one = new StoredBatch(entry.Cid, entry.Rows, entry.Bytes);
-            }
-            else
-            {
-                var record = _content.Repository.PutBatchBlock(chunk.WriteTo, _schemaText, chunk.Rows, Options, _guard);
-                one = new StoredBatch(record.Cid, chunk.Rows, record.Bytes);
-                _publisher?.Registered(one.Cid);
-            }
-
-            _chunks.Add(one);
-            stored.Add(one);
-            StoreNodes(_tree.Add(new TableTreeEntry(one.Cid, one.Rows, one.Bytes)));
-        }
-
-        return stored;
-    }
-
-    private void StoreNodes(IEnumerable<TableTreeBlock> blocks)
-    {
+        StoredBatch stored;
         if (_content is null)
         {
-            return;
+            var entry = chunk.ToEntry();
+            stored = new StoredBatch(entry.Cid, entry.Rows, entry.Bytes);
+        }
+        else
+        {
+            var record = _content.Repository.PutBatchBlock(chunk.WriteTo, _schemaText, chunk.Rows, Options, _guard);
+            stored = new StoredBatch(record.Cid, chunk.Rows, record.Bytes);
+            _publisher?.Registered(stored.Cid);
         }
 
-        foreach (var block in blocks)
+        _chunks.Add(stored);
+        return new TableTreeEntry(stored.Cid, stored.Rows, stored.Bytes);
+    }
+
+    /// <summary>Stores a manifest node below the root as a table node (pinned for the writer).</summary>
+    private void StoreNode(TableTreeBlock node)
+    {
+        if (_content is not null)
         {
-            _content.Repository.PutBlock(block.ToHashedBlock(), NodeRecord(block.Cid), _guard);
-            _publisher?.Registered(block.Cid);
+            _content.Repository.PutBlock(node.ToHashedBlock(), NodeRecord(node.Cid), _guard);
+            _publisher?.Registered(node.Cid);
         }
     }
 
@@ -228,5 +210,13 @@ public sealed class DatasetWriter : IDisposable
         {
             throw new InvalidOperationException("the dataset writer is finished or disposed");
         }
+    }
+
+    /// <summary>The writer's blocks as the table writer hands them over (kept off the writer's public surface).</summary>
+    private sealed class Sink(DatasetWriter writer) : IChunkedTableSink
+    {
+        public TableTreeEntry StoreChunk(TableChunk chunk) => writer.StoreChunk(chunk);
+
+        public void StoreNode(TableTreeBlock node) => writer.StoreNode(node);
     }
 }

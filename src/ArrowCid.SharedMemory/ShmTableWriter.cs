@@ -20,11 +20,9 @@ public sealed class ShmTableWriter : IDisposable
     private readonly ShmStore _store;
     private readonly IReadOnlyDictionary<string, string>? _tags;
     private readonly byte[] _encodedTags;
-    private readonly bool _detach;
-    private readonly TableChunker _chunker;
-    private readonly TableTreeBuilder _tree;
-    private readonly List<TableTreeEntry> _chunks = [];
+    private readonly ChunkedTableWriter _table;
     private ShmStore.SegmentPublish _firstChunk;
+    private bool _anyChunk;
     private bool _closed;
 
     internal ShmTableWriter(ShmStore store, Schema schema, IReadOnlyDictionary<string, string>? tags, byte[] encodedTags, bool detach)
@@ -32,16 +30,14 @@ public sealed class ShmTableWriter : IDisposable
         _store = store;
         _tags = tags;
         _encodedTags = encodedTags;
-        _detach = detach;
-        _chunker = new TableChunker(schema);
-        _tree = new TableTreeBuilder(_chunker.Schema);
+        _table = new ChunkedTableWriter(schema, new Sink(this), detach);
     }
 
     /// <summary>The table's schema (metadata in canonical order).</summary>
-    public Schema Schema => _chunker.Schema;
+    public Schema Schema => _table.Schema;
 
     /// <summary>The chunks published so far, in row order.</summary>
-    public IReadOnlyList<TableTreeEntry> Chunks => _chunks;
+    public IReadOnlyList<TableTreeEntry> Chunks => _table.Chunks;
 
     /// <summary>
     /// Adds the next rows: every chunk they complete is published before this returns. The rows
@@ -55,16 +51,11 @@ public sealed class ShmTableWriter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfClosed();
-        var completed = _chunker.Add(batch);
         try
         {
-            PublishChunks(completed);
-            if (_detach)
-            {
-                _chunker.Detach();
-            }
+            _table.Add(batch);
         }
-        catch
+        catch (Exception e) when (e is not ArgumentException { ParamName: "schema" })
         {
             // A chunk the tree lacks (the store was full, say): the table cannot be finished.
             Dispose();
@@ -86,8 +77,7 @@ public sealed class ShmTableWriter : IDisposable
         _closed = true;
         try
         {
-            PublishChunks(_chunker.Finish());
-            var tree = _tree.Finish();
+            var tree = _table.Finish();
             if (tree.RootBlock is not { } root)
             {
                 // One chunk: exactly what a single-batch publish of its rows gives and announces.
@@ -96,23 +86,14 @@ public sealed class ShmTableWriter : IDisposable
                 return only with { Sequence = sequence };
             }
 
-            bool created = false;
-            foreach (var node in tree.Blocks)
-            {
-                bool written = _store.PublishNode(node);
-                if (node.Cid == root.Cid)
-                {
-                    created = written;
-                }
-            }
-
+            bool created = _store.PublishNode(root);
             EnsureComplete(root.Cid);
             long announced = created ? _store.Announce(root.Cid, tree.Bytes, tree.Rows, _encodedTags) : 0;
-            return new ShmPublishResult(root.Cid, _store.PathOf(root.Cid), tree.Bytes, tree.Rows, announced) { Chunks = _chunks.Count };
+            return new ShmPublishResult(root.Cid, _store.PathOf(root.Cid), tree.Bytes, tree.Rows, announced) { Chunks = _table.Chunks.Count };
         }
         finally
         {
-            _chunker.Dispose();
+            _table.Dispose();
         }
     }
 
@@ -122,27 +103,20 @@ public sealed class ShmTableWriter : IDisposable
         if (!_closed)
         {
             _closed = true;
-            _chunker.Dispose();
+            _table.Dispose();
         }
     }
 
-    private void PublishChunks(IReadOnlyList<TableChunk> chunks)
+    private TableTreeEntry PublishChunk(TableChunk chunk)
     {
-        foreach (var chunk in chunks)
+        var published = _store.PublishChunk(chunk, _tags, _encodedTags);
+        if (!_anyChunk)
         {
-            var published = _store.PublishChunk(chunk, _tags, _encodedTags);
-            if (_chunks.Count == 0)
-            {
-                _firstChunk = published;
-            }
-
-            var entry = new TableTreeEntry(published.Result.Cid, chunk.Rows, published.Result.Bytes);
-            _chunks.Add(entry);
-            foreach (var node in _tree.Add(entry))
-            {
-                _store.PublishNode(node);
-            }
+            _firstChunk = published;
+            _anyChunk = true;
         }
+
+        return new TableTreeEntry(published.Result.Cid, chunk.Rows, published.Result.Bytes);
     }
 
     // Under a capacity, publishing later chunks may have evicted earlier ones (least recently used
@@ -154,11 +128,11 @@ public sealed class ShmTableWriter : IDisposable
             return;
         }
 
-        foreach (var chunk in _chunks)
+        foreach (var chunk in _table.Chunks)
         {
             if (!_store.Contains(chunk.Cid))
             {
-                throw new ShmStoreFullException($"table {root}: chunk {chunk.Cid} was evicted while the table was published: its {_chunks.Sum(c => c.Bytes)} bytes of chunks do not fit the capacity of {capacity}");
+                throw new ShmStoreFullException($"table {root}: chunk {chunk.Cid} was evicted while the table was published: its {_table.Chunks.Sum(c => c.Bytes)} bytes of chunks do not fit the capacity of {capacity}");
             }
         }
     }
@@ -169,5 +143,13 @@ public sealed class ShmTableWriter : IDisposable
         {
             throw new InvalidOperationException("the table writer is finished or disposed");
         }
+    }
+
+    /// <summary>The writer's segments as the table writer hands them over: chunks as segments (not announced), nodes as node files.</summary>
+    private sealed class Sink(ShmTableWriter writer) : IChunkedTableSink
+    {
+        public TableTreeEntry StoreChunk(TableChunk chunk) => writer.PublishChunk(chunk);
+
+        public void StoreNode(TableTreeBlock node) => writer._store.PublishNode(node);
     }
 }

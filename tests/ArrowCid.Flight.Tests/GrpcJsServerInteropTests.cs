@@ -21,7 +21,7 @@ public sealed class GrpcJsServerInteropTests(Xunit.Abstractions.ITestOutputHelpe
     {
         if (NodeInteropRunner.Unavailable("@grpc/grpc-js", "@grpc/proto-loader") is { } why)
         {
-            output.WriteLine($"SKIPPED: {why}");
+            output.WriteLine(CiEnvironment.SkipOrFail(why));
             return;
         }
 

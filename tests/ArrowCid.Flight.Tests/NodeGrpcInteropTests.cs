@@ -15,7 +15,7 @@ public sealed class NodeGrpcInteropTests(TestServer server, Xunit.Abstractions.I
         if (NodeInteropRunner.Unavailable("@grpc/grpc-js", "@grpc/proto-loader") is { } why)
         {
             // xunit 2 has no runtime skip: say why loudly and pass.
-            output.WriteLine($"SKIPPED: {why}");
+            output.WriteLine(CiEnvironment.SkipOrFail(why));
             return;
         }
 

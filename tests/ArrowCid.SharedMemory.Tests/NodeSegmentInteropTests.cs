@@ -21,7 +21,7 @@ public sealed class NodeSegmentInteropTests(Xunit.Abstractions.ITestOutputHelper
     {
         if (NodeInteropRunner.Unavailable("apache-arrow", "multiformats") is { } why)
         {
-            output.WriteLine($"SKIPPED: {why}");
+            output.WriteLine(CiEnvironment.SkipOrFail(why));
             return;
         }
 

@@ -26,7 +26,7 @@ public sealed class NodeProducedFilesTests(ITestOutputHelper output)
     {
         if (NodeInteropRunner.Unavailable("apache-arrow", "nodejs-polars") is { } why)
         {
-            output.WriteLine("SKIPPED: " + why);
+            output.WriteLine(CiEnvironment.SkipOrFail(why));
             return;
         }
 

@@ -27,7 +27,7 @@ public class ParquetNodeInteropTests(ITestOutputHelper output)
     {
         if (NodeInteropRunner.Unavailable(Packages) is string why)
         {
-            output.WriteLine($"SKIPPED: Parquet node interop: {why}");
+            output.WriteLine(CiEnvironment.SkipOrFail($"Parquet node interop: {why}"));
             return;
         }
         string dir = NodeInteropRunner.FixturesDirectory("parquet");
