@@ -4,6 +4,7 @@ using ArrowCid.Content.Stores;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
+using ArrowCid.Repository;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Service;
@@ -174,13 +175,10 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
 
     private byte[] Verify(Cid cid)
     {
-        var blocks = new List<Cid> { cid };
-        if (content.Content.IsDataset(cid))
-        {
-            // A tree's nodes (the root, listed first, is in already), then its chunks, each block once.
-            var table = content.Content.OpenTable(cid);
-            blocks = blocks.Concat(table.Nodes().Skip(1)).Concat(table.Chunks().Select(c => c.Cid)).Distinct().ToList();
-        }
+        // A table's root, its manifest nodes, then its chunks, each block once (one walk of the tree).
+        List<Cid> blocks = content.Content.IsDataset(cid)
+            ? TableBlocks.Read(content.Content, cid).Blocks.Select(b => b.Cid).ToList()
+            : [cid];
 
         long bytes = 0;
         foreach (var block in blocks)
