@@ -18,6 +18,8 @@ internal static class Layering
         // The repository joins blocks and their metadata, and reads blocks wherever they live (shared memory too).
         ["ArrowCid.Repository"],
         ["ArrowCid.Flight"],
+        // The HTTP face of a node, over the same Flight service (its content, registry and tokens).
+        ["ArrowCid.Gateway"],
         // Every benchmark, over the libraries it measures; the CLI's bench commands call into it.
         ["ArrowCid.Bench"],
         ["ArrowCid.Cli"],

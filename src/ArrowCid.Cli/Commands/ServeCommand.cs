@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
+using ArrowCid.Gateway;
 using ArrowCid.Registry;
 using ArrowCid.Registry.Postgres;
 using ArrowCid.SharedMemory;
@@ -12,7 +13,8 @@ namespace ArrowCid.Cli.Commands;
 
 /// <summary>
 /// <c>arrowcid serve</c>: an Arrow Flight node over the repository (and this host's shared-memory
-/// store when there is one) until Ctrl+C or SIGTERM. Prints <c>serving LOCATION</c> once it listens.
+/// store when there is one), and its HTTP gateway, until Ctrl+C or SIGTERM. Prints
+/// <c>serving LOCATION</c> and <c>gateway http://HOST:PORT</c> once both listen.
 /// </summary>
 internal static class ServeCommand
 {
@@ -26,10 +28,12 @@ internal static class ServeCommand
         var key = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert", HelpName = "FILE" };
         var advertise = new Option<string?>("--advertise") { Description = "Host name other nodes and clients reach this node by (default: the listen address)", HelpName = "HOST" };
         var noShm = new Option<bool>("--no-shm") { Description = "Do not serve this host's shared-memory store" };
+        var http = new Option<string?>("--http") { Description = "HOST:PORT of the HTTP gateway (HTTP/1.1 and HTTP/2; default: the --listen host, port 0 when --listen's is 0, else --listen's port + 1)", HelpName = "HOST:PORT" };
+        var cors = new Option<string[]>("--cors") { Description = "An origin whose browser pages may call the HTTP gateway, e.g. https://example.org, or * for any (repeatable)", HelpName = "ORIGIN", Arity = ArgumentArity.ZeroOrMore };
         var sharedRegistry = new Option<string?>("--registry") { Description = "A registry shared with other nodes: postgres://user@host:port/database, Host=…;Database=…, or sqlite:PATH (default: the repository's own)", HelpName = "URL" };
-        var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md)")
+        var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
-            listen, tokens, users, certificate, key, advertise, noShm, sharedRegistry,
+            listen, http, cors, tokens, users, certificate, key, advertise, noShm, sharedRegistry,
         };
         command.SetAction(parse =>
         {
@@ -53,7 +57,10 @@ internal static class ServeCommand
                 throw new CliException(e.Message, e);
             }
 
-            var endpoint = ParseEndpoint(parse.GetValue(listen)!);
+            var endpoint = ParseEndpoint(parse.GetValue(listen)!, "--listen");
+            var httpEndpoint = parse.GetValue(http) is { } httpText
+                ? ParseEndpoint(httpText, "--http")
+                : new IPEndPoint(endpoint.Address, endpoint.Port == 0 ? 0 : endpoint.Port + 1);
             using var tls = LoadCertificate(parse.GetValue(certificate), parse.GetValue(key));
             using var shm = parse.GetValue(noShm) ? null : TryOpenSharedMemory(console);
             using var content = repository.Open(parse);
@@ -65,12 +72,19 @@ internal static class ServeCommand
                 AdvertisedHost = parse.GetValue(advertise),
                 Service = new FlightServiceOptions { Access = access, SharedRegistry = shared, SharedMemory = shm, PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) } },
             };
-            return Serve(console, content, options, shm);
+            var gateway = new GatewayOptions
+            {
+                Listen = httpEndpoint,
+                Certificate = tls,
+                AdvertisedHost = parse.GetValue(advertise),
+                CorsOrigins = parse.GetValue(cors) ?? [],
+            };
+            return Serve(console, content, options, gateway, shm);
         });
         return command;
     }
 
-    private static int Serve(CliConsole console, Repository.ContentRepository content, FlightNodeOptions options, ShmStore? shm)
+    private static int Serve(CliConsole console, Repository.ContentRepository content, FlightNodeOptions options, GatewayOptions gatewayOptions, ShmStore? shm)
     {
         using var stop = new ManualResetEventSlim();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -96,17 +110,30 @@ internal static class ServeCommand
                 throw new CliException($"cannot listen on {options.Listen}: {e.Message}", e);
             }
 
+            GatewayNode gateway;
+            try
+            {
+                gateway = GatewayNode.StartAsync(node.Service, gatewayOptions).GetAwaiter().GetResult();
+            }
+            catch (IOException e)
+            {
+                node.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                throw new CliException($"cannot listen on {gatewayOptions.Listen} (--http): {e.Message}", e);
+            }
+
             // Changes other nodes commit to a PostgreSQL registry wake this node's subscribers.
             using var wake = (options.Service.SharedRegistry as PostgresRegistry)?.Subscribe(node.Service.Changes.Notify);
             try
             {
                 console.Out.WriteLine($"serving {node.Location}");
+                console.Out.WriteLine($"gateway {gateway.Address.GetLeftPart(UriPartial.Authority)}");
                 console.Out.WriteLine($"repository {content.Repository.Root}; shared memory: {(shm is null ? "not served" : shm.Directory)}; auth: {(options.Service.Access.IsEnforced ? "tokens required" : "open")}");
                 console.Out.Flush();
                 stop.Wait();
             }
             finally
             {
+                gateway.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 node.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         }
@@ -118,13 +145,13 @@ internal static class ServeCommand
         return ExitCodes.Ok;
     }
 
-    private static IPEndPoint ParseEndpoint(string text)
+    private static IPEndPoint ParseEndpoint(string text, string option)
     {
         int colon = text.LastIndexOf(':');
         string host = colon > 0 ? text[..colon].Trim('[', ']') : string.Empty;
         if (colon <= 0 || !int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port > 65535)
         {
-            throw new CliException($"--listen '{text}' is not HOST:PORT");
+            throw new CliException($"{option} '{text}' is not HOST:PORT");
         }
 
         if (IPAddress.TryParse(host, out var address))
@@ -133,7 +160,7 @@ internal static class ServeCommand
         }
 
         var resolved = CliErrors.About(host, () => Dns.GetHostAddresses(host));
-        return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new CliException($"--listen: '{host}' does not resolve");
+        return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new CliException($"{option}: '{host}' does not resolve");
     }
 
     private static IRegistry? OpenSharedRegistry(string? url)

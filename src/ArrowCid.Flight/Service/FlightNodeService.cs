@@ -50,6 +50,18 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         set => _self.Location = value;
     }
 
+    /// <summary>The node's content: the repository and this host's shared-memory store, read through one <see cref="BlockReader"/>.</summary>
+    internal FlightContent Content => _content;
+
+    /// <summary>The registry answers come from, and the step that publishes what is stored here.</summary>
+    internal ServiceRegistry Registrations => _serviceRegistry;
+
+    /// <summary>Who may call (the same tokens serve every face of the node).</summary>
+    internal FlightAccessPolicy Access => _options.Access;
+
+    /// <summary>Fetches a CID this node lacks from a peer the registry lists (when allowed), then keeps it.</summary>
+    internal PeerFetcher Peers => _peers;
+
     /// <inheritdoc />
     public override Task Handshake(IAsyncStreamReader<HandshakeRequest> requestStream, IServerStreamWriter<HandshakeResponse> responseStream, ServerCallContext context) =>
         FlightErrors.Guard(() => _auth.HandshakeAsync(requestStream, responseStream, context));

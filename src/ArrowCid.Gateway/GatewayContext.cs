@@ -1,0 +1,35 @@
+using ArrowCid.Flight.Service;
+using ArrowCid.Repository;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>
+/// What every HTTP handler works with: the node's Flight service (its content, registry, tokens and
+/// change feed: one node, two faces), the gateway's options and its advertised address.
+/// </summary>
+internal sealed class GatewayContext(FlightNodeService node, GatewayOptions options)
+{
+    private Uri? _address;
+
+    /// <summary>The node this gateway is the HTTP face of.</summary>
+    public FlightNodeService Node => node;
+
+    /// <summary>The gateway's settings.</summary>
+    public GatewayOptions Options => options;
+
+    /// <summary>The repository (blocks and registry).</summary>
+    public ContentRepository Content => node.Content.Content;
+
+    /// <summary>Every read of a block: the repository's, or this host's shared memory; mapped, verified, leased.</summary>
+    public BlockReader Reader => node.Content.Reader;
+
+    /// <summary>The registry answers come from (the shared one when the node has one) and the step that publishes new content.</summary>
+    internal ServiceRegistry Registrations => node.Registrations;
+
+    /// <summary>The advertised base address, e.g. <c>http://host:port</c>; set once the port is bound.</summary>
+    public Uri Address
+    {
+        get => Volatile.Read(ref _address) ?? throw new InvalidOperationException("the gateway has not bound its port yet");
+        set => Volatile.Write(ref _address, value);
+    }
+}

@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>Source-generated JSON for every body the gateway writes (camelCase, no reflection).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ProblemBody))]
+internal sealed partial class GatewayJsonContext : JsonSerializerContext;

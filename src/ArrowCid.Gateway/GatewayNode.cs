@@ -1,0 +1,116 @@
+using System.Net;
+using ArrowCid.Flight.Service;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>
+/// A running HTTP gateway: Kestrel (HTTP/1.1 and HTTP/2; HTTPS when a certificate is given) serving
+/// the content of a <see cref="FlightNodeService"/> over HTTP with the same tokens (docs/http.md).
+/// </summary>
+public sealed class GatewayNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GatewayNode(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>The advertised base address, e.g. <c>http://127.0.0.1:8816</c>.</summary>
+    public Uri Address { get; }
+
+    /// <summary>Starts serving the content of <paramref name="node"/> (not owned).</summary>
+    public static async Task<GatewayNode> StartAsync(FlightNodeService node, GatewayOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        options ??= new GatewayOptions();
+        var context = new GatewayContext(node, options);
+
+        // The empty builder brings no configuration sources, logging providers or middleware.
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+
+            // A cleartext HTTP/2 connection looks like TLS to Kestrel (CleartextHttp2Detection):
+            // take the request's own :scheme ("http") rather than refusing it for not being "https".
+            kestrel.AllowAlternateSchemes = true;
+
+            // Bodies are streamed (POST of a large table): no cap on their size, the store bounds memory.
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(options.Listen, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                if (options.Certificate is not null)
+                {
+                    listen.UseHttps(options.Certificate);
+                }
+                else
+                {
+                    listen.Use(next => connection => CleartextHttp2Detection.DetectAsync(connection, next));
+                }
+            });
+        });
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton(context);
+
+        WebApplication app = builder.Build();
+        var cors = new GatewayCors(options.CorsOrigins);
+        app.Use(GatewayProblem.GuardAsync);
+        app.Use(cors.HandleAsync);
+        app.Use((http, next) => GatewayAccess.CheckAsync(http, node.Access, next));
+        app.UseRouting();
+        MapEndpoints(app, context);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("Kestrel reported no bound address");
+        var boundUri = new Uri(bound);
+        string host = options.AdvertisedHost
+            ?? (options.Listen.Address.Equals(IPAddress.Any) || options.Listen.Address.Equals(IPAddress.IPv6Any) ? Dns.GetHostName() : options.Listen.Address.ToString());
+        if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
+        {
+            host = $"[{host}]";
+        }
+
+        context.Address = new UriBuilder(boundUri.Scheme, host, boundUri.Port).Uri;
+        return new GatewayNode(app, context.Address);
+    }
+
+    /// <summary>Every route the gateway serves; each feature maps its own (docs/http.md lists them).</summary>
+    private static void MapEndpoints(IEndpointRouteBuilder routes, GatewayContext context)
+    {
+        IpfsEndpoints.Map(routes, context);
+
+        // Anything else: a problem answer rather than an empty 404.
+        routes.Map("{**path}", http => throw new GatewayException(StatusCodes.Status404NotFound, $"no such endpoint: {http.Request.Method} {http.Request.Path}"));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await _app.StopAsync(grace.Token).ConfigureAwait(false);
+        }
+
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

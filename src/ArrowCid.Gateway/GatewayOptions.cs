@@ -1,0 +1,23 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>Where and how a <see cref="GatewayNode"/> listens.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Where to listen (HTTP/1.1 and HTTP/2); port 0 picks a free port. Defaults to 127.0.0.1:0.</summary>
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>A certificate (with its private key) makes the gateway speak HTTPS (HTTP/2 by ALPN).</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>The host name put in the advertised address; defaults to the listen address, or this machine's name when listening on every address.</summary>
+    public string? AdvertisedHost { get; init; }
+
+    /// <summary>
+    /// Origins whose browser pages may call the gateway (CORS), e.g. <c>https://example.org</c>;
+    /// <c>*</c> allows every origin. Empty: only same-origin pages.
+    /// </summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>
+/// Error answers as RFC 9457 problem details (<c>application/problem+json</c>: status, title,
+/// detail), and the middleware that turns a <see cref="GatewayException"/> into one. Anything else
+/// a handler throws is the server's fault: a 500 while the response has not started, else the
+/// connection is aborted so the client sees a truncated body rather than a complete-looking one.
+/// </summary>
+internal static class GatewayProblem
+{
+    private static readonly HashSet<string> KeptHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "WWW-Authenticate", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary",
+    };
+
+    /// <summary>Writes a problem answer (headers already set for the response are cleared first).</summary>
+    public static Task WriteAsync(HttpContext context, int status, string detail)
+    {
+        var response = context.Response;
+
+        // What a handler set for a success goes; what says who may ask (CORS, WWW-Authenticate) stays.
+        var kept = response.Headers.Where(h => KeptHeaders.Contains(h.Key)).ToArray();
+        response.Clear();
+        foreach (var (name, value) in kept)
+        {
+            response.Headers[name] = value;
+        }
+
+        response.StatusCode = status;
+        response.ContentType = "application/problem+json";
+        response.Headers.CacheControl = "no-store";
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+
+        var body = new ProblemBody(ReasonPhrase(status), status, detail);
+        return JsonSerializer.SerializeAsync(response.Body, body, GatewayJsonContext.Default.ProblemBody, context.RequestAborted);
+    }
+
+    /// <summary>Runs the rest of the pipeline, answering refusals and failures as problems.</summary>
+    public static async Task GuardAsync(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (GatewayException e) when (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, e.Status, e.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: nothing to answer.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+                return;
+            }
+
+            await WriteAsync(context, StatusCodes.Status500InternalServerError, $"the gateway failed: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+        }
+    }
+
+    private static string ReasonPhrase(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
+}
+
+/// <summary>The body of a problem answer (RFC 9457).</summary>
+internal sealed record ProblemBody(string Title, int Status, string Detail);
