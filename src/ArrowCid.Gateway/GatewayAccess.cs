@@ -8,7 +8,11 @@ namespace ArrowCid.Gateway;
 /// CORS preflight needs <c>Authorization: Bearer TOKEN</c> (a configured token or one a Flight
 /// Basic-auth handshake issued); GET and HEAD need the read role, anything else the write role.
 /// 401 (with <c>WWW-Authenticate: Bearer</c>) when the token is missing or unknown, 403 when its role
-/// is too weak.
+/// is too weak. One exception to the header: <c>GET /api/v1/events</c> also takes the token as
+/// <c>?access_token=TOKEN</c> (RFC 6750 §2.3), because a browser's EventSource cannot send headers.
+/// A token in a URL can end up in browser history and proxy logs, so the query is read on that one
+/// read-only path only (a write token given there still only reads); clients that can set headers
+/// (fetch, curl) should.
 /// </summary>
 internal static class GatewayAccess
 {
@@ -24,14 +28,14 @@ internal static class GatewayAccess
             return next(context);
         }
 
-        string? header = context.Request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        string? token = TokenOf(context.Request);
+        if (token is null)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             throw new GatewayException(StatusCodes.Status401Unauthorized, "this node needs 'Authorization: Bearer TOKEN'");
         }
 
-        FlightRole? role = policy.RoleOfToken(header["Bearer ".Length..].Trim());
+        FlightRole? role = policy.RoleOfToken(token);
         if (role is null)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
@@ -42,5 +46,18 @@ internal static class GatewayAccess
         return role < needed
             ? throw new GatewayException(StatusCodes.Status403Forbidden, $"this token may {role.Value.ToString().ToLowerInvariant()}, not {needed.ToString().ToLowerInvariant()}")
             : next(context);
+    }
+
+    /// <summary>The bearer token of the Authorization header, else, on the one path that takes it, of the query; null for none.</summary>
+    private static string? TokenOf(HttpRequest request)
+    {
+        string? header = request.Headers.Authorization;
+        if (header is not null)
+        {
+            return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+        }
+
+        var query = request.Query["access_token"];
+        return query.Count == 1 && EventsEndpoint.AcceptsQueryToken(request) ? query[0] : null;
     }
 }

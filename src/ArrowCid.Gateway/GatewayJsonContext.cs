@@ -5,4 +5,8 @@ namespace ArrowCid.Gateway;
 /// <summary>Source-generated JSON for every body the gateway writes (camelCase, no reflection).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(TablePage))]
+[JsonSerializable(typeof(TableDetail))]
+[JsonSerializable(typeof(NamePage))]
+[JsonSerializable(typeof(ChangeEvent))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

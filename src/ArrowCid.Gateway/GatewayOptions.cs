@@ -20,4 +20,16 @@ public sealed class GatewayOptions
     /// <c>*</c> allows every origin. Empty: only same-origin pages.
     /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
+    /// <summary>
+    /// How long <c>/api/v1/events</c> may stay silent before it sends a comment line, so that proxies
+    /// and load balancers do not close an idle stream. Defaults to 15 seconds.
+    /// </summary>
+    public TimeSpan EventHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How often <c>/api/v1/events</c> looks at the change feed when nothing woke it: changes made by
+    /// other processes on a local SQLite registry announce themselves no other way. Defaults to 1 second.
+    /// </summary>
+    public TimeSpan EventPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -108,7 +108,7 @@ internal static class FlightSubscriptionStream
         })),
     };
 
-    private static string ChangeName(RegistryChangeKind kind) => kind switch
+    internal static string ChangeName(RegistryChangeKind kind) => kind switch
     {
         RegistryChangeKind.Registered => "registered",
         RegistryChangeKind.Updated => "updated",
