@@ -120,7 +120,7 @@ internal sealed record PreviousVersion(long Version, string Cid);
 /// <param name="Kind">Its kind (batch, dataset, arrow-stream, foreign, table-node).</param>
 /// <param name="At">When the change was committed.</param>
 /// <param name="Rows">Rows, when the record is still registered.</param>
-/// <param name="Bytes">The block's bytes, when the record is still registered.</param>
+/// <param name="Bytes">Bytes of data as the listing gives them (a dataset's chunks, not its manifest), when the record is still registered and they are known.</param>
 /// <param name="Tags">Its tags, when the record is still registered.</param>
 /// <param name="Name">For a <c>versioned</c> change: the name.</param>
 /// <param name="Version">For a <c>versioned</c> change: the version's number.</param>

@@ -38,14 +38,15 @@ internal static class EventsEndpoint
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(context.Options.EventHeartbeatInterval, TimeSpan.Zero, nameof(GatewayOptions.EventHeartbeatInterval));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(context.Options.EventPollInterval, TimeSpan.Zero, nameof(GatewayOptions.EventPollInterval));
-        routes.MapGet("/api/v1/events", http => StreamAsync(http, context));
+        var listing = new TableListing(context);
+        routes.MapGet("/api/v1/events", http => StreamAsync(http, context, listing));
     }
 
     /// <summary>The path a token may be given on in the query (<c>access_token</c>), for EventSource, which cannot send headers.</summary>
     public static bool AcceptsQueryToken(HttpRequest request) =>
         HttpMethods.IsGet(request.Method) && request.Path.Equals("/api/v1/events", StringComparison.Ordinal);
 
-    private static async Task StreamAsync(HttpContext http, GatewayContext context)
+    private static async Task StreamAsync(HttpContext http, GatewayContext context, TableListing listing)
     {
         var request = http.Request;
         var kinds = ApiQuery.Kinds(request, AnyKind);
@@ -84,7 +85,7 @@ internal static class EventsEndpoint
                 foreach (var change in page)
                 {
                     seen = change.Sequence;
-                    if (!changes.Contains(change.Kind) || EventOf(registry, change, kinds, tags) is not { } data)
+                    if (!changes.Contains(change.Kind) || EventOf(registry, listing, change, kinds, tags) is not { } data)
                     {
                         continue;
                     }
@@ -171,7 +172,7 @@ internal static class EventsEndpoint
     }
 
     /// <summary>The event for a change, or null when the filters leave it out.</summary>
-    private static ChangeEvent? EventOf(IRegistry registry, RegistryChange change, HashSet<BlockKind> kinds, Dictionary<string, string> tags)
+    private static ChangeEvent? EventOf(IRegistry registry, TableListing listing, RegistryChange change, HashSet<BlockKind> kinds, Dictionary<string, string> tags)
     {
         var record = registry.Find(change.Cid);
 
@@ -188,7 +189,7 @@ internal static class EventsEndpoint
             : null;
         return new ChangeEvent(
             change.Sequence, ChangeName(change.Kind), change.Cid.ToString(), BlockKindNames.NameOf(kind), change.At,
-            record?.Rows, record?.Bytes, record?.Tags, version?.Name, version?.Version);
+            record?.Rows, record is null ? null : listing.SizeOf(record).Bytes, record?.Tags, version?.Name, version?.Version);
     }
 
     /// <summary>The change's name in events and in <c>change=</c> filters (the same as Flight's subscription gives).</summary>

@@ -122,7 +122,7 @@ internal sealed class TableListing(GatewayContext context)
             return null;
         }
 
-        var (bytes, chunks) = Size(record);
+        var (bytes, chunks) = SizeOf(record);
         return new TableSummary(
             record.Cid.ToString(), BlockKindNames.NameOf(record.Kind), record.Rows, bytes, chunks, record.Tags, record.Created, record.Pinned,
             [.. names.Select(v => new VersionReference(v.Name, v.Version))]);
@@ -136,13 +136,14 @@ internal sealed class TableListing(GatewayContext context)
     /// <summary>
     /// Bytes of data and chunks as far as the root says: a batch is its own one chunk; a dataset's
     /// root states its chunks' bytes, and its chunk count when it links chunks directly (a
-    /// version-1 manifest, a one-level tree). Null for what would need more reads, or a root not held here.
+    /// version-1 manifest, a one-level tree). Null for what would need more reads, or a root not held
+    /// here. Other blocks (foreign, manifest nodes) are their own length.
     /// </summary>
-    private (long? Bytes, long? Chunks) Size(BlockRecord record)
+    public (long? Bytes, long? Chunks) SizeOf(BlockRecord record)
     {
         if (record.Kind != BlockKind.Dataset)
         {
-            return (record.Bytes, 1);
+            return (record.Bytes, TableKinds.Contains(record.Kind) ? 1 : null);
         }
 
         try

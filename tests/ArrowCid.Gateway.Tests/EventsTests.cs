@@ -52,6 +52,7 @@ public sealed class EventsTests
         Assert.Equal(put.Dataset.Cid.ToString(), data.RootElement.GetProperty("cid").GetString());
         Assert.Equal("sensors", data.RootElement.GetProperty("name").GetString());
         Assert.Equal(1, data.RootElement.GetProperty("version").GetInt64());
+        Assert.Equal(put.Dataset.Bytes, data.RootElement.GetProperty("bytes").GetInt64());
     }
 
     [Theory]
