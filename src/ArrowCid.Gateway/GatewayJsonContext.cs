@@ -5,4 +5,7 @@ namespace ArrowCid.Gateway;
 /// <summary>Source-generated JSON for every body the gateway writes (camelCase, no reflection).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(PeerRecord))]
+[JsonSerializable(typeof(ProvidersBody))]
+[JsonSerializable(typeof(PeersBody))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

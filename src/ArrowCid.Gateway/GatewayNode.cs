@@ -98,6 +98,7 @@ public sealed class GatewayNode : IAsyncDisposable
     private static void MapEndpoints(IEndpointRouteBuilder routes, GatewayContext context)
     {
         IpfsEndpoints.Map(routes, context);
+        RoutingEndpoints.Map(routes, context);
 
         // Anything else: a problem answer rather than an empty 404.
         routes.Map("{**path}", http => throw new GatewayException(StatusCodes.Status404NotFound, $"no such endpoint: {http.Request.Method} {http.Request.Path}"));

@@ -20,4 +20,11 @@ public sealed class GatewayOptions
     /// <c>*</c> allows every origin. Empty: only same-origin pages.
     /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
+    /// <summary>
+    /// Strict trustless mode (ipfs/specs trustless gateway): a request for <c>/ipfs/{cid}</c> that
+    /// names no format (no <c>format</c> parameter, no Accept naming one) is 400 rather than
+    /// answered with the raw block.
+    /// </summary>
+    public bool StrictTrustless { get; init; }
 }
