@@ -134,7 +134,10 @@ internal sealed class PeerIdentity
         {
             CryptographicOperations.ZeroMemory(seed);
             CryptographicOperations.ZeroMemory(file);
-            File.Delete(temporary);
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
         }
     }
 }
