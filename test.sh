@@ -26,6 +26,8 @@ echo "== Debian packages (peers the tests start themselves)"
 debian_packages=(postgresql python3-grpcio python3-protobuf python3-h2
   cargo librust-hyper-dev librust-h2-dev librust-http-dev librust-tokio-dev librust-prost-dev
   librust-bytes-dev librust-futures-util-dev librust-sha2-dev librust-serde-json-dev)
+#   curl                        the gateway's shell-user judge (raw block and CAR fetches)
+debian_packages+=(curl)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

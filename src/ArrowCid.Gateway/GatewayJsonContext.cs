@@ -9,4 +9,7 @@ namespace ArrowCid.Gateway;
 [JsonSerializable(typeof(TableDetail))]
 [JsonSerializable(typeof(NamePage))]
 [JsonSerializable(typeof(ChangeEvent))]
+[JsonSerializable(typeof(PeerRecord))]
+[JsonSerializable(typeof(ProvidersBody))]
+[JsonSerializable(typeof(PeersBody))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

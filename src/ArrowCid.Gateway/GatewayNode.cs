@@ -100,6 +100,7 @@ public sealed class GatewayNode : IAsyncDisposable
         IpfsEndpoints.Map(routes, context);
         ApiEndpoints.Map(routes, context);
         EventsEndpoint.Map(routes, context);
+        RoutingEndpoints.Map(routes, context);
 
         // Anything else: a problem answer rather than an empty 404.
         routes.Map("{**path}", http => throw new GatewayException(StatusCodes.Status404NotFound, $"no such endpoint: {http.Request.Method} {http.Request.Path}"));

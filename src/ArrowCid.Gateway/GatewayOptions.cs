@@ -32,4 +32,11 @@ public sealed class GatewayOptions
     /// other processes on a local SQLite registry announce themselves no other way. Defaults to 1 second.
     /// </summary>
     public TimeSpan EventPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Strict trustless mode (ipfs/specs trustless gateway): a request for <c>/ipfs/{cid}</c> that
+    /// names no format (no <c>format</c> parameter, no Accept naming one) is 400 rather than
+    /// answered with the raw block.
+    /// </summary>
+    public bool StrictTrustless { get; init; }
 }

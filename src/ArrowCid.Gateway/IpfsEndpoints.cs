@@ -1,6 +1,4 @@
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Content.Stores;
-using ArrowCid.Repository;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -27,36 +25,19 @@ internal static class IpfsEndpoints
         }
 
         var format = ContentNegotiation.Negotiate(http.Request);
+        TrustlessResponses.RequireHeldIfOnlyIfCached(http, context, cid);
         switch (format.Format)
         {
-            case ResponseFormat.Raw:
-                await WriteRawAsync(http, context, cid).ConfigureAwait(false);
+            case ResponseFormat.Unspecified when context.Options.StrictTrustless:
+                throw new GatewayException(StatusCodes.Status400BadRequest, "this gateway is strictly trustless: ask for application/vnd.ipld.raw or application/vnd.ipld.car (Accept or ?format=raw|car)");
+            case ResponseFormat.Raw or ResponseFormat.Unspecified:
+                await TrustlessResponses.WriteRawAsync(http, context, cid).ConfigureAwait(false);
+                break;
+            case ResponseFormat.Car:
+                await TrustlessResponses.WriteCarAsync(http, context, cid, format).ConfigureAwait(false);
                 break;
             default:
-                throw new GatewayException(StatusCodes.Status406NotAcceptable, $"{format.Format} is not offered for /ipfs/{cid}: ask for application/vnd.ipld.raw");
-        }
-    }
-
-    private static async Task WriteRawAsync(HttpContext http, GatewayContext context, Cid cid)
-    {
-        LeasedBlock block;
-        try
-        {
-            block = context.Reader.Open(cid);
-        }
-        catch (BlockNotFoundException e)
-        {
-            throw new GatewayException(StatusCodes.Status404NotFound, $"{cid} is not held by this node", e);
-        }
-
-        using (block)
-        {
-            http.Response.ContentType = ContentNegotiation.MediaType(ResponseFormat.Raw);
-            http.Response.ContentLength = block.Memory.Length;
-            if (!HttpMethods.IsHead(http.Request.Method))
-            {
-                await http.Response.Body.WriteAsync(block.Memory, http.RequestAborted).ConfigureAwait(false);
-            }
+                throw new GatewayException(StatusCodes.Status406NotAcceptable, $"{format.Format} is not offered for /ipfs/{cid}: ask for application/vnd.ipld.raw or application/vnd.ipld.car");
         }
     }
 }

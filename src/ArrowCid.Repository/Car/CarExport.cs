@@ -51,7 +51,7 @@ internal static class CarExport
             // A table: its root, the manifest nodes (parents before children), then the chunks.
             var order = content.IsDataset(root)
                 ? TableBlocks.Read(content, root).Blocks.Select(b => b.Cid)
-                : LinkedFrom(content, root);
+                : CarBlockOrder.LinkedFrom(content, root);
             foreach (var cid in order.Where(c => exclude?.Contains(c) != true))
             {
                 written += WriteBlock(content, cid, sink) ? 1 : 0;
@@ -59,29 +59,6 @@ internal static class CarExport
         }
 
         return written;
-    }
-
-    // A root and, for a foreign DAG node, what it links (the registry's record of its links),
-    // depth first, each once: as far as the repository holds the DAG, since a CAR from elsewhere
-    // may have carried only part of it.
-    private static IEnumerable<Cid> LinkedFrom(ContentRepository content, Cid root)
-    {
-        var seen = new HashSet<Cid> { root };
-        var pending = new Stack<Cid>();
-        pending.Push(root);
-        while (pending.Count > 0)
-        {
-            var cid = pending.Pop();
-            yield return cid;
-            var links = content.Repository.GetRecord(cid)?.Batches ?? [];
-            for (int i = links.Count - 1; i >= 0; i--)
-            {
-                if (seen.Add(links[i]) && content.Repository.Blocks.Has(links[i]))
-                {
-                    pending.Push(links[i]);
-                }
-            }
-        }
     }
 
     private static bool WriteBlock(ContentRepository content, Cid cid, BlockSink sink)

@@ -1,0 +1,239 @@
+using ArrowCid.Content.Car;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Repository;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>
+/// The IPFS trustless gateway's answers (ipfs/specs <c>http-gateways/trustless-gateway.md</c>):
+/// a raw block (<c>application/vnd.ipld.raw</c>, with single byte ranges) or a CARv1 stream
+/// (<c>application/vnd.ipld.car</c>) of any block this node holds, foreign ones included, with
+/// the headers the spec asks for: Content-Type with its parameters, Content-Disposition
+/// (attachment), a strong ETag per CID, format and scope (answering a matching If-None-Match with
+/// 304), the immutable Cache-Control, nosniff, X-Ipfs-Path and X-Ipfs-Roots, Vary: Accept, and
+/// Content-Location when the format came from Accept only. Identity CIDs (such as the
+/// <c>bafkqaaa</c> probe) are held by everyone: their bytes are in the CID.
+/// </summary>
+internal static class TrustlessResponses
+{
+    /// <summary>The Cache-Control of everything under <c>/ipfs/</c>: content by CID never changes.</summary>
+    public const string ImmutableCacheControl = "public, max-age=29030400, immutable";
+
+    /// <summary>
+    /// <c>Cache-Control: only-if-cached</c> asks for content only if this node can answer at once:
+    /// 412 when it does not hold the root block (a node never fetches on behalf of a gateway client).
+    /// </summary>
+    /// <exception cref="GatewayException">412 when only-if-cached is asked and the block is not held.</exception>
+    public static void RequireHeldIfOnlyIfCached(HttpContext http, GatewayContext context, Cid cid)
+    {
+        if (AsksOnlyIfCached(http.Request) && !Holds(context, cid))
+        {
+            throw new GatewayException(StatusCodes.Status412PreconditionFailed, $"{cid} is not held by this node (Cache-Control: only-if-cached)");
+        }
+    }
+
+    /// <summary>Answers a raw block: 200 with its bytes, 206 for one satisfiable byte range, 416 for an unsatisfiable one, 304 for a matching If-None-Match.</summary>
+    /// <exception cref="GatewayException">404 when the block is not held; 416 for a range outside it.</exception>
+    public static async Task WriteRawAsync(HttpContext http, GatewayContext context, Cid cid)
+    {
+        using LeasedBlock? block = IsIdentity(cid) ? null : OpenHeld(context, cid);
+        ReadOnlyMemory<byte> bytes = block?.Memory ?? cid.Hash.DigestMemory;
+        string etag = $"\"{cid}.raw\"";
+        var response = http.Response;
+        SetCommonHeaders(http, cid, "raw");
+        response.Headers.ContentDisposition = $"attachment; filename=\"{cid}.bin\"";
+        response.Headers.AcceptRanges = "bytes";
+        response.ContentType = ContentNegotiation.MediaType(ResponseFormat.Raw);
+        response.Headers.ETag = etag;
+        if (MatchesIfNoneMatch(http.Request, etag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        var range = SingleRange(http.Request, etag, bytes.Length);
+        if (range is (0, -1))
+        {
+            // Kept on the problem answer: it tells the client the block's length.
+            response.Headers.ContentRange = $"bytes */{bytes.Length}";
+            throw new GatewayException(StatusCodes.Status416RangeNotSatisfiable, $"the range selects none of the block's {bytes.Length} bytes");
+        }
+
+        if (range is { } selected)
+        {
+            var (first, last) = selected;
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            response.Headers.ContentRange = $"bytes {first}-{last}/{bytes.Length}";
+            response.Headers.ETag = $"\"{cid}.raw.{first}-{last}\"";
+            bytes = bytes.Slice((int)first, (int)(last - first + 1));
+        }
+
+        response.ContentLength = bytes.Length;
+        if (!HttpMethods.IsHead(http.Request.Method))
+        {
+            await response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Answers a CARv1 stream whose root is <paramref name="cid"/>: its header, then the blocks of
+    /// the requested scope in depth-first order, each read (and checked against its CID) and
+    /// written in turn, its lease held only while it is written. A block missing or damaged once the
+    /// stream has begun aborts the connection (the client sees an incomplete CAR, as the spec asks).
+    /// </summary>
+    /// <exception cref="GatewayException">404 when the root block is not held; 400 for parameters not served.</exception>
+    public static async Task WriteCarAsync(HttpContext http, GatewayContext context, Cid cid, NegotiatedFormat format)
+    {
+        var car = CarRequest.From(http.Request, format);
+        if (!Holds(context, cid))
+        {
+            throw NotHeld(cid);
+        }
+
+        string etag = $"\"{cid}.car.{car.Scope.ToString().ToLowerInvariant()}.dfs.dups-{(car.Duplicates ? "y" : "n")}{(car.EntityBytes is null ? string.Empty : "." + car.EntityBytes)}\"";
+        var response = http.Response;
+        SetCommonHeaders(http, cid, "car");
+        response.Headers.ContentDisposition = $"attachment; filename=\"{cid}.car\"";
+        response.Headers.AcceptRanges = "none";
+        response.ContentType = car.ContentType;
+        response.Headers.ETag = etag;
+        if (MatchesIfNoneMatch(http.Request, etag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        if (HttpMethods.IsHead(http.Request.Method))
+        {
+            return;
+        }
+
+        using var blocks = BlocksOf(context, cid, car).GetEnumerator();
+        // The first step opens a table's root: a root that is not what its record says fails here,
+        // before anything is sent, as a problem answer rather than a cut stream.
+        bool more = blocks.MoveNext();
+        var body = response.BodyWriter;
+        WriteSectionStart(body, new CarHeader([cid]).Encode());
+        for (; more; more = blocks.MoveNext())
+        {
+            var block = blocks.Current;
+            using var lease = context.Reader.Open(block);
+            WriteSectionStart(body, block.Bytes, lease.Memory.Length);
+            var flushed = await body.WriteAsync(lease.Memory, http.RequestAborted).ConfigureAwait(false);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+            {
+                return;
+            }
+        }
+
+        await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+    }
+
+    // The blocks a CAR of this scope carries; identity blocks never (their bytes are in the CIDs that link them).
+    private static IEnumerable<Cid> BlocksOf(GatewayContext context, Cid root, CarRequest car)
+    {
+        bool wholeDag = car.Scope switch
+        {
+            DagScope.Block => false,
+            DagScope.Entity => context.Content.IsDataset(root) || root.Codec == Multicodec.DagPb,
+            _ => true,
+        };
+        var blocks = wholeDag ? CarBlockOrder.DepthFirst(context.Content, root, car.Duplicates) : [root];
+        return blocks.Where(b => !IsIdentity(b));
+    }
+
+    // A CAR section starts with varint(length of what follows); the header section's length is the header's.
+    private static void WriteSectionStart(System.IO.Pipelines.PipeWriter body, ReadOnlySpan<byte> prefix, int followingBytes = 0)
+    {
+        ulong length = (ulong)prefix.Length + (ulong)followingBytes;
+        var span = body.GetSpan(Varint.MaxLength + prefix.Length);
+        int written = Varint.Write(length, span);
+        prefix.CopyTo(span[written..]);
+        body.Advance(written + prefix.Length);
+    }
+
+    private static void SetCommonHeaders(HttpContext http, Cid cid, string format)
+    {
+        var headers = http.Response.Headers;
+        headers.CacheControl = ImmutableCacheControl;
+        headers.XContentTypeOptions = "nosniff";
+        headers["X-Ipfs-Path"] = $"/ipfs/{cid}";
+        headers["X-Ipfs-Roots"] = cid.ToString();
+        headers.Append(HeaderNames.Vary, HeaderNames.Accept);
+        if (!http.Request.Query.ContainsKey("format"))
+        {
+            // Caches keep the format answers apart when a URL names the format (path-gateway §Content-Location).
+            string query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value + "&" : "?";
+            headers.ContentLocation = $"{http.Request.PathBase}{http.Request.Path}{query}format={format}";
+        }
+    }
+
+    private static LeasedBlock OpenHeld(GatewayContext context, Cid cid)
+    {
+        try
+        {
+            return context.Reader.Open(cid);
+        }
+        catch (BlockNotFoundException e)
+        {
+            throw NotHeld(cid, e);
+        }
+    }
+
+    private static GatewayException NotHeld(Cid cid, Exception? inner = null) =>
+        inner is null
+            ? new GatewayException(StatusCodes.Status404NotFound, $"{cid} is not held by this node")
+            : new GatewayException(StatusCodes.Status404NotFound, $"{cid} is not held by this node", inner);
+
+    private static bool Holds(GatewayContext context, Cid cid) => IsIdentity(cid) || context.Reader.Has(cid);
+
+    private static bool IsIdentity(Cid cid) => cid.Hash.Code == Multicodec.Identity;
+
+    private static bool AsksOnlyIfCached(HttpRequest request) =>
+        CacheControlHeaderValue.TryParse(request.Headers.CacheControl.ToString(), out var cacheControl) && cacheControl.OnlyIfCached;
+
+    // RFC 9110 §13.1.2: a weak comparison; * matches any current representation.
+    private static bool MatchesIfNoneMatch(HttpRequest request, string etag)
+    {
+        var header = request.Headers.IfNoneMatch;
+        if (header.Count == 0 || !EntityTagHeaderValue.TryParseList(header, out var tags))
+        {
+            return false;
+        }
+
+        var ours = new EntityTagHeaderValue(etag);
+        return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(ours, useStrongComparison: false));
+    }
+
+    // One byte range (RFC 9110 §14.2): honoured when it is the only one and If-Range (if any) names
+    // this block; several ranges, another unit, a malformed header or a stale If-Range get the whole
+    // block (null); a range that selects none of it is (0, -1).
+    private static (long First, long Last)? SingleRange(HttpRequest request, string etag, long length)
+    {
+        if (!RangeHeaderValue.TryParse(request.Headers.Range.ToString(), out var range)
+            || !string.Equals(range.Unit.Value, "bytes", StringComparison.OrdinalIgnoreCase)
+            || range.Ranges.Count != 1)
+        {
+            return null;
+        }
+
+        string? ifRange = request.Headers.IfRange;
+        if (ifRange is not null && ifRange != etag)
+        {
+            return null;
+        }
+
+        var item = range.Ranges.Single();
+        (long first, long last) = (item.From, item.To) switch
+        {
+            ({ } from, { } to) => (from, Math.Min(to, length - 1)),
+            ({ } from, null) => (from, length - 1),
+            (null, { } suffix) => (Math.Max(0, length - suffix), suffix == 0 ? -1 : length - 1),
+            _ => (0, -1),
+        };
+        return first >= length || last < first ? (0, -1) : (first, last);
+    }
+}

@@ -1,0 +1,85 @@
+using ArrowCid.Content.Chunking;
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Repository;
+
+/// <summary>
+/// The blocks under a root in depth-first order (pre-order: a block, then what it links, first
+/// link first), as a streamed CAR sends them so a reader can check each block against its parent
+/// as it arrives (the IPFS trustless gateway's <c>order=dfs</c>). For a table the walk is the
+/// manifest's own (<see cref="TableManifest.Chunks"/>, which reads each node as it descends):
+/// the root, then each node followed by the nodes and chunks below it, in row order. For a
+/// foreign DAG node it is the registry's record of its links, as far as the repository holds them.
+/// </summary>
+public static class CarBlockOrder
+{
+    /// <summary>The blocks of <paramref name="root"/>'s DAG, depth first, read lazily (a table's nodes are read as the walk reaches them).</summary>
+    /// <param name="content">The repository.</param>
+    /// <param name="root">A stored CID.</param>
+    /// <param name="duplicates">True to name a block every time the walk meets it (CAR <c>dups=y</c>); false to name each block once (<c>dups=n</c>).</param>
+    /// <returns>The CIDs in order, the root first.</returns>
+    /// <exception cref="Content.Stores.BlockNotFoundException">A table node is missing (while enumerating).</exception>
+    /// <exception cref="Content.ContentFormatException">A table node is malformed or disagrees with its parent (while enumerating).</exception>
+    public static IEnumerable<Cid> DepthFirst(ContentRepository content, Cid root, bool duplicates = false)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(root);
+        return content.IsDataset(root) ? TableDepthFirst(content, root, duplicates) : LinkedFrom(content, root, duplicates);
+    }
+
+    /// <summary>
+    /// A root and, for a foreign DAG node, what it links (the registry's record of its links),
+    /// depth first: as far as the repository holds the DAG, since a CAR from elsewhere may have
+    /// carried only part of it. Content addressing makes a cycle impossible, so naming repeats
+    /// (<paramref name="duplicates"/>) ends too.
+    /// </summary>
+    internal static IEnumerable<Cid> LinkedFrom(ContentRepository content, Cid root, bool duplicates = false)
+    {
+        var seen = new HashSet<Cid> { root };
+        var pending = new Stack<Cid>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var cid = pending.Pop();
+            yield return cid;
+            var links = content.Repository.GetRecord(cid)?.Batches ?? [];
+            for (int i = links.Count - 1; i >= 0; i--)
+            {
+                if ((seen.Add(links[i]) || duplicates) && content.Repository.Blocks.Has(links[i]))
+                {
+                    pending.Push(links[i]);
+                }
+            }
+        }
+    }
+
+    // The manifest reads a node when its walk descends into it; each node read is named before the
+    // chunks the walk then yields, which is exactly pre-order. A version-1 manifest is its root and
+    // its batches.
+    private static IEnumerable<Cid> TableDepthFirst(ContentRepository content, Cid root, bool duplicates)
+    {
+        var read = new Queue<Cid>();
+        var table = TableManifest.Open(root, cid =>
+        {
+            read.Enqueue(cid);
+            return content.GetBytes(cid);
+        });
+        var named = duplicates ? null : new HashSet<Cid>();
+        // A null after the last chunk names the nodes read after it (a manifest with no chunks).
+        foreach (var chunk in table.Chunks().Select(c => c.Cid).Append(null))
+        {
+            while (read.TryDequeue(out var node))
+            {
+                if (named?.Add(node) != false)
+                {
+                    yield return node;
+                }
+            }
+
+            if (chunk is not null && named?.Add(chunk) != false)
+            {
+                yield return chunk;
+            }
+        }
+    }
+}
