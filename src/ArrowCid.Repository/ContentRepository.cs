@@ -72,11 +72,7 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(batches);
         // The same writer a put uses, storing nothing: the CIDs cannot drift apart.
         using var names = new DatasetWriter(content: null, schema, PutOptions.Default, publisher: null);
-        foreach (var batch in batches)
-        {
-            names.Add(batch);
-        }
-
+        names.AddAll(batches);
         return names.Finish();
     }
 
@@ -138,11 +134,7 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
         using var writer = CreateDatasetWriter(schema, options);
-        foreach (var batch in batches)
-        {
-            writer.Add(batch);
-        }
-
+        writer.AddAll(batches);
         return writer.Finish();
     }
 
