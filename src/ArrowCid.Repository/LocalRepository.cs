@@ -250,6 +250,17 @@ public sealed partial class LocalRepository : IDisposable
         }
     }
 
+    /// <summary>Unpins several blocks in one registry transaction (a put's guard releasing its chunks).</summary>
+    /// <param name="cids">The CIDs.</param>
+    /// <returns>How many were pinned and now are not.</returns>
+    internal int UnpinAll(IReadOnlyCollection<Cid> cids)
+    {
+        using (_lock.Shared())
+        {
+            return _registry.UnpinAll(cids);
+        }
+    }
+
     /// <summary>
     /// Records a registered CID as the next version of a dataset name (see
     /// <see cref="IRegistry.AddVersion"/>); from then on garbage collection keeps it.

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using ArrowCid.Arrow.Arrays;
 
 namespace ArrowCid.Content.Chunking;
@@ -5,23 +7,38 @@ namespace ArrowCid.Content.Chunking;
 public sealed partial class ChunkedTableWriter
 {
     /// <summary>
-    /// <see cref="AddAll"/>'s three stages: batches prepared (normalised, row-hashed) on workers,
-    /// cut into chunks in order on the caller's thread, chunks written on workers and committed in
-    /// order. Bounded: at most <c>workers</c> batches preparing and twice as many chunks writing.
+    /// <see cref="AddAll"/>'s four stages: batches prepared (normalised, row-hashed) on workers; cut
+    /// into chunks in order on the caller's thread; chunks written on workers; written chunks
+    /// committed and linked into the tree in order on one committing thread, so registering a
+    /// chunk never holds up cutting the next. Bounded: at most <c>workers</c> batches preparing
+    /// and twice as many chunks written and not yet committed.
     /// </summary>
-    private sealed class Pipeline(ChunkedTableWriter writer, IPipelinedChunkSink sink, int workers) : IDisposable
+    private sealed class Pipeline : IDisposable
     {
         /// <summary>Rows of a large batch prepared as one piece.</summary>
         private const int SliceRows = 65_536;
 
+        private readonly ChunkedTableWriter _writer;
+        private readonly IPipelinedChunkSink _sink;
+        private readonly int _workers;
         private readonly Queue<Incoming> _preparing = new();
-        private readonly Queue<Task<PendingChunk>> _writing = new();
 
         // Batches taken in by the chunker, oldest first, each with the number of chunk writes that
         // must be committed before it may be let go (set once the chunker no longer holds its rows).
         private readonly List<Incoming> _held = [];
+        private BlockingCollection<Task<PendingChunk>>? _writing;
+        private Task? _committer;
+        // Set by the committing thread, read by the caller's.
+        private volatile ExceptionDispatchInfo? _commitFailure;
         private long _started;
         private long _committed;
+
+        public Pipeline(ChunkedTableWriter writer, IPipelinedChunkSink sink, int workers)
+        {
+            _writer = writer;
+            _sink = sink;
+            _workers = workers;
+        }
 
         /// <summary>
         /// Checks a batch, holds it and starts preparing it, a large one in slices of
@@ -30,7 +47,7 @@ public sealed partial class ChunkedTableWriter
         /// </summary>
         public void Add(RecordBatch batch)
         {
-            writer._chunker.CheckBatch(batch);
+            _writer._chunker.CheckBatch(batch);
             // A batch leased without a shared owner cannot be kept alive past its producer's dispose: finish with it now.
             bool finishNow = batch.IsLeased && batch.Owner is null;
             int slices = batch.Length <= 2 * SliceRows ? 1 : (batch.Length + SliceRows - 1) / SliceRows;
@@ -40,7 +57,7 @@ public sealed partial class ChunkedTableWriter
                 var incoming = new Incoming(part, batch.Owner?.Acquire());
                 _preparing.Enqueue(incoming);
                 incoming.Prepared = Task.Run(() => TableChunker.Prepare(part));
-                while (_preparing.Count > workers)
+                while (_preparing.Count > _workers)
                 {
                     TakeOldest();
                 }
@@ -52,7 +69,7 @@ public sealed partial class ChunkedTableWriter
             }
         }
 
-        /// <summary>Takes in every batch still preparing and commits every chunk still writing.</summary>
+        /// <summary>Takes in every batch still preparing, commits every chunk, and copies the rows held for the next chunk when the writer detaches.</summary>
         public void Complete()
         {
             while (_preparing.Count > 0)
@@ -60,17 +77,19 @@ public sealed partial class ChunkedTableWriter
                 TakeOldest();
             }
 
-            while (_writing.Count > 0)
-            {
-                CommitOldest();
-            }
+            StopCommitter();
+            _commitFailure?.Throw();
 
             // The rows held for the next chunk must outlive the batches about to be let go.
-            if (writer._detach)
+            if (_writer._detach)
             {
-                writer._chunker.Detach();
+                _writer._chunker.Detach();
                 _held.ForEach(h => h.Release());
                 _held.Clear();
+            }
+            else
+            {
+                ReleaseCommitted();
             }
         }
 
@@ -89,15 +108,7 @@ public sealed partial class ChunkedTableWriter
                 incoming.Release();
             }
 
-            while (_writing.TryDequeue(out var task))
-            {
-                ((Task)task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
-                if (task.IsCompletedSuccessfully)
-                {
-                    task.Result.Dispose();
-                }
-            }
-
+            StopCommitter();
             _held.ForEach(h => h.Release());
             _held.Clear();
         }
@@ -112,28 +123,30 @@ public sealed partial class ChunkedTableWriter
             }
             catch (Exception e)
             {
-                writer._chunker.Fail(e);
+                _writer._chunker.Fail(e);
                 throw;
             }
 
             _preparing.Dequeue();
             _held.Add(incoming);
-            var chunks = writer._chunker.AddPrepared(incoming.Batch, prepared);
-            foreach (var chunk in chunks)
+            var chunks = _writer._chunker.AddPrepared(incoming.Batch, prepared);
+            if (chunks.Count > 0)
             {
-                while (_writing.Count >= 2 * workers)
+                var writing = StartCommitter();
+                foreach (var chunk in chunks)
                 {
-                    CommitOldest();
+                    // Blocks while the committer is that far behind.
+                    writing.Add(Task.Run(() => _sink.WriteChunk(chunk)));
+                    _started++;
                 }
-
-                _writing.Enqueue(Task.Run(() => sink.WriteChunk(chunk)));
-                _started++;
             }
+
+            _commitFailure?.Throw();
 
             // Batches whose rows are all in chunks now may go once those chunks are committed.
             foreach (var held in _held)
             {
-                if (held.FreeAfter < 0 && !writer._chunker.Holds(held.Batch))
+                if (held.FreeAfter < 0 && !_writer._chunker.Holds(held.Batch))
                 {
                     held.FreeAfter = _started;
                 }
@@ -142,18 +155,69 @@ public sealed partial class ChunkedTableWriter
             ReleaseCommitted();
         }
 
-        private void CommitOldest()
+        private BlockingCollection<Task<PendingChunk>> StartCommitter()
         {
-            var written = _writing.Dequeue().GetAwaiter().GetResult();
-            writer.Link(sink.CommitChunk(written));
-            _committed++;
-            ReleaseCommitted();
+            if (_writing is { } writing)
+            {
+                return writing;
+            }
+
+            writing = new BlockingCollection<Task<PendingChunk>>(2 * _workers);
+            _writing = writing;
+            _committer = Task.Factory.StartNew(() => Commit(writing), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            return writing;
+        }
+
+        /// <summary>The committing thread: each written chunk in order, made final and linked; after a failure only waits for and drops the rest.</summary>
+        private void Commit(BlockingCollection<Task<PendingChunk>> writing)
+        {
+            foreach (var task in writing.GetConsumingEnumerable())
+            {
+                if (_commitFailure is not null)
+                {
+                    Drop(task);
+                    continue;
+                }
+
+                try
+                {
+                    _writer.Link(_sink.CommitChunk(task.GetAwaiter().GetResult()));
+                    Interlocked.Increment(ref _committed);
+                }
+                catch (Exception e)
+                {
+                    _commitFailure = ExceptionDispatchInfo.Capture(e);
+                }
+            }
+        }
+
+        private static void Drop(Task<PendingChunk> task)
+        {
+            ((Task)task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+            if (task.IsCompletedSuccessfully)
+            {
+                task.Result.Dispose();
+            }
+        }
+
+        /// <summary>Lets the committer finish every chunk handed to it and waits for it (a later chunk starts a new one).</summary>
+        private void StopCommitter()
+        {
+            if (_writing is { } writing)
+            {
+                writing.CompleteAdding();
+                _committer!.GetAwaiter().GetResult();
+                writing.Dispose();
+                _writing = null;
+                _committer = null;
+            }
         }
 
         private void ReleaseCommitted()
         {
+            long committed = Interlocked.Read(ref _committed);
             int free = 0;
-            while (free < _held.Count && _held[free].FreeAfter >= 0 && _held[free].FreeAfter <= _committed)
+            while (free < _held.Count && _held[free].FreeAfter >= 0 && _held[free].FreeAfter <= committed)
             {
                 _held[free++].Release();
             }
