@@ -64,7 +64,7 @@ public sealed class ContentRepository : IDisposable
 
     /// <summary>The CIDs <see cref="PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/> would give, without storing anything.</summary>
     /// <param name="schema">The schema of every batch.</param>
-    /// <param name="batches">The batches in order (not disposed).</param>
+    /// <param name="batches">The batches in order (not disposed; several are worked on at once, the source may dispose a batch once asked for the next, as a reader does: a leased batch is kept alive through its shared owner).</param>
     /// <returns>Each batch's CID and the dataset's.</returns>
     public static PutStreamResult ComputeCids(Schema schema, IEnumerable<RecordBatch> batches)
     {
@@ -124,7 +124,7 @@ public sealed class ContentRepository : IDisposable
     /// registered (and named) the new blocks are pinned, so a concurrent GC cannot remove them.
     /// </summary>
     /// <param name="schema">The schema of every batch (it alone names an empty dataset).</param>
-    /// <param name="batches">The batches in order (not disposed).</param>
+    /// <param name="batches">The batches in order (not disposed; several are worked on at once, the source may dispose a batch once asked for the next, as a reader does: a leased batch is kept alive through its shared owner).</param>
     /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
     /// <returns>Each chunk as stored, and the table.</returns>
     /// <exception cref="ArgumentException">A batch's schema differs from <paramref name="schema"/>.</exception>

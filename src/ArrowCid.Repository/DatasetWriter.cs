@@ -98,8 +98,8 @@ public sealed class DatasetWriter : IDisposable
     /// <summary>
     /// Adds every batch of a stream as <see cref="Add"/> would, on all cores: batches are prepared
     /// ahead and chunks encoded, hashed and written in parallel, then registered in row order
-    /// (<see cref="ChunkedTableWriter.AddAll"/>). The producer may dispose a batch once it has
-    /// yielded the next (the writer keeps its memory through its shared owner while it needs it).
+    /// (<see cref="ChunkedTableWriter.AddAll"/>). The producer may dispose a batch once asked for
+    /// the next (the writer keeps its memory through its shared owner while it needs it).
     /// </summary>
     /// <param name="batches">Batches of <see cref="Schema"/>, in order.</param>
     /// <exception cref="ArgumentException">A batch's schema differs from the table's; nothing of it was stored.</exception>

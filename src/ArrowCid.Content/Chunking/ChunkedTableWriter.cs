@@ -116,8 +116,8 @@ public sealed partial class ChunkedTableWriter : IDisposable
     /// encoded, hashed and written by the sink (<see cref="IPipelinedChunkSink"/>) on others; chunks
     /// are committed and linked into the tree in row order, so the result is exactly that of
     /// <see cref="Add"/> for each batch. A batch is held (its memory kept through
-    /// <see cref="RecordBatch.Owner"/> where it has one, so the source may dispose it once it has
-    /// pulled the next) until its rows are in committed chunks; a batch leased without a shared
+    /// <see cref="RecordBatch.Owner"/> where it has one, so the source may dispose it once asked for
+    /// the next) until its rows are in committed chunks; a batch leased without a shared
     /// owner is finished with before the next is pulled. Without a pipelined sink, or on one core,
     /// this is <see cref="Add"/> for each batch.
     /// </summary>
