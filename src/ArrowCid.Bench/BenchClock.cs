@@ -34,26 +34,4 @@ internal static class BenchClock
 
         sha.GetHashAndReset();
     }
-
-    /// <summary>
-    /// The items of <paramref name="source"/>, with <paramref name="clock"/> stopped while the
-    /// source makes each one: a consumer timed with that clock is charged for its own work only,
-    /// not for generating its input. The clock is left running at the end as at the start.
-    /// </summary>
-    public static IEnumerable<T> ExcludingSource<T>(IEnumerable<T> source, Stopwatch clock)
-    {
-        using var items = source.GetEnumerator();
-        while (true)
-        {
-            clock.Stop();
-            bool more = items.MoveNext();
-            clock.Start();
-            if (!more)
-            {
-                yield break;
-            }
-
-            yield return items.Current;
-        }
-    }
 }

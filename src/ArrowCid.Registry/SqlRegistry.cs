@@ -69,6 +69,33 @@ public abstract class SqlRegistry : IRegistry
     public bool Unpin(Cid cid) => SetPinned(cid, pinned: false);
 
     /// <inheritdoc/>
+    public int UnpinAll(IReadOnlyCollection<Cid> cids)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        if (cids.Count == 0)
+        {
+            return 0;
+        }
+
+        // One transaction: a put's guard releases thousands of chunk pins at once.
+        return Write((c, t) =>
+        {
+            int unpinned = 0;
+            var now = DateTimeOffset.UtcNow;
+            foreach (var cid in cids)
+            {
+                ArgumentNullException.ThrowIfNull(cid);
+                if (ChangePin(c, t, cid.ToString(), pinned: false, now))
+                {
+                    unpinned++;
+                }
+            }
+
+            return unpinned;
+        });
+    }
+
+    /// <inheritdoc/>
     public bool SetTag(Cid cid, string key, string value)
     {
         ArgumentNullException.ThrowIfNull(cid);
@@ -247,15 +274,21 @@ public abstract class SqlRegistry : IRegistry
         return Write((c, t) =>
         {
             string text = cid.ToString();
-            int changed = SqlCommands.Execute(c, t, "UPDATE blocks SET pinned = @pinned WHERE cid = @cid AND pinned <> @pinned;", ("@cid", text), ("@pinned", PinnedValue(pinned)));
-            if (changed > 0)
-            {
-                AddChange(c, t, text, pinned ? RegistryChangeKind.Pinned : RegistryChangeKind.Unpinned, DateTimeOffset.UtcNow);
-                return true;
-            }
-
-            return Exists(c, t, text);
+            return ChangePin(c, t, text, pinned, DateTimeOffset.UtcNow) || Exists(c, t, text);
         });
+    }
+
+    /// <summary>Sets a record's pin inside a transaction, recording the change; false when it was already so (or is not registered).</summary>
+    private bool ChangePin(DbConnection connection, DbTransaction transaction, string cid, bool pinned, DateTimeOffset at)
+    {
+        int changed = SqlCommands.Execute(connection, transaction, "UPDATE blocks SET pinned = @pinned WHERE cid = @cid AND pinned <> @pinned;", ("@cid", cid), ("@pinned", PinnedValue(pinned)));
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        AddChange(connection, transaction, cid, pinned ? RegistryChangeKind.Pinned : RegistryChangeKind.Unpinned, at);
+        return true;
     }
 
     /// <summary>The columns of a <see cref="NamedVersion"/>, in its order.</summary>

@@ -64,7 +64,7 @@ public sealed class ContentRepository : IDisposable
 
     /// <summary>The CIDs <see cref="PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/> would give, without storing anything.</summary>
     /// <param name="schema">The schema of every batch.</param>
-    /// <param name="batches">The batches in order (not disposed).</param>
+    /// <param name="batches">The batches in order (not disposed; several are worked on at once, the source may dispose a batch once asked for the next, as a reader does: a leased batch is kept alive through its shared owner).</param>
     /// <returns>Each batch's CID and the dataset's.</returns>
     public static PutStreamResult ComputeCids(Schema schema, IEnumerable<RecordBatch> batches)
     {
@@ -72,11 +72,7 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(batches);
         // The same writer a put uses, storing nothing: the CIDs cannot drift apart.
         using var names = new DatasetWriter(content: null, schema, PutOptions.Default, publisher: null);
-        foreach (var batch in batches)
-        {
-            names.Add(batch);
-        }
-
+        names.AddAll(batches);
         return names.Finish();
     }
 
@@ -128,7 +124,7 @@ public sealed class ContentRepository : IDisposable
     /// registered (and named) the new blocks are pinned, so a concurrent GC cannot remove them.
     /// </summary>
     /// <param name="schema">The schema of every batch (it alone names an empty dataset).</param>
-    /// <param name="batches">The batches in order (not disposed).</param>
+    /// <param name="batches">The batches in order (not disposed; several are worked on at once, the source may dispose a batch once asked for the next, as a reader does: a leased batch is kept alive through its shared owner).</param>
     /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
     /// <returns>Each chunk as stored, and the table.</returns>
     /// <exception cref="ArgumentException">A batch's schema differs from <paramref name="schema"/>.</exception>
@@ -138,11 +134,7 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
         using var writer = CreateDatasetWriter(schema, options);
-        foreach (var batch in batches)
-        {
-            writer.Add(batch);
-        }
-
+        writer.AddAll(batches);
         return writer.Finish();
     }
 

@@ -96,6 +96,39 @@ public sealed class DatasetWriter : IDisposable
     }
 
     /// <summary>
+    /// Adds every batch of a stream as <see cref="Add"/> would, on all cores: batches are prepared
+    /// ahead and chunks encoded, hashed and written in parallel, then registered in row order
+    /// (<see cref="ChunkedTableWriter.AddAll"/>). The producer may dispose a batch once asked for
+    /// the next (the writer keeps its memory through its shared owner while it needs it).
+    /// </summary>
+    /// <param name="batches">Batches of <see cref="Schema"/>, in order.</param>
+    /// <exception cref="ArgumentException">A batch's schema differs from the table's; nothing of it was stored.</exception>
+    /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
+    public void AddAll(IEnumerable<RecordBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ThrowIfClosed();
+        try
+        {
+            _table.AddAll(Counted(batches));
+        }
+        catch (ArgumentException e) when (e.ParamName == "schema")
+        {
+            // Counted has already counted the batch that failed.
+            throw new ArgumentException($"batch {_batchesAdded - 1} has a schema different from the table's: {e.Message}", nameof(batches), e);
+        }
+    }
+
+    private IEnumerable<RecordBatch> Counted(IEnumerable<RecordBatch> batches)
+    {
+        foreach (var batch in batches)
+        {
+            _batchesAdded++;
+            yield return batch;
+        }
+    }
+
+    /// <summary>
     /// Stores the last chunks and the manifest tree's root (hashed once, as it is encoded),
     /// registers the table as a dataset (pinned per <see cref="PutOptions.Pin"/>), records it as
     /// the next version of <see cref="PutOptions.Name"/> when one is set, then releases the
@@ -174,24 +207,35 @@ public sealed class DatasetWriter : IDisposable
         Kind = BlockKind.TableNode,
     };
 
-    /// <summary>Stores a chunk: encoded once into its block file through SHA-256 and registered (pinned for the writer), or only named when storing nothing.</summary>
-    private TableTreeEntry StoreChunk(TableChunk chunk)
+    /// <summary>Writes a chunk: encoded once into its block file through SHA-256 (any thread), or only named when storing nothing.</summary>
+    private PendingChunk WriteChunk(TableChunk chunk)
     {
-        StoredBatch stored;
         if (_content is null)
         {
-            var entry = chunk.ToEntry();
-            stored = new StoredBatch(entry.Cid, entry.Rows, entry.Bytes);
+            return new PendingChunk(chunk.ToEntry());
+        }
+
+        var written = _content.Repository.WriteBatchBlock(chunk.WriteTo);
+        return new PendingChunk(new TableTreeEntry(written.Cid, chunk.Rows, written.Length), written);
+    }
+
+    /// <summary>Registers a written chunk (pinned for the writer), in row order.</summary>
+    private TableTreeEntry CommitChunk(PendingChunk pending)
+    {
+        var entry = pending.Entry;
+        if (_content is not null && pending.State is WrittenBlock written)
+        {
+            var record = _content.Repository.RegisterBatchBlock(written, _schemaText, entry.Rows, Options, _guard);
+            entry = new TableTreeEntry(record.Cid, entry.Rows, record.Bytes);
+            _publisher?.Registered(entry.Cid);
         }
         else
         {
-            var record = _content.Repository.PutBatchBlock(chunk.WriteTo, _schemaText, chunk.Rows, Options, _guard);
-            stored = new StoredBatch(record.Cid, chunk.Rows, record.Bytes);
-            _publisher?.Registered(stored.Cid);
+            pending.Dispose();
         }
 
-        _chunks.Add(stored);
-        return new TableTreeEntry(stored.Cid, stored.Rows, stored.Bytes);
+        _chunks.Add(new StoredBatch(entry.Cid, entry.Rows, entry.Bytes));
+        return entry;
     }
 
     /// <summary>Stores a manifest node below the root as a table node (pinned for the writer).</summary>
@@ -213,9 +257,13 @@ public sealed class DatasetWriter : IDisposable
     }
 
     /// <summary>The writer's blocks as the table writer hands them over (kept off the writer's public surface).</summary>
-    private sealed class Sink(DatasetWriter writer) : IChunkedTableSink
+    private sealed class Sink(DatasetWriter writer) : IPipelinedChunkSink
     {
-        public TableTreeEntry StoreChunk(TableChunk chunk) => writer.StoreChunk(chunk);
+        public TableTreeEntry StoreChunk(TableChunk chunk) => writer.CommitChunk(writer.WriteChunk(chunk));
+
+        public PendingChunk WriteChunk(TableChunk chunk) => writer.WriteChunk(chunk);
+
+        public TableTreeEntry CommitChunk(PendingChunk written) => writer.CommitChunk(written);
 
         public void StoreNode(TableTreeBlock node) => writer.StoreNode(node);
     }

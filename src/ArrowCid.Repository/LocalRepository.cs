@@ -152,18 +152,42 @@ public sealed partial class LocalRepository : IDisposable
     /// The block is durable before its row exists; both happen under one hold of the shared lock,
     /// so a collection never sees the block without its row.
     /// </summary>
-    internal BlockRecord PutBatchBlock(Action<Stream> writeContent, string schema, long rows, PutOptions options, PinGuard? guard)
+    internal BlockRecord PutBatchBlock(Action<Stream> writeContent, string schema, long rows, PutOptions options, PinGuard? guard) =>
+        RegisterBatchBlock(WriteBatchBlock(writeContent), schema, rows, options, guard);
+
+    /// <summary>
+    /// The first half of <see cref="PutBatchBlock"/>, safe on any thread: writes the block durably
+    /// and returns it with the shared lock still held, so no collection runs before
+    /// <see cref="RegisterBatchBlock"/> gives it its row (or the write is disposed unregistered, an
+    /// orphan for the next collection).
+    /// </summary>
+    internal WrittenBlock WriteBatchBlock(Action<Stream> writeContent)
     {
-        using (_lock.Shared())
+        var held = _lock.Shared();
+        try
         {
             var (cid, length) = Blocks.PutRaw(writeContent);
+            return new WrittenBlock(cid, length, held);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The second half of <see cref="PutBatchBlock"/>: registers a written block as a batch, then lets the shared lock go.</summary>
+    internal BlockRecord RegisterBatchBlock(WrittenBlock written, string schema, long rows, PutOptions options, PinGuard? guard)
+    {
+        using (written)
+        {
             return Register(new BlockRecord
             {
-                Cid = cid,
+                Cid = written.Cid,
                 Kind = BlockKind.Batch,
                 Schema = schema,
                 Rows = rows,
-                Bytes = length,
+                Bytes = written.Length,
                 Tags = options.Tags,
                 Producer = options.Producer,
                 Provenance = options.Provenance,
@@ -223,6 +247,17 @@ public sealed partial class LocalRepository : IDisposable
         using (_lock.Shared())
         {
             return _registry.Unpin(cid);
+        }
+    }
+
+    /// <summary>Unpins several blocks in one registry transaction (a put's guard releasing its chunks).</summary>
+    /// <param name="cids">The CIDs.</param>
+    /// <returns>How many were pinned and now are not.</returns>
+    internal int UnpinAll(IReadOnlyCollection<Cid> cids)
+    {
+        using (_lock.Shared())
+        {
+            return _registry.UnpinAll(cids);
         }
     }
 
@@ -301,4 +336,13 @@ public sealed partial class LocalRepository : IDisposable
         Blocks.TryGetSize(cid, out long size);
         return Blocks.Delete(cid) ? size : 0;
     }
+}
+
+/// <summary>A block written durably and not yet registered, holding the repository's shared lock until disposed.</summary>
+/// <param name="Cid">The block's CID.</param>
+/// <param name="Length">Its length in bytes.</param>
+/// <param name="Lock">The shared lock held since before the write.</param>
+internal sealed record WrittenBlock(Cid Cid, long Length, IDisposable Lock) : IDisposable
+{
+    public void Dispose() => Lock.Dispose();
 }

@@ -38,11 +38,7 @@ internal sealed class PinGuard(LocalRepository repository)
     /// <summary>Unpins every block the guard pinned and does not keep; releasing twice does nothing more.</summary>
     public void Release()
     {
-        foreach (var cid in _held)
-        {
-            repository.Unpin(cid);
-        }
-
+        repository.UnpinAll(_held);
         _held.Clear();
     }
 }

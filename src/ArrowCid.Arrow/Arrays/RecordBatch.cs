@@ -51,6 +51,12 @@ public sealed class RecordBatch : IDisposable
     /// <summary>The shared owner of the memory the arrays point into, when there is one.</summary>
     public SharedLease? Owner { get; }
 
+    /// <summary>
+    /// Whether the batch holds a lease on the memory its arrays point into (until disposed): such a
+    /// batch's memory may go when it is disposed, unless a reference is taken through <see cref="Owner"/>.
+    /// </summary>
+    public bool IsLeased => Volatile.Read(ref _lease) is not null;
+
     /// <summary>The schema.</summary>
     public Schema Schema { get; }
 

@@ -26,7 +26,7 @@ internal static class BenchCommands
     private static Command Dedup(CliConsole console)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
-        var size = SizeOption($"Table size in MiB (1..{MaxSizeMib}); generated batch by batch, stored on /dev/shm (about 2x this there at most)", 1024);
+        var size = SizeOption($"Table size in MiB (1..{MaxSizeMib}); built in memory first (about 1.2x this), stored on /dev/shm (about 2x this there at most)", 1024);
         var command = new Command("dedup", "Content-defined chunking through the real put path: new bytes stored after an append, insert, delete and scattered update of a mixed table, its chunk sizes, and put and cid throughput next to SHA-256") { json, size };
         command.SetAction(parse =>
         {

@@ -17,6 +17,40 @@ public interface IChunkedTableSink
 }
 
 /// <summary>
+/// A sink whose chunk blocks can be written on several threads at once and made final one by one
+/// in row order: what lets <see cref="ChunkedTableWriter.AddAll"/> spread a table over the cores.
+/// <see cref="IChunkedTableSink.StoreChunk"/> must do the same as <see cref="CommitChunk"/> of
+/// <see cref="WriteChunk"/>.
+/// </summary>
+public interface IPipelinedChunkSink : IChunkedTableSink
+{
+    /// <summary>Writes a chunk's block (encoded and hashed; durable where the sink stores); called on any thread, for several chunks at once.</summary>
+    /// <param name="chunk">The chunk; its batches stay alive until the write is committed or disposed.</param>
+    /// <returns>The written chunk, not yet final.</returns>
+    PendingChunk WriteChunk(TableChunk chunk);
+
+    /// <summary>Makes a written chunk final (registers it); called in row order on the writer's thread.</summary>
+    /// <param name="written">What <see cref="WriteChunk"/> returned; the sink disposes it.</param>
+    /// <returns>The chunk's entry as stored.</returns>
+    TableTreeEntry CommitChunk(PendingChunk written);
+}
+
+/// <summary>A chunk whose block a <see cref="IPipelinedChunkSink"/> has written but not yet made final.</summary>
+/// <param name="entry">The chunk's raw CID, rows and block length.</param>
+/// <param name="state">What the sink holds until the chunk is committed (a lock, say), released by <see cref="Dispose"/>; null for nothing.</param>
+public sealed class PendingChunk(TableTreeEntry entry, IDisposable? state = null) : IDisposable
+{
+    /// <summary>The chunk's raw CID, rows and block length.</summary>
+    public TableTreeEntry Entry { get; } = entry;
+
+    /// <summary>What the sink holds until the chunk is committed, or null.</summary>
+    public IDisposable? State { get; } = state;
+
+    /// <summary>Releases <see cref="State"/> (a chunk written but never committed is left for the store's collection).</summary>
+    public void Dispose() => State?.Dispose();
+}
+
+/// <summary>
 /// The one sequence by which a table is written as content-defined chunks (docs/canonical-form.md
 /// §7), whatever stores it: each <see cref="Add"/> feeds the producer's rows to a
 /// <see cref="TableChunker"/>, hands every chunk they complete to the sink and every manifest node
@@ -27,7 +61,7 @@ public interface IChunkedTableSink
 /// its own way. Used by the repository's <c>DatasetWriter</c> and the shared-memory store's
 /// <c>ShmTableWriter</c>. Not thread-safe.
 /// </summary>
-public sealed class ChunkedTableWriter : IDisposable
+public sealed partial class ChunkedTableWriter : IDisposable
 {
     private readonly IChunkedTableSink _sink;
     private readonly bool _detach;
@@ -75,6 +109,60 @@ public sealed class ChunkedTableWriter : IDisposable
         return stored;
     }
 
+    /// <summary>
+    /// Adds every batch of a stream, several at once: while the calling thread pulls the next
+    /// batches and cuts chunks in order, up to <see cref="Environment.ProcessorCount"/> batches are
+    /// normalised and row-hashed on worker threads and up to twice as many completed chunks are
+    /// encoded, hashed and written by the sink (<see cref="IPipelinedChunkSink"/>) on others; chunks
+    /// are committed and linked into the tree in row order, so the result is exactly that of
+    /// <see cref="Add"/> for each batch. A batch is held (its memory kept through
+    /// <see cref="RecordBatch.Owner"/> where it has one, so the source may dispose it once asked for
+    /// the next) until its rows are in committed chunks; a batch leased without a shared
+    /// owner is finished with before the next is pulled. Without a pipelined sink, or on one core,
+    /// this is <see cref="Add"/> for each batch.
+    /// </summary>
+    /// <param name="batches">The producer's batches in order, of the table's schema.</param>
+    /// <exception cref="ArgumentException">A batch's schema is not the table's (the batches before it are added).</exception>
+    /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
+    /// <remarks>Any other failure (a batch that cannot be normalised, a store that fails) is thrown as it was raised, once no worker uses any batch any more, and ends the writer.</remarks>
+    public void AddAll(IEnumerable<RecordBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ThrowIfClosed();
+        if (_sink is not IPipelinedChunkSink pipelined || Environment.ProcessorCount < 2)
+        {
+            foreach (var batch in batches)
+            {
+                Add(batch);
+            }
+
+            return;
+        }
+
+        using var pipeline = new Pipeline(this, pipelined, Environment.ProcessorCount);
+        try
+        {
+            foreach (var batch in batches)
+            {
+                pipeline.Add(batch);
+            }
+
+            pipeline.Complete();
+        }
+        catch (ArgumentException e) when (e.ParamName == "schema")
+        {
+            // A batch of the wrong schema: nothing of it was taken; the batches before it are (as with Add).
+            pipeline.Complete();
+            throw;
+        }
+        catch
+        {
+            // The rows are lost: the table cannot go on (the pipeline's Dispose waits for its workers first).
+            _closed = true;
+            throw;
+        }
+    }
+
     /// <summary>Stores the last chunks and every node below the root; the writer is then finished.</summary>
     /// <returns>The tree: the table's CID, its root block (null for one chunk: the table is that chunk) for the caller to store, rows and chunk bytes.</returns>
     /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
@@ -118,15 +206,21 @@ public sealed class ChunkedTableWriter : IDisposable
         foreach (var chunk in chunks)
         {
             var entry = _sink.StoreChunk(chunk);
-            _chunks.Add(entry);
+            Link(entry);
             stored.Add(entry);
-            foreach (var node in _tree.Add(entry))
-            {
-                _sink.StoreNode(node);
-            }
         }
 
         return stored;
+    }
+
+    /// <summary>Records a stored chunk, next in row order, and stores the nodes it makes final.</summary>
+    private void Link(TableTreeEntry entry)
+    {
+        _chunks.Add(entry);
+        foreach (var node in _tree.Add(entry))
+        {
+            _sink.StoreNode(node);
+        }
     }
 
     private void ThrowIfClosed()

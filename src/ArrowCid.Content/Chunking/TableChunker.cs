@@ -133,6 +133,31 @@ public sealed class TableChunker : IDisposable
         return chunks;
     }
 
+    /// <summary>Checks a batch before it is prepared apart from the chunker (<see cref="Prepare"/>, then <see cref="AddPrepared"/>).</summary>
+    /// <exception cref="ArgumentException">The batch's schema is not the table's.</exception>
+    /// <exception cref="InvalidOperationException">After <see cref="Finish"/> or a failed batch.</exception>
+    internal void CheckBatch(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ThrowIfDone();
+        CheckSchema(batch.Schema);
+    }
+
+    /// <summary>
+    /// Takes in a batch checked by <see cref="CheckBatch"/> and prepared by <see cref="Prepare"/>
+    /// (on any thread), in table order, and returns the chunks it completes, as the inline
+    /// <see cref="Add"/> does. The batch must stay alive while <see cref="Holds"/> says so.
+    /// </summary>
+    internal IReadOnlyList<TableChunk> AddPrepared(RecordBatch batch, Prepared prepared)
+    {
+        ThrowIfDone();
+        RowsAdded += batch.Length;
+        return Take(prepared);
+    }
+
+    /// <summary>Ends the table after a batch that could not be prepared: every later call throws.</summary>
+    internal void Fail(Exception cause) => _fault ??= cause;
+
     /// <summary>Ends the table and returns its last chunks. A table without rows is one chunk of zero rows.</summary>
     /// <returns>The remaining chunks, in table order.</returns>
     public IReadOnlyList<TableChunk> Finish()
@@ -165,8 +190,8 @@ public sealed class TableChunker : IDisposable
         return chunks;
     }
 
-    /// <summary>The part of adding a batch that needs no chunk state: its canonical form, row hashes and nominal sizes.</summary>
-    private static Prepared Prepare(RecordBatch batch)
+    /// <summary>The part of adding a batch that needs no chunk state, safe on any thread: its canonical form, row hashes and nominal sizes.</summary>
+    internal static Prepared Prepare(RecordBatch batch)
     {
         var canonical = CanonicalArrays.Normalize(batch);
         if (canonical.Length == 0)
@@ -523,10 +548,14 @@ public sealed class TableChunker : IDisposable
     private readonly record struct Part(RecordBatch Batch, int Start, int Count);
 
     /// <summary>A batch in canonical form with its rows' hashes and sizes (null without rows).</summary>
-    private sealed record Prepared(RecordBatch Canonical, Segment? Segment);
+    internal sealed record Prepared(RecordBatch Canonical, Segment? Segment)
+    {
+        /// <summary>Returns the pooled row arrays of a batch prepared but never taken in.</summary>
+        public void Discard() => Segment?.Dispose();
+    }
 
     /// <summary>A batch whose rows are not all in chunks yet, with each row's rolling hash and nominal bits (pooled arrays).</summary>
-    private sealed class Segment(RecordBatch original, RecordBatch canonical) : IDisposable
+    internal sealed class Segment(RecordBatch original, RecordBatch canonical) : IDisposable
     {
         private bool _owned;
 
