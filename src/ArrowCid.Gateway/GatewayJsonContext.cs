@@ -5,4 +5,6 @@ namespace ArrowCid.Gateway;
 /// <summary>Source-generated JSON for every body the gateway writes (camelCase, no reflection).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(NameVersionsBody))]
+[JsonSerializable(typeof(TableCreatedBody))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

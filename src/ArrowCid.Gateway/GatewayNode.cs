@@ -91,6 +91,7 @@ public sealed class GatewayNode : IAsyncDisposable
         }
 
         context.Address = new UriBuilder(boundUri.Scheme, host, boundUri.Port).Uri;
+        node.HttpLocation = context.Address.GetLeftPart(UriPartial.Authority);
         return new GatewayNode(app, context.Address);
     }
 
@@ -98,6 +99,8 @@ public sealed class GatewayNode : IAsyncDisposable
     private static void MapEndpoints(IEndpointRouteBuilder routes, GatewayContext context)
     {
         IpfsEndpoints.Map(routes, context);
+        NameEndpoints.Map(routes, context);
+        TableUploads.Map(routes, context);
 
         // Anything else: a problem answer rather than an empty 404.
         routes.Map("{**path}", http => throw new GatewayException(StatusCodes.Status404NotFound, $"no such endpoint: {http.Request.Method} {http.Request.Path}"));
