@@ -197,18 +197,6 @@ internal static class TableResponses
         _ => ".csv",
     };
 
-    /// <summary>Applies the content coding the request accepts (none for a HEAD's empty body is still announced) and returns the stream to write to.</summary>
-    private static Stream Encode(HttpContext http, ContentCoding coding)
-    {
-        if (coding == ContentCoding.Identity)
-        {
-            return http.Response.Body;
-        }
-
-        http.Response.Headers.ContentEncoding = HttpContentEncoding.Token(coding);
-        return HttpContentEncoding.Wrap(http.Response.Body, coding);
-    }
-
     private static async Task WriteStreamAsync(HttpContext http, GatewayContext context, TableManifest table, List<TableTreeEntry> chunks, CompressionCodec codec)
     {
         var response = http.Response;
@@ -227,25 +215,10 @@ internal static class TableResponses
         }
 
         response.ContentType = mediaType;
-        var coding = HttpContentEncoding.Choose(http.Request);
-        if (coding == ContentCoding.Identity)
-        {
-            // Every chunk block is the schema message, its batch messages and the end-of-stream marker.
-            response.ContentLength = schemaMessage.Length + chunks.Sum(c => c.Bytes - schemaMessage.Length - CanonicalBlockLayout.EndOfStreamLength) + CanonicalBlockLayout.EndOfStreamLength;
-        }
 
-        if (HttpMethods.IsHead(http.Request.Method))
-        {
-            if (coding != ContentCoding.Identity)
-            {
-                response.Headers.ContentEncoding = HttpContentEncoding.Token(coding);
-            }
-
-            return;
-        }
-
-        var body = Encode(http, coding);
-        try
+        // Every chunk block is the schema message, its batch messages and the end-of-stream marker.
+        long length = schemaMessage.Length + chunks.Sum(c => c.Bytes - schemaMessage.Length - CanonicalBlockLayout.EndOfStreamLength) + CanonicalBlockLayout.EndOfStreamLength;
+        await WriteEncodedAsync(http, length, async body =>
         {
             await body.WriteAsync(schemaMessage, http.RequestAborted).ConfigureAwait(false);
             foreach (var chunk in chunks)
@@ -258,13 +231,42 @@ internal static class TableResponses
             }
 
             await body.WriteAsync(EndOfStream, http.RequestAborted).ConfigureAwait(false);
-        }
-        finally
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends a body in the content coding the request accepts best: identity with
+    /// <paramref name="identityLength"/> as Content-Length (when known), else with Content-Encoding
+    /// and no length. A HEAD gets the headers only.
+    /// </summary>
+    private static async Task WriteEncodedAsync(HttpContext http, long? identityLength, Func<Stream, Task> write)
+    {
+        var response = http.Response;
+        var coding = HttpContentEncoding.Choose(http.Request);
+        if (coding == ContentCoding.Identity)
         {
-            if (!ReferenceEquals(body, response.Body))
-            {
-                await body.DisposeAsync().ConfigureAwait(false);
-            }
+            response.ContentLength = identityLength;
+        }
+        else
+        {
+            response.Headers.ContentEncoding = HttpContentEncoding.Token(coding);
+        }
+
+        if (HttpMethods.IsHead(http.Request.Method))
+        {
+            return;
+        }
+
+        if (coding == ContentCoding.Identity)
+        {
+            await write(response.Body).ConfigureAwait(false);
+            return;
+        }
+
+        var body = HttpContentEncoding.Wrap(response.Body, coding);
+        await using (body.ConfigureAwait(false))
+        {
+            await write(body).ConfigureAwait(false);
         }
     }
 
@@ -316,10 +318,9 @@ internal static class TableResponses
         var response = http.Response;
         response.ContentType = ContentNegotiation.MediaType(ResponseFormat.ArrowFile);
         response.Headers.AcceptRanges = "bytes";
-        var (start, end) = (0L, layout.Length);
         if (RequestedRange(http.Request, etag, layout.Length) is { } range)
         {
-            (start, end) = range;
+            var (start, end) = range;
             response.StatusCode = StatusCodes.Status206PartialContent;
             response.Headers.ContentRange = new ContentRangeHeaderValue(start, end - 1, layout.Length).ToString();
             response.ContentLength = end - start;
@@ -332,34 +333,7 @@ internal static class TableResponses
         }
 
         // A whole file may be content-coded; a range is always of the identity bytes.
-        var coding = HttpContentEncoding.Choose(http.Request);
-        if (coding == ContentCoding.Identity)
-        {
-            response.ContentLength = layout.Length;
-        }
-
-        if (HttpMethods.IsHead(http.Request.Method))
-        {
-            if (coding != ContentCoding.Identity)
-            {
-                response.Headers.ContentEncoding = HttpContentEncoding.Token(coding);
-            }
-
-            return;
-        }
-
-        var body = Encode(http, coding);
-        try
-        {
-            await layout.WriteAsync(body, start, end, http.RequestAborted).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (!ReferenceEquals(body, response.Body))
-            {
-                await body.DisposeAsync().ConfigureAwait(false);
-            }
-        }
+        await WriteEncodedAsync(http, layout.Length, body => layout.WriteAsync(body, 0, layout.Length, http.RequestAborted)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -416,42 +390,20 @@ internal static class TableResponses
     private static async Task WriteCsvAsync(HttpContext http, GatewayContext context, TableManifest table, List<TableTreeEntry> chunks)
     {
         http.Response.ContentType = "text/csv; charset=utf-8; header=present";
-        var coding = HttpContentEncoding.Choose(http.Request);
-        if (HttpMethods.IsHead(http.Request.Method))
+        await WriteEncodedAsync(http, null, body => WriteSynchronouslyAsync(http, body, destination =>
         {
-            if (coding != ContentCoding.Identity)
+            using var text = new StreamWriter(destination, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            var csv = new CsvBatchWriter(text, table.Schema);
+            csv.WriteHeader();
+            foreach (var chunk in chunks)
             {
-                http.Response.Headers.ContentEncoding = HttpContentEncoding.Token(coding);
+                http.RequestAborted.ThrowIfCancellationRequested();
+                using var block = context.Reader.Open(chunk.Cid);
+                using var reader = new ArrowStreamReader(block.Memory);
+                using var batch = reader.ReadNext() ?? throw new ContentFormatException($"chunk {chunk.Cid} holds no record batch");
+                csv.Write(batch);
             }
-
-            return;
-        }
-
-        var body = Encode(http, coding);
-        try
-        {
-            await WriteSynchronouslyAsync(http, body, destination =>
-            {
-                using var text = new StreamWriter(destination, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                var csv = new CsvBatchWriter(text, table.Schema);
-                csv.WriteHeader();
-                foreach (var chunk in chunks)
-                {
-                    http.RequestAborted.ThrowIfCancellationRequested();
-                    using var block = context.Reader.Open(chunk.Cid);
-                    using var reader = new ArrowStreamReader(block.Memory);
-                    using var batch = reader.ReadNext() ?? throw new ContentFormatException($"chunk {chunk.Cid} holds no record batch");
-                    csv.Write(batch);
-                }
-            }).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (!ReferenceEquals(body, http.Response.Body))
-            {
-                await body.DisposeAsync().ConfigureAwait(false);
-            }
-        }
+        })).ConfigureAwait(false);
     }
 
     /// <summary>

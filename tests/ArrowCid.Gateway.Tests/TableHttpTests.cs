@@ -16,6 +16,7 @@ using ArrowCid.Parquet.Reading;
 using ArrowCid.Parquet.Writing;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Gateway.Tests;
 
@@ -47,7 +48,7 @@ public sealed class SensorsNode : IAsyncLifetime
 }
 
 /// <summary>Tables over HTTP: every format, negotiation, compression, ranges, names, uploads and Flight http locations.</summary>
-public sealed class TableHttpTests(SensorsNode sensors) : IClassFixture<SensorsNode>
+public sealed class TableHttpTests(SensorsNode sensors, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<SensorsNode>
 {
     private const string Stream = "application/vnd.apache.arrow.stream";
     private const string FileType = "application/vnd.apache.arrow.file";
@@ -173,6 +174,34 @@ public sealed class TableHttpTests(SensorsNode sensors) : IClassFixture<SensorsN
         using var copy = new MemoryStream();
         await decoded.CopyToAsync(copy);
         Assert.Equal(expected, copy.ToArray());
+    }
+
+    [Fact]
+    public async Task Zstd_content_encoding_decodes_with_curl_to_the_identity_body()
+    {
+        if (NodeInteropRunner.FindOnPath("curl") is null)
+        {
+            output.WriteLine(CiEnvironment.SkipOrFail("curl is not on PATH"));
+            return;
+        }
+
+        using var plain = await Get($"/ipfs/{sensors.Table}", Stream);
+        byte[] expected = await plain.Content.ReadAsByteArrayAsync();
+        string folder = Directory.CreateTempSubdirectory("arrowcid-zstd-").FullName;
+        try
+        {
+            string body = Path.Combine(folder, "body");
+            string headers = Path.Combine(folder, "headers");
+            var curl = new System.Diagnostics.ProcessStartInfo("curl", ["-sS", "--fail", "--compressed", "-H", $"Accept: {Stream}", "-H", "Accept-Encoding: zstd", "-D", headers, "-o", body, new Uri(Http.BaseAddress!, $"/ipfs/{sensors.Table}").ToString()]);
+            var result = await ChildProcess.RunAsync(curl, TimeSpan.FromMinutes(1));
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            Assert.Contains("content-encoding: zstd", (await File.ReadAllTextAsync(headers)).ToLowerInvariant(), StringComparison.Ordinal);
+            Assert.Equal(expected, await File.ReadAllBytesAsync(body));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
