@@ -34,7 +34,7 @@ internal static class CliErrors
     public static bool IsExpected(Exception exception) => exception is
         CliException or Bench.BenchmarkException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IOException
             or UnauthorizedAccessException or DllNotFoundException or TimeoutException
-            or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException;
+            or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException or Repository.Export.TableSchemaMismatchException;
 
     /// <summary>The one-line text of an expected failure.</summary>
     public static string Describe(Exception exception) => OneLine(exception switch

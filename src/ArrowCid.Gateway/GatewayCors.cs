@@ -12,7 +12,7 @@ namespace ArrowCid.Gateway;
 internal sealed class GatewayCors(IReadOnlyList<string> origins)
 {
     private const string ExposedHeaders =
-        "Content-Length, Content-Range, Content-Disposition, ETag, X-Ipfs-Path, X-Ipfs-Roots, X-Content-Type-Options, Accept-Ranges, Last-Event-ID";
+        "Content-Length, Content-Range, Content-Disposition, Content-Encoding, Content-Location, ETag, X-Ipfs-Path, X-Ipfs-Roots, X-Content-Type-Options, X-Dataset-Version, Accept-Ranges, Last-Event-ID";
 
     private readonly bool _any = origins.Contains("*");
     private readonly HashSet<string> _origins = new(origins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);

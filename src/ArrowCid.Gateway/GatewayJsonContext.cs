@@ -12,4 +12,6 @@ namespace ArrowCid.Gateway;
 [JsonSerializable(typeof(PeerRecord))]
 [JsonSerializable(typeof(ProvidersBody))]
 [JsonSerializable(typeof(PeersBody))]
+[JsonSerializable(typeof(NameVersionsBody))]
+[JsonSerializable(typeof(TableCreatedBody))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

@@ -91,6 +91,7 @@ public sealed class GatewayNode : IAsyncDisposable
         }
 
         context.Address = new UriBuilder(boundUri.Scheme, host, boundUri.Port).Uri;
+        node.HttpLocation = context.Address.GetLeftPart(UriPartial.Authority);
         return new GatewayNode(app, context.Address);
     }
 
@@ -101,6 +102,8 @@ public sealed class GatewayNode : IAsyncDisposable
         ApiEndpoints.Map(routes, context);
         EventsEndpoint.Map(routes, context);
         RoutingEndpoints.Map(routes, context);
+        NameEndpoints.Map(routes, context);
+        TableUploads.Map(routes, context);
 
         // Anything else: a problem answer rather than an empty 404.
         routes.Map("{**path}", http => throw new GatewayException(StatusCodes.Status404NotFound, $"no such endpoint: {http.Request.Method} {http.Request.Path}"));

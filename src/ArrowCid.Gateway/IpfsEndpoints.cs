@@ -36,6 +36,9 @@ internal static class IpfsEndpoints
             case ResponseFormat.Car:
                 await TrustlessResponses.WriteCarAsync(http, context, cid, format).ConfigureAwait(false);
                 break;
+            case ResponseFormat.ArrowStream or ResponseFormat.ArrowFile or ResponseFormat.Parquet or ResponseFormat.Csv:
+                await TableResponses.WriteAsync(http, context, cid, format, TableCaching.Immutable).ConfigureAwait(false);
+                break;
             default:
                 throw new GatewayException(StatusCodes.Status406NotAcceptable, $"{format.Format} is not offered for /ipfs/{cid}: ask for application/vnd.ipld.raw or application/vnd.ipld.car");
         }

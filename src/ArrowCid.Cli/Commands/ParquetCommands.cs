@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ArrowCid.Bench;
-using ArrowCid.Cli.Export;
+using ArrowCid.Repository.Export;
 using ArrowCid.Parquet.Writing;
 
 namespace ArrowCid.Cli.Commands;

@@ -6,6 +6,7 @@ using ArrowCid.Arrow.Printing;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Repository;
+using ArrowCid.Repository.Export;
 
 namespace ArrowCid.Cli.Commands;
 
@@ -94,12 +95,12 @@ internal static class QuickstartCommand
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(put);
-        var plan = Export.ParquetCidExport.Resolve(content, [put.Dataset.Cid]);
-        var options = Export.ParquetCidExport.WithMetadata(plan, new Parquet.Writing.ParquetWriteOptions { Compression = Parquet.Writing.ParquetCompression.Zstd });
+        var plan = ParquetCidExport.Resolve(content, [put.Dataset.Cid]);
+        var options = ParquetCidExport.WithMetadata(plan, new Parquet.Writing.ParquetWriteOptions { Compression = Parquet.Writing.ParquetCompression.Zstd });
         CliErrors.About(parquetPath, () =>
         {
             using var file = new FileStream(parquetPath, FileMode.Create, FileAccess.Write);
-            Export.ParquetCidExport.Write(content, plan, file, options, _ => { });
+            ParquetCidExport.Write(content, plan, file, options, _ => { });
             return 0;
         });
         using var reader = CliErrors.About(parquetPath, () => Parquet.Reading.ParquetReader.Open(parquetPath));

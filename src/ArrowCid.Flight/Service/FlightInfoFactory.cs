@@ -51,15 +51,27 @@ internal sealed class FlightInfoFactory(FlightContent content, NodeIdentity self
             ranges.Add(null);
         }
 
+        // This node's HTTP gateway serves the same rows as an Arrow stream (Flight.proto allows any URI as a location).
+        string? http = self.HttpLocation is { } gateway && content.Reader.Has(record.Cid) ? gateway : null;
         foreach (var range in ranges)
         {
             var endpoint = new FlightEndpoint { Ticket = new FlightTicket(record.Cid, range).ToTicket() };
             endpoint.Location.AddRange(locations.Select(l => new Location { Uri = l }));
+            if (http is not null)
+            {
+                endpoint.Location.Add(new Location { Uri = HttpLocationOf(http, record.Cid, range) });
+            }
+
             info.Endpoint.Add(endpoint);
         }
 
         return info;
     }
+
+    /// <summary>The URL at which a node's HTTP gateway serves a ticket's rows as an Arrow stream.</summary>
+    public static string HttpLocationOf(string gateway, Cid cid, ChunkRange? range) => range is { } chunks
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{gateway}/ipfs/{cid}?format=arrow&chunks={chunks.First}-{chunks.End}")
+        : $"{gateway}/ipfs/{cid}?format=arrow";
 
     /// <summary>The schema message of content, from the local copy or, failing that, a peer's GetSchema.</summary>
     public async Task<byte[]> SchemaOfAsync(BlockRecord record, CancellationToken cancellationToken) =>

@@ -50,6 +50,17 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         set => _self.Location = value;
     }
 
+    /// <summary>
+    /// The base address of this node's HTTP gateway (<c>http://host:port</c>), set when one serves
+    /// it: FlightInfo endpoints then list, after the Flight location, the URL that serves the
+    /// endpoint's rows as an Arrow stream over HTTP (<c>/ipfs/{cid}?format=arrow[&amp;chunks=FIRST-END]</c>).
+    /// </summary>
+    public string? HttpLocation
+    {
+        get => _self.HttpLocation;
+        set => _self.HttpLocation = value;
+    }
+
     /// <summary>The node's content: the repository and this host's shared-memory store, read through one <see cref="BlockReader"/>.</summary>
     internal FlightContent Content => _content;
 

@@ -4,9 +4,7 @@ using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Parquet.Writing;
-using ArrowCid.Repository;
-
-namespace ArrowCid.Cli.Export;
+namespace ArrowCid.Repository.Export;
 
 /// <summary>
 /// Exports repository tables by CID as one Parquet file: every chunk of every table given, in
@@ -17,10 +15,10 @@ namespace ArrowCid.Cli.Export;
 /// readers like rather than one per 1 MiB chunk, and importing the file gives back the same table
 /// CID (chunk boundaries depend only on the rows). The footer carries <c>arrowcid.cids</c> (JSON
 /// array of the chunk CIDs in order) and, when a single table is exported, <c>arrowcid.dataset</c>
-/// (its CID). It lives in the CLI because it joins the repository and the writer (Parquet), which
-/// do not know each other.
+/// (its CID). The one table → Parquet writer: <c>arrowcid export parquet</c> and the HTTP gateway
+/// both write through it.
 /// </summary>
-internal static class ParquetCidExport
+public static class ParquetCidExport
 {
     /// <summary>Footer key of the JSON array of chunk CIDs.</summary>
     public const string CidsKey = "arrowcid.cids";
@@ -40,6 +38,7 @@ internal static class ParquetCidExport
     public sealed record Plan(Schema Schema, IReadOnlyList<TableTreeEntry> Chunks, Cid? Dataset, long Rows, long RowGroupBytes = DefaultRowGroupBytes);
 
     /// <summary>Resolves <paramref name="cids"/> (tables of any form) to their chunks and checks they share one schema, before anything is written.</summary>
+    /// <exception cref="TableSchemaMismatchException">Two tables have different schemas.</exception>
     public static Plan Resolve(ContentRepository content, IReadOnlyList<Cid> cids, long rowGroupBytes = DefaultRowGroupBytes)
     {
         ArgumentNullException.ThrowIfNull(content);
@@ -68,7 +67,7 @@ internal static class ParquetCidExport
             }
             else if (!schema.Equals(candidate))
             {
-                throw new CliException($"{cid} has another schema than {schemaFrom}: {ArrayEquality.SchemaDifference(schema, candidate)}; a Parquet file holds one schema");
+                throw new TableSchemaMismatchException($"{cid} has another schema than {schemaFrom}: {ArrayEquality.SchemaDifference(schema, candidate)}; a Parquet file holds one schema");
             }
         }
     }
@@ -124,5 +123,27 @@ internal static class ParquetCidExport
         }
 
         writer.Close();
+    }
+}
+
+/// <summary>Tables asked for together (into one Parquet file) do not share one schema.</summary>
+public sealed class TableSchemaMismatchException : Exception
+{
+    /// <inheritdoc />
+    public TableSchemaMismatchException()
+        : base("the tables have different schemas")
+    {
+    }
+
+    /// <inheritdoc />
+    public TableSchemaMismatchException(string message)
+        : base(message)
+    {
+    }
+
+    /// <inheritdoc />
+    public TableSchemaMismatchException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text.Json;
+using ArrowCid.Registry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>
+/// <c>GET|HEAD /names/{name}</c>: the table a dataset name stands for now (its latest version), or
+/// an older one with <c>/names/{name}@N</c> or <c>/names/{name}/versions/N</c>, in any table format
+/// (an Arrow stream when nothing is asked for); <c>/names/{name}/versions</c>: the name's history as
+/// JSON. A name may hold '/' (<c>plant-3/temps</c>), so the whole path after <c>/names/</c> is read
+/// here; a name whose last segment is <c>versions</c> is reached with <c>@N</c> only.
+/// </summary>
+internal static class NameEndpoints
+{
+    private const string VersionsSegment = "/versions";
+
+    public static void Map(IEndpointRouteBuilder routes, GatewayContext context)
+    {
+        routes.MapMethods("/names/{**path}", [HttpMethods.Get, HttpMethods.Head], http => GetAsync(http, context));
+    }
+
+    private static async Task GetAsync(HttpContext http, GatewayContext context)
+    {
+        string path = (string?)http.GetRouteValue("path") ?? string.Empty;
+        var registry = context.Registrations.Registry;
+        if (path.EndsWith(VersionsSegment, StringComparison.Ordinal))
+        {
+            await WriteVersionsAsync(http, registry, Validated(path[..^VersionsSegment.Length])).ConfigureAwait(false);
+            return;
+        }
+
+        var reference = ReferenceOf(path);
+        NamedVersion version;
+        try
+        {
+            version = reference.Resolve(registry);
+        }
+        catch (DatasetNotFoundException e)
+        {
+            throw new GatewayException(StatusCodes.Status404NotFound, e.Message, e);
+        }
+
+        var format = ContentNegotiation.Negotiate(http.Request);
+        if (format.Format is ResponseFormat.Raw or ResponseFormat.Car)
+        {
+            throw new GatewayException(StatusCodes.Status406NotAcceptable, $"a name is served as a table (Arrow, Parquet, CSV); its blocks are at /ipfs/{version.Cid}");
+        }
+
+        if (format.Format == ResponseFormat.Unspecified)
+        {
+            format = format with { Format = ResponseFormat.ArrowStream };
+        }
+
+        http.Response.Headers["X-Dataset-Version"] = version.Version.ToString(CultureInfo.InvariantCulture);
+        http.Response.Headers.ContentLocation = $"/ipfs/{version.Cid}";
+        await TableResponses.WriteAsync(http, context, version.Cid, format, TableCaching.Revalidate).ConfigureAwait(false);
+    }
+
+    /// <summary><c>NAME</c>, <c>NAME@N</c> or <c>NAME/versions/N</c>.</summary>
+    private static DatasetReference ReferenceOf(string path)
+    {
+        int versions = path.LastIndexOf(VersionsSegment + "/", StringComparison.Ordinal);
+        if (versions > 0)
+        {
+            string number = path[(versions + VersionsSegment.Length + 1)..];
+            if (number.Length > 0 && number.All(char.IsAsciiDigit))
+            {
+                path = $"{path[..versions]}{DatasetName.VersionSeparator}{number}";
+            }
+        }
+
+        try
+        {
+            return DatasetReference.Parse(path);
+        }
+        catch (InvalidDatasetNameException e)
+        {
+            throw new GatewayException(StatusCodes.Status400BadRequest, e.Message, e);
+        }
+    }
+
+    private static string Validated(string name) =>
+        DatasetName.Problem(name) is { } problem
+            ? throw new GatewayException(StatusCodes.Status400BadRequest, $"'{name}' is not a dataset name: {problem}")
+            : name;
+
+    private static async Task WriteVersionsAsync(HttpContext http, IRegistry registry, string name)
+    {
+        var versions = registry.ListVersions(name);
+        if (versions.Count == 0)
+        {
+            throw new GatewayException(StatusCodes.Status404NotFound, $"no dataset is named '{name}'");
+        }
+
+        var latest = versions.MaxBy(v => v.Version)!;
+        var body = new NameVersionsBody(
+            name,
+            latest.Version,
+            [.. versions.OrderBy(v => v.Version).Select(v => new NameVersionBody(v.Version, v.Cid.ToString(), v.Created))]);
+        var response = http.Response;
+        response.ContentType = "application/json; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        // A new version changes the latest one; the list of one name changes no other way but by collection.
+        response.Headers.ETag = string.Create(CultureInfo.InvariantCulture, $"\"{latest.Cid}.versions-{latest.Version}-{versions.Count}\"");
+        if (!HttpMethods.IsHead(http.Request.Method))
+        {
+            await JsonSerializer.SerializeAsync(response.Body, body, GatewayJsonContext.Default.NameVersionsBody, http.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>A name's history: every version still recorded, oldest first.</summary>
+/// <param name="Name">The dataset name.</param>
+/// <param name="Latest">The number of its latest version.</param>
+/// <param name="Versions">The versions.</param>
+internal sealed record NameVersionsBody(string Name, long Latest, IReadOnlyList<NameVersionBody> Versions);
+
+/// <summary>One version of a name.</summary>
+/// <param name="Version">Its number, from 1.</param>
+/// <param name="Cid">The table it names.</param>
+/// <param name="Created">When it was recorded.</param>
+internal sealed record NameVersionBody(long Version, string Cid, DateTimeOffset Created);

@@ -1,0 +1,183 @@
+using System.Text;
+using System.Text.Json;
+using ArrowCid.Arrow;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Content;
+using ArrowCid.Ingest.Csv;
+using ArrowCid.Parquet;
+using ArrowCid.Parquet.Reading;
+using ArrowCid.Registry;
+using ArrowCid.Repository;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>
+/// <c>POST /api/v1/tables</c> (write role): stores the body (an Arrow IPC stream, Parquet or CSV,
+/// by Content-Type) as a table through the same put as Flight's DoPut: one
+/// <see cref="DatasetWriter"/> with the node's publisher, so subscribers wake, a shared registry
+/// sees it and a <c>name</c> gets its next version. Arrow and CSV are read as they arrive, a batch
+/// at a time; Parquet is read through its footer, so it is spooled to a temporary file first.
+/// Answers 201 with the table's CID (<c>Location: /ipfs/{cid}</c>); a body that is not what its
+/// Content-Type says is 400 and leaves nothing pinned (the writer releases what it stored), an
+/// unsupported Content-Type 415.
+/// </summary>
+internal static class TableUploads
+{
+    public static void Map(IEndpointRouteBuilder routes, GatewayContext context)
+    {
+        routes.MapPost("/api/v1/tables", http => PostAsync(http, context));
+    }
+
+    private static async Task PostAsync(HttpContext http, GatewayContext context)
+    {
+        var format = BodyFormatOf(http.Request);
+        var options = OptionsOf(http);
+        PutStreamResult put;
+        try
+        {
+            put = format == ResponseFormat.Parquet
+                ? await PutParquetAsync(http, context, options).ConfigureAwait(false)
+                : await RunSynchronouslyAsync(http, () => format == ResponseFormat.Csv ? PutCsv(http, context, options) : PutArrow(http, context, options)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ArrowFormatException or CsvFormatException or ParquetFormatException or ContentFormatException or InvalidDatasetNameException or ArgumentException or EndOfStreamException)
+        {
+            throw new GatewayException(StatusCodes.Status400BadRequest, $"the {ContentNegotiation.MediaType(format)} body was refused: {e.Message}", e);
+        }
+
+        var dataset = put.Dataset;
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status201Created;
+        response.Headers.Location = $"/ipfs/{dataset.Cid}";
+        response.ContentType = "application/json; charset=utf-8";
+        var body = new TableCreatedBody(dataset.Cid.ToString(), dataset.Rows, dataset.Bytes, dataset.Batches, put.Version?.Name, put.Version?.Version);
+        await JsonSerializer.SerializeAsync(response.Body, body, GatewayJsonContext.Default.TableCreatedBody, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The body's format by its Content-Type (parameters ignored).</summary>
+    /// <exception cref="GatewayException">415 for any other (or no) Content-Type.</exception>
+    private static ResponseFormat BodyFormatOf(HttpRequest request)
+    {
+        string? contentType = request.ContentType;
+        string mediaType = contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value ?? string.Empty : string.Empty;
+        return mediaType.ToLowerInvariant() switch
+        {
+            "application/vnd.apache.arrow.stream" => ResponseFormat.ArrowStream,
+            "application/vnd.apache.parquet" => ResponseFormat.Parquet,
+            "text/csv" => ResponseFormat.Csv,
+            _ => throw new GatewayException(StatusCodes.Status415UnsupportedMediaType,
+                $"Content-Type '{contentType}' is not stored here: send application/vnd.apache.arrow.stream, application/vnd.apache.parquet or text/csv"),
+        };
+    }
+
+    /// <summary>The put's options: <c>name</c> and <c>tag=KEY=VALUE</c> (repeatable) from the query.</summary>
+    private static PutOptions OptionsOf(HttpContext http)
+    {
+        var query = http.Request.Query;
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string? tag in query["tag"])
+        {
+            int equals = tag?.IndexOf('=', StringComparison.Ordinal) ?? -1;
+            if (equals <= 0)
+            {
+                throw new GatewayException(StatusCodes.Status400BadRequest, $"tag '{tag}' is not KEY=VALUE");
+            }
+
+            tags[tag![..equals]] = tag[(equals + 1)..];
+        }
+
+        string? name = null;
+        if (query["name"] is { Count: > 0 } names)
+        {
+            name = names.Count == 1 && DatasetName.Problem(names[0]) is not { } problem
+                ? names[0]
+                : throw new GatewayException(StatusCodes.Status400BadRequest, $"name '{names}' is not a dataset name: {(names.Count == 1 ? DatasetName.Problem(names[0]) : "give one name")}");
+        }
+
+        return new PutOptions
+        {
+            Tags = tags,
+            Name = name,
+            Producer = $"http {http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}",
+        };
+    }
+
+    private static PutStreamResult PutArrow(HttpContext http, GatewayContext context, PutOptions options)
+    {
+        // The reader pulls one message at a time from the body: the stream is never held whole.
+        using var reader = new ArrowStreamReader(http.Request.Body, leaveOpen: true);
+        return Put(context, reader.Schema, options, () => reader.ReadNext());
+    }
+
+    private static PutStreamResult PutCsv(HttpContext http, GatewayContext context, PutOptions options)
+    {
+        using var text = new StreamReader(http.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16, leaveOpen: true);
+        using var reader = new CsvBatchReader(text, CsvReadOptions.Default, leaveOpen: true);
+        return Put(context, reader.Schema, options, reader.ReadNext);
+    }
+
+    private static async Task<PutStreamResult> PutParquetAsync(HttpContext http, GatewayContext context, PutOptions options)
+    {
+        string spool = Path.Combine(Path.GetTempPath(), $"arrowcid-upload-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+            await using (file.ConfigureAwait(false))
+            {
+                await http.Request.Body.CopyToAsync(file, http.RequestAborted).ConfigureAwait(false);
+                file.Position = 0;
+                return await Task.Run(() =>
+                {
+                    using var reader = ParquetReader.Open(file, leaveOpen: true);
+                    int next = 0;
+                    return Put(context, reader.Schema, options, () => next < reader.RowGroupCount ? reader.ReadRowGroup(next++) : null);
+                }, http.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            File.Delete(spool);
+        }
+    }
+
+    /// <summary>Puts batches through one dataset writer with the node's publisher; disposing it unfinished releases its pins.</summary>
+    private static PutStreamResult Put(GatewayContext context, Schema schema, PutOptions options, Func<RecordBatch?> next)
+    {
+        using var writer = context.Content.CreateDatasetWriter(schema, options, context.Registrations);
+        while (next() is { } batch)
+        {
+            using (batch)
+            {
+                writer.Add(batch);
+            }
+        }
+
+        return writer.Finish();
+    }
+
+    /// <summary>Runs a reader that reads the body synchronously (the IPC and CSV readers) on a pool thread.</summary>
+    private static Task<T> RunSynchronouslyAsync<T>(HttpContext http, Func<T> run)
+    {
+        if (http.Features.Get<IHttpBodyControlFeature>() is { } control)
+        {
+            control.AllowSynchronousIO = true;
+        }
+
+        return Task.Run(run, http.RequestAborted);
+    }
+}
+
+/// <summary>What <c>POST /api/v1/tables</c> stored.</summary>
+/// <param name="Cid">The table's CID.</param>
+/// <param name="Rows">Rows stored.</param>
+/// <param name="Bytes">Bytes of its chunk blocks.</param>
+/// <param name="Chunks">Chunks (batch blocks) it was cut into.</param>
+/// <param name="Name">The name given, if any.</param>
+/// <param name="Version">The version of the name it became, if named.</param>
+internal sealed record TableCreatedBody(string Cid, long Rows, long Bytes, int Chunks, string? Name, long? Version);
