@@ -82,8 +82,10 @@ public static class HttpBenchmark
                 WrkThreads = WrkThreads,
                 NginxWorkers = Environment.ProcessorCount,
                 Seconds = settings.Seconds,
-                GatewayBlockRps = blocks.Gateway,
-                NginxBlockRps = blocks.Nginx,
+                GatewayBlockRps = blocks.Gateway?.BestRate,
+                NginxBlockRps = blocks.Nginx?.BestRate,
+                GatewayCpuMicrosecondsPerBlock = blocks.Gateway?.CpuMicrosecondsPerRequest,
+                NginxCpuMicrosecondsPerBlock = blocks.Nginx?.CpuMicrosecondsPerRequest,
                 BlocksSkipped = blocks.Skipped,
                 Machine = machine,
             };
@@ -229,55 +231,82 @@ public static class HttpBenchmark
 
     /// <summary>
     /// wrk against the gateway and nginx: a warm-up of each (the gateway's first open of each block
-    /// hashes it; later opens find it verified), then rounds alternating which goes first, best kept.
+    /// hashes it; later opens find it verified), then rounds alternating which goes first, the best
+    /// rate kept. CPU per request is counted over all measured rounds: the gateway's as this
+    /// process's CPU time (wrk is a process of its own; nothing else here runs meanwhile), nginx's
+    /// as its workers'. Unlike rates, it hardly depends on what else the machine runs.
     /// </summary>
-    private static (double? Gateway, double? Nginx, string? Skipped) MeasureBlocks(HttpBenchmarkSettings settings, string folder, Uri gateway, List<string> paths, Dictionary<string, string> machine)
+    private static BlockFigures MeasureBlocks(HttpBenchmarkSettings settings, string folder, Uri gateway, List<string> paths, Dictionary<string, string> machine)
     {
         string? wrkPath = WrkLoad.Find();
         if (wrkPath is null)
         {
-            return (null, null, "wrk not found (Debian package wrk): no block figures");
+            return new BlockFigures { Skipped = "wrk not found (Debian package wrk): no block figures" };
         }
 
         machine["wrk"] = WrkLoad.Version(wrkPath);
         var wrk = WrkLoad.Create(wrkPath, folder, paths);
+        var gatewayRuns = new RunTotals();
+        WrkRun RunGateway(double seconds)
+        {
+            TimeSpan cpu = ProcessCpu();
+            var run = wrk.Run(gateway, WrkThreads, Connections, seconds);
+            gatewayRuns.Add(run, ProcessCpu() - cpu);
+            return run;
+        }
+
+        RunGateway(Math.Max(2, settings.Seconds));
+        gatewayRuns = new RunTotals();
         string? nginxPath = NginxServer.Find();
-        double warmUp = Math.Max(2, settings.Seconds);
-        wrk.Run(gateway, WrkThreads, Connections, warmUp);
         if (nginxPath is null)
         {
-            double alone = Enumerable.Range(0, settings.Rounds).Max(_ => wrk.Run(gateway, WrkThreads, Connections, settings.Seconds).RequestsPerSecond);
-            return (alone, null, "nginx not found (Debian package nginx): no nginx figure");
+            for (int round = 0; round < settings.Rounds; round++)
+            {
+                RunGateway(settings.Seconds);
+            }
+
+            return new BlockFigures { Gateway = gatewayRuns, Skipped = "nginx not found (Debian package nginx): no nginx figure" };
         }
 
         machine["nginx"] = NginxServer.Version(nginxPath);
         using var nginx = NginxServer.Start(nginxPath, folder, Path.Combine(folder, "www"), Environment.ProcessorCount);
-        var check = wrk.Run(nginx.Address, WrkThreads, Connections, 1);
+        var nginxRuns = new RunTotals();
+        WrkRun RunNginx(double seconds)
+        {
+            TimeSpan cpu = nginx.WorkerCpu();
+            var run = wrk.Run(nginx.Address, WrkThreads, Connections, seconds);
+            nginxRuns.Add(run, nginx.WorkerCpu() - cpu);
+            return run;
+        }
+
+        var check = RunNginx(1);
         if (check.BytesPerAnswer < BlockBytes)
         {
             throw new BenchmarkException($"nginx answered {check.BytesPerAnswer:0} bytes per request, not the {BlockBytes}-byte blocks");
         }
 
-        double gatewayBest = 0;
-        double nginxBest = 0;
+        nginxRuns = new RunTotals();
         for (int round = 0; round < settings.Rounds; round++)
         {
-            for (int turn = 0; turn < 2; turn++)
+            if (round % 2 == 0)
             {
-                bool gatewayTurn = (round + turn) % 2 == 0;
-                var run = wrk.Run(gatewayTurn ? gateway : nginx.Address, WrkThreads, Connections, settings.Seconds);
-                if (gatewayTurn)
-                {
-                    gatewayBest = Math.Max(gatewayBest, run.RequestsPerSecond);
-                }
-                else
-                {
-                    nginxBest = Math.Max(nginxBest, run.RequestsPerSecond);
-                }
+                RunGateway(settings.Seconds);
+                RunNginx(settings.Seconds);
+            }
+            else
+            {
+                RunNginx(settings.Seconds);
+                RunGateway(settings.Seconds);
             }
         }
 
-        return (gatewayBest, nginxBest, null);
+        return new BlockFigures { Gateway = gatewayRuns, Nginx = nginxRuns };
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private static Dictionary<string, string> MachineInfo() => new()
@@ -302,5 +331,34 @@ public static class HttpBenchmark
     {
         const string LoadAvg = "/proc/loadavg";
         return File.Exists(LoadAvg) ? string.Join(' ', File.ReadAllText(LoadAvg).Split(' ').Take(3)) : "unknown";
+    }
+
+    /// <summary>What the measured wrk runs against one server add up to.</summary>
+    private sealed class RunTotals
+    {
+        private long _requests;
+        private TimeSpan _cpu;
+
+        /// <summary>The best requests per second of a run.</summary>
+        public double BestRate { get; private set; }
+
+        /// <summary>The server's CPU time per request over all runs, in microseconds.</summary>
+        public double CpuMicrosecondsPerRequest => _requests > 0 ? _cpu.TotalMicroseconds / _requests : 0;
+
+        public void Add(WrkRun run, TimeSpan cpu)
+        {
+            BestRate = Math.Max(BestRate, run.RequestsPerSecond);
+            _requests += run.Requests;
+            _cpu += cpu;
+        }
+    }
+
+    private sealed record BlockFigures
+    {
+        public RunTotals? Gateway { get; init; }
+
+        public RunTotals? Nginx { get; init; }
+
+        public string? Skipped { get; init; }
     }
 }

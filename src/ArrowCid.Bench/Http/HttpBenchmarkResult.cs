@@ -76,6 +76,12 @@ public sealed record HttpBenchmarkResult
     /// <summary>Requests per second nginx answered for the same paths and block files, best round.</summary>
     public double? NginxBlockRps { get; init; }
 
+    /// <summary>The gateway's CPU time per block answered (this process, every thread), microseconds, over all measured rounds.</summary>
+    public double? GatewayCpuMicrosecondsPerBlock { get; init; }
+
+    /// <summary>nginx's workers' CPU time per block answered, microseconds, over all measured rounds.</summary>
+    public double? NginxCpuMicrosecondsPerBlock { get; init; }
+
     /// <summary>The gateway over nginx.</summary>
     public double? BlockRpsRatio => GatewayBlockRps is { } gateway && NginxBlockRps is > 0 ? gateway / NginxBlockRps.Value : null;
 

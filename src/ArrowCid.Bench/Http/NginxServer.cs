@@ -134,6 +134,34 @@ internal sealed class NginxServer : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// CPU time nginx's workers (the master's children) have run so far, from the kernel's
+    /// per-process run time (<c>/proc/PID/schedstat</c>, nanoseconds; a worker has one thread).
+    /// </summary>
+    public TimeSpan WorkerCpu()
+    {
+        long nanoseconds = 0;
+        foreach (string process in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                // "pid (comm) state ppid ...": the name may hold spaces, so count from the last ')'.
+                string stat = File.ReadAllText(Path.Combine(process, "stat"));
+                string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields.Length > 1 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out int parent) && parent == _process.Id)
+                {
+                    nanoseconds += long.Parse(File.ReadAllText(Path.Combine(process, "schedstat")).Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not a process, or one that ended while being read.
+            }
+        }
+
+        return TimeSpan.FromTicks(nanoseconds / 100);
+    }
+
     /// <summary>Stops nginx (master and workers).</summary>
     public void Dispose()
     {

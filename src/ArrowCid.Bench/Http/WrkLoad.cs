@@ -102,12 +102,16 @@ internal sealed class WrkLoad
             throw new BenchmarkException($"wrk against {baseAddress}: {failed} failed requests of {Count("requests")} ({line}): the rate of a failing server is no figure");
         }
 
-        return new WrkRun(Count("requests") / (Count("duration_us") / 1e6), Count("bytes") / (double)Count("requests"), Count("p50_us") / 1e3, Count("p99_us") / 1e3);
+        return new WrkRun(Count("requests"), Count("duration_us") / 1e6, Count("bytes") / (double)Count("requests"), Count("p50_us") / 1e3, Count("p99_us") / 1e3);
     }
 }
 
-/// <summary>One wrk run: requests per second, mean bytes per answer (headers and body), median and 99th-percentile latency.</summary>
-internal readonly record struct WrkRun(double RequestsPerSecond, double BytesPerAnswer, double P50Milliseconds, double P99Milliseconds);
+/// <summary>One wrk run: requests answered, its seconds, mean bytes per answer (headers and body), median and 99th-percentile latency.</summary>
+internal readonly record struct WrkRun(long Requests, double Seconds, double BytesPerAnswer, double P50Milliseconds, double P99Milliseconds)
+{
+    /// <summary>Requests answered per second.</summary>
+    public double RequestsPerSecond => Requests / Seconds;
+}
 
 /// <summary>Finding and running the external programs a benchmark compares with.</summary>
 internal static class ExternalTool

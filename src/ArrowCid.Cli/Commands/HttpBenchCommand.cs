@@ -62,6 +62,8 @@ internal static class HttpBenchCommand
                     ["gateway_block_rps"] = Round(r.GatewayBlockRps),
                     ["nginx_block_rps"] = Round(r.NginxBlockRps),
                     ["block_rps_ratio_vs_nginx"] = Round(r.BlockRpsRatio),
+                    ["gateway_cpu_us_per_block"] = Round(r.GatewayCpuMicrosecondsPerBlock),
+                    ["nginx_cpu_us_per_block"] = Round(r.NginxCpuMicrosecondsPerBlock),
                     ["block_goal_met"] = r.BlockGoalMet,
                     ["blocks_skipped"] = r.BlocksSkipped,
                     ["machine"] = machine,
@@ -80,12 +82,12 @@ internal static class HttpBenchCommand
             if (r.GatewayBlockRps is { } gateway)
             {
                 console.Out.WriteLine($"raw blocks: {r.Blocks} x {r.BlockBytes} bytes, {r.Connections} keep-alive connections, wrk {r.WrkThreads} threads, {r.Seconds} s runs, nginx {r.NginxWorkers} workers");
-                console.Out.WriteLine($"gateway                 {gateway.ToString("0", CultureInfo.InvariantCulture)} requests/s");
+                console.Out.WriteLine($"gateway                 {gateway.ToString("0", CultureInfo.InvariantCulture)} requests/s  ({F(r.GatewayCpuMicrosecondsPerBlock ?? 0)} us CPU each)");
             }
 
             if (r.NginxBlockRps is { } nginx && r.BlockRpsRatio is { } ratio)
             {
-                console.Out.WriteLine($"nginx                   {nginx.ToString("0", CultureInfo.InvariantCulture)} requests/s  (gateway {F(ratio)}x nginx; goal >= 0.8x: {(r.BlockGoalMet == true ? "met" : "MISSED")})");
+                console.Out.WriteLine($"nginx                   {nginx.ToString("0", CultureInfo.InvariantCulture)} requests/s  ({F(r.NginxCpuMicrosecondsPerBlock ?? 0)} us CPU each; gateway {F(ratio)}x nginx; goal >= 0.8x: {(r.BlockGoalMet == true ? "met" : "MISSED")})");
             }
 
             console.Out.WriteLine($"machine: {string.Join(", ", r.Machine.Select(m => $"{m.Key} {m.Value}"))}");
