@@ -23,7 +23,8 @@ echo "== Debian packages (peers the tests start themselves)"
 #   python3-h2                  hyper-h2, a second HTTP/2 client, and the raw-frame abuse tests
 #   cargo, librust-*-dev        Debian's cargo/rustc and the hyper/h2/tokio/prost crates (sources in
 #                               /usr/share/cargo/registry) the Rust HTTP/2 peer (interop/rust-h2) builds from offline
-debian_packages=(postgresql python3-grpcio python3-protobuf python3-h2
+#   wrk, nginx                  `arrowcid bench http` drives the gateway and nginx with wrk (its test runs it small)
+debian_packages=(postgresql python3-grpcio python3-protobuf python3-h2 wrk nginx
   cargo librust-hyper-dev librust-h2-dev librust-http-dev librust-tokio-dev librust-prost-dev
   librust-bytes-dev librust-futures-util-dev librust-sha2-dev librust-serde-json-dev)
 #   curl                        the gateway's shell-user judge (raw block and CAR fetches)

@@ -58,7 +58,7 @@ internal static class Program
             IpcCommands.Create(console),
             IntegrationCommands.Create(console),
             QuickstartCommand.Create(console, repository),
-            ParquetCommands.AddBench(FlightCommands.AddBench(ShmCommands.AddBench(BenchCommands.Create(console), console), console), console),
+            HttpBenchCommand.AddBench(ParquetCommands.AddBench(FlightCommands.AddBench(ShmCommands.AddBench(BenchCommands.Create(console), console), console), console), console),
             ShmCommands.Create(console),
             FlightCommands.Create(console, repository),
             ServeCommand.Create(console, repository),

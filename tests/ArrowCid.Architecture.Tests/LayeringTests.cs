@@ -13,6 +13,7 @@ public sealed class LayeringTests
     private const string Flight = "src/ArrowCid.Flight/ArrowCid.Flight.csproj";
     private const string Http2 = "src/ArrowCid.Http2/ArrowCid.Http2.csproj";
     private const string Grpc = "src/ArrowCid.Grpc/ArrowCid.Grpc.csproj";
+    private const string Gateway = "src/ArrowCid.Gateway/ArrowCid.Gateway.csproj";
     private const string Bench = "src/ArrowCid.Bench/ArrowCid.Bench.csproj";
     private const string Cli = "src/ArrowCid.Cli/ArrowCid.Cli.csproj";
     private const string Support = "tests/ArrowCid.TestSupport/ArrowCid.TestSupport.csproj";
@@ -46,6 +47,7 @@ public sealed class LayeringTests
         Assert.Contains(Http2, graph[Grpc]);
         Assert.Contains(Grpc, graph[Flight]);
         Assert.Contains(Bench, graph[Cli]);
+        Assert.Contains(Gateway, graph[Bench]);
         Assert.Contains(Registry, graph[Repository]);
         Assert.DoesNotContain(Registry, graph[SharedMemory]);
         Assert.Empty(graph[Http2]);
@@ -56,7 +58,7 @@ public sealed class LayeringTests
     {
         var graph = Graph(
             (Arrow, []), (Content, [Arrow]), (Registry, [Content]), (SharedMemory, [Content]), (Repository, [Registry, SharedMemory]),
-            (Http2, []), (Grpc, [Http2]), (Flight, [Grpc, Repository, SharedMemory]), (Bench, [Flight, SharedMemory]), (Cli, [Bench, Flight]));
+            (Http2, []), (Grpc, [Http2]), (Flight, [Grpc, Repository, SharedMemory]), (Gateway, [Flight]), (Bench, [Flight, Gateway, SharedMemory]), (Cli, [Bench, Flight]));
 
         Assert.Empty(Layering.Violations(graph, Layering.Layers, Layering.KnownExceptions));
     }
@@ -66,12 +68,14 @@ public sealed class LayeringTests
     [InlineData(Http2, Arrow, "ArrowCid.Http2 (layer 0) references ArrowCid.Arrow (layer 0), a sibling")]
     [InlineData(Grpc, Flight, "ArrowCid.Grpc (layer 1) references ArrowCid.Flight (layer 4), a higher layer")]
     [InlineData(Flight, Bench, "ArrowCid.Flight (layer 4) references ArrowCid.Bench (layer 6), a higher layer")]
+    [InlineData(Flight, Gateway, "ArrowCid.Flight (layer 4) references ArrowCid.Gateway (layer 5), a higher layer")]
+    [InlineData(Gateway, Bench, "ArrowCid.Gateway (layer 5) references ArrowCid.Bench (layer 6), a higher layer")]
     [InlineData(Registry, Repository, "ArrowCid.Registry (layer 2) references ArrowCid.Repository (layer 3), a higher layer")]
     [InlineData(SharedMemory, Registry, "ArrowCid.SharedMemory (layer 2) references ArrowCid.Registry (layer 2), a sibling")]
     [InlineData(Bench, Cli, "ArrowCid.Bench (layer 6) references ArrowCid.Cli (layer 7), a higher layer")]
     public void A_wrong_way_reference_between_parts_is_reported(string from, string to, string expected)
     {
-        var graph = Graph((Arrow, []), (Http2, []), (Grpc, []), (Registry, []), (SharedMemory, []), (Repository, []), (Flight, []), (Bench, []), (Cli, []));
+        var graph = Graph((Arrow, []), (Http2, []), (Grpc, []), (Registry, []), (SharedMemory, []), (Repository, []), (Flight, []), (Gateway, []), (Bench, []), (Cli, []));
         graph[from] = [to];
 
         Assert.Contains(expected, Assert.Single(Layering.Violations(graph, Layering.Layers, [])), StringComparison.Ordinal);
