@@ -114,15 +114,11 @@ internal sealed class Http2BodyWriter : PipeWriter
                 await _beforeFirstSend(_flushCancellation.Token).ConfigureAwait(false);
             }
 
-            if (_buffered > 0)
+            if (_buffered > 0 || !direct.IsEmpty)
             {
-                await _stream.WriteDataAsync(_buffer.AsMemory(0, _buffered), endStream: false, _flushCancellation.Token).ConfigureAwait(false);
+                // What is buffered (a message's prefix and small fields) goes at the front of the frame carrying the direct piece.
+                await _stream.WriteDataAsync(_buffer.AsMemory(0, _buffered), direct, endStream: false, _flushCancellation.Token).ConfigureAwait(false);
                 _buffered = 0;
-            }
-
-            if (!direct.IsEmpty)
-            {
-                await _stream.WriteDataAsync(direct, endStream: false, _flushCancellation.Token).ConfigureAwait(false);
             }
 
             return new FlushResult(isCanceled: false, isCompleted: false);

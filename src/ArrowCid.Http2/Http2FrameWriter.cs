@@ -80,6 +80,29 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
     public ValueTask WriteDataAsync(int streamId, ReadOnlyMemory<byte> payload, bool endStream, CancellationToken cancellationToken = default) =>
         WriteFrameAsync(Http2FrameType.Data, endStream ? Http2FrameFlags.EndStream : Http2FrameFlags.None, streamId, payload, cancellationToken);
 
+    /// <summary>
+    /// Writes one DATA frame whose payload is <paramref name="head"/> then <paramref name="rest"/>
+    /// (together within the peer's frame size and windows): a small head goes in one write with the
+    /// frame header, the rest from where it lies.
+    /// </summary>
+    public async ValueTask WriteDataAsync(int streamId, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> rest, bool endStream, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var header = new Http2FrameHeader(head.Length + rest.Length, Http2FrameType.Data, endStream ? Http2FrameFlags.EndStream : Http2FrameFlags.None, streamId);
+            await WriteLockedAsync(header, head, rest).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            throw Fail(e);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>Writes a GOAWAY frame (last stream id, error code, optional debug text).</summary>
     public ValueTask WriteGoAwayAsync(int lastStreamId, Http2ErrorCode errorCode, string? debug, CancellationToken cancellationToken = default)
     {
@@ -169,19 +192,33 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         }
     }
 
-    private async ValueTask WriteLockedAsync(Http2FrameHeader header, ReadOnlyMemory<byte> payload)
+    private ValueTask WriteLockedAsync(Http2FrameHeader header, ReadOnlyMemory<byte> payload) =>
+        WriteLockedAsync(header, payload, ReadOnlyMemory<byte>.Empty);
+
+    /// <summary>Writes a frame whose payload is <paramref name="head"/> then <paramref name="rest"/>: what is small is copied next to the frame header and goes in one write, the rest from where it lies.</summary>
+    private async ValueTask WriteLockedAsync(Http2FrameHeader header, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> rest)
     {
-        if (payload.Length <= CoalesceLimit)
+        header.Write(_scratch);
+        if (head.Length + rest.Length <= CoalesceLimit)
         {
-            header.Write(_scratch);
-            payload.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size));
-            await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size + payload.Length), _connectionAborted).ConfigureAwait(false);
+            head.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size));
+            rest.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size + head.Length));
+            await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size + head.Length + rest.Length), _connectionAborted).ConfigureAwait(false);
+        }
+        else if (head.Length <= CoalesceLimit)
+        {
+            head.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size));
+            await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size + head.Length), _connectionAborted).ConfigureAwait(false);
+            await _transport.WriteAsync(rest, _connectionAborted).ConfigureAwait(false);
         }
         else
         {
-            header.Write(_scratch);
             await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size), _connectionAborted).ConfigureAwait(false);
-            await _transport.WriteAsync(payload, _connectionAborted).ConfigureAwait(false);
+            await _transport.WriteAsync(head, _connectionAborted).ConfigureAwait(false);
+            if (!rest.IsEmpty)
+            {
+                await _transport.WriteAsync(rest, _connectionAborted).ConfigureAwait(false);
+            }
         }
 
         await _transport.FlushAsync(_connectionAborted).ConfigureAwait(false);

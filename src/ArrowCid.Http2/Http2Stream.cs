@@ -65,16 +65,26 @@ internal abstract class Http2Stream
     }
 
     /// <summary>Sends <paramref name="data"/> as DATA frames, each within the peer's frame size and both send windows; the memory is written from where it lies.</summary>
-    public async ValueTask WriteDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
+    public ValueTask WriteDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken) =>
+        WriteDataAsync(ReadOnlyMemory<byte>.Empty, data, endStream, cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="head"/> then <paramref name="data"/> as DATA frames, each within the
+    /// peer's frame size and both send windows, the head at the front of the first: a small head
+    /// (a gRPC message's prefix and fields) and the large payload after it go as one frame rather
+    /// than two, each written from where it lies.
+    /// </summary>
+    public async ValueTask WriteDataAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
     {
         if (LocalEnded)
         {
             throw new InvalidOperationException($"stream {Id} has already ended its side");
         }
 
-        while (!data.IsEmpty)
+        while (!head.IsEmpty || !data.IsEmpty)
         {
-            int wanted = Math.Min(data.Length, Connection.PeerSettings.MaxFrameSize);
+            int total = head.Length + data.Length;
+            int wanted = Math.Min(total, Connection.PeerSettings.MaxFrameSize);
             int streamCredit = await SendWindow.AcquireAsync(wanted, cancellationToken).ConfigureAwait(false);
             int credit;
             try
@@ -92,9 +102,11 @@ internal abstract class Http2Stream
                 SendWindow.Return(streamCredit - credit);
             }
 
-            bool last = endStream && credit == data.Length;
-            await Connection.Writer.WriteDataAsync(Id, data[..credit], last, cancellationToken).ConfigureAwait(false);
-            data = data[credit..];
+            bool last = endStream && credit == total;
+            int fromHead = Math.Min(head.Length, credit);
+            await Connection.Writer.WriteDataAsync(Id, head[..fromHead], data[..(credit - fromHead)], last, cancellationToken).ConfigureAwait(false);
+            head = head[fromHead..];
+            data = data[(credit - fromHead)..];
             if (last)
             {
                 EndLocal();

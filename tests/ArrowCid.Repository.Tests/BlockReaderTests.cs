@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Multiformats;
@@ -55,6 +56,50 @@ public sealed class BlockReaderTests : IDisposable
         }
 
         Assert.True(reader.Has(cid));
+    }
+
+    [Fact]
+    public void A_small_block_held_briefly_is_read_into_a_buffer_checked_and_leased_like_a_mapping()
+    {
+        var (cid, bytes) = StoreBlock(11);
+        var reader = new BlockReader(_blocks);
+
+        using (var block = reader.Open(cid, access: BlockAccess.Read))
+        {
+            Assert.Equal(bytes, block.Memory.ToArray());
+            Assert.True(MemoryMarshal.TryGetArray(block.Memory, out _), "read into a buffer, not mapped");
+            Assert.Equal((BlockLocation.RepositoryFile, _blocks.GetBlockPath(cid)), (block.Location, block.Where));
+
+            // A batch read over it keeps the buffer after the block is let go, as it keeps a mapping.
+            using var ipc = new ArrowStreamReader(block.Memory, lease: block.Lease);
+            using var batch = ipc.ReadNext()!;
+            block.Dispose();
+            Assert.Equal(1, block.Lease.References);
+            Assert.Equal(bytes, block.Memory.ToArray());
+            Assert.Equal(9, batch.Length);
+        }
+
+        // Verified as a mapping is: damaged bytes are refused unless the caller hashes them itself.
+        CorruptInPlace(_blocks.GetBlockPath(cid), keepWriteTime: false);
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid, access: BlockAccess.Read));
+        using var unverified = reader.Open(cid, verify: false, access: BlockAccess.Read);
+        Assert.Equal(bytes.Length, unverified.Memory.Length);
+        Assert.NotEqual(bytes, unverified.Memory.ToArray());
+    }
+
+    [Fact]
+    public void A_block_over_the_read_limit_is_mapped_even_when_held_briefly()
+    {
+        byte[] bytes = new byte[BlockReader.ReadLimit + 1];
+        new Random(12).NextBytes(bytes);
+        var cid = Cid.ForRaw(bytes);
+        _blocks.Put(cid, bytes);
+        var reader = new BlockReader(_blocks);
+
+        using var block = reader.Open(cid, access: BlockAccess.Read);
+
+        Assert.False(MemoryMarshal.TryGetArray(block.Memory, out _), "mapped, not read");
+        Assert.True(block.Memory.Span.SequenceEqual(bytes));
     }
 
     [Fact]

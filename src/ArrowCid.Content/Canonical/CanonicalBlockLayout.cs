@@ -77,18 +77,48 @@ public sealed class CanonicalBlockLayout
     /// <param name="cid">The block's CID, named in error messages; null when unknown.</param>
     /// <returns>The layout, over <paramref name="block"/>.</returns>
     /// <exception cref="ContentFormatException">The bytes are not laid out as a canonical block; <see cref="ContentFormatException.Offset"/> is where in them the problem is.</exception>
-    public static CanonicalBlockLayout Parse(ReadOnlyMemory<byte> block, Cid? cid = null)
+    public static CanonicalBlockLayout Parse(ReadOnlyMemory<byte> block, Cid? cid = null) =>
+        Parse(block, cid is null ? "canonical block" : $"canonical block {cid}", null);
+
+    /// <summary>
+    /// Lays out a chunk of a table whose encapsulated schema message is <paramref name="schemaMessage"/>:
+    /// the block must open with exactly those bytes (as <see cref="RequireSchemaMessage"/> checks),
+    /// which are then not decoded again, so streaming a table decodes its schema once rather than
+    /// once per chunk. Otherwise the same checks as <see cref="Parse(ReadOnlyMemory{byte}, Cid?)"/>.
+    /// </summary>
+    /// <param name="block">The bytes of a chunk block (from outside: every length is checked).</param>
+    /// <param name="schemaMessage">The table's schema message, encapsulated (continuation marker, length, metadata).</param>
+    /// <param name="cid">The block's CID, named in error messages; null when unknown.</param>
+    /// <returns>The layout, over <paramref name="block"/>.</returns>
+    /// <exception cref="ContentFormatException">The block's schema message is not the table's, or the bytes are not laid out as a canonical block.</exception>
+    public static CanonicalBlockLayout ParseChunk(ReadOnlyMemory<byte> block, ReadOnlySpan<byte> schemaMessage, Cid? cid = null)
     {
         string what = cid is null ? "canonical block" : $"canonical block {cid}";
-        IpcStreamMessage? schema = null;
+        var opening = block.Span[..Math.Min(block.Length, schemaMessage.Length)];
+        if (schemaMessage.Length <= ContinuationPrefixLength || !opening.SequenceEqual(schemaMessage))
+        {
+            throw new ContentFormatException($"{what}: its schema message is not the dataset's", opening.CommonPrefixLength(schemaMessage));
+        }
+
+        var schema = new IpcStreamMessage(0, ContinuationPrefixLength, MessageKind.Schema, block[ContinuationPrefixLength..schemaMessage.Length], ReadOnlyMemory<byte>.Empty);
+        return Parse(block, what, schema);
+    }
+
+    /// <summary>The one pass of both parses; <paramref name="knownSchema"/>, when given, is the block's schema message, already checked, and the pass starts after it.</summary>
+    private static CanonicalBlockLayout Parse(ReadOnlyMemory<byte> block, string what, IpcStreamMessage? knownSchema)
+    {
+        IpcStreamMessage? schema = knownSchema;
         IpcStreamMessage? recordBatch = null;
         var dictionaries = new List<IpcStreamMessage>();
         IpcStreamMessage? dictionaryAfterBatch = null;
-        int end = 0;
+        int start = knownSchema?.End ?? 0;
+        int end = start;
         try
         {
-            foreach (var message in IpcMessageDecoder.EnumerateMessages(block))
+            foreach (var found in IpcMessageDecoder.EnumerateMessages(block[start..]))
             {
+                // Offsets in the whole block, for errors and the layout.
+                var message = found with { Offset = found.Offset + start };
                 RequireFraming(message, what);
                 if (schema is null)
                 {
@@ -126,7 +156,7 @@ public sealed class CanonicalBlockLayout
         }
         catch (ArrowFormatException e)
         {
-            throw new ContentFormatException($"{what}: not a valid Arrow IPC stream: {e.Message}", e.Offset ?? end);
+            throw new ContentFormatException($"{what}: not a valid Arrow IPC stream: {e.Message}", e.Offset is { } at ? at + start : end);
         }
 
         if (schema is not { } schemaMessage)

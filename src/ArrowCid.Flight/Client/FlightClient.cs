@@ -279,13 +279,19 @@ public sealed class FlightClient : IDisposable
         return stream.ToArray();
     }
 
-    /// <summary>The raw DoGet stream, unverified (for benchmarks and tools that check bytes themselves).</summary>
+    /// <summary>
+    /// The raw DoGet stream, unverified (for benchmarks and tools that check bytes themselves). Each
+    /// message is valid until the next is asked for: its memory then goes back to the pool the
+    /// next large message is read into (a fresh array per message is fresh pages, faulted in one by
+    /// one, and garbage for the collector). Copy what must outlive that (<c>ToByteArray</c>).
+    /// </summary>
     public async IAsyncEnumerable<FlightData> GetRawAsync(Cid cid, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var call = _service.DoGet(TicketOf(cid), Options(cancellationToken));
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             yield return call.ResponseStream.Current;
+            call.ResponseStream.ReleaseCurrent();
         }
     }
 

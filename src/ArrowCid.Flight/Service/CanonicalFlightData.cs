@@ -49,8 +49,7 @@ internal static class CanonicalFlightData
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var block = await open(chunk.Cid, cancellationToken).ConfigureAwait(false);
-            var layout = CanonicalBlockLayout.Parse(block.Memory, chunk.Cid);
-            layout.RequireSchemaMessage(schemaMessage);
+            var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage, chunk.Cid);
             foreach (var message in layout.Dictionaries)
             {
                 await write(ToFlightData(message)).ConfigureAwait(false);

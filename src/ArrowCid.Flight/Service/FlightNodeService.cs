@@ -27,6 +27,12 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
     private readonly FlightActions _actions;
     private readonly FlightServiceOptions _options;
 
+    /// <summary>
+    /// A whole table of at most this many chunk bytes is listed before DoGet sends it (its entries
+    /// take about 100 bytes per chunk of about 256 KiB, 6.5 MB here), so a missing chunk is found first.
+    /// </summary>
+    private const long ListedTableBytes = 16L << 30;
+
     /// <summary>Serves <paramref name="content"/> (not owned) with <paramref name="options"/>.</summary>
     public FlightNodeService(ContentRepository content, FlightServiceOptions? options = null)
     {
@@ -142,18 +148,19 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
 
             // Before the completeness check, which would read an inner tree node as a table root.
             FlightErrors.RequireArrow(cid, _content.KindOf(cid));
-            await EnsureLocalAsync(cid, context.CancellationToken).ConfigureAwait(false);
-            var kind = _content.KindOf(cid);
-            FlightErrors.RequireArrow(cid, kind);
             Task Write(FlightData data) => responseStream.WriteAsync(data, context.CancellationToken);
             if (_content.Content.IsDataset(cid))
             {
-                // Chunk by chunk, as the tree is walked: the table is never held whole.
-                var table = _content.Content.OpenTable(cid);
-                var chunks = ticket.Chunks is { } range ? ChunksIn(table, range) : table.Chunks();
+                // Chunk by chunk: the chunks' blocks are read one at a time as they are sent.
+                var (table, chunks) = await ListHeldChunksAsync(cid, ticket.Chunks, context.CancellationToken).ConfigureAwait(false);
+                FlightErrors.RequireArrow(cid, _content.KindOf(cid));
                 await CanonicalFlightData.WriteTableAsync(table.Schema, chunks, OpenBatchAsync, Write, context.CancellationToken).ConfigureAwait(false);
                 return;
             }
+
+            await EnsureLocalAsync(cid, context.CancellationToken).ConfigureAwait(false);
+            var kind = _content.KindOf(cid);
+            FlightErrors.RequireArrow(cid, kind);
 
             if (ticket.Chunks is { First: not 0 } or { End: not 1 })
             {
@@ -161,7 +168,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
                 throw FlightErrors.Invalid($"ticket: {cid} is a single block; the only chunk range it has is 0-1, not {ticket.Chunks.First}-{ticket.Chunks.End}");
             }
 
-            using var block = _content.Reader.Open(cid);
+            using var block = _content.Reader.Open(cid, access: BlockAccess.Read);
             await CanonicalFlightData.WriteBlockAsync(block, kind, Write).ConfigureAwait(false);
         });
 
@@ -246,6 +253,44 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
     }
 
     /// <summary>
+    /// A table DoGet sends and its chunks (those of <paramref name="range"/>, or all), from one walk
+    /// of its manifest tree that also checks each chunk is here; what is missing is fetched from a
+    /// peer first (the whole table, <see cref="EnsureLocalAsync"/>), or the call fails NOT_FOUND
+    /// before anything is sent. A table of more than <see cref="ListedTableBytes"/> chunk bytes asked
+    /// for whole is not listed: its tree is walked as it streams, and a chunk found missing then
+    /// (fetched, or NOT_FOUND) is found after the chunks before it have gone out.
+    /// </summary>
+    private async Task<(TableManifest Table, IEnumerable<TableTreeEntry> Chunks)> ListHeldChunksAsync(Cid cid, ChunkRange? range, CancellationToken cancellationToken)
+    {
+        string missing;
+        try
+        {
+            var table = _content.Content.OpenTable(cid);
+            if (range is null && table.Bytes > ListedTableBytes)
+            {
+                return (table, table.Chunks());
+            }
+
+            var chunks = range is { } some ? ChunksIn(table, some) : table.Chunks().ToList();
+            var absent = chunks.Find(c => !_content.Reader.Has(c.Cid));
+            if (absent is null)
+            {
+                return (table, chunks);
+            }
+
+            missing = $"{cid}: its chunk {absent.Cid} is not held here";
+        }
+        catch (BlockNotFoundException e)
+        {
+            missing = e.Cid == cid ? cid.ToString() : $"{cid}: its manifest node {e.Cid} is not held here";
+        }
+
+        await FetchFromPeerAsync(cid, missing, cancellationToken).ConfigureAwait(false);
+        var fetched = _content.Content.OpenTable(cid);
+        return (fetched, range is { } asked ? ChunksIn(fetched, asked) : (IEnumerable<TableTreeEntry>)fetched.Chunks());
+    }
+
+    /// <summary>
     /// The chunks of <paramref name="range"/>, listed (entries only, a few hundred for an endpoint)
     /// before anything is sent, so a range beyond the table is INVALID_ARGUMENT, not a cut stream.
     /// </summary>
@@ -301,30 +346,35 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
     /// <summary>Makes sure the block (and a table's nodes and chunks) is here, fetching what is missing from a peer when the shared registry lists one.</summary>
     private async Task EnsureLocalAsync(Cid cid, CancellationToken cancellationToken)
     {
-        if (HoldsAll(cid))
+        if (!HoldsAll(cid))
         {
-            return;
+            await FetchFromPeerAsync(cid, cid.ToString(), cancellationToken).ConfigureAwait(false);
         }
+    }
 
+    /// <summary>Fetches a block (and a table's nodes and chunks) from a peer the shared registry lists, or fails NOT_FOUND saying what is <paramref name="missing"/>.</summary>
+    private async Task FetchFromPeerAsync(Cid cid, string missing, CancellationToken cancellationToken)
+    {
         var record = _serviceRegistry.Find(cid);
         if (record is null || !_options.FetchFromPeers || !_serviceRegistry.IsShared)
         {
-            throw FlightErrors.NotFound(cid.ToString());
+            throw FlightErrors.NotFound(missing);
         }
 
         await _peers.FetchAsync(record, _infos.LocationsOf(record), cancellationToken).ConfigureAwait(false);
         _serviceRegistry.Registered(cid);
     }
 
+    // A chunk is held only while it is sent: read (at most 1 MiB), not mapped.
     private async Task<LeasedBlock> OpenBatchAsync(Cid cid, CancellationToken cancellationToken)
     {
-        if (_content.Reader.TryOpen(cid) is { } block)
+        if (_content.Reader.TryOpen(cid, access: BlockAccess.Read) is { } block)
         {
             return block;
         }
 
         await EnsureLocalAsync(cid, cancellationToken).ConfigureAwait(false);
-        return _content.Reader.Open(cid);
+        return _content.Reader.Open(cid, access: BlockAccess.Read);
     }
 
     private async Task<FlightInfo> QueryInfoAsync(FlightDescriptor descriptor, RegistryQuery query, CancellationToken cancellationToken)

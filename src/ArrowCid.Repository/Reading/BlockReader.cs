@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Multiformats;
@@ -23,12 +24,22 @@ namespace ArrowCid.Repository;
 /// that costs little. A caller that hashes the bytes itself, or only peeks at them, may pass
 /// <c>verify: false</c>: files are then mapped without hashing; arena slots are hashed all the same.
 /// </para>
+/// <para>
+/// A caller that holds a block only briefly (a stream that sends it and lets go) may ask for
+/// <see cref="BlockAccess.Read"/>: a file of at most <see cref="ReadLimit"/> bytes is then read into
+/// a pooled buffer instead of mapped. Mapping and unmapping a file costs more than copying a small
+/// one (the unmap flushes every core's TLB, and each page of the fresh mapping faults once);
+/// the pooled buffer goes back when the lease's last reference is dropped.
+/// </para>
 /// <para>Thread-safe; one reader per repository (and store) shares what it has verified.</para>
 /// </summary>
 public sealed class BlockReader
 {
     /// <summary>How old a file's write time must be, when it is hashed, for its stamp to be remembered.</summary>
     public static readonly TimeSpan StampSettleTime = TimeSpan.FromSeconds(2);
+
+    /// <summary>The largest block file <see cref="BlockAccess.Read"/> reads into a buffer (a chunk's or manifest node's limit); larger files are mapped.</summary>
+    public const int ReadLimit = 1 << 20;
 
     private const int MaxRemembered = 100_000;
 
@@ -58,20 +69,23 @@ public sealed class BlockReader
     /// <summary>The block's bytes, mapped or leased in place and checked as the class describes.</summary>
     /// <param name="cid">The block's CID.</param>
     /// <param name="verify">False only where the caller hashes the bytes itself or merely peeks at them: files are then not hashed.</param>
+    /// <param name="access">How a block file is brought into memory: mapped, or (a small one, for a brief hold) read.</param>
     /// <returns>The leased block; dispose it.</returns>
     /// <exception cref="BlockNotFoundException">No location holds the block.</exception>
     /// <exception cref="BlockCorruptedException">The bytes found do not hash to the CID.</exception>
-    public LeasedBlock Open(Cid cid, bool verify = true) => TryOpen(cid, verify) ?? throw new BlockNotFoundException(cid);
+    public LeasedBlock Open(Cid cid, bool verify = true, BlockAccess access = BlockAccess.Map) =>
+        TryOpen(cid, verify, access) ?? throw new BlockNotFoundException(cid);
 
     /// <summary>Like <see cref="Open"/>, but null when no location holds the block.</summary>
     /// <param name="cid">The block's CID.</param>
     /// <param name="verify">False only where the caller hashes the bytes itself or merely peeks at them.</param>
+    /// <param name="access">How a block file is brought into memory: mapped, or (a small one, for a brief hold) read.</param>
     /// <returns>The leased block, or null.</returns>
     /// <exception cref="BlockCorruptedException">The bytes found do not hash to the CID.</exception>
-    public LeasedBlock? TryOpen(Cid cid, bool verify = true)
+    public LeasedBlock? TryOpen(Cid cid, bool verify = true, BlockAccess access = BlockAccess.Map)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        if (TryOpenFile(cid, BlockLocation.RepositoryFile, Blocks.GetBlockPath(cid), verify) is { } stored)
+        if (TryOpenFile(cid, BlockLocation.RepositoryFile, Blocks.GetBlockPath(cid), verify, access) is { } stored)
         {
             return stored;
         }
@@ -81,7 +95,7 @@ public sealed class BlockReader
             return null;
         }
 
-        return TryOpenFile(cid, BlockLocation.SegmentFile, SharedMemory!.PathOf(cid), verify) ?? TryLeaseArenaSlot(cid);
+        return TryOpenFile(cid, BlockLocation.SegmentFile, SharedMemory!.PathOf(cid), verify, access) ?? TryLeaseArenaSlot(cid);
     }
 
     /// <summary>Forgets what was verified of a CID, so its next open hashes it (after a delete, or before a check that must not trust the past).</summary>
@@ -93,16 +107,26 @@ public sealed class BlockReader
         _verified.TryRemove((cid, BlockLocation.SegmentFile), out _);
     }
 
-    private LeasedBlock? TryOpenFile(Cid cid, BlockLocation location, string path, bool verify)
+    private LeasedBlock? TryOpenFile(Cid cid, BlockLocation location, string path, bool verify, BlockAccess access)
     {
-        MappedFileMemory mapping;
+        ReadOnlyMemory<byte> memory;
+        IDisposable owner;
         FileStamp stamp;
         try
         {
-            // The stamp is read from the open file, so it describes the bytes mapped, not a file renamed over them since.
+            // The stamp is read from the open file, so it describes the bytes mapped or read, not a file renamed over them since.
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
             stamp = new FileStamp(file.Length, File.GetLastWriteTimeUtc(file.SafeFileHandle));
-            mapping = MappedFileMemory.Map(file);
+            if (access == BlockAccess.Read && stamp.Length <= ReadLimit)
+            {
+                var buffer = PooledBlockBuffer.Read(file.SafeFileHandle, (int)stamp.Length);
+                (memory, owner) = (buffer.Memory, buffer);
+            }
+            else
+            {
+                var mapping = MappedFileMemory.Map(file);
+                (memory, owner) = (mapping.Memory, mapping);
+            }
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -110,7 +134,7 @@ public sealed class BlockReader
             return null;
         }
 
-        var block = new LeasedBlock(cid, mapping.Memory, new SharedLease(mapping), location, path);
+        var block = new LeasedBlock(cid, memory, new SharedLease(owner), location, path);
         if (!verify)
         {
             return block;
@@ -164,4 +188,54 @@ public sealed class BlockReader
         SharedMemory is not null && cid.Codec == Multicodec.Raw && cid.Hash.Code == Multicodec.Sha2256;
 
     private readonly record struct FileStamp(long Length, DateTime Written);
+
+    /// <summary>A small block file's bytes in a buffer from the shared pool, returned when disposed (by the lease's last reference).</summary>
+    private sealed class PooledBlockBuffer : IDisposable
+    {
+        private byte[]? _array;
+
+        private PooledBlockBuffer(byte[] array, int length)
+        {
+            _array = array;
+            Memory = array.AsMemory(0, length);
+        }
+
+        public ReadOnlyMemory<byte> Memory { get; }
+
+        /// <summary>Reads the first <paramref name="length"/> bytes of the open file (the length it had when opened).</summary>
+        public static PooledBlockBuffer Read(Microsoft.Win32.SafeHandles.SafeFileHandle file, int length)
+        {
+            byte[] array = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                int filled = 0;
+                while (filled < length)
+                {
+                    int read = RandomAccess.Read(file, array.AsSpan(filled, length - filled), filled);
+                    if (read == 0)
+                    {
+                        // Block files are replaced by rename, never truncated; a short file is damage the hash check reports.
+                        break;
+                    }
+
+                    filled += read;
+                }
+
+                return new PooledBlockBuffer(array, filled);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(array);
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _array, null) is { } array)
+            {
+                ArrayPool<byte>.Shared.Return(array);
+            }
+        }
+    }
 }

@@ -3,10 +3,23 @@ using ArrowCid.Content.Multiformats;
 
 namespace ArrowCid.Repository;
 
+/// <summary>How a <see cref="BlockReader"/> brings a block file into memory.</summary>
+public enum BlockAccess
+{
+    /// <summary>Mapped read-only, in place: for blocks held a while (batches read over them, attached tables).</summary>
+    Map,
+
+    /// <summary>
+    /// For a block held briefly (sent and let go): a file of at most <see cref="BlockReader.ReadLimit"/>
+    /// bytes is read into a pooled buffer, which costs less than mapping and unmapping it; a larger one is mapped.
+    /// </summary>
+    Read,
+}
+
 /// <summary>Where a <see cref="BlockReader"/> found a block.</summary>
 public enum BlockLocation
 {
-    /// <summary>The repository's block file (<c>blocks/</c>), mapped.</summary>
+    /// <summary>The repository's block file (<c>blocks/</c>), mapped (or read, see <see cref="BlockAccess.Read"/>).</summary>
     RepositoryFile,
 
     /// <summary>A shared-memory segment file, mapped.</summary>
@@ -17,8 +30,8 @@ public enum BlockLocation
 }
 
 /// <summary>
-/// A block's bytes in place — a block or segment file mapped read-only, or a shared-memory arena
-/// slot — checked against its CID as the <see cref="BlockReader"/> that opened it decided, and
+/// A block's bytes in place — a block or segment file mapped read-only (or, for a brief hold of a
+/// small file, read into a pooled buffer), or a shared-memory arena slot — checked against its CID as the <see cref="BlockReader"/> that opened it decided, and
 /// kept valid by <see cref="Lease"/>. Disposing drops the opener's reference; batches read over
 /// <see cref="Memory"/> take their own (pass <see cref="Lease"/> to the IPC reader), so the file
 /// stays mapped, or the slot leased, until the last of them is disposed too.

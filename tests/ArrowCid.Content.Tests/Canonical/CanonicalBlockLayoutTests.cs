@@ -249,6 +249,42 @@ public class CanonicalBlockLayoutTests
         Assert.True(expected < other.Length);
     }
 
+    [Theory]
+    [MemberData(nameof(CanonicalVectorTests.Vectors), MemberType = typeof(CanonicalVectorTests))]
+    public void A_chunk_parsed_against_its_tables_schema_message_has_the_layout_a_full_parse_finds(string name, string sha256Hex, long length, string cid)
+    {
+        _ = (sha256Hex, length);
+        using var batch = CanonicalVectorTests.Batch(name);
+        byte[] block = CanonicalEncoder.Encode(batch);
+        byte[] schemaMessage = DatasetSchemaMessage.Encode(batch.Schema);
+
+        var full = CanonicalBlockLayout.Parse(block, Cid.Parse(cid));
+        var chunk = CanonicalBlockLayout.ParseChunk(block, schemaMessage, Cid.Parse(cid));
+
+        Assert.Equal(
+            full.Messages.Select(m => (m.Offset, m.PrefixLength, m.Kind, m.Metadata.ToArray(), m.Body.ToArray())),
+            chunk.Messages.Select(m => (m.Offset, m.PrefixLength, m.Kind, m.Metadata.ToArray(), m.Body.ToArray())));
+        Assert.Equal(full.EndOfStreamOffset, chunk.EndOfStreamOffset);
+    }
+
+    [Fact]
+    public void A_chunk_whose_schema_message_is_not_the_tables_or_whose_rest_is_damaged_is_refused_where_it_goes_wrong()
+    {
+        byte[] block = CanonicalEncoder.Encode(CanonicalVectors.Int32WithNull());
+        byte[] own = CanonicalBlockLayout.Parse(block).SchemaMessage.ToArray();
+        byte[] other = DatasetSchemaMessage.Encode(new Schema([new Field("y", ArrowType.Int32)]));
+
+        var error = Assert.Throws<ContentFormatException>(() => CanonicalBlockLayout.ParseChunk(block, other));
+        Assert.Equal(own.AsSpan().CommonPrefixLength(other), error.Offset);
+        Assert.Throws<ContentFormatException>(() => CanonicalBlockLayout.ParseChunk(block.AsMemory(0, own.Length - 8), own));
+
+        // Past the schema: the end-of-stream marker cut off is found at its offset in the whole block.
+        byte[] cut = block[..^8];
+        var noMarker = Assert.Throws<ContentFormatException>(() => CanonicalBlockLayout.ParseChunk(cut, own));
+        Assert.Equal(cut.Length, noMarker.Offset);
+        Assert.Contains("end-of-stream", noMarker.Message, StringComparison.Ordinal);
+    }
+
     private static string GoldenStream(string name) =>
         Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden", "1.0.0-littleendian", name + ".stream");
 

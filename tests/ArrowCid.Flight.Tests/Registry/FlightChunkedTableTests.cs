@@ -146,4 +146,35 @@ public sealed class FlightChunkedTableTests
         var notFound = await Assert.ThrowsAsync<RpcException>(async () => await missing.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
     }
+
+    [Fact]
+    public async Task A_table_missing_a_chunk_is_NOT_FOUND_naming_it_before_anything_is_sent_and_ranges_without_it_are_served()
+    {
+        await using var node = await FlightNodeFixture.StartAsync();
+        using var client = node.Client();
+        using var batch = TestBatches.Large(4L << 20, seed: 36);
+        var put = await client.PutAsync(batch.Schema, [batch]);
+        Assert.True(put.Batches.Count >= 3, $"{put.Batches.Count} chunks");
+        var lost = put.Batches[^1].Cid;
+        node.Content.Repository.Blocks.Delete(lost);
+
+        foreach (var ticket in new[] { new FlightTicket(put.Dataset), new FlightTicket(put.Dataset, new ChunkRange(1, put.Batches.Count)) })
+        {
+            using var call = client.Service.DoGet(ticket.ToTicket());
+            // The first read fails: no message of the table came before the status.
+            var error = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(StatusCode.NotFound, error.StatusCode);
+            Assert.Contains(lost.ToString(), error.Status.Detail, StringComparison.Ordinal);
+        }
+
+        // The chunks still here are served: the range before the lost one streams its record batches.
+        using var held = client.Service.DoGet(new FlightTicket(put.Dataset, new ChunkRange(0, put.Batches.Count - 1)).ToTicket());
+        int records = 0;
+        while (await held.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            records += MessageHeaderType.Peek(held.ResponseStream.Current.DataHeader.Span) == MessageHeaderType.RecordBatch ? 1 : 0;
+        }
+
+        Assert.Equal(put.Batches.Count - 1, records);
+    }
 }
