@@ -224,7 +224,7 @@ internal static class TableResponses
             foreach (var chunk in chunks)
             {
                 // The lease is held only while its messages are written.
-                using var block = context.Reader.Open(chunk.Cid);
+                using var block = context.Reader.Open(chunk.Cid, access: BlockAccess.Read);
                 var layout = CanonicalBlockLayout.Parse(block.Memory, chunk.Cid);
                 layout.RequireSchemaMessage(schemaMessage);
                 await body.WriteAsync(layout.BatchMessages, http.RequestAborted).ConfigureAwait(false);
@@ -285,7 +285,7 @@ internal static class TableResponses
         {
             foreach (var chunk in chunks)
             {
-                using (var block = context.Reader.Open(chunk.Cid))
+                using (var block = context.Reader.Open(chunk.Cid, access: BlockAccess.Read))
                 {
                     using var reader = new ArrowStreamReader(block.Memory);
                     using var batch = reader.ReadNext() ?? throw new ContentFormatException($"chunk {chunk.Cid} holds no record batch");

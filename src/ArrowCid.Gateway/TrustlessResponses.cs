@@ -120,7 +120,7 @@ internal static class TrustlessResponses
         for (; more; more = blocks.MoveNext())
         {
             var block = blocks.Current;
-            using var lease = context.Reader.Open(block);
+            using var lease = context.Reader.Open(block, access: BlockAccess.Read);
             WriteSectionStart(body, block.Bytes, lease.Memory.Length);
             var flushed = await body.WriteAsync(lease.Memory, http.RequestAborted).ConfigureAwait(false);
             if (flushed.IsCanceled || flushed.IsCompleted)
@@ -175,7 +175,7 @@ internal static class TrustlessResponses
     {
         try
         {
-            return context.Reader.Open(cid);
+            return context.Reader.Open(cid, access: BlockAccess.Read);
         }
         catch (BlockNotFoundException e)
         {

@@ -35,6 +35,21 @@ public static class ArrayConcatenation
             return arrays[0];
         }
 
+        return Join(arrays, type);
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="array"/> in fresh managed memory (dictionaries and children too),
+    /// for keeping values past the life of the memory they were read from.
+    /// </summary>
+    public static ArrayData Copy(ArrayData array)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        return Join([array], array.Type);
+    }
+
+    private static ArrayData Join(IReadOnlyList<ArrayData> arrays, ArrowType type)
+    {
         int total = checked(arrays.Sum(a => a.Length));
         var physical = type.PhysicalType;
         var layout = physical.Layout;

@@ -13,7 +13,7 @@ public class ArrowStreamWriter : IDisposable
 {
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
-    private readonly Dictionary<long, ArrayData> _sentDictionaries = [];
+    private readonly Dictionary<long, (ArrayData Given, ArrayData Copy)> _sentDictionaries = [];
     private bool _schemaWritten;
     private bool _finished;
 
@@ -61,9 +61,11 @@ public class ArrowStreamWriter : IDisposable
 
     private void WriteDictionaryIfChanged(long id, ArrayData values)
     {
-        if (_sentDictionaries.TryGetValue(id, out var sent))
+        if (_sentDictionaries.TryGetValue(id, out var kept))
         {
-            if (ReferenceEquals(sent, values) || ArrayEquality.Equals(sent, values, out _))
+            // The very object sent before is still the caller's, so still valid: no need to compare.
+            var sent = kept.Copy;
+            if (ReferenceEquals(kept.Given, values) || ArrayEquality.Equals(sent, values, out _))
             {
                 return;
             }
@@ -71,7 +73,7 @@ public class ArrowStreamWriter : IDisposable
             if (Options.EmitDictionaryDeltas && values.Length > sent.Length && ArrayEquality.Equals(sent, values.Slice(0, sent.Length), out _))
             {
                 Emit(MessageEncoder.EncodeDictionary(id, values.Slice(sent.Length, values.Length - sent.Length), true, Options), isRecordBatch: false);
-                _sentDictionaries[id] = values;
+                _sentDictionaries[id] = (values, ArrayConcatenation.Copy(values));
                 return;
             }
 
@@ -82,7 +84,10 @@ public class ArrowStreamWriter : IDisposable
         }
 
         Emit(MessageEncoder.EncodeDictionary(id, values, false, Options), isRecordBatch: false);
-        _sentDictionaries[id] = values;
+
+        // Kept to compare with later batches' dictionaries: a copy, since the caller may dispose
+        // this batch (and release the memory its dictionary lives in) once Write returns.
+        _sentDictionaries[id] = (values, ArrayConcatenation.Copy(values));
     }
 
     private void EnsureSchema()
