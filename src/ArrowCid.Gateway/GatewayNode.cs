@@ -17,6 +17,9 @@ namespace ArrowCid.Gateway;
 /// </summary>
 public sealed class GatewayNode : IAsyncDisposable
 {
+    /// <summary>Unsent response bytes a connection may hold before a write waits for the socket: a 256 KiB block and its headers, twice.</summary>
+    private const long ResponseBufferBytes = 640 << 10;
+
     private readonly WebApplication _app;
 
     private GatewayNode(WebApplication app, Uri address)
@@ -47,6 +50,11 @@ public sealed class GatewayNode : IAsyncDisposable
 
             // Bodies are streamed (POST of a large table): no cap on their size, the store bounds memory.
             kestrel.Limits.MaxRequestBodySize = null;
+
+            // A whole 256 KiB block (the chunk size) fits in a connection's unsent output, so writing
+            // one completes at once and the socket sends it behind the next request, rather than the
+            // writer pausing at 64 KiB (Kestrel's default) and resuming twice per block on the thread pool.
+            kestrel.Limits.MaxResponseBufferSize = ResponseBufferBytes;
             kestrel.Listen(options.Listen, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;

@@ -74,7 +74,8 @@ internal static class TrustlessResponses
         response.ContentLength = bytes.Length;
         if (!HttpMethods.IsHead(http.Request.Method))
         {
-            await response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
+            // Straight into Kestrel's output pipe (Body wraps the same writer).
+            await response.BodyWriter.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
         }
     }
 
