@@ -69,7 +69,7 @@ internal static class TableResponses
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["X-Ipfs-Path"] = $"/ipfs/{cid}";
         response.Headers.ContentDisposition = $"inline; filename=\"{cid}{Extension(format.Format)}\"";
-        if (IfNoneMatch(http.Request, etag))
+        if (HttpConditions.MatchesIfNoneMatch(http.Request, etag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;
@@ -175,18 +175,6 @@ internal static class TableResponses
         }
 
         return tag.Append('"').ToString();
-    }
-
-    private static bool IfNoneMatch(HttpRequest request, string etag)
-    {
-        var header = request.Headers.IfNoneMatch;
-        if (header.Count == 0 || !EntityTagHeaderValue.TryParseList(header, out var tags))
-        {
-            return false;
-        }
-
-        var ours = new EntityTagHeaderValue(etag);
-        return tags.Any(t => t.Tag == "*" || t.Compare(ours, useStrongComparison: false));
     }
 
     private static string Extension(ResponseFormat format) => format switch
@@ -318,7 +306,7 @@ internal static class TableResponses
         var response = http.Response;
         response.ContentType = ContentNegotiation.MediaType(ResponseFormat.ArrowFile);
         response.Headers.AcceptRanges = "bytes";
-        if (RequestedRange(http.Request, etag, layout.Length) is { } range)
+        if (HttpConditions.RequestedRange(http.Request, etag, layout.Length) is { } range)
         {
             var (start, end) = range;
             response.StatusCode = StatusCodes.Status206PartialContent;
@@ -334,43 +322,6 @@ internal static class TableResponses
 
         // A whole file may be content-coded; a range is always of the identity bytes.
         await WriteEncodedAsync(http, layout.Length, body => layout.WriteAsync(body, 0, layout.Length, http.RequestAborted)).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The single byte range a request asks for (RFC 9110 §14), as [start, end); null for the whole
-    /// representation (no Range, several ranges, another unit, or an If-Range that no longer matches).
-    /// </summary>
-    /// <exception cref="GatewayException">416 when the range lies beyond the end.</exception>
-    private static (long Start, long End)? RequestedRange(HttpRequest request, string etag, long length)
-    {
-        var header = request.Headers.Range;
-        if (header.Count == 0 || !RangeHeaderValue.TryParse(header.ToString(), out var parsed)
-            || !string.Equals(parsed.Unit.Value, "bytes", StringComparison.OrdinalIgnoreCase) || parsed.Ranges.Count != 1)
-        {
-            return null;
-        }
-
-        string? ifRange = request.Headers.IfRange;
-        if (ifRange is not null && ifRange != etag)
-        {
-            return null;
-        }
-
-        var item = parsed.Ranges.Single();
-        (long start, long end) = (item.From, item.To) switch
-        {
-            ({ } from, { } to) => (from, Math.Min(to + 1, length)),
-            ({ } from, null) => (from, length),
-            (null, { } suffix) => (Math.Max(0, length - suffix), length),
-            _ => (0, 0),
-        };
-        if (start >= length || start >= end)
-        {
-            request.HttpContext.Response.Headers.ContentRange = $"bytes */{length.ToString(CultureInfo.InvariantCulture)}";
-            throw new GatewayException(StatusCodes.Status416RangeNotSatisfiable, $"the range '{header}' lies outside the {length} bytes of the file");
-        }
-
-        return (start, end);
     }
 
     private static async Task WriteParquetAsync(HttpContext http, GatewayContext context, TableManifest table, List<TableTreeEntry> chunks)

@@ -48,27 +48,19 @@ internal static class TrustlessResponses
         response.Headers.AcceptRanges = "bytes";
         response.ContentType = ContentNegotiation.MediaType(ResponseFormat.Raw);
         response.Headers.ETag = etag;
-        if (MatchesIfNoneMatch(http.Request, etag))
+        if (HttpConditions.MatchesIfNoneMatch(http.Request, etag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;
         }
 
-        var range = SingleRange(http.Request, etag, bytes.Length);
-        if (range is (0, -1))
+        if (HttpConditions.RequestedRange(http.Request, etag, bytes.Length) is { } range)
         {
-            // Kept on the problem answer: it tells the client the block's length.
-            response.Headers.ContentRange = $"bytes */{bytes.Length}";
-            throw new GatewayException(StatusCodes.Status416RangeNotSatisfiable, $"the range selects none of the block's {bytes.Length} bytes");
-        }
-
-        if (range is { } selected)
-        {
-            var (first, last) = selected;
+            var (start, end) = range;
             response.StatusCode = StatusCodes.Status206PartialContent;
-            response.Headers.ContentRange = $"bytes {first}-{last}/{bytes.Length}";
-            response.Headers.ETag = $"\"{cid}.raw.{first}-{last}\"";
-            bytes = bytes.Slice((int)first, (int)(last - first + 1));
+            response.Headers.ContentRange = $"bytes {start}-{end - 1}/{bytes.Length}";
+            response.Headers.ETag = $"\"{cid}.raw.{start}-{end - 1}\"";
+            bytes = bytes.Slice((int)start, (int)(end - start));
         }
 
         response.ContentLength = bytes.Length;
@@ -101,7 +93,7 @@ internal static class TrustlessResponses
         response.Headers.AcceptRanges = "none";
         response.ContentType = car.ContentType;
         response.Headers.ETag = etag;
-        if (MatchesIfNoneMatch(http.Request, etag))
+        if (HttpConditions.MatchesIfNoneMatch(http.Request, etag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;
@@ -195,46 +187,4 @@ internal static class TrustlessResponses
 
     private static bool AsksOnlyIfCached(HttpRequest request) =>
         CacheControlHeaderValue.TryParse(request.Headers.CacheControl.ToString(), out var cacheControl) && cacheControl.OnlyIfCached;
-
-    // RFC 9110 §13.1.2: a weak comparison; * matches any current representation.
-    private static bool MatchesIfNoneMatch(HttpRequest request, string etag)
-    {
-        var header = request.Headers.IfNoneMatch;
-        if (header.Count == 0 || !EntityTagHeaderValue.TryParseList(header, out var tags))
-        {
-            return false;
-        }
-
-        var ours = new EntityTagHeaderValue(etag);
-        return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(ours, useStrongComparison: false));
-    }
-
-    // One byte range (RFC 9110 §14.2): honoured when it is the only one and If-Range (if any) names
-    // this block; several ranges, another unit, a malformed header or a stale If-Range get the whole
-    // block (null); a range that selects none of it is (0, -1).
-    private static (long First, long Last)? SingleRange(HttpRequest request, string etag, long length)
-    {
-        if (!RangeHeaderValue.TryParse(request.Headers.Range.ToString(), out var range)
-            || !string.Equals(range.Unit.Value, "bytes", StringComparison.OrdinalIgnoreCase)
-            || range.Ranges.Count != 1)
-        {
-            return null;
-        }
-
-        string? ifRange = request.Headers.IfRange;
-        if (ifRange is not null && ifRange != etag)
-        {
-            return null;
-        }
-
-        var item = range.Ranges.Single();
-        (long first, long last) = (item.From, item.To) switch
-        {
-            ({ } from, { } to) => (from, Math.Min(to, length - 1)),
-            ({ } from, null) => (from, length - 1),
-            (null, { } suffix) => (Math.Max(0, length - suffix), suffix == 0 ? -1 : length - 1),
-            _ => (0, -1),
-        };
-        return first >= length || last < first ? (0, -1) : (first, last);
-    }
 }
