@@ -17,6 +17,9 @@ namespace ArrowCid.Gateway;
 /// </summary>
 public sealed class GatewayNode : IAsyncDisposable
 {
+    /// <summary>Response bytes a connection buffers before a write waits: a few table chunks (each at most 1 MiB).</summary>
+    private const long ResponseBufferBytes = 4L << 20;
+
     private readonly WebApplication _app;
 
     private GatewayNode(WebApplication app, Uri address)
@@ -37,9 +40,14 @@ public sealed class GatewayNode : IAsyncDisposable
 
         // The empty builder brings no configuration sources, logging providers or middleware.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        // Unflushed response bytes a connection may hold before a write waits (64 KiB by default):
+        // room for a few chunk writes, so a table stream reads its next chunk while the socket
+        // still sends the last one, rather than each write waiting for the socket to drain.
+        builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = ResponseBufferBytes);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxResponseBufferSize = ResponseBufferBytes;
 
             // A cleartext HTTP/2 connection looks like TLS to Kestrel (CleartextHttp2Detection):
             // take the request's own :scheme ("http") rather than refusing it for not being "https".
