@@ -89,9 +89,8 @@ internal sealed class ArrowFileLayout
                 continue;
             }
 
-            using var block = _reader.Open(_chunks[i].Cid);
-            var layout = CanonicalBlockLayout.Parse(block.Memory, _chunks[i].Cid);
-            layout.RequireSchemaMessage(_schemaMessage);
+            using var block = _reader.Open(_chunks[i].Cid, access: BlockAccess.Read);
+            var layout = CanonicalBlockLayout.ParseChunk(block.Memory, _schemaMessage, _chunks[i].Cid);
             if (batches is not null)
             {
                 AddBlocks(layout, _chunkStarts[i], dictionaries!, batches);
@@ -134,9 +133,8 @@ internal sealed class ArrowFileLayout
         var batches = new List<ArrowFileBlock>();
         for (int i = 0; i < _chunks.Count; i++)
         {
-            using var block = _reader.Open(_chunks[i].Cid);
-            var layout = CanonicalBlockLayout.Parse(block.Memory, _chunks[i].Cid);
-            layout.RequireSchemaMessage(_schemaMessage);
+            using var block = _reader.Open(_chunks[i].Cid, access: BlockAccess.Read);
+            var layout = CanonicalBlockLayout.ParseChunk(block.Memory, _schemaMessage, _chunks[i].Cid);
             AddBlocks(layout, _chunkStarts[i], dictionaries, batches);
         }
 

@@ -17,8 +17,12 @@ namespace ArrowCid.Gateway;
 /// </summary>
 public sealed class GatewayNode : IAsyncDisposable
 {
-    /// <summary>Unsent response bytes a connection may hold before a write waits for the socket: a 256 KiB block and its headers, twice.</summary>
-    private const long ResponseBufferBytes = 640 << 10;
+    /// <summary>
+    /// Unsent response bytes a connection may hold before a write waits for the socket: a few table
+    /// chunks (each at most 1 MiB), so a stream reads its next chunk while the last is sent, and
+    /// more than a 256 KiB raw block with its headers.
+    /// </summary>
+    private const long ResponseBufferBytes = 4L << 20;
 
     private readonly WebApplication _app;
 
@@ -40,6 +44,11 @@ public sealed class GatewayNode : IAsyncDisposable
 
         // The empty builder brings no configuration sources, logging providers or middleware.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+
+        // Unflushed response bytes a connection may hold before a write waits (64 KiB by default):
+        // room for a few chunk writes, so a table stream reads its next chunk while the socket
+        // still sends the last one, rather than each write waiting for the socket to drain.
+        builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = ResponseBufferBytes);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -51,9 +60,9 @@ public sealed class GatewayNode : IAsyncDisposable
             // Bodies are streamed (POST of a large table): no cap on their size, the store bounds memory.
             kestrel.Limits.MaxRequestBodySize = null;
 
-            // A whole 256 KiB block (the chunk size) fits in a connection's unsent output, so writing
-            // one completes at once and the socket sends it behind the next request, rather than the
-            // writer pausing at 64 KiB (Kestrel's default) and resuming twice per block on the thread pool.
+            // A whole raw block or table chunk fits in a connection's unsent output, so writing one
+            // completes at once and the socket sends it while the next is read, rather than the
+            // writer pausing at 64 KiB (Kestrel's default) and resuming on the thread pool.
             kestrel.Limits.MaxResponseBufferSize = ResponseBufferBytes;
             kestrel.Listen(options.Listen, listen =>
             {

@@ -213,8 +213,7 @@ internal static class TableResponses
             {
                 // The lease is held only while its messages are written.
                 using var block = context.Reader.Open(chunk.Cid, access: BlockAccess.Read);
-                var layout = CanonicalBlockLayout.Parse(block.Memory, chunk.Cid);
-                layout.RequireSchemaMessage(schemaMessage);
+                var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage, chunk.Cid);
                 await body.WriteAsync(layout.BatchMessages, http.RequestAborted).ConfigureAwait(false);
             }
 

@@ -62,6 +62,11 @@ public static class HttpBenchmark
             {
                 BaseAddress = gateway.Address,
                 Timeout = TimeSpan.FromMinutes(10),
+
+                // One stream over one connection: HTTP/1.1, whose body is the bytes themselves (no
+                // frames, no flow-control windows), the figure the goal is stated for.
+                DefaultRequestVersion = HttpVersion.Version11,
+                DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             };
 
             var stream = await MeasureStreamAsync(client, put.Dataset.Cid, settings.Rounds).ConfigureAwait(false);
