@@ -17,7 +17,10 @@ namespace ArrowCid.Grpc;
 /// (the stream copies into it; nothing is staged), and parsed by the method's
 /// <see cref="IGrpcMessageCodec{T}"/> where it has one, which may leave a large bytes field in place
 /// as a slice of that array (Flight's <c>data_body</c>), so a 64 MiB batch costs one copy on this
-/// side instead of a pipe copy and a parse copy. The array belongs to the message from then on, so
+/// side instead of a pipe copy and a parse copy. From our own HTTP/2 body it does better still:
+/// it reads no further ahead than a message's prefix, so a message that came in one DATA frame is
+/// parsed in the pooled array the frame was received into, copied by nobody but the kernel. The
+/// array belongs to the message from then on, so
 /// a caller may keep a message as long as it likes; a caller done with it says so
 /// (<see cref="ReleaseCurrent"/>) and the array goes back to the pool. That matters for large
 /// messages: a fresh array is fresh memory, which the kernel must fault in page by page (on a
@@ -43,6 +46,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
     private int _end;
     private T? _current;
     private byte[]? _currentArray;
+    private IMemoryOwner<byte>? _currentPayload;
     private bool _released;
     private RpcException? _failure;
     private bool _ended;
@@ -82,6 +86,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
 
         // Not released: the array stays with the message, which the caller may still hold.
         _currentArray = null;
+        _currentPayload = null;
 
         // Link only when both tokens can fire, so the common case allocates no CancellationTokenSource per message.
         using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && _callToken.CanBeCanceled
@@ -91,6 +96,11 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
         try
         {
             _staging ??= ArrayPool<byte>.Shared.Rent(StagingSize);
+            if (_stream is Http2.Http2BodyReadStream http2Body)
+            {
+                return await MoveNextHttp2Async(http2Body, token).ConfigureAwait(false);
+            }
+
             if (!await FillAsync(GrpcFrame.PrefixLength, token).ConfigureAwait(false))
             {
                 if (_end > _start)
@@ -128,6 +138,72 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
             _failure = e;
             ReleaseStaging();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads the next message from our HTTP/2 body without reading ahead: it waits for a DATA
+    /// payload to arrive whole, takes the 5-byte prefix, and when the payload holds the whole
+    /// message (one DATA frame per message, as our server and most peers send it) the message is
+    /// parsed in the payload's own pooled array, with no copy after the kernel's. A message split
+    /// over frames is read as from any stream, each frame landing in place.
+    /// </summary>
+    private async Task<bool> MoveNextHttp2Async(Http2.Http2BodyReadStream body, CancellationToken token)
+    {
+        byte[] staging = _staging!;
+        await body.WaitForDataAsync(token).ConfigureAwait(false);
+        int prefixRead = await body.ReadAtLeastAsync(staging.AsMemory(0, GrpcFrame.PrefixLength), GrpcFrame.PrefixLength, token).ConfigureAwait(false);
+        if (prefixRead == 0)
+        {
+            _ended = true;
+            ReleaseStaging();
+            return false;
+        }
+
+        if (prefixRead < GrpcFrame.PrefixLength)
+        {
+            throw Truncated(prefixRead);
+        }
+
+        int length = GrpcFrame.ReadPrefix(staging.AsSpan(0, GrpcFrame.PrefixLength), _maxMessageLength);
+        if (length > LargeMessageThreshold)
+        {
+            if (body.TryTakeBuffered(length) is { } payload)
+            {
+                _current = ParseOwned(payload);
+                _currentPayload = payload;
+            }
+            else
+            {
+                (_current, _currentArray) = await ReadLargeAsync(length, token).ConfigureAwait(false);
+            }
+
+            _released = false;
+            return true;
+        }
+
+        int read = length == 0 ? 0 : await body.ReadAtLeastAsync(staging.AsMemory(0, length), length, token).ConfigureAwait(false);
+        if (read < length)
+        {
+            throw Truncated(GrpcFrame.PrefixLength + read);
+        }
+
+        _current = Parse(staging.AsSpan(0, length));
+        _released = false;
+        return true;
+    }
+
+    /// <summary>Parses a large message in memory it now owns; on failure the memory goes back at once (no message refers to it).</summary>
+    private T ParseOwned(IMemoryOwner<byte> payload)
+    {
+        try
+        {
+            return _codec is { } codec ? codec.ParseOwned(payload.Memory) : _parser.ParseFrom(payload.Memory.Span);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            payload.Dispose();
+            throw new RpcException(StatusCode.Internal, $"cannot parse a {typeof(T).Name} message: {e.Message}");
         }
     }
 
@@ -174,6 +250,12 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
         {
             _currentArray = null;
             GrpcBufferPool.Large.Return(array);
+        }
+
+        if (_currentPayload is { } payload)
+        {
+            _currentPayload = null;
+            payload.Dispose();
         }
     }
 

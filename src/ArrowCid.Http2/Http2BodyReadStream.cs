@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ArrowCid.Http2;
 
 /// <summary>
@@ -42,6 +44,21 @@ public sealed class Http2BodyReadStream : Stream
     /// <summary>Reads at least <paramref name="minimum"/> octets (fewer only at the end of the body); 0 at the end.</summary>
     public ValueTask<int> ReadAtLeastAsync(Memory<byte> destination, int minimum, CancellationToken cancellationToken) =>
         _body.ReadAsync(destination, minimum, cancellationToken);
+
+    /// <summary>
+    /// Waits until octets have arrived or the body has ended, taking nothing. A consumer that waits
+    /// here instead of reading finds each DATA payload buffered whole, ready for
+    /// <see cref="TryTakeBuffered"/>.
+    /// </summary>
+    public ValueTask WaitForDataAsync(CancellationToken cancellationToken) =>
+        _body.WaitForDataAsync(cancellationToken);
+
+    /// <summary>
+    /// The next <paramref name="count"/> octets without a copy, as pooled memory the caller owns
+    /// and disposes when done, when one received DATA payload holds them all; otherwise null and
+    /// nothing is taken.
+    /// </summary>
+    public IMemoryOwner<byte>? TryTakeBuffered(int count) => _body.TryTakeBuffered(count);
 
     /// <inheritdoc />
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>

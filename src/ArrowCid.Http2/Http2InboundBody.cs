@@ -15,6 +15,7 @@ internal sealed class Http2InboundBody
     private readonly Queue<Chunk> _buffered = new();
     private readonly Action<int> _consumed;
     private PendingRead? _pending;
+    private TaskCompletionSource? _dataWaiter;
     private bool _ended;
     private Exception? _failure;
 
@@ -127,6 +128,7 @@ internal sealed class Http2InboundBody
             }
 
             PendingRead? wake;
+            TaskCompletionSource? dataWaiter = null;
             int taken;
             lock (_gate)
             {
@@ -142,6 +144,7 @@ internal sealed class Http2InboundBody
                     _buffered.Enqueue(new Chunk(chunk, 0, rest));
                     BufferedBytes += rest;
                     wake = TakeFromBufferLocked(out taken);
+                    (dataWaiter, _dataWaiter) = (_dataWaiter, null);
                 }
             }
 
@@ -151,6 +154,7 @@ internal sealed class Http2InboundBody
             }
 
             wake?.Complete();
+            dataWaiter?.TrySetResult();
         }
     }
 
@@ -158,6 +162,7 @@ internal sealed class Http2InboundBody
     public void End()
     {
         PendingRead? wake;
+        TaskCompletionSource? dataWaiter;
         lock (_gate)
         {
             _ended = true;
@@ -166,9 +171,12 @@ internal sealed class Http2InboundBody
             {
                 _pending = null;
             }
+
+            (dataWaiter, _dataWaiter) = (_dataWaiter, null);
         }
 
         wake?.Complete();
+        dataWaiter?.TrySetResult();
     }
 
     /// <summary>
@@ -178,6 +186,7 @@ internal sealed class Http2InboundBody
     public void Fail(Exception reason)
     {
         PendingRead? wake;
+        TaskCompletionSource? dataWaiter;
         int dropped;
         lock (_gate)
         {
@@ -197,6 +206,7 @@ internal sealed class Http2InboundBody
             }
 
             dropped = ReleaseBufferLocked();
+            (dataWaiter, _dataWaiter) = (_dataWaiter, null);
         }
 
         // The dropped octets will never be read: the connection's window gets them back here, or
@@ -207,6 +217,7 @@ internal sealed class Http2InboundBody
         }
 
         wake?.Completion.TrySetException(reason);
+        dataWaiter?.TrySetResult();
     }
 
     /// <summary>
@@ -229,6 +240,107 @@ internal sealed class Http2InboundBody
     }
 
     /// <summary>
+    /// Waits, without taking anything, until octets are buffered or the body has ended or failed
+    /// (the next read then answers at once). While nobody reads, the read loop buffers each DATA
+    /// payload whole, so a consumer that waits here rather than with a read of its own finds a
+    /// frame's payload in one piece for <see cref="TryTakeBuffered"/>.
+    /// </summary>
+    public async ValueTask WaitForDataAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        TaskCompletionSource waiter;
+        lock (_gate)
+        {
+            if (_buffered.Count > 0 || _ended || _failure is not null)
+            {
+                return;
+            }
+
+            if (_pending is not null || _dataWaiter is not null)
+            {
+                throw new InvalidOperationException("a read of this HTTP/2 body is already in progress");
+            }
+
+            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _dataWaiter = waiter;
+        }
+
+        using (cancellationToken.UnsafeRegister(static state => ((Http2InboundBody)state!).CancelDataWaiter(), this))
+        {
+            await waiter.Task.ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private void CancelDataWaiter()
+    {
+        TaskCompletionSource? waiter;
+        lock (_gate)
+        {
+            (waiter, _dataWaiter) = (_dataWaiter, null);
+        }
+
+        // The waiter returns and its caller sees the token cancelled; nothing was taken.
+        waiter?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Takes the next <paramref name="count"/> octets without copying them when one buffered
+    /// payload holds them all: the caller gets that payload's pooled array (the octets it keeps
+    /// after the <paramref name="count"/> are copied into a new buffer for the next read). Null
+    /// when the octets are not buffered in one piece; nothing is taken then.
+    /// </summary>
+    public IMemoryOwner<byte>? TryTakeBuffered(int count)
+    {
+        if (count <= 0)
+        {
+            return null;
+        }
+
+        IMemoryOwner<byte> taken;
+        int unreported;
+        lock (_gate)
+        {
+            if (_pending is not null || _dataWaiter is not null)
+            {
+                throw new InvalidOperationException("a read of this HTTP/2 body is already in progress");
+            }
+
+            if (_failure is not null || !_buffered.TryPeek(out Chunk? front) || front.Count < count)
+            {
+                return null;
+            }
+
+            taken = new PooledPayload(front.Array, front.Offset, count);
+            int left = front.Count - count;
+            if (left == 0)
+            {
+                _buffered.Dequeue();
+            }
+            else
+            {
+                // Rare (a peer that packs several messages in one frame): the rest moves to an array of its own.
+                byte[] rest = ArrayPool<byte>.Shared.Rent(left);
+                front.Array.AsSpan(front.Offset + count, left).CopyTo(rest);
+                front.Array = rest;
+                front.Offset = 0;
+                front.Count = left;
+            }
+
+            BufferedBytes -= count;
+            unreported = UnreportedLocked(count);
+        }
+
+        if (unreported > 0)
+        {
+            _consumed(unreported);
+        }
+
+        return taken;
+    }
+
+    /// <summary>
     /// Reads at least <paramref name="minimum"/> octets (fewer only at the end of the body) into
     /// <paramref name="destination"/>; 0 means the body ended.
     /// </summary>
@@ -247,7 +359,7 @@ internal sealed class Http2InboundBody
         int unreported;
         lock (_gate)
         {
-            if (_pending is not null)
+            if (_pending is not null || _dataWaiter is not null)
             {
                 throw new InvalidOperationException("a read of this HTTP/2 body is already in progress");
             }
@@ -404,7 +516,7 @@ internal sealed class Http2InboundBody
 
     private sealed class Chunk(byte[] array, int offset, int count)
     {
-        public byte[] Array { get; } = array;
+        public byte[] Array { get; set; } = array;
 
         public int Offset { get; set; } = offset;
 
@@ -428,5 +540,23 @@ internal sealed class Http2InboundBody
         public TaskCompletionSource<int> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Complete() => Completion.TrySetResult(Filled);
+    }
+
+    /// <summary>A buffered payload handed to the consumer; disposing it returns the array to the pool it came from.</summary>
+    private sealed class PooledPayload(byte[] array, int offset, int count) : IMemoryOwner<byte>
+    {
+        private byte[]? _array = array;
+
+        public Memory<byte> Memory => _array is { } live
+            ? live.AsMemory(offset, count)
+            : throw new ObjectDisposedException(nameof(PooledPayload));
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _array, null) is { } returned)
+            {
+                ArrayPool<byte>.Shared.Return(returned);
+            }
+        }
     }
 }

@@ -45,6 +45,78 @@ public sealed class Http2InboundBodyTests
     }
 
     [Fact]
+    public async Task A_consumer_waiting_for_data_finds_the_frame_whole_and_takes_it_without_a_copy()
+    {
+        byte[] data = Sequence(5 + 100_000);
+        var h = new Harness(data);
+        ValueTask wait = h.Body.WaitForDataAsync(CancellationToken.None);
+        Assert.False(wait.IsCompleted);
+        await h.DeliverAsync(data.Length);
+        await wait;
+        Assert.Equal(data.Length, h.Body.BufferedBytes);
+        Assert.Equal(0, h.Consumed);
+
+        byte[] prefix = new byte[5];
+        Assert.Equal(5, await h.Body.ReadAsync(prefix, 5, CancellationToken.None));
+        using System.Buffers.IMemoryOwner<byte>? taken = h.Body.TryTakeBuffered(100_000);
+        Assert.NotNull(taken);
+        Assert.Equal(data[5..], taken.Memory.ToArray());
+        Assert.Equal(0, h.Body.BufferedBytes);
+        Assert.Equal(data.Length, h.Consumed);
+    }
+
+    [Fact]
+    public async Task Taking_part_of_a_frame_leaves_the_rest_for_the_next_read()
+    {
+        byte[] data = Sequence(300);
+        var h = new Harness(data);
+        await h.DeliverAsync(300);
+        using System.Buffers.IMemoryOwner<byte>? taken = h.Body.TryTakeBuffered(200);
+        Assert.NotNull(taken);
+        Assert.Equal(100, h.Body.BufferedBytes);
+        Assert.Equal(200, h.Consumed);
+        h.Body.End();
+        byte[] rest = new byte[200];
+        Assert.Equal(100, await h.Body.ReadAsync(rest, 100, CancellationToken.None));
+        Assert.Equal(data[..200], taken.Memory.ToArray());
+        Assert.Equal(data[200..], rest[..100]);
+        Assert.Equal(300, h.Consumed);
+    }
+
+    [Fact]
+    public async Task Octets_split_over_frames_are_not_taken()
+    {
+        byte[] data = Sequence(300);
+        var h = new Harness(data);
+        await h.DeliverAsync(100);
+        await h.DeliverAsync(200);
+        Assert.Null(h.Body.TryTakeBuffered(150));
+        Assert.Equal(300, h.Body.BufferedBytes);
+        Assert.Equal(0, h.Consumed);
+        byte[] all = new byte[300];
+        Assert.Equal(300, await h.Body.ReadAsync(all, 300, CancellationToken.None));
+        Assert.Equal(data, all);
+    }
+
+    [Fact]
+    public async Task Waiting_for_data_ends_at_the_end_of_the_body_and_on_cancellation()
+    {
+        var h = new Harness([]);
+        ValueTask wait = h.Body.WaitForDataAsync(CancellationToken.None);
+        Assert.False(wait.IsCompleted);
+        h.Body.End();
+        await wait;
+        Assert.Equal(0, await h.Body.ReadAsync(new byte[1], 1, CancellationToken.None));
+
+        var other = new Harness([]);
+        using var cancel = new CancellationTokenSource();
+        ValueTask waiting = other.Body.WaitForDataAsync(cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await waiting);
+        Assert.Null(other.Body.TryTakeBuffered(1));
+    }
+
+    [Fact]
     public async Task Payload_is_delivered_straight_into_a_waiting_read()
     {
         byte[] data = Sequence(50);
