@@ -1,9 +1,7 @@
-using System.Net;
 using ArrowCid.Flight.Service;
+using ArrowCid.Http2.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -87,21 +85,8 @@ public sealed class GatewayNode : IAsyncDisposable
         app.Use((http, next) => GatewayAccess.CheckAsync(http, node.Access, next));
         app.UseRouting();
         MapEndpoints(app, context);
-        try
-        {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("Kestrel reported no bound address");
-        var boundUri = new Uri(bound);
-        string host = options.AdvertisedHost
-            ?? (options.Listen.Address.Equals(IPAddress.Any) || options.Listen.Address.Equals(IPAddress.IPv6Any) ? Dns.GetHostName() : options.Listen.Address.ToString());
+        var boundUri = await KestrelHosting.StartAsync(app, cancellationToken).ConfigureAwait(false);
+        string host = KestrelHosting.AdvertisedHost(options.Listen, options.AdvertisedHost);
         if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
         {
             host = $"[{host}]";

@@ -1,6 +1,6 @@
-using System.Net;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
+using ArrowCid.Http2.Server;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Hosting;
@@ -54,8 +54,7 @@ public sealed class FlightNode : IAsyncDisposable
             throw;
         }
 
-        string host = options.AdvertisedHost
-            ?? (options.Listen.Address.Equals(IPAddress.Any) || options.Listen.Address.Equals(IPAddress.IPv6Any) ? Dns.GetHostName() : options.Listen.Address.ToString());
+        string host = KestrelHosting.AdvertisedHost(options.Listen, options.AdvertisedHost);
         string location = FlightLocations.FromHttpAddress(server.Address, host);
         service.Location = location;
         return new FlightNode(server, service, location);

@@ -1,9 +1,6 @@
 using ArrowCid.Http2.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ArrowCid.Grpc;
 
@@ -39,19 +36,7 @@ public sealed class GrpcServer : IAsyncDisposable
 
         WebApplication app = builder.Build();
         app.RunGrpc(services);
-        try
-        {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("Kestrel reported no bound address");
-        return new GrpcServer(app, new Uri(bound));
+        return new GrpcServer(app, await KestrelHosting.StartAsync(app, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Stops accepting calls and waits (up to the token) for running calls to finish.</summary>
