@@ -20,7 +20,7 @@ namespace ArrowCid.Gateway;
 /// EventSource sends when it reconnects) or <c>?after=SEQ</c>: the feed is numbered without gaps in
 /// what it shows, so nothing is lost or repeated. Without either it starts at the newest change.
 /// The stream wakes on this node's puts and names (<see cref="ChangeNotifier"/>) and
-/// otherwise looks every <see cref="GatewayOptions.EventPollInterval"/> (other processes' changes);
+/// otherwise looks every <see cref="ArrowCid.Flight.Service.FlightServiceOptions.ChangePollInterval"/> (other processes' changes);
 /// a comment line every <see cref="GatewayOptions.EventHeartbeatInterval"/> of silence keeps proxies
 /// from closing it. It ends when the client goes away or the gateway stops; no lock is held while it waits.
 /// </summary>
@@ -37,7 +37,7 @@ internal static class EventsEndpoint
     public static void Map(IEndpointRouteBuilder routes, GatewayContext context)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(context.Options.EventHeartbeatInterval, TimeSpan.Zero, nameof(GatewayOptions.EventHeartbeatInterval));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(context.Options.EventPollInterval, TimeSpan.Zero, nameof(GatewayOptions.EventPollInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(context.Node.ChangePollInterval, TimeSpan.Zero, "ChangePollInterval");
         var listing = new TableListing(context);
         routes.MapGet("/api/v1/events", http => StreamAsync(http, context, listing));
     }
@@ -114,7 +114,7 @@ internal static class EventsEndpoint
                 }
 
                 var wait = context.Options.EventHeartbeatInterval - silence;
-                await WaitAsync(wake, wait < context.Options.EventPollInterval ? wait : context.Options.EventPollInterval, cancellation).ConfigureAwait(false);
+                await WaitAsync(wake, wait < context.Node.ChangePollInterval ? wait : context.Node.ChangePollInterval, cancellation).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)

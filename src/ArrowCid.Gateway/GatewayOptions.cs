@@ -28,12 +28,6 @@ public sealed class GatewayOptions
     public TimeSpan EventHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// How often <c>/api/v1/events</c> looks at the change feed when nothing woke it: changes made by
-    /// other processes on a local SQLite registry announce themselves no other way. Defaults to 1 second.
-    /// </summary>
-    public TimeSpan EventPollInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
     /// Strict trustless mode (ipfs/specs trustless gateway): a request for <c>/ipfs/{cid}</c> that
     /// names no format (no <c>format</c> parameter, no Accept naming one) is 400 rather than
     /// answered with the raw block.

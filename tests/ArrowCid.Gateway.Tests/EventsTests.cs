@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using ArrowCid.Flight.Service;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 using static ArrowCid.Gateway.Tests.ApiTests;
@@ -10,12 +11,12 @@ namespace ArrowCid.Gateway.Tests;
 public sealed class EventsTests
 {
     /// <summary>Puts straight into the repository announce themselves only through the poll: keep it short.</summary>
-    private static readonly GatewayOptions Quick = new() { EventPollInterval = TimeSpan.FromMilliseconds(50) };
+    private static readonly FlightServiceOptions Quick = new() { ChangePollInterval = TimeSpan.FromMilliseconds(50) };
 
     [Fact]
     public async Task A_table_put_after_subscribing_arrives_as_an_event()
     {
-        await using var node = await GatewayFixture.StartAsync(gateway: Quick);
+        await using var node = await GatewayFixture.StartAsync(service: Quick);
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         using var events = await ServerSentEvents.OpenAsync(node.Http, "/api/v1/events", guard.Token);
         Assert.Equal(HttpStatusCode.OK, events.Response.StatusCode);
@@ -39,7 +40,7 @@ public sealed class EventsTests
     [Fact]
     public async Task A_new_version_of_a_name_arrives_with_its_name_and_number()
     {
-        await using var node = await GatewayFixture.StartAsync(gateway: Quick);
+        await using var node = await GatewayFixture.StartAsync(service: Quick);
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         using var events = await ServerSentEvents.OpenAsync(node.Http, "/api/v1/events?change=versioned", guard.Token);
         await events.NextAsync(guard.Token);
@@ -60,7 +61,7 @@ public sealed class EventsTests
     [InlineData(false)]
     public async Task A_client_that_reconnects_from_its_last_event_id_loses_and_repeats_nothing(bool header)
     {
-        await using var node = await GatewayFixture.StartAsync(gateway: Quick);
+        await using var node = await GatewayFixture.StartAsync(service: Quick);
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var before = Enumerable.Range(0, 3).Select(i => node.Content.PutBatch(Numbers(2, i * 10)).Cid.ToString()).ToList();
 
@@ -105,7 +106,7 @@ public sealed class EventsTests
     [Fact]
     public async Task Only_changes_of_tables_with_the_tags_asked_for_are_sent()
     {
-        await using var node = await GatewayFixture.StartAsync(gateway: Quick);
+        await using var node = await GatewayFixture.StartAsync(service: Quick);
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         using var events = await ServerSentEvents.OpenAsync(node.Http, "/api/v1/events?tag=team%3Da", guard.Token);
         await events.NextAsync(guard.Token);

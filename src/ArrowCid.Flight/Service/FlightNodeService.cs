@@ -76,6 +76,9 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
     /// <summary>Who may call (the same tokens serve every face of the node).</summary>
     internal FlightAccessPolicy Access => _options.Access;
 
+    /// <summary>How often followers of the change feed (DoExchange subscribe, the gateway's events) look when nothing woke them.</summary>
+    internal TimeSpan ChangePollInterval => _options.ChangePollInterval;
+
     /// <summary>Fetches a CID this node lacks from a peer the registry lists (when allowed), then keeps it.</summary>
     internal PeerFetcher Peers => _peers;
 
