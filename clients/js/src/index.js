@@ -1,0 +1,2 @@
+// ArrowCid's JavaScript client (docs/js.md). Each capability lives in its own module; this file
+// only re-exports them, one line each.
