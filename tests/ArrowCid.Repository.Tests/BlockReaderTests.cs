@@ -103,6 +103,81 @@ public sealed class BlockReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_verified_file_is_opened_for_reading_into_the_callers_memory_only_while_its_stamp_holds()
+    {
+        var (cid, bytes) = StoreBlock(21);
+        string path = _blocks.GetBlockPath(cid);
+        var settled = DateTime.UtcNow - TimeSpan.FromHours(1);
+        File.SetLastWriteTimeUtc(path, settled);
+        var reader = new BlockReader(_blocks);
+
+        // Never hashed here yet: the caller must open it (which hashes it).
+        Assert.Null(reader.TryOpenVerifiedFile(cid));
+        reader.Open(cid, access: BlockAccess.Read).Dispose();
+
+        using (var file = reader.TryOpenVerifiedFile(cid))
+        {
+            Assert.NotNull(file);
+            Assert.Equal((cid, bytes.Length, path), (file.Cid, file.Length, file.Path));
+            byte[] into = new byte[bytes.Length + 7];
+            file.ReadInto(into);
+            Assert.Equal(bytes, into[..bytes.Length]);
+            Assert.Throws<ArgumentException>(() => file.ReadInto(new byte[bytes.Length - 1]));
+        }
+
+        // Rewritten (a new write time): no longer verified, and the open that hashes it catches the damage.
+        CorruptInPlace(path, keepWriteTime: false);
+        File.SetLastWriteTimeUtc(path, settled + TimeSpan.FromMinutes(1));
+        Assert.Null(reader.TryOpenVerifiedFile(cid));
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid, access: BlockAccess.Read));
+        Assert.Null(reader.TryOpenVerifiedFile(cid));
+
+        // Forgotten, or gone: null.
+        var (other, _) = StoreBlock(22);
+        File.SetLastWriteTimeUtc(_blocks.GetBlockPath(other), settled);
+        reader.Open(other).Dispose();
+        Assert.NotNull(reader.TryOpenVerifiedFile(other));
+        reader.Forget(other);
+        Assert.Null(reader.TryOpenVerifiedFile(other));
+        Assert.Null(reader.TryOpenVerifiedFile(Cid.ForRaw([4, 5, 6])));
+    }
+
+    [Fact]
+    public void A_verified_file_that_shrinks_after_it_was_opened_is_refused_rather_than_read_short()
+    {
+        var (cid, bytes) = StoreBlock(23);
+        string path = _blocks.GetBlockPath(cid);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow - TimeSpan.FromHours(1));
+        var reader = new BlockReader(_blocks);
+        reader.Open(cid).Dispose();
+        using var file = reader.TryOpenVerifiedFile(cid);
+        Assert.NotNull(file);
+
+        File.SetAttributes(path, FileAttributes.Normal);
+        using (var shrink = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            RandomAccess.SetLength(shrink, bytes.Length - 10);
+        }
+
+        var error = Assert.Throws<BlockCorruptedException>(() => file.ReadInto(new byte[bytes.Length]));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_over_the_read_limit_is_never_offered_for_reading_into_the_callers_memory()
+    {
+        byte[] bytes = new byte[BlockReader.ReadLimit + 1];
+        new Random(13).NextBytes(bytes);
+        var cid = Cid.ForRaw(bytes);
+        _blocks.Put(cid, bytes);
+        File.SetLastWriteTimeUtc(_blocks.GetBlockPath(cid), DateTime.UtcNow - TimeSpan.FromHours(1));
+        var reader = new BlockReader(_blocks);
+        reader.Open(cid).Dispose();
+
+        Assert.Null(reader.TryOpenVerifiedFile(cid));
+    }
+
+    [Fact]
     public void A_missing_block_is_null_or_not_found()
     {
         var reader = new BlockReader(_blocks);

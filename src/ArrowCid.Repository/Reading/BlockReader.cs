@@ -107,6 +107,53 @@ public sealed class BlockReader
         _verified.TryRemove((cid, BlockLocation.SegmentFile), out _);
     }
 
+    /// <summary>
+    /// The repository's file of a block, open for reading straight into a caller's memory, when it is
+    /// at most <see cref="ReadLimit"/> bytes and its length and write time (read from the open file)
+    /// are those it had when it last hashed to its CID here; else null, and the caller opens the
+    /// block with <see cref="Open"/>, which hashes it (and, once the file has settled, remembers it).
+    /// One open, one status call and the reads: for a server that copies a held block to a socket
+    /// without a buffer of its own, under the same verification policy as <see cref="Open"/>.
+    /// </summary>
+    /// <param name="cid">Any CID.</param>
+    /// <returns>The open, verified file (dispose it), or null.</returns>
+    public VerifiedBlockFile? TryOpenVerifiedFile(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        if (_verified.IsEmpty)
+        {
+            return null;
+        }
+
+        string path = Blocks.GetBlockPath(cid);
+        Microsoft.Win32.SafeHandles.SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        try
+        {
+            var stamp = new FileStamp(RandomAccess.GetLength(file), File.GetLastWriteTimeUtc(file));
+            if (stamp.Length <= ReadLimit && _verified.TryGetValue((cid, BlockLocation.RepositoryFile), out var known) && known == stamp)
+            {
+                return new VerifiedBlockFile(cid, file, (int)stamp.Length, path);
+            }
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+
+        file.Dispose();
+        return null;
+    }
+
     private LeasedBlock? TryOpenFile(Cid cid, BlockLocation location, string path, bool verify, BlockAccess access)
     {
         ReadOnlyMemory<byte> memory;
