@@ -43,10 +43,21 @@ public sealed class GatewayNode : IAsyncDisposable
         // The empty builder brings no configuration sources, logging providers or middleware.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
 
-        // Unflushed response bytes a connection may hold before a write waits (64 KiB by default):
-        // room for a few chunk writes, so a table stream reads its next chunk while the socket
-        // still sends the last one, rather than each write waiting for the socket to drain.
-        builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = ResponseBufferBytes);
+        builder.WebHost.UseSockets(sockets =>
+        {
+            // Unflushed response bytes a connection may hold before a write waits (64 KiB by default):
+            // room for a few chunk writes, so a table stream reads its next chunk while the socket
+            // still sends the last one, rather than each write waiting for the socket to drain.
+            sockets.MaxWriteBufferSize = ResponseBufferBytes;
+
+            // A request runs on the thread that received it, and a flushed response is sent from the
+            // thread that flushed it, instead of each step being queued to the pool again (two or
+            // three hops per request; docs/performance.md). Safe here because socket completions
+            // still arrive on pool threads (not the epoll thread: DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS
+            // is not set), and every handler is asynchronous or moves its synchronous reading and
+            // writing (Parquet, CSV, IPC uploads) to a pool thread of its own with Task.Run.
+            sockets.UnsafePreferInlineScheduling = true;
+        });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

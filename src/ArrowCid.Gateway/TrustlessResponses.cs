@@ -39,15 +39,22 @@ internal static class TrustlessResponses
     /// <exception cref="GatewayException">404 when the block is not held; 416 for a range outside it.</exception>
     public static async Task WriteRawAsync(HttpContext http, GatewayContext context, Cid cid)
     {
+        string name = cid.ToString();
+        string etag = $"\"{name}.raw\"";
+        if (AsksWholeBody(http.Request) && !IsIdentity(cid) && context.Reader.TryOpenVerifiedFile(cid) is { } file)
+        {
+            using (file)
+            {
+                await WriteVerifiedFileAsync(http, file, name, etag).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         using LeasedBlock? block = IsIdentity(cid) ? null : OpenHeld(context, cid);
         ReadOnlyMemory<byte> bytes = block?.Memory ?? cid.Hash.DigestMemory;
-        string etag = $"\"{cid}.raw\"";
         var response = http.Response;
-        SetCommonHeaders(http, cid, "raw");
-        response.Headers.ContentDisposition = $"attachment; filename=\"{cid}.bin\"";
-        response.Headers.AcceptRanges = "bytes";
-        response.ContentType = ContentNegotiation.MediaType(ResponseFormat.Raw);
-        response.Headers.ETag = etag;
+        SetRawHeaders(http, name, etag);
         if (HttpConditions.MatchesIfNoneMatch(http.Request, etag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
@@ -59,7 +66,7 @@ internal static class TrustlessResponses
             var (start, end) = range;
             response.StatusCode = StatusCodes.Status206PartialContent;
             response.Headers.ContentRange = $"bytes {start}-{end - 1}/{bytes.Length}";
-            response.Headers.ETag = $"\"{cid}.raw.{start}-{end - 1}\"";
+            response.Headers.ETag = $"\"{name}.raw.{start}-{end - 1}\"";
             bytes = bytes.Slice((int)start, (int)(end - start));
         }
 
@@ -69,6 +76,40 @@ internal static class TrustlessResponses
             // Straight into Kestrel's output pipe (Body wraps the same writer).
             await response.BodyWriter.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A held block file whose stamp already hashed to its CID, read straight into the memory of
+    /// Kestrel's output pipe (one copy, page cache to socket buffer, where reading into a buffer of our
+    /// own and writing that would make two). The headers go first (<c>StartAsync</c> puts them into the
+    /// pipe, unsent), then the block is read into memory the pipe lends and only then advanced over:
+    /// bytes the file could not give in full are never sent (the connection is aborted instead).
+    /// </summary>
+    private static async Task WriteVerifiedFileAsync(HttpContext http, VerifiedBlockFile file, string name, string etag)
+    {
+        var response = http.Response;
+        SetRawHeaders(http, name, etag);
+        response.ContentLength = file.Length;
+        await response.StartAsync(http.RequestAborted).ConfigureAwait(false);
+        var body = response.BodyWriter;
+        var memory = body.GetMemory(file.Length);
+        file.ReadInto(memory.Span);
+        body.Advance(file.Length);
+        await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+    }
+
+    // A plain GET of the whole block: no range, no condition that could answer 304, not a HEAD.
+    private static bool AsksWholeBody(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Headers.Range.Count == 0 && request.Headers.IfNoneMatch.Count == 0;
+
+    private static void SetRawHeaders(HttpContext http, string name, string etag)
+    {
+        var response = http.Response;
+        SetCommonHeaders(http, name, "raw");
+        response.Headers.ContentDisposition = $"attachment; filename=\"{name}.bin\"";
+        response.Headers.AcceptRanges = "bytes";
+        response.ContentType = ContentNegotiation.MediaType(ResponseFormat.Raw);
+        response.Headers.ETag = etag;
     }
 
     /// <summary>
@@ -88,7 +129,7 @@ internal static class TrustlessResponses
 
         string etag = $"\"{cid}.car.{car.Scope.ToString().ToLowerInvariant()}.dfs.dups-{(car.Duplicates ? "y" : "n")}{(car.EntityBytes is null ? string.Empty : "." + car.EntityBytes)}\"";
         var response = http.Response;
-        SetCommonHeaders(http, cid, "car");
+        SetCommonHeaders(http, cid.ToString(), "car");
         response.Headers.ContentDisposition = $"attachment; filename=\"{cid}.car\"";
         response.Headers.AcceptRanges = "none";
         response.ContentType = car.ContentType;
@@ -148,13 +189,13 @@ internal static class TrustlessResponses
         body.Advance(written + prefix.Length);
     }
 
-    private static void SetCommonHeaders(HttpContext http, Cid cid, string format)
+    private static void SetCommonHeaders(HttpContext http, string name, string format)
     {
         var headers = http.Response.Headers;
         headers.CacheControl = ImmutableCacheControl;
         headers.XContentTypeOptions = "nosniff";
-        headers["X-Ipfs-Path"] = $"/ipfs/{cid}";
-        headers["X-Ipfs-Roots"] = cid.ToString();
+        headers["X-Ipfs-Path"] = "/ipfs/" + name;
+        headers["X-Ipfs-Roots"] = name;
         headers.Append(HeaderNames.Vary, HeaderNames.Accept);
         if (!http.Request.Query.ContainsKey("format"))
         {
