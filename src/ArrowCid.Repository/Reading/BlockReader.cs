@@ -120,11 +120,6 @@ public sealed class BlockReader
     public VerifiedBlockFile? TryOpenVerifiedFile(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        if (_verified.IsEmpty)
-        {
-            return null;
-        }
-
         string path = Blocks.GetBlockPath(cid);
         Microsoft.Win32.SafeHandles.SafeFileHandle file;
         try
