@@ -1,14 +1,27 @@
 // cidOf: the CID of an apache-arrow Table by docs/canonical-form.md — one chunk: the raw CID of
 // its canonical batch; more: the root of the version-2 manifest tree over the chunks.
 
+import { RecordBatchReader } from 'apache-arrow';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { chunkTable, schemaMessage } from './chunking/table-chunker.js';
+import { chunkTable, fieldsOf, schemaMessage } from './chunking/table-chunker.js';
 import { buildManifestTree } from './chunking/manifest-tree.js';
 import { canonicalize } from './canonical/normalize.js';
 import { encodeBatch, schemaFlatbuffer } from './canonical/encode.js';
 
 const RAW = 0x55;
+
+/**
+ * Reads Arrow IPC bytes (file or stream) as { schema, batches, numRows }, which cidOf and
+ * describeTable take like a Table. Prefer it to apache-arrow's tableFromIPC: a Table merges
+ * fields of the same name (their types and nullability), a reader's schema keeps them.
+ */
+export function readArrowIpc(bytes) {
+  const reader = RecordBatchReader.from(bytes).open();
+  const schema = reader.schema; // read before iterating: a finished reader forgets it
+  const batches = [...reader];
+  return { schema, batches, numRows: batches.reduce((s, b) => s + b.numRows, 0) };
+}
 
 /** The raw CID (CIDv1, raw, sha2-256) of bytes. */
 export async function rawCid(bytes) {
@@ -16,7 +29,8 @@ export async function rawCid(bytes) {
 }
 
 /**
- * Chunks, names and (with `{ blocks: true }`) keeps the blocks of a table:
+ * Chunks, names and (with `{ blocks: true }`) keeps the blocks of a table (an apache-arrow Table,
+ * or { schema, batches, numRows } as readArrowIpc gives):
  * { cid, rows, bytes, chunks: [{ cid, firstRow, rows, bytes }], manifestBytes, blocks? }.
  */
 export async function describeTable(table, options = {}) {
@@ -42,10 +56,10 @@ export async function cidOf(table) {
 
 /** The canonical bytes of all rows of a Table (or RecordBatch) as one batch, unchunked (§1–§4). */
 export function canonicalBatchBytes(tableOrBatch) {
-  const schema = tableOrBatch.schema;
   const batches = 'batches' in tableOrBatch ? tableOrBatch.batches : [tableOrBatch];
-  const columns = schema.fields.map((field, k) => canonicalize(field.type,
+  const fields = fieldsOf({ schema: tableOrBatch.schema, batches });
+  const columns = fields.map((field, k) => canonicalize(field.type,
     batches.filter((b) => b.numRows > 0).map((b) => ({ data: b.data.children[k], start: 0, len: b.numRows }))));
   const rows = batches.reduce((s, b) => s + b.numRows, 0);
-  return encodeBatch(schemaFlatbuffer(schema), schema.fields, columns, rows);
+  return encodeBatch(schemaFlatbuffer({ fields, metadata: tableOrBatch.schema.metadata }), fields, columns, rows);
 }

@@ -27,7 +27,7 @@ export class FlatBufferBuilder {
   }
 
   /** Position (from the array's start) of the next byte to write, after reserving n bytes. */
-  reserve(n) {
+  reserve(n) { // may grow the array: read this.bytes / this.view only after calling it
     this.ensure(n);
     this.off += n;
     return this.bytes.length - this.off;
@@ -39,13 +39,13 @@ export class FlatBufferBuilder {
     if (pad > 0) this.reserve(pad); // new arrays are zero-filled and bytes are never rewritten
   }
 
-  int8(v) { this.prep(1, 0); this.view.setInt8(this.reserve(1), v); }
-  uint8(v) { this.prep(1, 0); this.view.setUint8(this.reserve(1), v); }
-  int16(v) { this.prep(2, 0); this.view.setInt16(this.reserve(2), v, true); }
-  uint16Raw(v) { this.view.setUint16(this.reserve(2), v, true); }
-  int32(v) { this.prep(4, 0); this.view.setInt32(this.reserve(4), v, true); }
-  uint32Raw(v) { this.view.setUint32(this.reserve(4), v >>> 0, true); }
-  int64(v) { this.prep(8, 0); this.view.setBigInt64(this.reserve(8), BigInt(v), true); }
+  int8(v) { this.prep(1, 0); const at = this.reserve(1); this.view.setInt8(at, v); }
+  uint8(v) { this.prep(1, 0); const at = this.reserve(1); this.view.setUint8(at, v); }
+  int16(v) { this.prep(2, 0); const at = this.reserve(2); this.view.setInt16(at, v, true); }
+  uint16Raw(v) { const at = this.reserve(2); this.view.setUint16(at, v, true); }
+  int32(v) { this.prep(4, 0); const at = this.reserve(4); this.view.setInt32(at, v, true); }
+  uint32Raw(v) { const at = this.reserve(4); this.view.setUint32(at, v >>> 0, true); }
+  int64(v) { this.prep(8, 0); const at = this.reserve(8); this.view.setBigInt64(at, BigInt(v), true); }
 
   uoffset(handle) {
     this.prep(4, 0);
@@ -56,7 +56,8 @@ export class FlatBufferBuilder {
     const utf8 = typeof s === 'string' ? textEncoder.encode(s) : s;
     this.prep(4, utf8.length + 1);
     this.reserve(1);
-    this.bytes.set(utf8, this.reserve(utf8.length));
+    const at = this.reserve(utf8.length);
+    this.bytes.set(utf8, at);
     this.uint32Raw(utf8.length);
     return this.off;
   }
@@ -66,7 +67,8 @@ export class FlatBufferBuilder {
     const n = elementBytes.length / elementSize;
     this.prep(4, elementBytes.length);
     this.prep(elementSize, elementBytes.length);
-    this.bytes.set(elementBytes, this.reserve(elementBytes.length));
+    const at = this.reserve(elementBytes.length);
+    this.bytes.set(elementBytes, at);
     this.uint32Raw(n);
     return this.off;
   }
@@ -76,7 +78,8 @@ export class FlatBufferBuilder {
     const n = packed.length / elementSize;
     this.prep(4, packed.length);
     this.prep(align, packed.length);
-    this.bytes.set(packed, this.reserve(packed.length));
+    const at = this.reserve(packed.length);
+    this.bytes.set(packed, at);
     this.uint32Raw(n);
     return this.off;
   }
@@ -103,15 +106,15 @@ export class FlatBufferBuilder {
   }
 
   /** Scalar fields: written unless equal to the default (or forced). */
-  fieldInt8(slot, v, dflt) { if (v === dflt) return; this.prep(1, 0); this.beforeField(); this.view.setInt8(this.reserve(1), v); this.markField(slot); }
-  fieldUint8(slot, v, dflt, forced = false) { if (v === dflt && !forced) return; this.prep(1, 0); this.beforeField(); this.view.setUint8(this.reserve(1), v); this.markField(slot); }
+  fieldInt8(slot, v, dflt) { if (v === dflt) return; this.prep(1, 0); this.beforeField(); const at = this.reserve(1); this.view.setInt8(at, v); this.markField(slot); }
+  fieldUint8(slot, v, dflt, forced = false) { if (v === dflt && !forced) return; this.prep(1, 0); this.beforeField(); const at = this.reserve(1); this.view.setUint8(at, v); this.markField(slot); }
   fieldBool(slot, v) { if (!v) return; this.fieldUint8(slot, 1, 0); }
-  fieldInt16(slot, v, dflt, forced = false) { if (v === dflt && !forced) return; this.prep(2, 0); this.beforeField(); this.view.setInt16(this.reserve(2), v, true); this.markField(slot); }
-  fieldInt32(slot, v, dflt) { if (v === dflt) return; this.prep(4, 0); this.beforeField(); this.view.setInt32(this.reserve(4), v, true); this.markField(slot); }
+  fieldInt16(slot, v, dflt, forced = false) { if (v === dflt && !forced) return; this.prep(2, 0); this.beforeField(); const at = this.reserve(2); this.view.setInt16(at, v, true); this.markField(slot); }
+  fieldInt32(slot, v, dflt) { if (v === dflt) return; this.prep(4, 0); this.beforeField(); const at = this.reserve(4); this.view.setInt32(at, v, true); this.markField(slot); }
   fieldInt64(slot, v, dflt) {
     if (BigInt(v) === BigInt(dflt)) return;
     this.prep(8, 0); this.beforeField();
-    this.view.setBigInt64(this.reserve(8), BigInt(v), true);
+    const at = this.reserve(8); this.view.setBigInt64(at, BigInt(v), true);
     this.markField(slot);
   }
   fieldOffset(slot, handle) {
@@ -139,7 +142,8 @@ export class FlatBufferBuilder {
       if (equalBytes(bytes, vt)) { vtableHandle = handle; break; }
     }
     if (vtableHandle < 0) {
-      this.bytes.set(vt, this.reserve(vt.length));
+      const at = this.reserve(vt.length);
+      this.bytes.set(vt, at);
       vtableHandle = this.off;
       this.vtables.push([vtableHandle, vt]);
     }

@@ -289,8 +289,8 @@ function canonicalUnion(type, segs, length, forced) {
     return out;
   }
   const unionOffsets = new Int32Array(length);
-  const childSegs = codes.map(() => []);
-  const childForced = codes.map(() => []);
+  const childSegs = Array.from(codes, () => []);
+  const childForced = Array.from(codes, () => []);
   const counts = new Int32Array(codes.length);
   p = 0;
   for (const s of segs) {

@@ -23,6 +23,19 @@ function thresholdHigh(s0, s) {
   return low * 512 + high * 8192;
 }
 
+/**
+ * The fields the table's data has: apache-arrow's Schema can disagree with its own batches (it
+ * merges fields of the same name, e.g. two fields "ints" of int8 and int32 both read as int32),
+ * so types come from the first batch's data and names, nullability and metadata from the schema.
+ */
+export function fieldsOf(table) {
+  const first = table.batches.find((b) => b.data.children.length === table.schema.fields.length);
+  return table.schema.fields.map((f, k) => ({
+    name: f.name, nullable: f.nullable, metadata: f.metadata,
+    type: first === undefined ? f.type : first.data.children[k].type,
+  }));
+}
+
 /** The batches of an apache-arrow Table as { data (one child per column), start, rows }. */
 function batchesOf(table) {
   const out = [];
@@ -41,7 +54,7 @@ export function rowFacts(table, batches = batchesOf(table)) {
   const hashHi = new Uint32Array(rows);
   const hashLo = new Uint32Array(rows);
   const bits = new Float64Array(rows);
-  const fields = table.schema.fields;
+  const fields = fieldsOf(table);
   for (const b of batches) {
     const state = seededState(b.rows);
     const acc = new Float64Array(b.rows);
@@ -103,8 +116,8 @@ const fits = (block) => block !== null && block.length <= RULE.maxBlockBytes;
  */
 export async function chunkTable(table, onChunk) {
   const batches = batchesOf(table);
-  const fields = table.schema.fields;
-  const context = { fields, batches, schemaFb: schemaFlatbuffer(table.schema) };
+  const fields = fieldsOf(table);
+  const context = { fields, batches, schemaFb: schemaFlatbuffer({ fields, metadata: table.schema.metadata }) };
   const rows = table.numRows;
   if (rows === 0) {
     await onChunk(encodeRows(context, 0, 0), 0, 0);
