@@ -72,6 +72,35 @@ function pushSeg(segs, data, start, len) {
   else segs.push({ data, start, len });
 }
 
+const adapters = new WeakMap();
+
+/**
+ * A canonical array seen as an apache-arrow Data (the fields canonicalize reads), so the rows of
+ * already canonical batches can be cut into chunks without normalising them again.
+ */
+export function asData(a) {
+  let d = adapters.get(a);
+  if (d !== undefined) return d;
+  const id = a.type.typeId;
+  d = {
+    canonical: true,
+    type: a.type,
+    typeId: id,
+    offset: 0,
+    length: a.length,
+    nullCount: id === T.Null ? a.length : a.nullCount,
+    nullBitmap: a.validity,
+    values: id === T.Dictionary ? a.indices : isBinaryLike(id) ? a.data : isView(id) ? a.views : a.values,
+    valueOffsets: id === T.Union ? a.unionOffsets : a.offsets,
+    typeIds: a.typeIds,
+    variadicBuffers: a.variadic,
+    children: a.children.map(asData),
+    dictionary: a.dictionary ? { data: [asData(a.dictionary)] } : undefined,
+  };
+  adapters.set(a, d);
+  return d;
+}
+
 const bytesOf = (typed, byteStart, byteLength) => new Uint8Array(typed.buffer, typed.byteOffset + byteStart, byteLength);
 
 /** The canonical array of the slots `segs` name, of Arrow type `type`; `forced` marks undefined slots. */
@@ -115,11 +144,25 @@ export function canonicalize(type, segs, forced = null) {
 }
 
 function fixedValues(type, w, segs, length, valid) {
+  if (segs.length === 1 && segs[0].data !== null && segs[0].data.canonical && valid === null) {
+    // Rows of one canonical array, all valid: its bytes as they are (nulls and NaNs already canonical).
+    return bytesOf(segs[0].data.values, segs[0].start * w, length * w);
+  }
   const out = new Uint8Array(length * w);
   let p = 0;
   for (const s of segs) {
     if (s.data !== null) out.set(bytesOf(s.data.values, s.start * w, s.len * w), p * w);
     p += s.len;
+  }
+  if (segs.every((s) => s.data === null || s.data.canonical)) {
+    // Canonical sources: their null slots are zero and NaNs canonical; only forced nulls remain.
+    if (valid !== null) {
+      let p = 0;
+      for (const s of segs) {
+        for (let i = 0; i < s.len; i++, p++) if (!valid[p] && s.data !== null) out.fill(0, p * w, p * w + w);
+      }
+    }
+    return out;
   }
   if (valid !== null) for (let i = 0; i < length; i++) if (!valid[i]) out.fill(0, i * w, i * w + w);
   if (type.typeId === T.Float) canonicalNaNs(out, w);
@@ -169,9 +212,31 @@ function segmentOffsets(data, start, len) {
 
 function binaryValues(out, large, segs, length, valid) {
   const offsets = new Float64Array(length + 1);
+  const segOffsets = segs.map((s) => (s.data === null ? null : segmentOffsets(s.data, s.start, s.len)));
+  if (valid === null && segs.every((s) => s.data !== null)) {
+    // No nulls: each segment's values are one contiguous run of its data.
+    let total = 0;
+    let p = 0;
+    segs.forEach((s, k) => {
+      const vo = segOffsets[k];
+      const base = vo[0] - total;
+      for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
+      p += s.len;
+      total += vo[s.len] - vo[0];
+    });
+    const data = new Uint8Array(total);
+    let at = 0;
+    segs.forEach((s, k) => {
+      const vo = segOffsets[k];
+      data.set(s.data.values.subarray(vo[0], vo[s.len]), at);
+      at += vo[s.len] - vo[0];
+    });
+    out.offsets = large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : Int32Array.from(offsets);
+    out.data = data;
+    return;
+  }
   let total = 0;
   let p = 0;
-  const segOffsets = segs.map((s) => (s.data === null ? null : segmentOffsets(s.data, s.start, s.len)));
   segs.forEach((s, k) => {
     const vo = segOffsets[k];
     for (let i = 0; i < s.len; i++, p++) {
@@ -254,6 +319,15 @@ function listValues(out, type, large, segs, length, valid) {
   for (const s of segs) {
     const vo = s.data === null ? null : segmentOffsets(s.data, s.start, s.len);
     const child = s.data === null ? null : s.data.children[0];
+    if (vo !== null && valid === null) {
+      // No nulls here: the segment's items are one contiguous range of its child.
+      const base = vo[0] - total;
+      for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
+      pushSeg(childSegs, child, vo[0], vo[s.len] - vo[0]);
+      total += vo[s.len] - vo[0];
+      p += s.len;
+      continue;
+    }
     for (let i = 0; i < s.len; i++, p++) {
       if (vo !== null && (valid === null || valid[p])) {
         pushSeg(childSegs, child, vo[i], vo[i + 1] - vo[i]);
@@ -327,7 +401,7 @@ function infoOf(valueType, vector) {
   let n = 0;
   for (const d of vector.data) { chunkStarts.push(n); segs.push({ data: d, start: 0, len: d.length }); n += d.length; }
   const values = canonicalize(valueType, segs, null);
-  info = { keys: entryKeys(values), chunks: vector.data, chunkStarts };
+  info = { keys: entryKeys(values), chunks: vector.data, chunkStarts, length: n };
   dictionaryInfo.set(vector, info);
   return info;
 }
@@ -351,18 +425,27 @@ function canonicalDictionary(type, segs, length, forced) {
     if (s.data === null) { p += s.len; continue; }
     const info = infoOf(type.dictionary, s.data.dictionary);
     const src = s.data.values;
+    // New index per source index (-1: not seen yet), so each distinct key is looked up once.
+    const remap = new Int32Array(info.length).fill(-1);
     for (let i = 0; i < s.len; i++, p++) {
       if (!valid[p]) continue;
       const j = Number(src[s.start + i]);
-      const key = info.keys[j];
-      if (key === null) { valid[p] = 0; continue; }
-      let k = numbering.get(key);
-      if (k === undefined) {
-        k = numbering.size;
-        numbering.set(key, k);
-        const [chunk, at] = locate(info, j);
-        pushSeg(sourceSegs, chunk, at, 1);
+      let k = remap[j];
+      if (k === -1) {
+        const key = info.keys[j];
+        if (key === null) { k = -2; } else {
+          const known = numbering.get(key);
+          if (known !== undefined) k = known;
+          else {
+            k = numbering.size;
+            numbering.set(key, k);
+            const [chunk, at] = locate(info, j);
+            pushSeg(sourceSegs, chunk, at, 1);
+          }
+        }
+        remap[j] = k;
       }
+      if (k === -2) { valid[p] = 0; continue; }
       indices[p] = bigIndex ? BigInt(k) : k;
     }
   }

@@ -1,7 +1,7 @@
 // Content-defined chunks of a table (docs/canonical-form.md §7.3): row hashes and nominal sizes
 // per batch, the rolling hash and the two-rate cut rule, then the block check on each chunk.
 
-import { canonicalize, DictionaryOverflowError } from '../canonical/normalize.js';
+import { asData, canonicalize, DictionaryOverflowError } from '../canonical/normalize.js';
 import { encodeBatch, schemaFlatbuffer } from '../canonical/encode.js';
 import { seededState, absorbWords, finish, addBits } from './row-hash.js';
 
@@ -42,13 +42,17 @@ function batchesOf(table) {
   let start = 0;
   for (const batch of table.batches) {
     if (batch.numRows === 0) continue;
-    out.push({ columns: batch.data.children, start, rows: batch.numRows });
+    out.push({ columns: [...batch.data.children], start, rows: batch.numRows });
     start += batch.numRows;
   }
   return out;
 }
 
-/** Row hashes (hi, lo), nominal bits and the rolling hash's high word of every row of the table. */
+/**
+ * Row hashes (hi, lo), nominal bits and the rolling hash's high word of every row of the table.
+ * Each batch is normalised once here; its columns are replaced by their canonical arrays (seen as
+ * Data), from which the chunks are then cut.
+ */
 export function rowFacts(table, batches = batchesOf(table)) {
   const rows = table.numRows;
   const hashHi = new Uint32Array(rows);
@@ -58,10 +62,11 @@ export function rowFacts(table, batches = batchesOf(table)) {
   for (const b of batches) {
     const state = seededState(b.rows);
     const acc = new Float64Array(b.rows);
-    fields.forEach((field, k) => {
+    b.columns = fields.map((field, k) => {
       const column = canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]);
       absorbWords(column, state);
       addBits(column, acc);
+      return asData(column);
     });
     finish(state);
     hashHi.set(state.hi, b.start);
