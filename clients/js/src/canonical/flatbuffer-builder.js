@@ -64,13 +64,7 @@ export class FlatBufferBuilder {
 
   /** A vector of scalars given as its little-endian bytes (element size elementSize). */
   scalarVector(elementBytes, elementSize) {
-    const n = elementBytes.length / elementSize;
-    this.prep(4, elementBytes.length);
-    this.prep(elementSize, elementBytes.length);
-    const at = this.reserve(elementBytes.length);
-    this.bytes.set(elementBytes, at);
-    this.uint32Raw(n);
-    return this.off;
+    return this.structVector(elementBytes, elementSize, elementSize);
   }
 
   /** A vector of structs given as packed bytes (element size elementSize, alignment align). */

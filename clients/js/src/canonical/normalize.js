@@ -267,46 +267,44 @@ function binaryValues(out, large, segs, length, valid) {
   out.data = data;
 }
 
-function viewValues(out, segs, length, valid) {
-  const views = new Uint8Array(length * 16);
-  const dv = new DataView(views.buffer);
-  let total = 0;
+/** Calls fn(src, view, at, p) for each valid slot p of the view segments (at: its view's byte offset in src). */
+function forEachValidView(segs, valid, fn) {
   let p = 0;
   for (const s of segs) {
     if (s.data === null) { p += s.len; continue; }
     const src = s.data.values;
     const sdv = new DataView(src.buffer, src.byteOffset, src.byteLength);
     for (let i = 0; i < s.len; i++, p++) {
-      if (valid !== null && !valid[p]) continue;
-      const n = sdv.getInt32((s.start + i) * 16, true);
-      if (n > 12) total += n;
+      if (valid === null || valid[p]) fn(s.data, sdv, (s.start + i) * 16, p);
     }
   }
+}
+
+function viewValues(out, segs, length, valid) {
+  const views = new Uint8Array(length * 16);
+  const dv = new DataView(views.buffer);
+  let total = 0;
+  forEachValidView(segs, valid, (_, sdv, v) => {
+    const n = sdv.getInt32(v, true);
+    if (n > 12) total += n;
+  });
   const data = new Uint8Array(total);
   let at = 0;
-  p = 0;
-  for (const s of segs) {
-    if (s.data === null) { p += s.len; continue; }
-    const src = s.data.values;
-    const sdv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-    for (let i = 0; i < s.len; i++, p++) {
-      if (valid !== null && !valid[p]) continue;
-      const v = (s.start + i) * 16;
-      const n = sdv.getInt32(v, true);
-      dv.setInt32(p * 16, n, true);
-      if (n <= 12) {
-        views.set(src.subarray(v + 4, v + 4 + n), p * 16 + 4);
-      } else {
-        const buffer = s.data.variadicBuffers[sdv.getInt32(v + 8, true)];
-        const offset = sdv.getInt32(v + 12, true);
-        data.set(buffer.subarray(offset, offset + n), at);
-        views.set(data.subarray(at, at + 4), p * 16 + 4);
-        dv.setInt32(p * 16 + 8, 0, true);
-        dv.setInt32(p * 16 + 12, at, true);
-        at += n;
-      }
+  forEachValidView(segs, valid, (source, sdv, v, p) => {
+    const n = sdv.getInt32(v, true);
+    dv.setInt32(p * 16, n, true);
+    if (n <= 12) {
+      views.set(source.values.subarray(v + 4, v + 4 + n), p * 16 + 4);
+    } else {
+      const buffer = source.variadicBuffers[sdv.getInt32(v + 8, true)];
+      const offset = sdv.getInt32(v + 12, true);
+      data.set(buffer.subarray(offset, offset + n), at);
+      views.set(data.subarray(at, at + 4), p * 16 + 4);
+      dv.setInt32(p * 16 + 8, 0, true);
+      dv.setInt32(p * 16 + 12, at, true);
+      at += n;
     }
-  }
+  });
   out.views = views;
   out.variadic = total > 0 ? [data] : [];
 }

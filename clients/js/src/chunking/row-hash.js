@@ -6,7 +6,6 @@ import { T, fixedWidth, isBinaryLike, isLarge, isView, isListLike } from '../can
 
 const S_HI = 0xBB67AE85, S_LO = 0x84CAA73B;
 const K_HI = 0x9E3779B9, K_LO = 0x7F4A7C15;
-const K_LO0 = K_LO & 0xffff, K_LO1 = K_LO >>> 16;
 export const N_HI = 0x6A09E667, N_LO = 0xF3BCC908;
 
 /** A state per slot: hi and lo words, starting at the seed S. */
@@ -16,17 +15,9 @@ export function seededState(n) {
 
 /** h[i] = absorb(h[i], (whi, wlo)) = rotl64((h xor w) · K, 31). */
 function absorb(H, L, i, whi, wlo) {
-  const xh = H[i] ^ whi;
-  const xl = (L[i] ^ wlo) >>> 0;
-  const a0 = xl & 0xffff;
-  const a1 = xl >>> 16;
-  const p00 = a0 * K_LO0;
-  const p01 = a0 * K_LO1;
-  const p10 = a1 * K_LO0;
-  const p11 = a1 * K_LO1;
-  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  const lo = ((mid << 16) | (p00 & 0xffff)) >>> 0;
-  const hi = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(xh, K_LO) + Math.imul(xl, K_HI)) >>> 0;
+  mulInto(H, L, i, (H[i] ^ whi) >>> 0, (L[i] ^ wlo) >>> 0, K_HI, K_LO);
+  const hi = H[i];
+  const lo = L[i];
   H[i] = ((hi << 31) | (lo >>> 1)) >>> 0;
   L[i] = ((lo << 31) | (hi >>> 1)) >>> 0;
 }
