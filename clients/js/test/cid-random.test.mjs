@@ -116,3 +116,35 @@ test('batching invariance: the same rows in other batches and slices have the sa
     assert.equal((await cidOf(table)).toString(), (await cidOf(oneBatch)).toString(), `seed ${seed}`);
   }
 });
+
+test('the block check: chunks shortened for 1 MiB blocks and for dictionaries their index type cannot number', async (t) => {
+  const cli = cliOrSkip(t);
+  if (cli === null) return;
+  const dir = tempDir();
+  // Dictionary values are not in the nominal size, so these rows look small to the cut rule but
+  // their distinct 2 KiB values make blocks over 1 MiB: the chunks are shortened (§7.3).
+  const big = arrow.vectorFromArray(Array.from({ length: 3000 }, (_, i) => `${i}:`.padEnd(2048, String.fromCharCode(97 + (i % 26)))),
+    new arrow.Dictionary(new arrow.Utf8(), new arrow.Int16()));
+  // 400 distinct values under an int8 index in batches of 100 (each batch fits, a chunk of all rows does not).
+  const words = Array.from({ length: 400 }, (_, i) => `w${i}`);
+  const int8Dictionary = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int8());
+  const smallSchema = new arrow.Schema([new arrow.Field('d', int8Dictionary, true)]);
+  const small = new arrow.Table(smallSchema, Array.from({ length: 4 }, (_, b) => new arrow.RecordBatch(smallSchema, arrow.makeData({
+    type: new arrow.Struct(smallSchema.fields), length: 100, nullCount: 0,
+    children: [arrow.vectorFromArray(words.slice(100 * b, 100 * b + 100), int8Dictionary).data[0]],
+  }))));
+  const cases = [['2 KiB dictionary values', new arrow.Table({ d: big })], ['int8 dictionary of 400 values', small]];
+  const paths = cases.map(([, table], i) => {
+    const path = join(dir, `${i}.arrows`);
+    writeFileSync(path, arrow.tableToIPC(table, 'stream'));
+    return path;
+  });
+  const cs = await cliCids(cli, paths);
+  for (const [i, [name, table]] of cases.entries()) {
+    const d = await describeTable(table);
+    assert.ok(d.chunks.length > 1, `${name}: ${d.chunks.length} chunks`);
+    assert.ok(d.chunks.every((c) => c.bytes <= 1048576), name);
+    assert.deepEqual(d.chunks.map((c) => [c.cid.toString(), c.rows, c.bytes]), cs[i].chunks.map((c) => [c.cid, c.rows, c.bytes]), name);
+    assert.equal(summary(d), cliSummary(cs[i]), name);
+  }
+});
