@@ -33,7 +33,7 @@ public sealed class JsClientTests(ITestOutputHelper output)
         Assert.True(File.Exists(cli), $"the arrowcid apphost is not built at {cli}");
         var start = new ProcessStartInfo(npm!, ["test"]) { WorkingDirectory = Path.Combine(root!, "clients", "js") };
         start.Environment["ARROWCID_CLI"] = cli;
-        var (exitCode, log) = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(8));
+        var (exitCode, log) = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(15));
         output.WriteLine(log);
         var result = NodeInteropRunner.ResultOf(exitCode, log);
         Assert.True(result.ExitCode == 0 && result.Failed == 0 && result.Passed > 0, log);
