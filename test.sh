@@ -12,6 +12,8 @@ log="$(mktemp -d)/test.log"
 echo "== installing interop/node packages (npm ci)"
 if command -v npm >/dev/null; then
   (cd interop/node && npm ci --no-audit --no-fund --loglevel=error)
+  # The JavaScript client's own packages (its npm test is driven by JsClientTests).
+  (cd clients/js && npm ci --no-audit --no-fund --loglevel=error)
 else
   echo "npm not found: node interop tests will be skipped" >&2
 fi

@@ -64,6 +64,13 @@ public static partial class NodeInteropRunner
         }
 
         var (exitCode, log) = await ChildProcess.RunAsync(start, timeout).ConfigureAwait(false);
+        return ResultOf(exitCode, log);
+    }
+
+    /// <summary>The exit code and TAP summary counts of a finished <c>node --test</c> run (TAP is node's reporter when output is not a terminal).</summary>
+    public static NodeResult ResultOf(int exitCode, string log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
         return new NodeResult(exitCode, log, Count(log, "pass"), Count(log, "fail"), Count(log, "skipped"));
     }
 

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// node bench/cid.mjs [--json] [--size-mib N]: cidOf of a generated table of N MiB (default 256) of
+// canonical bytes next to Node's own SHA-256 (node:crypto) over the same bytes, in one run.
+// cid_ratio_vs_sha256 = SHA-256 time / cidOf time (goal ≥ 0.5, issue 15).
+import { createHash } from 'node:crypto';
+import { cpus } from 'node:os';
+import * as arrow from 'apache-arrow';
+import { cidOf, describeTable } from '../src/index.js';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const sizeArg = args.indexOf('--size-mib');
+const sizeMiB = sizeArg >= 0 ? Number(args[sizeArg + 1]) : 256;
+if (!(sizeMiB > 0)) { process.stderr.write('usage: node bench/cid.mjs [--json] [--size-mib N]\n'); process.exit(2); }
+
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
+const schema = new arrow.Schema([
+  new arrow.Field('id', new arrow.Int64(), false),
+  new arrow.Field('value', new arrow.Float64(), true),
+  new arrow.Field('label', new arrow.Utf8(), true),
+  new arrow.Field('tags', new arrow.List(new arrow.Field('item', new arrow.Int32(), true)), true),
+  new arrow.Field('category', new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), true),
+]);
+const BYTES_PER_ROW = 8 + 8 + 4 + 12 + 4 + 6 + 4; // about the canonical bytes of a row
+
+/** A batch of n rows from row `from`, built on typed arrays (xorshift values, 1 in 10 nulls). */
+function batch(from, n) {
+  let x = (from * 2654435761 + 1) >>> 0;
+  const next = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x >>> 0; };
+  const ids = new BigInt64Array(n);
+  const values = new Float64Array(n);
+  const valid = new Uint8Array((n + 7) >> 3);
+  const labelOffsets = new Int32Array(n + 1);
+  const labelData = new Uint8Array(n * 20);
+  const tagOffsets = new Int32Array(n + 1);
+  const tagItems = new Int32Array(n * 3);
+  const cats = new Int32Array(n);
+  let at = 0;
+  let items = 0;
+  for (let i = 0; i < n; i++) {
+    ids[i] = BigInt(from + i);
+    const r = next();
+    if (r % 10 !== 0) { valid[i >> 3] |= 1 << (i & 7); values[i] = r / 4294967296; }
+    const len = 4 + (r >>> 8) % 17;
+    for (let c = 0; c < len; c++) labelData[at++] = 97 + (next() % 26);
+    labelOffsets[i + 1] = at;
+    const k = (r >>> 16) % 4;
+    for (let c = 0; c < k; c++) tagItems[items++] = next() % 1000;
+    tagOffsets[i + 1] = items;
+    cats[i] = (r >>> 20) % 8;
+  }
+  const f = schema.fields;
+  const dictionary = arrow.vectorFromArray(WORDS, new arrow.Utf8());
+  const children = [
+    arrow.makeData({ type: f[0].type, length: n, nullCount: 0, data: ids }),
+    arrow.makeData({ type: f[1].type, length: n, nullBitmap: valid, data: values }),
+    arrow.makeData({ type: f[2].type, length: n, nullCount: 0, valueOffsets: labelOffsets, data: labelData.subarray(0, at) }),
+    arrow.makeData({ type: f[3].type, length: n, nullCount: 0, valueOffsets: tagOffsets, child: arrow.makeData({ type: f[3].type.children[0].type, length: items, nullCount: 0, data: tagItems.subarray(0, items) }) }),
+    arrow.makeData({ type: f[4].type, length: n, nullCount: 0, data: cats, dictionary }),
+  ];
+  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(f), length: n, nullCount: 0, children }));
+}
+
+const rows = Math.round((sizeMiB * 1048576) / BYTES_PER_ROW);
+const batches = [];
+for (let from = 0; from < rows; from += 65536) batches.push(batch(from, Math.min(65536, rows - from)));
+const table = new arrow.Table(schema, batches);
+
+// The canonical blocks, once: their bytes are what SHA-256 hashes next to cidOf.
+const described = await describeTable(table, { blocks: true });
+const blocks = [...described.blocks.values()].slice(0, described.chunks.length);
+
+function time(fn) { const t0 = process.hrtime.bigint(); const out = fn(); return [Number(process.hrtime.bigint() - t0) / 1e9, out]; }
+async function timeAsync(fn) { const t0 = process.hrtime.bigint(); const out = await fn(); return [Number(process.hrtime.bigint() - t0) / 1e9, out]; }
+
+const shaRuns = [];
+const cidRuns = [];
+let cid;
+for (let run = 0; run < 3; run++) {
+  shaRuns.push(time(() => { const h = createHash('sha256'); for (const b of blocks) h.update(b); return h.digest(); })[0]);
+  const [seconds, c] = await timeAsync(() => cidOf(table));
+  cidRuns.push(seconds);
+  cid = c;
+}
+const best = (xs) => Math.min(...xs);
+const gbps = (s) => described.bytes / s / 1e9;
+const result = {
+  size_mib: sizeMiB,
+  rows: described.rows,
+  bytes: described.bytes,
+  chunks: described.chunks.length,
+  cid: cid.toString(),
+  cid_seconds: best(cidRuns),
+  sha256_seconds: best(shaRuns),
+  cid_gbps: gbps(best(cidRuns)),
+  sha256_gbps: gbps(best(shaRuns)),
+  cid_ratio_vs_sha256: best(shaRuns) / best(cidRuns),
+  goal_ratio: 0.5,
+  node: process.version,
+  cpus: cpus().length,
+};
+if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+else process.stdout.write(`cidOf ${result.cid_gbps.toFixed(3)} GB/s, SHA-256 ${result.sha256_gbps.toFixed(3)} GB/s over ${described.bytes} bytes (${result.chunks} chunks): ratio ${result.cid_ratio_vs_sha256.toFixed(3)} (goal ${result.goal_ratio})\n`);

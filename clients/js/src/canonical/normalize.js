@@ -1,0 +1,513 @@
+// Normalisation (docs/canonical-form.md §4): builds the one canonical layout of a run of rows that
+// may come from several apache-arrow Data objects (batches, slices), as a plain "canonical array":
+//   { type, length, nullCount, validity (bitmap or null), values, offsets, data, views, variadic,
+//     typeIds, unionOffsets, children, dictionary }
+// A segment is { data, start, len }: slots start … start+len−1 of an apache-arrow Data (whose
+// values, offsets and type ids apache-arrow already slices to its own offset; bitmaps are read at
+// data.offset + slot). A segment with data null stands for undefined slots (made null, or for
+// unions the first child).
+
+import { T, UnsupportedTypeError, fixedWidth, isBinaryLike, isLarge, isView, isListLike } from './types.js';
+
+/** A dictionary of a chunk whose index type cannot number its distinct values (§7.3 block check). */
+export class DictionaryOverflowError extends Error {
+  constructor(indexType, count) {
+    super(`arrowcid: ${count} distinct dictionary values do not fit the index type ${indexType}`);
+    this.name = 'DictionaryOverflowError';
+  }
+}
+
+const segLength = (segs) => { let n = 0; for (const s of segs) n += s.len; return n; };
+
+function inputBitmap(data) {
+  if (data.typeId === T.Null) return null;
+  const bm = data.nullBitmap;
+  return bm && bm.length > 0 && data.nullCount > 0 ? bm : null;
+}
+
+/** Per slot 1 = valid, or null when every slot is valid; and the null count. */
+function computeValid(type, segs, len, forced) {
+  let needed = forced !== null;
+  if (!needed) {
+    for (const s of segs) {
+      if (s.data === null || s.data.typeId === T.Null || inputBitmap(s.data) !== null) { needed = true; break; }
+    }
+  }
+  if (!needed) return { valid: null, nullCount: 0 };
+  const valid = new Uint8Array(len);
+  let p = 0;
+  for (const s of segs) {
+    if (s.data === null || s.data.typeId === T.Null) { p += s.len; continue; }
+    const bm = inputBitmap(s.data);
+    if (bm === null) { valid.fill(1, p, p + s.len); p += s.len; continue; }
+    const base = s.data.offset + s.start;
+    for (let i = 0; i < s.len; i++) {
+      const b = base + i;
+      valid[p++] = (bm[b >> 3] >> (b & 7)) & 1;
+    }
+  }
+  if (forced !== null) for (let i = 0; i < len; i++) if (forced[i]) valid[i] = 0;
+  let nullCount = 0;
+  for (let i = 0; i < len; i++) nullCount += 1 - valid[i];
+  return nullCount === 0 ? { valid: null, nullCount: 0 } : { valid, nullCount };
+}
+
+export function packBits(flags, len) {
+  const out = new Uint8Array((len + 7) >> 3);
+  for (let i = 0; i < len; i++) if (flags[i]) out[i >> 3] |= 1 << (i & 7);
+  return out;
+}
+
+function invert(valid) {
+  const out = new Uint8Array(valid.length);
+  for (let i = 0; i < valid.length; i++) out[i] = 1 - valid[i];
+  return out;
+}
+
+function pushSeg(segs, data, start, len) {
+  if (len === 0) return;
+  const last = segs[segs.length - 1];
+  if (last !== undefined && last.data === data && data !== null && last.start + last.len === start) last.len += len;
+  else if (last !== undefined && last.data === null && data === null) last.len += len;
+  else segs.push({ data, start, len });
+}
+
+const adapters = new WeakMap();
+
+/**
+ * A canonical array seen as an apache-arrow Data (the fields canonicalize reads), so the rows of
+ * already canonical batches can be cut into chunks without normalising them again.
+ */
+export function asData(a) {
+  let d = adapters.get(a);
+  if (d !== undefined) return d;
+  const id = a.type.typeId;
+  d = {
+    canonical: true,
+    type: a.type,
+    typeId: id,
+    offset: 0,
+    length: a.length,
+    nullCount: id === T.Null ? a.length : a.nullCount,
+    nullBitmap: a.validity,
+    values: id === T.Dictionary ? a.indices : isBinaryLike(id) ? a.data : isView(id) ? a.views : a.values,
+    valueOffsets: id === T.Union ? a.unionOffsets : a.offsets,
+    typeIds: a.typeIds,
+    variadicBuffers: a.variadic,
+    children: a.children.map(asData),
+    dictionary: a.dictionary ? { data: [asData(a.dictionary)] } : undefined,
+  };
+  adapters.set(a, d);
+  return d;
+}
+
+const bytesOf = (typed, byteStart, byteLength) => new Uint8Array(typed.buffer, typed.byteOffset + byteStart, byteLength);
+
+/** The canonical array of the slots `segs` name, of Arrow type `type`; `forced` marks undefined slots. */
+export function canonicalize(type, segs, forced = null) {
+  const length = segLength(segs);
+  const id = type.typeId;
+  if (id === T.Null) return { type, length, nullCount: length, validity: null, children: [] };
+  if (id === T.Union) return canonicalUnion(type, segs, length, forced);
+  if (id === T.Dictionary) return canonicalDictionary(type, segs, length, forced);
+  const { valid, nullCount } = computeValid(type, segs, length, forced);
+  const out = { type, length, nullCount, validity: valid === null ? null : packBits(valid, length), children: [] };
+  const w = fixedWidth(type);
+  if (w > 0) {
+    out.values = fixedValues(type, w, segs, length, valid);
+  } else if (id === T.Bool) {
+    out.values = boolValues(segs, length, valid);
+  } else if (isBinaryLike(id)) {
+    binaryValues(out, isLarge(id), segs, length, valid);
+  } else if (isView(id)) {
+    viewValues(out, segs, length, valid);
+  } else if (isListLike(id)) {
+    listValues(out, type, isLarge(id), segs, length, valid);
+  } else if (id === T.FixedSizeList) {
+    const n = type.listSize;
+    const childSegs = [];
+    for (const s of segs) pushSeg(childSegs, s.data === null ? null : s.data.children[0], s.start * n, s.len * n);
+    let childForced = null;
+    if (valid !== null) {
+      childForced = new Uint8Array(length * n);
+      for (let i = 0; i < length; i++) if (!valid[i]) childForced.fill(1, i * n, i * n + n);
+    }
+    out.children = [canonicalize(type.children[0].type, childSegs, childForced)];
+  } else if (id === T.Struct) {
+    const childForced = valid === null ? null : invert(valid);
+    out.children = type.children.map((field, k) => canonicalize(field.type,
+      segs.map((s) => ({ data: s.data === null ? null : s.data.children[k], start: s.start, len: s.len })), childForced));
+  } else {
+    throw new UnsupportedTypeError(type);
+  }
+  return out;
+}
+
+function fixedValues(type, w, segs, length, valid) {
+  if (segs.length === 1 && segs[0].data !== null && segs[0].data.canonical && valid === null) {
+    // Rows of one canonical array, all valid: its bytes as they are (nulls and NaNs already canonical).
+    return bytesOf(segs[0].data.values, segs[0].start * w, length * w);
+  }
+  const out = new Uint8Array(length * w);
+  let p = 0;
+  for (const s of segs) {
+    if (s.data !== null) out.set(bytesOf(s.data.values, s.start * w, s.len * w), p * w);
+    p += s.len;
+  }
+  if (segs.every((s) => s.data === null || s.data.canonical)) {
+    // Canonical sources: their null slots are zero and NaNs canonical; only forced nulls remain.
+    if (valid !== null) {
+      let p = 0;
+      for (const s of segs) {
+        for (let i = 0; i < s.len; i++, p++) if (!valid[p] && s.data !== null) out.fill(0, p * w, p * w + w);
+      }
+    }
+    return out;
+  }
+  if (valid !== null) for (let i = 0; i < length; i++) if (!valid[i]) out.fill(0, i * w, i * w + w);
+  if (type.typeId === T.Float) canonicalNaNs(out, w);
+  return out;
+}
+
+function canonicalNaNs(bytes, w) {
+  if (w === 8) {
+    const f = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length >> 3);
+    const u = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    for (let i = 0; i < f.length; i++) if (f[i] !== f[i]) { u[2 * i] = 0; u[2 * i + 1] = 0x7FF80000; }
+  } else if (w === 4) {
+    const f = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    const u = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    for (let i = 0; i < f.length; i++) if (f[i] !== f[i]) u[i] = 0x7FC00000;
+  } else {
+    const u = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1);
+    for (let i = 0; i < u.length; i++) if ((u[i] & 0x7C00) === 0x7C00 && (u[i] & 0x3FF) !== 0) u[i] = 0x7E00;
+  }
+}
+
+function boolValues(segs, length, valid) {
+  const out = new Uint8Array((length + 7) >> 3);
+  let p = 0;
+  for (const s of segs) {
+    if (s.data === null) { p += s.len; continue; }
+    const bits = s.data.values;
+    const base = s.data.offset + s.start;
+    for (let i = 0; i < s.len; i++, p++) {
+      const b = base + i;
+      if (((bits[b >> 3] >> (b & 7)) & 1) && (valid === null || valid[p])) out[p >> 3] |= 1 << (p & 7);
+    }
+  }
+  return out;
+}
+
+/** Offsets of a segment's slots start … start+len as numbers (int64 offsets converted). */
+function segmentOffsets(data, start, len) {
+  const vo = data.valueOffsets;
+  if (vo instanceof BigInt64Array) {
+    const out = new Float64Array(len + 1);
+    for (let i = 0; i <= len; i++) out[i] = Number(vo[start + i]);
+    return out;
+  }
+  return vo.subarray(start, start + len + 1);
+}
+
+function binaryValues(out, large, segs, length, valid) {
+  const offsets = new Float64Array(length + 1);
+  const segOffsets = segs.map((s) => (s.data === null ? null : segmentOffsets(s.data, s.start, s.len)));
+  if (valid === null && segs.every((s) => s.data !== null)) {
+    // No nulls: each segment's values are one contiguous run of its data.
+    let total = 0;
+    let p = 0;
+    segs.forEach((s, k) => {
+      const vo = segOffsets[k];
+      const base = vo[0] - total;
+      for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
+      p += s.len;
+      total += vo[s.len] - vo[0];
+    });
+    const data = new Uint8Array(total);
+    let at = 0;
+    segs.forEach((s, k) => {
+      const vo = segOffsets[k];
+      data.set(s.data.values.subarray(vo[0], vo[s.len]), at);
+      at += vo[s.len] - vo[0];
+    });
+    out.offsets = large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : Int32Array.from(offsets);
+    out.data = data;
+    return;
+  }
+  let total = 0;
+  let p = 0;
+  segs.forEach((s, k) => {
+    const vo = segOffsets[k];
+    for (let i = 0; i < s.len; i++, p++) {
+      if (vo !== null && (valid === null || valid[p])) total += vo[i + 1] - vo[i];
+      offsets[p + 1] = total;
+    }
+  });
+  const data = new Uint8Array(total);
+  p = 0;
+  segs.forEach((s, k) => {
+    const vo = segOffsets[k];
+    if (vo === null) { p += s.len; return; }
+    const src = s.data.values;
+    let runStart = -1;
+    let runEnd = -1;
+    let dst = 0;
+    for (let i = 0; i < s.len; i++, p++) {
+      const a = vo[i];
+      const b = vo[i + 1];
+      if (b === a || (valid !== null && !valid[p])) continue;
+      if (runStart >= 0 && a === runEnd) { runEnd = b; continue; }
+      if (runStart >= 0) data.set(src.subarray(runStart, runEnd), dst);
+      runStart = a; runEnd = b; dst = offsets[p];
+    }
+    if (runStart >= 0) data.set(src.subarray(runStart, runEnd), dst);
+  });
+  out.offsets = large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : Int32Array.from(offsets);
+  out.data = data;
+}
+
+/** Calls fn(src, view, at, p) for each valid slot p of the view segments (at: its view's byte offset in src). */
+function forEachValidView(segs, valid, fn) {
+  let p = 0;
+  for (const s of segs) {
+    if (s.data === null) { p += s.len; continue; }
+    const src = s.data.values;
+    const sdv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    for (let i = 0; i < s.len; i++, p++) {
+      if (valid === null || valid[p]) fn(s.data, sdv, (s.start + i) * 16, p);
+    }
+  }
+}
+
+function viewValues(out, segs, length, valid) {
+  const views = new Uint8Array(length * 16);
+  const dv = new DataView(views.buffer);
+  let total = 0;
+  forEachValidView(segs, valid, (_, sdv, v) => {
+    const n = sdv.getInt32(v, true);
+    if (n > 12) total += n;
+  });
+  const data = new Uint8Array(total);
+  let at = 0;
+  forEachValidView(segs, valid, (source, sdv, v, p) => {
+    const n = sdv.getInt32(v, true);
+    dv.setInt32(p * 16, n, true);
+    if (n <= 12) {
+      views.set(source.values.subarray(v + 4, v + 4 + n), p * 16 + 4);
+    } else {
+      const buffer = source.variadicBuffers[sdv.getInt32(v + 8, true)];
+      const offset = sdv.getInt32(v + 12, true);
+      data.set(buffer.subarray(offset, offset + n), at);
+      views.set(data.subarray(at, at + 4), p * 16 + 4);
+      dv.setInt32(p * 16 + 8, 0, true);
+      dv.setInt32(p * 16 + 12, at, true);
+      at += n;
+    }
+  });
+  out.views = views;
+  out.variadic = total > 0 ? [data] : [];
+}
+
+function listValues(out, type, large, segs, length, valid) {
+  const offsets = new Float64Array(length + 1);
+  const childSegs = [];
+  let total = 0;
+  let p = 0;
+  for (const s of segs) {
+    const vo = s.data === null ? null : segmentOffsets(s.data, s.start, s.len);
+    const child = s.data === null ? null : s.data.children[0];
+    if (vo !== null && valid === null) {
+      // No nulls here: the segment's items are one contiguous range of its child.
+      const base = vo[0] - total;
+      for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
+      pushSeg(childSegs, child, vo[0], vo[s.len] - vo[0]);
+      total += vo[s.len] - vo[0];
+      p += s.len;
+      continue;
+    }
+    for (let i = 0; i < s.len; i++, p++) {
+      if (vo !== null && (valid === null || valid[p])) {
+        pushSeg(childSegs, child, vo[i], vo[i + 1] - vo[i]);
+        total += vo[i + 1] - vo[i];
+      }
+      offsets[p + 1] = total;
+    }
+  }
+  out.offsets = large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : Int32Array.from(offsets);
+  out.children = [canonicalize(type.children[0].type, childSegs, null)];
+}
+
+function canonicalUnion(type, segs, length, forced) {
+  const codes = type.typeIds;
+  const childOf = new Map();
+  codes.forEach((code, k) => childOf.set(code, k));
+  const typeIds = new Int8Array(length);
+  let p = 0;
+  for (const s of segs) {
+    if (s.data === null) typeIds.fill(codes[0], p, p + s.len);
+    else typeIds.set(s.data.typeIds.subarray(s.start, s.start + s.len), p);
+    p += s.len;
+  }
+  if (forced !== null) for (let i = 0; i < length; i++) if (forced[i]) typeIds[i] = codes[0];
+  const out = { type, length, nullCount: 0, validity: null, typeIds, children: [] };
+  if (type.mode === 0) {
+    out.children = type.children.map((field, k) => {
+      const childForced = new Uint8Array(length);
+      for (let i = 0; i < length; i++) childForced[i] = typeIds[i] !== codes[k] || (forced !== null && forced[i]) ? 1 : 0;
+      return canonicalize(field.type,
+        segs.map((s) => ({ data: s.data === null ? null : s.data.children[k], start: s.start, len: s.len })), childForced);
+    });
+    return out;
+  }
+  const unionOffsets = new Int32Array(length);
+  const childSegs = Array.from(codes, () => []);
+  const childForced = Array.from(codes, () => []);
+  const counts = new Int32Array(codes.length);
+  p = 0;
+  for (const s of segs) {
+    for (let i = 0; i < s.len; i++, p++) {
+      const k = childOf.get(typeIds[p]);
+      unionOffsets[p] = counts[k]++;
+      if (s.data === null || (forced !== null && forced[p])) {
+        pushSeg(childSegs[k], null, 0, 1);
+        childForced[k].push(1);
+      } else {
+        pushSeg(childSegs[k], s.data.children[k], s.data.valueOffsets[s.start + i], 1);
+        childForced[k].push(0);
+      }
+    }
+  }
+  out.unionOffsets = unionOffsets;
+  out.children = type.children.map((field, k) => {
+    const f = Uint8Array.from(childForced[k]);
+    return canonicalize(field.type, childSegs[k], f.includes(1) ? f : null);
+  });
+  return out;
+}
+
+// ---- dictionaries ----
+
+const dictionaryInfo = new WeakMap();
+
+/** The canonical values of a dictionary vector, their equality keys and where each one lives. */
+function infoOf(valueType, vector) {
+  let info = dictionaryInfo.get(vector);
+  if (info !== undefined) return info;
+  const segs = [];
+  const chunkStarts = [];
+  let n = 0;
+  for (const d of vector.data) { chunkStarts.push(n); segs.push({ data: d, start: 0, len: d.length }); n += d.length; }
+  const values = canonicalize(valueType, segs, null);
+  info = { keys: entryKeys(values), chunks: vector.data, chunkStarts, length: n };
+  dictionaryInfo.set(vector, info);
+  return info;
+}
+
+function locate(info, j) {
+  let c = info.chunkStarts.length - 1;
+  while (info.chunkStarts[c] > j) c--;
+  return [info.chunks[c], j - info.chunkStarts[c]];
+}
+
+function canonicalDictionary(type, segs, length, forced) {
+  const { valid: inputValid } = computeValid(type, segs, length, forced);
+  const valid = inputValid ?? new Uint8Array(length).fill(1);
+  const IndexArray = type.indices.ArrayType;
+  const indices = new IndexArray(length);
+  const numbering = new Map();
+  const sourceSegs = [];
+  const bigIndex = indices instanceof BigInt64Array || indices instanceof BigUint64Array;
+  let p = 0;
+  for (const s of segs) {
+    if (s.data === null) { p += s.len; continue; }
+    const info = infoOf(type.dictionary, s.data.dictionary);
+    const src = s.data.values;
+    // New index per source index (-1: not seen yet), so each distinct key is looked up once.
+    const remap = new Int32Array(info.length).fill(-1);
+    for (let i = 0; i < s.len; i++, p++) {
+      if (!valid[p]) continue;
+      const j = Number(src[s.start + i]);
+      let k = remap[j];
+      if (k === -1) {
+        const key = info.keys[j];
+        if (key === null) { k = -2; } else {
+          const known = numbering.get(key);
+          if (known !== undefined) k = known;
+          else {
+            k = numbering.size;
+            numbering.set(key, k);
+            const [chunk, at] = locate(info, j);
+            pushSeg(sourceSegs, chunk, at, 1);
+          }
+        }
+        remap[j] = k;
+      }
+      if (k === -2) { valid[p] = 0; continue; }
+      indices[p] = bigIndex ? BigInt(k) : k;
+    }
+  }
+  const count = numbering.size;
+  const indexBits = type.indices.bitWidth;
+  const limit = type.indices.isSigned ? 2 ** (indexBits - 1) : 2 ** indexBits;
+  if (count > limit) throw new DictionaryOverflowError(type.indices, count);
+  let nullCount = 0;
+  for (let i = 0; i < length; i++) nullCount += 1 - valid[i];
+  return {
+    type, length, nullCount,
+    validity: nullCount === 0 ? null : packBits(valid, length),
+    values: new Uint8Array(indices.buffer, 0, indices.byteLength),
+    indices,
+    children: [],
+    dictionary: canonicalize(type.dictionary, sourceSegs, null),
+  };
+}
+
+function latin1(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096));
+  return s;
+}
+
+const frame = (key) => (key === null ? '!' : `${key.length}:${key}`);
+
+/** One string per slot of a canonical array (null for a null slot), equal iff the values are equal. */
+export function entryKeys(a) {
+  const id = a.type.typeId;
+  const keys = new Array(a.length);
+  const valid = (j) => id !== T.Null && (a.validity === null || ((a.validity[j >> 3] >> (j & 7)) & 1) === 1);
+  const w = fixedWidth(a.type);
+  const childKeys = a.children.map(entryKeys);
+  const dictKeys = a.dictionary ? entryKeys(a.dictionary) : null;
+  for (let j = 0; j < a.length; j++) {
+    if (id === T.Union) {
+      const k = a.type.typeIds.indexOf(a.typeIds[j]);
+      const slot = a.type.mode === 1 ? a.unionOffsets[j] : j;
+      keys[j] = `${a.typeIds[j]}|${frame(childKeys[k][slot])}`;
+      continue;
+    }
+    if (!valid(j)) { keys[j] = null; continue; }
+    if (w > 0) keys[j] = latin1(a.values.subarray(j * w, j * w + w));
+    else if (id === T.Bool) keys[j] = String((a.values[j >> 3] >> (j & 7)) & 1);
+    else if (isBinaryLike(id)) keys[j] = latin1(a.data.subarray(Number(a.offsets[j]), Number(a.offsets[j + 1])));
+    else if (isView(id)) keys[j] = latin1(viewBytes(a, j));
+    else if (isListLike(id) || id === T.FixedSizeList) {
+      const [from, to] = id === T.FixedSizeList ? [j * a.type.listSize, (j + 1) * a.type.listSize] : [Number(a.offsets[j]), Number(a.offsets[j + 1])];
+      let s = '';
+      for (let k = from; k < to; k++) s += frame(childKeys[0][k]);
+      keys[j] = s;
+    } else if (id === T.Struct) keys[j] = childKeys.map((ck) => frame(ck[j])).join('');
+    else if (id === T.Dictionary) keys[j] = dictKeys[Number(a.indices[j])];
+    else throw new UnsupportedTypeError(a.type);
+  }
+  return keys;
+}
+
+/** The bytes of slot j of a canonical view array. */
+export function viewBytes(a, j) {
+  const dv = new DataView(a.views.buffer, a.views.byteOffset, a.views.byteLength);
+  const n = dv.getInt32(j * 16, true);
+  if (n <= 12) return a.views.subarray(j * 16 + 4, j * 16 + 4 + n);
+  const offset = dv.getInt32(j * 16 + 12, true);
+  return a.variadic[0].subarray(offset, offset + n);
+}

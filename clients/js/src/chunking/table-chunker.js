@@ -1,0 +1,176 @@
+// Content-defined chunks of a table (docs/canonical-form.md §7.3): row hashes and nominal sizes
+// per batch, the rolling hash and the two-rate cut rule, then the block check on each chunk.
+
+import { asData, canonicalize, DictionaryOverflowError } from '../canonical/normalize.js';
+import { encodeBatch, schemaFlatbuffer } from '../canonical/encode.js';
+import { seededState, absorbWords, finish, addBits } from './row-hash.js';
+
+export const RULE = Object.freeze({
+  targetBytes: 262144,
+  minBytes: 65536,
+  maxNominalBytes: 983040,
+  maxBlockBytes: 1048576,
+});
+
+const MIN_BITS = 8 * RULE.minBytes;
+const TARGET_BITS = 8 * RULE.targetBytes;
+const MAX_NOMINAL_BITS = 8 * RULE.maxNominalBytes;
+
+/** The high word of the cut threshold 2^41·|[s0,s)∩[Min,Target)| + 2^45·|[s0,s)∩[Target,∞)| (its low word is 0). */
+function thresholdHigh(s0, s) {
+  const low = Math.max(0, Math.min(s, TARGET_BITS) - Math.max(s0, MIN_BITS));
+  const high = Math.max(0, s - Math.max(s0, TARGET_BITS));
+  return low * 512 + high * 8192;
+}
+
+/**
+ * The fields the table's data has: apache-arrow's Schema can disagree with its own batches (it
+ * merges fields of the same name, e.g. two fields "ints" of int8 and int32 both read as int32),
+ * so types come from the first batch's data and names, nullability and metadata from the schema.
+ */
+export function fieldsOf(table) {
+  const first = table.batches.find((b) => b.data.children.length === table.schema.fields.length);
+  return table.schema.fields.map((f, k) => ({
+    name: f.name, nullable: f.nullable, metadata: f.metadata,
+    type: first === undefined ? f.type : first.data.children[k].type,
+  }));
+}
+
+/** The batches of an apache-arrow Table as { data (one child per column), start, rows }. */
+function batchesOf(table) {
+  const out = [];
+  let start = 0;
+  for (const batch of table.batches) {
+    if (batch.numRows === 0) continue;
+    out.push({ columns: [...batch.data.children], start, rows: batch.numRows });
+    start += batch.numRows;
+  }
+  return out;
+}
+
+/**
+ * Row hashes (hi, lo), nominal bits and the rolling hash's high word of every row of the table.
+ * Each batch is normalised once here; its columns are replaced by their canonical arrays (seen as
+ * Data), from which the chunks are then cut.
+ */
+export function rowFacts(table, batches = batchesOf(table)) {
+  const rows = table.numRows;
+  const hashHi = new Uint32Array(rows);
+  const hashLo = new Uint32Array(rows);
+  const bits = new Float64Array(rows);
+  const fields = fieldsOf(table);
+  for (const b of batches) {
+    const state = seededState(b.rows);
+    const acc = new Float64Array(b.rows);
+    b.columns = fields.map((field, k) => {
+      const column = canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]);
+      absorbWords(column, state);
+      addBits(column, acc);
+      return asData(column);
+    });
+    finish(state);
+    hashHi.set(state.hi, b.start);
+    hashLo.set(state.lo, b.start);
+    bits.set(acc, b.start);
+  }
+  // g_j = 2·g_(j−1) + rowHash(j) mod 2^64; only the high word is compared (the threshold's low word is 0).
+  const rollHi = new Uint32Array(rows);
+  let gHi = 0;
+  let gLo = 0;
+  for (let j = 0; j < rows; j++) {
+    const shiftedHi = ((gHi << 1) | (gLo >>> 31)) >>> 0;
+    const shiftedLo = (gLo << 1) >>> 0;
+    const lo = shiftedLo + hashLo[j];
+    gLo = lo >>> 0;
+    gHi = (shiftedHi + hashHi[j] + (lo > 0xffffffff ? 1 : 0)) >>> 0;
+    rollHi[j] = gHi;
+  }
+  return { hashHi, hashLo, bits, rollHi };
+}
+
+/** Encodes rows [from, to) of the table as one canonical batch. */
+export function encodeRows(context, from, to) {
+  const { fields, batches, schemaFb } = context;
+  const columns = fields.map((field, k) => {
+    const segs = [];
+    for (const b of batches) {
+      const a = Math.max(from, b.start);
+      const e = Math.min(to, b.start + b.rows);
+      if (a < e) segs.push({ data: b.columns[k], start: a - b.start, len: e - a });
+    }
+    return canonicalize(field.type, segs);
+  });
+  return encodeBatch(schemaFb, fields, columns, to - from);
+}
+
+/** Encodes rows [from, to), or null when they cannot form one block (a dictionary overflows). */
+function tryEncode(context, from, to) {
+  try {
+    return encodeRows(context, from, to);
+  } catch (e) {
+    if (e instanceof DictionaryOverflowError) return null;
+    throw e;
+  }
+}
+
+const fits = (block) => block !== null && block.length <= RULE.maxBlockBytes;
+
+/**
+ * Cuts the table into chunks; calls onChunk(block, firstRow, rows) for each in row order (awaited).
+ * Returns the encoding context (schema flatbuffer, fields).
+ */
+export async function chunkTable(table, onChunk) {
+  const batches = batchesOf(table);
+  const fields = fieldsOf(table);
+  const context = { fields, batches, schemaFb: schemaFlatbuffer({ fields, metadata: table.schema.metadata }) };
+  const rows = table.numRows;
+  if (rows === 0) {
+    await onChunk(encodeRows(context, 0, 0), 0, 0);
+    return context;
+  }
+  const { bits, rollHi } = rowFacts(table, batches);
+  let first = 0;
+  let j = 0;
+  let s = 0;
+  const emit = async (end) => {
+    let block = tryEncode(context, first, end);
+    if (!fits(block) && end - first > 1) {
+      // Shorten to the longest prefix that forms one block of at most MaxBlock bytes.
+      let good = 1;
+      let bad = end - first;
+      let goodBlock = tryEncode(context, first, first + 1);
+      while (bad - good > 1) {
+        const mid = (good + bad) >>> 1;
+        const candidate = tryEncode(context, first, first + mid);
+        if (fits(candidate)) { good = mid; goodBlock = candidate; } else bad = mid;
+      }
+      end = first + good;
+      block = goodBlock;
+    }
+    if (block === null) throw new Error(`arrowcid: row ${first} cannot be encoded as one batch`);
+    await onChunk(block, first, end - first);
+    first = end;
+    j = end;
+    s = 0;
+  };
+  while (j < rows) {
+    const b = bits[j];
+    if (j > first && s + b > MAX_NOMINAL_BITS) { await emit(j); continue; }
+    const s0 = s;
+    s += b;
+    const cut = rollHi[j] < thresholdHigh(s0, s);
+    j++;
+    if (cut || j === rows) await emit(j);
+  }
+  return context;
+}
+
+/** The encapsulated canonical Schema message (continuation marker, length, flatbuffer). */
+export function schemaMessage(schemaFb) {
+  const out = new Uint8Array(8 + schemaFb.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, 0xffffffff, true);
+  dv.setInt32(4, schemaFb.length, true);
+  out.set(schemaFb, 8);
+  return out;
+}
