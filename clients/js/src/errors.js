@@ -26,7 +26,11 @@ export class ManifestFormatError extends BlockVerificationError {
   }
 }
 
-/** A gateway answered with an error status (an RFC 9457 problem where it sent one). */
+/**
+ * A gateway answered with an error status (an RFC 9457 problem where it sent one). `cid` names the
+ * block asked for when the request was for one: a node refuses to serve a block whose stored copy
+ * does not hash to its CID (500), so corruption on the node's disk surfaces here, naming the block.
+ */
 export class GatewayError extends ArrowCidError {
   constructor(url, status, problem, options) {
     const detail = problem?.detail ?? problem?.title ?? '';
@@ -34,5 +38,6 @@ export class GatewayError extends ArrowCidError {
     this.url = url;
     this.status = status;
     this.problem = problem;
+    this.cid = options?.cid === undefined ? undefined : String(options.cid);
   }
 }

@@ -40,7 +40,7 @@ export async function resolveTable(cidOrName, options = {}) {
 /** Fetches one block's bytes from the gateway (unverified: the caller checks them against the CID). */
 export async function getRawBlock(cid, { gateway, token, signal, fetchImpl }) {
   const url = `${gatewayBase(gateway)}/ipfs/${cid}?format=raw`;
-  const response = await gatewayFetch(url, { token, signal, fetchImpl, headers: { Accept: 'application/vnd.ipld.raw' } });
+  const response = await gatewayFetch(url, { token, signal, fetchImpl, cid, headers: { Accept: 'application/vnd.ipld.raw' } });
   return new Uint8Array(await response.arrayBuffer());
 }
 

@@ -23,7 +23,7 @@ export function namePath(name) {
  * fetch() that turns an error status into a GatewayError (with the problem JSON when the gateway
  * sent one), so every caller sees one kind of failure.
  */
-export async function gatewayFetch(url, { token, headers, signal, method, body, fetchImpl, duplex } = {}) {
+export async function gatewayFetch(url, { token, headers, signal, method, body, fetchImpl, duplex, cid } = {}) {
   const doFetch = fetchImpl ?? globalThis.fetch;
   const init = { method: method ?? 'GET', headers: authHeaders(token, headers), signal };
   if (body !== undefined) init.body = body;
@@ -37,7 +37,7 @@ export async function gatewayFetch(url, { token, headers, signal, method, body, 
     } catch {
       problem = undefined;
     }
-    throw new GatewayError(url, response.status, problem);
+    throw new GatewayError(url, response.status, problem, { cid });
   }
   return response;
 }

@@ -58,6 +58,8 @@ export class ManifestFormatError extends BlockVerificationError {
 /** An error status from the gateway, with its RFC 9457 problem when it sent one. */
 export class GatewayError extends ArrowCidError {
   readonly url: string;
+  /** The block asked for, when the request was for one (a node refuses a block corrupted on its disk: 500). */
+  readonly cid?: string;
   readonly status: number;
   readonly problem?: { title?: string; status?: number; detail?: string; [key: string]: unknown };
 }
