@@ -63,3 +63,87 @@ export class GatewayError extends ArrowCidError {
   readonly status: number;
   readonly problem?: { title?: string; status?: number; detail?: string; [key: string]: unknown };
 }
+
+// --- tables.js, subscribe.js: puts, listings and the live feed ---
+/** Tags as `{ key: value }`, one `'key=value'` or a list of them. */
+export type Tags = Record<string, string> | string | string[];
+
+export interface PutResult {
+  cid: string;
+  rows: number;
+  bytes: number;
+  chunks: number;
+  name?: string;
+  version?: number;
+}
+/** POST /api/v1/tables (write role): an apache-arrow Table, or the bytes of an Arrow IPC stream. */
+export function putTable(table: Table | Uint8Array | ArrayBuffer, options?: GatewayOptions & { name?: string; tags?: Tags }): Promise<PutResult>;
+
+export interface ListTablesOptions extends GatewayOptions {
+  tag?: Tags;
+  tags?: Tags;
+  name?: string;
+  kind?: 'batch' | 'dataset' | 'arrow-stream' | Array<'batch' | 'dataset' | 'arrow-stream'>;
+  q?: string;
+  /** The `next` cursor of the page before. */
+  after?: string;
+  /** Page size, 1–1000 (the node's default 100). */
+  limit?: number;
+}
+export interface TableItem {
+  cid: string;
+  kind: string;
+  rows?: number;
+  bytes?: number;
+  chunks?: number;
+  tags?: Record<string, string>;
+  created?: string;
+  pinned?: boolean;
+  names?: Array<{ name: string; version: number }>;
+}
+/** One page of GET /api/v1/tables, oldest first; `next` is absent on the last page. */
+export function listTables(options?: ListTablesOptions): Promise<{ items: TableItem[]; next?: string }>;
+/** Every table listTables selects, following `next` page after page. */
+export function allTables(options?: ListTablesOptions): AsyncIterableIterator<TableItem>;
+/** GET /api/v1/tables/{cid}: schema, rows, bytes, blocks, a page of chunks, tags, versions. */
+export function describeTable(cid: string | CID, options?: GatewayOptions & { chunkOffset?: number; chunkLimit?: number }): Promise<Record<string, unknown>>;
+
+/** One change of the node's feed (GET /api/v1/events). */
+export interface Change {
+  /** The event ID (the change's sequence number as text): resume after it with `lastEventId`. */
+  id: string;
+  /** registered, updated, pinned, unpinned, tagged, location_added, deleted or versioned. */
+  event: string;
+  sequence: number;
+  change: string;
+  cid: string;
+  kind: string;
+  at: string;
+  rows?: number;
+  bytes?: number;
+  tags?: Record<string, string>;
+  name?: string;
+  version?: number;
+}
+export interface SubscribeOptions extends GatewayOptions {
+  tag?: Tags;
+  tags?: Tags;
+  /** Only these changes (default all). */
+  changes?: string[];
+  /** Only these kinds (the node's default: batch, dataset, arrow-stream). */
+  kinds?: string[];
+  /** Resume after this event ID (sent as Last-Event-ID). */
+  lastEventId?: string | number;
+  /** Told of each dropped connection before the client reconnects. */
+  onError?: (error: unknown) => void;
+}
+export interface Subscription {
+  /** Ends the subscription (and its connection). */
+  stop(): void;
+  /** Settles when it has ended; rejects with a GatewayError when the node refused it (4xx), or with what onTable threw. */
+  readonly closed: Promise<void>;
+  /** The last event ID seen: pass it as `lastEventId` to resume later. */
+  readonly lastEventId: string | undefined;
+}
+/** Server-Sent Events over fetch (the token as a header); reconnects with Last-Event-ID, so nothing is lost. */
+export function subscribe(options: SubscribeOptions, onTable: (change: Change) => void | Promise<void>): Subscription;

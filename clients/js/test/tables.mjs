@@ -1,7 +1,7 @@
 // Test tables: built with apache-arrow, written as Arrow IPC streams for the CLI to put.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { Table, tableFromArrays, tableToIPC } from 'apache-arrow';
 
 /** A deterministic table of `rows` rows: id (int32), value (float64), label (utf8). */
 export function makeTable(rows, seed = 1) {
@@ -25,12 +25,13 @@ export function writeStream(dir, fileName, table) {
   return path;
 }
 
-/** The rows of a table (or record batches) as plain arrays, for comparing contents. */
+/** A table's (or record batches') contents as one array per column, for comparing contents quickly. */
 export function rowsOf(tableOrBatches) {
-  const out = [];
-  const parts = Array.isArray(tableOrBatches) ? tableOrBatches : [tableOrBatches];
-  for (const part of parts) {
-    for (const row of part) out.push(row.toArray().map((v) => (typeof v === 'bigint' ? Number(v) : v)));
+  const table = Array.isArray(tableOrBatches) ? new Table(tableOrBatches) : tableOrBatches;
+  const columns = {};
+  for (const field of table.schema.fields) {
+    const values = table.getChild(field.name).toArray();
+    columns[field.name] = ArrayBuffer.isView(values) ? Array.from(values) : values;
   }
-  return out;
+  return { rows: table.numRows, columns };
 }
