@@ -1,5 +1,6 @@
 // @ts-check
 // The node's JSON API and live feed, with the token the reader gave (sessionStorage, sent as a header).
+import { GatewayError, subscribe } from '../../js/src/index.js';
 
 const tokenKey = 'arrowcid.token';
 
@@ -66,74 +67,41 @@ async function problemText(response) {
 }
 
 /**
- * Follows the node's change feed (GET /api/v1/events, Server-Sent Events) with fetch streaming, so the
- * token goes as a header (EventSource cannot send one). Reconnects after a failure with Last-Event-ID,
- * so no change is missed. `onState` hears "live", "connecting" and "offline".
- * @param {(event: { id: string, type: string, data: any }) => void} onEvent
+ * Follows the node's change feed with the client's subscribe (Server-Sent Events over fetch, so the
+ * token goes as a header; reconnecting with Last-Event-ID, so no change is missed). A 401 asks for a
+ * token and subscribes again from the last event seen. `onState` hears "live" and "offline".
+ * @param {(change: any) => void} onChange
  * @param {(state: string) => void} onState
  * @param {AbortSignal} signal
  */
-export async function followEvents(onEvent, onState, signal) {
+export async function followEvents(onChange, onState, signal) {
   /** @type {string | undefined} */
-  let lastId;
-  let delay = 500;
+  let lastEventId;
   while (!signal.aborted) {
-    onState('connecting');
-    try {
-      const response = await fetch('/api/v1/events', {
-        headers: headers(lastId ? { Accept: 'text/event-stream', 'Last-Event-ID': lastId } : { Accept: 'text/event-stream' }),
-        signal,
-      });
-      if (response.status === 401 && askForToken) {
-        await askForToken(await problemText(response));
-        continue;
-      }
-      if (!response.ok || !response.body) throw new ApiError(response.status, await problemText(response));
+    onState('live');
+    const subscription = subscribe({
+      gateway: location.origin, token: token(), signal, lastEventId,
+      onError: (error) => {
+        console.warn('the live feed dropped; reconnecting', error);
+        onState('offline');
+      },
+    }, (change) => {
       onState('live');
-      delay = 500;
-      for await (const event of serverSentEvents(response.body)) {
-        if (event.id) lastId = event.id;
-        if (event.data) onEvent({ id: event.id, type: event.type, data: JSON.parse(event.data) });
-      }
+      onChange(change);
+    });
+    try {
+      await subscription.closed;
+      return;
     } catch (error) {
+      lastEventId = subscription.lastEventId;
       if (signal.aborted) return;
-      console.warn('the live feed stopped; reconnecting', error);
-    }
-    if (signal.aborted) return;
-    onState('offline');
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 15000);
-  }
-}
-
-/**
- * The events of an event stream body (the WHATWG event stream format: fields, blank-line separated).
- * @param {ReadableStream<Uint8Array>} body
- */
-async function* serverSentEvents(body) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  let event = { id: '', type: 'message', data: '' };
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end;
-    while ((end = buffer.search(/\r\n|\r|\n/)) >= 0) {
-      const line = buffer.slice(0, end);
-      buffer = buffer.slice(end + (buffer.startsWith('\r\n', end) ? 2 : 1));
-      if (line === '') {
-        if (event.data) yield { ...event, data: event.data.replace(/\n$/, '') };
-        event = { id: event.id, type: 'message', data: '' };
+      if (error instanceof GatewayError && error.status === 401 && askForToken) {
+        await askForToken(error.problem?.detail ?? error.message);
         continue;
       }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'data') event.data += `${text}\n`;
-      else if (field === 'event') event.type = text;
-      else if (field === 'id') event.id = text;
+      onState('offline');
+      console.warn('the live feed was refused', error);
+      return;
     }
   }
 }

@@ -70,9 +70,9 @@ document.getElementById('token-button')?.addEventListener('click', () => {
 // Escape closes the dialog without a token: keep asking while the node refuses.
 onUnauthorized(askToken);
 
-const labels = { live: 'live', connecting: 'connecting…', offline: 'offline: retrying' };
+const labels = { live: 'live', offline: 'offline: retrying' };
 followEvents(
-  (event) => onChange?.({ type: event.type, ...event.data }),
+  (change) => onChange?.({ ...change, type: change.change }),
   (state) => {
     live.dataset.state = state;
     live.textContent = labels[/** @type {keyof typeof labels} */ (state)] ?? state;

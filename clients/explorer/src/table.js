@@ -4,6 +4,7 @@
 // fetched and verified here in the browser.
 import { getJson, headers, token } from './api.js';
 import { bytes, copyButton, count, h, replace, shortCid, when } from './dom.js';
+import { showPreview } from './preview.js';
 
 const chunkPage = 100;
 
@@ -80,6 +81,7 @@ function render(main, t, signal) {
         h('th', { scope: 'col', class: 'num' }, 'Rows'), h('th', { scope: 'col', class: 'num' }, 'Bytes'))),
       chunkRows)),
     chunkMore);
+  showPreview(/** @type {HTMLElement} */ (main.querySelector('#preview')), t, signal);
 }
 
 /** @param {string} label @param {any} value @param {string} id */
