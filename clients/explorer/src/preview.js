@@ -11,28 +11,44 @@ import { count, h, replace } from './dom.js';
 export const previewRows = 50;
 
 /**
- * Fetches, verifies and shows the first rows of table `t` (the JSON of GET /api/v1/tables/CID) in `section`.
- * The status line says "verified" (data-state="verified") or names the block that failed (data-state="error").
- * @param {HTMLElement} section @param {any} t @param {AbortSignal} signal
+ * Starts fetching and verifying the first rows of table `cid` at once (while the page asks the node
+ * about the table): resolves to the batches, their rows and the time taken, or to the error.
+ * @param {string} cid @param {AbortSignal} signal
+ * @returns {Promise<{ batches: import('apache-arrow').RecordBatch[], rows: number, elapsed: number } | { error: unknown }>}
  */
-export async function showPreview(section, t, signal) {
-  const status = h('p', { class: 'status', id: 'preview-status', 'data-state': 'loading', role: 'status', 'aria-live': 'polite' },
-    'Fetching the first rows and verifying their blocks…');
-  const grid = h('div', { class: 'scroll', id: 'preview-grid' });
-  replace(section, status, grid);
+export async function fetchFirstRows(cid, signal) {
   const started = performance.now();
   /** @type {import('apache-arrow').RecordBatch[]} */
   const batches = [];
   let rows = 0;
   try {
-    for await (const batch of fetchTable(t.cid, { gateway: location.origin, token: token(), signal, concurrency: 2 })) {
+    for await (const batch of fetchTable(cid, { gateway: location.origin, token: token(), signal, concurrency: 2 })) {
       batches.push(batch);
       rows += batch.numRows;
       // Enough to show: leaving the loop stops fetching the rest of the table.
       if (rows >= previewRows) break;
     }
   } catch (error) {
-    if (signal.aborted) return;
+    return { error };
+  }
+  return { batches, rows, elapsed: performance.now() - started };
+}
+
+/**
+ * Shows the first rows of table `t` (the JSON of GET /api/v1/tables/CID) in `section` once
+ * `firstRows` (from fetchFirstRows) settles. The status line says "verified" (data-state="verified")
+ * or names the block that failed (data-state="error").
+ * @param {HTMLElement} section @param {any} t @param {ReturnType<typeof fetchFirstRows>} firstRows @param {AbortSignal} signal
+ */
+export async function showPreview(section, t, firstRows, signal) {
+  const status = h('p', { class: 'status', id: 'preview-status', 'data-state': 'loading', role: 'status', 'aria-live': 'polite' },
+    'Fetching the first rows and verifying their blocks…');
+  const grid = h('div', { class: 'scroll', id: 'preview-grid' });
+  replace(section, status, grid);
+  const result = await firstRows;
+  if (signal.aborted) return;
+  if ('error' in result) {
+    const { error } = result;
     status.dataset.state = 'error';
     status.setAttribute('role', 'alert');
     replace(status, error instanceof BlockVerificationError
@@ -41,9 +57,8 @@ export async function showPreview(section, t, signal) {
     console.warn('preview of', t.cid, 'failed:', error);
     return;
   }
-  if (signal.aborted) return;
+  const { batches, rows, elapsed } = result;
   const shown = Math.min(rows, previewRows);
-  const elapsed = performance.now() - started;
   const chunks = t.chunks.items.filter((/** @type {any} */ c) => c.firstRow < rows).length || batches.length;
   replace(grid, gridOf(batches, shown));
   status.dataset.state = 'verified';

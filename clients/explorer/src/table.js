@@ -4,7 +4,7 @@
 // fetched and verified here in the browser.
 import { getJson, headers, token } from './api.js';
 import { bytes, copyButton, count, h, replace, shortCid, when } from './dom.js';
-import { showPreview } from './preview.js';
+import { fetchFirstRows, showPreview } from './preview.js';
 
 const chunkPage = 100;
 
@@ -27,10 +27,15 @@ export function showTable(main, cid, signal) {
   replace(main, h('p', { class: 'muted' }, h('a', { href: '#/' }, '← Tables')), h('h1', { class: 'cid' }, cid), h('p', { class: 'muted' }, 'Loading…'));
   /** @type {any} */
   let detail;
+  // The first rows are fetched while the node describes the table: the two do not wait for each other.
+  let firstRows = fetchFirstRows(cid, signal);
+  const tokenAtStart = token();
   const load = async () => {
     try {
       detail = await getJson(`/api/v1/tables/${cid}?chunkLimit=${chunkPage}`, signal);
-      render(main, detail, signal);
+      // The node asked for a token meanwhile (a 401): fetch the rows again with it.
+      if (token() !== tokenAtStart) firstRows = fetchFirstRows(cid, signal);
+      render(main, detail, firstRows, signal);
     } catch (error) {
       if (signal.aborted) return;
       replace(main, h('p', { class: 'muted' }, h('a', { href: '#/' }, '← Tables')), h('h1', { class: 'cid' }, cid),
@@ -44,8 +49,8 @@ export function showTable(main, cid, signal) {
   };
 }
 
-/** @param {HTMLElement} main @param {any} t @param {AbortSignal} signal */
-function render(main, t, signal) {
+/** @param {HTMLElement} main @param {any} t @param {ReturnType<typeof fetchFirstRows>} firstRows @param {AbortSignal} signal */
+function render(main, t, firstRows, signal) {
   const title = t.versions.length ? t.versions.map((/** @type {any} */ v) => `${v.name}@${v.version}`).join(', ') : shortCid(t.cid);
   const cidText = h('code', { class: 'cid', id: 'table-cid' }, t.cid);
   const chunkRows = h('tbody', {});
@@ -81,7 +86,7 @@ function render(main, t, signal) {
         h('th', { scope: 'col', class: 'num' }, 'Rows'), h('th', { scope: 'col', class: 'num' }, 'Bytes'))),
       chunkRows)),
     chunkMore);
-  showPreview(/** @type {HTMLElement} */ (main.querySelector('#preview')), t, signal);
+  showPreview(/** @type {HTMLElement} */ (main.querySelector('#preview')), t, firstRows, signal);
 }
 
 /** @param {string} label @param {any} value @param {string} id */
