@@ -23,7 +23,7 @@ internal static class ExplorerEndpoints
 
     /// <summary>Everything from this origin only; no inline script or style, no plugins, no framing.</summary>
     public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; " +
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     private const string ResourcePrefix = "explorer/";

@@ -34,6 +34,7 @@ public sealed class ExplorerServingTests
         Assert.Contains("script-src 'self';", policy, StringComparison.Ordinal);
         Assert.DoesNotContain("unsafe", policy, StringComparison.Ordinal);
         Assert.DoesNotContain("http", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("data:", policy, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -55,6 +55,8 @@ export function showListing(main, params, signal, go) {
   /** @type {Set<string>} */
   let shown = new Set();
   let firstLoad = true;
+  // Whether a change arrived since the page was last listed.
+  let changed = false;
 
   async function load() {
     try {
@@ -99,7 +101,8 @@ export function showListing(main, params, signal, go) {
           h('tbody', {}, rows))),
       pager);
     if (fresh.size > 0) replace(banner, h('p', { class: 'banner' }, `${fresh.size} new table${fresh.size === 1 ? '' : 's'} arrived.`));
-    else if (page.next && pendingElsewhere) replace(banner, h('p', { class: 'banner' }, 'New tables arrived on a later page.'));
+    else if (page.next && changed) replace(banner, h('p', { class: 'banner' }, 'The node has changed: new tables are listed on the last page.'));
+    changed = false;
   }
 
   /** @param {any} page */
@@ -111,14 +114,13 @@ export function showListing(main, params, signal, go) {
       page.next ? h('p', { class: 'muted' }, 'More names: narrow the search.') : null);
   }
 
-  let pendingElsewhere = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   load();
   // A change of the registry: list the page again (a burst of changes, e.g. a put's chunks, lists it once).
   return (/** @type {any} */ change) => {
     if (!['registered', 'versioned', 'tagged', 'deleted', 'updated'].includes(change.type)) return;
-    pendingElsewhere = true;
+    changed = true;
     clearTimeout(timer);
     timer = setTimeout(load, 200);
   };
