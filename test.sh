@@ -14,6 +14,9 @@ if command -v npm >/dev/null; then
   (cd interop/node && npm ci --no-audit --no-fund --loglevel=error)
   # The JavaScript client's own packages (its npm test is driven by JsClientTests).
   (cd clients/js && npm ci --no-audit --no-fund --loglevel=error)
+  # The web explorer's bundler (esbuild: the committed bundle is checked against its sources) and
+  # its browser driver (playwright-core, driving Debian's chromium below).
+  (cd clients/explorer && npm ci --no-audit --no-fund --loglevel=error)
 else
   echo "npm not found: node interop tests will be skipped" >&2
 fi
@@ -31,6 +34,8 @@ debian_packages=(postgresql python3-grpcio python3-protobuf python3-h2 wrk nginx
   librust-bytes-dev librust-futures-util-dev librust-sha2-dev librust-serde-json-dev)
 #   curl                        the gateway's shell-user judge (raw block and CAR fetches)
 debian_packages+=(curl)
+#   chromium                    the web explorer's browser tests (driven by playwright-core from clients/explorer)
+debian_packages+=(chromium)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

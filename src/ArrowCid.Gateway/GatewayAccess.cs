@@ -12,7 +12,8 @@ namespace ArrowCid.Gateway;
 /// <c>?access_token=TOKEN</c> (RFC 6750 §2.3), because a browser's EventSource cannot send headers.
 /// A token in a URL can end up in browser history and proxy logs, so the query is read on that one
 /// read-only path only (a write token given there still only reads); clients that can set headers
-/// (fetch, curl) should.
+/// (fetch, curl) should. The explorer's static files (<see cref="ExplorerEndpoints"/>) hold no data
+/// and need no token: the page asks for one and sends it with its own requests.
 /// </summary>
 internal static class GatewayAccess
 {
@@ -23,7 +24,7 @@ internal static class GatewayAccess
     /// <summary>Checks the request's token against <paramref name="policy"/>, then runs the rest of the pipeline.</summary>
     public static Task CheckAsync(HttpContext context, FlightAccessPolicy policy, RequestDelegate next)
     {
-        if (!policy.IsEnforced || HttpMethods.IsOptions(context.Request.Method))
+        if (!policy.IsEnforced || HttpMethods.IsOptions(context.Request.Method) || ExplorerEndpoints.IsPublicAsset(context.Request))
         {
             return next(context);
         }

@@ -117,6 +117,7 @@ public sealed class GatewayNode : IAsyncDisposable
         RoutingEndpoints.Map(routes, context);
         NameEndpoints.Map(routes, context);
         TableUploads.Map(routes, context);
+        ExplorerEndpoints.Map(routes);
 
         // Anything else: a problem answer rather than an empty 404.
         routes.Map("{**path}", http => throw new GatewayException(StatusCodes.Status404NotFound, $"no such endpoint: {http.Request.Method} {http.Request.Path}"));

@@ -42,3 +42,150 @@ export function readArrowIpc(bytes: Uint8Array): { schema: ArrowForCid.Schema; b
 export function canonicalBatchBytes(tableOrBatch: TableLike | ArrowForCid.RecordBatch): Uint8Array;
 /** CIDv1, raw codec, sha2-256 of bytes. */
 export function rawCid(bytes: Uint8Array): Promise<CidForCid.CID>;
+// --- fetch.js, errors.js: verified fetch through the HTTP gateway ---
+import type { RecordBatch, Table } from 'apache-arrow';
+import type { CID } from 'multiformats/cid';
+
+/** Where and how to reach a node's HTTP gateway. */
+export interface GatewayOptions {
+  /** The gateway's base URL, e.g. `http://127.0.0.1:8816` ('' or absent: the page's own origin). */
+  gateway?: string;
+  /** A bearer token (`Authorization: Bearer …`) for a node that requires one. */
+  token?: string;
+  /** Aborts the call (and every request it has in flight). */
+  signal?: AbortSignal;
+  /** A fetch implementation to use instead of `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface FetchTableOptions extends GatewayOptions {
+  /** Chunk blocks fetched at once, ahead of the one being yielded (default 8). */
+  concurrency?: number;
+}
+
+/** A table's CID (text or object), a dataset name, or `NAME@N`. */
+export type TableRef = string | CID;
+
+/**
+ * The table's record batches in row order, each yielded once its chunk has arrived and its hash,
+ * length, schema and row count verified against the manifest tree; breaking out aborts the rest.
+ */
+export function fetchTable(table: TableRef, options?: FetchTableOptions): AsyncIterableIterator<RecordBatch>;
+/** The whole table, verified, as one apache-arrow Table. */
+export function readTable(table: TableRef, options?: FetchTableOptions): Promise<Table>;
+/** The CID a reference names (a name through the gateway's /names/{name}/versions). */
+export function resolveTable(table: TableRef, options?: GatewayOptions): Promise<CID>;
+
+export interface NameVersion {
+  version: number;
+  cid: string;
+  created: string;
+}
+/** GET /names/{name}/versions: every version of a dataset name, oldest first. */
+export function versions(name: string, options?: GatewayOptions): Promise<{ name: string; latest: number; versions: NameVersion[] }>;
+
+/** The base of every error this client throws on purpose. */
+export class ArrowCidError extends Error {}
+/** A block whose bytes do not hash to its CID or do not match what its manifest says of it. */
+export class BlockVerificationError extends ArrowCidError {
+  /** The CID of the block that failed, as text. */
+  readonly cid: string;
+  readonly reason: string;
+}
+/** A manifest node (or chunk) that verifies but breaks docs/canonical-form.md §7.5. */
+export class ManifestFormatError extends BlockVerificationError {
+  /** The field at fault, e.g. `entries[3].rows`. */
+  readonly field: string;
+}
+/** An error status from the gateway, with its RFC 9457 problem when it sent one. */
+export class GatewayError extends ArrowCidError {
+  readonly url: string;
+  /** The block asked for, when the request was for one (a node refuses a block corrupted on its disk: 500). */
+  readonly cid?: string;
+  readonly status: number;
+  readonly problem?: { title?: string; status?: number; detail?: string; [key: string]: unknown };
+}
+
+// --- tables.js, subscribe.js: puts, listings and the live feed ---
+/** Tags as `{ key: value }`, one `'key=value'` or a list of them. */
+export type Tags = Record<string, string> | string | string[];
+
+export interface PutResult {
+  cid: string;
+  rows: number;
+  bytes: number;
+  chunks: number;
+  name?: string;
+  version?: number;
+}
+/** POST /api/v1/tables (write role): an apache-arrow Table, or the bytes of an Arrow IPC stream. */
+export function putTable(table: Table | Uint8Array | ArrayBuffer, options?: GatewayOptions & { name?: string; tags?: Tags }): Promise<PutResult>;
+
+export interface ListTablesOptions extends GatewayOptions {
+  tag?: Tags;
+  tags?: Tags;
+  name?: string;
+  kind?: 'batch' | 'dataset' | 'arrow-stream' | Array<'batch' | 'dataset' | 'arrow-stream'>;
+  q?: string;
+  /** The `next` cursor of the page before. */
+  after?: string;
+  /** Page size, 1–1000 (the node's default 100). */
+  limit?: number;
+}
+export interface TableItem {
+  cid: string;
+  kind: string;
+  rows?: number;
+  bytes?: number;
+  chunks?: number;
+  tags?: Record<string, string>;
+  created?: string;
+  pinned?: boolean;
+  names?: Array<{ name: string; version: number }>;
+}
+/** One page of GET /api/v1/tables, oldest first; `next` is absent on the last page. */
+export function listTables(options?: ListTablesOptions): Promise<{ items: TableItem[]; next?: string }>;
+/** Every table listTables selects, following `next` page after page. */
+export function allTables(options?: ListTablesOptions): AsyncIterableIterator<TableItem>;
+/** GET /api/v1/tables/{cid}: schema, rows, bytes, blocks, a page of chunks, tags, versions. */
+export function describeTable(cid: string | CID, options?: GatewayOptions & { chunkOffset?: number; chunkLimit?: number }): Promise<Record<string, unknown>>;
+
+/** One change of the node's feed (GET /api/v1/events). */
+export interface Change {
+  /** The event ID (the change's sequence number as text): resume after it with `lastEventId`. */
+  id: string;
+  /** registered, updated, pinned, unpinned, tagged, location_added, deleted or versioned. */
+  event: string;
+  sequence: number;
+  change: string;
+  cid: string;
+  kind: string;
+  at: string;
+  rows?: number;
+  bytes?: number;
+  tags?: Record<string, string>;
+  name?: string;
+  version?: number;
+}
+export interface SubscribeOptions extends GatewayOptions {
+  tag?: Tags;
+  tags?: Tags;
+  /** Only these changes (default all). */
+  changes?: string[];
+  /** Only these kinds (the node's default: batch, dataset, arrow-stream). */
+  kinds?: string[];
+  /** Resume after this event ID (sent as Last-Event-ID). */
+  lastEventId?: string | number;
+  /** Told of each dropped connection before the client reconnects. */
+  onError?: (error: unknown) => void;
+}
+export interface Subscription {
+  /** Ends the subscription (and its connection). */
+  stop(): void;
+  /** Settles when it has ended; rejects with a GatewayError when the node refused it (4xx), or with what onTable threw. */
+  readonly closed: Promise<void>;
+  /** The last event ID seen: pass it as `lastEventId` to resume later. */
+  readonly lastEventId: string | undefined;
+}
+/** Server-Sent Events over fetch (the token as a header); reconnects with Last-Event-ID, so nothing is lost. */
+export function subscribe(options: SubscribeOptions, onTable: (change: Change) => void | Promise<void>): Subscription;
