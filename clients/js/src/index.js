@@ -2,5 +2,5 @@
 // only re-exports them, one line each.
 export { fetchTable, readTable, resolveTable, versions } from './fetch.js';
 export { ArrowCidError, BlockVerificationError, ManifestFormatError, GatewayError } from './errors.js';
-export { putTable, listTables, allTables, describeTable } from './tables.js';
+export { putTable, listTables, allTables, tableInfo } from './tables.js';
 export { subscribe } from './subscribe.js';

@@ -3,8 +3,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { putTable, listTables, allTables, readTable, versions, subscribe, GatewayError } from '../src/index.js';
-import { findCli, requireCli, startNode } from './node.mjs';
-import { makeTable, rowsOf } from './tables.mjs';
+import { findCli, cliOrSkip } from './helpers/cli.mjs';
+import { startNode } from './helpers/node.mjs';
+import { makeTable, rowsOf } from './helpers/tables.mjs';
 
 const WRITER = 'writer-token';
 const READER = 'reader-token';
@@ -23,7 +24,7 @@ after(async () => {
 });
 
 test('tokens: 401 without one, 403 for a reader putting, the writer puts and the reader reads', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const table = makeTable(200, 11);
   await assert.rejects(putTable(table, gw), (e) => e instanceof GatewayError && e.status === 401);
   await assert.rejects(putTable(table, { ...gw, token: READER }), (e) => e instanceof GatewayError && e.status === 403);
@@ -36,7 +37,7 @@ test('tokens: 401 without one, 403 for a reader putting, the writer puts and the
 });
 
 test('a put of several MiB is chunked and reads back equal; its name has versions', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const v1 = makeTable(200_000, 21);
   const v2 = makeTable(200_100, 21);
   const first = await putTable(v1, { ...gw, token: WRITER, name: 'sensors' });
@@ -50,7 +51,7 @@ test('a put of several MiB is chunked and reads back equal; its name has version
 });
 
 test('listTables pages with next/after; allTables follows every page', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const cids = [];
   for (let i = 0; i < 5; i++) cids.push((await putTable(makeTable(10 + i, 100 + i), { ...gw, token: WRITER, tags: { run: 'paging' } })).cid);
   const pages = [];
@@ -87,7 +88,7 @@ function waitFor(received, count) {
 }
 
 test('subscribe sees a new table and resumes after the last event ID', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const received = [];
   const subscription = subscribe({ ...gw, token: READER, tags: { feed: 'x' }, changes: ['versioned'] }, (change) => received.push(change));
   // The feed starts after the newest change once connected: put until the subscription has seen one.
@@ -121,7 +122,7 @@ async function putUntilSeen(received, name) {
 }
 
 test('subscribe without a token is refused (closed rejects with 401)', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const subscription = subscribe({ ...gw }, () => {});
   await assert.rejects(subscription.closed, (e) => e instanceof GatewayError && e.status === 401);
 });
@@ -164,7 +165,7 @@ async function cuttingProxy(target) {
 }
 
 test('a feed that ends reconnects with Last-Event-ID and loses nothing', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const proxy = await cuttingProxy(node.gateway);
   const received = [];
   const errors = [];

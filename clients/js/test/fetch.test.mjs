@@ -7,18 +7,13 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchTable, readTable, versions, BlockVerificationError, GatewayError } from '../src/index.js';
-import { findCli, requireCli, runCli, startNode, blockPath } from './node.mjs';
-import { makeTable, writeStream, rowsOf } from './tables.mjs';
+import { findCli, cliOrSkip } from './helpers/cli.mjs';
+import { startNode, blockPath, putFile } from './helpers/node.mjs';
+import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
 
 let node;
 let work;
 const put = {};
-
-async function putFile(cli, path, extra = []) {
-  const out = await runCli(cli, ['put', path, '--json', ...extra], { repo: node.repo });
-  const [result] = JSON.parse(out);
-  return { cid: result.table.cid, chunks: result.chunks, ...result };
-}
 
 before(async () => {
   const cli = findCli();
@@ -28,9 +23,9 @@ before(async () => {
   put.small = makeTable(100, 3);
   put.big = makeTable(400_000, 5); // about 12 MiB: a manifest tree of many chunks
   put.v2 = makeTable(150, 9);
-  put.smallResult = await putFile(cli, writeStream(work, 'small.arrows', put.small), ['--name', 'small']);
-  put.bigResult = await putFile(cli, writeStream(work, 'big.arrows', put.big), ['--name', 'big']);
-  put.v2Result = await putFile(cli, writeStream(work, 'v2.arrows', put.v2), ['--name', 'small']);
+  put.smallResult = await putFile(cli, node, writeStream(work, 'small.arrows', put.small), ['--name', 'small']);
+  put.bigResult = await putFile(cli, node, writeStream(work, 'big.arrows', put.big), ['--name', 'big']);
+  put.v2Result = await putFile(cli, node, writeStream(work, 'v2.arrows', put.v2), ['--name', 'small']);
 });
 
 after(async () => {
@@ -39,14 +34,14 @@ after(async () => {
 });
 
 test('a one-chunk table comes back with the rows put', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const table = await readTable(put.smallResult.cid, { gateway: node.gateway });
   assert.equal(table.numRows, 100);
   assert.deepEqual(rowsOf(table), rowsOf(put.small));
 });
 
 test('a multi-chunk table streams its batches in row order, verified', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   assert.match(put.bigResult.cid, /^bafyrei/);
   const batches = [];
   for await (const batch of fetchTable(put.bigResult.cid, { gateway: node.gateway, concurrency: 4 })) batches.push(batch);
@@ -56,7 +51,7 @@ test('a multi-chunk table streams its batches in row order, verified', async (t)
 });
 
 test('names resolve to their latest or a given version', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const listing = await versions('small', { gateway: node.gateway });
   assert.equal(listing.latest, 2);
   assert.deepEqual(listing.versions.map((v) => v.cid), [put.smallResult.cid, put.v2Result.cid]);
@@ -66,7 +61,7 @@ test('names resolve to their latest or a given version', async (t) => {
 });
 
 test('breaking out of the loop stops the fetch', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const requested = [];
   const countingFetch = (url, init) => {
     requested.push(String(url));
@@ -101,7 +96,7 @@ async function tamperingProxy(target, victim) {
 }
 
 test('a chunk that does not hash to its CID is an error naming that chunk', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const victim = put.bigResult.chunks[3].cid;
   const proxy = await tamperingProxy(node.gateway, victim);
   try {
@@ -117,7 +112,7 @@ test('a chunk that does not hash to its CID is an error naming that chunk', asyn
 });
 
 test('a manifest root that does not hash to its CID is an error naming the root', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const proxy = await tamperingProxy(node.gateway, put.bigResult.cid);
   try {
     await assert.rejects(readTable(put.bigResult.cid, { gateway: proxy.url }), (e) => e instanceof BlockVerificationError && e.cid === put.bigResult.cid);
@@ -127,9 +122,9 @@ test('a manifest root that does not hash to its CID is an error naming the root'
 });
 
 test('a block corrupted on the node\'s disk is refused, naming that block', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const table = makeTable(50, 77);
-  const result = await putFile(findCli(), writeStream(work, 'doomed.arrows', table));
+  const result = await putFile(findCli(), node, writeStream(work, 'doomed.arrows', table));
   const path = blockPath(node.repo, result.cid);
   const bytes = readFileSync(path);
   bytes[bytes.length >> 1] ^= 0x01;

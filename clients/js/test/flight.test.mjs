@@ -8,18 +8,14 @@ import * as grpc from '@grpc/grpc-js';
 import { fetchTable, readTable, getBlock, connect, FlightError } from '@arrowcid/client/flight';
 import { openTable, toCid } from '../src/manifest.js';
 import { BlockVerificationError } from '@arrowcid/client';
-import { findCli, requireCli, runCli, startNode } from './node.mjs';
-import { makeTable, writeStream, rowsOf } from './tables.mjs';
+import { findCli, cliOrSkip } from './helpers/cli.mjs';
+import { startNode, putFile } from './helpers/node.mjs';
+import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
 
 const TOKEN = 'flight-token';
 let node;
 let work;
 const put = {};
-
-async function putFile(path, extra = []) {
-  const [result] = JSON.parse(await runCli(findCli(), ['put', path, '--json', ...extra], { repo: node.repo }));
-  return { cid: result.table.cid, chunks: result.chunks };
-}
 
 before(async () => {
   const cli = findCli();
@@ -28,8 +24,8 @@ before(async () => {
   node = await startNode(cli, { args: ['--token', `${TOKEN}:read`] });
   put.small = makeTable(70, 41);
   put.big = makeTable(300_000, 43);
-  put.smallResult = await putFile(writeStream(work, 'small.arrows', put.small), ['--name', 'f/small']);
-  put.bigResult = await putFile(writeStream(work, 'big.arrows', put.big), ['--name', 'f/big']);
+  put.smallResult = await putFile(cli, node, writeStream(work, 'small.arrows', put.small), ['--name', 'f/small']);
+  put.bigResult = await putFile(cli, node, writeStream(work, 'big.arrows', put.big), ['--name', 'f/big']);
 });
 
 after(async () => {
@@ -38,13 +34,13 @@ after(async () => {
 });
 
 test('DoGet of a one-chunk table, by CID, is verified and equal to the rows put', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const table = await readTable(put.smallResult.cid, { server: node.flight, token: TOKEN });
   assert.deepEqual(rowsOf(table), rowsOf(put.small));
 });
 
 test('DoGet of a multi-chunk table by name: every chunk rebuilt and checked against the tree', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   assert.ok(put.bigResult.chunks.length > 5);
   const batches = [];
   for await (const batch of fetchTable('f/big', { server: node.flight, token: TOKEN })) batches.push(batch);
@@ -54,13 +50,13 @@ test('DoGet of a multi-chunk table by name: every chunk rebuilt and checked agai
 });
 
 test('the block action gives blocks verified against their CIDs', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   const bytes = await getBlock(put.bigResult.cid, { server: node.flight, token: TOKEN });
   assert.ok(bytes.length > 0);
 });
 
 test('without the token the node answers UNAUTHENTICATED', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   await assert.rejects(readTable(put.smallResult.cid, { server: node.flight }), (e) => e instanceof FlightError && e.code === grpc.status.UNAUTHENTICATED);
 });
 
@@ -91,7 +87,7 @@ async function tamperingFlightProxy(target, victim) {
 }
 
 test('a DoGet message altered on the way is an error naming the chunk it belongs to', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   // Message 0 is the schema; each chunk of this table is a dictionary (label) and a record batch, so message 4 is chunk 1's batch.
   const proxy = await tamperingFlightProxy(node.flight, 4);
   try {
@@ -108,7 +104,7 @@ test('a DoGet message altered on the way is an error naming the chunk it belongs
 });
 
 test('a block action that lies about a tree node is an error naming the node', async (t) => {
-  if (!requireCli(t)) return;
+  if (!cliOrSkip(t)) return;
   // A node that serves the small table's chunk in place of the big table's root: it does not hash to the root's CID.
   const real = connect(node.flight, { token: TOKEN });
   const chunk = await real.getBlock(put.smallResult.cid);

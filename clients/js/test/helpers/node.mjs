@@ -1,49 +1,12 @@
-// Test support: finds the arrowcid CLI and starts a node of our own (arrowcid serve on port 0,
-// a temporary repository), as the house rule for peers says: missing CLI → SKIPPED, unless CI.
-import { spawn, execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// Test support: a node of our own (arrowcid serve on port 0 with a temporary repository) and
+// puts through the CLI into its repository. The CLI is found by helpers/cli.mjs.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { cliRun } from './cli.mjs';
 
-const execFileAsync = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../..');
 const START_TIMEOUT_MS = 60_000;
-
-/** The arrowcid CLI: $ARROWCID_CLI, else the newest build under artifacts/*\/bin/ArrowCid.Cli/release. */
-export function findCli() {
-  if (process.env.ARROWCID_CLI) return process.env.ARROWCID_CLI;
-  const artifacts = join(repoRoot, 'artifacts');
-  if (!existsSync(artifacts)) return null;
-  for (const slot of readdirSync(artifacts).sort()) {
-    const candidate = join(artifacts, slot, 'bin', 'ArrowCid.Cli', 'release', 'arrowcid');
-    if (existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-/**
- * The CLI, or null after printing SKIPPED when it is absent; under CI=true its absence fails.
- * Call as `const cli = requireCli(t)` at the start of a test and return when null.
- */
-export function requireCli(t) {
-  const cli = findCli();
-  if (cli) return cli;
-  if (process.env.CI === 'true') throw new Error('the arrowcid CLI is required under CI: set ARROWCID_CLI or build src/ArrowCid.Cli');
-  console.log('SKIPPED: no arrowcid CLI (set ARROWCID_CLI or build src/ArrowCid.Cli -c Release)');
-  t.skip('no arrowcid CLI');
-  return null;
-}
-
-/** Runs the CLI to completion and returns its stdout. */
-export async function runCli(cli, args, { repo, timeout = 120_000 } = {}) {
-  const env = { ...process.env };
-  if (repo) env.ARROWCID_REPO = repo;
-  const { stdout } = await execFileAsync(cli, args, { env, timeout, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
 
 /**
  * Starts `arrowcid serve` on 127.0.0.1:0 with a fresh repository (or `repo`), resolves once it
@@ -98,4 +61,10 @@ export async function startNode(cli, { args = [], repo } = {}) {
 export function blockPath(repo, cid) {
   const text = String(cid);
   return join(repo, 'blocks', text.slice(-3, -1), text);
+}
+
+/** `arrowcid put FILE --json` into the node's repository: `{ cid, chunks, name, version }`. */
+export async function putFile(cli, node, path, extra = []) {
+  const [result] = JSON.parse(await cliRun(cli, ['--repo', node.repo, 'put', path, '--json', ...extra]));
+  return { cid: result.table.cid, chunks: result.chunks, name: result.name, version: result.version };
 }
