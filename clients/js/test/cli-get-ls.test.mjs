@@ -1,0 +1,73 @@
+// arrowcid-js get and ls against a node of our own.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { tableFromIPC } from 'apache-arrow';
+import { findCli, cliOrSkip } from './helpers/cli.mjs';
+import { startNode, putFile } from './helpers/node.mjs';
+import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../bin/arrowcid-js.mjs', import.meta.url));
+const TOKEN = 'cli-token';
+let node;
+let work;
+const put = {};
+
+function js(args) {
+  return run(process.execPath, [bin, ...args], { timeout: 120_000, maxBuffer: 1 << 28 });
+}
+
+before(async () => {
+  const cli = findCli();
+  if (!cli) return;
+  work = mkdtempSync(join(tmpdir(), 'arrowcid-js-cli-'));
+  node = await startNode(cli, { args: ['--token', `${TOKEN}:read`] });
+  put.small = makeTable(40, 51);
+  put.big = makeTable(150_000, 53);
+  put.smallResult = await putFile(cli, node, writeStream(work, 'small.arrows', put.small), ['--name', 'cli/small', '--tag', 'team=a']);
+  put.bigResult = await putFile(cli, node, writeStream(work, 'big.arrows', put.big), ['--name', 'cli/big', '--tag', 'team=b']);
+});
+
+after(async () => {
+  await node?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('get writes the verified table as an Arrow stream, by CID and by name', async (t) => {
+  if (!cliOrSkip(t)) return;
+  const byName = join(work, 'big-out.arrows');
+  const { stderr } = await js(['get', 'cli/big', '--gateway', node.gateway, '--token', TOKEN, '-o', byName]);
+  assert.match(stderr, /150000 rows/);
+  assert.deepEqual(rowsOf(tableFromIPC(readFileSync(byName))), rowsOf(put.big));
+  const byCid = join(work, 'small-out.arrow');
+  await js(['get', put.smallResult.cid, '--gateway', node.gateway, '--token', TOKEN, '-o', byCid, '--format', 'file']);
+  assert.deepEqual(rowsOf(tableFromIPC(readFileSync(byCid))), rowsOf(put.small));
+});
+
+test('get refuses a file of several chunks with dictionaries, and bad usage is exit 2', async (t) => {
+  if (!cliOrSkip(t)) return;
+  await assert.rejects(js(['get', 'cli/big', '--gateway', node.gateway, '--token', TOKEN, '-o', join(work, 'x.arrow'), '--format', 'file']), (e) => e.code === 1 && /stream/.test(e.stderr));
+  assert.equal(existsSync(join(work, 'x.arrow')), false);
+  await assert.rejects(js(['get', 'cli/big', '-o', join(work, 'y.arrows')]), (e) => e.code === 2 && /--gateway/.test(e.stderr));
+  await assert.rejects(js(['get', 'cli/big', '--gateway', node.gateway, '-o', join(work, 'z.arrows')]), (e) => e.code === 1 && /401/.test(e.stderr));
+});
+
+test('ls lists the tables with their tags and names; --tag filters; --json', async (t) => {
+  if (!cliOrSkip(t)) return;
+  const { stdout } = await js(['ls', '--gateway', node.gateway, '--token', TOKEN]);
+  const lines = stdout.trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], new RegExp(`^batch ${put.smallResult.cid} 40 \\d+ \\S+ pinned team=a cli/small@1$`));
+  assert.match(lines[1], new RegExp(`^dataset ${put.bigResult.cid} 150000 \\d+ \\S+ pinned team=b cli/big@1$`));
+  const filtered = await js(['ls', '--gateway', node.gateway, '--token', TOKEN, '--tag', 'team=b', '--json']);
+  const items = JSON.parse(filtered.stdout);
+  assert.deepEqual(items.map((i) => i.cid), [put.bigResult.cid]);
+  const limited = await js(['ls', '--gateway', node.gateway, '--token', TOKEN, '--limit', '1']);
+  assert.equal(limited.stdout.trim().split('\n').length, 1);
+});
