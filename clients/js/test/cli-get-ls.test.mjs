@@ -12,6 +12,9 @@ import { findCli, cliOrSkip } from './helpers/cli.mjs';
 import { startNode, putFile } from './helpers/node.mjs';
 import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
 
+// No test may hang CI: a node that stops answering fails the test instead.
+const LIMIT = { timeout: 240_000 };
+
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../bin/arrowcid-js.mjs', import.meta.url));
 const TOKEN = 'cli-token';
@@ -32,14 +35,14 @@ before(async () => {
   put.big = makeTable(150_000, 53);
   put.smallResult = await putFile(cli, node, writeStream(work, 'small.arrows', put.small), ['--name', 'cli/small', '--tag', 'team=a']);
   put.bigResult = await putFile(cli, node, writeStream(work, 'big.arrows', put.big), ['--name', 'cli/big', '--tag', 'team=b']);
-});
+}, LIMIT);
 
 after(async () => {
   await node?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, LIMIT);
 
-test('get writes the verified table as an Arrow stream, by CID and by name', async (t) => {
+test('get writes the verified table as an Arrow stream, by CID and by name', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const byName = join(work, 'big-out.arrows');
   const { stderr } = await js(['get', 'cli/big', '--gateway', node.gateway, '--token', TOKEN, '-o', byName]);
@@ -50,7 +53,7 @@ test('get writes the verified table as an Arrow stream, by CID and by name', asy
   assert.deepEqual(rowsOf(tableFromIPC(readFileSync(byCid))), rowsOf(put.small));
 });
 
-test('get refuses a file of several chunks with dictionaries, and bad usage is exit 2', async (t) => {
+test('get refuses a file of several chunks with dictionaries, and bad usage is exit 2', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   await assert.rejects(js(['get', 'cli/big', '--gateway', node.gateway, '--token', TOKEN, '-o', join(work, 'x.arrow'), '--format', 'file']), (e) => e.code === 1 && /stream/.test(e.stderr));
   assert.equal(existsSync(join(work, 'x.arrow')), false);
@@ -58,7 +61,7 @@ test('get refuses a file of several chunks with dictionaries, and bad usage is e
   await assert.rejects(js(['get', 'cli/big', '--gateway', node.gateway, '-o', join(work, 'z.arrows')]), (e) => e.code === 1 && /401/.test(e.stderr));
 });
 
-test('ls lists the tables with their tags and names; --tag filters; --json', async (t) => {
+test('ls lists the tables with their tags and names; --tag filters; --json', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const { stdout } = await js(['ls', '--gateway', node.gateway, '--token', TOKEN]);
   const lines = stdout.trim().split('\n');

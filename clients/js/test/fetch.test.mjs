@@ -11,6 +11,9 @@ import { findCli, cliOrSkip } from './helpers/cli.mjs';
 import { startNode, blockPath, putFile } from './helpers/node.mjs';
 import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
 
+// No test may hang CI: a node that stops answering fails the test instead.
+const LIMIT = { timeout: 240_000 };
+
 let node;
 let work;
 const put = {};
@@ -26,21 +29,21 @@ before(async () => {
   put.smallResult = await putFile(cli, node, writeStream(work, 'small.arrows', put.small), ['--name', 'small']);
   put.bigResult = await putFile(cli, node, writeStream(work, 'big.arrows', put.big), ['--name', 'big']);
   put.v2Result = await putFile(cli, node, writeStream(work, 'v2.arrows', put.v2), ['--name', 'small']);
-});
+}, LIMIT);
 
 after(async () => {
   await node?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, LIMIT);
 
-test('a one-chunk table comes back with the rows put', async (t) => {
+test('a one-chunk table comes back with the rows put', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const table = await readTable(put.smallResult.cid, { gateway: node.gateway });
   assert.equal(table.numRows, 100);
   assert.deepEqual(rowsOf(table), rowsOf(put.small));
 });
 
-test('a multi-chunk table streams its batches in row order, verified', async (t) => {
+test('a multi-chunk table streams its batches in row order, verified', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   assert.match(put.bigResult.cid, /^bafyrei/);
   const batches = [];
@@ -50,7 +53,7 @@ test('a multi-chunk table streams its batches in row order, verified', async (t)
   assert.deepEqual(rowsOf(batches), rowsOf(put.big));
 });
 
-test('names resolve to their latest or a given version', async (t) => {
+test('names resolve to their latest or a given version', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const listing = await versions('small', { gateway: node.gateway });
   assert.equal(listing.latest, 2);
@@ -60,7 +63,7 @@ test('names resolve to their latest or a given version', async (t) => {
   await assert.rejects(readTable('no-such-name', { gateway: node.gateway }), (e) => e instanceof GatewayError && e.status === 404);
 });
 
-test('breaking out of the loop stops the fetch', async (t) => {
+test('breaking out of the loop stops the fetch', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const requested = [];
   const countingFetch = (url, init) => {
@@ -95,7 +98,7 @@ async function tamperingProxy(target, victim) {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-test('a chunk that does not hash to its CID is an error naming that chunk', async (t) => {
+test('a chunk that does not hash to its CID is an error naming that chunk', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const victim = put.bigResult.chunks[3].cid;
   const proxy = await tamperingProxy(node.gateway, victim);
@@ -111,7 +114,7 @@ test('a chunk that does not hash to its CID is an error naming that chunk', asyn
   }
 });
 
-test('a manifest root that does not hash to its CID is an error naming the root', async (t) => {
+test('a manifest root that does not hash to its CID is an error naming the root', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const proxy = await tamperingProxy(node.gateway, put.bigResult.cid);
   try {
@@ -121,7 +124,7 @@ test('a manifest root that does not hash to its CID is an error naming the root'
   }
 });
 
-test('a block corrupted on the node\'s disk is refused, naming that block', async (t) => {
+test('a block corrupted on the node\'s disk is refused, naming that block', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const table = makeTable(50, 77);
   const result = await putFile(findCli(), node, writeStream(work, 'doomed.arrows', table));

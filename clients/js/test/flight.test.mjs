@@ -12,6 +12,9 @@ import { findCli, cliOrSkip } from './helpers/cli.mjs';
 import { startNode, putFile } from './helpers/node.mjs';
 import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
 
+// No test may hang CI: a node that stops answering fails the test instead.
+const LIMIT = { timeout: 240_000 };
+
 const TOKEN = 'flight-token';
 let node;
 let work;
@@ -26,20 +29,20 @@ before(async () => {
   put.big = makeTable(300_000, 43);
   put.smallResult = await putFile(cli, node, writeStream(work, 'small.arrows', put.small), ['--name', 'f/small']);
   put.bigResult = await putFile(cli, node, writeStream(work, 'big.arrows', put.big), ['--name', 'f/big']);
-});
+}, LIMIT);
 
 after(async () => {
   await node?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, LIMIT);
 
-test('DoGet of a one-chunk table, by CID, is verified and equal to the rows put', async (t) => {
+test('DoGet of a one-chunk table, by CID, is verified and equal to the rows put', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const table = await readTable(put.smallResult.cid, { server: node.flight, token: TOKEN });
   assert.deepEqual(rowsOf(table), rowsOf(put.small));
 });
 
-test('DoGet of a multi-chunk table by name: every chunk rebuilt and checked against the tree', async (t) => {
+test('DoGet of a multi-chunk table by name: every chunk rebuilt and checked against the tree', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   assert.ok(put.bigResult.chunks.length > 5);
   const batches = [];
@@ -49,13 +52,13 @@ test('DoGet of a multi-chunk table by name: every chunk rebuilt and checked agai
   assert.deepEqual(rowsOf(await readTable('f/big@1', { server: node.flight, token: TOKEN })), rowsOf(put.big));
 });
 
-test('the block action gives blocks verified against their CIDs', async (t) => {
+test('the block action gives blocks verified against their CIDs', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const bytes = await getBlock(put.bigResult.cid, { server: node.flight, token: TOKEN });
   assert.ok(bytes.length > 0);
 });
 
-test('without the token the node answers UNAUTHENTICATED', async (t) => {
+test('without the token the node answers UNAUTHENTICATED', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   await assert.rejects(readTable(put.smallResult.cid, { server: node.flight }), (e) => e instanceof FlightError && e.code === grpc.status.UNAUTHENTICATED);
 });
@@ -86,7 +89,7 @@ async function tamperingFlightProxy(target, victim) {
   return { url: `grpc+tcp://127.0.0.1:${port}`, close: () => { upstream.close(); server.forceShutdown(); } };
 }
 
-test('a DoGet message altered on the way is an error naming the chunk it belongs to', async (t) => {
+test('a DoGet message altered on the way is an error naming the chunk it belongs to', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   // Message 0 is the schema; each chunk of this table is a dictionary (label) and a record batch, so message 4 is chunk 1's batch.
   const proxy = await tamperingFlightProxy(node.flight, 4);
@@ -103,7 +106,7 @@ test('a DoGet message altered on the way is an error naming the chunk it belongs
   }
 });
 
-test('a block action that lies about a tree node is an error naming the node', async (t) => {
+test('a block action that lies about a tree node is an error naming the node', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   // A node that serves the small table's chunk in place of the big table's root: it does not hash to the root's CID.
   const real = connect(node.flight, { token: TOKEN });

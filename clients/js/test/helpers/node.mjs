@@ -42,6 +42,9 @@ export async function startNode(cli, { args = [], repo } = {}) {
     });
   });
   const exited = new Promise((resolveExit) => child.on('exit', resolveExit));
+  // However the test process ends, its node goes with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   return {
     ...addresses,
     repo: repoDir,
@@ -52,6 +55,7 @@ export async function startNode(cli, { args = [], repo } = {}) {
         await exited;
         clearTimeout(timer);
       }
+      process.removeListener('exit', killOnExit);
       if (ownRepo) rmSync(repoDir, { recursive: true, force: true });
     },
   };
