@@ -1,66 +1,52 @@
 // Verified fetch over Flight DoGet (Node, grpc-js) against a node of our own.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { fetchTable, readTable, getBlock, connect, FlightError } from '@arrowcid/client/flight';
 import { openTable, toCid } from '../src/manifest.js';
 import { BlockVerificationError } from '@arrowcid/client';
 import { findCli, cliOrSkip } from './helpers/cli.mjs';
-import { startNode, putFile } from './helpers/node.mjs';
-import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
+import { nodeForTests } from './helpers/node.mjs';
+import { makeTable, rowsOf } from './helpers/tables.mjs';
 
 // No test may hang CI: a node that stops answering fails the test instead.
 const LIMIT = { timeout: 240_000 };
 
 const TOKEN = 'flight-token';
-let node;
-let work;
-const put = {};
 
-before(async () => {
-  const cli = findCli();
-  if (!cli) return;
-  work = mkdtempSync(join(tmpdir(), 'arrowcid-js-flight-'));
-  node = await startNode(cli, { args: ['--token', `${TOKEN}:read`] });
-  put.small = makeTable(70, 41);
-  put.big = makeTable(300_000, 43);
-  put.smallResult = await putFile(cli, node, writeStream(work, 'small.arrows', put.small), ['--name', 'f/small']);
-  put.bigResult = await putFile(cli, node, writeStream(work, 'big.arrows', put.big), ['--name', 'f/big']);
-}, LIMIT);
-
-after(async () => {
-  await node?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-}, LIMIT);
+const f = nodeForTests({
+  args: ['--token', `${TOKEN}:read`],
+  tables: {
+    small: [makeTable(70, 41), ['--name', 'f/small']],
+    big: [makeTable(300_000, 43), ['--name', 'f/big']],
+  },
+});
 
 test('DoGet of a one-chunk table, by CID, is verified and equal to the rows put', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
-  const table = await readTable(put.smallResult.cid, { server: node.flight, token: TOKEN });
-  assert.deepEqual(rowsOf(table), rowsOf(put.small));
+  const table = await readTable(f.put.smallResult.cid, { server: f.node.flight, token: TOKEN });
+  assert.deepEqual(rowsOf(table), rowsOf(f.put.small));
 });
 
 test('DoGet of a multi-chunk table by name: every chunk rebuilt and checked against the tree', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
-  assert.ok(put.bigResult.chunks.length > 5);
+  assert.ok(f.put.bigResult.chunks.length > 5);
   const batches = [];
-  for await (const batch of fetchTable('f/big', { server: node.flight, token: TOKEN })) batches.push(batch);
-  assert.equal(batches.length, put.bigResult.chunks.length);
-  assert.deepEqual(rowsOf(batches), rowsOf(put.big));
-  assert.deepEqual(rowsOf(await readTable('f/big@1', { server: node.flight, token: TOKEN })), rowsOf(put.big));
+  for await (const batch of fetchTable('f/big', { server: f.node.flight, token: TOKEN })) batches.push(batch);
+  assert.equal(batches.length, f.put.bigResult.chunks.length);
+  assert.deepEqual(rowsOf(batches), rowsOf(f.put.big));
+  assert.deepEqual(rowsOf(await readTable('f/big@1', { server: f.node.flight, token: TOKEN })), rowsOf(f.put.big));
 });
 
 test('the block action gives blocks verified against their CIDs', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
-  const bytes = await getBlock(put.bigResult.cid, { server: node.flight, token: TOKEN });
+  const bytes = await getBlock(f.put.bigResult.cid, { server: f.node.flight, token: TOKEN });
   assert.ok(bytes.length > 0);
 });
 
 test('without the token the node answers UNAUTHENTICATED', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
-  await assert.rejects(readTable(put.smallResult.cid, { server: node.flight }), (e) => e instanceof FlightError && e.code === grpc.status.UNAUTHENTICATED);
+  await assert.rejects(readTable(f.put.smallResult.cid, { server: f.node.flight }), (e) => e instanceof FlightError && e.code === grpc.status.UNAUTHENTICATED);
 });
 
 /**
@@ -92,13 +78,13 @@ async function tamperingFlightProxy(target, victim) {
 test('a DoGet message altered on the way is an error naming the chunk it belongs to', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   // Message 0 is the schema; each chunk of this table is a dictionary (label) and a record batch, so message 4 is chunk 1's batch.
-  const proxy = await tamperingFlightProxy(node.flight, 4);
+  const proxy = await tamperingFlightProxy(f.node.flight, 4);
   try {
     // The one-chunk table's stream has no message 4: through the proxy it arrives untouched.
-    assert.deepEqual(rowsOf(await readTable(put.smallResult.cid, { server: proxy.url, token: TOKEN })), rowsOf(put.small));
-    await assert.rejects(readTable(put.bigResult.cid, { server: proxy.url, token: TOKEN }), (e) => {
+    assert.deepEqual(rowsOf(await readTable(f.put.smallResult.cid, { server: proxy.url, token: TOKEN })), rowsOf(f.put.small));
+    await assert.rejects(readTable(f.put.bigResult.cid, { server: proxy.url, token: TOKEN }), (e) => {
       assert.ok(e instanceof BlockVerificationError, String(e));
-      assert.equal(e.cid, put.bigResult.chunks[1].cid);
+      assert.equal(e.cid, f.put.bigResult.chunks[1].cid);
       return true;
     });
   } finally {
@@ -109,8 +95,8 @@ test('a DoGet message altered on the way is an error naming the chunk it belongs
 test('a block action that lies about a tree node is an error naming the node', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   // A node that serves the small table's chunk in place of the big table's root: it does not hash to the root's CID.
-  const real = connect(node.flight, { token: TOKEN });
-  const chunk = await real.getBlock(put.smallResult.cid);
+  const real = connect(f.node.flight, { token: TOKEN });
+  const chunk = await real.getBlock(f.put.smallResult.cid);
   real.close();
-  await assert.rejects(openTable(toCid(put.bigResult.cid), async () => chunk), (e) => e instanceof BlockVerificationError && e.cid === put.bigResult.cid);
+  await assert.rejects(openTable(toCid(f.put.bigResult.cid), async () => chunk), (e) => e instanceof BlockVerificationError && e.cid === f.put.bigResult.cid);
 });

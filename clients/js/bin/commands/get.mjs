@@ -3,26 +3,14 @@
 // manifest tree (fetchTable), and writes it as an Arrow IPC stream (default) or file, batch by
 // batch as the chunks arrive ("-o -": standard output).
 import { createWriteStream, rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { RecordBatchFileWriter, RecordBatchStreamWriter } from 'apache-arrow';
 import { fetchTable, ArrowCidError } from '../../src/index.js';
+import { parseCommand } from '../command-args.mjs';
 
 const USAGE = 'usage: arrowcid-js get CID|NAME[@N] --gateway URL [--token T] -o FILE [--format stream|file] [--concurrency N]\n';
 
-function parse(args) {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      gateway: { type: 'string' },
-      token: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      format: { type: 'string', default: 'stream' },
-      concurrency: { type: 'string', default: '8' },
-    },
-  });
+function check(values, positionals) {
   if (positionals.length !== 1) throw new Error('one CID or NAME is required');
-  if (!values.gateway) throw new Error('--gateway URL is required');
   if (!values.output) throw new Error('-o FILE is required');
   if (values.format !== 'stream' && values.format !== 'file') throw new Error(`--format is stream or file, not '${values.format}'`);
   const concurrency = Number(values.concurrency);
@@ -31,13 +19,12 @@ function parse(args) {
 }
 
 export async function run(args) {
-  let options;
-  try {
-    options = parse(args);
-  } catch (e) {
-    process.stderr.write(`arrowcid-js get: ${e.message}\n${USAGE}`);
-    return 2;
-  }
+  const options = parseCommand('get', USAGE, args, {
+    output: { type: 'string', short: 'o' },
+    format: { type: 'string', default: 'stream' },
+    concurrency: { type: 'string', default: '8' },
+  }, check);
+  if (options === null) return 2;
   const toStdout = options.output === '-';
   const out = toStdout ? process.stdout : createWriteStream(options.output);
   const finished = toStdout ? Promise.resolve() : new Promise((resolve, reject) => {
@@ -49,10 +36,8 @@ export async function run(args) {
   writer.toNodeStream().pipe(out, { end: !toStdout });
   let rows = 0;
   let batches = 0;
-  let schema;
   try {
     for await (const batch of fetchTable(options.ref, options)) {
-      if (schema === undefined) schema = batch.schema;
       // Each chunk carries its own dictionaries: the stream writes them as replacements, which the
       // file format forbids (as the gateway's own arrow-file answer says), so a file takes one.
       if (options.format === 'file' && batches > 0 && batch.schema.dictionaries.size > 0) {

@@ -2,26 +2,13 @@
 // a node's tables, oldest first, one line each as `arrowcid ls` prints them
 // (`<kind> <cid> <rows> <bytes> <created> [pinned] [k=v…]`) plus the names that point at them
 // (`name@N`); every page of GET /api/v1/tables is followed. --json: one JSON array of the items.
-import { parseArgs } from 'node:util';
 import { allTables } from '../../src/index.js';
+import { parseCommand } from '../command-args.mjs';
 
 const USAGE = 'usage: arrowcid-js ls --gateway URL [--token T] [--tag KEY=VALUE]... [--name NAME] [--limit N] [--json]\n';
 
-function parse(args) {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      gateway: { type: 'string' },
-      token: { type: 'string' },
-      tag: { type: 'string', multiple: true, default: [] },
-      name: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
+function check(values, positionals) {
   if (positionals.length > 0) throw new Error(`unexpected argument '${positionals[0]}'`);
-  if (!values.gateway) throw new Error('--gateway URL is required');
   const badTag = values.tag.find((t) => !/^[^=]+=/.test(t));
   if (badTag !== undefined) throw new Error(`--tag takes KEY=VALUE, not '${badTag}'`);
   let limit;
@@ -41,13 +28,13 @@ function line(item) {
 }
 
 export async function run(args) {
-  let options;
-  try {
-    options = parse(args);
-  } catch (e) {
-    process.stderr.write(`arrowcid-js ls: ${e.message}\n${USAGE}`);
-    return 2;
-  }
+  const options = parseCommand('ls', USAGE, args, {
+    tag: { type: 'string', multiple: true, default: [] },
+    name: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  }, check);
+  if (options === null) return 2;
   const { gateway, token, tag, name, json } = options;
   const items = [];
   let shown = 0;

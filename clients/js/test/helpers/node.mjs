@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliRun } from './cli.mjs';
+import { before, after } from 'node:test';
+import { cliRun, findCli } from './cli.mjs';
+import { writeStream } from './tables.mjs';
 
 const START_TIMEOUT_MS = 60_000;
 
@@ -71,4 +73,49 @@ export function blockPath(repo, cid) {
 export async function putFile(cli, node, path, extra = []) {
   const [result] = JSON.parse(await cliRun(cli, ['--repo', node.repo, 'put', path, '--json', ...extra]));
   return { cid: result.table.cid, chunks: result.chunks, name: result.name, version: result.version };
+}
+
+/**
+ * A node with tables put by the CLI: `tables` maps a key to `[table, putArguments]`. Resolves to
+ * `{ node, work, put, stop() }` where `put[key]` is the table and `put[key + 'Result']` what the
+ * put printed; `work` is a temporary folder removed by `stop()` with the node.
+ */
+export async function startNodeWithTables(cli, { args = [], tables = {} } = {}) {
+  const work = mkdtempSync(join(tmpdir(), 'arrowcid-js-work-'));
+  const node = await startNode(cli, { args });
+  const put = {};
+  try {
+    for (const [key, [table, putArgs]] of Object.entries(tables)) {
+      put[key] = table;
+      put[`${key}Result`] = await putFile(cli, node, writeStream(work, `${key}.arrows`, table), putArgs);
+    }
+  } catch (e) {
+    await node.stop();
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    node,
+    work,
+    put,
+    async stop() {
+      await node.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Registers before/after hooks that start a node with tables (startNodeWithTables) for the test
+ * file and stop it; returns the object they fill: `{ node, work, put }` (empty without a CLI, when
+ * the tests skip).
+ */
+export function nodeForTests(options, hookOptions = { timeout: 240_000 }) {
+  const fixture = {};
+  before(async () => {
+    const cli = findCli();
+    if (cli) Object.assign(fixture, await startNodeWithTables(cli, options));
+  }, hookOptions);
+  after(() => fixture.stop?.(), hookOptions);
+  return fixture;
 }
