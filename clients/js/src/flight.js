@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ArrowCidError, BlockVerificationError } from './errors.js';
 import { openTable, toCid, verifyBlock, verifyChunk } from './manifest.js';
-import { collectTable, decodeChunk, parseNameRef } from './fetch.js';
+import { chooseVersion, collectTable, decodeChunk, parseNameRef } from './fetch.js';
 
 const SERVICE = '/arrow.flight.protocol.FlightService';
 const CONTINUATION = 0xffffffff;
@@ -161,9 +161,7 @@ async function resolve(connection, cidOrName) {
   if (typeof cidOrName !== 'string' || cidOrName === '') throw new TypeError('a table is named by a CID or a dataset name');
   const { name, version } = parseNameRef(cidOrName);
   const listed = (await connection.action('versions', name)).map((body) => JSON.parse(body.toString('utf8')));
-  const found = version === undefined ? listed.reduce((a, b) => (b.version > a.version ? b : a), listed[0]) : listed.find((v) => v.version === version);
-  if (!found) throw new TypeError(`${name} has no version ${version}`);
-  return toCid(found.cid);
+  return chooseVersion(name, version, listed);
 }
 
 /**

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { fetchTable, readTable, versions, BlockVerificationError, GatewayError } from '../src/index.js';
+import { fetchTable, readTable, versions, ArrowCidError, BlockVerificationError, GatewayError } from '../src/index.js';
 import { findCli, cliOrSkip } from './helpers/cli.mjs';
 import { nodeForTests, blockPath, putFile } from './helpers/node.mjs';
 import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
@@ -47,6 +47,7 @@ test('names resolve to their latest or a given version', LIMIT, async (t) => {
   assert.deepEqual(rowsOf(await readTable('small', { gateway: f.node.gateway })), rowsOf(f.put.v2));
   assert.deepEqual(rowsOf(await readTable('small@1', { gateway: f.node.gateway })), rowsOf(f.put.small));
   await assert.rejects(readTable('no-such-name', { gateway: f.node.gateway }), (e) => e instanceof GatewayError && e.status === 404);
+  await assert.rejects(readTable('small@9', { gateway: f.node.gateway }), (e) => e instanceof ArrowCidError && /small has no version 9/.test(e.message));
 });
 
 test('breaking out of the loop stops the fetch', LIMIT, async (t) => {
