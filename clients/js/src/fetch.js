@@ -3,7 +3,7 @@
 import { RecordBatchReader, Table } from 'apache-arrow';
 import { gatewayBase, gatewayFetch, gatewayJson, linkedAbort, namePath } from './http.js';
 import { openTable, toCid, verifyChunk } from './manifest.js';
-import { BlockVerificationError } from './errors.js';
+import { ArrowCidError, BlockVerificationError } from './errors.js';
 
 const DEFAULT_CONCURRENCY = 8;
 
@@ -22,6 +22,19 @@ export async function versions(name, { gateway, token, signal, fetch: fetchImpl 
   return gatewayJson(url, { token, signal, fetchImpl });
 }
 
+/**
+ * The CID of version `version` (the newest when undefined) among a name's versions
+ * `[{ version, cid }]`, in any order; shared by the gateway and Flight resolutions.
+ */
+export function chooseVersion(name, version, listed) {
+  const newest = listed.reduce((a, b) => (a === undefined || b.version > a.version ? b : a), undefined);
+  const found = version === undefined ? newest : listed.find((v) => v.version === version);
+  if (!found) throw new ArrowCidError(`${name} has no version ${version ?? '(none listed)'}`);
+  const cid = toCid(found.cid);
+  if (!cid) throw new ArrowCidError(`${name}@${found.version} names ${found.cid}, which is not a CID`);
+  return cid;
+}
+
 /** The CID a table reference names: a CID (text or object) as is, `NAME` or `NAME@N` through the gateway. */
 export async function resolveTable(cidOrName, options = {}) {
   const cid = toCid(cidOrName);
@@ -29,12 +42,7 @@ export async function resolveTable(cidOrName, options = {}) {
   if (typeof cidOrName !== 'string' || cidOrName === '') throw new TypeError('a table is named by a CID or a dataset name');
   const { name, version } = parseNameRef(cidOrName);
   const listing = await versions(name, options);
-  const wanted = version ?? listing.latest;
-  const found = listing.versions?.find((v) => v.version === wanted);
-  if (!found) throw new TypeError(`${name} has no version ${wanted}`);
-  const resolved = toCid(found.cid);
-  if (!resolved) throw new TypeError(`${name}@${wanted} names ${found.cid}, which is not a CID`);
-  return resolved;
+  return chooseVersion(name, version, listing.versions ?? []);
 }
 
 /** Fetches one block's bytes from the gateway (unverified: the caller checks them against the CID). */

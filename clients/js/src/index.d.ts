@@ -148,7 +148,7 @@ export function listTables(options?: ListTablesOptions): Promise<{ items: TableI
 /** Every table listTables selects, following `next` page after page. */
 export function allTables(options?: ListTablesOptions): AsyncIterableIterator<TableItem>;
 /** GET /api/v1/tables/{cid}: schema, rows, bytes, blocks, a page of chunks, tags, versions. */
-export function describeTable(cid: string | CID, options?: GatewayOptions & { chunkOffset?: number; chunkLimit?: number }): Promise<Record<string, unknown>>;
+export function tableInfo(cid: string | CID, options?: GatewayOptions & { chunkOffset?: number; chunkLimit?: number }): Promise<Record<string, unknown>>;
 
 /** One change of the node's feed (GET /api/v1/events). */
 export interface Change {

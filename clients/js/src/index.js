@@ -3,5 +3,5 @@
 export { cidOf, describeTable, readArrowIpc, canonicalBatchBytes, rawCid } from './cid.js';
 export { fetchTable, readTable, resolveTable, versions } from './fetch.js';
 export { ArrowCidError, BlockVerificationError, ManifestFormatError, GatewayError } from './errors.js';
-export { putTable, listTables, allTables, describeTable } from './tables.js';
+export { putTable, listTables, allTables, tableInfo } from './tables.js';
 export { subscribe } from './subscribe.js';

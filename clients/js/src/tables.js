@@ -73,7 +73,7 @@ export async function* allTables(options = {}) {
 }
 
 /** GET /api/v1/tables/{cid}: one table's schema, rows, bytes, chunks (a page), tags and versions. */
-export async function describeTable(cid, { gateway, token, signal, chunkOffset, chunkLimit, fetch: fetchImpl } = {}) {
+export async function tableInfo(cid, { gateway, token, signal, chunkOffset, chunkLimit, fetch: fetchImpl } = {}) {
   const query = new URLSearchParams();
   if (chunkOffset !== undefined) query.set('chunkOffset', String(chunkOffset));
   if (chunkLimit !== undefined) query.set('chunkLimit', String(chunkLimit));

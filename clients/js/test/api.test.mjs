@@ -3,8 +3,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { putTable, listTables, allTables, readTable, versions, subscribe, GatewayError } from '../src/index.js';
-import { findCli, requireCli, startNode } from './node.mjs';
-import { makeTable, rowsOf } from './tables.mjs';
+import { findCli, cliOrSkip } from './helpers/cli.mjs';
+import { startNode } from './helpers/node.mjs';
+import { makeTable, rowsOf } from './helpers/tables.mjs';
+
+// No test may hang CI: a node that stops answering fails the test instead.
+const LIMIT = { timeout: 240_000 };
 
 const WRITER = 'writer-token';
 const READER = 'reader-token';
@@ -16,14 +20,14 @@ before(async () => {
   if (!cli) return;
   node = await startNode(cli, { args: ['--token', `${WRITER}:write`, '--token', `${READER}:read`] });
   gw = { gateway: node.gateway };
-});
+}, LIMIT);
 
 after(async () => {
   await node?.stop();
-});
+}, LIMIT);
 
-test('tokens: 401 without one, 403 for a reader putting, the writer puts and the reader reads', async (t) => {
-  if (!requireCli(t)) return;
+test('tokens: 401 without one, 403 for a reader putting, the writer puts and the reader reads', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
   const table = makeTable(200, 11);
   await assert.rejects(putTable(table, gw), (e) => e instanceof GatewayError && e.status === 401);
   await assert.rejects(putTable(table, { ...gw, token: READER }), (e) => e instanceof GatewayError && e.status === 403);
@@ -35,8 +39,8 @@ test('tokens: 401 without one, 403 for a reader putting, the writer puts and the
   assert.deepEqual(rowsOf(await readTable('tokens/t', { ...gw, token: READER })), rowsOf(table));
 });
 
-test('a put of several MiB is chunked and reads back equal; its name has versions', async (t) => {
-  if (!requireCli(t)) return;
+test('a put of several MiB is chunked and reads back equal; its name has versions', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
   const v1 = makeTable(200_000, 21);
   const v2 = makeTable(200_100, 21);
   const first = await putTable(v1, { ...gw, token: WRITER, name: 'sensors' });
@@ -49,8 +53,8 @@ test('a put of several MiB is chunked and reads back equal; its name has version
   assert.deepEqual(rowsOf(await readTable('sensors', { ...gw, token: READER })), rowsOf(v2));
 });
 
-test('listTables pages with next/after; allTables follows every page', async (t) => {
-  if (!requireCli(t)) return;
+test('listTables pages with next/after; allTables follows every page', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
   const cids = [];
   for (let i = 0; i < 5; i++) cids.push((await putTable(makeTable(10 + i, 100 + i), { ...gw, token: WRITER, tags: { run: 'paging' } })).cid);
   const pages = [];
@@ -86,8 +90,8 @@ function waitFor(received, count) {
   });
 }
 
-test('subscribe sees a new table and resumes after the last event ID', async (t) => {
-  if (!requireCli(t)) return;
+test('subscribe sees a new table and resumes after the last event ID', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
   const received = [];
   const subscription = subscribe({ ...gw, token: READER, tags: { feed: 'x' }, changes: ['versioned'] }, (change) => received.push(change));
   // The feed starts after the newest change once connected: put until the subscription has seen one.
@@ -120,8 +124,8 @@ async function putUntilSeen(received, name) {
   throw new Error('the subscription saw none of 100 puts');
 }
 
-test('subscribe without a token is refused (closed rejects with 401)', async (t) => {
-  if (!requireCli(t)) return;
+test('subscribe without a token is refused (closed rejects with 401)', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
   const subscription = subscribe({ ...gw }, () => {});
   await assert.rejects(subscription.closed, (e) => e instanceof GatewayError && e.status === 401);
 });
@@ -163,8 +167,8 @@ async function cuttingProxy(target) {
   };
 }
 
-test('a feed that ends reconnects with Last-Event-ID and loses nothing', async (t) => {
-  if (!requireCli(t)) return;
+test('a feed that ends reconnects with Last-Event-ID and loses nothing', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
   const proxy = await cuttingProxy(node.gateway);
   const received = [];
   const errors = [];

@@ -1,79 +1,64 @@
 // fetchTable/readTable against a node of our own: small and multi-chunk tables, names, versions,
 // a block that does not verify, breaking out early.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fetchTable, readTable, versions, BlockVerificationError, GatewayError } from '../src/index.js';
-import { findCli, requireCli, runCli, startNode, blockPath } from './node.mjs';
-import { makeTable, writeStream, rowsOf } from './tables.mjs';
+import { fetchTable, readTable, versions, ArrowCidError, BlockVerificationError, GatewayError } from '../src/index.js';
+import { findCli, cliOrSkip } from './helpers/cli.mjs';
+import { nodeForTests, blockPath, putFile } from './helpers/node.mjs';
+import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
 
-let node;
-let work;
-const put = {};
+// No test may hang CI: a node that stops answering fails the test instead.
+const LIMIT = { timeout: 240_000 };
 
-async function putFile(cli, path, extra = []) {
-  const out = await runCli(cli, ['put', path, '--json', ...extra], { repo: node.repo });
-  const [result] = JSON.parse(out);
-  return { cid: result.table.cid, chunks: result.chunks, ...result };
-}
 
-before(async () => {
-  const cli = findCli();
-  if (!cli) return;
-  work = mkdtempSync(join(tmpdir(), 'arrowcid-js-fetch-'));
-  node = await startNode(cli);
-  put.small = makeTable(100, 3);
-  put.big = makeTable(400_000, 5); // about 12 MiB: a manifest tree of many chunks
-  put.v2 = makeTable(150, 9);
-  put.smallResult = await putFile(cli, writeStream(work, 'small.arrows', put.small), ['--name', 'small']);
-  put.bigResult = await putFile(cli, writeStream(work, 'big.arrows', put.big), ['--name', 'big']);
-  put.v2Result = await putFile(cli, writeStream(work, 'v2.arrows', put.v2), ['--name', 'small']);
+const f = nodeForTests({
+  args: [],
+  tables: {
+    small: [makeTable(100, 3), ['--name', 'small']],
+    big: [makeTable(400_000, 5), ['--name', 'big']], // about 12 MiB: a manifest tree of many chunks
+    v2: [makeTable(150, 9), ['--name', 'small']],
+  },
 });
 
-after(async () => {
-  await node?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-test('a one-chunk table comes back with the rows put', async (t) => {
-  if (!requireCli(t)) return;
-  const table = await readTable(put.smallResult.cid, { gateway: node.gateway });
+test('a one-chunk table comes back with the rows put', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
+  const table = await readTable(f.put.smallResult.cid, { gateway: f.node.gateway });
   assert.equal(table.numRows, 100);
-  assert.deepEqual(rowsOf(table), rowsOf(put.small));
+  assert.deepEqual(rowsOf(table), rowsOf(f.put.small));
 });
 
-test('a multi-chunk table streams its batches in row order, verified', async (t) => {
-  if (!requireCli(t)) return;
-  assert.match(put.bigResult.cid, /^bafyrei/);
+test('a multi-chunk table streams its batches in row order, verified', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
+  assert.match(f.put.bigResult.cid, /^bafyrei/);
   const batches = [];
-  for await (const batch of fetchTable(put.bigResult.cid, { gateway: node.gateway, concurrency: 4 })) batches.push(batch);
+  for await (const batch of fetchTable(f.put.bigResult.cid, { gateway: f.node.gateway, concurrency: 4 })) batches.push(batch);
   assert.ok(batches.length > 5, `${batches.length} batches`);
   assert.equal(batches.reduce((n, b) => n + b.numRows, 0), 400_000);
-  assert.deepEqual(rowsOf(batches), rowsOf(put.big));
+  assert.deepEqual(rowsOf(batches), rowsOf(f.put.big));
 });
 
-test('names resolve to their latest or a given version', async (t) => {
-  if (!requireCli(t)) return;
-  const listing = await versions('small', { gateway: node.gateway });
+test('names resolve to their latest or a given version', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
+  const listing = await versions('small', { gateway: f.node.gateway });
   assert.equal(listing.latest, 2);
-  assert.deepEqual(listing.versions.map((v) => v.cid), [put.smallResult.cid, put.v2Result.cid]);
-  assert.deepEqual(rowsOf(await readTable('small', { gateway: node.gateway })), rowsOf(put.v2));
-  assert.deepEqual(rowsOf(await readTable('small@1', { gateway: node.gateway })), rowsOf(put.small));
-  await assert.rejects(readTable('no-such-name', { gateway: node.gateway }), (e) => e instanceof GatewayError && e.status === 404);
+  assert.deepEqual(listing.versions.map((v) => v.cid), [f.put.smallResult.cid, f.put.v2Result.cid]);
+  assert.deepEqual(rowsOf(await readTable('small', { gateway: f.node.gateway })), rowsOf(f.put.v2));
+  assert.deepEqual(rowsOf(await readTable('small@1', { gateway: f.node.gateway })), rowsOf(f.put.small));
+  await assert.rejects(readTable('no-such-name', { gateway: f.node.gateway }), (e) => e instanceof GatewayError && e.status === 404);
+  await assert.rejects(readTable('small@9', { gateway: f.node.gateway }), (e) => e instanceof ArrowCidError && /small has no version 9/.test(e.message));
 });
 
-test('breaking out of the loop stops the fetch', async (t) => {
-  if (!requireCli(t)) return;
+test('breaking out of the loop stops the fetch', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
   const requested = [];
   const countingFetch = (url, init) => {
     requested.push(String(url));
     return fetch(url, init);
   };
   let seen = 0;
-  for await (const batch of fetchTable('big', { gateway: node.gateway, concurrency: 2, fetch: countingFetch })) {
+  for await (const batch of fetchTable('big', { gateway: f.node.gateway, concurrency: 2, fetch: countingFetch })) {
     seen += batch.numRows;
     break;
   }
@@ -81,7 +66,7 @@ test('breaking out of the loop stops the fetch', async (t) => {
   const chunkRequests = requested.filter((u) => u.includes('/ipfs/bafkrei')).length;
   // The first chunk and at most `concurrency` more were asked for, of 23.
   assert.ok(chunkRequests <= 3, `${chunkRequests} chunk requests`);
-  assert.ok(put.bigResult.chunks.length > 10);
+  assert.ok(f.put.bigResult.chunks.length > 10);
 });
 
 /** A proxy in front of the gateway that flips one byte of the block `victim` on its way. */
@@ -100,12 +85,12 @@ async function tamperingProxy(target, victim) {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-test('a chunk that does not hash to its CID is an error naming that chunk', async (t) => {
-  if (!requireCli(t)) return;
-  const victim = put.bigResult.chunks[3].cid;
-  const proxy = await tamperingProxy(node.gateway, victim);
+test('a chunk that does not hash to its CID is an error naming that chunk', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
+  const victim = f.put.bigResult.chunks[3].cid;
+  const proxy = await tamperingProxy(f.node.gateway, victim);
   try {
-    await assert.rejects(readTable(put.bigResult.cid, { gateway: proxy.url }), (e) => {
+    await assert.rejects(readTable(f.put.bigResult.cid, { gateway: proxy.url }), (e) => {
       assert.ok(e instanceof BlockVerificationError, String(e));
       assert.equal(e.cid, victim);
       assert.match(e.message, new RegExp(victim));
@@ -116,25 +101,25 @@ test('a chunk that does not hash to its CID is an error naming that chunk', asyn
   }
 });
 
-test('a manifest root that does not hash to its CID is an error naming the root', async (t) => {
-  if (!requireCli(t)) return;
-  const proxy = await tamperingProxy(node.gateway, put.bigResult.cid);
+test('a manifest root that does not hash to its CID is an error naming the root', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
+  const proxy = await tamperingProxy(f.node.gateway, f.put.bigResult.cid);
   try {
-    await assert.rejects(readTable(put.bigResult.cid, { gateway: proxy.url }), (e) => e instanceof BlockVerificationError && e.cid === put.bigResult.cid);
+    await assert.rejects(readTable(f.put.bigResult.cid, { gateway: proxy.url }), (e) => e instanceof BlockVerificationError && e.cid === f.put.bigResult.cid);
   } finally {
     await proxy.close();
   }
 });
 
-test('a block corrupted on the node\'s disk is refused, naming that block', async (t) => {
-  if (!requireCli(t)) return;
+test('a block corrupted on the node\'s disk is refused, naming that block', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
   const table = makeTable(50, 77);
-  const result = await putFile(findCli(), writeStream(work, 'doomed.arrows', table));
-  const path = blockPath(node.repo, result.cid);
+  const result = await putFile(findCli(), f.node, writeStream(f.work, 'doomed.arrows', table));
+  const path = blockPath(f.node.repo, result.cid);
   const bytes = readFileSync(path);
   bytes[bytes.length >> 1] ^= 0x01;
   writeFileSync(path, bytes);
-  await assert.rejects(readTable(result.cid, { gateway: node.gateway }), (e) => {
+  await assert.rejects(readTable(result.cid, { gateway: f.node.gateway }), (e) => {
     assert.ok(e instanceof GatewayError, String(e));
     assert.equal(e.status, 500);
     assert.equal(e.cid, result.cid);
