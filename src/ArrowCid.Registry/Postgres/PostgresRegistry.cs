@@ -75,14 +75,15 @@ public sealed class PostgresRegistry : SqlRegistry
     }
 
     /// <inheritdoc/>
-    public override BlockRecord Upsert(BlockRecord record)
+    protected override BlockRecord UpsertIn(DbConnection connection, DbTransaction transaction, BlockRecord record, out bool wasPinned)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        ArgumentNullException.ThrowIfNull(record.Cid);
-        return WritePostgres((c, t) =>
+        var c = (NpgsqlConnection)connection;
+        var t = (NpgsqlTransaction)transaction;
         {
             string cid = record.Cid.ToString();
-            bool existed = Exists(c, t, cid);
+            bool? pinned = PinnedOf(c, t, cid);
+            bool existed = pinned is not null;
+            wasPinned = pinned == true;
             var now = DateTimeOffset.UtcNow;
             SqlCommands.Execute(
                 c,
@@ -116,7 +117,14 @@ public sealed class PostgresRegistry : SqlRegistry
             ReplaceLinks(c, t, cid, record.Batches);
             AddChange(c, t, cid, existed ? RegistryChangeKind.Updated : RegistryChangeKind.Registered, now);
             return PostgresCommands.ReadOne(c, t, record.Cid)!;
-        });
+        }
+    }
+
+    // Whether a CID is registered pinned, unpinned, or not at all (null).
+    private static bool? PinnedOf(NpgsqlConnection connection, NpgsqlTransaction transaction, string cid)
+    {
+        using var command = SqlCommands.Create(connection, transaction, "SELECT pinned FROM blocks WHERE cid = @cid;", ("cid", cid));
+        return command.ExecuteScalar() is bool pinned ? pinned : null;
     }
 
     /// <inheritdoc/>

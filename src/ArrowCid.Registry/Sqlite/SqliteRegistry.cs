@@ -49,14 +49,14 @@ public sealed class SqliteRegistry : SqlRegistry
     public static int SchemaVersion => SqliteSchema.CurrentVersion;
 
     /// <inheritdoc/>
-    public override BlockRecord Upsert(BlockRecord record)
+    protected override BlockRecord UpsertIn(DbConnection connection, DbTransaction transaction, BlockRecord record, out bool wasPinned)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        ArgumentNullException.ThrowIfNull(record.Cid);
-        return WriteSqlite((c, t) =>
+        var c = (SqliteConnection)connection;
+        var t = (SqliteTransaction)transaction;
         {
             string cid = record.Cid.ToString();
             var existing = SqliteRecordReader.ReadOne(c, t, record.Cid);
+            wasPinned = existing?.Pinned == true;
             var now = DateTimeOffset.UtcNow;
             var created = existing?.Created ?? (record.Created == default ? now : record.Created);
             SqlCommands.Execute(
@@ -92,7 +92,7 @@ public sealed class SqliteRegistry : SqlRegistry
 
             AddChange(c, t, cid, existing == null ? RegistryChangeKind.Registered : RegistryChangeKind.Updated, now);
             return SqliteRecordReader.ReadOne(c, t, record.Cid)!;
-        });
+        }
     }
 
     /// <inheritdoc/>
