@@ -21,6 +21,18 @@ internal sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, IRe
     /// <summary>How many groups have been committed (for tests and benchmarks).</summary>
     public long Groups { get; private set; }
 
+    /// <summary>How many submitted items wait for the next group (for tests).</summary>
+    internal int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
     /// <summary>Commits <paramref name="item"/> with whatever else is waiting, and returns its result once that group is durable.</summary>
     public TResult Submit(TItem item)
     {

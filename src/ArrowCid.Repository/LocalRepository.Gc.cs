@@ -47,6 +47,7 @@ public sealed partial class LocalRepository
 
             // Rows are gone first; the packs then drop every block nothing retains, in one pass.
             var compaction = Blocks.Packs.Compact(retained.Contains, PackLiveFraction);
+            var removedRows = removedRecords.ToHashSet();
             foreach (var (cid, length) in compaction.Removed)
             {
                 freed += length;
@@ -54,7 +55,7 @@ public sealed partial class LocalRepository
                 {
                     removedOrphans.Add(cid);
                 }
-                else if (!removedRecords.Contains(cid))
+                else if (removedRows.Add(cid))
                 {
                     removedRecords.Add(cid);
                 }
