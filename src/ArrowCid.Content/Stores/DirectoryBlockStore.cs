@@ -201,14 +201,10 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
     // The bytes are known to hash to the CID.
     private void Write(Cid cid, ReadOnlySpan<byte> block)
     {
-        if (block.Length <= PackThreshold)
+        if (StageHashed(cid, block).NeedsSync)
         {
-            Packs.Append(cid, block);
             Packs.Sync();
-            return;
         }
-
-        WriteFile(cid, block);
     }
 
     /// <summary>
@@ -221,14 +217,7 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
     public StagedBlock Stage(HashedBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
-        if (block.Bytes.Length <= PackThreshold)
-        {
-            Packs.Append(block.Cid, block.Bytes.Span);
-            return new StagedBlock(block.Cid, block.Bytes.Length, NeedsSync: true);
-        }
-
-        WriteFile(block.Cid, block.Bytes.Span);
-        return new StagedBlock(block.Cid, block.Bytes.Length, NeedsSync: false);
+        return StageHashed(block.Cid, block.Bytes.Span);
     }
 
     /// <summary>Like <see cref="Stage(HashedBlock)"/> for bytes from outside, checked against <paramref name="cid"/> first.</summary>
@@ -244,6 +233,12 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
             throw new BlockCorruptedException(cid, $"Content of {block.Length} bytes does not hash to the CID it was offered under");
         }
 
+        return StageHashed(cid, block);
+    }
+
+    // The bytes are known to hash to the CID: a small block is appended to the pack (not synced), a large one written durably.
+    private StagedBlock StageHashed(Cid cid, ReadOnlySpan<byte> block)
+    {
         if (block.Length <= PackThreshold)
         {
             Packs.Append(cid, block);

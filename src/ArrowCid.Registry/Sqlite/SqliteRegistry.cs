@@ -53,46 +53,44 @@ public sealed class SqliteRegistry : SqlRegistry
     {
         var c = (SqliteConnection)connection;
         var t = (SqliteTransaction)transaction;
+        string cid = record.Cid.ToString();
+        var existing = SqliteRecordReader.ReadOne(c, t, record.Cid);
+        wasPinned = existing?.Pinned == true;
+        var now = DateTimeOffset.UtcNow;
+        var created = existing?.Created ?? (record.Created == default ? now : record.Created);
+        SqlCommands.Execute(
+            c,
+            t,
+            """
+            INSERT INTO blocks (cid, kind, schema, rows, bytes, created_us, producer, provenance, pinned)
+            VALUES ($cid, $kind, $schema, $rows, $bytes, $created, $producer, $provenance, $pinned)
+            ON CONFLICT (cid) DO UPDATE SET kind = excluded.kind, schema = excluded.schema, rows = excluded.rows,
+                bytes = excluded.bytes, producer = excluded.producer, provenance = excluded.provenance,
+                pinned = MAX(blocks.pinned, excluded.pinned);
+            """,
+            ("$cid", cid),
+            ("$kind", (int)record.Kind),
+            ("$schema", record.Schema),
+            ("$rows", record.Rows),
+            ("$bytes", record.Bytes),
+            ("$created", RegistryTime.ToMicroseconds(created)),
+            ("$producer", record.Producer),
+            ("$provenance", record.Provenance),
+            ("$pinned", record.Pinned ? 1 : 0));
+        foreach (var (key, value) in record.Tags)
         {
-            string cid = record.Cid.ToString();
-            var existing = SqliteRecordReader.ReadOne(c, t, record.Cid);
-            wasPinned = existing?.Pinned == true;
-            var now = DateTimeOffset.UtcNow;
-            var created = existing?.Created ?? (record.Created == default ? now : record.Created);
-            SqlCommands.Execute(
-                c,
-                t,
-                """
-                INSERT INTO blocks (cid, kind, schema, rows, bytes, created_us, producer, provenance, pinned)
-                VALUES ($cid, $kind, $schema, $rows, $bytes, $created, $producer, $provenance, $pinned)
-                ON CONFLICT (cid) DO UPDATE SET kind = excluded.kind, schema = excluded.schema, rows = excluded.rows,
-                    bytes = excluded.bytes, producer = excluded.producer, provenance = excluded.provenance,
-                    pinned = MAX(blocks.pinned, excluded.pinned);
-                """,
-                ("$cid", cid),
-                ("$kind", (int)record.Kind),
-                ("$schema", record.Schema),
-                ("$rows", record.Rows),
-                ("$bytes", record.Bytes),
-                ("$created", RegistryTime.ToMicroseconds(created)),
-                ("$producer", record.Producer),
-                ("$provenance", record.Provenance),
-                ("$pinned", record.Pinned ? 1 : 0));
-            foreach (var (key, value) in record.Tags)
-            {
-                UpsertTag(c, t, cid, key, value);
-            }
-
-            foreach (string location in record.Locations)
-            {
-                InsertLocation(c, t, cid, location);
-            }
-
-            ReplaceLinks(c, t, cid, record.Batches);
-
-            AddChange(c, t, cid, existing == null ? RegistryChangeKind.Registered : RegistryChangeKind.Updated, now);
-            return SqliteRecordReader.ReadOne(c, t, record.Cid)!;
+            UpsertTag(c, t, cid, key, value);
         }
+
+        foreach (string location in record.Locations)
+        {
+            InsertLocation(c, t, cid, location);
+        }
+
+        ReplaceLinks(c, t, cid, record.Batches);
+
+        AddChange(c, t, cid, existing == null ? RegistryChangeKind.Registered : RegistryChangeKind.Updated, now);
+        return SqliteRecordReader.ReadOne(c, t, record.Cid)!;
     }
 
     /// <inheritdoc/>
