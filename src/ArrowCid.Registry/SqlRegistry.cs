@@ -37,7 +37,51 @@ public abstract class SqlRegistry : IRegistry
     protected abstract DateTimeOffset ReadTime(DbDataReader reader, int ordinal);
 
     /// <inheritdoc/>
-    public abstract BlockRecord Upsert(BlockRecord record);
+    public BlockRecord Upsert(BlockRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(record.Cid);
+        return Write((c, t) => UpsertIn(c, t, record, out _));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore = null)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (pinnedBefore is not null && pinnedBefore.Length != records.Count)
+        {
+            throw new ArgumentException($"{pinnedBefore.Length} flags for {records.Count} records", nameof(pinnedBefore));
+        }
+
+        foreach (var record in records)
+        {
+            ArgumentNullException.ThrowIfNull(record);
+            ArgumentNullException.ThrowIfNull(record.Cid);
+        }
+
+        if (records.Count == 0)
+        {
+            return [];
+        }
+
+        return Write((c, t) =>
+        {
+            var stored = new BlockRecord[records.Count];
+            for (int i = 0; i < records.Count; i++)
+            {
+                stored[i] = UpsertIn(c, t, records[i], out bool wasPinned);
+                if (pinnedBefore is not null)
+                {
+                    pinnedBefore[i] = wasPinned;
+                }
+            }
+
+            return (IReadOnlyList<BlockRecord>)stored;
+        });
+    }
+
+    /// <summary>One upsert inside a write transaction (see <see cref="Upsert"/>); <paramref name="wasPinned"/> tells whether the record was pinned before.</summary>
+    protected abstract BlockRecord UpsertIn(DbConnection connection, DbTransaction transaction, BlockRecord record, out bool wasPinned);
 
     /// <inheritdoc/>
     public abstract BlockRecord? Find(Cid cid);

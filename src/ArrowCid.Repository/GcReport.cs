@@ -19,6 +19,9 @@ public sealed record GcReport
     /// <summary>Bytes of block files removed.</summary>
     public long BytesFreed { get; init; }
 
+    /// <summary>Pack files rewritten (their live blocks copied to the current pack, the old file deleted).</summary>
+    public int PacksRewritten { get; init; }
+
     /// <summary>CIDs kept because they are pinned or reachable from a pinned dataset.</summary>
     public int Retained { get; init; }
 }

@@ -10,8 +10,11 @@ public sealed partial class LocalRepository
     /// <summary>
     /// Removes every block that is neither pinned, nor named by a version of a dataset name, nor
     /// linked (transitively) by a pinned or named dataset or a pinned foreign DAG node:
-    /// registered ones (row first, then file, so a crash leaves only an orphan) and unregistered
-    /// files, plus temporary files of dead writers. Runs alone (exclusive lock).
+    /// registered ones (row first, then block, so a crash leaves only an orphan) and unregistered
+    /// blocks, plus temporary files of dead writers. Packed blocks are removed by compaction
+    /// (<see cref="Content.Stores.Packs.PackStore.Compact"/>): a tombstone each, and packs whose
+    /// live records fill less than <see cref="PackLiveFraction"/> are rewritten. Runs alone
+    /// (exclusive lock).
     /// </summary>
     /// <returns>What was removed.</returns>
     public GcReport Gc()
@@ -19,25 +22,42 @@ public sealed partial class LocalRepository
         using (_lock.Exclusive())
         {
             var retained = _registry.ListRetained();
+            var registered = _registry.ListCids().ToHashSet();
             var removedRecords = new List<Cid>();
             var removedOrphans = new List<Cid>();
             long freed = 0;
-            foreach (var cid in _registry.ListCids())
+            foreach (var cid in registered)
             {
                 if (!retained.Contains(cid))
                 {
                     _registry.Delete(cid);
-                    freed += DeleteBlock(cid);
+                    freed += DeleteBlockFile(cid);
                     removedRecords.Add(cid);
                 }
             }
 
-            foreach (var cid in Blocks.Enumerate().ToList())
+            foreach (var cid in Blocks.EnumerateFiles().ToList())
             {
-                if (!retained.Contains(cid) && !_registry.Contains(cid))
+                if (!retained.Contains(cid) && !registered.Contains(cid))
                 {
-                    freed += DeleteBlock(cid);
+                    freed += DeleteBlockFile(cid);
                     removedOrphans.Add(cid);
+                }
+            }
+
+            // Rows are gone first; the packs then drop every block nothing retains, in one pass.
+            var compaction = Blocks.Packs.Compact(retained.Contains, PackLiveFraction);
+            var removedRows = removedRecords.ToHashSet();
+            foreach (var (cid, length) in compaction.Removed)
+            {
+                freed += length;
+                if (!registered.Contains(cid))
+                {
+                    removedOrphans.Add(cid);
+                }
+                else if (removedRows.Add(cid))
+                {
+                    removedRecords.Add(cid);
                 }
             }
 
@@ -49,8 +69,12 @@ public sealed partial class LocalRepository
                 RemovedOrphans = removedOrphans,
                 RemovedTempFiles = temps,
                 BytesFreed = freed,
+                PacksRewritten = compaction.PacksRewritten,
                 Retained = retained.Count,
             };
         }
     }
+
+    /// <summary>A pack whose live records fill less than this fraction of it is rewritten by <see cref="Gc"/>.</summary>
+    public const double PackLiveFraction = 0.5;
 }

@@ -42,6 +42,9 @@ public sealed partial class LocalRepository
         }
 
         Blocks.CleanTempFiles(TimeSpan.Zero);
+
+        // Under the exclusive lock no writer of this repository appends; a pack still locked is a live process's.
+        Blocks.Packs.RecoverDeadPacks();
         return found with { Repaired = true, Reregistered = reregistered, Quarantined = quarantined };
     }
 
@@ -71,18 +74,39 @@ public sealed partial class LocalRepository
         return true;
     }
 
+    // Every damaged copy goes: a packed one is copied out and tombstoned, a file moved.
     private string? Quarantine(Cid cid)
     {
-        string source = Blocks.GetBlockPath(cid);
-        if (!File.Exists(source))
+        string folder = Path.Combine(Root, QuarantineFolderName);
+        string? moved = null;
+        foreach (var (_, copy) in Blocks.Packs.ListCopies().Where(c => c.Cid == cid))
         {
-            return null;
+            if (Blocks.Packs.IsIntact(cid, copy))
+            {
+                continue;
+            }
+
+            byte[] bytes = new byte[copy.Length];
+            Directory.CreateDirectory(folder);
+            string target = Path.Combine(folder, $"{cid}.{DateTime.UtcNow.Ticks}");
+            if (Blocks.Packs.TryRead(copy, bytes))
+            {
+                File.WriteAllBytes(target, bytes);
+                moved = target;
+            }
+
+            Blocks.Packs.DeleteCopy(cid, copy);
         }
 
-        string folder = Path.Combine(Root, QuarantineFolderName);
+        string source = Blocks.GetBlockPath(cid);
+        if (!File.Exists(source) || IsIntact(cid, []))
+        {
+            return moved;
+        }
+
         Directory.CreateDirectory(folder);
-        string target = Path.Combine(folder, $"{cid}.{DateTime.UtcNow.Ticks}");
-        File.Move(source, target);
-        return target;
+        string fileTarget = Path.Combine(folder, $"{cid}.{DateTime.UtcNow.Ticks}");
+        File.Move(source, fileTarget);
+        return fileTarget;
     }
 }

@@ -24,7 +24,9 @@ public sealed partial class LocalRepository
         {
             var registered = _registry.ListCids().ToHashSet();
             var stored = Blocks.Enumerate().ToHashSet();
-            var corrupt = stored.Where(cid => !IsIntact(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
+            var packed = Blocks.Packs.ListCopies().ToLookup(c => c.Cid, c => c.Block);
+            var corrupt = stored.Where(cid => !IsIntact(cid, packed[cid])).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
+            int tornTails = Blocks.Packs.ListTornTails().Count;
             var missing = registered.Where(cid => !stored.Contains(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
             var orphans = stored.Where(cid => !registered.Contains(cid) && !corrupt.Contains(cid)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToList();
             int temps = Blocks.ListTempFiles().Count;
@@ -36,21 +38,31 @@ public sealed partial class LocalRepository
                 MissingBlocks = missing,
                 OrphanBlocks = orphans,
                 TempFiles = temps,
+                TornPackTails = tornTails,
             };
             return repair ? Repair(report) : report;
         }
     }
 
-    private bool IsIntact(Cid cid)
+    // Every copy: the block's own file and each packed copy.
+    private bool IsIntact(Cid cid, IEnumerable<Content.Stores.Packs.PackedBlock> packedCopies)
     {
+        foreach (var copy in packedCopies)
+        {
+            if (!Blocks.Packs.IsIntact(cid, copy))
+            {
+                return false;
+            }
+        }
+
         try
         {
             using var file = new FileStream(Blocks.GetBlockPath(cid), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             return BlockIntegrity.Matches(cid, file);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            // Deleted since it was listed: nothing there to be corrupt.
+            // Packed only, or deleted since it was listed: nothing there to be corrupt.
             return true;
         }
     }

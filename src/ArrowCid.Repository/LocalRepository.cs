@@ -33,6 +33,7 @@ public sealed partial class LocalRepository : IDisposable
 
     private readonly SqliteRegistry _registry;
     private readonly RepositoryLock _lock;
+    private readonly GroupCommit<PendingRow, (BlockRecord Stored, bool WasPinned)> _commits;
 
     /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
     /// <param name="root">The repository folder.</param>
@@ -44,10 +45,14 @@ public sealed partial class LocalRepository : IDisposable
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(Root);
         _lock = new RepositoryLock(Path.Combine(Root, LockFileName), options.LockTimeout);
-        Blocks = new DirectoryBlockStore(Path.Combine(Root, BlocksFolderName), options.VerifyOnRead);
+        Blocks = new DirectoryBlockStore(Path.Combine(Root, BlocksFolderName), options.VerifyOnRead, options.PackThreshold);
         Reader = new BlockReader(Blocks);
         _registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
+        _commits = new GroupCommit<PendingRow, (BlockRecord, bool)>(CommitGroup);
     }
+
+    /// <summary>How many group commits (one pack fsync and one registry transaction each) this instance has made.</summary>
+    public long CommitGroups => _commits.Groups;
 
     /// <summary>The repository folder (absolute).</summary>
     public string Root { get; }
@@ -127,8 +132,8 @@ public sealed partial class LocalRepository : IDisposable
         var toStore = Describe(cid, bytes, record, hashed: false);
         using (_lock.Shared())
         {
-            Blocks.Put(cid, bytes);
-            return Register(toStore, guard);
+            var staged = Blocks.Stage(cid, bytes);
+            return Register(toStore, guard, staged.NeedsSync);
         }
     }
 
@@ -140,8 +145,8 @@ public sealed partial class LocalRepository : IDisposable
         var toStore = Describe(block.Cid, block.Bytes.Span, record, hashed: true);
         using (_lock.Shared())
         {
-            Blocks.Put(block);
-            return Register(toStore, guard);
+            var staged = Blocks.Stage(block);
+            return Register(toStore, guard, staged.NeedsSync);
         }
     }
 
@@ -166,8 +171,8 @@ public sealed partial class LocalRepository : IDisposable
         var held = _lock.Shared();
         try
         {
-            var (cid, length) = Blocks.PutRaw(writeContent);
-            return new WrittenBlock(cid, length, held);
+            var staged = Blocks.StageRaw(writeContent);
+            return new WrittenBlock(staged.Cid, staged.Length, staged.NeedsSync, held);
         }
         catch
         {
@@ -192,23 +197,39 @@ public sealed partial class LocalRepository : IDisposable
                 Producer = options.Producer,
                 Provenance = options.Provenance,
                 Pinned = options.Pin,
-            }, guard);
+            }, guard, written.NeedsSync);
         }
     }
 
-    // Called under the shared lock, after the block is durable. With a guard the row is pinned, and
-    // the guard remembers it when it was not pinned before (so releasing the guard leaves others' pins).
-    private BlockRecord Register(BlockRecord record, PinGuard? guard)
+    // Called under the shared lock, after the block is written (durable, or staged in a pack when
+    // needsSync): the row joins the next group commit, which syncs the packs first, then upserts the
+    // group's rows in one transaction; this returns once that group is durable. With a guard the row
+    // is pinned, and the guard remembers it when it was not pinned before (so releasing the guard
+    // leaves others' pins).
+    private BlockRecord Register(BlockRecord record, PinGuard? guard, bool needsSync)
     {
-        if (guard is null)
+        var (stored, wasPinned) = _commits.Submit(new PendingRow(guard is null ? record : record with { Pinned = true }, needsSync));
+        guard?.Held(record.Cid, wasPinned);
+        return stored;
+    }
+
+    // One group: the packs synced once (block before row), then every row in one registry transaction.
+    private (BlockRecord, bool)[] CommitGroup(IReadOnlyList<PendingRow> rows)
+    {
+        if (rows.Any(r => r.NeedsSync))
         {
-            return _registry.Upsert(record);
+            Blocks.SyncPacks();
         }
 
-        bool wasPinned = _registry.Find(record.Cid)?.Pinned == true;
-        var stored = _registry.Upsert(record with { Pinned = true });
-        guard.Held(record.Cid, wasPinned);
-        return stored;
+        bool[] pinnedBefore = new bool[rows.Count];
+        var stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList(), pinnedBefore);
+        var results = new (BlockRecord, bool)[rows.Count];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            results[i] = (stored[i], pinnedBefore[i]);
+        }
+
+        return results;
     }
 
     /// <summary>A copy of a block's bytes (checked against the CID when the repository verifies reads).</summary>
@@ -280,7 +301,11 @@ public sealed partial class LocalRepository : IDisposable
     }
 
     /// <summary>Releases the registry's database connections.</summary>
-    public void Dispose() => _registry.Dispose();
+    public void Dispose()
+    {
+        Blocks.Dispose();
+        _registry.Dispose();
+    }
 
     /// <summary>The record to store for a block: checked against the CID (unless <paramref name="hashed"/> when it was made), with size and dataset links filled in.</summary>
     private static BlockRecord Describe(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record, bool hashed)
@@ -331,6 +356,22 @@ public sealed partial class LocalRepository : IDisposable
         return record with { Bytes = bytes.Length, Batches = links };
     }
 
+    // The block's own file only (packed copies go by compaction).
+    private long DeleteBlockFile(Cid cid)
+    {
+        string path = Blocks.GetBlockPath(cid);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return 0;
+        }
+
+        long size = info.Length;
+        File.Delete(path);
+        Arrow.IO.DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
+        return size;
+    }
+
     private long DeleteBlock(Cid cid)
     {
         Blocks.TryGetSize(cid, out long size);
@@ -341,8 +382,14 @@ public sealed partial class LocalRepository : IDisposable
 /// <summary>A block written durably and not yet registered, holding the repository's shared lock until disposed.</summary>
 /// <param name="Cid">The block's CID.</param>
 /// <param name="Length">Its length in bytes.</param>
+/// <param name="NeedsSync">Whether it was appended to a pack, durable only once the packs are synced (by its group commit).</param>
 /// <param name="Lock">The shared lock held since before the write.</param>
-internal sealed record WrittenBlock(Cid Cid, long Length, IDisposable Lock) : IDisposable
+internal sealed record WrittenBlock(Cid Cid, long Length, bool NeedsSync, IDisposable Lock) : IDisposable
 {
     public void Dispose() => Lock.Dispose();
 }
+
+/// <summary>A registry row waiting for its group commit.</summary>
+/// <param name="Record">The row to upsert.</param>
+/// <param name="NeedsSync">Whether its block waits for the packs' sync.</param>
+internal sealed record PendingRow(BlockRecord Record, bool NeedsSync);

@@ -10,4 +10,15 @@ public sealed record LocalRepositoryOptions
 
     /// <summary>How long an operation waits for the repository lock or the database before failing.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Blocks of at most this many bytes are appended to pack files (docs/repository.md, "Pack
+    /// files"); larger ones keep files of their own (mapped and sent whole). 0 gives every block a
+    /// file. Default 64 KiB: small tables, manifest nodes and small chunks are packed; chunks of a
+    /// large table (up to 1 MiB) stay files.
+    /// </summary>
+    public int PackThreshold { get; init; } = DefaultPackThreshold;
+
+    /// <summary>The default <see cref="PackThreshold"/>.</summary>
+    public const int DefaultPackThreshold = 64 << 10;
 }

@@ -10,7 +10,7 @@ public sealed record VerifyReport
     /// <summary>Registry rows checked.</summary>
     public int RecordsChecked { get; init; }
 
-    /// <summary>Block files checked (each re-hashed).</summary>
+    /// <summary>Blocks checked (each file and packed copy re-hashed).</summary>
     public int BlocksChecked { get; init; }
 
     /// <summary>Intact blocks with no registry row: a write that crashed before registering, or a deleted record's block. Harmless.</summary>
@@ -19,11 +19,14 @@ public sealed record VerifyReport
     /// <summary>Registry rows whose block file is gone.</summary>
     public IReadOnlyList<Cid> MissingBlocks { get; init; } = [];
 
-    /// <summary>Block files whose bytes do not hash to their CID.</summary>
+    /// <summary>Blocks (files or packed copies) whose bytes do not hash to their CID.</summary>
     public IReadOnlyList<Cid> CorruptBlocks { get; init; } = [];
 
     /// <summary>Temporary files left by writers that died mid-write.</summary>
     public int TempFiles { get; init; }
+
+    /// <summary>Packs whose writer died mid-append, leaving a tail no whole record explains (repair cuts it; it was never acknowledged).</summary>
+    public int TornPackTails { get; init; }
 
     /// <summary>Whether repairs were applied (each listed problem was fixed).</summary>
     public bool Repaired { get; init; }
@@ -38,5 +41,5 @@ public sealed record VerifyReport
     public bool IsConsistent => MissingBlocks.Count == 0 && CorruptBlocks.Count == 0;
 
     /// <summary>Nothing at all to report.</summary>
-    public bool IsClean => IsConsistent && OrphanBlocks.Count == 0 && TempFiles == 0;
+    public bool IsClean => IsConsistent && OrphanBlocks.Count == 0 && TempFiles == 0 && TornPackTails == 0;
 }

@@ -1,19 +1,35 @@
 // Puts blocks into a repository forever, printing "ack <cid>" only after PutBlock has returned:
 // every CID printed is one the repository has acknowledged, which the parent test holds it to
-// after killing this process at a random point.
+// after killing this process at a random point. With a third argument, that many threads put at
+// once (small blocks and one-chunk tables, so their puts share group commits) and each prints its
+// own acknowledgements.
 using System.Globalization;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.DagCbor;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 
-if (args.Length != 2)
+if (args.Length is not (2 or 3))
 {
-    Console.Error.WriteLine("usage: ArrowCid.Repository.CrashChild <repo folder> <seed>");
+    Console.Error.WriteLine("usage: ArrowCid.Repository.CrashChild <repo folder> <seed> [concurrent writers]");
     return 2;
 }
 
-var random = new Random(int.Parse(args[1], CultureInfo.InvariantCulture));
+int seed = int.Parse(args[1], CultureInfo.InvariantCulture);
+if (args.Length == 3)
+{
+    int writers = int.Parse(args[2], CultureInfo.InvariantCulture);
+    using var content = ContentRepository.Open(args[0], new LocalRepositoryOptions { VerifyOnRead = false });
+    Console.Out.WriteLine("ready");
+    Console.Out.Flush();
+    var threads = Enumerable.Range(0, writers).Select(w => new Thread(() => PutConcurrently(content, seed, w)) { IsBackground = true }).ToList();
+    threads.ForEach(t => t.Start());
+    threads.ForEach(t => t.Join());
+    return 0;
+}
+
+var random = new Random(seed);
 using var repo = new LocalRepository(args[0], new LocalRepositoryOptions { VerifyOnRead = false });
 var recent = new List<(Cid Cid, byte[] Bytes)>();
 Console.Out.WriteLine("ready");
@@ -44,6 +60,27 @@ for (long i = 0; ; i++)
         if (recent.Count > 16)
         {
             recent.RemoveAt(0);
+        }
+    }
+}
+
+// One writer of the concurrent mode: even writers put small random blocks, odd ones distinct one-chunk tables.
+static void PutConcurrently(ContentRepository content, int seed, int writer)
+{
+    var random = new Random(seed * 131 + writer);
+    for (long n = 0; ; n++)
+    {
+        if (writer % 2 == 0)
+        {
+            byte[] bytes = new byte[1 + random.Next(2048)];
+            random.NextBytes(bytes);
+            var cid = Cid.ForRaw(bytes);
+            Acknowledge(content.Repository.PutBlock(cid, bytes, BatchRecord(cid)).Cid);
+        }
+        else
+        {
+            using var table = MixedTable.Build((ulong)random.NextInt64(), 0, 1 + random.Next(40));
+            Acknowledge(content.PutStream(MixedTable.Schema, [table]).Dataset.Cid);
         }
     }
 }

@@ -21,13 +21,16 @@ public sealed class DamagedRepositoryFuzzTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void Every_damaged_file_is_found_refused_and_repaired(int seed)
+    [InlineData(1, 0)]
+    [InlineData(2, 0)]
+    [InlineData(3, 0)]
+    [InlineData(1, LocalRepositoryOptions.DefaultPackThreshold)]
+    [InlineData(2, LocalRepositoryOptions.DefaultPackThreshold)]
+    [InlineData(3, LocalRepositoryOptions.DefaultPackThreshold)]
+    public void Every_damaged_file_is_found_refused_and_repaired(int seed, int packThreshold)
     {
         var random = new Random(seed);
-        using var repo = new LocalRepository(Path.Combine(_folder.Path, seed.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using var repo = new LocalRepository(Path.Combine(_folder.Path, $"{seed}-{packThreshold}"), new LocalRepositoryOptions { PackThreshold = packThreshold });
         var blocks = Enumerable.Range(0, 40).Select(_ => RandomBatch(random, 2000)).ToList();
         foreach (var (cid, bytes) in blocks)
         {
@@ -37,7 +40,7 @@ public sealed class DamagedRepositoryFuzzTests : IDisposable
         var damaged = new HashSet<Cid>();
         foreach (var (cid, bytes) in blocks.Where(_ => random.Next(3) == 0))
         {
-            File.WriteAllBytes(repo.Blocks.GetBlockPath(cid), Damage(bytes, random));
+            StoredBlocks.Overwrite(repo.Blocks, cid, Damage(bytes, random));
             damaged.Add(cid);
         }
 

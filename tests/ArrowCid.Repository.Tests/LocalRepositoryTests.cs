@@ -51,8 +51,17 @@ public sealed class LocalRepositoryTests : IDisposable
 
         Assert.True(File.Exists(Path.Combine(_folder.Path, "registry.db")));
         Assert.True(File.Exists(Path.Combine(_folder.Path, "repo.lock")));
-        string text = cid.ToString();
+        // A small block is appended to a pack; a large one has a file of its own.
+        Assert.True(_repo.Blocks.TryGetPacked(cid, out var packed));
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "blocks", "packs", $"{packed.Pack:x16}.pack")));
+        Assert.Equal(0, packed.Offset % 64);
+        byte[] largeBytes = new byte[LocalRepositoryOptions.DefaultPackThreshold + 1];
+        _random.NextBytes(largeBytes);
+        var large = Cid.ForRaw(largeBytes);
+        _repo.PutBlock(large, largeBytes, BatchRecord(large));
+        string text = large.ToString();
         Assert.True(File.Exists(Path.Combine(_folder.Path, "blocks", text[^3..^1], text)));
+        Assert.False(_repo.Blocks.TryGetPacked(large, out _));
     }
 
     [Fact]
@@ -154,9 +163,10 @@ public sealed class LocalRepositoryTests : IDisposable
         var corrupt = PutBatch();
         var orphan = RandomBatch(_random);
         _repo.Blocks.Put(orphan.Cid, orphan.Bytes);
-        File.Delete(_repo.Blocks.GetBlockPath(missing));
-        CorruptFile(_repo.Blocks.GetBlockPath(corrupt));
+        Assert.True(_repo.Blocks.Delete(missing));
+        StoredBlocks.FlipBit(_repo.Blocks, corrupt, _random.Next(), 0x40);
         string shard = Path.GetDirectoryName(_repo.Blocks.GetBlockPath(healthy))!;
+        Directory.CreateDirectory(shard);
         File.WriteAllBytes(Path.Combine(shard, "." + healthy + ".dead.tmp"), [1, 2, 3]);
 
         var found = _repo.Verify();
@@ -214,7 +224,7 @@ public sealed class LocalRepositoryTests : IDisposable
     public void Corrupt_block_read_through_the_repository_is_a_typed_error()
     {
         var cid = PutBatch();
-        CorruptFile(_repo.Blocks.GetBlockPath(cid));
+        StoredBlocks.FlipBit(_repo.Blocks, cid, _random.Next(), 0x40);
         Assert.Throws<BlockCorruptedException>(() => _repo.GetBlock(cid));
     }
 
@@ -245,12 +255,5 @@ public sealed class LocalRepositoryTests : IDisposable
         var (cid, bytes) = RandomBatch(_random);
         _repo.PutBlock(cid, bytes, BatchRecord(cid));
         return cid;
-    }
-
-    private void CorruptFile(string path)
-    {
-        byte[] bytes = File.ReadAllBytes(path);
-        bytes[_random.Next(bytes.Length)] ^= 0x40;
-        File.WriteAllBytes(path, bytes);
     }
 }

@@ -20,8 +20,56 @@ internal static class BenchCommands
         command.Subcommands.Add(Cid(console));
         command.Subcommands.Add(Chunk(console));
         command.Subcommands.Add(Dedup(console));
+        command.Subcommands.Add(Ingest(console));
         return command;
     }
+
+    private static Command Ingest(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var dir = new Option<string?>("--dir") { Description = "A folder on the disk to measure (default: the folder holding the repository, ~/.arrowcid or ARROWCID_REPO); not /dev/shm, where fsync does nothing", HelpName = "DIR" };
+        var seconds = new Option<double>("--seconds") { Description = "How long each measure runs (1..60)", DefaultValueFactory = _ => 3, HelpName = "S" };
+        var command = new Command("ingest", $"Durable ingestion of many small tables: the disk's fsync limit, puts of distinct 1 KiB tables from one client and from {IngestBenchmark.Clients} concurrent DoPut clients, and the space they take") { json, dir, seconds };
+        command.SetAction(parse =>
+        {
+            string parent = parse.GetValue(dir) ?? Path.GetDirectoryName(Repository.LocalRepository.ResolvePath(null))!;
+            double each = Math.Clamp(parse.GetValue(seconds), 1, 60);
+            var r = CliErrors.About(parent, () => IngestBenchmark.RunAsync(parent, each).GetAwaiter().GetResult());
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(IngestJson(r).ToJsonString(ContentOutput.Indented));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("measure", "value", "vs fsync appends", "goal");
+            table.AddRow($"fsync appends of {r.TableBytes} bytes, one thread", $"{F(r.FsyncAppendsPerSecond)}/s", "1x", string.Empty);
+            table.AddRow("durable puts, one client in sequence", $"{F(r.PutsPerSecond1)}/s", $"{F(r.PutsPerSecond1 / r.FsyncAppendsPerSecond)}x", Goal(r.SingleGoalMet, ">= 0.5x"));
+            table.AddRow($"durable puts, {IngestBenchmark.Clients} DoPut clients", $"{F(r.PutsPerSecond16)}/s", $"{F(r.PutsPerSecond16 / r.FsyncAppendsPerSecond)}x", Goal(r.Concurrent16GoalMet, ">= 5,000/s and >= 1.0x"));
+            table.AddRow("disk bytes / block bytes", F(r.SpaceRatio), string.Empty, Goal(r.SpaceGoalMet, "<= 1.2"));
+            PlainConsole(console.Out).Write(table);
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in {r.Folder} (removed); {r.Puts16} puts by {IngestBenchmark.Clients} clients in {r.Commits16} group commits; registry {r.RegistryBytesPerBlock:F0} bytes per block"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static JsonObject IngestJson(IngestBenchmarkResult r) => new()
+    {
+        ["dir"] = r.Folder,
+        ["table_bytes"] = r.TableBytes,
+        ["fsync_appends_per_s"] = Round(r.FsyncAppendsPerSecond),
+        ["puts_per_s_1"] = Round(r.PutsPerSecond1),
+        ["puts_per_s_16"] = Round(r.PutsPerSecond16),
+        ["space_ratio"] = Round(r.SpaceRatio),
+        ["registry_bytes_per_block"] = Round(r.RegistryBytesPerBlock),
+        ["puts_16"] = r.Puts16,
+        ["group_commits_16"] = r.Commits16,
+        ["puts_1_vs_fsync"] = Round(r.PutsPerSecond1 / r.FsyncAppendsPerSecond),
+        ["puts_16_vs_fsync"] = Round(r.PutsPerSecond16 / r.FsyncAppendsPerSecond),
+        ["single_goal_met"] = r.SingleGoalMet,
+        ["concurrent_goal_met"] = r.Concurrent16GoalMet,
+        ["space_goal_met"] = r.SpaceGoalMet,
+    };
 
     private static Command Dedup(CliConsole console)
     {

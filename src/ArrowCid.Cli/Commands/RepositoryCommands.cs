@@ -179,7 +179,7 @@ internal static class RepositoryCommands
 
         string state = report.IsClean ? "clean" : report.Repaired ? "repaired" : report.IsConsistent ? "consistent" : "DAMAGED";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"verify: {report.RecordsChecked} records, {report.BlocksChecked} blocks checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {report.OrphanBlocks.Count} orphans, {report.TempFiles} temporary files: {state}"));
+            $"verify: {report.RecordsChecked} records, {report.BlocksChecked} blocks checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {report.OrphanBlocks.Count} orphans, {report.TempFiles} temporary files, {report.TornPackTails} torn pack tails: {state}"));
     }
 
     private static JsonObject VerifyJson(VerifyReport report) => new()
@@ -190,6 +190,7 @@ internal static class RepositoryCommands
         ["missing"] = new JsonArray(report.MissingBlocks.Select(c => (JsonNode)c.ToString()).ToArray()),
         ["orphans"] = new JsonArray(report.OrphanBlocks.Select(c => (JsonNode)c.ToString()).ToArray()),
         ["temp_files"] = report.TempFiles,
+        ["torn_pack_tails"] = report.TornPackTails,
         ["repaired"] = report.Repaired,
         ["reregistered"] = new JsonArray(report.Reregistered.Select(c => (JsonNode)c.ToString()).ToArray()),
         ["quarantined"] = new JsonArray(report.Quarantined.Select(q => (JsonNode)q).ToArray()),

@@ -1,5 +1,7 @@
+using System.Buffers;
 using ArrowCid.Arrow.IO;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores.Packs;
 
 namespace ArrowCid.Content.Stores;
 
@@ -12,8 +14,14 @@ namespace ArrowCid.Content.Stores;
 /// none, two processes writing the same CID at once each rename an identical file into place, and
 /// a crash leaves at most a temporary file, which <see cref="Enumerate"/> ignores and
 /// <see cref="CleanTempFiles"/> removes.
+/// <para>
+/// Blocks of at most <see cref="PackThreshold"/> bytes are appended to pack files instead
+/// (<see cref="Packs"/>, in <c>&lt;root&gt;/packs/</c>): a file, an fsync, a rename and a folder
+/// fsync per small block cost far more than the block, on disk and in time. Every read, listing
+/// and deletion looks in both places, so a store written with either layout reads the same.
+/// </para>
 /// </summary>
-public sealed class DirectoryBlockStore : IBlockStore
+public sealed class DirectoryBlockStore : IBlockStore, IDisposable
 {
     private const int CopyChunkSize = 1 << 16;
 
@@ -24,12 +32,56 @@ public sealed class DirectoryBlockStore : IBlockStore
     /// on disk can be damaged or edited behind the store's back, so turn this on wherever the bytes
     /// leave the host or feed a decision.
     /// </param>
-    public DirectoryBlockStore(string root, bool verifyOnRead = false)
+    /// <param name="packThreshold">Blocks of at most this many bytes go to pack files (0: every block gets a file of its own).</param>
+    public DirectoryBlockStore(string root, bool verifyOnRead = false, int packThreshold = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
+        ArgumentOutOfRangeException.ThrowIfNegative(packThreshold);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(packThreshold, MaxPackThreshold);
         Root = Path.GetFullPath(root);
         VerifyOnRead = verifyOnRead;
+        PackThreshold = packThreshold;
         Directory.CreateDirectory(Root);
+        Packs = new PackStore(Path.Combine(Root, PackStore.FolderName));
+    }
+
+    /// <summary>The largest <see cref="PackThreshold"/> allowed: a pack holds small blocks; large ones keep files (mapped, sent with sendfile).</summary>
+    public const int MaxPackThreshold = 1 << 20;
+
+    /// <summary>Blocks of at most this many bytes are written to pack files; larger ones to files of their own.</summary>
+    public int PackThreshold { get; }
+
+    /// <summary>The pack files small blocks are appended to.</summary>
+    public PackStore Packs { get; }
+
+    /// <summary>Seals this process's pack (see <see cref="PackStore.Dispose"/>).</summary>
+    public void Dispose() => Packs.Dispose();
+
+    /// <summary>Whether a block lies in a pack (not in a file of its own).</summary>
+    /// <param name="cid">The CID.</param>
+    /// <param name="block">Where, when packed.</param>
+    /// <returns>True when packed.</returns>
+    public bool TryGetPacked(Cid cid, out PackedBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        if (Packs.TryLocate(cid, out block))
+        {
+            return true;
+        }
+
+        if (File.Exists(GetBlockPath(cid)))
+        {
+            return false;
+        }
+
+        // Appended by another process since this one last looked.
+        if (Packs.Find(cid) is { } found)
+        {
+            block = found;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>The store's root folder (absolute).</summary>
@@ -39,7 +91,8 @@ public sealed class DirectoryBlockStore : IBlockStore
     public bool VerifyOnRead { get; }
 
     /// <summary>
-    /// The file that holds (or would hold) a block. Callers may map or read it, never write it: it
+    /// The file that holds (or would hold) a block stored as a file of its own (a packed block has
+    /// none: see <see cref="TryGetPacked"/>). Callers may map or read it, never write it: it
     /// is replaced only by rename, so an open handle keeps seeing the bytes it opened.
     /// </summary>
     /// <param name="cid">The block's CID.</param>
@@ -52,7 +105,7 @@ public sealed class DirectoryBlockStore : IBlockStore
     }
 
     /// <inheritdoc/>
-    public bool Has(Cid cid) => File.Exists(GetBlockPath(cid));
+    public bool Has(Cid cid) => TryGetPacked(cid, out _) || File.Exists(GetBlockPath(cid));
 
     /// <inheritdoc/>
     public ReadOnlyMemory<byte> Read(Cid cid) =>
@@ -62,6 +115,12 @@ public sealed class DirectoryBlockStore : IBlockStore
     public bool TryRead(Cid cid, out ReadOnlyMemory<byte> block)
     {
         block = default;
+        if (TryReadPacked(cid) is { } packed)
+        {
+            block = packed;
+            return true;
+        }
+
         FileStream? file = TryOpen(GetBlockPath(cid));
         if (file == null)
         {
@@ -93,6 +152,11 @@ public sealed class DirectoryBlockStore : IBlockStore
     /// <inheritdoc/>
     public Stream OpenRead(Cid cid)
     {
+        if (TryReadPacked(cid) is { } packed)
+        {
+            return new MemoryStream(packed, writable: false);
+        }
+
         FileStream file = TryOpen(GetBlockPath(cid)) ?? throw new BlockNotFoundException(cid);
         return VerifyOnRead ? new VerifyingReadStream(file, cid) : file;
     }
@@ -100,6 +164,12 @@ public sealed class DirectoryBlockStore : IBlockStore
     /// <inheritdoc/>
     public bool TryGetSize(Cid cid, out long size)
     {
+        if (TryGetPacked(cid, out var packed))
+        {
+            size = packed.Length;
+            return true;
+        }
+
         var info = new FileInfo(GetBlockPath(cid));
         size = info.Exists ? info.Length : 0;
         return info.Exists;
@@ -130,6 +200,59 @@ public sealed class DirectoryBlockStore : IBlockStore
 
     // The bytes are known to hash to the CID.
     private void Write(Cid cid, ReadOnlySpan<byte> block)
+    {
+        if (StageHashed(cid, block).NeedsSync)
+        {
+            Packs.Sync();
+        }
+    }
+
+    /// <summary>
+    /// Stores a block hashed when it was made, for group commit: a small block is appended to this
+    /// process's pack and is durable only after <see cref="SyncPacks"/>; a large one is written to
+    /// its own file as <see cref="Put(HashedBlock)"/> does (durable on return).
+    /// </summary>
+    /// <param name="block">The block.</param>
+    /// <returns>What was staged.</returns>
+    public StagedBlock Stage(HashedBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        return StageHashed(block.Cid, block.Bytes.Span);
+    }
+
+    /// <summary>Like <see cref="Stage(HashedBlock)"/> for bytes from outside, checked against <paramref name="cid"/> first.</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <param name="block">The content.</param>
+    /// <returns>What was staged.</returns>
+    /// <exception cref="BlockCorruptedException">The content does not hash to the CID; nothing was stored.</exception>
+    public StagedBlock Stage(Cid cid, ReadOnlySpan<byte> block)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        if (!cid.Verify(block))
+        {
+            throw new BlockCorruptedException(cid, $"Content of {block.Length} bytes does not hash to the CID it was offered under");
+        }
+
+        return StageHashed(cid, block);
+    }
+
+    // The bytes are known to hash to the CID: a small block is appended to the pack (not synced), a large one written durably.
+    private StagedBlock StageHashed(Cid cid, ReadOnlySpan<byte> block)
+    {
+        if (block.Length <= PackThreshold)
+        {
+            Packs.Append(cid, block);
+            return new StagedBlock(cid, block.Length, NeedsSync: true);
+        }
+
+        WriteFile(cid, block);
+        return new StagedBlock(cid, block.Length, NeedsSync: false);
+    }
+
+    /// <summary>Makes every block staged into a pack durable (one fsync for all of them).</summary>
+    public void SyncPacks() => Packs.Sync();
+
+    private void WriteFile(Cid cid, ReadOnlySpan<byte> block)
     {
         string path = GetBlockPath(cid);
         if (IsIntact(cid, path))
@@ -167,29 +290,64 @@ public sealed class DirectoryBlockStore : IBlockStore
     /// <returns>The raw CID and the length written.</returns>
     public (Cid Cid, long Length) PutRaw(Action<Stream> writeContent)
     {
+        var staged = StageRaw(writeContent);
+        if (staged.NeedsSync)
+        {
+            Packs.Sync();
+        }
+
+        return (staged.Cid, staged.Length);
+    }
+
+    /// <summary>
+    /// Like <see cref="PutRaw"/>, for group commit: content of at most <see cref="PackThreshold"/>
+    /// bytes is gathered in memory through SHA-256 and appended to this process's pack, durable
+    /// only after <see cref="SyncPacks"/>; content that grows past it spills to a temporary file,
+    /// which is fsynced and renamed as <see cref="PutRaw"/> does (durable on return).
+    /// </summary>
+    /// <param name="writeContent">Writes the block's content.</param>
+    /// <returns>The raw CID, the length and whether a pack sync is still needed.</returns>
+    public StagedBlock StageRaw(Action<Stream> writeContent)
+    {
         ArgumentNullException.ThrowIfNull(writeContent);
-        string staging = Path.Combine(Root, ".staging");
-        Directory.CreateDirectory(staging);
-        string temp = Path.Combine(staging, $".{Guid.NewGuid():N}.tmp");
+        using var spill = new SpillingStream(PackThreshold, CreateStagingFile);
+        Cid cid;
+        long length;
         try
         {
-            Cid cid;
-            long length;
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-            using (var hashing = new HashingStream(file))
+            using var hashing = new HashingStream(spill);
+            writeContent(hashing);
+            byte[] digest = hashing.FinishHash();
+            length = hashing.Length;
+            cid = Cid.CreateV1(Multicodec.Raw, new Multihash(Multicodec.Sha2256, digest));
+        }
+        catch
+        {
+            if (spill.File is { } spilled)
             {
-                writeContent(hashing);
-                byte[] digest = hashing.FinishHash();
-                file.Flush(flushToDisk: true);
-                length = hashing.Length;
-                cid = Cid.CreateV1(Multicodec.Raw, new Multihash(Multicodec.Sha2256, digest));
+                spilled.Dispose();
+                DeleteQuietly(spilled.Name);
             }
 
+            throw;
+        }
+
+        if (spill.File is not { } file)
+        {
+            Packs.Append(cid, spill.Buffered);
+            return new StagedBlock(cid, length, NeedsSync: true);
+        }
+
+        string temp = file.Name;
+        try
+        {
+            file.Flush(flushToDisk: true);
+            file.Dispose();
             string path = GetBlockPath(cid);
             // The shard folder exists (CreateTempPath makes it) before the rename lands in it.
             _ = CreateTempPath(path);
             Publish(temp, path);
-            return (cid, length);
+            return new StagedBlock(cid, length, NeedsSync: false);
         }
         finally
         {
@@ -197,11 +355,26 @@ public sealed class DirectoryBlockStore : IBlockStore
         }
     }
 
+    private FileStream CreateStagingFile()
+    {
+        string staging = Path.Combine(Root, ".staging");
+        Directory.CreateDirectory(staging);
+        return new FileStream(Path.Combine(staging, $".{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+    }
+
     /// <inheritdoc/>
     public void Put(Cid cid, Stream content)
     {
         ArgumentNullException.ThrowIfNull(cid);
         ArgumentNullException.ThrowIfNull(content);
+        if (content.CanSeek && content.Length - content.Position <= PackThreshold)
+        {
+            byte[] small = new byte[content.Length - content.Position];
+            content.ReadExactly(small);
+            Put(cid, small);
+            return;
+        }
+
         string path = GetBlockPath(cid);
         string temp = CreateTempPath(path);
         try
@@ -242,10 +415,12 @@ public sealed class DirectoryBlockStore : IBlockStore
     /// <inheritdoc/>
     public bool Delete(Cid cid)
     {
+        ArgumentNullException.ThrowIfNull(cid);
+        bool packed = Packs.Delete(cid);
         string path = GetBlockPath(cid);
         if (!File.Exists(path))
         {
-            return false;
+            return packed;
         }
 
         File.Delete(path);
@@ -255,6 +430,26 @@ public sealed class DirectoryBlockStore : IBlockStore
 
     /// <inheritdoc/>
     public IEnumerable<Cid> Enumerate()
+    {
+        var packed = Packs.Enumerate();
+        foreach (var cid in packed)
+        {
+            yield return cid;
+        }
+
+        var inPacks = packed.ToHashSet();
+        foreach (var cid in EnumerateFiles())
+        {
+            if (!inPacks.Contains(cid))
+            {
+                yield return cid;
+            }
+        }
+    }
+
+    /// <summary>Every block stored as a file of its own, in no particular order.</summary>
+    /// <returns>The CIDs.</returns>
+    public IEnumerable<Cid> EnumerateFiles()
     {
         foreach (string shardPath in SafeEnumerate(() => Directory.EnumerateDirectories(Root)))
         {
@@ -313,6 +508,23 @@ public sealed class DirectoryBlockStore : IBlockStore
         }
 
         return temps;
+    }
+
+    // A packed copy's bytes (hashed when the store verifies reads), or null when no pack holds the block.
+    private byte[]? TryReadPacked(Cid cid)
+    {
+        if (!TryGetPacked(cid, out var packed))
+        {
+            return null;
+        }
+
+        byte[] bytes = new byte[packed.Length];
+        if (!Packs.TryRead(packed, bytes) || (VerifyOnRead && !cid.Verify(bytes)))
+        {
+            throw new BlockCorruptedException(cid, $"Packed block of {packed.Length} bytes does not hash to its CID");
+        }
+
+        return bytes;
     }
 
     private static FileStream? TryOpen(string path)

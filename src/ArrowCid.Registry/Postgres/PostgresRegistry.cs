@@ -75,48 +75,54 @@ public sealed class PostgresRegistry : SqlRegistry
     }
 
     /// <inheritdoc/>
-    public override BlockRecord Upsert(BlockRecord record)
+    protected override BlockRecord UpsertIn(DbConnection connection, DbTransaction transaction, BlockRecord record, out bool wasPinned)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        ArgumentNullException.ThrowIfNull(record.Cid);
-        return WritePostgres((c, t) =>
+        var c = (NpgsqlConnection)connection;
+        var t = (NpgsqlTransaction)transaction;
+        string cid = record.Cid.ToString();
+        bool? pinned = PinnedOf(c, t, cid);
+        bool existed = pinned is not null;
+        wasPinned = pinned == true;
+        var now = DateTimeOffset.UtcNow;
+        SqlCommands.Execute(
+            c,
+            t,
+            """
+            INSERT INTO blocks (cid, kind, schema, rows, bytes, created, producer, provenance, pinned)
+            VALUES (@cid, @kind, @schema, @rows, @bytes, @created, @producer, @provenance, @pinned)
+            ON CONFLICT (cid) DO UPDATE SET kind = EXCLUDED.kind, schema = EXCLUDED.schema, rows = EXCLUDED.rows,
+                bytes = EXCLUDED.bytes, producer = EXCLUDED.producer, provenance = EXCLUDED.provenance,
+                pinned = blocks.pinned OR EXCLUDED.pinned;
+            """,
+            ("cid", cid),
+            ("kind", (int)record.Kind),
+            ("schema", record.Schema),
+            ("rows", record.Rows),
+            ("bytes", record.Bytes),
+            ("created", PostgresCommands.Timestamp(record.Created == default ? now : record.Created)),
+            ("producer", record.Producer),
+            ("provenance", record.Provenance),
+            ("pinned", record.Pinned));
+        foreach (var (key, value) in record.Tags)
         {
-            string cid = record.Cid.ToString();
-            bool existed = Exists(c, t, cid);
-            var now = DateTimeOffset.UtcNow;
-            SqlCommands.Execute(
-                c,
-                t,
-                """
-                INSERT INTO blocks (cid, kind, schema, rows, bytes, created, producer, provenance, pinned)
-                VALUES (@cid, @kind, @schema, @rows, @bytes, @created, @producer, @provenance, @pinned)
-                ON CONFLICT (cid) DO UPDATE SET kind = EXCLUDED.kind, schema = EXCLUDED.schema, rows = EXCLUDED.rows,
-                    bytes = EXCLUDED.bytes, producer = EXCLUDED.producer, provenance = EXCLUDED.provenance,
-                    pinned = blocks.pinned OR EXCLUDED.pinned;
-                """,
-                ("cid", cid),
-                ("kind", (int)record.Kind),
-                ("schema", record.Schema),
-                ("rows", record.Rows),
-                ("bytes", record.Bytes),
-                ("created", PostgresCommands.Timestamp(record.Created == default ? now : record.Created)),
-                ("producer", record.Producer),
-                ("provenance", record.Provenance),
-                ("pinned", record.Pinned));
-            foreach (var (key, value) in record.Tags)
-            {
-                UpsertTag(c, t, cid, key, value);
-            }
+            UpsertTag(c, t, cid, key, value);
+        }
 
-            foreach (string location in record.Locations)
-            {
-                InsertLocation(c, t, cid, location);
-            }
+        foreach (string location in record.Locations)
+        {
+            InsertLocation(c, t, cid, location);
+        }
 
-            ReplaceLinks(c, t, cid, record.Batches);
-            AddChange(c, t, cid, existed ? RegistryChangeKind.Updated : RegistryChangeKind.Registered, now);
-            return PostgresCommands.ReadOne(c, t, record.Cid)!;
-        });
+        ReplaceLinks(c, t, cid, record.Batches);
+        AddChange(c, t, cid, existed ? RegistryChangeKind.Updated : RegistryChangeKind.Registered, now);
+        return PostgresCommands.ReadOne(c, t, record.Cid)!;
+    }
+
+    // Whether a CID is registered pinned, unpinned, or not at all (null).
+    private static bool? PinnedOf(NpgsqlConnection connection, NpgsqlTransaction transaction, string cid)
+    {
+        using var command = SqlCommands.Create(connection, transaction, "SELECT pinned FROM blocks WHERE cid = @cid;", ("cid", cid));
+        return command.ExecuteScalar() is bool pinned ? pinned : null;
     }
 
     /// <inheritdoc/>

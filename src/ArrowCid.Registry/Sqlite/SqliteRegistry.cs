@@ -49,50 +49,48 @@ public sealed class SqliteRegistry : SqlRegistry
     public static int SchemaVersion => SqliteSchema.CurrentVersion;
 
     /// <inheritdoc/>
-    public override BlockRecord Upsert(BlockRecord record)
+    protected override BlockRecord UpsertIn(DbConnection connection, DbTransaction transaction, BlockRecord record, out bool wasPinned)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        ArgumentNullException.ThrowIfNull(record.Cid);
-        return WriteSqlite((c, t) =>
+        var c = (SqliteConnection)connection;
+        var t = (SqliteTransaction)transaction;
+        string cid = record.Cid.ToString();
+        var existing = SqliteRecordReader.ReadOne(c, t, record.Cid);
+        wasPinned = existing?.Pinned == true;
+        var now = DateTimeOffset.UtcNow;
+        var created = existing?.Created ?? (record.Created == default ? now : record.Created);
+        SqlCommands.Execute(
+            c,
+            t,
+            """
+            INSERT INTO blocks (cid, kind, schema, rows, bytes, created_us, producer, provenance, pinned)
+            VALUES ($cid, $kind, $schema, $rows, $bytes, $created, $producer, $provenance, $pinned)
+            ON CONFLICT (cid) DO UPDATE SET kind = excluded.kind, schema = excluded.schema, rows = excluded.rows,
+                bytes = excluded.bytes, producer = excluded.producer, provenance = excluded.provenance,
+                pinned = MAX(blocks.pinned, excluded.pinned);
+            """,
+            ("$cid", cid),
+            ("$kind", (int)record.Kind),
+            ("$schema", record.Schema),
+            ("$rows", record.Rows),
+            ("$bytes", record.Bytes),
+            ("$created", RegistryTime.ToMicroseconds(created)),
+            ("$producer", record.Producer),
+            ("$provenance", record.Provenance),
+            ("$pinned", record.Pinned ? 1 : 0));
+        foreach (var (key, value) in record.Tags)
         {
-            string cid = record.Cid.ToString();
-            var existing = SqliteRecordReader.ReadOne(c, t, record.Cid);
-            var now = DateTimeOffset.UtcNow;
-            var created = existing?.Created ?? (record.Created == default ? now : record.Created);
-            SqlCommands.Execute(
-                c,
-                t,
-                """
-                INSERT INTO blocks (cid, kind, schema, rows, bytes, created_us, producer, provenance, pinned)
-                VALUES ($cid, $kind, $schema, $rows, $bytes, $created, $producer, $provenance, $pinned)
-                ON CONFLICT (cid) DO UPDATE SET kind = excluded.kind, schema = excluded.schema, rows = excluded.rows,
-                    bytes = excluded.bytes, producer = excluded.producer, provenance = excluded.provenance,
-                    pinned = MAX(blocks.pinned, excluded.pinned);
-                """,
-                ("$cid", cid),
-                ("$kind", (int)record.Kind),
-                ("$schema", record.Schema),
-                ("$rows", record.Rows),
-                ("$bytes", record.Bytes),
-                ("$created", RegistryTime.ToMicroseconds(created)),
-                ("$producer", record.Producer),
-                ("$provenance", record.Provenance),
-                ("$pinned", record.Pinned ? 1 : 0));
-            foreach (var (key, value) in record.Tags)
-            {
-                UpsertTag(c, t, cid, key, value);
-            }
+            UpsertTag(c, t, cid, key, value);
+        }
 
-            foreach (string location in record.Locations)
-            {
-                InsertLocation(c, t, cid, location);
-            }
+        foreach (string location in record.Locations)
+        {
+            InsertLocation(c, t, cid, location);
+        }
 
-            ReplaceLinks(c, t, cid, record.Batches);
+        ReplaceLinks(c, t, cid, record.Batches);
 
-            AddChange(c, t, cid, existing == null ? RegistryChangeKind.Registered : RegistryChangeKind.Updated, now);
-            return SqliteRecordReader.ReadOne(c, t, record.Cid)!;
-        });
+        AddChange(c, t, cid, existing == null ? RegistryChangeKind.Registered : RegistryChangeKind.Updated, now);
+        return SqliteRecordReader.ReadOne(c, t, record.Cid)!;
     }
 
     /// <inheritdoc/>

@@ -11,7 +11,9 @@ namespace ArrowCid.Repository;
 /// The one way to read a stored block: mapped (or leased in place), checked against its CID, and
 /// held by a lease, from wherever this host keeps it — the repository's block file first, then,
 /// when a shared-memory store is attached, its segment file, then its arena slot (small batches
-/// live in arena slots with no file of their own).
+/// live in arena slots with no file of their own). A small block the repository keeps in a pack
+/// file (<see cref="DirectoryBlockStore.Packs"/>) is read before its own file would be: a slice of
+/// the mapped pack, leased through the pack's mapping.
 /// <para>
 /// The verification policy lives here and nowhere else. A block file is hashed when opened unless
 /// its length and write time are those it had when it last hashed to its CID: block files are only
@@ -21,7 +23,8 @@ namespace ArrowCid.Repository;
 /// keep write times at a coarse clock (a scheduler tick, a second on some), so a file rewritten
 /// within the same tick as the hash would otherwise keep its stamp. An arena slot has no stamp
 /// (slots are refilled in place), so it is hashed at every open; it is small (at most a slot), so
-/// that costs little. A caller that hashes the bytes itself, or only peeks at them, may pass
+/// that costs little. A packed block is hashed at every open for the same reason: it is small (at
+/// most the store's pack threshold), and a pack file's stamp changes with every append. A caller that hashes the bytes itself, or only peeks at them, may pass
 /// <c>verify: false</c>: files are then mapped without hashing; arena slots are hashed all the same.
 /// </para>
 /// <para>
@@ -85,6 +88,11 @@ public sealed class BlockReader
     public LeasedBlock? TryOpen(Cid cid, bool verify = true, BlockAccess access = BlockAccess.Map)
     {
         ArgumentNullException.ThrowIfNull(cid);
+        if (TryOpenPacked(cid, verify, access) is { } packed)
+        {
+            return packed;
+        }
+
         if (TryOpenFile(cid, BlockLocation.RepositoryFile, Blocks.GetBlockPath(cid), verify, access) is { } stored)
         {
             return stored;
@@ -209,6 +217,55 @@ public sealed class BlockReader
         return block;
     }
 
+    // A slice of the mapped pack (or, read briefly, a pooled copy), hashed at every verified open.
+    private LeasedBlock? TryOpenPacked(Cid cid, bool verify, BlockAccess access)
+    {
+        // A second try covers a pack another process compacted away since this one indexed it.
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            if (!Blocks.TryGetPacked(cid, out var packed))
+            {
+                return null;
+            }
+
+            ReadOnlyMemory<byte> memory;
+            IDisposable owner;
+            if (access == BlockAccess.Read)
+            {
+                var buffer = PooledBlockBuffer.Rent(packed.Length);
+                if (!Blocks.Packs.TryRead(packed, buffer.Writable))
+                {
+                    buffer.Dispose();
+                    Blocks.Packs.Refresh();
+                    continue;
+                }
+
+                (memory, owner) = (buffer.Memory, buffer);
+            }
+            else if (Blocks.Packs.Map(packed) is { } mapped)
+            {
+                (memory, owner) = mapped;
+            }
+            else
+            {
+                Blocks.Packs.Refresh();
+                continue;
+            }
+
+            string where = $"{Blocks.Packs.PathOf(packed.Pack)}@{packed.Offset}";
+            var block = new LeasedBlock(cid, memory, new SharedLease(owner), BlockLocation.RepositoryPack, where);
+            if (verify && !cid.Verify(memory.Span))
+            {
+                block.Dispose();
+                throw new BlockCorruptedException(cid, $"the packed copy at {where} ({packed.Length} bytes) does not hash to its CID");
+            }
+
+            return block;
+        }
+
+        return null;
+    }
+
     // Served in place under the slot's lease, which ShmStore hashes at every lease.
     private LeasedBlock? TryLeaseArenaSlot(Cid cid)
     {
@@ -243,6 +300,12 @@ public sealed class BlockReader
         }
 
         public ReadOnlyMemory<byte> Memory { get; }
+
+        /// <summary>The buffer's bytes, for filling right after <see cref="Rent"/>.</summary>
+        public Span<byte> Writable => _array.AsSpan(0, Memory.Length);
+
+        /// <summary>A buffer of <paramref name="length"/> bytes to fill.</summary>
+        public static PooledBlockBuffer Rent(int length) => new(ArrayPool<byte>.Shared.Rent(length), length);
 
         /// <summary>Reads the first <paramref name="length"/> bytes of the open file (the length it had when opened).</summary>
         public static PooledBlockBuffer Read(Microsoft.Win32.SafeHandles.SafeFileHandle file, int length)

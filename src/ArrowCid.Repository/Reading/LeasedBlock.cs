@@ -25,6 +25,14 @@ public enum BlockLocation
     /// <summary>A shared-memory segment file, mapped.</summary>
     SegmentFile,
 
+    /// <summary>
+    /// A record in one of the repository's pack files (<c>blocks/packs/</c>, small blocks): a
+    /// 64-byte aligned slice of the mapped pack (or, for <see cref="BlockAccess.Read"/>, read into a
+    /// pooled buffer). <see cref="LeasedBlock.Where"/> names the pack and the offset; the pack file
+    /// holds other blocks too, so it is never sent whole.
+    /// </summary>
+    RepositoryPack,
+
     /// <summary>A shared-memory arena slot, in place under the slot's lease.</summary>
     ArenaSlot,
 }

@@ -224,11 +224,15 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
         using var a = TestBatches.Small(10);
         var put = await client.PutAsync(a.Schema, [a]);
         var cid = put.Batches[0].Cid;
-        string path = Node.Content.Repository.Blocks.GetBlockPath(cid);
-        byte[] bytes = await File.ReadAllBytesAsync(path);
-        bytes[^20] ^= 0x55;
-        File.SetAttributes(path, FileAttributes.Normal);
-        await File.WriteAllBytesAsync(path, bytes);
+        // The batch is small, so it lies in a pack: damage its bytes there.
+        Assert.True(Node.Content.Repository.Blocks.TryGetPacked(cid, out var packed));
+        using (var pack = new FileStream(Node.Content.Repository.Blocks.Packs.PathOf(packed.Pack), FileMode.Open, FileAccess.ReadWrite))
+        {
+            pack.Position = packed.End - 20;
+            int value = pack.ReadByte();
+            pack.Position = packed.End - 20;
+            pack.WriteByte((byte)(value ^ 0x55));
+        }
 
         Assert.Equal(StatusCode.DataLoss, (await Assert.ThrowsAsync<RpcException>(() => client.GetAsync(cid))).StatusCode);
         Assert.Equal(StatusCode.DataLoss, (await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("verify", cid.ToString()))).StatusCode);

@@ -282,9 +282,6 @@ public sealed class ContentRepositoryTests : IDisposable
 
     internal static void Corrupt(LocalRepository repository, Cid cid)
     {
-        string path = repository.Blocks.GetBlockPath(cid);
-        byte[] bytes = File.ReadAllBytes(path);
-        bytes[^20] ^= 0x5a;
-        File.WriteAllBytes(path, bytes);
+        StoredBlocks.FlipBit(repository.Blocks, cid);
     }
 }

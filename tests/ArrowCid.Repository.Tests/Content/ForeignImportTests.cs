@@ -187,9 +187,7 @@ public sealed class ForeignImportTests : IDisposable
         Assert.Equal(12, _repository.Repository.GetRecord(stream)!.Rows);
         Assert.Equal(BlockKind.Foreign, _repository.Repository.GetRecord(text)!.Kind);
 
-        string path = _repository.Repository.Blocks.GetBlockPath(text);
-        File.SetAttributes(path, FileAttributes.Normal);
-        File.WriteAllBytes(path, "tampered!!"u8.ToArray());
+        StoredBlocks.Overwrite(_repository.Repository.Blocks, text, "tampered!!"u8.ToArray());
         Assert.Equal([text], _repository.Repository.Verify().CorruptBlocks);
     }
 

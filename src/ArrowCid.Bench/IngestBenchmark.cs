@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Chunking;
+using ArrowCid.Flight.Client;
+using ArrowCid.Flight.Hosting;
+using ArrowCid.Repository;
+
+namespace ArrowCid.Bench;
+
+/// <summary>What <see cref="IngestBenchmark.RunAsync"/> measured.</summary>
+public sealed record IngestBenchmarkResult
+{
+    /// <summary>The folder measured in (its disk is what the fsyncs hit).</summary>
+    public required string Folder { get; init; }
+
+    /// <summary>Canonical bytes of each table put (one block each).</summary>
+    public required int TableBytes { get; init; }
+
+    /// <summary>Single-threaded appends of <see cref="TableBytes"/> bytes, each followed by fsync, per second: the disk's limit.</summary>
+    public required double FsyncAppendsPerSecond { get; init; }
+
+    /// <summary>Durable puts of distinct tables per second, one client in sequence (<see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{RecordBatch}, PutOptions?)"/>).</summary>
+    public required double PutsPerSecond1 { get; init; }
+
+    /// <summary>Durable puts of distinct tables per second, <see cref="IngestBenchmark.Clients"/> concurrent DoPut clients against one node.</summary>
+    public required double PutsPerSecond16 { get; init; }
+
+    /// <summary>Disk bytes of the block store (files rounded up to 4 KiB, packs as they are) over the bytes of the blocks it holds.</summary>
+    public required double SpaceRatio { get; init; }
+
+    /// <summary>The registry database's bytes per block (not part of <see cref="SpaceRatio"/>).</summary>
+    public required double RegistryBytesPerBlock { get; init; }
+
+    /// <summary>Puts made by the 16 clients, and the group commits they took (puts per commit is the batching).</summary>
+    public required long Puts16 { get; init; }
+
+    /// <summary>Group commits the node made for <see cref="Puts16"/>.</summary>
+    public required long Commits16 { get; init; }
+
+    /// <summary><c>puts_per_s_16</c> ≥ 5,000 and ≥ 1.0× <c>fsync_appends_per_s</c>.</summary>
+    public bool Concurrent16GoalMet => PutsPerSecond16 >= 5000 && PutsPerSecond16 >= FsyncAppendsPerSecond;
+
+    /// <summary><c>puts_per_s_1</c> ≥ 0.5× <c>fsync_appends_per_s</c>.</summary>
+    public bool SingleGoalMet => PutsPerSecond1 >= 0.5 * FsyncAppendsPerSecond;
+
+    /// <summary><c>space_ratio</c> ≤ 1.2.</summary>
+    public bool SpaceGoalMet => SpaceRatio <= 1.2;
+}
+
+/// <summary>
+/// Durable ingestion of many small tables (issue 16): the disk's fsync limit, then puts of distinct
+/// one-block tables of about 1 KiB — one client in sequence, then 16 concurrent DoPut clients
+/// against a node — and the space the blocks take. Everything runs in one folder on the disk being
+/// measured (not /dev/shm, where fsync does nothing).
+/// </summary>
+public static class IngestBenchmark
+{
+    /// <summary>Concurrent DoPut clients.</summary>
+    public const int Clients = 16;
+
+    /// <summary>About how large each table's one block is.</summary>
+    public const int TargetTableBytes = 1024;
+
+    /// <summary>Runs every measure for about <paramref name="seconds"/> each, in a fresh folder under <paramref name="parent"/> (removed afterwards).</summary>
+    /// <param name="parent">A folder on the disk to measure.</param>
+    /// <param name="seconds">How long each measure runs.</param>
+    /// <returns>The figures.</returns>
+    public static async Task<IngestBenchmarkResult> RunAsync(string parent, double seconds = 3)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(parent);
+        string folder = Directory.CreateDirectory(Path.Combine(parent, $"ingest-bench-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            int rows = RowsForTargetBytes();
+            int tableBytes;
+            using (var probe = Table(0, rows))
+            {
+                tableBytes = (int)ContentRepository.ComputeCid(probe).Bytes;
+            }
+
+            double fsyncs = MeasureFsyncAppends(Path.Combine(folder, "appends"), tableBytes, seconds);
+
+            long next = 1;
+            double puts1;
+            double spaceRatio;
+            double registryPerBlock;
+            string single = Path.Combine(folder, "single");
+            using (var content = ContentRepository.Open(single))
+            {
+                // Warm-up (JIT, first pack, registry pages), not timed.
+                for (int i = 0; i < 200; i++)
+                {
+                    using var table = Table(next++, rows);
+                    content.PutStream(MixedTable.Schema, [table]);
+                }
+
+                long count = 0;
+                var clock = Stopwatch.StartNew();
+                while (clock.Elapsed.TotalSeconds < seconds)
+                {
+                    using var table = Table(next++, rows);
+                    content.PutStream(MixedTable.Schema, [table]);
+                    count++;
+                }
+
+                puts1 = count / clock.Elapsed.TotalSeconds;
+                long blockBytes = content.Repository.Registry.List().Sum(r => r.Bytes);
+                long blockCount = content.Repository.Registry.ListCids().Count;
+                spaceRatio = DiskBytes(Path.Combine(single, LocalRepository.BlocksFolderName)) / (double)blockBytes;
+                registryPerBlock = RegistryBytes(single) / (double)blockCount;
+            }
+
+            var (puts16, done16, commits16) = await MeasureConcurrentDoPutAsync(Path.Combine(folder, "node"), rows, seconds, next).ConfigureAwait(false);
+            return new IngestBenchmarkResult
+            {
+                Folder = folder,
+                TableBytes = tableBytes,
+                FsyncAppendsPerSecond = fsyncs,
+                PutsPerSecond1 = puts1,
+                PutsPerSecond16 = puts16,
+                SpaceRatio = spaceRatio,
+                RegistryBytesPerBlock = registryPerBlock,
+                Puts16 = done16,
+                Commits16 = commits16,
+            };
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // The disk's limit: one thread appending a table's worth of bytes and fsyncing after each.
+    private static double MeasureFsyncAppends(string path, int bytes, double seconds)
+    {
+        byte[] payload = new byte[bytes];
+        Random.Shared.NextBytes(payload);
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        for (int i = 0; i < 50; i++)
+        {
+            file.Write(payload);
+            file.Flush(flushToDisk: true);
+        }
+
+        long count = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            file.Write(payload);
+            file.Flush(flushToDisk: true);
+            count++;
+        }
+
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(double PerSecond, long Puts, long Commits)> MeasureConcurrentDoPutAsync(string repository, int rows, double seconds, long firstTable)
+    {
+        using var content = ContentRepository.Open(repository);
+        await using var node = await FlightNode.StartAsync(content, new FlightNodeOptions()).ConfigureAwait(false);
+        var clients = Enumerable.Range(0, Clients).Select(_ => new FlightClient(node.Location)).ToList();
+        try
+        {
+            long next = firstTable;
+            // Warm-up: every client's connection and the node's DoPut path.
+            await Task.WhenAll(clients.Select(async client =>
+            {
+                for (int i = 0; i < 20; i++)
+                {
+                    using var table = Table(Interlocked.Increment(ref next), rows);
+                    await client.PutAsync(MixedTable.Schema, [table]).ConfigureAwait(false);
+                }
+            })).ConfigureAwait(false);
+
+            long commitsBefore = content.Repository.CommitGroups;
+            long puts = 0;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(clients.Select(client => Task.Run(async () =>
+            {
+                while (clock.Elapsed.TotalSeconds < seconds)
+                {
+                    using var table = Table(Interlocked.Increment(ref next), rows);
+                    await client.PutAsync(MixedTable.Schema, [table]).ConfigureAwait(false);
+                    Interlocked.Increment(ref puts);
+                }
+            }))).ConfigureAwait(false);
+            double elapsed = clock.Elapsed.TotalSeconds;
+            return (puts / elapsed, puts, content.Repository.CommitGroups - commitsBefore);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    // A distinct table: the mixed table's rows from a different seed each time.
+    private static RecordBatch Table(long seed, int rows) => MixedTable.Build((ulong)seed, 0, rows);
+
+    // The number of mixed-table rows whose canonical block comes closest to the target size.
+    private static int RowsForTargetBytes()
+    {
+        int best = 1;
+        long bestDistance = long.MaxValue;
+        for (int rows = 1; rows <= 64; rows++)
+        {
+            using var table = Table(0, rows);
+            long distance = Math.Abs(CanonicalEncoder.ComputeCidAndLength(table).Length - TargetTableBytes);
+            if (distance < bestDistance)
+            {
+                (best, bestDistance) = (rows, distance);
+            }
+        }
+
+        return best;
+    }
+
+    // Every file's length rounded up to the file system's 4 KiB allocation unit.
+    private static long DiskBytes(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(f => (new FileInfo(f).Length + 4095) / 4096 * 4096);
+
+    private static long RegistryBytes(string repository) =>
+        Directory.EnumerateFiles(repository, LocalRepository.RegistryFileName + "*").Sum(f => new FileInfo(f).Length);
+}

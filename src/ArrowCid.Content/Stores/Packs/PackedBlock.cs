@@ -1,0 +1,18 @@
+namespace ArrowCid.Content.Stores.Packs;
+
+/// <summary>Where a block lies in a pack file.</summary>
+/// <param name="Pack">The pack's id (its file is <c>&lt;id as 16 hex digits&gt;.pack</c>).</param>
+/// <param name="RecordOffset">Where the block's record starts in the pack.</param>
+/// <param name="Offset">Where the block's bytes start (a multiple of 64).</param>
+/// <param name="Length">The block's length in bytes.</param>
+public readonly record struct PackedBlock(ulong Pack, long RecordOffset, long Offset, int Length)
+{
+    /// <summary>Where the block's bytes end.</summary>
+    public long End => Offset + Length;
+}
+
+/// <summary>What a pack compaction did.</summary>
+/// <param name="Removed">Blocks no longer held in any pack (each once), with their lengths.</param>
+/// <param name="PacksRewritten">Packs whose live records were copied to the current pack and which were then deleted.</param>
+/// <param name="BytesFreed">Bytes of pack files deleted, less the bytes appended to hold what they kept.</param>
+public sealed record PackCompaction(IReadOnlyList<(Multiformats.Cid Cid, int Length)> Removed, int PacksRewritten, long BytesFreed);

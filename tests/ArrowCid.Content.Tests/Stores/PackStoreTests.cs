@@ -1,0 +1,202 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Content.Stores.Packs;
+
+namespace ArrowCid.Content.Tests.Stores;
+
+/// <summary>The block store contract, with every block small enough to be packed.</summary>
+public sealed class PackedDirectoryBlockStoreTests : BlockStoreContractTests, IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("arrowcid-packed-").FullName;
+    private readonly List<DirectoryBlockStore> _stores = [];
+
+    public void Dispose()
+    {
+        _stores.ForEach(s => s.Dispose());
+        Directory.Delete(_root, recursive: true);
+    }
+
+    protected override IBlockStore CreateEmptyStore()
+    {
+        var store = new DirectoryBlockStore(Path.Combine(_root, Guid.NewGuid().ToString("N")), verifyOnRead: true, packThreshold: DirectoryBlockStore.MaxPackThreshold);
+        _stores.Add(store);
+        return store;
+    }
+}
+
+/// <summary>Pack files: alignment, recovery from the packs alone, torn tails, deletions, compaction and leases.</summary>
+public sealed class PackStoreTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("arrowcid-packs-").FullName;
+    private readonly Random _random = new(16);
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Blocks_lie_64_byte_aligned_and_the_index_is_rebuilt_from_the_packs_alone()
+    {
+        var blocks = Blocks(50);
+        using (var packs = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in blocks)
+            {
+                var at = packs.Append(cid, bytes);
+                Assert.Equal(0, at.Offset % PackFormat.Alignment);
+            }
+
+            packs.Sync();
+        }
+
+        using var reopened = new PackStore(_folder);
+        foreach (var (cid, bytes) in blocks)
+        {
+            var at = reopened.Find(cid) ?? throw new InvalidOperationException($"{cid} lost");
+            byte[] read = new byte[at.Length];
+            Assert.True(reopened.TryRead(at, read));
+            Assert.Equal(bytes, read);
+            var mapped = reopened.Map(at)!.Value;
+            using (mapped.Reference)
+            {
+                Assert.Equal(bytes, mapped.Memory.ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void A_torn_tail_is_cut_on_open_and_whole_records_before_it_stay()
+    {
+        var blocks = Blocks(5);
+        string pack;
+        long whole;
+        PackedBlock first;
+        using (var packs = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in blocks)
+            {
+                packs.Append(cid, bytes);
+            }
+
+            packs.Sync();
+            first = packs.Find(blocks[0].Cid)!.Value;
+            pack = packs.PathOf(first.Pack);
+        }
+
+        // A writer that died mid-append: a copy of the first record whose body never reached the
+        // disk (zeros), then half a header. The seal written on close precedes both.
+        whole = new FileInfo(pack).Length;
+        byte[] record = File.ReadAllBytes(pack).AsSpan((int)first.RecordOffset, (int)(first.Offset - first.RecordOffset + PackFormat.Align(first.Length))).ToArray();
+        record.AsSpan((int)(first.Offset - first.RecordOffset)).Clear();
+        using (var file = new FileStream(pack, FileMode.Append))
+        {
+            file.Write(record);
+            file.Write(record.AsSpan(0, 8));
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Equal(whole + PackFormat.Alignment, new FileInfo(pack).Length); // cut, then sealed
+        Assert.Empty(reopened.ListTornTails());
+        foreach (var (cid, bytes) in blocks)
+        {
+            var at = reopened.Find(cid)!.Value;
+            Assert.True(reopened.IsIntact(cid, at));
+        }
+    }
+
+    [Fact]
+    public void A_pack_whose_writer_is_alive_is_never_cut_and_its_appends_are_seen_by_another_instance()
+    {
+        using var writer = new PackStore(_folder);
+        using var reader = new PackStore(_folder);
+        var (cid, bytes) = Blocks(1)[0];
+        writer.Append(cid, bytes);
+        writer.Sync();
+
+        var at = reader.Find(cid) ?? throw new InvalidOperationException("another instance's append was not seen");
+        Assert.True(reader.IsIntact(cid, at));
+        Assert.Equal(0, reader.RecoverDeadPacks());
+        Assert.Empty(reader.ListTornTails());
+    }
+
+    [Fact]
+    public void A_deletion_is_a_tombstone_that_survives_reopening()
+    {
+        var blocks = Blocks(10);
+        using (var packs = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in blocks)
+            {
+                packs.Append(cid, bytes);
+            }
+
+            packs.Sync();
+            Assert.True(packs.Delete(blocks[3].Cid));
+            Assert.False(packs.Delete(blocks[3].Cid));
+            Assert.Null(packs.Find(blocks[3].Cid));
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Null(reopened.Find(blocks[3].Cid));
+        Assert.Equal(9, reopened.Enumerate().Count);
+    }
+
+    [Fact]
+    public void Compaction_rewrites_a_mostly_dead_pack_and_a_lease_taken_before_still_reads_its_bytes()
+    {
+        var blocks = Blocks(40);
+        using var packs = new PackStore(_folder);
+        foreach (var (cid, bytes) in blocks)
+        {
+            packs.Append(cid, bytes);
+        }
+
+        packs.Sync();
+        var kept = blocks.Take(5).Select(b => b.Cid).ToHashSet();
+        var (leasedCid, leasedBytes) = blocks[^1];
+        var lease = packs.Map(packs.Find(leasedCid)!.Value)!.Value;
+        string oldPack = packs.PathOf(packs.Find(leasedCid)!.Value.Pack);
+
+        var report = packs.Compact(kept.Contains);
+
+        Assert.Equal(1, report.PacksRewritten);
+        Assert.Equal(35, report.Removed.Count);
+        Assert.False(File.Exists(oldPack));
+        Assert.True(report.BytesFreed > 0);
+        using (lease.Reference)
+        {
+            // The pack file is gone; the mapping the lease holds is not.
+            Assert.Equal(leasedBytes, lease.Memory.ToArray());
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Equal(kept, reopened.Enumerate().ToHashSet());
+        foreach (var (cid, bytes) in blocks.Take(5))
+        {
+            var at = reopened.Find(cid)!.Value;
+            byte[] read = new byte[at.Length];
+            Assert.True(reopened.TryRead(at, read));
+            Assert.Equal(bytes, read);
+        }
+    }
+
+    [Fact]
+    public void A_full_pack_is_sealed_and_the_next_append_starts_another()
+    {
+        using var packs = new PackStore(_folder, packLimit: 1 << 16);
+        var blocks = Blocks(200);
+        foreach (var (cid, bytes) in blocks)
+        {
+            packs.Append(cid, bytes);
+        }
+
+        packs.Sync();
+        Assert.True(Directory.GetFiles(_folder, "*.pack").Length > 1);
+        Assert.Equal(blocks.Select(b => b.Cid).ToHashSet(), packs.Enumerate().ToHashSet());
+    }
+
+    private List<(Cid Cid, byte[] Bytes)> Blocks(int count) => Enumerable.Range(0, count).Select(_ =>
+    {
+        byte[] bytes = new byte[1 + _random.Next(2000)];
+        _random.NextBytes(bytes);
+        return (Cid.ForRaw(bytes), bytes);
+    }).ToList();
+}

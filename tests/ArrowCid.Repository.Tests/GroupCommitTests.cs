@@ -1,0 +1,77 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Registry;
+using ArrowCid.TestSupport;
+
+namespace ArrowCid.Repository.Tests;
+
+public sealed class GroupCommitTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Items_submitted_while_a_commit_runs_share_the_next_one_and_each_gets_its_own_result()
+    {
+        using var firstCommitMayEnd = new ManualResetEventSlim();
+        var groups = new List<int[]>();
+        var commits = new GroupCommit<int, int>(items =>
+        {
+            lock (groups)
+            {
+                groups.Add([.. items]);
+            }
+
+            if (items.Contains(0))
+            {
+                firstCommitMayEnd.Wait();
+            }
+
+            return items.Select(i => i * 10).ToList();
+        });
+
+        var leader = Task.Run(() => commits.Submit(0));
+        SpinWait.SpinUntil(() => groups.Count == 1);
+        var followers = Enumerable.Range(1, 8).Select(i => Task.Run(() => commits.Submit(i))).ToArray();
+        SpinWait.SpinUntil(() => commits.Waiting == 8);
+        firstCommitMayEnd.Set();
+
+        Assert.Equal(0, await leader);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => i * 10), await Task.WhenAll(followers));
+        Assert.Equal(2, groups.Count);
+        Assert.Equal(Enumerable.Range(1, 8), groups[1].Order());
+        Assert.Equal(2, commits.Groups);
+    }
+
+    [Fact]
+    public void A_failed_commit_fails_every_item_of_its_group_and_the_next_group_still_commits()
+    {
+        bool fail = true;
+        var commits = new GroupCommit<int, int>(items => fail ? throw new IOException("disk full") : items);
+        Assert.Throws<IOException>(() => commits.Submit(1));
+        fail = false;
+        Assert.Equal(2, commits.Submit(2));
+    }
+
+    [Fact]
+    public void Concurrent_puts_are_all_durable_and_registered_whatever_groups_they_share()
+    {
+        var random = new Random(7);
+        var blocks = Enumerable.Range(0, 400).Select(_ => Registry.Tests.Support.TestBlocks.RandomBatch(random, 2048)).ToList();
+        using (var repo = new LocalRepository(_folder.Path))
+        {
+            Parallel.ForEach(blocks, new ParallelOptions { MaxDegreeOfParallelism = 16 }, b =>
+                repo.PutBlock(b.Cid, b.Bytes, new BlockRecord { Cid = b.Cid, Kind = BlockKind.Batch }));
+            Assert.True(repo.CommitGroups <= blocks.Count);
+        }
+
+        using var reopened = new LocalRepository(_folder.Path);
+        Assert.Equal(blocks.Select(b => b.Cid).ToHashSet(), reopened.Registry.ListCids().ToHashSet());
+        foreach (var (cid, bytes) in blocks)
+        {
+            Assert.Equal(bytes, reopened.GetBlock(cid).ToArray());
+        }
+
+        Assert.True(reopened.Verify().IsClean);
+    }
+}
