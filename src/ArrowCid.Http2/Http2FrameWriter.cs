@@ -1,16 +1,11 @@
 using System.Buffers;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace ArrowCid.Http2;
 
 /// <summary>
 /// Writes frames to a connection's transport, one writer at a time so frames never interleave. A
 /// large DATA payload is written from where it lies (for a mapped block: straight from the mapping
-/// into the socket), a small frame is assembled into one write. Over a plain socket a payload that
-/// lies in a file (<see cref="FileRegionMemory"/>) goes with <c>sendfile(2)</c>: the frame header and
-/// what precedes the region are sent first, then the region from the file, all under the writer's
-/// lock, so nothing else is written in between.
+/// into the socket), a small frame is assembled into one write.
 /// </summary>
 internal sealed class Http2FrameWriter : IAsyncDisposable
 {
@@ -21,10 +16,6 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly byte[] _scratch = new byte[Http2FrameHeader.Size + CoalesceLimit];
     private readonly CancellationToken _connectionAborted;
-    private static long s_fileRegionBytesSent;
-
-    private readonly Socket? _socket;
-    private FileSendArgs? _fileSend;
     private Exception? _failure;
 
     /// <param name="transport">Where frames go.</param>
@@ -36,17 +27,7 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
     {
         _transport = transport;
         _connectionAborted = connectionAborted;
-
-        // A network stream writes straight to its socket with no buffer of its own, so a file region
-        // sent on the socket between two writes through the stream lands where it belongs.
-        _socket = (transport as NetworkStream)?.Socket;
     }
-
-    /// <summary>Whether a <see cref="FileRegionMemory"/> payload goes from its file to the socket (a plain socket) rather than through memory.</summary>
-    public bool SendsFileRegions => _socket is not null;
-
-    /// <summary>Octets every writer in the process has sent from files with <c>sendfile(2)</c> (tests read it to see the path taken).</summary>
-    internal static long FileRegionBytesSent => Interlocked.Read(ref s_fileRegionBytesSent);
 
     /// <summary>Writes a frame whose payload is small (control frames, small DATA).</summary>
     public async ValueTask WriteFrameAsync(Http2FrameType type, Http2FrameFlags flags, int streamId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
@@ -218,13 +199,6 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
     private async ValueTask WriteLockedAsync(Http2FrameHeader header, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> rest)
     {
         header.Write(_scratch);
-        if (_socket is not null && rest.Length > CoalesceLimit
-            && MemoryMarshal.TryGetMemoryManager(rest, out FileRegionMemory? region, out int start, out int length))
-        {
-            await SendFileRegionAsync(_socket, head, region, start, length).ConfigureAwait(false);
-            return;
-        }
-
         if (head.Length + rest.Length <= CoalesceLimit)
         {
             head.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size));
@@ -250,87 +224,10 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         await _transport.FlushAsync(_connectionAborted).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Sends the frame header in <see cref="_scratch"/>, then <paramref name="head"/>, then the file
-    /// region, as one <see cref="Socket.SendPacketsAsync(SocketAsyncEventArgs)"/>: on Linux .NET sends
-    /// a file element with <c>sendfile(2)</c> from the open file's handle at its offset, waiting for
-    /// the socket to take more as a send does. A short send (the file cut below the region) leaves the
-    /// frame incomplete, which fails the connection like any broken write.
-    /// </summary>
-    private async ValueTask SendFileRegionAsync(Socket socket, ReadOnlyMemory<byte> head, FileRegionMemory region, int start, int length)
-    {
-        _fileSend ??= new FileSendArgs();
-        ReadOnlyMemory<byte> front;
-        SendPacketsElement[] elements;
-        var file = new SendPacketsElement(region.File, region.Offset + start, length, endOfPacket: false);
-        if (head.Length <= CoalesceLimit)
-        {
-            head.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size));
-            front = _scratch.AsMemory(0, Http2FrameHeader.Size + head.Length);
-            elements = [new SendPacketsElement(front), file];
-        }
-        else
-        {
-            front = _scratch.AsMemory(0, Http2FrameHeader.Size);
-            elements = [new SendPacketsElement(front), new SendPacketsElement(head), file];
-        }
-
-        long expected = Http2FrameHeader.Size + head.Length + length;
-
-        // A transport write stops when the connection aborts; a file send has no token, so the
-        // socket's sending side is shut instead (the connection is over either way).
-        using CancellationTokenRegistration abort = _connectionAborted.UnsafeRegister(static s => ShutdownQuietly((Socket)s!), socket);
-        await _fileSend.SendAsync(socket, elements).ConfigureAwait(false);
-        if (_fileSend.SocketError != SocketError.Success)
-        {
-            throw new IOException($"sending a file region of {length} bytes failed: {_fileSend.SocketError}", new SocketException((int)_fileSend.SocketError));
-        }
-
-        if (_fileSend.BytesTransferred != expected)
-        {
-            throw new IOException($"sent {_fileSend.BytesTransferred} of a DATA frame's {expected} octets: {region.File.Name} ends inside its region");
-        }
-
-        Interlocked.Add(ref s_fileRegionBytesSent, length);
-    }
-
-    private static void ShutdownQuietly(Socket socket)
-    {
-        try
-        {
-            socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already closed.
-        }
-    }
-
     /// <summary>A write that failed part way leaves the framing broken: every later write fails too.</summary>
     private Exception Fail(Exception e)
     {
         _failure ??= e;
         return e as IOException ?? new IOException("writing to the HTTP/2 connection failed", e);
-    }
-
-    /// <summary>One reusable send-packets operation, awaited as a task (the writer sends one at a time).</summary>
-    private sealed class FileSendArgs : SocketAsyncEventArgs
-    {
-        private TaskCompletionSource? _done;
-
-        public Task SendAsync(Socket socket, SendPacketsElement[] elements)
-        {
-            SendPacketsElements = elements;
-            var done = new TaskCompletionSource();
-            _done = done;
-            if (!socket.SendPacketsAsync(this))
-            {
-                done.SetResult();
-            }
-
-            return done.Task;
-        }
-
-        protected override void OnCompleted(SocketAsyncEventArgs e) => _done?.TrySetResult();
     }
 }

@@ -39,40 +39,15 @@ internal static class CanonicalFlightData
     /// Writes chunks of a table: its schema message once, then each chunk's dictionary and record
     /// batch messages in row order, every chunk block checked against its CID and its schema
     /// message against the table's as it is opened. A chunk is at most 1 MiB, so every message is too.
-    /// With <paramref name="openVerifiedFile"/> (a response that sends file regions), a chunk whose
-    /// file is already verified has its record batch body sent from the file (<see cref="FileChunkMessages"/>);
-    /// any other chunk is opened with <paramref name="open"/>, which hashes what it must.
     /// </summary>
     public static async Task WriteTableAsync(
-        Schema schema,
-        IEnumerable<TableTreeEntry> chunks,
-        Func<Cid, CancellationToken, Task<LeasedBlock>> open,
-        Func<Cid, VerifiedBlockFile?>? openVerifiedFile,
-        Func<FlightData, Task> write,
-        CancellationToken cancellationToken)
+        Schema schema, IEnumerable<TableTreeEntry> chunks, Func<Cid, CancellationToken, Task<LeasedBlock>> open, Func<FlightData, Task> write, CancellationToken cancellationToken)
     {
         byte[] schemaMessage = DatasetSchemaMessage.Encode(schema);
         await write(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(schemaMessage.AsMemory(8)) }).ConfigureAwait(false);
         foreach (var chunk in chunks)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (openVerifiedFile?.Invoke(chunk.Cid) is { } file)
-            {
-                using (file)
-                {
-                    using var fromFile = FileChunkMessages.Read(file, schemaMessage);
-                    if (fromFile is not null)
-                    {
-                        foreach (var (metadata, body) in fromFile.Messages())
-                        {
-                            await write(ToFlightData(metadata, body)).ConfigureAwait(false);
-                        }
-
-                        continue;
-                    }
-                }
-            }
-
             using var block = await open(chunk.Cid, cancellationToken).ConfigureAwait(false);
             var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage, chunk.Cid);
             foreach (var message in layout.Dictionaries)
@@ -84,11 +59,9 @@ internal static class CanonicalFlightData
         }
     }
 
-    private static FlightData ToFlightData(IpcStreamMessage message) => ToFlightData(message.Metadata, message.Body);
-
-    private static FlightData ToFlightData(ReadOnlyMemory<byte> metadata, ReadOnlyMemory<byte> body) => new()
+    private static FlightData ToFlightData(IpcStreamMessage message) => new()
     {
-        DataHeader = UnsafeByteOperations.UnsafeWrap(metadata),
-        DataBody = UnsafeByteOperations.UnsafeWrap(body),
+        DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata),
+        DataBody = UnsafeByteOperations.UnsafeWrap(message.Body),
     };
 }

@@ -157,9 +157,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
                 // Chunk by chunk: the chunks' blocks are read one at a time as they are sent.
                 var (table, chunks) = await ListHeldChunksAsync(cid, ticket.Chunks, context.CancellationToken).ConfigureAwait(false);
                 FlightErrors.RequireArrow(cid, _content.KindOf(cid));
-                // Over a cleartext connection of ours, chunks already verified go from their files (sendfile).
-                Func<Cid, VerifiedBlockFile?>? openVerifiedFile = context.ResponseSendsFileRegions ? _content.Reader.TryOpenVerifiedFile : null;
-                await CanonicalFlightData.WriteTableAsync(table.Schema, chunks, OpenBatchAsync, openVerifiedFile, Write, context.CancellationToken).ConfigureAwait(false);
+                await CanonicalFlightData.WriteTableAsync(table.Schema, chunks, OpenBatchAsync, Write, context.CancellationToken).ConfigureAwait(false);
                 return;
             }
 

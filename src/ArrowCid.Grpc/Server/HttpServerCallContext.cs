@@ -32,8 +32,6 @@ internal sealed class HttpServerCallContext : ServerCallContext
 
     public override Metadata ResponseTrailers { get; } = new();
 
-    public override bool ResponseSendsFileRegions => _http.Features.Get<Http2.IHttpResponseFileRegionFeature>()?.SendsFileRegions == true;
-
     /// <summary>Whether headers or a message have gone out, so the status must go in trailers.</summary>
     public bool ResponseStarted { get; set; }
 

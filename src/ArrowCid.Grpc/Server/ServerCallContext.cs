@@ -27,13 +27,6 @@ public abstract class ServerCallContext
     /// </summary>
     public Status Status { get; set; } = Status.Ok;
 
-    /// <summary>
-    /// Whether a response message whose large bytes field is a <see cref="Http2.FileRegionMemory"/>
-    /// goes from the file to the socket (our HTTP/2 on a cleartext connection) rather than being read
-    /// into memory first: a handler builds file regions only when this is true.
-    /// </summary>
-    public virtual bool ResponseSendsFileRegions => false;
-
     /// <summary>Sends response headers with custom metadata now, before any message. At most once.</summary>
     public abstract Task WriteResponseHeadersAsync(Metadata responseHeaders);
 }

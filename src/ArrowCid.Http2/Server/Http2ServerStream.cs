@@ -11,7 +11,7 @@ namespace ArrowCid.Http2.Server;
 /// written for Kestrel runs on it unchanged.
 /// </summary>
 internal sealed class Http2ServerStream : Http2Stream,
-    IHttpRequestFeature, IHttpResponseFeature, IHttpResponseBodyFeature, IHttpResponseTrailersFeature, IHttpRequestLifetimeFeature, IHttpResponseFileRegionFeature, IDisposable
+    IHttpRequestFeature, IHttpResponseFeature, IHttpResponseBodyFeature, IHttpResponseTrailersFeature, IHttpRequestLifetimeFeature, IDisposable
 {
     private readonly CancellationTokenSource _aborted = new();
     private readonly Http2BodyWriter _writer;
@@ -153,11 +153,6 @@ internal sealed class Http2ServerStream : Http2Stream,
     /// <inheritdoc />
     public IHeaderDictionary Trailers { get; set; } = new HeaderDictionary();
 
-    // IHttpResponseFileRegionFeature
-
-    /// <inheritdoc />
-    public bool SendsFileRegions => Connection.Writer.SendsFileRegions;
-
     // IHttpRequestLifetimeFeature
 
     /// <inheritdoc />
@@ -205,7 +200,6 @@ internal sealed class Http2ServerStream : Http2Stream,
         features.Set<IHttpResponseBodyFeature>(this);
         features.Set<IHttpResponseTrailersFeature>(this);
         features.Set<IHttpRequestLifetimeFeature>(this);
-        features.Set<IHttpResponseFileRegionFeature>(this);
         var context = new DefaultHttpContext(features);
         try
         {

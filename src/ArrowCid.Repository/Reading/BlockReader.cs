@@ -107,46 +107,6 @@ public sealed class BlockReader
         _verified.TryRemove((cid, BlockLocation.SegmentFile), out _);
     }
 
-    /// <summary>
-    /// Opens a block's repository file for sending its bytes straight from the file (<c>sendfile(2)</c>),
-    /// only when nothing needs hashing: the open file's length and write time are those it had when it
-    /// last hashed to its CID (the stamp <see cref="Open"/> remembers, as the class describes). Null
-    /// otherwise — not a repository file, never hashed, or changed since — and the caller opens it
-    /// with <see cref="Open"/>, which hashes it (and so lets a later call here succeed). Nothing is
-    /// read: the caller reads the parts it needs through <see cref="VerifiedBlockFile.File"/>.
-    /// </summary>
-    /// <param name="cid">The block's CID.</param>
-    /// <returns>The open file, or null.</returns>
-    public VerifiedBlockFile? TryOpenVerifiedFile(Cid cid)
-    {
-        ArgumentNullException.ThrowIfNull(cid);
-        string path = Blocks.GetBlockPath(cid);
-        if (!_verified.TryGetValue((cid, BlockLocation.RepositoryFile), out var known))
-        {
-            return null;
-        }
-
-        FileStream file;
-        try
-        {
-            // Asynchronous: a socket sends from a file only when its stream was opened so (System.Net.Sockets.SendPacketsElement).
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-
-        // The stamp is read from the open file: the bytes sent are those of the file it describes.
-        if (new FileStamp(file.Length, File.GetLastWriteTimeUtc(file.SafeFileHandle)) != known)
-        {
-            file.Dispose();
-            return null;
-        }
-
-        return new VerifiedBlockFile(cid, file, path);
-    }
-
     private LeasedBlock? TryOpenFile(Cid cid, BlockLocation location, string path, bool verify, BlockAccess access)
     {
         ReadOnlyMemory<byte> memory;
