@@ -209,12 +209,14 @@ internal static class TableResponses
         await WriteEncodedAsync(http, length, async body =>
         {
             await body.WriteAsync(schemaMessage, http.RequestAborted).ConfigureAwait(false);
-            foreach (var chunk in chunks)
+            await foreach (var block in ChunkReadAhead.OpenInOrder(context.Reader, chunks, http.RequestAborted).ConfigureAwait(false))
             {
                 // The lease is held only while its messages are written.
-                using var block = context.Reader.Open(chunk.Cid, access: BlockAccess.Read);
-                var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage, chunk.Cid);
-                await body.WriteAsync(layout.BatchMessages, http.RequestAborted).ConfigureAwait(false);
+                using (block)
+                {
+                    var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage, block.Cid);
+                    await body.WriteAsync(layout.BatchMessages, http.RequestAborted).ConfigureAwait(false);
+                }
             }
 
             await body.WriteAsync(EndOfStream, http.RequestAborted).ConfigureAwait(false);
