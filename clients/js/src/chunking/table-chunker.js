@@ -3,7 +3,7 @@
 
 import { asData, canonicalize, DictionaryOverflowError } from '../canonical/normalize.js';
 import { encodeBatch, schemaFlatbuffer } from '../canonical/encode.js';
-import { seededState, absorbWords, finish, addBits } from './row-hash.js';
+import { Arena, seed, absorbWords, finish, roll, addBits, releaseLargeMemory } from './row-hash.js';
 
 export const RULE = Object.freeze({
   targetBytes: 262144,
@@ -49,43 +49,34 @@ function batchesOf(table) {
 }
 
 /**
- * Row hashes (hi, lo), nominal bits and the rolling hash's high word of every row of the table.
- * Each batch is normalised once here; its columns are replaced by their canonical arrays (seen as
- * Data), from which the chunks are then cut.
+ * Row hashes (uint32 pairs lo, hi per row), nominal bits and the rolling hash's high word of
+ * every row of the table. Each batch is normalised once here; its columns are replaced by their
+ * canonical arrays (seen as Data), from which the chunks are then cut.
  */
 export function rowFacts(table, batches = batchesOf(table)) {
   const rows = table.numRows;
-  const hashHi = new Uint32Array(rows);
-  const hashLo = new Uint32Array(rows);
+  const hashes = new Uint32Array(2 * rows);
   const bits = new Float64Array(rows);
+  const rollHi = new Uint32Array(rows);
   const fields = fieldsOf(table);
+  // g_j = 2·g_(j−1) + rowHash(j) mod 2^64; only the high word is compared (the threshold's low word is 0).
+  let g = 0n;
   for (const b of batches) {
-    const state = seededState(b.rows);
-    const acc = new Float64Array(b.rows);
+    const arena = new Arena();
+    const state = seed(arena, b.rows);
+    const acc = bits.subarray(b.start, b.start + b.rows);
     b.columns = fields.map((field, k) => {
       const column = canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]);
-      absorbWords(column, state);
+      absorbWords(arena, column, state);
       addBits(column, acc);
       return asData(column);
     });
-    finish(state);
-    hashHi.set(state.hi, b.start);
-    hashLo.set(state.lo, b.start);
-    bits.set(acc, b.start);
+    finish(arena, state, b.rows);
+    hashes.set(arena.words(state, b.rows), 2 * b.start);
+    g = roll(arena, state, b.rows, g, rollHi, b.start);
   }
-  // g_j = 2·g_(j−1) + rowHash(j) mod 2^64; only the high word is compared (the threshold's low word is 0).
-  const rollHi = new Uint32Array(rows);
-  let gHi = 0;
-  let gLo = 0;
-  for (let j = 0; j < rows; j++) {
-    const shiftedHi = ((gHi << 1) | (gLo >>> 31)) >>> 0;
-    const shiftedLo = (gLo << 1) >>> 0;
-    const lo = shiftedLo + hashLo[j];
-    gLo = lo >>> 0;
-    gHi = (shiftedHi + hashHi[j] + (lo > 0xffffffff ? 1 : 0)) >>> 0;
-    rollHi[j] = gHi;
-  }
-  return { hashHi, hashLo, bits, rollHi };
+  releaseLargeMemory();
+  return { hashes, bits, rollHi };
 }
 
 /** Encodes rows [from, to) of the table as one canonical batch. */
