@@ -47,9 +47,9 @@ export class Arena {
     return at;
   }
 
-  /** Copies a typed array in; returns its address. */
+  /** Copies a typed array in, with 16 readable bytes after it (the kernel's masked reads); returns its address. */
   put(typed) {
-    const at = this.alloc(typed.byteLength);
+    const at = this.alloc(typed.byteLength + 16);
     new Uint8Array(this.k.memory.buffer, at, typed.byteLength).set(bytesOf(typed));
     return at;
   }
@@ -162,49 +162,88 @@ export function roll(arena, st, n, g, rollHi, at) {
   return last;
 }
 
-/** Adds bits(A, j) (§7.2) to acc[j] for every slot j. */
-export function addBits(a, acc) {
+/** Offsets as numbers: int32 ones as they are, int64 ones converted once. */
+const numberOffsets = (offsets) => (offsets instanceof BigInt64Array ? Float64Array.from(offsets, Number) : offsets);
+
+/** Adds v (or nothing when null) into the per-slot sum `into`, creating it when null; returns it. */
+function addInto(into, v) {
+  if (v === null) return into;
+  if (into === null) return v;
+  for (let j = 0; j < v.length; j++) into[j] += v[j];
+  return into;
+}
+
+/**
+ * bits(A, j) (§7.2) as a constant part c, the same for every slot, plus a variable part v[j]
+ * (null when there is none), so fixed-width columns cost no pass over the rows.
+ */
+function nominal(a) {
   const n = a.length;
   const id = a.type.typeId;
-  if (id === T.Null) return;
-  if (id === T.Bool) { for (let j = 0; j < n; j++) acc[j] += 1; return; }
+  if (id === T.Null) return { c: 0, v: null };
+  if (id === T.Bool) return { c: 1, v: null };
   const w = fixedWidth(a.type);
-  if (w > 0) { for (let j = 0; j < n; j++) acc[j] += 8 * w; return; }
+  if (w > 0) return { c: 8 * w, v: null };
+  if (id === T.Dictionary) return { c: a.type.indices.bitWidth, v: null };
   if (isBinaryLike(id)) {
-    const base = isLarge(id) ? 64 : 32;
-    for (let j = 0; j < n; j++) acc[j] += base + 8 * (Number(a.offsets[j + 1]) - Number(a.offsets[j]));
-    return;
+    const o = numberOffsets(a.offsets);
+    const v = new Float64Array(n);
+    for (let j = 0; j < n; j++) v[j] = 8 * (o[j + 1] - o[j]);
+    return { c: isLarge(id) ? 64 : 32, v };
   }
   if (isView(id)) {
-    const dv = new DataView(a.views.buffer, a.views.byteOffset, a.views.byteLength);
-    for (let j = 0; j < n; j++) { const len = dv.getInt32(j * 16, true); acc[j] += 128 + (len > 12 ? 8 * len : 0); }
-    return;
+    const lengths = new Int32Array(a.views.buffer, a.views.byteOffset, 4 * n);
+    const v = new Float64Array(n);
+    for (let j = 0; j < n; j++) { const len = lengths[4 * j]; v[j] = len > 12 ? 8 * len : 0; }
+    return { c: 128, v };
   }
-  if (id === T.Dictionary) { for (let j = 0; j < n; j++) acc[j] += a.type.indices.bitWidth; return; }
-  if (id === T.Struct) { for (const c of a.children) addBits(c, acc); return; }
-  const childBits = (c) => { const b = new Float64Array(c.length); addBits(c, b); return b; };
+  if (id === T.Struct) return nominalSum(a.children);
   if (isListLike(id) || id === T.FixedSizeList) {
-    const items = childBits(a.children[0]);
-    const size = a.type.listSize;
-    const base = id === T.FixedSizeList ? 0 : isLarge(id) ? 64 : 32;
-    for (let j = 0; j < n; j++) {
-      const from = id === T.FixedSizeList ? j * size : Number(a.offsets[j]);
-      const to = id === T.FixedSizeList ? from + size : Number(a.offsets[j + 1]);
-      let s = base;
-      for (let k = from; k < to; k++) s += items[k];
-      acc[j] += s;
+    const item = nominal(a.children[0]);
+    if (id === T.FixedSizeList) {
+      const size = a.type.listSize;
+      if (item.v === null) return { c: size * item.c, v: null };
+      const v = new Float64Array(n);
+      for (let j = 0; j < n; j++) { let s = 0; for (let k = j * size; k < (j + 1) * size; k++) s += item.v[k]; v[j] = s; }
+      return { c: size * item.c, v };
     }
-    return;
+    const o = numberOffsets(a.offsets);
+    const v = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      const from = o[j];
+      const to = o[j + 1];
+      let s = item.c * (to - from);
+      if (item.v !== null) for (let k = from; k < to; k++) s += item.v[k];
+      v[j] = s;
+    }
+    return { c: isLarge(id) ? 64 : 32, v };
   }
   if (id === T.Union) {
-    const bits = a.children.map(childBits);
-    if (a.type.mode === 0) {
-      for (let j = 0; j < n; j++) { let s = 8; for (const b of bits) s += b[j]; acc[j] += s; }
-    } else {
-      const codes = a.type.typeIds;
-      for (let j = 0; j < n; j++) acc[j] += 40 + bits[codes.indexOf(a.typeIds[j])][a.unionOffsets[j]];
+    if (a.type.mode === 0) { const sum = nominalSum(a.children); return { c: 8 + sum.c, v: sum.v }; }
+    const items = a.children.map(nominal);
+    const childOf = new Int32Array(128);
+    a.type.typeIds.forEach((code, c) => { childOf[code] = c; });
+    const v = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      const item = items[childOf[a.typeIds[j]]];
+      v[j] = item.c + (item.v === null ? 0 : item.v[a.unionOffsets[j]]);
     }
-    return;
+    return { c: 40, v };
   }
   throw new Error(`arrowcid: no nominal size for type ${a.type}`);
+}
+
+/** The sum of several arrays' nominal bits at each slot, as nominal() gives it. */
+function nominalSum(arrays) {
+  let c = 0;
+  let v = null;
+  for (const a of arrays) { const part = nominal(a); c += part.c; v = addInto(v, part.v); }
+  return { c, v };
+}
+
+/** Writes the nominal size in bits (§7.2) of every row of the canonical columns to out. */
+export function rowBits(columns, out) {
+  const { c, v } = nominalSum(columns);
+  if (v === null) out.fill(c);
+  else for (let j = 0; j < out.length; j++) out[j] = c + v[j];
 }

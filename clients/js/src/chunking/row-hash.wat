@@ -104,8 +104,49 @@
         (br $next))))
 
   ;; Fixed width w bytes: the value zero-padded to whole words (at least one); null: N then zeros.
+  ;; Widths 1, 2, 4, 8 (one word) take a branch-free loop of their own.
   (func (export "fixed") (param $st i32) (param $vals i32) (param $n i32) (param $w i32) (param $vp i32)
     (local $j i32) (local $a i32) (local $h i64) (local $v i32) (local $k i32) (local $words i32)
+    (if (i32.eq (local.get $w) (i32.const 8))
+      (then
+        (block $done8
+          (loop $next8
+            (br_if $done8 (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
+            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 8)))) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $next8)))
+        (return)))
+    (if (i32.eq (local.get $w) (i32.const 4))
+      (then
+        (block $done4
+          (loop $next4
+            (br_if $done4 (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
+            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load32_u (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 4)))) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $next4)))
+        (return)))
+    (if (i32.eq (local.get $w) (i32.const 2))
+      (then
+        (block $done2
+          (loop $next2
+            (br_if $done2 (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
+            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load16_u (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 2)))) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $next2)))
+        (return)))
+    (if (i32.eq (local.get $w) (i32.const 1))
+      (then
+        (block $done1
+          (loop $next1
+            (br_if $done1 (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
+            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load8_u (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 1)))) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $next1)))
+        (return)))
     (local.set $words (i32.shr_u (i32.add (local.get $w) (i32.const 7)) (i32.const 3)))
     (block $done
       (loop $next
@@ -139,7 +180,7 @@
 
   ;; Binary/Utf8 with int32 offsets at `offs` into `data`: the length, then the bytes (≥ 2 words).
   (func (export "binary") (param $st i32) (param $offs i32) (param $data i32) (param $n i32) (param $vp i32)
-    (local $j i32) (local $a i32) (local $h i64) (local $from i32) (local $len i32)
+    (local $j i32) (local $a i32) (local $h i64) (local $from i32) (local $len i32) (local $p i32) (local $r i32)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
@@ -150,8 +191,16 @@
             (local.set $from (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2)))))
             (local.set $len (i32.sub (i32.load (i32.add (local.get $offs) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2))))
                                      (local.get $from)))
-            (local.set $h (call $absorb (local.get $h) (i64.extend_i32_u (local.get $len))))
-            (local.set $h (call $bytes (local.get $h) (i32.add (local.get $data) (local.get $from)) (local.get $len) (i32.const 2))))
+            (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.extend_i32_u (local.get $len))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+            (local.set $p (i32.add (local.get $data) (local.get $from)))
+            (if (i32.le_u (local.get $len) (i32.const 16))
+              (then
+                ;; Two masked 8-byte reads (the JS side leaves 16 readable bytes after the data).
+                (local.set $r (select (local.get $len) (i32.const 8) (i32.lt_u (local.get $len) (i32.const 8))))
+                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load (local.get $p)) (select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3)))) (i64.const 1)) (i32.ge_u (local.get $r) (i32.const 8))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                (local.set $r (i32.sub (local.get $len) (local.get $r)))
+                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load offset=8 (local.get $p)) (select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3)))) (i64.const 1)) (i32.ge_u (local.get $r) (i32.const 8))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31))))
+              (else (local.set $h (call $bytes (local.get $h) (local.get $p) (local.get $len) (i32.const 2))))))
           (else (local.set $h (call $absorb (local.get $h) (i64.const 0x6A09E667F3BCC908)))))
         (i64.store (local.get $a) (local.get $h))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
@@ -195,8 +244,7 @@
             (block $end
               (loop $item
                 (br_if $end (i32.ge_u (local.get $k) (local.get $to)))
-                (local.set $h (call $absorb (local.get $h)
-                  (i64.load (i32.add (local.get $items) (i32.shl (local.get $k) (i32.const 3))))))
+                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.load (i32.add (local.get $items) (i32.shl (local.get $k) (i32.const 3))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
                 (br $item))))
           (else (local.set $h (call $absorb (local.get $h) (i64.const 0x6A09E667F3BCC908)))))

@@ -3,7 +3,7 @@
 
 import { asData, canonicalize, DictionaryOverflowError } from '../canonical/normalize.js';
 import { encodeBatch, schemaFlatbuffer } from '../canonical/encode.js';
-import { Arena, seed, absorbWords, finish, roll, addBits, releaseLargeMemory } from './row-hash.js';
+import { Arena, seed, absorbWords, finish, roll, rowBits, releaseLargeMemory } from './row-hash.js';
 
 export const RULE = Object.freeze({
   targetBytes: 262144,
@@ -64,13 +64,13 @@ export function rowFacts(table, batches = batchesOf(table)) {
   for (const b of batches) {
     const arena = new Arena();
     const state = seed(arena, b.rows);
-    const acc = bits.subarray(b.start, b.start + b.rows);
-    b.columns = fields.map((field, k) => {
+    const columns = fields.map((field, k) => {
       const column = canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]);
       absorbWords(arena, column, state);
-      addBits(column, acc);
-      return asData(column);
+      return column;
     });
+    rowBits(columns, bits.subarray(b.start, b.start + b.rows));
+    b.columns = columns.map(asData);
     finish(arena, state, b.rows);
     hashes.set(arena.words(state, b.rows), 2 * b.start);
     g = roll(arena, state, b.rows, g, rollHi, b.start);
