@@ -165,85 +165,82 @@ export function roll(arena, st, n, g, rollHi, at) {
 /** Offsets as numbers: int32 ones as they are, int64 ones converted once. */
 const numberOffsets = (offsets) => (offsets instanceof BigInt64Array ? Float64Array.from(offsets, Number) : offsets);
 
-/** Adds v (or nothing when null) into the per-slot sum `into`, creating it when null; returns it. */
-function addInto(into, v) {
-  if (v === null) return into;
-  if (into === null) return v;
-  for (let j = 0; j < v.length; j++) into[j] += v[j];
-  return into;
+/** Whether bits(A, j) differs between slots of arrays of this type (§7.2). */
+function variableBits(type) {
+  const id = type.typeId;
+  if (id === T.Null || id === T.Bool || id === T.Dictionary || fixedWidth(type) > 0) return false;
+  if (id === T.Struct || id === T.FixedSizeList || (id === T.Union && type.mode === 0)) return type.children.some((f) => variableBits(f.type));
+  return true;
 }
 
 /**
- * bits(A, j) (§7.2) as a constant part c, the same for every slot, plus a variable part v[j]
- * (null when there is none), so fixed-width columns cost no pass over the rows.
+ * Adds the per-slot part of bits(A, j) (§7.2) to into[j] and returns the part that is the same for
+ * every slot, so fixed-width columns cost no pass over the rows and no array of their own.
  */
-function nominal(a) {
+function addNominal(a, into) {
   const n = a.length;
   const id = a.type.typeId;
-  if (id === T.Null) return { c: 0, v: null };
-  if (id === T.Bool) return { c: 1, v: null };
+  if (id === T.Null) return 0;
+  if (id === T.Bool) return 1;
   const w = fixedWidth(a.type);
-  if (w > 0) return { c: 8 * w, v: null };
-  if (id === T.Dictionary) return { c: a.type.indices.bitWidth, v: null };
+  if (w > 0) return 8 * w;
+  if (id === T.Dictionary) return a.type.indices.bitWidth;
   if (isBinaryLike(id)) {
     const o = numberOffsets(a.offsets);
-    const v = new Float64Array(n);
-    for (let j = 0; j < n; j++) v[j] = 8 * (o[j + 1] - o[j]);
-    return { c: isLarge(id) ? 64 : 32, v };
+    for (let j = 0; j < n; j++) into[j] += 8 * (o[j + 1] - o[j]);
+    return isLarge(id) ? 64 : 32;
   }
   if (isView(id)) {
     const lengths = new Int32Array(a.views.buffer, a.views.byteOffset, 4 * n);
-    const v = new Float64Array(n);
-    for (let j = 0; j < n; j++) { const len = lengths[4 * j]; v[j] = len > 12 ? 8 * len : 0; }
-    return { c: 128, v };
+    for (let j = 0; j < n; j++) { const len = lengths[4 * j]; if (len > 12) into[j] += 8 * len; }
+    return 128;
   }
-  if (id === T.Struct) return nominalSum(a.children);
-  if (isListLike(id) || id === T.FixedSizeList) {
-    const item = nominal(a.children[0]);
-    if (id === T.FixedSizeList) {
-      const size = a.type.listSize;
-      if (item.v === null) return { c: size * item.c, v: null };
-      const v = new Float64Array(n);
-      for (let j = 0; j < n; j++) { let s = 0; for (let k = j * size; k < (j + 1) * size; k++) s += item.v[k]; v[j] = s; }
-      return { c: size * item.c, v };
+  if (id === T.Struct || (id === T.Union && a.type.mode === 0)) {
+    let c = id === T.Union ? 8 : 0;
+    for (const child of a.children) c += addNominal(child, into);
+    return c;
+  }
+  const childBits = (child) => {
+    const v = variableBits(child.type) ? new Float64Array(child.length) : null;
+    return { c: addNominal(child, v), v };
+  };
+  if (id === T.FixedSizeList) {
+    const size = a.type.listSize;
+    const item = childBits(a.children[0]);
+    if (item.v !== null) {
+      for (let j = 0; j < n; j++) { let s = 0; for (let k = j * size; k < (j + 1) * size; k++) s += item.v[k]; into[j] += s; }
     }
+    return size * item.c;
+  }
+  if (isListLike(id)) {
+    const item = childBits(a.children[0]);
     const o = numberOffsets(a.offsets);
-    const v = new Float64Array(n);
     for (let j = 0; j < n; j++) {
       const from = o[j];
       const to = o[j + 1];
       let s = item.c * (to - from);
       if (item.v !== null) for (let k = from; k < to; k++) s += item.v[k];
-      v[j] = s;
+      into[j] += s;
     }
-    return { c: isLarge(id) ? 64 : 32, v };
+    return isLarge(id) ? 64 : 32;
   }
   if (id === T.Union) {
-    if (a.type.mode === 0) { const sum = nominalSum(a.children); return { c: 8 + sum.c, v: sum.v }; }
-    const items = a.children.map(nominal);
+    const items = a.children.map(childBits);
     const childOf = new Int32Array(128);
     a.type.typeIds.forEach((code, c) => { childOf[code] = c; });
-    const v = new Float64Array(n);
     for (let j = 0; j < n; j++) {
       const item = items[childOf[a.typeIds[j]]];
-      v[j] = item.c + (item.v === null ? 0 : item.v[a.unionOffsets[j]]);
+      into[j] += item.c + (item.v === null ? 0 : item.v[a.unionOffsets[j]]);
     }
-    return { c: 40, v };
+    return 40;
   }
   throw new Error(`arrowcid: no nominal size for type ${a.type}`);
 }
 
-/** The sum of several arrays' nominal bits at each slot, as nominal() gives it. */
-function nominalSum(arrays) {
-  let c = 0;
-  let v = null;
-  for (const a of arrays) { const part = nominal(a); c += part.c; v = addInto(v, part.v); }
-  return { c, v };
-}
-
 /** Writes the nominal size in bits (§7.2) of every row of the canonical columns to out. */
 export function rowBits(columns, out) {
-  const { c, v } = nominalSum(columns);
-  if (v === null) out.fill(c);
-  else for (let j = 0; j < out.length; j++) out[j] = c + v[j];
+  out.fill(0);
+  let c = 0;
+  for (const a of columns) c += addNominal(a, out);
+  for (let j = 0; j < out.length; j++) out[j] += c;
 }
