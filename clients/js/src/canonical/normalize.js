@@ -114,15 +114,15 @@ export function canonicalize(type, segs, forced = null) {
   const out = { type, length, nullCount, validity: valid === null ? null : packBits(valid, length), children: [] };
   const w = fixedWidth(type);
   if (w > 0) {
-    out.values = fixedValues(type, w, segs, length, valid);
+    out.values = fixedValues(type, w, segs, length, valid, forced);
   } else if (id === T.Bool) {
     out.values = boolValues(segs, length, valid);
   } else if (isBinaryLike(id)) {
-    binaryValues(out, isLarge(id), segs, length, valid);
+    binaryValues(out, isLarge(id), segs, length, valid, forced);
   } else if (isView(id)) {
     viewValues(out, segs, length, valid);
   } else if (isListLike(id)) {
-    listValues(out, type, isLarge(id), segs, length, valid);
+    listValues(out, type, isLarge(id), segs, length, valid, forced);
   } else if (id === T.FixedSizeList) {
     const n = type.listSize;
     const childSegs = [];
@@ -143,10 +143,13 @@ export function canonicalize(type, segs, forced = null) {
   return out;
 }
 
-function fixedValues(type, w, segs, length, valid) {
-  if (segs.length === 1 && segs[0].data !== null && segs[0].data.canonical && valid === null) {
-    // Rows of one canonical array, all valid: its bytes as they are (nulls and NaNs already canonical).
-    return bytesOf(segs[0].data.values, segs[0].start * w, length * w);
+function fixedValues(type, w, segs, length, valid, forced) {
+  if (segs.length === 1 && segs[0].data !== null && forced === null) {
+    // One source and no forced nulls: its bytes as they are when already canonical (§4 reuses
+    // such buffers): a canonical array's always are; another's when its null slots are zero and
+    // its NaNs canonical.
+    const bytes = bytesOf(segs[0].data.values, segs[0].start * w, length * w);
+    if (segs[0].data.canonical || isCanonicalFixed(type, w, bytes, valid)) return bytes;
   }
   const out = new Uint8Array(length * w);
   let p = 0;
@@ -167,6 +170,32 @@ function fixedValues(type, w, segs, length, valid) {
   if (valid !== null) for (let i = 0; i < length; i++) if (!valid[i]) out.fill(0, i * w, i * w + w);
   if (type.typeId === T.Float) canonicalNaNs(out, w);
   return out;
+}
+
+/** Whether fixed-width values are already canonical: zero null slots, canonical NaNs. */
+function isCanonicalFixed(type, w, bytes, valid) {
+  if (valid !== null) {
+    const u = w % 4 === 0 && (bytes.byteOffset & 3) === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : bytes;
+    const per = u === bytes ? w : w >> 2;
+    for (let i = 0; i < valid.length; i++) {
+      if (valid[i]) continue;
+      for (let k = i * per; k < (i + 1) * per; k++) if (u[k] !== 0) return false;
+    }
+  }
+  if (type.typeId !== T.Float) return true;
+  if (w === 8 && (bytes.byteOffset & 7) === 0) {
+    const f = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length >> 3);
+    const u = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    for (let i = 0; i < f.length; i++) if (f[i] !== f[i] && (u[2 * i] !== 0 || u[2 * i + 1] !== 0x7FF80000)) return false;
+    return true;
+  }
+  if (w === 4 && (bytes.byteOffset & 3) === 0) {
+    const f = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    const u = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    for (let i = 0; i < f.length; i++) if (f[i] !== f[i] && u[i] !== 0x7FC00000) return false;
+    return true;
+  }
+  return false; // half floats and unaligned values: copied and canonicalised
 }
 
 function canonicalNaNs(bytes, w) {
@@ -210,20 +239,50 @@ function segmentOffsets(data, start, len) {
   return vo.subarray(start, start + len + 1);
 }
 
-function binaryValues(out, large, segs, length, valid) {
-  const offsets = new Float64Array(length + 1);
+/** Whether a segment's null slots are empty (canonical sources' always are), so its values are one run. */
+function nullsEmpty(s, vo, valid, p) {
+  if (valid === null || s.data.canonical) return true;
+  for (let i = 0; i < s.len; i++) if (!valid[p + i] && vo[i + 1] !== vo[i]) return false;
+  return true;
+}
+
+/**
+ * Offsets of the segments' slots as one run from 0 (each segment's values contiguous): the
+ * source's own offsets when one segment's already start at 0 (§4 reuses canonical buffers).
+ */
+function runOffsets(large, segs, segOffsets, length) {
+  if (!large && segs.length === 1 && segOffsets[0] instanceof Int32Array && segOffsets[0][0] === 0) return segOffsets[0];
+  const offsets = large ? new Float64Array(length + 1) : new Int32Array(length + 1);
+  let total = 0;
+  let p = 0;
+  segs.forEach((s, k) => {
+    const vo = segOffsets[k];
+    const base = vo[0] - total;
+    for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
+    p += s.len;
+    total += vo[s.len] - vo[0];
+  });
+  return large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : offsets;
+}
+
+function binaryValues(out, large, segs, length, valid, forced) {
   const segOffsets = segs.map((s) => (s.data === null ? null : segmentOffsets(s.data, s.start, s.len)));
-  if (valid === null && segs.every((s) => s.data !== null)) {
-    // No nulls: each segment's values are one contiguous run of its data.
+  let p = 0;
+  const oneRun = forced === null && segs.every((s, k) => {
+    const ok = s.data !== null && nullsEmpty(s, segOffsets[k], valid, p);
+    p += s.len;
+    return ok;
+  });
+  if (oneRun) {
+    // Each segment's values are one contiguous run of its data: one view when there is one segment.
+    out.offsets = runOffsets(large, segs, segOffsets, length);
+    if (segs.length === 1) {
+      const vo = segOffsets[0];
+      out.data = segs[0].data.values.subarray(vo[0], vo[segs[0].len]);
+      return;
+    }
     let total = 0;
-    let p = 0;
-    segs.forEach((s, k) => {
-      const vo = segOffsets[k];
-      const base = vo[0] - total;
-      for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
-      p += s.len;
-      total += vo[s.len] - vo[0];
-    });
+    segs.forEach((s, k) => { total += segOffsets[k][s.len] - segOffsets[k][0]; });
     const data = new Uint8Array(total);
     let at = 0;
     segs.forEach((s, k) => {
@@ -231,12 +290,12 @@ function binaryValues(out, large, segs, length, valid) {
       data.set(s.data.values.subarray(vo[0], vo[s.len]), at);
       at += vo[s.len] - vo[0];
     });
-    out.offsets = large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : Int32Array.from(offsets);
     out.data = data;
     return;
   }
+  const offsets = new Float64Array(length + 1);
   let total = 0;
-  let p = 0;
+  p = 0;
   segs.forEach((s, k) => {
     const vo = segOffsets[k];
     for (let i = 0; i < s.len; i++, p++) {
@@ -309,23 +368,28 @@ function viewValues(out, segs, length, valid) {
   out.variadic = total > 0 ? [data] : [];
 }
 
-function listValues(out, type, large, segs, length, valid) {
-  const offsets = new Float64Array(length + 1);
+function listValues(out, type, large, segs, length, valid, forced) {
+  const segOffsets = segs.map((s) => (s.data === null ? null : segmentOffsets(s.data, s.start, s.len)));
   const childSegs = [];
-  let total = 0;
   let p = 0;
-  for (const s of segs) {
-    const vo = s.data === null ? null : segmentOffsets(s.data, s.start, s.len);
+  const oneRun = forced === null && segs.every((s, k) => {
+    const ok = s.data !== null && nullsEmpty(s, segOffsets[k], valid, p);
+    p += s.len;
+    return ok;
+  });
+  if (oneRun) {
+    // Each segment's items are one contiguous range of its child.
+    segs.forEach((s, k) => pushSeg(childSegs, s.data.children[0], segOffsets[k][0], segOffsets[k][s.len] - segOffsets[k][0]));
+    out.offsets = runOffsets(large, segs, segOffsets, length);
+    out.children = [canonicalize(type.children[0].type, childSegs, null)];
+    return;
+  }
+  const offsets = new Float64Array(length + 1);
+  let total = 0;
+  p = 0;
+  segs.forEach((s, k) => {
+    const vo = segOffsets[k];
     const child = s.data === null ? null : s.data.children[0];
-    if (vo !== null && valid === null) {
-      // No nulls here: the segment's items are one contiguous range of its child.
-      const base = vo[0] - total;
-      for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
-      pushSeg(childSegs, child, vo[0], vo[s.len] - vo[0]);
-      total += vo[s.len] - vo[0];
-      p += s.len;
-      continue;
-    }
     for (let i = 0; i < s.len; i++, p++) {
       if (vo !== null && (valid === null || valid[p])) {
         pushSeg(childSegs, child, vo[i], vo[i + 1] - vo[i]);
@@ -333,7 +397,7 @@ function listValues(out, type, large, segs, length, valid) {
       }
       offsets[p + 1] = total;
     }
-  }
+  });
   out.offsets = large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : Int32Array.from(offsets);
   out.children = [canonicalize(type.children[0].type, childSegs, null)];
 }
