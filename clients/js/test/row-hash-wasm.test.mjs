@@ -34,7 +34,7 @@ const strWords = (s) => (s === null ? [N] : [BigInt(utf8.encode(s).length), ...b
 const intWords = (v, bits) => (v === null ? [N] : [BigInt.asUintN(bits, BigInt(v))]);
 
 function hashesOf(table) {
-  const { hashes } = rowFacts(table);
+  const { hashes } = rowFacts(table, { hashes: true });
   return Array.from({ length: table.numRows }, (_, i) => (BigInt(hashes[2 * i + 1]) << 32n) | BigInt(hashes[2 * i]));
 }
 

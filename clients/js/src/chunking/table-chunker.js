@@ -48,16 +48,36 @@ function batchesOf(table) {
   return out;
 }
 
+/** Row facts kept for the next table: fresh memory is what costs most here, so it is reused. */
+let spareFacts = null;
+const SPARE_FACTS_MAX_ROWS = 1 << 22;
+
+/** Per-row arrays for `rows` rows: the spare ones when large enough (taken, so concurrent calls never share). */
+function takeFacts(rows) {
+  const spare = spareFacts;
+  if (spare !== null && spare.bits.length >= rows) {
+    spareFacts = null;
+    return spare;
+  }
+  return { bits: new Float64Array(rows), rollHi: new Uint32Array(rows) };
+}
+
+/** Hands per-row arrays back for the next table (kept when not too large). */
+function giveBackFacts(facts) {
+  if (facts.bits.length <= SPARE_FACTS_MAX_ROWS && (spareFacts === null || spareFacts.bits.length < facts.bits.length)) spareFacts = facts;
+}
+
 /**
- * Row hashes (uint32 pairs lo, hi per row), nominal bits and the rolling hash's high word of
- * every row of the table. Each batch is normalised once here; its columns are replaced by their
- * canonical arrays (seen as Data), from which the chunks are then cut.
+ * Nominal bits and the rolling hash's high word of every row of the table (and with
+ * `{ hashes: true }` the row hashes, uint32 pairs lo, hi per row). Each batch is normalised once
+ * here; its columns are replaced by their canonical arrays (seen as Data), from which the chunks
+ * are then cut. `facts`: arrays of at least numRows slots to write bits and rollHi to.
  */
-export function rowFacts(table, batches = batchesOf(table)) {
+export function rowFacts(table, { batches = batchesOf(table), hashes: withHashes = false, facts = null } = {}) {
   const rows = table.numRows;
-  const hashes = new Uint32Array(2 * rows);
-  const bits = new Float64Array(rows);
-  const rollHi = new Uint32Array(rows);
+  const hashes = withHashes ? new Uint32Array(2 * rows) : null;
+  const bits = facts === null ? new Float64Array(rows) : facts.bits;
+  const rollHi = facts === null ? new Uint32Array(rows) : facts.rollHi;
   const fields = fieldsOf(table);
   // g_j = 2·g_(j−1) + rowHash(j) mod 2^64; only the high word is compared (the threshold's low word is 0).
   let g = 0n;
@@ -72,7 +92,7 @@ export function rowFacts(table, batches = batchesOf(table)) {
     rowBits(columns, bits.subarray(b.start, b.start + b.rows));
     b.columns = columns.map(asData);
     finish(arena, state, b.rows);
-    hashes.set(arena.words(state, b.rows), 2 * b.start);
+    if (hashes !== null) hashes.set(arena.words(state, b.rows), 2 * b.start);
     g = roll(arena, state, b.rows, g, rollHi, b.start);
   }
   releaseLargeMemory();
@@ -91,7 +111,7 @@ export function encodeRows(context, from, to) {
     }
     return canonicalize(field.type, segs);
   });
-  return encodeBatch(schemaFb, fields, columns, to - from);
+  return encodeBatch(schemaFb, fields, columns, to - from, context.scratch);
 }
 
 /** Encodes rows [from, to), or null when they cannot form one block (a dictionary overflows). */
@@ -108,18 +128,31 @@ const fits = (block) => block !== null && block.length <= RULE.maxBlockBytes;
 
 /**
  * Cuts the table into chunks; calls onChunk(block, firstRow, rows) for each in row order (awaited).
- * Returns the encoding context (schema flatbuffer, fields).
+ * The block's bytes are reused for the next chunk once onChunk's promise settles: copy them to
+ * keep them. Returns the encoding context (schema flatbuffer, fields).
  */
 export async function chunkTable(table, onChunk) {
   const batches = batchesOf(table);
   const fields = fieldsOf(table);
-  const context = { fields, batches, schemaFb: schemaFlatbuffer({ fields, metadata: table.schema.metadata }) };
+  // scratch: one buffer the chunks are encoded into in turn (fresh memory per chunk costs more than hashing it).
+  const context = { fields, batches, schemaFb: schemaFlatbuffer({ fields, metadata: table.schema.metadata }), scratch: { bytes: new Uint8Array(0) } };
   const rows = table.numRows;
   if (rows === 0) {
     await onChunk(encodeRows(context, 0, 0), 0, 0);
     return context;
   }
-  const { bits, rollHi } = rowFacts(table, batches);
+  const facts = takeFacts(rows);
+  try {
+    rowFacts(table, { batches, facts });
+    await cutChunks(context, facts, rows, onChunk);
+  } finally {
+    giveBackFacts(facts);
+  }
+  return context;
+}
+
+/** The boundary rule (§7.3) over the rows' facts, emitting each chunk's block. */
+async function cutChunks(context, { bits, rollHi }, rows, onChunk) {
   let first = 0;
   let j = 0;
   let s = 0;
@@ -129,14 +162,12 @@ export async function chunkTable(table, onChunk) {
       // Shorten to the longest prefix that forms one block of at most MaxBlock bytes.
       let good = 1;
       let bad = end - first;
-      let goodBlock = tryEncode(context, first, first + 1);
       while (bad - good > 1) {
         const mid = (good + bad) >>> 1;
-        const candidate = tryEncode(context, first, first + mid);
-        if (fits(candidate)) { good = mid; goodBlock = candidate; } else bad = mid;
+        if (fits(tryEncode(context, first, first + mid))) good = mid; else bad = mid;
       }
       end = first + good;
-      block = goodBlock;
+      block = tryEncode(context, first, end); // again: the candidates shared one buffer
     }
     if (block === null) throw new Error(`arrowcid: row ${first} cannot be encoded as one batch`);
     await onChunk(block, first, end - first);
@@ -153,7 +184,6 @@ export async function chunkTable(table, onChunk) {
     j++;
     if (cut || j === rows) await emit(j);
   }
-  return context;
 }
 
 /** The encapsulated canonical Schema message (continuation marker, length, flatbuffer). */
