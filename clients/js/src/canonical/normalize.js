@@ -475,6 +475,7 @@ function locate(info, j) {
 }
 
 function canonicalDictionary(type, segs, length, forced) {
+  if (segs.length === 1 && segs[0].data !== null && segs[0].data.canonical && forced === null) return canonicalDictionaryRows(type, segs[0], length);
   const { valid: inputValid } = computeValid(type, segs, length, forced);
   const valid = inputValid ?? new Uint8Array(length).fill(1);
   const IndexArray = type.indices.ArrayType;
@@ -520,6 +521,52 @@ function canonicalDictionary(type, segs, length, forced) {
   return {
     type, length, nullCount,
     validity: nullCount === 0 ? null : packBits(valid, length),
+    values: new Uint8Array(indices.buffer, 0, indices.byteLength),
+    indices,
+    children: [],
+    dictionary: canonicalize(type.dictionary, sourceSegs, null),
+  };
+}
+
+/**
+ * Rows of one canonical dictionary array: its values are distinct and not null, so its indices are
+ * renumbered by first use with no key lookups, and its validity is kept.
+ */
+function canonicalDictionaryRows(type, seg, length) {
+  const { data, start } = seg;
+  const dictionary = data.dictionary.data[0];
+  const src = data.values;
+  const bm = data.nullCount > 0 ? data.nullBitmap : null;
+  const indices = new type.indices.ArrayType(length);
+  const bigIndex = indices instanceof BigInt64Array || indices instanceof BigUint64Array;
+  const remap = new Int32Array(dictionary.length).fill(-1);
+  const sourceSegs = [];
+  let count = 0;
+  let nullCount = 0;
+  for (let i = 0; i < length; i++) {
+    const b = start + i;
+    if (bm !== null && ((bm[b >> 3] >> (b & 7)) & 1) === 0) { nullCount++; continue; }
+    const j = Number(src[b]);
+    let k = remap[j];
+    if (k === -1) {
+      k = count++;
+      remap[j] = k;
+      pushSeg(sourceSegs, dictionary, j, 1);
+    }
+    indices[i] = bigIndex ? BigInt(k) : k;
+  }
+  const limit = type.indices.isSigned ? 2 ** (type.indices.bitWidth - 1) : 2 ** type.indices.bitWidth;
+  if (count > limit) throw new DictionaryOverflowError(type.indices, count);
+  let validity = null;
+  if (nullCount > 0) {
+    validity = new Uint8Array((length + 7) >> 3);
+    for (let i = 0; i < length; i++) {
+      const b = start + i;
+      if ((bm[b >> 3] >> (b & 7)) & 1) validity[i >> 3] |= 1 << (i & 7);
+    }
+  }
+  return {
+    type, length, nullCount, validity,
     values: new Uint8Array(indices.buffer, 0, indices.byteLength),
     indices,
     children: [],

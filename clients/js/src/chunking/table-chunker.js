@@ -180,7 +180,8 @@ async function cutChunks(context, { bits, rollHi }, rows, onChunk) {
     if (j > first && s + b > MAX_NOMINAL_BITS) { await emit(j); continue; }
     const s0 = s;
     s += b;
-    const cut = rollHi[j] < thresholdHigh(s0, s);
+    // Below Min the threshold is 0 and nothing cuts: most rows skip computing it.
+    const cut = s > MIN_BITS && rollHi[j] < thresholdHigh(s0, s);
     j++;
     if (cut || j === rows) await emit(j);
   }
