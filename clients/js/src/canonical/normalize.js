@@ -8,6 +8,7 @@
 // unions the first child).
 
 import { T, UnsupportedTypeError, fixedWidth, isBinaryLike, isLarge, isView, isListLike } from './types.js';
+import { alloc, withScratch } from './scratch.js';
 
 /** A dictionary of a chunk whose index type cannot number its distinct values (§7.3 block check). */
 export class DictionaryOverflowError extends Error {
@@ -34,7 +35,7 @@ function computeValid(type, segs, len, forced) {
     }
   }
   if (!needed) return { valid: null, nullCount: 0 };
-  const valid = new Uint8Array(len);
+  const valid = alloc(Uint8Array, len);
   let p = 0;
   for (const s of segs) {
     if (s.data === null || s.data.typeId === T.Null) { p += s.len; continue; }
@@ -53,13 +54,13 @@ function computeValid(type, segs, len, forced) {
 }
 
 export function packBits(flags, len) {
-  const out = new Uint8Array((len + 7) >> 3);
+  const out = alloc(Uint8Array, (len + 7) >> 3);
   for (let i = 0; i < len; i++) if (flags[i]) out[i >> 3] |= 1 << (i & 7);
   return out;
 }
 
 function invert(valid) {
-  const out = new Uint8Array(valid.length);
+  const out = alloc(Uint8Array, valid.length);
   for (let i = 0; i < valid.length; i++) out[i] = 1 - valid[i];
   return out;
 }
@@ -129,7 +130,7 @@ export function canonicalize(type, segs, forced = null) {
     for (const s of segs) pushSeg(childSegs, s.data === null ? null : s.data.children[0], s.start * n, s.len * n);
     let childForced = null;
     if (valid !== null) {
-      childForced = new Uint8Array(length * n);
+      childForced = alloc(Uint8Array, length * n);
       for (let i = 0; i < length; i++) if (!valid[i]) childForced.fill(1, i * n, i * n + n);
     }
     out.children = [canonicalize(type.children[0].type, childSegs, childForced)];
@@ -151,7 +152,7 @@ function fixedValues(type, w, segs, length, valid, forced) {
     const bytes = bytesOf(segs[0].data.values, segs[0].start * w, length * w);
     if (segs[0].data.canonical || isCanonicalFixed(type, w, bytes, valid)) return bytes;
   }
-  const out = new Uint8Array(length * w);
+  const out = alloc(Uint8Array, length * w);
   let p = 0;
   for (const s of segs) {
     if (s.data !== null) out.set(bytesOf(s.data.values, s.start * w, s.len * w), p * w);
@@ -214,7 +215,7 @@ function canonicalNaNs(bytes, w) {
 }
 
 function boolValues(segs, length, valid) {
-  const out = new Uint8Array((length + 7) >> 3);
+  const out = alloc(Uint8Array, (length + 7) >> 3);
   let p = 0;
   for (const s of segs) {
     if (s.data === null) { p += s.len; continue; }
@@ -232,7 +233,7 @@ function boolValues(segs, length, valid) {
 function segmentOffsets(data, start, len) {
   const vo = data.valueOffsets;
   if (vo instanceof BigInt64Array) {
-    const out = new Float64Array(len + 1);
+    const out = alloc(Float64Array, len + 1);
     for (let i = 0; i <= len; i++) out[i] = Number(vo[start + i]);
     return out;
   }
@@ -252,7 +253,7 @@ function nullsEmpty(s, vo, valid, p) {
  */
 function runOffsets(large, segs, segOffsets, length) {
   if (!large && segs.length === 1 && segOffsets[0] instanceof Int32Array && segOffsets[0][0] === 0) return segOffsets[0];
-  const offsets = large ? new Float64Array(length + 1) : new Int32Array(length + 1);
+  const offsets = large ? alloc(Float64Array, length + 1) : alloc(Int32Array, length + 1);
   let total = 0;
   let p = 0;
   segs.forEach((s, k) => {
@@ -283,7 +284,7 @@ function binaryValues(out, large, segs, length, valid, forced) {
     }
     let total = 0;
     segs.forEach((s, k) => { total += segOffsets[k][s.len] - segOffsets[k][0]; });
-    const data = new Uint8Array(total);
+    const data = alloc(Uint8Array, total);
     let at = 0;
     segs.forEach((s, k) => {
       const vo = segOffsets[k];
@@ -293,7 +294,7 @@ function binaryValues(out, large, segs, length, valid, forced) {
     out.data = data;
     return;
   }
-  const offsets = new Float64Array(length + 1);
+  const offsets = alloc(Float64Array, length + 1);
   let total = 0;
   p = 0;
   segs.forEach((s, k) => {
@@ -303,7 +304,7 @@ function binaryValues(out, large, segs, length, valid, forced) {
       offsets[p + 1] = total;
     }
   });
-  const data = new Uint8Array(total);
+  const data = alloc(Uint8Array, total);
   p = 0;
   segs.forEach((s, k) => {
     const vo = segOffsets[k];
@@ -340,14 +341,14 @@ function forEachValidView(segs, valid, fn) {
 }
 
 function viewValues(out, segs, length, valid) {
-  const views = new Uint8Array(length * 16);
+  const views = alloc(Uint8Array, length * 16);
   const dv = new DataView(views.buffer);
   let total = 0;
   forEachValidView(segs, valid, (_, sdv, v) => {
     const n = sdv.getInt32(v, true);
     if (n > 12) total += n;
   });
-  const data = new Uint8Array(total);
+  const data = alloc(Uint8Array, total);
   let at = 0;
   forEachValidView(segs, valid, (source, sdv, v, p) => {
     const n = sdv.getInt32(v, true);
@@ -384,7 +385,7 @@ function listValues(out, type, large, segs, length, valid, forced) {
     out.children = [canonicalize(type.children[0].type, childSegs, null)];
     return;
   }
-  const offsets = new Float64Array(length + 1);
+  const offsets = alloc(Float64Array, length + 1);
   let total = 0;
   p = 0;
   segs.forEach((s, k) => {
@@ -406,7 +407,7 @@ function canonicalUnion(type, segs, length, forced) {
   const codes = type.typeIds;
   const childOf = new Map();
   codes.forEach((code, k) => childOf.set(code, k));
-  const typeIds = new Int8Array(length);
+  const typeIds = alloc(Int8Array, length);
   let p = 0;
   for (const s of segs) {
     if (s.data === null) typeIds.fill(codes[0], p, p + s.len);
@@ -417,14 +418,14 @@ function canonicalUnion(type, segs, length, forced) {
   const out = { type, length, nullCount: 0, validity: null, typeIds, children: [] };
   if (type.mode === 0) {
     out.children = type.children.map((field, k) => {
-      const childForced = new Uint8Array(length);
+      const childForced = alloc(Uint8Array, length);
       for (let i = 0; i < length; i++) childForced[i] = typeIds[i] !== codes[k] || (forced !== null && forced[i]) ? 1 : 0;
       return canonicalize(field.type,
         segs.map((s) => ({ data: s.data === null ? null : s.data.children[k], start: s.start, len: s.len })), childForced);
     });
     return out;
   }
-  const unionOffsets = new Int32Array(length);
+  const unionOffsets = alloc(Int32Array, length);
   const childSegs = Array.from(codes, () => []);
   const childForced = Array.from(codes, () => []);
   const counts = new Int32Array(codes.length);
@@ -462,7 +463,8 @@ function infoOf(valueType, vector) {
   const chunkStarts = [];
   let n = 0;
   for (const d of vector.data) { chunkStarts.push(n); segs.push({ data: d, start: 0, len: d.length }); n += d.length; }
-  const values = canonicalize(valueType, segs, null);
+  // Fresh arrays: the info outlives this table's scratch.
+  const values = withScratch(null, () => canonicalize(valueType, segs, null));
   info = { keys: entryKeys(values), chunks: vector.data, chunkStarts, length: n };
   dictionaryInfo.set(vector, info);
   return info;
@@ -477,9 +479,9 @@ function locate(info, j) {
 function canonicalDictionary(type, segs, length, forced) {
   if (segs.length === 1 && segs[0].data !== null && segs[0].data.canonical && forced === null) return canonicalDictionaryRows(type, segs[0], length);
   const { valid: inputValid } = computeValid(type, segs, length, forced);
-  const valid = inputValid ?? new Uint8Array(length).fill(1);
+  const valid = inputValid ?? alloc(Uint8Array, length).fill(1);
   const IndexArray = type.indices.ArrayType;
-  const indices = new IndexArray(length);
+  const indices = alloc(IndexArray, length);
   const numbering = new Map();
   const sourceSegs = [];
   const bigIndex = indices instanceof BigInt64Array || indices instanceof BigUint64Array;
@@ -489,7 +491,7 @@ function canonicalDictionary(type, segs, length, forced) {
     const info = infoOf(type.dictionary, s.data.dictionary);
     const src = s.data.values;
     // New index per source index (-1: not seen yet), so each distinct key is looked up once.
-    const remap = new Int32Array(info.length).fill(-1);
+    const remap = alloc(Int32Array, info.length).fill(-1);
     for (let i = 0; i < s.len; i++, p++) {
       if (!valid[p]) continue;
       const j = Number(src[s.start + i]);
@@ -521,7 +523,7 @@ function canonicalDictionary(type, segs, length, forced) {
   return {
     type, length, nullCount,
     validity: nullCount === 0 ? null : packBits(valid, length),
-    values: new Uint8Array(indices.buffer, 0, indices.byteLength),
+    values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
     indices,
     children: [],
     dictionary: canonicalize(type.dictionary, sourceSegs, null),
@@ -537,9 +539,9 @@ function canonicalDictionaryRows(type, seg, length) {
   const dictionary = data.dictionary.data[0];
   const src = data.values;
   const bm = data.nullCount > 0 ? data.nullBitmap : null;
-  const indices = new type.indices.ArrayType(length);
+  const indices = alloc(type.indices.ArrayType, length);
   const bigIndex = indices instanceof BigInt64Array || indices instanceof BigUint64Array;
-  const remap = new Int32Array(dictionary.length).fill(-1);
+  const remap = alloc(Int32Array, dictionary.length).fill(-1);
   const sourceSegs = [];
   let count = 0;
   let nullCount = 0;
@@ -559,7 +561,7 @@ function canonicalDictionaryRows(type, seg, length) {
   if (count > limit) throw new DictionaryOverflowError(type.indices, count);
   let validity = null;
   if (nullCount > 0) {
-    validity = new Uint8Array((length + 7) >> 3);
+    validity = alloc(Uint8Array, (length + 7) >> 3);
     for (let i = 0; i < length; i++) {
       const b = start + i;
       if ((bm[b >> 3] >> (b & 7)) & 1) validity[i >> 3] |= 1 << (i & 7);
@@ -567,7 +569,7 @@ function canonicalDictionaryRows(type, seg, length) {
   }
   return {
     type, length, nullCount, validity,
-    values: new Uint8Array(indices.buffer, 0, indices.byteLength),
+    values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
     indices,
     children: [],
     dictionary: canonicalize(type.dictionary, sourceSegs, null),

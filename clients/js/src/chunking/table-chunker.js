@@ -3,6 +3,7 @@
 
 import { asData, canonicalize, DictionaryOverflowError } from '../canonical/normalize.js';
 import { encodeBatch, schemaFlatbuffer } from '../canonical/encode.js';
+import { withScratch, takeScratch, giveBackScratch } from '../canonical/scratch.js';
 import { Arena, seed, absorbWords, finish, roll, rowBits, releaseLargeMemory } from './row-hash.js';
 
 export const RULE = Object.freeze({
@@ -101,6 +102,13 @@ export function rowFacts(table, { batches = batchesOf(table), hashes: withHashes
 
 /** Encodes rows [from, to) of the table as one canonical batch. */
 export function encodeRows(context, from, to) {
+  if (context.chunkScratch === undefined) return encodeRowsNow(context, from, to);
+  // The chunk's canonical arrays are needed only until it is encoded: their memory is reused.
+  context.chunkScratch.reset();
+  return withScratch(context.chunkScratch, () => encodeRowsNow(context, from, to));
+}
+
+function encodeRowsNow(context, from, to) {
   const { fields, batches, schemaFb } = context;
   const columns = fields.map((field, k) => {
     const segs = [];
@@ -142,11 +150,17 @@ export async function chunkTable(table, onChunk) {
     return context;
   }
   const facts = takeFacts(rows);
+  // The batches' canonical arrays live until the last chunk is cut; each chunk's only until encoded.
+  const tableScratch = takeScratch();
+  context.chunkScratch = takeScratch();
   try {
-    rowFacts(table, { batches, facts });
+    withScratch(tableScratch, () => rowFacts(table, { batches, facts }));
     await cutChunks(context, facts, rows, onChunk);
   } finally {
     giveBackFacts(facts);
+    giveBackScratch(tableScratch);
+    giveBackScratch(context.chunkScratch);
+    context.chunkScratch = undefined;
   }
   return context;
 }
