@@ -342,7 +342,7 @@ function forEachValidView(segs, valid, fn) {
 
 function viewValues(out, segs, length, valid) {
   const views = alloc(Uint8Array, length * 16);
-  const dv = new DataView(views.buffer);
+  const dv = new DataView(views.buffer, views.byteOffset, views.byteLength);
   let total = 0;
   forEachValidView(segs, valid, (_, sdv, v) => {
     const n = sdv.getInt32(v, true);
