@@ -84,7 +84,7 @@
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (i64.store (local.get $a) (call $absorb (i64.load (local.get $a))
-          (select (i64.const 0) (i64.const 0x6A09E667F3BCC908) (call $valid (local.get $vp) (local.get $j)))))
+          (select (i64.const 0) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next))))
 
@@ -99,7 +99,7 @@
           (select
             (i64.extend_i32_u (call $valid (local.get $bits) (local.get $j)))
             (i64.const 0x6A09E667F3BCC908)
-            (call $valid (local.get $vp) (local.get $j)))))
+            (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next))))
 
@@ -154,7 +154,7 @@
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (local.set $h (i64.load (local.get $a)))
         (local.set $v (i32.add (local.get $vals) (i32.mul (local.get $j) (local.get $w))))
-        (if (call $valid (local.get $vp) (local.get $j))
+        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
           (then
             (if (i32.eq (local.get $w) (i32.const 8))
               (then (local.set $h (call $absorb (local.get $h) (i64.load (local.get $v)))))
@@ -186,7 +186,7 @@
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (local.set $h (i64.load (local.get $a)))
-        (if (call $valid (local.get $vp) (local.get $j))
+        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
           (then
             (local.set $from (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2)))))
             (local.set $len (i32.sub (i32.load (i32.add (local.get $offs) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2))))
@@ -214,7 +214,7 @@
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (local.set $h (i64.load (local.get $a)))
-        (if (call $valid (local.get $vp) (local.get $j))
+        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
           (then
             (local.set $v (i32.add (local.get $views) (i32.shl (local.get $j) (i32.const 4))))
             (local.set $len (i32.load (local.get $v)))
@@ -236,7 +236,7 @@
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (local.set $h (i64.load (local.get $a)))
-        (if (call $valid (local.get $vp) (local.get $j))
+        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
           (then
             (local.set $k (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2)))))
             (local.set $to (i32.load (i32.add (local.get $offs) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))))
@@ -259,11 +259,12 @@
       (loop $next
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
-        (i64.store (local.get $a) (call $absorb (i64.load (local.get $a))
-          (if (result i64) (call $valid (local.get $vp) (local.get $j))
+        (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a))
+          (if (result i64) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
             (then (i64.load (i32.add (local.get $items)
               (i32.shl (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 3)))))
-            (else (i64.const 0x6A09E667F3BCC908)))))
+            (else (i64.const 0x6A09E667F3BCC908))))
+          (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next))))
 
