@@ -42,7 +42,16 @@ function computeValid(type, segs, len, forced) {
     const bm = inputBitmap(s.data);
     if (bm === null) { valid.fill(1, p, p + s.len); p += s.len; continue; }
     const base = s.data.offset + s.start;
-    for (let i = 0; i < s.len; i++) {
+    let i = 0;
+    if ((base & 7) === 0) {
+      // Byte-aligned: a whole byte of valid slots at a time.
+      for (; i + 8 <= s.len; i += 8, p += 8) {
+        const byte = bm[(base + i) >> 3];
+        if (byte === 0xff) valid.fill(1, p, p + 8);
+        else for (let k = 0; k < 8; k++) valid[p + k] = (byte >> k) & 1;
+      }
+    }
+    for (; i < s.len; i++) {
       const b = base + i;
       valid[p++] = (bm[b >> 3] >> (b & 7)) & 1;
     }
@@ -51,6 +60,21 @@ function computeValid(type, segs, len, forced) {
   let nullCount = 0;
   for (let i = 0; i < len; i++) nullCount += 1 - valid[i];
   return nullCount === 0 ? { valid: null, nullCount: 0 } : { valid, nullCount };
+}
+
+/**
+ * The one source's validity bitmap as it is when it is already canonical (§4): one segment, no
+ * forced nulls, starting on a byte, with zero bits past the last slot; else null.
+ */
+function sourceBitmap(segs, length, forced) {
+  if (segs.length !== 1 || forced !== null || segs[0].data === null) return null;
+  const bm = inputBitmap(segs[0].data);
+  const base = segs[0].data.offset + segs[0].start;
+  if (bm === null || (base & 7) !== 0) return null;
+  const bytes = bm.subarray(base >> 3, (base >> 3) + ((length + 7) >> 3));
+  if (bytes.length !== (length + 7) >> 3) return null;
+  if ((length & 7) !== 0 && (bytes[bytes.length - 1] >> (length & 7)) !== 0) return null;
+  return bytes;
 }
 
 export function packBits(flags, len) {
@@ -112,7 +136,7 @@ export function canonicalize(type, segs, forced = null) {
   if (id === T.Union) return canonicalUnion(type, segs, length, forced);
   if (id === T.Dictionary) return canonicalDictionary(type, segs, length, forced);
   const { valid, nullCount } = computeValid(type, segs, length, forced);
-  const out = { type, length, nullCount, validity: valid === null ? null : packBits(valid, length), children: [] };
+  const out = { type, length, nullCount, validity: valid === null ? null : sourceBitmap(segs, length, forced) ?? packBits(valid, length), children: [] };
   const w = fixedWidth(type);
   if (w > 0) {
     out.values = fixedValues(type, w, segs, length, valid, forced);

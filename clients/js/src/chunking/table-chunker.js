@@ -168,8 +168,6 @@ export async function chunkTable(table, onChunk) {
 /** The boundary rule (§7.3) over the rows' facts, emitting each chunk's block. */
 async function cutChunks(context, { bits, rollHi }, rows, onChunk) {
   let first = 0;
-  let j = 0;
-  let s = 0;
   const emit = async (end) => {
     let block = tryEncode(context, first, end);
     if (!fits(block) && end - first > 1) {
@@ -186,19 +184,22 @@ async function cutChunks(context, { bits, rollHi }, rows, onChunk) {
     if (block === null) throw new Error(`arrowcid: row ${first} cannot be encoded as one batch`);
     await onChunk(block, first, end - first);
     first = end;
-    j = end;
-    s = 0;
   };
-  while (j < rows) {
+  while (first < rows) await emit(nextEnd(bits, rollHi, first, rows));
+}
+
+/** The end of the chunk that starts at row `first` by the boundary rule (§7.3), before any shortening. */
+function nextEnd(bits, rollHi, first, rows) {
+  let s = 0;
+  for (let j = first; j < rows; j++) {
     const b = bits[j];
-    if (j > first && s + b > MAX_NOMINAL_BITS) { await emit(j); continue; }
+    if (j > first && s + b > MAX_NOMINAL_BITS) return j;
     const s0 = s;
     s += b;
     // Below Min the threshold is 0 and nothing cuts: most rows skip computing it.
-    const cut = s > MIN_BITS && rollHi[j] < thresholdHigh(s0, s);
-    j++;
-    if (cut || j === rows) await emit(j);
+    if (s > MIN_BITS && rollHi[j] < thresholdHigh(s0, s)) return j + 1;
   }
+  return rows;
 }
 
 /** The encapsulated canonical Schema message (continuation marker, length, flatbuffer). */
