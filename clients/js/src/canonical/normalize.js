@@ -271,6 +271,16 @@ function nullsEmpty(s, vo, valid, p) {
   return true;
 }
 
+/** Whether every segment has data and its values (or items) are one contiguous run. */
+function segmentsAreRuns(segs, segOffsets, valid) {
+  let p = 0;
+  return segs.every((s, k) => {
+    const ok = s.data !== null && nullsEmpty(s, segOffsets[k], valid, p);
+    p += s.len;
+    return ok;
+  });
+}
+
 /**
  * Offsets of the segments' slots as one run from 0 (each segment's values contiguous): the
  * source's own offsets when one segment's already start at 0 (§4 reuses canonical buffers).
@@ -292,12 +302,8 @@ function runOffsets(large, segs, segOffsets, length) {
 
 function binaryValues(out, large, segs, length, valid, forced) {
   const segOffsets = segs.map((s) => (s.data === null ? null : segmentOffsets(s.data, s.start, s.len)));
-  let p = 0;
-  const oneRun = forced === null && segs.every((s, k) => {
-    const ok = s.data !== null && nullsEmpty(s, segOffsets[k], valid, p);
-    p += s.len;
-    return ok;
-  });
+  const oneRun = forced === null && segmentsAreRuns(segs, segOffsets, valid);
+  let p;
   if (oneRun) {
     // Each segment's values are one contiguous run of its data: one view when there is one segment.
     out.offsets = runOffsets(large, segs, segOffsets, length);
@@ -396,12 +402,8 @@ function viewValues(out, segs, length, valid) {
 function listValues(out, type, large, segs, length, valid, forced) {
   const segOffsets = segs.map((s) => (s.data === null ? null : segmentOffsets(s.data, s.start, s.len)));
   const childSegs = [];
-  let p = 0;
-  const oneRun = forced === null && segs.every((s, k) => {
-    const ok = s.data !== null && nullsEmpty(s, segOffsets[k], valid, p);
-    p += s.len;
-    return ok;
-  });
+  const oneRun = forced === null && segmentsAreRuns(segs, segOffsets, valid);
+  let p;
   if (oneRun) {
     // Each segment's items are one contiguous range of its child.
     segs.forEach((s, k) => pushSeg(childSegs, s.data.children[0], segOffsets[k][0], segOffsets[k][s.len] - segOffsets[k][0]));
