@@ -39,7 +39,7 @@ export async function describeTable(table, options = {}) {
   const context = await chunkTable(table, async (block, firstRow, rows) => {
     const cid = await rawCid(block);
     chunks.push({ cid, firstRow, rows, bytes: block.length });
-    if (blocks !== null) blocks.set(cid.toString(), block);
+    if (blocks !== null) blocks.set(cid.toString(), block.slice()); // chunkTable reuses the block's bytes
   });
   const rows = table.numRows;
   const bytes = chunks.reduce((s, c) => s + c.bytes, 0);

@@ -213,23 +213,34 @@ function dictionaries(fields, columns) {
 
 /**
  * The canonical bytes of one batch: `schemaFb` the schema flatbuffer (schemaFlatbuffer),
- * `fields` the schema's fields, `columns` canonical arrays (normalize.js), `length` the rows.
+ * `fields` the schema's fields, `columns` canonical arrays (normalize.js), `length` the rows;
+ * with `scratch` ({ bytes }) written into scratch.bytes (grown when short) and returned as a view.
  */
-export function encodeBatch(schemaFb, fields, columns, length) {
+export function encodeBatch(schemaFb, fields, columns, length, scratch = null) {
   const messages = [[schemaFb, [], 0]];
   for (const [id, values] of dictionaries(fields, columns)) messages.push(batchMessage(values.length, [values], id));
   messages.push(batchMessage(length, columns, null));
   let total = EOS.length;
   for (const [fb, , bodyLength] of messages) total += 8 + fb.length + bodyLength;
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
+  let out;
+  if (scratch === null) {
+    out = new Uint8Array(total);
+  } else {
+    if (scratch.bytes.length < total) scratch.bytes = new Uint8Array(Math.max(total, Math.ceil(scratch.bytes.length * 1.5)));
+    out = scratch.bytes.subarray(0, total);
+  }
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let at = 0;
   for (const [fb, buffers] of messages) {
     dv.setUint32(at, 0xffffffff, true);
     dv.setInt32(at + 4, fb.length, true);
     out.set(fb, at + 8);
     at += 8 + fb.length;
-    for (const buf of buffers) { out.set(buf, at); at += pad8(buf.length); }
+    for (const buf of buffers) {
+      out.set(buf, at);
+      out.fill(0, at + buf.length, at + pad8(buf.length)); // a reused buffer's padding is not zero
+      at += pad8(buf.length);
+    }
   }
   out.set(EOS, at);
   return out;

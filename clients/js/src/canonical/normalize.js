@@ -8,6 +8,7 @@
 // unions the first child).
 
 import { T, UnsupportedTypeError, fixedWidth, isBinaryLike, isLarge, isView, isListLike } from './types.js';
+import { alloc, withScratch } from './scratch.js';
 
 /** A dictionary of a chunk whose index type cannot number its distinct values (§7.3 block check). */
 export class DictionaryOverflowError extends Error {
@@ -34,14 +35,23 @@ function computeValid(type, segs, len, forced) {
     }
   }
   if (!needed) return { valid: null, nullCount: 0 };
-  const valid = new Uint8Array(len);
+  const valid = alloc(Uint8Array, len);
   let p = 0;
   for (const s of segs) {
     if (s.data === null || s.data.typeId === T.Null) { p += s.len; continue; }
     const bm = inputBitmap(s.data);
     if (bm === null) { valid.fill(1, p, p + s.len); p += s.len; continue; }
     const base = s.data.offset + s.start;
-    for (let i = 0; i < s.len; i++) {
+    let i = 0;
+    if ((base & 7) === 0) {
+      // Byte-aligned: a whole byte of valid slots at a time.
+      for (; i + 8 <= s.len; i += 8, p += 8) {
+        const byte = bm[(base + i) >> 3];
+        if (byte === 0xff) valid.fill(1, p, p + 8);
+        else for (let k = 0; k < 8; k++) valid[p + k] = (byte >> k) & 1;
+      }
+    }
+    for (; i < s.len; i++) {
       const b = base + i;
       valid[p++] = (bm[b >> 3] >> (b & 7)) & 1;
     }
@@ -52,14 +62,29 @@ function computeValid(type, segs, len, forced) {
   return nullCount === 0 ? { valid: null, nullCount: 0 } : { valid, nullCount };
 }
 
+/**
+ * The one source's validity bitmap as it is when it is already canonical (§4): one segment, no
+ * forced nulls, starting on a byte, with zero bits past the last slot; else null.
+ */
+function sourceBitmap(segs, length, forced) {
+  if (segs.length !== 1 || forced !== null || segs[0].data === null) return null;
+  const bm = inputBitmap(segs[0].data);
+  const base = segs[0].data.offset + segs[0].start;
+  if (bm === null || (base & 7) !== 0) return null;
+  const bytes = bm.subarray(base >> 3, (base >> 3) + ((length + 7) >> 3));
+  if (bytes.length !== (length + 7) >> 3) return null;
+  if ((length & 7) !== 0 && (bytes[bytes.length - 1] >> (length & 7)) !== 0) return null;
+  return bytes;
+}
+
 export function packBits(flags, len) {
-  const out = new Uint8Array((len + 7) >> 3);
+  const out = alloc(Uint8Array, (len + 7) >> 3);
   for (let i = 0; i < len; i++) if (flags[i]) out[i >> 3] |= 1 << (i & 7);
   return out;
 }
 
 function invert(valid) {
-  const out = new Uint8Array(valid.length);
+  const out = alloc(Uint8Array, valid.length);
   for (let i = 0; i < valid.length; i++) out[i] = 1 - valid[i];
   return out;
 }
@@ -111,25 +136,25 @@ export function canonicalize(type, segs, forced = null) {
   if (id === T.Union) return canonicalUnion(type, segs, length, forced);
   if (id === T.Dictionary) return canonicalDictionary(type, segs, length, forced);
   const { valid, nullCount } = computeValid(type, segs, length, forced);
-  const out = { type, length, nullCount, validity: valid === null ? null : packBits(valid, length), children: [] };
+  const out = { type, length, nullCount, validity: valid === null ? null : sourceBitmap(segs, length, forced) ?? packBits(valid, length), children: [] };
   const w = fixedWidth(type);
   if (w > 0) {
-    out.values = fixedValues(type, w, segs, length, valid);
+    out.values = fixedValues(type, w, segs, length, valid, forced);
   } else if (id === T.Bool) {
     out.values = boolValues(segs, length, valid);
   } else if (isBinaryLike(id)) {
-    binaryValues(out, isLarge(id), segs, length, valid);
+    binaryValues(out, isLarge(id), segs, length, valid, forced);
   } else if (isView(id)) {
     viewValues(out, segs, length, valid);
   } else if (isListLike(id)) {
-    listValues(out, type, isLarge(id), segs, length, valid);
+    listValues(out, type, isLarge(id), segs, length, valid, forced);
   } else if (id === T.FixedSizeList) {
     const n = type.listSize;
     const childSegs = [];
     for (const s of segs) pushSeg(childSegs, s.data === null ? null : s.data.children[0], s.start * n, s.len * n);
     let childForced = null;
     if (valid !== null) {
-      childForced = new Uint8Array(length * n);
+      childForced = alloc(Uint8Array, length * n);
       for (let i = 0; i < length; i++) if (!valid[i]) childForced.fill(1, i * n, i * n + n);
     }
     out.children = [canonicalize(type.children[0].type, childSegs, childForced)];
@@ -143,12 +168,15 @@ export function canonicalize(type, segs, forced = null) {
   return out;
 }
 
-function fixedValues(type, w, segs, length, valid) {
-  if (segs.length === 1 && segs[0].data !== null && segs[0].data.canonical && valid === null) {
-    // Rows of one canonical array, all valid: its bytes as they are (nulls and NaNs already canonical).
-    return bytesOf(segs[0].data.values, segs[0].start * w, length * w);
+function fixedValues(type, w, segs, length, valid, forced) {
+  if (segs.length === 1 && segs[0].data !== null && forced === null) {
+    // One source and no forced nulls: its bytes as they are when already canonical (§4 reuses
+    // such buffers): a canonical array's always are; another's when its null slots are zero and
+    // its NaNs canonical.
+    const bytes = bytesOf(segs[0].data.values, segs[0].start * w, length * w);
+    if (segs[0].data.canonical || isCanonicalFixed(type, w, bytes, valid)) return bytes;
   }
-  const out = new Uint8Array(length * w);
+  const out = alloc(Uint8Array, length * w);
   let p = 0;
   for (const s of segs) {
     if (s.data !== null) out.set(bytesOf(s.data.values, s.start * w, s.len * w), p * w);
@@ -169,6 +197,32 @@ function fixedValues(type, w, segs, length, valid) {
   return out;
 }
 
+/** Whether fixed-width values are already canonical: zero null slots, canonical NaNs. */
+function isCanonicalFixed(type, w, bytes, valid) {
+  if (valid !== null) {
+    const u = w % 4 === 0 && (bytes.byteOffset & 3) === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : bytes;
+    const per = u === bytes ? w : w >> 2;
+    for (let i = 0; i < valid.length; i++) {
+      if (valid[i]) continue;
+      for (let k = i * per; k < (i + 1) * per; k++) if (u[k] !== 0) return false;
+    }
+  }
+  if (type.typeId !== T.Float) return true;
+  if (w === 8 && (bytes.byteOffset & 7) === 0) {
+    const f = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length >> 3);
+    const u = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    for (let i = 0; i < f.length; i++) if (f[i] !== f[i] && (u[2 * i] !== 0 || u[2 * i + 1] !== 0x7FF80000)) return false;
+    return true;
+  }
+  if (w === 4 && (bytes.byteOffset & 3) === 0) {
+    const f = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    const u = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    for (let i = 0; i < f.length; i++) if (f[i] !== f[i] && u[i] !== 0x7FC00000) return false;
+    return true;
+  }
+  return false; // half floats and unaligned values: copied and canonicalised
+}
+
 function canonicalNaNs(bytes, w) {
   if (w === 8) {
     const f = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length >> 3);
@@ -185,7 +239,7 @@ function canonicalNaNs(bytes, w) {
 }
 
 function boolValues(segs, length, valid) {
-  const out = new Uint8Array((length + 7) >> 3);
+  const out = alloc(Uint8Array, (length + 7) >> 3);
   let p = 0;
   for (const s of segs) {
     if (s.data === null) { p += s.len; continue; }
@@ -203,40 +257,76 @@ function boolValues(segs, length, valid) {
 function segmentOffsets(data, start, len) {
   const vo = data.valueOffsets;
   if (vo instanceof BigInt64Array) {
-    const out = new Float64Array(len + 1);
+    const out = alloc(Float64Array, len + 1);
     for (let i = 0; i <= len; i++) out[i] = Number(vo[start + i]);
     return out;
   }
   return vo.subarray(start, start + len + 1);
 }
 
-function binaryValues(out, large, segs, length, valid) {
-  const offsets = new Float64Array(length + 1);
+/** Whether a segment's null slots are empty (canonical sources' always are), so its values are one run. */
+function nullsEmpty(s, vo, valid, p) {
+  if (valid === null || s.data.canonical) return true;
+  for (let i = 0; i < s.len; i++) if (!valid[p + i] && vo[i + 1] !== vo[i]) return false;
+  return true;
+}
+
+/** Whether every segment has data and its values (or items) are one contiguous run. */
+function segmentsAreRuns(segs, segOffsets, valid) {
+  let p = 0;
+  return segs.every((s, k) => {
+    const ok = s.data !== null && nullsEmpty(s, segOffsets[k], valid, p);
+    p += s.len;
+    return ok;
+  });
+}
+
+/**
+ * Offsets of the segments' slots as one run from 0 (each segment's values contiguous): the
+ * source's own offsets when one segment's already start at 0 (§4 reuses canonical buffers).
+ */
+function runOffsets(large, segs, segOffsets, length) {
+  if (!large && segs.length === 1 && segOffsets[0] instanceof Int32Array && segOffsets[0][0] === 0) return segOffsets[0];
+  const offsets = large ? alloc(Float64Array, length + 1) : alloc(Int32Array, length + 1);
+  let total = 0;
+  let p = 0;
+  segs.forEach((s, k) => {
+    const vo = segOffsets[k];
+    const base = vo[0] - total;
+    for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
+    p += s.len;
+    total += vo[s.len] - vo[0];
+  });
+  return large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : offsets;
+}
+
+function binaryValues(out, large, segs, length, valid, forced) {
   const segOffsets = segs.map((s) => (s.data === null ? null : segmentOffsets(s.data, s.start, s.len)));
-  if (valid === null && segs.every((s) => s.data !== null)) {
-    // No nulls: each segment's values are one contiguous run of its data.
+  const oneRun = forced === null && segmentsAreRuns(segs, segOffsets, valid);
+  let p;
+  if (oneRun) {
+    // Each segment's values are one contiguous run of its data: one view when there is one segment.
+    out.offsets = runOffsets(large, segs, segOffsets, length);
+    if (segs.length === 1) {
+      const vo = segOffsets[0];
+      out.data = segs[0].data.values.subarray(vo[0], vo[segs[0].len]);
+      return;
+    }
     let total = 0;
-    let p = 0;
-    segs.forEach((s, k) => {
-      const vo = segOffsets[k];
-      const base = vo[0] - total;
-      for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
-      p += s.len;
-      total += vo[s.len] - vo[0];
-    });
-    const data = new Uint8Array(total);
+    segs.forEach((s, k) => { total += segOffsets[k][s.len] - segOffsets[k][0]; });
+    const data = alloc(Uint8Array, total);
     let at = 0;
     segs.forEach((s, k) => {
       const vo = segOffsets[k];
       data.set(s.data.values.subarray(vo[0], vo[s.len]), at);
       at += vo[s.len] - vo[0];
     });
-    out.offsets = large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : Int32Array.from(offsets);
     out.data = data;
     return;
   }
+  const offsets = alloc(Float64Array, length + 1);
   let total = 0;
-  let p = 0;
+  p = 0;
   segs.forEach((s, k) => {
     const vo = segOffsets[k];
     for (let i = 0; i < s.len; i++, p++) {
@@ -244,7 +334,7 @@ function binaryValues(out, large, segs, length, valid) {
       offsets[p + 1] = total;
     }
   });
-  const data = new Uint8Array(total);
+  const data = alloc(Uint8Array, total);
   p = 0;
   segs.forEach((s, k) => {
     const vo = segOffsets[k];
@@ -281,14 +371,14 @@ function forEachValidView(segs, valid, fn) {
 }
 
 function viewValues(out, segs, length, valid) {
-  const views = new Uint8Array(length * 16);
-  const dv = new DataView(views.buffer);
+  const views = alloc(Uint8Array, length * 16);
+  const dv = new DataView(views.buffer, views.byteOffset, views.byteLength);
   let total = 0;
   forEachValidView(segs, valid, (_, sdv, v) => {
     const n = sdv.getInt32(v, true);
     if (n > 12) total += n;
   });
-  const data = new Uint8Array(total);
+  const data = alloc(Uint8Array, total);
   let at = 0;
   forEachValidView(segs, valid, (source, sdv, v, p) => {
     const n = sdv.getInt32(v, true);
@@ -309,23 +399,24 @@ function viewValues(out, segs, length, valid) {
   out.variadic = total > 0 ? [data] : [];
 }
 
-function listValues(out, type, large, segs, length, valid) {
-  const offsets = new Float64Array(length + 1);
+function listValues(out, type, large, segs, length, valid, forced) {
+  const segOffsets = segs.map((s) => (s.data === null ? null : segmentOffsets(s.data, s.start, s.len)));
   const childSegs = [];
+  const oneRun = forced === null && segmentsAreRuns(segs, segOffsets, valid);
+  let p;
+  if (oneRun) {
+    // Each segment's items are one contiguous range of its child.
+    segs.forEach((s, k) => pushSeg(childSegs, s.data.children[0], segOffsets[k][0], segOffsets[k][s.len] - segOffsets[k][0]));
+    out.offsets = runOffsets(large, segs, segOffsets, length);
+    out.children = [canonicalize(type.children[0].type, childSegs, null)];
+    return;
+  }
+  const offsets = alloc(Float64Array, length + 1);
   let total = 0;
-  let p = 0;
-  for (const s of segs) {
-    const vo = s.data === null ? null : segmentOffsets(s.data, s.start, s.len);
+  p = 0;
+  segs.forEach((s, k) => {
+    const vo = segOffsets[k];
     const child = s.data === null ? null : s.data.children[0];
-    if (vo !== null && valid === null) {
-      // No nulls here: the segment's items are one contiguous range of its child.
-      const base = vo[0] - total;
-      for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
-      pushSeg(childSegs, child, vo[0], vo[s.len] - vo[0]);
-      total += vo[s.len] - vo[0];
-      p += s.len;
-      continue;
-    }
     for (let i = 0; i < s.len; i++, p++) {
       if (vo !== null && (valid === null || valid[p])) {
         pushSeg(childSegs, child, vo[i], vo[i + 1] - vo[i]);
@@ -333,7 +424,7 @@ function listValues(out, type, large, segs, length, valid) {
       }
       offsets[p + 1] = total;
     }
-  }
+  });
   out.offsets = large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : Int32Array.from(offsets);
   out.children = [canonicalize(type.children[0].type, childSegs, null)];
 }
@@ -342,7 +433,7 @@ function canonicalUnion(type, segs, length, forced) {
   const codes = type.typeIds;
   const childOf = new Map();
   codes.forEach((code, k) => childOf.set(code, k));
-  const typeIds = new Int8Array(length);
+  const typeIds = alloc(Int8Array, length);
   let p = 0;
   for (const s of segs) {
     if (s.data === null) typeIds.fill(codes[0], p, p + s.len);
@@ -353,14 +444,14 @@ function canonicalUnion(type, segs, length, forced) {
   const out = { type, length, nullCount: 0, validity: null, typeIds, children: [] };
   if (type.mode === 0) {
     out.children = type.children.map((field, k) => {
-      const childForced = new Uint8Array(length);
+      const childForced = alloc(Uint8Array, length);
       for (let i = 0; i < length; i++) childForced[i] = typeIds[i] !== codes[k] || (forced !== null && forced[i]) ? 1 : 0;
       return canonicalize(field.type,
         segs.map((s) => ({ data: s.data === null ? null : s.data.children[k], start: s.start, len: s.len })), childForced);
     });
     return out;
   }
-  const unionOffsets = new Int32Array(length);
+  const unionOffsets = alloc(Int32Array, length);
   const childSegs = Array.from(codes, () => []);
   const childForced = Array.from(codes, () => []);
   const counts = new Int32Array(codes.length);
@@ -398,7 +489,8 @@ function infoOf(valueType, vector) {
   const chunkStarts = [];
   let n = 0;
   for (const d of vector.data) { chunkStarts.push(n); segs.push({ data: d, start: 0, len: d.length }); n += d.length; }
-  const values = canonicalize(valueType, segs, null);
+  // Fresh arrays: the info outlives this table's scratch.
+  const values = withScratch(null, () => canonicalize(valueType, segs, null));
   info = { keys: entryKeys(values), chunks: vector.data, chunkStarts, length: n };
   dictionaryInfo.set(vector, info);
   return info;
@@ -411,10 +503,11 @@ function locate(info, j) {
 }
 
 function canonicalDictionary(type, segs, length, forced) {
+  if (segs.length === 1 && segs[0].data !== null && segs[0].data.canonical && forced === null) return canonicalDictionaryRows(type, segs[0], length);
   const { valid: inputValid } = computeValid(type, segs, length, forced);
-  const valid = inputValid ?? new Uint8Array(length).fill(1);
+  const valid = inputValid ?? alloc(Uint8Array, length).fill(1);
   const IndexArray = type.indices.ArrayType;
-  const indices = new IndexArray(length);
+  const indices = alloc(IndexArray, length);
   const numbering = new Map();
   const sourceSegs = [];
   const bigIndex = indices instanceof BigInt64Array || indices instanceof BigUint64Array;
@@ -424,7 +517,7 @@ function canonicalDictionary(type, segs, length, forced) {
     const info = infoOf(type.dictionary, s.data.dictionary);
     const src = s.data.values;
     // New index per source index (-1: not seen yet), so each distinct key is looked up once.
-    const remap = new Int32Array(info.length).fill(-1);
+    const remap = alloc(Int32Array, info.length).fill(-1);
     for (let i = 0; i < s.len; i++, p++) {
       if (!valid[p]) continue;
       const j = Number(src[s.start + i]);
@@ -456,7 +549,53 @@ function canonicalDictionary(type, segs, length, forced) {
   return {
     type, length, nullCount,
     validity: nullCount === 0 ? null : packBits(valid, length),
-    values: new Uint8Array(indices.buffer, 0, indices.byteLength),
+    values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
+    indices,
+    children: [],
+    dictionary: canonicalize(type.dictionary, sourceSegs, null),
+  };
+}
+
+/**
+ * Rows of one canonical dictionary array: its values are distinct and not null, so its indices are
+ * renumbered by first use with no key lookups, and its validity is kept.
+ */
+function canonicalDictionaryRows(type, seg, length) {
+  const { data, start } = seg;
+  const dictionary = data.dictionary.data[0];
+  const src = data.values;
+  const bm = data.nullCount > 0 ? data.nullBitmap : null;
+  const indices = alloc(type.indices.ArrayType, length);
+  const bigIndex = indices instanceof BigInt64Array || indices instanceof BigUint64Array;
+  const remap = alloc(Int32Array, dictionary.length).fill(-1);
+  const sourceSegs = [];
+  let count = 0;
+  let nullCount = 0;
+  for (let i = 0; i < length; i++) {
+    const b = start + i;
+    if (bm !== null && ((bm[b >> 3] >> (b & 7)) & 1) === 0) { nullCount++; continue; }
+    const j = Number(src[b]);
+    let k = remap[j];
+    if (k === -1) {
+      k = count++;
+      remap[j] = k;
+      pushSeg(sourceSegs, dictionary, j, 1);
+    }
+    indices[i] = bigIndex ? BigInt(k) : k;
+  }
+  const limit = type.indices.isSigned ? 2 ** (type.indices.bitWidth - 1) : 2 ** type.indices.bitWidth;
+  if (count > limit) throw new DictionaryOverflowError(type.indices, count);
+  let validity = null;
+  if (nullCount > 0) {
+    validity = alloc(Uint8Array, (length + 7) >> 3);
+    for (let i = 0; i < length; i++) {
+      const b = start + i;
+      if ((bm[b >> 3] >> (b & 7)) & 1) validity[i >> 3] |= 1 << (i & 7);
+    }
+  }
+  return {
+    type, length, nullCount, validity,
+    values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
     indices,
     children: [],
     dictionary: canonicalize(type.dictionary, sourceSegs, null),

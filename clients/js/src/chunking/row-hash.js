@@ -1,246 +1,246 @@
 // The row hash (docs/canonical-form.md §7.1) and the nominal size (§7.2) of the rows of canonical
-// arrays, column by column over typed arrays. 64-bit words are (hi, lo) pairs of uint32 so the
-// arithmetic is exact without BigInt.
+// arrays, column by column. The hash runs in a small WebAssembly kernel (row-hash.wat, embedded
+// by scripts/build-wasm.mjs in row-hash-wasm.js) for its native 64-bit multiply: the columns'
+// buffers are copied into its memory and each column is absorbed in one call.
 
 import { T, fixedWidth, isBinaryLike, isLarge, isView, isListLike } from '../canonical/types.js';
+import { ROW_HASH_WASM_BASE64 } from './row-hash-wasm.js';
 
-const S_HI = 0xBB67AE85, S_LO = 0x84CAA73B;
-const K_HI = 0x9E3779B9, K_LO = 0x7F4A7C15;
-export const N_HI = 0x6A09E667, N_LO = 0xF3BCC908;
+const N = 0x6A09E667F3BCC908n;
+/** Kernel memory kept between tables; a larger one is dropped after use so it can be collected. */
+const KEEP_MEMORY_BYTES = 64 * 1048576;
 
-/** A state per slot: hi and lo words, starting at the seed S. */
-export function seededState(n) {
-  return { hi: new Uint32Array(n).fill(S_HI), lo: new Uint32Array(n).fill(S_LO) };
-}
+let kernel = null;
 
-/** h[i] = absorb(h[i], (whi, wlo)) = rotl64((h xor w) · K, 31). */
-function absorb(H, L, i, whi, wlo) {
-  mulInto(H, L, i, (H[i] ^ whi) >>> 0, (L[i] ^ wlo) >>> 0, K_HI, K_LO);
-  const hi = H[i];
-  const lo = L[i];
-  H[i] = ((hi << 31) | (lo >>> 1)) >>> 0;
-  L[i] = ((lo << 31) | (hi >>> 1)) >>> 0;
-}
-
-/** (hi, lo) · (chi, clo) mod 2^64 written back to H[i], L[i]. */
-function mulInto(H, L, i, hi, lo, chi, clo) {
-  const c0 = clo & 0xffff;
-  const c1 = clo >>> 16;
-  const a0 = lo & 0xffff;
-  const a1 = lo >>> 16;
-  const p00 = a0 * c0;
-  const p01 = a0 * c1;
-  const p10 = a1 * c0;
-  const p11 = a1 * c1;
-  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  L[i] = ((mid << 16) | (p00 & 0xffff)) >>> 0;
-  H[i] = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(hi, clo) + Math.imul(lo, chi)) >>> 0;
-}
-
-/** fmix64 of every state, in place. */
-export function finish(state) {
-  const H = state.hi;
-  const L = state.lo;
-  for (let i = 0; i < H.length; i++) {
-    mulInto(H, L, i, H[i], (L[i] ^ (H[i] >>> 1)) >>> 0, 0xFF51AFD7, 0xED558CCD);
-    mulInto(H, L, i, H[i], (L[i] ^ (H[i] >>> 1)) >>> 0, 0xC4CEB9FE, 0x1A85EC53);
-    L[i] = (L[i] ^ (H[i] >>> 1)) >>> 0;
+function instance() {
+  if (kernel === null) {
+    const text = atob(ROW_HASH_WASM_BASE64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
   }
-  return state;
+  return kernel;
 }
 
-/** item(A, j) for every slot of A. */
-export function itemHashes(a) {
-  const state = seededState(a.length);
-  absorbWords(a, state);
-  return finish(state);
+/** Releases the kernel when its memory has grown large (a table of huge batches). */
+export function releaseLargeMemory() {
+  if (kernel !== null && kernel.memory.buffer.byteLength > KEEP_MEMORY_BYTES) kernel = null;
 }
 
-const validAt = (a, j) => a.validity === null || ((a.validity[j >> 3] >> (j & 7)) & 1) === 1;
+const bytesOf = (typed) => new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
 
-/** Absorbs words(A, j) into state j for every slot j of the canonical array A. */
-export function absorbWords(a, state) {
-  const H = state.hi;
-  const L = state.lo;
+/**
+ * Bump allocation in the kernel's memory for one batch (address 0 is never handed out: the kernel
+ * reads a validity pointer of 0 as "all valid").
+ */
+export class Arena {
+  constructor() {
+    this.k = instance();
+    this.top = 8;
+  }
+
+  alloc(byteLength) {
+    const at = (this.top + 7) & ~7;
+    this.top = at + byteLength;
+    const memory = this.k.memory;
+    if (this.top > memory.buffer.byteLength) memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / 65536));
+    return at;
+  }
+
+  /** Copies a typed array in, with 16 readable bytes after it (the kernel's masked reads); returns its address. */
+  put(typed) {
+    const at = this.alloc(typed.byteLength + 16);
+    new Uint8Array(this.k.memory.buffer, at, typed.byteLength).set(bytesOf(typed));
+    return at;
+  }
+
+  /** Copies offsets or indices in as int32 (int64 ones converted: the kernel's memory is 32-bit). */
+  putInt32(typed) {
+    if (typed instanceof Int32Array) return this.put(typed);
+    const at = this.alloc(4 * typed.length);
+    const out = new Int32Array(this.k.memory.buffer, at, typed.length);
+    for (let i = 0; i < typed.length; i++) out[i] = Number(typed[i]);
+    return at;
+  }
+
+  /** The n uint32 pairs (lo, hi) of the n 64-bit words at `at`. */
+  words(at, n) {
+    return new Uint32Array(this.k.memory.buffer, at, 2 * n);
+  }
+}
+
+/** Seeded states for n slots in the arena; returns their address. */
+export function seed(arena, n) {
+  const st = arena.alloc(8 * n);
+  arena.k.seed(st, n);
+  return st;
+}
+
+/** item(A, j) for every slot of A: the address of its finished hashes. */
+function itemHashes(arena, a) {
+  const st = seed(arena, a.length);
+  absorbWords(arena, a, st);
+  arena.k.finish(st, a.length);
+  return st;
+}
+
+/** Absorbs words(A, j) into the state at st + 8j for every slot j of the canonical array A. */
+export function absorbWords(arena, a, st) {
+  const k = arena.k;
   const n = a.length;
   const id = a.type.typeId;
-  if (id === T.Null) { for (let j = 0; j < n; j++) absorb(H, L, j, N_HI, N_LO); return; }
-  if (id === T.Bool) {
-    for (let j = 0; j < n; j++) {
-      if (validAt(a, j)) absorb(H, L, j, 0, (a.values[j >> 3] >> (j & 7)) & 1);
-      else absorb(H, L, j, N_HI, N_LO);
-    }
+  if (id === T.Null) { k.word(st, n, N); return; }
+  if (id === T.Union) { absorbUnion(arena, a, st); return; }
+  const vp = a.validity === null ? 0 : arena.put(a.validity);
+  if (id === T.Bool) { k.bool(st, arena.put(a.values), n, vp); return; }
+  const w = fixedWidth(a.type);
+  if (w > 0) { k.fixed(st, arena.put(a.values.subarray(0, n * w)), n, w, vp); return; }
+  if (isBinaryLike(id)) { k.binary(st, arena.putInt32(a.offsets), arena.put(a.data), n, vp); return; }
+  if (isView(id)) {
+    const data = a.variadic.length > 0 ? arena.put(a.variadic[0]) : arena.alloc(0);
+    k.views(st, arena.put(a.views), data, n, vp);
     return;
   }
-  const w = fixedWidth(a.type);
-  if (w > 0) { absorbFixed(a, w, H, L); return; }
-  if (isBinaryLike(id) || isView(id)) { absorbBinary(a, H, L); return; }
   if (isListLike(id) || id === T.FixedSizeList) {
-    const items = itemHashes(a.children[0]);
-    const size = a.type.listSize;
-    for (let j = 0; j < n; j++) {
-      if (!validAt(a, j)) { absorb(H, L, j, N_HI, N_LO); continue; }
-      const from = id === T.FixedSizeList ? j * size : Number(a.offsets[j]);
-      const to = id === T.FixedSizeList ? from + size : Number(a.offsets[j + 1]);
-      absorb(H, L, j, 0, to - from);
-      for (let k = from; k < to; k++) absorb(H, L, j, items.hi[k], items.lo[k]);
+    const items = itemHashes(arena, a.children[0]);
+    let offsets;
+    if (id === T.FixedSizeList) {
+      offsets = arena.alloc(4 * (n + 1));
+      const o = new Int32Array(k.memory.buffer, offsets, n + 1);
+      for (let j = 0; j <= n; j++) o[j] = j * a.type.listSize;
+    } else {
+      offsets = arena.putInt32(a.offsets);
     }
+    k.items(st, offsets, items, n, vp);
     return;
   }
   if (id === T.Struct) {
-    for (let j = 0; j < n; j++) {
-      if (validAt(a, j)) absorb(H, L, j, 0, 0);
-      else absorb(H, L, j, N_HI, N_LO);
-    }
-    for (const c of a.children) absorbWords(c, state);
+    k.flag(st, n, vp);
+    for (const c of a.children) absorbWords(arena, c, st);
     return;
   }
   if (id === T.Dictionary) {
-    const items = itemHashes(a.dictionary);
-    for (let j = 0; j < n; j++) {
-      if (!validAt(a, j)) { absorb(H, L, j, N_HI, N_LO); continue; }
-      const k = Number(a.indices[j]);
-      absorb(H, L, j, items.hi[k], items.lo[k]);
-    }
-    return;
-  }
-  if (id === T.Union) {
-    const items = a.children.map(itemHashes);
-    const codes = a.type.typeIds;
-    for (let j = 0; j < n; j++) {
-      const code = a.typeIds[j];
-      const c = items[codes.indexOf(code)];
-      const slot = a.type.mode === 1 ? a.unionOffsets[j] : j;
-      absorb(H, L, j, 0, code);
-      absorb(H, L, j, c.hi[slot], c.lo[slot]);
-    }
+    const items = itemHashes(arena, a.dictionary);
+    k.gather(st, arena.putInt32(a.indices), items, n, vp);
     return;
   }
   throw new Error(`arrowcid: no row hash for type ${a.type}`);
 }
 
-function absorbFixed(a, w, H, L) {
+/** A union slot: its type code, then item(selected child, its slot). */
+function absorbUnion(arena, a, st) {
+  const k = arena.k;
   const n = a.length;
-  const bytes = a.values;
-  if (w === 1 || w === 2 || w === 4) {
-    const v = w === 1 ? bytes : w === 2 ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : new Uint32Array(bytes.buffer, bytes.byteOffset, n);
-    if (a.validity === null) { for (let j = 0; j < n; j++) absorb(H, L, j, 0, v[j]); return; }
-    for (let j = 0; j < n; j++) {
-      if (validAt(a, j)) absorb(H, L, j, 0, v[j]);
-      else absorb(H, L, j, N_HI, N_LO);
-    }
-    return;
-  }
-  if (w % 4 === 0 && (bytes.byteOffset & 3) === 0) {
-    const v = new Uint32Array(bytes.buffer, bytes.byteOffset, (n * w) >> 2);
-    const words = w >> 2; // 32-bit halves per value
-    for (let j = 0; j < n; j++) {
-      const base = j * words;
-      if (validAt(a, j)) {
-        for (let k = 0; k < words; k += 2) absorb(H, L, j, k + 1 < words ? v[base + k + 1] : 0, v[base + k]);
-      } else {
-        absorb(H, L, j, N_HI, N_LO);
-        for (let k = 2; k < words; k += 2) absorb(H, L, j, 0, 0);
-      }
-    }
-    return;
-  }
-  // Other widths (fixed-size binary): zero-padded little-endian words.
-  const padded = new Uint8Array(Math.max(8, (w + 7) & ~7));
-  const pv = new DataView(padded.buffer);
+  k.fixed(st, arena.put(a.typeIds), n, 1, 0);
+  const childOf = new Int32Array(128);
+  a.type.typeIds.forEach((code, c) => { childOf[code] = c; });
+  const items = a.children.map((c) => itemHashes(arena, c));
+  const picked = arena.alloc(8 * n);
+  const mem = new Uint32Array(k.memory.buffer);
   for (let j = 0; j < n; j++) {
-    padded.fill(0);
-    if (validAt(a, j)) {
-      padded.set(bytes.subarray(j * w, j * w + w));
-      for (let k = 0; k < padded.length; k += 8) absorb(H, L, j, pv.getUint32(k + 4, true), pv.getUint32(k, true));
-    } else {
-      absorb(H, L, j, N_HI, N_LO);
-      for (let k = 8; k < padded.length; k += 8) absorb(H, L, j, 0, 0);
-    }
+    const slot = a.type.mode === 1 ? a.unionOffsets[j] : j;
+    const from = (items[childOf[a.typeIds[j]]] >> 2) + 2 * slot;
+    mem[(picked >> 2) + 2 * j] = mem[from];
+    mem[(picked >> 2) + 2 * j + 1] = mem[from + 1];
   }
+  k.fixed(st, picked, n, 8, 0);
 }
 
-function absorbBinary(a, H, L) {
-  const n = a.length;
-  const view = isView(a.type.typeId);
-  const data = view ? null : a.data;
-  const offsets = view ? null : (a.offsets instanceof BigInt64Array ? Float64Array.from(a.offsets, Number) : a.offsets);
-  const dv = view ? new DataView(a.views.buffer, a.views.byteOffset, a.views.byteLength) : new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const vdata = view && a.variadic.length > 0 ? a.variadic[0] : null;
-  const vdv = vdata ? new DataView(vdata.buffer, vdata.byteOffset, vdata.byteLength) : null;
-  for (let j = 0; j < n; j++) {
-    if (!validAt(a, j)) { absorb(H, L, j, N_HI, N_LO); continue; }
-    let src;
-    let from;
-    let len;
-    if (view) {
-      len = dv.getInt32(j * 16, true);
-      if (len <= 12) { src = dv; from = j * 16 + 4; } else { src = vdv; from = dv.getInt32(j * 16 + 12, true); }
-    } else {
-      src = dv; from = offsets[j]; len = offsets[j + 1] - from;
-    }
-    absorb(H, L, j, 0, len);
-    const full = len & ~7;
-    let k = 0;
-    for (; k < full; k += 8) absorb(H, L, j, src.getUint32(from + k + 4, true), src.getUint32(from + k, true));
-    let words = full >> 3;
-    if (k < len) {
-      let lo = 0;
-      let hi = 0;
-      for (let b = 0; k + b < len; b++) {
-        const byte = src.getUint8(from + k + b);
-        if (b < 4) lo |= byte << (8 * b); else hi |= byte << (8 * (b - 4));
-      }
-      absorb(H, L, j, hi >>> 0, lo >>> 0);
-      words++;
-    }
-    for (; words < 2; words++) absorb(H, L, j, 0, 0);
-  }
+/** Finishes n states (fmix64). */
+export function finish(arena, st, n) {
+  arena.k.finish(st, n);
 }
 
-/** Adds bits(A, j) (§7.2) to acc[j] for every slot j. */
-export function addBits(a, acc) {
+/**
+ * The rolling hash over n finished row hashes at st, from g (a BigInt): writes the high words
+ * to rollHi from index `at`; returns the last g.
+ */
+export function roll(arena, st, n, g, rollHi, at) {
+  const out = arena.alloc(4 * n);
+  const last = arena.k.roll(st, n, g, out);
+  rollHi.set(new Uint32Array(arena.k.memory.buffer, out, n), at);
+  return last;
+}
+
+/** Offsets as numbers: int32 ones as they are, int64 ones converted once. */
+const numberOffsets = (offsets) => (offsets instanceof BigInt64Array ? Float64Array.from(offsets, Number) : offsets);
+
+/** Whether bits(A, j) differs between slots of arrays of this type (§7.2). */
+function variableBits(type) {
+  const id = type.typeId;
+  if (id === T.Null || id === T.Bool || id === T.Dictionary || fixedWidth(type) > 0) return false;
+  if (id === T.Struct || id === T.FixedSizeList || (id === T.Union && type.mode === 0)) return type.children.some((f) => variableBits(f.type));
+  return true;
+}
+
+/**
+ * Adds the per-slot part of bits(A, j) (§7.2) to into[j] and returns the part that is the same for
+ * every slot, so fixed-width columns cost no pass over the rows and no array of their own.
+ */
+function addNominal(a, into) {
   const n = a.length;
   const id = a.type.typeId;
-  if (id === T.Null) return;
-  if (id === T.Bool) { for (let j = 0; j < n; j++) acc[j] += 1; return; }
+  if (id === T.Null) return 0;
+  if (id === T.Bool) return 1;
   const w = fixedWidth(a.type);
-  if (w > 0) { for (let j = 0; j < n; j++) acc[j] += 8 * w; return; }
+  if (w > 0) return 8 * w;
+  if (id === T.Dictionary) return a.type.indices.bitWidth;
   if (isBinaryLike(id)) {
-    const base = isLarge(id) ? 64 : 32;
-    for (let j = 0; j < n; j++) acc[j] += base + 8 * (Number(a.offsets[j + 1]) - Number(a.offsets[j]));
-    return;
+    const o = numberOffsets(a.offsets);
+    for (let j = 0; j < n; j++) into[j] += 8 * (o[j + 1] - o[j]);
+    return isLarge(id) ? 64 : 32;
   }
   if (isView(id)) {
-    const dv = new DataView(a.views.buffer, a.views.byteOffset, a.views.byteLength);
-    for (let j = 0; j < n; j++) { const len = dv.getInt32(j * 16, true); acc[j] += 128 + (len > 12 ? 8 * len : 0); }
-    return;
+    const lengths = new Int32Array(a.views.buffer, a.views.byteOffset, 4 * n);
+    for (let j = 0; j < n; j++) { const len = lengths[4 * j]; if (len > 12) into[j] += 8 * len; }
+    return 128;
   }
-  if (id === T.Dictionary) { for (let j = 0; j < n; j++) acc[j] += a.type.indices.bitWidth; return; }
-  if (id === T.Struct) { for (const c of a.children) addBits(c, acc); return; }
-  const childBits = (c) => { const b = new Float64Array(c.length); addBits(c, b); return b; };
-  if (isListLike(id) || id === T.FixedSizeList) {
-    const items = childBits(a.children[0]);
+  if (id === T.Struct || (id === T.Union && a.type.mode === 0)) {
+    let c = id === T.Union ? 8 : 0;
+    for (const child of a.children) c += addNominal(child, into);
+    return c;
+  }
+  const childBits = (child) => {
+    const v = variableBits(child.type) ? new Float64Array(child.length) : null;
+    return { c: addNominal(child, v), v };
+  };
+  if (id === T.FixedSizeList) {
     const size = a.type.listSize;
-    const base = id === T.FixedSizeList ? 0 : isLarge(id) ? 64 : 32;
-    for (let j = 0; j < n; j++) {
-      const from = id === T.FixedSizeList ? j * size : Number(a.offsets[j]);
-      const to = id === T.FixedSizeList ? from + size : Number(a.offsets[j + 1]);
-      let s = base;
-      for (let k = from; k < to; k++) s += items[k];
-      acc[j] += s;
+    const item = childBits(a.children[0]);
+    if (item.v !== null) {
+      for (let j = 0; j < n; j++) { let s = 0; for (let k = j * size; k < (j + 1) * size; k++) s += item.v[k]; into[j] += s; }
     }
-    return;
+    return size * item.c;
+  }
+  if (isListLike(id)) {
+    const item = childBits(a.children[0]);
+    const o = numberOffsets(a.offsets);
+    for (let j = 0; j < n; j++) {
+      const from = o[j];
+      const to = o[j + 1];
+      let s = item.c * (to - from);
+      if (item.v !== null) for (let k = from; k < to; k++) s += item.v[k];
+      into[j] += s;
+    }
+    return isLarge(id) ? 64 : 32;
   }
   if (id === T.Union) {
-    const bits = a.children.map(childBits);
-    if (a.type.mode === 0) {
-      for (let j = 0; j < n; j++) { let s = 8; for (const b of bits) s += b[j]; acc[j] += s; }
-    } else {
-      const codes = a.type.typeIds;
-      for (let j = 0; j < n; j++) acc[j] += 40 + bits[codes.indexOf(a.typeIds[j])][a.unionOffsets[j]];
+    const items = a.children.map(childBits);
+    const childOf = new Int32Array(128);
+    a.type.typeIds.forEach((code, c) => { childOf[code] = c; });
+    for (let j = 0; j < n; j++) {
+      const item = items[childOf[a.typeIds[j]]];
+      into[j] += item.c + (item.v === null ? 0 : item.v[a.unionOffsets[j]]);
     }
-    return;
+    return 40;
   }
   throw new Error(`arrowcid: no nominal size for type ${a.type}`);
+}
+
+/** Writes the nominal size in bits (§7.2) of every row of the canonical columns to out. */
+export function rowBits(columns, out) {
+  out.fill(0);
+  let c = 0;
+  for (const a of columns) c += addNominal(a, out);
+  for (let j = 0; j < out.length; j++) out[j] += c;
 }

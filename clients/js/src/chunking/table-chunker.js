@@ -3,7 +3,8 @@
 
 import { asData, canonicalize, DictionaryOverflowError } from '../canonical/normalize.js';
 import { encodeBatch, schemaFlatbuffer } from '../canonical/encode.js';
-import { seededState, absorbWords, finish, addBits } from './row-hash.js';
+import { withScratch, takeScratch, giveBackScratch } from '../canonical/scratch.js';
+import { Arena, seed, absorbWords, finish, roll, rowBits, releaseLargeMemory } from './row-hash.js';
 
 export const RULE = Object.freeze({
   targetBytes: 262144,
@@ -48,48 +49,66 @@ function batchesOf(table) {
   return out;
 }
 
+/** Row facts kept for the next table: fresh memory is what costs most here, so it is reused. */
+let spareFacts = null;
+const SPARE_FACTS_MAX_ROWS = 1 << 22;
+
+/** Per-row arrays for `rows` rows: the spare ones when large enough (taken, so concurrent calls never share). */
+function takeFacts(rows) {
+  const spare = spareFacts;
+  if (spare !== null && spare.bits.length >= rows) {
+    spareFacts = null;
+    return spare;
+  }
+  return { bits: new Float64Array(rows), rollHi: new Uint32Array(rows) };
+}
+
+/** Hands per-row arrays back for the next table (kept when not too large). */
+function giveBackFacts(facts) {
+  if (facts.bits.length <= SPARE_FACTS_MAX_ROWS && (spareFacts === null || spareFacts.bits.length < facts.bits.length)) spareFacts = facts;
+}
+
 /**
- * Row hashes (hi, lo), nominal bits and the rolling hash's high word of every row of the table.
- * Each batch is normalised once here; its columns are replaced by their canonical arrays (seen as
- * Data), from which the chunks are then cut.
+ * Nominal bits and the rolling hash's high word of every row of the table (and with
+ * `{ hashes: true }` the row hashes, uint32 pairs lo, hi per row). Each batch is normalised once
+ * here; its columns are replaced by their canonical arrays (seen as Data), from which the chunks
+ * are then cut. `facts`: arrays of at least numRows slots to write bits and rollHi to.
  */
-export function rowFacts(table, batches = batchesOf(table)) {
+export function rowFacts(table, { batches = batchesOf(table), hashes: withHashes = false, facts = null } = {}) {
   const rows = table.numRows;
-  const hashHi = new Uint32Array(rows);
-  const hashLo = new Uint32Array(rows);
-  const bits = new Float64Array(rows);
+  const hashes = withHashes ? new Uint32Array(2 * rows) : null;
+  const bits = facts === null ? new Float64Array(rows) : facts.bits;
+  const rollHi = facts === null ? new Uint32Array(rows) : facts.rollHi;
   const fields = fieldsOf(table);
-  for (const b of batches) {
-    const state = seededState(b.rows);
-    const acc = new Float64Array(b.rows);
-    b.columns = fields.map((field, k) => {
-      const column = canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]);
-      absorbWords(column, state);
-      addBits(column, acc);
-      return asData(column);
-    });
-    finish(state);
-    hashHi.set(state.hi, b.start);
-    hashLo.set(state.lo, b.start);
-    bits.set(acc, b.start);
-  }
   // g_j = 2·g_(j−1) + rowHash(j) mod 2^64; only the high word is compared (the threshold's low word is 0).
-  const rollHi = new Uint32Array(rows);
-  let gHi = 0;
-  let gLo = 0;
-  for (let j = 0; j < rows; j++) {
-    const shiftedHi = ((gHi << 1) | (gLo >>> 31)) >>> 0;
-    const shiftedLo = (gLo << 1) >>> 0;
-    const lo = shiftedLo + hashLo[j];
-    gLo = lo >>> 0;
-    gHi = (shiftedHi + hashHi[j] + (lo > 0xffffffff ? 1 : 0)) >>> 0;
-    rollHi[j] = gHi;
+  let g = 0n;
+  for (const b of batches) {
+    const arena = new Arena();
+    const state = seed(arena, b.rows);
+    const columns = fields.map((field, k) => {
+      const column = canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]);
+      absorbWords(arena, column, state);
+      return column;
+    });
+    rowBits(columns, bits.subarray(b.start, b.start + b.rows));
+    b.columns = columns.map(asData);
+    finish(arena, state, b.rows);
+    if (hashes !== null) hashes.set(arena.words(state, b.rows), 2 * b.start);
+    g = roll(arena, state, b.rows, g, rollHi, b.start);
   }
-  return { hashHi, hashLo, bits, rollHi };
+  releaseLargeMemory();
+  return { hashes, bits, rollHi };
 }
 
 /** Encodes rows [from, to) of the table as one canonical batch. */
 export function encodeRows(context, from, to) {
+  if (context.chunkScratch === undefined) return encodeRowsNow(context, from, to);
+  // The chunk's canonical arrays are needed only until it is encoded: their memory is reused.
+  context.chunkScratch.reset();
+  return withScratch(context.chunkScratch, () => encodeRowsNow(context, from, to));
+}
+
+function encodeRowsNow(context, from, to) {
   const { fields, batches, schemaFb } = context;
   const columns = fields.map((field, k) => {
     const segs = [];
@@ -100,7 +119,7 @@ export function encodeRows(context, from, to) {
     }
     return canonicalize(field.type, segs);
   });
-  return encodeBatch(schemaFb, fields, columns, to - from);
+  return encodeBatch(schemaFb, fields, columns, to - from, context.scratch);
 }
 
 /** Encodes rows [from, to), or null when they cannot form one block (a dictionary overflows). */
@@ -117,52 +136,70 @@ const fits = (block) => block !== null && block.length <= RULE.maxBlockBytes;
 
 /**
  * Cuts the table into chunks; calls onChunk(block, firstRow, rows) for each in row order (awaited).
- * Returns the encoding context (schema flatbuffer, fields).
+ * The block's bytes are reused for the next chunk once onChunk's promise settles: copy them to
+ * keep them. Returns the encoding context (schema flatbuffer, fields).
  */
 export async function chunkTable(table, onChunk) {
   const batches = batchesOf(table);
   const fields = fieldsOf(table);
-  const context = { fields, batches, schemaFb: schemaFlatbuffer({ fields, metadata: table.schema.metadata }) };
+  // scratch: one buffer the chunks are encoded into in turn (fresh memory per chunk costs more than hashing it).
+  const context = { fields, batches, schemaFb: schemaFlatbuffer({ fields, metadata: table.schema.metadata }), scratch: { bytes: new Uint8Array(0) } };
   const rows = table.numRows;
   if (rows === 0) {
     await onChunk(encodeRows(context, 0, 0), 0, 0);
     return context;
   }
-  const { bits, rollHi } = rowFacts(table, batches);
+  const facts = takeFacts(rows);
+  // The batches' canonical arrays live until the last chunk is cut; each chunk's only until encoded.
+  const tableScratch = takeScratch();
+  context.chunkScratch = takeScratch();
+  try {
+    withScratch(tableScratch, () => rowFacts(table, { batches, facts }));
+    await cutChunks(context, facts, rows, onChunk);
+  } finally {
+    giveBackFacts(facts);
+    giveBackScratch(tableScratch);
+    giveBackScratch(context.chunkScratch);
+    context.chunkScratch = undefined;
+  }
+  return context;
+}
+
+/** The boundary rule (§7.3) over the rows' facts, emitting each chunk's block. */
+async function cutChunks(context, { bits, rollHi }, rows, onChunk) {
   let first = 0;
-  let j = 0;
-  let s = 0;
   const emit = async (end) => {
     let block = tryEncode(context, first, end);
     if (!fits(block) && end - first > 1) {
       // Shorten to the longest prefix that forms one block of at most MaxBlock bytes.
       let good = 1;
       let bad = end - first;
-      let goodBlock = tryEncode(context, first, first + 1);
       while (bad - good > 1) {
         const mid = (good + bad) >>> 1;
-        const candidate = tryEncode(context, first, first + mid);
-        if (fits(candidate)) { good = mid; goodBlock = candidate; } else bad = mid;
+        if (fits(tryEncode(context, first, first + mid))) good = mid; else bad = mid;
       }
       end = first + good;
-      block = goodBlock;
+      block = tryEncode(context, first, end); // again: the candidates shared one buffer
     }
     if (block === null) throw new Error(`arrowcid: row ${first} cannot be encoded as one batch`);
     await onChunk(block, first, end - first);
     first = end;
-    j = end;
-    s = 0;
   };
-  while (j < rows) {
+  while (first < rows) await emit(nextEnd(bits, rollHi, first, rows));
+}
+
+/** The end of the chunk that starts at row `first` by the boundary rule (§7.3), before any shortening. */
+function nextEnd(bits, rollHi, first, rows) {
+  let s = 0;
+  for (let j = first; j < rows; j++) {
     const b = bits[j];
-    if (j > first && s + b > MAX_NOMINAL_BITS) { await emit(j); continue; }
+    if (j > first && s + b > MAX_NOMINAL_BITS) return j;
     const s0 = s;
     s += b;
-    const cut = rollHi[j] < thresholdHigh(s0, s);
-    j++;
-    if (cut || j === rows) await emit(j);
+    // Below Min the threshold is 0 and nothing cuts: most rows skip computing it.
+    if (s > MIN_BITS && rollHi[j] < thresholdHigh(s0, s)) return j + 1;
   }
-  return context;
+  return rows;
 }
 
 /** The encapsulated canonical Schema message (continuation marker, length, flatbuffer). */

@@ -1,0 +1,81 @@
+// Scratch memory for normalisation. Touching fresh memory (page faults, zeroing) can cost more than
+// hashing the same bytes, so the arrays a chunk's canonical form needs while it is encoded come
+// from blocks that are reused, chunk after chunk and table after table. Only synchronous code runs
+// with a scratch set (withScratch), so concurrent tables never share one.
+
+const MIN_BLOCK_BYTES = 1 << 20;
+/** A scratch larger than this in all is not kept for the next table. */
+const KEEP_BYTES = 64 << 20;
+
+export class Scratch {
+  constructor() {
+    this.blocks = [];
+    this.index = 0;
+    this.top = 0;
+  }
+
+  /** A zeroed typed array of n elements. */
+  take(Ctor, n) {
+    const bytes = n * Ctor.BYTES_PER_ELEMENT;
+    if (bytes === 0) return new Ctor(0);
+    let block = this.blocks[this.index];
+    while (block !== undefined && this.top + bytes > block.byteLength) {
+      this.index++;
+      this.top = 0;
+      block = this.blocks[this.index];
+    }
+    if (block === undefined) {
+      const last = this.blocks.length > 0 ? this.blocks[this.blocks.length - 1].byteLength : 0;
+      block = new ArrayBuffer(Math.max(bytes, MIN_BLOCK_BYTES, 2 * last));
+      this.blocks.push(block);
+      this.index = this.blocks.length - 1;
+      this.top = 0;
+    }
+    const at = this.top;
+    this.top = (at + bytes + 7) & ~7;
+    new Uint8Array(block, at, bytes).fill(0);
+    return new Ctor(block, at, n);
+  }
+
+  /** Hands every block out again (the arrays taken before must no longer be used). */
+  reset() {
+    this.index = 0;
+    this.top = 0;
+  }
+
+  get byteLength() {
+    return this.blocks.reduce((s, b) => s + b.byteLength, 0);
+  }
+}
+
+let current = null;
+
+/** A zeroed typed array of n elements: from the current scratch, if any. */
+export function alloc(Ctor, n) {
+  return current === null ? new Ctor(n) : current.take(Ctor, n);
+}
+
+/** Runs fn (synchronous) with arrays taken from `scratch` (null: fresh arrays). */
+export function withScratch(scratch, fn) {
+  const previous = current;
+  current = scratch;
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
+}
+
+const spares = [];
+
+/** A scratch for one table: a spare one when there is one. */
+export function takeScratch() {
+  const s = spares.pop() ?? new Scratch();
+  s.reset();
+  return s;
+}
+
+/** Keeps a table's scratch for the next table (at most two, not too large). */
+export function giveBackScratch(s) {
+  if (spares.length < 2 && s.byteLength <= KEEP_BYTES) spares.push(s);
+}
