@@ -313,19 +313,8 @@ public sealed class BlockReader
             byte[] array = ArrayPool<byte>.Shared.Rent(length);
             try
             {
-                int filled = 0;
-                while (filled < length)
-                {
-                    int read = RandomAccess.Read(file, array.AsSpan(filled, length - filled), filled);
-                    if (read == 0)
-                    {
-                        // Block files are replaced by rename, never truncated; a short file is damage the hash check reports.
-                        break;
-                    }
-
-                    filled += read;
-                }
-
+                // Block files are replaced by rename, never truncated; a short file is damage the hash check reports.
+                int filled = VerifiedBlockFile.ReadFromStart(file, array.AsSpan(0, length));
                 return new PooledBlockBuffer(array, filled);
             }
             catch

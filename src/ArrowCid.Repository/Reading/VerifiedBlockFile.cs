@@ -42,17 +42,32 @@ public sealed class VerifiedBlockFile : IDisposable
             throw new ArgumentException($"{Length} bytes are needed for {Cid}, {destination.Length} were given", nameof(destination));
         }
 
-        int filled = 0;
-        while (filled < Length)
+        int filled = ReadFromStart(_file, destination[..Length]);
+        if (filled < Length)
         {
-            int read = RandomAccess.Read(_file, destination[filled..Length], filled);
+            throw new BlockCorruptedException(Cid, $"the stored copy at {Path} ended after {filled} of its {Length} bytes");
+        }
+    }
+
+    /// <summary>Reads a file from its start into <paramref name="destination"/> until that is full or the file ends.</summary>
+    /// <param name="file">An open file.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <returns>How many bytes were read: less than the destination's length only at the file's end.</returns>
+    internal static int ReadFromStart(SafeFileHandle file, Span<byte> destination)
+    {
+        int filled = 0;
+        while (filled < destination.Length)
+        {
+            int read = RandomAccess.Read(file, destination[filled..], filled);
             if (read == 0)
             {
-                throw new BlockCorruptedException(Cid, $"the stored copy at {Path} ended after {filled} of its {Length} bytes");
+                break;
             }
 
             filled += read;
         }
+
+        return filled;
     }
 
     /// <summary>Closes the file.</summary>

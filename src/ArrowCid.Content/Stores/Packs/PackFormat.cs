@@ -151,33 +151,23 @@ internal static class PackFormat
         return new PackRecord(type, offset, cid, offset + Align(HeaderLength + cidLength), (int)bodyLength, end);
     }
 
-    // FNV-1a (32-bit): catches a torn or stale header; the body is checked by its hash.
-    private static uint HeadCheck(ReadOnlySpan<byte> header, ReadOnlySpan<byte> cid)
-    {
-        uint hash = 2166136261;
-        foreach (byte b in header)
-        {
-            hash = (hash ^ b) * 16777619;
-        }
+    // A header's check: the low half of FNV-1a over it and its CID; catches a torn or stale header
+    // (the body is checked by its hash).
+    private static uint HeadCheck(ReadOnlySpan<byte> header, ReadOnlySpan<byte> cid) => (uint)Fnv1a64(header, cid);
 
-        foreach (byte b in cid)
-        {
-            hash = (hash ^ b) * 16777619;
-        }
+    // A tombstone's check over its target and CID.
+    private static ulong BodyCheck(ReadOnlySpan<byte> body, ReadOnlySpan<byte> cid) => Fnv1a64(body, cid);
 
-        return hash;
-    }
-
-    // FNV-1a (64-bit) over a tombstone's target and CID.
-    private static ulong BodyCheck(ReadOnlySpan<byte> body, ReadOnlySpan<byte> cid)
+    // FNV-1a (64-bit) over two spans in turn.
+    private static ulong Fnv1a64(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
         ulong hash = 14695981039346656037;
-        foreach (byte b in body)
+        foreach (byte b in first)
         {
             hash = (hash ^ b) * 1099511628211;
         }
 
-        foreach (byte b in cid)
+        foreach (byte b in second)
         {
             hash = (hash ^ b) * 1099511628211;
         }
