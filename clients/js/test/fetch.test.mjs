@@ -113,8 +113,11 @@ test('a manifest root that does not hash to its CID is an error naming the root'
 
 test('a block corrupted on the node\'s disk is refused, naming that block', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
-  const table = makeTable(50, 77);
+  // One chunk over the repository's pack threshold (64 KiB: smaller blocks live in pack files),
+  // so the block has a file of its own to damage.
+  const table = makeTable(2600, 77);
   const result = await putFile(findCli(), f.node, writeStream(f.work, 'doomed.arrows', table));
+  assert.equal(result.chunks.length, 1, 'the table is one chunk');
   const path = blockPath(f.node.repo, result.cid);
   const bytes = readFileSync(path);
   bytes[bytes.length >> 1] ^= 0x01;
