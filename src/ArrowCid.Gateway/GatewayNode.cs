@@ -94,12 +94,7 @@ public sealed class GatewayNode : IAsyncDisposable
         app.UseRouting();
         MapEndpoints(app, context);
         var boundUri = await KestrelHosting.StartAsync(app, cancellationToken).ConfigureAwait(false);
-        string host = KestrelHosting.AdvertisedHost(options.Listen, options.AdvertisedHost);
-        if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
-        {
-            host = $"[{host}]";
-        }
-
+        string host = KestrelHosting.UriHost(KestrelHosting.AdvertisedHost(options.Listen, options.AdvertisedHost));
         context.Address = new UriBuilder(boundUri.Scheme, host, boundUri.Port).Uri;
         node.HttpLocation = context.Address.GetLeftPart(UriPartial.Authority);
         return new GatewayNode(app, context.Address);

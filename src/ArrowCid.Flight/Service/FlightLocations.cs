@@ -1,3 +1,5 @@
+using ArrowCid.Http2.Server;
+
 namespace ArrowCid.Flight.Service;
 
 /// <summary>Flight location URIs (<c>grpc+tcp://host:port</c>, <c>grpc+tls://…</c>) and the HTTP/2 addresses they stand for.</summary>
@@ -38,12 +40,6 @@ public static class FlightLocations
     {
         ArgumentNullException.ThrowIfNull(address);
         string scheme = address.Scheme == Uri.UriSchemeHttps ? "grpc+tls" : "grpc+tcp";
-        string name = host ?? address.Host;
-        if (name.Contains(':', StringComparison.Ordinal) && !name.StartsWith('['))
-        {
-            name = $"[{name}]";
-        }
-
-        return $"{scheme}://{name}:{address.Port}";
+        return $"{scheme}://{KestrelHosting.UriHost(host ?? address.Host)}:{address.Port}";
     }
 }

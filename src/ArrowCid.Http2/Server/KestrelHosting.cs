@@ -39,4 +39,13 @@ public static class KestrelHosting
         return advertised
             ?? (listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any) ? Dns.GetHostName() : listen.Address.ToString());
     }
+
+    /// <summary>A host as it stands in a URI's authority: an IPv6 literal in brackets (RFC 3986 §3.2.2), any other name as it is.</summary>
+    /// <param name="host">A host name or address, bracketed or not.</param>
+    /// <returns>The host, ready to be followed by <c>:port</c>.</returns>
+    public static string UriHost(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
+    }
 }
