@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
+using ArrowCid.Content.Stores.Packs;
 using ArrowCid.SharedMemory;
 
 namespace ArrowCid.Repository;
@@ -88,14 +89,22 @@ public sealed class BlockReader
     public LeasedBlock? TryOpen(Cid cid, bool verify = true, BlockAccess access = BlockAccess.Map)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        if (TryOpenPacked(cid, verify, access) is { } packed)
+        // The pack index first (a dictionary lookup), then the block's own file; only when neither has
+        // it are the packs searched for one another process appended since (which stats the file
+        // again and may list the packs): a held file block costs no status call of its own.
+        if (TryOpenPacked(cid, verify, access, searchPacks: false) is { } indexed)
         {
-            return packed;
+            return indexed;
         }
 
         if (TryOpenFile(cid, BlockLocation.RepositoryFile, Blocks.GetBlockPath(cid), verify, access) is { } stored)
         {
             return stored;
+        }
+
+        if (TryOpenPacked(cid, verify, access, searchPacks: true) is { } packed)
+        {
+            return packed;
         }
 
         if (!HoldsInSharedMemory(cid))
@@ -128,6 +137,14 @@ public sealed class BlockReader
     public VerifiedBlockFile? TryOpenVerifiedFile(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
+
+        // Never hashed here (or a packed block, which has no file): the caller opens it with Open.
+        // Looked up before the open so such a block costs no system call here.
+        if (!_verified.TryGetValue((cid, BlockLocation.RepositoryFile), out var known))
+        {
+            return null;
+        }
+
         string path = Blocks.GetBlockPath(cid);
         Microsoft.Win32.SafeHandles.SafeFileHandle file;
         try
@@ -142,7 +159,7 @@ public sealed class BlockReader
         try
         {
             var stamp = new FileStamp(RandomAccess.GetLength(file), File.GetLastWriteTimeUtc(file));
-            if (stamp.Length <= ReadLimit && _verified.TryGetValue((cid, BlockLocation.RepositoryFile), out var known) && known == stamp)
+            if (stamp.Length <= ReadLimit && known == stamp)
             {
                 return new VerifiedBlockFile(cid, file, (int)stamp.Length, path);
             }
@@ -218,12 +235,15 @@ public sealed class BlockReader
     }
 
     // A slice of the mapped pack (or, read briefly, a pooled copy), hashed at every verified open.
-    private LeasedBlock? TryOpenPacked(Cid cid, bool verify, BlockAccess access)
+    // searchPacks: false looks in this process's pack index only; true also searches the packs for
+    // records other processes appended (DirectoryBlockStore.TryGetPacked).
+    private LeasedBlock? TryOpenPacked(Cid cid, bool verify, BlockAccess access, bool searchPacks)
     {
         // A second try covers a pack another process compacted away since this one indexed it.
         for (int attempt = 0; attempt < 2; attempt++)
         {
-            if (!Blocks.TryGetPacked(cid, out var packed))
+            PackedBlock packed;
+            if (!(searchPacks ? Blocks.TryGetPacked(cid, out packed) : Blocks.Packs.TryLocate(cid, out packed)))
             {
                 return null;
             }
