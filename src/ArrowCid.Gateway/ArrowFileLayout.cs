@@ -80,24 +80,40 @@ internal sealed class ArrowFileLayout
         long at = 0;
         await WritePartAsync(Magic).ConfigureAwait(false);
         await WritePartAsync(_schemaMessage).ConfigureAwait(false);
-        for (int i = 0; i < _chunks.Count && at < end; i++)
+        // The chunks the range touches (all from the first when the footer is gathered on the way),
+        // read one ahead of the one being written.
+        int first = 0;
+        while (batches is null && first < _chunks.Count && _chunkStarts[first] + MessagesLength(_chunks[first]) <= start)
         {
-            long length = MessagesLength(_chunks[i]);
-            if (at + length <= start && batches is null)
-            {
-                at += length;
-                continue;
-            }
-
-            using var block = _reader.Open(_chunks[i].Cid, access: BlockAccess.Read);
-            var layout = CanonicalBlockLayout.ParseChunk(block.Memory, _schemaMessage, _chunks[i].Cid);
-            if (batches is not null)
-            {
-                AddBlocks(layout, _chunkStarts[i], dictionaries!, batches);
-            }
-
-            await WritePartAsync(layout.BatchMessages).ConfigureAwait(false);
+            first++;
         }
+
+        int last = first;
+        while (last < _chunks.Count && _chunkStarts[last] < end)
+        {
+            last++;
+        }
+
+        at = first < _chunks.Count ? _chunkStarts[first] : _endOfStreamStart;
+        var sent = first == 0 && last == _chunks.Count ? _chunks : _chunks.Skip(first).Take(last - first).ToList();
+        int index = first;
+        await foreach (var block in ChunkReadAhead.OpenInOrder(_reader, sent, cancellationToken).ConfigureAwait(false))
+        {
+            using (block)
+            {
+                var layout = CanonicalBlockLayout.ParseChunk(block.Memory, _schemaMessage, block.Cid);
+                if (batches is not null)
+                {
+                    AddBlocks(layout, _chunkStarts[index], dictionaries!, batches);
+                }
+
+                await WritePartAsync(layout.BatchMessages).ConfigureAwait(false);
+            }
+
+            index++;
+        }
+
+        at = _endOfStreamStart;
 
         await WritePartAsync(EndOfStream).ConfigureAwait(false);
         if (at < end)

@@ -5,7 +5,8 @@ using ArrowCid.Repository;
 namespace ArrowCid.Gateway;
 
 /// <summary>
-/// A table's chunk blocks in row order, each opened (read into a pooled buffer and checked as
+/// A table's chunk blocks in row order (for the Arrow stream, compressed or not, and the Arrow
+/// file), each opened (read into a pooled buffer and checked as
 /// <see cref="BlockReader"/> does) on the thread pool while the caller writes the one before.
 /// <para>
 /// Why: a stream that read its next chunk only after writing the last would leave the socket

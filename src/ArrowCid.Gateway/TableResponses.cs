@@ -263,7 +263,8 @@ internal static class TableResponses
 
     /// <summary>
     /// The stream with Arrow IPC body compression: each chunk decoded zero-copy from its block and
-    /// written again with compressed buffers into a buffer of about a chunk, then sent.
+    /// written again with compressed buffers into a buffer of about a chunk, then sent, the next
+    /// chunk read ahead meanwhile.
     /// </summary>
     private static async Task WriteCompressedStreamAsync(HttpContext http, GatewayContext context, TableManifest table, List<TableTreeEntry> chunks, CompressionCodec codec)
     {
@@ -272,12 +273,13 @@ internal static class TableResponses
         ArrowStreamWriter? writer = null;
         try
         {
-            foreach (var chunk in chunks)
+            // The next chunk is read on the pool while this one is compressed and sent.
+            await foreach (var block in ChunkReadAhead.OpenInOrder(context.Reader, chunks, http.RequestAborted).ConfigureAwait(false))
             {
-                using (var block = context.Reader.Open(chunk.Cid, access: BlockAccess.Read))
+                using (block)
                 {
                     using var reader = new ArrowStreamReader(block.Memory);
-                    using var batch = reader.ReadNext() ?? throw new ContentFormatException($"chunk {chunk.Cid} holds no record batch");
+                    using var batch = reader.ReadNext() ?? throw new ContentFormatException($"chunk {block.Cid} holds no record batch");
                     writer ??= new ArrowStreamWriter(pending, batch.Schema, options, leaveOpen: true);
                     writer.Write(batch);
                 }

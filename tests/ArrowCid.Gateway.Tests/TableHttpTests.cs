@@ -87,8 +87,17 @@ public sealed class TableHttpTests(SensorsNode sensors, Xunit.Abstractions.ITest
             Assert.Equal(sensors.ExpectedRows, TableData.RowTexts([.. reader.ReadAll()]));
         }
 
-        // The tail (where a reader starts: the footer) alone, then a range across chunk boundaries.
-        foreach (var (range, start, end) in new[] { ("bytes=-4096", file.Length - 4096L, file.Length), ("bytes=1000-2500000", 1000L, 2500001L) })
+        // The tail (where a reader starts: the footer) alone, a range across chunk boundaries, one
+        // that starts and ends inside later chunks (the chunks before it are skipped, not read),
+        // and a single byte in the middle.
+        long middle = file.Length / 2;
+        foreach (var (range, start, end) in new[]
+        {
+            ("bytes=-4096", file.Length - 4096L, file.Length),
+            ("bytes=1000-2500000", 1000L, 2500001L),
+            ($"bytes={middle}-{middle + 1_500_000}", middle, middle + 1_500_001),
+            ($"bytes={middle}-{middle}", middle, middle + 1),
+        })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/ipfs/{sensors.Table}?format=arrow-file");
             request.Headers.Range = RangeHeaderValue.Parse(range);
