@@ -37,9 +37,10 @@ export async function describeTable(table, options = {}) {
   const chunks = [];
   const blocks = options.blocks ? new Map() : null;
   const context = await chunkTable(table, async (block, firstRow, rows) => {
-    const cid = await rawCid(block);
-    chunks.push({ cid, firstRow, rows, bytes: block.length });
-    if (blocks !== null) blocks.set(cid.toString(), block.slice()); // chunkTable reuses the block's bytes
+    const bytes = blocks === null ? null : block.bytes();
+    const cid = CID.createV1(RAW, bytes === null ? await block.digest() : await sha256.digest(bytes));
+    chunks.push({ cid, firstRow, rows, bytes: block.byteLength });
+    if (blocks !== null) blocks.set(cid.toString(), bytes);
   });
   const rows = table.numRows;
   const bytes = chunks.reduce((s, c) => s + c.bytes, 0);

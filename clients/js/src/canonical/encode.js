@@ -211,37 +211,61 @@ function dictionaries(fields, columns) {
   return out;
 }
 
+const ZEROS = new Uint8Array(8);
+
 /**
- * The canonical bytes of one batch: `schemaFb` the schema flatbuffer (schemaFlatbuffer),
- * `fields` the schema's fields, `columns` canonical arrays (normalize.js), `length` the rows;
- * with `scratch` ({ bytes }) written into scratch.bytes (grown when short) and returned as a view.
+ * The canonical bytes of one batch as the byte arrays that follow each other in it, without
+ * copying the buffers (§1–§3): `schemaFb` the schema flatbuffer (schemaFlatbuffer), `fields` the
+ * schema's fields, `columns` canonical arrays (normalize.js), `length` the rows.
+ * Returns { parts, byteLength }.
  */
-export function encodeBatch(schemaFb, fields, columns, length, scratch = null) {
+export function batchParts(schemaFb, fields, columns, length) {
   const messages = [[schemaFb, [], 0]];
   for (const [id, values] of dictionaries(fields, columns)) messages.push(batchMessage(values.length, [values], id));
   messages.push(batchMessage(length, columns, null));
-  let total = EOS.length;
-  for (const [fb, , bodyLength] of messages) total += 8 + fb.length + bodyLength;
-  let out;
-  if (scratch === null) {
-    out = new Uint8Array(total);
-  } else {
-    if (scratch.bytes.length < total) scratch.bytes = new Uint8Array(Math.max(total, Math.ceil(scratch.bytes.length * 1.5)));
-    out = scratch.bytes.subarray(0, total);
-  }
-  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  let at = 0;
+  const parts = [];
+  let byteLength = 0;
   for (const [fb, buffers] of messages) {
-    dv.setUint32(at, 0xffffffff, true);
-    dv.setInt32(at + 4, fb.length, true);
-    out.set(fb, at + 8);
-    at += 8 + fb.length;
+    const prefix = new Uint8Array(8);
+    const dv = new DataView(prefix.buffer);
+    dv.setUint32(0, 0xffffffff, true);
+    dv.setInt32(4, fb.length, true);
+    parts.push(prefix, fb);
+    byteLength += 8 + fb.length;
     for (const buf of buffers) {
-      out.set(buf, at);
-      out.fill(0, at + buf.length, at + pad8(buf.length)); // a reused buffer's padding is not zero
-      at += pad8(buf.length);
+      const padded = pad8(buf.length);
+      if (buf.length > 0) parts.push(buf);
+      if (padded > buf.length) parts.push(ZEROS.subarray(0, padded - buf.length));
+      byteLength += padded;
     }
   }
-  out.set(EOS, at);
+  parts.push(EOS);
+  byteLength += EOS.length;
+  return { parts, byteLength };
+}
+
+/** Writes parts (batchParts) one after the other into `out` (of their total length); returns out. */
+export function joinParts(parts, out) {
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
   return out;
+}
+
+/**
+ * The canonical bytes of one batch (batchParts's arguments) in one array; with `scratch`
+ * ({ bytes }) written into scratch.bytes (grown when short) and returned as a view.
+ */
+export function encodeBatch(schemaFb, fields, columns, length, scratch = null) {
+  const { parts, byteLength } = batchParts(schemaFb, fields, columns, length);
+  let out;
+  if (scratch === null) {
+    out = new Uint8Array(byteLength);
+  } else {
+    if (scratch.bytes.length < byteLength) scratch.bytes = new Uint8Array(Math.max(byteLength, Math.ceil(scratch.bytes.length * 1.5)));
+    out = scratch.bytes.subarray(0, byteLength);
+  }
+  return joinParts(parts, out);
 }

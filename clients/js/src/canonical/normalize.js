@@ -8,7 +8,7 @@
 // unions the first child).
 
 import { T, UnsupportedTypeError, fixedWidth, isBinaryLike, isLarge, isView, isListLike } from './types.js';
-import { alloc, withScratch } from './scratch.js';
+import { alloc, allocUnset, withScratch } from './scratch.js';
 
 /** A dictionary of a chunk whose index type cannot number its distinct values (§7.3 block check). */
 export class DictionaryOverflowError extends Error {
@@ -35,10 +35,10 @@ function computeValid(type, segs, len, forced) {
     }
   }
   if (!needed) return { valid: null, nullCount: 0 };
-  const valid = alloc(Uint8Array, len);
+  const valid = allocUnset(Uint8Array, len); // every slot is written below
   let p = 0;
   for (const s of segs) {
-    if (s.data === null || s.data.typeId === T.Null) { p += s.len; continue; }
+    if (s.data === null || s.data.typeId === T.Null) { valid.fill(0, p, p + s.len); p += s.len; continue; }
     const bm = inputBitmap(s.data);
     if (bm === null) { valid.fill(1, p, p + s.len); p += s.len; continue; }
     const base = s.data.offset + s.start;
@@ -47,8 +47,8 @@ function computeValid(type, segs, len, forced) {
       // Byte-aligned: a whole byte of valid slots at a time.
       for (; i + 8 <= s.len; i += 8, p += 8) {
         const byte = bm[(base + i) >> 3];
-        if (byte === 0xff) valid.fill(1, p, p + 8);
-        else for (let k = 0; k < 8; k++) valid[p + k] = (byte >> k) & 1;
+        valid[p] = byte & 1; valid[p + 1] = (byte >> 1) & 1; valid[p + 2] = (byte >> 2) & 1; valid[p + 3] = (byte >> 3) & 1;
+        valid[p + 4] = (byte >> 4) & 1; valid[p + 5] = (byte >> 5) & 1; valid[p + 6] = (byte >> 6) & 1; valid[p + 7] = byte >> 7;
       }
     }
     for (; i < s.len; i++) {
@@ -287,7 +287,8 @@ function segmentsAreRuns(segs, segOffsets, valid) {
  */
 function runOffsets(large, segs, segOffsets, length) {
   if (!large && segs.length === 1 && segOffsets[0] instanceof Int32Array && segOffsets[0][0] === 0) return segOffsets[0];
-  const offsets = large ? alloc(Float64Array, length + 1) : alloc(Int32Array, length + 1);
+  const offsets = large ? allocUnset(Float64Array, length + 1) : allocUnset(Int32Array, length + 1);
+  offsets[0] = 0; // and every later slot is written below
   let total = 0;
   let p = 0;
   segs.forEach((s, k) => {
@@ -505,7 +506,7 @@ function locate(info, j) {
 function canonicalDictionary(type, segs, length, forced) {
   if (segs.length === 1 && segs[0].data !== null && segs[0].data.canonical && forced === null) return canonicalDictionaryRows(type, segs[0], length);
   const { valid: inputValid } = computeValid(type, segs, length, forced);
-  const valid = inputValid ?? alloc(Uint8Array, length).fill(1);
+  const valid = inputValid ?? allocUnset(Uint8Array, length).fill(1);
   const IndexArray = type.indices.ArrayType;
   const indices = alloc(IndexArray, length);
   const numbering = new Map();

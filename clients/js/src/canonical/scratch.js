@@ -14,8 +14,8 @@ export class Scratch {
     this.top = 0;
   }
 
-  /** A zeroed typed array of n elements. */
-  take(Ctor, n) {
+  /** A typed array of n elements, zeroed unless `zero` is false (then it holds what was there before). */
+  take(Ctor, n, zero = true) {
     const bytes = n * Ctor.BYTES_PER_ELEMENT;
     if (bytes === 0) return new Ctor(0);
     let block = this.blocks[this.index];
@@ -33,7 +33,7 @@ export class Scratch {
     }
     const at = this.top;
     this.top = (at + bytes + 7) & ~7;
-    new Uint8Array(block, at, bytes).fill(0);
+    if (zero) new Uint8Array(block, at, bytes).fill(0);
     return new Ctor(block, at, n);
   }
 
@@ -49,6 +49,14 @@ export class Scratch {
 }
 
 let current = null;
+
+/**
+ * A typed array of n elements whose contents are not set: for a caller that writes every element
+ * (zeroing reused memory first would be a pass for nothing).
+ */
+export function allocUnset(Ctor, n) {
+  return current === null ? new Ctor(n) : current.take(Ctor, n, false);
+}
 
 /** A zeroed typed array of n elements: from the current scratch, if any. */
 export function alloc(Ctor, n) {

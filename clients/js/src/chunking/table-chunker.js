@@ -2,7 +2,8 @@
 // per batch, the rolling hash and the two-rate cut rule, then the block check on each chunk.
 
 import { asData, canonicalize, DictionaryOverflowError } from '../canonical/normalize.js';
-import { encodeBatch, schemaFlatbuffer } from '../canonical/encode.js';
+import { batchParts, joinParts, schemaFlatbuffer } from '../canonical/encode.js';
+import { digestParts } from '../canonical/block-digest.js';
 import { withScratch, takeScratch, giveBackScratch } from '../canonical/scratch.js';
 import { Arena, seed, absorbWords, finish, roll, rowBits, releaseLargeMemory } from './row-hash.js';
 
@@ -49,63 +50,126 @@ function batchesOf(table) {
   return out;
 }
 
-/** Row facts kept for the next table: fresh memory is what costs most here, so it is reused. */
-let spareFacts = null;
-const SPARE_FACTS_MAX_ROWS = 1 << 22;
-
-/** Per-row arrays for `rows` rows: the spare ones when large enough (taken, so concurrent calls never share). */
-function takeFacts(rows) {
-  const spare = spareFacts;
-  if (spare !== null && spare.bits.length >= rows) {
-    spareFacts = null;
-    return spare;
+/**
+ * Nominal bits and the rolling hash's high word of the rows not yet cut into chunks: rows
+ * [base, base + length). Chunks are cut while the batches are read, so this holds about one batch
+ * and one chunk of rows, not the table; it is kept for the next table (fresh memory costs more
+ * than the work done in it).
+ */
+class FactsWindow {
+  constructor() {
+    this.bits = new Float64Array(0);
+    this.rollHi = new Uint32Array(0);
+    this.base = 0;
+    this.length = 0;
   }
-  return { bits: new Float64Array(rows), rollHi: new Uint32Array(rows) };
+
+  /** Forgets rows before `first` and makes room for `rows` more; returns where they go. */
+  append(first, rows) {
+    const drop = Math.min(Math.max(0, first - this.base), this.length);
+    if (drop > 0) {
+      this.bits.copyWithin(0, drop, this.length);
+      this.rollHi.copyWithin(0, drop, this.length);
+      this.base += drop;
+      this.length -= drop;
+    }
+    const needed = this.length + rows;
+    if (needed > this.bits.length) {
+      const capacity = Math.max(needed, Math.ceil(this.bits.length * 1.5));
+      const bits = new Float64Array(capacity);
+      const rollHi = new Uint32Array(capacity);
+      bits.set(this.bits.subarray(0, this.length));
+      rollHi.set(this.rollHi.subarray(0, this.length));
+      this.bits = bits;
+      this.rollHi = rollHi;
+    }
+    const at = this.length;
+    this.length = needed;
+    return at;
+  }
 }
 
-/** Hands per-row arrays back for the next table (kept when not too large). */
-function giveBackFacts(facts) {
-  if (facts.bits.length <= SPARE_FACTS_MAX_ROWS && (spareFacts === null || spareFacts.bits.length < facts.bits.length)) spareFacts = facts;
+let spareWindow = null;
+const SPARE_WINDOW_MAX_ROWS = 1 << 21;
+
+function takeWindow(base) {
+  const w = spareWindow ?? new FactsWindow();
+  spareWindow = null;
+  w.base = base;
+  w.length = 0;
+  return w;
+}
+
+function giveBackWindow(w) {
+  if (w.bits.length <= SPARE_WINDOW_MAX_ROWS && (spareWindow === null || spareWindow.bits.length < w.bits.length)) spareWindow = w;
+}
+
+/**
+ * Normalises one batch (its columns are replaced by their canonical arrays, seen as Data, from
+ * which chunks are then cut), absorbs its row hashes and writes its rows' nominal bits and rolling
+ * hash high words to bits and rollHi from index `at`; `hashes` (or null) gets the row hashes at
+ * 2·b.start. g_j = 2·g_(j−1) + rowHash(j) mod 2^64 (a BigInt) continues from g; returns the last g.
+ */
+function batchFacts(fields, b, g, bits, rollHi, at, hashes) {
+  const arena = new Arena();
+  const state = seed(arena, b.rows);
+  const columns = fields.map((field, k) => {
+    const column = canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]);
+    absorbWords(arena, column, state);
+    return column;
+  });
+  rowBits(columns, bits.subarray(at, at + b.rows));
+  b.columns = columns.map(asData);
+  finish(arena, state, b.rows);
+  if (hashes !== null) hashes.set(arena.words(state, b.rows), 2 * b.start);
+  // Only the high word of g is compared (the threshold's low word is 0).
+  return roll(arena, state, b.rows, g, rollHi, at);
 }
 
 /**
  * Nominal bits and the rolling hash's high word of every row of the table (and with
- * `{ hashes: true }` the row hashes, uint32 pairs lo, hi per row). Each batch is normalised once
- * here; its columns are replaced by their canonical arrays (seen as Data), from which the chunks
- * are then cut. `facts`: arrays of at least numRows slots to write bits and rollHi to.
+ * `{ hashes: true }` the row hashes, uint32 pairs lo, hi per row), for all rows at once.
  */
-export function rowFacts(table, { batches = batchesOf(table), hashes: withHashes = false, facts = null } = {}) {
+export function rowFacts(table, { hashes: withHashes = false } = {}) {
   const rows = table.numRows;
   const hashes = withHashes ? new Uint32Array(2 * rows) : null;
-  const bits = facts === null ? new Float64Array(rows) : facts.bits;
-  const rollHi = facts === null ? new Uint32Array(rows) : facts.rollHi;
+  const bits = new Float64Array(rows);
+  const rollHi = new Uint32Array(rows);
   const fields = fieldsOf(table);
-  // g_j = 2·g_(j−1) + rowHash(j) mod 2^64; only the high word is compared (the threshold's low word is 0).
   let g = 0n;
-  for (const b of batches) {
-    const arena = new Arena();
-    const state = seed(arena, b.rows);
-    const columns = fields.map((field, k) => {
-      const column = canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]);
-      absorbWords(arena, column, state);
-      return column;
-    });
-    rowBits(columns, bits.subarray(b.start, b.start + b.rows));
-    b.columns = columns.map(asData);
-    finish(arena, state, b.rows);
-    if (hashes !== null) hashes.set(arena.words(state, b.rows), 2 * b.start);
-    g = roll(arena, state, b.rows, g, rollHi, b.start);
-  }
+  for (const b of batchesOf(table)) g = batchFacts(fields, b, g, bits, rollHi, b.start, hashes);
   releaseLargeMemory();
   return { hashes, bits, rollHi };
 }
 
-/** Encodes rows [from, to) of the table as one canonical batch. */
+/**
+ * One chunk's canonical block as the byte arrays that follow each other in it (batchParts), which
+ * may be views of the table's arrays and of scratch memory reused for the next chunk.
+ */
+class Block {
+  constructor({ parts, byteLength }, scratch) {
+    this.parts = parts;
+    this.byteLength = byteLength;
+    this.scratch = scratch;
+  }
+
+  /** The block's bytes in a new array. */
+  bytes() {
+    return joinParts(this.parts, new Uint8Array(this.byteLength));
+  }
+
+  /** The block's sha2-256 multihash digest (multiformats). */
+  digest() {
+    return digestParts(this.parts, this.byteLength, this.scratch);
+  }
+}
+
+/** The parts (batchParts) of rows [from, to) of the table as one canonical batch. */
 export function encodeRows(context, from, to) {
-  if (context.chunkScratch === undefined) return encodeRowsNow(context, from, to);
-  // The chunk's canonical arrays are needed only until it is encoded: their memory is reused.
+  if (context.chunkScratch === undefined) return new Block(encodeRowsNow(context, from, to), context.scratch);
+  // The chunk's canonical arrays are needed only until it is hashed: their memory is reused.
   context.chunkScratch.reset();
-  return withScratch(context.chunkScratch, () => encodeRowsNow(context, from, to));
+  return new Block(withScratch(context.chunkScratch, () => encodeRowsNow(context, from, to)), context.scratch);
 }
 
 function encodeRowsNow(context, from, to) {
@@ -119,10 +183,10 @@ function encodeRowsNow(context, from, to) {
     }
     return canonicalize(field.type, segs);
   });
-  return encodeBatch(schemaFb, fields, columns, to - from, context.scratch);
+  return batchParts(schemaFb, fields, columns, to - from);
 }
 
-/** Encodes rows [from, to), or null when they cannot form one block (a dictionary overflows). */
+/** The block of rows [from, to), or null when they cannot form one (a dictionary overflows). */
 function tryEncode(context, from, to) {
   try {
     return encodeRows(context, from, to);
@@ -132,32 +196,39 @@ function tryEncode(context, from, to) {
   }
 }
 
-const fits = (block) => block !== null && block.length <= RULE.maxBlockBytes;
+const fits = (block) => block !== null && block.byteLength <= RULE.maxBlockBytes;
 
 /**
- * Cuts the table into chunks; calls onChunk(block, firstRow, rows) for each in row order (awaited).
- * The block's bytes are reused for the next chunk once onChunk's promise settles: copy them to
- * keep them. Returns the encoding context (schema flatbuffer, fields).
+ * Cuts the table into chunks; calls onChunk(block, firstRow, rows) for each in row order (awaited),
+ * `block` a Block (its bytes(), digest(), byteLength) valid until onChunk's promise settles. Returns the encoding context (schema flatbuffer, fields). Each batch is normalised
+ * and hashed in turn, and the chunks its rows decide are cut before the next batch is read.
  */
 export async function chunkTable(table, onChunk) {
   const batches = batchesOf(table);
   const fields = fieldsOf(table);
-  // scratch: one buffer the chunks are encoded into in turn (fresh memory per chunk costs more than hashing it).
+  // scratch: one buffer a chunk's block is joined into where its digest needs one (fresh memory per chunk costs more than hashing it).
   const context = { fields, batches, schemaFb: schemaFlatbuffer({ fields, metadata: table.schema.metadata }), scratch: { bytes: new Uint8Array(0) } };
   const rows = table.numRows;
   if (rows === 0) {
     await onChunk(encodeRows(context, 0, 0), 0, 0);
     return context;
   }
-  const facts = takeFacts(rows);
+  const window = takeWindow(0);
   // The batches' canonical arrays live until the last chunk is cut; each chunk's only until encoded.
   const tableScratch = takeScratch();
   context.chunkScratch = takeScratch();
   try {
-    withScratch(tableScratch, () => rowFacts(table, { batches, facts }));
-    await cutChunks(context, facts, rows, onChunk);
+    const cutter = new Cutter(context, window, onChunk);
+    let g = 0n;
+    for (const b of batches) {
+      const at = window.append(cutter.first, b.rows);
+      g = withScratch(tableScratch, () => batchFacts(fields, b, g, window.bits, window.rollHi, at, null));
+      await cutter.cut(b.start + b.rows, false);
+    }
+    releaseLargeMemory();
+    await cutter.cut(rows, true);
   } finally {
-    giveBackFacts(facts);
+    giveBackWindow(window);
     giveBackScratch(tableScratch);
     giveBackScratch(context.chunkScratch);
     context.chunkScratch = undefined;
@@ -165,10 +236,52 @@ export async function chunkTable(table, onChunk) {
   return context;
 }
 
-/** The boundary rule (§7.3) over the rows' facts, emitting each chunk's block. */
-async function cutChunks(context, { bits, rollHi }, rows, onChunk) {
-  let first = 0;
-  const emit = async (end) => {
+/** The boundary rule (§7.3) over the rows' facts as they arrive, emitting each chunk's block. */
+class Cutter {
+  constructor(context, window, onChunk) {
+    this.context = context;
+    this.window = window;
+    this.onChunk = onChunk;
+    this.first = 0;
+    // Where the scan for the current chunk's end stopped (row, nominal bits of rows first … row−1).
+    this.next = 0;
+    this.sum = 0;
+  }
+
+  /** Emits every chunk decided by the rows before `available` (all rows when `atEnd`). */
+  async cut(available, atEnd) {
+    while (this.first < available) {
+      const end = this.scan(available);
+      if (end < 0) {
+        if (!atEnd) return;
+        await this.emit(available);
+      } else {
+        await this.emit(end);
+      }
+    }
+  }
+
+  /** The end of the current chunk by the boundary rule, or −1 when rows up to `available` do not decide it. */
+  scan(available) {
+    const { bits, rollHi, base } = this.window;
+    const first = this.first;
+    let s = this.sum;
+    for (let j = this.next; j < available; j++) {
+      const b = bits[j - base];
+      if (j > first && s + b > MAX_NOMINAL_BITS) return j;
+      const s0 = s;
+      s += b;
+      // Below Min the threshold is 0 and nothing cuts: most rows skip computing it.
+      if (s > MIN_BITS && rollHi[j - base] < thresholdHigh(s0, s)) return j + 1;
+    }
+    this.next = available;
+    this.sum = s;
+    return -1;
+  }
+
+  async emit(end) {
+    const { context } = this;
+    const first = this.first;
     let block = tryEncode(context, first, end);
     if (!fits(block) && end - first > 1) {
       // Shorten to the longest prefix that forms one block of at most MaxBlock bytes.
@@ -182,24 +295,11 @@ async function cutChunks(context, { bits, rollHi }, rows, onChunk) {
       block = tryEncode(context, first, end); // again: the candidates shared one buffer
     }
     if (block === null) throw new Error(`arrowcid: row ${first} cannot be encoded as one batch`);
-    await onChunk(block, first, end - first);
-    first = end;
-  };
-  while (first < rows) await emit(nextEnd(bits, rollHi, first, rows));
-}
-
-/** The end of the chunk that starts at row `first` by the boundary rule (§7.3), before any shortening. */
-function nextEnd(bits, rollHi, first, rows) {
-  let s = 0;
-  for (let j = first; j < rows; j++) {
-    const b = bits[j];
-    if (j > first && s + b > MAX_NOMINAL_BITS) return j;
-    const s0 = s;
-    s += b;
-    // Below Min the threshold is 0 and nothing cuts: most rows skip computing it.
-    if (s > MIN_BITS && rollHi[j] < thresholdHigh(s0, s)) return j + 1;
+    await this.onChunk(block, first, end - first);
+    this.first = end;
+    this.next = end;
+    this.sum = 0;
   }
-  return rows;
 }
 
 /** The encapsulated canonical Schema message (continuation marker, length, flatbuffer). */
