@@ -1,5 +1,7 @@
 // Builds the explorer's committed bundle, dist/: src/main.js with clients/js and apache-arrow bundled
-// by esbuild into one ES module (explorer.js), and src/'s page, style sheet and icon as they are.
+// by esbuild into one ES module (explorer.js), src/early.js into a small classic script (early.js,
+// run first: on a table page it asks the node for the table while explorer.js loads), and src/'s
+// page, style sheet and icon as they are.
 // The gateway embeds dist/ (src/ArrowCid.Gateway/ExplorerEndpoints.cs), so a node serves the
 // explorer with no npm. `node build.mjs --check` builds in memory and fails, naming the files, when
 // dist/ is not what the sources make (a test runs it: the committed bundle never goes stale).
@@ -27,11 +29,21 @@ const packagesFromHere = {
 
 /** Every file of dist/ as the sources make it: name → bytes. */
 async function build() {
+  const files = new Map();
+  for (const [entry, output, format] of [['main.js', 'explorer.js', 'esm'], ['early.js', 'early.js', 'iife']]) {
+    for (const [name, bytes] of await bundle(entry, output, /** @type {'esm' | 'iife'} */ (format))) files.set(name, bytes);
+  }
+  for (const name of copied) files.set(name, await readFile(join(here, 'src', name)));
+  return files;
+}
+
+/** One entry of src/ bundled into dist/`output`: name → bytes. @param {string} entry @param {string} output @param {'esm' | 'iife'} format */
+async function bundle(entry, output, format) {
   const result = await esbuild.build({
-    entryPoints: [join(here, 'src', 'main.js')],
-    outfile: join(dist, 'explorer.js'),
+    entryPoints: [join(here, 'src', entry)],
+    outfile: join(dist, output),
     bundle: true,
-    format: 'esm',
+    format,
     platform: 'browser',
     target: ['es2022'],
     minify: true,
@@ -41,9 +53,7 @@ async function build() {
     logLevel: 'warning',
     plugins: [packagesFromHere],
   });
-  const files = new Map(result.outputFiles.map((f) => [relative(dist, f.path), Buffer.from(f.contents)]));
-  for (const name of copied) files.set(name, await readFile(join(here, 'src', name)));
-  return files;
+  return result.outputFiles.map((f) => [relative(dist, f.path), Buffer.from(f.contents)]);
 }
 
 const files = await build();

@@ -43,6 +43,11 @@ internal sealed record NameSummary(string Name, long Versions, string Cid, DateT
 /// <param name="Blocks">Every block of the table, each once (manifest nodes and chunks), and their bytes.</param>
 /// <param name="Schema">The Arrow schema.</param>
 /// <param name="Chunks">Its chunks (a page of them for a large table).</param>
+/// <param name="FirstChunkPath">
+/// The manifest nodes below the root on the way to the first chunk, top down: with the root and the
+/// first chunks, the blocks a reader of the first rows fetches (the explorer asks for them while its
+/// script loads). Empty when the root lists the chunks itself.
+/// </param>
 /// <param name="Tags">The registry's tags.</param>
 /// <param name="Created">When it was first registered; null when the registry does not know it.</param>
 /// <param name="Pinned">Whether garbage collection keeps it.</param>
@@ -57,6 +62,7 @@ internal sealed record TableDetail(
     BlockTotals? Blocks,
     SchemaDescription Schema,
     ChunkPage Chunks,
+    IReadOnlyList<string> FirstChunkPath,
     IReadOnlyDictionary<string, string> Tags,
     DateTimeOffset? Created,
     bool Pinned,

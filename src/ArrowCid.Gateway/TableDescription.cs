@@ -48,6 +48,7 @@ internal sealed class TableDescription(GatewayContext context)
             long rows;
             long bytes;
             ChunkPage chunks;
+            IReadOnlyList<string> firstChunkPath = [];
             if (kind == BlockKind.ArrowStream)
             {
                 // Not canonical: one block holding a whole IPC stream, its own one chunk.
@@ -65,6 +66,7 @@ internal sealed class TableDescription(GatewayContext context)
                 rows = table.Rows;
                 bytes = table.Bytes;
                 chunks = ChunksOf(table, chunkOffset, chunkLimit, cancellationToken);
+                firstChunkPath = FirstChunkPathOf(table);
             }
 
             var blocks = BlocksOf(cid);
@@ -76,6 +78,7 @@ internal sealed class TableDescription(GatewayContext context)
                 blocks is null ? null : new BlockTotals(blocks.Blocks.Count, blocks.Bytes),
                 SchemaOf(schema),
                 chunks,
+                firstChunkPath,
                 record?.Tags ?? new Dictionary<string, string>(),
                 record?.Created,
                 record?.Pinned ?? false,
@@ -141,6 +144,21 @@ internal sealed class TableDescription(GatewayContext context)
 
         long end = offset + items.Count;
         return new ChunkPage(index, offset, items, end < index ? end : null);
+    }
+
+    /// <summary>The manifest nodes from the root's first child down to the node that lists the first chunk, top down (each read and checked).</summary>
+    private List<string> FirstChunkPathOf(TableManifest table)
+    {
+        var path = new List<string>();
+        var node = table.RootNode;
+        while (node is { Level: > 0, Entries.Count: > 0 })
+        {
+            var entry = node.Entries[0];
+            path.Add(entry.Cid.ToString());
+            node = TableManifest.ReadChild(entry, node.Level - 1, context.Content.GetBytes(entry.Cid).Span);
+        }
+
+        return path;
     }
 
     /// <summary>Every block of a table (null when a manifest node is missing or damaged).</summary>

@@ -15,6 +15,7 @@ public sealed class ExplorerServingTests
     [Theory]
     [InlineData("/", "text/html", "index.html")]
     [InlineData("/explorer/explorer.js", "text/javascript", "explorer.js")]
+    [InlineData("/explorer/early.js", "text/javascript", "early.js")]
     [InlineData("/explorer/explorer.css", "text/css", "explorer.css")]
     [InlineData("/explorer/icon.svg", "image/svg+xml", "icon.svg")]
     public async Task Each_file_is_the_committed_one_with_its_type_etag_and_policy(string path, string mediaType, string file)

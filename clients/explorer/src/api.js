@@ -1,8 +1,7 @@
 // @ts-check
 // The node's JSON API and live feed, with the token the reader gave (sessionStorage, sent as a header).
 import { GatewayError, subscribe } from '../../js/src/index.js';
-
-const tokenKey = 'arrowcid.token';
+import { fetchTakingEarly, tokenKey } from './early-requests.js';
 
 /** The token kept for this tab, or undefined. */
 export const token = () => sessionStorage.getItem(tokenKey) ?? undefined;
@@ -38,14 +37,15 @@ export function onUnauthorized(ask) {
 }
 
 /**
- * GETs `path` as JSON. A 401 asks the reader for a token and tries again with it.
+ * GETs `path` as JSON (the early script's answer when it asked already). A 401 asks the reader for
+ * a token and tries again with it.
  * @param {string} path
  * @param {AbortSignal} [signal]
  * @returns {Promise<any>}
  */
 export async function getJson(path, signal) {
   for (;;) {
-    const response = await fetch(path, { headers: headers({ Accept: 'application/json' }), signal });
+    const response = await fetchTakingEarly(path, { headers: headers({ Accept: 'application/json' }), signal });
     if (response.status === 401 && askForToken) {
       await askForToken(await problemText(response));
       continue;

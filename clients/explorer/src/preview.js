@@ -3,12 +3,10 @@
 // here (every block hashed against its CID, the manifest tree checked) by the JavaScript client's
 // fetchTable. It stops fetching once it has the rows it shows, so a large table costs its first chunks.
 import { DataType } from 'apache-arrow';
-import { BlockVerificationError, fetchTable } from '../../js/src/index.js';
+import { BlockVerificationError, GatewayError, fetchTable } from '../../js/src/index.js';
 import { token } from './api.js';
 import { count, h, replace } from './dom.js';
-
-/** Rows the grid shows. */
-export const previewRows = 50;
+import { fetchTakingEarly, previewConcurrency, previewRows } from './early-requests.js';
 
 /**
  * Starts fetching and verifying the first rows of table `cid` at once (while the page asks the node
@@ -22,7 +20,7 @@ export async function fetchFirstRows(cid, signal) {
   const batches = [];
   let rows = 0;
   try {
-    for await (const batch of fetchTable(cid, { gateway: location.origin, token: token(), signal, concurrency: 2 })) {
+    for await (const batch of fetchTable(cid, { gateway: location.origin, token: token(), signal, concurrency: previewConcurrency, fetch: fetchTakingEarly })) {
       batches.push(batch);
       rows += batch.numRows;
       // Enough to show: leaving the loop stops fetching the rest of the table.
@@ -35,37 +33,59 @@ export async function fetchFirstRows(cid, signal) {
 }
 
 /**
- * Shows the first rows of table `t` (the JSON of GET /api/v1/tables/CID) in `section` once
- * `firstRows` (from fetchFirstRows) settles. The status line says "verified" (data-state="verified")
- * or names the block that failed (data-state="error").
- * @param {HTMLElement} section @param {any} t @param {ReturnType<typeof fetchFirstRows>} firstRows @param {AbortSignal} signal
+ * Shows the first rows in `section` once `firstRows` (from fetchFirstRows) settles, whether or not
+ * the node has described the table yet. The status line says "verified" (data-state="verified") or
+ * names the block that failed (data-state="error"); a 401 leaves it waiting (the page asks for a
+ * token and starts again). Returns what completes the status line once the node's description of
+ * the table (the JSON of GET /api/v1/tables/CID) has come: its row count and chunks.
+ * @param {HTMLElement} section @param {ReturnType<typeof fetchFirstRows>} firstRows @param {AbortSignal} signal
+ * @returns {(t: any) => void}
  */
-export async function showPreview(section, t, firstRows, signal) {
+export function showPreview(section, firstRows, signal) {
   const status = h('p', { class: 'status', id: 'preview-status', 'data-state': 'loading', role: 'status', 'aria-live': 'polite' },
     'Fetching the first rows and verifying their blocks…');
   const grid = h('div', { class: 'scroll', id: 'preview-grid' });
   replace(section, status, grid);
-  const result = await firstRows;
-  if (signal.aborted) return;
-  if ('error' in result) {
-    const { error } = result;
-    status.dataset.state = 'error';
-    status.setAttribute('role', 'alert');
-    replace(status, error instanceof BlockVerificationError
-      ? [h('strong', {}, '✗ Verification failed'), ': block ', h('code', { class: 'cid', id: 'bad-block' }, error.cid), ` — ${error.reason}. Its rows are not shown.`]
-      : [h('strong', {}, '✗ The rows could not be fetched'), `: ${error instanceof Error ? error.message : error}`]);
-    console.warn('preview of', t.cid, 'failed:', error);
-    return;
-  }
-  const { batches, rows, elapsed } = result;
-  const shown = Math.min(rows, previewRows);
-  const chunks = t.chunks.items.filter((/** @type {any} */ c) => c.firstRow < rows).length || batches.length;
-  replace(grid, gridOf(batches, shown));
-  status.dataset.state = 'verified';
-  status.dataset.ms = elapsed.toFixed(1);
-  replace(status, h('strong', {}, '✓ Verified'),
-    `: the first ${count(shown)} of ${count(t.rows)} rows, from ${count(chunks)} chunk${chunks === 1 ? '' : 's'} whose blocks hashed to their CIDs, checked in this browser (${elapsed.toFixed(0)} ms).`);
-  performance.mark('arrowcid:preview-verified', { detail: { cid: t.cid, rows: shown } });
+  /** @type {any} */
+  let table;
+  /** @type {{ batches: import('apache-arrow').RecordBatch[], rows: number, elapsed: number } | undefined} */
+  let shown;
+  const describe = () => {
+    if (!shown) return;
+    const { batches, rows, elapsed } = shown;
+    const first = Math.min(rows, previewRows);
+    const chunks = table?.chunks.items.filter((/** @type {any} */ c) => c.firstRow < rows).length || batches.length;
+    replace(status, h('strong', {}, '✓ Verified'),
+      `: the first ${count(first)}${table ? ` of ${count(table.rows)}` : ''} rows, from ${count(chunks)} chunk${chunks === 1 ? '' : 's'} whose blocks hashed to their CIDs, checked in this browser (${elapsed.toFixed(0)} ms).`);
+  };
+  firstRows.then((result) => {
+    if (signal.aborted) return;
+    if ('error' in result) {
+      const { error } = result;
+      if (error instanceof GatewayError && error.status === 401) {
+        status.textContent = 'The node needs a token to send the rows.';
+        return;
+      }
+      status.dataset.state = 'error';
+      status.setAttribute('role', 'alert');
+      replace(status, error instanceof BlockVerificationError
+        ? [h('strong', {}, '✗ Verification failed'), ': block ', h('code', { class: 'cid', id: 'bad-block' }, error.cid), ` — ${error.reason}. Its rows are not shown.`]
+        : [h('strong', {}, '✗ The rows could not be fetched'), `: ${error instanceof Error ? error.message : error}`]);
+      console.warn('the preview failed:', error);
+      return;
+    }
+    shown = result;
+    const first = Math.min(result.rows, previewRows);
+    replace(grid, gridOf(result.batches, first));
+    status.dataset.state = 'verified';
+    status.dataset.ms = result.elapsed.toFixed(1);
+    describe();
+    performance.mark('arrowcid:preview-verified', { detail: { rows: first } });
+  });
+  return (t) => {
+    table = t;
+    describe();
+  };
 }
 
 /** The grid of the first `limit` rows of `batches`. @param {import('apache-arrow').RecordBatch[]} batches @param {number} limit */

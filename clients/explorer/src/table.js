@@ -4,9 +4,8 @@
 // fetched and verified here in the browser.
 import { getJson, headers, token } from './api.js';
 import { bytes, copyButton, count, h, replace, shortCid, when } from './dom.js';
+import { chunkPage, tableJsonPath } from './early-requests.js';
 import { fetchFirstRows, showPreview } from './preview.js';
-
-const chunkPage = 100;
 
 /** The formats a table downloads as (GET /ipfs/CID?format=…), with a file extension each. */
 const downloads = [
@@ -24,18 +23,27 @@ const downloads = [
  * @returns {(change: any) => void} what the live feed calls on a change
  */
 export function showTable(main, cid, signal) {
-  replace(main, h('p', { class: 'muted' }, h('a', { href: '#/' }, '← Tables')), h('h1', { class: 'cid' }, cid), h('p', { class: 'muted' }, 'Loading…'));
+  // The first rows are fetched while the node describes the table, and shown as soon as they
+  // verify: the two do not wait for each other. The preview's section is made now and kept when the
+  // page is drawn from the node's answer.
+  const preview = [h('h2', { id: 'preview-title' }, 'First rows'), h('section', { id: 'preview', 'aria-labelledby': 'preview-title' })];
+  replace(main, h('p', { class: 'muted' }, h('a', { href: '#/' }, '← Tables')), h('h1', { class: 'cid' }, cid), h('p', { class: 'muted' }, 'Loading…'), preview);
   /** @type {any} */
   let detail;
-  // The first rows are fetched while the node describes the table: the two do not wait for each other.
-  let firstRows = fetchFirstRows(cid, signal);
-  const tokenAtStart = token();
+  let rowsToken = token();
+  let describeRows = showPreview(preview[1], fetchFirstRows(cid, signal), signal);
   const load = async () => {
     try {
-      detail = await getJson(`/api/v1/tables/${cid}?chunkLimit=${chunkPage}`, signal);
+      detail = await getJson(tableJsonPath(cid), signal);
+      // The reader has left this page meanwhile: it is not ours to draw on any more.
+      if (signal.aborted) return;
       // The node asked for a token meanwhile (a 401): fetch the rows again with it.
-      if (token() !== tokenAtStart) firstRows = fetchFirstRows(cid, signal);
-      render(main, detail, firstRows, signal);
+      if (token() !== rowsToken) {
+        rowsToken = token();
+        describeRows = showPreview(preview[1], fetchFirstRows(cid, signal), signal);
+      }
+      render(main, detail, preview, signal);
+      describeRows(detail);
     } catch (error) {
       if (signal.aborted) return;
       replace(main, h('p', { class: 'muted' }, h('a', { href: '#/' }, '← Tables')), h('h1', { class: 'cid' }, cid),
@@ -49,8 +57,8 @@ export function showTable(main, cid, signal) {
   };
 }
 
-/** @param {HTMLElement} main @param {any} t @param {ReturnType<typeof fetchFirstRows>} firstRows @param {AbortSignal} signal */
-function render(main, t, firstRows, signal) {
+/** @param {HTMLElement} main @param {any} t @param {HTMLElement[]} preview its title and section, kept as they are @param {AbortSignal} signal */
+function render(main, t, preview, signal) {
   const title = t.versions.length ? t.versions.map((/** @type {any} */ v) => `${v.name}@${v.version}`).join(', ') : shortCid(t.cid);
   const cidText = h('code', { class: 'cid', id: 'table-cid' }, t.cid);
   const chunkRows = h('tbody', {});
@@ -74,8 +82,7 @@ function render(main, t, firstRows, signal) {
       Object.keys(t.tags).length ? fact('Tags', Object.entries(t.tags).map(([k, v]) => h('a', { class: 'tag', href: `#/?q=${encodeURIComponent(`${k}=${v}`)}` }, `${k}=${v}`)), 'tags') : null),
     h('h2', {}, 'Download'),
     h('div', { class: 'downloads', id: 'downloads' }, downloads.map((d) => downloadLink(t.cid, d))),
-    h('h2', { id: 'preview-title' }, 'First rows'),
-    h('section', { id: 'preview', 'aria-labelledby': 'preview-title' }),
+    preview,
     h('h2', {}, 'Schema'),
     schemaTable(t.schema),
     h('h2', {}, 'Versions'),
@@ -86,7 +93,6 @@ function render(main, t, firstRows, signal) {
         h('th', { scope: 'col', class: 'num' }, 'Rows'), h('th', { scope: 'col', class: 'num' }, 'Bytes'))),
       chunkRows)),
     chunkMore);
-  showPreview(/** @type {HTMLElement} */ (main.querySelector('#preview')), t, firstRows, signal);
 }
 
 /** @param {string} label @param {any} value @param {string} id */

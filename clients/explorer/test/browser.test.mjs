@@ -118,6 +118,75 @@ test('a chunk damaged on the node\'s disk fails verification, naming the block',
   await shot('damaged');
 });
 
+/** Holds each request to `path` in `tab` until the returned release() is called. */
+async function hold(tab, path) {
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  await tab.route((url) => url.pathname === path, async (route) => {
+    await released;
+    await route.continue();
+  });
+  return release;
+}
+
+test('a cold table page asks for the table and its root block before its script has loaded, and shows the rows before the table\'s JSON', async () => {
+  const cold = await browser.newContext();
+  try {
+    const tab = await cold.newPage();
+    tab.setDefaultTimeout(timeout);
+    const asked = [];
+    tab.on('request', (request) => {
+      const url = new URL(request.url());
+      asked.push(url.pathname + url.search);
+    });
+    const releaseScript = await hold(tab, '/explorer/explorer.js');
+    const releaseJson = await hold(tab, `/api/v1/tables/${expected.cid}`);
+    await tab.goto(new URL(`/#/table/${expected.cid}`, gateway).toString(), { waitUntil: 'commit' });
+    // The main script is held: only the early script can have asked.
+    const deadline = Date.now() + timeout;
+    while (!(asked.includes(`/ipfs/${expected.cid}?format=raw`) && asked.some((p) => p.startsWith(`/api/v1/tables/${expected.cid}?`)))) {
+      assert.ok(Date.now() < deadline, `the page asked only for ${asked.join(', ')} while its script was loading`);
+      await tab.waitForTimeout(20);
+    }
+    releaseScript();
+    // The JSON is held: the rows verify and show without it.
+    await tab.locator('#preview-status[data-state="verified"]').waitFor();
+    assert.deepEqual(await tab.locator('#preview-table tbody tr[data-row="0"] td').allTextContents(), expected.firstRow);
+    assert.equal(await tab.locator('#facts').count(), 0, 'the facts come from the JSON, which is held');
+    releaseJson();
+    await tab.locator('[data-fact="rows"]').waitFor();
+    assert.equal((await tab.locator('[data-fact="rows"]').textContent()).trim(), Number(expected.rows).toLocaleString('en'));
+    assert.match(await tab.locator('#preview-status').textContent(), new RegExp(`of ${Number(expected.rows).toLocaleString('en')} rows`));
+    const blocks = asked.filter((p) => p.startsWith('/ipfs/'));
+    assert.deepEqual(blocks, [...new Set(blocks)], 'no block is asked for twice');
+  } finally {
+    await cold.close();
+  }
+});
+
+test('a table page left before its JSON came does not draw over the next page', async () => {
+  const cold = await browser.newContext();
+  try {
+    const tab = await cold.newPage();
+    tab.setDefaultTimeout(timeout);
+    // Opened cold, so the JSON is the early script's answer, which the page takes.
+    const releaseJson = await hold(tab, `/api/v1/tables/${expected.cid}`);
+    await tab.goto(new URL(`/#/table/${expected.cid}`, gateway).toString());
+    await tab.locator('#preview-status[data-state="verified"]').waitFor();
+    await tab.evaluate(() => { location.hash = '#/'; });
+    await tab.locator('#table-list').waitFor();
+    const answered = tab.waitForResponse((response) => response.url().includes(`/api/v1/tables/${expected.cid}?`));
+    releaseJson();
+    await (await answered).finished();
+    // Let the page handle the answer (its JSON parsed, any drawing done) before looking.
+    await tab.evaluate(() => new Promise((resolve) => { setTimeout(() => requestAnimationFrame(() => resolve()), 50); }));
+    assert.equal(await tab.locator('#table-list').count(), 1, 'the listing is still shown');
+    assert.equal(await tab.locator('#facts').count(), 0, 'the table left is not drawn');
+  } finally {
+    await cold.close();
+  }
+});
+
 test('phone width: nothing overflows sideways; no console errors anywhere', async () => {
   await page.setViewportSize({ width: 375, height: 800 });
   await page.goto(new URL('/#/', gateway).toString());
