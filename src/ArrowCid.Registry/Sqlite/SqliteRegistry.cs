@@ -54,6 +54,14 @@ public sealed class SqliteRegistry : SqlRegistry
         var c = (SqliteConnection)connection;
         var t = (SqliteTransaction)transaction;
         string cid = record.Cid.ToString();
+        // Every put registers new blocks: one look-up, plain inserts, and the record as stored
+        // built from what was written (no read-back). A block seen before takes the general path.
+        if (SqlCommands.ScalarInt64(c, t, "SELECT 1 FROM blocks WHERE cid = $cid;", ("$cid", cid)) is null)
+        {
+            wasPinned = false;
+            return InsertNew(c, t, cid, record);
+        }
+
         var existing = SqliteRecordReader.ReadOne(c, t, record.Cid);
         wasPinned = existing?.Pinned == true;
         var now = DateTimeOffset.UtcNow;
@@ -91,6 +99,52 @@ public sealed class SqliteRegistry : SqlRegistry
 
         AddChange(c, t, cid, existing == null ? RegistryChangeKind.Registered : RegistryChangeKind.Updated, now);
         return SqliteRecordReader.ReadOne(c, t, record.Cid)!;
+    }
+
+    // A block not registered yet: its row, tags, locations and links inserted, and the record as a
+    // read would return it (creation time at the stored precision, tags and locations in key order).
+    private static BlockRecord InsertNew(SqliteConnection c, SqliteTransaction t, string cid, BlockRecord record)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var created = RegistryTime.Truncate(record.Created == default ? now : record.Created);
+        SqlCommands.Execute(
+            c,
+            t,
+            """
+            INSERT INTO blocks (cid, kind, schema, rows, bytes, created_us, producer, provenance, pinned)
+            VALUES ($cid, $kind, $schema, $rows, $bytes, $created, $producer, $provenance, $pinned);
+            """,
+            ("$cid", cid),
+            ("$kind", (int)record.Kind),
+            ("$schema", record.Schema),
+            ("$rows", record.Rows),
+            ("$bytes", record.Bytes),
+            ("$created", RegistryTime.ToMicroseconds(created)),
+            ("$producer", record.Producer),
+            ("$provenance", record.Provenance),
+            ("$pinned", record.Pinned ? 1 : 0));
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in record.Tags.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            UpsertTag(c, t, cid, key, value);
+            tags[key] = value;
+        }
+
+        var locations = record.Locations.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        foreach (string location in locations)
+        {
+            InsertLocation(c, t, cid, location);
+        }
+
+        InsertLinks(c, t, cid, record.Batches);
+        AddChangeRow(c, t, cid, RegistryChangeKind.Registered, now);
+        return record with
+        {
+            Created = created,
+            Tags = tags,
+            Locations = locations,
+            Batches = [.. record.Batches],
+        };
     }
 
     /// <inheritdoc/>
@@ -146,6 +200,9 @@ public sealed class SqliteRegistry : SqlRegistry
 
     /// <inheritdoc/>
     protected override void AddChange(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
+        AddChangeRow(connection, transaction, cid, kind, at);
+
+    private static void AddChangeRow(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
         SqlCommands.Execute(connection, transaction, "INSERT INTO changes (cid, kind, at_us) VALUES ($cid, $kind, $at);", ("$cid", cid), ("$kind", (int)kind), ("$at", RegistryTime.ToMicroseconds(at)));
 
     /// <inheritdoc/>
