@@ -16,6 +16,8 @@ public sealed class SqliteRegistry : SqlRegistry
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
+    private readonly Lock _writeGate = new();
+    private SqliteConnection? _writer;
     private bool _disposed;
 
     /// <summary>Opens (creating and migrating if needed) the registry database at <paramref name="path"/>.</summary>
@@ -187,7 +189,13 @@ public sealed class SqliteRegistry : SqlRegistry
             return;
         }
 
-        _disposed = true;
+        lock (_writeGate)
+        {
+            _disposed = true;
+            _writer?.Dispose();
+            _writer = null;
+        }
+
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
@@ -231,13 +239,30 @@ public sealed class SqliteRegistry : SqlRegistry
     /// <inheritdoc/>
     protected override T Read<T>(Func<DbConnection, DbTransaction, T> work) => ReadSqlite<T>((c, t) => work(c, t));
 
+    // Writes take turns on one connection kept open: SQLite runs one writer at a time anyway, so
+    // in-process writers queue on a lock instead of SQLite's busy back-off, and each write skips
+    // the pool and the per-connection settings. Other processes still queue on the busy timeout.
     private T WriteSqlite<T>(Func<SqliteConnection, SqliteTransaction, T> work)
     {
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        T result = work(connection, transaction);
-        transaction.Commit();
-        return result;
+        lock (_writeGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var connection = _writer ??= Open();
+            try
+            {
+                using var transaction = connection.BeginTransaction(deferred: false);
+                T result = work(connection, transaction);
+                transaction.Commit();
+                return result;
+            }
+            catch (SqliteException)
+            {
+                // The transaction was rolled back; a fresh connection for the next write, whatever state this one is in.
+                connection.Dispose();
+                _writer = null;
+                throw;
+            }
+        }
     }
 
     /// <summary>Reads in one deferred transaction, so a record and its tags, locations and links come from one snapshot.</summary>
