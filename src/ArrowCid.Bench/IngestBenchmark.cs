@@ -23,6 +23,9 @@ public sealed record IngestBenchmarkResult
     /// <summary>Durable puts of distinct tables per second, one client in sequence (<see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{RecordBatch}, PutOptions?)"/>).</summary>
     public required double PutsPerSecond1 { get; init; }
 
+    /// <summary>The process's CPU time (all threads, user and system) per put of <see cref="PutsPerSecond1"/>, in microseconds: a put's cost apart from waiting for the disk.</summary>
+    public required double CpuMicrosecondsPerPut1 { get; init; }
+
     /// <summary>Durable puts of distinct tables per second, <see cref="IngestBenchmark.Clients"/> concurrent DoPut clients against one node.</summary>
     public required double PutsPerSecond16 { get; init; }
 
@@ -83,6 +86,7 @@ public static class IngestBenchmark
 
             long next = 1;
             double puts1;
+            double cpuPerPut1;
             double spaceRatio;
             double registryPerBlock;
             string single = Path.Combine(folder, "single");
@@ -96,6 +100,7 @@ public static class IngestBenchmark
                 }
 
                 long count = 0;
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 while (clock.Elapsed.TotalSeconds < seconds)
                 {
@@ -105,6 +110,7 @@ public static class IngestBenchmark
                 }
 
                 puts1 = count / clock.Elapsed.TotalSeconds;
+                cpuPerPut1 = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
                 long blockBytes = content.Repository.Registry.List().Sum(r => r.Bytes);
                 long blockCount = content.Repository.Registry.ListCids().Count;
                 spaceRatio = DiskBytes(Path.Combine(single, LocalRepository.BlocksFolderName)) / (double)blockBytes;
@@ -118,6 +124,7 @@ public static class IngestBenchmark
                 TableBytes = tableBytes,
                 FsyncAppendsPerSecond = fsyncs,
                 PutsPerSecond1 = puts1,
+                CpuMicrosecondsPerPut1 = cpuPerPut1,
                 PutsPerSecond16 = puts16,
                 SpaceRatio = spaceRatio,
                 RegistryBytesPerBlock = registryPerBlock,

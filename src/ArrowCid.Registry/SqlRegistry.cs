@@ -373,6 +373,12 @@ public abstract class SqlRegistry : IRegistry
     protected static void ReplaceLinks(DbConnection connection, DbTransaction transaction, string cid, IReadOnlyList<Cid> batches)
     {
         SqlCommands.Execute(connection, transaction, "DELETE FROM links WHERE parent = @cid;", ("@cid", cid));
+        InsertLinks(connection, transaction, cid, batches);
+    }
+
+    /// <summary>Inserts the ordered links of a row that has none yet.</summary>
+    protected static void InsertLinks(DbConnection connection, DbTransaction transaction, string cid, IReadOnlyList<Cid> batches)
+    {
         for (int i = 0; i < batches.Count; i++)
         {
             SqlCommands.Execute(connection, transaction, "INSERT INTO links (parent, ordinal, child) VALUES (@cid, @ordinal, @child);", ("@cid", cid), ("@ordinal", i), ("@child", batches[i].ToString()));

@@ -72,8 +72,7 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(batches);
         // The same writer a put uses, storing nothing: the CIDs cannot drift apart.
         using var names = new DatasetWriter(content: null, schema, PutOptions.Default, publisher: null);
-        names.AddAll(batches);
-        return names.Finish();
+        return names.AddAllAndFinish(batches);
     }
 
     /// <summary>Like <see cref="ComputeCids(Schema, IEnumerable{RecordBatch})"/> over every batch of an IPC stream (each disposed after use).</summary>
@@ -134,8 +133,7 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
         using var writer = CreateDatasetWriter(schema, options);
-        writer.AddAll(batches);
-        return writer.Finish();
+        return writer.AddAllAndFinish(batches);
     }
 
     /// <summary>Puts every batch of an IPC stream as a dataset (each batch disposed after it is stored).</summary>

@@ -141,9 +141,42 @@ public sealed class DatasetWriter : IDisposable
     {
         ThrowIfClosed();
         _closed = true;
+        return Complete(_table.Finish);
+    }
+
+    /// <summary>
+    /// <see cref="AddAll"/> then <see cref="Finish"/>, as one put of a whole stream does, cheaper
+    /// for a small table: a table of one small batch is chunked on the calling thread and its
+    /// last rows are not copied (<see cref="ChunkedTableWriter.AddAllAndFinish"/>); the chunks,
+    /// CIDs and registrations are the same.
+    /// </summary>
+    /// <param name="batches">Batches of <see cref="Schema"/>, in order.</param>
+    /// <returns>As <see cref="Finish"/>.</returns>
+    /// <exception cref="ArgumentException">A batch's schema differs from the table's; the writer is closed.</exception>
+    internal PutStreamResult AddAllAndFinish(IEnumerable<RecordBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ThrowIfClosed();
+        _closed = true;
+        return Complete(() =>
+        {
+            try
+            {
+                return _table.AddAllAndFinish(Counted(batches));
+            }
+            catch (ArgumentException e) when (e.ParamName == "schema")
+            {
+                throw new ArgumentException($"batch {_batchesAdded - 1} has a schema different from the table's: {e.Message}", nameof(batches), e);
+            }
+        });
+    }
+
+    // The rest of a finish once the table's tree is made: the root stored, the version named, the writer's pins let go.
+    private PutStreamResult Complete(Func<TableTreeResult> finishTable)
+    {
         try
         {
-            var tree = _table.Finish();
+            var tree = finishTable();
             var result = new PutStreamResult(
                 _chunks.ToArray(),
                 new DatasetResult(tree.Root, tree.Rows, _chunks.Count, tree.Bytes, tree.RootBlock?.Bytes.Length ?? 0));

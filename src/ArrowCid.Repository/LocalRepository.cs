@@ -276,6 +276,12 @@ public sealed partial class LocalRepository : IDisposable
     /// <returns>How many were pinned and now are not.</returns>
     internal int UnpinAll(IReadOnlyCollection<Cid> cids)
     {
+        // Most puts keep every pin they took (a pinned table): nothing to write, no lock to take.
+        if (cids.Count == 0)
+        {
+            return 0;
+        }
+
         using (_lock.Shared())
         {
             return _registry.UnpinAll(cids);

@@ -22,7 +22,7 @@ public sealed class EncodedMessage
         BodyLength = bodyLength;
     }
 
-    /// <summary>The Message flatbuffer, its length a multiple of 8.</summary>
+    /// <summary>The Message flatbuffer, its length a multiple of 8. Read only: a schema message is shared by every encoding of that schema object.</summary>
     public byte[] Metadata { get; }
 
     /// <summary>The body buffers in order; each is followed by <see cref="Padding"/>[i] zero bytes.</summary>

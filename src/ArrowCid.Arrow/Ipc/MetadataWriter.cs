@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Compression;
 using ArrowCid.Arrow.FlatBuffers;
@@ -15,8 +16,18 @@ namespace ArrowCid.Arrow.Ipc;
 /// </summary>
 internal static class MetadataWriter
 {
-    /// <summary>Builds a complete Message flatbuffer holding a Schema.</summary>
-    public static byte[] SchemaMessage(Schema schema, bool sortMetadata)
+    // Schema messages already built, per schema object (schemas are immutable): a stream of small
+    // tables of one schema (every put of a canonical block) builds its flatbuffer once. Shared
+    // arrays: an encoded message's metadata is only ever read.
+    private static readonly ConditionalWeakTable<Schema, byte[]> SchemaMessages = new();
+    private static readonly ConditionalWeakTable<Schema, byte[]> SortedSchemaMessages = new();
+
+    /// <summary>Builds a complete Message flatbuffer holding a Schema (the same array for the same schema object; never write to it).</summary>
+    public static byte[] SchemaMessage(Schema schema, bool sortMetadata) => sortMetadata
+        ? SortedSchemaMessages.GetValue(schema, static s => BuildSchemaMessage(s, sortMetadata: true))
+        : SchemaMessages.GetValue(schema, static s => BuildSchemaMessage(s, sortMetadata: false));
+
+    private static byte[] BuildSchemaMessage(Schema schema, bool sortMetadata)
     {
         var b = new FlatBufferBuilder();
         int schemaOffset = WriteSchema(b, schema, sortMetadata);

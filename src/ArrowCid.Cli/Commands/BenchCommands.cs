@@ -59,6 +59,7 @@ internal static class BenchCommands
         ["table_bytes"] = r.TableBytes,
         ["fsync_appends_per_s"] = Round(r.FsyncAppendsPerSecond),
         ["puts_per_s_1"] = Round(r.PutsPerSecond1),
+        ["cpu_us_per_put_1"] = Round(r.CpuMicrosecondsPerPut1),
         ["puts_per_s_16"] = Round(r.PutsPerSecond16),
         ["space_ratio"] = Round(r.SpaceRatio),
         ["registry_bytes_per_block"] = Round(r.RegistryBytesPerBlock),

@@ -63,6 +63,9 @@ public sealed class PendingChunk(TableTreeEntry entry, IDisposable? state = null
 /// </summary>
 public sealed partial class ChunkedTableWriter : IDisposable
 {
+    /// <summary>The most rows a table's only batch may have to be chunked inline by <see cref="AddAllAndFinish"/>.</summary>
+    public const int InlineRows = 1024;
+
     private readonly IChunkedTableSink _sink;
     private readonly bool _detach;
     private readonly TableChunker _chunker;
@@ -107,6 +110,80 @@ public sealed partial class ChunkedTableWriter : IDisposable
         }
 
         return stored;
+    }
+
+    /// <summary>
+    /// Adds every batch of a stream and finishes the table: <see cref="AddAll"/> then
+    /// <see cref="Finish"/>, with the same chunks and tree, but cheaper for a small table. A table
+    /// of one batch of at most <see cref="InlineRows"/> rows is chunked on the calling thread (no
+    /// workers to start for one batch), and the rows held for its last chunk are not copied: the
+    /// batch is kept through <see cref="RecordBatch.Owner"/> (or is managed memory) until its
+    /// chunks are stored, so the source may still dispose it once asked for the next. Anything
+    /// larger goes through <see cref="AddAll"/>.
+    /// </summary>
+    /// <param name="batches">The producer's batches in order, of the table's schema.</param>
+    /// <returns>The table's tree, as <see cref="Finish"/> returns it.</returns>
+    /// <exception cref="ArgumentException">A batch's schema is not the table's.</exception>
+    /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
+    /// <remarks>On any failure the writer is closed and what it held let go.</remarks>
+    public TableTreeResult AddAllAndFinish(IEnumerable<RecordBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ThrowIfClosed();
+        try
+        {
+            return AddAllThenFinish(batches);
+        }
+        catch
+        {
+            // Whatever failed, the table cannot be finished any more: its pooled rows go now.
+            _closed = true;
+            _chunker.Dispose();
+            throw;
+        }
+    }
+
+    private TableTreeResult AddAllThenFinish(IEnumerable<RecordBatch> batches)
+    {
+        using var source = batches.GetEnumerator();
+        if (!source.MoveNext())
+        {
+            return Finish();
+        }
+
+        var first = source.Current;
+        // A batch leased without a shared owner may lose its memory once the next is asked for: the usual way copies what it must.
+        if (first.Length > InlineRows || (first.IsLeased && first.Owner is null))
+        {
+            AddAll(Resumed(first, source, nextPulled: false));
+            return Finish();
+        }
+
+        using var hold = first.Owner?.Acquire();
+        if (source.MoveNext())
+        {
+            AddAll(Resumed(first, source, nextPulled: true));
+            return Finish();
+        }
+
+        Store(_chunker.Add(first));
+        return Finish();
+    }
+
+    // The batch already pulled from a source, then the rest of it (from its current one when that was pulled too).
+    private static IEnumerable<RecordBatch> Resumed(RecordBatch pulled, IEnumerator<RecordBatch> source, bool nextPulled)
+    {
+        yield return pulled;
+        if (!nextPulled && !source.MoveNext())
+        {
+            yield break;
+        }
+
+        do
+        {
+            yield return source.Current;
+        }
+        while (source.MoveNext());
     }
 
     /// <summary>

@@ -16,6 +16,8 @@ public sealed class SqliteRegistry : SqlRegistry
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
+    private readonly Lock _writeGate = new();
+    private SqliteConnection? _writer;
     private bool _disposed;
 
     /// <summary>Opens (creating and migrating if needed) the registry database at <paramref name="path"/>.</summary>
@@ -54,6 +56,14 @@ public sealed class SqliteRegistry : SqlRegistry
         var c = (SqliteConnection)connection;
         var t = (SqliteTransaction)transaction;
         string cid = record.Cid.ToString();
+        // Every put registers new blocks: one look-up, plain inserts, and the record as stored
+        // built from what was written (no read-back). A block seen before takes the general path.
+        if (SqlCommands.ScalarInt64(c, t, "SELECT 1 FROM blocks WHERE cid = $cid;", ("$cid", cid)) is null)
+        {
+            wasPinned = false;
+            return InsertNew(c, t, cid, record);
+        }
+
         var existing = SqliteRecordReader.ReadOne(c, t, record.Cid);
         wasPinned = existing?.Pinned == true;
         var now = DateTimeOffset.UtcNow;
@@ -91,6 +101,52 @@ public sealed class SqliteRegistry : SqlRegistry
 
         AddChange(c, t, cid, existing == null ? RegistryChangeKind.Registered : RegistryChangeKind.Updated, now);
         return SqliteRecordReader.ReadOne(c, t, record.Cid)!;
+    }
+
+    // A block not registered yet: its row, tags, locations and links inserted, and the record as a
+    // read would return it (creation time at the stored precision, tags and locations in key order).
+    private static BlockRecord InsertNew(SqliteConnection c, SqliteTransaction t, string cid, BlockRecord record)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var created = RegistryTime.Truncate(record.Created == default ? now : record.Created);
+        SqlCommands.Execute(
+            c,
+            t,
+            """
+            INSERT INTO blocks (cid, kind, schema, rows, bytes, created_us, producer, provenance, pinned)
+            VALUES ($cid, $kind, $schema, $rows, $bytes, $created, $producer, $provenance, $pinned);
+            """,
+            ("$cid", cid),
+            ("$kind", (int)record.Kind),
+            ("$schema", record.Schema),
+            ("$rows", record.Rows),
+            ("$bytes", record.Bytes),
+            ("$created", RegistryTime.ToMicroseconds(created)),
+            ("$producer", record.Producer),
+            ("$provenance", record.Provenance),
+            ("$pinned", record.Pinned ? 1 : 0));
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in record.Tags.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            UpsertTag(c, t, cid, key, value);
+            tags[key] = value;
+        }
+
+        var locations = record.Locations.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        foreach (string location in locations)
+        {
+            InsertLocation(c, t, cid, location);
+        }
+
+        InsertLinks(c, t, cid, record.Batches);
+        AddChangeRow(c, t, cid, RegistryChangeKind.Registered, now);
+        return record with
+        {
+            Created = created,
+            Tags = tags,
+            Locations = locations,
+            Batches = [.. record.Batches],
+        };
     }
 
     /// <inheritdoc/>
@@ -133,7 +189,13 @@ public sealed class SqliteRegistry : SqlRegistry
             return;
         }
 
-        _disposed = true;
+        lock (_writeGate)
+        {
+            _disposed = true;
+            _writer?.Dispose();
+            _writer = null;
+        }
+
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
@@ -146,6 +208,9 @@ public sealed class SqliteRegistry : SqlRegistry
 
     /// <inheritdoc/>
     protected override void AddChange(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
+        AddChangeRow(connection, transaction, cid, kind, at);
+
+    private static void AddChangeRow(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
         SqlCommands.Execute(connection, transaction, "INSERT INTO changes (cid, kind, at_us) VALUES ($cid, $kind, $at);", ("$cid", cid), ("$kind", (int)kind), ("$at", RegistryTime.ToMicroseconds(at)));
 
     /// <inheritdoc/>
@@ -174,13 +239,30 @@ public sealed class SqliteRegistry : SqlRegistry
     /// <inheritdoc/>
     protected override T Read<T>(Func<DbConnection, DbTransaction, T> work) => ReadSqlite<T>((c, t) => work(c, t));
 
+    // Writes take turns on one connection kept open: SQLite runs one writer at a time anyway, so
+    // in-process writers queue on a lock instead of SQLite's busy back-off, and each write skips
+    // the pool and the per-connection settings. Other processes still queue on the busy timeout.
     private T WriteSqlite<T>(Func<SqliteConnection, SqliteTransaction, T> work)
     {
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        T result = work(connection, transaction);
-        transaction.Commit();
-        return result;
+        lock (_writeGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var connection = _writer ??= Open();
+            try
+            {
+                using var transaction = connection.BeginTransaction(deferred: false);
+                T result = work(connection, transaction);
+                transaction.Commit();
+                return result;
+            }
+            catch (SqliteException)
+            {
+                // The transaction was rolled back; a fresh connection for the next write, whatever state this one is in.
+                connection.Dispose();
+                _writer = null;
+                throw;
+            }
+        }
     }
 
     /// <summary>Reads in one deferred transaction, so a record and its tags, locations and links come from one snapshot.</summary>

@@ -131,6 +131,58 @@ public class ChunkedTableWriterTests
         Assert.Equal(expected.Root, writer.Finish().Root);
     }
 
+    [Theory]
+    [InlineData(0, 1)] // no batch: the empty table
+    [InlineData(50, 1)] // one small batch: chunked inline
+    [InlineData(50, 3)] // several small batches: the pipeline
+    [InlineData(ChunkedTableWriter.InlineRows + 1, 1)] // one batch too large to chunk inline
+    [InlineData(300_000, 1)] // one batch of many chunks
+    public void AddAllAndFinish_gives_the_tree_of_AddAll_then_Finish(int rows, int batchCount)
+    {
+        List<RecordBatch> batches = rows == 0 ? [] : MixedTable.Batches(5, 0, rows * batchCount, rows).ToList();
+        using var expectedWriter = new ChunkedTableWriter(MixedTable.Schema, new PipelinedSink());
+        expectedWriter.AddAll(batches);
+        var expected = expectedWriter.Finish();
+        var sink = new PipelinedSink();
+        using var writer = new ChunkedTableWriter(MixedTable.Schema, sink);
+
+        var tree = writer.AddAllAndFinish(batches);
+
+        Assert.Equal(expected.Root, tree.Root);
+        Assert.Equal(expectedWriter.Chunks, writer.Chunks);
+        Assert.Equal(expected.Rows, tree.Rows);
+        Assert.Empty(sink.Open);
+        Assert.Throws<InvalidOperationException>(() => writer.Finish());
+    }
+
+    [Fact]
+    public void AddAllAndFinish_keeps_a_lone_batch_alive_through_its_owner_after_the_producer_disposes_it()
+    {
+        // The lone small batch is chunked without copying its rows, after the producer (asked for
+        // the next batch) has disposed it: its owner must keep the memory from being wiped.
+        var plain = MixedTable.Build(9, 0, 40);
+        var expected = Chunked.Table(MixedTable.Schema, [plain]);
+        using var writer = new ChunkedTableWriter(MixedTable.Schema, new PipelinedSink());
+
+        var tree = writer.AddAllAndFinish(DisposingEach([WipedWhenReleased(plain)]));
+
+        Assert.Equal(expected.Root, tree.Root);
+    }
+
+    [Fact]
+    public void AddAllAndFinish_refuses_a_batch_of_another_schema_and_closes_the_writer()
+    {
+        var other = new RecordBatch(
+            new ArrowCid.Arrow.Types.Schema([new ArrowCid.Arrow.Types.Field("x", ArrowCid.Arrow.Types.ArrowType.Int64, nullable: false)], []),
+            0,
+            [new ArrayData(ArrowCid.Arrow.Types.ArrowType.Int64, 0, 0, 0, [ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty])]);
+        using var writer = new ChunkedTableWriter(MixedTable.Schema, new PipelinedSink());
+
+        Assert.Throws<ArgumentException>(() => writer.AddAllAndFinish([other]));
+
+        Assert.Throws<InvalidOperationException>(() => writer.Finish());
+    }
+
     private static RecordBatch WithDictionaryIndexPastTheEnd(RecordBatch batch)
     {
         var columns = batch.Columns.ToArray();
