@@ -87,6 +87,24 @@ internal static class GrpcMessageWriter
         }
     }
 
+    /// <summary>
+    /// Writes one message into <paramref name="output"/> without flushing it (a buffer hint: the next
+    /// flush sends it); false, writing nothing, for a message its <paramref name="codec"/> would split,
+    /// which <see cref="WriteStreamingAsync"/> must send.
+    /// </summary>
+    /// <exception cref="RpcException"><see cref="StatusCode.ResourceExhausted"/> when the message is over the send limit.</exception>
+    public static bool TryWriteUnflushed<T>(PipeWriter output, T message, IGrpcMessageCodec<T>? codec, int maxMessageLength)
+        where T : class, IMessage<T>
+    {
+        if (codec is not null && codec.TrySplitTrailingBytes(message, DirectBodyMinimum, out _, out _, out _))
+        {
+            return false;
+        }
+
+        Write(output, message, maxMessageLength);
+        return true;
+    }
+
     private static int WriteVarint(Span<byte> destination, uint value)
     {
         int i = 0;

@@ -10,10 +10,21 @@ internal sealed class Http2FrameReader
     /// <summary>Below this many wanted octets the buffer is refilled instead of reading directly.</summary>
     private const int DirectReadThreshold = 16 * 1024;
 
+    /// <summary>A payload at least this large makes the next frame header's refill a short one (<see cref="ShortFill"/>).</summary>
+    private const int LargePayload = 64 * 1024;
+
+    /// <summary>
+    /// How much a refill for a frame header reads after a large payload: enough for the header, a
+    /// message's prefix and metadata and a small frame or two, but little of the next large payload,
+    /// which then goes from the socket straight into its message instead of through this buffer.
+    /// </summary>
+    private const int ShortFill = 4 * 1024;
+
     private readonly Stream _transport;
     private readonly byte[] _buffer;
     private int _start;
     private int _end;
+    private bool _largePayloads;
 
     public Http2FrameReader(Stream transport, int bufferSize = 64 * 1024)
     {
@@ -27,7 +38,7 @@ internal sealed class Http2FrameReader
     {
         while (_end - _start < Http2FrameHeader.Size)
         {
-            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            if (!await FillAsync(_largePayloads ? ShortFill : _buffer.Length, cancellationToken).ConfigureAwait(false))
             {
                 return _end == _start
                     ? null
@@ -44,6 +55,7 @@ internal sealed class Http2FrameReader
     /// <exception cref="EndOfStreamException">The transport ended first.</exception>
     public async ValueTask ReadPayloadAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
+        _largePayloads = destination.Length >= LargePayload;
         while (!destination.IsEmpty)
         {
             int buffered = _end - _start;
@@ -64,7 +76,7 @@ internal sealed class Http2FrameReader
 
                 destination = destination[read..];
             }
-            else if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            else if (!await FillAsync(_buffer.Length, cancellationToken).ConfigureAwait(false))
             {
                 throw new EndOfStreamException("the connection ended inside a frame");
             }
@@ -79,7 +91,7 @@ internal sealed class Http2FrameReader
             int buffered = _end - _start;
             if (buffered == 0)
             {
-                if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                if (!await FillAsync(_buffer.Length, cancellationToken).ConfigureAwait(false))
                 {
                     throw new EndOfStreamException("the connection ended inside a frame");
                 }
@@ -93,8 +105,8 @@ internal sealed class Http2FrameReader
         }
     }
 
-    /// <summary>Reads more from the transport after what is buffered; false at the end of the transport.</summary>
-    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    /// <summary>Reads more from the transport after what is buffered, at most <paramref name="most"/> octets; false at the end of the transport.</summary>
+    private async ValueTask<bool> FillAsync(int most, CancellationToken cancellationToken)
     {
         if (_start == _end)
         {
@@ -107,7 +119,7 @@ internal sealed class Http2FrameReader
             _start = 0;
         }
 
-        int read = await _transport.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+        int read = await _transport.ReadAsync(_buffer.AsMemory(_end, Math.Min(most, _buffer.Length - _end)), cancellationToken).ConfigureAwait(false);
         _end += read;
         return read > 0;
     }

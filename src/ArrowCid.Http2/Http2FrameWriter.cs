@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace ArrowCid.Http2;
 
@@ -13,8 +15,12 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
     private const int CoalesceLimit = 16 * 1024;
 
     private readonly Stream _transport;
+    private readonly Socket? _socket;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly byte[] _scratch = new byte[Http2FrameHeader.Size + CoalesceLimit];
+
+    // The two pieces of a gathered write (frame header and head, then the payload), reused under the lock.
+    private readonly ArraySegment<byte>[] _gather = new ArraySegment<byte>[2];
     private readonly CancellationToken _connectionAborted;
     private Exception? _failure;
 
@@ -26,6 +32,7 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
     public Http2FrameWriter(Stream transport, CancellationToken connectionAborted)
     {
         _transport = transport;
+        _socket = (transport as NetworkStream)?.Socket;
         _connectionAborted = connectionAborted;
     }
 
@@ -208,8 +215,29 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         else if (head.Length <= CoalesceLimit)
         {
             head.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size));
-            await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size + head.Length), _connectionAborted).ConfigureAwait(false);
-            await _transport.WriteAsync(rest, _connectionAborted).ConfigureAwait(false);
+            if (_socket is not null && MemoryMarshal.TryGetArray(rest, out ArraySegment<byte> payload))
+            {
+                // One sendmsg for the whole frame: a separate write of the small front would go out as
+                // a segment of its own (no Nagle here), and the peer would wake for it and again for
+                // the payload.
+                _gather[0] = new ArraySegment<byte>(_scratch, 0, Http2FrameHeader.Size + head.Length);
+                _gather[1] = payload;
+                try
+                {
+                    // This send takes no token: an aborted connection shuts the socket down, which ends it.
+                    using CancellationTokenRegistration abort = _connectionAborted.UnsafeRegister(static s => ShutDown((Socket)s!), _socket);
+                    await _socket.SendAsync(_gather, SocketFlags.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _gather[1] = default;
+                }
+            }
+            else
+            {
+                await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size + head.Length), _connectionAborted).ConfigureAwait(false);
+                await _transport.WriteAsync(rest, _connectionAborted).ConfigureAwait(false);
+            }
         }
         else
         {
@@ -222,6 +250,18 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         }
 
         await _transport.FlushAsync(_connectionAborted).ConfigureAwait(false);
+    }
+
+    private static void ShutDown(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed or reset: the send has ended too.
+        }
     }
 
     /// <summary>A write that failed part way leaves the framing broken: every later write fails too.</summary>

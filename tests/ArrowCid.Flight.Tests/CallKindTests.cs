@@ -33,6 +33,24 @@ public sealed class CallKindTests(TestServer server) : IClassFixture<TestServer>
         Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
     }
 
+    [Theory]
+    [InlineData(50)]
+    [InlineData(1)]
+    public async Task Server_streaming_buffered_messages_arrive_in_order_the_last_with_the_end_of_the_call(int count)
+    {
+        // A buffered write waits for the next write; the last message written buffered goes out when the call ends.
+        using var channel = server.CreateChannel();
+        using var call = channel.ServerStreaming(EchoService.ServerStream, Act("buffered", count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var bodies = new List<string>();
+        await foreach (Result r in call.ResponseStream.ReadAllAsync())
+        {
+            bodies.Add(r.Body.ToStringUtf8());
+        }
+
+        Assert.Equal(Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), bodies);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
     [Fact]
     public async Task Server_streaming_error_after_messages_arrives_in_trailers()
     {

@@ -41,21 +41,23 @@ internal static class CanonicalFlightData
     /// message against the table's as it is opened. A chunk is at most 1 MiB, so every message is too.
     /// </summary>
     public static async Task WriteTableAsync(
-        Schema schema, IEnumerable<TableTreeEntry> chunks, Func<Cid, CancellationToken, Task<LeasedBlock>> open, Func<FlightData, Task> write, CancellationToken cancellationToken)
+        Schema schema, IEnumerable<TableTreeEntry> chunks, Func<Cid, CancellationToken, Task<LeasedBlock>> open, Func<FlightData, bool, Task> write, CancellationToken cancellationToken)
     {
         byte[] schemaMessage = DatasetSchemaMessage.Encode(schema);
-        await write(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(schemaMessage.AsMemory(8)) }).ConfigureAwait(false);
+        await write(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(schemaMessage.AsMemory(8)) }, false).ConfigureAwait(false);
         foreach (var chunk in chunks)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var block = await open(chunk.Cid, cancellationToken).ConfigureAwait(false);
             var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage, chunk.Cid);
+            // A chunk's dictionary batches are small and its record batch follows at once: they may
+            // wait for it (the second argument), so a chunk goes out as one frame and one socket write.
             foreach (var message in layout.Dictionaries)
             {
-                await write(ToFlightData(message)).ConfigureAwait(false);
+                await write(ToFlightData(message), true).ConfigureAwait(false);
             }
 
-            await write(ToFlightData(layout.RecordBatch)).ConfigureAwait(false);
+            await write(ToFlightData(layout.RecordBatch), false).ConfigureAwait(false);
         }
     }
 

@@ -157,7 +157,10 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
                 // Chunk by chunk: the chunks' blocks are read one at a time as they are sent.
                 var (table, chunks) = await ListHeldChunksAsync(cid, ticket.Chunks, context.CancellationToken).ConfigureAwait(false);
                 FlightErrors.RequireArrow(cid, _content.KindOf(cid));
-                await CanonicalFlightData.WriteTableAsync(table.Schema, chunks, OpenBatchAsync, Write, context.CancellationToken).ConfigureAwait(false);
+                Task WriteMaybeBuffered(FlightData data, bool buffered) => buffered
+                    ? responseStream.WriteBufferedAsync(data, context.CancellationToken)
+                    : responseStream.WriteAsync(data, context.CancellationToken);
+                await CanonicalFlightData.WriteTableAsync(table.Schema, chunks, OpenBatchAsync, WriteMaybeBuffered, context.CancellationToken).ConfigureAwait(false);
                 return;
             }
 

@@ -21,7 +21,12 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
         _maxMessageLength = maxMessageLength;
     }
 
-    public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
+    public Task WriteAsync(T message, CancellationToken cancellationToken = default) => WriteAsync(message, buffered: false, cancellationToken);
+
+    /// <inheritdoc />
+    public Task WriteBufferedAsync(T message, CancellationToken cancellationToken = default) => WriteAsync(message, buffered: true, cancellationToken);
+
+    private async Task WriteAsync(T message, bool buffered, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (_context.Completed)
@@ -37,6 +42,12 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
 
         try
         {
+            if (buffered && GrpcMessageWriter.TryWriteUnflushed(_response.BodyWriter, message, _codec, _maxMessageLength))
+            {
+                _context.ResponseStarted = true;
+                return;
+            }
+
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(_context.CancellationToken, cancellationToken);
             await GrpcMessageWriter.WriteStreamingAsync(_response.BodyWriter, message, _codec, _maxMessageLength, () => _context.ResponseStarted = true, linked.Token)
                 .ConfigureAwait(false);

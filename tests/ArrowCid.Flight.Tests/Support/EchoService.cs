@@ -84,7 +84,10 @@ public sealed class EchoService
         int count = int.Parse(request.Body.ToStringUtf8(), CultureInfo.InvariantCulture);
         for (int i = 0; i < count; i++)
         {
-            await responses.WriteAsync(new Result { Body = ByteString.CopyFromUtf8(i.ToString(CultureInfo.InvariantCulture)) });
+            var result = new Result { Body = ByteString.CopyFromUtf8(i.ToString(CultureInfo.InvariantCulture)) };
+
+            // "buffered": two of every three messages (the last among them) wait for the next write or the call's end.
+            await (request.Type == "buffered" && i % 3 != 2 ? responses.WriteBufferedAsync(result) : responses.WriteAsync(result));
         }
 
         if (request.Type == "fail-after")
