@@ -12,6 +12,11 @@ public interface IAsyncStreamWriter<in T>
 /// <typeparam name="T">The message type.</typeparam>
 public interface IServerStreamWriter<in T> : IAsyncStreamWriter<T>
 {
+    /// <summary>
+    /// Sends the call's last message: it may wait, unflushed, until the handler returns, to go with
+    /// the call's status in one write. The handler writes nothing after it and returns without delay.
+    /// </summary>
+    Task WriteLastAsync(T message, CancellationToken cancellationToken = default) => WriteAsync(message, cancellationToken);
 }
 
 /// <summary>The request stream of a client-streaming or duplex call.</summary>

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ArrowCid.Grpc;
 
-/// <summary>Writes response messages of a call to Kestrel's response body pipe: one flush per message, or per 1 MiB piece of a large field its codec splits off.</summary>
+/// <summary>Writes response messages of a call to Kestrel's response body pipe: one flush per message (the last one may wait for the trailers), or per 1 MiB piece of a large field its codec splits off.</summary>
 internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
     where T : class, IMessage<T>
 {
@@ -21,7 +21,13 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
         _maxMessageLength = maxMessageLength;
     }
 
-    public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
+    public Task WriteAsync(T message, CancellationToken cancellationToken = default) => WriteAsync(message, last: false, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>A message its codec would split is written (and flushed) as any other.</remarks>
+    public Task WriteLastAsync(T message, CancellationToken cancellationToken = default) => WriteAsync(message, last: true, cancellationToken);
+
+    private async Task WriteAsync(T message, bool last, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (_context.Completed)
@@ -37,6 +43,13 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
 
         try
         {
+            if (last && GrpcMessageWriter.TryWriteUnsplit(_response.BodyWriter, message, _codec, _maxMessageLength))
+            {
+                // Left in the response buffer: the end of the response sends it with the trailers.
+                _context.ResponseStarted = true;
+                return;
+            }
+
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(_context.CancellationToken, cancellationToken);
             await GrpcMessageWriter.WriteStreamingAsync(_response.BodyWriter, message, _codec, _maxMessageLength, () => _context.ResponseStarted = true, linked.Token)
                 .ConfigureAwait(false);
