@@ -41,6 +41,12 @@ public sealed record IngestBenchmarkResult
     /// <summary>Group commits the node made for <see cref="Puts16"/>.</summary>
     public required long Commits16 { get; init; }
 
+    /// <summary>
+    /// The process's CPU time (every thread: the 16 clients, the node's DoPut handling and the
+    /// repository's puts, all in this process) over <see cref="Puts16"/>, in microseconds per put.
+    /// </summary>
+    public required double CpuMicrosecondsPerPut16 { get; init; }
+
     /// <summary><c>puts_per_s_16</c> ≥ 5,000 and ≥ 1.0× <c>fsync_appends_per_s</c>.</summary>
     public bool Concurrent16GoalMet => PutsPerSecond16 >= 5000 && PutsPerSecond16 >= FsyncAppendsPerSecond;
 
@@ -117,7 +123,7 @@ public static class IngestBenchmark
                 registryPerBlock = RegistryBytes(single) / (double)blockCount;
             }
 
-            var (puts16, done16, commits16) = await MeasureConcurrentDoPutAsync(Path.Combine(folder, "node"), rows, seconds, next).ConfigureAwait(false);
+            var (puts16, done16, commits16, cpuPerPut16) = await MeasureConcurrentDoPutAsync(Path.Combine(folder, "node"), rows, seconds, next).ConfigureAwait(false);
             return new IngestBenchmarkResult
             {
                 Folder = folder,
@@ -130,6 +136,7 @@ public static class IngestBenchmark
                 RegistryBytesPerBlock = registryPerBlock,
                 Puts16 = done16,
                 Commits16 = commits16,
+                CpuMicrosecondsPerPut16 = cpuPerPut16,
             };
         }
         finally
@@ -162,7 +169,7 @@ public static class IngestBenchmark
         return count / clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task<(double PerSecond, long Puts, long Commits)> MeasureConcurrentDoPutAsync(string repository, int rows, double seconds, long firstTable)
+    private static async Task<(double PerSecond, long Puts, long Commits, double CpuMicrosecondsPerPut)> MeasureConcurrentDoPutAsync(string repository, int rows, double seconds, long firstTable)
     {
         using var content = ContentRepository.Open(repository);
         await using var node = await FlightNode.StartAsync(content, new FlightNodeOptions()).ConfigureAwait(false);
@@ -182,6 +189,7 @@ public static class IngestBenchmark
 
             long commitsBefore = content.Repository.CommitGroups;
             long puts = 0;
+            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(clients.Select(client => Task.Run(async () =>
             {
@@ -193,7 +201,8 @@ public static class IngestBenchmark
                 }
             }))).ConfigureAwait(false);
             double elapsed = clock.Elapsed.TotalSeconds;
-            return (puts / elapsed, puts, content.Repository.CommitGroups - commitsBefore);
+            double cpuMicroseconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds;
+            return (puts / elapsed, puts, content.Repository.CommitGroups - commitsBefore, cpuMicroseconds / Math.Max(1, puts));
         }
         finally
         {

@@ -23,6 +23,24 @@ internal static class GrpcMessageWriter
         message.WriteTo(output);
     }
 
+    /// <summary>
+    /// Writes <paramref name="message"/> into <paramref name="output"/> without flushing, so the
+    /// messages that follow can join it in one DATA frame, unless its <paramref name="codec"/> would
+    /// split it (see <see cref="WriteStreamingAsync"/>): then nothing is written and the result is false.
+    /// </summary>
+    /// <exception cref="RpcException"><see cref="StatusCode.ResourceExhausted"/> when the message is over the send limit.</exception>
+    public static bool TryWriteUnsplit<T>(IBufferWriter<byte> output, T message, IGrpcMessageCodec<T>? codec, int maxMessageLength)
+        where T : class, IMessage<T>
+    {
+        if (codec is not null && codec.TrySplitTrailingBytes(message, DirectBodyMinimum, out _, out _, out _))
+        {
+            return false;
+        }
+
+        Write(output, message, maxMessageLength);
+        return true;
+    }
+
     /// <summary>A split-off body is written by <see cref="WriteStreamingAsync"/> in pieces of at most this size, flushing after each.</summary>
     internal const int StreamingPiece = 1 << 20;
 
@@ -85,24 +103,6 @@ internal static class GrpcMessageWriter
 
             body = body[piece..];
         }
-    }
-
-    /// <summary>
-    /// Writes one message into <paramref name="output"/> without flushing it (a buffer hint: the next
-    /// flush sends it); false, writing nothing, for a message its <paramref name="codec"/> would split,
-    /// which <see cref="WriteStreamingAsync"/> must send.
-    /// </summary>
-    /// <exception cref="RpcException"><see cref="StatusCode.ResourceExhausted"/> when the message is over the send limit.</exception>
-    public static bool TryWriteUnflushed<T>(PipeWriter output, T message, IGrpcMessageCodec<T>? codec, int maxMessageLength)
-        where T : class, IMessage<T>
-    {
-        if (codec is not null && codec.TrySplitTrailingBytes(message, DirectBodyMinimum, out _, out _, out _))
-        {
-            return false;
-        }
-
-        Write(output, message, maxMessageLength);
-        return true;
     }
 
     private static int WriteVarint(Span<byte> destination, uint value)

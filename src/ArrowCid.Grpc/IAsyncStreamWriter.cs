@@ -15,8 +15,9 @@ public interface IServerStreamWriter<in T> : IAsyncStreamWriter<T>
     /// <summary>
     /// Sends one message that may wait in the response's buffer until the next write (or the end of
     /// the call) sends it along, as gRPC's buffer hint: a small message written right before another
-    /// then shares that one's DATA frame and socket write. Only for a message another write follows
-    /// at once; this default sends it at once.
+    /// then shares that one's DATA frame and socket write, and a call's last message goes out with
+    /// its status in one write. Only for a message another write or the end of the call follows at
+    /// once; this default sends it at once.
     /// </summary>
     Task WriteBufferedAsync(T message, CancellationToken cancellationToken = default) => WriteAsync(message, cancellationToken);
 }

@@ -16,7 +16,7 @@ internal sealed class Http2BodyWriter : PipeWriter
     internal const int CopyLimit = 16 * 1024;
 
     private readonly Http2Stream _stream;
-    private readonly Func<CancellationToken, ValueTask>? _beforeFirstSend;
+    private readonly Func<CancellationToken, ValueTask<ReadOnlyMemory<byte>>>? _beforeFirstSend;
     private readonly Func<bool>? _peerGone;
     private byte[] _buffer = [];
     private int _buffered;
@@ -24,12 +24,15 @@ internal sealed class Http2BodyWriter : PipeWriter
     private bool _completed;
 
     /// <param name="stream">The stream the body goes on.</param>
-    /// <param name="beforeFirstSend">Run before DATA is sent (a server sends its response headers then).</param>
+    /// <param name="beforeFirstSend">
+    /// Run before DATA is sent: a server starts its response then, and returns the header block to
+    /// send ahead of the DATA (in the same write when both are small), or nothing once it was sent.
+    /// </param>
     /// <param name="peerGone">
     /// When true, a flush reports completion instead of failing, as Kestrel's does for a client that
     /// went away; null lets the failure surface.
     /// </param>
-    public Http2BodyWriter(Http2Stream stream, Func<CancellationToken, ValueTask>? beforeFirstSend = null, Func<bool>? peerGone = null)
+    public Http2BodyWriter(Http2Stream stream, Func<CancellationToken, ValueTask<ReadOnlyMemory<byte>>>? beforeFirstSend = null, Func<bool>? peerGone = null)
     {
         _stream = stream;
         _beforeFirstSend = beforeFirstSend;
@@ -92,6 +95,37 @@ internal sealed class Http2BodyWriter : PipeWriter
         return await SendAsync(source, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Ends the body: what is still buffered goes in the DATA frame that carries END_STREAM (one frame,
+    /// not the last message's frame and then an empty one), or an empty END_STREAM DATA when nothing is.
+    /// </summary>
+    public async ValueTask EndAsync(CancellationToken cancellationToken)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("the body writer was completed");
+        }
+
+        await _stream.WriteDataAsync(_buffer.AsMemory(0, _buffered), ReadOnlyMemory<byte>.Empty, endStream: true, cancellationToken).ConfigureAwait(false);
+        _buffered = 0;
+    }
+
+    /// <summary>
+    /// Ends the body with trailers: what is still buffered (a response's last message) goes in one
+    /// write with the trailer block, which ends the stream (and with the headers, when not sent yet).
+    /// </summary>
+    public async ValueTask EndWithTrailersAsync(ReadOnlyMemory<byte> trailerBlock, CancellationToken cancellationToken)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("the body writer was completed");
+        }
+
+        ReadOnlyMemory<byte> headers = _beforeFirstSend is null ? default : await _beforeFirstSend(cancellationToken).ConfigureAwait(false);
+        await _stream.WriteDataAsync(_buffer.AsMemory(0, _buffered), ReadOnlyMemory<byte>.Empty, endStream: true, cancellationToken, headers, trailerBlock).ConfigureAwait(false);
+        _buffered = 0;
+    }
+
     /// <summary>Sends what is buffered, then <paramref name="direct"/>; returns completed when the client has gone.</summary>
     private async ValueTask<FlushResult> SendAsync(ReadOnlyMemory<byte> direct, CancellationToken cancellationToken)
     {
@@ -109,16 +143,16 @@ internal sealed class Http2BodyWriter : PipeWriter
         using CancellationTokenRegistration link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _flushCancellation);
         try
         {
-            if (_beforeFirstSend is not null)
-            {
-                await _beforeFirstSend(_flushCancellation.Token).ConfigureAwait(false);
-            }
-
+            ReadOnlyMemory<byte> headers = _beforeFirstSend is null ? default : await _beforeFirstSend(_flushCancellation.Token).ConfigureAwait(false);
             if (_buffered > 0 || !direct.IsEmpty)
             {
                 // What is buffered (a message's prefix and small fields) goes at the front of the frame carrying the direct piece.
-                await _stream.WriteDataAsync(_buffer.AsMemory(0, _buffered), direct, endStream: false, _flushCancellation.Token).ConfigureAwait(false);
+                await _stream.WriteDataAsync(_buffer.AsMemory(0, _buffered), direct, endStream: false, _flushCancellation.Token, headers).ConfigureAwait(false);
                 _buffered = 0;
+            }
+            else if (!headers.IsEmpty)
+            {
+                await _stream.WriteHeaderBlockAsync(headers, endStream: false, _flushCancellation.Token).ConfigureAwait(false);
             }
 
             return new FlushResult(isCanceled: false, isCompleted: false);

@@ -140,7 +140,14 @@ internal abstract class Http2Connection : IAsyncDisposable
     protected virtual int LastPeerStreamId => 0;
 
     /// <summary>Encodes <paramref name="fields"/> with HPACK and sends them as one header block.</summary>
-    public async ValueTask WriteHeaderBlockAsync(int streamId, IEnumerable<KeyValuePair<string, string>> fields, bool endStream, CancellationToken cancellationToken)
+    public async ValueTask WriteHeaderBlockAsync(int streamId, IEnumerable<KeyValuePair<string, string>> fields, bool endStream, CancellationToken cancellationToken) =>
+        await Writer.WriteHeadersAsync(streamId, EncodeHeaderBlock(fields), endStream, PeerSettings.MaxFrameSize, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// <paramref name="fields"/> as an HPACK header block, to send later (our encoder keeps no
+    /// dynamic table, so a block does not depend on what was sent before it).
+    /// </summary>
+    public static ReadOnlyMemory<byte> EncodeHeaderBlock(IEnumerable<KeyValuePair<string, string>> fields)
     {
         var block = new ArrayBufferWriter<byte>(256);
         foreach (KeyValuePair<string, string> field in fields)
@@ -148,7 +155,7 @@ internal abstract class Http2Connection : IAsyncDisposable
             HpackEncoder.Encode(field.Key, field.Value, block);
         }
 
-        await Writer.WriteHeadersAsync(streamId, block.WrittenMemory, endStream, PeerSettings.MaxFrameSize, cancellationToken).ConfigureAwait(false);
+        return block.WrittenMemory;
     }
 
     /// <summary>Called by a stream when it closes.</summary>

@@ -60,18 +60,7 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Http2FrameType type = Http2FrameType.Headers;
-            Http2FrameFlags flags = endStream ? Http2FrameFlags.EndStream : Http2FrameFlags.None;
-            do
-            {
-                int length = Math.Min(block.Length, maxFrameSize);
-                Http2FrameFlags last = length == block.Length ? Http2FrameFlags.EndHeaders : Http2FrameFlags.None;
-                await WriteLockedAsync(new Http2FrameHeader(length, type, flags | last, streamId), block[..length]).ConfigureAwait(false);
-                block = block[length..];
-                type = Http2FrameType.Continuation;
-                flags = Http2FrameFlags.None;
-            }
-            while (!block.IsEmpty);
+            await WriteHeadersLockedAsync(streamId, block, endStream, maxFrameSize).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -81,6 +70,70 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>
+    /// Writes, on one stream and with nothing in between, a header block (a response's headers; may be
+    /// empty), one DATA frame and a trailer block (may be empty): a response's headers and first
+    /// message, or its last message and trailers. When the blocks fit one frame each and the payload
+    /// is small (copied anyway) they go in one transport write, not one each. With trailers,
+    /// <paramref name="endStream"/> goes on the trailers, else on the DATA.
+    /// </summary>
+    public async ValueTask WriteHeadersAndDataAsync(
+        int streamId, ReadOnlyMemory<byte> headers, int maxFrameSize, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> rest, bool endStream,
+        ReadOnlyMemory<byte> trailers = default, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            bool dataEnds = endStream && trailers.IsEmpty;
+            var data = new Http2FrameHeader(head.Length + rest.Length, Http2FrameType.Data, dataEnds ? Http2FrameFlags.EndStream : Http2FrameFlags.None, streamId);
+            int total = FrameLength(headers) + Http2FrameHeader.Size + data.Length + FrameLength(trailers);
+            if (headers.Length <= maxFrameSize && trailers.Length <= maxFrameSize && total <= _scratch.Length)
+            {
+                int at = 0;
+                if (!headers.IsEmpty)
+                {
+                    at = WriteFrame(new Http2FrameHeader(headers.Length, Http2FrameType.Headers, Http2FrameFlags.EndHeaders, streamId), headers.Span, at);
+                }
+
+                data.Write(_scratch.AsSpan(at));
+                head.Span.CopyTo(_scratch.AsSpan(at + Http2FrameHeader.Size));
+                rest.Span.CopyTo(_scratch.AsSpan(at + Http2FrameHeader.Size + head.Length));
+                at += Http2FrameHeader.Size + data.Length;
+                if (!trailers.IsEmpty)
+                {
+                    Http2FrameFlags flags = Http2FrameFlags.EndHeaders | (endStream ? Http2FrameFlags.EndStream : Http2FrameFlags.None);
+                    at = WriteFrame(new Http2FrameHeader(trailers.Length, Http2FrameType.Headers, flags, streamId), trailers.Span, at);
+                }
+
+                await _transport.WriteAsync(_scratch.AsMemory(0, at), _connectionAborted).ConfigureAwait(false);
+                await _transport.FlushAsync(_connectionAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                if (!headers.IsEmpty)
+                {
+                    await WriteHeadersLockedAsync(streamId, headers, endStream: false, maxFrameSize).ConfigureAwait(false);
+                }
+
+                await WriteLockedAsync(data, head, rest).ConfigureAwait(false);
+                if (!trailers.IsEmpty)
+                {
+                    await WriteHeadersLockedAsync(streamId, trailers, endStream, maxFrameSize).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            throw Fail(e);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+
+        static int FrameLength(ReadOnlyMemory<byte> block) => block.IsEmpty ? 0 : Http2FrameHeader.Size + block.Length;
     }
 
     /// <summary>Writes one DATA frame; <paramref name="payload"/> fits the peer's frame size and flow-control windows (the caller acquired them).</summary>
@@ -197,6 +250,31 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
             _lock.Release();
             throw new IOException("the HTTP/2 connection can no longer be written to", failure);
         }
+    }
+
+    /// <summary>Puts a frame (header, payload) into the scratch buffer at <paramref name="at"/>; returns where the next goes.</summary>
+    private int WriteFrame(Http2FrameHeader header, ReadOnlySpan<byte> payload, int at)
+    {
+        header.Write(_scratch.AsSpan(at));
+        payload.CopyTo(_scratch.AsSpan(at + Http2FrameHeader.Size));
+        return at + Http2FrameHeader.Size + payload.Length;
+    }
+
+    /// <summary>A header block as HEADERS plus as many CONTINUATION frames as <paramref name="maxFrameSize"/> needs.</summary>
+    private async ValueTask WriteHeadersLockedAsync(int streamId, ReadOnlyMemory<byte> block, bool endStream, int maxFrameSize)
+    {
+        Http2FrameType type = Http2FrameType.Headers;
+        Http2FrameFlags flags = endStream ? Http2FrameFlags.EndStream : Http2FrameFlags.None;
+        do
+        {
+            int length = Math.Min(block.Length, maxFrameSize);
+            Http2FrameFlags last = length == block.Length ? Http2FrameFlags.EndHeaders : Http2FrameFlags.None;
+            await WriteLockedAsync(new Http2FrameHeader(length, type, flags | last, streamId), block[..length]).ConfigureAwait(false);
+            block = block[length..];
+            type = Http2FrameType.Continuation;
+            flags = Http2FrameFlags.None;
+        }
+        while (!block.IsEmpty);
     }
 
     private ValueTask WriteLockedAsync(Http2FrameHeader header, ReadOnlyMemory<byte> payload) =>

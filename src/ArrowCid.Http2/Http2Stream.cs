@@ -72,10 +72,20 @@ internal abstract class Http2Stream
     /// Sends <paramref name="head"/> then <paramref name="data"/> as DATA frames, each within the
     /// peer's frame size and both send windows, the head at the front of the first: a small head
     /// (a gRPC message's prefix and fields) and the large payload after it go as one frame rather
-    /// than two, each written from where it lies.
+    /// than two, each written from where it lies. A <paramref name="headerBlock"/> (a response's
+    /// headers, HPACK-encoded) goes first, with the first frame when the windows have credit at once;
+    /// a <paramref name="trailerBlock"/> goes last, with the last frame, and ends the stream
+    /// (<paramref name="endStream"/> must then be true).
     /// </summary>
-    public async ValueTask WriteDataAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
+    public async ValueTask WriteDataAsync(
+        ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken,
+        ReadOnlyMemory<byte> headerBlock = default, ReadOnlyMemory<byte> trailerBlock = default)
     {
+        if (!trailerBlock.IsEmpty && !endStream)
+        {
+            throw new ArgumentException("trailers end the stream", nameof(endStream));
+        }
+
         if (LocalEnded)
         {
             throw new InvalidOperationException($"stream {Id} has already ended its side");
@@ -85,11 +95,26 @@ internal abstract class Http2Stream
         {
             int total = head.Length + data.Length;
             int wanted = Math.Min(total, Connection.PeerSettings.MaxFrameSize);
-            int streamCredit = await SendWindow.AcquireAsync(wanted, cancellationToken).ConfigureAwait(false);
+            ValueTask<int> streamAcquire = SendWindow.AcquireAsync(wanted, cancellationToken);
+            if (!headerBlock.IsEmpty && !streamAcquire.IsCompleted)
+            {
+                // No credit yet: the headers must not wait for it.
+                await WriteHeaderBlockAsync(headerBlock, endStream: false, cancellationToken).ConfigureAwait(false);
+                headerBlock = default;
+            }
+
+            int streamCredit = await streamAcquire.ConfigureAwait(false);
             int credit;
             try
             {
-                credit = await Connection.SendWindow.AcquireAsync(streamCredit, cancellationToken).ConfigureAwait(false);
+                ValueTask<int> connectionAcquire = Connection.SendWindow.AcquireAsync(streamCredit, cancellationToken);
+                if (!headerBlock.IsEmpty && !connectionAcquire.IsCompleted)
+                {
+                    await WriteHeaderBlockAsync(headerBlock, endStream: false, cancellationToken).ConfigureAwait(false);
+                    headerBlock = default;
+                }
+
+                credit = await connectionAcquire.ConfigureAwait(false);
             }
             catch
             {
@@ -104,7 +129,31 @@ internal abstract class Http2Stream
 
             bool last = endStream && credit == total;
             int fromHead = Math.Min(head.Length, credit);
-            await Connection.Writer.WriteDataAsync(Id, head[..fromHead], data[..(credit - fromHead)], last, cancellationToken).ConfigureAwait(false);
+            ReadOnlyMemory<byte> trailers = last ? trailerBlock : default;
+            if (headerBlock.IsEmpty && trailers.IsEmpty)
+            {
+                await Connection.Writer.WriteDataAsync(Id, head[..fromHead], data[..(credit - fromHead)], last, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                try
+                {
+                    await Connection.Writer.WriteHeadersAndDataAsync(
+                        Id, headerBlock, Connection.PeerSettings.MaxFrameSize, head[..fromHead], data[..(credit - fromHead)], last, trailers, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!LocalEnded && !headerBlock.IsEmpty)
+                {
+                    // Cancelled while waiting for the connection's writer, before anything was written:
+                    // the headers were promised (the response has started), so they still go, alone.
+                    SendWindow.Return(credit);
+                    Connection.SendWindow.Return(credit);
+                    await WriteHeaderBlockAsync(headerBlock, endStream: false, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+
+                headerBlock = default;
+            }
+
             head = head[fromHead..];
             data = data[(credit - fromHead)..];
             if (last)
@@ -114,9 +163,47 @@ internal abstract class Http2Stream
             }
         }
 
+        if (!trailerBlock.IsEmpty)
+        {
+            // Nothing to send but the trailers (and the headers, when not sent yet).
+            if (!headerBlock.IsEmpty)
+            {
+                await WriteHeaderBlockAsync(headerBlock, endStream: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            await WriteHeaderBlockAsync(trailerBlock, endStream: true, cancellationToken).ConfigureAwait(false);
+        }
+        else if (endStream)
+        {
+            if (headerBlock.IsEmpty)
+            {
+                await Connection.Writer.WriteDataAsync(Id, ReadOnlyMemory<byte>.Empty, endStream: true, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await Connection.Writer.WriteHeadersAndDataAsync(
+                    Id, headerBlock, Connection.PeerSettings.MaxFrameSize, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, endStream: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            EndLocal();
+        }
+        else if (!headerBlock.IsEmpty)
+        {
+            await WriteHeaderBlockAsync(headerBlock, endStream: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends a header block HPACK-encoded already (<see cref="Http2Connection.EncodeHeaderBlock"/>).</summary>
+    public async ValueTask WriteHeaderBlockAsync(ReadOnlyMemory<byte> block, bool endStream, CancellationToken cancellationToken)
+    {
+        if (LocalEnded)
+        {
+            throw new InvalidOperationException($"stream {Id} has already ended its side");
+        }
+
+        await Connection.Writer.WriteHeadersAsync(Id, block, endStream, Connection.PeerSettings.MaxFrameSize, cancellationToken).ConfigureAwait(false);
         if (endStream)
         {
-            await Connection.Writer.WriteDataAsync(Id, ReadOnlyMemory<byte>.Empty, endStream: true, cancellationToken).ConfigureAwait(false);
             EndLocal();
         }
     }

@@ -47,7 +47,7 @@ internal static class BenchCommands
             table.AddRow($"durable puts, {IngestBenchmark.Clients} DoPut clients", $"{F(r.PutsPerSecond16)}/s", $"{F(r.PutsPerSecond16 / r.FsyncAppendsPerSecond)}x", Goal(r.Concurrent16GoalMet, ">= 5,000/s and >= 1.0x"));
             table.AddRow("disk bytes / block bytes", F(r.SpaceRatio), string.Empty, Goal(r.SpaceGoalMet, "<= 1.2"));
             PlainConsole(console.Out).Write(table);
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in {r.Folder} (removed); {r.Puts16} puts by {IngestBenchmark.Clients} clients in {r.Commits16} group commits; registry {r.RegistryBytesPerBlock:F0} bytes per block"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in {r.Folder} (removed); {r.Puts16} puts by {IngestBenchmark.Clients} clients in {r.Commits16} group commits, {r.CpuMicrosecondsPerPut16:F0} µs of CPU a put (all threads); registry {r.RegistryBytesPerBlock:F0} bytes per block"));
             return ExitCodes.Ok;
         });
         return command;
@@ -65,6 +65,7 @@ internal static class BenchCommands
         ["registry_bytes_per_block"] = Round(r.RegistryBytesPerBlock),
         ["puts_16"] = r.Puts16,
         ["group_commits_16"] = r.Commits16,
+        ["cpu_us_per_put_16"] = Round(r.CpuMicrosecondsPerPut16),
         ["puts_1_vs_fsync"] = Round(r.PutsPerSecond1 / r.FsyncAppendsPerSecond),
         ["puts_16_vs_fsync"] = Round(r.PutsPerSecond16 / r.FsyncAppendsPerSecond),
         ["single_goal_met"] = r.SingleGoalMet,

@@ -74,7 +74,8 @@ internal static class FlightPutSession
             writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer), serviceRegistry);
             int acknowledged = writer.Chunks.Count;
             var put = writer.Finish();
-            await responses.WriteAsync(new PutResult
+            // The last message: it goes with the call's status in one write.
+            await responses.WriteBufferedAsync(new PutResult
             {
                 AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
                 {

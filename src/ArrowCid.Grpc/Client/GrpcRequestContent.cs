@@ -15,6 +15,9 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
     /// <summary>Messages sent are kept while they total at most this, so a refused request can be sent again.</summary>
     private const int ReplayLimit = 64 * 1024;
 
+    /// <summary>Queued small messages are gathered into one DATA frame while it holds less than this.</summary>
+    private const int CoalesceLimit = 16 * 1024;
+
     private readonly List<T> _sent = [];
     private int _sentBytes;
     private bool _tooLargeToReplay;
@@ -122,14 +125,32 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
                 }
             }
 
-            await foreach ((T message, IDisposable? release) in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            ChannelReader<(T Message, IDisposable? Release)> messages = _messages.Reader;
+            while (await messages.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                Keep(message, lent: release is not null);
-                // A large field the codec splits off (a FlightData body) goes out in flushed pieces from where it lies, not serialised whole into the pipe first.
-                await GrpcMessageWriter.WriteStreamingAsync(writer, message, _codec, _maxMessageLength, static () => { }, cancellationToken).ConfigureAwait(false);
+                while (messages.TryRead(out (T Message, IDisposable? Release) next))
+                {
+                    Keep(next.Message, lent: next.Release is not null);
+                    // A large field the codec splits off (a FlightData body) goes out in flushed pieces
+                    // from where it lies, not serialised whole into the pipe first; a small message is
+                    // copied into the pipe, where the next one may join it.
+                    // (A message with lent memory is written and flushed before the memory goes back.)
+                    bool buffered = next.Release is null && GrpcMessageWriter.TryWriteUnsplit(writer, next.Message, _codec, _maxMessageLength);
+                    if (!buffered)
+                    {
+                        await GrpcMessageWriter.WriteStreamingAsync(writer, next.Message, _codec, _maxMessageLength, static () => { }, cancellationToken).ConfigureAwait(false);
 
-                // Written and never to be sent again: the lent memory goes back.
-                release?.Dispose();
+                        // Written and never to be sent again: the lent memory goes back.
+                        next.Release?.Dispose();
+                    }
+                    else if (!(messages.TryPeek(out _) && writer.UnflushedBytes < CoalesceLimit) && !messages.Completion.IsCompleted)
+                    {
+                        // Small messages already queued go in the same DATA frame; the last one, once
+                        // the caller has ended the stream, goes with END_STREAM (the handler sends what
+                        // is left buffered); otherwise it goes now, as the caller may wait for an answer.
+                        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
         }
         catch (Exception e)
@@ -140,7 +161,7 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         }
         finally
         {
-            // Ours is the handler's to end (each message was flushed; END_STREAM follows once this returns).
+            // Ours is the handler's to end: it sends what is still buffered with END_STREAM once this returns.
             if (stream is not Http2.Http2BodyWriteStream)
             {
                 await writer.CompleteAsync().ConfigureAwait(false);

@@ -42,7 +42,7 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
 
         try
         {
-            if (buffered && GrpcMessageWriter.TryWriteUnflushed(_response.BodyWriter, message, _codec, _maxMessageLength))
+            if (buffered && GrpcMessageWriter.TryWriteUnsplit(_response.BodyWriter, message, _codec, _maxMessageLength))
             {
                 _context.ResponseStarted = true;
                 return;

@@ -30,12 +30,12 @@ internal sealed class Http2ClientStream : Http2Stream
             await using (body.ConfigureAwait(false))
             {
                 await content.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
-                await body.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
 
             if (!LocalEnded)
             {
-                await WriteDataAsync(ReadOnlyMemory<byte>.Empty, endStream: true, cancellationToken).ConfigureAwait(false);
+                // What the content left unflushed (a gRPC call's last message) goes with END_STREAM.
+                await writer.EndAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e)

@@ -36,7 +36,7 @@ internal sealed class Http2ServerStream : Http2Stream,
         RawTarget = head.RawTarget;
         Headers = head.Headers;
         Body = new Http2BodyReadStream(Inbound);
-        _writer = new Http2BodyWriter(this, StartResponseAsync, () => RequestAborted.IsCancellationRequested);
+        _writer = new Http2BodyWriter(this, TakeResponseHeadAsync, () => RequestAborted.IsCancellationRequested);
     }
 
     // IHttpRequestFeature
@@ -168,9 +168,22 @@ internal sealed class Http2ServerStream : Http2Stream,
     /// <summary>Sends the response headers once (running OnStarting callbacks first).</summary>
     public async ValueTask StartResponseAsync(CancellationToken cancellationToken)
     {
+        ReadOnlyMemory<byte> head = await TakeResponseHeadAsync(cancellationToken).ConfigureAwait(false);
+        if (!head.IsEmpty)
+        {
+            await WriteHeaderBlockAsync(head, endStream: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Starts the response once (running OnStarting callbacks first) and returns its header block,
+    /// which the caller sends next (the body writer, with the first DATA); empty when it had started.
+    /// </summary>
+    private async ValueTask<ReadOnlyMemory<byte>> TakeResponseHeadAsync(CancellationToken cancellationToken)
+    {
         if (HasStarted)
         {
-            return;
+            return default;
         }
 
         await _startGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -178,12 +191,13 @@ internal sealed class Http2ServerStream : Http2Stream,
         {
             if (HasStarted)
             {
-                return;
+                return default;
             }
 
             await RunOnStartingAsync().ConfigureAwait(false);
-            await WriteHeadersAsync(ResponseHead(), endStream: false, cancellationToken).ConfigureAwait(false);
+            ReadOnlyMemory<byte> head = Http2Connection.EncodeHeaderBlock(ResponseHead());
             Volatile.Write(ref _started, true);
+            return head;
         }
         finally
         {
@@ -299,6 +313,11 @@ internal sealed class Http2ServerStream : Http2Stream,
             await RunOnStartingAsync().ConfigureAwait(false);
             Volatile.Write(ref _started, true);
             await WriteHeadersAsync(ResponseHead(), endStream: true, aborted).ConfigureAwait(false);
+        }
+        else if (Trailers.Count > 0 && _writer.Buffered > 0)
+        {
+            // The last message, left unflushed by the application, goes with the trailers in one write.
+            await _writer.EndWithTrailersAsync(Http2Connection.EncodeHeaderBlock(Fields(Trailers)), aborted).ConfigureAwait(false);
         }
         else
         {

@@ -1,0 +1,112 @@
+using ArrowCid.Http2;
+
+namespace ArrowCid.Http2.Tests;
+
+public sealed class Http2FrameWriterTests
+{
+    [Fact]
+    public async Task Small_headers_and_data_go_in_one_transport_write()
+    {
+        // A response's headers and its first small message: two frames, one write (one send, one
+        // wake-up of the peer) rather than one write each.
+        var transport = new RecordingStream();
+        var writer = new Http2FrameWriter(transport, CancellationToken.None);
+        byte[] block = [0x88, 0x5f, 0x03, (byte)'a', (byte)'b', (byte)'c'];
+        byte[] message = [0, 0, 0, 0, 3, 1, 2, 3];
+
+        await writer.WriteHeadersAndDataAsync(1, block, Http2Protocol.DefaultMaxFrameSize, message.AsMemory(0, 5), message.AsMemory(5), endStream: false);
+
+        byte[] write = Assert.Single(transport.Writes);
+        var headers = Http2FrameHeader.Read(write);
+        Assert.Equal(new Http2FrameHeader(block.Length, Http2FrameType.Headers, Http2FrameFlags.EndHeaders, 1), headers);
+        Assert.Equal(block, write.AsSpan(Http2FrameHeader.Size, block.Length).ToArray());
+        var data = Http2FrameHeader.Read(write.AsSpan(Http2FrameHeader.Size + block.Length));
+        Assert.Equal(new Http2FrameHeader(message.Length, Http2FrameType.Data, Http2FrameFlags.None, 1), data);
+        Assert.Equal(message, write.AsSpan((2 * Http2FrameHeader.Size) + block.Length).ToArray());
+    }
+
+    [Fact]
+    public async Task Last_data_and_trailers_go_in_one_transport_write_and_the_trailers_end_the_stream()
+    {
+        var transport = new RecordingStream();
+        var writer = new Http2FrameWriter(transport, CancellationToken.None);
+        byte[] message = [0, 0, 0, 0, 2, 7, 8];
+        byte[] trailers = [0x40, 0x0b, (byte)'g', (byte)'r', (byte)'p', (byte)'c', (byte)'-', (byte)'s', (byte)'t', (byte)'a', (byte)'t', (byte)'u', (byte)'s', 0x01, (byte)'0'];
+
+        await writer.WriteHeadersAndDataAsync(5, ReadOnlyMemory<byte>.Empty, Http2Protocol.DefaultMaxFrameSize, message, ReadOnlyMemory<byte>.Empty, endStream: true, trailers);
+
+        byte[] write = Assert.Single(transport.Writes);
+        var data = Http2FrameHeader.Read(write);
+        Assert.Equal(new Http2FrameHeader(message.Length, Http2FrameType.Data, Http2FrameFlags.None, 5), data);
+        Assert.Equal(message, write.AsSpan(Http2FrameHeader.Size, message.Length).ToArray());
+        var end = Http2FrameHeader.Read(write.AsSpan(Http2FrameHeader.Size + message.Length));
+        Assert.Equal(new Http2FrameHeader(trailers.Length, Http2FrameType.Headers, Http2FrameFlags.EndHeaders | Http2FrameFlags.EndStream, 5), end);
+        Assert.Equal(trailers, write.AsSpan((2 * Http2FrameHeader.Size) + message.Length).ToArray());
+    }
+
+    [Fact]
+    public async Task Headers_over_the_frame_size_still_precede_the_data_with_continuation()
+    {
+        var transport = new RecordingStream();
+        var writer = new Http2FrameWriter(transport, CancellationToken.None);
+        byte[] block = new byte[Http2Protocol.DefaultMaxFrameSize + 10];
+        new Random(7).NextBytes(block);
+
+        await writer.WriteHeadersAndDataAsync(3, block, Http2Protocol.DefaultMaxFrameSize, new byte[] { 9 }, ReadOnlyMemory<byte>.Empty, endStream: true);
+
+        byte[] all = [.. transport.Writes.SelectMany(w => w)];
+        var frames = new List<(Http2FrameHeader Header, byte[] Payload)>();
+        for (int at = 0; at < all.Length;)
+        {
+            var header = Http2FrameHeader.Read(all.AsSpan(at));
+            frames.Add((header, all.AsSpan(at + Http2FrameHeader.Size, header.Length).ToArray()));
+            at += Http2FrameHeader.Size + header.Length;
+        }
+
+        Assert.Equal([Http2FrameType.Headers, Http2FrameType.Continuation, Http2FrameType.Data], frames.Select(f => f.Header.Type));
+        Assert.False(frames[0].Header.Has(Http2FrameFlags.EndHeaders));
+        Assert.False(frames[0].Header.Has(Http2FrameFlags.EndStream));
+        Assert.True(frames[1].Header.Has(Http2FrameFlags.EndHeaders));
+        Assert.Equal(block, frames[0].Payload.Concat(frames[1].Payload).ToArray());
+        Assert.True(frames[2].Header.Has(Http2FrameFlags.EndStream));
+        Assert.Equal(new byte[] { 9 }, frames[2].Payload);
+    }
+
+    /// <summary>Keeps each write as its own array, so a test can count the writes a frame sequence took.</summary>
+    private sealed class RecordingStream : Stream
+    {
+        public List<byte[]> Writes { get; } = [];
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Writes.Add(buffer.AsSpan(offset, count).ToArray());
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Writes.Add(buffer.ToArray());
+            return ValueTask.CompletedTask;
+        }
+    }
+}
