@@ -113,14 +113,19 @@ function segmentValidity(seg, length) {
 
 /** Whether the bytes of every null slot (a 0 bit of `validity`) of fixed-width values are zero. */
 function nullSlotsZero(bytes, w, validity, length) {
+  // Whole 32-bit words where the slots are made of them: one compare per word, not per byte.
+  const words = w % 4 === 0 && (bytes.byteOffset & 3) === 0;
+  const slots = words ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : bytes;
+  const per = words ? w >> 2 : w;
+  const tail = length & 7;
   for (let i = 0; i < validity.length; i++) {
-    const byte = validity[i];
-    if (byte === 0xFF) continue;
-    const end = Math.min(8, length - 8 * i);
-    for (let bit = 0; bit < end; bit++) {
-      if ((byte >> bit) & 1) continue;
-      const from = (8 * i + bit) * w;
-      for (let k = from; k < from + w; k++) if (bytes[k] !== 0) return false;
+    // The null slots of this byte, lowest first (bits past the last slot are not slots).
+    let nulls = ~validity[i] & (i === validity.length - 1 && tail !== 0 ? (1 << tail) - 1 : 0xFF);
+    while (nulls !== 0) {
+      const bit = 31 - Math.clz32(nulls & -nulls);
+      nulls &= nulls - 1;
+      const from = (8 * i + bit) * per;
+      for (let k = from; k < from + per; k++) if (slots[k] !== 0) return false;
     }
   }
   return true;
