@@ -657,13 +657,18 @@ function canonicalDictionary(type, segs, length, forced) {
   if (count > limit) throw new DictionaryOverflowError(type.indices, count);
   let nullCount = 0;
   if (valid !== null) for (let i = 0; i < length; i++) nullCount += 1 - valid[i];
+  return dictionaryArray(type, length, nullCount === 0 ? null : packBits(valid, length), nullCount, indices,
+    canonicalize(type.dictionary, sourceSegs, null));
+}
+
+/** A dictionary array from its parts (values: the indices' bytes). */
+function dictionaryArray(type, length, validity, nullCount, indices, dictionary) {
   return {
-    type, length, nullCount,
-    validity: nullCount === 0 ? null : packBits(valid, length),
+    type, length, nullCount, validity,
     values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
     indices,
     children: [],
-    dictionary: canonicalize(type.dictionary, sourceSegs, null),
+    dictionary,
   };
 }
 
@@ -687,13 +692,7 @@ function keptDictionaryRows(type, segs, length, forced) {
   const n = info.length;
   for (let i = 0; i < length; i++) if ((indices[i] >>> 0) >= n) return null;
   const { validity, nullCount } = segmentValidity(seg, length);
-  return {
-    type, length, nullCount, validity,
-    values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
-    indices,
-    children: [],
-    dictionary: info.values,
-  };
+  return dictionaryArray(type, length, validity, nullCount, indices, info.values);
 }
 
 /**
@@ -725,13 +724,7 @@ function canonicalDictionaryRows(type, seg, length) {
   const limit = type.indices.isSigned ? 2 ** (type.indices.bitWidth - 1) : 2 ** type.indices.bitWidth;
   if (count > limit) throw new DictionaryOverflowError(type.indices, count);
   const { validity, nullCount } = segmentValidity(seg, length);
-  return {
-    type, length, nullCount, validity,
-    values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
-    indices,
-    children: [],
-    dictionary: canonicalize(type.dictionary, sourceSegs, null),
-  };
+  return dictionaryArray(type, length, validity, nullCount, indices, canonicalize(type.dictionary, sourceSegs, null));
 }
 
 function latin1(bytes) {
