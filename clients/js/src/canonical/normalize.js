@@ -77,6 +77,76 @@ function sourceBitmap(segs, length, forced) {
   return bytes;
 }
 
+/** Set bits per byte value. */
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => { let c = 0; for (let x = b; x !== 0; x >>= 1) c += x & 1; return c; });
+
+/**
+ * The canonical validity bitmap (§4: starting at the segment's first slot, zero bits past the last)
+ * and null count of one segment, straight from its bitmap: the source's own bytes when they
+ * already are that bitmap, else its bits shifted into place, with no byte per slot in between.
+ */
+function segmentValidity(seg, length) {
+  const bm = inputBitmap(seg.data);
+  if (bm === null || length === 0) return { validity: null, nullCount: 0 };
+  const base = seg.data.offset + seg.start;
+  const byteCount = (length + 7) >> 3;
+  const q = base >> 3;
+  const r = base & 7;
+  const tail = length & 7;
+  let out = r === 0 ? bm.subarray(q, q + byteCount) : null;
+  if (out === null || out.length !== byteCount || (tail !== 0 && (out[byteCount - 1] >> tail) !== 0)) {
+    out = allocUnset(Uint8Array, byteCount); // every byte is written below
+    const last = bm.length - 1;
+    for (let i = 0; i < byteCount; i++) {
+      const at = q + i;
+      const low = at <= last ? bm[at] : 0;
+      const high = r !== 0 && at < last ? bm[at + 1] : 0;
+      out[i] = ((low >> r) | (high << (8 - r))) & 0xFF;
+    }
+    if (tail !== 0) out[byteCount - 1] &= (1 << tail) - 1;
+  }
+  let valid = 0;
+  for (let i = 0; i < byteCount; i++) valid += POPCOUNT[out[i]];
+  const nullCount = length - valid;
+  return nullCount === 0 ? { validity: null, nullCount: 0 } : { validity: out, nullCount };
+}
+
+/** Whether the bytes of every null slot (a 0 bit of `validity`) of fixed-width values are zero. */
+function nullSlotsZero(bytes, w, validity, length) {
+  // Whole 32-bit words where the slots are made of them: one compare per word, not per byte.
+  const words = w % 4 === 0 && (bytes.byteOffset & 3) === 0;
+  const slots = words ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : bytes;
+  const per = words ? w >> 2 : w;
+  const tail = length & 7;
+  for (let i = 0; i < validity.length; i++) {
+    // The null slots of this byte, lowest first (bits past the last slot are not slots).
+    let nulls = ~validity[i] & (i === validity.length - 1 && tail !== 0 ? (1 << tail) - 1 : 0xFF);
+    while (nulls !== 0) {
+      const bit = 31 - Math.clz32(nulls & -nulls);
+      nulls &= nulls - 1;
+      const from = (8 * i + bit) * per;
+      for (let k = from; k < from + per; k++) if (slots[k] !== 0) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The validity and null count of one whole segment (no forced nulls) of a fixed-width, binary or
+ * list type when the byte-per-slot form is not needed: its source is canonical (its null slots are
+ * already zero or empty), or its fixed-width null slots are zero. Null: take the general path.
+ */
+function oneSegmentValidity(id, w, segs, length, forced) {
+  if (segs.length !== 1 || forced !== null) return null;
+  const seg = segs[0];
+  if (seg.data === null || seg.data.typeId === T.Null) return null;
+  if (!(w > 0 || isBinaryLike(id) || isListLike(id))) return null;
+  if (!seg.data.canonical && w === 0) return null;
+  const v = segmentValidity(seg, length);
+  if (!seg.data.canonical && v.validity !== null && !nullSlotsZero(bytesOf(seg.data.values, seg.start * w, length * w), w, v.validity, length)) return null;
+  return v;
+}
+
 export function packBits(flags, len) {
   const out = alloc(Uint8Array, (len + 7) >> 3);
   for (let i = 0; i < len; i++) if (flags[i]) out[i >> 3] |= 1 << (i & 7);
@@ -98,6 +168,24 @@ function pushSeg(segs, data, start, len) {
 }
 
 const adapters = new WeakMap();
+
+let rowForm = false;
+
+/**
+ * Runs fn (synchronous) with canonicalize giving, when `on`, the row form of a batch: arrays whose
+ * rows have their canonical values (so their row hashes and nominal sizes), from which chunks are
+ * cut with canonicalize, but whose dictionary indices may keep the source's numbering. Never for
+ * bytes that are written out as they are.
+ */
+export function withRowForm(on, fn) {
+  const previous = rowForm;
+  rowForm = on;
+  try {
+    return fn();
+  } finally {
+    rowForm = previous;
+  }
+}
 
 /**
  * A canonical array seen as an apache-arrow Data (the fields canonicalize reads), so the rows of
@@ -135,9 +223,18 @@ export function canonicalize(type, segs, forced = null) {
   if (id === T.Null) return { type, length, nullCount: length, validity: null, children: [] };
   if (id === T.Union) return canonicalUnion(type, segs, length, forced);
   if (id === T.Dictionary) return canonicalDictionary(type, segs, length, forced);
-  const { valid, nullCount } = computeValid(type, segs, length, forced);
-  const out = { type, length, nullCount, validity: valid === null ? null : sourceBitmap(segs, length, forced) ?? packBits(valid, length), children: [] };
   const w = fixedWidth(type);
+  // valid (a byte per slot) stays null on the one-segment path: nothing below reads it there.
+  let valid = null;
+  let out;
+  const one = oneSegmentValidity(id, w, segs, length, forced);
+  if (one !== null) {
+    out = { type, length, nullCount: one.nullCount, validity: one.validity, children: [] };
+  } else {
+    const computed = computeValid(type, segs, length, forced);
+    valid = computed.valid;
+    out = { type, length, nullCount: computed.nullCount, validity: valid === null ? null : sourceBitmap(segs, length, forced) ?? packBits(valid, length), children: [] };
+  }
   if (w > 0) {
     out.values = fixedValues(type, w, segs, length, valid, forced);
   } else if (id === T.Bool) {
@@ -490,9 +587,12 @@ function infoOf(valueType, vector) {
   const chunkStarts = [];
   let n = 0;
   for (const d of vector.data) { chunkStarts.push(n); segs.push({ data: d, start: 0, len: d.length }); n += d.length; }
-  // Fresh arrays: the info outlives this table's scratch.
-  const values = withScratch(null, () => canonicalize(valueType, segs, null));
-  info = { keys: entryKeys(values), chunks: vector.data, chunkStarts, length: n };
+  // Fresh arrays: the info outlives this table's scratch; and truly canonical (no row form).
+  const values = withScratch(null, () => withRowForm(false, () => canonicalize(valueType, segs, null)));
+  const keys = entryKeys(values);
+  // distinct: no null and no repeated value, so the values can stand as a row form's dictionary.
+  const distinct = !keys.includes(null) && new Set(keys).size === keys.length;
+  info = { keys, values, distinct, chunks: vector.data, chunkStarts, length: n };
   dictionaryInfo.set(vector, info);
   return info;
 }
@@ -505,22 +605,26 @@ function locate(info, j) {
 
 function canonicalDictionary(type, segs, length, forced) {
   if (segs.length === 1 && segs[0].data !== null && segs[0].data.canonical && forced === null) return canonicalDictionaryRows(type, segs[0], length);
-  const { valid: inputValid } = computeValid(type, segs, length, forced);
-  const valid = inputValid ?? allocUnset(Uint8Array, length).fill(1);
+  if (rowForm) {
+    const kept = keptDictionaryRows(type, segs, length, forced);
+    if (kept !== null) return kept;
+  }
+  // valid stays null while every slot is valid (no byte per slot then); a null key makes it.
+  let { valid } = computeValid(type, segs, length, forced);
   const IndexArray = type.indices.ArrayType;
-  const indices = alloc(IndexArray, length);
+  const indices = allocUnset(IndexArray, length); // every slot is written below
   const numbering = new Map();
   const sourceSegs = [];
   const bigIndex = indices instanceof BigInt64Array || indices instanceof BigUint64Array;
   let p = 0;
   for (const s of segs) {
-    if (s.data === null) { p += s.len; continue; }
+    if (s.data === null) { indices.fill(bigIndex ? 0n : 0, p, p + s.len); p += s.len; continue; }
     const info = infoOf(type.dictionary, s.data.dictionary);
     const src = s.data.values;
     // New index per source index (-1: not seen yet), so each distinct key is looked up once.
-    const remap = alloc(Int32Array, info.length).fill(-1);
+    const remap = allocUnset(Int32Array, info.length).fill(-1);
     for (let i = 0; i < s.len; i++, p++) {
-      if (!valid[p]) continue;
+      if (valid !== null && !valid[p]) { indices[p] = bigIndex ? 0n : 0; continue; }
       const j = Number(src[s.start + i]);
       let k = remap[j];
       if (k === -1) {
@@ -537,7 +641,13 @@ function canonicalDictionary(type, segs, length, forced) {
         }
         remap[j] = k;
       }
-      if (k === -2) { valid[p] = 0; continue; }
+      if (k === -2) {
+        // A null key: the slot is null (the first one makes the byte per slot).
+        if (valid === null) valid = allocUnset(Uint8Array, length).fill(1);
+        valid[p] = 0;
+        indices[p] = bigIndex ? 0n : 0;
+        continue;
+      }
       indices[p] = bigIndex ? BigInt(k) : k;
     }
   }
@@ -546,15 +656,43 @@ function canonicalDictionary(type, segs, length, forced) {
   const limit = type.indices.isSigned ? 2 ** (indexBits - 1) : 2 ** indexBits;
   if (count > limit) throw new DictionaryOverflowError(type.indices, count);
   let nullCount = 0;
-  for (let i = 0; i < length; i++) nullCount += 1 - valid[i];
+  if (valid !== null) for (let i = 0; i < length; i++) nullCount += 1 - valid[i];
+  return dictionaryArray(type, length, nullCount === 0 ? null : packBits(valid, length), nullCount, indices,
+    canonicalize(type.dictionary, sourceSegs, null));
+}
+
+/** A dictionary array from its parts (values: the indices' bytes). */
+function dictionaryArray(type, length, validity, nullCount, indices, dictionary) {
   return {
-    type, length, nullCount,
-    validity: nullCount === 0 ? null : packBits(valid, length),
+    type, length, nullCount, validity,
     values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
     indices,
     children: [],
-    dictionary: canonicalize(type.dictionary, sourceSegs, null),
+    dictionary,
   };
+}
+
+const SMALL_INDEX_ARRAYS = [Int8Array, Int16Array, Int32Array, Uint8Array, Uint16Array, Uint32Array];
+
+/**
+ * The row form of one segment of a dictionary array whose dictionary's values are distinct and not
+ * null: its indices (a view) and validity as they are, and its dictionary's canonical values. The
+ * row hash and nominal size depend only on each slot's value, and chunks cut from it are renumbered
+ * (canonicalDictionaryRows), so the batch's indices need not be renumbered. Null when another
+ * form is needed (several segments, forced nulls, repeated or null values, an index out of range).
+ */
+function keptDictionaryRows(type, segs, length, forced) {
+  if (segs.length !== 1 || forced !== null || segs[0].data === null) return null;
+  const seg = segs[0];
+  const src = seg.data.values;
+  if (!(src instanceof type.indices.ArrayType) || !SMALL_INDEX_ARRAYS.includes(type.indices.ArrayType)) return null;
+  const info = infoOf(type.dictionary, seg.data.dictionary);
+  if (!info.distinct) return null;
+  const indices = src.subarray(seg.start, seg.start + length);
+  const n = info.length;
+  for (let i = 0; i < length; i++) if ((indices[i] >>> 0) >= n) return null;
+  const { validity, nullCount } = segmentValidity(seg, length);
+  return dictionaryArray(type, length, validity, nullCount, indices, info.values);
 }
 
 /**
@@ -566,15 +704,14 @@ function canonicalDictionaryRows(type, seg, length) {
   const dictionary = data.dictionary.data[0];
   const src = data.values;
   const bm = data.nullCount > 0 ? data.nullBitmap : null;
-  const indices = alloc(type.indices.ArrayType, length);
+  const indices = allocUnset(type.indices.ArrayType, length); // every slot is written below
   const bigIndex = indices instanceof BigInt64Array || indices instanceof BigUint64Array;
-  const remap = alloc(Int32Array, dictionary.length).fill(-1);
+  const remap = allocUnset(Int32Array, dictionary.length).fill(-1);
   const sourceSegs = [];
   let count = 0;
-  let nullCount = 0;
   for (let i = 0; i < length; i++) {
     const b = start + i;
-    if (bm !== null && ((bm[b >> 3] >> (b & 7)) & 1) === 0) { nullCount++; continue; }
+    if (bm !== null && ((bm[b >> 3] >> (b & 7)) & 1) === 0) { indices[i] = bigIndex ? 0n : 0; continue; }
     const j = Number(src[b]);
     let k = remap[j];
     if (k === -1) {
@@ -586,21 +723,8 @@ function canonicalDictionaryRows(type, seg, length) {
   }
   const limit = type.indices.isSigned ? 2 ** (type.indices.bitWidth - 1) : 2 ** type.indices.bitWidth;
   if (count > limit) throw new DictionaryOverflowError(type.indices, count);
-  let validity = null;
-  if (nullCount > 0) {
-    validity = alloc(Uint8Array, (length + 7) >> 3);
-    for (let i = 0; i < length; i++) {
-      const b = start + i;
-      if ((bm[b >> 3] >> (b & 7)) & 1) validity[i >> 3] |= 1 << (i & 7);
-    }
-  }
-  return {
-    type, length, nullCount, validity,
-    values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
-    indices,
-    children: [],
-    dictionary: canonicalize(type.dictionary, sourceSegs, null),
-  };
+  const { validity, nullCount } = segmentValidity(seg, length);
+  return dictionaryArray(type, length, validity, nullCount, indices, canonicalize(type.dictionary, sourceSegs, null));
 }
 
 function latin1(bytes) {

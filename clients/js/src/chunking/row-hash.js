@@ -237,10 +237,47 @@ function addNominal(a, into) {
   throw new Error(`arrowcid: no nominal size for type ${a.type}`);
 }
 
-/** Writes the nominal size in bits (§7.2) of every row of the canonical columns to out. */
+/**
+ * The per-slot part of bits(A, j) when it is coefficient·(offsets[j+1] − offsets[j]) (binary
+ * values, lists of fixed-size items): { coefficient, offsets, constant }, or null.
+ */
+function offsetTerm(a) {
+  const id = a.type.typeId;
+  if (isBinaryLike(id)) return { coefficient: 8, offsets: numberOffsets(a.offsets), constant: isLarge(id) ? 64 : 32 };
+  if (isListLike(id) && !variableBits(a.children[0].type)) {
+    const item = addNominal(a.children[0], null);
+    return { coefficient: item, offsets: numberOffsets(a.offsets), constant: isLarge(id) ? 64 : 32 };
+  }
+  return null;
+}
+
+/**
+ * Writes the nominal size in bits (§7.2) of every row of the canonical columns to out: constants,
+ * then binary and list columns in one pass over their offsets, then any other variable column.
+ */
 export function rowBits(columns, out) {
-  out.fill(0);
+  const n = out.length;
   let c = 0;
-  for (const a of columns) c += addNominal(a, out);
-  for (let j = 0; j < out.length; j++) out[j] += c;
+  const terms = [];
+  const others = [];
+  for (const a of columns) {
+    if (!variableBits(a.type)) { c += addNominal(a, null); continue; }
+    const term = offsetTerm(a);
+    if (term !== null) { c += term.constant; terms.push(term); } else others.push(a);
+  }
+  if (terms.length === 0) {
+    out.fill(c);
+  } else if (terms.length === 1) {
+    const [{ coefficient: k0, offsets: o0 }] = terms;
+    for (let j = 0; j < n; j++) out[j] = c + k0 * (o0[j + 1] - o0[j]);
+  } else if (terms.length === 2) {
+    const [{ coefficient: k0, offsets: o0 }, { coefficient: k1, offsets: o1 }] = terms;
+    for (let j = 0; j < n; j++) out[j] = c + k0 * (o0[j + 1] - o0[j]) + k1 * (o1[j + 1] - o1[j]);
+  } else {
+    out.fill(c);
+    for (const { coefficient: k, offsets: o } of terms) for (let j = 0; j < n; j++) out[j] += k * (o[j + 1] - o[j]);
+  }
+  let extra = 0;
+  for (const a of others) extra += addNominal(a, out);
+  if (extra !== 0) for (let j = 0; j < n; j++) out[j] += extra;
 }

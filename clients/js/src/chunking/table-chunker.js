@@ -1,7 +1,7 @@
 // Content-defined chunks of a table (docs/canonical-form.md §7.3): row hashes and nominal sizes
 // per batch, the rolling hash and the two-rate cut rule, then the block check on each chunk.
 
-import { asData, canonicalize, DictionaryOverflowError } from '../canonical/normalize.js';
+import { asData, canonicalize, DictionaryOverflowError, withRowForm } from '../canonical/normalize.js';
 import { batchParts, joinParts, schemaFlatbuffer } from '../canonical/encode.js';
 import { digestParts } from '../canonical/block-digest.js';
 import { withScratch, takeScratch, giveBackScratch } from '../canonical/scratch.js';
@@ -114,7 +114,7 @@ function batchFacts(fields, b, g, bits, rollHi, at, hashes) {
   const arena = new Arena();
   const state = seed(arena, b.rows);
   const columns = fields.map((field, k) => {
-    const column = canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]);
+    const column = withRowForm(true, () => canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }]));
     absorbWords(arena, column, state);
     return column;
   });
