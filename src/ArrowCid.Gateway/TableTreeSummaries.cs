@@ -72,19 +72,14 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
 
     private TableTreeSummary Walk(Cid cid, CancellationToken cancellationToken)
     {
-        // Each manifest block is read once here; the block walk below replays them from memory.
-        var read = new Dictionary<Cid, ReadOnlyMemory<byte>>();
-        var readOrder = new List<Cid>();
+        // One pass over the tree: the blocks it reads are its manifest blocks (the root first,
+        // then depth first, each node's first entry first), the entries it lists its chunks.
+        var read = new List<TableBlock>();
         var table = TableManifest.Open(cid, c =>
         {
-            if (!read.TryGetValue(c, out var bytes))
-            {
-                bytes = fetch(c);
-                Interlocked.Increment(ref _nodesRead);
-                read[c] = bytes;
-            }
-
-            readOrder.Add(c);
+            var bytes = fetch(c);
+            Interlocked.Increment(ref _nodesRead);
+            read.Add(new TableBlock(c, bytes.Length));
             return bytes;
         });
 
@@ -99,26 +94,12 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
             firstRow += chunk.Rows;
         }
 
-        // Chunks() goes depth first, each node's first entry first: the reads after the root's are
-        // the nodes down to the first chunk, one per level below the root.
-        var firstChunkPath = readOrder.Skip(1).Take(Math.Max(table.Height - 1, 0)).Select(c => c.ToString()).ToList();
+        // The reads after the root's, one per level below it, are the nodes down to the first chunk.
+        var firstChunkPath = read.Skip(1).Take(Math.Max(table.Height - 1, 0)).Select(b => b.Cid.ToString()).ToList();
 
-        var walk = new TableWalk(cid);
-        while (walk.TryGetNext(out var next))
-        {
-            var bytes = read[next];
-            if (next.Codec == Multicodec.Raw)
-            {
-                // The root chunk, already checked against its CID on opening.
-                walk.AddLength(next, bytes.Length);
-            }
-            else
-            {
-                walk.Add(next, bytes.Span);
-            }
-        }
-
-        return new TableTreeSummary(table.Schema, table.Rows, table.Bytes, chunks, [.. firstRows], firstChunkPath, walk.ToTableBlocks());
+        // A one-chunk table's root is its chunk: listed once, whether as read or as listed.
+        var blocks = TableBlocks.Of(cid, read.Concat(chunks.Select(c => new TableBlock(c.Cid, c.Bytes))));
+        return new TableTreeSummary(table.Schema, table.Rows, table.Bytes, chunks, [.. firstRows], firstChunkPath, blocks);
     }
 
     private void Keep(Cid cid, TableTreeSummary summary)
