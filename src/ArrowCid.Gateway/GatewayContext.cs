@@ -11,6 +11,14 @@ internal sealed class GatewayContext(FlightNodeService node, GatewayOptions opti
 {
     private Uri? _address;
 
+    /// <summary>Tables' manifest trees as the table JSON needs them, read once per CID (content never changes for a CID).</summary>
+    public TableTreeSummaries Tables { get; } = new(cid =>
+    {
+        // As ContentRepository.OpenTable reads: the walk checks every block against its CID itself.
+        using var block = node.Content.Reader.Open(cid, verify: node.Content.Content.Repository.Blocks.VerifyOnRead);
+        return block.Memory.ToArray();
+    });
+
     /// <summary>The node this gateway is the HTTP face of.</summary>
     public FlightNodeService Node => node;
 

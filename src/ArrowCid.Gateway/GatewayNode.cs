@@ -24,14 +24,18 @@ public sealed class GatewayNode : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private GatewayNode(WebApplication app, Uri address)
+    private GatewayNode(WebApplication app, Uri address, GatewayContext context)
     {
         _app = app;
         Address = address;
+        Context = context;
     }
 
     /// <summary>The advertised base address, e.g. <c>http://127.0.0.1:8816</c>.</summary>
     public Uri Address { get; }
+
+    /// <summary>What the handlers share (for tests: its caches).</summary>
+    internal GatewayContext Context { get; }
 
     /// <summary>Starts serving the content of <paramref name="node"/> (not owned).</summary>
     public static async Task<GatewayNode> StartAsync(FlightNodeService node, GatewayOptions? options = null, CancellationToken cancellationToken = default)
@@ -97,7 +101,7 @@ public sealed class GatewayNode : IAsyncDisposable
         string host = KestrelHosting.UriHost(KestrelHosting.AdvertisedHost(options.Listen, options.AdvertisedHost));
         context.Address = new UriBuilder(boundUri.Scheme, host, boundUri.Port).Uri;
         node.HttpLocation = context.Address.GetLeftPart(UriPartial.Authority);
-        return new GatewayNode(app, context.Address);
+        return new GatewayNode(app, context.Address, context);
     }
 
     /// <summary>Every route the gateway serves; each feature maps its own (docs/http.md lists them).</summary>

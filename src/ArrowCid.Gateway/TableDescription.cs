@@ -49,6 +49,7 @@ internal sealed class TableDescription(GatewayContext context)
             long bytes;
             ChunkPage chunks;
             IReadOnlyList<string> firstChunkPath = [];
+            TableBlocks? blocks;
             if (kind == BlockKind.ArrowStream)
             {
                 // Not canonical: one block holding a whole IPC stream, its own one chunk.
@@ -58,18 +59,19 @@ internal sealed class TableDescription(GatewayContext context)
                 rows = record?.Rows ?? 0;
                 bytes = block.Memory.Length;
                 chunks = new ChunkPage(1, 0, chunkOffset == 0 ? [new ChunkDescription(cid.ToString(), 0, rows, bytes)] : [], null);
+                blocks = UncachedBlocksOf(cid);
             }
             else
             {
-                var table = context.Content.OpenTable(cid);
+                var table = context.Tables.Get(cid, cancellationToken);
                 schema = table.Schema;
                 rows = table.Rows;
                 bytes = table.Bytes;
-                chunks = ChunksOf(table, chunkOffset, chunkLimit, cancellationToken);
-                firstChunkPath = FirstChunkPathOf(table);
+                chunks = ChunksOf(table, chunkOffset, chunkLimit);
+                firstChunkPath = table.FirstChunkPath;
+                blocks = table.Blocks;
             }
 
-            var blocks = BlocksOf(cid);
             return new TableDetail(
                 cid.ToString(),
                 BlockKindNames.NameOf(kind),
@@ -84,7 +86,7 @@ internal sealed class TableDescription(GatewayContext context)
                 record?.Pinned ?? false,
                 record?.Producer,
                 record?.Provenance,
-                VersionsOf(cid, blocks));
+                VersionsOf(cid, blocks, cancellationToken));
         }
         catch (BlockNotFoundException e)
         {
@@ -125,44 +127,41 @@ internal sealed class TableDescription(GatewayContext context)
         return map;
     }
 
-    private static ChunkPage ChunksOf(TableManifest table, long offset, int limit, CancellationToken cancellationToken)
+    private static ChunkPage ChunksOf(TableTreeSummary table, long offset, int limit)
     {
-        var items = new List<ChunkDescription>(Math.Min(limit, 1024));
-        long index = 0;
-        long firstRow = 0;
-        foreach (var chunk in table.Chunks())
+        int count = table.Chunks.Count;
+        var items = new List<ChunkDescription>((int)Math.Clamp(count - offset, 0, limit));
+        for (long index = offset; index < count && items.Count < limit; index++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (index >= offset && items.Count < limit)
-            {
-                items.Add(new ChunkDescription(chunk.Cid.ToString(), firstRow, chunk.Rows, chunk.Bytes));
-            }
-
-            firstRow += chunk.Rows;
-            index++;
+            var chunk = table.Chunks[(int)index];
+            items.Add(new ChunkDescription(chunk.Cid.ToString(), table.FirstRows[index], chunk.Rows, chunk.Bytes));
         }
 
         long end = offset + items.Count;
-        return new ChunkPage(index, offset, items, end < index ? end : null);
+        return new ChunkPage(count, offset, items, end < count ? end : null);
     }
 
-    /// <summary>The manifest nodes from the root's first child down to the node that lists the first chunk, top down (each read and checked).</summary>
-    private List<string> FirstChunkPathOf(TableManifest table)
+    /// <summary>Every block of a table held here, from the summaries when it is a canonical table (null when it is not held, or a manifest node is missing or damaged).</summary>
+    private TableBlocks? BlocksOf(Cid cid, CancellationToken cancellationToken)
     {
-        var path = new List<string>();
-        var node = table.RootNode;
-        while (node is { Level: > 0, Entries.Count: > 0 })
+        if (!context.Reader.Has(cid))
         {
-            var entry = node.Entries[0];
-            path.Add(entry.Cid.ToString());
-            node = TableManifest.ReadChild(entry, node.Level - 1, context.Content.GetBytes(entry.Cid).Span);
+            return null;
         }
 
-        return path;
+        try
+        {
+            return context.Tables.Get(cid, cancellationToken).Blocks;
+        }
+        catch (Exception e) when (e is BlockNotFoundException or BlockCorruptedException or ContentFormatException or Arrow.ArrowFormatException)
+        {
+            // Not a canonical table (an Arrow stream block, say): its blocks are still its root's.
+            return UncachedBlocksOf(cid);
+        }
     }
 
-    /// <summary>Every block of a table (null when a manifest node is missing or damaged).</summary>
-    private TableBlocks? BlocksOf(Cid cid)
+    /// <summary>Every block of a table read afresh (null when a manifest node is missing or damaged).</summary>
+    private TableBlocks? UncachedBlocksOf(Cid cid)
     {
         try
         {
@@ -175,7 +174,7 @@ internal sealed class TableDescription(GatewayContext context)
     }
 
     /// <summary>Each version naming the table, compared with the version of the same name before it.</summary>
-    private List<VersionDetail> VersionsOf(Cid cid, TableBlocks? blocks)
+    private List<VersionDetail> VersionsOf(Cid cid, TableBlocks? blocks, CancellationToken cancellationToken)
     {
         var details = new List<VersionDetail>();
         foreach (var version in Registry.ListVersionsOf(cid))
@@ -185,7 +184,7 @@ internal sealed class TableDescription(GatewayContext context)
             // Version 1 shares nothing: every block is new. A later one compares with the blocks of the one before, when held.
             TableDifference? difference = blocks is null ? null
                 : previous is null ? TableDifference.Between(null, blocks)
-                : BlocksOf(previous.Cid) is { } before ? TableDifference.Between(before, blocks)
+                : BlocksOf(previous.Cid, cancellationToken) is { } before ? TableDifference.Between(before, blocks)
                 : null;
             details.Add(new VersionDetail(
                 version.Name,

@@ -1,4 +1,5 @@
 using ArrowCid.Content;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 
@@ -41,6 +42,21 @@ public sealed class TableBlocks
     /// <param name="cid">Any CID.</param>
     /// <returns>True when <paramref name="cid"/> is one of <see cref="Blocks"/>.</returns>
     public bool Contains(Cid cid) => _cids.Contains(cid);
+
+    /// <summary>
+    /// A table's blocks as a reader of its whole tree found them (e.g. while listing its chunks
+    /// with <see cref="TableManifest.Chunks"/>), so the tree need not be walked a second time.
+    /// </summary>
+    /// <param name="root">The table's CID.</param>
+    /// <param name="blocks">Its manifest blocks, parents before children, then its chunks in row order; a block listed again is kept once.</param>
+    /// <returns>The table's blocks.</returns>
+    public static TableBlocks Of(Cid root, IEnumerable<TableBlock> blocks)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(blocks);
+        var seen = new HashSet<Cid>();
+        return new TableBlocks(root, [.. blocks.Where(b => seen.Add(b.Cid))]);
+    }
 
     /// <summary>
     /// The blocks of a table held in this repository: its manifest nodes are read (re-hashed and

@@ -1,0 +1,130 @@
+using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Chunking;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Repository;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>
+/// What <c>GET /api/v1/tables/{cid}</c> needs of a table's manifest tree, found in one read of it:
+/// the root's schema and totals, every chunk in row order, the nodes down to the first chunk and
+/// every block (for block totals and version differences).
+/// </summary>
+/// <param name="Schema">The table's schema.</param>
+/// <param name="Rows">Rows of the table.</param>
+/// <param name="Bytes">Bytes of its chunks.</param>
+/// <param name="Chunks">Every chunk entry in row order (a repeated chunk listed each time).</param>
+/// <param name="FirstRows">The row each chunk starts at, by index in <paramref name="Chunks"/>.</param>
+/// <param name="FirstChunkPath">The manifest nodes from the root's first child down to the node listing the first chunk.</param>
+/// <param name="Blocks">Every block of the table, each once.</param>
+internal sealed record TableTreeSummary(
+    Schema Schema, long Rows, long Bytes, IReadOnlyList<TableTreeEntry> Chunks, long[] FirstRows, IReadOnlyList<string> FirstChunkPath, TableBlocks Blocks);
+
+/// <summary>
+/// Table summaries by CID, the most recently used kept up to a total number of blocks: what a CID
+/// names never changes, so a big table's tree (thousands of chunks) is read once rather than on
+/// every request for its JSON, and a version's predecessor is read once for all its successors.
+/// Whether the table is still held is the caller's to check on each request (a collected table is
+/// not held, whatever is cached). Only a complete walk is kept.
+/// </summary>
+internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, long maxBlocks = TableTreeSummaries.DefaultMaxBlocks)
+{
+    /// <summary>
+    /// Blocks kept in all (a 1 GiB table of 1 MiB chunks has about 1,000; each costs a few hundred
+    /// bytes here, so the cap holds the cache to tens of MiB).
+    /// </summary>
+    public const long DefaultMaxBlocks = 200_000;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Cid, LinkedListNode<(Cid Cid, TableTreeSummary Summary)>> _byCid = [];
+
+    // Most recently used first.
+    private readonly LinkedList<(Cid Cid, TableTreeSummary Summary)> _order = new();
+    private long _blocks;
+    private long _nodesRead;
+
+    /// <summary>Manifest blocks (roots and nodes) read from the repository by walks so far: a test's view of what the cache saves.</summary>
+    internal long NodesRead => Interlocked.Read(ref _nodesRead);
+
+    /// <summary>The summary of the table <paramref name="cid"/>, from the cache or from one walk of its tree.</summary>
+    /// <param name="cid">A table CID (raw or dag-cbor) held here.</param>
+    /// <param name="cancellationToken">Ends a walk early (nothing is then kept).</param>
+    /// <returns>The summary.</returns>
+    /// <exception cref="Content.Stores.BlockNotFoundException">The root or a manifest node is not here.</exception>
+    /// <exception cref="Content.Stores.BlockCorruptedException">A block does not hash to its CID.</exception>
+    /// <exception cref="Content.ContentFormatException">Not a table, or a malformed node.</exception>
+    public TableTreeSummary Get(Cid cid, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_byCid.TryGetValue(cid, out var found))
+            {
+                _order.Remove(found);
+                _order.AddFirst(found);
+                return found.Value.Summary;
+            }
+        }
+
+        var summary = Walk(cid, cancellationToken);
+        Keep(cid, summary);
+        return summary;
+    }
+
+    private TableTreeSummary Walk(Cid cid, CancellationToken cancellationToken)
+    {
+        // One pass over the tree: the blocks it reads are its manifest blocks (the root first,
+        // then depth first, each node's first entry first), the entries it lists its chunks.
+        var read = new List<TableBlock>();
+        var table = TableManifest.Open(cid, c =>
+        {
+            var bytes = fetch(c);
+            Interlocked.Increment(ref _nodesRead);
+            read.Add(new TableBlock(c, bytes.Length));
+            return bytes;
+        });
+
+        var chunks = new List<TableTreeEntry>();
+        var firstRows = new List<long>();
+        long firstRow = 0;
+        foreach (var chunk in table.Chunks())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            chunks.Add(chunk);
+            firstRows.Add(firstRow);
+            firstRow += chunk.Rows;
+        }
+
+        // The reads after the root's, one per level below it, are the nodes down to the first chunk.
+        var firstChunkPath = read.Skip(1).Take(Math.Max(table.Height - 1, 0)).Select(b => b.Cid.ToString()).ToList();
+
+        // A one-chunk table's root is its chunk: listed once, whether as read or as listed.
+        var blocks = TableBlocks.Of(cid, read.Concat(chunks.Select(c => new TableBlock(c.Cid, c.Bytes))));
+        return new TableTreeSummary(table.Schema, table.Rows, table.Bytes, chunks, [.. firstRows], firstChunkPath, blocks);
+    }
+
+    private void Keep(Cid cid, TableTreeSummary summary)
+    {
+        long blocks = summary.Blocks.Blocks.Count + summary.Chunks.Count;
+        if (blocks > maxBlocks)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_byCid.ContainsKey(cid))
+            {
+                return;
+            }
+
+            _byCid[cid] = _order.AddFirst((cid, summary));
+            _blocks += blocks;
+            while (_blocks > maxBlocks && _order.Last is { } oldest)
+            {
+                _order.RemoveLast();
+                _byCid.Remove(oldest.Value.Cid);
+                _blocks -= oldest.Value.Summary.Blocks.Blocks.Count + oldest.Value.Summary.Chunks.Count;
+            }
+        }
+    }
+}
