@@ -78,15 +78,7 @@ public sealed class SqliteRegistry : SqlRegistry
                 bytes = excluded.bytes, producer = excluded.producer, provenance = excluded.provenance,
                 pinned = MAX(blocks.pinned, excluded.pinned);
             """,
-            ("$cid", cid),
-            ("$kind", (int)record.Kind),
-            ("$schema", record.Schema),
-            ("$rows", record.Rows),
-            ("$bytes", record.Bytes),
-            ("$created", RegistryTime.ToMicroseconds(created)),
-            ("$producer", record.Producer),
-            ("$provenance", record.Provenance),
-            ("$pinned", record.Pinned ? 1 : 0));
+            BlockRowValues(cid, record, created));
         foreach (var (key, value) in record.Tags)
         {
             UpsertTag(c, t, cid, key, value);
@@ -103,6 +95,20 @@ public sealed class SqliteRegistry : SqlRegistry
         return SqliteRecordReader.ReadOne(c, t, record.Cid)!;
     }
 
+    // The values of a block's row, named as the INSERTs into blocks name them.
+    private static (string Name, object? Value)[] BlockRowValues(string cid, BlockRecord record, DateTimeOffset created) =>
+    [
+        ("$cid", cid),
+        ("$kind", (int)record.Kind),
+        ("$schema", record.Schema),
+        ("$rows", record.Rows),
+        ("$bytes", record.Bytes),
+        ("$created", RegistryTime.ToMicroseconds(created)),
+        ("$producer", record.Producer),
+        ("$provenance", record.Provenance),
+        ("$pinned", record.Pinned ? 1 : 0),
+    ];
+
     // A block not registered yet: its row, tags, locations and links inserted, and the record as a
     // read would return it (creation time at the stored precision, tags and locations in key order).
     private static BlockRecord InsertNew(SqliteConnection c, SqliteTransaction t, string cid, BlockRecord record)
@@ -116,15 +122,7 @@ public sealed class SqliteRegistry : SqlRegistry
             INSERT INTO blocks (cid, kind, schema, rows, bytes, created_us, producer, provenance, pinned)
             VALUES ($cid, $kind, $schema, $rows, $bytes, $created, $producer, $provenance, $pinned);
             """,
-            ("$cid", cid),
-            ("$kind", (int)record.Kind),
-            ("$schema", record.Schema),
-            ("$rows", record.Rows),
-            ("$bytes", record.Bytes),
-            ("$created", RegistryTime.ToMicroseconds(created)),
-            ("$producer", record.Producer),
-            ("$provenance", record.Provenance),
-            ("$pinned", record.Pinned ? 1 : 0));
+            BlockRowValues(cid, record, created));
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in record.Tags.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
