@@ -28,7 +28,7 @@ public sealed class BenchDedupCommandTests
             // At least a new chunk and the new root.
             Assert.True(fresh > 0, edit);
             Assert.True(json[$"{edit}_new_blocks"]!.GetValue<int>() >= 2, edit);
-            Assert.Equal(fresh / (double)table, json[$"{edit}_new_ratio"]!.GetValue<double>(), 4);
+            Assert.Equal(fresh / (double)table, json[$"{edit}_new_ratio"]!.GetValue<double>(), 0.0001);
         }
 
         // An append, insert or delete touches a chunk or two of an 8 MiB table and the manifest path; the

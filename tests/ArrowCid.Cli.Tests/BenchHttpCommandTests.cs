@@ -21,7 +21,9 @@ public sealed class BenchHttpCommandTests(ITestOutputHelper output)
         double stream = json["stream_gbps"]!.GetValue<double>();
         double socket = json["socket_gbps"]!.GetValue<double>();
         Assert.True(stream > 0 && socket > 0, result.Out);
-        Assert.Equal(stream / socket, json["stream_ratio_vs_socket"]!.GetValue<double>(), 2);
+        // Within a tolerance, not "to 2 places": the ratio and its parts are rounded apart, so
+        // rounding both again can land either side of a .005 boundary (0.94501 against 0.9449).
+        Assert.Equal(stream / socket, json["stream_ratio_vs_socket"]!.GetValue<double>(), 0.01);
         Assert.Equal(16, json["connections"]!.GetValue<int>());
         Assert.Equal(262_144, json["block_bytes"]!.GetValue<int>());
         Assert.True(int.Parse(json["machine"]!["cores"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) > 0, result.Out);
@@ -41,7 +43,7 @@ public sealed class BenchHttpCommandTests(ITestOutputHelper output)
             Assert.True(json[figure]!.GetValue<double>() > 0, $"{figure}: {result.Out}");
         }
 
-        Assert.Equal(json["gateway_block_rps"]!.GetValue<double>() / json["nginx_block_rps"]!.GetValue<double>(), json["block_rps_ratio_vs_nginx"]!.GetValue<double>(), 2);
+        Assert.Equal(json["gateway_block_rps"]!.GetValue<double>() / json["nginx_block_rps"]!.GetValue<double>(), json["block_rps_ratio_vs_nginx"]!.GetValue<double>(), 0.01);
         Assert.StartsWith("nginx version", json["machine"]!["nginx"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
