@@ -94,17 +94,14 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
                 int at = 0;
                 if (!headers.IsEmpty)
                 {
-                    at = WriteFrame(new Http2FrameHeader(headers.Length, Http2FrameType.Headers, Http2FrameFlags.EndHeaders, streamId), headers.Span, at);
+                    at = WriteFrame(new Http2FrameHeader(headers.Length, Http2FrameType.Headers, Http2FrameFlags.EndHeaders, streamId), headers.Span, default, at);
                 }
 
-                data.Write(_scratch.AsSpan(at));
-                head.Span.CopyTo(_scratch.AsSpan(at + Http2FrameHeader.Size));
-                rest.Span.CopyTo(_scratch.AsSpan(at + Http2FrameHeader.Size + head.Length));
-                at += Http2FrameHeader.Size + data.Length;
+                at = WriteFrame(data, head.Span, rest.Span, at);
                 if (!trailers.IsEmpty)
                 {
                     Http2FrameFlags flags = Http2FrameFlags.EndHeaders | (endStream ? Http2FrameFlags.EndStream : Http2FrameFlags.None);
-                    at = WriteFrame(new Http2FrameHeader(trailers.Length, Http2FrameType.Headers, flags, streamId), trailers.Span, at);
+                    at = WriteFrame(new Http2FrameHeader(trailers.Length, Http2FrameType.Headers, flags, streamId), trailers.Span, default, at);
                 }
 
                 await _transport.WriteAsync(_scratch.AsMemory(0, at), _connectionAborted).ConfigureAwait(false);
@@ -252,12 +249,16 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Puts a frame (header, payload) into the scratch buffer at <paramref name="at"/>; returns where the next goes.</summary>
-    private int WriteFrame(Http2FrameHeader header, ReadOnlySpan<byte> payload, int at)
+    /// <summary>
+    /// Puts a frame header and <paramref name="head"/> then <paramref name="rest"/> (all or the front
+    /// of its payload) into the scratch buffer at <paramref name="at"/>; returns where the next goes.
+    /// </summary>
+    private int WriteFrame(Http2FrameHeader header, ReadOnlySpan<byte> head, ReadOnlySpan<byte> rest, int at)
     {
         header.Write(_scratch.AsSpan(at));
-        payload.CopyTo(_scratch.AsSpan(at + Http2FrameHeader.Size));
-        return at + Http2FrameHeader.Size + payload.Length;
+        head.CopyTo(_scratch.AsSpan(at + Http2FrameHeader.Size));
+        rest.CopyTo(_scratch.AsSpan(at + Http2FrameHeader.Size + head.Length));
+        return at + Http2FrameHeader.Size + head.Length + rest.Length;
     }
 
     /// <summary>A header block as HEADERS plus as many CONTINUATION frames as <paramref name="maxFrameSize"/> needs.</summary>
@@ -283,22 +284,20 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
     /// <summary>Writes a frame whose payload is <paramref name="head"/> then <paramref name="rest"/>: what is small is copied next to the frame header and goes in one write, the rest from where it lies.</summary>
     private async ValueTask WriteLockedAsync(Http2FrameHeader header, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> rest)
     {
-        header.Write(_scratch);
         if (head.Length + rest.Length <= CoalesceLimit)
         {
-            head.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size));
-            rest.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size + head.Length));
-            await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size + head.Length + rest.Length), _connectionAborted).ConfigureAwait(false);
+            int length = WriteFrame(header, head.Span, rest.Span, 0);
+            await _transport.WriteAsync(_scratch.AsMemory(0, length), _connectionAborted).ConfigureAwait(false);
         }
         else if (head.Length <= CoalesceLimit)
         {
-            head.Span.CopyTo(_scratch.AsSpan(Http2FrameHeader.Size));
+            int front = WriteFrame(header, head.Span, default, 0);
             if (_socket is not null && MemoryMarshal.TryGetArray(rest, out ArraySegment<byte> payload))
             {
                 // One sendmsg for the whole frame: a separate write of the small front would go out as
                 // a segment of its own (no Nagle here), and the peer would wake for it and again for
                 // the payload.
-                _gather[0] = new ArraySegment<byte>(_scratch, 0, Http2FrameHeader.Size + head.Length);
+                _gather[0] = new ArraySegment<byte>(_scratch, 0, front);
                 _gather[1] = payload;
                 try
                 {
@@ -313,13 +312,14 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
             }
             else
             {
-                await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size + head.Length), _connectionAborted).ConfigureAwait(false);
+                await _transport.WriteAsync(_scratch.AsMemory(0, front), _connectionAborted).ConfigureAwait(false);
                 await _transport.WriteAsync(rest, _connectionAborted).ConfigureAwait(false);
             }
         }
         else
         {
-            await _transport.WriteAsync(_scratch.AsMemory(0, Http2FrameHeader.Size), _connectionAborted).ConfigureAwait(false);
+            int front = WriteFrame(header, default, default, 0);
+            await _transport.WriteAsync(_scratch.AsMemory(0, front), _connectionAborted).ConfigureAwait(false);
             await _transport.WriteAsync(head, _connectionAborted).ConfigureAwait(false);
             if (!rest.IsEmpty)
             {
