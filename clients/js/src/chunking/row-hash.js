@@ -47,9 +47,9 @@ export class Arena {
     return at;
   }
 
-  /** Copies a typed array in, with 16 readable bytes after it (the kernel's masked reads); returns its address. */
+  /** Copies a typed array in, with 24 readable bytes after it (the kernel's masked reads); returns its address. */
   put(typed) {
-    const at = this.alloc(typed.byteLength + 16);
+    const at = this.alloc(typed.byteLength + 24);
     new Uint8Array(this.k.memory.buffer, at, typed.byteLength).set(bytesOf(typed));
     return at;
   }
@@ -84,6 +84,12 @@ function itemHashes(arena, a) {
   return st;
 }
 
+/** Whether slots of this type are one word of 1, 2, 4 or 8 bytes read as they are (not Bool, not a dictionary). */
+function isSmallFixed(type) {
+  const w = fixedWidth(type);
+  return w === 1 || w === 2 || w === 4 || w === 8;
+}
+
 /** Absorbs words(A, j) into the state at st + 8j for every slot j of the canonical array A. */
 export function absorbWords(arena, a, st) {
   const k = arena.k;
@@ -99,6 +105,14 @@ export function absorbWords(arena, a, st) {
   if (isView(id)) {
     const data = a.variadic.length > 0 ? arena.put(a.variadic[0]) : arena.alloc(0);
     k.views(st, arena.put(a.views), data, n, vp);
+    return;
+  }
+  if (isListLike(id) && isSmallFixed(a.children[0].type)) {
+    // Items of 1, 2, 4 or 8 bytes: hashed inside the list's own pass.
+    const child = a.children[0];
+    const w = fixedWidth(child.type);
+    const ivp = child.validity === null ? 0 : arena.put(child.validity);
+    k.itemsFixed(st, arena.putInt32(a.offsets), arena.put(child.values.subarray(0, child.length * w)), w, ivp, n, vp);
     return;
   }
   if (isListLike(id) || id === T.FixedSizeList) {

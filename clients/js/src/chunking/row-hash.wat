@@ -18,19 +18,6 @@
                                 (i32.and (local.get $j) (i32.const 7)))
                      (i32.const 1)))))
 
-  ;; The r (< 8) bytes at p as a little-endian word, zero-extended.
-  (func $part (param $p i32) (param $r i32) (result i64)
-    (local $w i64) (local $b i32)
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $b) (local.get $r)))
-        (local.set $w (i64.or (local.get $w)
-          (i64.shl (i64.load8_u (i32.add (local.get $p) (local.get $b)))
-                   (i64.extend_i32_u (i32.shl (local.get $b) (i32.const 3))))))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $next)))
-    (local.get $w))
-
   ;; Absorbs the len bytes at p as zero-padded LE words (at least `least` words) into h.
   (func $bytes (param $h i64) (param $p i32) (param $len i32) (param $least i32) (result i64)
     (local $k i32) (local $words i32)
@@ -41,10 +28,13 @@
         (local.set $k (i32.add (local.get $k) (i32.const 8)))
         (local.set $words (i32.add (local.get $words) (i32.const 1)))
         (br $next)))
+    ;; The last 1 to 7 bytes: one 8-byte read, masked (the JS side leaves 24 readable bytes after
+    ;; every buffer it copies in, and a view's inline bytes are followed by the next view or those).
     (if (i32.lt_u (local.get $k) (local.get $len))
       (then
         (local.set $h (call $absorb (local.get $h)
-          (call $part (i32.add (local.get $p) (local.get $k)) (i32.sub (local.get $len) (local.get $k)))))
+          (i64.and (i64.load (i32.add (local.get $p) (local.get $k)))
+                   (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (i32.sub (local.get $len) (local.get $k)) (i32.const 3)))) (i64.const 1)))))
         (local.set $words (i32.add (local.get $words) (i32.const 1)))))
     (block $padded
       (loop $pad
@@ -179,8 +169,12 @@
         (br $next))))
 
   ;; Binary/Utf8 with int32 offsets at `offs` into `data`: the length, then the bytes (≥ 2 words).
+  ;; Values of up to 24 bytes take three masked 8-byte reads (the JS side leaves 24 readable bytes
+  ;; after the data) and no branch on their length: the third word's state is kept only when the
+  ;; value has more than 16 bytes (lengths of short strings vary row to row; a branch on them
+  ;; is mispredicted often).
   (func (export "binary") (param $st i32) (param $offs i32) (param $data i32) (param $n i32) (param $vp i32)
-    (local $j i32) (local $a i32) (local $h i64) (local $from i32) (local $len i32) (local $p i32) (local $r i32)
+    (local $j i32) (local $a i32) (local $h i64) (local $from i32) (local $len i32) (local $p i32) (local $r i32) (local $h3 i64)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
@@ -193,13 +187,18 @@
                                      (local.get $from)))
             (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.extend_i32_u (local.get $len))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
             (local.set $p (i32.add (local.get $data) (local.get $from)))
-            (if (i32.le_u (local.get $len) (i32.const 16))
+            (if (i32.le_u (local.get $len) (i32.const 24))
               (then
-                ;; Two masked 8-byte reads (the JS side leaves 16 readable bytes after the data).
+                ;; Word i (0, 1, 2) holds min(8, max(0, len − 8i)) bytes, masked.
                 (local.set $r (select (local.get $len) (i32.const 8) (i32.lt_u (local.get $len) (i32.const 8))))
                 (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load (local.get $p)) (select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3)))) (i64.const 1)) (i32.ge_u (local.get $r) (i32.const 8))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
                 (local.set $r (i32.sub (local.get $len) (local.get $r)))
-                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load offset=8 (local.get $p)) (select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3)))) (i64.const 1)) (i32.ge_u (local.get $r) (i32.const 8))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31))))
+                (local.set $r (select (local.get $r) (i32.const 8) (i32.lt_u (local.get $r) (i32.const 8))))
+                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load offset=8 (local.get $p)) (select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3)))) (i64.const 1)) (i32.ge_u (local.get $r) (i32.const 8))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                ;; bytes 16 … len−1 (len > 16: 1 to 8 of them)
+                (local.set $r (i32.sub (local.get $len) (i32.const 16)))
+                (local.set $h3 (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load offset=16 (local.get $p)) (select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3)))) (i64.const 1)) (i32.ge_u (local.get $r) (i32.const 8))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                (local.set $h (select (local.get $h3) (local.get $h) (i32.gt_u (local.get $len) (i32.const 16)))))
               (else (local.set $h (call $bytes (local.get $h) (local.get $p) (local.get $len) (i32.const 2))))))
           (else (local.set $h (call $absorb (local.get $h) (i64.const 0x6A09E667F3BCC908)))))
         (i64.store (local.get $a) (local.get $h))
@@ -245,6 +244,51 @@
               (loop $item
                 (br_if $end (i32.ge_u (local.get $k) (local.get $to)))
                 (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.load (i32.add (local.get $items) (i32.shl (local.get $k) (i32.const 3))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $item))))
+          (else (local.set $h (call $absorb (local.get $h) (i64.const 0x6A09E667F3BCC908)))))
+        (i64.store (local.get $a) (local.get $h))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next))))
+
+  ;; A list's slots when its items are fixed width w (1, 2, 4 or 8 bytes) at `vals` with validity
+  ;; `ivp` (0: all valid): as "items" over item(child, k) = fmix64(absorb(S, value or N)), each item
+  ;; hash made where it is absorbed instead of in passes of its own over the items.
+  (func (export "itemsFixed") (param $st i32) (param $offs i32) (param $vals i32) (param $w i32) (param $ivp i32) (param $n i32) (param $vp i32)
+    (local $j i32) (local $a i32) (local $h i64) (local $k i32) (local $to i32) (local $v i64) (local $at i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $h (i64.load (local.get $a)))
+        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
+          (then
+            (local.set $k (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $to (i32.load (i32.add (local.get $offs) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))))
+            (local.set $h (call $absorb (local.get $h) (i64.extend_i32_u (i32.sub (local.get $to) (local.get $k)))))
+            (block $end
+              (loop $item
+                (br_if $end (i32.ge_u (local.get $k) (local.get $to)))
+                (local.set $at (i32.add (local.get $vals) (i32.mul (local.get $k) (local.get $w))))
+                (local.set $v
+                  (if (result i64) (i32.eq (local.get $w) (i32.const 4))
+                    (then (i64.load32_u (local.get $at)))
+                    (else (if (result i64) (i32.eq (local.get $w) (i32.const 8))
+                      (then (i64.load (local.get $at)))
+                      (else (if (result i64) (i32.eq (local.get $w) (i32.const 2))
+                        (then (i64.load16_u (local.get $at)))
+                        (else (i64.load8_u (local.get $at)))))))))
+                (if (i32.eqz (i32.or (i32.eqz (local.get $ivp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $ivp) (i32.shr_u (local.get $k) (i32.const 3)))) (i32.and (local.get $k) (i32.const 7))) (i32.const 1))))
+                  (then (local.set $v (i64.const 0x6A09E667F3BCC908))))
+                ;; item = fmix64(absorb(S, v))
+                ;; (calls are not inlined by every engine: absorb is written out in this loop)
+                (local.set $v (i64.rotl (i64.mul (i64.xor (i64.const 0xBB67AE8584CAA73B) (local.get $v)) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
+                (local.set $v (i64.mul (local.get $v) (i64.const 0xFF51AFD7ED558CCD)))
+                (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
+                (local.set $v (i64.mul (local.get $v) (i64.const 0xC4CEB9FE1A85EC53)))
+                (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
+                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (local.get $v)) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
                 (br $item))))
           (else (local.set $h (call $absorb (local.get $h) (i64.const 0x6A09E667F3BCC908)))))
