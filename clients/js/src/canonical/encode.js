@@ -2,6 +2,7 @@
 // DictionaryBatch per dictionary (inner before outer), one RecordBatch, the end-of-stream marker.
 
 import { FlatBufferBuilder } from './flatbuffer-builder.js';
+import { takeBuilder } from './scratch.js';
 import { T, UnsupportedTypeError, fixedWidth, isBinaryLike, isView, isListLike } from './types.js';
 
 const textEncoder = new TextEncoder();
@@ -156,27 +157,39 @@ const EMPTY = new Uint8Array(0);
 const bytesOf = (typed) => new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
 const pad8 = (n) => (n + 7) & ~7;
 
+/** The little-endian int64 bytes of non-negative integers below 2^53 (no BigInt per value). */
+function int64Bytes(values) {
+  const out = new Uint8Array(8 * values.length);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    dv.setUint32(8 * i, v >>> 0, true);
+    dv.setUint32(8 * i + 4, Math.floor(v / 4294967296), true);
+  }
+  return out;
+}
+
 /** A RecordBatch or DictionaryBatch message: [flatbuffer, buffers, bodyLength]. */
 function batchMessage(length, arrays, dictionaryId) {
   const nodes = [];
   const buffers = [];
   const variadicCounts = [];
   for (const a of arrays) collect(a, nodes, buffers, variadicCounts);
-  const b = new FlatBufferBuilder();
+  const b = takeBuilder(); // its bytes are a part of the block until the block is hashed
   const anyView = arrays.some(function hasView(a) {
     return isView(a.type.typeId) || a.children.some(hasView);
   });
   let variadic = 0;
-  if (anyView) variadic = b.scalarVector(new Uint8Array(BigInt64Array.from(variadicCounts, (x) => BigInt(x)).buffer), 8);
-  const bufferEntries = new BigInt64Array(buffers.length * 2);
+  if (anyView) variadic = b.scalarVector(int64Bytes(variadicCounts), 8);
+  const bufferEntries = new Array(buffers.length * 2);
   let bodyLength = 0;
-  buffers.forEach((buf, i) => {
-    bufferEntries[2 * i] = BigInt(bodyLength);
-    bufferEntries[2 * i + 1] = BigInt(buf.length);
-    bodyLength += pad8(buf.length);
-  });
-  const bufferVector = b.structVector(new Uint8Array(bufferEntries.buffer), 16, 8);
-  const nodeVector = b.structVector(new Uint8Array(BigInt64Array.from(nodes, (x) => BigInt(x)).buffer), 16, 8);
+  for (let i = 0; i < buffers.length; i++) {
+    bufferEntries[2 * i] = bodyLength;
+    bufferEntries[2 * i + 1] = buffers[i].length;
+    bodyLength += pad8(buffers[i].length);
+  }
+  const bufferVector = b.structVector(int64Bytes(bufferEntries), 16, 8);
+  const nodeVector = b.structVector(int64Bytes(nodes), 16, 8);
   b.startTable(5);
   b.fieldInt64(0, length, 0);
   b.fieldOffset(1, nodeVector);

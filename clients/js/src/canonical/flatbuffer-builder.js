@@ -15,6 +15,20 @@ export class FlatBufferBuilder {
     this.start = -1;
   }
 
+  /**
+   * Empties the builder for a new buffer, keeping its array (the bytes finish returned before are
+   * overwritten). Padding relies on unwritten bytes being zero, so the used ones are zeroed.
+   */
+  reset() {
+    this.bytes.fill(0, this.bytes.length - this.off);
+    this.off = 0;
+    this.maxAlign = 1;
+    this.vtables = [];
+    this.fields = null;
+    this.start = -1;
+    return this;
+  }
+
   ensure(extra) {
     const capacity = this.bytes.length;
     if (this.off + extra <= capacity) return;
@@ -106,9 +120,17 @@ export class FlatBufferBuilder {
   fieldInt16(slot, v, dflt, forced = false) { if (v === dflt && !forced) return; this.prep(2, 0); this.beforeField(); const at = this.reserve(2); this.view.setInt16(at, v, true); this.markField(slot); }
   fieldInt32(slot, v, dflt) { if (v === dflt) return; this.prep(4, 0); this.beforeField(); const at = this.reserve(4); this.view.setInt32(at, v, true); this.markField(slot); }
   fieldInt64(slot, v, dflt) {
-    if (BigInt(v) === BigInt(dflt)) return;
+    // Numbers (lengths, ids) without a BigInt each; BigInts and other numbers as BigInt.
+    const plain = typeof v === 'number' && typeof dflt === 'number';
+    if (plain ? v === dflt : BigInt(v) === BigInt(dflt)) return;
     this.prep(8, 0); this.beforeField();
-    const at = this.reserve(8); this.view.setBigInt64(at, BigInt(v), true);
+    const at = this.reserve(8);
+    if (plain && Number.isSafeInteger(v) && v >= 0) {
+      this.view.setUint32(at, v >>> 0, true);
+      this.view.setUint32(at + 4, Math.floor(v / 4294967296), true);
+    } else {
+      this.view.setBigInt64(at, BigInt(v), true);
+    }
     this.markField(slot);
   }
   fieldOffset(slot, handle) {

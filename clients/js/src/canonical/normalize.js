@@ -378,6 +378,11 @@ function segmentsAreRuns(segs, segOffsets, valid) {
   });
 }
 
+/** out[p + i] = vo[i] − base for i in 1 … len. */
+function rebaseInt32(out, p, vo, len, base) {
+  for (let i = 1; i <= len; i++) out[p + i] = vo[i] - base;
+}
+
 /**
  * Offsets of the segments' slots as one run from 0 (each segment's values contiguous): the
  * source's own offsets when one segment's already start at 0 (§4 reuses canonical buffers).
@@ -388,13 +393,16 @@ function runOffsets(large, segs, segOffsets, length) {
   offsets[0] = 0; // and every later slot is written below
   let total = 0;
   let p = 0;
-  segs.forEach((s, k) => {
+  for (let k = 0; k < segs.length; k++) {
     const vo = segOffsets[k];
+    const len = segs[k].len;
     const base = vo[0] - total;
-    for (let i = 1; i <= s.len; i++) offsets[p + i] = vo[i] - base;
-    p += s.len;
-    total += vo[s.len] - vo[0];
-  });
+    // int32 into int32 (the usual case) in a loop of its own, so it stays monomorphic.
+    if (offsets instanceof Int32Array && vo instanceof Int32Array) rebaseInt32(offsets, p, vo, len, base);
+    else for (let i = 1; i <= len; i++) offsets[p + i] = vo[i] - base;
+    p += len;
+    total += vo[len] - vo[0];
+  }
   return large ? BigInt64Array.from(offsets, (x) => BigInt(x)) : offsets;
 }
 
@@ -709,7 +717,20 @@ function canonicalDictionaryRows(type, seg, length) {
   const remap = allocUnset(Int32Array, dictionary.length).fill(-1);
   const sourceSegs = [];
   let count = 0;
-  for (let i = 0; i < length; i++) {
+  if (bm === null && !bigIndex) {
+    // No nulls, number indices (the usual case): the loop without the per-slot checks.
+    for (let i = 0; i < length; i++) {
+      const j = src[start + i];
+      let k = remap[j];
+      if (k === -1) {
+        k = count++;
+        remap[j] = k;
+        pushSeg(sourceSegs, dictionary, j, 1);
+      }
+      indices[i] = k;
+    }
+  }
+  for (let i = bm === null && !bigIndex ? length : 0; i < length; i++) {
     const b = start + i;
     if (bm !== null && ((bm[b >> 3] >> (b & 7)) & 1) === 0) { indices[i] = bigIndex ? 0n : 0; continue; }
     const j = Number(src[b]);

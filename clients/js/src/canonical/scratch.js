@@ -3,6 +3,8 @@
 // from blocks that are reused, chunk after chunk and table after table. Only synchronous code runs
 // with a scratch set (withScratch), so concurrent tables never share one.
 
+import { FlatBufferBuilder } from './flatbuffer-builder.js';
+
 const MIN_BLOCK_BYTES = 1 << 20;
 /** A scratch larger than this in all is not kept for the next table. */
 const KEEP_BYTES = 64 << 20;
@@ -12,6 +14,8 @@ export class Scratch {
     this.blocks = [];
     this.index = 0;
     this.top = 0;
+    this.builders = [];
+    this.builderIndex = 0;
   }
 
   /** A typed array of n elements, zeroed unless `zero` is false (then it holds what was there before). */
@@ -37,10 +41,17 @@ export class Scratch {
     return new Ctor(block, at, n);
   }
 
-  /** Hands every block out again (the arrays taken before must no longer be used). */
+  /** An empty flatbuffer builder, reused like the blocks (a new one's array costs more than its use). */
+  builder() {
+    if (this.builderIndex === this.builders.length) this.builders.push(new FlatBufferBuilder());
+    return this.builders[this.builderIndex++].reset();
+  }
+
+  /** Hands every block and builder out again (the arrays taken before must no longer be used). */
   reset() {
     this.index = 0;
     this.top = 0;
+    this.builderIndex = 0;
   }
 
   get byteLength() {
@@ -56,6 +67,11 @@ let current = null;
  */
 export function allocUnset(Ctor, n) {
   return current === null ? new Ctor(n) : current.take(Ctor, n, false);
+}
+
+/** An empty flatbuffer builder: from the current scratch, if any. */
+export function takeBuilder() {
+  return current === null ? new FlatBufferBuilder() : current.builder();
 }
 
 /** A zeroed typed array of n elements: from the current scratch, if any. */

@@ -271,8 +271,13 @@ class Cutter {
       if (j > first && s + b > MAX_NOMINAL_BITS) return j;
       const s0 = s;
       s += b;
-      // Below Min the threshold is 0 and nothing cuts: most rows skip computing it.
-      if (s > MIN_BITS && rollHi[j - base] < thresholdHigh(s0, s)) return j + 1;
+      // Below Min the threshold is 0 and nothing cuts: most rows skip computing it. A row wholly
+      // in [Min, Target) or past Target adds b·2^9 or b·2^13 (thresholdHigh's two terms; the
+      // sums are integers, exact in doubles); only rows that straddle Min or Target need it whole.
+      if (s > MIN_BITS) {
+        const t = s0 >= TARGET_BITS ? b * 8192 : s0 >= MIN_BITS && s <= TARGET_BITS ? b * 512 : thresholdHigh(s0, s);
+        if (rollHi[j - base] < t) return j + 1;
+      }
     }
     this.next = available;
     this.sum = s;
