@@ -157,18 +157,6 @@ const EMPTY = new Uint8Array(0);
 const bytesOf = (typed) => new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
 const pad8 = (n) => (n + 7) & ~7;
 
-/** The little-endian int64 bytes of non-negative integers below 2^53 (no BigInt per value). */
-function int64Bytes(values) {
-  const out = new Uint8Array(8 * values.length);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    dv.setUint32(8 * i, v >>> 0, true);
-    dv.setUint32(8 * i + 4, Math.floor(v / 4294967296), true);
-  }
-  return out;
-}
-
 /** A RecordBatch or DictionaryBatch message: [flatbuffer, buffers, bodyLength]. */
 function batchMessage(length, arrays, dictionaryId) {
   const nodes = [];
@@ -180,7 +168,7 @@ function batchMessage(length, arrays, dictionaryId) {
     return isView(a.type.typeId) || a.children.some(hasView);
   });
   let variadic = 0;
-  if (anyView) variadic = b.scalarVector(int64Bytes(variadicCounts), 8);
+  if (anyView) variadic = b.int64Vector(variadicCounts, 1);
   const bufferEntries = new Array(buffers.length * 2);
   let bodyLength = 0;
   for (let i = 0; i < buffers.length; i++) {
@@ -188,8 +176,8 @@ function batchMessage(length, arrays, dictionaryId) {
     bufferEntries[2 * i + 1] = buffers[i].length;
     bodyLength += pad8(buffers[i].length);
   }
-  const bufferVector = b.structVector(int64Bytes(bufferEntries), 16, 8);
-  const nodeVector = b.structVector(int64Bytes(nodes), 16, 8);
+  const bufferVector = b.int64Vector(bufferEntries, 2);
+  const nodeVector = b.int64Vector(nodes, 2);
   b.startTable(5);
   b.fieldInt64(0, length, 0);
   b.fieldOffset(1, nodeVector);

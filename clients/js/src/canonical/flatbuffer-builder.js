@@ -92,6 +92,24 @@ export class FlatBufferBuilder {
     return this.off;
   }
 
+  /**
+   * A vector of structs of `fieldsPerStruct` int64 fields (1: a vector of int64), given as their
+   * values in order, non-negative integers below 2^53: written in place, no bytes or BigInts between.
+   */
+  int64Vector(values, fieldsPerStruct) {
+    const byteLength = 8 * values.length;
+    this.prep(4, byteLength);
+    this.prep(8, byteLength);
+    const at = this.reserve(byteLength);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      this.view.setUint32(at + 8 * i, v >>> 0, true);
+      this.view.setUint32(at + 8 * i + 4, Math.floor(v / 4294967296), true);
+    }
+    this.uint32Raw(values.length / fieldsPerStruct);
+    return this.off;
+  }
+
   offsetVector(handles) {
     const n = handles.length;
     this.prep(4, 4 * n);
