@@ -55,7 +55,7 @@ function generator(seed) {
   return () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 0) / 4294967296; };
 }
 
-test('every kernel path equals the BigInt reference of §7.1 (nulls, widths, strings 0-40 bytes, lists, dictionaries, structs)', () => {
+test('every kernel path equals the BigInt reference of §7.1 (nulls, widths, strings 0-40 bytes, lists of 1-, 2- and 8-byte items, dictionaries, structs)', () => {
   const rnd = generator(7);
   const n = 300;
   const maybe = (f) => (rnd() < 0.2 ? null : f());
@@ -69,6 +69,8 @@ test('every kernel path equals the BigInt reference of §7.1 (nulls, widths, str
     s: Array.from({ length: n }, () => maybe(() => letters(Math.floor(rnd() * 41)))),
     b: Array.from({ length: n }, () => maybe(() => rnd() < 0.5)),
     l: Array.from({ length: n }, () => maybe(() => Array.from({ length: Math.floor(rnd() * 5) }, () => maybe(() => Math.floor(rnd() * 30000))))),
+    l8: Array.from({ length: n }, () => maybe(() => Array.from({ length: Math.floor(rnd() * 5) }, () => maybe(() => Math.floor(rnd() * 256) - 128)))),
+    l64: Array.from({ length: n }, () => maybe(() => Array.from({ length: Math.floor(rnd() * 5) }, () => maybe(() => BigInt(Math.floor(rnd() * 2 ** 53)) - 2n ** 52n)))),
     d: Array.from({ length: n }, () => maybe(() => ['x', 'yy', 'a longer dictionary value'][Math.floor(rnd() * 3)])),
     st: Array.from({ length: n }, () => maybe(() => ({ a: maybe(() => Math.floor(rnd() * 1000)), t: maybe(() => letters(Math.floor(rnd() * 20))) }))),
   };
@@ -82,6 +84,8 @@ test('every kernel path equals the BigInt reference of §7.1 (nulls, widths, str
     s: arrow.vectorFromArray(cols.s, new arrow.Utf8()),
     b: arrow.vectorFromArray(cols.b, new arrow.Bool()),
     l: arrow.vectorFromArray(cols.l, new arrow.List(new arrow.Field('item', new arrow.Int16(), true))),
+    l8: arrow.vectorFromArray(cols.l8, new arrow.List(new arrow.Field('item', new arrow.Int8(), true))),
+    l64: arrow.vectorFromArray(cols.l64, new arrow.List(new arrow.Field('item', new arrow.Int64(), true))),
     d: arrow.vectorFromArray(cols.d, new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
     st: arrow.vectorFromArray(cols.st, new arrow.Struct([new arrow.Field('a', new arrow.Int32(), true), new arrow.Field('t', new arrow.Utf8(), true)])),
   });
@@ -90,6 +94,8 @@ test('every kernel path equals the BigInt reference of §7.1 (nulls, widths, str
     ...f64Words(cols.f64[j]), ...strWords(cols.s[j]),
     ...(cols.b[j] === null ? [N] : [cols.b[j] ? 1n : 0n]),
     ...(cols.l[j] === null ? [N] : [BigInt(cols.l[j].length), ...cols.l[j].map((v) => item(intWords(v, 16)))]),
+    ...(cols.l8[j] === null ? [N] : [BigInt(cols.l8[j].length), ...cols.l8[j].map((v) => item(intWords(v, 8)))]),
+    ...(cols.l64[j] === null ? [N] : [BigInt(cols.l64[j].length), ...cols.l64[j].map((v) => item(intWords(v, 64)))]),
     ...(cols.d[j] === null ? [N] : [item(strWords(cols.d[j]))]),
     ...(cols.st[j] === null ? [N, N, N] : [0n, ...intWords(cols.st[j].a, 32), ...strWords(cols.st[j].t)]),
   ])));
