@@ -3,9 +3,9 @@
 // a table's first rows, verified, and the rest of the app), the modules it imports (shared with
 // the lazy parts), and the lazy parts (arrow-rows-HASH.js: apache-arrow's reader, loaded only for
 // the types the entry does not read itself); src/early.js into a small classic script (early.js,
-// run first: on a table page it asks the node for the table while explorer.js loads); src/'s page,
-// with a modulepreload link for each module explorer.js imports (so they load with it, not after
-// it), style sheet and icon as they are. Building removes from dist/ what the sources no longer make.
+// run first: on a table page it asks the node for the table while explorer.js loads, then runs
+// explorer.js); src/'s page, which preloads explorer.js, with a modulepreload link added for each
+// module explorer.js imports (so they load with it, not after it); style sheet and icon as they are. Building removes from dist/ what the sources no longer make.
 // The gateway embeds dist/ (src/ArrowCid.Gateway/ExplorerEndpoints.cs), so a node serves the
 // explorer with no npm. `node build.mjs --check` builds in memory and fails, naming the files, when
 // dist/ is not what the sources make (a test runs it: the committed bundle never goes stale).
@@ -68,9 +68,9 @@ async function bundle(entry, options) {
   return { files: result.outputFiles.map((f) => [relative(dist, f.path), Buffer.from(f.contents)]), staticImports };
 }
 
-/** The page with a modulepreload link for each of `modules`, after the entry's script tag. @param {string} page @param {string[]} modules */
+/** The page with a modulepreload link for each of `modules`, after the entry's own (early.js runs the entry). @param {string} page @param {string[]} modules */
 function withModulePreloads(page, modules) {
-  const tag = '<script type="module" src="/explorer/explorer.js"></script>';
+  const tag = '<link rel="modulepreload" href="/explorer/explorer.js">';
   if (!page.includes(tag)) throw new Error(`src/index.html has no ${tag}`);
   return page.replace(tag, [tag, ...modules.map((m) => `<link rel="modulepreload" href="/explorer/${m}">`)].join('\n'));
 }
