@@ -18,7 +18,8 @@ namespace ArrowCid.Gateway.Tests;
 /// Parquet and reads it with DuckDB, sees the damaged chunk named in a verification error, and checks
 /// phone width and the console, and on a node that needs a token asks for one and then lists its tables; screenshots go to artifacts/test-screenshots/. Skipped, with the
 /// reason printed, when chromium, playwright-core or DuckDB is missing (a failure when CI=true).
-/// Also checks that the committed bundle (clients/explorer/dist) is what its sources make.
+/// Also checks that the committed bundle (clients/explorer/dist) is what its sources make, and runs
+/// clients/explorer/test/ipc-rows.test.mjs (the first-rows reader against apache-arrow, in Node).
 /// </summary>
 public sealed class ExplorerBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -77,7 +78,7 @@ public sealed class ExplorerBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
             });
         output.WriteLine(result.Log);
         Assert.True(result.ExitCode == 0, $"node --test failed with exit code {result.ExitCode}:\n{result.Log}");
-        Assert.Equal(9, result.Passed);
+        Assert.Equal(12, result.Passed);
         Assert.Equal(0, result.Skipped);
         Assert.True(File.Exists(Path.Combine(screenshots, "explorer-table.png")), "the table page's screenshot is missing");
     }
@@ -96,6 +97,23 @@ public sealed class ExplorerBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
         var (exitCode, log) = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(2));
         output.WriteLine(log);
         Assert.True(exitCode == 0, log);
+    }
+
+    [Fact]
+    public async Task The_first_rows_reader_reads_what_apache_arrow_reads()
+    {
+        string? why = Unavailable("apache-arrow");
+        if (why is not null)
+        {
+            output.WriteLine(CiEnvironment.SkipOrFail(why));
+            return;
+        }
+
+        var start = new ProcessStartInfo(NodeInteropRunner.FindOnPath("node")!, ["--test", Path.Combine("test", "ipc-rows.test.mjs")]) { WorkingDirectory = ExplorerDirectory };
+        var (exitCode, log) = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(2));
+        output.WriteLine(log);
+        Assert.True(exitCode == 0, log);
+        Assert.Contains("# pass 4", log, StringComparison.Ordinal);
     }
 
     private static Schema Schema { get; } = new([

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
 using ArrowCid.Flight.Service;
 using ArrowCid.TestSupport;
 
@@ -10,7 +11,7 @@ namespace ArrowCid.Gateway.Tests;
 /// committed clients/explorer/dist, served with the right types, ETags, 304s and a self-only
 /// Content-Security-Policy, without a token, and without shadowing the data paths.
 /// </summary>
-public sealed class ExplorerServingTests
+public sealed partial class ExplorerServingTests
 {
     [Theory]
     [InlineData("/", "text/html", "index.html")]
@@ -45,6 +46,52 @@ public sealed class ExplorerServingTests
         Assert.Equal(committed, ExplorerEndpoints.FileNames.Order(StringComparer.Ordinal));
         Assert.Contains("explorer.js", committed);
     }
+
+    [Fact]
+    public async Task The_page_preloads_the_modules_its_entry_imports_and_every_module_a_script_names_is_served_from_here()
+    {
+        await using var node = await GatewayFixture.StartAsync();
+        string page = await node.Http.GetStringAsync("/");
+        string[] preloaded = [.. ModulePreloads().Matches(page).Select(m => m.Groups[1].Value)];
+        string entry = await node.Http.GetStringAsync("/explorer/explorer.js");
+        string[] entryImports = [.. StaticImports().Matches(entry).Select(m => m.Groups[1].Value)];
+        Assert.NotEmpty(entryImports);
+        // The page preloads the entry itself (early.js runs it) and each module the entry imports.
+        Assert.Equal(entryImports.Append("explorer.js").Order(StringComparer.Ordinal), preloaded.Order(StringComparer.Ordinal));
+        Assert.Contains(DynamicImports().Matches(entry), m => m.Groups[1].Value.StartsWith("arrow-rows-", StringComparison.Ordinal));
+
+        // Every script the entry reaches, by static or dynamic import, is one of the embedded files.
+        var seen = new HashSet<string>(StringComparer.Ordinal) { "explorer.js" };
+        var pending = new Queue<string>([entry]);
+        while (pending.TryDequeue(out string? script))
+        {
+            Assert.DoesNotMatch(@"\bimport\s*\(?\s*[""']https?:", script);
+            foreach (Match named in StaticImports().Matches(script).Concat(DynamicImports().Matches(script)))
+            {
+                string file = named.Groups[1].Value;
+                if (!seen.Add(file))
+                {
+                    continue;
+                }
+
+                using var response = await node.Http.GetAsync($"/explorer/{file}");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal("text/javascript", response.Content.Headers.ContentType!.MediaType);
+                pending.Enqueue(await response.Content.ReadAsStringAsync());
+            }
+        }
+
+        Assert.Equal(ExplorerEndpoints.FileNames.Where(f => f.EndsWith(".js", StringComparison.Ordinal) && f != "early.js").Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+    }
+
+    [GeneratedRegex(@"<link rel=""modulepreload"" href=""/explorer/([^""]+)"">")]
+    private static partial Regex ModulePreloads();
+
+    [GeneratedRegex(@"from""\./([^""]+\.js)""")]
+    private static partial Regex StaticImports();
+
+    [GeneratedRegex(@"import\(""\./([^""]+\.js)""\)")]
+    private static partial Regex DynamicImports();
 
     [Fact]
     public async Task A_matching_etag_is_304_and_a_compressed_answer_decodes_to_the_same_bytes()

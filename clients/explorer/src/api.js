@@ -1,6 +1,7 @@
 // @ts-check
 // The node's JSON API and live feed, with the token the reader gave (sessionStorage, sent as a header).
-import { GatewayError, subscribe } from '../../js/src/index.js';
+import { GatewayError } from '../../js/src/errors.js';
+import { subscribe } from '../../js/src/subscribe.js';
 import { fetchTakingEarly, tokenKey } from './early-requests.js';
 
 /** The token kept for this tab, or undefined. */

@@ -1,11 +1,11 @@
 // @ts-check
 // Requests the table page starts before the explorer's main script has loaded. index.html runs
-// early.js (under a kilobyte, built from early.js and this file) before anything else; on a table
+// early.js (about a kilobyte, built from early.js and this file) before anything else; on a table
 // page it asks at once for the table's JSON and its root block and, once the JSON names them, for
-// the manifest nodes down to the first chunk and the first chunks: the node answers while the
-// browser is still fetching and parsing the main script. The page then takes each answer (once)
-// instead of asking again, and verifies every block as always: an early answer is only bytes that
-// arrived sooner.
+// the manifest nodes down to the first chunk and the first chunks, and only then runs the main
+// script (index.html preloads it): the node answers while the browser evaluates the main script.
+// The page then takes each answer (once) instead of asking again, and verifies every block as
+// always: an early answer is only bytes that arrived sooner.
 
 /** Rows the preview grid shows. */
 export const previewRows = 50;
@@ -67,14 +67,51 @@ function ask(path, accept, token) {
   return response;
 }
 
-/** early.js: when the address is a table page, asks for what that page will need first. */
+/** The explorer's main script: index.html preloads it (and the modules it imports), early.js runs it. */
+export const mainScript = '/explorer/explorer.js';
+
+let mainStarted = false;
+
+/**
+ * Runs the main script (once). Its evaluation holds the page's one thread for a while, so on a
+ * table page early.js runs it only after asking for the first blocks, not before.
+ */
+function startMainScript() {
+  if (mainStarted) return;
+  mainStarted = true;
+  // The main script finds the page's elements as it starts: not before the page is parsed.
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', insertMainScript, { once: true });
+  else insertMainScript();
+}
+
+function insertMainScript() {
+  const script = document.createElement('script');
+  script.type = 'module';
+  script.src = mainScript;
+  document.head.append(script);
+}
+
+/**
+ * early.js: when the address is a table page, asks for what that page will need first, then runs
+ * the main script: once the table's JSON has named the first blocks and they are asked for, or
+ * once the root block has answered, whichever comes first (the main script walks the tree itself
+ * from the root, so it never waits for a slow JSON). Any other page runs the main script at once.
+ */
 export function startEarlyRequests() {
   const cid = tableOfRoute(routeOf(location.hash));
-  if (!cid) return;
+  if (!cid) {
+    startMainScript();
+    return;
+  }
   const token = sessionStorage.getItem(tokenKey);
   const json = ask(tableJsonPath(cid), 'application/json', token);
-  ask(rawBlockPath(cid), 'application/vnd.ipld.raw', token);
-  json?.then(async (response) => {
+  const root = ask(rawBlockPath(cid), 'application/vnd.ipld.raw', token);
+  if (!json || !root) {
+    startMainScript();
+    return;
+  }
+  root.finally(startMainScript).catch(() => {});
+  json.then(async (response) => {
     if (!response.ok) return;
     const table = await response.clone().json();
     // The manifest nodes down to the first chunk, then the chunks the preview fetches first; the
@@ -83,7 +120,7 @@ export function startEarlyRequests() {
     for (const block of [...(table.firstChunkPath ?? []), ...chunks]) {
       if (block !== cid) ask(rawBlockPath(block), 'application/vnd.ipld.raw', token);
     }
-  }).catch(() => {});
+  }).catch(() => {}).finally(startMainScript);
 }
 
 /**

@@ -1,35 +1,51 @@
 // @ts-check
 // The preview grid: the table's first rows, fetched block by block through the gateway and verified
 // here (every block hashed against its CID, the manifest tree checked) by the JavaScript client's
-// fetchTable. It stops fetching once it has the rows it shows, so a large table costs its first chunks.
-import { DataType } from 'apache-arrow';
-import { BlockVerificationError, GatewayError, fetchTable } from '../../js/src/index.js';
+// fetchChunks. It stops fetching once it has the rows it shows, so a large table costs its first
+// chunks. The rows are read by ipc-rows.js (a few KB), or by apache-arrow (arrow-rows.js, loaded
+// only then) for the types ipc-rows.js leaves to it.
+import { BlockVerificationError, GatewayError } from '../../js/src/errors.js';
+import { fetchChunks } from '../../js/src/chunks.js';
 import { token } from './api.js';
 import { count, h, replace } from './dom.js';
 import { fetchTakingEarly, previewConcurrency, previewRows } from './early-requests.js';
+import { readIpcRows } from './ipc-rows.js';
+
+/**
+ * What the preview shows: the fields, the first rows as cells, the rows of the chunks fetched, and
+ * the chunks and time it took.
+ * @typedef {{ fields: { name: string, type: string }[], cells: (import('./ipc-rows.js').Cell | null)[][], rows: number, chunks: number, elapsed: number }} FirstRows
+ */
 
 /**
  * Starts fetching and verifying the first rows of table `cid` at once (while the page asks the node
- * about the table): resolves to the batches, their rows and the time taken, or to the error.
+ * about the table): resolves to the rows and the time taken, or to the error.
  * @param {string} cid @param {AbortSignal} signal
- * @returns {Promise<{ batches: import('apache-arrow').RecordBatch[], rows: number, elapsed: number } | { error: unknown }>}
+ * @returns {Promise<FirstRows | { error: unknown }>}
  */
 export async function fetchFirstRows(cid, signal) {
   const started = performance.now();
-  /** @type {import('apache-arrow').RecordBatch[]} */
-  const batches = [];
+  /** @type {FirstRows['fields'] | undefined} */
+  let fields;
+  /** @type {FirstRows['cells']} */
+  const cells = [];
   let rows = 0;
+  let chunks = 0;
   try {
-    for await (const batch of fetchTable(cid, { gateway: location.origin, token: token(), signal, concurrency: previewConcurrency, fetch: fetchTakingEarly })) {
-      batches.push(batch);
-      rows += batch.numRows;
+    for await (const { entry, bytes } of fetchChunks(cid, { gateway: location.origin, token: token(), signal, concurrency: previewConcurrency, fetch: fetchTakingEarly })) {
+      const limit = previewRows - cells.length;
+      const chunk = readIpcRows(entry, bytes, limit) ?? (await import('./arrow-rows.js')).readArrowRows(entry, bytes, limit);
+      fields ??= chunk.fields;
+      cells.push(...chunk.cells);
+      rows += chunk.rows;
+      chunks++;
       // Enough to show: leaving the loop stops fetching the rest of the table.
       if (rows >= previewRows) break;
     }
   } catch (error) {
     return { error };
   }
-  return { batches, rows, elapsed: performance.now() - started };
+  return { fields: fields ?? [], cells, rows, chunks, elapsed: performance.now() - started };
 }
 
 /**
@@ -48,13 +64,13 @@ export function showPreview(section, firstRows, signal) {
   replace(section, status, grid);
   /** @type {any} */
   let table;
-  /** @type {{ batches: import('apache-arrow').RecordBatch[], rows: number, elapsed: number } | undefined} */
+  /** @type {FirstRows | undefined} */
   let shown;
   const describe = () => {
     if (!shown) return;
-    const { batches, rows, elapsed } = shown;
-    const first = Math.min(rows, previewRows);
-    const chunks = table?.chunks.items.filter((/** @type {any} */ c) => c.firstRow < rows).length || batches.length;
+    const { cells, rows, elapsed } = shown;
+    const first = cells.length;
+    const chunks = table?.chunks.items.filter((/** @type {any} */ c) => c.firstRow < rows).length || shown.chunks;
     replace(status, h('strong', {}, '✓ Verified'),
       `: the first ${count(first)}${table ? ` of ${count(table.rows)}` : ''} rows, from ${count(chunks)} chunk${chunks === 1 ? '' : 's'} whose blocks hashed to their CIDs, checked in this browser (${elapsed.toFixed(0)} ms).`);
   };
@@ -75,8 +91,8 @@ export function showPreview(section, firstRows, signal) {
       return;
     }
     shown = result;
-    const first = Math.min(result.rows, previewRows);
-    replace(grid, gridOf(result.batches, first));
+    const first = result.cells.length;
+    replace(grid, gridOf(result));
     status.dataset.state = 'verified';
     status.dataset.ms = result.elapsed.toFixed(1);
     describe();
@@ -88,38 +104,10 @@ export function showPreview(section, firstRows, signal) {
   };
 }
 
-/** The grid of the first `limit` rows of `batches`. @param {import('apache-arrow').RecordBatch[]} batches @param {number} limit */
-function gridOf(batches, limit) {
-  const fields = batches[0]?.schema.fields ?? [];
-  /** @type {HTMLElement[]} */
-  const rows = [];
-  let row = 0;
-  for (const batch of batches) {
-    for (let i = 0; i < batch.numRows && row < limit; i++, row++) {
-      rows.push(h('tr', { 'data-row': row }, h('th', { scope: 'row', class: 'num muted' }, count(row)),
-        fields.map((field, column) => cell(batch.getChildAt(column)?.get(i), field.type))));
-    }
-  }
+/** The grid of the first rows. @param {FirstRows} firstRows */
+function gridOf({ fields, cells }) {
   return h('table', { class: 'grid', id: 'preview-table' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'num' }, '#'), fields.map((f) => h('th', { scope: 'col', title: String(f.type) }, f.name)))),
-    h('tbody', {}, rows));
-}
-
-/** @param {any} value @param {import('apache-arrow').DataType} type */
-function cell(value, type) {
-  if (value === null || value === undefined) return h('td', { class: 'null' }, 'null');
-  const numeric = typeof value === 'number' || typeof value === 'bigint';
-  return h('td', { class: numeric && !DataType.isTimestamp(type) && !DataType.isDate(type) ? 'num' : null }, formatValue(value, type));
-}
-
-/** A value as text: dates in ISO form, bytes in hex, nested values as JSON; long text shortened. @param {any} value @param {import('apache-arrow').DataType} [type] */
-export function formatValue(value, type) {
-  let text;
-  if (type && (DataType.isTimestamp(type) || DataType.isDate(type)) && typeof value === 'number') text = new Date(value).toISOString();
-  else if (typeof value === 'string') text = value;
-  else if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') text = String(value);
-  else if (value instanceof Uint8Array) text = `0x${Array.from(value.subarray(0, 32), (b) => b.toString(16).padStart(2, '0')).join('')}${value.length > 32 ? '…' : ''}`;
-  else if (value instanceof Date) text = value.toISOString();
-  else text = JSON.stringify(typeof value.toJSON === 'function' ? value.toJSON() : value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'num' }, '#'), fields.map((f) => h('th', { scope: 'col', title: f.type }, f.name)))),
+    h('tbody', {}, cells.map((row, i) => h('tr', { 'data-row': i }, h('th', { scope: 'row', class: 'num muted' }, count(i)),
+      row.map((c) => (c === null ? h('td', { class: 'null' }, 'null') : h('td', { class: c.numeric ? 'num' : null }, c.text)))))));
 }

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { DateDay, Field, Int32, Struct, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = process.env.ARROWCID_INTEROP_DIR;
@@ -119,10 +120,13 @@ test('a chunk damaged on the node\'s disk fails verification, naming the block',
 });
 
 /** Holds each request to `path` in `tab` until the returned release() is called. */
-async function hold(tab, path) {
+const hold = (tab, path) => holdWhere(tab, (url) => url.pathname === path);
+
+/** Holds each request whose URL passes `test` in `tab` until the returned release() is called. */
+async function holdWhere(tab, test) {
   let release;
   const released = new Promise((resolve) => { release = resolve; });
-  await tab.route((url) => url.pathname === path, async (route) => {
+  await tab.route(test, async (route) => {
     await released;
     await route.continue();
   });
@@ -164,6 +168,36 @@ test('a cold table page asks for the table and its root block before its script 
   }
 });
 
+test('a cold table page runs its main script only after asking for the first blocks the table\'s JSON names', async () => {
+  const described = await (await fetch(new URL(`/api/v1/tables/${expected.cid}?chunkLimit=100`, gateway))).json();
+  const first = [...described.firstChunkPath.filter((c) => c !== expected.cid), ...described.chunks.items.slice(0, 2).map((c) => c.cid)];
+  assert.ok(first.length >= 2, `first blocks: ${first.join(', ')}`);
+  const cold = await browser.newContext();
+  try {
+    const tab = await cold.newPage();
+    tab.setDefaultTimeout(timeout);
+    const releaseRoot = await hold(tab, `/ipfs/${expected.cid}`);
+    const releaseJson = await hold(tab, `/api/v1/tables/${expected.cid}`);
+    // A script in the page itself would have run by now (before DOMContentLoaded); early.js runs it later.
+    await tab.goto(new URL(`/#/table/${expected.cid}`, gateway).toString(), { waitUntil: 'domcontentloaded' });
+    assert.equal(await tab.evaluate(() => performance.getEntriesByName('arrowcid:script-evaluated').length), 0, 'the main script ran before the first answers');
+    // The root still held: only the JSON's answer can let the main script run.
+    releaseJson();
+    await tab.waitForFunction(() => performance.getEntriesByName('arrowcid:script-evaluated').length === 1);
+    releaseRoot();
+    await tab.locator('#preview-status[data-state="verified"]').waitFor();
+    const timing = await tab.evaluate((blocks) => ({
+      evaluated: performance.getEntriesByName('arrowcid:script-evaluated')[0].startTime,
+      asked: blocks.map((b) => performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === `/ipfs/${b}`)?.startTime),
+    }), first);
+    for (const [i, at] of timing.asked.entries()) {
+      assert.ok(at !== undefined && at < timing.evaluated, `${first[i]} asked for at ${at} ms, the main script evaluated at ${timing.evaluated} ms`);
+    }
+  } finally {
+    await cold.close();
+  }
+});
+
 test('a table page left before its JSON came does not draw over the next page', async () => {
   const cold = await browser.newContext();
   try {
@@ -182,6 +216,70 @@ test('a table page left before its JSON came does not draw over the next page', 
     await tab.evaluate(() => new Promise((resolve) => { setTimeout(() => requestAnimationFrame(() => resolve()), 50); }));
     assert.equal(await tab.locator('#table-list').count(), 1, 'the listing is still shown');
     assert.equal(await tab.locator('#facts').count(), 0, 'the table left is not drawn');
+  } finally {
+    await cold.close();
+  }
+});
+
+/** apache-arrow's reader: the explorer's lazy chunk (dist/arrow-rows-HASH.js). @param {URL} url */
+const isArrowReader = (url) => /^\/explorer\/arrow-rows-[^/]+\.js$/.test(url.pathname);
+
+/** The paths of the scripts `tab` asks for, as it asks. */
+function scriptsAskedBy(tab) {
+  const scripts = [];
+  tab.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith('.js')) scripts.push(path);
+  });
+  return scripts;
+}
+
+test('a cold table page of flat columns shows its rows with the entry script and the module it preloads, never loading apache-arrow\'s reader', async () => {
+  const cold = await browser.newContext();
+  try {
+    const tab = await cold.newPage();
+    tab.setDefaultTimeout(timeout);
+    const scripts = scriptsAskedBy(tab);
+    // Held for good: a page that waited for apache-arrow's reader would never verify.
+    await holdWhere(tab, isArrowReader);
+    await tab.goto(new URL(`/#/table/${expected.cid}`, gateway).toString());
+    await tab.locator('#preview-status[data-state="verified"]').waitFor();
+    assert.deepEqual(await tab.locator('#preview-table tbody tr[data-row="0"] td').allTextContents(), expected.firstRow);
+    assert.equal(await tab.locator('#preview-table tbody tr').count(), 50);
+    const preloaded = await tab.evaluate(() => [...document.querySelectorAll('link[rel="modulepreload"]')].map((l) => new URL(l.href).pathname));
+    assert.ok(preloaded.length > 0 && preloaded.every((p) => p.startsWith('/explorer/')), `preloaded: ${preloaded.join(', ')}`);
+    assert.ok(preloaded.includes('/explorer/explorer.js'), 'the page preloads the main script');
+    assert.deepEqual([...new Set(scripts)].sort(), [...new Set(['/explorer/early.js', ...preloaded])].sort(), 'the scripts asked for');
+  } finally {
+    await cold.close();
+  }
+});
+
+test('a table of types the first-rows reader leaves to apache-arrow shows its rows once that reader has loaded', async () => {
+  const table = new Table({
+    day: vectorFromArray([new Date(Date.UTC(2024, 0, 2)), null, new Date(Date.UTC(1999, 11, 31))], new DateDay()),
+    point: vectorFromArray([{ a: 1, b: 'x' }, { a: 2, b: 'y' }, null], new Struct([new Field('a', new Int32()), new Field('b', new Utf8())])),
+  });
+  const put = await fetch(new URL('/api/v1/tables?name=dated', gateway), {
+    method: 'POST', headers: { 'Content-Type': 'application/vnd.apache.arrow.stream', Accept: 'application/json' }, body: tableToIPC(table, 'stream'),
+  });
+  assert.equal(put.status, 201, await put.clone().text());
+  const { cid } = await put.json();
+  const cold = await browser.newContext();
+  try {
+    const tab = await cold.newPage();
+    tab.setDefaultTimeout(timeout);
+    const scripts = scriptsAskedBy(tab);
+    const releaseReader = await holdWhere(tab, isArrowReader);
+    const asked = tab.waitForRequest((request) => isArrowReader(new URL(request.url())));
+    await tab.goto(new URL(`/#/table/${cid}`, gateway).toString());
+    await asked;
+    assert.equal(await tab.locator('#preview-status').getAttribute('data-state'), 'loading', 'no rows before their reader has loaded');
+    releaseReader();
+    await tab.locator('#preview-status[data-state="verified"]').waitFor();
+    assert.deepEqual(await tab.locator('#preview-table tbody tr[data-row="0"] td').allTextContents(), ['2024-01-02T00:00:00.000Z', '{"a":1,"b":"x"}']);
+    assert.deepEqual(await tab.locator('#preview-table tbody tr[data-row="1"] td').allTextContents(), ['null', '{"a":2,"b":"y"}']);
+    assert.equal(scripts.filter((p) => isArrowReader(new URL(p, gateway))).length, 1, 'apache-arrow\'s reader is asked for once');
   } finally {
     await cold.close();
   }

@@ -7,7 +7,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { ArrowCidError, BlockVerificationError } from './errors.js';
 import { openTable, toCid, verifyBlock, verifyChunk } from './manifest.js';
-import { chooseVersion, collectTable, decodeChunk, parseNameRef } from './fetch.js';
+import { collectTable, decodeChunk } from './fetch.js';
+import { chooseVersion, parseNameRef } from './chunks.js';
 
 const SERVICE = '/arrow.flight.protocol.FlightService';
 const CONTINUATION = 0xffffffff;

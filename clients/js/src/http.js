@@ -14,6 +14,14 @@ export function authHeaders(token, extra = {}) {
   return headers;
 }
 
+/** Tags as `KEY=VALUE` strings, from an object `{ key: value }`, one string or a list of them. */
+export function tagPairs(tags) {
+  if (tags === undefined || tags === null) return [];
+  if (typeof tags === 'string') return [tags];
+  if (Array.isArray(tags)) return tags.map(String);
+  return Object.entries(tags).map(([key, value]) => `${key}=${value}`);
+}
+
 /** A name's path under /names/: each segment escaped, its slashes kept. */
 export function namePath(name) {
   return String(name).split('/').map(encodeURIComponent).join('/');

@@ -71,6 +71,19 @@ export type TableRef = string | CID;
  * length, schema and row count verified against the manifest tree; breaking out aborts the rest.
  */
 export function fetchTable(table: TableRef, options?: FetchTableOptions): AsyncIterableIterator<RecordBatch>;
+/** A chunk entry of a table's manifest (a raw CID: a one-chunk table, whose rows and bytes are not known ahead). */
+export interface ChunkEntry {
+  cid: CID;
+  rows: number | undefined;
+  bytes: number | undefined;
+}
+/**
+ * The table's chunk blocks in row order, each yielded once its hash, length and schema message are
+ * verified against the manifest tree, not yet decoded (no apache-arrow needed); decodeChunk decodes one.
+ */
+export function fetchChunks(table: TableRef, options?: FetchTableOptions): AsyncIterableIterator<{ entry: ChunkEntry; bytes: Uint8Array }>;
+/** A verified chunk's record batches (apache-arrow); a BlockVerificationError when it is no Arrow IPC stream or its row count is not the entry's. */
+export function decodeChunk(entry: ChunkEntry, bytes: Uint8Array): RecordBatch[];
 /** The whole table, verified, as one apache-arrow Table. */
 export function readTable(table: TableRef, options?: FetchTableOptions): Promise<Table>;
 /** The CID a reference names (a name through the gateway's /names/{name}/versions). */

@@ -1,7 +1,8 @@
 // ArrowCid's JavaScript client (docs/js.md). Each capability lives in its own module; this file
 // only re-exports them, one line each.
 export { cidOf, describeTable, readArrowIpc, canonicalBatchBytes, rawCid } from './cid.js';
-export { fetchTable, readTable, resolveTable, versions } from './fetch.js';
+export { fetchTable, decodeChunk, readTable } from './fetch.js';
+export { fetchChunks, resolveTable, versions } from './chunks.js';
 export { ArrowCidError, BlockVerificationError, ManifestFormatError, GatewayError } from './errors.js';
 export { putTable, listTables, allTables, tableInfo } from './tables.js';
 export { subscribe } from './subscribe.js';

@@ -2,8 +2,7 @@
 // token travels as a header (EventSource cannot send one). Parsed by hand per the WHATWG
 // event-stream rules; resumable: every reconnect sends Last-Event-ID, and the node then sends
 // every change after it once, in order.
-import { gatewayBase, gatewayFetch, linkedAbort } from './http.js';
-import { tagPairs } from './tables.js';
+import { gatewayBase, gatewayFetch, linkedAbort, tagPairs } from './http.js';
 import { GatewayError } from './errors.js';
 
 const DEFAULT_RETRY_MS = 1000;

@@ -1,15 +1,7 @@
 // Putting and listing tables through the gateway's JSON API (docs/http.md, "Arrow over HTTP" and
 // "JSON API and live feed").
 import { tableToIPC } from 'apache-arrow';
-import { gatewayBase, gatewayFetch, gatewayJson } from './http.js';
-
-/** Tags as `KEY=VALUE` strings, from an object `{ key: value }`, one string or a list of them. */
-export function tagPairs(tags) {
-  if (tags === undefined || tags === null) return [];
-  if (typeof tags === 'string') return [tags];
-  if (Array.isArray(tags)) return tags.map(String);
-  return Object.entries(tags).map(([key, value]) => `${key}=${value}`);
-}
+import { gatewayBase, gatewayFetch, gatewayJson, tagPairs } from './http.js';
 
 /** The request body for a put: an apache-arrow Table as an IPC stream, or bytes already in that form. */
 function streamBody(table) {

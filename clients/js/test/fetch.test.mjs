@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { fetchTable, readTable, versions, ArrowCidError, BlockVerificationError, GatewayError } from '../src/index.js';
+import { fetchTable, fetchChunks, decodeChunk, readTable, versions, ArrowCidError, BlockVerificationError, GatewayError } from '../src/index.js';
 import { findCli, cliOrSkip } from './helpers/cli.mjs';
 import { nodeForTests, blockPath, putFile } from './helpers/node.mjs';
 import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
@@ -37,6 +37,29 @@ test('a multi-chunk table streams its batches in row order, verified', LIMIT, as
   assert.ok(batches.length > 5, `${batches.length} batches`);
   assert.equal(batches.reduce((n, b) => n + b.numRows, 0), 400_000);
   assert.deepEqual(rowsOf(batches), rowsOf(f.put.big));
+});
+
+test('fetchChunks yields the verified chunk blocks in row order, bytes that decodeChunk reads', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
+  const batches = [];
+  let chunks = 0;
+  for await (const { entry, bytes } of fetchChunks(f.put.bigResult.cid, { gateway: f.node.gateway, concurrency: 3 })) {
+    assert.ok(bytes instanceof Uint8Array);
+    assert.equal(bytes.length, entry.bytes, 'the length the manifest gives');
+    const decoded = decodeChunk(entry, bytes);
+    assert.equal(decoded.reduce((n, b) => n + b.numRows, 0), entry.rows, 'the rows the manifest gives');
+    batches.push(...decoded);
+    chunks++;
+  }
+  assert.ok(chunks > 5, `${chunks} chunks`);
+  assert.deepEqual(rowsOf(batches), rowsOf(f.put.big));
+});
+
+test('decodeChunk refuses a chunk whose rows are not its entry\'s, naming it', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
+  for await (const { entry, bytes } of fetchChunks(f.put.smallResult.cid, { gateway: f.node.gateway })) {
+    assert.throws(() => decodeChunk({ ...entry, rows: 99 }, bytes), (e) => e instanceof BlockVerificationError && e.cid === entry.cid.toString() && /100 rows where the manifest says 99/.test(e.message));
+  }
 });
 
 test('names resolve to their latest or a given version', LIMIT, async (t) => {
