@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
@@ -85,6 +87,115 @@ public sealed class BlockReaderTests : IDisposable
         using var unverified = reader.Open(cid, verify: false, access: BlockAccess.Read);
         Assert.Equal(bytes.Length, unverified.Memory.Length);
         Assert.NotEqual(bytes, unverified.Memory.ToArray());
+    }
+
+    [Fact]
+    public void A_verified_block_sent_often_is_kept_mapped_and_every_open_gets_the_same_bytes_from_one_mapping()
+    {
+        var (cid, bytes) = StoreBlock(31);
+        File.SetLastWriteTimeUtc(_blocks.GetBlockPath(cid), DateTime.UtcNow - TimeSpan.FromHours(1));
+        var reader = new BlockReader(_blocks);
+
+        // Not yet verified here: read into a buffer and hashed, as BlockAccess.Read.
+        using (var first = reader.Open(cid, access: BlockAccess.Keep))
+        {
+            Assert.True(MemoryMarshal.TryGetArray(first.Memory, out _), "read, not kept, before it was verified");
+            Assert.Equal(bytes, first.Memory.ToArray());
+            Assert.Equal(0, reader.KeptMappings);
+        }
+
+        using var second = reader.Open(cid, access: BlockAccess.Keep);
+        using var third = reader.Open(cid, access: BlockAccess.Keep);
+        Assert.False(MemoryMarshal.TryGetArray(second.Memory, out _), "mapped once verified");
+        Assert.Equal(1, reader.KeptMappings);
+        Assert.True(Unsafe.AreSame(ref MemoryMarshal.GetReference(second.Memory.Span), ref MemoryMarshal.GetReference(third.Memory.Span)), "one mapping serves both");
+        Assert.Equal(bytes, third.Memory.ToArray());
+        Assert.Equal((cid, BlockLocation.RepositoryFile, _blocks.GetBlockPath(cid)), (third.Cid, third.Location, third.Where));
+
+        // Letting go of a block keeps the mapping; forgetting the block drops it, and a block still
+        // held keeps its bytes until it is disposed.
+        second.Dispose();
+        Assert.Equal(bytes, third.Memory.ToArray());
+        reader.Forget(cid);
+        Assert.Equal(0, reader.KeptMappings);
+        Assert.Equal(bytes, third.Memory.ToArray());
+
+        // Without verification Keep is Read: nothing is kept.
+        using var unverified = reader.Open(cid, verify: false, access: BlockAccess.Keep);
+        Assert.True(MemoryMarshal.TryGetArray(unverified.Memory, out _));
+        Assert.Equal(0, reader.KeptMappings);
+    }
+
+    [Fact]
+    public void A_kept_block_whose_file_changes_on_disk_is_dropped_and_the_damage_caught()
+    {
+        var (cid, bytes) = StoreBlock(32);
+        string path = _blocks.GetBlockPath(cid);
+        var settled = DateTime.UtcNow - TimeSpan.FromHours(1);
+        File.SetLastWriteTimeUtc(path, settled);
+        var reader = new BlockReader(_blocks);
+        reader.Open(cid).Dispose();
+        using (var kept = reader.Open(cid, access: BlockAccess.Keep))
+        {
+            Assert.Equal(1, reader.KeptMappings);
+            Assert.Equal(bytes, kept.Memory.ToArray());
+        }
+
+        // Changed in place (the kept mapping shows the new bytes): its new stamp sends the open back to hashing.
+        CorruptInPlace(path, keepWriteTime: false);
+        File.SetLastWriteTimeUtc(path, settled + TimeSpan.FromMinutes(1));
+        Assert.Throws<BlockCorruptedException>(() => reader.Open(cid, access: BlockAccess.Keep));
+        Assert.Equal(0, reader.KeptMappings);
+
+        // Deleted: absent, and the mapping is dropped.
+        var (other, _) = StoreBlock(33);
+        File.SetLastWriteTimeUtc(_blocks.GetBlockPath(other), settled);
+        reader.Open(other).Dispose();
+        reader.Open(other, access: BlockAccess.Keep).Dispose();
+        Assert.Equal(1, reader.KeptMappings);
+        File.SetAttributes(_blocks.GetBlockPath(other), FileAttributes.Normal);
+        File.Delete(_blocks.GetBlockPath(other));
+        Assert.Null(reader.TryOpen(other, access: BlockAccess.Keep));
+        Assert.Equal(0, reader.KeptMappings);
+    }
+
+    [Fact]
+    public void Kept_mappings_make_room_only_by_dropping_one_that_has_gone_unused_for_the_idle_time()
+    {
+        var (a, aBytes) = StoreBlock(34);
+        var (b, bBytes) = StoreBlock(35);
+        var stamp = new FileStamp(aBytes.Length, DateTime.UnixEpoch);
+        var kept = new KeptMappings(maxCount: 1, maxBytes: 1 << 20);
+        var now = DateTime.UtcNow;
+
+        var aMapping = MappedFileMemory.Open(_blocks.GetBlockPath(a));
+        using (kept.TryKeep(a, stamp, aMapping, now))
+        {
+        }
+
+        // Full, and a was used a moment ago: b is not kept (a scan over more than fits keeps what it has).
+        using var bMapping = MappedFileMemory.Open(_blocks.GetBlockPath(b));
+        Assert.False(kept.HasRoomFor(bBytes.Length, now + TimeSpan.FromSeconds(1)));
+        Assert.Null(kept.TryKeep(b, stamp, bMapping, now + TimeSpan.FromSeconds(1)));
+        var held = kept.TryAcquire(a, stamp, now + TimeSpan.FromSeconds(2));
+        Assert.NotNull(held);
+
+        // a idle long enough: it makes room for b, and the reference still held keeps its bytes.
+        var later = now + TimeSpan.FromSeconds(2) + KeptMappings.IdleTime;
+        Assert.True(kept.HasRoomFor(bBytes.Length, later));
+        using (kept.TryKeep(b, stamp, bMapping, later))
+        {
+        }
+
+        Assert.Equal(1, kept.Count);
+        Assert.Null(kept.TryAcquire(a, stamp, later));
+        Assert.Equal(aBytes, held.Value.Memory.ToArray());
+        held.Value.Reference.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => aMapping.GetSpan());
+
+        // A stamp other than the one kept under drops the mapping.
+        Assert.Null(kept.TryAcquire(b, stamp with { Length = 1 }, later));
+        Assert.Equal(0, kept.Count);
     }
 
     [Fact]

@@ -10,15 +10,13 @@ namespace ArrowCid.Arrow.Memory;
 /// </summary>
 public sealed unsafe class MappedFileMemory : MemoryManager<byte>
 {
-    private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _pointer;
     private readonly int _length;
     private bool _disposed;
 
-    private MappedFileMemory(MemoryMappedFile? file, MemoryMappedViewAccessor? view, byte* pointer, int length)
+    private MappedFileMemory(MemoryMappedViewAccessor? view, byte* pointer, int length)
     {
-        _file = file;
         _view = view;
         _pointer = pointer;
         _length = length;
@@ -47,15 +45,17 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
 
         if (length == 0)
         {
-            return new MappedFileMemory(null, null, null, 0);
+            return new MappedFileMemory(null, null, 0);
         }
 
-        var mapped = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        // The view outlives the mapping object (a mapping stays valid once its file is closed), so
+        // the object, which holds the open file, goes at once: a long-held mapping costs no descriptor.
+        using var mapped = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         var view = mapped.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         // The pointer stays valid until ReleasePointer in Dispose; arrays reach it only through Memory.
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        return new MappedFileMemory(mapped, view, pointer + view.PointerOffset, (int)length);
+        return new MappedFileMemory(view, pointer + view.PointerOffset, (int)length);
     }
 
     /// <summary>Length of the mapping in bytes.</summary>
@@ -94,7 +94,5 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
             _view.SafeMemoryMappedViewHandle.ReleasePointer();
             _view.Dispose();
         }
-
-        _file?.Dispose();
     }
 }

@@ -371,16 +371,17 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         _serviceRegistry.Registered(cid);
     }
 
-    // A chunk is held only while it is sent: read (at most 1 MiB), not mapped.
+    // A chunk is held only while it is sent, but a table is fetched again and again: its chunk
+    // files stay mapped by the reader (BlockAccess.Keep), so a repeat costs no open, read or unmap.
     private async Task<LeasedBlock> OpenBatchAsync(Cid cid, CancellationToken cancellationToken)
     {
-        if (_content.Reader.TryOpen(cid, access: BlockAccess.Read) is { } block)
+        if (_content.Reader.TryOpen(cid, access: BlockAccess.Keep) is { } block)
         {
             return block;
         }
 
         await EnsureLocalAsync(cid, cancellationToken).ConfigureAwait(false);
-        return _content.Reader.Open(cid, access: BlockAccess.Read);
+        return _content.Reader.Open(cid, access: BlockAccess.Keep);
     }
 
     private async Task<FlightInfo> QueryInfoAsync(FlightDescriptor descriptor, RegistryQuery query, CancellationToken cancellationToken)

@@ -33,7 +33,12 @@ namespace ArrowCid.Repository;
 /// <see cref="BlockAccess.Read"/>: a file of at most <see cref="ReadLimit"/> bytes is then read into
 /// a pooled buffer instead of mapped. Mapping and unmapping a file costs more than copying a small
 /// one (the unmap flushes every core's TLB, and each page of the fresh mapping faults once);
-/// the pooled buffer goes back when the lease's last reference is dropped.
+/// the pooled buffer goes back when the lease's last reference is dropped. A server that sends the
+/// same blocks again and again may ask for <see cref="BlockAccess.Keep"/>: the reader then keeps a
+/// verified block file mapped (up to <see cref="KeptMappingCount"/> files and
+/// <see cref="KeptMappingBytes"/> bytes) and serves later opens from that mapping after one status
+/// call of the path; a file whose stamp moved is dropped and opened (and hashed) afresh. A kept
+/// block deleted without <see cref="Forget"/> keeps its disk space until its mapping is dropped.
 /// </para>
 /// <para>Thread-safe; one reader per repository (and store) shares what it has verified.</para>
 /// </summary>
@@ -45,7 +50,15 @@ public sealed class BlockReader
     /// <summary>The largest block file <see cref="BlockAccess.Read"/> reads into a buffer (a chunk's or manifest node's limit); larger files are mapped.</summary>
     public const int ReadLimit = 1 << 20;
 
+    /// <summary>The most block files <see cref="BlockAccess.Keep"/> keeps mapped (each mapping holds an open file).</summary>
+    public const int KeptMappingCount = 4096;
+
+    /// <summary>The most bytes of block files <see cref="BlockAccess.Keep"/> keeps mapped (address space and page tables; the pages stay the page cache's).</summary>
+    public const long KeptMappingBytes = 2L << 30;
+
     private const int MaxRemembered = 100_000;
+
+    private readonly KeptMappings _kept = new(KeptMappingCount, KeptMappingBytes);
 
     private readonly ConcurrentDictionary<(Cid Cid, BlockLocation Location), FileStamp> _verified = new();
 
@@ -97,7 +110,14 @@ public sealed class BlockReader
             return indexed;
         }
 
-        if (TryOpenFile(cid, BlockLocation.RepositoryFile, Blocks.GetBlockPath(cid), verify, access) is { } stored)
+        string path = Blocks.GetBlockPath(cid);
+        // Windows cannot delete a mapped file, so nothing is kept mapped there.
+        if (access == BlockAccess.Keep && verify && !OperatingSystem.IsWindows() && TryOpenKept(cid, path) is { } kept)
+        {
+            return kept;
+        }
+
+        if (TryOpenFile(cid, BlockLocation.RepositoryFile, path, verify, access) is { } stored)
         {
             return stored;
         }
@@ -122,7 +142,11 @@ public sealed class BlockReader
         ArgumentNullException.ThrowIfNull(cid);
         _verified.TryRemove((cid, BlockLocation.RepositoryFile), out _);
         _verified.TryRemove((cid, BlockLocation.SegmentFile), out _);
+        _kept.Drop(cid);
     }
+
+    /// <summary>How many block files <see cref="BlockAccess.Keep"/> holds mapped now (for tests and diagnostics).</summary>
+    public int KeptMappings => _kept.Count;
 
     /// <summary>
     /// The repository's file of a block, open for reading straight into a caller's memory, when it is
@@ -174,6 +198,56 @@ public sealed class BlockReader
         return null;
     }
 
+    // BlockAccess.Keep: the kept mapping of a verified repository file whose path still has the
+    // stamp it was verified under, or a fresh mapping of it, kept; null when the block is to be
+    // opened as BlockAccess.Read (never verified here, changed, gone, too large, or no room).
+    private LeasedBlock? TryOpenKept(Cid cid, string path)
+    {
+        if (!_verified.TryGetValue((cid, BlockLocation.RepositoryFile), out var known))
+        {
+            return null;
+        }
+
+        var status = new FileInfo(path);
+        if (!status.Exists || new FileStamp(status.Length, status.LastWriteTimeUtc) != known || known.Length > ReadLimit)
+        {
+            _kept.Drop(cid);
+            return null;
+        }
+
+        DateTime now = DateTime.UtcNow;
+        if (_kept.TryAcquire(cid, known, now) is { } hit)
+        {
+            return new LeasedBlock(cid, hit.Memory, new SharedLease(hit.Reference), BlockLocation.RepositoryFile, path);
+        }
+
+        if (!_kept.HasRoomFor(known.Length, now))
+        {
+            return null;
+        }
+
+        MappedFileMemory mapping;
+        try
+        {
+            // As in TryOpenFile, the stamp that vouches for the bytes is read from the open file that is mapped.
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            if (new FileStamp(file.Length, File.GetLastWriteTimeUtc(file.SafeFileHandle)) != known)
+            {
+                return null;
+            }
+
+            mapping = MappedFileMemory.Map(file);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        // Another open may have filled the room since: the mapping then serves this open alone.
+        IDisposable reference = _kept.TryKeep(cid, known, mapping, now) ?? mapping;
+        return new LeasedBlock(cid, mapping.Memory, new SharedLease(reference), BlockLocation.RepositoryFile, path);
+    }
+
     private LeasedBlock? TryOpenFile(Cid cid, BlockLocation location, string path, bool verify, BlockAccess access)
     {
         ReadOnlyMemory<byte> memory;
@@ -184,7 +258,7 @@ public sealed class BlockReader
             // The stamp is read from the open file, so it describes the bytes mapped or read, not a file renamed over them since.
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
             stamp = new FileStamp(file.Length, File.GetLastWriteTimeUtc(file.SafeFileHandle));
-            if (access == BlockAccess.Read && stamp.Length <= ReadLimit)
+            if (access != BlockAccess.Map && stamp.Length <= ReadLimit)
             {
                 var buffer = PooledBlockBuffer.Read(file.SafeFileHandle, (int)stamp.Length);
                 (memory, owner) = (buffer.Memory, buffer);
@@ -250,7 +324,7 @@ public sealed class BlockReader
 
             ReadOnlyMemory<byte> memory;
             IDisposable owner;
-            if (access == BlockAccess.Read)
+            if (access != BlockAccess.Map)
             {
                 var buffer = PooledBlockBuffer.Rent(packed.Length);
                 if (!Blocks.Packs.TryRead(packed, buffer.Writable))
@@ -306,8 +380,6 @@ public sealed class BlockReader
     private bool HoldsInSharedMemory(Cid cid) =>
         SharedMemory is not null && cid.Codec == Multicodec.Raw && cid.Hash.Code == Multicodec.Sha2256;
 
-    private readonly record struct FileStamp(long Length, DateTime Written);
-
     /// <summary>A small block file's bytes in a buffer from the shared pool, returned when disposed (by the lease's last reference).</summary>
     private sealed class PooledBlockBuffer : IDisposable
     {
@@ -353,3 +425,6 @@ public sealed class BlockReader
         }
     }
 }
+
+/// <summary>A block file's length and write time: unchanged means the bytes are those that were hashed (files are replaced by rename only).</summary>
+internal readonly record struct FileStamp(long Length, DateTime Written);

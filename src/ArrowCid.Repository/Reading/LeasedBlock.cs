@@ -14,6 +14,17 @@ public enum BlockAccess
     /// bytes is read into a pooled buffer, which costs less than mapping and unmapping it; a larger one is mapped.
     /// </summary>
     Read,
+
+    /// <summary>
+    /// For a block sent often (a server streaming hot chunks): a verified block file of at most
+    /// <see cref="BlockReader.ReadLimit"/> bytes is mapped once and the mapping kept by the reader,
+    /// so a later open of the same block costs one status call of its path (to see the file is
+    /// still the one verified) instead of an open, a read into a buffer and a close; the bytes are
+    /// sent from the page cache. A block not yet verified here, changed since, packed, or beyond
+    /// what the reader keeps is opened as <see cref="Read"/>. Only with <c>verify: true</c> (and not
+    /// on Windows, where a mapped file cannot be deleted); otherwise the same as <see cref="Read"/>.
+    /// </summary>
+    Keep,
 }
 
 /// <summary>Where a <see cref="BlockReader"/> found a block.</summary>

@@ -55,6 +55,53 @@ public sealed class FlightChunkedTableTests
     }
 
     [Fact]
+    public async Task A_table_fetched_again_is_sent_from_the_chunk_mappings_the_node_keeps_and_a_chunk_damaged_since_is_DATA_LOSS()
+    {
+        await using var node = await FlightNodeFixture.StartAsync();
+        using var client = node.Client();
+        using var batch = TestBatches.Large(4L << 20, seed: 33);
+        var put = await client.PutAsync(batch.Schema, [batch]);
+        var reader = node.Content.Reader;
+        // Settled files: the first DoGet hashes each chunk and remembers its stamp, the second keeps it mapped.
+        var settled = DateTime.UtcNow - TimeSpan.FromHours(1);
+        foreach (var chunk in put.Batches)
+        {
+            File.SetLastWriteTimeUtc(reader.Blocks.GetBlockPath(chunk.Cid), settled);
+        }
+
+        for (int fetch = 0; fetch < 3; fetch++)
+        {
+            // Verified by the client chunk by chunk against the manifest tree: the same bytes each time.
+            var fetched = await client.GetAsync(put.Dataset);
+            Assert.Equal(put.Batches.Select(c => c.Cid), fetched.Batches.Select(b => b.Cid));
+        }
+
+        Assert.Equal(put.Batches.Count, reader.KeptMappings);
+
+        // A chunk file rewritten in place (the kept mapping sees the new bytes): the node hashes it again and refuses it.
+        string damaged = reader.Blocks.GetBlockPath(put.Batches[1].Cid);
+        File.SetAttributes(damaged, FileAttributes.Normal);
+        using (var file = File.OpenHandle(damaged, FileMode.Open, FileAccess.ReadWrite))
+        {
+            long at = RandomAccess.GetLength(file) - 20;
+            byte[] one = new byte[1];
+            RandomAccess.Read(file, one, at);
+            one[0] ^= 0x5A;
+            RandomAccess.Write(file, one, at);
+        }
+
+        File.SetLastWriteTimeUtc(damaged, settled + TimeSpan.FromMinutes(1));
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var data in client.GetRawAsync(put.Dataset))
+            {
+                Assert.False(data.DataBody.IsEmpty && data.DataHeader.IsEmpty);
+            }
+        });
+        Assert.Equal(StatusCode.DataLoss, error.StatusCode);
+    }
+
+    [Fact]
     public async Task FlightInfo_endpoints_cover_the_table_in_order_without_gaps_or_overlap_and_make_it_up()
     {
         await using var node = await FlightNodeFixture.StartAsync(new FlightServiceOptions { EndpointBytes = 1 << 20 });
