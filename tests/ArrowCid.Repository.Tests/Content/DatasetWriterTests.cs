@@ -234,16 +234,8 @@ public sealed class DatasetWriterTests : IDisposable
     [Fact]
     public void A_put_reads_each_buffer_of_a_batch_as_often_as_naming_it_does_one_normalisation_one_hashing_and_one_encoding()
     {
-        const int rows = 4096;
-        var values = new CountingMemory(rows * sizeof(long));
-        var ids = MemoryMarshal.Cast<byte, long>(values.Array.AsSpan());
-        for (int i = 0; i < rows; i++)
-        {
-            ids[i] = i * 3L;
-        }
-
-        var schema = new Schema([new Field("id", ArrowType.Int64, nullable: false)]);
-        using var batch = new RecordBatch(schema, rows, [new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, values.Memory])]);
+        var (values, schema, batch) = CountedIds(4096, 3);
+        using var owned = batch;
 
         var named = values.Reads(() => ContentRepository.ComputeCid(batch));
         var single = values.Reads(() => _content.PutBatch(batch));
@@ -265,16 +257,8 @@ public sealed class DatasetWriterTests : IDisposable
     [Fact]
     public void AddInPlace_of_a_one_batch_table_copies_no_row_as_a_whole_put_does_and_names_the_same_table()
     {
-        const int rows = 100;
-        var values = new CountingMemory(rows * sizeof(long));
-        var ids = MemoryMarshal.Cast<byte, long>(values.Array.AsSpan());
-        for (int i = 0; i < rows; i++)
-        {
-            ids[i] = i * 7L;
-        }
-
-        var schema = new Schema([new Field("id", ArrowType.Int64, nullable: false)]);
-        using var batch = new RecordBatch(schema, rows, [new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, values.Memory])]);
+        var (values, schema, batch) = CountedIds(100, 7);
+        using var owned = batch;
 
         PutStreamResult? whole = null, copied = null, inPlace = null;
         int wholeReads = values.Reads(() => whole = _content.PutStream(schema, [batch]));
@@ -331,6 +315,20 @@ public sealed class DatasetWriterTests : IDisposable
         Assert.Equal(expected.Dataset, put.Dataset);
         Assert.Equal(expected.Batches, put.Batches);
         Assert.Equal(put.Batches.Take(completed.Count), completed);
+    }
+
+    // A batch of one non-null int64 column, ids[i] = i * step, over memory that counts its reads.
+    private static (CountingMemory Values, Schema Schema, RecordBatch Batch) CountedIds(int rows, long step)
+    {
+        var values = new CountingMemory(rows * sizeof(long));
+        var ids = MemoryMarshal.Cast<byte, long>(values.Array.AsSpan());
+        for (int i = 0; i < rows; i++)
+        {
+            ids[i] = i * step;
+        }
+
+        var schema = new Schema([new Field("id", ArrowType.Int64, nullable: false)]);
+        return (values, schema, new RecordBatch(schema, rows, [new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, values.Memory])]));
     }
 
     private static byte[] IpcStreamOf(RecordBatch batch)
