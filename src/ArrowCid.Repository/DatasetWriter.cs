@@ -77,14 +77,45 @@ public sealed class DatasetWriter : IDisposable
     /// <returns>The chunks this batch completed (possibly none; the rest come with later batches or <see cref="Finish"/>).</returns>
     /// <exception cref="ArgumentException">The batch's schema differs from the table's; nothing of it was stored.</exception>
     /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
-    public IReadOnlyList<StoredBatch> Add(RecordBatch batch)
+    public IReadOnlyList<StoredBatch> Add(RecordBatch batch) => AddBatch(batch, inPlace: false);
+
+    /// <summary>
+    /// Adds the producer's next rows as <see cref="Add(RecordBatch)"/> does (the same chunks, durable
+    /// and registered before this returns), without copying the rows after the last cut: the
+    /// caller keeps <paramref name="batch"/> alive, its memory unchanged, until it calls
+    /// <see cref="Detach"/>, <see cref="Finish"/> or <see cref="Dispose"/>. For a stream whose end
+    /// is not known in advance (DoPut): a table of one small batch is then never copied, as
+    /// <see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/> does not copy it.
+    /// </summary>
+    /// <param name="batch">A batch of <see cref="Schema"/>, kept alive by the caller as said.</param>
+    /// <returns>The chunks this batch completed (possibly none).</returns>
+    /// <exception cref="ArgumentException">The batch's schema differs from the table's; nothing of it was stored.</exception>
+    /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
+    public IReadOnlyList<StoredBatch> AddInPlace(RecordBatch batch) => AddBatch(batch, inPlace: true);
+
+    /// <summary>Copies the rows held for the next chunk into memory the writer owns, so the batches given to <see cref="AddInPlace"/> may be disposed.</summary>
+    /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
+    public void Detach()
+    {
+        ThrowIfClosed();
+        _table.Detach();
+    }
+
+    private List<StoredBatch> AddBatch(RecordBatch batch, bool inPlace)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfClosed();
         int before = _chunks.Count;
         try
         {
-            _table.Add(batch);
+            if (inPlace)
+            {
+                _table.AddInPlace(batch);
+            }
+            else
+            {
+                _table.Add(batch);
+            }
         }
         catch (ArgumentException e) when (e.ParamName == "schema")
         {

@@ -79,11 +79,12 @@ internal static class MessageDecoder
         switch ((FbMessageHeader)tag)
         {
             case FbMessageHeader.Schema:
-                return new DecodedMessage
+                // The same bytes decode to the same schema: a stream of a schema seen before shares its objects.
+                return DecodedSchemaCache.TryGet(metadata, out var known) ? known : DecodedSchemaCache.Add(metadata, new DecodedMessage
                 {
                     Kind = MessageKind.Schema, Version = version, BodyLength = bodyLength,
                     Schema = SchemaReader.Read(header, out var dictionaries), Dictionaries = dictionaries,
-                };
+                });
             case FbMessageHeader.RecordBatch:
                 return new DecodedMessage { Kind = MessageKind.RecordBatch, Version = version, BodyLength = bodyLength, Batch = ReadBatch(header, "record batch") };
             case FbMessageHeader.DictionaryBatch:

@@ -100,16 +100,41 @@ public sealed partial class ChunkedTableWriter : IDisposable
     /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
     public IReadOnlyList<TableTreeEntry> Add(RecordBatch batch)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        ThrowIfClosed();
-        var stored = Store(_chunker.Add(batch));
+        var stored = AddInPlace(batch);
         if (_detach)
         {
-            // The chunks above were stored while the batch is alive; what is left must outlive it.
+            // The chunks were stored while the batch is alive; what is left must outlive it.
             _chunker.Detach();
         }
 
         return stored;
+    }
+
+    /// <summary>
+    /// Adds the producer's next rows as <see cref="Add"/> does (the same chunks, stored before this
+    /// returns), but leaves the rows after the last cut where they are instead of copying them: the
+    /// caller keeps <paramref name="batch"/> alive, its memory unchanged, until it calls
+    /// <see cref="Detach"/>, <see cref="Finish"/> or <see cref="Dispose"/>. A producer that cannot
+    /// tell whether more batches follow (a network stream) so pays the copy only when one does,
+    /// and a table of one batch none, as with <see cref="AddAllAndFinish"/>.
+    /// </summary>
+    /// <param name="batch">Rows of the table's schema, kept alive by the caller as said.</param>
+    /// <returns>The entries of the chunks this batch completed (possibly none).</returns>
+    /// <exception cref="ArgumentException">The batch's schema is not the table's; nothing of it was stored.</exception>
+    /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
+    public IReadOnlyList<TableTreeEntry> AddInPlace(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ThrowIfClosed();
+        return Store(_chunker.Add(batch));
+    }
+
+    /// <summary>Copies the rows held for the next chunk into memory the writer owns, so every batch added so far may be disposed (after <see cref="AddInPlace"/>; <see cref="Add"/> does it itself).</summary>
+    /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
+    public void Detach()
+    {
+        ThrowIfClosed();
+        _chunker.Detach();
     }
 
     /// <summary>

@@ -21,6 +21,11 @@ namespace ArrowCid.Flight.Service;
 /// </summary>
 internal static class FlightPutSession
 {
+    // Batches with bodies up to this size are added in place: well under the gRPC reader's 64 KiB
+    // large-message threshold, so their message was copied out of its staging buffer into memory
+    // of its own, and keeping it holds no pooled array.
+    private const int InPlaceBodyBytes = 32 * 1024;
+
     public static async Task RunAsync(
         IAsyncStreamReader<FlightData> requests, IServerStreamWriter<PutResult> responses, ServerCallContext context,
         ContentRepository content, ServiceRegistry serviceRegistry)
@@ -28,6 +33,8 @@ internal static class FlightPutSession
         var decoder = new IpcMessageDecoder();
         PutOptions? options = null;
         DatasetWriter? writer = null;
+        // The last batch, when the writer may hold its rows in place (see AddInPlace).
+        RecordBatch? inPlace = null;
         try
         {
             while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
@@ -48,16 +55,41 @@ internal static class FlightPutSession
 
                 IReadOnlyList<StoredBatch> completed;
                 int rows = batch.Length;
-                using (batch)
+                bool keep = data.DataBody.Length <= InPlaceBodyBytes;
+                try
                 {
+                    if (inPlace is not null)
+                    {
+                        // More rows follow the batch held in place: what the writer holds of it is copied before it goes.
+                        writer!.Detach();
+                        inPlace.Dispose();
+                        inPlace = null;
+                    }
+
                     // The decoder gives every batch its stream's schema.
                     writer ??= content.CreateDatasetWriter(batch.Schema, options, serviceRegistry);
-                    completed = writer.Add(batch);
+                    completed = keep ? writer.AddInPlace(batch) : writer.Add(batch);
+                }
+                catch
+                {
+                    batch.Dispose();
+                    throw;
                 }
 
-                // Stored and disposed: nothing reads the message's memory any more (dictionaries,
-                // which the decoder keeps, never get here), so it can take the next large message.
-                requests.ReleaseCurrent();
+                if (keep)
+                {
+                    // Kept while the next message is read: a table of one batch, the common small
+                    // put, is then stored without copying its rows.
+                    inPlace = batch;
+                }
+                else
+                {
+                    batch.Dispose();
+
+                    // Stored and disposed: nothing reads the message's memory any more (dictionaries,
+                    // which the decoder keeps, never get here), so it can take the next large message.
+                    requests.ReleaseCurrent();
+                }
 
                 // One acknowledgement per batch received: its rows and the chunks it completed (stored).
                 await responses.WriteAsync(new PutResult
@@ -96,6 +128,7 @@ internal static class FlightPutSession
         finally
         {
             writer?.Dispose();
+            inPlace?.Dispose();
         }
     }
 

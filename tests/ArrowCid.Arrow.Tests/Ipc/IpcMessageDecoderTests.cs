@@ -84,6 +84,54 @@ public class IpcMessageDecoderTests
     }
 
     [Fact]
+    public void Streams_with_the_same_schema_bytes_share_one_decoded_schema_and_other_bytes_get_their_own()
+    {
+        var fields = new[] { new Types.Field("id", Types.ArrowType.Int64, nullable: false), new Types.Field("name", Types.ArrowType.Utf8, nullable: true) };
+        var schema = new Types.Schema(fields, [new("a", "1"), new("b", "2")]);
+        // Equal as schemas (metadata is a set), but other bytes: the order a peer sent must come back.
+        var reordered = new Types.Schema(fields, [new("b", "2"), new("a", "1")]);
+        byte[] bytes = MessageEncoder.EncodeSchema(schema, IpcWriteOptions.Default).Metadata.ToArray();
+        byte[] reorderedBytes = MessageEncoder.EncodeSchema(reordered, IpcWriteOptions.Default).Metadata.ToArray();
+
+        var first = DecodedSchemaOf(bytes.ToArray());
+        var other = DecodedSchemaOf(reorderedBytes);
+        // The cache is the process's: tests decoding beside this one may fill it and start it over
+        // between two decodes, but not every time.
+        bool shared = Enumerable.Range(0, 100).Any(_ => ReferenceEquals(DecodedSchemaOf(bytes.ToArray()), DecodedSchemaOf(bytes.ToArray())));
+
+        Assert.True(shared, "two decodes of the same schema bytes gave two schema objects every time");
+        Assert.Equal(schema, first);
+        Assert.Equal(schema.Metadata.ToList(), first.Metadata.ToList());
+        Assert.NotSame(first, other);
+        Assert.Equal(reordered.Metadata.ToList(), other.Metadata.ToList());
+        Assert.InRange(DecodedSchemaCache.Count, 1, DecodedSchemaCache.MaxEntries);
+    }
+
+    [Fact]
+    public void A_malformed_schema_message_is_refused_every_time_it_comes()
+    {
+        var schema = new Types.Schema([new Types.Field("malformed_schema_test", Types.ArrowType.Int32, nullable: true)]);
+        byte[] bytes = MessageEncoder.EncodeSchema(schema, IpcWriteOptions.Default).Metadata.ToArray();
+        Assert.Equal(schema, DecodedSchemaOf(bytes));
+        // The same message cut short: its tables run past the end.
+        byte[] truncated = bytes[..(bytes.Length / 2)];
+        byte[] misrooted = bytes.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(misrooted, 1 << 30);
+
+        Assert.Throws<ArrowFormatException>(() => DecodedSchemaOf(truncated));
+        Assert.Throws<ArrowFormatException>(() => DecodedSchemaOf(truncated));
+        Assert.Throws<ArrowFormatException>(() => DecodedSchemaOf(misrooted));
+        Assert.Equal(schema, DecodedSchemaOf(bytes));
+    }
+
+    private static Types.Schema DecodedSchemaOf(byte[] metadata)
+    {
+        var decoder = new IpcMessageDecoder();
+        Assert.Null(decoder.Decode(metadata, ReadOnlyMemory<byte>.Empty));
+        return decoder.Schema!;
+    }
+
+    [Fact]
     public void A_batch_before_the_schema_is_refused()
     {
         var expected = IntegrationJson.Read(GoldenFiles.PathOf("1.0.0-littleendian/generated_primitive", ".json.gz"));

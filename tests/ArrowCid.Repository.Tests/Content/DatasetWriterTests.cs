@@ -234,16 +234,8 @@ public sealed class DatasetWriterTests : IDisposable
     [Fact]
     public void A_put_reads_each_buffer_of_a_batch_as_often_as_naming_it_does_one_normalisation_one_hashing_and_one_encoding()
     {
-        const int rows = 4096;
-        var values = new CountingMemory(rows * sizeof(long));
-        var ids = MemoryMarshal.Cast<byte, long>(values.Array.AsSpan());
-        for (int i = 0; i < rows; i++)
-        {
-            ids[i] = i * 3L;
-        }
-
-        var schema = new Schema([new Field("id", ArrowType.Int64, nullable: false)]);
-        using var batch = new RecordBatch(schema, rows, [new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, values.Memory])]);
+        var (values, schema, batch) = CountedIds(4096, 3);
+        using var owned = batch;
 
         var named = values.Reads(() => ContentRepository.ComputeCid(batch));
         var single = values.Reads(() => _content.PutBatch(batch));
@@ -260,6 +252,95 @@ public sealed class DatasetWriterTests : IDisposable
         // Chunking reads the values to hash rows and to keep the rows after the last cut; a put reads them no more than naming the table does.
         Assert.True(namedTable >= named);
         Assert.Equal(namedTable, added);
+    }
+
+    [Fact]
+    public void AddInPlace_of_a_one_batch_table_copies_no_row_as_a_whole_put_does_and_names_the_same_table()
+    {
+        var (values, schema, batch) = CountedIds(100, 7);
+        using var owned = batch;
+
+        PutStreamResult? whole = null, copied = null, inPlace = null;
+        int wholeReads = values.Reads(() => whole = _content.PutStream(schema, [batch]));
+        using (var writer = _content.CreateDatasetWriter(schema))
+        {
+            int adding = values.Reads(() => writer.Add(batch));
+            int finishing = values.Reads(() => copied = writer.Finish());
+            // Add copies the rows after the last cut (all of them here): Finish encodes the copy, not the batch.
+            Assert.Equal(0, finishing);
+            Assert.True(adding > 0);
+        }
+
+        using (var writer = _content.CreateDatasetWriter(schema))
+        {
+            int adding = values.Reads(() => writer.AddInPlace(batch));
+            int finishing = values.Reads(() => inPlace = writer.Finish());
+            // In place, Finish encodes the batch itself: no pass over the rows to copy them.
+            Assert.True(finishing > 0, "Finish encodes the rows held in place");
+            Assert.Equal(wholeReads, adding + finishing);
+        }
+
+        Assert.Equal(whole!.Dataset, inPlace!.Dataset);
+        Assert.Equal(whole.Batches, inPlace.Batches);
+        Assert.Equal(copied!.Dataset, inPlace.Dataset);
+    }
+
+    [Fact]
+    public void Batches_added_in_place_may_be_overwritten_once_Detach_returns_and_the_table_is_the_one_Add_puts()
+    {
+        var batches = ChunkedTables.Rows(5, 0, ChunkedTables.SeveralChunks).ToArray();
+        var expected = ContentRepository.ComputeCids(ChunkedTables.Schema, batches);
+        using var writer = _content.CreateDatasetWriter(ChunkedTables.Schema);
+        var completed = new List<StoredBatch>();
+        byte[]? previous = null;
+        foreach (var source in batches)
+        {
+            // Each batch lies in an IPC stream of its own, read in place: its rows are that array's bytes.
+            byte[] stream = IpcStreamOf(source);
+            using var reader = new ArrowCid.Arrow.Ipc.ArrowStreamReader(stream);
+            var batch = reader.ReadNext()!;
+            if (previous is not null)
+            {
+                writer.Detach();
+                // What the writer held of the previous batch is its own now: the batch's memory may be reused.
+                Array.Fill(previous, (byte)0xA5);
+            }
+
+            completed.AddRange(writer.AddInPlace(batch));
+            previous = stream;
+        }
+
+        var put = writer.Finish();
+
+        Assert.Equal(expected.Dataset, put.Dataset);
+        Assert.Equal(expected.Batches, put.Batches);
+        Assert.Equal(put.Batches.Take(completed.Count), completed);
+    }
+
+    // A batch of one non-null int64 column, ids[i] = i * step, over memory that counts its reads.
+    private static (CountingMemory Values, Schema Schema, RecordBatch Batch) CountedIds(int rows, long step)
+    {
+        var values = new CountingMemory(rows * sizeof(long));
+        var ids = MemoryMarshal.Cast<byte, long>(values.Array.AsSpan());
+        for (int i = 0; i < rows; i++)
+        {
+            ids[i] = i * step;
+        }
+
+        var schema = new Schema([new Field("id", ArrowType.Int64, nullable: false)]);
+        return (values, schema, new RecordBatch(schema, rows, [new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, values.Memory])]));
+    }
+
+    private static byte[] IpcStreamOf(RecordBatch batch)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new ArrowCid.Arrow.Ipc.ArrowStreamWriter(buffer, batch.Schema, leaveOpen: true))
+        {
+            writer.Write(batch);
+            writer.Finish();
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>Memory that counts how often its bytes are reached as a span: once per pass over them.</summary>
