@@ -31,7 +31,7 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>Where repair moves corrupt block files.</summary>
     public const string QuarantineFolderName = "quarantine";
 
-    private readonly SqliteRegistry _registry;
+    private readonly IRegistry _registry;
     private readonly RepositoryLock _lock;
     private readonly GroupCommit<PendingRow, (BlockRecord Stored, bool WasPinned)> _commits;
 
@@ -49,6 +49,9 @@ public sealed partial class LocalRepository : IDisposable
         Reader = new BlockReader(Blocks);
         _registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
         _commits = new GroupCommit<PendingRow, (BlockRecord, bool)>(CommitGroup);
+
+        // Groups whose registry commit a crash lost are restored from the packs of dead writers.
+        ReplayLog(everyPack: false);
     }
 
     /// <summary>How many group commits (one pack fsync and one registry transaction each) this instance has made.</summary>
@@ -213,16 +216,34 @@ public sealed partial class LocalRepository : IDisposable
         return stored;
     }
 
-    // One group: the packs synced once (block before row), then every row in one registry transaction.
+    // One group, one sync (docs/repository.md, "Commit protocol"): the group's rows are appended to
+    // this process's pack after its blocks as a log entry, the pack is synced once, and the rows are
+    // upserted in one registry transaction that does not sync (recording the entry as applied);
+    // after a power loss the entry is replayed (ReplayLog). A registry without logged commits
+    // (PostgreSQL) syncs its own commit: the packs are synced first, block before row.
     private (BlockRecord, bool)[] CommitGroup(IReadOnlyList<PendingRow> rows)
     {
-        if (rows.Any(r => r.NeedsSync))
+        bool[] pinnedBefore = new bool[rows.Count];
+        IReadOnlyList<BlockRecord> stored;
+        if (_registry.LoggedCommits is { } logged)
         {
+            // The creation time is fixed before logging, so a replay stores the time the commit would have.
+            var now = DateTimeOffset.UtcNow;
+            var records = rows.Select(r => r.Record.Created == default ? r.Record with { Created = now } : r.Record).ToList();
+            var at = Blocks.Packs.AppendLogEntry(LoggedRows.Encode(records));
             Blocks.SyncPacks();
+            stored = logged.UpsertLogged(at.Pack, at.Offset, records, applied => DecodeLogEntries(at.Pack, applied, at.Offset), pinnedBefore);
+        }
+        else
+        {
+            if (rows.Any(r => r.NeedsSync))
+            {
+                Blocks.SyncPacks();
+            }
+
+            stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList(), pinnedBefore);
         }
 
-        bool[] pinnedBefore = new bool[rows.Count];
-        var stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList(), pinnedBefore);
         var results = new (BlockRecord, bool)[rows.Count];
         for (int i = 0; i < rows.Count; i++)
         {
@@ -231,6 +252,46 @@ public sealed partial class LocalRepository : IDisposable
 
         return results;
     }
+
+    /// <summary>
+    /// Applies the log entries that lie past each pack's applied position (groups whose registry
+    /// commit was lost, or never made) to the registry: those of every pack no live process appends
+    /// to or, under the exclusive lock (no group in flight anywhere), of every pack.
+    /// </summary>
+    /// <returns>How many entries were applied.</returns>
+    private int ReplayLog(bool everyPack)
+    {
+        if (_registry.LoggedCommits is not { } logged)
+        {
+            return 0;
+        }
+
+        int replayed = 0;
+        foreach (ulong pack in Blocks.Packs.ListLogPacks())
+        {
+            using var held = everyPack ? null : Blocks.Packs.TryHoldIdlePack(pack);
+            if (!everyPack && held is null)
+            {
+                continue;
+            }
+
+            var entries = Blocks.Packs.ReadLogEntries(pack, logged.AppliedThrough(pack));
+            if (entries.Count == 0)
+            {
+                continue;
+            }
+
+            long last = entries[^1].At.Offset;
+            logged.UpsertLogged(pack, last, [], applied => DecodeLogEntries(pack, applied, last + 1));
+            replayed += entries.Count;
+        }
+
+        return replayed;
+    }
+
+    // The rows of a pack's log entries after one position and before another.
+    private List<IReadOnlyList<BlockRecord>> DecodeLogEntries(ulong pack, long after, long before) =>
+        [.. Blocks.Packs.ReadLogEntries(pack, after, before).Select(e => LoggedRows.Decode(e.Payload.Span))];
 
     /// <summary>A copy of a block's bytes (checked against the CID when the repository verifies reads).</summary>
     /// <param name="cid">The block's CID.</param>
