@@ -35,7 +35,7 @@ public sealed class OldLayoutTests : IDisposable
         // No pack holds a block; this build's pack holds only the log of the puts' registry rows,
         // all applied, so removing it leaves main's layout (which had no packs) with nothing lost.
         string packs = Path.Combine(_folder.Path, "blocks", "packs");
-        using (var store = new Content.Stores.Packs.PackStore(packs))
+        using (var store = new ArrowCid.Content.Stores.Packs.PackStore(packs))
         {
             Assert.Empty(store.Enumerate());
         }
