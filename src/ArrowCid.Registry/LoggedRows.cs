@@ -6,56 +6,84 @@ using ArrowCid.Content.Multiformats;
 
 namespace ArrowCid.Registry;
 
+/// <summary>Where an earlier record of a log gave a schema in full: the log entry's position and the record's index in it.</summary>
+/// <param name="Entry">The entry's position in its log.</param>
+/// <param name="Record">The record's index in the entry.</param>
+public readonly record struct LoggedSchema(long Entry, int Record);
+
 /// <summary>
-/// A group's block records as one write-ahead log entry (see <see cref="ILoggedCommits"/>):
-/// version byte 1, the record count (u32), then each record's CID, kind, schema, rows, bytes,
-/// creation time (µs), producer, provenance, pinned flag, tags, locations and links, little-endian,
-/// strings and CIDs as a u32 length and their bytes (length 0xFFFFFFFF for a null string). Every
+/// A group's block records as one write-ahead log entry (see <see cref="ILoggedCommits"/>), kept
+/// small because every put writes one: version byte 1, the record count, then each record's CID,
+/// kind, schema, rows, bytes, creation time (µs, 8 bytes), producer, provenance, pinned flag, tags,
+/// locations and links. Counts, lengths and numbers are LEB128 varints (rows and bytes zigzagged);
+/// a string is its UTF-8 length plus one (0 for null) and its bytes. A schema is given in full or,
+/// when an earlier record of the same log gave it, as a reference to that record
+/// (<see cref="LoggedSchema"/>): puts of one table shape repeat it, and it is most of a row. Every
 /// field <see cref="IRegistry.Upsert"/> stores is kept, so replaying an entry stores what the
 /// commit it stands in for would have.
 /// </summary>
 public static class LoggedRows
 {
     private const byte FormatVersion = 1;
-    private const uint NullLength = uint.MaxValue;
+    private const byte SchemaNull = 0;
+    private const byte SchemaText = 1;
+    private const byte SchemaReference = 2;
 
     /// <summary>Encodes records (each with its creation time set, so a replay stamps the same one).</summary>
     /// <param name="records">The records.</param>
+    /// <param name="schemaReference">
+    /// Called with each record's schema and index: an earlier record of the same log that gave it
+    /// in full, or null to give it in full here. Null: every schema in full.
+    /// </param>
     /// <returns>The entry's payload.</returns>
-    public static byte[] Encode(IReadOnlyList<BlockRecord> records)
+    public static byte[] Encode(IReadOnlyList<BlockRecord> records, Func<string, int, LoggedSchema?>? schemaReference = null)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var writer = new ArrayBufferWriter<byte>(256 * Math.Max(1, records.Count));
-        writer.GetSpan(1)[0] = FormatVersion;
-        writer.Advance(1);
-        WriteUInt32(writer, (uint)records.Count);
-        foreach (var record in records)
+        var writer = new ArrayBufferWriter<byte>(128 * Math.Max(1, records.Count));
+        WriteByte(writer, FormatVersion);
+        WriteVarint(writer, (ulong)records.Count);
+        for (int i = 0; i < records.Count; i++)
         {
+            var record = records[i];
             WriteBytes(writer, record.Cid.Bytes);
-            writer.GetSpan(1)[0] = (byte)record.Kind;
-            writer.Advance(1);
-            WriteString(writer, record.Schema);
-            WriteInt64(writer, record.Rows);
-            WriteInt64(writer, record.Bytes);
-            WriteInt64(writer, RegistryTime.ToMicroseconds(record.Created));
+            WriteByte(writer, (byte)record.Kind);
+            if (record.Schema is null)
+            {
+                WriteByte(writer, SchemaNull);
+            }
+            else if (schemaReference?.Invoke(record.Schema, i) is { } reference)
+            {
+                WriteByte(writer, SchemaReference);
+                WriteVarint(writer, (ulong)reference.Entry);
+                WriteVarint(writer, (ulong)reference.Record);
+            }
+            else
+            {
+                WriteByte(writer, SchemaText);
+                WriteString(writer, record.Schema);
+            }
+
+            WriteVarint(writer, ZigZag(record.Rows));
+            WriteVarint(writer, ZigZag(record.Bytes));
+            BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), RegistryTime.ToMicroseconds(record.Created));
+            writer.Advance(8);
             WriteString(writer, record.Producer);
             WriteString(writer, record.Provenance);
-            writer.GetSpan(1)[0] = record.Pinned ? (byte)1 : (byte)0;
-            writer.Advance(1);
-            WriteUInt32(writer, (uint)record.Tags.Count);
+            WriteByte(writer, record.Pinned ? (byte)1 : (byte)0);
+            WriteVarint(writer, (ulong)record.Tags.Count);
             foreach (var (key, value) in record.Tags)
             {
                 WriteString(writer, key);
                 WriteString(writer, value);
             }
 
-            WriteUInt32(writer, (uint)record.Locations.Count);
+            WriteVarint(writer, (ulong)record.Locations.Count);
             foreach (string location in record.Locations)
             {
                 WriteString(writer, location);
             }
 
-            WriteUInt32(writer, (uint)record.Batches.Count);
+            WriteVarint(writer, (ulong)record.Batches.Count);
             foreach (var link in record.Batches)
             {
                 WriteBytes(writer, link.Bytes);
@@ -67,9 +95,11 @@ public static class LoggedRows
 
     /// <summary>Decodes an entry written by <see cref="Encode"/>.</summary>
     /// <param name="payload">The entry's payload.</param>
+    /// <param name="position">The entry's position in its log (a schema reference may name a record of the entry itself).</param>
+    /// <param name="resolveSchema">Reads the schema an earlier entry's record gave in full (null when there is none); needed only for references to other entries.</param>
     /// <returns>The records, in the order logged.</returns>
-    /// <exception cref="InvalidDataException">The payload is not an entry this build reads.</exception>
-    public static IReadOnlyList<BlockRecord> Decode(ReadOnlySpan<byte> payload)
+    /// <exception cref="InvalidDataException">The payload is not an entry this build reads, or a reference does not resolve.</exception>
+    public static IReadOnlyList<BlockRecord> Decode(ReadOnlySpan<byte> payload, long position = -1, Func<LoggedSchema, string?>? resolveSchema = null)
     {
         var reader = new Reader(payload);
         byte version = reader.Byte();
@@ -84,9 +114,15 @@ public static class LoggedRows
         {
             var cid = reader.Cid();
             var kind = (BlockKind)reader.Byte();
-            string? schema = reader.String();
-            long rows = reader.Int64();
-            long bytes = reader.Int64();
+            string? schema = reader.Byte() switch
+            {
+                SchemaNull => null,
+                SchemaText => reader.String(),
+                SchemaReference => Resolve(new LoggedSchema((long)reader.Varint(), (int)Math.Min(reader.Varint(), int.MaxValue))),
+                _ => throw new InvalidDataException("A logged registry entry has an unknown schema form."),
+            };
+            long rows = UnZigZag(reader.Varint());
+            long bytes = UnZigZag(reader.Varint());
             var created = RegistryTime.FromMicroseconds(reader.Int64());
             string? producer = reader.String();
             string? provenance = reader.String();
@@ -130,23 +166,43 @@ public static class LoggedRows
         }
 
         return reader.AtEnd ? records : throw new InvalidDataException("A logged registry entry has bytes after its last record.");
+
+        string Resolve(LoggedSchema reference)
+        {
+            string? found = reference.Entry == position
+                ? reference.Record < records.Count ? records[reference.Record].Schema : null
+                : reference.Entry < position ? resolveSchema?.Invoke(reference) : null;
+            return found ?? throw new InvalidDataException($"A logged registry entry names the schema of record {reference.Record} of the entry at {reference.Entry}, which gives none.");
+        }
     }
 
-    private static void WriteUInt32(ArrayBufferWriter<byte> writer, uint value)
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+
+    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
+
+    private static void WriteByte(ArrayBufferWriter<byte> writer, byte value)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(writer.GetSpan(4), value);
-        writer.Advance(4);
+        writer.GetSpan(1)[0] = value;
+        writer.Advance(1);
     }
 
-    private static void WriteInt64(ArrayBufferWriter<byte> writer, long value)
+    private static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value)
     {
-        BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), value);
-        writer.Advance(8);
+        var span = writer.GetSpan(10);
+        int length = 0;
+        while (value >= 0x80)
+        {
+            span[length++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        span[length++] = (byte)value;
+        writer.Advance(length);
     }
 
     private static void WriteBytes(ArrayBufferWriter<byte> writer, ReadOnlySpan<byte> bytes)
     {
-        WriteUInt32(writer, (uint)bytes.Length);
+        WriteVarint(writer, (ulong)bytes.Length);
         bytes.CopyTo(writer.GetSpan(bytes.Length));
         writer.Advance(bytes.Length);
     }
@@ -155,12 +211,12 @@ public static class LoggedRows
     {
         if (text is null)
         {
-            WriteUInt32(writer, NullLength);
+            WriteVarint(writer, 0);
             return;
         }
 
         int length = Encoding.UTF8.GetByteCount(text);
-        WriteUInt32(writer, (uint)length);
+        WriteVarint(writer, (ulong)length + 1);
         writer.Advance(Encoding.UTF8.GetBytes(text, writer.GetSpan(length)));
     }
 
@@ -176,25 +232,40 @@ public static class LoggedRows
 
         public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
 
+        public ulong Varint()
+        {
+            ulong value = 0;
+            for (int shift = 0; shift < 70; shift += 7)
+            {
+                byte b = Byte();
+                value |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return value;
+                }
+            }
+
+            throw Damaged();
+        }
+
         // A count of items that each take at least one byte, so a damaged count cannot ask for more than is there.
         public int Count()
         {
-            uint count = BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
-            return count <= (uint)(_payload.Length - _at) ? (int)count : throw Damaged();
+            ulong count = Varint();
+            return count <= (ulong)(_payload.Length - _at) ? (int)count : throw Damaged();
         }
 
         public string? String()
         {
-            uint length = BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
-            return length == NullLength ? null : Encoding.UTF8.GetString(Take(length));
+            ulong length = Varint();
+            return length == 0 ? null : Encoding.UTF8.GetString(Take(length - 1));
         }
 
         public Cid Cid()
         {
-            uint length = BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
             try
             {
-                return Content.Multiformats.Cid.FromBytes(Take(length));
+                return Content.Multiformats.Cid.FromBytes(Take(Varint()));
             }
             catch (ContentFormatException e)
             {
@@ -202,9 +273,9 @@ public static class LoggedRows
             }
         }
 
-        private ReadOnlySpan<byte> Take(uint length)
+        private ReadOnlySpan<byte> Take(ulong length)
         {
-            if (length > (uint)(_payload.Length - _at))
+            if (length > (ulong)(_payload.Length - _at))
             {
                 throw Damaged();
             }

@@ -35,6 +35,10 @@ public sealed partial class LocalRepository : IDisposable
     private readonly RepositoryLock _lock;
     private readonly GroupCommit<PendingRow, (BlockRecord Stored, bool WasPinned)> _commits;
 
+    // The schemas this process's current pack has logged in full (only the committing thread uses them).
+    private readonly Dictionary<string, LoggedSchema> _loggedSchemas = new(StringComparer.Ordinal);
+    private ulong _loggedSchemasPack;
+
     /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
     /// <param name="root">The repository folder.</param>
     /// <param name="options">Settings; defaults when null.</param>
@@ -230,8 +234,7 @@ public sealed partial class LocalRepository : IDisposable
             // The creation time is fixed before logging, so a replay stores the time the commit would have.
             var now = DateTimeOffset.UtcNow;
             var records = rows.Select(r => r.Record.Created == default ? r.Record with { Created = now } : r.Record).ToList();
-            var at = Blocks.Packs.AppendLogEntry(LoggedRows.Encode(records));
-            Blocks.SyncPacks();
+            var at = LogRows(records);
             stored = logged.UpsertLogged(at.Pack, at.Offset, records, applied => DecodeLogEntries(at.Pack, applied, at.Offset), pinnedBefore);
         }
         else
@@ -252,6 +255,61 @@ public sealed partial class LocalRepository : IDisposable
 
         return results;
     }
+
+    /// <summary>
+    /// Appends a group's rows to this process's pack as a log entry and syncs the pack: the group's
+    /// one sync. A schema the same pack logged in full before is written as a reference to it (it
+    /// is most of a row, and puts of one table shape repeat it); the references are remembered only
+    /// once the entry is synced, and forgotten when the pack changes or a write fails.
+    /// </summary>
+    private Content.Stores.Packs.PackLogPosition LogRows(IReadOnlyList<BlockRecord> records)
+    {
+        var given = new Dictionary<string, LoggedSchema>(StringComparer.Ordinal);
+        Content.Stores.Packs.PackLogPosition at;
+        try
+        {
+            at = Blocks.Packs.AppendLogEntry(position =>
+            {
+                if (position.Pack != _loggedSchemasPack)
+                {
+                    _loggedSchemas.Clear();
+                    _loggedSchemasPack = position.Pack;
+                }
+
+                return LoggedRows.Encode(records, (schema, index) =>
+                {
+                    if (_loggedSchemas.TryGetValue(schema, out var earlier) || given.TryGetValue(schema, out earlier))
+                    {
+                        return earlier;
+                    }
+
+                    given[schema] = new LoggedSchema(position.Offset, index);
+                    return null;
+                });
+            });
+            Blocks.SyncPacks();
+        }
+        catch
+        {
+            _loggedSchemas.Clear();
+            throw;
+        }
+
+        if (_loggedSchemas.Count + given.Count > MaxLoggedSchemas)
+        {
+            _loggedSchemas.Clear();
+        }
+
+        foreach (var (schema, first) in given)
+        {
+            _loggedSchemas[schema] = first;
+        }
+
+        return at;
+    }
+
+    // Schemas remembered for references; past this many (a node taking many table shapes) they are given in full again.
+    private const int MaxLoggedSchemas = 1024;
 
     /// <summary>
     /// Applies the log entries that lie past each pack's applied position (groups whose registry
@@ -289,9 +347,38 @@ public sealed partial class LocalRepository : IDisposable
         return replayed;
     }
 
-    // The rows of a pack's log entries after one position and before another.
-    private List<IReadOnlyList<BlockRecord>> DecodeLogEntries(ulong pack, long after, long before) =>
-        [.. Blocks.Packs.ReadLogEntries(pack, after, before).Select(e => LoggedRows.Decode(e.Payload.Span))];
+    // The rows of a pack's log entries after one position and before another, schema references resolved from the entries they name.
+    private List<IReadOnlyList<BlockRecord>> DecodeLogEntries(ulong pack, long after, long before)
+    {
+        var decoded = new Dictionary<long, IReadOnlyList<BlockRecord>>();
+        var groups = new List<IReadOnlyList<BlockRecord>>();
+        foreach (var entry in Blocks.Packs.ReadLogEntries(pack, after, before))
+        {
+            var records = LoggedRows.Decode(entry.Payload.Span, entry.At.Offset, ResolveSchema);
+            decoded[entry.At.Offset] = records;
+            groups.Add(records);
+        }
+
+        return groups;
+
+        string? ResolveSchema(LoggedSchema reference)
+        {
+            if (!decoded.TryGetValue(reference.Entry, out var records))
+            {
+                var named = Blocks.Packs.ReadLogEntries(pack, reference.Entry - 1, reference.Entry + 1);
+                if (named.Count == 0)
+                {
+                    return null;
+                }
+
+                // The entry named gave the schema in full, so it needs no resolving itself.
+                records = LoggedRows.Decode(named[0].Payload.Span, named[0].At.Offset);
+                decoded[reference.Entry] = records;
+            }
+
+            return reference.Record < records.Count ? records[reference.Record].Schema : null;
+        }
+    }
 
     /// <summary>A copy of a block's bytes (checked against the CID when the repository verifies reads).</summary>
     /// <param name="cid">The block's CID.</param>

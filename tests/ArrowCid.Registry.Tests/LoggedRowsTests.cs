@@ -44,6 +44,34 @@ public sealed class LoggedRowsTests
     }
 
     [Fact]
+    public void A_schema_given_before_is_written_as_a_reference_and_resolved_on_decode()
+    {
+        string schema = new('s', 400);
+        var full = LoggedRows.Encode([BatchRecord(FakeCid(1)) with { Schema = schema }]);
+        var given = new Dictionary<string, LoggedSchema>();
+        var referring = LoggedRows.Encode([BatchRecord(FakeCid(2)) with { Schema = schema }, BatchRecord(FakeCid(3)) with { Schema = "other" }, BatchRecord(FakeCid(4)) with { Schema = "other" }], (text, index) =>
+        {
+            if (text == schema)
+            {
+                return new LoggedSchema(64, 0);
+            }
+
+            if (given.TryGetValue(text, out var earlier))
+            {
+                return earlier;
+            }
+
+            given[text] = new LoggedSchema(640, index);
+            return null;
+        });
+
+        Assert.True(referring.Length < full.Length);
+        var decoded = LoggedRows.Decode(referring, 640, reference => reference == new LoggedSchema(64, 0) ? LoggedRows.Decode(full)[0].Schema : null);
+        Assert.Equal([schema, "other", "other"], decoded.Select(r => r.Schema));
+        Assert.Throws<InvalidDataException>(() => LoggedRows.Decode(referring, 640, _ => null));
+    }
+
+    [Fact]
     public void A_damaged_entry_is_refused_with_a_format_error()
     {
         byte[] payload = LoggedRows.Encode([BatchRecord(FakeCid(1))]);
@@ -52,9 +80,7 @@ public sealed class LoggedRowsTests
         byte[] newer = [.. payload];
         newer[0] = 2;
         Assert.Throws<InvalidDataException>(() => LoggedRows.Decode(newer));
-        byte[] hugeCount = [.. payload];
-        hugeCount[1] = 0xFF;
-        hugeCount[4] = 0x7F;
+        byte[] hugeCount = [payload[0], 0xFF, 0xFF, 0xFF, 0x7F, .. payload.AsSpan(2)];
         Assert.Throws<InvalidDataException>(() => LoggedRows.Decode(hugeCount));
         Assert.Empty(LoggedRows.Decode(LoggedRows.Encode([])));
     }

@@ -235,8 +235,9 @@ public sealed class PackStoreTests : IDisposable
         byte[] payload = new byte[300];
         _random.NextBytes(payload);
         int bodyLength = payload.Length + PackFormat.LogEntryCheckLength;
-        byte[] record = new byte[PackFormat.RecordLength(0, bodyLength)];
-        int head = PackFormat.WriteHead(record, PackRecordType.LogEntry, null, bodyLength);
+        byte[] record = new byte[PackFormat.LogEntryRecordLength(bodyLength)];
+        PackFormat.WriteHead(record, PackRecordType.LogEntry, null, bodyLength);
+        int head = PackFormat.HeaderLength;
         PackFormat.WriteLogEntryBody(record.AsSpan(head), payload);
         record.AsSpan(head + 200, 100).Clear();
         using (var file = new FileStream(path, FileMode.Append))

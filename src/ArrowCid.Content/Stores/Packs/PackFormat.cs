@@ -40,7 +40,8 @@ internal readonly record struct PackRecord(PackRecordType Type, long Offset, Cid
 /// mapped pack hands out each block as an aligned slice (Arrow buffers need 8). A torn tail shows
 /// as a header that is short, has the wrong magic or check, or a record that runs past the end of
 /// the file; a block whose bytes were not all written shows when its body is hashed, a log entry's
-/// when its check (FNV-1a over the payload) fails.
+/// when its check (FNV-1a over the payload) fails. A log entry has no CID and its body follows the
+/// 16-byte header directly (it is read, never mapped), so a small entry takes one 64-byte unit or two.
 /// </summary>
 internal static class PackFormat
 {
@@ -72,6 +73,9 @@ internal static class PackFormat
 
     /// <summary>The length a record takes in the file.</summary>
     public static long RecordLength(int cidLength, long bodyLength) => Align(HeaderLength + cidLength) + Align(bodyLength);
+
+    /// <summary>The length a log entry's record takes: its body follows the header unaligned (it is never mapped), then padding.</summary>
+    public static int LogEntryRecordLength(int bodyLength) => Align(HeaderLength + bodyLength);
 
     /// <summary>Writes a record's head (header, CID, padding) into <paramref name="destination"/>; returns its length (the body's offset in the record).</summary>
     public static int WriteHead(Span<byte> destination, PackRecordType type, Cid? cid, int bodyLength)
@@ -147,7 +151,8 @@ internal static class PackFormat
             return null;
         }
 
-        long end = offset + RecordLength(cidLength, bodyLength);
+        bool logEntry = type == PackRecordType.LogEntry;
+        long end = offset + (logEntry ? Align(HeaderLength + bodyLength) : RecordLength(cidLength, bodyLength));
         if (end > fileLength)
         {
             return null;
@@ -177,7 +182,8 @@ internal static class PackFormat
             return null;
         }
 
-        return new PackRecord(type, offset, cid, offset + Align(HeaderLength + cidLength), (int)bodyLength, end);
+        long bodyOffset = logEntry ? offset + HeaderLength : offset + Align(HeaderLength + cidLength);
+        return new PackRecord(type, offset, cid, bodyOffset, (int)bodyLength, end);
     }
 
     // A header's check: the low half of FNV-1a over it and its CID; catches a torn or stale header

@@ -26,7 +26,7 @@ namespace ArrowCid.Content.Stores.Packs;
 /// (<see cref="Refresh"/>).
 /// </para>
 /// <para>
-/// The packs also carry the repository's write-ahead log: <see cref="AppendLogEntry"/> appends an
+/// The packs also carry the repository's write-ahead log: <see cref="AppendLogEntry(ReadOnlySpan{byte})"/> appends an
 /// opaque, checked entry (a group's registry rows) that the same <see cref="Sync"/> makes durable
 /// with the group's blocks. This store only keeps and lists the entries; the repository knows how
 /// far each pack's entries have been applied (<see cref="ReadLogEntries"/>), and a compaction never
@@ -194,30 +194,25 @@ public sealed class PackStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var writer = EnsureWriterLocked();
-            int bodyLength = checked(payload.Length + PackFormat.LogEntryCheckLength);
-            int head = PackFormat.Align(PackFormat.HeaderLength);
-            int total = checked((int)PackFormat.RecordLength(0, bodyLength));
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(total);
-            long offset;
-            try
-            {
-                var record = buffer.AsSpan(0, total);
-                PackFormat.WriteHead(record, PackRecordType.LogEntry, null, bodyLength);
-                PackFormat.WriteLogEntryBody(record[head..], payload);
-                record[(head + bodyLength)..].Clear();
-                offset = writer.Append(record);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            return AppendLogEntryLocked(EnsureWriterLocked(), payload);
+        }
+    }
 
-            var state = _packs[writer.Id];
-            state.LogEntries.Add((offset, offset + head, bodyLength));
-            state.ScannedTo = writer.End;
-            RollIfFullLocked(writer);
-            return new PackLogPosition(writer.Id, offset);
+    /// <summary>
+    /// Like <see cref="AppendLogEntry(ReadOnlySpan{byte})"/>, with the payload encoded once the
+    /// entry's position is known (and no other append can come between): an entry may then refer to
+    /// earlier entries of the same pack.
+    /// </summary>
+    /// <param name="encode">Makes the payload of the entry that will lie at the position given.</param>
+    /// <returns>Where the entry lies.</returns>
+    public PackLogPosition AppendLogEntry(Func<PackLogPosition, byte[]> encode)
+    {
+        ArgumentNullException.ThrowIfNull(encode);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var writer = EnsureWriterLocked();
+            return AppendLogEntryLocked(writer, encode(new PackLogPosition(writer.Id, writer.End)));
         }
     }
 
@@ -889,6 +884,32 @@ public sealed class PackStore : IDisposable
         AddCopyLocked(cid, block);
         RollIfFullLocked(writer);
         return block;
+    }
+
+    private PackLogPosition AppendLogEntryLocked(PackWriter writer, ReadOnlySpan<byte> payload)
+    {
+        int bodyLength = checked(payload.Length + PackFormat.LogEntryCheckLength);
+        int total = PackFormat.LogEntryRecordLength(bodyLength);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(total);
+        long offset;
+        try
+        {
+            var record = buffer.AsSpan(0, total);
+            record.Clear();
+            PackFormat.WriteHead(record, PackRecordType.LogEntry, null, bodyLength);
+            PackFormat.WriteLogEntryBody(record[PackFormat.HeaderLength..], payload);
+            offset = writer.Append(record);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        var state = _packs[writer.Id];
+        state.LogEntries.Add((offset, offset + PackFormat.HeaderLength, bodyLength));
+        state.ScannedTo = writer.End;
+        RollIfFullLocked(writer);
+        return new PackLogPosition(writer.Id, offset);
     }
 
     private void AppendTombstoneLocked(Cid cid, PackedBlock target)
