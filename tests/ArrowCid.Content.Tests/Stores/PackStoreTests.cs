@@ -252,6 +252,39 @@ public sealed class PackStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_log_entry_damaged_before_a_seal_is_skipped_and_the_records_after_it_stay()
+    {
+        var blocks = Blocks(3);
+        PackLogPosition damaged;
+        PackLogPosition whole;
+        using (var packs = new PackStore(_folder))
+        {
+            damaged = packs.AppendLogEntry([1, 2, 3, 4]);
+            foreach (var (cid, bytes) in blocks)
+            {
+                packs.Append(cid, bytes);
+            }
+
+            whole = packs.AppendLogEntry([5, 6]);
+            packs.Sync();
+        }
+
+        // Bit rot in the first entry's payload, long after the pack was sealed.
+        string path = Path.Combine(_folder, $"{damaged.Pack:x16}.pack");
+        long length = new FileInfo(path).Length;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = damaged.Offset + PackFormat.HeaderLength + 1;
+            file.WriteByte(0xEE);
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Equal(length, new FileInfo(path).Length);
+        Assert.Equal(blocks.Select(b => b.Cid).ToHashSet(), reopened.Enumerate().ToHashSet());
+        Assert.Equal([whole], reopened.ReadLogEntries(damaged.Pack, -1).Select(e => e.At));
+    }
+
+    [Fact]
     public void Compaction_drops_applied_log_entries_and_leaves_a_pack_holding_one_not_applied()
     {
         var blocks = Blocks(20);

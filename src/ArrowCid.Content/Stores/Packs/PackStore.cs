@@ -254,10 +254,16 @@ public sealed class PackStore : IDisposable
         foreach (var (offset, bodyOffset, bodyLength) in wanted)
         {
             byte[] body = new byte[bodyLength];
-            if (!TryRead(new PackedBlock(pack, offset, bodyOffset, bodyLength), body) || !PackFormat.IsWholeLogEntry(body))
+            if (!TryRead(new PackedBlock(pack, offset, bodyOffset, bodyLength), body))
             {
-                // Checked when first read; gone or changed since means the pack was compacted away.
+                // Gone since it was indexed: the pack was compacted away (every entry applied first).
                 return [];
+            }
+
+            if (!PackFormat.IsWholeLogEntry(body))
+            {
+                // Damaged before a seal (one after the last seal is cut by recovery): nothing to replay from it.
+                continue;
             }
 
             entries.Add(new PackLogEntry(new PackLogPosition(pack, offset), body.AsMemory(0, bodyLength - PackFormat.LogEntryCheckLength)));
@@ -680,7 +686,6 @@ public sealed class PackStore : IDisposable
             long length = RandomAccess.GetLength(handle);
             Span<byte> head = stackalloc byte[PackFormat.MaxHeadLength];
             Span<byte> body = stackalloc byte[PackFormat.TombstoneBodyLength];
-            byte[]? logBody = null;
             while (offset < length)
             {
                 int read = RandomAccess.Read(handle, head, offset);
@@ -700,19 +705,6 @@ public sealed class PackStore : IDisposable
                     }
 
                     target = parsed;
-                }
-                else if (record.Type == PackRecordType.LogEntry)
-                {
-                    if (logBody is null || logBody.Length < record.BodyLength)
-                    {
-                        logBody = new byte[Math.Max(record.BodyLength, 4096)];
-                    }
-
-                    var entry = logBody.AsSpan(0, record.BodyLength);
-                    if (RandomAccess.Read(handle, entry, record.BodyOffset) != entry.Length || !PackFormat.IsWholeLogEntry(entry))
-                    {
-                        break;
-                    }
                 }
 
                 found.Add((record, target));
@@ -978,6 +970,24 @@ public sealed class PackStore : IDisposable
             {
                 cut = Math.Min(cut, block.RecordOffset);
                 break;
+            }
+        }
+
+        // Log entries after the last seal are checked like blocks: a torn one ends the pack.
+        foreach (var (offset, bodyOffset, bodyLength) in state.LogEntries.Where(e => e.Offset >= state.SealedTo && e.Offset < cut))
+        {
+            byte[] body = ArrayPool<byte>.Shared.Rent(bodyLength);
+            try
+            {
+                if (!TryRead(new PackedBlock(pack, offset, bodyOffset, bodyLength), body) || !PackFormat.IsWholeLogEntry(body.AsSpan(0, bodyLength)))
+                {
+                    cut = offset;
+                    break;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(body);
             }
         }
 
