@@ -45,7 +45,22 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
+    public virtual ILoggedCommits? LoggedCommits => null;
+
+    /// <inheritdoc/>
     public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore = null)
+    {
+        CheckUpsertArguments(records, pinnedBefore);
+        if (records.Count == 0)
+        {
+            return [];
+        }
+
+        return Write((c, t) => UpsertEachIn(c, t, records, pinnedBefore));
+    }
+
+    /// <summary>Checks the arguments of an <see cref="UpsertAll"/>.</summary>
+    protected static void CheckUpsertArguments(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (pinnedBefore is not null && pinnedBefore.Length != records.Count)
@@ -58,26 +73,22 @@ public abstract class SqlRegistry : IRegistry
             ArgumentNullException.ThrowIfNull(record);
             ArgumentNullException.ThrowIfNull(record.Cid);
         }
+    }
 
-        if (records.Count == 0)
+    /// <summary>Upserts records in order inside a write transaction, as <see cref="UpsertAll"/> does.</summary>
+    protected IReadOnlyList<BlockRecord> UpsertEachIn(DbConnection connection, DbTransaction transaction, IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore)
+    {
+        var stored = new BlockRecord[records.Count];
+        for (int i = 0; i < records.Count; i++)
         {
-            return [];
+            stored[i] = UpsertIn(connection, transaction, records[i], out bool wasPinned);
+            if (pinnedBefore is not null)
+            {
+                pinnedBefore[i] = wasPinned;
+            }
         }
 
-        return Write((c, t) =>
-        {
-            var stored = new BlockRecord[records.Count];
-            for (int i = 0; i < records.Count; i++)
-            {
-                stored[i] = UpsertIn(c, t, records[i], out bool wasPinned);
-                if (pinnedBefore is not null)
-                {
-                    pinnedBefore[i] = wasPinned;
-                }
-            }
-
-            return (IReadOnlyList<BlockRecord>)stored;
-        });
+        return stored;
     }
 
     /// <summary>One upsert inside a write transaction (see <see cref="Upsert"/>); <paramref name="wasPinned"/> tells whether the record was pinned before.</summary>

@@ -21,6 +21,8 @@ public sealed partial class LocalRepository
     {
         using (_lock.Exclusive())
         {
+            // Rows a lost registry commit left only in a pack's log count (and keep their entries) too.
+            ReplayLog(everyPack: true);
             var retained = _registry.ListRetained();
             var registered = _registry.ListCids().ToHashSet();
             var removedRecords = new List<Cid>();
@@ -45,8 +47,14 @@ public sealed partial class LocalRepository
                 }
             }
 
-            // Rows are gone first; the packs then drop every block nothing retains, in one pass.
-            var compaction = Blocks.Packs.Compact(retained.Contains, PackLiveFraction);
+            // Rows are gone first; the packs then drop every block nothing retains, in one pass. A
+            // rewrite drops log entries already applied, so the commits that applied them are made
+            // durable first; a pack holding one not applied is left as it is.
+            var logged = _registry.LoggedCommits;
+            logged?.MakeDurable();
+            var applied = logged?.ListApplied();
+            var compaction = Blocks.Packs.Compact(retained.Contains, PackLiveFraction, applied is null ? null : pack => applied.GetValueOrDefault(pack, -1));
+            ForgetRewrittenLogs(applied);
             var removedRows = removedRecords.ToHashSet();
             foreach (var (cid, length) in compaction.Removed)
             {
@@ -72,6 +80,23 @@ public sealed partial class LocalRepository
                 PacksRewritten = compaction.PacksRewritten,
                 Retained = retained.Count,
             };
+        }
+    }
+
+    // Positions of packs a rewrite deleted are dead weight in the registry.
+    private void ForgetRewrittenLogs(IReadOnlyDictionary<ulong, long>? applied)
+    {
+        if (applied is null || _registry.LoggedCommits is not { } logged)
+        {
+            return;
+        }
+
+        foreach (ulong pack in applied.Keys)
+        {
+            if (!File.Exists(Blocks.Packs.PathOf(pack)))
+            {
+                logged.ForgetLog(pack);
+            }
         }
     }
 

@@ -31,9 +31,13 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>Where repair moves corrupt block files.</summary>
     public const string QuarantineFolderName = "quarantine";
 
-    private readonly SqliteRegistry _registry;
+    private readonly IRegistry _registry;
     private readonly RepositoryLock _lock;
     private readonly GroupCommit<PendingRow, (BlockRecord Stored, bool WasPinned)> _commits;
+
+    // The schemas this process's current pack has logged in full (only the committing thread uses them).
+    private readonly Dictionary<string, LoggedSchema> _loggedSchemas = new(StringComparer.Ordinal);
+    private ulong _loggedSchemasPack;
 
     /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
     /// <param name="root">The repository folder.</param>
@@ -49,6 +53,9 @@ public sealed partial class LocalRepository : IDisposable
         Reader = new BlockReader(Blocks);
         _registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
         _commits = new GroupCommit<PendingRow, (BlockRecord, bool)>(CommitGroup);
+
+        // Groups whose registry commit a crash lost are restored from the packs of dead writers.
+        ReplayLog(everyPack: false);
     }
 
     /// <summary>How many group commits (one pack fsync and one registry transaction each) this instance has made.</summary>
@@ -213,16 +220,33 @@ public sealed partial class LocalRepository : IDisposable
         return stored;
     }
 
-    // One group: the packs synced once (block before row), then every row in one registry transaction.
+    // One group, one sync (docs/repository.md, "Commit protocol"): the group's rows are appended to
+    // this process's pack after its blocks as a log entry, the pack is synced once, and the rows are
+    // upserted in one registry transaction that does not sync (recording the entry as applied);
+    // after a power loss the entry is replayed (ReplayLog). A registry without logged commits
+    // (PostgreSQL) syncs its own commit: the packs are synced first, block before row.
     private (BlockRecord, bool)[] CommitGroup(IReadOnlyList<PendingRow> rows)
     {
-        if (rows.Any(r => r.NeedsSync))
+        bool[] pinnedBefore = new bool[rows.Count];
+        IReadOnlyList<BlockRecord> stored;
+        if (_registry.LoggedCommits is { } logged)
         {
-            Blocks.SyncPacks();
+            // The creation time is fixed before logging, so a replay stores the time the commit would have.
+            var now = DateTimeOffset.UtcNow;
+            var records = rows.Select(r => r.Record.Created == default ? r.Record with { Created = now } : r.Record).ToList();
+            var at = LogRows(records);
+            stored = logged.UpsertLogged(at.Pack, at.Offset, records, applied => DecodeLogEntries(at.Pack, applied, at.Offset), pinnedBefore);
+        }
+        else
+        {
+            if (rows.Any(r => r.NeedsSync))
+            {
+                Blocks.SyncPacks();
+            }
+
+            stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList(), pinnedBefore);
         }
 
-        bool[] pinnedBefore = new bool[rows.Count];
-        var stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList(), pinnedBefore);
         var results = new (BlockRecord, bool)[rows.Count];
         for (int i = 0; i < rows.Count; i++)
         {
@@ -230,6 +254,130 @@ public sealed partial class LocalRepository : IDisposable
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Appends a group's rows to this process's pack as a log entry and syncs the pack: the group's
+    /// one sync. A schema the same pack logged in full before is written as a reference to it (it
+    /// is most of a row, and puts of one table shape repeat it); the references are remembered only
+    /// once the entry is synced, and forgotten when the pack changes or a write fails.
+    /// </summary>
+    private Content.Stores.Packs.PackLogPosition LogRows(IReadOnlyList<BlockRecord> records)
+    {
+        var given = new Dictionary<string, LoggedSchema>(StringComparer.Ordinal);
+        Content.Stores.Packs.PackLogPosition at;
+        try
+        {
+            at = Blocks.Packs.AppendLogEntry(position =>
+            {
+                if (position.Pack != _loggedSchemasPack)
+                {
+                    _loggedSchemas.Clear();
+                    _loggedSchemasPack = position.Pack;
+                }
+
+                return LoggedRows.Encode(records, (schema, index) =>
+                {
+                    if (_loggedSchemas.TryGetValue(schema, out var earlier) || given.TryGetValue(schema, out earlier))
+                    {
+                        return earlier;
+                    }
+
+                    given[schema] = new LoggedSchema(position.Offset, index);
+                    return null;
+                });
+            });
+            Blocks.SyncPacks();
+        }
+        catch
+        {
+            _loggedSchemas.Clear();
+            throw;
+        }
+
+        if (_loggedSchemas.Count + given.Count > MaxLoggedSchemas)
+        {
+            _loggedSchemas.Clear();
+        }
+
+        foreach (var (schema, first) in given)
+        {
+            _loggedSchemas[schema] = first;
+        }
+
+        return at;
+    }
+
+    // Schemas remembered for references; past this many (a node taking many table shapes) they are given in full again.
+    private const int MaxLoggedSchemas = 1024;
+
+    /// <summary>
+    /// Applies the log entries that lie past each pack's applied position (groups whose registry
+    /// commit was lost, or never made) to the registry: those of every pack no live process appends
+    /// to or, under the exclusive lock (no group in flight anywhere), of every pack.
+    /// </summary>
+    /// <returns>How many entries were applied.</returns>
+    private int ReplayLog(bool everyPack)
+    {
+        if (_registry.LoggedCommits is not { } logged)
+        {
+            return 0;
+        }
+
+        int replayed = 0;
+        foreach (ulong pack in Blocks.Packs.ListLogPacks())
+        {
+            using var held = everyPack ? null : Blocks.Packs.TryHoldIdlePack(pack);
+            if (!everyPack && held is null)
+            {
+                continue;
+            }
+
+            var entries = Blocks.Packs.ReadLogEntries(pack, logged.AppliedThrough(pack));
+            if (entries.Count == 0)
+            {
+                continue;
+            }
+
+            long last = entries[^1].At.Offset;
+            logged.UpsertLogged(pack, last, [], applied => DecodeLogEntries(pack, applied, last + 1));
+            replayed += entries.Count;
+        }
+
+        return replayed;
+    }
+
+    // The rows of a pack's log entries after one position and before another, schema references resolved from the entries they name.
+    private List<IReadOnlyList<BlockRecord>> DecodeLogEntries(ulong pack, long after, long before)
+    {
+        var decoded = new Dictionary<long, IReadOnlyList<BlockRecord>>();
+        var groups = new List<IReadOnlyList<BlockRecord>>();
+        foreach (var entry in Blocks.Packs.ReadLogEntries(pack, after, before))
+        {
+            var records = LoggedRows.Decode(entry.Payload.Span, entry.At.Offset, ResolveSchema);
+            decoded[entry.At.Offset] = records;
+            groups.Add(records);
+        }
+
+        return groups;
+
+        string? ResolveSchema(LoggedSchema reference)
+        {
+            if (!decoded.TryGetValue(reference.Entry, out var records))
+            {
+                var named = Blocks.Packs.ReadLogEntries(pack, reference.Entry - 1, reference.Entry + 1);
+                if (named.Count == 0)
+                {
+                    return null;
+                }
+
+                // The entry named gave the schema in full, so it needs no resolving itself.
+                records = LoggedRows.Decode(named[0].Payload.Span, named[0].At.Offset);
+                decoded[reference.Entry] = records;
+            }
+
+            return reference.Record < records.Count ? records[reference.Record].Schema : null;
+        }
     }
 
     /// <summary>A copy of a block's bytes (checked against the CID when the repository verifies reads).</summary>

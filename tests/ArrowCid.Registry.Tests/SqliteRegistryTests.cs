@@ -66,7 +66,7 @@ public sealed class SqliteRegistryTests : IDisposable
         using (var connection = OpenRaw())
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "DROP TABLE versions; UPDATE schema_version SET version = 1;";
+            command.CommandText = "DROP TABLE versions; DROP TABLE log_applied; UPDATE schema_version SET version = 1;";
             command.ExecuteNonQuery();
         }
 
@@ -81,6 +81,80 @@ public sealed class SqliteRegistryTests : IDisposable
         using var check = OpenRaw();
         Assert.Equal((long)SqliteRegistry.SchemaVersion, Scalar(check, "SELECT version FROM schema_version;"));
         Assert.True(SqliteRegistry.SchemaVersion >= 2);
+    }
+
+    [Fact]
+    public void A_database_of_schema_version_2_is_migrated_to_logged_commits_and_keeps_its_records()
+    {
+        using (var registry = new SqliteRegistry(DatabasePath))
+        {
+            registry.Upsert(BatchRecord(FakeCid(1)) with { Pinned = true });
+            registry.AddVersion("sensors", FakeCid(1));
+        }
+
+        // What a build before logged commits left behind: no log_applied table, version 2.
+        using (var connection = OpenRaw())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "DROP TABLE log_applied; UPDATE schema_version SET version = 2;";
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using var migrated = new SqliteRegistry(DatabasePath);
+        Assert.True(migrated.Find(FakeCid(1))!.Pinned);
+        Assert.Equal(FakeCid(1), migrated.FindVersion("sensors")!.Cid);
+        var logged = migrated.LoggedCommits!;
+        Assert.Equal(-1, logged.AppliedThrough(7));
+        logged.UpsertLogged(7, 128, [BatchRecord(FakeCid(2))], _ => []);
+        Assert.Equal(128, logged.AppliedThrough(7));
+    }
+
+    [Fact]
+    public void A_logged_commit_applies_the_missed_entries_first_and_its_position_never_moves_back()
+    {
+        using var registry = new SqliteRegistry(DatabasePath);
+        var logged = registry.LoggedCommits ?? throw new InvalidOperationException("SQLite takes logged commits");
+        const ulong pack = 0xF00D_0000_0000_0001; // above long.MaxValue: stored as its two's complement
+        long seen = -2;
+        var pinnedBefore = new bool[1];
+        registry.Upsert(BatchRecord(FakeCid(3)) with { Pinned = true });
+        var stored = logged.UpsertLogged(pack, 640, [BatchRecord(FakeCid(3))], applied =>
+        {
+            seen = applied;
+            return [[BatchRecord(FakeCid(1))], [BatchRecord(FakeCid(2)) with { Pinned = true }]];
+        }, pinnedBefore);
+
+        Assert.Equal(-1, seen);
+        Assert.True(pinnedBefore[0]);
+        Assert.Equal(FakeCid(3), Assert.Single(stored).Cid);
+        Assert.True(registry.Contains(FakeCid(1)));
+        Assert.True(registry.Find(FakeCid(2))!.Pinned);
+        Assert.Equal(640, logged.AppliedThrough(pack));
+        Assert.Equal(640, logged.ListApplied()[pack]);
+
+        logged.UpsertLogged(pack, 64, [], applied =>
+        {
+            seen = applied;
+            return [];
+        });
+        Assert.Equal(640, seen);
+        Assert.Equal(640, logged.AppliedThrough(pack));
+
+        logged.MakeDurable();
+        logged.ForgetLog(pack);
+        Assert.Equal(-1, logged.AppliedThrough(pack));
+        Assert.Empty(logged.ListApplied());
+    }
+
+    [Fact]
+    public void A_logged_commit_that_fails_records_neither_its_rows_nor_its_position()
+    {
+        using var registry = new SqliteRegistry(DatabasePath);
+        var logged = registry.LoggedCommits!;
+        Assert.Throws<InvalidDataException>(() => logged.UpsertLogged(5, 64, [BatchRecord(FakeCid(1))], _ => throw new InvalidDataException("damaged entry")));
+        Assert.False(registry.Contains(FakeCid(1)));
+        Assert.Equal(-1, logged.AppliedThrough(5));
     }
 
     [Fact]

@@ -11,13 +11,22 @@ namespace ArrowCid.Registry.Sqlite;
 /// crash), a busy timeout so concurrent processes queue instead of failing, and every write in
 /// an IMMEDIATE transaction (the write lock is taken up front, so two writers cannot deadlock
 /// upgrading read locks). The schema is created or migrated on open.
+/// <para>
+/// Logged commits (<see cref="ILoggedCommits"/>, the repository's group commit) run on a second
+/// connection with <c>synchronous = NORMAL</c>: in WAL mode its commit appends to the WAL without
+/// an fsync, so the caller's one log sync is the group's only one. Power loss may drop such a
+/// commit, with every later unsynced one (the WAL is replayed in order and cut at the first frame
+/// not written), never an earlier synced one; the table <c>log_applied</c>, written in the same
+/// transaction, tells the caller where to replay from. The next synced commit makes them durable too.
+/// </para>
 /// </summary>
-public sealed class SqliteRegistry : SqlRegistry
+public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
     private readonly Lock _writeGate = new();
     private SqliteConnection? _writer;
+    private SqliteConnection? _unsyncedWriter;
     private bool _disposed;
 
     /// <summary>Opens (creating and migrating if needed) the registry database at <paramref name="path"/>.</summary>
@@ -40,9 +49,12 @@ public sealed class SqliteRegistry : SqlRegistry
             DefaultTimeout = (int)Math.Clamp(timeout.TotalSeconds, 1, int.MaxValue),
         }.ToString();
 
-        using var connection = Open();
+        using var connection = Open(synced: true);
         SqliteSchema.Migrate(connection);
     }
+
+    /// <inheritdoc/>
+    public override ILoggedCommits? LoggedCommits => this;
 
     /// <summary>The database file (absolute).</summary>
     public string DatabasePath { get; }
@@ -148,6 +160,61 @@ public sealed class SqliteRegistry : SqlRegistry
     }
 
     /// <inheritdoc/>
+    public long AppliedThrough(ulong log) =>
+        ReadSqlite((c, t) => SqlCommands.ScalarInt64(c, t, "SELECT position FROM log_applied WHERE log = $log;", ("$log", unchecked((long)log))) ?? -1);
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<ulong, long> ListApplied() => ReadSqlite((c, t) =>
+    {
+        using var command = SqlCommands.Create(c, t, "SELECT log, position FROM log_applied;");
+        using var reader = command.ExecuteReader();
+        var applied = new Dictionary<ulong, long>();
+        while (reader.Read())
+        {
+            applied[unchecked((ulong)reader.GetInt64(0))] = reader.GetInt64(1);
+        }
+
+        return (IReadOnlyDictionary<ulong, long>)applied;
+    });
+
+    /// <inheritdoc/>
+    public void MakeDurable()
+    {
+        // Rewriting the positions puts pages in the WAL, so the synced commit fsyncs it, and with it
+        // every unsynced commit before (every logged commit writes a position, so none is missed).
+        WriteSqlite(synced: true, (c, t) => SqlCommands.Execute(c, t, "UPDATE log_applied SET position = position;"));
+    }
+
+    /// <inheritdoc/>
+    public void ForgetLog(ulong log) =>
+        WriteSqlite(synced: true, (c, t) => SqlCommands.Execute(c, t, "DELETE FROM log_applied WHERE log = $log;", ("$log", unchecked((long)log))));
+
+    /// <inheritdoc/>
+    public IReadOnlyList<BlockRecord> UpsertLogged(ulong log, long position, IReadOnlyList<BlockRecord> records, Func<long, IReadOnlyList<IReadOnlyList<BlockRecord>>> missed, bool[]? pinnedBefore = null)
+    {
+        CheckUpsertArguments(records, pinnedBefore);
+        ArgumentNullException.ThrowIfNull(missed);
+        long key = unchecked((long)log);
+        return WriteSqlite(synced: false, (c, t) =>
+        {
+            long applied = SqlCommands.ScalarInt64(c, t, "SELECT position FROM log_applied WHERE log = $log;", ("$log", key)) ?? -1;
+            foreach (var group in missed(applied))
+            {
+                UpsertEachIn(c, t, group, pinnedBefore: null);
+            }
+
+            var stored = UpsertEachIn(c, t, records, pinnedBefore);
+            SqlCommands.Execute(
+                c,
+                t,
+                "INSERT INTO log_applied (log, position) VALUES ($log, $position) ON CONFLICT (log) DO UPDATE SET position = MAX(position, excluded.position);",
+                ("$log", key),
+                ("$position", position));
+            return stored;
+        });
+    }
+
+    /// <inheritdoc/>
     public override BlockRecord? Find(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
@@ -192,6 +259,8 @@ public sealed class SqliteRegistry : SqlRegistry
             _disposed = true;
             _writer?.Dispose();
             _writer = null;
+            _unsyncedWriter?.Dispose();
+            _unsyncedWriter = null;
         }
 
         using var connection = new SqliteConnection(_connectionString);
@@ -220,19 +289,21 @@ public sealed class SqliteRegistry : SqlRegistry
     /// <inheritdoc/>
     protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => RegistryTime.FromMicroseconds(reader.GetInt64(ordinal));
 
-    private SqliteConnection Open()
+    private SqliteConnection Open(bool synced)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
 
-        // Per-connection settings: pooled connections keep them, new ones need them.
-        SqlCommands.Execute(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"));
+        // Per-connection settings: pooled connections keep them, new ones need them (a pooled
+        // connection may have been opened unsynced, so the level is always set).
+        string synchronous = synced ? "FULL" : "NORMAL";
+        SqlCommands.Execute(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"));
         return connection;
     }
 
     /// <inheritdoc/>
-    protected override T Write<T>(Func<DbConnection, DbTransaction, T> work) => WriteSqlite<T>((c, t) => work(c, t));
+    protected override T Write<T>(Func<DbConnection, DbTransaction, T> work) => WriteSqlite<T>(synced: true, (c, t) => work(c, t));
 
     /// <inheritdoc/>
     protected override T Read<T>(Func<DbConnection, DbTransaction, T> work) => ReadSqlite<T>((c, t) => work(c, t));
@@ -240,12 +311,13 @@ public sealed class SqliteRegistry : SqlRegistry
     // Writes take turns on one connection kept open: SQLite runs one writer at a time anyway, so
     // in-process writers queue on a lock instead of SQLite's busy back-off, and each write skips
     // the pool and the per-connection settings. Other processes still queue on the busy timeout.
-    private T WriteSqlite<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    // Logged commits have a connection of their own that does not sync at commit.
+    private T WriteSqlite<T>(bool synced, Func<SqliteConnection, SqliteTransaction, T> work)
     {
         lock (_writeGate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var connection = _writer ??= Open();
+            var connection = synced ? (_writer ??= Open(synced: true)) : (_unsyncedWriter ??= Open(synced: false));
             try
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
@@ -257,7 +329,15 @@ public sealed class SqliteRegistry : SqlRegistry
             {
                 // The transaction was rolled back; a fresh connection for the next write, whatever state this one is in.
                 connection.Dispose();
-                _writer = null;
+                if (synced)
+                {
+                    _writer = null;
+                }
+                else
+                {
+                    _unsyncedWriter = null;
+                }
+
                 throw;
             }
         }
@@ -266,7 +346,7 @@ public sealed class SqliteRegistry : SqlRegistry
     /// <summary>Reads in one deferred transaction, so a record and its tags, locations and links come from one snapshot.</summary>
     private T ReadSqlite<T>(Func<SqliteConnection, SqliteTransaction, T> work)
     {
-        using var connection = Open();
+        using var connection = Open(synced: true);
         using var transaction = connection.BeginTransaction(deferred: true);
         T result = work(connection, transaction);
         transaction.Commit();

@@ -57,6 +57,13 @@ internal static class SqliteSchema
             PRIMARY KEY (name, version));
         CREATE INDEX versions_cid ON versions (cid);
         """,
+        // 3: how far each pack's write-ahead log entries have been applied (ILoggedCommits); a
+        // pack id is a u64 stored as its two's-complement i64.
+        """
+        CREATE TABLE log_applied (
+            log INTEGER NOT NULL PRIMARY KEY,
+            position INTEGER NOT NULL);
+        """,
     ];
 
     /// <summary>The version this code writes.</summary>

@@ -193,6 +193,128 @@ public sealed class PackStoreTests : IDisposable
         Assert.Equal(blocks.Select(b => b.Cid).ToHashSet(), packs.Enumerate().ToHashSet());
     }
 
+    [Fact]
+    public void Log_entries_are_read_back_in_order_after_a_reopen_and_between_two_positions()
+    {
+        var payloads = Enumerable.Range(0, 4).Select(i => new byte[] { (byte)i, 1, 2, 3 }).ToList();
+        var positions = new List<PackLogPosition>();
+        using (var packs = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in Blocks(3))
+            {
+                packs.Append(cid, bytes);
+            }
+
+            positions.AddRange(payloads.Select(p => packs.AppendLogEntry(p)));
+            packs.Sync();
+        }
+
+        using var reopened = new PackStore(_folder);
+        ulong pack = positions[0].Pack;
+        Assert.Equal([pack], reopened.ListLogPacks());
+        var all = reopened.ReadLogEntries(pack, -1);
+        Assert.Equal(positions, all.Select(e => e.At));
+        Assert.Equal(payloads, all.Select(e => e.Payload.ToArray()));
+        Assert.Equal(positions[1..3], reopened.ReadLogEntries(pack, positions[0].Offset, positions[3].Offset).Select(e => e.At));
+        Assert.Equal(3, reopened.Enumerate().Count);
+    }
+
+    [Fact]
+    public void A_torn_log_entry_is_cut_on_open_and_the_entries_before_it_stay()
+    {
+        PackLogPosition first;
+        using (var packs = new PackStore(_folder))
+        {
+            first = packs.AppendLogEntry([1, 2, 3]);
+            packs.Sync();
+        }
+
+        // A writer that died mid-append: a whole header, then a payload whose last bytes never reached the disk.
+        string path = Path.Combine(_folder, $"{first.Pack:x16}.pack");
+        long whole = new FileInfo(path).Length;
+        byte[] payload = new byte[300];
+        _random.NextBytes(payload);
+        int bodyLength = payload.Length + PackFormat.LogEntryCheckLength;
+        byte[] record = new byte[PackFormat.LogEntryRecordLength(bodyLength)];
+        PackFormat.WriteHead(record, PackRecordType.LogEntry, null, bodyLength);
+        int head = PackFormat.HeaderLength;
+        PackFormat.WriteLogEntryBody(record.AsSpan(head), payload);
+        record.AsSpan(head + 200, 100).Clear();
+        using (var file = new FileStream(path, FileMode.Append))
+        {
+            file.Write(record);
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Equal(whole + PackFormat.Alignment, new FileInfo(path).Length); // cut, then sealed
+        Assert.Empty(reopened.ListTornTails());
+        Assert.Equal([first], reopened.ReadLogEntries(first.Pack, -1).Select(e => e.At));
+    }
+
+    [Fact]
+    public void A_log_entry_damaged_before_a_seal_is_skipped_and_the_records_after_it_stay()
+    {
+        var blocks = Blocks(3);
+        PackLogPosition damaged;
+        PackLogPosition whole;
+        using (var packs = new PackStore(_folder))
+        {
+            damaged = packs.AppendLogEntry([1, 2, 3, 4]);
+            foreach (var (cid, bytes) in blocks)
+            {
+                packs.Append(cid, bytes);
+            }
+
+            whole = packs.AppendLogEntry([5, 6]);
+            packs.Sync();
+        }
+
+        // Bit rot in the first entry's payload, long after the pack was sealed.
+        string path = Path.Combine(_folder, $"{damaged.Pack:x16}.pack");
+        long length = new FileInfo(path).Length;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = damaged.Offset + PackFormat.HeaderLength + 1;
+            file.WriteByte(0xEE);
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Equal(length, new FileInfo(path).Length);
+        Assert.Equal(blocks.Select(b => b.Cid).ToHashSet(), reopened.Enumerate().ToHashSet());
+        Assert.Equal([whole], reopened.ReadLogEntries(damaged.Pack, -1).Select(e => e.At));
+    }
+
+    [Fact]
+    public void Compaction_drops_applied_log_entries_and_leaves_a_pack_holding_one_not_applied()
+    {
+        var blocks = Blocks(20);
+        PackLogPosition logged;
+        using (var packs = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in blocks)
+            {
+                packs.Append(cid, bytes);
+            }
+
+            logged = packs.AppendLogEntry([9, 9, 9]);
+            packs.Sync();
+
+            // Nothing kept: the pack is all dead weight but for an entry not applied yet.
+            var held = packs.Compact(_ => false, logAppliedThrough: _ => logged.Offset - 1);
+            Assert.Equal(0, held.PacksRewritten);
+            Assert.True(File.Exists(packs.PathOf(logged.Pack)));
+            Assert.Single(packs.ReadLogEntries(logged.Pack, -1));
+
+            var rewritten = packs.Compact(_ => false, logAppliedThrough: _ => logged.Offset);
+            Assert.Equal(1, rewritten.PacksRewritten);
+            Assert.False(File.Exists(packs.PathOf(logged.Pack)));
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Empty(reopened.ListLogPacks());
+        Assert.Empty(reopened.Enumerate());
+    }
+
     private List<(Cid Cid, byte[] Bytes)> Blocks(int count) => Enumerable.Range(0, count).Select(_ =>
     {
         byte[] bytes = new byte[1 + _random.Next(2000)];

@@ -14,6 +14,12 @@ internal enum PackRecordType : byte
 
     /// <summary>A checkpoint written after a sync: everything before it is known to be whole.</summary>
     Seal = 3,
+
+    /// <summary>
+    /// An entry of the repository's write-ahead log (a group's registry rows): no CID, an opaque
+    /// payload followed by its 8-byte check, so a torn entry is found without knowing what it holds.
+    /// </summary>
+    LogEntry = 4,
 }
 
 /// <summary>One record found in a pack.</summary>
@@ -33,7 +39,9 @@ internal readonly record struct PackRecord(PackRecordType Type, long Offset, Cid
 /// to the next multiple of 64. A block's body therefore lies 64-byte aligned in the file, so a
 /// mapped pack hands out each block as an aligned slice (Arrow buffers need 8). A torn tail shows
 /// as a header that is short, has the wrong magic or check, or a record that runs past the end of
-/// the file; a block whose bytes were not all written shows when its body is hashed.
+/// the file; a block whose bytes were not all written shows when its body is hashed, a log entry's
+/// when its check (FNV-1a over the payload) fails. A log entry has no CID and its body follows the
+/// 16-byte header directly (it is read, never mapped), so a small entry takes one 64-byte unit or two.
 /// </summary>
 internal static class PackFormat
 {
@@ -45,6 +53,9 @@ internal static class PackFormat
 
     /// <summary>A tombstone's body: target pack id (u64), target record offset (u64), check (u64).</summary>
     public const int TombstoneBodyLength = 24;
+
+    /// <summary>The check that ends a log entry's body.</summary>
+    public const int LogEntryCheckLength = 8;
 
     /// <summary>The format version written.</summary>
     public const byte Version = 1;
@@ -62,6 +73,9 @@ internal static class PackFormat
 
     /// <summary>The length a record takes in the file.</summary>
     public static long RecordLength(int cidLength, long bodyLength) => Align(HeaderLength + cidLength) + Align(bodyLength);
+
+    /// <summary>The length a log entry's record takes: its body follows the header unaligned (it is never mapped), then padding.</summary>
+    public static int LogEntryRecordLength(int bodyLength) => Align(HeaderLength + bodyLength);
 
     /// <summary>Writes a record's head (header, CID, padding) into <paramref name="destination"/>; returns its length (the body's offset in the record).</summary>
     public static int WriteHead(Span<byte> destination, PackRecordType type, Cid? cid, int bodyLength)
@@ -98,6 +112,18 @@ internal static class PackFormat
         return (BinaryPrimitives.ReadUInt64LittleEndian(body), BinaryPrimitives.ReadInt64LittleEndian(body[8..]));
     }
 
+    /// <summary>Writes a log entry's body: <paramref name="payload"/>, then its check.</summary>
+    public static void WriteLogEntryBody(Span<byte> destination, ReadOnlySpan<byte> payload)
+    {
+        payload.CopyTo(destination);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[payload.Length..], Fnv1a64(payload, []));
+    }
+
+    /// <summary>Whether a log entry's body (payload and check) is whole.</summary>
+    public static bool IsWholeLogEntry(ReadOnlySpan<byte> body) =>
+        body.Length >= LogEntryCheckLength
+        && BinaryPrimitives.ReadUInt64LittleEndian(body[^LogEntryCheckLength..]) == Fnv1a64(body[..^LogEntryCheckLength], []);
+
     /// <summary>
     /// Parses the record starting at <paramref name="offset"/> from <paramref name="head"/> (the
     /// file's bytes from there: at least the header and CID, when the file holds them). Null at a
@@ -113,7 +139,7 @@ internal static class PackFormat
         var type = (PackRecordType)head[4];
         int cidLength = BinaryPrimitives.ReadUInt16LittleEndian(head[6..]);
         long bodyLength = BinaryPrimitives.ReadUInt32LittleEndian(head[8..]);
-        if (type is not (PackRecordType.Block or PackRecordType.Tombstone or PackRecordType.Seal)
+        if (type is not (PackRecordType.Block or PackRecordType.Tombstone or PackRecordType.Seal or PackRecordType.LogEntry)
             || cidLength > Cid.MaxBinaryLength || head.Length < HeaderLength + cidLength || bodyLength > int.MaxValue)
         {
             return null;
@@ -125,14 +151,22 @@ internal static class PackFormat
             return null;
         }
 
-        long end = offset + RecordLength(cidLength, bodyLength);
+        bool logEntry = type == PackRecordType.LogEntry;
+        long end = offset + (logEntry ? Align(HeaderLength + bodyLength) : RecordLength(cidLength, bodyLength));
         if (end > fileLength)
         {
             return null;
         }
 
         Cid? cid = null;
-        if (type != PackRecordType.Seal)
+        if (type == PackRecordType.LogEntry)
+        {
+            if (cidLength != 0 || bodyLength < LogEntryCheckLength)
+            {
+                return null;
+            }
+        }
+        else if (type != PackRecordType.Seal)
         {
             try
             {
@@ -148,14 +182,15 @@ internal static class PackFormat
             return null;
         }
 
-        return new PackRecord(type, offset, cid, offset + Align(HeaderLength + cidLength), (int)bodyLength, end);
+        long bodyOffset = logEntry ? offset + HeaderLength : offset + Align(HeaderLength + cidLength);
+        return new PackRecord(type, offset, cid, bodyOffset, (int)bodyLength, end);
     }
 
     // A header's check: the low half of FNV-1a over it and its CID; catches a torn or stale header
     // (the body is checked by its hash).
     private static uint HeadCheck(ReadOnlySpan<byte> header, ReadOnlySpan<byte> cid) => (uint)Fnv1a64(header, cid);
 
-    // A tombstone's check over its target and CID.
+    // A tombstone's check over its target and CID; a log entry's over its payload.
     private static ulong BodyCheck(ReadOnlySpan<byte> body, ReadOnlySpan<byte> cid) => Fnv1a64(body, cid);
 
     // FNV-1a (64-bit) over two spans in turn.

@@ -25,6 +25,13 @@ namespace ArrowCid.Content.Stores.Packs;
 /// cut short). Another process's appends and deletions are seen when this one next misses a CID
 /// (<see cref="Refresh"/>).
 /// </para>
+/// <para>
+/// The packs also carry the repository's write-ahead log: <see cref="AppendLogEntry(ReadOnlySpan{byte})"/> appends an
+/// opaque, checked entry (a group's registry rows) that the same <see cref="Sync"/> makes durable
+/// with the group's blocks. This store only keeps and lists the entries; the repository knows how
+/// far each pack's entries have been applied (<see cref="ReadLogEntries"/>), and a compaction never
+/// drops an entry that was not.
+/// </para>
 /// <para>Thread-safe.</para>
 /// </summary>
 public sealed class PackStore : IDisposable
@@ -130,7 +137,7 @@ public sealed class PackStore : IDisposable
             if (_blocks.TryGetValue(cid, out var copies))
             {
                 var found = copies[0];
-                if (_writer is null || found.Pack != _writer.Id)
+                if ((_writer is null || found.Pack != _writer.Id) && !IsSealedThroughLocked(found))
                 {
                     // Another process may not have synced it yet; the group's sync covers it.
                     _foreignToSync.Add(found.Pack);
@@ -143,7 +150,11 @@ public sealed class PackStore : IDisposable
         }
     }
 
-    /// <summary>Makes every append made so far durable: one fsync of this process's pack (and of any other process's pack a deduplicated append relied on).</summary>
+    /// <summary>
+    /// Makes every append made so far durable: one fsync of this process's pack (and, first, of any
+    /// other process's pack a deduplicated append relied on, so a log entry found durable never
+    /// names a block that was not).
+    /// </summary>
     public void Sync()
     {
         PackWriter? writer;
@@ -155,7 +166,6 @@ public sealed class PackStore : IDisposable
             _foreignToSync.Clear();
         }
 
-        writer?.Sync();
         foreach (ulong pack in foreign)
         {
             try
@@ -168,6 +178,117 @@ public sealed class PackStore : IDisposable
                 // Compacted away by a collection, which copied and synced its records first.
             }
         }
+
+        writer?.Sync();
+    }
+
+    /// <summary>
+    /// Appends an entry to the write-ahead log in this process's pack: <paramref name="payload"/>
+    /// with a check, so a torn entry is cut on open like a torn block. Durable once <see cref="Sync"/>
+    /// returns, together with every block appended before it.
+    /// </summary>
+    /// <param name="payload">What to log.</param>
+    /// <returns>Where the entry lies.</returns>
+    public PackLogPosition AppendLogEntry(ReadOnlySpan<byte> payload)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return AppendLogEntryLocked(EnsureWriterLocked(), payload);
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="AppendLogEntry(ReadOnlySpan{byte})"/>, with the payload encoded once the
+    /// entry's position is known (and no other append can come between): an entry may then refer to
+    /// earlier entries of the same pack.
+    /// </summary>
+    /// <param name="encode">Makes the payload of the entry that will lie at the position given.</param>
+    /// <returns>Where the entry lies.</returns>
+    public PackLogPosition AppendLogEntry(Func<PackLogPosition, byte[]> encode)
+    {
+        ArgumentNullException.ThrowIfNull(encode);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var writer = EnsureWriterLocked();
+            return AppendLogEntryLocked(writer, encode(new PackLogPosition(writer.Id, writer.End)));
+        }
+    }
+
+    /// <summary>The packs that hold log entries (other processes' appends read first).</summary>
+    /// <returns>Their ids.</returns>
+    public IReadOnlyList<ulong> ListLogPacks()
+    {
+        Refresh();
+        lock (_gate)
+        {
+            return [.. _packs.Values.Where(s => s.LogEntries.Count > 0).Select(s => s.Id)];
+        }
+    }
+
+    /// <summary>The log entries of a pack whose records start after <paramref name="after"/> (and before <paramref name="before"/>), in order.</summary>
+    /// <param name="pack">The pack.</param>
+    /// <param name="after">An offset; -1 for every entry.</param>
+    /// <param name="before">An offset; entries from there on are left out.</param>
+    /// <returns>The entries (empty when the pack is gone).</returns>
+    public IReadOnlyList<PackLogEntry> ReadLogEntries(ulong pack, long after, long before = long.MaxValue)
+    {
+        List<(long Offset, long BodyOffset, int BodyLength)> wanted;
+        lock (_gate)
+        {
+            if (!_packs.TryGetValue(pack, out var state))
+            {
+                return [];
+            }
+
+            wanted = [.. state.LogEntries.Where(e => e.Offset > after && e.Offset < before)];
+        }
+
+        if (wanted.Count == 0)
+        {
+            return [];
+        }
+
+        var entries = new List<PackLogEntry>(wanted.Count);
+        foreach (var (offset, bodyOffset, bodyLength) in wanted)
+        {
+            byte[] body = new byte[bodyLength];
+            if (!TryRead(new PackedBlock(pack, offset, bodyOffset, bodyLength), body))
+            {
+                // Gone since it was indexed: the pack was compacted away (every entry applied first).
+                return [];
+            }
+
+            if (!PackFormat.IsWholeLogEntry(body))
+            {
+                // Damaged before a seal (one after the last seal is cut by recovery): nothing to replay from it.
+                continue;
+            }
+
+            entries.Add(new PackLogEntry(new PackLogPosition(pack, offset), body.AsMemory(0, bodyLength - PackFormat.LogEntryCheckLength)));
+        }
+
+        return entries;
+    }
+
+    /// <summary>
+    /// Holds a pack that no live process appends to (its writer finished or died): while held, no
+    /// one appends to, recovers or compacts it. Null when a live writer (this process's included) holds it.
+    /// </summary>
+    /// <param name="pack">The pack.</param>
+    /// <returns>The hold, to dispose; or null.</returns>
+    public IDisposable? TryHoldIdlePack(ulong pack)
+    {
+        lock (_gate)
+        {
+            if (_writer?.Id == pack)
+            {
+                return null;
+            }
+        }
+
+        return TryLockPack(pack);
     }
 
     /// <summary>Deletes every packed copy of a block (a tombstone per copy, synced before this returns).</summary>
@@ -379,8 +500,13 @@ public sealed class PackStore : IDisposable
     /// </summary>
     /// <param name="keep">Whether a block is retained.</param>
     /// <param name="liveFraction">Packs fuller than this keep their dead records (as tombstoned space).</param>
+    /// <param name="logAppliedThrough">
+    /// Where each pack's log entries have been applied to (the offset of the last applied, -1 for
+    /// none); a rewrite drops applied entries as dead weight and leaves a pack holding one that was
+    /// not as it is. Null when nothing reads the log: every entry counts as applied.
+    /// </param>
     /// <returns>What was done.</returns>
-    public PackCompaction Compact(Func<Cid, bool> keep, double liveFraction = 0.5)
+    public PackCompaction Compact(Func<Cid, bool> keep, double liveFraction = 0.5, Func<ulong, long>? logAppliedThrough = null)
     {
         ArgumentNullException.ThrowIfNull(keep);
         Refresh();
@@ -412,7 +538,7 @@ public sealed class PackStore : IDisposable
         {
             long length = LengthOf(state.Id);
             long live = LiveBytes(state);
-            if (length == 0 || live >= liveFraction * length)
+            if (length == 0 || live >= liveFraction * length || HasUnappliedLogEntries(state, logAppliedThrough))
             {
                 continue;
             }
@@ -626,6 +752,9 @@ public sealed class PackStore : IDisposable
             case PackRecordType.Seal:
                 state.SealedTo = record.End;
                 break;
+            case PackRecordType.LogEntry:
+                state.LogEntries.Add((record.Offset, record.BodyOffset, record.BodyLength));
+                break;
         }
     }
 
@@ -749,6 +878,32 @@ public sealed class PackStore : IDisposable
         return block;
     }
 
+    private PackLogPosition AppendLogEntryLocked(PackWriter writer, ReadOnlySpan<byte> payload)
+    {
+        int bodyLength = checked(payload.Length + PackFormat.LogEntryCheckLength);
+        int total = PackFormat.LogEntryRecordLength(bodyLength);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(total);
+        long offset;
+        try
+        {
+            var record = buffer.AsSpan(0, total);
+            record.Clear();
+            PackFormat.WriteHead(record, PackRecordType.LogEntry, null, bodyLength);
+            PackFormat.WriteLogEntryBody(record[PackFormat.HeaderLength..], payload);
+            offset = writer.Append(record);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        var state = _packs[writer.Id];
+        state.LogEntries.Add((offset, offset + PackFormat.HeaderLength, bodyLength));
+        state.ScannedTo = writer.End;
+        RollIfFullLocked(writer);
+        return new PackLogPosition(writer.Id, offset);
+    }
+
     private void AppendTombstoneLocked(Cid cid, PackedBlock target)
     {
         var writer = EnsureWriterLocked();
@@ -818,6 +973,24 @@ public sealed class PackStore : IDisposable
             }
         }
 
+        // Log entries after the last seal are checked like blocks: a torn one ends the pack.
+        foreach (var (offset, bodyOffset, bodyLength) in state.LogEntries.Where(e => e.Offset >= state.SealedTo && e.Offset < cut))
+        {
+            byte[] body = ArrayPool<byte>.Shared.Rent(bodyLength);
+            try
+            {
+                if (!TryRead(new PackedBlock(pack, offset, bodyOffset, bodyLength), body) || !PackFormat.IsWholeLogEntry(body.AsSpan(0, bodyLength)))
+                {
+                    cut = offset;
+                    break;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(body);
+            }
+        }
+
         FileStream file;
         try
         {
@@ -854,6 +1027,9 @@ public sealed class PackStore : IDisposable
                 }
 
                 state.Tombstones.RemoveAll(t => t.RecordOffset >= cut);
+
+                // Log entries cut off were never synced, so their groups were never acknowledged.
+                state.LogEntries.RemoveAll(e => e.Offset >= cut);
             }
 
             file.Flush(flushToDisk: true);
@@ -868,6 +1044,32 @@ public sealed class PackStore : IDisposable
 
         return wasCut;
     }
+
+    // Whether a pack holds a log entry past where the log has been applied (a rewrite would lose it).
+    private bool HasUnappliedLogEntries(PackState state, Func<ulong, long>? logAppliedThrough)
+    {
+        if (logAppliedThrough is null)
+        {
+            return false;
+        }
+
+        long last;
+        lock (_gate)
+        {
+            if (state.LogEntries.Count == 0)
+            {
+                return false;
+            }
+
+            last = state.LogEntries[^1].Offset;
+        }
+
+        return last > logAppliedThrough(state.Id);
+    }
+
+    // Whether a copy lies before its pack's last seal, which was written after a sync: it is durable already.
+    private bool IsSealedThroughLocked(PackedBlock block) =>
+        _packs.TryGetValue(block.Pack, out var state) && state.SealedTo >= block.End;
 
     // Bytes a rewrite must keep: live block records and tombstones whose target pack still exists.
     private long LiveBytes(PackState state)
@@ -960,6 +1162,8 @@ public sealed class PackStore : IDisposable
         public List<(Cid Cid, PackedBlock Block)> Blocks { get; } = [];
 
         public List<(Cid Cid, ulong TargetPack, long TargetOffset, long RecordOffset, long Length)> Tombstones { get; } = [];
+
+        public List<(long Offset, long BodyOffset, int BodyLength)> LogEntries { get; } = [];
 
         public bool IsSealed(long length) => SealedTo == length && ScannedTo == length;
     }

@@ -16,3 +16,13 @@ public readonly record struct PackedBlock(ulong Pack, long RecordOffset, long Of
 /// <param name="PacksRewritten">Packs whose live records were copied to the current pack and which were then deleted.</param>
 /// <param name="BytesFreed">Bytes of pack files deleted, less the bytes appended to hold what they kept.</param>
 public sealed record PackCompaction(IReadOnlyList<(Multiformats.Cid Cid, int Length)> Removed, int PacksRewritten, long BytesFreed);
+
+/// <summary>Where an entry of the write-ahead log kept in the packs lies (see <see cref="PackStore.AppendLogEntry(ReadOnlySpan{byte})"/>).</summary>
+/// <param name="Pack">The pack.</param>
+/// <param name="Offset">Where its record starts: entries of one pack are ordered by it.</param>
+public readonly record struct PackLogPosition(ulong Pack, long Offset);
+
+/// <summary>An entry of the write-ahead log kept in the packs, as read back.</summary>
+/// <param name="At">Where it lies.</param>
+/// <param name="Payload">What was logged.</param>
+public sealed record PackLogEntry(PackLogPosition At, ReadOnlyMemory<byte> Payload);
