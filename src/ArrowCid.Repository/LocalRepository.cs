@@ -522,6 +522,8 @@ public sealed partial class LocalRepository : IDisposable
 
         long size = info.Length;
         File.Delete(path);
+        // A kept mapping would hold the deleted file's space until the CID was next opened.
+        Reader.Forget(cid);
         Arrow.IO.DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
         return size;
     }
@@ -529,7 +531,9 @@ public sealed partial class LocalRepository : IDisposable
     private long DeleteBlock(Cid cid)
     {
         Blocks.TryGetSize(cid, out long size);
-        return Blocks.Delete(cid) ? size : 0;
+        bool deleted = Blocks.Delete(cid);
+        Reader.Forget(cid);
+        return deleted ? size : 0;
     }
 }
 

@@ -156,6 +156,41 @@ public sealed class LocalRepositoryTests : IDisposable
     }
 
     [Fact]
+    public void Gc_lets_go_of_the_kept_mappings_of_the_block_files_it_deletes()
+    {
+        // Large blocks keep files of their own, which BlockAccess.Keep maps once verified.
+        var garbage = PutLargeBlock();
+        var orphan = new byte[LocalRepositoryOptions.DefaultPackThreshold + 1];
+        _random.NextBytes(orphan);
+        var orphanCid = Cid.ForRaw(orphan);
+        _repo.Blocks.Put(orphanCid, orphan);
+        foreach (var cid in new[] { garbage, orphanCid })
+        {
+            // Older than the clock's grain, so the file's stamp is trusted and the mapping kept.
+            File.SetLastWriteTimeUtc(_repo.Blocks.GetBlockPath(cid), DateTime.UtcNow - TimeSpan.FromHours(1));
+            _repo.Reader.Open(cid, access: BlockAccess.Keep).Dispose();
+            _repo.Reader.Open(cid, access: BlockAccess.Keep).Dispose();
+        }
+
+        Assert.Equal(2, _repo.Reader.KeptMappings);
+
+        var report = _repo.Gc();
+
+        Assert.Equal([garbage], report.RemovedRecords);
+        Assert.Equal([orphanCid], report.RemovedOrphans);
+        Assert.Equal(0, _repo.Reader.KeptMappings);
+    }
+
+    private Cid PutLargeBlock()
+    {
+        byte[] bytes = new byte[LocalRepositoryOptions.DefaultPackThreshold + 1];
+        _random.NextBytes(bytes);
+        var cid = Cid.ForRaw(bytes);
+        _repo.PutBlock(cid, bytes, BatchRecord(cid));
+        return cid;
+    }
+
+    [Fact]
     public void Verify_reports_orphans_missing_and_corrupt_blocks_and_repair_fixes_them_idempotently()
     {
         var healthy = PutBatch();
