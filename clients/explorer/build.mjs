@@ -50,6 +50,9 @@ async function build() {
 async function bundle(entry, options) {
   const result = await esbuild.build({
     entryPoints: [join(here, 'src', entry)],
+    // esbuild names chunks by a hash that covers paths relative to the working directory: fixing it
+    // here makes the bundle the same from any folder the build is started in.
+    absWorkingDir: here,
     outdir: dist,
     bundle: true,
     platform: 'browser',
@@ -64,7 +67,7 @@ async function bundle(entry, options) {
     ...options,
   });
   const entryOutput = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
-  const staticImports = (entryOutput?.imports ?? []).filter((i) => i.kind === 'import-statement').map((i) => relative(dist, resolve(i.path)));
+  const staticImports = (entryOutput?.imports ?? []).filter((i) => i.kind === 'import-statement').map((i) => relative(dist, resolve(here, i.path)));
   return { files: result.outputFiles.map((f) => [relative(dist, f.path), Buffer.from(f.contents)]), staticImports };
 }
 
