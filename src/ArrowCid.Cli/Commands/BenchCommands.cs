@@ -28,7 +28,7 @@ internal static class BenchCommands
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         var dir = new Option<string?>("--dir") { Description = "A folder on the disk to measure (default: the folder holding the repository, ~/.arrowcid or ARROWCID_REPO); not /dev/shm, where fsync does nothing", HelpName = "DIR" };
-        var seconds = new Option<double>("--seconds") { Description = "How long each measure runs (1..60)", DefaultValueFactory = _ => 3, HelpName = "S" };
+        var seconds = new Option<double>("--seconds") { Description = "How long each measure runs (1..60); each put measure first warms up as long, untimed", DefaultValueFactory = _ => 3, HelpName = "S" };
         var command = new Command("ingest", $"Durable ingestion of many small tables: the disk's fsync limit, puts of distinct 1 KiB tables from one client and from {IngestBenchmark.Clients} concurrent DoPut clients, and the space they take") { json, dir, seconds };
         command.SetAction(parse =>
         {
@@ -57,6 +57,7 @@ internal static class BenchCommands
     {
         ["dir"] = r.Folder,
         ["table_bytes"] = r.TableBytes,
+        ["warmup_s"] = Round(r.WarmUpSeconds),
         ["fsync_appends_per_s"] = Round(r.FsyncAppendsPerSecond),
         ["puts_per_s_1"] = Round(r.PutsPerSecond1),
         ["cpu_us_per_put_1"] = Round(r.CpuMicrosecondsPerPut1),

@@ -1,0 +1,28 @@
+using System.Text.Json.Nodes;
+
+namespace ArrowCid.Cli.Tests;
+
+public sealed class BenchIngestCommandTests
+{
+    [Fact]
+    public void Bench_ingest_json_reports_every_measure_after_a_warm_up_as_long_as_each_and_removes_its_folder()
+    {
+        using var parent = new TempFolder();
+
+        var result = CliRun.Run("bench", "ingest", "--json", "--dir", parent.Path, "--seconds", "1");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var json = JsonNode.Parse(result.Out)!;
+        Assert.Equal(1.0, json["warmup_s"]!.GetValue<double>());
+        foreach (string key in new[] { "fsync_appends_per_s", "puts_per_s_1", "cpu_us_per_put_1", "puts_per_s_16", "cpu_us_per_put_16", "space_ratio" })
+        {
+            Assert.True(json[key]!.GetValue<double>() > 0, key);
+        }
+
+        Assert.True(json["puts_16"]!.GetValue<long>() >= json["group_commits_16"]!.GetValue<long>());
+        double ratio = json["puts_per_s_1"]!.GetValue<double>() / json["fsync_appends_per_s"]!.GetValue<double>();
+        Assert.InRange(json["puts_1_vs_fsync"]!.GetValue<double>(), (ratio * 0.999) - 0.0001, (ratio * 1.001) + 0.0001);
+        Assert.Equal(json["puts_1_vs_fsync"]!.GetValue<double>() >= 0.5, json["single_goal_met"]!.GetValue<bool>());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(parent.Path));
+    }
+}
