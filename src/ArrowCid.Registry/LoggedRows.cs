@@ -15,7 +15,8 @@ public readonly record struct LoggedSchema(long Entry, int Record);
 /// A group's block records as one write-ahead log entry (see <see cref="ILoggedCommits"/>), kept
 /// small because every put writes one: version byte 1, the record count, then each record's CID,
 /// kind, schema, rows, bytes, creation time (µs, 8 bytes), producer, provenance, pinned flag, tags,
-/// locations and links. Counts, lengths and numbers are LEB128 varints (rows and bytes zigzagged);
+/// locations and links. Counts, lengths and numbers are the multiformats unsigned varints (LEB128, at
+/// most 63 bits; rows and bytes zigzagged);
 /// a string is its UTF-8 length plus one (0 for null) and its bytes. A schema is given in full or,
 /// when an earlier record of the same log gave it, as a reference to that record
 /// (<see cref="LoggedSchema"/>): puts of one table shape repeat it, and it is most of a row. Every
@@ -186,19 +187,8 @@ public static class LoggedRows
         writer.Advance(1);
     }
 
-    private static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value)
-    {
-        var span = writer.GetSpan(10);
-        int length = 0;
-        while (value >= 0x80)
-        {
-            span[length++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[length++] = (byte)value;
-        writer.Advance(length);
-    }
+    private static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value) =>
+        writer.Advance(Varint.Write(value, writer.GetSpan(Varint.MaxLength)));
 
     private static void WriteBytes(ArrayBufferWriter<byte> writer, ReadOnlySpan<byte> bytes)
     {
@@ -234,18 +224,13 @@ public static class LoggedRows
 
         public ulong Varint()
         {
-            ulong value = 0;
-            for (int shift = 0; shift < 70; shift += 7)
+            if (!Content.Multiformats.Varint.TryRead(_payload[_at..], out ulong value, out int length))
             {
-                byte b = Byte();
-                value |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80)
-                {
-                    return value;
-                }
+                throw Damaged();
             }
 
-            throw Damaged();
+            _at += length;
+            return value;
         }
 
         // A count of items that each take at least one byte, so a damaged count cannot ask for more than is there.
