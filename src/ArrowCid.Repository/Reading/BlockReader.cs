@@ -50,7 +50,7 @@ public sealed class BlockReader
     /// <summary>The largest block file <see cref="BlockAccess.Read"/> reads into a buffer (a chunk's or manifest node's limit); larger files are mapped.</summary>
     public const int ReadLimit = 1 << 20;
 
-    /// <summary>The most block files <see cref="BlockAccess.Keep"/> keeps mapped (each mapping holds an open file).</summary>
+    /// <summary>The most block files <see cref="BlockAccess.Keep"/> keeps mapped (each a mapping, not an open file: <see cref="MappedFileMemory"/> closes the file once mapped).</summary>
     public const int KeptMappingCount = 4096;
 
     /// <summary>The most bytes of block files <see cref="BlockAccess.Keep"/> keeps mapped (address space and page tables; the pages stay the page cache's).</summary>
