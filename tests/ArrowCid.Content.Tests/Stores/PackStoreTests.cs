@@ -348,6 +348,36 @@ public sealed class PackStoreTests : IDisposable
         AssertIntact(reopened, blocks);
     }
 
+    [Fact]
+    public void A_sealed_pack_whose_zeros_were_not_trimmed_is_trimmed_without_another_seal()
+    {
+        var blocks = Blocks(4);
+        PackedBlock last;
+        using (var packs = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in blocks)
+            {
+                packs.Append(cid, bytes);
+            }
+
+            last = packs.Find(blocks[^1].Cid)!.Value;
+        }
+
+        // The writer died after its seal and before the trim: the zeros are still there.
+        string pack = Path.Combine(_folder, $"{last.Pack:x16}.pack");
+        long sealedEnd = new FileInfo(pack).Length;
+        Assert.Equal(last.Offset + PackFormat.Align(last.Length) + PackFormat.Alignment, sealedEnd);
+        using (var file = new FileStream(pack, FileMode.Append))
+        {
+            file.Write(new byte[20_000]);
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Equal(sealedEnd, new FileInfo(pack).Length);
+        Assert.Empty(reopened.ListTornTails());
+        AssertIntact(reopened, blocks);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

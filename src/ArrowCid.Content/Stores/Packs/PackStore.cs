@@ -1062,7 +1062,7 @@ public sealed class PackStore : IDisposable
 
             if (state.SealedTo == cut && !wasCut)
             {
-                // Sealed already (its writer died between the seal and the trim): the trim made durable.
+                // Sealed already (by a writer that finished, or died between its seal and the trim): only the trim, made durable.
                 if (length > cut)
                 {
                     file.Flush(flushToDisk: true);
