@@ -315,6 +315,166 @@ public sealed class PackStoreTests : IDisposable
         Assert.Empty(reopened.Enumerate());
     }
 
+    [Fact]
+    public void A_crashed_writers_preallocated_zeros_read_as_the_pack_end_and_appends_follow_the_records()
+    {
+        var blocks = Blocks(10);
+        var (crashed, logicalEnd, entry) = CrashedPackCopy(blocks);
+        string pack = Path.Combine(crashed, $"{entry.Pack:x16}.pack");
+        Assert.True(new FileInfo(pack).Length > logicalEnd, "the open pack was not preallocated");
+
+        PackedBlock appended;
+        using (var packs = OpenWithoutRecovery(crashed, entry.Pack))
+        {
+            Assert.Empty(packs.ListTornTails());
+            Assert.Equal(0, packs.RecoverDeadPacks()); // trimmed and sealed, not cut
+            Assert.Equal(logicalEnd + PackFormat.Alignment, new FileInfo(pack).Length);
+            AssertIntact(packs, blocks);
+            Assert.Equal([entry], packs.ReadLogEntries(entry.Pack, -1).Select(e => e.At));
+
+            // The pack is adopted: the next record starts after the seal, not after the zeros that were there.
+            var (cid, bytes) = Blocks(1)[0];
+            appended = packs.Append(cid, bytes);
+            Assert.Equal(entry.Pack, appended.Pack);
+            Assert.Equal(logicalEnd + PackFormat.Alignment, appended.RecordOffset);
+            packs.Sync();
+            blocks.Add((cid, bytes));
+        }
+
+        // Sealed on close: trimmed to its records and a seal.
+        Assert.Equal(appended.Offset + PackFormat.Align(appended.Length) + PackFormat.Alignment, new FileInfo(pack).Length);
+        using var reopened = new PackStore(crashed);
+        Assert.Empty(reopened.ListTornTails());
+        AssertIntact(reopened, blocks);
+    }
+
+    [Fact]
+    public void A_sealed_pack_whose_zeros_were_not_trimmed_is_trimmed_without_another_seal()
+    {
+        var blocks = Blocks(4);
+        PackedBlock last;
+        using (var packs = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in blocks)
+            {
+                packs.Append(cid, bytes);
+            }
+
+            last = packs.Find(blocks[^1].Cid)!.Value;
+        }
+
+        // The writer died after its seal and before the trim: the zeros are still there.
+        string pack = Path.Combine(_folder, $"{last.Pack:x16}.pack");
+        long sealedEnd = new FileInfo(pack).Length;
+        Assert.Equal(last.Offset + PackFormat.Align(last.Length) + PackFormat.Alignment, sealedEnd);
+        using (var file = new FileStream(pack, FileMode.Append))
+        {
+            file.Write(new byte[20_000]);
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Equal(sealedEnd, new FileInfo(pack).Length);
+        Assert.Empty(reopened.ListTornTails());
+        AssertIntact(reopened, blocks);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_record_torn_just_before_the_preallocated_zeros_is_cut(bool headerTorn)
+    {
+        var blocks = Blocks(6);
+        var (crashed, logicalEnd, entry) = CrashedPackCopy(blocks);
+        string pack = Path.Combine(crashed, $"{entry.Pack:x16}.pack");
+        long length = new FileInfo(pack).Length;
+        long expectedEnd;
+        using (var file = new FileStream(pack, FileMode.Open, FileAccess.ReadWrite))
+        {
+            if (headerTorn)
+            {
+                // Half the header of one more record reached the disk, inside the preallocated zeros.
+                byte[] head = new byte[PackFormat.MaxHeadLength];
+                PackFormat.WriteHead(head, PackRecordType.Block, blocks[0].Cid, blocks[0].Bytes.Length);
+                file.Position = logicalEnd;
+                file.Write(head.AsSpan(0, 8));
+                expectedEnd = logicalEnd;
+            }
+            else
+            {
+                // The log entry (the pack's last record, right before the zeros) reached the disk without its check.
+                file.Position = entry.Offset + PackFormat.HeaderLength + 3;
+                file.Write(new byte[PackFormat.LogEntryCheckLength]);
+                expectedEnd = entry.Offset;
+            }
+        }
+
+        Assert.Equal(length, new FileInfo(pack).Length);
+        using var packs = OpenWithoutRecovery(crashed, entry.Pack);
+        Assert.Equal(headerTorn ? 1 : 0, packs.ListTornTails().Count); // a torn body is found by its check, on recovery
+        Assert.Equal(1, packs.RecoverDeadPacks());
+        Assert.Equal(expectedEnd + PackFormat.Alignment, new FileInfo(pack).Length);
+        AssertIntact(packs, blocks);
+        PackLogPosition[] entries = headerTorn ? [entry] : [];
+        Assert.Equal(entries, packs.ReadLogEntries(entry.Pack, -1).Select(e => e.At));
+    }
+
+    [Fact]
+    public void Adopting_a_pack_another_instance_sealed_after_this_one_last_read_it_keeps_its_records()
+    {
+        var blocks = Blocks(3);
+        using var adopter = new PackStore(_folder);
+        using (var writer = new PackStore(_folder))
+        {
+            writer.Append(blocks[0].Cid, blocks[0].Bytes);
+            writer.Sync();
+            adopter.Refresh();
+            writer.Append(blocks[1].Cid, blocks[1].Bytes);
+            writer.Sync();
+        }
+
+        // The adopter last read the pack with one block; the writer's second block, acknowledged, must stay.
+        adopter.Append(blocks[2].Cid, blocks[2].Bytes);
+        adopter.Sync();
+        AssertIntact(adopter, blocks);
+        adopter.Dispose();
+        using var reopened = new PackStore(_folder);
+        AssertIntact(reopened, blocks);
+    }
+
+    private static void AssertIntact(PackStore packs, List<(Cid Cid, byte[] Bytes)> blocks)
+    {
+        Assert.Equal(blocks.Select(b => b.Cid).ToHashSet(), packs.Enumerate().ToHashSet());
+        foreach (var (cid, _) in blocks)
+        {
+            Assert.True(packs.IsIntact(cid, packs.Find(cid)!.Value), $"{cid} damaged");
+        }
+    }
+
+    // A copy of a pack as a writer that died after a sync left it (blocks, then a log entry, then
+    // the preallocated zeros): the folder, where the records end, and the entry.
+    private (string Folder, long LogicalEnd, PackLogPosition Entry) CrashedPackCopy(List<(Cid Cid, byte[] Bytes)> blocks)
+    {
+        string crashed = Directory.CreateDirectory(Path.Combine(_folder, "crashed")).FullName;
+        using var writer = new PackStore(Path.Combine(_folder, "live"));
+        foreach (var (cid, bytes) in blocks)
+        {
+            writer.Append(cid, bytes);
+        }
+
+        var entry = writer.AppendLogEntry([7, 7, 7]);
+        writer.Sync();
+        File.Copy(writer.PathOf(entry.Pack), Path.Combine(crashed, $"{entry.Pack:x16}.pack"));
+        long logicalEnd = entry.Offset + PackFormat.LogEntryRecordLength(3 + PackFormat.LogEntryCheckLength);
+        return (crashed, logicalEnd, entry);
+    }
+
+    // Opens a folder while its pack's lock is held, so the pack is left as the crash left it; the lock is then released.
+    private static PackStore OpenWithoutRecovery(string folder, ulong pack)
+    {
+        using var held = new FileStream(Path.Combine(folder, $"{pack:x16}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        return new PackStore(folder);
+    }
+
     private List<(Cid Cid, byte[] Bytes)> Blocks(int count) => Enumerable.Range(0, count).Select(_ =>
     {
         byte[] bytes = new byte[1 + _random.Next(2000)];
