@@ -30,8 +30,9 @@ export async function rawCid(bytes) {
 }
 
 /**
- * Digests started and not yet awaited, at most: each holds a copy of its block (up to 1 MiB) until
- * it is hashed, and a few keep the hashing threads busy while the next chunks are encoded.
+ * Digests started and not yet awaited, at most: each holds its block's bytes (a copy, up to 1 MiB,
+ * or a place in the hash thread's ring) until hashed, and a few keep the hashing thread busy while
+ * the next chunks are encoded.
  */
 const MAX_DIGESTS_IN_FLIGHT = 4;
 

@@ -1,14 +1,16 @@
 // The SHA-256 of a block given as the byte arrays that follow each other in it (encode.js
-// batchParts), hashed off the calling thread: the parts are joined into one reused buffer and
+// batchParts), hashed off the calling thread so that the caller encodes the next chunk meanwhile.
+// In Node a worker thread hashes it from shared memory (hash-thread.js). Elsewhere (browsers), and
+// while that worker starts or its ring is full, the parts are joined into one reused buffer and
 // handed to WebCrypto's digest, which takes a copy of the bytes when it is called (WebCrypto's
 // digest, step 2: "a copy of the bytes held by data") and hashes the copy on another thread
-// (Node: libuv's thread pool; Chromium: its crypto thread). So the buffer is free for the next
-// block at once, and the caller encodes the next chunk while this one is hashed. The same code
-// runs in Node and in browsers; no Node built-in is imported.
+// (Node: libuv's thread pool; Chromium: its crypto thread). Either way the block's memory is free
+// again when digestParts returns. No Node built-in is imported.
 
 import { sha256 } from 'multiformats/hashes/sha2';
 import { create as createDigest } from 'multiformats/hashes/digest';
 import { joinParts } from './encode.js';
+import { hashThread } from './hash-thread.js';
 
 const SHA2_256 = 0x12;
 const subtle = globalThis.crypto?.subtle ?? null;
@@ -25,6 +27,8 @@ export function startDigest(bytes) {
  * into `scratch` ({ bytes }, grown when short), which is free again when this returns.
  */
 export function digestParts(parts, byteLength, scratch) {
+  const viaThread = hashThread()?.tryDigest(parts, byteLength);
+  if (viaThread) return viaThread.then((digest) => createDigest(SHA2_256, digest));
   if (scratch.bytes.length < byteLength) scratch.bytes = new Uint8Array(Math.max(byteLength, Math.ceil(scratch.bytes.length * 1.5)));
   return startDigest(joinParts(parts, scratch.bytes.subarray(0, byteLength)));
 }
