@@ -27,7 +27,7 @@ export function startDigest(bytes) {
  * into `scratch` ({ bytes }, grown when short), which is free again when this returns.
  */
 export function digestParts(parts, byteLength, scratch) {
-  const viaThread = hashThread()?.tryDigest(parts, byteLength);
+  const viaThread = hashThread(byteLength)?.tryDigest(parts, byteLength);
   if (viaThread) return viaThread.then((digest) => createDigest(SHA2_256, digest));
   if (scratch.bytes.length < byteLength) scratch.bytes = new Uint8Array(Math.max(byteLength, Math.ceil(scratch.bytes.length * 1.5)));
   return startDigest(joinParts(parts, scratch.bytes.subarray(0, byteLength)));

@@ -120,18 +120,30 @@ class HashThread {
   }
 }
 
+/**
+ * Bytes hashed elsewhere before the thread is started: starting it costs the main thread 8–16 ms
+ * (and it is online 140–200 ms later on the loaded development machine), more than hashing a
+ * small table's blocks.
+ */
+const START_AFTER_BYTES = 8 << 20;
+let bytesBeforeStart = 0;
 let thread;
 
-/** The hash thread, started on first use (Node with worker_threads); null elsewhere or when it cannot start. */
-export function hashThread() {
-  if (thread === undefined) {
-    thread = null;
-    if (workerThreads !== null && typeof SharedArrayBuffer === 'function' && typeof Atomics.waitAsync === 'function') {
-      try {
-        thread = new HashThread();
-      } catch {
-        thread = null; // e.g. a permission model that forbids workers: WebCrypto does the hashing
-      }
+/**
+ * The hash thread (Node with worker_threads), started once `byteLength`s of blocks to hash, summed
+ * over calls, reach START_AFTER_BYTES (at once when omitted); null before, elsewhere, or when it
+ * cannot start.
+ */
+export function hashThread(byteLength = Infinity) {
+  if (thread !== undefined) return thread;
+  bytesBeforeStart += byteLength;
+  if (bytesBeforeStart < START_AFTER_BYTES) return null;
+  thread = null;
+  if (workerThreads !== null && typeof SharedArrayBuffer === 'function' && typeof Atomics.waitAsync === 'function') {
+    try {
+      thread = new HashThread();
+    } catch {
+      thread = null; // e.g. a permission model that forbids workers: WebCrypto does the hashing
     }
   }
   return thread;
