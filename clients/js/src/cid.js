@@ -4,6 +4,7 @@
 import { RecordBatchReader } from 'apache-arrow';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { startDigest } from './canonical/block-digest.js';
 import { chunkTable, fieldsOf, schemaMessage } from './chunking/table-chunker.js';
 import { buildManifestTree } from './chunking/manifest-tree.js';
 import { canonicalize } from './canonical/normalize.js';
@@ -29,19 +30,42 @@ export async function rawCid(bytes) {
 }
 
 /**
+ * Digests started and not yet awaited, at most: each holds its block's bytes (a copy, up to 1 MiB,
+ * or a place in the hash thread's ring) until hashed, and a few keep the hashing thread busy while
+ * the next chunks are encoded.
+ */
+const MAX_DIGESTS_IN_FLIGHT = 4;
+
+/**
  * Chunks, names and (with `{ blocks: true }`) keeps the blocks of a table (an apache-arrow Table,
  * or { schema, batches, numRows } as readArrowIpc gives):
  * { cid, rows, bytes, chunks: [{ cid, firstRow, rows, bytes }], manifestBytes, blocks? }.
+ * Each chunk's block is hashed off this thread (block-digest.js) while the next one is encoded.
  */
 export async function describeTable(table, options = {}) {
   const chunks = [];
-  const blocks = options.blocks ? new Map() : null;
+  const kept = options.blocks ? [] : null;
+  const inFlight = [];
   const context = await chunkTable(table, async (block, firstRow, rows) => {
-    const bytes = blocks === null ? null : block.bytes();
-    const cid = CID.createV1(RAW, bytes === null ? await block.digest() : await sha256.digest(bytes));
-    chunks.push({ cid, firstRow, rows, bytes: block.byteLength });
-    if (blocks !== null) blocks.set(cid.toString(), bytes);
+    const chunk = { cid: undefined, firstRow, rows, bytes: block.byteLength };
+    chunks.push(chunk);
+    let digest;
+    if (kept === null) {
+      digest = block.digest();
+    } else {
+      const bytes = block.bytes();
+      kept.push(bytes);
+      digest = startDigest(bytes);
+    }
+    const named = digest.then((d) => { chunk.cid = CID.createV1(RAW, d); });
+    // Awaited in order below (or not, when chunking fails); the no-op keeps a failure that comes
+    // before its turn from being an unhandled rejection.
+    named.catch(() => {});
+    inFlight.push(named);
+    if (inFlight.length > MAX_DIGESTS_IN_FLIGHT) await inFlight.shift();
   });
+  for (const named of inFlight) await named;
+  const blocks = kept === null ? null : new Map(chunks.map((c, i) => [c.cid.toString(), kept[i]]));
   const rows = table.numRows;
   const bytes = chunks.reduce((s, c) => s + c.bytes, 0);
   if (chunks.length === 1) return { cid: chunks[0].cid, rows, bytes, chunks, manifestBytes: 0, ...(blocks ? { blocks } : {}) };

@@ -1,43 +1,34 @@
 // The SHA-256 of a block given as the byte arrays that follow each other in it (encode.js
-// batchParts). In Node, node:crypto's incremental hash takes the arrays as they are, so the block
-// is never copied into one buffer; elsewhere (browsers) they are joined into one buffer for
-// WebCrypto. Node's crypto is found at run time (process.getBuiltinModule), never imported, so
-// the browser bundle holds no Node built-in.
+// batchParts), hashed off the calling thread so that the caller encodes the next chunk meanwhile.
+// In Node a worker thread hashes it from shared memory (hash-thread.js). Elsewhere (browsers), and
+// while that worker starts or its ring is full, the parts are joined into one reused buffer and
+// handed to WebCrypto's digest, which takes a copy of the bytes when it is called (WebCrypto's
+// digest, step 2: "a copy of the bytes held by data") and hashes the copy on another thread
+// (Node: libuv's thread pool; Chromium: its crypto thread). Either way the block's memory is free
+// again when digestParts returns. No Node built-in is imported.
 
 import { sha256 } from 'multiformats/hashes/sha2';
 import { create as createDigest } from 'multiformats/hashes/digest';
 import { joinParts } from './encode.js';
+import { hashThread } from './hash-thread.js';
 
 const SHA2_256 = 0x12;
-const nodeCrypto = typeof globalThis.process?.getBuiltinModule === 'function' ? globalThis.process.getBuiltinModule('crypto') ?? null : null;
+const subtle = globalThis.crypto?.subtle ?? null;
 
-/** Arrays shorter than this are gathered into `staging` first: a call into the hash costs more than copying them. */
-const SMALL_PART_BYTES = 4096;
-const staging = new Uint8Array(65536);
-
-function nodeDigest(parts) {
-  const hash = nodeCrypto.createHash('sha256');
-  let staged = 0;
-  for (const part of parts) {
-    if (part.length < SMALL_PART_BYTES) {
-      if (staged + part.length > staging.length) { hash.update(staging.subarray(0, staged)); staged = 0; }
-      staging.set(part, staged);
-      staged += part.length;
-    } else {
-      if (staged > 0) { hash.update(staging.subarray(0, staged)); staged = 0; }
-      hash.update(part);
-    }
-  }
-  if (staged > 0) hash.update(staging.subarray(0, staged));
-  return createDigest(SHA2_256, new Uint8Array(hash.digest()));
+/** The sha2-256 multihash digest of `bytes`, hashed off this thread where WebCrypto is there; `bytes` may be reused once this returns. */
+export function startDigest(bytes) {
+  // Without WebCrypto (a browser page served over plain http), multiformats hashes the bytes itself.
+  if (subtle === null) return Promise.resolve(sha256.digest(bytes));
+  return subtle.digest('SHA-256', bytes).then((digest) => createDigest(SHA2_256, new Uint8Array(digest)));
 }
 
 /**
- * The sha2-256 multihash digest of the block whose bytes are `parts` (byteLength in all);
- * `scratch` ({ bytes }, grown when short) holds the joined block where one buffer is needed.
+ * The sha2-256 multihash digest of the block whose bytes are `parts` (byteLength in all), joined
+ * into `scratch` ({ bytes }, grown when short), which is free again when this returns.
  */
-export async function digestParts(parts, byteLength, scratch) {
-  if (nodeCrypto !== null) return nodeDigest(parts);
+export function digestParts(parts, byteLength, scratch) {
+  const viaThread = hashThread(byteLength)?.tryDigest(parts, byteLength);
+  if (viaThread) return viaThread.then((digest) => createDigest(SHA2_256, digest));
   if (scratch.bytes.length < byteLength) scratch.bytes = new Uint8Array(Math.max(byteLength, Math.ceil(scratch.bytes.length * 1.5)));
-  return sha256.digest(joinParts(parts, scratch.bytes.subarray(0, byteLength)));
+  return startDigest(joinParts(parts, scratch.bytes.subarray(0, byteLength)));
 }

@@ -158,7 +158,7 @@ class Block {
     return joinParts(this.parts, new Uint8Array(this.byteLength));
   }
 
-  /** The block's sha2-256 multihash digest (multiformats). */
+  /** The block's sha2-256 multihash digest (multiformats), hashed off this thread; the bytes are copied before this returns. */
   digest() {
     return digestParts(this.parts, this.byteLength, this.scratch);
   }

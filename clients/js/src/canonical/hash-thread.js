@@ -1,0 +1,150 @@
+// Node only: a worker thread that hashes blocks from a ring of shared memory. The main thread
+// copies each block into the ring once and wakes the worker; WebCrypto's digest would cost it a
+// second copy and a call that costs more than the copy (about 45 µs per block of 300 KB against
+// about 20 µs here, measured in docs/performance.md). Found at run time
+// (process.getBuiltinModule) and its source given as text, so the browser bundle holds no Node
+// module and no worker file; elsewhere, and until the worker is up, block-digest.js uses WebCrypto.
+
+const RING_BYTES = 6 << 20;
+/** Blocks waiting at most (each slot: the block's place in the ring, its length, its digest). */
+const SLOTS = 64;
+const workerThreads = typeof globalThis.process?.getBuiltinModule === 'function' ? globalThis.process.getBuiltinModule('worker_threads') ?? null : null;
+
+// control: [blocks posted, blocks hashed, then each slot's offset and length in the ring].
+const WORKER_SOURCE = `
+const { workerData } = require('worker_threads');
+const { createHash } = require('crypto');
+const { ring, control, digests, slots } = workerData;
+let next = 0;
+for (;;) {
+  while (Atomics.load(control, 0) === next) Atomics.wait(control, 0, next);
+  const slot = next % slots;
+  const offset = control[2 + 2 * slot];
+  digests.set(createHash('sha256').update(ring.subarray(offset, offset + control[3 + 2 * slot])).digest(), 32 * slot);
+  next++;
+  Atomics.store(control, 1, next);
+  Atomics.notify(control, 1);
+}`;
+
+class HashThread {
+  constructor() {
+    this.ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES));
+    this.control = new Int32Array(new SharedArrayBuffer(4 * (2 + 2 * SLOTS)));
+    this.digests = new Uint8Array(new SharedArrayBuffer(32 * SLOTS));
+    this.posted = 0;
+    this.collected = 0;
+    this.head = 0; // where the next block goes, in bytes since the first (its place: head % RING_BYTES)
+    this.starts = new Float64Array(SLOTS);
+    this.waiting = new Array(SLOTS); // each slot's { resolve, reject }
+    this.online = false;
+    this.failed = false;
+    this.watching = false;
+    this.worker = new workerThreads.Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { ring: this.ring, control: this.control, digests: this.digests, slots: SLOTS },
+    });
+    this.worker.unref();
+    this.worker.once('online', () => { this.online = true; });
+    // The worker loops for ever; should it die, what it held is hashed by no one: fail those
+    // blocks (their tables' cidOf rejects) and let later blocks go to WebCrypto.
+    const fail = (error) => {
+      this.failed = true;
+      while (this.collected < this.posted) {
+        const slot = this.collected++ % SLOTS;
+        this.waiting[slot].reject(error instanceof Error ? error : new Error(`arrowcid: the hash thread stopped (${error})`));
+        this.waiting[slot] = undefined;
+      }
+    };
+    this.worker.once('error', fail);
+    this.worker.once('exit', fail);
+  }
+
+  /**
+   * A promise of the 32-byte SHA-256 of the block whose bytes are `parts` (byteLength in all),
+   * copied into the ring before this returns; null when the worker is not up or the ring is full.
+   */
+  tryDigest(parts, byteLength) {
+    if (!this.online || this.failed) return null;
+    this.collect();
+    if (this.posted - this.collected >= SLOTS || byteLength > RING_BYTES / 4) return null;
+    let start = this.head;
+    if ((start % RING_BYTES) + byteLength > RING_BYTES) start += RING_BYTES - (start % RING_BYTES); // no block wraps
+    const oldest = this.posted > this.collected ? this.starts[this.collected % SLOTS] : start;
+    if (start + byteLength - oldest > RING_BYTES) return null;
+    let at = start % RING_BYTES;
+    for (const part of parts) {
+      this.ring.set(part, at);
+      at += part.length;
+    }
+    const slot = this.posted % SLOTS;
+    this.starts[slot] = start;
+    this.control[2 + 2 * slot] = start % RING_BYTES;
+    this.control[3 + 2 * slot] = byteLength;
+    this.head = start + byteLength;
+    const digest = new Promise((resolve, reject) => { this.waiting[slot] = { resolve, reject }; });
+    this.posted++;
+    Atomics.store(this.control, 0, this.posted);
+    Atomics.notify(this.control, 0);
+    this.watch();
+    return digest;
+  }
+
+  /** Hands out the digests of the blocks hashed since the last call. */
+  collect() {
+    const hashed = Atomics.load(this.control, 1);
+    while (this.collected < hashed) {
+      const slot = this.collected++ % SLOTS;
+      const { resolve } = this.waiting[slot];
+      this.waiting[slot] = undefined;
+      resolve(this.digests.slice(32 * slot, 32 * slot + 32));
+    }
+  }
+
+  /** Waits, without blocking, for the blocks posted to be hashed; the worker keeps the process alive meanwhile. */
+  watch() {
+    if (this.watching) return;
+    this.watching = true;
+    this.worker.ref();
+    const next = () => {
+      if (this.failed) return;
+      this.collect();
+      if (this.collected === this.posted) {
+        this.watching = false;
+        this.worker.unref();
+        return;
+      }
+      const wait = Atomics.waitAsync(this.control, 1, this.collected);
+      if (wait.async) wait.value.then(next); else next();
+    };
+    next();
+  }
+}
+
+/**
+ * Bytes hashed elsewhere before the thread is started: starting it costs the main thread 8–16 ms
+ * (and it is online 140–200 ms later on the loaded development machine), more than hashing a
+ * small table's blocks.
+ */
+const START_AFTER_BYTES = 8 << 20;
+let bytesBeforeStart = 0;
+let thread;
+
+/**
+ * The hash thread (Node with worker_threads), started once `byteLength`s of blocks to hash, summed
+ * over calls, reach START_AFTER_BYTES (at once when omitted); null before, elsewhere, or when it
+ * cannot start.
+ */
+export function hashThread(byteLength = Infinity) {
+  if (thread !== undefined) return thread;
+  bytesBeforeStart += byteLength;
+  if (bytesBeforeStart < START_AFTER_BYTES) return null;
+  thread = null;
+  if (workerThreads !== null && typeof SharedArrayBuffer === 'function' && typeof Atomics.waitAsync === 'function') {
+    try {
+      thread = new HashThread();
+    } catch {
+      thread = null; // e.g. a permission model that forbids workers: WebCrypto does the hashing
+    }
+  }
+  return thread;
+}
