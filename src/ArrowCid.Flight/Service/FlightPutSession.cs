@@ -111,7 +111,8 @@ internal static class FlightPutSession
             var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
             writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer), serviceRegistry);
             int acknowledged = writer.Chunks.Count;
-            var put = writer.Finish();
+            // Waits for the group commit without holding a thread, so concurrent puts share groups.
+            var put = await writer.FinishAsync().ConfigureAwait(false);
             // The last message: it goes with the call's status in one write.
             await responses.WriteBufferedAsync(new PutResult
             {
