@@ -15,20 +15,7 @@ public sealed class GroupCommitTests : IDisposable
     {
         using var firstCommitMayEnd = new ManualResetEventSlim();
         var groups = new List<int[]>();
-        var commits = new GroupCommit<int, int>(items =>
-        {
-            lock (groups)
-            {
-                groups.Add([.. items]);
-            }
-
-            if (items.Contains(0))
-            {
-                firstCommitMayEnd.Wait();
-            }
-
-            return items.Select(i => i * 10).ToList();
-        });
+        var commits = RecordingCommits(groups, firstCommitMayEnd, i => i * 10);
 
         var leader = Task.Run(() => commits.Submit(0));
         SpinWait.SpinUntil(() => groups.Count == 1);
@@ -48,20 +35,7 @@ public sealed class GroupCommitTests : IDisposable
     {
         using var firstCommitMayEnd = new ManualResetEventSlim();
         var groups = new List<int[]>();
-        var commits = new GroupCommit<int, int>(items =>
-        {
-            lock (groups)
-            {
-                groups.Add([.. items]);
-            }
-
-            if (items.Contains(0))
-            {
-                firstCommitMayEnd.Wait();
-            }
-
-            return items.Select(i => -i).ToList();
-        });
+        var commits = RecordingCommits(groups, firstCommitMayEnd, i => -i);
 
         var leader = Task.Run(() => commits.SubmitAsync(0));
         SpinWait.SpinUntil(() => groups.Count == 1);
@@ -119,4 +93,21 @@ public sealed class GroupCommitTests : IDisposable
 
         Assert.True(reopened.Verify().IsClean);
     }
+
+    // Records each group; the group holding item 0 waits for the event before it ends.
+    private static GroupCommit<int, int> RecordingCommits(List<int[]> groups, ManualResetEventSlim firstCommitMayEnd, Func<int, int> result) =>
+        new(items =>
+        {
+            lock (groups)
+            {
+                groups.Add([.. items]);
+            }
+
+            if (items.Contains(0))
+            {
+                firstCommitMayEnd.Wait();
+            }
+
+            return items.Select(result).ToList();
+        });
 }
