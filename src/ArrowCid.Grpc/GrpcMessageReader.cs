@@ -72,6 +72,9 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
     /// <summary>Whether the stream has ended cleanly.</summary>
     public bool HasEnded => _ended;
 
+    /// <inheritdoc />
+    public bool IsReceivedWhole => _ended || _failure is not null || _stream is Http2.Http2BodyReadStream { IsReceivedWhole: true };
+
     public async Task<bool> MoveNext(CancellationToken cancellationToken)
     {
         if (_failure is not null)

@@ -13,6 +13,13 @@ public interface IAsyncStreamReader<out T>
     Task<bool> MoveNext(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Whether the peer has ended the stream and all it sent has arrived, so no <see cref="MoveNext"/>
+    /// from now on waits for the peer. A handler may then hold back an answer for its next write: the
+    /// peer cannot be waiting for it before sending more. False when unknown.
+    /// </summary>
+    bool IsReceivedWhole => false;
+
+    /// <summary>
     /// Tells the reader that the caller is done with <see cref="Current"/> and with everything that
     /// reads its bytes (a large field left in place, an Arrow batch decoded over it): the memory a large
     /// message was received into goes back to a pool for the next one, instead of to the garbage

@@ -35,6 +35,14 @@ public interface IClientStreamWriter<in T> : IAsyncStreamWriter<T>
     /// </summary>
     Task WriteAsync(T message, IDisposable release, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sends one message that may wait in the request's buffer until the next write (or the end of
+    /// the stream) sends it along, as gRPC's buffer hint: the messages of a request the caller writes
+    /// at once, and its end, then share one DATA frame and socket write. Only for a message another
+    /// write or <see cref="CompleteAsync"/> follows at once; this default sends it at once.
+    /// </summary>
+    Task WriteBufferedAsync(T message, CancellationToken cancellationToken = default) => WriteAsync(message, cancellationToken);
+
     /// <summary>Ends the request stream (half-close); no more writes may follow.</summary>
     Task CompleteAsync();
 }

@@ -46,6 +46,12 @@ public sealed class Http2BodyReadStream : Stream
         _body.ReadAsync(destination, minimum, cancellationToken);
 
     /// <summary>
+    /// Whether the peer has ended the body (or the stream failed): every octet it will send is here,
+    /// so no read from now on waits for the peer.
+    /// </summary>
+    public bool IsReceivedWhole => _body.IsEnded;
+
+    /// <summary>
     /// Waits until octets have arrived or the body has ended, taking nothing. A consumer that waits
     /// here instead of reading finds each DATA payload buffered whole, ready for
     /// <see cref="TryTakeBuffered"/>.

@@ -39,6 +39,9 @@ public sealed class DatasetWriter : IDisposable
     private long _batchesAdded;
     private bool _closed;
 
+    // While FinishAsync runs: the chunks whose rows were submitted to the group commit, not yet durable.
+    private List<DeferredChunk>? _deferred;
+
     /// <summary>A writer into <paramref name="content"/>, or, when it is null, one that only names (stores nothing).</summary>
     internal DatasetWriter(ContentRepository? content, Schema schema, PutOptions options, IPutPublisher? publisher)
     {
@@ -176,6 +179,70 @@ public sealed class DatasetWriter : IDisposable
     }
 
     /// <summary>
+    /// <see cref="Finish"/> without a thread waiting for the disk: the last chunks' rows join the
+    /// next group commit and the task goes on once it is durable, so a node's many concurrent small
+    /// puts share groups however few threads it has. A table of several levels still registers its
+    /// inner nodes and root waiting in place, after its chunks.
+    /// </summary>
+    /// <returns>Each chunk as stored, the table and, when named, its version.</returns>
+    /// <exception cref="InvalidOperationException">The writer is finished or disposed.</exception>
+    public async Task<PutStreamResult> FinishAsync()
+    {
+        ThrowIfClosed();
+        _closed = true;
+        TableTreeResult tree;
+        try
+        {
+            var deferred = _deferred = [];
+            try
+            {
+                tree = _table.Finish();
+            }
+            finally
+            {
+                _deferred = null;
+                await CompleteDeferredAsync(deferred).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            _guard?.Release();
+            throw;
+        }
+
+        return Complete(() => tree);
+    }
+
+    // Waits for the deferred chunks' group commits; each write is let go, and each pin taken is the
+    // guard's, whatever the outcome; then the chunks are recorded in order as CommitChunk would have.
+    private async Task CompleteDeferredAsync(List<DeferredChunk> deferred)
+    {
+        try
+        {
+            await Task.WhenAll(deferred.Select(d => d.Registered)).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var chunk in deferred)
+            {
+                chunk.Written.Dispose();
+                if (chunk.Registered.IsCompletedSuccessfully)
+                {
+                    var (stored, wasPinned) = chunk.Registered.Result;
+                    _guard?.Held(stored.Cid, wasPinned);
+                }
+            }
+        }
+
+        foreach (var chunk in deferred)
+        {
+            var stored = chunk.Registered.Result.Stored;
+            _chunks.Add(new StoredBatch(stored.Cid, chunk.Rows, stored.Bytes));
+            _publisher?.Registered(stored.Cid);
+        }
+    }
+
+    /// <summary>
     /// <see cref="AddAll"/> then <see cref="Finish"/>, as one put of a whole stream does, cheaper
     /// for a small table: a table of one small batch is chunked on the calling thread and its
     /// last rows are not copied (<see cref="ChunkedTableWriter.AddAllAndFinish"/>); the chunks,
@@ -287,6 +354,14 @@ public sealed class DatasetWriter : IDisposable
     private TableTreeEntry CommitChunk(PendingChunk pending)
     {
         var entry = pending.Entry;
+        if (_content is not null && pending.State is WrittenBlock submitted && _deferred is { } deferred)
+        {
+            // The row is submitted now and recorded once durable (CompleteDeferredAsync); the entry
+            // already names what was written, which is what the row will say.
+            deferred.Add(new DeferredChunk(submitted, entry.Rows, _content.Repository.SubmitBatchBlock(submitted, _schemaText, entry.Rows, Options, _guard)));
+            return entry;
+        }
+
         if (_content is not null && pending.State is WrittenBlock written)
         {
             var record = _content.Repository.RegisterBatchBlock(written, _schemaText, entry.Rows, Options, _guard);
@@ -331,4 +406,6 @@ public sealed class DatasetWriter : IDisposable
 
         public void StoreNode(TableTreeBlock node) => writer.StoreNode(node);
     }
+
+    private sealed record DeferredChunk(WrittenBlock Written, long Rows, Task<(BlockRecord Stored, bool WasPinned)> Registered);
 }

@@ -1,14 +1,18 @@
-using System.Runtime.ExceptionServices;
-
 namespace ArrowCid.Repository;
 
 /// <summary>
-/// Group commit: threads submit work and wait; the first to find no commit running becomes the
-/// leader, takes everything submitted so far (its own item included) and commits it in one go —
+/// Group commit: callers submit work and wait; the first to find no commit running becomes the
+/// committer, takes everything submitted so far (its own item included) and commits it in one go —
 /// one fsync, one registry transaction — while later submitters queue for the next group. Each
 /// submitter returns (or throws) only once the group holding its item has been committed, so
 /// nothing is acknowledged before it is durable, and under load one commit serves many puts.
 /// </summary>
+/// <remarks>
+/// A submitter may wait without a thread (<see cref="SubmitAsync"/>): a node's concurrent puts then
+/// all join the next group, however few threads the pool has, where puts that each block a thread
+/// make groups no larger than the threads free to submit. Groups left waiting when a committer has
+/// done its own are committed on a pool thread, so no submitter's caller is kept committing others'.
+/// </remarks>
 /// <typeparam name="TItem">What is submitted.</typeparam>
 /// <typeparam name="TResult">What each submitter gets back.</typeparam>
 /// <param name="commit">Commits a group; returns one result per item, in order. An exception fails the whole group.</param>
@@ -17,9 +21,10 @@ internal sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, IRe
     private readonly object _gate = new();
     private List<Entry> _pending = [];
     private bool _committing;
+    private long _groups;
 
     /// <summary>How many groups have been committed (for tests and benchmarks).</summary>
-    public long Groups { get; private set; }
+    public long Groups => Interlocked.Read(ref _groups);
 
     /// <summary>How many submitted items wait for the next group (for tests).</summary>
     internal int Waiting
@@ -34,88 +39,76 @@ internal sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, IRe
     }
 
     /// <summary>Commits <paramref name="item"/> with whatever else is waiting, and returns its result once that group is durable.</summary>
-    public TResult Submit(TItem item)
+    public TResult Submit(TItem item) => SubmitAsync(item).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Commits <paramref name="item"/> with whatever else is waiting; the task completes once that
+    /// group is durable. When no commit is running, the group is committed on the calling thread
+    /// before this returns.
+    /// </summary>
+    public Task<TResult> SubmitAsync(TItem item)
     {
         var entry = new Entry(item);
-        List<Entry> group;
+        bool lead;
         lock (_gate)
         {
             _pending.Add(entry);
-            while (_committing && !entry.Done)
-            {
-                Monitor.Wait(_gate);
-            }
-
-            if (entry.Done)
-            {
-                return entry.Outcome();
-            }
-
+            lead = !_committing;
             _committing = true;
+        }
+
+        if (lead)
+        {
+            CommitPending();
+        }
+
+        return entry.Completion.Task;
+    }
+
+    // Commits one group (everything pending); hands what came in meanwhile to a pool thread.
+    private void CommitPending()
+    {
+        List<Entry> group;
+        lock (_gate)
+        {
             group = _pending;
             _pending = [];
         }
 
-        IReadOnlyList<TResult>? results = null;
-        ExceptionDispatchInfo? failure = null;
         try
         {
-            results = commit(group.ConvertAll(e => e.Item));
+            var results = commit(group.ConvertAll(e => e.Item));
+            for (int i = 0; i < group.Count; i++)
+            {
+                group[i].Completion.TrySetResult(results[i]);
+            }
         }
         catch (Exception e)
         {
-            failure = ExceptionDispatchInfo.Capture(e);
+            foreach (var entry in group)
+            {
+                entry.Completion.TrySetException(e);
+            }
         }
 
-        // Outcomes are handed over under the gate, so every waiter sees them when it wakes.
+        Interlocked.Increment(ref _groups);
         lock (_gate)
         {
-            for (int i = 0; i < group.Count; i++)
+            if (_pending.Count == 0)
             {
-                if (failure is null)
-                {
-                    group[i].Succeed(results![i]);
-                }
-                else
-                {
-                    group[i].Fail(failure);
-                }
+                _committing = false;
+                return;
             }
-
-            _committing = false;
-            Groups++;
-            Monitor.PulseAll(_gate);
         }
 
-        return entry.Outcome();
+        ThreadPool.UnsafeQueueUserWorkItem(static self => self.CommitPending(), this, preferLocal: false);
     }
 
+    // Continuations run on the pool, never inside the committer's loop.
     private sealed class Entry(TItem item)
     {
-        private TResult? _result;
-        private ExceptionDispatchInfo? _failure;
-
         public TItem Item { get; } = item;
 
-        // Written and read under the gate.
-        public bool Done { get; private set; }
-
-        public void Succeed(TResult result)
-        {
-            _result = result;
-            Done = true;
-        }
-
-        public void Fail(ExceptionDispatchInfo failure)
-        {
-            _failure = failure;
-            Done = true;
-        }
-
-        public TResult Outcome()
-        {
-            _failure?.Throw();
-            return _result!;
-        }
+        public TaskCompletionSource<TResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

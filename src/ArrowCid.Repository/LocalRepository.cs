@@ -193,20 +193,32 @@ public sealed partial class LocalRepository : IDisposable
     {
         using (written)
         {
-            return Register(new BlockRecord
-            {
-                Cid = written.Cid,
-                Kind = BlockKind.Batch,
-                Schema = schema,
-                Rows = rows,
-                Bytes = written.Length,
-                Tags = options.Tags,
-                Producer = options.Producer,
-                Provenance = options.Provenance,
-                Pinned = options.Pin,
-            }, guard, written.NeedsSync);
+            return Register(BatchRecord(written, schema, rows, options), guard, written.NeedsSync);
         }
     }
+
+    /// <summary>
+    /// <see cref="RegisterBatchBlock"/> without a thread waiting for the group commit: the row joins
+    /// the next group now (so rows submitted later never commit before it); the task gives the
+    /// stored row and whether it was pinned before, once durable. The caller then disposes
+    /// <paramref name="written"/> and tells <paramref name="pinned"/> (when given) that it holds the
+    /// pin, as <see cref="RegisterBatchBlock"/> does.
+    /// </summary>
+    internal Task<(BlockRecord Stored, bool WasPinned)> SubmitBatchBlock(WrittenBlock written, string schema, long rows, PutOptions options, PinGuard? pinned) =>
+        _commits.SubmitAsync(Pending(BatchRecord(written, schema, rows, options), pinned, written.NeedsSync));
+
+    private static BlockRecord BatchRecord(WrittenBlock written, string schema, long rows, PutOptions options) => new()
+    {
+        Cid = written.Cid,
+        Kind = BlockKind.Batch,
+        Schema = schema,
+        Rows = rows,
+        Bytes = written.Length,
+        Tags = options.Tags,
+        Producer = options.Producer,
+        Provenance = options.Provenance,
+        Pinned = options.Pin,
+    };
 
     // Called under the shared lock, after the block is written (durable, or staged in a pack when
     // needsSync): the row joins the next group commit, which syncs the packs first, then upserts the
@@ -215,10 +227,13 @@ public sealed partial class LocalRepository : IDisposable
     // leaves others' pins).
     private BlockRecord Register(BlockRecord record, PinGuard? guard, bool needsSync)
     {
-        var (stored, wasPinned) = _commits.Submit(new PendingRow(guard is null ? record : record with { Pinned = true }, needsSync));
+        var (stored, wasPinned) = _commits.Submit(Pending(record, guard, needsSync));
         guard?.Held(record.Cid, wasPinned);
         return stored;
     }
+
+    private static PendingRow Pending(BlockRecord record, PinGuard? guard, bool needsSync) =>
+        new(guard is null ? record : record with { Pinned = true }, needsSync);
 
     // One group, one sync (docs/repository.md, "Commit protocol"): the group's rows are appended to
     // this process's pack after its blocks as a log entry, the pack is synced once, and the rows are

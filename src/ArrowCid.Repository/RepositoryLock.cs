@@ -11,10 +11,22 @@ namespace ArrowCid.Repository;
 /// block whose registry row is still being written and mistake it for an orphan. The kernel drops
 /// the lock when a holder dies, so a killed process never leaves the repository locked.
 /// </summary>
+/// <remarks>
+/// The threads of one instance share one shared hold of the file: the first takes it, the last
+/// lets it go. A put then costs a counter, not the open, flock, unlock and close of the lock file
+/// (system calls that, under many concurrent small puts, cost as much as the put's own writes). An
+/// exclusive request waits for the file's shared holds to end, as before: this instance's hold ends
+/// when its last thread lets go, as one thread's own hold did.
+/// </remarks>
 internal sealed class RepositoryLock
 {
     private readonly string _path;
     private readonly TimeSpan _timeout;
+
+    // Guards the fields below.
+    private readonly object _gate = new();
+    private FileStream? _sharedFile;
+    private int _sharedHolders;
 
     public RepositoryLock(string path, TimeSpan timeout)
     {
@@ -26,10 +38,33 @@ internal sealed class RepositoryLock
     }
 
     /// <summary>Held by operations that may run together (puts, pins, reads that must not race a collection).</summary>
-    public IDisposable Shared() => Acquire(FileAccess.Read, FileShare.ReadWrite);
+    public IDisposable Shared()
+    {
+        lock (_gate)
+        {
+            // Waiting here for an exclusive hold is what the other threads here would do anyway:
+            // they need the same shared hold.
+            _sharedFile ??= Acquire(FileAccess.Read, FileShare.ReadWrite);
+            _sharedHolders++;
+        }
+
+        return new SharedHold(this);
+    }
 
     /// <summary>Held by operations that must run alone (garbage collection, repair).</summary>
     public IDisposable Exclusive() => Acquire(FileAccess.ReadWrite, FileShare.None);
+
+    private void ReleaseShared()
+    {
+        lock (_gate)
+        {
+            if (--_sharedHolders == 0)
+            {
+                _sharedFile!.Dispose();
+                _sharedFile = null;
+            }
+        }
+    }
 
     private FileStream Acquire(FileAccess access, FileShare share)
     {
@@ -46,6 +81,20 @@ internal sealed class RepositoryLock
                 // The lock is taken non-blocking; back off briefly and try again.
                 Thread.Sleep(delay);
                 delay = Math.Min(delay * 2, 50);
+            }
+        }
+    }
+
+    // One thread's part of the shared hold; disposing it twice gives it back once.
+    private sealed class SharedHold(RepositoryLock owner) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.ReleaseShared();
             }
         }
     }

@@ -15,20 +15,7 @@ public sealed class GroupCommitTests : IDisposable
     {
         using var firstCommitMayEnd = new ManualResetEventSlim();
         var groups = new List<int[]>();
-        var commits = new GroupCommit<int, int>(items =>
-        {
-            lock (groups)
-            {
-                groups.Add([.. items]);
-            }
-
-            if (items.Contains(0))
-            {
-                firstCommitMayEnd.Wait();
-            }
-
-            return items.Select(i => i * 10).ToList();
-        });
+        var commits = RecordingCommits(groups, firstCommitMayEnd, i => i * 10);
 
         var leader = Task.Run(() => commits.Submit(0));
         SpinWait.SpinUntil(() => groups.Count == 1);
@@ -41,6 +28,38 @@ public sealed class GroupCommitTests : IDisposable
         Assert.Equal(2, groups.Count);
         Assert.Equal(Enumerable.Range(1, 8), groups[1].Order());
         Assert.Equal(2, commits.Groups);
+    }
+
+    [Fact]
+    public async Task Submitters_waiting_without_a_thread_all_join_the_next_group_which_a_pool_thread_commits()
+    {
+        using var firstCommitMayEnd = new ManualResetEventSlim();
+        var groups = new List<int[]>();
+        var commits = RecordingCommits(groups, firstCommitMayEnd, i => -i);
+
+        var leader = Task.Run(() => commits.SubmitAsync(0));
+        SpinWait.SpinUntil(() => groups.Count == 1);
+
+        // Submitted from this one thread while the first group commits: each returns at once, unfinished.
+        var followers = Enumerable.Range(1, 100).Select(commits.SubmitAsync).ToArray();
+        Assert.All(followers, f => Assert.False(f.IsCompleted));
+        Assert.Equal(100, commits.Waiting);
+        firstCommitMayEnd.Set();
+
+        Assert.Equal(0, await leader);
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => -i), await Task.WhenAll(followers));
+        Assert.Equal(Enumerable.Range(1, 100), groups[1]);
+        Assert.Equal(2, commits.Groups);
+        Assert.Equal(0, commits.Waiting);
+    }
+
+    [Fact]
+    public async Task A_failed_commit_faults_every_waiting_task_of_its_group()
+    {
+        var commits = new GroupCommit<int, int>(_ => throw new IOException("disk full"));
+        var failed = commits.SubmitAsync(1);
+        await Assert.ThrowsAsync<IOException>(() => failed);
+        Assert.Equal(1, commits.Groups);
     }
 
     [Fact]
@@ -74,4 +93,21 @@ public sealed class GroupCommitTests : IDisposable
 
         Assert.True(reopened.Verify().IsClean);
     }
+
+    // Records each group; the group holding item 0 waits for the event before it ends.
+    private static GroupCommit<int, int> RecordingCommits(List<int[]> groups, ManualResetEventSlim firstCommitMayEnd, Func<int, int> result) =>
+        new(items =>
+        {
+            lock (groups)
+            {
+                groups.Add([.. items]);
+            }
+
+            if (items.Contains(0))
+            {
+                firstCommitMayEnd.Wait();
+            }
+
+            return items.Select(result).ToList();
+        });
 }

@@ -464,8 +464,11 @@ public sealed class FlightClient : IDisposable
                     first = false;
                 }
 
+                // The next message (or the end of the stream) follows as soon as it is encoded, and
+                // nothing here waits for an answer before sending it: small messages share a DATA
+                // frame and socket write, a small put's whole stream goes with END_STREAM.
                 await (release is null
-                    ? call.RequestStream.WriteAsync(message, cancellationToken)
+                    ? call.RequestStream.WriteBufferedAsync(message, cancellationToken)
                     : call.RequestStream.WriteAsync(message, release, cancellationToken)).ConfigureAwait(false);
             }
 

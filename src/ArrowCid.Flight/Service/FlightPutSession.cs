@@ -92,20 +92,27 @@ internal static class FlightPutSession
                 }
 
                 // One acknowledgement per batch received: its rows and the chunks it completed (stored).
-                await responses.WriteAsync(new PutResult
+                // When the client has sent its whole stream it waits for nothing before sending more,
+                // so the acknowledgement can go with the next write (at the end, the last result and
+                // the status): one socket write, and one wake-up of the client, per small put.
+                var acknowledgement = new PutResult
                 {
                     AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
                     {
                         w.WriteNumber("rows", rows);
                         WriteChunks(w, completed);
                     })),
-                }, context.CancellationToken).ConfigureAwait(false);
+                };
+                await (requests.IsReceivedWhole
+                    ? responses.WriteBufferedAsync(acknowledgement, context.CancellationToken)
+                    : responses.WriteAsync(acknowledgement, context.CancellationToken)).ConfigureAwait(false);
             }
 
             var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
             writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer), serviceRegistry);
             int acknowledged = writer.Chunks.Count;
-            var put = writer.Finish();
+            // Waits for the group commit without holding a thread, so concurrent puts share groups.
+            var put = await writer.FinishAsync().ConfigureAwait(false);
             // The last message: it goes with the call's status in one write.
             await responses.WriteBufferedAsync(new PutResult
             {

@@ -26,7 +26,8 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
 
     // Capacity 1: a writer waits until the previous message has been taken for the wire. Not single
     // reader: an aborted call drains what is left while the sending loop may still be reading.
-    private readonly Channel<(T Message, IDisposable? Release)> _messages = Channel.CreateBounded<(T, IDisposable?)>(
+    // Buffered: the caller writes more (or ends the stream) at once, so the message need not be flushed.
+    private readonly Channel<(T Message, IDisposable? Release, bool Buffered)> _messages = Channel.CreateBounded<(T, IDisposable?, bool)>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.Wait });
 
     private readonly int _maxMessageLength;
@@ -41,15 +42,17 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(GrpcProtocol.ContentType);
     }
 
-    public Task WriteAsync(T message, CancellationToken cancellationToken = default) => EnqueueAsync(message, null, cancellationToken);
+    public Task WriteAsync(T message, CancellationToken cancellationToken = default) => EnqueueAsync(message, null, buffered: false, cancellationToken);
 
     public Task WriteAsync(T message, IDisposable release, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(release);
-        return EnqueueAsync(message, release, cancellationToken);
+        return EnqueueAsync(message, release, buffered: false, cancellationToken);
     }
 
-    private async Task EnqueueAsync(T message, IDisposable? release, CancellationToken cancellationToken)
+    public Task WriteBufferedAsync(T message, CancellationToken cancellationToken = default) => EnqueueAsync(message, null, buffered: true, cancellationToken);
+
+    private async Task EnqueueAsync(T message, IDisposable? release, bool buffered, CancellationToken cancellationToken)
     {
         bool queued = false;
         try
@@ -63,7 +66,7 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
                     $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {_maxMessageLength} bytes");
             }
 
-            await _messages.Writer.WriteAsync((message, release), cancellationToken).ConfigureAwait(false);
+            await _messages.Writer.WriteAsync((message, release, buffered), cancellationToken).ConfigureAwait(false);
             queued = true;
         }
         catch (ChannelClosedException)
@@ -108,8 +111,13 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         // SocketsHttpHandler sends the HEADERS frame lazily, with the first body bytes. A streaming call
-        // whose first message comes later (or a server that answers before reading) would then wait forever.
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        // whose first message comes later (or a server that answers before reading) would then wait
+        // forever. When a message is queued already, the headers go with it (one socket write less).
+        if (!_messages.Reader.TryPeek(out _) || stream is not Http2.Http2BodyWriteStream)
+        {
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         // Our HTTP/2 body is a pipe writer already: messages are assembled in its buffer and large
         // bodies sent from where they lie. Any other stream gets a pipe over it (which copies).
         PipeWriter writer = stream is Http2.Http2BodyWriteStream http2 ? http2.Writer : PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
@@ -125,10 +133,10 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
                 }
             }
 
-            ChannelReader<(T Message, IDisposable? Release)> messages = _messages.Reader;
+            ChannelReader<(T Message, IDisposable? Release, bool Buffered)> messages = _messages.Reader;
             while (await messages.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (messages.TryRead(out (T Message, IDisposable? Release) next))
+                while (messages.TryRead(out (T Message, IDisposable? Release, bool Buffered) next))
                 {
                     Keep(next.Message, lent: next.Release is not null);
                     // A large field the codec splits off (a FlightData body) goes out in flushed pieces
@@ -143,11 +151,12 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
                         // Written and never to be sent again: the lent memory goes back.
                         next.Release?.Dispose();
                     }
-                    else if (!(messages.TryPeek(out _) && writer.UnflushedBytes < CoalesceLimit) && !messages.Completion.IsCompleted)
+                    else if (!((next.Buffered || messages.TryPeek(out _)) && writer.UnflushedBytes < CoalesceLimit) && !messages.Completion.IsCompleted)
                     {
-                        // Small messages already queued go in the same DATA frame; the last one, once
-                        // the caller has ended the stream, goes with END_STREAM (the handler sends what
-                        // is left buffered); otherwise it goes now, as the caller may wait for an answer.
+                        // Small messages already queued (or to follow at once, by the caller's word) go
+                        // in the same DATA frame; the last one, once the caller has ended the stream,
+                        // goes with END_STREAM (the handler sends what is left buffered); otherwise it
+                        // goes now, as the caller may wait for an answer.
                         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -197,7 +206,7 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
     /// <summary>Gives back the memory of messages still queued (they were never handed to the transport).</summary>
     private void DrainUnsent()
     {
-        while (_messages.Reader.TryRead(out (T Message, IDisposable? Release) unsent))
+        while (_messages.Reader.TryRead(out (T Message, IDisposable? Release, bool Buffered) unsent))
         {
             unsent.Release?.Dispose();
         }

@@ -64,6 +64,54 @@ public sealed class DatasetWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task FinishAsync_stores_registers_and_pins_what_Finish_does()
+    {
+        var batches = ChunkedTables.Rows(4, 0, ChunkedTables.SeveralChunks).ToArray();
+        var options = new PutOptions { Name = "plant-7/async", Tags = new Dictionary<string, string> { ["stage"] = "raw" } };
+        PutStreamResult put;
+        using (var writer = _content.CreateDatasetWriter(ChunkedTables.Schema, options))
+        {
+            foreach (var batch in batches)
+            {
+                writer.Add(batch);
+            }
+
+            put = await writer.FinishAsync();
+            await Assert.ThrowsAsync<InvalidOperationException>(() => writer.FinishAsync());
+        }
+
+        var computed = ContentRepository.ComputeCids(ChunkedTables.Schema, batches);
+        Assert.Equal(computed.Batches, put.Batches);
+        Assert.Equal(computed.Dataset, put.Dataset);
+        Assert.Equal(("plant-7/async", 1L), (put.Version!.Name, put.Version.Version));
+        foreach (var chunk in put.Batches)
+        {
+            var record = Repository.GetRecord(chunk.Cid)!;
+            Assert.Equal((BlockKind.Batch, chunk.Rows, chunk.Bytes, "raw"), (record.Kind, record.Rows, record.Bytes, record.Tags["stage"]));
+            // The writer's pins are released: the dataset's pin keeps the chunks.
+            Assert.False(record.Pinned);
+        }
+
+        Assert.True(Repository.GetRecord(put.Dataset.Cid)!.Pinned);
+        Assert.Empty(Repository.Gc().RemovedRecords);
+    }
+
+    [Fact]
+    public async Task FinishAsync_of_a_one_chunk_table_leaves_the_chunk_pinned_as_the_table()
+    {
+        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema);
+        writer.AddInPlace(SampleBatches.Build(3, 5));
+
+        var put = await writer.FinishAsync();
+
+        var chunk = Assert.Single(put.Batches);
+        Assert.Equal(chunk.Cid, put.Dataset.Cid);
+        Assert.Equal(ContentRepository.ComputeCids(SampleBatches.Schema, [SampleBatches.Build(3, 5)]).Dataset, put.Dataset);
+        Assert.True(Repository.GetRecord(chunk.Cid)!.Pinned);
+        Assert.Empty(Repository.Gc().RemovedRecords);
+    }
+
+    [Fact]
     public void A_writer_with_no_batch_stores_one_chunk_of_no_rows_named_by_its_raw_cid()
     {
         using var writer = _content.CreateDatasetWriter(SampleBatches.Schema);
