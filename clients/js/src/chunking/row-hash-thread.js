@@ -5,12 +5,15 @@
 // them; the worker copies that memory into its own instance of the kernel, replays the calls,
 // finishes the row hashes and rolls them, and sends back the rolling hash's high words. As in
 // hash-thread.js, the worker is found at run time (process.getBuiltinModule) and its source is
-// given as text, so the browser bundle holds no Node module and no worker file; elsewhere, for
-// small tables and until the worker is up, table-chunker.js hashes the rows itself.
+// given as text, so the browser bundle holds no Node module and no worker file; elsewhere, on two
+// cores, for small tables and until the worker is up, table-chunker.js hashes the rows itself.
 
 import { ROW_HASH_WASM_BASE64 } from './row-hash-wasm.js';
 
-const workerThreads = typeof globalThis.process?.getBuiltinModule === 'function' ? globalThis.process.getBuiltinModule('worker_threads') ?? null : null;
+const builtin = (name) => (typeof globalThis.process?.getBuiltinModule === 'function' ? globalThis.process.getBuiltinModule(name) ?? null : null);
+const workerThreads = builtin('worker_threads');
+/** Cores this process may use (Node's os.availableParallelism; 1 when unknown). */
+const cores = builtin('os')?.availableParallelism?.() ?? 1;
 
 /** The kernel's exports that write only into its memory (replayed in order by the worker). */
 const RECORDED_CALLS = ['seed', 'word', 'flag', 'bool', 'fixed', 'binary', 'views', 'items', 'itemsFixed', 'gather', 'finish'];
@@ -57,6 +60,19 @@ export class RecordedKernel {
     // Nominal bits of the batch being hashed ahead (read by the main thread once its rows are due).
     this.bits = new Float64Array(0);
   }
+}
+
+const spareKernels = [];
+
+/** A RecordedKernel, kept from an earlier table where there is one (fresh shared memory costs page faults). */
+export function takeKernel() {
+  return spareKernels.pop() ?? new RecordedKernel();
+}
+
+/** Keeps `kernel` for the next table: a few, each of at most 64 MiB. */
+export function giveBackKernel(kernel) {
+  kernel.calls = [];
+  if (spareKernels.length < 8 && kernel.memory.buffer.byteLength <= 64 << 20) spareKernels.push(kernel);
 }
 
 class RowHashThread {
@@ -121,15 +137,23 @@ class RowHashThread {
  * hashing a small table's rows.
  */
 const START_AFTER_ROWS = 1 << 19;
+/**
+ * Cores needed to start it unasked: with the hash thread (hash-thread.js) it makes three busy
+ * threads, and on two cores the extra copy and hand-over (about 0.1 s of CPU per 256 MiB table)
+ * cost more wall time than the main thread saves (docs/performance.md, 2026-11-23 05:20–06:15).
+ */
+const START_WITH_CORES = 3;
 let rowsBeforeStart = 0;
 let thread;
 
 /**
  * The row-hash thread (Node with worker_threads), started once `rows`, summed over calls, reach
- * START_AFTER_ROWS (at once when omitted); null before, elsewhere, or when it cannot start.
+ * START_AFTER_ROWS on a machine of START_WITH_CORES cores or more (at once, whatever the cores,
+ * when `rows` is omitted); null before, elsewhere, or when it cannot start.
  */
 export function rowHashThread(rows = Infinity) {
   if (thread !== undefined) return thread;
+  if (rows !== Infinity && cores < START_WITH_CORES) return null;
   rowsBeforeStart += rows;
   if (rowsBeforeStart < START_AFTER_ROWS) return null;
   thread = null;

@@ -6,7 +6,7 @@ import { batchParts, joinParts, schemaFlatbuffer } from '../canonical/encode.js'
 import { digestParts } from '../canonical/block-digest.js';
 import { withScratch, takeScratch, giveBackScratch } from '../canonical/scratch.js';
 import { Arena, seed, absorbWords, finish, roll, rowBits, releaseLargeMemory, readsKernelResults } from './row-hash.js';
-import { RecordedKernel, rowHashThread } from './row-hash-thread.js';
+import { giveBackKernel, rowHashThread, takeKernel } from './row-hash-thread.js';
 
 export const RULE = Object.freeze({
   targetBytes: 262144,
@@ -241,6 +241,8 @@ export async function chunkTable(table, onChunk) {
   // The batches' canonical arrays live until the last chunk is cut; each chunk's only until encoded.
   const tableScratch = takeScratch();
   context.chunkScratch = takeScratch();
+  // Kernels of the row-hash thread: those a batch still in its hands holds are not given back.
+  let spare = [];
   try {
     const cutter = new Cutter(context, window, onChunk);
     // A big table's row hashes are made by the row-hash thread one batch ahead: it hashes batch
@@ -249,7 +251,7 @@ export async function chunkTable(table, onChunk) {
     // worker on a loaded machine; the worker carries g from one batch of the table to the next.
     const thread = rowHashThread(rows);
     const useThread = thread !== null && batches.length > 1 && !fields.some((f) => readsKernelResults(f.type));
-    const spare = useThread ? Array.from({ length: AHEAD }, () => new RecordedKernel()) : [];
+    spare = useThread ? Array.from({ length: AHEAD }, takeKernel) : [];
     const stream = useThread ? thread.newStream() : 0;
     const ahead = []; // { kernel, hashed } of batches i + 1 … nextOut − 1, in order
     let nextOut = 1;
@@ -280,6 +282,7 @@ export async function chunkTable(table, onChunk) {
     releaseLargeMemory();
     await cutter.cut(rows, true);
   } finally {
+    for (const kernel of spare) giveBackKernel(kernel);
     giveBackWindow(window);
     giveBackScratch(tableScratch);
     giveBackScratch(context.chunkScratch);
