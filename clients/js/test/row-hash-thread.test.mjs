@@ -17,9 +17,9 @@ const summary = (d) => ({ cid: d.cid.toString(), chunks: d.chunks.map((c) => [c.
 
 test('rows hashed by the row-hash thread give the boundaries and CIDs of rows hashed on one thread', async () => {
   const tables = [
-    mixedTable(5, 60000, 5000),
-    randomTable(21, { rows: 20000, kinds: noUnions }),
-    randomTable(22, { rows: 20000, kinds: noUnions }),
+    mixedTable(5, 40000, 4000),
+    randomTable(21, { rows: 12000, kinds: noUnions }),
+    randomTable(22, { rows: 12000, kinds: noUnions }),
     randomTable(23, { rows: 6000, kinds: [...unions, noUnions[0]] }),
   ];
   // Fewer rows than start the thread: these are hashed on this thread.
