@@ -34,8 +34,9 @@ const bytesOf = (typed) => new Uint8Array(typed.buffer, typed.byteOffset, typed.
  * reads a validity pointer of 0 as "all valid").
  */
 export class Arena {
-  constructor() {
-    this.k = instance();
+  /** `k`: the kernel's exports, or a stand-in with the same calls and memory (row-hash-thread.js). */
+  constructor(k = instance()) {
+    this.k = k;
     this.top = 8;
   }
 
@@ -139,6 +140,16 @@ export function absorbWords(arena, a, st) {
     return;
   }
   throw new Error(`arrowcid: no row hash for type ${a.type}`);
+}
+
+/**
+ * Whether absorbing columns of this type reads the kernel's results back (unions pick their
+ * children's item hashes in JavaScript), so that its calls cannot be replayed elsewhere.
+ */
+export function readsKernelResults(type) {
+  if (type.typeId === T.Union) return true;
+  if (type.typeId === T.Dictionary) return readsKernelResults(type.dictionary);
+  return (type.children ?? []).some((f) => readsKernelResults(f.type));
 }
 
 /** A union slot: its type code, then item(selected child, its slot). */

@@ -5,7 +5,8 @@ import { asData, canonicalize, DictionaryOverflowError, withRowForm } from '../c
 import { batchParts, joinParts, schemaFlatbuffer } from '../canonical/encode.js';
 import { digestParts } from '../canonical/block-digest.js';
 import { withScratch, takeScratch, giveBackScratch } from '../canonical/scratch.js';
-import { Arena, seed, absorbWords, finish, roll, rowBits, releaseLargeMemory } from './row-hash.js';
+import { Arena, seed, absorbWords, finish, roll, rowBits, releaseLargeMemory, readsKernelResults } from './row-hash.js';
+import { giveBackKernel, rowHashThread, takeKernel } from './row-hash-thread.js';
 
 export const RULE = Object.freeze({
   targetBytes: 262144,
@@ -126,6 +127,29 @@ function batchFacts(fields, b, g, bits, rollHi, at, hashes) {
   return roll(arena, state, b.rows, g, rollHi, at);
 }
 
+/** Batches handed to the row-hash thread at most at a time, per table. */
+const AHEAD = 3;
+
+/**
+ * Normalises batch b (its columns replaced as in batchFacts) and writes its rows' nominal bits to
+ * kernel.bits, then hands its row hashes to the row-hash thread: a promise of { g, rollHi } (the
+ * last g and the rows' rolling hash high words, from g, or with g null from the last g of the
+ * batch handed before in `stream`), or null when a column's hash reads the
+ * kernel's results back (unions, which chunkTable keeps off the thread: the caller then hashes
+ * the batch itself with batchFacts, b's columns untouched).
+ */
+function batchFactsAhead(thread, kernel, fields, b, g, stream, final) {
+  const columns = fields.map((field, k) => withRowForm(true, () => canonicalize(field.type, [{ data: b.columns[k], start: 0, len: b.rows }])));
+  if (columns.some((c) => readsKernelResults(c.type))) return null;
+  const arena = new Arena(kernel);
+  const state = seed(arena, b.rows);
+  for (const column of columns) absorbWords(arena, column, state);
+  if (kernel.bits.length < b.rows) kernel.bits = new Float64Array(b.rows);
+  rowBits(columns, kernel.bits.subarray(0, b.rows));
+  b.columns = columns.map(asData);
+  return thread.hash(kernel, arena.top, state, b.rows, g, stream, final);
+}
+
 /**
  * Nominal bits and the rolling hash's high word of every row of the table (and with
  * `{ hashes: true }` the row hashes, uint32 pairs lo, hi per row), for all rows at once.
@@ -217,17 +241,48 @@ export async function chunkTable(table, onChunk) {
   // The batches' canonical arrays live until the last chunk is cut; each chunk's only until encoded.
   const tableScratch = takeScratch();
   context.chunkScratch = takeScratch();
+  // Kernels of the row-hash thread: those a batch still in its hands holds are not given back.
+  let spare = [];
   try {
     const cutter = new Cutter(context, window, onChunk);
+    // A big table's row hashes are made by the row-hash thread one batch ahead: it hashes batch
+    // i + 1 while this thread cuts and encodes the chunks of batch i.
+    // Up to AHEAD batches are handed out at a time, so that this thread seldom waits for the
+    // worker on a loaded machine; the worker carries g from one batch of the table to the next.
+    const thread = rowHashThread(rows);
+    const useThread = thread !== null && batches.length > 1 && !fields.some((f) => readsKernelResults(f.type));
+    spare = useThread ? Array.from({ length: AHEAD }, takeKernel) : [];
+    const stream = useThread ? thread.newStream() : 0;
+    const ahead = []; // { kernel, hashed } of batches i + 1 … nextOut − 1, in order
+    let nextOut = 1;
     let g = 0n;
-    for (const b of batches) {
+    for (const [i, b] of batches.entries()) {
       const at = window.append(cutter.first, b.rows);
-      g = withScratch(tableScratch, () => batchFacts(fields, b, g, window.bits, window.rollHi, at, null));
+      if (ahead.length === 0) {
+        g = withScratch(tableScratch, () => batchFacts(fields, b, g, window.bits, window.rollHi, at, null));
+      } else {
+        const { kernel, hashed } = ahead.shift();
+        const facts = await hashed;
+        window.bits.set(kernel.bits.subarray(0, b.rows), at);
+        window.rollHi.set(facts.rollHi, at);
+        g = facts.g;
+        spare.push(kernel);
+      }
+      nextOut = Math.max(nextOut, i + 1);
+      while (nextOut < batches.length && spare.length > 0 && thread.usable) {
+        const kernel = spare.pop();
+        const from = ahead.length === 0 ? g : null;
+        const hashed = withScratch(tableScratch, () => batchFactsAhead(thread, kernel, fields, batches[nextOut], from, stream, nextOut === batches.length - 1));
+        if (hashed === null) { spare.push(kernel); break; }
+        ahead.push({ kernel, hashed });
+        nextOut++;
+      }
       await cutter.cut(b.start + b.rows, false);
     }
     releaseLargeMemory();
     await cutter.cut(rows, true);
   } finally {
+    for (const kernel of spare) giveBackKernel(kernel);
     giveBackWindow(window);
     giveBackScratch(tableScratch);
     giveBackScratch(context.chunkScratch);
