@@ -310,6 +310,22 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
                     _gather[1] = default;
                 }
             }
+            else if (_socket is not null && GatheredSend.IsSupported)
+            {
+                // A payload that is not an array (a mapped chunk): one non-blocking sendmsg of both
+                // parts, and the stream writes whatever the socket's buffer did not take.
+                long sent = GatheredSend.TrySend(_socket, _scratch.AsSpan(0, front), rest);
+                if (sent < front)
+                {
+                    await _transport.WriteAsync(_scratch.AsMemory((int)sent, front - (int)sent), _connectionAborted).ConfigureAwait(false);
+                    sent = front;
+                }
+
+                if (sent - front < rest.Length)
+                {
+                    await _transport.WriteAsync(rest[(int)(sent - front)..], _connectionAborted).ConfigureAwait(false);
+                }
+            }
             else
             {
                 await _transport.WriteAsync(_scratch.AsMemory(0, front), _connectionAborted).ConfigureAwait(false);

@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using ArrowCid.Http2;
 
 namespace ArrowCid.Http2.Tests;
@@ -70,6 +74,90 @@ public sealed class Http2FrameWriterTests
         Assert.Equal(block, frames[0].Payload.Concat(frames[1].Payload).ToArray());
         Assert.True(frames[2].Header.Has(Http2FrameFlags.EndStream));
         Assert.Equal(new byte[] { 9 }, frames[2].Payload);
+    }
+
+    [Fact]
+    public async Task A_payload_outside_an_array_arrives_whole_when_the_socket_takes_it_in_parts()
+    {
+        // A mapped chunk's frame goes out as one gathered send of what the socket's buffer takes
+        // now, then the stream writes the rest: with small buffers and a peer that reads late, the
+        // send is partial and every byte must still arrive once, in order.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Server.ReceiveBufferSize = 16 * 1024; // before listening, so the accepted socket starts with it
+        listener.Start();
+        using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)
+        {
+            SendBufferSize = 16 * 1024,
+            NoDelay = true,
+        };
+        Task<Socket> accepted = listener.AcceptSocketAsync();
+        await sender.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+        using Socket receiver = await accepted;
+
+        byte[] bytes = new byte[3 * 1024 * 1024];
+        new Random(11).NextBytes(bytes);
+        using var payload = new UnmanagedBytes(bytes);
+        Assert.False(MemoryMarshal.TryGetArray<byte>(payload.Memory, out _));
+        byte[] head = [1, 2, 3];
+        await using var writer = new Http2FrameWriter(new NetworkStream(sender, ownsSocket: false), CancellationToken.None);
+
+        Task write = writer.WriteDataAsync(9, head, payload.Memory, endStream: true).AsTask();
+        await Task.Delay(100);
+        Assert.False(write.IsCompleted, "the peer has not read: the socket cannot have taken 3 MiB");
+
+        // Reads what the frame should hold, then whatever follows until the sender's shutdown:
+        // a byte lost or sent twice shows as a wrong length or content, not as a hang.
+        int total = Http2FrameHeader.Size + head.Length + bytes.Length;
+        byte[] received = new byte[total + 1];
+        Task<int> reading = ReadUntilEndAsync(receiver, received);
+        await write;
+        sender.Shutdown(SocketShutdown.Send);
+        int at = await reading.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(total, at);
+        Assert.Equal(new Http2FrameHeader(head.Length + bytes.Length, Http2FrameType.Data, Http2FrameFlags.EndStream, 9), Http2FrameHeader.Read(received));
+        Assert.Equal(head, received.AsSpan(Http2FrameHeader.Size, head.Length).ToArray());
+        Assert.True(bytes.AsSpan().SequenceEqual(received.AsSpan(Http2FrameHeader.Size + head.Length, bytes.Length)));
+    }
+
+    private static async Task<int> ReadUntilEndAsync(Socket socket, byte[] into)
+    {
+        int at = 0;
+        while (at < into.Length)
+        {
+            int read = await socket.ReceiveAsync(into.AsMemory(at), SocketFlags.None);
+            if (read == 0)
+            {
+                break;
+            }
+
+            at += read;
+        }
+
+        return at;
+    }
+
+    /// <summary>Bytes in unmanaged memory, as a mapping's are: a payload that is not an array.</summary>
+    private sealed unsafe class UnmanagedBytes : MemoryManager<byte>
+    {
+        private readonly byte* _pointer;
+        private readonly int _length;
+
+        public UnmanagedBytes(byte[] bytes)
+        {
+            _length = bytes.Length;
+            _pointer = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
+            bytes.CopyTo(new Span<byte>(_pointer, _length));
+        }
+
+        public override Span<byte> GetSpan() => new(_pointer, _length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing) => NativeMemory.Free(_pointer);
     }
 
     /// <summary>Keeps each write as its own array, so a test can count the writes a frame sequence took.</summary>
