@@ -43,6 +43,14 @@ public sealed class FlightServiceClient
     public GrpcCall<FlightData, PutResult> DoPut(CallOptions options = default) =>
         _channel.StartCall(FlightMethods.DoPut, options);
 
+    /// <summary>
+    /// Starts an upload whose whole stream is <paramref name="messages"/> (descriptor first; at most
+    /// <see cref="GrpcChannel.WholeRequestLimit"/> bytes): read PutResults. A small put goes in one
+    /// socket write, its request headers included.
+    /// </summary>
+    public GrpcCall<FlightData, PutResult> DoPut(IReadOnlyList<FlightData> messages, CallOptions options = default) =>
+        _channel.StartCall(FlightMethods.DoPut, messages, options);
+
     /// <summary>Starts a bidirectional exchange.</summary>
     public GrpcCall<FlightData, FlightData> DoExchange(CallOptions options = default) =>
         _channel.StartCall(FlightMethods.DoExchange, options);

@@ -32,6 +32,18 @@ internal sealed class Http2SendWindow
         return true;
     }
 
+    /// <summary>Octets of credit there are now (a snapshot: another sender may take them next).</summary>
+    public long Available
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _available;
+            }
+        }
+    }
+
     /// <summary>Takes up to <paramref name="wanted"/> octets of credit, waiting while there is none.</summary>
     /// <exception cref="IOException">The window was closed (stream reset or connection lost).</exception>
     public async ValueTask<int> AcquireAsync(int wanted, CancellationToken cancellationToken)

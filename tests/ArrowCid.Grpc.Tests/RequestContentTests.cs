@@ -72,6 +72,65 @@ public sealed class RequestContentTests
     }
 
     [Fact]
+    public async Task A_request_stream_set_whole_is_known_whole_and_still_sent_as_usual()
+    {
+        using var content = NewContent();
+        BytesValue first = Message(100, 1);
+        BytesValue second = Message(300, 2);
+
+        Assert.True(content.TrySetWhole([first, second]));
+
+        // What goes with the request headers: both messages framed, as often as asked.
+        Assert.True(content.TryGetWhole(16 * 1024, out ReadOnlyMemory<byte> whole));
+        Assert.Equal(Framed(first, second), whole.ToArray());
+        Assert.True(content.TryGetWhole(16 * 1024, out whole));
+        Assert.Equal(Framed(first, second), whole.ToArray());
+        Assert.False(content.TryGetWhole(Framed(first, second).Length - 1, out _));
+        Assert.True(content.IsReplayable);
+
+        // A transport that does not take it whole gets the same octets through the body stream.
+        var output = new MemoryStream();
+        await content.CopyToAsync(output).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Framed(first, second), output.ToArray());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => content.WriteAsync(Message(1, 3)));
+    }
+
+    [Fact]
+    public async Task A_streamed_request_is_known_whole_only_once_rewound_for_a_new_attempt()
+    {
+        using var content = NewContent();
+        Assert.False(content.TryGetWhole(16 * 1024, out _));
+        var output = new MemoryStream();
+        Task sending = content.CopyToAsync(output);
+        BytesValue only = Message(100, 1);
+        await content.WriteAsync(only);
+        await content.CompleteAsync();
+        await sending.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(content.TryGetWhole(16 * 1024, out _));
+
+        // Refused unprocessed: the next attempt may send the kept message whole.
+        content.Rewind();
+        Assert.True(content.TryGetWhole(16 * 1024, out ReadOnlyMemory<byte> whole));
+        Assert.Equal(Framed(only), whole.ToArray());
+    }
+
+    [Fact]
+    public async Task A_request_stream_too_large_to_set_whole_is_left_to_stream()
+    {
+        using var content = NewContent();
+        BytesValue large = Message(GrpcChannel.WholeRequestLimit + 1, 1);
+        Assert.False(content.TrySetWhole([large]));
+        Assert.False(content.TryGetWhole(int.MaxValue, out _));
+
+        var output = new MemoryStream();
+        Task sending = content.CopyToAsync(output);
+        await content.WriteAsync(large);
+        await content.CompleteAsync();
+        await sending.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Framed(large), output.ToArray());
+    }
+
+    [Fact]
     public async Task A_request_without_lent_memory_stays_replayable()
     {
         using var content = NewContent();

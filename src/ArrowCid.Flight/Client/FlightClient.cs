@@ -404,6 +404,9 @@ public sealed class FlightClient : IDisposable
     /// <inheritdoc />
     public void Dispose() => _channel.Dispose();
 
+    /// <summary>A put whose messages total at most this is sent whole, with its request headers (one DATA frame at the smallest frame size).</summary>
+    private const int WholePutLimit = 16 * 1024 - 256;
+
     internal static FlightDescriptor PathOf(Cid cid) =>
         new() { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { cid.ToString() } };
 
@@ -448,31 +451,59 @@ public sealed class FlightClient : IDisposable
     private async Task<FlightPutSummary> PutMessagesAsync(
         IEnumerable<(FlightData Data, IDisposable? Release)> messages, FlightDescriptor descriptor, CancellationToken cancellationToken)
     {
-        using var call = _service.DoPut(Options(cancellationToken));
+        // A small put's messages (none lending memory) are gathered first: the call then starts with
+        // its whole stream, and headers, messages and END_STREAM go in one socket write.
+        using IEnumerator<(FlightData Data, IDisposable? Release)> next = messages.GetEnumerator();
+        var gathered = new List<FlightData>();
+        long gatheredBytes = 0;
+        bool more = next.MoveNext();
+        while (more && next.Current.Release is null && gatheredBytes <= WholePutLimit)
+        {
+            FlightData message = next.Current.Data;
+            if (gathered.Count == 0)
+            {
+                message.FlightDescriptor = descriptor;
+            }
+
+            gathered.Add(message);
+            gatheredBytes += message.CalculateSize();
+            more = next.MoveNext();
+        }
+
+        bool whole = !more && gathered.Count > 0 && gatheredBytes <= WholePutLimit;
+        using var call = whole ? _service.DoPut(gathered, Options(cancellationToken)) : _service.DoPut(Options(cancellationToken));
 
         // Results are read while requests are written, so neither side's flow control waits on the other.
         Task<List<string>> results = ReadResultsAsync(call, cancellationToken);
-        bool first = true;
         Exception? writeError = null;
         try
         {
-            foreach (var (message, release) in messages)
+            if (!whole)
             {
-                if (first)
+                foreach (FlightData message in gathered)
                 {
-                    message.FlightDescriptor = descriptor;
-                    first = false;
+                    await call.RequestStream.WriteBufferedAsync(message, cancellationToken).ConfigureAwait(false);
                 }
 
-                // The next message (or the end of the stream) follows as soon as it is encoded, and
-                // nothing here waits for an answer before sending it: small messages share a DATA
-                // frame and socket write, a small put's whole stream goes with END_STREAM.
-                await (release is null
-                    ? call.RequestStream.WriteBufferedAsync(message, cancellationToken)
-                    : call.RequestStream.WriteAsync(message, release, cancellationToken)).ConfigureAwait(false);
-            }
+                for (; more; more = next.MoveNext())
+                {
+                    var (message, release) = next.Current;
+                    if (gathered.Count == 0)
+                    {
+                        message.FlightDescriptor = descriptor;
+                        gathered.Add(message);
+                    }
 
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                    // The next message (or the end of the stream) follows as soon as it is encoded, and
+                    // nothing here waits for an answer before sending it: small messages share a DATA
+                    // frame and socket write.
+                    await (release is null
+                        ? call.RequestStream.WriteBufferedAsync(message, cancellationToken)
+                        : call.RequestStream.WriteAsync(message, release, cancellationToken)).ConfigureAwait(false);
+                }
+
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is InvalidOperationException or RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -21,7 +21,9 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private readonly CancellationTokenSource _deadlineTimer = new();
     private readonly CancellationTokenSource _callCancellation;
     private readonly GrpcRequestContent<TRequest> _requestContent;
-    private readonly Task<HttpResponseMessage> _send;
+    private readonly HttpMessageInvoker _invoker;
+    private readonly HttpRequestMessage _request;
+    private Task<HttpResponseMessage>? _send;
     private readonly Lazy<Task<Metadata>> _responseHeaders;
     private readonly ResponseReader _responseStream;
     private HttpResponseMessage? _response;
@@ -32,6 +34,7 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
     internal GrpcCall(HttpMessageInvoker invoker, Uri address, GrpcMethod<TRequest, TResponse> method, GrpcChannelOptions options, CallOptions callOptions)
     {
+        _invoker = invoker;
         _method = method;
         _options = options;
         _userToken = callOptions.CancellationToken;
@@ -40,7 +43,7 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
         _responseStream = new ResponseReader(this);
         _responseHeaders = new Lazy<Task<Metadata>>(ReadResponseHeadersAsync);
 
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, method.FullName))
+        var request = _request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, method.FullName))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -67,11 +70,19 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
         {
             request.Headers.TryAddWithoutValidation(entry.Key, MetadataHeaders.ToHeaderValue(entry));
         }
+    }
 
+    /// <summary>
+    /// Sends the request (its headers, then what the request stream holds and is given). Separate
+    /// from construction so a request stream known whole can be set first: it then goes with the headers.
+    /// </summary>
+    internal void Start() =>
         _send = _callCancellation.IsCancellationRequested
             ? Task.FromCanceled<HttpResponseMessage>(_callCancellation.Token)
-            : invoker.SendAsync(request, _callCancellation.Token);
-    }
+            : _invoker.SendAsync(_request, _callCancellation.Token);
+
+    /// <summary>Makes <paramref name="requests"/> the whole request stream before <see cref="Start"/>; false, changing nothing, when too large to keep.</summary>
+    internal bool TrySetWholeRequest(IReadOnlyList<TRequest> requests) => _requestContent.TrySetWhole(requests);
 
     /// <summary>The request stream: write messages, then complete it.</summary>
     public IClientStreamWriter<TRequest> RequestStream => _requestContent;
@@ -135,7 +146,7 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _send.ConfigureAwait(false);
+            response = await (_send ?? throw new InvalidOperationException("the call was never started")).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not RpcException)
         {

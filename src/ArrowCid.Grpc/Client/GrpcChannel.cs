@@ -27,6 +27,9 @@ public sealed class GrpcChannel : IDisposable
             : new HttpMessageInvoker(CreateHandler(Options), disposeHandler: true);
     }
 
+    /// <summary>The most bytes of messages a call's request stream may be given whole (<see cref="StartCall{TRequest, TResponse}(GrpcMethod{TRequest, TResponse}, IReadOnlyList{TRequest}, CallOptions)"/>).</summary>
+    public const int WholeRequestLimit = 64 * 1024;
+
     /// <summary>The server address.</summary>
     public Uri Address { get; }
 
@@ -39,7 +42,40 @@ public sealed class GrpcChannel : IDisposable
         where TResponse : class, IMessage<TResponse>, new()
     {
         ArgumentNullException.ThrowIfNull(method);
-        return new GrpcCall<TRequest, TResponse>(_invoker, Address, method, Options, options);
+        var call = new GrpcCall<TRequest, TResponse>(_invoker, Address, method, Options, options);
+        call.Start();
+        return call;
+    }
+
+    /// <summary>
+    /// Starts a call whose whole request stream is <paramref name="requests"/> (complete: write no
+    /// more). When they are small the request headers, the messages and END_STREAM go in one socket
+    /// write instead of the headers in one of their own.
+    /// </summary>
+    /// <exception cref="RpcException">A message is larger than <see cref="GrpcChannelOptions.MaxSendMessageSize"/>; nothing was sent.</exception>
+    /// <exception cref="ArgumentException">The messages total more than <see cref="WholeRequestLimit"/> bytes; nothing was sent.</exception>
+    public GrpcCall<TRequest, TResponse> StartCall<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, IReadOnlyList<TRequest> requests, CallOptions options = default)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(requests);
+        var call = new GrpcCall<TRequest, TResponse>(_invoker, Address, method, Options, options);
+        try
+        {
+            if (!call.TrySetWholeRequest(requests))
+            {
+                throw new ArgumentException($"a request stream given whole is at most {WholeRequestLimit} bytes; write a larger one to the call's request stream", nameof(requests));
+            }
+
+            call.Start();
+            return call;
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Makes a unary call.</summary>
@@ -66,9 +102,18 @@ public sealed class GrpcChannel : IDisposable
         where TResponse : class, IMessage<TResponse>, new()
     {
         ArgumentNullException.ThrowIfNull(request);
-        GrpcCall<TRequest, TResponse> call = StartCall(method, options);
+        var call = new GrpcCall<TRequest, TResponse>(_invoker, Address, method, Options, options);
         try
         {
+            // Known whole before the request is sent: headers, message and END_STREAM share one write.
+            if (call.TrySetWholeRequest([request]))
+            {
+                call.Start();
+                return call;
+            }
+
+            call.Start();
+
             // The request channel holds one message, so this write completes at once.
             Task write = call.RequestStream.WriteAsync(request, options.CancellationToken);
             if (!write.IsCompleted)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading.Channels;
@@ -9,11 +10,11 @@ namespace ArrowCid.Grpc;
 /// The request body of a client call: messages written by the caller are framed and streamed to the
 /// server as they come, so the body can outlive the response headers (client streaming, duplex).
 /// </summary>
-internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T>, Http2.Client.IReplayableHttpContent
+internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T>, Http2.Client.IReplayableHttpContent, Http2.Client.IWholeHttpContent
     where T : class, IMessage<T>
 {
     /// <summary>Messages sent are kept while they total at most this, so a refused request can be sent again.</summary>
-    private const int ReplayLimit = 64 * 1024;
+    private const int ReplayLimit = GrpcChannel.WholeRequestLimit;
 
     /// <summary>Queued small messages are gathered into one DATA frame while it holds less than this.</summary>
     private const int CoalesceLimit = 16 * 1024;
@@ -57,15 +58,7 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
         bool queued = false;
         try
         {
-            ArgumentNullException.ThrowIfNull(message);
-            int length = message.CalculateSize();
-            if (length > _maxMessageLength)
-            {
-                throw new RpcException(
-                    StatusCode.ResourceExhausted,
-                    $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {_maxMessageLength} bytes");
-            }
-
+            CheckedLength(message);
             await _messages.Writer.WriteAsync((message, release, buffered), cancellationToken).ConfigureAwait(false);
             queued = true;
         }
@@ -80,6 +73,78 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
                 release?.Dispose();
             }
         }
+    }
+
+    /// <summary>The encoded length of <paramref name="message"/>.</summary>
+    /// <exception cref="RpcException">It is larger than the limit.</exception>
+    private int CheckedLength(T message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        int length = message.CalculateSize();
+        if (length > _maxMessageLength)
+        {
+            throw new RpcException(
+                StatusCode.ResourceExhausted,
+                $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {_maxMessageLength} bytes");
+        }
+
+        return length;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="messages"/> the whole request stream, before the request is sent: they
+    /// are kept as a replayable request is (and may go with the headers), and the stream is complete.
+    /// False, changing nothing, when together they are too large to keep.
+    /// </summary>
+    /// <exception cref="RpcException">A message is larger than the limit.</exception>
+    public bool TrySetWhole(IReadOnlyList<T> messages)
+    {
+        long total = 0;
+        foreach (T message in messages)
+        {
+            total += CheckedLength(message);
+        }
+
+        if (total > ReplayLimit || _sent.Count > 0 || _tooLargeToReplay)
+        {
+            return false;
+        }
+
+        foreach (T message in messages)
+        {
+            Keep(message, lent: false);
+        }
+
+        _replay = true;
+        _completedByCaller = true;
+        _messages.Writer.TryComplete();
+        return true;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Known whole when the stream is complete and every message is kept (nothing left in the
+    /// channel): on a first attempt after <see cref="TrySetWhole"/>, or a new one after <see cref="Rewind"/>.
+    /// </remarks>
+    public bool TryGetWhole(int maxLength, out ReadOnlyMemory<byte> whole)
+    {
+        whole = default;
+        if (!_replay || !IsReplayable || !_messages.Reader.Completion.IsCompletedSuccessfully)
+        {
+            return false;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        foreach (T message in _sent)
+        {
+            if (!GrpcMessageWriter.TryWriteUnsplit(buffer, message, _codec, _maxMessageLength) || buffer.WrittenCount > maxLength)
+            {
+                return false;
+            }
+        }
+
+        whole = buffer.WrittenMemory;
+        return true;
     }
 
     public Task CompleteAsync()

@@ -108,9 +108,14 @@ internal sealed class Http2ClientConnection : Http2Connection
         return connection;
     }
 
-    /// <summary>Allocates the next stream id and sends the request's header block, in id order with other openers.</summary>
+    /// <summary>
+    /// Allocates the next stream id and sends the request's header block, in id order with other
+    /// openers; with <paramref name="whole"/> (a body known whole, not empty) the body and
+    /// END_STREAM too, in the same write when it fits.
+    /// </summary>
     /// <returns>The stream, or null when this connection can take no more (try another).</returns>
-    public async Task<Http2ClientStream?> OpenStreamAsync(HttpRequestMessage request, List<KeyValuePair<string, string>> fields, bool endStream, CancellationToken cancellationToken)
+    public async Task<Http2ClientStream?> OpenStreamAsync(
+        HttpRequestMessage request, List<KeyValuePair<string, string>> fields, bool endStream, ReadOnlyMemory<byte> whole, CancellationToken cancellationToken)
     {
         await _openGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -130,7 +135,19 @@ internal sealed class Http2ClientConnection : Http2Connection
 
             try
             {
-                await stream.WriteHeadersAsync(fields, endStream, CancellationToken.None).ConfigureAwait(false);
+                if (!whole.IsEmpty && whole.Length <= PeerSettings.MaxFrameSize
+                    && stream.SendWindow.Available >= whole.Length && SendWindow.Available >= whole.Length)
+                {
+                    // The whole body fits one frame and the windows have room: HEADERS, DATA and
+                    // END_STREAM in one write. (Should another stream take the connection's credit
+                    // first, the headers go alone and the data once credit returns, as for any body.)
+                    await stream.WriteDataAsync(
+                        ReadOnlyMemory<byte>.Empty, whole, endStream: true, CancellationToken.None, headerBlock: EncodeHeaderBlock(fields)).ConfigureAwait(false);
+                }
+                else
+                {
+                    await stream.WriteHeadersAsync(fields, endStream, CancellationToken.None).ConfigureAwait(false);
+                }
             }
             catch (Exception e)
             {

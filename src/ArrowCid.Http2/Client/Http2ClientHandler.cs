@@ -40,13 +40,16 @@ public sealed class Http2ClientHandler : HttpMessageHandler
         HttpContent? content = request.Content;
         for (int attempt = 1; ; attempt++)
         {
-            Http2ClientStream stream = await OpenStreamAsync(uri, request, fields, content is null, cancellationToken).ConfigureAwait(false);
+            // A small body known whole goes with the HEADERS, in one write, with no body sender to start.
+            ReadOnlyMemory<byte> whole = default;
+            bool sendWhole = content is IWholeHttpContent known && known.TryGetWhole(WholeBodyLimit, out whole) && !whole.IsEmpty;
+            Http2ClientStream stream = await OpenStreamAsync(uri, request, fields, content is null, sendWhole ? whole : default, cancellationToken).ConfigureAwait(false);
 
             // The call's token covers the whole exchange: cancelling it resets the stream, as SocketsHttpHandler does.
             CancellationTokenRegistration cancel = cancellationToken.UnsafeRegister(
                 static s => _ = ((Http2ClientStream)s!).ResetAsync(Http2ErrorCode.Cancel, "the request was cancelled").AsTask(), stream);
             _ = ReleaseWhenDoneAsync(stream, cancel);
-            Task body = content is null ? Task.CompletedTask : Task.Run(() => stream.SendBodyAsync(content, cancellationToken), CancellationToken.None);
+            Task body = content is null || stream.LocalEnded ? Task.CompletedTask : Task.Run(() => stream.SendBodyAsync(content, cancellationToken), CancellationToken.None);
             try
             {
                 return await stream.Response.ConfigureAwait(false);
@@ -65,6 +68,12 @@ public sealed class Http2ClientHandler : HttpMessageHandler
             }
         }
     }
+
+    /// <summary>
+    /// The largest body sent whole with its HEADERS: the smallest frame size a peer may set
+    /// (RFC 9113 §4.2), so it is always one DATA frame.
+    /// </summary>
+    private const int WholeBodyLimit = 16 * 1024;
 
     /// <summary>Tries per request when the server refuses it unprocessed (the first and three more).</summary>
     private const int MaxAttempts = 4;
@@ -108,14 +117,15 @@ public sealed class Http2ClientHandler : HttpMessageHandler
         }
     }
 
-    private async Task<Http2ClientStream> OpenStreamAsync(Uri uri, HttpRequestMessage request, List<KeyValuePair<string, string>> fields, bool endStream, CancellationToken cancellationToken)
+    private async Task<Http2ClientStream> OpenStreamAsync(
+        Uri uri, HttpRequestMessage request, List<KeyValuePair<string, string>> fields, bool endStream, ReadOnlyMemory<byte> whole, CancellationToken cancellationToken)
     {
         string key = uri.GetLeftPart(UriPartial.Authority);
         for (int attempt = 0; ; attempt++)
         {
             foreach (Http2ClientConnection connection in Usable(key))
             {
-                if (await connection.OpenStreamAsync(request, fields, endStream, cancellationToken).ConfigureAwait(false) is { } stream)
+                if (await connection.OpenStreamAsync(request, fields, endStream, whole, cancellationToken).ConfigureAwait(false) is { } stream)
                 {
                     return stream;
                 }
