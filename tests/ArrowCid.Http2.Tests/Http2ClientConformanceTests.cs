@@ -87,6 +87,82 @@ public sealed class Http2ClientConformanceTests : IAsyncLifetime, IDisposable
         return all.ToArray();
     }
 
+    /// <summary>Content known whole; counts how often it was serialised the usual way.</summary>
+    private sealed class WholeContent : ByteArrayContent, IWholeHttpContent
+    {
+        private readonly byte[] _body;
+
+        public WholeContent(byte[] body)
+            : base(body) => _body = body;
+
+        public int Serialisations { get; private set; }
+
+        public bool TryGetWhole(int maxLength, out ReadOnlyMemory<byte> whole)
+        {
+            whole = _body;
+            return _body.Length <= maxLength;
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            Serialisations++;
+            return base.SerializeToStreamAsync(stream, context);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            Serialisations++;
+            return base.SerializeToStreamAsync(stream, context, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task A_body_known_whole_follows_its_headers_as_one_data_frame_with_end_stream()
+    {
+        var content = new WholeContent([1, 2, 3, 4, 5]);
+        Task<HttpResponseMessage> call = _client.SendAsync(Request(content));
+        await using RawHttp2Peer peer = await AcceptAsync();
+        (RawFrame headers, _) = await ReadRequestHeadersAsync(peer);
+        Assert.False(headers.Has(Http2FrameFlags.EndStream));
+
+        RawFrame data = await peer.ReadUntilAsync(f => f.StreamId == headers.StreamId) ?? throw new IOException("closed");
+        Assert.Equal(Http2FrameType.Data, data.Type);
+        Assert.True(data.Has(Http2FrameFlags.EndStream));
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, data.Payload);
+
+        await SendResponseHeadersAsync(peer, headers.StreamId, endStream: true, new KeyValuePair<string, string>("grpc-status", "0"));
+        using HttpResponseMessage response = await call.WaitAsync(Timeout);
+        Assert.Equal(0, content.Serialisations);
+    }
+
+    [Fact]
+    public async Task A_body_known_whole_waits_for_credit_like_any_other_when_the_window_is_closed()
+    {
+        // A first request opens the connection; once the client has acknowledged our SETTINGS (a
+        // stream window of 0), the second, known whole, finds no credit.
+        Task<HttpResponseMessage> first = _client.SendAsync(Request());
+        await using RawHttp2Peer peer = await AcceptAsync((Http2SettingId.InitialWindowSize, 0));
+        _ = await peer.ReadUntilAsync(f => f.Type == Http2FrameType.Settings && f.Has(Http2FrameFlags.Ack)) ?? throw new IOException("closed");
+        await SendResponseHeadersAsync(peer, 1, endStream: true, new KeyValuePair<string, string>("grpc-status", "0"));
+        using HttpResponseMessage firstResponse = await first.WaitAsync(Timeout);
+
+        var content = new WholeContent([1, 2, 3, 4, 5]);
+        Task<HttpResponseMessage> call = _client.SendAsync(Request(content));
+        RawFrame headers = await peer.ReadUntilAsync(f => f.Type == Http2FrameType.Headers) ?? throw new IOException("closed");
+        Assert.Equal(3, headers.StreamId);
+        Assert.False(headers.Has(Http2FrameFlags.EndStream));
+
+        await peer.WriteWindowUpdateAsync(headers.StreamId, 5);
+        RawFrame data = await peer.ReadUntilAsync(f => f.StreamId == headers.StreamId && f.Payload.Length > 0) ?? throw new IOException("closed");
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, data.Payload);
+        RawFrame end = data.Has(Http2FrameFlags.EndStream) ? data : await peer.ReadUntilAsync(f => f.StreamId == headers.StreamId) ?? throw new IOException("closed");
+        Assert.True(end.Has(Http2FrameFlags.EndStream));
+
+        await SendResponseHeadersAsync(peer, headers.StreamId, endStream: true, new KeyValuePair<string, string>("grpc-status", "0"));
+        using HttpResponseMessage response = await call.WaitAsync(Timeout);
+        Assert.NotEqual(0, content.Serialisations);
+    }
+
     [Fact]
     public async Task Request_header_block_has_pseudo_headers_first_and_lower_case_names_and_trailers_only_response_works()
     {
