@@ -457,14 +457,15 @@ public sealed class FlightClient : IDisposable
         var gathered = new List<FlightData>();
         long gatheredBytes = 0;
         bool more = next.MoveNext();
+        if (more)
+        {
+            // The stream's first message names what is put.
+            next.Current.Data.FlightDescriptor = descriptor;
+        }
+
         while (more && next.Current.Release is null && gatheredBytes <= WholePutLimit)
         {
             FlightData message = next.Current.Data;
-            if (gathered.Count == 0)
-            {
-                message.FlightDescriptor = descriptor;
-            }
-
             gathered.Add(message);
             gatheredBytes += message.CalculateSize();
             more = next.MoveNext();
@@ -488,11 +489,6 @@ public sealed class FlightClient : IDisposable
                 for (; more; more = next.MoveNext())
                 {
                     var (message, release) = next.Current;
-                    if (gathered.Count == 0)
-                    {
-                        message.FlightDescriptor = descriptor;
-                        gathered.Add(message);
-                    }
 
                     // The next message (or the end of the stream) follows as soon as it is encoded, and
                     // nothing here waits for an answer before sending it: small messages share a DATA
