@@ -5,10 +5,12 @@
 // (process.getBuiltinModule) and its source given as text, so the browser bundle holds no Node
 // module and no worker file; elsewhere, and until the worker is up, block-digest.js uses WebCrypto.
 
+import { nodeBuiltin } from '../node-builtin.js';
+
 const RING_BYTES = 6 << 20;
 /** Blocks waiting at most (each slot: the block's place in the ring, its length, its digest). */
 const SLOTS = 64;
-const workerThreads = typeof globalThis.process?.getBuiltinModule === 'function' ? globalThis.process.getBuiltinModule('worker_threads') ?? null : null;
+const workerThreads = nodeBuiltin('worker_threads');
 
 // control: [blocks posted, blocks hashed, then each slot's offset and length in the ring].
 const WORKER_SOURCE = `

@@ -8,12 +8,12 @@
 // given as text, so the browser bundle holds no Node module and no worker file; elsewhere, on two
 // cores, for small tables and until the worker is up, table-chunker.js hashes the rows itself.
 
+import { nodeBuiltin } from '../node-builtin.js';
 import { ROW_HASH_WASM_BASE64 } from './row-hash-wasm.js';
 
-const builtin = (name) => (typeof globalThis.process?.getBuiltinModule === 'function' ? globalThis.process.getBuiltinModule(name) ?? null : null);
-const workerThreads = builtin('worker_threads');
+const workerThreads = nodeBuiltin('worker_threads');
 /** Cores this process may use (Node's os.availableParallelism; 1 when unknown). */
-const cores = builtin('os')?.availableParallelism?.() ?? 1;
+const cores = nodeBuiltin('os')?.availableParallelism?.() ?? 1;
 
 /** The kernel's exports that write only into its memory (replayed in order by the worker). */
 const RECORDED_CALLS = ['seed', 'word', 'flag', 'bool', 'fixed', 'binary', 'views', 'items', 'itemsFixed', 'gather', 'finish'];
