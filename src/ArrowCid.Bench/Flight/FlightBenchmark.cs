@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Chunking;
@@ -75,7 +74,7 @@ public static class FlightBenchmark
             // re-compiling Kestrel's, HttpClient's and our hot paths (tiered JIT, PGO) as moving bytes,
             // which measures the runtime's start rather than the transfer. So transfers continue until
             // one round compiles no method (or the cap is reached).
-            long compiled = JitInfo.GetCompiledMethodCount();
+            var jit = new JitWatch();
             int warmUps = 0;
             for (int round = 0; round < maxWarmUps; round++)
             {
@@ -89,13 +88,10 @@ public static class FlightBenchmark
                     MeasureLocalPut(putContent, batches);
                 }
 
-                long now = JitInfo.GetCompiledMethodCount();
-                if (round + 1 >= minWarmUps && now == compiled)
+                if (jit.NothingCompiledSinceLastLook() && round + 1 >= minWarmUps)
                 {
                     break;
                 }
-
-                compiled = now;
             }
 
             // DoGet and the socket then alternate within each round, so the ratio compares the two under

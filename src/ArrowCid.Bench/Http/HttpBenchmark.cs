@@ -143,20 +143,17 @@ public static class HttpBenchmark
         // our paths), as bench flight does: a fresh process otherwise measures the runtime's start.
         int minWarmUps = (int)Math.Clamp((MinWarmUpBytes + bytes - 1) / bytes, 2, 40);
         int maxWarmUps = (int)Math.Clamp(MaxWarmUpBytes / bytes, minWarmUps, 40);
-        long compiled = JitInfo.GetCompiledMethodCount();
+        var jit = new JitWatch();
         int warmUps = 1;
         while (warmUps < maxWarmUps)
         {
             warmUps++;
             await DrainAsync(client, table).ConfigureAwait(false);
             await LoopbackSocketTransfer.MeasureAsync(socketPayload, bytes).ConfigureAwait(false);
-            long now = JitInfo.GetCompiledMethodCount();
-            if (warmUps >= minWarmUps && now == compiled)
+            if (jit.NothingCompiledSinceLastLook() && warmUps >= minWarmUps)
             {
                 break;
             }
-
-            compiled = now;
         }
 
         // Alternating within each round: on a shared machine the load changes from second to second.

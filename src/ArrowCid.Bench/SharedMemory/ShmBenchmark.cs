@@ -140,7 +140,7 @@ public static class ShmBenchmark
     {
         var warmup = Tags("warmup");
         var published = new List<Content.Multiformats.Cid>();
-        long ownBefore = -1;
+        var jit = new JitWatch();
         long peerBefore = -1;
         for (int round = 0; round < MaxWarmupRounds; round++)
         {
@@ -153,13 +153,13 @@ public static class ShmBenchmark
             published.Add(store.Publish(BenchBatches.Small(-999 - round), new Dictionary<string, string>(warmup) { ["last"] = "1" }).Cid);
             long peer = long.Parse(Expect(answers, "warm")[1], CultureInfo.InvariantCulture);
             Thread.Sleep(WarmupPause);
-            long own = System.Runtime.JitInfo.GetCompiledMethodCount();
-            if (round >= MinWarmupRounds && own == ownBefore && peer == peerBefore)
+            bool ownIdle = jit.NothingCompiledSinceLastLook();
+            if (round >= MinWarmupRounds && ownIdle && peer == peerBefore)
             {
                 break;
             }
 
-            (ownBefore, peerBefore) = (own, peer);
+            peerBefore = peer;
         }
 
         foreach (var cid in published)

@@ -47,7 +47,7 @@ internal static class BenchCommands
             table.AddRow($"durable puts, {IngestBenchmark.Clients} DoPut clients", $"{F(r.PutsPerSecond16)}/s", $"{F(r.PutsPerSecond16 / r.FsyncAppendsPerSecond)}x", Goal(r.Concurrent16GoalMet, ">= 5,000/s and >= 1.0x"));
             table.AddRow("disk bytes / block bytes", F(r.SpaceRatio), string.Empty, Goal(r.SpaceGoalMet, "<= 1.2"));
             PlainConsole(console.Out).Write(table);
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in {r.Folder} (removed); {r.Puts16} puts by {IngestBenchmark.Clients} clients in {r.Commits16} group commits, {r.CpuMicrosecondsPerPut16:F0} µs of CPU a put (all threads); registry {r.RegistryBytesPerBlock:F0} bytes per block"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in {r.Folder} (removed); {r.Puts16} puts by {IngestBenchmark.Clients} clients in {r.Commits16} group commits, {r.CpuMicrosecondsPerPut16:F0} µs of CPU a put (all threads); registry {r.RegistryBytesPerBlock:F0} bytes per block; warm-ups {r.WarmUpSeconds1:F1} s and {r.WarmUpSeconds16:F1} s, methods compiled while timed {r.JitMethodsInMeasure1} and {r.JitMethodsInMeasure16}"));
             return ExitCodes.Ok;
         });
         return command;
@@ -57,7 +57,10 @@ internal static class BenchCommands
     {
         ["dir"] = r.Folder,
         ["table_bytes"] = r.TableBytes,
-        ["warmup_s"] = Round(r.WarmUpSeconds),
+        ["warmup_s_1"] = Round(r.WarmUpSeconds1),
+        ["warmup_s_16"] = Round(r.WarmUpSeconds16),
+        ["jit_methods_in_measure_1"] = r.JitMethodsInMeasure1,
+        ["jit_methods_in_measure_16"] = r.JitMethodsInMeasure16,
         ["fsync_appends_per_s"] = Round(r.FsyncAppendsPerSecond),
         ["puts_per_s_1"] = Round(r.PutsPerSecond1),
         ["cpu_us_per_put_1"] = Round(r.CpuMicrosecondsPerPut1),
