@@ -16,7 +16,7 @@ const workerThreads = nodeBuiltin('worker_threads');
 const cores = nodeBuiltin('os')?.availableParallelism?.() ?? 1;
 
 /** The kernel's exports that write only into its memory (replayed in order by the worker). */
-const RECORDED_CALLS = ['seed', 'word', 'flag', 'bool', 'fixed', 'binary', 'views', 'items', 'itemsFixed', 'gather', 'finish'];
+const RECORDED_CALLS = ['seed', 'word', 'flag', 'bool', 'fixed', 'binary', 'views', 'items', 'itemHashesFixed', 'gather', 'finish'];
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('worker_threads');

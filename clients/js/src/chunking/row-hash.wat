@@ -228,8 +228,12 @@
         (br $next))))
 
   ;; Lists with int32 offsets at `offs` over finished item hashes at `items`: the count, then the items.
+  ;; A list of up to three items takes no branch on its count (mispredicted often when counts vary
+  ;; row to row): three items are absorbed and the state after the count-th kept; the JS side
+  ;; leaves 24 readable bytes after the item hashes. Longer lists loop.
   (func (export "items") (param $st i32) (param $offs i32) (param $items i32) (param $n i32) (param $vp i32)
-    (local $j i32) (local $a i32) (local $h i64) (local $k i32) (local $to i32)
+    (local $j i32) (local $a i32) (local $h i64) (local $k i32) (local $to i32) (local $c i32) (local $p i32)
+    (local $h1 i64) (local $h2 i64) (local $h3 i64)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
@@ -239,61 +243,57 @@
           (then
             (local.set $k (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2)))))
             (local.set $to (i32.load (i32.add (local.get $offs) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))))
-            (local.set $h (call $absorb (local.get $h) (i64.extend_i32_u (i32.sub (local.get $to) (local.get $k)))))
-            (block $end
-              (loop $item
-                (br_if $end (i32.ge_u (local.get $k) (local.get $to)))
-                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.load (i32.add (local.get $items) (i32.shl (local.get $k) (i32.const 3))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br $item))))
+            (local.set $c (i32.sub (local.get $to) (local.get $k)))
+            (local.set $h (call $absorb (local.get $h) (i64.extend_i32_u (local.get $c))))
+            (if (i32.le_u (local.get $c) (i32.const 3))
+              (then
+                (local.set $p (i32.add (local.get $items) (i32.shl (local.get $k) (i32.const 3))))
+                (local.set $h1 (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.load (local.get $p))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                (local.set $h2 (i64.rotl (i64.mul (i64.xor (local.get $h1) (i64.load offset=8 (local.get $p))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                (local.set $h3 (i64.rotl (i64.mul (i64.xor (local.get $h2) (i64.load offset=16 (local.get $p))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                (local.set $h
+                  (select (local.get $h)
+                    (select (local.get $h1) (select (local.get $h2) (local.get $h3) (i32.eq (local.get $c) (i32.const 2))) (i32.eq (local.get $c) (i32.const 1)))
+                    (i32.eqz (local.get $c)))))
+              (else
+                (block $end
+                  (loop $item
+                    (br_if $end (i32.ge_u (local.get $k) (local.get $to)))
+                    (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.load (i32.add (local.get $items) (i32.shl (local.get $k) (i32.const 3))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                    (br $item))))))
           (else (local.set $h (call $absorb (local.get $h) (i64.const 0x6A09E667F3BCC908)))))
         (i64.store (local.get $a) (local.get $h))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next))))
 
-  ;; A list's slots when its items are fixed width w (1, 2, 4 or 8 bytes) at `vals` with validity
-  ;; `ivp` (0: all valid): as "items" over item(child, k) = fmix64(absorb(S, value or N)), each item
-  ;; hash made where it is absorbed instead of in passes of its own over the items.
-  (func (export "itemsFixed") (param $st i32) (param $offs i32) (param $vals i32) (param $w i32) (param $ivp i32) (param $n i32) (param $vp i32)
-    (local $j i32) (local $a i32) (local $h i64) (local $k i32) (local $to i32) (local $v i64) (local $at i32)
+  ;; item(child, k) = fmix64(absorb(S, value or N)) of the m items of width w (1, 2, 4 or 8 bytes) at
+  ;; `vals` with validity `ivp` (0: all valid), written to `out`: one pass with no branch per item
+  ;; (the width's is the same every time), for "items" to absorb.
+  (func (export "itemHashesFixed") (param $out i32) (param $vals i32) (param $w i32) (param $ivp i32) (param $m i32)
+    (local $k i32) (local $v i64) (local $at i32)
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
-        (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
-        (local.set $h (i64.load (local.get $a)))
-        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
-          (then
-            (local.set $k (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $to (i32.load (i32.add (local.get $offs) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))))
-            (local.set $h (call $absorb (local.get $h) (i64.extend_i32_u (i32.sub (local.get $to) (local.get $k)))))
-            (block $end
-              (loop $item
-                (br_if $end (i32.ge_u (local.get $k) (local.get $to)))
-                (local.set $at (i32.add (local.get $vals) (i32.mul (local.get $k) (local.get $w))))
-                (local.set $v
-                  (if (result i64) (i32.eq (local.get $w) (i32.const 4))
-                    (then (i64.load32_u (local.get $at)))
-                    (else (if (result i64) (i32.eq (local.get $w) (i32.const 8))
-                      (then (i64.load (local.get $at)))
-                      (else (if (result i64) (i32.eq (local.get $w) (i32.const 2))
-                        (then (i64.load16_u (local.get $at)))
-                        (else (i64.load8_u (local.get $at)))))))))
-                (if (i32.eqz (i32.or (i32.eqz (local.get $ivp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $ivp) (i32.shr_u (local.get $k) (i32.const 3)))) (i32.and (local.get $k) (i32.const 7))) (i32.const 1))))
-                  (then (local.set $v (i64.const 0x6A09E667F3BCC908))))
-                ;; item = fmix64(absorb(S, v))
-                ;; (calls are not inlined by every engine: absorb is written out in this loop)
-                (local.set $v (i64.rotl (i64.mul (i64.xor (i64.const 0xBB67AE8584CAA73B) (local.get $v)) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
-                (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
-                (local.set $v (i64.mul (local.get $v) (i64.const 0xFF51AFD7ED558CCD)))
-                (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
-                (local.set $v (i64.mul (local.get $v) (i64.const 0xC4CEB9FE1A85EC53)))
-                (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
-                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (local.get $v)) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br $item))))
-          (else (local.set $h (call $absorb (local.get $h) (i64.const 0x6A09E667F3BCC908)))))
-        (i64.store (local.get $a) (local.get $h))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $k) (local.get $m)))
+        (local.set $at (i32.add (local.get $vals) (i32.mul (local.get $k) (local.get $w))))
+        (local.set $v
+          (if (result i64) (i32.eq (local.get $w) (i32.const 4))
+            (then (i64.load32_u (local.get $at)))
+            (else (if (result i64) (i32.eq (local.get $w) (i32.const 8))
+              (then (i64.load (local.get $at)))
+              (else (if (result i64) (i32.eq (local.get $w) (i32.const 2))
+                (then (i64.load16_u (local.get $at)))
+                (else (i64.load8_u (local.get $at)))))))))
+        (local.set $v (select (local.get $v) (i64.const 0x6A09E667F3BCC908)
+          (i32.or (i32.eqz (local.get $ivp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $ivp) (i32.shr_u (local.get $k) (i32.const 3)))) (i32.and (local.get $k) (i32.const 7))) (i32.const 1)))))
+        (local.set $v (i64.rotl (i64.mul (i64.xor (i64.const 0xBB67AE8584CAA73B) (local.get $v)) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+        (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
+        (local.set $v (i64.mul (local.get $v) (i64.const 0xFF51AFD7ED558CCD)))
+        (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
+        (local.set $v (i64.mul (local.get $v) (i64.const 0xC4CEB9FE1A85EC53)))
+        (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
+        (i64.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 3))) (local.get $v))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $next))))
 
   ;; Dictionary: item(dictionary, idx[j]) with int32 indices at `idx`; N for a null slot.
