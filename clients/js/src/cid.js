@@ -4,7 +4,7 @@
 import { RecordBatchReader } from 'apache-arrow';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { startDigest } from './canonical/block-digest.js';
+import { digestsInFlight, startDigest } from './canonical/block-digest.js';
 import { chunkTable, fieldsOf, schemaMessage } from './chunking/table-chunker.js';
 import { buildManifestTree } from './chunking/manifest-tree.js';
 import { canonicalize } from './canonical/normalize.js';
@@ -28,13 +28,6 @@ export function readArrowIpc(bytes) {
 export async function rawCid(bytes) {
   return CID.createV1(RAW, await sha256.digest(bytes));
 }
-
-/**
- * Digests started and not yet awaited, at most: each holds its block's bytes (a copy, up to 1 MiB,
- * or a place in the hash thread's ring) until hashed, and a few keep the hashing thread busy while
- * the next chunks are encoded.
- */
-const MAX_DIGESTS_IN_FLIGHT = 4;
 
 /**
  * Chunks, names and (with `{ blocks: true }`) keeps the blocks of a table (an apache-arrow Table,
@@ -62,7 +55,7 @@ export async function describeTable(table, options = {}) {
     // before its turn from being an unhandled rejection.
     named.catch(() => {});
     inFlight.push(named);
-    if (inFlight.length > MAX_DIGESTS_IN_FLIGHT) await inFlight.shift();
+    if (inFlight.length > digestsInFlight()) await inFlight.shift();
   });
   for (const named of inFlight) await named;
   const blocks = kept === null ? null : new Map(chunks.map((c, i) => [c.cid.toString(), kept[i]]));

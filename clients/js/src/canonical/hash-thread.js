@@ -18,7 +18,9 @@ const workerThreads = nodeBuiltin('worker_threads');
  * copying a block (a futex call per block, and on a busy machine the woken worker takes its core),
  * and it hashes a block in about half the time the main thread takes to make one.
  */
-const WAKE_DEPTH = 3;
+const WAKE_DEPTH = 6;
+/** Bytes waiting, at least, before the main thread wakes a sleeping worker (big blocks). */
+const WAKE_BYTES = RING_BYTES / 3;
 
 // control: [blocks posted, blocks hashed, then each slot's offset and length in the ring];
 // sleeping: [1 while the worker waits for blocks].
@@ -102,9 +104,15 @@ class HashThread {
     const digest = new Promise((resolve, reject) => { this.waiting[slot] = { resolve, reject }; });
     this.posted++;
     Atomics.store(this.control, 0, this.posted);
-    if (this.posted - Atomics.load(this.control, 1) >= WAKE_DEPTH) this.wake();
+    const hashed = Atomics.load(this.control, 1);
+    if (this.posted - hashed >= WAKE_DEPTH || this.head - this.starts[hashed % SLOTS] >= WAKE_BYTES) this.wake();
     this.watch();
     return digest;
+  }
+
+  /** Digests a caller may keep waiting: enough to leave the worker WAKE_DEPTH blocks and more. */
+  get inFlight() {
+    return this.online && !this.failed ? 4 * WAKE_DEPTH : 4;
   }
 
   /** Wakes the worker if it sleeps (blocks posted since are hashed). */
