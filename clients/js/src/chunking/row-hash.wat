@@ -269,7 +269,7 @@
 
   ;; item(child, k) = fmix64(absorb(S, value or N)) of the m items of width w (1, 2, 4 or 8 bytes) at
   ;; `vals` with validity `ivp` (0: all valid), written to `out`: one pass with no branch per item
-  ;; (the width's is the same every time), for "items" to absorb.
+  ;; (the width's and the validity's go the same way every time), for "items" to absorb.
   (func (export "itemHashesFixed") (param $out i32) (param $vals i32) (param $w i32) (param $ivp i32) (param $m i32)
     (local $k i32) (local $v i64) (local $at i32)
     (block $done
@@ -284,8 +284,10 @@
               (else (if (result i64) (i32.eq (local.get $w) (i32.const 2))
                 (then (i64.load16_u (local.get $at)))
                 (else (i64.load8_u (local.get $at)))))))))
-        (local.set $v (select (local.get $v) (i64.const 0x6A09E667F3BCC908)
-          (i32.or (i32.eqz (local.get $ivp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $ivp) (i32.shr_u (local.get $k) (i32.const 3)))) (i32.and (local.get $k) (i32.const 7))) (i32.const 1)))))
+        (if (local.get $ivp)
+          (then
+            (local.set $v (select (local.get $v) (i64.const 0x6A09E667F3BCC908)
+              (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $ivp) (i32.shr_u (local.get $k) (i32.const 3)))) (i32.and (local.get $k) (i32.const 7))) (i32.const 1))))))
         (local.set $v (i64.rotl (i64.mul (i64.xor (i64.const 0xBB67AE8584CAA73B) (local.get $v)) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
         (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 33))))
         (local.set $v (i64.mul (local.get $v) (i64.const 0xFF51AFD7ED558CCD)))
