@@ -174,7 +174,8 @@
   ;; value has more than 16 bytes (lengths of short strings vary row to row; a branch on them
   ;; is mispredicted often).
   (func (export "binary") (param $st i32) (param $offs i32) (param $data i32) (param $n i32) (param $vp i32)
-    (local $j i32) (local $a i32) (local $h i64) (local $from i32) (local $len i32) (local $p i32) (local $r i32) (local $h3 i64)
+    (local $j i32) (local $a i32) (local $h i64) (local $from i32) (local $len i32) (local $p i32) (local $h3 i64)
+    (local $lens v128) (local $low v128)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
@@ -189,15 +190,17 @@
             (local.set $p (i32.add (local.get $data) (local.get $from)))
             (if (i32.le_u (local.get $len) (i32.const 24))
               (then
-                ;; Word i (0, 1, 2) holds min(8, max(0, len − 8i)) bytes, masked.
-                (local.set $r (select (local.get $len) (i32.const 8) (i32.lt_u (local.get $len) (i32.const 8))))
-                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load (local.get $p)) (select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3)))) (i64.const 1)) (i32.ge_u (local.get $r) (i32.const 8))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
-                (local.set $r (i32.sub (local.get $len) (local.get $r)))
-                (local.set $r (select (local.get $r) (i32.const 8) (i32.lt_u (local.get $r) (i32.const 8))))
-                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load offset=8 (local.get $p)) (select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3)))) (i64.const 1)) (i32.ge_u (local.get $r) (i32.const 8))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                ;; Word i (0, 1, 2) holds min(8, max(0, len − 8i)) bytes: byte k is kept where k < len,
+                ;; all 24 masks made by two byte-lane compares (simd128) instead of shifts and selects.
+                (local.set $lens (i8x16.splat (local.get $len)))
+                (local.set $low (v128.and (v128.load (local.get $p))
+                  (i8x16.lt_u (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15) (local.get $lens))))
+                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64x2.extract_lane 0 (local.get $low))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                (local.set $h (i64.rotl (i64.mul (i64.xor (local.get $h) (i64x2.extract_lane 1 (local.get $low))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
                 ;; bytes 16 … len−1 (len > 16: 1 to 8 of them)
-                (local.set $r (i32.sub (local.get $len) (i32.const 16)))
-                (local.set $h3 (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load offset=16 (local.get $p)) (select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $r) (i32.const 3)))) (i64.const 1)) (i32.ge_u (local.get $r) (i32.const 8))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+                (local.set $h3 (i64.rotl (i64.mul (i64.xor (local.get $h) (i64.and (i64.load offset=16 (local.get $p))
+                  (i64x2.extract_lane 0 (i8x16.lt_u (v128.const i8x16 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31) (local.get $lens)))))
+                  (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
                 (local.set $h (select (local.get $h3) (local.get $h) (i32.gt_u (local.get $len) (i32.const 16)))))
               (else (local.set $h (call $bytes (local.get $h) (local.get $p) (local.get $len) (i32.const 2))))))
           (else (local.set $h (call $absorb (local.get $h) (i64.const 0x6A09E667F3BCC908)))))
