@@ -39,6 +39,7 @@ export async function describeTable(table, options = {}) {
   const chunks = [];
   const kept = options.blocks ? [] : null;
   const inFlight = [];
+  let inFlightBytes = 0; // of the blocks whose digests are in inFlight
   const context = await chunkTable(table, async (block, firstRow, rows) => {
     const chunk = { cid: undefined, firstRow, rows, bytes: block.byteLength };
     chunks.push(chunk);
@@ -55,7 +56,12 @@ export async function describeTable(table, options = {}) {
     // before its turn from being an unhandled rejection.
     named.catch(() => {});
     inFlight.push(named);
-    if (inFlight.length > digestsInFlight()) await inFlight.shift();
+    inFlightBytes += chunk.bytes;
+    const limit = digestsInFlight();
+    while (inFlight.length > limit.count || (inFlight.length > 1 && inFlightBytes > limit.bytes)) {
+      await inFlight.shift();
+      inFlightBytes -= chunks[chunks.length - 1 - inFlight.length].bytes;
+    }
   });
   for (const named of inFlight) await named;
   const blocks = kept === null ? null : new Map(chunks.map((c, i) => [c.cid.toString(), kept[i]]));

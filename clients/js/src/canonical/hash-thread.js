@@ -18,9 +18,9 @@ const workerThreads = nodeBuiltin('worker_threads');
  * copying a block (a futex call per block, and on a busy machine the woken worker takes its core),
  * and it hashes a block in about half the time the main thread takes to make one.
  */
-const WAKE_DEPTH = 6;
+const WAKE_DEPTH = 4;
 /** Bytes waiting, at least, before the main thread wakes a sleeping worker (big blocks). */
-const WAKE_BYTES = RING_BYTES / 3;
+const WAKE_BYTES = RING_BYTES / 4;
 
 // control: [blocks posted, blocks hashed, then each slot's offset and length in the ring];
 // sleeping: [1 while the worker waits for blocks].
@@ -110,9 +110,13 @@ class HashThread {
     return digest;
   }
 
-  /** Digests a caller may keep waiting: enough to leave the worker WAKE_DEPTH blocks and more. */
+  /**
+   * How many digests, and of how many bytes, a caller may keep waiting: enough to leave the worker
+   * WAKE_DEPTH blocks and more, few enough for the ring to hold them (blocks it cannot take go to
+   * WebCrypto, which costs this thread a copy and a call per block).
+   */
   get inFlight() {
-    return this.online && !this.failed ? 4 * WAKE_DEPTH : 4;
+    return this.online && !this.failed ? { count: 3 * WAKE_DEPTH, bytes: RING_BYTES / 2 } : null;
   }
 
   /** Wakes the worker if it sleeps (blocks posted since are hashed). */
