@@ -57,7 +57,7 @@ export async function describeTable(table, options = {}) {
     named.catch(() => {});
     inFlight.push(named);
     inFlightBytes += chunk.bytes;
-    const limit = digestsInFlight();
+    const limit = digestsInFlight(kept === null);
     while (inFlight.length > limit.count || (inFlight.length > 1 && inFlightBytes > limit.bytes)) {
       await inFlight.shift();
       inFlightBytes -= chunks[chunks.length - 1 - inFlight.length].bytes;
