@@ -74,7 +74,7 @@
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (i64.store (local.get $a) (call $absorb (i64.load (local.get $a))
-          (select (i64.const 0) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))))
+          (select (i64.const 0) (i64.const 0x6A09E667F3BCC908) (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next))))
 
@@ -89,7 +89,7 @@
           (select
             (i64.extend_i32_u (call $valid (local.get $bits) (local.get $j)))
             (i64.const 0x6A09E667F3BCC908)
-            (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))))
+            (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next))))
 
@@ -103,7 +103,7 @@
           (loop $next8
             (br_if $done8 (i32.ge_u (local.get $j) (local.get $n)))
             (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
-            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 8)))) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 8)))) (i64.const 0x6A09E667F3BCC908) (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $next8)))
         (return)))
@@ -113,7 +113,7 @@
           (loop $next4
             (br_if $done4 (i32.ge_u (local.get $j) (local.get $n)))
             (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
-            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load32_u (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 4)))) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load32_u (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 4)))) (i64.const 0x6A09E667F3BCC908) (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $next4)))
         (return)))
@@ -123,7 +123,7 @@
           (loop $next2
             (br_if $done2 (i32.ge_u (local.get $j) (local.get $n)))
             (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
-            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load16_u (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 2)))) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load16_u (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 2)))) (i64.const 0x6A09E667F3BCC908) (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $next2)))
         (return)))
@@ -133,7 +133,7 @@
           (loop $next1
             (br_if $done1 (i32.ge_u (local.get $j) (local.get $n)))
             (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
-            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load8_u (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 1)))) (i64.const 0x6A09E667F3BCC908) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
+            (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a)) (select (i64.load8_u (i32.add (local.get $vals) (i32.mul (local.get $j) (i32.const 1)))) (i64.const 0x6A09E667F3BCC908) (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1))))) (i64.const 0x9E3779B97F4A7C15)) (i64.const 31)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $next1)))
         (return)))
@@ -144,7 +144,7 @@
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (local.set $h (i64.load (local.get $a)))
         (local.set $v (i32.add (local.get $vals) (i32.mul (local.get $j) (local.get $w))))
-        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
+        (if (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1)))
           (then
             (if (i32.eq (local.get $w) (i32.const 8))
               (then (local.set $h (call $absorb (local.get $h) (i64.load (local.get $v)))))
@@ -181,7 +181,7 @@
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (local.set $h (i64.load (local.get $a)))
-        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
+        (if (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1)))
           (then
             (local.set $from (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2)))))
             (local.set $len (i32.sub (i32.load (i32.add (local.get $offs) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2))))
@@ -216,7 +216,7 @@
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (local.set $h (i64.load (local.get $a)))
-        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
+        (if (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1)))
           (then
             (local.set $v (i32.add (local.get $views) (i32.shl (local.get $j) (i32.const 4))))
             (local.set $len (i32.load (local.get $v)))
@@ -242,7 +242,7 @@
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (local.set $h (i64.load (local.get $a)))
-        (if (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
+        (if (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1)))
           (then
             (local.set $k (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2)))))
             (local.set $to (i32.load (i32.add (local.get $offs) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))))
@@ -309,7 +309,7 @@
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
         (i64.store (local.get $a) (i64.rotl (i64.mul (i64.xor (i64.load (local.get $a))
-          (if (result i64) (i32.or (i32.eqz (local.get $vp)) (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1)))
+          (if (result i64) (if (result i32) (local.get $vp) (then (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $vp) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))) (else (i32.const 1)))
             (then (i64.load (i32.add (local.get $items)
               (i32.shl (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 3)))))
             (else (i64.const 0x6A09E667F3BCC908))))
