@@ -173,18 +173,14 @@ function absorbUnion(arena, a, st) {
   k.fixed(st, picked, n, 8, 0);
 }
 
-/** Finishes n states (fmix64). */
-export function finish(arena, st, n) {
-  arena.k.finish(st, n);
-}
-
 /**
- * The rolling hash over n finished row hashes at st, from g (a BigInt): writes the high words
- * to rollHi from index `at`; returns the last g.
+ * Finishes the n states at st (fmix64: they are the row hashes after this) and runs the rolling
+ * hash over them from g (a BigInt), in one pass: writes the high words to rollHi from index `at`;
+ * returns the last g.
  */
-export function roll(arena, st, n, g, rollHi, at) {
+export function finishRoll(arena, st, n, g, rollHi, at) {
   const out = arena.alloc(4 * n);
-  const last = arena.k.roll(st, n, g, out);
+  const last = arena.k.finishRoll(st, n, g, out);
   rollHi.set(new Uint32Array(arena.k.memory.buffer, out, n), at);
   return last;
 }

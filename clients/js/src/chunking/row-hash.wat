@@ -334,15 +334,23 @@
         (local.set $st (i32.add (local.get $st) (i32.const 8)))
         (br $next))))
 
-  ;; The rolling hash g_j = 2·g_(j−1) + rowHash(j) from g over n finished row hashes at `st`:
-  ;; writes the high word of each g_j to the uint32s at `out`; returns the last g.
-  (func (export "roll") (param $st i32) (param $n i32) (param $g i64) (param $out i32) (result i64)
-    (local $j i32)
+  ;; Finishes the n row states at `st` (fmix64, stored back: the row hashes) and runs the rolling
+  ;; hash g_j = 2·g_(j−1) + rowHash(j) from g over them in the same pass: writes the high word of
+  ;; each g_j to the uint32s at `out`; returns the last g.
+  (func (export "finishRoll") (param $st i32) (param $n i32) (param $g i64) (param $out i32) (result i64)
+    (local $j i32) (local $a i32) (local $h i64)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
-        (local.set $g (i64.add (i64.shl (local.get $g) (i64.const 1))
-                               (i64.load (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))))
+        (local.set $a (i32.add (local.get $st) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $h (i64.load (local.get $a)))
+        (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
+        (local.set $h (i64.mul (local.get $h) (i64.const 0xFF51AFD7ED558CCD)))
+        (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
+        (local.set $h (i64.mul (local.get $h) (i64.const 0xC4CEB9FE1A85EC53)))
+        (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
+        (i64.store (local.get $a) (local.get $h))
+        (local.set $g (i64.add (i64.shl (local.get $g) (i64.const 1)) (local.get $h)))
         (i32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
                    (i32.wrap_i64 (i64.shr_u (local.get $g) (i64.const 32))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
