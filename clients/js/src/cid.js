@@ -4,7 +4,7 @@
 import { RecordBatchReader } from 'apache-arrow';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { startDigest } from './canonical/block-digest.js';
+import { digestsInFlight, startDigest } from './canonical/block-digest.js';
 import { chunkTable, fieldsOf, schemaMessage } from './chunking/table-chunker.js';
 import { buildManifestTree } from './chunking/manifest-tree.js';
 import { canonicalize } from './canonical/normalize.js';
@@ -30,13 +30,6 @@ export async function rawCid(bytes) {
 }
 
 /**
- * Digests started and not yet awaited, at most: each holds its block's bytes (a copy, up to 1 MiB,
- * or a place in the hash thread's ring) until hashed, and a few keep the hashing thread busy while
- * the next chunks are encoded.
- */
-const MAX_DIGESTS_IN_FLIGHT = 4;
-
-/**
  * Chunks, names and (with `{ blocks: true }`) keeps the blocks of a table (an apache-arrow Table,
  * or { schema, batches, numRows } as readArrowIpc gives):
  * { cid, rows, bytes, chunks: [{ cid, firstRow, rows, bytes }], manifestBytes, blocks? }.
@@ -46,6 +39,7 @@ export async function describeTable(table, options = {}) {
   const chunks = [];
   const kept = options.blocks ? [] : null;
   const inFlight = [];
+  let inFlightBytes = 0; // of the blocks whose digests are in inFlight
   const context = await chunkTable(table, async (block, firstRow, rows) => {
     const chunk = { cid: undefined, firstRow, rows, bytes: block.byteLength };
     chunks.push(chunk);
@@ -62,7 +56,12 @@ export async function describeTable(table, options = {}) {
     // before its turn from being an unhandled rejection.
     named.catch(() => {});
     inFlight.push(named);
-    if (inFlight.length > MAX_DIGESTS_IN_FLIGHT) await inFlight.shift();
+    inFlightBytes += chunk.bytes;
+    const limit = digestsInFlight(kept === null);
+    while (inFlight.length > limit.count || (inFlight.length > 1 && inFlightBytes > limit.bytes)) {
+      await inFlight.shift();
+      inFlightBytes -= chunks[chunks.length - 1 - inFlight.length].bytes;
+    }
   });
   for (const named of inFlight) await named;
   const blocks = kept === null ? null : new Map(chunks.map((c, i) => [c.cid.toString(), kept[i]]));

@@ -23,6 +23,18 @@ export function startDigest(bytes) {
 }
 
 /**
+ * Digests started and not yet awaited a caller may keep, { count, bytes } at most: each holds its block's bytes (a copy, up
+ * to 1 MiB, or a place in the hash thread's ring) until hashed; a few keep the hashing thread busy
+ * while the next blocks are made, and the hash thread, woken for several blocks at a time
+ * (hash-thread.js), needs more. `ofParts`: for digestParts (false: startDigest, always WebCrypto).
+ */
+export function digestsInFlight(ofParts = true) {
+  return (ofParts ? hashThread(0)?.inFlight : null) ?? IN_FLIGHT_ELSEWHERE;
+}
+
+const IN_FLIGHT_ELSEWHERE = Object.freeze({ count: 4, bytes: Infinity });
+
+/**
  * The sha2-256 multihash digest of the block whose bytes are `parts` (byteLength in all), joined
  * into `scratch` ({ bytes }, grown when short), which is free again when this returns.
  */

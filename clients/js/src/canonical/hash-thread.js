@@ -1,5 +1,5 @@
 // Node only: a worker thread that hashes blocks from a ring of shared memory. The main thread
-// copies each block into the ring once and wakes the worker; WebCrypto's digest would cost it a
+// copies each block into the ring once and wakes the worker when a few wait; WebCrypto's digest would cost it a
 // second copy and a call that costs more than the copy (about 45 µs per block of 300 KB against
 // about 20 µs here, measured in docs/performance.md). Found at run time
 // (process.getBuiltinModule) and its source given as text, so the browser bundle holds no Node
@@ -12,14 +12,30 @@ const RING_BYTES = 6 << 20;
 const SLOTS = 64;
 const workerThreads = nodeBuiltin('worker_threads');
 
-// control: [blocks posted, blocks hashed, then each slot's offset and length in the ring].
+/**
+ * Blocks waiting, at least, before the main thread wakes a sleeping worker (fewer are handed over
+ * when it waits for a digest or the ring is full): waking it costs the main thread more than
+ * copying a block (a futex call per block, and on a busy machine the woken worker takes its core),
+ * and it hashes a block in about half the time the main thread takes to make one.
+ */
+const WAKE_DEPTH = 4;
+/** Bytes waiting, at least, before the main thread wakes a sleeping worker (big blocks). */
+const WAKE_BYTES = RING_BYTES / 4;
+
+// control: [blocks posted, blocks hashed, then each slot's offset and length in the ring];
+// sleeping: [1 while the worker waits for blocks].
 const WORKER_SOURCE = `
 const { workerData } = require('worker_threads');
 const { createHash } = require('crypto');
-const { ring, control, digests, slots } = workerData;
+const { ring, control, sleeping, digests, slots } = workerData;
 let next = 0;
 for (;;) {
-  while (Atomics.load(control, 0) === next) Atomics.wait(control, 0, next);
+  if (Atomics.load(control, 0) === next) {
+    // Set before the count is read again: a main thread that posts after that read sees it set.
+    Atomics.store(sleeping, 0, 1);
+    while (Atomics.load(control, 0) === next) Atomics.wait(control, 0, next);
+    Atomics.store(sleeping, 0, 0);
+  }
   const slot = next % slots;
   const offset = control[2 + 2 * slot];
   digests.set(createHash('sha256').update(ring.subarray(offset, offset + control[3 + 2 * slot])).digest(), 32 * slot);
@@ -32,6 +48,7 @@ class HashThread {
   constructor() {
     this.ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES));
     this.control = new Int32Array(new SharedArrayBuffer(4 * (2 + 2 * SLOTS)));
+    this.sleeping = new Int32Array(new SharedArrayBuffer(4));
     this.digests = new Uint8Array(new SharedArrayBuffer(32 * SLOTS));
     this.posted = 0;
     this.collected = 0;
@@ -43,7 +60,7 @@ class HashThread {
     this.watching = false;
     this.worker = new workerThreads.Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ring: this.ring, control: this.control, digests: this.digests, slots: SLOTS },
+      workerData: { ring: this.ring, control: this.control, sleeping: this.sleeping, digests: this.digests, slots: SLOTS },
     });
     this.worker.unref();
     this.worker.once('online', () => { this.online = true; });
@@ -68,11 +85,12 @@ class HashThread {
   tryDigest(parts, byteLength) {
     if (!this.online || this.failed) return null;
     this.collect();
-    if (this.posted - this.collected >= SLOTS || byteLength > RING_BYTES / 4) return null;
+    if (byteLength > RING_BYTES / 4) return null;
+    if (this.posted - this.collected >= SLOTS) { this.wake(); return null; }
     let start = this.head;
     if ((start % RING_BYTES) + byteLength > RING_BYTES) start += RING_BYTES - (start % RING_BYTES); // no block wraps
     const oldest = this.posted > this.collected ? this.starts[this.collected % SLOTS] : start;
-    if (start + byteLength - oldest > RING_BYTES) return null;
+    if (start + byteLength - oldest > RING_BYTES) { this.wake(); return null; }
     let at = start % RING_BYTES;
     for (const part of parts) {
       this.ring.set(part, at);
@@ -86,9 +104,24 @@ class HashThread {
     const digest = new Promise((resolve, reject) => { this.waiting[slot] = { resolve, reject }; });
     this.posted++;
     Atomics.store(this.control, 0, this.posted);
-    Atomics.notify(this.control, 0);
+    const hashed = Atomics.load(this.control, 1);
+    if (this.posted - hashed >= WAKE_DEPTH || this.head - this.starts[hashed % SLOTS] >= WAKE_BYTES) this.wake();
     this.watch();
     return digest;
+  }
+
+  /**
+   * How many digests, and of how many bytes, a caller may keep waiting: enough to leave the worker
+   * WAKE_DEPTH blocks and more, few enough for the ring to hold them (blocks it cannot take go to
+   * WebCrypto, which costs this thread a copy and a call per block).
+   */
+  get inFlight() {
+    return this.online && !this.failed ? { count: 3 * WAKE_DEPTH, bytes: RING_BYTES / 2 } : null;
+  }
+
+  /** Wakes the worker if it sleeps (blocks posted since are hashed). */
+  wake() {
+    if (Atomics.load(this.sleeping, 0) === 1) Atomics.notify(this.control, 0);
   }
 
   /** Hands out the digests of the blocks hashed since the last call. */
@@ -102,7 +135,13 @@ class HashThread {
     }
   }
 
-  /** Waits, without blocking, for the blocks posted to be hashed; the worker keeps the process alive meanwhile. */
+  /**
+   * Waits, without blocking, for the blocks posted to be hashed; the worker keeps the process alive
+   * meanwhile. Starts once this thread turns to its event loop (setImmediate): while it is busy
+   * making blocks, their digests are collected by tryDigest and the worker is woken only every
+   * WAKE_DEPTH blocks, without a wake-up of this thread per block; once it waits (for a digest, or
+   * at the end of a table), the worker is woken for the blocks left and each block hashed wakes it.
+   */
   watch() {
     if (this.watching) return;
     this.watching = true;
@@ -115,10 +154,11 @@ class HashThread {
         this.worker.unref();
         return;
       }
+      this.wake();
       const wait = Atomics.waitAsync(this.control, 1, this.collected);
       if (wait.async) wait.value.then(next); else next();
     };
-    next();
+    setImmediate(next);
   }
 }
 

@@ -16,7 +16,7 @@ const workerThreads = nodeBuiltin('worker_threads');
 const cores = nodeBuiltin('os')?.availableParallelism?.() ?? 1;
 
 /** The kernel's exports that write only into its memory (replayed in order by the worker). */
-const RECORDED_CALLS = ['seed', 'word', 'flag', 'bool', 'fixed', 'binary', 'views', 'items', 'itemsFixed', 'gather', 'finish'];
+const RECORDED_CALLS = ['seed', 'word', 'flag', 'bool', 'fixed', 'binary', 'views', 'items', 'itemHashesFixed', 'gather', 'finish'];
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('worker_threads');
@@ -30,8 +30,7 @@ parentPort.on('message', ({ id, memory, top, calls, st, rows, g, stream, final }
     if (needed > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((needed - k.memory.buffer.byteLength) / 65536));
     new Uint8Array(k.memory.buffer, 0, top).set(new Uint8Array(memory, 0, top));
     for (const [name, ...args] of calls) k[name](...args);
-    k.finish(st, rows);
-    const last = k.roll(st, rows, g ?? lastG.get(stream), out);
+    const last = k.finishRoll(st, rows, g ?? lastG.get(stream), out);
     if (final) lastG.delete(stream); else lastG.set(stream, last);
     const rollHi = new Uint32Array(new Uint32Array(k.memory.buffer, out, rows));
     parentPort.postMessage({ id, g: last, rollHi }, [rollHi.buffer]);
@@ -117,7 +116,7 @@ class RowHashThread {
   }
 
   /**
-   * Runs the calls `kernel` recorded, then finish and roll over the `rows` states at `st` from g
+   * Runs the calls `kernel` recorded, then finishes and rolls the `rows` states at `st` from g
    * (a BigInt; null: the last g of the batch handed before in `stream`); a promise of { g: the last
    * g, rollHi: the rows' high words }. `top` bytes of the kernel's memory are used. `final`: no
    * batch of this stream follows.

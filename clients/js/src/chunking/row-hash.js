@@ -70,16 +70,16 @@ export class Arena {
   }
 }
 
-/** Seeded states for n slots in the arena; returns their address. */
-export function seed(arena, n) {
-  const st = arena.alloc(8 * n);
+/** Seeded states for n slots in the arena (and `slack` readable bytes after them); returns their address. */
+export function seed(arena, n, slack = 0) {
+  const st = arena.alloc(8 * n + slack);
   arena.k.seed(st, n);
   return st;
 }
 
 /** item(A, j) for every slot of A: the address of its finished hashes. */
 function itemHashes(arena, a) {
-  const st = seed(arena, a.length);
+  const st = seed(arena, a.length, 24);
   absorbWords(arena, a, st);
   arena.k.finish(st, a.length);
   return st;
@@ -109,11 +109,13 @@ export function absorbWords(arena, a, st) {
     return;
   }
   if (isListLike(id) && isSmallFixed(a.children[0].type)) {
-    // Items of 1, 2, 4 or 8 bytes: hashed inside the list's own pass.
+    // Items of 1, 2, 4 or 8 bytes: their item hashes in one pass of their own (no seed, no finish pass).
     const child = a.children[0];
     const w = fixedWidth(child.type);
     const ivp = child.validity === null ? 0 : arena.put(child.validity);
-    k.itemsFixed(st, arena.putInt32(a.offsets), arena.put(child.values.subarray(0, child.length * w)), w, ivp, n, vp);
+    const items = arena.alloc(8 * child.length + 24);
+    k.itemHashesFixed(items, arena.put(child.values.subarray(0, child.length * w)), w, ivp, child.length);
+    k.items(st, arena.putInt32(a.offsets), items, n, vp);
     return;
   }
   if (isListLike(id) || id === T.FixedSizeList) {
@@ -171,18 +173,14 @@ function absorbUnion(arena, a, st) {
   k.fixed(st, picked, n, 8, 0);
 }
 
-/** Finishes n states (fmix64). */
-export function finish(arena, st, n) {
-  arena.k.finish(st, n);
-}
-
 /**
- * The rolling hash over n finished row hashes at st, from g (a BigInt): writes the high words
- * to rollHi from index `at`; returns the last g.
+ * Finishes the n states at st (fmix64: they are the row hashes after this) and runs the rolling
+ * hash over them from g (a BigInt), in one pass: writes the high words to rollHi from index `at`;
+ * returns the last g.
  */
-export function roll(arena, st, n, g, rollHi, at) {
+export function finishRoll(arena, st, n, g, rollHi, at) {
   const out = arena.alloc(4 * n);
-  const last = arena.k.roll(st, n, g, out);
+  const last = arena.k.finishRoll(st, n, g, out);
   rollHi.set(new Uint32Array(arena.k.memory.buffer, out, n), at);
   return last;
 }

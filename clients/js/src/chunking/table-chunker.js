@@ -5,7 +5,7 @@ import { asData, canonicalize, DictionaryOverflowError, withRowForm } from '../c
 import { batchParts, joinParts, schemaFlatbuffer } from '../canonical/encode.js';
 import { digestParts } from '../canonical/block-digest.js';
 import { withScratch, takeScratch, giveBackScratch } from '../canonical/scratch.js';
-import { Arena, seed, absorbWords, finish, roll, rowBits, releaseLargeMemory, readsKernelResults } from './row-hash.js';
+import { Arena, seed, absorbWords, finishRoll, rowBits, releaseLargeMemory, readsKernelResults } from './row-hash.js';
 import { giveBackKernel, rowHashThread, takeKernel } from './row-hash-thread.js';
 
 export const RULE = Object.freeze({
@@ -121,10 +121,10 @@ function batchFacts(fields, b, g, bits, rollHi, at, hashes) {
   });
   rowBits(columns, bits.subarray(at, at + b.rows));
   b.columns = columns.map(asData);
-  finish(arena, state, b.rows);
-  if (hashes !== null) hashes.set(arena.words(state, b.rows), 2 * b.start);
   // Only the high word of g is compared (the threshold's low word is 0).
-  return roll(arena, state, b.rows, g, rollHi, at);
+  const last = finishRoll(arena, state, b.rows, g, rollHi, at);
+  if (hashes !== null) hashes.set(arena.words(state, b.rows), 2 * b.start);
+  return last;
 }
 
 /** Batches handed to the row-hash thread at most at a time, per table. */
