@@ -148,6 +148,42 @@ public sealed class SqliteRegistryTests : IDisposable
     }
 
     [Fact]
+    public void Logged_commits_in_a_row_store_each_row_as_given_whether_new_or_registered_before()
+    {
+        // The writer connection's statements are prepared once and bound afresh for each row:
+        // nulls after values, values after nulls, and a CID seen before taking the merging path.
+        using var registry = new SqliteRegistry(DatabasePath);
+        var logged = registry.LoggedCommits!;
+        var tags = new Dictionary<string, string> { ["sensor"] = "7" };
+        logged.UpsertLogged(1, 64, [BatchRecord(FakeCid(1), producer: "a"), BatchRecord(FakeCid(2), producer: null) with { Provenance = "p", Tags = tags }], _ => []);
+        var pinnedBefore = new bool[3];
+        var stored = logged.UpsertLogged(
+            1,
+            128,
+            [BatchRecord(FakeCid(1), producer: "b") with { Pinned = true }, BatchRecord(FakeCid(3), producer: null), BatchRecord(FakeCid(1), producer: "c")],
+            _ => [],
+            pinnedBefore);
+
+        Assert.Equal([false, false, true], pinnedBefore);
+        Assert.Equal([FakeCid(1), FakeCid(3), FakeCid(1)], stored.Select(r => r.Cid));
+        var first = registry.Find(FakeCid(1))!;
+        Assert.Equal("c", first.Producer);
+        Assert.True(first.Pinned);
+        var second = registry.Find(FakeCid(2))!;
+        Assert.Null(second.Producer);
+        Assert.Equal("p", second.Provenance);
+        Assert.Equal(tags, second.Tags);
+        var third = registry.Find(FakeCid(3))!;
+        Assert.Null(third.Producer);
+        Assert.Null(third.Provenance);
+        Assert.Empty(third.Tags);
+        Assert.Equal(
+            [(FakeCid(1), RegistryChangeKind.Registered), (FakeCid(2), RegistryChangeKind.Registered), (FakeCid(1), RegistryChangeKind.Updated), (FakeCid(3), RegistryChangeKind.Registered), (FakeCid(1), RegistryChangeKind.Updated)],
+            registry.ChangesSince(0).Select(c => (c.Cid, c.Kind)));
+        Assert.Equal(128, logged.AppliedThrough(1));
+    }
+
+    [Fact]
     public void A_logged_commit_that_fails_records_neither_its_rows_nor_its_position()
     {
         using var registry = new SqliteRegistry(DatabasePath);

@@ -25,8 +25,11 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
     private readonly Lock _writeGate = new();
-    private SqliteConnection? _writer;
-    private SqliteConnection? _unsyncedWriter;
+    private WriterConnection? _writer;
+    private WriterConnection? _unsyncedWriter;
+
+    // The writer connection whose transaction is running (set under the write gate), whose prepared statements the writes reuse.
+    private WriterConnection? _writing;
     private bool _disposed;
 
     /// <summary>Opens (creating and migrating if needed) the registry database at <paramref name="path"/>.</summary>
@@ -68,12 +71,13 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
         var c = (SqliteConnection)connection;
         var t = (SqliteTransaction)transaction;
         string cid = record.Cid.ToString();
-        // Every put registers new blocks: one look-up, plain inserts, and the record as stored
-        // built from what was written (no read-back). A block seen before takes the general path.
-        if (SqlCommands.ScalarInt64(c, t, "SELECT 1 FROM blocks WHERE cid = $cid;", ("$cid", cid)) is null)
+        // Every put registers new blocks: an insert that does nothing for a CID already there, and
+        // the record as stored built from what was written (no read-back). A block seen before
+        // takes the general path.
+        if (TryInsertNew(c, t, cid, record) is { } inserted)
         {
             wasPinned = false;
-            return InsertNew(c, t, cid, record);
+            return inserted;
         }
 
         var existing = SqliteRecordReader.ReadOne(c, t, record.Cid);
@@ -122,19 +126,26 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
     ];
 
     // A block not registered yet: its row, tags, locations and links inserted, and the record as a
-    // read would return it (creation time at the stored precision, tags and locations in key order).
-    private static BlockRecord InsertNew(SqliteConnection c, SqliteTransaction t, string cid, BlockRecord record)
+    // read would return it (creation time at the stored precision, tags and locations in key
+    // order); null, with nothing written, when the CID has a row already.
+    private BlockRecord? TryInsertNew(SqliteConnection c, SqliteTransaction t, string cid, BlockRecord record)
     {
         var now = DateTimeOffset.UtcNow;
         var created = RegistryTime.Truncate(record.Created == default ? now : record.Created);
-        SqlCommands.Execute(
+        int inserted = Execute(
             c,
             t,
             """
             INSERT INTO blocks (cid, kind, schema, rows, bytes, created_us, producer, provenance, pinned)
-            VALUES ($cid, $kind, $schema, $rows, $bytes, $created, $producer, $provenance, $pinned);
+            VALUES ($cid, $kind, $schema, $rows, $bytes, $created, $producer, $provenance, $pinned)
+            ON CONFLICT (cid) DO NOTHING;
             """,
             BlockRowValues(cid, record, created));
+        if (inserted == 0)
+        {
+            return null;
+        }
+
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in record.Tags.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -197,14 +208,14 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
         long key = unchecked((long)log);
         return WriteSqlite(synced: false, (c, t) =>
         {
-            long applied = SqlCommands.ScalarInt64(c, t, "SELECT position FROM log_applied WHERE log = $log;", ("$log", key)) ?? -1;
+            long applied = ScalarInt64(c, t, "SELECT position FROM log_applied WHERE log = $log;", ("$log", key)) ?? -1;
             foreach (var group in missed(applied))
             {
                 UpsertEachIn(c, t, group, pinnedBefore: null);
             }
 
             var stored = UpsertEachIn(c, t, records, pinnedBefore);
-            SqlCommands.Execute(
+            Execute(
                 c,
                 t,
                 "INSERT INTO log_applied (log, position) VALUES ($log, $position) ON CONFLICT (log) DO UPDATE SET position = MAX(position, excluded.position);",
@@ -277,8 +288,8 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
     protected override void AddChange(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
         AddChangeRow(connection, transaction, cid, kind, at);
 
-    private static void AddChangeRow(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
-        SqlCommands.Execute(connection, transaction, "INSERT INTO changes (cid, kind, at_us) VALUES ($cid, $kind, $at);", ("$cid", cid), ("$kind", (int)kind), ("$at", RegistryTime.ToMicroseconds(at)));
+    private void AddChangeRow(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
+        Execute(connection, transaction, "INSERT INTO changes (cid, kind, at_us) VALUES ($cid, $kind, $at);", ("$cid", cid), ("$kind", (int)kind), ("$at", RegistryTime.ToMicroseconds(at)));
 
     /// <inheritdoc/>
     protected override string VersionTimeColumn => "created_us";
@@ -310,25 +321,26 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
 
     // Writes take turns on one connection kept open: SQLite runs one writer at a time anyway, so
     // in-process writers queue on a lock instead of SQLite's busy back-off, and each write skips
-    // the pool and the per-connection settings. Other processes still queue on the busy timeout.
+    // the pool, the per-connection settings and, for the statements of a put, their preparing.
     // Logged commits have a connection of their own that does not sync at commit.
     private T WriteSqlite<T>(bool synced, Func<SqliteConnection, SqliteTransaction, T> work)
     {
         lock (_writeGate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var connection = synced ? (_writer ??= Open(synced: true)) : (_unsyncedWriter ??= Open(synced: false));
+            var writer = synced ? (_writer ??= new WriterConnection(Open(synced: true))) : (_unsyncedWriter ??= new WriterConnection(Open(synced: false)));
+            _writing = writer;
             try
             {
-                using var transaction = connection.BeginTransaction(deferred: false);
-                T result = work(connection, transaction);
+                using var transaction = writer.Connection.BeginTransaction(deferred: false);
+                T result = work(writer.Connection, transaction);
                 transaction.Commit();
                 return result;
             }
             catch (SqliteException)
             {
                 // The transaction was rolled back; a fresh connection for the next write, whatever state this one is in.
-                connection.Dispose();
+                writer.Dispose();
                 if (synced)
                 {
                     _writer = null;
@@ -340,7 +352,30 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
 
                 throw;
             }
+            finally
+            {
+                _writing = null;
+            }
         }
+    }
+
+    // A statement run on the writer connection prepared once (the same SQL again only binds new
+    // values), or, on any other connection, prepared for this one run.
+    private int Execute(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object? Value)[] parameters) =>
+        _writing is { } writer && ReferenceEquals(writer.Connection, connection)
+            ? writer.Prepared(sql, (SqliteTransaction)transaction, parameters).ExecuteNonQuery()
+            : SqlCommands.Execute(connection, transaction, sql, parameters);
+
+    // As Execute, for a statement whose first column of the first row is a long (null when there is no row).
+    private long? ScalarInt64(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        if (_writing is not { } writer || !ReferenceEquals(writer.Connection, connection))
+        {
+            return SqlCommands.ScalarInt64(connection, transaction, sql, parameters);
+        }
+
+        object? value = writer.Prepared(sql, (SqliteTransaction)transaction, parameters).ExecuteScalar();
+        return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Reads in one deferred transaction, so a record and its tags, locations and links come from one snapshot.</summary>
@@ -351,5 +386,53 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
         T result = work(connection, transaction);
         transaction.Commit();
         return result;
+    }
+
+    /// <summary>A connection kept open for writes, with the statements run on it prepared once and kept until it closes.</summary>
+    private sealed class WriterConnection(SqliteConnection connection) : IDisposable
+    {
+        private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
+
+        public SqliteConnection Connection => connection;
+
+        // The statement for sql, its parameters (always the same names in the same order for one
+        // SQL text) bound to the values given, in the transaction given.
+        public SqliteCommand Prepared(string sql, SqliteTransaction transaction, (string Name, object? Value)[] parameters)
+        {
+            if (!_statements.TryGetValue(sql, out var command))
+            {
+                command = connection.CreateCommand();
+#pragma warning disable CA2100 // Every caller passes constant SQL; values travel as parameters.
+                command.CommandText = sql;
+#pragma warning restore CA2100
+                foreach (var (name, _) in parameters)
+                {
+                    command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                }
+
+                command.Transaction = transaction;
+                command.Prepare();
+                _statements[sql] = command;
+            }
+
+            command.Transaction = transaction;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                command.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
+            }
+
+            return command;
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _statements.Values)
+            {
+                command.Dispose();
+            }
+
+            _statements.Clear();
+            connection.Dispose();
+        }
     }
 }

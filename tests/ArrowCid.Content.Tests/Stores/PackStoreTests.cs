@@ -216,6 +216,9 @@ public sealed class PackStoreTests : IDisposable
         Assert.Equal(positions, all.Select(e => e.At));
         Assert.Equal(payloads, all.Select(e => e.Payload.ToArray()));
         Assert.Equal(positions[1..3], reopened.ReadLogEntries(pack, positions[0].Offset, positions[3].Offset).Select(e => e.At));
+        Assert.Equal(positions[2..], reopened.ReadLogEntries(pack, positions[1].Offset + 1).Select(e => e.At));
+        Assert.Equal(positions[..2], reopened.ReadLogEntries(pack, -1, positions[2].Offset - 1).Select(e => e.At));
+        Assert.Empty(reopened.ReadLogEntries(pack, positions[^1].Offset));
         Assert.Equal(3, reopened.Enumerate().Count);
     }
 

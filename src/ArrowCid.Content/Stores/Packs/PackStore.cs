@@ -242,7 +242,29 @@ public sealed class PackStore : IDisposable
                 return [];
             }
 
-            wanted = [.. state.LogEntries.Where(e => e.Offset > after && e.Offset < before)];
+            // The entries lie in offset order (scanned and appended so): a search, not a scan, since
+            // every group commit asks for the entries between the last applied one and its own.
+            var logged = state.LogEntries;
+            int low = 0;
+            int high = logged.Count;
+            while (low < high)
+            {
+                int middle = (low + high) >>> 1;
+                if (logged[middle].Offset > after)
+                {
+                    high = middle;
+                }
+                else
+                {
+                    low = middle + 1;
+                }
+            }
+
+            wanted = [];
+            for (int i = low; i < logged.Count && logged[i].Offset < before; i++)
+            {
+                wanted.Add(logged[i]);
+            }
         }
 
         if (wanted.Count == 0)
@@ -1257,6 +1279,10 @@ public sealed class PackStore : IDisposable
         private static readonly ReadOnlyMemory<byte> Zeros = new byte[64 << 10];
 
         private readonly FileStream _file;
+
+        // Taken once: FileStream.SafeFileHandle seeks the handle to the stream's position at every
+        // access (an lseek per call), and every use here is positioned.
+        private readonly SafeFileHandle _handle;
         private readonly FileStream _lock;
         private readonly long _limit;
         private readonly object _syncGate = new();
@@ -1267,6 +1293,7 @@ public sealed class PackStore : IDisposable
         {
             Id = id;
             _file = file;
+            _handle = file.SafeFileHandle;
             _lock = lockFile;
             End = end;
             _allocated = end;
@@ -1314,8 +1341,8 @@ public sealed class PackStore : IDisposable
             // The fixed header last: another process scanning the pack meanwhile stops at its zeros,
             // so it never takes in a record whose body is still being copied (the file's size, which
             // used to tell it, no longer moves with the records).
-            RandomAccess.Write(_file.SafeFileHandle, record[PackFormat.HeaderLength..], offset + PackFormat.HeaderLength);
-            RandomAccess.Write(_file.SafeFileHandle, record[..PackFormat.HeaderLength], offset);
+            RandomAccess.Write(_handle, record[PackFormat.HeaderLength..], offset + PackFormat.HeaderLength);
+            RandomAccess.Write(_handle, record[..PackFormat.HeaderLength], offset);
             End = end;
             return offset;
         }
@@ -1328,7 +1355,7 @@ public sealed class PackStore : IDisposable
             {
                 if (!_closed)
                 {
-                    DurableFile.FlushData(_file.SafeFileHandle);
+                    DurableFile.FlushData(_handle);
                 }
             }
         }
@@ -1343,14 +1370,14 @@ public sealed class PackStore : IDisposable
                     return;
                 }
 
-                DurableFile.FlushData(_file.SafeFileHandle);
+                DurableFile.FlushData(_handle);
                 Span<byte> seal = stackalloc byte[PackFormat.Alignment];
                 PackFormat.WriteHead(seal, PackRecordType.Seal, null, 0);
-                RandomAccess.Write(_file.SafeFileHandle, seal, End);
+                RandomAccess.Write(_handle, seal, End);
                 End += seal.Length;
                 if (_allocated > End)
                 {
-                    RandomAccess.SetLength(_file.SafeFileHandle, End);
+                    RandomAccess.SetLength(_handle, End);
                     _allocated = End;
                 }
 
@@ -1375,7 +1402,7 @@ public sealed class PackStore : IDisposable
                 zeros.Add(Zeros[..(int)Math.Min(Zeros.Length, target - at)]);
             }
 
-            RandomAccess.Write(_file.SafeFileHandle, zeros, _allocated);
+            RandomAccess.Write(_handle, zeros, _allocated);
             _allocated = target;
         }
 
