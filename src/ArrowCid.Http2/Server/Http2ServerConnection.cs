@@ -171,7 +171,9 @@ internal sealed class Http2ServerConnection : Http2Connection
             _running++;
         }
 
-        _ = Task.Run(() => RunRequestAsync(stream));
+        // Started once the frames that came with the headers are read: the request's DATA and
+        // END_STREAM, when they came in the same read, are then delivered before the handler reads.
+        RunAfterReceivedFrames(s => StartHandler((Http2ServerStream)s!), stream);
     }
 
     /// <inheritdoc />
@@ -230,6 +232,9 @@ internal sealed class Http2ServerConnection : Http2Connection
 
         await SendInitialSettingsAsync(Aborted).ConfigureAwait(false);
     }
+
+    /// <summary>Runs a stream's request handler on the thread pool.</summary>
+    private void StartHandler(Http2ServerStream stream) => _ = Task.Run(() => RunRequestAsync(stream));
 
     private async Task RunRequestAsync(Http2ServerStream stream)
     {
