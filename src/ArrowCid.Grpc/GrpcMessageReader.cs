@@ -91,8 +91,9 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
         _currentArray = null;
         _currentPayload = null;
 
-        // Link only when both tokens can fire, so the common case allocates no CancellationTokenSource per message.
-        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && _callToken.CanBeCanceled
+        // Link only when two different tokens can fire (a handler passing its call's own token is the
+        // common case), so reading a message allocates no CancellationTokenSource.
+        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && _callToken.CanBeCanceled && cancellationToken != _callToken
             ? CancellationTokenSource.CreateLinkedTokenSource(_callToken, cancellationToken)
             : null;
         CancellationToken token = linked?.Token ?? (cancellationToken.CanBeCanceled ? cancellationToken : _callToken);

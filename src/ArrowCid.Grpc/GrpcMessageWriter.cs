@@ -18,10 +18,25 @@ internal static class GrpcMessageWriter
                 $"cannot send a {message.Descriptor.Name} message of {length} bytes: larger than the limit of {maxMessageLength} bytes");
         }
 
+        if (length <= ContiguousLimit)
+        {
+            // Prefix and message into one span, sized once: protobuf's writer over an IBufferWriter
+            // asks for more space as it goes, and an ArrayBufferWriter grows by doubling, each
+            // growth a new array and a copy.
+            Span<byte> frame = output.GetSpan(GrpcFrame.PrefixLength + length);
+            GrpcFrame.WritePrefix(frame, length);
+            message.WriteTo(frame.Slice(GrpcFrame.PrefixLength, length));
+            output.Advance(GrpcFrame.PrefixLength + length);
+            return;
+        }
+
         GrpcFrame.WritePrefix(output.GetSpan(GrpcFrame.PrefixLength), length);
         output.Advance(GrpcFrame.PrefixLength);
         message.WriteTo(output);
     }
+
+    /// <summary>A message up to this size is written into one span of the output; a larger one in the pieces the output gives.</summary>
+    private const int ContiguousLimit = 64 * 1024;
 
     /// <summary>
     /// Writes <paramref name="message"/> into <paramref name="output"/> without flushing, so the

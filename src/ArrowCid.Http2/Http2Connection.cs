@@ -99,9 +99,19 @@ internal abstract class Http2Connection : IAsyncDisposable
         }
         finally
         {
+            // What waited for the next read runs now (a handler started, a response handed over),
+            // then fails with the connection as it would have had it run already.
+            _reader.RunDeferred();
             Abort(failure ?? new IOException("the HTTP/2 connection was closed by the peer"));
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the frames already received are read, just before the
+    /// read loop next waits for the transport (see <see cref="Http2FrameReader.RunBeforeNextWait"/>).
+    /// Only code running on the read loop (a header block's handling) may call this.
+    /// </summary>
+    protected internal void RunAfterReceivedFrames(Action<object?> action, object? state) => _reader.RunBeforeNextWait(action, state);
 
     /// <summary>Ends the connection: every open stream fails with <paramref name="reason"/>, writes stop.</summary>
     public void Abort(Exception reason)
@@ -238,7 +248,7 @@ internal abstract class Http2Connection : IAsyncDisposable
                     await block.AppendAsync(_reader, frame.Length, aborted).ConfigureAwait(false);
                     if (frame.Has(Http2FrameFlags.EndHeaders))
                     {
-                        await DispatchHeadersAsync(block).ConfigureAwait(false);
+                        await DispatchHeaders(block.StreamId, block.EndStream, block.Written).ConfigureAwait(false);
                         block = null;
                     }
 
@@ -377,48 +387,61 @@ internal abstract class Http2Connection : IAsyncDisposable
             throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, $"a HEADERS frame of {frame.Length} octets is larger than {MaxHeaderBlockSize}");
         }
 
-        byte[] payload = new byte[frame.Length];
-        await _reader.ReadPayloadAsync(payload, aborted).ConfigureAwait(false);
-        int start = 0;
-        int end = payload.Length;
-        if (frame.Has(Http2FrameFlags.Padded))
+        // A pooled array: every request and response has two or three header blocks, and a block
+        // in one frame (the usual case) is decoded from it without another copy.
+        byte[] payload = ArrayPool<byte>.Shared.Rent(frame.Length);
+        ValueTask dispatched;
+        try
         {
-            if (payload.Length < 1 || payload[0] > payload.Length - 1)
+            await _reader.ReadPayloadAsync(payload.AsMemory(0, frame.Length), aborted).ConfigureAwait(false);
+            int start = 0;
+            int end = frame.Length;
+            if (frame.Has(Http2FrameFlags.Padded))
             {
-                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "HEADERS padding is longer than the frame");
+                if (frame.Length < 1 || payload[0] > frame.Length - 1)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "HEADERS padding is longer than the frame");
+                }
+
+                start = 1;
+                end -= payload[0];
             }
 
-            start = 1;
-            end -= payload[0];
-        }
-
-        if (frame.Has(Http2FrameFlags.Priority))
-        {
-            if (end - start < 5)
+            if (frame.Has(Http2FrameFlags.Priority))
             {
-                throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "a HEADERS frame with PRIORITY is shorter than its priority fields");
+                if (end - start < 5)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "a HEADERS frame with PRIORITY is shorter than its priority fields");
+                }
+
+                start += 5;
             }
 
-            start += 5;
-        }
+            if (!frame.Has(Http2FrameFlags.EndHeaders))
+            {
+                var block = new HeaderBlock(frame.StreamId, frame.Has(Http2FrameFlags.EndStream));
+                block.Append(payload.AsSpan(start, end - start));
+                return block;
+            }
 
-        var block = new HeaderBlock(frame.StreamId, frame.Has(Http2FrameFlags.EndStream));
-        block.Append(payload.AsSpan(start, end - start));
-        if (!frame.Has(Http2FrameFlags.EndHeaders))
+            dispatched = DispatchHeaders(frame.StreamId, frame.Has(Http2FrameFlags.EndStream), payload.AsSpan(start, end - start));
+        }
+        finally
         {
-            return block;
+            ArrayPool<byte>.Shared.Return(payload);
         }
 
-        await DispatchHeadersAsync(block).ConfigureAwait(false);
+        await dispatched.ConfigureAwait(false);
         return null;
     }
 
-    private async ValueTask DispatchHeadersAsync(HeaderBlock block)
+    /// <summary>Decodes a whole header block and hands it to <see cref="OnHeadersAsync"/> (the block's memory is not used after this returns).</summary>
+    private ValueTask DispatchHeaders(int streamId, bool endStream, ReadOnlySpan<byte> block)
     {
         // Decoded even for a stream that will be refused: the HPACK table is the connection's.
         var fields = new List<KeyValuePair<string, string>>();
-        bool withinLimit = _hpack.Decode(block.Written, fields);
-        await OnHeadersAsync(block.StreamId, fields, block.EndStream, !withinLimit).ConfigureAwait(false);
+        bool withinLimit = _hpack.Decode(block, fields);
+        return OnHeadersAsync(streamId, fields, endStream, !withinLimit);
     }
 
     private async ValueTask ReadSettingsAsync(Http2FrameHeader frame, CancellationToken aborted)

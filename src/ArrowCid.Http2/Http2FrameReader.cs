@@ -22,6 +22,9 @@ internal sealed class Http2FrameReader
 
     private readonly Stream _transport;
     private readonly byte[] _buffer;
+
+    // What the connection put off until the frames already received are read (RunBeforeNextWait).
+    private readonly List<(Action<object?> Action, object? State)> _beforeWait = [];
     private int _start;
     private int _end;
     private bool _largePayloads;
@@ -30,6 +33,28 @@ internal sealed class Http2FrameReader
     {
         _transport = transport;
         _buffer = new byte[bufferSize];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> just before this reader next waits for the transport, that is
+    /// once the frames already received have been read (or at once by <see cref="RunDeferred"/>).
+    /// A request's handler or a response's reader started then finds the DATA and END_STREAM that
+    /// came in the same read already delivered, instead of racing the read loop for them and
+    /// waiting (a wake-up and a thread-pool hop more) for what was a few octets away.
+    /// Only the read loop calls this.
+    /// </summary>
+    public void RunBeforeNextWait(Action<object?> action, object? state) => _beforeWait.Add((action, state));
+
+    /// <summary>Runs what <see cref="RunBeforeNextWait"/> put off, in order.</summary>
+    public void RunDeferred()
+    {
+        for (int i = 0; i < _beforeWait.Count; i++)
+        {
+            (Action<object?> action, object? state) = _beforeWait[i];
+            action(state);
+        }
+
+        _beforeWait.Clear();
     }
 
     /// <summary>Reads the next frame header; null when the transport ended cleanly between frames.</summary>
@@ -68,6 +93,7 @@ internal sealed class Http2FrameReader
             }
             else if (destination.Length >= DirectReadThreshold)
             {
+                RunDeferred();
                 int read = await _transport.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -119,6 +145,7 @@ internal sealed class Http2FrameReader
             _start = 0;
         }
 
+        RunDeferred();
         int read = await _transport.ReadAsync(_buffer.AsMemory(_end, Math.Min(most, _buffer.Length - _end)), cancellationToken).ConfigureAwait(false);
         _end += read;
         return read > 0;

@@ -311,7 +311,13 @@ internal abstract class Http2Stream
         }
 
         Connection.OnStreamClosed(this);
+        OnClosed();
         _closedSignal.TrySetResult();
         return true;
+    }
+
+    /// <summary>Told once, when the stream has closed (both sides ended, or a reset), on the thread that closed it.</summary>
+    protected virtual void OnClosed()
+    {
     }
 }

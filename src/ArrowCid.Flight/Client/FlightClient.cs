@@ -421,7 +421,8 @@ public sealed class FlightClient : IDisposable
     /// </summary>
     private static IEnumerable<(FlightData Data, IDisposable? Release)> EncodeMessages(Schema schema, IEnumerable<RecordBatch> batches)
     {
-        yield return (new FlightData { DataHeader = ByteString.CopyFrom(MessageEncoder.EncodeSchema(schema, IpcWriteOptions.Default).Metadata) }, null);
+        // The schema's message is built once per schema object and never written to: sent as it is, not copied.
+        yield return (new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(MessageEncoder.EncodeSchema(schema, IpcWriteOptions.Default).Metadata) }, null);
         foreach (var batch in batches)
         {
             foreach (var message in MessageEncoder.EncodeBatchWithDictionaries(batch, IpcWriteOptions.Default))
@@ -475,7 +476,7 @@ public sealed class FlightClient : IDisposable
         using var call = whole ? _service.DoPut(gathered, Options(cancellationToken)) : _service.DoPut(Options(cancellationToken));
 
         // Results are read while requests are written, so neither side's flow control waits on the other.
-        Task<List<string>> results = ReadResultsAsync(call, cancellationToken);
+        Task<List<ByteString>> results = ReadResultsAsync(call, cancellationToken);
         Exception? writeError = null;
         try
         {
@@ -507,7 +508,7 @@ public sealed class FlightClient : IDisposable
             writeError = e;
         }
 
-        List<string> received = await results.ConfigureAwait(false);
+        List<ByteString> received = await results.ConfigureAwait(false);
         if (writeError is not null)
         {
             throw new RpcException(StatusCode.Internal, $"the server ended the put without an error status while it was being sent: {writeError.Message}");
@@ -516,26 +517,27 @@ public sealed class FlightClient : IDisposable
         return ParsePutResults(received);
     }
 
-    private static async Task<List<string>> ReadResultsAsync(GrpcCall<FlightData, PutResult> call, CancellationToken cancellationToken)
+    private static async Task<List<ByteString>> ReadResultsAsync(GrpcCall<FlightData, PutResult> call, CancellationToken cancellationToken)
     {
-        var results = new List<string>();
+        var results = new List<ByteString>();
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
-            results.Add(call.ResponseStream.Current.AppMetadata.ToStringUtf8());
+            results.Add(call.ResponseStream.Current.AppMetadata);
         }
 
         return results;
     }
 
-    private static FlightPutSummary ParsePutResults(List<string> results)
+    private static FlightPutSummary ParsePutResults(List<ByteString> results)
     {
         var batches = new List<FlightPutBatch>();
         Cid? dataset = null;
         string? name = null;
         long? version = null;
-        foreach (string json in results)
+        foreach (ByteString json in results)
         {
-            using var document = JsonDocument.Parse(json);
+            // Parsed from the UTF-8 bytes as received (no string in between).
+            using var document = JsonDocument.Parse(json.Memory);
             var root = document.RootElement;
 
             // Each batch's acknowledgement names the chunks it completed; the final one the last chunk too.

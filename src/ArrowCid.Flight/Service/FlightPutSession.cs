@@ -97,7 +97,7 @@ internal static class FlightPutSession
                 // the status): one socket write, and one wake-up of the client, per small put.
                 var acknowledgement = new PutResult
                 {
-                    AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
+                    AppMetadata = UnsafeByteOperations.UnsafeWrap(FlightJson.Write(w =>
                     {
                         w.WriteNumber("rows", rows);
                         WriteChunks(w, completed);
@@ -116,7 +116,7 @@ internal static class FlightPutSession
             // The last message: it goes with the call's status in one write.
             await responses.WriteBufferedAsync(new PutResult
             {
-                AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
+                AppMetadata = UnsafeByteOperations.UnsafeWrap(FlightJson.Write(w =>
                 {
                     // The chunk still filling when the stream ended is completed (and stored) by Finish.
                     WriteChunks(w, put.Batches.Skip(acknowledged));

@@ -18,7 +18,8 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private readonly GrpcMethod<TRequest, TResponse> _method;
     private readonly GrpcChannelOptions _options;
     private readonly CancellationToken _userToken;
-    private readonly CancellationTokenSource _deadlineTimer = new();
+    // Only a call with a deadline has a timer (a source of its own, so an expiry is told from a cancel).
+    private readonly CancellationTokenSource? _deadlineTimer;
     private readonly CancellationTokenSource _callCancellation;
     private readonly GrpcRequestContent<TRequest> _requestContent;
     private readonly HttpMessageInvoker _invoker;
@@ -32,24 +33,28 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private Metadata? _trailers;
     private bool _disposed;
 
-    internal GrpcCall(HttpMessageInvoker invoker, Uri address, GrpcMethod<TRequest, TResponse> method, GrpcChannelOptions options, CallOptions callOptions)
+    internal GrpcCall(HttpMessageInvoker invoker, Uri requestUri, GrpcMethod<TRequest, TResponse> method, GrpcChannelOptions options, CallOptions callOptions)
     {
         _invoker = invoker;
         _method = method;
         _options = options;
         _userToken = callOptions.CancellationToken;
-        _callCancellation = CancellationTokenSource.CreateLinkedTokenSource(_userToken, _deadlineTimer.Token);
+        _deadlineTimer = callOptions.Deadline is null ? null : new CancellationTokenSource();
+        _callCancellation = _deadlineTimer is not null ? CancellationTokenSource.CreateLinkedTokenSource(_userToken, _deadlineTimer.Token)
+            : _userToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_userToken)
+            : new CancellationTokenSource();
         _requestContent = new GrpcRequestContent<TRequest>(options.MaxSendMessageSize, method.RequestCodec, RequestStreamClosedError);
         _responseStream = new ResponseReader(this);
         _responseHeaders = new Lazy<Task<Metadata>>(ReadResponseHeadersAsync);
 
-        var request = _request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, method.FullName))
+        var request = _request = new HttpRequestMessage(HttpMethod.Post, requestUri)
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = _requestContent,
         };
-        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+        // Raw, as it is sent: a parsed TE value would be built and formatted again for every call.
+        request.Headers.TryAddWithoutValidation("te", "trailers");
         request.Headers.TryAddWithoutValidation("user-agent", GrpcProtocol.UserAgent);
         if (callOptions.Deadline is { } deadline)
         {
@@ -57,12 +62,12 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
             if (remaining <= TimeSpan.Zero)
             {
                 // Already too late: fail without sending anything.
-                _deadlineTimer.Cancel();
+                _deadlineTimer!.Cancel();
             }
             else
             {
                 request.Headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(remaining));
-                _deadlineTimer.CancelAfter(remaining);
+                _deadlineTimer!.CancelAfter(remaining);
             }
         }
 
@@ -138,7 +143,7 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
         _messages = null;
         _response?.Dispose();
         _callCancellation.Dispose();
-        _deadlineTimer.Dispose();
+        _deadlineTimer?.Dispose();
     }
 
     private async Task<Metadata> ReadResponseHeadersAsync()
@@ -243,7 +248,7 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
     private Status StatusOf(Exception e)
     {
-        if (_deadlineTimer.IsCancellationRequested)
+        if (_deadlineTimer is { IsCancellationRequested: true })
         {
             return new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
         }

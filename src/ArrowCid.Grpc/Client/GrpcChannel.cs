@@ -10,6 +10,7 @@ namespace ArrowCid.Grpc;
 public sealed class GrpcChannel : IDisposable
 {
     private readonly HttpMessageInvoker _invoker;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Uri> _methodUris = new(StringComparer.Ordinal);
 
     /// <summary>Creates a channel to <paramref name="address"/> (e.g. <c>http://127.0.0.1:50051</c>).</summary>
     public GrpcChannel(Uri address, GrpcChannelOptions? options = null)
@@ -42,7 +43,7 @@ public sealed class GrpcChannel : IDisposable
         where TResponse : class, IMessage<TResponse>, new()
     {
         ArgumentNullException.ThrowIfNull(method);
-        var call = new GrpcCall<TRequest, TResponse>(_invoker, Address, method, Options, options);
+        var call = new GrpcCall<TRequest, TResponse>(_invoker, UriOf(method.FullName), method, Options, options);
         call.Start();
         return call;
     }
@@ -60,7 +61,7 @@ public sealed class GrpcChannel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(requests);
-        var call = new GrpcCall<TRequest, TResponse>(_invoker, Address, method, Options, options);
+        var call = new GrpcCall<TRequest, TResponse>(_invoker, UriOf(method.FullName), method, Options, options);
         try
         {
             if (!call.TrySetWholeRequest(requests))
@@ -102,7 +103,7 @@ public sealed class GrpcChannel : IDisposable
         where TResponse : class, IMessage<TResponse>, new()
     {
         ArgumentNullException.ThrowIfNull(request);
-        var call = new GrpcCall<TRequest, TResponse>(_invoker, Address, method, Options, options);
+        var call = new GrpcCall<TRequest, TResponse>(_invoker, UriOf(method.FullName), method, Options, options);
         try
         {
             // Known whole before the request is sent: headers, message and END_STREAM share one write.
@@ -131,6 +132,9 @@ public sealed class GrpcChannel : IDisposable
             throw;
         }
     }
+
+    /// <summary>The request URI of a method (its path under <see cref="Address"/>), built once per method: parsing a URI per call was a cost of every call.</summary>
+    private Uri UriOf(string methodPath) => _methodUris.GetOrAdd(methodPath, static (path, address) => new Uri(address, path), Address);
 
     private static HttpMessageHandler CreateHandler(GrpcChannelOptions options)
     {

@@ -134,10 +134,22 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
             return false;
         }
 
-        var buffer = new ArrayBufferWriter<byte>();
+        long total = 0;
         foreach (T message in _sent)
         {
-            if (!GrpcMessageWriter.TryWriteUnsplit(buffer, message, _codec, _maxMessageLength) || buffer.WrittenCount > maxLength)
+            total += GrpcFrame.PrefixLength + message.CalculateSize();
+        }
+
+        if (total > maxLength)
+        {
+            return false;
+        }
+
+        // Sized once: the messages are copied into it and nowhere else.
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Max(total, 1));
+        foreach (T message in _sent)
+        {
+            if (!GrpcMessageWriter.TryWriteUnsplit(buffer, message, _codec, _maxMessageLength))
             {
                 return false;
             }
@@ -156,7 +168,12 @@ internal sealed class GrpcRequestContent<T> : HttpContent, IClientStreamWriter<T
     /// <summary>Closes the request stream because the call ended; later writes fail, and messages never taken for the wire give back their memory.</summary>
     public void Abort()
     {
-        _messages.Writer.TryComplete(new OperationCanceledException("the call has ended"));
+        // A stream the caller completed and the sender drained (every finished call) is closed already: no error to build.
+        if (!_messages.Reader.Completion.IsCompleted)
+        {
+            _messages.Writer.TryComplete(new OperationCanceledException("the call has ended"));
+        }
+
         DrainUnsent();
     }
 

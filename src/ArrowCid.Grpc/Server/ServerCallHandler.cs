@@ -70,22 +70,18 @@ internal abstract class ServerCallHandler
 
     private async Task RunCallAsync(HttpContext http, Metadata requestHeaders, TimeSpan? timeout)
     {
-        using var deadlineTimer = new CancellationTokenSource();
-        DateTime deadline = DateTime.MaxValue;
-        if (timeout is { } t && t < LongestTimer)
-        {
-            deadline = DateTime.UtcNow + t;
-            deadlineTimer.CancelAfter(t);
-        }
-
-        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, deadlineTimer.Token);
-        var context = new HttpServerCallContext(http, MethodName, requestHeaders, deadline, callCancellation.Token);
+        // Without a deadline the call ends only when the request does: its token is the request's,
+        // with no timer or linked source to build and dispose for every call.
+        using CancellationTokenSource? deadlineTimer = timeout is { } t && t < LongestTimer ? new CancellationTokenSource(t) : null;
+        DateTime deadline = deadlineTimer is null ? DateTime.MaxValue : DateTime.UtcNow + timeout!.Value;
+        using CancellationTokenSource? callCancellation = deadlineTimer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, deadlineTimer.Token);
+        var context = new HttpServerCallContext(http, MethodName, requestHeaders, deadline, callCancellation?.Token ?? http.RequestAborted);
         Status status;
         Metadata trailers = context.ResponseTrailers;
         try
         {
             await InvokeAsync(http, context).ConfigureAwait(false);
-            status = deadlineTimer.IsCancellationRequested ? DeadlineExceeded() : context.Status;
+            status = deadlineTimer is { IsCancellationRequested: true } ? DeadlineExceeded() : context.Status;
         }
         catch (RpcException e)
         {
@@ -95,7 +91,7 @@ internal abstract class ServerCallHandler
                 trailers.Add(entry);
             }
         }
-        catch (OperationCanceledException) when (deadlineTimer.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadlineTimer is { IsCancellationRequested: true })
         {
             status = DeadlineExceeded();
         }

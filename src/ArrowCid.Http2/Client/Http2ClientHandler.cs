@@ -48,7 +48,7 @@ public sealed class Http2ClientHandler : HttpMessageHandler
             // The call's token covers the whole exchange: cancelling it resets the stream, as SocketsHttpHandler does.
             CancellationTokenRegistration cancel = cancellationToken.UnsafeRegister(
                 static s => _ = ((Http2ClientStream)s!).ResetAsync(Http2ErrorCode.Cancel, "the request was cancelled").AsTask(), stream);
-            _ = ReleaseWhenDoneAsync(stream, cancel);
+            stream.UnregisterOnClose(cancel);
             Task body = content is null || stream.LocalEnded ? Task.CompletedTask : Task.Run(() => stream.SendBodyAsync(content, cancellationToken), CancellationToken.None);
             try
             {
@@ -103,18 +103,6 @@ public sealed class Http2ClientHandler : HttpMessageHandler
         }
 
         base.Dispose(disposing);
-    }
-
-    private static async Task ReleaseWhenDoneAsync(Http2ClientStream stream, CancellationTokenRegistration cancel)
-    {
-        try
-        {
-            await stream.Closed.ConfigureAwait(false);
-        }
-        finally
-        {
-            await cancel.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     private async Task<Http2ClientStream> OpenStreamAsync(

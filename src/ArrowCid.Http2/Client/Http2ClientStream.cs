@@ -13,6 +13,9 @@ internal sealed class Http2ClientStream : Http2Stream
     private readonly HttpRequestMessage _request;
     private readonly TaskCompletionSource<HttpResponseMessage> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HttpResponseMessage? _message;
+    private readonly object _closeGate = new();
+    private CancellationTokenRegistration _cancellation;
+    private bool _closed;
 
     public Http2ClientStream(Http2ClientConnection connection, int id, HttpRequestMessage request)
         : base(connection, id) => _request = request;
@@ -74,7 +77,9 @@ internal sealed class Http2ClientStream : Http2Stream
                 EndRemote();
             }
 
-            _response.TrySetResult(response);
+            // Handed over once the frames that came with the headers are read: a small response's
+            // DATA and trailers, when they came in the same read, are then there for its reader.
+            Connection.RunAfterReceivedFrames(static s => ((Http2ClientStream)s!).PublishResponse(), this);
             return;
         }
 
@@ -100,9 +105,54 @@ internal sealed class Http2ClientStream : Http2Stream
         EndRemote();
     }
 
+    private void PublishResponse() => _response.TrySetResult(_message!);
+
+    /// <summary>
+    /// Unregisters <paramref name="cancellation"/> (the request token's hook that resets this
+    /// stream) once the stream closes, on the closing thread: awaiting <see cref="Http2Stream.Closed"/>
+    /// for it cost every request a thread-pool hop.
+    /// </summary>
+    public void UnregisterOnClose(CancellationTokenRegistration cancellation)
+    {
+        lock (_closeGate)
+        {
+            if (!_closed)
+            {
+                _cancellation = cancellation;
+                return;
+            }
+        }
+
+        cancellation.Unregister();
+    }
+
     /// <inheritdoc />
-    protected override void OnAborted(Exception error) =>
+    protected override void OnClosed()
+    {
+        CancellationTokenRegistration cancellation;
+        lock (_closeGate)
+        {
+            _closed = true;
+            (cancellation, _cancellation) = (_cancellation, default);
+        }
+
+        // Not Dispose: that would wait for a reset the hook may be running on another thread.
+        cancellation.Unregister();
+    }
+
+    /// <inheritdoc />
+    protected override void OnAborted(Exception error)
+    {
+        if (_message is { } response)
+        {
+            // Its headers came before the reset (and its hand-over was waiting for the read loop): the
+            // response stands, and reading its body reports the reset unless the body was complete.
+            _response.TrySetResult(response);
+            return;
+        }
+
         _response.TrySetException(error is HttpRequestException or OperationCanceledException ? error : new HttpRequestException(error.Message, error));
+    }
 
     private bool TryBuildResponse(List<KeyValuePair<string, string>> fields, out HttpResponseMessage? response, out string error)
     {

@@ -171,7 +171,9 @@ internal sealed class Http2ServerConnection : Http2Connection
             _running++;
         }
 
-        _ = Task.Run(() => RunRequestAsync(stream));
+        // Started once the frames that came with the headers are read: the request's DATA and
+        // END_STREAM, when they came in the same read, are then delivered before the handler reads.
+        RunAfterReceivedFrames(s => StartHandler((Http2ServerStream)s!), stream);
     }
 
     /// <inheritdoc />
@@ -229,6 +231,24 @@ internal sealed class Http2ServerConnection : Http2Connection
         }
 
         await SendInitialSettingsAsync(Aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts a stream's request handler. When its request has arrived whole and it is the
+    /// connection's only stream, it runs here, on the read loop, up to its first wait: the loop was
+    /// about to wait for the socket with nothing else to read, and a hop to the thread pool would
+    /// cost a wake-up per request. Otherwise it runs on the thread pool, so one request's handler
+    /// never holds up the frames of another.
+    /// </summary>
+    private void StartHandler(Http2ServerStream stream)
+    {
+        if (stream.RemoteEnded && Streams.Count == 1)
+        {
+            _ = RunRequestAsync(stream);
+            return;
+        }
+
+        _ = Task.Run(() => RunRequestAsync(stream));
     }
 
     private async Task RunRequestAsync(Http2ServerStream stream)
