@@ -233,23 +233,8 @@ internal sealed class Http2ServerConnection : Http2Connection
         await SendInitialSettingsAsync(Aborted).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Starts a stream's request handler. When its request has arrived whole and it is the
-    /// connection's only stream, it runs here, on the read loop, up to its first wait: the loop was
-    /// about to wait for the socket with nothing else to read, and a hop to the thread pool would
-    /// cost a wake-up per request. Otherwise it runs on the thread pool, so one request's handler
-    /// never holds up the frames of another.
-    /// </summary>
-    private void StartHandler(Http2ServerStream stream)
-    {
-        if (stream.RemoteEnded && Streams.Count == 1)
-        {
-            _ = RunRequestAsync(stream);
-            return;
-        }
-
-        _ = Task.Run(() => RunRequestAsync(stream));
-    }
+    /// <summary>Runs a stream's request handler on the thread pool.</summary>
+    private void StartHandler(Http2ServerStream stream) => _ = Task.Run(() => RunRequestAsync(stream));
 
     private async Task RunRequestAsync(Http2ServerStream stream)
     {
