@@ -119,30 +119,32 @@ public static class IngestBenchmark
             string single = Path.Combine(folder, "single");
             using (var content = ContentRepository.Open(single))
             {
-                // Warm-up (JIT tiers, first pack, registry pages), not timed.
-                warmUp1 = await WarmUpAsync(seconds, forSeconds =>
+                // Puts of distinct tables, one after another, for a while; how many.
+                long PutFor(double forSeconds)
                 {
+                    long made = 0;
                     var slice = Stopwatch.StartNew();
                     while (slice.Elapsed.TotalSeconds < forSeconds)
                     {
                         using var table = Table(next++, rows);
                         content.PutStream(MixedTable.Schema, [table]);
+                        made++;
                     }
 
+                    return made;
+                }
+
+                // Warm-up (JIT tiers, first pack, registry pages), not timed.
+                warmUp1 = await WarmUpAsync(seconds, forSeconds =>
+                {
+                    PutFor(forSeconds);
                     return Task.CompletedTask;
                 }).ConfigureAwait(false);
 
-                long count = 0;
                 long compiledBefore = JitWatch.CompiledMethods;
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
-                while (clock.Elapsed.TotalSeconds < seconds)
-                {
-                    using var table = Table(next++, rows);
-                    content.PutStream(MixedTable.Schema, [table]);
-                    count++;
-                }
-
+                long count = PutFor(seconds);
                 jitInMeasure1 = JitWatch.CompiledMethods - compiledBefore;
                 puts1 = count / clock.Elapsed.TotalSeconds;
                 cpuPerPut1 = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
@@ -227,34 +229,33 @@ public static class IngestBenchmark
         try
         {
             long next = firstTable;
-            // Warm-up: every client's connection and the node's DoPut path (JIT tiers included).
-            double warmUp = await WarmUpAsync(seconds, forSeconds =>
+
+            // Every client putting distinct tables in a loop for a while, each at least `leastEach`
+            // times; how many puts they made in all.
+            async Task<long> PutAllFor(double forSeconds, int leastEach)
             {
+                long made = 0;
                 var slice = Stopwatch.StartNew();
-                return Task.WhenAll(clients.Select(async client =>
+                await Task.WhenAll(clients.Select(client => Task.Run(async () =>
                 {
-                    for (int i = 0; i < 20 || slice.Elapsed.TotalSeconds < forSeconds; i++)
+                    for (int i = 0; i < leastEach || slice.Elapsed.TotalSeconds < forSeconds; i++)
                     {
                         using var table = Table(Interlocked.Increment(ref next), rows);
                         await client.PutAsync(MixedTable.Schema, [table]).ConfigureAwait(false);
+                        Interlocked.Increment(ref made);
                     }
-                }));
-            }).ConfigureAwait(false);
+                }))).ConfigureAwait(false);
+                return made;
+            }
+
+            // Warm-up: every client's connection and the node's DoPut path (JIT tiers included).
+            double warmUp = await WarmUpAsync(seconds, forSeconds => PutAllFor(forSeconds, leastEach: 20)).ConfigureAwait(false);
 
             long commitsBefore = content.Repository.CommitGroups;
             long compiledBefore = JitWatch.CompiledMethods;
-            long puts = 0;
             TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
-            await Task.WhenAll(clients.Select(client => Task.Run(async () =>
-            {
-                while (clock.Elapsed.TotalSeconds < seconds)
-                {
-                    using var table = Table(Interlocked.Increment(ref next), rows);
-                    await client.PutAsync(MixedTable.Schema, [table]).ConfigureAwait(false);
-                    Interlocked.Increment(ref puts);
-                }
-            }))).ConfigureAwait(false);
+            long puts = await PutAllFor(seconds, leastEach: 0).ConfigureAwait(false);
             double elapsed = clock.Elapsed.TotalSeconds;
             double cpuMicroseconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds;
             long jitInMeasure = JitWatch.CompiledMethods - compiledBefore;
