@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Chunking;
@@ -30,6 +31,11 @@ namespace ArrowCid.Repository;
 /// </remarks>
 public sealed class DatasetWriter : IDisposable
 {
+    // The registry's schema text per schema object: a stream's decoded schema is one object for the
+    // same schema message (the decoder keeps them), so many small puts of one schema format it once.
+    // Schemas are immutable, so the text cannot go stale.
+    private static readonly ConditionalWeakTable<Schema, string> SchemaTexts = new();
+
     private readonly ContentRepository? _content;
     private readonly IPutPublisher? _publisher;
     private readonly PinGuard? _guard;
@@ -57,7 +63,7 @@ public sealed class DatasetWriter : IDisposable
         _publisher = publisher;
         _table = new ChunkedTableWriter(schema, new Sink(this));
         _guard = content is null ? null : new PinGuard(content.Repository);
-        _schemaText = _table.Schema.ToString();
+        _schemaText = SchemaTexts.GetValue(_table.Schema, static s => s.ToString());
         Schema = schema;
         Options = options;
     }

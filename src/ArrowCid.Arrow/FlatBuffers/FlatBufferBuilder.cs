@@ -53,6 +53,9 @@ public sealed class FlatBufferBuilder
         _head = initialCapacity;
     }
 
+    /// <summary>The size of the internal buffer (grown by doubling as needed; kept by <see cref="Clear"/>).</summary>
+    public int Capacity => _buffer.Length;
+
     /// <summary>Bytes written so far; also the offset handle of the most recently written value.</summary>
     public int Offset => _buffer.Length - _head;
 

@@ -15,6 +15,15 @@ internal sealed class BodyPlan
     public List<long> VariadicCounts { get; } = [];
 
     public bool HasViews { get; set; }
+
+    /// <summary>Empties the plan, keeping its lists' capacity for the next message.</summary>
+    public void Clear()
+    {
+        Nodes.Clear();
+        Buffers.Clear();
+        VariadicCounts.Clear();
+        HasViews = false;
+    }
 }
 
 /// <summary>
@@ -25,9 +34,12 @@ internal sealed class BodyPlan
 /// </summary>
 internal static class BodyPlanner
 {
-    public static BodyPlan Plan(RecordBatch batch)
+    public static BodyPlan Plan(RecordBatch batch) => Plan(batch, new BodyPlan());
+
+    /// <summary>Plans <paramref name="batch"/> into <paramref name="plan"/>, which is cleared first.</summary>
+    public static BodyPlan Plan(RecordBatch batch, BodyPlan plan)
     {
-        var plan = new BodyPlan();
+        plan.Clear();
         foreach (var column in batch.Columns)
         {
             Add(plan, column);
@@ -36,9 +48,12 @@ internal static class BodyPlanner
         return plan;
     }
 
-    public static BodyPlan Plan(ArrayData single)
+    public static BodyPlan Plan(ArrayData single) => Plan(single, new BodyPlan());
+
+    /// <summary>Plans <paramref name="single"/> into <paramref name="plan"/>, which is cleared first.</summary>
+    public static BodyPlan Plan(ArrayData single, BodyPlan plan)
     {
-        var plan = new BodyPlan();
+        plan.Clear();
         Add(plan, single);
         return plan;
     }

@@ -34,14 +34,36 @@ public static class MessageEncoder
     }
 
     /// <summary>Encodes a RecordBatch message.</summary>
-    public static EncodedMessage EncodeRecordBatch(RecordBatch batch, IpcWriteOptions options) =>
-        Encode(batch.Length, BodyPlanner.Plan(batch), options, dictionaryId: null, isDelta: false);
+    public static EncodedMessage EncodeRecordBatch(RecordBatch batch, IpcWriteOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var scratch = Scratch.Rent();
+        try
+        {
+            return Encode(batch.Length, BodyPlanner.Plan(batch, scratch.Plan), options, dictionaryId: null, isDelta: false, scratch);
+        }
+        finally
+        {
+            Scratch.Return(scratch);
+        }
+    }
 
     /// <summary>Encodes a DictionaryBatch message holding <paramref name="values"/>.</summary>
-    public static EncodedMessage EncodeDictionary(long id, ArrayData values, bool isDelta, IpcWriteOptions options) =>
-        Encode(values.Length, BodyPlanner.Plan(values), options, id, isDelta);
+    public static EncodedMessage EncodeDictionary(long id, ArrayData values, bool isDelta, IpcWriteOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var scratch = Scratch.Rent();
+        try
+        {
+            return Encode(values.Length, BodyPlanner.Plan(values, scratch.Plan), options, id, isDelta, scratch);
+        }
+        finally
+        {
+            Scratch.Return(scratch);
+        }
+    }
 
-    private static EncodedMessage Encode(long length, BodyPlan plan, IpcWriteOptions options, long? dictionaryId, bool isDelta)
+    private static EncodedMessage Encode(long length, BodyPlan plan, IpcWriteOptions options, long? dictionaryId, bool isDelta, Scratch scratch)
     {
         int alignment = options.BufferAlignment;
         if (alignment is not (8 or 64))
@@ -51,7 +73,8 @@ public static class MessageEncoder
 
         var body = new List<ReadOnlyMemory<byte>>(plan.Buffers.Count);
         var padding = new List<int>(plan.Buffers.Count);
-        var locations = new List<(long Offset, long Length)>(plan.Buffers.Count);
+        var locations = scratch.Locations;
+        locations.Clear();
         long at = 0;
         foreach (var buffer in plan.Buffers)
         {
@@ -70,11 +93,51 @@ public static class MessageEncoder
             at += stored.Length + pad;
         }
 
-        var b = new FlatBufferBuilder();
+        var b = scratch.Builder;
+        b.Clear();
         int recordBatch = MetadataWriter.WriteRecordBatch(b, length, plan, locations, options.Compression);
         byte[] metadata = dictionaryId is long id
             ? MetadataWriter.FinishMessage(b, FbMessageHeader.DictionaryBatch, MetadataWriter.WriteDictionaryBatch(b, id, recordBatch, isDelta), at)
             : MetadataWriter.FinishMessage(b, FbMessageHeader.RecordBatch, recordBatch, at);
         return new EncodedMessage(metadata, body, padding, at);
+    }
+
+    /// <summary>
+    /// What encoding one message needs only while it runs (the body plan, the buffer locations, the
+    /// flatbuffer builder), kept per thread: a small batch's message otherwise allocates them anew,
+    /// with their lists grown by doubling, several times a put. Taken off the thread while in use,
+    /// so a nested encode on the same thread gets its own.
+    /// </summary>
+    private sealed class Scratch
+    {
+        // Larger than this, a message's builder is not kept (its buffer would stay with the thread).
+        private const int MaxKeptBuilderBytes = 64 * 1024;
+
+        [ThreadStatic]
+        private static Scratch? t_kept;
+
+        public BodyPlan Plan { get; } = new();
+
+        public List<(long Offset, long Length)> Locations { get; } = [];
+
+        public FlatBufferBuilder Builder { get; } = new();
+
+        public static Scratch Rent()
+        {
+            var scratch = t_kept ?? new Scratch();
+            t_kept = null;
+            return scratch;
+        }
+
+        public static void Return(Scratch scratch)
+        {
+            // Nothing of the message may stay reachable from the thread: the plan references the batch's memory.
+            scratch.Plan.Clear();
+            scratch.Locations.Clear();
+            if (scratch.Builder.Capacity <= MaxKeptBuilderBytes && scratch.Locations.Capacity <= 4096)
+            {
+                t_kept = scratch;
+            }
+        }
     }
 }

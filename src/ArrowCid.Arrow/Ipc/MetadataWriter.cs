@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Compression;
 using ArrowCid.Arrow.FlatBuffers;
@@ -240,31 +242,42 @@ internal static class MetadataWriter
     /// <summary>Builds a RecordBatch table (without the Message around it).</summary>
     public static int WriteRecordBatch(FlatBufferBuilder b, long length, BodyPlan plan, IReadOnlyList<(long Offset, long Length)> buffers, CompressionCodec codec)
     {
-        var nodeBytes = new byte[plan.Nodes.Count * 16];
-        for (int i = 0; i < plan.Nodes.Count; i++)
+        int variadic, compression = 0, bufferVector, nodeVector;
+        // Packed into one pooled array (the builder copies them): nodes, then buffers.
+        int nodeLength = plan.Nodes.Count * 16;
+        byte[] packed = ArrayPool<byte>.Shared.Rent(nodeLength + (buffers.Count * 16));
+        try
         {
-            BinaryPrimitives.WriteInt64LittleEndian(nodeBytes.AsSpan(i * 16), plan.Nodes[i].Length);
-            BinaryPrimitives.WriteInt64LittleEndian(nodeBytes.AsSpan((i * 16) + 8), plan.Nodes[i].NullCount);
+            var nodeBytes = packed.AsSpan(0, nodeLength);
+            for (int i = 0; i < plan.Nodes.Count; i++)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(nodeBytes[(i * 16)..], plan.Nodes[i].Length);
+                BinaryPrimitives.WriteInt64LittleEndian(nodeBytes[((i * 16) + 8)..], plan.Nodes[i].NullCount);
+            }
+
+            var bufferBytes = packed.AsSpan(nodeLength, buffers.Count * 16);
+            for (int i = 0; i < buffers.Count; i++)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(bufferBytes[(i * 16)..], buffers[i].Offset);
+                BinaryPrimitives.WriteInt64LittleEndian(bufferBytes[((i * 16) + 8)..], buffers[i].Length);
+            }
+
+            variadic = plan.HasViews ? b.CreateVector<long>(CollectionsMarshal.AsSpan(plan.VariadicCounts)) : 0;
+            if (codec != CompressionCodec.None)
+            {
+                b.StartTable(BodyCompressionSlots.Count);
+                b.AddScalarForced<sbyte>(BodyCompressionSlots.Codec, (sbyte)(codec == CompressionCodec.Lz4Frame ? 0 : 1));
+                compression = b.EndTable();
+            }
+
+            bufferVector = b.CreateStructVector(bufferBytes, 16, 8);
+            nodeVector = b.CreateStructVector(nodeBytes, 16, 8);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(packed);
         }
 
-        var bufferBytes = new byte[buffers.Count * 16];
-        for (int i = 0; i < buffers.Count; i++)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(bufferBytes.AsSpan(i * 16), buffers[i].Offset);
-            BinaryPrimitives.WriteInt64LittleEndian(bufferBytes.AsSpan((i * 16) + 8), buffers[i].Length);
-        }
-
-        int variadic = plan.HasViews ? b.CreateVector<long>(plan.VariadicCounts.ToArray()) : 0;
-        int compression = 0;
-        if (codec != CompressionCodec.None)
-        {
-            b.StartTable(BodyCompressionSlots.Count);
-            b.AddScalarForced<sbyte>(BodyCompressionSlots.Codec, (sbyte)(codec == CompressionCodec.Lz4Frame ? 0 : 1));
-            compression = b.EndTable();
-        }
-
-        int bufferVector = b.CreateStructVector(bufferBytes, 16, 8);
-        int nodeVector = b.CreateStructVector(nodeBytes, 16, 8);
         b.StartTable(RecordBatchSlots.Count);
         b.AddScalar(RecordBatchSlots.Length, length, 0L);
         b.AddOffset(RecordBatchSlots.Nodes, nodeVector);
