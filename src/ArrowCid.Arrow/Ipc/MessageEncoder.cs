@@ -131,9 +131,9 @@ public static class MessageEncoder
 
         public static void Return(Scratch scratch)
         {
-            // Nothing of the message may stay reachable from the thread: the plan references the batch's memory.
+            // Nothing of the message may stay reachable from the thread: the plan references the batch's
+            // memory. (The locations and the builder hold only numbers and bytes; Encode clears them.)
             scratch.Plan.Clear();
-            scratch.Locations.Clear();
             if (scratch.Builder.Capacity <= MaxKeptBuilderBytes && scratch.Locations.Capacity <= 4096)
             {
                 t_kept = scratch;
