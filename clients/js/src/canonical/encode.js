@@ -3,6 +3,7 @@
 
 import { FlatBufferBuilder } from './flatbuffer-builder.js';
 import { takeBuilder } from './scratch.js';
+import { Int32Transform, partOf } from './int32-transform.js';
 import { T, UnsupportedTypeError, fixedWidth, isBinaryLike, isView, isListLike } from './types.js';
 
 const textEncoder = new TextEncoder();
@@ -146,15 +147,14 @@ function collect(a, nodes, buffers, variadicCounts) {
   nodes.push(a.length, a.nullCount);
   buffers.push(validity);
   if (id === T.Dictionary || id === T.Bool || fixedWidth(a.type) > 0) buffers.push(a.values);
-  else if (isBinaryLike(id)) buffers.push(bytesOf(a.offsets), a.data);
+  else if (isBinaryLike(id)) buffers.push(partOf(a.offsets), a.data);
   else if (isView(id)) { buffers.push(a.views, ...a.variadic); variadicCounts.push(a.variadic.length); }
-  else if (isListLike(id)) buffers.push(bytesOf(a.offsets));
+  else if (isListLike(id)) buffers.push(partOf(a.offsets));
   else if (id !== T.FixedSizeList && id !== T.Struct) throw new UnsupportedTypeError(a.type);
   for (const c of a.children) collect(c, nodes, buffers, variadicCounts);
 }
 
 const EMPTY = new Uint8Array(0);
-const bytesOf = (typed) => new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
 const pad8 = (n) => (n + 7) & ~7;
 
 /** A RecordBatch or DictionaryBatch message: [flatbuffer, buffers, bodyLength]. */
@@ -215,8 +215,9 @@ function dictionaries(fields, columns) {
 const ZEROS = new Uint8Array(8);
 
 /**
- * The canonical bytes of one batch as the byte arrays that follow each other in it, without
- * copying the buffers (§1–§3): `schemaFb` the schema flatbuffer (schemaFlatbuffer), `fields` the
+ * The canonical bytes of one batch as the parts that follow each other in it, without copying the
+ * buffers (§1–§3): byte arrays, and Int32Transforms (chunks' offsets and dictionary indices) whose
+ * bytes joinParts writes; `schemaFb` the schema flatbuffer (schemaFlatbuffer), `fields` the
  * schema's fields, `columns` canonical arrays (normalize.js), `length` the rows.
  * Returns { parts, byteLength }.
  */
@@ -249,7 +250,8 @@ export function batchParts(schemaFb, fields, columns, length) {
 export function joinParts(parts, out) {
   let at = 0;
   for (const part of parts) {
-    out.set(part, at);
+    if (part instanceof Int32Transform) part.writeTo(out, at);
+    else out.set(part, at);
     at += part.length;
   }
   return out;

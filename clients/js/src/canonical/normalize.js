@@ -9,6 +9,7 @@
 
 import { T, UnsupportedTypeError, fixedWidth, isBinaryLike, isLarge, isView, isListLike } from './types.js';
 import { alloc, allocUnset, withScratch } from './scratch.js';
+import { Int32Transform } from './int32-transform.js';
 
 /** A dictionary of a chunk whose index type cannot number its distinct values (§7.3 block check). */
 export class DictionaryOverflowError extends Error {
@@ -184,6 +185,24 @@ export function withRowForm(on, fn) {
     return fn();
   } finally {
     rowForm = previous;
+  }
+}
+
+let deferTransforms = false;
+
+/**
+ * Runs fn (synchronous) with canonicalize leaving, when `on`, a chunk's int32 offsets rebased and
+ * its int32 dictionary indices renumbered for the block's consumer to apply (Int32Transform in
+ * place of the array): only for arrays that are encoded into a block (batchParts) and read no
+ * further.
+ */
+export function withDeferredTransforms(on, fn) {
+  const previous = deferTransforms;
+  deferTransforms = on;
+  try {
+    return fn();
+  } finally {
+    deferTransforms = previous;
   }
 }
 
@@ -388,7 +407,11 @@ function rebaseInt32(out, p, vo, len, base) {
  * source's own offsets when one segment's already start at 0 (§4 reuses canonical buffers).
  */
 function runOffsets(large, segs, segOffsets, length) {
-  if (!large && segs.length === 1 && segOffsets[0] instanceof Int32Array && segOffsets[0][0] === 0) return segOffsets[0];
+  if (!large && segs.length === 1 && segOffsets[0] instanceof Int32Array) {
+    const vo = segOffsets[0];
+    if (vo[0] === 0) return vo;
+    if (deferTransforms) return Int32Transform.rebased(vo.subarray(0, length + 1), vo[0]);
+  }
   const offsets = large ? allocUnset(Float64Array, length + 1) : allocUnset(Int32Array, length + 1);
   offsets[0] = 0; // and every later slot is written below
   let total = 0;
@@ -595,8 +618,9 @@ function infoOf(valueType, vector) {
   const chunkStarts = [];
   let n = 0;
   for (const d of vector.data) { chunkStarts.push(n); segs.push({ data: d, start: 0, len: d.length }); n += d.length; }
-  // Fresh arrays: the info outlives this table's scratch; and truly canonical (no row form).
-  const values = withScratch(null, () => withRowForm(false, () => canonicalize(valueType, segs, null)));
+  // Fresh arrays: the info outlives this table's scratch; truly canonical (no row form); and read
+  // (entryKeys), so none of their transforms deferred.
+  const values = withScratch(null, () => withRowForm(false, () => withDeferredTransforms(false, () => canonicalize(valueType, segs, null))));
   const keys = entryKeys(values);
   // distinct: no null and no repeated value, so the values can stand as a row form's dictionary.
   const distinct = !keys.includes(null) && new Set(keys).size === keys.length;
@@ -669,12 +693,19 @@ function canonicalDictionary(type, segs, length, forced) {
     canonicalize(type.dictionary, sourceSegs, null));
 }
 
-/** A dictionary array from its parts (values: the indices' bytes). */
+/**
+ * Dictionaries of at most this many values have a chunk's indices renumbered by the block's
+ * consumer (Int32Transform): their numbering table is copied with the chunk.
+ */
+const MAX_DEFERRED_RENUMBERING = 4096;
+
+/** A dictionary array from its parts (values: the indices' bytes, or their Int32Transform: indices null then). */
 function dictionaryArray(type, length, validity, nullCount, indices, dictionary) {
+  const deferred = indices instanceof Int32Transform;
   return {
     type, length, nullCount, validity,
-    values: new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
-    indices,
+    values: deferred ? indices : new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength),
+    indices: deferred ? null : indices,
     children: [],
     dictionary,
   };
@@ -717,6 +748,22 @@ function canonicalDictionaryRows(type, seg, length) {
   const remap = allocUnset(Int32Array, dictionary.length).fill(-1);
   const sourceSegs = [];
   let count = 0;
+  if (bm === null && deferTransforms && indices instanceof Int32Array && src instanceof Int32Array && dictionary.length <= MAX_DEFERRED_RENUMBERING) {
+    // Only the numbering by first use is found here: the scan stops once every value has its
+    // number; the block's consumer writes the indices (Int32Transform). The source's indices are
+    // all below the dictionary's length: a batch's row form checked them (keptDictionaryRows).
+    const n = dictionary.length;
+    for (let i = 0; i < length && count < n; i++) {
+      const j = src[start + i];
+      if (remap[j] === -1) {
+        remap[j] = count++;
+        pushSeg(sourceSegs, dictionary, j, 1);
+      }
+    }
+    const { validity, nullCount } = segmentValidity(seg, length);
+    return dictionaryArray(type, length, validity, nullCount, Int32Transform.renumbered(src.subarray(start, start + length), remap),
+      canonicalize(type.dictionary, sourceSegs, null));
+  }
   if (bm === null && !bigIndex) {
     // No nulls, number indices (the usual case): the loop without the per-slot checks.
     for (let i = 0; i < length; i++) {

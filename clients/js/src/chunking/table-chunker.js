@@ -1,7 +1,7 @@
 // Content-defined chunks of a table (docs/canonical-form.md §7.3): row hashes and nominal sizes
 // per batch, the rolling hash and the two-rate cut rule, then the block check on each chunk.
 
-import { asData, canonicalize, DictionaryOverflowError, withRowForm } from '../canonical/normalize.js';
+import { asData, canonicalize, DictionaryOverflowError, withDeferredTransforms, withRowForm } from '../canonical/normalize.js';
 import { batchParts, joinParts, schemaFlatbuffer } from '../canonical/encode.js';
 import { digestParts } from '../canonical/block-digest.js';
 import { withScratch, takeScratch, giveBackScratch } from '../canonical/scratch.js';
@@ -198,7 +198,8 @@ export function encodeRows(context, from, to) {
 
 function encodeRowsNow(context, from, to) {
   const { fields, batches, schemaFb } = context;
-  const columns = fields.map((field, k) => {
+  // The chunk's arrays are only encoded: its offsets and indices are left to the block's consumer.
+  const columns = withDeferredTransforms(true, () => fields.map((field, k) => {
     const segs = [];
     for (const b of batches) {
       const a = Math.max(from, b.start);
@@ -206,7 +207,7 @@ function encodeRowsNow(context, from, to) {
       if (a < e) segs.push({ data: b.columns[k], start: a - b.start, len: e - a });
     }
     return canonicalize(field.type, segs);
-  });
+  }));
   return batchParts(schemaFb, fields, columns, to - from);
 }
 
