@@ -11,7 +11,7 @@ import { nodeBuiltin } from '../node-builtin.js';
 import { Int32Transform, transformInt32 } from './int32-transform.js';
 
 const RING_BYTES = 6 << 20;
-/** Blocks waiting at most (each slot: the block's place in the ring, its length, its digest). */
+/** Blocks waiting at most (each slot: the block's first range and range count, its digest). */
 const SLOTS = 64;
 /**
  * Byte ranges of the ring the worker hashes in sequence, for all blocks waiting. V8 copies into

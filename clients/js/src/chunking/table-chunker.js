@@ -167,8 +167,9 @@ export function rowFacts(table, { hashes: withHashes = false } = {}) {
 }
 
 /**
- * One chunk's canonical block as the byte arrays that follow each other in it (batchParts), which
- * may be views of the table's arrays and of scratch memory reused for the next chunk.
+ * One chunk's canonical block as the parts that follow each other in it (batchParts: byte arrays
+ * and Int32Transforms), which may be views of the table's arrays and of scratch memory reused for
+ * the next chunk.
  */
 class Block {
   constructor({ parts, byteLength }, scratch) {
