@@ -63,6 +63,15 @@ public sealed record IngestBenchmarkResult
     /// </summary>
     public required double CpuMicrosecondsPerPut16 { get; init; }
 
+    /// <summary>Garbage collections (of any generation) while the 16-client measure was timed.</summary>
+    public required int Collections16 { get; init; }
+
+    /// <summary>
+    /// The share of the 16-client measure's wall time that the runtime held every managed thread
+    /// paused for garbage collection: time in which at most the collector's threads ran.
+    /// </summary>
+    public required double GcPauseShare16 { get; init; }
+
     /// <summary><c>puts_per_s_16</c> ≥ 5,000 and ≥ 1.0× <c>fsync_appends_per_s</c>.</summary>
     public bool Concurrent16GoalMet => PutsPerSecond16 >= 5000 && PutsPerSecond16 >= FsyncAppendsPerSecond;
 
@@ -154,7 +163,7 @@ public static class IngestBenchmark
                 registryPerBlock = RegistryBytes(single) / (double)blockCount;
             }
 
-            var (puts16, done16, commits16, cpuPerPut16, warmUp16, jitInMeasure16) = await MeasureConcurrentDoPutAsync(Path.Combine(folder, "node"), rows, seconds, next).ConfigureAwait(false);
+            var (puts16, done16, commits16, cpuPerPut16, warmUp16, jitInMeasure16, collections16, pauseShare16) = await MeasureConcurrentDoPutAsync(Path.Combine(folder, "node"), rows, seconds, next).ConfigureAwait(false);
             return new IngestBenchmarkResult
             {
                 Folder = folder,
@@ -172,6 +181,8 @@ public static class IngestBenchmark
                 Puts16 = done16,
                 Commits16 = commits16,
                 CpuMicrosecondsPerPut16 = cpuPerPut16,
+                Collections16 = collections16,
+                GcPauseShare16 = pauseShare16,
             };
         }
         finally
@@ -221,7 +232,7 @@ public static class IngestBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task<(double PerSecond, long Puts, long Commits, double CpuMicrosecondsPerPut, double WarmUpSeconds, long JitMethodsInMeasure)> MeasureConcurrentDoPutAsync(string repository, int rows, double seconds, long firstTable)
+    private static async Task<(double PerSecond, long Puts, long Commits, double CpuMicrosecondsPerPut, double WarmUpSeconds, long JitMethodsInMeasure, int Collections, double PauseShare)> MeasureConcurrentDoPutAsync(string repository, int rows, double seconds, long firstTable)
     {
         using var content = ContentRepository.Open(repository);
         await using var node = await FlightNode.StartAsync(content, new FlightNodeOptions()).ConfigureAwait(false);
@@ -254,12 +265,16 @@ public static class IngestBenchmark
             long commitsBefore = content.Repository.CommitGroups;
             long compiledBefore = JitWatch.CompiledMethods;
             TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            int collectionsBefore = GC.CollectionCount(0);
+            TimeSpan pausedBefore = GC.GetTotalPauseDuration();
             var clock = Stopwatch.StartNew();
             long puts = await PutAllFor(seconds, leastEach: 0).ConfigureAwait(false);
             double elapsed = clock.Elapsed.TotalSeconds;
             double cpuMicroseconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds;
+            int collections = GC.CollectionCount(0) - collectionsBefore;
+            double pauseShare = (GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds / elapsed;
             long jitInMeasure = JitWatch.CompiledMethods - compiledBefore;
-            return (puts / elapsed, puts, content.Repository.CommitGroups - commitsBefore, cpuMicroseconds / Math.Max(1, puts), warmUp, jitInMeasure);
+            return (puts / elapsed, puts, content.Repository.CommitGroups - commitsBefore, cpuMicroseconds / Math.Max(1, puts), warmUp, jitInMeasure, collections, pauseShare);
         }
         finally
         {

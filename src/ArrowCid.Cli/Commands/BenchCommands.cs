@@ -70,6 +70,8 @@ internal static class BenchCommands
         ["puts_16"] = r.Puts16,
         ["group_commits_16"] = r.Commits16,
         ["cpu_us_per_put_16"] = Round(r.CpuMicrosecondsPerPut16),
+        ["gc_collections_16"] = r.Collections16,
+        ["gc_pause_share_16"] = Round(r.GcPauseShare16),
         ["puts_1_vs_fsync"] = Round(r.PutsPerSecond1 / r.FsyncAppendsPerSecond),
         ["puts_16_vs_fsync"] = Round(r.PutsPerSecond16 / r.FsyncAppendsPerSecond),
         ["single_goal_met"] = r.SingleGoalMet,
