@@ -30,6 +30,9 @@ public sealed class BenchIngestCommandTests
         }
 
         Assert.True(json["puts_16"]!.GetValue<long>() >= json["group_commits_16"]!.GetValue<long>());
+        Assert.True(json["gc_collections_16"]!.GetValue<int>() >= 0);
+        // A share of the measure's wall time: the pauses are part of it.
+        Assert.InRange(json["gc_pause_share_16"]!.GetValue<double>(), 0.0, 1.0);
         double ratio = json["puts_per_s_1"]!.GetValue<double>() / json["fsync_appends_per_s"]!.GetValue<double>();
         Assert.InRange(json["puts_1_vs_fsync"]!.GetValue<double>(), (ratio * 0.999) - 0.0001, (ratio * 1.001) + 0.0001);
         Assert.Equal(json["puts_1_vs_fsync"]!.GetValue<double>() >= 0.5, json["single_goal_met"]!.GetValue<bool>());
