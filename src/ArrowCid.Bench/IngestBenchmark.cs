@@ -57,6 +57,12 @@ public sealed record IngestBenchmarkResult
     /// <summary>Group commits the node made for <see cref="Puts16"/>.</summary>
     public required long Commits16 { get; init; }
 
+    /// <summary>The mean time one of <see cref="Commits16"/> took (the pack's sync and the registry transaction), in milliseconds.</summary>
+    public required double CommitMillisecondsPerGroup16 { get; init; }
+
+    /// <summary>The longest of <see cref="Commits16"/>, in milliseconds: a stall that every put in flight waited for.</summary>
+    public required double LongestCommitMilliseconds16 { get; init; }
+
     /// <summary>
     /// The process's CPU time (every thread: the 16 clients, the node's DoPut handling and the
     /// repository's puts, all in this process) over <see cref="Puts16"/>, in microseconds per put.
@@ -163,7 +169,7 @@ public static class IngestBenchmark
                 registryPerBlock = RegistryBytes(single) / (double)blockCount;
             }
 
-            var (puts16, done16, commits16, cpuPerPut16, warmUp16, jitInMeasure16, collections16, pauseShare16) = await MeasureConcurrentDoPutAsync(Path.Combine(folder, "node"), rows, seconds, next).ConfigureAwait(false);
+            var (puts16, done16, commits16, commitMs16, longestCommitMs16, cpuPerPut16, warmUp16, jitInMeasure16, collections16, pauseShare16) = await MeasureConcurrentDoPutAsync(Path.Combine(folder, "node"), rows, seconds, next).ConfigureAwait(false);
             return new IngestBenchmarkResult
             {
                 Folder = folder,
@@ -180,6 +186,8 @@ public static class IngestBenchmark
                 RegistryBytesPerBlock = registryPerBlock,
                 Puts16 = done16,
                 Commits16 = commits16,
+                CommitMillisecondsPerGroup16 = commitMs16,
+                LongestCommitMilliseconds16 = longestCommitMs16,
                 CpuMicrosecondsPerPut16 = cpuPerPut16,
                 Collections16 = collections16,
                 GcPauseShare16 = pauseShare16,
@@ -232,7 +240,7 @@ public static class IngestBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task<(double PerSecond, long Puts, long Commits, double CpuMicrosecondsPerPut, double WarmUpSeconds, long JitMethodsInMeasure, int Collections, double PauseShare)> MeasureConcurrentDoPutAsync(string repository, int rows, double seconds, long firstTable)
+    private static async Task<(double PerSecond, long Puts, long Commits, double CommitMilliseconds, double LongestCommitMilliseconds, double CpuMicrosecondsPerPut, double WarmUpSeconds, long JitMethodsInMeasure, int Collections, double PauseShare)> MeasureConcurrentDoPutAsync(string repository, int rows, double seconds, long firstTable)
     {
         using var content = ContentRepository.Open(repository);
         await using var node = await FlightNode.StartAsync(content, new FlightNodeOptions()).ConfigureAwait(false);
@@ -263,6 +271,8 @@ public static class IngestBenchmark
             double warmUp = await WarmUpAsync(seconds, forSeconds => PutAllFor(forSeconds, leastEach: 20)).ConfigureAwait(false);
 
             long commitsBefore = content.Repository.CommitGroups;
+            TimeSpan commitTimeBefore = content.Repository.CommitTime;
+            _ = content.Repository.TakeLongestCommit();
             long compiledBefore = JitWatch.CompiledMethods;
             TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             int collectionsBefore = GC.CollectionCount(0);
@@ -274,7 +284,10 @@ public static class IngestBenchmark
             int collections = GC.CollectionCount(0) - collectionsBefore;
             double pauseShare = (GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds / elapsed;
             long jitInMeasure = JitWatch.CompiledMethods - compiledBefore;
-            return (puts / elapsed, puts, content.Repository.CommitGroups - commitsBefore, cpuMicroseconds / Math.Max(1, puts), warmUp, jitInMeasure, collections, pauseShare);
+            long commits = content.Repository.CommitGroups - commitsBefore;
+            double commitMilliseconds = (content.Repository.CommitTime - commitTimeBefore).TotalMilliseconds / Math.Max(1, commits);
+            double longestCommitMilliseconds = content.Repository.TakeLongestCommit().TotalMilliseconds;
+            return (puts / elapsed, puts, commits, commitMilliseconds, longestCommitMilliseconds, cpuMicroseconds / Math.Max(1, puts), warmUp, jitInMeasure, collections, pauseShare);
         }
         finally
         {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace ArrowCid.Repository;
 
 /// <summary>
@@ -23,8 +25,19 @@ internal sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, IRe
     private bool _committing;
     private long _groups;
 
+    // Stopwatch ticks spent in commits, and the longest commit since the last look (one committer runs at a time).
+    private long _commitTicks;
+    private long _longestCommitTicks;
+
     /// <summary>How many groups have been committed (for tests and benchmarks).</summary>
     public long Groups => Interlocked.Read(ref _groups);
+
+    /// <summary>Time spent committing groups, in all (for benchmarks).</summary>
+    public TimeSpan CommitTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _commitTicks));
+
+    /// <summary>The longest commit of one group since the last call, which starts the next span (for benchmarks).</summary>
+    /// <returns>Its duration; zero when no group was committed.</returns>
+    public TimeSpan TakeLongestCommit() => Stopwatch.GetElapsedTime(0, Interlocked.Exchange(ref _longestCommitTicks, 0));
 
     /// <summary>How many submitted items wait for the next group (for tests).</summary>
     internal int Waiting
@@ -75,6 +88,7 @@ internal sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, IRe
             _pending = [];
         }
 
+        long started = Stopwatch.GetTimestamp();
         try
         {
             var results = commit(group.ConvertAll(e => e.Item));
@@ -89,6 +103,13 @@ internal sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, IRe
             {
                 entry.Completion.TrySetException(e);
             }
+        }
+
+        long took = Stopwatch.GetTimestamp() - started;
+        Interlocked.Add(ref _commitTicks, took);
+        if (took > Interlocked.Read(ref _longestCommitTicks))
+        {
+            Interlocked.Exchange(ref _longestCommitTicks, took);
         }
 
         Interlocked.Increment(ref _groups);

@@ -61,6 +61,13 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>How many group commits (one pack fsync and one registry transaction each) this instance has made.</summary>
     public long CommitGroups => _commits.Groups;
 
+    /// <summary>Time this instance has spent committing groups (the pack's sync and the registry transaction), in all.</summary>
+    public TimeSpan CommitTime => _commits.CommitTime;
+
+    /// <summary>The longest group commit since the last call (for benchmarks: a stall every put in flight waits for).</summary>
+    /// <returns>Its duration; zero when no group was committed since.</returns>
+    public TimeSpan TakeLongestCommit() => _commits.TakeLongestCommit();
+
     /// <summary>The repository folder (absolute).</summary>
     public string Root { get; }
 

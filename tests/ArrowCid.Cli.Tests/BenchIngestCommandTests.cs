@@ -31,6 +31,10 @@ public sealed class BenchIngestCommandTests
 
         Assert.True(json["puts_16"]!.GetValue<long>() >= json["group_commits_16"]!.GetValue<long>());
         Assert.True(json["gc_collections_16"]!.GetValue<int>() >= 0);
+        // Group commits take time (a sync each), and the longest is at least the mean.
+        double commitMs = json["commit_ms_per_group_16"]!.GetValue<double>();
+        Assert.True(commitMs > 0, "commit_ms_per_group_16");
+        Assert.True(json["longest_commit_ms_16"]!.GetValue<double>() >= commitMs * 0.999, "longest_commit_ms_16");
         // A share of the measure's wall time: the pauses are part of it.
         Assert.InRange(json["gc_pause_share_16"]!.GetValue<double>(), 0.0, 1.0);
         double ratio = json["puts_per_s_1"]!.GetValue<double>() / json["fsync_appends_per_s"]!.GetValue<double>();

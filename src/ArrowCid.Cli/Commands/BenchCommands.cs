@@ -69,6 +69,8 @@ internal static class BenchCommands
         ["registry_bytes_per_block"] = Round(r.RegistryBytesPerBlock),
         ["puts_16"] = r.Puts16,
         ["group_commits_16"] = r.Commits16,
+        ["commit_ms_per_group_16"] = Round(r.CommitMillisecondsPerGroup16),
+        ["longest_commit_ms_16"] = Round(r.LongestCommitMilliseconds16),
         ["cpu_us_per_put_16"] = Round(r.CpuMicrosecondsPerPut16),
         ["gc_collections_16"] = r.Collections16,
         ["gc_pause_share_16"] = Round(r.GcPauseShare16),
