@@ -94,6 +94,30 @@ public sealed class GroupCommitTests : IDisposable
         Assert.True(reopened.Verify().IsClean);
     }
 
+    [Fact]
+    public void Commit_time_is_summed_and_the_longest_commit_is_taken_once()
+    {
+        var commits = new GroupCommit<int, int>(items =>
+        {
+            Thread.Sleep(items[0]);
+            return [.. items];
+        });
+
+        Assert.Equal(TimeSpan.Zero, commits.TakeLongestCommit());
+        commits.Submit(5);
+        commits.Submit(250);
+        commits.Submit(5);
+
+        var longest = commits.TakeLongestCommit();
+        Assert.InRange(longest.TotalMilliseconds, 250, 60_000);
+        Assert.True(commits.CommitTime >= TimeSpan.FromMilliseconds(260), $"{commits.CommitTime}");
+        Assert.True(commits.CommitTime >= longest);
+        // Taken: the next span starts empty, and a shorter commit is its longest.
+        Assert.Equal(TimeSpan.Zero, commits.TakeLongestCommit());
+        commits.Submit(5);
+        Assert.InRange(commits.TakeLongestCommit().TotalMilliseconds, 5, 249);
+    }
+
     // Records each group; the group holding item 0 waits for the event before it ends.
     private static GroupCommit<int, int> RecordingCommits(List<int[]> groups, ManualResetEventSlim firstCommitMayEnd, Func<int, int> result) =>
         new(items =>
