@@ -12,10 +12,32 @@ internal static class MetadataOrder
 {
     public static Schema Sort(Schema schema)
     {
-        var fields = schema.Fields.Select(Sort).ToArray();
+        var fields = SortAll(schema.Fields);
         var metadata = Sort(schema.Metadata);
-        bool same = metadata == schema.Metadata && fields.Zip(schema.Fields).All(p => ReferenceEquals(p.First, p.Second));
-        return same ? schema : new Schema(fields, metadata);
+        return fields is null && metadata == schema.Metadata ? schema : new Schema(fields ?? [.. schema.Fields], metadata);
+    }
+
+    // The fields sorted, or null when every one is returned as it is (the common case: nothing is
+    // allocated, as every put normalises its batches' schemas several times).
+    private static Field[]? SortAll(ImmutableArray<Field> fields)
+    {
+        Field[]? sorted = null;
+        for (int i = 0; i < fields.Length; i++)
+        {
+            var field = Sort(fields[i]);
+            if (sorted is null && !ReferenceEquals(field, fields[i]))
+            {
+                sorted = new Field[fields.Length];
+                fields.CopyTo(0, sorted, 0, i);
+            }
+
+            if (sorted is not null)
+            {
+                sorted[i] = field;
+            }
+        }
+
+        return sorted;
     }
 
     private static Field Sort(Field field)
@@ -50,8 +72,7 @@ internal static class MetadataOrder
                     return type;
                 }
 
-                var children = type.Children.Select(Sort).ToArray();
-                return children.Zip(type.Children).All(p => ReferenceEquals(p.First, p.Second)) ? type : type.WithChildren(children);
+                return SortAll(type.Children) is { } children ? type.WithChildren(children) : type;
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using ArrowCid.Arrow;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
@@ -15,12 +16,22 @@ namespace ArrowCid.Content.Datasets;
 /// </summary>
 public static class DatasetSchemaMessage
 {
+    // Each schema object's message, encoded once: a put encodes it for its chunker and again for
+    // its tree, and puts of one table shape share one schema object (DoPut decodes a Schema message
+    // once per distinct bytes). A schema is immutable, so its message never changes.
+    private static readonly ConditionalWeakTable<Schema, byte[]> Encoded = [];
+
     /// <summary>The canonical Schema message for <paramref name="schema"/>.</summary>
     /// <param name="schema">Any schema; its metadata is put in canonical order.</param>
-    /// <returns>The encapsulated message bytes.</returns>
+    /// <returns>The encapsulated message bytes: an array of the caller's own.</returns>
     public static byte[] Encode(Schema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
+        return (byte[])Encoded.GetValue(schema, EncodeOnce).Clone();
+    }
+
+    private static byte[] EncodeOnce(Schema schema)
+    {
         var message = MessageEncoder.EncodeSchema(CanonicalArrays.Normalize(schema), CanonicalEncoder.WriteOptions);
         var bytes = new byte[message.TotalLength];
         message.CopyTo(bytes);

@@ -14,6 +14,31 @@ public class CanonicalRuleTests
         RandomBatches.Build(new Schema([new Field("c", type)]), values.Select(v => new[] { v })).Column(0);
 
     [Fact]
+    public void Schema_metadata_is_sorted_at_every_depth_and_what_needs_no_sorting_keeps_its_instance()
+    {
+        KeyValuePair<string, string>[] unsorted = [new("b", "2"), new("a", "1")];
+        var first = new Field("first", ArrowType.Int64, metadata: [new("k", "v")]);
+        var nested = new Field("nested", ArrowType.Struct(new Field("x", ArrowType.Int32), new Field("y", ArrowType.Utf8, metadata: unsorted)));
+        var last = new Field("last", ArrowType.List(new Field("item", ArrowType.Int32)));
+        var schema = new Schema([first, nested, last], [new("m", "1")]);
+
+        var sorted = CanonicalArrays.Normalize(schema);
+
+        Assert.NotSame(schema, sorted);
+        Assert.Same(first, sorted.Fields[0]);
+        Assert.Same(last, sorted.Fields[2]);
+        var children = sorted.Fields[1].Type.Children;
+        Assert.Same(nested.Type.Children[0], children[0]);
+        Assert.Equal(["a", "b"], children[1].Metadata.Select(p => p.Key));
+        Assert.Equal([KeyValuePair.Create("m", "1")], sorted.Metadata.ToArray());
+        // Sorted already: the same schema back, and the same again.
+        Assert.Same(sorted, CanonicalArrays.Normalize(sorted));
+        Assert.Same(last.Type, MetadataFreeList(last).Type);
+
+        static Field MetadataFreeList(Field field) => CanonicalArrays.Normalize(new Schema([field])).Fields[0];
+    }
+
+    [Fact]
     public void Every_NaN_becomes_the_quiet_NaN_and_negative_zero_stays()
     {
         var floats = Column(ArrowType.Float32, BitConverter.UInt32BitsToSingle(0xFFC00123), -0.0f, BitConverter.UInt32BitsToSingle(0x7F800001));

@@ -19,6 +19,22 @@ public sealed class DatasetManifestTests
     private static DatasetManifest Sample() => DatasetManifest.Create(Schema, [Batch(1, 10), Batch(2, 0, 900), Batch(1, 10)]);
 
     [Fact]
+    public void A_schema_message_is_encoded_once_per_schema_and_each_caller_gets_an_array_of_its_own()
+    {
+        var schema = new Schema([new Field("x", ArrowType.Int64)], [new("b", "2"), new("a", "1")]);
+        byte[] first = DatasetSchemaMessage.Encode(schema);
+        byte[] copy = (byte[])first.Clone();
+        Array.Clear(first);
+
+        byte[] second = DatasetSchemaMessage.Encode(schema);
+        Assert.NotSame(first, second);
+        Assert.Equal(copy, second);
+        // The same message as a schema of equal content but another instance gets, and it decodes back.
+        Assert.Equal(copy, DatasetSchemaMessage.Encode(new Schema([new Field("x", ArrowType.Int64)], [new("a", "1"), new("b", "2")])));
+        Assert.Equal(["a", "b"], DatasetSchemaMessage.Decode(second).Metadata.Select(p => p.Key));
+    }
+
+    [Fact]
     public void Round_trip_keeps_every_field_and_re_encodes_byte_identically()
     {
         var manifest = Sample();
