@@ -32,7 +32,7 @@ namespace ArrowCid.Content.Chunking;
 public sealed class TableChunker : IDisposable
 {
     private readonly ChunkingParameters _parameters;
-    private readonly byte[] _schemaMessage;
+    private readonly ReadOnlyMemory<byte> _schemaMessage;
     private readonly bool[] _joinable;
     private readonly List<Segment> _pending = [];
 
@@ -80,7 +80,7 @@ public sealed class TableChunker : IDisposable
         _parameters = parameters;
         _finder = new ChunkBoundaryFinder(parameters);
         Schema = CanonicalArrays.Normalize(schema);
-        _schemaMessage = DatasetSchemaMessage.Encode(Schema);
+        _schemaMessage = DatasetSchemaMessage.EncodeShared(Schema);
         _joinable = [.. Schema.Fields.Select(f => CanonicalJoin.Supports(f.Type))];
     }
 
@@ -337,7 +337,7 @@ public sealed class TableChunker : IDisposable
             return;
         }
 
-        if (!DatasetSchemaMessage.Encode(schema).AsSpan().SequenceEqual(_schemaMessage))
+        if (!DatasetSchemaMessage.EncodeShared(schema).Span.SequenceEqual(_schemaMessage.Span))
         {
             throw new ArgumentException($"the batch's schema is not the table's:\n{schema}\nexpected:\n{Schema}", nameof(schema));
         }

@@ -47,7 +47,7 @@ public sealed class TableTreeBuilder
     /// <summary>Fewest entries a node ends with at a boundary: every level has fewer nodes than the one below, so the tree ends.</summary>
     public const int MinEntries = 2;
 
-    private readonly byte[] _schemaMessage;
+    private readonly ReadOnlyMemory<byte> _schemaMessage;
     private readonly List<Level> _levels = [];
     private TableTreeEntry? _firstChunk;
     private long _chunks;
@@ -60,7 +60,7 @@ public sealed class TableTreeBuilder
     public TableTreeBuilder(Schema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        _schemaMessage = DatasetSchemaMessage.Encode(schema);
+        _schemaMessage = DatasetSchemaMessage.EncodeShared(schema);
     }
 
     /// <summary>Whether a node ends after an entry with this CID once it holds <see cref="MinEntries"/> entries.</summary>
@@ -148,7 +148,7 @@ public sealed class TableTreeBuilder
 
             if (current.Closed == 1)
             {
-                var root = TableTreeNode.Root(level, current.Held!, _schemaMessage).Encode();
+                var root = TableTreeNode.Root(level, current.Held!, _schemaMessage.ToArray()).Encode();
                 emitted.Add(root);
                 return new TableTreeResult(root.Cid, root, emitted, _rows, _bytes);
             }

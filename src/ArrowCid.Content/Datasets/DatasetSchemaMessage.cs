@@ -24,10 +24,15 @@ public static class DatasetSchemaMessage
     /// <summary>The canonical Schema message for <paramref name="schema"/>.</summary>
     /// <param name="schema">Any schema; its metadata is put in canonical order.</param>
     /// <returns>The encapsulated message bytes: an array of the caller's own.</returns>
-    public static byte[] Encode(Schema schema)
+    public static byte[] Encode(Schema schema) => EncodeShared(schema).ToArray();
+
+    /// <summary>As <see cref="Encode"/>, without a copy: the message kept for the schema, read-only (for callers that only read it).</summary>
+    /// <param name="schema">Any schema; its metadata is put in canonical order.</param>
+    /// <returns>The encapsulated message bytes.</returns>
+    internal static ReadOnlyMemory<byte> EncodeShared(Schema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        return (byte[])Encoded.GetValue(schema, EncodeOnce).Clone();
+        return Encoded.GetValue(schema, EncodeOnce);
     }
 
     private static byte[] EncodeOnce(Schema schema)
