@@ -20,14 +20,14 @@ internal static class DatasetStreamWriter
     public static long Write(BlockReader reader, TableManifest table, Stream destination)
     {
         // The table's schema is canonical, so its Schema message is the one every chunk starts with.
-        var schemaMessage = DatasetSchemaMessage.Encode(table.Schema);
-        destination.Write(schemaMessage);
+        var schemaMessage = DatasetSchemaMessage.EncodeShared(table.Schema);
+        destination.Write(schemaMessage.Span);
         long written = schemaMessage.Length;
         foreach (var chunk in table.Chunks())
         {
             using var block = reader.Open(chunk.Cid);
             var layout = CanonicalBlockLayout.Parse(block.Memory, chunk.Cid);
-            layout.RequireSchemaMessage(schemaMessage);
+            layout.RequireSchemaMessage(schemaMessage.Span);
             destination.Write(layout.BatchMessages.Span);
             written += layout.BatchMessages.Length;
         }

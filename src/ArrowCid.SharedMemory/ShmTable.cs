@@ -9,8 +9,6 @@ namespace ArrowCid.SharedMemory;
 /// <summary>A table in a <see cref="ShmStore"/>, opened by its CID (<see cref="ShmStore.OpenTable"/>): its chunk list, read from verified manifest nodes.</summary>
 public sealed class ShmTable
 {
-    private byte[]? _schemaMessage;
-
     internal ShmTable(Cid cid, Schema schema, long rows, long bytes, IReadOnlyList<TableTreeEntry> chunks, IReadOnlyList<Cid> nodes)
     {
         Cid = cid;
@@ -51,8 +49,7 @@ public sealed class ShmTable
             return true;
         }
 
-        _schemaMessage ??= DatasetSchemaMessage.Encode(Schema);
-        return DatasetSchemaMessage.Encode(chunk.Schema).AsSpan().SequenceEqual(_schemaMessage);
+        return DatasetSchemaMessage.EncodeShared(chunk.Schema).Span.SequenceEqual(DatasetSchemaMessage.EncodeShared(Schema).Span);
     }
 }
 

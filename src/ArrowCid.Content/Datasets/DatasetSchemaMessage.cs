@@ -26,10 +26,10 @@ public static class DatasetSchemaMessage
     /// <returns>The encapsulated message bytes: an array of the caller's own.</returns>
     public static byte[] Encode(Schema schema) => EncodeShared(schema).ToArray();
 
-    /// <summary>As <see cref="Encode"/>, without a copy: the message kept for the schema, read-only (for callers that only read it).</summary>
+    /// <summary>As <see cref="Encode"/>, without a copy: the message kept for the schema, read-only (for callers that only read or send it).</summary>
     /// <param name="schema">Any schema; its metadata is put in canonical order.</param>
     /// <returns>The encapsulated message bytes.</returns>
-    internal static ReadOnlyMemory<byte> EncodeShared(Schema schema)
+    public static ReadOnlyMemory<byte> EncodeShared(Schema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
         return Encoded.GetValue(schema, EncodeOnce);
@@ -73,8 +73,8 @@ public static class DatasetSchemaMessage
             throw new ContentFormatException($"dataset schema: not a valid Arrow Schema message: {e.Message}", e);
         }
 
-        var canonical = Encode(schema);
-        if (!canonical.AsSpan().SequenceEqual(message))
+        var canonical = EncodeShared(schema).Span;
+        if (!canonical.SequenceEqual(message))
         {
             throw new ContentFormatException("dataset schema: the Schema message is not in canonical form", FirstDifference(canonical, message));
         }

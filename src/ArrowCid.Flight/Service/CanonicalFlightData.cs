@@ -43,13 +43,14 @@ internal static class CanonicalFlightData
     public static async Task WriteTableAsync(
         Schema schema, IEnumerable<TableTreeEntry> chunks, Func<Cid, CancellationToken, Task<LeasedBlock>> open, Func<FlightData, bool, Task> write, CancellationToken cancellationToken)
     {
-        byte[] schemaMessage = DatasetSchemaMessage.Encode(schema);
-        await write(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(schemaMessage.AsMemory(8)) }, false).ConfigureAwait(false);
+        // The kept message, read-only: the ByteString only wraps it.
+        var schemaMessage = DatasetSchemaMessage.EncodeShared(schema);
+        await write(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(schemaMessage[8..]) }, false).ConfigureAwait(false);
         foreach (var chunk in chunks)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var block = await open(chunk.Cid, cancellationToken).ConfigureAwait(false);
-            var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage, chunk.Cid);
+            var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage.Span, chunk.Cid);
             // A chunk's dictionary batches are small and its record batch follows at once: they may
             // wait for it (the second argument), so a chunk goes out as one frame and one socket write.
             foreach (var message in layout.Dictionaries)
