@@ -57,7 +57,7 @@ public sealed record IngestBenchmarkResult
     /// <summary>Group commits the node made for <see cref="Puts16"/>.</summary>
     public required long Commits16 { get; init; }
 
-    /// <summary>The mean time one of <see cref="Commits16"/> took (the pack's sync and the registry transaction), in milliseconds.</summary>
+    /// <summary>The mean time one of <see cref="Commits16"/> took (the log entry and the pack's sync; the registry's rows are applied after), in milliseconds.</summary>
     public required double CommitMillisecondsPerGroup16 { get; init; }
 
     /// <summary>The longest of <see cref="Commits16"/>, in milliseconds: a stall that every put in flight waited for.</summary>

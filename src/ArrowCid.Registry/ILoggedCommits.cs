@@ -33,6 +33,9 @@ public interface ILoggedCommits
     /// <paramref name="position"/>, in order), then <paramref name="records"/> (as
     /// <see cref="IRegistry.UpsertAll"/>), and records <paramref name="position"/> as applied for
     /// <paramref name="log"/> (a position never moves back). Durable only as far as the caller's log is.
+    /// When the log is applied through <paramref name="position"/> already (another process replayed
+    /// it), nothing is written: the records as stored are returned, each counted as pinned before
+    /// when it is pinned.
     /// </summary>
     /// <param name="log">The log holding the entry.</param>
     /// <param name="position">The entry's position in it.</param>

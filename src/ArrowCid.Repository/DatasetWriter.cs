@@ -234,15 +234,14 @@ public sealed class DatasetWriter : IDisposable
                 chunk.Written.Dispose();
                 if (chunk.Registered.IsCompletedSuccessfully)
                 {
-                    var (stored, wasPinned) = chunk.Registered.Result;
-                    _guard?.Held(stored.Cid, wasPinned);
+                    _guard?.Held(chunk.Registered.Result);
                 }
             }
         }
 
         foreach (var chunk in deferred)
         {
-            var stored = chunk.Registered.Result.Stored;
+            var stored = chunk.Registered.Result;
             _chunks.Add(new StoredBatch(stored.Cid, chunk.Rows, stored.Bytes));
             _publisher?.Registered(stored.Cid);
         }
@@ -413,5 +412,5 @@ public sealed class DatasetWriter : IDisposable
         public void StoreNode(TableTreeBlock node) => writer.StoreNode(node);
     }
 
-    private sealed record DeferredChunk(WrittenBlock Written, long Rows, Task<(BlockRecord Stored, bool WasPinned)> Registered);
+    private sealed record DeferredChunk(WrittenBlock Written, long Rows, Task<RegisteredRow> Registered);
 }

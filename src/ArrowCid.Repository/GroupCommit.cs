@@ -5,9 +5,10 @@ namespace ArrowCid.Repository;
 /// <summary>
 /// Group commit: callers submit work and wait; the first to find no commit running becomes the
 /// committer, takes everything submitted so far (its own item included) and commits it in one go —
-/// one fsync, one registry transaction — while later submitters queue for the next group. Each
-/// submitter returns (or throws) only once the group holding its item has been committed, so
-/// nothing is acknowledged before it is durable, and under load one commit serves many puts.
+/// one fsync (and one registry transaction where the registry keeps no log of ours) — while later
+/// submitters queue for the next group. Each submitter returns (or throws) only once the group
+/// holding its item has been committed, so nothing is acknowledged before it is durable, and under
+/// load one commit serves many puts.
 /// </summary>
 /// <remarks>
 /// A submitter may wait without a thread (<see cref="SubmitAsync"/>): a node's concurrent puts then

@@ -19,6 +19,8 @@ public sealed partial class LocalRepository
     /// <returns>What was removed.</returns>
     public GcReport Gc()
     {
+        // This instance's queued rows hold the shared lock until applied: apply them (or fail with the registry's error) first.
+        WaitApplied();
         using (_lock.Exclusive())
         {
             // Rows a lost registry commit left only in a pack's log count (and keep their entries) too.

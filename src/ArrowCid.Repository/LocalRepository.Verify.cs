@@ -20,6 +20,8 @@ public sealed partial class LocalRepository
     /// <returns>What was found, and done.</returns>
     public VerifyReport Verify(bool repair = false)
     {
+        // This instance's queued rows first (they hold the shared lock a repair waits for).
+        WaitApplied();
         using (repair ? _lock.Exclusive() : _lock.Shared())
         {
             // Rows a lost registry commit left only in a pack's log are registered first, so their

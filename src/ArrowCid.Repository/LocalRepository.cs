@@ -31,9 +31,13 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>Where repair moves corrupt block files.</summary>
     public const string QuarantineFolderName = "quarantine";
 
+    // The registry as this instance sees it (AppliedRegistry when its commits are logged: reads wait for queued rows).
     private readonly IRegistry _registry;
     private readonly RepositoryLock _lock;
-    private readonly GroupCommit<PendingRow, (BlockRecord Stored, bool WasPinned)> _commits;
+    private readonly GroupCommit<PendingRow, RegisteredRow> _commits;
+
+    // Applies logged groups' rows after their acknowledgement; null when the registry's commits are durable by themselves.
+    private readonly LoggedRowApplier? _applier;
 
     // The schemas this process's current pack has logged in full (only the committing thread uses them).
     private readonly Dictionary<string, LoggedSchema> _loggedSchemas = new(StringComparer.Ordinal);
@@ -51,17 +55,19 @@ public sealed partial class LocalRepository : IDisposable
         _lock = new RepositoryLock(Path.Combine(Root, LockFileName), options.LockTimeout);
         Blocks = new DirectoryBlockStore(Path.Combine(Root, BlocksFolderName), options.VerifyOnRead, options.PackThreshold);
         Reader = new BlockReader(Blocks);
-        _registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
-        _commits = new GroupCommit<PendingRow, (BlockRecord, bool)>(CommitGroup);
+        var registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
+        _applier = new LoggedRowApplier(registry, DecodeLogEntries);
+        _registry = new AppliedRegistry(registry, _applier);
+        _commits = new GroupCommit<PendingRow, RegisteredRow>(CommitGroup);
 
         // Groups whose registry commit a crash lost are restored from the packs of dead writers.
         ReplayLog(everyPack: false);
     }
 
-    /// <summary>How many group commits (one pack fsync and one registry transaction each) this instance has made.</summary>
+    /// <summary>How many group commits (one log entry and one pack sync each) this instance has made.</summary>
     public long CommitGroups => _commits.Groups;
 
-    /// <summary>Time this instance has spent committing groups (the pack's sync and the registry transaction), in all.</summary>
+    /// <summary>Time this instance has spent committing groups (the log entry and the pack's sync), in all.</summary>
     public TimeSpan CommitTime => _commits.CommitTime;
 
     /// <summary>The longest group commit since the last call (for benchmarks: a stall every put in flight waits for).</summary>
@@ -147,7 +153,7 @@ public sealed partial class LocalRepository : IDisposable
         using (_lock.Shared())
         {
             var staged = Blocks.Stage(cid, bytes);
-            return Register(toStore, guard, staged.NeedsSync);
+            return Registered(Register(toStore, guard, staged.NeedsSync));
         }
     }
 
@@ -160,7 +166,7 @@ public sealed partial class LocalRepository : IDisposable
         using (_lock.Shared())
         {
             var staged = Blocks.Stage(block);
-            return Register(toStore, guard, staged.NeedsSync);
+            return Registered(Register(toStore, guard, staged.NeedsSync));
         }
     }
 
@@ -171,7 +177,7 @@ public sealed partial class LocalRepository : IDisposable
     /// The block is durable before its row exists; both happen under one hold of the shared lock,
     /// so a collection never sees the block without its row.
     /// </summary>
-    internal BlockRecord PutBatchBlock(Action<Stream> writeContent, string schema, long rows, PutOptions options, PinGuard? guard) =>
+    internal RegisteredRow PutBatchBlock(Action<Stream> writeContent, string schema, long rows, PutOptions options, PinGuard? guard) =>
         RegisterBatchBlock(WriteBatchBlock(writeContent), schema, rows, options, guard);
 
     /// <summary>
@@ -195,8 +201,13 @@ public sealed partial class LocalRepository : IDisposable
         }
     }
 
-    /// <summary>The second half of <see cref="PutBatchBlock"/>: registers a written block as a batch, then lets the shared lock go.</summary>
-    internal BlockRecord RegisterBatchBlock(WrittenBlock written, string schema, long rows, PutOptions options, PinGuard? guard)
+    /// <summary>
+    /// The second half of <see cref="PutBatchBlock"/>: registers a written block as a batch, then
+    /// lets the shared lock go. Returns once the row is durable, maybe before the registry shows it
+    /// to other processes (<see cref="LoggedRowApplier"/>): the row's CID and length are known, its
+    /// stored form and former pin once applied.
+    /// </summary>
+    internal RegisteredRow RegisterBatchBlock(WrittenBlock written, string schema, long rows, PutOptions options, PinGuard? guard)
     {
         using (written)
         {
@@ -207,11 +218,11 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>
     /// <see cref="RegisterBatchBlock"/> without a thread waiting for the group commit: the row joins
     /// the next group now (so rows submitted later never commit before it); the task gives the
-    /// stored row and whether it was pinned before, once durable. The caller then disposes
+    /// row once durable. The caller then disposes
     /// <paramref name="written"/> and tells <paramref name="pinned"/> (when given) that it holds the
     /// pin, as <see cref="RegisterBatchBlock"/> does.
     /// </summary>
-    internal Task<(BlockRecord Stored, bool WasPinned)> SubmitBatchBlock(WrittenBlock written, string schema, long rows, PutOptions options, PinGuard? pinned) =>
+    internal Task<RegisteredRow> SubmitBatchBlock(WrittenBlock written, string schema, long rows, PutOptions options, PinGuard? pinned) =>
         _commits.SubmitAsync(Pending(BatchRecord(written, schema, rows, options), pinned, written.NeedsSync));
 
     private static BlockRecord BatchRecord(WrittenBlock written, string schema, long rows, PutOptions options) => new()
@@ -228,51 +239,70 @@ public sealed partial class LocalRepository : IDisposable
     };
 
     // Called under the shared lock, after the block is written (durable, or staged in a pack when
-    // needsSync): the row joins the next group commit, which syncs the packs first, then upserts the
-    // group's rows in one transaction; this returns once that group is durable. With a guard the row
-    // is pinned, and the guard remembers it when it was not pinned before (so releasing the guard
-    // leaves others' pins).
-    private BlockRecord Register(BlockRecord record, PinGuard? guard, bool needsSync)
+    // needsSync): the row joins the next group commit, which logs the group's rows and syncs the
+    // packs once; this returns once that group is durable. With a guard the row is pinned, and the
+    // guard keeps the row, to release the pin only if it was not pinned before (others' pins stay).
+    private RegisteredRow Register(BlockRecord record, PinGuard? guard, bool needsSync)
     {
-        var (stored, wasPinned) = _commits.Submit(Pending(record, guard, needsSync));
-        guard?.Held(record.Cid, wasPinned);
-        return stored;
+        var row = _commits.Submit(Pending(record, guard, needsSync));
+        guard?.Held(row);
+        return row;
     }
+
+    // A row as the registry stored it: a block put through the public API returns what a read would.
+    private BlockRecord Registered(RegisteredRow row)
+    {
+        WaitApplied();
+        return row.Stored;
+    }
+
+    /// <summary>
+    /// Waits until the registry holds the rows of every put this instance acknowledged (they are
+    /// durable in the packs' logs already); reads through <see cref="Registry"/> do this themselves.
+    /// </summary>
+    /// <exception cref="Exception">The registry's error when applying them fails (they stay queued, and logged).</exception>
+    internal void WaitApplied() => _applier?.WaitApplied();
 
     private static PendingRow Pending(BlockRecord record, PinGuard? guard, bool needsSync) =>
         new(guard is null ? record : record with { Pinned = true }, needsSync);
 
     // One group, one sync (docs/repository.md, "Commit protocol"): the group's rows are appended to
-    // this process's pack after its blocks as a log entry, the pack is synced once, and the rows are
-    // upserted in one registry transaction that does not sync (recording the entry as applied);
-    // after a power loss the entry is replayed (ReplayLog). A registry without logged commits
-    // (PostgreSQL) syncs its own commit: the packs are synced first, block before row.
-    private (BlockRecord, bool)[] CommitGroup(IReadOnlyList<PendingRow> rows)
+    // this process's pack after its blocks as a log entry and the pack is synced once; then the group
+    // is durable and acknowledged, and the applier upserts its rows in a registry transaction that
+    // does not sync (recording the entry as applied), with whatever other groups queued meanwhile;
+    // after a crash the entry is replayed (ReplayLog). A registry without logged commits (PostgreSQL)
+    // syncs its own commit: the packs are synced first, block before row.
+    private RegisteredRow[] CommitGroup(IReadOnlyList<PendingRow> rows)
     {
-        bool[] pinnedBefore = new bool[rows.Count];
-        IReadOnlyList<BlockRecord> stored;
-        if (_registry.LoggedCommits is { } logged)
+        if (_applier is not null)
         {
-            // The creation time is fixed before logging, so a replay stores the time the commit would have.
+            // The creation time is fixed before logging, so a replay stores the time the apply would have.
             var now = DateTimeOffset.UtcNow;
             var records = rows.Select(r => r.Record.Created == default ? r.Record with { Created = now } : r.Record).ToList();
             var at = LogRows(records);
-            stored = logged.UpsertLogged(at.Pack, at.Offset, records, applied => DecodeLogEntries(at.Pack, applied, at.Offset), pinnedBefore);
-        }
-        else
-        {
-            if (rows.Any(r => r.NeedsSync))
+            var logged = records.ConvertAll(r => new RegisteredRow(r));
+            _applier.Enqueue(new LoggedGroup(at.Pack, at.Offset, records, logged, _lock.Shared()));
+            if (_applier.Failed || _applier.Queued > LoggedRowApplier.MaxQueuedGroups)
             {
-                Blocks.SyncPacks();
+                // A registry that fails or falls behind is the group's to wait for: its error reaches
+                // the puts (their rows stay logged and queued), and the queue stops growing.
+                _applier.WaitApplied();
             }
 
-            stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList(), pinnedBefore);
+            return [.. logged];
         }
 
-        var results = new (BlockRecord, bool)[rows.Count];
+        if (rows.Any(r => r.NeedsSync))
+        {
+            Blocks.SyncPacks();
+        }
+
+        bool[] pinnedBefore = new bool[rows.Count];
+        var stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList(), pinnedBefore);
+        var results = new RegisteredRow[rows.Count];
         for (int i = 0; i < rows.Count; i++)
         {
-            results[i] = (stored[i], pinnedBefore[i]);
+            results[i] = new RegisteredRow(stored[i], pinnedBefore[i]);
         }
 
         return results;
@@ -345,6 +375,9 @@ public sealed partial class LocalRepository : IDisposable
         {
             return 0;
         }
+
+        // This instance's own groups first (a pack it sealed may hold some), so none is applied twice.
+        WaitApplied();
 
         int replayed = 0;
         foreach (ulong pack in Blocks.Packs.ListLogPacks())
@@ -476,9 +509,13 @@ public sealed partial class LocalRepository : IDisposable
         }
     }
 
-    /// <summary>Releases the registry's database connections.</summary>
+    /// <summary>
+    /// Applies the rows of acknowledged puts (what fails to apply stays in the packs' logs, replayed
+    /// on the next open), then releases the block store and the registry's database connections.
+    /// </summary>
     public void Dispose()
     {
+        _applier?.Close();
         Blocks.Dispose();
         _registry.Dispose();
     }

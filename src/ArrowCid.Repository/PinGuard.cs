@@ -15,30 +15,39 @@ namespace ArrowCid.Repository;
 /// </summary>
 internal sealed class PinGuard(LocalRepository repository)
 {
-    private readonly HashSet<Cid> _held = [];
+    // The first row this guard registered for each CID it pinned and does not keep: whether that
+    // row found the block pinned already decides whether the pin is the guard's to release.
+    private readonly Dictionary<Cid, RegisteredRow> _held = [];
 
-    /// <summary>Whether the guard holds a pin on <paramref name="cid"/> that it will release.</summary>
-    public bool Holds(Cid cid) => _held.Contains(cid);
+    /// <summary>Whether the guard holds a pin on <paramref name="cid"/> that it may release.</summary>
+    public bool Holds(Cid cid) => _held.ContainsKey(cid);
 
-    /// <summary>Called by the repository once it has registered <paramref name="cid"/> pinned for this guard.</summary>
-    /// <param name="cid">The block.</param>
-    /// <param name="wasPinned">Whether it was pinned before; then the pin is not the guard's to release.</param>
-    internal void Held(Cid cid, bool wasPinned)
-    {
-        if (!wasPinned)
-        {
-            _held.Add(cid);
-        }
-    }
+    /// <summary>Called by the repository once it has registered a row pinned for this guard (durable; maybe not applied yet).</summary>
+    /// <param name="row">The row; once applied it tells whether the block was pinned before, and then the pin is not the guard's to release.</param>
+    internal void Held(RegisteredRow row) => _held.TryAdd(row.Cid, row);
 
     /// <summary>Leaves the pin on <paramref name="cid"/> in place when the guard is released: the put's own outcome is that it stays pinned.</summary>
     /// <param name="cid">The block.</param>
     public void Keep(Cid cid) => _held.Remove(cid);
 
-    /// <summary>Unpins every block the guard pinned and does not keep; releasing twice does nothing more.</summary>
+    /// <summary>
+    /// Unpins every block the guard pinned (not pinned before) and does not keep; releasing twice
+    /// does nothing more. Waits for the registry to apply the guard's rows first, only when there is
+    /// something to release.
+    /// </summary>
     public void Release()
     {
-        repository.UnpinAll(_held);
+        if (_held.Count == 0)
+        {
+            return;
+        }
+
+        if (_held.Values.Any(row => !row.IsApplied))
+        {
+            repository.WaitApplied();
+        }
+
+        repository.UnpinAll(_held.Values.Where(row => !row.WasPinned).Select(row => row.Cid).ToList());
         _held.Clear();
     }
 }

@@ -148,6 +148,25 @@ public sealed class SqliteRegistryTests : IDisposable
     }
 
     [Fact]
+    public void A_logged_entry_applied_already_is_not_applied_again()
+    {
+        // Another process replayed a pack this one had sealed before its applier got there.
+        using var registry = new SqliteRegistry(DatabasePath);
+        var logged = registry.LoggedCommits!;
+        logged.UpsertLogged(3, 256, [BatchRecord(FakeCid(1)) with { Pinned = true }], _ => []);
+        long sequence = registry.LatestSequence;
+        var pinnedBefore = new bool[2];
+        var stored = logged.UpsertLogged(3, 256, [BatchRecord(FakeCid(1), producer: "again"), BatchRecord(FakeCid(2))], _ => [], pinnedBefore);
+
+        Assert.Equal(sequence, registry.LatestSequence);
+        Assert.Equal("test", registry.Find(FakeCid(1))!.Producer);
+        Assert.False(registry.Contains(FakeCid(2)));
+        Assert.Equal([true, false], pinnedBefore);
+        Assert.Equal("test", stored[0].Producer);
+        Assert.Equal(256, logged.AppliedThrough(3));
+    }
+
+    [Fact]
     public void Logged_commits_in_a_row_store_each_row_as_given_whether_new_or_registered_before()
     {
         // The writer connection's statements are prepared once and bound afresh for each row:

@@ -214,6 +214,23 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
                 UpsertEachIn(c, t, group, pinnedBefore: null);
             }
 
+            if (applied >= position)
+            {
+                // Applied already (another process replayed the entry): the rows as stored, each
+                // counted as pinned before, since this call cannot tell whose pin it is.
+                var current = new BlockRecord[records.Count];
+                for (int i = 0; i < records.Count; i++)
+                {
+                    current[i] = SqliteRecordReader.ReadOne(c, t, records[i].Cid) ?? records[i];
+                    if (pinnedBefore is not null)
+                    {
+                        pinnedBefore[i] = current[i].Pinned;
+                    }
+                }
+
+                return (IReadOnlyList<BlockRecord>)current;
+            }
+
             var stored = UpsertEachIn(c, t, records, pinnedBefore);
             Execute(
                 c,

@@ -1,0 +1,101 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>
+/// The registry as this repository instance sees it: every call first waits until the rows of
+/// acknowledged puts are applied (<see cref="LoggedRowApplier.WaitApplied"/>), so what this
+/// process put it reads back at once, and its own writes land after them, in order. Other
+/// processes see a put's rows once its group is applied, about a commit later (docs/repository.md,
+/// "Commit protocol").
+/// </summary>
+/// <param name="inner">The registry itself.</param>
+/// <param name="applier">The applier of this instance's logged groups.</param>
+internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier) : IRegistry
+{
+    /// <summary>The registry itself, for the applier's and the log replay's own writes.</summary>
+    public IRegistry Inner => inner;
+
+    /// <inheritdoc/>
+    public ILoggedCommits? LoggedCommits => inner.LoggedCommits;
+
+    /// <inheritdoc/>
+    public long LatestSequence => Applied().LatestSequence;
+
+    /// <inheritdoc/>
+    public BlockRecord Upsert(BlockRecord record) => Applied().Upsert(record);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore = null) => Applied().UpsertAll(records, pinnedBefore);
+
+    /// <inheritdoc/>
+    public BlockRecord? Find(Cid cid) => Applied().Find(cid);
+
+    /// <inheritdoc/>
+    public bool Contains(Cid cid) => Applied().Contains(cid);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) => Applied().List(query);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> ListCids() => Applied().ListCids();
+
+    /// <inheritdoc/>
+    public bool Pin(Cid cid) => Applied().Pin(cid);
+
+    /// <inheritdoc/>
+    public bool Unpin(Cid cid) => Applied().Unpin(cid);
+
+    /// <inheritdoc/>
+    public int UnpinAll(IReadOnlyCollection<Cid> cids) => Applied().UnpinAll(cids);
+
+    /// <inheritdoc/>
+    public bool SetTag(Cid cid, string key, string value) => Applied().SetTag(cid, key, value);
+
+    /// <inheritdoc/>
+    public bool RemoveTag(Cid cid, string key) => Applied().RemoveTag(cid, key);
+
+    /// <inheritdoc/>
+    public bool AddLocation(Cid cid, string location) => Applied().AddLocation(cid, location);
+
+    /// <inheritdoc/>
+    public bool Delete(Cid cid) => Applied().Delete(cid);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => Applied().GetLinkingDatasets(batch);
+
+    /// <inheritdoc/>
+    public IReadOnlySet<Cid> ListRetained() => Applied().ListRetained();
+
+    /// <inheritdoc/>
+    public NamedVersion? AddVersion(string name, Cid cid) => Applied().AddVersion(name, cid);
+
+    /// <inheritdoc/>
+    public NamedVersion? FindVersion(string name, long? version = null) => Applied().FindVersion(name, version);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NamedVersion> ListNames() => Applied().ListNames();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NamedVersion> ListVersions(string name) => Applied().ListVersions(name);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NamedVersion> ListVersionsOf(Cid cid) => Applied().ListVersionsOf(cid);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000) => Applied().ChangesSince(sequence, limit);
+
+    /// <summary>Applies what the applier holds (what fails is left to the log's replay on the next open), then closes the registry.</summary>
+    public void Dispose()
+    {
+        applier.Close();
+        inner.Dispose();
+    }
+
+    private IRegistry Applied()
+    {
+        applier.WaitApplied();
+        return inner;
+    }
+}

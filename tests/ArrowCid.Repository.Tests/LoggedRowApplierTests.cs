@@ -1,0 +1,176 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Registry;
+using ArrowCid.Repository.Tests.Content;
+using ArrowCid.TestSupport;
+using Microsoft.Data.Sqlite;
+
+namespace ArrowCid.Repository.Tests;
+
+/// <summary>
+/// The commit protocol's last step (docs/repository.md): a put is acknowledged once its group's log
+/// entry is synced, and the registry applies its rows after. These tests hold SQLite's write lock
+/// from outside (as another process's long transaction would) to keep the rows from being applied,
+/// then check what the process reads, what it reports when the registry fails, and that nothing
+/// acknowledged is lost.
+/// </summary>
+public sealed class LoggedRowApplierTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private string RegistryPath => Path.Combine(_folder.Path, LocalRepository.RegistryFileName);
+
+    [Fact]
+    public async Task A_put_is_acknowledged_without_the_registry_and_this_process_reads_it_back_at_once()
+    {
+        using var content = ContentRepository.Open(_folder.Path, new LocalRepositoryOptions { LockTimeout = TimeSpan.FromSeconds(2) });
+        using var batch = SampleBatches.Build(1, 5);
+        Cid cid;
+        using (var writeLock = HoldWriteLock())
+        {
+            // With the registry's write lock taken elsewhere for longer than the lock timeout, a put
+            // that waited for its registry transaction would fail; this one returns once durable.
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            cid = content.PutStream(SampleBatches.Schema, [batch]).Dataset.Cid;
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"the put took {stopwatch.Elapsed}");
+            Assert.False(RowVisibleToOthers(cid));
+
+            // A read in this process waits for the row; the lock goes before the read's timeout.
+            var read = Task.Run(() => content.Repository.Registry.Find(cid));
+            await Task.WhenAny(read, Task.Delay(300));
+            Assert.False(read.IsCompleted);
+            writeLock.Dispose();
+            var record = await read ?? throw new InvalidOperationException("the acknowledged row was not read back");
+            Assert.True(record.Pinned);
+            Assert.Equal(5, record.Rows);
+        }
+
+        Assert.True(RowVisibleToOthers(cid));
+        Assert.True(content.Repository.Verify().IsClean);
+    }
+
+    [Fact]
+    public void A_registry_that_fails_reaches_the_reader_with_its_error_and_loses_no_acknowledged_put()
+    {
+        var puts = new List<Cid>();
+        using (var content = ContentRepository.Open(_folder.Path, new LocalRepositoryOptions { LockTimeout = TimeSpan.FromMilliseconds(200) }))
+        {
+            using (HoldWriteLock())
+            {
+                using (var batch = SampleBatches.Build(2, 7))
+                {
+                    puts.Add(content.PutStream(SampleBatches.Schema, [batch]).Dataset.Cid);
+                }
+
+                var busy = Assert.Throws<SqliteException>(() => content.Repository.Registry.Find(puts[0]));
+                Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY
+
+                // The next group commit finds the registry failing and waits for it: its put fails
+                // with the same error, although its rows are logged and will be applied.
+                using var second = SampleBatches.Build(3, 7);
+                Assert.Throws<SqliteException>(() => content.PutStream(SampleBatches.Schema, [second]));
+                puts.Add(ContentRepository.ComputeCid(second).Cid);
+            }
+
+            // Once the registry is free again, every row is applied on the next read.
+            Assert.All(puts, cid => Assert.True(content.Repository.GetRecord(cid)?.Pinned));
+            Assert.True(content.Repository.Verify().IsClean);
+        }
+
+        // And after closing while the registry fails, the log's replay on the next open applies them.
+        Cid third;
+        var closing = ContentRepository.Open(_folder.Path, new LocalRepositoryOptions { LockTimeout = TimeSpan.FromMilliseconds(200) });
+        var held = HoldWriteLock();
+        try
+        {
+            using (var batch = SampleBatches.Build(4, 7))
+            {
+                third = closing.PutStream(SampleBatches.Schema, [batch]).Dataset.Cid;
+            }
+
+            closing.Dispose();
+            Assert.False(RowVisibleToOthers(third));
+        }
+        finally
+        {
+            held.Dispose();
+        }
+
+        using (var reopened = ContentRepository.Open(_folder.Path))
+        {
+            Assert.True(reopened.Repository.GetRecord(third)?.Pinned);
+            Assert.All(puts, cid => Assert.NotNull(reopened.Repository.GetRecord(cid)));
+            Assert.True(reopened.Repository.Verify().IsClean);
+        }
+    }
+
+    [Fact]
+    public async Task A_writer_releases_only_the_pins_it_took_once_its_rows_are_applied()
+    {
+        using var content = ContentRepository.Open(_folder.Path, new LocalRepositoryOptions { LockTimeout = TimeSpan.FromSeconds(5) });
+        var first = content.PutStream(ChunkedTables.Schema, ChunkedTables.Rows(16, 0, ChunkedTables.SeveralChunks), new PutOptions { Pin = false });
+        Assert.True(first.Batches.Count >= 3, $"{first.Batches.Count} chunks");
+        var pinnedByHand = first.Batches[1].Cid;
+        Assert.True(content.Repository.Pin(pinnedByHand));
+
+        // The same table again, pinned, while its rows cannot be applied: the writer's guard learns
+        // whether each chunk was pinned before only once the registry is free.
+        PutStreamResult again;
+        using (var writeLock = HoldWriteLock())
+        {
+            var releaseSoon = Task.Delay(300).ContinueWith(_ => writeLock.Dispose(), TaskScheduler.Default);
+            again = content.PutStream(ChunkedTables.Schema, ChunkedTables.Rows(16, 0, ChunkedTables.SeveralChunks), new PutOptions { Pin = true });
+            await releaseSoon;
+        }
+
+        Assert.Equal(first.Dataset.Cid, again.Dataset.Cid);
+        Assert.True(content.Repository.GetRecord(again.Dataset.Cid)!.Pinned);
+        Assert.True(content.Repository.GetRecord(pinnedByHand)!.Pinned);
+        Assert.All(again.Batches.Where(b => b.Cid != pinnedByHand), b => Assert.False(content.Repository.GetRecord(b.Cid)!.Pinned));
+    }
+
+    [Fact]
+    public void Garbage_collection_waits_for_queued_rows_and_keeps_what_they_pin()
+    {
+        using var content = ContentRepository.Open(_folder.Path, new LocalRepositoryOptions { LockTimeout = TimeSpan.FromSeconds(5) });
+        Cid cid;
+        using (var writeLock = HoldWriteLock())
+        {
+            using var batch = SampleBatches.Build(8, 4);
+            cid = content.PutStream(SampleBatches.Schema, [batch]).Dataset.Cid;
+            _ = Task.Delay(300).ContinueWith(_ => writeLock.Dispose(), TaskScheduler.Default);
+            var report = content.Repository.Gc();
+            Assert.DoesNotContain(cid, report.RemovedOrphans);
+            Assert.DoesNotContain(cid, report.RemovedRecords);
+        }
+
+        Assert.True(content.Repository.GetRecord(cid)?.Pinned);
+        Assert.NotEmpty(content.Repository.GetBlock(cid).ToArray());
+    }
+
+    // SQLite's write lock, taken on a connection of its own (a BEGIN IMMEDIATE left open); disposing lets it go.
+    private SqliteConnection HoldWriteLock()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = RegistryPath, Pooling = false }.ToString());
+        connection.Open();
+        using (var begin = connection.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            begin.ExecuteNonQuery();
+        }
+
+        return connection;
+    }
+
+    // What another process reading the registry sees.
+    private bool RowVisibleToOthers(Cid cid)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = RegistryPath, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        connection.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT COUNT(*) FROM blocks WHERE cid = $cid;";
+        query.Parameters.AddWithValue("$cid", cid.ToString());
+        return (long)query.ExecuteScalar()! > 0;
+    }
+}
