@@ -76,7 +76,13 @@ internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, 
     {
         lock (_queueGate)
         {
-            ObjectDisposedException.ThrowIf(_closed, this);
+            if (_closed)
+            {
+                // The group stays in its pack's log, for the next open's replay.
+                group.Hold.Dispose();
+                throw new ObjectDisposedException(nameof(LoggedRowApplier), "the repository is closed");
+            }
+
             _queue.Add(group);
             Interlocked.Increment(ref _queued);
             if (_scheduled || _failure is not null)
