@@ -14,9 +14,6 @@ namespace ArrowCid.Repository;
 /// <param name="applier">The applier of this instance's logged groups.</param>
 internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier) : IRegistry
 {
-    /// <summary>The registry itself, for the applier's and the log replay's own writes.</summary>
-    public IRegistry Inner => inner;
-
     /// <inheritdoc/>
     public ILoggedCommits? LoggedCommits => inner.LoggedCommits;
 
@@ -86,12 +83,8 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     /// <inheritdoc/>
     public IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000) => Applied().ChangesSince(sequence, limit);
 
-    /// <summary>Applies what the applier holds (what fails is left to the log's replay on the next open), then closes the registry.</summary>
-    public void Dispose()
-    {
-        applier.Close();
-        inner.Dispose();
-    }
+    /// <summary>Closes the registry (the repository closes the applier first, see <see cref="LocalRepository.Dispose"/>).</summary>
+    public void Dispose() => inner.Dispose();
 
     private IRegistry Applied()
     {

@@ -282,7 +282,7 @@ public sealed partial class LocalRepository : IDisposable
             var at = LogRows(records);
             var logged = records.ConvertAll(r => new RegisteredRow(r));
             _applier.Enqueue(new LoggedGroup(at.Pack, at.Offset, records, logged, _lock.Shared()));
-            if (_applier.Failed || _applier.Queued > LoggedRowApplier.MaxQueuedGroups)
+            if (_applier.MustCatchUp)
             {
                 // A registry that fails or falls behind is the group's to wait for: its error reaches
                 // the puts (their rows stay logged and queued), and the queue stops growing.

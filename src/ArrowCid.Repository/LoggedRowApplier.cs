@@ -23,8 +23,8 @@ namespace ArrowCid.Repository;
 /// <param name="decode">The rows of a log's entries after one position and before another (for entries the registry has not applied and the queue does not hold).</param>
 internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, long, IReadOnlyList<IReadOnlyList<BlockRecord>>> decode)
 {
-    /// <summary>Past this many queued groups, a group commit applies them itself before its acknowledgement (the registry falls no further behind).</summary>
-    public const int MaxQueuedGroups = 512;
+    // Past this many queued groups, a group commit applies them itself before its acknowledgement (the registry falls no further behind).
+    private const int MaxQueuedGroups = 512;
 
     // The most groups one transaction applies, so one apply does not keep the registry's write lock for long.
     private const int MaxGroupsPerTransaction = 256;
@@ -43,32 +43,23 @@ internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, 
     private long _queued;
     private long _applied;
 
-    /// <summary>Whether every queued group is applied (no wait needed before reading the registry).</summary>
-    public bool UpToDate => Volatile.Read(ref _applied) == Volatile.Read(ref _queued);
-
-    /// <summary>How many groups wait to be applied.</summary>
-    public int Queued
+    /// <summary>
+    /// Whether a group commit must wait for the registry before its acknowledgement: the last apply
+    /// failed (its groups are still queued), or more than <see cref="MaxQueuedGroups"/> groups are queued.
+    /// </summary>
+    public bool MustCatchUp
     {
         get
         {
             lock (_queueGate)
             {
-                return _queue.Count;
+                return _failure is not null || _queue.Count > MaxQueuedGroups;
             }
         }
     }
 
-    /// <summary>Whether the last apply failed (its groups are still queued).</summary>
-    public bool Failed
-    {
-        get
-        {
-            lock (_queueGate)
-            {
-                return _failure is not null;
-            }
-        }
-    }
+    // Whether every queued group is applied (no wait needed before reading the registry).
+    private bool UpToDate => Volatile.Read(ref _applied) == Volatile.Read(ref _queued);
 
     /// <summary>Queues a synced group for the registry and makes sure an apply will run.</summary>
     /// <param name="group">The group, holding the shared lock until it is applied.</param>
@@ -119,22 +110,13 @@ internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, 
     }
 
     /// <summary>Applies what is queued, then refuses new groups; a failure leaves the rest to the log's replay on the next open.</summary>
-    /// <returns>The error that left groups unapplied, or null.</returns>
-    public Exception? Close()
+    public void Close()
     {
-        Exception? failure = null;
         lock (_applyGate)
         {
-            try
+            // Each group is in its pack's log: what fails here, the next open replays.
+            while (ApplyQueuedLocked(rethrow: false))
             {
-                while (ApplyQueuedLocked(rethrow: true))
-                {
-                }
-            }
-            catch (Exception e)
-            {
-                // Each group is in its pack's log: the next open replays it.
-                failure = e;
             }
 
             lock (_queueGate)
@@ -149,8 +131,6 @@ internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, 
                 Volatile.Write(ref _applied, Volatile.Read(ref _queued));
             }
         }
-
-        return failure;
     }
 
     private void ApplyInBackground()
