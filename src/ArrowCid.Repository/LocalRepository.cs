@@ -41,6 +41,9 @@ public sealed partial class LocalRepository : IDisposable
 
     // The schemas this process's current pack has logged in full (only the committing thread uses them).
     private readonly Dictionary<string, LoggedSchema> _loggedSchemas = new(StringComparer.Ordinal);
+
+    // Whether a log entry failed after it may have been appended, with no group queued for it since (only the committing thread uses it).
+    private bool _logGap;
     private ulong _loggedSchemasPack;
 
     /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
@@ -281,7 +284,8 @@ public sealed partial class LocalRepository : IDisposable
             var records = rows.Select(r => r.Record.Created == default ? r.Record with { Created = now } : r.Record).ToList();
             var at = LogRows(records);
             var logged = records.ConvertAll(r => new RegisteredRow(r));
-            _applier.Enqueue(new LoggedGroup(at.Pack, at.Offset, records, logged, _lock.Shared()));
+            _applier.Enqueue(new LoggedGroup(at.Pack, at.Offset, records, logged, _lock.Shared(), _logGap));
+            _logGap = false;
             if (_applier.MustCatchUp)
             {
                 // A registry that fails or falls behind is the group's to wait for: its error reaches
@@ -343,7 +347,9 @@ public sealed partial class LocalRepository : IDisposable
         }
         catch
         {
+            // The entry may be in the pack, unsynced or torn, and no group is queued for it.
             _loggedSchemas.Clear();
+            _logGap = true;
             throw;
         }
 

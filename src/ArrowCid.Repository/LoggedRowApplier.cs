@@ -168,7 +168,9 @@ internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, 
 
             ulong pack = _queue[0].Pack;
             int count = 1;
-            while (count < _queue.Count && count < MaxGroupsPerTransaction && _queue[count].Pack == pack)
+            // A group that follows a gap in the log (an entry whose commit failed after it was
+            // written) starts a run of its own: the run's first group brings in the entries before it.
+            while (count < _queue.Count && count < MaxGroupsPerTransaction && _queue[count].Pack == pack && !_queue[count].FollowsGap)
             {
                 count++;
             }
@@ -234,7 +236,13 @@ internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, 
 /// <param name="Records">The entry's records, in order.</param>
 /// <param name="Rows">One per record: told how it was applied.</param>
 /// <param name="Hold">The repository's shared lock, held until the group is applied.</param>
-internal sealed record LoggedGroup(ulong Pack, long Offset, IReadOnlyList<BlockRecord> Records, IReadOnlyList<RegisteredRow> Rows, IDisposable Hold);
+/// <param name="FollowsGap">
+/// Whether an entry may lie in the log between the group queued before it and this one (a commit
+/// that failed after appending its entry): then the two are not applied in one transaction, so the
+/// entry between is applied (from the log) before this group, and the log's applied position never
+/// passes an entry that was not applied.
+/// </param>
+internal sealed record LoggedGroup(ulong Pack, long Offset, IReadOnlyList<BlockRecord> Records, IReadOnlyList<RegisteredRow> Rows, IDisposable Hold, bool FollowsGap);
 
 /// <summary>
 /// A row a group commit made durable: the record as logged, and, once the registry has applied it,

@@ -179,6 +179,71 @@ public sealed class LoggedRowApplierTests : IDisposable
         Assert.Equal(writers * putsEach, content.Repository.Registry.ListCids().Count);
     }
 
+    [Fact]
+    public void A_group_after_a_failed_log_entry_is_applied_apart_so_the_entry_between_is_not_passed_over()
+    {
+        // A commit that failed after appending its entry leaves it in the log with no group queued:
+        // the group after it must not share a transaction with the one before, or the log's applied
+        // position would move past that entry without applying it.
+        var logged = new ScriptedLoggedCommits { Fail = true };
+        var applier = new LoggedRowApplier(logged, (_, _, _) => []);
+        var random = new Random(31);
+        var before = Group(random, offset: 100, followsGap: false);
+        var after = Group(random, offset: 300, followsGap: true);
+        var alongside = Group(random, offset: 400, followsGap: false);
+
+        // The first apply fails, so the groups after it wait in the queue together.
+        applier.Enqueue(before);
+        Assert.True(SpinWait.SpinUntil(() => applier.MustCatchUp, TimeSpan.FromSeconds(10)), "the first apply did not fail");
+        applier.Enqueue(after);
+        applier.Enqueue(alongside);
+        logged.Fail = false;
+        applier.WaitApplied();
+
+        Assert.Equal([(100L, 1), (100L, 1), (400L, 2)], logged.Calls.Select(c => (c.Position, c.Records)));
+        Assert.All(new[] { before, after, alongside }.SelectMany(g => g.Rows), row => Assert.True(row.IsApplied));
+        applier.Close();
+    }
+
+    private static LoggedGroup Group(Random random, long offset, bool followsGap)
+    {
+        var record = Registry.Tests.Support.TestBlocks.BatchRecord(Registry.Tests.Support.TestBlocks.RandomBatch(random, 64).Cid);
+        return new LoggedGroup(Pack: 7, offset, [record], [new RegisteredRow(record)], new Hold(), followsGap);
+    }
+
+    // Records each UpsertLogged call (position, how many records); fails while told to.
+    private sealed class ScriptedLoggedCommits : ILoggedCommits
+    {
+        public volatile bool Fail;
+
+        public System.Collections.Concurrent.ConcurrentQueue<(long Position, int Records)> Calls { get; } = new();
+
+        public long AppliedThrough(ulong log) => -1;
+
+        public IReadOnlyDictionary<ulong, long> ListApplied() => new Dictionary<ulong, long>();
+
+        public void MakeDurable()
+        {
+        }
+
+        public void ForgetLog(ulong log)
+        {
+        }
+
+        public IReadOnlyList<BlockRecord> UpsertLogged(ulong log, long position, IReadOnlyList<BlockRecord> records, Func<long, IReadOnlyList<IReadOnlyList<BlockRecord>>> missed, bool[]? pinnedBefore = null)
+        {
+            Calls.Enqueue((position, records.Count));
+            return Fail ? throw new IOException("the registry is failing") : records;
+        }
+    }
+
+    private sealed class Hold : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
+
     // SQLite's write lock, taken on a connection of its own (a BEGIN IMMEDIATE left open); disposing lets it go.
     private SqliteConnection HoldWriteLock()
     {
