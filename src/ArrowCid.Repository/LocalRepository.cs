@@ -41,10 +41,10 @@ public sealed partial class LocalRepository : IDisposable
 
     // The schemas this process's current pack has logged in full (only the committing thread uses them).
     private readonly Dictionary<string, LoggedSchema> _loggedSchemas = new(StringComparer.Ordinal);
+    private ulong _loggedSchemasPack;
 
     // Whether a log entry failed after it may have been appended, with no group queued for it since (only the committing thread uses it).
     private bool _logGap;
-    private ulong _loggedSchemasPack;
 
     /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
     /// <param name="root">The repository folder.</param>
