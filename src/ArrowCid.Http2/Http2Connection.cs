@@ -467,12 +467,16 @@ internal abstract class Http2Connection : IAsyncDisposable
         int oldWindow = PeerSettings.InitialWindowSize;
         PeerSettings.Apply(payload);
         _peerSettingsReceived = true;
-        int delta = PeerSettings.InitialWindowSize - oldWindow;
-        if (delta != 0)
+        if (PeerSettings.InitialWindowSize != oldWindow)
         {
+            // Every stream's window reads the new size itself (Http2SendWindow); the ones open now
+            // are woken and checked. The fence orders the size's store before the table's reads, as
+            // an opener's entry in the table comes before its first read of the size: a stream
+            // missed here reads the new size.
+            Interlocked.MemoryBarrier();
             foreach (Http2Stream stream in Streams.Values)
             {
-                if (!stream.SendWindow.TryAdd(delta))
+                if (!stream.SendWindow.InitialSizeChanged())
                 {
                     throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, $"SETTINGS_INITIAL_WINDOW_SIZE change pushed stream {stream.Id}'s window above 2^31-1");
                 }

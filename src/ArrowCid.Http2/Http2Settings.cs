@@ -12,7 +12,14 @@ internal sealed class Http2Settings
     /// <summary>Unlimited until the peer says otherwise.</summary>
     public int MaxConcurrentStreams { get; set; } = int.MaxValue;
 
-    public int InitialWindowSize { get; set; } = Http2Protocol.DefaultWindowSize;
+    private int _initialWindowSize = Http2Protocol.DefaultWindowSize;
+
+    /// <summary>Read by senders on other threads than the read loop that sets it (<see cref="Http2SendWindow"/>).</summary>
+    public int InitialWindowSize
+    {
+        get => Volatile.Read(ref _initialWindowSize);
+        set => Volatile.Write(ref _initialWindowSize, value);
+    }
 
     public int MaxFrameSize { get; set; } = Http2Protocol.DefaultMaxFrameSize;
 

@@ -17,7 +17,7 @@ internal abstract class Http2Stream
     {
         Connection = connection;
         Id = id;
-        SendWindow = new Http2SendWindow(connection.PeerSettings.InitialWindowSize);
+        SendWindow = new Http2SendWindow(connection.PeerSettings);
         ReceiveWindow = new Http2ReceiveWindow(id, connection.LocalSettings.InitialWindowSize, connection.ReceiveWindow);
         Inbound = new Http2InboundBody(ReceiveWindow.Consume);
     }

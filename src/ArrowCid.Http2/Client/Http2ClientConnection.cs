@@ -10,6 +10,7 @@ namespace ArrowCid.Http2.Client;
 internal sealed class Http2ClientConnection : Http2Connection
 {
     private readonly Stream _transport;
+    private readonly Action<Http2Stream>? _streamOpeningGate;
     private readonly SemaphoreSlim _openGate = new(1, 1);
     private readonly object _gate = new();
     private int _nextStreamId = 1;
@@ -22,6 +23,7 @@ internal sealed class Http2ClientConnection : Http2Connection
         : base(transport, transport, options.ToSettings(), options.InitialConnectionWindowSize)
     {
         _transport = transport;
+        _streamOpeningGate = options.StreamOpeningGate;
     }
 
     /// <summary>Whether a new stream may be opened here.</summary>
@@ -125,13 +127,18 @@ internal sealed class Http2ClientConnection : Http2Connection
                 return null;
             }
 
-            Http2ClientStream stream;
+            int id;
             lock (_gate)
             {
-                stream = new Http2ClientStream(this, _nextStreamId, request);
+                id = _nextStreamId;
                 _nextStreamId += 2;
-                Streams[stream.Id] = stream;
             }
+
+            // Frames for the id before it is in the table are dropped as for a closed stream; the
+            // server sends none before it has the HEADERS, which go after.
+            var stream = new Http2ClientStream(this, id, request);
+            _streamOpeningGate?.Invoke(stream);
+            Streams[id] = stream;
 
             try
             {

@@ -33,6 +33,13 @@ public sealed class Http2ClientOptions
     /// <summary>Checks the server certificate for https; null uses the system's trust.</summary>
     public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
 
+    /// <summary>
+    /// A test gate: runs on the opener's thread after a stream object is made and before the
+    /// connection's table of open streams holds it, the window in which a SETTINGS frame once went
+    /// past a new stream (docs/flight.md, "HTTP/2"). Null outside tests.
+    /// </summary>
+    internal Action<Http2Stream>? StreamOpeningGate { get; set; }
+
     internal Http2Settings ToSettings() => new()
     {
         HeaderTableSize = 4096,
