@@ -3,9 +3,10 @@ using ArrowCid.Arrow.IO;
 namespace ArrowCid.Cli;
 
 /// <summary>
-/// Where a command writes its result: a path, or stdout for <c>-</c>. A path is written to a
-/// temporary file beside it and renamed over it on <see cref="Commit"/>, so a failed command never
-/// leaves a half-written file under the name the user asked for.
+/// Where a command writes its result: a path, or stdout for <c>-</c>. A regular file is written to
+/// a temporary file beside it and renamed over it on <see cref="Commit"/>, so a failed command never
+/// leaves a half-written file under the name the user asked for; a device, a FIFO or an open
+/// descriptor (/dev/null, /dev/stdout) is written into and left as it is.
 /// </summary>
 internal sealed class OutputTarget : IDisposable
 {
@@ -40,6 +41,13 @@ internal sealed class OutputTarget : IDisposable
             return new OutputTarget("stdout", new BufferedStream(new NonClosingStream(console.Output), 1 << 16), null, null);
         }
 
+        if (DurableFile.IsWrittenInPlace(path))
+        {
+            // A device, a FIFO or an open descriptor (/dev/null, /dev/stdout): written into and
+            // left as it is; only a regular file is replaced by an atomic rename.
+            return new OutputTarget(path, CliErrors.About(path, () => DurableFile.OpenInPlace(path)), null, null);
+        }
+
         string temporary = DurableFile.TemporaryPathFor(path);
         var stream = CliErrors.About(path, () => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16));
         return new OutputTarget(path, stream, path, temporary);
@@ -50,7 +58,7 @@ internal sealed class OutputTarget : IDisposable
     {
         CliErrors.About(Name, () =>
         {
-            if (Stream is FileStream file)
+            if (Stream is FileStream file && _temporaryPath is not null)
             {
                 file.Flush(flushToDisk: true);
                 file.Dispose();

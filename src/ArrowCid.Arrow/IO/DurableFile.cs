@@ -20,6 +20,14 @@ public static class DurableFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
+        if (IsWrittenInPlace(path))
+        {
+            using var device = OpenInPlace(path);
+            write(device);
+            device.Flush();
+            return;
+        }
+
         string full = Path.GetFullPath(path);
         string temporary = TemporaryPathFor(full);
         try
@@ -39,6 +47,53 @@ public static class DurableFile
                 File.Delete(temporary);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is to be written into rather than replaced: it exists and is
+    /// not a regular file (a character device such as /dev/null, a FIFO, a socket), or it names an
+    /// open descriptor (/dev/stdout, /dev/fd/N, /proc/self/fd/N), which a rename could not replace.
+    /// Renaming a temporary file over /dev/null would replace the device for the whole machine.
+    /// </summary>
+    public static bool IsWrittenInPlace(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        string full = Path.GetFullPath(path);
+        if (full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        return FileType(full) is { } type && type != RegularFileType && type != DirectoryType;
+    }
+
+    /// <summary>Opens what <see cref="IsWrittenInPlace"/> accepted for writing, as it is (not truncated, not replaced; a FIFO waits for its reader).</summary>
+    public static FileStream OpenInPlace(string path) =>
+        new(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1 << 16);
+
+    /// <summary>The S_IFMT bits of <paramref name="path"/>'s mode (links followed); null when it does not exist or cannot be asked.</summary>
+    private static int? FileType(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            // Elsewhere .NET tells a directory from a file but nothing finer: only those are replaced.
+            return File.Exists(path) || Directory.Exists(path) ? (Directory.Exists(path) ? DirectoryType : RegularFileType) : null;
+        }
+
+        // statx's layout is the same on every architecture, unlike stat's: stx_mode is the u16 at offset 28.
+        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
+        byte[] buffer = new byte[256];
+        if (NativeMethods.Statx(AtCurrentDirectory, name, 0, StatxType, buffer) != 0)
+        {
+            return null;
+        }
+
+        return BitConverter.ToUInt16(buffer, 28) & FileTypeMask;
     }
 
     /// <summary>A fresh temporary name in the same folder as <paramref name="path"/> (hidden, ending in .tmp).</summary>
@@ -117,6 +172,11 @@ public static class DurableFile
         }
     }
 
+    private const int AtCurrentDirectory = -100;
+    private const uint StatxType = 0x1;
+    private const int FileTypeMask = 0xF000;
+    private const int RegularFileType = 0x8000;
+    private const int DirectoryType = 0x4000;
     private const int ReadOnly = 0;
     private const int EInvalid = 22;
 
@@ -133,6 +193,10 @@ public static class DurableFile
         [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
         public static extern int Fdatasync(SafeFileHandle fd);
+
+        [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Statx(int directoryFd, byte[] path, int flags, uint mask, byte[] buffer);
 
         [DllImport("libc", EntryPoint = "close", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
