@@ -19,12 +19,20 @@ internal abstract class Http2Connection : IAsyncDisposable
 
     private readonly Http2FrameReader _reader;
     private readonly HpackDecoder _hpack;
-    private readonly CancellationTokenSource _aborted = new();
-    private bool _peerSettingsReceived;
+    /// <summary>The opaque data of our keep-alive PINGs (an ACK carrying it answers one).</summary>
+    private static readonly byte[] KeepAlivePayload = "arrowcid"u8.ToArray();
 
-    protected Http2Connection(Stream transportIn, Stream transportOut, Http2Settings localSettings, int connectionWindow)
+    private readonly CancellationTokenSource _aborted = new();
+    private readonly Http2KeepAlive _keepAlive;
+    private bool _peerSettingsReceived;
+    private Timer? _watchdog;
+    private long _lastReceivedAt = Environment.TickCount64;
+    private long _pingSentAt;
+
+    protected Http2Connection(Stream transportIn, Stream transportOut, Http2Settings localSettings, int connectionWindow, Http2KeepAlive? keepAlive = null)
     {
         LocalSettings = localSettings;
+        _keepAlive = keepAlive ?? Http2KeepAlive.Off;
         _reader = new Http2FrameReader(transportIn);
         Writer = new Http2FrameWriter(transportOut, _aborted.Token);
         ReceiveWindow = new Http2ReceiveWindow(Math.Max(connectionWindow, Http2Protocol.DefaultWindowSize), Writer.WriteWindowUpdateInBackground);
@@ -64,6 +72,74 @@ internal abstract class Http2Connection : IAsyncDisposable
         if (ReceiveWindow.Size > Http2Protocol.DefaultWindowSize)
         {
             await Writer.WriteWindowUpdateAsync(0, ReceiveWindow.Size - Http2Protocol.DefaultWindowSize).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Starts the connection's watchdog, which every <paramref name="period"/> sends or checks the
+    /// keep-alive PING and then runs <see cref="OnWatchdog"/> (idle connections, idle streams).
+    /// </summary>
+    protected void StartWatchdog(TimeSpan period) =>
+        _watchdog = new Timer(static s => ((Http2Connection)s!).Watch(), this, period, period);
+
+    /// <summary>A watchdog period that notices <paramref name="timeouts"/> within about a quarter of the shortest.</summary>
+    protected TimeSpan WatchdogPeriod(params TimeSpan[] timeouts)
+    {
+        double shortest = _keepAlive.Enabled ? Math.Min(_keepAlive.PingDelay.TotalMilliseconds, _keepAlive.PingTimeout.TotalMilliseconds) : 5000 * 4;
+        foreach (TimeSpan timeout in timeouts)
+        {
+            if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            {
+                shortest = Math.Min(shortest, timeout.TotalMilliseconds);
+            }
+        }
+
+        return TimeSpan.FromMilliseconds(Math.Clamp(shortest / 4, 10, 5000));
+    }
+
+    /// <summary>Runs on the watchdog's timer after the keep-alive check (<paramref name="now"/> is <see cref="Environment.TickCount64"/>).</summary>
+    protected virtual void OnWatchdog(long now)
+    {
+    }
+
+    private void Watch()
+    {
+        if (Aborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        long now = Environment.TickCount64;
+        if (_keepAlive.Enabled)
+        {
+            long sentAt = Volatile.Read(ref _pingSentAt);
+            long quiet = now - Volatile.Read(ref _lastReceivedAt);
+            if (sentAt != 0 && now - sentAt >= (long)_keepAlive.PingTimeout.TotalMilliseconds && quiet >= now - sentAt)
+            {
+                var dead = new IOException($"the peer answered no PING within {_keepAlive.PingTimeout.TotalSeconds:0.###} s and sent nothing for {quiet / 1000.0:0.###} s: the connection is taken for dead");
+                Abort(dead);
+                return;
+            }
+
+            if (sentAt == 0 && !Streams.IsEmpty && quiet >= (long)_keepAlive.PingDelay.TotalMilliseconds)
+            {
+                Volatile.Write(ref _pingSentAt, now);
+                _ = SendKeepAlivePingAsync();
+            }
+        }
+
+        OnWatchdog(now);
+    }
+
+    private async Task SendKeepAlivePingAsync()
+    {
+        try
+        {
+            await Writer.WriteFrameAsync(Http2FrameType.Ping, Http2FrameFlags.None, 0, KeepAlivePayload, Aborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The connection is ending; its read loop reports why.
         }
     }
 
@@ -194,6 +270,7 @@ internal abstract class Http2Connection : IAsyncDisposable
     /// <inheritdoc />
     public virtual ValueTask DisposeAsync()
     {
+        _watchdog?.Dispose();
         Abort(new ObjectDisposedException(GetType().Name, "the HTTP/2 connection was closed"));
         _aborted.Dispose();
         return Writer.DisposeAsync();
@@ -206,7 +283,11 @@ internal abstract class Http2Connection : IAsyncDisposable
         HeaderBlock? block = null;
         while (true)
         {
-            if (await _reader.ReadHeaderAsync(aborted).ConfigureAwait(false) is not { } frame)
+            Http2FrameHeader? next = await _reader.ReadHeaderAsync(aborted).ConfigureAwait(false);
+            // Anything that arrives shows the peer alive, and answers an outstanding keep-alive PING.
+            Volatile.Write(ref _lastReceivedAt, Environment.TickCount64);
+            Volatile.Write(ref _pingSentAt, 0);
+            if (next is not { } frame)
             {
                 if (block is not null)
                 {
@@ -363,6 +444,8 @@ internal abstract class Http2Connection : IAsyncDisposable
         {
             await stream.Inbound.DeliverAsync(_reader, dataLength, aborted).ConfigureAwait(false);
         }
+
+        stream.Received(dataLength);
 
         if (padding > 0)
         {

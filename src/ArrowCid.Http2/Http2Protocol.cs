@@ -181,3 +181,28 @@ public sealed class Http2StreamException : IOException
     /// <summary>The code sent (or received) in RST_STREAM.</summary>
     public Http2ErrorCode ErrorCode { get; }
 }
+
+/// <summary>
+/// A stream on which no octet moved, in either direction, for its idle timeout: it was reset
+/// (CANCEL) and fails with what it was waiting for. gRPC reports it as DEADLINE_EXCEEDED.
+/// </summary>
+public sealed class Http2StreamIdleException : IOException
+{
+    /// <summary>Creates the error.</summary>
+    public Http2StreamIdleException(int streamId, TimeSpan idleTimeout, string waitingFor)
+        : base($"nothing moved on HTTP/2 stream {streamId} for {idleTimeout.TotalSeconds:0.###} s while waiting for {waitingFor}")
+    {
+        StreamId = streamId;
+        IdleTimeout = idleTimeout;
+        WaitingFor = waitingFor;
+    }
+
+    /// <summary>The stream that stalled.</summary>
+    public int StreamId { get; }
+
+    /// <summary>The idle timeout that passed.</summary>
+    public TimeSpan IdleTimeout { get; }
+
+    /// <summary>What the stream was waiting for when it was given up.</summary>
+    public string WaitingFor { get; }
+}

@@ -80,6 +80,18 @@ internal sealed class Http2SendWindow
         }
     }
 
+    /// <summary>Whether a sender is waiting for credit now.</summary>
+    public bool IsWaiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _changed is not null;
+            }
+        }
+    }
+
     private long AvailableLocked => _credit + (_peerSettings?.InitialWindowSize ?? 0);
 
     /// <summary>Takes up to <paramref name="wanted"/> octets of credit, waiting while there is none.</summary>

@@ -12,6 +12,9 @@ internal abstract class Http2Stream
     private bool _localEnded;
     private bool _remoteEnded;
     private bool _closed;
+    private long _lastActivity = Environment.TickCount64;
+    private long _octetsSent;
+    private long _octetsReceived;
 
     protected Http2Stream(Http2Connection connection, int id)
     {
@@ -39,6 +42,32 @@ internal abstract class Http2Stream
 
     /// <summary>Completes when the stream has closed (both sides ended, or a reset).</summary>
     public Task Closed => _closedSignal.Task;
+
+    /// <summary>When octets last moved on the stream, either way (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
+    /// <summary>DATA octets sent so far.</summary>
+    public long OctetsSent => Volatile.Read(ref _octetsSent);
+
+    /// <summary>DATA octets received so far.</summary>
+    public long OctetsReceived => Volatile.Read(ref _octetsReceived);
+
+    /// <summary>Octets of DATA (or a header block, with 0) arrived: the stream is moving.</summary>
+    internal void Received(int octets)
+    {
+        if (octets > 0)
+        {
+            Interlocked.Add(ref _octetsReceived, octets);
+        }
+
+        Volatile.Write(ref _lastActivity, Environment.TickCount64);
+    }
+
+    private void Sent(int octets)
+    {
+        Interlocked.Add(ref _octetsSent, octets);
+        Volatile.Write(ref _lastActivity, Environment.TickCount64);
+    }
 
     /// <summary>Whether this side has sent END_STREAM (or reset the stream).</summary>
     public bool LocalEnded
@@ -154,6 +183,7 @@ internal abstract class Http2Stream
                 headerBlock = default;
             }
 
+            Sent(credit);
             head = head[fromHead..];
             data = data[(credit - fromHead)..];
             if (last)
@@ -224,14 +254,17 @@ internal abstract class Http2Stream
     }
 
     /// <summary>Resets the stream from this side (RST_STREAM) unless it has already closed.</summary>
-    public async ValueTask ResetAsync(Http2ErrorCode errorCode, string reason)
+    public ValueTask ResetAsync(Http2ErrorCode errorCode, string reason) =>
+        ResetAsync(errorCode, new Http2StreamException(Id, errorCode, reason));
+
+    /// <summary>Resets the stream from this side (RST_STREAM with <paramref name="errorCode"/>) unless it has already closed; what waits on it fails with <paramref name="error"/>.</summary>
+    public async ValueTask ResetAsync(Http2ErrorCode errorCode, IOException error)
     {
         if (!Close())
         {
             return;
         }
 
-        var error = new Http2StreamException(Id, errorCode, reason);
         Inbound.Fail(error);
         SendWindow.Close(error);
         OnAborted(error);

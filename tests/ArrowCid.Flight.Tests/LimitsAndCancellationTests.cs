@@ -21,10 +21,22 @@ public sealed class LimitsAndCancellationTests(TestServer server) : IClassFixtur
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             channel.UnaryAsync(EchoService.Unary, Act("wait", ""), new CallOptions(Deadline: deadline)));
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.Contains("while waiting for the server's response headers", error.Status.Detail, StringComparison.Ordinal);
 
         // The server learnt the deadline from grpc-timeout and its handler's token fired.
         DateTime seen = await server.Echo.WaitCancelled.Task.WaitAsync(Patience);
         Assert.InRange(seen, deadline.AddSeconds(-5), deadline.AddSeconds(1));
+    }
+
+    [Fact]
+    public async Task Idle_timeout_ends_a_call_on_which_nothing_moves_with_deadline_exceeded_saying_what_it_waited_for()
+    {
+        using var channel = server.CreateChannel();
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            channel.UnaryAsync(EchoService.Unary, Act("wait", ""), new CallOptions(IdleTimeout: TimeSpan.FromMilliseconds(300))));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.Contains("while waiting for the server's response headers", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed record FlightBenchmarkResult
     /// <summary>One DoGet stream, messages received and dropped.</summary>
     public double DoGetGbps { get; init; }
 
-    /// <summary>One DoGet stream through <see cref="ArrowCid.Flight.Client.FlightClient.GetAsync"/>: reassembled and re-hashed.</summary>
+    /// <summary>One DoGet stream through <see cref="ArrowCid.Flight.Client.FlightClient.GetAsync(ArrowCid.Content.Multiformats.Cid, CancellationToken)"/>: reassembled and re-hashed.</summary>
     public double DoGetVerifiedGbps { get; init; }
 
     /// <summary>Four concurrent DoGet streams of the table, bytes of all four over the wall time.</summary>

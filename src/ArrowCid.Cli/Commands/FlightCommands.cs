@@ -30,13 +30,16 @@ internal static class FlightCommands
             Recursive = true,
         };
         var token = new Option<string?>("--token") { Description = "Bearer token for the node", HelpName = "TOKEN", Recursive = true };
-        var command = new Command("flight", "Talk to an ArrowCid Flight node: list, describe, fetch (verified) and put content by CID") { server, token };
-        command.Subcommands.Add(List(console, server, token));
-        command.Subcommands.Add(Info(console, server, token));
-        command.Subcommands.Add(Get(console, server, token));
-        command.Subcommands.Add(Put(console, server, token));
-        command.Subcommands.Add(Action(console, server, token));
-        command.Subcommands.Add(Pull(console, repository, server, token));
+        var timeout = DurationOption.Create("--timeout", "Each call's deadline: past it the call fails with DEADLINE_EXCEEDED", "10m", recursive: true);
+        var idle = DurationOption.Create("--idle-timeout", "A call fails with DEADLINE_EXCEEDED, saying what it waited for, once no byte has moved for this long", "60s", recursive: true);
+        var command = new Command("flight", "Talk to an ArrowCid Flight node: list, describe, fetch (verified) and put content by CID") { server, token, timeout, idle };
+        var connection = new FlightConnectionOptions(server, token, timeout, idle);
+        command.Subcommands.Add(List(console, connection));
+        command.Subcommands.Add(Info(console, connection));
+        command.Subcommands.Add(Get(console, connection));
+        command.Subcommands.Add(Put(console, connection));
+        command.Subcommands.Add(Action(console, connection));
+        command.Subcommands.Add(Pull(console, repository, connection));
         return command;
     }
 
@@ -163,12 +166,12 @@ internal static class FlightCommands
         }
     }
 
-    private static Command List(CliConsole console, Option<string> server, Option<string?> token)
+    private static Command List(CliConsole console, FlightConnectionOptions connection)
     {
         var filter = new Option<string?>("--filter") { Description = "JSON filter: {\"tags\":{…},\"kind\":\"batch|dataset\",\"from\":…,\"before\":…,\"limit\":N}", HelpName = "JSON" };
         var json = new Option<bool>("--json") { Description = "One JSON object per flight" };
         var command = new Command("ls", "List the node's flights (every batch and dataset, or those the filter selects)") { filter, json };
-        command.SetAction(parse => Call(parse, server, token, async client =>
+        command.SetAction(parse => Call(parse, connection, async client =>
         {
             await foreach (var info in client.ListAsync(parse.GetValue(filter)).ConfigureAwait(false))
             {
@@ -178,11 +181,11 @@ internal static class FlightCommands
         return command;
     }
 
-    private static Command Info(CliConsole console, Option<string> server, Option<string?> token)
+    private static Command Info(CliConsole console, FlightConnectionOptions connection)
     {
         var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there)");
         var command = new Command("info", "Describe a CID or dataset name: rows, bytes, schema size and the nodes that hold it") { cid };
-        command.SetAction(parse => Call(parse, server, token, async client =>
+        command.SetAction(parse => Call(parse, connection, async client =>
         {
             var info = CliCids.ParseCidOrName(parse.GetValue(cid)!) is { Cid: { } id }
                 ? await client.GetInfoAsync(id).ConfigureAwait(false)
@@ -192,16 +195,28 @@ internal static class FlightCommands
         return command;
     }
 
-    private static Command Get(CliConsole console, Option<string> server, Option<string?> token)
+    private static Command Get(CliConsole console, FlightConnectionOptions connection)
     {
         var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there)");
         var output = new Option<string>("--output", "-o") { Description = "Where the Arrow IPC stream goes ('-' for stdout)", DefaultValueFactory = _ => "-", HelpName = "FILE" };
         var command = new Command("get", "Fetch a CID or dataset name as an Arrow IPC stream; every batch is re-hashed against its CID before anything is written") { cid, output };
-        command.SetAction(parse => Call(parse, server, token, async client =>
+        command.SetAction(parse => Call(parse, connection, async client =>
         {
-            var fetched = CliCids.ParseCidOrName(parse.GetValue(cid)!) is { Cid: { } id }
-                ? await client.GetAsync(id).ConfigureAwait(false)
-                : await client.GetByNameAsync(parse.GetValue(cid)!).ConfigureAwait(false);
+            string text = parse.GetValue(cid)!;
+            var fetched = CliProgress.Run(console, $"fetching {text}", 1, advance =>
+            {
+                // In fractions of the whole: the first chunk tells how many there are.
+                int told = 0;
+                void Verified(int done, int total)
+                {
+                    advance(((double)done / total) - ((double)told / total));
+                    told = done;
+                }
+
+                return (CliCids.ParseCidOrName(text) is { Cid: { } id }
+                    ? client.GetAsync(id, Verified)
+                    : client.GetByNameAsync(text, Verified)).GetAwaiter().GetResult();
+            });
             using (var target = OutputTarget.Create(parse.GetValue(output)!, console))
             {
                 WriteStream(fetched, target.Stream);
@@ -213,17 +228,18 @@ internal static class FlightCommands
         return command;
     }
 
-    private static Command Put(CliConsole console, Option<string> server, Option<string?> token)
+    private static Command Put(CliConsole console, FlightConnectionOptions connection)
     {
         var input = new Argument<string>("input") { Description = "An Arrow IPC stream or file ('-' for stdin)" };
         var tags = TagOption.Create("Tag every stored block KEY=VALUE (repeatable)");
         var name = NameOption.Create("Record the dataset as the next version of NAME on the node (sent as a PATH [NAME] descriptor)");
         var command = new Command("put", "Send an Arrow IPC stream or file to the node (DoPut); prints each batch's CID and the dataset's") { input, tags, name };
-        command.SetAction(parse => Call(parse, server, token, async client =>
+        command.SetAction(parse => Call(parse, connection, async client =>
         {
             using var source = IpcSource.Open(parse.GetValue(input)!, console);
             var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name));
-            var summary = await client.PutAsync(descriptor, source.Schema, ReadAll(source)).ConfigureAwait(false);
+            var summary = CliProgress.Run(console, $"sending {source.Name}", source.BatchCount, advance =>
+                client.PutAsync(descriptor, source.Schema, ReadAll(source, advance)).GetAwaiter().GetResult());
             foreach (var batch in summary.Batches)
             {
                 console.Out.WriteLine($"batch {batch.Cid} {batch.Rows} rows {batch.Bytes} bytes");
@@ -238,12 +254,12 @@ internal static class FlightCommands
         return command;
     }
 
-    private static Command Action(CliConsole console, Option<string> server, Option<string?> token)
+    private static Command Action(CliConsole console, FlightConnectionOptions connection)
     {
         var type = new Argument<string>("type") { Description = "pin, unpin, tag, delete, verify, stats (or any the node lists)" };
         var body = new Argument<string>("body") { Description = "The action body: a CID, or JSON for tag", DefaultValueFactory = _ => string.Empty };
         var command = new Command("action", "Run a Flight action on the node and print its results") { type, body };
-        command.SetAction(parse => Call(parse, server, token, async client =>
+        command.SetAction(parse => Call(parse, connection, async client =>
         {
             foreach (string result in await client.ActionAsync(parse.GetValue(type)!, parse.GetValue(body) ?? string.Empty).ConfigureAwait(false))
             {
@@ -253,12 +269,12 @@ internal static class FlightCommands
         return command;
     }
 
-    private static Command Pull(CliConsole console, RepositoryOption repository, Option<string> server, Option<string?> token)
+    private static Command Pull(CliConsole console, RepositoryOption repository, FlightConnectionOptions connection)
     {
         var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there, and recorded here as that name's next version)");
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("pull", "Copy a table from the node into the local repository, fetching only the blocks it lacks, each re-hashed against its CID before it is stored; prints bytes transferred against the table's total") { cid, json };
-        command.SetAction(parse => Call(parse, server, token, async client =>
+        command.SetAction(parse => Call(parse, connection, async client =>
         {
             using var content = repository.Open(parse);
             string text = parse.GetValue(cid)!;
@@ -289,6 +305,9 @@ internal static class FlightCommands
         return command;
     }
 
+    /// <summary>The options every <c>flight</c> subcommand connects with.</summary>
+    private sealed record FlightConnectionOptions(Option<string> Server, Option<string?> Token, Option<TimeSpan?> Timeout, Option<TimeSpan?> IdleTimeout);
+
     private static JsonObject PullJson(string location, TableCopyReport report, long? remoteVersion) => new()
     {
         ["cid"] = report.Table.Root.ToString(),
@@ -303,13 +322,18 @@ internal static class FlightCommands
     };
 
     /// <summary>Runs a client call; a gRPC failure becomes a one-line error naming the server and status.</summary>
-    private static int Call(ParseResult parse, Option<string> server, Option<string?> token, Func<FlightClient, Task> body)
+    private static int Call(ParseResult parse, FlightConnectionOptions connection, Func<FlightClient, Task> body)
     {
-        string location = parse.GetValue(server)!;
+        string location = parse.GetValue(connection.Server)!;
         FlightClient client;
         try
         {
-            client = new FlightClient(location, new FlightClientOptions { Token = parse.GetValue(token) });
+            client = new FlightClient(location, new FlightClientOptions
+            {
+                Token = parse.GetValue(connection.Token),
+                CallTimeout = parse.GetValue(connection.Timeout),
+                IdleTimeout = parse.GetValue(connection.IdleTimeout),
+            });
         }
         catch (FormatException e)
         {
@@ -331,7 +355,7 @@ internal static class FlightCommands
         return ExitCodes.Ok;
     }
 
-    private static IEnumerable<RecordBatch> ReadAll(IpcSource source)
+    private static IEnumerable<RecordBatch> ReadAll(IpcSource source, Action<double> advance)
     {
         while (source.ReadNext() is { } batch)
         {
@@ -339,6 +363,8 @@ internal static class FlightCommands
             {
                 yield return batch;
             }
+
+            advance(1);
         }
     }
 

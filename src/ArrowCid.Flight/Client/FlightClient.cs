@@ -27,6 +27,8 @@ public sealed class FlightClient : IDisposable
 
     private readonly GrpcChannel _channel;
     private readonly FlightServiceClient _service;
+    private readonly TimeSpan? _callTimeout;
+    private readonly TimeSpan? _idleTimeout;
 
     /// <summary>Connects (lazily) to <paramref name="location"/>: grpc+tcp://host:port, grpc+tls://…, http:// or https://.</summary>
     /// <exception cref="FormatException">Not a Flight location.</exception>
@@ -36,6 +38,8 @@ public sealed class FlightClient : IDisposable
         options ??= new FlightClientOptions();
         Location = location;
         Token = options.Token;
+        _callTimeout = Limit(options.CallTimeout);
+        _idleTimeout = Limit(options.IdleTimeout);
         _channel = new GrpcChannel(FlightLocations.ToHttpAddress(location), new GrpcChannelOptions
         {
             MaxReceiveMessageSize = options.MaxMessageSize,
@@ -45,6 +49,8 @@ public sealed class FlightClient : IDisposable
         });
         _service = new FlightServiceClient(_channel);
     }
+
+    private static TimeSpan? Limit(TimeSpan? timeout) => timeout is { } t && t > TimeSpan.Zero && t != Timeout.InfiniteTimeSpan ? t : null;
 
     /// <summary>The server's location as given.</summary>
     public string Location { get; }
@@ -61,7 +67,7 @@ public sealed class FlightClient : IDisposable
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(password);
         var headers = new Metadata { { "authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")) } };
-        using var call = _service.Handshake(new CallOptions(headers, CancellationToken: cancellationToken));
+        using var call = _service.Handshake(Options(cancellationToken) with { Headers = headers });
         await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         Metadata responseHeaders = await call.ResponseHeadersAsync.ConfigureAwait(false);
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
@@ -100,10 +106,14 @@ public sealed class FlightClient : IDisposable
     /// which is then fetched and verified as <see cref="GetAsync(Cid, CancellationToken)"/> does.
     /// </summary>
     /// <exception cref="RpcException">NOT_FOUND for an unknown name or version, or the server's status.</exception>
-    public async Task<FlightFetchResult> GetByNameAsync(string reference, CancellationToken cancellationToken = default)
+    public Task<FlightFetchResult> GetByNameAsync(string reference, CancellationToken cancellationToken = default) =>
+        GetByNameAsync(reference, null, cancellationToken);
+
+    /// <summary>As <see cref="GetByNameAsync(string, CancellationToken)"/>, telling <paramref name="chunkVerified"/> (chunks verified, chunks in all) after each chunk.</summary>
+    public async Task<FlightFetchResult> GetByNameAsync(string reference, Action<int, int>? chunkVerified, CancellationToken cancellationToken = default)
     {
         var resolved = await ResolveNameAsync(reference, cancellationToken).ConfigureAwait(false);
-        return await GetAsync(resolved.Cid, cancellationToken).ConfigureAwait(false);
+        return await GetEndpointAsync(new FlightTicket(resolved.Cid), chunkVerified, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -202,10 +212,13 @@ public sealed class FlightClient : IDisposable
     /// message each (at most 1 MiB), so no receive limit above the default is needed.
     /// </summary>
     /// <exception cref="RpcException">DATA_LOSS when bytes do not hash to their CID, or the server's status.</exception>
-    public Task<FlightFetchResult> GetAsync(Cid cid, CancellationToken cancellationToken = default)
+    public Task<FlightFetchResult> GetAsync(Cid cid, CancellationToken cancellationToken = default) => GetAsync(cid, null, cancellationToken);
+
+    /// <summary>As <see cref="GetAsync(Cid, CancellationToken)"/>, telling <paramref name="chunkVerified"/> (chunks verified, chunks in all) after each chunk.</summary>
+    public Task<FlightFetchResult> GetAsync(Cid cid, Action<int, int>? chunkVerified, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        return GetEndpointAsync(new FlightTicket(cid), cancellationToken);
+        return GetEndpointAsync(new FlightTicket(cid), chunkVerified, cancellationToken);
     }
 
     /// <summary>
@@ -214,7 +227,11 @@ public sealed class FlightClient : IDisposable
     /// every chunk against the CID the table's manifest lists at its position.
     /// </summary>
     /// <exception cref="RpcException">DATA_LOSS when bytes do not hash to their CID, or the server's status.</exception>
-    public async Task<FlightFetchResult> GetEndpointAsync(FlightTicket ticket, CancellationToken cancellationToken = default)
+    public Task<FlightFetchResult> GetEndpointAsync(FlightTicket ticket, CancellationToken cancellationToken = default) =>
+        GetEndpointAsync(ticket, null, cancellationToken);
+
+    /// <summary>As <see cref="GetEndpointAsync(FlightTicket, CancellationToken)"/>, telling <paramref name="chunkVerified"/> (chunks verified, chunks in all) after each chunk.</summary>
+    public async Task<FlightFetchResult> GetEndpointAsync(FlightTicket ticket, Action<int, int>? chunkVerified, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         var cid = ticket.Cid;
@@ -245,6 +262,7 @@ public sealed class FlightClient : IDisposable
                 }
 
                 batches.Add(FlightStreamAssembler.Verify(expected[batches.Count], block));
+                chunkVerified?.Invoke(batches.Count, expected.Count);
             }
         }
 
@@ -379,7 +397,7 @@ public sealed class FlightClient : IDisposable
             w.WriteEndObject();
             w.WriteEndObject();
         });
-        var call = _service.DoExchange(Options(cancellationToken));
+        var call = _service.DoExchange(Options(cancellationToken, openEnded: true));
         try
         {
             await call.RequestStream.WriteAsync(
@@ -563,10 +581,16 @@ public sealed class FlightClient : IDisposable
         return new FlightPutSummary(batches, dataset ?? throw new RpcException(StatusCode.Internal, "the server's put results name no dataset"), name, version);
     }
 
-    private CallOptions Options(CancellationToken cancellationToken)
+    /// <summary>
+    /// A call's options: the bearer token, and the client's call timeout (as the deadline) and idle
+    /// timeout; an open-ended call (a subscription) has neither, since it may rightly stay quiet.
+    /// </summary>
+    private CallOptions Options(CancellationToken cancellationToken, bool openEnded = false)
     {
         Metadata? headers = Token is { } token ? new Metadata { { "authorization", $"Bearer {token}" } } : null;
-        return new CallOptions(headers, CancellationToken: cancellationToken);
+        return openEnded
+            ? new CallOptions(headers, CancellationToken: cancellationToken)
+            : new CallOptions(headers, Deadline: _callTimeout is { } timeout ? DateTime.UtcNow + timeout : null, CancellationToken: cancellationToken, IdleTimeout: _idleTimeout);
     }
 
     /// <summary>A body array rented from <see cref="GrpcBufferPool.Large"/>, returned (once) when disposed.</summary>

@@ -17,6 +17,19 @@ public sealed class FlightClientOptions
     /// <summary>Checks the server certificate for grpc+tls; null uses the system's trust.</summary>
     public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
 
+    /// <summary>
+    /// Each call's deadline, from its start (sent as grpc-timeout; DEADLINE_EXCEEDED after it). Null
+    /// (the default for the library), zero or infinite: none. Subscriptions have none.
+    /// </summary>
+    public TimeSpan? CallTimeout { get; set; }
+
+    /// <summary>
+    /// A call fails with DEADLINE_EXCEEDED, saying what it was waiting for, once no byte has moved
+    /// on it either way for this long. Null (the default for the library): no limit. Subscriptions
+    /// have none.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
     /// <summary>Send through .NET's SocketsHttpHandler instead of our HTTP/2 client (see <see cref="Grpc.GrpcChannelOptions.UseSocketsHttpHandler"/>); for comparison.</summary>
     public bool UseSocketsHttpHandler { get; set; }
 }

@@ -27,6 +27,12 @@ internal static class ClientStatusMapping
     {
         for (Exception? e = error; e is not null; e = e.InnerException)
         {
+            if (e is Http2.Http2StreamIdleException idle)
+            {
+                // The call's idle timeout: nothing moved, so it is a deadline the caller set, not a transport fault.
+                return new Status(StatusCode.DeadlineExceeded, $"Deadline Exceeded: {idle.Message}");
+            }
+
             // RST_STREAM / GOAWAY error codes (RFC 9113 section 7), from SocketsHttpHandler or our HTTP/2.
             (long? code, string? message) = e switch
             {

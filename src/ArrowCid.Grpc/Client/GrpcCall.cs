@@ -29,6 +29,8 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private readonly ResponseReader _responseStream;
     private HttpResponseMessage? _response;
     private GrpcMessageReader<TResponse>? _messages;
+    private readonly TimeSpan? _deadlineSpan;
+    private long _messagesRead;
     private Status? _status;
     private Metadata? _trailers;
     private bool _disposed;
@@ -69,6 +71,13 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
                 request.Headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(remaining));
                 _deadlineTimer!.CancelAfter(remaining);
             }
+
+            _deadlineSpan = remaining;
+        }
+
+        if (callOptions.IdleTimeout is { } idle)
+        {
+            request.Options.Set(Http2.Client.Http2ClientHandler.IdleTimeout, idle);
         }
 
         foreach (MetadataEntry entry in callOptions.Headers ?? [])
@@ -214,6 +223,7 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
         {
             if (await messages.MoveNext(cancellationToken).ConfigureAwait(false))
             {
+                _messagesRead++;
                 return true;
             }
         }
@@ -250,7 +260,10 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
     {
         if (_deadlineTimer is { IsCancellationRequested: true })
         {
-            return new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+            string waitingFor = _response is null ? "the server's response headers" : $"response message {_messagesRead + 1} of {_method.FullName}";
+            return new Status(
+                StatusCode.DeadlineExceeded,
+                $"Deadline Exceeded: the call's deadline{(_deadlineSpan is { } span ? $" of {span.TotalSeconds:0.###} s" : string.Empty)} passed while waiting for {waitingFor}");
         }
 
         if (_userToken.IsCancellationRequested || _disposed || e is OperationCanceledException)

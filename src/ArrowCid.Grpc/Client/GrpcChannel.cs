@@ -144,6 +144,7 @@ public sealed class GrpcChannel : IDisposable
             {
                 InitialStreamWindowSize = options.InitialHttp2StreamWindowSize,
                 ServerCertificateValidation = options.ServerCertificateValidation,
+                KeepAlive = options.KeepAlive,
             });
         }
 
@@ -153,8 +154,9 @@ public sealed class GrpcChannel : IDisposable
             EnableMultipleHttp2Connections = true,
             InitialHttp2StreamWindowSize = options.InitialHttp2StreamWindowSize,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+            KeepAlivePingDelay = options.KeepAlive.Enabled ? options.KeepAlive.PingDelay : Timeout.InfiniteTimeSpan,
+            KeepAlivePingTimeout = options.KeepAlive.Enabled ? options.KeepAlive.PingTimeout : TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             AutomaticDecompression = System.Net.DecompressionMethods.None,
             UseCookies = false,
         };

@@ -14,6 +14,13 @@ public sealed class GrpcChannelOptions
     /// <summary>HTTP/2 stream receive window; large so a fast server stream is not held back by flow control.</summary>
     public int InitialHttp2StreamWindowSize { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// PINGs that find a dead server: after <see cref="Http2.Http2KeepAlive.PingDelay"/> (30 s) with
+    /// nothing received while a call is open, a PING; no answer within its timeout (20 s) fails the
+    /// connection's calls with UNAVAILABLE.
+    /// </summary>
+    public Http2.Http2KeepAlive KeepAlive { get; set; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(20));
+
     /// <summary>Checks the server certificate for https addresses; null uses the system's trust.</summary>
     public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
 

@@ -40,6 +40,13 @@ public sealed class GrpcServerOptions
     /// <summary>A connection with no open stream for this long is closed with GOAWAY (our HTTP/2 only; Kestrel's has its own keep-alive timeout).</summary>
     public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromSeconds(130);
 
+    /// <summary>
+    /// PINGs that find a dead client: after <see cref="Http2.Http2KeepAlive.PingDelay"/> (60 s) with
+    /// nothing received while a call is open, a PING; no answer within its timeout (20 s) ends the
+    /// connection and its calls. Kestrel's HTTP/2 gets the same two values.
+    /// </summary>
+    public Http2.Http2KeepAlive KeepAlive { get; set; } = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20));
+
     /// <summary>HTTP/2 per-stream receive window.</summary>
     public int InitialStreamWindowSize { get; set; } = 16 * 1024 * 1024;
 }

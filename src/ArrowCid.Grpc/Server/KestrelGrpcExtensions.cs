@@ -27,6 +27,12 @@ public static class KestrelGrpcExtensions
         kestrel.Limits.MinResponseDataRate = null;
         kestrel.Limits.Http2.InitialConnectionWindowSize = options.InitialConnectionWindowSize;
         kestrel.Limits.Http2.InitialStreamWindowSize = options.InitialStreamWindowSize;
+        if (options.KeepAlive.Enabled && options.UseKestrelHttp2)
+        {
+            // Kestrel takes nothing under a second.
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(Math.Max(1, options.KeepAlive.PingDelay.TotalSeconds));
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(Math.Max(1, options.KeepAlive.PingTimeout.TotalSeconds));
+        }
         kestrel.Listen(options.Endpoint, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
@@ -42,6 +48,7 @@ public static class KestrelGrpcExtensions
                     InitialConnectionWindowSize = options.InitialConnectionWindowSize,
                     InitialStreamWindowSize = options.InitialStreamWindowSize,
                     IdleTimeout = options.IdleConnectionTimeout,
+                    KeepAlive = options.KeepAlive,
                 };
 
                 listen.UseHttp2Server(application, http2);

@@ -20,7 +20,7 @@ internal sealed class Http2ClientConnection : Http2Connection
     private Task? _readLoop;
 
     private Http2ClientConnection(Stream transport, Http2ClientOptions options)
-        : base(transport, transport, options.ToSettings(), options.InitialConnectionWindowSize)
+        : base(transport, transport, options.ToSettings(), options.InitialConnectionWindowSize, options.KeepAlive)
     {
         _transport = transport;
         _streamOpeningGate = options.StreamOpeningGate;
@@ -107,6 +107,9 @@ internal sealed class Http2ClientConnection : Http2Connection
         }
 
         connection._readLoop = Task.Run(() => connection.RunReadLoopAsync(), CancellationToken.None);
+
+        // Keep-alive PINGs and streams' idle timeouts (which a request may set small: checked at least 4 times a second).
+        connection.StartWatchdog(TimeSpan.FromMilliseconds(Math.Min(connection.WatchdogPeriod().TotalMilliseconds, 250)));
         return connection;
     }
 
@@ -199,6 +202,7 @@ internal sealed class Http2ClientConnection : Http2Connection
             return;
         }
 
+        stream.Received(0);
         await ((Http2ClientStream)stream).OnHeadersAsync(fields, endStream).ConfigureAwait(false);
     }
 
@@ -249,6 +253,18 @@ internal sealed class Http2ClientConnection : Http2Connection
 
     /// <inheritdoc />
     protected override void OnAborted(Exception reason) => _transport.Dispose();
+
+    /// <inheritdoc />
+    protected override void OnWatchdog(long now)
+    {
+        foreach (Http2Stream stream in Streams.Values)
+        {
+            if (stream is Http2ClientStream { IdleTimeout: { } idle } client && now - client.LastActivity >= (long)idle.TotalMilliseconds)
+            {
+                _ = client.FailIdleAsync(idle).AsTask();
+            }
+        }
+    }
 
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()

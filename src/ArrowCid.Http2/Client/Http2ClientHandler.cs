@@ -16,6 +16,13 @@ public sealed class Http2ClientHandler : HttpMessageHandler
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private bool _disposed;
 
+    /// <summary>
+    /// A request option: the request fails (its stream reset) once no octet has moved on it, either
+    /// way, for this long, with an <see cref="Http2StreamIdleException"/> that says what it was
+    /// waiting for. Unset, a request may wait as long as its cancellation token allows.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> IdleTimeout = new("ArrowCid.Http2.IdleTimeout");
+
     /// <summary>Creates a handler with <paramref name="options"/> (defaults when null).</summary>
     public Http2ClientHandler(Http2ClientOptions? options = null) => _options = options ?? new Http2ClientOptions();
 
@@ -44,6 +51,10 @@ public sealed class Http2ClientHandler : HttpMessageHandler
             ReadOnlyMemory<byte> whole = default;
             bool sendWhole = content is IWholeHttpContent known && known.TryGetWhole(WholeBodyLimit, out whole) && !whole.IsEmpty;
             Http2ClientStream stream = await OpenStreamAsync(uri, request, fields, content is null, sendWhole ? whole : default, cancellationToken).ConfigureAwait(false);
+            if (request.Options.TryGetValue(IdleTimeout, out TimeSpan idle) && idle > TimeSpan.Zero && idle != Timeout.InfiniteTimeSpan)
+            {
+                stream.IdleTimeout = idle;
+            }
 
             // The call's token covers the whole exchange: cancelling it resets the stream, as SocketsHttpHandler does.
             CancellationTokenRegistration cancel = cancellationToken.UnsafeRegister(

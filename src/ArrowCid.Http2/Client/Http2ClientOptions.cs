@@ -34,6 +34,13 @@ public sealed class Http2ClientOptions
     public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
 
     /// <summary>
+    /// PINGs that find a dead server (Http2KeepAlive): after 30 s with nothing received while a
+    /// request is open, a PING; no answer within 20 s ends the connection and fails its requests.
+    /// <see cref="Http2KeepAlive.Off"/> turns them off.
+    /// </summary>
+    public Http2KeepAlive KeepAlive { get; set; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(20));
+
+    /// <summary>
     /// A test gate: runs on the opener's thread after a stream object is made and before the
     /// connection's table of open streams holds it, the window in which a SETTINGS frame once went
     /// past a new stream (docs/flight.md, "HTTP/2"). Null outside tests.

@@ -20,6 +20,40 @@ internal sealed class Http2ClientStream : Http2Stream
     public Http2ClientStream(Http2ClientConnection connection, int id, HttpRequestMessage request)
         : base(connection, id) => _request = request;
 
+    /// <summary>
+    /// When set, the stream is reset (CANCEL) once no octet has moved on it, either way, for this
+    /// long, and the request fails with <see cref="Http2StreamIdleException"/> saying what it was
+    /// waiting for (<see cref="Http2ClientHandler.IdleTimeout"/>).
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>Gives the stream up after its idle timeout: RST_STREAM CANCEL, and the request fails with what it was waiting for.</summary>
+    public ValueTask FailIdleAsync(TimeSpan idle) =>
+        ResetAsync(Http2ErrorCode.Cancel, new Http2StreamIdleException(Id, idle, WaitingFor()));
+
+    /// <summary>What the exchange is waiting for now, in words for an error message.</summary>
+    private string WaitingFor()
+    {
+        if (SendWindow.IsWaiting)
+        {
+            return $"flow-control credit (WINDOW_UPDATE) from the server to send more of the request: the stream's send window is {SendWindow.Available} octets after {OctetsSent} sent";
+        }
+
+        if (Connection.SendWindow.IsWaiting)
+        {
+            return $"flow-control credit (WINDOW_UPDATE) from the server to send more of the request: the connection's send window is {Connection.SendWindow.Available} octets, this stream sent {OctetsSent}";
+        }
+
+        if (_message is null)
+        {
+            return $"the server's response headers ({OctetsSent} octets of the request sent{(LocalEnded ? ", all of it" : ", the request still open")})";
+        }
+
+        return RemoteEnded
+            ? $"the request to end ({OctetsSent} octets sent)"
+            : $"more of the response from the server ({OctetsReceived} octets received{(LocalEnded ? string.Empty : ", the request still open")})";
+    }
+
     /// <summary>Completes with the response once its headers arrive.</summary>
     public Task<HttpResponseMessage> Response => _response.Task;
 

@@ -21,7 +21,6 @@ internal sealed class Http2ServerConnection : Http2Connection
     private readonly object _gate = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _lastStreamId;
-    private readonly Timer? _idleTimer;
     private readonly TimeSpan _idleTimeout;
     private long _idleSince = Environment.TickCount64;
     private bool _prefaceReceived;
@@ -31,14 +30,14 @@ internal sealed class Http2ServerConnection : Http2Connection
     private bool _goingAway;
 
     private Http2ServerConnection(Stream input, Stream output, ConnectionContext connection, RequestDelegate application, Http2ServerOptions options)
-        : base(input, output, options.ToSettings(), options.InitialConnectionWindowSize)
+        : base(input, output, options.ToSettings(), options.InitialConnectionWindowSize, options.KeepAlive)
     {
         _application = application;
         _idleTimeout = options.IdleTimeout;
-        if (_idleTimeout > TimeSpan.Zero && _idleTimeout != Timeout.InfiniteTimeSpan)
+        bool idleChecked = _idleTimeout > TimeSpan.Zero && _idleTimeout != Timeout.InfiniteTimeSpan;
+        if (idleChecked || options.KeepAlive.Enabled)
         {
-            TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(_idleTimeout.TotalMilliseconds / 4, 10, 5000));
-            _idleTimer = new Timer(static s => ((Http2ServerConnection)s!).CheckIdle(), this, period, period);
+            StartWatchdog(WatchdogPeriod(_idleTimeout));
         }
 
         _features = new FeatureCollection(connection.Features);
@@ -278,14 +277,12 @@ internal sealed class Http2ServerConnection : Http2Connection
     }
 
     /// <inheritdoc />
-    public override async ValueTask DisposeAsync()
+    protected override void OnWatchdog(long now)
     {
-        if (_idleTimer is not null)
+        if (_idleTimeout > TimeSpan.Zero && _idleTimeout != Timeout.InfiniteTimeSpan)
         {
-            await _idleTimer.DisposeAsync().ConfigureAwait(false);
+            CheckIdle();
         }
-
-        await base.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Closes a connection that never sent its preface in time, or that has had no open stream for the idle timeout.</summary>

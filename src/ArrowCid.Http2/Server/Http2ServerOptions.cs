@@ -25,6 +25,13 @@ public sealed class Http2ServerOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(130);
 
+    /// <summary>
+    /// PINGs that find a dead client (Http2KeepAlive): after 60 s with nothing received while a
+    /// request is open, a PING; no answer within 20 s ends the connection and its requests
+    /// (their handlers see RequestAborted). <see cref="Http2KeepAlive.Off"/> turns them off.
+    /// </summary>
+    public Http2KeepAlive KeepAlive { get; set; } = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20));
+
     internal Http2Settings ToSettings() => new()
     {
         HeaderTableSize = 4096,

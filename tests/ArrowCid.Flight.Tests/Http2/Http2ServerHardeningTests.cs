@@ -108,6 +108,27 @@ public sealed class Http2ServerHardeningTests
     }
 
     [Fact]
+    public async Task A_client_that_answers_no_ping_is_taken_for_dead_and_its_connection_closed()
+    {
+        var echo = new EchoService();
+        var registry = new GrpcServiceRegistry(new GrpcServerOptions { KeepAlive = new Http2KeepAlive(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200)) });
+        echo.Register(registry);
+        await using GrpcServer server = await GrpcServer.StartAsync(registry);
+        (RawHttp2Peer peer, _) = await RawHttp2Peer.HandshakeAsync(server.Address);
+        await using (peer)
+        {
+            // A call left open (its request never ends), then silence: the server PINGs, gets no
+            // answer, and ends the connection; the handler sees its call cancelled.
+            await peer.WriteHeadersAsync(1, RawRequests.Unary(), endStream: false);
+            RawFrame? ping = await peer.ReadUntilAsync(f => f.Type == Http2FrameType.Ping && !f.Has(Http2FrameFlags.Ack));
+            Assert.NotNull(ping);
+            Assert.Null(await peer.ReadUntilAsync(f => f.Type != Http2FrameType.GoAway && f.Type != Http2FrameType.Ping));
+        }
+
+        await RawRequests.FreshCallWorksAsync(server.Address);
+    }
+
+    [Fact]
     public async Task A_connection_that_never_sends_the_preface_is_closed()
     {
         var registry = new GrpcServiceRegistry(new GrpcServerOptions { IdleConnectionTimeout = TimeSpan.FromMilliseconds(300) });

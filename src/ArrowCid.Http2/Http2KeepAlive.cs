@@ -1,0 +1,19 @@
+namespace ArrowCid.Http2;
+
+/// <summary>
+/// How a connection finds a dead peer (RFC 9113 §6.7): while a stream is open and nothing has
+/// arrived for <see cref="PingDelay"/>, it sends a PING; when nothing at all arrives within
+/// <see cref="PingTimeout"/> after that, the peer is taken for dead and the connection ends, failing
+/// its streams, instead of waiting for a TCP timeout that may never come (a peer gone without a
+/// FIN or RST, a half-open NAT entry).
+/// </summary>
+/// <param name="PingDelay">Quiet time before a PING; <see cref="Timeout.InfiniteTimeSpan"/> turns PINGs off.</param>
+/// <param name="PingTimeout">How long an unanswered PING may wait.</param>
+public sealed record Http2KeepAlive(TimeSpan PingDelay, TimeSpan PingTimeout)
+{
+    /// <summary>No PINGs.</summary>
+    public static Http2KeepAlive Off { get; } = new(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+    /// <summary>Whether PINGs are sent.</summary>
+    public bool Enabled => PingDelay > TimeSpan.Zero && PingDelay != Timeout.InfiniteTimeSpan && PingTimeout > TimeSpan.Zero;
+}
