@@ -306,7 +306,7 @@ internal static class FlightCommands
     }
 
     /// <summary>The options every <c>flight</c> subcommand connects with.</summary>
-    private sealed record FlightConnectionOptions(Option<string> Server, Option<string?> Token, Option<TimeSpan?> Timeout, Option<TimeSpan?> IdleTimeout);
+    private sealed record FlightConnectionOptions(Option<string> Server, Option<string?> Token, Option<TimeSpan> Timeout, Option<TimeSpan> IdleTimeout);
 
     private static JsonObject PullJson(string location, TableCopyReport report, long? remoteVersion) => new()
     {

@@ -263,7 +263,7 @@ public sealed class GrpcCall<TRequest, TResponse> : IDisposable
             string waitingFor = _response is null ? "the server's response headers" : $"response message {_messagesRead + 1} of {_method.FullName}";
             return new Status(
                 StatusCode.DeadlineExceeded,
-                $"Deadline Exceeded: the call's deadline{(_deadlineSpan is { } span ? $" of {span.TotalSeconds:0.###} s" : string.Empty)} passed while waiting for {waitingFor}");
+                $"Deadline Exceeded: the call's deadline{(_deadlineSpan is { } span ? $" of {span.TotalSeconds:0.#} s" : string.Empty)} passed while waiting for {waitingFor}");
         }
 
         if (_userToken.IsCancellationRequested || _disposed || e is OperationCanceledException)
