@@ -34,6 +34,8 @@ debian_packages=(postgresql python3-grpcio python3-protobuf python3-h2 wrk nginx
   librust-bytes-dev librust-futures-util-dev librust-sha2-dev librust-serde-json-dev)
 #   curl                        the gateway's shell-user judge (raw block and CAR fetches)
 debian_packages+=(curl)
+#   nghttp2-client              h2load, one of the HTTP/2 stress suite's clients (tests/ArrowCid.Flight.Tests/Stress)
+debian_packages+=(nghttp2-client)
 #   chromium                    the web explorer's browser tests (driven by playwright-core from clients/explorer)
 debian_packages+=(chromium)
 missing=()
@@ -59,7 +61,14 @@ dotnet build ArrowCid.sln -c Release --no-restore
 
 echo "== dotnet tests"
 status=0
+# The HTTP/2 stress suite appends one summary line a pair here; printed after the tests.
+rm -f artifacts/stress/http2-stress.txt
 dotnet test ArrowCid.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+
+if [ -f artifacts/stress/http2-stress.txt ]; then
+  echo "== HTTP/2 stress (calls, hangs, outcomes per pair)"
+  cat artifacts/stress/http2-stress.txt
+fi
 
 # One plain closing line over every test project's counts ("Failed: a, Passed: b, Skipped: c").
 awk '

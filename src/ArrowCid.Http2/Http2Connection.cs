@@ -257,6 +257,12 @@ internal abstract class Http2Connection : IAsyncDisposable
     /// <summary>DATA or a header block arrived for a stream id with no open stream; true when the id is one the peer may not use yet (a connection error).</summary>
     protected abstract bool IsIdle(int streamId);
 
+    /// <summary>
+    /// Whether RST_STREAM on <paramref name="streamId"/>, which the peer never opened, is let pass
+    /// instead of ending the connection (RFC 9113 §6.4 makes it a PROTOCOL_ERROR). False here.
+    /// </summary>
+    protected virtual bool ToleratesResetOfUnopenedStream(int streamId) => false;
+
     /// <summary>The peer sent GOAWAY.</summary>
     protected virtual void OnGoAway(int lastStreamId, Http2ErrorCode errorCode, string debug)
     {
@@ -346,7 +352,7 @@ internal abstract class Http2Connection : IAsyncDisposable
                 case Http2FrameType.RstStream:
                     RequireStream(frame);
                     await ReadExactAsync(frame, 4, small, aborted).ConfigureAwait(false);
-                    if (IsIdle(frame.StreamId))
+                    if (IsIdle(frame.StreamId) && !ToleratesResetOfUnopenedStream(frame.StreamId))
                     {
                         throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"RST_STREAM on idle stream {frame.StreamId}");
                     }

@@ -87,6 +87,16 @@ internal sealed class Http2ServerConnection : Http2Connection
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// gRPC C-core (pyarrow.flight's transport; grpc/grpc#19655, #38758) gives a call a stream id
+    /// before its HEADERS are written, and a call cancelled or past its deadline in that moment
+    /// sends RST_STREAM for a stream the server never saw. Ending the connection for it, as
+    /// RFC 9113 §6.4 asks, failed every other call on it ("Socket closed": found by the HTTP/2
+    /// stress suite). A client's odd id is let pass: nothing was opened, so nothing is reset.
+    /// </remarks>
+    protected override bool ToleratesResetOfUnopenedStream(int streamId) => streamId % 2 == 1;
+
+    /// <inheritdoc />
     protected override bool IsIdle(int streamId) => streamId % 2 == 0 || streamId > Volatile.Read(ref _lastStreamId);
 
     /// <inheritdoc />

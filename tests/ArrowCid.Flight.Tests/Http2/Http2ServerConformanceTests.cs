@@ -181,6 +181,24 @@ public sealed class Http2ServerConformanceTests(Http2TestServer server) : IClass
     }
 
     [Fact]
+    public async Task Rst_stream_for_a_stream_the_client_never_opened_leaves_the_connection_and_its_calls_alone()
+    {
+        // What gRPC C-core sends for a call cancelled before its HEADERS went out (grpc/grpc#19655):
+        // the other call on the connection goes on, and so does the connection.
+        (RawHttp2Peer peer, _) = await RawHttp2Peer.HandshakeAsync(Address);
+        await using (peer)
+        {
+            await peer.WriteHeadersAsync(1, RawRequests.Unary(), endStream: false);
+            await peer.WriteRstAsync(3, Http2ErrorCode.Cancel);
+            await peer.WriteDataAsync(1, RawRequests.EchoMessage("still here"), endStream: true);
+            RawHttp2Peer.StreamResult result = await peer.ReadStreamAsync(1);
+            Assert.Null(result.GoAway);
+            Assert.Equal("still here", RawRequests.ReadEcho(result.Body.ToArray()));
+            await RawRequests.EchoAsync(peer, 5, "and the next stream");
+        }
+    }
+
+    [Fact]
     public async Task Headers_on_an_even_stream_is_a_protocol_error()
     {
         Http2ErrorCode? code = await GoAwayAfterAsync(peer => peer.WriteHeadersAsync(2, RawRequests.Unary(), endStream: true));
