@@ -18,7 +18,13 @@ internal static class CliProgress
             return work(_ => { });
         }
 
-        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console.Error) });
+        // The console said a person is watching: draw the live bar whatever Spectre guesses from the writer.
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(console.Error),
+            Interactive = InteractionSupport.Yes,
+            Ansi = AnsiSupport.Yes,
+        });
         return terminal.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())

@@ -203,7 +203,9 @@ internal static class FlightCommands
         command.SetAction(parse => Call(parse, connection, async client =>
         {
             string text = parse.GetValue(cid)!;
-            var fetched = CliProgress.Run(console, $"fetching {text}", 1, advance =>
+            // A CID is long for a progress bar's line: its head and tail tell it apart.
+            string shown = text.Length > 24 ? $"{text[..12]}…{text[^6..]}" : text;
+            var fetched = CliProgress.Run(console, $"fetching {shown}", 1, advance =>
             {
                 // In fractions of the whole: the first chunk tells how many there are.
                 int told = 0;
@@ -238,7 +240,7 @@ internal static class FlightCommands
         {
             using var source = IpcSource.Open(parse.GetValue(input)!, console);
             var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name));
-            var summary = CliProgress.Run(console, $"sending {source.Name}", source.BatchCount, advance =>
+            var summary = CliProgress.Run(console, $"sending {Path.GetFileName(source.Name)}", source.BatchCount, advance =>
                 client.PutAsync(descriptor, source.Schema, ReadAll(source, advance)).GetAwaiter().GetResult());
             foreach (var batch in summary.Batches)
             {
