@@ -91,8 +91,10 @@ public sealed class GatewayNode : IAsyncDisposable
         builder.Services.AddSingleton(context);
 
         WebApplication app = builder.Build();
-        var cors = new GatewayCors(options.CorsOrigins);
+        var cors = new GatewayCors(options.CorsOrigins, options.CorsAnyOriginWrites);
+        var hosts = new GatewayHostGuard(options);
         app.Use(GatewayProblem.GuardAsync);
+        app.Use(hosts.HandleAsync);
         app.Use(cors.HandleAsync);
         app.Use((http, next) => GatewayAccess.CheckAsync(http, node.Access, next));
         app.UseRouting();

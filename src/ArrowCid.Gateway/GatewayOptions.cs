@@ -22,6 +22,21 @@ public sealed class GatewayOptions
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
     /// <summary>
+    /// With <c>*</c> among <see cref="CorsOrigins"/>, whether pages of any origin may upload too
+    /// (POST). Off: <c>*</c> opens reads only, and writes need an origin named exactly.
+    /// </summary>
+    public bool CorsAnyOriginWrites { get; init; }
+
+    /// <summary>
+    /// Host names (the <c>Host</c> header, without port) answered besides the loopback ones
+    /// (<c>localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c>) when the gateway listens on a loopback
+    /// address: any other is refused with 421, so a page whose DNS name was rebound to 127.0.0.1
+    /// cannot read or write the node (docs/security.md). A gateway listening on another address
+    /// answers every Host.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>
     /// How long <c>/api/v1/events</c> may stay silent before it sends a comment line, so that proxies
     /// and load balancers do not close an idle stream. Defaults to 15 seconds.
     /// </summary>

@@ -56,17 +56,41 @@ internal static class GatewayProblem
         {
             // The client went away: nothing to answer.
         }
+        catch (Exception e) when (ClientFault(e) is { } status && !context.Response.HasStarted)
+        {
+            // What the request named or sent is at fault, not the node: a 4xx with what is wrong.
+            await WriteAsync(context, status, e.Message).ConfigureAwait(false);
+        }
+        catch (Content.Stores.BlockCorruptedException e) when (!context.Response.HasStarted)
+        {
+            // The node's fault, but one its readers must hear about: a stored block no longer hashes
+            // to its CID (the message names the CID and sizes, never a path).
+            await WriteAsync(context, StatusCodes.Status500InternalServerError, e.Message).ConfigureAwait(false);
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // The node's own fault: the client learns that and an id to quote, the node's log the
+            // cause. Never the exception's type or message, which may hold paths or internals.
+            string id = context.TraceIdentifier;
+            Console.Error.WriteLine($"arrowcid gateway: {context.Request.Method} {context.Request.Path} failed ({id}): {e}");
             if (context.Response.HasStarted)
             {
                 context.Abort();
                 return;
             }
 
-            await WriteAsync(context, StatusCodes.Status500InternalServerError, $"the gateway failed: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+            await WriteAsync(context, StatusCodes.Status500InternalServerError, $"the node failed to answer; its log has the cause under request {id}").ConfigureAwait(false);
         }
     }
+
+    /// <summary>The 4xx for what a request sent or named that the node cannot use; null for the node's own faults.</summary>
+    private static int? ClientFault(Exception e) => e switch
+    {
+        Content.Stores.BlockNotFoundException or Registry.DatasetNotFoundException => StatusCodes.Status404NotFound,
+        Flight.Service.NodeLimitException => StatusCodes.Status400BadRequest,
+        Content.ContentFormatException or Arrow.ArrowFormatException or FormatException => StatusCodes.Status400BadRequest,
+        _ => null,
+    };
 
     private static string ReasonPhrase(int status) =>
         Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";

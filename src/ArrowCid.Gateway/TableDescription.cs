@@ -85,7 +85,7 @@ internal sealed class TableDescription(GatewayContext context)
                 record?.Created,
                 record?.Pinned ?? false,
                 record?.Producer,
-                record?.Provenance,
+                Flight.Service.RemoteView.Provenance(record?.Provenance),
                 VersionsOf(cid, blocks, cancellationToken));
         }
         catch (BlockNotFoundException e)

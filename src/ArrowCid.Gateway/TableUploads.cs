@@ -10,6 +10,7 @@ using ArrowCid.Parquet;
 using ArrowCid.Parquet.Reading;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
+using ArrowCid.Flight.Service;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -38,7 +39,7 @@ internal static class TableUploads
     private static async Task PostAsync(HttpContext http, GatewayContext context)
     {
         var format = BodyFormatOf(http.Request);
-        var options = OptionsOf(http);
+        var options = OptionsOf(http, context);
         PutStreamResult put;
         try
         {
@@ -77,7 +78,7 @@ internal static class TableUploads
     }
 
     /// <summary>The put's options: <c>name</c> and <c>tag=KEY=VALUE</c> (repeatable) from the query.</summary>
-    private static PutOptions OptionsOf(HttpContext http)
+    private static PutOptions OptionsOf(HttpContext http, GatewayContext context)
     {
         var query = http.Request.Query;
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -100,11 +101,21 @@ internal static class TableUploads
                 : throw new GatewayException(StatusCodes.Status400BadRequest, $"name '{names}' is not a dataset name: {(names.Count == 1 ? DatasetName.Problem(names[0]) : "give one name")}");
         }
 
+        try
+        {
+            context.Node.Options.Limits.CheckTags(tags);
+        }
+        catch (NodeLimitException e)
+        {
+            throw new GatewayException(StatusCodes.Status400BadRequest, e.Message, e);
+        }
+
         return new PutOptions
         {
             Tags = tags,
             Name = name,
-            Producer = $"http {http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}",
+            // The client's address only where the operator asked for it: every reader sees the producer.
+            Producer = context.Node.Options.RecordClientAddresses ? $"http {http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}" : "http",
         };
     }
 

@@ -169,6 +169,13 @@ internal static class TrustlessResponses
     // The blocks a CAR of this scope carries; identity blocks never (their bytes are in the CIDs that link them).
     private static IEnumerable<Cid> BlocksOf(GatewayContext context, Cid root, CarRequest car)
     {
+        if (IsIdentity(root))
+        {
+            // Its bytes are the CID itself (the trustless gateway answers it from the CID): a CAR
+            // of just the header naming it, whatever the scope, as no store is asked for it.
+            return [];
+        }
+
         bool wholeDag = car.Scope switch
         {
             DagScope.Block => false,

@@ -235,7 +235,7 @@ public abstract class SqlRegistry : IRegistry
     /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid)
     {
-        DatasetName.Validate(name);
+        name = DatasetName.Validate(name);
         ArgumentNullException.ThrowIfNull(cid);
         return Write((c, t) =>
         {
@@ -266,7 +266,7 @@ public abstract class SqlRegistry : IRegistry
     /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null)
     {
-        DatasetName.Validate(name);
+        name = DatasetName.Validate(name);
         var found = Read((c, t) => version is { } number
             ? ReadVersions(c, t, $"{VersionSelect} WHERE name = @name AND version = @version;", ("@name", name), ("@version", number))
             : ReadVersions(c, t, $"{VersionSelect} WHERE name = @name ORDER BY version DESC LIMIT 1;", ("@name", name)));
@@ -280,7 +280,7 @@ public abstract class SqlRegistry : IRegistry
     /// <inheritdoc/>
     public IReadOnlyList<NamedVersion> ListVersions(string name)
     {
-        DatasetName.Validate(name);
+        name = DatasetName.Validate(name);
         return Read((c, t) => ReadVersions(c, t, $"{VersionSelect} WHERE name = @name ORDER BY version DESC;", ("@name", name)));
     }
 

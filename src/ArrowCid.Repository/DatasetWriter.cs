@@ -55,8 +55,8 @@ public sealed class DatasetWriter : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (options.Name is not null)
         {
-            // Checked before anything is stored.
-            DatasetName.Validate(options.Name);
+            // Checked before anything is stored, and kept in the form names are kept in (NFC).
+            options = options with { Name = DatasetName.Validate(options.Name) };
         }
 
         _content = content;

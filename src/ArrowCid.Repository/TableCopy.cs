@@ -56,7 +56,7 @@ public static class TableCopy
         options ??= PutOptions.Default;
         if (options.Name is not null)
         {
-            DatasetName.Validate(options.Name);
+            options = options with { Name = DatasetName.Validate(options.Name) };
         }
 
         // Manifest nodes fetched during the walk are kept until they are stored, after what they link.

@@ -178,6 +178,73 @@ public sealed class CsvReaderTests
     }
 
     [Fact]
+    public void An_over_long_field_is_refused_without_naming_the_parsers_exception()
+    {
+        var options = new CsvReadOptions { MaxFieldChars = 100 };
+        var e = Assert.Throws<CsvFormatException>(() => ReadAll("a\n" + new string('x', 1000) + "\n", options));
+        Assert.Contains("longer than the limit of 100 characters", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("h\n")]
+    [InlineData("")]
+    public void An_endless_record_of_short_fields_is_refused_after_reading_about_the_limit(string header)
+    {
+        // A record of "1," that goes on (here for 64 MiB): it must be refused once it passes the
+        // limit, not read whole. The header case is the same attack on the first line.
+        var options = new CsvReadOptions { MaxRecordChars = 64 << 10, MaxFieldChars = 64 << 10 };
+        using var endless = new RepeatingReader(header, "1,", 64L << 20);
+        var e = Assert.Throws<CsvFormatException>(() =>
+        {
+            using var reader = new CsvBatchReader(endless, options, leaveOpen: true);
+            while (reader.ReadNext() is { } batch)
+            {
+                batch.Dispose();
+            }
+        });
+
+        Assert.Contains("a record is longer than the limit of 65536 characters", e.Message, StringComparison.Ordinal);
+        Assert.InRange(endless.CharsRead, 64 << 10, (64 << 10) + (2 << 20));
+    }
+
+    [Fact]
+    public void A_record_with_more_fields_than_the_limit_is_refused()
+    {
+        var options = new CsvReadOptions { MaxFields = 100 };
+        var e = Assert.Throws<CsvFormatException>(() => ReadAll(string.Join(',', Enumerable.Range(0, 200)) + "\n", options));
+        Assert.Contains("200 fields, more than the limit of 100", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A prefix, then one piece of text again and again up to a length: an endless record, bounded for the test.</summary>
+    private sealed class RepeatingReader(string prefix, string piece, long length) : TextReader
+    {
+        public long CharsRead { get; private set; }
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        public override int Read(Span<char> buffer)
+        {
+            int n = 0;
+            while (n < buffer.Length && CharsRead < length)
+            {
+                buffer[n++] = CharsRead < prefix.Length ? prefix[(int)CharsRead] : piece[(int)((CharsRead - prefix.Length) % piece.Length)];
+                CharsRead++;
+            }
+
+            return n;
+        }
+
+        public override int Peek() => CharsRead < length ? (CharsRead < prefix.Length ? prefix[(int)CharsRead] : piece[0]) : -1;
+
+        public override int Read()
+        {
+            Span<char> one = stackalloc char[1];
+            return Read(one) == 1 ? one[0] : -1;
+        }
+    }
+
+    [Fact]
     public void Empty_input_and_duplicate_header_are_errors_header_only_is_an_empty_table()
     {
         Assert.Throws<CsvFormatException>(() => Reader(string.Empty));

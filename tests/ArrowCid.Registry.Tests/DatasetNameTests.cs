@@ -51,6 +51,33 @@ public sealed class DatasetNameTests
     }
 
     [Fact]
+    public void A_name_is_kept_in_nfc_so_composed_and_decomposed_spellings_are_one_name()
+    {
+        string composed = "caf\u00e9";
+        string decomposed = "cafe\u0301";
+
+        Assert.Equal(composed, DatasetName.Validate(decomposed));
+        Assert.Equal(composed, DatasetName.Validate(composed));
+        Assert.Equal(new DatasetReference(composed, 2), DatasetReference.Parse(decomposed + "@2"));
+    }
+
+    [Theory]
+    [InlineData("\u202Etxt.exe", "bidirectional control")]
+    [InlineData("a\u2066b", "bidirectional control")]
+    [InlineData("a\u200Fb", "bidirectional control")]
+    [InlineData("a\u200Bb", "zero-width")]
+    [InlineData("a\u200Db", "zero-width")]
+    [InlineData("a\u2060b", "zero-width")]
+    [InlineData("\uFEFFbom", "byte order mark")]
+    public void Characters_that_reorder_or_hide_text_are_refused(string name, string what)
+    {
+        var error = Assert.Throws<InvalidDatasetNameException>(() => DatasetName.Validate(name));
+        Assert.Contains(what, error.Message, StringComparison.Ordinal);
+        Assert.False(DatasetName.IsValid(name));
+        Assert.Throws<InvalidDatasetNameException>(() => DatasetReference.Parse(name + "@1"));
+    }
+
+    [Fact]
     public void Control_characters_are_escaped_in_the_message()
     {
         var error = Assert.Throws<InvalidDatasetNameException>(() => DatasetName.Validate("a\nb"));

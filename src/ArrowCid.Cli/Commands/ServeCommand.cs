@@ -32,9 +32,17 @@ internal static class ServeCommand
         var cors = new Option<string[]>("--cors") { Description = "An origin whose browser pages may call the HTTP gateway, e.g. https://example.org, or * for any (repeatable)", HelpName = "ORIGIN", Arity = ArgumentArity.ZeroOrMore };
         var strictTrustless = new Option<bool>("--strict-trustless") { Description = "Answer /ipfs/CID requests that name no format (no ?format=, no Accept naming one) with 400 instead of the raw block (strict trustless gateway)" };
         var sharedRegistry = new Option<string?>("--registry") { Description = "A registry shared with other nodes: postgres://user@host:port/database, Host=…;Database=…, or sqlite:PATH (default: the repository's own)", HelpName = "URL" };
+        var corsWrites = new Option<bool>("--cors-any-origin-writes") { Description = "With --cors '*', let pages of any origin upload too (by default '*' opens reads only)" };
+        var allowedHosts = new Option<string[]>("--allowed-host")
+        {
+            Description = "A Host name the HTTP gateway answers besides its own loopback names when it listens on loopback (repeatable; DNS-rebinding guard, docs/security.md)",
+            HelpName = "HOST",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var recordAddresses = new Option<bool>("--record-client-addresses") { Description = "Record the client's address in the producer of what it puts (every reader sees it); off by default" };
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
-            listen, http, cors, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry,
+            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry, recordAddresses,
         };
         command.SetAction(parse =>
         {
@@ -71,7 +79,14 @@ internal static class ServeCommand
                 Listen = endpoint,
                 Certificate = tls,
                 AdvertisedHost = parse.GetValue(advertise),
-                Service = new FlightServiceOptions { Access = access, SharedRegistry = shared, SharedMemory = shm, PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) } },
+                Service = new FlightServiceOptions
+                {
+                    Access = access,
+                    SharedRegistry = shared,
+                    SharedMemory = shm,
+                    PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) },
+                    RecordClientAddresses = parse.GetValue(recordAddresses),
+                },
             };
             var gateway = new GatewayOptions
             {
@@ -79,6 +94,8 @@ internal static class ServeCommand
                 Certificate = tls,
                 AdvertisedHost = parse.GetValue(advertise),
                 CorsOrigins = parse.GetValue(cors) ?? [],
+                CorsAnyOriginWrites = parse.GetValue(corsWrites),
+                AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 StrictTrustless = parse.GetValue(strictTrustless),
             };
             return Serve(console, content, options, gateway, shm);

@@ -13,7 +13,7 @@ namespace ArrowCid.Flight.Service;
 /// The DoAction verbs. Bodies are a CID as text, or a JSON object for tag; results are JSON
 /// objects (the raw block for "block"). See docs/flight.md.
 /// </summary>
-internal sealed class FlightActions(FlightContent content, ServiceRegistry serviceRegistry, NodeIdentity self, FlightAuthenticator auth, Func<Cid, CancellationToken, Task> ensureLocal)
+internal sealed class FlightActions(FlightContent content, ServiceRegistry serviceRegistry, NodeIdentity self, FlightAuthenticator auth, Func<Cid, CancellationToken, Task> ensureLocal, NodeLimits limits)
 {
     /// <summary>Results of "block" are cut into pieces of this size so no message nears a client's limit.</summary>
     private const int BlockPieceSize = 1 << 20;
@@ -23,7 +23,7 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
         new() { Type = "pin", Description = "Pin a CID so garbage collection keeps it (a dataset keeps its batches). Body: the CID. Needs write." },
         new() { Type = "unpin", Description = "Unpin a CID; the next gc may remove it. Body: the CID. Needs write." },
         new() { Type = "tag", Description = "Set or remove a tag. Body: {\"cid\":…,\"key\":…,\"value\":… (null removes)}. Needs write." },
-        new() { Type = "delete", Description = "Remove a CID from this node (registry row and block) unless a pinned dataset links it. Body: the CID. Needs write." },
+        new() { Type = "delete", Description = "Remove a CID from this node (registry row and block) unless it is named or part of a pinned or named table (however deep). Body: the CID. Needs write." },
         new() { Type = "verify", Description = "Re-hash a CID's stored bytes (every node and chunk of a table), or, with an empty body, report the whole repository." },
         new() { Type = "stats", Description = "Counts and sizes of what this node serves, its location and the registry's latest change sequence." },
         new() { Type = "block", Description = "The raw bytes of a stored block (e.g. a dataset manifest), for peers and clients that verify datasets. Body: the CID." },
@@ -97,12 +97,18 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
         var cid = FlightRequests.ParseCid(FlightJson.OptionalString(json, "cid") ?? throw FlightErrors.Invalid("tag: 'cid' is missing"), "tag");
         string key = FlightJson.OptionalString(json, "key") is { Length: > 0 } k ? k : throw FlightErrors.Invalid("tag: 'key' is missing or empty");
         string? value = FlightJson.OptionalString(json, "value");
+        limits.CheckTag(key, value);
         bool found = false;
         foreach (var registry in Registries())
         {
-            if (registry.Find(cid) is null)
+            if (registry.Find(cid) is not { } record)
             {
                 continue;
+            }
+
+            if (value is not null && !record.Tags.ContainsKey(key) && record.Tags.Count >= limits.MaxTags)
+            {
+                throw new NodeLimitException("max_tags", limits.MaxTags, $"{cid} has {record.Tags.Count} tags already");
             }
 
             found = true;
@@ -154,6 +160,19 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
         if (Registries().SelectMany(r => r.ListVersionsOf(cid)).FirstOrDefault() is { } named)
         {
             throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is version {named.Version} of the dataset name '{named.Name}'; every version of a name is kept");
+        }
+
+        // However deep: a chunk or an inner node of a pinned or named table's tree is part of the
+        // table. It is when something that links it is in the set gc keeps (pins, every version
+        // of every name, and all they link), in any registry this node answers to. A pinned table
+        // root itself may still be deleted: its pin guards it from gc, not from its owner.
+        foreach (var registry in Registries())
+        {
+            var retained = registry.ListRetained();
+            if (registry.GetLinkingDatasets(cid).FirstOrDefault(retained.Contains) is { } holder)
+            {
+                throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is part of a pinned or named table (linked by {holder}); delete or unpin that table first");
+            }
         }
 
         // Row first, then block: a crash in between leaves an orphan block, which verify tidies.

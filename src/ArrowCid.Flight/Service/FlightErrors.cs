@@ -41,6 +41,7 @@ internal static class FlightErrors
     public static RpcException? ToRpc(Exception e) => e switch
     {
         OperationCanceledException => null,
+        NodeLimitException => new RpcException(StatusCode.InvalidArgument, e.Message),
         BlockNotFoundException { Cid: { } cid } => new RpcException(StatusCode.NotFound, $"not found: {cid}"),
         BlockNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
         Registry.DatasetNotFoundException => new RpcException(StatusCode.NotFound, e.Message),

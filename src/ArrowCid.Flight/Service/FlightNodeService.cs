@@ -33,6 +33,9 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
     /// </summary>
     private const long ListedTableBytes = 16L << 30;
 
+    /// <summary>The node's settings (limits, access, peers).</summary>
+    internal FlightServiceOptions Options => _options;
+
     /// <summary>Serves <paramref name="content"/> (not owned) with <paramref name="options"/>.</summary>
     public FlightNodeService(ContentRepository content, FlightServiceOptions? options = null)
     {
@@ -43,7 +46,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         _auth = new FlightAuthenticator(_options.Access);
         _peers = new PeerFetcher(content, _options.SharedRegistry, _self, _options.PeerClient);
         _infos = new FlightInfoFactory(_content, _self, _peers, _options.EndpointBytes);
-        _actions = new FlightActions(_content, _serviceRegistry, _self, _auth, EnsureLocalAsync);
+        _actions = new FlightActions(_content, _serviceRegistry, _self, _auth, EnsureLocalAsync, _options.Limits);
     }
 
     /// <summary>Wakes subscribers; call <see cref="ChangeNotifier.Notify"/> when the registry changed elsewhere (a PostgreSQL NOTIFY).</summary>
@@ -183,7 +186,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         FlightErrors.Guard(() =>
         {
             _auth.Require(context, FlightRole.Write);
-            return FlightPutSession.RunAsync(requestStream, responseStream, context, _content.Content, _serviceRegistry);
+            return FlightPutSession.RunAsync(requestStream, responseStream, context, _content.Content, _serviceRegistry, _options);
         });
 
     /// <inheritdoc />

@@ -28,7 +28,7 @@ internal static class FlightPutSession
 
     public static async Task RunAsync(
         IAsyncStreamReader<FlightData> requests, IServerStreamWriter<PutResult> responses, ServerCallContext context,
-        ContentRepository content, ServiceRegistry serviceRegistry)
+        ContentRepository content, ServiceRegistry serviceRegistry, FlightServiceOptions node)
     {
         var decoder = new IpcMessageDecoder();
         PutOptions? options = null;
@@ -40,7 +40,7 @@ internal static class FlightPutSession
             while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
             {
                 FlightData data = requests.Current;
-                options ??= FlightRequests.PutOptionsOf(data.FlightDescriptor, context.Peer);
+                options ??= FlightRequests.PutOptionsOf(data.FlightDescriptor, context.Peer, node);
                 if (data.DataHeader.IsEmpty)
                 {
                     // A descriptor-only or app_metadata-only message.
@@ -109,7 +109,7 @@ internal static class FlightPutSession
             }
 
             var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
-            writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer), serviceRegistry);
+            writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer, node), serviceRegistry);
             int acknowledged = writer.Chunks.Count;
             // Waits for the group commit without holding a thread, so concurrent puts share groups.
             var put = await writer.FinishAsync().ConfigureAwait(false);

@@ -150,9 +150,17 @@ internal static class FlightRequests
     /// "provenance":…, "pin":bool}. No descriptor (or an empty PATH) means defaults. A bad name is
     /// INVALID_ARGUMENT here, before anything is stored.
     /// </summary>
-    public static PutOptions PutOptionsOf(FlightDescriptor? descriptor, string peer)
+    public static PutOptions PutOptionsOf(FlightDescriptor? descriptor, string peer, FlightServiceOptions node)
     {
-        var defaults = new PutOptions { Producer = $"flight {peer}" };
+        ArgumentNullException.ThrowIfNull(node);
+        PutOptions options = PutOptionsOf(descriptor, node.RecordClientAddresses ? $"flight {peer}" : "flight");
+        node.Limits.CheckTags(options.Tags);
+        return options;
+    }
+
+    private static PutOptions PutOptionsOf(FlightDescriptor? descriptor, string producer)
+    {
+        var defaults = new PutOptions { Producer = producer };
         if (descriptor is null)
         {
             return defaults;

@@ -35,6 +35,16 @@ public sealed class FlightServiceOptions
     /// </summary>
     public long EndpointBytes { get; init; } = 64L << 20;
 
+    /// <summary>The bounds on what one request may make the node hold or do (docs/security.md).</summary>
+    public NodeLimits Limits { get; init; } = NodeLimits.Default;
+
+    /// <summary>
+    /// Whether a put over Flight or HTTP records the client's address in its producer
+    /// (<c>flight 10.0.0.7:51234</c>), which every reader of the table sees. Off by default: the
+    /// producer is then just <c>flight</c> or <c>http</c>.
+    /// </summary>
+    public bool RecordClientAddresses { get; init; }
+
     /// <summary>
     /// How often subscribers look at the change feed when nothing woke them: changes made by other
     /// processes on a local SQLite registry announce themselves no other way.

@@ -21,6 +21,7 @@ namespace ArrowCid.Ingest.Csv;
 public sealed class CsvBatchReader : IDisposable
 {
     private readonly CsvParser _parser;
+    private readonly RecordBoundedReader _input;
     private readonly CsvReadOptions _options;
     private readonly Queue<(long Line, string[] Fields)> _sample = new();
     private readonly ArrayBuilder[] _builders;
@@ -51,7 +52,8 @@ public sealed class CsvBatchReader : IDisposable
                 Math.Max(_lastLine + 1, args.Context.Parser!.RawRow - args.RawRecord.AsSpan().Count('\n')), Math.Max(1, args.Context.Parser.Count),
                 $"malformed quoting (a stray or unterminated quote) in field {Excerpt(args.Field)}"),
         };
-        _parser = new CsvParser(reader, config, leaveOpen);
+        _input = new RecordBoundedReader(reader, _options.MaxRecordChars, leaveOpen, () => _lastLine + 1);
+        _parser = new CsvParser(_input, config, leaveOpen: false);
         try
         {
             var first = Next() ?? throw new CsvFormatException("the input holds no records");
@@ -190,6 +192,12 @@ public sealed class CsvBatchReader : IDisposable
             string[] fields = _parser.Record ?? [];
             long line = StartLine(_parser.RawRow, _parser.RawRecord);
             _lastLine = _parser.RawRow;
+            _input.RecordEnded();
+            if (fields.Length > _options.MaxFields)
+            {
+                throw new CsvFormatException(line, null, $"the record has {fields.Length} fields, more than the limit of {_options.MaxFields}");
+            }
+
             if (ColumnCount > 0 && fields.Length != ColumnCount)
             {
                 throw new CsvFormatException(line, Math.Min(fields.Length, ColumnCount) + 1,
@@ -198,11 +206,17 @@ public sealed class CsvBatchReader : IDisposable
 
             return (line, fields);
         }
+        catch (MaxFieldSizeException e)
+        {
+            long line = Math.Max(1, e.Context?.Parser?.RawRow ?? 0);
+            throw new CsvFormatException(line, null, $"a field is longer than the limit of {_options.MaxFieldChars} characters", e);
+        }
         catch (CsvHelperException e)
         {
-            // Over-long fields (MaxFieldSize) and other parser failures.
+            // Other parser failures; CsvHelper's own message, without its exception's name.
             long line = Math.Max(1, e.Context?.Parser?.RawRow ?? 0);
-            throw new CsvFormatException(line, null, $"cannot parse the record: {FirstLine(e.Message)}", e);
+            string message = FirstLine(e.Message);
+            throw new CsvFormatException(line, null, message.StartsWith("Exception of type", StringComparison.Ordinal) ? "cannot parse the record" : $"cannot parse the record: {message}", e);
         }
     }
 
@@ -322,4 +336,59 @@ public sealed class CsvBatchReader : IDisposable
     private string Hint(int column) => _inferred.Contains(column)
         ? $" (the type was inferred from the first {_inferredFrom} rows; give the column's type in a schema, e.g. '{Schema.Fields[column].Name}:utf8', or infer from more rows)"
         : " (the type was given in the schema)";
+}
+
+/// <summary>
+/// The text a <see cref="CsvParser"/> reads, counted from the end of the last record (which the
+/// reader is told): once more than a record's limit has been read without a record ending, the
+/// read fails, so an endless record or header costs at most the limit and the parser's buffer.
+/// </summary>
+internal sealed class RecordBoundedReader(TextReader inner, int maxRecordChars, bool leaveOpen, Func<long> currentLine) : TextReader
+{
+    private const int ReadAheadSlack = 1 << 20;
+    private long _sinceRecordEnd;
+
+    /// <summary>A record ended: its characters no longer count.</summary>
+    public void RecordEnded() => _sinceRecordEnd = 0;
+
+    public override int Read(char[] buffer, int index, int count) => Counted(inner.Read(buffer, index, count));
+
+    public override int Read(Span<char> buffer) => Counted(inner.Read(buffer));
+
+    public override int Read()
+    {
+        int c = inner.Read();
+        Counted(c < 0 ? 0 : 1);
+        return c;
+    }
+
+    public override int Peek() => inner.Peek();
+
+    public override async ValueTask<int> ReadAsync(Memory<char> buffer, CancellationToken cancellationToken = default) =>
+        Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+    public override Task<int> ReadAsync(char[] buffer, int index, int count) => ReadAsync(buffer.AsMemory(index, count)).AsTask();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !leaveOpen)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private int Counted(int read)
+    {
+        _sinceRecordEnd += read;
+        // The parser reads ahead a buffer at a time, so a record that ends within the limit may be
+        // counted with some of the next: the slack covers that read-ahead.
+        if (_sinceRecordEnd > (long)maxRecordChars + ReadAheadSlack)
+        {
+            throw new CsvFormatException(currentLine(), null, $"a record is longer than the limit of {maxRecordChars} characters");
+        }
+
+        return read;
+    }
 }

@@ -32,8 +32,19 @@ public sealed record CsvReadOptions
     /// <summary>Largest field in characters; a longer one (e.g. from an unterminated quote) is an error, so memory stays bounded.</summary>
     public int MaxFieldChars { get; init; } = 16 << 20;
 
+    /// <summary>
+    /// Largest record in characters, the header included; reading stops with an error once one
+    /// passes it (an endless record of short fields would otherwise grow without bound). Default 16 MiB.
+    /// </summary>
+    public int MaxRecordChars { get; init; } = 16 << 20;
+
+    /// <summary>Most fields in one record (the header included). Default 100,000.</summary>
+    public int MaxFields { get; init; } = 100_000;
+
     internal void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordChars, 1, nameof(MaxRecordChars));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxFields, 1, nameof(MaxFields));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(InferenceRows, 1, nameof(InferenceRows));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFieldChars, 1, nameof(MaxFieldChars));

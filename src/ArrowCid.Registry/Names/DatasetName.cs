@@ -5,7 +5,10 @@ namespace ArrowCid.Registry;
 
 /// <summary>
 /// The rules a dataset name follows (docs/repository.md): non-empty well-formed Unicode of at most
-/// <see cref="MaxBytes"/> UTF-8 bytes, no control characters, no <c>@</c> (it introduces a version,
+/// <see cref="MaxBytes"/> UTF-8 bytes, kept in Unicode NFC (so the composed and decomposed
+/// spellings of <c>café</c> are one name), no control characters, no characters that reorder or
+/// hide text (bidirectional controls such as U+202E, zero-width characters, the byte order mark:
+/// a name must read as what it is), no <c>@</c> (it introduces a version,
 /// as in <c>sensors@3</c>), '/'-separated segments none of which is empty, <c>.</c> or <c>..</c>
 /// (so no leading, trailing or doubled '/'), and not text that parses as a CID (a CID always
 /// means itself). Anything else is allowed, e.g. <c>sensors</c>, <c>plant-3/temps</c>,
@@ -22,12 +25,23 @@ public static class DatasetName
     /// <summary>The character that separates the segments of a path-like name.</summary>
     public const char SegmentSeparator = '/';
 
-    /// <summary>Checks a name.</summary>
+    /// <summary>Checks a name and gives it in the form it is kept in (NFC).</summary>
     /// <param name="name">The text.</param>
-    /// <returns><paramref name="name"/>, unchanged.</returns>
+    /// <returns><paramref name="name"/> in Unicode NFC.</returns>
     /// <exception cref="InvalidDatasetNameException">The text breaks a rule; the message says which.</exception>
     public static string Validate(string? name) =>
-        Problem(name) is { } problem ? throw new InvalidDatasetNameException(name ?? string.Empty, problem) : name!;
+        Problem(name) is { } problem ? throw new InvalidDatasetNameException(name ?? string.Empty, problem) : Normalize(name!);
+
+    /// <summary>
+    /// <paramref name="name"/> in Unicode NFC, the form names are kept and compared in (an ASCII
+    /// name, as most are, is returned as it is). Checks nothing else. NFC comes from the system's
+    /// ICU (libicu, which .NET needs outside invariant mode and Debian installs); on a system
+    /// without one, names are kept as given.
+    /// </summary>
+    public static string Normalize(string name) => UnicodeNfc.Normalize(name);
+
+    /// <summary>Whether names are normalised to NFC on this system (its ICU library was found).</summary>
+    public static bool NormalizesToNfc => UnicodeNfc.IsAvailable;
 
     /// <summary>Whether <paramref name="name"/> follows every rule.</summary>
     /// <param name="name">The text.</param>
@@ -67,6 +81,11 @@ public static class DatasetName
                 return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"it holds the control character U+{rune.Value:X4}");
             }
 
+            if (HidesText(rune.Value) is { } what)
+            {
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"it holds U+{rune.Value:X4}, {what}, which makes a name read as another");
+            }
+
             bytes += rune.Utf8SequenceLength;
             i += used;
         }
@@ -96,6 +115,15 @@ public static class DatasetName
 
         return Cid.TryParse(name, out _) ? "it is a CID (a CID always means itself)" : null;
     }
+
+    /// <summary>What a character that reorders or hides text is, or null for any other.</summary>
+    private static string? HidesText(int codePoint) => codePoint switch
+    {
+        0x061C or 0x200E or 0x200F or (>= 0x202A and <= 0x202E) or (>= 0x2066 and <= 0x2069) => "a bidirectional control",
+        0x200B or 0x200C or 0x200D or 0x2060 or 0x180E => "a zero-width character",
+        0xFEFF => "the byte order mark",
+        _ => null,
+    };
 }
 
 /// <summary>What names content where a CID is expected: a CID, a name (its latest version) or <c>NAME@N</c> (version N).</summary>
@@ -116,6 +144,8 @@ public sealed record DatasetReference(string Name, long? Version)
         {
             throw new InvalidDatasetNameException(text, problem);
         }
+
+        name = DatasetName.Normalize(name);
 
         if (at < 0)
         {

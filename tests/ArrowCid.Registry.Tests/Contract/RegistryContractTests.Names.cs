@@ -62,6 +62,27 @@ public abstract partial class RegistryContractTests
     }
 
     [Fact]
+    public void The_composed_and_decomposed_spellings_of_a_name_are_one_history()
+    {
+        var registry = NewRegistry();
+        var cids = Enumerable.Range(1, 2).Select(FakeDatasetCid).ToArray();
+        foreach (var cid in cids)
+        {
+            registry.Upsert(DatasetRecord(cid));
+        }
+
+        var first = registry.AddVersion("caf\u00e9", cids[0])!;
+        var second = registry.AddVersion("cafe\u0301", cids[1])!;
+
+        Assert.Equal(2, second.Version);
+        Assert.Equal(first.Name, second.Name);
+        Assert.Equal("caf\u00e9", second.Name);
+        Assert.Equal(second, registry.FindVersion("cafe\u0301"));
+        Assert.Equal(2, registry.ListVersions("caf\u00e9").Count);
+        Assert.Single(registry.ListNames());
+    }
+
+    [Fact]
     public void Naming_an_unregistered_cid_records_nothing()
     {
         var registry = NewRegistry();

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// The bounds a node puts on what one request may make it hold or do, in one place for every face
+/// (Flight, HTTP) and documented with their defaults in docs/security.md. A request over one is
+/// refused before anything is stored, with a <see cref="NodeLimitException"/> naming the limit
+/// (INVALID_ARGUMENT over Flight, 400 or 413 over HTTP).
+/// </summary>
+public sealed record NodeLimits
+{
+    /// <summary>The defaults.</summary>
+    public static NodeLimits Default { get; } = new();
+
+    /// <summary>Tags on one put or one table (<c>max_tags</c>). Default 64.</summary>
+    public int MaxTags { get; init; } = 64;
+
+    /// <summary>UTF-8 bytes of one tag key (<c>max_tag_key_bytes</c>). Default 128.</summary>
+    public int MaxTagKeyBytes { get; init; } = 128;
+
+    /// <summary>UTF-8 bytes of one tag value (<c>max_tag_value_bytes</c>). Default 1,024.</summary>
+    public int MaxTagValueBytes { get; init; } = 1024;
+
+    /// <summary>Refuses tags over the limits: too many, a key or value too long, or an empty key.</summary>
+    /// <exception cref="NodeLimitException">The first limit they pass.</exception>
+    public void CheckTags(IReadOnlyDictionary<string, string>? tags)
+    {
+        if (tags is null)
+        {
+            return;
+        }
+
+        if (tags.Count > MaxTags)
+        {
+            throw new NodeLimitException("max_tags", MaxTags, $"{tags.Count} tags");
+        }
+
+        foreach ((string key, string value) in tags)
+        {
+            CheckTag(key, value);
+        }
+    }
+
+    /// <summary>Refuses one tag over the limits (a null value, which removes a tag, has no size).</summary>
+    /// <exception cref="NodeLimitException">The first limit it passes.</exception>
+    public void CheckTag(string key, string? value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (Encoding.UTF8.GetByteCount(key) is var keyBytes && keyBytes > MaxTagKeyBytes)
+        {
+            throw new NodeLimitException("max_tag_key_bytes", MaxTagKeyBytes, $"a tag key of {keyBytes} bytes");
+        }
+
+        if (value is not null && Encoding.UTF8.GetByteCount(value) is var valueBytes && valueBytes > MaxTagValueBytes)
+        {
+            throw new NodeLimitException("max_tag_value_bytes", MaxTagValueBytes, $"the value of tag '{Shown(key)}' is {valueBytes} bytes");
+        }
+    }
+
+    private static string Shown(string key) => key.Length <= 40 ? key : key[..40] + "…";
+}
+
+/// <summary>What a node shows remote readers of what it records locally.</summary>
+public static class RemoteView
+{
+    /// <summary>
+    /// A provenance as remote readers see it: a path on the node (<c>/home/ops/big.csv</c>, as
+    /// <c>arrowcid put</c> records it) is reduced to its file name, so no reader learns the node's
+    /// folders; any other text (<c>stdin</c>, <c>pulled from grpc+tcp://…</c>) is shown as it is.
+    /// </summary>
+    public static string? Provenance(string? provenance) =>
+        provenance is not null && Path.IsPathRooted(provenance) ? Path.GetFileName(provenance) : provenance;
+}
+
+/// <summary>A request passed one of the node's limits (<see cref="NodeLimits"/>); the message names it and its value.</summary>
+public sealed class NodeLimitException : Exception
+{
+    /// <summary>Names the limit, its value and what passed it.</summary>
+    public NodeLimitException(string limit, long value, string what)
+        : base(string.Create(CultureInfo.InvariantCulture, $"{what}: over the node's limit {limit} = {value}"))
+    {
+        Limit = limit;
+    }
+
+    /// <summary>Creates the exception with a default message.</summary>
+    public NodeLimitException()
+        : base("over one of the node's limits") => Limit = string.Empty;
+
+    /// <summary>Creates the exception with a message.</summary>
+    public NodeLimitException(string message)
+        : base(message) => Limit = string.Empty;
+
+    /// <summary>Creates the exception with a message and its cause.</summary>
+    public NodeLimitException(string message, Exception innerException)
+        : base(message, innerException) => Limit = string.Empty;
+
+    /// <summary>The limit's name as docs/security.md lists it (e.g. <c>max_tag_value_bytes</c>).</summary>
+    public string Limit { get; }
+}

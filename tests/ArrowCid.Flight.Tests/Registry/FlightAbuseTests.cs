@@ -1,0 +1,77 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Client;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Grpc;
+using Google.Protobuf;
+
+namespace ArrowCid.Flight.Tests.Registry;
+
+/// <summary>
+/// What a penetration test sent the Flight face (issue 35): deletes deep in a pinned or named
+/// table, oversized tags, and what a put records of its client.
+/// </summary>
+public sealed class FlightAbuseTests : IAsyncLifetime
+{
+    private FlightNodeFixture? _node;
+
+    private FlightNodeFixture Node => _node!;
+
+    public async Task InitializeAsync() => _node = await FlightNodeFixture.StartAsync();
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+
+    [Fact]
+    public async Task Delete_refuses_a_chunk_and_an_inner_node_deep_in_a_named_table_whatever_its_pin()
+    {
+        using var client = Node.Client();
+        using var table = TestBatches.Large(24L << 20, seed: 35);
+        var put = await client.PutAsync(FlightClient.PutDescriptor(name: "sensors"), table.Schema, [table]);
+        var registry = Node.Content.Repository.Registry;
+
+        // A chunk whose parent is an inner node of the tree, not the root: the table has two levels.
+        var deep = put.Batches.Select(b => b.Cid).First(c => registry.GetLinkingDatasets(c).Any(p => p != put.Dataset));
+        var inner = registry.GetLinkingDatasets(deep).First(p => p != put.Dataset);
+        await client.ActionAsync("unpin", put.Dataset.ToString());
+
+        foreach (var target in new[] { deep, inner })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("delete", target.ToString()));
+            Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        }
+
+        // Nothing of the named table was lost: it is fetched whole and verified.
+        var fetched = await client.GetByNameAsync("sensors");
+        Assert.Equal(put.Dataset, fetched.Cid);
+        Assert.Equal(put.Batches.Count, fetched.Batches.Count);
+    }
+
+    [Fact]
+    public async Task Oversized_tags_are_refused_naming_the_limit()
+    {
+        using var client = Node.Client();
+        using var batch = TestBatches.Small(seed: 1);
+        var put = await client.PutAsync(batch.Schema, [batch]);
+
+        string body = $"{{\"cid\":\"{put.Dataset}\",\"key\":\"k\",\"value\":\"{new string('v', 3 << 20)}\"}}";
+        var tooLong = await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("tag", body));
+        Assert.Equal(StatusCode.InvalidArgument, tooLong.StatusCode);
+        Assert.Contains("max_tag_value_bytes", tooLong.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(Node.Content.Repository.GetRecord(put.Dataset)!.Tags);
+
+        var many = Enumerable.Range(0, 65).ToDictionary(i => $"k{i}", _ => "v");
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.PutAsync(FlightClient.PutDescriptor(many), batch.Schema, [TestBatches.Small(seed: 2)]));
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("max_tags", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Single(Node.Content.Repository.Registry.ListCids());
+    }
+
+    [Fact]
+    public async Task A_put_records_flight_as_its_producer_without_the_clients_address()
+    {
+        using var client = Node.Client();
+        using var batch = TestBatches.Small(seed: 3);
+        var put = await client.PutAsync(batch.Schema, [batch]);
+
+        Assert.Equal("flight", Node.Content.Repository.GetRecord(put.Dataset)!.Producer);
+    }
+}

@@ -1,0 +1,206 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Service;
+
+namespace ArrowCid.Gateway.Tests;
+
+/// <summary>
+/// What a penetration test sent the HTTP face (issue 35) and how it must be answered: rebinding
+/// Host names, CORS that leaks or opens writes, oversized tags, client addresses and server paths
+/// in what readers see, 5xx for client input. Each ends with a normal request answered at once.
+/// </summary>
+public sealed class GatewayAbuseTests
+{
+    private static async Task NormalRequestWorksAsync(GatewayFixture node)
+    {
+        using var response = await node.Http.GetAsync("/api/v1/tables?limit=1");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static HttpRequestMessage Csv(string path, string text, string? origin = null, string? host = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(text, Encoding.UTF8, "text/csv") };
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+
+        return request;
+    }
+
+    [Fact]
+    public async Task A_loopback_node_answers_loopback_host_names_and_those_it_was_given_only()
+    {
+        await using var node = await GatewayFixture.StartAsync(gateway: new GatewayOptions { AllowedHosts = ["data.internal"] });
+        int port = node.Gateway.Address.Port;
+
+        foreach (string foreign in new[] { "rebind.attacker.example", $"rebind.attacker.example:{port}", "10.0.0.1" })
+        {
+            using var read = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tables");
+            read.Headers.Host = foreign;
+            using var refused = await node.Http.SendAsync(read);
+            Assert.Equal(HttpStatusCode.MisdirectedRequest, refused.StatusCode);
+            Assert.Contains("loopback host names only", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            using var write = Csv("/api/v1/tables", "a\n1\n", origin: "http://rebind.attacker.example", host: foreign);
+            using var writeRefused = await node.Http.SendAsync(write);
+            Assert.Equal(HttpStatusCode.MisdirectedRequest, writeRefused.StatusCode);
+        }
+
+        Assert.Empty(node.Content.Repository.Registry.ListCids());
+        foreach (string local in new[] { $"localhost:{port}", $"127.0.0.1:{port}", $"[::1]:{port}", "data.internal" })
+        {
+            using var read = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tables");
+            read.Headers.Host = local;
+            using var answered = await node.Http.SendAsync(read);
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Cors_varies_by_origin_matches_exactly_and_keeps_writes_from_pages_of_other_origins()
+    {
+        await using var node = await GatewayFixture.StartAsync(gateway: new GatewayOptions { CorsOrigins = ["https://Good.example"] });
+        var stored = node.Content.PutStream(TableData.Sensors(10, seed: 1)[0].Schema, TableData.Sensors(10, seed: 1));
+
+        // Every answer varies by Origin, the immutable ones too, whoever asks.
+        foreach (string? origin in new[] { "https://good.example", "https://evil.example", null })
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, $"/ipfs/{stored.Dataset.Cid}?format=raw");
+            if (origin is not null)
+            {
+                get.Headers.Add("Origin", origin);
+            }
+
+            using var response = await node.Http.SendAsync(get);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("Origin", response.Headers.Vary);
+            Assert.Contains("Accept", response.Headers.Vary);
+        }
+
+        // Exact match: another spelling of the origin is another origin.
+        using (var upper = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tables"))
+        {
+            upper.Headers.Add("Origin", "https://GOOD.example");
+            using var response = await node.Http.SendAsync(upper);
+            Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+        }
+
+        // A page of another origin cannot write (a text/csv POST needs no preflight); the named one can.
+        using (var evil = await node.Http.SendAsync(Csv("/api/v1/tables", "a\n1\n", origin: "https://evil.example")))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, evil.StatusCode);
+        }
+
+        using (var good = await node.Http.SendAsync(Csv("/api/v1/tables", "a\n2\n", origin: "https://good.example")))
+        {
+            Assert.Equal(HttpStatusCode.Created, good.StatusCode);
+            Assert.Equal("https://good.example", good.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        }
+
+        await NormalRequestWorksAsync(node);
+    }
+
+    [Fact]
+    public async Task Cors_any_origin_opens_reads_only_unless_the_operator_opens_writes()
+    {
+        await using (var node = await GatewayFixture.StartAsync(gateway: new GatewayOptions { CorsOrigins = ["*"] }))
+        {
+            using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/v1/tables");
+            preflight.Headers.Add("Origin", "https://any.example");
+            preflight.Headers.Add("Access-Control-Request-Method", "POST");
+            using var answer = await node.Http.SendAsync(preflight);
+            Assert.DoesNotContain("POST", answer.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
+
+            using var write = await node.Http.SendAsync(Csv("/api/v1/tables", "a\n1\n", origin: "https://any.example"));
+            Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+
+            using var read = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tables");
+            read.Headers.Add("Origin", "https://any.example");
+            using var readAnswer = await node.Http.SendAsync(read);
+            Assert.Equal("*", readAnswer.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        }
+
+        await using (var open = await GatewayFixture.StartAsync(gateway: new GatewayOptions { CorsOrigins = ["*"], CorsAnyOriginWrites = true }))
+        {
+            using var write = await open.Http.SendAsync(Csv("/api/v1/tables", "a\n1\n", origin: "https://any.example"));
+            Assert.Equal(HttpStatusCode.Created, write.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Oversized_tags_are_refused_naming_the_limit_and_store_nothing()
+    {
+        await using var node = await GatewayFixture.StartAsync();
+        string big = new('v', 2048);
+        using var response = await node.Http.SendAsync(Csv($"/api/v1/tables?tag=k={big}", "a\n1\n"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("max_tag_value_bytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(node.Content.Repository.Registry.ListCids());
+
+        string many = string.Join('&', Enumerable.Range(0, 65).Select(i => $"tag=k{i}=v"));
+        using var tooMany = await node.Http.SendAsync(Csv($"/api/v1/tables?{many}", "a\n1\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Contains("max_tags", await tooMany.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await NormalRequestWorksAsync(node);
+    }
+
+    [Fact]
+    public async Task Readers_see_neither_the_uploaders_address_nor_the_nodes_paths()
+    {
+        await using var node = await GatewayFixture.StartAsync();
+        using var uploaded = await node.Http.SendAsync(Csv("/api/v1/tables", "a\n1\n"));
+        string cid = JsonDocument.Parse(await uploaded.Content.ReadAsStringAsync()).RootElement.GetProperty("cid").GetString()!;
+        var batches = TableData.Sensors(10, seed: 2);
+        var local = node.Content.PutStream(batches[0].Schema, batches, new Repository.PutOptions { Provenance = "/home/ops/secret-folder/big.csv", Producer = "arrowcid put" });
+
+        using (var detail = JsonDocument.Parse(await node.Http.GetStringAsync($"/api/v1/tables/{cid}")))
+        {
+            Assert.Equal("http", detail.RootElement.GetProperty("producer").GetString());
+        }
+
+        using (var detail = JsonDocument.Parse(await node.Http.GetStringAsync($"/api/v1/tables/{local.Dataset.Cid}")))
+        {
+            Assert.Equal("big.csv", detail.RootElement.GetProperty("provenance").GetString());
+        }
+
+        // The node itself keeps the whole path.
+        Assert.Equal("/home/ops/secret-folder/big.csv", node.Content.Repository.GetRecord(local.Dataset.Cid)!.Provenance);
+    }
+
+    [Fact]
+    public async Task Client_input_gets_a_4xx_and_no_answer_names_an_exception_type()
+    {
+        await using var node = await GatewayFixture.StartAsync();
+
+        // An identity CID is answered from the CID itself, in every scope.
+        foreach (string scope in new[] { "all", "entity", "block" })
+        {
+            using var car = await node.Http.GetAsync($"/ipfs/bafkqaaa?format=car&dag-scope={scope}");
+            Assert.Equal(HttpStatusCode.OK, car.StatusCode);
+        }
+
+        // A DAG-CBOR identity CID too (it was a 500 naming BlockNotFoundException).
+        using var odd = await node.Http.GetAsync("/ipfs/bafyqabh777776?format=car");
+        Assert.Equal(HttpStatusCode.OK, odd.StatusCode);
+        Assert.DoesNotContain("Exception", await odd.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A CSV field over the reader's limit: 400, in words, no parser type.
+        var text = new StringBuilder("a\n\"").Append('x', (16 << 20) + 10).Append("\"\n").ToString();
+        using var field = await node.Http.SendAsync(Csv("/api/v1/tables", text));
+        string problem = await field.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, field.StatusCode);
+        Assert.DoesNotContain("Exception", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("CsvHelper", problem, StringComparison.Ordinal);
+        await NormalRequestWorksAsync(node);
+    }
+}
