@@ -122,7 +122,7 @@ internal static class TableUploads
     private static PutStreamResult PutArrow(HttpContext http, GatewayContext context, PutOptions options)
     {
         // The reader pulls one message at a time from the body: the stream is never held whole.
-        using var reader = new ArrowStreamReader(http.Request.Body, leaveOpen: true);
+        using var reader = new ArrowStreamReader(http.Request.Body, context.Node.Options.Limits.UploadReadOptions(), leaveOpen: true);
         return Put(context, reader.Schema, options, () => reader.ReadNext());
     }
 

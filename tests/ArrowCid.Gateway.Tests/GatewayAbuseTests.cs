@@ -136,6 +136,25 @@ public sealed class GatewayAbuseTests
         }
     }
 
+    [Theory]
+    [InlineData(Arrow.Compression.CompressionCodec.Zstd)]
+    [InlineData(Arrow.Compression.CompressionCodec.Lz4Frame)]
+    public async Task A_decompression_bomb_is_refused_before_it_is_inflated(Arrow.Compression.CompressionCodec codec)
+    {
+        await using var node = await GatewayFixture.StartAsync();
+        // 80 MB of zeros in one message, past the node's 64 MiB a message, sent as a few KiB.
+        byte[] bomb = Arrow.Tests.IpcFuzz.CompressedZeros.Stream(10_000_000, batches: 1, codec);
+        using var body = new ByteArrayContent(bomb);
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.apache.arrow.stream");
+
+        using var response = await node.Http.PostAsync("/api/v1/tables", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("max_decompressed_bytes_per_message", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(node.Content.Repository.Registry.ListCids());
+        await NormalRequestWorksAsync(node);
+    }
+
     [Fact]
     public async Task Oversized_tags_are_refused_naming_the_limit_and_store_nothing()
     {

@@ -20,10 +20,12 @@ internal sealed class ArrayLoader
     private readonly MetadataVersion _version;
     private readonly Func<long, ArrayData> _dictionary;
     private readonly IReadOnlyList<long> _dictionaryIds;
+    private readonly DecompressionBudget _budget;
     private int _node, _buffer, _variadic, _dictionaryIndex;
 
-    public ArrayLoader(RecordBatchHeader header, ReadOnlyMemory<byte> body, MetadataVersion version, IReadOnlyList<long> dictionaryIds, Func<long, ArrayData> dictionary)
+    public ArrayLoader(RecordBatchHeader header, ReadOnlyMemory<byte> body, MetadataVersion version, IReadOnlyList<long> dictionaryIds, Func<long, ArrayData> dictionary, DecompressionBudget budget)
     {
+        _budget = budget;
         _header = header;
         _body = body;
         _version = version;
@@ -189,6 +191,13 @@ internal sealed class ArrayLoader
         if (_header.Codec == CompressionCodec.None || length == 0)
         {
             return stored;
+        }
+
+        // The claimed size is taken from the budget before anything is allocated for it.
+        if (stored.Length >= BodyCompression.PrefixSize
+            && System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(stored.Span) is var claimed and > 0)
+        {
+            _budget.Take(claimed, path);
         }
 
         // Writers may send a little more than the array needs (padded allocations), never much more:

@@ -48,7 +48,7 @@ public sealed class ArrowFileReader : IDisposable
         }
 
         Schema = SchemaReader.Read(schemaTable, out var layout);
-        _dictionaries = new DictionaryMemo(layout, _options.Validation);
+        _dictionaries = new DictionaryMemo(layout, _options.Validation, _options.NewBudget());
         var dictionaryBlocks = ReadBlocks(footer, FooterSlots.Dictionaries, "dictionary");
         _recordBatches = ReadBlocks(footer, FooterSlots.RecordBatches, "record batch");
 

@@ -13,6 +13,18 @@ public sealed record IpcReadOptions
 
     /// <summary>How thoroughly each batch is checked before it is returned (never less than structural).</summary>
     public ValidationLevel Validation { get; init; } = ValidationLevel.Structural;
+
+    /// <summary>
+    /// The most bytes the compressed buffers of one message (a record or dictionary batch) may
+    /// decompress to: a buffer's claimed size is checked before anything is allocated, so a small
+    /// message that claims gigabytes (a decompression bomb) is refused. Default 2 GiB.
+    /// </summary>
+    public long MaxDecompressedBytesPerMessage { get; init; } = int.MaxValue;
+
+    /// <summary>The most bytes all messages one reader decodes may decompress to. Default: no limit.</summary>
+    public long MaxDecompressedBytesPerReader { get; init; } = long.MaxValue;
+
+    internal DecompressionBudget NewBudget() => new(MaxDecompressedBytesPerMessage, MaxDecompressedBytesPerReader);
 }
 
 /// <summary>
@@ -55,7 +67,7 @@ public sealed class ArrowStreamReader : IDisposable
         }
 
         Schema = first.Message.Schema!;
-        _dictionaries = new DictionaryMemo(first.Message.Dictionaries!, _options.Validation);
+        _dictionaries = new DictionaryMemo(first.Message.Dictionaries!, _options.Validation, _options.NewBudget());
     }
 
     /// <summary>The stream's schema.</summary>
@@ -110,7 +122,8 @@ internal static class BatchDecoder
 {
     public static RecordBatch Decode(Schema schema, DecodedMessage message, ReadOnlyMemory<byte> body, DictionaryMemo dictionaries, ValidationLevel validation, SharedLease? owner)
     {
-        var loader = new ArrayLoader(message.Batch!, body, message.Version, dictionaries.TopLevelIds, dictionaries.Get);
+        dictionaries.Budget.StartMessage();
+        var loader = new ArrayLoader(message.Batch!, body, message.Version, dictionaries.TopLevelIds, dictionaries.Get, dictionaries.Budget);
         var columns = loader.LoadAll(schema.Fields, "record batch");
         var unchecked_ = new RecordBatch(schema, (int)message.Batch!.Length, columns);
         ArrayValidator.Validate(unchecked_, validation);

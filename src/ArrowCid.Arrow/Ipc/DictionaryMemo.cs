@@ -11,13 +11,17 @@ internal sealed class DictionaryMemo
     private readonly Dictionary<long, ArrayData> _values = [];
     private readonly ValidationLevel _validation;
 
-    public DictionaryMemo(DictionaryLayout layout, ValidationLevel validation)
+    public DictionaryMemo(DictionaryLayout layout, ValidationLevel validation, DecompressionBudget budget)
     {
+        Budget = budget;
         _layout = layout;
         _validation = validation;
     }
 
     public IReadOnlyList<long> TopLevelIds => _layout.TopLevelIds;
+
+    /// <summary>What the reader's compressed buffers may still decompress to (its record batches share it).</summary>
+    public DecompressionBudget Budget { get; }
 
     public ArrayData Get(long id) =>
         _values.TryGetValue(id, out var values)
@@ -34,7 +38,8 @@ internal sealed class DictionaryMemo
         }
 
         var field = new Field("dictionary", entry.ValueType);
-        var loader = new ArrayLoader(message.Batch!, body, message.Version, entry.NestedIds, Get);
+        Budget.StartMessage();
+        var loader = new ArrayLoader(message.Batch!, body, message.Version, entry.NestedIds, Get, Budget);
         var values = loader.LoadAll([field], $"dictionary {id}")[0];
         ArrayValidator.Validate(values, _validation);
 

@@ -43,7 +43,7 @@ public sealed class IpcMessageDecoder
                 }
 
                 Schema = message.Schema!;
-                _dictionaries = new DictionaryMemo(message.Dictionaries!, _options.Validation);
+                _dictionaries = new DictionaryMemo(message.Dictionaries!, _options.Validation, _options.NewBudget());
                 return null;
             case MessageKind.DictionaryBatch:
                 RequireSchema().Apply(message, body, allowReplacement: true);

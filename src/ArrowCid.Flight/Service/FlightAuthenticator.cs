@@ -44,7 +44,7 @@ internal sealed class FlightAuthenticator(FlightAccessPolicy policy)
         string? header = context.RequestHeaders.GetValue(AuthorizationHeader);
         if (header is not null && header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
-            string token = Issue(DecodeBasicHeader(header["Basic ".Length..].Trim()));
+            string token = Issue(DecodeBasicHeader(header["Basic ".Length..].Trim()), context);
             await context.WriteResponseHeadersAsync(new Metadata { { AuthorizationHeader, $"Bearer {token}" } }).ConfigureAwait(false);
 
             // Clients of this form may still send an empty handshake message; answer it in kind.
@@ -79,13 +79,29 @@ internal sealed class FlightAuthenticator(FlightAccessPolicy policy)
             throw new RpcException(StatusCode.Unauthenticated, "the handshake payload is not a BasicAuth message");
         }
 
-        string issued = Issue((basic.Username, basic.Password));
+        string issued = Issue((basic.Username, basic.Password), context);
         await responses.WriteAsync(new HandshakeResponse { Payload = ByteString.CopyFromUtf8(issued) }, context.CancellationToken).ConfigureAwait(false);
     }
 
-    private string Issue((string User, string Password) credentials) =>
-        policy.IssueToken(credentials.User, credentials.Password)
-            ?? throw new RpcException(StatusCode.Unauthenticated, "wrong user name or password");
+    private string Issue((string User, string Password) credentials, ServerCallContext context)
+    {
+        try
+        {
+            return policy.IssueToken(credentials.User, credentials.Password, AddressOf(context.Peer))
+                ?? throw new RpcException(StatusCode.Unauthenticated, "wrong user name or password");
+        }
+        catch (LoginThrottledException e)
+        {
+            throw new RpcException(StatusCode.ResourceExhausted, e.Message);
+        }
+    }
+
+    /// <summary>The address of a gRPC peer (<c>ipv4:10.0.0.7:51234</c> → <c>ipv4:10.0.0.7</c>): its port changes with every connection.</summary>
+    private static string AddressOf(string peer)
+    {
+        int colon = peer.LastIndexOf(':');
+        return colon > peer.IndexOf(':', StringComparison.Ordinal) ? peer[..colon] : peer;
+    }
 
     private static (string User, string Password) DecodeBasicHeader(string encoded)
     {

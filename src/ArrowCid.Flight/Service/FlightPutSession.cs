@@ -30,7 +30,7 @@ internal static class FlightPutSession
         IAsyncStreamReader<FlightData> requests, IServerStreamWriter<PutResult> responses, ServerCallContext context,
         ContentRepository content, ServiceRegistry serviceRegistry, FlightServiceOptions node)
     {
-        var decoder = new IpcMessageDecoder();
+        var decoder = new IpcMessageDecoder(node.Limits.UploadReadOptions());
         PutOptions? options = null;
         DatasetWriter? writer = null;
         // The last batch, when the writer may hold its rows in place (see AddInPlace).

@@ -23,6 +23,24 @@ public sealed record NodeLimits
     /// <summary>UTF-8 bytes of one tag value (<c>max_tag_value_bytes</c>). Default 1,024.</summary>
     public int MaxTagValueBytes { get; init; } = 1024;
 
+    /// <summary>
+    /// Bytes the compressed buffers of one uploaded IPC message may decompress to
+    /// (<c>max_decompressed_bytes_per_message</c>); a message claiming more is refused before
+    /// anything is allocated for it. Default 64 MiB, the size of the largest uncompressed message
+    /// a node accepts.
+    /// </summary>
+    public long MaxDecompressedBytesPerMessage { get; init; } = 64L << 20;
+
+    /// <summary>Bytes all messages of one upload may decompress to (<c>max_decompressed_bytes_per_request</c>). Default 16 GiB.</summary>
+    public long MaxDecompressedBytesPerRequest { get; init; } = 16L << 30;
+
+    /// <summary>How an upload's Arrow IPC is read under these limits.</summary>
+    public Arrow.Ipc.IpcReadOptions UploadReadOptions() => new()
+    {
+        MaxDecompressedBytesPerMessage = MaxDecompressedBytesPerMessage,
+        MaxDecompressedBytesPerReader = MaxDecompressedBytesPerRequest,
+    };
+
     /// <summary>Refuses tags over the limits: too many, a key or value too long, or an empty key.</summary>
     /// <exception cref="NodeLimitException">The first limit they pass.</exception>
     public void CheckTags(IReadOnlyDictionary<string, string>? tags)

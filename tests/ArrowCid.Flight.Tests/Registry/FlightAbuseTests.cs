@@ -46,6 +46,19 @@ public sealed class FlightAbuseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_decompression_bomb_put_is_refused_before_it_is_inflated()
+    {
+        using var client = Node.Client();
+        byte[] bomb = Arrow.Tests.IpcFuzz.CompressedZeros.Stream(10_000_000, batches: 1, Arrow.Compression.CompressionCodec.Zstd);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.PutStreamAsync(bomb));
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("max_decompressed_bytes_per_message", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(Node.Content.Repository.Registry.ListCids());
+    }
+
+    [Fact]
     public async Task Oversized_tags_are_refused_naming_the_limit()
     {
         using var client = Node.Client();
@@ -63,6 +76,38 @@ public sealed class FlightAbuseTests : IAsyncLifetime
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
         Assert.Contains("max_tags", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Single(Node.Content.Repository.Registry.ListCids());
+    }
+
+    [Fact]
+    public async Task One_users_flood_of_logins_never_evicts_anothers_session_and_guessing_is_throttled()
+    {
+        var access = new Service.FlightAccessPolicy().AddUser("reader", "r", Service.FlightRole.Read).AddUser("writer", "w", Service.FlightRole.Write);
+        await using var node = await FlightNodeFixture.StartAsync(new Service.FlightServiceOptions { Access = access });
+        using var writer = node.Client();
+        await writer.AuthenticateBasicAsync("writer", "w");
+
+        using (var reader = node.Client())
+        {
+            for (int i = 0; i <= Service.FlightAccessPolicy.MaxSessionsPerUser + 10; i++)
+            {
+                await reader.AuthenticateBasicAsync("reader", "r");
+            }
+        }
+
+        using var batch = TestBatches.Small(seed: 4);
+        await writer.PutAsync(batch.Schema, [batch]);
+
+        // Guessing: five wrong passwords, then even the right one is refused unchecked for a while.
+        using var guesser = node.Client();
+        for (int i = 0; i < Service.LoginThrottle.FreeFailures; i++)
+        {
+            var wrong = await Assert.ThrowsAsync<RpcException>(() => guesser.AuthenticateBasicAsync("reader", $"guess{i}"));
+            Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
+        }
+
+        var throttled = await Assert.ThrowsAsync<RpcException>(() => guesser.AuthenticateBasicAsync("reader", "r"));
+        Assert.Equal(StatusCode.ResourceExhausted, throttled.StatusCode);
+        Assert.Contains("too many failed logins", throttled.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
