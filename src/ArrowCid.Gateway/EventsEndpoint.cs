@@ -61,6 +61,7 @@ internal static class EventsEndpoint
 
         // The header is what EventSource sends on reconnecting, newer than the URL's 'after'.
         long seen = ResumePoint(request) ?? registry.LatestSequence;
+        using IDisposable admitted = Admit(http, context);
 
         var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
@@ -80,18 +81,31 @@ internal static class EventsEndpoint
             {
                 // Taken before reading the feed: a change committed between the read and the wait still wakes us.
                 Task wake = context.Node.Changes.NextAsync();
-                var page = registry.ChangesSince(seen, Page);
-                bool wrote = false;
-                foreach (var change in page)
+                IReadOnlyList<RegistryChange> page;
+                var events = new List<byte[]>();
+                using (await context.Node.Subscribers.PageTurnAsync(cancellation).ConfigureAwait(false))
                 {
-                    seen = change.Sequence;
-                    if (!changes.Contains(change.Kind) || EventOf(registry, listing, change, kinds, tags) is not { } data)
+                    // The page is read in turn with other subscribers' pages (a replay storm queues
+                    // here), and written to this client after, without holding the turn.
+                    page = registry.ChangesSince(seen, Page);
+                    foreach (var change in page)
                     {
-                        continue;
+                        if (changes.Contains(change.Kind) && EventOf(registry, listing, change, kinds, tags) is { } data)
+                        {
+                            events.Add(Encode(change, data));
+                        }
                     }
+                }
 
-                    await body.WriteAsync(Encode(change, data), cancellation).ConfigureAwait(false);
-                    wrote = true;
+                if (page.Count > 0)
+                {
+                    seen = page[^1].Sequence;
+                }
+
+                bool wrote = events.Count > 0;
+                foreach (byte[] encoded in events)
+                {
+                    await body.WriteAsync(encoded, cancellation).ConfigureAwait(false);
                 }
 
                 if (wrote)
@@ -120,6 +134,23 @@ internal static class EventsEndpoint
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
         {
             // The gateway is stopping: the stream ends; the client reconnects elsewhere with Last-Event-ID.
+        }
+    }
+
+    /// <summary>Admits the subscriber under its token (or its address on an open node); 429 past a limit.</summary>
+    private static IDisposable Admit(HttpContext http, GatewayContext context)
+    {
+        string key = http.Request.Headers.Authorization is { Count: > 0 } authorization ? "token " + authorization.ToString()
+            : http.Request.Query["access_token"] is { Count: 1 } query ? "token Bearer " + query[0]
+            : "address " + http.Connection.RemoteIpAddress;
+        try
+        {
+            return context.Node.Subscribers.Admit(key);
+        }
+        catch (NodeLimitException e)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            throw new GatewayException(StatusCodes.Status429TooManyRequests, e.Message, e);
         }
     }
 

@@ -13,7 +13,7 @@ internal static class GatewayProblem
 {
     private static readonly HashSet<string> KeptHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
-        "WWW-Authenticate", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary", "Content-Range",
+        "WWW-Authenticate", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary", "Content-Range", "Retry-After",
     };
 
     /// <summary>Writes a problem answer (headers already set for the response are cleared first).</summary>

@@ -156,6 +156,66 @@ public sealed class GatewayAbuseTests
     }
 
     [Fact]
+    public async Task Subscribers_past_the_limit_are_refused_with_429_naming_it_and_the_node_answers_the_rest()
+    {
+        var limits = new NodeLimits { MaxSubscribersPerToken = 2, MaxSubscribers = 3 };
+        await using var node = await GatewayFixture.StartAsync(new FlightServiceOptions { Limits = limits });
+        var open = new List<HttpResponseMessage>();
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                var response = await node.Http.GetAsync("/api/v1/events?after=0", HttpCompletionOption.ResponseHeadersRead);
+                open.Add(response);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            using var third = await node.Http.GetAsync("/api/v1/events?after=0", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal((HttpStatusCode)429, third.StatusCode);
+            Assert.Contains("max_subscribers_per_token", await third.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.NotNull(third.Headers.RetryAfter);
+            await NormalRequestWorksAsync(node);
+        }
+        finally
+        {
+            open.ForEach(r => r.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_replay_storm_leaves_the_node_answering()
+    {
+        await using var node = await GatewayFixture.StartAsync();
+        var batches = TableData.Sensors(10, seed: 5);
+        for (int i = 0; i < 300; i++)
+        {
+            node.Content.PutStream(batches[0].Schema, batches, new Repository.PutOptions { Tags = new Dictionary<string, string> { ["i"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+        }
+
+        // Forty subscribers replaying the whole feed at once, each read to its end of the backlog.
+        using var storm = new CancellationTokenSource();
+        var replays = Enumerable.Range(0, 40).Select(async _ =>
+        {
+            using var response = await node.Http.GetAsync("/api/v1/events?after=0", HttpCompletionOption.ResponseHeadersRead, storm.Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(storm.Token));
+            int events = 0;
+            while (events < 300 && await reader.ReadLineAsync(storm.Token) is { } line)
+            {
+                events += line.StartsWith("event: ", StringComparison.Ordinal) ? 1 : 0;
+            }
+
+            return events;
+        }).ToList();
+
+        await NormalRequestWorksAsync(node);
+        int[] seen = await Task.WhenAll(replays);
+        Assert.All(seen, n => Assert.True(n >= 300, $"{n} events"));
+        await storm.CancelAsync();
+        await NormalRequestWorksAsync(node);
+    }
+
+    [Fact]
     public async Task Oversized_tags_are_refused_naming_the_limit_and_store_nothing()
     {
         await using var node = await GatewayFixture.StartAsync();

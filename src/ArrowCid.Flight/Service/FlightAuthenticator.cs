@@ -96,12 +96,8 @@ internal sealed class FlightAuthenticator(FlightAccessPolicy policy)
         }
     }
 
-    /// <summary>The address of a gRPC peer (<c>ipv4:10.0.0.7:51234</c> → <c>ipv4:10.0.0.7</c>): its port changes with every connection.</summary>
-    private static string AddressOf(string peer)
-    {
-        int colon = peer.LastIndexOf(':');
-        return colon > peer.IndexOf(':', StringComparison.Ordinal) ? peer[..colon] : peer;
-    }
+    /// <summary>The address of a gRPC peer: its port changes with every connection.</summary>
+    private static string AddressOf(string peer) => FlightSubscriptionStream.PeerAddress(peer);
 
     private static (string User, string Password) DecodeBasicHeader(string encoded)
     {

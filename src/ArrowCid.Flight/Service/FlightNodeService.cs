@@ -41,6 +41,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
     {
         ArgumentNullException.ThrowIfNull(content);
         _options = options ?? new FlightServiceOptions();
+        Subscribers = new Subscribers(_options.Limits);
         _content = new FlightContent(content, _options.SharedMemory);
         _serviceRegistry = new ServiceRegistry(content, _options.SharedRegistry, _self, Changes);
         _auth = new FlightAuthenticator(_options.Access);
@@ -51,6 +52,9 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
 
     /// <summary>Wakes subscribers; call <see cref="ChangeNotifier.Notify"/> when the registry changed elsewhere (a PostgreSQL NOTIFY).</summary>
     public ChangeNotifier Changes { get; } = new();
+
+    /// <summary>Who follows the change feed, within the node's limits, and the gate its pages pass.</summary>
+    internal Subscribers Subscribers { get; }
 
     /// <summary>This node's advertised location (grpc+tcp://host:port), set once the server has bound its port.</summary>
     public string? Location
@@ -194,7 +198,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         FlightErrors.Guard(() =>
         {
             _auth.Require(context, FlightRole.Read);
-            return FlightSubscriptionStream.RunAsync(requestStream, responseStream, context, _serviceRegistry.Registry, Changes, _options.ChangePollInterval);
+            return FlightSubscriptionStream.RunAsync(requestStream, responseStream, context, _serviceRegistry.Registry, Changes, _options.ChangePollInterval, Subscribers);
         });
 
     /// <inheritdoc />
@@ -213,7 +217,11 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         });
 
     /// <summary>Closes the connections to peer nodes.</summary>
-    public void Dispose() => _peers.Dispose();
+    public void Dispose()
+    {
+        _peers.Dispose();
+        Subscribers.Dispose();
+    }
 
     private BlockRecord FirstMatch(RegistryQuery query)
     {

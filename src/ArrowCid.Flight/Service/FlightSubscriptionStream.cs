@@ -19,7 +19,7 @@ internal static class FlightSubscriptionStream
 
     public static async Task RunAsync(
         IAsyncStreamReader<FlightData> requests, IServerStreamWriter<FlightData> responses, ServerCallContext context,
-        IRegistry registry, ChangeNotifier changes, TimeSpan pollInterval)
+        IRegistry registry, ChangeNotifier changes, TimeSpan pollInterval, Subscribers subscribers)
     {
         CancellationToken cancellation = context.CancellationToken;
         if (!await requests.MoveNext(cancellation).ConfigureAwait(false))
@@ -28,6 +28,7 @@ internal static class FlightSubscriptionStream
         }
 
         var (tags, after) = ParseCommand(requests.Current.FlightDescriptor);
+        using IDisposable admitted = Admit(subscribers, context);
         long seen = after ?? registry.LatestSequence;
         await responses.WriteAsync(new FlightData
         {
@@ -41,17 +42,30 @@ internal static class FlightSubscriptionStream
         while (!cancellation.IsCancellationRequested)
         {
             Task wake = changes.NextAsync();
-            IReadOnlyList<RegistryChange> page = registry.ChangesSince(seen, Page);
-            foreach (var change in page)
+            IReadOnlyList<RegistryChange> page;
+            var announcements = new List<FlightData>();
+            using (await subscribers.PageTurnAsync(cancellation).ConfigureAwait(false))
             {
-                seen = change.Sequence;
-                BlockRecord? record = registry.Find(change.Cid);
-                if (tags.Count > 0 && (record is null || !tags.All(t => record.Tags.TryGetValue(t.Key, out string? v) && v == t.Value)))
+                // The page is read in turn with other subscribers' pages, and sent after.
+                page = registry.ChangesSince(seen, Page);
+                foreach (var change in page)
                 {
-                    continue;
+                    BlockRecord? record = registry.Find(change.Cid);
+                    if (tags.Count == 0 || (record is not null && tags.All(t => record.Tags.TryGetValue(t.Key, out string? v) && v == t.Value)))
+                    {
+                        announcements.Add(Announcement(change, record));
+                    }
                 }
+            }
 
-                await responses.WriteAsync(Announcement(change, record), cancellation).ConfigureAwait(false);
+            foreach (FlightData announcement in announcements)
+            {
+                await responses.WriteAsync(announcement, cancellation).ConfigureAwait(false);
+            }
+
+            if (page.Count > 0)
+            {
+                seen = page[^1].Sequence;
             }
 
             if (page.Count < Page)
@@ -59,6 +73,27 @@ internal static class FlightSubscriptionStream
                 await Task.WhenAny(wake, Task.Delay(pollInterval, cancellation)).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Admits the subscriber under its token (or its address on an open node); RESOURCE_EXHAUSTED past a limit.</summary>
+    private static IDisposable Admit(Subscribers subscribers, ServerCallContext context)
+    {
+        string key = context.RequestHeaders.GetValue("authorization") is { } authorization ? "token " + authorization : "address " + PeerAddress(context.Peer);
+        try
+        {
+            return subscribers.Admit(key);
+        }
+        catch (NodeLimitException e)
+        {
+            throw new RpcException(StatusCode.ResourceExhausted, e.Message);
+        }
+    }
+
+    /// <summary>A peer's address without its port (<c>ipv4:10.0.0.7:51234</c> → <c>ipv4:10.0.0.7</c>).</summary>
+    internal static string PeerAddress(string peer)
+    {
+        int colon = peer.LastIndexOf(':');
+        return colon > peer.IndexOf(':', StringComparison.Ordinal) ? peer[..colon] : peer;
     }
 
     private static (Dictionary<string, string> Tags, long? After) ParseCommand(FlightDescriptor? descriptor)

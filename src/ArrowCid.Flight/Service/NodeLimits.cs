@@ -34,6 +34,12 @@ public sealed record NodeLimits
     /// <summary>Bytes all messages of one upload may decompress to (<c>max_decompressed_bytes_per_request</c>). Default 16 GiB.</summary>
     public long MaxDecompressedBytesPerRequest { get; init; } = 16L << 30;
 
+    /// <summary>Subscribers of the change feed at once, Flight and HTTP together (<c>max_subscribers</c>). Default 1,000.</summary>
+    public int MaxSubscribers { get; init; } = 1_000;
+
+    /// <summary>Subscribers of one token at once, or of one address on an open node (<c>max_subscribers_per_token</c>). Default 100.</summary>
+    public int MaxSubscribersPerToken { get; init; } = 100;
+
     /// <summary>How an upload's Arrow IPC is read under these limits.</summary>
     public Arrow.Ipc.IpcReadOptions UploadReadOptions() => new()
     {

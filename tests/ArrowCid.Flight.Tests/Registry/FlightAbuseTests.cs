@@ -111,6 +111,22 @@ public sealed class FlightAbuseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscriptions_past_the_limit_are_refused_naming_it()
+    {
+        var limits = new Service.NodeLimits { MaxSubscribersPerToken = 2 };
+        await using var node = await FlightNodeFixture.StartAsync(new Service.FlightServiceOptions { Limits = limits });
+        using var client = node.Client();
+        using var first = await client.SubscribeAsync();
+        using var second = await client.SubscribeAsync();
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => (await client.SubscribeAsync()).Dispose());
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("max_subscribers_per_token", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(2, node.Node.Service.Subscribers.Count);
+    }
+
+    [Fact]
     public async Task A_put_records_flight_as_its_producer_without_the_clients_address()
     {
         using var client = Node.Client();
