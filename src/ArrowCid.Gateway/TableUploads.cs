@@ -129,7 +129,14 @@ internal static class TableUploads
     private static PutStreamResult PutCsv(HttpContext http, GatewayContext context, PutOptions options)
     {
         using var text = new StreamReader(http.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16, leaveOpen: true);
-        using var reader = new CsvBatchReader(text, CsvReadOptions.Default, leaveOpen: true);
+        var limits = context.Node.Options.Limits;
+        var csvOptions = CsvReadOptions.Default with
+        {
+            MaxRecordChars = limits.MaxCsvRecordChars,
+            MaxFieldChars = Math.Min(CsvReadOptions.Default.MaxFieldChars, limits.MaxCsvRecordChars),
+            MaxFields = limits.MaxCsvFields,
+        };
+        using var reader = new CsvBatchReader(text, csvOptions, leaveOpen: true);
         return Put(context, reader.Schema, options, reader.ReadNext);
     }
 

@@ -40,6 +40,16 @@ public sealed record NodeLimits
     /// <summary>Subscribers of one token at once, or of one address on an open node (<c>max_subscribers_per_token</c>). Default 100.</summary>
     public int MaxSubscribersPerToken { get; init; } = 100;
 
+    /// <summary>
+    /// Characters of one record of an uploaded CSV, the header included (<c>max_csv_record_chars</c>);
+    /// a longer record, or an endless one, is refused once it passes this, which bounds what the
+    /// parser holds for it (its text and its fields' positions). Default 4 Mi characters.
+    /// </summary>
+    public int MaxCsvRecordChars { get; init; } = 4 << 20;
+
+    /// <summary>Fields in one record of an uploaded CSV (<c>max_csv_fields</c>). Default 100,000.</summary>
+    public int MaxCsvFields { get; init; } = 100_000;
+
     /// <summary>How an upload's Arrow IPC is read under these limits.</summary>
     public Arrow.Ipc.IpcReadOptions UploadReadOptions() => new()
     {

@@ -345,7 +345,7 @@ public sealed class CsvBatchReader : IDisposable
 /// </summary>
 internal sealed class RecordBoundedReader(TextReader inner, int maxRecordChars, bool leaveOpen, Func<long> currentLine) : TextReader
 {
-    private const int ReadAheadSlack = 1 << 20;
+    private const int ReadAheadSlack = 256 << 10;
     private long _sinceRecordEnd;
 
     /// <summary>A record ended: its characters no longer count.</summary>

@@ -27,6 +27,9 @@ public sealed class ServeProcess : IAsyncDisposable
     /// <summary>What `serve` printed: grpc+tcp://127.0.0.1:PORT or grpc+tls://….</summary>
     public string Location { get; private set; } = string.Empty;
 
+    /// <summary>What `serve` printed for its HTTP gateway: http://127.0.0.1:PORT.</summary>
+    public Uri Gateway { get; private set; } = new("http://127.0.0.1/");
+
     /// <summary>127.0.0.1:PORT, the target a gRPC client is given.</summary>
     public string HostAndPort => new Uri(Location).Authority;
 
@@ -53,11 +56,13 @@ public sealed class ServeProcess : IAsyncDisposable
         var process = new Process { StartInfo = start };
         var serve = new ServeProcess(process, folder);
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gateway = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not { } line)
             {
                 listening.TrySetException(new InvalidOperationException($"arrowcid serve ended before it listened:\n{serve.Output}"));
+                gateway.TrySetException(new InvalidOperationException($"arrowcid serve ended before its gateway listened:\n{serve.Output}"));
                 return;
             }
 
@@ -65,6 +70,10 @@ public sealed class ServeProcess : IAsyncDisposable
             if (line.StartsWith("serving ", StringComparison.Ordinal))
             {
                 listening.TrySetResult(line["serving ".Length..].Trim());
+            }
+            else if (line.StartsWith("gateway ", StringComparison.Ordinal))
+            {
+                gateway.TrySetResult(line["gateway ".Length..].Trim());
             }
         };
         process.ErrorDataReceived += (_, e) =>
@@ -80,6 +89,7 @@ public sealed class ServeProcess : IAsyncDisposable
         try
         {
             serve.Location = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            serve.Gateway = new Uri(await gateway.Task.WaitAsync(TimeSpan.FromSeconds(60)));
         }
         catch
         {
