@@ -140,12 +140,13 @@ internal static class EventsEndpoint
     /// <summary>Admits the subscriber under its token (or its address on an open node); 429 past a limit.</summary>
     private static IDisposable Admit(HttpContext http, GatewayContext context)
     {
-        string key = http.Request.Headers.Authorization is { Count: > 0 } authorization ? "token " + authorization.ToString()
-            : http.Request.Query["access_token"] is { Count: 1 } query ? "token Bearer " + query[0]
-            : "address " + http.Connection.RemoteIpAddress;
+        // The query's token (EventSource sends no headers) counts as the same token sent in the header.
+        string? authorization = http.Request.Headers.Authorization is { Count: > 0 } header ? header.ToString()
+            : http.Request.Query["access_token"] is { Count: 1 } query ? "Bearer " + query[0]
+            : null;
         try
         {
-            return context.Node.Subscribers.Admit(key);
+            return context.Node.Subscribers.Admit(authorization, http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
         }
         catch (NodeLimitException e)
         {

@@ -82,7 +82,7 @@ public static class DurableFile
         if (!OperatingSystem.IsLinux())
         {
             // Elsewhere .NET tells a directory from a file but nothing finer: only those are replaced.
-            return File.Exists(path) || Directory.Exists(path) ? (Directory.Exists(path) ? DirectoryType : RegularFileType) : null;
+            return Directory.Exists(path) ? DirectoryType : File.Exists(path) ? RegularFileType : null;
         }
 
         // statx's layout is the same on every architecture, unlike stat's: stx_mode is the u16 at offset 28.

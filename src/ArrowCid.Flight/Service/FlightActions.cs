@@ -97,7 +97,6 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
         var cid = FlightRequests.ParseCid(FlightJson.OptionalString(json, "cid") ?? throw FlightErrors.Invalid("tag: 'cid' is missing"), "tag");
         string key = FlightJson.OptionalString(json, "key") is { Length: > 0 } k ? k : throw FlightErrors.Invalid("tag: 'key' is missing or empty");
         string? value = FlightJson.OptionalString(json, "value");
-        limits.CheckTag(key, value);
         bool found = false;
         foreach (var registry in Registries())
         {
@@ -106,11 +105,7 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
                 continue;
             }
 
-            if (value is not null && !record.Tags.ContainsKey(key) && record.Tags.Count >= limits.MaxTags)
-            {
-                throw new NodeLimitException("max_tags", limits.MaxTags, $"{cid} has {record.Tags.Count} tags already");
-            }
-
+            limits.CheckTagSet(record.Tags, key, value);
             found = true;
             if (value is null)
             {

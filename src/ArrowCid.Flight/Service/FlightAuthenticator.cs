@@ -87,7 +87,7 @@ internal sealed class FlightAuthenticator(FlightAccessPolicy policy)
     {
         try
         {
-            return policy.IssueToken(credentials.User, credentials.Password, AddressOf(context.Peer))
+            return policy.IssueToken(credentials.User, credentials.Password, FlightRequests.PeerAddress(context.Peer))
                 ?? throw new RpcException(StatusCode.Unauthenticated, "wrong user name or password");
         }
         catch (LoginThrottledException e)
@@ -95,9 +95,6 @@ internal sealed class FlightAuthenticator(FlightAccessPolicy policy)
             throw new RpcException(StatusCode.ResourceExhausted, e.Message);
         }
     }
-
-    /// <summary>The address of a gRPC peer: its port changes with every connection.</summary>
-    private static string AddressOf(string peer) => FlightSubscriptionStream.PeerAddress(peer);
 
     private static (string User, string Password) DecodeBasicHeader(string encoded)
     {

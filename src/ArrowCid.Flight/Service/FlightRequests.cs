@@ -198,6 +198,19 @@ internal static class FlightRequests
         }
     }
 
+    /// <summary>
+    /// The IP address of a gRPC peer (<c>ipv4:10.0.0.7:51234</c> → <c>10.0.0.7</c>, <c>ipv6:::1:51234</c>
+    /// → <c>::1</c>): what limits count per address, as HTTP's remote address is; its port changes
+    /// with every connection.
+    /// </summary>
+    public static string PeerAddress(string peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        int family = peer.IndexOf(':', StringComparison.Ordinal);
+        int port = peer.LastIndexOf(':');
+        return port > family ? peer[(family + 1)..port] : peer;
+    }
+
     /// <summary>Strict UTF-8 text of a bytes field.</summary>
     public static string DecodeText(ByteString bytes, string what)
     {

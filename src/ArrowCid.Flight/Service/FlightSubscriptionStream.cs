@@ -78,10 +78,9 @@ internal static class FlightSubscriptionStream
     /// <summary>Admits the subscriber under its token (or its address on an open node); RESOURCE_EXHAUSTED past a limit.</summary>
     private static IDisposable Admit(Subscribers subscribers, ServerCallContext context)
     {
-        string key = context.RequestHeaders.GetValue("authorization") is { } authorization ? "token " + authorization : "address " + PeerAddress(context.Peer);
         try
         {
-            return subscribers.Admit(key);
+            return subscribers.Admit(context.RequestHeaders.GetValue("authorization"), FlightRequests.PeerAddress(context.Peer));
         }
         catch (NodeLimitException e)
         {
@@ -89,12 +88,6 @@ internal static class FlightSubscriptionStream
         }
     }
 
-    /// <summary>A peer's address without its port (<c>ipv4:10.0.0.7:51234</c> → <c>ipv4:10.0.0.7</c>).</summary>
-    internal static string PeerAddress(string peer)
-    {
-        int colon = peer.LastIndexOf(':');
-        return colon > peer.IndexOf(':', StringComparison.Ordinal) ? peer[..colon] : peer;
-    }
 
     private static (Dictionary<string, string> Tags, long? After) ParseCommand(FlightDescriptor? descriptor)
     {

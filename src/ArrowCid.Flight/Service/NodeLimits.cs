@@ -77,6 +77,22 @@ public sealed record NodeLimits
         }
     }
 
+    /// <summary>
+    /// Refuses setting tag <paramref name="key"/> to <paramref name="value"/> on a table that has
+    /// <paramref name="existing"/> tags: the tag over its limits, or one tag too many (a null value
+    /// removes a tag, and setting a tag it has replaces it).
+    /// </summary>
+    /// <exception cref="NodeLimitException">The first limit it passes.</exception>
+    public void CheckTagSet(IReadOnlyDictionary<string, string> existing, string key, string? value)
+    {
+        ArgumentNullException.ThrowIfNull(existing);
+        CheckTag(key, value);
+        if (value is not null && !existing.ContainsKey(key) && existing.Count >= MaxTags)
+        {
+            throw new NodeLimitException("max_tags", MaxTags, $"the table has {existing.Count} tags already");
+        }
+    }
+
     /// <summary>Refuses one tag over the limits (a null value, which removes a tag, has no size).</summary>
     /// <exception cref="NodeLimitException">The first limit it passes.</exception>
     public void CheckTag(string key, string? value)
@@ -94,18 +110,6 @@ public sealed record NodeLimits
     }
 
     private static string Shown(string key) => key.Length <= 40 ? key : key[..40] + "…";
-}
-
-/// <summary>What a node shows remote readers of what it records locally.</summary>
-public static class RemoteView
-{
-    /// <summary>
-    /// A provenance as remote readers see it: a path on the node (<c>/home/ops/big.csv</c>, as
-    /// <c>arrowcid put</c> records it) is reduced to its file name, so no reader learns the node's
-    /// folders; any other text (<c>stdin</c>, <c>pulled from grpc+tcp://…</c>) is shown as it is.
-    /// </summary>
-    public static string? Provenance(string? provenance) =>
-        provenance is not null && Path.IsPathRooted(provenance) ? Path.GetFileName(provenance) : provenance;
 }
 
 /// <summary>A request passed one of the node's limits (<see cref="NodeLimits"/>); the message names it and its value.</summary>

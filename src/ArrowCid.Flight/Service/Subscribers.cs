@@ -19,13 +19,15 @@ public sealed class Subscribers(NodeLimits limits) : IDisposable
     public int Count => Volatile.Read(ref _total);
 
     /// <summary>
-    /// Admits a subscriber on behalf of <paramref name="key"/> (its token, or its address on an
-    /// open node); disposing the lease lets it go.
+    /// Admits a subscriber counted under its <paramref name="authorization"/> (the credentials it
+    /// sent, <c>Bearer TOKEN</c>, over Flight or HTTP alike) or, with none (an open node), under
+    /// its <paramref name="address"/> (an IP address without port); disposing the lease lets it go.
     /// </summary>
-    /// <exception cref="NodeLimitException">The node, or that key, has as many subscribers as it may.</exception>
-    public IDisposable Admit(string key)
+    /// <exception cref="NodeLimitException">The node, or that token or address, has as many subscribers as it may.</exception>
+    public IDisposable Admit(string? authorization, string address)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(address);
+        string key = string.IsNullOrEmpty(authorization) ? "address " + address : "token " + authorization;
         lock (_perKey)
         {
             if (_total >= limits.MaxSubscribers)

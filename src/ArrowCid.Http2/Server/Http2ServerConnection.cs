@@ -22,6 +22,7 @@ internal sealed class Http2ServerConnection : Http2Connection
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _lastStreamId;
     private readonly TimeSpan _idleTimeout;
+    private readonly bool _checksIdle;
     private long _idleSince = Environment.TickCount64;
     private bool _prefaceReceived;
     private int _running;
@@ -34,8 +35,8 @@ internal sealed class Http2ServerConnection : Http2Connection
     {
         _application = application;
         _idleTimeout = options.IdleTimeout;
-        bool idleChecked = _idleTimeout > TimeSpan.Zero && _idleTimeout != Timeout.InfiniteTimeSpan;
-        if (idleChecked || options.KeepAlive.Enabled)
+        _checksIdle = _idleTimeout > TimeSpan.Zero && _idleTimeout != Timeout.InfiniteTimeSpan;
+        if (_checksIdle || options.KeepAlive.Enabled)
         {
             StartWatchdog(WatchdogPeriod(_idleTimeout));
         }
@@ -289,7 +290,7 @@ internal sealed class Http2ServerConnection : Http2Connection
     /// <inheritdoc />
     protected override void OnWatchdog(long now)
     {
-        if (_idleTimeout > TimeSpan.Zero && _idleTimeout != Timeout.InfiniteTimeSpan)
+        if (_checksIdle)
         {
             CheckIdle();
         }
