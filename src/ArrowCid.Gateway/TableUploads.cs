@@ -152,9 +152,9 @@ internal static class TableUploads
                 file.Position = 0;
                 return await Task.Run(() =>
                 {
-                    using var reader = ParquetReader.Open(file, leaveOpen: true);
-                    int next = 0;
-                    return Put(context, reader.Schema, options, () => next < reader.RowGroupCount ? reader.ReadRowGroup(next++) : null);
+                    using var reader = ParquetReader.Open(file, context.Node.Options.Limits.UploadParquetOptions(), leaveOpen: true);
+                    using IEnumerator<RecordBatch> batches = reader.ReadAll().GetEnumerator();
+                    return Put(context, reader.Schema, options, () => batches.MoveNext() ? batches.Current : null);
                 }, http.RequestAborted).ConfigureAwait(false);
             }
         }

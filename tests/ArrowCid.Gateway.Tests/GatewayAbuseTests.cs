@@ -156,6 +156,27 @@ public sealed class GatewayAbuseTests
     }
 
     [Fact]
+    public async Task Parquet_bombs_are_refused_before_they_are_inflated()
+    {
+        await using var node = await GatewayFixture.StartAsync();
+        // A 64 KiB page of 2 GiB of zeros, and one 1 MiB dictionary entry named a million times.
+        foreach (byte[] bomb in new[] { Parquet.Tests.Bounded.HandMadeParquet.Int64ZerosInZstd(268_434_944), Parquet.Tests.Bounded.HandMadeParquet.OneDictionaryEntryRepeated(1 << 20, 1_000_000) })
+        {
+            using var body = new ByteArrayContent(bomb);
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.apache.parquet");
+
+            using var response = await node.Http.PostAsync("/api/v1/tables", body);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            string text = await response.Content.ReadAsStringAsync();
+            Assert.True(text.Contains("max_parquet_bytes_held", StringComparison.Ordinal), text);
+        }
+
+        Assert.Empty(node.Content.Repository.Registry.ListCids());
+        await NormalRequestWorksAsync(node);
+    }
+
+    [Fact]
     public async Task Subscribers_past_the_limit_are_refused_with_429_naming_it_and_the_node_answers_the_rest()
     {
         var limits = new NodeLimits { MaxSubscribersPerToken = 2, MaxSubscribers = 3 };

@@ -81,7 +81,7 @@ internal static class ContentCommands
         using var source = BatchInput.Open(path, console, settings);
         var named = options with { Provenance = path == IpcSource.StandardStream ? "stdin" : Path.GetFullPath(path) };
         string verb = content is null ? "naming" : "storing";
-        return CliProgress.Run(console, $"{verb} {source.Name}", source.BatchCount, advance =>
+        return CliProgress.Run(console, $"{verb} {source.Name}", source.ProgressTotal, advance =>
         {
             try
             {
@@ -101,12 +101,13 @@ internal static class ContentCommands
     {
         while (source.ReadNext() is { } batch)
         {
+            double progress = source.ProgressOf(batch);
             using (batch)
             {
                 yield return batch;
             }
 
-            advance(1);
+            advance(progress);
         }
     }
 

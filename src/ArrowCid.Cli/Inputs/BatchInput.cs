@@ -32,7 +32,7 @@ internal sealed class BatchInput : IDisposable
     private readonly IpcSource? _ipc;
     private readonly ParquetReader? _parquet;
     private readonly CsvBatchReader? _csv;
-    private int _nextRowGroup;
+    private IEnumerator<RecordBatch>? _parquetBatches;
 
     private BatchInput(string name, IpcSource? ipc, ParquetReader? parquet, CsvBatchReader? csv)
     {
@@ -48,8 +48,11 @@ internal sealed class BatchInput : IDisposable
     /// <summary>The schema of every batch.</summary>
     public Schema Schema => _ipc?.Schema ?? _parquet?.Schema ?? _csv!.Schema;
 
-    /// <summary>The number of batches when known up front (IPC files, Parquet).</summary>
-    public int? BatchCount => _ipc?.BatchCount ?? _parquet?.RowGroupCount;
+    /// <summary>What progress counts, when known up front: the rows of a Parquet file, the batches of an IPC file.</summary>
+    public double? ProgressTotal => _parquet is not null ? _parquet.File.Metadata.NumRows : _ipc?.BatchCount;
+
+    /// <summary>How far <paramref name="batch"/> advances <see cref="ProgressTotal"/>.</summary>
+    public double ProgressOf(RecordBatch batch) => _parquet is not null ? batch.Length : 1;
 
     /// <summary>The format <paramref name="path"/> is read in.</summary>
     public static InputFormat Resolve(string path, InputFormat format)
@@ -99,7 +102,8 @@ internal sealed class BatchInput : IDisposable
 
         if (_parquet is not null)
         {
-            return _nextRowGroup < _parquet.RowGroupCount ? About(Name, () => _parquet.ReadRowGroup(_nextRowGroup++)) : null;
+            _parquetBatches ??= _parquet.ReadAll().GetEnumerator();
+            return About(Name, () => _parquetBatches.MoveNext() ? _parquetBatches.Current : null);
         }
 
         return About(Name, _csv!.ReadNext);
@@ -109,6 +113,7 @@ internal sealed class BatchInput : IDisposable
     public void Dispose()
     {
         _ipc?.Dispose();
+        _parquetBatches?.Dispose();
         _parquet?.Dispose();
         _csv?.Dispose();
     }

@@ -34,6 +34,16 @@ public sealed record NodeLimits
     /// <summary>Bytes all messages of one upload may decompress to (<c>max_decompressed_bytes_per_request</c>). Default 16 GiB.</summary>
     public long MaxDecompressedBytesPerRequest { get; init; } = 16L << 30;
 
+    /// <summary>
+    /// Decoded bytes the reader of one uploaded Parquet file may hold at once (<c>max_parquet_bytes_held</c>):
+    /// its pages decompressed and the levels and values decoded from them, not yet handed to the
+    /// writer. A page is counted at the size its header claims before it is decompressed, so a
+    /// small page claiming gigabytes is refused before anything is allocated for it. Default 128 MiB:
+    /// a batch aims at 32 MiB, which leaves room for a page of 1 MiB (the common writers' size) in
+    /// each of some 90 columns; wider files with large pages need more.
+    /// </summary>
+    public long MaxParquetBytesHeld { get; init; } = 128L << 20;
+
     /// <summary>Subscribers of the change feed at once, Flight and HTTP together (<c>max_subscribers</c>). Default 1,000.</summary>
     public int MaxSubscribers { get; init; } = 1_000;
 
@@ -55,6 +65,13 @@ public sealed record NodeLimits
     {
         MaxDecompressedBytesPerMessage = MaxDecompressedBytesPerMessage,
         MaxDecompressedBytesPerReader = MaxDecompressedBytesPerRequest,
+    };
+
+    /// <summary>How an uploaded Parquet file is read under these limits (everything it decodes counts against <see cref="MaxDecompressedBytesPerRequest"/>).</summary>
+    public Parquet.Reading.ParquetReadOptions UploadParquetOptions() => new()
+    {
+        MaxDecodedBytesHeld = MaxParquetBytesHeld,
+        MaxDecodedBytesPerReader = MaxDecompressedBytesPerRequest,
     };
 
     /// <summary>Refuses tags over the limits: too many, a key or value too long, or an empty key.</summary>

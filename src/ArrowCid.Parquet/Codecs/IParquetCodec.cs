@@ -18,4 +18,12 @@ public interface IParquetCodec
     /// the input justifies; any mismatch or corruption is a <see cref="ParquetFormatException"/>.
     /// </summary>
     byte[] Decompress(ReadOnlySpan<byte> source, int uncompressedSize);
+
+    /// <summary>
+    /// Decompresses one page body into <paramref name="destination"/>, which it must fill
+    /// exactly; for callers that have already accounted for the page's declared size. Codecs
+    /// with a span decoder write in place; the others decompress and copy.
+    /// </summary>
+    void DecompressInto(ReadOnlySpan<byte> source, Span<byte> destination) =>
+        Decompress(source, destination.Length).CopyTo(destination);
 }

@@ -47,4 +47,26 @@ public sealed class ZstdCodec : IParquetCodec, ISpanCompressor
             throw new ParquetFormatException($"ZSTD page: {ex.Message}", ex);
         }
     }
+
+    /// <inheritdoc/>
+    public void DecompressInto(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        if (destination.IsEmpty && source.IsEmpty)
+        {
+            return;
+        }
+        if (destination.Length > (long)source.Length * Arrow.Compression.Zstd.MaxExpansion)
+        {
+            throw new ParquetFormatException($"ZSTD page: {source.Length} compressed bytes cannot decompress to {destination.Length} bytes");
+        }
+        try
+        {
+            // The destination is the decoder's window: any frame decodes, and more data is an error.
+            Arrow.Compression.Zstd.Decompress(source, destination);
+        }
+        catch (ArrowFormatException ex)
+        {
+            throw new ParquetFormatException($"ZSTD page: {ex.Message}", ex);
+        }
+    }
 }

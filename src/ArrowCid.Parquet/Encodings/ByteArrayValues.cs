@@ -61,6 +61,13 @@ public sealed class ByteArrayBuilder
     /// <summary>Bytes added so far.</summary>
     public int ByteLength => _offsets[_count];
 
+    /// <summary>
+    /// Bytes the values may reach in all; a value that would pass it is refused before its bytes
+    /// are allocated. The reader sets it from its decode budget, since a few encoded bytes can
+    /// stand for many (a dictionary index, a shared prefix).
+    /// </summary>
+    internal long ByteLimit { get; init; } = Array.MaxLength;
+
     /// <summary>Appends one value.</summary>
     public void Add(ReadOnlySpan<byte> value)
     {
@@ -77,9 +84,11 @@ public sealed class ByteArrayBuilder
         {
             throw new ParquetFormatException($"byte array values exceed {Array.MaxLength} bytes in total");
         }
+        EnsureRoom(length);
         if (end > _data.Length)
         {
-            Array.Resize(ref _data, (int)Math.Min(Array.MaxLength, Math.Max(end, (long)_data.Length * 2)));
+            long capacity = Math.Min(Math.Min(Array.MaxLength, ByteLimit), Math.Max(end, (long)_data.Length * 2));
+            Array.Resize(ref _data, (int)capacity);
         }
         if (_count + 2 > _offsets.Length)
         {
@@ -87,6 +96,15 @@ public sealed class ByteArrayBuilder
         }
         _offsets[++_count] = (int)end;
         return _data.AsSpan(start, length);
+    }
+
+    /// <summary>Refuses, before anything is copied, values that would take the builder past <see cref="ByteLimit"/>.</summary>
+    internal void EnsureRoom(long bytes)
+    {
+        if (ByteLength + bytes > ByteLimit)
+        {
+            throw new ParquetFormatException($"byte array values need {ByteLength + bytes} bytes, more than the {ByteLimit} the reader may still decode (ParquetReadOptions.MaxDecodedBytesHeld and MaxDecodedBytesPerReader; a node's max_parquet_bytes_held and max_decompressed_bytes_per_request)");
+        }
     }
 
     /// <summary>The bytes of value <paramref name="index"/> added earlier.</summary>

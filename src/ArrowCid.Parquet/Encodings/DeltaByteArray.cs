@@ -18,6 +18,13 @@ public static class DeltaByteArray
             int position = DeltaBinaryPacked.DecodeInt32(source, prefixes.AsSpan(0, count));
             var suffixes = new ByteArrayBuilder();
             position += DeltaLengthByteArray.Decode(source.Slice(position), count, suffixes);
+            // Shared prefixes repeat earlier bytes: what they expand to is checked before it is copied.
+            long expanded = suffixes.ByteLength;
+            foreach (int prefix in prefixes.AsSpan(0, count))
+            {
+                expanded += Math.Max(0, prefix);
+            }
+            destination.EnsureRoom(expanded);
             int previous = -1;
             for (int i = 0; i < count; i++)
             {

@@ -6,18 +6,22 @@ using ArrowCid.Parquet.Metadata;
 namespace ArrowCid.Parquet.Reading;
 
 /// <summary>
-/// Decodes the values section of data pages (and the dictionary page) of one leaf column into
-/// one accumulator: fixed-width types as rows of <see cref="Width"/> bytes (booleans one byte
-/// each), BYTE_ARRAY into a <see cref="ByteArrayBuilder"/>. Every encoding goes through the
-/// same fixed-width or byte-array sink, so each encoding is written once for all types.
+/// Decodes the values section of one data page (and the chunk's dictionary page) of one leaf
+/// column into <see cref="PageValues"/>: fixed-width types as rows of <see cref="Width"/> bytes
+/// (booleans one byte each), BYTE_ARRAY through a <see cref="ByteArrayBuilder"/>. Every encoding
+/// goes through the same fixed-width or byte-array sink, so each encoding is written once for
+/// all types. What a page decodes to is taken from the <see cref="DecodeBudget"/> before it is
+/// allocated.
 /// </summary>
 internal sealed class PageValueDecoder
 {
     private readonly string _column;
     private readonly PhysicalType _type;
-    private readonly GrowableBuffer<byte> _fixed = new();
-    private readonly ByteArrayBuilder _binary = new();
     private DictionaryValues? _dictionary;
+    // The page being decoded: its fixed-width rows or its byte arrays, and where the next row goes.
+    private byte[] _rows = [];
+    private int _rowsWritten;
+    private ByteArrayBuilder _binary = new();
 
     public PageValueDecoder(string column, PhysicalType type, int typeLength)
     {
@@ -39,9 +43,8 @@ internal sealed class PageValueDecoder
 
     public bool HasDictionary => _dictionary is not null;
 
-    public int ValueCount => Width == 0 ? _binary.Count : _fixed.Count / Width;
-
-    public void ReadDictionary(ReadOnlySpan<byte> data, DictionaryPageHeader header)
+    /// <summary>Decodes the dictionary page; returns the bytes its entries hold (kept for the whole chunk).</summary>
+    public long ReadDictionary(ReadOnlySpan<byte> data, DictionaryPageHeader header)
     {
         if (header.Encoding is not (Encoding.Plain or Encoding.PlainDictionary))
         {
@@ -57,7 +60,7 @@ internal sealed class PageValueDecoder
             var builder = new ByteArrayBuilder();
             PlainEncoding.DecodeByteArrays(data, count, builder);
             _dictionary = DictionaryValues.OfBinary(builder.Build());
-            return;
+            return builder.ByteLength + (4L * (count + 1));
         }
         long needed = _type == PhysicalType.Boolean ? (count + 7L) / 8 : (long)count * Width;
         if (needed > data.Length)
@@ -74,15 +77,121 @@ internal sealed class PageValueDecoder
             data.Slice(0, rows.Length).CopyTo(rows);
         }
         _dictionary = DictionaryValues.OfFixed(count, rows);
+        return rows.Length;
     }
 
-    public void ReadValues(ReadOnlySpan<byte> data, Encoding encoding, int count)
+    /// <summary>Decodes the <paramref name="count"/> values of one data page, taking what they hold from <paramref name="budget"/>.</summary>
+    public PageValues ReadValues(ReadOnlySpan<byte> data, Encoding encoding, int count, DecodeBudget budget, string page)
     {
         if (count == 0)
         {
             // An all-null page has no values; some writers leave its values section empty.
-            return;
+            return PageValues.Empty;
         }
+        if (Width == 0)
+        {
+            // Offsets are 4 bytes a value; the data may grow up to what the budget has left.
+            long offsetBytes = 4L * (count + 1);
+            _binary = new ByteArrayBuilder { ByteLimit = Math.Max(0, budget.Available - offsetBytes) };
+        }
+        else
+        {
+            long bytes = (long)count * Width;
+            if (bytes > Array.MaxLength)
+            {
+                throw Error($"{count} values of {Width} bytes are too many");
+            }
+            budget.Take(bytes, page);
+            _rows = new byte[bytes];
+            _rowsWritten = 0;
+        }
+        try
+        {
+            Decode(data, encoding, count);
+        }
+        catch (ParquetFormatException ex) when (ex.Column is null)
+        {
+            // The encodings know bytes, not columns: the message is given its column here.
+            throw new ParquetFormatException($"column {_column}: {ex.Message}", ex) { Column = _column };
+        }
+        if (Width == 0)
+        {
+            ByteArrayValues values = _binary.Build();
+            _binary = new ByteArrayBuilder();
+            long bytes = values.Data.Length + (4L * values.Offsets.Length);
+            budget.Take(bytes, page);
+            return new PageValues(values.Count, null, values, bytes);
+        }
+        byte[] rows = _rows;
+        _rows = [];
+        return _rowsWritten == rows.Length
+            ? new PageValues(count, rows, null, rows.Length)
+            : throw Error($"the page decoded {_rowsWritten / Width} of {count} values");
+    }
+
+    /// <summary>The values of a slice of a chunk, made from pieces of its pages in order.</summary>
+    public ColumnValues Concat(IReadOnlyList<PageValueRange> pieces)
+    {
+        int count = 0;
+        foreach (PageValueRange piece in pieces)
+        {
+            count += piece.Count;
+        }
+        if (Width == 0)
+        {
+            long dataLength = 0;
+            foreach (PageValueRange piece in pieces)
+            {
+                int[] o = piece.Page.Binary!.Offsets;
+                dataLength += o[piece.Start + piece.Count] - o[piece.Start];
+            }
+            int[] offsets = new int[count + 1];
+            byte[] data = new byte[dataLength];
+            int next = 0;
+            int end = 0;
+            foreach (PageValueRange piece in pieces)
+            {
+                ByteArrayValues page = piece.Page.Binary!;
+                int first = page.Offsets[piece.Start];
+                int length = page.Offsets[piece.Start + piece.Count] - first;
+                page.Data.AsSpan(first, length).CopyTo(data.AsSpan(end));
+                for (int i = 1; i <= piece.Count; i++)
+                {
+                    offsets[next + i] = end + page.Offsets[piece.Start + i] - first;
+                }
+                next += piece.Count;
+                end += length;
+            }
+            return new BinaryValues(new ByteArrayValues(offsets, data), _type);
+        }
+        return _type switch
+        {
+            PhysicalType.Boolean => new PrimitiveValues<bool>(ConcatRows<bool>(pieces, count)),
+            PhysicalType.Int32 => new PrimitiveValues<int>(ConcatRows<int>(pieces, count)),
+            PhysicalType.Int64 => new PrimitiveValues<long>(ConcatRows<long>(pieces, count)),
+            PhysicalType.Int96 => new PrimitiveValues<Int96>(ConcatRows<Int96>(pieces, count)),
+            PhysicalType.Float => new PrimitiveValues<float>(ConcatRows<float>(pieces, count)),
+            PhysicalType.Double => new PrimitiveValues<double>(ConcatRows<double>(pieces, count)),
+            _ => new BinaryValues(FixedRowsAsByteArrays(ConcatRows<byte>(pieces, count * Width), count), _type),
+        };
+    }
+
+    private T[] ConcatRows<T>(IReadOnlyList<PageValueRange> pieces, int count) where T : unmanaged
+    {
+        var values = new T[count];
+        Span<byte> target = MemoryMarshal.AsBytes(values.AsSpan());
+        int at = 0;
+        foreach (PageValueRange piece in pieces)
+        {
+            ReadOnlySpan<byte> rows = piece.Page.Rows.AsSpan(piece.Start * Width, piece.Count * Width);
+            rows.CopyTo(target[at..]);
+            at += rows.Length;
+        }
+        return values;
+    }
+
+    private void Decode(ReadOnlySpan<byte> data, Encoding encoding, int count)
+    {
         switch (encoding)
         {
             case Encoding.Plain:
@@ -122,18 +231,6 @@ internal sealed class PageValueDecoder
                 throw Error($"encoding {encoding} is not supported for {_type}");
         }
     }
-
-    public ColumnValues Build() => _type switch
-    {
-        PhysicalType.Boolean => new PrimitiveValues<bool>(MemoryMarshal.Cast<byte, bool>(_fixed.Span).ToArray()),
-        PhysicalType.Int32 => new PrimitiveValues<int>(MemoryMarshal.Cast<byte, int>(_fixed.Span).ToArray()),
-        PhysicalType.Int64 => new PrimitiveValues<long>(MemoryMarshal.Cast<byte, long>(_fixed.Span).ToArray()),
-        PhysicalType.Int96 => new PrimitiveValues<Int96>(MemoryMarshal.Cast<byte, Int96>(_fixed.Span).ToArray()),
-        PhysicalType.Float => new PrimitiveValues<float>(MemoryMarshal.Cast<byte, float>(_fixed.Span).ToArray()),
-        PhysicalType.Double => new PrimitiveValues<double>(MemoryMarshal.Cast<byte, double>(_fixed.Span).ToArray()),
-        PhysicalType.FixedLenByteArray => new BinaryValues(FixedRowsAsByteArrays(), _type),
-        _ => new BinaryValues(_binary.Build(), _type),
-    };
 
     private void ReadPlain(ReadOnlySpan<byte> data, int count)
     {
@@ -179,6 +276,16 @@ internal sealed class PageValueDecoder
         {
             Span<int> span = indices.AsSpan(0, count);
             RleBitPackedHybrid.Decode(data[1..], bitWidth, span);
+            if (Width == 0)
+            {
+                // A few index bits can name a long entry many times: the expansion is checked first.
+                long expanded = 0;
+                foreach (int index in span)
+                {
+                    expanded += (uint)index < (uint)dictionary.Count ? dictionary.Binary![index].Length : 0;
+                }
+                _binary.EnsureRoom(expanded);
+            }
             Span<byte> target = Width == 0 ? default : AppendRows(count);
             for (int i = 0; i < span.Length; i++)
             {
@@ -237,22 +344,32 @@ internal sealed class PageValueDecoder
         }
     }
 
-    private ByteArrayValues FixedRowsAsByteArrays()
+    private ByteArrayValues FixedRowsAsByteArrays(byte[] rows, int count)
     {
-        int count = ValueCount;
         int[] offsets = new int[count + 1];
         for (int i = 0; i <= count; i++)
         {
             offsets[i] = i * Width;
         }
-        return new ByteArrayValues(offsets, _fixed.ToArray());
+        return new ByteArrayValues(offsets, rows);
     }
 
+    /// <summary>The next <paramref name="count"/> rows of the page being decoded.</summary>
     private Span<byte> AppendRows(int count)
     {
-        long bytes = (long)count * Width;
-        return bytes <= Array.MaxLength ? _fixed.Append((int)bytes) : throw Error($"{count} values of {Width} bytes are too many");
+        Span<byte> rows = _rows.AsSpan(_rowsWritten, count * Width);
+        _rowsWritten += rows.Length;
+        return rows;
     }
 
-    private ParquetFormatException Error(string message) => new($"column {_column}: {message}");
+    private ParquetFormatException Error(string message) => new($"column {_column}: {message}") { Column = _column };
 }
+
+/// <summary>The values one data page decoded to: fixed-width rows or byte arrays, and the bytes they take.</summary>
+internal sealed record PageValues(int Count, byte[]? Rows, ByteArrayValues? Binary, long Bytes)
+{
+    public static PageValues Empty { get; } = new(0, [], ByteArrayValues.Empty, 0);
+}
+
+/// <summary>Values <see cref="Start"/> to <see cref="Start"/> + <see cref="Count"/> of one page.</summary>
+internal readonly record struct PageValueRange(PageValues Page, int Start, int Count);

@@ -89,24 +89,32 @@ public sealed class ParquetFileReader : IDisposable
     }
 
     /// <summary>Decodes one column chunk into levels and values.</summary>
-    public LeafColumnData ReadColumn(int rowGroup, int column)
-    {
-        ColumnChunk chunk = GetColumnChunk(rowGroup, column);
-        var decoder = new ColumnChunkDecoder(Schema.Leaves[column], chunk.MetaData!);
-        return decoder.Decode(ReadChunkBytes(chunk, column).Span);
-    }
+    public LeafColumnData ReadColumn(int rowGroup, int column) =>
+        OpenColumn(rowGroup, column, DecodeBudget.Unbounded()).TakeAll();
 
     /// <summary>Reads the page headers of one column chunk (no decompression, no decoding).</summary>
     public IReadOnlyList<PageHeader> ReadPageHeaders(int rowGroup, int column)
     {
-        ColumnChunk chunk = GetColumnChunk(rowGroup, column);
-        return ColumnChunkDecoder.ReadHeaders(ReadChunkBytes(chunk, column).Span, Schema.Leaves[column].ToString());
+        ColumnChunkPages pages = ChunkPages(GetColumnChunk(rowGroup, column), column);
+        var headers = new List<PageHeader>();
+        while (!pages.AtEnd)
+        {
+            headers.Add(pages.Next().Header);
+        }
+        return headers;
     }
 
     /// <inheritdoc/>
     public void Dispose() => _source.Dispose();
 
-    private ReadOnlyMemory<byte> ReadChunkBytes(ColumnChunk chunk, int column)
+    /// <summary>A decoder that reads one column chunk's pages as they are needed, under <paramref name="budget"/>.</summary>
+    internal ColumnChunkDecoder OpenColumn(int rowGroup, int column, DecodeBudget budget)
+    {
+        ColumnChunk chunk = GetColumnChunk(rowGroup, column);
+        return new ColumnChunkDecoder(Schema.Leaves[column], chunk.MetaData!, ChunkPages(chunk, column), budget);
+    }
+
+    private ColumnChunkPages ChunkPages(ColumnChunk chunk, int column)
     {
         ColumnMetaData meta = chunk.MetaData!;
         long start = meta.DataPageOffset;
@@ -119,7 +127,7 @@ public sealed class ParquetFileReader : IDisposable
         {
             throw new ParquetFormatException($"column {Schema.Leaves[column]}: chunk at offset {start} of {size} bytes lies outside the data area [4, {_footerStart})") { Offset = start, Column = Schema.Leaves[column].ToString() };
         }
-        return _source.Read(start, (int)size);
+        return new ColumnChunkPages(_source, start, size, Schema.Leaves[column].ToString());
     }
 
     private void Validate()

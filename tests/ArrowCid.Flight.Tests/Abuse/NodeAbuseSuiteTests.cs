@@ -70,6 +70,28 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
             await RecordAsync($"IPC {codec} bomb over DoPut", refused.StatusCode.ToString());
         }
 
+        // Parquet bombs over HTTP: a 64 KiB ZSTD page of 2 GiB of zeros; a 1 MiB dictionary entry
+        // named a million times; a 1 MiB value repeated a million times by front coding; eight
+        // columns of 48 MiB pages, each within what may be held and together past it.
+        var parquetBombs = new (string What, byte[] File)[]
+        {
+            ("Parquet ZSTD page claiming 2 GiB", Parquet.Tests.Bounded.HandMadeParquet.Int64ZerosInZstd(268_434_944)),
+            ("Parquet dictionary entry of 1 MiB named 1,000,000 times", Parquet.Tests.Bounded.HandMadeParquet.OneDictionaryEntryRepeated(1 << 20, 1_000_000)),
+            ("Parquet DELTA_BYTE_ARRAY prefix of 1 MiB shared 1,000,000 times", Parquet.Tests.Bounded.HandMadeParquet.FrontCodedPrefixRepeated(1 << 20, 1_000_000)),
+            ("Parquet 8 columns of 48 MiB ZSTD pages", Parquet.Tests.Bounded.HandMadeParquet.Int64ZerosInZstd(6 << 20, columns: 8)),
+        };
+        foreach ((string what, byte[] file) in parquetBombs)
+        {
+            using var body = new ByteArrayContent(file);
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.apache.parquet");
+            using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/tables") { Content = body };
+            post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "W");
+            using var answer = await http.SendAsync(post);
+            Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+            Assert.Contains("max_parquet_bytes_held", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            await RecordAsync($"{what} ({file.Length} B) over HTTP", ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture));
+        }
+
         // An endless CSV record (64 MiB of "1," after a header), streamed.
         using (var csv = new HttpRequestMessage(HttpMethod.Post, "/api/v1/tables") { Content = new EndlessCsvContent(64L << 20) })
         {
