@@ -12,23 +12,15 @@ internal readonly record struct StoredPage(PageHeader Header, ReadOnlyMemory<byt
 /// costs one page's bytes. A header's length is not stored, so it is read from a window of the
 /// file that doubles until the header fits (or the chunk ends).
 /// </summary>
-internal sealed class ColumnChunkPages
+internal sealed class ColumnChunkPages(ByteSource source, long start, long size, string column)
 {
     private const int FirstHeaderWindow = 256;
 
-    private readonly ByteSource _source;
-    private readonly long _start;
-    private readonly long _size;
-    private readonly string _column;
+    private readonly ByteSource _source = source;
+    private readonly long _start = start;
+    private readonly long _size = size;
+    private readonly string _column = column;
     private long _position;
-
-    public ColumnChunkPages(ByteSource source, long start, long size, string column)
-    {
-        _source = source;
-        _start = start;
-        _size = size;
-        _column = column;
-    }
 
     /// <summary>Whether every byte of the chunk has been read.</summary>
     public bool AtEnd => _position >= _size;

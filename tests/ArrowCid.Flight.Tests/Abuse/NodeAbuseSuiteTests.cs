@@ -47,6 +47,16 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
             tried.Add(string.Create(CultureInfo.InvariantCulture, $"{attack}: {answer}; a normal read after it took {normal:0} ms; node peak RSS so far {node.Memory().Peak >> 20} MiB"));
         }
 
+        // An upload with the write token: its status and the text of the answer.
+        async Task<(HttpStatusCode Status, string Text)> UploadAsync(HttpContent content, string type)
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue(type);
+            using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/tables") { Content = content };
+            post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "W");
+            using var answer = await http.SendAsync(post);
+            return (answer.StatusCode, await answer.Content.ReadAsStringAsync());
+        }
+
         // A named table of several chunks and tree levels, which nothing below may damage.
         using var writer = new FlightClient(node.Location, new FlightClientOptions { Token = "W" });
         using var table = Registry.TestBatches.Large(24L << 20, seed: 36);
@@ -57,13 +67,9 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
         foreach (CompressionCodec codec in new[] { CompressionCodec.Zstd, CompressionCodec.Lz4Frame })
         {
             byte[] bomb = Arrow.Tests.IpcFuzz.CompressedZeros.Stream(10_000_000, batches: 1, codec);
-            using var body = new ByteArrayContent(bomb);
-            body.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.apache.arrow.stream");
-            using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/tables") { Content = body };
-            post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "W");
-            using var answer = await http.SendAsync(post);
-            Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
-            await RecordAsync($"IPC {codec} bomb ({bomb.Length} B claiming 80 MB) over HTTP", ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture));
+            (HttpStatusCode status, _) = await UploadAsync(new ByteArrayContent(bomb), "application/vnd.apache.arrow.stream");
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            await RecordAsync($"IPC {codec} bomb ({bomb.Length} B claiming 80 MB) over HTTP", ((int)status).ToString(CultureInfo.InvariantCulture));
 
             var refused = await Assert.ThrowsAsync<RpcException>(() => writer.PutStreamAsync(bomb));
             Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
@@ -82,25 +88,16 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
         };
         foreach ((string what, byte[] file) in parquetBombs)
         {
-            using var body = new ByteArrayContent(file);
-            body.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.apache.parquet");
-            using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/tables") { Content = body };
-            post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "W");
-            using var answer = await http.SendAsync(post);
-            Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
-            Assert.Contains("max_parquet_bytes_held", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-            await RecordAsync($"{what} ({file.Length} B) over HTTP", ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture));
+            (HttpStatusCode status, string text) = await UploadAsync(new ByteArrayContent(file), "application/vnd.apache.parquet");
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Contains("max_parquet_bytes_held", text, StringComparison.Ordinal);
+            await RecordAsync($"{what} ({file.Length} B) over HTTP", ((int)status).ToString(CultureInfo.InvariantCulture));
         }
 
         // An endless CSV record (64 MiB of "1," after a header), streamed.
-        using (var csv = new HttpRequestMessage(HttpMethod.Post, "/api/v1/tables") { Content = new EndlessCsvContent(64L << 20) })
-        {
-            csv.Content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-            csv.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "W");
-            using var answer = await http.SendAsync(csv);
-            Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
-            await RecordAsync("endless CSV record (64 MiB)", ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture));
-        }
+        (HttpStatusCode csvStatus, _) = await UploadAsync(new EndlessCsvContent(64L << 20), "text/csv");
+        Assert.Equal(HttpStatusCode.BadRequest, csvStatus);
+        await RecordAsync("endless CSV record (64 MiB)", ((int)csvStatus).ToString(CultureInfo.InvariantCulture));
 
         // A replay storm: 150 subscribers from sequence 0 with the read token.
         var storm = new List<HttpResponseMessage>();

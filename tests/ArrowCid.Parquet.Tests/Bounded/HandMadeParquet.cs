@@ -171,6 +171,12 @@ internal static class HandMadeParquet
             RowGroups = [new RowGroup { Columns = chunks, NumRows = rows, TotalByteSize = chunks.Sum(c => c.MetaData!.TotalUncompressedSize) }],
             CreatedBy = "ArrowCid tests (hand-made)",
         };
+        return Finish(output, footer);
+    }
+
+    /// <summary>Appends the footer, its length and the closing magic to a file whose pages are written; returns the file.</summary>
+    public static byte[] Finish(ArrayBufferWriter<byte> output, FileMetaData footer)
+    {
         int footerStart = output.WrittenCount;
         footer.Write(new ThriftCompactWriter(output));
         BinaryPrimitives.WriteInt32LittleEndian(output.GetSpan(4), output.WrittenCount - footerStart);

@@ -115,12 +115,7 @@ public class StreamedZstdPageTests
             group.FileOffset = groupStart;
             group.TotalCompressedSize = output.WrittenCount - groupStart;
         }
-        int footerStart = output.WrittenCount;
-        footer.Write(new ThriftCompactWriter(output));
-        BinaryPrimitives.WriteInt32LittleEndian(output.GetSpan(4), output.WrittenCount - footerStart);
-        output.Advance(4);
-        output.Write("PAR1"u8);
-        return output.WrittenSpan.ToArray();
+        return Bounded.HandMadeParquet.Finish(output, footer);
     }
 
     /// <summary>The pages of a column chunk as the file stores them: each header and its body bytes.</summary>
