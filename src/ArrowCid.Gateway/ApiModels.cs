@@ -121,7 +121,7 @@ internal sealed record PreviousVersion(long Version, string Cid);
 
 /// <summary>The data of one Server-Sent Event of <c>GET /api/v1/events</c>: a change of the registry.</summary>
 /// <param name="Sequence">The change's sequence number (also the event's id).</param>
-/// <param name="Change">What happened: registered, updated, pinned, unpinned, tagged, location_added, deleted, versioned.</param>
+/// <param name="Change">What happened: registered, updated, pinned, unpinned, tagged, location_added, location_removed, deleted, versioned.</param>
 /// <param name="Cid">The CID concerned.</param>
 /// <param name="Kind">Its kind (batch, dataset, arrow-stream, foreign, table-node).</param>
 /// <param name="At">When the change was committed.</param>

@@ -89,6 +89,18 @@ public interface IRegistry : IDisposable
     /// <returns>False when the CID is not registered.</returns>
     bool AddLocation(Cid cid, string location);
 
+    /// <summary>
+    /// Records that the node at <paramref name="location"/> no longer holds a block: the location
+    /// goes, and with the last location the record too, unless it is pinned or a version of a name
+    /// points at it (then it stays, known to be held nowhere, so a read says so rather than that it
+    /// never existed). One transaction; records a change for each step taken. What one node drops
+    /// never removes another node's location or record.
+    /// </summary>
+    /// <param name="cid">The CID.</param>
+    /// <param name="location">The location of the node that dropped its copy.</param>
+    /// <returns>What happened.</returns>
+    LocationRelease ReleaseLocation(Cid cid, string location);
+
     /// <summary>Deletes a record with its tags, locations and outgoing links; records a change.</summary>
     /// <param name="cid">The CID.</param>
     /// <returns>True when a record was deleted.</returns>

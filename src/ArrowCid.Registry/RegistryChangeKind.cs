@@ -26,4 +26,7 @@ public enum RegistryChangeKind
 
     /// <summary>The CID became a new version of a dataset name (<see cref="IRegistry.AddVersion"/>).</summary>
     Versioned = 8,
+
+    /// <summary>A location was removed: the node there no longer holds the block (<see cref="IRegistry.ReleaseLocation"/>).</summary>
+    LocationRemoved = 9,
 }

@@ -214,6 +214,34 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
+    public LocationRelease ReleaseLocation(Cid cid, string location)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(location);
+        return Write((c, t) =>
+        {
+            string text = cid.ToString();
+            if (SqlCommands.Execute(c, t, "DELETE FROM locations WHERE cid = @cid AND location = @location;", ("@cid", text), ("@location", location)) == 0)
+            {
+                return LocationRelease.NotHeld;
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            AddChange(c, t, text, RegistryChangeKind.LocationRemoved, now);
+            string unheld = "DELETE FROM blocks WHERE cid = @cid AND NOT (" + PinnedCondition + ")"
+                + " AND NOT EXISTS (SELECT 1 FROM locations WHERE locations.cid = @cid)"
+                + " AND NOT EXISTS (SELECT 1 FROM versions WHERE versions.cid = @cid);";
+            if (SqlCommands.Execute(c, t, unheld, ("@cid", text)) == 0)
+            {
+                return LocationRelease.LocationRemoved;
+            }
+
+            AddChange(c, t, text, RegistryChangeKind.Deleted, now);
+            return LocationRelease.RecordDeleted;
+        });
+    }
+
+    /// <inheritdoc/>
     public bool Delete(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);

@@ -57,6 +57,9 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public bool AddLocation(Cid cid, string location) => Applied().AddLocation(cid, location);
 
     /// <inheritdoc/>
+    public LocationRelease ReleaseLocation(Cid cid, string location) => Applied().ReleaseLocation(cid, location);
+
+    /// <inheritdoc/>
     public bool Delete(Cid cid) => Applied().Delete(cid);
 
     /// <inheritdoc/>

@@ -243,7 +243,7 @@ public sealed class DatasetWriter : IDisposable
         {
             var stored = chunk.Registered.Result;
             _chunks.Add(new StoredBatch(stored.Cid, chunk.Rows, stored.Bytes));
-            _publisher?.Registered(stored.Cid);
+            _publisher?.Registered(stored.Cid, pinned: false);
         }
     }
 
@@ -293,12 +293,13 @@ public sealed class DatasetWriter : IDisposable
             if (tree.RootBlock is { } root)
             {
                 _content.Repository.PutBlock(root.ToHashedBlock(), DatasetRecord(root.Cid, _schemaText, tree.Rows, Options, Options.Pin), guard);
-                _publisher?.Registered(root.Cid);
+                _publisher?.Registered(root.Cid, Options.Pin);
             }
             else if (Options.Pin)
             {
                 // A one-chunk table is its chunk: pinning the table is the chunk's pin staying.
                 _guard!.Keep(tree.Root);
+                _publisher?.Registered(tree.Root, pinned: true);
             }
 
             var version = Options.Name is not { } name ? null
@@ -371,7 +372,7 @@ public sealed class DatasetWriter : IDisposable
         {
             var record = _content.Repository.RegisterBatchBlock(written, _schemaText, entry.Rows, Options, _guard);
             entry = new TableTreeEntry(record.Cid, entry.Rows, record.Bytes);
-            _publisher?.Registered(entry.Cid);
+            _publisher?.Registered(entry.Cid, pinned: false);
         }
         else
         {
@@ -388,7 +389,7 @@ public sealed class DatasetWriter : IDisposable
         if (_content is not null)
         {
             _content.Repository.PutBlock(node.ToHashedBlock(), NodeRecord(node.Cid), _guard);
-            _publisher?.Registered(node.Cid);
+            _publisher?.Registered(node.Cid, pinned: false);
         }
     }
 

@@ -24,4 +24,7 @@ public sealed record GcReport
 
     /// <summary>CIDs kept because they are pinned or reachable from a pinned dataset.</summary>
     public int Retained { get; init; }
+
+    /// <summary>This node's locations released in the shared registry for the blocks removed (0 without one).</summary>
+    public int LocationsReleased { get; init; }
 }

@@ -13,7 +13,11 @@ public interface IPutPublisher
 {
     /// <summary>A block the put stored is now durable and registered in the repository (each batch, then the dataset).</summary>
     /// <param name="cid">The block's CID.</param>
-    void Registered(Cid cid);
+    /// <param name="pinned">
+    /// Whether the put's outcome pins it (a pinned table's root). The pins a put holds on its
+    /// chunks while it writes are this repository's own, against its own gc: they are not published.
+    /// </param>
+    void Registered(Cid cid, bool pinned);
 
     /// <summary>Records the finished dataset (already <see cref="Registered"/>) as the next version of <paramref name="name"/>.</summary>
     /// <param name="name">The name from <see cref="PutOptions.Name"/>.</param>

@@ -16,8 +16,16 @@ public sealed partial class LocalRepository
     /// live records fill less than <see cref="PackLiveFraction"/> are rewritten. Runs alone
     /// (exclusive lock).
     /// </summary>
+    /// <remarks>
+    /// With a registry this node shares with others (<paramref name="shared"/>), what any node's
+    /// names and pins retain there is kept too, whatever this repository's own registry says, and
+    /// for each block removed only this node's <paramref name="location"/> is released there: the
+    /// shared record goes only with its last location (<see cref="IRegistry.ReleaseLocation"/>).
+    /// </remarks>
+    /// <param name="shared">The registry shared with other nodes, if any.</param>
+    /// <param name="location">This node's location in <paramref name="shared"/>, if known.</param>
     /// <returns>What was removed.</returns>
-    public GcReport Gc()
+    public GcReport Gc(IRegistry? shared = null, string? location = null)
     {
         // This instance's queued rows hold the shared lock until applied: apply them (or fail with the registry's error) first.
         WaitApplied();
@@ -26,6 +34,23 @@ public sealed partial class LocalRepository
             // Rows a lost registry commit left only in a pack's log count (and keep their entries) too.
             ReplayLog(everyPack: true);
             var retained = _registry.ListRetained();
+            if (shared is not null)
+            {
+                // Read after the local set: a name or pin added in between keeps its block either way.
+                var everyNode = new HashSet<Cid>(retained);
+                everyNode.UnionWith(shared.ListRetained());
+                retained = everyNode;
+            }
+
+            int released = 0;
+            void Release(Cid cid)
+            {
+                if (shared is not null && location is not null && shared.ReleaseLocation(cid, location) != LocationRelease.NotHeld)
+                {
+                    released++;
+                }
+            }
+
             var registered = _registry.ListCids().ToHashSet();
             var removedRecords = new List<Cid>();
             var removedOrphans = new List<Cid>();
@@ -37,6 +62,7 @@ public sealed partial class LocalRepository
                     _registry.Delete(cid);
                     freed += DeleteBlockFile(cid);
                     removedRecords.Add(cid);
+                    Release(cid);
                 }
             }
 
@@ -46,6 +72,7 @@ public sealed partial class LocalRepository
                 {
                     freed += DeleteBlockFile(cid);
                     removedOrphans.Add(cid);
+                    Release(cid);
                 }
             }
 
@@ -64,10 +91,12 @@ public sealed partial class LocalRepository
                 if (!registered.Contains(cid))
                 {
                     removedOrphans.Add(cid);
+                    Release(cid);
                 }
                 else if (removedRows.Add(cid))
                 {
                     removedRecords.Add(cid);
+                    Release(cid);
                 }
             }
 
@@ -81,6 +110,7 @@ public sealed partial class LocalRepository
                 BytesFreed = freed,
                 PacksRewritten = compaction.PacksRewritten,
                 Retained = retained.Count,
+                LocationsReleased = released,
             };
         }
     }

@@ -167,7 +167,7 @@ export function tableInfo(cid: string | CID, options?: GatewayOptions & { chunkO
 export interface Change {
   /** The event ID (the change's sequence number as text): resume after it with `lastEventId`. */
   id: string;
-  /** registered, updated, pinned, unpinned, tagged, location_added, deleted or versioned. */
+  /** registered, updated, pinned, unpinned, tagged, location_added, location_removed, deleted or versioned. */
   event: string;
   sequence: number;
   change: string;

@@ -25,8 +25,8 @@ internal static class NameCommands
         var command = new Command("names", "List dataset names, each with its latest version: NAME VERSION CID CREATED") { json };
         command.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
-            var names = content.Repository.Registry.ListNames();
+            using var node = repository.OpenNode(parse);
+            var names = node.Registry.ListNames();
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(new JsonArray(names.Select(v => (JsonNode)new JsonObject
@@ -56,9 +56,10 @@ internal static class NameCommands
         var command = new Command("log", "List the versions of a dataset name, newest first: VERSION CID ROWS BYTES NEW CREATED TAGS (NEW: bytes of blocks the previous version lacks)") { name, json };
         command.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
+            using var node = repository.OpenNode(parse);
+            var content = node.Content;
             string text = parse.GetRequiredValue(name);
-            var versions = content.Repository.Registry.ListVersions(text);
+            var versions = node.Registry.ListVersions(text);
             if (versions.Count == 0)
             {
                 throw new DatasetNotFoundException(new DatasetReference(text, null), 0);

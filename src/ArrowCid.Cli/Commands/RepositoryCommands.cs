@@ -30,8 +30,8 @@ internal static class RepositoryCommands
         var command = new Command("ls", "List registered blocks (batches, datasets, imported arrow-stream and foreign blocks), oldest first: kind, CID, rows, bytes, created, pin, tags") { tags, json };
         command.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
-            var records = content.Repository.Registry.List(new RegistryQuery { Tags = TagOption.Parse(parse.GetValue(tags)) });
+            using var node = repository.OpenNode(parse);
+            var records = node.Registry.List(new RegistryQuery { Tags = TagOption.Parse(parse.GetValue(tags)) });
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(new JsonArray(records.Select(r => (JsonNode)ContentOutput.Json(r)).ToArray()).ToJsonString(ContentOutput.Indented));
@@ -56,9 +56,9 @@ internal static class RepositoryCommands
         var command = new Command("info", "Print what the registry knows about a CID") { cid, json };
         command.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
-            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
-            var record = content.Repository.GetRecord(id) ?? throw new CliException($"not found: {id}");
+            using var node = repository.OpenNode(parse);
+            var id = CliCids.Resolve(parse.GetRequiredValue(cid), node.Registry);
+            var record = node.Find(id) ?? throw new CliException($"not found: {id}");
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(ContentOutput.Json(record).ToJsonString(ContentOutput.Indented));
@@ -84,9 +84,9 @@ internal static class RepositoryCommands
             : new Command("unpin", "Let the next gc remove a CID unless a pinned or named table links it") { cid };
         command.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
-            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
-            bool found = pin ? content.Repository.Pin(id) : content.Repository.Unpin(id);
+            using var node = repository.OpenNode(parse);
+            var id = CliCids.Resolve(parse.GetRequiredValue(cid), node.Registry);
+            bool found = node.SetPin(id, pin);
             if (!found)
             {
                 throw new CliException($"not found: {id}");
@@ -104,8 +104,8 @@ internal static class RepositoryCommands
         var command = new Command("gc", "Remove every block neither pinned, nor a version of a dataset name, nor linked by a pinned or named dataset") { json };
         command.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
-            var report = CliProgress.Run(console, "collecting garbage", null, _ => content.Repository.Gc());
+            using var node = repository.OpenNode(parse);
+            var report = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc());
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(new JsonObject
@@ -115,6 +115,7 @@ internal static class RepositoryCommands
                     ["removed_temp_files"] = report.RemovedTempFiles,
                     ["bytes_freed"] = report.BytesFreed,
                     ["retained"] = report.Retained,
+                    ["locations_released"] = report.LocationsReleased,
                 }.ToJsonString(ContentOutput.Indented));
                 return ExitCodes.Ok;
             }
@@ -125,7 +126,7 @@ internal static class RepositoryCommands
             }
 
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"gc: removed {report.RemovedRecords.Count} records and {report.RemovedOrphans.Count} unregistered blocks ({report.BytesFreed} bytes), {report.RemovedTempFiles} temporary files; {report.Retained} retained"));
+                $"gc: removed {report.RemovedRecords.Count} records and {report.RemovedOrphans.Count} unregistered blocks ({report.BytesFreed} bytes), {report.RemovedTempFiles} temporary files; {report.Retained} retained{(node.Shared is null ? string.Empty : $" (with every node's names and pins in the shared registry); this node's location released for {report.LocationsReleased}")}"));
             return ExitCodes.Ok;
         });
         return command;

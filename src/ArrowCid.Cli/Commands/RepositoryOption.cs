@@ -20,4 +20,7 @@ internal sealed class RepositoryOption
         string path = LocalRepository.ResolvePath(parse.GetValue(Option));
         return CliErrors.About(path, () => ContentRepository.Open(path));
     }
+
+    /// <summary>Opens the repository with the registry its node shares, when it remembers one (<see cref="NodeFolder"/>).</summary>
+    public NodeFolder OpenNode(ParseResult parse) => NodeFolder.Open(Open(parse));
 }

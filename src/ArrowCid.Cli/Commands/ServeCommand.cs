@@ -7,6 +7,7 @@ using ArrowCid.Flight.Service;
 using ArrowCid.Gateway;
 using ArrowCid.Registry;
 using ArrowCid.Registry.Postgres;
+using ArrowCid.Repository;
 using ArrowCid.SharedMemory;
 
 namespace ArrowCid.Cli.Commands;
@@ -73,7 +74,11 @@ internal static class ServeCommand
             using var tls = LoadCertificate(parse.GetValue(certificate), parse.GetValue(key));
             using var shm = parse.GetValue(noShm) ? null : TryOpenSharedMemory(console);
             using var content = repository.Open(parse);
-            using var shared = OpenSharedRegistry(parse.GetValue(sharedRegistry));
+            string root = content.Repository.Root;
+            // One node per folder; and the folder keeps the registry its blocks are recorded in.
+            using var lease = Claimed(() => NodeLease.Acquire(root));
+            string? registryUrl = Claimed(() => NodeSettings.ResolveRegistry(CliErrors.About(Path.Combine(root, NodeSettings.FileName), () => NodeSettings.Read(root)), parse.GetValue(sharedRegistry)));
+            using var shared = OpenSharedRegistry(registryUrl);
             var options = new FlightNodeOptions
             {
                 Listen = endpoint,
@@ -98,12 +103,12 @@ internal static class ServeCommand
                 AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 StrictTrustless = parse.GetValue(strictTrustless),
             };
-            return Serve(console, content, options, gateway, shm);
+            return Serve(console, content, options, gateway, shm, registryUrl);
         });
         return command;
     }
 
-    private static int Serve(CliConsole console, Repository.ContentRepository content, FlightNodeOptions options, GatewayOptions gatewayOptions, ShmStore? shm)
+    private static int Serve(CliConsole console, Repository.ContentRepository content, FlightNodeOptions options, GatewayOptions gatewayOptions, ShmStore? shm, string? registryUrl)
     {
         using var stop = new ManualResetEventSlim();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -144,6 +149,8 @@ internal static class ServeCommand
             using var wake = (options.Service.SharedRegistry as PostgresRegistry)?.Subscribe(node.Service.Changes.Notify);
             try
             {
+                // What every command run on this folder needs to act as this node does (NodeFolder).
+                new NodeSettings(registryUrl, node.Location, Environment.ProcessId, DateTimeOffset.UtcNow).Write(content.Repository.Root);
                 console.Out.WriteLine($"serving {node.Location}");
                 console.Out.WriteLine($"gateway {gateway.Address.GetLeftPart(UriPartial.Authority)}");
                 console.Out.WriteLine($"repository {content.Repository.Root}; shared memory: {(shm is null ? "not served" : shm.Directory)}; auth: {(options.Service.Access.IsEnforced ? "tokens required" : "open")}");
@@ -180,6 +187,19 @@ internal static class ServeCommand
 
         var resolved = CliErrors.About(host, () => Dns.GetHostAddresses(host));
         return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new CliException($"{option}: '{host}' does not resolve");
+    }
+
+    /// <summary>Runs a step of claiming the folder; a refusal is the command's one-line error.</summary>
+    private static T Claimed<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliException(e.Message, e);
+        }
     }
 
     private static IRegistry? OpenSharedRegistry(string? url)

@@ -83,7 +83,7 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
             throw FlightErrors.NotFound(cid.ToString());
         }
 
-        serviceRegistry.Registered(cid);
+        serviceRegistry.Registered(cid, pin);
         return FlightJson.Write(w =>
         {
             w.WriteString("cid", cid.ToString());
@@ -174,12 +174,8 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
         local.Registry.Delete(cid);
         local.Blocks.Delete(cid);
         content.Forget(cid);
-        if (serviceRegistry.IsShared)
-        {
-            serviceRegistry.Registry.Delete(cid);
-        }
-
-        serviceRegistry.Registered(cid);
+        // Other nodes' copies are theirs: the shared record loses this node's location only.
+        serviceRegistry.Dropped(cid);
         return FlightJson.Write(w =>
         {
             w.WriteString("cid", cid.ToString());

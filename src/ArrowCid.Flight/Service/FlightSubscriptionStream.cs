@@ -146,6 +146,7 @@ internal static class FlightSubscriptionStream
         RegistryChangeKind.LocationAdded => "location_added",
         RegistryChangeKind.Deleted => "deleted",
         RegistryChangeKind.Versioned => "versioned",
+        RegistryChangeKind.LocationRemoved => "location_removed",
         _ => "changed",
     };
 }

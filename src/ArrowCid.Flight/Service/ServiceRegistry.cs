@@ -35,12 +35,31 @@ internal sealed class ServiceRegistry(ContentRepository content, IRegistry? shar
         return version;
     }
 
-    /// <summary>Publishes a locally stored CID to the shared registry (no-op without one) and wakes subscribers.</summary>
-    public void Registered(Cid cid)
+    /// <summary>
+    /// Publishes a locally stored CID to the shared registry (no-op without one) with this node's
+    /// location, and wakes subscribers. The shared record is pinned only when <paramref name="pinned"/>
+    /// says so (a pin there keeps the block on every node); registering never unpins it.
+    /// </summary>
+    public void Registered(Cid cid, bool pinned = false)
     {
         if (shared is not null && content.Repository.GetRecord(cid) is { } local)
         {
-            shared.Upsert(self.Location is { } location ? local with { Locations = [.. local.Locations, location] } : local);
+            var published = local with { Pinned = pinned };
+            shared.Upsert(self.Location is { } location ? published with { Locations = [.. local.Locations, location] } : published);
+        }
+
+        changes.Notify();
+    }
+
+    /// <summary>
+    /// Records in the shared registry that this node dropped its copy (no-op without one): only
+    /// this node's location goes, and the record only with its last location.
+    /// </summary>
+    public void Dropped(Cid cid)
+    {
+        if (shared is not null && self.Location is { } location)
+        {
+            shared.ReleaseLocation(cid, location);
         }
 
         changes.Notify();

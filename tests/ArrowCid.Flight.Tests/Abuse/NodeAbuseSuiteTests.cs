@@ -16,8 +16,7 @@ namespace ArrowCid.Flight.Tests.Abuse;
 /// `arrowcid serve` as users run it (tokens R:read and W:write, a Basic-auth user), which must
 /// refuse each as it should, stay alive, lose no block of a named table, and keep its peak RSS
 /// under 512 MiB. It prints what it tried and the node's peak, also appended to
-/// artifacts/stress/abuse.txt, which test.sh prints at its end. Parquet bombs are not in it yet
-/// (their pages' decompressed size is not bounded yet; docs/security.md).
+/// artifacts/stress/abuse.txt, which test.sh prints at its end.
 /// </summary>
 public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
 {

@@ -14,12 +14,17 @@ public sealed class ServeProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly bool _ownsFolder;
 
-    private ServeProcess(Process process, string folder)
+    private ServeProcess(Process process, string folder, bool ownsFolder)
     {
         _process = process;
         Folder = folder;
+        _ownsFolder = ownsFolder;
     }
+
+    /// <summary>The repository folder the node serves.</summary>
+    public string Repository => System.IO.Path.Combine(Folder, "repo");
 
     /// <summary>The temporary folder holding the repository.</summary>
     public string Folder { get; }
@@ -43,9 +48,45 @@ public sealed class ServeProcess : IAsyncDisposable
     public string Output => string.Join('\n', _lines);
 
     /// <summary>Starts `arrowcid serve --listen 127.0.0.1:0 --repo TEMP --no-shm` plus <paramref name="arguments"/> and waits until it listens.</summary>
-    public static async Task<ServeProcess> StartAsync(params string[] arguments)
+    public static Task<ServeProcess> StartAsync(params string[] arguments) =>
+        StartInAsync(Directory.CreateTempSubdirectory("arrowcid-serve-").FullName, ownsFolder: true, arguments);
+
+    /// <summary>
+    /// Starts a node on the repository of an earlier one (<paramref name="earlier"/>'s folder, which
+    /// this one does not delete when disposed: the earlier one does).
+    /// </summary>
+    public static Task<ServeProcess> StartOnAsync(ServeProcess earlier, params string[] arguments) =>
+        StartInAsync(earlier.Folder, ownsFolder: false, arguments);
+
+    /// <summary>Runs one `arrowcid` command to its end: its exit code and what it printed (stdout, then stderr).</summary>
+    public static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
     {
-        string folder = Directory.CreateTempSubdirectory("arrowcid-serve-").FullName;
+        var start = new ProcessStartInfo(BuildOutputs.DotnetHost, [BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>Kills the node (as kill -9 would) and waits for it to be gone; its folder stays.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    private static async Task<ServeProcess> StartInAsync(string folder, bool ownsFolder, string[] arguments)
+    {
         var start = new ProcessStartInfo(BuildOutputs.DotnetHost,
             [BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid"), "serve", "--listen", "127.0.0.1:0", "--repo", Path.Combine(folder, "repo"), "--no-shm", .. arguments])
         {
@@ -54,7 +95,7 @@ public sealed class ServeProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         var process = new Process { StartInfo = start };
-        var serve = new ServeProcess(process, folder);
+        var serve = new ServeProcess(process, folder, ownsFolder);
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var gateway = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
@@ -139,6 +180,11 @@ public sealed class ServeProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (!_ownsFolder)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Folder, recursive: true);

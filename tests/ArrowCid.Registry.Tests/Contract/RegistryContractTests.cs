@@ -265,6 +265,37 @@ public abstract partial class RegistryContractTests : IDisposable
     }
 
     [Fact]
+    public void Releasing_a_location_removes_only_that_node_and_the_record_with_the_last_one()
+    {
+        var registry = NewRegistry();
+        var cid = FakeCid(1);
+        registry.Upsert(BatchRecord(cid) with { Locations = ["grpc://a:1", "grpc://b:1"] });
+
+        Assert.Equal(LocationRelease.NotHeld, registry.ReleaseLocation(cid, "grpc://c:1"));
+        Assert.Equal(LocationRelease.NotHeld, registry.ReleaseLocation(FakeCid(9), "grpc://a:1"));
+        Assert.Equal(LocationRelease.LocationRemoved, registry.ReleaseLocation(cid, "grpc://a:1"));
+        Assert.Equal(["grpc://b:1"], registry.Find(cid)!.Locations);
+        long before = registry.LatestSequence;
+        Assert.Equal(LocationRelease.RecordDeleted, registry.ReleaseLocation(cid, "grpc://b:1"));
+        Assert.Null(registry.Find(cid));
+        Assert.Equal([RegistryChangeKind.LocationRemoved, RegistryChangeKind.Deleted], registry.ChangesSince(before).Select(c => c.Kind));
+    }
+
+    [Fact]
+    public void A_pinned_or_named_record_outlives_its_last_location()
+    {
+        var registry = NewRegistry();
+        registry.Upsert(BatchRecord(FakeCid(1)) with { Pinned = true, Locations = ["grpc://a:1"] });
+        registry.Upsert(BatchRecord(FakeCid(2)) with { Locations = ["grpc://a:1"] });
+        registry.AddVersion("kept", FakeCid(2));
+
+        Assert.Equal(LocationRelease.LocationRemoved, registry.ReleaseLocation(FakeCid(1), "grpc://a:1"));
+        Assert.Equal(LocationRelease.LocationRemoved, registry.ReleaseLocation(FakeCid(2), "grpc://a:1"));
+        Assert.Empty(registry.Find(FakeCid(1))!.Locations);
+        Assert.Empty(registry.Find(FakeCid(2))!.Locations);
+    }
+
+    [Fact]
     public void Delete_removes_the_record_with_its_tags_and_links()
     {
         var registry = NewRegistry();
