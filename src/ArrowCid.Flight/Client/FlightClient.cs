@@ -29,6 +29,7 @@ public sealed class FlightClient : IDisposable
     private readonly FlightServiceClient _service;
     private readonly TimeSpan? _callTimeout;
     private readonly TimeSpan? _idleTimeout;
+    private readonly bool _forwarded;
 
     /// <summary>Connects (lazily) to <paramref name="location"/>: grpc+tcp://host:port, grpc+tls://…, http:// or https://.</summary>
     /// <exception cref="FormatException">Not a Flight location.</exception>
@@ -40,12 +41,14 @@ public sealed class FlightClient : IDisposable
         Token = options.Token;
         _callTimeout = Limit(options.CallTimeout);
         _idleTimeout = Limit(options.IdleTimeout);
+        _forwarded = options.Forwarded;
         _channel = new GrpcChannel(FlightLocations.ToHttpAddress(location), new GrpcChannelOptions
         {
             MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = options.MaxMessageSize,
             ServerCertificateValidation = options.ServerCertificateValidation,
             UseSocketsHttpHandler = options.UseSocketsHttpHandler,
+            ConnectTimeout = options.ConnectTimeout,
         });
         _service = new FlightServiceClient(_channel);
     }
@@ -588,6 +591,12 @@ public sealed class FlightClient : IDisposable
     private CallOptions Options(CancellationToken cancellationToken, bool openEnded = false)
     {
         Metadata? headers = Token is { } token ? new Metadata { { "authorization", $"Bearer {token}" } } : null;
+        if (_forwarded)
+        {
+            headers ??= new Metadata();
+            headers.Add(global::ArrowCid.Flight.Service.PeerForwarding.Header, "1");
+        }
+
         return openEnded
             ? new CallOptions(headers, CancellationToken: cancellationToken)
             : new CallOptions(headers, Deadline: _callTimeout is { } timeout ? DateTime.UtcNow + timeout : null, CancellationToken: cancellationToken, IdleTimeout: _idleTimeout);

@@ -30,6 +30,16 @@ public sealed class FlightClientOptions
     /// </summary>
     public TimeSpan? IdleTimeout { get; set; }
 
+    /// <summary>How long opening a connection may take before a call fails UNAVAILABLE. Default 30 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Calls are made by one node on a client's behalf (metadata <c>arrowcid-forwarded: 1</c>): the
+    /// node receiving them answers from what it holds and never asks a peer in turn, so two nodes
+    /// that each list the other as a holder cannot pass a request back and forth.
+    /// </summary>
+    public bool Forwarded { get; set; }
+
     /// <summary>Send through .NET's SocketsHttpHandler instead of our HTTP/2 client (see <see cref="Grpc.GrpcChannelOptions.UseSocketsHttpHandler"/>); for comparison.</summary>
     public bool UseSocketsHttpHandler { get; set; }
 }

@@ -45,7 +45,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         _content = new FlightContent(content, _options.SharedMemory);
         _serviceRegistry = new ServiceRegistry(content, _options.SharedRegistry, _self, Changes);
         _auth = new FlightAuthenticator(_options.Access);
-        _peers = new PeerFetcher(content, _options.SharedRegistry, _self, _options.PeerClient);
+        _peers = new PeerFetcher(content, _options.SharedRegistry, _self, PeerFetcher.ClientOptions(_options));
         _infos = new FlightInfoFactory(_content, _self, _peers, _options.EndpointBytes);
         _actions = new FlightActions(_content, _serviceRegistry, _self, _auth, EnsureLocalAsync, _options.Limits);
     }
@@ -125,6 +125,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         FlightErrors.Guard(async () =>
         {
             _auth.Require(context, FlightRole.Read);
+            PeerForwarding.Enter(context);
             var target = FlightRequests.TargetOf(request);
             if (target.Query is { } query)
             {
@@ -142,6 +143,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         FlightErrors.Guard(async () =>
         {
             _auth.Require(context, FlightRole.Read);
+            PeerForwarding.Enter(context);
             var target = FlightRequests.TargetOf(request);
             var record = target.Query is { } query ? FirstMatch(query) : Resolve(target).Record;
             byte[] schema = await _infos.SchemaOfAsync(record, context.CancellationToken).ConfigureAwait(false);
@@ -153,6 +155,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         FlightErrors.Guard(async () =>
         {
             _auth.Require(context, FlightRole.Read);
+            PeerForwarding.Enter(context);
             var ticket = FlightRequests.TicketOf(request);
             var cid = ticket.Cid;
 
@@ -203,7 +206,11 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
 
     /// <inheritdoc />
     public override Task DoAction(Protocol.Action request, IServerStreamWriter<Result> responseStream, ServerCallContext context) =>
-        FlightErrors.Guard(() => _actions.RunAsync(request, responseStream, context));
+        FlightErrors.Guard(() =>
+        {
+            PeerForwarding.Enter(context);
+            return _actions.RunAsync(request, responseStream, context);
+        });
 
     /// <inheritdoc />
     public override Task ListActions(Empty request, IServerStreamWriter<ActionType> responseStream, ServerCallContext context) =>
@@ -377,6 +384,7 @@ public sealed class FlightNodeService : FlightServiceBase, IDisposable
         {
             throw FlightErrors.NotFound(missing);
         }
+
 
         await _peers.FetchAsync(record, _infos.LocationsOf(record), cancellationToken).ConfigureAwait(false);
         _serviceRegistry.Registered(cid);

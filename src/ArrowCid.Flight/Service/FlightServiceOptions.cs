@@ -26,8 +26,18 @@ public sealed class FlightServiceOptions
     /// <summary>Whether a CID this node lacks is fetched from a node the registry lists (then kept). Default true.</summary>
     public bool FetchFromPeers { get; init; } = true;
 
-    /// <summary>Settings for calls to peer nodes (their token, TLS trust, message size).</summary>
+    /// <summary>
+    /// Settings for calls to peer nodes (their token, TLS trust, message size). Whatever is set here,
+    /// such calls are marked forwarded (<see cref="FlightClientOptions.Forwarded"/>) and bounded by
+    /// <see cref="PeerConnectTimeout"/> and <see cref="PeerIdleTimeout"/>.
+    /// </summary>
     public FlightClientOptions PeerClient { get; init; } = new();
+
+    /// <summary>How long connecting to a peer may take before the next holder is tried. Default 5 s.</summary>
+    public TimeSpan PeerConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a call to a peer may move no byte before it is given up and the next holder tried. Default 15 s.</summary>
+    public TimeSpan PeerIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// About how many chunk bytes one FlightInfo endpoint of a table covers: a table held here with

@@ -13,25 +13,76 @@ namespace ArrowCid.Flight.Service;
 /// Gets content this node lacks from other nodes of a shared registry, by CID over Flight: a table's
 /// missing blocks (tree nodes and chunks) through the "block" action, each re-hashed on arrival,
 /// then stored and registered here (<see cref="TableCopy"/>), and this node's location added to the
-/// shared records. Concurrent requests for one CID share one fetch.
+/// shared records. Concurrent requests for one CID share one fetch, which stops when the last of
+/// them goes away. Holders are tried in turn, each bounded by a connect and an idle timeout; a call
+/// this node serves for a peer never reaches here (<see cref="PeerForwarding"/>).
 /// </summary>
 internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, NodeIdentity self, FlightClientOptions clientOptions) : IDisposable
 {
     private readonly ConcurrentDictionary<string, FlightClient> _clients = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<Cid, Lazy<Task>> _inFlight = new();
+    private readonly Dictionary<Cid, SharedFetch> _inFlight = [];
 
-    /// <summary>Fetches and keeps a CID from the first listed peer that has it (the fetch runs to its end even if this caller goes away).</summary>
-    /// <exception cref="BlockNotFoundException">No peer could supply it.</exception>
-    public Task FetchAsync(BlockRecord record, IReadOnlyList<string> locations, CancellationToken cancellationToken)
+    /// <summary>The options of calls to peers: the node's, marked forwarded, with its peer timeouts.</summary>
+    public static FlightClientOptions ClientOptions(FlightServiceOptions options) => new()
     {
-        var fetch = _inFlight.GetOrAdd(record.Cid, _ => new Lazy<Task>(() => FetchFromAnyAsync(record, locations, CancellationToken.None)));
-        return AwaitAndForget(record.Cid, fetch.Value);
+        Token = options.PeerClient.Token,
+        MaxMessageSize = options.PeerClient.MaxMessageSize,
+        ServerCertificateValidation = options.PeerClient.ServerCertificateValidation,
+        CallTimeout = options.PeerClient.CallTimeout,
+        UseSocketsHttpHandler = options.PeerClient.UseSocketsHttpHandler,
+        ConnectTimeout = options.PeerConnectTimeout,
+        IdleTimeout = options.PeerIdleTimeout,
+        Forwarded = true,
+    };
+
+    /// <summary>
+    /// Fetches and keeps a CID from the first listed peer that has it. Callers asking for the same
+    /// CID share one fetch; it is cancelled when every one of them has gone away.
+    /// </summary>
+    /// <exception cref="BlockNotFoundException">No node is recorded as holding it, or those recorded do not have it.</exception>
+    /// <exception cref="PeersUnavailableException">Holders are recorded but none could be reached.</exception>
+    public async Task FetchAsync(BlockRecord record, IReadOnlyList<string> locations, CancellationToken cancellationToken)
+    {
+        RefuseForwarded(record.Cid);
+        SharedFetch fetch;
+        lock (_inFlight)
+        {
+            if (!_inFlight.TryGetValue(record.Cid, out fetch!))
+            {
+                var stop = new CancellationTokenSource();
+                fetch = new SharedFetch(stop, Task.Run(() => FetchFromAnyAsync(record, locations, stop.Token), CancellationToken.None));
+                _inFlight[record.Cid] = fetch;
+            }
+
+            fetch.Waiters++;
+        }
+
+        try
+        {
+            await fetch.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_inFlight)
+            {
+                if (--fetch.Waiters == 0)
+                {
+                    // The last caller left (or the fetch ended): a later request starts afresh.
+                    _inFlight.Remove(record.Cid);
+                    if (!fetch.Task.IsCompleted)
+                    {
+                        fetch.Stop.Cancel();
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>The schema message of a CID from the first peer that answers.</summary>
     public async Task<byte[]> GetSchemaAsync(Cid cid, IReadOnlyList<string> locations, CancellationToken cancellationToken)
     {
-        Exception? last = null;
+        RefuseForwarded(cid);
+        var failures = new List<(string Location, Exception Error)>();
         foreach (string location in Peers(locations))
         {
             try
@@ -40,11 +91,11 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
             }
             catch (Exception e) when (e is RpcException or FormatException)
             {
-                last = e;
+                failures.Add((location, e));
             }
         }
 
-        throw new BlockNotFoundException($"no node holding {cid} answered for its schema{(last is null ? string.Empty : $" ({last.Message})")}", last!);
+        throw Failed(cid, "its schema", failures);
     }
 
     public void Dispose()
@@ -55,23 +106,39 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
         }
     }
 
-    private async Task AwaitAndForget(Cid cid, Task fetch)
+    /// <summary>A call served for a peer never asks a peer in turn.</summary>
+    private static void RefuseForwarded(Cid cid)
     {
-        try
+        if (PeerForwarding.IsForwarded)
         {
-            await fetch.ConfigureAwait(false);
+            throw new BlockNotFoundException($"not found: {cid} (not held by this node, which was asked by a peer and does not forward)");
         }
-        finally
+    }
+
+    /// <summary>
+    /// The error when no holder supplied a CID: NOT_FOUND when none is recorded or those that
+    /// answered do not have it; UNAVAILABLE when a recorded holder could not be reached.
+    /// </summary>
+    private static Exception Failed(Cid cid, string what, List<(string Location, Exception Error)> failures)
+    {
+        if (failures.Count == 0)
         {
-            _inFlight.TryRemove(cid, out _);
+            return new BlockNotFoundException($"not found: {cid} (no other node holds it)");
         }
+
+        string detail = string.Join("; ", failures.Select(f => $"{f.Location}: {f.Error.Message}"));
+        bool unreachable = failures.Any(f => f.Error is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Internal or StatusCode.Unknown });
+        return unreachable
+            ? new PeersUnavailableException($"{cid}: no node recorded as holding it could supply {what} ({detail})")
+            : new BlockNotFoundException($"not found: {cid} (the nodes recorded as holding it do not: {detail})");
     }
 
     private async Task FetchFromAnyAsync(BlockRecord record, IReadOnlyList<string> locations, CancellationToken cancellationToken)
     {
-        var failures = new List<string>();
+        var failures = new List<(string Location, Exception Error)>();
         foreach (string location in Peers(locations))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
                 await FetchFromAsync(ClientFor(location), record, cancellationToken).ConfigureAwait(false);
@@ -80,13 +147,11 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
             catch (Exception e) when (e is RpcException or FormatException or BlockCorruptedException or ContentFormatException)
             {
                 // Another node may have it; bytes that do not hash to their CID are exactly why we try the next.
-                failures.Add($"{location}: {e.Message}");
+                failures.Add((location, e));
             }
         }
 
-        throw new BlockNotFoundException(failures.Count == 0
-            ? $"not found: {record.Cid} (no other node holds it)"
-            : $"not found: {record.Cid} (peers failed: {string.Join("; ", failures)})");
+        throw Failed(record.Cid, "it", failures);
     }
 
     private async Task FetchFromAsync(FlightClient peer, BlockRecord record, CancellationToken cancellationToken)
@@ -141,4 +206,17 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
         locations.Where(l => FlightLocations.IsFlightLocation(l) && !string.Equals(l, self.Location, StringComparison.OrdinalIgnoreCase));
 
     private FlightClient ClientFor(string location) => _clients.GetOrAdd(location, l => new FlightClient(l, clientOptions));
+
+    /// <summary>One fetch shared by every caller asking for its CID, and how many still wait for it.</summary>
+    private sealed class SharedFetch(CancellationTokenSource stop, Task task)
+    {
+        public CancellationTokenSource Stop { get; } = stop;
+
+        public Task Task { get; } = task;
+
+        public int Waiters { get; set; }
+    }
 }
+
+/// <summary>Every node recorded as holding a block failed to supply it for a reason other than not having it (UNAVAILABLE).</summary>
+public sealed class PeersUnavailableException(string message) : Exception(message);

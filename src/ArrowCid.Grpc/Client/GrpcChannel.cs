@@ -145,6 +145,7 @@ public sealed class GrpcChannel : IDisposable
                 InitialStreamWindowSize = options.InitialHttp2StreamWindowSize,
                 ServerCertificateValidation = options.ServerCertificateValidation,
                 KeepAlive = options.KeepAlive,
+                ConnectTimeout = options.ConnectTimeout,
             });
         }
 
@@ -154,6 +155,7 @@ public sealed class GrpcChannel : IDisposable
             EnableMultipleHttp2Connections = true,
             InitialHttp2StreamWindowSize = options.InitialHttp2StreamWindowSize,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = options.ConnectTimeout,
             KeepAlivePingDelay = options.KeepAlive.Enabled ? options.KeepAlive.PingDelay : Timeout.InfiniteTimeSpan,
             KeepAlivePingTimeout = options.KeepAlive.Enabled ? options.KeepAlive.PingTimeout : TimeSpan.FromSeconds(20),
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,

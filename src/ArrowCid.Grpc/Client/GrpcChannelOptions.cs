@@ -24,6 +24,9 @@ public sealed class GrpcChannelOptions
     /// <summary>Checks the server certificate for https addresses; null uses the system's trust.</summary>
     public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
 
+    /// <summary>How long opening a connection (TCP, then TLS) may take before the call fails UNAVAILABLE. Default 30 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Send through .NET's <see cref="System.Net.Http.SocketsHttpHandler"/> instead of our
     /// <see cref="Http2.Client.Http2ClientHandler"/>. Ours accepts large frames and reads a large
