@@ -12,6 +12,16 @@ namespace ArrowCid.Registry;
 /// </summary>
 public abstract class SqlRegistry : IRegistry
 {
+    /// <summary>
+    /// The clock of the process using the registry. A registry file (SQLite) takes its times from
+    /// it; a server (PostgreSQL) from its own clock, so that versions made by nodes whose clocks
+    /// disagree are timestamped, and so ordered and filtered, by one clock. Default: the system's.
+    /// </summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>The time a write records, inside its transaction: <see cref="Clock"/>'s, unless the back end has a clock of its own.</summary>
+    protected virtual DateTimeOffset Now(DbConnection connection, DbTransaction transaction) => Clock.GetUtcNow();
+
     /// <summary>Runs <paramref name="work"/> in a write transaction and commits it.</summary>
     protected abstract T Write<T>(Func<DbConnection, DbTransaction, T> work);
 
@@ -136,7 +146,7 @@ public abstract class SqlRegistry : IRegistry
         return Write((c, t) =>
         {
             int unpinned = 0;
-            var now = DateTimeOffset.UtcNow;
+            var now = Now(c, t);
             foreach (var cid in cids)
             {
                 ArgumentNullException.ThrowIfNull(cid);
@@ -166,7 +176,7 @@ public abstract class SqlRegistry : IRegistry
 
             if (UpsertTag(c, t, text, key, value))
             {
-                AddChange(c, t, text, RegistryChangeKind.Tagged, DateTimeOffset.UtcNow);
+                AddChange(c, t, text, RegistryChangeKind.Tagged, Now(c, t));
             }
 
             return true;
@@ -184,7 +194,7 @@ public abstract class SqlRegistry : IRegistry
             bool removed = SqlCommands.Execute(c, t, "DELETE FROM tags WHERE cid = @cid AND key = @key;", ("@cid", text), ("@key", key)) > 0;
             if (removed)
             {
-                AddChange(c, t, text, RegistryChangeKind.Tagged, DateTimeOffset.UtcNow);
+                AddChange(c, t, text, RegistryChangeKind.Tagged, Now(c, t));
             }
 
             return removed;
@@ -206,7 +216,7 @@ public abstract class SqlRegistry : IRegistry
 
             if (InsertLocation(c, t, text, location))
             {
-                AddChange(c, t, text, RegistryChangeKind.LocationAdded, DateTimeOffset.UtcNow);
+                AddChange(c, t, text, RegistryChangeKind.LocationAdded, Now(c, t));
             }
 
             return true;
@@ -226,7 +236,7 @@ public abstract class SqlRegistry : IRegistry
                 return LocationRelease.NotHeld;
             }
 
-            var now = DateTimeOffset.UtcNow;
+            var now = Now(c, t);
             AddChange(c, t, text, RegistryChangeKind.LocationRemoved, now);
             string unheld = "DELETE FROM blocks WHERE cid = @cid AND NOT (" + PinnedCondition + ")"
                 + " AND NOT EXISTS (SELECT 1 FROM locations WHERE locations.cid = @cid)"
@@ -253,7 +263,7 @@ public abstract class SqlRegistry : IRegistry
             bool deleted = SqlCommands.Execute(c, t, "DELETE FROM blocks WHERE cid = @cid;", ("@cid", text)) > 0;
             if (deleted)
             {
-                AddChange(c, t, text, RegistryChangeKind.Deleted, DateTimeOffset.UtcNow);
+                AddChange(c, t, text, RegistryChangeKind.Deleted, Now(c, t));
             }
 
             return deleted;
@@ -277,7 +287,7 @@ public abstract class SqlRegistry : IRegistry
             // lock), so no other writer can take the same number between this read and the insert;
             // the primary key (name, version) would refuse a duplicate all the same.
             long next = (SqlCommands.ScalarInt64(c, t, "SELECT MAX(version) FROM versions WHERE name = @name;", ("@name", name)) ?? 0) + 1;
-            var now = RegistryTime.Truncate(DateTimeOffset.UtcNow);
+            var now = RegistryTime.Truncate(Now(c, t));
             SqlCommands.Execute(
                 c,
                 t,
@@ -357,7 +367,7 @@ public abstract class SqlRegistry : IRegistry
         return Write((c, t) =>
         {
             string text = cid.ToString();
-            return ChangePin(c, t, text, pinned, DateTimeOffset.UtcNow) || Exists(c, t, text);
+            return ChangePin(c, t, text, pinned, Now(c, t)) || Exists(c, t, text);
         });
     }
 

@@ -37,14 +37,15 @@ internal static class PostgresCommands
         SqlCommands.Execute(connection, transaction, "SELECT pg_advisory_xact_lock(@key);", ("key", WriteLockKey));
 
     /// <summary>Appends a change to the feed and announces it (delivered when the transaction commits).</summary>
-    public static void AddChange(NpgsqlConnection connection, NpgsqlTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
+    /// <summary>Appends a change and announces it; <paramref name="at"/> null records the server's time.</summary>
+    public static void AddChange(NpgsqlConnection connection, NpgsqlTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset? at) =>
         SqlCommands.Execute(
             connection,
             transaction,
-            $"WITH c AS (INSERT INTO changes (cid, kind, at) VALUES (@cid, @kind, @at) RETURNING seq) SELECT pg_notify('{Channel}', c.seq::text) FROM c;",
+            $"WITH c AS (INSERT INTO changes (cid, kind, at) VALUES (@cid, @kind, COALESCE(@at::timestamptz, now())) RETURNING seq) SELECT pg_notify('{Channel}', c.seq::text) FROM c;",
             ("cid", cid),
             ("kind", (int)kind),
-            ("at", Timestamp(at)));
+            ("at", at is { } time ? Timestamp(time) : null));
 
     /// <summary>An instant as stored: UTC, truncated to the microsecond.</summary>
     public static DateTime Timestamp(DateTimeOffset time) => RegistryTime.Truncate(time).UtcDateTime;

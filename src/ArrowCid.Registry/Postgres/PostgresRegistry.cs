@@ -83,13 +83,12 @@ public sealed class PostgresRegistry : SqlRegistry
         bool? pinned = PinnedOf(c, t, cid);
         bool existed = pinned is not null;
         wasPinned = pinned == true;
-        var now = DateTimeOffset.UtcNow;
         SqlCommands.Execute(
             c,
             t,
             """
             INSERT INTO blocks (cid, kind, schema, rows, bytes, created, producer, provenance, pinned)
-            VALUES (@cid, @kind, @schema, @rows, @bytes, @created, @producer, @provenance, @pinned)
+            VALUES (@cid, @kind, @schema, @rows, @bytes, COALESCE(@created::timestamptz, now()), @producer, @provenance, @pinned)
             ON CONFLICT (cid) DO UPDATE SET kind = EXCLUDED.kind, schema = EXCLUDED.schema, rows = EXCLUDED.rows,
                 bytes = EXCLUDED.bytes, producer = EXCLUDED.producer, provenance = EXCLUDED.provenance,
                 pinned = blocks.pinned OR EXCLUDED.pinned;
@@ -99,7 +98,7 @@ public sealed class PostgresRegistry : SqlRegistry
             ("schema", record.Schema),
             ("rows", record.Rows),
             ("bytes", record.Bytes),
-            ("created", PostgresCommands.Timestamp(record.Created == default ? now : record.Created)),
+            ("created", record.Created == default ? null : PostgresCommands.Timestamp(record.Created)),
             ("producer", record.Producer),
             ("provenance", record.Provenance),
             ("pinned", record.Pinned));
@@ -114,7 +113,7 @@ public sealed class PostgresRegistry : SqlRegistry
         }
 
         ReplaceLinks(c, t, cid, record.Batches);
-        AddChange(c, t, cid, existed ? RegistryChangeKind.Updated : RegistryChangeKind.Registered, now);
+        PostgresCommands.AddChange(c, t, cid, existed ? RegistryChangeKind.Updated : RegistryChangeKind.Registered, at: null);
         return PostgresCommands.ReadOne(c, t, record.Cid)!;
     }
 
@@ -190,6 +189,15 @@ public sealed class PostgresRegistry : SqlRegistry
     /// <inheritdoc/>
     protected override void AddChange(DbConnection connection, DbTransaction transaction, string cid, RegistryChangeKind kind, DateTimeOffset at) =>
         PostgresCommands.AddChange((NpgsqlConnection)connection, (NpgsqlTransaction)transaction, cid, kind, at);
+
+    /// <summary>The server's clock (the transaction's start): one clock for every node.</summary>
+    protected override DateTimeOffset Now(DbConnection connection, DbTransaction transaction)
+    {
+        using var command = SqlCommands.Create(connection, transaction, "SELECT now();");
+        return command.ExecuteScalar() is DateTime time
+            ? new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc))
+            : throw new InvalidOperationException("PostgreSQL gave no time for now()");
+    }
 
     /// <inheritdoc/>
     protected override string VersionTimeColumn => "created";

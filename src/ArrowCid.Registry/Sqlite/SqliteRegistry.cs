@@ -82,7 +82,7 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
 
         var existing = SqliteRecordReader.ReadOne(c, t, record.Cid);
         wasPinned = existing?.Pinned == true;
-        var now = DateTimeOffset.UtcNow;
+        var now = Now(c, t);
         var created = existing?.Created ?? (record.Created == default ? now : record.Created);
         SqlCommands.Execute(
             c,
@@ -130,7 +130,7 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
     // order); null, with nothing written, when the CID has a row already.
     private BlockRecord? TryInsertNew(SqliteConnection c, SqliteTransaction t, string cid, BlockRecord record)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = Now(c, t);
         var created = RegistryTime.Truncate(record.Created == default ? now : record.Created);
         int inserted = Execute(
             c,

@@ -16,6 +16,32 @@ public sealed class PostgresRegistryTests(PostgresTestServer server, ITestOutput
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
 
     [Fact]
+    public void Versions_and_changes_take_the_servers_time_not_a_skewed_nodes()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string database = server.CreateDatabase();
+        // Two nodes: one clock right, one two hours behind, as in the report.
+        using var right = new PostgresRegistry(database);
+        using var behind = new PostgresRegistry(database) { Clock = new SkewedClock(TimeSpan.FromHours(-2)) };
+        right.Upsert(BatchRecord(FakeCid(1)));
+        behind.Upsert(BatchRecord(FakeCid(2)));
+        var first = right.AddVersion("skew", FakeCid(1))!;
+        var second = behind.AddVersion("skew", FakeCid(2))!;
+
+        var serverTime = Assert.IsType<DateTime>(Scalar(database, "SELECT now();"));
+        var serverNow = new DateTimeOffset(DateTime.SpecifyKind(serverTime, DateTimeKind.Utc));
+        Assert.InRange(second.Created, first.Created, serverNow);
+        Assert.InRange(behind.Find(FakeCid(2))!.Created, serverNow.AddMinutes(-5), serverNow);
+        Assert.All(behind.ChangesSince(0), c => Assert.InRange(c.At, serverNow.AddMinutes(-5), serverNow));
+        // A filter on the last half hour finds both versions' records.
+        Assert.Equal(2, right.List(new RegistryQuery { CreatedFrom = serverNow.AddMinutes(-30) }).Count);
+    }
+
+    [Fact]
     public void A_new_database_gets_the_tables_at_the_current_schema_version_and_reopening_keeps_everything()
     {
         if (Skipped())
@@ -267,5 +293,11 @@ public sealed class PostgresRegistryTests(PostgresTestServer server, ITestOutput
             && x.Locations.SequenceEqual(y.Locations) && x.Rows == y.Rows && x.Producer == y.Producer;
 
         public int GetHashCode(BlockRecord? obj) => obj?.Cid.GetHashCode() ?? 0;
+    }
+
+    /// <summary>The system clock shifted by a fixed amount: a node whose clock is wrong.</summary>
+    private sealed class SkewedClock(TimeSpan skew) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + skew;
     }
 }
