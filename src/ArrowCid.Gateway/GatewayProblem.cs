@@ -41,6 +41,9 @@ internal static class GatewayProblem
         return JsonSerializer.SerializeAsync(response.Body, body, GatewayJsonContext.Default.ProblemBody, context.RequestAborted);
     }
 
+    // When to try again after the registry was unreachable (seconds, for Retry-After).
+    private const string RegistryRetrySeconds = "5";
+
     /// <summary>Runs the rest of the pipeline, answering refusals and failures as problems.</summary>
     public static async Task GuardAsync(HttpContext context, RequestDelegate next)
     {
@@ -60,6 +63,12 @@ internal static class GatewayProblem
         {
             // What the request named or sent is at fault, not the node: a 4xx with what is wrong.
             await WriteAsync(context, status, e.Message).ConfigureAwait(false);
+        }
+        catch (Registry.RegistryUnavailableException e) when (!context.Response.HasStarted)
+        {
+            // Not the request's fault nor a failure of the node: the registry is away, try again.
+            context.Response.Headers.RetryAfter = RegistryRetrySeconds;
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, e.Message).ConfigureAwait(false);
         }
         catch (Content.Stores.BlockCorruptedException e) when (!context.Response.HasStarted)
         {

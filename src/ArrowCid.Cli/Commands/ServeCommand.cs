@@ -78,7 +78,7 @@ internal static class ServeCommand
             // One node per folder; and the folder keeps the registry its blocks are recorded in.
             using var lease = Claimed(() => NodeLease.Acquire(root));
             string? registryUrl = Claimed(() => NodeSettings.ResolveRegistry(CliErrors.About(Path.Combine(root, NodeSettings.FileName), () => NodeSettings.Read(root)), parse.GetValue(sharedRegistry)));
-            using var shared = OpenSharedRegistry(registryUrl);
+            using var shared = OpenSharedRegistry(registryUrl, console);
             var options = new FlightNodeOptions
             {
                 Listen = endpoint,
@@ -202,13 +202,48 @@ internal static class ServeCommand
         }
     }
 
-    private static IRegistry? OpenSharedRegistry(string? url)
+    /// <summary>
+    /// Opens the shared registry; while it is unreachable, says so and tries again after 1 s, 2, 4…
+    /// up to 30 s between tries, until it answers or the process is asked to stop.
+    /// </summary>
+    private static IRegistry? OpenSharedRegistry(string? url, CliConsole console)
     {
         if (url is null)
         {
             return null;
         }
 
+        using var stop = new ManualResetEventSlim();
+        Action<PosixSignalContext> onSignal = context =>
+        {
+            context.Cancel = true;
+            stop.Set();
+        };
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
+        var wait = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                return OpenSharedRegistryOnce(url);
+            }
+            catch (RegistryUnavailableException e)
+            {
+                console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"arrowcid serve: {e.Message}; retrying in {wait.TotalSeconds:0} s"));
+                console.Error.Flush();
+                if (stop.Wait(wait))
+                {
+                    throw new CliException("stopped while waiting for the registry", e);
+                }
+
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    private static IRegistry OpenSharedRegistryOnce(string url)
+    {
         try
         {
             return RegistryFactory.Open(url);

@@ -42,7 +42,7 @@ internal static class FlightErrors
     {
         OperationCanceledException => null,
         NodeLimitException => new RpcException(StatusCode.InvalidArgument, e.Message),
-        PeersUnavailableException => new RpcException(StatusCode.Unavailable, e.Message),
+        PeersUnavailableException or Registry.RegistryUnavailableException => new RpcException(StatusCode.Unavailable, e.Message),
         BlockNotFoundException { Cid: { } cid } => new RpcException(StatusCode.NotFound, $"not found: {cid}"),
         BlockNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
         Registry.DatasetNotFoundException => new RpcException(StatusCode.NotFound, e.Message),

@@ -35,8 +35,12 @@ public sealed class PostgresRegistry : SqlRegistry
         _dataSource = NpgsqlDataSource.Create(PostgresConnectionString.Parse(connection));
         try
         {
-            using var open = _dataSource.OpenConnection();
-            PostgresSchema.Migrate(open);
+            Reached(() =>
+            {
+                using var open = _dataSource.OpenConnection();
+                PostgresSchema.Migrate(open);
+                return 0;
+            });
         }
         catch
         {
@@ -217,23 +221,64 @@ public sealed class PostgresRegistry : SqlRegistry
     private T WritePostgres<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> work)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var connection = _dataSource.OpenConnection();
-        using var transaction = connection.BeginTransaction(IsolationLevel.ReadCommitted);
-        PostgresCommands.TakeWriteLock(connection, transaction);
-        T result = work(connection, transaction);
-        transaction.Commit();
-        return result;
+        return Reached(() =>
+        {
+            using var connection = _dataSource.OpenConnection();
+            using var transaction = connection.BeginTransaction(IsolationLevel.ReadCommitted);
+            PostgresCommands.TakeWriteLock(connection, transaction);
+            T result = work(connection, transaction);
+            transaction.Commit();
+            return result;
+        });
     }
 
     private T ReadPostgres<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> work)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var connection = _dataSource.OpenConnection();
-        using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
-        T result = work(connection, transaction);
-        transaction.Commit();
-        return result;
+        return Reached(() =>
+        {
+            using var connection = _dataSource.OpenConnection();
+            using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
+            T result = work(connection, transaction);
+            transaction.Commit();
+            return result;
+        });
     }
+
+    /// <summary>Runs a step against the server; losing the server is a <see cref="RegistryUnavailableException"/>, not the driver's error.</summary>
+    private T Reached<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Exception e) when ((Outage(e) ?? BrokenConnection(e)) is { } what)
+        {
+            var server = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
+            throw new RegistryUnavailableException($"the registry is unreachable: PostgreSQL at {server.Host}:{server.Port} {what}; try again", e);
+        }
+    }
+
+    // The driver can fail a connection the server dropped while it was being opened with an
+    // ObjectDisposedException of its own; this registry disposes nothing while it is in use, so
+    // while it lives such an exception means the connection broke.
+    private string? BrokenConnection(Exception e) => e is ObjectDisposedException && !_disposed ? "dropped the connection" : null;
+
+    /// <summary>What an exception says of the server when it means the server cannot be reached now; null for any other failure.</summary>
+    private static string? Outage(Exception e) => e switch
+    {
+        // Errors the server reports: only those that mean it is going away or not taking connections.
+        PostgresException { SqlState: "57P01" or "57P02" } => "is shutting down",
+        PostgresException { SqlState: "57P03" } => "is starting up",
+        PostgresException { SqlState: "53300" } => "has no connection left",
+        PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal) => "lost the connection",
+        PostgresException => null,
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } } => "refused the connection",
+        NpgsqlException { InnerException: TimeoutException } => "did not answer in time",
+        NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or EndOfStreamException } => "dropped the connection",
+        NpgsqlException => "could not be reached",
+        _ => null,
+    };
 
     /// <summary>Holds one connection in LISTEN, reconnecting after failures, until disposal.</summary>
     private async Task ListenAsync(CancellationToken stop)

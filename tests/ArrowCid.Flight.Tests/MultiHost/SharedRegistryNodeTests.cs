@@ -3,6 +3,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Tests.Registry;
 using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Grpc;
 using ArrowCid.Registry.Postgres;
 using ArrowCid.Registry.Tests.Postgres;
 using ArrowCid.Repository;
@@ -132,6 +133,69 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(a.Repository, NodeSettings.FileName)));
         }
+    }
+
+    [Fact]
+    public async Task A_registry_outage_is_unavailable_over_flight_and_503_over_http_and_reads_by_cid_go_on()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string registry = server.CreateDatabase();
+        using var relay = TcpRelay.Start(server.Port);
+        string throughRelay = new Npgsql.NpgsqlConnectionStringBuilder(registry) { Port = relay.Port }.ConnectionString;
+        await using var a = await ServeProcess.StartAsync("--registry", throughRelay);
+        using var onA = new FlightClient(a.Location);
+        using var batch = TestBatches.Small(12, rows: 20);
+        var put = await onA.PutAsync(batch.Schema, [batch]);
+
+        relay.Cut();
+
+        var names = await Assert.ThrowsAsync<RpcException>(() => onA.ActionAsync("names"));
+        Assert.Equal(StatusCode.Unavailable, names.Status.StatusCode);
+        Assert.Contains("the registry is unreachable", names.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Npgsql", names.Status.Detail, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = a.Gateway };
+        using var listing = await http.GetAsync("/api/v1/tables?limit=1");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, listing.StatusCode);
+        Assert.NotNull(listing.Headers.RetryAfter);
+        string body = await listing.Content.ReadAsStringAsync();
+        Assert.Contains("the registry is unreachable", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Npgsql", body, StringComparison.Ordinal);
+
+        // What the node holds is still read by CID, verified.
+        Assert.Equal(20, Rows(await onA.GetAsync(put.Dataset, null)));
+        Assert.False(a.HasExited);
+    }
+
+    [Fact]
+    public async Task A_node_started_while_the_registry_is_down_waits_for_it_and_then_serves()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string registry = server.CreateDatabase();
+        using var relay = TcpRelay.Start(server.Port);
+        string throughRelay = new Npgsql.NpgsqlConnectionStringBuilder(registry) { Port = relay.Port }.ConnectionString;
+        relay.Pause();
+        var starting = ServeProcess.StartAsync("--registry", throughRelay);
+        // The node tried the registry and was turned away: it must wait, not exit.
+        await relay.Refused.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.False(starting.IsCompleted);
+        relay.Resume();
+
+        await using var a = await starting;
+        Assert.Contains("the registry is unreachable", a.Output, StringComparison.Ordinal);
+        Assert.Contains("retrying in", a.Output, StringComparison.Ordinal);
+        using var onA = new FlightClient(a.Location);
+        using var batch = TestBatches.Small(13, rows: 20);
+        var put = await onA.PutAsync(FlightClient.PutDescriptor(name: "after-the-outage"), batch.Schema, [batch]);
+        using var shared = new PostgresRegistry(registry);
+        Assert.Equal(put.Dataset, shared.FindVersion("after-the-outage")!.Cid);
     }
 
     [Fact]

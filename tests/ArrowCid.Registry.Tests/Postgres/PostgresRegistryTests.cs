@@ -16,6 +16,34 @@ public sealed class PostgresRegistryTests(PostgresTestServer server, ITestOutput
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
 
     [Fact]
+    public void A_server_that_goes_away_is_a_registry_unavailable_error_naming_it_without_driver_text()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string database = server.CreateDatabase();
+        using var relay = TcpRelay.Start(server.Port);
+        string throughRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port }.ConnectionString;
+        using var registry = new PostgresRegistry(throughRelay);
+        registry.Upsert(BatchRecord(FakeCid(1)));
+
+        relay.Cut();
+
+        foreach (Action call in new Action[] { () => registry.Upsert(BatchRecord(FakeCid(2))), () => registry.ListNames(), () => registry.Find(FakeCid(1)) })
+        {
+            var error = Assert.Throws<RegistryUnavailableException>(call);
+            Assert.Contains($"PostgreSQL at 127.0.0.1:{relay.Port}", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Npgsql", error.Message, StringComparison.Ordinal);
+            output.WriteLine(error.Message);
+        }
+
+        var starting = Assert.Throws<RegistryUnavailableException>(() => new PostgresRegistry(throughRelay));
+        Assert.Contains("refused the connection", starting.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Versions_and_changes_take_the_servers_time_not_a_skewed_nodes()
     {
         if (Skipped())
