@@ -62,12 +62,16 @@ dotnet build ArrowCid.sln -c Release --no-restore
 echo "== dotnet tests"
 status=0
 # The HTTP/2 stress suite appends one summary line a pair here; printed after the tests.
-rm -f artifacts/stress/http2-stress.txt artifacts/stress/abuse.txt
+rm -f artifacts/stress/http2-stress.txt artifacts/stress/abuse.txt artifacts/stress/chaos.txt
 dotnet test ArrowCid.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
 
 if [ -f artifacts/stress/abuse.txt ]; then
   echo "== abuse suite (what it tried, the node's answers and peak RSS)"
   cat artifacts/stress/abuse.txt
+fi
+if [ -f artifacts/stress/chaos.txt ]; then
+  echo "== chaos suite (three nodes, one PostgreSQL: what it did and what it lost)"
+  cat artifacts/stress/chaos.txt
 fi
 if [ -f artifacts/stress/http2-stress.txt ]; then
   echo "== HTTP/2 stress (calls, hangs, outcomes per pair)"

@@ -59,10 +59,12 @@ public sealed partial class LocalRepository
             {
                 if (!retained.Contains(cid))
                 {
+                    // The shared registry stops naming this node first: a failure in between leaves a
+                    // block held but not listed (verify --repair lists it), never a listed one gone.
+                    Release(cid);
                     _registry.Delete(cid);
                     freed += DeleteBlockFile(cid);
                     removedRecords.Add(cid);
-                    Release(cid);
                 }
             }
 
@@ -70,9 +72,9 @@ public sealed partial class LocalRepository
             {
                 if (!retained.Contains(cid) && !registered.Contains(cid))
                 {
+                    Release(cid);
                     freed += DeleteBlockFile(cid);
                     removedOrphans.Add(cid);
-                    Release(cid);
                 }
             }
 

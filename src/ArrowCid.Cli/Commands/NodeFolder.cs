@@ -67,10 +67,79 @@ internal sealed class NodeFolder : IDisposable
     /// <summary>Collects garbage, keeping what the shared registry retains and releasing only this node's locations there.</summary>
     public GcReport Gc() => Content.Repository.Gc(Shared, Location);
 
+    /// <summary>
+    /// Compares what this node holds with where the shared registry says it is: a record listing
+    /// this node for a block it does not hold is a stale location; a block this node holds and has
+    /// registered whose shared record does not list it is an unrecorded one. With
+    /// <paramref name="repair"/>, stale locations are released and unrecorded ones published.
+    /// Null without a shared registry or a known location.
+    /// </summary>
+    public LocationReport? VerifyLocations(bool repair)
+    {
+        if (Shared is null || Location is null)
+        {
+            return null;
+        }
+
+        var local = Content.Repository;
+        var stale = new List<Cid>();
+        foreach (var record in Shared.List())
+        {
+            if (record.Locations.Contains(Location, StringComparer.OrdinalIgnoreCase) && !local.Blocks.Has(record.Cid))
+            {
+                stale.Add(record.Cid);
+            }
+        }
+
+        var unrecorded = new List<Cid>();
+        foreach (var cid in local.Registry.ListCids())
+        {
+            if (!local.Blocks.Has(cid))
+            {
+                continue;
+            }
+
+            var record = Shared.Find(cid);
+            if (record is null || !record.Locations.Contains(Location, StringComparer.OrdinalIgnoreCase))
+            {
+                unrecorded.Add(cid);
+            }
+        }
+
+        if (repair)
+        {
+            foreach (var cid in stale)
+            {
+                Shared.ReleaseLocation(cid, Location);
+            }
+
+            foreach (var cid in unrecorded)
+            {
+                if (local.GetRecord(cid) is { } record)
+                {
+                    // As the node publishes: with its location, and not pinned by what it holds.
+                    Shared.Upsert(record with { Pinned = false, Locations = [.. record.Locations, Location] });
+                }
+            }
+        }
+
+        return new LocationReport(stale, unrecorded, repair);
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
         Shared?.Dispose();
         Content.Dispose();
     }
+}
+
+/// <summary>What <see cref="NodeFolder.VerifyLocations"/> found, and whether it repaired it.</summary>
+/// <param name="Stale">Blocks the shared registry says this node holds and it does not.</param>
+/// <param name="Unrecorded">Blocks this node holds whose shared record does not list it.</param>
+/// <param name="Repaired">Whether both were set right.</param>
+internal sealed record LocationReport(IReadOnlyList<Cid> Stale, IReadOnlyList<Cid> Unrecorded, bool Repaired)
+{
+    /// <summary>Whether the registry and the node agree.</summary>
+    public bool IsClean => Stale.Count == 0 && Unrecorded.Count == 0;
 }

@@ -139,19 +139,31 @@ internal static class RepositoryCommands
         var command = new Command("verify", "Re-hash every block and check every registry row has its block; exit 1 when content is missing or damaged (unless repaired)") { repair, json };
         command.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
+            using var node = repository.OpenNode(parse);
             bool fix = parse.GetValue(repair);
-            var report = CliProgress.Run(console, fix ? "verifying and repairing" : "verifying", null, _ => content.Repository.Verify(fix));
+            var report = CliProgress.Run(console, fix ? "verifying and repairing" : "verifying", null, _ => node.Content.Repository.Verify(fix));
+            // With a shared registry: do its records say where this node's blocks are?
+            var locations = node.VerifyLocations(fix);
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(VerifyJson(report).ToJsonString(ContentOutput.Indented));
+                var output = VerifyJson(report);
+                if (locations is not null)
+                {
+                    output["stale_locations"] = new JsonArray(locations.Stale.Select(c => (JsonNode)c.ToString()).ToArray());
+                    output["unrecorded_locations"] = new JsonArray(locations.Unrecorded.Select(c => (JsonNode)c.ToString()).ToArray());
+                }
+
+                console.Out.WriteLine(output.ToJsonString(ContentOutput.Indented));
             }
             else
             {
                 PrintVerify(console.Out, report);
+                PrintLocations(console.Out, locations);
             }
 
-            return report.IsConsistent || report.Repaired ? ExitCodes.Ok : ExitCodes.Failure;
+            bool localOk = report.IsConsistent || report.Repaired;
+            bool locationsOk = locations is null || locations.IsClean || locations.Repaired;
+            return localOk && locationsOk ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
     }
@@ -181,6 +193,28 @@ internal static class RepositoryCommands
         string state = report.IsClean ? "clean" : report.Repaired ? "repaired" : report.IsConsistent ? "consistent" : "DAMAGED";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"verify: {report.RecordsChecked} records, {report.BlocksChecked} blocks checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {report.OrphanBlocks.Count} orphans, {report.TempFiles} temporary files, {report.TornPackTails} torn pack tails: {state}"));
+    }
+
+    private static void PrintLocations(TextWriter output, LocationReport? report)
+    {
+        if (report is null)
+        {
+            return;
+        }
+
+        foreach (var cid in report.Stale)
+        {
+            output.WriteLine($"stale location {cid}");
+        }
+
+        foreach (var cid in report.Unrecorded)
+        {
+            output.WriteLine($"unrecorded location {cid}");
+        }
+
+        string state = report.IsClean ? "agree" : report.Repaired ? "repaired" : "DISAGREE";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"verify: shared registry: {report.Stale.Count} stale locations of this node, {report.Unrecorded.Count} blocks held here it does not list: {state}"));
     }
 
     private static JsonObject VerifyJson(VerifyReport report) => new()

@@ -199,6 +199,41 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
     }
 
     [Fact]
+    public async Task Verify_finds_where_the_shared_registry_and_the_node_disagree_and_repair_sets_both_right()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string registry = server.CreateDatabase();
+        await using var a = await ServeProcess.StartAsync("--registry", registry);
+        using var onA = new FlightClient(a.Location);
+        using var batch = TestBatches.Small(14, rows: 20);
+        var held = await onA.PutAsync(batch.Schema, [batch]);
+        using var shared = new PostgresRegistry(registry);
+        // The registry forgets that A holds what it holds, and says A holds what it never had.
+        shared.ReleaseLocation(held.Dataset, a.Location);
+        var never = Cid.ForRaw("never stored on A"u8);
+        shared.Upsert(new ArrowCid.Registry.BlockRecord { Cid = never, Kind = ArrowCid.Registry.BlockKind.Batch, Rows = 1, Locations = [a.Location] });
+
+        var (found, text) = await ServeProcess.RunCliAsync("verify", "--repo", a.Repository, "--json");
+        output.WriteLine(text);
+        Assert.Equal(1, found);
+        var report = JsonNode.Parse(text[..(text.LastIndexOf('}') + 1)])!.AsObject();
+        Assert.Equal([never.ToString()], report["stale_locations"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal([held.Dataset.ToString()], report["unrecorded_locations"]!.AsArray().Select(n => (string)n!));
+
+        var (repaired, _) = await ServeProcess.RunCliAsync("verify", "--repo", a.Repository, "--repair");
+        Assert.Equal(0, repaired);
+        Assert.Null(shared.Find(never));
+        Assert.Contains(a.Location, shared.Find(held.Dataset)!.Locations);
+        var (clean, again) = await ServeProcess.RunCliAsync("verify", "--repo", a.Repository);
+        Assert.Equal(0, clean);
+        Assert.Contains("agree", again, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_node_on_a_folder_and_a_node_in_another_registry_are_refused()
     {
         if (Skipped())

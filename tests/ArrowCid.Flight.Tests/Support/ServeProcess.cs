@@ -47,7 +47,7 @@ public sealed class ServeProcess : IAsyncDisposable
     /// <summary>Everything the node printed so far (stderr lines prefixed).</summary>
     public string Output => string.Join('\n', _lines);
 
-    /// <summary>Starts `arrowcid serve --listen 127.0.0.1:0 --repo TEMP --no-shm` plus <paramref name="arguments"/> and waits until it listens.</summary>
+    /// <summary>Starts `arrowcid serve --listen 127.0.0.1:0 --repo TEMP --no-shm` plus <paramref name="arguments"/> (which may name another --listen) and waits until it listens.</summary>
     public static Task<ServeProcess> StartAsync(params string[] arguments) =>
         StartInAsync(Directory.CreateTempSubdirectory("arrowcid-serve-").FullName, ownsFolder: true, arguments);
 
@@ -88,7 +88,7 @@ public sealed class ServeProcess : IAsyncDisposable
     private static async Task<ServeProcess> StartInAsync(string folder, bool ownsFolder, string[] arguments)
     {
         var start = new ProcessStartInfo(BuildOutputs.DotnetHost,
-            [BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid"), "serve", "--listen", "127.0.0.1:0", "--repo", Path.Combine(folder, "repo"), "--no-shm", .. arguments])
+            [BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid"), "serve", .. (arguments.Contains("--listen") ? Array.Empty<string>() : ["--listen", "127.0.0.1:0"]), "--repo", Path.Combine(folder, "repo"), "--no-shm", .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,0 +1,182 @@
+using System.Globalization;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Client;
+using ArrowCid.Flight.Tests.MultiHost;
+using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Registry.Tests.Postgres;
+using ArrowCid.TestSupport;
+using Xunit.Abstractions;
+
+namespace ArrowCid.Flight.Tests.Chaos;
+
+/// <summary>
+/// Three `arrowcid serve` nodes on one PostgreSQL registry (reached through a relay the test can
+/// pause, as an outage) for a bounded time (ARROWCID_CHAOS_SECONDS, default 45): named and unnamed
+/// puts of versions sharing chunks, gets through any node, pins and unpins, gc on every node,
+/// kill -9 and restart of a node, and registry outages, in a seeded order. Afterwards every
+/// acknowledged version of every name reads back verified through every node, and every node's
+/// recorded locations match what it holds. Prints what it did and how many it lost (the goal: 0),
+/// also to artifacts/stress/chaos.txt.
+/// </summary>
+[Collection(PostgresServerGroup.Name)]
+public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOutputHelper output)
+{
+    private const int Nodes = 3;
+
+    [Fact]
+    public async Task Nothing_acknowledged_is_lost_across_puts_gc_kills_and_registry_outages()
+    {
+        if (!server.Available)
+        {
+            output.WriteLine(PostgresTestServer.SkipMessage);
+            return;
+        }
+
+        int seconds = int.TryParse(Environment.GetEnvironmentVariable("ARROWCID_CHAOS_SECONDS"), CultureInfo.InvariantCulture, out int s) ? Math.Clamp(s, 5, 3600) : 45;
+        string registry = server.CreateDatabase();
+        using var relay = TcpRelay.Start(server.Port);
+        string throughRelay = new Npgsql.NpgsqlConnectionStringBuilder(registry) { Port = relay.Port }.ConnectionString;
+        var nodes = new ServeProcess[Nodes];
+        // Every process started, restarts included: disposed last first, so a folder goes with its first node.
+        var started = new List<ServeProcess>();
+        try
+        {
+            for (int i = 0; i < Nodes; i++)
+            {
+                nodes[i] = await ServeProcess.StartAsync("--registry", throughRelay);
+                started.Add(nodes[i]);
+            }
+
+            var random = new Random(36);
+            // The part every version shares (many chunks), and what each version adds.
+            using var shared = TestBatches.Large(2L << 20, seed: 1);
+            var acknowledged = new List<(string Name, long Version, Cid Cid, long Rows)>();
+            var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            int failedDuringChaos = 0;
+            void Count(string what) => counts[what] = counts.GetValueOrDefault(what) + 1;
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+            int step = 0;
+            while (DateTime.UtcNow < deadline)
+            {
+                step++;
+                int n = random.Next(Nodes);
+                int roll = random.Next(100);
+                try
+                {
+                    if (roll < 40)
+                    {
+                        using var own = TestBatches.Large(64L << 10, seed: 1000 + step);
+                        string? name = roll < 30 ? $"t{random.Next(4)}" : null;
+                        using var client = new FlightClient(nodes[n].Location);
+                        var put = await client.PutAsync(FlightClient.PutDescriptor(name: name), shared.Schema, [shared, own]);
+                        if (name is not null)
+                        {
+                            acknowledged.Add((name, put.Version!.Value, put.Dataset, shared.Length + own.Length));
+                        }
+                        else
+                        {
+                            await client.ActionAsync("unpin", put.Dataset.ToString());
+                        }
+
+                        Count(name is null ? "put (unnamed, then unpinned)" : "put (named)");
+                    }
+                    else if (roll < 65 && acknowledged.Count > 0)
+                    {
+                        var (name, version, cid, rows) = acknowledged[random.Next(acknowledged.Count)];
+                        using var client = new FlightClient(nodes[n].Location);
+                        Assert.Equal(rows, Rows(await client.GetByNameAsync($"{name}@{version}")));
+                        Count("get by name, verified");
+                    }
+                    else if (roll < 75 && acknowledged.Count > 0)
+                    {
+                        var cid = acknowledged[random.Next(acknowledged.Count)].Cid;
+                        using var client = new FlightClient(nodes[n].Location);
+                        await client.ActionAsync(random.Next(2) == 0 ? "unpin" : "pin", cid.ToString());
+                        Count("pin or unpin");
+                    }
+                    else if (roll < 87)
+                    {
+                        var (exit, text) = await ServeProcess.RunCliAsync("gc", "--repo", nodes[n].Repository);
+                        Assert.True(exit == 0 || text.Contains("registry is unreachable", StringComparison.Ordinal), text);
+                        Count(exit == 0 ? "gc" : "gc refused during an outage");
+                    }
+                    else if (roll < 95)
+                    {
+                        // kill -9, then the same folder and port again: the registry it remembers.
+                        int port = new Uri(nodes[n].Location).Port;
+                        await nodes[n].KillAsync();
+                        nodes[n] = await ServeProcess.StartOnAsync(nodes[n], "--listen", $"127.0.0.1:{port}", "--http", "127.0.0.1:0");
+                        started.Add(nodes[n]);
+                        Count("kill -9 and restart");
+                    }
+                    else
+                    {
+                        relay.Pause();
+                        using var client = new FlightClient(nodes[n].Location);
+                        var refused = await Assert.ThrowsAsync<ArrowCid.Grpc.RpcException>(() => client.ActionAsync("names"));
+                        Assert.Equal(ArrowCid.Grpc.StatusCode.Unavailable, refused.Status.StatusCode);
+                        relay.Resume();
+                        Count("registry outage");
+                    }
+                }
+                catch (Exception e) when (e is ArrowCid.Grpc.RpcException or HttpRequestException)
+                {
+                    // A call that met a node being restarted or the registry being away: not acknowledged.
+                    failedDuringChaos++;
+                    output.WriteLine($"step {step}: {e.Message}");
+                }
+            }
+
+            relay.Resume();
+            // Every acknowledged version through every node, verified; and every node's locations true.
+            int lost = 0;
+            foreach (var node in nodes)
+            {
+                using var client = new FlightClient(node.Location);
+                foreach (var (name, version, _, rows) in acknowledged)
+                {
+                    try
+                    {
+                        Assert.Equal(rows, Rows(await client.GetByNameAsync($"{name}@{version}")));
+                    }
+                    catch (Exception e) when (e is ArrowCid.Grpc.RpcException or Xunit.Sdk.XunitException)
+                    {
+                        lost++;
+                        output.WriteLine($"LOST {name}@{version} through {node.Location}: {e.Message}");
+                    }
+                }
+
+                var (exit, text) = await ServeProcess.RunCliAsync("verify", "--repo", node.Repository);
+                Assert.True(exit == 0, $"verify on {node.Repository}:\n{text}");
+                Assert.Contains("agree", text, StringComparison.Ordinal);
+            }
+
+            string summary = $"chaos suite: {seconds} s, {step} operations ({string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}"))}), {failedDuringChaos} calls refused during kills and outages, {acknowledged.Count} acknowledged versions of {acknowledged.Select(a => a.Name).Distinct().Count()} names read back through {Nodes} nodes; lost: {lost}";
+            output.WriteLine(summary);
+            if (RepositoryPaths.Root is { } root)
+            {
+                string folder = Path.Combine(root, "artifacts", "stress");
+                Directory.CreateDirectory(folder);
+                await File.WriteAllTextAsync(Path.Combine(folder, "chaos.txt"), summary + "\n");
+            }
+
+            Assert.Equal(0, lost);
+        }
+        finally
+        {
+            for (int i = started.Count - 1; i >= 0; i--)
+            {
+                await started[i].DisposeAsync();
+            }
+        }
+    }
+
+    private static long Rows(FlightFetchResult fetched) => fetched.Batches.Sum(b =>
+    {
+        using RecordBatch batch = b.Read();
+        return (long)batch.Length;
+    });
+}
