@@ -35,148 +35,127 @@ public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOut
         }
 
         int seconds = int.TryParse(Environment.GetEnvironmentVariable("ARROWCID_CHAOS_SECONDS"), CultureInfo.InvariantCulture, out int s) ? Math.Clamp(s, 5, 3600) : 45;
-        string registry = server.CreateDatabase();
-        using var relay = TcpRelay.Start(server.Port);
-        string throughRelay = new Npgsql.NpgsqlConnectionStringBuilder(registry) { Port = relay.Port }.ConnectionString;
+        await using var cluster = ServeCluster.Create(server, relayed: true);
+        var relay = cluster.Relay!;
         var nodes = new ServeProcess[Nodes];
-        // Every process started, restarts included: disposed last first, so a folder goes with its first node.
-        var started = new List<ServeProcess>();
-        try
+        for (int i = 0; i < Nodes; i++)
         {
-            for (int i = 0; i < Nodes; i++)
-            {
-                nodes[i] = await ServeProcess.StartAsync("--registry", throughRelay);
-                started.Add(nodes[i]);
-            }
+            nodes[i] = await cluster.StartNodeAsync();
+        }
 
-            var random = new Random(36);
-            // The part every version shares (many chunks), and what each version adds.
-            using var shared = TestBatches.Large(2L << 20, seed: 1);
-            var acknowledged = new List<(string Name, long Version, Cid Cid, long Rows)>();
-            var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-            int failedDuringChaos = 0;
-            void Count(string what) => counts[what] = counts.GetValueOrDefault(what) + 1;
+        var random = new Random(36);
+        // The part every version shares (many chunks), and what each version adds.
+        using var shared = TestBatches.Large(2L << 20, seed: 1);
+        var acknowledged = new List<(string Name, long Version, Cid Cid, long Rows)>();
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        int failedDuringChaos = 0;
+        void Count(string what) => counts[what] = counts.GetValueOrDefault(what) + 1;
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
-            int step = 0;
-            while (DateTime.UtcNow < deadline)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        int step = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            step++;
+            int n = random.Next(Nodes);
+            int roll = random.Next(100);
+            try
             {
-                step++;
-                int n = random.Next(Nodes);
-                int roll = random.Next(100);
-                try
+                if (roll < 40)
                 {
-                    if (roll < 40)
+                    using var own = TestBatches.Large(64L << 10, seed: 1000 + step);
+                    string? name = roll < 30 ? $"t{random.Next(4)}" : null;
+                    using var client = new FlightClient(nodes[n].Location);
+                    var put = await client.PutAsync(FlightClient.PutDescriptor(name: name), shared.Schema, [shared, own]);
+                    if (name is not null)
                     {
-                        using var own = TestBatches.Large(64L << 10, seed: 1000 + step);
-                        string? name = roll < 30 ? $"t{random.Next(4)}" : null;
-                        using var client = new FlightClient(nodes[n].Location);
-                        var put = await client.PutAsync(FlightClient.PutDescriptor(name: name), shared.Schema, [shared, own]);
-                        if (name is not null)
-                        {
-                            acknowledged.Add((name, put.Version!.Value, put.Dataset, shared.Length + own.Length));
-                        }
-                        else
-                        {
-                            await client.ActionAsync("unpin", put.Dataset.ToString());
-                        }
-
-                        Count(name is null ? "put (unnamed, then unpinned)" : "put (named)");
-                    }
-                    else if (roll < 65 && acknowledged.Count > 0)
-                    {
-                        var (name, version, cid, rows) = acknowledged[random.Next(acknowledged.Count)];
-                        using var client = new FlightClient(nodes[n].Location);
-                        Assert.Equal(rows, Rows(await client.GetByNameAsync($"{name}@{version}")));
-                        Count("get by name, verified");
-                    }
-                    else if (roll < 75 && acknowledged.Count > 0)
-                    {
-                        var cid = acknowledged[random.Next(acknowledged.Count)].Cid;
-                        using var client = new FlightClient(nodes[n].Location);
-                        await client.ActionAsync(random.Next(2) == 0 ? "unpin" : "pin", cid.ToString());
-                        Count("pin or unpin");
-                    }
-                    else if (roll < 87)
-                    {
-                        var (exit, text) = await ServeProcess.RunCliAsync("gc", "--repo", nodes[n].Repository);
-                        Assert.True(exit == 0 || text.Contains("registry is unreachable", StringComparison.Ordinal), text);
-                        Count(exit == 0 ? "gc" : "gc refused during an outage");
-                    }
-                    else if (roll < 95)
-                    {
-                        // kill -9, then the same folder and port again: the registry it remembers.
-                        int port = new Uri(nodes[n].Location).Port;
-                        await nodes[n].KillAsync();
-                        nodes[n] = await ServeProcess.StartOnAsync(nodes[n], "--listen", $"127.0.0.1:{port}", "--http", "127.0.0.1:0");
-                        started.Add(nodes[n]);
-                        Count("kill -9 and restart");
+                        acknowledged.Add((name, put.Version!.Value, put.Dataset, shared.Length + own.Length));
                     }
                     else
                     {
-                        relay.Pause();
-                        using var client = new FlightClient(nodes[n].Location);
-                        var refused = await Assert.ThrowsAsync<ArrowCid.Grpc.RpcException>(() => client.ActionAsync("names"));
-                        Assert.Equal(ArrowCid.Grpc.StatusCode.Unavailable, refused.Status.StatusCode);
-                        relay.Resume();
-                        Count("registry outage");
+                        await client.ActionAsync("unpin", put.Dataset.ToString());
                     }
+
+                    Count(name is null ? "put (unnamed, then unpinned)" : "put (named)");
                 }
-                catch (Exception e) when (e is ArrowCid.Grpc.RpcException or HttpRequestException)
+                else if (roll < 65 && acknowledged.Count > 0)
                 {
-                    // A call that met a node being restarted or the registry being away: not acknowledged.
-                    failedDuringChaos++;
-                    output.WriteLine($"step {step}: {e.Message}");
+                    var (name, version, cid, rows) = acknowledged[random.Next(acknowledged.Count)];
+                    using var client = new FlightClient(nodes[n].Location);
+                    Assert.Equal(rows, ServeCluster.Rows(await client.GetByNameAsync($"{name}@{version}")));
+                    Count("get by name, verified");
                 }
-            }
-
-            relay.Resume();
-            // Every acknowledged version through every node, verified; and every node's locations true.
-            int lost = 0;
-            foreach (var node in nodes)
-            {
-                using var client = new FlightClient(node.Location);
-                foreach (var (name, version, _, rows) in acknowledged)
+                else if (roll < 75 && acknowledged.Count > 0)
                 {
-                    try
-                    {
-                        Assert.Equal(rows, Rows(await client.GetByNameAsync($"{name}@{version}")));
-                    }
-                    catch (Exception e) when (e is ArrowCid.Grpc.RpcException or Xunit.Sdk.XunitException)
-                    {
-                        lost++;
-                        output.WriteLine($"LOST {name}@{version} through {node.Location}: {e.Message}");
-                    }
+                    var cid = acknowledged[random.Next(acknowledged.Count)].Cid;
+                    using var client = new FlightClient(nodes[n].Location);
+                    await client.ActionAsync(random.Next(2) == 0 ? "unpin" : "pin", cid.ToString());
+                    Count("pin or unpin");
                 }
-
-                var (exit, text) = await ServeProcess.RunCliAsync("verify", "--repo", node.Repository);
-                Assert.True(exit == 0, $"verify on {node.Repository}:\n{text}");
-                Assert.Contains("agree", text, StringComparison.Ordinal);
+                else if (roll < 87)
+                {
+                    var (exit, text) = await ServeProcess.RunCliAsync("gc", "--repo", nodes[n].Repository);
+                    Assert.True(exit == 0 || text.Contains("registry is unreachable", StringComparison.Ordinal), text);
+                    Count(exit == 0 ? "gc" : "gc refused during an outage");
+                }
+                else if (roll < 95)
+                {
+                    // kill -9, then the same folder and port again: the registry it remembers.
+                    int port = new Uri(nodes[n].Location).Port;
+                    await nodes[n].KillAsync();
+                    nodes[n] = await cluster.RestartOnAsync(nodes[n], "--listen", $"127.0.0.1:{port}", "--http", "127.0.0.1:0");
+                    Count("kill -9 and restart");
+                }
+                else
+                {
+                    relay.Pause();
+                    using var client = new FlightClient(nodes[n].Location);
+                    var refused = await Assert.ThrowsAsync<ArrowCid.Grpc.RpcException>(() => client.ActionAsync("names"));
+                    Assert.Equal(ArrowCid.Grpc.StatusCode.Unavailable, refused.Status.StatusCode);
+                    relay.Resume();
+                    Count("registry outage");
+                }
             }
-
-            string summary = $"chaos suite: {seconds} s, {step} operations ({string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}"))}), {failedDuringChaos} calls refused during kills and outages, {acknowledged.Count} acknowledged versions of {acknowledged.Select(a => a.Name).Distinct().Count()} names read back through {Nodes} nodes; lost: {lost}";
-            output.WriteLine(summary);
-            if (RepositoryPaths.Root is { } root)
+            catch (Exception e) when (e is ArrowCid.Grpc.RpcException or HttpRequestException)
             {
-                string folder = Path.Combine(root, "artifacts", "stress");
-                Directory.CreateDirectory(folder);
-                await File.WriteAllTextAsync(Path.Combine(folder, "chaos.txt"), summary + "\n");
+                // A call that met a node being restarted or the registry being away: not acknowledged.
+                failedDuringChaos++;
+                output.WriteLine($"step {step}: {e.Message}");
             }
-
-            Assert.Equal(0, lost);
         }
-        finally
+
+        relay.Resume();
+        // Every acknowledged version through every node, verified; and every node's locations true.
+        int lost = 0;
+        foreach (var node in nodes)
         {
-            for (int i = started.Count - 1; i >= 0; i--)
+            using var client = new FlightClient(node.Location);
+            foreach (var (name, version, _, rows) in acknowledged)
             {
-                await started[i].DisposeAsync();
+                try
+                {
+                    Assert.Equal(rows, ServeCluster.Rows(await client.GetByNameAsync($"{name}@{version}")));
+                }
+                catch (Exception e) when (e is ArrowCid.Grpc.RpcException or Xunit.Sdk.XunitException)
+                {
+                    lost++;
+                    output.WriteLine($"LOST {name}@{version} through {node.Location}: {e.Message}");
+                }
             }
-        }
-    }
 
-    private static long Rows(FlightFetchResult fetched) => fetched.Batches.Sum(b =>
-    {
-        using RecordBatch batch = b.Read();
-        return (long)batch.Length;
-    });
+            var (exit, text) = await ServeProcess.RunCliAsync("verify", "--repo", node.Repository);
+            Assert.True(exit == 0, $"verify on {node.Repository}:\n{text}");
+            Assert.Contains("agree", text, StringComparison.Ordinal);
+        }
+
+        string summary = $"chaos suite: {seconds} s, {step} operations ({string.Join(", ", counts.Select(c => $"{c.Value} {c.Key}"))}), {failedDuringChaos} calls refused during kills and outages, {acknowledged.Count} acknowledged versions of {acknowledged.Select(a => a.Name).Distinct().Count()} names read back through {Nodes} nodes; lost: {lost}";
+        output.WriteLine(summary);
+        if (RepositoryPaths.Root is { } root)
+        {
+            string folder = Path.Combine(root, "artifacts", "stress");
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, "chaos.txt"), summary + "\n");
+        }
+
+        Assert.Equal(0, lost);
+    }
 }

@@ -28,9 +28,10 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
             return;
         }
 
-        string registry = server.CreateDatabase();
-        await using var a = await ServeProcess.StartAsync("--registry", registry);
-        await using var b = await ServeProcess.StartAsync("--registry", registry);
+        await using var cluster = ServeCluster.Create(server);
+        string registry = cluster.Registry;
+        var a = await cluster.StartNodeAsync();
+        var b = await cluster.StartNodeAsync();
         using var onA = new FlightClient(a.Location);
         using var onB = new FlightClient(b.Location);
 
@@ -67,7 +68,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
             Assert.False(repository.Blocks.Has(unkept.Dataset));
         }
 
-        Assert.Equal(named.Batches.Sum(x => x.Rows), Rows(await onA.GetByNameAsync("u", null)));
+        Assert.Equal(named.Batches.Sum(x => x.Rows), ServeCluster.Rows(await onA.GetByNameAsync("u", null)));
         Assert.Contains(unkept.Dataset.ToString(), removed);
         Assert.Equal(1, (int)report["locations_released"]!);
 
@@ -75,7 +76,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         using var shared = new PostgresRegistry(registry);
         Assert.Equal([b.Location], shared.Find(unkept.Dataset)!.Locations);
         Assert.Contains(a.Location, shared.Find(named.Dataset)!.Locations);
-        Assert.Equal(50, Rows(await onA.GetAsync(unkept.Dataset, null)));
+        Assert.Equal(50, ServeCluster.Rows(await onA.GetAsync(unkept.Dataset, null)));
     }
 
     [Fact]
@@ -86,9 +87,10 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
             return;
         }
 
-        string registry = server.CreateDatabase();
-        await using var a = await ServeProcess.StartAsync("--registry", registry);
-        await using var b = await ServeProcess.StartAsync("--registry", registry);
+        await using var cluster = ServeCluster.Create(server);
+        string registry = cluster.Registry;
+        var a = await cluster.StartNodeAsync();
+        var b = await cluster.StartNodeAsync();
         using var onA = new FlightClient(a.Location);
         using var onB = new FlightClient(b.Location);
         using var batch = TestBatches.Small(9, rows: 20);
@@ -114,9 +116,10 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
             return;
         }
 
-        string registry = server.CreateDatabase();
-        await using var a = await ServeProcess.StartAsync("--registry", registry);
-        await using var b = await ServeProcess.StartAsync("--registry", registry);
+        await using var cluster = ServeCluster.Create(server);
+        string registry = cluster.Registry;
+        var a = await cluster.StartNodeAsync();
+        var b = await cluster.StartNodeAsync();
         using var onB = new FlightClient(b.Location);
         using var batch = TestBatches.Small(10, rows: 20);
         var put = await onB.PutAsync(FlightClient.PutDescriptor(name: "from-b"), batch.Schema, [batch]);
@@ -143,10 +146,9 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
             return;
         }
 
-        string registry = server.CreateDatabase();
-        using var relay = TcpRelay.Start(server.Port);
-        string throughRelay = new Npgsql.NpgsqlConnectionStringBuilder(registry) { Port = relay.Port }.ConnectionString;
-        await using var a = await ServeProcess.StartAsync("--registry", throughRelay);
+        await using var cluster = ServeCluster.Create(server, relayed: true);
+        var relay = cluster.Relay!;
+        var a = await cluster.StartNodeAsync();
         using var onA = new FlightClient(a.Location);
         using var batch = TestBatches.Small(12, rows: 20);
         var put = await onA.PutAsync(batch.Schema, [batch]);
@@ -166,7 +168,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         Assert.DoesNotContain("Npgsql", body, StringComparison.Ordinal);
 
         // What the node holds is still read by CID, verified.
-        Assert.Equal(20, Rows(await onA.GetAsync(put.Dataset, null)));
+        Assert.Equal(20, ServeCluster.Rows(await onA.GetAsync(put.Dataset, null)));
         Assert.False(a.HasExited);
     }
 
@@ -178,17 +180,17 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
             return;
         }
 
-        string registry = server.CreateDatabase();
-        using var relay = TcpRelay.Start(server.Port);
-        string throughRelay = new Npgsql.NpgsqlConnectionStringBuilder(registry) { Port = relay.Port }.ConnectionString;
+        await using var cluster = ServeCluster.Create(server, relayed: true);
+        string registry = cluster.Registry;
+        var relay = cluster.Relay!;
         relay.Pause();
-        var starting = ServeProcess.StartAsync("--registry", throughRelay);
+        var starting = cluster.StartNodeAsync();
         // The node tried the registry and was turned away: it must wait, not exit.
         await relay.Refused.WaitAsync(TimeSpan.FromMinutes(1));
         Assert.False(starting.IsCompleted);
         relay.Resume();
 
-        await using var a = await starting;
+        var a = await starting;
         Assert.Contains("the registry is unreachable", a.Output, StringComparison.Ordinal);
         Assert.Contains("retrying in", a.Output, StringComparison.Ordinal);
         using var onA = new FlightClient(a.Location);
@@ -206,8 +208,9 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
             return;
         }
 
-        string registry = server.CreateDatabase();
-        await using var a = await ServeProcess.StartAsync("--registry", registry);
+        await using var cluster = ServeCluster.Create(server);
+        string registry = cluster.Registry;
+        var a = await cluster.StartNodeAsync();
         using var onA = new FlightClient(a.Location);
         using var batch = TestBatches.Small(14, rows: 20);
         var held = await onA.PutAsync(batch.Schema, [batch]);
@@ -241,31 +244,26 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
             return;
         }
 
-        string registry = server.CreateDatabase();
-        await using var a = await ServeProcess.StartAsync("--registry", registry);
+        await using var cluster = ServeCluster.Create(server);
+        string registry = cluster.Registry;
+        var a = await cluster.StartNodeAsync();
 
-        var second = await Assert.ThrowsAsync<InvalidOperationException>(() => ServeProcess.StartOnAsync(a, "--registry", registry));
+        var second = await Assert.ThrowsAsync<InvalidOperationException>(() => cluster.RestartOnAsync(a, "--registry", registry));
         Assert.Contains($"already served by process {a.Id} at {a.Location}", second.Message, StringComparison.Ordinal);
 
         await a.KillAsync();
-        var elsewhere = await Assert.ThrowsAsync<InvalidOperationException>(() => ServeProcess.StartOnAsync(a, "--registry", server.CreateDatabase()));
+        var elsewhere = await Assert.ThrowsAsync<InvalidOperationException>(() => cluster.RestartOnAsync(a, "--registry", server.CreateDatabase()));
         Assert.Contains("this repository's node shares the registry", elsewhere.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Password=", elsewhere.Message.Replace("Password=***", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
 
         // Started again without --registry, the node uses the one its folder remembers.
-        await using var again = await ServeProcess.StartOnAsync(a);
+        var again = await cluster.RestartOnAsync(a);
         using var client = new FlightClient(again.Location);
         using var batch = TestBatches.Small(11, rows: 5);
         var put = await client.PutAsync(batch.Schema, [batch]);
         using var shared = new PostgresRegistry(registry);
         Assert.Contains(again.Location, shared.Find(put.Dataset)!.Locations);
     }
-
-    private static long Rows(FlightFetchResult fetched) => fetched.Batches.Sum(b =>
-    {
-        using var batch = b.Read();
-        return (long)batch.Length;
-    });
 
     private bool Skipped()
     {
