@@ -76,6 +76,9 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         using var shared = new PostgresRegistry(registry);
         Assert.Equal([b.Location], shared.Find(unkept.Dataset)!.Locations);
         Assert.Contains(a.Location, shared.Find(named.Dataset)!.Locations);
+        // The pins a put holds on its chunks while it writes are the node's own: none reached the shared registry.
+        Assert.True(named.Batches.Count > 1);
+        Assert.All(named.Batches, batch => Assert.False(shared.Find(batch.Cid)!.Pinned));
         Assert.Equal(50, ServeCluster.Rows(await onA.GetAsync(unkept.Dataset, null)));
     }
 
