@@ -217,6 +217,3 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
         public int Waiters { get; set; }
     }
 }
-
-/// <summary>Every node recorded as holding a block failed to supply it for a reason other than not having it (UNAVAILABLE).</summary>
-public sealed class PeersUnavailableException(string message) : Exception(message);
