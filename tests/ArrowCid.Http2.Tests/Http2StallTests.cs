@@ -117,14 +117,16 @@ public sealed class Http2StallTests : IDisposable
     [Fact]
     public async Task A_server_that_answers_pings_keeps_a_quiet_request_alive()
     {
-        var options = new Http2ClientOptions { KeepAlive = new Http2KeepAlive(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100)) };
+        // PINGs every 100 ms, each given 1 s to be answered: room for a loaded machine to answer,
+        // and fifteen of them keep the request quiet for longer than one PING's timeout.
+        var options = new Http2ClientOptions { KeepAlive = new Http2KeepAlive(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)) };
         using var client = new HttpClient(new Http2ClientHandler(options)) { Timeout = Timeout.InfiniteTimeSpan };
         using HttpRequestMessage request = Request([1, 2, 3], idle: null);
         Task<HttpResponseMessage> call = client.SendAsync(request);
         await using RawHttp2Peer peer = await RawHttp2Peer.AcceptClientAsync(_listener);
 
-        // Three PINGs answered: quiet for far longer than a PING's timeout, and still alive.
-        for (int i = 0; i < 3; i++)
+        // Fifteen PINGs answered: quiet for longer than a PING's timeout, and still alive.
+        for (int i = 0; i < 15; i++)
         {
             RawFrame ping = (await peer.ReadUntilAsync(f => f.Type == Http2FrameType.Ping && !f.Has(Http2FrameFlags.Ack)))!;
             await peer.WriteFrameAsync(Http2FrameType.Ping, Http2FrameFlags.Ack, 0, ping.Payload);
