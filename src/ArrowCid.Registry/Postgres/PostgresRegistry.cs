@@ -24,6 +24,14 @@ public sealed class PostgresRegistry : SqlRegistry
     private Task? _listener;
     private bool _disposed;
 
+    /// <summary>
+    /// How long a session may sit in an open transaction before the server ends it: every write
+    /// holds the registry's lock for its transaction, so a node that dies mid-write (kill -9 behind
+    /// a proxy, a host lost without a FIN) would otherwise stop every node's writes until TCP gave
+    /// up on it, hours later. Our transactions take milliseconds.
+    /// </summary>
+    public const string IdleInTransactionTimeout = "30s";
+
     /// <summary>Connects (creating and migrating the tables if needed) to a PostgreSQL database.</summary>
     /// <param name="connection">A <c>postgres://user@host:port/database</c> URL or an Npgsql connection string.</param>
     /// <exception cref="FormatException">The connection text is neither.</exception>
@@ -32,7 +40,7 @@ public sealed class PostgresRegistry : SqlRegistry
     public PostgresRegistry(string connection)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connection);
-        _dataSource = NpgsqlDataSource.Create(PostgresConnectionString.Parse(connection));
+        _dataSource = NpgsqlDataSource.Create(WithSessionLimits(PostgresConnectionString.Parse(connection)));
         try
         {
             Reached(() =>
@@ -356,5 +364,31 @@ public sealed class PostgresRegistry : SqlRegistry
                 owner.Unsubscribe(onChange);
             }
         }
+    }
+
+    // The session settings every connection starts with, unless the connection text sets them:
+    // the idle-in-transaction limit above, and server-side TCP keepalives (30 s idle, then 3 probes
+    // 10 s apart), so a session whose client vanished is ended and its lock released.
+    internal static string WithSessionLimits(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        string options = builder.Options ?? string.Empty;
+        var added = new List<string>();
+        foreach (var (setting, value) in new[]
+        {
+            ("idle_in_transaction_session_timeout", IdleInTransactionTimeout),
+            ("tcp_keepalives_idle", "30"),
+            ("tcp_keepalives_interval", "10"),
+            ("tcp_keepalives_count", "3"),
+        })
+        {
+            if (!options.Contains(setting, StringComparison.OrdinalIgnoreCase))
+            {
+                added.Add($"-c {setting}={value}");
+            }
+        }
+
+        builder.Options = string.Join(' ', added.Prepend(options).Where(o => o.Length > 0));
+        return builder.ConnectionString;
     }
 }

@@ -44,6 +44,40 @@ public sealed class PostgresRegistryTests(PostgresTestServer server, ITestOutput
     }
 
     [Fact]
+    public void A_writer_that_dies_inside_a_transaction_holds_the_write_lock_only_until_the_server_ends_its_session()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string database = server.CreateDatabase();
+        using var registry = new PostgresRegistry(database);
+        registry.Upsert(BatchRecord(FakeCid(1)));
+
+        // Every session starts with the limits, unless the connection text sets one itself.
+        using (var session = new NpgsqlConnection(PostgresRegistry.WithSessionLimits(database)))
+        {
+            session.Open();
+            using var show = new NpgsqlCommand("SHOW idle_in_transaction_session_timeout;", session);
+            Assert.Equal(PostgresRegistry.IdleInTransactionTimeout, (string)show.ExecuteScalar()!);
+        }
+
+        // A node that took the write lock and went silent mid-transaction (its socket still open),
+        // with the limit shortened so the test does not wait 30 s.
+        string shortLimit = new NpgsqlConnectionStringBuilder(database) { Options = "-c idle_in_transaction_session_timeout=1s" }.ConnectionString;
+        using var silent = new NpgsqlConnection(PostgresRegistry.WithSessionLimits(shortLimit));
+        silent.Open();
+        var stuck = silent.BeginTransaction();
+        PostgresCommands.TakeWriteLock(silent, stuck);
+
+        // The registry's write waits for the lock, and gets it once the server ends the silent session.
+        Assert.True(registry.Pin(FakeCid(1)));
+        Assert.True(registry.Find(FakeCid(1))!.Pinned);
+        Assert.ThrowsAny<NpgsqlException>(() => stuck.Commit());
+    }
+
+    [Fact]
     public void Versions_and_changes_take_the_servers_time_not_a_skewed_nodes()
     {
         if (Skipped())

@@ -111,7 +111,16 @@ internal sealed class TcpRelay : IDisposable
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // Cut, or the other side closed.
+            // Cut, or the other side closed: so is its partner, as a reset, so the server ends the
+            // session (and its transaction) as it would for a client that died.
+            try
+            {
+                to.LingerState = new LingerOption(true, 0);
+                to.Dispose();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
     }
 }
