@@ -101,6 +101,20 @@ public interface IRegistry : IDisposable
     /// <returns>What happened.</returns>
     LocationRelease ReleaseLocation(Cid cid, string location);
 
+    /// <summary>
+    /// Releases <paramref name="location"/> for a block only while at least <paramref name="copies"/>
+    /// of the <paramref name="holders"/> (other nodes the caller verified to serve it) are still
+    /// recorded as holding it: checked and released in one write transaction, so nodes dropping
+    /// their copies at once can never all go (each sees the others' releases). The record stays,
+    /// since other locations remain. Records a change when released.
+    /// </summary>
+    /// <param name="cid">The CID.</param>
+    /// <param name="location">The location of the node dropping its copy.</param>
+    /// <param name="holders">Other nodes' locations verified to serve the block.</param>
+    /// <param name="copies">How many of them must remain recorded (at least 1).</param>
+    /// <returns>True when the location was released; false when too few holders remain or it was not recorded.</returns>
+    bool ReleaseLocationKeepingCopies(Cid cid, string location, IReadOnlyCollection<string> holders, int copies);
+
     /// <summary>Deletes a record with its tags, locations and outgoing links; records a change.</summary>
     /// <param name="cid">The CID.</param>
     /// <returns>True when a record was deleted.</returns>

@@ -252,6 +252,32 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
+    public bool ReleaseLocationKeepingCopies(Cid cid, string location, IReadOnlyCollection<string> holders, int copies)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(holders);
+        ArgumentOutOfRangeException.ThrowIfLessThan(copies, 1);
+        return Write((c, t) =>
+        {
+            // Every write holds the back end's write lock, so the holders counted here cannot be
+            // released by another node before this transaction ends.
+            string text = cid.ToString();
+            var recorded = SqlCommands.Strings(c, t, "SELECT location FROM locations WHERE cid = @cid;", ("@cid", text));
+            string? mine = recorded.Find(l => string.Equals(l, location, StringComparison.OrdinalIgnoreCase));
+            int remaining = recorded.Count(l => !string.Equals(l, location, StringComparison.OrdinalIgnoreCase) && holders.Contains(l, StringComparer.OrdinalIgnoreCase));
+            if (mine is null || remaining < copies)
+            {
+                return false;
+            }
+
+            SqlCommands.Execute(c, t, "DELETE FROM locations WHERE cid = @cid AND location = @location;", ("@cid", text), ("@location", mine));
+            AddChange(c, t, text, RegistryChangeKind.LocationRemoved, Now(c, t));
+            return true;
+        });
+    }
+
+    /// <inheritdoc/>
     public bool Delete(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);

@@ -60,6 +60,10 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public LocationRelease ReleaseLocation(Cid cid, string location) => Applied().ReleaseLocation(cid, location);
 
     /// <inheritdoc/>
+    public bool ReleaseLocationKeepingCopies(Cid cid, string location, IReadOnlyCollection<string> holders, int copies) =>
+        Applied().ReleaseLocationKeepingCopies(cid, location, holders, copies);
+
+    /// <inheritdoc/>
     public bool Delete(Cid cid) => Applied().Delete(cid);
 
     /// <inheritdoc/>

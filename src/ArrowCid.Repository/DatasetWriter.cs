@@ -23,10 +23,11 @@ namespace ArrowCid.Repository;
 /// </summary>
 /// <remarks>
 /// One pin policy (<see cref="PinGuard"/>): while the writer is open, every block it stored is
-/// pinned, so a concurrent garbage collection cannot remove it before the root that keeps it
-/// exists; <see cref="Finish"/> then leaves the decision to the table's own pin
-/// (<see cref="PutOptions.Pin"/>) or name, and <see cref="Dispose"/> without <see cref="Finish"/>
-/// leaves the stored chunks registered but unpinned (unless pinned before), for GC to collect.
+/// held by its guard, so a concurrent garbage collection cannot remove it before the root that
+/// keeps it exists; chunks and nodes are registered unpinned (a table of one chunk carries the
+/// table's pin), and <see cref="Finish"/> leaves the decision to the table's own pin
+/// (<see cref="PutOptions.Pin"/>) or name. <see cref="Dispose"/> without <see cref="Finish"/>, or
+/// a process killed mid-put, leaves the stored chunks registered but unpinned, for GC to collect.
 /// Not thread-safe: one writer per put.
 /// </remarks>
 public sealed class DatasetWriter : IDisposable
@@ -39,11 +40,15 @@ public sealed class DatasetWriter : IDisposable
     private readonly ContentRepository? _content;
     private readonly IPutPublisher? _publisher;
     private readonly PinGuard? _guard;
+    private readonly PutOptions _chunkOptions;
     private readonly ChunkedTableWriter _table;
     private readonly string _schemaText;
     private readonly List<StoredBatch> _chunks = [];
     private long _batchesAdded;
     private bool _closed;
+
+    // Whether the table's only chunk was registered with the table's pin.
+    private bool _wholeTablePinned;
 
     // While FinishAsync runs: the chunks whose rows were submitted to the group commit, not yet durable.
     private List<DeferredChunk>? _deferred;
@@ -66,6 +71,7 @@ public sealed class DatasetWriter : IDisposable
         _schemaText = SchemaTexts.GetValue(_table.Schema, static s => s.ToString());
         Schema = schema;
         Options = options;
+        _chunkOptions = options with { Pin = false };
     }
 
     /// <summary>The schema every batch must have (its metadata order aside: the table's schema is its canonical form).</summary>
@@ -219,8 +225,8 @@ public sealed class DatasetWriter : IDisposable
         return Complete(() => tree);
     }
 
-    // Waits for the deferred chunks' group commits; each write is let go, and each pin taken is the
-    // guard's, whatever the outcome; then the chunks are recorded in order as CommitChunk would have.
+    // Waits for the deferred chunks' group commits; each write is let go, whatever the outcome (the
+    // guard holds them already); then the chunks are recorded in order as CommitChunk would have.
     private async Task CompleteDeferredAsync(List<DeferredChunk> deferred)
     {
         try
@@ -232,10 +238,6 @@ public sealed class DatasetWriter : IDisposable
             foreach (var chunk in deferred)
             {
                 chunk.Written.Dispose();
-                if (chunk.Registered.IsCompletedSuccessfully)
-                {
-                    _guard?.Held(chunk.Registered.Result);
-                }
             }
         }
 
@@ -297,8 +299,13 @@ public sealed class DatasetWriter : IDisposable
             }
             else if (Options.Pin)
             {
-                // A one-chunk table is its chunk: pinning the table is the chunk's pin staying.
-                _guard!.Keep(tree.Root);
+                // A one-chunk table is its chunk, registered with the table's pin when Finish cut it;
+                // a chunk Add cut before the table was known to end there is pinned now.
+                if (!_wholeTablePinned)
+                {
+                    _content.Repository.Pin(tree.Root);
+                }
+
                 _publisher?.Registered(tree.Root, pinned: true);
             }
 
@@ -356,21 +363,23 @@ public sealed class DatasetWriter : IDisposable
         return new PendingChunk(new TableTreeEntry(written.Cid, chunk.Rows, written.Length), written);
     }
 
-    /// <summary>Registers a written chunk (pinned for the writer), in row order.</summary>
-    private TableTreeEntry CommitChunk(PendingChunk pending)
+    /// <summary>Registers a written chunk (held by the writer's guard), in row order; the table's only chunk is registered as the table.</summary>
+    private TableTreeEntry CommitChunk(PendingChunk pending, bool wholeTable = false)
     {
         var entry = pending.Entry;
+        var options = wholeTable ? Options : _chunkOptions;
+        _wholeTablePinned |= wholeTable && Options.Pin;
         if (_content is not null && pending.State is WrittenBlock submitted && _deferred is { } deferred)
         {
             // The row is submitted now and recorded once durable (CompleteDeferredAsync); the entry
             // already names what was written, which is what the row will say.
-            deferred.Add(new DeferredChunk(submitted, entry.Rows, _content.Repository.SubmitBatchBlock(submitted, _schemaText, entry.Rows, Options, _guard)));
+            deferred.Add(new DeferredChunk(submitted, entry.Rows, _content.Repository.SubmitBatchBlock(submitted, _schemaText, entry.Rows, options, _guard)));
             return entry;
         }
 
         if (_content is not null && pending.State is WrittenBlock written)
         {
-            var record = _content.Repository.RegisterBatchBlock(written, _schemaText, entry.Rows, Options, _guard);
+            var record = _content.Repository.RegisterBatchBlock(written, _schemaText, entry.Rows, options, _guard);
             entry = new TableTreeEntry(record.Cid, entry.Rows, record.Bytes);
             _publisher?.Registered(entry.Cid, pinned: false);
         }
@@ -383,7 +392,7 @@ public sealed class DatasetWriter : IDisposable
         return entry;
     }
 
-    /// <summary>Stores a manifest node below the root as a table node (pinned for the writer).</summary>
+    /// <summary>Stores a manifest node below the root as a table node (held by the writer's guard).</summary>
     private void StoreNode(TableTreeBlock node)
     {
         if (_content is not null)
@@ -404,7 +413,7 @@ public sealed class DatasetWriter : IDisposable
     /// <summary>The writer's blocks as the table writer hands them over (kept off the writer's public surface).</summary>
     private sealed class Sink(DatasetWriter writer) : IPipelinedChunkSink
     {
-        public TableTreeEntry StoreChunk(TableChunk chunk) => writer.CommitChunk(writer.WriteChunk(chunk));
+        public TableTreeEntry StoreChunk(TableChunk chunk) => writer.CommitChunk(writer.WriteChunk(chunk), chunk.IsWholeTable);
 
         public PendingChunk WriteChunk(TableChunk chunk) => writer.WriteChunk(chunk);
 

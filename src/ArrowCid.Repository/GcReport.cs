@@ -25,6 +25,18 @@ public sealed record GcReport
     /// <summary>CIDs kept because they are pinned or reachable from a pinned dataset.</summary>
     public int Retained { get; init; }
 
+    /// <summary>Guard files of puts whose process died, deleted: what they held is kept no longer (unless something else keeps it).</summary>
+    public int AbandonedGuards { get; init; }
+
+    /// <summary>Retained blocks removed here because enough other nodes were verified to serve them (also in <see cref="RemovedRecords"/> or <see cref="RemovedOrphans"/>).</summary>
+    public IReadOnlyList<Cid> HandedOver { get; init; } = [];
+
+    /// <summary>Retained blocks held here that fewer nodes than the minimum number of copies are recorded as holding (this one included): kept, and worth replicating.</summary>
+    public int BelowMinCopies { get; init; }
+
+    /// <summary>Retained blocks held here that the shared registry did not list this node for (a put killed before it published them, say), now listed.</summary>
+    public int LocationsRecorded { get; init; }
+
     /// <summary>This node's locations released in the shared registry for the blocks removed (0 without one).</summary>
     public int LocationsReleased { get; init; }
 }

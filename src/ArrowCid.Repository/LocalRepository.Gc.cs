@@ -17,32 +17,49 @@ public sealed partial class LocalRepository
     /// (exclusive lock).
     /// </summary>
     /// <remarks>
+    /// <para>
     /// With a registry this node shares with others (<paramref name="shared"/>), what any node's
     /// names and pins retain there is kept too, whatever this repository's own registry says, and
     /// for each block removed only this node's <paramref name="location"/> is released there: the
     /// shared record goes only with its last location (<see cref="IRegistry.ReleaseLocation"/>).
+    /// </para>
+    /// <para>
+    /// With <paramref name="replication"/> as well, a retained block is handed over to other nodes
+    /// when at least <see cref="GcReplication.MinCopies"/> others are recorded as holding it and
+    /// verified to serve it (<see cref="GcReplication.Serves"/>): this node's location goes first,
+    /// in one registry transaction that checks those holders are still recorded
+    /// (<see cref="IRegistry.ReleaseLocationKeepingCopies"/>), then its row and block. A retained
+    /// block recorded in fewer copies than that, this one included, is kept and counted
+    /// (<see cref="GcReport.BelowMinCopies"/>). What a live put's guard holds is never handed over.
+    /// </para>
     /// </remarks>
     /// <param name="shared">The registry shared with other nodes, if any.</param>
     /// <param name="location">This node's location in <paramref name="shared"/>, if known.</param>
+    /// <param name="replication">How many copies the nodes keep, and how another node's copy is verified; null: every retained block is kept here.</param>
     /// <returns>What was removed.</returns>
-    public GcReport Gc(IRegistry? shared = null, string? location = null)
+    public GcReport Gc(IRegistry? shared = null, string? location = null, GcReplication? replication = null)
     {
         // This instance's queued rows hold the shared lock until applied: apply them (or fail with the registry's error) first.
         WaitApplied();
-        using (_lock.Exclusive())
+        using (_lock.Exclusive(removes: true))
         {
             // Rows a lost registry commit left only in a pack's log count (and keep their entries) too.
             ReplayLog(everyPack: true);
-            var retained = _registry.ListRetained();
+            var retained = new HashSet<Cid>(_registry.ListRetained());
+
+            // A live put's guard holds what it stored until its table is registered; a dead put's guard file goes.
+            var guarded = PinGuard.ListHeld(Root, out int abandonedGuards);
+            retained.UnionWith(guarded);
             if (shared is not null)
             {
                 // Read after the local set: a name or pin added in between keeps its block either way.
-                var everyNode = new HashSet<Cid>(retained);
-                everyNode.UnionWith(shared.ListRetained());
-                retained = everyNode;
+                retained.UnionWith(shared.ListRetained());
             }
 
-            int released = 0;
+            var copies = shared is not null && location is not null
+                ? ReconcileCopies(retained, guarded, shared, location, replication)
+                : new CopiesReport([], 0, 0);
+            int released = copies.HandedOver.Count;
             void Release(Cid cid)
             {
                 if (shared is not null && location is not null && shared.ReleaseLocation(cid, location) != LocationRelease.NotHeld)
@@ -113,9 +130,91 @@ public sealed partial class LocalRepository
                 PacksRewritten = compaction.PacksRewritten,
                 Retained = retained.Count,
                 LocationsReleased = released,
+                AbandonedGuards = abandonedGuards,
+                HandedOver = copies.HandedOver,
+                BelowMinCopies = copies.BelowMinCopies,
+                LocationsRecorded = copies.Recorded,
             };
         }
     }
+
+    // The retained blocks held here, set right in the shared registry: one it does not list this
+    // node for is listed (a put killed before it published, say), and, with replication, one that
+    // enough other nodes verifiably serve is handed over: its location released here (checked
+    // against the same holders in the registry's transaction), it leaves the retained set, and the
+    // collection then removes its row and block like any other.
+    private CopiesReport ReconcileCopies(HashSet<Cid> retained, HashSet<Cid> guarded, IRegistry shared, string location, GcReplication? replication)
+    {
+        int minCopies = replication?.MinCopies ?? int.MaxValue;
+        var handedOver = new List<Cid>();
+        int below = 0;
+        int recorded = 0;
+        foreach (var cid in retained.Where(c => !guarded.Contains(c) && Blocks.Has(c)).ToList())
+        {
+            var record = shared.Find(cid);
+            if (record is null || !record.Locations.Contains(location, StringComparer.OrdinalIgnoreCase))
+            {
+                if (record is not null ? shared.AddLocation(cid, location) : Publish(cid))
+                {
+                    recorded++;
+                }
+
+                continue;
+            }
+
+            if (replication is null)
+            {
+                continue;
+            }
+
+            var others = record.Locations.Where(l => !string.Equals(l, location, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (others.Count + 1 < minCopies)
+            {
+                below++;
+                continue;
+            }
+
+            if (others.Count < minCopies)
+            {
+                continue;
+            }
+
+            var verified = new List<string>(minCopies);
+            foreach (string other in others)
+            {
+                if (replication.Serves(cid, other))
+                {
+                    verified.Add(other);
+                    if (verified.Count == minCopies)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            if (verified.Count == minCopies && shared.ReleaseLocationKeepingCopies(cid, location, verified, minCopies))
+            {
+                retained.Remove(cid);
+                handedOver.Add(cid);
+            }
+        }
+
+        return new CopiesReport(handedOver, below, recorded);
+
+        // As a node publishes what it stores: its record with this location, not pinned by being held.
+        bool Publish(Cid cid)
+        {
+            if (_registry.Find(cid) is not { } local)
+            {
+                return false;
+            }
+
+            shared.Upsert(local with { Pinned = false, Locations = [location] });
+            return true;
+        }
+    }
+
+    private sealed record CopiesReport(List<Cid> HandedOver, int BelowMinCopies, int Recorded);
 
     // Positions of packs a rewrite deleted are dead weight in the registry.
     private void ForgetRewrittenLogs(IReadOnlyDictionary<ulong, long>? applied)

@@ -57,6 +57,9 @@ public sealed partial class LocalRepository : IDisposable
         Directory.CreateDirectory(Root);
         _lock = new RepositoryLock(Path.Combine(Root, LockFileName), options.LockTimeout);
         Blocks = new DirectoryBlockStore(Path.Combine(Root, BlocksFolderName), options.VerifyOnRead, options.PackThreshold);
+
+        // Another process's collection may have removed packed blocks this index still lists.
+        _lock.Collected = Blocks.Packs.Refresh;
         Reader = new BlockReader(Blocks);
         var registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
         _applier = new LoggedRowApplier(registry, DecodeLogEntries);
@@ -147,7 +150,7 @@ public sealed partial class LocalRepository : IDisposable
     /// <exception cref="ArgumentException">The record does not fit the CID or the block.</exception>
     public BlockRecord PutBlock(HashedBlock block, BlockRecord record) => PutBlock(block, record, guard: null);
 
-    /// <summary>Like <see cref="PutBlock(Cid, ReadOnlySpan{byte}, BlockRecord)"/>, holding the block pinned for <paramref name="guard"/> when one is given.</summary>
+    /// <summary>Like <see cref="PutBlock(Cid, ReadOnlySpan{byte}, BlockRecord)"/>, held by <paramref name="guard"/> when one is given.</summary>
     internal BlockRecord PutBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockRecord record, PinGuard? guard)
     {
         ArgumentNullException.ThrowIfNull(cid);
@@ -160,7 +163,7 @@ public sealed partial class LocalRepository : IDisposable
         }
     }
 
-    /// <summary>Like <see cref="PutBlock(HashedBlock, BlockRecord)"/>, holding the block pinned for <paramref name="guard"/> when one is given.</summary>
+    /// <summary>Like <see cref="PutBlock(HashedBlock, BlockRecord)"/>, held by <paramref name="guard"/> when one is given.</summary>
     internal BlockRecord PutBlock(HashedBlock block, BlockRecord record, PinGuard? guard)
     {
         ArgumentNullException.ThrowIfNull(block);
@@ -220,13 +223,16 @@ public sealed partial class LocalRepository : IDisposable
 
     /// <summary>
     /// <see cref="RegisterBatchBlock"/> without a thread waiting for the group commit: the row joins
-    /// the next group now (so rows submitted later never commit before it); the task gives the
-    /// row once durable. The caller then disposes
-    /// <paramref name="written"/> and tells <paramref name="pinned"/> (when given) that it holds the
-    /// pin, as <see cref="RegisterBatchBlock"/> does.
+    /// the next group now (so rows submitted later never commit before it), held by
+    /// <paramref name="guard"/> when one is given; the task gives the row once durable. The caller
+    /// then disposes <paramref name="written"/>, as <see cref="RegisterBatchBlock"/> does.
     /// </summary>
-    internal Task<RegisteredRow> SubmitBatchBlock(WrittenBlock written, string schema, long rows, PutOptions options, PinGuard? pinned) =>
-        _commits.SubmitAsync(Pending(BatchRecord(written, schema, rows, options), pinned, written.NeedsSync));
+    internal Task<RegisteredRow> SubmitBatchBlock(WrittenBlock written, string schema, long rows, PutOptions options, PinGuard? guard)
+    {
+        // The written block still holds the shared lock: the hold is in place before any collection can run.
+        guard?.Hold(written.Cid);
+        return _commits.SubmitAsync(new PendingRow(BatchRecord(written, schema, rows, options), written.NeedsSync));
+    }
 
     private static BlockRecord BatchRecord(WrittenBlock written, string schema, long rows, PutOptions options) => new()
     {
@@ -243,13 +249,12 @@ public sealed partial class LocalRepository : IDisposable
 
     // Called under the shared lock, after the block is written (durable, or staged in a pack when
     // needsSync): the row joins the next group commit, which logs the group's rows and syncs the
-    // packs once; this returns once that group is durable. With a guard the row is pinned, and the
-    // guard keeps the row, to release the pin only if it was not pinned before (others' pins stay).
+    // packs once; this returns once that group is durable. With a guard, the guard holds the block
+    // first (under the same lock), so no collection sees the row unheld before the put ends.
     private RegisteredRow Register(BlockRecord record, PinGuard? guard, bool needsSync)
     {
-        var row = _commits.Submit(Pending(record, guard, needsSync));
-        guard?.Held(row);
-        return row;
+        guard?.Hold(record.Cid);
+        return _commits.Submit(new PendingRow(record, needsSync));
     }
 
     // A row as the registry stored it: a block put through the public API returns what a read would.
@@ -265,9 +270,6 @@ public sealed partial class LocalRepository : IDisposable
     /// </summary>
     /// <exception cref="Exception">The registry's error when applying them fails (they stay queued, and logged).</exception>
     internal void WaitApplied() => _applier?.WaitApplied();
-
-    private static PendingRow Pending(BlockRecord record, PinGuard? guard, bool needsSync) =>
-        new(guard is null ? record : record with { Pinned = true }, needsSync);
 
     // One group, one sync (docs/repository.md, "Commit protocol"): the group's rows are appended to
     // this process's pack after its blocks as a log entry and the pack is synced once; then the group
@@ -301,12 +303,11 @@ public sealed partial class LocalRepository : IDisposable
             Blocks.SyncPacks();
         }
 
-        bool[] pinnedBefore = new bool[rows.Count];
-        var stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList(), pinnedBefore);
+        var stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList());
         var results = new RegisteredRow[rows.Count];
         for (int i = 0; i < rows.Count; i++)
         {
-            results[i] = new RegisteredRow(stored[i], pinnedBefore[i]);
+            results[i] = new RegisteredRow(stored[i], applied: true);
         }
 
         return results;
@@ -477,23 +478,6 @@ public sealed partial class LocalRepository : IDisposable
         using (_lock.Shared())
         {
             return _registry.Unpin(cid);
-        }
-    }
-
-    /// <summary>Unpins several blocks in one registry transaction (a put's guard releasing its chunks).</summary>
-    /// <param name="cids">The CIDs.</param>
-    /// <returns>How many were pinned and now are not.</returns>
-    internal int UnpinAll(IReadOnlyCollection<Cid> cids)
-    {
-        // Most puts keep every pin they took (a pinned table): nothing to write, no lock to take.
-        if (cids.Count == 0)
-        {
-            return 0;
-        }
-
-        using (_lock.Shared())
-        {
-            return _registry.UnpinAll(cids);
         }
     }
 

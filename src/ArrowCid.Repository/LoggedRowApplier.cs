@@ -186,11 +186,10 @@ internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, 
             records.AddRange(group.Records);
         }
 
-        bool[] pinnedBefore = new bool[records.Count];
         IReadOnlyList<BlockRecord> stored;
         try
         {
-            stored = logged.UpsertLogged(last.Pack, last.Offset, records, applied => decode(first.Pack, applied, first.Offset), pinnedBefore);
+            stored = logged.UpsertLogged(last.Pack, last.Offset, records, applied => decode(first.Pack, applied, first.Offset));
         }
         catch (Exception e)
         {
@@ -212,7 +211,7 @@ internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, 
         {
             foreach (var row in group.Rows)
             {
-                row.Applied(stored[at], pinnedBefore[at]);
+                row.Applied(stored[at]);
                 at++;
             }
 
@@ -246,26 +245,20 @@ internal sealed record LoggedGroup(ulong Pack, long Offset, IReadOnlyList<BlockR
 
 /// <summary>
 /// A row a group commit made durable: the record as logged, and, once the registry has applied it,
-/// the record as stored and whether it was pinned before (what a pin guard needs to release it).
+/// the record as stored.
 /// </summary>
 internal sealed class RegisteredRow
 {
     private volatile bool _applied;
     private BlockRecord _stored;
-    private bool _wasPinned;
 
-    /// <summary>A row not yet applied.</summary>
-    /// <param name="logged">The record as logged.</param>
-    public RegisteredRow(BlockRecord logged) => _stored = logged;
-
-    /// <summary>A row the registry applied at once.</summary>
-    /// <param name="stored">The record as stored.</param>
-    /// <param name="wasPinned">Whether it was pinned before.</param>
-    public RegisteredRow(BlockRecord stored, bool wasPinned)
+    /// <summary>A row; not yet applied unless <paramref name="applied"/>.</summary>
+    /// <param name="record">The record as logged, or as stored when <paramref name="applied"/>.</param>
+    /// <param name="applied">Whether the registry applied it at once.</param>
+    public RegisteredRow(BlockRecord record, bool applied = false)
     {
-        _stored = stored;
-        _wasPinned = wasPinned;
-        _applied = true;
+        _stored = record;
+        _applied = applied;
     }
 
     /// <summary>The block's CID.</summary>
@@ -280,14 +273,10 @@ internal sealed class RegisteredRow
     /// <summary>The record as stored (merged with a row already there); only once applied.</summary>
     public BlockRecord Stored => _applied ? _stored : throw new InvalidOperationException($"the row of {_stored.Cid} is not applied yet");
 
-    /// <summary>Whether the block was registered pinned before this row; only once applied.</summary>
-    public bool WasPinned => _applied ? _wasPinned : throw new InvalidOperationException($"the row of {_stored.Cid} is not applied yet");
-
     /// <summary>Called by the applier once the row is in the registry.</summary>
-    internal void Applied(BlockRecord stored, bool wasPinned)
+    internal void Applied(BlockRecord stored)
     {
         _stored = stored;
-        _wasPinned = wasPinned;
         _applied = true;
     }
 }

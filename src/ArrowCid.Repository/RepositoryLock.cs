@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 
 using ArrowCid.Registry;
@@ -17,6 +18,15 @@ namespace ArrowCid.Repository;
 /// (system calls that, under many concurrent small puts, cost as much as the put's own writes). An
 /// exclusive request waits for the file's shared holds to end, as before: this instance's hold ends
 /// when its last thread lets go, as one thread's own hold did.
+/// <para>
+/// The lock file also counts collections: its first 8 bytes are a generation that an exclusive
+/// holder which removes blocks bumps (<see cref="Exclusive"/> with <c>removes</c>). A process
+/// that takes the shared hold and finds another generation than it last saw calls
+/// <see cref="Collected"/> before any of its threads goes on, so what it remembers of the block
+/// store (which packs hold what) is brought up to date before it writes: otherwise a long-running
+/// node could take a block another process's collection removed for one it still holds, and skip
+/// writing it again.
+/// </para>
 /// </remarks>
 internal sealed class RepositoryLock
 {
@@ -27,15 +37,20 @@ internal sealed class RepositoryLock
     private readonly object _gate = new();
     private FileStream? _sharedFile;
     private int _sharedHolders;
+    private long _generation;
 
     public RepositoryLock(string path, TimeSpan timeout)
     {
         _path = path;
         _timeout = timeout;
-        using (new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
-        {
-        }
+        using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+
+        // Read before the caller builds what it remembers, so a collection in between is seen at the first hold.
+        _generation = ReadGeneration(file);
     }
+
+    /// <summary>Called under a new shared hold when a collection removed blocks since this instance's last hold.</summary>
+    public Action? Collected { get; set; }
 
     /// <summary>Held by operations that may run together (puts, pins, reads that must not race a collection).</summary>
     public IDisposable Shared()
@@ -44,7 +59,21 @@ internal sealed class RepositoryLock
         {
             // Waiting here for an exclusive hold is what the other threads here would do anyway:
             // they need the same shared hold.
-            _sharedFile ??= Acquire(FileAccess.Read, FileShare.ReadWrite);
+            if (_sharedFile is null)
+            {
+                _sharedFile = Acquire(FileAccess.Read, FileShare.ReadWrite);
+                try
+                {
+                    CatchUp(ReadGeneration(_sharedFile));
+                }
+                catch
+                {
+                    _sharedFile.Dispose();
+                    _sharedFile = null;
+                    throw;
+                }
+            }
+
             _sharedHolders++;
         }
 
@@ -52,7 +81,52 @@ internal sealed class RepositoryLock
     }
 
     /// <summary>Held by operations that must run alone (garbage collection, repair).</summary>
-    public IDisposable Exclusive() => Acquire(FileAccess.ReadWrite, FileShare.None);
+    /// <param name="removes">The holder may remove blocks: the collection generation is bumped, so every process catches up at its next shared hold.</param>
+    public IDisposable Exclusive(bool removes = false)
+    {
+        var file = Acquire(FileAccess.ReadWrite, FileShare.None);
+        if (!removes)
+        {
+            return file;
+        }
+
+        try
+        {
+            long next = ReadGeneration(file) + 1;
+            Span<byte> bytes = stackalloc byte[sizeof(long)];
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, next);
+            RandomAccess.Write(file.SafeFileHandle, bytes, 0);
+
+            // This instance catches up too: its own threads wait for this hold like any other process's.
+            lock (_gate)
+            {
+                CatchUp(next);
+            }
+
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    // Under _gate: a generation other than the last seen means a collection ran in between.
+    private void CatchUp(long generation)
+    {
+        if (generation != _generation)
+        {
+            _generation = generation;
+            Collected?.Invoke();
+        }
+    }
+
+    private static long ReadGeneration(FileStream file)
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(long)];
+        return RandomAccess.Read(file.SafeFileHandle, bytes, 0) == sizeof(long) ? BinaryPrimitives.ReadInt64LittleEndian(bytes) : 0;
+    }
 
     private void ReleaseShared()
     {

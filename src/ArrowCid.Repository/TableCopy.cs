@@ -114,7 +114,6 @@ public static class TableCopy
             if (options.Pin)
             {
                 content.Repository.Pin(root);
-                guard.Keep(root);
             }
 
             NamedVersion? version = null;
@@ -174,7 +173,7 @@ public static class TableCopy
                     : $"{root} links {cid}, which is not a table manifest node: {found.Note}");
         }
 
-        // Hashed once on arrival; held pinned by the guard until the root keeps it.
+        // Hashed once on arrival; held by the guard until the root keeps it.
         content.Repository.PutBlock(block, found.ToRecord(cid, options, pinned: false), guard);
     }
 }

@@ -2,7 +2,7 @@
 // every CID printed is one the repository has acknowledged, which the parent test holds it to
 // after killing this process at a random point. With a third argument, that many threads put at
 // once (small blocks and one-chunk tables, so their puts share group commits) and each prints its
-// own acknowledgements.
+// own acknowledgements. With "hold-put" it stops a put halfway and waits to be killed.
 using System.Globalization;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.DagCbor;
@@ -12,8 +12,26 @@ using ArrowCid.Repository;
 
 if (args.Length is not (2 or 3))
 {
-    Console.Error.WriteLine("usage: ArrowCid.Repository.CrashChild <repo folder> <seed> [concurrent writers]");
+    Console.Error.WriteLine("usage: ArrowCid.Repository.CrashChild <repo folder> (<seed> [concurrent writers] | hold-put)");
     return 2;
+}
+
+if (args[1] == "hold-put")
+{
+    // A put stopped halfway: chunks stored (held by the put's guard), no table yet. Prints
+    // "chunks <cid>… end" and waits for the parent, which collects garbage and then kills it.
+    using var content = ContentRepository.Open(args[0], new LocalRepositoryOptions { VerifyOnRead = false });
+    using var writer = content.CreateDatasetWriter(MixedTable.Schema);
+    for (int batch = 0; writer.Chunks.Count < 2 && batch < 200; batch++)
+    {
+        using var rows = MixedTable.Build(7, batch * 10_000L, 10_000);
+        writer.Add(rows);
+    }
+
+    Console.Out.Write($"chunks {string.Join(' ', writer.Chunks.Select(c => c.Cid))} end\n");
+    Console.Out.Flush();
+    Console.In.ReadLine();
+    return 0;
 }
 
 int seed = int.Parse(args[1], CultureInfo.InvariantCulture);

@@ -101,6 +101,59 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.True(acknowledged.Count >= concurrentKills, $"only {acknowledged.Count} acknowledgements in {concurrentKills} runs: the child hardly ran");
     }
 
+    [Fact]
+    public void A_put_killed_halfway_leaves_its_chunks_held_while_it_lives_and_collectable_once_dead()
+    {
+        var start = new ProcessStartInfo(BuildOutputs.DotnetHost, [BuildOutputs.AssemblyPath("ArrowCid.Repository.CrashChild", "ArrowCid.Repository.CrashChild"), _folder.Path, "hold-put"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the crash child");
+        try
+        {
+            // The child's line is the gate: its chunks are stored and held by its guard.
+            string line = child.StandardOutput.ReadLine() ?? throw new InvalidOperationException($"the child ended: {child.StandardError.ReadToEnd()}");
+            string[] words = line.Split(' ');
+            Assert.True(words.Length >= 4 && words[0] == "chunks" && words[^1] == "end", line);
+            var chunks = words[1..^1].Select(Cid.Parse).ToList();
+
+            using (var repo = new LocalRepository(_folder.Path))
+            {
+                var whileLive = repo.Gc();
+                Assert.Empty(whileLive.RemovedRecords.Intersect(chunks));
+                Assert.Equal(0, whileLive.AbandonedGuards);
+                Assert.All(chunks, cid => Assert.True(repo.Blocks.Has(cid), $"{cid} went while its put was alive"));
+
+                // Held, not pinned: no registry pin outlives the put.
+                Assert.All(chunks, cid => Assert.False(repo.GetRecord(cid)!.Pinned, $"{cid} is pinned"));
+            }
+
+            child.Kill(entireProcessTree: true);
+            Assert.True(child.WaitForExit(ChildTimeout), "the crash child survived SIGKILL");
+
+            using (var repo = new LocalRepository(_folder.Path))
+            {
+                var afterDeath = repo.Gc();
+                Assert.Equal(1, afterDeath.AbandonedGuards);
+                Assert.Superset(afterDeath.RemovedRecords.ToHashSet(), chunks.ToHashSet());
+                Assert.All(chunks, cid => Assert.False(repo.Blocks.Has(cid)));
+                Assert.Empty(Directory.GetFiles(Path.Combine(_folder.Path, "guards")));
+                Assert.True(repo.Verify().IsClean);
+            }
+        }
+        finally
+        {
+            if (!child.HasExited)
+            {
+                child.Kill(entireProcessTree: true);
+                child.WaitForExit(ChildTimeout);
+            }
+        }
+    }
+
     private const int ConcurrentWriters = 16;
 
     /// <summary>Starts the child, kills it, and returns the CIDs it acknowledged (complete lines only).</summary>

@@ -156,6 +156,29 @@ public sealed class LocalRepositoryTests : IDisposable
     }
 
     [Fact]
+    public void A_block_another_process_collected_is_written_again_when_put_again()
+    {
+        // Two instances on one folder hold their own locks and pack indexes, as two processes do:
+        // a long-running node and an `arrowcid gc` run beside it.
+        byte[] bytes = new byte[100];
+        _random.NextBytes(bytes);
+        var cid = Cid.ForRaw(bytes);
+        var unpinned = new BlockRecord { Cid = cid, Kind = BlockKind.Batch, Rows = 1 };
+        _repo.PutBlock(cid, bytes, unpinned);
+        using (var collector = new LocalRepository(_folder.Path))
+        {
+            Assert.Contains(cid, collector.Gc().RemovedRecords);
+        }
+
+        // The node puts the same block again: it must not take the collected copy for one it holds.
+        _repo.PutBlock(cid, bytes, unpinned with { Pinned = true });
+        using var reader = new LocalRepository(_folder.Path);
+        Assert.True(reader.Blocks.Has(cid));
+        Assert.Equal(bytes, reader.GetBlock(cid).ToArray());
+        Assert.True(reader.Verify().IsClean);
+    }
+
+    [Fact]
     public void Gc_lets_go_of_the_kept_mappings_of_the_block_files_it_deletes()
     {
         // Large blocks keep files of their own, which BlockAccess.Keep maps once verified.

@@ -64,8 +64,12 @@ internal sealed class NodeFolder : IDisposable
         return found;
     }
 
-    /// <summary>Collects garbage, keeping what the shared registry retains and releasing only this node's locations there.</summary>
-    public GcReport Gc() => Content.Repository.Gc(Shared, Location);
+    /// <summary>
+    /// Collects garbage, keeping what the shared registry retains and releasing only this node's
+    /// locations there; with <paramref name="replication"/>, handing retained blocks over to other
+    /// nodes verified to serve them (never below its number of copies).
+    /// </summary>
+    public GcReport Gc(GcReplication? replication = null) => Content.Repository.Gc(Shared, Location, replication);
 
     /// <summary>
     /// Compares what this node holds with where the shared registry says it is: a record listing

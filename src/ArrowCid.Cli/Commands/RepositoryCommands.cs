@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ArrowCid.Registry;
+using ArrowCid.Flight.Client;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
@@ -101,11 +102,27 @@ internal static class RepositoryCommands
     private static Command Gc(CliConsole console, RepositoryOption repository)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("gc", "Remove every block neither pinned, nor a version of a dataset name, nor linked by a pinned or named dataset") { json };
+        var minCopies = new Option<int>("--min-copies")
+        {
+            Description = "With a shared registry: the copies of a named or pinned block kept across the nodes; this node drops its copy only while that many other nodes serve it, fetched and re-hashed now (default 1)",
+            DefaultValueFactory = _ => GcReplication.DefaultMinCopies,
+        };
+        minCopies.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--min-copies must be at least 1");
+            }
+        });
+        var keepRetained = new Option<bool>("--keep-retained") { Description = "With a shared registry: keep every named or pinned block held here, whatever other nodes hold" };
+        var peerToken = new Option<string?>("--peer-token") { Description = "The token other nodes ask for (as their serve --token gives it), to fetch the blocks that prove their copies" };
+        var command = new Command("gc", "Remove every block neither pinned, nor a version of a dataset name, nor linked by a pinned or named dataset; on a node sharing a registry, hand over retained blocks other nodes verifiably serve") { json, minCopies, keepRetained, peerToken };
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);
-            var report = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc());
+            using var peers = new PeerBlockCheck(new FlightClientOptions { Token = parse.GetValue(peerToken) });
+            var replication = parse.GetValue(keepRetained) ? null : new GcReplication(parse.GetValue(minCopies), peers.Serves);
+            var report = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc(replication));
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(new JsonObject
@@ -116,17 +133,43 @@ internal static class RepositoryCommands
                     ["bytes_freed"] = report.BytesFreed,
                     ["retained"] = report.Retained,
                     ["locations_released"] = report.LocationsReleased,
+                    ["locations_recorded"] = report.LocationsRecorded,
+                    ["handed_over"] = new JsonArray(report.HandedOver.Select(c => (JsonNode)c.ToString()).ToArray()),
+                    ["below_min_copies"] = report.BelowMinCopies,
+                    ["abandoned_guards"] = report.AbandonedGuards,
+                    ["unreachable_nodes"] = new JsonArray(peers.Unreachable.Keys.Select(l => (JsonNode)l).ToArray()),
                 }.ToJsonString(ContentOutput.Indented));
                 return ExitCodes.Ok;
             }
 
+            var handedOver = report.HandedOver.ToHashSet();
             foreach (var cid in report.RemovedRecords.Concat(report.RemovedOrphans))
             {
-                console.Out.WriteLine($"removed {cid}");
+                console.Out.WriteLine(handedOver.Contains(cid) ? $"handed over {cid}" : $"removed {cid}");
             }
 
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"gc: removed {report.RemovedRecords.Count} records and {report.RemovedOrphans.Count} unregistered blocks ({report.BytesFreed} bytes), {report.RemovedTempFiles} temporary files; {report.Retained} retained{(node.Shared is null ? string.Empty : $" (with every node's names and pins in the shared registry); this node's location released for {report.LocationsReleased}")}"));
+            if (report.HandedOver.Count > 0)
+            {
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gc: handed over {report.HandedOver.Count} retained blocks, each served verified by at least {replication!.MinCopies} other nodes"));
+            }
+
+            if (report.BelowMinCopies > 0)
+            {
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gc: kept {report.BelowMinCopies} retained blocks recorded in fewer than {replication!.MinCopies} copies (--min-copies): replicate them to be safe"));
+            }
+
+            foreach (var (location, why) in peers.Unreachable)
+            {
+                console.Out.WriteLine($"gc: could not reach {location}: {why}");
+            }
+
+            if (report.AbandonedGuards > 0)
+            {
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gc: {report.AbandonedGuards} puts had died halfway; what only they held was removed"));
+            }
+
             return ExitCodes.Ok;
         });
         return command;

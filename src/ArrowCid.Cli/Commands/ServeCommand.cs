@@ -146,7 +146,7 @@ internal static class ServeCommand
             }
 
             // Changes other nodes commit to a PostgreSQL registry wake this node's subscribers.
-            using var wake = (options.Service.SharedRegistry as PostgresRegistry)?.Subscribe(node.Service.Changes.Notify);
+            using var wake = WakeOnChanges(options.Service.SharedRegistry, node.Service.Changes.Notify, console);
             try
             {
                 // What every command run on this folder needs to act as this node does (NodeFolder).
@@ -203,8 +203,9 @@ internal static class ServeCommand
     }
 
     /// <summary>
-    /// Opens the shared registry; while it is unreachable, says so and tries again after 1 s, 2, 4…
-    /// up to 30 s between tries, until it answers or the process is asked to stop.
+    /// Opens the shared registry. While it is unreachable the node starts all the same, over a
+    /// <see cref="ConnectingRegistry"/> that says so and tries again after 1 s, 2, 4… up to 30 s
+    /// apart: meanwhile the node serves what it holds by CID and answers the rest UNAVAILABLE.
     /// </summary>
     private static IRegistry? OpenSharedRegistry(string? url, CliConsole console)
     {
@@ -213,31 +214,86 @@ internal static class ServeCommand
             return null;
         }
 
-        using var stop = new ManualResetEventSlim();
-        Action<PosixSignalContext> onSignal = context =>
+        try
         {
-            context.Cancel = true;
-            stop.Set();
-        };
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
-        var wait = TimeSpan.FromSeconds(1);
-        while (true)
+            return OpenSharedRegistryOnce(url);
+        }
+        catch (RegistryUnavailableException e)
         {
-            try
+            return new ConnectingRegistry(() => OpenSharedRegistryOnce(url), e, (error, wait) =>
             {
-                return OpenSharedRegistryOnce(url);
-            }
-            catch (RegistryUnavailableException e)
-            {
-                console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"arrowcid serve: {e.Message}; retrying in {wait.TotalSeconds:0} s"));
+                console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"arrowcid serve: {error.Message}; serving what this node holds by CID meanwhile; retrying in {wait.TotalSeconds:0} s"));
                 console.Error.Flush();
-                if (stop.Wait(wait))
-                {
-                    throw new CliException("stopped while waiting for the registry", e);
-                }
+            });
+        }
+    }
 
-                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+    /// <summary>
+    /// Wakes the node's subscribers on changes other nodes commit to a PostgreSQL registry; for a
+    /// registry still being connected to, from when it answers (saying so), and once then, since
+    /// changes may have been missed.
+    /// </summary>
+    private static IDisposable? WakeOnChanges(IRegistry? shared, Action notify, CliConsole console)
+    {
+        switch (shared)
+        {
+            case PostgresRegistry postgres:
+                return postgres.Subscribe(notify);
+            case ConnectingRegistry connecting:
+                var subscription = new LateSubscription();
+                _ = connecting.Connected.ContinueWith(
+                    reached =>
+                    {
+                        if (reached.IsCompletedSuccessfully)
+                        {
+                            console.Out.WriteLine("registry reached: the node serves everything");
+                            console.Out.Flush();
+                            subscription.Set((reached.Result as PostgresRegistry)?.Subscribe(notify));
+                            notify();
+                        }
+                        else if (reached.Exception is { } failed)
+                        {
+                            console.Error.WriteLine($"arrowcid serve: the registry cannot be used: {failed.InnerException?.Message}; only what this node holds is served by CID");
+                            console.Error.Flush();
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.None,
+                    TaskScheduler.Default);
+                return subscription;
+            default:
+                return null;
+        }
+    }
+
+    // A subscription made later than the node's start; disposing it first disposes what comes later.
+    private sealed class LateSubscription : IDisposable
+    {
+        private readonly object _gate = new();
+        private IDisposable? _subscription;
+        private bool _disposed;
+
+        public void Set(IDisposable? subscription)
+        {
+            lock (_gate)
+            {
+                if (!_disposed)
+                {
+                    _subscription = subscription;
+                    return;
+                }
+            }
+
+            subscription?.Dispose();
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _disposed = true;
+                _subscription?.Dispose();
+                _subscription = null;
             }
         }
     }

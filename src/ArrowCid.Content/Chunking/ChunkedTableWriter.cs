@@ -274,7 +274,9 @@ public sealed partial class ChunkedTableWriter : IDisposable
         _closed = true;
         try
         {
-            Store(_chunker.Finish());
+            var last = _chunker.Finish();
+            // A table of one chunk is that chunk: the sink registers it as the table (its pin, say).
+            Store(_chunks.Count == 0 && last.Count == 1 ? [last[0] with { IsWholeTable = true }] : last);
             var tree = _tree.Finish();
             foreach (var node in tree.Blocks)
             {

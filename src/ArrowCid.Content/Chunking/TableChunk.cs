@@ -17,6 +17,9 @@ public sealed record TableChunk(RecordBatch Batch, long FirstRow, long EncodedLe
     /// <summary>Rows in the chunk.</summary>
     public int Rows => Batch.Length;
 
+    /// <summary>Whether the chunk is the whole table (its only chunk), so the table's CID is the chunk's.</summary>
+    public bool IsWholeTable { get; init; }
+
     /// <summary>Writes the chunk's canonical block (the batch is canonical already, so it is not normalised again).</summary>
     /// <param name="destination">Where the block is written (left open).</param>
     public void WriteTo(Stream destination)

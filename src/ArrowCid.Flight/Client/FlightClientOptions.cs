@@ -2,11 +2,17 @@ using System.Net.Security;
 
 namespace ArrowCid.Flight.Client;
 
-/// <summary>Settings of a <see cref="FlightClient"/>.</summary>
-public sealed class FlightClientOptions
+/// <summary>Settings of a <see cref="FlightClient"/> (a record: derive variants with <c>with</c>).</summary>
+public sealed record FlightClientOptions
 {
     /// <summary>The largest message accepted or sent: 256 MiB, room for large batches.</summary>
     public const int DefaultMaxMessageSize = 256 * 1024 * 1024;
+
+    /// <summary>How long a node waits to connect to another node before it tries the next holder: 5 s.</summary>
+    public static readonly TimeSpan DefaultPeerConnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a node waits on a call to another node that moves no byte before it tries the next holder: 15 s.</summary>
+    public static readonly TimeSpan DefaultPeerIdleTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>A bearer token sent on every call (<c>authorization: Bearer …</c>).</summary>
     public string? Token { get; set; }
@@ -42,4 +48,19 @@ public sealed class FlightClientOptions
 
     /// <summary>Send through .NET's SocketsHttpHandler instead of our HTTP/2 client (see <see cref="Grpc.GrpcChannelOptions.UseSocketsHttpHandler"/>); for comparison.</summary>
     public bool UseSocketsHttpHandler { get; set; }
+
+    /// <summary>
+    /// These settings for calls one node makes to another: marked <see cref="Forwarded"/> (never
+    /// passed on again) and bounded by the peer timeouts, so a silent or absent node costs at most
+    /// that long before the next holder is tried.
+    /// </summary>
+    /// <param name="connectTimeout">The connect timeout; default <see cref="DefaultPeerConnectTimeout"/>.</param>
+    /// <param name="idleTimeout">The idle timeout; default <see cref="DefaultPeerIdleTimeout"/>.</param>
+    /// <returns>A copy with those settings.</returns>
+    public FlightClientOptions ForPeer(TimeSpan? connectTimeout = null, TimeSpan? idleTimeout = null) => this with
+    {
+        ConnectTimeout = connectTimeout ?? DefaultPeerConnectTimeout,
+        IdleTimeout = idleTimeout ?? DefaultPeerIdleTimeout,
+        Forwarded = true,
+    };
 }

@@ -243,7 +243,14 @@ internal sealed class FlightActions(FlightContent content, ServiceRegistry servi
     private async Task SendBlock(Cid cid, IServerStreamWriter<Result> responses, ServerCallContext context)
     {
         // A block another node holds (e.g. the manifest of a dataset put elsewhere) is fetched first, as DoGet does.
-        await ensureLocal(cid, context.CancellationToken).ConfigureAwait(false);
+        // One held here is sent as it is, whether or not the rest of its table is: its bytes are
+        // all that was asked for (a peer assembling a table whose blocks were handed over to
+        // several nodes asks each for the blocks it holds).
+        if (!content.Reader.Has(cid))
+        {
+            await ensureLocal(cid, context.CancellationToken).ConfigureAwait(false);
+        }
+
         using var block = content.Reader.Open(cid);
         for (int at = 0; at < block.Memory.Length; at += BlockPieceSize)
         {

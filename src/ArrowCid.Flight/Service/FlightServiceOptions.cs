@@ -34,10 +34,10 @@ public sealed class FlightServiceOptions
     public FlightClientOptions PeerClient { get; init; } = new();
 
     /// <summary>How long connecting to a peer may take before the next holder is tried. Default 5 s.</summary>
-    public TimeSpan PeerConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan PeerConnectTimeout { get; init; } = FlightClientOptions.DefaultPeerConnectTimeout;
 
     /// <summary>How long a call to a peer may move no byte before it is given up and the next holder tried. Default 15 s.</summary>
-    public TimeSpan PeerIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan PeerIdleTimeout { get; init; } = FlightClientOptions.DefaultPeerIdleTimeout;
 
     /// <summary>
     /// About how many chunk bytes one FlightInfo endpoint of a table covers: a table held here with

@@ -23,17 +23,8 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
     private readonly Dictionary<Cid, SharedFetch> _inFlight = [];
 
     /// <summary>The options of calls to peers: the node's, marked forwarded, with its peer timeouts.</summary>
-    public static FlightClientOptions ClientOptions(FlightServiceOptions options) => new()
-    {
-        Token = options.PeerClient.Token,
-        MaxMessageSize = options.PeerClient.MaxMessageSize,
-        ServerCertificateValidation = options.PeerClient.ServerCertificateValidation,
-        CallTimeout = options.PeerClient.CallTimeout,
-        UseSocketsHttpHandler = options.PeerClient.UseSocketsHttpHandler,
-        ConnectTimeout = options.PeerConnectTimeout,
-        IdleTimeout = options.PeerIdleTimeout,
-        Forwarded = true,
-    };
+    public static FlightClientOptions ClientOptions(FlightServiceOptions options) =>
+        options.PeerClient.ForPeer(options.PeerConnectTimeout, options.PeerIdleTimeout);
 
     /// <summary>
     /// Fetches and keeps a CID from the first listed peer that has it. Callers asking for the same
@@ -50,8 +41,22 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
             if (!_inFlight.TryGetValue(record.Cid, out fetch!))
             {
                 var stop = new CancellationTokenSource();
-                fetch = new SharedFetch(stop, Task.Run(() => FetchFromAnyAsync(record, locations, stop.Token), CancellationToken.None));
+                var started = fetch = new SharedFetch(stop, Task.Run(() => FetchFromAnyAsync(record, locations, stop.Token), CancellationToken.None));
                 _inFlight[record.Cid] = fetch;
+
+                // The source goes with the fetch (on a pool thread, never inside a Cancel), under the lock Cancel is called under, so the two never race.
+                _ = started.Task.ContinueWith(
+                    _ =>
+                    {
+                        lock (_inFlight)
+                        {
+                            started.Ended = true;
+                            stop.Dispose();
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.None,
+                    TaskScheduler.Default);
             }
 
             fetch.Waiters++;
@@ -69,7 +74,7 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
                 {
                     // The last caller left (or the fetch ended): a later request starts afresh.
                     _inFlight.Remove(record.Cid);
-                    if (!fetch.Task.IsCompleted)
+                    if (!fetch.Ended)
                     {
                         fetch.Stop.Cancel();
                     }
@@ -127,7 +132,7 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
         }
 
         string detail = string.Join("; ", failures.Select(f => $"{f.Location}: {f.Error.Message}"));
-        bool unreachable = failures.Any(f => f.Error is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Internal or StatusCode.Unknown });
+        bool unreachable = failures.Any(f => f.Error is PeersUnavailableException or RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Internal or StatusCode.Unknown });
         return unreachable
             ? new PeersUnavailableException($"{cid}: no node recorded as holding it could supply {what} ({detail})")
             : new BlockNotFoundException($"not found: {cid} (the nodes recorded as holding it do not: {detail})");
@@ -136,15 +141,27 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
     private async Task FetchFromAnyAsync(BlockRecord record, IReadOnlyList<string> locations, CancellationToken cancellationToken)
     {
         var failures = new List<(string Location, Exception Error)>();
-        foreach (string location in Peers(locations))
+        var holders = Peers(locations).ToList();
+
+        // A node that could not be reached is not asked again for the other blocks of this fetch.
+        var unreachable = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+        if (holders.Count == 0 && record.Kind != BlockKind.Foreign && TableCopy.IsHeld(content, record.Cid))
+        {
+            // The root is here but not all of the table: garbage collection hands blocks over one by
+            // one, so each missing block comes from whichever node holds it.
+            await FetchFromAsync(preferred: null, record, unreachable, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (string location in holders)
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                await FetchFromAsync(ClientFor(location), record, cancellationToken).ConfigureAwait(false);
+                await FetchFromAsync(location, record, unreachable, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (e is RpcException or FormatException or BlockCorruptedException or ContentFormatException)
+            catch (Exception e) when (e is RpcException or FormatException or BlockCorruptedException or ContentFormatException or BlockNotFoundException or PeersUnavailableException)
             {
                 // Another node may have it; bytes that do not hash to their CID are exactly why we try the next.
                 failures.Add((location, e));
@@ -154,14 +171,14 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
         throw Failed(record.Cid, "it", failures);
     }
 
-    private async Task FetchFromAsync(FlightClient peer, BlockRecord record, CancellationToken cancellationToken)
+    private async Task FetchFromAsync(string? preferred, BlockRecord record, ConcurrentDictionary<string, bool> unreachable, CancellationToken cancellationToken)
     {
-        string provenance = $"fetched by CID from {peer.Location}";
+        string provenance = $"fetched by CID from {preferred ?? "the nodes holding its blocks"}";
         if (record.Kind == BlockKind.Foreign)
         {
             // No table: its exact bytes, checked against the CID.
-            byte[] bytes = await peer.GetBlockAsync(record.Cid, cancellationToken).ConfigureAwait(false);
-            StoreBlock(record.Cid, bytes, record.Kind, record.Schema, record.Rows, record, provenance, pinned: true);
+            var bytes = await FetchBlockAsync(record.Cid, preferred, unreachable, cancellationToken).ConfigureAwait(false);
+            StoreBlock(record.Cid, bytes.Span, record.Kind, record.Schema, record.Rows, record, provenance, pinned: true);
             return;
         }
 
@@ -171,11 +188,59 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
         await TableCopy.CopyAsync(
             content,
             record.Cid,
-            async (cid, token) => await peer.GetBlockAsync(cid, token).ConfigureAwait(false),
+            (cid, token) => FetchBlockAsync(cid, preferred, unreachable, token),
             options,
             block => AddSelf(block.Cid),
             cancellationToken).ConfigureAwait(false);
         AddSelf(record.Cid);
+    }
+
+    /// <summary>
+    /// One block's bytes (TableCopy and the caller re-hash them): from <paramref name="preferred"/>
+    /// first, then from the other nodes the shared registry lists as holding that block.
+    /// </summary>
+    private async Task<ReadOnlyMemory<byte>> FetchBlockAsync(Cid cid, string? preferred, ConcurrentDictionary<string, bool> unreachable, CancellationToken cancellationToken)
+    {
+        var failures = new List<(string Location, Exception Error)>();
+        IEnumerable<string> Holders()
+        {
+            if (preferred is not null)
+            {
+                yield return preferred;
+            }
+
+            foreach (string location in Peers(shared?.Find(cid)?.Locations ?? []))
+            {
+                if (!string.Equals(location, preferred, StringComparison.OrdinalIgnoreCase))
+                {
+                    yield return location;
+                }
+            }
+        }
+
+        foreach (string location in Holders())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (unreachable.ContainsKey(location))
+            {
+                continue;
+            }
+
+            try
+            {
+                return await ClientFor(location).GetBlockAsync(cid, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RpcException or FormatException)
+            {
+                failures.Add((location, e));
+                if (e is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded })
+                {
+                    unreachable.TryAdd(location, true);
+                }
+            }
+        }
+
+        throw Failed(cid, "it", failures);
     }
 
     private void StoreBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockKind kind, string? schema, long rows, BlockRecord origin, string provenance, bool pinned)
@@ -215,5 +280,8 @@ internal sealed class PeerFetcher(ContentRepository content, IRegistry? shared, 
         public Task Task { get; } = task;
 
         public int Waiters { get; set; }
+
+        /// <summary>Whether the fetch has ended and its source is disposed (read and set under the fetcher's lock).</summary>
+        public bool Ended { get; set; }
     }
 }

@@ -189,7 +189,7 @@ internal static class CarImport
 
         public List<ImportedBlock> Stored { get; } = [];
 
-        /// <summary>Stores and registers one block. Batches, table nodes and foreign blocks are pinned until the import ends; a dataset is registered last, pinned only as a root.</summary>
+        /// <summary>Stores and registers one block. Batches, table nodes and foreign blocks are held by the import's guard until it ends; a dataset is registered last, pinned only as a root.</summary>
         public void Store(CarBlock block, BlockDescription found, ImportedBlockKind kind, string? note)
         {
             string? undecodable = null;
@@ -223,7 +223,11 @@ internal static class CarImport
             {
                 foreach (var root in roots)
                 {
-                    _guard.Keep(root);
+                    // A dataset root was registered pinned; any other root stored here is pinned now.
+                    if (Stored.Any(b => b.Cid == root))
+                    {
+                        content.Repository.Pin(root);
+                    }
                 }
             }
 

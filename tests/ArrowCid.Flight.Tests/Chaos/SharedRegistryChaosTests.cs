@@ -69,6 +69,7 @@ public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOut
                     if (name is not null)
                     {
                         acknowledged.Add((name, put.Version!.Value, put.Dataset, shared.Length + own.Length));
+                        output.WriteLine($"step {step}: put {name}@{put.Version} {put.Dataset} on {nodes[n].Location}");
                     }
                     else
                     {
@@ -88,20 +89,47 @@ public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOut
                 {
                     var cid = acknowledged[random.Next(acknowledged.Count)].Cid;
                     using var client = new FlightClient(nodes[n].Location);
-                    await client.ActionAsync(random.Next(2) == 0 ? "unpin" : "pin", cid.ToString());
+                    string pinAction = random.Next(2) == 0 ? "unpin" : "pin";
+                    await client.ActionAsync(pinAction, cid.ToString());
+                    output.WriteLine($"step {step}: {pinAction} {cid} on {nodes[n].Location}");
                     Count("pin or unpin");
                 }
                 else if (roll < 87)
                 {
                     var (exit, text) = await ServeProcess.RunCliAsync("gc", "--repo", nodes[n].Repository);
+                    output.WriteLine($"step {step}: gc on {nodes[n].Location}: {text}");
                     Assert.True(exit == 0 || text.Contains("registry is unreachable", StringComparison.Ordinal), text);
                     Count(exit == 0 ? "gc" : "gc refused during an outage");
                 }
                 else if (roll < 95)
                 {
-                    // kill -9, then the same folder and port again: the registry it remembers.
+                    // kill -9, then the same folder and port again: the registry it remembers. Half
+                    // the time in the middle of a put, once the node's guard file shows it has stored chunks.
                     int port = new Uri(nodes[n].Location).Port;
+                    using var big = random.Next(2) == 0 ? TestBatches.Large(6L << 20, seed: 5000 + step) : null;
+                    using var putter = big is null ? null : new FlightClient(nodes[n].Location);
+                    var midPut = big is null ? null : putter!.PutAsync(FlightClient.PutDescriptor(name: "mid-put"), big.Schema, [big]);
+                    if (midPut is not null)
+                    {
+                        await WhenHoldingOrDoneAsync(nodes[n].Repository, midPut);
+                    }
+
                     await nodes[n].KillAsync();
+                    output.WriteLine($"step {step}: killed {nodes[n].Location}{(midPut is null ? string.Empty : " in the middle of a put")}");
+                    if (midPut is not null)
+                    {
+                        try
+                        {
+                            var put = await midPut;
+                            acknowledged.Add(("mid-put", put.Version!.Value, put.Dataset, big!.Length));
+                            Count("put finished before its node was killed");
+                        }
+                        catch (Exception e) when (e is ArrowCid.Grpc.RpcException or HttpRequestException)
+                        {
+                            Count("put killed halfway");
+                        }
+                    }
+
                     nodes[n] = await cluster.RestartOnAsync(nodes[n], "--listen", $"127.0.0.1:{port}", "--http", "127.0.0.1:0");
                     Count("kill -9 and restart");
                 }
@@ -124,6 +152,18 @@ public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOut
         }
 
         relay.Resume();
+
+        // No put is in flight now: one more collection on every node leaves no guard file (nothing a
+        // killed put stored stays held) and lists each node for what it holds that a killed put
+        // never published; handing over may leave a table's blocks spread across the nodes.
+        foreach (var node in nodes)
+        {
+            var (gcExit, gcText) = await ServeProcess.RunCliAsync("gc", "--repo", node.Repository);
+            Assert.True(gcExit == 0, gcText);
+            string guards = Path.Combine(node.Repository, "guards");
+            Assert.Empty(Directory.Exists(guards) ? Directory.GetFiles(guards) : []);
+        }
+
         // Every acknowledged version through every node, verified; and every node's locations true.
         int lost = 0;
         foreach (var node in nodes)
@@ -157,5 +197,16 @@ public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOut
         }
 
         Assert.Equal(0, lost);
+    }
+
+    // The gate of a kill in the middle of a put: the node holds a guard file (it has stored
+    // chunks of the put and not finished it), or the put ended first.
+    private static async Task WhenHoldingOrDoneAsync(string repository, Task put)
+    {
+        string guards = Path.Combine(repository, "guards");
+        while (!put.IsCompleted && !(Directory.Exists(guards) && Directory.EnumerateFiles(guards, "*.held").Any()))
+        {
+            await Task.WhenAny(put, Task.Delay(2));
+        }
     }
 }

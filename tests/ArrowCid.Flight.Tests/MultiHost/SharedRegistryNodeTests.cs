@@ -83,6 +83,191 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
     }
 
     [Fact]
+    public async Task Gc_hands_a_named_table_over_only_to_nodes_that_serve_it_and_never_below_min_copies()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        await using var cluster = ServeCluster.Create(server);
+        var a = await cluster.StartNodeAsync();
+        var b = await cluster.StartNodeAsync();
+        var c = await cluster.StartNodeAsync();
+        using var onA = new FlightClient(a.Location);
+        using var onB = new FlightClient(b.Location);
+        using var shared = new PostgresRegistry(cluster.Registry);
+
+        // "copied": put on A, fetched through B, so both hold it. "claimed": put on A, and the
+        // registry also lists C (which lacks it) and a node that is gone.
+        using var first = TestBatches.Small(41, rows: 30);
+        var copied = await onA.PutAsync(FlightClient.PutDescriptor(name: "copied"), first.Schema, [first]);
+        Assert.Equal(30, ServeCluster.Rows(await onB.GetAsync(copied.Dataset, null)));
+        using var second = TestBatches.Small(42, rows: 30);
+        var claimed = await onA.PutAsync(FlightClient.PutDescriptor(name: "claimed"), second.Schema, [second]);
+        const string gone = "grpc+tcp://127.0.0.1:1";
+        Assert.True(shared.AddLocation(claimed.Dataset, c.Location));
+        Assert.True(shared.AddLocation(claimed.Dataset, gone));
+
+        // Two copies asked for: A hands nothing over, since no two others serve either table.
+        var strict = await GcAsync(a, "--min-copies", "2");
+        Assert.Empty(strict["handed_over"]!.AsArray());
+        Assert.Contains(gone, strict["unreachable_nodes"]!.AsArray().Select(n => (string)n!));
+
+        // One copy: B serves "copied" verified, so A hands it over; nobody serves "claimed" but A.
+        var relaxed = await GcAsync(a);
+        Assert.Equal([copied.Dataset.ToString()], relaxed["handed_over"]!.AsArray().Select(n => (string)n!));
+        using (var repository = LocalRepository.Open(a.Repository))
+        {
+            Assert.False(repository.Blocks.Has(copied.Dataset));
+            Assert.Null(repository.GetRecord(copied.Dataset));
+            Assert.True(repository.Blocks.Has(claimed.Dataset));
+        }
+
+        Assert.Equal([b.Location], shared.Find(copied.Dataset)!.Locations);
+        Assert.Contains(a.Location, shared.Find(claimed.Dataset)!.Locations);
+
+        // B is now the only holder: its gc keeps it, and says it is below three copies.
+        var onlyHolder = await GcAsync(b, "--min-copies", "3");
+        Assert.Empty(onlyHolder["handed_over"]!.AsArray());
+        Assert.True((int)onlyHolder["below_min_copies"]! >= 1);
+        Assert.Equal([b.Location], shared.Find(copied.Dataset)!.Locations);
+
+        // The table reads back verified through every node.
+        Assert.Equal(30, ServeCluster.Rows(await onA.GetByNameAsync("copied", null)));
+        using var onC = new FlightClient(c.Location);
+        Assert.Equal(30, ServeCluster.Rows(await onC.GetByNameAsync("claimed", null)));
+    }
+
+    [Fact]
+    public async Task Two_nodes_collecting_at_once_never_both_hand_over_the_same_table()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        await using var cluster = ServeCluster.Create(server);
+        var a = await cluster.StartNodeAsync();
+        var b = await cluster.StartNodeAsync();
+        using var onA = new FlightClient(a.Location);
+        using var onB = new FlightClient(b.Location);
+        using var shared = new PostgresRegistry(cluster.Registry);
+        var tables = new List<Cid>();
+        for (int i = 0; i < 6; i++)
+        {
+            using var batch = TestBatches.Small(50 + i, rows: 20);
+            var put = await onA.PutAsync(FlightClient.PutDescriptor(name: $"both{i}"), batch.Schema, [batch]);
+            Assert.Equal(20, ServeCluster.Rows(await onB.GetAsync(put.Dataset, null)));
+            tables.Add(put.Dataset);
+        }
+
+        // Each verifies the other's copy, then both drop at once: the registry lets one go per table.
+        var reports = await Task.WhenAll(GcAsync(a), GcAsync(b));
+        int handedOver = reports.Sum(r => r["handed_over"]!.AsArray().Count);
+        Assert.Equal(tables.Count, handedOver);
+        foreach (var table in tables)
+        {
+            var holders = shared.Find(table)!.Locations;
+            Assert.Single(holders);
+            var holder = holders[0] == a.Location ? a : b;
+            using var repository = LocalRepository.Open(holder.Repository);
+            Assert.True(repository.Blocks.Has(table), $"{table}: {holder.Location} is recorded but lacks it");
+        }
+
+        for (int i = 0; i < tables.Count; i++)
+        {
+            Assert.Equal(20, ServeCluster.Rows(await onA.GetByNameAsync($"both{i}", null)));
+            Assert.Equal(20, ServeCluster.Rows(await onB.GetByNameAsync($"both{i}", null)));
+        }
+    }
+
+    [Fact]
+    public async Task A_node_that_handed_chunks_over_stores_them_again_for_its_next_put_and_keeps_them_across_a_kill()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        await using var cluster = ServeCluster.Create(server);
+        var a = await cluster.StartNodeAsync();
+        var b = await cluster.StartNodeAsync();
+        using var common = TestBatches.Large(2L << 20, seed: 61);
+        using var firstOwn = TestBatches.Large(64L << 10, seed: 62);
+        using var secondOwn = TestBatches.Large(64L << 10, seed: 63);
+        using (var onA = new FlightClient(a.Location))
+        using (var onB = new FlightClient(b.Location))
+        {
+            var first = await onA.PutAsync(FlightClient.PutDescriptor(name: "v"), common.Schema, [common, firstOwn]);
+            Assert.Equal(common.Length + firstOwn.Length, ServeCluster.Rows(await onB.GetByNameAsync("v@1", null)));
+            var handed = await GcAsync(a);
+            Assert.NotEmpty(handed["handed_over"]!.AsArray());
+
+            // The next version shares the common chunks A no longer holds: A writes them again.
+            var second = await onA.PutAsync(FlightClient.PutDescriptor(name: "v"), common.Schema, [common, secondOwn]);
+            Assert.Equal(2, second.Version);
+        }
+
+        int port = new Uri(a.Location).Port;
+        await a.KillAsync();
+        a = await cluster.RestartOnAsync(a, "--listen", $"127.0.0.1:{port}", "--http", "127.0.0.1:0");
+        using (var onA = new FlightClient(a.Location))
+        {
+            Assert.Equal(common.Length + secondOwn.Length, ServeCluster.Rows(await onA.GetByNameAsync("v@2", null)));
+        }
+
+        var (exit, text) = await ServeProcess.RunCliAsync("verify", "--repo", a.Repository);
+        Assert.True(exit == 0, text);
+        Assert.Contains("agree", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_table_whose_blocks_were_handed_over_to_different_nodes_reads_through_each_of_them()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        await using var cluster = ServeCluster.Create(server);
+        var a = await cluster.StartNodeAsync();
+        var b = await cluster.StartNodeAsync();
+        using var onA = new FlightClient(a.Location);
+        using var onB = new FlightClient(b.Location);
+        using var common = TestBatches.Large(2L << 20, seed: 71);
+        using var firstOwn = TestBatches.Large(64L << 10, seed: 72);
+        using var secondOwn = TestBatches.Large(64L << 10, seed: 73);
+        long rows = common.Length + firstOwn.Length;
+
+        // B copies the first table, A hands all of it over; A's second table brings the common
+        // chunks back to A, and B hands those over: the first table's root is now on B alone, its
+        // common chunks on A alone.
+        var first = await onA.PutAsync(FlightClient.PutDescriptor(name: "split"), common.Schema, [common, firstOwn]);
+        Assert.Equal(rows, ServeCluster.Rows(await onB.GetByNameAsync("split@1", null)));
+        Assert.Contains(first.Dataset.ToString(), (await GcAsync(a))["handed_over"]!.AsArray().Select(n => (string)n!));
+        await onA.PutAsync(FlightClient.PutDescriptor(name: "split"), common.Schema, [common, secondOwn]);
+        var fromB = (await GcAsync(b))["handed_over"]!.AsArray().Select(n => (string)n!).ToHashSet();
+        using var shared = new PostgresRegistry(cluster.Registry);
+        Assert.Equal([b.Location], shared.Find(first.Dataset)!.Locations);
+        Assert.NotEmpty(fromB);
+        Assert.DoesNotContain(first.Dataset.ToString(), fromB);
+
+        // Each node fetches what it lacks block by block, from whichever node holds each: A asks B
+        // for the root B holds (B sends it though it lacks the rest of the table), B asks A for the chunks.
+        Assert.Equal(rows, ServeCluster.Rows(await onA.GetByNameAsync("split@1", null)));
+        Assert.Equal(rows, ServeCluster.Rows(await onB.GetByNameAsync("split@1", null)));
+    }
+
+    private async Task<JsonObject> GcAsync(ServeProcess node, params string[] options)
+    {
+        var (exit, text) = await ServeProcess.RunCliAsync(["gc", "--repo", node.Repository, "--json", .. options]);
+        output.WriteLine(text);
+        Assert.Equal(0, exit);
+        return JsonNode.Parse(text[..(text.LastIndexOf('}') + 1)])!.AsObject();
+    }
+
+    [Fact]
     public async Task A_delete_on_one_node_leaves_the_copies_of_the_others()
     {
         if (Skipped())
@@ -176,7 +361,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
     }
 
     [Fact]
-    public async Task A_node_started_while_the_registry_is_down_waits_for_it_and_then_serves()
+    public async Task A_node_started_while_the_registry_is_down_serves_what_it_holds_and_then_everything()
     {
         if (Skipped())
         {
@@ -186,21 +371,41 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         await using var cluster = ServeCluster.Create(server, relayed: true);
         string registry = cluster.Registry;
         var relay = cluster.Relay!;
-        relay.Pause();
-        var starting = cluster.StartNodeAsync();
-        // The node tried the registry and was turned away: it must wait, not exit.
-        await relay.Refused.WaitAsync(TimeSpan.FromMinutes(1));
-        Assert.False(starting.IsCompleted);
-        relay.Resume();
+        var a = await cluster.StartNodeAsync();
+        using var held = TestBatches.Small(12, rows: 20);
+        FlightPutSummary put;
+        using (var onA = new FlightClient(a.Location))
+        {
+            put = await onA.PutAsync(FlightClient.PutDescriptor(name: "before-the-outage"), held.Schema, [held]);
+        }
 
-        var a = await starting;
+        // Restarted while the registry is away: the node starts, says it is retrying, and serves
+        // what it holds by CID; what needs the registry answers UNAVAILABLE.
+        int port = new Uri(a.Location).Port;
+        await a.KillAsync();
+        relay.Pause();
+        a = await cluster.RestartOnAsync(a, "--listen", $"127.0.0.1:{port}", "--http", "127.0.0.1:0");
         Assert.Contains("the registry is unreachable", a.Output, StringComparison.Ordinal);
         Assert.Contains("retrying in", a.Output, StringComparison.Ordinal);
-        using var onA = new FlightClient(a.Location);
-        using var batch = TestBatches.Small(13, rows: 20);
-        var put = await onA.PutAsync(FlightClient.PutDescriptor(name: "after-the-outage"), batch.Schema, [batch]);
-        using var shared = new PostgresRegistry(registry);
-        Assert.Equal(put.Dataset, shared.FindVersion("after-the-outage")!.Cid);
+        using (var onA = new FlightClient(a.Location))
+        {
+            Assert.Equal(20, ServeCluster.Rows(await onA.GetAsync(put.Dataset, null)));
+            var refused = await Assert.ThrowsAsync<RpcException>(() => onA.ActionAsync("names"));
+            Assert.Equal(StatusCode.Unavailable, refused.Status.StatusCode);
+            Assert.DoesNotContain("Npgsql", refused.Status.Detail, StringComparison.Ordinal);
+        }
+
+        // The registry comes back: the node says so and serves everything, names and puts too.
+        relay.Resume();
+        await a.WaitForOutputAsync("registry reached", TimeSpan.FromMinutes(2));
+        using (var onA = new FlightClient(a.Location))
+        {
+            Assert.Contains("before-the-outage", string.Join('\n', await onA.ActionAsync("names")), StringComparison.Ordinal);
+            using var batch = TestBatches.Small(13, rows: 20);
+            var after = await onA.PutAsync(FlightClient.PutDescriptor(name: "after-the-outage"), batch.Schema, [batch]);
+            using var shared = new PostgresRegistry(registry);
+            Assert.Equal(after.Dataset, shared.FindVersion("after-the-outage")!.Cid);
+        }
     }
 
     [Fact]

@@ -132,6 +132,11 @@ public sealed class ServeProcess : IAsyncDisposable
             serve.Location = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
             serve.Gateway = new Uri(await gateway.Task.WaitAsync(TimeSpan.FromSeconds(60)));
         }
+        catch (TimeoutException e)
+        {
+            await serve.DisposeAsync();
+            throw new TimeoutException($"arrowcid serve did not listen within 60 s; it said:\n{serve.Output}", e);
+        }
         catch
         {
             await serve.DisposeAsync();
@@ -139,6 +144,21 @@ public sealed class ServeProcess : IAsyncDisposable
         }
 
         return serve;
+    }
+
+    /// <summary>Waits until the node has printed a line containing <paramref name="text"/> (the node's own report is the gate); <paramref name="guard"/> only keeps a lost line from hanging the run.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan guard)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!_lines.Any(line => line.Contains(text, StringComparison.Ordinal)))
+        {
+            if (_process.HasExited || clock.Elapsed > guard)
+            {
+                throw new TimeoutException($"arrowcid serve never said '{text}'; it said:\n{Output}");
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>VmRSS and VmHWM (peak) of the node from /proc, in bytes.</summary>

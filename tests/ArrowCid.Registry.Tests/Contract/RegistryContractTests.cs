@@ -282,6 +282,31 @@ public abstract partial class RegistryContractTests : IDisposable
     }
 
     [Fact]
+    public void A_location_is_released_keeping_copies_only_while_enough_verified_holders_remain()
+    {
+        var registry = NewRegistry();
+        var cid = FakeCid(1);
+        registry.Upsert(BatchRecord(cid) with { Pinned = true, Locations = ["grpc://a:1", "grpc://b:1", "grpc://c:1"] });
+
+        // c is recorded but was not verified: it does not count.
+        Assert.False(registry.ReleaseLocationKeepingCopies(cid, "grpc://a:1", ["grpc://b:1"], copies: 2));
+        Assert.False(registry.ReleaseLocationKeepingCopies(cid, "grpc://a:1", ["grpc://b:1", "grpc://x:1"], copies: 2));
+        Assert.False(registry.ReleaseLocationKeepingCopies(cid, "grpc://z:1", ["grpc://b:1"], copies: 1));
+        Assert.Equal(3, registry.Find(cid)!.Locations.Count);
+
+        long before = registry.LatestSequence;
+        Assert.True(registry.ReleaseLocationKeepingCopies(cid, "GRPC://A:1", ["grpc://b:1", "grpc://c:1"], copies: 2));
+        Assert.Equal(["grpc://b:1", "grpc://c:1"], registry.Find(cid)!.Locations);
+        Assert.Equal([RegistryChangeKind.LocationRemoved], registry.ChangesSince(before).Select(c => c.Kind));
+
+        // Two nodes each verified the other and drop at once: the second finds the first gone.
+        Assert.True(registry.ReleaseLocationKeepingCopies(cid, "grpc://b:1", ["grpc://c:1"], copies: 1));
+        Assert.False(registry.ReleaseLocationKeepingCopies(cid, "grpc://c:1", ["grpc://b:1"], copies: 1));
+        Assert.Equal(["grpc://c:1"], registry.Find(cid)!.Locations);
+        Assert.Throws<ArgumentOutOfRangeException>(() => registry.ReleaseLocationKeepingCopies(cid, "grpc://c:1", [], copies: 0));
+    }
+
+    [Fact]
     public void A_pinned_or_named_record_outlives_its_last_location()
     {
         var registry = NewRegistry();
