@@ -369,17 +369,21 @@ public sealed class DatasetWriter : IDisposable
         var entry = pending.Entry;
         var options = wholeTable ? Options : _chunkOptions;
         _wholeTablePinned |= wholeTable && Options.Pin;
+
+        // A table of one chunk pinned is kept by its own row's pin, and one neither pinned nor named
+        // by nothing: only one that a name will keep needs the guard (no guard file for a small put).
+        var guard = wholeTable && (Options.Pin || Options.Name is null) ? null : _guard;
         if (_content is not null && pending.State is WrittenBlock submitted && _deferred is { } deferred)
         {
             // The row is submitted now and recorded once durable (CompleteDeferredAsync); the entry
             // already names what was written, which is what the row will say.
-            deferred.Add(new DeferredChunk(submitted, entry.Rows, _content.Repository.SubmitBatchBlock(submitted, _schemaText, entry.Rows, options, _guard)));
+            deferred.Add(new DeferredChunk(submitted, entry.Rows, _content.Repository.SubmitBatchBlock(submitted, _schemaText, entry.Rows, options, guard)));
             return entry;
         }
 
         if (_content is not null && pending.State is WrittenBlock written)
         {
-            var record = _content.Repository.RegisterBatchBlock(written, _schemaText, entry.Rows, options, _guard);
+            var record = _content.Repository.RegisterBatchBlock(written, _schemaText, entry.Rows, options, guard);
             entry = new TableTreeEntry(record.Cid, entry.Rows, record.Bytes);
             _publisher?.Registered(entry.Cid, pinned: false);
         }
