@@ -1,6 +1,7 @@
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Flight.Tests.Support;
+using ArrowCid.TestSupport;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Tests;
@@ -13,19 +14,38 @@ public sealed class LimitsAndCancellationTests(TestServer server) : IClassFixtur
     private static Protocol.Action Act(string type, string body) => new() { Type = type, Body = ByteString.CopyFromUtf8(body) };
 
     [Fact]
-    public async Task Deadline_ends_the_call_with_deadline_exceeded_and_cancels_the_handler()
+    public async Task Deadline_ends_the_call_with_deadline_exceeded_saying_what_it_waited_for()
     {
-        server.Echo.ResetSignals();
+        // The client's side alone: the "wait" handler never answers, so only the deadline ends the call.
         using var channel = server.CreateChannel();
-        DateTime deadline = DateTime.UtcNow.AddMilliseconds(300);
         var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.UnaryAsync(EchoService.Unary, Act("wait", ""), new CallOptions(Deadline: deadline)));
+            channel.UnaryAsync(EchoService.Unary, Act("wait", ""), new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(300))));
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         Assert.Contains("while waiting for the server's response headers", error.Status.Detail, StringComparison.Ordinal);
+    }
 
-        // The server learnt the deadline from grpc-timeout and its handler's token fired.
-        DateTime seen = await server.Echo.WaitCancelled.Task.WaitAsync(Patience);
-        Assert.InRange(seen, deadline.AddSeconds(-5), deadline.AddSeconds(1));
+    [Fact]
+    public async Task The_handler_learns_the_deadline_from_grpc_timeout_and_its_token_fires_when_it_passes()
+    {
+        // The server's side, on a clock the test moves: the deadline passes after the handler has
+        // started (the gate), however slow the machine; the client's own deadline is an hour away.
+        var clock = new ManualTimeProvider();
+        var echo = new EchoService();
+        var registry = new GrpcServiceRegistry(new GrpcServerOptions { TimeProvider = clock });
+        echo.Register(registry);
+        await using var clocked = await GrpcServer.StartAsync(registry);
+        using var channel = new GrpcChannel(clocked.Address);
+        var call = channel.UnaryAsync(EchoService.Unary, Act("wait", ""), new CallOptions(Deadline: DateTime.UtcNow.AddHours(1)));
+
+        DateTime learnt = await echo.WaitStarted.Task.WaitAsync(Patience);
+        DateTime now = clock.GetUtcNow().UtcDateTime;
+        Assert.InRange(learnt, now.AddMinutes(55), now.AddHours(1));
+        Assert.False(echo.WaitCancelled.Task.IsCompleted);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(learnt, await echo.WaitCancelled.Task.WaitAsync(Patience));
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(Patience));
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
     }
 
     [Fact]

@@ -27,6 +27,12 @@ public sealed class GrpcServerOptions
     /// </summary>
     public bool IncludeExceptionDetails { get; set; }
 
+    /// <summary>
+    /// The clock call deadlines (<c>grpc-timeout</c>) are kept by: the system's. A test gives its own
+    /// to make a deadline pass when it chooses, rather than racing a wall clock.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>HTTP/2 connection receive window; large so long streams are not throttled by flow control.</summary>
     public int InitialConnectionWindowSize { get; set; } = 32 * 1024 * 1024;
 

@@ -72,8 +72,9 @@ internal abstract class ServerCallHandler
     {
         // Without a deadline the call ends only when the request does: its token is the request's,
         // with no timer or linked source to build and dispose for every call.
-        using CancellationTokenSource? deadlineTimer = timeout is { } t && t < LongestTimer ? new CancellationTokenSource(t) : null;
-        DateTime deadline = deadlineTimer is null ? DateTime.MaxValue : DateTime.UtcNow + timeout!.Value;
+        var clock = Options.TimeProvider;
+        using CancellationTokenSource? deadlineTimer = timeout is { } t && t < LongestTimer ? new CancellationTokenSource(t, clock) : null;
+        DateTime deadline = deadlineTimer is null ? DateTime.MaxValue : clock.GetUtcNow().UtcDateTime + timeout!.Value;
         using CancellationTokenSource? callCancellation = deadlineTimer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, deadlineTimer.Token);
         var context = new HttpServerCallContext(http, MethodName, requestHeaders, deadline, callCancellation?.Token ?? http.RequestAborted);
         Status status;
