@@ -20,7 +20,6 @@ namespace ArrowCid.Gateway;
 internal sealed class ArrowFileLayout
 {
     private static readonly byte[] Magic = "ARROW1\0\0"u8.ToArray();
-    private static readonly byte[] EndOfStream = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
 
     private readonly BlockReader _reader;
     private readonly Schema _schema;
@@ -48,7 +47,7 @@ internal sealed class ArrowFileLayout
 
         _endOfStreamStart = at;
         _footerLength = Footer(new ArrowFileBlock[dictionariesPerChunk * chunks.Count], new ArrowFileBlock[chunks.Count]).Length;
-        Length = at + EndOfStream.Length + _footerLength;
+        Length = at + EncodedMessage.EndOfStream.Length + _footerLength;
     }
 
     /// <summary>The file's length in bytes.</summary>
@@ -115,7 +114,7 @@ internal sealed class ArrowFileLayout
 
         at = _endOfStreamStart;
 
-        await WritePartAsync(EndOfStream).ConfigureAwait(false);
+        await WritePartAsync(EncodedMessage.EndOfStream).ConfigureAwait(false);
         if (at < end)
         {
             byte[] footer = batches is not null && batches.Count == _chunks.Count ? Footer(dictionaries!, batches) : ReadFooter();

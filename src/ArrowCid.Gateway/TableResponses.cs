@@ -219,7 +219,7 @@ internal static class TableResponses
                 }
             }
 
-            await body.WriteAsync(EndOfStream, http.RequestAborted).ConfigureAwait(false);
+            await body.WriteAsync(EncodedMessage.EndOfStream, http.RequestAborted).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
@@ -259,7 +259,6 @@ internal static class TableResponses
         }
     }
 
-    private static readonly byte[] EndOfStream = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
 
     /// <summary>
     /// The stream with Arrow IPC body compression: each chunk decoded zero-copy from its block and

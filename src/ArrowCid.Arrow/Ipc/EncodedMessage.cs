@@ -115,12 +115,15 @@ public sealed class EncodedMessage
         CopyBodyTo(destination[(8 + Metadata.Length)..]);
     }
 
-    /// <summary>The 8-byte end-of-stream marker: continuation then a zero length.</summary>
-    public static void WriteEndOfStream(Stream stream)
-    {
-        Span<byte> eos = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt32LittleEndian(eos, Continuation);
-        BinaryPrimitives.WriteInt32LittleEndian(eos[4..], 0);
-        stream.Write(eos);
-    }
+    /// <summary>
+    /// The 8-byte end-of-stream marker: the continuation (0xFFFFFFFF) then a zero metadata length.
+    /// The one copy of it: writers that append it asynchronously write this memory.
+    /// </summary>
+    public static ReadOnlyMemory<byte> EndOfStream { get; } = new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0 };
+
+    /// <summary>Writes the end-of-stream marker (<see cref="EndOfStream"/>).</summary>
+    public static void WriteEndOfStream(Stream stream) => stream.Write(EndOfStream.Span);
+
+    /// <summary>Whether <paramref name="bytes"/> begins with the end-of-stream marker.</summary>
+    public static bool StartsWithEndOfStream(ReadOnlySpan<byte> bytes) => bytes.StartsWith(EndOfStream.Span);
 }

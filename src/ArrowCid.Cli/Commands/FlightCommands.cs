@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Bench;
 using ArrowCid.Bench.Flight;
@@ -388,7 +389,7 @@ internal static class FlightCommands
             }
         }
 
-        destination.Write([0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]);
+        EncodedMessage.WriteEndOfStream(destination);
     }
 
     /// <summary>"  name NAME@N" for a named flight (ListFlights lists each name first, under PATH [NAME]).</summary>

@@ -214,10 +214,7 @@ public sealed class CanonicalBlockLayout
     private static void RequireEndOfStream(ReadOnlySpan<byte> block, int at, string what)
     {
         var rest = block[at..];
-        bool marker = rest.Length >= EndOfStreamLength
-            && BinaryPrimitives.ReadUInt32LittleEndian(rest) == EncodedMessage.Continuation
-            && BinaryPrimitives.ReadInt32LittleEndian(rest[4..]) == 0;
-        if (!marker)
+        if (!EncodedMessage.StartsWithEndOfStream(rest))
         {
             throw new ContentFormatException($"{what}: no end-of-stream marker after the record batch ({rest.Length} bytes left)", at);
         }

@@ -87,7 +87,7 @@ internal static class SegmentAttacher
                 // free at unmap) only to find the stream's end. The reader gets the stream without
                 // it and must still find exactly one batch before the end: anything between the
                 // batch and the marker is still parsed and refused, as with the marker.
-                memory = memory[..^EndOfStream.Length];
+                memory = memory[..^EncodedMessage.EndOfStream.Length];
             }
 
             return ReadSingleBatch(path, memory, owner, hash ? ValidationLevel.Full : ValidationLevel.Structural);
@@ -104,12 +104,11 @@ internal static class SegmentAttacher
     private const int FaultAroundBytes = 64 << 10;
 
     // The canonical stream's last 8 bytes (docs/canonical-form.md): continuation marker, length 0.
-    private static ReadOnlySpan<byte> EndOfStream => [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
 
     private static bool EndsWithEndOfStream(LockedFile segment, long length)
     {
-        Span<byte> tail = stackalloc byte[EndOfStream.Length];
-        return RandomAccess.Read(segment.Handle, tail, length - tail.Length) == tail.Length && tail.SequenceEqual(EndOfStream);
+        Span<byte> tail = stackalloc byte[EncodedMessage.EndOfStream.Length];
+        return RandomAccess.Read(segment.Handle, tail, length - tail.Length) == tail.Length && EncodedMessage.StartsWithEndOfStream(tail);
     }
 
     private static bool IsOwnPrivateFile(FileStatus status) =>
