@@ -55,6 +55,9 @@ public sealed partial class ShmStore : IDisposable
     /// <summary>Newest notification sequence (0 before the first publish).</summary>
     public long PublishedSequence => _feed.PublishedSequence;
 
+    /// <summary>How many subscribers of this store's feed, in any process, sleep waiting for a publish (for tests that must publish only once one does).</summary>
+    internal int SleepingSubscribers => _feed.Control.SleepingSubscribers;
+
     /// <summary>Opens (creating when needed) the store the options name.</summary>
     public static ShmStore Open(ShmStoreOptions? options = null)
     {

@@ -39,7 +39,11 @@ public sealed class NotificationTests : IDisposable
         using var consumer = _temp.Open();
         var subscription = consumer.Subscribe(consumer.PublishedSequence);
         var waiting = Task.Run(() => subscription.Next(TimeSpan.FromMinutes(1)));
-        await Task.Delay(50);
+
+        // The gate: the subscriber has counted itself among the sleepers (past its spin and its last
+        // look), so what reaches it now is the publish's wake, not a look that found the notice.
+        Assert.True(SpinWait.SpinUntil(() => producer.SleepingSubscribers > 0 || waiting.IsCompleted, TimeSpan.FromMinutes(1)));
+        Assert.False(waiting.IsCompleted, "the subscriber returned without a publish");
         var cid = producer.Publish(Batches.Make(7)).Cid;
 
         var notice = await waiting.WaitAsync(TimeSpan.FromMinutes(1));

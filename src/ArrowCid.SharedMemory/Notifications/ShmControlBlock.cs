@@ -108,6 +108,9 @@ internal sealed unsafe class ShmControlBlock : IDisposable
         }
     }
 
+    /// <summary>How many subscribers (of any process) are past their spin and asleep, or about to sleep, on the futex: what a publish wakes.</summary>
+    internal int SleepingSubscribers => Volatile.Read(ref *(int*)(_base + 20));
+
     /// <summary>Sleeps until a publish newer than <paramref name="seenSequence"/> or the timeout; returns the newest sequence.</summary>
     public long WaitBeyond(long seenSequence, TimeSpan timeout)
     {
