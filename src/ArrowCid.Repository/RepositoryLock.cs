@@ -97,12 +97,8 @@ internal sealed class RepositoryLock
             BinaryPrimitives.WriteInt64LittleEndian(bytes, next);
             RandomAccess.Write(file.SafeFileHandle, bytes, 0);
 
-            // This instance catches up too: its own threads wait for this hold like any other process's.
-            lock (_gate)
-            {
-                CatchUp(next);
-            }
-
+            // This instance catches up at its next shared hold, like any other process. Not here:
+            // a thread of this instance may hold _gate while it waits for the flock this hold has.
             return file;
         }
         catch
