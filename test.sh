@@ -4,10 +4,29 @@
 # projects. Every interop/node test file is driven by an xunit test that first writes its
 # fixtures (or starts the server it talks to) and then runs `node --test` on it as a child process.
 # Ends with one summary line: "tests: N passed, N failed, N skipped".
+#
+# ./test.sh --quick: the quick loop. Builds and runs every test except those that need an
+# independent peer, a browser or a server process (test classes marked [Trait("Category", "Peers")]:
+# the node, Python and Rust interop, PostgreSQL, Chromium, serve clusters, the stress, abuse and
+# chaos suites); installs nothing. The full run is what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 log="$(mktemp -d)/test.log"
+quick=false
+for argument in "$@"; do
+  case "$argument" in
+    --quick) quick=true ;;
+    *) echo "usage: ./test.sh [--quick]" >&2; exit 2 ;;
+  esac
+done
+
+if $quick; then
+  echo "== quick: building, then every test that needs no peer, browser or server"
+  dotnet build ArrowCid.sln -c Release
+  status=0
+  dotnet test ArrowCid.sln -c Release --no-build --filter "Category!=Peers" 2>&1 | tee "$log" || status=$?
+else
 
 echo "== installing interop/node packages (npm ci)"
 if command -v npm >/dev/null; then
@@ -76,6 +95,8 @@ fi
 if [ -f artifacts/stress/http2-stress.txt ]; then
   echo "== HTTP/2 stress (calls, hangs, outcomes per pair)"
   cat artifacts/stress/http2-stress.txt
+fi
+
 fi
 
 # One plain closing line over every test project's counts ("Failed: a, Passed: b, Skipped: c").

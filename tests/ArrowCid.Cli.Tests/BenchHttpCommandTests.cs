@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 
 namespace ArrowCid.Cli.Tests;
 
+[Trait("Category", "Peers")]
 public sealed class BenchHttpCommandTests(ITestOutputHelper output)
 {
     private static readonly string[] BlockFigures = ["gateway_block_rps", "nginx_block_rps", "block_rps_ratio_vs_nginx", "gateway_cpu_us_per_block", "nginx_cpu_us_per_block"];

@@ -12,6 +12,7 @@ namespace ArrowCid.Cli.Tests;
 /// block at most 1 MiB, the chunks reassembling the producer's rows; the Parquet file (DuckDB)
 /// holds every row in order in row groups of whole chunks.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class ChunkedTableInteropTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -16,6 +16,7 @@ namespace ArrowCid.Cli.Tests;
 /// in a CAR written by @ipld/car; <c>arrowcid import car</c> stores all four blocks, counts them
 /// per kind, and <c>get</c>, <c>export car</c> and a Flight node serve them back byte for byte.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class ForeignCarInteropTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();

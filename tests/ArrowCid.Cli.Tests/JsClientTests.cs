@@ -10,6 +10,7 @@ namespace ArrowCid.Cli.Tests;
 /// tables named by the CLI both ways, and the other client modules' tests, which start their own
 /// node from ARROWCID_CLI.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class JsClientTests(ITestOutputHelper output)
 {
     [Fact]

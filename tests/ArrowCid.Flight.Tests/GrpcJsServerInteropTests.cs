@@ -14,6 +14,7 @@ namespace ArrowCid.Flight.Tests;
 /// Flight service on @grpc/grpc-js (node's nghttp2: HPACK with Huffman and the dynamic table, its
 /// own frame sizes and flow control). Skipped, with the reason printed, without node and the packages.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class GrpcJsServerInteropTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]

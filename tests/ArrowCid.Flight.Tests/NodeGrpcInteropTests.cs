@@ -7,6 +7,7 @@ namespace ArrowCid.Flight.Tests;
 /// Runs interop/node/test/grpc-transport.test.mjs (@grpc/grpc-js) against our server. Skipped, with the
 /// reason printed, when node or the interop packages are not installed.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class NodeGrpcInteropTests(TestServer server, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<TestServer>
 {
     [Fact]

@@ -25,6 +25,7 @@ namespace ArrowCid.Flight.Tests;
 /// verifying every PutResult, chunk, manifest tree node and table stream by hash. Then our own client fetches what it put and compares it with the
 /// files' batches. Without cargo or the crates: SKIPPED outside CI, a failure in CI.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed partial class RustH2InteropTests(ITestOutputHelper output)
 {
     [Fact]

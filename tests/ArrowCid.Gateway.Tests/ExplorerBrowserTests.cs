@@ -21,6 +21,7 @@ namespace ArrowCid.Gateway.Tests;
 /// Also checks that the committed bundle (clients/explorer/dist) is what its sources make, and runs
 /// clients/explorer/test/ipc-rows.test.mjs (the first-rows reader against apache-arrow, in Node).
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class ExplorerBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int SensorRows = 60_000;

@@ -12,6 +12,7 @@ namespace ArrowCid.Gateway.Tests;
 /// a reader must each read back exactly the rows put, for a table of several chunks. Skipped, with
 /// the reason printed, when node, curl or the packages are missing (a failure when CI=true).
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class NodeGatewayArrowTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]

@@ -21,6 +21,7 @@ using ArrowCid.TestSupport;
 namespace ArrowCid.Gateway.Tests;
 
 /// <summary>A node holding one multi-chunk table named "sensors", shared by the read tests.</summary>
+[Trait("Category", "Peers")]
 public sealed class SensorsNode : IAsyncLifetime
 {
     public const int Rows = 120_000;

@@ -12,6 +12,7 @@ namespace ArrowCid.Gateway.Tests;
 /// (interop/node/test/gateway-verified-fetch.test.mjs, on Node 22). A missing client prints
 /// SKIPPED and passes, except in CI.
 /// </summary>
+[Trait("Category", "Peers")]
 [Collection(SharedTrustlessNode.Name)]
 public sealed class TrustlessInteropTests(TrustlessFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {

@@ -10,6 +10,7 @@ namespace ArrowCid.SharedMemory.Tests;
 /// Fixtures go to ARROWCID_INTEROP_DIR, else interop/node/fixtures/shm. Passes with a SKIPPED line
 /// when node or the packages are missing (xunit 2 has no runtime skip).
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class NodeSegmentInteropTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly TempStore _temp = new();

@@ -17,6 +17,7 @@ namespace ArrowCid.Arrow.Tests.NodeInterop;
 /// integration JSON itself. interop/node/test/arrow-golden.test.mjs then reads each file with
 /// apache-arrow and nodejs-polars and compares schema and every value.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class ApacheArrowReadsOurFilesTests(ITestOutputHelper output)
 {
     [Fact]

@@ -17,6 +17,7 @@ namespace ArrowCid.Arrow.Tests.NodeInterop;
 /// file reader (memory and mapped) or the stream reader (memory and stream), fully validated, and
 /// compared value by value.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class NodeProducedFilesTests(ITestOutputHelper output)
 {
     private static readonly string[] Produced = ["apache-arrow-types.arrow", "apache-arrow-types.arrows", "nodejs-polars.arrow", "nodejs-polars.arrows"];

@@ -14,6 +14,7 @@ namespace ArrowCid.Content.Tests.Canonical;
 /// table as a stream, a file and a slice of a larger table, and all three must have the CID of the
 /// same table built here. Skipped, with the reason printed, when node or the packages are missing.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class CanonicalNodeInteropTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "arrowcid-canonical-" + Guid.NewGuid().ToString("N"));

@@ -18,6 +18,7 @@ namespace ArrowCid.Flight.Tests.Abuse;
 /// under 512 MiB. It prints what it tried and the node's peak, also appended to
 /// artifacts/stress/abuse.txt, which test.sh prints at its end.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
 {
     private const long PeakGoal = 512L << 20;

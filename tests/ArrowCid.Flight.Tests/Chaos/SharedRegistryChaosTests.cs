@@ -20,6 +20,7 @@ namespace ArrowCid.Flight.Tests.Chaos;
 /// recorded locations match what it holds. Prints what it did and how many it lost (the goal: 0),
 /// also to artifacts/stress/chaos.txt.
 /// </summary>
+[Trait("Category", "Peers")]
 [Collection(PostgresServerGroup.Name)]
 public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOutputHelper output)
 {

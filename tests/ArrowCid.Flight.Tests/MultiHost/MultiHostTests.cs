@@ -13,6 +13,7 @@ namespace ArrowCid.Flight.Tests.MultiHost;
 /// separate hosts would. Subscribers look at the change feed only when woken (the poll interval
 /// is an hour), so a put on another node reaches them only through LISTEN/NOTIFY.
 /// </summary>
+[Trait("Category", "Peers")]
 [Collection(PostgresServerGroup.Name)]
 public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper output) : IAsyncLifetime
 {

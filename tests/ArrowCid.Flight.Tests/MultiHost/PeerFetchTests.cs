@@ -20,6 +20,7 @@ namespace ArrowCid.Flight.Tests.MultiHost;
 /// the idle timeout and the next one tried, a read whose holders all fail ends NOT_FOUND or
 /// UNAVAILABLE, and a client that goes away stops the work it started on a peer.
 /// </summary>
+[Trait("Category", "Peers")]
 [Collection(PostgresServerGroup.Name)]
 public sealed class PeerFetchTests(PostgresTestServer server, ITestOutputHelper output)
 {

@@ -17,6 +17,7 @@ namespace ArrowCid.Flight.Tests.MultiHost;
 /// node's gc, a node's gc and deletes take only its own location from the shared records, a
 /// folder remembers its registry, and one folder has one node.
 /// </summary>
+[Trait("Category", "Peers")]
 [Collection(PostgresServerGroup.Name)]
 public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutputHelper output)
 {

@@ -9,6 +9,7 @@ namespace ArrowCid.Flight.Tests.PythonPeers;
 /// holding a small batch (a one-chunk table) and a 64 MiB table (chunks of at most 1 MiB under a
 /// manifest tree, their CIDs listed for the suite), one serving TLS with a self-signed certificate.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class GrpcioPeerNodes() : PythonPeerFixture("grpc", "google.protobuf")
 {
     private const string WriteToken = "py-writer";

@@ -4,6 +4,7 @@ using ArrowCid.Flight.Tests.Registry;
 namespace ArrowCid.Flight.Tests.PythonPeers;
 
 /// <summary>An open `arrowcid serve` node holding a small batch and an 8 MiB table (its chunk CIDs listed), for the hyper-h2 peer and the abuse tests.</summary>
+[Trait("Category", "Peers")]
 public sealed class Http2PeerNode() : PythonPeerFixture("h2", "hpack", "google.protobuf")
 {
     protected override async Task StartAsync()

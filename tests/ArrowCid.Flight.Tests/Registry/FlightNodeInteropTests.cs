@@ -10,6 +10,7 @@ namespace ArrowCid.Flight.Tests.Registry;
 /// grpc-js's default 4 MiB receive limit. Skipped, with the reason printed, when node or the interop
 /// packages are not installed — a failure instead under CI=true.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class FlightNodeInteropTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]

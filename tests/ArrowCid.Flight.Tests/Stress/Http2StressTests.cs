@@ -16,6 +16,7 @@ namespace ArrowCid.Flight.Tests.Stress;
 /// nghttp2's h2load against our server. Each prints one summary line, also appended to
 /// artifacts/stress/http2-stress.txt, which test.sh prints at its end.
 /// </summary>
+[Trait("Category", "Peers")]
 [Collection(nameof(Http2StressTests))]
 public sealed class Http2StressTests(ITestOutputHelper output)
 {

@@ -18,6 +18,7 @@ namespace ArrowCid.Parquet.Tests.Interop;
 /// reads the files DuckDB and polars wrote, and every shared sample file as DuckDB reads it.
 /// Without node or the packages it passes with a SKIPPED line saying why.
 /// </summary>
+[Trait("Category", "Peers")]
 public class ParquetNodeInteropTests(ITestOutputHelper output)
 {
     private static readonly string[] Packages = ["@duckdb/node-api", "nodejs-polars", "parquet-wasm", "hyparquet", "hyparquet-compressors", "apache-arrow"];

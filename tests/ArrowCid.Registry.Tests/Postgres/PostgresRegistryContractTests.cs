@@ -12,6 +12,7 @@ namespace ArrowCid.Registry.Tests.Postgres;
 /// the shared test server. Where no PostgreSQL binaries exist the tests say so in their output
 /// and run the contract against SQLite instead (xunit 2 cannot skip at run time).
 /// </summary>
+[Trait("Category", "Peers")]
 [Collection(PostgresServerGroup.Name)]
 public sealed class PostgresRegistryContractTests(PostgresTestServer server, ITestOutputHelper output) : RegistryContractTests
 {

@@ -9,6 +9,7 @@ using static ArrowCid.Registry.Tests.Support.TestBlocks;
 namespace ArrowCid.Registry.Tests.Postgres;
 
 /// <summary>What PostgreSQL adds to the contract: schema versions, several processes on one database, NOTIFY.</summary>
+[Trait("Category", "Peers")]
 [Collection(PostgresServerGroup.Name)]
 public sealed class PostgresRegistryTests(PostgresTestServer server, ITestOutputHelper output)
 {

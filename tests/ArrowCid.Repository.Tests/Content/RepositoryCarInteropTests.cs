@@ -18,6 +18,7 @@ namespace ArrowCid.Repository.Tests.Content;
 /// reads our CARv1 and CARv2 exports of a version-1 dataset manifest with every hash and root checked, the batches with apache-arrow and
 /// the manifests with @ipld/dag-cbor, and writes a CAR of its own that we import afterwards.
 /// </summary>
+[Trait("Category", "Peers")]
 public sealed class RepositoryCarInteropTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _temp = new();
