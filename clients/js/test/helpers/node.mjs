@@ -108,12 +108,14 @@ export async function startNodeWithTables(cli, { args = [], tables = {} } = {}) 
 /**
  * Registers before/after hooks that start a node with tables (startNodeWithTables) for the test
  * file and stop it; returns the object they fill: `{ node, work, put }` (empty without a CLI, when
- * the tests skip).
+ * the tests skip; under CI=true a missing CLI fails instead).
  */
 export function nodeForTests(options, hookOptions = { timeout: 240_000 }) {
   const fixture = {};
   before(async () => {
     const cli = findCli();
+    // Under CI=true a missing CLI fails the file (as cliOrSkip does), never a silent pass.
+    if (!cli && process.env.CI === 'true') throw new Error('the arrowcid CLI was not found, and CI is true');
     if (cli) Object.assign(fixture, await startNodeWithTables(cli, options));
   }, hookOptions);
   after(() => fixture.stop?.(), hookOptions);
