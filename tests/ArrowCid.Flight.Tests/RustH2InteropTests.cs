@@ -6,7 +6,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Repository;
 using ArrowCid.Repository.Tests.Content;
 using ArrowCid.TestSupport;

@@ -2,7 +2,7 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Bench.Flight;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Hosting;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Tests;

@@ -59,7 +59,7 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
 
         // A named table of several chunks and tree levels, which nothing below may damage.
         using var writer = new FlightClient(node.Location, new FlightClientOptions { Token = "W" });
-        using var table = Registry.TestBatches.Large(24L << 20, seed: 36);
+        using var table = Service.TestBatches.Large(24L << 20, seed: 36);
         var named = await writer.PutAsync(FlightClient.PutDescriptor(name: "sensors"), table.Schema, [table]);
         await RecordAsync("a named table of 24 MiB put first (not an attack)", $"{named.Batches.Count} chunks");
 

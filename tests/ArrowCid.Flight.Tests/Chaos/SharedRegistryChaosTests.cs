@@ -3,7 +3,7 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Tests.MultiHost;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Flight.Tests.Support;
 using ArrowCid.Registry.Tests.Postgres;
 using ArrowCid.TestSupport;

@@ -1,5 +1,5 @@
 using ArrowCid.Flight.Service;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Registry;
 using ArrowCid.Registry.Postgres;
 using ArrowCid.Registry.Tests.Postgres;

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Service;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Grpc;
 using ArrowCid.Http2;
 using ArrowCid.Http2.Tests;

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Flight.Tests.Support;
 using ArrowCid.Grpc;
 using ArrowCid.Registry.Postgres;

@@ -1,5 +1,5 @@
 using ArrowCid.Flight.Client;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Flight.Tests.Support;
 
 namespace ArrowCid.Flight.Tests.PythonPeers;

@@ -1,5 +1,5 @@
 using ArrowCid.Flight.Client;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 
 namespace ArrowCid.Flight.Tests.PythonPeers;
 

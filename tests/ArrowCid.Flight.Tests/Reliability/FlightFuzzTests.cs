@@ -8,7 +8,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 using Google.Protobuf;
 using Xunit.Abstractions;
 

@@ -6,7 +6,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Tests.Registry;
+using ArrowCid.Flight.Tests.Service;
 using Google.Protobuf;
 using Xunit.Abstractions;
 

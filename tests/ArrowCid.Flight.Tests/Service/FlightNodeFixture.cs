@@ -3,7 +3,7 @@ using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
 using ArrowCid.Repository;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>
 /// A Flight node on 127.0.0.1:0 over a fresh repository in a temporary folder (in /dev/shm when

@@ -6,7 +6,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Repository;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>Batches for the Flight service tests: small mixed ones and large single-column ones.</summary>
 internal static class TestBatches

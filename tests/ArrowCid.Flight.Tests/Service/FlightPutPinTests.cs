@@ -6,7 +6,7 @@ using ArrowCid.Flight.Protocol;
 using ArrowCid.Grpc;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>DoPut follows the one pin policy of a put (docs/datasets.md): what it stored survives a gc until the dataset keeps it.</summary>
 public sealed class FlightPutPinTests : IAsyncLifetime

@@ -4,7 +4,7 @@ using ArrowCid.Flight.Protocol;
 using ArrowCid.Grpc;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>
 /// What a penetration test sent the Flight face (issue 35): deletes deep in a pinned or named
@@ -81,14 +81,14 @@ public sealed class FlightAbuseTests : IAsyncLifetime
     [Fact]
     public async Task One_users_flood_of_logins_never_evicts_anothers_session_and_guessing_is_throttled()
     {
-        var access = new Service.FlightAccessPolicy().AddUser("reader", "r", Service.FlightRole.Read).AddUser("writer", "w", Service.FlightRole.Write);
-        await using var node = await FlightNodeFixture.StartAsync(new Service.FlightServiceOptions { Access = access });
+        var access = new ArrowCid.Flight.Service.FlightAccessPolicy().AddUser("reader", "r", ArrowCid.Flight.Service.FlightRole.Read).AddUser("writer", "w", ArrowCid.Flight.Service.FlightRole.Write);
+        await using var node = await FlightNodeFixture.StartAsync(new ArrowCid.Flight.Service.FlightServiceOptions { Access = access });
         using var writer = node.Client();
         await writer.AuthenticateBasicAsync("writer", "w");
 
         using (var reader = node.Client())
         {
-            for (int i = 0; i <= Service.FlightAccessPolicy.MaxSessionsPerUser + 10; i++)
+            for (int i = 0; i <= ArrowCid.Flight.Service.FlightAccessPolicy.MaxSessionsPerUser + 10; i++)
             {
                 await reader.AuthenticateBasicAsync("reader", "r");
             }
@@ -99,7 +99,7 @@ public sealed class FlightAbuseTests : IAsyncLifetime
 
         // Guessing: five wrong passwords, then even the right one is refused unchecked for a while.
         using var guesser = node.Client();
-        for (int i = 0; i < Service.LoginThrottle.FreeFailures; i++)
+        for (int i = 0; i < ArrowCid.Flight.Service.LoginThrottle.FreeFailures; i++)
         {
             var wrong = await Assert.ThrowsAsync<RpcException>(() => guesser.AuthenticateBasicAsync("reader", $"guess{i}"));
             Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
@@ -113,8 +113,8 @@ public sealed class FlightAbuseTests : IAsyncLifetime
     [Fact]
     public async Task Subscriptions_past_the_limit_are_refused_naming_it()
     {
-        var limits = new Service.NodeLimits { MaxSubscribersPerToken = 2 };
-        await using var node = await FlightNodeFixture.StartAsync(new Service.FlightServiceOptions { Limits = limits });
+        var limits = new ArrowCid.Flight.Service.NodeLimits { MaxSubscribersPerToken = 2 };
+        await using var node = await FlightNodeFixture.StartAsync(new ArrowCid.Flight.Service.FlightServiceOptions { Limits = limits });
         using var client = node.Client();
         using var first = await client.SubscribeAsync();
         using var second = await client.SubscribeAsync();

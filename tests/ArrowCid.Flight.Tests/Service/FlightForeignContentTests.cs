@@ -6,7 +6,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Repository;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>
 /// Blocks imported from elsewhere on a node: an Arrow stream that is not canonical is a flight

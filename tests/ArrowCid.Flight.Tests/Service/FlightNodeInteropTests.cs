@@ -1,7 +1,7 @@
 using ArrowCid.Flight.Service;
 using ArrowCid.TestSupport;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>
 /// Runs interop/node/test/flight-registry.test.mjs (@grpc/grpc-js + apache-arrow + multiformats, an

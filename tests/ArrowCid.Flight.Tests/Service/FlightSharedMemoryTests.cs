@@ -4,7 +4,7 @@ using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
 using ArrowCid.SharedMemory;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>
 /// A node serving this host's shared-memory store: batches published there without a registry —

@@ -2,7 +2,7 @@ using System.Text.Json;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>DoAction verbs and ListActions.</summary>
 public sealed class FlightActionTests : IAsyncLifetime

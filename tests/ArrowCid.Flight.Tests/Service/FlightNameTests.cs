@@ -6,7 +6,7 @@ using ArrowCid.Flight.Protocol;
 using ArrowCid.Repository;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>Named datasets over Flight: DoPut with a PATH name, lookups by name and version, listings and actions.</summary>
 public sealed class FlightNameTests : IAsyncLifetime

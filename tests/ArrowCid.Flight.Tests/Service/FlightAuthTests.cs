@@ -5,7 +5,7 @@ using ArrowCid.Flight.Service;
 using ArrowCid.Flight.Tests.Support;
 using ArrowCid.Repository;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>Bearer tokens with roles, Basic credentials exchanged through Handshake, and TLS.</summary>
 public sealed class FlightAuthTests : IAsyncLifetime

@@ -8,7 +8,7 @@ using ArrowCid.Flight.Protocol;
 using ArrowCid.Repository;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>The Flight service over a repository, driven by our client: put, list, info, get, errors.</summary>
 public sealed class FlightNodeServiceTests : IAsyncLifetime

@@ -2,7 +2,7 @@ using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>DoExchange "subscribe": a remote consumer follows a producer without polling.</summary>
 public sealed class FlightSubscribeTests : IAsyncLifetime

@@ -5,7 +5,7 @@ using ArrowCid.Flight.Service;
 using ArrowCid.Grpc;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Registry;
+namespace ArrowCid.Flight.Tests.Service;
 
 /// <summary>
 /// Tables of many chunks over Flight: DoGet streams them chunk by chunk in messages a client with a
