@@ -19,8 +19,14 @@ internal static unsafe partial class ZstdNative
     /// <summary>ZSTD_error_dstSize_tooSmall (zstd_errors.h): the output would not fit the destination.</summary>
     public const int ErrorDestinationTooSmall = 70;
 
-    [LibraryImport(Library, EntryPoint = "ZSTD_compress")]
-    public static partial nuint Compress(byte* dst, nuint dstCapacity, byte* src, nuint srcSize, int level);
+    [LibraryImport(Library, EntryPoint = "ZSTD_createCCtx")]
+    public static partial nint CreateCCtx();
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_freeCCtx")]
+    public static partial nuint FreeCCtx(nint context);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_compressCCtx")]
+    public static partial nuint CompressCCtx(nint context, byte* dst, nuint dstCapacity, byte* src, nuint srcSize, int level);
 
     [LibraryImport(Library, EntryPoint = "ZSTD_compressBound")]
     public static partial nuint CompressBound(nuint srcSize);

@@ -23,7 +23,7 @@ public sealed class ZstdCodec : IParquetCodec, ISpanCompressor
     int ISpanCompressor.MaxCompressedLength(int length) => Arrow.Compression.Zstd.CompressBound(length);
 
     int ISpanCompressor.Compress(ReadOnlySpan<byte> source, Span<byte> destination) =>
-        ZstdCompressionContext.Compress(source, destination, Level);
+        Arrow.Compression.Zstd.Compress(source, destination, Level);
 
     /// <inheritdoc/>
     public byte[] Decompress(ReadOnlySpan<byte> source, int uncompressedSize)
