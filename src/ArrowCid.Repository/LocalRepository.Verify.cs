@@ -22,7 +22,7 @@ public sealed partial class LocalRepository
     {
         // This instance's queued rows first (they hold the shared lock a repair waits for).
         WaitApplied();
-        using (repair ? _lock.Exclusive(removes: true) : _lock.Shared())
+        using (repair ? _lock.Exclusive() : _lock.Shared())
         {
             // Rows a lost registry commit left only in a pack's log are registered first, so their
             // blocks are not taken for orphans (under the shared lock only dead writers' packs:

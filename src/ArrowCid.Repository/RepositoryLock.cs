@@ -19,8 +19,8 @@ namespace ArrowCid.Repository;
 /// exclusive request waits for the file's shared holds to end, as before: this instance's hold ends
 /// when its last thread lets go, as one thread's own hold did.
 /// <para>
-/// The lock file also counts collections: its first 8 bytes are a generation that an exclusive
-/// holder which removes blocks bumps (<see cref="Exclusive"/> with <c>removes</c>). A process
+/// The lock file also counts collections: its first 8 bytes are a generation that every exclusive
+/// holder (a collection or a repair, which may remove blocks) bumps. A process
 /// that takes the shared hold and finds another generation than it last saw calls
 /// <see cref="Collected"/> before any of its threads goes on, so what it remembers of the block
 /// store (which packs hold what) is brought up to date before it writes: otherwise a long-running
@@ -80,16 +80,13 @@ internal sealed class RepositoryLock
         return new SharedHold(this);
     }
 
-    /// <summary>Held by operations that must run alone (garbage collection, repair).</summary>
-    /// <param name="removes">The holder may remove blocks: the collection generation is bumped, so every process catches up at its next shared hold.</param>
-    public IDisposable Exclusive(bool removes = false)
+    /// <summary>
+    /// Held by operations that must run alone (garbage collection, repair), which may remove
+    /// blocks: the collection generation is bumped, so every process catches up at its next shared hold.
+    /// </summary>
+    public IDisposable Exclusive()
     {
         var file = Acquire(FileAccess.ReadWrite, FileShare.None);
-        if (!removes)
-        {
-            return file;
-        }
-
         try
         {
             long next = ReadGeneration(file) + 1;
