@@ -49,4 +49,16 @@ public sealed record BlockRecord
 
     /// <summary>Where copies can be fetched besides the local store (Flight endpoints, paths, shared memory names).</summary>
     public IReadOnlyList<string> Locations { get; init; } = [];
+
+    /// <summary>
+    /// What a node publishes to a registry it shares for this record of a block it holds: with the
+    /// node's <paramref name="location"/> added (when known), and pinned only when
+    /// <paramref name="pinned"/> says so, since a pin there keeps the block on every node and
+    /// holding a block pins nothing.
+    /// </summary>
+    /// <param name="location">The node's location, or null when it has none.</param>
+    /// <param name="pinned">Whether the published record is pinned.</param>
+    /// <returns>The record to upsert there.</returns>
+    public BlockRecord PublishedFrom(string? location, bool pinned = false) =>
+        this with { Pinned = pinned, Locations = location is null ? Locations : [.. Locations, location] };
 }

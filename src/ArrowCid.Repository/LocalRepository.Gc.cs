@@ -41,7 +41,7 @@ public sealed partial class LocalRepository
     {
         // This instance's queued rows hold the shared lock until applied: apply them (or fail with the registry's error) first.
         WaitApplied();
-        using (_lock.Exclusive(removes: true))
+        using (_lock.Exclusive())
         {
             // Rows a lost registry commit left only in a pack's log count (and keep their entries) too.
             ReplayLog(everyPack: true);
@@ -145,7 +145,6 @@ public sealed partial class LocalRepository
     // collection then removes its row and block like any other.
     private CopiesReport ReconcileCopies(HashSet<Cid> retained, HashSet<Cid> guarded, IRegistry shared, string location, GcReplication? replication)
     {
-        int minCopies = replication?.MinCopies ?? int.MaxValue;
         var handedOver = new List<Cid>();
         int below = 0;
         int recorded = 0;
@@ -154,8 +153,14 @@ public sealed partial class LocalRepository
             var record = shared.Find(cid);
             if (record is null || !record.Locations.Contains(location, StringComparer.OrdinalIgnoreCase))
             {
-                if (record is not null ? shared.AddLocation(cid, location) : Publish(cid))
+                if (record is not null)
                 {
+                    recorded += shared.AddLocation(cid, location) ? 1 : 0;
+                }
+                else if (_registry.Find(cid) is { } local)
+                {
+                    // Not published at all: as the node publishes what it stores.
+                    shared.Upsert(local.PublishedFrom(location));
                     recorded++;
                 }
 
@@ -167,6 +172,7 @@ public sealed partial class LocalRepository
                 continue;
             }
 
+            int minCopies = replication.MinCopies;
             var others = record.Locations.Where(l => !string.Equals(l, location, StringComparison.OrdinalIgnoreCase)).ToList();
             if (others.Count + 1 < minCopies)
             {
@@ -200,18 +206,6 @@ public sealed partial class LocalRepository
         }
 
         return new CopiesReport(handedOver, below, recorded);
-
-        // As a node publishes what it stores: its record with this location, not pinned by being held.
-        bool Publish(Cid cid)
-        {
-            if (_registry.Find(cid) is not { } local)
-            {
-                return false;
-            }
-
-            shared.Upsert(local with { Pinned = false, Locations = [location] });
-            return true;
-        }
     }
 
     private sealed record CopiesReport(List<Cid> HandedOver, int BelowMinCopies, int Recorded);

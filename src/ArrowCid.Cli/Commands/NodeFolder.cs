@@ -122,7 +122,7 @@ internal sealed class NodeFolder : IDisposable
                 if (local.GetRecord(cid) is { } record)
                 {
                     // As the node publishes: with its location, and not pinned by what it holds.
-                    Shared.Upsert(record with { Pinned = false, Locations = [.. record.Locations, Location] });
+                    Shared.Upsert(record.PublishedFrom(Location));
                 }
             }
         }

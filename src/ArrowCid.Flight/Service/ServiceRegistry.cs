@@ -44,8 +44,7 @@ internal sealed class ServiceRegistry(ContentRepository content, IRegistry? shar
     {
         if (shared is not null && content.Repository.GetRecord(cid) is { } local)
         {
-            var published = local with { Pinned = pinned };
-            shared.Upsert(self.Location is { } location ? published with { Locations = [.. local.Locations, location] } : published);
+            shared.Upsert(local.PublishedFrom(self.Location, pinned));
         }
 
         changes.Notify();
