@@ -7,7 +7,7 @@ using ArrowCid.Content.Multiformats;
 namespace ArrowCid.Bench;
 
 /// <summary>What one run of the chunking benchmark measured.</summary>
-internal sealed record ChunkBenchmarkResult(
+public sealed record ChunkBenchmarkResult(
     long Rows,
     int Batches,
     long ChunkBytes,
@@ -42,11 +42,12 @@ internal sealed record ChunkBenchmarkResult(
 }
 
 /// <summary>The distribution of chunk block sizes (bytes), the last chunk left out (it is whatever remains).</summary>
-internal sealed record ChunkSizes(long P10, long Median, long P90, long Max, double WithinTwiceTarget);
+public sealed record ChunkSizes(long P10, long Median, long P90, long Max, double WithinTwiceTarget);
 
 /// <summary>Blocks (chunks and manifest nodes) an edited table has that the original lacks.</summary>
-internal sealed record EditCost(long NewBytes, long TotalBytes, int NewChunks, int NewNodes)
+public sealed record EditCost(long NewBytes, long TotalBytes, int NewChunks, int NewNodes)
 {
+    /// <summary>New bytes against the whole table's.</summary>
     public double NewRatio => NewBytes / (double)TotalBytes;
 }
 
@@ -60,7 +61,7 @@ internal sealed record EditCost(long NewBytes, long TotalBytes, int NewChunks, i
 /// then the bytes of new blocks after appending 1 % of the rows, inserting 1 % in the middle,
 /// deleting 1 % in the middle and replacing 1 % in 100 places, and the chunk size distribution.
 /// </summary>
-internal static class ChunkBenchmark
+public static class ChunkBenchmark
 {
     private const int Runs = 3;
     private const int BatchRows = 32_768;
@@ -69,6 +70,9 @@ internal static class ChunkBenchmark
     // The mixed table's canonical bytes per row, measured: sizes the table from the requested MiB.
     private const double BytesPerRow = 45.5;
 
+    /// <summary>Chunks a generated table of about <paramref name="tableBytes"/> and edits it (docs/performance.md).</summary>
+    /// <param name="tableBytes">The table's size.</param>
+    /// <returns>The measurements.</returns>
     public static ChunkBenchmarkResult Run(long tableBytes)
     {
         long rows = Math.Max(BatchRows, (long)(tableBytes / BytesPerRow));

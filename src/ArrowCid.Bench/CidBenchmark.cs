@@ -7,7 +7,7 @@ using ArrowCid.Repository;
 namespace ArrowCid.Bench;
 
 /// <summary>What one run of the CID benchmark measured.</summary>
-internal sealed record CidBenchmarkResult(
+public sealed record CidBenchmarkResult(
     long CanonicalBytes,
     long Rows,
     bool InputWasCanonical,
@@ -46,10 +46,14 @@ internal sealed record CidBenchmarkResult(
 /// canonical check, one encoding hashed as it is written into the block file, fsync, rename,
 /// registry row). Rounds interleave after a warm-up round; figures are medians.
 /// </summary>
-internal static class CidBenchmark
+public static class CidBenchmark
 {
     private const int Runs = 5;
 
+    /// <summary>Names a generated batch of about <paramref name="batchBytes"/> (docs/performance.md).</summary>
+    /// <param name="batchBytes">The batch's size.</param>
+    /// <param name="scratchRoot">Where scratch files go.</param>
+    /// <returns>The measurements.</returns>
     public static CidBenchmarkResult Run(long batchBytes, string scratchRoot)
     {
         string scratch = Path.Combine(scratchRoot, $"arrowcid-bench-cid-{Guid.NewGuid():N}");

@@ -8,7 +8,7 @@ using ArrowCid.Repository;
 namespace ArrowCid.Bench;
 
 /// <summary>What one run of the deduplication benchmark measured.</summary>
-internal sealed record DedupBenchmarkResult(
+public sealed record DedupBenchmarkResult(
     long Rows,
     long TableBytes,
     long ChunkBytes,
@@ -60,7 +60,7 @@ internal sealed record DedupBenchmarkResult(
 /// <param name="NewBytes">Bytes of the new blocks.</param>
 /// <param name="NewBlocks">Number of new blocks.</param>
 /// <param name="TableBytes">Bytes of the original table's blocks (chunks and manifest nodes).</param>
-internal sealed record DedupEdit(long NewBytes, int NewBlocks, long TableBytes)
+public sealed record DedupEdit(long NewBytes, int NewBlocks, long TableBytes)
 {
     /// <summary>New bytes over the original table's bytes.</summary>
     public double NewRatio => NewBytes / (double)TableBytes;
@@ -72,7 +72,7 @@ internal sealed record DedupEdit(long NewBytes, int NewBlocks, long TableBytes)
 /// <param name="P90">90th percentile.</param>
 /// <param name="Max">Largest chunk.</param>
 /// <param name="WithinTwiceTarget">Share of chunks between half and twice the target size.</param>
-internal sealed record ChunkSizeDistribution(long P10, long Median, long P90, long Max, double WithinTwiceTarget)
+public sealed record ChunkSizeDistribution(long P10, long Median, long P90, long Max, double WithinTwiceTarget)
 {
     /// <summary>The chunking rule's target chunk size in bytes (256 KiB).</summary>
     public const long TargetBytes = ChunkingRule.TargetBits / 8;
@@ -101,7 +101,7 @@ internal sealed record ChunkSizeDistribution(long P10, long Median, long P90, lo
 /// in the middle and replacing 1 % in 100 evenly spread places is put, and the bytes of blocks each
 /// version has that the original lacks are read from the repository's registry.
 /// </summary>
-internal static class DedupBenchmark
+public static class DedupBenchmark
 {
     private const int Runs = 3;
     private const int BatchRows = 32_768;
@@ -110,6 +110,10 @@ internal static class DedupBenchmark
     // The mixed table's canonical bytes per row, measured: sizes the table from the requested MiB.
     private const double BytesPerRow = 45.5;
 
+    /// <summary>Puts a generated table of about <paramref name="tableBytes"/> and its edits into a scratch repository (docs/performance.md).</summary>
+    /// <param name="tableBytes">The table's size.</param>
+    /// <param name="scratchRoot">Where the scratch repository goes.</param>
+    /// <returns>The measurements.</returns>
     public static DedupBenchmarkResult Run(long tableBytes, string scratchRoot)
     {
         long rows = Math.Max(BatchRows, (long)(tableBytes / BytesPerRow));

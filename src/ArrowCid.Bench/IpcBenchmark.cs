@@ -5,7 +5,7 @@ using ArrowCid.Arrow.Ipc;
 namespace ArrowCid.Bench;
 
 /// <summary>What one run of the IPC benchmark measured.</summary>
-internal sealed record IpcBenchmarkResult(
+public sealed record IpcBenchmarkResult(
     long EncodedBytes,
     long Rows,
     int Batches,
@@ -21,10 +21,13 @@ internal sealed record IpcBenchmarkResult(
     /// <summary>Where the write measurement writes to.</summary>
     public const string WriteDestination = "pre-sized in-memory buffer (MemoryStream over a byte[] allocated and touched beforehand)";
 
+    /// <summary>Writing against memcpy of the same bytes.</summary>
     public double WriteToMemcpy => WriteGbps / MemcpyGbps;
 
+    /// <summary>Reading against memcpy of the same bytes.</summary>
     public double ReadToMemcpy => ReadGbps / MemcpyGbps;
 
+    /// <summary>Opening a mapped large file against a small one.</summary>
     public double MapOpenLargeToSmall => MapOpenMsLarge / MapOpenMsSmall;
 
     /// <summary>The goal (docs/performance.md): writing runs at least half as fast as memcpy of the same bytes.</summary>
@@ -41,7 +44,7 @@ internal sealed record IpcBenchmarkResult(
 /// file up to the last batch (map open). Each figure is the median of several timed runs after a
 /// warm-up run, so page faults of fresh buffers are not counted against anyone.
 /// </summary>
-internal static class IpcBenchmark
+public static class IpcBenchmark
 {
     private const int ThroughputRuns = 5;
     private const int MapOpenRuns = 21;

@@ -12,7 +12,7 @@ namespace ArrowCid.Bench;
 /// same best run): on a shared machine they show how much work each side did, which other
 /// load disturbs less than the wall time.
 /// </summary>
-internal sealed record ParquetCodecResult(string Codec, double OursSeconds, double DuckDbSeconds, long OursBytes, long DuckDbBytes,
+public sealed record ParquetCodecResult(string Codec, double OursSeconds, double DuckDbSeconds, long OursBytes, long DuckDbBytes,
     double OursCpuSeconds = 0, double DuckDbCpuSeconds = 0)
 {
     /// <summary>Our time over DuckDB's (goal ≤ 1.0).</summary>
@@ -21,13 +21,15 @@ internal sealed record ParquetCodecResult(string Codec, double OursSeconds, doub
     /// <summary>Our file size over DuckDB's (goal ≤ 1.1).</summary>
     public double SizeRatio => OursBytes / (double)DuckDbBytes;
 
+    /// <summary>The goal: writing takes no longer than DuckDB.</summary>
     public bool TimeGoalMet => TimeRatio <= 1.0;
 
+    /// <summary>The goal: the file is at most 10% larger than DuckDB's.</summary>
     public bool SizeGoalMet => SizeRatio <= 1.1;
 }
 
 /// <summary>The whole run.</summary>
-internal sealed record ParquetBenchmarkResult(long Rows, int Batches, long BufferBytes, int RowGroupSize, long DuckDbThreads, string ScratchDirectory, IReadOnlyList<ParquetCodecResult> Codecs);
+public sealed record ParquetBenchmarkResult(long Rows, int Batches, long BufferBytes, int RowGroupSize, long DuckDbThreads, string ScratchDirectory, IReadOnlyList<ParquetCodecResult> Codecs);
 
 /// <summary>
 /// Writes the benchmark table (<see cref="BenchTable"/>: int64, float64 with nulls, utf8 with nulls,
@@ -38,25 +40,31 @@ internal sealed record ParquetBenchmarkResult(long Rows, int Batches, long Buffe
 /// in the same scratch folder with the same row group size (DuckDB's default, 122,880 rows); no
 /// fsync on either side. Each figure is the best of <c>runs</c>.
 /// </summary>
-internal static class ParquetBenchmark
+public static class ParquetBenchmark
 {
     /// <summary>DuckDB's default ROW_GROUP_SIZE, used on both sides.</summary>
     public const int RowGroupSize = 122_880;
 
+    /// <summary>Writes a generated table of about <paramref name="tableBytes"/> as Parquet with each codec, and DuckDB the same (docs/performance.md).</summary>
+    /// <param name="tableBytes">The table's size.</param>
+    /// <param name="scratchRoot">Where the files go.</param>
+    /// <param name="codecs">The codecs to compare.</param>
+    /// <param name="runs">Runs per codec (the median is kept).</param>
+    /// <param name="progress">Told what runs.</param>
+    /// <returns>The measurements.</returns>
     public static ParquetBenchmarkResult Run(long tableBytes, string scratchRoot, IReadOnlyList<string> codecs, int runs, Action<string> progress)
     {
         ArgumentNullException.ThrowIfNull(codecs);
         ArgumentNullException.ThrowIfNull(progress);
-        string library = DuckDbNative.Find()
+        string library = DuckDbConnection.FindLibrary()
             ?? throw new BenchmarkException("libduckdb.so not found: set ARROWCID_LIBDUCKDB or run `npm ci` in interop/node");
-        var api = DuckDbNative.Load(library);
         string scratch = Path.Combine(scratchRoot, $"arrowcid-bench-parquet-{Guid.NewGuid():N}");
         Directory.CreateDirectory(scratch);
         progress("building the table");
         var batches = BenchTable.Build(tableBytes, seed: 6);
         try
         {
-            using var duck = new DuckDbConnection(api);
+            using var duck = DuckDbConnection.Open(library);
             progress("loading it into DuckDB (C Stream Interface, not timed)");
             duck.RegisterArrowStream("arrow_source", BenchTable.Schema, batches);
             duck.Execute("CREATE TABLE bench AS SELECT * FROM arrow_source");

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +20,7 @@ namespace ArrowCid.Gateway;
 /// EventSource sends when it reconnects) or <c>?after=SEQ</c>: the feed is numbered without gaps in
 /// what it shows, so nothing is lost or repeated. Without either it starts at the newest change.
 /// The stream wakes on this node's puts and names (<see cref="ChangeNotifier"/>) and
-/// otherwise looks every <see cref="ArrowCid.Flight.Service.FlightServiceOptions.ChangePollInterval"/> (other processes' changes);
+/// otherwise looks every <see cref="NodeOptions.ChangePollInterval"/> (other processes' changes);
 /// a comment line every <see cref="GatewayOptions.EventHeartbeatInterval"/> of silence keeps proxies
 /// from closing it. It ends when the client goes away or the gateway stops; no lock is held while it waits.
 /// </summary>
@@ -37,7 +37,7 @@ internal static class EventsEndpoint
     public static void Map(IEndpointRouteBuilder routes, GatewayContext context)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(context.Options.EventHeartbeatInterval, TimeSpan.Zero, nameof(GatewayOptions.EventHeartbeatInterval));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(context.Node.ChangePollInterval, TimeSpan.Zero, "ChangePollInterval");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(context.Node.Options.ChangePollInterval, TimeSpan.Zero, "ChangePollInterval");
         var listing = new TableListing(context);
         routes.MapGet("/api/v1/events", http => StreamAsync(http, context, listing));
     }
@@ -128,7 +128,7 @@ internal static class EventsEndpoint
                 }
 
                 var wait = context.Options.EventHeartbeatInterval - silence;
-                await WaitAsync(wake, wait < context.Node.ChangePollInterval ? wait : context.Node.ChangePollInterval, cancellation).ConfigureAwait(false);
+                await WaitAsync(wake, wait < context.Node.Options.ChangePollInterval ? wait : context.Node.Options.ChangePollInterval, cancellation).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
@@ -191,10 +191,10 @@ internal static class EventsEndpoint
         var kinds = new HashSet<RegistryChangeKind>();
         foreach (string? value in request.Query["change"])
         {
-            var matching = all.Where(k => ChangeName(k) == value).ToList();
+            var matching = all.Where(k => RegistryChangeNames.NameOf(k) == value).ToList();
             if (matching.Count == 0)
             {
-                throw ApiQuery.BadRequest($"'change' must be one of {string.Join(", ", all.Select(ChangeName))}, not '{ApiQuery.Shorten(value ?? string.Empty)}'");
+                throw ApiQuery.BadRequest($"'change' must be one of {string.Join(", ", all.Select(RegistryChangeNames.NameOf))}, not '{ApiQuery.Shorten(value ?? string.Empty)}'");
             }
 
             kinds.UnionWith(matching);
@@ -220,12 +220,9 @@ internal static class EventsEndpoint
             ? registry.ListVersionsOf(change.Cid).FirstOrDefault(v => v.Created == change.At)
             : null;
         return new ChangeEvent(
-            change.Sequence, ChangeName(change.Kind), change.Cid.ToString(), BlockKindNames.NameOf(kind), change.At,
+            change.Sequence, RegistryChangeNames.NameOf(change.Kind), change.Cid.ToString(), BlockKindNames.NameOf(kind), change.At,
             record?.Rows, record is null ? null : listing.SizeOf(record).Bytes, record?.Tags, version?.Name, version?.Version);
     }
-
-    /// <summary>The change's name in events and in <c>change=</c> filters (the same as Flight's subscription gives).</summary>
-    private static string ChangeName(RegistryChangeKind kind) => FlightSubscriptionStream.ChangeName(kind);
 
     private static byte[] Encode(RegistryChange change, ChangeEvent data)
     {

@@ -1,4 +1,4 @@
-using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using Microsoft.AspNetCore.Http;
 
 namespace ArrowCid.Gateway;
@@ -18,11 +18,11 @@ namespace ArrowCid.Gateway;
 internal static class GatewayAccess
 {
     /// <summary>The role a request needs.</summary>
-    public static FlightRole Needed(HttpRequest request) =>
-        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? FlightRole.Read : FlightRole.Write;
+    public static AccessRole Needed(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? AccessRole.Read : AccessRole.Write;
 
     /// <summary>Checks the request's token against <paramref name="policy"/>, then runs the rest of the pipeline.</summary>
-    public static Task CheckAsync(HttpContext context, FlightAccessPolicy policy, RequestDelegate next)
+    public static Task CheckAsync(HttpContext context, AccessPolicy policy, RequestDelegate next)
     {
         if (!policy.IsEnforced || HttpMethods.IsOptions(context.Request.Method) || ExplorerEndpoints.IsPublicAsset(context.Request))
         {
@@ -36,14 +36,14 @@ internal static class GatewayAccess
             throw new GatewayException(StatusCodes.Status401Unauthorized, "this node needs 'Authorization: Bearer TOKEN'");
         }
 
-        FlightRole? role = policy.RoleOfToken(token);
+        AccessRole? role = policy.RoleOfToken(token);
         if (role is null)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
             throw new GatewayException(StatusCodes.Status401Unauthorized, "the bearer token is not valid on this node");
         }
 
-        FlightRole needed = Needed(context.Request);
+        AccessRole needed = Needed(context.Request);
         return role < needed
             ? throw new GatewayException(StatusCodes.Status403Forbidden, $"this token may {role.Value.ToString().ToLowerInvariant()}, not {needed.ToString().ToLowerInvariant()}")
             : next(context);

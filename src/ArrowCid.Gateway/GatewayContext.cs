@@ -1,13 +1,13 @@
-using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Gateway;
 
 /// <summary>
-/// What every HTTP handler works with: the node's Flight service (its content, registry, tokens and
-/// change feed: one node, two faces), the gateway's options and its advertised address.
+/// What every HTTP handler works with: the node (its content, registry, tokens and change feed, the
+/// same the Flight face serves), the gateway's options and its advertised address.
 /// </summary>
-internal sealed class GatewayContext(FlightNodeService node, GatewayOptions options)
+internal sealed class GatewayContext(ContentNode node, GatewayOptions options)
 {
     private Uri? _address;
 
@@ -15,24 +15,24 @@ internal sealed class GatewayContext(FlightNodeService node, GatewayOptions opti
     public TableTreeSummaries Tables { get; } = new(cid =>
     {
         // As ContentRepository.OpenTable reads: the walk checks every block against its CID itself.
-        using var block = node.Content.Reader.Open(cid, verify: node.Content.Content.Repository.Blocks.VerifyOnRead);
+        using var block = node.Reader.Open(cid, verify: node.Repository.Repository.Blocks.VerifyOnRead);
         return block.Memory.ToArray();
     });
 
     /// <summary>The node this gateway is the HTTP face of.</summary>
-    public FlightNodeService Node => node;
+    public ContentNode Node => node;
 
     /// <summary>The gateway's settings.</summary>
     public GatewayOptions Options => options;
 
     /// <summary>The repository (blocks and registry).</summary>
-    public ContentRepository Content => node.Content.Content;
+    public ContentRepository Content => node.Repository;
 
     /// <summary>Every read of a block: the repository's, or this host's shared memory; mapped, verified, leased.</summary>
-    public BlockReader Reader => node.Content.Reader;
+    public BlockReader Reader => node.Reader;
 
     /// <summary>The registry answers come from (the shared one when the node has one) and the step that publishes new content.</summary>
-    internal ServiceRegistry Registrations => node.Registrations;
+    public ServiceRegistry Registrations => node.Registrations;
 
     /// <summary>The advertised base address, e.g. <c>http://host:port</c>; set once the port is bound.</summary>
     public Uri Address

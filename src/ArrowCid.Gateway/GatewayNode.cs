@@ -1,5 +1,5 @@
-using ArrowCid.Flight.Service;
 using ArrowCid.Http2.Server;
+using ArrowCid.Node;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +11,7 @@ namespace ArrowCid.Gateway;
 
 /// <summary>
 /// A running HTTP gateway: Kestrel (HTTP/1.1 and HTTP/2; HTTPS when a certificate is given) serving
-/// the content of a <see cref="FlightNodeService"/> over HTTP with the same tokens (docs/http.md).
+/// a <see cref="ContentNode"/> over HTTP with the same tokens as its other faces (docs/http.md).
 /// </summary>
 public sealed class GatewayNode : IAsyncDisposable
 {
@@ -38,7 +38,7 @@ public sealed class GatewayNode : IAsyncDisposable
     internal GatewayContext Context { get; }
 
     /// <summary>Starts serving the content of <paramref name="node"/> (not owned).</summary>
-    public static async Task<GatewayNode> StartAsync(FlightNodeService node, GatewayOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<GatewayNode> StartAsync(ContentNode node, GatewayOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
         options ??= new GatewayOptions();
@@ -102,7 +102,7 @@ public sealed class GatewayNode : IAsyncDisposable
         var boundUri = await KestrelHosting.StartAsync(app, cancellationToken).ConfigureAwait(false);
         string host = KestrelHosting.UriHost(KestrelHosting.AdvertisedHost(options.Listen, options.AdvertisedHost));
         context.Address = new UriBuilder(boundUri.Scheme, host, boundUri.Port).Uri;
-        node.HttpLocation = context.Address.GetLeftPart(UriPartial.Authority);
+        node.Identity.HttpLocation = context.Address.GetLeftPart(UriPartial.Authority);
         return new GatewayNode(app, context.Address, context);
     }
 

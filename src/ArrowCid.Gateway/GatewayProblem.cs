@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ArrowCid.Node;
 using Microsoft.AspNetCore.Http;
 
 namespace ArrowCid.Gateway;
@@ -41,7 +42,7 @@ internal static class GatewayProblem
         return JsonSerializer.SerializeAsync(response.Body, body, GatewayJsonContext.Default.ProblemBody, context.RequestAborted);
     }
 
-    // When to try again after the registry was unreachable (seconds, for Retry-After).
+    // When to try again after the registry or the peers were unreachable (seconds, for Retry-After).
     private const string RegistryRetrySeconds = "5";
 
     /// <summary>Runs the rest of the pipeline, answering refusals and failures as problems.</summary>
@@ -59,22 +60,19 @@ internal static class GatewayProblem
         {
             // The client went away: nothing to answer.
         }
-        catch (Exception e) when (ClientFault(e) is { } status && !context.Response.HasStarted)
+        catch (Exception e) when (NodeException.KindOf(e) is { } kind && !context.Response.HasStarted)
         {
-            // What the request named or sent is at fault, not the node: a 4xx with what is wrong.
-            await WriteAsync(context, status, e.Message).ConfigureAwait(false);
-        }
-        catch (Registry.RegistryUnavailableException e) when (!context.Response.HasStarted)
-        {
-            // Not the request's fault nor a failure of the node: the registry is away, try again.
-            context.Response.Headers.RetryAfter = RegistryRetrySeconds;
-            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, e.Message).ConfigureAwait(false);
-        }
-        catch (Content.Stores.BlockCorruptedException e) when (!context.Response.HasStarted)
-        {
-            // The node's fault, but one its readers must hear about: a stored block no longer hashes
-            // to its CID (the message names the CID and sizes, never a path).
-            await WriteAsync(context, StatusCodes.Status500InternalServerError, e.Message).ConfigureAwait(false);
+            // What the node classified: a 4xx when the request named or sent what the node cannot
+            // use; a 503 with Retry-After when the registry or every peer is away (not the request's
+            // fault nor a failure of the node: try again); a 500 for a stored block that no longer
+            // hashes to its CID, the node's fault but one its readers must hear about (the message
+            // names the CID and sizes, never a path).
+            if (kind == NodeErrorKind.Unavailable)
+            {
+                context.Response.Headers.RetryAfter = RegistryRetrySeconds;
+            }
+
+            await WriteAsync(context, StatusOf(kind), e.Message).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -92,13 +90,15 @@ internal static class GatewayProblem
         }
     }
 
-    /// <summary>The 4xx for what a request sent or named that the node cannot use; null for the node's own faults.</summary>
-    private static int? ClientFault(Exception e) => e switch
+    /// <summary>The HTTP status of each kind of node error (docs/http.md).</summary>
+    public static int StatusOf(NodeErrorKind kind) => kind switch
     {
-        Content.Stores.BlockNotFoundException or Registry.DatasetNotFoundException => StatusCodes.Status404NotFound,
-        Flight.Service.NodeLimitException => StatusCodes.Status400BadRequest,
-        Content.ContentFormatException or Arrow.ArrowFormatException or FormatException => StatusCodes.Status400BadRequest,
-        _ => null,
+        NodeErrorKind.NotFound => StatusCodes.Status404NotFound,
+        NodeErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,
+        NodeErrorKind.FailedPrecondition => StatusCodes.Status409Conflict,
+        NodeErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
+        NodeErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
     };
 
     private static string ReasonPhrase(int status) =>

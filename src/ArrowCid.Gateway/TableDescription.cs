@@ -9,6 +9,8 @@ using ArrowCid.Registry;
 using ArrowCid.Repository;
 using Microsoft.AspNetCore.Http;
 
+using ArrowCid.Node;
+
 namespace ArrowCid.Gateway;
 
 /// <summary>
@@ -85,7 +87,7 @@ internal sealed class TableDescription(GatewayContext context)
                 record?.Created,
                 record?.Pinned ?? false,
                 record?.Producer,
-                Flight.Service.RemoteView.Provenance(record?.Provenance),
+                RemoteView.Provenance(record?.Provenance),
                 VersionsOf(cid, blocks, cancellationToken));
         }
         catch (BlockNotFoundException e)

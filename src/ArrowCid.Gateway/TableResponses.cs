@@ -10,7 +10,7 @@ using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
-using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.Ingest.Csv;
 using ArrowCid.Parquet.Writing;
 using ArrowCid.Registry;
@@ -118,8 +118,8 @@ internal static class TableResponses
         var rangeText = request.Query["chunks"];
         if (rangeText.Count > 0)
         {
-            range = rangeText.Count == 1 && FlightTicket.TryParse($"{table.Cid}?chunks={rangeText}", out var ticket, out _)
-                ? ticket!.Chunks
+            range = rangeText.Count == 1 && ChunkRange.TryParse(rangeText[0], out var parsed, out _)
+                ? parsed
                 : throw new GatewayException(StatusCodes.Status400BadRequest, $"chunks '{rangeText}' is not FIRST-END (decimal chunk indexes, END exclusive and greater than FIRST)");
         }
 

@@ -10,7 +10,7 @@ using ArrowCid.Parquet;
 using ArrowCid.Parquet.Reading;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
-using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

@@ -13,13 +13,15 @@ internal static class Layering
         ["ArrowCid.Arrow", "ArrowCid.Http2"],
         ["ArrowCid.Content", "ArrowCid.Parquet", "ArrowCid.Ingest", "ArrowCid.DuckDb", "ArrowCid.Grpc"],
         // Shared memory sits beside the registry, over Content: it publishes canonical blocks and
-        // needs no metadata store (DESIGN.md: it "knows nothing of the registry").
-        ["ArrowCid.Registry", "ArrowCid.SharedMemory"],
+        // needs no metadata store (it knows nothing of the registry). The Flight protocol and client
+        // sit beside both: a program that only fetches needs no storage.
+        ["ArrowCid.Registry", "ArrowCid.SharedMemory", "ArrowCid.Flight"],
         // The repository joins blocks and their metadata, and reads blocks wherever they live (shared memory too).
         ["ArrowCid.Repository"],
-        ["ArrowCid.Flight"],
-        // The HTTP face of a node, over the same Flight service (its content, registry and tokens).
-        ["ArrowCid.Gateway"],
+        // The node, whatever protocol reaches it: content, peers (over the Flight client), registry, tokens, changes.
+        ["ArrowCid.Node"],
+        // The node's faces, siblings that never see each other: Flight and HTTP.
+        ["ArrowCid.Flight.Service", "ArrowCid.Gateway"],
         // Every benchmark, over the libraries it measures; the CLI's bench commands call into it.
         ["ArrowCid.Bench"],
         ["ArrowCid.Cli"],
@@ -30,6 +32,91 @@ internal static class Layering
     /// the list shrinks when one is fixed); no reference may be added here to make a test pass.
     /// </summary>
     public static readonly (string From, string To)[] KnownExceptions = [];
+
+    /// <summary>
+    /// Projects that must reach none of the named projects, directly or through others: the Flight
+    /// client needs no storage (arrow-rs's arrow-flight has none), nor does the Arrow core anything.
+    /// </summary>
+    public static readonly (string From, string[] Never)[] Unreachable =
+    [
+        ("ArrowCid.Flight", ["ArrowCid.Registry", "ArrowCid.Repository", "ArrowCid.Parquet", "ArrowCid.SharedMemory"]),
+        ("ArrowCid.Gateway", ["ArrowCid.Flight.Service"]),
+        ("ArrowCid.Flight.Service", ["ArrowCid.Gateway"]),
+    ];
+
+    /// <summary>One line for each project a project of <see cref="Unreachable"/> reaches though it must not.</summary>
+    /// <param name="graph">Projects and their references.</param>
+    /// <param name="rules">What each project must never reach.</param>
+    public static List<string> ForbiddenPaths(IReadOnlyDictionary<string, IReadOnlyList<string>> graph, (string From, string[] Never)[] rules)
+    {
+        var byName = graph.Keys.ToDictionary(ProjectGraph.NameOf, p => p, StringComparer.Ordinal);
+        var violations = new List<string>();
+        foreach (var (from, never) in rules)
+        {
+            if (!byName.TryGetValue(from, out string? start))
+            {
+                continue;
+            }
+
+            // Breadth-first, remembering how each project was reached, to print the path.
+            var cameFrom = new Dictionary<string, string?>(StringComparer.Ordinal) { [start] = null };
+            var queue = new Queue<string>([start]);
+            while (queue.Count > 0)
+            {
+                string project = queue.Dequeue();
+                foreach (string reference in graph.TryGetValue(project, out var references) ? references : [])
+                {
+                    if (cameFrom.TryAdd(reference, project))
+                    {
+                        queue.Enqueue(reference);
+                    }
+                }
+            }
+
+            foreach (string target in never)
+            {
+                if (byName.TryGetValue(target, out string? end) && cameFrom.ContainsKey(end))
+                {
+                    var path = new List<string>();
+                    for (string? at = end; at is not null; at = cameFrom[at])
+                    {
+                        path.Add(ProjectGraph.NameOf(at));
+                    }
+
+                    path.Reverse();
+                    violations.Add($"{from} must not reach {target}, but does: {string.Join(" → ", path)}");
+                }
+            }
+        }
+
+        return violations;
+    }
+
+    /// <summary>One line for each <c>InternalsVisibleTo</c> a src project grants another src project or a sample (only tests may be friends).</summary>
+    /// <param name="friends">Each project and the assemblies it grants its internals.</param>
+    /// <param name="srcAssemblies">The assembly names of the src projects.</param>
+    public static List<string> FriendViolations(IReadOnlyDictionary<string, IReadOnlyList<string>> friends, IReadOnlySet<string> srcAssemblies)
+    {
+        var violations = new List<string>();
+        foreach (var (project, granted) in friends)
+        {
+            if (ProjectGraph.FolderOf(project) != "src")
+            {
+                continue;
+            }
+
+            foreach (string friend in granted)
+            {
+                if (!friend.EndsWith(".Tests", StringComparison.Ordinal))
+                {
+                    string what = srcAssemblies.Contains(friend) ? "another src project" : "a project that is not a test";
+                    violations.Add($"{ProjectGraph.NameOf(project)} lets {friend} see its internals, {what}: make what it needs public, or move it down a layer (only tests may be friends)");
+                }
+            }
+        }
+
+        return violations;
+    }
 
     /// <summary>Everything wrong with a graph's references, one line each; empty when it is layered.</summary>
     /// <param name="graph">Projects (repository-relative paths) and their references, as <see cref="ProjectGraph.Load"/> gives.</param>

@@ -14,6 +14,9 @@ public sealed class LayeringTests
     private const string Http2 = "src/ArrowCid.Http2/ArrowCid.Http2.csproj";
     private const string Grpc = "src/ArrowCid.Grpc/ArrowCid.Grpc.csproj";
     private const string Gateway = "src/ArrowCid.Gateway/ArrowCid.Gateway.csproj";
+    private const string Node = "src/ArrowCid.Node/ArrowCid.Node.csproj";
+    private const string FlightService = "src/ArrowCid.Flight.Service/ArrowCid.Flight.Service.csproj";
+    private const string Parquet = "src/ArrowCid.Parquet/ArrowCid.Parquet.csproj";
     private const string Bench = "src/ArrowCid.Bench/ArrowCid.Bench.csproj";
     private const string Cli = "src/ArrowCid.Cli/ArrowCid.Cli.csproj";
     private const string Support = "tests/ArrowCid.TestSupport/ArrowCid.TestSupport.csproj";
@@ -27,6 +30,94 @@ public sealed class LayeringTests
         var violations = Layering.Violations(graph, Layering.Layers, Layering.KnownExceptions);
 
         Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
+    }
+
+    [Fact]
+    public void The_flight_client_needs_no_storage_and_the_faces_never_see_each_other()
+    {
+        string root = RepositoryPaths.Root ?? throw new DirectoryNotFoundException("the repository root (ArrowCid.sln) was not found");
+
+        var violations = Layering.ForbiddenPaths(ProjectGraph.Load(root), Layering.Unreachable);
+
+        Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
+    }
+
+    [Fact]
+    public void Only_tests_see_the_internals_of_a_src_project()
+    {
+        string root = RepositoryPaths.Root ?? throw new DirectoryNotFoundException("the repository root (ArrowCid.sln) was not found");
+        var graph = ProjectGraph.Load(root);
+        var src = graph.Keys.Where(p => ProjectGraph.FolderOf(p) == "src").Select(p => ProjectGraph.AssemblyOf(root, p)).ToHashSet(StringComparer.Ordinal);
+        var friends = ProjectGraph.LoadFriends(root);
+
+        // The parse found the friends that are there (a test project of the Flight client), so an empty result means none.
+        Assert.Contains("ArrowCid.Flight.Tests", friends[Flight]);
+        var violations = Layering.FriendViolations(friends, src);
+
+        Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
+    }
+
+    [Fact]
+    public void A_src_project_befriending_another_or_a_sample_is_reported()
+    {
+        var friends = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            [Flight] = ["ArrowCid.Flight.Tests", "ArrowCid.Gateway"],
+            [Bench] = ["arrowcid", "Consumer"],
+            ["tests/ArrowCid.TestSupport/ArrowCid.TestSupport.csproj"] = ["Anything"],
+        };
+
+        var violations = Layering.FriendViolations(friends, new HashSet<string>(StringComparer.Ordinal) { "ArrowCid.Gateway", "arrowcid" });
+
+        Assert.Equal(3, violations.Count);
+        Assert.Contains(violations, v => v.StartsWith("ArrowCid.Flight lets ArrowCid.Gateway", StringComparison.Ordinal) && v.Contains("another src project", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.StartsWith("ArrowCid.Bench lets Consumer", StringComparison.Ordinal) && v.Contains("not a test", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_path_from_the_flight_client_to_storage_is_reported_with_its_steps()
+    {
+        var graph = Graph((Flight, [Grpc, Node]), (Grpc, [Http2]), (Http2, []), (Node, [Repository]), (Repository, [Registry]), (Registry, [Content]), (Content, [Arrow]), (Arrow, []), (Parquet, []), (SharedMemory, []));
+
+        var violations = Layering.ForbiddenPaths(graph, Layering.Unreachable);
+
+        Assert.Contains("ArrowCid.Flight must not reach ArrowCid.Repository, but does: ArrowCid.Flight → ArrowCid.Node → ArrowCid.Repository", violations);
+        Assert.Contains(violations, v => v.StartsWith("ArrowCid.Flight must not reach ArrowCid.Registry", StringComparison.Ordinal));
+        Assert.DoesNotContain(violations, v => v.Contains("must not reach ArrowCid.Parquet", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_face_reaching_the_other_is_reported()
+    {
+        var graph = Graph((Gateway, [Node, FlightService]), (FlightService, [Node]), (Node, []));
+
+        Assert.Equal("ArrowCid.Gateway must not reach ArrowCid.Flight.Service, but does: ArrowCid.Gateway → ArrowCid.Flight.Service", Assert.Single(Layering.ForbiddenPaths(graph, Layering.Unreachable)));
+    }
+
+    [Fact]
+    public void The_graph_in_docs_architecture_md_is_the_graph_of_the_project_files()
+    {
+        string root = RepositoryPaths.Root ?? throw new DirectoryNotFoundException("the repository root (ArrowCid.sln) was not found");
+        var actual = ProjectGraph.Load(root)
+            .Where(p => ProjectGraph.FolderOf(p.Key) == "src")
+            .SelectMany(p => p.Value.Select(r => $"{DocName(p.Key)} --> {DocName(r)}"))
+            .ToHashSet(StringComparer.Ordinal);
+
+        var drawn = ArchitectureDoc.Edges(File.ReadAllText(Path.Combine(root, "docs", "architecture.md")));
+
+        Assert.True(drawn.SetEquals(actual), $"docs/architecture.md draws {string.Join(", ", drawn.Except(actual))} that the project files lack, and lacks {string.Join(", ", actual.Except(drawn))}");
+
+        static string DocName(string project) => ProjectGraph.NameOf(project).Replace("ArrowCid.", string.Empty, StringComparison.Ordinal).Replace(".", string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_doc_graph_reader_finds_every_edge_of_the_mermaid_block_only()
+    {
+        const string doc = "text A --> B\n```mermaid\ngraph BT\n  Content --> Arrow\n  FlightService --> Node\n```\nafter C --> D\n";
+
+        var edges = ArchitectureDoc.Edges(doc);
+
+        Assert.Equal(["Content --> Arrow", "FlightService --> Node"], edges.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -44,6 +135,8 @@ public sealed class LayeringTests
 
         Assert.Contains(Arrow, graph[Content]);
         Assert.Contains(Flight, graph[Cli]);
+        Assert.Contains(Node, graph[Gateway]);
+        Assert.Contains(Node, graph[FlightService]);
         Assert.Contains(Http2, graph[Grpc]);
         Assert.Contains(Grpc, graph[Flight]);
         Assert.Contains(Bench, graph[Cli]);
@@ -58,7 +151,8 @@ public sealed class LayeringTests
     {
         var graph = Graph(
             (Arrow, []), (Content, [Arrow]), (Registry, [Content]), (SharedMemory, [Content]), (Repository, [Registry, SharedMemory]),
-            (Http2, []), (Grpc, [Http2]), (Flight, [Grpc, Repository, SharedMemory]), (Gateway, [Flight]), (Bench, [Flight, Gateway, SharedMemory]), (Cli, [Bench, Flight]));
+            (Http2, []), (Grpc, [Http2]), (Flight, [Grpc, Content]), (Node, [Flight, Repository, SharedMemory]), (FlightService, [Node]), (Gateway, [Node]),
+            (Bench, [FlightService, Gateway, SharedMemory]), (Cli, [Bench, Flight]));
 
         Assert.Empty(Layering.Violations(graph, Layering.Layers, Layering.KnownExceptions));
     }
@@ -66,16 +160,20 @@ public sealed class LayeringTests
     [Theory]
     [InlineData(Http2, Grpc, "ArrowCid.Http2 (layer 0) references ArrowCid.Grpc (layer 1), a higher layer")]
     [InlineData(Http2, Arrow, "ArrowCid.Http2 (layer 0) references ArrowCid.Arrow (layer 0), a sibling")]
-    [InlineData(Grpc, Flight, "ArrowCid.Grpc (layer 1) references ArrowCid.Flight (layer 4), a higher layer")]
-    [InlineData(Flight, Bench, "ArrowCid.Flight (layer 4) references ArrowCid.Bench (layer 6), a higher layer")]
-    [InlineData(Flight, Gateway, "ArrowCid.Flight (layer 4) references ArrowCid.Gateway (layer 5), a higher layer")]
+    [InlineData(Grpc, Flight, "ArrowCid.Grpc (layer 1) references ArrowCid.Flight (layer 2), a higher layer")]
+    [InlineData(Flight, Bench, "ArrowCid.Flight (layer 2) references ArrowCid.Bench (layer 6), a higher layer")]
+    [InlineData(Flight, Gateway, "ArrowCid.Flight (layer 2) references ArrowCid.Gateway (layer 5), a higher layer")]
     [InlineData(Gateway, Bench, "ArrowCid.Gateway (layer 5) references ArrowCid.Bench (layer 6), a higher layer")]
     [InlineData(Registry, Repository, "ArrowCid.Registry (layer 2) references ArrowCid.Repository (layer 3), a higher layer")]
     [InlineData(SharedMemory, Registry, "ArrowCid.SharedMemory (layer 2) references ArrowCid.Registry (layer 2), a sibling")]
     [InlineData(Bench, Cli, "ArrowCid.Bench (layer 6) references ArrowCid.Cli (layer 7), a higher layer")]
+    [InlineData(Flight, Repository, "ArrowCid.Flight (layer 2) references ArrowCid.Repository (layer 3), a higher layer")]
+    [InlineData(Node, FlightService, "ArrowCid.Node (layer 4) references ArrowCid.Flight.Service (layer 5), a higher layer")]
+    [InlineData(FlightService, Gateway, "ArrowCid.Flight.Service (layer 5) references ArrowCid.Gateway (layer 5), a sibling")]
+    [InlineData(Gateway, FlightService, "ArrowCid.Gateway (layer 5) references ArrowCid.Flight.Service (layer 5), a sibling")]
     public void A_wrong_way_reference_between_parts_is_reported(string from, string to, string expected)
     {
-        var graph = Graph((Arrow, []), (Http2, []), (Grpc, []), (Registry, []), (SharedMemory, []), (Repository, []), (Flight, []), (Gateway, []), (Bench, []), (Cli, []));
+        var graph = Graph((Arrow, []), (Http2, []), (Grpc, []), (Registry, []), (SharedMemory, []), (Repository, []), (Flight, []), (Node, []), (FlightService, []), (Gateway, []), (Bench, []), (Cli, []));
         graph[from] = [to];
 
         Assert.Contains(expected, Assert.Single(Layering.Violations(graph, Layering.Layers, [])), StringComparison.Ordinal);

@@ -39,6 +39,22 @@ internal static class ProjectGraph
         return graph;
     }
 
+    /// <summary>Every project under <see cref="Folders"/> and the assemblies its <c>InternalsVisibleTo</c> items name.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> LoadFriends(string root) =>
+        Load(root).Keys.ToDictionary(
+            project => project,
+            project => (IReadOnlyList<string>)XDocument.Load(Path.Combine(root, project))
+                .Descendants()
+                .Where(e => e.Name.LocalName == "InternalsVisibleTo")
+                .Select(e => (string?)e.Attribute("Include"))
+                .OfType<string>()
+                .ToList(),
+            StringComparer.Ordinal);
+
+    /// <summary>The assembly a project builds: its <c>AssemblyName</c>, else its name.</summary>
+    public static string AssemblyOf(string root, string project) =>
+        XDocument.Load(Path.Combine(root, project)).Descendants().FirstOrDefault(e => e.Name.LocalName == "AssemblyName")?.Value ?? NameOf(project);
+
     /// <summary>The project's name: its file name without <c>.csproj</c>.</summary>
     public static string NameOf(string project) => Path.GetFileNameWithoutExtension(project);
 

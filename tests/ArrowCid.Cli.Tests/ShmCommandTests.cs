@@ -3,6 +3,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Chunking;
+using ArrowCid.Node;
 
 namespace ArrowCid.Cli.Tests;
 
@@ -71,7 +72,7 @@ public sealed class ShmCommandTests : IDisposable
         using var content = Repository.ContentRepository.Open(_folder.File("repo"));
         await using var node = await Flight.Hosting.FlightNode.StartAsync(content, new Flight.Hosting.FlightNodeOptions
         {
-            Service = new Flight.Service.FlightServiceOptions { SharedMemory = store },
+            Node = new NodeOptions { SharedMemory = store },
         });
 
         string output = _folder.File("out.arrows");

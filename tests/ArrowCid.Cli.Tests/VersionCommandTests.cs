@@ -7,6 +7,7 @@ using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Flight.Service;
 using ArrowCid.Grpc;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 using Google.Protobuf;
 using static ArrowCid.Cli.Tests.CliOutput;
@@ -247,7 +248,8 @@ public sealed class VersionCommandTests : IDisposable
         }
 
         using var content = ContentRepository.Open(served);
-        using var honest = new FlightNodeService(content);
+        using var node = new ContentNode(content);
+        var honest = new FlightNodeService(node);
         var registry = new GrpcServiceRegistry(new GrpcServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) })
             .AddFlightService(new CorruptingService(honest, content, bad));
         await using var server = await GrpcServer.StartAsync(registry);

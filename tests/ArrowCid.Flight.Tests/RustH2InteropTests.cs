@@ -7,6 +7,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
 using ArrowCid.Flight.Tests.Service;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 using ArrowCid.Repository.Tests.Content;
 using ArrowCid.TestSupport;
@@ -123,7 +124,8 @@ public sealed partial class RustH2InteropTests(ITestOutputHelper output)
         // A server this test stops itself (StopAsync with a long grace): GOAWAY while a DoGet runs.
         string folder = Directory.CreateTempSubdirectory("arrowcid-rust-h2-").FullName;
         var content = ContentRepository.Open(Path.Combine(folder, "repo"));
-        var service = new FlightNodeService(content);
+        var node = new ContentNode(content);
+        var service = new FlightNodeService(node);
         GrpcServer? server = null;
         try
         {
@@ -191,7 +193,7 @@ public sealed partial class RustH2InteropTests(ITestOutputHelper output)
                 await server.DisposeAsync();
             }
 
-            service.Dispose();
+            node.Dispose();
             content.Dispose();
             Directory.Delete(folder, recursive: true);
         }

@@ -7,6 +7,7 @@ using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Gateway.Tests;
@@ -258,8 +259,8 @@ public sealed class ApiTests
     [Fact]
     public async Task The_api_needs_the_read_role_and_only_the_event_feed_takes_a_token_in_the_query()
     {
-        var access = new FlightAccessPolicy().AddToken("reader", FlightRole.Read);
-        await using var node = await GatewayFixture.StartAsync(new FlightServiceOptions { Access = access });
+        var access = new AccessPolicy().AddToken("reader", AccessRole.Read);
+        await using var node = await GatewayFixture.StartAsync(new NodeOptions { Access = access });
 
         using (var anonymous = await node.Http.GetAsync("/api/v1/tables"))
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 using static ArrowCid.Gateway.Tests.ApiTests;
@@ -11,7 +12,7 @@ namespace ArrowCid.Gateway.Tests;
 public sealed class EventsTests
 {
     /// <summary>Puts straight into the repository announce themselves only through the poll: keep it short.</summary>
-    private static readonly FlightServiceOptions Quick = new() { ChangePollInterval = TimeSpan.FromMilliseconds(50) };
+    private static readonly NodeOptions Quick = new() { ChangePollInterval = TimeSpan.FromMilliseconds(50) };
 
     [Fact]
     public async Task A_table_put_after_subscribing_arrives_as_an_event()

@@ -5,6 +5,7 @@ using ArrowCid.Arrow.Builders;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 using ArrowCid.TestSupport;
 
@@ -40,7 +41,7 @@ public sealed class ExplorerBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
         }
 
         await using var node = await GatewayFixture.StartAsync();
-        await using var guarded = await GatewayFixture.StartAsync(new FlightServiceOptions { Access = new FlightAccessPolicy().AddToken(ReadToken, FlightRole.Read) });
+        await using var guarded = await GatewayFixture.StartAsync(new NodeOptions { Access = new AccessPolicy().AddToken(ReadToken, AccessRole.Read) });
         guarded.Content.PutStream(Schema, Stations(100), new PutOptions { Name = "guarded" });
         var sensors = node.Content.PutStream(Schema, Stations(SensorRows), new PutOptions { Name = "stations", Tags = new Dictionary<string, string> { ["site"] = "north" } });
         Assert.True(sensors.Dataset.Batches >= 2, $"the table should span several chunks, not {sensors.Dataset.Batches}");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.TestSupport;
 
 namespace ArrowCid.Gateway.Tests;
@@ -153,8 +154,8 @@ public sealed partial class ExplorerServingTests
     [Fact]
     public async Task The_page_needs_no_token_but_the_data_still_does()
     {
-        var access = new FlightAccessPolicy().AddToken("reader", FlightRole.Read);
-        await using var node = await GatewayFixture.StartAsync(new FlightServiceOptions { Access = access });
+        var access = new AccessPolicy().AddToken("reader", AccessRole.Read);
+        await using var node = await GatewayFixture.StartAsync(new NodeOptions { Access = access });
 
         using var page = await node.Http.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);

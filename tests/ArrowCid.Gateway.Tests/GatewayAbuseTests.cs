@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 
 namespace ArrowCid.Gateway.Tests;
 
@@ -180,7 +181,7 @@ public sealed class GatewayAbuseTests
     public async Task Subscribers_past_the_limit_are_refused_with_429_naming_it_and_the_node_answers_the_rest()
     {
         var limits = new NodeLimits { MaxSubscribersPerToken = 2, MaxSubscribers = 3 };
-        await using var node = await GatewayFixture.StartAsync(new FlightServiceOptions { Limits = limits });
+        await using var node = await GatewayFixture.StartAsync(new NodeOptions { Limits = limits });
         var open = new List<HttpResponseMessage>();
         try
         {

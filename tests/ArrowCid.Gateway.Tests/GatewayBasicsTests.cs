@@ -6,6 +6,7 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Builders;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 
 namespace ArrowCid.Gateway.Tests;
 
@@ -59,8 +60,8 @@ public sealed class GatewayBasicsTests
     [Fact]
     public async Task Tokens_and_roles_of_the_node_apply_to_http()
     {
-        var access = new FlightAccessPolicy().AddToken("reader", FlightRole.Read).AddToken("writer", FlightRole.Write);
-        await using var node = await GatewayFixture.StartAsync(new FlightServiceOptions { Access = access });
+        var access = new AccessPolicy().AddToken("reader", AccessRole.Read).AddToken("writer", AccessRole.Write);
+        await using var node = await GatewayFixture.StartAsync(new NodeOptions { Access = access });
         var stored = node.Content.PutBatch(SmallBatch(3));
         string path = $"/ipfs/{stored.Cid}?format=raw";
 
@@ -89,8 +90,8 @@ public sealed class GatewayBasicsTests
     [Fact]
     public async Task Allowed_origins_get_cors_headers_and_preflights_others_get_none()
     {
-        var access = new FlightAccessPolicy().AddToken("reader", FlightRole.Read);
-        await using var node = await GatewayFixture.StartAsync(new FlightServiceOptions { Access = access }, new GatewayOptions { CorsOrigins = ["https://explorer.example"] });
+        var access = new AccessPolicy().AddToken("reader", AccessRole.Read);
+        await using var node = await GatewayFixture.StartAsync(new NodeOptions { Access = access }, new GatewayOptions { CorsOrigins = ["https://explorer.example"] });
 
         using (var preflight = new HttpRequestMessage(HttpMethod.Options, "/ipfs/bafkqaaa"))
         {

@@ -1,5 +1,6 @@
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Gateway.Tests;
@@ -30,15 +31,15 @@ public sealed class GatewayFixture : IAsyncDisposable
     /// <summary>A client of the gateway (HTTP/1.1).</summary>
     public HttpClient Http { get; }
 
-    public static async Task<GatewayFixture> StartAsync(FlightServiceOptions? service = null, GatewayOptions? gateway = null)
+    public static async Task<GatewayFixture> StartAsync(NodeOptions? service = null, GatewayOptions? gateway = null)
     {
         string folder = Directory.CreateTempSubdirectory("arrowcid-gateway-").FullName;
         var content = ContentRepository.Open(Path.Combine(folder, "repo"));
         FlightNode? flight = null;
         try
         {
-            flight = await FlightNode.StartAsync(content, new FlightNodeOptions { Service = service ?? new FlightServiceOptions() });
-            var http = await GatewayNode.StartAsync(flight.Service, gateway ?? new GatewayOptions());
+            flight = await FlightNode.StartAsync(content, new FlightNodeOptions { Node = service ?? new NodeOptions() });
+            var http = await GatewayNode.StartAsync(flight.Node, gateway ?? new GatewayOptions());
             return new GatewayFixture(folder, content, flight, http);
         }
         catch

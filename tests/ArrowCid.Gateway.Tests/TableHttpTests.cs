@@ -12,6 +12,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Service;
 using ArrowCid.Ingest.Csv;
+using ArrowCid.Node;
 using ArrowCid.Parquet.Reading;
 using ArrowCid.Parquet.Writing;
 using ArrowCid.Registry;
@@ -37,7 +38,7 @@ public sealed class SensorsNode : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Small endpoints so the FlightInfo of the table has several, each with its own http location.
-        Node = await GatewayFixture.StartAsync(new FlightServiceOptions { EndpointBytes = 1 << 20 });
+        Node = await GatewayFixture.StartAsync(new NodeOptions { EndpointBytes = 1 << 20 });
         var batches = TableData.Sensors(Rows, seed: 1);
         ExpectedRows.AddRange(TableData.RowTexts(batches));
         var put = Node.Content.PutStream(batches[0].Schema, batches, new PutOptions { Name = "sensors" });
@@ -418,8 +419,8 @@ public sealed class TableUploadTests
     [Fact]
     public async Task Posting_needs_the_write_role()
     {
-        var access = new FlightAccessPolicy().AddToken("reader", FlightRole.Read).AddToken("writer", FlightRole.Write);
-        await using var node = await GatewayFixture.StartAsync(new FlightServiceOptions { Access = access });
+        var access = new AccessPolicy().AddToken("reader", AccessRole.Read).AddToken("writer", AccessRole.Write);
+        await using var node = await GatewayFixture.StartAsync(new NodeOptions { Access = access });
         byte[] body = TableData.StreamBytes(TableData.Sensors(10, seed: 5));
         foreach (var (token, expected) in new[] { ("reader", HttpStatusCode.Forbidden), ("writer", HttpStatusCode.Created) })
         {

@@ -57,7 +57,7 @@ public static class HttpBenchmark
             var blockPaths = PutBlocks(content, settings.Blocks, Path.Combine(folder, "www"));
 
             await using var flight = await FlightNode.StartAsync(content).ConfigureAwait(false);
-            await using var gateway = await GatewayNode.StartAsync(flight.Service).ConfigureAwait(false);
+            await using var gateway = await GatewayNode.StartAsync(flight.Node).ConfigureAwait(false);
             using var client = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, UseCookies = false })
             {
                 BaseAddress = gateway.Address,

@@ -9,6 +9,7 @@ using ArrowCid.Bench.Flight;
 using ArrowCid.Flight.Client;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;

@@ -3,12 +3,9 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using ArrowCid.Flight.Hosting;
-using ArrowCid.Flight.Service;
 using ArrowCid.Gateway;
-using ArrowCid.Registry;
-using ArrowCid.Registry.Postgres;
+using ArrowCid.Node;
 using ArrowCid.Repository;
-using ArrowCid.SharedMemory;
 
 namespace ArrowCid.Cli.Commands;
 
@@ -47,18 +44,18 @@ internal static class ServeCommand
         };
         command.SetAction(parse =>
         {
-            var access = new FlightAccessPolicy();
+            var access = new AccessPolicy();
             try
             {
                 foreach (string spec in parse.GetValue(tokens) ?? [])
                 {
-                    var (token, role) = FlightAccessPolicy.ParseTokenSpec(spec);
+                    var (token, role) = AccessPolicy.ParseTokenSpec(spec);
                     access.AddToken(token, role);
                 }
 
                 foreach (string spec in parse.GetValue(users) ?? [])
                 {
-                    var (user, password, role) = FlightAccessPolicy.ParseUserSpec(spec);
+                    var (user, password, role) = AccessPolicy.ParseUserSpec(spec);
                     access.AddUser(user, password, role);
                 }
             }
@@ -72,26 +69,25 @@ internal static class ServeCommand
                 ? ParseEndpoint(httpText, "--http")
                 : new IPEndPoint(endpoint.Address, endpoint.Port == 0 ? 0 : endpoint.Port + 1);
             using var tls = LoadCertificate(parse.GetValue(certificate), parse.GetValue(key));
-            using var shm = parse.GetValue(noShm) ? null : TryOpenSharedMemory(console);
-            using var content = repository.Open(parse);
-            string root = content.Repository.Root;
-            // One node per folder; and the folder keeps the registry its blocks are recorded in.
-            using var lease = Claimed(() => NodeLease.Acquire(root));
-            string? registryUrl = Claimed(() => NodeSettings.ResolveRegistry(CliErrors.About(Path.Combine(root, NodeSettings.FileName), () => NodeSettings.Read(root)), parse.GetValue(sharedRegistry)));
-            using var shared = OpenSharedRegistry(registryUrl, console);
-            var options = new FlightNodeOptions
+            var hostOptions = new NodeHostOptions
+            {
+                Repository = LocalRepository.ResolvePath(parse.GetValue(repository.Option)),
+                Registry = parse.GetValue(sharedRegistry),
+                SharedMemory = !parse.GetValue(noShm),
+                Node = new NodeOptions
+                {
+                    Access = access,
+                    PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) },
+                    RecordClientAddresses = parse.GetValue(recordAddresses),
+                },
+                Warn = line => WriteLine(console.Error, $"arrowcid serve: {line}"),
+                Say = line => WriteLine(console.Out, line),
+            };
+            var flight = new FlightNodeOptions
             {
                 Listen = endpoint,
                 Certificate = tls,
                 AdvertisedHost = parse.GetValue(advertise),
-                Service = new FlightServiceOptions
-                {
-                    Access = access,
-                    SharedRegistry = shared,
-                    SharedMemory = shm,
-                    PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) },
-                    RecordClientAddresses = parse.GetValue(recordAddresses),
-                },
             };
             var gateway = new GatewayOptions
             {
@@ -103,64 +99,59 @@ internal static class ServeCommand
                 AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 StrictTrustless = parse.GetValue(strictTrustless),
             };
-            return Serve(console, content, options, gateway, shm, registryUrl);
+            return ServeAsync(console, hostOptions, flight, gateway).GetAwaiter().GetResult();
         });
         return command;
     }
 
-    private static int Serve(CliConsole console, Repository.ContentRepository content, FlightNodeOptions options, GatewayOptions gatewayOptions, ShmStore? shm, string? registryUrl)
+    private static async Task<int> ServeAsync(CliConsole console, NodeHostOptions hostOptions, FlightNodeOptions flightOptions, GatewayOptions gatewayOptions)
     {
-        using var stop = new ManualResetEventSlim();
+        using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
-            stop.Set();
+            stop.Cancel();
         };
         Console.CancelKeyPress += onCancel;
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            stop.Set();
+            stop.Cancel();
         });
         try
         {
-            FlightNode node;
+            using var host = OpenHost(hostOptions);
+            FlightNode flight;
             try
             {
-                node = FlightNode.StartAsync(content, options).GetAwaiter().GetResult();
+                flight = await FlightNode.StartAsync(host.Node, flightOptions).ConfigureAwait(false);
             }
             catch (IOException e)
             {
-                throw new CliException($"cannot listen on {options.Listen}: {e.Message}", e);
+                throw new CliException($"cannot listen on {flightOptions.Listen}: {e.Message}", e);
             }
 
-            GatewayNode gateway;
-            try
+            await using (flight.ConfigureAwait(false))
             {
-                gateway = GatewayNode.StartAsync(node.Service, gatewayOptions).GetAwaiter().GetResult();
-            }
-            catch (IOException e)
-            {
-                node.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                throw new CliException($"cannot listen on {gatewayOptions.Listen} (--http): {e.Message}", e);
-            }
+                GatewayNode gateway;
+                try
+                {
+                    gateway = await GatewayNode.StartAsync(host.Node, gatewayOptions).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    throw new CliException($"cannot listen on {gatewayOptions.Listen} (--http): {e.Message}", e);
+                }
 
-            // Changes other nodes commit to a PostgreSQL registry wake this node's subscribers.
-            using var wake = WakeOnChanges(options.Service.SharedRegistry, node.Service.Changes.Notify, console);
-            try
-            {
-                // What every command run on this folder needs to act as this node does (NodeFolder).
-                new NodeSettings(registryUrl, node.Location, Environment.ProcessId, DateTimeOffset.UtcNow).Write(content.Repository.Root);
-                console.Out.WriteLine($"serving {node.Location}");
-                console.Out.WriteLine($"gateway {gateway.Address.GetLeftPart(UriPartial.Authority)}");
-                console.Out.WriteLine($"repository {content.Repository.Root}; shared memory: {(shm is null ? "not served" : shm.Directory)}; auth: {(options.Service.Access.IsEnforced ? "tokens required" : "open")}");
-                console.Out.Flush();
-                stop.Wait();
-            }
-            finally
-            {
-                gateway.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                node.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                await using (gateway.ConfigureAwait(false))
+                {
+                    host.Announce();
+                    console.Out.WriteLine($"serving {flight.Location}");
+                    console.Out.WriteLine($"gateway {gateway.Address.GetLeftPart(UriPartial.Authority)}");
+                    console.Out.WriteLine($"repository {host.Repository.Repository.Root}; shared memory: {(host.SharedMemory is null ? "not served" : host.SharedMemory.Directory)}; auth: {(host.Node.Access.IsEnforced ? "tokens required" : "open")}");
+                    console.Out.Flush();
+                    await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -169,6 +160,30 @@ internal static class ServeCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Composes the node; a refusal to claim the folder or use the registry is the command's one-line error.</summary>
+    private static NodeHost OpenHost(NodeHostOptions options) =>
+        CliErrors.About(options.Repository, () =>
+        {
+            try
+            {
+                return NodeHost.Open(options);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new CliException(e.Message, e);
+            }
+            catch (NodeException e)
+            {
+                throw new CliException($"--registry: {e.Message}", e);
+            }
+        });
+
+    private static void WriteLine(TextWriter writer, string line)
+    {
+        writer.WriteLine(line);
+        writer.Flush();
     }
 
     private static IPEndPoint ParseEndpoint(string text, string option)
@@ -187,127 +202,6 @@ internal static class ServeCommand
 
         var resolved = CliErrors.About(host, () => Dns.GetHostAddresses(host));
         return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new CliException($"{option}: '{host}' does not resolve");
-    }
-
-    /// <summary>Runs a step of claiming the folder; a refusal is the command's one-line error.</summary>
-    private static T Claimed<T>(Func<T> step)
-    {
-        try
-        {
-            return step();
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new CliException(e.Message, e);
-        }
-    }
-
-    /// <summary>
-    /// Opens the shared registry. While it is unreachable the node starts all the same, over a
-    /// <see cref="ConnectingRegistry"/> that says so and tries again after 1 s, 2, 4… up to 30 s
-    /// apart: meanwhile the node serves what it holds by CID and answers the rest UNAVAILABLE.
-    /// </summary>
-    private static IRegistry? OpenSharedRegistry(string? url, CliConsole console)
-    {
-        if (url is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return OpenSharedRegistryOnce(url);
-        }
-        catch (RegistryUnavailableException e)
-        {
-            return new ConnectingRegistry(() => OpenSharedRegistryOnce(url), e, (error, wait) =>
-            {
-                console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"arrowcid serve: {error.Message}; serving what this node holds by CID meanwhile; retrying in {wait.TotalSeconds:0} s"));
-                console.Error.Flush();
-            });
-        }
-    }
-
-    /// <summary>
-    /// Wakes the node's subscribers on changes other nodes commit to a PostgreSQL registry; for a
-    /// registry still being connected to, from when it answers (saying so), and once then, since
-    /// changes may have been missed.
-    /// </summary>
-    private static IDisposable? WakeOnChanges(IRegistry? shared, Action notify, CliConsole console)
-    {
-        switch (shared)
-        {
-            case PostgresRegistry postgres:
-                return postgres.Subscribe(notify);
-            case ConnectingRegistry connecting:
-                var subscription = new LateSubscription();
-                _ = connecting.Connected.ContinueWith(
-                    reached =>
-                    {
-                        if (reached.IsCompletedSuccessfully)
-                        {
-                            console.Out.WriteLine("registry reached: the node serves everything");
-                            console.Out.Flush();
-                            subscription.Set((reached.Result as PostgresRegistry)?.Subscribe(notify));
-                            notify();
-                        }
-                        else if (reached.Exception is { } failed)
-                        {
-                            console.Error.WriteLine($"arrowcid serve: the registry cannot be used: {failed.InnerException?.Message}; only what this node holds is served by CID");
-                            console.Error.Flush();
-                        }
-                    },
-                    CancellationToken.None,
-                    TaskContinuationOptions.None,
-                    TaskScheduler.Default);
-                return subscription;
-            default:
-                return null;
-        }
-    }
-
-    // A subscription made later than the node's start; disposing it first disposes what comes later.
-    private sealed class LateSubscription : IDisposable
-    {
-        private readonly object _gate = new();
-        private IDisposable? _subscription;
-        private bool _disposed;
-
-        public void Set(IDisposable? subscription)
-        {
-            lock (_gate)
-            {
-                if (!_disposed)
-                {
-                    _subscription = subscription;
-                    return;
-                }
-            }
-
-            subscription?.Dispose();
-        }
-
-        public void Dispose()
-        {
-            lock (_gate)
-            {
-                _disposed = true;
-                _subscription?.Dispose();
-                _subscription = null;
-            }
-        }
-    }
-
-    private static IRegistry OpenSharedRegistryOnce(string url)
-    {
-        try
-        {
-            return RegistryFactory.Open(url);
-        }
-        catch (Exception e) when (e is FormatException or Npgsql.NpgsqlException or NotSupportedException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
-        {
-            throw new CliException($"--registry: {e.Message}", e);
-        }
     }
 
     private static X509Certificate2? LoadCertificate(string? certificate, string? key)
@@ -337,19 +231,6 @@ internal static class ServeCommand
         });
     }
 
-    private static ShmStore? TryOpenSharedMemory(CliConsole console)
-    {
-        try
-        {
-            return ShmStore.Open();
-        }
-        catch (Exception e) when (e is PlatformNotSupportedException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            console.Error.WriteLine($"arrowcid: shared memory not served: {e.Message}");
-            return null;
-        }
-    }
-
     private static string? FirstToken(string[]? tokens) =>
-        tokens is { Length: > 0 } ? FlightAccessPolicy.ParseTokenSpec(tokens[0]).Token : null;
+        tokens is { Length: > 0 } ? AccessPolicy.ParseTokenSpec(tokens[0]).Token : null;
 }

@@ -1,7 +1,6 @@
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Service;
 
 namespace ArrowCid.Flight.Client;
 
@@ -18,7 +17,7 @@ public sealed record FetchedBatch(Cid Cid, ReadOnlyMemory<byte> CanonicalBytes)
     }
 }
 
-/// <summary>What <see cref="FlightClient.GetEndpointAsync(ArrowCid.Flight.Service.FlightTicket, CancellationToken)"/> fetched: every chunk of a batch or table CID (or of a chunk range), each verified.</summary>
+/// <summary>What <see cref="FlightClient.GetEndpointAsync(ArrowCid.Flight.FlightTicket, CancellationToken)"/> fetched: every chunk of a batch or table CID (or of a chunk range), each verified.</summary>
 /// <param name="Cid">The CID asked for.</param>
 /// <param name="Batches">The batches in order.</param>
 public sealed record FlightFetchResult(Cid Cid, IReadOnlyList<FetchedBatch> Batches)

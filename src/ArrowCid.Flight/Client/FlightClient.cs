@@ -9,8 +9,6 @@ using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Service;
-using ArrowCid.Repository;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Client;
@@ -154,21 +152,6 @@ public sealed class FlightClient : IDisposable
         return new FlightNamedVersion(cid, version);
     }
 
-    /// <summary>
-    /// Copies a table from the node into <paramref name="content"/>, fetching only the blocks it
-    /// lacks (action "block"), each checked against its CID before it is stored, and registering
-    /// them as what they are (see <see cref="TableCopy"/>).
-    /// </summary>
-    /// <param name="content">The repository to copy into.</param>
-    /// <param name="cid">A batch or dataset CID on the node (a name: <see cref="ResolveNameAsync"/> first).</param>
-    /// <param name="options">Tags, provenance, pin and the local name to record (<see cref="TableCopy.CopyAsync"/>).</param>
-    /// <param name="stored">Called after each fetched block is stored.</param>
-    /// <param name="cancellationToken">Stops the copy between blocks.</param>
-    /// <returns>The table's blocks and those transferred.</returns>
-    /// <exception cref="RpcException">DATA_LOSS when a block does not hash to its CID (nothing of it stored), or the server's status.</exception>
-    public Task<TableCopyReport> PullAsync(ContentRepository content, Cid cid, PutOptions? options = null, Action<TableBlock>? stored = null, CancellationToken cancellationToken = default) =>
-        TableCopy.CopyAsync(content, cid, async (block, token) => await GetBlockAsync(block, token).ConfigureAwait(false), options, stored, cancellationToken);
-
     /// <summary>PATH [<paramref name="reference"/>]: a dataset name, or <c>NAME@N</c>, as GetFlightInfo and GetSchema take it.</summary>
     public static FlightDescriptor NameDescriptor(string reference)
     {
@@ -182,7 +165,7 @@ public sealed class FlightClient : IDisposable
     /// </summary>
     public static FlightDescriptor PutDescriptor(IReadOnlyDictionary<string, string>? tags = null, string? name = null)
     {
-        if (name is not null && (tags is null || tags.Count == 0) && !global::ArrowCid.Flight.Service.FlightRequests.IsTagPath([name]))
+        if (name is not null && (tags is null || tags.Count == 0) && !FlightDescriptors.IsTagPath([name]))
         {
             return NameDescriptor(name);
         }
@@ -594,7 +577,7 @@ public sealed class FlightClient : IDisposable
         if (_forwarded)
         {
             headers ??= new Metadata();
-            headers.Add(global::ArrowCid.Flight.Service.PeerForwarding.Header, "1");
+            headers.Add(FlightClientOptions.ForwardedHeader, "1");
         }
 
         return openEnded

@@ -46,6 +46,9 @@ public sealed record FlightClientOptions
     /// </summary>
     public bool Forwarded { get; set; }
 
+    /// <summary>The metadata key a forwarded call carries (value <c>1</c>): a node serving it answers from what it holds and never asks a peer in turn.</summary>
+    public const string ForwardedHeader = "arrowcid-forwarded";
+
     /// <summary>Send through .NET's SocketsHttpHandler instead of our HTTP/2 client (see <see cref="Grpc.GrpcChannelOptions.UseSocketsHttpHandler"/>); for comparison.</summary>
     public bool UseSocketsHttpHandler { get; set; }
 

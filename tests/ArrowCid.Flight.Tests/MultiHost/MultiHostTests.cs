@@ -1,5 +1,6 @@
 using ArrowCid.Flight.Service;
 using ArrowCid.Flight.Tests.Service;
+using ArrowCid.Node;
 using ArrowCid.Registry;
 using ArrowCid.Registry.Postgres;
 using ArrowCid.Registry.Tests.Postgres;
@@ -39,12 +40,12 @@ public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper 
         for (int i = 0; i < 3; i++)
         {
             var registry = new PostgresRegistry(database);
-            var node = await FlightNodeFixture.StartAsync(new FlightServiceOptions
+            var node = await FlightNodeFixture.StartAsync(new NodeOptions
             {
                 SharedRegistry = registry,
                 ChangePollInterval = TimeSpan.FromHours(1),
             });
-            _nodes.Add((node, registry, registry.Subscribe(node.Node.Service.Changes.Notify)));
+            _nodes.Add((node, registry, registry.Subscribe(node.Node.Node.Changes.Notify)));
         }
     }
 

@@ -7,6 +7,7 @@ using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Grpc;
 using ArrowCid.Http2;
 using ArrowCid.Http2.Tests;
+using ArrowCid.Node;
 using ArrowCid.Registry;
 using ArrowCid.Registry.Postgres;
 using ArrowCid.Registry.Tests.Postgres;
@@ -120,7 +121,7 @@ public sealed class PeerFetchTests(PostgresTestServer server, ITestOutputHelper 
     }
 
     private static Task<FlightNodeFixture> StartAsync(PostgresRegistry registry, TimeSpan? idleTimeout = null) =>
-        FlightNodeFixture.StartAsync(new FlightServiceOptions
+        FlightNodeFixture.StartAsync(new NodeOptions
         {
             SharedRegistry = registry,
             PeerIdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(15),

@@ -3,6 +3,7 @@ using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Grpc;
 using Google.Protobuf;
+using ArrowCid.Node;
 
 namespace ArrowCid.Flight.Tests.Service;
 
@@ -81,14 +82,14 @@ public sealed class FlightAbuseTests : IAsyncLifetime
     [Fact]
     public async Task One_users_flood_of_logins_never_evicts_anothers_session_and_guessing_is_throttled()
     {
-        var access = new ArrowCid.Flight.Service.FlightAccessPolicy().AddUser("reader", "r", ArrowCid.Flight.Service.FlightRole.Read).AddUser("writer", "w", ArrowCid.Flight.Service.FlightRole.Write);
-        await using var node = await FlightNodeFixture.StartAsync(new ArrowCid.Flight.Service.FlightServiceOptions { Access = access });
+        var access = new ArrowCid.Node.AccessPolicy().AddUser("reader", "r", ArrowCid.Node.AccessRole.Read).AddUser("writer", "w", ArrowCid.Node.AccessRole.Write);
+        await using var node = await FlightNodeFixture.StartAsync(new NodeOptions { Access = access });
         using var writer = node.Client();
         await writer.AuthenticateBasicAsync("writer", "w");
 
         using (var reader = node.Client())
         {
-            for (int i = 0; i <= ArrowCid.Flight.Service.FlightAccessPolicy.MaxSessionsPerUser + 10; i++)
+            for (int i = 0; i <= ArrowCid.Node.AccessPolicy.MaxSessionsPerUser + 10; i++)
             {
                 await reader.AuthenticateBasicAsync("reader", "r");
             }
@@ -99,7 +100,7 @@ public sealed class FlightAbuseTests : IAsyncLifetime
 
         // Guessing: five wrong passwords, then even the right one is refused unchecked for a while.
         using var guesser = node.Client();
-        for (int i = 0; i < ArrowCid.Flight.Service.LoginThrottle.FreeFailures; i++)
+        for (int i = 0; i < ArrowCid.Node.LoginThrottle.FreeFailures; i++)
         {
             var wrong = await Assert.ThrowsAsync<RpcException>(() => guesser.AuthenticateBasicAsync("reader", $"guess{i}"));
             Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
@@ -113,8 +114,8 @@ public sealed class FlightAbuseTests : IAsyncLifetime
     [Fact]
     public async Task Subscriptions_past_the_limit_are_refused_naming_it()
     {
-        var limits = new ArrowCid.Flight.Service.NodeLimits { MaxSubscribersPerToken = 2 };
-        await using var node = await FlightNodeFixture.StartAsync(new ArrowCid.Flight.Service.FlightServiceOptions { Limits = limits });
+        var limits = new ArrowCid.Node.NodeLimits { MaxSubscribersPerToken = 2 };
+        await using var node = await FlightNodeFixture.StartAsync(new NodeOptions { Limits = limits });
         using var client = node.Client();
         using var first = await client.SubscribeAsync();
         using var second = await client.SubscribeAsync();
@@ -123,7 +124,7 @@ public sealed class FlightAbuseTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         Assert.Contains("max_subscribers_per_token", refused.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal(2, node.Node.Service.Subscribers.Count);
+        Assert.Equal(2, node.Node.Node.Subscribers.Count);
     }
 
     [Fact]

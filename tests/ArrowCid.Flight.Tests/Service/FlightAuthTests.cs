@@ -3,6 +3,7 @@ using ArrowCid.Grpc;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
 using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Tests.Service;
@@ -14,12 +15,12 @@ public sealed class FlightAuthTests : IAsyncLifetime
 
     private FlightNodeFixture Node => _node!;
 
-    public async Task InitializeAsync() => _node = await FlightNodeFixture.StartAsync(new FlightServiceOptions
+    public async Task InitializeAsync() => _node = await FlightNodeFixture.StartAsync(new NodeOptions
     {
-        Access = new FlightAccessPolicy()
-            .AddToken("reader-secret", FlightRole.Read)
-            .AddToken("writer-secret", FlightRole.Write)
-            .AddUser("alice", "wonderland", FlightRole.Write),
+        Access = new AccessPolicy()
+            .AddToken("reader-secret", AccessRole.Read)
+            .AddToken("writer-secret", AccessRole.Write)
+            .AddUser("alice", "wonderland", AccessRole.Write),
     });
 
     public async Task DisposeAsync() => await Node.DisposeAsync();
@@ -67,11 +68,11 @@ public sealed class FlightAuthTests : IAsyncLifetime
     [Fact]
     public void Token_and_user_specs_parse_and_bad_ones_are_refused()
     {
-        Assert.Equal(("abc:def", FlightRole.Write), FlightAccessPolicy.ParseTokenSpec("abc:def:write"));
-        Assert.Equal(("u", "p:w", FlightRole.Read), FlightAccessPolicy.ParseUserSpec("u:p:w:read"));
-        Assert.Throws<FormatException>(() => FlightAccessPolicy.ParseTokenSpec("abc"));
-        Assert.Throws<FormatException>(() => FlightAccessPolicy.ParseTokenSpec("abc:admin"));
-        Assert.Throws<FormatException>(() => FlightAccessPolicy.ParseUserSpec("u:read"));
+        Assert.Equal(("abc:def", AccessRole.Write), AccessPolicy.ParseTokenSpec("abc:def:write"));
+        Assert.Equal(("u", "p:w", AccessRole.Read), AccessPolicy.ParseUserSpec("u:p:w:read"));
+        Assert.Throws<FormatException>(() => AccessPolicy.ParseTokenSpec("abc"));
+        Assert.Throws<FormatException>(() => AccessPolicy.ParseTokenSpec("abc:admin"));
+        Assert.Throws<FormatException>(() => AccessPolicy.ParseUserSpec("u:read"));
     }
 
     [Fact]

@@ -1,9 +1,11 @@
+using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Flight.Service;
 using ArrowCid.Grpc;
 using Google.Protobuf;
+using ArrowCid.Node;
 
 namespace ArrowCid.Flight.Tests.Service;
 
@@ -104,7 +106,7 @@ public sealed class FlightChunkedTableTests
     [Fact]
     public async Task FlightInfo_endpoints_cover_the_table_in_order_without_gaps_or_overlap_and_make_it_up()
     {
-        await using var node = await FlightNodeFixture.StartAsync(new FlightServiceOptions { EndpointBytes = 1 << 20 });
+        await using var node = await FlightNodeFixture.StartAsync(new NodeOptions { EndpointBytes = 1 << 20 });
         using var client = node.Client();
         using var batch = TestBatches.Large(8L << 20, seed: 32);
         var put = await client.PutAsync(batch.Schema, [batch]);

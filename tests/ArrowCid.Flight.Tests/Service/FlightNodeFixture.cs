@@ -1,6 +1,7 @@
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Flight.Tests.Service;
@@ -27,7 +28,7 @@ public sealed class FlightNodeFixture : IAsyncDisposable
     public string Location => Node.Location;
 
     public static async Task<FlightNodeFixture> StartAsync(
-        FlightServiceOptions? service = null, int maxMessageSize = FlightNodeOptions.DefaultMaxMessageSize, bool memoryBacked = false)
+        NodeOptions? service = null, int maxMessageSize = FlightNodeOptions.DefaultMaxMessageSize, bool memoryBacked = false)
     {
         string folder = memoryBacked && Directory.Exists("/dev/shm")
             ? Directory.CreateDirectory(Path.Combine("/dev/shm", $"arrowcid-flight-{Guid.NewGuid():N}")).FullName
@@ -35,7 +36,7 @@ public sealed class FlightNodeFixture : IAsyncDisposable
         var content = ContentRepository.Open(Path.Combine(folder, "repo"));
         try
         {
-            var node = await FlightNode.StartAsync(content, new FlightNodeOptions { Service = service ?? new FlightServiceOptions(), MaxMessageSize = maxMessageSize });
+            var node = await FlightNode.StartAsync(content, new FlightNodeOptions { Node = service ?? new NodeOptions(), MaxMessageSize = maxMessageSize });
             return new FlightNodeFixture(folder, content, node);
         }
         catch

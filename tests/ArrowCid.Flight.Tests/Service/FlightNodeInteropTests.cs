@@ -1,4 +1,5 @@
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.TestSupport;
 
 namespace ArrowCid.Flight.Tests.Service;
@@ -23,12 +24,12 @@ public sealed class FlightNodeInteropTests(Xunit.Abstractions.ITestOutputHelper 
             return;
         }
 
-        await using var fixture = await FlightNodeFixture.StartAsync(new FlightServiceOptions
+        await using var fixture = await FlightNodeFixture.StartAsync(new NodeOptions
         {
-            Access = new FlightAccessPolicy()
-                .AddToken("node-writer", FlightRole.Write)
-                .AddToken("node-reader", FlightRole.Read)
-                .AddUser("node", "interop", FlightRole.Write),
+            Access = new AccessPolicy()
+                .AddToken("node-writer", AccessRole.Write)
+                .AddToken("node-reader", AccessRole.Read)
+                .AddUser("node", "interop", AccessRole.Write),
         });
         var result = await NodeInteropRunner.RunTestAsync(
             "test/flight-registry.test.mjs",

@@ -2,6 +2,7 @@ using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Service;
+using ArrowCid.Node;
 using ArrowCid.SharedMemory;
 
 namespace ArrowCid.Flight.Tests.Service;
@@ -35,7 +36,7 @@ public sealed class FlightSharedMemoryTests : IDisposable
         Assert.Equal(arena, entry.ArenaOffset is not null);
         Assert.Equal(!arena, File.Exists(store.PathOf(published.Cid)));
 
-        await using var node = await FlightNodeFixture.StartAsync(new FlightServiceOptions { SharedMemory = store });
+        await using var node = await FlightNodeFixture.StartAsync(new NodeOptions { SharedMemory = store });
         using var client = node.Client();
         var fetched = await client.GetAsync(published.Cid);
         var block = Assert.Single(fetched.Batches).CanonicalBytes.ToArray();
@@ -73,7 +74,7 @@ public sealed class FlightSharedMemoryTests : IDisposable
             RandomAccess.Write(file, one, at);
         }
 
-        await using var node = await FlightNodeFixture.StartAsync(new FlightServiceOptions { SharedMemory = store });
+        await using var node = await FlightNodeFixture.StartAsync(new NodeOptions { SharedMemory = store });
         using var client = node.Client();
         Assert.Equal(StatusCode.DataLoss, (await Assert.ThrowsAsync<RpcException>(() => client.GetAsync(cid))).StatusCode);
         Assert.Equal(StatusCode.DataLoss, (await Assert.ThrowsAsync<RpcException>(() => client.GetInfoAsync(cid))).StatusCode);

@@ -1,0 +1,298 @@
+using System.Text.Json;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Grpc;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Registry;
+using ArrowCid.Repository;
+using Google.Protobuf;
+
+using ArrowCid.Node;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// The DoAction verbs. Bodies are a CID as text, or a JSON object for tag; results are JSON
+/// objects (the raw block for "block"). See docs/flight.md.
+/// </summary>
+internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
+{
+    /// <summary>Results of "block" are cut into pieces of this size so no message nears a client's limit.</summary>
+    private const int BlockPieceSize = 1 << 20;
+
+    public static IReadOnlyList<ActionType> Types { get; } =
+    [
+        new() { Type = "pin", Description = "Pin a CID so garbage collection keeps it (a dataset keeps its batches). Body: the CID. Needs write." },
+        new() { Type = "unpin", Description = "Unpin a CID; the next gc may remove it. Body: the CID. Needs write." },
+        new() { Type = "tag", Description = "Set or remove a tag. Body: {\"cid\":…,\"key\":…,\"value\":… (null removes)}. Needs write." },
+        new() { Type = "delete", Description = "Remove a CID from this node (registry row and block) unless it is named or part of a pinned or named table (however deep). Body: the CID. Needs write." },
+        new() { Type = "verify", Description = "Re-hash a CID's stored bytes (every node and chunk of a table), or, with an empty body, report the whole repository." },
+        new() { Type = "stats", Description = "Counts and sizes of what this node serves, its location and the registry's latest change sequence." },
+        new() { Type = "block", Description = "The raw bytes of a stored block (e.g. a dataset manifest), for peers and clients that verify datasets. Body: the CID." },
+        new() { Type = "names", Description = "Every dataset name with its latest version: one result {\"name\",\"version\",\"cid\",\"created\",\"rows\"} per name, in name order. Body: empty." },
+        new() { Type = "versions", Description = "Every version of a dataset name, newest first: one result {\"name\",\"version\",\"cid\",\"created\",\"rows\"} each. Body: the name." },
+    ];
+
+    public async Task RunAsync(Protocol.Action action, IServerStreamWriter<Result> responses, ServerCallContext context)
+    {
+        bool writes = action.Type is "pin" or "unpin" or "tag" or "delete";
+        auth.Require(context, writes ? AccessRole.Write : AccessRole.Read);
+        switch (action.Type)
+        {
+            case "pin":
+            case "unpin":
+                await Reply(responses, context, SetPin(BodyCid(action), action.Type == "pin")).ConfigureAwait(false);
+                break;
+            case "tag":
+                await Reply(responses, context, Tag(action.Body)).ConfigureAwait(false);
+                break;
+            case "delete":
+                await Reply(responses, context, Delete(BodyCid(action))).ConfigureAwait(false);
+                break;
+            case "verify":
+                await Reply(responses, context, action.Body.IsEmpty ? VerifyAll() : Verify(BodyCid(action))).ConfigureAwait(false);
+                break;
+            case "stats":
+                await Reply(responses, context, Stats()).ConfigureAwait(false);
+                break;
+            case "block":
+                await SendBlock(BodyCid(action), responses, context).ConfigureAwait(false);
+                break;
+            case "names":
+                await ReplyEach(responses, context, node.Registrations.Registry.ListNames()).ConfigureAwait(false);
+                break;
+            case "versions":
+                await ReplyEach(responses, context, Versions(action.Body)).ConfigureAwait(false);
+                break;
+            default:
+                throw new RpcException(StatusCode.InvalidArgument, $"unknown action '{(action.Type.Length > 40 ? action.Type[..40] : action.Type)}'; ListActions names them");
+        }
+    }
+
+    private static Cid BodyCid(Protocol.Action action) => FlightRequests.ParseCid(FlightRequests.DecodeText(action.Body, "action body"), "action body");
+
+    private byte[] SetPin(Cid cid, bool pin)
+    {
+        var local = node.Repository.Repository;
+        bool found = pin ? local.Pin(cid) : local.Unpin(cid);
+        if (node.Registrations.IsShared)
+        {
+            found |= pin ? node.Registrations.Registry.Pin(cid) : node.Registrations.Registry.Unpin(cid);
+        }
+
+        if (!found)
+        {
+            throw FlightErrors.NotFound(cid.ToString());
+        }
+
+        node.Registrations.Registered(cid, pin);
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("cid", cid.ToString());
+            w.WriteBoolean("pinned", pin);
+        });
+    }
+
+    private byte[] Tag(ByteString body)
+    {
+        var json = FlightRequestJson.ParseObject(body.Span, "tag action body");
+        var cid = FlightRequests.ParseCid(FlightRequestJson.OptionalString(json, "cid") ?? throw FlightErrors.Invalid("tag: 'cid' is missing"), "tag");
+        string key = FlightRequestJson.OptionalString(json, "key") is { Length: > 0 } k ? k : throw FlightErrors.Invalid("tag: 'key' is missing or empty");
+        string? value = FlightRequestJson.OptionalString(json, "value");
+        bool found = false;
+        foreach (var registry in Registries())
+        {
+            if (registry.Find(cid) is not { } record)
+            {
+                continue;
+            }
+
+            node.Options.Limits.CheckTagSet(record.Tags, key, value);
+            found = true;
+            if (value is null)
+            {
+                registry.RemoveTag(cid, key);
+            }
+            else
+            {
+                registry.SetTag(cid, key, value);
+            }
+        }
+
+        if (!found)
+        {
+            throw FlightErrors.NotFound(cid.ToString());
+        }
+
+        node.Registrations.Registered(cid);
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("cid", cid.ToString());
+            w.WriteString("key", key);
+            if (value is null)
+            {
+                w.WriteNull("value");
+            }
+            else
+            {
+                w.WriteString("value", value);
+            }
+        });
+    }
+
+    private byte[] Delete(Cid cid)
+    {
+        var local = node.Repository.Repository;
+        if (local.GetRecord(cid) is null && !local.Blocks.Has(cid))
+        {
+            throw FlightErrors.NotFound(cid.ToString());
+        }
+
+        if (local.Registry.GetLinkingDatasets(cid).Any(d => local.GetRecord(d)?.Pinned == true))
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is linked by a pinned dataset; unpin or delete the dataset first");
+        }
+
+        // A name's history is never rewritten, so what a version names stays.
+        if (Registries().SelectMany(r => r.ListVersionsOf(cid)).FirstOrDefault() is { } named)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is version {named.Version} of the dataset name '{named.Name}'; every version of a name is kept");
+        }
+
+        // However deep: a chunk or an inner node of a pinned or named table's tree is part of the
+        // table. It is when something that links it is in the set gc keeps (pins, every version
+        // of every name, and all they link), in any registry this node answers to. A pinned table
+        // root itself may still be deleted: its pin guards it from gc, not from its owner.
+        foreach (var registry in Registries())
+        {
+            var retained = registry.ListRetained();
+            if (registry.GetLinkingDatasets(cid).FirstOrDefault(retained.Contains) is { } holder)
+            {
+                throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is part of a pinned or named table (linked by {holder}); delete or unpin that table first");
+            }
+        }
+
+        // Row first, then block: a crash in between leaves an orphan block, which verify tidies.
+        local.Registry.Delete(cid);
+        local.Blocks.Delete(cid);
+        node.Content.Forget(cid);
+        // Other nodes' copies are theirs: the shared record loses this node's location only.
+        node.Registrations.Dropped(cid);
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("cid", cid.ToString());
+            w.WriteBoolean("deleted", true);
+        });
+    }
+
+    private byte[] Verify(Cid cid)
+    {
+        // A table's root, its manifest nodes, then its chunks, each block once (one walk of the tree).
+        List<Cid> blocks = node.Repository.IsDataset(cid)
+            ? TableBlocks.Read(node.Repository, cid).Blocks.Select(b => b.Cid).ToList()
+            : [cid];
+
+        long bytes = 0;
+        foreach (var block in blocks)
+        {
+            // Always a fresh hash: verify must not trust what an earlier read remembered.
+            node.Content.Forget(block);
+            using var opened = node.Reader.Open(block);
+            bytes += opened.Memory.Length;
+        }
+
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("cid", cid.ToString());
+            w.WriteBoolean("ok", true);
+            w.WriteNumber("blocks", blocks.Count);
+            w.WriteNumber("bytes", bytes);
+        });
+    }
+
+    private byte[] VerifyAll()
+    {
+        var report = node.Repository.Repository.Verify();
+        return FlightJson.Write(w =>
+        {
+            w.WriteBoolean("ok", report.CorruptBlocks.Count == 0 && report.MissingBlocks.Count == 0);
+            w.WriteNumber("records", report.RecordsChecked);
+            w.WriteNumber("blocks", report.BlocksChecked);
+            w.WriteNumber("corrupt", report.CorruptBlocks.Count);
+            w.WriteNumber("missing", report.MissingBlocks.Count);
+            w.WriteNumber("orphans", report.OrphanBlocks.Count);
+        });
+    }
+
+    private byte[] Stats()
+    {
+        var records = node.Registrations.Registry.List();
+        var local = node.Repository.Repository;
+        return FlightJson.Write(w =>
+        {
+            w.WriteString("location", node.Identity.Location);
+            w.WriteBoolean("shared_registry", node.Registrations.IsShared);
+            w.WriteNumber("records", records.Count);
+            w.WriteNumber("batches", records.Count(r => r.Kind == BlockKind.Batch));
+            w.WriteNumber("datasets", records.Count(r => r.Kind == BlockKind.Dataset));
+            w.WriteNumber("rows", records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Rows));
+            w.WriteNumber("batch_bytes", records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Bytes));
+            w.WriteNumber("local_blocks", local.Blocks.Enumerate().Count());
+            w.WriteNumber("latest_sequence", node.Registrations.Registry.LatestSequence);
+        });
+    }
+
+    private async Task SendBlock(Cid cid, IServerStreamWriter<Result> responses, ServerCallContext context)
+    {
+        // A block another node holds (e.g. the manifest of a dataset put elsewhere) is fetched first, as DoGet does.
+        // One held here is sent as it is, whether or not the rest of its table is: its bytes are
+        // all that was asked for (a peer assembling a table whose blocks were handed over to
+        // several nodes asks each for the blocks it holds).
+        if (!node.Reader.Has(cid))
+        {
+            await node.EnsureLocalAsync(cid, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        using var block = node.Reader.Open(cid);
+        for (int at = 0; at < block.Memory.Length; at += BlockPieceSize)
+        {
+            var piece = block.Memory.Slice(at, Math.Min(BlockPieceSize, block.Memory.Length - at));
+            await responses.WriteAsync(new Result { Body = UnsafeByteOperations.UnsafeWrap(piece) }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private IReadOnlyList<NamedVersion> Versions(ByteString body)
+    {
+        string name = FlightRequests.ReferenceOf(FlightRequests.DecodeText(body, "action body"), "versions") is { Version: null } reference
+            ? reference.Name
+            : throw FlightErrors.Invalid("versions: the body is a dataset name, without @N");
+        var versions = node.Registrations.Registry.ListVersions(name);
+        return versions.Count > 0 ? versions : throw new DatasetNotFoundException(new DatasetReference(name, null), 0);
+    }
+
+    /// <summary>One result per version, as a JSON object; rows come from the version's record when it is registered.</summary>
+    private async Task ReplyEach(IServerStreamWriter<Result> responses, ServerCallContext context, IReadOnlyList<NamedVersion> versions)
+    {
+        foreach (var version in versions)
+        {
+            var record = node.Registrations.Find(version.Cid);
+            await Reply(responses, context, FlightJson.Write(w =>
+            {
+                w.WriteString("name", version.Name);
+                w.WriteNumber("version", version.Version);
+                w.WriteString("cid", version.Cid.ToString());
+                w.WriteString("created", version.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                if (record is not null)
+                {
+                    w.WriteNumber("rows", record.Rows);
+                }
+            })).ConfigureAwait(false);
+        }
+    }
+
+    private IEnumerable<IRegistry> Registries() =>
+        node.Registrations.IsShared ? [node.Repository.Repository.Registry, node.Registrations.Registry] : [node.Repository.Repository.Registry];
+
+    private static Task Reply(IServerStreamWriter<Result> responses, ServerCallContext context, byte[] json) =>
+        responses.WriteAsync(new Result { Body = ByteString.CopyFrom(json) }, context.CancellationToken);
+}

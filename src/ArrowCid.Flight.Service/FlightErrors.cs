@@ -1,0 +1,89 @@
+using ArrowCid.Content.Stores;
+using ArrowCid.Grpc;
+using ArrowCid.Node;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// Maps what the repository, the decoders and the registry throw to the gRPC status a Flight client
+/// should see, so a bad request is answered with its cause instead of UNKNOWN.
+/// </summary>
+internal static class FlightErrors
+{
+    /// <summary>Runs a handler body; any exception leaves as an <see cref="RpcException"/> with a fitting status.</summary>
+    public static async Task Guard(Func<Task> body)
+    {
+        try
+        {
+            await body().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException && ToRpc(e) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>Like <see cref="Guard(Func{Task})"/> for a handler with a result.</summary>
+    public static async Task<T> Guard<T>(Func<Task<T>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException && ToRpc(e) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>
+    /// The status for an exception; null for cancellation, which the transport reports itself. The
+    /// node classifies what it and the layers below throw (<see cref="NodeException.KindOf"/>); what
+    /// is left is Flight's own reading of malformed requests and of the node's faults.
+    /// </summary>
+    public static RpcException? ToRpc(Exception e) => e switch
+    {
+        OperationCanceledException => null,
+        BlockNotFoundException { Cid: { } cid } => new RpcException(StatusCode.NotFound, $"not found: {cid}"),
+        _ when NodeException.KindOf(e) is { } kind => new RpcException(StatusOf(kind), e.Message),
+        ArgumentException or System.Text.Json.JsonException or OverflowException or InvalidCastException => new RpcException(StatusCode.InvalidArgument, e.Message),
+        TimeoutException => new RpcException(StatusCode.Unavailable, e.Message),
+        IOException or UnauthorizedAccessException => new RpcException(StatusCode.Internal, $"storage failure: {e.Message}"),
+        _ => new RpcException(StatusCode.Internal, $"{e.GetType().Name}: {e.Message}"),
+    };
+
+    /// <summary>The gRPC status of each kind of node error (docs/flight.md).</summary>
+    public static StatusCode StatusOf(NodeErrorKind kind) => kind switch
+    {
+        NodeErrorKind.NotFound => StatusCode.NotFound,
+        NodeErrorKind.InvalidArgument => StatusCode.InvalidArgument,
+        NodeErrorKind.FailedPrecondition => StatusCode.FailedPrecondition,
+        NodeErrorKind.PermissionDenied => StatusCode.PermissionDenied,
+        NodeErrorKind.Unavailable => StatusCode.Unavailable,
+        NodeErrorKind.DataLoss => StatusCode.DataLoss,
+        _ => StatusCode.Internal,
+    };
+
+    public static RpcException NotFound(string what) => new(StatusCode.NotFound, $"not found: {what}");
+
+    /// <summary>
+    /// Refuses a foreign block (FAILED_PRECONDITION, naming its kind and codec) where Arrow data is
+    /// asked for: DoGet, GetFlightInfo, GetSchema. Its bytes are served by the <c>block</c> action.
+    /// </summary>
+    public static void RequireArrow(Content.Multiformats.Cid cid, Registry.BlockKind? kind)
+    {
+        if (kind == Registry.BlockKind.Foreign)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition,
+                $"{cid} is a foreign block ({Content.Multiformats.Multicodec.NameOf(cid.Codec)}), not Arrow data: fetch its bytes with the \"block\" action");
+        }
+
+        if (kind == Registry.BlockKind.TableNode)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition,
+                $"{cid} is an inner node of a table's manifest tree, not a table: DoGet the table's root CID (the \"block\" action serves the node's bytes)");
+        }
+    }
+
+    public static RpcException Invalid(string why) => new(StatusCode.InvalidArgument, why);
+}

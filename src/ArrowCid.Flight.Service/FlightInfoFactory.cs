@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Registry;
+using Google.Protobuf;
+
+using ArrowCid.Node;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// Builds FlightInfo for registered content: the schema in IPC form, rows, bytes and its endpoints,
+/// located at every node known to hold it (this node when its store has the block, plus the Flight
+/// locations the registry lists). A table held here whose chunks add up to more than
+/// <see cref="NodeOptions.EndpointBytes"/> gets one endpoint per contiguous run of chunks of about that
+/// many bytes, ticket <c>CID?chunks=FIRST-END</c> (<see cref="FlightTicket"/>), so a client can
+/// fetch them in parallel; anything else one endpoint whose ticket is the CID as UTF-8 text.
+/// Content never changes under a CID, so shapes are cached.
+/// </summary>
+internal sealed class FlightInfoFactory(ContentNode node)
+{
+    private const int MaxCached = 50_000;
+
+    private readonly ConcurrentDictionary<Cid, FlightShape> _shapes = new();
+
+    /// <summary>
+    /// The FlightInfo of a record. Its descriptor is PATH [CID], or PATH [NAME] when
+    /// <paramref name="named"/> is given (the version of a name the record is), whose name and
+    /// version then join the app_metadata.
+    /// </summary>
+    public async Task<FlightInfo> CreateAsync(BlockRecord record, NamedVersion? named, CancellationToken cancellationToken)
+    {
+        var locations = node.LocationsOf(record);
+        var shape = await ShapeOfAsync(record, locations, cancellationToken).ConfigureAwait(false);
+        var info = new FlightInfo
+        {
+            Schema = ByteString.CopyFrom(shape.SchemaMessage),
+            FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { named?.Name ?? record.Cid.ToString() } },
+            TotalRecords = shape.Rows,
+            TotalBytes = shape.Bytes,
+            Ordered = true,
+            AppMetadata = ByteString.CopyFrom(AppMetadataOf(record, named, shape)),
+        };
+        // One endpoint for the whole CID unless the table is served as several chunk ranges.
+        var ranges = new List<ChunkRange?>();
+        if (shape.Endpoints is { } several)
+        {
+            ranges.AddRange(several);
+        }
+        else
+        {
+            ranges.Add(null);
+        }
+
+        // This node's HTTP gateway serves the same rows as an Arrow stream (Flight.proto allows any URI as a location).
+        string? http = node.Identity.HttpLocation is { } gateway && node.Reader.Has(record.Cid) ? gateway : null;
+        foreach (var range in ranges)
+        {
+            var endpoint = new FlightEndpoint { Ticket = new FlightTicket(record.Cid, range).ToTicket() };
+            endpoint.Location.AddRange(locations.Select(l => new Location { Uri = l }));
+            if (http is not null)
+            {
+                endpoint.Location.Add(new Location { Uri = HttpLocationOf(http, record.Cid, range) });
+            }
+
+            info.Endpoint.Add(endpoint);
+        }
+
+        return info;
+    }
+
+    /// <summary>The URL at which a node's HTTP gateway serves a ticket's rows as an Arrow stream.</summary>
+    public static string HttpLocationOf(string gateway, Cid cid, ChunkRange? range) => range is { } chunks
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{gateway}/ipfs/{cid}?format=arrow&chunks={chunks.First}-{chunks.End}")
+        : $"{gateway}/ipfs/{cid}?format=arrow";
+
+    /// <summary>The schema message of content, from the local copy or, failing that, a peer's GetSchema.</summary>
+    public async Task<byte[]> SchemaOfAsync(BlockRecord record, CancellationToken cancellationToken) =>
+        (await ShapeOfAsync(record, node.LocationsOf(record), cancellationToken).ConfigureAwait(false)).SchemaMessage;
+
+
+    private async Task<FlightShape> ShapeOfAsync(BlockRecord record, List<string> locations, CancellationToken cancellationToken)
+    {
+        if (_shapes.TryGetValue(record.Cid, out var cached))
+        {
+            return cached;
+        }
+
+        FlightErrors.RequireArrow(record.Cid, record.Kind);
+
+        FlightShape? shape = record.Kind == BlockKind.Dataset ? LocalTableShape(record.Cid) : LocalBatchShape(record);
+        if (shape is null)
+        {
+            // Registered by another node of a shared registry: ask one that holds it.
+            byte[] schema = await node.Peers.GetSchemaAsync(record.Cid, locations, cancellationToken).ConfigureAwait(false);
+            shape = new FlightShape(schema, record.Rows, record.Kind == BlockKind.Dataset ? 0 : record.Bytes);
+        }
+
+        if (_shapes.Count >= MaxCached)
+        {
+            _shapes.Clear();
+        }
+
+        _shapes[record.Cid] = shape;
+        return shape;
+    }
+
+    private FlightShape? LocalBatchShape(BlockRecord record) =>
+        node.Content.TryReadSchemaMessage(record.Cid, record.Kind) is { } schema ? new FlightShape(schema, record.Rows, record.Bytes) : null;
+
+    private FlightShape? LocalTableShape(Cid cid)
+    {
+        if (!node.Repository.Repository.Blocks.Has(cid))
+        {
+            return null;
+        }
+
+        // The walk reads the manifest nodes only (each checked against its CID), not the chunks.
+        var table = node.Repository.OpenTable(cid);
+        var ranges = new List<ChunkRange>();
+        long chunks = 0;
+        long first = 0;
+        long bytes = 0;
+        foreach (var chunk in table.Chunks())
+        {
+            if (bytes > 0 && bytes + chunk.Bytes > node.Options.EndpointBytes)
+            {
+                ranges.Add(new ChunkRange(first, chunks));
+                first = chunks;
+                bytes = 0;
+            }
+
+            bytes += chunk.Bytes;
+            chunks++;
+        }
+
+        ranges.Add(new ChunkRange(first, chunks));
+        return new FlightShape(DatasetSchemaMessage.Encode(table.Schema), table.Rows, table.Bytes, chunks, ranges.Count > 1 ? ranges : null);
+    }
+
+    private static byte[] AppMetadataOf(BlockRecord record, NamedVersion? named, FlightShape shape) => FlightJson.Write(w =>
+    {
+        w.WriteString("cid", record.Cid.ToString());
+        if (named is not null)
+        {
+            w.WriteString("name", named.Name);
+            w.WriteNumber("version", named.Version);
+        }
+
+        w.WriteString("kind", BlockKindNames.NameOf(record.Kind));
+        w.WriteNumber("rows", record.Rows);
+        w.WriteNumber("block_bytes", record.Bytes);
+        if (record.Created != default)
+        {
+            // A batch only in the shared-memory store has no registration time.
+            w.WriteString("created", record.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        w.WriteBoolean("pinned", record.Pinned);
+        if (record.Producer is not null)
+        {
+            w.WriteString("producer", record.Producer);
+        }
+
+        w.WriteStartObject("tags");
+        foreach (var (key, value) in record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            w.WriteString(key, value);
+        }
+
+        w.WriteEndObject();
+        if (record.Kind == BlockKind.Dataset && shape.Chunks is { } chunks)
+        {
+            w.WriteNumber("chunks", chunks);
+        }
+
+        if (record.Batches.Count > 0)
+        {
+            // A version-1 dataset's registry record lists its batches; a tree's chunks are in its nodes.
+            w.WriteStartArray("batches");
+            foreach (var batch in record.Batches)
+            {
+                w.WriteStringValue(batch.ToString());
+            }
+
+            w.WriteEndArray();
+        }
+    });
+}

@@ -1,0 +1,222 @@
+using ArrowCid.Content.Chunking;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+using ArrowCid.Grpc;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Registry;
+using ArrowCid.Repository;
+using Google.Protobuf;
+
+using ArrowCid.Node;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// Arrow Flight over a content repository: flights are registered batches and tables, tickets
+/// are CIDs as UTF-8 text (with a chunk range for one endpoint of a large table), DoGet streams the
+/// stored canonical messages unchanged, chunk by chunk (so clients can re-hash them), DoPut canonicalises and stores what it receives, DoAction pins, tags, deletes,
+/// verifies and reports, and DoExchange "subscribe" follows new content. Every handler maps what
+/// goes wrong to a gRPC status (docs/flight.md lists them); nothing a client sends can stop the server.
+/// </summary>
+public sealed class FlightNodeService : FlightServiceBase
+{
+    private readonly ContentNode _node;
+    private readonly FlightAuthenticator _auth;
+    private readonly FlightInfoFactory _infos;
+    private readonly FlightActions _actions;
+
+    /// <summary>Serves <paramref name="node"/> (not owned) over Flight.</summary>
+    public FlightNodeService(ContentNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        _node = node;
+        _auth = new FlightAuthenticator(node.Access);
+        _infos = new FlightInfoFactory(node);
+        _actions = new FlightActions(node, _auth);
+    }
+
+    /// <summary>The node this service is the Flight face of.</summary>
+    public ContentNode Node => _node;
+
+    /// <inheritdoc />
+    public override Task Handshake(IAsyncStreamReader<HandshakeRequest> requestStream, IServerStreamWriter<HandshakeResponse> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(() => _auth.HandshakeAsync(requestStream, responseStream, context));
+
+    /// <inheritdoc />
+    public override Task ListFlights(Criteria request, IServerStreamWriter<FlightInfo> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, AccessRole.Read);
+            var listing = FlightRequests.ListingOfCriteria(request);
+            if (listing.Names)
+            {
+                // Each name once, as its latest version, under a PATH [NAME] descriptor.
+                foreach (var version in _node.Registrations.Registry.ListNames())
+                {
+                    if (_node.Registrations.Find(version.Cid) is { } record && await TryCreateInfoAsync(record, version, context.CancellationToken).ConfigureAwait(false) is { } info)
+                    {
+                        await responseStream.WriteAsync(info, context.CancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            foreach (var record in listing.Query is { } query ? _node.Registrations.Registry.List(query) : [])
+            {
+                if (await TryCreateInfoAsync(record, null, context.CancellationToken).ConfigureAwait(false) is { } info)
+                {
+                    await responseStream.WriteAsync(info, context.CancellationToken).ConfigureAwait(false);
+                }
+            }
+        });
+
+    /// <inheritdoc />
+    public override Task<FlightInfo> GetFlightInfo(FlightDescriptor request, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, AccessRole.Read);
+            FlightForwarding.Enter(context);
+            var target = FlightRequests.TargetOf(request);
+            if (target.Query is { } query)
+            {
+                return await QueryInfoAsync(request, query, context.CancellationToken).ConfigureAwait(false);
+            }
+
+            var (record, version) = Resolve(target);
+            var info = await _infos.CreateAsync(record, version, context.CancellationToken).ConfigureAwait(false);
+            info.FlightDescriptor = request;
+            return info;
+        });
+
+    /// <inheritdoc />
+    public override Task<SchemaResult> GetSchema(FlightDescriptor request, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, AccessRole.Read);
+            FlightForwarding.Enter(context);
+            var target = FlightRequests.TargetOf(request);
+            var record = target.Query is { } query ? FirstMatch(query) : Resolve(target).Record;
+            byte[] schema = await _infos.SchemaOfAsync(record, context.CancellationToken).ConfigureAwait(false);
+            return new SchemaResult { Schema = ByteString.CopyFrom(schema) };
+        });
+
+    /// <inheritdoc />
+    public override Task DoGet(Ticket request, IServerStreamWriter<FlightData> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, AccessRole.Read);
+            FlightForwarding.Enter(context);
+            var ticket = FlightRequests.TicketOf(request);
+            var cid = ticket.Cid;
+
+            // Before the completeness check, which would read an inner tree node as a table root.
+            FlightErrors.RequireArrow(cid, _node.Content.KindOf(cid));
+            Task Write(FlightData data) => responseStream.WriteAsync(data, context.CancellationToken);
+            if (_node.Repository.IsDataset(cid))
+            {
+                // Chunk by chunk: the chunks' blocks are read one at a time as they are sent.
+                var (table, chunks) = await _node.ListHeldChunksAsync(cid, ticket.Chunks, context.CancellationToken).ConfigureAwait(false);
+                FlightErrors.RequireArrow(cid, _node.Content.KindOf(cid));
+                Task WriteMaybeBuffered(FlightData data, bool buffered) => buffered
+                    ? responseStream.WriteBufferedAsync(data, context.CancellationToken)
+                    : responseStream.WriteAsync(data, context.CancellationToken);
+                await CanonicalFlightData.WriteTableAsync(table.Schema, chunks, _node.OpenChunkAsync, WriteMaybeBuffered, context.CancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            await _node.EnsureLocalAsync(cid, context.CancellationToken).ConfigureAwait(false);
+            var kind = _node.Content.KindOf(cid);
+            FlightErrors.RequireArrow(cid, kind);
+
+            if (ticket.Chunks is { First: not 0 } or { End: not 1 })
+            {
+                // A raw block is one chunk (a batch) or an Arrow stream kept whole.
+                throw NodeException.Invalid($"ticket: {cid} is a single block; the only chunk range it has is 0-1, not {ticket.Chunks.First}-{ticket.Chunks.End}");
+            }
+
+            using var block = _node.Reader.Open(cid, access: BlockAccess.Read);
+            await CanonicalFlightData.WriteBlockAsync(block, kind, Write).ConfigureAwait(false);
+        });
+
+    /// <inheritdoc />
+    public override Task DoPut(IAsyncStreamReader<FlightData> requestStream, IServerStreamWriter<PutResult> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(() =>
+        {
+            _auth.Require(context, AccessRole.Write);
+            return FlightPutSession.RunAsync(requestStream, responseStream, context, _node.Repository, _node.Registrations, _node.Options);
+        });
+
+    /// <inheritdoc />
+    public override Task DoExchange(IAsyncStreamReader<FlightData> requestStream, IServerStreamWriter<FlightData> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(() =>
+        {
+            _auth.Require(context, AccessRole.Read);
+            return FlightSubscriptionStream.RunAsync(requestStream, responseStream, context, _node.Registrations.Registry, _node.Changes, _node.Options.ChangePollInterval, _node.Subscribers);
+        });
+
+    /// <inheritdoc />
+    public override Task DoAction(Protocol.Action request, IServerStreamWriter<Result> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(() =>
+        {
+            FlightForwarding.Enter(context);
+            return _actions.RunAsync(request, responseStream, context);
+        });
+
+    /// <inheritdoc />
+    public override Task ListActions(Empty request, IServerStreamWriter<ActionType> responseStream, ServerCallContext context) =>
+        FlightErrors.Guard(async () =>
+        {
+            _auth.Require(context, AccessRole.Read);
+            foreach (var type in FlightActions.Types)
+            {
+                await responseStream.WriteAsync(type, context.CancellationToken).ConfigureAwait(false);
+            }
+        });
+
+    private BlockRecord FirstMatch(RegistryQuery query)
+    {
+        var matches = _node.Registrations.Registry.List(query with { Limit = 1 });
+        return matches.Count > 0 ? matches[0] : throw NodeException.NotFound("no flight matches the query");
+    }
+
+    /// <summary>The record a CID or a name (its latest version, or the one asked for) names in the service registry.</summary>
+    private (BlockRecord Record, NamedVersion? Version) Resolve(DescriptorTarget target) =>
+        target.Cid is { } cid ? (_node.RecordOf(cid), null) : _node.Resolve(target.Name!);
+
+    /// <summary>The FlightInfo of a record, or null when it is registered but held by no reachable node (a listing names what can be fetched).</summary>
+    private async Task<FlightInfo?> TryCreateInfoAsync(BlockRecord record, NamedVersion? version, CancellationToken cancellationToken)
+    {
+        if (!ContentNode.IsListed(record.Kind))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _infos.CreateAsync(record, version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlockNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<FlightInfo> QueryInfoAsync(FlightDescriptor descriptor, RegistryQuery query, CancellationToken cancellationToken)
+    {
+        // A query's flight is every matching record, one endpoint each; the schema is the first's.
+        var info = new FlightInfo { FlightDescriptor = descriptor, Ordered = true };
+        foreach (var record in _node.Registrations.Registry.List(query).Where(r => ContentNode.IsListed(r.Kind)))
+        {
+            var one = await _infos.CreateAsync(record, null, cancellationToken).ConfigureAwait(false);
+            if (info.Schema.IsEmpty)
+            {
+                info.Schema = one.Schema;
+            }
+
+            info.Endpoint.AddRange(one.Endpoint);
+            info.TotalRecords += one.TotalRecords;
+            info.TotalBytes += one.TotalBytes;
+        }
+
+        return info.Endpoint.Count > 0 ? info : throw NodeException.NotFound("no flight matches the query");
+    }
+}

@@ -1,0 +1,158 @@
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Grpc;
+using ArrowCid.Flight.Protocol;
+using ArrowCid.Repository;
+using Google.Protobuf;
+
+using ArrowCid.Node;
+
+namespace ArrowCid.Flight.Service;
+
+/// <summary>
+/// One DoPut: any Arrow stream in (schema, dictionaries, record batches, as FlightData; the first
+/// message carries the descriptor with tags or a name), put through one <see cref="DatasetWriter"/>
+/// as a local put is: the rows are cut into content-defined chunks, each stored and registered as
+/// it completes; every batch received is acknowledged by a PutResult {"rows","chunks":[{"cid","rows","bytes"}…]}
+/// naming the chunks it completed, once they are durable; at the end the last chunk and the table's
+/// manifest tree are stored, the table recorded as the next version of the name when one was given,
+/// and acknowledged with {"chunks":[…],"dataset",…} (plus "name" and "version"). A chunk is
+/// acknowledged only after it is on disk and registered, so an acknowledged put survives any later
+/// failure; the writer's pins keep the chunks from a concurrent gc until the table does. A put that ends early (the client cancels,
+/// a batch is refused) leaves its batches registered but unpinned.
+/// </summary>
+internal static class FlightPutSession
+{
+    // Batches with bodies up to this size are added in place: well under the gRPC reader's 64 KiB
+    // large-message threshold, so their message was copied out of its staging buffer into memory
+    // of its own, and keeping it holds no pooled array.
+    private const int InPlaceBodyBytes = 32 * 1024;
+
+    public static async Task RunAsync(
+        IAsyncStreamReader<FlightData> requests, IServerStreamWriter<PutResult> responses, ServerCallContext context,
+        ContentRepository content, ServiceRegistry serviceRegistry, NodeOptions node)
+    {
+        var decoder = new IpcMessageDecoder(node.Limits.UploadReadOptions());
+        PutOptions? options = null;
+        DatasetWriter? writer = null;
+        // The last batch, when the writer may hold its rows in place (see AddInPlace).
+        RecordBatch? inPlace = null;
+        try
+        {
+            while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
+            {
+                FlightData data = requests.Current;
+                options ??= FlightRequests.PutOptionsOf(data.FlightDescriptor, context.Peer, node);
+                if (data.DataHeader.IsEmpty)
+                {
+                    // A descriptor-only or app_metadata-only message.
+                    continue;
+                }
+
+                RecordBatch? batch = decoder.Decode(data.DataHeader.Span, data.DataBody.Memory);
+                if (batch is null)
+                {
+                    continue;
+                }
+
+                IReadOnlyList<StoredBatch> completed;
+                int rows = batch.Length;
+                bool keep = data.DataBody.Length <= InPlaceBodyBytes;
+                try
+                {
+                    if (inPlace is not null)
+                    {
+                        // More rows follow the batch held in place: what the writer holds of it is copied before it goes.
+                        writer!.Detach();
+                        inPlace.Dispose();
+                        inPlace = null;
+                    }
+
+                    // The decoder gives every batch its stream's schema.
+                    writer ??= content.CreateDatasetWriter(batch.Schema, options, serviceRegistry);
+                    completed = keep ? writer.AddInPlace(batch) : writer.Add(batch);
+                }
+                catch
+                {
+                    batch.Dispose();
+                    throw;
+                }
+
+                if (keep)
+                {
+                    // Kept while the next message is read: a table of one batch, the common small
+                    // put, is then stored without copying its rows.
+                    inPlace = batch;
+                }
+                else
+                {
+                    batch.Dispose();
+
+                    // Stored and disposed: nothing reads the message's memory any more (dictionaries,
+                    // which the decoder keeps, never get here), so it can take the next large message.
+                    requests.ReleaseCurrent();
+                }
+
+                // One acknowledgement per batch received: its rows and the chunks it completed (stored).
+                // When the client has sent its whole stream it waits for nothing before sending more,
+                // so the acknowledgement can go with the next write (at the end, the last result and
+                // the status): one socket write, and one wake-up of the client, per small put.
+                var acknowledgement = new PutResult
+                {
+                    AppMetadata = UnsafeByteOperations.UnsafeWrap(FlightJson.Write(w =>
+                    {
+                        w.WriteNumber("rows", rows);
+                        WriteChunks(w, completed);
+                    })),
+                };
+                await (requests.IsReceivedWhole
+                    ? responses.WriteBufferedAsync(acknowledgement, context.CancellationToken)
+                    : responses.WriteAsync(acknowledgement, context.CancellationToken)).ConfigureAwait(false);
+            }
+
+            var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
+            writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer, node), serviceRegistry);
+            int acknowledged = writer.Chunks.Count;
+            // Waits for the group commit without holding a thread, so concurrent puts share groups.
+            var put = await writer.FinishAsync().ConfigureAwait(false);
+            // The last message: it goes with the call's status in one write.
+            await responses.WriteBufferedAsync(new PutResult
+            {
+                AppMetadata = UnsafeByteOperations.UnsafeWrap(FlightJson.Write(w =>
+                {
+                    // The chunk still filling when the stream ended is completed (and stored) by Finish.
+                    WriteChunks(w, put.Batches.Skip(acknowledged));
+                    w.WriteString("dataset", put.Dataset.Cid.ToString());
+                    w.WriteNumber("rows", put.Dataset.Rows);
+                    w.WriteNumber("bytes", put.Dataset.Bytes);
+                    w.WriteNumber("batches", put.Dataset.Batches);
+                    if (put.Version is { } version)
+                    {
+                        w.WriteString("name", version.Name);
+                        w.WriteNumber("version", version.Version);
+                    }
+                })),
+            }, context.CancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            writer?.Dispose();
+            inPlace?.Dispose();
+        }
+    }
+
+    private static void WriteChunks(System.Text.Json.Utf8JsonWriter w, IEnumerable<StoredBatch> chunks)
+    {
+        w.WriteStartArray("chunks");
+        foreach (var chunk in chunks)
+        {
+            w.WriteStartObject();
+            w.WriteString("cid", chunk.Cid.ToString());
+            w.WriteNumber("rows", chunk.Rows);
+            w.WriteNumber("bytes", chunk.Bytes);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+}

@@ -1,0 +1,107 @@
+using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Stores;
+using ArrowCid.Flight.Tests.Service;
+using ArrowCid.Registry;
+using ArrowCid.Repository;
+using ArrowCid.TestSupport;
+
+namespace ArrowCid.Node.Tests;
+
+/// <summary>What a node does whatever face asks: chunk ranges, completeness, and errors every face can map.</summary>
+public sealed class ContentNodeTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+    private readonly ContentRepository _content;
+    private readonly ContentNode _node;
+
+    public ContentNodeTests()
+    {
+        _content = ContentRepository.Open(Path.Combine(_folder.Path, "repo"));
+        _node = new ContentNode(_content);
+    }
+
+    [Fact]
+    public async Task A_chunk_range_selects_those_chunks_and_one_past_the_end_is_an_invalid_argument()
+    {
+        var put = PutChunkedTable();
+        int chunks = put.Batches.Count;
+        Assert.True(chunks > 3, $"{chunks} chunks");
+
+        var (table, selected) = await _node.ListHeldChunksAsync(put.Dataset.Cid, new ChunkRange(1, 3), CancellationToken.None);
+
+        Assert.Equal(put.Dataset.Cid, table.Cid);
+        Assert.Equal(put.Batches.Skip(1).Take(2).Select(b => b.Cid), selected.Select(c => c.Cid));
+        var beyond = await Assert.ThrowsAsync<NodeException>(() => _node.ListHeldChunksAsync(put.Dataset.Cid, new ChunkRange(1, chunks + 1), CancellationToken.None));
+        Assert.Equal(NodeErrorKind.InvalidArgument, beyond.Kind);
+        Assert.Contains($"it has {chunks} chunks", beyond.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_table_missing_a_chunk_is_not_held_whole_and_is_not_found_without_peers()
+    {
+        var put = PutChunkedTable();
+        var lost = put.Batches[2].Cid;
+        Assert.True(_node.HoldsAll(put.Dataset.Cid));
+
+        Assert.True(_content.Repository.Blocks.Delete(lost));
+        _node.Content.Forget(lost);
+
+        Assert.False(_node.HoldsAll(put.Dataset.Cid));
+        var missing = await Assert.ThrowsAsync<NodeException>(() => _node.ListHeldChunksAsync(put.Dataset.Cid, null, CancellationToken.None));
+        Assert.Equal(NodeErrorKind.NotFound, missing.Kind);
+        Assert.Contains(lost.ToString(), missing.Message, StringComparison.Ordinal);
+        var whole = await Assert.ThrowsAsync<NodeException>(() => _node.EnsureLocalAsync(put.Dataset.Cid, CancellationToken.None));
+        Assert.Equal(NodeErrorKind.NotFound, whole.Kind);
+    }
+
+    [Fact]
+    public void Naming_a_cid_the_shared_registry_lacks_is_not_found_not_a_protocol_error()
+    {
+        // The leak: ServiceRegistry.AddVersion threw a gRPC RpcException, which an HTTP upload turned into a 500.
+        using var shared = RegistryFactory.Open("sqlite:" + Path.Combine(_folder.Path, "shared.db"));
+        using var node = new ContentNode(_content, new NodeOptions { SharedRegistry = shared });
+        var put = PutChunkedTable();
+
+        var refused = Assert.Throws<NodeException>(() => node.Registrations.AddVersion("sales", put.Dataset.Cid));
+
+        Assert.Equal(NodeErrorKind.NotFound, refused.Kind);
+        node.Registrations.Registered(put.Dataset.Cid);
+        Assert.Equal(1, node.Registrations.AddVersion("sales", put.Dataset.Cid).Version);
+    }
+
+    [Fact]
+    public void What_the_layers_below_throw_is_classified_once_for_every_face()
+    {
+        var cid = PutChunkedTable().Dataset.Cid;
+
+        Assert.Equal(NodeErrorKind.NotFound, NodeException.KindOf(new BlockNotFoundException(cid)));
+        Assert.Equal(NodeErrorKind.Unavailable, NodeException.KindOf(new RegistryUnavailableException("postgres away")));
+        Assert.Equal(NodeErrorKind.Unavailable, NodeException.KindOf(new PeersUnavailableException("no holder answered")));
+        Assert.Equal(NodeErrorKind.InvalidArgument, NodeException.KindOf(new NodeLimitException("max_tag_key_bytes", 256, "a tag key of 300 bytes")));
+        Assert.Equal(NodeErrorKind.InvalidArgument, NodeException.KindOf(new Content.ContentFormatException("not a manifest")));
+        Assert.Null(NodeException.KindOf(new InvalidOperationException("the node's own fault")));
+    }
+
+    [Fact]
+    public void Only_tables_and_batches_are_listed()
+    {
+        Assert.True(ContentNode.IsListed(BlockKind.Batch));
+        Assert.True(ContentNode.IsListed(BlockKind.Dataset));
+        Assert.True(ContentNode.IsListed(BlockKind.ArrowStream));
+        Assert.False(ContentNode.IsListed(BlockKind.Foreign));
+        Assert.False(ContentNode.IsListed(BlockKind.TableNode));
+    }
+
+    public void Dispose()
+    {
+        _node.Dispose();
+        _content.Dispose();
+        _folder.Dispose();
+    }
+
+    private PutStreamResult PutChunkedTable()
+    {
+        using var batch = TestBatches.Large(2L << 20, seed: 7);
+        return _content.PutStream(batch.Schema, [batch]);
+    }
+}
