@@ -1,14 +1,9 @@
 using ArrowCid.Arrow.Ipc;
-using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Canonical;
-using ArrowCid.Content.Chunking;
-using ArrowCid.Content.Datasets;
-using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 using Google.Protobuf;
-
 
 namespace ArrowCid.Flight.Service;
 
@@ -18,8 +13,7 @@ namespace ArrowCid.Flight.Service;
 /// flatbuffer as stored, already padded to 8; data_body = its body as stored). Writing them back as
 /// an IPC stream — 0xFFFFFFFF, int32 length, header, body — and adding the end-of-stream marker
 /// gives the block byte for byte, so a client re-hashes exactly what the CID names. A table (or a
-/// range of its chunks) is its schema message once, then every chunk's dictionary and record batch
-/// messages in row order.
+/// range of its chunks) goes out through <see cref="TableStreamWriter"/> into a <see cref="FlightDataSink"/>.
 /// An Arrow stream kept as imported (not canonical) goes out message by message as it is.
 /// </summary>
 internal static class CanonicalFlightData
@@ -36,36 +30,34 @@ internal static class CanonicalFlightData
         }
     }
 
-    /// <summary>
-    /// Writes chunks of a table: its schema message once, then each chunk's dictionary and record
-    /// batch messages in row order, every chunk block checked against its CID and its schema
-    /// message against the table's as it is opened. A chunk is at most 1 MiB, so every message is too.
-    /// </summary>
-    public static async Task WriteTableAsync(
-        Schema schema, IEnumerable<TableTreeEntry> chunks, Func<Cid, CancellationToken, Task<LeasedBlock>> open, Func<FlightData, bool, Task> write, CancellationToken cancellationToken)
-    {
-        // The kept message, read-only: the ByteString only wraps it.
-        var schemaMessage = DatasetSchemaMessage.EncodeShared(schema);
-        await write(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(schemaMessage[8..]) }, false).ConfigureAwait(false);
-        foreach (var chunk in chunks)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var block = await open(chunk.Cid, cancellationToken).ConfigureAwait(false);
-            var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage.Span, chunk.Cid);
-            // A chunk's dictionary batches are small and its record batch follows at once: they may
-            // wait for it (the second argument), so a chunk goes out as one frame and one socket write.
-            foreach (var message in layout.Dictionaries)
-            {
-                await write(ToFlightData(message), true).ConfigureAwait(false);
-            }
-
-            await write(ToFlightData(layout.RecordBatch), false).ConfigureAwait(false);
-        }
-    }
-
-    private static FlightData ToFlightData(IpcStreamMessage message) => new()
+    public static FlightData ToFlightData(IpcStreamMessage message) => new()
     {
         DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata),
         DataBody = UnsafeByteOperations.UnsafeWrap(message.Body),
     };
+}
+
+/// <summary>
+/// A table stream (<see cref="TableStreamWriter"/>) as FlightData: the schema message once (its
+/// header without the 8-byte prefix), then each chunk's dictionary and record batch messages as
+/// stored. A chunk is at most 1 MiB, so every message is too.
+/// </summary>
+/// <param name="write">Sends one message; true when it may wait for the next (a chunk's dictionaries wait for its record batch, so a chunk goes out as one frame and one socket write).</param>
+internal sealed class FlightDataSink(Func<FlightData, bool, Task> write) : ITableStreamSink
+{
+    public async ValueTask WriteSchemaAsync(ReadOnlyMemory<byte> schemaMessage, CancellationToken cancellationToken) =>
+        // The kept message, read-only: the ByteString only wraps it.
+        await write(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(schemaMessage[8..]) }, false).ConfigureAwait(false);
+
+    public async ValueTask WriteChunkAsync(CanonicalBlockLayout chunk, CancellationToken cancellationToken)
+    {
+        foreach (var message in chunk.Dictionaries)
+        {
+            await write(CanonicalFlightData.ToFlightData(message), true).ConfigureAwait(false);
+        }
+
+        await write(CanonicalFlightData.ToFlightData(chunk.RecordBatch), false).ConfigureAwait(false);
+    }
+
+    public ValueTask WriteEndAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

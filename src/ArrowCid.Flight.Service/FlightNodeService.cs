@@ -1,3 +1,4 @@
+using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
@@ -119,7 +120,7 @@ public sealed class FlightNodeService : FlightServiceBase
                 Task WriteMaybeBuffered(FlightData data, bool buffered) => buffered
                     ? responseStream.WriteBufferedAsync(data, context.CancellationToken)
                     : responseStream.WriteAsync(data, context.CancellationToken);
-                await CanonicalFlightData.WriteTableAsync(table.Schema, chunks, _node.OpenChunkAsync, WriteMaybeBuffered, context.CancellationToken).ConfigureAwait(false);
+                await TableStreamWriter.WriteAsync(table.Schema, ChunkBlocks.ReadAsync(chunks, _node.OpenChunkAsync, context.CancellationToken), new FlightDataSink(WriteMaybeBuffered), context.CancellationToken).ConfigureAwait(false);
                 return;
             }
 

@@ -73,16 +73,11 @@ internal sealed class ArrowFileLayout
     /// <summary>Writes bytes [<paramref name="start"/>, <paramref name="end"/>) of the file, holding one chunk's lease at a time.</summary>
     public async Task WriteAsync(Stream destination, long start, long end, CancellationToken cancellationToken)
     {
-        // The footer's blocks, gathered as the chunks go by when the write covers them all.
-        List<ArrowFileBlock>? dictionaries = start <= Magic.Length + _schemaMessage.Length ? [] : null;
-        List<ArrowFileBlock>? batches = dictionaries is null ? null : [];
-        long at = 0;
-        await WritePartAsync(Magic).ConfigureAwait(false);
-        await WritePartAsync(_schemaMessage).ConfigureAwait(false);
-        // The chunks the range touches (all from the first when the footer is gathered on the way),
-        // read one ahead of the one being written.
+        // The chunks the range touches (all from the first when the footer is gathered on the way,
+        // which it is when the write starts before the first chunk), read one ahead of the one being written.
+        bool gathersFooter = start <= Magic.Length + _schemaMessage.Length;
         int first = 0;
-        while (batches is null && first < _chunks.Count && _chunkStarts[first] + MessagesLength(_chunks[first]) <= start)
+        while (!gathersFooter && first < _chunks.Count && _chunkStarts[first] + MessagesLength(_chunks[first]) <= start)
         {
             first++;
         }
@@ -93,51 +88,68 @@ internal sealed class ArrowFileLayout
             last++;
         }
 
-        at = first < _chunks.Count ? _chunkStarts[first] : _endOfStreamStart;
         var sent = first == 0 && last == _chunks.Count ? _chunks : _chunks.Skip(first).Take(last - first).ToList();
-        int index = first;
-        await foreach (var block in ChunkReadAhead.OpenInOrder(_reader, sent, cancellationToken).ConfigureAwait(false))
+        var sink = new RangeSink(this, destination, start, end, first, gathersFooter);
+        await sink.WritePartAsync(Magic, cancellationToken).ConfigureAwait(false);
+        await TableStreamWriter.WriteAsync(_schemaMessage, ChunkBlocks.Of(ChunkReadAhead.OpenInOrder(_reader, sent, cancellationToken)), sink, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The file as the table stream goes by: magic, the stream's messages at their file offsets, the
+    /// footer; only what lies in [start, end) is written.
+    /// </summary>
+    private sealed class RangeSink(ArrowFileLayout file, Stream destination, long start, long end, int firstChunk, bool gathersFooter) : ITableStreamSink
+    {
+        // The footer's blocks, gathered as the chunks go by when the write covers them all.
+        private readonly List<ArrowFileBlock>? _dictionaries = gathersFooter ? [] : null;
+        private readonly List<ArrowFileBlock>? _batches = gathersFooter ? [] : null;
+        private int _chunk = firstChunk;
+        private long _at;
+
+        public ValueTask WriteSchemaAsync(ReadOnlyMemory<byte> schemaMessage, CancellationToken cancellationToken) =>
+            WritePartAsync(schemaMessage, cancellationToken);
+
+        public ValueTask WriteChunkAsync(CanonicalBlockLayout chunk, CancellationToken cancellationToken)
         {
-            using (block)
+            // Chunks before the range are skipped: this one starts where the layout put it.
+            _at = file._chunkStarts[_chunk];
+            if (_batches is not null)
             {
-                var layout = CanonicalBlockLayout.ParseChunk(block.Memory, _schemaMessage, block.Cid);
-                if (batches is not null)
+                AddBlocks(chunk, _at, _dictionaries!, _batches);
+            }
+
+            _chunk++;
+            return WritePartAsync(chunk.BatchMessages, cancellationToken);
+        }
+
+        public async ValueTask WriteEndAsync(CancellationToken cancellationToken)
+        {
+            _at = file._endOfStreamStart;
+            await WritePartAsync(EncodedMessage.EndOfStream, cancellationToken).ConfigureAwait(false);
+            if (_at < end)
+            {
+                byte[] footer = _batches is not null && _batches.Count == file._chunks.Count ? file.Footer(_dictionaries!, _batches) : file.ReadFooter();
+                if (footer.Length != file._footerLength)
                 {
-                    AddBlocks(layout, _chunkStarts[index], dictionaries!, batches);
+                    throw new InvalidOperationException($"the footer is {footer.Length} bytes where {file._footerLength} were laid out");
                 }
 
-                await WritePartAsync(layout.BatchMessages).ConfigureAwait(false);
+                await WritePartAsync(footer, cancellationToken).ConfigureAwait(false);
             }
-
-            index++;
         }
 
-        at = _endOfStreamStart;
-
-        await WritePartAsync(EncodedMessage.EndOfStream).ConfigureAwait(false);
-        if (at < end)
+        /// <summary>Writes what of a part of the file (starting where the last ended) lies in [start, end).</summary>
+        public async ValueTask WritePartAsync(ReadOnlyMemory<byte> part, CancellationToken cancellationToken)
         {
-            byte[] footer = batches is not null && batches.Count == _chunks.Count ? Footer(dictionaries!, batches) : ReadFooter();
-            if (footer.Length != _footerLength)
+            long partEnd = _at + part.Length;
+            if (partEnd > start && _at < end)
             {
-                throw new InvalidOperationException($"the footer is {footer.Length} bytes where {_footerLength} were laid out");
-            }
-
-            await WritePartAsync(footer).ConfigureAwait(false);
-        }
-
-        // Writes what of a part of the file (starting at 'at') lies in [start, end).
-        async Task WritePartAsync(ReadOnlyMemory<byte> part)
-        {
-            long partEnd = at + part.Length;
-            if (partEnd > start && at < end)
-            {
-                int from = (int)Math.Max(0, start - at);
-                int to = (int)(Math.Min(end, partEnd) - at);
+                int from = (int)Math.Max(0, start - _at);
+                int to = (int)(Math.Min(end, partEnd) - _at);
                 await destination.WriteAsync(part[from..to], cancellationToken).ConfigureAwait(false);
             }
 
-            at = partEnd;
+            _at = partEnd;
         }
     }
 

@@ -53,8 +53,7 @@ internal static class TableResponses
     /// <exception cref="GatewayException">404 when the table is not held whole, 406 when the CID is no table or the format does not fit, 400 for a bad chunk range.</exception>
     public static async Task WriteAsync(HttpContext http, GatewayContext context, Cid cid, NegotiatedFormat format, TableCaching caching)
     {
-        var table = Open(context, cid);
-        var chunks = ChunksOf(http.Request, table, context.Reader);
+        var (table, chunks) = await ListChunksAsync(http, context, cid).ConfigureAwait(false);
         var codec = CodecOf(format);
         if (codec != CompressionCodec.None && format.Format != ResponseFormat.ArrowStream)
         {
@@ -94,28 +93,15 @@ internal static class TableResponses
         }
     }
 
-    /// <summary>Opens a table, mapping what can go wrong to 404 (not held) or 406 (not a table).</summary>
-    private static TableManifest Open(GatewayContext context, Cid cid)
-    {
-        try
-        {
-            return context.Content.OpenTable(cid);
-        }
-        catch (BlockNotFoundException e)
-        {
-            throw new GatewayException(StatusCodes.Status404NotFound, $"{cid} is not held by this node", e);
-        }
-        catch (ContentFormatException e)
-        {
-            throw new GatewayException(StatusCodes.Status406NotAcceptable, $"{cid} is not a table, so it has no Arrow, Parquet or CSV form ({e.Message}); ask for application/vnd.ipld.raw", e);
-        }
-    }
-
-    /// <summary>The chunks asked for (all, or <c>?chunks=FIRST-END</c>), each checked to be held here before anything is sent.</summary>
-    private static List<TableTreeEntry> ChunksOf(HttpRequest request, TableManifest table, BlockReader reader)
+    /// <summary>
+    /// The table and the chunks asked for (all, or <c>?chunks=FIRST-END</c>), each held here (fetched
+    /// from a peer first when the node may) before anything is sent: the node's one chunk-range
+    /// selection, as a Flight ticket's. A CID that is no table is 406; one not held 404.
+    /// </summary>
+    private static async Task<(TableManifest Table, List<TableTreeEntry> Chunks)> ListChunksAsync(HttpContext http, GatewayContext context, Cid cid)
     {
         ChunkRange? range = null;
-        var rangeText = request.Query["chunks"];
+        var rangeText = http.Request.Query["chunks"];
         if (rangeText.Count > 0)
         {
             range = rangeText.Count == 1 && ChunkRange.TryParse(rangeText[0], out var parsed, out _)
@@ -123,30 +109,15 @@ internal static class TableResponses
                 : throw new GatewayException(StatusCodes.Status400BadRequest, $"chunks '{rangeText}' is not FIRST-END (decimal chunk indexes, END exclusive and greater than FIRST)");
         }
 
-        var chunks = new List<TableTreeEntry>();
-        long index = 0;
         try
         {
-            foreach (var chunk in table.Chunks())
-            {
-                if (range is null || (index >= range.First && index < range.End))
-                {
-                    chunks.Add(chunk.Bytes > 0 && reader.Has(chunk.Cid)
-                        ? chunk
-                        : throw new GatewayException(StatusCodes.Status404NotFound, $"{table.Cid} is not held whole by this node: chunk {index} ({chunk.Cid}) is missing"));
-                }
-
-                index++;
-            }
+            var (table, chunks) = await context.Node.ListHeldChunksAsync(cid, range, http.RequestAborted).ConfigureAwait(false);
+            return (table, chunks as List<TableTreeEntry> ?? chunks.ToList());
         }
-        catch (BlockNotFoundException e)
+        catch (ContentFormatException e)
         {
-            throw new GatewayException(StatusCodes.Status404NotFound, $"{table.Cid} is not held whole by this node: {e.Message}", e);
+            throw new GatewayException(StatusCodes.Status406NotAcceptable, $"{cid} is not a table, so it has no Arrow, Parquet or CSV form ({e.Message}); ask for application/vnd.ipld.raw", e);
         }
-
-        return range is { } asked && asked.End > index
-            ? throw new GatewayException(StatusCodes.Status400BadRequest, $"chunks {asked.First}-{asked.End} of {table.Cid} asked for, but it has {index} chunks")
-            : chunks;
     }
 
     /// <summary>The IPC body compression the Accept range asks for with <c>codecs</c>.</summary>
@@ -189,7 +160,6 @@ internal static class TableResponses
     {
         var response = http.Response;
         string mediaType = ContentNegotiation.MediaType(ResponseFormat.ArrowStream);
-        byte[] schemaMessage = DatasetSchemaMessage.Encode(table.Schema);
         if (codec != CompressionCodec.None)
         {
             // Compressed bodies are re-encoded batch by batch: their length is not known up front.
@@ -204,23 +174,11 @@ internal static class TableResponses
 
         response.ContentType = mediaType;
 
-        // Every chunk block is the schema message, its batch messages and the end-of-stream marker.
-        long length = schemaMessage.Length + chunks.Sum(c => c.Bytes - schemaMessage.Length - CanonicalBlockLayout.EndOfStreamLength) + CanonicalBlockLayout.EndOfStreamLength;
-        await WriteEncodedAsync(http, length, async body =>
-        {
-            await body.WriteAsync(schemaMessage, http.RequestAborted).ConfigureAwait(false);
-            await foreach (var block in ChunkReadAhead.OpenInOrder(context.Reader, chunks, http.RequestAborted).ConfigureAwait(false))
-            {
-                // The lease is held only while its messages are written.
-                using (block)
-                {
-                    var layout = CanonicalBlockLayout.ParseChunk(block.Memory, schemaMessage, block.Cid);
-                    await body.WriteAsync(layout.BatchMessages, http.RequestAborted).ConfigureAwait(false);
-                }
-            }
-
-            await body.WriteAsync(EncodedMessage.EndOfStream, http.RequestAborted).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+        // Every chunk block is the schema message, its batch messages and the end-of-stream marker;
+        // the lease of each is held only while its messages are written, the next read meanwhile.
+        long length = TableStreamWriter.IpcStreamLength(table.Schema, chunks);
+        await WriteEncodedAsync(http, length, body => TableStreamWriter.WriteAsync(
+            table.Schema, ChunkBlocks.Of(ChunkReadAhead.OpenInOrder(context.Reader, chunks, http.RequestAborted)), new IpcStreamSink(body), http.RequestAborted)).ConfigureAwait(false);
     }
 
     /// <summary>

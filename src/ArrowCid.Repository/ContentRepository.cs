@@ -301,7 +301,10 @@ public sealed class ContentRepository : IDisposable
             return block.Memory.Length;
         }
 
-        return DatasetStreamWriter.Write(Reader, OpenTable(cid), destination);
+        var table = OpenTable(cid);
+        var sink = new IpcStreamSink(destination, synchronous: true);
+        TableStreamWriter.Write(table.Schema, ChunkBlocks.Read(Reader, table.Chunks()), sink);
+        return sink.Written;
     }
 
     /// <summary>

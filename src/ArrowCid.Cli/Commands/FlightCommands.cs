@@ -6,6 +6,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Bench;
 using ArrowCid.Bench.Flight;
+using ArrowCid.Content.Canonical;
 using ArrowCid.Flight.Client;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
@@ -372,25 +373,17 @@ internal static class FlightCommands
         }
     }
 
-    /// <summary>One IPC stream: the first block without its end-of-stream marker, the others without schema and marker, then one marker.</summary>
+    /// <summary>The fetched chunks as one IPC stream (<see cref="TableStreamWriter"/>); the schema message is the first chunk's, each chunk's checked against it.</summary>
     private static void WriteStream(FlightFetchResult fetched, Stream destination)
     {
-        int schemaLength = 0;
-        for (int i = 0; i < fetched.Batches.Count; i++)
+        if (fetched.Batches.Count == 0)
         {
-            var block = fetched.Batches[i].CanonicalBytes.Span;
-            if (i == 0)
-            {
-                schemaLength = 8 + System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(block[4..]);
-                destination.Write(block[..^8]);
-            }
-            else
-            {
-                destination.Write(block[schemaLength..^8]);
-            }
+            EncodedMessage.WriteEndOfStream(destination);
+            return;
         }
 
-        EncodedMessage.WriteEndOfStream(destination);
+        var schemaMessage = CanonicalBlockLayout.Parse(fetched.Batches[0].CanonicalBytes, fetched.Batches[0].Cid).SchemaMessage;
+        TableStreamWriter.Write(schemaMessage, fetched.Batches.Select(b => new CanonicalChunk(b.Cid, b.CanonicalBytes)), new IpcStreamSink(destination, synchronous: true));
     }
 
     /// <summary>"  name NAME@N" for a named flight (ListFlights lists each name first, under PATH [NAME]).</summary>
