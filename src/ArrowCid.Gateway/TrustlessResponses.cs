@@ -149,21 +149,13 @@ internal static class TrustlessResponses
         // The first step opens a table's root: a root that is not what its record says fails here,
         // before anything is sent, as a problem answer rather than a cut stream.
         bool more = blocks.MoveNext();
-        var body = response.BodyWriter;
-        WriteSectionStart(body, new CarHeader([cid]).Encode());
+
+        // The one CAR writer and block order `export car` uses: the same request gives the same bytes.
+        var writer = await CarV1Writer.StartAsync(response.Body, [cid], car.Duplicates, http.RequestAborted).ConfigureAwait(false);
         for (; more; more = blocks.MoveNext())
         {
-            var block = blocks.Current;
-            using var lease = context.Reader.Open(block, access: BlockAccess.Read);
-            WriteSectionStart(body, block.Bytes, lease.Memory.Length);
-            var flushed = await body.WriteAsync(lease.Memory, http.RequestAborted).ConfigureAwait(false);
-            if (flushed.IsCanceled || flushed.IsCompleted)
-            {
-                return;
-            }
+            await CarExport.WriteBlockAsync(context.Reader, writer, blocks.Current, http.RequestAborted).ConfigureAwait(false);
         }
-
-        await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }
 
     // The blocks a CAR of this scope carries; identity blocks never (their bytes are in the CIDs that link them).
@@ -182,18 +174,7 @@ internal static class TrustlessResponses
             DagScope.Entity => context.Content.IsDataset(root) || root.Codec == Multicodec.DagPb,
             _ => true,
         };
-        var blocks = wholeDag ? CarBlockOrder.DepthFirst(context.Content, root, car.Duplicates) : [root];
-        return blocks.Where(b => !IsIdentity(b));
-    }
-
-    // A CAR section starts with varint(length of what follows); the header section's length is the header's.
-    private static void WriteSectionStart(System.IO.Pipelines.PipeWriter body, ReadOnlySpan<byte> prefix, int followingBytes = 0)
-    {
-        ulong length = (ulong)prefix.Length + (ulong)followingBytes;
-        var span = body.GetSpan(Varint.MaxLength + prefix.Length);
-        int written = Varint.Write(length, span);
-        prefix.CopyTo(span[written..]);
-        body.Advance(written + prefix.Length);
+        return wholeDag ? CarBlockOrder.DepthFirst(context.Content, root, car.Duplicates) : [root];
     }
 
     private static void SetCommonHeaders(HttpContext http, string name, string format)

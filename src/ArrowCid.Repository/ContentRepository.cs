@@ -309,8 +309,8 @@ public sealed class ContentRepository : IDisposable
 
     /// <summary>
     /// Writes a CAR (v1, or v2 with an index) whose roots are <paramref name="roots"/>: each root's
-    /// block and, for a dataset, its manifest nodes (parents before children) and then its chunks;
-    /// for a foreign DAG node, the
+    /// blocks depth first (<see cref="CarBlockOrder.DepthFirst"/>: a manifest node, then what it
+    /// links in row order); for a foreign DAG node, the
     /// blocks it links (transitively) as far as the repository holds them; each block once. Every
     /// block is checked against its CID as it is written.
     /// </summary>

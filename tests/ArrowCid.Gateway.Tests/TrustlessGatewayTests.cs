@@ -269,6 +269,30 @@ public sealed class TrustlessGatewayTests(TrustlessFixture fixture)
         Assert.Equal(TableBlocks.Read(Node.Content, table).Blocks.Select(b => b.Cid).ToHashSet(), blocks.ToHashSet());
     }
 
+    [Theory]
+    [InlineData("two-level table")]
+    [InlineData("repeating table")]
+    [InlineData("foreign node")]
+    public async Task Export_car_gives_the_bytes_the_gateway_gives_for_the_same_request(string which)
+    {
+        var root = which switch
+        {
+            "two-level table" => fixture.TwoLevelTable,
+            "repeating table" => fixture.RepeatingTable,
+            _ => fixture.ForeignNode,
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/ipfs/{root}");
+        request.Headers.TryAddWithoutValidation("Accept", "application/vnd.ipld.car; version=1; order=dfs; dups=n");
+        using var response = await Node.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        byte[] served = await response.Content.ReadAsByteArrayAsync();
+
+        using var exported = new MemoryStream();
+        Node.Content.ExportCar([root], exported);
+
+        Assert.Equal(exported.ToArray(), served);
+    }
+
     [Fact]
     public async Task Dag_scope_block_is_the_root_alone_and_entity_the_whole_table()
     {

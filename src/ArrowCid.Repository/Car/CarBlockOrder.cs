@@ -17,14 +17,16 @@ public static class CarBlockOrder
     /// <param name="content">The repository.</param>
     /// <param name="root">A stored CID.</param>
     /// <param name="duplicates">True to name a block every time the walk meets it (CAR <c>dups=y</c>); false to name each block once (<c>dups=n</c>).</param>
-    /// <returns>The CIDs in order, the root first.</returns>
+    /// <returns>The CIDs in order, the root first; identity CIDs left out.</returns>
     /// <exception cref="Content.Stores.BlockNotFoundException">A table node is missing (while enumerating).</exception>
     /// <exception cref="Content.ContentFormatException">A table node is malformed or disagrees with its parent (while enumerating).</exception>
     public static IEnumerable<Cid> DepthFirst(ContentRepository content, Cid root, bool duplicates = false)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(root);
-        return content.IsDataset(root) ? TableDepthFirst(content, root, duplicates) : LinkedFrom(content, root, duplicates);
+        // Identity blocks are never carried: their bytes are in the CIDs that name them.
+        var blocks = content.IsDataset(root) ? TableDepthFirst(content, root, duplicates) : LinkedFrom(content, root, duplicates);
+        return blocks.Where(b => b.Hash.Code != Multicodec.Identity);
     }
 
     /// <summary>
@@ -33,7 +35,7 @@ public static class CarBlockOrder
     /// carried only part of it. Content addressing makes a cycle impossible, so naming repeats
     /// (<paramref name="duplicates"/>) ends too.
     /// </summary>
-    internal static IEnumerable<Cid> LinkedFrom(ContentRepository content, Cid root, bool duplicates = false)
+    private static IEnumerable<Cid> LinkedFrom(ContentRepository content, Cid root, bool duplicates = false)
     {
         var seen = new HashSet<Cid> { root };
         var pending = new Stack<Cid>();

@@ -196,7 +196,7 @@ public sealed class TwoLevelTableTests(TwoLevelTableFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void A_car_of_the_tree_is_root_nodes_then_chunks_each_at_most_one_mib_and_a_strict_import_takes_it_whole()
+    public void A_car_of_the_tree_is_depth_first_each_block_at_most_one_mib_and_a_strict_import_takes_it_whole()
     {
         var table = Content.OpenTable(Root);
         var nodes = table.Nodes().ToList();
@@ -207,10 +207,12 @@ public sealed class TwoLevelTableTests(TwoLevelTableFixture fixture) : IClassFix
 
         car.Position = 0;
         var blocks = ArrowCid.Content.Car.CarReader.Open(car).ReadBlocks().ToList();
-        // The root, then its nodes (parents before children), then the chunks in row order.
+        // Depth first, the gateway's order=dfs: the root, then each node followed by what it links,
+        // so the chunks come in row order.
         Assert.Equal(Root, blocks[0].Cid);
-        Assert.Equal(nodes.ToHashSet(), blocks.Take(nodes.Count).Select(b => b.Cid).ToHashSet());
-        Assert.Equal(chunks, blocks.Skip(nodes.Count).Select(b => b.Cid));
+        Assert.Equal(CarBlockOrder.DepthFirst(Content, Root), blocks.Select(b => b.Cid));
+        Assert.Equal(nodes.ToHashSet(), blocks.Select(b => b.Cid).Where(c => c.Codec == Multicodec.DagCbor).ToHashSet());
+        Assert.Equal(chunks, blocks.Select(b => b.Cid).Where(c => c.Codec == Multicodec.Raw));
         Assert.Equal(blocks.Count, report.Blocks);
         Assert.All(blocks, b => Assert.True(b.Data.Length <= 1_048_576, $"{b.Cid} is {b.Data.Length} bytes"));
 
