@@ -187,7 +187,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
 
     private byte[] Verify(Cid cid)
     {
-        // A table's root, its manifest nodes, then its chunks, each block once (one walk of the tree).
+        // A table's blocks depth first, each once (one walk of the tree).
         List<Cid> blocks = node.Repository.IsDataset(cid)
             ? TableBlocks.Read(node.Repository, cid).Blocks.Select(b => b.Cid).ToList()
             : [cid];

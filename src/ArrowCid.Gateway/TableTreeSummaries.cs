@@ -72,34 +72,44 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
 
     private TableTreeSummary Walk(Cid cid, CancellationToken cancellationToken)
     {
-        // One pass over the tree: the blocks it reads are its manifest blocks (the root first,
-        // then depth first, each node's first entry first), the entries it lists its chunks.
-        var read = new List<TableBlock>();
-        var table = TableManifest.Open(cid, c =>
-        {
-            var bytes = fetch(c);
-            Interlocked.Increment(ref _nodesRead);
-            read.Add(new TableBlock(c, bytes.Length));
-            return bytes;
-        });
-
+        // One pass of the table walk: its manifest blocks as it reaches them (the root first, then
+        // depth first), its chunks in row order (a repeated chunk each time).
+        var walk = new TableTreeWalker(cid);
+        var blocks = new List<TableBlock>();
         var chunks = new List<TableTreeEntry>();
         var firstRows = new List<long>();
+        var firstChunkPath = new List<string>();
         long firstRow = 0;
-        foreach (var chunk in table.Chunks())
+        for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            chunks.Add(chunk);
-            firstRows.Add(firstRow);
-            firstRow += chunk.Rows;
+            switch (step)
+            {
+                case TableWalkStep.NeedBlock:
+                    cancellationToken.ThrowIfCancellationRequested();
+                    walk.Supply(fetch(walk.Pending!).Span);
+                    Interlocked.Increment(ref _nodesRead);
+                    break;
+                case TableWalkStep.Node:
+                    blocks.Add(new TableBlock(walk.Block!, walk.BlockBytes));
+                    if (chunks.Count == 0 && walk.Block != cid)
+                    {
+                        // The nodes reached before the first chunk: the path down to it.
+                        firstChunkPath.Add(walk.Block!.ToString());
+                    }
+
+                    break;
+                case TableWalkStep.Chunk:
+                    var chunk = walk.Chunk!;
+                    blocks.Add(new TableBlock(chunk.Cid, chunk.Bytes));
+                    chunks.Add(chunk);
+                    firstRows.Add(firstRow);
+                    firstRow += chunk.Rows;
+                    break;
+            }
         }
 
-        // The reads after the root's, one per level below it, are the nodes down to the first chunk.
-        var firstChunkPath = read.Skip(1).Take(Math.Max(table.Height - 1, 0)).Select(b => b.Cid.ToString()).ToList();
-
-        // A one-chunk table's root is its chunk: listed once, whether as read or as listed.
-        var blocks = TableBlocks.Of(cid, read.Concat(chunks.Select(c => new TableBlock(c.Cid, c.Bytes))));
-        return new TableTreeSummary(table.Schema, table.Rows, table.Bytes, chunks, [.. firstRows], firstChunkPath, blocks);
+        var table = walk.Table!;
+        return new TableTreeSummary(table.Schema, table.Rows, table.Bytes, chunks, [.. firstRows], firstChunkPath, TableBlocks.Of(cid, blocks));
     }
 
     private void Keep(Cid cid, TableTreeSummary summary)

@@ -15,7 +15,7 @@ public sealed record TableBlock(Cid Cid, long Bytes);
 /// root, the nodes below it and the chunks they link; for a version-1 dataset its manifest and
 /// batches; for a one-chunk table the one block. Two tables' blocks compare with
 /// <see cref="TableDifference.Between"/>: what versions share, what a version adds. Found by
-/// <see cref="TableWalk"/>.
+/// <see cref="TableTreeWalker"/>.
 /// </summary>
 public sealed class TableBlocks
 {
@@ -32,7 +32,7 @@ public sealed class TableBlocks
     /// <summary>The table's CID.</summary>
     public Cid Root { get; }
 
-    /// <summary>The blocks, each once: the root first, then the manifest nodes (parents before children), then the chunks in row order.</summary>
+    /// <summary>The blocks, each once, depth first (<see cref="TableTreeWalker"/>): the root first, each manifest node before what it links, the chunks in row order.</summary>
     public IReadOnlyList<TableBlock> Blocks { get; }
 
     /// <summary>The sum of the blocks' lengths (manifest nodes included).</summary>
@@ -48,7 +48,7 @@ public sealed class TableBlocks
     /// with <see cref="TableManifest.Chunks"/>), so the tree need not be walked a second time.
     /// </summary>
     /// <param name="root">The table's CID.</param>
-    /// <param name="blocks">Its manifest blocks, parents before children, then its chunks in row order; a block listed again is kept once.</param>
+    /// <param name="blocks">Its blocks, depth first; a block listed again is kept once.</param>
     /// <returns>The table's blocks.</returns>
     public static TableBlocks Of(Cid root, IEnumerable<TableBlock> blocks)
     {
@@ -72,32 +72,44 @@ public sealed class TableBlocks
     public static TableBlocks Read(ContentRepository content, Cid root)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var walk = new TableWalk(root);
-        while (walk.TryGetNext(out var cid))
+        return Walk(new TableTreeWalker(root, eachBlockOnce: true), (walk, cid) =>
         {
             if (cid.Codec == Multicodec.Raw)
             {
-                walk.AddLength(cid, LengthOf(content, cid));
+                walk.SupplyLength(LengthOf(content, cid));
             }
             else
             {
-                walk.Add(cid, content.GetBytes(cid).Span);
+                walk.Supply(content.GetBytes(cid).Span);
             }
-        }
-
-        return walk.ToTableBlocks();
+        });
     }
 
     /// <summary>The blocks of a table whose manifest blocks <paramref name="fetch"/> returns (from wherever they are held); a raw root is read for its length.</summary>
-    internal static TableBlocks Read(Cid root, Func<Cid, ReadOnlyMemory<byte>> fetch)
+    internal static TableBlocks Read(Cid root, Func<Cid, ReadOnlyMemory<byte>> fetch) =>
+        Walk(new TableTreeWalker(root, eachBlockOnce: true), (walk, cid) => walk.Supply(fetch(cid).Span));
+
+    /// <summary>Every block a walk reports, in its order (depth first), each once; <paramref name="supply"/> hands in what it asks for.</summary>
+    internal static TableBlocks Walk(TableTreeWalker walk, Action<TableTreeWalker, Cid> supply)
     {
-        var walk = new TableWalk(root);
-        while (walk.TryGetNext(out var cid))
+        var blocks = new List<TableBlock>();
+        for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
-            walk.Add(cid, fetch(cid).Span);
+            switch (step)
+            {
+                case TableWalkStep.NeedBlock:
+                    supply(walk, walk.Pending!);
+                    break;
+                case TableWalkStep.Node:
+                    blocks.Add(new TableBlock(walk.Block!, walk.BlockBytes));
+                    break;
+                case TableWalkStep.Chunk:
+                    blocks.Add(new TableBlock(walk.Chunk!.Cid, walk.Chunk.Bytes));
+                    break;
+            }
         }
 
-        return walk.ToTableBlocks();
+        return new TableBlocks(walk.Root, blocks);
     }
 
     private static long LengthOf(ContentRepository content, Cid cid)

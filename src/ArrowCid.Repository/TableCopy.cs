@@ -1,4 +1,5 @@
 using ArrowCid.Content;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Registry;
@@ -17,7 +18,7 @@ public sealed record TableCopyReport(TableBlocks Table, IReadOnlyList<TableBlock
 
 /// <summary>
 /// Copies a table into the repository from another holder of its blocks (a Flight node), fetching
-/// only the blocks this repository lacks. The walk (<see cref="TableWalk"/>) reads manifest nodes
+/// only the blocks this repository lacks. The walk (<see cref="TableTreeWalker"/>) reads manifest nodes
 /// held here locally and fetches the others; then each missing block is fetched, checked against
 /// its CID (and its length against what its manifest states) before anything of it is stored, and
 /// registered as what it is — chunks as batches, nodes below the root as table nodes, the root as
@@ -61,18 +62,32 @@ public static class TableCopy
 
         // Manifest nodes fetched during the walk are kept until they are stored, after what they link.
         var fetched = new Dictionary<Cid, HashedBlock>();
-        var walk = new TableWalk(root);
-        while (walk.TryGetNext(out var cid))
+        var walk = new TableTreeWalker(root, eachBlockOnce: true);
+        var blocks = new List<TableBlock>();
+        for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
+            if (step == TableWalkStep.Node)
+            {
+                blocks.Add(new TableBlock(walk.Block!, walk.BlockBytes));
+                continue;
+            }
+
+            if (step == TableWalkStep.Chunk)
+            {
+                blocks.Add(new TableBlock(walk.Chunk!.Cid, walk.Chunk.Bytes));
+                continue;
+            }
+
+            var cid = walk.Pending!;
             if (IsHeld(content, cid))
             {
                 if (cid.Codec == Multicodec.Raw)
                 {
-                    walk.AddLength(cid, content.Repository.GetRecord(cid)!.Bytes);
+                    walk.SupplyLength(content.Repository.GetRecord(cid)!.Bytes);
                 }
                 else
                 {
-                    walk.Add(cid, content.GetBytes(cid).Span);
+                    walk.Supply(content.GetBytes(cid).Span);
                 }
 
                 continue;
@@ -82,22 +97,23 @@ public static class TableCopy
             if (cid.Codec == Multicodec.Raw)
             {
                 // Hashed on arrival: the walk needs only its length, not a second hash of the bytes.
-                walk.AddLength(cid, received.Bytes.Length);
+                walk.SupplyLength(received.Bytes.Length);
             }
             else
             {
-                walk.Add(cid, received.Bytes.Span);
+                walk.Supply(received.Bytes.Span);
             }
 
             fetched[cid] = received;
         }
 
-        var table = walk.ToTableBlocks();
+        var table = new TableBlocks(root, blocks);
         var missing = table.Blocks.Where(b => !IsHeld(content, b.Cid)).ToList();
         var guard = new PinGuard(content.Repository);
         try
         {
-            // The walk lists nodes parents first, then chunks; storing in reverse puts chunks first, the root last.
+            // The walk lists each node before what it links; storing in reverse puts every node after
+            // its nodes and chunks, the root last.
             for (int i = missing.Count - 1; i >= 0; i--)
             {
                 var block = missing[i];

@@ -99,39 +99,21 @@ public sealed class TableManifest
     /// <exception cref="ContentFormatException">A node is malformed or disagrees with its parent.</exception>
     public IEnumerable<TableTreeEntry> Chunks()
     {
-        if (_flat is not null)
+        var walk = new TableTreeWalker(this);
+        for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
-            foreach (var entry in _flat)
+            if (step == TableWalkStep.NeedBlock)
             {
-                yield return entry;
+                walk.Supply(_fetch(walk.Pending!).Span);
             }
-
-            yield break;
-        }
-
-        var stack = new Stack<(TableTreeNode Node, int Next)>();
-        stack.Push((_root!, 0));
-        while (stack.Count > 0)
-        {
-            var (node, next) = stack.Pop();
-            if (next == node.Entries.Count)
+            else if (step == TableWalkStep.Chunk)
             {
-                continue;
+                yield return walk.Chunk!;
             }
-
-            stack.Push((node, next + 1));
-            var entry = node.Entries[next];
-            if (node.Level == 0)
-            {
-                yield return entry;
-                continue;
-            }
-
-            stack.Push((FetchChild(entry, node.Level - 1), 0));
         }
     }
 
-    /// <summary>Every manifest node block's CID, parents before children (for export, pinning and diffs).</summary>
+    /// <summary>Every manifest node block's CID, parents before children (depth first), each once (for export, pinning and diffs).</summary>
     /// <returns>The node CIDs (the root first; none for a one-chunk table or a version-1 manifest, whose root is its only block).</returns>
     public IEnumerable<Cid> Nodes()
     {
@@ -140,24 +122,22 @@ public sealed class TableManifest
             yield break;
         }
 
-        yield return Cid;
-        var stack = new Stack<TableTreeNode>();
-        stack.Push(_root);
-        while (stack.Count > 0)
+        var walk = new TableTreeWalker(this, eachBlockOnce: true);
+        for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
-            var node = stack.Pop();
-            if (node.Level == 0)
+            if (step == TableWalkStep.NeedBlock)
             {
-                continue;
+                walk.Supply(_fetch(walk.Pending!).Span);
             }
-
-            for (int i = node.Entries.Count - 1; i >= 0; i--)
+            else if (step == TableWalkStep.Node)
             {
-                yield return node.Entries[i].Cid;
-                stack.Push(FetchChild(node.Entries[i], node.Level - 1));
+                yield return walk.Block!;
             }
         }
     }
+
+    /// <summary>A version-1 manifest's batches (null for a tree or a one-chunk table).</summary>
+    internal IReadOnlyList<TableTreeEntry> FlatEntries => _flat ?? [];
 
     /// <summary>
     /// Decodes a node below the root as its parent links it: checked against the entry's CID, the
@@ -185,8 +165,6 @@ public sealed class TableManifest
 
         return child;
     }
-
-    private TableTreeNode FetchChild(TableTreeEntry entry, int level) => ReadChild(entry, level, _fetch(entry.Cid).Span);
 
     private static TableManifest OpenChunk(Cid cid, ReadOnlyMemory<byte> block, Func<Cid, ReadOnlyMemory<byte>> fetch)
     {

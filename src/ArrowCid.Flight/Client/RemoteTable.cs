@@ -8,9 +8,9 @@ namespace ArrowCid.Flight.Client;
 
 /// <summary>
 /// Opens a table held by another node: its manifest blocks (the root and, for a tree, every node
-/// down to the chunk entries) are fetched first, level by level, and the table is then read from
-/// them by <see cref="TableManifest"/>, which checks each against its CID, its parent's entry and the
-/// format. Chunks themselves are not fetched here.
+/// down to the chunk entries) are fetched first, as the one table walk (<see cref="TableTreeWalker"/>)
+/// reaches them, each checked against its CID, its parent's entry and the format; the table is then
+/// read from them. Chunks themselves are not fetched here.
 /// </summary>
 internal static class RemoteTable
 {
@@ -22,38 +22,27 @@ internal static class RemoteTable
     /// <exception cref="RpcException">DATA_LOSS when a manifest block is malformed or disagrees with its parent.</exception>
     public static async Task<TableManifest> OpenAsync(Cid cid, Func<Cid, CancellationToken, Task<byte[]>> fetch, CancellationToken cancellationToken)
     {
-        var blocks = new Dictionary<Cid, ReadOnlyMemory<byte>> { [cid] = await fetch(cid, cancellationToken).ConfigureAwait(false) };
+        var blocks = new Dictionary<Cid, ReadOnlyMemory<byte>>();
         ReadOnlyMemory<byte> Lookup(Cid wanted) => blocks.TryGetValue(wanted, out var bytes) ? bytes : throw new BlockNotFoundException(wanted);
         try
         {
-            var table = TableManifest.Open(cid, Lookup);
-            if (table.Height > 1)
+            // One walk of the tree, each node fetched as it is reached and checked against its
+            // parent, so a malformed tree is found before any chunk is asked for.
+            var walk = new TableTreeWalker(cid, eachBlockOnce: true);
+            for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
             {
-                // Level by level: a node's entries name its children; level-0 entries are chunks.
-                var level = new List<TableTreeNode> { TableTreeNode.Decode(blocks[cid].Span, cid, root: true) };
-                while (level.Count > 0 && level[0].Level > 0)
+                if (step == TableWalkStep.NeedBlock)
                 {
-                    var next = new List<TableTreeNode>();
-                    foreach (var entry in level.SelectMany(n => n.Entries))
-                    {
-                        if (!blocks.TryGetValue(entry.Cid, out var child))
-                        {
-                            child = await fetch(entry.Cid, cancellationToken).ConfigureAwait(false);
-                            blocks[entry.Cid] = child;
-                        }
-
-                        next.Add(TableTreeNode.Decode(child.Span, entry.Cid, root: false));
-                    }
-
-                    level = next;
+                    var wanted = walk.Pending!;
+                    byte[] bytes = await fetch(wanted, cancellationToken).ConfigureAwait(false);
+                    blocks[wanted] = bytes;
+                    walk.Supply(bytes);
                 }
             }
 
-            // Walked once here so a malformed tree is found before any chunk is asked for.
-            _ = table.Chunks().Count();
-            return table;
+            return TableManifest.Open(cid, Lookup);
         }
-        catch (ContentFormatException e)
+        catch (Exception e) when (e is ContentFormatException or BlockCorruptedException)
         {
             throw new RpcException(StatusCode.DataLoss, $"the manifest of {cid} received is not valid: {e.Message}");
         }

@@ -6,9 +6,9 @@ namespace ArrowCid.Repository;
 /// <summary>
 /// The blocks under a root in depth-first order (pre-order: a block, then what it links, first
 /// link first), as a streamed CAR sends them so a reader can check each block against its parent
-/// as it arrives (the IPFS trustless gateway's <c>order=dfs</c>). For a table the walk is the
-/// manifest's own (<see cref="TableManifest.Chunks"/>, which reads each node as it descends):
-/// the root, then each node followed by the nodes and chunks below it, in row order. For a
+/// as it arrives (the IPFS trustless gateway's <c>order=dfs</c>). For a table the walk is the one
+/// table walk (<see cref="TableTreeWalker"/>, which reads each node as it descends): the root,
+/// then each node followed by the nodes and chunks below it, in row order. For a
 /// foreign DAG node it is the registry's record of its links, as far as the repository holds them.
 /// </summary>
 public static class CarBlockOrder
@@ -55,32 +55,23 @@ public static class CarBlockOrder
         }
     }
 
-    // The manifest reads a node when its walk descends into it; each node read is named before the
-    // chunks the walk then yields, which is exactly pre-order. A version-1 manifest is its root and
-    // its batches.
+    // The one table walk, depth first: each manifest node as it is reached, then what it links.
     private static IEnumerable<Cid> TableDepthFirst(ContentRepository content, Cid root, bool duplicates)
     {
-        var read = new Queue<Cid>();
-        var table = TableManifest.Open(root, cid =>
+        var walk = new TableTreeWalker(root, eachBlockOnce: !duplicates);
+        for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
-            read.Enqueue(cid);
-            return content.GetBytes(cid);
-        });
-        var named = duplicates ? null : new HashSet<Cid>();
-        // A null after the last chunk names the nodes read after it (a manifest with no chunks).
-        foreach (var chunk in table.Chunks().Select(c => c.Cid).Append(null))
-        {
-            while (read.TryDequeue(out var node))
+            switch (step)
             {
-                if (named?.Add(node) != false)
-                {
-                    yield return node;
-                }
-            }
-
-            if (chunk is not null && named?.Add(chunk) != false)
-            {
-                yield return chunk;
+                case TableWalkStep.NeedBlock:
+                    walk.Supply(content.GetBytes(walk.Pending!).Span);
+                    break;
+                case TableWalkStep.Node:
+                    yield return walk.Block!;
+                    break;
+                case TableWalkStep.Chunk:
+                    yield return walk.Chunk!.Cid;
+                    break;
             }
         }
     }
