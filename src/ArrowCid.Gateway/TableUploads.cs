@@ -1,13 +1,10 @@
-using System.Text;
 using System.Text.Json;
 using ArrowCid.Arrow;
-using ArrowCid.Arrow.Arrays;
-using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content;
+using ArrowCid.Ingest;
 using ArrowCid.Ingest.Csv;
 using ArrowCid.Parquet;
-using ArrowCid.Parquet.Reading;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 using ArrowCid.Node;
@@ -43,13 +40,13 @@ internal static class TableUploads
         PutStreamResult put;
         try
         {
-            put = format == ResponseFormat.Parquet
+            put = format == TableInputFormat.Parquet
                 ? await PutParquetAsync(http, context, options).ConfigureAwait(false)
-                : await RunSynchronouslyAsync(http, () => format == ResponseFormat.Csv ? PutCsv(http, context, options) : PutArrow(http, context, options)).ConfigureAwait(false);
+                : await RunSynchronouslyAsync(http, () => Put(context, http.Request.Body, format, options)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ArrowFormatException or CsvFormatException or ParquetFormatException or ContentFormatException or InvalidDatasetNameException or ArgumentException or EndOfStreamException)
         {
-            throw new GatewayException(StatusCodes.Status400BadRequest, $"the {ContentNegotiation.MediaType(format)} body was refused: {e.Message}", e);
+            throw new GatewayException(StatusCodes.Status400BadRequest, $"the {MediaTypeOf(http.Request)} body was refused: {e.Message}", e);
         }
 
         var dataset = put.Dataset;
@@ -61,21 +58,16 @@ internal static class TableUploads
         await JsonSerializer.SerializeAsync(response.Body, body, GatewayJsonContext.Default.TableCreatedBody, http.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>The body's format by its Content-Type (parameters ignored).</summary>
+    /// <summary>The body's format by its Content-Type (parameters ignored), read as it arrives (an Arrow stream, not a file).</summary>
     /// <exception cref="GatewayException">415 for any other (or no) Content-Type.</exception>
-    private static ResponseFormat BodyFormatOf(HttpRequest request)
-    {
-        string? contentType = request.ContentType;
-        string mediaType = contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value ?? string.Empty : string.Empty;
-        return mediaType.ToLowerInvariant() switch
-        {
-            "application/vnd.apache.arrow.stream" => ResponseFormat.ArrowStream,
-            "application/vnd.apache.parquet" => ResponseFormat.Parquet,
-            "text/csv" => ResponseFormat.Csv,
-            _ => throw new GatewayException(StatusCodes.Status415UnsupportedMediaType,
-                $"Content-Type '{contentType}' is not stored here: send application/vnd.apache.arrow.stream, application/vnd.apache.parquet or text/csv"),
-        };
-    }
+    private static TableInputFormat BodyFormatOf(HttpRequest request) =>
+        TableInput.FormatOfMediaType(MediaTypeOf(request)) is { } format and not TableInputFormat.Arrow
+            ? format
+            : throw new GatewayException(StatusCodes.Status415UnsupportedMediaType,
+                $"Content-Type '{request.ContentType}' is not stored here: send application/vnd.apache.arrow.stream, application/vnd.apache.parquet or text/csv");
+
+    private static string MediaTypeOf(HttpRequest request) =>
+        request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value ?? string.Empty : string.Empty;
 
     /// <summary>The put's options: <c>name</c> and <c>tag=KEY=VALUE</c> (repeatable) from the query.</summary>
     private static PutOptions OptionsOf(HttpContext http, GatewayContext context)
@@ -119,25 +111,21 @@ internal static class TableUploads
         };
     }
 
-    private static PutStreamResult PutArrow(HttpContext http, GatewayContext context, PutOptions options)
+    /// <summary>The limits of the node as the input dispatch takes them: what one upload may make it read.</summary>
+    private static TableInputOptions InputOptions(GatewayContext context)
     {
-        // The reader pulls one message at a time from the body: the stream is never held whole.
-        using var reader = new ArrowStreamReader(http.Request.Body, context.Node.Options.Limits.UploadReadOptions(), leaveOpen: true);
-        return Put(context, reader.Schema, options, () => reader.ReadNext());
-    }
-
-    private static PutStreamResult PutCsv(HttpContext http, GatewayContext context, PutOptions options)
-    {
-        using var text = new StreamReader(http.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16, leaveOpen: true);
         var limits = context.Node.Options.Limits;
-        var csvOptions = CsvReadOptions.Default with
+        return new TableInputOptions
         {
-            MaxRecordChars = limits.MaxCsvRecordChars,
-            MaxFieldChars = Math.Min(CsvReadOptions.Default.MaxFieldChars, limits.MaxCsvRecordChars),
-            MaxFields = limits.MaxCsvFields,
+            Ipc = limits.UploadReadOptions(),
+            Parquet = limits.UploadParquetOptions(),
+            Csv = CsvReadOptions.Default with
+            {
+                MaxRecordChars = limits.MaxCsvRecordChars,
+                MaxFieldChars = Math.Min(CsvReadOptions.Default.MaxFieldChars, limits.MaxCsvRecordChars),
+                MaxFields = limits.MaxCsvFields,
+            },
         };
-        using var reader = new CsvBatchReader(text, csvOptions, leaveOpen: true);
-        return Put(context, reader.Schema, options, reader.ReadNext);
     }
 
     private static async Task<PutStreamResult> PutParquetAsync(HttpContext http, GatewayContext context, PutOptions options)
@@ -150,12 +138,7 @@ internal static class TableUploads
             {
                 await http.Request.Body.CopyToAsync(file, http.RequestAborted).ConfigureAwait(false);
                 file.Position = 0;
-                return await Task.Run(() =>
-                {
-                    using var reader = ParquetReader.Open(file, context.Node.Options.Limits.UploadParquetOptions(), leaveOpen: true);
-                    using IEnumerator<RecordBatch> batches = reader.ReadAll().GetEnumerator();
-                    return Put(context, reader.Schema, options, () => batches.MoveNext() ? batches.Current : null);
-                }, http.RequestAborted).ConfigureAwait(false);
+                return await Task.Run(() => Put(context, file, TableInputFormat.Parquet, options), http.RequestAborted).ConfigureAwait(false);
             }
         }
         finally
@@ -164,11 +147,13 @@ internal static class TableUploads
         }
     }
 
-    /// <summary>Puts batches through one dataset writer with the node's publisher; disposing it unfinished releases its pins.</summary>
-    private static PutStreamResult Put(GatewayContext context, Schema schema, PutOptions options, Func<RecordBatch?> next)
+    /// <summary>Puts the batches of the body through one dataset writer with the node's publisher; disposing it unfinished releases its pins.</summary>
+    private static PutStreamResult Put(GatewayContext context, Stream body, TableInputFormat format, PutOptions options)
     {
-        using var writer = context.Content.CreateDatasetWriter(schema, options, context.Registrations);
-        while (next() is { } batch)
+        // The reader pulls one message (or record, or row group) at a time: the body is never held whole.
+        using var input = TableInput.Open(body, format, InputOptions(context));
+        using var writer = context.Content.CreateDatasetWriter(input.Schema, options, context.Registrations);
+        while (input.ReadNext() is { } batch)
         {
             using (batch)
             {

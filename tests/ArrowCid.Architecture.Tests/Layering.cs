@@ -11,11 +11,12 @@ internal static class Layering
     [
         // HTTP/2 references nothing of ours: it sits at the bottom beside Arrow.
         ["ArrowCid.Arrow", "ArrowCid.Http2"],
-        ["ArrowCid.Content", "ArrowCid.Parquet", "ArrowCid.Ingest", "ArrowCid.DuckDb", "ArrowCid.Grpc"],
+        ["ArrowCid.Content", "ArrowCid.Parquet", "ArrowCid.DuckDb", "ArrowCid.Grpc"],
         // Shared memory sits beside the registry, over Content: it publishes canonical blocks and
         // needs no metadata store (it knows nothing of the registry). The Flight protocol and client
         // sit beside both: a program that only fetches needs no storage.
-        ["ArrowCid.Registry", "ArrowCid.SharedMemory", "ArrowCid.Flight"],
+        // Ingest reads a table in whatever format it comes (Arrow IPC, CSV, Parquet).
+        ["ArrowCid.Registry", "ArrowCid.SharedMemory", "ArrowCid.Flight", "ArrowCid.Ingest"],
         // The repository joins blocks and their metadata, and reads blocks wherever they live (shared memory too).
         ["ArrowCid.Repository"],
         // The node, whatever protocol reaches it: content, peers (over the Flight client), registry, tokens, changes.

@@ -1,8 +1,8 @@
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
+using ArrowCid.Ingest;
 using ArrowCid.Ingest.Csv;
 using ArrowCid.Parquet;
-using ArrowCid.Parquet.Reading;
 
 namespace ArrowCid.Cli.Inputs;
 
@@ -23,36 +23,32 @@ internal enum InputFormat
 }
 
 /// <summary>
-/// A data input named on the command line, read as record batches one at a time: Arrow IPC (through
-/// <see cref="IpcSource"/>), Parquet (each row group one batch, the <c>ARROW:schema</c> restoring
-/// exact types) or CSV. Bad input in any format fails with one line naming the input.
+/// A data input named on the command line, read as record batches one at a time through the one
+/// input dispatch (<see cref="TableInput"/>, as the gateway's uploads): Arrow IPC, Parquet (each
+/// row group one batch, the <c>ARROW:schema</c> restoring exact types) or CSV. Bad input in any
+/// format fails with one line naming the input.
 /// </summary>
 internal sealed class BatchInput : IDisposable
 {
-    private readonly IpcSource? _ipc;
-    private readonly ParquetReader? _parquet;
-    private readonly CsvBatchReader? _csv;
-    private IEnumerator<RecordBatch>? _parquetBatches;
+    private readonly TableInput _input;
 
-    private BatchInput(string name, IpcSource? ipc, ParquetReader? parquet, CsvBatchReader? csv)
+    private BatchInput(string name, TableInput input)
     {
         Name = name;
-        _ipc = ipc;
-        _parquet = parquet;
-        _csv = csv;
+        _input = input;
     }
 
     /// <summary>The path, or "stdin".</summary>
     public string Name { get; }
 
     /// <summary>The schema of every batch.</summary>
-    public Schema Schema => _ipc?.Schema ?? _parquet?.Schema ?? _csv!.Schema;
+    public Schema Schema => _input.Schema;
 
     /// <summary>What progress counts, when known up front: the rows of a Parquet file, the batches of an IPC file.</summary>
-    public double? ProgressTotal => _parquet is not null ? _parquet.File.Metadata.NumRows : _ipc?.BatchCount;
+    public double? ProgressTotal => _input.ProgressTotal;
 
     /// <summary>How far <paramref name="batch"/> advances <see cref="ProgressTotal"/>.</summary>
-    public double ProgressOf(RecordBatch batch) => _parquet is not null ? batch.Length : 1;
+    public double ProgressOf(RecordBatch batch) => _input.ProgressOf(batch);
 
     /// <summary>The format <paramref name="path"/> is read in.</summary>
     public static InputFormat Resolve(string path, InputFormat format)
@@ -63,10 +59,10 @@ internal sealed class BatchInput : IDisposable
             return format == InputFormat.Auto ? InputFormat.Arrow : format;
         }
 
-        return Path.GetExtension(path).ToLowerInvariant() switch
+        return TableInput.FormatOfPath(path) switch
         {
-            ".parquet" or ".parq" or ".pq" => InputFormat.Parquet,
-            ".csv" or ".tsv" => InputFormat.Csv,
+            TableInputFormat.Parquet => InputFormat.Parquet,
+            TableInputFormat.Csv => InputFormat.Csv,
             _ => InputFormat.Arrow,
         };
     }
@@ -79,52 +75,23 @@ internal sealed class BatchInput : IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         bool stdin = path == IpcSource.StandardStream;
         string name = stdin ? "stdin" : path;
-        switch (Resolve(path, settings.Format))
+        var format = Resolve(path, settings.Format) switch
         {
-            case InputFormat.Parquet:
-                return About(name, () => new BatchInput(name, null, stdin ? ParquetReader.Open(ReadWhole(console.Input)) : ParquetReader.Open(path), null));
-            case InputFormat.Csv:
-                var options = settings.CsvFor(path);
-                return About(name, () => new BatchInput(name, null, null,
-                    stdin ? CsvBatchReader.Open(console.Input, options, leaveOpen: true) : CsvBatchReader.Open(path, options)));
-            default:
-                return new BatchInput(name, IpcSource.Open(path, console), null, null);
-        }
+            InputFormat.Parquet => TableInputFormat.Parquet,
+            InputFormat.Csv => TableInputFormat.Csv,
+            _ => TableInputFormat.Arrow,
+        };
+        var options = new TableInputOptions { Csv = format == TableInputFormat.Csv ? settings.CsvFor(path) : null };
+        return About(name, () => new BatchInput(name, stdin
+            ? TableInput.Open(new BufferedStream(console.Input, 1 << 16), format, options)
+            : TableInput.OpenFile(path, format, options)));
     }
 
     /// <summary>The next record batch (the caller disposes it), or null after the last.</summary>
-    public RecordBatch? ReadNext()
-    {
-        if (_ipc is not null)
-        {
-            return _ipc.ReadNext();
-        }
-
-        if (_parquet is not null)
-        {
-            _parquetBatches ??= _parquet.ReadAll().GetEnumerator();
-            return About(Name, () => _parquetBatches.MoveNext() ? _parquetBatches.Current : null);
-        }
-
-        return About(Name, _csv!.ReadNext);
-    }
+    public RecordBatch? ReadNext() => About(Name, _input.ReadNext);
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        _ipc?.Dispose();
-        _parquetBatches?.Dispose();
-        _parquet?.Dispose();
-        _csv?.Dispose();
-    }
-
-    /// <summary>Parquet is read through its footer, at the end: stdin is held whole.</summary>
-    private static ReadOnlyMemory<byte> ReadWhole(Stream input)
-    {
-        using var whole = new MemoryStream();
-        input.CopyTo(whole);
-        return whole.GetBuffer().AsMemory(0, (int)whole.Length);
-    }
+    public void Dispose() => _input.Dispose();
 
     /// <summary>Runs <paramref name="action"/>; a format error (or an expected I/O failure) becomes one line naming <paramref name="name"/>.</summary>
     private static T About<T>(string name, Func<T> action)

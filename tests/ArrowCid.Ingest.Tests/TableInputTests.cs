@@ -1,0 +1,130 @@
+using System.Text;
+using ArrowCid.Arrow;
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Ingest.Csv;
+using ArrowCid.Parquet.Writing;
+
+namespace ArrowCid.Ingest.Tests;
+
+/// <summary>The one input dispatch: every format, from a file or a stream that cannot seek, gives the same rows.</summary>
+public sealed class TableInputTests
+{
+    private const string Csv = "id,name,score\n1,ada,1.5\n2,grace,\n3,,2.25\n";
+
+    [Theory]
+    [InlineData("arrow stream")]
+    [InlineData("arrow file")]
+    [InlineData("parquet")]
+    [InlineData("csv")]
+    public void Every_format_from_a_stream_that_cannot_seek_and_from_a_file_reads_back_the_rows(string which)
+    {
+        var (bytes, format) = Encode(which);
+
+        using (var fromStream = TableInput.Open(new OneWayStream(bytes), format))
+        {
+            Assert.Equal(Csv, Rows(fromStream));
+        }
+
+        string path = Path.Combine(Path.GetTempPath(), $"arrowcid-input-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            using var fromFile = TableInput.OpenFile(path, format);
+            Assert.Equal(Csv, Rows(fromFile));
+            Assert.Equal(which == "arrow file" ? TableInputFormat.Arrow : format == TableInputFormat.Arrow ? TableInputFormat.ArrowStream : format, fromFile.Format);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void An_upload_that_says_arrow_stream_is_not_read_as_a_file_held_whole()
+    {
+        var (file, _) = Encode("arrow file");
+
+        Assert.ThrowsAny<ArrowFormatException>(() =>
+        {
+            using var input = TableInput.Open(new OneWayStream(file), TableInputFormat.ArrowStream);
+            while (input.ReadNext() is { } batch)
+            {
+                batch.Dispose();
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData("t.parquet", TableInputFormat.Parquet)]
+    [InlineData("t.PQ", TableInputFormat.Parquet)]
+    [InlineData("t.tsv", TableInputFormat.Csv)]
+    [InlineData("t.arrows", TableInputFormat.Arrow)]
+    [InlineData("t", TableInputFormat.Arrow)]
+    public void A_path_s_extension_names_its_format(string path, TableInputFormat expected) =>
+        Assert.Equal(expected, TableInput.FormatOfPath(path));
+
+    [Theory]
+    [InlineData("application/vnd.apache.arrow.stream", TableInputFormat.ArrowStream)]
+    [InlineData("APPLICATION/VND.APACHE.PARQUET", TableInputFormat.Parquet)]
+    [InlineData("text/csv", TableInputFormat.Csv)]
+    [InlineData("application/json", null)]
+    [InlineData(null, null)]
+    public void A_media_type_names_its_format(string? mediaType, TableInputFormat? expected) =>
+        Assert.Equal(expected, TableInput.FormatOfMediaType(mediaType));
+
+    private static (byte[] Bytes, TableInputFormat Format) Encode(string which)
+    {
+        if (which == "csv")
+        {
+            return (Encoding.UTF8.GetBytes(Csv), TableInputFormat.Csv);
+        }
+
+        using var csv = new CsvBatchReader(new StringReader(Csv));
+        using var batch = csv.ReadNext()!;
+        using var output = new MemoryStream();
+        switch (which)
+        {
+            case "parquet":
+                using (var writer = new ParquetWriter(output, batch.Schema, leaveOpen: true))
+                {
+                    writer.Write(batch);
+                }
+
+                return (output.ToArray(), TableInputFormat.Parquet);
+            default:
+                using (var writer = which == "arrow file" ? new ArrowFileWriter(output, batch.Schema, leaveOpen: true) : new ArrowStreamWriter(output, batch.Schema, leaveOpen: true))
+                {
+                    writer.Write(batch);
+                    writer.Finish();
+                }
+
+                return (output.ToArray(), TableInputFormat.Arrow);
+        }
+    }
+
+    // The rows read, written back as CSV.
+    private static string Rows(TableInput input)
+    {
+        using var text = new StringWriter { NewLine = "\n" };
+        var writer = new CsvBatchWriter(text, input.Schema);
+        writer.WriteHeader();
+        while (input.ReadNext() is { } batch)
+        {
+            using (batch)
+            {
+                writer.Write(batch);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    // A pipe or a request body: read forward only.
+    private sealed class OneWayStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    }
+}
