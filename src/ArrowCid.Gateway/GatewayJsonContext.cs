@@ -2,8 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace ArrowCid.Gateway;
 
-/// <summary>Source-generated JSON for every body the gateway writes (camelCase, no reflection).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+/// <summary>Source-generated JSON for every body the gateway writes (no reflection), in snake_case: the one naming policy of ArrowCid's JSON, as the CLI's --json and Flight's bodies write it (delegated routing keeps the names its spec gives).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProblemBody))]
 [JsonSerializable(typeof(TablePage))]
 [JsonSerializable(typeof(TableDetail))]

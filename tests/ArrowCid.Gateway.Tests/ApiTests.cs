@@ -92,7 +92,7 @@ public sealed class ApiTests
         var chunks = root.GetProperty("chunks");
         Assert.Equal(1, chunks.GetProperty("count").GetInt64());
         Assert.Equal(stored.Cid.ToString(), chunks.GetProperty("items")[0].GetProperty("cid").GetString());
-        Assert.False(chunks.TryGetProperty("nextOffset", out _));
+        Assert.False(chunks.TryGetProperty("next_offset", out _));
         Assert.Equal("red", root.GetProperty("tags").GetProperty("color").GetString());
         Assert.Empty(root.GetProperty("versions").EnumerateArray());
     }
@@ -131,8 +131,8 @@ public sealed class ApiTests
             var chunks = page.RootElement.GetProperty("chunks");
             Assert.Equal(expected.Count, chunks.GetProperty("count").GetInt64());
             Assert.Equal(at, chunks.GetProperty("offset").GetInt64());
-            listed.AddRange(chunks.GetProperty("items").EnumerateArray().Select(c => (c.GetProperty("cid").GetString()!, c.GetProperty("firstRow").GetInt64(), c.GetProperty("rows").GetInt64())));
-            offset = chunks.TryGetProperty("nextOffset", out var next) ? next.GetInt64() : null;
+            listed.AddRange(chunks.GetProperty("items").EnumerateArray().Select(c => (c.GetProperty("cid").GetString()!, c.GetProperty("first_row").GetInt64(), c.GetProperty("rows").GetInt64())));
+            offset = chunks.TryGetProperty("next_offset", out var next) ? next.GetInt64() : null;
         }
 
         Assert.Equal(expected.Select(c => c.Cid.ToString()), listed.Select(c => c.Cid));

@@ -55,7 +55,7 @@ public sealed class TableDescriptionCacheTests(TrustlessFixture fixture)
         Assert.Equal(chunks.Count, page.GetProperty("count").GetInt64());
         var items = page.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(chunks.Skip(60).Take(10).Select(c => c.Cid.ToString()), items.Select(i => i.GetProperty("cid").GetString()));
-        Assert.Equal(chunks.Take(60).Sum(c => c.Rows), items[0].GetProperty("firstRow").GetInt64());
+        Assert.Equal(chunks.Take(60).Sum(c => c.Rows), items[0].GetProperty("first_row").GetInt64());
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using ArrowCid.Content.Multiformats;
 namespace ArrowCid.Gateway.Tests;
 
 /// <summary>
-/// <c>GET /api/v1/tables/{cid}</c>'s <c>firstChunkPath</c>: the manifest nodes a reader of the first
+/// <c>GET /api/v1/tables/{cid}</c>'s <c>first_chunk_path</c>: the manifest nodes a reader of the first
 /// rows fetches after the root (the explorer asks for them before its script has loaded).
 /// </summary>
 [Collection(SharedTrustlessNode.Name)]
@@ -18,7 +18,7 @@ public sealed class TableFirstChunkPathTests(TrustlessFixture fixture)
         Assert.True(table.Height >= 2, $"the fixture's table should have nodes below its root, not height {table.Height}");
 
         using var detail = await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{fixture.TwoLevelTable}?chunkLimit=1");
-        var path = detail.RootElement.GetProperty("firstChunkPath").EnumerateArray().Select(e => Cid.Parse(e.GetString()!)).ToList();
+        var path = detail.RootElement.GetProperty("first_chunk_path").EnumerateArray().Select(e => Cid.Parse(e.GetString()!)).ToList();
 
         // One node for each level below the root, each the first entry of the node above it.
         Assert.Equal(table.Height - 1, path.Count);
@@ -43,6 +43,6 @@ public sealed class TableFirstChunkPathTests(TrustlessFixture fixture)
         Assert.Equal(1, table.Height);
 
         using var detail = await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{fixture.RepeatingTable}");
-        Assert.Empty(detail.RootElement.GetProperty("firstChunkPath").EnumerateArray());
+        Assert.Empty(detail.RootElement.GetProperty("first_chunk_path").EnumerateArray());
     }
 }

@@ -117,7 +117,7 @@ export function startEarlyRequests() {
     // The manifest nodes down to the first chunk, then the chunks the preview fetches first; the
     // page checks every one against the root block above, as it would have fetched them itself.
     const chunks = (table.chunks?.items ?? []).slice(0, previewConcurrency).map((/** @type {any} */ c) => c.cid);
-    for (const block of [...(table.firstChunkPath ?? []), ...chunks]) {
+    for (const block of [...(table.first_chunk_path ?? []), ...chunks]) {
       if (block !== cid) ask(rawBlockPath(block), 'application/vnd.ipld.raw', token);
     }
   }).catch(() => {}).finally(startMainScript);

@@ -70,7 +70,7 @@ export function showPreview(section, firstRows, signal) {
     if (!shown) return;
     const { cells, rows, elapsed } = shown;
     const first = cells.length;
-    const chunks = table?.chunks.items.filter((/** @type {any} */ c) => c.firstRow < rows).length || shown.chunks;
+    const chunks = table?.chunks.items.filter((/** @type {any} */ c) => c.first_row < rows).length || shown.chunks;
     replace(status, h('strong', {}, '✓ Verified'),
       `: the first ${count(first)}${table ? ` of ${count(table.rows)}` : ''} rows, from ${count(chunks)} chunk${chunks === 1 ? '' : 's'} whose blocks hashed to their CIDs, checked in this browser (${elapsed.toFixed(0)} ms).`);
   };

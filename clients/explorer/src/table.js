@@ -188,14 +188,14 @@ function appendChunks(cid, page, rows, more, signal) {
   page.items.forEach((/** @type {any} */ c, /** @type {number} */ i) => rows.appendChild(h('tr', {},
     h('td', { class: 'num', 'data-label': '#' }, count(page.offset + i)),
     h('td', { 'data-label': 'CID', class: 'cid' }, h('a', { href: `/ipfs/${c.cid}?format=raw`, download: `${c.cid}.bin`, title: 'Download the raw block' }, c.cid)),
-    h('td', { class: 'num', 'data-label': 'First row' }, count(c.firstRow)),
+    h('td', { class: 'num', 'data-label': 'First row' }, count(c.first_row)),
     h('td', { class: 'num', 'data-label': 'Rows' }, count(c.rows)),
     h('td', { class: 'num', 'data-label': 'Bytes' }, bytes(c.bytes)))));
-  replace(more, page.nextOffset == null ? null : h('button', {
+  replace(more, page.next_offset == null ? null : h('button', {
     type: 'button',
     'on:click': async () => {
-      const next = await getJson(`/api/v1/tables/${cid}?chunkOffset=${page.nextOffset}&chunkLimit=${chunkPage}`, signal);
+      const next = await getJson(`/api/v1/tables/${cid}?chunkOffset=${page.next_offset}&chunkLimit=${chunkPage}`, signal);
       appendChunks(cid, next.chunks, rows, more, signal);
     },
-  }, `More chunks (${count(page.count - page.nextOffset)} left)`));
+  }, `More chunks (${count(page.count - page.next_offset)} left)`));
 }

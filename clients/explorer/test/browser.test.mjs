@@ -170,7 +170,7 @@ test('a cold table page asks for the table and its root block before its script 
 
 test('a cold table page runs its main script only after asking for the first blocks the table\'s JSON names', async () => {
   const described = await (await fetch(new URL(`/api/v1/tables/${expected.cid}?chunkLimit=100`, gateway))).json();
-  const first = [...described.firstChunkPath.filter((c) => c !== expected.cid), ...described.chunks.items.slice(0, 2).map((c) => c.cid)];
+  const first = [...described.first_chunk_path.filter((c) => c !== expected.cid), ...described.chunks.items.slice(0, 2).map((c) => c.cid)];
   assert.ok(first.length >= 2, `first blocks: ${first.join(', ')}`);
   const cold = await browser.newContext();
   try {
