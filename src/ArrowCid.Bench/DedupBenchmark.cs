@@ -141,7 +141,7 @@ public static class DedupBenchmark
                 var target = content;
                 put[round] = BenchClock.Time(() => stored = target.PutStream(MixedTable.Schema, table));
                 cid[round] = BenchClock.Time(() => ContentRepository.ComputeCids(MixedTable.Schema, table));
-                long bytes = stored!.Dataset.Bytes;
+                long bytes = stored!.Table.Bytes;
                 sha[round] = BenchClock.Time(() => BenchClock.Sha256(shaInput, bytes));
             }
 
@@ -158,7 +158,7 @@ public static class DedupBenchmark
             var delete = Cost(content, blocks, tableBlockBytes, Rows(0, middle).Concat(Rows(middle + k, rows)));
             var update = Cost(content, blocks, tableBlockBytes, Updated(rows, k));
 
-            long chunkBytes = stored!.Dataset.Bytes;
+            long chunkBytes = stored!.Table.Bytes;
             return new DedupBenchmarkResult(
                 rows, tableBlockBytes, chunkBytes, stored.Batches.Count, blocks.Count(c => c.Codec == Multicodec.DagCbor),
                 ChunkSizeDistribution.Of(stored.Batches.Select(b => b.Bytes)),
@@ -187,7 +187,7 @@ public static class DedupBenchmark
             long bytes;
             using (var content = ContentRepository.Open(path))
             {
-                bytes = content.PutStream(MixedTable.Schema, batches).Dataset.Bytes;
+                bytes = content.PutStream(MixedTable.Schema, batches).Table.Bytes;
             }
 
             DeleteQuietly(path);
@@ -216,7 +216,7 @@ public static class DedupBenchmark
         var before = registry.ListCids().ToHashSet();
         var version = content.PutStream(MixedTable.Schema, edited);
         var nodes = registry.ListCids().Where(c => c.Codec == Multicodec.DagCbor && !before.Contains(c));
-        var fresh = version.Batches.Select(b => b.Cid).Concat(nodes).Append(version.Dataset.Cid).Distinct().Where(c => !table.Contains(c)).ToList();
+        var fresh = version.Batches.Select(b => b.Cid).Concat(nodes).Append(version.Table.Cid).Distinct().Where(c => !table.Contains(c)).ToList();
         return new DedupEdit(fresh.Sum(c => registry.Find(c)!.Bytes), fresh.Count, tableBytes);
     }
 

@@ -188,7 +188,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
     private byte[] Verify(Cid cid)
     {
         // A table's blocks depth first, each once (one walk of the tree).
-        List<Cid> blocks = node.Repository.IsDataset(cid)
+        List<Cid> blocks = node.Repository.IsManifest(cid)
             ? TableBlocks.Read(node.Repository, cid).Blocks.Select(b => b.Cid).ToList()
             : [cid];
 

@@ -175,11 +175,11 @@ internal sealed class FlightInfoFactory(ContentNode node)
             w.WriteNumber("chunks", chunks);
         }
 
-        if (record.Batches.Count > 0)
+        if (record.Links.Count > 0)
         {
             // A version-1 dataset's registry record lists its batches; a tree's chunks are in its nodes.
             w.WriteStartArray("batches");
-            foreach (var batch in record.Batches)
+            foreach (var batch in record.Links)
             {
                 w.WriteStringValue(batch.ToString());
             }

@@ -112,7 +112,7 @@ public sealed class FlightNodeService : FlightServiceBase
             // Before the completeness check, which would read an inner tree node as a table root.
             FlightErrors.RequireArrow(cid, _node.Content.KindOf(cid));
             Task Write(FlightData data) => responseStream.WriteAsync(data, context.CancellationToken);
-            if (_node.Repository.IsDataset(cid))
+            if (_node.Repository.IsManifest(cid))
             {
                 // Chunk by chunk: the chunks' blocks are read one at a time as they are sent.
                 var (table, chunks) = await _node.ListHeldChunksAsync(cid, ticket.Chunks, context.CancellationToken).ConfigureAwait(false);

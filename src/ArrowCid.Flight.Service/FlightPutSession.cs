@@ -11,7 +11,7 @@ namespace ArrowCid.Flight.Service;
 
 /// <summary>
 /// One DoPut: any Arrow stream in (schema, dictionaries, record batches, as FlightData; the first
-/// message carries the descriptor with tags or a name), put through one <see cref="DatasetWriter"/>
+/// message carries the descriptor with tags or a name), put through one <see cref="TableWriter"/>
 /// as a local put is: the rows are cut into content-defined chunks, each stored and registered as
 /// it completes; every batch received is acknowledged by a PutResult {"rows","chunks":[{"cid","rows","bytes"}…]}
 /// naming the chunks it completed, once they are durable; at the end the last chunk and the table's
@@ -34,7 +34,7 @@ internal static class FlightPutSession
     {
         var decoder = new IpcMessageDecoder(node.Limits.UploadReadOptions());
         PutOptions? options = null;
-        DatasetWriter? writer = null;
+        TableWriter? writer = null;
         // The last batch, when the writer may hold its rows in place (see AddInPlace).
         RecordBatch? inPlace = null;
         try
@@ -69,7 +69,7 @@ internal static class FlightPutSession
                     }
 
                     // The decoder gives every batch its stream's schema.
-                    writer ??= content.CreateDatasetWriter(batch.Schema, options, serviceRegistry);
+                    writer ??= content.CreateTableWriter(batch.Schema, options, serviceRegistry);
                     completed = keep ? writer.AddInPlace(batch) : writer.Add(batch);
                 }
                 catch
@@ -111,7 +111,7 @@ internal static class FlightPutSession
             }
 
             var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
-            writer ??= content.CreateDatasetWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer, node), serviceRegistry);
+            writer ??= content.CreateTableWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer, node), serviceRegistry);
             int acknowledged = writer.Chunks.Count;
             // Waits for the group commit without holding a thread, so concurrent puts share groups.
             var put = await writer.FinishAsync().ConfigureAwait(false);
@@ -122,10 +122,10 @@ internal static class FlightPutSession
                 {
                     // The chunk still filling when the stream ended is completed (and stored) by Finish.
                     WriteChunks(w, put.Batches.Skip(acknowledged));
-                    w.WriteString("dataset", put.Dataset.Cid.ToString());
-                    w.WriteNumber("rows", put.Dataset.Rows);
-                    w.WriteNumber("bytes", put.Dataset.Bytes);
-                    w.WriteNumber("batches", put.Dataset.Batches);
+                    w.WriteString("dataset", put.Table.Cid.ToString());
+                    w.WriteNumber("rows", put.Table.Rows);
+                    w.WriteNumber("bytes", put.Table.Bytes);
+                    w.WriteNumber("batches", put.Table.Batches);
                     if (put.Version is { } version)
                     {
                         w.WriteString("name", version.Name);

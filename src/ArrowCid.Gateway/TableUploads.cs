@@ -19,7 +19,7 @@ namespace ArrowCid.Gateway;
 /// <summary>
 /// <c>POST /api/v1/tables</c> (write role): stores the body (an Arrow IPC stream, Parquet or CSV,
 /// by Content-Type) as a table through the same put as Flight's DoPut: one
-/// <see cref="DatasetWriter"/> with the node's publisher, so subscribers wake, a shared registry
+/// <see cref="TableWriter"/> with the node's publisher, so subscribers wake, a shared registry
 /// sees it and a <c>name</c> gets its next version. Arrow and CSV are read as they arrive, a batch
 /// at a time; Parquet is read through its footer, so it is spooled to a temporary file first.
 /// Answers 201 with the table's CID (<c>Location: /ipfs/{cid}</c>); a body that is not what its
@@ -49,7 +49,7 @@ internal static class TableUploads
             throw new GatewayException(StatusCodes.Status400BadRequest, $"the {MediaTypeOf(http.Request)} body was refused: {e.Message}", e);
         }
 
-        var dataset = put.Dataset;
+        var dataset = put.Table;
         var response = http.Response;
         response.StatusCode = StatusCodes.Status201Created;
         response.Headers.Location = $"/ipfs/{dataset.Cid}";
@@ -152,7 +152,7 @@ internal static class TableUploads
     {
         // The reader pulls one message (or record, or row group) at a time: the body is never held whole.
         using var input = TableInput.Open(body, format, InputOptions(context));
-        using var writer = context.Content.CreateDatasetWriter(input.Schema, options, context.Registrations);
+        using var writer = context.Content.CreateTableWriter(input.Schema, options, context.Registrations);
         while (input.ReadNext() is { } batch)
         {
             using (batch)

@@ -171,7 +171,7 @@ internal static class TrustlessResponses
         bool wholeDag = car.Scope switch
         {
             DagScope.Block => false,
-            DagScope.Entity => context.Content.IsDataset(root) || root.Codec == Multicodec.DagPb,
+            DagScope.Entity => context.Content.IsManifest(root) || root.Codec == Multicodec.DagPb,
             _ => true,
         };
         return wholeDag ? CarBlockOrder.DepthFirst(context.Content, root, car.Duplicates) : [root];

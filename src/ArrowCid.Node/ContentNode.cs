@@ -98,7 +98,7 @@ public sealed class ContentNode : IDisposable
             return false;
         }
 
-        if (!Repository.IsDataset(cid) || Content.KindOf(cid) == BlockKind.TableNode)
+        if (!Repository.IsManifest(cid) || Content.KindOf(cid) == BlockKind.TableNode)
         {
             // One block: a batch, a stream, or an inner tree node (whose bytes a block read serves).
             return true;

@@ -9,7 +9,7 @@ namespace ArrowCid.Node;
 /// The registry the service answers from (the shared one when there is one, else the repository's
 /// own) and the step that makes content stored here visible in it: with a shared registry the
 /// local record is copied there with this node's location. Every registration wakes subscribers.
-/// A DoPut's <see cref="DatasetWriter"/> publishes through it.
+/// A DoPut's <see cref="TableWriter"/> publishes through it.
 /// </summary>
 public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes) : IPutPublisher
 {

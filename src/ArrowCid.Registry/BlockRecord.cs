@@ -24,10 +24,11 @@ public sealed record BlockRecord
     public long Bytes { get; init; }
 
     /// <summary>
-    /// For a dataset, the batch CIDs its manifest links, in manifest order; for a foreign DAG-CBOR or
-    /// dag-pb block, the CIDs it links (what GC keeps for it); empty for a batch or an Arrow stream.
+    /// The CIDs the block links, in order: for a table's manifest root or node, what it links (nodes
+    /// or chunks); for a version-1 manifest, its batches; for a foreign DAG-CBOR or dag-pb block, its
+    /// links (what GC keeps for it); empty for a chunk or an Arrow stream.
     /// </summary>
-    public IReadOnlyList<Cid> Batches { get; init; } = [];
+    public IReadOnlyList<Cid> Links { get; init; } = [];
 
     /// <summary>
     /// When the block was first registered (UTC, stored to the microsecond). Left at its default,

@@ -84,8 +84,8 @@ public static class LoggedRows
                 WriteString(writer, location);
             }
 
-            WriteVarint(writer, (ulong)record.Batches.Count);
-            foreach (var link in record.Batches)
+            WriteVarint(writer, (ulong)record.Links.Count);
+            foreach (var link in record.Links)
             {
                 WriteBytes(writer, link.Bytes);
             }
@@ -162,7 +162,7 @@ public static class LoggedRows
                 Pinned = pinned,
                 Tags = tags,
                 Locations = locations,
-                Batches = links,
+                Links = links,
             });
         }
 

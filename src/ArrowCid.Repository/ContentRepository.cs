@@ -71,7 +71,7 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
         // The same writer a put uses, storing nothing: the CIDs cannot drift apart.
-        using var names = new DatasetWriter(content: null, schema, PutOptions.Default, publisher: null);
+        using var names = new TableWriter(content: null, schema, PutOptions.Default, publisher: null);
         return names.AddAllAndFinish(batches);
     }
 
@@ -102,7 +102,7 @@ public sealed class ContentRepository : IDisposable
     }
 
     /// <summary>
-    /// Starts putting a dataset batch by batch (see <see cref="DatasetWriter"/>): add each batch as
+    /// Starts putting a dataset batch by batch (see <see cref="TableWriter"/>): add each batch as
     /// it arrives, then finish; dispose the writer in any case. The name, when given, is checked here,
     /// before anything is stored.
     /// </summary>
@@ -111,11 +111,11 @@ public sealed class ContentRepository : IDisposable
     /// <param name="publisher">Where each registration is announced and the name recorded; null for the repository alone.</param>
     /// <returns>The writer.</returns>
     /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
-    public DatasetWriter CreateDatasetWriter(Schema schema, PutOptions? options = null, IPutPublisher? publisher = null) =>
+    public TableWriter CreateTableWriter(Schema schema, PutOptions? options = null, IPutPublisher? publisher = null) =>
         new(this, schema, options ?? PutOptions.Default, publisher);
 
     /// <summary>
-    /// Stores a stream of batches as a chunked table through one <see cref="DatasetWriter"/>: the
+    /// Stores a stream of batches as a chunked table through one <see cref="TableWriter"/>: the
     /// rows are cut into content-defined chunks as they arrive (only the rows since the last cut are
     /// held), each chunk stored as a batch, then the manifest tree linking them in order is stored,
     /// its root registered as a dataset and, when <see cref="PutOptions.Name"/> is set, recorded as
@@ -132,7 +132,7 @@ public sealed class ContentRepository : IDisposable
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
-        using var writer = CreateDatasetWriter(schema, options);
+        using var writer = CreateTableWriter(schema, options);
         return writer.AddAllAndFinish(batches);
     }
 
@@ -243,7 +243,7 @@ public sealed class ContentRepository : IDisposable
     /// </summary>
     /// <param name="cid">Any CID.</param>
     /// <returns>True for a dataset CID (registered or not yet).</returns>
-    public bool IsDataset(Cid cid)
+    public bool IsManifest(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
         return cid.Codec == Multicodec.DagCbor && Repository.GetRecord(cid)?.Kind is null or BlockKind.Dataset;
@@ -290,11 +290,11 @@ public sealed class ContentRepository : IDisposable
     /// <returns>Bytes written.</returns>
     /// <exception cref="BlockNotFoundException">A block is missing.</exception>
     /// <exception cref="BlockCorruptedException">A block does not hash to its CID.</exception>
-    public long WriteDataset(Cid cid, Stream destination)
+    public long WriteTable(Cid cid, Stream destination)
     {
         ArgumentNullException.ThrowIfNull(cid);
         ArgumentNullException.ThrowIfNull(destination);
-        if (!IsDataset(cid))
+        if (!IsManifest(cid))
         {
             using var block = Reader.Open(cid);
             destination.Write(block.Memory.Span);

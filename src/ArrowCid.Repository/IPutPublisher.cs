@@ -5,7 +5,7 @@ using ArrowCid.Registry;
 namespace ArrowCid.Repository;
 
 /// <summary>
-/// Where a <see cref="DatasetWriter"/> makes what it stored known beyond the repository, and
+/// Where a <see cref="TableWriter"/> makes what it stored known beyond the repository, and
 /// records the dataset's name: a Flight node copies each record to a registry it shares with other
 /// nodes and wakes subscribers. Without one, names go to the repository's own registry.
 /// </summary>

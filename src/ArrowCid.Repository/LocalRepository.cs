@@ -532,7 +532,7 @@ public sealed partial class LocalRepository : IDisposable
 
         if (record.Kind is BlockKind.Batch or BlockKind.ArrowStream)
         {
-            return record.Batches.Count == 0
+            return record.Links.Count == 0
                 ? record with { Bytes = bytes.Length }
                 : throw new ArgumentException($"A {record.Kind} block links no other blocks.", nameof(record));
         }
@@ -546,17 +546,17 @@ public sealed partial class LocalRepository : IDisposable
         if (record.Kind == BlockKind.Foreign)
         {
             // GC keeps what a kept foreign DAG links, so the links come from the block itself.
-            return record with { Bytes = bytes.Length, Batches = ForeignLinks.Of(cid, bytes, out _) };
+            return record with { Bytes = bytes.Length, Links = ForeignLinks.Of(cid, bytes, out _) };
         }
 
         // GC keeps a pinned dataset's batches (and a tree's nodes and chunks) by these links, so they come from the manifest itself.
         var links = ManifestLinks.Of(bytes);
-        if (record.Batches.Count > 0 && !record.Batches.ToHashSet().SetEquals(links))
+        if (record.Links.Count > 0 && !record.Links.ToHashSet().SetEquals(links))
         {
             throw new ArgumentException($"The record's batches differ from the {links.Count} CIDs the manifest links.", nameof(record));
         }
 
-        return record with { Bytes = bytes.Length, Batches = links };
+        return record with { Bytes = bytes.Length, Links = links };
     }
 
     // The block's own file only (packed copies go by compaction).

@@ -6,7 +6,7 @@ namespace ArrowCid.Repository;
 
 /// <summary>
 /// The one pin policy of every put that stores several blocks before the one that keeps them (a
-/// <see cref="DatasetWriter"/>, a CAR import, a table copy): each block it stores is held by the
+/// <see cref="TableWriter"/>, a CAR import, a table copy): each block it stores is held by the
 /// guard, so a concurrent <see cref="LocalRepository.Gc"/> — in this process or another — cannot
 /// remove it before the table, name or root that will keep it is registered.
 /// </summary>

@@ -10,16 +10,16 @@ namespace ArrowCid.Repository;
 /// <param name="Bytes">Length of its canonical bytes.</param>
 public sealed record StoredBatch(Cid Cid, long Rows, long Bytes);
 
-/// <summary>A dataset manifest as stored (or as it would be).</summary>
-/// <param name="Cid">The manifest's CID ("bafyrei…").</param>
-/// <param name="Rows">Rows in all batches.</param>
-/// <param name="Batches">Number of batches the manifest links (a repeated batch counts each time).</param>
-/// <param name="Bytes">Canonical bytes of all batches (the manifest not counted).</param>
-/// <param name="ManifestBytes">Length of the manifest block.</param>
-public sealed record DatasetResult(Cid Cid, long Rows, int Batches, long Bytes, long ManifestBytes);
+/// <summary>A table as stored (or as it would be).</summary>
+/// <param name="Cid">The table's CID: its manifest root ("bafyrei…", dag-cbor), or for a table of one chunk that chunk's CID ("bafkrei…", raw).</param>
+/// <param name="Rows">Rows in all chunks.</param>
+/// <param name="Batches">Number of chunks (a repeated chunk counts each time).</param>
+/// <param name="Bytes">Canonical bytes of all chunks (manifest blocks not counted).</param>
+/// <param name="ManifestBytes">Length of its manifest root block (0 for a table of one chunk).</param>
+public sealed record TableResult(Cid Cid, long Rows, int Batches, long Bytes, long ManifestBytes);
 
-/// <summary>What putting (or naming) a stream of batches produced: each batch in order, then the dataset.</summary>
-/// <param name="Batches">The batches in order.</param>
-/// <param name="Dataset">The manifest linking them.</param>
-/// <param name="Version">The version of <see cref="PutOptions.Name"/> the dataset became, when a name was given.</param>
-public sealed record PutStreamResult(IReadOnlyList<StoredBatch> Batches, DatasetResult Dataset, NamedVersion? Version = null);
+/// <summary>What putting (or naming) a stream of batches produced: each chunk in order, then the table.</summary>
+/// <param name="Batches">The chunks in order.</param>
+/// <param name="Table">The table they make.</param>
+/// <param name="Version">The version of <see cref="PutOptions.Name"/> the table became, when a name was given.</param>
+public sealed record PutStreamResult(IReadOnlyList<StoredBatch> Batches, TableResult Table, NamedVersion? Version = null);

@@ -88,7 +88,7 @@ public sealed class ShmCommandTests : IDisposable
     public void A_large_batch_is_published_as_a_table_that_path_cat_and_watch_name_by_its_root()
     {
         var table = MixedTable.Build(7, 0, 60_000);
-        var cid = Repository.ContentRepository.ComputeCids(MixedTable.Schema, [table]).Dataset.Cid;
+        var cid = Repository.ContentRepository.ComputeCids(MixedTable.Schema, [table]).Table.Cid;
         string whole = _folder.File("whole.arrows");
         File.WriteAllBytes(whole, CanonicalEncoder.Encode(table));
         string split = _folder.File("split.arrows");

@@ -97,7 +97,7 @@ public sealed partial class RustH2InteropTests(ITestOutputHelper output)
             // the same table a local put of the files' batches gives, and the files' rows.
             foreach (var (file, batches) in files)
             {
-                Assert.Equal(ContentRepository.ComputeCids(batches[0].Schema, batches).Dataset.Cid.ToString(), datasets[file]);
+                Assert.Equal(ContentRepository.ComputeCids(batches[0].Schema, batches).Table.Cid.ToString(), datasets[file]);
                 var fetched = await client.GetAsync(Cid.Parse(datasets[file]));
                 Assert.Equal(batches.Sum(b => (long)b.Length), fetched.Batches.Sum(b => { using var back = b.Read(); return (long)back.Length; }));
             }

@@ -50,7 +50,7 @@ public sealed class ApiTests
         var blue = node.Content.PutBatch(Numbers(3, 10), new PutOptions { Tags = Tags(("color", "blue"), ("team", "a")) }).Cid.ToString();
         var large = PutMixed(node, 30_000, new PutOptions { Tags = Tags(("team", "a")), Name = "sensors/large" });
         Assert.True(large.Batches.Count > 1);
-        string dataset = large.Dataset.Cid.ToString();
+        string dataset = large.Table.Cid.ToString();
 
         Assert.Equal([red, blue, dataset], await ListAsync(node, ""));
         Assert.Equal([red, blue, dataset], await ListAsync(node, "tag=team%3Da"));
@@ -66,7 +66,7 @@ public sealed class ApiTests
         var item = all.RootElement.GetProperty("items")[0];
         Assert.Equal("dataset", item.GetProperty("kind").GetString());
         Assert.Equal(30_000, item.GetProperty("rows").GetInt64());
-        Assert.Equal(large.Dataset.Bytes, item.GetProperty("bytes").GetInt64());
+        Assert.Equal(large.Table.Bytes, item.GetProperty("bytes").GetInt64());
         Assert.Equal("sensors/large", item.GetProperty("names")[0].GetProperty("name").GetString());
         Assert.Equal("a", item.GetProperty("tags").GetProperty("team").GetString());
     }
@@ -102,16 +102,16 @@ public sealed class ApiTests
     {
         await using var node = await GatewayFixture.StartAsync();
         var put = PutMixed(node, 30_000, new PutOptions());
-        var table = node.Content.OpenTable(put.Dataset.Cid);
+        var table = node.Content.OpenTable(put.Table.Cid);
         var expected = table.Chunks().ToList();
         Assert.True(expected.Count > 2, $"{expected.Count} chunks");
 
-        using var detail = await GetJsonAsync(node, $"/api/v1/tables/{put.Dataset.Cid}?chunkLimit=2");
+        using var detail = await GetJsonAsync(node, $"/api/v1/tables/{put.Table.Cid}?chunkLimit=2");
         var root = detail.RootElement;
         Assert.Equal("dataset", root.GetProperty("kind").GetString());
         Assert.Equal(30_000, root.GetProperty("rows").GetInt64());
         Assert.Equal(table.Bytes, root.GetProperty("bytes").GetInt64());
-        var blocks = TableBlocks.Read(node.Content, put.Dataset.Cid);
+        var blocks = TableBlocks.Read(node.Content, put.Table.Cid);
         Assert.Equal(blocks.Blocks.Count, root.GetProperty("blocks").GetProperty("count").GetInt64());
         Assert.Equal(blocks.Bytes, root.GetProperty("blocks").GetProperty("bytes").GetInt64());
 
@@ -127,7 +127,7 @@ public sealed class ApiTests
         long? offset = 0;
         while (offset is { } at)
         {
-            using var page = await GetJsonAsync(node, $"/api/v1/tables/{put.Dataset.Cid}?chunkLimit=2&chunkOffset={at}");
+            using var page = await GetJsonAsync(node, $"/api/v1/tables/{put.Table.Cid}?chunkLimit=2&chunkOffset={at}");
             var chunks = page.RootElement.GetProperty("chunks");
             Assert.Equal(expected.Count, chunks.GetProperty("count").GetInt64());
             Assert.Equal(at, chunks.GetProperty("offset").GetInt64());
@@ -147,29 +147,29 @@ public sealed class ApiTests
         await using var node = await GatewayFixture.StartAsync();
         var first = PutMixed(node, 30_000, new PutOptions { Name = "sensors" });
         var second = PutMixed(node, 30_100, new PutOptions { Name = "sensors" });
-        var difference = TableDifference.Between(TableBlocks.Read(node.Content, first.Dataset.Cid), TableBlocks.Read(node.Content, second.Dataset.Cid));
+        var difference = TableDifference.Between(TableBlocks.Read(node.Content, first.Table.Cid), TableBlocks.Read(node.Content, second.Table.Cid));
         Assert.NotEmpty(difference.SharedBlocks);
 
-        using (var detail = await GetJsonAsync(node, $"/api/v1/tables/{second.Dataset.Cid}"))
+        using (var detail = await GetJsonAsync(node, $"/api/v1/tables/{second.Table.Cid}"))
         {
             var version = detail.RootElement.GetProperty("versions").EnumerateArray().Single();
             Assert.Equal("sensors", version.GetProperty("name").GetString());
             Assert.Equal(2, version.GetProperty("version").GetInt64());
             Assert.True(version.GetProperty("latest").GetBoolean());
             Assert.Equal(1, version.GetProperty("previous").GetProperty("version").GetInt64());
-            Assert.Equal(first.Dataset.Cid.ToString(), version.GetProperty("previous").GetProperty("cid").GetString());
+            Assert.Equal(first.Table.Cid.ToString(), version.GetProperty("previous").GetProperty("cid").GetString());
             AssertTotals(version.GetProperty("shared"), difference.SharedBlocks.Count, difference.SharedBytes);
             AssertTotals(version.GetProperty("new"), difference.NewBlocks.Count, difference.NewBytes);
             AssertTotals(version.GetProperty("removed"), difference.RemovedBlocks.Count, difference.RemovedBytes);
         }
 
-        using (var detail = await GetJsonAsync(node, $"/api/v1/tables/{first.Dataset.Cid}"))
+        using (var detail = await GetJsonAsync(node, $"/api/v1/tables/{first.Table.Cid}"))
         {
             // Version 1 shares nothing: every block is new.
             var version = detail.RootElement.GetProperty("versions").EnumerateArray().Single();
             Assert.False(version.GetProperty("latest").GetBoolean());
             Assert.False(version.TryGetProperty("previous", out _));
-            var blocks = TableBlocks.Read(node.Content, first.Dataset.Cid);
+            var blocks = TableBlocks.Read(node.Content, first.Table.Cid);
             AssertTotals(version.GetProperty("shared"), 0, 0);
             AssertTotals(version.GetProperty("new"), blocks.Blocks.Count, blocks.Bytes);
         }
@@ -178,7 +178,7 @@ public sealed class ApiTests
         var name = names.RootElement.GetProperty("items").EnumerateArray().Single();
         Assert.Equal("sensors", name.GetProperty("name").GetString());
         Assert.Equal(2, name.GetProperty("versions").GetInt64());
-        Assert.Equal(second.Dataset.Cid.ToString(), name.GetProperty("cid").GetString());
+        Assert.Equal(second.Table.Cid.ToString(), name.GetProperty("cid").GetString());
     }
 
     [Fact]
@@ -243,7 +243,7 @@ public sealed class ApiTests
 
         // A manifest node below a tree's root is held, but is not a table.
         var put = PutMixed(node, 30_000, new PutOptions());
-        var table = node.Content.OpenTable(put.Dataset.Cid);
+        var table = node.Content.OpenTable(put.Table.Cid);
         Cid? inner = table.Nodes().Skip(1).FirstOrDefault();
         if (inner is not null)
         {

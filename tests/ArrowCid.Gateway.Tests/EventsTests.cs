@@ -51,10 +51,10 @@ public sealed class EventsTests
         var message = await events.NextEventAsync(guard.Token);
         Assert.Equal("versioned", message.Event);
         using var data = JsonDocument.Parse(message.Data!);
-        Assert.Equal(put.Dataset.Cid.ToString(), data.RootElement.GetProperty("cid").GetString());
+        Assert.Equal(put.Table.Cid.ToString(), data.RootElement.GetProperty("cid").GetString());
         Assert.Equal("sensors", data.RootElement.GetProperty("name").GetString());
         Assert.Equal(1, data.RootElement.GetProperty("version").GetInt64());
-        Assert.Equal(put.Dataset.Bytes, data.RootElement.GetProperty("bytes").GetInt64());
+        Assert.Equal(put.Table.Bytes, data.RootElement.GetProperty("bytes").GetInt64());
     }
 
     [Theory]

@@ -44,22 +44,22 @@ public sealed class ExplorerBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
         await using var guarded = await GatewayFixture.StartAsync(new NodeOptions { Access = new AccessPolicy().AddToken(ReadToken, AccessRole.Read) });
         guarded.Content.PutStream(Schema, Stations(100), new PutOptions { Name = "guarded" });
         var sensors = node.Content.PutStream(Schema, Stations(SensorRows), new PutOptions { Name = "stations", Tags = new Dictionary<string, string> { ["site"] = "north" } });
-        Assert.True(sensors.Dataset.Batches >= 2, $"the table should span several chunks, not {sensors.Dataset.Batches}");
+        Assert.True(sensors.Table.Batches >= 2, $"the table should span several chunks, not {sensors.Table.Batches}");
 
         var damaged = node.Content.PutStream(Schema, Stations(SensorRows, offset: 7), new PutOptions { Name = "damaged" });
-        var badChunk = node.Content.OpenTable(damaged.Dataset.Cid).Chunks().First().Cid;
+        var badChunk = node.Content.OpenTable(damaged.Table.Cid).Chunks().First().Cid;
         await DamageBehindTheNodesBackAsync(node, badChunk);
 
         string fixtures = NodeInteropRunner.FixturesDirectory("explorer");
         Directory.CreateDirectory(fixtures);
         var expected = new JsonObject
         {
-            ["cid"] = sensors.Dataset.Cid.ToString(),
+            ["cid"] = sensors.Table.Cid.ToString(),
             ["name"] = "stations",
             ["rows"] = SensorRows,
             ["columns"] = new JsonArray([.. Schema.Fields.Select(f => JsonValue.Create(f.Name))]),
             ["firstRow"] = new JsonArray("1", "station-1", "1.5", "true"),
-            ["damaged"] = damaged.Dataset.Cid.ToString(),
+            ["damaged"] = damaged.Table.Cid.ToString(),
             ["badChunk"] = badChunk.ToString(),
         };
         await File.WriteAllTextAsync(Path.Combine(fixtures, "explorer.expected.json"), expected.ToJsonString());

@@ -75,7 +75,7 @@ public sealed class GatewayAbuseTests
         // Every answer varies by Origin, the immutable ones too, whoever asks.
         foreach (string? origin in new[] { "https://good.example", "https://evil.example", null })
         {
-            using var get = new HttpRequestMessage(HttpMethod.Get, $"/ipfs/{stored.Dataset.Cid}?format=raw");
+            using var get = new HttpRequestMessage(HttpMethod.Get, $"/ipfs/{stored.Table.Cid}?format=raw");
             if (origin is not null)
             {
                 get.Headers.Add("Origin", origin);
@@ -269,13 +269,13 @@ public sealed class GatewayAbuseTests
             Assert.Equal("http", detail.RootElement.GetProperty("producer").GetString());
         }
 
-        using (var detail = JsonDocument.Parse(await node.Http.GetStringAsync($"/api/v1/tables/{local.Dataset.Cid}")))
+        using (var detail = JsonDocument.Parse(await node.Http.GetStringAsync($"/api/v1/tables/{local.Table.Cid}")))
         {
             Assert.Equal("big.csv", detail.RootElement.GetProperty("provenance").GetString());
         }
 
         // The node itself keeps the whole path.
-        Assert.Equal("/home/ops/secret-folder/big.csv", node.Content.Repository.GetRecord(local.Dataset.Cid)!.Provenance);
+        Assert.Equal("/home/ops/secret-folder/big.csv", node.Content.Repository.GetRecord(local.Table.Cid)!.Provenance);
     }
 
     [Fact]

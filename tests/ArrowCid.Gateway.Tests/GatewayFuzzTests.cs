@@ -251,7 +251,7 @@ public sealed class GatewayFuzzTests(ITestOutputHelper output)
 
             byte[] csv = Encoding.UTF8.GetBytes("a,b,c\n1,2.5,x\n2,,\"y,z\"\n");
             byte[] parquet = [.. "PAR1"u8, .. new byte[64], .. "PAR1"u8];
-            return new Corpus([chunked.Dataset.Cid, second.Dataset.Cid, single.Cid, .. chunked.Batches.Take(2).Select(b => b.Cid)], blocks[0], blocks, ["sensors"], [stream.ToArray(), csv, parquet]);
+            return new Corpus([chunked.Table.Cid, second.Table.Cid, single.Cid, .. chunked.Batches.Take(2).Select(b => b.Cid)], blocks[0], blocks, ["sensors"], [stream.ToArray(), csv, parquet]);
         }
     }
 

@@ -30,11 +30,11 @@ public sealed class NodeGatewayArrowTests(Xunit.Abstractions.ITestOutputHelper o
         await using var node = await GatewayFixture.StartAsync();
         var batches = TableData.Sensors(150_000, seed: 7);
         var put = node.Content.PutStream(batches[0].Schema, batches, new PutOptions { Name = "sensors" });
-        Assert.True(put.Dataset.Batches >= 3, $"the table should span several chunks, not {put.Dataset.Batches}");
+        Assert.True(put.Table.Batches >= 3, $"the table should span several chunks, not {put.Table.Batches}");
 
         string fixtures = NodeInteropRunner.FixturesDirectory("gateway");
         Directory.CreateDirectory(fixtures);
-        await File.WriteAllTextAsync(Path.Combine(fixtures, "sensors.expected.json"), Expected(put.Dataset.Cid.ToString(), batches).ToJsonString());
+        await File.WriteAllTextAsync(Path.Combine(fixtures, "sensors.expected.json"), Expected(put.Table.Cid.ToString(), batches).ToJsonString());
 
         var result = await NodeInteropRunner.RunTestAsync(
             "test/gateway-arrow.test.mjs",

@@ -19,7 +19,7 @@ public sealed class TableDescriptionCacheTests(TrustlessFixture fixture)
         var put = ApiTests.PutMixed(node, 30_000, new());
         var tables = node.Gateway.Context.Tables;
 
-        string path = $"/api/v1/tables/{put.Dataset.Cid}?chunkLimit=3&chunkOffset=1";
+        string path = $"/api/v1/tables/{put.Table.Cid}?chunkLimit=3&chunkOffset=1";
         string first = await GetTextAsync(node, path);
         long readByFirst = tables.NodesRead;
         Assert.True(readByFirst >= 1, "the first description reads the table's root");
@@ -29,9 +29,9 @@ public sealed class TableDescriptionCacheTests(TrustlessFixture fixture)
         Assert.Equal(readByFirst, tables.NodesRead);
 
         // Another page of the same table comes from the same read.
-        using var all = await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{put.Dataset.Cid}");
+        using var all = await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{put.Table.Cid}");
         Assert.Equal(readByFirst, tables.NodesRead);
-        var expected = node.Content.OpenTable(put.Dataset.Cid).Chunks().Select(c => c.Cid.ToString());
+        var expected = node.Content.OpenTable(put.Table.Cid).Chunks().Select(c => c.Cid.ToString());
         Assert.Equal(expected, all.RootElement.GetProperty("chunks").GetProperty("items").EnumerateArray().Select(c => c.GetProperty("cid").GetString()));
     }
 
@@ -63,15 +63,15 @@ public sealed class TableDescriptionCacheTests(TrustlessFixture fixture)
     {
         await using var node = await GatewayFixture.StartAsync();
         var put = ApiTests.PutMixed(node, 20_000, new());
-        using (await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{put.Dataset.Cid}"))
+        using (await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{put.Table.Cid}"))
         {
         }
 
-        Assert.True(node.Content.Repository.Unpin(put.Dataset.Cid));
+        Assert.True(node.Content.Repository.Unpin(put.Table.Cid));
         node.Content.Repository.Gc();
-        Assert.False(node.Content.Repository.Blocks.Has(put.Dataset.Cid));
+        Assert.False(node.Content.Repository.Blocks.Has(put.Table.Cid));
 
-        using var response = await node.Http.GetAsync($"/api/v1/tables/{put.Dataset.Cid}");
+        using var response = await node.Http.GetAsync($"/api/v1/tables/{put.Table.Cid}");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
@@ -81,18 +81,18 @@ public sealed class TableDescriptionCacheTests(TrustlessFixture fixture)
         await using var node = await GatewayFixture.StartAsync();
         var first = ApiTests.PutMixed(node, 30_000, new PutOptions { Name = "sensors" });
         var second = ApiTests.PutMixed(node, 30_100, new PutOptions { Name = "sensors" });
-        var difference = TableDifference.Between(TableBlocks.Read(node.Content, first.Dataset.Cid), TableBlocks.Read(node.Content, second.Dataset.Cid));
+        var difference = TableDifference.Between(TableBlocks.Read(node.Content, first.Table.Cid), TableBlocks.Read(node.Content, second.Table.Cid));
         Assert.NotEmpty(difference.SharedBlocks);
         Assert.NotEmpty(difference.NewBlocks);
 
         // The first version's tree, read for its own page, serves the second's comparison.
-        using (await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{first.Dataset.Cid}"))
+        using (await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{first.Table.Cid}"))
         {
         }
 
         for (int request = 0; request < 2; request++)
         {
-            using var detail = await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{second.Dataset.Cid}");
+            using var detail = await ApiTests.GetJsonAsync(node, $"/api/v1/tables/{second.Table.Cid}");
             var version = detail.RootElement.GetProperty("versions").EnumerateArray().Single();
             AssertTotals(version.GetProperty("shared"), difference.SharedBlocks.Count, difference.SharedBytes);
             AssertTotals(version.GetProperty("new"), difference.NewBlocks.Count, difference.NewBytes);

@@ -42,8 +42,8 @@ public sealed class SensorsNode : IAsyncLifetime
         var batches = TableData.Sensors(Rows, seed: 1);
         ExpectedRows.AddRange(TableData.RowTexts(batches));
         var put = Node.Content.PutStream(batches[0].Schema, batches, new PutOptions { Name = "sensors" });
-        Table = put.Dataset.Cid;
-        Chunks = put.Dataset.Batches;
+        Table = put.Table.Cid;
+        Chunks = put.Table.Batches;
     }
 
     public async Task DisposeAsync() => await Node.DisposeAsync();
@@ -383,7 +383,7 @@ public sealed class TableUploadTests
         using var parquetResponse = await node.Http.PostAsync("/api/v1/tables", parquetBody);
         Assert.Equal(HttpStatusCode.Created, parquetResponse.StatusCode);
         var fromParquet = Cid.Parse(JsonDocument.Parse(await parquetResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("cid").GetString()!);
-        Assert.Equal(ContentRepository.ComputeCids(batches[0].Schema, batches).Dataset.Cid, fromParquet);
+        Assert.Equal(ContentRepository.ComputeCids(batches[0].Schema, batches).Table.Cid, fromParquet);
     }
 
     [Fact]

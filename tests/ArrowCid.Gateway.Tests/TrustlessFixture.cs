@@ -40,8 +40,8 @@ public sealed class TrustlessFixture : IAsyncLifetime
     {
         _node = await GatewayFixture.StartAsync();
         var content = Node.Content;
-        TwoLevelTable = content.PutStream(MixedTable.Schema, MixedTable.Batches(42, 0, TwoLevelRows, 50_000)).Dataset.Cid;
-        RepeatingTable = content.PutStream(MixedTable.Schema, MixedTable.Batches(7, 0, 30_000, 10_000).Concat(MixedTable.Batches(7, 0, 30_000, 10_000))).Dataset.Cid;
+        TwoLevelTable = content.PutStream(MixedTable.Schema, MixedTable.Batches(42, 0, TwoLevelRows, 50_000)).Table.Cid;
+        RepeatingTable = content.PutStream(MixedTable.Schema, MixedTable.Batches(7, 0, 30_000, 10_000).Concat(MixedTable.Batches(7, 0, 30_000, 10_000))).Table.Cid;
 
         byte[] leaf = "not an Arrow block, kept as it came"u8.ToArray();
         ForeignLeaf = Cid.ForRaw(leaf);

@@ -27,11 +27,11 @@ public sealed class ContentNodeTests : IDisposable
         int chunks = put.Batches.Count;
         Assert.True(chunks > 3, $"{chunks} chunks");
 
-        var (table, selected) = await _node.ListHeldChunksAsync(put.Dataset.Cid, new ChunkRange(1, 3), CancellationToken.None);
+        var (table, selected) = await _node.ListHeldChunksAsync(put.Table.Cid, new ChunkRange(1, 3), CancellationToken.None);
 
-        Assert.Equal(put.Dataset.Cid, table.Cid);
+        Assert.Equal(put.Table.Cid, table.Cid);
         Assert.Equal(put.Batches.Skip(1).Take(2).Select(b => b.Cid), selected.Select(c => c.Cid));
-        var beyond = await Assert.ThrowsAsync<NodeException>(() => _node.ListHeldChunksAsync(put.Dataset.Cid, new ChunkRange(1, chunks + 1), CancellationToken.None));
+        var beyond = await Assert.ThrowsAsync<NodeException>(() => _node.ListHeldChunksAsync(put.Table.Cid, new ChunkRange(1, chunks + 1), CancellationToken.None));
         Assert.Equal(NodeErrorKind.InvalidArgument, beyond.Kind);
         Assert.Contains($"it has {chunks} chunks", beyond.Message, StringComparison.Ordinal);
     }
@@ -41,16 +41,16 @@ public sealed class ContentNodeTests : IDisposable
     {
         var put = PutChunkedTable();
         var lost = put.Batches[2].Cid;
-        Assert.True(_node.HoldsAll(put.Dataset.Cid));
+        Assert.True(_node.HoldsAll(put.Table.Cid));
 
         Assert.True(_content.Repository.Blocks.Delete(lost));
         _node.Content.Forget(lost);
 
-        Assert.False(_node.HoldsAll(put.Dataset.Cid));
-        var missing = await Assert.ThrowsAsync<NodeException>(() => _node.ListHeldChunksAsync(put.Dataset.Cid, null, CancellationToken.None));
+        Assert.False(_node.HoldsAll(put.Table.Cid));
+        var missing = await Assert.ThrowsAsync<NodeException>(() => _node.ListHeldChunksAsync(put.Table.Cid, null, CancellationToken.None));
         Assert.Equal(NodeErrorKind.NotFound, missing.Kind);
         Assert.Contains(lost.ToString(), missing.Message, StringComparison.Ordinal);
-        var whole = await Assert.ThrowsAsync<NodeException>(() => _node.EnsureLocalAsync(put.Dataset.Cid, CancellationToken.None));
+        var whole = await Assert.ThrowsAsync<NodeException>(() => _node.EnsureLocalAsync(put.Table.Cid, CancellationToken.None));
         Assert.Equal(NodeErrorKind.NotFound, whole.Kind);
     }
 
@@ -62,17 +62,17 @@ public sealed class ContentNodeTests : IDisposable
         using var node = new ContentNode(_content, new NodeOptions { SharedRegistry = shared });
         var put = PutChunkedTable();
 
-        var refused = Assert.Throws<NodeException>(() => node.Registrations.AddVersion("sales", put.Dataset.Cid));
+        var refused = Assert.Throws<NodeException>(() => node.Registrations.AddVersion("sales", put.Table.Cid));
 
         Assert.Equal(NodeErrorKind.NotFound, refused.Kind);
-        node.Registrations.Registered(put.Dataset.Cid);
-        Assert.Equal(1, node.Registrations.AddVersion("sales", put.Dataset.Cid).Version);
+        node.Registrations.Registered(put.Table.Cid);
+        Assert.Equal(1, node.Registrations.AddVersion("sales", put.Table.Cid).Version);
     }
 
     [Fact]
     public void What_the_layers_below_throw_is_classified_once_for_every_face()
     {
-        var cid = PutChunkedTable().Dataset.Cid;
+        var cid = PutChunkedTable().Table.Cid;
 
         Assert.Equal(NodeErrorKind.NotFound, NodeException.KindOf(new BlockNotFoundException(cid)));
         Assert.Equal(NodeErrorKind.Unavailable, NodeException.KindOf(new RegistryUnavailableException("postgres away")));

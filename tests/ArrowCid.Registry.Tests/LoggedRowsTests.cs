@@ -39,7 +39,7 @@ public sealed class LoggedRowsTests
             Assert.Equal(expected.Pinned, actual.Pinned);
             Assert.Equal(expected.Tags.OrderBy(p => p.Key), actual.Tags.OrderBy(p => p.Key));
             Assert.Equal(expected.Locations, actual.Locations);
-            Assert.Equal(expected.Batches, actual.Batches);
+            Assert.Equal(expected.Links, actual.Links);
         }
     }
 

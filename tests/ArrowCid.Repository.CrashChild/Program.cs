@@ -21,7 +21,7 @@ if (args[1] == "hold-put")
     // A put stopped halfway: chunks stored (held by the put's guard), no table yet. Prints
     // "chunks <cid>… end" and waits for the parent, which collects garbage and then kills it.
     using var content = ContentRepository.Open(args[0], new LocalRepositoryOptions { VerifyOnRead = false });
-    using var writer = content.CreateDatasetWriter(MixedTable.Schema);
+    using var writer = content.CreateTableWriter(MixedTable.Schema);
     for (int batch = 0; writer.Chunks.Count < 2 && batch < 200; batch++)
     {
         using var rows = MixedTable.Build(7, batch * 10_000L, 10_000);
@@ -98,7 +98,7 @@ static void PutConcurrently(ContentRepository content, int seed, int writer)
         else
         {
             using var table = MixedTable.Build((ulong)random.NextInt64(), 0, 1 + random.Next(40));
-            Acknowledge(content.PutStream(MixedTable.Schema, [table]).Dataset.Cid);
+            Acknowledge(content.PutStream(MixedTable.Schema, [table]).Table.Cid);
         }
     }
 }

@@ -111,7 +111,7 @@ public sealed class LocalRepositoryTests : IDisposable
 
         var stored = _repo.PutBlock(cid, manifest, DatasetRecord(cid));
 
-        Assert.Equal([a.Cid, b.Cid], stored.Batches);
+        Assert.Equal([a.Cid, b.Cid], stored.Links);
         Assert.Equal([cid], _repo.Registry.GetLinkingDatasets(b.Cid));
     }
 

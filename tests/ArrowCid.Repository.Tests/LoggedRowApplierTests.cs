@@ -31,7 +31,7 @@ public sealed class LoggedRowApplierTests : IDisposable
         {
             // The registry's write lock is taken elsewhere for the whole put, longer than the lock
             // timeout: a put that waited for its registry transaction would fail; this one returns.
-            cid = content.PutStream(SampleBatches.Schema, [batch]).Dataset.Cid;
+            cid = content.PutStream(SampleBatches.Schema, [batch]).Table.Cid;
             Assert.False(RowVisibleToOthers(cid));
 
             // A read in this process waits for the row, never answers without it: while the
@@ -57,7 +57,7 @@ public sealed class LoggedRowApplierTests : IDisposable
             {
                 using (var batch = SampleBatches.Build(2, 7))
                 {
-                    puts.Add(content.PutStream(SampleBatches.Schema, [batch]).Dataset.Cid);
+                    puts.Add(content.PutStream(SampleBatches.Schema, [batch]).Table.Cid);
                 }
 
                 var busy = Assert.Throws<SqliteException>(() => content.Repository.Registry.Find(puts[0]));
@@ -83,7 +83,7 @@ public sealed class LoggedRowApplierTests : IDisposable
         {
             using (var batch = SampleBatches.Build(4, 7))
             {
-                third = closing.PutStream(SampleBatches.Schema, [batch]).Dataset.Cid;
+                third = closing.PutStream(SampleBatches.Schema, [batch]).Table.Cid;
             }
 
             closing.Dispose();
@@ -115,8 +115,8 @@ public sealed class LoggedRowApplierTests : IDisposable
         // it never unpins what someone else pinned and leaves no chunk of its own pinned.
         var again = content.PutStream(ChunkedTables.Schema, ChunkedTables.Rows(16, 0, ChunkedTables.SeveralChunks), new PutOptions { Pin = true });
 
-        Assert.Equal(first.Dataset.Cid, again.Dataset.Cid);
-        Assert.True(content.Repository.GetRecord(again.Dataset.Cid)!.Pinned);
+        Assert.Equal(first.Table.Cid, again.Table.Cid);
+        Assert.True(content.Repository.GetRecord(again.Table.Cid)!.Pinned);
         Assert.True(content.Repository.GetRecord(pinnedByHand)!.Pinned);
         Assert.All(again.Batches.Where(b => b.Cid != pinnedByHand), b => Assert.False(content.Repository.GetRecord(b.Cid)!.Pinned));
     }
@@ -129,7 +129,7 @@ public sealed class LoggedRowApplierTests : IDisposable
         using (HoldWriteLock())
         {
             using var batch = SampleBatches.Build(8, 4);
-            cid = content.PutStream(SampleBatches.Schema, [batch]).Dataset.Cid;
+            cid = content.PutStream(SampleBatches.Schema, [batch]).Table.Cid;
 
             // The row is queued and the registry locked throughout: a collection that did not wait
             // for it would take the block for an orphan; this one fails with the registry's error.
@@ -167,7 +167,7 @@ public sealed class LoggedRowApplierTests : IDisposable
             for (int i = 0; i < putsEach; i++)
             {
                 using var batch = SampleBatches.Build(1000 + (w * putsEach) + i, 3);
-                var cid = content.PutStream(SampleBatches.Schema, [batch]).Dataset.Cid;
+                var cid = content.PutStream(SampleBatches.Schema, [batch]).Table.Cid;
                 if (i == 0 && Interlocked.Increment(ref acknowledged) == writers)
                 {
                     allAcknowledged.SetResult();

@@ -109,7 +109,7 @@ public sealed class CorruptionTests : IDisposable
         var batch = new RecordBatch(new Schema([new Field("v", ArrowType.Int64, nullable: false)]), values.Length, [column]);
         var published = store.Publish(batch);
 
-        Assert.Equal(Repository.ContentRepository.ComputeCids(batch.Schema, [batch]).Dataset.Cid, published.Cid);
+        Assert.Equal(Repository.ContentRepository.ComputeCids(batch.Schema, [batch]).Table.Cid, published.Cid);
         using var attached = store.AttachTable(published.Cid);
         Assert.True(attached.Batches.Count > 8);
         Assert.Equal(values.Length, attached.Batches.Sum(b => b.Length));

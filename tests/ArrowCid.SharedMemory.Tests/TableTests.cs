@@ -20,7 +20,7 @@ public sealed class TableTests : IDisposable
 
     private static RecordBatch Table() => MixedTable.Build(7, 0, TableRows);
 
-    private static Cid RepositoryCid(IEnumerable<RecordBatch> batches) => ContentRepository.ComputeCids(MixedTable.Schema, batches).Dataset.Cid;
+    private static Cid RepositoryCid(IEnumerable<RecordBatch> batches) => ContentRepository.ComputeCids(MixedTable.Schema, batches).Table.Cid;
 
     [Fact]
     public void A_large_batch_is_published_as_chunks_under_the_cid_a_repository_put_gives_and_attached_back_as_the_producers_rows()
@@ -180,7 +180,7 @@ public sealed class TableTests : IDisposable
         foreach (var (batch, published) in new[] { (small, fast), (slice, chunked) })
         {
             Assert.Equal(CanonicalEncoder.ComputeCid(batch), published.Cid);
-            Assert.Equal(ContentRepository.ComputeCids(batch.Schema, [batch]).Dataset.Cid, published.Cid);
+            Assert.Equal(ContentRepository.ComputeCids(batch.Schema, [batch]).Table.Cid, published.Cid);
             Assert.Equal(1, published.Chunks);
             Assert.True(published.Created);
             Assert.EndsWith(".arrows", published.Path, StringComparison.Ordinal);

@@ -57,6 +57,13 @@ export function bytes(n) {
 /** A date and time in the reader's locale. @param {string | undefined} iso */
 export const when = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
 
+/**
+ * What a record's kind is, in the words a reader uses: every batch and dataset the API lists is a
+ * table (a one-chunk table's CID is its chunk's, raw; a larger one's its manifest's).
+ * @param {string} kind the API's kind: batch, dataset, arrow-stream
+ */
+export const kindLabel = (kind) => ({ batch: 'table (one chunk)', dataset: 'table', 'arrow-stream': 'Arrow stream (kept as sent)' })[kind] ?? kind;
+
 /** The CID shortened for a list: its first 12 and last 6 characters. @param {string} cid */
 export const shortCid = (cid) => (cid.length > 24 ? `${cid.slice(0, 12)}…${cid.slice(-6)}` : cid);
 

@@ -2,7 +2,7 @@
 // The home page: the node's tables and names, with search (text, and KEY=VALUE words as tag
 // filters), paging, and live updates.
 import { getJson } from './api.js';
-import { bytes, count, h, replace, shortCid, when } from './dom.js';
+import { bytes, count, h, kindLabel, replace, shortCid, when } from './dom.js';
 
 const pageSize = 50;
 
@@ -81,7 +81,7 @@ export function showListing(main, params, signal, go) {
       h('td', { 'data-label': 'Table' },
         h('a', { href: `#/table/${t.cid}`, class: 'cid', title: t.cid }, t.names?.length ? t.names.map((/** @type {any} */ n) => `${n.name}@${n.version}`).join(', ') : shortCid(t.cid)),
         t.names?.length ? h('div', { class: 'muted cid' }, shortCid(t.cid)) : null),
-      h('td', { 'data-label': 'Kind' }, t.kind),
+      h('td', { 'data-label': 'Kind' }, kindLabel(t.kind)),
       h('td', { class: 'num', 'data-label': 'Rows' }, count(t.rows)),
       h('td', { class: 'num', 'data-label': 'Bytes' }, bytes(t.bytes)),
       h('td', { class: 'num', 'data-label': 'Chunks' }, count(t.chunks)),

@@ -3,7 +3,7 @@
 // what each shares with the one before), downloads, a copyable CID, and a preview of its first rows
 // fetched and verified here in the browser.
 import { getJson, headers, token } from './api.js';
-import { bytes, copyButton, count, h, replace, shortCid, when } from './dom.js';
+import { bytes, copyButton, count, h, kindLabel, replace, shortCid, when } from './dom.js';
 import { chunkPage, tableJsonPath } from './early-requests.js';
 import { fetchFirstRows, showPreview } from './preview.js';
 
@@ -74,7 +74,7 @@ function render(main, t, preview, signal) {
       fact('Data', bytes(t.bytes), 'bytes'),
       fact('Chunks', count(t.chunks.count), 'chunks'),
       t.blocks ? fact('Blocks', `${count(t.blocks.count)} (${bytes(t.blocks.bytes)} with the manifest)`, 'blocks') : null,
-      fact('Kind', t.kind, 'kind'),
+      fact('Kind', kindLabel(t.kind), 'kind'),
       fact('Created', when(t.created), 'created'),
       fact('Pinned', t.pinned ? 'yes' : 'no', 'pinned'),
       t.producer ? fact('Producer', t.producer, 'producer') : null,

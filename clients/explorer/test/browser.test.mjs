@@ -66,6 +66,8 @@ test('the table page shows its row count and its first row, verified in the brow
   await page.locator('#preview-status[data-state="verified"]').waitFor();
   assert.equal((await page.locator('[data-fact="rows"]').textContent()).trim(), Number(expected.rows).toLocaleString('en'));
   assert.equal(await page.locator('#table-cid').textContent(), expected.cid);
+  // A table of several chunks is a table, in the reader's words, not the API's "dataset".
+  assert.equal((await page.locator('[data-fact="kind"]').textContent()).trim(), 'table');
   const header = await page.locator('#preview-table thead th').allTextContents();
   assert.deepEqual(header.slice(1), expected.columns);
   const first = await page.locator('#preview-table tbody tr[data-row="0"] td').allTextContents();

@@ -55,7 +55,7 @@ public static class FlightBenchmark
             // Generated once and held, so generating is not timed in the puts below.
             var batches = MixedTable.Batches(1, 0, Math.Max(1, (long)(tableBytes / BytesPerRow)), BatchRows).ToList();
             var put0 = await client.PutAsync(MixedTable.Schema, batches).ConfigureAwait(false);
-            Cid cid = put0.Dataset;
+            Cid cid = put0.Table;
             long bytes = put0.Batches.Sum(b => b.Bytes);
 
             // DoPut goes to a node of its own, the local put to a repository of its own: each put
@@ -181,7 +181,7 @@ public static class FlightBenchmark
         var clock = Stopwatch.StartNew();
         var summary = await client.PutAsync(MixedTable.Schema, batches).ConfigureAwait(false);
         var measured = (clock.Elapsed.TotalSeconds, ProcessCpu() - cpu);
-        Forget(nodeContent, summary.Dataset, summary.Batches.Select(b => b.Cid));
+        Forget(nodeContent, summary.Table, summary.Batches.Select(b => b.Cid));
         return measured;
     }
 
@@ -192,7 +192,7 @@ public static class FlightBenchmark
         var clock = Stopwatch.StartNew();
         var result = content.PutStream(MixedTable.Schema, batches);
         var measured = (clock.Elapsed.TotalSeconds, ProcessCpu() - cpu);
-        Forget(content, result.Dataset.Cid, result.Batches.Select(b => b.Cid));
+        Forget(content, result.Table.Cid, result.Batches.Select(b => b.Cid));
         return measured;
     }
 

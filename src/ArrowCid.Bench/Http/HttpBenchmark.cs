@@ -69,7 +69,7 @@ public static class HttpBenchmark
                 DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             };
 
-            var stream = await MeasureStreamAsync(client, put.Dataset.Cid, settings.Rounds).ConfigureAwait(false);
+            var stream = await MeasureStreamAsync(client, put.Table.Cid, settings.Rounds).ConfigureAwait(false);
             var blocks = MeasureBlocks(settings, folder, gateway.Address, blockPaths, machine);
             machine["load_average_end"] = LoadAverage();
             return new HttpBenchmarkResult

@@ -105,7 +105,7 @@ internal static class CarCommands
         ImportedBlockKind.Batch => string.Create(CultureInfo.InvariantCulture, $"batch {block.Cid} {block.Rows} rows {block.Bytes} bytes"),
         ImportedBlockKind.Dataset => string.Create(CultureInfo.InvariantCulture, $"dataset {block.Cid} {block.Rows} rows"),
         ImportedBlockKind.ArrowStream => string.Create(CultureInfo.InvariantCulture,
-            $"arrow-stream {block.Cid} {block.Rows} rows {block.Bytes} bytes{(block.Canonical is { } canonical ? $" canonical {canonical.Dataset.Cid}" : string.Empty)}"),
+            $"arrow-stream {block.Cid} {block.Rows} rows {block.Bytes} bytes{(block.Canonical is { } canonical ? $" canonical {canonical.Table.Cid}" : string.Empty)}"),
         ImportedBlockKind.DagCbor or ImportedBlockKind.DagPb => string.Create(CultureInfo.InvariantCulture,
             $"{ImportedBlock.NameOf(block.Kind)} {block.Cid} {block.Bytes} bytes {block.Links} links"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{ImportedBlock.NameOf(block.Kind)} {block.Cid} {block.Bytes} bytes"),
@@ -158,7 +158,7 @@ internal static class CarCommands
         {
             json["canonical"] = new JsonObject
             {
-                ["table"] = canonical.Dataset.Cid.ToString(),
+                ["table"] = canonical.Table.Cid.ToString(),
                 ["chunks"] = new JsonArray(canonical.Batches.Select(b => (JsonNode)b.Cid.ToString()).ToArray()),
             };
         }

@@ -121,7 +121,7 @@ internal static class ContentCommands
             using var content = repository.Open(parse);
             var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
             using var target = OutputTarget.Create(parse.GetRequiredValue(output), console);
-            CliProgress.Run(console, $"writing {id}", null, _ => content.WriteDataset(id, target.Stream));
+            CliProgress.Run(console, $"writing {id}", null, _ => content.WriteTable(id, target.Stream));
             target.Commit();
             return ExitCodes.Ok;
         });

@@ -26,7 +26,7 @@ internal static class ContentOutput
     /// bytes being those of the chunk blocks (manifest nodes not counted).
     /// </summary>
     public static string TableLine(PutStreamResult result) =>
-        string.Create(CultureInfo.InvariantCulture, $"table {result.Dataset.Cid} {result.Dataset.Rows} {result.Dataset.Bytes} {result.Dataset.Batches}");
+        string.Create(CultureInfo.InvariantCulture, $"table {result.Table.Cid} {result.Table.Rows} {result.Table.Bytes} {result.Table.Batches}");
 
     /// <summary>
     /// The JSON object <c>put</c> and <c>cid</c> print per input: the table (CID, rows, chunk bytes,
@@ -39,11 +39,11 @@ internal static class ContentOutput
             ["input"] = input,
             ["table"] = new JsonObject
             {
-                ["cid"] = result.Dataset.Cid.ToString(),
-                ["rows"] = result.Dataset.Rows,
-                ["bytes"] = result.Dataset.Bytes,
-                ["chunks"] = result.Dataset.Batches,
-                ["manifest_bytes"] = result.Dataset.ManifestBytes,
+                ["cid"] = result.Table.Cid.ToString(),
+                ["rows"] = result.Table.Rows,
+                ["bytes"] = result.Table.Bytes,
+                ["chunks"] = result.Table.Batches,
+                ["manifest_bytes"] = result.Table.ManifestBytes,
             },
             ["chunks"] = new JsonArray(result.Batches.Select(b => (JsonNode)new JsonObject
             {
@@ -88,12 +88,12 @@ internal static class ContentOutput
     {
         if (record.Kind == BlockKind.Foreign)
         {
-            json["links"] = CidArray(record.Batches);
+            json["links"] = CidArray(record.Links);
             return json;
         }
 
-        json["chunks"] = CidArray(record.Batches.Where(c => !IsNode(c)));
-        json["nodes"] = CidArray(record.Batches.Where(IsNode));
+        json["chunks"] = CidArray(record.Links.Where(c => !IsNode(c)));
+        json["nodes"] = CidArray(record.Links.Where(IsNode));
         return json;
     }
 
@@ -134,7 +134,7 @@ internal static class ContentOutput
             yield return $"tag: {tag.Key}={tag.Value}";
         }
 
-        foreach (var link in record.Batches)
+        foreach (var link in record.Links)
         {
             yield return $"{LinkLabel(record, link)}: {link}";
         }

@@ -250,7 +250,7 @@ internal static class FlightCommands
                 console.Out.WriteLine($"batch {batch.Cid} {batch.Rows} rows {batch.Bytes} bytes");
             }
 
-            console.Out.WriteLine($"dataset {summary.Dataset}");
+            console.Out.WriteLine($"dataset {summary.Table}");
             if (summary.Name is not null)
             {
                 console.Out.WriteLine($"version {Registry.DatasetReference.Format(summary.Name, summary.Version)}");

@@ -71,17 +71,17 @@ internal static class QuickstartCommand
 
         // A small table is one chunk: get writes its exact canonical bytes, which hash to the table's CID.
         using var fetched = new MemoryStream();
-        content.WriteDataset(put.Dataset.Cid, fetched);
-        bool hashMatches = Cid.ForRaw(fetched.GetBuffer().AsSpan(0, (int)fetched.Length)) == put.Dataset.Cid;
+        content.WriteTable(put.Table.Cid, fetched);
+        bool hashMatches = Cid.ForRaw(fetched.GetBuffer().AsSpan(0, (int)fetched.Length)) == put.Table.Cid;
         using var reader = new ArrowStreamReader(fetched.ToArray().AsMemory());
         using var back = reader.ReadNext();
         bool identical = back is not null && ArrayEquality.Equals(batch, back, out _);
 
-        bool flightVerified = FlightCommands.QuickstartStep(console, content, batch, put.Dataset.Cid);
+        bool flightVerified = FlightCommands.QuickstartStep(console, content, batch, put.Table.Cid);
         using (var car = CliErrors.About(carPath, () => new FileStream(carPath, FileMode.Create, FileAccess.Write)))
         {
-            var exported = content.ExportCar([put.Dataset.Cid], car);
-            console.Out.WriteLine($"quickstart: repository {content.Repository.Root}; get {put.Dataset.Cid}: {(hashMatches ? "bytes hash to the CID" : "HASH MISMATCH")}, "
+            var exported = content.ExportCar([put.Table.Cid], car);
+            console.Out.WriteLine($"quickstart: repository {content.Repository.Root}; get {put.Table.Cid}: {(hashMatches ? "bytes hash to the CID" : "HASH MISMATCH")}, "
                 + $"read back as an IPC stream: {(identical ? "identical" : "DIFFERENT")}; CAR of {exported.Blocks} block{(exported.Blocks == 1 ? string.Empty : "s")}: {carPath}");
         }
 
@@ -95,7 +95,7 @@ internal static class QuickstartCommand
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(put);
-        var plan = ParquetCidExport.Resolve(content, [put.Dataset.Cid]);
+        var plan = ParquetCidExport.Resolve(content, [put.Table.Cid]);
         var options = ParquetCidExport.WithMetadata(plan, new Parquet.Writing.ParquetWriteOptions { Compression = Parquet.Writing.ParquetCompression.Zstd });
         CliErrors.About(parquetPath, () =>
         {
@@ -105,7 +105,7 @@ internal static class QuickstartCommand
         });
         using var reader = CliErrors.About(parquetPath, () => Parquet.Reading.ParquetReader.Open(parquetPath));
         var again = ContentRepository.ComputeCids(reader.Schema, reader.ReadAll());
-        bool same = again.Dataset.Cid == put.Dataset.Cid;
+        bool same = again.Table.Cid == put.Table.Cid;
         console.Out.WriteLine($"quickstart: exported the table as Parquet (zstd, {new FileInfo(parquetPath).Length} bytes): {parquetPath}; "
             + $"its row groups name {(same ? "the same table CID" : "A DIFFERENT TABLE CID")}");
         return same;

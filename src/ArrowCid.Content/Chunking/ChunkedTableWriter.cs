@@ -58,7 +58,7 @@ public sealed class PendingChunk(TableTreeEntry entry, IDisposable? state = null
 /// (<see cref="TableChunker.Detach"/>) so the caller may dispose its batch; <see cref="Finish"/>
 /// does the same for the last rows and returns the tree, whose root block (when the table has
 /// more than one chunk) the caller stores, since each store registers or announces a table in
-/// its own way. Used by the repository's <c>DatasetWriter</c> and the shared-memory store's
+/// its own way. Used by the repository's <c>TableWriter</c> and the shared-memory store's
 /// <c>ShmTableWriter</c>. Not thread-safe.
 /// </summary>
 public sealed partial class ChunkedTableWriter : IDisposable

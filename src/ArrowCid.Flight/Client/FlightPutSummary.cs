@@ -10,10 +10,10 @@ public sealed record FlightPutBatch(Cid Cid, long Rows, long Bytes);
 
 /// <summary>What a DoPut stored: each chunk, then the table they make up.</summary>
 /// <param name="Batches">The chunks in row order (however the rows were batched when sent).</param>
-/// <param name="Dataset">The table's CID: the chunk's raw CID for a one-chunk table, else its manifest tree root.</param>
+/// <param name="Table">The table's CID: the chunk's raw CID for a one-chunk table, else its manifest tree root.</param>
 /// <param name="Name">The dataset name the put recorded a version of, when it named one.</param>
 /// <param name="Version">That version's number.</param>
-public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Dataset, string? Name = null, long? Version = null);
+public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Table, string? Name = null, long? Version = null);
 
 /// <summary>A change a subscription announced.</summary>
 /// <param name="Sequence">The registry change sequence number.</param>

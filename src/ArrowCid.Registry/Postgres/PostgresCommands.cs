@@ -142,7 +142,7 @@ internal static class PostgresCommands
                 Pinned = reader.GetBoolean(8),
                 Tags = tags,
                 Locations = reader.GetFieldValue<string[]>(11),
-                Batches = Array.ConvertAll(reader.GetFieldValue<string[]>(12), Cid.Parse),
+                Links = Array.ConvertAll(reader.GetFieldValue<string[]>(12), Cid.Parse),
             });
         }
 

@@ -124,7 +124,7 @@ public sealed class PostgresRegistry : SqlRegistry
             InsertLocation(c, t, cid, location);
         }
 
-        ReplaceLinks(c, t, cid, record.Batches);
+        ReplaceLinks(c, t, cid, record.Links);
         PostgresCommands.AddChange(c, t, cid, existed ? RegistryChangeKind.Updated : RegistryChangeKind.Registered, at: null);
         return PostgresCommands.ReadOne(c, t, record.Cid)!;
     }

@@ -65,7 +65,7 @@ internal static class SqliteRecordReader
         {
             Tags = tags,
             Locations = locations,
-            Batches = links.ConvertAll(Cid.Parse),
+            Links = links.ConvertAll(Cid.Parse),
         };
     }
 }

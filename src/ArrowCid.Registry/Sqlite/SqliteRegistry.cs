@@ -105,7 +105,7 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
             InsertLocation(c, t, cid, location);
         }
 
-        ReplaceLinks(c, t, cid, record.Batches);
+        ReplaceLinks(c, t, cid, record.Links);
 
         AddChange(c, t, cid, existing == null ? RegistryChangeKind.Registered : RegistryChangeKind.Updated, now);
         return SqliteRecordReader.ReadOne(c, t, record.Cid)!;
@@ -159,14 +159,14 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
             InsertLocation(c, t, cid, location);
         }
 
-        InsertLinks(c, t, cid, record.Batches);
+        InsertLinks(c, t, cid, record.Links);
         AddChangeRow(c, t, cid, RegistryChangeKind.Registered, now);
         return record with
         {
             Created = created,
             Tags = tags,
             Locations = locations,
-            Batches = [.. record.Batches],
+            Links = [.. record.Links],
         };
     }
 

@@ -25,7 +25,7 @@ internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Row
     /// (its links and size are filled in by <see cref="LocalRepository.PutBlock(Content.Stores.HashedBlock, BlockRecord)"/>);
     /// a table node is registered as a put registers it, unlabelled and unpinned.
     /// </summary>
-    public BlockRecord ToRecord(Cid cid, PutOptions options, bool pinned) => Kind == BlockKind.TableNode ? DatasetWriter.NodeRecord(cid) : new()
+    public BlockRecord ToRecord(Cid cid, PutOptions options, bool pinned) => Kind == BlockKind.TableNode ? TableWriter.NodeRecord(cid) : new()
     {
         Cid = cid,
         Kind = Kind,

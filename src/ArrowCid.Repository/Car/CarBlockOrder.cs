@@ -25,7 +25,7 @@ public static class CarBlockOrder
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(root);
         // Identity blocks are never carried: their bytes are in the CIDs that name them.
-        var blocks = content.IsDataset(root) ? TableDepthFirst(content, root, duplicates) : LinkedFrom(content, root, duplicates);
+        var blocks = content.IsManifest(root) ? TableDepthFirst(content, root, duplicates) : LinkedFrom(content, root, duplicates);
         return blocks.Where(b => b.Hash.Code != Multicodec.Identity);
     }
 
@@ -44,7 +44,7 @@ public static class CarBlockOrder
         {
             var cid = pending.Pop();
             yield return cid;
-            var links = content.Repository.GetRecord(cid)?.Batches ?? [];
+            var links = content.Repository.GetRecord(cid)?.Links ?? [];
             for (int i = links.Count - 1; i >= 0; i--)
             {
                 if ((seen.Add(links[i]) || duplicates) && content.Repository.Blocks.Has(links[i]))

@@ -203,14 +203,14 @@ internal static class CarImport
             var hashed = HashedBlock.Verify(block.Cid, block.Data);
             var stored = found.Kind switch
             {
-                BlockKind.Dataset => content.Repository.PutBlock(hashed, DatasetWriter.DatasetRecord(block.Cid, found.Schema!, found.Rows, options, options.Pin && roots.Contains(block.Cid)), guard: null),
+                BlockKind.Dataset => content.Repository.PutBlock(hashed, TableWriter.DatasetRecord(block.Cid, found.Schema!, found.Rows, options, options.Pin && roots.Contains(block.Cid)), guard: null),
                 _ => content.Repository.PutBlock(hashed, found.ToRecord(block.Cid, options, pinned: false), _guard),
             };
             Stored.Add(new ImportedBlock(block.Cid, kind, block.Data.Length)
             {
                 Rows = found.Rows,
                 Schema = found.Schema,
-                Links = found.Kind == BlockKind.Foreign ? stored.Batches.Count : 0,
+                Links = found.Kind == BlockKind.Foreign ? stored.Links.Count : 0,
                 Canonical = found.Canonical,
                 Note = undecodable is null ? note : $"{note}; {undecodable}",
             });

@@ -32,10 +32,10 @@ public static class ParquetCidExport
     /// <summary>What an export will write: the one schema, the chunks in order, the table when only one is exported.</summary>
     /// <param name="Schema">The schema every table has.</param>
     /// <param name="Chunks">Every chunk of every table, in order (a table given twice is there twice).</param>
-    /// <param name="Dataset">The table's CID when exactly one was given.</param>
+    /// <param name="Table">The table's CID when exactly one was given.</param>
     /// <param name="Rows">Rows in all.</param>
     /// <param name="RowGroupBytes">Most chunk bytes a row group gathers (a single chunk may be larger).</param>
-    public sealed record Plan(Schema Schema, IReadOnlyList<TableTreeEntry> Chunks, Cid? Dataset, long Rows, long RowGroupBytes = DefaultRowGroupBytes);
+    public sealed record Plan(Schema Schema, IReadOnlyList<TableTreeEntry> Chunks, Cid? Table, long Rows, long RowGroupBytes = DefaultRowGroupBytes);
 
     /// <summary>Resolves <paramref name="cids"/> (tables of any form) to their chunks and checks they share one schema, before anything is written.</summary>
     /// <exception cref="TableSchemaMismatchException">Two tables have different schemas.</exception>
@@ -81,7 +81,7 @@ public static class ParquetCidExport
         {
             new(CidsKey, JsonSerializer.Serialize(plan.Chunks.Select(c => c.Cid.ToString()).ToArray())),
         };
-        if (plan.Dataset is { } dataset)
+        if (plan.Table is { } dataset)
         {
             pairs.Add(new(DatasetKey, dataset.ToString()));
         }

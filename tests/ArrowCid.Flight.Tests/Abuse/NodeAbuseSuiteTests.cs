@@ -160,7 +160,7 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
 
         // Nothing of the named table was lost: fetched whole, every chunk re-hashed; the node lives.
         var fetched = await writer.GetByNameAsync("sensors");
-        Assert.Equal(named.Dataset, fetched.Cid);
+        Assert.Equal(named.Table, fetched.Cid);
         Assert.Equal(named.Batches.Count, fetched.Batches.Count);
         Assert.False(node.HasExited, node.Output);
         (long rss, long peak) = node.Memory();

@@ -88,12 +88,12 @@ public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOut
                     var put = await client.PutAsync(FlightClient.PutDescriptor(name: name), shared.Schema, [shared, own]);
                     if (name is not null)
                     {
-                        acknowledged.Add((name, put.Version!.Value, put.Dataset, shared.Length + own.Length));
-                        output.WriteLine($"step {step}: put {name}@{put.Version} {put.Dataset} on {nodes[n].Location}");
+                        acknowledged.Add((name, put.Version!.Value, put.Table, shared.Length + own.Length));
+                        output.WriteLine($"step {step}: put {name}@{put.Version} {put.Table} on {nodes[n].Location}");
                     }
                     else
                     {
-                        await client.ActionAsync("unpin", put.Dataset.ToString());
+                        await client.ActionAsync("unpin", put.Table.ToString());
                     }
 
                     Count(name is null ? "put (unnamed, then unpinned)" : "put (named)");
@@ -143,7 +143,7 @@ public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOut
                         try
                         {
                             var put = await midPut;
-                            acknowledged.Add(("mid-put", put.Version!.Value, put.Dataset, big!.Length));
+                            acknowledged.Add(("mid-put", put.Version!.Value, put.Table, big!.Length));
                             Count("put finished before its node was killed");
                         }
                         catch (Exception e) when (e is ArrowCid.Grpc.RpcException or HttpRequestException)

@@ -110,11 +110,11 @@ public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper 
         using var first = TestBatches.Small(901);
         using var second = TestBatches.Small(902);
         var put = await onA.PutAsync(first.Schema, [first, second]);
-        Assert.False(B.Content.Repository.Blocks.Has(put.Dataset));
+        Assert.False(B.Content.Repository.Blocks.Has(put.Table));
 
-        var fetched = await onB.GetAsync(put.Dataset);
+        var fetched = await onB.GetAsync(put.Table);
         Assert.Equal(put.Batches.Select(b => b.Cid), fetched.Batches.Select(b => b.Cid));
-        Assert.True(B.Content.Repository.Blocks.Has(put.Dataset));
+        Assert.True(B.Content.Repository.Blocks.Has(put.Table));
         Assert.All(put.Batches, b => Assert.True(B.Content.Repository.Blocks.Has(b.Cid)));
     }
 
@@ -142,11 +142,11 @@ public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper 
         {
             var client = clients[(int)(put.Version!.Value % 3)];
             var info = await client.GetInfoAsync(Client.FlightClient.NameDescriptor($"fleet/positions@{put.Version}"));
-            Assert.Equal(put.Dataset.ToString(), Assert.Single(info.Endpoint).Ticket.Ticket_.ToStringUtf8());
+            Assert.Equal(put.Table.ToString(), Assert.Single(info.Endpoint).Ticket.Ticket_.ToStringUtf8());
         }
 
         var latest = puts.Single(p => p.Version == 3 * PerNode);
-        Assert.Equal(latest.Dataset, (await clients[0].GetByNameAsync("fleet/positions")).Cid);
+        Assert.Equal(latest.Table, (await clients[0].GetByNameAsync("fleet/positions")).Cid);
         foreach (var client in clients)
         {
             client.Dispose();
@@ -169,7 +169,7 @@ public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper 
         var put = await onA.PutAsync(batch.Schema, [batch]);
 
         // A small put is a one-chunk table, named by its chunk: one registration.
-        Assert.Equal(put.Dataset, Assert.Single(put.Batches).Cid);
+        Assert.Equal(put.Table, Assert.Single(put.Batches).Cid);
         var registered = new List<string>();
         while (registered.Count < 1)
         {
@@ -182,7 +182,7 @@ public sealed class MultiHostTests(PostgresTestServer server, ITestOutputHelper 
             }
         }
 
-        Assert.Equal([put.Dataset.ToString()], registered);
+        Assert.Equal([put.Table.ToString()], registered);
     }
 
     private bool Skipped()

@@ -67,8 +67,8 @@ public sealed class PeerFetchTests(PostgresTestServer server, ITestOutputHelper 
         using var onB = b.Client();
         using var first = TestBatches.Small(21, rows: 30);
         using var second = TestBatches.Small(22, rows: 30);
-        var both = (await onB.PutAsync(first.Schema, [first])).Dataset;
-        var silentOnly = (await onB.PutAsync(second.Schema, [second])).Dataset;
+        var both = (await onB.PutAsync(first.Schema, [first])).Table;
+        var silentOnly = (await onB.PutAsync(second.Schema, [second])).Table;
         // The silent node sorts before B, so it is tried first.
         registry.AddLocation(both, silent.Location);
         Assert.Equal([silent.Location, b.Location], registry.Find(both)!.Locations);

@@ -39,17 +39,17 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         // A named table of several chunks, put on A, then unpinned there: its name keeps it.
         using var big = TestBatches.Large(3L << 20, seed: 36);
         var named = await onA.PutAsync(FlightClient.PutDescriptor(name: "u"), big.Schema, [big]);
-        await onA.ActionAsync("unpin", named.Dataset.ToString());
+        await onA.ActionAsync("unpin", named.Table.ToString());
         // A table put on A unpinned, and pinned through B (B holds no copy: the pin is in the shared registry).
         using var small = TestBatches.Small(7, rows: 50);
         var pinned = await onA.PutAsync(small.Schema, [small]);
-        await onA.ActionAsync("unpin", pinned.Dataset.ToString());
-        await onB.ActionAsync("pin", pinned.Dataset.ToString());
+        await onA.ActionAsync("unpin", pinned.Table.ToString());
+        await onB.ActionAsync("pin", pinned.Table.ToString());
         // A table neither named nor pinned, which B fetches, so both hold it.
         using var loose = TestBatches.Small(8, rows: 50);
         var unkept = await onA.PutAsync(loose.Schema, [loose]);
-        await onA.ActionAsync("unpin", unkept.Dataset.ToString());
-        await onB.GetAsync(unkept.Dataset, null);
+        await onA.ActionAsync("unpin", unkept.Table.ToString());
+        await onB.GetAsync(unkept.Table, null);
 
         var (exit, text) = await ServeProcess.RunCliAsync("gc", "--repo", a.Repository, "--json");
         output.WriteLine(text);
@@ -58,29 +58,29 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         var removed = report["removed_records"]!.AsArray().Select(n => (string)n!).ToHashSet();
 
         // Nothing of the named or the pinned table went; A still serves both from its own blocks.
-        Assert.DoesNotContain(named.Dataset.ToString(), removed);
+        Assert.DoesNotContain(named.Table.ToString(), removed);
         Assert.DoesNotContain(named.Batches[0].Cid.ToString(), removed);
-        Assert.DoesNotContain(pinned.Dataset.ToString(), removed);
+        Assert.DoesNotContain(pinned.Table.ToString(), removed);
         using (var repository = LocalRepository.Open(a.Repository))
         {
-            Assert.True(repository.Blocks.Has(named.Dataset));
+            Assert.True(repository.Blocks.Has(named.Table));
             Assert.All(named.Batches, batch => Assert.True(repository.Blocks.Has(batch.Cid)));
-            Assert.True(repository.Blocks.Has(pinned.Dataset));
-            Assert.False(repository.Blocks.Has(unkept.Dataset));
+            Assert.True(repository.Blocks.Has(pinned.Table));
+            Assert.False(repository.Blocks.Has(unkept.Table));
         }
 
         Assert.Equal(named.Batches.Sum(x => x.Rows), ServeCluster.Rows(await onA.GetByNameAsync("u", null)));
-        Assert.Contains(unkept.Dataset.ToString(), removed);
+        Assert.Contains(unkept.Table.ToString(), removed);
         Assert.Equal(1, (int)report["locations_released"]!);
 
         // The loose table's shared record lost A's location only: B still holds and serves it.
         using var shared = new PostgresRegistry(registry);
-        Assert.Equal([b.Location], shared.Find(unkept.Dataset)!.Locations);
-        Assert.Contains(a.Location, shared.Find(named.Dataset)!.Locations);
+        Assert.Equal([b.Location], shared.Find(unkept.Table)!.Locations);
+        Assert.Contains(a.Location, shared.Find(named.Table)!.Locations);
         // The pins a put holds on its chunks while it writes are the node's own: none reached the shared registry.
         Assert.True(named.Batches.Count > 1);
         Assert.All(named.Batches, batch => Assert.False(shared.Find(batch.Cid)!.Pinned));
-        Assert.Equal(50, ServeCluster.Rows(await onA.GetAsync(unkept.Dataset, null)));
+        Assert.Equal(50, ServeCluster.Rows(await onA.GetAsync(unkept.Table, null)));
     }
 
     [Fact]
@@ -103,12 +103,12 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         // registry also lists C (which lacks it) and a node that is gone.
         using var first = TestBatches.Small(41, rows: 30);
         var copied = await onA.PutAsync(FlightClient.PutDescriptor(name: "copied"), first.Schema, [first]);
-        Assert.Equal(30, ServeCluster.Rows(await onB.GetAsync(copied.Dataset, null)));
+        Assert.Equal(30, ServeCluster.Rows(await onB.GetAsync(copied.Table, null)));
         using var second = TestBatches.Small(42, rows: 30);
         var claimed = await onA.PutAsync(FlightClient.PutDescriptor(name: "claimed"), second.Schema, [second]);
         const string gone = "grpc+tcp://127.0.0.1:1";
-        Assert.True(shared.AddLocation(claimed.Dataset, c.Location));
-        Assert.True(shared.AddLocation(claimed.Dataset, gone));
+        Assert.True(shared.AddLocation(claimed.Table, c.Location));
+        Assert.True(shared.AddLocation(claimed.Table, gone));
 
         // Two copies asked for: A hands nothing over, since no two others serve either table.
         var strict = await GcAsync(a, "--min-copies", "2");
@@ -117,22 +117,22 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
 
         // One copy: B serves "copied" verified, so A hands it over; nobody serves "claimed" but A.
         var relaxed = await GcAsync(a);
-        Assert.Equal([copied.Dataset.ToString()], relaxed["handed_over"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal([copied.Table.ToString()], relaxed["handed_over"]!.AsArray().Select(n => (string)n!));
         using (var repository = LocalRepository.Open(a.Repository))
         {
-            Assert.False(repository.Blocks.Has(copied.Dataset));
-            Assert.Null(repository.GetRecord(copied.Dataset));
-            Assert.True(repository.Blocks.Has(claimed.Dataset));
+            Assert.False(repository.Blocks.Has(copied.Table));
+            Assert.Null(repository.GetRecord(copied.Table));
+            Assert.True(repository.Blocks.Has(claimed.Table));
         }
 
-        Assert.Equal([b.Location], shared.Find(copied.Dataset)!.Locations);
-        Assert.Contains(a.Location, shared.Find(claimed.Dataset)!.Locations);
+        Assert.Equal([b.Location], shared.Find(copied.Table)!.Locations);
+        Assert.Contains(a.Location, shared.Find(claimed.Table)!.Locations);
 
         // B is now the only holder: its gc keeps it, and says it is below three copies.
         var onlyHolder = await GcAsync(b, "--min-copies", "3");
         Assert.Empty(onlyHolder["handed_over"]!.AsArray());
         Assert.True((int)onlyHolder["below_min_copies"]! >= 1);
-        Assert.Equal([b.Location], shared.Find(copied.Dataset)!.Locations);
+        Assert.Equal([b.Location], shared.Find(copied.Table)!.Locations);
 
         // The table reads back verified through every node.
         Assert.Equal(30, ServeCluster.Rows(await onA.GetByNameAsync("copied", null)));
@@ -159,8 +159,8 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         {
             using var batch = TestBatches.Small(50 + i, rows: 20);
             var put = await onA.PutAsync(FlightClient.PutDescriptor(name: $"both{i}"), batch.Schema, [batch]);
-            Assert.Equal(20, ServeCluster.Rows(await onB.GetAsync(put.Dataset, null)));
-            tables.Add(put.Dataset);
+            Assert.Equal(20, ServeCluster.Rows(await onB.GetAsync(put.Table, null)));
+            tables.Add(put.Table);
         }
 
         // Each verifies the other's copy, then both drop at once: the registry lets one go per table.
@@ -246,13 +246,13 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         // common chunks on A alone.
         var first = await onA.PutAsync(FlightClient.PutDescriptor(name: "split"), common.Schema, [common, firstOwn]);
         Assert.Equal(rows, ServeCluster.Rows(await onB.GetByNameAsync("split@1", null)));
-        Assert.Contains(first.Dataset.ToString(), (await GcAsync(a))["handed_over"]!.AsArray().Select(n => (string)n!));
+        Assert.Contains(first.Table.ToString(), (await GcAsync(a))["handed_over"]!.AsArray().Select(n => (string)n!));
         await onA.PutAsync(FlightClient.PutDescriptor(name: "split"), common.Schema, [common, secondOwn]);
         var fromB = (await GcAsync(b))["handed_over"]!.AsArray().Select(n => (string)n!).ToHashSet();
         using var shared = new PostgresRegistry(cluster.Registry);
-        Assert.Equal([b.Location], shared.Find(first.Dataset)!.Locations);
+        Assert.Equal([b.Location], shared.Find(first.Table)!.Locations);
         Assert.NotEmpty(fromB);
-        Assert.DoesNotContain(first.Dataset.ToString(), fromB);
+        Assert.DoesNotContain(first.Table.ToString(), fromB);
 
         // Each node fetches what it lacks block by block, from whichever node holds each: A asks B
         // for the root B holds (B sends it though it lacks the rest of the table), B asks A for the chunks.
@@ -284,17 +284,17 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         using var onB = new FlightClient(b.Location);
         using var batch = TestBatches.Small(9, rows: 20);
         var put = await onA.PutAsync(batch.Schema, [batch]);
-        await onA.ActionAsync("unpin", put.Dataset.ToString());
-        await onB.GetAsync(put.Dataset, null);
+        await onA.ActionAsync("unpin", put.Table.ToString());
+        await onB.GetAsync(put.Table, null);
 
-        await onA.ActionAsync("delete", put.Dataset.ToString());
+        await onA.ActionAsync("delete", put.Table.ToString());
 
         using var shared = new PostgresRegistry(registry);
-        Assert.Equal([b.Location], shared.Find(put.Dataset)!.Locations);
-        var info = await onB.GetInfoAsync(put.Dataset);
+        Assert.Equal([b.Location], shared.Find(put.Table)!.Locations);
+        var info = await onB.GetInfoAsync(put.Table);
         Assert.Contains(b.Location, info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri));
-        await onB.ActionAsync("delete", put.Dataset.ToString());
-        Assert.Null(shared.Find(put.Dataset));
+        await onB.ActionAsync("delete", put.Table.ToString());
+        Assert.Null(shared.Find(put.Table));
     }
 
     [Fact]
@@ -316,7 +316,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         // A's folder knows the name B made, through the registry it remembers.
         var (exit, names) = await ServeProcess.RunCliAsync("names", "--repo", a.Repository);
         Assert.Equal(0, exit);
-        Assert.Contains($"from-b 1 {put.Dataset}", names, StringComparison.Ordinal);
+        Assert.Contains($"from-b 1 {put.Table}", names, StringComparison.Ordinal);
         var settings = NodeSettings.Read(a.Repository)!;
         Assert.Equal(registry, settings.Registry);
         Assert.Equal(a.Location, settings.Location);
@@ -357,7 +357,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         Assert.DoesNotContain("Npgsql", body, StringComparison.Ordinal);
 
         // What the node holds is still read by CID, verified.
-        Assert.Equal(20, ServeCluster.Rows(await onA.GetAsync(put.Dataset, null)));
+        Assert.Equal(20, ServeCluster.Rows(await onA.GetAsync(put.Table, null)));
         Assert.False(a.HasExited);
     }
 
@@ -390,7 +390,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         Assert.Contains("retrying in", a.Output, StringComparison.Ordinal);
         using (var onA = new FlightClient(a.Location))
         {
-            Assert.Equal(20, ServeCluster.Rows(await onA.GetAsync(put.Dataset, null)));
+            Assert.Equal(20, ServeCluster.Rows(await onA.GetAsync(put.Table, null)));
             var refused = await Assert.ThrowsAsync<RpcException>(() => onA.ActionAsync("names"));
             Assert.Equal(StatusCode.Unavailable, refused.Status.StatusCode);
             Assert.DoesNotContain("Npgsql", refused.Status.Detail, StringComparison.Ordinal);
@@ -405,7 +405,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
             using var batch = TestBatches.Small(13, rows: 20);
             var after = await onA.PutAsync(FlightClient.PutDescriptor(name: "after-the-outage"), batch.Schema, [batch]);
             using var shared = new PostgresRegistry(registry);
-            Assert.Equal(after.Dataset, shared.FindVersion("after-the-outage")!.Cid);
+            Assert.Equal(after.Table, shared.FindVersion("after-the-outage")!.Cid);
         }
     }
 
@@ -425,7 +425,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         var held = await onA.PutAsync(batch.Schema, [batch]);
         using var shared = new PostgresRegistry(registry);
         // The registry forgets that A holds what it holds, and says A holds what it never had.
-        shared.ReleaseLocation(held.Dataset, a.Location);
+        shared.ReleaseLocation(held.Table, a.Location);
         var never = Cid.ForRaw("never stored on A"u8);
         shared.Upsert(new ArrowCid.Registry.BlockRecord { Cid = never, Kind = ArrowCid.Registry.BlockKind.Batch, Rows = 1, Locations = [a.Location] });
 
@@ -434,12 +434,12 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         Assert.Equal(1, found);
         var report = JsonNode.Parse(text[..(text.LastIndexOf('}') + 1)])!.AsObject();
         Assert.Equal([never.ToString()], report["stale_locations"]!.AsArray().Select(n => (string)n!));
-        Assert.Equal([held.Dataset.ToString()], report["unrecorded_locations"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal([held.Table.ToString()], report["unrecorded_locations"]!.AsArray().Select(n => (string)n!));
 
         var (repaired, _) = await ServeProcess.RunCliAsync("verify", "--repo", a.Repository, "--repair");
         Assert.Equal(0, repaired);
         Assert.Null(shared.Find(never));
-        Assert.Contains(a.Location, shared.Find(held.Dataset)!.Locations);
+        Assert.Contains(a.Location, shared.Find(held.Table)!.Locations);
         var (clean, again) = await ServeProcess.RunCliAsync("verify", "--repo", a.Repository);
         Assert.Equal(0, clean);
         Assert.Contains("agree", again, StringComparison.Ordinal);
@@ -471,7 +471,7 @@ public sealed class SharedRegistryNodeTests(PostgresTestServer server, ITestOutp
         using var batch = TestBatches.Small(11, rows: 5);
         var put = await client.PutAsync(batch.Schema, [batch]);
         using var shared = new PostgresRegistry(registry);
-        Assert.Contains(again.Location, shared.Find(put.Dataset)!.Locations);
+        Assert.Contains(again.Location, shared.Find(put.Table)!.Locations);
     }
 
     private bool Skipped()

@@ -22,7 +22,7 @@ public sealed class Http2PeerNode() : PythonPeerFixture("h2", "hpack", "google.p
             ["small"] = new Dictionary<string, object> { ["cid"] = smallPut.Cid.ToString(), ["rows"] = smallPut.Rows },
             ["large"] = new Dictionary<string, object>
             {
-                ["cid"] = largePut.Dataset.ToString(),
+                ["cid"] = largePut.Table.ToString(),
                 ["bytes"] = largePut.Batches.Sum(c => c.Bytes),
                 ["chunks"] = largePut.Batches.Select(c => c.Cid.ToString()).ToArray(),
             },

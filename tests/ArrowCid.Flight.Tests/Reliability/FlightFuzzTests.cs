@@ -214,7 +214,7 @@ public sealed class FlightFuzzTests(ITestOutputHelper output)
             Cid cid = put.Batches[0].Cid;
             ReadOnlyMemory<byte> canonical = node.Content.GetBytes(cid);
             var messages = IpcMessageDecoder.Split(canonical).Select(m => (m.Metadata.ToArray(), m.Body.ToArray())).ToArray();
-            return new Material(cid, put.Dataset, messages);
+            return new Material(cid, put.Table, messages);
         }
 
         public byte[] TicketInput(Random random)

@@ -39,7 +39,7 @@ public sealed class FlightLoadTests(ITestOutputHelper output)
             FlightPutSummary put = await seeder.PutAsync(large.Schema, [large]);
             largeCid = put.Batches[0].Cid;
             acknowledged[largeCid] = true;
-            acknowledged[put.Dataset] = true;
+            acknowledged[put.Table] = true;
         }
 
         long heapBefore = HeapAfterFullCollection();
@@ -186,7 +186,7 @@ public sealed class FlightLoadTests(ITestOutputHelper output)
             acknowledged[batch.Cid] = true;
         }
 
-        acknowledged[put.Dataset] = true;
+        acknowledged[put.Table] = true;
     }
 
     /// <summary>Reads the first message of a DoGet, then cancels; true when the cancellation surfaced.</summary>

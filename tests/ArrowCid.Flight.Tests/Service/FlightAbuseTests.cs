@@ -30,9 +30,9 @@ public sealed class FlightAbuseTests : IAsyncLifetime
         var registry = Node.Content.Repository.Registry;
 
         // A chunk whose parent is an inner node of the tree, not the root: the table has two levels.
-        var deep = put.Batches.Select(b => b.Cid).First(c => registry.GetLinkingDatasets(c).Any(p => p != put.Dataset));
-        var inner = registry.GetLinkingDatasets(deep).First(p => p != put.Dataset);
-        await client.ActionAsync("unpin", put.Dataset.ToString());
+        var deep = put.Batches.Select(b => b.Cid).First(c => registry.GetLinkingDatasets(c).Any(p => p != put.Table));
+        var inner = registry.GetLinkingDatasets(deep).First(p => p != put.Table);
+        await client.ActionAsync("unpin", put.Table.ToString());
 
         foreach (var target in new[] { deep, inner })
         {
@@ -42,7 +42,7 @@ public sealed class FlightAbuseTests : IAsyncLifetime
 
         // Nothing of the named table was lost: it is fetched whole and verified.
         var fetched = await client.GetByNameAsync("sensors");
-        Assert.Equal(put.Dataset, fetched.Cid);
+        Assert.Equal(put.Table, fetched.Cid);
         Assert.Equal(put.Batches.Count, fetched.Batches.Count);
     }
 
@@ -66,11 +66,11 @@ public sealed class FlightAbuseTests : IAsyncLifetime
         using var batch = TestBatches.Small(seed: 1);
         var put = await client.PutAsync(batch.Schema, [batch]);
 
-        string body = $"{{\"cid\":\"{put.Dataset}\",\"key\":\"k\",\"value\":\"{new string('v', 3 << 20)}\"}}";
+        string body = $"{{\"cid\":\"{put.Table}\",\"key\":\"k\",\"value\":\"{new string('v', 3 << 20)}\"}}";
         var tooLong = await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("tag", body));
         Assert.Equal(StatusCode.InvalidArgument, tooLong.StatusCode);
         Assert.Contains("max_tag_value_bytes", tooLong.Status.Detail, StringComparison.Ordinal);
-        Assert.Empty(Node.Content.Repository.GetRecord(put.Dataset)!.Tags);
+        Assert.Empty(Node.Content.Repository.GetRecord(put.Table)!.Tags);
 
         var many = Enumerable.Range(0, 65).ToDictionary(i => $"k{i}", _ => "v");
         var refused = await Assert.ThrowsAsync<RpcException>(() => client.PutAsync(FlightClient.PutDescriptor(many), batch.Schema, [TestBatches.Small(seed: 2)]));
@@ -134,6 +134,6 @@ public sealed class FlightAbuseTests : IAsyncLifetime
         using var batch = TestBatches.Small(seed: 3);
         var put = await client.PutAsync(batch.Schema, [batch]);
 
-        Assert.Equal("flight", Node.Content.Repository.GetRecord(put.Dataset)!.Producer);
+        Assert.Equal("flight", Node.Content.Repository.GetRecord(put.Table)!.Producer);
     }
 }

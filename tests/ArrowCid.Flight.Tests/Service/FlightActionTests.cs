@@ -58,11 +58,11 @@ public sealed class FlightActionTests : IAsyncLifetime
         var put = await client.PutAsync(a.Schema, [a, b]);
 
         // A table of several chunks: its tree's nodes (the root at least) and its chunks.
-        var table = Node.Content.OpenTable(put.Dataset);
+        var table = Node.Content.OpenTable(put.Table);
         int nodes = table.Nodes().Count();
         int chunks = put.Batches.Select(c => c.Cid).Distinct().Count();
         Assert.True(chunks > 2, $"{chunks} chunks");
-        using (var verify = JsonDocument.Parse((await client.ActionAsync("verify", put.Dataset.ToString())).Single()))
+        using (var verify = JsonDocument.Parse((await client.ActionAsync("verify", put.Table.ToString())).Single()))
         {
             Assert.True(verify.RootElement.GetProperty("ok").GetBoolean());
             Assert.Equal(nodes + chunks, verify.RootElement.GetProperty("blocks").GetInt32());
@@ -82,8 +82,8 @@ public sealed class FlightActionTests : IAsyncLifetime
             Assert.Equal(Node.Location, stats.RootElement.GetProperty("location").GetString());
         }
 
-        byte[] manifest = await client.GetBlockAsync(put.Dataset);
-        Assert.Equal(put.Dataset, Cid.ForDagCbor(manifest));
+        byte[] manifest = await client.GetBlockAsync(put.Table);
+        Assert.Equal(put.Table, Cid.ForDagCbor(manifest));
     }
 
     [Fact]
@@ -92,13 +92,13 @@ public sealed class FlightActionTests : IAsyncLifetime
         using var client = Node.Client();
         using var a = TestBatches.Large(2L << 20, seed: 23);
         var put = await client.PutAsync(a.Schema, [a]);
-        Assert.NotEqual(put.Batches[0].Cid, put.Dataset);
+        Assert.NotEqual(put.Batches[0].Cid, put.Table);
         var batch = put.Batches[0].Cid;
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("delete", batch.ToString()));
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
 
-        await client.ActionAsync("delete", put.Dataset.ToString());
+        await client.ActionAsync("delete", put.Table.ToString());
         await client.ActionAsync("delete", batch.ToString());
         Assert.Null(Node.Content.Repository.GetRecord(batch));
         Assert.False(Node.Content.Repository.Blocks.Has(batch));

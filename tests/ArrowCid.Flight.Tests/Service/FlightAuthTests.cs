@@ -48,7 +48,7 @@ public sealed class FlightAuthTests : IAsyncLifetime
 
         Assert.Single((await reader.GetAsync(put.Batches[0].Cid)).Batches);
         Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => reader.PutAsync(a.Schema, [a]))).StatusCode);
-        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => reader.ActionAsync("unpin", put.Dataset.ToString()))).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => reader.ActionAsync("unpin", put.Table.ToString()))).StatusCode);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class FlightAuthTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(token));
         using var a = TestBatches.Small(42);
         var put = await client.PutAsync(a.Schema, [a]);
-        Assert.Single((await client.GetAsync(put.Dataset)).Batches);
+        Assert.Single((await client.GetAsync(put.Table)).Batches);
 
         using var wrong = Node.Client();
         Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => wrong.AuthenticateBasicAsync("alice", "looking-glass"))).StatusCode);

@@ -27,12 +27,12 @@ public sealed class FlightChunkedTableTests
         using var batch = TestBatches.Large(8L << 20, seed: 31);
         var put = await writer.PutAsync(batch.Schema, [batch]);
         Assert.True(put.Batches.Count > 4, $"{put.Batches.Count} chunks");
-        Assert.Equal(Multicodec.DagCbor, put.Dataset.Codec);
+        Assert.Equal(Multicodec.DagCbor, put.Table.Codec);
 
         // Every message fits far below grpc-js's and grpcio's default 4 MiB receive limit.
         using var reader = new FlightClient(node.Location, new FlightClientOptions { MaxMessageSize = FourMiB });
         int records = 0;
-        await foreach (var data in reader.GetRawAsync(put.Dataset))
+        await foreach (var data in reader.GetRawAsync(put.Table))
         {
             Assert.True(data.DataHeader.Length + data.DataBody.Length < MessageLimit, $"a message of {data.DataHeader.Length + data.DataBody.Length} bytes");
             records += MessageHeaderType.Peek(data.DataHeader.Span) == MessageHeaderType.RecordBatch ? 1 : 0;
@@ -41,7 +41,7 @@ public sealed class FlightChunkedTableTests
         Assert.Equal(put.Batches.Count, records);
 
         // Verified chunk by chunk against the manifest tree, the rows are the producer's, in order.
-        var fetched = await reader.GetAsync(put.Dataset);
+        var fetched = await reader.GetAsync(put.Table);
         Assert.Equal(put.Batches.Select(c => c.Cid), fetched.Batches.Select(b => b.Cid));
         var expected = batch.Column(0).GetValues<long>();
         int at = 0;
@@ -74,7 +74,7 @@ public sealed class FlightChunkedTableTests
         for (int fetch = 0; fetch < 3; fetch++)
         {
             // Verified by the client chunk by chunk against the manifest tree: the same bytes each time.
-            var fetched = await client.GetAsync(put.Dataset);
+            var fetched = await client.GetAsync(put.Table);
             Assert.Equal(put.Batches.Select(c => c.Cid), fetched.Batches.Select(b => b.Cid));
         }
 
@@ -95,7 +95,7 @@ public sealed class FlightChunkedTableTests
         File.SetLastWriteTimeUtc(damaged, settled + TimeSpan.FromMinutes(1));
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            await foreach (var data in client.GetRawAsync(put.Dataset))
+            await foreach (var data in client.GetRawAsync(put.Table))
             {
                 Assert.False(data.DataBody.IsEmpty && data.DataHeader.IsEmpty);
             }
@@ -111,7 +111,7 @@ public sealed class FlightChunkedTableTests
         using var batch = TestBatches.Large(8L << 20, seed: 32);
         var put = await client.PutAsync(batch.Schema, [batch]);
 
-        var info = await client.GetInfoAsync(put.Dataset);
+        var info = await client.GetInfoAsync(put.Table);
         Assert.True(info.Ordered);
         Assert.Equal(batch.Length, info.TotalRecords);
         Assert.Equal(put.Batches.Sum(c => c.Bytes), info.TotalBytes);
@@ -122,7 +122,7 @@ public sealed class FlightChunkedTableTests
         foreach (var endpoint in info.Endpoint)
         {
             Assert.True(FlightTicket.TryParse(endpoint.Ticket.Ticket_.ToStringUtf8(), out var ticket, out string? problem), problem);
-            Assert.Equal(put.Dataset, ticket!.Cid);
+            Assert.Equal(put.Table, ticket!.Cid);
             var range = Assert.IsType<ChunkRange>(ticket.Chunks);
             Assert.Equal(next, range.First);
             next = range.End;
@@ -146,8 +146,8 @@ public sealed class FlightChunkedTableTests
         using var batch = TestBatches.Large(4L << 20, seed: 33);
         var put = await client.PutAsync(batch.Schema, [batch]);
 
-        var info = await client.GetInfoAsync(put.Dataset);
-        Assert.Equal(put.Dataset.ToString(), Assert.Single(info.Endpoint).Ticket.Ticket_.ToStringUtf8());
+        var info = await client.GetInfoAsync(put.Table);
+        Assert.Equal(put.Table.ToString(), Assert.Single(info.Endpoint).Ticket.Ticket_.ToStringUtf8());
     }
 
     [Theory]
@@ -164,7 +164,7 @@ public sealed class FlightChunkedTableTests
         using var batch = TestBatches.Large(4L << 20, seed: 34);
         var put = await client.PutAsync(batch.Schema, [batch]);
 
-        var ticket = new Ticket { Ticket_ = ByteString.CopyFromUtf8(put.Dataset + range) };
+        var ticket = new Ticket { Ticket_ = ByteString.CopyFromUtf8(put.Table + range) };
         using var call = client.Service.DoGet(ticket);
         var error = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
@@ -178,14 +178,14 @@ public sealed class FlightChunkedTableTests
         using var client = node.Client();
         using var batch = TestBatches.Small(35);
         var put = await client.PutAsync(batch.Schema, [batch]);
-        Assert.Equal(Multicodec.Raw, put.Dataset.Codec);
+        Assert.Equal(Multicodec.Raw, put.Table.Codec);
 
-        var whole = await client.GetEndpointAsync(new FlightTicket(put.Dataset, new ChunkRange(0, 1)));
-        Assert.Equal(put.Dataset, Assert.Single(whole.Batches).Cid);
+        var whole = await client.GetEndpointAsync(new FlightTicket(put.Table, new ChunkRange(0, 1)));
+        Assert.Equal(put.Table, Assert.Single(whole.Batches).Cid);
 
         foreach (var range in new[] { new ChunkRange(0, 2), new ChunkRange(1, 2) })
         {
-            using var call = client.Service.DoGet(new FlightTicket(put.Dataset, range).ToTicket());
+            using var call = client.Service.DoGet(new FlightTicket(put.Table, range).ToTicket());
             var single = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext(CancellationToken.None));
             Assert.Equal(StatusCode.InvalidArgument, single.StatusCode);
         }
@@ -207,7 +207,7 @@ public sealed class FlightChunkedTableTests
         var lost = put.Batches[^1].Cid;
         node.Content.Repository.Blocks.Delete(lost);
 
-        foreach (var ticket in new[] { new FlightTicket(put.Dataset), new FlightTicket(put.Dataset, new ChunkRange(1, put.Batches.Count)) })
+        foreach (var ticket in new[] { new FlightTicket(put.Table), new FlightTicket(put.Table, new ChunkRange(1, put.Batches.Count)) })
         {
             using var call = client.Service.DoGet(ticket.ToTicket());
             // The first read fails: no message of the table came before the status.
@@ -217,7 +217,7 @@ public sealed class FlightChunkedTableTests
         }
 
         // The chunks still here are served: the range before the lost one streams its record batches.
-        using var held = client.Service.DoGet(new FlightTicket(put.Dataset, new ChunkRange(0, put.Batches.Count - 1)).ToTicket());
+        using var held = client.Service.DoGet(new FlightTicket(put.Table, new ChunkRange(0, put.Batches.Count - 1)).ToTicket());
         int records = 0;
         while (await held.ResponseStream.MoveNext(CancellationToken.None))
         {

@@ -35,10 +35,10 @@ public sealed class FlightNameTests : IAsyncLifetime
 
         Assert.Equal(("sensors", 1L), (v1.Name, v1.Version));
         Assert.Equal(("sensors", 2L), (v2.Name, v2.Version));
-        Assert.Equal(ContentRepository.ComputeCids(second.Schema, [second]).Dataset.Cid, v2.Dataset);
+        Assert.Equal(ContentRepository.ComputeCids(second.Schema, [second]).Table.Cid, v2.Table);
 
         var latest = await client.GetInfoAsync(Path("sensors"));
-        Assert.Equal(v2.Dataset.ToString(), Assert.Single(latest.Endpoint).Ticket.Ticket_.ToStringUtf8());
+        Assert.Equal(v2.Table.ToString(), Assert.Single(latest.Endpoint).Ticket.Ticket_.ToStringUtf8());
         Assert.Equal(7, latest.TotalRecords);
         Assert.Equal(["sensors"], latest.FlightDescriptor.Path);
         using (var metadata = JsonDocument.Parse(latest.AppMetadata.Memory))
@@ -48,16 +48,16 @@ public sealed class FlightNameTests : IAsyncLifetime
         }
 
         var older = await client.GetInfoAsync(Path("sensors@1"));
-        Assert.Equal(v1.Dataset.ToString(), Assert.Single(older.Endpoint).Ticket.Ticket_.ToStringUtf8());
+        Assert.Equal(v1.Table.ToString(), Assert.Single(older.Endpoint).Ticket.Ticket_.ToStringUtf8());
         var byCommand = await client.GetInfoAsync(new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFromUtf8("{\"name\":\"sensors@1\"}") });
         Assert.Equal(older.Endpoint, byCommand.Endpoint);
 
         // GetSchema agrees, and a PATH [CID] keeps answering for the CID.
         Assert.Equal(latest.Schema, (await client.Service.GetSchemaAsync(Path("sensors"))).Schema);
-        Assert.Equal(older.Endpoint, (await client.GetInfoAsync(v1.Dataset)).Endpoint);
+        Assert.Equal(older.Endpoint, (await client.GetInfoAsync(v1.Table)).Endpoint);
 
         var fetched = await client.GetByNameAsync("sensors");
-        Assert.Equal(v2.Dataset, fetched.Cid);
+        Assert.Equal(v2.Table, fetched.Cid);
         using var back = fetched.Batches[0].Read();
         Assert.True(ArrayEquality.Equals(second, back, out string? difference), difference);
     }
@@ -71,11 +71,11 @@ public sealed class FlightNameTests : IAsyncLifetime
         var put = await client.PutAsync(Path("plant-3", "temps"), a.Schema, [a]);
 
         Assert.Equal("plant-3/temps", put.Name);
-        Assert.Equal(put.Dataset, Node.Content.Repository.Registry.FindVersion("plant-3/temps")!.Cid);
+        Assert.Equal(put.Table, Node.Content.Repository.Registry.FindVersion("plant-3/temps")!.Cid);
         foreach (var descriptor in new[] { Path("plant-3", "temps"), Path("plant-3/temps"), Path("plant-3", "temps@1") })
         {
             var info = await client.GetInfoAsync(descriptor);
-            Assert.Equal(put.Dataset.ToString(), Assert.Single(info.Endpoint).Ticket.Ticket_.ToStringUtf8());
+            Assert.Equal(put.Table.ToString(), Assert.Single(info.Endpoint).Ticket.Ticket_.ToStringUtf8());
         }
     }
 
@@ -88,7 +88,7 @@ public sealed class FlightNameTests : IAsyncLifetime
         var put = await client.PutAsync(Path("source=test", "owner=me"), a.Schema, [a]);
 
         Assert.Null(put.Name);
-        var record = Node.Content.Repository.GetRecord(put.Dataset)!;
+        var record = Node.Content.Repository.GetRecord(put.Table)!;
         Assert.Equal("test", record.Tags["source"]);
         Assert.Equal("me", record.Tags["owner"]);
         Assert.Empty(Node.Content.Repository.Registry.ListNames());
@@ -102,7 +102,7 @@ public sealed class FlightNameTests : IAsyncLifetime
 
         var put = await client.PutAsync(FlightClient.PutDescriptor(new Dictionary<string, string> { ["k"] = "v" }, "date=2024"), a.Schema, [a]);
         Assert.Equal(("date=2024", 1L), (put.Name, put.Version));
-        Assert.Equal("v", Node.Content.Repository.GetRecord(put.Dataset)!.Tags["k"]);
+        Assert.Equal("v", Node.Content.Repository.GetRecord(put.Table)!.Tags["k"]);
         Assert.Equal(FlightDescriptor.Types.DescriptorType.Path, FlightClient.PutDescriptor(name: "sensors").Type);
         Assert.Equal(FlightDescriptor.Types.DescriptorType.Cmd, FlightClient.PutDescriptor(name: "date=2024").Type);
 
@@ -152,8 +152,8 @@ public sealed class FlightNameTests : IAsyncLifetime
 
         // for f in client.list_flights(): print(f.descriptor.path) → [b'plant-3/temps'], [b'sensors'], then CIDs.
         Assert.Equal(["plant-3/temps", "sensors"], all.Take(2).Select(f => Assert.Single(f.FlightDescriptor.Path)));
-        Assert.Equal(sensors2.Dataset.ToString(), all[1].Endpoint[0].Ticket.Ticket_.ToStringUtf8());
-        Assert.Equal(temps.Dataset, sensors1.Dataset);
+        Assert.Equal(sensors2.Table.ToString(), all[1].Endpoint[0].Ticket.Ticket_.ToStringUtf8());
+        Assert.Equal(temps.Table, sensors1.Table);
         Assert.Equal(Node.Content.Repository.Registry.List().Count, all.Count - 2);
         Assert.All(all.Skip(2), f => Assert.Equal(f.Endpoint[0].Ticket.Ticket_.ToStringUtf8(), Assert.Single(f.FlightDescriptor.Path)));
 
@@ -162,7 +162,7 @@ public sealed class FlightNameTests : IAsyncLifetime
         // Each put is one small chunk, so each table is its chunk: a batch (a and b, temps being a again).
         var filtered = await FlightNodeServiceTests.ToListAsync(client.ListAsync("{\"kind\":\"batch\"}"));
         Assert.Equal(
-            new[] { sensors1.Dataset.ToString(), sensors2.Dataset.ToString() }.Order(StringComparer.Ordinal),
+            new[] { sensors1.Table.ToString(), sensors2.Table.ToString() }.Order(StringComparer.Ordinal),
             filtered.Select(f => f.Endpoint[0].Ticket.Ticket_.ToStringUtf8()).Order(StringComparer.Ordinal));
         Assert.Empty(await FlightNodeServiceTests.ToListAsync(client.ListAsync("{\"kind\":\"dataset\"}")));
     }
@@ -178,7 +178,7 @@ public sealed class FlightNameTests : IAsyncLifetime
 
         var versions = (await client.ActionAsync("versions", "sensors")).Select(r => JsonDocument.Parse(r).RootElement).ToList();
         Assert.Equal([2L, 1L], versions.Select(v => v.GetProperty("version").GetInt64()));
-        Assert.Equal([v2.Dataset.ToString(), v1.Dataset.ToString()], versions.Select(v => v.GetProperty("cid").GetString()));
+        Assert.Equal([v2.Table.ToString(), v1.Table.ToString()], versions.Select(v => v.GetProperty("cid").GetString()));
         Assert.Equal([3L, 5L], versions.Select(v => v.GetProperty("rows").GetInt64()));
         Assert.All(versions, v => Assert.Equal("sensors", v.GetProperty("name").GetString()));
         Assert.All(versions, v => Assert.True(DateTimeOffset.TryParse(v.GetProperty("created").GetString(), System.Globalization.CultureInfo.InvariantCulture, out _)));
@@ -190,10 +190,10 @@ public sealed class FlightNameTests : IAsyncLifetime
         Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("versions", "nobody"))).StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("versions", "a//b"))).StatusCode);
 
-        await client.ActionAsync("unpin", v1.Dataset.ToString());
-        var refused = await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("delete", v1.Dataset.ToString()));
+        await client.ActionAsync("unpin", v1.Table.ToString());
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.ActionAsync("delete", v1.Table.ToString()));
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
         Assert.Contains("sensors", refused.Status.Detail, StringComparison.Ordinal);
-        Assert.True(Node.Content.Repository.Blocks.Has(v1.Dataset));
+        Assert.True(Node.Content.Repository.Blocks.Has(v1.Table));
     }
 }

@@ -31,13 +31,13 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
 
         var expected = ContentRepository.ComputeCids(a.Schema, [a, b]);
         Assert.Equal(expected.Batches.Select(x => x.Cid), put.Batches.Select(x => x.Cid));
-        Assert.Equal(expected.Dataset.Cid, put.Dataset);
+        Assert.Equal(expected.Table.Cid, put.Table);
 
         // Ten small rows are one chunk, and a one-chunk table is named by its chunk.
         var chunk = Assert.Single(put.Batches);
         Assert.Equal(a.Length + b.Length, chunk.Rows);
-        Assert.Equal(chunk.Cid, put.Dataset);
-        Assert.Equal("test", Node.Content.Repository.GetRecord(put.Dataset)!.Tags["source"]);
+        Assert.Equal(chunk.Cid, put.Table);
+        Assert.Equal("test", Node.Content.Repository.GetRecord(put.Table)!.Tags["source"]);
         Assert.True(Node.Content.Repository.Blocks.Has(chunk.Cid));
     }
 
@@ -53,7 +53,7 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
         Assert.Equal(Node.Content.GetBytes(put.Batches[0].Cid).ToArray(), one.Batches.Single().CanonicalBytes.ToArray());
 
         // The two batches' rows, in order, as one chunk.
-        var all = await client.GetAsync(put.Dataset);
+        var all = await client.GetAsync(put.Table);
         Assert.Equal(put.Batches.Select(x => x.Cid), all.Batches.Select(x => x.Cid));
         using var rows = Assert.Single(all.Batches).Read();
         Assert.Equal(a.Length + b.Length, rows.Length);
@@ -97,7 +97,7 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
         var all = await ToListAsync(client.ListAsync());
         Assert.Equal(2, all.Count);
         var batches = await ToListAsync(client.ListAsync("{\"kind\":\"batch\"}"));
-        Assert.Equal([red.Dataset, blue.Dataset], batches.Select(CidOf).OrderBy(c => c == red.Dataset ? 0 : 1));
+        Assert.Equal([red.Table, blue.Table], batches.Select(CidOf).OrderBy(c => c == red.Table ? 0 : 1));
         Assert.Empty(await ToListAsync(client.ListAsync("{\"kind\":\"dataset\"}")));
         var reds = await ToListAsync(client.ListAsync("{\"tags\":{\"colour\":\"red\"},\"kind\":\"batch\"}"));
         var info = Assert.Single(reds);
@@ -123,14 +123,14 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
         using var a = TestBatches.Small(8);
         var put = await client.PutAsync(a.Schema, [a]);
 
-        var info = await client.GetInfoAsync(put.Dataset);
+        var info = await client.GetInfoAsync(put.Table);
         var endpoint = Assert.Single(info.Endpoint);
-        Assert.Equal(put.Dataset.ToString(), endpoint.Ticket.Ticket_.ToStringUtf8());
+        Assert.Equal(put.Table.ToString(), endpoint.Ticket.Ticket_.ToStringUtf8());
         Assert.Equal(Node.Location, Assert.Single(endpoint.Location).Uri);
         Assert.StartsWith("grpc+tcp://127.0.0.1:", Node.Location, StringComparison.Ordinal);
         Assert.Equal(5, info.TotalRecords);
         Assert.Equal(put.Batches[0].Bytes, info.TotalBytes);
-        Assert.Equal(info.Schema.ToByteArray(), await client.GetSchemaMessageAsync(put.Dataset));
+        Assert.Equal(info.Schema.ToByteArray(), await client.GetSchemaMessageAsync(put.Table));
 
         // A one-chunk table is its chunk: a batch.
         using var doc = JsonDocument.Parse(info.AppMetadata.Memory);
@@ -177,11 +177,11 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
         using var big = TestBatches.Large(12L << 20, seed: 9);
         var put = await client.PutAsync(big.Schema, [big]);
         Assert.True(put.Batches.Count > 12, $"{put.Batches.Count} chunks");
-        var fetched = await client.GetAsync(put.Dataset);
+        var fetched = await client.GetAsync(put.Table);
         Assert.True(fetched.Bytes > 12L << 20);
         Assert.All(fetched.Batches, c => Assert.True(c.CanonicalBytes.Length <= 1 << 20, $"a chunk of {c.CanonicalBytes.Length} bytes"));
         Assert.Equal(TestBatches.TableCid(big.Schema, [big]), TestBatches.TableCid(big.Schema, fetched.Batches));
-        Assert.Equal(put.Dataset, TestBatches.TableCid(big.Schema, fetched.Batches));
+        Assert.Equal(put.Table, TestBatches.TableCid(big.Schema, fetched.Batches));
     }
 
     [Fact]
@@ -200,12 +200,12 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
                 var put = await client.PutAsync(batches[0].Schema, batches);
                 var expected = ContentRepository.ComputeCids(batches[0].Schema, batches);
                 Assert.Equal(expected.Batches.Select(x => x.Cid), put.Batches.Select(x => x.Cid));
-                Assert.Equal(expected.Dataset.Cid, put.Dataset);
+                Assert.Equal(expected.Table.Cid, put.Table);
 
                 // The rows come back as chunks: the same table, whatever the batching.
-                var fetched = await client.GetAsync(put.Dataset);
+                var fetched = await client.GetAsync(put.Table);
                 Assert.Equal(put.Batches.Count, fetched.Batches.Count);
-                Assert.Equal(expected.Dataset.Cid, TestBatches.TableCid(batches[0].Schema, fetched.Batches));
+                Assert.Equal(expected.Table.Cid, TestBatches.TableCid(batches[0].Schema, fetched.Batches));
             }
         }
         finally

@@ -34,7 +34,7 @@ public sealed class FlightSubscribeTests : IAsyncLifetime
         Assert.True(put.Batches.Count > 2, $"{put.Batches.Count} chunks");
 
         var registered = new List<string>();
-        while (!registered.Contains(put.Dataset.ToString()))
+        while (!registered.Contains(put.Table.ToString()))
         {
             var next = await subscription.NextAsync(guard.Token);
             Assert.NotNull(next);
@@ -45,9 +45,9 @@ public sealed class FlightSubscribeTests : IAsyncLifetime
             }
         }
 
-        var nodes = Node.Content.OpenTable(put.Dataset).Nodes().Select(n => n.ToString()).ToHashSet();
-        Assert.Equal([.. put.Batches.Select(x => x.Cid.ToString()).Distinct(), put.Dataset.ToString()], registered.Where(c => !nodes.Contains(c) || c == put.Dataset.ToString()));
-        Assert.Equal(put.Dataset.ToString(), registered[^1]);
+        var nodes = Node.Content.OpenTable(put.Table).Nodes().Select(n => n.ToString()).ToHashSet();
+        Assert.Equal([.. put.Batches.Select(x => x.Cid.ToString()).Distinct(), put.Table.ToString()], registered.Where(c => !nodes.Contains(c) || c == put.Table.ToString()));
+        Assert.Equal(put.Table.ToString(), registered[^1]);
     }
 
     [Fact]

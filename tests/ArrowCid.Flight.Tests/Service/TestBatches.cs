@@ -22,7 +22,7 @@ internal static class TestBatches
     /// The CID of the table these batches' rows make (content-defined chunks, so however they are
     /// batched): equal CIDs mean the same rows in the same order.
     /// </summary>
-    public static Cid TableCid(Schema schema, IEnumerable<RecordBatch> batches) => ContentRepository.ComputeCids(schema, batches).Dataset.Cid;
+    public static Cid TableCid(Schema schema, IEnumerable<RecordBatch> batches) => ContentRepository.ComputeCids(schema, batches).Table.Cid;
 
     /// <summary>The table CID of fetched chunks' rows (see <see cref="TableCid"/>).</summary>
     public static Cid TableCid(Schema schema, IEnumerable<FetchedBatch> chunks)

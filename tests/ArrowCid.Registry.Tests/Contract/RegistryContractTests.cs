@@ -54,7 +54,7 @@ public abstract partial class RegistryContractTests : IDisposable
             Schema = "schema-text",
             Rows = 123_456_789_012,
             Bytes = 987,
-            Batches = [FakeCid(2), FakeCid(3)],
+            Links = [FakeCid(2), FakeCid(3)],
             Created = created,
             Producer = "producer",
             Provenance = "from somewhere",
@@ -74,7 +74,7 @@ public abstract partial class RegistryContractTests : IDisposable
             Assert.Equal("schema-text", r.Schema);
             Assert.Equal(123_456_789_012, r.Rows);
             Assert.Equal(987, r.Bytes);
-            Assert.Equal(record.Batches, r.Batches);
+            Assert.Equal(record.Links, r.Links);
 
             // Stored to the microsecond, in UTC.
             Assert.Equal(created.UtcTicks / 10 * 10, r.Created.UtcTicks);
@@ -97,7 +97,7 @@ public abstract partial class RegistryContractTests : IDisposable
             Kind = BlockKind.TableNode,
             Rows = 42,
             Bytes = 321,
-            Batches = [FakeCid(8), FakeCid(9)],
+            Links = [FakeCid(8), FakeCid(9)],
         };
         registry.Upsert(node);
         registry.Upsert(DatasetRecord(FakeDatasetCid(10), node.Cid));
@@ -105,7 +105,7 @@ public abstract partial class RegistryContractTests : IDisposable
         var found = registry.Find(node.Cid)!;
 
         Assert.Equal((BlockKind.TableNode, 42L, 321L), (found.Kind, found.Rows, found.Bytes));
-        Assert.Equal(node.Batches, found.Batches);
+        Assert.Equal(node.Links, found.Links);
         Assert.Equal([node.Cid], registry.List(new RegistryQuery { Kind = BlockKind.TableNode }).Select(r => r.Cid));
         Assert.Equal("table-node", BlockKindNames.NameOf(found.Kind));
         Assert.True(BlockKindNames.TryParse("table-node", out var parsed));
@@ -169,7 +169,7 @@ public abstract partial class RegistryContractTests : IDisposable
         Assert.Equal("new", second.Tags["change"]);
         Assert.Equal("2", second.Tags["added"]);
         Assert.Equal(["a", "b"], second.Locations.Order(StringComparer.Ordinal));
-        Assert.Equal(second, registry.Find(cid)! with { Tags = second.Tags, Locations = second.Locations, Batches = second.Batches });
+        Assert.Equal(second, registry.Find(cid)! with { Tags = second.Tags, Locations = second.Locations, Links = second.Links });
         Assert.Single(registry.ListCids());
     }
 

@@ -37,7 +37,7 @@ public static class TestBlocks
         Cid = cid,
         Kind = BlockKind.Dataset,
         Rows = 10 * batches.Length,
-        Batches = batches,
+        Links = batches,
         Producer = "test",
     };
 

@@ -39,23 +39,23 @@ public sealed class CarExchangeTests : IDisposable
         var put = _source.PutStream(ChunkedTables.Schema, ChunkedTables.Ranges((31, 0, firstChunk), (31, 0, firstChunk), (31, 0, ChunkedTables.SeveralChunks)));
         using var car = new MemoryStream();
 
-        var exported = _source.ExportCar([put.Dataset.Cid], car, v2);
+        var exported = _source.ExportCar([put.Table.Cid], car, v2);
         car.Position = 0;
         var imported = _target.ImportCar(car);
 
         Assert.True(put.Batches.Select(b => b.Cid).Distinct().Count() < put.Batches.Count, "a chunk repeats");
         // The root, its nodes below it, and each distinct chunk once.
-        Assert.Equal(_source.OpenTable(put.Dataset.Cid).Nodes().Count() + put.Batches.Select(b => b.Cid).Distinct().Count(), exported.Blocks);
+        Assert.Equal(_source.OpenTable(put.Table.Cid).Nodes().Count() + put.Batches.Select(b => b.Cid).Distinct().Count(), exported.Blocks);
         Assert.Equal(car.Length, exported.Bytes);
         Assert.True(imported.IsComplete, string.Join("; ", imported.Refused.Select(r => r.Reason)));
-        Assert.Equal([put.Dataset.Cid], imported.Datasets);
+        Assert.Equal([put.Table.Cid], imported.Datasets);
         Assert.Equal(put.Batches.Select(b => b.Cid).Distinct(), imported.Batches);
-        Assert.True(_target.Repository.GetRecord(put.Dataset.Cid)!.Pinned);
+        Assert.True(_target.Repository.GetRecord(put.Table.Cid)!.Pinned);
         Assert.All(imported.Batches, b => Assert.False(_target.Repository.GetRecord(b)!.Pinned));
         using var a = new MemoryStream();
         using var b = new MemoryStream();
-        _source.WriteDataset(put.Dataset.Cid, a);
-        _target.WriteDataset(put.Dataset.Cid, b);
+        _source.WriteTable(put.Table.Cid, a);
+        _target.WriteTable(put.Table.Cid, b);
         Assert.Equal(a.ToArray(), b.ToArray());
     }
 
@@ -66,12 +66,12 @@ public sealed class CarExchangeTests : IDisposable
         var single = _source.PutBatch(SampleBatches.Build(99, 4));
         using var car = new MemoryStream();
 
-        _source.ExportCar([put.Dataset.Cid, put.Batches[0].Cid, single.Cid], car);
+        _source.ExportCar([put.Table.Cid, put.Batches[0].Cid, single.Cid], car);
         car.Position = 0;
         var reader = CarReader.Open(car);
 
-        Assert.Equal([put.Dataset.Cid, put.Batches[0].Cid, single.Cid], reader.Roots);
-        Assert.Equal([put.Dataset.Cid, .. put.Batches.Select(b => b.Cid), single.Cid], reader.ReadBlocks().Select(x => x.Cid));
+        Assert.Equal([put.Table.Cid, put.Batches[0].Cid, single.Cid], reader.Roots);
+        Assert.Equal([put.Table.Cid, .. put.Batches.Select(b => b.Cid), single.Cid], reader.ReadBlocks().Select(x => x.Cid));
     }
 
     [Fact]
@@ -80,19 +80,19 @@ public sealed class CarExchangeTests : IDisposable
         var put = _source.PutStream(ChunkedTables.Schema, ChunkedTables.Rows(33, 0, ChunkedTables.SeveralChunks));
         ContentRepositoryTests.Corrupt(_source.Repository, put.Batches[1].Cid);
 
-        Assert.Throws<BlockCorruptedException>(() => _source.ExportCar([put.Dataset.Cid], new MemoryStream()));
+        Assert.Throws<BlockCorruptedException>(() => _source.ExportCar([put.Table.Cid], new MemoryStream()));
     }
 
     [Fact]
     public void Strict_import_refuses_non_canonical_batches_foreign_blocks_and_tables_with_missing_chunks()
     {
         var put = _source.PutStream(ChunkedTables.Schema, ChunkedTables.Rows(34, 0, ChunkedTables.SeveralChunks));
-        byte[] manifest = _source.GetBytes(put.Dataset.Cid).ToArray();
+        byte[] manifest = _source.GetBytes(put.Table.Cid).ToArray();
         byte[] notArrow = "not arrow"u8.ToArray();
         byte[] otherCbor = DagCborEncoder.EncodeBlock(DagNode.MapOf(("hello", DagNode.Of("world"))), out var otherCid);
         using var car = new MemoryStream();
-        var writer = new CarV1Writer(car, [put.Dataset.Cid]);
-        writer.WriteBlock(put.Dataset.Cid, manifest);
+        var writer = new CarV1Writer(car, [put.Table.Cid]);
+        writer.WriteBlock(put.Table.Cid, manifest);
         writer.WriteBlock(put.Batches[0].Cid, _source.GetBytes(put.Batches[0].Cid).Span);
         var notArrowCid = writer.WriteRawBlock(notArrow);
         writer.WriteBlock(otherCid, otherCbor);
@@ -103,9 +103,9 @@ public sealed class CarExchangeTests : IDisposable
         Assert.Equal(4, report.BlocksRead);
         Assert.Equal([put.Batches[0].Cid], report.Batches);
         Assert.Empty(report.Datasets);
-        Assert.Equal([notArrowCid, otherCid, put.Dataset.Cid], report.Refused.Select(r => r.Cid));
+        Assert.Equal([notArrowCid, otherCid, put.Table.Cid], report.Refused.Select(r => r.Cid));
         Assert.Contains(put.Batches[1].Cid.ToString(), report.Refused[2].Reason, StringComparison.Ordinal);
-        Assert.Equal([put.Dataset.Cid], report.MissingRoots);
+        Assert.Equal([put.Table.Cid], report.MissingRoots);
         Assert.False(report.IsComplete);
         Assert.False(_target.Repository.Blocks.Has(notArrowCid));
         Assert.False(_target.Repository.GetRecord(put.Batches[0].Cid)!.Pinned);
@@ -123,14 +123,14 @@ public sealed class CarExchangeTests : IDisposable
         }
 
         using var car = new MemoryStream();
-        var writer = new CarV1Writer(car, [put.Dataset.Cid]);
-        writer.WriteBlock(put.Dataset.Cid, _source.GetBytes(put.Dataset.Cid).Span);
+        var writer = new CarV1Writer(car, [put.Table.Cid]);
+        writer.WriteBlock(put.Table.Cid, _source.GetBytes(put.Table.Cid).Span);
         car.Position = 0;
 
         var report = _target.ImportCar(car);
 
         Assert.True(report.IsComplete);
-        Assert.Equal([put.Dataset.Cid], report.Datasets);
+        Assert.Equal([put.Table.Cid], report.Datasets);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class ChunkedPutTests : IDisposable
             {
                 using var content = NewRepository();
                 var put = content.PutStream(MixedTable.Schema, batches);
-                return (put.Dataset.Cid, Blocks: content.Repository.Blocks.Enumerate().Select(c => (c, content.Repository.GetRecord(c)!.Kind)).OrderBy(b => b.c.ToString(), StringComparer.Ordinal).ToArray());
+                return (put.Table.Cid, Blocks: content.Repository.Blocks.Enumerate().Select(c => (c, content.Repository.GetRecord(c)!.Kind)).OrderBy(b => b.c.ToString(), StringComparer.Ordinal).ToArray());
             }).ToArray();
 
             return puts.All(p => p.Cid == puts[0].Cid && p.Blocks.SequenceEqual(puts[0].Blocks)) && puts[0].Blocks.Length > 2;
@@ -65,14 +65,14 @@ public sealed class ChunkedPutTests : IDisposable
             _ => ChunkedTables.Ranges((11, 0, middle), (12, 0, k), (11, middle + k, rows - middle - k)),
         });
 
-        var difference = TableDifference.Between(TableBlocks.Read(content, before.Dataset.Cid), TableBlocks.Read(content, after.Dataset.Cid));
+        var difference = TableDifference.Between(TableBlocks.Read(content, before.Table.Cid), TableBlocks.Read(content, after.Table.Cid));
 
-        Assert.NotEqual(before.Dataset.Cid, after.Dataset.Cid);
+        Assert.NotEqual(before.Table.Cid, after.Table.Cid);
         Assert.True(before.Batches.Count >= 6, $"{before.Batches.Count} chunks");
         var newChunks = difference.NewBlocks.Where(b => b.Cid.Codec == Multicodec.Raw).ToList();
         var newNodes = difference.NewBlocks.Where(b => b.Cid.Codec == Multicodec.DagCbor).ToList();
         Assert.InRange(newChunks.Count, 1, 3);
-        Assert.Equal(content.OpenTable(after.Dataset.Cid).Height, newNodes.Count);
+        Assert.Equal(content.OpenTable(after.Table.Cid).Height, newNodes.Count);
         Assert.InRange(difference.RemovedBlocks.Count(b => b.Cid.Codec == Multicodec.Raw), 0, 3);
         Assert.True(difference.SharedBlocks.Count >= before.Batches.Count - 3);
         Assert.True(difference.NewBytes < difference.To.Bytes / 2);
@@ -94,7 +94,7 @@ public sealed class ChunkedPutTests : IDisposable
         var expected = original.ToArray();
         using var content = NewRepository();
         PutStreamResult put;
-        using (var writer = content.CreateDatasetWriter(schema))
+        using (var writer = content.CreateTableWriter(schema))
         {
             using (var batch = new RecordBatch(schema, rows, [new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, values])]))
             {
@@ -107,9 +107,9 @@ public sealed class ChunkedPutTests : IDisposable
         }
 
         using var copy = new RecordBatch(schema, rows, [new ArrayData(ArrowType.Int64, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, MemoryMarshal.AsBytes(expected.AsSpan()).ToArray()])]);
-        Assert.Equal(ContentRepository.ComputeCids(schema, [copy]).Dataset.Cid, put.Dataset.Cid);
+        Assert.Equal(ContentRepository.ComputeCids(schema, [copy]).Table.Cid, put.Table.Cid);
         var read = new List<long>();
-        foreach (var chunk in content.ReadBatches(put.Dataset.Cid))
+        foreach (var chunk in content.ReadBatches(put.Table.Cid))
         {
             using (chunk)
             {
@@ -165,7 +165,7 @@ public sealed class TwoLevelTableTests(TwoLevelTableFixture fixture) : IClassFix
 {
     private ContentRepository Content => fixture.Content;
 
-    private Cid Root => fixture.Put.Dataset.Cid;
+    private Cid Root => fixture.Put.Table.Cid;
 
     [Fact]
     public void Gc_after_a_named_put_keeps_every_node_and_chunk_of_the_tree()
@@ -184,8 +184,8 @@ public sealed class TwoLevelTableTests(TwoLevelTableFixture fixture) : IClassFix
         Assert.All(nodes.Concat(chunks), cid => Assert.True(Content.Repository.Blocks.Has(cid), $"{cid} kept"));
         Assert.Equal(BlockKind.Dataset, Content.Repository.GetRecord(Root)!.Kind);
         Assert.All(nodes.Skip(1), cid => Assert.Equal(BlockKind.TableNode, Content.Repository.GetRecord(cid)!.Kind));
-        Assert.False(Content.IsDataset(nodes[1]));
-        Assert.True(Content.IsDataset(Root));
+        Assert.False(Content.IsManifest(nodes[1]));
+        Assert.True(Content.IsManifest(Root));
         Assert.Equal(ChunkedTables.TwoLevelRows, Content.ReadBatches(Root).Sum(b =>
         {
             using (b)
@@ -283,7 +283,7 @@ public sealed class TwoLevelTableTests(TwoLevelTableFixture fixture) : IClassFix
 
         Assert.Empty(lenient.Datasets);
         Assert.Equal(BlockKind.Foreign, lenientTarget.Repository.GetRecord(Root)!.Kind);
-        Assert.False(lenientTarget.IsDataset(Root));
+        Assert.False(lenientTarget.IsManifest(Root));
         Assert.All(nodes.Skip(2), n => Assert.Equal(BlockKind.TableNode, lenientTarget.Repository.GetRecord(n)!.Kind));
     }
 }

@@ -64,14 +64,14 @@ public sealed class ContentRepositoryTests : IDisposable
         var put = _content.PutStream(ChunkedTables.Schema, batches);
 
         Assert.Equal(computed.Batches, put.Batches);
-        Assert.Equal(computed.Dataset, put.Dataset);
-        Assert.StartsWith("bafyrei", put.Dataset.Cid.ToString(), StringComparison.Ordinal);
-        Assert.Equal(batches.Sum(b => (long)b.Length), put.Dataset.Rows);
-        Assert.Equal(put.Batches.Count, put.Dataset.Batches);
-        var record = _content.Repository.GetRecord(put.Dataset.Cid)!;
+        Assert.Equal(computed.Table, put.Table);
+        Assert.StartsWith("bafyrei", put.Table.Cid.ToString(), StringComparison.Ordinal);
+        Assert.Equal(batches.Sum(b => (long)b.Length), put.Table.Rows);
+        Assert.Equal(put.Batches.Count, put.Table.Batches);
+        var record = _content.Repository.GetRecord(put.Table.Cid)!;
         Assert.Equal(BlockKind.Dataset, record.Kind);
         // The root's links, which GC follows: what its entries name.
-        Assert.Equal(_content.OpenTable(put.Dataset.Cid).RootNode!.Entries.Select(e => e.Cid).Distinct(), record.Batches);
+        Assert.Equal(_content.OpenTable(put.Table.Cid).RootNode!.Entries.Select(e => e.Cid).Distinct(), record.Links);
         Assert.True(record.Pinned);
         // The table's pin keeps its chunks; they carry no pins of their own.
         Assert.All(put.Batches, b => Assert.False(_content.Repository.GetRecord(b.Cid)!.Pinned));
@@ -85,14 +85,14 @@ public sealed class ContentRepositoryTests : IDisposable
         var put = _content.PutStream(SampleBatches.Schema, batches);
 
         var chunk = Assert.Single(put.Batches);
-        Assert.Equal(chunk.Cid, put.Dataset.Cid);
-        Assert.Equal(Multicodec.Raw, put.Dataset.Cid.Codec);
-        Assert.False(_content.IsDataset(put.Dataset.Cid));
+        Assert.Equal(chunk.Cid, put.Table.Cid);
+        Assert.Equal(Multicodec.Raw, put.Table.Cid.Codec);
+        Assert.False(_content.IsManifest(put.Table.Cid));
         Assert.Equal(batches.Sum(b => (long)b.Length), chunk.Rows);
         // The table's pin is its one block's.
         Assert.True(_content.Repository.GetRecord(chunk.Cid)!.Pinned);
-        using var joined = Assert.Single(_content.ReadBatches(put.Dataset.Cid));
-        Assert.Equal(put.Dataset.Cid, ContentRepository.ComputeCid(joined).Cid);
+        using var joined = Assert.Single(_content.ReadBatches(put.Table.Cid));
+        Assert.Equal(put.Table.Cid, ContentRepository.ComputeCid(joined).Cid);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class ContentRepositoryTests : IDisposable
         Corrupt(_content.Repository, put.Cid);
 
         Assert.Throws<BlockCorruptedException>(() => _content.OpenBatch(put.Cid));
-        Assert.Throws<BlockCorruptedException>(() => _content.WriteDataset(put.Cid, Stream.Null));
+        Assert.Throws<BlockCorruptedException>(() => _content.WriteTable(put.Cid, Stream.Null));
         Assert.ThrowsAny<Exception>(() => _content.GetBytes(put.Cid));
     }
 
@@ -132,7 +132,7 @@ public sealed class ContentRepositoryTests : IDisposable
         var unknown = Cid.ForRaw([9, 9, 9]);
 
         Assert.Throws<BlockNotFoundException>(() => _content.OpenBatch(unknown));
-        Assert.Throws<BlockNotFoundException>(() => _content.WriteDataset(unknown, Stream.Null));
+        Assert.Throws<BlockNotFoundException>(() => _content.WriteTable(unknown, Stream.Null));
         Assert.Throws<BlockNotFoundException>(() => _content.OpenTable(Cid.ForDagCbor([1])));
         Assert.Throws<BlockNotFoundException>(() => _content.OpenTable(unknown));
         Assert.Throws<ContentFormatException>(() => _content.OpenBatch(Cid.ForDagCbor([1])));
@@ -145,7 +145,7 @@ public sealed class ContentRepositoryTests : IDisposable
         var put = _content.PutBatch(batch);
         using var output = new MemoryStream();
 
-        long written = _content.WriteDataset(put.Cid, output);
+        long written = _content.WriteTable(put.Cid, output);
 
         Assert.Equal(CanonicalEncoder.Encode(batch), output.ToArray());
         Assert.Equal(output.Length, written);
@@ -159,7 +159,7 @@ public sealed class ContentRepositoryTests : IDisposable
         var put = _content.PutStream(ChunkedTables.Schema, batches);
         using var output = new MemoryStream();
 
-        long written = _content.WriteDataset(put.Dataset.Cid, output);
+        long written = _content.WriteTable(put.Table.Cid, output);
 
         Assert.Equal(output.Length, written);
         using var reader = new ArrowStreamReader(output.ToArray().AsMemory());
@@ -167,7 +167,7 @@ public sealed class ContentRepositoryTests : IDisposable
         Assert.Equal(put.Batches.Select(b => b.Rows), read.Select(b => (long)b.Length));
         Assert.All(put.Batches.Zip(read), pair => Assert.Equal(pair.First.Cid, ContentRepository.ComputeCid(pair.Second).Cid));
         // The same rows, however batched, are the same table.
-        Assert.Equal(put.Dataset.Cid, ContentRepository.ComputeCids(ChunkedTables.Schema, read).Dataset.Cid);
+        Assert.Equal(put.Table.Cid, ContentRepository.ComputeCids(ChunkedTables.Schema, read).Table.Cid);
         read.ForEach(b => b.Dispose());
     }
 
@@ -177,7 +177,7 @@ public sealed class ContentRepositoryTests : IDisposable
         var put = _content.PutStream(SampleBatches.Schema, []);
         using var output = new MemoryStream();
 
-        _content.WriteDataset(put.Dataset.Cid, output);
+        _content.WriteTable(put.Table.Cid, output);
 
         using var reader = new ArrowStreamReader(output.ToArray().AsMemory());
         Assert.Equal(SampleBatches.Schema, reader.Schema);
@@ -187,8 +187,8 @@ public sealed class ContentRepositoryTests : IDisposable
         }
 
         Assert.Null(reader.ReadNext());
-        Assert.Equal(1, put.Dataset.Batches);
-        Assert.Equal(0, put.Dataset.Rows);
+        Assert.Equal(1, put.Table.Batches);
+        Assert.Equal(0, put.Table.Rows);
     }
 
     [Fact]
@@ -197,12 +197,12 @@ public sealed class ContentRepositoryTests : IDisposable
         var batches = ChunkedTables.Rows(23, 0, ChunkedTables.SeveralChunks, 3_000).ToArray();
         var put = _content.PutStream(ChunkedTables.Schema, batches);
 
-        var read = _content.ReadBatches(put.Dataset.Cid).ToList();
+        var read = _content.ReadBatches(put.Table.Cid).ToList();
 
         Assert.Equal(put.Batches.Count, read.Count);
         Assert.True(read.Count >= 2);
         Assert.Equal(put.Batches.Select(b => b.Cid), read.Select(b => ContentRepository.ComputeCid(b).Cid));
-        Assert.Equal(put.Dataset.Cid, ContentRepository.ComputeCids(ChunkedTables.Schema, read).Dataset.Cid);
+        Assert.Equal(put.Table.Cid, ContentRepository.ComputeCids(ChunkedTables.Schema, read).Table.Cid);
         read.ForEach(b => b.Dispose());
     }
 
@@ -214,10 +214,10 @@ public sealed class ContentRepositoryTests : IDisposable
         _content.Repository.Gc();
         Assert.All(put.Batches, b => Assert.True(_content.Repository.Blocks.Has(b.Cid)));
 
-        _content.Repository.Unpin(put.Dataset.Cid);
+        _content.Repository.Unpin(put.Table.Cid);
         var report = _content.Repository.Gc();
 
-        Assert.Contains(put.Dataset.Cid, report.RemovedRecords);
+        Assert.Contains(put.Table.Cid, report.RemovedRecords);
         Assert.All(put.Batches, b => Assert.False(_content.Repository.Blocks.Has(b.Cid)));
     }
 
@@ -228,23 +228,23 @@ public sealed class ContentRepositoryTests : IDisposable
         var second = _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(2, 6)], new PutOptions { Name = "plant-3/temps", Pin = false });
         var unnamed = _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(3, 7)], new PutOptions { Pin = false });
 
-        Assert.Equal(new NamedVersion("plant-3/temps", 1, first.Dataset.Cid, first.Version!.Created), first.Version);
+        Assert.Equal(new NamedVersion("plant-3/temps", 1, first.Table.Cid, first.Version!.Created), first.Version);
         Assert.Equal(2, second.Version!.Version);
         Assert.Null(unnamed.Version);
 
         // Nothing is left pinned: the versions alone keep the datasets and their batches.
-        Assert.False(_content.Repository.GetRecord(first.Dataset.Cid)!.Pinned);
+        Assert.False(_content.Repository.GetRecord(first.Table.Cid)!.Pinned);
         Assert.False(_content.Repository.GetRecord(first.Batches[0].Cid)!.Pinned);
         var report = _content.Repository.Gc();
 
-        Assert.Equal(new[] { unnamed.Dataset.Cid, unnamed.Batches[0].Cid }.ToHashSet(), report.RemovedRecords.ToHashSet());
+        Assert.Equal(new[] { unnamed.Table.Cid, unnamed.Batches[0].Cid }.ToHashSet(), report.RemovedRecords.ToHashSet());
         foreach (var kept in new[] { first, second })
         {
-            Assert.True(_content.Repository.Blocks.Has(kept.Dataset.Cid));
+            Assert.True(_content.Repository.Blocks.Has(kept.Table.Cid));
             Assert.True(_content.Repository.Blocks.Has(kept.Batches[0].Cid));
         }
 
-        Assert.Equal(first.Dataset.Cid, _content.Repository.Registry.FindVersion("plant-3/temps", 1)!.Cid);
+        Assert.Equal(first.Table.Cid, _content.Repository.Registry.FindVersion("plant-3/temps", 1)!.Cid);
     }
 
     [Fact]
@@ -270,7 +270,7 @@ public sealed class ContentRepositoryTests : IDisposable
     {
         var put = _content.PutStream(SampleBatches.Schema, SampleBatches.Several(), new PutOptions { Pin = false });
 
-        Assert.False(_content.Repository.GetRecord(put.Dataset.Cid)!.Pinned);
+        Assert.False(_content.Repository.GetRecord(put.Table.Cid)!.Pinned);
         Assert.All(put.Batches, b => Assert.False(_content.Repository.GetRecord(b.Cid)!.Pinned));
     }
 

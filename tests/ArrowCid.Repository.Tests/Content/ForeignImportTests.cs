@@ -65,12 +65,12 @@ public sealed class ForeignImportTests : IDisposable
         Assert.Contains("more than one record batch", described.Note, StringComparison.Ordinal);
         // Its canonical form: what put and cid give the same rows.
         var canonical = ContentRepository.ComputeCids(SampleBatches.Schema, [SampleBatches.Build(70, 6), SampleBatches.Build(71, 6)]);
-        Assert.Equal(canonical.Dataset, described.Canonical!.Dataset);
+        Assert.Equal(canonical.Table, described.Canonical!.Table);
         Assert.Equal(canonical.Batches, described.Canonical.Batches);
 
         Assert.Equal(BlockKind.Foreign, _repository.Repository.GetRecord(text)!.Kind);
-        Assert.Equal([stream, text], _repository.Repository.GetRecord(cbor)!.Batches);
-        Assert.Equal([text], _repository.Repository.GetRecord(pb)!.Batches);
+        Assert.Equal([stream, text], _repository.Repository.GetRecord(cbor)!.Links);
+        Assert.Equal([text], _repository.Repository.GetRecord(pb)!.Links);
         Assert.Equal(2, report.Blocks.Single(b => b.Cid == cbor).Links);
         Assert.Equal(BlockKind.Foreign, _repository.Repository.GetRecord(json)!.Kind);
         Assert.Contains("neither in the CAR nor in the repository", report.Blocks.Single(b => b.Cid == incomplete).Note, StringComparison.Ordinal);
@@ -83,7 +83,7 @@ public sealed class ForeignImportTests : IDisposable
             if (cid != manifest)
             {
                 // `get`: any block other than a dataset goes out byte for byte.
-                _repository.WriteDataset(cid, written);
+                _repository.WriteTable(cid, written);
                 Assert.Equal(bytes, written.ToArray());
             }
         }

@@ -50,9 +50,9 @@ public sealed class RepositoryCarInteropTests(ITestOutputHelper output) : IDispo
         var manifest = DatasetManifest.Create(SampleBatches.Schema, stored.Select(b => new DatasetBatch(b.Cid, b.Rows, b.Bytes)));
         var block = manifest.EncodeHashed();
         source.Repository.PutBlock(block, new BlockRecord { Cid = block.Cid, Kind = BlockKind.Dataset, Schema = manifest.Schema.ToString(), Rows = manifest.Rows, Pinned = true });
-        var put = new PutStreamResult(stored, new DatasetResult(block.Cid, manifest.Rows, stored.Length, manifest.Bytes, block.Bytes.Length));
+        var put = new PutStreamResult(stored, new TableResult(block.Cid, manifest.Rows, stored.Length, manifest.Bytes, block.Bytes.Length));
         var extra = source.PutBatch(SampleBatches.Build(40, 6));
-        Cid[] roots = [put.Dataset.Cid, extra.Cid];
+        Cid[] roots = [put.Table.Cid, extra.Cid];
         foreach (bool v2 in new[] { false, true })
         {
             using var car = File.Create(Path.Combine(fixtures, v2 ? "export-v2.car" : "export-v1.car"));
@@ -91,10 +91,10 @@ public sealed class RepositoryCarInteropTests(ITestOutputHelper output) : IDispo
         var datasetBatches = put.Batches.Select(b => b.Cid.ToString()).ToArray();
         var expected = new JsonObject
         {
-            ["roots"] = new JsonArray(put.Dataset.Cid.ToString(), extra.Cid.ToString()),
-            ["dataset"] = put.Dataset.Cid.ToString(),
+            ["roots"] = new JsonArray(put.Table.Cid.ToString(), extra.Cid.ToString()),
+            ["dataset"] = put.Table.Cid.ToString(),
             ["datasetBatches"] = new JsonArray(datasetBatches.Select(c => (JsonNode)c).ToArray()),
-            ["order"] = new JsonArray(datasetBatches.Prepend(put.Dataset.Cid.ToString()).Append(extra.Cid.ToString()).Select(c => (JsonNode)c).ToArray()),
+            ["order"] = new JsonArray(datasetBatches.Prepend(put.Table.Cid.ToString()).Append(extra.Cid.ToString()).Select(c => (JsonNode)c).ToArray()),
             ["batches"] = new JsonArray(exportedBatches.Select(b => (JsonNode)Values(b)).ToArray()),
         };
         File.WriteAllText(Path.Combine(fixtures, "expected.json"), expected.ToJsonString());

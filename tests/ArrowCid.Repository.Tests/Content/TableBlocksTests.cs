@@ -47,21 +47,21 @@ public sealed class TableBlocksTests : IDisposable
     {
         // The same rows twice: the second half repeats chunks of the first.
         var put = Put((0, Rows), (0, Rows));
-        var opened = _source.OpenTable(put.Dataset.Cid);
+        var opened = _source.OpenTable(put.Table.Cid);
 
-        var table = TableBlocks.Read(_source, put.Dataset.Cid);
+        var table = TableBlocks.Read(_source, put.Table.Cid);
 
-        Assert.Equal(put.Dataset.Cid, table.Root);
+        Assert.Equal(put.Table.Cid, table.Root);
         var distinctChunks = put.Batches.DistinctBy(b => b.Cid).ToList();
         Assert.True(distinctChunks.Count < put.Batches.Count, "a chunk repeats");
         Assert.Equal(
             [.. opened.Nodes().Select(n => (n, _source.Repository.GetRecord(n)!.Bytes)), .. distinctChunks.Select(c => (c.Cid, c.Bytes))],
             table.Blocks.Select(b => (b.Cid, b.Bytes)));
-        Assert.Equal(put.Dataset.ManifestBytes, table.Blocks[0].Bytes);
+        Assert.Equal(put.Table.ManifestBytes, table.Blocks[0].Bytes);
         Assert.Equal(table.Blocks.Sum(b => b.Bytes), table.Bytes);
         // The table's bytes count a repeated chunk each time it is read; its blocks, once.
-        Assert.Equal(put.Batches.Sum(b => b.Bytes), put.Dataset.Bytes);
-        Assert.Equal(put.Dataset.ManifestBytes + distinctChunks.Sum(c => c.Bytes) + opened.Nodes().Skip(1).Sum(n => _source.Repository.GetRecord(n)!.Bytes), table.Bytes);
+        Assert.Equal(put.Batches.Sum(b => b.Bytes), put.Table.Bytes);
+        Assert.Equal(put.Table.ManifestBytes + distinctChunks.Sum(c => c.Bytes) + opened.Nodes().Skip(1).Sum(n => _source.Repository.GetRecord(n)!.Bytes), table.Bytes);
         Assert.True(table.Contains(put.Batches[1].Cid));
         Assert.False(table.Contains(Cid.ForRaw([1, 2, 3])));
     }
@@ -74,12 +74,12 @@ public sealed class TableBlocksTests : IDisposable
         Assert.True(_source.Repository.Blocks.Delete(put.Batches[1].Cid));
 
         var single = TableBlocks.Read(_source, batch.Cid);
-        var dataset = TableBlocks.Read(_source, put.Dataset.Cid);
+        var dataset = TableBlocks.Read(_source, put.Table.Cid);
 
         Assert.Equal([new TableBlock(batch.Cid, batch.Bytes)], single.Blocks);
         Assert.Equal(batch.Bytes, single.Bytes);
         // The manifest states each chunk's length, so a missing chunk does not hide its size.
-        Assert.Equal(put.Dataset.ManifestBytes + put.Batches.DistinctBy(b => b.Cid).Sum(b => b.Bytes), dataset.Bytes);
+        Assert.Equal(put.Table.ManifestBytes + put.Batches.DistinctBy(b => b.Cid).Sum(b => b.Bytes), dataset.Bytes);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class TableBlocksTests : IDisposable
         var refused = Assert.Throws<ContentFormatException>(() => TableBlocks.Read(_source, node.Cid));
 
         Assert.Contains(node.Cid.ToString(), refused.Message, StringComparison.Ordinal);
-        Assert.False(_source.IsDataset(node.Cid));
+        Assert.False(_source.IsManifest(node.Cid));
     }
 
     [Fact]
@@ -116,27 +116,27 @@ public sealed class TableBlocksTests : IDisposable
         // Rows cut from the head and as many appended: the chunks in between are shared.
         var a = Put((0, Rows));
         var b = Put((Rows / 4, Rows));
-        var blocksOfA = TableBlocks.Read(_source, a.Dataset.Cid);
-        var blocksOfB = TableBlocks.Read(_source, b.Dataset.Cid);
+        var blocksOfA = TableBlocks.Read(_source, a.Table.Cid);
+        var blocksOfB = TableBlocks.Read(_source, b.Table.Cid);
         var chunksOfA = a.Batches.Select(c => c.Cid).ToHashSet();
         var chunksOfB = b.Batches.Select(c => c.Cid).ToHashSet();
 
         var difference = TableDifference.Between(blocksOfA, blocksOfB);
         var first = TableDifference.Between(null, blocksOfA);
-        var same = TableDifference.Between(blocksOfA, TableBlocks.Read(_source, a.Dataset.Cid));
+        var same = TableDifference.Between(blocksOfA, TableBlocks.Read(_source, a.Table.Cid));
 
         var shared = b.Batches.Where(c => chunksOfA.Contains(c.Cid)).ToList();
         Assert.NotEmpty(shared);
         Assert.Equal(shared.Select(c => c.Cid), difference.SharedBlocks.Select(x => x.Cid));
         Assert.Equal(shared.Sum(c => c.Bytes), difference.SharedBytes);
-        Assert.Equal([b.Dataset.Cid, .. b.Batches.Where(c => !chunksOfA.Contains(c.Cid)).Select(c => c.Cid)], difference.NewBlocks.Select(x => x.Cid));
-        Assert.Equal(b.Dataset.ManifestBytes + b.Batches.Where(c => !chunksOfA.Contains(c.Cid)).Sum(c => c.Bytes), difference.NewBytes);
-        Assert.Equal([a.Dataset.Cid, .. a.Batches.Where(c => !chunksOfB.Contains(c.Cid)).Select(c => c.Cid)], difference.RemovedBlocks.Select(x => x.Cid));
-        Assert.Equal(a.Dataset.ManifestBytes + a.Batches.Where(c => !chunksOfB.Contains(c.Cid)).Sum(c => c.Bytes), difference.RemovedBytes);
+        Assert.Equal([b.Table.Cid, .. b.Batches.Where(c => !chunksOfA.Contains(c.Cid)).Select(c => c.Cid)], difference.NewBlocks.Select(x => x.Cid));
+        Assert.Equal(b.Table.ManifestBytes + b.Batches.Where(c => !chunksOfA.Contains(c.Cid)).Sum(c => c.Bytes), difference.NewBytes);
+        Assert.Equal([a.Table.Cid, .. a.Batches.Where(c => !chunksOfB.Contains(c.Cid)).Select(c => c.Cid)], difference.RemovedBlocks.Select(x => x.Cid));
+        Assert.Equal(a.Table.ManifestBytes + a.Batches.Where(c => !chunksOfB.Contains(c.Cid)).Sum(c => c.Bytes), difference.RemovedBytes);
         Assert.Equal(blocksOfB.Bytes, difference.SharedBytes + difference.NewBytes);
 
         Assert.Equal(blocksOfA.Blocks.Count, first.NewBlocks.Count);
-        Assert.Equal(a.Dataset.ManifestBytes + a.Batches.Sum(c => c.Bytes), first.NewBytes);
+        Assert.Equal(a.Table.ManifestBytes + a.Batches.Sum(c => c.Bytes), first.NewBytes);
         Assert.Empty(first.SharedBlocks);
         Assert.Empty(first.RemovedBlocks);
 
@@ -153,16 +153,16 @@ public sealed class TableBlocksTests : IDisposable
         var fetchedCids = new List<Cid>();
         var options = new PutOptions { Name = "sensors", Provenance = "test" };
 
-        var first = await TableCopy.CopyAsync(_target, v1.Dataset.Cid, Fetch(fetchedCids), options);
+        var first = await TableCopy.CopyAsync(_target, v1.Table.Cid, Fetch(fetchedCids), options);
         fetchedCids.Clear();
-        var second = await TableCopy.CopyAsync(_target, v2.Dataset.Cid, Fetch(fetchedCids), options);
+        var second = await TableCopy.CopyAsync(_target, v2.Table.Cid, Fetch(fetchedCids), options);
         var secondFetched = fetchedCids.ToArray();
         fetchedCids.Clear();
-        var again = await TableCopy.CopyAsync(_target, v2.Dataset.Cid, Fetch(fetchedCids), options);
+        var again = await TableCopy.CopyAsync(_target, v2.Table.Cid, Fetch(fetchedCids), options);
 
         Assert.Equal(first.Table.Bytes, first.BytesTransferred);
         Assert.Equal(1, first.Version!.Version);
-        var expected = TableDifference.Between(TableBlocks.Read(_source, v1.Dataset.Cid), TableBlocks.Read(_source, v2.Dataset.Cid));
+        var expected = TableDifference.Between(TableBlocks.Read(_source, v1.Table.Cid), TableBlocks.Read(_source, v2.Table.Cid));
         Assert.Equal(expected.NewBlocks.Select(b => b.Cid).ToHashSet(), secondFetched.ToHashSet());
         Assert.Equal(expected.NewBytes, second.BytesTransferred);
         // An append costs its last chunks and the root, not the table.
@@ -174,16 +174,16 @@ public sealed class TableBlocksTests : IDisposable
         Assert.Equal(2, _target.Repository.Registry.ListVersions("sensors").Count);
 
         // Registered as what each block is: chunks and a pinned dataset whose chunks carry no pins of their own.
-        var dataset = _target.Repository.GetRecord(v2.Dataset.Cid)!;
+        var dataset = _target.Repository.GetRecord(v2.Table.Cid)!;
         Assert.Equal(BlockKind.Dataset, dataset.Kind);
         Assert.True(dataset.Pinned);
-        Assert.Equal(v2.Dataset.Rows, dataset.Rows);
+        Assert.Equal(v2.Table.Rows, dataset.Rows);
         Assert.All(v2.Batches, b => Assert.Equal((BlockKind.Batch, b.Rows, false), (_target.Repository.GetRecord(b.Cid)!.Kind, _target.Repository.GetRecord(b.Cid)!.Rows, _target.Repository.GetRecord(b.Cid)!.Pinned)));
         Assert.Empty(_target.Repository.Verify().CorruptBlocks);
         using var sent = new MemoryStream();
         using var received = new MemoryStream();
-        _source.WriteDataset(v2.Dataset.Cid, sent);
-        _target.WriteDataset(v2.Dataset.Cid, received);
+        _source.WriteTable(v2.Table.Cid, sent);
+        _target.WriteTable(v2.Table.Cid, received);
         Assert.Equal(sent.ToArray(), received.ToArray());
     }
 
@@ -216,13 +216,13 @@ public sealed class TableBlocksTests : IDisposable
             return Task.FromResult<ReadOnlyMemory<byte>>(bytes);
         }
 
-        var error = await Assert.ThrowsAsync<BlockCorruptedException>(() => TableCopy.CopyAsync(_target, put.Dataset.Cid, Lying, new PutOptions { Name = "sensors" }));
+        var error = await Assert.ThrowsAsync<BlockCorruptedException>(() => TableCopy.CopyAsync(_target, put.Table.Cid, Lying, new PutOptions { Name = "sensors" }));
 
         Assert.Equal(bad, error.Cid);
         Assert.Contains(bad.ToString(), error.Message, StringComparison.Ordinal);
         Assert.False(_target.Repository.Blocks.Has(bad));
         Assert.Null(_target.Repository.GetRecord(bad));
-        Assert.Null(_target.Repository.GetRecord(put.Dataset.Cid));
+        Assert.Null(_target.Repository.GetRecord(put.Table.Cid));
         Assert.Empty(_target.Repository.Registry.ListVersions("sensors"));
         // What was stored before the refusal holds no pins, so gc may take it.
         Assert.All(_target.Repository.Registry.List(), r => Assert.False(r.Pinned));
@@ -249,28 +249,28 @@ public sealed class TableBlocksTests : IDisposable
     {
         var v1 = Put((0, Rows));
         var v2 = Put((0, Rows / 2), (Rows * 2, 200), (Rows / 2, Rows / 2));
-        var basis = TableBlocks.Read(_source, v1.Dataset.Cid);
-        var expected = TableDifference.Between(basis, TableBlocks.Read(_source, v2.Dataset.Cid));
+        var basis = TableBlocks.Read(_source, v1.Table.Cid);
+        var expected = TableDifference.Between(basis, TableBlocks.Read(_source, v2.Table.Cid));
         using var car = new MemoryStream();
 
-        var report = _source.ExportCar([v2.Dataset.Cid], car, exclude: basis.Blocks.Select(b => b.Cid).ToHashSet());
+        var report = _source.ExportCar([v2.Table.Cid], car, exclude: basis.Blocks.Select(b => b.Cid).ToHashSet());
         car.Position = 0;
         var reader = CarReader.Open(car);
         var written = reader.ReadBlocks().Select(b => b.Cid).ToArray();
 
-        Assert.Equal([v2.Dataset.Cid], reader.Roots);
+        Assert.Equal([v2.Table.Cid], reader.Roots);
         Assert.Equal(expected.NewBlocks.Select(b => b.Cid), written);
-        Assert.Equal(v2.Dataset.Cid, written[0]);
+        Assert.Equal(v2.Table.Cid, written[0]);
         // An insert of 200 rows changes the chunks around it, not the table.
         Assert.InRange(written.Length, 2, 4);
         Assert.Equal(written.Length, report.Blocks);
 
         // A repository holding the base completes the new version from the CAR alone.
-        _target.ImportCar(WholeCar(v1.Dataset.Cid));
+        _target.ImportCar(WholeCar(v1.Table.Cid));
         car.Position = 0;
         var imported = _target.ImportCar(car, strict: true);
         Assert.True(imported.IsComplete);
-        Assert.Equal([v2.Dataset.Cid], imported.Datasets);
+        Assert.Equal([v2.Table.Cid], imported.Datasets);
     }
 
     private MemoryStream WholeCar(Cid root)

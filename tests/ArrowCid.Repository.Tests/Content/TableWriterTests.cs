@@ -11,12 +11,12 @@ using ArrowCid.TestSupport;
 namespace ArrowCid.Repository.Tests.Content;
 
 /// <summary>The one dataset writer: incremental puts, names, the one pin policy, and a batch encoded once.</summary>
-public sealed class DatasetWriterTests : IDisposable
+public sealed class TableWriterTests : IDisposable
 {
     private readonly TempDirectory _temp = new();
     private readonly ContentRepository _content;
 
-    public DatasetWriterTests() => _content = ContentRepository.Open(Path.Combine(_temp.Path, "repo"));
+    public TableWriterTests() => _content = ContentRepository.Open(Path.Combine(_temp.Path, "repo"));
 
     private LocalRepository Repository => _content.Repository;
 
@@ -30,7 +30,7 @@ public sealed class DatasetWriterTests : IDisposable
     public void Each_completed_chunk_is_stored_and_registered_before_Add_returns_and_Finish_gives_what_ComputeCids_names()
     {
         var batches = ChunkedTables.Rows(3, 0, ChunkedTables.SeveralChunks).ToArray();
-        using var writer = _content.CreateDatasetWriter(ChunkedTables.Schema, new PutOptions { Tags = new Dictionary<string, string> { ["stage"] = "raw" } });
+        using var writer = _content.CreateTableWriter(ChunkedTables.Schema, new PutOptions { Tags = new Dictionary<string, string> { ["stage"] = "raw" } });
 
         int addedChunks = 0;
         foreach (var batch in batches)
@@ -49,14 +49,14 @@ public sealed class DatasetWriterTests : IDisposable
         Assert.True(addedChunks >= 2, "a table of several chunks completes chunks before Finish");
         var computed = ContentRepository.ComputeCids(ChunkedTables.Schema, batches);
         Assert.Equal(computed.Batches, put.Batches);
-        Assert.Equal(computed.Dataset, put.Dataset);
+        Assert.Equal(computed.Table, put.Table);
         Assert.Equal(ChunkedTables.SeveralChunks, put.Batches.Sum(b => b.Rows));
-        Assert.Equal(Multicodec.DagCbor, put.Dataset.Cid.Codec);
-        var dataset = Repository.GetRecord(put.Dataset.Cid)!;
+        Assert.Equal(Multicodec.DagCbor, put.Table.Cid.Codec);
+        var dataset = Repository.GetRecord(put.Table.Cid)!;
         Assert.Equal(BlockKind.Dataset, dataset.Kind);
         // The root's links (which GC follows) are what its entries name: chunks, or nodes of a taller tree.
-        Assert.Equal(_content.OpenTable(put.Dataset.Cid).RootNode!.Entries.Select(e => e.Cid).Distinct(), dataset.Batches);
-        Assert.Equal(put.Dataset.ManifestBytes, dataset.Bytes);
+        Assert.Equal(_content.OpenTable(put.Table.Cid).RootNode!.Entries.Select(e => e.Cid).Distinct(), dataset.Links);
+        Assert.Equal(put.Table.ManifestBytes, dataset.Bytes);
         Assert.True(dataset.Pinned);
         Assert.Null(put.Version);
         Assert.Throws<InvalidOperationException>(() => writer.Add(batches[0]));
@@ -69,7 +69,7 @@ public sealed class DatasetWriterTests : IDisposable
         var batches = ChunkedTables.Rows(4, 0, ChunkedTables.SeveralChunks).ToArray();
         var options = new PutOptions { Name = "plant-7/async", Tags = new Dictionary<string, string> { ["stage"] = "raw" } };
         PutStreamResult put;
-        using (var writer = _content.CreateDatasetWriter(ChunkedTables.Schema, options))
+        using (var writer = _content.CreateTableWriter(ChunkedTables.Schema, options))
         {
             foreach (var batch in batches)
             {
@@ -82,7 +82,7 @@ public sealed class DatasetWriterTests : IDisposable
 
         var computed = ContentRepository.ComputeCids(ChunkedTables.Schema, batches);
         Assert.Equal(computed.Batches, put.Batches);
-        Assert.Equal(computed.Dataset, put.Dataset);
+        Assert.Equal(computed.Table, put.Table);
         Assert.Equal(("plant-7/async", 1L), (put.Version!.Name, put.Version.Version));
         foreach (var chunk in put.Batches)
         {
@@ -92,21 +92,21 @@ public sealed class DatasetWriterTests : IDisposable
             Assert.False(record.Pinned);
         }
 
-        Assert.True(Repository.GetRecord(put.Dataset.Cid)!.Pinned);
+        Assert.True(Repository.GetRecord(put.Table.Cid)!.Pinned);
         Assert.Empty(Repository.Gc().RemovedRecords);
     }
 
     [Fact]
     public async Task FinishAsync_of_a_one_chunk_table_leaves_the_chunk_pinned_as_the_table()
     {
-        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema);
+        using var writer = _content.CreateTableWriter(SampleBatches.Schema);
         writer.AddInPlace(SampleBatches.Build(3, 5));
 
         var put = await writer.FinishAsync();
 
         var chunk = Assert.Single(put.Batches);
-        Assert.Equal(chunk.Cid, put.Dataset.Cid);
-        Assert.Equal(ContentRepository.ComputeCids(SampleBatches.Schema, [SampleBatches.Build(3, 5)]).Dataset, put.Dataset);
+        Assert.Equal(chunk.Cid, put.Table.Cid);
+        Assert.Equal(ContentRepository.ComputeCids(SampleBatches.Schema, [SampleBatches.Build(3, 5)]).Table, put.Table);
         Assert.True(Repository.GetRecord(chunk.Cid)!.Pinned);
         Assert.Empty(Repository.Gc().RemovedRecords);
     }
@@ -114,15 +114,15 @@ public sealed class DatasetWriterTests : IDisposable
     [Fact]
     public void A_writer_with_no_batch_stores_one_chunk_of_no_rows_named_by_its_raw_cid()
     {
-        using var writer = _content.CreateDatasetWriter(SampleBatches.Schema);
+        using var writer = _content.CreateTableWriter(SampleBatches.Schema);
 
         var put = writer.Finish();
 
         var chunk = Assert.Single(put.Batches);
         Assert.Equal(0, chunk.Rows);
-        Assert.Equal(chunk.Cid, put.Dataset.Cid);
-        Assert.Equal(ContentRepository.ComputeCids(SampleBatches.Schema, []).Dataset, put.Dataset);
-        var table = _content.OpenTable(put.Dataset.Cid);
+        Assert.Equal(chunk.Cid, put.Table.Cid);
+        Assert.Equal(ContentRepository.ComputeCids(SampleBatches.Schema, []).Table, put.Table);
+        var table = _content.OpenTable(put.Table.Cid);
         Assert.Equal((0, 0L), (table.Version, table.Rows));
         Assert.True(Repository.GetRecord(chunk.Cid)!.Pinned);
     }
@@ -132,21 +132,21 @@ public sealed class DatasetWriterTests : IDisposable
     {
         var options = new PutOptions { Name = "plant-7/flow", Pin = false };
         PutStreamResult first;
-        using (var writer = _content.CreateDatasetWriter(SampleBatches.Schema, options))
+        using (var writer = _content.CreateTableWriter(SampleBatches.Schema, options))
         {
             writer.Add(SampleBatches.Build(1, 4));
             first = writer.Finish();
         }
 
-        using (var writer = _content.CreateDatasetWriter(SampleBatches.Schema, options))
+        using (var writer = _content.CreateTableWriter(SampleBatches.Schema, options))
         {
             writer.Add(SampleBatches.Build(2, 4));
             var second = writer.Finish();
-            Assert.Equal(("plant-7/flow", 2L, second.Dataset.Cid), (second.Version!.Name, second.Version.Version, second.Version.Cid));
+            Assert.Equal(("plant-7/flow", 2L, second.Table.Cid), (second.Version!.Name, second.Version.Version, second.Version.Cid));
         }
 
         Assert.Equal(("plant-7/flow", 1L), (first.Version!.Name, first.Version.Version));
-        Assert.False(Repository.GetRecord(first.Dataset.Cid)!.Pinned);
+        Assert.False(Repository.GetRecord(first.Table.Cid)!.Pinned);
         Assert.False(Repository.GetRecord(first.Batches[0].Cid)!.Pinned);
         Assert.Empty(Repository.Gc().RemovedRecords);
         Assert.True(Repository.Blocks.Has(first.Batches[0].Cid));
@@ -155,14 +155,14 @@ public sealed class DatasetWriterTests : IDisposable
     [Fact]
     public void A_bad_name_is_refused_when_the_writer_is_created()
     {
-        Assert.Throws<InvalidDatasetNameException>(() => _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Name = "a//b" }));
+        Assert.Throws<InvalidDatasetNameException>(() => _content.CreateTableWriter(SampleBatches.Schema, new PutOptions { Name = "a//b" }));
         Assert.Empty(Repository.Registry.ListCids());
     }
 
     [Fact]
     public void A_batch_of_another_schema_is_refused_before_anything_of_it_is_stored()
     {
-        using var writer = _content.CreateDatasetWriter(ChunkedTables.Schema);
+        using var writer = _content.CreateTableWriter(ChunkedTables.Schema);
         var stored = writer.Add(MixedTable.Build(5, 0, 20_000));
         Assert.NotEmpty(stored);
         var builder = new RecordBatchBuilder(new Schema([new Field("x", ArrowType.Int32)]));
@@ -176,7 +176,7 @@ public sealed class DatasetWriterTests : IDisposable
         Assert.Equal(stored.Select(s => s.Cid).ToHashSet(), Repository.Blocks.Enumerate().ToHashSet());
         // The writer goes on: the refused batch is simply not part of the table.
         writer.Add(MixedTable.Build(5, 20_000, 3));
-        Assert.Equal(20_003, writer.Finish().Dataset.Rows);
+        Assert.Equal(20_003, writer.Finish().Table.Rows);
     }
 
     [Theory]
@@ -184,7 +184,7 @@ public sealed class DatasetWriterTests : IDisposable
     [InlineData(false)]
     public void Blocks_added_survive_a_gc_while_the_writer_is_open_and_then_the_datasets_pin_decides(bool pin)
     {
-        using var writer = _content.CreateDatasetWriter(ChunkedTables.Schema, new PutOptions { Pin = pin });
+        using var writer = _content.CreateTableWriter(ChunkedTables.Schema, new PutOptions { Pin = pin });
         var first = writer.Add(MixedTable.Build(6, 0, 20_000))[0];
 
         var collected = Repository.Gc();
@@ -197,8 +197,8 @@ public sealed class DatasetWriterTests : IDisposable
         var put = writer.Finish();
 
         Assert.All(put.Batches, b => Assert.False(Repository.GetRecord(b.Cid)!.Pinned));
-        Assert.Equal(pin, Repository.GetRecord(put.Dataset.Cid)!.Pinned);
-        var blocks = TableBlocks.Read(_content, put.Dataset.Cid).Blocks;
+        Assert.Equal(pin, Repository.GetRecord(put.Table.Cid)!.Pinned);
+        var blocks = TableBlocks.Read(_content, put.Table.Cid).Blocks;
         var after = Repository.Gc();
         // Unpinned, the whole table goes: its chunks and its manifest.
         Assert.Equal(pin ? [] : blocks.Select(b => b.Cid).ToHashSet(), after.RemovedRecords.ToHashSet());
@@ -219,7 +219,7 @@ public sealed class DatasetWriterTests : IDisposable
         var puts = new List<PutStreamResult>();
         for (int put = 0; put < 6; put++)
         {
-            using var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Pin = put % 2 == 0, Name = put % 3 == 0 ? $"loop/{put}" : null });
+            using var writer = _content.CreateTableWriter(SampleBatches.Schema, new PutOptions { Pin = put % 2 == 0, Name = put % 3 == 0 ? $"loop/{put}" : null });
             for (int seed = 0; seed < 5; seed++)
             {
                 writer.Add(SampleBatches.Build((put * 10) + seed, 8));
@@ -235,7 +235,7 @@ public sealed class DatasetWriterTests : IDisposable
         foreach (var (put, index) in puts.Select((p, i) => (p, i)))
         {
             bool kept = index % 2 == 0 || index % 3 == 0;
-            if (kept || Repository.GetRecord(put.Dataset.Cid) is not null)
+            if (kept || Repository.GetRecord(put.Table.Cid) is not null)
             {
                 Assert.All(put.Batches, b => Assert.True(Repository.Blocks.Has(b.Cid)));
             }
@@ -250,7 +250,7 @@ public sealed class DatasetWriterTests : IDisposable
     public void Disposing_without_Finish_releases_the_pins_so_gc_collects_what_was_stored()
     {
         StoredBatch first;
-        using (var writer = _content.CreateDatasetWriter(ChunkedTables.Schema, new PutOptions { Name = "abandoned" }))
+        using (var writer = _content.CreateTableWriter(ChunkedTables.Schema, new PutOptions { Name = "abandoned" }))
         {
             first = writer.Add(MixedTable.Build(7, 0, 20_000))[0];
             writer.Add(MixedTable.Build(7, 20_000, 5));
@@ -270,7 +270,7 @@ public sealed class DatasetWriterTests : IDisposable
         var pinned = _content.PutBatch(batch);
         Assert.True(Repository.GetRecord(pinned.Cid)!.Pinned);
 
-        using (var writer = _content.CreateDatasetWriter(SampleBatches.Schema, new PutOptions { Pin = false }))
+        using (var writer = _content.CreateTableWriter(SampleBatches.Schema, new PutOptions { Pin = false }))
         {
             writer.Add(batch);
             writer.Add(SampleBatches.Build(4, 9));
@@ -289,7 +289,7 @@ public sealed class DatasetWriterTests : IDisposable
         var named = values.Reads(() => ContentRepository.ComputeCid(batch));
         var single = values.Reads(() => _content.PutBatch(batch));
         var namedTable = values.Reads(() => ContentRepository.ComputeCids(schema, [batch]));
-        using var writer = _content.CreateDatasetWriter(schema);
+        using var writer = _content.CreateTableWriter(schema);
         var added = values.Reads(() =>
         {
             writer.Add(batch);
@@ -311,7 +311,7 @@ public sealed class DatasetWriterTests : IDisposable
 
         PutStreamResult? whole = null, copied = null, inPlace = null;
         int wholeReads = values.Reads(() => whole = _content.PutStream(schema, [batch]));
-        using (var writer = _content.CreateDatasetWriter(schema))
+        using (var writer = _content.CreateTableWriter(schema))
         {
             int adding = values.Reads(() => writer.Add(batch));
             int finishing = values.Reads(() => copied = writer.Finish());
@@ -320,7 +320,7 @@ public sealed class DatasetWriterTests : IDisposable
             Assert.True(adding > 0);
         }
 
-        using (var writer = _content.CreateDatasetWriter(schema))
+        using (var writer = _content.CreateTableWriter(schema))
         {
             int adding = values.Reads(() => writer.AddInPlace(batch));
             int finishing = values.Reads(() => inPlace = writer.Finish());
@@ -329,9 +329,9 @@ public sealed class DatasetWriterTests : IDisposable
             Assert.Equal(wholeReads, adding + finishing);
         }
 
-        Assert.Equal(whole!.Dataset, inPlace!.Dataset);
+        Assert.Equal(whole!.Table, inPlace!.Table);
         Assert.Equal(whole.Batches, inPlace.Batches);
-        Assert.Equal(copied!.Dataset, inPlace.Dataset);
+        Assert.Equal(copied!.Table, inPlace.Table);
     }
 
     [Fact]
@@ -339,7 +339,7 @@ public sealed class DatasetWriterTests : IDisposable
     {
         var batches = ChunkedTables.Rows(5, 0, ChunkedTables.SeveralChunks).ToArray();
         var expected = ContentRepository.ComputeCids(ChunkedTables.Schema, batches);
-        using var writer = _content.CreateDatasetWriter(ChunkedTables.Schema);
+        using var writer = _content.CreateTableWriter(ChunkedTables.Schema);
         var completed = new List<StoredBatch>();
         byte[]? previous = null;
         foreach (var source in batches)
@@ -361,7 +361,7 @@ public sealed class DatasetWriterTests : IDisposable
 
         var put = writer.Finish();
 
-        Assert.Equal(expected.Dataset, put.Dataset);
+        Assert.Equal(expected.Table, put.Table);
         Assert.Equal(expected.Batches, put.Batches);
         Assert.Equal(put.Batches.Take(completed.Count), completed);
     }

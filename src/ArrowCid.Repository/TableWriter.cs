@@ -30,7 +30,7 @@ namespace ArrowCid.Repository;
 /// a process killed mid-put, leaves the stored chunks registered but unpinned, for GC to collect.
 /// Not thread-safe: one writer per put.
 /// </remarks>
-public sealed class DatasetWriter : IDisposable
+public sealed class TableWriter : IDisposable
 {
     // The registry's schema text per schema object: a stream's decoded schema is one object for the
     // same schema message (the decoder keeps them), so many small puts of one schema format it once.
@@ -54,7 +54,7 @@ public sealed class DatasetWriter : IDisposable
     private List<DeferredChunk>? _deferred;
 
     /// <summary>A writer into <paramref name="content"/>, or, when it is null, one that only names (stores nothing).</summary>
-    internal DatasetWriter(ContentRepository? content, Schema schema, PutOptions options, IPutPublisher? publisher)
+    internal TableWriter(ContentRepository? content, Schema schema, PutOptions options, IPutPublisher? publisher)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(options);
@@ -284,7 +284,7 @@ public sealed class DatasetWriter : IDisposable
             var tree = finishTable();
             var result = new PutStreamResult(
                 _chunks.ToArray(),
-                new DatasetResult(tree.Root, tree.Rows, _chunks.Count, tree.Bytes, tree.RootBlock?.Bytes.Length ?? 0));
+                new TableResult(tree.Root, tree.Rows, _chunks.Count, tree.Bytes, tree.RootBlock?.Bytes.Length ?? 0));
             if (_content is null)
             {
                 return result;
@@ -415,7 +415,7 @@ public sealed class DatasetWriter : IDisposable
     }
 
     /// <summary>The writer's blocks as the table writer hands them over (kept off the writer's public surface).</summary>
-    private sealed class Sink(DatasetWriter writer) : IPipelinedChunkSink
+    private sealed class Sink(TableWriter writer) : IPipelinedChunkSink
     {
         public TableTreeEntry StoreChunk(TableChunk chunk) => writer.CommitChunk(writer.WriteChunk(chunk), chunk.IsWholeTable);
 
