@@ -39,9 +39,6 @@ public sealed class ConnectingRegistry : IRegistry
     public bool IsConnected => _inner is not null;
 
     /// <inheritdoc/>
-    public ILoggedCommits? LoggedCommits => _inner?.LoggedCommits;
-
-    /// <inheritdoc/>
     public long LatestSequence => Inner.LatestSequence;
 
     // The registry, or the error that says it is not reached yet.

@@ -3,11 +3,11 @@ namespace ArrowCid.Registry;
 /// <summary>
 /// Commits whose durability comes from a write-ahead log the caller keeps (the repository's packs,
 /// docs/repository.md "Commit protocol"): the caller appends a group's rows to its log (encoded by
-/// <see cref="LoggedRows"/>) and syncs it once with the group's blocks; the registry then commits
+/// the repository's LoggedRows) and syncs it once with the group's blocks; the registry then commits
 /// the group without a sync of its own, recording in the same transaction how far that log has been
-/// applied, and the caller replays what lies past that position after a crash. A registry offers
-/// this through <see cref="IRegistry.LoggedCommits"/> when a synced commit of its own costs a second
-/// sync (SQLite); one whose commits are durable anyway (PostgreSQL) offers nothing.
+/// applied, and the caller replays what lies past that position after a crash. SQLite implements it
+/// (a synced commit of its own would cost a second sync); it is no part of <see cref="IRegistry"/>:
+/// only the repository that owns the log (its CommitLog) uses it.
 /// </summary>
 public interface ILoggedCommits
 {

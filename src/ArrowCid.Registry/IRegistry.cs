@@ -29,13 +29,6 @@ public interface IRegistry : IDisposable
     /// <returns>The records as now stored, in the same order.</returns>
     IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore = null);
 
-    /// <summary>
-    /// Commits made durable by the caller's write-ahead log instead of a sync of their own, or null
-    /// when this registry's commits are durable by themselves (PostgreSQL) and the caller just calls
-    /// <see cref="UpsertAll"/>. See <see cref="ILoggedCommits"/>.
-    /// </summary>
-    ILoggedCommits? LoggedCommits => null;
-
     /// <summary>The record for a CID.</summary>
     /// <param name="cid">The CID.</param>
     /// <returns>The record, or null when not registered.</returns>

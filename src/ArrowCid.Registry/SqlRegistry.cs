@@ -55,7 +55,6 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public virtual ILoggedCommits? LoggedCommits => null;
 
     /// <inheritdoc/>
     public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore = null)

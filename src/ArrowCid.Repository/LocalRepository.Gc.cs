@@ -44,7 +44,7 @@ public sealed partial class LocalRepository
         using (_lock.Exclusive())
         {
             // Rows a lost registry commit left only in a pack's log count (and keep their entries) too.
-            ReplayLog(everyPack: true);
+            _log.Replay(everyPack: true);
             var retained = new HashSet<Cid>(_registry.ListRetained());
 
             // A live put's guard holds what it stored until its table is registered; a dead put's guard file goes.
@@ -98,10 +98,10 @@ public sealed partial class LocalRepository
             // Rows are gone first; the packs then drop every block nothing retains, in one pass. A
             // rewrite drops log entries already applied, so the commits that applied them are made
             // durable first; a pack holding one not applied is left as it is.
-            var logged = _registry.LoggedCommits;
-            logged?.MakeDurable();
-            var applied = logged?.ListApplied();
-            var compaction = Blocks.Packs.Compact(retained.Contains, PackLiveFraction, applied is null ? null : pack => applied.GetValueOrDefault(pack, -1));
+            var logged = _log.Logged;
+            logged.MakeDurable();
+            var applied = logged.ListApplied();
+            var compaction = Blocks.Packs.Compact(retained.Contains, PackLiveFraction, pack => applied.GetValueOrDefault(pack, -1));
             ForgetRewrittenLogs(applied);
             var removedRows = removedRecords.ToHashSet();
             foreach (var (cid, length) in compaction.Removed)
@@ -211,13 +211,9 @@ public sealed partial class LocalRepository
     private sealed record CopiesReport(List<Cid> HandedOver, int BelowMinCopies, int Recorded);
 
     // Positions of packs a rewrite deleted are dead weight in the registry.
-    private void ForgetRewrittenLogs(IReadOnlyDictionary<ulong, long>? applied)
+    private void ForgetRewrittenLogs(IReadOnlyDictionary<ulong, long> applied)
     {
-        if (applied is null || _registry.LoggedCommits is not { } logged)
-        {
-            return;
-        }
-
+        var logged = _log.Logged;
         foreach (ulong pack in applied.Keys)
         {
             if (!File.Exists(Blocks.Packs.PathOf(pack)))

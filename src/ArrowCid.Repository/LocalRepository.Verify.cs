@@ -27,7 +27,7 @@ public sealed partial class LocalRepository
             // Rows a lost registry commit left only in a pack's log are registered first, so their
             // blocks are not taken for orphans (under the shared lock only dead writers' packs:
             // a live writer's last entry may be its group in flight).
-            ReplayLog(everyPack: repair);
+            _log.Replay(everyPack: repair);
             var registered = _registry.ListCids().ToHashSet();
             var stored = Blocks.Enumerate().ToHashSet();
             var packed = Blocks.Packs.ListCopies().ToLookup(c => c.Cid, c => c.Block);

@@ -31,20 +31,13 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>Where repair moves corrupt block files.</summary>
     public const string QuarantineFolderName = "quarantine";
 
-    // The registry as this instance sees it (AppliedRegistry when its commits are logged: reads wait for queued rows).
-    private readonly IRegistry _registry;
+    // The registry as this instance sees it (AppliedRegistry: reads wait for the rows of acknowledged puts).
+    private readonly AppliedRegistry _registry;
     private readonly RepositoryLock _lock;
-    private readonly GroupCommit<PendingRow, RegisteredRow> _commits;
+    private readonly GroupCommit<BlockRecord, RegisteredRow> _commits;
 
-    // Applies logged groups' rows after their acknowledgement; null when the registry's commits are durable by themselves.
-    private readonly LoggedRowApplier? _applier;
-
-    // The schemas this process's current pack has logged in full (only the committing thread uses them).
-    private readonly Dictionary<string, LoggedSchema> _loggedSchemas = new(StringComparer.Ordinal);
-    private ulong _loggedSchemasPack;
-
-    // Whether a log entry failed after it may have been appended, with no group queued for it since (only the committing thread uses it).
-    private bool _logGap;
+    // The commit protocol: groups logged in the packs, applied to the registry after, replayed after a crash.
+    private readonly CommitLog _log;
 
     /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
     /// <param name="root">The repository folder.</param>
@@ -62,12 +55,12 @@ public sealed partial class LocalRepository : IDisposable
         _lock.Collected = Blocks.Packs.Refresh;
         Reader = new BlockReader(Blocks);
         var registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
-        _applier = new LoggedRowApplier(registry, DecodeLogEntries);
-        _registry = new AppliedRegistry(registry, _applier);
-        _commits = new GroupCommit<PendingRow, RegisteredRow>(CommitGroup);
+        _log = new CommitLog(Blocks, _lock, registry);
+        _registry = new AppliedRegistry(registry, _log.Applier);
+        _commits = new GroupCommit<BlockRecord, RegisteredRow>(_log.CommitGroup);
 
         // Groups whose registry commit a crash lost are restored from the packs of dead writers.
-        ReplayLog(everyPack: false);
+        _log.Replay(everyPack: false);
     }
 
     /// <summary>How many group commits (one log entry and one pack sync each) this instance has made.</summary>
@@ -158,8 +151,8 @@ public sealed partial class LocalRepository : IDisposable
         var toStore = Describe(cid, bytes, record, hashed: false);
         using (_lock.Shared())
         {
-            var staged = Blocks.Stage(cid, bytes);
-            return Registered(Register(toStore, guard, staged.NeedsSync));
+            Blocks.Stage(cid, bytes);
+            return Registered(Register(toStore, guard));
         }
     }
 
@@ -171,8 +164,8 @@ public sealed partial class LocalRepository : IDisposable
         var toStore = Describe(block.Cid, block.Bytes.Span, record, hashed: true);
         using (_lock.Shared())
         {
-            var staged = Blocks.Stage(block);
-            return Registered(Register(toStore, guard, staged.NeedsSync));
+            Blocks.Stage(block);
+            return Registered(Register(toStore, guard));
         }
     }
 
@@ -217,7 +210,7 @@ public sealed partial class LocalRepository : IDisposable
     {
         using (written)
         {
-            return Register(BatchRecord(written, schema, rows, options), guard, written.NeedsSync);
+            return Register(BatchRecord(written, schema, rows, options), guard);
         }
     }
 
@@ -231,7 +224,7 @@ public sealed partial class LocalRepository : IDisposable
     {
         // The written block still holds the shared lock: the hold is in place before any collection can run.
         guard?.Hold(written.Cid);
-        return _commits.SubmitAsync(new PendingRow(BatchRecord(written, schema, rows, options), written.NeedsSync));
+        return _commits.SubmitAsync(BatchRecord(written, schema, rows, options));
     }
 
     private static BlockRecord BatchRecord(WrittenBlock written, string schema, long rows, PutOptions options) => new()
@@ -247,14 +240,14 @@ public sealed partial class LocalRepository : IDisposable
         Pinned = options.Pin,
     };
 
-    // Called under the shared lock, after the block is written (durable, or staged in a pack when
-    // needsSync): the row joins the next group commit, which logs the group's rows and syncs the
-    // packs once; this returns once that group is durable. With a guard, the guard holds the block
-    // first (under the same lock), so no collection sees the row unheld before the put ends.
-    private RegisteredRow Register(BlockRecord record, PinGuard? guard, bool needsSync)
+    // Called under the shared lock, after the block is written (durable, or staged in a pack): the
+    // row joins the next group commit, which logs the group's rows and syncs the packs once; this
+    // returns once that group is durable. With a guard, the guard holds the block first (under the
+    // same lock), so no collection sees the row unheld before the put ends.
+    private RegisteredRow Register(BlockRecord record, PinGuard? guard)
     {
         guard?.Hold(record.Cid);
-        return _commits.Submit(new PendingRow(record, needsSync));
+        return _commits.Submit(record);
     }
 
     // A row as the registry stored it: a block put through the public API returns what a read would.
@@ -269,178 +262,10 @@ public sealed partial class LocalRepository : IDisposable
     /// durable in the packs' logs already); reads through <see cref="Registry"/> do this themselves.
     /// </summary>
     /// <exception cref="Exception">The registry's error when applying them fails (they stay queued, and logged).</exception>
-    internal void WaitApplied() => _applier?.WaitApplied();
+    internal void WaitApplied() => _log.Applier.WaitApplied();
 
-    // One group, one sync (docs/repository.md, "Commit protocol"): the group's rows are appended to
-    // this process's pack after its blocks as a log entry and the pack is synced once; then the group
-    // is durable and acknowledged, and the applier upserts its rows in a registry transaction that
-    // does not sync (recording the entry as applied), with whatever other groups queued meanwhile;
-    // after a crash the entry is replayed (ReplayLog). A registry without logged commits (PostgreSQL)
-    // syncs its own commit: the packs are synced first, block before row.
-    private RegisteredRow[] CommitGroup(IReadOnlyList<PendingRow> rows)
-    {
-        if (_applier is not null)
-        {
-            // The creation time is fixed before logging, so a replay stores the time the apply would have.
-            var now = DateTimeOffset.UtcNow;
-            var records = rows.Select(r => r.Record.Created == default ? r.Record with { Created = now } : r.Record).ToList();
-            var at = LogRows(records);
-            var logged = records.ConvertAll(r => new RegisteredRow(r));
-            _applier.Enqueue(new LoggedGroup(at.Pack, at.Offset, records, logged, _lock.Shared(), _logGap));
-            _logGap = false;
-            if (_applier.MustCatchUp)
-            {
-                // A registry that fails or falls behind is the group's to wait for: its error reaches
-                // the puts (their rows stay logged and queued), and the queue stops growing.
-                _applier.WaitApplied();
-            }
-
-            return [.. logged];
-        }
-
-        if (rows.Any(r => r.NeedsSync))
-        {
-            Blocks.SyncPacks();
-        }
-
-        var stored = _registry.UpsertAll(rows.Select(r => r.Record).ToList());
-        var results = new RegisteredRow[rows.Count];
-        for (int i = 0; i < rows.Count; i++)
-        {
-            results[i] = new RegisteredRow(stored[i], applied: true);
-        }
-
-        return results;
-    }
-
-    /// <summary>
-    /// Appends a group's rows to this process's pack as a log entry and syncs the pack: the group's
-    /// one sync. A schema the same pack logged in full before is written as a reference to it (it
-    /// is most of a row, and puts of one table shape repeat it); the references are remembered only
-    /// once the entry is synced, and forgotten when the pack changes or a write fails.
-    /// </summary>
-    private Content.Stores.Packs.PackLogPosition LogRows(IReadOnlyList<BlockRecord> records)
-    {
-        var given = new Dictionary<string, LoggedSchema>(StringComparer.Ordinal);
-        Content.Stores.Packs.PackLogPosition at;
-        try
-        {
-            at = Blocks.Packs.AppendLogEntry(position =>
-            {
-                if (position.Pack != _loggedSchemasPack)
-                {
-                    _loggedSchemas.Clear();
-                    _loggedSchemasPack = position.Pack;
-                }
-
-                return LoggedRows.Encode(records, (schema, index) =>
-                {
-                    if (_loggedSchemas.TryGetValue(schema, out var earlier) || given.TryGetValue(schema, out earlier))
-                    {
-                        return earlier;
-                    }
-
-                    given[schema] = new LoggedSchema(position.Offset, index);
-                    return null;
-                });
-            });
-            Blocks.SyncPacks();
-        }
-        catch
-        {
-            // The entry may be in the pack, unsynced or torn, and no group is queued for it.
-            _loggedSchemas.Clear();
-            _logGap = true;
-            throw;
-        }
-
-        if (_loggedSchemas.Count + given.Count > MaxLoggedSchemas)
-        {
-            _loggedSchemas.Clear();
-        }
-
-        foreach (var (schema, first) in given)
-        {
-            _loggedSchemas[schema] = first;
-        }
-
-        return at;
-    }
-
-    // Schemas remembered for references; past this many (a node taking many table shapes) they are given in full again.
-    private const int MaxLoggedSchemas = 1024;
-
-    /// <summary>
-    /// Applies the log entries that lie past each pack's applied position (groups whose registry
-    /// commit was lost, or never made) to the registry: those of every pack no live process appends
-    /// to or, under the exclusive lock (no group in flight anywhere), of every pack.
-    /// </summary>
-    /// <returns>How many entries were applied.</returns>
-    private int ReplayLog(bool everyPack)
-    {
-        if (_registry.LoggedCommits is not { } logged)
-        {
-            return 0;
-        }
-
-        // This instance's own groups first (a pack it sealed may hold some), so none is applied twice.
-        WaitApplied();
-
-        int replayed = 0;
-        foreach (ulong pack in Blocks.Packs.ListLogPacks())
-        {
-            using var held = everyPack ? null : Blocks.Packs.TryHoldIdlePack(pack);
-            if (!everyPack && held is null)
-            {
-                continue;
-            }
-
-            var entries = Blocks.Packs.ReadLogEntries(pack, logged.AppliedThrough(pack));
-            if (entries.Count == 0)
-            {
-                continue;
-            }
-
-            long last = entries[^1].At.Offset;
-            logged.UpsertLogged(pack, last, [], applied => DecodeLogEntries(pack, applied, last + 1));
-            replayed += entries.Count;
-        }
-
-        return replayed;
-    }
-
-    // The rows of a pack's log entries after one position and before another, schema references resolved from the entries they name.
-    private List<IReadOnlyList<BlockRecord>> DecodeLogEntries(ulong pack, long after, long before)
-    {
-        var decoded = new Dictionary<long, IReadOnlyList<BlockRecord>>();
-        var groups = new List<IReadOnlyList<BlockRecord>>();
-        foreach (var entry in Blocks.Packs.ReadLogEntries(pack, after, before))
-        {
-            var records = LoggedRows.Decode(entry.Payload.Span, entry.At.Offset, ResolveSchema);
-            decoded[entry.At.Offset] = records;
-            groups.Add(records);
-        }
-
-        return groups;
-
-        string? ResolveSchema(LoggedSchema reference)
-        {
-            if (!decoded.TryGetValue(reference.Entry, out var records))
-            {
-                var named = Blocks.Packs.ReadLogEntries(pack, reference.Entry - 1, reference.Entry + 1);
-                if (named.Count == 0)
-                {
-                    return null;
-                }
-
-                // The entry named gave the schema in full, so it needs no resolving itself.
-                records = LoggedRows.Decode(named[0].Payload.Span, named[0].At.Offset);
-                decoded[reference.Entry] = records;
-            }
-
-            return reference.Record < records.Count ? records[reference.Record].Schema : null;
-        }
-    }
+    /// <summary>The registry's side of the commit protocol (for tests: how far each pack's log is applied).</summary>
+    internal ILoggedCommits LoggedCommits => _log.Logged;
 
     /// <summary>A copy of a block's bytes (checked against the CID when the repository verifies reads).</summary>
     /// <param name="cid">The block's CID.</param>
@@ -505,7 +330,7 @@ public sealed partial class LocalRepository : IDisposable
     /// </summary>
     public void Dispose()
     {
-        _applier?.Close();
+        _log.Applier.Close();
         Blocks.Dispose();
         _registry.Dispose();
     }
@@ -596,7 +421,3 @@ internal sealed record WrittenBlock(Cid Cid, long Length, bool NeedsSync, IDispo
     public void Dispose() => Lock.Dispose();
 }
 
-/// <summary>A registry row waiting for its group commit.</summary>
-/// <param name="Record">The row to upsert.</param>
-/// <param name="NeedsSync">Whether its block waits for the packs' sync.</param>
-internal sealed record PendingRow(BlockRecord Record, bool NeedsSync);

@@ -104,7 +104,7 @@ public sealed class SqliteRegistryTests : IDisposable
         using var migrated = new SqliteRegistry(DatabasePath);
         Assert.True(migrated.Find(FakeCid(1))!.Pinned);
         Assert.Equal(FakeCid(1), migrated.FindVersion("sensors")!.Cid);
-        var logged = migrated.LoggedCommits!;
+        var logged = migrated;
         Assert.Equal(-1, logged.AppliedThrough(7));
         logged.UpsertLogged(7, 128, [BatchRecord(FakeCid(2))], _ => []);
         Assert.Equal(128, logged.AppliedThrough(7));
@@ -114,7 +114,7 @@ public sealed class SqliteRegistryTests : IDisposable
     public void A_logged_commit_applies_the_missed_entries_first_and_its_position_never_moves_back()
     {
         using var registry = new SqliteRegistry(DatabasePath);
-        var logged = registry.LoggedCommits ?? throw new InvalidOperationException("SQLite takes logged commits");
+        var logged = registry;
         const ulong pack = 0xF00D_0000_0000_0001; // above long.MaxValue: stored as its two's complement
         long seen = -2;
         var pinnedBefore = new bool[1];
@@ -152,7 +152,7 @@ public sealed class SqliteRegistryTests : IDisposable
     {
         // Another process replayed a pack this one had sealed before its applier got there.
         using var registry = new SqliteRegistry(DatabasePath);
-        var logged = registry.LoggedCommits!;
+        var logged = registry;
         logged.UpsertLogged(3, 256, [BatchRecord(FakeCid(1)) with { Pinned = true }], _ => []);
         long sequence = registry.LatestSequence;
         var pinnedBefore = new bool[2];
@@ -172,7 +172,7 @@ public sealed class SqliteRegistryTests : IDisposable
         // The writer connection's statements are prepared once and bound afresh for each row:
         // nulls after values, values after nulls, and a CID seen before taking the merging path.
         using var registry = new SqliteRegistry(DatabasePath);
-        var logged = registry.LoggedCommits!;
+        var logged = registry;
         var tags = new Dictionary<string, string> { ["sensor"] = "7" };
         logged.UpsertLogged(1, 64, [BatchRecord(FakeCid(1), producer: "a"), BatchRecord(FakeCid(2), producer: null) with { Provenance = "p", Tags = tags }], _ => []);
         var pinnedBefore = new bool[3];
@@ -206,7 +206,7 @@ public sealed class SqliteRegistryTests : IDisposable
     public void A_logged_commit_that_fails_records_neither_its_rows_nor_its_position()
     {
         using var registry = new SqliteRegistry(DatabasePath);
-        var logged = registry.LoggedCommits!;
+        var logged = registry;
         Assert.Throws<InvalidDataException>(() => logged.UpsertLogged(5, 64, [BatchRecord(FakeCid(1))], _ => throw new InvalidDataException("damaged entry")));
         Assert.False(registry.Contains(FakeCid(1)));
         Assert.Equal(-1, logged.AppliedThrough(5));

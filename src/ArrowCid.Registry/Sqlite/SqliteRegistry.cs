@@ -56,9 +56,6 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
         SqliteSchema.Migrate(connection);
     }
 
-    /// <inheritdoc/>
-    public override ILoggedCommits? LoggedCommits => this;
-
     /// <summary>The database file (absolute).</summary>
     public string DatabasePath { get; }
 

@@ -1,6 +1,7 @@
+using ArrowCid.Registry;
 using static ArrowCid.Registry.Tests.Support.TestBlocks;
 
-namespace ArrowCid.Registry.Tests;
+namespace ArrowCid.Repository.Tests.Commits;
 
 /// <summary>The registry rows of a group as one write-ahead log entry.</summary>
 public sealed class LoggedRowsTests

@@ -15,9 +15,6 @@ namespace ArrowCid.Repository;
 internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier) : IRegistry
 {
     /// <inheritdoc/>
-    public ILoggedCommits? LoggedCommits => inner.LoggedCommits;
-
-    /// <inheritdoc/>
     public long LatestSequence => Applied().LatestSequence;
 
     /// <inheritdoc/>

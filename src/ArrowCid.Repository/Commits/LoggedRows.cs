@@ -3,13 +3,14 @@ using System.Buffers.Binary;
 using System.Text;
 using ArrowCid.Content;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Registry;
 
-namespace ArrowCid.Registry;
+namespace ArrowCid.Repository;
 
 /// <summary>Where an earlier record of a log gave a schema in full: the log entry's position and the record's index in it.</summary>
 /// <param name="Entry">The entry's position in its log.</param>
 /// <param name="Record">The record's index in the entry.</param>
-public readonly record struct LoggedSchema(long Entry, int Record);
+internal readonly record struct LoggedSchema(long Entry, int Record);
 
 /// <summary>
 /// A group's block records as one write-ahead log entry (see <see cref="ILoggedCommits"/>), kept
@@ -23,7 +24,7 @@ public readonly record struct LoggedSchema(long Entry, int Record);
 /// field <see cref="IRegistry.Upsert"/> stores is kept, so replaying an entry stores what the
 /// commit it stands in for would have.
 /// </summary>
-public static class LoggedRows
+internal static class LoggedRows
 {
     private const byte FormatVersion = 1;
     private const byte SchemaNull = 0;
