@@ -1,5 +1,7 @@
 using ArrowCid.Grpc;
 
+using ArrowCid.Grpc.Tests.Support;
+
 namespace ArrowCid.Flight.Tests.Support;
 
 /// <summary>One server on 127.0.0.1:0 with the echo and Flight test services, shared by a test class.</summary>

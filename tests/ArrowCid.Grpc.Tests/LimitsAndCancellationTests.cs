@@ -1,17 +1,17 @@
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Grpc.Tests.Support;
 using ArrowCid.TestSupport;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests;
+namespace ArrowCid.Grpc.Tests;
 
 /// <summary>Deadlines, cancellation and message size limits, on both sides.</summary>
-public sealed class LimitsAndCancellationTests(TestServer server) : IClassFixture<TestServer>
+public sealed class LimitsAndCancellationTests(EchoServer server) : IClassFixture<EchoServer>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private static Protocol.Action Act(string type, string body) => new() { Type = type, Body = ByteString.CopyFromUtf8(body) };
+    private static Flight.Protocol.Action Act(string type, string body) => new() { Type = type, Body = ByteString.CopyFromUtf8(body) };
 
     [Fact]
     public async Task Deadline_ends_the_call_with_deadline_exceeded_saying_what_it_waited_for()
@@ -100,7 +100,7 @@ public sealed class LimitsAndCancellationTests(TestServer server) : IClassFixtur
     {
         // The client may send it (its send limit is larger): the server must enforce its own limit.
         using var channel = server.CreateChannel();
-        var big = new Protocol.Action { Type = "echo", Body = ByteString.CopyFrom(new byte[TestServer.MaxReceive + 1]) };
+        var big = new Flight.Protocol.Action { Type = "echo", Body = ByteString.CopyFrom(new byte[EchoServer.MaxReceive + 1]) };
         var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EchoService.Unary, big));
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Contains("larger than the limit of 1048576 bytes", error.Status.Detail, StringComparison.Ordinal);

@@ -3,9 +3,9 @@ using ArrowCid.Grpc;
 using ArrowCid.Http2;
 using ArrowCid.Http2.Tests;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Grpc.Tests.Support;
 
-namespace ArrowCid.Flight.Tests.Http2;
+namespace ArrowCid.Http2.Tests.Server;
 
 /// <summary>
 /// What keeps one client from holding a server's resources: handlers still running count against
@@ -14,7 +14,7 @@ namespace ArrowCid.Flight.Tests.Http2;
 /// </summary>
 public sealed class Http2ServerHardeningTests
 {
-    private static readonly GrpcMethod<Protocol.Action, Result> Stuck = new("test.Stuck", "Unary", MethodType.Unary);
+    private static readonly GrpcMethod<Flight.Protocol.Action, Result> Stuck = new("test.Stuck", "Unary", MethodType.Unary);
 
     [Fact]
     public async Task Streams_reset_at_once_still_count_while_their_handlers_run()

@@ -4,7 +4,7 @@ using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Support;
+namespace ArrowCid.Grpc.Tests.Support;
 
 /// <summary>
 /// A transport test service on the path /test.Echo/*, using Flight messages as payloads. The action
@@ -14,11 +14,11 @@ public sealed class EchoService
 {
     public const string Service = "test.Echo";
 
-    public static readonly GrpcMethod<Protocol.Action, Result> Unary = new(Service, "Unary", MethodType.Unary);
-    public static readonly GrpcMethod<Protocol.Action, Result> ServerStream = new(Service, "ServerStream", MethodType.ServerStreaming);
-    public static readonly GrpcMethod<Protocol.Action, Result> ClientStream = new(Service, "ClientStream", MethodType.ClientStreaming);
-    public static readonly GrpcMethod<Protocol.Action, Result> Duplex = new(Service, "Duplex", MethodType.DuplexStreaming);
-    public static readonly GrpcMethod<Ticket, FlightData> Bulk = new(Service, "Bulk", MethodType.ServerStreaming, responseCodec: FlightDataCodec.Instance);
+    public static readonly GrpcMethod<Flight.Protocol.Action, Result> Unary = new(Service, "Unary", MethodType.Unary);
+    public static readonly GrpcMethod<Flight.Protocol.Action, Result> ServerStream = new(Service, "ServerStream", MethodType.ServerStreaming);
+    public static readonly GrpcMethod<Flight.Protocol.Action, Result> ClientStream = new(Service, "ClientStream", MethodType.ClientStreaming);
+    public static readonly GrpcMethod<Flight.Protocol.Action, Result> Duplex = new(Service, "Duplex", MethodType.DuplexStreaming);
+    public static readonly GrpcMethod<Ticket, FlightData> Bulk = new(Service, "Bulk", MethodType.ServerStreaming, responseCodec: Flight.FlightDataCodec.Instance);
 
     /// <summary>Completes when a "wait" call sees its cancellation token fire (with the deadline it saw).</summary>
     public TaskCompletionSource<DateTime> WaitCancelled { get; private set; } = NewSignal();
@@ -41,7 +41,7 @@ public sealed class EchoService
             .AddServerStreaming(Bulk, BulkAsync);
     }
 
-    private async Task<Result> UnaryAsync(Protocol.Action request, ServerCallContext context)
+    private async Task<Result> UnaryAsync(Flight.Protocol.Action request, ServerCallContext context)
     {
         switch (request.Type)
         {
@@ -79,7 +79,7 @@ public sealed class EchoService
         }
     }
 
-    private static async Task ServerStreamAsync(Protocol.Action request, IServerStreamWriter<Result> responses, ServerCallContext context)
+    private static async Task ServerStreamAsync(Flight.Protocol.Action request, IServerStreamWriter<Result> responses, ServerCallContext context)
     {
         int count = int.Parse(request.Body.ToStringUtf8(), CultureInfo.InvariantCulture);
         for (int i = 0; i < count; i++)
@@ -96,10 +96,10 @@ public sealed class EchoService
         }
     }
 
-    private static async Task<Result> ClientStreamAsync(IAsyncStreamReader<Protocol.Action> requests, ServerCallContext context)
+    private static async Task<Result> ClientStreamAsync(IAsyncStreamReader<Flight.Protocol.Action> requests, ServerCallContext context)
     {
         var all = new StringBuilder();
-        await foreach (Protocol.Action action in requests.ReadAllAsync(context.CancellationToken))
+        await foreach (Flight.Protocol.Action action in requests.ReadAllAsync(context.CancellationToken))
         {
             all.Append(action.Body.ToStringUtf8());
         }
@@ -107,9 +107,9 @@ public sealed class EchoService
         return new Result { Body = ByteString.CopyFromUtf8(all.ToString()) };
     }
 
-    private static async Task DuplexAsync(IAsyncStreamReader<Protocol.Action> requests, IServerStreamWriter<Result> responses, ServerCallContext context)
+    private static async Task DuplexAsync(IAsyncStreamReader<Flight.Protocol.Action> requests, IServerStreamWriter<Result> responses, ServerCallContext context)
     {
-        await foreach (Protocol.Action action in requests.ReadAllAsync(context.CancellationToken))
+        await foreach (Flight.Protocol.Action action in requests.ReadAllAsync(context.CancellationToken))
         {
             await responses.WriteAsync(new Result { Body = ByteString.CopyFromUtf8(action.Type + ":" + action.Body.ToStringUtf8()) });
         }

@@ -1,14 +1,14 @@
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Grpc.Tests.Support;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests;
+namespace ArrowCid.Grpc.Tests;
 
 /// <summary>The four call kinds, metadata and status delivery between our client and our server.</summary>
-public sealed class CallKindTests(TestServer server) : IClassFixture<TestServer>
+public sealed class CallKindTests(EchoServer server) : IClassFixture<EchoServer>
 {
-    private static Protocol.Action Act(string type, string body) => new() { Type = type, Body = ByteString.CopyFromUtf8(body) };
+    private static Flight.Protocol.Action Act(string type, string body) => new() { Type = type, Body = ByteString.CopyFromUtf8(body) };
 
     [Fact]
     public async Task Unary_call_echoes_the_request()
@@ -136,7 +136,7 @@ public sealed class CallKindTests(TestServer server) : IClassFixture<TestServer>
     public async Task Unknown_method_is_unimplemented()
     {
         using var channel = server.CreateChannel();
-        var missing = new GrpcMethod<Protocol.Action, Result>("test.Nowhere", "Nothing", MethodType.Unary);
+        var missing = new GrpcMethod<Flight.Protocol.Action, Result>("test.Nowhere", "Nothing", MethodType.Unary);
         var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(missing, Act("echo", "x")));
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
         Assert.Contains("/test.Nowhere/Nothing", error.Status.Detail, StringComparison.Ordinal);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace ArrowCid.Flight.Tests.Support;
+namespace ArrowCid.Grpc.Tests.Support;
 
 /// <summary>Sends hand-made request bodies over HTTP/2, bypassing our client, and reads what comes back.</summary>
 public static class RawGrpc

@@ -1,16 +1,16 @@
 using System.Net;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Grpc.Tests.Support;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests;
+namespace ArrowCid.Grpc.Tests;
 
 /// <summary>Hostile or broken requests sent with a raw HttpClient get proper statuses, and the server keeps serving.</summary>
-public sealed class MalformedRequestTests(TestServer server) : IClassFixture<TestServer>
+public sealed class MalformedRequestTests(EchoServer server) : IClassFixture<EchoServer>
 {
     private static readonly string UnaryPath = EchoService.Unary.FullName;
 
-    private static byte[] EchoMessage() => new Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8("hi") }.ToByteArray();
+    private static byte[] EchoMessage() => new Flight.Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8("hi") }.ToByteArray();
 
     public static TheoryData<string, byte[], int, string> BrokenBodies()
     {

@@ -4,10 +4,10 @@ using ArrowCid.Grpc;
 using ArrowCid.Http2;
 using ArrowCid.Http2.Tests;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Grpc.Tests.Support;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Http2;
+namespace ArrowCid.Http2.Tests.Server;
 
 /// <summary>
 /// A server (our HTTP/2 connection middleware under Kestrel) with the echo service and a stream

@@ -1,11 +1,11 @@
 using System.Buffers.Binary;
 using System.Net;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Grpc.Tests.Support;
 using ArrowCid.Http2.Tests;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Http2;
+namespace ArrowCid.Http2.Tests.Server;
 
 /// <summary>Hand-made gRPC requests for the echo service.</summary>
 internal static class RawRequests
@@ -22,7 +22,7 @@ internal static class RawRequests
 
     public static byte[] EchoMessage(string text)
     {
-        byte[] message = new Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8(text) }.ToByteArray();
+        byte[] message = new Flight.Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8(text) }.ToByteArray();
         return RawGrpc.Frame(0, (uint)message.Length, message);
     }
 

@@ -3,7 +3,7 @@ using ArrowCid.Grpc;
 using FsCheck;
 using FsCheck.Fluent;
 
-namespace ArrowCid.Flight.Tests;
+namespace ArrowCid.Grpc.Tests;
 
 /// <summary>grpc-message percent-encoding, grpc-timeout and metadata rules.</summary>
 public sealed class ProtocolTextTests

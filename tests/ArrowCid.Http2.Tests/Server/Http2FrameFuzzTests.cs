@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using ArrowCid.Http2;
 using ArrowCid.Http2.Tests;
 
-namespace ArrowCid.Flight.Tests.Http2;
+namespace ArrowCid.Http2.Tests.Server;
 
 /// <summary>
 /// Mutations of a valid recorded client exchange (bit flips, truncation, duplicated, dropped,

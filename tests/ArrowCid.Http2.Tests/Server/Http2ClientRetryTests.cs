@@ -4,10 +4,10 @@ using ArrowCid.Grpc;
 using ArrowCid.Http2;
 using ArrowCid.Http2.Tests;
 using ArrowCid.Flight.Protocol;
-using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Grpc.Tests.Support;
 using Google.Protobuf;
 
-namespace ArrowCid.Flight.Tests.Http2;
+namespace ArrowCid.Http2.Tests.Server;
 
 /// <summary>
 /// A request the server refused without processing it (RST_STREAM REFUSED_STREAM, or GOAWAY below its
@@ -33,7 +33,7 @@ public sealed class Http2ClientRetryTests : IDisposable
     public async Task A_unary_call_refused_unprocessed_is_sent_again_on_a_new_stream()
     {
         using var channel = new GrpcChannel(Address);
-        Task<Result> call = channel.UnaryAsync(EchoService.Unary, new Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8("again") });
+        Task<Result> call = channel.UnaryAsync(EchoService.Unary, new Flight.Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8("again") });
         await using RawHttp2Peer peer = await AcceptAsync();
 
         RawHttp2Peer.StreamResult first = await peer.ReadStreamAsync(1);
@@ -51,7 +51,7 @@ public sealed class Http2ClientRetryTests : IDisposable
     public async Task A_call_above_a_goaway_is_sent_again_on_a_new_connection()
     {
         using var channel = new GrpcChannel(Address);
-        Task<Result> call = channel.UnaryAsync(EchoService.Unary, new Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8("elsewhere") });
+        Task<Result> call = channel.UnaryAsync(EchoService.Unary, new Flight.Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8("elsewhere") });
         await using (RawHttp2Peer going = await AcceptAsync())
         {
             await going.ReadStreamAsync(1);
@@ -68,8 +68,8 @@ public sealed class Http2ClientRetryTests : IDisposable
     public async Task A_streaming_request_that_is_still_open_is_not_sent_again()
     {
         using var channel = new GrpcChannel(Address);
-        using GrpcCall<Protocol.Action, Result> call = channel.StartCall(EchoService.ClientStream);
-        await call.RequestStream.WriteAsync(new Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8("one") });
+        using GrpcCall<Flight.Protocol.Action, Result> call = channel.StartCall(EchoService.ClientStream);
+        await call.RequestStream.WriteAsync(new Flight.Protocol.Action { Type = "echo", Body = ByteString.CopyFromUtf8("one") });
         await using RawHttp2Peer peer = await AcceptAsync();
         RawFrame headers = await peer.ReadUntilAsync(f => f.Type == Http2FrameType.Headers) ?? throw new IOException("closed");
         peer.Decoder.Decode(headers.Payload, []);
@@ -100,7 +100,7 @@ public sealed class Http2ClientRetryTests : IDisposable
     private static async Task RespondAsync(RawHttp2Peer peer, int streamId, RawHttp2Peer.StreamResult request)
     {
         byte[] body = request.Body.ToArray();
-        var action = Protocol.Action.Parser.ParseFrom(body.AsSpan(5));
+        var action = Flight.Protocol.Action.Parser.ParseFrom(body.AsSpan(5));
         byte[] reply = new Result { Body = action.Body }.ToByteArray();
         await peer.WriteHeadersAsync(streamId, [new(":status", "200"), new("content-type", "application/grpc")], endStream: false);
         await peer.WriteDataAsync(streamId, RawGrpc.Frame(0, (uint)reply.Length, reply), endStream: false);
