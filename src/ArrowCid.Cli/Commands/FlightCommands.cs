@@ -136,7 +136,7 @@ internal static class FlightCommands
 
     private static bool QuickstartSharedMemory(CliConsole console, RecordBatch batch)
     {
-        string root = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"arrowcid-quickstart-{Environment.ProcessId}");
+        string root = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"arrowcid-quickstart-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             using (var store = SharedMemory.ShmStore.Open(new SharedMemory.ShmStoreOptions { BaseDirectory = root }))
