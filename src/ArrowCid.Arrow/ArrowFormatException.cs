@@ -4,10 +4,10 @@ namespace ArrowCid.Arrow;
 /// The one exception thrown for Arrow data that breaks the format: malformed IPC bytes, a
 /// flatbuffer that points outside its message, buffers too short for their arrays, offsets that
 /// go backwards, invalid UTF-8 in full validation, and the like. The message names the field
-/// or buffer that is wrong; <see cref="Offset"/> and <see cref="FieldPath"/> say where, when the
-/// reader knows.
+/// or buffer that is wrong; <see cref="Offset"/> and <see cref="Path"/> say where, when the
+/// reader knows (<see cref="IFormatErrorPosition"/>).
 /// </summary>
-public sealed class ArrowFormatException : FormatException
+public sealed class ArrowFormatException : FormatException, IFormatErrorPosition
 {
     /// <summary>Creates the exception with a message that names what is wrong.</summary>
     public ArrowFormatException(string message) : base(message) { }
@@ -29,5 +29,5 @@ public sealed class ArrowFormatException : FormatException
     /// (e.g. <c>field 0 → child 1</c> for schema metadata, <c>column 0 'points' → child 0 'item'</c>
     /// for a record batch).
     /// </summary>
-    public string? FieldPath { get; init; }
+    public string? Path { get; init; }
 }

@@ -1,10 +1,13 @@
+using ArrowCid.Arrow;
+
 namespace ArrowCid.Content;
 
 /// <summary>
 /// The one exception thrown for malformed or hostile content: bad varints, CIDs, multibase text,
-/// DAG-CBOR and CAR data. The message says what was wrong and, where known, at which byte offset.
+/// DAG-CBOR and CAR data, manifests. The message says what was wrong; <see cref="Offset"/> and
+/// <see cref="Path"/> say where, when known (<see cref="IFormatErrorPosition"/>).
 /// </summary>
-public sealed class ContentFormatException : FormatException
+public sealed class ContentFormatException : FormatException, IFormatErrorPosition
 {
     /// <summary>Creates the exception with a default message.</summary>
     public ContentFormatException()
@@ -36,6 +39,9 @@ public sealed class ContentFormatException : FormatException
         Offset = offset;
     }
 
-    /// <summary>Byte offset (or character index for text input) of the problem; -1 when unknown.</summary>
-    public long Offset { get; } = -1;
+    /// <summary>Byte offset (or character index for text input) of the problem, when known.</summary>
+    public long? Offset { get; init; }
+
+    /// <summary>The part at fault (e.g. a manifest node's CID and entry), when known.</summary>
+    public string? Path { get; init; }
 }

@@ -1,3 +1,5 @@
+using ArrowCid.Arrow;
+
 namespace ArrowCid.Parquet;
 
 /// <summary>
@@ -5,9 +7,11 @@ namespace ArrowCid.Parquet;
 /// not fit the file, malformed thrift, page sizes or counts that disagree, encoded values that run
 /// past their page, a codec that is not available, and the like. The message names the field,
 /// page or column that is wrong; <see cref="Offset"/>, <see cref="RowGroup"/> and
-/// <see cref="Column"/> say where, when the reader knows.
+/// <see cref="Column"/> say where, when the reader knows, and <see cref="Path"/> joins the last
+/// two (<see cref="IFormatErrorPosition"/>). Malformed thrift metadata gives its offset in the
+/// thrift bytes.
 /// </summary>
-public sealed class ParquetFormatException : FormatException
+public sealed class ParquetFormatException : FormatException, IFormatErrorPosition
 {
     /// <summary>Creates the exception with a message that names what is wrong.</summary>
     public ParquetFormatException(string message) : base(message) { }
@@ -26,4 +30,13 @@ public sealed class ParquetFormatException : FormatException
 
     /// <summary>The column at fault (its dotted path in the Parquet schema), when one is.</summary>
     public string? Column { get; init; }
+
+    /// <summary>The row group and column at fault, e.g. <c>row group 2 → column a.b</c>, when either is known.</summary>
+    public string? Path => (RowGroup, Column) switch
+    {
+        (null, null) => null,
+        ({ } group, null) => $"row group {group}",
+        (null, { } column) => $"column {column}",
+        ({ } group, { } column) => $"row group {group} → column {column}",
+    };
 }

@@ -128,3 +128,27 @@ public sealed class TableInputTests
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     }
 }
+
+/// <summary>A CSV error says where it was found as every format's does.</summary>
+public sealed class CsvErrorPositionTests
+{
+    [Fact]
+    public void A_record_with_too_many_fields_gives_its_line_column_and_how_far_the_input_was_read()
+    {
+        const string text = "a,b\n1,2\n3,4,5\n6,7\n";
+        var error = Assert.Throws<CsvFormatException>(() =>
+        {
+            // Type inference reads ahead, so the error may come as the reader opens.
+            using var reader = new CsvBatchReader(new StringReader(text));
+            while (reader.ReadNext() is { } batch)
+            {
+                batch.Dispose();
+            }
+        });
+
+        var position = Assert.IsAssignableFrom<Arrow.IFormatErrorPosition>(error);
+        Assert.Equal("line 3, column 3", position.Path);
+        // The offending record ends at character 14 of the input; the parser has read at least that far.
+        Assert.InRange(Assert.NotNull(position.Offset), "a,b\n1,2\n3,4,5".Length, text.Length);
+    }
+}

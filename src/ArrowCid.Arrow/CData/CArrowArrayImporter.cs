@@ -156,19 +156,19 @@ public static unsafe class CArrowArrayImporter
         {
             if (depth > ArrayValidator.MaxDepth)
             {
-                throw new ArrowFormatException($"{path}: nested deeper than {ArrayValidator.MaxDepth} levels") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: nested deeper than {ArrayValidator.MaxDepth} levels") { Path = path };
             }
 
             if (c == null)
             {
-                throw new ArrowFormatException($"{path}: null ArrowArray pointer") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: null ArrowArray pointer") { Path = path };
             }
 
             var physical = type.PhysicalType;
             var layout = physical.Layout;
             if (c->Length < 0 || c->Offset < 0 || c->Length > int.MaxValue || c->Offset > int.MaxValue - c->Length)
             {
-                throw new ArrowFormatException($"{path}: length {c->Length} and offset {c->Offset} must be non-negative and fit in 32 bits together") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: length {c->Length} and offset {c->Offset} must be non-negative and fit in 32 bits together") { Path = path };
             }
 
             int length = (int)c->Length, offset = (int)c->Offset;
@@ -180,12 +180,12 @@ public static unsafe class CArrowArrayImporter
             {
                 if (c->NullCount < -1 || c->NullCount > length)
                 {
-                    throw new ArrowFormatException($"{path}: null count {c->NullCount} is invalid for {length} slots") { FieldPath = path };
+                    throw new ArrowFormatException($"{path}: null count {c->NullCount} is invalid for {length} slots") { Path = path };
                 }
 
                 if (c->NullCount > 0 && buffers[0].IsEmpty)
                 {
-                    throw new ArrowFormatException($"{path}: null count {c->NullCount} but no validity bitmap") { FieldPath = path };
+                    throw new ArrowFormatException($"{path}: null count {c->NullCount} but no validity bitmap") { Path = path };
                 }
 
                 nullCount = (int)c->NullCount;
@@ -203,7 +203,7 @@ public static unsafe class CArrowArrayImporter
                     // C slices these children by the parent's offset; our model keeps them sliced.
                     if ((long)child.Length < (long)offset + length)
                     {
-                        throw new ArrowFormatException($"{childPath}: has {child.Length} slots, the parent needs {(long)offset + length} (offset {offset} + length {length})") { FieldPath = childPath };
+                        throw new ArrowFormatException($"{childPath}: has {child.Length} slots, the parent needs {(long)offset + length} (offset {offset} + length {length})") { Path = childPath };
                     }
 
                     child = child.Slice(offset, length);
@@ -230,23 +230,23 @@ public static unsafe class CArrowArrayImporter
             if (!buffersOk)
             {
                 string needs = layout.HasVariadicBuffers ? $"at least {layout.Buffers.Length + 1}" : layout.Buffers.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                throw new ArrowFormatException($"{path}: {physical} has {n} buffers, needs {needs}") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: {physical} has {n} buffers, needs {needs}") { Path = path };
             }
 
             if (n > 0 && c->Buffers == null)
             {
-                throw new ArrowFormatException($"{path}: {n} buffers but the buffers pointer is null") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: {n} buffers but the buffers pointer is null") { Path = path };
             }
 
             long children = physical.Id == ArrowTypeId.Dictionary ? 0 : physical.Children.Length;
             if (c->NChildren != children)
             {
-                throw new ArrowFormatException($"{path}: {physical} has {c->NChildren} children, needs {children}") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: {physical} has {c->NChildren} children, needs {children}") { Path = path };
             }
 
             if (children > 0 && c->Children == null)
             {
-                throw new ArrowFormatException($"{path}: {children} children but the children pointer is null") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: {children} children but the children pointer is null") { Path = path };
             }
 
             bool isDictionary = physical.Id == ArrowTypeId.Dictionary;
@@ -287,7 +287,7 @@ public static unsafe class CArrowArrayImporter
                     BufferKind.Sizes32 or BufferKind.UnionOffsets => slots * 4,
                     BufferKind.Sizes64 => slots * 8,
                     BufferKind.TypeIds => slots,
-                    _ => throw new ArrowFormatException($"{path}: unexpected buffer kind {kind}") { FieldPath = path },
+                    _ => throw new ArrowFormatException($"{path}: unexpected buffer kind {kind}") { Path = path },
                 };
                 result[i] = Wrap(p, size, $"{path}: buffer {i} ({kind})");
             }
@@ -297,7 +297,7 @@ public static unsafe class CArrowArrayImporter
                 var sizes = (long*)c->Buffers[c->NBuffers - 1];
                 if (variadic > 0 && sizes == null)
                 {
-                    throw new ArrowFormatException($"{path}: {variadic} variadic buffers but the sizes buffer is null") { FieldPath = path };
+                    throw new ArrowFormatException($"{path}: {variadic} variadic buffers but the sizes buffer is null") { Path = path };
                 }
 
                 for (int v = 0; v < variadic; v++)
@@ -322,7 +322,7 @@ public static unsafe class CArrowArrayImporter
                 : MemoryMarshal.Cast<byte, int>(offsets.Span)[last];
             if (end < 0)
             {
-                throw new ArrowFormatException($"{path}: last offset {end} is negative") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: last offset {end} is negative") { Path = path };
             }
 
             return end;

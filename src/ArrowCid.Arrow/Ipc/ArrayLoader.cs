@@ -59,20 +59,20 @@ internal sealed class ArrayLoader
     {
         if (depth > Validation.ArrayValidator.MaxDepth)
         {
-            throw new ArrowFormatException($"{path}: nested deeper than {Validation.ArrayValidator.MaxDepth} levels") { FieldPath = path };
+            throw new ArrowFormatException($"{path}: nested deeper than {Validation.ArrayValidator.MaxDepth} levels") { Path = path };
         }
 
         var type = field.Type;
         var physical = type.PhysicalType;
         if (_node >= _header.Nodes.Length)
         {
-            throw new ArrowFormatException($"{path}: the message has only {_header.Nodes.Length} field nodes") { FieldPath = path };
+            throw new ArrowFormatException($"{path}: the message has only {_header.Nodes.Length} field nodes") { Path = path };
         }
 
         var (nodeLength, nodeNulls) = _header.Nodes[_node++];
         if (nodeLength is < 0 or > int.MaxValue || nodeNulls < 0 || nodeNulls > nodeLength)
         {
-            throw new ArrowFormatException($"{path}: field node length {nodeLength} / null count {nodeNulls} is invalid") { FieldPath = path };
+            throw new ArrowFormatException($"{path}: field node length {nodeLength} / null count {nodeNulls} is invalid") { Path = path };
         }
 
         int length = (int)nodeLength;
@@ -111,13 +111,13 @@ internal sealed class ArrayLoader
         {
             if (_variadic >= _header.VariadicCounts.Length)
             {
-                throw new ArrowFormatException($"{path}: view array but the message lists no variadic buffer count for it") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: view array but the message lists no variadic buffer count for it") { Path = path };
             }
 
             long count = _header.VariadicCounts[_variadic++];
             if (count < 0 || count > _header.Buffers.Length - _buffer)
             {
-                throw new ArrowFormatException($"{path}: variadic buffer count {count} exceeds the buffers left in the message") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: variadic buffer count {count} exceeds the buffers left in the message") { Path = path };
             }
 
             for (long i = 0; i < count; i++)
@@ -138,7 +138,7 @@ internal sealed class ArrayLoader
         {
             if (_dictionaryIndex >= _dictionaryIds.Count)
             {
-                throw new ArrowFormatException($"{path}: dictionary-encoded field without a dictionary id") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: dictionary-encoded field without a dictionary id") { Path = path };
             }
 
             dictionary = _dictionary(_dictionaryIds[_dictionaryIndex++]);
@@ -177,14 +177,14 @@ internal sealed class ArrayLoader
     {
         if (_buffer >= _header.Buffers.Length)
         {
-            throw new ArrowFormatException($"{path}: the message has only {_header.Buffers.Length} buffers ({what} missing)") { FieldPath = path };
+            throw new ArrowFormatException($"{path}: the message has only {_header.Buffers.Length} buffers ({what} missing)") { Path = path };
         }
 
         int index = _buffer++;
         var (offset, length) = _header.Buffers[index];
         if (offset < 0 || length < 0 || offset > _body.Length || length > _body.Length - offset)
         {
-            throw new ArrowFormatException($"{path}: {what} buffer {index} at [{offset}, +{length}) lies outside the {_body.Length}-byte body") { FieldPath = path };
+            throw new ArrowFormatException($"{path}: {what} buffer {index} at [{offset}, +{length}) lies outside the {_body.Length}-byte body") { Path = path };
         }
 
         var stored = _body.Slice((int)offset, (int)length);

@@ -123,7 +123,7 @@ public sealed class IpcMessageDecoder
         catch (ArrowFormatException e)
         {
             // Offsets inside the flatbuffer become positions in the stream.
-            throw new ArrowFormatException($"stream at byte {at}: {e.Message}", e) { Offset = at + prefix + (e.Offset ?? 0), FieldPath = e.FieldPath };
+            throw new ArrowFormatException($"stream at byte {at}: {e.Message}", e) { Offset = at + prefix + (e.Offset ?? 0), Path = e.Path };
         }
 
         if (header.BodyLength > rest.Length - prefix - length)

@@ -61,7 +61,7 @@ internal static class SchemaReader
         {
             if (!table.TryGetUnion(FieldSlots.TypeType, out byte tag, out FlatTable typeTable))
             {
-                throw new ArrowFormatException($"{path}: the field has no type") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: the field has no type") { Path = path };
             }
 
             type = ReadType((FbType)tag, typeTable, children, path);
@@ -78,7 +78,7 @@ internal static class SchemaReader
                 {
                     if (!existing.ValueType.Equals(type))
                     {
-                        throw new ArrowFormatException($"{path}: dictionary id {id} is shared by fields of different value types ({existing.ValueType} and {type})") { FieldPath = path };
+                        throw new ArrowFormatException($"{path}: dictionary id {id} is shared by fields of different value types ({existing.ValueType} and {type})") { Path = path };
                     }
                 }
                 else
@@ -92,7 +92,7 @@ internal static class SchemaReader
         }
         catch (ArgumentException e)
         {
-            throw new ArrowFormatException($"{path}: {e.Message}", e) { FieldPath = path };
+            throw new ArrowFormatException($"{path}: {e.Message}", e) { Path = path };
         }
 
         (type, metadata) = ExtensionTypes.FromFieldMetadata(type, metadata, path);
@@ -105,7 +105,7 @@ internal static class SchemaReader
         {
             if (children.Length != n)
             {
-                throw new ArrowFormatException($"{path}: type {tag} needs {n} child field(s), has {children.Length}") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: type {tag} needs {n} child field(s), has {children.Length}") { Path = path };
             }
         }
 
@@ -125,7 +125,7 @@ internal static class SchemaReader
                     0 => ArrowType.Float16,
                     1 => ArrowType.Float32,
                     2 => ArrowType.Float64,
-                    var p => throw new ArrowFormatException($"{path}: unknown floating point precision {p}") { FieldPath = path },
+                    var p => throw new ArrowFormatException($"{path}: unknown floating point precision {p}") { Path = path },
                 };
             case FbType.Binary: return ArrowType.Binary;
             case FbType.Utf8: return ArrowType.Utf8;
@@ -141,7 +141,7 @@ internal static class SchemaReader
                 {
                     0 => ArrowType.Date32,
                     1 => ArrowType.Date64,
-                    var u => throw new ArrowFormatException($"{path}: unknown date unit {u}") { FieldPath = path },
+                    var u => throw new ArrowFormatException($"{path}: unknown date unit {u}") { Path = path },
                 };
             case FbType.Time:
             {
@@ -150,7 +150,7 @@ internal static class SchemaReader
                 int expected = unit is TimeUnit.Second or TimeUnit.Millisecond ? 32 : 64;
                 if (bitWidth != expected)
                 {
-                    throw new ArrowFormatException($"{path}: time in {unit} must be {expected} bits wide, not {bitWidth}") { FieldPath = path };
+                    throw new ArrowFormatException($"{path}: time in {unit} must be {expected} bits wide, not {bitWidth}") { Path = path };
                 }
 
                 return ArrowType.Time(unit);
@@ -168,7 +168,7 @@ internal static class SchemaReader
                     0 => ArrowType.IntervalYearMonth,
                     1 => ArrowType.IntervalDayTime,
                     2 => ArrowType.IntervalMonthDayNano,
-                    var u => throw new ArrowFormatException($"{path}: unknown interval unit {u}") { FieldPath = path },
+                    var u => throw new ArrowFormatException($"{path}: unknown interval unit {u}") { Path = path },
                 };
             case FbType.Duration: return ArrowType.Duration(ReadUnit(t.GetInt16(0, 1), path));
             case FbType.FixedSizeBinary:
@@ -177,7 +177,7 @@ internal static class SchemaReader
                 // Widths are counted in bits elsewhere (TypeLayout), so int.MaxValue / 8 is the ceiling.
                 if (width is < 0 or > int.MaxValue / 8)
                 {
-                    throw new ArrowFormatException($"{path}: fixed size binary width {width} is outside 0..{int.MaxValue / 8}") { FieldPath = path };
+                    throw new ArrowFormatException($"{path}: fixed size binary width {width} is outside 0..{int.MaxValue / 8}") { Path = path };
                 }
 
                 return ArrowType.FixedSizeBinary(width);
@@ -193,7 +193,7 @@ internal static class SchemaReader
                 int size = t.GetInt32(0, 0);
                 if (size < 0)
                 {
-                    throw new ArrowFormatException($"{path}: fixed size list size {size} is negative") { FieldPath = path };
+                    throw new ArrowFormatException($"{path}: fixed size list size {size} is negative") { Path = path };
                 }
 
                 return ArrowType.FixedSizeList(children[0], size);
@@ -208,7 +208,7 @@ internal static class SchemaReader
                 short mode = t.GetInt16(0, 0);
                 if (mode is not (0 or 1))
                 {
-                    throw new ArrowFormatException($"{path}: unknown union mode {mode}") { FieldPath = path };
+                    throw new ArrowFormatException($"{path}: unknown union mode {mode}") { Path = path };
                 }
 
                 IEnumerable<sbyte>? codes = null;
@@ -220,7 +220,7 @@ internal static class SchemaReader
                         int code = ids.Get<int>(i);
                         if (code is < 0 or > 127)
                         {
-                            throw new ArrowFormatException($"{path}: union type id {code} is outside 0..127") { FieldPath = path };
+                            throw new ArrowFormatException($"{path}: union type id {code} is outside 0..127") { Path = path };
                         }
 
                         list[i] = (sbyte)code;
@@ -236,12 +236,12 @@ internal static class SchemaReader
                 ExpectChildren(2);
                 if (children[0].Type.Id is not (ArrowTypeId.Int16 or ArrowTypeId.Int32 or ArrowTypeId.Int64))
                 {
-                    throw new ArrowFormatException($"{path}: run ends must be int16, int32 or int64, not {children[0].Type}") { FieldPath = path };
+                    throw new ArrowFormatException($"{path}: run ends must be int16, int32 or int64, not {children[0].Type}") { Path = path };
                 }
 
                 return ArrowType.RunEndEncoded(children[0], children[1]);
             default:
-                throw new ArrowFormatException($"{path}: unknown type tag {(byte)tag}") { FieldPath = path };
+                throw new ArrowFormatException($"{path}: unknown type tag {(byte)tag}") { Path = path };
         }
     }
 
@@ -250,7 +250,7 @@ internal static class SchemaReader
         int bitWidth = t.GetInt32(0, 0);
         if (bitWidth is not (8 or 16 or 32 or 64))
         {
-            throw new ArrowFormatException($"{path}: integer bit width {bitWidth} is not 8, 16, 32 or 64") { FieldPath = path };
+            throw new ArrowFormatException($"{path}: integer bit width {bitWidth} is not 8, 16, 32 or 64") { Path = path };
         }
 
         return ArrowType.Integer(bitWidth, t.GetBool(1, false));
@@ -262,7 +262,7 @@ internal static class SchemaReader
         1 => TimeUnit.Millisecond,
         2 => TimeUnit.Microsecond,
         3 => TimeUnit.Nanosecond,
-        _ => throw new ArrowFormatException($"{path}: unknown time unit {unit}") { FieldPath = path },
+        _ => throw new ArrowFormatException($"{path}: unknown time unit {unit}") { Path = path },
     };
 
     internal static ImmutableArray<KeyValuePair<string, string>> ReadMetadata(FlatTable table, int slot, string path)

@@ -50,7 +50,7 @@ public sealed class CsvBatchReader : IDisposable
             // The raw record may or may not end with its line break here: the record starts after the last good one.
             BadDataFound = args => throw new CsvFormatException(
                 Math.Max(_lastLine + 1, args.Context.Parser!.RawRow - args.RawRecord.AsSpan().Count('\n')), Math.Max(1, args.Context.Parser.Count),
-                $"malformed quoting (a stray or unterminated quote) in field {Excerpt(args.Field)}"),
+                $"malformed quoting (a stray or unterminated quote) in field {Excerpt(args.Field)}") { Offset = args.Context.Parser.CharCount },
         };
         _input = new RecordBoundedReader(reader, _options.MaxRecordChars, leaveOpen, () => _lastLine + 1);
         _parser = new CsvParser(_input, config, leaveOpen: false);
@@ -195,13 +195,13 @@ public sealed class CsvBatchReader : IDisposable
             _input.RecordEnded();
             if (fields.Length > _options.MaxFields)
             {
-                throw new CsvFormatException(line, null, $"the record has {fields.Length} fields, more than the limit of {_options.MaxFields}");
+                throw new CsvFormatException(line, null, $"the record has {fields.Length} fields, more than the limit of {_options.MaxFields}") { Offset = _parser.CharCount };
             }
 
             if (ColumnCount > 0 && fields.Length != ColumnCount)
             {
                 throw new CsvFormatException(line, Math.Min(fields.Length, ColumnCount) + 1,
-                    $"the record has {fields.Length} fields, the {(_options.HasHeader ? "header" : "first record")} {ColumnCount}");
+                    $"the record has {fields.Length} fields, the {(_options.HasHeader ? "header" : "first record")} {ColumnCount}") { Offset = _parser.CharCount };
             }
 
             return (line, fields);
@@ -209,14 +209,14 @@ public sealed class CsvBatchReader : IDisposable
         catch (MaxFieldSizeException e)
         {
             long line = Math.Max(1, e.Context?.Parser?.RawRow ?? 0);
-            throw new CsvFormatException(line, null, $"a field is longer than the limit of {_options.MaxFieldChars} characters", e);
+            throw new CsvFormatException(line, null, $"a field is longer than the limit of {_options.MaxFieldChars} characters", e) { Offset = e.Context?.Parser?.CharCount };
         }
         catch (CsvHelperException e)
         {
             // Other parser failures; CsvHelper's own message, without its exception's name.
             long line = Math.Max(1, e.Context?.Parser?.RawRow ?? 0);
             string message = FirstLine(e.Message);
-            throw new CsvFormatException(line, null, message.StartsWith("Exception of type", StringComparison.Ordinal) ? "cannot parse the record" : $"cannot parse the record: {message}", e);
+            throw new CsvFormatException(line, null, message.StartsWith("Exception of type", StringComparison.Ordinal) ? "cannot parse the record" : $"cannot parse the record: {message}", e) { Offset = e.Context?.Parser?.CharCount };
         }
     }
 

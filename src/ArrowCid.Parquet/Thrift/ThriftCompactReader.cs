@@ -40,12 +40,16 @@ public ref struct ThriftCompactReader
     /// <summary>Bytes not yet consumed.</summary>
     public readonly int Remaining => _buffer.Length - _position;
 
+    // Every error says where in the thrift bytes it was found.
+    private readonly ParquetFormatException Error(string message, Exception? innerException = null) =>
+        innerException is null ? new(message) { Offset = _position } : new(message, innerException) { Offset = _position };
+
     /// <summary>Enters a struct; returns the state to give back to <see cref="EndStruct"/>.</summary>
     public short BeginStruct()
     {
         if (++_depth > MaxDepth)
         {
-            throw new ParquetFormatException($"thrift: structs nest deeper than {MaxDepth} levels");
+            throw Error($"thrift: structs nest deeper than {MaxDepth} levels");
         }
         short saved = _lastFieldId;
         _lastFieldId = 0;
@@ -80,7 +84,7 @@ public ref struct ThriftCompactReader
             long wide = ZigZag(ReadVarint64("field id"));
             if (wide is < short.MinValue or > short.MaxValue)
             {
-                throw new ParquetFormatException($"thrift: field id {wide} does not fit i16");
+                throw Error($"thrift: field id {wide} does not fit i16");
             }
             id = (short)wide;
         }
@@ -90,7 +94,7 @@ public ref struct ThriftCompactReader
             1 => new ThriftField(id, ThriftType.Bool, true),
             2 => new ThriftField(id, ThriftType.Bool, false),
             >= 3 and <= 13 => new ThriftField(id, (ThriftType)typeCode, false),
-            _ => throw new ParquetFormatException($"thrift: field {id} has unknown type code {typeCode}"),
+            _ => throw Error($"thrift: field {id} has unknown type code {typeCode}"),
         };
         return true;
     }
@@ -103,7 +107,7 @@ public ref struct ThriftCompactReader
         {
             1 => true,
             0 or 2 => false,
-            _ => throw new ParquetFormatException($"thrift: bool element has invalid byte {b}"),
+            _ => throw Error($"thrift: bool element has invalid byte {b}"),
         };
     }
 
@@ -115,7 +119,7 @@ public ref struct ThriftCompactReader
     {
         long v = ZigZag(ReadVarint64("i16"));
         return v is < short.MinValue or > short.MaxValue
-            ? throw new ParquetFormatException($"thrift: i16 value {v} out of range")
+            ? throw Error($"thrift: i16 value {v} out of range")
             : (short)v;
     }
 
@@ -124,7 +128,7 @@ public ref struct ThriftCompactReader
     {
         long v = ZigZag(ReadVarint64("i32"));
         return v is < int.MinValue or > int.MaxValue
-            ? throw new ParquetFormatException($"thrift: i32 value {v} out of range")
+            ? throw Error($"thrift: i32 value {v} out of range")
             : (int)v;
     }
 
@@ -140,7 +144,7 @@ public ref struct ThriftCompactReader
         ulong length = ReadVarint64("binary length");
         if (length > (ulong)Remaining)
         {
-            throw new ParquetFormatException($"thrift: binary length {length} exceeds the {Remaining} bytes left");
+            throw Error($"thrift: binary length {length} exceeds the {Remaining} bytes left");
         }
         return Take((int)length, "binary");
     }
@@ -155,7 +159,7 @@ public ref struct ThriftCompactReader
         }
         catch (DecoderFallbackException ex)
         {
-            throw new ParquetFormatException("thrift: string is not valid UTF-8", ex);
+            throw Error("thrift: string is not valid UTF-8", ex);
         }
     }
 
@@ -175,7 +179,7 @@ public ref struct ThriftCompactReader
         // Every element takes at least one byte, so a larger count cannot be honest.
         if (count > Remaining)
         {
-            throw new ParquetFormatException($"thrift: list of {count} elements exceeds the {Remaining} bytes left");
+            throw Error($"thrift: list of {count} elements exceeds the {Remaining} bytes left");
         }
         return new ThriftListHeader(type, (int)count);
     }
@@ -227,7 +231,7 @@ public ref struct ThriftCompactReader
                     {
                         if (wide > (ulong)Remaining / 2)
                         {
-                            throw new ParquetFormatException($"thrift: map of {wide} entries exceeds the {Remaining} bytes left");
+                            throw Error($"thrift: map of {wide} entries exceeds the {Remaining} bytes left");
                         }
                         byte kv = ReadRawByte("map types");
                         ThriftType keyType = ElementType(kv >> 4, "map key");
@@ -242,7 +246,7 @@ public ref struct ThriftCompactReader
                     return;
                 }
             default:
-                throw new ParquetFormatException($"thrift: cannot skip unknown type {(int)type}");
+                throw Error($"thrift: cannot skip unknown type {(int)type}");
         }
     }
 
@@ -262,16 +266,16 @@ public ref struct ThriftCompactReader
     {
         if (++_depth > MaxDepth)
         {
-            throw new ParquetFormatException($"thrift: containers nest deeper than {MaxDepth} levels");
+            throw Error($"thrift: containers nest deeper than {MaxDepth} levels");
         }
     }
 
-    private static ThriftType ElementType(int code, string what) => code switch
+    private readonly ThriftType ElementType(int code, string what) => code switch
     {
         // Booleans in containers: the spec says 2, older writers used 1; both mean "bool".
         1 or 2 => ThriftType.Bool,
         >= 3 and <= 13 => (ThriftType)code,
-        _ => throw new ParquetFormatException($"thrift: {what} has unknown element type code {code}"),
+        _ => throw Error($"thrift: {what} has unknown element type code {code}"),
     };
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -282,7 +286,7 @@ public ref struct ThriftCompactReader
     {
         if (_position >= _buffer.Length)
         {
-            throw new ParquetFormatException($"thrift: input ends inside {what}");
+            throw Error($"thrift: input ends inside {what}");
         }
         return _buffer[_position++];
     }
@@ -291,7 +295,7 @@ public ref struct ThriftCompactReader
     {
         if (count > Remaining)
         {
-            throw new ParquetFormatException($"thrift: input ends inside {what}");
+            throw Error($"thrift: input ends inside {what}");
         }
         ReadOnlySpan<byte> slice = _buffer.Slice(_position, count);
         _position += count;
@@ -306,7 +310,7 @@ public ref struct ThriftCompactReader
             byte b = ReadRawByte(what);
             if (shift == 63 && b > 1)
             {
-                throw new ParquetFormatException($"thrift: varint for {what} overflows 64 bits");
+                throw Error($"thrift: varint for {what} overflows 64 bits");
             }
             result |= (ulong)(b & 0x7F) << shift;
             if ((b & 0x80) == 0)
@@ -314,6 +318,6 @@ public ref struct ThriftCompactReader
                 return result;
             }
         }
-        throw new ParquetFormatException($"thrift: varint for {what} is longer than 10 bytes");
+        throw Error($"thrift: varint for {what} is longer than 10 bytes");
     }
 }

@@ -126,8 +126,8 @@ public class CDataMalformedTests
     [Fact]
     public void A_malformed_array_names_the_field_at_fault()
     {
-        Assert.Equal("array", AssertArrayRejected(TestArrays.Int32(1, 2, 3), c => CAbi.WriteLong(c, CAbi.ArrayLength, -4)).FieldPath);
-        Assert.Equal("array", AssertArrayRejected(TestArrays.Int32(1, 2, 3), c => CAbi.WriteLong(c, CAbi.ArrayNBuffers, 3)).FieldPath);
+        Assert.Equal("array", AssertArrayRejected(TestArrays.Int32(1, 2, 3), c => CAbi.WriteLong(c, CAbi.ArrayLength, -4)).Path);
+        Assert.Equal("array", AssertArrayRejected(TestArrays.Int32(1, 2, 3), c => CAbi.WriteLong(c, CAbi.ArrayNBuffers, 3)).Path);
     }
 
     private readonly List<nint> _strings = [];

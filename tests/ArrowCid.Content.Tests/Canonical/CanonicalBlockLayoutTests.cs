@@ -117,7 +117,7 @@ public class CanonicalBlockLayoutTests
         for (int cut = 0; cut < block.Length; cut++)
         {
             var error = Assert.Throws<ContentFormatException>(() => CanonicalBlockLayout.Parse(block.AsMemory(0, cut)));
-            Assert.InRange(error.Offset, 0, cut);
+            Assert.InRange(Assert.NotNull(error.Offset), 0, cut);
         }
 
         // Cut inside the batch's body: the batch message is the one that does not fit.
@@ -229,7 +229,7 @@ public class CanonicalBlockLayoutTests
             }
             catch (ContentFormatException e)
             {
-                Assert.InRange(e.Offset, 0, input.Length);
+                Assert.InRange(Assert.NotNull(e.Offset), 0, input.Length);
             }
         }
     }

@@ -123,13 +123,25 @@ public class ThriftCompactTests
     [InlineData(new byte[] { 0x15, 0x80, 0x80, 0x80, 0x80, 0x20 })]    // i32 value out of range
     [InlineData(new byte[] { 0x18, 0x01, 0xFF, 0x00 })]                // string not UTF-8
     [InlineData(new byte[] { 0x18, 0x01, 0x61 })]                      // ends before the stop field
-    public void Malformed_input_gives_the_one_exception(byte[] bytes)
+    public void Malformed_input_gives_the_one_exception_with_where_it_was_found(byte[] bytes)
     {
-        Assert.Throws<ParquetFormatException>(() =>
+        var error = Assert.Throws<ParquetFormatException>(() =>
         {
             var reader = new ThriftCompactReader(bytes);
             KeyValue.Read(ref reader);
         });
+
+        // Every format error tells its position one way: an offset within the thrift bytes.
+        var position = Assert.IsAssignableFrom<Arrow.IFormatErrorPosition>(error);
+        Assert.InRange(Assert.NotNull(position.Offset), 1, bytes.Length);
+    }
+
+    [Fact]
+    public void A_parquet_error_s_path_names_its_row_group_and_column()
+    {
+        Assert.Null(new ParquetFormatException("whole file").Path);
+        Assert.Equal("row group 2", new ParquetFormatException("x") { RowGroup = 2 }.Path);
+        Assert.Equal("row group 2 → column a.b", new ParquetFormatException("x") { RowGroup = 2, Column = "a.b" }.Path);
     }
 
     [Fact]
