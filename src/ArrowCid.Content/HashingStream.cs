@@ -12,10 +12,11 @@ namespace ArrowCid.Content;
 /// to <see cref="StagingSize"/> bytes costs one hash pass and one write; large buffers go straight
 /// from where they lie.
 /// </summary>
-internal sealed class HashingStream(Stream? inner = null) : Stream
+/// <param name="inner">Where the bytes go as well, or null to hash and count only.</param>
+public sealed class HashingStream(Stream? inner = null) : Stream
 {
     /// <summary>Writes smaller than this are gathered; a 1 MiB block (the usual size) is one write.</summary>
-    internal const int StagingSize = 1 << 20;
+    public const int StagingSize = 1 << 20;
 
     // Below this, starting a second thread costs more than it saves.
     private const int ParallelThreshold = 4 << 20;
@@ -25,14 +26,19 @@ internal sealed class HashingStream(Stream? inner = null) : Stream
     private int _staged;
     private long _length;
 
+    /// <inheritdoc />
     public override bool CanRead => false;
 
+    /// <inheritdoc />
     public override bool CanSeek => false;
 
+    /// <inheritdoc />
     public override bool CanWrite => true;
 
+    /// <summary>Bytes written so far.</summary>
     public override long Length => _length;
 
+    /// <summary>Bytes written so far; it cannot be set.</summary>
     public override long Position
     {
         get => _length;
@@ -46,6 +52,7 @@ internal sealed class HashingStream(Stream? inner = null) : Stream
         return _hash.GetHashAndReset();
     }
 
+    /// <inheritdoc />
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         _length += buffer.Length;
@@ -99,8 +106,10 @@ internal sealed class HashingStream(Stream? inner = null) : Stream
         }
     }
 
+    /// <inheritdoc />
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
+    /// <inheritdoc />
     public override void WriteByte(byte value) => Write([value]);
 
     /// <summary>Hashes and passes on what is staged; the inner stream is not flushed (its owner decides about durability).</summary>
@@ -115,12 +124,16 @@ internal sealed class HashingStream(Stream? inner = null) : Stream
         }
     }
 
+    /// <summary>Not supported: the stream is write-only.</summary>
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("a hashing stream is write-only");
 
+    /// <summary>Not supported: the stream only appends.</summary>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("a hashing stream only appends");
 
+    /// <summary>Not supported: the stream only appends.</summary>
     public override void SetLength(long value) => throw new NotSupportedException("a hashing stream only appends");
 
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;

@@ -1,3 +1,4 @@
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Grpc;
 using ArrowCid.Node;

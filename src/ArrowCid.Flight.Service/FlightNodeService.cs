@@ -1,6 +1,7 @@
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;

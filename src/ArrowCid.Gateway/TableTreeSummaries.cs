@@ -50,8 +50,8 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
     /// <param name="cid">A table CID (raw or dag-cbor) held here.</param>
     /// <param name="cancellationToken">Ends a walk early (nothing is then kept).</param>
     /// <returns>The summary.</returns>
-    /// <exception cref="Content.Stores.BlockNotFoundException">The root or a manifest node is not here.</exception>
-    /// <exception cref="Content.Stores.BlockCorruptedException">A block does not hash to its CID.</exception>
+    /// <exception cref="Content.BlockNotFoundException">The root or a manifest node is not here.</exception>
+    /// <exception cref="Content.BlockCorruptedException">A block does not hash to its CID.</exception>
     /// <exception cref="Content.ContentFormatException">Not a table, or a malformed node.</exception>
     public TableTreeSummary Get(Cid cid, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Flight;
 using ArrowCid.Registry;

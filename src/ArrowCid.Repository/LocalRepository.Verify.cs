@@ -1,4 +1,5 @@
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 
 using ArrowCid.Registry;

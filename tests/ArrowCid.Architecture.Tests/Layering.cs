@@ -16,7 +16,8 @@ internal static class Layering
         // needs no metadata store (it knows nothing of the registry). The Flight protocol and client
         // sit beside both: a program that only fetches needs no storage.
         // Ingest reads a table in whatever format it comes (Arrow IPC, CSV, Parquet).
-        ["ArrowCid.Registry", "ArrowCid.SharedMemory", "ArrowCid.Flight", "ArrowCid.Ingest"],
+        // The storage engine of blocks (files and packs) sits over the pure formats, beside them.
+        ["ArrowCid.Registry", "ArrowCid.SharedMemory", "ArrowCid.Flight", "ArrowCid.Ingest", "ArrowCid.Content.Stores"],
         // The repository joins blocks and their metadata, and reads blocks wherever they live (shared memory too).
         ["ArrowCid.Repository"],
         // The node, whatever protocol reaches it: content, peers (over the Flight client), registry, tokens, changes.
@@ -40,7 +41,10 @@ internal static class Layering
     /// </summary>
     public static readonly (string From, string[] Never)[] Unreachable =
     [
-        ("ArrowCid.Flight", ["ArrowCid.Registry", "ArrowCid.Repository", "ArrowCid.Parquet", "ArrowCid.SharedMemory"]),
+        ("ArrowCid.Flight", ["ArrowCid.Registry", "ArrowCid.Repository", "ArrowCid.Parquet", "ArrowCid.SharedMemory", "ArrowCid.Content.Stores"]),
+        // What needs only CIDs and the canonical form does not carry the storage engine.
+        ("ArrowCid.Registry", ["ArrowCid.Content.Stores"]),
+        ("ArrowCid.SharedMemory", ["ArrowCid.Content.Stores"]),
         ("ArrowCid.Gateway", ["ArrowCid.Flight.Service"]),
         ("ArrowCid.Flight.Service", ["ArrowCid.Gateway"]),
     ];

@@ -1,4 +1,5 @@
 using System.Net;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Repository;
 

@@ -1,4 +1,5 @@
 using ArrowCid.Content.Datasets;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Registry;

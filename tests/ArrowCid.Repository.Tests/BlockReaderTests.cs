@@ -4,6 +4,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Repository.Tests.Content;
 using ArrowCid.SharedMemory;

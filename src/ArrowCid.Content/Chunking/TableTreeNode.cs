@@ -19,7 +19,7 @@ public sealed record TableTreeBlock(Cid Cid, byte[] Bytes, int Level)
 {
     /// <summary>The block as one hashed when it was made (it was: <see cref="TableTreeNode.Encode"/> names it by its bytes), to store without hashing it again.</summary>
     /// <returns>The hashed block.</returns>
-    public Stores.HashedBlock ToHashedBlock() => new(Cid, Bytes);
+    public HashedBlock ToHashedBlock() => new(Cid, Bytes);
 }
 
 /// <summary>

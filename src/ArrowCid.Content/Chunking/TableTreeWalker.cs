@@ -1,5 +1,4 @@
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Content.Stores;
 
 namespace ArrowCid.Content.Chunking;
 

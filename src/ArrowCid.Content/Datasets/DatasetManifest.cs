@@ -1,7 +1,6 @@
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.DagCbor;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Content.Stores;
 
 namespace ArrowCid.Content.Datasets;
 

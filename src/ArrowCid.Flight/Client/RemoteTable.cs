@@ -1,7 +1,6 @@
 using ArrowCid.Content;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
-using ArrowCid.Content.Stores;
 using ArrowCid.Grpc;
 
 namespace ArrowCid.Flight.Client;

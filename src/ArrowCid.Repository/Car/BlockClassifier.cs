@@ -22,7 +22,7 @@ internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Row
 {
     /// <summary>
     /// The registry record of a block found to be this, labelled as <paramref name="options"/> say
-    /// (its links and size are filled in by <see cref="LocalRepository.PutBlock(Content.Stores.HashedBlock, BlockRecord)"/>);
+    /// (its links and size are filled in by <see cref="LocalRepository.PutBlock(Content.HashedBlock, BlockRecord)"/>);
     /// a table node is registered as a put registers it, unlabelled and unpinned.
     /// </summary>
     public BlockRecord ToRecord(Cid cid, PutOptions options, bool pinned) => Kind == BlockKind.TableNode ? TableWriter.NodeRecord(cid) : new()

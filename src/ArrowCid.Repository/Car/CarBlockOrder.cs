@@ -18,7 +18,7 @@ public static class CarBlockOrder
     /// <param name="root">A stored CID.</param>
     /// <param name="duplicates">True to name a block every time the walk meets it (CAR <c>dups=y</c>); false to name each block once (<c>dups=n</c>).</param>
     /// <returns>The CIDs in order, the root first; identity CIDs left out.</returns>
-    /// <exception cref="Content.Stores.BlockNotFoundException">A table node is missing (while enumerating).</exception>
+    /// <exception cref="Content.BlockNotFoundException">A table node is missing (while enumerating).</exception>
     /// <exception cref="Content.ContentFormatException">A table node is malformed or disagrees with its parent (while enumerating).</exception>
     public static IEnumerable<Cid> DepthFirst(ContentRepository content, Cid root, bool duplicates = false)
     {

@@ -1,5 +1,6 @@
 using ArrowCid.Content.Car;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 
 using ArrowCid.Registry;

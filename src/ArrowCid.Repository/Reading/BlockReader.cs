@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Content.Stores.Packs;
 using ArrowCid.SharedMemory;

@@ -131,7 +131,7 @@ public class TableTreeWalkerTests
         Assert.Equal(TableWalkStep.Chunk, walk.Next());
         Assert.Equal(new TableTreeEntry(cid, 0, bytes.Length), walk.Chunk);
         Assert.Equal(TableWalkStep.End, walk.Next());
-        Assert.Throws<ArrowCid.Content.Stores.BlockCorruptedException>(() =>
+        Assert.Throws<ArrowCid.Content.BlockCorruptedException>(() =>
         {
             var corrupt = new TableTreeWalker(cid);
             corrupt.Next();

@@ -1,6 +1,7 @@
 using ArrowCid.Content.Car;
 using ArrowCid.Content.DagCbor;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Repository;
 using ArrowCid.Registry.Tests.Support;

@@ -1,6 +1,6 @@
 using ArrowCid.Content.Multiformats;
 
-namespace ArrowCid.Content.Stores;
+namespace ArrowCid.Content;
 
 /// <summary>A block asked for by CID is not in the store.</summary>
 public sealed class BlockNotFoundException : KeyNotFoundException

@@ -1,6 +1,6 @@
 using ArrowCid.Content.Multiformats;
 
-namespace ArrowCid.Content.Stores;
+namespace ArrowCid.Content;
 
 /// <summary>
 /// A block whose bytes have been hashed to its CID exactly once, by the code that made them (an

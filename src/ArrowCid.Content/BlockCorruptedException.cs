@@ -1,10 +1,10 @@
 using ArrowCid.Content.Multiformats;
 
-namespace ArrowCid.Content.Stores;
+namespace ArrowCid.Content;
 
 /// <summary>
 /// Bytes that do not hash to the CID they are stored or offered under: a damaged block file, a
-/// truncated copy, or content handed to <see cref="IBlockStore.Put(Cid, ReadOnlySpan{byte})"/>
+/// truncated copy, or content handed to a block store's <c>Put</c>
 /// under the wrong CID.
 /// </summary>
 public sealed class BlockCorruptedException : IOException
