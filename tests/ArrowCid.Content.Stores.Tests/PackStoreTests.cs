@@ -2,7 +2,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Content.Stores.Packs;
 
-namespace ArrowCid.Content.Tests.Stores;
+namespace ArrowCid.Content.Stores.Tests;
 
 /// <summary>The block store contract, with every block small enough to be packed.</summary>
 public sealed class PackedDirectoryBlockStoreTests : BlockStoreContractTests, IDisposable

@@ -2,7 +2,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Content.Tests.Fuzz;
 
-namespace ArrowCid.Content.Tests.Stores;
+namespace ArrowCid.Content.Stores.Tests;
 
 public sealed class DirectoryBlockStoreTests : BlockStoreContractTests, IDisposable
 {

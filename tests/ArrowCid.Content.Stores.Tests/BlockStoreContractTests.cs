@@ -1,7 +1,7 @@
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 
-namespace ArrowCid.Content.Tests.Stores;
+namespace ArrowCid.Content.Stores.Tests;
 
 /// <summary>What every <see cref="IBlockStore"/> does; each store's test class supplies an empty one.</summary>
 public abstract class BlockStoreContractTests
