@@ -1,0 +1,156 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using ArrowCid.Arrow.IO;
+using ArrowCid.Arrow.Memory;
+using ArrowCid.Content.Multiformats;
+using Microsoft.Win32.SafeHandles;
+
+namespace ArrowCid.Content.Stores.Packs;
+
+/// <summary>Compaction: the live records of mostly dead packs are copied into this process's pack, which is synced before the old files go.</summary>
+public sealed partial class PackStore
+{
+    /// <summary>
+    /// Drops every block <paramref name="keep"/> refuses and every second copy of a block (one
+    /// tombstone each), then rewrites each pack (other than one a live writer holds) whose live
+    /// records fill less than <paramref name="liveFraction"/> of it: its live records are copied to
+    /// this process's pack, synced, and the old file deleted. Call it where no put runs (under the
+    /// repository's exclusive lock).
+    /// </summary>
+    /// <param name="keep">Whether a block is retained.</param>
+    /// <param name="liveFraction">Packs fuller than this keep their dead records (as tombstoned space).</param>
+    /// <param name="logAppliedThrough">
+    /// Where each pack's log entries have been applied to (the offset of the last applied, -1 for
+    /// none); a rewrite drops applied entries as dead weight and leaves a pack holding one that was
+    /// not as it is. Null when nothing reads the log: every entry counts as applied.
+    /// </param>
+    /// <returns>What was done.</returns>
+    public PackCompaction Compact(Func<Cid, bool> keep, double liveFraction = 0.5, Func<ulong, long>? logAppliedThrough = null)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        Refresh();
+        var removed = new List<(Cid, int)>();
+        lock (_gate)
+        {
+            foreach (var (cid, copies) in _blocks.ToList())
+            {
+                bool kept = keep(cid);
+                for (int i = kept ? 1 : 0; i < copies.Length; i++)
+                {
+                    AppendTombstoneLocked(cid, copies[i]);
+                }
+
+                if (!kept)
+                {
+                    removed.Add((cid, copies[0].Length));
+                }
+            }
+
+            // Seal this process's pack so it may be rewritten like any other; later appends go to another.
+            SealWriterLocked();
+        }
+
+        Sync();
+        int rewritten = 0;
+        long freed = 0;
+        foreach (var state in SnapshotPacks())
+        {
+            long length = LengthOf(state.Id);
+            long live = LiveBytes(state);
+            if (length == 0 || live >= liveFraction * length || HasUnappliedLogEntries(state, logAppliedThrough))
+            {
+                continue;
+            }
+
+            using var held = TryLockPack(state.Id);
+            if (held is null)
+            {
+                continue;
+            }
+
+            freed += length - Rewrite(state);
+            rewritten++;
+        }
+
+        return new PackCompaction(removed, rewritten, freed);
+    }
+
+    // Bytes a rewrite must keep: live block records and tombstones whose target pack still exists.
+    private long LiveBytes(PackState state)
+    {
+        lock (_gate)
+        {
+            long live = 0;
+            foreach (var (cid, block) in state.Blocks)
+            {
+                if (!_tombstoned.Contains((state.Id, block.RecordOffset)) && _blocks.TryGetValue(cid, out var copies) && copies[0] == block)
+                {
+                    live += PackFormat.RecordLength(cid.EncodedLength, block.Length);
+                }
+            }
+
+            foreach (var tombstone in state.Tombstones)
+            {
+                if (tombstone.TargetPack != state.Id && _packs.ContainsKey(tombstone.TargetPack))
+                {
+                    live += tombstone.Length;
+                }
+            }
+
+            return live;
+        }
+    }
+
+    // Copies a pack's live records to this process's pack, syncs, deletes the pack; returns the bytes appended.
+    private long Rewrite(PackState state)
+    {
+        long appended = 0;
+        lock (_gate)
+        {
+            foreach (var (cid, block) in state.Blocks.ToList())
+            {
+                if (_tombstoned.Contains((state.Id, block.RecordOffset)) || !_blocks.TryGetValue(cid, out var copies) || copies[0] != block)
+                {
+                    continue;
+                }
+
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(block.Length);
+                try
+                {
+                    // A damaged copy is not carried over; verify reports the block missing if nothing else holds it.
+                    if (TryRead(block, buffer) && cid.Verify(buffer.AsSpan(0, block.Length)))
+                    {
+                        RemoveCopyLocked(cid, state.Id, block.RecordOffset);
+                        var moved = AppendBlockLocked(cid, buffer.AsSpan(0, block.Length));
+                        appended += PackFormat.RecordLength(cid.EncodedLength, moved.Length);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+
+            foreach (var tombstone in state.Tombstones.ToList())
+            {
+                if (tombstone.TargetPack != state.Id && _packs.ContainsKey(tombstone.TargetPack))
+                {
+                    AppendTombstoneLocked(tombstone.Cid, new PackedBlock(tombstone.TargetPack, tombstone.TargetOffset, 0, 0));
+                    appended += tombstone.Length;
+                }
+            }
+        }
+
+        Sync();
+        lock (_gate)
+        {
+            RemovePackLocked(state.Id);
+        }
+
+        File.Delete(PathOf(state.Id));
+        File.Delete(LockPathOf(state.Id));
+        DurableFile.FlushDirectory(Folder);
+        return appended;
+    }
+}
