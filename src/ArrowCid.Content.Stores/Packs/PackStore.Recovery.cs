@@ -1,8 +1,4 @@
 using System.Buffers;
-using System.Globalization;
-using System.Security.Cryptography;
-using ArrowCid.Arrow.IO;
-using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Multiformats;
 using Microsoft.Win32.SafeHandles;
 

@@ -1,37 +1,14 @@
 using ArrowCid.Grpc;
-
 using ArrowCid.Grpc.Tests.Support;
 
 namespace ArrowCid.Flight.Tests.Support;
 
-/// <summary>One server on 127.0.0.1:0 with the echo and Flight test services, shared by a test class.</summary>
-public sealed class TestServer : IAsyncLifetime
+/// <summary>The gRPC tests' echo server with the Flight test service beside the echo service, shared by a test class.</summary>
+public sealed class TestServer : EchoServer
 {
-    public const int MaxReceive = 1024 * 1024;
-
-    private GrpcServer? _server;
-
-    public EchoService Echo { get; } = new();
-
-    public GrpcServer Server => _server ?? throw new InvalidOperationException("not started");
-
-    public Uri Address => Server.Address;
-
-    public async Task InitializeAsync()
+    protected override void Register(GrpcServiceRegistry registry)
     {
-        var registry = new GrpcServiceRegistry(new GrpcServerOptions { MaxReceiveMessageSize = MaxReceive, IncludeExceptionDetails = true });
-        Echo.Register(registry);
+        base.Register(registry);
         registry.AddFlightService(new TestFlightService());
-        _server = await GrpcServer.StartAsync(registry);
     }
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
-    public GrpcChannel CreateChannel(GrpcChannelOptions? options = null) => new(Address, options);
 }

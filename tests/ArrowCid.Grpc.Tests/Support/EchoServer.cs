@@ -2,8 +2,8 @@ using ArrowCid.Grpc;
 
 namespace ArrowCid.Grpc.Tests.Support;
 
-/// <summary>One gRPC server on 127.0.0.1:0 with the echo service, shared by a test class.</summary>
-public sealed class EchoServer : IAsyncLifetime
+/// <summary>One gRPC server on 127.0.0.1:0 with the echo service (and what a subclass adds), shared by a test class.</summary>
+public class EchoServer : IAsyncLifetime
 {
     public const int MaxReceive = 1024 * 1024;
 
@@ -18,7 +18,7 @@ public sealed class EchoServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var registry = new GrpcServiceRegistry(new GrpcServerOptions { MaxReceiveMessageSize = MaxReceive, IncludeExceptionDetails = true });
-        Echo.Register(registry);
+        Register(registry);
         _server = await GrpcServer.StartAsync(registry);
     }
 
@@ -31,4 +31,7 @@ public sealed class EchoServer : IAsyncLifetime
     }
 
     public GrpcChannel CreateChannel(GrpcChannelOptions? options = null) => new(Address, options);
+
+    /// <summary>The services served: the echo service; a subclass adds its own.</summary>
+    protected virtual void Register(GrpcServiceRegistry registry) => Echo.Register(registry);
 }
