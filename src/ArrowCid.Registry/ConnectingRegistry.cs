@@ -69,9 +69,6 @@ public sealed class ConnectingRegistry : IRegistry
     public bool Unpin(Cid cid) => Inner.Unpin(cid);
 
     /// <inheritdoc/>
-    public int UnpinAll(IReadOnlyCollection<Cid> cids) => Inner.UnpinAll(cids);
-
-    /// <inheritdoc/>
     public bool SetTag(Cid cid, string key, string value) => Inner.SetTag(cid, key, value);
 
     /// <inheritdoc/>

@@ -58,11 +58,6 @@ public interface IRegistry : IDisposable
     /// <returns>False when the CID is not registered.</returns>
     bool Unpin(Cid cid);
 
-    /// <summary>Unpins several records at once (one transaction where the store has them); records a change for each that was pinned.</summary>
-    /// <param name="cids">The CIDs; those not registered are skipped.</param>
-    /// <returns>How many of them were pinned and now are not.</returns>
-    int UnpinAll(IReadOnlyCollection<Cid> cids);
-
     /// <summary>Sets (or replaces) a tag; records a change when the value changed.</summary>
     /// <param name="cid">The CID.</param>
     /// <param name="key">Tag key.</param>

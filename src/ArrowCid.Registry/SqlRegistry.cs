@@ -133,33 +133,6 @@ public abstract class SqlRegistry : IRegistry
     public bool Unpin(Cid cid) => SetPinned(cid, pinned: false);
 
     /// <inheritdoc/>
-    public int UnpinAll(IReadOnlyCollection<Cid> cids)
-    {
-        ArgumentNullException.ThrowIfNull(cids);
-        if (cids.Count == 0)
-        {
-            return 0;
-        }
-
-        // One transaction: a put's guard releases thousands of chunk pins at once.
-        return Write((c, t) =>
-        {
-            int unpinned = 0;
-            var now = Now(c, t);
-            foreach (var cid in cids)
-            {
-                ArgumentNullException.ThrowIfNull(cid);
-                if (ChangePin(c, t, cid.ToString(), pinned: false, now))
-                {
-                    unpinned++;
-                }
-            }
-
-            return unpinned;
-        });
-    }
-
-    /// <inheritdoc/>
     public bool SetTag(Cid cid, string key, string value)
     {
         ArgumentNullException.ThrowIfNull(cid);

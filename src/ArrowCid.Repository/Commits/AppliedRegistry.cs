@@ -42,9 +42,6 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public bool Unpin(Cid cid) => Applied().Unpin(cid);
 
     /// <inheritdoc/>
-    public int UnpinAll(IReadOnlyCollection<Cid> cids) => Applied().UnpinAll(cids);
-
-    /// <inheritdoc/>
     public bool SetTag(Cid cid, string key, string value) => Applied().SetTag(cid, key, value);
 
     /// <inheritdoc/>

@@ -226,25 +226,6 @@ public abstract partial class RegistryContractTests : IDisposable
     }
 
     [Fact]
-    public void UnpinAll_unpins_the_pinned_ones_records_each_change_and_skips_the_rest()
-    {
-        var registry = NewRegistry();
-        registry.Upsert(BatchRecord(FakeCid(1)) with { Pinned = true });
-        registry.Upsert(BatchRecord(FakeCid(2)));
-        registry.Upsert(BatchRecord(FakeCid(3)) with { Pinned = true });
-        long start = registry.LatestSequence;
-
-        Assert.Equal(2, registry.UnpinAll([FakeCid(1), FakeCid(2), FakeCid(3), FakeCid(4)]));
-
-        Assert.All([FakeCid(1), FakeCid(2), FakeCid(3)], c => Assert.False(registry.Find(c)!.Pinned));
-        Assert.Null(registry.Find(FakeCid(4)));
-        var changes = registry.ChangesSince(start);
-        Assert.Equal([FakeCid(1), FakeCid(3)], changes.Select(c => c.Cid));
-        Assert.All(changes, c => Assert.Equal(RegistryChangeKind.Unpinned, c.Kind));
-        Assert.Equal(0, registry.UnpinAll([]));
-    }
-
-    [Fact]
     public void Tags_and_locations_can_be_set_and_removed()
     {
         var registry = NewRegistry();
