@@ -48,7 +48,7 @@ public sealed class ConnectingRegistry : IRegistry
     public BlockRecord Upsert(BlockRecord record) => Inner.Upsert(record);
 
     /// <inheritdoc/>
-    public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore = null) => Inner.UpsertAll(records, pinnedBefore);
+    public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records) => Inner.UpsertAll(records);
 
     /// <inheritdoc/>
     public BlockRecord? Find(Cid cid) => Inner.Find(cid);

@@ -34,14 +34,12 @@ public interface ILoggedCommits
     /// <see cref="IRegistry.UpsertAll"/>), and records <paramref name="position"/> as applied for
     /// <paramref name="log"/> (a position never moves back). Durable only as far as the caller's log is.
     /// When the log is applied through <paramref name="position"/> already (another process replayed
-    /// it), nothing is written: the records as stored are returned, each counted as pinned before
-    /// when it is pinned.
+    /// it), nothing is written: the records as stored are returned.
     /// </summary>
     /// <param name="log">The log holding the entry.</param>
     /// <param name="position">The entry's position in it.</param>
     /// <param name="records">The entry's records (empty when only replaying).</param>
     /// <param name="missed">Earlier entries not applied yet, from the position applied so far.</param>
-    /// <param name="pinnedBefore">When given (as long as <paramref name="records"/>), set to whether each record was registered pinned before.</param>
     /// <returns>The records as now stored, in order.</returns>
-    IReadOnlyList<BlockRecord> UpsertLogged(ulong log, long position, IReadOnlyList<BlockRecord> records, Func<long, IReadOnlyList<IReadOnlyList<BlockRecord>>> missed, bool[]? pinnedBefore = null);
+    IReadOnlyList<BlockRecord> UpsertLogged(ulong log, long position, IReadOnlyList<BlockRecord> records, Func<long, IReadOnlyList<IReadOnlyList<BlockRecord>>> missed);
 }

@@ -25,9 +25,8 @@ public interface IRegistry : IDisposable
     /// group commit makes many puts durable with one commit. All or none are stored.
     /// </summary>
     /// <param name="records">The records.</param>
-    /// <param name="pinnedBefore">When given (as long as <paramref name="records"/>), set to whether each record was registered pinned before its upsert.</param>
     /// <returns>The records as now stored, in the same order.</returns>
-    IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore = null);
+    IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records);
 
     /// <summary>The record for a CID.</summary>
     /// <param name="cid">The CID.</param>

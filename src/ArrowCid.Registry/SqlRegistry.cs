@@ -57,25 +57,21 @@ public abstract class SqlRegistry : IRegistry
     /// <inheritdoc/>
 
     /// <inheritdoc/>
-    public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore = null)
+    public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records)
     {
-        CheckUpsertArguments(records, pinnedBefore);
+        CheckUpsertArguments(records);
         if (records.Count == 0)
         {
             return [];
         }
 
-        return Write((c, t) => UpsertEachIn(c, t, records, pinnedBefore));
+        return Write((c, t) => UpsertEachIn(c, t, records));
     }
 
     /// <summary>Checks the arguments of an <see cref="UpsertAll"/>.</summary>
-    protected static void CheckUpsertArguments(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore)
+    protected static void CheckUpsertArguments(IReadOnlyList<BlockRecord> records)
     {
         ArgumentNullException.ThrowIfNull(records);
-        if (pinnedBefore is not null && pinnedBefore.Length != records.Count)
-        {
-            throw new ArgumentException($"{pinnedBefore.Length} flags for {records.Count} records", nameof(pinnedBefore));
-        }
 
         foreach (var record in records)
         {
@@ -85,16 +81,12 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <summary>Upserts records in order inside a write transaction, as <see cref="UpsertAll"/> does.</summary>
-    protected IReadOnlyList<BlockRecord> UpsertEachIn(DbConnection connection, DbTransaction transaction, IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore)
+    protected IReadOnlyList<BlockRecord> UpsertEachIn(DbConnection connection, DbTransaction transaction, IReadOnlyList<BlockRecord> records)
     {
         var stored = new BlockRecord[records.Count];
         for (int i = 0; i < records.Count; i++)
         {
-            stored[i] = UpsertIn(connection, transaction, records[i], out bool wasPinned);
-            if (pinnedBefore is not null)
-            {
-                pinnedBefore[i] = wasPinned;
-            }
+            stored[i] = UpsertIn(connection, transaction, records[i], out _);
         }
 
         return stored;

@@ -117,16 +117,15 @@ public sealed class SqliteRegistryTests : IDisposable
         var logged = registry;
         const ulong pack = 0xF00D_0000_0000_0001; // above long.MaxValue: stored as its two's complement
         long seen = -2;
-        var pinnedBefore = new bool[1];
         registry.Upsert(BatchRecord(FakeCid(3)) with { Pinned = true });
         var stored = logged.UpsertLogged(pack, 640, [BatchRecord(FakeCid(3))], applied =>
         {
             seen = applied;
             return [[BatchRecord(FakeCid(1))], [BatchRecord(FakeCid(2)) with { Pinned = true }]];
-        }, pinnedBefore);
+        });
 
         Assert.Equal(-1, seen);
-        Assert.True(pinnedBefore[0]);
+        Assert.True(Assert.Single(stored).Pinned);
         Assert.Equal(FakeCid(3), Assert.Single(stored).Cid);
         Assert.True(registry.Contains(FakeCid(1)));
         Assert.True(registry.Find(FakeCid(2))!.Pinned);
@@ -155,13 +154,12 @@ public sealed class SqliteRegistryTests : IDisposable
         var logged = registry;
         logged.UpsertLogged(3, 256, [BatchRecord(FakeCid(1)) with { Pinned = true }], _ => []);
         long sequence = registry.LatestSequence;
-        var pinnedBefore = new bool[2];
-        var stored = logged.UpsertLogged(3, 256, [BatchRecord(FakeCid(1), producer: "again"), BatchRecord(FakeCid(2))], _ => [], pinnedBefore);
+        var stored = logged.UpsertLogged(3, 256, [BatchRecord(FakeCid(1), producer: "again"), BatchRecord(FakeCid(2))], _ => []);
 
         Assert.Equal(sequence, registry.LatestSequence);
         Assert.Equal("test", registry.Find(FakeCid(1))!.Producer);
         Assert.False(registry.Contains(FakeCid(2)));
-        Assert.Equal([true, false], pinnedBefore);
+        Assert.True(stored[0].Pinned);
         Assert.Equal("test", stored[0].Producer);
         Assert.Equal(256, logged.AppliedThrough(3));
     }
@@ -175,15 +173,12 @@ public sealed class SqliteRegistryTests : IDisposable
         var logged = registry;
         var tags = new Dictionary<string, string> { ["sensor"] = "7" };
         logged.UpsertLogged(1, 64, [BatchRecord(FakeCid(1), producer: "a"), BatchRecord(FakeCid(2), producer: null) with { Provenance = "p", Tags = tags }], _ => []);
-        var pinnedBefore = new bool[3];
         var stored = logged.UpsertLogged(
             1,
             128,
             [BatchRecord(FakeCid(1), producer: "b") with { Pinned = true }, BatchRecord(FakeCid(3), producer: null), BatchRecord(FakeCid(1), producer: "c")],
-            _ => [],
-            pinnedBefore);
+            _ => []);
 
-        Assert.Equal([false, false, true], pinnedBefore);
         Assert.Equal([FakeCid(1), FakeCid(3), FakeCid(1)], stored.Select(r => r.Cid));
         var first = registry.Find(FakeCid(1))!;
         Assert.Equal("c", first.Producer);

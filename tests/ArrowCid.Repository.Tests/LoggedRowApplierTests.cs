@@ -236,7 +236,7 @@ public sealed class LoggedRowApplierTests : IDisposable
         {
         }
 
-        public IReadOnlyList<BlockRecord> UpsertLogged(ulong log, long position, IReadOnlyList<BlockRecord> records, Func<long, IReadOnlyList<IReadOnlyList<BlockRecord>>> missed, bool[]? pinnedBefore = null)
+        public IReadOnlyList<BlockRecord> UpsertLogged(ulong log, long position, IReadOnlyList<BlockRecord> records, Func<long, IReadOnlyList<IReadOnlyList<BlockRecord>>> missed)
         {
             Calls.Enqueue((position, records.Count));
             return Fail ? throw new IOException("the registry is failing") : records;

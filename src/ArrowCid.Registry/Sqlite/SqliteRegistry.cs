@@ -198,9 +198,9 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
         WriteSqlite(synced: true, (c, t) => SqlCommands.Execute(c, t, "DELETE FROM log_applied WHERE log = $log;", ("$log", unchecked((long)log))));
 
     /// <inheritdoc/>
-    public IReadOnlyList<BlockRecord> UpsertLogged(ulong log, long position, IReadOnlyList<BlockRecord> records, Func<long, IReadOnlyList<IReadOnlyList<BlockRecord>>> missed, bool[]? pinnedBefore = null)
+    public IReadOnlyList<BlockRecord> UpsertLogged(ulong log, long position, IReadOnlyList<BlockRecord> records, Func<long, IReadOnlyList<IReadOnlyList<BlockRecord>>> missed)
     {
-        CheckUpsertArguments(records, pinnedBefore);
+        CheckUpsertArguments(records);
         ArgumentNullException.ThrowIfNull(missed);
         long key = unchecked((long)log);
         return WriteSqlite(synced: false, (c, t) =>
@@ -208,27 +208,22 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
             long applied = ScalarInt64(c, t, "SELECT position FROM log_applied WHERE log = $log;", ("$log", key)) ?? -1;
             foreach (var group in missed(applied))
             {
-                UpsertEachIn(c, t, group, pinnedBefore: null);
+                UpsertEachIn(c, t, group);
             }
 
             if (applied >= position)
             {
-                // Applied already (another process replayed the entry): the rows as stored, each
-                // counted as pinned before, since this call cannot tell whose pin it is.
+                // Applied already (another process replayed the entry): the rows as stored.
                 var current = new BlockRecord[records.Count];
                 for (int i = 0; i < records.Count; i++)
                 {
                     current[i] = SqliteRecordReader.ReadOne(c, t, records[i].Cid) ?? records[i];
-                    if (pinnedBefore is not null)
-                    {
-                        pinnedBefore[i] = current[i].Pinned;
-                    }
                 }
 
                 return (IReadOnlyList<BlockRecord>)current;
             }
 
-            var stored = UpsertEachIn(c, t, records, pinnedBefore);
+            var stored = UpsertEachIn(c, t, records);
             Execute(
                 c,
                 t,

@@ -21,7 +21,7 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public BlockRecord Upsert(BlockRecord record) => Applied().Upsert(record);
 
     /// <inheritdoc/>
-    public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records, bool[]? pinnedBefore = null) => Applied().UpsertAll(records, pinnedBefore);
+    public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records) => Applied().UpsertAll(records);
 
     /// <inheritdoc/>
     public BlockRecord? Find(Cid cid) => Applied().Find(cid);
