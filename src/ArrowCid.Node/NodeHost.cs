@@ -52,20 +52,8 @@ public sealed class NodeHost : IDisposable
         RegistryUrl = registryUrl;
         _shared = shared;
         SharedMemory = sharedMemory;
-        Node = new ContentNode(repository, new NodeOptions
-        {
-            Access = options.Access,
-            SharedRegistry = shared,
-            SharedMemory = sharedMemory,
-            FetchFromPeers = options.FetchFromPeers,
-            PeerClient = options.PeerClient,
-            PeerConnectTimeout = options.PeerConnectTimeout,
-            PeerIdleTimeout = options.PeerIdleTimeout,
-            EndpointBytes = options.EndpointBytes,
-            Limits = options.Limits,
-            RecordClientAddresses = options.RecordClientAddresses,
-            ChangePollInterval = options.ChangePollInterval,
-        });
+        // Every setting as given, with the registry and shared memory the host opened.
+        Node = new ContentNode(repository, options with { SharedRegistry = shared, SharedMemory = sharedMemory });
     }
 
     /// <summary>The node its faces serve.</summary>

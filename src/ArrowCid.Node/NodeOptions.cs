@@ -6,7 +6,7 @@ using ArrowCid.Flight.Client;
 namespace ArrowCid.Node;
 
 /// <summary>Settings of a <see cref="ContentNode"/>.</summary>
-public sealed class NodeOptions
+public sealed record NodeOptions
 {
     /// <summary>Who may call; open (no credentials) by default.</summary>
     public AccessPolicy Access { get; init; } = new();
@@ -61,4 +61,8 @@ public sealed class NodeOptions
     /// processes on a local SQLite registry announce themselves no other way.
     /// </summary>
     public TimeSpan ChangePollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The type's name only: the settings hold a peer token, which must not reach a log.</summary>
+    /// <returns><c>NodeOptions</c>.</returns>
+    public override string ToString() => nameof(NodeOptions);
 }
