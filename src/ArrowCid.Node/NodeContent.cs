@@ -28,9 +28,6 @@ public sealed class NodeContent(ContentRepository content, ShmStore? sharedMemor
     // What the local registry says a raw block is: its bytes decide that, so it is remembered.
     private readonly ConcurrentDictionary<Cid, BlockKind?> _rawKinds = new();
 
-    /// <summary>The repository this content is read from and stored into.</summary>
-    public ContentRepository Content => content;
-
     /// <summary>Reads blocks from the repository, then the shared-memory store: the repository's own reader when there is no store.</summary>
     public BlockReader Reader { get; } = sharedMemory is null ? content.Reader : new BlockReader(content.Repository.Blocks, sharedMemory);
 
