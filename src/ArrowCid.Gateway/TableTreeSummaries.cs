@@ -90,7 +90,7 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
                     Interlocked.Increment(ref _nodesRead);
                     break;
                 case TableWalkStep.Node:
-                    blocks.Add(new TableBlock(walk.Block!, walk.BlockBytes));
+                    blocks.Add(TableBlock.Reported(walk, step)!);
                     if (chunks.Count == 0 && walk.Block != cid)
                     {
                         // The nodes reached before the first chunk: the path down to it.
@@ -100,7 +100,7 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
                     break;
                 case TableWalkStep.Chunk:
                     var chunk = walk.Chunk!;
-                    blocks.Add(new TableBlock(chunk.Cid, chunk.Bytes));
+                    blocks.Add(TableBlock.Reported(walk, step)!);
                     chunks.Add(chunk);
                     firstRows.Add(firstRow);
                     firstRow += chunk.Rows;

@@ -8,7 +8,23 @@ namespace ArrowCid.Repository;
 /// <summary>One block of a table and its length.</summary>
 /// <param name="Cid">The block: a manifest root or node (dag-cbor) or a chunk (raw).</param>
 /// <param name="Bytes">Its length in bytes (a chunk's as its manifest states it).</param>
-public sealed record TableBlock(Cid Cid, long Bytes);
+public sealed record TableBlock(Cid Cid, long Bytes)
+{
+    /// <summary>The block a table walk's step reported: a manifest node, or a chunk with the length its manifest states; null for any other step.</summary>
+    /// <param name="walk">The walk.</param>
+    /// <param name="step">The step it just took.</param>
+    /// <returns>The block, or null.</returns>
+    public static TableBlock? Reported(TableTreeWalker walk, TableWalkStep step)
+    {
+        ArgumentNullException.ThrowIfNull(walk);
+        return step switch
+        {
+            TableWalkStep.Node => new TableBlock(walk.Block!, walk.BlockBytes),
+            TableWalkStep.Chunk => new TableBlock(walk.Chunk!.Cid, walk.Chunk.Bytes),
+            _ => null,
+        };
+    }
+}
 
 /// <summary>
 /// Every block a table (a CID) consists of, each once, with its length: for a manifest tree its
@@ -95,17 +111,13 @@ public sealed class TableBlocks
         var blocks = new List<TableBlock>();
         for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
-            switch (step)
+            if (step == TableWalkStep.NeedBlock)
             {
-                case TableWalkStep.NeedBlock:
-                    supply(walk, walk.Pending!);
-                    break;
-                case TableWalkStep.Node:
-                    blocks.Add(new TableBlock(walk.Block!, walk.BlockBytes));
-                    break;
-                case TableWalkStep.Chunk:
-                    blocks.Add(new TableBlock(walk.Chunk!.Cid, walk.Chunk.Bytes));
-                    break;
+                supply(walk, walk.Pending!);
+            }
+            else if (TableBlock.Reported(walk, step) is { } block)
+            {
+                blocks.Add(block);
             }
         }
 

@@ -66,15 +66,9 @@ public static class TableCopy
         var blocks = new List<TableBlock>();
         for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
-            if (step == TableWalkStep.Node)
+            if (TableBlock.Reported(walk, step) is { } block)
             {
-                blocks.Add(new TableBlock(walk.Block!, walk.BlockBytes));
-                continue;
-            }
-
-            if (step == TableWalkStep.Chunk)
-            {
-                blocks.Add(new TableBlock(walk.Chunk!.Cid, walk.Chunk.Bytes));
+                blocks.Add(block);
                 continue;
             }
 
