@@ -40,9 +40,8 @@ internal sealed class IpcSource : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(console);
-        return path == StandardStream
-            ? CliErrors.About("stdin", () => new IpcSource("stdin", TableInput.Open(new BufferedStream(console.Input, 1 << 16), TableInputFormat.Arrow)))
-            : CliErrors.About(path, () => new IpcSource(path, TableInput.OpenFile(path, TableInputFormat.Arrow)));
+        string name = path == StandardStream ? "stdin" : path;
+        return CliErrors.About(name, () => new IpcSource(name, Inputs.BatchInput.OpenTableInput(path, console, TableInputFormat.Arrow)));
     }
 
     /// <summary>The next record batch (the caller disposes it), or null after the last.</summary>

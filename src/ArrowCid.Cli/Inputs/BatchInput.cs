@@ -82,10 +82,14 @@ internal sealed class BatchInput : IDisposable
             _ => TableInputFormat.Arrow,
         };
         var options = new TableInputOptions { Csv = format == TableInputFormat.Csv ? settings.CsvFor(path) : null };
-        return About(name, () => new BatchInput(name, stdin
-            ? TableInput.Open(new BufferedStream(console.Input, 1 << 16), format, options)
-            : TableInput.OpenFile(path, format, options)));
+        return About(name, () => new BatchInput(name, OpenTableInput(path, console, format, options)));
     }
+
+    /// <summary>The one opening of a command line's input: stdin for <c>-</c> (buffered), else the file.</summary>
+    internal static TableInput OpenTableInput(string path, CliConsole console, TableInputFormat format, TableInputOptions? options = null) =>
+        path == IpcSource.StandardStream
+            ? TableInput.Open(new BufferedStream(console.Input, 1 << 16), format, options)
+            : TableInput.OpenFile(path, format, options);
 
     /// <summary>The next record batch (the caller disposes it), or null after the last.</summary>
     public RecordBatch? ReadNext() => About(Name, _input.ReadNext);
