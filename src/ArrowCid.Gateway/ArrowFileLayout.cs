@@ -184,5 +184,5 @@ internal sealed class ArrowFileLayout
     private byte[] Footer(IReadOnlyList<ArrowFileBlock> dictionaries, IReadOnlyList<ArrowFileBlock> batches) =>
         ArrowFileWriter.EncodeFooter(_schema, dictionaries, batches, sortMetadata: true);
 
-    private long MessagesLength(TableTreeEntry chunk) => chunk.Bytes - _schemaMessage.Length - CanonicalBlockLayout.EndOfStreamLength;
+    private long MessagesLength(TableTreeEntry chunk) => TableStreamWriter.MessagesLength(chunk, _schemaMessage.Length);
 }

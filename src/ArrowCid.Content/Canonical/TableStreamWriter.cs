@@ -104,8 +104,18 @@ public static class TableStreamWriter
     public static long IpcStreamLength(Schema schema, IEnumerable<TableTreeEntry> chunks)
     {
         ArgumentNullException.ThrowIfNull(chunks);
-        long schemaLength = DatasetSchemaMessage.EncodeShared(schema).Length;
-        return schemaLength + chunks.Sum(c => c.Bytes - schemaLength - CanonicalBlockLayout.EndOfStreamLength) + CanonicalBlockLayout.EndOfStreamLength;
+        int schemaLength = DatasetSchemaMessage.EncodeShared(schema).Length;
+        return schemaLength + chunks.Sum(c => MessagesLength(c, schemaLength)) + CanonicalBlockLayout.EndOfStreamLength;
+    }
+
+    /// <summary>The bytes a chunk adds to its table's stream: its block without the schema message and the end-of-stream marker.</summary>
+    /// <param name="chunk">The chunk, its length as its manifest states it.</param>
+    /// <param name="schemaMessageLength">The length of the table's schema message.</param>
+    /// <returns>The length of its dictionary and record batch messages.</returns>
+    public static long MessagesLength(TableTreeEntry chunk, int schemaMessageLength)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        return chunk.Bytes - schemaMessageLength - CanonicalBlockLayout.EndOfStreamLength;
     }
 
 #pragma warning disable CS1998 // An iterator over what is already here: it never waits.
