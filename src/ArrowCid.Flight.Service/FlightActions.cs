@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content;
 using ArrowCid.Content.Stores;
@@ -6,6 +5,7 @@ using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
+using ArrowCid.Wire;
 using Google.Protobuf;
 
 using ArrowCid.Node;
@@ -87,19 +87,15 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         }
 
         node.Registrations.Registered(cid, pin);
-        return FlightJson.Write(w =>
-        {
-            w.WriteString("cid", cid.ToString());
-            w.WriteBoolean("pinned", pin);
-        });
+        return WireJson.ToUtf8(new PinResult(cid.ToString(), pin), WireJsonContext.Default.PinResult);
     }
 
     private byte[] Tag(ByteString body)
     {
-        var json = FlightRequestJson.ParseObject(body.Span, "tag action body");
-        var cid = FlightRequests.ParseCid(FlightRequestJson.OptionalString(json, "cid") ?? throw FlightErrors.Invalid("tag: 'cid' is missing"), "tag");
-        string key = FlightRequestJson.OptionalString(json, "key") is { Length: > 0 } k ? k : throw FlightErrors.Invalid("tag: 'key' is missing or empty");
-        string? value = FlightRequestJson.OptionalString(json, "value");
+        var request = FlightRequestJson.Read(body.Span, WireJsonContext.Default.TagBody, "tag action body");
+        var cid = FlightRequests.ParseCid(request.Cid ?? throw FlightErrors.Invalid("tag: 'cid' is missing"), "tag");
+        string key = request.Key is { Length: > 0 } k ? k : throw FlightErrors.Invalid("tag: 'key' is missing or empty");
+        string? value = request.Value;
         bool found = false;
         foreach (var registry in Registries())
         {
@@ -126,19 +122,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         }
 
         node.Registrations.Registered(cid);
-        return FlightJson.Write(w =>
-        {
-            w.WriteString("cid", cid.ToString());
-            w.WriteString("key", key);
-            if (value is null)
-            {
-                w.WriteNull("value");
-            }
-            else
-            {
-                w.WriteString("value", value);
-            }
-        });
+        return WireJson.ToUtf8(new TagBody(cid.ToString(), key, value), WireJsonContext.Default.TagBody);
     }
 
     private byte[] Delete(Cid cid)
@@ -179,11 +163,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         node.Content.Forget(cid);
         // Other nodes' copies are theirs: the shared record loses this node's location only.
         node.Registrations.Dropped(cid);
-        return FlightJson.Write(w =>
-        {
-            w.WriteString("cid", cid.ToString());
-            w.WriteBoolean("deleted", true);
-        });
+        return WireJson.ToUtf8(new DeleteResult(cid.ToString(), true), WireJsonContext.Default.DeleteResult);
     }
 
     private byte[] Verify(Cid cid)
@@ -202,45 +182,39 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
             bytes += opened.Memory.Length;
         }
 
-        return FlightJson.Write(w =>
-        {
-            w.WriteString("cid", cid.ToString());
-            w.WriteBoolean("ok", true);
-            w.WriteNumber("blocks", blocks.Count);
-            w.WriteNumber("bytes", bytes);
-        });
+        return WireJson.ToUtf8(new BlockVerifyResult(cid.ToString(), true, blocks.Count, bytes), WireJsonContext.Default.BlockVerifyResult);
     }
 
     private byte[] VerifyAll()
     {
         var report = node.Repository.Repository.Verify();
-        return FlightJson.Write(w =>
-        {
-            w.WriteBoolean("ok", report.CorruptBlocks.Count == 0 && report.MissingBlocks.Count == 0);
-            w.WriteNumber("records", report.RecordsChecked);
-            w.WriteNumber("blocks", report.BlocksChecked);
-            w.WriteNumber("corrupt", report.CorruptBlocks.Count);
-            w.WriteNumber("missing", report.MissingBlocks.Count);
-            w.WriteNumber("orphans", report.OrphanBlocks.Count);
-        });
+        return WireJson.ToUtf8(
+            new RepositoryVerifyResult(
+                report.CorruptBlocks.Count == 0 && report.MissingBlocks.Count == 0,
+                report.RecordsChecked,
+                report.BlocksChecked,
+                report.CorruptBlocks.Count,
+                report.MissingBlocks.Count,
+                report.OrphanBlocks.Count),
+            WireJsonContext.Default.RepositoryVerifyResult);
     }
 
     private byte[] Stats()
     {
         var records = node.Registrations.Registry.List();
         var local = node.Repository.Repository;
-        return FlightJson.Write(w =>
-        {
-            w.WriteString("location", node.Identity.Location);
-            w.WriteBoolean("shared_registry", node.Registrations.IsShared);
-            w.WriteNumber("records", records.Count);
-            w.WriteNumber("batches", records.Count(r => r.Kind == BlockKind.Batch));
-            w.WriteNumber("datasets", records.Count(r => r.Kind == BlockKind.Dataset));
-            w.WriteNumber("rows", records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Rows));
-            w.WriteNumber("batch_bytes", records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Bytes));
-            w.WriteNumber("local_blocks", local.Blocks.Enumerate().Count());
-            w.WriteNumber("latest_sequence", node.Registrations.Registry.LatestSequence);
-        });
+        return WireJson.ToUtf8(
+            new NodeStats(
+                node.Identity.Location,
+                node.Registrations.IsShared,
+                records.Count,
+                records.Count(r => r.Kind == BlockKind.Batch),
+                records.Count(r => r.Kind == BlockKind.Dataset),
+                records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Rows),
+                records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Bytes),
+                local.Blocks.Enumerate().Count(),
+                node.Registrations.Registry.LatestSequence),
+            WireJsonContext.Default.NodeStats);
     }
 
     private async Task SendBlock(Cid cid, IServerStreamWriter<Result> responses, ServerCallContext context)
@@ -277,17 +251,9 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         foreach (var version in versions)
         {
             var record = node.Registrations.Find(version.Cid);
-            await Reply(responses, context, FlightJson.Write(w =>
-            {
-                w.WriteString("name", version.Name);
-                w.WriteNumber("version", version.Version);
-                w.WriteString("cid", version.Cid.ToString());
-                w.WriteString("created", version.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-                if (record is not null)
-                {
-                    w.WriteNumber("rows", record.Rows);
-                }
-            })).ConfigureAwait(false);
+            await Reply(responses, context, WireJson.ToUtf8(
+                new NameVersionEntry(version.Name, version.Version, version.Cid.ToString(), version.Created, record?.Rows),
+                WireJsonContext.Default.NameVersionEntry)).ConfigureAwait(false);
         }
     }
 

@@ -3,6 +3,7 @@ using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
+using ArrowCid.Wire;
 using Google.Protobuf;
 
 using ArrowCid.Node;
@@ -139,52 +140,21 @@ internal sealed class FlightInfoFactory(ContentNode node)
         return new FlightShape(DatasetSchemaMessage.Encode(table.Schema), table.Rows, table.Bytes, chunks, ranges.Count > 1 ? ranges : null);
     }
 
-    private static byte[] AppMetadataOf(BlockRecord record, NamedVersion? named, FlightShape shape) => FlightJson.Write(w =>
-    {
-        w.WriteString("cid", record.Cid.ToString());
-        if (named is not null)
-        {
-            w.WriteString("name", named.Name);
-            w.WriteNumber("version", named.Version);
-        }
-
-        w.WriteString("kind", BlockKindNames.NameOf(record.Kind));
-        w.WriteNumber("rows", record.Rows);
-        w.WriteNumber("block_bytes", record.Bytes);
-        if (record.Created != default)
-        {
+    private static byte[] AppMetadataOf(BlockRecord record, NamedVersion? named, FlightShape shape) => WireJson.ToUtf8(
+        new FlightInfoMetadata(
+            record.Cid.ToString(),
+            named?.Name,
+            named?.Version,
+            BlockKindNames.NameOf(record.Kind),
+            record.Rows,
+            record.Bytes,
             // A batch only in the shared-memory store has no registration time.
-            w.WriteString("created", record.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        w.WriteBoolean("pinned", record.Pinned);
-        if (record.Producer is not null)
-        {
-            w.WriteString("producer", record.Producer);
-        }
-
-        w.WriteStartObject("tags");
-        foreach (var (key, value) in record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            w.WriteString(key, value);
-        }
-
-        w.WriteEndObject();
-        if (record.Kind == BlockKind.Dataset && shape.Chunks is { } chunks)
-        {
-            w.WriteNumber("chunks", chunks);
-        }
-
-        if (record.Links.Count > 0)
-        {
+            record.Created != default ? record.Created : null,
+            record.Pinned,
+            record.Producer,
+            WireJson.SortedTags(record.Tags),
+            record.Kind == BlockKind.Dataset ? shape.Chunks : null,
             // A version-1 dataset's registry record lists its batches; a tree's chunks are in its nodes.
-            w.WriteStartArray("batches");
-            foreach (var batch in record.Links)
-            {
-                w.WriteStringValue(batch.ToString());
-            }
-
-            w.WriteEndArray();
-        }
-    });
+            record.Links.Count > 0 ? [.. record.Links.Select(l => l.ToString())] : null),
+        WireJsonContext.Default.FlightInfoMetadata);
 }

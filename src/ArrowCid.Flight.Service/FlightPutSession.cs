@@ -3,6 +3,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Repository;
+using ArrowCid.Wire;
 using Google.Protobuf;
 
 using ArrowCid.Node;
@@ -99,11 +100,9 @@ internal static class FlightPutSession
                 // the status): one socket write, and one wake-up of the client, per small put.
                 var acknowledgement = new PutResult
                 {
-                    AppMetadata = UnsafeByteOperations.UnsafeWrap(FlightJson.Write(w =>
-                    {
-                        w.WriteNumber("rows", rows);
-                        WriteChunks(w, completed);
-                    })),
+                    AppMetadata = UnsafeByteOperations.UnsafeWrap(WireJson.ToUtf8(
+                        new PutResultBody(ChunksOf(completed), null, rows, null, null, null, null),
+                        WireJsonContext.Default.PutResultBody)),
                 };
                 await (requests.IsReceivedWhole
                     ? responses.WriteBufferedAsync(acknowledgement, context.CancellationToken)
@@ -118,20 +117,10 @@ internal static class FlightPutSession
             // The last message: it goes with the call's status in one write.
             await responses.WriteBufferedAsync(new PutResult
             {
-                AppMetadata = UnsafeByteOperations.UnsafeWrap(FlightJson.Write(w =>
-                {
-                    // The chunk still filling when the stream ended is completed (and stored) by Finish.
-                    WriteChunks(w, put.Batches.Skip(acknowledged));
-                    w.WriteString("dataset", put.Table.Cid.ToString());
-                    w.WriteNumber("rows", put.Table.Rows);
-                    w.WriteNumber("bytes", put.Table.Bytes);
-                    w.WriteNumber("batches", put.Table.Batches);
-                    if (put.Version is { } version)
-                    {
-                        w.WriteString("name", version.Name);
-                        w.WriteNumber("version", version.Version);
-                    }
-                })),
+                // The chunk still filling when the stream ended is completed (and stored) by Finish.
+                AppMetadata = UnsafeByteOperations.UnsafeWrap(WireJson.ToUtf8(
+                    new PutResultBody(ChunksOf(put.Batches.Skip(acknowledged)), put.Table.Cid.ToString(), put.Table.Rows, put.Table.Bytes, put.Table.Batches, put.Version?.Name, put.Version?.Version),
+                    WireJsonContext.Default.PutResultBody)),
             }, context.CancellationToken).ConfigureAwait(false);
         }
         finally
@@ -141,18 +130,6 @@ internal static class FlightPutSession
         }
     }
 
-    private static void WriteChunks(System.Text.Json.Utf8JsonWriter w, IEnumerable<StoredBatch> chunks)
-    {
-        w.WriteStartArray("chunks");
-        foreach (var chunk in chunks)
-        {
-            w.WriteStartObject();
-            w.WriteString("cid", chunk.Cid.ToString());
-            w.WriteNumber("rows", chunk.Rows);
-            w.WriteNumber("bytes", chunk.Bytes);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
+    private static List<ChunkEntry> ChunksOf(IEnumerable<StoredBatch> chunks) =>
+        [.. chunks.Select(c => new ChunkEntry(c.Cid.ToString(), c.Rows, c.Bytes))];
 }

@@ -1,63 +1,35 @@
-using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Flight.Service;
 
-/// <summary>Reading the JSON of a request (commands, action bodies, criteria): what does not fit is INVALID_ARGUMENT naming the member.</summary>
+/// <summary>Reading the JSON of a request (commands, action bodies, criteria) into its wire model: what does not fit is INVALID_ARGUMENT naming the member.</summary>
 internal static class FlightRequestJson
 {
-    /// <summary>Parses a request's JSON object; anything else is INVALID_ARGUMENT.</summary>
-    public static JsonElement ParseObject(ReadOnlySpan<byte> utf8, string what)
+    /// <summary>Reads a request's JSON object as <typeparamref name="T"/>; anything else is INVALID_ARGUMENT.</summary>
+    public static T Read<T>(ReadOnlySpan<byte> utf8, JsonTypeInfo<T> type, string what)
+        where T : class
     {
         try
         {
-            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
-            using var document = JsonDocument.ParseValue(ref reader);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? document.RootElement.Clone()
-                : throw FlightErrors.Invalid($"{what} must be a JSON object");
+            return WireJson.Read(utf8, type, what);
         }
-        catch (JsonException e)
+        catch (WireFormatException e)
         {
-            throw FlightErrors.Invalid($"{what} is not valid JSON: {e.Message}");
+            throw FlightErrors.Invalid(e.Message);
         }
     }
 
-    /// <summary>A string-valued map member (tags), or an empty map when absent.</summary>
-    public static Dictionary<string, string> StringMap(JsonElement parent, string name)
+    /// <summary>A tag map as given (none: empty); a tag without a value is INVALID_ARGUMENT.</summary>
+    public static Dictionary<string, string> Tags(IReadOnlyDictionary<string, string>? tags, string name = "tags")
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!parent.TryGetProperty(name, out var member) || member.ValueKind == JsonValueKind.Null)
+        foreach (var (key, value) in tags ?? new Dictionary<string, string>())
         {
-            return map;
-        }
-
-        if (member.ValueKind != JsonValueKind.Object)
-        {
-            throw FlightErrors.Invalid($"'{name}' must be an object of strings");
-        }
-
-        foreach (var property in member.EnumerateObject())
-        {
-            map[property.Name] = property.Value.ValueKind == JsonValueKind.String
-                ? property.Value.GetString()!
-                : throw FlightErrors.Invalid($"'{name}.{property.Name}' must be a string");
+            // The model reads a JSON null as a null string; a tag's value is always a string.
+            map[key] = value ?? throw FlightErrors.Invalid($"'{name}.{key}' must be a string");
         }
 
         return map;
     }
-
-    public static string? OptionalString(JsonElement parent, string name) =>
-        !parent.TryGetProperty(name, out var member) || member.ValueKind == JsonValueKind.Null ? null
-        : member.ValueKind == JsonValueKind.String ? member.GetString()
-        : throw FlightErrors.Invalid($"'{name}' must be a string");
-
-    public static bool? OptionalBool(JsonElement parent, string name) =>
-        !parent.TryGetProperty(name, out var member) || member.ValueKind == JsonValueKind.Null ? null
-        : member.ValueKind is JsonValueKind.True or JsonValueKind.False ? member.GetBoolean()
-        : throw FlightErrors.Invalid($"'{name}' must be true or false");
-
-    public static long? OptionalLong(JsonElement parent, string name) =>
-        !parent.TryGetProperty(name, out var member) || member.ValueKind == JsonValueKind.Null ? null
-        : member.ValueKind == JsonValueKind.Number && member.TryGetInt64(out long value) ? value
-        : throw FlightErrors.Invalid($"'{name}' must be an integer");
 }

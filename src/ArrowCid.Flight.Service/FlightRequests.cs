@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using ArrowCid.Wire;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
@@ -69,15 +69,15 @@ internal static class FlightRequests
                     ? new DescriptorTarget(ParseCid(descriptor.Path[0], "descriptor path"), null)
                     : new DescriptorTarget(null, null, ReferenceOf(string.Join(DatasetName.SegmentSeparator, descriptor.Path), "descriptor path"));
             case FlightDescriptor.Types.DescriptorType.Cmd:
-                var json = FlightRequestJson.ParseObject(descriptor.Cmd.Span, "descriptor command");
-                if (FlightRequestJson.OptionalString(json, "cid") is { } cid)
+                var command = FlightRequestJson.Read(descriptor.Cmd.Span, WireJsonContext.Default.TableQuery, "descriptor command");
+                if (command.Cid is { } cid)
                 {
                     return new DescriptorTarget(ParseCid(cid, "descriptor command"), null);
                 }
 
-                return FlightRequestJson.OptionalString(json, "name") is { } name
+                return command.Name is { } name
                     ? new DescriptorTarget(null, null, ReferenceOf(name, "descriptor command"))
-                    : new DescriptorTarget(null, QueryOf(json));
+                    : new DescriptorTarget(null, QueryOf(command));
             default:
                 throw FlightErrors.Invalid("the descriptor type must be PATH or CMD");
         }
@@ -107,20 +107,21 @@ internal static class FlightRequests
             return new FlightListing(true, new RegistryQuery());
         }
 
-        var filter = FlightRequestJson.ParseObject(criteria.Expression.Span, "criteria expression");
-        return FlightRequestJson.OptionalBool(filter, "names") == true ? new FlightListing(true, null) : new FlightListing(false, QueryOf(filter));
+        var filter = FlightRequestJson.Read(criteria.Expression.Span, WireJsonContext.Default.TableQuery, "criteria expression");
+        return filter.Names == true ? new FlightListing(true, null) : new FlightListing(false, QueryOf(filter));
     }
 
     /// <summary>{"tags":{k:v}, "kind":"batch"|"dataset"|"arrow-stream"|"foreign", "from":time, "before":time, "pinned":bool, "producer":s, "limit":n}.</summary>
-    public static RegistryQuery QueryOf(JsonElement filter)
+    public static RegistryQuery QueryOf(TableQuery filter)
     {
-        BlockKind? kind = FlightRequestJson.OptionalString(filter, "kind") switch
+        ArgumentNullException.ThrowIfNull(filter);
+        BlockKind? kind = filter.Kind switch
         {
             null => null,
             var name when BlockKindNames.TryParse(name, out var known) => known,
             var other => throw FlightErrors.Invalid($"'kind' must be \"batch\", \"dataset\", \"arrow-stream\" or \"foreign\", not \"{Shorten(other)}\""),
         };
-        long? limit = FlightRequestJson.OptionalLong(filter, "limit");
+        long? limit = filter.Limit;
         if (limit is < 0 or > int.MaxValue)
         {
             throw FlightErrors.Invalid("'limit' must be between 0 and 2^31-1");
@@ -129,11 +130,11 @@ internal static class FlightRequests
         return new RegistryQuery
         {
             Kind = kind,
-            Tags = FlightRequestJson.StringMap(filter, "tags"),
-            CreatedFrom = Time(filter, "from"),
-            CreatedBefore = Time(filter, "before"),
-            Pinned = FlightRequestJson.OptionalBool(filter, "pinned"),
-            Producer = FlightRequestJson.OptionalString(filter, "producer"),
+            Tags = FlightRequestJson.Tags(filter.Tags),
+            CreatedFrom = filter.From,
+            CreatedBefore = filter.Before,
+            Pinned = filter.Pinned,
+            Producer = filter.Producer,
             Limit = (int?)limit,
         };
     }
@@ -179,14 +180,14 @@ internal static class FlightRequests
             case FlightDescriptor.Types.DescriptorType.Cmd when descriptor.Cmd.IsEmpty:
                 return defaults;
             case FlightDescriptor.Types.DescriptorType.Cmd:
-                var json = FlightRequestJson.ParseObject(descriptor.Cmd.Span, "DoPut descriptor command");
+                var command = FlightRequestJson.Read(descriptor.Cmd.Span, WireJsonContext.Default.PutCommand, "DoPut descriptor command");
                 return new PutOptions
                 {
-                    Tags = FlightRequestJson.StringMap(json, "tags"),
-                    Name = FlightRequestJson.OptionalString(json, "name") is { } name ? NameOf(name, "DoPut descriptor command") : null,
-                    Producer = FlightRequestJson.OptionalString(json, "producer") ?? defaults.Producer,
-                    Provenance = FlightRequestJson.OptionalString(json, "provenance"),
-                    Pin = FlightRequestJson.OptionalBool(json, "pin") ?? true,
+                    Tags = FlightRequestJson.Tags(command.Tags),
+                    Name = command.Name is { } name ? NameOf(name, "DoPut descriptor command") : null,
+                    Producer = command.Producer ?? defaults.Producer,
+                    Provenance = command.Provenance,
+                    Pin = command.Pin ?? true,
                 };
             default:
                 return defaults;
@@ -234,19 +235,6 @@ internal static class FlightRequests
         {
             throw FlightErrors.Invalid($"{where}: {e.Message}");
         }
-    }
-
-    private static DateTimeOffset? Time(JsonElement filter, string name)
-    {
-        string? text = FlightRequestJson.OptionalString(filter, name);
-        if (text is null)
-        {
-            return null;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : throw FlightErrors.Invalid($"'{name}' is not an ISO 8601 time: '{Shorten(text)}'");
     }
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";

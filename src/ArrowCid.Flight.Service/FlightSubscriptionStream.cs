@@ -1,6 +1,7 @@
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
+using ArrowCid.Wire;
 using Google.Protobuf;
 
 using ArrowCid.Node;
@@ -34,11 +35,7 @@ internal static class FlightSubscriptionStream
         long seen = after ?? registry.LatestSequence;
         await responses.WriteAsync(new FlightData
         {
-            AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
-            {
-                w.WriteBoolean("subscribed", true);
-                w.WriteNumber("sequence", seen);
-            })),
+            AppMetadata = ByteString.CopyFrom(WireJson.ToUtf8(new SubscriptionStarted(true, seen), WireJsonContext.Default.SubscriptionStarted)),
         }, cancellation).ConfigureAwait(false);
 
         while (!cancellation.IsCancellationRequested)
@@ -103,38 +100,30 @@ internal static class FlightSubscriptionStream
             return (new Dictionary<string, string>(), null);
         }
 
-        var json = FlightRequestJson.ParseObject(descriptor.Cmd.Span, "DoExchange command");
-        if (!json.TryGetProperty("subscribe", out var subscribe) || subscribe.ValueKind != System.Text.Json.JsonValueKind.Object)
+        var command = FlightRequestJson.Read(descriptor.Cmd.Span, WireJsonContext.Default.SubscribeCommand, "DoExchange command");
+        if (command.Subscribe is not { } subscribe)
         {
             throw FlightErrors.Invalid("DoExchange: the only exchange is {\"subscribe\":{…}}");
         }
 
-        long? after = FlightRequestJson.OptionalLong(subscribe, "after");
-        return after is < 0 ? throw FlightErrors.Invalid("'after' must not be negative") : (FlightRequestJson.StringMap(subscribe, "tags"), after);
+        return subscribe.After is < 0
+            ? throw FlightErrors.Invalid("'after' must not be negative")
+            : (FlightRequestJson.Tags(subscribe.Tags, "subscribe.tags"), subscribe.After);
     }
 
     private static FlightData Announcement(RegistryChange change, BlockRecord? record) => new()
     {
-        AppMetadata = ByteString.CopyFrom(FlightJson.Write(w =>
-        {
-            w.WriteNumber("sequence", change.Sequence);
-            w.WriteString("cid", change.Cid.ToString());
-            w.WriteString("change", RegistryChangeNames.NameOf(change.Kind));
-            // The record's kind when it is still there (a deleted one is named by its codec).
-            w.WriteString("kind", record is not null
-                ? BlockKindNames.NameOf(record.Kind)
-                : change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "dataset" : "batch");
-            if (record is not null)
-            {
-                w.WriteNumber("rows", record.Rows);
-                w.WriteStartArray("locations");
-                foreach (string location in record.Locations.Where(FlightLocations.IsFlightLocation))
-                {
-                    w.WriteStringValue(location);
-                }
-
-                w.WriteEndArray();
-            }
-        })),
+        AppMetadata = ByteString.CopyFrom(WireJson.ToUtf8(
+            new ChangeAnnouncement(
+                change.Sequence,
+                change.Cid.ToString(),
+                RegistryChangeNames.NameOf(change.Kind),
+                // The record's kind when it is still there (a deleted one is named by its codec).
+                record is not null
+                    ? BlockKindNames.NameOf(record.Kind)
+                    : change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "dataset" : "batch",
+                record?.Rows,
+                record is null ? null : [.. record.Locations.Where(FlightLocations.IsFlightLocation)]),
+            WireJsonContext.Default.ChangeAnnouncement)),
     };
 }

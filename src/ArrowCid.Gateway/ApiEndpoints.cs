@@ -5,6 +5,7 @@ using ArrowCid.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
 
@@ -44,7 +45,7 @@ internal static class ApiEndpoints
             ApiQuery.Single(request, "name") is { } name ? ApiQuery.NameOf(name, "name") : null,
             ApiQuery.Single(request, "q") is { Length: > 0 } q ? q : null);
         var page = listing.List(filter, after, limit, http.RequestAborted);
-        return WriteJsonAsync(http, page, GatewayJsonContext.Default.TablePage);
+        return WriteJsonAsync(http, page, WireJsonContext.Default.TablePage);
     }
 
     private static Task DescribeTableAsync(HttpContext http, TableDescription description)
@@ -53,7 +54,7 @@ internal static class ApiEndpoints
         long offset = ApiQuery.Integer(http.Request, "chunkOffset", 0, 0, long.MaxValue);
         int limit = (int)ApiQuery.Integer(http.Request, "chunkLimit", TableDescription.DefaultChunkLimit, 0, TableDescription.MaxChunkLimit);
         var detail = description.Describe(cid, offset, limit, http.RequestAborted);
-        return WriteJsonAsync(http, detail, GatewayJsonContext.Default.TableDetail);
+        return WriteJsonAsync(http, detail, WireJsonContext.Default.TableDetail);
     }
 
     /// <summary>Names in UTF-8 byte order (the registry's), each with its latest version; <c>after</c> is the last name of the page before.</summary>
@@ -82,6 +83,6 @@ internal static class ApiEndpoints
             items.Add(new NameSummary(latest.Name, latest.Version, latest.Cid.ToString(), latest.Created));
         }
 
-        return WriteJsonAsync(http, new NamePage(items, next), GatewayJsonContext.Default.NamePage);
+        return WriteJsonAsync(http, new NamePage(items, next), WireJsonContext.Default.NamePage);
     }
 }

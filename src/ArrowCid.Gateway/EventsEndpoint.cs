@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
 
@@ -227,7 +228,7 @@ internal static class EventsEndpoint
     private static byte[] Encode(RegistryChange change, ChangeEvent data)
     {
         // Compact JSON has no line breaks (they are escaped in strings): one data line.
-        string json = JsonSerializer.Serialize(data, GatewayJsonContext.Default.ChangeEvent);
+        string json = JsonSerializer.Serialize(data, WireJsonContext.Default.ChangeEvent);
         return Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {change.Sequence}\nevent: {data.Change}\ndata: {json}\n\n"));
     }
 }

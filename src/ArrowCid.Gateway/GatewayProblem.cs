@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ArrowCid.Node;
 using Microsoft.AspNetCore.Http;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
 
@@ -39,7 +40,7 @@ internal static class GatewayProblem
         }
 
         var body = new ProblemBody(ReasonPhrase(status), status, detail);
-        return JsonSerializer.SerializeAsync(response.Body, body, GatewayJsonContext.Default.ProblemBody, context.RequestAborted);
+        return JsonSerializer.SerializeAsync(response.Body, body, WireJsonContext.Default.ProblemBody, context.RequestAborted);
     }
 
     // When to try again after the registry or the peers were unreachable (seconds, for Retry-After).
@@ -104,6 +105,3 @@ internal static class GatewayProblem
     private static string ReasonPhrase(int status) =>
         Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
 }
-
-/// <summary>The body of a problem answer (RFC 9457).</summary>
-internal sealed record ProblemBody(string Title, int Status, string Detail);

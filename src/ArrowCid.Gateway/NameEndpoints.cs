@@ -4,6 +4,7 @@ using ArrowCid.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
 
@@ -100,7 +101,7 @@ internal static class NameEndpoints
         var body = new NameVersionsBody(
             name,
             latest.Version,
-            [.. versions.OrderBy(v => v.Version).Select(v => new NameVersionBody(v.Version, v.Cid.ToString(), v.Created))]);
+            [.. versions.OrderBy(v => v.Version).Select(v => new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, registry.Find(v.Cid)?.Rows))]);
         var response = http.Response;
         response.ContentType = "application/json; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
@@ -108,19 +109,7 @@ internal static class NameEndpoints
         response.Headers.ETag = string.Create(CultureInfo.InvariantCulture, $"\"{latest.Cid}.versions-{latest.Version}-{versions.Count}\"");
         if (!HttpMethods.IsHead(http.Request.Method))
         {
-            await JsonSerializer.SerializeAsync(response.Body, body, GatewayJsonContext.Default.NameVersionsBody, http.RequestAborted).ConfigureAwait(false);
+            await JsonSerializer.SerializeAsync(response.Body, body, WireJsonContext.Default.NameVersionsBody, http.RequestAborted).ConfigureAwait(false);
         }
     }
 }
-
-/// <summary>A name's history: every version still recorded, oldest first.</summary>
-/// <param name="Name">The dataset name.</param>
-/// <param name="Latest">The number of its latest version.</param>
-/// <param name="Versions">The versions.</param>
-internal sealed record NameVersionsBody(string Name, long Latest, IReadOnlyList<NameVersionBody> Versions);
-
-/// <summary>One version of a name.</summary>
-/// <param name="Version">Its number, from 1.</param>
-/// <param name="Cid">The table it names.</param>
-/// <param name="Created">When it was recorded.</param>
-internal sealed record NameVersionBody(long Version, string Cid, DateTimeOffset Created);

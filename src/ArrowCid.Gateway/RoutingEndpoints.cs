@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
 
@@ -56,7 +57,7 @@ internal static class RoutingEndpoints
         }
 
         PeerRecord[] records = [RecordOf(context, self)];
-        return WriteAsync(http, records, new ProvidersBody(records), GatewayJsonContext.Default.ProvidersBody);
+        return WriteAsync(http, records, new ProvidersBody(records), WireJsonContext.Default.ProvidersBody);
     }
 
     private static Task PeersAsync(HttpContext http, GatewayContext context, PeerIdentity self)
@@ -68,7 +69,7 @@ internal static class RoutingEndpoints
         }
 
         PeerRecord[] records = [RecordOf(context, self)];
-        return WriteAsync(http, records, new PeersBody(records), GatewayJsonContext.Default.PeersBody);
+        return WriteAsync(http, records, new PeersBody(records), WireJsonContext.Default.PeersBody);
     }
 
     private static PeerRecord RecordOf(GatewayContext context, PeerIdentity self) =>
@@ -103,7 +104,7 @@ internal static class RoutingEndpoints
         {
             foreach (var record in records)
             {
-                await JsonSerializer.SerializeAsync(response.Body, record, GatewayJsonContext.Default.PeerRecord, http.RequestAborted).ConfigureAwait(false);
+                await JsonSerializer.SerializeAsync(response.Body, record, WireJsonContext.Default.PeerRecord, http.RequestAborted).ConfigureAwait(false);
                 await response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
             }
 
@@ -113,16 +114,3 @@ internal static class RoutingEndpoints
         await JsonSerializer.SerializeAsync(response.Body, body, bodyType, http.RequestAborted).ConfigureAwait(false);
     }
 }
-
-/// <summary>A <c>peer</c> record of delegated routing: who, where, speaking what.</summary>
-internal sealed record PeerRecord(
-    [property: JsonPropertyName("Schema")] string Schema,
-    [property: JsonPropertyName("ID")] string Id,
-    [property: JsonPropertyName("Addrs")] IReadOnlyList<string> Addrs,
-    [property: JsonPropertyName("Protocols")] IReadOnlyList<string> Protocols);
-
-/// <summary>The answer of <c>GET /routing/v1/providers/{cid}</c>.</summary>
-internal sealed record ProvidersBody([property: JsonPropertyName("Providers")] IReadOnlyList<PeerRecord> Providers);
-
-/// <summary>The answer of <c>GET /routing/v1/peers/{peer-id}</c>.</summary>
-internal sealed record PeersBody([property: JsonPropertyName("Peers")] IReadOnlyList<PeerRecord> Peers);

@@ -10,6 +10,7 @@ using ArrowCid.Repository;
 using Microsoft.AspNetCore.Http;
 
 using ArrowCid.Node;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
 

@@ -3,6 +3,7 @@ using ArrowCid.Content;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Registry;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
 

@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
 
@@ -55,7 +56,7 @@ internal static class TableUploads
         response.Headers.Location = $"/ipfs/{dataset.Cid}";
         response.ContentType = "application/json; charset=utf-8";
         var body = new TableCreatedBody(dataset.Cid.ToString(), dataset.Rows, dataset.Bytes, dataset.Batches, put.Version?.Name, put.Version?.Version);
-        await JsonSerializer.SerializeAsync(response.Body, body, GatewayJsonContext.Default.TableCreatedBody, http.RequestAborted).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(response.Body, body, WireJsonContext.Default.TableCreatedBody, http.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>The body's format by its Content-Type (parameters ignored), read as it arrives (an Arrow stream, not a file).</summary>
@@ -175,12 +176,3 @@ internal static class TableUploads
         return Task.Run(run, http.RequestAborted);
     }
 }
-
-/// <summary>What <c>POST /api/v1/tables</c> stored.</summary>
-/// <param name="Cid">The table's CID.</param>
-/// <param name="Rows">Rows stored.</param>
-/// <param name="Bytes">Bytes of its chunk blocks.</param>
-/// <param name="Chunks">Chunks (batch blocks) it was cut into.</param>
-/// <param name="Name">The name given, if any.</param>
-/// <param name="Version">The version of the name it became, if named.</param>
-internal sealed record TableCreatedBody(string Cid, long Rows, long Bytes, int Chunks, string? Name, long? Version);

@@ -11,7 +11,8 @@ internal static class Layering
     [
         // HTTP/2 references nothing of ours: it sits at the bottom beside Arrow.
         ["ArrowCid.Arrow", "ArrowCid.Http2"],
-        ["ArrowCid.Content", "ArrowCid.Parquet", "ArrowCid.DuckDb", "ArrowCid.Grpc"],
+        // The JSON documents every face writes and reads (Flight bodies, HTTP API, CLI --json), one set of models.
+        ["ArrowCid.Content", "ArrowCid.Parquet", "ArrowCid.DuckDb", "ArrowCid.Grpc", "ArrowCid.Wire"],
         // Shared memory sits beside the registry, over Content: it publishes canonical blocks and
         // needs no metadata store (it knows nothing of the registry). The Flight protocol and client
         // sit beside both: a program that only fetches needs no storage.

@@ -90,9 +90,13 @@ export function readTable(table: TableRef, options?: FetchTableOptions): Promise
 export function resolveTable(table: TableRef, options?: GatewayOptions): Promise<CID>;
 
 export interface NameVersion {
+  name: string;
   version: number;
   cid: string;
+  /** ISO 8601 round-trip form, e.g. 2026-11-25T21:01:53.1234567+00:00. */
   created: string;
+  /** The table's rows, when the node has its record. */
+  rows?: number;
 }
 /** GET /names/{name}/versions: every version of a dataset name, oldest first. */
 export function versions(name: string, options?: GatewayOptions): Promise<{ name: string; latest: number; versions: NameVersion[] }>;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ArrowCid.Repository;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Cli.Commands;
 
@@ -61,7 +61,7 @@ internal static class CarCommands
             });
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(ImportJson(report).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(Summary(report), WireJsonContext.Default.CarImportSummary));
             }
             else
             {
@@ -111,63 +111,34 @@ internal static class CarCommands
         _ => string.Create(CultureInfo.InvariantCulture, $"{ImportedBlock.NameOf(block.Kind)} {block.Cid} {block.Bytes} bytes"),
     };
 
-    private static JsonObject ImportJson(CarImportReport report)
+    private static CarImportSummary Summary(CarImportReport report)
     {
-        var counts = new JsonObject();
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var kind in Enum.GetValues<ImportedBlockKind>())
         {
             counts[ImportedBlock.NameOf(kind)] = report.CountOf(kind);
         }
 
         counts["refused"] = report.RefusedCount;
-        var refused = report.Refused.Select(r => (JsonNode)new JsonObject { ["cid"] = r.Cid.ToString(), ["reason"] = r.Reason })
-            .Concat(report.Unverifiable.Select(u => (JsonNode)new JsonObject { ["cid"] = u.Cid, ["hash_function"] = u.HashFunction, ["reason"] = u.Reason }));
-        return new JsonObject
-        {
-            ["roots"] = new JsonArray(report.Roots.Select(r => (JsonNode)r.ToString()).ToArray()),
-            ["strict"] = report.Strict,
-            ["blocks_read"] = report.BlocksRead,
-            ["complete"] = report.IsComplete,
-            ["counts"] = counts,
-            ["blocks"] = new JsonArray(report.Blocks.Select(b => (JsonNode)BlockJson(b)).ToArray()),
-            ["refused"] = new JsonArray(refused.ToArray()),
-            ["missing_roots"] = new JsonArray(report.MissingRoots.Select(r => (JsonNode)r.ToString()).ToArray()),
-        };
+        return new CarImportSummary(
+            ContentOutput.Texts(report.Roots),
+            report.Strict,
+            report.BlocksRead,
+            report.IsComplete,
+            counts,
+            [.. report.Blocks.Select(Entry)],
+            [.. report.Refused.Select(r => new RefusedBlockEntry(r.Cid.ToString(), null, r.Reason)),
+             .. report.Unverifiable.Select(u => new RefusedBlockEntry(u.Cid, u.HashFunction, u.Reason))],
+            ContentOutput.Texts(report.MissingRoots));
     }
 
-    private static JsonObject BlockJson(ImportedBlock block)
-    {
-        var json = new JsonObject
-        {
-            ["cid"] = block.Cid.ToString(),
-            ["kind"] = ImportedBlock.NameOf(block.Kind),
-            ["bytes"] = block.Bytes,
-        };
-        if (block.Schema is not null)
-        {
-            json["rows"] = block.Rows;
-            json["schema"] = block.Schema;
-        }
-
-        if (block.Kind is ImportedBlockKind.DagCbor or ImportedBlockKind.DagPb)
-        {
-            json["links"] = block.Links;
-        }
-
-        if (block.Canonical is { } canonical)
-        {
-            json["canonical"] = new JsonObject
-            {
-                ["table"] = canonical.Table.Cid.ToString(),
-                ["chunks"] = new JsonArray(canonical.Batches.Select(b => (JsonNode)b.Cid.ToString()).ToArray()),
-            };
-        }
-
-        if (block.Note is not null)
-        {
-            json["note"] = block.Note;
-        }
-
-        return json;
-    }
+    private static ImportedBlockEntry Entry(ImportedBlock block) => new(
+        block.Cid.ToString(),
+        ImportedBlock.NameOf(block.Kind),
+        block.Bytes,
+        block.Schema is not null ? block.Rows : null,
+        block.Schema,
+        block.Kind is ImportedBlockKind.DagCbor or ImportedBlockKind.DagPb ? block.Links : null,
+        block.Canonical is { } canonical ? new CanonicalCopy(canonical.Table.Cid.ToString(), ContentOutput.Texts(canonical.Batches.Select(b => b.Cid))) : null,
+        block.Note);
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Arrays;
+using ArrowCid.Wire;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Cli.Inputs;
 using ArrowCid.Repository;
@@ -49,13 +49,13 @@ internal static class ContentCommands
             };
             var settings = inputs.Read(parse);
             using var content = store ? repository.Open(parse) : null;
-            var results = new JsonArray();
+            var results = new List<PutReport>();
             foreach (string path in parse.GetRequiredValue(files))
             {
                 var result = NameOrPutOne(console, path, content, options, settings);
                 if (parse.GetValue(json))
                 {
-                    results.Add(ContentOutput.Json(path, result));
+                    results.Add(ContentOutput.Report(path, result));
                     continue;
                 }
 
@@ -68,7 +68,7 @@ internal static class ContentCommands
 
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(results.ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText<IReadOnlyList<PutReport>>(results, WireJsonContext.Default.IReadOnlyListPutReport));
             }
 
             return ExitCodes.Ok;

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Cli.Commands;
 
@@ -11,9 +11,8 @@ namespace ArrowCid.Cli.Commands;
 internal static class ContentOutput
 {
     /// <summary>
-    /// Every command's --json output: indented, and with only what JSON itself requires escaped, so
-    /// a timestamp reads "+00:00" and a name "plant-3/temps" (the default encoder escapes '+', '&lt;',
-    /// non-ASCII for HTML pages; this output goes to terminals and programs, never into HTML).
+    /// The benchmarks' --json reports: indented, and with only what JSON itself requires escaped,
+    /// as <see cref="WireJson.ToIndentedText{T}"/> prints every other command's --json output.
     /// </summary>
     public static readonly JsonSerializerOptions Indented = new()
     {
@@ -32,72 +31,41 @@ internal static class ContentOutput
     /// The JSON object <c>put</c> and <c>cid</c> print per input: the table (CID, rows, chunk bytes,
     /// chunk count, bytes of the root manifest block: 0 for a one-chunk table) and each chunk in row order.
     /// </summary>
-    public static JsonObject Json(string input, PutStreamResult result)
-    {
-        var json = new JsonObject
-        {
-            ["input"] = input,
-            ["table"] = new JsonObject
-            {
-                ["cid"] = result.Table.Cid.ToString(),
-                ["rows"] = result.Table.Rows,
-                ["bytes"] = result.Table.Bytes,
-                ["chunks"] = result.Table.Batches,
-                ["manifest_bytes"] = result.Table.ManifestBytes,
-            },
-            ["chunks"] = new JsonArray(result.Batches.Select(b => (JsonNode)new JsonObject
-            {
-                ["cid"] = b.Cid.ToString(),
-                ["rows"] = b.Rows,
-                ["bytes"] = b.Bytes,
-            }).ToArray()),
-        };
-        if (result.Version is { } version)
-        {
-            json["name"] = version.Name;
-            json["version"] = version.Version;
-        }
-
-        return json;
-    }
+    public static PutReport Report(string input, PutStreamResult result) => new(
+        input,
+        new TableTotals(result.Table.Cid.ToString(), result.Table.Rows, result.Table.Bytes, result.Table.Batches, result.Table.ManifestBytes),
+        [.. result.Batches.Select(b => new ChunkEntry(b.Cid.ToString(), b.Rows, b.Bytes))],
+        result.Version?.Name,
+        result.Version?.Version);
 
     /// <summary>When something happened, as every command prints it (ISO 8601, UTC).</summary>
     public static string Time(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
 
-    public static JsonObject Tags(IReadOnlyDictionary<string, string> tags) =>
-        new(tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value)));
-
-    public static JsonObject Json(BlockRecord record) => new JsonObject
+    /// <summary>A registry record as <c>ls --json</c> and <c>info --json</c> print it.</summary>
+    public static RecordEntry Entry(BlockRecord record)
     {
-        ["cid"] = record.Cid.ToString(),
-        ["kind"] = KindName(record.Kind),
-        ["rows"] = record.Rows,
-        ["bytes"] = record.Bytes,
-        ["created"] = Time(record.Created),
-        ["pinned"] = record.Pinned,
-        ["producer"] = record.Producer,
-        ["provenance"] = record.Provenance,
-        ["tags"] = Tags(record.Tags),
-        ["locations"] = new JsonArray(record.Locations.Select(l => (JsonNode)l).ToArray()),
-        ["schema"] = record.Schema,
-    }.WithLinks(record);
-
-    // A foreign block's links are the blocks it links; a table root's or node's are its chunks and
-    // the manifest nodes below it (a dag-cbor link is a node, a raw one a chunk).
-    private static JsonObject WithLinks(this JsonObject json, BlockRecord record)
-    {
-        if (record.Kind == BlockKind.Foreign)
-        {
-            json["links"] = CidArray(record.Links);
-            return json;
-        }
-
-        json["chunks"] = CidArray(record.Links.Where(c => !IsNode(c)));
-        json["nodes"] = CidArray(record.Links.Where(IsNode));
-        return json;
+        // A foreign block's links are the blocks it links; a table root's or node's are its chunks and
+        // the manifest nodes below it (a dag-cbor link is a node, a raw one a chunk).
+        bool foreign = record.Kind == BlockKind.Foreign;
+        return new RecordEntry(
+            record.Cid.ToString(),
+            KindName(record.Kind),
+            record.Rows,
+            record.Bytes,
+            record.Created,
+            record.Pinned,
+            record.Producer,
+            record.Provenance,
+            WireJson.SortedTags(record.Tags),
+            record.Locations,
+            record.Schema,
+            foreign ? null : Texts(record.Links.Where(c => !IsNode(c))),
+            foreign ? null : Texts(record.Links.Where(IsNode)),
+            foreign ? Texts(record.Links) : null);
     }
 
-    private static JsonArray CidArray(IEnumerable<Cid> cids) => new(cids.Select(c => (JsonNode)c.ToString()).ToArray());
+    /// <summary>CIDs as text.</summary>
+    public static List<string> Texts(IEnumerable<Cid> cids) => [.. cids.Select(c => c.ToString())];
 
     private static bool IsNode(Cid link) => link.Codec == Multicodec.DagCbor;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Ipc;
+using ArrowCid.Wire;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Bench;
 using ArrowCid.Bench.Flight;
@@ -178,7 +179,7 @@ internal static class FlightCommands
         {
             await foreach (var info in client.ListAsync(parse.GetValue(filter)).ConfigureAwait(false))
             {
-                console.Out.WriteLine(parse.GetValue(json) ? InfoJson(info).ToJsonString() : $"{Ticket(info)}  {info.TotalRecords} rows  {info.TotalBytes} bytes  {string.Join(' ', info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).Distinct())}{NameOf(info)}");
+                console.Out.WriteLine(parse.GetValue(json) ? System.Text.Encoding.UTF8.GetString(WireJson.ToUtf8(Summary(info), WireJsonContext.Default.FlightInfoSummary)) : $"{Ticket(info)}  {info.TotalRecords} rows  {info.TotalBytes} bytes  {string.Join(' ', info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).Distinct())}{NameOf(info)}");
             }
         }));
         return command;
@@ -193,7 +194,7 @@ internal static class FlightCommands
             var info = CliCids.ParseCidOrName(parse.GetValue(cid)!) is { Cid: { } id }
                 ? await client.GetInfoAsync(id).ConfigureAwait(false)
                 : await client.GetInfoAsync(FlightClient.NameDescriptor(parse.GetValue(cid)!)).ConfigureAwait(false);
-            console.Out.WriteLine(InfoJson(info).ToJsonString(ContentOutput.Indented));
+            console.Out.WriteLine(WireJson.ToIndentedText(Summary(info), WireJsonContext.Default.FlightInfoSummary));
         }));
         return command;
     }
@@ -296,7 +297,7 @@ internal static class FlightCommands
                 client.PullAsync(content, id, options, block => progress(block.Bytes)).GetAwaiter().GetResult());
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(PullJson(client.Location, report, remoteVersion).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(Summary(client.Location, report, remoteVersion), WireJsonContext.Default.PullSummary));
                 return;
             }
 
@@ -313,18 +314,16 @@ internal static class FlightCommands
     /// <summary>The options every <c>flight</c> subcommand connects with.</summary>
     private sealed record FlightConnectionOptions(Option<string> Server, Option<string?> Token, Option<TimeSpan> Timeout, Option<TimeSpan> IdleTimeout);
 
-    private static JsonObject PullJson(string location, TableCopyReport report, long? remoteVersion) => new()
-    {
-        ["cid"] = report.Table.Root.ToString(),
-        ["server"] = location,
-        ["name"] = report.Version?.Name,
-        ["version"] = report.Version?.Version,
-        ["remote_version"] = remoteVersion,
-        ["blocks_total"] = report.Table.Blocks.Count,
-        ["bytes_total"] = report.Table.Bytes,
-        ["blocks_transferred"] = report.Transferred.Count,
-        ["bytes_transferred"] = report.BytesTransferred,
-    };
+    private static PullSummary Summary(string location, TableCopyReport report, long? remoteVersion) => new(
+        report.Table.Root.ToString(),
+        location,
+        report.Version?.Name,
+        report.Version?.Version,
+        remoteVersion,
+        report.Table.Blocks.Count,
+        report.Table.Bytes,
+        report.Transferred.Count,
+        report.BytesTransferred);
 
     /// <summary>Runs a client call; a gRPC failure becomes a one-line error naming the server and status.</summary>
     private static int Call(ParseResult parse, FlightConnectionOptions connection, Func<FlightClient, Task> body)
@@ -400,34 +399,38 @@ internal static class FlightCommands
             return string.Empty;
         }
 
-        using var metadata = JsonDocument.Parse(info.AppMetadata.Memory);
-        return metadata.RootElement.TryGetProperty("version", out var version) ? $"@{version.GetRawText()}" : string.Empty;
+        try
+        {
+            var metadata = WireJson.Read(info.AppMetadata.Span, WireJsonContext.Default.FlightInfoMetadata, "FlightInfo app_metadata");
+            return metadata.Version is { } version ? string.Create(CultureInfo.InvariantCulture, $"@{version}") : string.Empty;
+        }
+        catch (WireFormatException)
+        {
+            // Another server's metadata: the line goes without a version.
+            return string.Empty;
+        }
     }
 
     private static string Ticket(FlightInfo info) => info.Endpoint.Count > 0 ? info.Endpoint[0].Ticket.Ticket_.ToStringUtf8() : "(no endpoint)";
 
-    private static JsonObject InfoJson(FlightInfo info)
+    private static FlightInfoSummary Summary(FlightInfo info)
     {
-        var endpoints = new JsonArray();
-        foreach (var endpoint in info.Endpoint)
+        JsonElement? metadata = null;
+        if (!info.AppMetadata.IsEmpty)
         {
-            endpoints.Add(new JsonObject
-            {
-                ["ticket"] = endpoint.Ticket.Ticket_.ToStringUtf8(),
-                ["locations"] = new JsonArray(endpoint.Location.Select(l => (JsonNode)JsonValue.Create(l.Uri)!).ToArray()),
-            });
+            // Shown as the server wrote it, whatever members it has.
+            using var document = JsonDocument.Parse(info.AppMetadata.Memory);
+            metadata = document.RootElement.Clone();
         }
 
-        return new JsonObject
-        {
-            ["cid"] = Ticket(info),
-            ["path"] = info.FlightDescriptor is { Type: FlightDescriptor.Types.DescriptorType.Path } d ? new JsonArray(d.Path.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()) : null,
-            ["total_records"] = info.TotalRecords,
-            ["total_bytes"] = info.TotalBytes,
-            ["schema_bytes"] = info.Schema.Length,
-            ["endpoints"] = endpoints,
-            ["app_metadata"] = info.AppMetadata.IsEmpty ? null : JsonNode.Parse(info.AppMetadata.ToStringUtf8()),
-        };
+        return new FlightInfoSummary(
+            Ticket(info),
+            info.FlightDescriptor is { Type: FlightDescriptor.Types.DescriptorType.Path } d ? [.. d.Path] : null,
+            info.TotalRecords,
+            info.TotalBytes,
+            info.Schema.Length,
+            [.. info.Endpoint.Select(e => new FlightEndpointSummary(e.Ticket.Ticket_.ToStringUtf8(), [.. e.Location.Select(l => l.Uri)]))],
+            metadata);
     }
 
     private static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);

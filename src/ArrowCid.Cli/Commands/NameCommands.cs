@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ArrowCid.Content;
+using ArrowCid.Wire;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Registry;
@@ -29,13 +29,9 @@ internal static class NameCommands
             var names = node.Registry.ListNames();
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(new JsonArray(names.Select(v => (JsonNode)new JsonObject
-                {
-                    ["name"] = v.Name,
-                    ["version"] = v.Version,
-                    ["cid"] = v.Cid.ToString(),
-                    ["created"] = ContentOutput.Time(v.Created),
-                }).ToArray()).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText<IReadOnlyList<NameVersionEntry>>(
+                    [.. names.Select(v => new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, node.Registry.Find(v.Cid)?.Rows))],
+                    WireJsonContext.Default.IReadOnlyListNameVersionEntry));
                 return ExitCodes.Ok;
             }
 
@@ -68,7 +64,7 @@ internal static class NameCommands
             var entries = Describe(content, versions);
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(new JsonArray(entries.Select(e => (JsonNode)Json(e)).ToArray()).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText<IReadOnlyList<VersionLogEntry>>([.. entries.Select(Entry)], WireJsonContext.Default.IReadOnlyListVersionLogEntry));
                 return ExitCodes.Ok;
             }
 
@@ -98,7 +94,7 @@ internal static class NameCommands
             var difference = TableDifference.Between(a, b);
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(DiffJson(difference).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(Diff(difference), WireJsonContext.Default.TableDiff));
                 return ExitCodes.Ok;
             }
 
@@ -130,29 +126,21 @@ internal static class NameCommands
         }
     }
 
-    private static JsonObject DiffJson(TableDifference d) => new()
-    {
-        ["a"] = TableJson(d.From!),
-        ["b"] = TableJson(d.To),
-        ["shared_blocks"] = d.SharedBlocks.Count,
-        ["shared_bytes"] = d.SharedBytes,
-        ["new_blocks"] = d.NewBlocks.Count,
-        ["new_bytes"] = d.NewBytes,
-        ["removed_blocks"] = d.RemovedBlocks.Count,
-        ["removed_bytes"] = d.RemovedBytes,
-        ["new"] = BlocksJson(d.NewBlocks),
-        ["removed"] = BlocksJson(d.RemovedBlocks),
-    };
+    private static TableDiff Diff(TableDifference d) => new(
+        Totals(d.From!),
+        Totals(d.To),
+        d.SharedBlocks.Count,
+        d.SharedBytes,
+        d.NewBlocks.Count,
+        d.NewBytes,
+        d.RemovedBlocks.Count,
+        d.RemovedBytes,
+        Entries(d.NewBlocks),
+        Entries(d.RemovedBlocks));
 
-    private static JsonObject TableJson(TableBlocks table) => new()
-    {
-        ["cid"] = table.Root.ToString(),
-        ["blocks"] = table.Blocks.Count,
-        ["bytes"] = table.Bytes,
-    };
+    private static TableBlockTotals Totals(TableBlocks table) => new(table.Root.ToString(), table.Blocks.Count, table.Bytes);
 
-    private static JsonArray BlocksJson(IEnumerable<TableBlock> blocks) =>
-        new(blocks.Select(b => (JsonNode)new JsonObject { ["cid"] = b.Cid.ToString(), ["bytes"] = b.Bytes }).ToArray());
+    private static List<BlockEntry> Entries(IEnumerable<TableBlock> blocks) => [.. blocks.Select(b => new BlockEntry(b.Cid.ToString(), b.Bytes))];
 
     /// <summary>
     /// Each version (newest first, as listed) with what the registry knows of its content, and the
@@ -205,18 +193,16 @@ internal static class NameCommands
         return new LogEntry(version, record, record?.Rows, bytes, null);
     }
 
-    private static JsonObject Json(LogEntry e) => new()
-    {
-        ["name"] = e.Version.Name,
-        ["version"] = e.Version.Version,
-        ["cid"] = e.Version.Cid.ToString(),
-        ["kind"] = e.Record is null ? null : ContentOutput.KindName(e.Record.Kind),
-        ["rows"] = e.Rows,
-        ["bytes"] = e.Bytes,
-        ["new_bytes"] = e.NewBytes,
-        ["created"] = ContentOutput.Time(e.Version.Created),
-        ["tags"] = ContentOutput.Tags(e.Record?.Tags ?? new Dictionary<string, string>()),
-    };
+    private static VersionLogEntry Entry(LogEntry e) => new(
+        e.Version.Name,
+        e.Version.Version,
+        e.Version.Cid.ToString(),
+        e.Record is null ? null : ContentOutput.KindName(e.Record.Kind),
+        e.Rows,
+        e.Bytes,
+        e.NewBytes,
+        e.Version.Created,
+        WireJson.SortedTags(e.Record?.Tags ?? new Dictionary<string, string>()));
 
     private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
+using ArrowCid.Wire;
 using ArrowCid.Registry;
 using ArrowCid.Flight.Client;
 using ArrowCid.Repository;
@@ -35,7 +35,7 @@ internal static class RepositoryCommands
             var records = node.Registry.List(new RegistryQuery { Tags = TagOption.Parse(parse.GetValue(tags)) });
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(new JsonArray(records.Select(r => (JsonNode)ContentOutput.Json(r)).ToArray()).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText<IReadOnlyList<RecordEntry>>([.. records.Select(ContentOutput.Entry)], WireJsonContext.Default.IReadOnlyListRecordEntry));
             }
             else
             {
@@ -62,7 +62,7 @@ internal static class RepositoryCommands
             var record = node.Find(id) ?? throw new CliException($"not found: {id}");
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(ContentOutput.Json(record).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(ContentOutput.Entry(record), WireJsonContext.Default.RecordEntry));
             }
             else
             {
@@ -125,20 +125,19 @@ internal static class RepositoryCommands
             var report = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc(replication));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(new JsonObject
-                {
-                    ["removed_records"] = new JsonArray(report.RemovedRecords.Select(c => (JsonNode)c.ToString()).ToArray()),
-                    ["removed_orphans"] = new JsonArray(report.RemovedOrphans.Select(c => (JsonNode)c.ToString()).ToArray()),
-                    ["removed_temp_files"] = report.RemovedTempFiles,
-                    ["bytes_freed"] = report.BytesFreed,
-                    ["retained"] = report.Retained,
-                    ["locations_released"] = report.LocationsReleased,
-                    ["locations_recorded"] = report.LocationsRecorded,
-                    ["handed_over"] = new JsonArray(report.HandedOver.Select(c => (JsonNode)c.ToString()).ToArray()),
-                    ["below_min_copies"] = report.BelowMinCopies,
-                    ["abandoned_guards"] = report.AbandonedGuards,
-                    ["unreachable_nodes"] = new JsonArray(peers.Unreachable.Keys.Select(l => (JsonNode)l).ToArray()),
-                }.ToJsonString(ContentOutput.Indented));
+                var summary = new GcSummary(
+                    ContentOutput.Texts(report.RemovedRecords),
+                    ContentOutput.Texts(report.RemovedOrphans),
+                    report.RemovedTempFiles,
+                    report.BytesFreed,
+                    report.Retained,
+                    report.LocationsReleased,
+                    report.LocationsRecorded,
+                    ContentOutput.Texts(report.HandedOver),
+                    report.BelowMinCopies,
+                    report.AbandonedGuards,
+                    [.. peers.Unreachable.Keys]);
+                console.Out.WriteLine(WireJson.ToIndentedText(summary, WireJsonContext.Default.GcSummary));
                 return ExitCodes.Ok;
             }
 
@@ -189,14 +188,7 @@ internal static class RepositoryCommands
             var locations = node.VerifyLocations(fix);
             if (parse.GetValue(json))
             {
-                var output = VerifyJson(report);
-                if (locations is not null)
-                {
-                    output["stale_locations"] = new JsonArray(locations.Stale.Select(c => (JsonNode)c.ToString()).ToArray());
-                    output["unrecorded_locations"] = new JsonArray(locations.Unrecorded.Select(c => (JsonNode)c.ToString()).ToArray());
-                }
-
-                console.Out.WriteLine(output.ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(Summary(report, locations), WireJsonContext.Default.VerifySummary));
             }
             else
             {
@@ -260,18 +252,18 @@ internal static class RepositoryCommands
             $"verify: shared registry: {report.Stale.Count} stale locations of this node, {report.Unrecorded.Count} blocks held here it does not list: {state}"));
     }
 
-    private static JsonObject VerifyJson(VerifyReport report) => new()
-    {
-        ["records_checked"] = report.RecordsChecked,
-        ["blocks_checked"] = report.BlocksChecked,
-        ["corrupt"] = new JsonArray(report.CorruptBlocks.Select(c => (JsonNode)c.ToString()).ToArray()),
-        ["missing"] = new JsonArray(report.MissingBlocks.Select(c => (JsonNode)c.ToString()).ToArray()),
-        ["orphans"] = new JsonArray(report.OrphanBlocks.Select(c => (JsonNode)c.ToString()).ToArray()),
-        ["temp_files"] = report.TempFiles,
-        ["torn_pack_tails"] = report.TornPackTails,
-        ["repaired"] = report.Repaired,
-        ["reregistered"] = new JsonArray(report.Reregistered.Select(c => (JsonNode)c.ToString()).ToArray()),
-        ["quarantined"] = new JsonArray(report.Quarantined.Select(q => (JsonNode)q).ToArray()),
-        ["consistent"] = report.IsConsistent,
-    };
+    private static VerifySummary Summary(VerifyReport report, LocationReport? locations) => new(
+        report.RecordsChecked,
+        report.BlocksChecked,
+        ContentOutput.Texts(report.CorruptBlocks),
+        ContentOutput.Texts(report.MissingBlocks),
+        ContentOutput.Texts(report.OrphanBlocks),
+        report.TempFiles,
+        report.TornPackTails,
+        report.Repaired,
+        ContentOutput.Texts(report.Reregistered),
+        report.Quarantined,
+        report.IsConsistent,
+        locations is null ? null : ContentOutput.Texts(locations.Stale),
+        locations is null ? null : ContentOutput.Texts(locations.Unrecorded));
 }

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
@@ -9,6 +8,7 @@ using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
+using ArrowCid.Wire;
 using Google.Protobuf;
 
 namespace ArrowCid.Flight.Client;
@@ -137,15 +137,17 @@ public sealed class FlightClient : IDisposable
 
         var cid = parsed!.Cid;
 
+        // The version the name resolved to, which the app_metadata states (a server that writes none: unknown).
         long? version = null;
         if (!info.AppMetadata.IsEmpty)
         {
-            using var metadata = JsonDocument.Parse(info.AppMetadata.Memory);
-            if (metadata.RootElement.ValueKind == JsonValueKind.Object
-                && metadata.RootElement.TryGetProperty("version", out var number)
-                && number.TryGetInt64(out long n))
+            try
             {
-                version = n;
+                version = WireJson.Read(info.AppMetadata.Span, WireJsonContext.Default.FlightInfoMetadata, "FlightInfo app_metadata").Version;
+            }
+            catch (WireFormatException)
+            {
+                version = null;
             }
         }
 
@@ -170,20 +172,7 @@ public sealed class FlightClient : IDisposable
             return NameDescriptor(name);
         }
 
-        byte[] command = FlightJson.Write(w =>
-        {
-            w.WriteStartObject("tags");
-            foreach (var (key, value) in tags ?? new Dictionary<string, string>())
-            {
-                w.WriteString(key, value);
-            }
-
-            w.WriteEndObject();
-            if (name is not null)
-            {
-                w.WriteString("name", name);
-            }
-        });
+        byte[] command = WireJson.ToUtf8(new PutCommand(tags ?? new Dictionary<string, string>(), name), WireJsonContext.Default.PutCommand);
         return new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFrom(command) };
     }
 
@@ -371,18 +360,7 @@ public sealed class FlightClient : IDisposable
     /// </summary>
     public async Task<FlightSubscription> SubscribeAsync(IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default)
     {
-        byte[] command = FlightJson.Write(w =>
-        {
-            w.WriteStartObject("subscribe");
-            w.WriteStartObject("tags");
-            foreach (var (key, value) in tags ?? new Dictionary<string, string>())
-            {
-                w.WriteString(key, value);
-            }
-
-            w.WriteEndObject();
-            w.WriteEndObject();
-        });
+        byte[] command = WireJson.ToUtf8(new SubscribeCommand(new SubscribeFilter(tags ?? new Dictionary<string, string>())), WireJsonContext.Default.SubscribeCommand);
         var call = _service.DoExchange(Options(cancellationToken, openEnded: true));
         try
         {
@@ -394,9 +372,8 @@ public sealed class FlightClient : IDisposable
                 throw new RpcException(StatusCode.Internal, "the server ended the subscription before confirming it");
             }
 
-            using var ready = JsonDocument.Parse(call.ResponseStream.Current.AppMetadata.Memory);
-            long sequence = ready.RootElement.GetProperty("sequence").GetInt64();
-            return new FlightSubscription(call, sequence);
+            var started = ReadBody(call.ResponseStream.Current.AppMetadata, WireJsonContext.Default.SubscriptionStarted, "the subscription's first message");
+            return new FlightSubscription(call, started.Sequence);
         }
         catch
         {
@@ -540,32 +517,45 @@ public sealed class FlightClient : IDisposable
         long? version = null;
         foreach (ByteString json in results)
         {
-            // Parsed from the UTF-8 bytes as received (no string in between).
-            using var document = JsonDocument.Parse(json.Memory);
-            var root = document.RootElement;
-
-            // Each batch's acknowledgement names the chunks it completed; the final one the last chunk too.
-            if (root.TryGetProperty("chunks", out var chunks))
+            // Parsed from the UTF-8 bytes as received (no string in between). Each batch's
+            // acknowledgement names the chunks it completed; the final one the last chunk too.
+            var result = ReadBody(json, WireJsonContext.Default.PutResultBody, "a put result");
+            foreach (var chunk in result.Chunks ?? [])
             {
-                foreach (var chunk in chunks.EnumerateArray())
-                {
-                    batches.Add(new FlightPutBatch(Cid.Parse(chunk.GetProperty("cid").GetString()!), chunk.GetProperty("rows").GetInt64(), chunk.GetProperty("bytes").GetInt64()));
-                }
+                batches.Add(new FlightPutBatch(ParseCid(chunk.Cid, "a put result's chunk"), chunk.Rows, chunk.Bytes));
             }
 
-            if (root.TryGetProperty("dataset", out var datasetCid))
+            if (result.Dataset is { } table)
             {
-                dataset = Cid.Parse(datasetCid.GetString()!);
-                if (root.TryGetProperty("name", out var named) && root.TryGetProperty("version", out var number))
+                dataset = ParseCid(table, "a put result's dataset");
+                if (result is { Name: { } named, Version: { } number })
                 {
-                    name = named.GetString();
-                    version = number.GetInt64();
+                    name = named;
+                    version = number;
                 }
             }
         }
 
         return new FlightPutSummary(batches, dataset ?? throw new RpcException(StatusCode.Internal, "the server's put results name no dataset"), name, version);
     }
+
+    /// <summary>A JSON body the server sent; one that does not fit is INTERNAL (the server broke the protocol).</summary>
+    internal static T ReadBody<T>(ByteString body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
+        where T : class
+    {
+        try
+        {
+            return WireJson.Read(body.Span, type, what);
+        }
+        catch (WireFormatException e)
+        {
+            throw new RpcException(StatusCode.Internal, $"the server sent {e.Message}");
+        }
+    }
+
+    /// <summary>A CID the server sent; one that does not parse is INTERNAL.</summary>
+    internal static Cid ParseCid(string? text, string what) =>
+        Cid.TryParse(text, out var cid) ? cid : throw new RpcException(StatusCode.Internal, $"the server sent {what} that is not a CID");
 
     /// <summary>
     /// A call's options: the bearer token, and the client's call timeout (as the deadline) and idle

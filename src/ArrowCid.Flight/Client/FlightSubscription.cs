@@ -1,7 +1,7 @@
-using System.Text.Json;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Flight.Client;
 
@@ -27,15 +27,14 @@ public sealed class FlightSubscription : IDisposable
             return null;
         }
 
-        string json = _call.ResponseStream.Current.AppMetadata.ToStringUtf8();
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement;
+        var body = _call.ResponseStream.Current.AppMetadata;
+        var announcement = FlightClient.ReadBody(body, WireJsonContext.Default.ChangeAnnouncement, "an announcement");
         return new FlightAnnouncement(
-            root.GetProperty("sequence").GetInt64(),
-            Cid.Parse(root.GetProperty("cid").GetString()!),
-            root.GetProperty("change").GetString()!,
-            root.GetProperty("kind").GetString()!,
-            json);
+            announcement.Sequence,
+            FlightClient.ParseCid(announcement.Cid, "an announcement"),
+            announcement.Change ?? string.Empty,
+            announcement.Kind ?? string.Empty,
+            body.ToStringUtf8());
     }
 
     /// <inheritdoc />

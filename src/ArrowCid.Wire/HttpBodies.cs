@@ -1,9 +1,14 @@
-namespace ArrowCid.Gateway;
+using System.Text.Json.Serialization;
+
+namespace ArrowCid.Wire;
+
+// The bodies of the HTTP API (docs/http.md), and the delegated routing records whose names the
+// routing spec gives.
 
 /// <summary>A page of <c>GET /api/v1/tables</c>: the tables, and the cursor of the next page when there may be more.</summary>
 /// <param name="Items">The tables, oldest first.</param>
 /// <param name="Next">Pass as <c>after</c> for the next page; null on the last page.</param>
-internal sealed record TablePage(IReadOnlyList<TableSummary> Items, string? Next);
+public sealed record TablePage(IReadOnlyList<TableSummary> Items, string? Next);
 
 /// <summary>One table of a listing.</summary>
 /// <param name="Cid">The table's CID.</param>
@@ -15,25 +20,25 @@ internal sealed record TablePage(IReadOnlyList<TableSummary> Items, string? Next
 /// <param name="Created">When it was first registered.</param>
 /// <param name="Pinned">Whether garbage collection keeps it.</param>
 /// <param name="Names">The versions of names that point at it.</param>
-internal sealed record TableSummary(
+public sealed record TableSummary(
     string Cid, string Kind, long Rows, long? Bytes, long? Chunks, IReadOnlyDictionary<string, string> Tags, DateTimeOffset Created, bool Pinned, IReadOnlyList<VersionReference> Names);
 
 /// <summary>A version of a name.</summary>
 /// <param name="Name">The name.</param>
 /// <param name="Version">Its number (1, 2, …).</param>
-internal sealed record VersionReference(string Name, long Version);
+public sealed record VersionReference(string Name, long Version);
 
 /// <summary>A page of <c>GET /api/v1/names</c>.</summary>
 /// <param name="Items">The names, in name order.</param>
 /// <param name="Next">Pass as <c>after</c> for the next page; null on the last page.</param>
-internal sealed record NamePage(IReadOnlyList<NameSummary> Items, string? Next);
+public sealed record NamePage(IReadOnlyList<NameSummary> Items, string? Next);
 
 /// <summary>A name with its latest version.</summary>
 /// <param name="Name">The name.</param>
 /// <param name="Versions">How many versions it has (the latest's number: versions have no gaps).</param>
 /// <param name="Cid">The latest version's CID.</param>
 /// <param name="Updated">When the latest version was recorded.</param>
-internal sealed record NameSummary(string Name, long Versions, string Cid, DateTimeOffset Updated);
+public sealed record NameSummary(string Name, long Versions, string Cid, DateTimeOffset Updated);
 
 /// <summary><c>GET /api/v1/tables/{cid}</c>: a table described.</summary>
 /// <param name="Cid">The table's CID.</param>
@@ -54,7 +59,7 @@ internal sealed record NameSummary(string Name, long Versions, string Cid, DateT
 /// <param name="Producer">Who produced it.</param>
 /// <param name="Provenance">Where it came from.</param>
 /// <param name="Versions">Every version of a name that points at it, with what it shares with the version before.</param>
-internal sealed record TableDetail(
+public sealed record TableDetail(
     string Cid,
     string Kind,
     long Rows,
@@ -73,12 +78,12 @@ internal sealed record TableDetail(
 /// <summary>A count of blocks and their total length.</summary>
 /// <param name="Count">Blocks.</param>
 /// <param name="Bytes">Their bytes.</param>
-internal sealed record BlockTotals(long Count, long Bytes);
+public sealed record BlockTotals(long Count, long Bytes);
 
 /// <summary>An Arrow schema as JSON.</summary>
 /// <param name="Fields">The top-level fields.</param>
 /// <param name="Metadata">The schema's key-value metadata.</param>
-internal sealed record SchemaDescription(IReadOnlyList<FieldDescription> Fields, IReadOnlyDictionary<string, string> Metadata);
+public sealed record SchemaDescription(IReadOnlyList<FieldDescription> Fields, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>An Arrow field as JSON.</summary>
 /// <param name="Name">The field's name.</param>
@@ -86,21 +91,21 @@ internal sealed record SchemaDescription(IReadOnlyList<FieldDescription> Fields,
 /// <param name="Nullable">Whether it may hold nulls.</param>
 /// <param name="Metadata">The field's key-value metadata.</param>
 /// <param name="Children">The child fields of a nested type (list, struct, map, union, …); null for others.</param>
-internal sealed record FieldDescription(string Name, string Type, bool Nullable, IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<FieldDescription>? Children);
+public sealed record FieldDescription(string Name, string Type, bool Nullable, IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<FieldDescription>? Children);
 
 /// <summary>A page of a table's chunks, in row order.</summary>
 /// <param name="Count">Chunks of the whole table.</param>
 /// <param name="Offset">The index of the first chunk listed.</param>
 /// <param name="Items">The chunks listed.</param>
 /// <param name="NextOffset">Pass as <c>chunkOffset</c> for the next chunks; null when the list is complete.</param>
-internal sealed record ChunkPage(long Count, long Offset, IReadOnlyList<ChunkDescription> Items, long? NextOffset);
+public sealed record ChunkPage(long Count, long Offset, IReadOnlyList<ChunkDescription> Items, long? NextOffset);
 
 /// <summary>One chunk of a table.</summary>
 /// <param name="Cid">The chunk's raw CID.</param>
 /// <param name="FirstRow">The table row its first row is.</param>
 /// <param name="Rows">Its rows.</param>
 /// <param name="Bytes">Its block's bytes.</param>
-internal sealed record ChunkDescription(string Cid, long FirstRow, long Rows, long Bytes);
+public sealed record ChunkDescription(string Cid, long FirstRow, long Rows, long Bytes);
 
 /// <summary>A version of a name that points at a table, and how it compares with the version before it.</summary>
 /// <param name="Name">The name.</param>
@@ -111,13 +116,13 @@ internal sealed record ChunkDescription(string Cid, long FirstRow, long Rows, lo
 /// <param name="Shared">Blocks this table shares with the previous version's (none for version 1); null when either table's blocks are not here.</param>
 /// <param name="New">Blocks only this table has (what it adds to a holder of the previous version).</param>
 /// <param name="Removed">Blocks only the previous version's table has.</param>
-internal sealed record VersionDetail(
+public sealed record VersionDetail(
     string Name, long Version, DateTimeOffset Created, bool Latest, PreviousVersion? Previous, BlockTotals? Shared, BlockTotals? New, BlockTotals? Removed);
 
 /// <summary>The version before another.</summary>
 /// <param name="Version">Its number.</param>
 /// <param name="Cid">Its CID.</param>
-internal sealed record PreviousVersion(long Version, string Cid);
+public sealed record PreviousVersion(long Version, string Cid);
 
 /// <summary>The data of one Server-Sent Event of <c>GET /api/v1/events</c>: a change of the registry.</summary>
 /// <param name="Sequence">The change's sequence number (also the event's id).</param>
@@ -130,5 +135,36 @@ internal sealed record PreviousVersion(long Version, string Cid);
 /// <param name="Tags">Its tags, when the record is still registered.</param>
 /// <param name="Name">For a <c>versioned</c> change: the name.</param>
 /// <param name="Version">For a <c>versioned</c> change: the version's number.</param>
-internal sealed record ChangeEvent(
+public sealed record ChangeEvent(
     long Sequence, string Change, string Cid, string Kind, DateTimeOffset At, long? Rows, long? Bytes, IReadOnlyDictionary<string, string>? Tags, string? Name, long? Version);
+
+/// <summary>The body of a problem answer (RFC 9457).</summary>
+public sealed record ProblemBody(string Title, int Status, string Detail);
+
+/// <summary>What <c>POST /api/v1/tables</c> stored.</summary>
+/// <param name="Cid">The table's CID.</param>
+/// <param name="Rows">Rows stored.</param>
+/// <param name="Bytes">Bytes of its chunk blocks.</param>
+/// <param name="Chunks">Chunks (batch blocks) it was cut into.</param>
+/// <param name="Name">The name given, if any.</param>
+/// <param name="Version">The version of the name it became, if named.</param>
+public sealed record TableCreatedBody(string Cid, long Rows, long Bytes, int Chunks, string? Name, long? Version);
+
+/// <summary>A <c>peer</c> record of delegated routing: who, where, speaking what.</summary>
+public sealed record PeerRecord(
+    [property: JsonPropertyName("Schema")] string Schema,
+    [property: JsonPropertyName("ID")] string Id,
+    [property: JsonPropertyName("Addrs")] IReadOnlyList<string> Addrs,
+    [property: JsonPropertyName("Protocols")] IReadOnlyList<string> Protocols);
+
+/// <summary>The answer of <c>GET /routing/v1/providers/{cid}</c>.</summary>
+public sealed record ProvidersBody([property: JsonPropertyName("Providers")] IReadOnlyList<PeerRecord> Providers);
+
+/// <summary>The answer of <c>GET /routing/v1/peers/{peer-id}</c>.</summary>
+public sealed record PeersBody([property: JsonPropertyName("Peers")] IReadOnlyList<PeerRecord> Peers);
+
+/// <summary>A name's history: every version still recorded, oldest first.</summary>
+/// <param name="Name">The dataset name.</param>
+/// <param name="Latest">The number of its latest version.</param>
+/// <param name="Versions">The versions.</param>
+public sealed record NameVersionsBody(string Name, long Latest, IReadOnlyList<NameVersionEntry> Versions);

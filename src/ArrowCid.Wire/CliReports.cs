@@ -1,0 +1,238 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ArrowCid.Wire;
+
+// What the CLI's --json options print (docs/cli.md). A member documented as "null when …" is
+// written as null rather than left out, so a script can index it without a key check.
+
+/// <summary>One input of <c>put --json</c> or <c>cid --json</c>: the table it became and its chunks.</summary>
+/// <param name="Input">The path read (<c>-</c> for standard input).</param>
+/// <param name="Table">The table.</param>
+/// <param name="Chunks">Its chunks in row order.</param>
+/// <param name="Name">The name it became a version of.</param>
+/// <param name="Version">That version's number.</param>
+public sealed record PutReport(string Input, TableTotals Table, IReadOnlyList<ChunkEntry> Chunks, string? Name, long? Version);
+
+/// <summary>A table's CID and totals.</summary>
+/// <param name="Cid">The table's CID (raw for a one-chunk table, dag-cbor for a manifest).</param>
+/// <param name="Rows">Rows.</param>
+/// <param name="Bytes">Bytes of its chunk blocks (manifest nodes not counted).</param>
+/// <param name="Chunks">Chunks.</param>
+/// <param name="ManifestBytes">Bytes of the root manifest block: 0 for a one-chunk table.</param>
+public sealed record TableTotals(string Cid, long Rows, long Bytes, long Chunks, long ManifestBytes);
+
+/// <summary>A registry record, as <c>ls --json</c> and <c>info --json</c> print it.</summary>
+/// <param name="Cid">The CID.</param>
+/// <param name="Kind">batch, dataset, arrow-stream, foreign or table-node.</param>
+/// <param name="Rows">Rows.</param>
+/// <param name="Bytes">The root block's bytes.</param>
+/// <param name="Created">When it was registered.</param>
+/// <param name="Pinned">Whether gc keeps it.</param>
+/// <param name="Producer">Who produced it; null when unknown.</param>
+/// <param name="Provenance">Where it came from; null when unknown.</param>
+/// <param name="Tags">Its tags, in key order.</param>
+/// <param name="Locations">Where its blocks are held.</param>
+/// <param name="Schema">The schema as text; null when unknown.</param>
+/// <param name="Chunks">A table's chunks the record links (not for a foreign block).</param>
+/// <param name="Nodes">A table's manifest nodes the record links (not for a foreign block).</param>
+/// <param name="Links">A foreign block's links (only for a foreign block).</param>
+public sealed record RecordEntry(
+    string Cid,
+    string Kind,
+    long Rows,
+    long Bytes,
+    DateTimeOffset Created,
+    bool Pinned,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Producer,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Provenance,
+    IReadOnlyDictionary<string, string> Tags,
+    IReadOnlyList<string> Locations,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Schema,
+    IReadOnlyList<string>? Chunks,
+    IReadOnlyList<string>? Nodes,
+    IReadOnlyList<string>? Links);
+
+/// <summary>A version of a name, as <c>log --json</c> prints it (newest first).</summary>
+/// <param name="Name">The name.</param>
+/// <param name="Version">The version's number.</param>
+/// <param name="Cid">Its table.</param>
+/// <param name="Kind">The table's kind; null when it is not registered here.</param>
+/// <param name="Rows">Rows; null when unknown.</param>
+/// <param name="Bytes">Bytes of data (a dataset's chunks); null when unknown.</param>
+/// <param name="NewBytes">Bytes of blocks the previous version lacks (all of version 1's); null when either version's blocks are not here.</param>
+/// <param name="Created">When the version was recorded.</param>
+/// <param name="Tags">The table's tags.</param>
+public sealed record VersionLogEntry(
+    string Name,
+    long Version,
+    string Cid,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Kind,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Rows,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Bytes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? NewBytes,
+    DateTimeOffset Created,
+    IReadOnlyDictionary<string, string> Tags);
+
+/// <summary><c>diff --json</c>: what two tables share and what each has alone.</summary>
+/// <param name="A">The first table.</param>
+/// <param name="B">The second table.</param>
+/// <param name="SharedBlocks">Blocks both have.</param>
+/// <param name="SharedBytes">Their bytes.</param>
+/// <param name="NewBlocks">Blocks only B has.</param>
+/// <param name="NewBytes">Their bytes.</param>
+/// <param name="RemovedBlocks">Blocks only A has.</param>
+/// <param name="RemovedBytes">Their bytes.</param>
+/// <param name="New">The blocks only B has.</param>
+/// <param name="Removed">The blocks only A has.</param>
+public sealed record TableDiff(
+    TableBlockTotals A, TableBlockTotals B, long SharedBlocks, long SharedBytes, long NewBlocks, long NewBytes, long RemovedBlocks, long RemovedBytes, IReadOnlyList<BlockEntry> New, IReadOnlyList<BlockEntry> Removed);
+
+/// <summary>A table's root and the count and bytes of its blocks.</summary>
+/// <param name="Cid">The table's CID.</param>
+/// <param name="Blocks">Its blocks (manifest nodes and chunks), each once.</param>
+/// <param name="Bytes">Their bytes.</param>
+public sealed record TableBlockTotals(string Cid, long Blocks, long Bytes);
+
+/// <summary>A block and its bytes.</summary>
+/// <param name="Cid">The block's CID.</param>
+/// <param name="Bytes">Its bytes.</param>
+public sealed record BlockEntry(string Cid, long Bytes);
+
+/// <summary><c>gc --json</c>: what garbage collection removed, kept and handed over.</summary>
+/// <param name="RemovedRecords">Records removed (with their blocks).</param>
+/// <param name="RemovedOrphans">Blocks without records removed.</param>
+/// <param name="RemovedTempFiles">Temporary files removed.</param>
+/// <param name="BytesFreed">Bytes freed.</param>
+/// <param name="Retained">Blocks kept (pinned, named, or linked by them).</param>
+/// <param name="LocationsReleased">Shared records that no longer list this node.</param>
+/// <param name="LocationsRecorded">Blocks held here now recorded in the shared registry.</param>
+/// <param name="HandedOver">Retained blocks removed because enough other nodes serve them verified.</param>
+/// <param name="BelowMinCopies">Retained blocks kept because fewer copies are recorded than asked.</param>
+/// <param name="AbandonedGuards">Puts that had died halfway.</param>
+/// <param name="UnreachableNodes">Nodes that could not be asked.</param>
+public sealed record GcSummary(
+    IReadOnlyList<string> RemovedRecords,
+    IReadOnlyList<string> RemovedOrphans,
+    long RemovedTempFiles,
+    long BytesFreed,
+    long Retained,
+    long LocationsReleased,
+    long LocationsRecorded,
+    IReadOnlyList<string> HandedOver,
+    long BelowMinCopies,
+    long AbandonedGuards,
+    IReadOnlyList<string> UnreachableNodes);
+
+/// <summary><c>verify --json</c>: every block re-hashed and every record checked.</summary>
+/// <param name="RecordsChecked">Records checked.</param>
+/// <param name="BlocksChecked">Blocks re-hashed.</param>
+/// <param name="Corrupt">Blocks that do not hash to their CID.</param>
+/// <param name="Missing">Records without their block.</param>
+/// <param name="Orphans">Blocks without a record.</param>
+/// <param name="TempFiles">Temporary files found.</param>
+/// <param name="TornPackTails">Pack files whose last write was torn.</param>
+/// <param name="Repaired">Whether --repair ran.</param>
+/// <param name="Reregistered">Orphan blocks registered again.</param>
+/// <param name="Quarantined">Files of corrupt blocks moved aside.</param>
+/// <param name="Consistent">Nothing is corrupt or missing.</param>
+/// <param name="StaleLocations">With a shared registry: blocks it says are here that are not.</param>
+/// <param name="UnrecordedLocations">With a shared registry: blocks here it does not list.</param>
+public sealed record VerifySummary(
+    long RecordsChecked,
+    long BlocksChecked,
+    IReadOnlyList<string> Corrupt,
+    IReadOnlyList<string> Missing,
+    IReadOnlyList<string> Orphans,
+    long TempFiles,
+    long TornPackTails,
+    bool Repaired,
+    IReadOnlyList<string> Reregistered,
+    IReadOnlyList<string> Quarantined,
+    bool Consistent,
+    IReadOnlyList<string>? StaleLocations,
+    IReadOnlyList<string>? UnrecordedLocations);
+
+/// <summary><c>import car --json</c>: what a CAR file held and what was stored.</summary>
+/// <param name="Roots">The CAR's roots.</param>
+/// <param name="Strict">Whether blocks ArrowCid cannot verify were refused.</param>
+/// <param name="BlocksRead">Blocks read.</param>
+/// <param name="Complete">Every root's blocks are here.</param>
+/// <param name="Counts">Blocks of each kind, and refused.</param>
+/// <param name="Blocks">The blocks stored.</param>
+/// <param name="Refused">The blocks refused, and why.</param>
+/// <param name="MissingRoots">Roots whose blocks were not all in the file.</param>
+public sealed record CarImportSummary(
+    IReadOnlyList<string> Roots,
+    bool Strict,
+    long BlocksRead,
+    bool Complete,
+    IReadOnlyDictionary<string, long> Counts,
+    IReadOnlyList<ImportedBlockEntry> Blocks,
+    IReadOnlyList<RefusedBlockEntry> Refused,
+    IReadOnlyList<string> MissingRoots);
+
+/// <summary>A block a CAR import stored.</summary>
+/// <param name="Cid">Its CID.</param>
+/// <param name="Kind">batch, dataset, arrow-stream, dag-cbor, dag-pb, raw, …</param>
+/// <param name="Bytes">Its bytes.</param>
+/// <param name="Rows">Rows, for Arrow data.</param>
+/// <param name="Schema">The schema as text, for Arrow data.</param>
+/// <param name="Links">Links, for dag-cbor and dag-pb.</param>
+/// <param name="Canonical">For an Arrow stream: the canonical table it was also stored as.</param>
+/// <param name="Note">Anything else worth saying.</param>
+public sealed record ImportedBlockEntry(string Cid, string Kind, long Bytes, long? Rows, string? Schema, long? Links, CanonicalCopy? Canonical, string? Note);
+
+/// <summary>The canonical table an Arrow stream block was also stored as.</summary>
+/// <param name="Table">The table's CID.</param>
+/// <param name="Chunks">Its chunks.</param>
+public sealed record CanonicalCopy(string Table, IReadOnlyList<string> Chunks);
+
+/// <summary>A block a CAR import refused.</summary>
+/// <param name="Cid">Its CID.</param>
+/// <param name="HashFunction">The hash function ArrowCid cannot verify, when that is why.</param>
+/// <param name="Reason">Why.</param>
+public sealed record RefusedBlockEntry(string Cid, string? HashFunction, string Reason);
+
+/// <summary><c>flight pull --json</c>: what was copied from a node.</summary>
+/// <param name="Cid">The table's CID.</param>
+/// <param name="Server">The node pulled from.</param>
+/// <param name="Name">The local name it became a version of; null when none.</param>
+/// <param name="Version">That version; null when none.</param>
+/// <param name="RemoteVersion">The version the name had on the server; null when pulled by CID.</param>
+/// <param name="BlocksTotal">The table's blocks.</param>
+/// <param name="BytesTotal">Their bytes.</param>
+/// <param name="BlocksTransferred">Blocks that were not here already.</param>
+/// <param name="BytesTransferred">Their bytes.</param>
+public sealed record PullSummary(
+    string Cid,
+    string Server,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Name,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Version,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? RemoteVersion,
+    long BlocksTotal,
+    long BytesTotal,
+    long BlocksTransferred,
+    long BytesTransferred);
+
+/// <summary><c>flight info --json</c> and <c>flight ls --json</c>: a FlightInfo as received.</summary>
+/// <param name="Cid">The first endpoint's ticket.</param>
+/// <param name="Path">The descriptor's path; null for another descriptor.</param>
+/// <param name="TotalRecords">Rows.</param>
+/// <param name="TotalBytes">Bytes.</param>
+/// <param name="SchemaBytes">Bytes of the schema message.</param>
+/// <param name="Endpoints">Where the data is.</param>
+/// <param name="AppMetadata">The app_metadata as the server wrote it; null when empty.</param>
+public sealed record FlightInfoSummary(
+    string Cid,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<string>? Path,
+    long TotalRecords,
+    long TotalBytes,
+    long SchemaBytes,
+    IReadOnlyList<FlightEndpointSummary> Endpoints,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonElement? AppMetadata);
+
+/// <summary>An endpoint of a FlightInfo.</summary>
+/// <param name="Ticket">Its ticket as text.</param>
+/// <param name="Locations">Its locations.</param>
+public sealed record FlightEndpointSummary(string Ticket, IReadOnlyList<string> Locations);

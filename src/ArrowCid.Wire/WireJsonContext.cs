@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+
+namespace ArrowCid.Wire;
+
+/// <summary>
+/// Source-generated JSON (no reflection) for every document ArrowCid writes or reads, with one
+/// naming policy, snake_case, one time format (<see cref="WireTimeConverter"/>), and absent
+/// members left out unless a model says otherwise (delegated routing keeps the names its spec gives).
+/// Write and read through <see cref="WireJson"/>.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    MaxDepth = WireJson.MaxDepth,
+    Converters = [typeof(WireTimeConverter)])]
+// Flight
+[JsonSerializable(typeof(PutResultBody))]
+[JsonSerializable(typeof(FlightInfoMetadata))]
+[JsonSerializable(typeof(PinResult))]
+[JsonSerializable(typeof(TagBody))]
+[JsonSerializable(typeof(DeleteResult))]
+[JsonSerializable(typeof(BlockVerifyResult))]
+[JsonSerializable(typeof(RepositoryVerifyResult))]
+[JsonSerializable(typeof(NodeStats))]
+[JsonSerializable(typeof(NameVersionEntry))]
+[JsonSerializable(typeof(SubscriptionStarted))]
+[JsonSerializable(typeof(ChangeAnnouncement))]
+[JsonSerializable(typeof(PutCommand))]
+[JsonSerializable(typeof(TableQuery))]
+[JsonSerializable(typeof(SubscribeCommand))]
+// HTTP
+[JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(TablePage))]
+[JsonSerializable(typeof(TableDetail))]
+[JsonSerializable(typeof(NamePage))]
+[JsonSerializable(typeof(ChangeEvent))]
+[JsonSerializable(typeof(PeerRecord))]
+[JsonSerializable(typeof(ProvidersBody))]
+[JsonSerializable(typeof(PeersBody))]
+[JsonSerializable(typeof(NameVersionsBody))]
+[JsonSerializable(typeof(TableCreatedBody))]
+// CLI
+[JsonSerializable(typeof(IReadOnlyList<PutReport>))]
+[JsonSerializable(typeof(IReadOnlyList<RecordEntry>))]
+[JsonSerializable(typeof(RecordEntry))]
+[JsonSerializable(typeof(IReadOnlyList<NameVersionEntry>))]
+[JsonSerializable(typeof(IReadOnlyList<VersionLogEntry>))]
+[JsonSerializable(typeof(TableDiff))]
+[JsonSerializable(typeof(GcSummary))]
+[JsonSerializable(typeof(VerifySummary))]
+[JsonSerializable(typeof(CarImportSummary))]
+[JsonSerializable(typeof(PullSummary))]
+[JsonSerializable(typeof(FlightInfoSummary))]
+[JsonSerializable(typeof(IReadOnlyList<FlightInfoSummary>))]
+public sealed partial class WireJsonContext : JsonSerializerContext;
