@@ -16,8 +16,15 @@ public sealed class LimitsAndCancellationTests(EchoServer server) : IClassFixtur
     [Fact]
     public async Task Deadline_ends_the_call_with_deadline_exceeded_saying_what_it_waited_for()
     {
-        // The client's side alone: the "wait" handler never answers, so only the deadline ends the call.
-        using var channel = server.CreateChannel();
+        // The client's side alone: the "wait" handler never answers, and the server's clock never
+        // moves, so the server never ends the call for its grpc-timeout (on a busy machine it
+        // could otherwise answer DEADLINE_EXCEEDED before the client's own timer ran): only the
+        // client's deadline ends it.
+        var frozen = new ManualTimeProvider();
+        var registry = new GrpcServiceRegistry(new GrpcServerOptions { TimeProvider = frozen });
+        new EchoService().Register(registry);
+        await using var unhurried = await GrpcServer.StartAsync(registry);
+        using var channel = new GrpcChannel(unhurried.Address);
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             channel.UnaryAsync(EchoService.Unary, Act("wait", ""), new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(300))));
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
