@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Repository;
 
@@ -31,29 +30,18 @@ public sealed record NodeSettings(string? Registry, string? Location, int? Proce
 
         try
         {
-            var json = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"{path}: not a JSON object");
-            return new NodeSettings(
-                (string?)json["registry"],
-                (string?)json["location"],
-                (int?)json["pid"],
-                json["started"] is { } started ? DateTimeOffset.Parse((string)started!, System.Globalization.CultureInfo.InvariantCulture) : null);
+            var file = WireJson.Read(File.ReadAllBytes(path), WireJsonContext.Default.NodeSettingsFile, path);
+            return new NodeSettings(file.Registry, file.Location, file.Pid, file.Started);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        catch (WireFormatException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            throw new InvalidDataException(e.Message, e);
         }
     }
 
     /// <summary>Writes the settings into the folder atomically (a temporary file renamed over the old), owner-only.</summary>
     public void Write(string root)
     {
-        var json = new JsonObject
-        {
-            ["registry"] = Registry,
-            ["location"] = Location,
-            ["pid"] = ProcessId,
-            ["started"] = Started?.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-        };
         string path = Path.Combine(root, FileName);
         string temp = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
@@ -63,9 +51,9 @@ public sealed record NodeSettings(string? Registry, string? Location, int? Proce
         }
 
         using (var file = new FileStream(temp, options))
-        using (var writer = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
+        using (var writer = new StreamWriter(file))
         {
-            json.WriteTo(writer);
+            writer.Write(WireJson.ToIndentedText(new NodeSettingsFile(Registry, Location, ProcessId, Started), WireJsonContext.Default.NodeSettingsFile));
         }
 
         File.Move(temp, path, overwrite: true);

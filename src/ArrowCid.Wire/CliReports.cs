@@ -236,3 +236,13 @@ public sealed record FlightInfoSummary(
 /// <param name="Ticket">Its ticket as text.</param>
 /// <param name="Locations">Its locations.</param>
 public sealed record FlightEndpointSummary(string Ticket, IReadOnlyList<string> Locations);
+
+/// <summary>
+/// <c>node.json</c> in a repository folder: what the folder remembers of the node that serves it
+/// (ArrowCid.Repository's <c>NodeSettings</c> reads and writes it).
+/// </summary>
+/// <param name="Registry">The shared registry's URL; absent when the node uses the repository's own.</param>
+/// <param name="Location">The node's Flight location as recorded in the shared registry.</param>
+/// <param name="Pid">The process that last served the folder.</param>
+/// <param name="Started">When it started.</param>
+public sealed record NodeSettingsFile(string? Registry, string? Location, int? Pid, DateTimeOffset? Started);

@@ -52,4 +52,15 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(PullSummary))]
 [JsonSerializable(typeof(FlightInfoSummary))]
 [JsonSerializable(typeof(IReadOnlyList<FlightInfoSummary>))]
+[JsonSerializable(typeof(NodeSettingsFile))]
+// Benchmark reports
+[JsonSerializable(typeof(IngestReport))]
+[JsonSerializable(typeof(DedupReport))]
+[JsonSerializable(typeof(ChunkReport))]
+[JsonSerializable(typeof(CidReport))]
+[JsonSerializable(typeof(IpcReport))]
+[JsonSerializable(typeof(ShmReport))]
+[JsonSerializable(typeof(FlightBenchReport))]
+[JsonSerializable(typeof(HttpReport))]
+[JsonSerializable(typeof(ParquetReport))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ArrowCid.Bench;
+using ArrowCid.Wire;
 using Spectre.Console;
 
 namespace ArrowCid.Cli.Commands;
@@ -36,7 +36,7 @@ internal static class BenchCommands
             var r = CliErrors.About(parent, () => IngestBenchmark.RunAsync(parent, each).GetAwaiter().GetResult());
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(IngestJson(r).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(IngestJson(r), WireJsonContext.Default.IngestReport));
                 return ExitCodes.Ok;
             }
 
@@ -52,33 +52,31 @@ internal static class BenchCommands
         return command;
     }
 
-    private static JsonObject IngestJson(IngestBenchmarkResult r) => new()
-    {
-        ["dir"] = r.Folder,
-        ["table_bytes"] = r.TableBytes,
-        ["warmup_s_1"] = Round(r.WarmUpSeconds1),
-        ["warmup_s_16"] = Round(r.WarmUpSeconds16),
-        ["jit_methods_in_measure_1"] = r.JitMethodsInMeasure1,
-        ["jit_methods_in_measure_16"] = r.JitMethodsInMeasure16,
-        ["fsync_appends_per_s"] = Round(r.FsyncAppendsPerSecond),
-        ["puts_per_s_1"] = Round(r.PutsPerSecond1),
-        ["cpu_us_per_put_1"] = Round(r.CpuMicrosecondsPerPut1),
-        ["puts_per_s_16"] = Round(r.PutsPerSecond16),
-        ["space_ratio"] = Round(r.SpaceRatio),
-        ["registry_bytes_per_block"] = Round(r.RegistryBytesPerBlock),
-        ["puts_16"] = r.Puts16,
-        ["group_commits_16"] = r.Commits16,
-        ["commit_ms_per_group_16"] = Round(r.CommitMillisecondsPerGroup16),
-        ["longest_commit_ms_16"] = Round(r.LongestCommitMilliseconds16),
-        ["cpu_us_per_put_16"] = Round(r.CpuMicrosecondsPerPut16),
-        ["gc_collections_16"] = r.Collections16,
-        ["gc_pause_share_16"] = Round(r.GcPauseShare16),
-        ["puts_1_vs_fsync"] = Round(r.PutsPerSecond1 / r.FsyncAppendsPerSecond),
-        ["puts_16_vs_fsync"] = Round(r.PutsPerSecond16 / r.FsyncAppendsPerSecond),
-        ["single_goal_met"] = r.SingleGoalMet,
-        ["concurrent_goal_met"] = r.Concurrent16GoalMet,
-        ["space_goal_met"] = r.SpaceGoalMet,
-    };
+    private static IngestReport IngestJson(IngestBenchmarkResult r) => new IngestReport(
+        r.Folder,
+        r.TableBytes,
+        Round(r.WarmUpSeconds1),
+        Round(r.WarmUpSeconds16),
+        r.JitMethodsInMeasure1,
+        r.JitMethodsInMeasure16,
+        Round(r.FsyncAppendsPerSecond),
+        Round(r.PutsPerSecond1),
+        Round(r.CpuMicrosecondsPerPut1),
+        Round(r.PutsPerSecond16),
+        Round(r.SpaceRatio),
+        Round(r.RegistryBytesPerBlock),
+        r.Puts16,
+        r.Commits16,
+        Round(r.CommitMillisecondsPerGroup16),
+        Round(r.LongestCommitMilliseconds16),
+        Round(r.CpuMicrosecondsPerPut16),
+        r.Collections16,
+        Round(r.GcPauseShare16),
+        Round(r.PutsPerSecond1 / r.FsyncAppendsPerSecond),
+        Round(r.PutsPerSecond16 / r.FsyncAppendsPerSecond),
+        r.SingleGoalMet,
+        r.Concurrent16GoalMet,
+        r.SpaceGoalMet);
 
     private static Command Dedup(CliConsole console)
     {
@@ -92,7 +90,7 @@ internal static class BenchCommands
             var r = CliErrors.About(scratch, () => DedupBenchmark.Run(sizeMib * (1L << 20), scratch));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(DedupJson(r, sizeMib).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(DedupJson(r, sizeMib), WireJsonContext.Default.DedupReport));
                 return ExitCodes.Ok;
             }
 
@@ -112,44 +110,43 @@ internal static class BenchCommands
         return command;
     }
 
-    private static JsonObject DedupJson(DedupBenchmarkResult r, int sizeMib)
-    {
-        var json = new JsonObject
-        {
-            ["size_mib"] = sizeMib,
-            ["rows"] = r.Rows,
-            ["table_bytes"] = r.TableBytes,
-            ["chunk_bytes"] = r.ChunkBytes,
-            ["chunks"] = r.Chunks,
-            ["manifest_nodes"] = r.ManifestNodes,
-            ["rounds"] = r.Rounds,
-            ["scratch_dir"] = r.ScratchRoot,
-            ["put_gbps"] = Round(r.PutGbps),
-            ["cid_gbps"] = Round(r.CidGbps),
-            ["sha256_gbps"] = Round(r.Sha256Gbps),
-            ["put_ratio_vs_sha256"] = Round(r.PutRatio),
-            ["cid_ratio_vs_sha256"] = Round(r.CidRatio),
-            ["chunk_size_p10"] = r.Sizes.P10,
-            ["chunk_size_median"] = r.Sizes.Median,
-            ["chunk_size_p90"] = r.Sizes.P90,
-            ["chunk_size_max"] = r.Sizes.Max,
-            ["chunks_within_2x_target"] = Round(r.Sizes.WithinTwiceTarget),
-        };
-        foreach (var (name, edit) in new[] { ("append", r.Append), ("insert", r.Insert), ("delete", r.Delete), ("update", r.Update) })
-        {
-            json[$"{name}_new_ratio"] = Round(edit.NewRatio);
-            json[$"{name}_new_bytes"] = edit.NewBytes;
-            json[$"{name}_new_blocks"] = edit.NewBlocks;
-        }
-
-        json["append_goal_met"] = r.AppendGoalMet;
-        json["insert_goal_met"] = r.InsertGoalMet;
-        json["delete_goal_met"] = r.DeleteGoalMet;
-        json["update_goal_met"] = r.UpdateGoalMet;
-        json["cid_goal_met"] = r.CidGoalMet;
-        json["put_goal_met"] = r.PutGoalMet;
-        return json;
-    }
+    private static DedupReport DedupJson(DedupBenchmarkResult r, int sizeMib) => new DedupReport(
+        sizeMib,
+        r.Rows,
+        r.TableBytes,
+        r.ChunkBytes,
+        r.Chunks,
+        r.ManifestNodes,
+        r.Rounds,
+        r.ScratchRoot,
+        Round(r.PutGbps),
+        Round(r.CidGbps),
+        Round(r.Sha256Gbps),
+        Round(r.PutRatio),
+        Round(r.CidRatio),
+        r.Sizes.P10,
+        r.Sizes.Median,
+        r.Sizes.P90,
+        r.Sizes.Max,
+        Round(r.Sizes.WithinTwiceTarget),
+        Round(r.Append.NewRatio),
+        r.Append.NewBytes,
+        r.Append.NewBlocks,
+        Round(r.Insert.NewRatio),
+        r.Insert.NewBytes,
+        r.Insert.NewBlocks,
+        Round(r.Delete.NewRatio),
+        r.Delete.NewBytes,
+        r.Delete.NewBlocks,
+        Round(r.Update.NewRatio),
+        r.Update.NewBytes,
+        r.Update.NewBlocks,
+        r.AppendGoalMet,
+        r.InsertGoalMet,
+        r.DeleteGoalMet,
+        r.UpdateGoalMet,
+        r.CidGoalMet,
+        r.PutGoalMet);
 
     /// <summary>A <c>--size-mib</c> option checked to lie in 1..<see cref="MaxSizeMib"/>.</summary>
     private static Option<int> SizeOption(string description, int defaultMib)
@@ -176,7 +173,7 @@ internal static class BenchCommands
             var r = ChunkBenchmark.Run(parse.GetValue(size) * (1L << 20));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(ChunkJson(r, parse.GetValue(size)).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(ChunkJson(r, parse.GetValue(size)), WireJsonContext.Default.ChunkReport));
                 return ExitCodes.Ok;
             }
 
@@ -198,39 +195,37 @@ internal static class BenchCommands
         return command;
     }
 
-    private static JsonObject ChunkJson(ChunkBenchmarkResult r, int sizeMib) => new()
-    {
-        ["size_mib"] = sizeMib,
-        ["rows"] = r.Rows,
-        ["batches"] = r.Batches,
-        ["chunk_bytes"] = r.ChunkBytes,
-        ["chunks"] = r.Chunks,
-        ["manifest_nodes"] = r.Nodes,
-        ["manifest_levels"] = r.Height,
-        ["chunk_gbps"] = Round(r.ChunkGbps),
-        ["row_hash_gbps"] = Round(r.RowHashGbps),
-        ["cid_gbps"] = Round(r.CidGbps),
-        ["sha256_gbps"] = Round(r.Sha256Gbps),
-        ["chunk_ratio_vs_sha256"] = Round(r.ChunkRatio),
-        ["row_hash_ratio_vs_sha256"] = Round(r.RowHashRatio),
-        ["cid_ratio_vs_sha256"] = Round(r.CidRatio),
-        ["cid_inline_gbps"] = Round(r.CidInlineGbps),
-        ["cid_inline_ratio_vs_sha256"] = Round(r.CidInlineRatio),
-        ["chunk_size_p10"] = r.Sizes.P10,
-        ["chunk_size_median"] = r.Sizes.Median,
-        ["chunk_size_p90"] = r.Sizes.P90,
-        ["chunk_size_max"] = r.Sizes.Max,
-        ["chunks_within_2x_target"] = Round(r.Sizes.WithinTwiceTarget),
-        ["append_new_ratio"] = Round(r.Append.NewRatio),
-        ["insert_new_ratio"] = Round(r.Insert.NewRatio),
-        ["delete_new_ratio"] = Round(r.Delete.NewRatio),
-        ["update_new_ratio"] = Round(r.Update.NewRatio),
-        ["append_new_chunks"] = r.Append.NewChunks,
-        ["insert_new_chunks"] = r.Insert.NewChunks,
-        ["delete_new_chunks"] = r.Delete.NewChunks,
-        ["update_new_chunks"] = r.Update.NewChunks,
-        ["dedup_goals_met"] = r.DedupGoalsMet,
-    };
+    private static ChunkReport ChunkJson(ChunkBenchmarkResult r, int sizeMib) => new ChunkReport(
+        sizeMib,
+        r.Rows,
+        r.Batches,
+        r.ChunkBytes,
+        r.Chunks,
+        r.Nodes,
+        r.Height,
+        Round(r.ChunkGbps),
+        Round(r.RowHashGbps),
+        Round(r.CidGbps),
+        Round(r.Sha256Gbps),
+        Round(r.ChunkRatio),
+        Round(r.RowHashRatio),
+        Round(r.CidRatio),
+        Round(r.CidInlineGbps),
+        Round(r.CidInlineRatio),
+        r.Sizes.P10,
+        r.Sizes.Median,
+        r.Sizes.P90,
+        r.Sizes.Max,
+        Round(r.Sizes.WithinTwiceTarget),
+        Round(r.Append.NewRatio),
+        Round(r.Insert.NewRatio),
+        Round(r.Delete.NewRatio),
+        Round(r.Update.NewRatio),
+        r.Append.NewChunks,
+        r.Insert.NewChunks,
+        r.Delete.NewChunks,
+        r.Update.NewChunks,
+        r.DedupGoalsMet);
 
     private static string P(double ratio) => ratio.ToString("0.00 %", CultureInfo.InvariantCulture);
 
@@ -245,24 +240,24 @@ internal static class BenchCommands
             var r = CliErrors.About(scratch, () => CidBenchmark.Run(parse.GetValue(size) * (1L << 20), scratch));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(new JsonObject
-                {
-                    ["size_mib"] = parse.GetValue(size),
-                    ["canonical_bytes"] = r.CanonicalBytes,
-                    ["rows"] = r.Rows,
-                    ["input_was_canonical"] = r.InputWasCanonical,
-                    ["cid_gbps"] = Round(r.CidGbps),
-                    ["sha256_gbps"] = Round(r.Sha256Gbps),
-                    ["ratio"] = Round(r.Ratio),
-                    ["cid_sliced_gbps"] = Round(r.CidSlicedGbps),
-                    ["sliced_bytes"] = r.SlicedBytes,
-                    ["sliced_ratio"] = Round(r.SlicedRatio),
-                    ["put_gbps"] = Round(r.PutGbps),
-                    ["put_ratio"] = Round(r.PutRatio),
-                    ["put_destination"] = r.ScratchDirectory,
-                    ["ratio_goal_met"] = r.RatioGoalMet,
-                    ["put_goal_met"] = r.PutGoalMet,
-                }.ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(
+                    new CidReport(
+                        parse.GetValue(size),
+                        r.CanonicalBytes,
+                        r.Rows,
+                        r.InputWasCanonical,
+                        Round(r.CidGbps),
+                        Round(r.Sha256Gbps),
+                        Round(r.Ratio),
+                        Round(r.CidSlicedGbps),
+                        r.SlicedBytes,
+                        Round(r.SlicedRatio),
+                        Round(r.PutGbps),
+                        Round(r.PutRatio),
+                        r.ScratchDirectory,
+                        r.RatioGoalMet,
+                        r.PutGoalMet),
+                    WireJsonContext.Default.CidReport));
                 return ExitCodes.Ok;
             }
 
@@ -297,7 +292,7 @@ internal static class BenchCommands
             var result = CliErrors.About(scratch, () => IpcBenchmark.Run(sizeMib * (1L << 20), scratch));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(ToJson(result, sizeMib).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(ToJson(result, sizeMib), WireJsonContext.Default.IpcReport));
             }
             else
             {
@@ -309,28 +304,25 @@ internal static class BenchCommands
         return command;
     }
 
-    private static JsonObject ToJson(IpcBenchmarkResult r, int sizeMib) => new()
-    {
-        ["size_mib"] = sizeMib,
-        ["encoded_bytes"] = r.EncodedBytes,
-        ["rows"] = r.Rows,
-        ["batches"] = r.Batches,
-        ["write_destination"] = IpcBenchmarkResult.WriteDestination,
-        ["write_gbps"] = Round(r.WriteGbps),
-        ["read_gbps"] = Round(r.ReadGbps),
-        ["memcpy_gbps"] = Round(r.MemcpyGbps),
-        ["write_to_memcpy"] = Round(r.WriteToMemcpy),
-        ["read_to_memcpy"] = Round(r.ReadToMemcpy),
-        ["map_open_ms_1mib"] = Round(r.MapOpenMsSmall),
-        ["map_open_ms_1gib"] = Round(r.MapOpenMsLarge),
-        ["map_open_ratio"] = Round(r.MapOpenLargeToSmall),
-        // The "1gib" file is the benchmark table itself: this says how large it really was.
-        ["map_open_small_file_bytes"] = r.SmallFileBytes,
-        ["map_open_large_file_bytes"] = r.LargeFileBytes,
-        ["scratch_dir"] = r.ScratchDirectory,
-        ["write_goal_met"] = r.WriteGoalMet,
-        ["map_open_goal_met"] = r.MapOpenGoalMet,
-    };
+    private static IpcReport ToJson(IpcBenchmarkResult r, int sizeMib) => new IpcReport(
+        sizeMib,
+        r.EncodedBytes,
+        r.Rows,
+        r.Batches,
+        IpcBenchmarkResult.WriteDestination,
+        Round(r.WriteGbps),
+        Round(r.ReadGbps),
+        Round(r.MemcpyGbps),
+        Round(r.WriteToMemcpy),
+        Round(r.ReadToMemcpy),
+        Round(r.MapOpenMsSmall),
+        Round(r.MapOpenMsLarge),
+        Round(r.MapOpenLargeToSmall),
+        r.SmallFileBytes,
+        r.LargeFileBytes,
+        r.ScratchDirectory,
+        r.WriteGoalMet,
+        r.MapOpenGoalMet);
 
     private static double Round(double value) => Math.Round(value, 4);
 

@@ -11,16 +11,6 @@ namespace ArrowCid.Cli.Commands;
 internal static class ContentOutput
 {
     /// <summary>
-    /// The benchmarks' --json reports: indented, and with only what JSON itself requires escaped,
-    /// as <see cref="WireJson.ToIndentedText{T}"/> prints every other command's --json output.
-    /// </summary>
-    public static readonly JsonSerializerOptions Indented = new()
-    {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    /// <summary>
     /// The line <c>put</c> and <c>cid</c> print per input: <c>table &lt;cid&gt; &lt;rows&gt; &lt;bytes&gt; &lt;chunks&gt;</c>,
     /// bytes being those of the chunk blocks (manifest nodes not counted).
     /// </summary>

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Wire;
 using ArrowCid.Arrow.Arrays;
@@ -70,29 +69,29 @@ internal static class FlightCommands
             var r = FlightBenchmark.RunAsync(mib * (1L << 20), Math.Clamp(parse.GetValue(rounds), 1, 20), scratch, kestrel).GetAwaiter().GetResult();
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(new JsonObject
-                {
-                    ["http2"] = r.Http2,
-                    ["table_bytes"] = r.TableBytes,
-                    ["chunks"] = r.Chunks,
-                    ["rounds"] = r.Rounds,
-                    ["warmup_transfers"] = r.WarmUpTransfers,
-                    ["doget_gbps"] = Math.Round(r.DoGetGbps, 4),
-                    ["doget_verified_gbps"] = Math.Round(r.DoGetVerifiedGbps, 4),
-                    ["doget4_gbps"] = Math.Round(r.DoGet4Gbps, 4),
-                    ["doput_gbps"] = Math.Round(r.DoPutGbps, 4),
-                    ["put_gbps"] = Math.Round(r.PutGbps, 4),
-                    ["doput_ratio_vs_put"] = Math.Round(r.DoPutRatio, 4),
-                    ["socket_gbps"] = Math.Round(r.SocketGbps, 4),
-                    ["doget_ratio"] = Math.Round(r.DoGetRatio, 4),
-                    ["doget_cpu_s_per_gb"] = Math.Round(r.DoGetCpuSecondsPerGb, 4),
-                    ["socket_cpu_s_per_gb"] = Math.Round(r.SocketCpuSecondsPerGb, 4),
-                    ["doput_cpu_s_per_gb"] = Math.Round(r.DoPutCpuSecondsPerGb, 4),
-                    ["put_cpu_s_per_gb"] = Math.Round(r.PutCpuSecondsPerGb, 4),
-                    ["doget_goal_met"] = r.DoGetGoalMet,
-                    ["doput_goal_met"] = r.DoPutGoalMet,
-                    ["repository"] = r.Repository,
-                }.ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(
+                    new FlightBenchReport(
+                        r.Http2,
+                        r.TableBytes,
+                        r.Chunks,
+                        r.Rounds,
+                        r.WarmUpTransfers,
+                        Math.Round(r.DoGetGbps, 4),
+                        Math.Round(r.DoGetVerifiedGbps, 4),
+                        Math.Round(r.DoGet4Gbps, 4),
+                        Math.Round(r.DoPutGbps, 4),
+                        Math.Round(r.PutGbps, 4),
+                        Math.Round(r.DoPutRatio, 4),
+                        Math.Round(r.SocketGbps, 4),
+                        Math.Round(r.DoGetRatio, 4),
+                        Math.Round(r.DoGetCpuSecondsPerGb, 4),
+                        Math.Round(r.SocketCpuSecondsPerGb, 4),
+                        Math.Round(r.DoPutCpuSecondsPerGb, 4),
+                        Math.Round(r.PutCpuSecondsPerGb, 4),
+                        r.DoGetGoalMet,
+                        r.DoPutGoalMet,
+                        r.Repository),
+                    WireJsonContext.Default.FlightBenchReport));
                 return ExitCodes.Ok;
             }
 

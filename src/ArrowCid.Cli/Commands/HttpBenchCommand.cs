@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ArrowCid.Bench;
+using ArrowCid.Wire;
 using ArrowCid.Bench.Http;
 
 namespace ArrowCid.Cli.Commands;
@@ -36,38 +36,32 @@ internal static class HttpBenchCommand
             var r = CliErrors.About(scratch, () => HttpBenchmark.RunAsync(settings).GetAwaiter().GetResult());
             if (parse.GetValue(json))
             {
-                var machine = new JsonObject();
-                foreach (var (key, value) in r.Machine)
-                {
-                    machine[key] = value;
-                }
-
-                console.Out.WriteLine(new JsonObject
-                {
-                    ["table_bytes"] = r.TableBytes,
-                    ["chunks"] = r.Chunks,
-                    ["stream_bytes"] = r.StreamBytes,
-                    ["rounds"] = r.Rounds,
-                    ["warmup_transfers"] = r.WarmUpTransfers,
-                    ["stream_gbps"] = Round(r.StreamGbps),
-                    ["socket_gbps"] = Round(r.SocketGbps),
-                    ["stream_ratio_vs_socket"] = Round(r.StreamRatio),
-                    ["stream_goal_met"] = r.StreamGoalMet,
-                    ["blocks"] = r.Blocks,
-                    ["block_bytes"] = r.BlockBytes,
-                    ["connections"] = r.Connections,
-                    ["wrk_threads"] = r.WrkThreads,
-                    ["nginx_workers"] = r.NginxWorkers,
-                    ["seconds"] = r.Seconds,
-                    ["gateway_block_rps"] = Round(r.GatewayBlockRps),
-                    ["nginx_block_rps"] = Round(r.NginxBlockRps),
-                    ["block_rps_ratio_vs_nginx"] = Round(r.BlockRpsRatio),
-                    ["gateway_cpu_us_per_block"] = Round(r.GatewayCpuMicrosecondsPerBlock),
-                    ["nginx_cpu_us_per_block"] = Round(r.NginxCpuMicrosecondsPerBlock),
-                    ["block_goal_met"] = r.BlockGoalMet,
-                    ["blocks_skipped"] = r.BlocksSkipped,
-                    ["machine"] = machine,
-                }.ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(
+                    new HttpReport(
+                        r.TableBytes,
+                        r.Chunks,
+                        r.StreamBytes,
+                        r.Rounds,
+                        r.WarmUpTransfers,
+                        Round(r.StreamGbps),
+                        Round(r.SocketGbps),
+                        Round(r.StreamRatio),
+                        r.StreamGoalMet,
+                        r.Blocks,
+                        r.BlockBytes,
+                        r.Connections,
+                        r.WrkThreads,
+                        r.NginxWorkers,
+                        r.Seconds,
+                        Round(r.GatewayBlockRps),
+                        Round(r.NginxBlockRps),
+                        Round(r.BlockRpsRatio),
+                        Round(r.GatewayCpuMicrosecondsPerBlock),
+                        Round(r.NginxCpuMicrosecondsPerBlock),
+                        r.BlockGoalMet,
+                        r.BlocksSkipped,
+                        r.Machine),
+                    WireJsonContext.Default.HttpReport));
                 return ExitCodes.Ok;
             }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ArrowCid.Bench;
+using ArrowCid.Wire;
 using ArrowCid.Repository.Export;
 using ArrowCid.Parquet.Writing;
 
@@ -113,35 +113,28 @@ internal static class ParquetCommands
                 ParquetBenchmark.Run(parse.GetValue(size) * (1L << 20), scratch, ["zstd", "snappy"], parse.GetValue(runs), _ => { })));
             if (parse.GetValue(json))
             {
-                var codecs = new JsonObject();
-                foreach (var c in r.Codecs)
-                {
-                    codecs[c.Codec] = new JsonObject
-                    {
-                        ["ours_s"] = Math.Round(c.OursSeconds, 4),
-                        ["duckdb_s"] = Math.Round(c.DuckDbSeconds, 4),
-                        ["ours_cpu_s"] = Math.Round(c.OursCpuSeconds, 4),
-                        ["duckdb_cpu_s"] = Math.Round(c.DuckDbCpuSeconds, 4),
-                        ["time_ratio_vs_duckdb"] = Math.Round(c.TimeRatio, 4),
-                        ["ours_bytes"] = c.OursBytes,
-                        ["duckdb_bytes"] = c.DuckDbBytes,
-                        ["size_ratio_vs_duckdb"] = Math.Round(c.SizeRatio, 4),
-                        ["time_goal_met"] = c.TimeGoalMet,
-                        ["size_goal_met"] = c.SizeGoalMet,
-                    };
-                }
-
-                console.Out.WriteLine(new JsonObject
-                {
-                    ["size_mib"] = parse.GetValue(size),
-                    ["rows"] = r.Rows,
-                    ["batches"] = r.Batches,
-                    ["buffer_bytes"] = r.BufferBytes,
-                    ["row_group_size"] = r.RowGroupSize,
-                    ["duckdb_threads"] = r.DuckDbThreads,
-                    ["scratch_dir"] = r.ScratchDirectory,
-                    ["codecs"] = codecs,
-                }.ToJsonString(ContentOutput.Indented));
+                var codecs = r.Codecs.ToDictionary(c => c.Codec, c => new ParquetCodecReport(
+                        Math.Round(c.OursSeconds, 4),
+                        Math.Round(c.DuckDbSeconds, 4),
+                        Math.Round(c.OursCpuSeconds, 4),
+                        Math.Round(c.DuckDbCpuSeconds, 4),
+                        Math.Round(c.TimeRatio, 4),
+                        c.OursBytes,
+                        c.DuckDbBytes,
+                        Math.Round(c.SizeRatio, 4),
+                        c.TimeGoalMet,
+                        c.SizeGoalMet), StringComparer.Ordinal);
+                console.Out.WriteLine(WireJson.ToIndentedText(
+                    new ParquetReport(
+                        parse.GetValue(size),
+                        r.Rows,
+                        r.Batches,
+                        r.BufferBytes,
+                        r.RowGroupSize,
+                        r.DuckDbThreads,
+                        r.ScratchDirectory,
+                        codecs),
+                    WireJsonContext.Default.ParquetReport));
                 return ExitCodes.Ok;
             }
 

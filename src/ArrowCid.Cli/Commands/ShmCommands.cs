@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Printing;
+using ArrowCid.Wire;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.SharedMemory;
 using ArrowCid.Bench.SharedMemory;
@@ -291,7 +291,7 @@ internal static class ShmCommands
             var result = ShmBenchmark.Run(settings, PeerStart);
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(ToJson(result).ToJsonString(ContentOutput.Indented));
+                console.Out.WriteLine(WireJson.ToIndentedText(ToJson(result), WireJsonContext.Default.ShmReport));
             }
             else
             {
@@ -317,31 +317,29 @@ internal static class ShmCommands
         return new ProcessStartInfo(host, arguments);
     }
 
-    private static JsonObject ToJson(ShmBenchmarkResult r) => new()
-    {
-        ["roundtrips_per_s_1kib"] = Round(r.RoundTripsPerSecond1KiB),
-        ["roundtrips"] = r.RoundTrips,
-        ["publisher_cpu_us_per_roundtrip"] = Round(r.PublisherCpuMicrosecondsPerRoundTrip),
-        ["peer_cpu_us_per_roundtrip"] = Round(r.PeerCpuMicrosecondsPerRoundTrip),
-        ["notify_p50_us"] = Round(r.NotifyP50Microseconds),
-        ["notify_p99_us"] = Round(r.NotifyP99Microseconds),
-        ["attach_us_small"] = Round(r.AttachSmallMicroseconds),
-        ["attach_us_large"] = Round(r.AttachLargeMicroseconds),
-        ["attach_us_large_verified"] = Round(r.AttachLargeVerifiedMicroseconds),
-        ["attach_small_bytes"] = r.AttachSmallBytes,
-        ["attach_large_bytes"] = r.AttachLargeBytes,
-        ["attach_large_chunks"] = r.AttachLargeChunks,
-        ["attach_us_large_per_chunk"] = Round(r.AttachLargePerChunkMicroseconds),
-        ["attach_ratio_1gib_vs_1kib"] = Round(r.AttachRatio),
-        ["publish_gbps"] = Round(r.PublishGbps),
-        ["sha256_gbps"] = Round(r.Sha256Gbps),
-        ["publish_batch_bytes"] = r.PublishBatchBytes,
-        ["publish_ratio_vs_sha256"] = Round(r.PublishRatio),
-        ["roundtrip_goal_met"] = r.RoundTripGoalMet,
-        ["notify_goal_met"] = r.NotifyGoalMet,
-        ["attach_goal_met"] = r.AttachGoalMet,
-        ["publish_goal_met"] = r.PublishGoalMet,
-    };
+    private static ShmReport ToJson(ShmBenchmarkResult r) => new ShmReport(
+        Round(r.RoundTripsPerSecond1KiB),
+        r.RoundTrips,
+        Round(r.PublisherCpuMicrosecondsPerRoundTrip),
+        Round(r.PeerCpuMicrosecondsPerRoundTrip),
+        Round(r.NotifyP50Microseconds),
+        Round(r.NotifyP99Microseconds),
+        Round(r.AttachSmallMicroseconds),
+        Round(r.AttachLargeMicroseconds),
+        Round(r.AttachLargeVerifiedMicroseconds),
+        r.AttachSmallBytes,
+        r.AttachLargeBytes,
+        r.AttachLargeChunks,
+        Round(r.AttachLargePerChunkMicroseconds),
+        Round(r.AttachRatio),
+        Round(r.PublishGbps),
+        Round(r.Sha256Gbps),
+        r.PublishBatchBytes,
+        Round(r.PublishRatio),
+        r.RoundTripGoalMet,
+        r.NotifyGoalMet,
+        r.AttachGoalMet,
+        r.PublishGoalMet);
 
     private static void PrintLines(TextWriter output, ShmBenchmarkResult r)
     {

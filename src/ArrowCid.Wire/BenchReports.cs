@@ -1,0 +1,243 @@
+using System.Text.Json.Serialization;
+
+namespace ArrowCid.Wire;
+
+// The benchmarks' --json reports (docs/performance.md): each figure under the name the issues and
+// the performance table give it. Ratios and rates are rounded where the CLI builds them; an
+// unmeasured figure (a peer missing) is written as null.
+
+/// <summary><c>bench ingest --json</c>: durable puts, one client and 16, next to fsync appends.</summary>
+public sealed record IngestReport(
+    string Dir,
+    long TableBytes,
+    [property: JsonPropertyName("warmup_s_1")] double WarmupS1,
+    [property: JsonPropertyName("warmup_s_16")] double WarmupS16,
+    [property: JsonPropertyName("jit_methods_in_measure_1")] long JitMethodsInMeasure1,
+    [property: JsonPropertyName("jit_methods_in_measure_16")] long JitMethodsInMeasure16,
+    double FsyncAppendsPerS,
+    [property: JsonPropertyName("puts_per_s_1")] double PutsPerS1,
+    [property: JsonPropertyName("cpu_us_per_put_1")] double CpuUsPerPut1,
+    [property: JsonPropertyName("puts_per_s_16")] double PutsPerS16,
+    double SpaceRatio,
+    double RegistryBytesPerBlock,
+    [property: JsonPropertyName("puts_16")] long Puts16,
+    [property: JsonPropertyName("group_commits_16")] long GroupCommits16,
+    [property: JsonPropertyName("commit_ms_per_group_16")] double CommitMsPerGroup16,
+    [property: JsonPropertyName("longest_commit_ms_16")] double LongestCommitMs16,
+    [property: JsonPropertyName("cpu_us_per_put_16")] double CpuUsPerPut16,
+    [property: JsonPropertyName("gc_collections_16")] long GcCollections16,
+    [property: JsonPropertyName("gc_pause_share_16")] double GcPauseShare16,
+    [property: JsonPropertyName("puts_1_vs_fsync")] double Puts1VsFsync,
+    [property: JsonPropertyName("puts_16_vs_fsync")] double Puts16VsFsync,
+    bool SingleGoalMet,
+    bool ConcurrentGoalMet,
+    bool SpaceGoalMet);
+
+/// <summary><c>bench chunk --json</c>: content-defined chunking next to SHA-256, and the new bytes after edits.</summary>
+public sealed record ChunkReport(
+    long SizeMib,
+    long Rows,
+    long Batches,
+    long ChunkBytes,
+    long Chunks,
+    long ManifestNodes,
+    long ManifestLevels,
+    double ChunkGbps,
+    double RowHashGbps,
+    double CidGbps,
+    double Sha256Gbps,
+    double ChunkRatioVsSha256,
+    double RowHashRatioVsSha256,
+    double CidRatioVsSha256,
+    double CidInlineGbps,
+    double CidInlineRatioVsSha256,
+    long ChunkSizeP10,
+    long ChunkSizeMedian,
+    long ChunkSizeP90,
+    long ChunkSizeMax,
+    [property: JsonPropertyName("chunks_within_2x_target")] double ChunksWithin2xTarget,
+    double AppendNewRatio,
+    double InsertNewRatio,
+    double DeleteNewRatio,
+    double UpdateNewRatio,
+    long AppendNewChunks,
+    long InsertNewChunks,
+    long DeleteNewChunks,
+    long UpdateNewChunks,
+    bool DedupGoalsMet);
+
+/// <summary><c>bench ipc --json</c>: Arrow IPC write and read next to memcpy, and mapped opens.</summary>
+public sealed record IpcReport(
+    long SizeMib,
+    long EncodedBytes,
+    long Rows,
+    long Batches,
+    string WriteDestination,
+    double WriteGbps,
+    double ReadGbps,
+    double MemcpyGbps,
+    double WriteToMemcpy,
+    double ReadToMemcpy,
+    [property: JsonPropertyName("map_open_ms_1mib")] double MapOpenMs1mib,
+    [property: JsonPropertyName("map_open_ms_1gib")] double MapOpenMs1gib,
+    double MapOpenRatio,
+    long MapOpenSmallFileBytes,
+    long MapOpenLargeFileBytes,
+    string ScratchDir,
+    bool WriteGoalMet,
+    bool MapOpenGoalMet);
+
+/// <summary><c>bench shm --json</c>: shared memory across two processes.</summary>
+public sealed record ShmReport(
+    [property: JsonPropertyName("roundtrips_per_s_1kib")] double RoundtripsPerS1kib,
+    long Roundtrips,
+    double PublisherCpuUsPerRoundtrip,
+    double PeerCpuUsPerRoundtrip,
+    double NotifyP50Us,
+    double NotifyP99Us,
+    double AttachUsSmall,
+    double AttachUsLarge,
+    double AttachUsLargeVerified,
+    long AttachSmallBytes,
+    long AttachLargeBytes,
+    long AttachLargeChunks,
+    double AttachUsLargePerChunk,
+    [property: JsonPropertyName("attach_ratio_1gib_vs_1kib")] double AttachRatio1gibVs1kib,
+    double PublishGbps,
+    double Sha256Gbps,
+    long PublishBatchBytes,
+    double PublishRatioVsSha256,
+    bool RoundtripGoalMet,
+    bool NotifyGoalMet,
+    bool AttachGoalMet,
+    bool PublishGoalMet);
+
+/// <summary><c>bench cid --json</c>: CID and put throughput of one large batch next to SHA-256.</summary>
+public sealed record CidReport(
+    long SizeMib,
+    long CanonicalBytes,
+    long Rows,
+    bool InputWasCanonical,
+    double CidGbps,
+    double Sha256Gbps,
+    double Ratio,
+    double CidSlicedGbps,
+    long SlicedBytes,
+    double SlicedRatio,
+    double PutGbps,
+    double PutRatio,
+    string PutDestination,
+    bool RatioGoalMet,
+    bool PutGoalMet);
+
+/// <summary><c>bench flight --json</c>: DoGet and DoPut on loopback next to a raw socket and a local put.</summary>
+public sealed record FlightBenchReport(
+    string Http2,
+    long TableBytes,
+    long Chunks,
+    long Rounds,
+    long WarmupTransfers,
+    double DogetGbps,
+    double DogetVerifiedGbps,
+    double Doget4Gbps,
+    double DoputGbps,
+    double PutGbps,
+    double DoputRatioVsPut,
+    double SocketGbps,
+    double DogetRatio,
+    double DogetCpuSPerGb,
+    double SocketCpuSPerGb,
+    double DoputCpuSPerGb,
+    double PutCpuSPerGb,
+    bool DogetGoalMet,
+    bool DoputGoalMet,
+    string Repository);
+
+/// <summary><c>bench dedup --json</c>: chunked tables through the real put path: new bytes after edits, chunk sizes, put and cid throughput next to SHA-256.</summary>
+public sealed record DedupReport(
+    long SizeMib,
+    long Rows,
+    long TableBytes,
+    long ChunkBytes,
+    long Chunks,
+    long ManifestNodes,
+    long Rounds,
+    string ScratchDir,
+    double PutGbps,
+    double CidGbps,
+    double Sha256Gbps,
+    double PutRatioVsSha256,
+    double CidRatioVsSha256,
+    long ChunkSizeP10,
+    long ChunkSizeMedian,
+    long ChunkSizeP90,
+    long ChunkSizeMax,
+    [property: JsonPropertyName("chunks_within_2x_target")] double ChunksWithin2xTarget,
+    double AppendNewRatio,
+    long AppendNewBytes,
+    long AppendNewBlocks,
+    double InsertNewRatio,
+    long InsertNewBytes,
+    long InsertNewBlocks,
+    double DeleteNewRatio,
+    long DeleteNewBytes,
+    long DeleteNewBlocks,
+    double UpdateNewRatio,
+    long UpdateNewBytes,
+    long UpdateNewBlocks,
+    bool AppendGoalMet,
+    bool InsertGoalMet,
+    bool DeleteGoalMet,
+    bool UpdateGoalMet,
+    bool CidGoalMet,
+    bool PutGoalMet);
+
+/// <summary><c>bench http --json</c>: the gateway's Arrow stream next to a socket, and raw blocks next to nginx.</summary>
+public sealed record HttpReport(
+    long TableBytes,
+    long Chunks,
+    long StreamBytes,
+    long Rounds,
+    long WarmupTransfers,
+    double StreamGbps,
+    double SocketGbps,
+    double StreamRatioVsSocket,
+    bool StreamGoalMet,
+    long Blocks,
+    long BlockBytes,
+    long Connections,
+    long WrkThreads,
+    long NginxWorkers,
+    double Seconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? GatewayBlockRps,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? NginxBlockRps,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? BlockRpsRatioVsNginx,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? GatewayCpuUsPerBlock,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? NginxCpuUsPerBlock,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] bool? BlockGoalMet,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? BlocksSkipped,
+    IReadOnlyDictionary<string, string> Machine);
+
+/// <summary>One codec of <c>bench parquet --json</c>: our writer next to DuckDB's.</summary>
+public sealed record ParquetCodecReport(
+    double OursS,
+    double DuckdbS,
+    double OursCpuS,
+    double DuckdbCpuS,
+    double TimeRatioVsDuckdb,
+    long OursBytes,
+    long DuckdbBytes,
+    double SizeRatioVsDuckdb,
+    bool TimeGoalMet,
+    bool SizeGoalMet);
+
+/// <summary><c>bench parquet --json</c>: our Parquet writer next to DuckDB's COPY, per codec.</summary>
+public sealed record ParquetReport(
+    long SizeMib,
+    long Rows,
+    long Batches,
+    long BufferBytes,
+    long RowGroupSize,
+    long DuckdbThreads,
+    string ScratchDir,
+    IReadOnlyDictionary<string, ParquetCodecReport> Codecs);
