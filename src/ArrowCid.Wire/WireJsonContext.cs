@@ -53,6 +53,8 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(FlightInfoSummary))]
 [JsonSerializable(typeof(IReadOnlyList<FlightInfoSummary>))]
 [JsonSerializable(typeof(NodeSettingsFile))]
+// Parquet key-value metadata: a table's chunk CIDs (arrowcid.cids)
+[JsonSerializable(typeof(IReadOnlyList<string>))]
 // Benchmark reports
 [JsonSerializable(typeof(IngestReport))]
 [JsonSerializable(typeof(DedupReport))]

@@ -1,9 +1,9 @@
-using System.Text.Json;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Parquet.Writing;
+using ArrowCid.Wire;
 namespace ArrowCid.Repository.Export;
 
 /// <summary>
@@ -79,7 +79,7 @@ public static class ParquetCidExport
         ArgumentNullException.ThrowIfNull(options);
         var pairs = new List<KeyValuePair<string, string>>(options.KeyValueMetadata)
         {
-            new(CidsKey, JsonSerializer.Serialize(plan.Chunks.Select(c => c.Cid.ToString()).ToArray())),
+            new(CidsKey, System.Text.Encoding.UTF8.GetString(WireJson.ToUtf8<IReadOnlyList<string>>([.. plan.Chunks.Select(c => c.Cid.ToString())], WireJsonContext.Default.IReadOnlyListString))),
         };
         if (plan.Table is { } dataset)
         {
