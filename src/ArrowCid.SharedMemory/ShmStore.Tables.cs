@@ -10,14 +10,16 @@ public sealed partial class ShmStore
 {
     /// <summary>
     /// Opens a table by its CID: for a raw CID (a one-chunk table) its one batch is attached once
-    /// (verified) for its schema and rows; for a manifest root every node of its tree is read from
-    /// its node file and checked — against its CID, its size, the format and its parent's entry —
-    /// so the returned chunk list is the producer's. No chunk of a larger table is attached yet.
+    /// (verified) for its schema and rows; for a manifest root the root's node file is read and
+    /// checked — against its CID, its size and the format — for the schema and totals, and the
+    /// nodes below it are read and checked the same way (and against their parent's entry) when
+    /// <see cref="ShmTable.Chunks"/> is first asked for, so that list is the producer's. No chunk
+    /// of a larger table is attached.
     /// </summary>
     /// <param name="cid">A raw CID (bafkrei…) or a table root (bafyrei…), sha2-256.</param>
-    /// <returns>The table's schema, rows, chunk bytes, chunks in row order and manifest nodes.</returns>
-    /// <exception cref="ShmSegmentNotFoundException">The batch, or a node of the tree, is not in the store.</exception>
-    /// <exception cref="ShmSegmentCorruptedException">A node does not hash to its CID or is not a valid manifest node (or the batch is refused).</exception>
+    /// <returns>The table's schema, rows, chunk bytes, and (on first use) chunks in row order and manifest nodes.</returns>
+    /// <exception cref="ShmSegmentNotFoundException">The batch, or the root, is not in the store.</exception>
+    /// <exception cref="ShmSegmentCorruptedException">The root does not hash to its CID or is not a valid manifest node (or the batch is refused).</exception>
     /// <exception cref="ArgumentException">Neither a raw nor a dag-cbor sha2-256 CID.</exception>
     public ShmTable OpenTable(Cid cid)
     {
@@ -34,36 +36,35 @@ public sealed partial class ShmStore
             throw new ArgumentException($"{cid}: a table is a raw (bafkrei…) or dag-cbor (bafyrei…) sha2-256 CIDv1", nameof(cid));
         }
 
+        // Nodes in the order read, the root first: the root now, the rest on the chunk list's first use.
         var nodes = new List<Cid>();
-        try
+        var manifest = Corrupted(cid, () => TableManifest.Open(cid, node =>
         {
-            var manifest = TableManifest.Open(cid, node =>
-            {
-                var bytes = ReadNode(node, cid);
-                nodes.Add(node);
-                return bytes;
-            });
-            var chunks = manifest.Chunks().ToList();
-            return new ShmTable(cid, manifest.Schema, manifest.Rows, manifest.Bytes, chunks, nodes);
-        }
-        catch (ContentFormatException e)
+            var bytes = ReadNode(node, cid);
+            nodes.Add(node);
+            return bytes;
+        }));
+        return new ShmTable(cid, manifest.Schema, manifest.Rows, manifest.Bytes, () =>
         {
-            throw new ShmSegmentCorruptedException($"table {cid}: {e.Message}", e);
-        }
+            var chunks = Corrupted(cid, () => manifest.Chunks().ToList());
+            return (chunks, nodes.ToArray());
+        });
     }
 
     /// <summary>
-    /// Attaches every chunk of a table, in row order, each as <see cref="Attach"/> does: zero copy
-    /// (its buffers point into its mapped segment or arena slot), verified against its CID per
-    /// <see cref="ShmStoreOptions.Verification"/>, under its own lease; and each checked against
-    /// its manifest entry (rows, bytes) and the table's schema. Dispose the result to let them go.
-    /// A table of many chunks holds a descriptor and a mapping per chunk: to walk one, prefer
-    /// <see cref="AttachChunks(Cid)"/>.
+    /// Attaches a table in what a one-chunk table costs, whatever its size: <see cref="OpenTable"/>
+    /// (the root read and checked), and each chunk attached when the result's
+    /// <see cref="ShmAttachedTable.Batches"/> first reaches it — zero copy (its buffers point into
+    /// its mapped segment or arena slot), verified against its CID per
+    /// <see cref="ShmStoreOptions.Verification"/> then, under its own lease, and checked against
+    /// its manifest entry (rows, bytes) and the table's schema. Dispose the result to let the
+    /// attached chunks go. To walk a table once, <see cref="AttachChunks(Cid)"/> hands each chunk
+    /// to the caller to dispose.
     /// </summary>
-    /// <param name="cid">The table's CID (a batch's raw CID is a one-chunk table).</param>
-    /// <returns>The table and its attached chunks.</returns>
-    /// <exception cref="ShmSegmentNotFoundException">A chunk or node is not in the store (evicted, or never published here).</exception>
-    /// <exception cref="ShmSegmentCorruptedException">A chunk or node is refused, or disagrees with the manifest.</exception>
+    /// <param name="cid">The table's CID (a batch's raw CID is a one-chunk table, attached here).</param>
+    /// <returns>The table; its chunks attach as they are reached.</returns>
+    /// <exception cref="ShmSegmentNotFoundException">The root (or a one-chunk table's batch) is not in the store.</exception>
+    /// <exception cref="ShmSegmentCorruptedException">The root (or the batch) is refused.</exception>
     public ShmAttachedTable AttachTable(Cid cid)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -72,25 +73,11 @@ public sealed partial class ShmStore
         {
             // One chunk: attached once, its schema and rows read from the batch itself.
             var only = TryAttach(cid, out long length) ?? throw new ShmSegmentNotFoundException(cid);
-            return new ShmAttachedTable(ShmTable.OfOneChunk(cid, only, length), [only]);
+            return new ShmAttachedTable(ShmTable.OfOneChunk(cid, only, length), _ => only, only);
         }
 
         var table = OpenTable(cid);
-        var batches = new List<RecordBatch>(table.Chunks.Count);
-        try
-        {
-            foreach (var batch in AttachChunks(table))
-            {
-                batches.Add(batch);
-            }
-        }
-        catch
-        {
-            batches.ForEach(b => b.Dispose());
-            throw;
-        }
-
-        return new ShmAttachedTable(table, batches);
+        return new ShmAttachedTable(table, index => AttachChunk(table, index));
     }
 
     /// <summary>
@@ -180,6 +167,19 @@ public sealed partial class ShmStore
         }
 
         return batch;
+    }
+
+    /// <summary>A manifest that breaks the format is a corrupted segment of the store.</summary>
+    private static T Corrupted<T>(Cid table, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ContentFormatException e)
+        {
+            throw new ShmSegmentCorruptedException($"table {table}: {e.Message}", e);
+        }
     }
 
     // A manifest node's bytes, read from its file (nodes are small and parsed into objects anyway:

@@ -6,18 +6,31 @@ using ArrowCid.Content.Multiformats;
 
 namespace ArrowCid.SharedMemory;
 
-/// <summary>A table in a <see cref="ShmStore"/>, opened by its CID (<see cref="ShmStore.OpenTable"/>): its chunk list, read from verified manifest nodes.</summary>
+/// <summary>
+/// A table in a <see cref="ShmStore"/>, opened by its CID (<see cref="ShmStore.OpenTable"/>): its
+/// schema and totals from its verified root, and its chunk list, read from the verified manifest
+/// nodes below the root when it is first asked for.
+/// </summary>
 public sealed class ShmTable
 {
-    internal ShmTable(Cid cid, Schema schema, long rows, long bytes, IReadOnlyList<TableTreeEntry> chunks, IReadOnlyList<Cid> nodes)
+    private readonly IReadOnlyList<TableTreeEntry>? _chunks;
+    private readonly Lazy<(IReadOnlyList<TableTreeEntry> Chunks, IReadOnlyList<Cid> Nodes)>? _tree;
+
+    private ShmTable(Cid cid, Schema schema, long rows, long bytes)
     {
         Cid = cid;
         Schema = schema;
         Rows = rows;
         Bytes = bytes;
-        Chunks = chunks;
-        Nodes = nodes;
     }
+
+    /// <summary>A table of one chunk: the chunk is the table.</summary>
+    private ShmTable(Cid cid, Schema schema, long rows, long bytes, IReadOnlyList<TableTreeEntry> chunks)
+        : this(cid, schema, rows, bytes) => _chunks = chunks;
+
+    /// <summary>A manifest tree whose nodes below the root <paramref name="walk"/> reads (once, on first need).</summary>
+    internal ShmTable(Cid cid, Schema schema, long rows, long bytes, Func<(IReadOnlyList<TableTreeEntry> Chunks, IReadOnlyList<Cid> Nodes)> walk)
+        : this(cid, schema, rows, bytes) => _tree = new(walk, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The table's CID: a raw CID for a one-chunk table, else its manifest tree's root.</summary>
     public Cid Cid { get; }
@@ -31,19 +44,27 @@ public sealed class ShmTable
     /// <summary>Bytes of its chunk segments.</summary>
     public long Bytes { get; }
 
-    /// <summary>Its chunks in row order: raw CID, rows, segment bytes.</summary>
-    public IReadOnlyList<TableTreeEntry> Chunks { get; }
+    /// <summary>
+    /// Its chunks in row order: raw CID, rows, segment bytes. The first use reads the manifest
+    /// nodes below the root, each checked against its CID, the format and its parent's entry.
+    /// </summary>
+    /// <exception cref="ShmSegmentNotFoundException">A node is not in the store.</exception>
+    /// <exception cref="ShmSegmentCorruptedException">A node is refused.</exception>
+    public IReadOnlyList<TableTreeEntry> Chunks => _chunks ?? _tree!.Value.Chunks;
 
-    /// <summary>Its manifest nodes as read, the root first (none for a one-chunk table).</summary>
-    public IReadOnlyList<Cid> Nodes { get; }
+    /// <summary>Its manifest nodes as read, the root first (none for a one-chunk table); read as <see cref="Chunks"/> says.</summary>
+    public IReadOnlyList<Cid> Nodes => _chunks is not null ? [] : _tree!.Value.Nodes;
+
+    /// <summary>Whether the table is one chunk (a raw CID), its schema that chunk's own.</summary>
+    internal bool IsOneChunk => _chunks is not null;
 
     internal static ShmTable OfOneChunk(Cid cid, RecordBatch batch, long length) =>
-        new(cid, batch.Schema, batch.Length, length, [new TableTreeEntry(cid, batch.Length, length)], []);
+        new(cid, batch.Schema, batch.Length, length, [new TableTreeEntry(cid, batch.Length, length)]);
 
     /// <summary>Whether a chunk's schema is the table's (metadata order aside): compared by their canonical Schema messages.</summary>
     internal bool HasSchemaOf(RecordBatch chunk)
     {
-        if (Nodes.Count == 0)
+        if (IsOneChunk)
         {
             // A one-chunk table's schema is its chunk's own.
             return true;
@@ -54,33 +75,86 @@ public sealed class ShmTable
 }
 
 /// <summary>
-/// A table attached by <see cref="ShmStore.AttachTable"/>: its chunks as batches whose buffers
-/// point into their segments, each under its own lease. Dispose it to release them all.
+/// A table attached by <see cref="ShmStore.AttachTable"/>. Attaching costs what a one-chunk table
+/// costs, whatever the table's size: only its root is read. Each chunk is attached when
+/// <see cref="Batches"/> first reaches it — zero copy, its buffers pointing into its segment,
+/// verified per <see cref="ShmStoreOptions.Verification"/>, checked against its manifest entry and
+/// the table's schema, under its own lease — and kept until this is disposed.
 /// </summary>
 public sealed class ShmAttachedTable : IDisposable
 {
-    private readonly List<RecordBatch> _batches;
+    private readonly ChunkList _batches;
 
-    internal ShmAttachedTable(ShmTable table, List<RecordBatch> batches)
+    internal ShmAttachedTable(ShmTable table, Func<int, RecordBatch> attach, RecordBatch? only = null)
     {
         Table = table;
-        _batches = batches;
+        _batches = new ChunkList(table, attach, only);
     }
 
     /// <summary>The table: CID, schema, rows, chunk list.</summary>
     public ShmTable Table { get; }
 
-    /// <summary>The attached chunks, in row order.</summary>
+    /// <summary>
+    /// The chunks in row order, each attached on first access (by index or enumeration) and the
+    /// same batch on every later one. <see cref="IReadOnlyCollection{T}.Count"/> reads the chunk
+    /// list (the manifest nodes), not the chunks.
+    /// </summary>
+    /// <exception cref="ShmSegmentNotFoundException">A chunk (or node) reached is not in the store (evicted, or never published here).</exception>
+    /// <exception cref="ShmSegmentCorruptedException">A chunk (or node) reached is refused, or disagrees with the manifest.</exception>
+    /// <exception cref="ObjectDisposedException">A chunk not attached yet is reached after <see cref="Dispose"/>.</exception>
     public IReadOnlyList<RecordBatch> Batches => _batches;
 
-    /// <summary>Releases every chunk's lease (each batch also outlives this while exported or referenced).</summary>
-    public void Dispose()
+    /// <summary>Releases every attached chunk's lease (each batch also outlives this while exported or referenced).</summary>
+    public void Dispose() => _batches.Dispose();
+
+    /// <summary>The chunks, attached one by one as they are first reached.</summary>
+    private sealed class ChunkList(ShmTable table, Func<int, RecordBatch> attach, RecordBatch? only) : IReadOnlyList<RecordBatch>, IDisposable
     {
-        foreach (var batch in _batches)
+        private readonly Lock _gate = new();
+        private RecordBatch?[]? _attached = only is null ? null : [only];
+        private bool _disposed;
+
+        public int Count => table.Chunks.Count;
+
+        public RecordBatch this[int index]
         {
-            batch.Dispose();
+            get
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(index);
+                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+                lock (_gate)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    _attached ??= new RecordBatch?[Count];
+                    return _attached[index] ??= attach(index);
+                }
+            }
         }
 
-        _batches.Clear();
+        public IEnumerator<RecordBatch> GetEnumerator()
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public void Dispose()
+        {
+            RecordBatch?[]? attached;
+            lock (_gate)
+            {
+                _disposed = true;
+                attached = _attached;
+                _attached = null;
+            }
+
+            foreach (var batch in attached ?? [])
+            {
+                batch?.Dispose();
+            }
+        }
     }
 }

@@ -102,8 +102,44 @@ public sealed class TableTests : IDisposable
 
         attached.Dispose();
         Assert.True(store.Remove(table.Chunks[0].Cid));
-        var missing = Assert.Throws<ShmSegmentNotFoundException>(() => store.AttachTable(published.Cid));
+        // The root is there, so the table attaches; the missing chunk is found when reached.
+        using var again = store.AttachTable(published.Cid);
+        var missing = Assert.Throws<ShmSegmentNotFoundException>(() => again.Batches[0]);
         Assert.Equal(table.Chunks[0].Cid, missing.Cid);
+        Assert.Equal(table.Chunks[1].Rows, again.Batches[1].Length);
+    }
+
+    [Fact]
+    public void Attaching_reads_only_the_root_and_each_chunk_attaches_once_when_first_reached()
+    {
+        using var store = _temp.Open();
+        var published = store.Publish(Table());
+        var chunks = store.OpenTable(published.Cid).Chunks;
+        var inner = store.OpenTable(published.Cid).Nodes.Skip(1).ToList();
+        Assert.True(chunks.Count > 5);
+        // Everything below the root gone: attaching still works, since it reads the root alone.
+        foreach (var part in chunks.Select(c => c.Cid).Concat(inner))
+        {
+            Assert.True(store.Remove(part));
+        }
+
+        using (var attached = store.AttachTable(published.Cid))
+        {
+            Assert.Equal(TableRows, attached.Table.Rows);
+            Assert.Throws<ShmSegmentNotFoundException>(() => attached.Batches[0]);
+        }
+
+        // Published again: the first access attaches a chunk (one lease), later ones give the same batch.
+        store.Publish(Table());
+        using var table = store.AttachTable(published.Cid);
+        var first = table.Batches[3];
+        Assert.Same(first, table.Batches[3]);
+        Assert.Equal(1, first.Owner!.References);
+        Assert.False(store.Remove(chunks[3].Cid)); // leased
+        Assert.True(store.Remove(chunks[4].Cid)); // never reached: not leased
+        table.Dispose();
+        Assert.True(store.Remove(chunks[3].Cid));
+        Assert.Throws<ObjectDisposedException>(() => table.Batches[5]);
     }
 
     [Fact]
@@ -134,7 +170,8 @@ public sealed class TableTests : IDisposable
         var chunk = store.OpenTable(published.Cid).Chunks[2];
         FlipByte(store.PathOf(chunk.Cid), chunk.Bytes / 2);
 
-        var refused = Assert.Throws<ShmSegmentCorruptedException>(() => store.AttachTable(published.Cid));
+        using var attached = store.AttachTable(published.Cid);
+        var refused = Assert.Throws<ShmSegmentCorruptedException>(() => attached.Batches.Sum(b => b.Length));
         Assert.Contains(chunk.Cid.ToString(), refused.Message, StringComparison.Ordinal);
         Assert.Throws<ShmSegmentCorruptedException>(() => store.AttachChunks(published.Cid).Skip(2).First().Dispose());
     }
@@ -162,7 +199,8 @@ public sealed class TableTests : IDisposable
         var tree = TableTreeBuilder.Build(Batches.Schema, [new TableTreeEntry(a.Cid, a.Rows + 1, a.Bytes), new TableTreeEntry(b.Cid, b.Rows, b.Bytes)]);
         File.WriteAllBytes(store.PathOf(tree.Root), tree.RootBlock!.Bytes);
 
-        var refused = Assert.Throws<ShmSegmentCorruptedException>(() => store.AttachTable(tree.Root));
+        using var attached = store.AttachTable(tree.Root);
+        var refused = Assert.Throws<ShmSegmentCorruptedException>(() => attached.Batches[0]);
         Assert.Contains("chunk 0", refused.Message, StringComparison.Ordinal);
     }
 
