@@ -41,8 +41,9 @@ public sealed partial class ShmStore
             return published;
         }
 
+        // A large batch is cut in slices prepared on every core, its chunks written on workers.
         using var writer = new ShmTableWriter(this, batch.Schema, tags, encodedTags, detach: false);
-        writer.Add(batch);
+        writer.AddAll([batch]);
         return writer.Finish();
     }
 
@@ -62,11 +63,7 @@ public sealed partial class ShmStore
     {
         ArgumentNullException.ThrowIfNull(batches);
         using var writer = CreateTableWriter(schema, tags);
-        foreach (var batch in batches)
-        {
-            writer.Add(batch);
-        }
-
+        writer.AddAll(batches);
         return writer.Finish();
     }
 

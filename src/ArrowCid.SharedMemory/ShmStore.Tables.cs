@@ -178,12 +178,12 @@ public sealed partial class ShmStore
         }
         catch (ContentFormatException e)
         {
-            throw new ShmSegmentCorruptedException($"table {table}: {e.Message}", e);
+            throw new ShmSegmentCorruptedException($"table {table}: a manifest node is refused: {e.Message}", e);
         }
     }
 
     // A manifest node's bytes, read from its file (nodes are small and parsed into objects anyway:
-    // no mapping, no lease) and checked against its CID.
+    // no mapping, no lease); the manifest checks them against their CID.
     private ReadOnlyMemory<byte> ReadNode(Cid node, Cid table)
     {
         string path = _layout.SegmentPath(node);
@@ -204,11 +204,7 @@ public sealed partial class ShmStore
             throw new ShmSegmentNotFoundException(node, $"table {table}: manifest node {node}: not in the shared-memory store (not published here, or evicted)");
         }
 
-        if (!node.Verify(bytes))
-        {
-            throw new ShmSegmentCorruptedException($"{path}: the {bytes.Length} bytes do not hash to {node} (a corrupted manifest node of table {table} refused)");
-        }
-
+        // Not hashed here: TableManifest checks every node it is given against its CID.
         Touch(path);
         return bytes;
     }

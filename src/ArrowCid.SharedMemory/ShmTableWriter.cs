@@ -64,6 +64,30 @@ public sealed class ShmTableWriter : IDisposable
     }
 
     /// <summary>
+    /// Adds every batch of a stream as <see cref="Add"/> does for each — the same chunks, tree and
+    /// CID — but spread over the cores (<see cref="ChunkedTableWriter.AddAll"/>): batches are
+    /// normalised and row-hashed on workers while this thread cuts chunks in order, and chunks are
+    /// encoded, hashed and written into the store on workers, linked into the tree in row order.
+    /// </summary>
+    /// <param name="batches">Rows of the table's schema, in order.</param>
+    /// <exception cref="ArgumentException">A batch's schema is not the table's (the batches before it are added).</exception>
+    /// <exception cref="ShmStoreFullException">The capacity cannot take a chunk; the writer is then disposed (the table cannot be finished).</exception>
+    public void AddAll(IEnumerable<RecordBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ThrowIfClosed();
+        try
+        {
+            _table.AddAll(batches);
+        }
+        catch (Exception e) when (e is not ArgumentException { ParamName: "schema" })
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Publishes the last chunks and the manifest's remaining nodes (the root last), then announces
     /// the table: one notice with its CID, rows and chunk bytes — unless the table was there
     /// already (a one-chunk table whose segment existed, or a root node that existed), which is
@@ -107,16 +131,18 @@ public sealed class ShmTableWriter : IDisposable
         }
     }
 
-    private TableTreeEntry PublishChunk(TableChunk chunk)
+    private TableTreeEntry PublishChunk(TableChunk chunk) => Committed(_store.PublishChunk(chunk, _tags, _encodedTags), chunk.Rows);
+
+    /// <summary>A chunk published, next in row order: the first one is remembered (a one-chunk table is announced as that chunk).</summary>
+    private TableTreeEntry Committed(ShmStore.SegmentPublish published, long rows)
     {
-        var published = _store.PublishChunk(chunk, _tags, _encodedTags);
         if (!_anyChunk)
         {
             _firstChunk = published;
             _anyChunk = true;
         }
 
-        return new TableTreeEntry(published.Result.Cid, chunk.Rows, published.Result.Bytes);
+        return new TableTreeEntry(published.Result.Cid, rows, published.Result.Bytes);
     }
 
     // Under a capacity, publishing later chunks may have evicted earlier ones (least recently used
@@ -145,11 +171,39 @@ public sealed class ShmTableWriter : IDisposable
         }
     }
 
-    /// <summary>The writer's segments as the table writer hands them over: chunks as segments (not announced), nodes as node files.</summary>
-    private sealed class Sink(ShmTableWriter writer) : IChunkedTableSink
+    /// <summary>
+    /// The writer's segments as the table writer hands them over: chunks as segments (not
+    /// announced; written on any thread, the store taking concurrent publishers), nodes as node files.
+    /// </summary>
+    private sealed class Sink(ShmTableWriter writer) : IPipelinedChunkSink
     {
         public TableTreeEntry StoreChunk(TableChunk chunk) => writer.PublishChunk(chunk);
 
         public void StoreNode(TableTreeBlock node) => writer._store.PublishNode(node);
+
+        public PendingChunk WriteChunk(TableChunk chunk)
+        {
+            var published = writer._store.PublishChunk(chunk, writer._tags, writer._encodedTags);
+            return new PendingChunk(new TableTreeEntry(published.Result.Cid, chunk.Rows, published.Result.Bytes), new Written(published));
+        }
+
+        public TableTreeEntry CommitChunk(PendingChunk written)
+        {
+            ArgumentNullException.ThrowIfNull(written);
+            using (written)
+            {
+                return writer.Committed(((Written)written.State!).Published, written.Entry.Rows);
+            }
+        }
+
+        /// <summary>What a chunk's write did, carried to its commit; nothing to release (the segment stays in the store).</summary>
+        private sealed class Written(ShmStore.SegmentPublish published) : IDisposable
+        {
+            public ShmStore.SegmentPublish Published { get; } = published;
+
+            public void Dispose()
+            {
+            }
+        }
     }
 }

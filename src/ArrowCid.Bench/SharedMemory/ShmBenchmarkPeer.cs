@@ -15,6 +15,9 @@ namespace ArrowCid.Bench.SharedMemory;
 /// </summary>
 public static class ShmBenchmarkPeer
 {
+    /// <summary>How long an attach is repeated before it is timed (see <see cref="MedianMicroseconds"/>).</summary>
+    private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(400);
+
     /// <summary>Runs until a notice tagged <c>phase=end</c> arrives.</summary>
     public static void Run(ShmStoreOptions options, TextWriter output)
     {
@@ -62,7 +65,7 @@ public static class ShmBenchmarkPeer
                     // The whole attach call (the root read; chunks are mapped when read), then
                     // attach and a read of every value, trusted and with every chunk re-hashed.
                     int chunks = trusted.OpenTable(notice.Cid).Chunks.Count;
-                    double attach = MedianMicroseconds(() => trusted.AttachTable(notice.Cid).Dispose(), 51);
+                    double attach = MedianMicroseconds(() => trusted.AttachTable(notice.Cid).Dispose(), 501, warm: true);
                     double read = MedianMicroseconds(() => ReadAll(trusted, notice.Cid), 3);
                     double readVerified = MedianMicroseconds(() => ReadAll(store, notice.Cid), 3);
                     Answer(output, $"attach {notice.Bytes} {attach} {read} {readVerified} {chunks}");
@@ -132,9 +135,21 @@ public static class ShmBenchmarkPeer
     private static double Percentile(List<double> sorted, double fraction) =>
         sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(fraction * sorted.Count) - 1)];
 
-    private static double MedianMicroseconds(Action action, int runs)
+    private static double MedianMicroseconds(Action action, int runs, bool warm = false)
     {
         action(); // first touch: page tables, caches
+        if (warm)
+        {
+            // Until the code is compiled at its final tier: tiered compilation promotes a method
+            // after 30 calls and a pause of about 100 ms with no new tier-0 code, so the first
+            // hundred calls of a path (all of a short median's runs) would time unoptimised code.
+            long started = Stopwatch.GetTimestamp();
+            for (int i = 0; i < 200 || Stopwatch.GetElapsedTime(started) < WarmUp; i++)
+            {
+                action();
+            }
+        }
+
         var times = new List<double>();
         for (int i = 0; i < runs; i++)
         {

@@ -72,7 +72,18 @@ public sealed class TableManifest
             throw new ContentFormatException($"table {cid}: neither a raw chunk nor a dag-cbor manifest with sha2-256");
         }
 
-        var node = DagCborDecoder.DecodeVerified(cid, block.Span);
+        if (!cid.Verify(block.Span))
+        {
+            throw new ContentFormatException($"Block does not hash to {cid}");
+        }
+
+        // A version-2 root (every chunked table's) read straight off its bytes; anything else decoded in general.
+        if (block.Length <= ChunkingRule.MaxBlockBytes && TableTreeNode.ReadWellFormedRoot(block.Span) is { } fast)
+        {
+            return new TableManifest(cid, TableTreeNode.FormatVersion, fast.Schema!, fast.Rows, fast.Bytes, fetch, fast, null);
+        }
+
+        var node = DagCborDecoder.Decode(block.Span);
         if (node.Kind == DagKind.Map && node.TryGetValue("version", out var version) && version.Kind == DagKind.Integer && version.IntegerValue == DatasetManifest.FormatVersion)
         {
             var manifest = DatasetManifest.Decode(block.Span, cid);

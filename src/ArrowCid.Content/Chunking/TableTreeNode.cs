@@ -68,6 +68,8 @@ public sealed class TableTreeNode
     private static readonly string[] RootKeys = [TypeKey, VersionKey, LevelKey, SchemaKey, EntriesKey, RowsKey, BytesKey];
     private static readonly string[] InnerKeys = [TypeKey, VersionKey, LevelKey, EntriesKey, RowsKey, BytesKey];
     private static readonly string[] EntryKeys = [CidKey, RowsKey, BytesKey];
+    private static readonly byte[] RootTypeUtf8 = System.Text.Encoding.UTF8.GetBytes(RootTypeName);
+    private static readonly byte[] InnerTypeUtf8 = System.Text.Encoding.UTF8.GetBytes(InnerTypeName);
 
     private readonly byte[]? _schemaMessage;
 
@@ -194,7 +196,113 @@ public sealed class TableTreeNode
             throw Malformed(expected, "not a CIDv1 with sha2-256");
         }
 
-        return Read(DagCborDecoder.DecodeVerified(expected, block), expected, root);
+        if (!expected.Verify(block))
+        {
+            throw new ContentFormatException($"Block does not hash to {expected}");
+        }
+
+        return ReadVerified(block, expected, root);
+    }
+
+    /// <summary>Reads a node whose bytes were checked against its CID: straight off the bytes when it is well formed, else through the general decoder, which names the problem.</summary>
+    internal static TableTreeNode ReadVerified(ReadOnlySpan<byte> block, Cid cid, bool root) =>
+        TryReadWellFormed(block, root) ?? Read(DagCborDecoder.Decode(block), cid, root);
+
+    /// <summary>A table's root read straight off its bytes (checked against its CID already), or null when it is not a well-formed version-2 root.</summary>
+    internal static TableTreeNode? ReadWellFormedRoot(ReadOnlySpan<byte> block) => TryReadWellFormed(block, root: true);
+
+    /// <summary>
+    /// A node read straight off its bytes with the token reader, without a <see cref="DagNode"/>
+    /// tree: a valid node has one shape (its keys exactly these, in canonical order: rows, type,
+    /// bytes, level, schema (root only), entries, version; an entry's cid, rows, bytes), so the
+    /// walk checks every rule <see cref="Read"/> checks and returns null at the first thing that
+    /// differs, for <see cref="Read"/> to name. A root is read at every attach and every table
+    /// walk: this is about three times faster and allocates a third.
+    /// </summary>
+    private static TableTreeNode? TryReadWellFormed(ReadOnlySpan<byte> block, bool root)
+    {
+        try
+        {
+            var reader = new DagCborReader(block);
+            if (!Next(ref reader, DagCborTokenType.StartMap) || reader.ContainerLength != (root ? RootKeys.Length : InnerKeys.Length)
+                || !Key(ref reader, "rows"u8) || !Count(ref reader, out long rows)
+                || !Key(ref reader, "type"u8) || !Next(ref reader, DagCborTokenType.String) || !reader.ValueSpan.SequenceEqual(root ? RootTypeUtf8 : InnerTypeUtf8)
+                || !Key(ref reader, "bytes"u8) || !Count(ref reader, out long bytes)
+                || !Key(ref reader, "level"u8) || !Count(ref reader, out long level) || level > MaxLevel)
+            {
+                return null;
+            }
+
+            byte[]? schemaMessage = null;
+            if (root)
+            {
+                if (!Key(ref reader, "schema"u8) || !Next(ref reader, DagCborTokenType.Bytes) || reader.ValueSpan.Length > MaxSchemaMessageBytes)
+                {
+                    return null;
+                }
+
+                schemaMessage = reader.ValueSpan.ToArray();
+            }
+
+            if (!Key(ref reader, "entries"u8) || !Next(ref reader, DagCborTokenType.StartList)
+                || reader.ContainerLength < (root ? 2 : 1) || reader.ContainerLength > MaxEntries)
+            {
+                return null;
+            }
+
+            var entries = new TableTreeEntry[reader.ContainerLength];
+            long sumRows = 0, sumBytes = 0;
+            for (int i = 0; i < entries.Length; i++)
+            {
+                if (!Next(ref reader, DagCborTokenType.StartMap) || reader.ContainerLength != EntryKeys.Length
+                    || !Key(ref reader, "cid"u8) || !Next(ref reader, DagCborTokenType.Link))
+                {
+                    return null;
+                }
+
+                var link = reader.GetLink();
+                if (!Key(ref reader, "rows"u8) || !Count(ref reader, out long entryRows)
+                    || !Key(ref reader, "bytes"u8) || !Count(ref reader, out long entryBytes))
+                {
+                    return null;
+                }
+
+                var entry = new TableTreeEntry(link, entryRows, entryBytes);
+                if (EntryProblem(entry, (int)level) is not null || sumRows > long.MaxValue - entryRows || sumBytes > long.MaxValue - entryBytes)
+                {
+                    return null;
+                }
+
+                entries[i] = entry;
+                sumRows += entryRows;
+                sumBytes += entryBytes;
+            }
+
+            if (!Key(ref reader, "version"u8) || !Count(ref reader, out long version) || version != FormatVersion
+                || reader.BytesRemaining != 0 || rows != sumRows || bytes != sumBytes)
+            {
+                return null;
+            }
+
+            var schema = schemaMessage is null ? null : DatasetSchemaMessage.Decode(schemaMessage);
+            return new TableTreeNode((int)level, entries, rows, bytes, schemaMessage, schema);
+        }
+        catch (ContentFormatException)
+        {
+            // A token that breaks DAG-CBOR, or a schema that does not decode: Read says which.
+            return null;
+        }
+
+        static bool Next(ref DagCborReader reader, DagCborTokenType type) => reader.Read() && reader.TokenType == type;
+
+        static bool Key(ref DagCborReader reader, ReadOnlySpan<byte> key) => Next(ref reader, DagCborTokenType.String) && reader.ValueSpan.SequenceEqual(key);
+
+        static bool Count(ref DagCborReader reader, out long value)
+        {
+            bool ok = Next(ref reader, DagCborTokenType.Integer) && reader.IntegerValue >= 0 && reader.IntegerValue <= long.MaxValue;
+            value = ok ? (long)reader.IntegerValue : 0;
+            return ok;
+        }
     }
 
     /// <summary>Reads and checks a decoded node (the block's hash already checked).</summary>
@@ -244,20 +352,26 @@ public sealed class TableTreeNode
         long rows = 0, bytes = 0;
         for (int i = 0; i < items.Count; i++)
         {
-            string where = $"entries[{i}]";
-            ExpectKeys(items[i], EntryKeys, cid, where);
+            // Where an entry is, named only when it is wrong: a root read at every attach is not
+            // slowed by messages nobody sees.
+            var item = items[i];
+            if (item.Kind != DagKind.Map || item.Entries.Count != EntryKeys.Length)
+            {
+                ExpectKeys(item, EntryKeys, cid, EntryWhere(i));
+            }
+
             var entry = new TableTreeEntry(
-                Field(items[i], CidKey, DagKind.Link, cid, where).AsLink(),
-                Integer(Field(items[i], RowsKey, DagKind.Integer, cid, where), cid, where + ".rows"),
-                Integer(Field(items[i], BytesKey, DagKind.Integer, cid, where), cid, where + ".bytes"));
+                EntryField(item, CidKey, DagKind.Link, cid, i).AsLink(),
+                EntryInteger(EntryField(item, RowsKey, DagKind.Integer, cid, i), cid, i, RowsKey),
+                EntryInteger(EntryField(item, BytesKey, DagKind.Integer, cid, i), cid, i, BytesKey));
             if (EntryProblem(entry, (int)level) is { } problem)
             {
-                throw Malformed(cid, $"{where}: {problem}");
+                throw Malformed(cid, $"{EntryWhere(i)}: {problem}");
             }
 
             if (rows > long.MaxValue - entry.Rows || bytes > long.MaxValue - entry.Bytes)
             {
-                throw Malformed(cid, $"{where}: the totals overflow");
+                throw Malformed(cid, $"{EntryWhere(i)}: the totals overflow");
             }
 
             entries[i] = entry;
@@ -322,6 +436,26 @@ public sealed class TableTreeNode
         }
 
         return value.Kind == kind ? value : throw Malformed(cid, $"{where}.{key} is a {value.Kind}, not a {kind}");
+    }
+
+    private static string EntryWhere(int index) => $"entries[{index}]";
+
+    private static DagNode EntryField(DagNode entry, string key, DagKind kind, Cid cid, int index)
+    {
+        if (entry.TryGetValue(key, out var value) && value.Kind == kind)
+        {
+            return value;
+        }
+
+        // An unknown key is named before a missing one, as for any map of the node.
+        ExpectKeys(entry, EntryKeys, cid, EntryWhere(index));
+        return Field(entry, key, kind, cid, EntryWhere(index));
+    }
+
+    private static long EntryInteger(DagNode node, Cid cid, int index, string field)
+    {
+        var value = node.IntegerValue;
+        return value >= 0 && value <= long.MaxValue ? (long)value : Integer(node, cid, $"{EntryWhere(index)}.{field}");
     }
 
     private static long Integer(DagNode node, Cid cid, string what)

@@ -111,7 +111,8 @@ public static class DagCborDecoder
     private static DagNode ReadMap(ref DagCborReader reader, int depth, long baseOffset)
     {
         var entries = new DagNode.MapEntry[reader.ContainerLength];
-        byte[]? previousKey = null;
+        ReadOnlySpan<byte> previousKey = default;
+        bool first = true;
         for (int i = 0; i < entries.Length; i++)
         {
             if (!reader.Read())
@@ -124,8 +125,8 @@ public static class DagCborDecoder
                 throw new ContentFormatException($"DAG-CBOR: map keys must be strings, found {reader.TokenType}", baseOffset + reader.TokenStart);
             }
 
-            var key = reader.ValueSpan.ToArray();
-            if (previousKey != null)
+            var key = reader.ValueSpan;
+            if (!first)
             {
                 int order = DagCborKeyOrder.Compare(previousKey, key);
                 if (order >= 0)
@@ -134,12 +135,34 @@ public static class DagCborDecoder
                 }
             }
 
-            string keyText = reader.GetString();
-            entries[i] = new DagNode.MapEntry(keyText, key, ReadItem(ref reader, depth, baseOffset));
+            // The keys of ArrowCid's own blocks are a handful of words: shared, not allocated per map.
+            var (keyText, keyBytes) = KnownKeys.Find(key) ?? (reader.GetString(), key.ToArray());
             previousKey = key;
+            first = false;
+            entries[i] = new DagNode.MapEntry(keyText, keyBytes, ReadItem(ref reader, depth, baseOffset));
         }
 
         return DagNode.MapFromOrdered(entries);
+    }
+
+    /// <summary>The map keys of ArrowCid's manifests and table nodes, each one string and one UTF-8 array for every map that uses it.</summary>
+    private static class KnownKeys
+    {
+        private static readonly (string Text, byte[] Utf8)[] Keys =
+            [.. new[] { "cid", "rows", "type", "bytes", "level", "schema", "batches", "entries", "version" }.Select(k => (k, System.Text.Encoding.UTF8.GetBytes(k)))];
+
+        public static (string Text, byte[] Utf8)? Find(ReadOnlySpan<byte> utf8)
+        {
+            foreach (var key in Keys)
+            {
+                if (utf8.SequenceEqual(key.Utf8))
+                {
+                    return key;
+                }
+            }
+
+            return null;
+        }
     }
 
     /// <summary>Decodes a block and checks it against the CID that names it.</summary>
