@@ -73,10 +73,12 @@ public sealed record ShmStoreOptions
     public const int DefaultArenaSlots = 1 << 16;
 
     /// <summary>
-    /// Called on the publishing thread for each batch a publish writes (not for one the store held
-    /// already), before its notice goes on the feed, so whatever it records (a registry's record
-    /// with location <c>shm:&lt;path&gt;</c>, say) exists by the time a subscriber hears of the
-    /// batch. Optional; the store itself knows nothing of registries.
+    /// Called for each batch a publish writes (not for one the store held already), before its
+    /// notice goes on the feed, so whatever it records (a registry's record with location
+    /// <c>shm:&lt;path&gt;</c>, say) exists by the time a subscriber hears of the batch. A small
+    /// batch's call is on the publishing thread; the chunks of a larger table are written on
+    /// worker threads, several at once, and each call is made on the thread that wrote the chunk,
+    /// so the callback must be thread-safe. Optional; the store itself knows nothing of registries.
     /// </summary>
     public Action<ShmPublishedBatch>? Published { get; init; }
 
