@@ -15,8 +15,8 @@ public sealed partial class ChunkedTableWriter
     /// </summary>
     private sealed class Pipeline : IDisposable
     {
-        /// <summary>Rows of a large batch prepared as one piece.</summary>
-        private const int SliceRows = 65_536;
+        /// <summary>Rows of a large batch prepared as one piece, as the chunker itself does.</summary>
+        private const int SliceRows = TableChunker.PrepareSliceRows;
 
         private readonly ChunkedTableWriter _writer;
         private readonly IPipelinedChunkSink _sink;
