@@ -79,10 +79,18 @@ public static class RowHasher
             }
         }
 
-        for (int i = 0; i < n; i++)
+        int done = RowHashMath.FinishEach(rowHashes[..n]);
+        for (int i = done; i < n; i++)
         {
             rowHashes[i] = RowHashMath.Finish(rowHashes[i]);
-            rowBits[i] += constantBits;
+        }
+
+        if (constantBits != 0)
+        {
+            foreach (ref long bits in rowBits[..n])
+            {
+                bits += constantBits;
+            }
         }
     }
 
@@ -270,14 +278,27 @@ public static class RowHasher
             }
             else if (validity.IsEmpty)
             {
-                for (int k = 0; k < values.Length; k++)
+                int k = typeof(T) == typeof(ulong) ? RowHashMath.AbsorbEach(h, MemoryMarshal.Cast<T, ulong>(values)) : 0;
+                for (; k < values.Length; k++)
                 {
                     h[k] = RowHashMath.Absorb(h[k], ulong.CreateTruncating(values[k]));
                 }
             }
             else
             {
-                for (int k = 0; k < values.Length; k++)
+                int k = 0;
+                if (typeof(T) == typeof(ulong))
+                {
+                    // One by one up to a slot at bit 0 of its validity byte, then eight at a time.
+                    for (int lead = Math.Min(values.Length, (8 - (first & 7)) & 7); k < lead; k++)
+                    {
+                        h[k] = RowHashMath.Absorb(h[k], Word(values[k], validity, first + k));
+                    }
+
+                    k += RowHashMath.AbsorbEachValid(h[k..], MemoryMarshal.Cast<T, ulong>(values)[k..], validity[((first + k) >> 3)..]);
+                }
+
+                for (; k < values.Length; k++)
                 {
                     h[k] = RowHashMath.Absorb(h[k], Word(values[k], validity, first + k));
                 }
