@@ -92,11 +92,53 @@ internal static partial class ArrayNormalizer
     private static bool VarBinaryOffsetsInPlace(ReadOnlySpan<byte> offsets, int w, int n, ValidityBits validity, out long total)
     {
         total = ReadOffset(offsets, n, w);
-        if (ReadOffset(offsets, 0, w) != 0)
+        return ReadOffset(offsets, 0, w) == 0 && NullSlotsEmpty(offsets, w, n, validity);
+    }
+
+    /// <summary>
+    /// Var-width offsets of a range that does not start at zero (a slice of a larger array, as the
+    /// chunker prepares a large batch): canonical once rebased, when every null slot is empty. The
+    /// values (bytes or list items) are then the input's contiguous run [<paramref name="start"/>,
+    /// <paramref name="start"/> + <paramref name="total"/>), shared, and only the offsets are new.
+    /// False when a null slot holds values (the general path rebuilds everything).
+    /// </summary>
+    private static bool RebasedOffsets(ReadOnlySpan<byte> offsets, int w, int n, ValidityBits validity, out byte[] rebased, out long start, out long total)
+    {
+        start = ReadOffset(offsets, 0, w);
+        total = ReadOffset(offsets, n, w) - start;
+        rebased = [];
+        if (!BitConverter.IsLittleEndian || !NullSlotsEmpty(offsets, w, n, validity))
         {
             return false;
         }
 
+        rebased = new byte[checked((n + 1) * w)];
+        if (w == 4)
+        {
+            var from = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(offsets[..rebased.Length]);
+            var to = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(rebased.AsSpan());
+            int origin = (int)start;
+            for (int k = 0; k < to.Length; k++)
+            {
+                to[k] = from[k] - origin;
+            }
+        }
+        else
+        {
+            var from = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(offsets[..rebased.Length]);
+            var to = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(rebased.AsSpan());
+            for (int k = 0; k < to.Length; k++)
+            {
+                to[k] = from[k] - start;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether every null slot is empty (equal neighbouring offsets), checked in one tight pass.</summary>
+    private static bool NullSlotsEmpty(ReadOnlySpan<byte> offsets, int w, int n, ValidityBits validity)
+    {
         if (validity.NullCount == 0)
         {
             return true;

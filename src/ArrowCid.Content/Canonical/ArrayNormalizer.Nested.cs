@@ -19,6 +19,12 @@ internal static partial class ArrayNormalizer
             return Assemble(a, selection, validity.NullCount, [validity.Buffer, offsets.Result], [childItems], null);
         }
 
+        if (offsets.IsCandidate && selection.IsPlainRange && RebasedOffsets(offsets.Span, w, n, validity, out byte[] rebased, out long origin, out long length))
+        {
+            var childItems = Normalize(a.Children[0], SlotSelection.Range(checked((int)origin), checked((int)length)));
+            return Assemble(a, selection, validity.NullCount, [validity.Buffer, rebased], [childItems], null);
+        }
+
         var items = new SlotSelectionBuilder();
         Span<byte> scratch = stackalloc byte[8];
         long running = 0;

@@ -104,6 +104,11 @@ internal static partial class ArrayNormalizer
             return Assemble(a, selection, validity.NullCount, [validity.Buffer, offsets.Result, a.Buffers[2][..checked((int)total)]], [], null);
         }
 
+        if (offsets.IsCandidate && selection.IsRange && RebasedOffsets(offsets.Span, w, n, validity, out byte[] rebased, out long origin, out long length))
+        {
+            return Assemble(a, selection, validity.NullCount, [validity.Buffer, rebased, a.Buffers[2].Slice(checked((int)origin), checked((int)length))], [], null);
+        }
+
         var source = a.Buffers[1].Span;
         Span<byte> scratch = stackalloc byte[8];
         long running = 0;
