@@ -50,17 +50,7 @@ public sealed class ShmTableWriter : IDisposable
     public void Add(RecordBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ThrowIfClosed();
-        try
-        {
-            _table.Add(batch);
-        }
-        catch (Exception e) when (e is not ArgumentException { ParamName: "schema" })
-        {
-            // A chunk the tree lacks (the store was full, say): the table cannot be finished.
-            Dispose();
-            throw;
-        }
+        Feed(table => table.Add(batch));
     }
 
     /// <summary>
@@ -75,13 +65,20 @@ public sealed class ShmTableWriter : IDisposable
     public void AddAll(IEnumerable<RecordBatch> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);
+        Feed(table => table.AddAll(batches));
+    }
+
+    /// <summary>Hands rows to the table writer; any failure but a wrong schema ends the writer.</summary>
+    private void Feed(Action<ChunkedTableWriter> add)
+    {
         ThrowIfClosed();
         try
         {
-            _table.AddAll(batches);
+            add(_table);
         }
         catch (Exception e) when (e is not ArgumentException { ParamName: "schema" })
         {
+            // A chunk the tree lacks (the store was full, say): the table cannot be finished.
             Dispose();
             throw;
         }
