@@ -48,11 +48,9 @@ public static class RowHashMath
         }
 
         int count = Math.Min(h.Length, words.Length) & ~7;
-        var multiplier = Vector512.Create(Multiplier);
         for (int k = 0; k < count; k += 8)
         {
-            var x = (Vector512.Create(h.Slice(k, 8)) ^ Vector512.Create(words.Slice(k, 8))) * multiplier;
-            (Vector512.ShiftLeft(x, Rotation) | Vector512.ShiftRightLogical(x, 64 - Rotation)).CopyTo(h.Slice(k, 8));
+            Fold(Vector512.Create(h.Slice(k, 8)), Vector512.Create(words.Slice(k, 8))).CopyTo(h.Slice(k, 8));
         }
 
         return count;
@@ -75,18 +73,58 @@ public static class RowHashMath
         }
 
         int count = Math.Min(Math.Min(h.Length, words.Length), validity.Length * 8) & ~7;
-        var multiplier = Vector512.Create(Multiplier);
         var nullWord = Vector512.Create(NullWord);
         var lanes = Vector512.Create(1UL, 2, 4, 8, 16, 32, 64, 128);
         for (int k = 0; k < count; k += 8)
         {
             var valid = Vector512.Equals(Vector512.Create((ulong)validity[k >> 3]) & lanes, lanes);
             var w = Vector512.ConditionalSelect(valid, Vector512.Create(words.Slice(k, 8)), nullWord);
-            var x = (Vector512.Create(h.Slice(k, 8)) ^ w) * multiplier;
-            (Vector512.ShiftLeft(x, Rotation) | Vector512.ShiftRightLogical(x, 64 - Rotation)).CopyTo(h.Slice(k, 8));
+            Fold(Vector512.Create(h.Slice(k, 8)), w).CopyTo(h.Slice(k, 8));
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// The finished hash of each one-word item, <c>Finish(Absorb(Seed, word))</c>, sixteen at a
+    /// time as <see cref="AbsorbEach"/>; returns how many it did (a multiple of sixteen, possibly 0).
+    /// </summary>
+    /// <param name="h">Receives one hash per word.</param>
+    /// <param name="words">The items' values, zero-extended to a word each.</param>
+    /// <returns>Hashes written.</returns>
+    public static int FinishEachItem(Span<ulong> h, ReadOnlySpan<uint> words)
+    {
+        if (!Wide)
+        {
+            return 0;
+        }
+
+        int count = Math.Min(h.Length, words.Length) & ~15;
+        var seed = Vector512.Create(Seed);
+        for (int k = 0; k < count; k += 16)
+        {
+            var (low, high) = Vector512.Widen(Vector512.Create(words.Slice(k, 16)));
+            FinishInto(h.Slice(k, 8), Fold(seed, low));
+            FinishInto(h.Slice(k + 8, 8), Fold(seed, high));
+        }
+
+        return count;
+    }
+
+    private static Vector512<ulong> Fold(Vector512<ulong> h, Vector512<ulong> w)
+    {
+        var x = (h ^ w) * Vector512.Create(Multiplier);
+        return Vector512.ShiftLeft(x, Rotation) | Vector512.ShiftRightLogical(x, 64 - Rotation);
+    }
+
+    private static void FinishInto(Span<ulong> destination, Vector512<ulong> x)
+    {
+        x ^= Vector512.ShiftRightLogical(x, 33);
+        x *= Vector512.Create(0xFF51AFD7ED558CCDUL);
+        x ^= Vector512.ShiftRightLogical(x, 33);
+        x *= Vector512.Create(0xC4CEB9FE1A85EC53UL);
+        x ^= Vector512.ShiftRightLogical(x, 33);
+        x.CopyTo(destination);
     }
 
     /// <summary><see cref="Finish"/> of each fold in place, eight at a time as <see cref="AbsorbEach"/>; returns how many it did.</summary>
@@ -100,17 +138,9 @@ public static class RowHashMath
         }
 
         int count = h.Length & ~7;
-        var first = Vector512.Create(0xFF51AFD7ED558CCDUL);
-        var second = Vector512.Create(0xC4CEB9FE1A85EC53UL);
         for (int k = 0; k < count; k += 8)
         {
-            var x = Vector512.Create(h.Slice(k, 8));
-            x ^= Vector512.ShiftRightLogical(x, 33);
-            x *= first;
-            x ^= Vector512.ShiftRightLogical(x, 33);
-            x *= second;
-            x ^= Vector512.ShiftRightLogical(x, 33);
-            x.CopyTo(h.Slice(k, 8));
+            FinishInto(h.Slice(k, 8), Vector512.Create(h.Slice(k, 8)));
         }
 
         return count;

@@ -271,7 +271,9 @@ public static class RowHasher
         {
             if (finishItems)
             {
-                for (int k = 0; k < values.Length; k++)
+                // Items of a list of 4-byte numbers (the common list), sixteen at a time where the processor can.
+                int k = typeof(T) == typeof(uint) && validity.IsEmpty ? RowHashMath.FinishEachItem(h, MemoryMarshal.Cast<T, uint>(values)) : 0;
+                for (; k < values.Length; k++)
                 {
                     h[k] = RowHashMath.Finish(RowHashMath.Absorb(RowHashMath.Seed, Word(values[k], validity, first + k)));
                 }
