@@ -25,14 +25,15 @@ internal abstract class Http2Connection : IAsyncDisposable
     private readonly CancellationTokenSource _aborted = new();
     private readonly Http2KeepAlive _keepAlive;
     private bool _peerSettingsReceived;
-    private Timer? _watchdog;
-    private long _lastReceivedAt = Environment.TickCount64;
+    private ITimer? _watchdog;
+    private long _lastReceivedAt;
     private long _pingSentAt;
 
     protected Http2Connection(Stream transportIn, Stream transportOut, Http2Settings localSettings, int connectionWindow, Http2KeepAlive? keepAlive = null)
     {
         LocalSettings = localSettings;
         _keepAlive = keepAlive ?? Http2KeepAlive.Off;
+        _lastReceivedAt = _keepAlive.NowMilliseconds();
         _reader = new Http2FrameReader(transportIn);
         Writer = new Http2FrameWriter(transportOut, _aborted.Token);
         ReceiveWindow = new Http2ReceiveWindow(Math.Max(connectionWindow, Http2Protocol.DefaultWindowSize), Writer.WriteWindowUpdateInBackground);
@@ -80,7 +81,7 @@ internal abstract class Http2Connection : IAsyncDisposable
     /// keep-alive PING and then runs <see cref="OnWatchdog"/> (idle connections, idle streams).
     /// </summary>
     protected void StartWatchdog(TimeSpan period) =>
-        _watchdog = new Timer(static s => ((Http2Connection)s!).Watch(), this, period, period);
+        _watchdog = _keepAlive.CreateTimer(static s => ((Http2Connection)s!).Watch(), this, period);
 
     /// <summary>A watchdog period that notices <paramref name="timeouts"/> within about a quarter of the shortest.</summary>
     protected TimeSpan WatchdogPeriod(params TimeSpan[] timeouts)
@@ -112,9 +113,11 @@ internal abstract class Http2Connection : IAsyncDisposable
         long now = Environment.TickCount64;
         if (_keepAlive.Enabled)
         {
+            // PINGs are timed on the keep-alive's clock (a test's, by hand), idle checks on the system's.
+            long pingNow = _keepAlive.NowMilliseconds();
             long sentAt = Volatile.Read(ref _pingSentAt);
-            long quiet = now - Volatile.Read(ref _lastReceivedAt);
-            if (sentAt != 0 && now - sentAt >= (long)_keepAlive.PingTimeout.TotalMilliseconds && quiet >= now - sentAt)
+            long quiet = pingNow - Volatile.Read(ref _lastReceivedAt);
+            if (sentAt != 0 && pingNow - sentAt >= (long)_keepAlive.PingTimeout.TotalMilliseconds && quiet >= pingNow - sentAt)
             {
                 var dead = new IOException($"the peer answered no PING within {_keepAlive.PingTimeout.TotalSeconds:0.###} s and sent nothing for {quiet / 1000.0:0.###} s: the connection is taken for dead");
                 Abort(dead);
@@ -123,7 +126,7 @@ internal abstract class Http2Connection : IAsyncDisposable
 
             if (sentAt == 0 && !Streams.IsEmpty && quiet >= (long)_keepAlive.PingDelay.TotalMilliseconds)
             {
-                Volatile.Write(ref _pingSentAt, now);
+                Volatile.Write(ref _pingSentAt, pingNow);
                 _ = SendKeepAlivePingAsync();
             }
         }
@@ -291,7 +294,7 @@ internal abstract class Http2Connection : IAsyncDisposable
         {
             Http2FrameHeader? next = await _reader.ReadHeaderAsync(aborted).ConfigureAwait(false);
             // Anything that arrives shows the peer alive, and answers an outstanding keep-alive PING.
-            Volatile.Write(ref _lastReceivedAt, Environment.TickCount64);
+            Volatile.Write(ref _lastReceivedAt, _keepAlive.NowMilliseconds());
             Volatile.Write(ref _pingSentAt, 0);
             if (next is not { } frame)
             {

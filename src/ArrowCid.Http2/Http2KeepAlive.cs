@@ -16,4 +16,18 @@ public sealed record Http2KeepAlive(TimeSpan PingDelay, TimeSpan PingTimeout)
 
     /// <summary>Whether PINGs are sent.</summary>
     public bool Enabled => PingDelay > TimeSpan.Zero && PingDelay != Timeout.InfiniteTimeSpan && PingTimeout > TimeSpan.Zero;
+
+    /// <summary>
+    /// The clock PINGs are timed by, and the connection's watchdog runs on (its idle checks too);
+    /// null: the system's. A test sets a clock it moves by hand, so a PING is due, or a peer dead,
+    /// when the test says and never because a loaded machine was slow.
+    /// </summary>
+    public TimeProvider? Clock { get; init; }
+
+    /// <summary>Now in milliseconds on <see cref="Clock"/> (the system's monotonic tick count without one).</summary>
+    internal long NowMilliseconds() => Clock is null ? Environment.TickCount64 : Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>A periodic timer on <see cref="Clock"/>.</summary>
+    internal ITimer CreateTimer(TimerCallback callback, object state, TimeSpan period) =>
+        (Clock ?? TimeProvider.System).CreateTimer(callback, state, period, period);
 }

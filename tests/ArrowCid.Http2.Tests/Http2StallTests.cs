@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ArrowCid.Http2.Client;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Http2.Tests;
 
@@ -117,21 +118,37 @@ public sealed class Http2StallTests : IDisposable
     [Fact]
     public async Task A_server_that_answers_pings_keeps_a_quiet_request_alive()
     {
-        // PINGs every 100 ms, each given 1 s to be answered: room for a loaded machine to answer,
-        // and fifteen of them keep the request quiet for longer than one PING's timeout.
-        var options = new Http2ClientOptions { KeepAlive = new Http2KeepAlive(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)) };
+        // PINGs after 100 ms of quiet, each given 1 s, on a clock the test moves: fifteen answered
+        // keep the request quiet for 1.5 s, longer than one PING's timeout, and still alive. No
+        // wall-clock bound: a PING is due when the test moves the clock, never because the machine was slow.
+        var clock = new ManualTimeProvider();
+        var options = new Http2ClientOptions { KeepAlive = new Http2KeepAlive(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)) { Clock = clock } };
         using var client = new HttpClient(new Http2ClientHandler(options)) { Timeout = Timeout.InfiniteTimeSpan };
         using HttpRequestMessage request = Request([1, 2, 3], idle: null);
         Task<HttpResponseMessage> call = client.SendAsync(request);
         await using RawHttp2Peer peer = await RawHttp2Peer.AcceptClientAsync(_listener);
+        // The request has arrived: whatever the client had to send is sent.
+        Assert.NotNull(await peer.ReadUntilAsync(f => f.Type == Http2FrameType.Headers));
 
-        // Fifteen PINGs answered: quiet for longer than a PING's timeout, and still alive.
+        // The gate: a PING of ours, answered only once the client has read every frame before it
+        // (its clock of "last heard from the server" is then now).
+        async Task AllReadAsync(byte marker)
+        {
+            await peer.WriteFrameAsync(Http2FrameType.Ping, Http2FrameFlags.None, 0, new byte[] { marker, 0, 0, 0, 0, 0, 0, 0 });
+            Assert.NotNull(await peer.ReadUntilAsync(f => f.Type == Http2FrameType.Ping && f.Has(Http2FrameFlags.Ack) && f.Payload[0] == marker));
+        }
+
         for (int i = 0; i < 15; i++)
         {
-            RawFrame ping = (await peer.ReadUntilAsync(f => f.Type == Http2FrameType.Ping && !f.Has(Http2FrameFlags.Ack)))!;
+            await AllReadAsync((byte)i);
+            // 100 ms of quiet: the watchdog sends its PING, which this server answers.
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            RawFrame? ping = await peer.ReadUntilAsync(f => f.Type == Http2FrameType.Ping && !f.Has(Http2FrameFlags.Ack));
+            Assert.NotNull(ping);
             await peer.WriteFrameAsync(Http2FrameType.Ping, Http2FrameFlags.Ack, 0, ping.Payload);
         }
 
+        await AllReadAsync(100);
         Assert.False(call.IsCompleted);
         await peer.WriteHeadersAsync(1, [new(":status", "200")], endStream: true);
         using HttpResponseMessage response = await call;
