@@ -72,10 +72,7 @@ public sealed class TableManifest
             throw new ContentFormatException($"table {cid}: neither a raw chunk nor a dag-cbor manifest with sha2-256");
         }
 
-        if (!cid.Verify(block.Span))
-        {
-            throw new ContentFormatException($"Block does not hash to {cid}");
-        }
+        DagCborDecoder.CheckBlock(cid, block.Span);
 
         // A version-2 root (every chunked table's) read straight off its bytes; anything else decoded in general.
         if (block.Length <= ChunkingRule.MaxBlockBytes && TableTreeNode.ReadWellFormedRoot(block.Span) is { } fast)

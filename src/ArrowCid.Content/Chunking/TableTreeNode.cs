@@ -196,17 +196,10 @@ public sealed class TableTreeNode
             throw Malformed(expected, "not a CIDv1 with sha2-256");
         }
 
-        if (!expected.Verify(block))
-        {
-            throw new ContentFormatException($"Block does not hash to {expected}");
-        }
-
-        return ReadVerified(block, expected, root);
+        // Straight off the bytes when well formed, else through the general decoder, which names the problem.
+        DagCborDecoder.CheckBlock(expected, block);
+        return TryReadWellFormed(block, root) ?? Read(DagCborDecoder.Decode(block), expected, root);
     }
-
-    /// <summary>Reads a node whose bytes were checked against its CID: straight off the bytes when it is well formed, else through the general decoder, which names the problem.</summary>
-    internal static TableTreeNode ReadVerified(ReadOnlySpan<byte> block, Cid cid, bool root) =>
-        TryReadWellFormed(block, root) ?? Read(DagCborDecoder.Decode(block), cid, root);
 
     /// <summary>A table's root read straight off its bytes (checked against its CID already), or null when it is not a well-formed version-2 root.</summary>
     internal static TableTreeNode? ReadWellFormedRoot(ReadOnlySpan<byte> block) => TryReadWellFormed(block, root: true);

@@ -111,8 +111,7 @@ public static class DagCborDecoder
     private static DagNode ReadMap(ref DagCborReader reader, int depth, long baseOffset)
     {
         var entries = new DagNode.MapEntry[reader.ContainerLength];
-        ReadOnlySpan<byte> previousKey = default;
-        bool first = true;
+        byte[]? previousKey = null;
         for (int i = 0; i < entries.Length; i++)
         {
             if (!reader.Read())
@@ -125,8 +124,8 @@ public static class DagCborDecoder
                 throw new ContentFormatException($"DAG-CBOR: map keys must be strings, found {reader.TokenType}", baseOffset + reader.TokenStart);
             }
 
-            var key = reader.ValueSpan;
-            if (!first)
+            var key = reader.ValueSpan.ToArray();
+            if (previousKey != null)
             {
                 int order = DagCborKeyOrder.Compare(previousKey, key);
                 if (order >= 0)
@@ -135,34 +134,12 @@ public static class DagCborDecoder
                 }
             }
 
-            // The keys of ArrowCid's own blocks are a handful of words: shared, not allocated per map.
-            var (keyText, keyBytes) = KnownKeys.Find(key) ?? (reader.GetString(), key.ToArray());
+            string keyText = reader.GetString();
+            entries[i] = new DagNode.MapEntry(keyText, key, ReadItem(ref reader, depth, baseOffset));
             previousKey = key;
-            first = false;
-            entries[i] = new DagNode.MapEntry(keyText, keyBytes, ReadItem(ref reader, depth, baseOffset));
         }
 
         return DagNode.MapFromOrdered(entries);
-    }
-
-    /// <summary>The map keys of ArrowCid's manifests and table nodes, each one string and one UTF-8 array for every map that uses it.</summary>
-    private static class KnownKeys
-    {
-        private static readonly (string Text, byte[] Utf8)[] Keys =
-            [.. new[] { "cid", "rows", "type", "bytes", "level", "schema", "batches", "entries", "version" }.Select(k => (k, System.Text.Encoding.UTF8.GetBytes(k)))];
-
-        public static (string Text, byte[] Utf8)? Find(ReadOnlySpan<byte> utf8)
-        {
-            foreach (var key in Keys)
-            {
-                if (utf8.SequenceEqual(key.Utf8))
-                {
-                    return key;
-                }
-            }
-
-            return null;
-        }
     }
 
     /// <summary>Decodes a block and checks it against the CID that names it.</summary>
@@ -171,6 +148,16 @@ public static class DagCborDecoder
     /// <returns>The decoded node.</returns>
     /// <exception cref="ContentFormatException">Wrong codec, hash mismatch, or invalid DAG-CBOR.</exception>
     public static DagNode DecodeVerified(Cid cid, ReadOnlySpan<byte> data)
+    {
+        CheckBlock(cid, data);
+        return Decode(data);
+    }
+
+    /// <summary>Checks a block against the CID that names it, for readers that decode it their own way.</summary>
+    /// <param name="cid">The expected CID (codec dag-cbor).</param>
+    /// <param name="data">The block bytes.</param>
+    /// <exception cref="ContentFormatException">Wrong codec or hash mismatch.</exception>
+    internal static void CheckBlock(Cid cid, ReadOnlySpan<byte> data)
     {
         ArgumentNullException.ThrowIfNull(cid);
         if (cid.Codec != Multicodec.DagCbor)
@@ -182,7 +169,5 @@ public static class DagCborDecoder
         {
             throw new ContentFormatException($"Block does not hash to {cid}");
         }
-
-        return Decode(data);
     }
 }

@@ -363,6 +363,15 @@ public class TableTreeNodeFastReadTests
     }
 
     [Fact]
+    public void A_well_formed_node_under_a_raw_cid_is_refused()
+    {
+        // Its bytes hash to the CID, and the node reads straight off them: the codec is what is wrong.
+        byte[] root = Tree(3).RootBlock!.Bytes;
+        var error = Assert.Throws<ContentFormatException>(() => TableTreeNode.Decode(root, Cid.ForRaw(root), root: true));
+        Assert.Contains("not dag-cbor", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_one_byte_change_of_a_root_is_judged_the_same_both_ways()
     {
         var tree = Tree(3);
