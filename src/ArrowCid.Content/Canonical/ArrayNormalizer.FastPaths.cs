@@ -115,25 +115,25 @@ internal static partial class ArrayNormalizer
         rebased = new byte[checked((n + 1) * w)];
         if (w == 4)
         {
-            var from = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(offsets[..rebased.Length]);
-            var to = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(rebased.AsSpan());
-            int origin = (int)start;
+            Rebase<int>(offsets, rebased, (int)start);
+        }
+        else
+        {
+            Rebase<long>(offsets, rebased, start);
+        }
+
+        return true;
+
+        static void Rebase<T>(ReadOnlySpan<byte> offsets, Span<byte> rebased, T origin)
+            where T : unmanaged, IBinaryInteger<T>
+        {
+            var from = MemoryMarshal.Cast<byte, T>(offsets[..rebased.Length]);
+            var to = MemoryMarshal.Cast<byte, T>(rebased);
             for (int k = 0; k < to.Length; k++)
             {
                 to[k] = from[k] - origin;
             }
         }
-        else
-        {
-            var from = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(offsets[..rebased.Length]);
-            var to = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(rebased.AsSpan());
-            for (int k = 0; k < to.Length; k++)
-            {
-                to[k] = from[k] - start;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>Whether every null slot is empty (equal neighbouring offsets), checked in one tight pass.</summary>

@@ -22,6 +22,10 @@ public static class RowHashMath
     /// <summary>The word a null slot contributes.</summary>
     public const ulong NullWord = 0x6A09E667F3BCC908;
 
+    // fmix64's two multipliers, for the one-by-one Finish and the wide one alike.
+    private const ulong FinishFirst = 0xFF51AFD7ED558CCD;
+    private const ulong FinishSecond = 0xC4CEB9FE1A85EC53;
+
     /// <summary>The left rotation of <see cref="Absorb"/>, so the product's well-mixed high bits reach the low ones.</summary>
     public const int Rotation = 31;
 
@@ -120,9 +124,9 @@ public static class RowHashMath
     private static void FinishInto(Span<ulong> destination, Vector512<ulong> x)
     {
         x ^= Vector512.ShiftRightLogical(x, 33);
-        x *= Vector512.Create(0xFF51AFD7ED558CCDUL);
+        x *= Vector512.Create(FinishFirst);
         x ^= Vector512.ShiftRightLogical(x, 33);
-        x *= Vector512.Create(0xC4CEB9FE1A85EC53UL);
+        x *= Vector512.Create(FinishSecond);
         x ^= Vector512.ShiftRightLogical(x, 33);
         x.CopyTo(destination);
     }
@@ -156,9 +160,9 @@ public static class RowHashMath
     public static ulong Finish(ulong h)
     {
         h ^= h >> 33;
-        h *= 0xFF51AFD7ED558CCD;
+        h *= FinishFirst;
         h ^= h >> 33;
-        h *= 0xC4CEB9FE1A85EC53;
+        h *= FinishSecond;
         h ^= h >> 33;
         return h;
     }
