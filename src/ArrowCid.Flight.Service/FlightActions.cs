@@ -72,7 +72,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
 
     private static Cid BodyCid(Protocol.Action action) => FlightRequests.ParseCid(FlightRequests.DecodeText(action.Body, "action body"), "action body");
 
-    private byte[] SetPin(Cid cid, bool pin)
+    private ByteString SetPin(Cid cid, bool pin)
     {
         var local = node.Repository.Repository;
         bool found = pin ? local.Pin(cid) : local.Unpin(cid);
@@ -87,10 +87,10 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         }
 
         node.Registrations.Registered(cid, pin);
-        return WireJson.ToUtf8(new PinResult(cid.ToString(), pin), WireJsonContext.Default.PinResult);
+        return FlightBodies.Json(new PinResult(cid.ToString(), pin), WireJsonContext.Default.PinResult);
     }
 
-    private byte[] Tag(ByteString body)
+    private ByteString Tag(ByteString body)
     {
         var request = FlightRequestJson.Read(body.Span, WireJsonContext.Default.TagBody, "tag action body");
         var cid = FlightRequests.ParseCid(request.Cid ?? throw FlightErrors.Invalid("tag: 'cid' is missing"), "tag");
@@ -122,10 +122,10 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         }
 
         node.Registrations.Registered(cid);
-        return WireJson.ToUtf8(new TagBody(cid.ToString(), key, value), WireJsonContext.Default.TagBody);
+        return FlightBodies.Json(new TagBody(cid.ToString(), key, value), WireJsonContext.Default.TagBody);
     }
 
-    private byte[] Delete(Cid cid)
+    private ByteString Delete(Cid cid)
     {
         var local = node.Repository.Repository;
         if (local.GetRecord(cid) is null && !local.Blocks.Has(cid))
@@ -163,10 +163,10 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         node.Content.Forget(cid);
         // Other nodes' copies are theirs: the shared record loses this node's location only.
         node.Registrations.Dropped(cid);
-        return WireJson.ToUtf8(new DeleteResult(cid.ToString(), true), WireJsonContext.Default.DeleteResult);
+        return FlightBodies.Json(new DeleteResult(cid.ToString(), true), WireJsonContext.Default.DeleteResult);
     }
 
-    private byte[] Verify(Cid cid)
+    private ByteString Verify(Cid cid)
     {
         // A table's blocks depth first, each once (one walk of the tree).
         List<Cid> blocks = node.Repository.IsManifest(cid)
@@ -182,13 +182,13 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
             bytes += opened.Memory.Length;
         }
 
-        return WireJson.ToUtf8(new BlockVerifyResult(cid.ToString(), true, blocks.Count, bytes), WireJsonContext.Default.BlockVerifyResult);
+        return FlightBodies.Json(new BlockVerifyResult(cid.ToString(), true, blocks.Count, bytes), WireJsonContext.Default.BlockVerifyResult);
     }
 
-    private byte[] VerifyAll()
+    private ByteString VerifyAll()
     {
         var report = node.Repository.Repository.Verify();
-        return WireJson.ToUtf8(
+        return FlightBodies.Json(
             new RepositoryVerifyResult(
                 report.CorruptBlocks.Count == 0 && report.MissingBlocks.Count == 0,
                 report.RecordsChecked,
@@ -199,11 +199,11 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
             WireJsonContext.Default.RepositoryVerifyResult);
     }
 
-    private byte[] Stats()
+    private ByteString Stats()
     {
         var records = node.Registrations.Registry.List();
         var local = node.Repository.Repository;
-        return WireJson.ToUtf8(
+        return FlightBodies.Json(
             new NodeStats(
                 node.Identity.Location,
                 node.Registrations.IsShared,
@@ -251,7 +251,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         foreach (var version in versions)
         {
             var record = node.Registrations.Find(version.Cid);
-            await Reply(responses, context, WireJson.ToUtf8(
+            await Reply(responses, context, FlightBodies.Json(
                 new NameVersionEntry(version.Name, version.Version, version.Cid.ToString(), version.Created, record?.Rows),
                 WireJsonContext.Default.NameVersionEntry)).ConfigureAwait(false);
         }
@@ -260,6 +260,6 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
     private IEnumerable<IRegistry> Registries() =>
         node.Registrations.IsShared ? [node.Repository.Repository.Registry, node.Registrations.Registry] : [node.Repository.Repository.Registry];
 
-    private static Task Reply(IServerStreamWriter<Result> responses, ServerCallContext context, byte[] json) =>
-        responses.WriteAsync(new Result { Body = ByteString.CopyFrom(json) }, context.CancellationToken);
+    private static Task Reply(IServerStreamWriter<Result> responses, ServerCallContext context, ByteString json) =>
+        responses.WriteAsync(new Result { Body = json }, context.CancellationToken);
 }

@@ -41,7 +41,7 @@ internal sealed class FlightInfoFactory(ContentNode node)
             TotalRecords = shape.Rows,
             TotalBytes = shape.Bytes,
             Ordered = true,
-            AppMetadata = ByteString.CopyFrom(AppMetadataOf(record, named, shape)),
+            AppMetadata = AppMetadataOf(record, named, shape),
         };
         // One endpoint for the whole CID unless the table is served as several chunk ranges.
         var ranges = new List<ChunkRange?>();
@@ -140,7 +140,7 @@ internal sealed class FlightInfoFactory(ContentNode node)
         return new FlightShape(DatasetSchemaMessage.Encode(table.Schema), table.Rows, table.Bytes, chunks, ranges.Count > 1 ? ranges : null);
     }
 
-    private static byte[] AppMetadataOf(BlockRecord record, NamedVersion? named, FlightShape shape) => WireJson.ToUtf8(
+    private static ByteString AppMetadataOf(BlockRecord record, NamedVersion? named, FlightShape shape) => FlightBodies.Json(
         new FlightInfoMetadata(
             record.Cid.ToString(),
             named?.Name,

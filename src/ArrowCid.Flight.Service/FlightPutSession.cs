@@ -100,9 +100,9 @@ internal static class FlightPutSession
                 // the status): one socket write, and one wake-up of the client, per small put.
                 var acknowledgement = new PutResult
                 {
-                    AppMetadata = UnsafeByteOperations.UnsafeWrap(WireJson.ToUtf8(
+                    AppMetadata = FlightBodies.Json(
                         new PutResultBody(ChunksOf(completed), null, rows, null, null, null, null),
-                        WireJsonContext.Default.PutResultBody)),
+                        WireJsonContext.Default.PutResultBody),
                 };
                 await (requests.IsReceivedWhole
                     ? responses.WriteBufferedAsync(acknowledgement, context.CancellationToken)
@@ -118,9 +118,9 @@ internal static class FlightPutSession
             await responses.WriteBufferedAsync(new PutResult
             {
                 // The chunk still filling when the stream ended is completed (and stored) by Finish.
-                AppMetadata = UnsafeByteOperations.UnsafeWrap(WireJson.ToUtf8(
+                AppMetadata = FlightBodies.Json(
                     new PutResultBody(ChunksOf(put.Batches.Skip(acknowledged)), put.Table.Cid.ToString(), put.Table.Rows, put.Table.Bytes, put.Table.Batches, put.Version?.Name, put.Version?.Version),
-                    WireJsonContext.Default.PutResultBody)),
+                    WireJsonContext.Default.PutResultBody),
             }, context.CancellationToken).ConfigureAwait(false);
         }
         finally

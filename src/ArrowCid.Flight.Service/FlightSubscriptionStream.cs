@@ -35,7 +35,7 @@ internal static class FlightSubscriptionStream
         long seen = after ?? registry.LatestSequence;
         await responses.WriteAsync(new FlightData
         {
-            AppMetadata = ByteString.CopyFrom(WireJson.ToUtf8(new SubscriptionStarted(true, seen), WireJsonContext.Default.SubscriptionStarted)),
+            AppMetadata = FlightBodies.Json(new SubscriptionStarted(true, seen), WireJsonContext.Default.SubscriptionStarted),
         }, cancellation).ConfigureAwait(false);
 
         while (!cancellation.IsCancellationRequested)
@@ -113,7 +113,7 @@ internal static class FlightSubscriptionStream
 
     private static FlightData Announcement(RegistryChange change, BlockRecord? record) => new()
     {
-        AppMetadata = ByteString.CopyFrom(WireJson.ToUtf8(
+        AppMetadata = FlightBodies.Json(
             new ChangeAnnouncement(
                 change.Sequence,
                 change.Cid.ToString(),
@@ -124,6 +124,6 @@ internal static class FlightSubscriptionStream
                     : change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "dataset" : "batch",
                 record?.Rows,
                 record is null ? null : [.. record.Locations.Where(FlightLocations.IsFlightLocation)]),
-            WireJsonContext.Default.ChangeAnnouncement)),
+            WireJsonContext.Default.ChangeAnnouncement),
     };
 }

@@ -60,6 +60,13 @@ public static class WireJson
         }
     }
 
+    /// <summary>A document as compact text on one line (a JSON line, a metadata value), escaped as on the wire.</summary>
+    /// <typeparam name="T">The model.</typeparam>
+    /// <param name="value">The document.</param>
+    /// <param name="type">Its type information, from <see cref="WireJsonContext.Default"/>.</param>
+    /// <returns>The text.</returns>
+    public static string ToText<T>(T value, JsonTypeInfo<T> type) => Encoding.UTF8.GetString(ToUtf8(value, type));
+
     /// <summary>A document as indented text, for people and scripts (the CLI's --json).</summary>
     /// <typeparam name="T">The model.</typeparam>
     /// <param name="value">The document.</param>

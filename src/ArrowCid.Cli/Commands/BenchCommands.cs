@@ -4,6 +4,8 @@ using ArrowCid.Bench;
 using ArrowCid.Wire;
 using Spectre.Console;
 
+using static ArrowCid.Cli.Commands.BenchFigures;
+
 namespace ArrowCid.Cli.Commands;
 
 /// <summary><c>arrowcid bench …</c>: throughput measured against a physical limit in the same run.</summary>
@@ -36,7 +38,7 @@ internal static class BenchCommands
             var r = CliErrors.About(parent, () => IngestBenchmark.RunAsync(parent, each).GetAwaiter().GetResult());
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText(IngestJson(r), WireJsonContext.Default.IngestReport));
+                console.Out.WriteLine(WireJson.ToIndentedText(Report(r), WireJsonContext.Default.IngestReport));
                 return ExitCodes.Ok;
             }
 
@@ -52,7 +54,7 @@ internal static class BenchCommands
         return command;
     }
 
-    private static IngestReport IngestJson(IngestBenchmarkResult r) => new IngestReport(
+    private static IngestReport Report(IngestBenchmarkResult r) => new(
         r.Folder,
         r.TableBytes,
         Round(r.WarmUpSeconds1),
@@ -90,7 +92,7 @@ internal static class BenchCommands
             var r = CliErrors.About(scratch, () => DedupBenchmark.Run(sizeMib * (1L << 20), scratch));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText(DedupJson(r, sizeMib), WireJsonContext.Default.DedupReport));
+                console.Out.WriteLine(WireJson.ToIndentedText(Report(r, sizeMib), WireJsonContext.Default.DedupReport));
                 return ExitCodes.Ok;
             }
 
@@ -110,7 +112,7 @@ internal static class BenchCommands
         return command;
     }
 
-    private static DedupReport DedupJson(DedupBenchmarkResult r, int sizeMib) => new DedupReport(
+    private static DedupReport Report(DedupBenchmarkResult r, int sizeMib) => new(
         sizeMib,
         r.Rows,
         r.TableBytes,
@@ -173,7 +175,7 @@ internal static class BenchCommands
             var r = ChunkBenchmark.Run(parse.GetValue(size) * (1L << 20));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText(ChunkJson(r, parse.GetValue(size)), WireJsonContext.Default.ChunkReport));
+                console.Out.WriteLine(WireJson.ToIndentedText(Report(r, parse.GetValue(size)), WireJsonContext.Default.ChunkReport));
                 return ExitCodes.Ok;
             }
 
@@ -195,7 +197,7 @@ internal static class BenchCommands
         return command;
     }
 
-    private static ChunkReport ChunkJson(ChunkBenchmarkResult r, int sizeMib) => new ChunkReport(
+    private static ChunkReport Report(ChunkBenchmarkResult r, int sizeMib) => new(
         sizeMib,
         r.Rows,
         r.Batches,
@@ -292,7 +294,7 @@ internal static class BenchCommands
             var result = CliErrors.About(scratch, () => IpcBenchmark.Run(sizeMib * (1L << 20), scratch));
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText(ToJson(result, sizeMib), WireJsonContext.Default.IpcReport));
+                console.Out.WriteLine(WireJson.ToIndentedText(Report(result, sizeMib), WireJsonContext.Default.IpcReport));
             }
             else
             {
@@ -304,7 +306,7 @@ internal static class BenchCommands
         return command;
     }
 
-    private static IpcReport ToJson(IpcBenchmarkResult r, int sizeMib) => new IpcReport(
+    private static IpcReport Report(IpcBenchmarkResult r, int sizeMib) => new(
         sizeMib,
         r.EncodedBytes,
         r.Rows,
@@ -323,8 +325,6 @@ internal static class BenchCommands
         r.ScratchDirectory,
         r.WriteGoalMet,
         r.MapOpenGoalMet);
-
-    private static double Round(double value) => Math.Round(value, 4);
 
     private static void PrintTable(TextWriter output, IpcBenchmarkResult r, int sizeMib)
     {

@@ -76,18 +76,18 @@ internal static class FlightCommands
                         r.Chunks,
                         r.Rounds,
                         r.WarmUpTransfers,
-                        Math.Round(r.DoGetGbps, 4),
-                        Math.Round(r.DoGetVerifiedGbps, 4),
-                        Math.Round(r.DoGet4Gbps, 4),
-                        Math.Round(r.DoPutGbps, 4),
-                        Math.Round(r.PutGbps, 4),
-                        Math.Round(r.DoPutRatio, 4),
-                        Math.Round(r.SocketGbps, 4),
-                        Math.Round(r.DoGetRatio, 4),
-                        Math.Round(r.DoGetCpuSecondsPerGb, 4),
-                        Math.Round(r.SocketCpuSecondsPerGb, 4),
-                        Math.Round(r.DoPutCpuSecondsPerGb, 4),
-                        Math.Round(r.PutCpuSecondsPerGb, 4),
+                        BenchFigures.Round(r.DoGetGbps),
+                        BenchFigures.Round(r.DoGetVerifiedGbps),
+                        BenchFigures.Round(r.DoGet4Gbps),
+                        BenchFigures.Round(r.DoPutGbps),
+                        BenchFigures.Round(r.PutGbps),
+                        BenchFigures.Round(r.DoPutRatio),
+                        BenchFigures.Round(r.SocketGbps),
+                        BenchFigures.Round(r.DoGetRatio),
+                        BenchFigures.Round(r.DoGetCpuSecondsPerGb),
+                        BenchFigures.Round(r.SocketCpuSecondsPerGb),
+                        BenchFigures.Round(r.DoPutCpuSecondsPerGb),
+                        BenchFigures.Round(r.PutCpuSecondsPerGb),
                         r.DoGetGoalMet,
                         r.DoPutGoalMet,
                         r.Repository),
@@ -178,7 +178,7 @@ internal static class FlightCommands
         {
             await foreach (var info in client.ListAsync(parse.GetValue(filter)).ConfigureAwait(false))
             {
-                console.Out.WriteLine(parse.GetValue(json) ? System.Text.Encoding.UTF8.GetString(WireJson.ToUtf8(Summary(info), WireJsonContext.Default.FlightInfoSummary)) : $"{Ticket(info)}  {info.TotalRecords} rows  {info.TotalBytes} bytes  {string.Join(' ', info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).Distinct())}{NameOf(info)}");
+                console.Out.WriteLine(parse.GetValue(json) ? WireJson.ToText(Summary(info), WireJsonContext.Default.FlightInfoSummary) : $"{Ticket(info)}  {info.TotalRecords} rows  {info.TotalBytes} bytes  {string.Join(' ', info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).Distinct())}{NameOf(info)}");
             }
         }));
         return command;

@@ -4,6 +4,8 @@ using ArrowCid.Bench;
 using ArrowCid.Wire;
 using ArrowCid.Bench.Http;
 
+using static ArrowCid.Cli.Commands.BenchFigures;
+
 namespace ArrowCid.Cli.Commands;
 
 /// <summary><c>arrowcid bench http</c>: the HTTP gateway against a raw loopback socket and against nginx.</summary>
@@ -90,10 +92,6 @@ internal static class HttpBenchCommand
         bench.Subcommands.Add(command);
         return bench;
     }
-
-    private static double Round(double value) => Math.Round(value, 4);
-
-    private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
 
     private static string F(double value) => value.ToString(value < 10 ? "0.000" : "0.0", CultureInfo.InvariantCulture);
 }

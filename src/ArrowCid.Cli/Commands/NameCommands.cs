@@ -30,7 +30,7 @@ internal static class NameCommands
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(WireJson.ToIndentedText<IReadOnlyList<NameVersionEntry>>(
-                    [.. names.Select(v => new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, node.Registry.Find(v.Cid)?.Rows))],
+                    [.. names.Select(v => new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, null))],
                     WireJsonContext.Default.IReadOnlyListNameVersionEntry));
                 return ExitCodes.Ok;
             }

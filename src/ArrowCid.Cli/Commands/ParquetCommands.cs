@@ -114,14 +114,14 @@ internal static class ParquetCommands
             if (parse.GetValue(json))
             {
                 var codecs = r.Codecs.ToDictionary(c => c.Codec, c => new ParquetCodecReport(
-                        Math.Round(c.OursSeconds, 4),
-                        Math.Round(c.DuckDbSeconds, 4),
-                        Math.Round(c.OursCpuSeconds, 4),
-                        Math.Round(c.DuckDbCpuSeconds, 4),
-                        Math.Round(c.TimeRatio, 4),
+                        BenchFigures.Round(c.OursSeconds),
+                        BenchFigures.Round(c.DuckDbSeconds),
+                        BenchFigures.Round(c.OursCpuSeconds),
+                        BenchFigures.Round(c.DuckDbCpuSeconds),
+                        BenchFigures.Round(c.TimeRatio),
                         c.OursBytes,
                         c.DuckDbBytes,
-                        Math.Round(c.SizeRatio, 4),
+                        BenchFigures.Round(c.SizeRatio),
                         c.TimeGoalMet,
                         c.SizeGoalMet), StringComparer.Ordinal);
                 console.Out.WriteLine(WireJson.ToIndentedText(

@@ -291,7 +291,7 @@ internal static class ShmCommands
             var result = ShmBenchmark.Run(settings, PeerStart);
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText(ToJson(result), WireJsonContext.Default.ShmReport));
+                console.Out.WriteLine(WireJson.ToIndentedText(Report(result), WireJsonContext.Default.ShmReport));
             }
             else
             {
@@ -317,7 +317,7 @@ internal static class ShmCommands
         return new ProcessStartInfo(host, arguments);
     }
 
-    private static ShmReport ToJson(ShmBenchmarkResult r) => new(
+    private static ShmReport Report(ShmBenchmarkResult r) => new(
         Round(r.RoundTripsPerSecond1KiB),
         r.RoundTrips,
         Round(r.PublisherCpuMicrosecondsPerRoundTrip),

@@ -172,8 +172,8 @@ public sealed class FlightClient : IDisposable
             return NameDescriptor(name);
         }
 
-        byte[] command = WireJson.ToUtf8(new PutCommand(tags ?? new Dictionary<string, string>(), name), WireJsonContext.Default.PutCommand);
-        return new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFrom(command) };
+        var command = FlightBodies.Json(new PutCommand(tags ?? new Dictionary<string, string>(), name), WireJsonContext.Default.PutCommand);
+        return new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = command };
     }
 
     /// <summary>The schema message (IPC encapsulated form) of a CID.</summary>
@@ -360,12 +360,12 @@ public sealed class FlightClient : IDisposable
     /// </summary>
     public async Task<FlightSubscription> SubscribeAsync(IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default)
     {
-        byte[] command = WireJson.ToUtf8(new SubscribeCommand(new SubscribeFilter(tags ?? new Dictionary<string, string>())), WireJsonContext.Default.SubscribeCommand);
+        var command = FlightBodies.Json(new SubscribeCommand(new SubscribeFilter(tags ?? new Dictionary<string, string>())), WireJsonContext.Default.SubscribeCommand);
         var call = _service.DoExchange(Options(cancellationToken, openEnded: true));
         try
         {
             await call.RequestStream.WriteAsync(
-                new FlightData { FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFrom(command) } },
+                new FlightData { FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = command } },
                 cancellationToken).ConfigureAwait(false);
             if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
             {

@@ -79,7 +79,7 @@ public static class ParquetCidExport
         ArgumentNullException.ThrowIfNull(options);
         var pairs = new List<KeyValuePair<string, string>>(options.KeyValueMetadata)
         {
-            new(CidsKey, System.Text.Encoding.UTF8.GetString(WireJson.ToUtf8<IReadOnlyList<string>>([.. plan.Chunks.Select(c => c.Cid.ToString())], WireJsonContext.Default.IReadOnlyListString))),
+            new(CidsKey, WireJson.ToText<IReadOnlyList<string>>([.. plan.Chunks.Select(c => c.Cid.ToString())], WireJsonContext.Default.IReadOnlyListString)),
         };
         if (plan.Table is { } dataset)
         {
