@@ -345,26 +345,20 @@ public sealed class TableTreeNode
         long rows = 0, bytes = 0;
         for (int i = 0; i < items.Count; i++)
         {
-            // Where an entry is, named only when it is wrong: a root read at every attach is not
-            // slowed by messages nobody sees.
-            var item = items[i];
-            if (item.Kind != DagKind.Map || item.Entries.Count != EntryKeys.Length)
-            {
-                ExpectKeys(item, EntryKeys, cid, EntryWhere(i));
-            }
-
+            string where = $"entries[{i}]";
+            ExpectKeys(items[i], EntryKeys, cid, where);
             var entry = new TableTreeEntry(
-                EntryField(item, CidKey, DagKind.Link, cid, i).AsLink(),
-                EntryInteger(EntryField(item, RowsKey, DagKind.Integer, cid, i), cid, i, RowsKey),
-                EntryInteger(EntryField(item, BytesKey, DagKind.Integer, cid, i), cid, i, BytesKey));
+                Field(items[i], CidKey, DagKind.Link, cid, where).AsLink(),
+                Integer(Field(items[i], RowsKey, DagKind.Integer, cid, where), cid, where + ".rows"),
+                Integer(Field(items[i], BytesKey, DagKind.Integer, cid, where), cid, where + ".bytes"));
             if (EntryProblem(entry, (int)level) is { } problem)
             {
-                throw Malformed(cid, $"{EntryWhere(i)}: {problem}");
+                throw Malformed(cid, $"{where}: {problem}");
             }
 
             if (rows > long.MaxValue - entry.Rows || bytes > long.MaxValue - entry.Bytes)
             {
-                throw Malformed(cid, $"{EntryWhere(i)}: the totals overflow");
+                throw Malformed(cid, $"{where}: the totals overflow");
             }
 
             entries[i] = entry;
@@ -429,26 +423,6 @@ public sealed class TableTreeNode
         }
 
         return value.Kind == kind ? value : throw Malformed(cid, $"{where}.{key} is a {value.Kind}, not a {kind}");
-    }
-
-    private static string EntryWhere(int index) => $"entries[{index}]";
-
-    private static DagNode EntryField(DagNode entry, string key, DagKind kind, Cid cid, int index)
-    {
-        if (entry.TryGetValue(key, out var value) && value.Kind == kind)
-        {
-            return value;
-        }
-
-        // An unknown key is named before a missing one, as for any map of the node.
-        ExpectKeys(entry, EntryKeys, cid, EntryWhere(index));
-        return Field(entry, key, kind, cid, EntryWhere(index));
-    }
-
-    private static long EntryInteger(DagNode node, Cid cid, int index, string field)
-    {
-        var value = node.IntegerValue;
-        return value >= 0 && value <= long.MaxValue ? (long)value : Integer(node, cid, $"{EntryWhere(index)}.{field}");
     }
 
     private static long Integer(DagNode node, Cid cid, string what)
