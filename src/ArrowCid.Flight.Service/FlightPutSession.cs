@@ -101,7 +101,7 @@ internal static class FlightPutSession
                 var acknowledgement = new PutResult
                 {
                     AppMetadata = FlightBodies.Json(
-                        new PutResultBody(ChunksOf(completed), null, rows, null, null, null, null),
+                        new PutResultBody(StoredBatch.Entries(completed), null, rows, null, null, null, null),
                         WireJsonContext.Default.PutResultBody),
                 };
                 await (requests.IsReceivedWhole
@@ -119,7 +119,7 @@ internal static class FlightPutSession
             {
                 // The chunk still filling when the stream ended is completed (and stored) by Finish.
                 AppMetadata = FlightBodies.Json(
-                    new PutResultBody(ChunksOf(put.Batches.Skip(acknowledged)), put.Table.Cid.ToString(), put.Table.Rows, put.Table.Bytes, put.Table.Batches, put.Version?.Name, put.Version?.Version),
+                    new PutResultBody(StoredBatch.Entries(put.Batches.Skip(acknowledged)), put.Table.Cid.ToString(), put.Table.Rows, put.Table.Bytes, put.Table.Batches, put.Version?.Name, put.Version?.Version),
                     WireJsonContext.Default.PutResultBody),
             }, context.CancellationToken).ConfigureAwait(false);
         }
@@ -129,7 +129,4 @@ internal static class FlightPutSession
             inPlace?.Dispose();
         }
     }
-
-    private static List<ChunkEntry> ChunksOf(IEnumerable<StoredBatch> chunks) =>
-        [.. chunks.Select(c => new ChunkEntry(c.Cid.ToString(), c.Rows, c.Bytes))];
 }

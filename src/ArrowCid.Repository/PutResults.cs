@@ -1,6 +1,7 @@
 using ArrowCid.Content.Multiformats;
 
 using ArrowCid.Registry;
+using ArrowCid.Wire;
 
 namespace ArrowCid.Repository;
 
@@ -8,7 +9,14 @@ namespace ArrowCid.Repository;
 /// <param name="Cid">The batch's CID ("bafkrei…").</param>
 /// <param name="Rows">Rows in the batch.</param>
 /// <param name="Bytes">Length of its canonical bytes.</param>
-public sealed record StoredBatch(Cid Cid, long Rows, long Bytes);
+public sealed record StoredBatch(Cid Cid, long Rows, long Bytes)
+{
+    /// <summary>Stored chunks as the JSON documents list them (a put's result, <c>put --json</c>), in the order given.</summary>
+    /// <param name="chunks">The chunks.</param>
+    /// <returns>One entry each.</returns>
+    public static List<ChunkEntry> Entries(IEnumerable<StoredBatch> chunks) =>
+        [.. chunks.Select(c => new ChunkEntry(c.Cid.ToString(), c.Rows, c.Bytes))];
+}
 
 /// <summary>A table as stored (or as it would be).</summary>
 /// <param name="Cid">The table's CID: its manifest root ("bafyrei…", dag-cbor), or for a table of one chunk that chunk's CID ("bafkrei…", raw).</param>

@@ -24,7 +24,7 @@ internal static class ContentOutput
     public static PutReport Report(string input, PutStreamResult result) => new(
         input,
         new TableTotals(result.Table.Cid.ToString(), result.Table.Rows, result.Table.Bytes, result.Table.Batches, result.Table.ManifestBytes),
-        [.. result.Batches.Select(b => new ChunkEntry(b.Cid.ToString(), b.Rows, b.Bytes))],
+        StoredBatch.Entries(result.Batches),
         result.Version?.Name,
         result.Version?.Version);
 
