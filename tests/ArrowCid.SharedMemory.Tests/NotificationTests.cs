@@ -113,6 +113,53 @@ public sealed class NotificationTests : IDisposable
         Assert.Empty(store.List());
     }
 
+    [Theory]
+    [InlineData("crc32c")]
+    [InlineData("fnv1a")]
+    public void A_record_sealed_with_the_documented_checksum_or_the_earlier_one_is_read(string checksum)
+    {
+        using var store = _temp.Open();
+        var published = store.Publish(Batches.Make(3), Batches.Tags("topic=t"));
+        string feed = Path.Combine(store.Directory, "feed.log");
+        byte[] bytes = File.ReadAllBytes(feed);
+        var covered = bytes.AsSpan(0, 252);
+        uint seal = checksum == "crc32c" ? BitwiseCrc32C(covered) : Fnv1A(covered);
+        Assert.Equal(checksum == "crc32c", seal == System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(252)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(252), seal);
+        File.WriteAllBytes(feed, bytes);
+
+        Assert.True(store.Subscribe().TryNext(out var notice));
+        Assert.Equal(published.Cid, notice!.Cid);
+        Assert.Equal("t", notice.Tags["topic"]);
+    }
+
+    // CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) one bit at a time, as its definition reads.
+    private static uint BitwiseCrc32C(ReadOnlySpan<byte> bytes)
+    {
+        uint crc = uint.MaxValue;
+        foreach (byte b in bytes)
+        {
+            crc ^= b;
+            for (int bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+
+    private static uint Fnv1A(ReadOnlySpan<byte> bytes)
+    {
+        uint hash = 2166136261;
+        foreach (byte b in bytes)
+        {
+            hash = (hash ^ b) * 16777619;
+        }
+
+        return hash;
+    }
+
     [Fact]
     public void A_damaged_feed_record_is_a_typed_error()
     {
@@ -152,6 +199,31 @@ public sealed class NotificationTests : IDisposable
             var notice = reader.Read(i + 1);
             Assert.Equal(cids[i], notice.Cid);
             Assert.Equal(100 + i, notice.Bytes);
+        }
+    }
+
+    [Fact]
+    public void A_feed_grows_a_reserved_chunk_at_a_time_and_every_record_reads_back()
+    {
+        // Two chunk boundaries (4,096 records of 256 bytes per MiB) crossed: each new chunk is
+        // reserved (and mapped) from the old end, and records on both sides read back.
+        string folder = Path.Combine(_temp.BaseDirectory, "grown");
+        Directory.CreateDirectory(folder);
+        string control = Path.Combine(folder, "control");
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var cid = Content.Canonical.CanonicalEncoder.ComputeCid(Batches.Make(1));
+        const int records = (2 * 4096) + 10;
+        using var feed = new ShmFeed(Path.Combine(folder, "feed.log"), ShmControlBlock.OpenOrCreate(control, mode), 0b110_000_000);
+        for (int i = 1; i <= records; i++)
+        {
+            Assert.Equal(i, feed.Append(cid, i, i, []));
+        }
+
+        Assert.Equal(3L << 20, feed.Control.FeedReservedBytes);
+        Assert.Equal(3L << 20, new FileInfo(Path.Combine(folder, "feed.log")).Length);
+        foreach (int sequence in new[] { 1, 4096, 4097, 8192, 8193, records })
+        {
+            Assert.Equal(sequence, feed.Read(sequence).Bytes);
         }
     }
 

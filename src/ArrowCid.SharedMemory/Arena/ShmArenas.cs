@@ -102,10 +102,21 @@ internal sealed class ShmArenas : IDisposable
     /// <summary>Publishes into the first arena that fits and has room (the caller holds the writer lock).</summary>
     public ShmArena.PublishOutcome Publish(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted)
     {
-        // Another arena may hold it already (it overflowed there once): never a second copy.
-        if (Contains(digest))
+        // Another arena may hold it already (it overflowed there once): never a second copy. Only
+        // arenas whose slots fit the bytes can hold them, and the first of those looks in its own
+        // sets as it publishes, so the others are probed first.
+        bool first = true;
+        foreach (var arena in _arenas)
         {
-            return ShmArena.PublishOutcome.Existing;
+            if (bytes.Length <= arena.SlotBytes)
+            {
+                if (!first && arena.Find(digest) >= 0)
+                {
+                    return ShmArena.PublishOutcome.Existing;
+                }
+
+                first = false;
+            }
         }
 
         foreach (var arena in _arenas)

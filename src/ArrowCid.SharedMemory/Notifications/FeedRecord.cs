@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Text;
 using ArrowCid.Content.Multiformats;
 
@@ -8,7 +9,7 @@ namespace ArrowCid.SharedMemory.Notifications;
 /// The fixed 256-byte record of <c>feed.log</c> (little-endian): 0 sequence; 8 bytes; 16 rows;
 /// 24 publish time (µs since the Unix epoch); 32 publish monotonic timestamp; 40 CID length
 /// (one byte) and 41..104 the binary CID; 104 tags length (uint16) and 106..250 the tags as
-/// UTF-8 <c>key=value</c> lines sorted by key; 252 an FNV-1a checksum of bytes 0..252. Fixed
+/// UTF-8 <c>key=value</c> lines sorted by key; 252 a CRC-32C of bytes 0..252. Fixed
 /// size makes record n sit at (n-1)*256, so readers seek, never scan; the checksum and the
 /// sequence field catch a torn or foreign record.
 /// </summary>
@@ -91,7 +92,7 @@ internal static class FeedRecord
     /// <summary>Decodes record <paramref name="expectedSequence"/>; anything inconsistent is a typed error.</summary>
     public static ShmNotice Read(ReadOnlySpan<byte> record, long expectedSequence)
     {
-        if (record.Length < Size || BinaryPrimitives.ReadUInt32LittleEndian(record[ChecksumOffset..]) != Checksum(record[..ChecksumOffset]))
+        if (record.Length < Size || !ChecksumMatches(record))
         {
             throw new ShmFeedCorruptedException($"feed record {expectedSequence}: bad checksum or short record");
         }
@@ -160,7 +161,35 @@ internal static class FeedRecord
         return tags;
     }
 
+    // CRC-32C with the processor's CRC32 instruction, eight bytes per step: the byte-at-a-time
+    // FNV-1a it replaced cost about 0.3 µs per record on each side of a round trip.
     private static uint Checksum(ReadOnlySpan<byte> bytes)
+    {
+        uint crc = uint.MaxValue;
+        int i = 0;
+        for (; i + sizeof(ulong) <= bytes.Length; i += sizeof(ulong))
+        {
+            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(bytes[i..]));
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            crc = BitOperations.Crc32C(crc, bytes[i]);
+        }
+
+        return ~crc;
+    }
+
+    // Records written by a publisher from before the CRC (the feed of a store it still has open)
+    // carry FNV-1a; they are checked with it only when the CRC does not match.
+    private static bool ChecksumMatches(ReadOnlySpan<byte> record)
+    {
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(record[ChecksumOffset..]);
+        var covered = record[..ChecksumOffset];
+        return stored == Checksum(covered) || stored == LegacyChecksum(covered);
+    }
+
+    private static uint LegacyChecksum(ReadOnlySpan<byte> bytes)
     {
         uint hash = 2166136261;
         foreach (byte b in bytes)

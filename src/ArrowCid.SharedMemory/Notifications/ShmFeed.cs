@@ -178,13 +178,17 @@ internal sealed unsafe class ShmFeed : IDisposable
             if (offset + FeedRecord.Size > reserved)
             {
                 // Back the next chunk first (extends the file); we hold the writer lock, so no
-                // other writer moves the reserved end meanwhile.
+                // other writer moves the reserved end meanwhile. Only the new part is reserved:
+                // fallocate walks every page of its range, so reserving from 0 each time made a
+                // long feed's appends cost in proportion to its length.
                 long end = Math.Min(_mappedRecords * FeedRecord.Size, (offset + FeedRecord.Size + ReserveChunk - 1) / ReserveChunk * ReserveChunk);
-                if (!LinuxNative.Reserve(_log.Descriptor, 0, end))
+                if (!LinuxNative.Reserve(_log.Descriptor, reserved, end - reserved))
                 {
                     throw new ShmException($"{_log.Path}: no room on the file system for the notification log");
                 }
 
+                // The chunk's pages are mapped here at once rather than faulted in one per 16 appends.
+                LinuxNative.PopulateWritable(_map + reserved, end - reserved);
                 Control.SetFeedReservedBytes(end);
             }
 
