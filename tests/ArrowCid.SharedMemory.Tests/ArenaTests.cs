@@ -272,5 +272,10 @@ public sealed class ArenaTests : IDisposable
         {
             batch.Dispose();
         }
+
+        // The small arena has room again: the ninth is still found in the large one (which now
+        // records that it holds a block that small), not written a second time.
+        Assert.False(store.Publish(Batches.Make(48)).Created);
+        Assert.Single(store.List(), s => s.Cid == ninth.Cid);
     }
 }

@@ -14,7 +14,8 @@ namespace ArrowCid.SharedMemory.Arena;
 /// <para>
 /// Layout (little-endian): page 0 the header (magic "ACSHMAR1", slot bytes, slot count, ways,
 /// lease records, their high-water mark, at 28 a flag set when the slot bytes were all backed at
-/// creation, and at 64 + 8·i the pid of lease record i); then one
+/// creation, at 32 the smallest length ever stored in a slot (int.MaxValue at creation; 0 in an
+/// arena from before the field, meaning unknown), and at 64 + 8·i the pid of lease record i); then one
 /// 64-byte header per slot (0 state, 4 length, 8 bytes known to be backed, 16 last access in
 /// UTC ticks, 32 the SHA-256 digest); then one table of int32 lease counts per lease record (one
 /// count per slot); then the slot bytes.
@@ -48,6 +49,7 @@ internal sealed unsafe class ShmArena : IDisposable
 
     private const ulong Magic = 0x3152414D48534341; // "ACSHMAR1"
     private const int HeaderBytes = 4096;
+    private const int SmallestLengthOffset = 32;
     private const int SlotHeaderBytes = 64;
     private const int PageBytes = 4096;
     private const long LockByteBase = 1L << 40;
@@ -157,6 +159,18 @@ internal sealed unsafe class ShmArena : IDisposable
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Whether a block of <paramref name="length"/> bytes may be in a slot: false when every block
+    /// ever stored here was longer. A publisher checks it under the writer lock before probing the
+    /// arena it does not publish into, whose sixteen slot headers are then never read (an arena of
+    /// large slots rarely holds a small block: only one that overflowed a full smaller arena).
+    /// </summary>
+    public bool MayHold(int length)
+    {
+        int smallest = Volatile.Read(ref *(int*)(_base + SmallestLengthOffset));
+        return smallest == 0 || length >= smallest;
     }
 
     /// <summary>The slot that holds <paramref name="digest"/> now, or -1 (a probe: it may be evicted at once).</summary>
@@ -366,6 +380,14 @@ internal sealed unsafe class ShmArena : IDisposable
         }
 
         *Length(slot) = bytes.Length;
+        int* smallest = (int*)(_base + SmallestLengthOffset);
+        if (*smallest != 0 && bytes.Length < *smallest)
+        {
+            // Before the slot is Ready: a publisher that reads the field under the lock after this
+            // one released it sees the new length.
+            Volatile.Write(ref *smallest, bytes.Length);
+        }
+
         digest.CopyTo(new Span<byte>(_base + SlotHeader(slot) + 32, 32));
         *LastAccess(slot) = DateTime.UtcNow.Ticks;
         // Release: a reader that sees Ready sees the bytes, length and digest above.
@@ -585,8 +607,9 @@ internal sealed unsafe class ShmArena : IDisposable
     {
         ValidateGeometry(slotBytes, slotCount);
         string temp = path + ShmStoreLayout.TempPrefix + Guid.NewGuid().ToString("N");
-        var header = new byte[32];
+        var header = new byte[36];
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(SmallestLengthOffset), int.MaxValue);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), slotBytes);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), slotCount);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16), Ways);

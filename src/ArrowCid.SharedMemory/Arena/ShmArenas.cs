@@ -110,7 +110,7 @@ internal sealed class ShmArenas : IDisposable
         {
             if (bytes.Length <= arena.SlotBytes)
             {
-                if (!first && arena.Find(digest) >= 0)
+                if (!first && arena.MayHold(bytes.Length) && arena.Find(digest) >= 0)
                 {
                     return ShmArena.PublishOutcome.Existing;
                 }
