@@ -18,7 +18,7 @@ internal static class FlatBufferSpans
     /// names. The target must leave room for at least a 4-byte header (a vector or string length,
     /// or a table's soffset). A uoffset of 0 would point at itself, which no writer produces.
     /// </summary>
-    public static int FollowUOffset(ReadOnlySpan<byte> buffer, int at, string what)
+    public static int FollowUOffset(ReadOnlySpan<byte> buffer, int at, FlatLocation what)
     {
         if ((long)at + FlatBufferLimits.OffsetSize > buffer.Length || at < 0)
         {
@@ -45,7 +45,7 @@ internal static class FlatBufferSpans
     /// Validates a vector header at <paramref name="position"/>: its element count times
     /// <paramref name="elementSize"/> bytes must fit after the 4-byte length. Returns the count.
     /// </summary>
-    public static int ReadVectorLength(ReadOnlySpan<byte> buffer, int position, int elementSize, string what)
+    public static int ReadVectorLength(ReadOnlySpan<byte> buffer, int position, int elementSize, FlatLocation what)
     {
         uint count = BinaryPrimitives.ReadUInt32LittleEndian(buffer.Slice(position, FlatBufferLimits.OffsetSize));
         long first = position + (long)FlatBufferLimits.OffsetSize;
@@ -63,7 +63,7 @@ internal static class FlatBufferSpans
     /// Returns the bytes of the string whose header is at <paramref name="position"/>, after
     /// checking that they fit and that the NUL terminator the format requires is present.
     /// </summary>
-    public static ReadOnlySpan<byte> ReadStringBytes(ReadOnlySpan<byte> buffer, int position, string what)
+    public static ReadOnlySpan<byte> ReadStringBytes(ReadOnlySpan<byte> buffer, int position, FlatLocation what)
     {
         int length = ReadVectorLength(buffer, position, 1, what);
         long terminator = position + (long)FlatBufferLimits.OffsetSize + length;
@@ -81,7 +81,7 @@ internal static class FlatBufferSpans
     }
 
     /// <summary>Decodes UTF-8 after validating it, so invalid bytes are an error rather than U+FFFD.</summary>
-    public static string DecodeUtf8(ReadOnlySpan<byte> utf8, int position, string what)
+    public static string DecodeUtf8(ReadOnlySpan<byte> utf8, int position, FlatLocation what)
     {
         if (!Utf8.IsValid(utf8))
         {

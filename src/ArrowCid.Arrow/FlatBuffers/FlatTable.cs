@@ -59,8 +59,8 @@ public readonly ref struct FlatTable
             throw new ArrowFormatException($"flatbuffer: buffer of {buffer.Length} bytes is too short for a root uoffset.");
         }
 
-        int root = FlatBufferSpans.FollowUOffset(buffer, 0, "root");
-        return Open(buffer, root, 0, "root table");
+        int root = FlatBufferSpans.FollowUOffset(buffer, 0, FlatLocation.Named("root"));
+        return Open(buffer, root, 0, FlatLocation.Named("root table"));
     }
 
     /// <summary>True when field <paramref name="fieldIndex"/> is present in this table.</summary>
@@ -147,7 +147,7 @@ public readonly ref struct FlatTable
             return false;
         }
 
-        string what = Describe(field);
+        var what = FlatLocation.Field(field, Position);
         table = Open(_buffer, FlatBufferSpans.FollowUOffset(_buffer, at, what), Depth + 1, what);
         return true;
     }
@@ -161,7 +161,7 @@ public readonly ref struct FlatTable
             return null;
         }
 
-        string what = Describe(field);
+        var what = FlatLocation.Field(field, Position);
         int position = FlatBufferSpans.FollowUOffset(_buffer, at, what);
         return FlatBufferSpans.DecodeUtf8(FlatBufferSpans.ReadStringBytes(_buffer, position, what), position, what);
     }
@@ -178,7 +178,7 @@ public readonly ref struct FlatTable
             return [];
         }
 
-        string what = Describe(field);
+        var what = FlatLocation.Field(field, Position);
         return FlatBufferSpans.ReadStringBytes(_buffer, FlatBufferSpans.FollowUOffset(_buffer, at, what), what);
     }
 
@@ -204,7 +204,7 @@ public readonly ref struct FlatTable
             return false;
         }
 
-        string what = Describe(field);
+        var what = FlatLocation.Field(field, Position);
         int position = FlatBufferSpans.FollowUOffset(_buffer, at, what);
         int length = FlatBufferSpans.ReadVectorLength(_buffer, position, elementSize, what);
         vector = new FlatVector(_buffer, position + FlatBufferLimits.OffsetSize, length, elementSize, Depth);
@@ -223,7 +223,7 @@ public readonly ref struct FlatTable
     }
 
     /// <summary>Checks the table at <paramref name="position"/> and its vtable, then returns a view of it.</summary>
-    internal static FlatTable Open(ReadOnlySpan<byte> buffer, int position, int depth, string what)
+    internal static FlatTable Open(ReadOnlySpan<byte> buffer, int position, int depth, FlatLocation what)
     {
         if (depth > FlatBufferLimits.MaxDepth)
         {
@@ -283,11 +283,10 @@ public readonly ref struct FlatTable
         if (relative < FlatBufferLimits.OffsetSize || relative + size > _inlineSize)
         {
             throw new ArrowFormatException(
-                $"flatbuffer: {Describe(field)}: {size}-byte field at offset {relative} does not fit inside the table's inline size {_inlineSize}.");
+                $"flatbuffer: {FlatLocation.Field(field, Position)}: {size}-byte field at offset {relative} does not fit inside the table's inline size {_inlineSize}.");
         }
 
         return Position + relative;
     }
 
-    private string Describe(int field) => $"field {field} of table at {Position}";
 }

@@ -40,7 +40,7 @@ public readonly ref struct FlatVector
     /// <summary>Follows table element <paramref name="index"/> (a vector of 4-byte offsets).</summary>
     public FlatTable GetTable(int index)
     {
-        string what = $"element {index} of vector at {_start - FlatBufferLimits.OffsetSize}";
+        var what = FlatLocation.Element(index, _start - FlatBufferLimits.OffsetSize);
         int position = FlatBufferSpans.FollowUOffset(_buffer, ElementAt(index, FlatBufferLimits.OffsetSize), what);
         return FlatTable.Open(_buffer, position, _depth + 1, what);
     }
@@ -48,7 +48,7 @@ public readonly ref struct FlatVector
     /// <summary>Reads string element <paramref name="index"/> as validated UTF-8.</summary>
     public string GetString(int index)
     {
-        string what = $"element {index} of vector at {_start - FlatBufferLimits.OffsetSize}";
+        var what = FlatLocation.Element(index, _start - FlatBufferLimits.OffsetSize);
         int position = FlatBufferSpans.FollowUOffset(_buffer, ElementAt(index, FlatBufferLimits.OffsetSize), what);
         return FlatBufferSpans.DecodeUtf8(FlatBufferSpans.ReadStringBytes(_buffer, position, what), position, what);
     }
@@ -56,7 +56,7 @@ public readonly ref struct FlatVector
     /// <summary>The raw bytes of string element <paramref name="index"/> (length and terminator checked).</summary>
     public ReadOnlySpan<byte> GetStringBytes(int index)
     {
-        string what = $"element {index} of vector at {_start - FlatBufferLimits.OffsetSize}";
+        var what = FlatLocation.Element(index, _start - FlatBufferLimits.OffsetSize);
         int position = FlatBufferSpans.FollowUOffset(_buffer, ElementAt(index, FlatBufferLimits.OffsetSize), what);
         return FlatBufferSpans.ReadStringBytes(_buffer, position, what);
     }

@@ -23,6 +23,11 @@ internal sealed class ArrayLoader
     private readonly DecompressionBudget _budget;
     private int _node, _buffer, _variadic, _dictionaryIndex;
 
+    // Where the walk is (the column, then each child below it), for error messages only: the
+    // path's text is made when an error is thrown, so loading a well-formed batch formats nothing.
+    private readonly List<(int Index, string Name)> _trail = [];
+    private string _what = "";
+
     public ArrayLoader(RecordBatchHeader header, ReadOnlyMemory<byte> body, MetadataVersion version, IReadOnlyList<long> dictionaryIds, Func<long, ArrayData> dictionary, DecompressionBudget budget)
     {
         _budget = budget;
@@ -36,10 +41,13 @@ internal sealed class ArrayLoader
     /// <summary>Loads one array per field, then checks that every node and buffer was used.</summary>
     public ArrayData[] LoadAll(IReadOnlyList<Field> fields, string what)
     {
+        _what = what;
         var arrays = new ArrayData[fields.Count];
         for (int i = 0; i < arrays.Length; i++)
         {
-            arrays[i] = Load(fields[i], $"{what} column {i} '{fields[i].Name}'", 0);
+            _trail.Add((i, fields[i].Name));
+            arrays[i] = Load(fields[i], 0);
+            _trail.RemoveAt(_trail.Count - 1);
             if (arrays[i].Length != _header.Length)
             {
                 throw new ArrowFormatException($"{what} column {i} '{fields[i].Name}': {arrays[i].Length} rows but the batch has {_header.Length}");
@@ -55,24 +63,42 @@ internal sealed class ArrayLoader
         return arrays;
     }
 
-    private ArrayData Load(Field field, string path, int depth)
+    private string PathText()
+    {
+        var text = new System.Text.StringBuilder(_what);
+        for (int k = 0; k < _trail.Count; k++)
+        {
+            var (index, name) = _trail[k];
+            text.Append(k == 0 ? " column " : " → child ").Append(index).Append(" '").Append(name).Append('\'');
+        }
+
+        return text.ToString();
+    }
+
+    private ArrowFormatException Malformed(string problem)
+    {
+        string path = PathText();
+        return new ArrowFormatException($"{path}: {problem}") { Path = path };
+    }
+
+    private ArrayData Load(Field field, int depth)
     {
         if (depth > Validation.ArrayValidator.MaxDepth)
         {
-            throw new ArrowFormatException($"{path}: nested deeper than {Validation.ArrayValidator.MaxDepth} levels") { Path = path };
+            throw Malformed($"nested deeper than {Validation.ArrayValidator.MaxDepth} levels");
         }
 
         var type = field.Type;
         var physical = type.PhysicalType;
         if (_node >= _header.Nodes.Length)
         {
-            throw new ArrowFormatException($"{path}: the message has only {_header.Nodes.Length} field nodes") { Path = path };
+            throw Malformed($"the message has only {_header.Nodes.Length} field nodes");
         }
 
         var (nodeLength, nodeNulls) = _header.Nodes[_node++];
         if (nodeLength is < 0 or > int.MaxValue || nodeNulls < 0 || nodeNulls > nodeLength)
         {
-            throw new ArrowFormatException($"{path}: field node length {nodeLength} / null count {nodeNulls} is invalid") { Path = path };
+            throw Malformed($"field node length {nodeLength} / null count {nodeNulls} is invalid");
         }
 
         int length = (int)nodeLength;
@@ -83,7 +109,7 @@ internal sealed class ArrayLoader
         // Metadata V4 gave unions a validity buffer; V5 removed it.
         if (physical.IsUnion && _version == MetadataVersion.V4)
         {
-            _ = NextBuffer(path, "union validity (V4)", BitUtil.BytesForBits(length));
+            _ = NextBuffer(BufferLabel.UnionValidityV4, BitUtil.BytesForBits(length));
         }
 
         var previous = BufferKind.Validity;
@@ -102,7 +128,7 @@ internal sealed class ArrayLoader
                 // Var-width data: its size is the last offset, read from the buffer before it.
                 _ => LastOffset(buffers, previous, length),
             };
-            var buffer = NextBuffer(path, kind.ToString(), needed);
+            var buffer = NextBuffer(new BufferLabel(kind), needed);
             buffers.Add(kind == BufferKind.Validity && nullCount == 0 ? ReadOnlyMemory<byte>.Empty : buffer);
             previous = kind;
         }
@@ -111,18 +137,18 @@ internal sealed class ArrayLoader
         {
             if (_variadic >= _header.VariadicCounts.Length)
             {
-                throw new ArrowFormatException($"{path}: view array but the message lists no variadic buffer count for it") { Path = path };
+                throw Malformed("view array but the message lists no variadic buffer count for it");
             }
 
             long count = _header.VariadicCounts[_variadic++];
             if (count < 0 || count > _header.Buffers.Length - _buffer)
             {
-                throw new ArrowFormatException($"{path}: variadic buffer count {count} exceeds the buffers left in the message") { Path = path };
+                throw Malformed($"variadic buffer count {count} exceeds the buffers left in the message");
             }
 
             for (long i = 0; i < count; i++)
             {
-                buffers.Add(NextBuffer(path, $"variadic data {i}", maxLength: int.MaxValue));
+                buffers.Add(NextBuffer(BufferLabel.Variadic(i), maxLength: int.MaxValue));
             }
         }
 
@@ -130,7 +156,9 @@ internal sealed class ArrayLoader
         var children = new ArrayData[childFields.Length];
         for (int i = 0; i < children.Length; i++)
         {
-            children[i] = Load(childFields[i], $"{path} → child {i} '{childFields[i].Name}'", depth + 1);
+            _trail.Add((i, childFields[i].Name));
+            children[i] = Load(childFields[i], depth + 1);
+            _trail.RemoveAt(_trail.Count - 1);
         }
 
         ArrayData? dictionary = null;
@@ -138,7 +166,7 @@ internal sealed class ArrayLoader
         {
             if (_dictionaryIndex >= _dictionaryIds.Count)
             {
-                throw new ArrowFormatException($"{path}: dictionary-encoded field without a dictionary id") { Path = path };
+                throw Malformed("dictionary-encoded field without a dictionary id");
             }
 
             dictionary = _dictionary(_dictionaryIds[_dictionaryIndex++]);
@@ -173,18 +201,18 @@ internal sealed class ArrayLoader
         return Math.Clamp(last, 0, int.MaxValue);
     }
 
-    private ReadOnlyMemory<byte> NextBuffer(string path, string what, long maxLength)
+    private ReadOnlyMemory<byte> NextBuffer(BufferLabel what, long maxLength)
     {
         if (_buffer >= _header.Buffers.Length)
         {
-            throw new ArrowFormatException($"{path}: the message has only {_header.Buffers.Length} buffers ({what} missing)") { Path = path };
+            throw Malformed($"the message has only {_header.Buffers.Length} buffers ({what} missing)");
         }
 
         int index = _buffer++;
         var (offset, length) = _header.Buffers[index];
         if (offset < 0 || length < 0 || offset > _body.Length || length > _body.Length - offset)
         {
-            throw new ArrowFormatException($"{path}: {what} buffer {index} at [{offset}, +{length}) lies outside the {_body.Length}-byte body") { Path = path };
+            throw Malformed($"{what} buffer {index} at [{offset}, +{length}) lies outside the {_body.Length}-byte body");
         }
 
         var stored = _body.Slice((int)offset, (int)length);
@@ -197,11 +225,22 @@ internal sealed class ArrayLoader
         if (stored.Length >= BodyCompression.PrefixSize
             && System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(stored.Span) is var claimed and > 0)
         {
-            _budget.Take(claimed, path);
+            _budget.Take(claimed, PathText());
         }
 
         // Writers may send a little more than the array needs (padded allocations), never much more:
         // the slack keeps a hostile length prefix from allocating beyond what the array could use.
         return BodyCompression.DecompressBuffer(_header.Codec, stored, Math.Min(Math.Max(maxLength, 0) + 4096, int.MaxValue));
+    }
+
+    // Which buffer of an array an error is about; named only when one is thrown.
+    private readonly struct BufferLabel(BufferKind kind, long variadic = -1, bool unionValidityV4 = false)
+    {
+        public static BufferLabel UnionValidityV4 => new(BufferKind.Validity, unionValidityV4: true);
+
+        public static BufferLabel Variadic(long index) => new(BufferKind.Data, index);
+
+        public override string ToString() =>
+            unionValidityV4 ? "union validity (V4)" : variadic >= 0 ? $"variadic data {variadic}" : kind.ToString();
     }
 }

@@ -40,7 +40,7 @@ public static class ArrayValidator
 
         for (int i = 0; i < fields.Length; i++)
         {
-            var path = ValidationPath.Root($"column {i} '{fields[i].Name}'");
+            var path = ValidationPath.Column(i, fields[i].Name);
             var column = batch.Columns[i];
             if (column.Length != batch.Length)
             {

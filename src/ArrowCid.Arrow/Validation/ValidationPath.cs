@@ -7,14 +7,20 @@ namespace ArrowCid.Arrow.Validation;
 /// </summary>
 internal sealed class ValidationPath
 {
+    // A step is a fixed word, or "column i 'name'" / "child i 'name'", written out only when an
+    // error is thrown: a well-formed batch's checks format no text.
     private readonly ValidationPath? _parent;
     private readonly string _step;
+    private readonly int _index;
+    private readonly string? _name;
 
-    private ValidationPath(ValidationPath? parent, string step, int depth)
+    private ValidationPath(ValidationPath? parent, string step, int depth, int index = 0, string? name = null)
     {
         _parent = parent;
         _step = step;
         Depth = depth;
+        _index = index;
+        _name = name;
     }
 
     /// <summary>Nesting depth: 0 for the root array.</summary>
@@ -22,11 +28,17 @@ internal sealed class ValidationPath
 
     public static ValidationPath Root(string step) => new(null, step, 0);
 
-    public ValidationPath Child(int index, string name) => new(this, $"child {index} '{name}'", Depth + 1);
+    public static ValidationPath Column(int index, string name) => new(null, "column", 0, index, name);
+
+    public ValidationPath Child(int index, string name) => new(this, "child", Depth + 1, index, name);
 
     public ValidationPath DictionaryValues() => new(this, "dictionary", Depth + 1);
 
     public ArrowFormatException Error(string problem) => new($"{this}: {problem}");
 
-    public override string ToString() => _parent is null ? _step : $"{_parent} → {_step}";
+    public override string ToString()
+    {
+        string step = _name is null ? _step : $"{_step} {_index} '{_name}'";
+        return _parent is null ? step : $"{_parent} → {step}";
+    }
 }
