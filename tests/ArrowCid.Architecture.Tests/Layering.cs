@@ -23,8 +23,8 @@ internal static class Layering
         ["ArrowCid.Repository"],
         // The node, whatever protocol reaches it: content, peers (over the Flight client), registry, tokens, changes.
         ["ArrowCid.Node"],
-        // The node's faces, siblings that never see each other: Flight and HTTP.
-        ["ArrowCid.Flight.Service", "ArrowCid.Gateway"],
+        // The node's faces, siblings that never see each other: Flight, HTTP, and the C ABI (libarrowcid).
+        ["ArrowCid.Flight.Service", "ArrowCid.Gateway", "ArrowCid.Native"],
         // Every benchmark, over the libraries it measures; the CLI's bench commands call into it.
         ["ArrowCid.Bench"],
         ["ArrowCid.Cli"],
@@ -48,6 +48,7 @@ internal static class Layering
         ("ArrowCid.SharedMemory", ["ArrowCid.Content.Stores"]),
         ("ArrowCid.Gateway", ["ArrowCid.Flight.Service"]),
         ("ArrowCid.Flight.Service", ["ArrowCid.Gateway"]),
+        ("ArrowCid.Native", ["ArrowCid.Flight.Service", "ArrowCid.Gateway"]),
     ];
 
     /// <summary>One line for each project a project of <see cref="Unreachable"/> reaches though it must not.</summary>

@@ -45,6 +45,11 @@ internal static class MapEntries
 
     private static bool IsKeyValuePair(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(KeyValuePair<,>);
 
+    // KeyValuePair<,>'s two properties are kept for reflection wherever the type is (trimmed or
+    // NativeAOT builds); a pair type whose getters a NativeAOT build did not compile makes
+    // GetValue throw, an error, never a wrong value. IDictionary and tuples need no reflection.
+    [System.Diagnostics.CodeAnalysis.DynamicDependency(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties, typeof(KeyValuePair<,>))]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Only KeyValuePair<,> reaches here, whose properties the DynamicDependency keeps.")]
     private static (object?, object?) ReadPair(object pair)
     {
         var (key, value) = PairProperties.GetOrAdd(pair.GetType(), t => (t.GetProperty("Key")!, t.GetProperty("Value")!));

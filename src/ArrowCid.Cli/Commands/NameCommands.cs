@@ -5,6 +5,7 @@ using ArrowCid.Wire;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Registry;
+using ArrowCid.Node;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
@@ -61,10 +62,10 @@ internal static class NameCommands
                 throw new DatasetNotFoundException(new DatasetReference(text, null), 0);
             }
 
-            var entries = Describe(content, versions);
+            var entries = NameHistory.Describe(content, versions);
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText<IReadOnlyList<VersionLogEntry>>([.. entries.Select(Entry)], WireJsonContext.Default.IReadOnlyListVersionLogEntry));
+                console.Out.WriteLine(WireJson.ToIndentedText(entries, WireJsonContext.Default.IReadOnlyListVersionLogEntry));
                 return ExitCodes.Ok;
             }
 
@@ -72,7 +73,7 @@ internal static class NameCommands
             {
                 console.Out.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{e.Version.Version} {e.Version.Cid} {Number(e.Rows)} {Number(e.Bytes)} {Number(e.NewBytes)} {e.Version.Created:yyyy-MM-ddTHH:mm:ssZ}{ContentOutput.TagsText(e.Record?.Tags ?? new Dictionary<string, string>())}"));
+                    $"{e.Version} {e.Cid} {Number(e.Rows)} {Number(e.Bytes)} {Number(e.NewBytes)} {e.Created:yyyy-MM-ddTHH:mm:ssZ}{ContentOutput.TagsText(e.Tags)}"));
             }
 
             return ExitCodes.Ok;
@@ -142,69 +143,5 @@ internal static class NameCommands
 
     private static List<BlockEntry> Entries(IEnumerable<TableBlock> blocks) => [.. blocks.Select(b => new BlockEntry(b.Cid.ToString(), b.Bytes))];
 
-    /// <summary>
-    /// Each version (newest first, as listed) with what the registry knows of its content, and the
-    /// bytes of its blocks that the version before it lacks (all of version 1's); unknown (null)
-    /// when either version's content is no longer here.
-    /// </summary>
-    private static List<LogEntry> Describe(ContentRepository content, IReadOnlyList<NamedVersion> versions)
-    {
-        var blocks = versions.Select(v => BlocksOf(content, v.Cid)).ToList();
-        return versions.Select((v, i) =>
-        {
-            bool first = i == versions.Count - 1;
-            long? newBytes = blocks[i] is not { } to || (!first && blocks[i + 1] is null)
-                ? null
-                : TableDifference.Between(first ? null : blocks[i + 1], to).NewBytes;
-            return Describe(content, v) with { NewBytes = newBytes };
-        }).ToList();
-    }
-
-    private static TableBlocks? BlocksOf(ContentRepository content, Cid cid)
-    {
-        try
-        {
-            return TableBlocks.Read(content, cid);
-        }
-        catch (Exception e) when (e is BlockNotFoundException or BlockCorruptedException or ContentFormatException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>A version with what the registry knows of its content: rows, and bytes of data (a dataset's batches, not its manifest).</summary>
-    private static LogEntry Describe(ContentRepository content, NamedVersion version)
-    {
-        var record = content.Repository.GetRecord(version.Cid);
-        long? bytes = record?.Bytes;
-        if (record?.Kind == BlockKind.Dataset)
-        {
-            try
-            {
-                // The root states its chunks' total, whatever the table's form.
-                bytes = content.OpenTable(version.Cid).Bytes;
-            }
-            catch (BlockNotFoundException)
-            {
-                bytes = null;
-            }
-        }
-
-        return new LogEntry(version, record, record?.Rows, bytes, null);
-    }
-
-    private static VersionLogEntry Entry(LogEntry e) => new(
-        e.Version.Name,
-        e.Version.Version,
-        e.Version.Cid.ToString(),
-        e.Record is null ? null : ContentOutput.KindName(e.Record.Kind),
-        e.Rows,
-        e.Bytes,
-        e.NewBytes,
-        e.Version.Created,
-        WireJson.SortedTags(e.Record?.Tags ?? new Dictionary<string, string>()));
-
     private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
-
-    private sealed record LogEntry(NamedVersion Version, BlockRecord? Record, long? Rows, long? Bytes, long? NewBytes);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ArrowCid.Wire;
+using ArrowCid.Node;
 using ArrowCid.Registry;
 using ArrowCid.Flight.Client;
 using ArrowCid.Repository;

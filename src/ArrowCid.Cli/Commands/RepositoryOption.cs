@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ArrowCid.Node;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 

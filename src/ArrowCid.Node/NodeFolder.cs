@@ -2,7 +2,7 @@ using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 
-namespace ArrowCid.Cli.Commands;
+namespace ArrowCid.Node;
 
 /// <summary>
 /// A repository folder as its node sees it: its content, and the registry it shares with other
@@ -10,7 +10,7 @@ namespace ArrowCid.Cli.Commands;
 /// Names, listings, pins and gc then go to that registry, as they do through the running node:
 /// a gc that consulted only the folder's own registry would know none of the shared names.
 /// </summary>
-internal sealed class NodeFolder : IDisposable
+public sealed class NodeFolder : IDisposable
 {
     private NodeFolder(ContentRepository content, IRegistry? shared, string? location)
     {
@@ -36,9 +36,9 @@ internal sealed class NodeFolder : IDisposable
     {
         try
         {
-            var settings = CliErrors.About(Path.Combine(content.Repository.Root, NodeSettings.FileName), () => NodeSettings.Read(content.Repository.Root));
+            var settings = About(Path.Combine(content.Repository.Root, NodeSettings.FileName), () => NodeSettings.Read(content.Repository.Root));
             IRegistry? shared = settings?.Registry is { } url
-                ? CliErrors.About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url))
+                ? About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url))
                 : null;
             return new NodeFolder(content, shared, settings?.Location);
         }
@@ -46,6 +46,20 @@ internal sealed class NodeFolder : IDisposable
         {
             content.Dispose();
             throw;
+        }
+    }
+
+    // A failure to read the settings or reach the registry names what failed (the settings file,
+    // the registry's redacted address) in front of its own message.
+    private static T About<T>(string subject, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or RegistryUnavailableException or System.Text.Json.JsonException)
+        {
+            throw new NodeFolderException($"{subject}: {e.Message}", e);
         }
     }
 
@@ -142,8 +156,29 @@ internal sealed class NodeFolder : IDisposable
 /// <param name="Stale">Blocks the shared registry says this node holds and it does not.</param>
 /// <param name="Unrecorded">Blocks this node holds whose shared record does not list it.</param>
 /// <param name="Repaired">Whether both were set right.</param>
-internal sealed record LocationReport(IReadOnlyList<Cid> Stale, IReadOnlyList<Cid> Unrecorded, bool Repaired)
+public sealed record LocationReport(IReadOnlyList<Cid> Stale, IReadOnlyList<Cid> Unrecorded, bool Repaired)
 {
     /// <summary>Whether the registry and the node agree.</summary>
     public bool IsClean => Stale.Count == 0 && Unrecorded.Count == 0;
+}
+
+/// <summary>A repository folder's node settings could not be read, or the registry they name could not be opened; the message names which.</summary>
+public sealed class NodeFolderException : IOException
+{
+    /// <summary>A failure with its message and cause.</summary>
+    public NodeFolderException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>A failure with no detail.</summary>
+    public NodeFolderException()
+    {
+    }
+
+    /// <summary>A failure with its message.</summary>
+    public NodeFolderException(string message)
+        : base(message)
+    {
+    }
 }
