@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need (npm packages of the independent judges,
-# Debian packages: PostgreSQL and the Python and Rust gRPC/HTTP/2 peers; the .NET packages), builds the solution once and runs all xunit
+# Debian packages: PostgreSQL, the Python and Rust gRPC/HTTP/2 peers, the C/C++/Python/Rust
+# toolchains of libarrowcid's clients; the .NET packages), builds the solution and libarrowcid once and runs all xunit
 # projects. Every interop/node test file is driven by an xunit test that first writes its
 # fixtures (or starts the server it talks to) and then runs `node --test` on it as a child process.
 # Ends with one summary line: "tests: N passed, N failed, N skipped".
@@ -57,6 +58,10 @@ debian_packages+=(curl)
 debian_packages+=(nghttp2-client)
 #   chromium                    the web explorer's browser tests (driven by playwright-core from clients/explorer)
 debian_packages+=(chromium)
+#   python3-pytest, python3-pip  the Python client's tests and its offline pip install (clients/python)
+#   g++, cmake, googletest      the C example and the C++ suite of libarrowcid (clients/c, under CTest)
+#   valgrind                    that suite again under memcheck
+debian_packages+=(python3-pytest python3-pip python3-setuptools python3-wheel g++ cmake googletest libgtest-dev valgrind)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
@@ -77,6 +82,10 @@ bash interop/rust-h2/build.sh >/dev/null || echo "interop/rust-h2 did not build:
 echo "== restoring and building"
 dotnet restore ArrowCid.sln
 dotnet build ArrowCid.sln -c Release --no-restore
+
+echo "== building libarrowcid (NativeAOT): artifacts/native/libarrowcid.so"
+# The C ABI as users build it; the C, C++, Python and Rust client tests load this file.
+dotnet publish src/ArrowCid.Native -c Release -r linux-x64 -o artifacts/native
 
 echo "== dotnet tests"
 status=0
