@@ -193,4 +193,17 @@ public sealed partial class ShmStore
             // A group member cannot stamp the owner's file: recency then follows publish order.
         }
     }
+
+    // As Touch(string), through a handle already open on the file (futimens: no path lookup).
+    private static void Touch(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        try
+        {
+            File.SetLastAccessTimeUtc(file, DateTime.UtcNow);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // A group member cannot stamp the owner's file: recency then follows publish order.
+        }
+    }
 }

@@ -183,21 +183,34 @@ public sealed partial class ShmStore
     }
 
     // A manifest node's bytes, read from its file (nodes are small and parsed into objects anyway:
-    // no mapping, no lease); the manifest checks them against their CID.
+    // no mapping, no lease); the manifest checks them against their CID. One open, one fstat, one
+    // read, and the eviction stamp through the same handle (no second path lookup).
     private ReadOnlyMemory<byte> ReadNode(Cid node, Cid table)
     {
         string path = _layout.SegmentPath(node);
         byte[] bytes;
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-            if (file.Length > ChunkingRule.MaxBlockBytes)
+            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            long length = RandomAccess.GetLength(file);
+            if (length > ChunkingRule.MaxBlockBytes)
             {
-                throw new ShmSegmentCorruptedException($"{path}: {file.Length} bytes, more than the {ChunkingRule.MaxBlockBytes} a manifest node may have (table {table})");
+                throw new ShmSegmentCorruptedException($"{path}: {length} bytes, more than the {ChunkingRule.MaxBlockBytes} a manifest node may have (table {table})");
             }
 
-            bytes = new byte[file.Length];
-            file.ReadExactly(bytes);
+            bytes = new byte[length];
+            int read = 0;
+            while (read < bytes.Length && RandomAccess.Read(file, bytes.AsSpan(read), read) is var n and > 0)
+            {
+                read += n;
+            }
+
+            if (read != bytes.Length)
+            {
+                throw new ShmSegmentCorruptedException($"{path}: shrank while read ({read} of {length} bytes; table {table})");
+            }
+
+            Touch(file);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -205,7 +218,6 @@ public sealed partial class ShmStore
         }
 
         // Not hashed here: TableManifest checks every node it is given against its CID.
-        Touch(path);
         return bytes;
     }
 }

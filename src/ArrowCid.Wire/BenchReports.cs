@@ -242,3 +242,22 @@ public sealed record ParquetReport(
     long DuckdbThreads,
     string ScratchDir,
     IReadOnlyDictionary<string, ParquetCodecReport> Codecs);
+
+/// <summary><c>bench native --json</c>: libarrowcid through its C ABI from Python, against limits measured in the same run.</summary>
+public sealed record NativeReport(
+    long TableBytes,
+    double CidGbps,
+    double Sha256Gbps,
+    double NativeCidRatioVsSha256,
+    double PutGbps,
+    [property: JsonPropertyName("cs_put_gbps")] double CsPutGbps,
+    double NativePutRatioVsCs,
+    [property: JsonPropertyName("attach_us_1g")] double AttachUs1g,
+    [property: JsonPropertyName("attach_us_1k")] double AttachUs1k,
+    [property: JsonPropertyName("native_attach_ratio_1g_vs_1k")] double NativeAttachRatio1gVs1k,
+    double NativeNotifyP50Us,
+    double NativeNotifyP99Us,
+    bool CidGoalMet,
+    bool PutGoalMet,
+    bool AttachGoalMet,
+    bool NotifyGoalMet);

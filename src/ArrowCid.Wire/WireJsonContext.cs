@@ -62,6 +62,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(CidReport))]
 [JsonSerializable(typeof(IpcReport))]
 [JsonSerializable(typeof(ShmReport))]
+[JsonSerializable(typeof(NativeReport))]
 [JsonSerializable(typeof(FlightBenchReport))]
 [JsonSerializable(typeof(HttpReport))]
 [JsonSerializable(typeof(ParquetReport))]

@@ -61,7 +61,7 @@ public sealed class ClientTests(ITestOutputHelper output) : IDisposable
         string library = await NativeLibraryBuild.LibraryAsync();
         var result = await Run(PythonInteropRunner.Interpreter, ["-m", "pytest", "-q", "-p", "no:cacheprovider", Path.Combine(Root, "clients", "python", "tests")], environment: new Dictionary<string, string>
         {
-            ["PYTHONPATH"] = $"{Path.Combine(Root, "clients", "python")}:{Path.Combine(Root, "clients", "python", "tests")}",
+            ["PYTHONPATH"] = Path.Combine(Root, "clients", "python"),
             ["PYTHONDONTWRITEBYTECODE"] = "1",
             ["ARROWCID_LIBRARY"] = library,
             ["ARROWCID_CLI"] = NativeLibraryBuild.Cli,

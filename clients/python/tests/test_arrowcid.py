@@ -17,7 +17,7 @@ import pytest
 
 import arrowcid
 from arrowcid import _cdata
-from producer import Int64Table, read_int64_columns
+from arrowcid.testing import Int64Table, read_int64_columns
 
 ROOT = Path(__file__).resolve().parents[3]
 

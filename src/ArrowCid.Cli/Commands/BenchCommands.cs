@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ArrowCid.Bench;
+using ArrowCid.Bench.Native;
 using ArrowCid.Wire;
 using Spectre.Console;
 
@@ -22,7 +23,58 @@ internal static class BenchCommands
         command.Subcommands.Add(Chunk(console));
         command.Subcommands.Add(Dedup(console));
         command.Subcommands.Add(Ingest(console));
+        command.Subcommands.Add(Native(console));
         return command;
+    }
+
+    private static Command Native(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var library = new Option<string?>("--library") { Description = "libarrowcid.so (default: $ARROWCID_LIBRARY, else artifacts/native/libarrowcid.so of the checkout this program was built in)", HelpName = "FILE" };
+        var command = new Command("native", "libarrowcid through its C ABI from Python: cid_of of a 256 MiB table next to SHA-256, a put next to the C# put, attach of 1 GiB next to 1 KiB, and a Python subscriber's wake-up after a C# publish") { json, library };
+        command.SetAction(parse =>
+        {
+            string root = CheckoutRoot() ?? throw new CliException("bench native runs in a checkout of ArrowCid (it needs clients/python): no ArrowCid.sln above " + AppContext.BaseDirectory);
+            string file = parse.GetValue(library) ?? Environment.GetEnvironmentVariable("ARROWCID_LIBRARY") ?? Path.Combine(root, "artifacts", "native", "libarrowcid.so");
+            var r = NativeBenchmark.Run(Path.GetFullPath(file), root, IpcBenchmark.DefaultScratchRoot());
+            bool cidMet = r.CidRatio >= NativeBenchmark.CidGoal;
+            bool putMet = r.PutRatio >= NativeBenchmark.PutGoal;
+            bool attachMet = r.AttachRatio <= NativeBenchmark.AttachGoal;
+            bool notifyMet = r.NotifyP50Microseconds <= NativeBenchmark.NotifyGoalMicroseconds;
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(WireJson.ToIndentedText(
+                    new NativeReport(
+                        r.TableBytes, Round(r.CidGbps), Round(r.Sha256Gbps), Round(r.CidRatio), Round(r.PutGbps), Round(r.CSharpPutGbps), Round(r.PutRatio),
+                        Round(r.AttachMicroseconds1GiB), Round(r.AttachMicroseconds1KiB), Round(r.AttachRatio), Round(r.NotifyP50Microseconds), Round(r.NotifyP99Microseconds),
+                        cidMet, putMet, attachMet, notifyMet),
+                    WireJsonContext.Default.NativeReport));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("measure", "value", "against", "goal");
+            table.AddRow("cid_of (C ABI, from Python)", $"{F(r.CidGbps)} GB/s", $"{F(r.CidRatio)}x SHA-256 ({F(r.Sha256Gbps)} GB/s)", Goal(cidMet, $">= {NativeBenchmark.CidGoal.ToString(CultureInfo.InvariantCulture)}x"));
+            table.AddRow("put (C ABI, from Python)", $"{F(r.PutGbps)} GB/s", $"{F(r.PutRatio)}x the C# put ({F(r.CSharpPutGbps)} GB/s)", Goal(putMet, $">= {NativeBenchmark.PutGoal.ToString(CultureInfo.InvariantCulture)}x"));
+            table.AddRow("attach 1 GiB (from Python)", $"{F(r.AttachMicroseconds1GiB)} µs", $"{F(r.AttachRatio)}x attach 1 KiB ({F(r.AttachMicroseconds1KiB)} µs)", Goal(attachMet, $"<= {NativeBenchmark.AttachGoal.ToString(CultureInfo.InvariantCulture)}x"));
+            table.AddRow("notify C# → Python, p50 / p99", $"{F(r.NotifyP50Microseconds)} / {F(r.NotifyP99Microseconds)} µs", string.Empty, Goal(notifyMet, $"p50 <= {NativeBenchmark.NotifyGoalMicroseconds.ToString(CultureInfo.InvariantCulture)} µs"));
+            PlainConsole(console.Out).Write(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    // The checkout this program runs from: the folder above it holding ArrowCid.sln.
+    private static string? CheckoutRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "ArrowCid.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        return null;
     }
 
     private static Command Ingest(CliConsole console)

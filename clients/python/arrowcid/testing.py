@@ -1,12 +1,13 @@
-"""A table producer written with ctypes alone: int64 columns exported through the C Stream
-Interface, so the tests need no Arrow library. Also reads int64 values back through the structs."""
+"""Tables without an Arrow library, for tests, benchmarks and a first try: int64 columns exported
+through the C Stream Interface with ctypes alone (Int64Table), and their values read back through
+the C structs (read_int64_columns)."""
 
 from __future__ import annotations
 
 import ctypes
 from typing import Any, Optional, Sequence
 
-from arrowcid import _cdata
+from . import _cdata
 
 ARROW_FLAG_NULLABLE = 2
 
@@ -53,12 +54,13 @@ def _export_schema(out: _cdata.ArrowSchema, names: Sequence[str], nullable: bool
     _alive[ctypes.addressof(out)] = keep
 
 
-def _export_batch(out: _cdata.ArrowArray, columns: Sequence[Sequence[int]]) -> None:
+def _export_batch(out: _cdata.ArrowArray, columns: Sequence[Any]) -> None:
+    """Columns are lists of ints (copied into C memory) or ctypes int64 arrays (exported in place)."""
     length = len(columns[0])
     keep: list[Any] = []
     children = []
     for values in columns:
-        data = (ctypes.c_int64 * max(1, length))(*values)
+        data = values if isinstance(values, ctypes.Array) else (ctypes.c_int64 * max(1, length))(*values)
         buffers = (ctypes.c_void_p * 2)(None, ctypes.addressof(data))
         child = _cdata.ArrowArray(length=length, null_count=0, offset=0, n_buffers=2, n_children=0, buffers=buffers)
         child.release = _cdata.ARRAY_RELEASE(lambda _: None)
@@ -80,13 +82,27 @@ def _export_batch(out: _cdata.ArrowArray, columns: Sequence[Sequence[int]]) -> N
     _alive[ctypes.addressof(out)] = keep
 
 
-class Int64Table:
-    """Batches of int64 columns, offered through ``__arrow_c_stream__`` (each call a fresh stream)."""
+def int64_slices(values: Any, rows_per_batch: int) -> list[dict[str, Any]]:
+    """One column "v" over a buffer of int64 values (an array.array('q'), say), cut into batches
+    that point into it: a large table without a copy, for Int64Table."""
+    whole = (ctypes.c_int64 * len(values)).from_buffer(values)
+    batches = []
+    for start in range(0, len(values), rows_per_batch):
+        count = min(rows_per_batch, len(values) - start)
+        view = (ctypes.c_int64 * count).from_address(ctypes.addressof(whole) + start * 8)
+        view._base = whole  # type: ignore[attr-defined]  # keeps the buffer alive with the view
+        batches.append({"v": view})
+    return batches
 
-    def __init__(self, batches: Sequence[dict[str, Sequence[int]]], nullable: bool = True,
+
+class Int64Table:
+    """Batches of int64 columns, offered through ``__arrow_c_stream__`` (each call a fresh stream).
+    A column is a list of ints (copied into C memory per batch) or a ctypes int64 array (exported in place)."""
+
+    def __init__(self, batches: Sequence[dict[str, Any]], nullable: bool = True,
                  fail_at: Optional[int] = None) -> None:
         self.names = list(batches[0].keys())
-        self.batches = [[list(b[n]) for n in self.names] for b in batches]
+        self.batches = [[b[n] if isinstance(b[n], ctypes.Array) else list(b[n]) for n in self.names] for b in batches]
         self.nullable = nullable
         self.fail_at = fail_at
         self.released = 0
