@@ -36,19 +36,62 @@ public sealed partial class ShmStore
             throw new ArgumentException($"{cid}: a table is a raw (bafkrei…) or dag-cbor (bafyrei…) sha2-256 CIDv1", nameof(cid));
         }
 
-        // Nodes in the order read, the root first: the root now, the rest on the chunk list's first use.
-        var nodes = new List<Cid>();
-        var manifest = Corrupted(cid, () => TableManifest.Open(cid, node =>
+        // A root opened before is immutable content, checked when it was read: while its file is
+        // still in the store, the table is the one read then (one stat, and the eviction stamp at
+        // most once a second), so reopening a table costs the same whatever its size.
+        if (_openedTables.TryGetValue(cid, out var opened))
         {
-            var bytes = ReadNode(node, cid);
-            nodes.Add(node);
-            return bytes;
-        }));
-        return new ShmTable(cid, manifest.Schema, manifest.Rows, manifest.Bytes, () =>
+            if (File.Exists(opened.RootPath))
+            {
+                long now = Environment.TickCount64;
+                if (now - Volatile.Read(ref opened.StampedAt) >= 1000)
+                {
+                    Volatile.Write(ref opened.StampedAt, now);
+                    Touch(opened.RootPath);
+                }
+
+                return opened.Table;
+            }
+
+            _openedTables.TryRemove(cid, out _);
+        }
+
+        var rootBytes = ReadNode(cid, cid);
+        var manifest = Corrupted(cid, () => TableManifest.Open(cid, node => node.Equals(cid) ? rootBytes : ReadNode(node, cid)));
+        var table = new ShmTable(cid, manifest.Schema, manifest.Rows, manifest.Bytes, () =>
         {
-            var chunks = Corrupted(cid, () => manifest.Chunks().ToList());
+            // Nodes in the order read, the root first; the root's bytes are the ones checked above.
+            var nodes = new List<Cid>();
+            var walk = TableManifest.Open(cid, node =>
+            {
+                nodes.Add(node);
+                return node.Equals(cid) ? rootBytes : ReadNode(node, cid);
+            });
+            var chunks = Corrupted(cid, () => walk.Chunks().ToList());
             return (chunks, nodes.ToArray());
         });
+        if (_openedTables.Count >= OpenedTablesKept)
+        {
+            _openedTables.Clear();
+        }
+
+        _openedTables[cid] = new OpenedTable(table, _layout.SegmentPath(cid)) { StampedAt = Environment.TickCount64 };
+        return table;
+    }
+
+    // Tables this store opened, by root CID (see OpenTable); cleared when it holds this many.
+    private const int OpenedTablesKept = 4096;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Cid, OpenedTable> _openedTables = new();
+
+    private sealed class OpenedTable(ShmTable table, string rootPath)
+    {
+        public ShmTable Table { get; } = table;
+
+        public string RootPath { get; } = rootPath;
+
+        // When this store last stamped the root's atime (Environment.TickCount64).
+        public long StampedAt;
     }
 
     /// <summary>

@@ -28,9 +28,13 @@ public sealed class ShmTable
     private ShmTable(Cid cid, Schema schema, long rows, long bytes, IReadOnlyList<TableTreeEntry> chunks)
         : this(cid, schema, rows, bytes) => _chunks = chunks;
 
-    /// <summary>A manifest tree whose nodes below the root <paramref name="walk"/> reads (once, on first need).</summary>
+    /// <summary>
+    /// A manifest tree whose nodes below the root <paramref name="walk"/> reads on first need, until
+    /// one walk succeeds (a failed walk, say a node evicted, is not remembered: the store keeps
+    /// opened tables, and the node may be published again).
+    /// </summary>
     internal ShmTable(Cid cid, Schema schema, long rows, long bytes, Func<(IReadOnlyList<TableTreeEntry> Chunks, IReadOnlyList<Cid> Nodes)> walk)
-        : this(cid, schema, rows, bytes) => _tree = new(walk, LazyThreadSafetyMode.ExecutionAndPublication);
+        : this(cid, schema, rows, bytes) => _tree = new(walk, LazyThreadSafetyMode.PublicationOnly);
 
     /// <summary>The table's CID: a raw CID for a one-chunk table, else its manifest tree's root.</summary>
     public Cid Cid { get; }

@@ -190,6 +190,29 @@ public sealed class TableTests : IDisposable
     }
 
     [Fact]
+    public void A_reopened_table_is_the_one_read_before_while_its_root_is_in_the_store_and_gone_once_removed()
+    {
+        using var store = _temp.Open();
+        var batch = Table();
+        var published = store.Publish(batch);
+        var first = store.OpenTable(published.Cid);
+        Assert.Same(first, store.OpenTable(published.Cid)); // the root is not read again
+
+        // The root's bytes now on disk do not matter: the table was checked when it was read.
+        FlipByte(published.Path, 40);
+        Assert.Equal(first.Rows, store.OpenTable(published.Cid).Rows);
+
+        Assert.True(store.Remove(published.Cid));
+        Assert.Throws<ShmSegmentNotFoundException>(() => store.OpenTable(published.Cid));
+        Assert.Throws<ShmSegmentNotFoundException>(() => store.AttachTable(published.Cid));
+
+        // Published again: read afresh, and its chunks attach.
+        store.Publish(batch);
+        using var attached = store.AttachTable(published.Cid);
+        Assert.Equal(TableRows, attached.Batches.Sum(b => (long)b.Length));
+    }
+
+    [Fact]
     public void A_manifest_that_disagrees_with_its_chunk_is_refused()
     {
         // A well-formed tree whose entry claims other rows than its chunk holds (hashes all match).
