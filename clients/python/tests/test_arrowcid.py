@@ -116,6 +116,13 @@ def test_failures_are_typed_exceptions(repo: arrowcid.Repository) -> None:
     assert producer.released == 1  # the library released the failing stream, once
     with pytest.raises(TypeError):
         arrowcid.cid_of(object())
+    # An array that does not match the stream's schema (two columns for one) mid-stream.
+    changing = Int64Table([{"v": [1, 2]}, {"v": [3, 4]}])
+    changing.batches[1] = [[3, 4], [5, 6]]
+    with pytest.raises(arrowcid.StreamError, match="input stream"):
+        repo.put(changing, name="never")
+    assert changing.released == 1
+    assert repo.names() == []
 
 
 def test_a_closed_repository_is_an_error_not_a_crash(tmp_path: Path) -> None:
