@@ -22,7 +22,8 @@ internal static class Layering
         // The repository joins blocks and their metadata, and reads blocks wherever they live (shared memory too).
         ["ArrowCid.Repository"],
         // The node, whatever protocol reaches it: content, peers (over the Flight client), registry, tokens, changes.
-        ["ArrowCid.Node"],
+        // Beside it, the adapter that lets Apache.Arrow objects into puts and publishes and out of reads.
+        ["ArrowCid.Node", "ArrowCid.Apache"],
         // The node's faces, siblings that never see each other: Flight, HTTP, and the C ABI (libarrowcid).
         ["ArrowCid.Flight.Service", "ArrowCid.Gateway", "ArrowCid.Native"],
         // Every benchmark, over the libraries it measures; the CLI's bench commands call into it.
