@@ -97,14 +97,15 @@ internal static class FlightRequests
     }
 
     /// <summary>
-    /// What ListFlights lists. Empty criteria: every name (its latest version), then every batch
-    /// and dataset. A UTF-8 JSON filter: the records it selects, or with "names": true only the names.
+    /// What ListFlights lists. Empty criteria: every name (its latest version), then every table
+    /// (not the chunks and nodes of larger tables: a client that wants those asks with a filter).
+    /// A UTF-8 JSON filter: the records it selects, or with "names": true only the names.
     /// </summary>
     public static FlightListing ListingOfCriteria(Criteria criteria)
     {
         if (criteria.Expression.IsEmpty)
         {
-            return new FlightListing(true, new RegistryQuery());
+            return new FlightListing(true, new RegistryQuery { TablesOnly = true });
         }
 
         var filter = FlightRequestJson.Read(criteria.Expression.Span, WireJsonContext.Default.TableQuery, "criteria expression");

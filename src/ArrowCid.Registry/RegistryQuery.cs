@@ -21,6 +21,12 @@ public sealed record RegistryQuery
     /// <summary>Only records from this producer, when set.</summary>
     public string? Producer { get; init; }
 
+    /// <summary>
+    /// Only tables, when true: records no dataset links, so a table's chunks and inner manifest
+    /// nodes are left out and each table stands once, as its root (or as its one chunk).
+    /// </summary>
+    public bool TablesOnly { get; init; }
+
     /// <summary>At most this many records, when set.</summary>
     public int? Limit { get; init; }
 }

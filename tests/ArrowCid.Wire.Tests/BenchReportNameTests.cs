@@ -13,7 +13,7 @@ public sealed partial class BenchReportNameTests
         WireJsonContext.Default.IngestReport, WireJsonContext.Default.DedupReport, WireJsonContext.Default.ChunkReport,
         WireJsonContext.Default.CidReport, WireJsonContext.Default.IpcReport, WireJsonContext.Default.ShmReport,
         WireJsonContext.Default.FlightBenchReport, WireJsonContext.Default.HttpReport, WireJsonContext.Default.ParquetReport,
-        WireJsonContext.Default.ParquetCodecReport,
+        WireJsonContext.Default.ParquetCodecReport, WireJsonContext.Default.NativeReport,
     ];
 
     private static HashSet<string> Names() => [.. Reports.SelectMany(r => r.Properties).Select(p => p.Name)];

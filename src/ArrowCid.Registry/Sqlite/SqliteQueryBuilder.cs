@@ -40,6 +40,12 @@ internal static class SqliteQueryBuilder
             parameters.Add(("$before", RegistryTime.ToMicroseconds(before)));
         }
 
+        if (query.TablesOnly)
+        {
+            // A record some dataset links is part of that table (a chunk or an inner node).
+            sql.Append(" AND NOT EXISTS (SELECT 1 FROM links l WHERE l.child = b.cid)");
+        }
+
         int index = 0;
         foreach (var (key, value) in query.Tags)
         {

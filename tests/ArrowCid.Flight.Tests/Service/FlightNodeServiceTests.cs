@@ -85,6 +85,28 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListFlights_with_empty_criteria_lists_names_and_tables_never_the_chunks_of_a_larger_table()
+    {
+        using var client = Node.Client();
+        using var large = TestBatches.Large(3 << 20, seed: 41); // several chunks under a manifest
+        using var small = TestBatches.Small(42);
+        var chunked = await client.PutAsync(new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { "chunked" } }, large.Schema, [large]);
+        var single = await client.PutAsync(small.Schema, [small]);
+        Assert.True(chunked.Batches.Count > 2);
+
+        var listed = (await ToListAsync(client.ListAsync())).Select(CidOf).ToList();
+        Assert.Contains(chunked.Table, listed);
+        Assert.Contains(single.Table, listed);
+        Assert.DoesNotContain(listed, cid => chunked.Batches.Any(chunk => chunk.Cid == cid));
+        // The name's entry and the table's own: the table CID twice, its chunks never.
+        Assert.Equal(2, listed.Count(cid => cid == chunked.Table));
+
+        // Chunk-level listing is something a client asks for.
+        var batches = (await ToListAsync(client.ListAsync("{\"kind\":\"batch\"}"))).Select(CidOf).ToList();
+        Assert.All(chunked.Batches, chunk => Assert.Contains(chunk.Cid, batches));
+    }
+
+    [Fact]
     public async Task ListFlights_lists_everything_or_what_the_JSON_filter_selects()
     {
         using var client = Node.Client();
