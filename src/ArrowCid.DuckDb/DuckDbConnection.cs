@@ -24,8 +24,8 @@ public sealed class DuckDbConnection : IDisposable
     public static DuckDbConnection? TryOpen() => FindLibrary() is { } library ? Open(library) : null;
 
     /// <summary>
-    /// libduckdb.so: ARROWCID_LIBDUCKDB when set, else the npm-installed copy in the repository
-    /// (interop/node/node_modules) found above the program or the current folder; null when there is none.
+    /// libduckdb.so: ARROWCID_LIBDUCKDB when set, else the copy the DuckDB.NET.Data.Full package puts
+    /// beside the program; null when there is none.
     /// </summary>
     /// <returns>The library's path, or null.</returns>
     public static string? FindLibrary() => DuckDbNative.Find();

@@ -179,8 +179,9 @@ internal sealed class DuckDbNative
     public static DuckDbNative Load(string path) => new(NativeLibrary.Load(path));
 
     /// <summary>
-    /// libduckdb.so: ARROWCID_LIBDUCKDB when set, else the npm-installed copy in the repository
-    /// found above the program or the current folder; null when there is none.
+    /// libduckdb.so: ARROWCID_LIBDUCKDB when set, else the copy the DuckDB.NET.Data.Full package puts
+    /// beside the program (runtimes/linux-x64/native, or the program's own folder when published for
+    /// one runtime); null when there is none.
     /// </summary>
     public static string? Find()
     {
@@ -189,21 +190,22 @@ internal sealed class DuckDbNative
             return fromEnvironment;
         }
 
-        return FindInRepository(AppContext.BaseDirectory) ?? FindInRepository(Environment.CurrentDirectory);
+        return Beside(AppContext.BaseDirectory);
     }
 
-    /// <summary>
-    /// The libduckdb.so of the node bindings (interop/node/node_modules/@duckdb/node-bindings-linux-x64),
-    /// found by walking up from <paramref name="start"/> to the folder holding ArrowCid.sln; null when absent.
-    /// </summary>
-    public static string? FindInRepository(string start)
+    /// <summary>The package's libduckdb.so in the program folder <paramref name="folder"/>, or null.</summary>
+    public static string? Beside(string folder)
     {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        foreach (string candidate in new[]
         {
-            if (File.Exists(Path.Combine(dir.FullName, "ArrowCid.sln")))
+            Path.Combine(folder, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", "libduckdb.so"),
+            Path.Combine(folder, "runtimes", "linux-x64", "native", "libduckdb.so"),
+            Path.Combine(folder, "libduckdb.so"),
+        })
+        {
+            if (File.Exists(candidate))
             {
-                string candidate = Path.Combine(dir.FullName, "interop", "node", "node_modules", "@duckdb", "node-bindings-linux-x64", "libduckdb.so");
-                return File.Exists(candidate) ? candidate : null;
+                return candidate;
             }
         }
 

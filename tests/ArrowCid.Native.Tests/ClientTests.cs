@@ -25,11 +25,8 @@ public sealed class ClientTests(ITestOutputHelper output) : IDisposable
 
     private static string Root => RepositoryPaths.Root ?? throw new DirectoryNotFoundException("repository root not found");
 
-    private static string? LibDuckDb()
-    {
-        string path = Path.Combine(Root, "interop", "node", "node_modules", "@duckdb", "node-bindings-linux-x64", "libduckdb.so");
-        return Environment.GetEnvironmentVariable("ARROWCID_LIBDUCKDB") is { Length: > 0 } given ? given : File.Exists(path) ? path : null;
-    }
+    // DuckDB's own library, from the DuckDB.NET.Data.Full package (beside these tests).
+    private static string? LibDuckDb() => DuckDb.DuckDbConnection.FindLibrary();
 
     private async Task<ChildProcessResult> Run(string program, IEnumerable<string> arguments, string? directory = null, IReadOnlyDictionary<string, string>? environment = null, int minutes = 10)
     {
@@ -110,7 +107,7 @@ public sealed class ClientTests(ITestOutputHelper output) : IDisposable
         var environment = LibDuckDb() is { } duckdb ? new Dictionary<string, string> { ["ARROWCID_LIBDUCKDB"] = duckdb } : null;
         if (environment is null)
         {
-            output.WriteLine(CiEnvironment.SkipOrFail("libduckdb.so (npm ci in interop/node) is missing: the DuckDB consumer test skips"));
+            output.WriteLine(CiEnvironment.SkipOrFail("libduckdb.so (the DuckDB.NET.Data.Full package) is missing: the DuckDB consumer test skips"));
         }
 
         var ctest = await Run("ctest", ["--test-dir", build, "--output-on-failure"], environment: environment);

@@ -8,7 +8,7 @@ internal sealed class DuckDbSession : IDisposable
 {
     private static readonly Lazy<(DuckDbNative? Api, string? Path)> Library = new(() =>
     {
-        string? path = DuckDbNative.FindInRepository(AppContext.BaseDirectory);
+        string? path = DuckDbNative.Beside(AppContext.BaseDirectory);
         return path is null ? (null, null) : (DuckDbNative.Load(path), path);
     });
 
@@ -34,7 +34,7 @@ internal sealed class DuckDbSession : IDisposable
         var (api, path) = Library.Value;
         if (api is null)
         {
-            log("SKIPPED: libduckdb.so not found (run `npm ci` in interop/node to install @duckdb/node-bindings)");
+            log("SKIPPED: libduckdb.so not found beside the tests (the DuckDB.NET.Data.Full package puts it there)");
             return null;
         }
 
