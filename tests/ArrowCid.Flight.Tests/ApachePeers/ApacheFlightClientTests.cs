@@ -1,0 +1,170 @@
+using ArrowCid.Flight.Tests.Service;
+using Grpc.Core;
+using Grpc.Net.Client;
+using ApacheFlight = Apache.Arrow.Flight;
+
+namespace ArrowCid.Flight.Tests.ApachePeers;
+
+/// <summary>
+/// The standard .NET Flight client (Apache.Arrow.Flight over Grpc.Net.Client: SocketsHttpHandler's
+/// HTTP/2, a third client stack beside gRPC C-core and Rust's h2) against a node: it lists flights,
+/// resolves a PATH name and reads every endpoint of a chunked table, puts under a PATH name, and runs
+/// actions, as a .NET user's program would.
+/// </summary>
+[Trait("Category", "Peers")]
+public sealed class ApacheFlightClientTests : IAsyncLifetime
+{
+    private FlightNodeFixture? _node;
+    private GrpcChannel? _channel;
+
+    private FlightNodeFixture Node => _node!;
+
+    private ApacheFlight.Client.FlightClient Client => new(_channel!);
+
+    public async Task InitializeAsync()
+    {
+        _node = await FlightNodeFixture.StartAsync(memoryBacked: true);
+        _channel = GrpcChannel.ForAddress(Node.Location.Replace("grpc+tcp://", "http://", StringComparison.Ordinal));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channel?.Dispose();
+        await Node.DisposeAsync();
+    }
+
+    private static ApacheBatchInfo Summary(IEnumerable<global::Apache.Arrow.RecordBatch> batches)
+    {
+        long rows = 0;
+        long sum = 0;
+        foreach (var batch in batches)
+        {
+            rows += batch.Length;
+            foreach (long? value in (global::Apache.Arrow.Int64Array)batch.Column(0))
+            {
+                sum += value ?? 0;
+            }
+        }
+
+        return new ApacheBatchInfo(rows, sum);
+    }
+
+    private sealed record ApacheBatchInfo(long Rows, long Sum);
+
+    private static global::Apache.Arrow.RecordBatch Batch(int rows, long first)
+    {
+        var ids = new global::Apache.Arrow.Int64Array.Builder();
+        var labels = new global::Apache.Arrow.StringArray.Builder();
+        for (int i = 0; i < rows; i++)
+        {
+            ids.Append(first + i);
+            labels.Append($"label {(first + i) % 997}");
+        }
+
+        return new global::Apache.Arrow.RecordBatch.Builder().Append("id", false, ids.Build()).Append("label", true, labels.Build()).Build();
+    }
+
+    private async Task<List<global::Apache.Arrow.RecordBatch>> ReadAll(ApacheFlight.FlightInfo info)
+    {
+        var batches = new List<global::Apache.Arrow.RecordBatch>();
+        foreach (var endpoint in info.Endpoints)
+        {
+            using var call = Client.GetStream(endpoint.Ticket);
+            while (await call.ResponseStream.MoveNext())
+            {
+                batches.Add(call.ResponseStream.Current);
+            }
+        }
+
+        return batches;
+    }
+
+    [Fact]
+    public async Task It_puts_under_a_path_name_lists_resolves_and_reads_every_endpoint_of_a_chunked_table()
+    {
+        // About 256 MiB of rows (16 M rows of an int64 and a short string), sent in batches of 1 MiB
+        // or so, as a client under gRPC's default 4 MiB message limit must: a table of many chunks.
+        var sent = new List<global::Apache.Arrow.RecordBatch>();
+        const int RowsPerBatch = 1 << 16;
+        for (int k = 0; k < 256; k++)
+        {
+            sent.Add(Batch(RowsPerBatch, (long)k * RowsPerBatch));
+        }
+
+        var put = await Client.StartPut(ApacheFlight.FlightDescriptor.CreatePathDescriptor("apache", "big"), sent[0].Schema);
+        // Acknowledgements are read while the batches go out, as a DoPut client must (a client that
+        // only reads them at the end can fill the response's flow-control window).
+        var acknowledgements = new List<ApacheFlight.FlightPutResult>();
+        var reading = Task.Run(async () =>
+        {
+            while (await put.ResponseStream.MoveNext())
+            {
+                acknowledgements.Add(put.ResponseStream.Current);
+            }
+        });
+        foreach (var batch in sent)
+        {
+            await put.RequestStream.WriteAsync(batch);
+        }
+
+        await put.RequestStream.CompleteAsync();
+        await reading;
+
+        Assert.NotEmpty(acknowledgements);
+        var expected = Summary(sent);
+
+        // ListFlights: the name is there, under its PATH.
+        var names = new List<string>();
+        using (var listing = Client.ListFlights(new ApacheFlight.FlightCriteria()))
+        {
+            while (await listing.ResponseStream.MoveNext())
+            {
+                names.Add(string.Join("/", listing.ResponseStream.Current.Descriptor.Paths));
+            }
+        }
+
+        Assert.Contains("apache/big", names);
+
+        // GetFlightInfo by the PATH name, then every endpoint (chunk ranges) read with DoGet.
+        var info = await Client.GetInfo(ApacheFlight.FlightDescriptor.CreatePathDescriptor("apache", "big"));
+        Assert.Equal(expected.Rows, info.TotalRecords);
+        Assert.Equal(expected, Summary(await ReadAll(info)));
+        Assert.Equal("id", info.Schema.FieldsList[0].Name);
+
+        // The same table by its CID (the acknowledgement's metadata names it), as a PATH [CID].
+        string cid = System.Text.Json.JsonDocument.Parse(acknowledgements[^1].ApplicationMetadata.ToByteArray()).RootElement.GetProperty("dataset").GetString()!;
+        var byCid = await Client.GetInfo(ApacheFlight.FlightDescriptor.CreatePathDescriptor(cid));
+        Assert.Equal(expected.Rows, byCid.TotalRecords);
+
+        foreach (var batch in sent)
+        {
+            batch.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task It_reads_a_small_table_and_runs_actions_and_gets_typed_statuses()
+    {
+        using var ours = Node.Client();
+        using var small = TestBatches.Small(9);
+        var put = await ours.PutAsync(small.Schema, [small]);
+
+        var info = await Client.GetInfo(ApacheFlight.FlightDescriptor.CreatePathDescriptor(put.Table.ToString()));
+        var batches = await ReadAll(info);
+        Assert.Equal(small.Length, batches.Sum(b => b.Length));
+
+        var actions = new List<string>();
+        using (var call = Client.ListActions())
+        {
+            while (await call.ResponseStream.MoveNext())
+            {
+                actions.Add(call.ResponseStream.Current.Type);
+            }
+        }
+
+        Assert.NotEmpty(actions);
+
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await Client.GetInfo(ApacheFlight.FlightDescriptor.CreatePathDescriptor("no", "such", "name")));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+}
