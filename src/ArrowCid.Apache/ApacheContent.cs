@@ -84,6 +84,31 @@ public static class ApacheContent
         return AsApache(table.Schema, store.AttachChunks(table));
     }
 
+    /// <summary>
+    /// A verified Flight fetch's chunks as Apache.Arrow batches: each reads its canonical bytes in
+    /// place (the fetch's buffers, no copy) and stays valid while it is not disposed.
+    /// </summary>
+    public static IEnumerable<ApacheBatch> ReadApacheBatches(this Flight.Client.FlightFetchResult fetched)
+    {
+        ArgumentNullException.ThrowIfNull(fetched);
+        if (fetched.Batches.Count == 0)
+        {
+            return [];
+        }
+
+        var first = fetched.Batches[0].Read();
+        return AsApache(first.Schema, Batches());
+
+        IEnumerable<OurBatch> Batches()
+        {
+            yield return first;
+            foreach (var chunk in fetched.Batches.Skip(1))
+            {
+                yield return chunk.Read();
+            }
+        }
+    }
+
     private static IEnumerable<ApacheBatch> AsApache(OurSchema schema, IEnumerable<OurBatch> batches)
     {
         var apacheSchema = ApacheArrow.ToApache(schema);

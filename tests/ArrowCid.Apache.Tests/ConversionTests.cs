@@ -124,6 +124,21 @@ public sealed class ConversionTests : IDisposable
     }
 
     [Fact]
+    public void A_flight_fetch_reads_as_apache_batches()
+    {
+        using var batch = ApacheBatch(5_000);
+        using var ours = ApacheArrow.ToArrowCid(batch);
+        var (cid, bytes) = (Content.Canonical.CanonicalEncoder.ComputeCid(ours), Content.Canonical.CanonicalEncoder.Encode(ours));
+        var fetched = new Flight.Client.FlightFetchResult(cid, [new Flight.Client.FetchedBatch(cid, bytes)]);
+        var apache = fetched.ReadApacheBatches().ToList();
+        Assert.Equal(Ids(batch), apache.SelectMany(Ids).ToArray());
+        foreach (var b in apache)
+        {
+            b.Dispose();
+        }
+    }
+
+    [Fact]
     public void What_cannot_cross_is_a_typed_error()
     {
         var disposed = ApacheBatch(10);
