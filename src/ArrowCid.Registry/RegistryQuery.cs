@@ -22,8 +22,9 @@ public sealed record RegistryQuery
     public string? Producer { get; init; }
 
     /// <summary>
-    /// Only tables, when true: records no dataset links, so a table's chunks and inner manifest
-    /// nodes are left out and each table stands once, as its root (or as its one chunk).
+    /// Only tables, when true: records no table's manifest (a dataset or an inner node) links, so
+    /// a table's chunks and inner nodes are left out and each table stands once, as its root (or as
+    /// its one chunk).
     /// </summary>
     public bool TablesOnly { get; init; }
 

@@ -93,8 +93,11 @@ internal static class PostgresCommands
 
         if (query.TablesOnly)
         {
-            // A record some dataset links is part of that table (a chunk or an inner node).
-            sql.Append(" AND NOT EXISTS (SELECT 1 FROM links l WHERE l.child = b.cid)");
+            // A record a table's manifest links is part of that table (a chunk or an inner node);
+            // what only a foreign DAG links (an imported CAR's Arrow stream) is a table of its own.
+            sql.Append(" AND NOT EXISTS (SELECT 1 FROM links l JOIN blocks p ON p.cid = l.parent WHERE l.child = b.cid AND p.kind IN (@datasetKind, @tableNodeKind))");
+            parameters.Add(("datasetKind", (int)BlockKind.Dataset));
+            parameters.Add(("tableNodeKind", (int)BlockKind.TableNode));
         }
 
         int index = 0;
