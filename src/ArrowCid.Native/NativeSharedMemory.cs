@@ -63,8 +63,7 @@ internal static unsafe class NativeSharedMemory
         if (id.Codec == Multicodec.Raw)
         {
             // One chunk: attached here, so a missing or refused segment fails this call.
-            var batch = shm.Attach(id);
-            NativeStreams.Export(batch.Schema, [batch], output);
+            CArrowArrayStreamExporter.ExportOne(shm.Attach(id), output);
         }
         else
         {

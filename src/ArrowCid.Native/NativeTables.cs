@@ -48,7 +48,7 @@ internal static unsafe class NativeTables
             throw new NativeCallException(NativeResult.Stream, $"input array: {e.Message}", e);
         }
 
-        NativeStreams.Export(batch.Schema, [batch], output);
+        CArrowArrayStreamExporter.ExportOne(batch, output);
         return NativeResult.Ok;
     });
 }

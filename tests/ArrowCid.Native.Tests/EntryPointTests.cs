@@ -192,6 +192,33 @@ public sealed unsafe class EntryPointTests : IDisposable
     }
 
     [Fact]
+    public void A_stream_of_one_array_released_unread_releases_the_producer_s_array()
+    {
+        var schema = CArrowSchema.Allocate();
+        var array = CArrowArray.Allocate();
+        var producerMemory = new ReleaseFlag();
+        CArrowSchemaExporter.Export(Schema, schema);
+        CArrowArrayExporter.Export(Batch(0, 10), array, producerMemory);
+        var stream = (CArrowArrayStream*)NativeMemory.AllocZeroed((nuint)sizeof(CArrowArrayStream));
+        Assert.Equal(NativeResult.Ok, ((delegate* unmanaged<CArrowSchema*, CArrowArray*, CArrowArrayStream*, int>)&NativeTables.StreamOfArray)(schema, array, stream));
+        Assert.True(schema->Release == null && array->Release == null); // moved into the stream
+        Assert.False(producerMemory.Released);
+
+        stream->Release(stream); // never read
+        Assert.True(producerMemory.Released);
+        NativeMemory.Free(stream);
+        CArrowSchema.Free(schema);
+        CArrowArray.Free(array);
+    }
+
+    private sealed class ReleaseFlag : IDisposable
+    {
+        public bool Released { get; private set; }
+
+        public void Dispose() => Released = true;
+    }
+
+    [Fact]
     public void The_last_error_belongs_to_the_thread_that_failed()
     {
         Assert.Equal(NativeResult.InvalidArgument, CidOf(null, new byte[128]));

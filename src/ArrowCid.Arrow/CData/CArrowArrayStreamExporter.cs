@@ -28,6 +28,26 @@ public static unsafe class CArrowArrayStreamExporter
         Export(schema, new SyncSource(batches), output, disposeBatches);
     }
 
+    /// <summary>
+    /// Exports one batch as a stream that owns it: the batch is disposed when the consumer releases
+    /// the array exported from it, or with the stream if the consumer never asked for it (so a
+    /// lease or a producer's memory it holds is never left behind).
+    /// </summary>
+    public static void ExportOne(RecordBatch batch, CArrowArrayStream* output)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var owned = new OneBatch(batch);
+        try
+        {
+            Export(batch.Schema, new SyncSource(owned), output, disposeBatches: true);
+        }
+        catch
+        {
+            owned.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>As <see cref="Export(Schema, IEnumerable{RecordBatch}, CArrowArrayStream*, bool)"/>, for an asynchronous sequence (get_next waits for it).</summary>
     public static void Export(Schema schema, IAsyncEnumerable<RecordBatch> batches, CArrowArrayStream* output, bool disposeBatches = false)
     {
@@ -257,7 +277,30 @@ public static unsafe class CArrowArrayStreamExporter
             return null;
         }
 
-        public void Dispose() => _enumerator?.Dispose();
+        // A sequence that owns what it has not handed out yet (OneBatch) lets it go here.
+        public void Dispose()
+        {
+            _enumerator?.Dispose();
+            (batches as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>One batch as a sequence that disposes it on <see cref="Dispose"/> unless it was handed out.</summary>
+    private sealed class OneBatch(RecordBatch batch) : IEnumerable<RecordBatch>, IDisposable
+    {
+        private RecordBatch? _held = batch;
+
+        public IEnumerator<RecordBatch> GetEnumerator()
+        {
+            if (Interlocked.Exchange(ref _held, null) is { } batch)
+            {
+                yield return batch;
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public void Dispose() => Interlocked.Exchange(ref _held, null)?.Dispose();
     }
 
     private sealed class AsyncSource(IAsyncEnumerable<RecordBatch> batches) : IBatchSource
