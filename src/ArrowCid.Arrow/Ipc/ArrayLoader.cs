@@ -23,11 +23,6 @@ internal sealed class ArrayLoader
     private readonly DecompressionBudget _budget;
     private int _node, _buffer, _variadic, _dictionaryIndex;
 
-    // Where the walk is (the column, then each child below it), for error messages only: the
-    // path's text is made when an error is thrown, so loading a well-formed batch formats nothing.
-    private readonly List<(int Index, string Name)> _trail = [];
-    private string _what = "";
-
     public ArrayLoader(RecordBatchHeader header, ReadOnlyMemory<byte> body, MetadataVersion version, IReadOnlyList<long> dictionaryIds, Func<long, ArrayData> dictionary, DecompressionBudget budget)
     {
         _budget = budget;
@@ -41,16 +36,15 @@ internal sealed class ArrayLoader
     /// <summary>Loads one array per field, then checks that every node and buffer was used.</summary>
     public ArrayData[] LoadAll(IReadOnlyList<Field> fields, string what)
     {
-        _what = what;
         var arrays = new ArrayData[fields.Count];
         for (int i = 0; i < arrays.Length; i++)
         {
-            _trail.Add((i, fields[i].Name));
-            arrays[i] = Load(fields[i], 0);
-            _trail.RemoveAt(_trail.Count - 1);
+            // The column's path (and each child's below it) is written out only for an error.
+            var path = Validation.ValidationPath.Column(i, fields[i].Name, what);
+            arrays[i] = Load(fields[i], path);
             if (arrays[i].Length != _header.Length)
             {
-                throw new ArrowFormatException($"{what} column {i} '{fields[i].Name}': {arrays[i].Length} rows but the batch has {_header.Length}");
+                throw Malformed(path, $"{arrays[i].Length} rows but the batch has {_header.Length}");
             }
         }
 
@@ -63,42 +57,30 @@ internal sealed class ArrayLoader
         return arrays;
     }
 
-    private string PathText()
+    private static ArrowFormatException Malformed(Validation.ValidationPath path, string problem)
     {
-        var text = new System.Text.StringBuilder(_what);
-        for (int k = 0; k < _trail.Count; k++)
-        {
-            var (index, name) = _trail[k];
-            text.Append(k == 0 ? " column " : " → child ").Append(index).Append(" '").Append(name).Append('\'');
-        }
-
-        return text.ToString();
+        string text = path.ToString();
+        return new ArrowFormatException($"{text}: {problem}") { Path = text };
     }
 
-    private ArrowFormatException Malformed(string problem)
+    private ArrayData Load(Field field, Validation.ValidationPath path)
     {
-        string path = PathText();
-        return new ArrowFormatException($"{path}: {problem}") { Path = path };
-    }
-
-    private ArrayData Load(Field field, int depth)
-    {
-        if (depth > Validation.ArrayValidator.MaxDepth)
+        if (path.Depth > Validation.ArrayValidator.MaxDepth)
         {
-            throw Malformed($"nested deeper than {Validation.ArrayValidator.MaxDepth} levels");
+            throw Malformed(path, $"nested deeper than {Validation.ArrayValidator.MaxDepth} levels");
         }
 
         var type = field.Type;
         var physical = type.PhysicalType;
         if (_node >= _header.Nodes.Length)
         {
-            throw Malformed($"the message has only {_header.Nodes.Length} field nodes");
+            throw Malformed(path, $"the message has only {_header.Nodes.Length} field nodes");
         }
 
         var (nodeLength, nodeNulls) = _header.Nodes[_node++];
         if (nodeLength is < 0 or > int.MaxValue || nodeNulls < 0 || nodeNulls > nodeLength)
         {
-            throw Malformed($"field node length {nodeLength} / null count {nodeNulls} is invalid");
+            throw Malformed(path, $"field node length {nodeLength} / null count {nodeNulls} is invalid");
         }
 
         int length = (int)nodeLength;
@@ -109,7 +91,7 @@ internal sealed class ArrayLoader
         // Metadata V4 gave unions a validity buffer; V5 removed it.
         if (physical.IsUnion && _version == MetadataVersion.V4)
         {
-            _ = NextBuffer(BufferLabel.UnionValidityV4, BitUtil.BytesForBits(length));
+            _ = NextBuffer(path, BufferLabel.UnionValidityV4, BitUtil.BytesForBits(length));
         }
 
         var previous = BufferKind.Validity;
@@ -128,7 +110,7 @@ internal sealed class ArrayLoader
                 // Var-width data: its size is the last offset, read from the buffer before it.
                 _ => LastOffset(buffers, previous, length),
             };
-            var buffer = NextBuffer(new BufferLabel(kind), needed);
+            var buffer = NextBuffer(path, new BufferLabel(kind), needed);
             buffers.Add(kind == BufferKind.Validity && nullCount == 0 ? ReadOnlyMemory<byte>.Empty : buffer);
             previous = kind;
         }
@@ -137,18 +119,18 @@ internal sealed class ArrayLoader
         {
             if (_variadic >= _header.VariadicCounts.Length)
             {
-                throw Malformed("view array but the message lists no variadic buffer count for it");
+                throw Malformed(path, "view array but the message lists no variadic buffer count for it");
             }
 
             long count = _header.VariadicCounts[_variadic++];
             if (count < 0 || count > _header.Buffers.Length - _buffer)
             {
-                throw Malformed($"variadic buffer count {count} exceeds the buffers left in the message");
+                throw Malformed(path, $"variadic buffer count {count} exceeds the buffers left in the message");
             }
 
             for (long i = 0; i < count; i++)
             {
-                buffers.Add(NextBuffer(BufferLabel.Variadic(i), maxLength: int.MaxValue));
+                buffers.Add(NextBuffer(path, BufferLabel.Variadic(i), maxLength: int.MaxValue));
             }
         }
 
@@ -156,9 +138,7 @@ internal sealed class ArrayLoader
         var children = new ArrayData[childFields.Length];
         for (int i = 0; i < children.Length; i++)
         {
-            _trail.Add((i, childFields[i].Name));
-            children[i] = Load(childFields[i], depth + 1);
-            _trail.RemoveAt(_trail.Count - 1);
+            children[i] = Load(childFields[i], path.Child(i, childFields[i].Name));
         }
 
         ArrayData? dictionary = null;
@@ -166,7 +146,7 @@ internal sealed class ArrayLoader
         {
             if (_dictionaryIndex >= _dictionaryIds.Count)
             {
-                throw Malformed("dictionary-encoded field without a dictionary id");
+                throw Malformed(path, "dictionary-encoded field without a dictionary id");
             }
 
             dictionary = _dictionary(_dictionaryIds[_dictionaryIndex++]);
@@ -201,18 +181,18 @@ internal sealed class ArrayLoader
         return Math.Clamp(last, 0, int.MaxValue);
     }
 
-    private ReadOnlyMemory<byte> NextBuffer(BufferLabel what, long maxLength)
+    private ReadOnlyMemory<byte> NextBuffer(Validation.ValidationPath path, BufferLabel what, long maxLength)
     {
         if (_buffer >= _header.Buffers.Length)
         {
-            throw Malformed($"the message has only {_header.Buffers.Length} buffers ({what} missing)");
+            throw Malformed(path, $"the message has only {_header.Buffers.Length} buffers ({what} missing)");
         }
 
         int index = _buffer++;
         var (offset, length) = _header.Buffers[index];
         if (offset < 0 || length < 0 || offset > _body.Length || length > _body.Length - offset)
         {
-            throw Malformed($"{what} buffer {index} at [{offset}, +{length}) lies outside the {_body.Length}-byte body");
+            throw Malformed(path, $"{what} buffer {index} at [{offset}, +{length}) lies outside the {_body.Length}-byte body");
         }
 
         var stored = _body.Slice((int)offset, (int)length);
@@ -225,7 +205,7 @@ internal sealed class ArrayLoader
         if (stored.Length >= BodyCompression.PrefixSize
             && System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(stored.Span) is var claimed and > 0)
         {
-            _budget.Take(claimed, PathText());
+            _budget.Take(claimed, path.ToString());
         }
 
         // Writers may send a little more than the array needs (padded allocations), never much more:

@@ -13,14 +13,16 @@ internal sealed class ValidationPath
     private readonly string _step;
     private readonly int _index;
     private readonly string? _name;
+    private readonly string? _within;
 
-    private ValidationPath(ValidationPath? parent, string step, int depth, int index = 0, string? name = null)
+    private ValidationPath(ValidationPath? parent, string step, int depth, int index = 0, string? name = null, string? within = null)
     {
         _parent = parent;
         _step = step;
         Depth = depth;
         _index = index;
         _name = name;
+        _within = within;
     }
 
     /// <summary>Nesting depth: 0 for the root array.</summary>
@@ -28,7 +30,8 @@ internal sealed class ValidationPath
 
     public static ValidationPath Root(string step) => new(null, step, 0);
 
-    public static ValidationPath Column(int index, string name) => new(null, "column", 0, index, name);
+    /// <summary>Column <paramref name="index"/> '<paramref name="name"/>', of <paramref name="within"/> when given (e.g. "record batch column 2 'b'").</summary>
+    public static ValidationPath Column(int index, string name, string? within = null) => new(null, "column", 0, index, name, within);
 
     public ValidationPath Child(int index, string name) => new(this, "child", Depth + 1, index, name);
 
@@ -39,6 +42,6 @@ internal sealed class ValidationPath
     public override string ToString()
     {
         string step = _name is null ? _step : $"{_step} {_index} '{_name}'";
-        return _parent is null ? step : $"{_parent} → {step}";
+        return _parent is not null ? $"{_parent} → {step}" : _within is not null ? $"{_within} {step}" : step;
     }
 }
