@@ -200,23 +200,8 @@ public static unsafe class ApacheArrow
     {
         using (reader)
         {
-            while (true)
+            foreach (var batch in reader.Read(e => new ApacheArrowException($"an Apache.Arrow stream failed: {e.Message}", e)))
             {
-                OurBatch? batch;
-                try
-                {
-                    batch = reader.ReadNext();
-                }
-                catch (Exception e) when (e is IOException or ArrowFormatException or ArgumentException)
-                {
-                    throw new ApacheArrowException($"an Apache.Arrow stream failed: {e.Message}", e);
-                }
-
-                if (batch is null)
-                {
-                    yield break;
-                }
-
                 yield return batch;
             }
         }

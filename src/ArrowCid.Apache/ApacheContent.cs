@@ -20,25 +20,23 @@ public static class ApacheContent
     /// <exception cref="ApacheArrowException">The batch cannot cross (see <see cref="ApacheArrow"/>).</exception>
     public static Cid CidOf(ApacheBatch batch)
     {
-        var schema = ApacheArrow.ToArrowCid(batch?.Schema!);
-        using var ours = ApacheArrow.ToArrowCid(batch!, schema);
-        return ContentRepository.ComputeCids(schema, [ours]).Table.Cid;
+        using var ours = ApacheArrow.ToArrowCid(batch);
+        return ContentRepository.ComputeCids(ours.Schema, [ours]).Table.Cid;
     }
 
     /// <summary>The table CID of a stream's rows, storing nothing; the stream is consumed.</summary>
     public static Cid CidOf(ApacheStream stream)
     {
         var (schema, batches) = ApacheArrow.ToArrowCid(stream);
-        return ContentRepository.ComputeCids(schema, Disposing(batches)).Table.Cid;
+        return ContentRepository.ComputeCids(schema, OurBatch.DisposingEach(batches)).Table.Cid;
     }
 
     /// <summary>Stores the batch's rows as a table (a name's next version when the options name one).</summary>
     public static PutStreamResult Put(this ContentRepository repository, ApacheBatch batch, PutOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(repository);
-        var schema = ApacheArrow.ToArrowCid(batch?.Schema!);
-        using var ours = ApacheArrow.ToArrowCid(batch!, schema);
-        return repository.PutStream(schema, [ours], options);
+        using var ours = ApacheArrow.ToArrowCid(batch);
+        return repository.PutStream(ours.Schema, [ours], options);
     }
 
     /// <summary>Stores a stream's rows as one table; the stream is consumed.</summary>
@@ -46,16 +44,15 @@ public static class ApacheContent
     {
         ArgumentNullException.ThrowIfNull(repository);
         var (schema, batches) = ApacheArrow.ToArrowCid(stream);
-        return repository.PutStream(schema, Disposing(batches), options);
+        return repository.PutStream(schema, OurBatch.DisposingEach(batches), options);
     }
 
     /// <summary>Publishes the batch's rows to shared memory as one table, announced with <paramref name="tags"/>.</summary>
     public static ShmPublishResult Publish(this ShmStore store, ApacheBatch batch, IReadOnlyDictionary<string, string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var schema = ApacheArrow.ToArrowCid(batch?.Schema!);
-        using var ours = ApacheArrow.ToArrowCid(batch!, schema);
-        return store.PublishTable(schema, [ours], tags);
+        using var ours = ApacheArrow.ToArrowCid(batch);
+        return store.PublishTable(ours.Schema, [ours], tags);
     }
 
     /// <summary>Publishes a stream's rows to shared memory as one table; the stream is consumed.</summary>
@@ -63,7 +60,7 @@ public static class ApacheContent
     {
         ArgumentNullException.ThrowIfNull(store);
         var (schema, batches) = ApacheArrow.ToArrowCid(stream);
-        return store.PublishTable(schema, Disposing(batches), tags);
+        return store.PublishTable(schema, OurBatch.DisposingEach(batches), tags);
     }
 
     /// <summary>
@@ -119,25 +116,6 @@ public static class ApacheContent
             {
                 yield return ApacheArrow.ToApache(batch, apacheSchema);
             }
-        }
-    }
-
-    // A source's batches, each disposed once the consumer asks for the next (as a reader's are).
-    private static IEnumerable<OurBatch> Disposing(IEnumerable<OurBatch> batches)
-    {
-        OurBatch? previous = null;
-        try
-        {
-            foreach (var batch in batches)
-            {
-                previous?.Dispose();
-                previous = batch;
-                yield return batch;
-            }
-        }
-        finally
-        {
-            previous?.Dispose();
         }
     }
 }

@@ -46,41 +46,12 @@ internal sealed unsafe class CallerStream : IDisposable
     }
 
     /// <summary>
-    /// The stream's batches, read one ahead of nothing: each is disposed when the next is asked
-    /// for (a consumer that keeps working on one holds its own reference, as for any reader).
+    /// The stream's batches, each disposed when the next is asked for (a consumer that keeps
+    /// working on one holds its own reference, as for any reader); the producer's failures are
+    /// ARROWCID_E_STREAM.
     /// </summary>
-    public IEnumerable<RecordBatch> Batches()
-    {
-        RecordBatch? previous = null;
-        try
-        {
-            while (true)
-            {
-                RecordBatch? batch;
-                try
-                {
-                    batch = _reader.ReadNext();
-                }
-                catch (Exception e) when (e is IOException or ArrowFormatException or ArgumentException)
-                {
-                    throw new NativeCallException(NativeResult.Stream, $"input stream: {e.Message}", e);
-                }
-
-                previous?.Dispose();
-                previous = batch;
-                if (batch is null)
-                {
-                    yield break;
-                }
-
-                yield return batch;
-            }
-        }
-        finally
-        {
-            previous?.Dispose();
-        }
-    }
+    public IEnumerable<RecordBatch> Batches() =>
+        RecordBatch.DisposingEach(_reader.Read(e => new NativeCallException(NativeResult.Stream, $"input stream: {e.Message}", e)));
 
     /// <summary>Releases the caller's stream through its release callback.</summary>
     public void Dispose() => _reader.Dispose();

@@ -78,4 +78,33 @@ public sealed class RecordBatch : IDisposable
     {
         Interlocked.Exchange(ref _lease, null)?.Dispose();
     }
+
+    /// <summary>
+    /// The batches of <paramref name="batches"/>, each disposed once the next is asked for and the
+    /// last when the enumeration ends: a source handing over batches it owns, as a reader of a file
+    /// does, to a consumer that takes its own reference to any batch it keeps.
+    /// </summary>
+    public static IEnumerable<RecordBatch> DisposingEach(IEnumerable<RecordBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        return Walk();
+
+        IEnumerable<RecordBatch> Walk()
+        {
+            RecordBatch? previous = null;
+            try
+            {
+                foreach (var batch in batches)
+                {
+                    previous?.Dispose();
+                    previous = batch;
+                    yield return batch;
+                }
+            }
+            finally
+            {
+                previous?.Dispose();
+            }
+        }
+    }
 }

@@ -116,6 +116,33 @@ public sealed unsafe class CArrowArrayStreamReader : IEnumerable<RecordBatch>, I
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>
+    /// Reads the remaining batches, as the enumerator does (once), with what the producer fails
+    /// with — its get_next, or an array that does not match the schema — thrown as
+    /// <paramref name="failure"/> makes it: a caller's own error for a foreign stream.
+    /// </summary>
+    public IEnumerable<RecordBatch> Read(Func<Exception, Exception> failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        using var batches = GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!batches.MoveNext())
+                {
+                    yield break;
+                }
+            }
+            catch (Exception e) when (e is IOException or ArrowFormatException or ArgumentException)
+            {
+                throw failure(e);
+            }
+
+            yield return batches.Current;
+        }
+    }
+
     private IEnumerator<RecordBatch> Enumerate()
     {
         while (ReadNext() is { } batch)
