@@ -214,14 +214,16 @@ public static unsafe class ApacheArrow
     });
 
     // The two libraries' own failures (an unsupported type, a released or disposed object, a
-    // malformed array) become one typed error naming what was crossing, and which way.
+    // malformed array: all SystemExceptions, among them the types Apache.Arrow leaves without an
+    // implementation) become one typed error naming what was crossing, and which way. Running
+    // out of memory is not a crossing's failure and goes on as it is.
     private static T Crossing<T>(string what, string direction, Func<T> action)
     {
         try
         {
             return action();
         }
-        catch (Exception e) when (e is NotSupportedException or NotImplementedException or InvalidOperationException or ArgumentException or FormatException or ObjectDisposedException or IOException or InvalidCastException)
+        catch (SystemException e) when (e is not OutOfMemoryException)
         {
             throw new ApacheArrowException($"{what} cannot cross {direction}: {e.Message}", e);
         }
