@@ -1,3 +1,7 @@
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Builders;
+using ArrowCid.Arrow.Ipc;
+using ArrowCid.Arrow.Types;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Registry;
@@ -15,10 +19,26 @@ namespace ArrowCid.Flight.Service;
 /// {"sequence","cid","change","kind"} — only content carrying the tags, when tags are given. It reads
 /// the registry's change feed, waking on puts in this process, on the shared registry's
 /// notifications and, as a fallback for other processes, every poll interval.
+/// The messages are also an Arrow stream: the confirmation carries <see cref="AnnouncementSchema"/>
+/// and each announcement a one-row batch of it, so Flight clients whose DoExchange reader expects a
+/// schema first (Apache.Arrow.Flight's) follow it too, and any client can read announcements as a table.
 /// </summary>
 internal static class FlightSubscriptionStream
 {
     private const int Page = 1000;
+
+    /// <summary>An announcement as a row: its sequence, CID, change, kind and rows (null when the record is gone).</summary>
+    public static Schema AnnouncementSchema { get; } = new(
+    [
+        new Field("sequence", ArrowType.Int64, nullable: false),
+        new Field("cid", ArrowType.Utf8, nullable: false),
+        new Field("change", ArrowType.Utf8, nullable: false),
+        new Field("kind", ArrowType.Utf8, nullable: false),
+        new Field("rows", ArrowType.Int64),
+    ]);
+
+    private static readonly ByteString AnnouncementSchemaMessage =
+        UnsafeByteOperations.UnsafeWrap(MessageEncoder.EncodeSchema(AnnouncementSchema, IpcWriteOptions.Default).Metadata);
 
     public static async Task RunAsync(
         IAsyncStreamReader<FlightData> requests, IServerStreamWriter<FlightData> responses, ServerCallContext context,
@@ -35,6 +55,7 @@ internal static class FlightSubscriptionStream
         long seen = after ?? registry.LatestSequence;
         await responses.WriteAsync(new FlightData
         {
+            DataHeader = AnnouncementSchemaMessage,
             AppMetadata = FlightBodies.Json(new SubscriptionStarted(true, seen), WireJsonContext.Default.SubscriptionStarted),
         }, cancellation).ConfigureAwait(false);
 
@@ -111,19 +132,27 @@ internal static class FlightSubscriptionStream
             : (FlightRequestJson.Tags(subscribe.Tags, "subscribe.tags"), subscribe.After);
     }
 
-    private static FlightData Announcement(RegistryChange change, BlockRecord? record) => new()
+    private static FlightData Announcement(RegistryChange change, BlockRecord? record)
     {
-        AppMetadata = FlightBodies.Json(
-            new ChangeAnnouncement(
-                change.Sequence,
-                change.Cid.ToString(),
-                RegistryChangeNames.NameOf(change.Kind),
-                // The record's kind when it is still there (a deleted one is named by its codec).
-                record is not null
-                    ? BlockKindNames.NameOf(record.Kind)
-                    : change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "dataset" : "batch",
-                record?.Rows,
-                record is null ? null : [.. record.Locations.Where(FlightLocations.IsFlightLocation)]),
-            WireJsonContext.Default.ChangeAnnouncement),
-    };
+        var announcement = new ChangeAnnouncement(
+            change.Sequence,
+            change.Cid.ToString(),
+            RegistryChangeNames.NameOf(change.Kind),
+            // The record's kind when it is still there (a deleted one is named by its codec).
+            record is not null
+                ? BlockKindNames.NameOf(record.Kind)
+                : change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "dataset" : "batch",
+            record?.Rows,
+            record is null ? null : [.. record.Locations.Where(FlightLocations.IsFlightLocation)]);
+        var row = new RecordBatchBuilder(AnnouncementSchema);
+        row.AppendRow(announcement.Sequence, announcement.Cid, announcement.Change, announcement.Kind, announcement.Rows);
+        using RecordBatch batch = row.Build();
+        EncodedMessage message = MessageEncoder.EncodeRecordBatch(batch, IpcWriteOptions.Default);
+        return new FlightData
+        {
+            DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata),
+            DataBody = UnsafeByteOperations.UnsafeWrap(message.BodyToArray()),
+            AppMetadata = FlightBodies.Json(announcement, WireJsonContext.Default.ChangeAnnouncement),
+        };
+    }
 }

@@ -1,4 +1,5 @@
 using ArrowCid.Flight.Tests.Service;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using ApacheFlight = Apache.Arrow.Flight;
@@ -140,6 +141,79 @@ public sealed class ApacheFlightClientTests : IAsyncLifetime
         {
             batch.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task It_handshakes_for_a_token_then_pins_by_DoAction_and_follows_puts_by_DoExchange()
+    {
+        await using var secured = await FlightNodeFixture.StartAsync(new ArrowCid.Node.NodeOptions
+        {
+            Access = new ArrowCid.Node.AccessPolicy().AddUser("alice", "wonderland", ArrowCid.Node.AccessRole.Write),
+        });
+        using var channel = GrpcChannel.ForAddress(secured.Location.Replace("grpc+tcp://", "http://", StringComparison.Ordinal));
+        var client = new ApacheFlight.Client.FlightClient(channel);
+
+        // Without a token the node refuses; Handshake with a BasicAuth payload answers with one.
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.GetInfo(ApacheFlight.FlightDescriptor.CreatePathDescriptor("x")));
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        string token;
+        using (var handshake = client.Handshake())
+        {
+            var basic = new ArrowCid.Flight.Protocol.BasicAuth { Username = "alice", Password = "wonderland" };
+            await handshake.RequestStream.WriteAsync(new ApacheFlight.FlightHandshakeRequest(basic.ToByteString()));
+            await handshake.RequestStream.CompleteAsync();
+            Assert.True(await handshake.ResponseStream.MoveNext());
+            token = handshake.ResponseStream.Current.Payload.ToStringUtf8();
+        }
+
+        var bearer = new Metadata { { "authorization", $"Bearer {token}" } };
+
+        // DoExchange subscribe: the first message's descriptor is the command. The node confirms with
+        // the announcements' schema (the confirmation in its app_metadata), then sends each change as a
+        // one-row batch of it.
+        using var subscription = client.DoExchange(ApacheFlight.FlightDescriptor.CreateCommandDescriptor("subscribe"), bearer);
+        using var small = Batch(100, 7);
+        await subscription.RequestStream.SetupStream(small.Schema);
+        var schema = await subscription.ResponseStream.Schema;
+        Assert.Equal(["sequence", "cid", "change", "kind", "rows"], schema.FieldsList.Select(f => f.Name));
+        var confirmed = System.Text.Json.JsonDocument.Parse(Assert.Single(subscription.ResponseStream.ApplicationMetadata).ToByteArray()).RootElement;
+        Assert.True(confirmed.GetProperty("subscribed").GetBoolean());
+
+        using var ours = secured.Client(token);
+        using var three = TestBatches.Small(3);
+        var put = await ours.PutAsync(three.Schema, [three]);
+
+        // DoAction pin, with the token, answers in JSON; without it, UNAUTHENTICATED.
+        var pinned = new List<string>();
+        using (var pin = client.DoAction(new ApacheFlight.FlightAction("pin", put.Table.ToString()), bearer))
+        {
+            while (await pin.ResponseStream.MoveNext())
+            {
+                pinned.Add(pin.ResponseStream.Current.Body.ToStringUtf8());
+            }
+        }
+
+        Assert.Contains(put.Table.ToString(), Assert.Single(pinned));
+        var anonymous = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = client.DoAction(new ApacheFlight.FlightAction("pin", put.Table.ToString()));
+            await call.ResponseStream.MoveNext();
+        });
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+
+        // The put is announced on the subscription, as a row and as app_metadata.
+        string? announced = null;
+        while (announced is null && await subscription.ResponseStream.MoveNext())
+        {
+            using var row = subscription.ResponseStream.Current;
+            string cid = ((global::Apache.Arrow.StringArray)row.Column("cid")).GetString(0);
+            var change = System.Text.Json.JsonDocument.Parse(Assert.Single(subscription.ResponseStream.ApplicationMetadata).ToByteArray()).RootElement;
+            Assert.Equal(cid, change.GetProperty("cid").GetString());
+            Assert.Equal(change.GetProperty("sequence").GetInt64(), ((global::Apache.Arrow.Int64Array)row.Column("sequence")).GetValue(0));
+            announced = cid == put.Table.ToString() ? cid : null;
+        }
+
+        Assert.Equal(put.Table.ToString(), announced);
     }
 
     [Fact]
