@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
+using ArrowCid.Arrow;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
@@ -288,6 +289,59 @@ public sealed class FlightClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// DoGet as any Flight server answers it: the stream a ticket names, decoded into batches (with
+    /// their dictionaries) as it arrives. Nothing is verified, since a ticket that is not a CID names
+    /// no hash: from an ArrowCid node use <see cref="GetAsync(Cid, CancellationToken)"/> or
+    /// <see cref="GetEndpointAsync(FlightTicket, CancellationToken)"/>, which check every chunk.
+    /// Each batch owns its message's memory; dispose it when done.
+    /// </summary>
+    /// <exception cref="RpcException">The server's status, or DATA_LOSS for a stream that is not Arrow IPC.</exception>
+    public async IAsyncEnumerable<RecordBatch> DoGetAsync(ReadOnlyMemory<byte> ticket, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var decoder = new IpcMessageDecoder(IpcReadOptions.Default);
+        using var call = _service.DoGet(new Ticket { Ticket_ = ByteString.CopyFrom(ticket.Span) }, Options(cancellationToken));
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            FlightData data = call.ResponseStream.Current;
+            if (data.DataHeader.IsEmpty)
+            {
+                // Metadata-only messages carry no IPC message.
+                continue;
+            }
+
+            RecordBatch? batch;
+            try
+            {
+                batch = decoder.Decode(data.DataHeader.Span, data.DataBody.Memory);
+            }
+            catch (ArrowFormatException e)
+            {
+                throw new RpcException(StatusCode.DataLoss, $"the server sent a stream that is not Arrow IPC: {e.Message}");
+            }
+
+            if (batch is not null)
+            {
+                yield return batch;
+            }
+        }
+    }
+
+    /// <summary>
+    /// DoPut as any Flight server takes it: <paramref name="batches"/> under <paramref name="descriptor"/>;
+    /// returns each PutResult's app_metadata as the server sent it. To an ArrowCid node,
+    /// <see cref="PutAsync(FlightDescriptor, Schema, IEnumerable{RecordBatch}, CancellationToken)"/>
+    /// reads them into what was stored.
+    /// </summary>
+    public async Task<IReadOnlyList<byte[]>> DoPutAsync(FlightDescriptor descriptor, Schema schema, IEnumerable<RecordBatch> batches, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(batches);
+        var results = await PutMessagesAsync(EncodeMessages(schema, batches), descriptor, cancellationToken).ConfigureAwait(false);
+        return [.. results.Select(r => r.ToByteArray())];
+    }
+
     /// <summary>The raw bytes of any stored block (action "block"), checked against the CID.</summary>
     public async Task<byte[]> GetBlockAsync(Cid cid, CancellationToken cancellationToken = default)
     {
@@ -317,12 +371,12 @@ public sealed class FlightClient : IDisposable
         ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
-        return PutMessagesAsync(EncodeMessages(schema, batches), descriptor, cancellationToken);
+        return PutAndSummarizeAsync(EncodeMessages(schema, batches), descriptor, cancellationToken);
     }
 
     /// <summary>Puts an Arrow IPC stream held in memory, its messages sent as they are (no re-encoding, no copy).</summary>
     public Task<FlightPutSummary> PutStreamAsync(ReadOnlyMemory<byte> ipcStream, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default) =>
-        PutMessagesAsync(
+        PutAndSummarizeAsync(
             IpcMessageDecoder.Split(ipcStream).Select(m => (new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(m.Metadata), DataBody = UnsafeByteOperations.UnsafeWrap(m.Body) }, (IDisposable?)null)),
             PutDescriptor(tags),
             cancellationToken);
@@ -430,7 +484,11 @@ public sealed class FlightClient : IDisposable
         }
     }
 
-    private async Task<FlightPutSummary> PutMessagesAsync(
+    private async Task<FlightPutSummary> PutAndSummarizeAsync(
+        IEnumerable<(FlightData Data, IDisposable? Release)> messages, FlightDescriptor descriptor, CancellationToken cancellationToken) =>
+        ParsePutResults(await PutMessagesAsync(messages, descriptor, cancellationToken).ConfigureAwait(false));
+
+    private async Task<List<ByteString>> PutMessagesAsync(
         IEnumerable<(FlightData Data, IDisposable? Release)> messages, FlightDescriptor descriptor, CancellationToken cancellationToken)
     {
         // A small put's messages (none lending memory) are gathered first: the call then starts with
@@ -495,7 +553,7 @@ public sealed class FlightClient : IDisposable
             throw new RpcException(StatusCode.Internal, $"the server ended the put without an error status while it was being sent: {writeError.Message}");
         }
 
-        return ParsePutResults(received);
+        return received;
     }
 
     private static async Task<List<ByteString>> ReadResultsAsync(GrpcCall<FlightData, PutResult> call, CancellationToken cancellationToken)
