@@ -31,12 +31,7 @@ internal static class BenchTable
     {
         var random = new Random(seed);
         // Strings are cut from one pool of random letters so no per-value work is needed.
-        var letters = new byte[1 << 20];
-        random.NextBytes(letters);
-        for (int i = 0; i < letters.Length; i++)
-        {
-            letters[i] = (byte)('a' + (letters[i] % 26));
-        }
+        byte[] letters = Letters(random);
 
         long rows = Math.Max(1, targetBytes / ApproximateBytesPerRow);
         var batches = new List<RecordBatch>();
@@ -52,12 +47,7 @@ internal static class BenchTable
     public static RecordBatch BuildSingle(long targetBytes, int seed)
     {
         var random = new Random(seed);
-        var letters = new byte[1 << 20];
-        random.NextBytes(letters);
-        for (int i = 0; i < letters.Length; i++)
-        {
-            letters[i] = (byte)('a' + (letters[i] % 26));
-        }
+        byte[] letters = Letters(random);
 
         return BuildBatch(0, (int)Math.Clamp(targetBytes / ApproximateBytesPerRow, 1, int.MaxValue), random, letters);
     }
@@ -114,8 +104,21 @@ internal static class BenchTable
         ]);
     }
 
+    /// <summary>A megabyte of random lower-case letters, the pool strings are cut from.</summary>
+    public static byte[] Letters(Random random)
+    {
+        var letters = new byte[1 << 20];
+        random.NextBytes(letters);
+        for (int i = 0; i < letters.Length; i++)
+        {
+            letters[i] = (byte)('a' + (letters[i] % 26));
+        }
+
+        return letters;
+    }
+
     /// <summary>A validity bitmap where every <paramref name="nullEvery"/>-th slot (from 0) is null.</summary>
-    private static (byte[] Bitmap, int NullCount) Validity(int rows, int nullEvery)
+    public static (byte[] Bitmap, int NullCount) Validity(int rows, int nullEvery)
     {
         var bitmap = new byte[(rows + 7) / 8];
         bitmap.AsSpan().Fill(0xFF);

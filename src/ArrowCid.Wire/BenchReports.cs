@@ -219,7 +219,7 @@ public sealed record HttpReport(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? BlocksSkipped,
     IReadOnlyDictionary<string, string> Machine);
 
-/// <summary>One codec of <c>bench parquet --json</c>: our writer next to DuckDB's.</summary>
+/// <summary>One codec of <c>bench parquet --json</c>: our writer next to DuckDB's and ParquetSharp's.</summary>
 public sealed record ParquetCodecReport(
     double OursS,
     double DuckdbS,
@@ -230,10 +230,23 @@ public sealed record ParquetCodecReport(
     long DuckdbBytes,
     double SizeRatioVsDuckdb,
     bool TimeGoalMet,
-    bool SizeGoalMet);
+    bool SizeGoalMet,
+    double ParquetsharpS,
+    double ParquetsharpCpuS,
+    long ParquetsharpBytes,
+    double TimeRatioVsParquetsharp);
 
-/// <summary><c>bench parquet --json</c>: our Parquet writer next to DuckDB's COPY, per codec.</summary>
+/// <summary>One column written alone (zstd) by us and by DuckDB, in <c>bench parquet --json</c>.</summary>
+public sealed record ParquetColumnReport(string Column, string Type, double OursS, double DuckdbS, double TimeRatioVsDuckdb);
+
+/// <summary>
+/// <c>bench parquet --json</c>: our Parquet writer next to DuckDB's COPY and ParquetSharp, per codec, and
+/// each column alone next to DuckDB. The export ratios are the worst codec's (goals ≤ 1.0 then ≤ 0.7
+/// against DuckDB, ≤ 0.8 against ParquetSharp).
+/// </summary>
 public sealed record ParquetReport(
+    double ExportRatioVsDuckdb,
+    double ExportRatioVsParquetsharp,
     long SizeMib,
     long Rows,
     long Batches,
@@ -241,7 +254,8 @@ public sealed record ParquetReport(
     long RowGroupSize,
     long DuckdbThreads,
     string ScratchDir,
-    IReadOnlyDictionary<string, ParquetCodecReport> Codecs);
+    IReadOnlyDictionary<string, ParquetCodecReport> Codecs,
+    IReadOnlyList<ParquetColumnReport> Columns);
 
 /// <summary><c>bench native --json</c>: libarrowcid through its C ABI from Python, against limits measured in the same run.</summary>
 public sealed record NativeReport(
