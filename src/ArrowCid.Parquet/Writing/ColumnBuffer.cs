@@ -77,17 +77,18 @@ internal sealed class ColumnBuffer : IDisposable
         return _data.Span[offsets[index]..offsets[index + 1]];
     }
 
-    public void AddLevels(int definition, int repetition)
+    /// <summary>Adds one entry per level pair (each level kept only when the leaf keeps it).</summary>
+    public void AddEntries(ReadOnlySpan<int> definition, ReadOnlySpan<int> repetition)
     {
         if (HasDefinitionLevels)
         {
-            _definition.Append(1)[0] = definition;
+            definition.CopyTo(_definition.Append(definition.Length));
         }
         if (HasRepetitionLevels)
         {
-            _repetition.Append(1)[0] = repetition;
+            repetition.CopyTo(_repetition.Append(repetition.Length));
         }
-        _entries++;
+        _entries = checked(_entries + definition.Length);
     }
 
     /// <summary>

@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace ArrowCid.Parquet.Writing;
 
 /// <summary>
@@ -8,6 +12,11 @@ namespace ArrowCid.Parquet.Writing;
 /// keys, measurements and free text), so the caller falls back to PLAIN without building a
 /// useless dictionary.
 /// </summary>
+/// <remarks>
+/// The lookup is an open-addressing table of entry numbers specialised by value form (4-byte and
+/// 8-byte values compared as integers, anything else as bytes), because this loop sees every value
+/// of every dictionary-encoded chunk and a general hash map's comparer calls were most of its cost.
+/// </remarks>
 internal sealed class ValueDictionary
 {
     /// <summary>Values seen before the distinct ratio is judged.</summary>
@@ -28,14 +37,24 @@ internal sealed class ValueDictionary
 
     public long PlainSize { get; }
 
-    public static ValueDictionary? TryBuild(ColumnBuffer buffer, long sizeLimit)
+    public static ValueDictionary? TryBuild(ColumnBuffer buffer, long sizeLimit) => buffer.Width switch
     {
-        var lookup = new Dictionary<int, int>(new ValueComparer(buffer));
-        var entries = new List<int>();
-        int count = buffer.ValueCount;
+        4 => Build(new FixedValues<int>(MemoryMarshal.Cast<byte, int>(buffer.FixedValues)), sizeLimit),
+        8 => Build(new FixedValues<long>(MemoryMarshal.Cast<byte, long>(buffer.FixedValues)), sizeLimit),
+        0 => Build(new ByteArrayValues(buffer.Offsets, buffer.Data), sizeLimit),
+        _ => Build(new FixedBytesValues(buffer.FixedValues, buffer.Width), sizeLimit),
+    };
+
+    private static ValueDictionary? Build<TValues>(TValues values, long sizeLimit)
+        where TValues : IDictionaryValues, allows ref struct
+    {
+        int count = values.Count;
         // Sized for the sample first: most chunks that give up do so there, and a full-size
         // index array per chunk was a large-object allocation thrown away each time.
         int[] indices = new int[Math.Min(count, SampleValues)];
+        var entries = new List<int>();
+        var hashes = new List<uint>();
+        int[] table = new int[1024];
         long plainSize = 0;
         for (int i = 0; i < count; i++)
         {
@@ -43,36 +62,156 @@ internal sealed class ValueDictionary
             {
                 Array.Resize(ref indices, count);
             }
-            if (!lookup.TryGetValue(i, out int index))
+
+            uint hash = values.Hash(i);
+            int mask = table.Length - 1;
+            int position = (int)(hash & (uint)mask);
+            int index;
+            while (true)
             {
-                index = entries.Count;
-                lookup.Add(i, index);
-                entries.Add(i);
-                plainSize += buffer.Width == 0 ? 4 + buffer.Value(i).Length : buffer.Width;
-                if (plainSize > sizeLimit)
+                int occupant = table[position] - 1;
+                if (occupant < 0)
                 {
-                    return null;
+                    index = entries.Count;
+                    table[position] = index + 1;
+                    entries.Add(i);
+                    hashes.Add(hash);
+                    plainSize += values.PlainSize(i);
+                    if (plainSize > sizeLimit)
+                    {
+                        return null;
+                    }
+
+                    if (entries.Count * 2 > table.Length)
+                    {
+                        table = Grow(table.Length * 2, hashes);
+                    }
+
+                    break;
                 }
+
+                if (hashes[occupant] == hash && values.Same(entries[occupant], i))
+                {
+                    index = occupant;
+                    break;
+                }
+
+                position = (position + 1) & mask;
             }
+
             indices[i] = index;
             if (i + 1 == SampleValues && entries.Count * 2 > SampleValues)
             {
                 return null;
             }
         }
+
         return new ValueDictionary([.. entries], indices, plainSize);
     }
 
-    /// <summary>Compares values of the buffer by their bytes, addressed by value index.</summary>
-    private sealed class ValueComparer(ColumnBuffer buffer) : IEqualityComparer<int>
+    private static int[] Grow(int capacity, List<uint> hashes)
     {
-        public bool Equals(int x, int y) => buffer.Value(x).SequenceEqual(buffer.Value(y));
-
-        public int GetHashCode(int obj)
+        var table = new int[capacity];
+        int mask = capacity - 1;
+        for (int entry = 0; entry < hashes.Count; entry++)
         {
-            var hash = new HashCode();
-            hash.AddBytes(buffer.Value(obj));
-            return hash.ToHashCode();
+            int position = (int)(hashes[entry] & (uint)mask);
+            while (table[position] != 0)
+            {
+                position = (position + 1) & mask;
+            }
+
+            table[position] = entry + 1;
         }
+
+        return table;
+    }
+
+    /// <summary>Mixes 64 bits into a well-spread 32-bit hash (the low bits index the table).</summary>
+    private static uint Mix(ulong value)
+    {
+        value ^= value >> 33;
+        value *= 0xFF51AFD7ED558CCDUL;
+        value ^= value >> 33;
+        return (uint)value;
+    }
+
+    /// <summary>The values of a buffer as the table sees them.</summary>
+    private interface IDictionaryValues
+    {
+        int Count { get; }
+
+        uint Hash(int index);
+
+        bool Same(int a, int b);
+
+        /// <summary>Bytes the value takes in a PLAIN dictionary page.</summary>
+        int PlainSize(int index);
+    }
+
+    private readonly ref struct FixedValues<T>(ReadOnlySpan<T> values) : IDictionaryValues
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        private readonly ReadOnlySpan<T> _values = values;
+
+        public int Count => _values.Length;
+
+        public uint Hash(int index) => Mix(ulong.CreateTruncating(_values[index]));
+
+        public bool Same(int a, int b) => _values[a] == _values[b];
+
+        public int PlainSize(int index) => System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+    }
+
+    private readonly ref struct ByteArrayValues(ReadOnlySpan<int> offsets, ReadOnlySpan<byte> data) : IDictionaryValues
+    {
+        private readonly ReadOnlySpan<int> _offsets = offsets;
+        private readonly ReadOnlySpan<byte> _data = data;
+
+        public int Count => _offsets.Length - 1;
+
+        public uint Hash(int index) => HashBytes(Value(index));
+
+        public bool Same(int a, int b) => Value(a).SequenceEqual(Value(b));
+
+        public int PlainSize(int index) => 4 + (_offsets[index + 1] - _offsets[index]);
+
+        private ReadOnlySpan<byte> Value(int index) => _data[_offsets[index].._offsets[index + 1]];
+    }
+
+    private readonly ref struct FixedBytesValues(ReadOnlySpan<byte> values, int width) : IDictionaryValues
+    {
+        private readonly ReadOnlySpan<byte> _values = values;
+        private readonly int _width = width;
+
+        public int Count => _values.Length / _width;
+
+        public uint Hash(int index) => HashBytes(Value(index));
+
+        public bool Same(int a, int b) => Value(a).SequenceEqual(Value(b));
+
+        public int PlainSize(int index) => _width;
+
+        private ReadOnlySpan<byte> Value(int index) => _values.Slice(index * _width, _width);
+    }
+
+    /// <summary>A quick hash of a value's bytes: eight at a time, then the tail, then the length.</summary>
+    private static uint HashBytes(ReadOnlySpan<byte> bytes)
+    {
+        ulong hash = 0x9E3779B97F4A7C15UL;
+        int i = 0;
+        for (; i + 8 <= bytes.Length; i += 8)
+        {
+            hash = BitOperations.RotateLeft((hash ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes[i..])) * 0xFF51AFD7ED558CCDUL, 29);
+        }
+
+        ulong tail = 0;
+        for (int shift = 0; i < bytes.Length; i++, shift += 8)
+        {
+            tail |= (ulong)bytes[i] << shift;
+        }
+
+        hash = BitOperations.RotateLeft((hash ^ tail) * 0xFF51AFD7ED558CCDUL, 29);
+        return Mix(hash ^ (ulong)bytes.Length);
     }
 }
