@@ -101,6 +101,39 @@ public sealed class OutputTargetTests : IDisposable
         Assert.Equal(Cid.Parse(table), Cid.ForRaw(File.ReadAllBytes(output)));
     }
 
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void Output_to_a_new_file_on_dev_shm_is_created_like_any_other_file(string command)
+    {
+        if (!Directory.Exists("/dev/shm"))
+        {
+            return;
+        }
+
+        string table = Table(InRepo("put", Golden.File(Primitive)));
+        string output = Path.Combine("/dev/shm", $"arrowcid-output-{Guid.NewGuid():N}");
+        try
+        {
+            var result = CliRun.Run(["--repo", Repo, .. Command(command, table, output)]);
+            Assert.True(result.ExitCode == 0, result.Error);
+            Assert.True(new FileInfo(output).Length > 0);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
+    public void A_descriptor_path_under_dev_is_still_written_through()
+    {
+        Assert.True(ArrowCid.Arrow.IO.DurableFile.IsWrittenInPlace("/dev/stdout"));
+        Assert.True(ArrowCid.Arrow.IO.DurableFile.IsWrittenInPlace("/dev/fd/1"));
+        Assert.True(ArrowCid.Arrow.IO.DurableFile.IsWrittenInPlace("/proc/self/fd/1"));
+        Assert.True(ArrowCid.Arrow.IO.DurableFile.IsWrittenInPlace("/dev/null"));
+        Assert.False(ArrowCid.Arrow.IO.DurableFile.IsWrittenInPlace($"/dev/shm/arrowcid-absent-{Guid.NewGuid():N}"));
+    }
+
     /// <summary>Runs mknod or mkfifo; null when it worked, else the skip line (only outside CI, where root may be missing).</summary>
     private static async Task<string?> MakeNodeAsync(string tool, params string[] arguments)
     {

@@ -64,13 +64,24 @@ public static class DurableFile
         }
 
         string full = Path.GetFullPath(path);
-        if (full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal))
+        if (NamesDescriptor(full))
         {
             return true;
         }
 
+        // Anything else under /dev (a file on /dev/shm's tmpfs, say) is judged by what it is.
         return FileType(full) is { } type && type != RegularFileType && type != DirectoryType;
     }
+
+    /// <summary>
+    /// Whether <paramref name="full"/> names an open descriptor: /dev/stdin, /dev/stdout, /dev/stderr,
+    /// /dev/fd/N or /proc/…/fd/N. These are links to whatever the descriptor holds, a regular file
+    /// included, which must be written through rather than replaced.
+    /// </summary>
+    private static bool NamesDescriptor(string full) =>
+        full is "/dev/stdin" or "/dev/stdout" or "/dev/stderr"
+        || full.StartsWith("/dev/fd/", StringComparison.Ordinal)
+        || (full.StartsWith("/proc/", StringComparison.Ordinal) && full.Contains("/fd/", StringComparison.Ordinal));
 
     /// <summary>Opens what <see cref="IsWrittenInPlace"/> accepted for writing, as it is (not truncated, not replaced; a FIFO waits for its reader).</summary>
     public static FileStream OpenInPlace(string path) =>
