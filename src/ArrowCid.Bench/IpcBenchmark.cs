@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ArrowCid.Apache;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
 
@@ -16,7 +17,9 @@ public sealed record IpcBenchmarkResult(
     double MapOpenMsSmall,
     long LargeFileBytes,
     double MapOpenMsLarge,
-    string ScratchDirectory)
+    string ScratchDirectory,
+    double ApacheWriteGbps = double.NaN,
+    double ApacheReadGbps = double.NaN)
 {
     /// <summary>Where the write measurement writes to.</summary>
     public const string WriteDestination = "pre-sized in-memory buffer (MemoryStream over a byte[] allocated and touched beforehand)";
@@ -26,6 +29,12 @@ public sealed record IpcBenchmarkResult(
 
     /// <summary>Reading against memcpy of the same bytes.</summary>
     public double ReadToMemcpy => ReadGbps / MemcpyGbps;
+
+    /// <summary>Our writer against Apache.Arrow's stream writer on the same batches (above 1: ours is faster).</summary>
+    public double WriteRatioVsApache => WriteGbps / ApacheWriteGbps;
+
+    /// <summary>Our reader (structural validation included) against Apache.Arrow's stream reader on the same bytes.</summary>
+    public double ReadRatioVsApache => ReadGbps / ApacheReadGbps;
 
     /// <summary>Opening a mapped large file against a small one.</summary>
     public double MapOpenLargeToSmall => MapOpenMsLarge / MapOpenMsSmall;
@@ -41,8 +50,9 @@ public sealed record IpcBenchmarkResult(
 /// Measures Arrow IPC throughput against memcpy in the same process and run: encoding a table to
 /// memory (write), decoding it zero-copy with structural validation (read, which walks every
 /// offset), copying the same number of bytes (memcpy), and opening a mapped 1 MiB and a large IPC
-/// file up to the last batch (map open). Each figure is the median of several timed runs after a
-/// warm-up run, so page faults of fresh buffers are not counted against anyone.
+/// file up to the last batch (map open). Apache.Arrow's stream writer and reader run on the same
+/// batches (handed over zero-copy) and bytes beside ours. Each figure is the median of several
+/// timed runs after a warm-up run, so page faults of fresh buffers are not counted against anyone.
 /// </summary>
 public static class IpcBenchmark
 {
@@ -99,6 +109,7 @@ public static class IpcBenchmark
     private static IpcBenchmarkResult MeasureThroughput(long tableBytes, string largePath)
     {
         var batches = BenchTable.Build(tableBytes, seed: 2);
+        List<global::Apache.Arrow.RecordBatch> apacheBatches = [];
         try
         {
             // Metadata is well under 1 KiB a batch; buffers are padded to 8 bytes (at most 7 per buffer).
@@ -108,21 +119,33 @@ public static class IpcBenchmark
 
             long length = WriteStream(batches, encoded);
             var bytes = new ReadOnlyMemory<byte>(encoded, 0, (int)length);
+            var apacheSchema = ApacheArrow.ToApache(BenchTable.Schema);
+            apacheBatches = [.. batches.Select(b => ApacheArrow.ToApache(b, apacheSchema))];
             long rows = 0;
-            // Rounds interleave the three so that load from other processes falls on all of them alike;
+            long apacheRows = 0;
+            // Rounds interleave the five so that load from other processes falls on all of them alike;
             // round -1 is a warm-up (page faults of the fresh buffers, JIT) and is not counted.
             var write = new double[ThroughputRuns];
             var read = new double[ThroughputRuns];
             var memcpy = new double[ThroughputRuns];
+            var apacheWrite = new double[ThroughputRuns];
+            var apacheRead = new double[ThroughputRuns];
             for (int round = -1; round < ThroughputRuns; round++)
             {
+                double aw = Time(() => WriteApacheStream(apacheSchema, apacheBatches, copyTarget));
                 double w = Time(() => length = WriteStream(batches, encoded));
                 double r = Time(() => rows = ReadStream(bytes));
+                double ar = Time(() => apacheRows = ReadApacheStream(bytes));
                 double m = Time(() => bytes.Span.CopyTo(copyTarget));
                 if (round >= 0)
                 {
-                    (write[round], read[round], memcpy[round]) = (w, r, m);
+                    (write[round], read[round], memcpy[round], apacheWrite[round], apacheRead[round]) = (w, r, m, aw, ar);
                 }
+            }
+
+            if (apacheRows != rows)
+            {
+                throw new BenchmarkException($"Apache.Arrow read {apacheRows} rows, we read {rows}");
             }
 
             double writeSeconds = Median(write);
@@ -141,12 +164,46 @@ public static class IpcBenchmark
                 MapOpenMsSmall: double.NaN,
                 largeBytes,
                 MapOpenMsLarge: double.NaN,
-                ScratchDirectory: string.Empty);
+                ScratchDirectory: string.Empty,
+                Gbps(length, Median(apacheWrite)),
+                Gbps(length, Median(apacheRead)));
         }
         finally
         {
+            apacheBatches.ForEach(b => b.Dispose());
             DisposeAll(batches);
         }
+    }
+
+    /// <summary>Apache.Arrow's stream writer over the same kind of pre-sized buffer as ours.</summary>
+    private static long WriteApacheStream(global::Apache.Arrow.Schema schema, List<global::Apache.Arrow.RecordBatch> batches, byte[] destination)
+    {
+        using var memory = new MemoryStream(destination, 0, destination.Length, writable: true, publiclyVisible: true);
+        using (var writer = new global::Apache.Arrow.Ipc.ArrowStreamWriter(memory, schema, leaveOpen: true))
+        {
+            foreach (var batch in batches)
+            {
+                writer.WriteRecordBatch(batch);
+            }
+
+            writer.WriteEnd();
+        }
+
+        return memory.Position;
+    }
+
+    /// <summary>Apache.Arrow's stream reader over our bytes (it reads buffers in place, without validating offsets).</summary>
+    private static long ReadApacheStream(ReadOnlyMemory<byte> bytes)
+    {
+        long rows = 0;
+        using var reader = new global::Apache.Arrow.Ipc.ArrowStreamReader(bytes);
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            rows += batch.Length;
+            batch.Dispose();
+        }
+
+        return rows;
     }
 
     /// <summary>The folder for scratch files: tmpfs (/dev/shm) where there is one, so no disk is timed.</summary>

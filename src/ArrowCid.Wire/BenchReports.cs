@@ -85,7 +85,11 @@ public sealed record IpcReport(
     long MapOpenLargeFileBytes,
     string ScratchDir,
     bool WriteGoalMet,
-    bool MapOpenGoalMet);
+    bool MapOpenGoalMet,
+    double ApacheWriteGbps,
+    double ApacheReadGbps,
+    double WriteRatioVsApache,
+    double ReadRatioVsApache);
 
 /// <summary><c>bench shm --json</c>: shared memory across two processes.</summary>
 public sealed record ShmReport(

@@ -376,7 +376,11 @@ internal static class BenchCommands
         r.LargeFileBytes,
         r.ScratchDirectory,
         r.WriteGoalMet,
-        r.MapOpenGoalMet);
+        r.MapOpenGoalMet,
+        Round(r.ApacheWriteGbps),
+        Round(r.ApacheReadGbps),
+        Round(r.WriteRatioVsApache),
+        Round(r.ReadRatioVsApache));
 
     private static void PrintTable(TextWriter output, IpcBenchmarkResult r, int sizeMib)
     {
@@ -390,6 +394,8 @@ internal static class BenchCommands
         table.AddRow("write (to memory)", $"{F(r.WriteGbps)} GB/s", $"{F(r.WriteToMemcpy)}x memcpy", Goal(r.WriteGoalMet, ">= 0.5x memcpy"));
         table.AddRow("read (zero-copy)", $"{F(r.ReadGbps)} GB/s", $"{F(r.ReadToMemcpy)}x memcpy", string.Empty);
         table.AddRow("memcpy (Span.CopyTo)", $"{F(r.MemcpyGbps)} GB/s", "1x", string.Empty);
+        table.AddRow("Apache.Arrow write", $"{F(r.ApacheWriteGbps)} GB/s", $"ours {F(r.WriteRatioVsApache)}x", string.Empty);
+        table.AddRow("Apache.Arrow read", $"{F(r.ApacheReadGbps)} GB/s", $"ours {F(r.ReadRatioVsApache)}x", string.Empty);
         table.AddRow($"map open, {Mib(r.SmallFileBytes)} file", $"{F(r.MapOpenMsSmall)} ms", "1x", string.Empty);
         table.AddRow($"map open, {Mib(r.LargeFileBytes)} file", $"{F(r.MapOpenMsLarge)} ms", $"{F(r.MapOpenLargeToSmall)}x small", Goal(r.MapOpenGoalMet, "<= 2x small"));
         console.Write(table);
