@@ -135,7 +135,11 @@ public sealed record CidReport(
     bool RatioGoalMet,
     bool PutGoalMet);
 
-/// <summary><c>bench flight --json</c>: DoGet and DoPut on loopback next to a raw socket and a local put.</summary>
+/// <summary>
+/// <c>bench flight --json</c>: DoGet and DoPut on loopback next to a raw socket and a local put; our node's
+/// server CPU per GB against an Apache.Arrow.Flight.AspNetCore server (goal ≤ 0.5), and our client
+/// yielding Apache.Arrow batches against the Apache.Arrow.Flight client (goal ≥ 3).
+/// </summary>
 public sealed record FlightBenchReport(
     string Http2,
     long TableBytes,
@@ -156,7 +160,13 @@ public sealed record FlightBenchReport(
     double PutCpuSPerGb,
     bool DogetGoalMet,
     bool DoputGoalMet,
-    string Repository);
+    string Repository,
+    double DogetServerCpuRatioVsApache,
+    double DogetServerCpuSPerGb,
+    double ApacheServerCpuSPerGb,
+    double ApacheBatchesGbpsRatio,
+    double OurClientApacheBatchesGbps,
+    double ApacheClientGbps);
 
 /// <summary><c>bench dedup --json</c>: chunked tables through the real put path: new bytes after edits, chunk sizes, put and cid throughput next to SHA-256.</summary>
 public sealed record DedupReport(

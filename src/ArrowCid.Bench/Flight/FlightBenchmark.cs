@@ -43,7 +43,13 @@ public static class FlightBenchmark
     /// Run over Kestrel's HTTP/2 server and .NET's SocketsHttpHandler instead of our HTTP/2 on both
     /// ends: the same gRPC and Flight code on the stock transport, for comparison.
     /// </param>
-    public static async Task<FlightBenchmarkResult> RunAsync(long tableBytes, int rounds, string scratchRoot, bool kestrelHttp2 = false)
+    /// <param name="apachePeerStart">
+    /// When given, makes the start info of <see cref="ApacheFlightPeer"/>'s process from its arguments, and
+    /// the node and client are also measured against the standard .NET Flight server and client
+    /// (<see cref="ApacheFlightComparison"/>).
+    /// </param>
+    public static async Task<FlightBenchmarkResult> RunAsync(
+        long tableBytes, int rounds, string scratchRoot, bool kestrelHttp2 = false, Func<IReadOnlyList<string>, ProcessStartInfo>? apachePeerStart = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         string folder = Directory.CreateDirectory(Path.Combine(scratchRoot, $"flight-bench-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
@@ -142,9 +148,14 @@ public static class FlightBenchmark
 
             double get4 = await BestAsync(rounds, () => Task.WhenAll(Enumerable.Range(0, 4).Select(_ => DrainAsync(client, cid)))).ConfigureAwait(false);
 
+            ApacheFlightFigures? apache = apachePeerStart is null
+                ? null
+                : await ApacheFlightComparison.RunAsync(MixedTable.Schema, batches, rounds, Directory.CreateDirectory(Path.Combine(folder, "apache")).FullName, apachePeerStart).ConfigureAwait(false);
+
             double gb = bytes / 1e9;
             return new FlightBenchmarkResult
             {
+                Apache = apache,
                 TableBytes = bytes,
                 Chunks = put0.Batches.Count,
                 Rounds = rounds,

@@ -63,6 +63,9 @@ public sealed record FlightBenchmarkResult
     /// <summary>The HTTP/2 implementation measured: <c>arrowcid</c> (ours, both ends) or <c>kestrel+socketshttphandler</c>.</summary>
     public string Http2 { get; init; } = "arrowcid";
 
+    /// <summary>Against the standard .NET Flight server and client, when the run measured them.</summary>
+    public ApacheFlightFigures? Apache { get; init; }
+
     /// <summary>Where the node's repository was.</summary>
     public string Repository { get; init; } = string.Empty;
 }

@@ -66,7 +66,9 @@ internal static class FlightCommands
             int mib = Math.Clamp(parse.GetValue(size), 1, 1536);
             string scratch = IpcBenchmark.DefaultScratchRoot();
             bool kestrel = parse.GetValue(http2) == "kestrel";
-            var r = FlightBenchmark.RunAsync(mib * (1L << 20), Math.Clamp(parse.GetValue(rounds), 1, 20), scratch, kestrel).GetAwaiter().GetResult();
+            var r = FlightBenchmark.RunAsync(
+                mib * (1L << 20), Math.Clamp(parse.GetValue(rounds), 1, 20), scratch, kestrel,
+                peerArguments => SelfProcess.StartInfo(["bench", "flight-peer", .. peerArguments])).GetAwaiter().GetResult();
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(WireJson.ToIndentedText(
@@ -90,7 +92,13 @@ internal static class FlightCommands
                         BenchFigures.Round(r.PutCpuSecondsPerGb),
                         r.DoGetGoalMet,
                         r.DoPutGoalMet,
-                        r.Repository),
+                        r.Repository,
+                        BenchFigures.Round(r.Apache!.DoGetServerCpuRatioVsApache),
+                        BenchFigures.Round(r.Apache.OursServerCpuSecondsPerGb),
+                        BenchFigures.Round(r.Apache.ApacheServerCpuSecondsPerGb),
+                        BenchFigures.Round(r.Apache.ApacheBatchesGbpsRatio),
+                        BenchFigures.Round(r.Apache.OurClientApacheBatchesGbps),
+                        BenchFigures.Round(r.Apache.ApacheClientGbps)),
                     WireJsonContext.Default.FlightBenchReport));
                 return ExitCodes.Ok;
             }
@@ -104,10 +112,27 @@ internal static class FlightCommands
             console.Out.WriteLine($"local put             {F(r.PutGbps)} GB/s  (ContentRepository.PutStream: canonicalised, hashed, stored durably; the batch new to the repository)");
             console.Out.WriteLine($"DoPut, 1 stream       {F(r.DoPutGbps)} GB/s  ({F(r.DoPutRatio)}x local put; goal >= 0.5x: {(r.DoPutGoalMet ? "met" : "MISSED")})");
             console.Out.WriteLine($"CPU per GB            DoPut {F(r.DoPutCpuSecondsPerGb)} s, local put {F(r.PutCpuSecondsPerGb)} s");
+            console.Out.WriteLine($"server CPU per GB     our node {F(r.Apache!.OursServerCpuSecondsPerGb)} s, Apache.Arrow.Flight.AspNetCore {F(r.Apache.ApacheServerCpuSecondsPerGb)} s  ({F(r.Apache.DoGetServerCpuRatioVsApache)}x; goal <= 0.5x), both read by the Apache client in another process");
+            console.Out.WriteLine($"Apache.Arrow batches  our client {F(r.Apache.OurClientApacheBatchesGbps)} GB/s (verified), Apache client {F(r.Apache.ApacheClientGbps)} GB/s  ({F(r.Apache.ApacheBatchesGbpsRatio)}x; goal >= 3x)");
             return ExitCodes.Ok;
         });
         bench.Subcommands.Add(command);
+        bench.Subcommands.Add(BenchPeer(console));
         return bench;
+    }
+
+    /// <summary>The peer process of <c>bench flight</c> (hidden): our node and an Apache.Arrow.Flight server until stdin closes.</summary>
+    private static Command BenchPeer(CliConsole console)
+    {
+        var dir = new Option<string>("--dir") { Description = "Scratch folder", Required = true };
+        var command = new Command("flight-peer", "The second process of 'arrowcid bench flight' (not for direct use)") { dir };
+        command.Hidden = true;
+        command.SetAction(parse =>
+        {
+            ApacheFlightPeer.RunAsync(parse.GetRequiredValue(dir), console.Out, Console.In).GetAwaiter().GetResult();
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     /// <summary>

@@ -303,19 +303,7 @@ internal static class ShmCommands
         return command;
     }
 
-    /// <summary>This same program as a child process: the apphost itself, or dotnet with our assembly.</summary>
-    private static ProcessStartInfo PeerStart(IReadOnlyList<string> peerArguments)
-    {
-        string host = Environment.ProcessPath ?? throw new CliException("cannot find this program's path to start the benchmark peer");
-        var arguments = new List<string>();
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-        {
-            arguments.Add(Assembly.GetEntryAssembly()?.Location ?? throw new CliException("cannot find arrowcid.dll to start the benchmark peer"));
-        }
-
-        arguments.AddRange(["shm", "bench-peer", .. peerArguments]);
-        return new ProcessStartInfo(host, arguments);
-    }
+    private static ProcessStartInfo PeerStart(IReadOnlyList<string> peerArguments) => SelfProcess.StartInfo(["shm", "bench-peer", .. peerArguments]);
 
     private static ShmReport Report(ShmBenchmarkResult r) => new(
         Round(r.RoundTripsPerSecond1KiB),
