@@ -17,7 +17,10 @@ namespace ArrowCid.Flight.Service;
 /// it completes; every batch received is acknowledged by a PutResult {"rows","chunks":[{"cid","rows","bytes"}…]}
 /// naming the chunks it completed, once they are durable; at the end the last chunk and the table's
 /// manifest tree are stored, the table recorded as the next version of the name when one was given,
-/// and acknowledged with {"chunks":[…],"dataset",…} (plus "name" and "version"). A chunk is
+/// and acknowledged with {"chunks":[…],"dataset",…} (plus "name" and "version"). One acknowledgement
+/// is written at a time and reading goes on while it is sent: the batches received meanwhile are
+/// acknowledged together by the next one ("rows" counting them all), so a client that reads no result
+/// until it has sent everything never waits on a server that waits on it. A chunk is
 /// acknowledged only after it is on disk and registered, so an acknowledged put survives any later
 /// failure; the writer's pins keep the chunks from a concurrent gc until the table does. A put that ends early (the client cancels,
 /// a batch is refused) leaves its batches registered but unpinned.
@@ -38,6 +41,7 @@ internal static class FlightPutSession
         TableWriter? writer = null;
         // The last batch, when the writer may hold its rows in place (see AddInPlace).
         RecordBatch? inPlace = null;
+        var acknowledgements = new AcknowledgementQueue(responses, context.CancellationToken);
         try
         {
             while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
@@ -94,19 +98,11 @@ internal static class FlightPutSession
                     requests.ReleaseCurrent();
                 }
 
-                // One acknowledgement per batch received: its rows and the chunks it completed (stored).
-                // When the client has sent its whole stream it waits for nothing before sending more,
-                // so the acknowledgement can go with the next write (at the end, the last result and
-                // the status): one socket write, and one wake-up of the client, per small put.
-                var acknowledgement = new PutResult
-                {
-                    AppMetadata = FlightBodies.Json(
-                        new PutResultBody(StoredBatch.Entries(completed), null, rows, null, null, null, null),
-                        WireJsonContext.Default.PutResultBody),
-                };
-                await (requests.IsReceivedWhole
-                    ? responses.WriteBufferedAsync(acknowledgement, context.CancellationToken)
-                    : responses.WriteAsync(acknowledgement, context.CancellationToken)).ConfigureAwait(false);
+                // The batch's rows and the chunks it completed (stored) are acknowledged by the next
+                // result to go out. When the client has sent its whole stream it waits for nothing
+                // before sending more, so the result can go with the next write (at the end, the last
+                // result and the status): one socket write, and one wake-up of the client, per small put.
+                await acknowledgements.AddAsync(completed, rows, requests.IsReceivedWhole).ConfigureAwait(false);
             }
 
             var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
@@ -114,6 +110,7 @@ internal static class FlightPutSession
             int acknowledged = writer.Chunks.Count;
             // Waits for the group commit without holding a thread, so concurrent puts share groups.
             var put = await writer.FinishAsync().ConfigureAwait(false);
+            await acknowledgements.FlushAsync().ConfigureAwait(false);
             // The last message: it goes with the call's status in one write.
             await responses.WriteBufferedAsync(new PutResult
             {
@@ -127,6 +124,60 @@ internal static class FlightPutSession
         {
             writer?.Dispose();
             inPlace?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The acknowledgements of one put: at most one being written; what batches bring while it is
+    /// sent is merged into the next (its chunks in order, its rows summed), so the number of results
+    /// waiting is one however long the client takes to read them.
+    /// </summary>
+    private sealed class AcknowledgementQueue(IServerStreamWriter<PutResult> responses, CancellationToken cancellation)
+    {
+        private readonly List<ChunkEntry> _chunks = [];
+        private long _rows;
+        private bool _pending;
+        private Task _writing = Task.CompletedTask;
+
+        /// <summary>Adds a batch's acknowledgement; sends what is pending unless a result is still being written.</summary>
+        public async Task AddAsync(IReadOnlyList<StoredBatch> completed, long rows, bool receivedWhole)
+        {
+            _chunks.AddRange(StoredBatch.Entries(completed));
+            _rows += rows;
+            _pending = true;
+            if (!_writing.IsCompleted)
+            {
+                return;
+            }
+
+            // Observes the last write's failure (the call is over then).
+            await _writing.ConfigureAwait(false);
+            PutResult result = Take();
+            // A buffered write completes at once and goes out with the next one.
+            _writing = receivedWhole ? responses.WriteBufferedAsync(result, cancellation) : responses.WriteAsync(result, cancellation);
+        }
+
+        /// <summary>Waits for the result being written and sends what is still pending (before the final result).</summary>
+        public async Task FlushAsync()
+        {
+            await _writing.ConfigureAwait(false);
+            if (_pending)
+            {
+                _writing = responses.WriteBufferedAsync(Take(), cancellation);
+                await _writing.ConfigureAwait(false);
+            }
+        }
+
+        private PutResult Take()
+        {
+            var result = new PutResult
+            {
+                AppMetadata = FlightBodies.Json(new PutResultBody([.. _chunks], null, _rows, null, null, null, null), WireJsonContext.Default.PutResultBody),
+            };
+            _chunks.Clear();
+            _rows = 0;
+            _pending = false;
+            return result;
         }
     }
 }

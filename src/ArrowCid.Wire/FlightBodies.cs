@@ -12,13 +12,13 @@ namespace ArrowCid.Wire;
 public sealed record ChunkEntry(string Cid, long Rows, long Bytes);
 
 /// <summary>
-/// A DoPut's PutResult app_metadata. One per batch received: the chunks it completed and the rows
-/// received so far. The last one also names the table (<paramref name="Dataset"/>) with its totals
+/// A DoPut's PutResult app_metadata. One per batch received, or per several received while the
+/// previous result was being sent: the chunks they completed and their rows. The last one also names the table (<paramref name="Dataset"/>) with its totals
 /// and, for a put under a name, the version it became.
 /// </summary>
 /// <param name="Chunks">Chunks completed (stored) since the previous result, in row order.</param>
 /// <param name="Dataset">The table's CID; only in the last result.</param>
-/// <param name="Rows">Rows received so far; in the last result, the table's rows.</param>
+/// <param name="Rows">Rows of the batches this result acknowledges; in the last result, the table's rows.</param>
 /// <param name="Bytes">The table's chunk bytes; only in the last result.</param>
 /// <param name="Batches">The table's chunks; only in the last result.</param>
 /// <param name="Name">The name it became a version of.</param>

@@ -144,6 +144,36 @@ public sealed class ApacheFlightClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_put_that_reads_no_acknowledgement_until_it_has_sent_everything_completes()
+    {
+        // Thousands of batches, their acknowledgements unread until the end: more requests than the
+        // node's stream window takes in (16 MiB) and more results than the client's response window
+        // holds (64 KiB), so a node that waited for each result to go out before reading on would
+        // wait for the client, which waits for it.
+        var sent = Enumerable.Range(0, 6000).Select(k => Batch(512, k * 512L)).ToList();
+        var put = await Client.StartPut(ApacheFlight.FlightDescriptor.CreatePathDescriptor("apache", "unread"), sent[0].Schema);
+        foreach (var batch in sent)
+        {
+            await put.RequestStream.WriteAsync(batch);
+        }
+
+        await put.RequestStream.CompleteAsync();
+        var acknowledgements = new List<System.Text.Json.JsonElement>();
+        while (await put.ResponseStream.MoveNext())
+        {
+            acknowledgements.Add(System.Text.Json.JsonDocument.Parse(put.ResponseStream.Current.ApplicationMetadata.ToByteArray()).RootElement);
+        }
+
+        // Every row is acknowledged (results sent while others waited cover several batches), then the table.
+        long rows = sent.Sum(b => (long)b.Length);
+        Assert.Equal(rows, acknowledgements.SkipLast(1).Sum(a => a.GetProperty("rows").GetInt64()));
+        Assert.Equal(rows, acknowledgements[^1].GetProperty("rows").GetInt64());
+        var info = await Client.GetInfo(ApacheFlight.FlightDescriptor.CreatePathDescriptor("apache", "unread"));
+        Assert.Equal(rows, info.TotalRecords);
+        sent.ForEach(b => b.Dispose());
+    }
+
+    [Fact]
     public async Task It_handshakes_for_a_token_then_pins_by_DoAction_and_follows_puts_by_DoExchange()
     {
         await using var secured = await FlightNodeFixture.StartAsync(new ArrowCid.Node.NodeOptions
