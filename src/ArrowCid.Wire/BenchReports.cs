@@ -163,6 +163,7 @@ public sealed record FlightBenchReport(
     string Repository,
     double DogetServerCpuRatioVsApache,
     double DogetServerCpuSPerGb,
+    double DogetServerCpuSPerGbOurClient,
     double ApacheServerCpuSPerGb,
     double ApacheBatchesGbpsRatio,
     double OurClientApacheBatchesGbps,
