@@ -15,6 +15,9 @@ internal static class ExitCodes
 
     /// <summary>The command line itself is wrong.</summary>
     public const int Usage = 2;
+
+    /// <summary>Something failed that no input should cause (a bug): one line, the trace under <c>--verbose</c>.</summary>
+    public const int Internal = 3;
 }
 
 /// <summary>An expected failure whose message is shown to the user as it is (one line, no stack trace).</summary>
@@ -34,11 +37,17 @@ internal static class CliErrors
     public static bool IsExpected(Exception exception) => exception is
         CliException or Bench.BenchmarkException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IOException
             or UnauthorizedAccessException or DllNotFoundException or TimeoutException
-            or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException or Repository.Export.TableSchemaMismatchException;
+            or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException or Repository.Export.TableSchemaMismatchException
+        || Repository.StorageFaults.IsFull(exception) || Repository.StorageFaults.IsRegistryDamaged(exception);
 
     /// <summary>The one-line text of an expected failure.</summary>
     public static string Describe(Exception exception) => OneLine(exception switch
     {
+        // Said before the exception's own text, which names a staging file or SQLite's code.
+        _ when Repository.StorageFaults.IsFull(exception) =>
+            "the disk is full: free space on it (arrowcid gc removes what no pin or name keeps) and run the command again",
+        _ when Repository.StorageFaults.IsRegistryDamaged(exception) =>
+            "the repository's registry (registry.db in the repository folder) is damaged or not a database: restore it from a backup, or move it aside and the next command rebuilds its block rows from the commit log (names, versions, tags and pins are not rebuilt yet)",
         // Unknown content: the CID is all the user gave, so it is all the message needs.
         BlockNotFoundException { Cid: { } cid } => $"not found: {cid}",
         FileNotFoundException => "no such file",
@@ -61,6 +70,19 @@ internal static class CliErrors
         {
             throw new CliException($"{subject}: {Describe(e)}", e);
         }
+    }
+
+    /// <summary>
+    /// The line for a failure no input should cause: its message (the innermost's when it wraps
+    /// another) and what to do; under <c>--verbose</c> the whole exception follows.
+    /// </summary>
+    public static string DescribeUnexpected(Exception exception, bool verbose)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        Exception cause = exception is System.Reflection.TargetInvocationException or AggregateException && exception.InnerException is { } inner ? inner : exception;
+        return verbose
+            ? $"internal error: {cause}"
+            : $"internal error: {OneLine(cause.Message)} (a bug: run again with --verbose for the trace, and report it)";
     }
 
     /// <summary>Writes <c>arrowcid: message</c> on one line of <paramref name="error"/>.</summary>

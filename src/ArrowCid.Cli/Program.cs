@@ -10,7 +10,8 @@ internal static class Program
 
     /// <summary>
     /// Runs one command line against <paramref name="console"/>: 0 on success, 1 when the command
-    /// fails (a one-line message on stderr), 2 when the command line is wrong.
+    /// fails (a one-line message on stderr), 2 when the command line is wrong, 3 when something
+    /// failed that no input should cause (one line too; the trace only under <c>--verbose</c>).
     /// </summary>
     public static int Run(string[] args, CliConsole console)
     {
@@ -42,11 +43,30 @@ internal static class Program
             CliErrors.Report(console.Error, CliErrors.Describe(e));
             return ExitCodes.Failure;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            bool verbose = parse.GetValue<bool>(VerboseName);
+            string line = CliErrors.DescribeUnexpected(e, verbose);
+            if (verbose)
+            {
+                console.Error.WriteLine($"arrowcid: {line}");
+                console.Error.Flush();
+            }
+            else
+            {
+                CliErrors.Report(console.Error, line);
+            }
+
+            return ExitCodes.Internal;
+        }
         finally
         {
             console.Out.Flush();
         }
     }
+
+    /// <summary><c>--verbose</c>, on every command: the whole exception when a command fails unexpectedly.</summary>
+    private const string VerboseName = "--verbose";
 
     /// <summary>The root command with every subcommand (tests walk it to check each one).</summary>
     internal static RootCommand CreateRootCommand(CliConsole console)
@@ -55,6 +75,11 @@ internal static class Program
         var root = new RootCommand("arrowcid: exchange Apache Arrow record batches by content")
         {
             repository.Option,
+            new Option<bool>(VerboseName)
+            {
+                Description = "When a command fails unexpectedly, print the whole exception (stack trace) instead of one line",
+                Recursive = true,
+            },
             IpcCommands.Create(console),
             IntegrationCommands.Create(console),
             QuickstartCommand.Create(console, repository),

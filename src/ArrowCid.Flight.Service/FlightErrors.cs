@@ -46,12 +46,21 @@ internal static class FlightErrors
     {
         OperationCanceledException => null,
         BlockNotFoundException { Cid: { } cid } => new RpcException(StatusCode.NotFound, $"not found: {cid}"),
-        _ when NodeException.KindOf(e) is { } kind => new RpcException(StatusOf(kind), e.Message),
+        _ when NodeException.KindOf(e) is { } kind => new RpcException(StatusOf(kind), NodeException.MessageOf(e, kind)),
         ArgumentException or System.Text.Json.JsonException or OverflowException or InvalidCastException => new RpcException(StatusCode.InvalidArgument, e.Message),
         TimeoutException => new RpcException(StatusCode.Unavailable, e.Message),
-        IOException or UnauthorizedAccessException => new RpcException(StatusCode.Internal, $"storage failure: {e.Message}"),
-        _ => new RpcException(StatusCode.Internal, $"{e.GetType().Name}: {e.Message}"),
+        // The node's own faults: the client learns that much; the cause, which may name paths and
+        // types, goes to the node's log.
+        IOException or UnauthorizedAccessException => Logged(e, "the node could not read or write its storage"),
+        _ => Logged(e, "the node failed to answer"),
     };
+
+    private static RpcException Logged(Exception e, string what)
+    {
+        string id = Guid.NewGuid().ToString("N")[..12];
+        Console.Error.WriteLine($"arrowcid flight: {what} ({id}): {e}");
+        return new RpcException(StatusCode.Internal, $"{what}; its log has the cause under {id}");
+    }
 
     /// <summary>The gRPC status of each kind of node error (docs/flight.md).</summary>
     public static StatusCode StatusOf(NodeErrorKind kind) => kind switch
@@ -62,6 +71,7 @@ internal static class FlightErrors
         NodeErrorKind.PermissionDenied => StatusCode.PermissionDenied,
         NodeErrorKind.Unavailable => StatusCode.Unavailable,
         NodeErrorKind.DataLoss => StatusCode.DataLoss,
+        NodeErrorKind.StorageFull => StatusCode.ResourceExhausted,
         _ => StatusCode.Internal,
     };
 

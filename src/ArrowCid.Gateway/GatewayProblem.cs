@@ -73,7 +73,7 @@ internal static class GatewayProblem
                 context.Response.Headers.RetryAfter = RegistryRetrySeconds;
             }
 
-            await WriteAsync(context, StatusOf(kind), e.Message).ConfigureAwait(false);
+            await WriteAsync(context, StatusOf(kind), NodeException.MessageOf(e, kind)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -99,6 +99,7 @@ internal static class GatewayProblem
         NodeErrorKind.FailedPrecondition => StatusCodes.Status409Conflict,
         NodeErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
         NodeErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        NodeErrorKind.StorageFull => StatusCodes.Status507InsufficientStorage,
         _ => StatusCodes.Status500InternalServerError,
     };
 

@@ -59,6 +59,8 @@ internal static unsafe class NativeErrors
         ObjectDisposedException => NativeResult.Closed,
         ArgumentException or FormatException or Repository.Export.TableSchemaMismatchException => NativeResult.InvalidArgument,
         IOException or UnauthorizedAccessException => NativeResult.Io,
+        // A full registry database is a full disk too, whatever layer noticed.
+        _ when Repository.StorageFaults.IsFull(e) => NativeResult.Io,
         _ => NativeResult.Internal,
     };
 

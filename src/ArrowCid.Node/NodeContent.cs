@@ -29,7 +29,15 @@ public sealed class NodeContent(ContentRepository content, ShmStore? sharedMemor
     private readonly ConcurrentDictionary<Cid, BlockKind?> _rawKinds = new();
 
     /// <summary>Reads blocks from the repository, then the shared-memory store: the repository's own reader when there is no store.</summary>
-    public BlockReader Reader { get; } = sharedMemory is null ? content.Reader : new BlockReader(content.Repository.Blocks, sharedMemory);
+    public BlockReader Reader { get; } = sharedMemory is null ? content.Reader : ReaderWithSharedMemory(content, sharedMemory);
+
+    // A reader of its own, told of the repository's deletions like the repository's reader is.
+    private static BlockReader ReaderWithSharedMemory(ContentRepository content, ShmStore sharedMemory)
+    {
+        var reader = new BlockReader(content.Repository.Blocks, sharedMemory);
+        content.Repository.BlockDeleted += reader.Forget;
+        return reader;
+    }
 
     /// <summary>
     /// What the registry would say of a batch this node holds only in its shared-memory store

@@ -30,6 +30,9 @@ public enum NodeErrorKind
 
     /// <summary>A stored block no longer hashes to its CID (DATA_LOSS, 500 saying so).</summary>
     DataLoss,
+
+    /// <summary>The node's storage (its disk, quota or registry database) is full: writes are refused until space is freed, reads go on (RESOURCE_EXHAUSTED, 507).</summary>
+    StorageFull,
 }
 
 /// <summary>A request the node refuses or cannot serve, with the <see cref="NodeErrorKind"/> every face maps.</summary>
@@ -58,6 +61,17 @@ public class NodeException : Exception
     /// <summary>What kind of failure this is.</summary>
     public NodeErrorKind Kind { get; }
 
+    /// <summary>
+    /// What a client is told of <paramref name="error"/>, of kind <paramref name="kind"/>: the message of
+    /// what the node and the layers below wrote for callers, but for a full storage a fixed line, since
+    /// the file system's own text names the node's paths.
+    /// </summary>
+    public static string MessageOf(Exception error, NodeErrorKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return kind == NodeErrorKind.StorageFull && error is not NodeException ? Repository.StorageFaults.FullMessage : error.Message;
+    }
+
     /// <summary>NOT_FOUND, naming what is missing.</summary>
     public static NodeException NotFound(string what) => new(NodeErrorKind.NotFound, $"not found: {what}");
 
@@ -77,6 +91,7 @@ public class NodeException : Exception
         BlockNotFoundException or DatasetNotFoundException => NodeErrorKind.NotFound,
         RegistryUnavailableException => NodeErrorKind.Unavailable,
         BlockCorruptedException => NodeErrorKind.DataLoss,
+        _ when Repository.StorageFaults.IsFull(error) => NodeErrorKind.StorageFull,
         ContentFormatException or ArrowFormatException or FormatException => NodeErrorKind.InvalidArgument,
         _ => null,
     };

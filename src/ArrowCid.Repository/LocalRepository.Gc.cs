@@ -37,7 +37,10 @@ public sealed partial class LocalRepository
     /// <param name="location">This node's location in <paramref name="shared"/>, if known.</param>
     /// <param name="replication">How many copies the nodes keep, and how another node's copy is verified; null: every retained block is kept here.</param>
     /// <returns>What was removed.</returns>
-    public GcReport Gc(IRegistry? shared = null, string? location = null, GcReplication? replication = null)
+    public GcReport Gc(IRegistry? shared = null, string? location = null, GcReplication? replication = null) =>
+        _reserve.FreeingSpace(() => Collect(shared, location, replication));
+
+    private GcReport Collect(IRegistry? shared, string? location, GcReplication? replication)
     {
         // This instance's queued rows hold the shared lock until applied: apply them (or fail with the registry's error) first.
         WaitApplied();

@@ -47,7 +47,7 @@ public sealed partial class LocalRepository
                 TempFiles = temps,
                 TornPackTails = tornTails,
             };
-            return repair ? Repair(report) : report;
+            return repair ? _reserve.FreeingSpace(() => Repair(report)) : report;
         }
     }
 

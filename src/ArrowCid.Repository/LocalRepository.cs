@@ -40,6 +40,9 @@ public sealed partial class LocalRepository : IDisposable
     // The commit protocol: groups logged in the packs, applied to the registry after, replayed after a crash.
     private readonly CommitLog _log;
 
+    // Room for the commands that free space, given back when the disk is full (see SpaceReserve).
+    private readonly SpaceReserve _reserve;
+
     /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
     /// <param name="root">The repository folder.</param>
     /// <param name="options">Settings; defaults when null.</param>
@@ -62,7 +65,16 @@ public sealed partial class LocalRepository : IDisposable
 
         // Groups whose registry commit a crash lost are restored from the packs of dead writers.
         _log.Replay(everyPack: false);
+        _reserve = new SpaceReserve(Path.Combine(Root, SpaceReserve.FileName), options.SpaceReserveBytes);
+        _reserve.TryTake();
     }
+
+    /// <summary>
+    /// Raised after a block is deleted (by gc, delete or repair), for readers other than
+    /// <see cref="Reader"/> over the same blocks: a mapping they keep would hold the deleted file's
+    /// space until the CID was next opened.
+    /// </summary>
+    public event Action<Cid>? BlockDeleted;
 
     /// <summary>How many group commits (one log entry and one pack sync each) this instance has made.</summary>
     public long CommitGroups => _commits.Groups;
@@ -299,13 +311,13 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>Unpins a registered block; the next <see cref="Gc"/> may remove it.</summary>
     /// <param name="cid">The CID.</param>
     /// <returns>False when the CID is not registered.</returns>
-    public bool Unpin(Cid cid)
+    public bool Unpin(Cid cid) => _reserve.FreeingSpace(() =>
     {
         using (_lock.Shared())
         {
             return _registry.Unpin(cid);
         }
-    }
+    });
 
     /// <summary>
     /// Records a registered CID as the next version of a dataset name (see
@@ -399,6 +411,7 @@ public sealed partial class LocalRepository : IDisposable
         File.Delete(path);
         // A kept mapping would hold the deleted file's space until the CID was next opened.
         Reader.Forget(cid);
+        BlockDeleted?.Invoke(cid);
         Arrow.IO.DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
         return size;
     }
@@ -408,6 +421,7 @@ public sealed partial class LocalRepository : IDisposable
         Blocks.TryGetSize(cid, out long size);
         bool deleted = Blocks.Delete(cid);
         Reader.Forget(cid);
+        BlockDeleted?.Invoke(cid);
         return deleted ? size : 0;
     }
 }

@@ -19,6 +19,13 @@ public sealed record LocalRepositoryOptions
     /// </summary>
     public int PackThreshold { get; init; } = DefaultPackThreshold;
 
+    /// <summary>
+    /// Bytes set aside in the repository folder (the file <c>space-reserve</c>) so that gc, unpin and
+    /// repair can free space on a full disk: they give the reserve back when the disk is full and
+    /// try again. 0 keeps no reserve. Default 2 MiB, room for the registry's journal.
+    /// </summary>
+    public long SpaceReserveBytes { get; init; } = 2 << 20;
+
     /// <summary>The default <see cref="PackThreshold"/>.</summary>
     public const int DefaultPackThreshold = 64 << 10;
 }

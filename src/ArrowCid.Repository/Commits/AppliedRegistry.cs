@@ -15,7 +15,7 @@ namespace ArrowCid.Repository;
 internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier) : IRegistry
 {
     /// <inheritdoc/>
-    public long LatestSequence => Applied().LatestSequence;
+    public long LatestSequence => Readable().LatestSequence;
 
     /// <inheritdoc/>
     public BlockRecord Upsert(BlockRecord record) => Applied().Upsert(record);
@@ -24,13 +24,13 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records) => Applied().UpsertAll(records);
 
     /// <inheritdoc/>
-    public BlockRecord? Find(Cid cid) => Applied().Find(cid);
+    public BlockRecord? Find(Cid cid) => Readable().Find(cid) ?? applier.FindQueued(cid);
 
     /// <inheritdoc/>
-    public bool Contains(Cid cid) => Applied().Contains(cid);
+    public bool Contains(Cid cid) => Readable().Contains(cid) || applier.FindQueued(cid) is not null;
 
     /// <inheritdoc/>
-    public IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) => Applied().List(query);
+    public IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) => Readable().List(query);
 
     /// <inheritdoc/>
     public IReadOnlyList<Cid> ListCids() => Applied().ListCids();
@@ -70,19 +70,19 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public NamedVersion? AddVersion(string name, Cid cid) => Applied().AddVersion(name, cid);
 
     /// <inheritdoc/>
-    public NamedVersion? FindVersion(string name, long? version = null) => Applied().FindVersion(name, version);
+    public NamedVersion? FindVersion(string name, long? version = null) => Readable().FindVersion(name, version);
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListNames() => Applied().ListNames();
+    public IReadOnlyList<NamedVersion> ListNames() => Readable().ListNames();
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListVersions(string name) => Applied().ListVersions(name);
+    public IReadOnlyList<NamedVersion> ListVersions(string name) => Readable().ListVersions(name);
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListVersionsOf(Cid cid) => Applied().ListVersionsOf(cid);
+    public IReadOnlyList<NamedVersion> ListVersionsOf(Cid cid) => Readable().ListVersionsOf(cid);
 
     /// <inheritdoc/>
-    public IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000) => Applied().ChangesSince(sequence, limit);
+    public IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000) => Readable().ChangesSince(sequence, limit);
 
     /// <summary>Closes the registry (the repository closes the applier first, see <see cref="LocalRepository.Dispose"/>).</summary>
     public void Dispose() => inner.Dispose();
@@ -90,6 +90,24 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     private IRegistry Applied()
     {
         applier.WaitApplied();
+        return inner;
+    }
+
+    // For reads that serve callers: the registry with every queued row applied, or, when the disk
+    // is too full to apply them, as it is (Find and Contains also look at the queued rows, so an
+    // acknowledged put stays readable). What decides what to keep or delete (ListRetained, ListCids,
+    // GetLinkingDatasets) and every write waits for the rows strictly, through Applied.
+    private IRegistry Readable()
+    {
+        try
+        {
+            applier.WaitApplied();
+        }
+        catch (Exception e) when (StorageFaults.IsFull(e))
+        {
+            // Served from what is applied; the rows stay queued (and logged) until there is room.
+        }
+
         return inner;
     }
 }

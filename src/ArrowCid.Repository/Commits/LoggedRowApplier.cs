@@ -61,6 +61,32 @@ internal sealed class LoggedRowApplier(ILoggedCommits logged, Func<ulong, long, 
     // Whether every queued group is applied (no wait needed before reading the registry).
     private bool UpToDate => Volatile.Read(ref _applied) == Volatile.Read(ref _queued);
 
+    /// <summary>The latest queued (logged, not yet applied) record of <paramref name="cid"/>, if any.</summary>
+    public BlockRecord? FindQueued(Cid cid)
+    {
+        if (UpToDate)
+        {
+            return null;
+        }
+
+        lock (_queueGate)
+        {
+            for (int g = _queue.Count - 1; g >= 0; g--)
+            {
+                var records = _queue[g].Records;
+                for (int r = records.Count - 1; r >= 0; r--)
+                {
+                    if (records[r].Cid == cid)
+                    {
+                        return records[r];
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Queues a synced group for the registry and makes sure an apply will run.</summary>
     /// <param name="group">The group, holding the shared lock until it is applied.</param>
     public void Enqueue(LoggedGroup group)

@@ -1,0 +1,71 @@
+namespace ArrowCid.Repository;
+
+/// <summary>
+/// Space set aside in the repository folder (one preallocated file) for the commands that free
+/// space. When the disk fills, a put fails cleanly, but deleting rows also needs room: SQLite
+/// writes its journal before it frees a page. So gc, unpin and repair, when the disk is full, give
+/// the reserve back and try once more, and the reserve is taken again when there is room (after
+/// they freed some, or the next time the repository opens). Elasticsearch and etcd keep such a
+/// margin below the disk's size for the same reason.
+/// </summary>
+internal sealed class SpaceReserve(string path, long bytes)
+{
+    /// <summary>The reserve file's name in the repository folder.</summary>
+    public const string FileName = "space-reserve";
+
+    /// <summary>Sets the reserve aside unless it is there already or there is no room for it (then later).</summary>
+    public void TryTake()
+    {
+        if (bytes <= 0 || (File.Exists(path) && new FileInfo(path).Length == bytes))
+        {
+            return;
+        }
+
+        try
+        {
+            // Preallocated (fallocate): the blocks are really the reserve's, not a sparse promise.
+            using var file = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Create,
+                Access = FileAccess.Write,
+                PreallocationSize = bytes,
+            });
+            file.SetLength(bytes);
+        }
+        catch (IOException)
+        {
+            // No room now (.NET reports a failed preallocation in words of its own): a partial
+            // reserve would only take what others need. Taken again later.
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/>; on a full disk gives the reserve back and runs it once more; then sets the reserve aside again if it can.</summary>
+    public T FreeingSpace<T>(Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (StorageFaults.IsFull(e) && Release())
+        {
+            return action();
+        }
+        finally
+        {
+            TryTake();
+        }
+    }
+
+    private bool Release()
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+}
