@@ -97,7 +97,8 @@ internal static class ContentCommands
         });
     }
 
-    private static IEnumerable<RecordBatch> ReadAll(BatchInput source, Action<double> advance)
+    /// <summary>The input's batches, each disposed once the consumer moves on, progress told after each.</summary>
+    internal static IEnumerable<RecordBatch> ReadAll(BatchInput source, Action<double> advance)
     {
         while (source.ReadNext() is { } batch)
         {

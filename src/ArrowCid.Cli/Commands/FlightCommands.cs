@@ -5,6 +5,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Wire;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Bench;
+using ArrowCid.Cli.Inputs;
 using ArrowCid.Bench.Flight;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Flight.Client;
@@ -261,16 +262,19 @@ internal static class FlightCommands
 
     private static Command Put(CliConsole console, FlightConnectionOptions connection)
     {
-        var input = new Argument<string>("input") { Description = "An Arrow IPC stream or file ('-' for stdin)" };
+        var input = new Argument<string>("input") { Description = "Arrow IPC (stream or file), Parquet or CSV, as 'put' takes them ('-' for stdin)" };
         var tags = TagOption.Create("Tag every stored block KEY=VALUE (repeatable)");
         var name = NameOption.Create("Record the dataset as the next version of NAME on the node (sent as a PATH [NAME] descriptor)");
-        var command = new Command("put", "Send an Arrow IPC stream or file to the node (DoPut); prints each batch's CID and the dataset's") { input, tags, name };
+        var command = new Command("put", "Send Arrow IPC, Parquet or CSV data to the node (DoPut); prints each batch's CID and the dataset's") { input, tags, name };
+        // The one input dispatch 'put' uses: the same formats and options, whatever the table goes to.
+        var inputs = new InputOptions();
+        inputs.AddTo(command);
         command.SetAction(parse => Call(parse, connection, async client =>
         {
-            using var source = IpcSource.Open(parse.GetValue(input)!, console);
+            using var source = BatchInput.Open(parse.GetValue(input)!, console, inputs.Read(parse));
             var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name));
-            var summary = CliProgress.Run(console, $"sending {Path.GetFileName(source.Name)}", source.BatchCount, advance =>
-                client.PutAsync(descriptor, source.Schema, ReadAll(source, advance)).GetAwaiter().GetResult());
+            var summary = CliProgress.Run(console, $"sending {Path.GetFileName(source.Name)}", source.ProgressTotal, advance =>
+                client.PutAsync(descriptor, source.Schema, ContentCommands.ReadAll(source, advance)).GetAwaiter().GetResult());
             foreach (var batch in summary.Batches)
             {
                 console.Out.WriteLine($"batch {batch.Cid} {batch.Rows} rows {batch.Bytes} bytes");
@@ -382,19 +386,6 @@ internal static class FlightCommands
         }
 
         return ExitCodes.Ok;
-    }
-
-    private static IEnumerable<RecordBatch> ReadAll(IpcSource source, Action<double> advance)
-    {
-        while (source.ReadNext() is { } batch)
-        {
-            using (batch)
-            {
-                yield return batch;
-            }
-
-            advance(1);
-        }
     }
 
     /// <summary>The fetched chunks as one IPC stream (<see cref="TableStreamWriter"/>); the schema message is the first chunk's, each chunk's checked against it.</summary>

@@ -63,8 +63,41 @@ internal sealed class BatchInput : IDisposable
         {
             TableInputFormat.Parquet => InputFormat.Parquet,
             TableInputFormat.Csv => InputFormat.Csv,
-            _ => InputFormat.Arrow,
+            _ => SniffArrowOrParquet(path),
         };
+    }
+
+    // A file named neither .parquet nor .csv/.tsv is told apart by its first bytes: Arrow IPC (a
+    // file's magic, a stream's continuation marker or a pre-1.0 stream's message length) or Parquet's
+    // magic; anything else is refused here, saying what was expected, instead of failing deep in a decoder.
+    private static InputFormat SniffArrowOrParquet(string path)
+    {
+        Span<byte> head = stackalloc byte[8];
+        int read;
+        try
+        {
+            using var file = File.OpenRead(path);
+            read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Opening again reports it, naming the file.
+            return InputFormat.Arrow;
+        }
+
+        head = head[..read];
+        if (head.StartsWith("PAR1"u8))
+        {
+            return InputFormat.Parquet;
+        }
+
+        bool arrow = head.StartsWith("ARROW1"u8)
+            || head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFF, 0xFF, 0xFF])
+            || (read >= 4 && System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(head) is > 0 and < (1 << 24))
+            || read == 0;
+        return arrow
+            ? InputFormat.Arrow
+            : throw new CliException($"{path}: not Arrow IPC (a stream or a file) nor Parquet, by its first bytes; CSV is read from a .csv or .tsv name, or with --format csv");
     }
 
     /// <summary>Opens <paramref name="path"/> (or stdin for <c>-</c>) in the format <paramref name="settings"/> choose.</summary>
