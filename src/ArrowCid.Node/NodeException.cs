@@ -89,7 +89,7 @@ public class NodeException : Exception
     {
         NodeException node => node.Kind,
         BlockNotFoundException or DatasetNotFoundException => NodeErrorKind.NotFound,
-        RegistryUnavailableException => NodeErrorKind.Unavailable,
+        RegistryUnavailableException or Repository.RepositoryBusyException => NodeErrorKind.Unavailable,
         BlockCorruptedException => NodeErrorKind.DataLoss,
         _ when Repository.StorageFaults.IsFull(error) => NodeErrorKind.StorageFull,
         ContentFormatException or ArrowFormatException or FormatException => NodeErrorKind.InvalidArgument,

@@ -143,8 +143,15 @@ internal sealed class RepositoryLock
             {
                 return new FileStream(_path, FileMode.Open, access, share, bufferSize: 0);
             }
-            catch (IOException) when (clock.Elapsed < _timeout)
+            catch (IOException e) when (!StorageFaults.IsFull(e))
             {
+                if (clock.Elapsed >= _timeout)
+                {
+                    // .NET's own text ("the process cannot access the file …") says nothing of why or what to do.
+                    throw new RepositoryBusyException(
+                        $"the repository is busy: another process ({(access == FileAccess.ReadWrite ? "a put, gc or repair" : "a gc or repair")}) held its lock for more than {_timeout.TotalSeconds.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} s; try again when it has finished", e);
+                }
+
                 // The lock is taken non-blocking; back off briefly and try again.
                 Thread.Sleep(delay);
                 delay = Math.Min(delay * 2, 50);
@@ -165,4 +172,20 @@ internal sealed class RepositoryLock
             }
         }
     }
+}
+
+/// <summary>
+/// The repository's lock stayed held by another process (a put, gc or repair) past the lock timeout.
+/// An <see cref="IOException"/>, as the lock file's own failure was; try again later.
+/// </summary>
+public sealed class RepositoryBusyException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public RepositoryBusyException() : base("the repository is busy") { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public RepositoryBusyException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a message and the lock file's failure.</summary>
+    public RepositoryBusyException(string message, Exception innerException) : base(message, innerException) { }
 }

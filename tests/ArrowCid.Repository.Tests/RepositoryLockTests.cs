@@ -38,4 +38,18 @@ public sealed class RepositoryLockTests : IDisposable
             Assert.ThrowsAny<IOException>(() => collector.Exclusive().Dispose());
         }
     }
+
+    [Fact]
+    public void A_lock_held_past_the_timeout_says_the_repository_is_busy_and_what_to_do()
+    {
+        string path = Path.Combine(_folder.Path, LocalRepository.LockFileName);
+        var gc = new RepositoryLock(path, TimeSpan.FromSeconds(30));
+        var put = new RepositoryLock(path, TimeSpan.FromMilliseconds(50));
+        using (gc.Exclusive())
+        {
+            var busy = Assert.Throws<RepositoryBusyException>(() => put.Shared().Dispose());
+            Assert.StartsWith("the repository is busy: another process (a gc or repair) held its lock for more than 0.05 s; try again", busy.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(_folder.Path, busy.Message, StringComparison.Ordinal);
+        }
+    }
 }

@@ -1,8 +1,36 @@
 namespace ArrowCid.Cli.Tests;
 
-/// <summary>A failure no input should cause is one line and exit 3; the whole exception only under --verbose.</summary>
-public sealed class UnexpectedFailureTests
+/// <summary>
+/// Every failure is one line: a damaged registry names the file and the way out, a full disk says so,
+/// and a failure no input should cause is exit 3, the whole exception only under --verbose.
+/// </summary>
+public sealed class FailureLineTests : IDisposable
 {
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void A_damaged_registry_is_one_line_naming_the_file_and_the_repair_for_every_command()
+    {
+        string repo = _temp.File("repo");
+        string csv = _temp.File("t.csv");
+        File.WriteAllLines(csv, ["id,v", "1,2", "3,4"]);
+        Assert.Equal(0, CliRun.Run("put", "--repo", repo, csv, "--name", "t").ExitCode);
+        using (var registry = new FileStream(Path.Combine(repo, "registry.db"), FileMode.Open))
+        {
+            registry.SetLength(5000);
+        }
+
+        foreach (var command in new[] { new[] { "names" }, new[] { "ls" }, new[] { "verify" }, new[] { "verify", "--repair" }, new[] { "gc" } })
+        {
+            var result = CliRun.Run([.. command, "--repo", repo]);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Single(CliOutput.Lines(result.Error));
+            Assert.Contains("registry.db in the repository folder) is damaged", result.Error, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void An_unexpected_failure_is_one_line_unless_verbose()
     {
