@@ -115,7 +115,7 @@ public static class ApacheFlightComparison
                 TimeSpan cpu3 = CpuOf(peer);
                 for (int i = 0; i < repeats; i++)
                 {
-                    await DrainRawAsync(ourClient, put.Table).ConfigureAwait(false);
+                    await FlightBenchmark.DrainAsync(ourClient, put.Table).ConfigureAwait(false);
                 }
 
                 oursRawCpu += CpuOf(peer) - cpu3;
@@ -212,20 +212,6 @@ public static class ApacheFlightComparison
         if (rows == 0)
         {
             throw new BenchmarkException($"{string.Join('/', descriptor.Paths)} came back empty");
-        }
-    }
-
-    private static async Task DrainRawAsync(FlightClient client, Cid table)
-    {
-        long bytes = 0;
-        await foreach (var data in client.GetRawAsync(table).ConfigureAwait(false))
-        {
-            bytes += data.DataBody.Length;
-        }
-
-        if (bytes == 0)
-        {
-            throw new BenchmarkException($"{table} came back empty");
         }
     }
 

@@ -253,7 +253,8 @@ public static class FlightBenchmark
         return best;
     }
 
-    private static async Task DrainAsync(FlightClient client, Cid cid)
+    /// <summary>A raw DoGet of <paramref name="cid"/> read to the end, nothing decoded or hashed: what the node sends, at the client's least cost.</summary>
+    internal static async Task DrainAsync(FlightClient client, Cid cid)
     {
         long bytes = 0;
         await foreach (var data in client.GetRawAsync(cid).ConfigureAwait(false))
