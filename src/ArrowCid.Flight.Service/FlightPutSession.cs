@@ -122,6 +122,7 @@ internal static class FlightPutSession
         }
         finally
         {
+            acknowledgements.Abandon();
             writer?.Dispose();
             inPlace?.Dispose();
         }
@@ -165,6 +166,15 @@ internal static class FlightPutSession
             {
                 _writing = responses.WriteBufferedAsync(Take(), cancellation);
                 await _writing.ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>The put ended: a result still being written is left to fail quietly with the call.</summary>
+        public void Abandon()
+        {
+            if (!_writing.IsCompleted)
+            {
+                _ = _writing.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
 
