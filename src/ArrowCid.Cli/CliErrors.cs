@@ -38,7 +38,7 @@ internal static class CliErrors
         CliException or Bench.BenchmarkException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IOException
             or UnauthorizedAccessException or DllNotFoundException or TimeoutException
             or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException or Repository.Export.TableSchemaMismatchException
-        || Repository.StorageFaults.IsFull(exception) || Repository.StorageFaults.IsRegistryDamaged(exception);
+        || Repository.StorageFaults.MayBeFull(exception) || Repository.StorageFaults.IsRegistryDamaged(exception);
 
     /// <summary>The one-line text of an expected failure.</summary>
     public static string Describe(Exception exception) => OneLine(exception switch
@@ -46,6 +46,8 @@ internal static class CliErrors
         // Said before the exception's own text, which names a staging file or SQLite's code.
         _ when Repository.StorageFaults.IsFull(exception) =>
             "the disk is full: free space on it (arrowcid gc removes what no pin or name keeps) and run the command again",
+        _ when Repository.StorageFaults.MayBeFull(exception) =>
+            "the registry's database could not be read or written (SQLite: disk I/O error): if the disk is full, free space on it and run the command again; else check the disk",
         _ when Repository.StorageFaults.IsRegistryDamaged(exception) =>
             "the repository's registry (registry.db in the repository folder) is damaged or not a database: restore it from a backup, or move it aside and the next command rebuilds its block rows from the commit log (names, versions, tags and pins are not rebuilt yet)",
         // Unknown content: the CID is all the user gave, so it is all the message needs.

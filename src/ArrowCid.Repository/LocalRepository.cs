@@ -58,14 +58,14 @@ public sealed partial class LocalRepository : IDisposable
         // Another process's collection may have removed packed blocks this index still lists.
         _lock.Collected = Blocks.Packs.Refresh;
         Reader = new BlockReader(Blocks);
-        var registry = new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout);
+        _reserve = new SpaceReserve(Path.Combine(Root, SpaceReserve.FileName), options.SpaceReserveBytes);
+        var registry = _reserve.Opening(() => new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout));
         _log = new CommitLog(Blocks, _lock, registry);
         _registry = new AppliedRegistry(registry, _log.Applier);
         _commits = new GroupCommit<BlockRecord, RegisteredRow>(_log.CommitGroup);
 
         // Groups whose registry commit a crash lost are restored from the packs of dead writers.
         _log.Replay(everyPack: false);
-        _reserve = new SpaceReserve(Path.Combine(Root, SpaceReserve.FileName), options.SpaceReserveBytes);
         _reserve.TryTake();
     }
 

@@ -48,13 +48,30 @@ internal sealed class SpaceReserve(string path, long bytes)
         {
             return action();
         }
-        catch (Exception e) when (StorageFaults.IsFull(e) && Release())
+        catch (Exception e) when (StorageFaults.MayBeFull(e) && Release())
         {
             return action();
         }
         finally
         {
             TryTake();
+        }
+    }
+
+    /// <summary>
+    /// Opens what needs room to open (the registry: SQLite writes its WAL index and journal even to
+    /// read); on a full disk gives the reserve back and opens again. The reserve is taken again later.
+    /// </summary>
+    public T Opening<T>(Func<T> open)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        try
+        {
+            return open();
+        }
+        catch (Exception e) when (StorageFaults.MayBeFull(e) && Release())
+        {
+            return open();
         }
     }
 

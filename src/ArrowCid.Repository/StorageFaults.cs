@@ -23,6 +23,7 @@ public static class StorageFaults
     private const int SqliteFull = 13;
     private const int SqliteCorrupt = 11;
     private const int SqliteNotADatabase = 26;
+    private const int SqliteIoError = 10;
 
     // PostgreSQL's SQLSTATE for a full disk on the server.
     private const string PostgresDiskFull = "53100";
@@ -35,6 +36,18 @@ public static class StorageFaults
         PostgresException postgres => postgres.SqlState == PostgresDiskFull,
         IOException io when (io.HResult & 0xFFFF) is NoSpace or QuotaExceeded or HandleDiskFull or DiskFull => true,
         _ => IsFull(error.InnerException),
+    };
+
+    /// <summary>
+    /// Whether giving space back could cure <paramref name="error"/>: a full storage, or SQLite's
+    /// I/O error, which is what it reports when it cannot grow its shared-memory index or journal
+    /// on a full disk (opening a database in WAL mode writes both).
+    /// </summary>
+    public static bool MayBeFull(Exception? error) => IsFull(error) || error switch
+    {
+        null => false,
+        SqliteException sqlite => sqlite.SqliteErrorCode == SqliteIoError,
+        _ => MayBeFull(error.InnerException),
     };
 
     /// <summary>Whether <paramref name="error"/> (or what caused it) says a registry database file is damaged or is not one.</summary>

@@ -58,6 +58,10 @@ public sealed class ServeProcess : IAsyncDisposable
     public static Task<ServeProcess> StartOnAsync(ServeProcess earlier, params string[] arguments) =>
         StartInAsync(earlier.Folder, ownsFolder: false, arguments);
 
+    /// <summary>Starts a node on the repository <c>repo</c> in <paramref name="folder"/>, a folder the caller owns (not deleted when disposed).</summary>
+    public static Task<ServeProcess> StartInFolderAsync(string folder, params string[] arguments) =>
+        StartInAsync(folder, ownsFolder: false, arguments);
+
     /// <summary>Runs one `arrowcid` command to its end: its exit code and what it printed (stdout, then stderr).</summary>
     public static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
     {
