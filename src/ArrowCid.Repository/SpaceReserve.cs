@@ -32,11 +32,12 @@ internal sealed class SpaceReserve(string path, long bytes)
             });
             file.SetLength(bytes);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // No room now (.NET reports a failed preallocation in words of its own): a partial
-            // reserve would only take what others need. Taken again later.
-            File.Delete(path);
+            // No room now (.NET reports a failed preallocation in words of its own), or a folder
+            // this process may only read: a partial reserve would only take what others need.
+            // Taken again later.
+            TryDelete();
         }
     }
 
@@ -72,6 +73,18 @@ internal sealed class SpaceReserve(string path, long bytes)
         catch (Exception e) when (StorageFaults.MayBeFull(e) && Release())
         {
             return open();
+        }
+    }
+
+    private void TryDelete()
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing was made, or nothing can be.
         }
     }
 
