@@ -72,6 +72,14 @@ public sealed partial class LocalRepository
             }
 
             var registered = _registry.ListCids().ToHashSet();
+            if (registered.Count == 0 && (Blocks.EnumerateFiles().Any() || Blocks.Packs.ListCopies().Any()))
+            {
+                // Everything stored would look unregistered and go: a registry without a single row
+                // beside stored blocks was lost or replaced, and its blocks may be acknowledged tables.
+                throw new RegistryLostException(
+                    "gc stopped: the registry has no rows but the repository stores blocks (was registry.db lost or replaced?); run 'arrowcid verify --repair' first, which registers them again, pinned");
+            }
+
             var removedRecords = new List<Cid>();
             var removedOrphans = new List<Cid>();
             long freed = 0;

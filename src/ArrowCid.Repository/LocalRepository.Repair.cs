@@ -9,6 +9,8 @@ public sealed partial class LocalRepository
 {
     private const string RecoveredProvenance = "re-registered by verify: block linked by a pinned dataset had no registry row";
 
+    private const string RegistryLostProvenance = "re-registered by verify: the registry had no rows (lost or replaced); pinned so that nothing is collected";
+
     private VerifyReport Repair(VerifyReport found)
     {
         var quarantined = new List<string>();
@@ -29,9 +31,23 @@ public sealed partial class LocalRepository
 
         var retained = _registry.ListRetained();
         var reregistered = new List<Cid>();
+
+        // A registry without a single row beside stored blocks was lost or replaced, not cut short
+        // by a crash: its orphans may be acknowledged tables (the log that could name them is
+        // dropped as it is applied). So none is deleted: each is registered again and pinned, and
+        // the owner decides what to unpin (names and tags are not recoverable yet).
+        bool registryLost = found.RecordsChecked == 0 && found.OrphanBlocks.Count > 0;
         foreach (var cid in found.OrphanBlocks)
         {
-            if (retained.Contains(cid) && TryReregister(cid))
+            if (registryLost)
+            {
+                if (TryReregister(cid, RegistryLostProvenance))
+                {
+                    _registry.Pin(cid);
+                    reregistered.Add(cid);
+                }
+            }
+            else if (retained.Contains(cid) && TryReregister(cid, RecoveredProvenance))
             {
                 reregistered.Add(cid);
             }
@@ -48,7 +64,7 @@ public sealed partial class LocalRepository
         return found with { Repaired = true, Reregistered = reregistered, Quarantined = quarantined };
     }
 
-    private bool TryReregister(Cid cid)
+    private bool TryReregister(Cid cid, string provenance)
     {
         using var block = Reader.TryOpen(cid, verify: Blocks.VerifyOnRead);
         if (block is null)
@@ -63,7 +79,7 @@ public sealed partial class LocalRepository
         {
             // The kind is read from the bytes: a batch, a dataset, an Arrow stream or a foreign block.
             var found = BlockClassifier.Describe(cid, bytes);
-            record = Describe(cid, bytes.Span, new BlockRecord { Cid = cid, Kind = found.Kind, Schema = found.Schema, Rows = found.Rows, Provenance = RecoveredProvenance }, hashed: false);
+            record = Describe(cid, bytes.Span, new BlockRecord { Cid = cid, Kind = found.Kind, Schema = found.Schema, Rows = found.Rows, Provenance = provenance }, hashed: false);
         }
         catch (Content.ContentFormatException)
         {

@@ -173,19 +173,3 @@ internal sealed class RepositoryLock
         }
     }
 }
-
-/// <summary>
-/// The repository's lock stayed held by another process (a put, gc or repair) past the lock timeout.
-/// An <see cref="IOException"/>, as the lock file's own failure was; try again later.
-/// </summary>
-public sealed class RepositoryBusyException : IOException
-{
-    /// <summary>Creates the exception.</summary>
-    public RepositoryBusyException() : base("the repository is busy") { }
-
-    /// <summary>Creates the exception with a message.</summary>
-    public RepositoryBusyException(string message) : base(message) { }
-
-    /// <summary>Creates the exception with a message and the lock file's failure.</summary>
-    public RepositoryBusyException(string message, Exception innerException) : base(message, innerException) { }
-}

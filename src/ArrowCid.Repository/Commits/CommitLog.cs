@@ -169,7 +169,11 @@ internal sealed class CommitLog
         {
             var records = LoggedRows.Decode(entry.Payload.Span, entry.At.Offset, ResolveSchema);
             decoded[entry.At.Offset] = records;
-            groups.Add(records);
+
+            // A logged row whose block is gone was deleted since (gc, delete, repair: a crash never
+            // leaves a row without its block), so it is not registered again: a registry rebuilt
+            // from the log does not bring back what a gc removed.
+            groups.Add(records.All(r => _blocks.Has(r.Cid)) ? records : [.. records.Where(r => _blocks.Has(r.Cid))]);
         }
 
         return groups;
