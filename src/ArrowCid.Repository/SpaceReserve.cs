@@ -44,14 +44,9 @@ internal sealed class SpaceReserve(string path, long bytes)
     /// <summary>Runs <paramref name="action"/>; on a full disk gives the reserve back and runs it once more; then sets the reserve aside again if it can.</summary>
     public T FreeingSpace<T>(Func<T> action)
     {
-        ArgumentNullException.ThrowIfNull(action);
         try
         {
-            return action();
-        }
-        catch (Exception e) when (StorageFaults.MayBeFull(e) && Release())
-        {
-            return action();
+            return Opening(action);
         }
         finally
         {
@@ -60,8 +55,9 @@ internal sealed class SpaceReserve(string path, long bytes)
     }
 
     /// <summary>
-    /// Opens what needs room to open (the registry: SQLite writes its WAL index and journal even to
-    /// read); on a full disk gives the reserve back and opens again. The reserve is taken again later.
+    /// Runs <paramref name="open"/>, which needs room (opening the registry: SQLite writes its WAL
+    /// index and journal even to read); on a full disk gives the reserve back and runs it once more.
+    /// The reserve is taken again later.
     /// </summary>
     public T Opening<T>(Func<T> open)
     {
