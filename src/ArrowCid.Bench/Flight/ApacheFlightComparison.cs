@@ -88,37 +88,15 @@ public static class ApacheFlightComparison
             double ourClientTime = double.MaxValue;
             for (int round = 0; round < rounds; round++)
             {
-                TimeSpan cpu0 = CpuOf(peer);
-                var clock = Stopwatch.StartNew();
-                for (int i = 0; i < repeats; i++)
-                {
-                    await DrainAsync(apacheOnOurs, ourDescriptor).ConfigureAwait(false);
-                }
-
-                apacheClient = Math.Min(apacheClient, clock.Elapsed.TotalSeconds / repeats);
-                TimeSpan cpu1 = CpuOf(peer);
-                for (int i = 0; i < repeats; i++)
-                {
-                    await DrainAsync(apacheOnApache, apacheDescriptor).ConfigureAwait(false);
-                }
-
-                TimeSpan cpu2 = CpuOf(peer);
-                oursCpu += cpu1 - cpu0;
-                apacheCpu += cpu2 - cpu1;
-                clock.Restart();
-                for (int i = 0; i < repeats; i++)
-                {
-                    await FetchApacheBatchesAsync(ourClient, put.Table).ConfigureAwait(false);
-                }
-
-                ourClientTime = Math.Min(ourClientTime, clock.Elapsed.TotalSeconds / repeats);
-                TimeSpan cpu3 = CpuOf(peer);
-                for (int i = 0; i < repeats; i++)
-                {
-                    await FlightBenchmark.DrainAsync(ourClient, put.Table).ConfigureAwait(false);
-                }
-
-                oursRawCpu += CpuOf(peer) - cpu3;
+                var apacheOnOursRead = await RepeatedAsync(peer, repeats, () => DrainAsync(apacheOnOurs, ourDescriptor)).ConfigureAwait(false);
+                var apacheOnApacheRead = await RepeatedAsync(peer, repeats, () => DrainAsync(apacheOnApache, apacheDescriptor)).ConfigureAwait(false);
+                var ourFetch = await RepeatedAsync(peer, repeats, () => FetchApacheBatchesAsync(ourClient, put.Table)).ConfigureAwait(false);
+                var ourRawRead = await RepeatedAsync(peer, repeats, () => FlightBenchmark.DrainAsync(ourClient, put.Table)).ConfigureAwait(false);
+                apacheClient = Math.Min(apacheClient, apacheOnOursRead.Seconds);
+                ourClientTime = Math.Min(ourClientTime, ourFetch.Seconds);
+                oursCpu += apacheOnOursRead.PeerCpu;
+                apacheCpu += apacheOnApacheRead.PeerCpu;
+                oursRawCpu += ourRawRead.PeerCpu;
             }
 
             double gb = bytes / 1e9;
@@ -153,6 +131,19 @@ public static class ApacheFlightComparison
         int[] kept = [.. Enumerable.Range(0, schema.Fields.Length).Where(i => schema.Fields[i].Type.Id != ArrowTypeId.Dictionary)];
         var projected = new Schema(kept.Select(i => schema.Fields[i]));
         return (projected, [.. batches.Select(b => new RecordBatch(projected, b.Length, kept.Select(b.Column)))]);
+    }
+
+    /// <summary><paramref name="read"/> run <paramref name="repeats"/> times: seconds per read, and the peer's CPU time over all of them.</summary>
+    private static async Task<(double Seconds, TimeSpan PeerCpu)> RepeatedAsync(Process peer, int repeats, Func<Task> read)
+    {
+        TimeSpan before = CpuOf(peer);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < repeats; i++)
+        {
+            await read().ConfigureAwait(false);
+        }
+
+        return (clock.Elapsed.TotalSeconds / repeats, CpuOf(peer) - before);
     }
 
     private static GrpcChannel Channel(string location) =>

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Wire;
 using ArrowCid.Content.Multiformats;

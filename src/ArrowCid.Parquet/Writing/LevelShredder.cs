@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
@@ -122,29 +121,12 @@ internal static class LevelShredder
     /// <summary>Replaces each slot that has one by the dictionary index stored there.</summary>
     private static void DictionaryIndexes(ArrayData array, Span<int> slots)
     {
-        ReadOnlySpan<byte> indices = array.Buffers[1].Span;
-        int offset = array.Offset;
-        ArrowTypeId indexType = array.Type.PhysicalType.IndexType!.Id;
         for (int i = 0; i < slots.Length; i++)
         {
-            if (slots[i] == NoSlot)
+            if (slots[i] != NoSlot)
             {
-                continue;
+                slots[i] = checked((int)IntegerSlots.DictionaryIndex(array, slots[i]));
             }
-
-            int slot = offset + slots[i];
-            long value = indexType switch
-            {
-                ArrowTypeId.Int8 => (sbyte)indices[slot],
-                ArrowTypeId.UInt8 => indices[slot],
-                ArrowTypeId.Int16 => MemoryMarshal.Cast<byte, short>(indices)[slot],
-                ArrowTypeId.UInt16 => MemoryMarshal.Cast<byte, ushort>(indices)[slot],
-                ArrowTypeId.Int32 => MemoryMarshal.Cast<byte, int>(indices)[slot],
-                ArrowTypeId.UInt32 => MemoryMarshal.Cast<byte, uint>(indices)[slot],
-                ArrowTypeId.UInt64 => checked((long)BinaryPrimitives.ReadUInt64LittleEndian(indices[(slot * 8)..])),
-                _ => MemoryMarshal.Cast<byte, long>(indices)[slot],
-            };
-            slots[i] = checked((int)value);
         }
     }
 
