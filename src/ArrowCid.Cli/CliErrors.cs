@@ -49,7 +49,7 @@ internal static class CliErrors
         _ when Repository.StorageFaults.MayBeFull(exception) =>
             "the registry's database could not be read or written (SQLite: disk I/O error): if the disk is full, free space on it and run the command again; else check the disk",
         _ when Repository.StorageFaults.IsRegistryDamaged(exception) =>
-            "the repository's registry (registry.db in the repository folder) is damaged or not a database: restore it from a backup, or move it aside and the next command rebuilds its block rows from the commit log (names, versions, tags and pins are not rebuilt yet)",
+            "the repository's registry (registry.db in the repository folder) is damaged or not a database: run 'arrowcid verify --repair --rebuild-registry', which moves it to quarantine/ and rebuilds every row, name, version, tag and pin from the packs' log and the registry journal",
         // Unknown content: the CID is all the user gave, so it is all the message needs.
         BlockNotFoundException { Cid: { } cid } => $"not found: {cid}",
         FileNotFoundException => "no such file",

@@ -263,13 +263,15 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
         string temp = CreateTempPath(path);
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var file = CreateChecked(temp))
             {
+                FileFaults.Check(FileOperation.Write, temp);
                 file.Write(block);
+                FileFaults.Check(FileOperation.Sync, temp);
                 file.Flush(flushToDisk: true);
             }
 
-            Publish(temp, path);
+            DurableFile.Publish(temp, path);
         }
         finally
         {
@@ -341,12 +343,13 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
         string temp = file.Name;
         try
         {
+            FileFaults.Check(FileOperation.Sync, temp);
             file.Flush(flushToDisk: true);
             file.Dispose();
             string path = GetBlockPath(cid);
             // The shard folder exists (CreateTempPath makes it) before the rename lands in it.
             _ = CreateTempPath(path);
-            Publish(temp, path);
+            DurableFile.Publish(temp, path);
             return new StagedBlock(cid, length, NeedsSync: false);
         }
         finally
@@ -358,8 +361,9 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
     private FileStream CreateStagingFile()
     {
         string staging = Path.Combine(Root, ".staging");
+        string path = Path.Combine(staging, $".{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(staging);
-        return new FileStream(Path.Combine(staging, $".{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        return CreateChecked(path);
     }
 
     /// <inheritdoc/>
@@ -381,13 +385,14 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
         {
             long length = 0;
             using (var hasher = new BlockHasher(cid))
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var file = CreateChecked(temp))
             {
                 byte[] chunk = new byte[CopyChunkSize];
                 int read;
                 while ((read = content.Read(chunk)) > 0)
                 {
                     hasher.Append(chunk.AsSpan(0, read));
+                    FileFaults.Check(FileOperation.Write, temp);
                     file.Write(chunk, 0, read);
                     length += read;
                 }
@@ -398,12 +403,13 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
                     throw new BlockCorruptedException(cid, $"Content of {length} bytes does not hash to the CID it was offered under");
                 }
 
+                FileFaults.Check(FileOperation.Sync, temp);
                 file.Flush(flushToDisk: true);
             }
 
             if (!IsIntact(cid, path))
             {
-                Publish(temp, path);
+                DurableFile.Publish(temp, path);
             }
         }
         finally
@@ -423,6 +429,7 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
             return packed;
         }
 
+        FileFaults.Check(FileOperation.Delete, path);
         File.Delete(path);
         DurableFile.FlushDirectory(Path.GetDirectoryName(path)!);
         return true;
@@ -555,6 +562,7 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
         string shardPath = Path.GetDirectoryName(finalPath)!;
         if (!Directory.Exists(shardPath))
         {
+            FileFaults.Check(FileOperation.Create, shardPath);
             Directory.CreateDirectory(shardPath);
 
             // The new folder's own entry must be durable before anything inside it can be.
@@ -564,12 +572,10 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
         return Path.Combine(shardPath, BlockShards.TempNameFor(Path.GetFileName(finalPath)));
     }
 
-    private static void Publish(string tempPath, string finalPath)
+    private static FileStream CreateChecked(string path)
     {
-        // rename(2) replaces the target atomically; a concurrent writer of the same CID renames
-        // identical bytes, so whichever lands last changes nothing a reader can see.
-        File.Move(tempPath, finalPath, overwrite: true);
-        DurableFile.FlushDirectory(Path.GetDirectoryName(finalPath)!);
+        FileFaults.Check(FileOperation.Create, path);
+        return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
     }
 
     private static bool DeleteQuietly(string path)

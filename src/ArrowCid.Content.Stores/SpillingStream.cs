@@ -36,6 +36,7 @@ internal sealed class SpillingStream(int limit, Func<FileStream> createFile) : S
     {
         if (File is { } file)
         {
+            Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Write, file.Name);
             file.Write(buffer);
             return;
         }
@@ -44,6 +45,7 @@ internal sealed class SpillingStream(int limit, Func<FileStream> createFile) : S
         {
             file = createFile();
             File = file;
+            Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Write, file.Name);
             file.Write(Buffered);
             file.Write(buffer);
             ReturnBuffer();

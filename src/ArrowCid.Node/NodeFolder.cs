@@ -38,7 +38,7 @@ public sealed class NodeFolder : IDisposable
         {
             var settings = About(Path.Combine(content.Repository.Root, NodeSettings.FileName), () => NodeSettings.Read(content.Repository.Root));
             IRegistry? shared = settings?.Registry is { } url
-                ? About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url))
+                ? content.Repository.Journaled(About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url)))
                 : null;
             return new NodeFolder(content, shared, settings?.Location);
         }

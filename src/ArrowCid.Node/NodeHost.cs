@@ -53,7 +53,12 @@ public sealed class NodeHost : IDisposable
         _shared = shared;
         SharedMemory = sharedMemory;
         // Every setting as given, with the registry and shared memory the host opened.
-        Node = new ContentNode(repository, options with { SharedRegistry = shared, SharedMemory = sharedMemory });
+        Node = new ContentNode(repository, options with
+        {
+            // What the node writes there is journaled in the folder, to be written again if that registry is lost.
+            SharedRegistry = shared is null ? null : repository.Repository.Journaled(shared),
+            SharedMemory = sharedMemory,
+        });
     }
 
     /// <summary>The node its faces serve.</summary>

@@ -97,6 +97,9 @@ public sealed class ConnectingRegistry : IRegistry
     public NamedVersion? AddVersion(string name, Cid cid) => Inner.AddVersion(name, cid);
 
     /// <inheritdoc/>
+    public bool RestoreVersion(NamedVersion version) => Inner.RestoreVersion(version);
+
+    /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null) => Inner.FindVersion(name, version);
 
     /// <inheritdoc/>

@@ -131,6 +131,16 @@ public interface IRegistry : IDisposable
     /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
     NamedVersion? AddVersion(string name, Cid cid);
 
+    /// <summary>
+    /// Records a version with the number and time it was given when first recorded: how a registry
+    /// rebuilt from the repository's journal gets its names back (versions are never renumbered).
+    /// Records one change (<see cref="RegistryChangeKind.Versioned"/>) when it records the version.
+    /// </summary>
+    /// <param name="version">The version as <see cref="AddVersion"/> returned it.</param>
+    /// <returns>Whether it was recorded: false when the name has that version already or the CID is not registered.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    bool RestoreVersion(NamedVersion version);
+
     /// <summary>One version of a name.</summary>
     /// <param name="name">The name.</param>
     /// <param name="version">The version number; null for the latest.</param>

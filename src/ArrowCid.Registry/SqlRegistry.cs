@@ -277,18 +277,43 @@ public abstract class SqlRegistry : IRegistry
             // lock), so no other writer can take the same number between this read and the insert;
             // the primary key (name, version) would refuse a duplicate all the same.
             long next = (SqlCommands.ScalarInt64(c, t, "SELECT MAX(version) FROM versions WHERE name = @name;", ("@name", name)) ?? 0) + 1;
-            var now = RegistryTime.Truncate(Now(c, t));
-            SqlCommands.Execute(
-                c,
-                t,
-                $"INSERT INTO versions (name, version, cid, {VersionTimeColumn}) VALUES (@name, @version, @cid, @created);",
-                ("@name", name),
-                ("@version", next),
-                ("@cid", text),
-                ("@created", StoredTime(now)));
-            AddChange(c, t, text, RegistryChangeKind.Versioned, now);
-            return new NamedVersion(name, next, cid, now);
+            var version = new NamedVersion(name, next, cid, RegistryTime.Truncate(Now(c, t)));
+            InsertVersion(c, t, version);
+            return version;
         });
+    }
+
+    /// <inheritdoc/>
+    public bool RestoreVersion(NamedVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        string name = DatasetName.Validate(version.Name);
+        return Write((c, t) =>
+        {
+            string text = version.Cid.ToString();
+            bool exists = SqlCommands.ScalarInt64(c, t, "SELECT COUNT(*) FROM versions WHERE name = @name AND version = @version;", ("@name", name), ("@version", version.Version)) > 0;
+            if (exists || !Exists(c, t, text))
+            {
+                return false;
+            }
+
+            InsertVersion(c, t, version with { Name = name, Created = RegistryTime.Truncate(version.Created) });
+            return true;
+        });
+    }
+
+    private void InsertVersion(DbConnection connection, DbTransaction transaction, NamedVersion version)
+    {
+        string text = version.Cid.ToString();
+        SqlCommands.Execute(
+            connection,
+            transaction,
+            $"INSERT INTO versions (name, version, cid, {VersionTimeColumn}) VALUES (@name, @version, @cid, @created);",
+            ("@name", version.Name),
+            ("@version", version.Version),
+            ("@cid", text),
+            ("@created", StoredTime(version.Created)));
+        AddChange(connection, transaction, text, RegistryChangeKind.Versioned, version.Created);
     }
 
     /// <inheritdoc/>

@@ -90,7 +90,9 @@ public sealed partial class LocalRepository
                     // The shared registry stops naming this node first: a failure in between leaves a
                     // block held but not listed (verify --repair lists it), never a listed one gone.
                     Release(cid);
-                    _registry.Delete(cid);
+
+                    // Journaled all at once after the compaction, which frees the space that takes on a full disk.
+                    _journaled.Inner.Delete(cid);
                     freed += DeleteBlockFile(cid);
                     removedRecords.Add(cid);
                 }
@@ -112,7 +114,7 @@ public sealed partial class LocalRepository
             var logged = _log.Logged;
             logged.MakeDurable();
             var applied = logged.ListApplied();
-            var compaction = Blocks.Packs.Compact(retained.Contains, PackLiveFraction, pack => applied.GetValueOrDefault(pack, -1));
+            var compaction = Blocks.Packs.Compact(retained.Contains, PackLiveFraction, pack => applied.GetValueOrDefault(pack, -1), JournalLoggedRows);
             ForgetRewrittenLogs(applied);
             var removedRows = removedRecords.ToHashSet();
             foreach (var (cid, length) in compaction.Removed)
@@ -128,6 +130,14 @@ public sealed partial class LocalRepository
                     removedRecords.Add(cid);
                     Release(cid);
                 }
+            }
+
+            // A rebuilt registry must not bring these rows back if their blocks are stored again. A
+            // crash before this leaves them unjournaled: a rebuild still drops them while their blocks
+            // are gone, and otherwise loses only their old tags (nothing acknowledged since).
+            if (removedRecords.Count > 0)
+            {
+                _journaled.Record(new DeleteJournaled(DateTimeOffset.UtcNow, removedRecords));
             }
 
             // No repository writer can hold the shared lock now, so every temporary file is a dead writer's.
@@ -236,4 +246,15 @@ public sealed partial class LocalRepository
 
     /// <summary>A pack whose live records fill less than this fraction of it is rewritten by <see cref="Gc"/>.</summary>
     public const double PackLiveFraction = 0.5;
+
+    // Before a compaction drops a pack's applied log entries, the rows of stored blocks they hold go
+    // to the journal, synced: the packs' log and the journal together stay the registry's record.
+    private void JournalLoggedRows(ulong pack)
+    {
+        var rows = _log.ReadLogged(pack).SelectMany(entry => entry.Rows).ToList();
+        if (rows.Count > 0)
+        {
+            _journaled.Record(new RowsJournaled(DateTimeOffset.UtcNow, rows));
+        }
+    }
 }

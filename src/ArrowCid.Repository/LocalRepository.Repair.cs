@@ -107,6 +107,7 @@ public sealed partial class LocalRepository
             string target = Path.Combine(folder, $"{cid}.{DateTime.UtcNow.Ticks}");
             if (Blocks.Packs.TryRead(copy, bytes))
             {
+                Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Create, target);
                 File.WriteAllBytes(target, bytes);
                 moved = target;
             }
@@ -122,6 +123,7 @@ public sealed partial class LocalRepository
 
         Directory.CreateDirectory(folder);
         string fileTarget = Path.Combine(folder, $"{cid}.{DateTime.UtcNow.Ticks}");
+        Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Rename, source);
         File.Move(source, fileTarget);
         return fileTarget;
     }

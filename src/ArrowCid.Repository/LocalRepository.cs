@@ -34,6 +34,9 @@ public sealed partial class LocalRepository : IDisposable
 
     // The registry as this instance sees it (AppliedRegistry: reads wait for the rows of acknowledged puts).
     private readonly AppliedRegistry _registry;
+
+    // The registry itself with its journal (what a rebuild replays), below the AppliedRegistry.
+    private readonly JournaledRegistry _journaled;
     private readonly RepositoryLock _lock;
     private readonly GroupCommit<BlockRecord, RegisteredRow> _commits;
 
@@ -61,11 +64,17 @@ public sealed partial class LocalRepository : IDisposable
         _reserve = new SpaceReserve(Path.Combine(Root, SpaceReserve.FileName), options.SpaceReserveBytes);
         var registry = _reserve.Opening(() => new SqliteRegistry(Path.Combine(Root, RegistryFileName), options.LockTimeout));
         _log = new CommitLog(Blocks, _lock, registry);
-        _registry = new AppliedRegistry(registry, _log.Applier);
+        _journaled = new JournaledRegistry(registry, new RegistryJournal(Path.Combine(Root, RegistryJournal.FileName), options.LockTimeout), journalRows: true);
+        _registry = new AppliedRegistry(_journaled, _log.Applier);
         _commits = new GroupCommit<BlockRecord, RegisteredRow>(_log.CommitGroup);
 
-        // Groups whose registry commit a crash lost are restored from the packs of dead writers.
-        _log.Replay(everyPack: false);
+        // Groups whose registry commit a crash lost are restored from the packs of dead writers (a
+        // rebuild replays every pack's log itself, in order with the journal).
+        if (!options.RebuildingRegistry)
+        {
+            _log.Replay(everyPack: false);
+        }
+
         _reserve.TryTake();
     }
 
@@ -338,6 +347,16 @@ public sealed partial class LocalRepository : IDisposable
     }
 
     /// <summary>
+    /// A registry this repository's node shares with other nodes, with what this node writes there
+    /// (names' versions, tags, pins, deletions) journaled in the repository folder, so that
+    /// <see cref="RebuildShared"/> can write it again if that registry is lost.
+    /// </summary>
+    /// <param name="shared">The shared registry.</param>
+    /// <returns>The shared registry, journaled.</returns>
+    public IRegistry Journaled(IRegistry shared) =>
+        shared is JournaledRegistry ? shared : new JournaledRegistry(shared, _journaled.Journal.Beside(RegistryJournal.SharedFileName), journalRows: false);
+
+    /// <summary>
     /// Applies the rows of acknowledged puts (what fails to apply stays in the packs' logs, replayed
     /// on the next open), then releases the block store and the registry's database connections.
     /// </summary>
@@ -408,6 +427,7 @@ public sealed partial class LocalRepository : IDisposable
         }
 
         long size = info.Length;
+        Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Delete, path);
         File.Delete(path);
         // A kept mapping would hold the deleted file's space until the CID was next opened.
         Reader.Forget(cid);

@@ -26,6 +26,9 @@ public sealed record LocalRepositoryOptions
     /// </summary>
     public long SpaceReserveBytes { get; init; } = 2 << 20;
 
+    /// <summary>Set by <see cref="LocalRepository.RebuildRegistry"/>: the packs' log is replayed by the rebuild, in order with the journal, not on open.</summary>
+    internal bool RebuildingRegistry { get; init; }
+
     /// <summary>The default <see cref="PackThreshold"/>.</summary>
     public const int DefaultPackThreshold = 64 << 10;
 }

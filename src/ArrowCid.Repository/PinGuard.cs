@@ -67,6 +67,7 @@ internal sealed class PinGuard(LocalRepository repository)
             }
 
             // Deleted while still locked: a collection never finds it unlocked and half-read.
+            Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Delete, _path!);
             File.Delete(_path!);
             _file.Dispose();
             _file = null;
@@ -81,6 +82,7 @@ internal sealed class PinGuard(LocalRepository repository)
         _path = Path.Combine(folder, $"{Environment.ProcessId}-{Guid.NewGuid():N}{Extension}");
 
         // FileShare other than None is a shared flock: a collection's exclusive probe fails while it lives.
+        Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Create, _path);
         return new FileStream(_path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 
 using ArrowCid.Registry;
 
@@ -92,6 +91,7 @@ internal sealed class RepositoryLock
             long next = ReadGeneration(file) + 1;
             Span<byte> bytes = stackalloc byte[sizeof(long)];
             BinaryPrimitives.WriteInt64LittleEndian(bytes, next);
+            Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Write, _path);
             RandomAccess.Write(file.SafeFileHandle, bytes, 0);
 
             // This instance catches up at its next shared hold, like any other process. Not here:
@@ -133,31 +133,11 @@ internal sealed class RepositoryLock
         }
     }
 
-    private FileStream Acquire(FileAccess access, FileShare share)
-    {
-        var clock = Stopwatch.StartNew();
-        int delay = 1;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(_path, FileMode.Open, access, share, bufferSize: 0);
-            }
-            catch (IOException e) when (!StorageFaults.IsFull(e))
-            {
-                if (clock.Elapsed >= _timeout)
-                {
-                    // .NET's own text ("the process cannot access the file …") says nothing of why or what to do.
-                    throw new RepositoryBusyException(
-                        $"the repository is busy: another process ({(access == FileAccess.ReadWrite ? "a put, gc or repair" : "a gc or repair")}) held its lock for more than {_timeout.TotalSeconds.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} s; try again when it has finished", e);
-                }
-
-                // The lock is taken non-blocking; back off briefly and try again.
-                Thread.Sleep(delay);
-                delay = Math.Min(delay * 2, 50);
-            }
-        }
-    }
+    private FileStream Acquire(FileAccess access, FileShare share) =>
+        LockedFile.Open(_path, FileMode.Open, access, share, _timeout, e =>
+            // .NET's own text ("the process cannot access the file …") says nothing of why or what to do.
+            new RepositoryBusyException(
+                $"the repository is busy: another process ({(access == FileAccess.ReadWrite ? "a put, gc or repair" : "a gc or repair")}) held its lock for more than {_timeout.TotalSeconds.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} s; try again when it has finished", e));
 
     // One thread's part of the shared hold; disposing it twice gives it back once.
     private sealed class SharedHold(RepositoryLock owner) : IDisposable

@@ -24,6 +24,7 @@ internal sealed class SpaceReserve(string path, long bytes)
         try
         {
             // Preallocated (fallocate): the blocks are really the reserve's, not a sparse promise.
+            Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Create, path);
             using var file = new FileStream(path, new FileStreamOptions
             {
                 Mode = FileMode.Create,

@@ -111,6 +111,7 @@ public sealed record BlockEntry(string Cid, long Bytes);
 /// <param name="BelowMinCopies">Retained blocks kept because fewer copies are recorded than asked.</param>
 /// <param name="AbandonedGuards">Puts that had died halfway.</param>
 /// <param name="UnreachableNodes">Nodes that could not be asked.</param>
+/// <param name="PacksRewritten">Pack files rewritten without their dead records.</param>
 public sealed record GcSummary(
     IReadOnlyList<string> RemovedRecords,
     IReadOnlyList<string> RemovedOrphans,
@@ -122,7 +123,8 @@ public sealed record GcSummary(
     IReadOnlyList<string> HandedOver,
     long BelowMinCopies,
     long AbandonedGuards,
-    IReadOnlyList<string> UnreachableNodes);
+    IReadOnlyList<string> UnreachableNodes,
+    long PacksRewritten);
 
 /// <summary><c>verify --json</c>: every block re-hashed and every record checked.</summary>
 /// <param name="RecordsChecked">Records checked.</param>
@@ -138,6 +140,8 @@ public sealed record GcSummary(
 /// <param name="Consistent">Nothing is corrupt or missing.</param>
 /// <param name="StaleLocations">With a shared registry: blocks it says are here that are not.</param>
 /// <param name="UnrecordedLocations">With a shared registry: blocks here it does not list.</param>
+/// <param name="Rebuilt">With --rebuild-registry: what the rebuild replayed.</param>
+/// <param name="SharedRebuilt">With --rebuild-shared-registry: what was written into the shared registry again.</param>
 public sealed record VerifySummary(
     long RecordsChecked,
     long BlocksChecked,
@@ -151,7 +155,26 @@ public sealed record VerifySummary(
     IReadOnlyList<string> Quarantined,
     bool Consistent,
     IReadOnlyList<string>? StaleLocations,
-    IReadOnlyList<string>? UnrecordedLocations);
+    IReadOnlyList<string>? UnrecordedLocations,
+    RebuildSummary? Rebuilt = null,
+    RebuildSummary? SharedRebuilt = null);
+
+/// <summary>A registry rebuilt from the packs' log and the journal (<c>verify --repair --rebuild-registry</c>).</summary>
+/// <param name="Rows">Rows in the rebuilt registry.</param>
+/// <param name="Versions">Names' versions restored.</param>
+/// <param name="TagChanges">Tag changes replayed.</param>
+/// <param name="PinChanges">Pin changes replayed.</param>
+/// <param name="Deletions">Row deletions replayed.</param>
+/// <param name="Unrecorded">Stored blocks no entry names, registered again and pinned.</param>
+/// <param name="SetAside">Where the old registry file was moved, or null.</param>
+public sealed record RebuildSummary(
+    long Rows,
+    long Versions,
+    long TagChanges,
+    long PinChanges,
+    long Deletions,
+    IReadOnlyList<string> Unrecorded,
+    string? SetAside);
 
 /// <summary><c>import car --json</c>: what a CAR file held and what was stored.</summary>
 /// <param name="Roots">The CAR's roots.</param>

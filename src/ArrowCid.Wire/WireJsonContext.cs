@@ -48,6 +48,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(TableDiff))]
 [JsonSerializable(typeof(GcSummary))]
 [JsonSerializable(typeof(VerifySummary))]
+[JsonSerializable(typeof(RebuildSummary))]
 [JsonSerializable(typeof(CarImportSummary))]
 [JsonSerializable(typeof(PullSummary))]
 [JsonSerializable(typeof(FlightInfoSummary))]

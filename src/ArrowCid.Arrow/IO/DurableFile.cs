@@ -32,9 +32,12 @@ public static class DurableFile
         string temporary = TemporaryPathFor(full);
         try
         {
+            FileFaults.Check(FileOperation.Create, temporary);
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
+                FileFaults.Check(FileOperation.Write, temporary);
                 write(file);
+                FileFaults.Check(FileOperation.Sync, temporary);
                 file.Flush(flushToDisk: true);
             }
 
@@ -118,6 +121,7 @@ public static class DurableFile
     /// <summary>Renames a complete, fsynced temporary file over <paramref name="path"/> and makes the rename durable.</summary>
     public static void Publish(string temporaryPath, string path)
     {
+        FileFaults.Check(FileOperation.Rename, path);
         File.Move(temporaryPath, path, overwrite: true);
         FlushDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
@@ -131,6 +135,7 @@ public static class DurableFile
     public static void FlushDirectory(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        FileFaults.Check(FileOperation.Sync, directory);
         if (OperatingSystem.IsWindows())
         {
             return;

@@ -48,6 +48,8 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
             return new MappedFileMemory(null, null, 0);
         }
 
+        IO.FileFaults.Check(IO.FileOperation.Map, file.Name);
+
         // The view outlives the mapping object (a mapping stays valid once its file is closed), so
         // the object, which holds the open file, goes at once: a long-held mapping costs no descriptor.
         using var mapped = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);

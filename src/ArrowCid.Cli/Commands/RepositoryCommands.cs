@@ -137,7 +137,8 @@ internal static class RepositoryCommands
                     ContentOutput.Texts(report.HandedOver),
                     report.BelowMinCopies,
                     report.AbandonedGuards,
-                    [.. peers.Unreachable.Keys]);
+                    [.. peers.Unreachable.Keys],
+                    report.PacksRewritten);
                 console.Out.WriteLine(WireJson.ToIndentedText(summary, WireJsonContext.Default.GcSummary));
                 return ExitCodes.Ok;
             }
@@ -178,21 +179,58 @@ internal static class RepositoryCommands
     private static Command Verify(CliConsole console, RepositoryOption repository)
     {
         var repair = new Option<bool>("--repair") { Description = "Quarantine corrupt blocks, drop rows without blocks, tidy orphans and temporary files" };
+        var rebuild = new Option<bool>("--rebuild-registry")
+        {
+            Description = "With --repair: move registry.db to quarantine/ and rebuild every row, name, version, tag and pin from the packs' log and the registry journal (no node may serve the folder)",
+        };
+        var rebuildShared = new Option<bool>("--rebuild-shared-registry")
+        {
+            Description = "With --repair: write this node's rows, names' versions, tags and pins into the registry it shares with other nodes again (after that registry was lost)",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("verify", "Re-hash every block and check every registry row has its block; exit 1 when content is missing or damaged (unless repaired)") { repair, json };
+        var command = new Command("verify", "Re-hash every block and check every registry row has its block; exit 1 when content is missing or damaged (unless repaired)") { repair, rebuild, rebuildShared, json };
         command.SetAction(parse =>
         {
-            using var node = repository.OpenNode(parse);
             bool fix = parse.GetValue(repair);
+            if (!fix && (parse.GetValue(rebuild) || parse.GetValue(rebuildShared)))
+            {
+                throw new CliException("--rebuild-registry and --rebuild-shared-registry need --repair");
+            }
+
+            RegistryRebuild? rebuilt = null;
+            if (parse.GetValue(rebuild))
+            {
+                string path = LocalRepository.ResolvePath(parse.GetValue(repository.Option));
+                try
+                {
+                    rebuilt = CliProgress.Run(console, "rebuilding the registry", null, _ => CliErrors.About(path, () => LocalRepository.RebuildRegistry(path)));
+                }
+                catch (Exception e) when (e is InvalidOperationException or InvalidDataException)
+                {
+                    // A node serves the folder, or the journal is not one.
+                    throw new CliException($"--rebuild-registry: {e.Message}", e);
+                }
+            }
+
+            using var node = repository.OpenNode(parse);
+            RegistryRebuild? sharedRebuilt = null;
+            if (parse.GetValue(rebuildShared))
+            {
+                var shared = node.Shared ?? throw new CliException("--rebuild-shared-registry: this repository's node shares no registry (serve --registry sets one)");
+                sharedRebuilt = CliProgress.Run(console, "writing the shared registry again", null, _ => node.Content.Repository.RebuildShared(shared, node.Location));
+            }
+
             var report = CliProgress.Run(console, fix ? "verifying and repairing" : "verifying", null, _ => node.Content.Repository.Verify(fix));
             // With a shared registry: do its records say where this node's blocks are?
             var locations = node.VerifyLocations(fix);
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText(Summary(report, locations), WireJsonContext.Default.VerifySummary));
+                console.Out.WriteLine(WireJson.ToIndentedText(Summary(report, locations, rebuilt, sharedRebuilt), WireJsonContext.Default.VerifySummary));
             }
             else
             {
+                PrintRebuild(console.Out, "registry", rebuilt);
+                PrintRebuild(console.Out, "shared registry", sharedRebuilt);
                 PrintVerify(console.Out, report);
                 PrintLocations(console.Out, locations);
             }
@@ -231,6 +269,21 @@ internal static class RepositoryCommands
             $"verify: {report.RecordsChecked} records, {report.BlocksChecked} blocks checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {report.OrphanBlocks.Count} orphans, {report.TempFiles} temporary files, {report.TornPackTails} torn pack tails: {state}"));
     }
 
+    private static void PrintRebuild(TextWriter output, string which, RegistryRebuild? rebuilt)
+    {
+        if (rebuilt is null)
+        {
+            return;
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"rebuilt {which}: {rebuilt.Rows} rows, {rebuilt.Versions} versions, {rebuilt.TagChanges} tag changes, {rebuilt.PinChanges} pin changes, {rebuilt.Deletions} deletions replayed; {rebuilt.Unrecorded.Count} blocks no entry names registered again, pinned"));
+        if (rebuilt.SetAside is { } old)
+        {
+            output.WriteLine($"the old registry is at {old}");
+        }
+    }
+
     private static void PrintLocations(TextWriter output, LocationReport? report)
     {
         if (report is null)
@@ -253,7 +306,10 @@ internal static class RepositoryCommands
             $"verify: shared registry: {report.Stale.Count} stale locations of this node, {report.Unrecorded.Count} blocks held here it does not list: {state}"));
     }
 
-    private static VerifySummary Summary(VerifyReport report, LocationReport? locations) => new(
+    private static RebuildSummary? Summary(RegistryRebuild? rebuilt) => rebuilt is null ? null : new(
+        rebuilt.Rows, rebuilt.Versions, rebuilt.TagChanges, rebuilt.PinChanges, rebuilt.Deletions, ContentOutput.Texts(rebuilt.Unrecorded), rebuilt.SetAside);
+
+    private static VerifySummary Summary(VerifyReport report, LocationReport? locations, RegistryRebuild? rebuilt, RegistryRebuild? sharedRebuilt) => new(
         report.RecordsChecked,
         report.BlocksChecked,
         ContentOutput.Texts(report.CorruptBlocks),
@@ -266,5 +322,7 @@ internal static class RepositoryCommands
         report.Quarantined,
         report.IsConsistent,
         locations is null ? null : ContentOutput.Texts(locations.Stale),
-        locations is null ? null : ContentOutput.Texts(locations.Unrecorded));
+        locations is null ? null : ContentOutput.Texts(locations.Unrecorded),
+        Summary(rebuilt),
+        Summary(sharedRebuilt));
 }

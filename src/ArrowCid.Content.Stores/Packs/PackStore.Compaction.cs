@@ -21,8 +21,13 @@ public sealed partial class PackStore
     /// none); a rewrite drops applied entries as dead weight and leaves a pack holding one that was
     /// not as it is. Null when nothing reads the log: every entry counts as applied.
     /// </param>
+    /// <param name="droppingLog">
+    /// Called with a pack's id before a rewrite drops its (applied) log entries, while they can
+    /// still be read: the caller keeps what it needs of them elsewhere. If it throws, the pack is
+    /// left as it is and the exception ends the compaction.
+    /// </param>
     /// <returns>What was done.</returns>
-    public PackCompaction Compact(Func<Cid, bool> keep, double liveFraction = 0.5, Func<ulong, long>? logAppliedThrough = null)
+    public PackCompaction Compact(Func<Cid, bool> keep, double liveFraction = 0.5, Func<ulong, long>? logAppliedThrough = null, Action<ulong>? droppingLog = null)
     {
         ArgumentNullException.ThrowIfNull(keep);
         Refresh();
@@ -63,6 +68,11 @@ public sealed partial class PackStore
             if (held is null)
             {
                 continue;
+            }
+
+            if (state.LogEntries.Count > 0)
+            {
+                droppingLog?.Invoke(state.Id);
             }
 
             freed += length - Rewrite(state);
@@ -144,6 +154,7 @@ public sealed partial class PackStore
             RemovePackLocked(state.Id);
         }
 
+        FileFaults.Check(FileOperation.Delete, PathOf(state.Id));
         File.Delete(PathOf(state.Id));
         File.Delete(LockPathOf(state.Id));
         DurableFile.FlushDirectory(Folder);

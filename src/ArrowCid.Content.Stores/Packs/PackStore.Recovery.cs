@@ -1,4 +1,5 @@
 using System.Buffers;
+using ArrowCid.Arrow.IO;
 using ArrowCid.Content.Multiformats;
 using Microsoft.Win32.SafeHandles;
 
@@ -138,6 +139,7 @@ public sealed partial class PackStore
             bool zeroTail = cut == scanned && IsZeroRange(file.SafeFileHandle, scanned, length);
             if (length > cut)
             {
+                FileFaults.Check(FileOperation.Delete, file.Name);
                 file.SetLength(cut);
                 wasCut = !zeroTail;
                 foreach (var (cid, block) in state.Blocks.Where(b => b.Block.RecordOffset >= cut).ToList())
@@ -169,17 +171,21 @@ public sealed partial class PackStore
                 // Sealed already (by a writer that finished, or died between its seal and the trim): only the trim, made durable.
                 if (length > cut)
                 {
+                    FileFaults.Check(FileOperation.Sync, file.Name);
                     file.Flush(flushToDisk: true);
                 }
 
                 return wasCut;
             }
 
+            FileFaults.Check(FileOperation.Sync, file.Name);
             file.Flush(flushToDisk: true);
             Span<byte> seal = stackalloc byte[PackFormat.Alignment];
             PackFormat.WriteHead(seal, PackRecordType.Seal, null, 0);
             file.Position = cut;
+            FileFaults.Check(FileOperation.Write, file.Name);
             file.Write(seal);
+            FileFaults.Check(FileOperation.Sync, file.Name);
             file.Flush(flushToDisk: true);
             state.ScannedTo = cut + seal.Length;
             state.SealedTo = state.ScannedTo;

@@ -60,6 +60,7 @@ public sealed partial class PackStore
             try
             {
                 using var file = File.OpenHandle(PathOf(pack), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                FileFaults.Check(FileOperation.Sync, PathOf(pack));
                 DurableFile.FlushData(file);
             }
             catch (FileNotFoundException)
@@ -248,6 +249,7 @@ public sealed partial class PackStore
         private static readonly ReadOnlyMemory<byte> Zeros = new byte[64 << 10];
 
         private readonly FileStream _file;
+        private readonly string _path;
 
         // Taken once: FileStream.SafeFileHandle seeks the handle to the stream's position at every
         // access (an lseek per call), and every use here is positioned.
@@ -262,6 +264,7 @@ public sealed partial class PackStore
         {
             Id = id;
             _file = file;
+            _path = file.Name;
             _handle = file.SafeFileHandle;
             _lock = lockFile;
             End = end;
@@ -274,8 +277,11 @@ public sealed partial class PackStore
         /// <summary>Where the records end: the pack's logical length, which every append and reader goes by.</summary>
         public long End { get; private set; }
 
-        public static PackWriter Create(ulong id, string path, FileStream lockFile, long limit) =>
-            new(id, new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0), lockFile, 0, limit);
+        public static PackWriter Create(ulong id, string path, FileStream lockFile, long limit)
+        {
+            FileFaults.Check(FileOperation.Create, path);
+            return new(id, new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0), lockFile, 0, limit);
+        }
 
         // Adopts a recovered or sealed pack whose records end at end; a longer file (zeros a crash
         // left, which recovery trims already) is cut there, so appends follow the records.
@@ -286,6 +292,7 @@ public sealed partial class PackStore
                 var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
                 if (file.Length != end)
                 {
+                    FileFaults.Check(FileOperation.Delete, path);
                     file.SetLength(end);
                 }
 
@@ -310,7 +317,9 @@ public sealed partial class PackStore
             // The fixed header last: another process scanning the pack meanwhile stops at its zeros,
             // so it never takes in a record whose body is still being copied (the file's size, which
             // used to tell it, no longer moves with the records).
+            FileFaults.Check(FileOperation.Write, _path);
             RandomAccess.Write(_handle, record[PackFormat.HeaderLength..], offset + PackFormat.HeaderLength);
+            FileFaults.Check(FileOperation.Write, _path);
             RandomAccess.Write(_handle, record[..PackFormat.HeaderLength], offset);
             End = end;
             return offset;
@@ -324,6 +333,7 @@ public sealed partial class PackStore
             {
                 if (!_closed)
                 {
+                    FileFaults.Check(FileOperation.Sync, _path);
                     DurableFile.FlushData(_handle);
                 }
             }
@@ -339,17 +349,21 @@ public sealed partial class PackStore
                     return;
                 }
 
+                FileFaults.Check(FileOperation.Sync, _path);
                 DurableFile.FlushData(_handle);
                 Span<byte> seal = stackalloc byte[PackFormat.Alignment];
                 PackFormat.WriteHead(seal, PackRecordType.Seal, null, 0);
+                FileFaults.Check(FileOperation.Write, _path);
                 RandomAccess.Write(_handle, seal, End);
                 End += seal.Length;
                 if (_allocated > End)
                 {
+                    FileFaults.Check(FileOperation.Delete, _path);
                     RandomAccess.SetLength(_handle, End);
                     _allocated = End;
                 }
 
+                FileFaults.Check(FileOperation.Sync, _path);
                 _file.Flush(flushToDisk: true);
                 _closed = true;
                 _file.Dispose();
@@ -371,6 +385,7 @@ public sealed partial class PackStore
                 zeros.Add(Zeros[..(int)Math.Min(Zeros.Length, target - at)]);
             }
 
+            FileFaults.Check(FileOperation.Write, _path);
             RandomAccess.Write(_handle, zeros, _allocated);
             _allocated = target;
         }

@@ -221,6 +221,7 @@ public sealed partial class PackStore : IDisposable
     // An exclusive flock on the pack's lock file: held by the process appending to it, or by one recovering or compacting it.
     private FileStream? TryLockPack(ulong pack)
     {
+        FileFaults.Check(FileOperation.Create, LockPathOf(pack));
         try
         {
             return new FileStream(LockPathOf(pack), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);

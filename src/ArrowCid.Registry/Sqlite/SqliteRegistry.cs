@@ -52,8 +52,18 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
             DefaultTimeout = (int)Math.Clamp(timeout.TotalSeconds, 1, int.MaxValue),
         }.ToString();
 
-        using var connection = Open(synced: true);
-        SqliteSchema.Migrate(connection);
+        try
+        {
+            using var connection = Open(synced: true);
+            SqliteSchema.Migrate(connection);
+        }
+        catch
+        {
+            // A pooled connection would keep the damaged file open for the next registry on this path (one rebuilt after it is moved aside, say).
+            using var pooled = new SqliteConnection(_connectionString);
+            SqliteConnection.ClearPool(pooled);
+            throw;
+        }
     }
 
     /// <summary>The database file (absolute).</summary>
@@ -343,6 +353,9 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
             {
                 using var transaction = writer.Connection.BeginTransaction(deferred: false);
                 T result = work(writer.Connection, transaction);
+
+                // The commit is where SQLite writes (and, synced, fsyncs) its WAL: the fault seam's point for the registry.
+                Arrow.IO.FileFaults.Check(synced ? Arrow.IO.FileOperation.Sync : Arrow.IO.FileOperation.Write, DatabasePath);
                 transaction.Commit();
                 return result;
             }

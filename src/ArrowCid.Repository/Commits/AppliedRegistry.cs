@@ -70,6 +70,9 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public NamedVersion? AddVersion(string name, Cid cid) => Applied().AddVersion(name, cid);
 
     /// <inheritdoc/>
+    public bool RestoreVersion(NamedVersion version) => Applied().RestoreVersion(version);
+
+    /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null) => Readable().FindVersion(name, version);
 
     /// <inheritdoc/>

@@ -160,6 +160,21 @@ internal sealed class CommitLog
         return replayed;
     }
 
+    /// <summary>The rows of every log entry of a pack whose blocks are stored, by entry, in order (for a rebuild, and for the journal before a compaction drops them).</summary>
+    /// <param name="pack">The pack.</param>
+    /// <returns>Each entry's position and rows.</returns>
+    public IReadOnlyList<(PackLogPosition At, IReadOnlyList<BlockRecord> Rows)> ReadLogged(ulong pack)
+    {
+        var entries = _blocks.Packs.ReadLogEntries(pack, -1);
+        if (entries.Count == 0)
+        {
+            return [];
+        }
+
+        var groups = DecodeLogEntries(pack, -1, entries[^1].At.Offset + 1);
+        return [.. entries.Select(e => e.At).Zip(groups)];
+    }
+
     // The rows of a pack's log entries after one position and before another, schema references resolved from the entries they name.
     private List<IReadOnlyList<BlockRecord>> DecodeLogEntries(ulong pack, long after, long before)
     {

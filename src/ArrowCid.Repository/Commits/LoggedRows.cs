@@ -1,9 +1,6 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Text;
-using ArrowCid.Content;
-using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
+using static ArrowCid.Repository.LogFields;
 
 namespace ArrowCid.Repository;
 
@@ -47,7 +44,7 @@ internal static class LoggedRows
         for (int i = 0; i < records.Count; i++)
         {
             var record = records[i];
-            WriteBytes(writer, record.Cid.Bytes);
+            WriteCid(writer, record.Cid);
             WriteByte(writer, (byte)record.Kind);
             if (record.Schema is null)
             {
@@ -65,10 +62,9 @@ internal static class LoggedRows
                 WriteString(writer, record.Schema);
             }
 
-            WriteVarint(writer, ZigZag(record.Rows));
-            WriteVarint(writer, ZigZag(record.Bytes));
-            BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), RegistryTime.ToMicroseconds(record.Created));
-            writer.Advance(8);
+            WriteSigned(writer, record.Rows);
+            WriteSigned(writer, record.Bytes);
+            WriteInt64(writer, RegistryTime.ToMicroseconds(record.Created));
             WriteString(writer, record.Producer);
             WriteString(writer, record.Provenance);
             WriteByte(writer, record.Pinned ? (byte)1 : (byte)0);
@@ -88,7 +84,7 @@ internal static class LoggedRows
             WriteVarint(writer, (ulong)record.Links.Count);
             foreach (var link in record.Links)
             {
-                WriteBytes(writer, link.Bytes);
+                WriteCid(writer, link);
             }
         }
 
@@ -103,7 +99,7 @@ internal static class LoggedRows
     /// <exception cref="InvalidDataException">The payload is not an entry this build reads, or a reference does not resolve.</exception>
     public static IReadOnlyList<BlockRecord> Decode(ReadOnlySpan<byte> payload, long position = -1, Func<LoggedSchema, string?>? resolveSchema = null)
     {
-        var reader = new Reader(payload);
+        var reader = new LogFieldReader(payload, "A logged registry entry");
         byte version = reader.Byte();
         if (version != FormatVersion)
         {
@@ -123,8 +119,8 @@ internal static class LoggedRows
                 SchemaReference => Resolve(new LoggedSchema((long)reader.Varint(), (int)Math.Min(reader.Varint(), int.MaxValue))),
                 _ => throw new InvalidDataException("A logged registry entry has an unknown schema form."),
             };
-            long rows = UnZigZag(reader.Varint());
-            long bytes = UnZigZag(reader.Varint());
+            long rows = reader.Signed();
+            long bytes = reader.Signed();
             var created = RegistryTime.FromMicroseconds(reader.Int64());
             string? producer = reader.String();
             string? provenance = reader.String();
@@ -144,7 +140,7 @@ internal static class LoggedRows
             }
 
             int linkCount = reader.Count();
-            var links = new List<Cid>(linkCount);
+            var links = new List<Content.Multiformats.Cid>(linkCount);
             for (int b = 0; b < linkCount; b++)
             {
                 links.Add(reader.Cid());
@@ -176,101 +172,5 @@ internal static class LoggedRows
                 : reference.Entry < position ? resolveSchema?.Invoke(reference) : null;
             return found ?? throw new InvalidDataException($"A logged registry entry names the schema of record {reference.Record} of the entry at {reference.Entry}, which gives none.");
         }
-    }
-
-    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
-
-    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
-
-    private static void WriteByte(ArrayBufferWriter<byte> writer, byte value)
-    {
-        writer.GetSpan(1)[0] = value;
-        writer.Advance(1);
-    }
-
-    private static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value) =>
-        writer.Advance(Varint.Write(value, writer.GetSpan(Varint.MaxLength)));
-
-    private static void WriteBytes(ArrayBufferWriter<byte> writer, ReadOnlySpan<byte> bytes)
-    {
-        WriteVarint(writer, (ulong)bytes.Length);
-        bytes.CopyTo(writer.GetSpan(bytes.Length));
-        writer.Advance(bytes.Length);
-    }
-
-    private static void WriteString(ArrayBufferWriter<byte> writer, string? text)
-    {
-        if (text is null)
-        {
-            WriteVarint(writer, 0);
-            return;
-        }
-
-        int length = Encoding.UTF8.GetByteCount(text);
-        WriteVarint(writer, (ulong)length + 1);
-        writer.Advance(Encoding.UTF8.GetBytes(text, writer.GetSpan(length)));
-    }
-
-    // Reads the fields in turn; any short or out-of-range read is a format error, never an index exception.
-    private ref struct Reader(ReadOnlySpan<byte> payload)
-    {
-        private readonly ReadOnlySpan<byte> _payload = payload;
-        private int _at;
-
-        public readonly bool AtEnd => _at == _payload.Length;
-
-        public byte Byte() => Take(1)[0];
-
-        public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
-
-        public ulong Varint()
-        {
-            if (!Content.Multiformats.Varint.TryRead(_payload[_at..], out ulong value, out int length))
-            {
-                throw Damaged();
-            }
-
-            _at += length;
-            return value;
-        }
-
-        // A count of items that each take at least one byte, so a damaged count cannot ask for more than is there.
-        public int Count()
-        {
-            ulong count = Varint();
-            return count <= (ulong)(_payload.Length - _at) ? (int)count : throw Damaged();
-        }
-
-        public string? String()
-        {
-            ulong length = Varint();
-            return length == 0 ? null : Encoding.UTF8.GetString(Take(length - 1));
-        }
-
-        public Cid Cid()
-        {
-            try
-            {
-                return Content.Multiformats.Cid.FromBytes(Take(Varint()));
-            }
-            catch (ContentFormatException e)
-            {
-                throw new InvalidDataException("A logged registry entry holds a malformed CID.", e);
-            }
-        }
-
-        private ReadOnlySpan<byte> Take(ulong length)
-        {
-            if (length > (ulong)(_payload.Length - _at))
-            {
-                throw Damaged();
-            }
-
-            var taken = _payload.Slice(_at, (int)length);
-            _at += (int)length;
-            return taken;
-        }
-
-        private static InvalidDataException Damaged() => new("A logged registry entry is shorter than its fields say.");
     }
 }

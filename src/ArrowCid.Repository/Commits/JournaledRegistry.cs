@@ -1,0 +1,179 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>
+/// A registry whose changes are also recorded in a <see cref="RegistryJournal"/>: each pin, unpin,
+/// tag, deletion and version (and, for the repository's own registry, each row upserted outside the
+/// packs' log) is journaled and synced after the registry makes it and before the call returns, so
+/// every change a caller saw succeed can be replayed into a rebuilt registry. When the journal
+/// fails, an unpin and a tag change are undone in the registry before the error reaches the
+/// caller: a caller told an unpin failed must not find its table collected. (A pin, a version or a
+/// row left in place only keeps more.) Locations are not
+/// journaled: they say which node holds a block, which <see cref="LocalRepository.Gc"/> reconciles
+/// from what is stored. Reads go straight through.
+/// </summary>
+/// <param name="inner">The registry.</param>
+/// <param name="journal">Where its changes are recorded.</param>
+/// <param name="journalRows">
+/// Whether upserted rows are journaled: yes for the repository's own registry (repairs write rows
+/// there); no for a shared registry, whose rows are this node's own republished.
+/// </param>
+internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal, bool journalRows) : IRegistry
+{
+    /// <summary>The registry without the journal: for a rebuild replaying it, and for a gc that journals its deletions at once.</summary>
+    public IRegistry Inner => inner;
+
+    /// <summary>The journal.</summary>
+    public RegistryJournal Journal => journal;
+
+    /// <inheritdoc/>
+    public long LatestSequence => inner.LatestSequence;
+
+    /// <inheritdoc/>
+    public BlockRecord Upsert(BlockRecord record)
+    {
+        var stored = inner.Upsert(record);
+        if (journalRows)
+        {
+            Record(new RowsJournaled(DateTimeOffset.UtcNow, [stored]));
+        }
+
+        return stored;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records)
+    {
+        var stored = inner.UpsertAll(records);
+        if (journalRows && stored.Count > 0)
+        {
+            Record(new RowsJournaled(DateTimeOffset.UtcNow, stored));
+        }
+
+        return stored;
+    }
+
+    /// <inheritdoc/>
+    public BlockRecord? Find(Cid cid) => inner.Find(cid);
+
+    /// <inheritdoc/>
+    public bool Contains(Cid cid) => inner.Contains(cid);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) => inner.List(query);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> ListCids() => inner.ListCids();
+
+    /// <inheritdoc/>
+    public bool Pin(Cid cid) => Recorded(inner.Pin(cid), () => new PinJournaled(DateTimeOffset.UtcNow, true, [cid]));
+
+    /// <inheritdoc/>
+    public bool Unpin(Cid cid)
+    {
+        bool wasPinned = inner.Find(cid)?.Pinned == true;
+        return Recorded(inner.Unpin(cid), () => new PinJournaled(DateTimeOffset.UtcNow, false, [cid]), undo: () =>
+        {
+            if (wasPinned)
+            {
+                inner.Pin(cid);
+            }
+        });
+    }
+
+    /// <inheritdoc/>
+    public bool SetTag(Cid cid, string key, string value)
+    {
+        string? was = inner.Find(cid)?.Tags.GetValueOrDefault(key);
+        return Recorded(inner.SetTag(cid, key, value), () => new TagJournaled(DateTimeOffset.UtcNow, cid, key, value), undo: () => RestoreTag(cid, key, was));
+    }
+
+    /// <inheritdoc/>
+    public bool RemoveTag(Cid cid, string key)
+    {
+        string? was = inner.Find(cid)?.Tags.GetValueOrDefault(key);
+        return Recorded(inner.RemoveTag(cid, key), () => new TagJournaled(DateTimeOffset.UtcNow, cid, key, null), undo: () => RestoreTag(cid, key, was));
+    }
+
+    /// <inheritdoc/>
+    public bool AddLocation(Cid cid, string location) => inner.AddLocation(cid, location);
+
+    /// <inheritdoc/>
+    public LocationRelease ReleaseLocation(Cid cid, string location) => inner.ReleaseLocation(cid, location);
+
+    /// <inheritdoc/>
+    public bool ReleaseLocationKeepingCopies(Cid cid, string location, IReadOnlyCollection<string> holders, int copies) =>
+        inner.ReleaseLocationKeepingCopies(cid, location, holders, copies);
+
+    /// <inheritdoc/>
+    public bool Delete(Cid cid) => Recorded(inner.Delete(cid), () => new DeleteJournaled(DateTimeOffset.UtcNow, [cid]));
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => inner.GetLinkingDatasets(batch);
+
+    /// <inheritdoc/>
+    public IReadOnlySet<Cid> ListRetained() => inner.ListRetained();
+
+    /// <inheritdoc/>
+    public NamedVersion? AddVersion(string name, Cid cid)
+    {
+        var version = inner.AddVersion(name, cid);
+        if (version is not null)
+        {
+            Record(new VersionJournaled(DateTimeOffset.UtcNow, version));
+        }
+
+        return version;
+    }
+
+    /// <inheritdoc/>
+    public bool RestoreVersion(NamedVersion version) =>
+        Recorded(inner.RestoreVersion(version), () => new VersionJournaled(DateTimeOffset.UtcNow, version));
+
+    /// <inheritdoc/>
+    public NamedVersion? FindVersion(string name, long? version = null) => inner.FindVersion(name, version);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NamedVersion> ListNames() => inner.ListNames();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NamedVersion> ListVersions(string name) => inner.ListVersions(name);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<NamedVersion> ListVersionsOf(Cid cid) => inner.ListVersionsOf(cid);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000) => inner.ChangesSince(sequence, limit);
+
+    /// <summary>Journals entries made in <see cref="Inner"/> directly (a gc's deletions, a compaction's dropped rows), synced.</summary>
+    public void Record(params JournalEntry[] entries) => journal.Append(Array.ConvertAll(entries, e => e.Encode()));
+
+    /// <inheritdoc/>
+    public void Dispose() => inner.Dispose();
+
+    // Journals a change the registry made (when it made one); if the journal fails, undo puts the registry back first.
+    private bool Recorded(bool changed, Func<JournalEntry> entry, Action? undo = null)
+    {
+        if (!changed)
+        {
+            return false;
+        }
+
+        try
+        {
+            Record(entry());
+        }
+        catch
+        {
+            undo?.Invoke();
+            throw;
+        }
+
+        return true;
+    }
+
+    private void RestoreTag(Cid cid, string key, string? value) =>
+        _ = value is null ? inner.RemoveTag(cid, key) : inner.SetTag(cid, key, value);
+}
