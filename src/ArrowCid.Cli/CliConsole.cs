@@ -32,10 +32,14 @@ internal sealed class CliConsole
     /// <summary>Whether a person is watching (stdout is a terminal): long operations then show progress on stderr.</summary>
     public bool IsTerminal { get; init; }
 
+    /// <summary>Whether stdout is a terminal, where binary output would only garble the screen.</summary>
+    public bool IsOutputTerminal { get; init; }
+
     /// <summary>The process's own streams.</summary>
     public static CliConsole System() =>
         new(Console.Out, Console.Error, Console.OpenStandardInput(), Console.OpenStandardOutput())
         {
             IsTerminal = !Console.IsOutputRedirected && !Console.IsErrorRedirected,
+            IsOutputTerminal = !Console.IsOutputRedirected,
         };
 }

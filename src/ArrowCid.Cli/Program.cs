@@ -24,7 +24,7 @@ internal static class Program
         if (errors.Count > 0)
         {
             // All on one line: "unrecognized 'x'" often comes second, after "required command missing".
-            CliErrors.Report(console.Error, $"{string.Join("; ", errors)} (see 'arrowcid --help')");
+            CliErrors.Report(console.Error, $"{string.Join("; ", errors)} (see '{CommandPath(parse.CommandResult)} --help')");
             return ExitCodes.Usage;
         }
 
@@ -65,6 +65,19 @@ internal static class Program
         }
     }
 
+    // "arrowcid flight put": the command the line reached, whose help tells what it takes.
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult? command)
+    {
+        var names = new List<string>();
+        for (var at = command; at is not null; at = at.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(at.Parent is null ? "arrowcid" : at.Command.Name);
+        }
+
+        names.Reverse();
+        return names.Count == 0 ? "arrowcid" : string.Join(' ', names);
+    }
+
     /// <summary><c>--verbose</c>, on every command: the whole exception when a command fails unexpectedly.</summary>
     private const string VerboseName = "--verbose";
 
@@ -83,6 +96,7 @@ internal static class Program
             IpcCommands.Create(console),
             IntegrationCommands.Create(console),
             QuickstartCommand.Create(console, repository),
+            SampleCommand.Create(console),
             HttpBenchCommand.AddBench(ParquetCommands.AddBench(FlightCommands.AddBench(ShmCommands.AddBench(BenchCommands.Create(console), console), console), console), console),
             ShmCommands.Create(console),
             FlightCommands.Create(console, repository),

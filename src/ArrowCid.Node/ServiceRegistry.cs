@@ -36,6 +36,9 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         return version;
     }
 
+    /// <inheritdoc/>
+    public NamedVersion? FindVersion(string name) => Registry.FindVersion(name);
+
     /// <summary>
     /// Publishes a locally stored CID to the shared registry (no-op without one) with this node's
     /// location, and wakes subscribers. The shared record is pinned only when <paramref name="pinned"/>

@@ -24,4 +24,9 @@ public interface IPutPublisher
     /// <param name="cid">The dataset's CID.</param>
     /// <returns>The version recorded.</returns>
     NamedVersion AddVersion(string name, Cid cid);
+
+    /// <summary>The latest version of <paramref name="name"/> where <see cref="AddVersion"/> records versions, or null.</summary>
+    /// <param name="name">The name.</param>
+    /// <returns>The version.</returns>
+    NamedVersion? FindVersion(string name);
 }

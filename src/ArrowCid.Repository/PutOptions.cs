@@ -29,4 +29,11 @@ public sealed record PutOptions
     /// is kept by garbage collection whether pinned or not. Single-batch puts take no name.
     /// </summary>
     public string? Name { get; init; }
+
+    /// <summary>
+    /// With <see cref="Name"/>: record a new version even when the name's latest version already
+    /// names the same table. Without it (the default) re-putting unchanged content under a name adds
+    /// no version, as <c>flight pull</c> does: the result carries the latest version, not new.
+    /// </summary>
+    public bool ForceVersion { get; init; }
 }

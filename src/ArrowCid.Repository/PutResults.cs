@@ -29,5 +29,9 @@ public sealed record TableResult(Cid Cid, long Rows, int Batches, long Bytes, lo
 /// <summary>What putting (or naming) a stream of batches produced: each chunk in order, then the table.</summary>
 /// <param name="Batches">The chunks in order.</param>
 /// <param name="Table">The table they make.</param>
-/// <param name="Version">The version of <see cref="PutOptions.Name"/> the table became, when a name was given.</param>
-public sealed record PutStreamResult(IReadOnlyList<StoredBatch> Batches, TableResult Table, NamedVersion? Version = null);
+/// <param name="Version">The version of <see cref="PutOptions.Name"/> the table became (or already was), when a name was given.</param>
+public sealed record PutStreamResult(IReadOnlyList<StoredBatch> Batches, TableResult Table, NamedVersion? Version = null)
+{
+    /// <summary>Whether <see cref="Version"/> was added by this put; false when the name's latest version already named the table.</summary>
+    public bool VersionAdded { get; init; }
+}

@@ -309,10 +309,20 @@ public sealed class TableWriter : IDisposable
                 _publisher?.Registered(tree.Root, pinned: true);
             }
 
-            var version = Options.Name is not { } name ? null
-                : _publisher is null ? _content.Repository.AddVersion(name, tree.Root)
-                : _publisher.AddVersion(name, tree.Root);
-            return result with { Version = version };
+            if (Options.Name is not { } name)
+            {
+                return result;
+            }
+
+            // Unchanged content under its name adds no version (unless forced), as a pull does.
+            var latest = Options.ForceVersion ? null : _publisher is null ? _content.Repository.Registry.FindVersion(name) : _publisher.FindVersion(name);
+            if (latest is not null && latest.Cid == tree.Root)
+            {
+                return result with { Version = latest };
+            }
+
+            var version = _publisher is null ? _content.Repository.AddVersion(name, tree.Root) : _publisher.AddVersion(name, tree.Root);
+            return result with { Version = version, VersionAdded = true };
         }
         finally
         {

@@ -12,7 +12,8 @@ namespace ArrowCid.Wire;
 /// <param name="Chunks">Its chunks in row order.</param>
 /// <param name="Name">The name it became a version of.</param>
 /// <param name="Version">That version's number.</param>
-public sealed record PutReport(string Input, TableTotals Table, IReadOnlyList<ChunkEntry> Chunks, string? Name, long? Version);
+/// <param name="VersionAdded">Whether the put added that version; false when the name's latest version already named the table (null without a name).</param>
+public sealed record PutReport(string Input, TableTotals Table, IReadOnlyList<ChunkEntry> Chunks, string? Name, long? Version, bool? VersionAdded = null);
 
 /// <summary>A table's CID and totals.</summary>
 /// <param name="Cid">The table's CID (raw for a one-chunk table, dag-cbor for a manifest).</param>
@@ -37,6 +38,8 @@ public sealed record TableTotals(string Cid, long Rows, long Bytes, long Chunks,
 /// <param name="Chunks">A table's chunks the record links (not for a foreign block).</param>
 /// <param name="Nodes">A table's manifest nodes the record links (not for a foreign block).</param>
 /// <param name="Links">A foreign block's links (only for a foreign block).</param>
+/// <param name="TableBytes">For a table's root (<c>info</c> only): the bytes of all its blocks, root, manifest nodes and chunks.</param>
+/// <param name="TableBlocks">For a table's root (<c>info</c> only): how many blocks it has.</param>
 public sealed record RecordEntry(
     string Cid,
     string Kind,
@@ -51,7 +54,9 @@ public sealed record RecordEntry(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Schema,
     IReadOnlyList<string>? Chunks,
     IReadOnlyList<string>? Nodes,
-    IReadOnlyList<string>? Links);
+    IReadOnlyList<string>? Links,
+    long? TableBytes = null,
+    long? TableBlocks = null);
 
 /// <summary>A version of a name, as <c>log --json</c> prints it (newest first).</summary>
 /// <param name="Name">The name.</param>

@@ -16,10 +16,11 @@ public static class WireJson
     /// <summary>How deep a document read from a peer may nest; ours nest at most three levels.</summary>
     public const int MaxDepth = 16;
 
-    private static readonly JsonWriterOptions Compact = new() { Indented = false };
+    // Documents go to terminals, programs and fetch() (as application/json), never into HTML: only
+    // what JSON itself requires is escaped, so a time reads "+00:00", an address "grpc+tcp://…"
+    // and a message "no table is named 'x'".
+    private static readonly JsonWriterOptions Compact = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    // The CLI's output goes to terminals and programs, never into HTML: only what JSON itself
-    // requires is escaped, so a time reads "+00:00" and a name "plant-3/temps".
     private static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A thread's buffer above this capacity is not kept for its next document.</summary>

@@ -259,7 +259,7 @@ public sealed class ChunkedTableCommandTests : IDisposable
         string table = Table(InRepo("put", csv));
         var root = JsonNode.Parse(InRepo("info", table, "--json").Out)!;
         var nodes = root["nodes"]!.AsArray().Select(n => n!.GetValue<string>()).ToArray();
-        var ls = Lines(InRepo("ls").Out);
+        var ls = Lines(InRepo("ls", "--all").Out);
 
         Assert.Equal("dataset", root["kind"]!.GetValue<string>());
         Assert.Empty(root["chunks"]!.AsArray());

@@ -43,7 +43,7 @@ public sealed class CommandLineTests
         var lines = result.Out.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         // Header, rule, five rows, summary; the table line (five rows are one chunk); then one line
         // per step of the loop: shared memory, Flight fetch, repository get + CAR, Parquet export.
-        Assert.Equal(13, lines.Length);
+        Assert.Equal(14, lines.Length);
         Assert.StartsWith("station: int32", lines[0], StringComparison.Ordinal);
         Assert.Contains("Oslo", lines[3], StringComparison.Ordinal);
         Assert.Contains("[snow, wind]", lines[3], StringComparison.Ordinal);
@@ -55,11 +55,12 @@ public sealed class CommandLineTests
         Assert.EndsWith("(deleted)", lines[7], StringComparison.Ordinal);
         Assert.Matches("^table bafkrei[a-z2-7]+ 5 [0-9]+ 1$", lines[8]);
         Assert.Contains("zero-copy: identical", lines[9], StringComparison.Ordinal);
-        Assert.Contains("hashing to their CIDs; identical to the demo table", lines[10], StringComparison.Ordinal);
+        Assert.Contains("hashing to its CID; identical to the demo table", lines[10], StringComparison.Ordinal);
         Assert.Contains("bytes hash to the CID", lines[11], StringComparison.Ordinal);
         Assert.Contains("read back as an IPC stream: identical", lines[11], StringComparison.Ordinal);
         Assert.Contains("CAR of 1 block:", lines[11], StringComparison.Ordinal);
         Assert.Contains("its row groups name the same table CID", lines[12], StringComparison.Ordinal);
+        Assert.StartsWith("quickstart: deleted ", lines[13], StringComparison.Ordinal);
     }
 
     [Fact]

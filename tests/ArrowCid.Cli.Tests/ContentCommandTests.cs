@@ -314,7 +314,7 @@ public sealed class ContentCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("get", "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")]
+    [InlineData("get")]
     [InlineData("put")]
     [InlineData("put", "x.arrow", "--tag", "novalue")]
     [InlineData("export", "car", "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")]

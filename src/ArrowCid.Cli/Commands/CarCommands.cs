@@ -33,7 +33,7 @@ internal static class CarCommands
             if (path != IpcSource.StandardStream)
             {
                 string left = basis is null ? string.Empty : $", leaving out the blocks of {basis.Root}";
-                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exported {report.Blocks} blocks ({report.Bytes} bytes) under {report.Roots.Count} roots to {path}{left}"));
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exported {CliText.Count(report.Blocks, "block")} ({CliText.Count(report.Bytes, "byte")}) under {CliText.Count(report.Roots.Count, "root")} to {path}{left}"));
             }
 
             return ExitCodes.Ok;

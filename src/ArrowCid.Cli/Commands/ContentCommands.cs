@@ -32,9 +32,10 @@ internal static class ContentCommands
         var json = new Option<bool>("--json") { Description = "Print one JSON array instead of lines" };
         var tags = TagOption.Create("Label every stored block KEY=VALUE (repeatable)");
         var noPin = new Option<bool>("--no-pin") { Description = "Do not pin the tables (the next gc removes them, unless they are named)" };
-        var name = NameOption.Create("Record each input's table as the next version of NAME (in the order given)");
+        var name = NameOption.Create("Record each input's table as the next version of NAME (in the order given); a table the name's latest version already names adds no version");
+        var forceVersion = new Option<bool>("--force-version") { Description = "With --name: add a version even when the table is the name's latest version already" };
         var command = store
-            ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository as one table per input, cut into content-defined chunks (a block each, at most 1 MiB) under a manifest tree; prints each table's CID") { files, json, tags, noPin, name }
+            ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository as one table per input, cut into content-defined chunks (a block each, at most 1 MiB) under a manifest tree; prints each table's CID") { files, json, tags, noPin, name, forceVersion }
             : new Command("cid", "Print the table CIDs 'put' would give, without storing anything") { files, json };
         var inputs = new InputOptions();
         inputs.AddTo(command);
@@ -46,6 +47,7 @@ internal static class ContentCommands
                 Pin = !parse.GetValue(noPin),
                 Producer = "arrowcid put",
                 Name = store ? parse.GetValue(name) : null,
+                ForceVersion = parse.GetValue(forceVersion),
             };
             var settings = inputs.Read(parse);
             using var content = store ? repository.Open(parse) : null;
@@ -62,7 +64,7 @@ internal static class ContentCommands
                 console.Out.WriteLine(ContentOutput.TableLine(result));
                 if (result.Version is { } version)
                 {
-                    console.Out.WriteLine($"version {version}");
+                    console.Out.WriteLine(result.VersionAdded ? $"version {version}" : $"version {version} (unchanged: already this table; --force-version adds one)");
                 }
             }
 
@@ -115,13 +117,17 @@ internal static class ContentCommands
     private static Command Get(CliConsole console, RepositoryOption repository)
     {
         var cid = ContentArgument("A table or any other stored block");
-        var output = new Option<string>("--output", "-o") { Description = "Where to write the Arrow IPC stream or block (- for stdout)", Required = true, HelpName = "OUT" };
-        var command = new Command("get", "Write a table as one Arrow IPC stream (a one-chunk table: its exact canonical bytes), or any other stored block byte for byte; every block is re-hashed") { cid, output };
+        var output = new Option<string?>("--output", "-o") { Description = "Where to write the Arrow IPC stream or block (- for stdout; the default when stdout is not a terminal)", HelpName = "OUT" };
+        var command = new Command("get", "Write a table as one Arrow IPC stream (a one-chunk table: its exact canonical bytes), or any other stored block byte for byte, to stdout or -o FILE; every block is re-hashed") { cid, output };
         command.SetAction(parse =>
         {
+            // As ipfs cat and curl: to stdout, unless that is a terminal, where binary would garble the screen.
+            string path = parse.GetValue(output) ?? (console.IsOutputTerminal
+                ? throw new CliException("get: stdout is a terminal, and an Arrow IPC stream is binary: give -o FILE, or pipe it (arrowcid get NAME | …)")
+                : IpcSource.StandardStream);
             using var content = repository.Open(parse);
             var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
-            using var target = OutputTarget.Create(parse.GetRequiredValue(output), console);
+            using var target = OutputTarget.Create(path, console);
             CliProgress.Run(console, $"writing {id}", null, _ => content.WriteTable(id, target.Stream));
             target.Commit();
             return ExitCodes.Ok;

@@ -26,7 +26,8 @@ internal static class ContentOutput
         new TableTotals(result.Table.Cid.ToString(), result.Table.Rows, result.Table.Bytes, result.Table.Batches, result.Table.ManifestBytes),
         StoredBatch.Entries(result.Batches),
         result.Version?.Name,
-        result.Version?.Version);
+        result.Version?.Version,
+        result.Version is null ? null : result.VersionAdded);
 
     /// <summary>When something happened, as every command prints it (ISO 8601, UTC).</summary>
     public static string Time(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
@@ -68,13 +69,18 @@ internal static class ContentOutput
         CultureInfo.InvariantCulture,
         $"{KindName(record.Kind)} {record.Cid} {record.Rows} {record.Bytes} {record.Created:yyyy-MM-ddTHH:mm:ssZ}{(record.Pinned ? " pinned" : string.Empty)}{TagsText(record.Tags)}");
 
-    /// <summary>The text of <c>info</c>: one "name: value" line per fact.</summary>
-    public static IEnumerable<string> InfoLines(BlockRecord record)
+    /// <summary>The text of <c>info</c>: one "name: value" line per fact (with a table's size when <paramref name="table"/> is given).</summary>
+    public static IEnumerable<string> InfoLines(BlockRecord record, TableBlocks? table = null)
     {
         yield return $"cid: {record.Cid}";
         yield return $"kind: {KindName(record.Kind)}";
         yield return string.Create(CultureInfo.InvariantCulture, $"rows: {record.Rows}");
-        yield return string.Create(CultureInfo.InvariantCulture, $"bytes: {record.Bytes}");
+        yield return string.Create(CultureInfo.InvariantCulture, $"bytes: {record.Bytes}{(table is null ? string.Empty : " (the root block)")}");
+        if (table is not null)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"table bytes: {table.Bytes} in {CliText.Count(table.Blocks.Count, "block")}");
+        }
+
         yield return $"created: {Time(record.Created)}";
         yield return $"pinned: {(record.Pinned ? "yes" : "no")}";
         if (record.Producer is not null)

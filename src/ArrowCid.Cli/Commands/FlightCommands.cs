@@ -141,13 +141,13 @@ internal static class FlightCommands
     /// The quickstart's shared-memory and Flight steps: publish the demo batch to a scratch
     /// shared-memory store and attach it by CID (skipped with a note where there is none), then
     /// serve the repository on 127.0.0.1:0 and fetch the dataset by CID, every batch re-hashed.
-    /// True when what came back equals the demo batch.
+    /// True when what came back equals the demo batch. With <paramref name="keep"/> the store's folder stays.
     /// </summary>
-    public static bool QuickstartStep(CliConsole console, Repository.ContentRepository content, RecordBatch batch, Content.Multiformats.Cid dataset)
+    public static bool QuickstartStep(CliConsole console, Repository.ContentRepository content, RecordBatch batch, Content.Multiformats.Cid dataset, bool keep = false)
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(batch);
-        bool shared = QuickstartSharedMemory(console, batch);
+        bool shared = QuickstartSharedMemory(console, batch, keep);
         var fetched = Task.Run(async () =>
         {
             await using var node = await Flight.Hosting.FlightNode.StartAsync(content).ConfigureAwait(false);
@@ -156,12 +156,12 @@ internal static class FlightCommands
         }).GetAwaiter().GetResult();
         using var back = fetched.Item2.Batches[0].Read();
         bool identical = fetched.Item2.Batches.Count == 1 && ArrayEquality.Equals(batch, back, out _);
-        console.Out.WriteLine($"quickstart: Flight node {fetched.Location}: DoGet {dataset} gave {fetched.Item2.Batches.Count} batch(es) hashing to their CIDs; "
+        console.Out.WriteLine($"quickstart: Flight node {fetched.Location}: DoGet {dataset} gave {CliText.Count(fetched.Item2.Batches.Count, "batch", "batches")} hashing to {(fetched.Item2.Batches.Count == 1 ? "its CID" : "their CIDs")}; "
             + $"{(identical ? "identical" : "DIFFERENT")} to the demo table");
         return shared && identical;
     }
 
-    private static bool QuickstartSharedMemory(CliConsole console, RecordBatch batch)
+    private static bool QuickstartSharedMemory(CliConsole console, RecordBatch batch, bool keep)
     {
         string root = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"arrowcid-quickstart-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
@@ -171,7 +171,8 @@ internal static class FlightCommands
                 var published = store.Publish(batch);
                 using var attached = store.Attach(published.Cid);
                 bool same = ArrayEquality.Equals(batch, attached, out _);
-                console.Out.WriteLine($"quickstart: shared memory {published.Path}: attached {published.Cid} zero-copy: {(same ? "identical" : "DIFFERENT")}");
+                // The store's folder, not the segment's file: a segment goes when the store that published it closes.
+                console.Out.WriteLine($"quickstart: shared memory store {root}{(keep ? string.Empty : " (deleted)")}: published and attached {published.Cid} zero-copy: {(same ? "identical" : "DIFFERENT")}");
                 return same;
             }
         }
@@ -184,7 +185,7 @@ internal static class FlightCommands
         {
             try
             {
-                if (Directory.Exists(root))
+                if (!keep && Directory.Exists(root))
                 {
                     Directory.Delete(root, recursive: true);
                 }
@@ -255,7 +256,8 @@ internal static class FlightCommands
                 target.Commit();
             }
 
-            console.Error.WriteLine($"arrowcid: {fetched.Cid}: {fetched.Batches.Count} batch(es), {fetched.Bytes} bytes, every batch hashes to its CID");
+            // On stderr, since the table may be on stdout; worded as a report, not an error.
+            console.Error.WriteLine($"fetched {fetched.Cid}: {CliText.Count(fetched.Batches.Count, "batch", "batches")}, {CliText.Count(fetched.Bytes, "byte")}, every batch hashes to its CID");
         }));
         return command;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ArrowCid.Bench;
+using ArrowCid.Content.Multiformats;
 using ArrowCid.Wire;
 using ArrowCid.Repository.Export;
 using ArrowCid.Parquet.Writing;
@@ -49,7 +50,7 @@ internal static class ParquetCommands
         {
             using var content = repository.Open(parse);
             var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
-            string path = parse.GetValue(output) ?? $"{roots[0]}.parquet";
+            string path = parse.GetValue(output) ?? DefaultFileName(parse.GetRequiredValue(cids)[0], roots[0]);
             var plan = ParquetCidExport.Resolve(content, roots, parse.GetValue(rowGroupBytes));
             var options = ParquetCidExport.WithMetadata(plan, new ParquetWriteOptions
             {
@@ -83,6 +84,10 @@ internal static class ParquetCommands
         });
         return parquet;
     }
+
+    // NAME.parquet for a name (sales@2.parquet for a version; a path's slashes become dashes), CID.parquet for a CID.
+    private static string DefaultFileName(string given, Cid root) =>
+        CliCids.ParseCidOrName(given) is { Cid: not null } ? $"{root}.parquet" : $"{given.Replace('/', '-')}.parquet";
 
     /// <summary>Adds <c>parquet</c> to the <c>bench</c> command.</summary>
     public static Command AddBench(Command bench, CliConsole console)

@@ -61,7 +61,7 @@ internal static class QuickstartCommand
     }
 
     /// <summary>Puts the demo table into the repository at <paramref name="repositoryPath"/>, prints its CIDs, gets both back re-hashing them, and exports a CAR; true when everything came back intact.</summary>
-    public static bool PublishDemo(CliConsole console, RecordBatch batch, string repositoryPath, string carPath)
+    public static bool PublishDemo(CliConsole console, RecordBatch batch, string repositoryPath, string carPath, bool keep = false)
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(batch);
@@ -77,7 +77,7 @@ internal static class QuickstartCommand
         using var back = reader.ReadNext();
         bool identical = back is not null && ArrayEquality.Equals(batch, back, out _);
 
-        bool flightVerified = FlightCommands.QuickstartStep(console, content, batch, put.Table.Cid);
+        bool flightVerified = FlightCommands.QuickstartStep(console, content, batch, put.Table.Cid, keep);
         using (var car = CliErrors.About(carPath, () => new FileStream(carPath, FileMode.Create, FileAccess.Write)))
         {
             var exported = content.ExportCar([put.Table.Cid], car);
@@ -133,7 +133,10 @@ internal static class QuickstartCommand
                 + $"read it back memory-mapped: {(identical ? "identical" : $"DIFFERENT ({difference})")}; "
                 + $"file: {path}{(keep ? string.Empty : " (deleted)")}");
             string repository = repositoryPath is null ? Path.Combine(directory.FullName, "repo") : Path.GetFullPath(repositoryPath);
-            bool published = PublishDemo(console, batch, repository, Path.Combine(directory.FullName, "demo.car"));
+            bool published = PublishDemo(console, batch, repository, Path.Combine(directory.FullName, "demo.car"), keep);
+            console.Out.WriteLine(keep
+                ? $"quickstart: kept {directory.FullName} and the files above"
+                : $"quickstart: deleted {directory.FullName} and the files above (--keep keeps them)");
             return identical && published ? ExitCodes.Ok : ExitCodes.Failure;
         }
         finally

@@ -29,11 +29,12 @@ internal static class RepositoryCommands
     {
         var tags = TagOption.Create("Only records carrying KEY=VALUE (repeatable; all must match)");
         var json = new Option<bool>("--json") { Description = "Print one JSON array of records" };
-        var command = new Command("ls", "List registered blocks (batches, datasets, imported arrow-stream and foreign blocks), oldest first: kind, CID, rows, bytes, created, pin, tags") { tags, json };
+        var all = new Option<bool>("--all", "-a") { Description = "Every registered block: a table's chunks and manifest nodes too, not only the table" };
+        var command = new Command("ls", "List the tables (and imported arrow-stream and foreign blocks), oldest first: kind, CID, rows, bytes (a table's root block), created, pin, tags; --all lists every block") { tags, all, json };
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);
-            var records = node.Registry.List(new RegistryQuery { Tags = TagOption.Parse(parse.GetValue(tags)) });
+            var records = node.Registry.List(new RegistryQuery { Tags = TagOption.Parse(parse.GetValue(tags)), TablesOnly = !parse.GetValue(all) });
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(WireJson.ToIndentedText<IReadOnlyList<RecordEntry>>([.. records.Select(ContentOutput.Entry)], WireJsonContext.Default.IReadOnlyListRecordEntry));
@@ -61,13 +62,17 @@ internal static class RepositoryCommands
             using var node = repository.OpenNode(parse);
             var id = CliCids.Resolve(parse.GetRequiredValue(cid), node.Registry);
             var record = node.Find(id) ?? throw new CliException($"not found: {id}");
+
+            // A table's root block is its manifest: the table's own size is all its blocks'.
+            var table = record.Kind == BlockKind.Dataset && node.Content.Repository.Blocks.Has(id) ? TableBlocks.Read(node.Content, id) : null;
+            var entry = ContentOutput.Entry(record) with { TableBytes = table?.Bytes, TableBlocks = table?.Blocks.Count };
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText(ContentOutput.Entry(record), WireJsonContext.Default.RecordEntry));
+                console.Out.WriteLine(WireJson.ToIndentedText(entry, WireJsonContext.Default.RecordEntry));
             }
             else
             {
-                foreach (string line in ContentOutput.InfoLines(record))
+                foreach (string line in ContentOutput.InfoLines(record, table))
                 {
                     console.Out.WriteLine(line);
                 }
@@ -150,7 +155,7 @@ internal static class RepositoryCommands
             }
 
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"gc: removed {report.RemovedRecords.Count} records and {report.RemovedOrphans.Count} unregistered blocks ({report.BytesFreed} bytes), {report.RemovedTempFiles} temporary files; {report.Retained} retained{(node.Shared is null ? string.Empty : $" (with every node's names and pins in the shared registry); this node's location released for {report.LocationsReleased}")}"));
+                $"gc: removed {CliText.Count(report.RemovedRecords.Count, "record")} and {CliText.Count(report.RemovedOrphans.Count, "unregistered block")} ({CliText.Count(report.BytesFreed, "byte")}), {CliText.Count(report.RemovedTempFiles, "temporary file")}; {report.Retained} retained{(node.Shared is null ? string.Empty : $" (with every node's names and pins in the shared registry); this node's location released for {report.LocationsReleased}")}"));
             if (report.HandedOver.Count > 0)
             {
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gc: handed over {report.HandedOver.Count} retained blocks, each served verified by at least {replication!.MinCopies} other nodes"));
@@ -266,7 +271,7 @@ internal static class RepositoryCommands
 
         string state = report.IsClean ? "clean" : report.Repaired ? "repaired" : report.IsConsistent ? "consistent" : "DAMAGED";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"verify: {report.RecordsChecked} records, {report.BlocksChecked} blocks checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {report.OrphanBlocks.Count} orphans, {report.TempFiles} temporary files, {report.TornPackTails} torn pack tails: {state}"));
+            $"verify: {CliText.Count(report.RecordsChecked, "record")}, {CliText.Count(report.BlocksChecked, "block")} checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {CliText.Count(report.OrphanBlocks.Count, "orphan")}, {CliText.Count(report.TempFiles, "temporary file")}, {CliText.Count(report.TornPackTails, "torn pack tail")}: {state}"));
     }
 
     private static void PrintRebuild(TextWriter output, string which, RegistryRebuild? rebuilt)
@@ -277,7 +282,7 @@ internal static class RepositoryCommands
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"rebuilt {which}: {rebuilt.Rows} rows, {rebuilt.Versions} versions, {rebuilt.TagChanges} tag changes, {rebuilt.PinChanges} pin changes, {rebuilt.Deletions} deletions replayed; {rebuilt.Unrecorded.Count} blocks no entry names registered again, pinned"));
+            $"rebuilt {which}: {CliText.Count(rebuilt.Rows, "row")}, {CliText.Count(rebuilt.Versions, "version")}, {CliText.Count(rebuilt.TagChanges, "tag change")}, {CliText.Count(rebuilt.PinChanges, "pin change")}, {CliText.Count(rebuilt.Deletions, "deletion")} replayed; {CliText.Count(rebuilt.Unrecorded.Count, "block")} no entry names registered again, pinned"));
         if (rebuilt.SetAside is { } old)
         {
             output.WriteLine($"the old registry is at {old}");

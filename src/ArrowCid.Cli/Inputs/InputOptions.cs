@@ -32,7 +32,7 @@ internal sealed class InputOptions
     private readonly Option<string?> _quote = new("--quote") { Description = "CSV quote character (default '\"'; doubled inside quotes)", HelpName = "C" };
     private readonly Option<bool> _noHeader = new("--no-header") { Description = "The CSV has no header line: columns are named f0, f1, …" };
     private readonly Option<string?> _schema = new("--schema") { Description = "CSV column types instead of inference, by name, e.g. 'a:int32,b:utf8,c:timestamp[ms,UTC]' (docs/csv.md)", HelpName = "SPEC" };
-    private readonly Option<int> _batchSize = new("--batch-size") { Description = "CSV rows per record batch", DefaultValueFactory = _ => CsvReadOptions.Default.BatchSize, HelpName = "N" };
+    private readonly Option<int> _batchSize = new("--batch-size") { Description = "CSV rows read into memory at a time (memory and speed only: the table's chunks and CID do not depend on it)", DefaultValueFactory = _ => CsvReadOptions.Default.BatchSize, HelpName = "N" };
     private readonly Option<int> _inferRows = new("--infer-rows") { Description = "CSV rows read to infer the column types", DefaultValueFactory = _ => CsvReadOptions.Default.InferenceRows, HelpName = "N" };
 
     public InputOptions()

@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using static ArrowCid.Cli.Tests.CliOutput;
+
+namespace ArrowCid.Cli.Tests;
+
+/// <summary>
+/// A newcomer's first hour (issue 42): sample data ships (<c>arrowcid sample</c>), and the defaults
+/// are those of the tools users know: <c>get</c> writes to a pipe, <c>export parquet NAME</c> writes
+/// NAME.parquet, <c>ls</c> lists tables (<c>--all</c> adds their blocks), <c>info</c> gives a
+/// table's size, re-putting an unchanged table under its name adds no version, and
+/// <c>quickstart --keep</c> keeps what it prints.
+/// </summary>
+public sealed class FirstHourTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Sample_writes_one_table_in_four_formats_two_versions_and_a_golden_pair()
+    {
+        string dir = _temp.File("samples");
+        var sample = CliRun.Run("sample", dir);
+        Assert.True(sample.ExitCode == 0, sample.Error);
+        string[] formats = ["readings.csv", "readings.arrows", "readings.arrow", "readings.parquet"];
+        var cids = formats.Select(f => Table(CliRun.Run("cid", Path.Combine(dir, f)))).ToList();
+        Assert.Single(cids.Distinct());
+
+        var golden = CliRun.Run("integration", "validate", "--json", Path.Combine(dir, "golden.json"), "--arrow", Path.Combine(dir, "golden.arrow_file"));
+        Assert.True(golden.ExitCode == 0, golden.Error + golden.Out);
+
+        string repo = _temp.File("repo");
+        Assert.Equal(0, CliRun.Run("put", "--repo", repo, Path.Combine(dir, "v1.csv"), "--name", "t").ExitCode);
+        Assert.Equal(0, CliRun.Run("put", "--repo", repo, Path.Combine(dir, "v2.csv"), "--name", "t").ExitCode);
+        var diff = CliRun.Run("diff", "--repo", repo, "t@1", "t@2");
+        Assert.Matches(@"shared [1-9]\d* blocks", diff.Out);
+
+        // The same files on every run.
+        string again = _temp.File("again");
+        Assert.Equal(0, CliRun.Run("sample", again).ExitCode);
+        foreach (string file in Directory.EnumerateFiles(dir))
+        {
+            Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(Path.Combine(again, Path.GetFileName(file))));
+        }
+    }
+
+    [Fact]
+    public void Get_writes_to_a_pipe_without_o_and_refuses_a_terminal()
+    {
+        string repo = _temp.File("repo");
+        string csv = Csv("t", 50);
+        string cid = Table(CliRun.Run("put", "--repo", repo, csv, "--name", "t"));
+        var piped = CliRun.Run("get", "--repo", repo, "t");
+        Assert.True(piped.ExitCode == 0, piped.Error);
+        File.WriteAllBytes(_temp.File("back.arrows"), piped.BinaryOut);
+        Assert.Equal(cid, Table(CliRun.Run("cid", _temp.File("back.arrows"))));
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = Program.Run(["get", "--repo", repo, "t"], new CliConsole(output, error) { IsOutputTerminal = true });
+        Assert.Equal(1, exit);
+        Assert.Contains("stdout is a terminal", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("-o FILE", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Export_parquet_of_a_name_writes_name_dot_parquet()
+    {
+        string repo = _temp.File("repo");
+        Assert.Equal(0, CliRun.Run("put", "--repo", repo, Csv("s", 40), "--name", "plant-3/temps").ExitCode);
+        string previous = Directory.GetCurrentDirectory();
+        Directory.SetCurrentDirectory(_temp.Path);
+        try
+        {
+            var export = CliRun.Run("export", "parquet", "--repo", repo, "plant-3/temps");
+            Assert.True(export.ExitCode == 0, export.Error);
+            Assert.True(File.Exists(_temp.File("plant-3-temps.parquet")), export.Out);
+            Assert.Equal(0, CliRun.Run("export", "parquet", "--repo", repo, "plant-3/temps@1").ExitCode);
+            Assert.True(File.Exists(_temp.File("plant-3-temps@1.parquet")));
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(previous);
+        }
+    }
+
+    [Fact]
+    public void Ls_lists_tables_all_adds_their_blocks_and_info_gives_a_tables_size()
+    {
+        string repo = _temp.File("repo");
+        string big = MixedStream.Write(_temp, "big.arrows", 10_000, (1, 0, 40_000));
+        string table = Table(CliRun.Run("put", "--repo", repo, big));
+        string small = Table(CliRun.Run("put", "--repo", repo, Csv("small", 10)));
+
+        var tables = Lines(CliRun.Run("ls", "--repo", repo).Out);
+        Assert.Equal(2, tables.Length);
+        Assert.Contains(tables, l => l.Contains(table, StringComparison.Ordinal));
+        Assert.Contains(tables, l => l.Contains(small, StringComparison.Ordinal));
+        Assert.True(Lines(CliRun.Run("ls", "--repo", repo, "--all").Out).Length > 3);
+
+        var info = JsonNode.Parse(CliRun.Run("info", "--repo", repo, table, "--json").Out)!;
+        long rootBytes = (long)info["bytes"]!;
+        long tableBytes = (long)info["table_bytes"]!;
+        Assert.True(tableBytes > 100 * rootBytes, $"{tableBytes} vs {rootBytes}");
+        Assert.Contains("table bytes: ", CliRun.Run("info", "--repo", repo, table).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Re_putting_an_unchanged_table_under_its_name_adds_no_version_unless_forced()
+    {
+        string repo = _temp.File("repo");
+        string csv = Csv("same", 30);
+        Assert.Contains("version same@1", CliRun.Run("put", "--repo", repo, csv, "--name", "same").Out, StringComparison.Ordinal);
+        var again = CliRun.Run("put", "--repo", repo, csv, "--name", "same");
+        Assert.Contains("version same@1 (unchanged", again.Out, StringComparison.Ordinal);
+        var json = JsonNode.Parse(CliRun.Run("put", "--repo", repo, csv, "--name", "same", "--json").Out)!.AsArray()[0]!;
+        Assert.False((bool)json["version_added"]!);
+        Assert.Contains("version same@2", CliRun.Run("put", "--repo", repo, csv, "--name", "same", "--force-version").Out, StringComparison.Ordinal);
+        Assert.Equal(2, Lines(CliRun.Run("log", "--repo", repo, "same").Out).Length);
+    }
+
+    [Fact]
+    public void Quickstart_keep_keeps_every_path_it_prints()
+    {
+        var result = CliRun.Run("quickstart", "--keep");
+        Assert.True(result.ExitCode == 0, result.Error);
+        var paths = System.Text.RegularExpressions.Regex.Matches(result.Out, @"(/[^\s;:,]*arrowcid-quickstart-[^\s;:,]*)").Select(m => m.Value).Distinct().ToList();
+        Assert.True(paths.Count >= 4, result.Out);
+        try
+        {
+            Assert.All(paths, p => Assert.True(File.Exists(p) || Directory.Exists(p), $"{p} printed but gone"));
+            Assert.DoesNotContain("(deleted)", result.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (string root in paths.Select(p => p[..(p.IndexOf('/', p.IndexOf("arrowcid-quickstart-", StringComparison.Ordinal)) is int slash and > 0 ? slash : p.Length)]).Distinct())
+            {
+                if (Directory.Exists(root))
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+            }
+        }
+    }
+
+    private string Csv(string name, int rows)
+    {
+        string path = _temp.File($"{name}.csv");
+        File.WriteAllLines(path, ["id,v", .. Enumerable.Range(0, rows).Select(k => $"{k},{k * 3}")]);
+        return path;
+    }
+}
