@@ -143,6 +143,40 @@ public sealed class FirstHourTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Ipc_commands_read_csv_and_parquet_through_the_put_dispatch_and_name_what_they_refuse()
+    {
+        string dir = _temp.File("samples");
+        Assert.Equal(0, CliRun.Run("sample", dir, "--rows", "500").ExitCode);
+        string csv = Path.Combine(dir, "readings.csv");
+        string parquet = Path.Combine(dir, "readings.parquet");
+
+        var cat = CliRun.Run("ipc", "cat", parquet, "-n", "2");
+        Assert.True(cat.ExitCode == 0, cat.Error);
+        Assert.Contains("s01", cat.Out, StringComparison.Ordinal);
+        var schema = CliRun.Run("ipc", "schema", csv);
+        Assert.StartsWith("CSV, types inferred", schema.Out, StringComparison.Ordinal);
+        Assert.Contains("time: timestamp[us, tz=UTC]", schema.Out, StringComparison.Ordinal);
+        Assert.StartsWith("Parquet file", CliRun.Run("ipc", "schema", parquet).Out, StringComparison.Ordinal);
+
+        // Converted to Arrow IPC, each names the table the CSV names.
+        string expected = Table(CliRun.Run("cid", csv));
+        foreach (string input in new[] { csv, parquet })
+        {
+            string output = _temp.File(Path.GetFileName(input) + ".arrows");
+            var convert = CliRun.Run("ipc", "convert", input, output, "--format", "stream");
+            Assert.True(convert.ExitCode == 0, convert.Error);
+            Assert.Equal(expected, Table(CliRun.Run("cid", output)));
+        }
+
+        string text = _temp.File("notes.txt");
+        File.WriteAllText(text, "not a table at all, just words\n");
+        var refused = CliRun.Run("ipc", "cat", text);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("not Arrow IPC (a stream or a file) nor Parquet", refused.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("metadata length", refused.Error, StringComparison.Ordinal);
+    }
+
     private string Csv(string name, int rows)
     {
         string path = _temp.File($"{name}.csv");

@@ -98,7 +98,7 @@ public sealed class IpcCommandTests : IDisposable
         var result = CliRun.Run("ipc", "schema", Golden.File("1.0.0-littleendian/generated_custom_metadata"));
 
         Assert.Equal(0, result.ExitCode);
-        Assert.StartsWith("Arrow IPC file, 1 record batches", result.Out, StringComparison.Ordinal);
+        Assert.StartsWith("Arrow IPC file, 1 record batch", result.Out, StringComparison.Ordinal);
         Assert.Contains("lots_of_meta: int8", result.Out, StringComparison.Ordinal);
         Assert.Contains("-- field metadata: pandas: {}", result.Out, StringComparison.Ordinal);
         Assert.Contains("-- schema metadata: schema_custom_0: {}", result.Out, StringComparison.Ordinal);

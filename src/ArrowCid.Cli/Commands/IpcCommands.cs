@@ -4,15 +4,22 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Compression;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Printing;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Cli.Inputs;
 
 namespace ArrowCid.Cli.Commands;
 
-/// <summary><c>arrowcid ipc …</c>: print, inspect and convert Arrow IPC files and streams.</summary>
+/// <summary>
+/// <c>arrowcid ipc …</c>: print, inspect and convert Arrow IPC files and streams. They read CSV and
+/// Parquet too, through the one input dispatch <c>put</c> uses (<see cref="BatchInput"/>): by
+/// extension, else by the first bytes; Arrow IPC is read as written (a file's or a stream's exact
+/// batches and dictionaries).
+/// </summary>
 internal static class IpcCommands
 {
     public static Command Create(CliConsole console)
     {
-        var command = new Command("ipc", "Print, inspect and convert Arrow IPC files and streams");
+        var command = new Command("ipc", "Print, inspect and convert Arrow IPC files and streams (and CSV or Parquet, read as put reads them)");
         command.Subcommands.Add(Cat(console));
         command.Subcommands.Add(SchemaCommand(console));
         command.Subcommands.Add(Convert(console));
@@ -42,12 +49,17 @@ internal static class IpcCommands
     public static long CopyBatches(IpcSource source, OutputTarget output, bool asFile, IpcWriteOptions options)
     {
         ArgumentNullException.ThrowIfNull(source);
+        return CopyBatches(source.Schema, source.ReadNext, output, asFile, options);
+    }
+
+    private static long CopyBatches(Schema schema, Func<RecordBatch?> next, OutputTarget output, bool asFile, IpcWriteOptions options)
+    {
         ArgumentNullException.ThrowIfNull(output);
         long batches = 0;
         using var writer = asFile
-            ? new ArrowFileWriter(output.Stream, source.Schema, options, leaveOpen: true)
-            : new ArrowStreamWriter(output.Stream, source.Schema, options, leaveOpen: true);
-        while (source.ReadNext() is { } batch)
+            ? new ArrowFileWriter(output.Stream, schema, options, leaveOpen: true)
+            : new ArrowStreamWriter(output.Stream, schema, options, leaveOpen: true);
+        while (next() is { } batch)
         {
             using (batch)
             {
@@ -67,9 +79,22 @@ internal static class IpcCommands
     private static Argument<string> FileArgument(string name, string description) =>
         new(name) { Description = description };
 
+    // The one input dispatch: Arrow IPC through IpcSource (as written), CSV and Parquet through BatchInput.
+    private static T WithInput<T>(string path, CliConsole console, InputSettings settings, Func<IpcSource, T> arrow, Func<BatchInput, T> other)
+    {
+        if (BatchInput.Resolve(path, settings.Format) == InputFormat.Arrow)
+        {
+            using var source = IpcSource.Open(path, console);
+            return arrow(source);
+        }
+
+        using var input = BatchInput.Open(path, console, settings);
+        return other(input);
+    }
+
     private static Command Cat(CliConsole console)
     {
-        var file = FileArgument("file", "Arrow IPC file or stream (- for stdin)");
+        var file = FileArgument("file", "Arrow IPC file or stream, Parquet or CSV (- for stdin: Arrow IPC)");
         var limit = new Option<int?>("--limit", "-n") { Description = "Print at most N rows in all", HelpName = "N" };
         limit.Validators.Add(result =>
         {
@@ -79,18 +104,24 @@ internal static class IpcCommands
                 result.AddError("--limit must be 0 or more");
             }
         });
-        var command = new Command("cat", "Print the record batches of an Arrow IPC file or stream as tables") { file, limit };
-        command.SetAction(parse => PrintBatches(console, parse.GetRequiredValue(file), parse.GetValue(limit)));
+        var command = new Command("cat", "Print the record batches of an Arrow IPC file or stream (or a Parquet file's row groups, or CSV) as tables") { file, limit };
+        var inputs = new InputOptions();
+        inputs.AddTo(command);
+        command.SetAction(parse => WithInput(
+            parse.GetRequiredValue(file),
+            console,
+            inputs.Read(parse),
+            source => PrintBatches(console, source.ReadNext, parse.GetValue(limit)),
+            input => PrintBatches(console, input.ReadNext, parse.GetValue(limit))));
         return command;
     }
 
-    private static int PrintBatches(CliConsole console, string path, int? limit)
+    private static int PrintBatches(CliConsole console, Func<RecordBatch?> next, int? limit)
     {
-        using var source = IpcSource.Open(path, console);
         long printed = 0;
         int index = 0;
         // Stops reading at the limit: a stream may be far longer than what is shown.
-        while ((limit is null || printed < limit) && source.ReadNext() is { } batch)
+        while ((limit is null || printed < limit) && next() is { } batch)
         {
             using (batch)
             {
@@ -116,27 +147,44 @@ internal static class IpcCommands
 
     private static Command SchemaCommand(CliConsole console)
     {
-        var file = FileArgument("file", "Arrow IPC file or stream (- for stdin)");
-        var command = new Command("schema", "Print the schema of an Arrow IPC file or stream, with field and schema metadata") { file };
+        var file = FileArgument("file", "Arrow IPC file or stream, Parquet or CSV (- for stdin: Arrow IPC)");
+        var command = new Command("schema", "Print the schema of an Arrow IPC file or stream, with field and schema metadata (or the Arrow schema a Parquet or CSV file is read as)") { file };
+        var inputs = new InputOptions();
+        inputs.AddTo(command);
         command.SetAction(parse =>
         {
-            using var source = IpcSource.Open(parse.GetRequiredValue(file), console);
-            console.Out.WriteLine(source.IsFileFormat ? $"Arrow IPC file, {source.BatchCount} record batches" : "Arrow IPC stream");
-            console.Out.Write(source.Schema.ToString());
-            return ExitCodes.Ok;
+            string path = parse.GetRequiredValue(file);
+            var settings = inputs.Read(parse);
+            var format = BatchInput.Resolve(path, settings.Format);
+            return WithInput(
+                path,
+                console,
+                settings,
+                source =>
+                {
+                    console.Out.WriteLine(source.IsFileFormat ? $"Arrow IPC file, {CliText.Count(source.BatchCount ?? 0, "record batch", "record batches")}" : "Arrow IPC stream");
+                    console.Out.Write(source.Schema.ToString());
+                    return ExitCodes.Ok;
+                },
+                input =>
+                {
+                    console.Out.WriteLine(format == InputFormat.Parquet ? "Parquet file, read as Arrow" : "CSV, types inferred as put infers them (docs/csv.md)");
+                    console.Out.Write(input.Schema.ToString());
+                    return ExitCodes.Ok;
+                });
         });
         return command;
     }
 
     private static Command Convert(CliConsole console)
     {
-        var input = FileArgument("input", "Arrow IPC file or stream to read (- for stdin)");
+        var input = FileArgument("input", "Arrow IPC file or stream, Parquet or CSV to read (- for stdin: Arrow IPC)");
         var output = FileArgument("output", "Where to write (- for stdout)");
         var format = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "file" };
         format.AcceptOnlyFromAmong("stream", "file");
         var compression = new Option<string>("--compression") { Description = "Body compression of the output", DefaultValueFactory = _ => "none" };
         compression.AcceptOnlyFromAmong("none", "lz4", "zstd");
-        var command = new Command("convert", "Rewrite an Arrow IPC file or stream batch by batch, choosing format and compression") { input, output, format, compression };
+        var command = new Command("convert", "Rewrite an Arrow IPC file or stream batch by batch, choosing format and compression; Parquet and CSV are converted to Arrow IPC") { input, output, format, compression };
         command.SetAction(parse =>
         {
             var options = new IpcWriteOptions
@@ -148,11 +196,21 @@ internal static class IpcCommands
                     _ => CompressionCodec.None,
                 },
             };
-            using var source = IpcSource.Open(parse.GetRequiredValue(input), console);
-            using var target = OutputTarget.Create(parse.GetRequiredValue(output), console);
-            CopyBatches(source, target, parse.GetRequiredValue(format) == "file", options);
-            target.Commit();
-            return ExitCodes.Ok;
+            bool asFile = parse.GetRequiredValue(format) == "file";
+            return WithInput(
+                parse.GetRequiredValue(input),
+                console,
+                InputSettings.Default,
+                source => Write(target => CopyBatches(source, target, asFile, options)),
+                batches => Write(target => CopyBatches(batches.Schema, batches.ReadNext, target, asFile, options)));
+
+            int Write(Func<OutputTarget, long> copy)
+            {
+                using var target = OutputTarget.Create(parse.GetRequiredValue(output), console);
+                copy(target);
+                target.Commit();
+                return ExitCodes.Ok;
+            }
         });
         return command;
     }

@@ -11,6 +11,21 @@ async function readInput(path) {
   return Buffer.concat(parts);
 }
 
+// What the first bytes say the input is, when it is not Arrow IPC: the JS client reads Arrow IPC
+// only, and a decoder's error ("Expected to read 1936614771 metadata bytes") says nothing useful.
+export function notArrowIpc(bytes) {
+  const head = bytes.subarray(0, 8);
+  const text = (s) => head.length >= s.length && [...s].every((c, i) => head[i] === c.charCodeAt(0));
+  if (text('PAR1')) return 'this is a Parquet file';
+  if (text('ARROW1') || head.length === 0) return null;
+  if (head.length >= 4 && head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff) return null;
+  if (head.length >= 4) {
+    const length = head[0] | (head[1] << 8) | (head[2] << 16) | (head[3] << 24);
+    if (length > 0 && length < 1 << 24) return null;
+  }
+  return head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127)) ? 'this looks like text (CSV?)' : 'this is not Arrow IPC (a stream or a file)';
+}
+
 function reason(path, e) {
   if (e?.code === 'ENOENT') return `${path}: no such file`;
   if (e?.code === 'EISDIR') return `${path}: is a directory`;
@@ -30,7 +45,12 @@ export async function run(args) {
   for (const path of inputs) {
     let table;
     try {
-      table = await describeTable(readArrowIpc(await readInput(path)));
+      const bytes = await readInput(path);
+      const found = notArrowIpc(bytes);
+      if (found !== null) {
+        throw new Error(`${found}; arrowcid-js reads Arrow IPC files and streams only: \`arrowcid cid ${path}\` names CSV and Parquet, and \`arrowcid ipc convert ${path} out.arrows\` converts them`);
+      }
+      table = await describeTable(readArrowIpc(bytes));
     } catch (e) {
       if (json && results.length > 0) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       process.stderr.write(`arrowcid-js: ${reason(path, e)}\n`);
