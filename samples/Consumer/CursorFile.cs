@@ -9,7 +9,8 @@ namespace ArrowCid.Samples.Consumer;
 /// </summary>
 internal sealed class CursorFile(string path)
 {
-    public long Load() => File.Exists(path) ? long.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture) : 0;
+    /// <summary>The saved position, or null when nothing was saved yet.</summary>
+    public long? TryLoad() => File.Exists(path) ? long.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture) : null;
 
     public void Save(long sequence)
     {

@@ -7,39 +7,45 @@ using ArrowCid.Samples.Producer;
 
 // Publishes --count batches of sensor readings into a shared-memory store, one every --interval-ms,
 // and prints one line per batch. A full store (everything pinned or leased) is retried, not fatal.
-var options = ProducerArguments.Parse(args);
-using var store = ShmStore.Open(new ShmStoreOptions
+return ProducerArguments.Run(args, Produce);
+
+static int Produce(ProducerOptions options)
 {
-    BaseDirectory = options.ShmDirectory,
-    StoreName = options.Store,
-    CapacityBytes = options.Capacity,
-});
-Console.WriteLine($"producer {Environment.ProcessId}: store {store.Directory}");
-var schema = new Schema([new Field("sensor", ArrowType.Utf8), new Field("reading", ArrowType.Float64), new Field("at", ArrowType.Int64)]);
-long stopAt = options.DurationSeconds > 0 ? Environment.TickCount64 + options.DurationSeconds * 1000L : long.MaxValue;
-for (int i = 0; i < options.Count && Environment.TickCount64 < stopAt; i++)
-{
-    var batch = Readings(schema, options.Seed + i, options.Rows);
-    while (true)
+    using var store = ShmStore.Open(new ShmStoreOptions
     {
-        try
+        BaseDirectory = options.ShmDirectory,
+        StoreName = options.Store,
+        CapacityBytes = options.Capacity,
+    });
+    Console.WriteLine($"producer {Environment.ProcessId}: store {store.Directory}");
+    var schema = new Schema([new Field("sensor", ArrowType.Utf8), new Field("reading", ArrowType.Float64), new Field("at", ArrowType.Int64)]);
+    long stopAt = options.DurationSeconds > 0 ? Environment.TickCount64 + options.DurationSeconds * 1000L : long.MaxValue;
+    for (int i = 0; i < options.Count && Environment.TickCount64 < stopAt; i++)
+    {
+        var batch = Readings(schema, options.Seed + i, options.Rows);
+        while (true)
         {
-            var published = store.Publish(batch, options.Tags);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"published seq={published.Sequence} cid={published.Cid} rows={published.Rows} bytes={published.Bytes}"));
-            break;
+            try
+            {
+                var published = store.Publish(batch, options.Tags);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"published seq={published.Sequence} cid={published.Cid} rows={published.Rows} bytes={published.Bytes}"));
+                break;
+            }
+            catch (ShmStoreFullException e)
+            {
+                Console.WriteLine($"full: {e.Message}; retrying");
+                Thread.Sleep(20);
+            }
         }
-        catch (ShmStoreFullException e)
+
+        if (options.IntervalMs > 0)
         {
-            Console.WriteLine($"full: {e.Message}; retrying");
-            Thread.Sleep(20);
+            Thread.Sleep(options.IntervalMs);
         }
     }
 
-    if (options.IntervalMs > 0)
-    {
-        Thread.Sleep(options.IntervalMs);
-    }
+    return 0;
 }
 
 static RecordBatch Readings(Schema schema, long seed, int rows)

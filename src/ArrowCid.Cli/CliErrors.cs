@@ -35,7 +35,7 @@ internal static class CliErrors
 {
     /// <summary>Whether <paramref name="exception"/> is a failure the user caused or can fix (so no stack trace).</summary>
     public static bool IsExpected(Exception exception) => exception is
-        CliException or Bench.BenchmarkException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IOException
+        CliException or Bench.BenchmarkException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IncompleteTableException or IOException
             or UnauthorizedAccessException or DllNotFoundException or TimeoutException
             or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException or Repository.Export.TableSchemaMismatchException
         || Repository.StorageFaults.MayBeFull(exception) || Repository.StorageFaults.IsRegistryDamaged(exception);
@@ -52,6 +52,8 @@ internal static class CliErrors
             "the repository's registry (registry.db in the repository folder) is damaged or not a database: run 'arrowcid verify --repair --rebuild-registry', which moves it to quarantine/ and rebuilds every row, name, version, tag and pin from the packs' log and the registry journal",
         // Unknown content: the CID is all the user gave, so it is all the message needs.
         BlockNotFoundException { Cid: { } cid } => $"not found: {cid}",
+        IncompleteTableException { Table: { } table, Missing: { } missing } =>
+            $"table {table} is incomplete here: its block {missing} is missing (was it imported from a CAR without its base? import the base, then that CAR again); nothing was written",
         FileNotFoundException => "no such file",
         DirectoryNotFoundException => "no such directory",
         UnauthorizedAccessException => "permission denied",

@@ -192,8 +192,47 @@ public sealed class ContentRepository : IDisposable
             return Repository.GetRecord(cid)?.Kind == BlockKind.ArrowStream ? ReadStreamBatches(cid, verify) : [OpenBatch(cid, verify)];
         }
 
+        RequireComplete(cid);
         return OpenTable(cid).Chunks().Select(c => OpenBatch(c.Cid, verify));
     }
+
+    /// <summary>
+    /// Checks that every block of a table is here (its manifest nodes read, its chunks looked up), so
+    /// that what is written or printed of it is the table, not its first part.
+    /// </summary>
+    /// <param name="table">A table CID.</param>
+    /// <exception cref="IncompleteTableException">A manifest node or a chunk of the table is missing; names the first.</exception>
+    /// <exception cref="BlockNotFoundException">The root itself is not here.</exception>
+    public void RequireComplete(Cid table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        TableBlocks blocks;
+        try
+        {
+            blocks = TableBlocks.Read(this, table);
+        }
+        catch (BlockNotFoundException e) when (e.Cid is { } missing && missing != table)
+        {
+            throw new IncompleteTableException(table, missing);
+        }
+
+        if (blocks.Blocks.FirstOrDefault(b => !Repository.Blocks.Has(b.Cid)) is { } hole)
+        {
+            throw new IncompleteTableException(table, hole.Cid);
+        }
+    }
+
+    /// <summary>Whether a DAG-CBOR CID roots a table: a dataset, or a manifest an import kept as a plain block because its table was incomplete then.</summary>
+    internal bool IsTableRoot(Cid cid) => IsManifest(cid) || IsStrandedManifest(cid);
+
+    // A table root an import kept as a plain DAG-CBOR block because its table was incomplete then:
+    // registered as foreign, but a manifest by its bytes; read as the table it names, or refused
+    // naming what it lacks, never written out as the manifest's bytes.
+    private bool IsStrandedManifest(Cid cid) =>
+        cid.Codec == Multicodec.DagCbor
+        && Repository.GetRecord(cid)?.Kind == BlockKind.Foreign
+        && Repository.Blocks.Has(cid)
+        && BlockClassifier.Describe(cid, GetBytes(cid)).Kind == BlockKind.Dataset;
 
     // Every batch of a stored Arrow stream that is not canonical (kept as imported), zero-copy over its mapping.
     private IEnumerable<RecordBatch> ReadStreamBatches(Cid cid, bool verify)
@@ -294,13 +333,15 @@ public sealed class ContentRepository : IDisposable
     {
         ArgumentNullException.ThrowIfNull(cid);
         ArgumentNullException.ThrowIfNull(destination);
-        if (!IsManifest(cid))
+        if (!IsTableRoot(cid))
         {
             using var block = Reader.Open(cid);
             destination.Write(block.Memory.Span);
             return block.Memory.Length;
         }
 
+        // Every block is known to be here before a byte is written: a table with a hole is refused whole.
+        RequireComplete(cid);
         var table = OpenTable(cid);
         var sink = new IpcStreamSink(destination, synchronous: true);
         TableStreamWriter.Write(table.Schema, ChunkBlocks.Read(Reader, table.Chunks()), sink);

@@ -190,6 +190,7 @@ public sealed record RebuildSummary(
 /// <param name="Blocks">The blocks stored.</param>
 /// <param name="Refused">The blocks refused, and why.</param>
 /// <param name="MissingRoots">Roots whose blocks were not all in the file.</param>
+/// <param name="Incomplete">Table roots whose tables lack blocks here: kept as plain DAG-CBOR blocks until what they lack is imported and the CAR imported again.</param>
 public sealed record CarImportSummary(
     IReadOnlyList<string> Roots,
     bool Strict,
@@ -198,7 +199,14 @@ public sealed record CarImportSummary(
     IReadOnlyDictionary<string, long> Counts,
     IReadOnlyList<ImportedBlockEntry> Blocks,
     IReadOnlyList<RefusedBlockEntry> Refused,
-    IReadOnlyList<string> MissingRoots);
+    IReadOnlyList<string> MissingRoots,
+    IReadOnlyList<IncompleteTableEntry> Incomplete);
+
+/// <summary>A table root a CAR import could not register as a table.</summary>
+/// <param name="Root">The root.</param>
+/// <param name="Missing">The first block of its table that is not here; null for a malformed tree.</param>
+/// <param name="Reason">What is wrong.</param>
+public sealed record IncompleteTableEntry(string Root, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Missing, string Reason);
 
 /// <summary>A block a CAR import stored.</summary>
 /// <param name="Cid">Its CID.</param>

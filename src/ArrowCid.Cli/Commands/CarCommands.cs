@@ -95,6 +95,11 @@ internal static class CarCommands
             CliErrors.Report(console.Error, $"root {root} is not in the CAR");
         }
 
+        foreach (var table in report.Incomplete)
+        {
+            CliErrors.Report(console.Error, $"table {table.Root} is incomplete here: {table.Reason}; its blocks were kept (the root as a plain DAG-CBOR block, not yet a table): import what it lacks (for a CAR made with --since, the base version), then this CAR again");
+        }
+
         console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"imported {report.Blocks.Count} of {report.BlocksRead} blocks: {report.CountOf(ImportedBlockKind.Batch)} batches, {report.CountOf(ImportedBlockKind.Dataset)} datasets, {report.CountOf(ImportedBlockKind.TableNode)} table nodes, {report.CountOf(ImportedBlockKind.ArrowStream)} arrow streams, {report.CountOf(ImportedBlockKind.Raw)} other raw, {report.CountOf(ImportedBlockKind.DagCbor)} dag-cbor, {report.CountOf(ImportedBlockKind.DagPb)} dag-pb, {report.CountOf(ImportedBlockKind.Other)} other; {report.RefusedCount} refused"));
     }
@@ -129,7 +134,8 @@ internal static class CarCommands
             [.. report.Blocks.Select(Entry)],
             [.. report.Refused.Select(r => new RefusedBlockEntry(r.Cid.ToString(), null, r.Reason)),
              .. report.Unverifiable.Select(u => new RefusedBlockEntry(u.Cid, u.HashFunction, u.Reason))],
-            ContentOutput.Texts(report.MissingRoots));
+            ContentOutput.Texts(report.MissingRoots),
+            [.. report.Incomplete.Select(i => new IncompleteTableEntry(i.Root.ToString(), i.Missing?.ToString(), i.Reason))]);
     }
 
     private static ImportedBlockEntry Entry(ImportedBlock block) => new(

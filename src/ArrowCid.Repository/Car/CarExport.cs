@@ -34,6 +34,12 @@ public static class CarExport
             throw new ArgumentException("a CAR export needs at least one root", nameof(roots));
         }
 
+        // A table root with a hole is refused before anything is written (a foreign DAG is written as far as it is held).
+        foreach (var root in rootList.Where(content.IsTableRoot))
+        {
+            content.RequireComplete(root);
+        }
+
         long start = destination.CanSeek ? destination.Position : 0;
         int blocks = 0;
         long bytesWritten;

@@ -36,6 +36,7 @@ internal static class CarImport
         var unverifiable = new List<UnverifiableBlock>();
         var manifests = new List<(CarBlock Block, BlockDescription Found)>();
         var nodes = new Dictionary<Cid, (CarBlock Block, BlockDescription Found)>();
+        var incomplete = new List<IncompleteTable>();
         int blocksRead = 0;
         try
         {
@@ -82,9 +83,10 @@ internal static class CarImport
 
             foreach (var (block, found) in manifests)
             {
-                var (tree, reason) = OpenComplete(content, block, nodes);
+                var (tree, reason, missing) = OpenComplete(content, block, nodes);
                 if (tree is null)
                 {
+                    incomplete.Add(new IncompleteTable(block.Cid, missing, reason));
                     if (strict)
                     {
                         refused.Add(new RefusedBlock(block.Cid, reason));
@@ -135,6 +137,7 @@ internal static class CarImport
                 Refused = refused,
                 Unverifiable = unverifiable,
                 MissingRoots = reader.Roots.Where(r => content.Repository.GetRecord(r) is null).ToArray(),
+                Incomplete = strict ? [] : incomplete,
             };
         }
         finally
@@ -148,7 +151,7 @@ internal static class CarImport
     /// cannot be registered as a dataset: a manifest node neither among the CAR's nodes nor held
     /// here as a table node, a malformed node, or a chunk not present and registered as a batch.
     /// </summary>
-    private static (TableBlocks? Tree, string Reason) OpenComplete(ContentRepository content, CarBlock root, Dictionary<Cid, (CarBlock Block, BlockDescription Found)> nodes)
+    private static (TableBlocks? Tree, string Reason, Cid? Missing) OpenComplete(ContentRepository content, CarBlock root, Dictionary<Cid, (CarBlock Block, BlockDescription Found)> nodes)
     {
         TableBlocks tree;
         try
@@ -161,16 +164,16 @@ internal static class CarImport
         }
         catch (BlockNotFoundException e)
         {
-            return (null, $"the dataset links manifest node {e.Cid}, which is neither in the CAR nor in the repository");
+            return (null, $"the dataset links manifest node {e.Cid}, which is neither in the CAR nor in the repository", e.Cid);
         }
         catch (Exception e) when (e is ContentFormatException or BlockCorruptedException)
         {
-            return (null, $"the dataset's manifest tree is malformed: {e.Message}");
+            return (null, $"the dataset's manifest tree is malformed: {e.Message}", null);
         }
 
         return tree.Blocks.FirstOrDefault(b => b.Cid.Codec == Multicodec.Raw && !(content.Repository.Blocks.Has(b.Cid) && content.Repository.GetRecord(b.Cid) is { Kind: BlockKind.Batch })) is { } missing
-            ? (null, $"the dataset links batch {missing.Cid}, which is neither in the CAR nor in the repository")
-            : (tree, "");
+            ? (null, $"the dataset links batch {missing.Cid}, which is neither in the CAR nor in the repository", missing.Cid)
+            : (tree, "", null);
     }
 
     private static ImportedBlockKind ImportedKindOf(Cid cid, BlockKind kind) => (kind, cid.Codec) switch

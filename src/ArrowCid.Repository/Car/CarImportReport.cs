@@ -78,6 +78,12 @@ public sealed record ImportedBlock(Cid Cid, ImportedBlockKind Kind, long Bytes)
     };
 }
 
+/// <summary>A table root a CAR brought without every block of its table (a delta imported without its base, say).</summary>
+/// <param name="Root">The table's root.</param>
+/// <param name="Missing">The first block of the table that is neither in the CAR nor here, when one was found (null for a malformed tree).</param>
+/// <param name="Reason">What is wrong, in words.</param>
+public sealed record IncompleteTable(Cid Root, Cid? Missing, string Reason);
+
 /// <summary>What <see cref="ContentRepository.ImportCar"/> read, stored and registered.</summary>
 public sealed record CarImportReport
 {
@@ -111,11 +117,18 @@ public sealed record CarImportReport
     /// <summary>Roots that were neither in the CAR nor already in the repository.</summary>
     public IReadOnlyList<Cid> MissingRoots { get; init; } = [];
 
+    /// <summary>
+    /// Table roots whose tables are not complete here: their blocks were kept (the root as a plain
+    /// DAG-CBOR block, not a table, so nothing reads it as one), and importing what they lack, then
+    /// the CAR again, registers the table. With <c>strict</c> the roots are refused instead.
+    /// </summary>
+    public IReadOnlyList<IncompleteTable> Incomplete { get; init; } = [];
+
     /// <summary>Blocks refused, of either list.</summary>
     public int RefusedCount => Refused.Count + Unverifiable.Count;
 
     /// <summary>Everything in the CAR was taken and every root is present.</summary>
-    public bool IsComplete => RefusedCount == 0 && MissingRoots.Count == 0;
+    public bool IsComplete => RefusedCount == 0 && MissingRoots.Count == 0 && Incomplete.Count == 0;
 
     /// <summary>How many stored blocks were taken as <paramref name="kind"/>.</summary>
     public int CountOf(ImportedBlockKind kind) => Blocks.Count(b => b.Kind == kind);

@@ -51,6 +51,8 @@ public static class ParquetCidExport
         foreach (var cid in cids)
         {
             // Only the root and the manifest nodes are read here; each chunk is re-hashed when exported.
+            // A table with a hole is refused before a byte of the file is written.
+            content.RequireComplete(cid);
             var table = content.OpenTable(cid);
             Check(table.Schema, cid);
             chunks.AddRange(table.Chunks());

@@ -45,7 +45,14 @@ public sealed class ForeignImportTests : IDisposable
 
         var report = _repository.ImportCar(car.Open([cbor, pb]));
 
-        Assert.True(report.IsComplete, string.Join("; ", report.Refused.Select(r => r.Reason)));
+        Assert.Empty(report.Refused);
+        Assert.Empty(report.MissingRoots);
+
+        // The manifest whose batch is absent is kept, but reported: the import is not complete.
+        var stranded = Assert.Single(report.Incomplete);
+        Assert.Equal(incomplete, stranded.Root);
+        Assert.Equal(Cid.ForRaw("absent batch"u8), stranded.Missing);
+        Assert.False(report.IsComplete);
         Assert.Equal(10, report.BlocksRead);
         Assert.Equal(10, report.Blocks.Count);
         Assert.Equal([batch, .. manifestBatches], report.Batches);
@@ -80,7 +87,14 @@ public sealed class ForeignImportTests : IDisposable
         {
             Assert.Equal(bytes, _repository.GetBytes(cid).ToArray());
             using var written = new MemoryStream();
-            if (cid != manifest)
+            if (cid == incomplete)
+            {
+                // A table manifest kept without its batch is not written out as its bytes, nor as a table.
+                var refused = Assert.Throws<ArrowCid.Content.IncompleteTableException>(() => _repository.WriteTable(cid, written));
+                Assert.Equal(Cid.ForRaw("absent batch"u8), refused.Missing);
+                Assert.Equal(0, written.Length);
+            }
+            else if (cid != manifest)
             {
                 // `get`: any block other than a dataset goes out byte for byte.
                 _repository.WriteTable(cid, written);
