@@ -282,3 +282,71 @@ public sealed record FlightEndpointSummary(string Ticket, IReadOnlyList<string> 
 /// <param name="Pid">The process that last served the folder.</param>
 /// <param name="Started">When it started.</param>
 public sealed record NodeSettingsFile(string? Registry, string? Location, int? Pid, DateTimeOffset? Started);
+
+/// <summary><c>shm ls --json</c>: one segment of a shared-memory store.</summary>
+/// <param name="Cid">The block it holds.</param>
+/// <param name="Bytes">Its bytes.</param>
+/// <param name="LastAccess">When it was last attached (UTC).</param>
+/// <param name="Pinned">Whether eviction keeps it.</param>
+/// <param name="Leased">Whether a process holds it attached.</param>
+/// <param name="Arena">Whether it lies in the store's arena (not a file of its own).</param>
+public sealed record ShmSegmentEntry(string Cid, long Bytes, DateTimeOffset LastAccess, bool Pinned, bool Leased, bool Arena);
+
+/// <summary><c>shm stat --json</c>: a shared-memory store's figures.</summary>
+/// <param name="Directory">Its folder.</param>
+/// <param name="Segments">Segments held.</param>
+/// <param name="Bytes">Their bytes.</param>
+/// <param name="Pinned">Segments pinned.</param>
+/// <param name="Leased">Segments leased.</param>
+/// <param name="Sequence">The newest notification's sequence number.</param>
+public sealed record ShmStatSummary(string Directory, long Segments, long Bytes, long Pinned, long Leased, long Sequence);
+
+/// <summary><c>shm watch --jsonl</c>: one notification, a line each.</summary>
+/// <param name="Sequence">Its sequence number.</param>
+/// <param name="Cid">The CID published.</param>
+/// <param name="Rows">Rows.</param>
+/// <param name="Bytes">Bytes.</param>
+/// <param name="Tags">Its tags, in key order.</param>
+public sealed record ShmNoticeEntry(long Sequence, string Cid, long Rows, long Bytes, IReadOnlyDictionary<string, string> Tags);
+
+/// <summary><c>flight put --json</c>: what the node stored.</summary>
+/// <param name="Input">The path sent (<c>-</c> for standard input).</param>
+/// <param name="Table">The table's CID.</param>
+/// <param name="Batches">Each batch the node acknowledged.</param>
+/// <param name="Name">The name it became a version of; null without one.</param>
+/// <param name="Version">That version's number; null without a name.</param>
+public sealed record FlightPutReport(
+    string Input,
+    string Table,
+    IReadOnlyList<ChunkEntry> Batches,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Name,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Version);
+
+/// <summary><c>flight get --json</c>: what was fetched and verified.</summary>
+/// <param name="Cid">The table's CID.</param>
+/// <param name="Batches">Batches fetched, each re-hashed against its CID.</param>
+/// <param name="Bytes">Bytes fetched.</param>
+/// <param name="Output">Where the stream went (<c>-</c> for stdout).</param>
+public sealed record FlightGetSummary(string Cid, long Batches, long Bytes, string Output);
+
+/// <summary><c>export car --json</c>: what the CAR holds.</summary>
+/// <param name="Roots">Its roots.</param>
+/// <param name="Blocks">Blocks written.</param>
+/// <param name="Bytes">Bytes written.</param>
+/// <param name="Output">The file (<c>-</c> for stdout).</param>
+/// <param name="Since">The base left out, for <c>--since</c>; null otherwise.</param>
+public sealed record CarExportSummary(
+    IReadOnlyList<string> Roots,
+    long Blocks,
+    long Bytes,
+    string Output,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Since);
+
+/// <summary><c>export parquet --json</c>: what the file holds.</summary>
+/// <param name="Tables">The tables exported.</param>
+/// <param name="Rows">Rows.</param>
+/// <param name="Chunks">Chunks (row groups hold whole chunks).</param>
+/// <param name="Bytes">The file's bytes (0 when written to a pipe).</param>
+/// <param name="Compression">The codec.</param>
+/// <param name="Output">The file (<c>-</c> for stdout).</param>
+public sealed record ParquetExportSummary(IReadOnlyList<string> Tables, long Rows, long Chunks, long Bytes, string Compression, string Output);

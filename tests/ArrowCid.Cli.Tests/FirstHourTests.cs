@@ -177,6 +177,24 @@ public sealed class FirstHourTests : IDisposable
         Assert.DoesNotContain("metadata length", refused.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Exports_report_as_json_on_request()
+    {
+        string repo = _temp.File("repo");
+        string table = Table(CliRun.Run("put", "--repo", repo, Csv("j", 20), "--name", "j"));
+        var car = JsonNode.Parse(CliRun.Run("export", "car", "--repo", repo, "j", "-o", _temp.File("j.car"), "--json").Out)!;
+        Assert.Equal(table, (string)car["roots"]![0]!);
+        Assert.Equal(1, (long)car["blocks"]!);
+        var parquet = JsonNode.Parse(CliRun.Run("export", "parquet", "--repo", repo, "j", "-o", _temp.File("j.parquet"), "--json").Out)!;
+        Assert.Equal(20, (long)parquet["rows"]!);
+        Assert.Equal(new FileInfo(_temp.File("j.parquet")).Length, (long)parquet["bytes"]!);
+
+        // To stdout, the data goes there and the report to stderr.
+        var piped = CliRun.Run("export", "car", "--repo", repo, "j", "-o", "-", "--json");
+        Assert.NotEmpty(piped.BinaryOut);
+        Assert.Equal(table, (string)JsonNode.Parse(piped.Error)!["roots"]![0]!);
+    }
+
     private string Csv(string name, int rows)
     {
         string path = _temp.File($"{name}.csv");

@@ -185,12 +185,27 @@ public sealed class NameCommandTests : IDisposable
         Assert.True(get.ExitCode == 0, get.Error);
         Assert.Equal(firstDataset, Table(CliRun.Run("cid", fetched)));
 
-        var info = JsonNode.Parse(CliRun.Run("flight", "info", "--server", node.Location, "plant-3/temps").Out)!;
-        Assert.Equal(Lines(second.Out).Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1], info["cid"]!.GetValue<string>());
+        string secondDataset = Lines(second.Out).Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1];
+        var info = JsonNode.Parse(CliRun.Run("flight", "info", "--server", node.Location, "plant-3/temps", "--json").Out)!;
+        Assert.Equal(secondDataset, info["cid"]!.GetValue<string>());
         Assert.Equal(2, info["app_metadata"]!["version"]!.GetValue<long>());
+        var infoText = Lines(CliRun.Run("flight", "info", "--server", node.Location, "plant-3/temps").Out);
+        Assert.Equal($"cid: {secondDataset}", infoText[0]);
+        Assert.Contains("path: plant-3/temps@2", infoText);
 
         var ls = Lines(CliRun.Run("flight", "ls", "--server", node.Location).Out);
         Assert.EndsWith("  name plant-3/temps@2", ls[0], StringComparison.Ordinal);
+
+        // --json is one document (an array), --jsonl a line per flight, neither escaped beyond JSON's needs.
+        var listed = CliRun.Run("flight", "ls", "--server", node.Location, "--json");
+        var array = JsonNode.Parse(listed.Out)!.AsArray();
+        Assert.Equal(ls.Length, array.Count);
+        Assert.DoesNotContain("\\u002B", listed.Out, StringComparison.Ordinal);
+        var lines = Lines(CliRun.Run("flight", "ls", "--server", node.Location, "--jsonl").Out);
+        Assert.Equal(ls.Length, lines.Length);
+        Assert.All(lines, l => Assert.NotNull(JsonNode.Parse(l)));
+        var report = JsonNode.Parse(CliRun.Run("flight", "get", "--server", node.Location, "plant-3/temps@1", "-o", _temp.File("again.arrows"), "--json").Out)!;
+        Assert.Equal(firstDataset, (string)report["cid"]!);
 
         var missing = CliRun.Run("flight", "get", "--server", node.Location, "plant-3/temps@3", "-o", _temp.File("none"));
         Assert.Equal(1, missing.ExitCode);

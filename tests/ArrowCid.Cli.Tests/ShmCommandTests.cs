@@ -48,6 +48,15 @@ public sealed class ShmCommandTests : IDisposable
 
         var watch = CliRun.Run("shm", "watch", "--from", "0", "--count", "1", "--tag", "topic=t", "--shm-dir", _shm);
         Assert.Equal($"1 {cid} 2 {new FileInfo(input).Length} topic=t", watch.Out.Trim());
+
+        // The same as JSON: one document for ls and stat, a line per notice for watch.
+        var segments = System.Text.Json.Nodes.JsonNode.Parse(CliRun.Run("shm", "ls", "--shm-dir", _shm, "--json").Out)!.AsArray();
+        Assert.Equal(cid, (string)Assert.Single(segments)!["cid"]!);
+        var stat = System.Text.Json.Nodes.JsonNode.Parse(CliRun.Run("shm", "stat", "--shm-dir", _shm, "--json").Out)!;
+        Assert.Equal(1, (long)stat["segments"]!);
+        var notice = System.Text.Json.Nodes.JsonNode.Parse(CliRun.Run("shm", "watch", "--from", "0", "--count", "1", "--shm-dir", _shm, "--jsonl").Out.Trim())!;
+        Assert.Equal(1, (long)notice["sequence"]!);
+        Assert.Equal("t", (string)notice["tags"]!["topic"]!);
     }
 
     [Fact]
@@ -81,7 +90,7 @@ public sealed class ShmCommandTests : IDisposable
         Assert.Equal(File.ReadAllBytes(input), File.ReadAllBytes(output));
         var info = CliRun.Run("flight", "--server", node.Location, "info", cid);
         Assert.True(info.ExitCode == 0, info.Error);
-        Assert.Contains("\"total_records\": 3", info.Out, StringComparison.Ordinal);
+        Assert.Contains("rows: 3", CliOutput.Lines(info.Out));
     }
 
     [Fact]

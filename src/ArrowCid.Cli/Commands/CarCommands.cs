@@ -14,7 +14,8 @@ internal static class CarCommands
         var output = new Option<string>("--output", "-o") { Description = "The CAR file to write", Required = true, HelpName = "OUT.car" };
         var v2 = new Option<bool>("--v2") { Description = "Write a CARv2 with a multihash index (default CARv1)" };
         var since = new Option<string?>("--since") { Description = "Leave out every block of this table (a CID, NAME or NAME@N the reader holds): only what it lacks is written", HelpName = "BASE" };
-        var car = new Command("car", "Write CIDs, with every block of each table (manifest nodes and chunks), as a CAR file; every block is re-hashed") { cids, output, v2, since };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (on stderr when the CAR goes to stdout)" };
+        var car = new Command("car", "Write CIDs, with every block of each table (manifest nodes and chunks), as a CAR file; every block is re-hashed") { cids, output, v2, since, json };
         car.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(output);
@@ -30,7 +31,12 @@ internal static class CarCommands
             using var target = OutputTarget.Create(path, console);
             var report = CliProgress.Run(console, $"exporting {roots.Length} roots", null, _ => content.ExportCar(roots, target.Stream, parse.GetValue(v2), exclude));
             target.Commit();
-            if (path != IpcSource.StandardStream)
+            if (parse.GetValue(json))
+            {
+                var summary = new CarExportSummary(ContentOutput.Texts(report.Roots), report.Blocks, report.Bytes, path, basis?.Root.ToString());
+                (path == IpcSource.StandardStream ? console.Error : console.Out).WriteLine(WireJson.ToIndentedText(summary, WireJsonContext.Default.CarExportSummary));
+            }
+            else if (path != IpcSource.StandardStream)
             {
                 string left = basis is null ? string.Empty : $", leaving out the blocks of {basis.Root}";
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exported {CliText.Count(report.Blocks, "block")} ({CliText.Count(report.Bytes, "byte")}) under {CliText.Count(report.Roots.Count, "root")} to {path}{left}"));

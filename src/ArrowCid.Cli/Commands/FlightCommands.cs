@@ -200,13 +200,23 @@ internal static class FlightCommands
     private static Command List(CliConsole console, FlightConnectionOptions connection)
     {
         var filter = new Option<string?>("--filter") { Description = "JSON filter: {\"tags\":{…},\"kind\":\"batch|dataset\",\"from\":…,\"before\":…,\"limit\":N}", HelpName = "JSON" };
-        var json = new Option<bool>("--json") { Description = "One JSON object per flight" };
-        var command = new Command("ls", "List the node's flights (every batch and dataset, or those the filter selects)") { filter, json };
+        var json = new Option<bool>("--json") { Description = "Print one JSON array of flights" };
+        var jsonLines = new Option<bool>("--jsonl") { Description = "Print one JSON object per flight per line, as they arrive (JSON Lines)" };
+        var command = new Command("ls", "List the node's flights (every batch and dataset, or those the filter selects)") { filter, json, jsonLines };
         command.SetAction(parse => Call(parse, connection, async client =>
         {
+            // Written as the listing streams in: a long listing is never held whole, not even for --json.
+            using var array = parse.GetValue(json) ? new JsonArrayOutput(console.Out) : null;
             await foreach (var info in client.ListAsync(parse.GetValue(filter)).ConfigureAwait(false))
             {
-                console.Out.WriteLine(parse.GetValue(json) ? WireJson.ToText(Summary(info), WireJsonContext.Default.FlightInfoSummary) : $"{Ticket(info)}  {info.TotalRecords} rows  {info.TotalBytes} bytes  {string.Join(' ', info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).Distinct())}{NameOf(info)}");
+                if (array is not null)
+                {
+                    array.Add(WireJson.ToIndentedText(Summary(info), WireJsonContext.Default.FlightInfoSummary));
+                }
+                else
+                {
+                    console.Out.WriteLine(parse.GetValue(jsonLines) ? WireJson.ToText(Summary(info), WireJsonContext.Default.FlightInfoSummary) : $"{Ticket(info)}  {info.TotalRecords} rows  {info.TotalBytes} bytes  {string.Join(' ', info.Endpoint.SelectMany(e => e.Location).Select(l => l.Uri).Distinct())}{NameOf(info)}");
+                }
             }
         }));
         return command;
@@ -215,13 +225,33 @@ internal static class FlightCommands
     private static Command Info(CliConsole console, FlightConnectionOptions connection)
     {
         var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there)");
-        var command = new Command("info", "Describe a CID or dataset name: rows, bytes, schema size and the nodes that hold it") { cid };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("info", "Describe a CID or dataset name: rows, bytes, schema size and the nodes that hold it") { cid, json };
         command.SetAction(parse => Call(parse, connection, async client =>
         {
             var info = CliCids.ParseCidOrName(parse.GetValue(cid)!) is { Cid: { } id }
                 ? await client.GetInfoAsync(id).ConfigureAwait(false)
                 : await client.GetInfoAsync(FlightClient.NameDescriptor(parse.GetValue(cid)!)).ConfigureAwait(false);
-            console.Out.WriteLine(WireJson.ToIndentedText(Summary(info), WireJsonContext.Default.FlightInfoSummary));
+            var summary = Summary(info);
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(WireJson.ToIndentedText(summary, WireJsonContext.Default.FlightInfoSummary));
+                return;
+            }
+
+            console.Out.WriteLine($"cid: {summary.Cid}");
+            if (summary.Path is { } path)
+            {
+                console.Out.WriteLine($"path: {string.Join('/', path)}{VersionOf(info)}");
+            }
+
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rows: {summary.TotalRecords}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bytes: {summary.TotalBytes}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"schema bytes: {summary.SchemaBytes}"));
+            foreach (string location in summary.Endpoints.SelectMany(e => e.Locations).Distinct())
+            {
+                console.Out.WriteLine($"location: {location}");
+            }
         }));
         return command;
     }
@@ -230,7 +260,8 @@ internal static class FlightCommands
     {
         var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there)");
         var output = new Option<string>("--output", "-o") { Description = "Where the Arrow IPC stream goes ('-' for stdout)", DefaultValueFactory = _ => "-", HelpName = "FILE" };
-        var command = new Command("get", "Fetch a CID or dataset name as an Arrow IPC stream; every batch is re-hashed against its CID before anything is written") { cid, output };
+        var json = new Option<bool>("--json") { Description = "Report as one JSON object (on stderr when the stream goes to stdout)" };
+        var command = new Command("get", "Fetch a CID or dataset name as an Arrow IPC stream; every batch is re-hashed against its CID before anything is written") { cid, output, json };
         command.SetAction(parse => Call(parse, connection, async client =>
         {
             string text = parse.GetValue(cid)!;
@@ -256,8 +287,17 @@ internal static class FlightCommands
                 target.Commit();
             }
 
-            // On stderr, since the table may be on stdout; worded as a report, not an error.
-            console.Error.WriteLine($"fetched {fetched.Cid}: {CliText.Count(fetched.Batches.Count, "batch", "batches")}, {CliText.Count(fetched.Bytes, "byte")}, every batch hashes to its CID");
+            // On stderr when the table is on stdout; worded as a report, not an error.
+            string path = parse.GetValue(output)!;
+            var report = path == IpcSource.StandardStream ? console.Error : console.Out;
+            if (parse.GetValue(json))
+            {
+                report.WriteLine(WireJson.ToIndentedText(new FlightGetSummary(fetched.Cid.ToString(), fetched.Batches.Count, fetched.Bytes, path), WireJsonContext.Default.FlightGetSummary));
+            }
+            else
+            {
+                report.WriteLine($"fetched {fetched.Cid}: {CliText.Count(fetched.Batches.Count, "batch", "batches")}, {CliText.Count(fetched.Bytes, "byte")}, every batch hashes to its CID");
+            }
         }));
         return command;
     }
@@ -267,7 +307,8 @@ internal static class FlightCommands
         var input = new Argument<string>("input") { Description = "Arrow IPC (stream or file), Parquet or CSV, as 'put' takes them ('-' for stdin)" };
         var tags = TagOption.Create("Tag every stored block KEY=VALUE (repeatable)");
         var name = NameOption.Create("Record the dataset as the next version of NAME on the node (sent as a PATH [NAME] descriptor)");
-        var command = new Command("put", "Send Arrow IPC, Parquet or CSV data to the node (DoPut); prints each batch's CID and the dataset's") { input, tags, name };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("put", "Send Arrow IPC, Parquet or CSV data to the node (DoPut); prints each batch's CID and the dataset's") { input, tags, name, json };
         // The one input dispatch 'put' uses: the same formats and options, whatever the table goes to.
         var inputs = new InputOptions();
         inputs.AddTo(command);
@@ -277,6 +318,13 @@ internal static class FlightCommands
             var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name));
             var summary = CliProgress.Run(console, $"sending {Path.GetFileName(source.Name)}", source.ProgressTotal, advance =>
                 client.PutAsync(descriptor, source.Schema, ContentCommands.ReadAll(source, advance)).GetAwaiter().GetResult());
+            if (parse.GetValue(json))
+            {
+                var report = new FlightPutReport(parse.GetValue(input)!, summary.Table.ToString(), [.. summary.Batches.Select(b => new ChunkEntry(b.Cid.ToString(), b.Rows, b.Bytes))], summary.Name, summary.Name is null ? null : summary.Version);
+                console.Out.WriteLine(WireJson.ToIndentedText(report, WireJsonContext.Default.FlightPutReport));
+                return;
+            }
+
             foreach (var batch in summary.Batches)
             {
                 console.Out.WriteLine($"batch {batch.Cid} {batch.Rows} rows {batch.Bytes} bytes");

@@ -42,9 +42,10 @@ internal static class ParquetCommands
         Positive(rowGroupSize);
         Positive(pageSize);
         Positive(rowGroupBytes);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (on stderr when the file goes to stdout)" };
         var parquet = new Command("parquet", "Write tables as one Parquet file, row groups of whole chunks (footer keys arrowcid.cids, arrowcid.dataset); every block is re-hashed")
         {
-            cids, output, compression, rowGroupSize, rowGroupBytes, pageSize,
+            cids, output, compression, rowGroupSize, rowGroupBytes, pageSize, json,
         };
         parquet.SetAction(parse =>
         {
@@ -74,7 +75,12 @@ internal static class ParquetCommands
             });
             long bytes = target.Stream.CanSeek ? target.Stream.Length : 0;
             target.Commit();
-            if (path != IpcSource.StandardStream)
+            if (parse.GetValue(json))
+            {
+                var summary = new ParquetExportSummary(ContentOutput.Texts(roots), plan.Rows, plan.Chunks.Count, bytes, parse.GetRequiredValue(compression), path);
+                (path == IpcSource.StandardStream ? console.Error : console.Out).WriteLine(WireJson.ToIndentedText(summary, WireJsonContext.Default.ParquetExportSummary));
+            }
+            else if (path != IpcSource.StandardStream)
             {
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"exported {plan.Rows} rows in {plan.Chunks.Count} chunks ({bytes} bytes, {parse.GetRequiredValue(compression)}) to {path}"));

@@ -191,12 +191,22 @@ internal static class ShmCommands
     {
         var dir = ShmDirOption();
         var store = StoreOption();
-        var command = new Command("ls", "List segments, least recently attached first: '<cid> <bytes> <last access> [pinned] [leased] [arena]'") { dir, store };
+        var json = new Option<bool>("--json") { Description = "Print one JSON array of segments" };
+        var command = new Command("ls", "List segments, least recently attached first: '<cid> <bytes> <last access> [pinned] [leased] [arena]'") { dir, store, json };
         command.SetAction(parse =>
         {
             using var shm = OpenStore(parse, dir, store);
+            using var array = parse.GetValue(json) ? new JsonArrayOutput(console.Out) : null;
             foreach (var segment in shm.List())
             {
+                if (array is not null)
+                {
+                    array.Add(WireJson.ToIndentedText(
+                        new ShmSegmentEntry(segment.Cid.ToString(), segment.Bytes, new DateTimeOffset(segment.LastAccessUtc, TimeSpan.Zero), segment.Pinned, segment.Leased, segment.ArenaOffset is not null),
+                        WireJsonContext.Default.ShmSegmentEntry));
+                    continue;
+                }
+
                 string flags = (segment.Pinned ? " pinned" : string.Empty) + (segment.Leased ? " leased" : string.Empty) + (segment.ArenaOffset is null ? string.Empty : " arena");
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{segment.Cid} {segment.Bytes} {segment.LastAccessUtc:yyyy-MM-ddTHH:mm:ss.fffZ}{flags}"));
             }
@@ -213,7 +223,8 @@ internal static class ShmCommands
         var count = new Option<long?>("--count") { Description = "Stop after N notices", HelpName = "N" };
         var dir = ShmDirOption();
         var store = StoreOption();
-        var command = new Command("watch", "Print new CIDs as they are published: '<seq> <cid> <rows> <bytes> [tags]'") { tags, from, count, dir, store };
+        var jsonLines = new Option<bool>("--jsonl") { Description = "Print one JSON object per notice per line (JSON Lines)" };
+        var command = new Command("watch", "Print new CIDs as they are published: '<seq> <cid> <rows> <bytes> [tags]'") { tags, from, count, dir, store, jsonLines };
         command.SetAction((parse, cancellation) =>
         {
             var filter = ParseTags(parse.GetValue(tags));
@@ -222,8 +233,16 @@ internal static class ShmCommands
             long left = parse.GetValue(count) ?? long.MaxValue;
             foreach (var notice in subscription.ReadAll(cancellation))
             {
-                string tagText = notice.Tags.Count == 0 ? string.Empty : " " + string.Join(",", notice.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
-                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{notice.Sequence} {notice.Cid} {notice.Rows} {notice.Bytes}{tagText}"));
+                if (parse.GetValue(jsonLines))
+                {
+                    console.Out.WriteLine(WireJson.ToText(new ShmNoticeEntry(notice.Sequence, notice.Cid.ToString(), notice.Rows, notice.Bytes, WireJson.SortedTags(notice.Tags)), WireJsonContext.Default.ShmNoticeEntry));
+                }
+                else
+                {
+                    string tagText = notice.Tags.Count == 0 ? string.Empty : " " + string.Join(",", notice.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+                    console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{notice.Sequence} {notice.Cid} {notice.Rows} {notice.Bytes}{tagText}"));
+                }
+
                 console.Out.Flush();
                 if (--left == 0)
                 {
@@ -240,11 +259,18 @@ internal static class ShmCommands
     {
         var dir = ShmDirOption();
         var store = StoreOption();
-        var command = new Command("stat", "Print the store's folder, segment count and bytes, pins, leases and newest sequence") { dir, store };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("stat", "Print the store's folder, segment count and bytes, pins, leases and newest sequence") { dir, store, json };
         command.SetAction(parse =>
         {
             using var shm = OpenStore(parse, dir, store);
             var stats = shm.Stats();
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(WireJson.ToIndentedText(new ShmStatSummary(stats.Directory, stats.Segments, stats.Bytes, stats.Pinned, stats.Leased, stats.PublishedSequence), WireJsonContext.Default.ShmStatSummary));
+                return ExitCodes.Ok;
+            }
+
             console.Out.WriteLine($"directory: {stats.Directory}");
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"segments: {stats.Segments}"));
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bytes: {stats.Bytes}"));
