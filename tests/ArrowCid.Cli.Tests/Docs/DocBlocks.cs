@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+
+namespace ArrowCid.Cli.Tests.Docs;
+
+/// <summary>A fenced block of a document that the docs test runs.</summary>
+/// <param name="Line">The line of its opening fence (1-based).</param>
+/// <param name="Lines">Its lines.</param>
+/// <param name="Skip">Why it is not run, when the document marks it so; null when it runs.</param>
+internal sealed record DocBlock(int Line, IReadOnlyList<string> Lines, string? Skip);
+
+/// <summary>
+/// The shell blocks of a Markdown document (docs/architecture.md, "Docs are tests"): every block
+/// fenced as <c>```sh</c>, in order. A block whose fence is directly preceded by the line
+/// <c>&lt;!-- docs-test: skip: REASON --&gt;</c> is listed with that reason and not run.
+/// </summary>
+internal static partial class DocBlocks
+{
+    public static IReadOnlyList<DocBlock> Read(string path)
+    {
+        string[] lines = File.ReadAllLines(path);
+        var blocks = new List<DocBlock>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string fence = lines[i].TrimEnd();
+            if (!fence.StartsWith("```", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            int end = Array.FindIndex(lines, i + 1, l => l.TrimEnd() == "```");
+            if (end < 0)
+            {
+                throw new InvalidDataException($"{path}:{i + 1}: a fence that is never closed");
+            }
+
+            if (fence == "```sh")
+            {
+                string? skip = i > 0 && SkipMarker().Match(lines[i - 1]) is { Success: true } marker ? marker.Groups[1].Value.Trim() : null;
+                blocks.Add(new DocBlock(i + 1, lines[(i + 1)..end], skip));
+            }
+
+            i = end;
+        }
+
+        return blocks;
+    }
+
+    [GeneratedRegex(@"^<!-- docs-test: skip: (.+) -->\s*$")]
+    private static partial Regex SkipMarker();
+}

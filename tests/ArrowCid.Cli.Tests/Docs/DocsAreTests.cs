@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using ArrowCid.TestSupport;
+using Xunit.Abstractions;
+
+namespace ArrowCid.Cli.Tests.Docs;
+
+/// <summary>
+/// Docs are tests (issue 42): every <c>```sh</c> block of the documents below runs as written, in
+/// order, in a fresh temporary folder with a fresh repository (<c>ARROWCID_REPO</c>), under
+/// <c>bash -eu -o pipefail</c>, so any command that fails fails the test. <c>arrowcid</c> is the
+/// built CLI, and <c>dotnet run --project src/ArrowCid.Cli --</c> (or <c>samples/NAME</c>) runs the
+/// built program rather than building it again. A line ending in <c>&amp;</c> (a server, a feed
+/// follower) starts in the background, and the block goes on once it has printed its first line;
+/// what runs in the background is stopped when the document ends. A block marked
+/// <c>&lt;!-- docs-test: skip: REASON --&gt;</c> is the only kind not run.
+/// </summary>
+[Trait("Category", "Peers")]
+public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
+{
+    // A bound only against a hang (a command waiting on input, a server that never starts), never a speed check.
+    private static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(5);
+
+    private readonly TempFolder _temp = new();
+    private readonly List<Process> _background = [];
+
+    public void Dispose()
+    {
+        foreach (var process in _background)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            process.Dispose();
+        }
+
+        _temp.Dispose();
+    }
+
+    /// <summary>README.md and every document in docs/.</summary>
+    public static TheoryData<string> Documents()
+    {
+        string root = RepositoryPaths.Root ?? throw new DirectoryNotFoundException("no repository root");
+        var documents = new TheoryData<string> { "README.md" };
+        foreach (string path in Directory.EnumerateFiles(Path.Combine(root, "docs"), "*.md").Order(StringComparer.Ordinal))
+        {
+            documents.Add("docs/" + Path.GetFileName(path));
+        }
+
+        return documents;
+    }
+
+    [Theory]
+    [MemberData(nameof(Documents))]
+    public async Task Every_shell_block_runs_as_written(string document)
+    {
+        string root = RepositoryPaths.Root ?? throw new DirectoryNotFoundException("no repository root");
+        var blocks = DocBlocks.Read(Path.Combine(root, document));
+        string work = _temp.File("work");
+        Directory.CreateDirectory(work);
+        string bin = WriteArrowcidCommand();
+        foreach (var block in blocks)
+        {
+            if (block.Skip is { } reason)
+            {
+                output.WriteLine($"{document}:{block.Line}: skipped: {reason}");
+                continue;
+            }
+
+            output.WriteLine($"{document}:{block.Line}: running");
+            var foreground = new StringBuilder();
+            foreach (string command in Commands(block.Lines))
+            {
+                string line = Rewrite(command);
+                if (BackgroundLine().Match(line) is { Success: true } background)
+                {
+                    await RunAsync(foreground.ToString(), work, bin, $"{document}:{block.Line}");
+                    foreground.Clear();
+                    await StartAsync(background.Groups[1].Value, work, bin, $"{document}:{block.Line}");
+                }
+                else
+                {
+                    foreground.AppendLine(line);
+                }
+            }
+
+            await RunAsync(foreground.ToString(), work, bin, $"{document}:{block.Line}");
+        }
+    }
+
+    // The block's commands: a line continued with a trailing backslash is joined to the next.
+    private static IEnumerable<string> Commands(IReadOnlyList<string> lines)
+    {
+        var current = new StringBuilder();
+        foreach (string line in lines)
+        {
+            if (line.EndsWith('\\'))
+            {
+                current.Append(line.AsSpan(0, line.Length - 1)).Append(' ');
+                continue;
+            }
+
+            current.Append(line);
+            yield return current.ToString();
+            current.Clear();
+        }
+
+        if (current.Length > 0)
+        {
+            yield return current.ToString();
+        }
+    }
+
+    // `dotnet run --project src/ArrowCid.Cli --` is the built arrowcid; a sample's, its built program.
+    private static string Rewrite(string line)
+    {
+        line = line.Replace("dotnet run --project src/ArrowCid.Cli --", "arrowcid", StringComparison.Ordinal);
+        return SampleRun().Replace(line, m => $"\"{BuildOutputs.DotnetHost}\" \"{BuildOutputs.AssemblyPath(m.Groups[1].Value, m.Groups[1].Value)}\"");
+    }
+
+    // A folder holding an `arrowcid` command that runs the built CLI.
+    private string WriteArrowcidCommand()
+    {
+        string bin = _temp.File("bin");
+        Directory.CreateDirectory(bin);
+        string script = Path.Combine(bin, "arrowcid");
+        File.WriteAllText(script, $"#!/bin/sh\nexec \"{BuildOutputs.DotnetHost}\" \"{BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid")}\" \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        return bin;
+    }
+
+    private ProcessStartInfo Shell(string script, string work, string bin)
+    {
+        var start = new ProcessStartInfo("bash", ["-eu", "-o", "pipefail", "-c", script])
+        {
+            WorkingDirectory = work,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+        start.Environment["ARROWCID_REPO"] = Path.Combine(work, "repo");
+        start.Environment["HOME"] = _temp.File("home");
+        return start;
+    }
+
+    private async Task RunAsync(string script, string work, string bin, string where)
+    {
+        if (string.IsNullOrWhiteSpace(script))
+        {
+            return;
+        }
+
+        using var process = Process.Start(Shell(script, work, bin))!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var hang = new CancellationTokenSource(HangLimit);
+        await process.WaitForExitAsync(hang.Token);
+        string text = await stdout;
+        string errors = await stderr;
+        output.WriteLine(text);
+        Assert.True(process.ExitCode == 0, $"{where}: exit {process.ExitCode} running\n{script}\nstdout:\n{text}\nstderr:\n{errors}");
+    }
+
+    // Starts a background command and waits for its first line of output (a server's "serving …").
+    private async Task StartAsync(string command, string work, string bin, string where)
+    {
+        var process = new Process { StartInfo = Shell(command, work, bin), EnableRaisingEvents = true };
+        var first = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errors = new StringBuilder();
+
+        // Every line is read (and all but the first dropped), so it never blocks on a full pipe.
+        process.OutputDataReceived += (_, e) => first.TrySetResult(e.Data);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                errors.AppendLine(e.Data);
+            }
+        };
+        process.Exited += (_, _) => first.TrySetResult(null);
+        process.Start();
+        _background.Add(process);
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        string? line = await first.Task.WaitAsync(HangLimit);
+        Assert.True(line is not null, $"{where}: the background command ended without a line: {command}\n{errors}");
+        output.WriteLine($"{where}: started {command}: {line}");
+    }
+
+    [GeneratedRegex(@"^(.*?)\s*&\s*(#.*)?$")]
+    private static partial Regex BackgroundLine();
+
+    [GeneratedRegex(@"dotnet run --project samples/(\w+) --")]
+    private static partial Regex SampleRun();
+}
