@@ -49,7 +49,7 @@ internal static class IntegrationCommands
                 return ExitCodes.Failure;
             }
 
-            console.Out.WriteLine($"{arrowPath} matches {jsonPath} ({actual.Batches.Count} record batches, {actual.Batches.Sum(b => (long)b.Length)} rows)");
+            console.Out.WriteLine($"{arrowPath} matches {jsonPath} ({CliText.Count(actual.Batches.Count, "record batch", "record batches")}, {CliText.Count(actual.Batches.Sum(b => (long)b.Length), "row")})");
             return ExitCodes.Ok;
         });
         return command;

@@ -148,18 +148,17 @@ internal static class SampleCommand
         writer.Write(batch);
     }
 
-    private static void WriteStream(Stream stream, RecordBatch batch)
-    {
-        using var writer = new ArrowStreamWriter(stream, batch.Schema, leaveOpen: true);
-        writer.Write(batch);
-        writer.Finish();
-    }
+    private static void WriteStream(Stream stream, RecordBatch batch) => WriteIpc(new ArrowStreamWriter(stream, batch.Schema, leaveOpen: true), batch);
 
-    private static void WriteFile(Stream stream, RecordBatch batch)
+    private static void WriteFile(Stream stream, RecordBatch batch) => WriteIpc(new ArrowFileWriter(stream, batch.Schema, leaveOpen: true), batch);
+
+    private static void WriteIpc(ArrowStreamWriter writer, RecordBatch batch)
     {
-        using var writer = new ArrowFileWriter(stream, batch.Schema, leaveOpen: true);
-        writer.Write(batch);
-        writer.Finish();
+        using (writer)
+        {
+            writer.Write(batch);
+            writer.Finish();
+        }
     }
 
     private static void WriteParquet(Stream stream, RecordBatch batch)

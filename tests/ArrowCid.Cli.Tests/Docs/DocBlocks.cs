@@ -6,11 +6,12 @@ namespace ArrowCid.Cli.Tests.Docs;
 /// <param name="Line">The line of its opening fence (1-based).</param>
 /// <param name="Lines">Its lines.</param>
 /// <param name="Skip">Why it is not run, when the document marks it so; null when it runs.</param>
-internal sealed record DocBlock(int Line, IReadOnlyList<string> Lines, string? Skip);
+/// <param name="IsTranscript">A transcript (<c>$ command</c> lines, each followed by the output it prints) rather than a script.</param>
+internal sealed record DocBlock(int Line, IReadOnlyList<string> Lines, string? Skip, bool IsTranscript = false);
 
 /// <summary>
 /// The shell blocks of a Markdown document (docs/architecture.md, "Docs are tests"): every block
-/// fenced as <c>```sh</c>, in order. A block whose fence is directly preceded by the line
+/// fenced as <c>```sh</c>, and every plain block that starts with <c>$ </c> (a transcript), in order. A block whose fence is directly preceded by the line
 /// <c>&lt;!-- docs-test: skip: REASON --&gt;</c> is listed with that reason and not run.
 /// </summary>
 internal static partial class DocBlocks
@@ -33,10 +34,14 @@ internal static partial class DocBlocks
                 throw new InvalidDataException($"{path}:{i + 1}: a fence that is never closed");
             }
 
+            string? skip = i > 0 && SkipMarker().Match(lines[i - 1]) is { Success: true } marker ? marker.Groups[1].Value.Trim() : null;
             if (fence == "```sh")
             {
-                string? skip = i > 0 && SkipMarker().Match(lines[i - 1]) is { Success: true } marker ? marker.Groups[1].Value.Trim() : null;
                 blocks.Add(new DocBlock(i + 1, lines[(i + 1)..end], skip));
+            }
+            else if (fence == "```" && end > i + 1 && lines[i + 1].StartsWith("$ ", StringComparison.Ordinal))
+            {
+                blocks.Add(new DocBlock(i + 1, lines[(i + 1)..end], skip, IsTranscript: true));
             }
 
             i = end;

@@ -13,7 +13,9 @@ namespace ArrowCid.Cli.Tests.Docs;
 /// built CLI, and <c>dotnet run --project src/ArrowCid.Cli --</c> (or <c>samples/NAME</c>) runs the
 /// built program rather than building it again. A line ending in <c>&amp;</c> (a server, a feed
 /// follower) starts in the background, and the block goes on once it has printed its first line;
-/// what runs in the background is stopped when the document ends. A block marked
+/// what runs in the background is stopped when the document ends. The ports the docs show
+/// (127.0.0.1:8815 for Flight, 8816 for HTTP) become two free ports, the same throughout a
+/// document, so a run never meets another program on them. A block marked
 /// <c>&lt;!-- docs-test: skip: REASON --&gt;</c> is the only kind not run.
 /// </summary>
 [Trait("Category", "Peers")]
@@ -24,6 +26,9 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
 
     private readonly TempFolder _temp = new();
     private readonly List<Process> _background = [];
+
+    // The free ports standing for the docs' 8815 (Flight) and 8816 (HTTP, Flight's + 1 as serve defaults).
+    private readonly (int Flight, int Http) _ports = FreePortPair();
 
     public void Dispose()
     {
@@ -76,6 +81,12 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
             }
 
             output.WriteLine($"{document}:{block.Line}: running");
+            if (block.IsTranscript)
+            {
+                await RunTranscriptAsync(block, work, bin, $"{document}:{block.Line}");
+                continue;
+            }
+
             var foreground = new StringBuilder();
             foreach (string command in Commands(block.Lines))
             {
@@ -95,6 +106,98 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
             await RunAsync(foreground.ToString(), work, bin, $"{document}:{block.Line}");
         }
     }
+
+    private string Ports(string text) =>
+        DocPort().Replace(text, m => $"{m.Groups[1].Value}:{(m.Groups[2].Value == "8815" ? _ports.Flight : _ports.Http)}");
+
+    // Two free ports, the second one more than the first.
+    private static (int Flight, int Http) FreePortPair()
+    {
+        while (true)
+        {
+            var first = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            first.Start();
+            int port = ((System.Net.IPEndPoint)first.LocalEndpoint).Port;
+            try
+            {
+                if (port < ushort.MaxValue)
+                {
+                    var second = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port + 1);
+                    second.Start();
+                    second.Stop();
+                    return (port, port + 1);
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Taken: another pair.
+            }
+            finally
+            {
+                first.Stop();
+            }
+        }
+    }
+
+    // Each `$ command` runs; what it prints (stdout, then stderr) must match the lines after it, where
+    // "…" stands for any text within a line, and a line of "…" alone for any number of lines.
+    private async Task RunTranscriptAsync(DocBlock block, string work, string bin, string where)
+    {
+        for (int i = 0; i < block.Lines.Count; i++)
+        {
+            if (!block.Lines[i].StartsWith("$ ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string command = Rewrite(block.Lines[i][2..]);
+            var expected = block.Lines.Skip(i + 1).TakeWhile(l => !l.StartsWith("$ ", StringComparison.Ordinal)).Select(Ports).ToList();
+            using var process = Process.Start(Shell(command, work, bin))!;
+            process.StandardInput.Close();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var hang = new CancellationTokenSource(HangLimit);
+            await process.WaitForExitAsync(hang.Token);
+            string printed = (await stdout) + (await stderr);
+            var actual = printed.Length == 0 ? [] : printed.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n').ToList();
+
+            Assert.True(
+                Matches(expected.Select(l => l.TrimEnd()).ToList(), actual.Select(l => l.TrimEnd()).ToList()),
+                $"{where}: `{command}` printed\n{printed}\nbut the document shows\n{string.Join('\n', expected)}");
+        }
+    }
+
+    // Whether the printed lines match the shown ones ("…" within a line: any text; a line "…": any lines).
+    private static bool Matches(List<string> shown, List<string> printed)
+    {
+        return Match(0, 0);
+
+        bool Match(int s, int p)
+        {
+            if (s == shown.Count)
+            {
+                return p == printed.Count;
+            }
+
+            if (shown[s] == "…")
+            {
+                for (int skip = p; skip <= printed.Count; skip++)
+                {
+                    if (Match(s + 1, skip))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            return p < printed.Count && LineMatches(shown[s], printed[p]) && Match(s + 1, p + 1);
+        }
+    }
+
+    private static bool LineMatches(string shown, string printed) =>
+        Regex.IsMatch(printed, "^" + string.Join(".*", shown.Split('…').Select(Regex.Escape)) + "$", RegexOptions.None, TimeSpan.FromSeconds(5));
 
     // The block's commands: a line continued with a trailing backslash is joined to the next.
     private static IEnumerable<string> Commands(IReadOnlyList<string> lines)
@@ -119,10 +222,10 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    // `dotnet run --project src/ArrowCid.Cli --` is the built arrowcid; a sample's, its built program.
-    private static string Rewrite(string line)
+    // `dotnet run --project src/ArrowCid.Cli --` is the built arrowcid; a sample's, its built program; the docs' ports, free ones.
+    private string Rewrite(string line)
     {
-        line = line.Replace("dotnet run --project src/ArrowCid.Cli --", "arrowcid", StringComparison.Ordinal);
+        line = Ports(line.Replace("dotnet run --project src/ArrowCid.Cli --", "arrowcid", StringComparison.Ordinal));
         return SampleRun().Replace(line, m => $"\"{BuildOutputs.DotnetHost}\" \"{BuildOutputs.AssemblyPath(m.Groups[1].Value, m.Groups[1].Value)}\"");
     }
 
@@ -207,4 +310,7 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
 
     [GeneratedRegex(@"dotnet run --project samples/(\w+) --")]
     private static partial Regex SampleRun();
+
+    [GeneratedRegex(@"(127\.0\.0\.1|localhost):(8815|8816)\b")]
+    private static partial Regex DocPort();
 }
