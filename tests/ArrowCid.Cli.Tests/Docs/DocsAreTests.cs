@@ -152,13 +152,8 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
 
             string command = Rewrite(block.Lines[i][2..]);
             var expected = block.Lines.Skip(i + 1).TakeWhile(l => !l.StartsWith("$ ", StringComparison.Ordinal)).Select(Ports).ToList();
-            using var process = Process.Start(Shell(command, work, bin))!;
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var hang = new CancellationTokenSource(HangLimit);
-            await process.WaitForExitAsync(hang.Token);
-            string printed = (await stdout) + (await stderr);
+            var (_, stdout, stderr) = await ExecuteAsync(command, work, bin);
+            string printed = stdout + stderr;
             var actual = printed.Length == 0 ? [] : printed.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n').ToList();
 
             Assert.True(
@@ -266,16 +261,21 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
             return;
         }
 
+        var (exit, text, errors) = await ExecuteAsync(script, work, bin);
+        output.WriteLine(text);
+        Assert.True(exit == 0, $"{where}: exit {exit} running\n{script}\nstdout:\n{text}\nstderr:\n{errors}");
+    }
+
+    // Runs a script to its end: its exit code and what it printed on stdout and stderr.
+    private async Task<(int Exit, string Stdout, string Stderr)> ExecuteAsync(string script, string work, string bin)
+    {
         using var process = Process.Start(Shell(script, work, bin))!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var hang = new CancellationTokenSource(HangLimit);
         await process.WaitForExitAsync(hang.Token);
-        string text = await stdout;
-        string errors = await stderr;
-        output.WriteLine(text);
-        Assert.True(process.ExitCode == 0, $"{where}: exit {process.ExitCode} running\n{script}\nstdout:\n{text}\nstderr:\n{errors}");
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     // Starts a background command and waits for its first line of output (a server's "serving …").
