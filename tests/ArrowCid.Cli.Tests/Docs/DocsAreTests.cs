@@ -9,7 +9,8 @@ namespace ArrowCid.Cli.Tests.Docs;
 /// <summary>
 /// Docs are tests (issue 42): every <c>```sh</c> block of the documents below runs as written, in
 /// order, in a fresh temporary folder with a fresh repository (<c>ARROWCID_REPO</c>), under
-/// <c>bash -eu -o pipefail</c>, so any command that fails fails the test. <c>arrowcid</c> is the
+/// <c>bash -eu -o pipefail</c>, so any command that fails fails the test; shared memory is a store
+/// of its own (<c>ARROWCID_SHM_DIR</c>). <c>arrowcid</c> is the
 /// built CLI, and <c>dotnet run --project src/ArrowCid.Cli --</c> (or <c>samples/NAME</c>) runs the
 /// built program rather than building it again. A line ending in <c>&amp;</c> (a server, a feed
 /// follower) starts in the background, and the block goes on once it has printed its first line;
@@ -26,6 +27,9 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
 
     private readonly TempFolder _temp = new();
     private readonly List<Process> _background = [];
+
+    // The documents' shared-memory stores live here (ARROWCID_SHM_DIR), not in the machine's default.
+    private readonly string _shm = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "arrowcid-docs-" + Guid.NewGuid().ToString("N"));
 
     // The free ports standing for the docs' 8815 (Flight) and 8816 (HTTP, Flight's + 1 as serve defaults).
     private readonly (int Flight, int Http) _ports = FreePortPair();
@@ -45,6 +49,11 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
             }
 
             process.Dispose();
+        }
+
+        if (Directory.Exists(_shm))
+        {
+            Directory.Delete(_shm, recursive: true);
         }
 
         _temp.Dispose();
@@ -251,6 +260,7 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
         start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
         start.Environment["ARROWCID_REPO"] = Path.Combine(work, "repo");
         start.Environment["HOME"] = _temp.File("home");
+        start.Environment["ARROWCID_SHM_DIR"] = _shm;
         return start;
     }
 
