@@ -48,7 +48,8 @@ public static class ArrayPrinter
 
         if (rows < batch.Length)
         {
-            sb.Append("… ").Append(batch.Length - rows).Append(" more rows\n");
+            int more = batch.Length - rows;
+            sb.Append("… ").Append(more).Append(more == 1 ? " more row\n" : " more rows\n");
         }
 
         return sb.ToString();

@@ -151,6 +151,7 @@ public class ArrayPrinterTests
             "1        | x\n" +
             "… 2 more rows\n",
             ArrayPrinter.Format(batch, limit: 1));
+        Assert.EndsWith("… 1 more row\n", ArrayPrinter.Format(batch, limit: 2), StringComparison.Ordinal);
     }
 
     [Fact]
