@@ -189,6 +189,7 @@ internal static class FlightRequests
                     Producer = command.Producer ?? defaults.Producer,
                     Provenance = command.Provenance,
                     Pin = command.Pin ?? true,
+                    ForceVersion = command.ForceVersion ?? false,
                 };
             default:
                 return defaults;

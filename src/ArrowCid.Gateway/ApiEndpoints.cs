@@ -31,7 +31,7 @@ internal static class ApiEndpoints
     {
         http.Response.ContentType = "application/json; charset=utf-8";
         http.Response.Headers.CacheControl = "no-cache";
-        return JsonSerializer.SerializeAsync(http.Response.Body, value, type, http.RequestAborted);
+        return WireJson.WriteAsync(http.Response.Body, value, type, http.RequestAborted);
     }
 
     private static Task ListTablesAsync(HttpContext http, TableListing listing)

@@ -228,7 +228,7 @@ internal static class EventsEndpoint
     private static byte[] Encode(RegistryChange change, ChangeEvent data)
     {
         // Compact JSON has no line breaks (they are escaped in strings): one data line.
-        string json = JsonSerializer.Serialize(data, WireJsonContext.Default.ChangeEvent);
+        string json = WireJson.ToText(data, WireJsonContext.Default.ChangeEvent);
         return Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {change.Sequence}\nevent: {data.Change}\ndata: {json}\n\n"));
     }
 }

@@ -40,7 +40,7 @@ internal static class GatewayProblem
         }
 
         var body = new ProblemBody(ReasonPhrase(status), status, detail);
-        return JsonSerializer.SerializeAsync(response.Body, body, WireJsonContext.Default.ProblemBody, context.RequestAborted);
+        return WireJson.WriteAsync(response.Body, body, WireJsonContext.Default.ProblemBody, context.RequestAborted);
     }
 
     // When to try again after the registry or the peers were unreachable (seconds, for Retry-After).

@@ -109,7 +109,7 @@ internal static class NameEndpoints
         response.Headers.ETag = string.Create(CultureInfo.InvariantCulture, $"\"{latest.Cid}.versions-{latest.Version}-{versions.Count}\"");
         if (!HttpMethods.IsHead(http.Request.Method))
         {
-            await JsonSerializer.SerializeAsync(response.Body, body, WireJsonContext.Default.NameVersionsBody, http.RequestAborted).ConfigureAwait(false);
+            await WireJson.WriteAsync(response.Body, body, WireJsonContext.Default.NameVersionsBody, http.RequestAborted).ConfigureAwait(false);
         }
     }
 }

@@ -104,13 +104,13 @@ internal static class RoutingEndpoints
         {
             foreach (var record in records)
             {
-                await JsonSerializer.SerializeAsync(response.Body, record, WireJsonContext.Default.PeerRecord, http.RequestAborted).ConfigureAwait(false);
+                await WireJson.WriteAsync(response.Body, record, WireJsonContext.Default.PeerRecord, http.RequestAborted).ConfigureAwait(false);
                 await response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
             }
 
             return;
         }
 
-        await JsonSerializer.SerializeAsync(response.Body, body, bodyType, http.RequestAborted).ConfigureAwait(false);
+        await WireJson.WriteAsync(response.Body, body, bodyType, http.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -55,8 +55,8 @@ internal static class TableUploads
         response.StatusCode = StatusCodes.Status201Created;
         response.Headers.Location = $"/ipfs/{dataset.Cid}";
         response.ContentType = "application/json; charset=utf-8";
-        var body = new TableCreatedBody(dataset.Cid.ToString(), dataset.Rows, dataset.Bytes, dataset.Batches, put.Version?.Name, put.Version?.Version);
-        await JsonSerializer.SerializeAsync(response.Body, body, WireJsonContext.Default.TableCreatedBody, http.RequestAborted).ConfigureAwait(false);
+        var body = new TableCreatedBody(dataset.Cid.ToString(), dataset.Rows, dataset.Bytes, dataset.Batches, put.Version?.Name, put.Version?.Version, put.Version is null ? null : put.VersionAdded);
+        await WireJson.WriteAsync(response.Body, body, WireJsonContext.Default.TableCreatedBody, http.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>The body's format by its Content-Type (parameters ignored), read as it arrives (an Arrow stream, not a file).</summary>
@@ -70,7 +70,7 @@ internal static class TableUploads
     private static string MediaTypeOf(HttpRequest request) =>
         request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value ?? string.Empty : string.Empty;
 
-    /// <summary>The put's options: <c>name</c> and <c>tag=KEY=VALUE</c> (repeatable) from the query.</summary>
+    /// <summary>The put's options: <c>name</c>, <c>forceVersion</c> and <c>tag=KEY=VALUE</c> (repeatable) from the query.</summary>
     private static PutOptions OptionsOf(HttpContext http, GatewayContext context)
     {
         var query = http.Request.Query;
@@ -94,6 +94,14 @@ internal static class TableUploads
                 : throw new GatewayException(StatusCodes.Status400BadRequest, $"name '{names}' is not a dataset name: {(names.Count == 1 ? DatasetName.Problem(names[0]) : "give one name")}");
         }
 
+        bool forceVersion = query["forceVersion"] switch
+        {
+            { Count: 0 } => false,
+            { Count: 1 } values when values[0] == "true" => true,
+            { Count: 1 } values when values[0] == "false" => false,
+            var values => throw new GatewayException(StatusCodes.Status400BadRequest, $"forceVersion '{values}' is not true or false"),
+        };
+
         try
         {
             context.Node.Options.Limits.CheckTags(tags);
@@ -107,6 +115,7 @@ internal static class TableUploads
         {
             Tags = tags,
             Name = name,
+            ForceVersion = forceVersion,
             // The client's address only where the operator asked for it: every reader sees the producer.
             Producer = context.Node.Options.RecordClientAddresses ? $"http {http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}" : "http",
         };

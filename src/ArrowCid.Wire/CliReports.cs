@@ -315,12 +315,14 @@ public sealed record ShmNoticeEntry(long Sequence, string Cid, long Rows, long B
 /// <param name="Batches">Each batch the node acknowledged.</param>
 /// <param name="Name">The name it became a version of; null without one.</param>
 /// <param name="Version">That version's number; null without a name.</param>
+/// <param name="VersionAdded">Whether the put added that version (false: the name's latest already named the table); left out without a name.</param>
 public sealed record FlightPutReport(
     string Input,
     string Table,
     IReadOnlyList<ChunkEntry> Batches,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Name,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Version);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Version,
+    bool? VersionAdded = null);
 
 /// <summary><c>flight get --json</c>: what was fetched and verified.</summary>
 /// <param name="Cid">The table's CID.</param>

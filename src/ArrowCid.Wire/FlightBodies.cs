@@ -23,7 +23,8 @@ public sealed record ChunkEntry(string Cid, long Rows, long Bytes);
 /// <param name="Batches">The table's chunks; only in the last result.</param>
 /// <param name="Name">The name it became a version of.</param>
 /// <param name="Version">That version's number.</param>
-public sealed record PutResultBody(IReadOnlyList<ChunkEntry> Chunks, string? Dataset, long Rows, long? Bytes, long? Batches, string? Name, long? Version);
+/// <param name="VersionAdded">Whether the put added that version: false when the name's latest version already named the table (nothing added), null without a name.</param>
+public sealed record PutResultBody(IReadOnlyList<ChunkEntry> Chunks, string? Dataset, long Rows, long? Bytes, long? Batches, string? Name, long? Version, bool? VersionAdded = null);
 
 /// <summary>A FlightInfo's app_metadata: what the registry knows of the CID (and the version a name resolved to).</summary>
 /// <param name="Cid">The CID.</param>
@@ -127,7 +128,8 @@ public sealed record ChangeAnnouncement(long Sequence, string Cid, string Change
 /// <param name="Producer">Who produced it.</param>
 /// <param name="Provenance">Where it came from.</param>
 /// <param name="Pin">Whether gc keeps it (default true).</param>
-public sealed record PutCommand(IReadOnlyDictionary<string, string>? Tags, string? Name, string? Producer = null, string? Provenance = null, bool? Pin = null);
+/// <param name="ForceVersion">Add a version even when the name's latest version already names the table (default false: unchanged content adds none).</param>
+public sealed record PutCommand(IReadOnlyDictionary<string, string>? Tags, string? Name, string? Producer = null, string? Provenance = null, bool? Pin = null, bool? ForceVersion = null);
 
 /// <summary>
 /// What a CMD descriptor or ListFlights criteria select: one CID, a name (<c>NAME</c> or

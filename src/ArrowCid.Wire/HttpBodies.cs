@@ -148,7 +148,8 @@ public sealed record ProblemBody(string Title, int Status, string Detail);
 /// <param name="Chunks">Chunks (batch blocks) it was cut into.</param>
 /// <param name="Name">The name given, if any.</param>
 /// <param name="Version">The version of the name it became, if named.</param>
-public sealed record TableCreatedBody(string Cid, long Rows, long Bytes, int Chunks, string? Name, long? Version);
+/// <param name="VersionAdded">Whether the upload added that version: false when the name's latest version already named the table (nothing added); left out without a name.</param>
+public sealed record TableCreatedBody(string Cid, long Rows, long Bytes, int Chunks, string? Name, long? Version, bool? VersionAdded = null);
 
 /// <summary>A <c>peer</c> record of delegated routing: who, where, speaking what.</summary>
 public sealed record PeerRecord(

@@ -61,6 +61,19 @@ public static class WireJson
         }
     }
 
+    /// <summary>Writes a document as compact UTF-8 to a stream (an HTTP body), escaped as on the wire.</summary>
+    /// <typeparam name="T">The model.</typeparam>
+    /// <param name="stream">Where it goes.</param>
+    /// <param name="value">The document.</param>
+    /// <param name="type">Its type information, from <see cref="WireJsonContext.Default"/>.</param>
+    /// <param name="cancellationToken">Stops the write.</param>
+    /// <returns>The write.</returns>
+    public static Task WriteAsync<T>(Stream stream, T value, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return stream.WriteAsync(ToUtf8(value, type), cancellationToken).AsTask();
+    }
+
     /// <summary>A document as compact text on one line (a JSON line, a metadata value), escaped as on the wire.</summary>
     /// <typeparam name="T">The model.</typeparam>
     /// <param name="value">The document.</param>

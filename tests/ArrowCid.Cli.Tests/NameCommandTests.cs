@@ -211,4 +211,27 @@ public sealed class NameCommandTests : IDisposable
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("NotFound", missing.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Flight_put_of_unchanged_content_under_its_name_adds_no_version_and_says_so_unless_forced()
+    {
+        using var served = ContentRepository.Open(_temp.File("served"));
+        await using var node = await FlightNode.StartAsync(served);
+        string input = Golden.Stream(Primitive);
+        Assert.Contains("version same@1", Lines(CliRun.Run("flight", "put", "--server", node.Location, input, "--name", "same").Out));
+
+        var again = CliRun.Run("flight", "put", "--server", node.Location, input, "--name", "same");
+        Assert.True(again.ExitCode == 0, again.Error);
+        Assert.Contains("version same@1 (unchanged: already this table; --force-version adds one)", Lines(again.Out));
+        var json = JsonNode.Parse(CliRun.Run("flight", "put", "--server", node.Location, input, "--name", "same", "--json").Out)!;
+        Assert.False((bool)json["version_added"]!);
+        Assert.Equal(1, served.Repository.Registry.FindVersion("same")!.Version);
+
+        var forced = CliRun.Run("flight", "put", "--server", node.Location, input, "--name", "same", "--force-version", "--json");
+        Assert.True(forced.ExitCode == 0, forced.Error);
+        var forcedJson = JsonNode.Parse(forced.Out)!;
+        Assert.Equal(2, (long)forcedJson["version"]!);
+        Assert.True((bool)forcedJson["version_added"]!);
+        Assert.Equal(2, served.Repository.Registry.FindVersion("same")!.Version);
+    }
 }

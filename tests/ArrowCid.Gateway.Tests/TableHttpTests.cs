@@ -275,7 +275,11 @@ public sealed class TableHttpTests(SensorsNode sensors, Xunit.Abstractions.ITest
 
         using var versions = await Get("/names/sensors/versions", accept: null);
         Assert.Equal(HttpStatusCode.OK, versions.StatusCode);
-        using var json = JsonDocument.Parse(await versions.Content.ReadAsStringAsync());
+        string versionsText = await versions.Content.ReadAsStringAsync();
+
+        // Only what JSON needs is escaped, as in the CLI's --json: a time reads "+00:00", not "\u002B00:00".
+        Assert.Contains("+00:00\"", versionsText, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(versionsText);
         var first = json.RootElement.GetProperty("versions")[0];
         Assert.Equal(1, first.GetProperty("version").GetInt64());
         Assert.Equal(sensors.Table.ToString(), first.GetProperty("cid").GetString());
@@ -355,6 +359,40 @@ public sealed class TableUploadTests
         Assert.Equal("north", node.Content.Repository.GetRecord(cid)!.Tags["site"]);
         Assert.Equal(cid, node.Content.Repository.Registry.FindVersion("uploads/sensors")!.Cid);
         Assert.Equal(TableData.RowTexts(batches), TableData.RowTexts([.. node.Content.ReadBatches(cid)]));
+    }
+
+    [Fact]
+    public async Task Uploading_unchanged_content_under_its_name_adds_no_version_unless_forced()
+    {
+        await using var node = await GatewayFixture.StartAsync();
+        byte[] stream = TableData.StreamBytes(TableData.Sensors(2_000, seed: 5));
+
+        async Task<JsonElement> UploadAsync(string query)
+        {
+            using var content = new ByteArrayContent(stream);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.apache.arrow.stream");
+            using var response = await node.Http.PostAsync("/api/v1/tables?name=same" + query, content);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+
+        var first = await UploadAsync(string.Empty);
+        Assert.Equal(1, first.GetProperty("version").GetInt64());
+        Assert.True(first.GetProperty("version_added").GetBoolean());
+
+        var again = await UploadAsync(string.Empty);
+        Assert.Equal(1, again.GetProperty("version").GetInt64());
+        Assert.False(again.GetProperty("version_added").GetBoolean());
+
+        var forced = await UploadAsync("&forceVersion=true");
+        Assert.Equal(2, forced.GetProperty("version").GetInt64());
+        Assert.True(forced.GetProperty("version_added").GetBoolean());
+        Assert.Equal(2, node.Content.Repository.Registry.FindVersion("same")!.Version);
+
+        using var badFlag = new ByteArrayContent(stream);
+        badFlag.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.apache.arrow.stream");
+        using var refused = await node.Http.PostAsync("/api/v1/tables?name=same&forceVersion=yes", badFlag);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ internal static class ContentCommands
         var tags = TagOption.Create("Label every stored block KEY=VALUE (repeatable)");
         var noPin = new Option<bool>("--no-pin") { Description = "Do not pin the tables (the next gc removes them, unless they are named)" };
         var name = NameOption.Create("Record each input's table as the next version of NAME (in the order given); a table the name's latest version already names adds no version");
-        var forceVersion = new Option<bool>("--force-version") { Description = "With --name: add a version even when the table is the name's latest version already" };
+        var forceVersion = NameOption.ForceVersion();
         var command = store
             ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository as one table per input, cut into content-defined chunks (a block each, at most 1 MiB) under a manifest tree; prints each table's CID") { files, json, tags, noPin, name, forceVersion }
             : new Command("cid", "Print the table CIDs 'put' would give, without storing anything") { files, json };
@@ -64,7 +64,7 @@ internal static class ContentCommands
                 console.Out.WriteLine(ContentOutput.TableLine(result));
                 if (result.Version is { } version)
                 {
-                    console.Out.WriteLine(result.VersionAdded ? $"version {version}" : $"version {version} (unchanged: already this table; --force-version adds one)");
+                    console.Out.WriteLine(NameOption.VersionLine(version.Name, version.Version, result.VersionAdded));
                 }
             }
 

@@ -307,20 +307,21 @@ internal static class FlightCommands
         var input = new Argument<string>("input") { Description = "Arrow IPC (stream or file), Parquet or CSV, as 'put' takes them ('-' for stdin)" };
         var tags = TagOption.Create("Tag every stored block KEY=VALUE (repeatable)");
         var name = NameOption.Create("Record the dataset as the next version of NAME on the node (sent as a PATH [NAME] descriptor)");
+        var forceVersion = NameOption.ForceVersion();
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("put", "Send Arrow IPC, Parquet or CSV data to the node (DoPut); prints each batch's CID and the dataset's") { input, tags, name, json };
+        var command = new Command("put", "Send Arrow IPC, Parquet or CSV data to the node (DoPut); prints each batch's CID and the dataset's") { input, tags, name, forceVersion, json };
         // The one input dispatch 'put' uses: the same formats and options, whatever the table goes to.
         var inputs = new InputOptions();
         inputs.AddTo(command);
         command.SetAction(parse => Call(parse, connection, async client =>
         {
             using var source = BatchInput.Open(parse.GetValue(input)!, console, inputs.Read(parse));
-            var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name));
+            var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name), parse.GetValue(forceVersion));
             var summary = CliProgress.Run(console, $"sending {Path.GetFileName(source.Name)}", source.ProgressTotal, advance =>
                 client.PutAsync(descriptor, source.Schema, ContentCommands.ReadAll(source, advance)).GetAwaiter().GetResult());
             if (parse.GetValue(json))
             {
-                var report = new FlightPutReport(parse.GetValue(input)!, summary.Table.ToString(), [.. summary.Batches.Select(b => new ChunkEntry(b.Cid.ToString(), b.Rows, b.Bytes))], summary.Name, summary.Name is null ? null : summary.Version);
+                var report = new FlightPutReport(parse.GetValue(input)!, summary.Table.ToString(), [.. summary.Batches.Select(b => new ChunkEntry(b.Cid.ToString(), b.Rows, b.Bytes))], summary.Name, summary.Name is null ? null : summary.Version, summary.Name is null ? null : summary.VersionAdded);
                 console.Out.WriteLine(WireJson.ToIndentedText(report, WireJsonContext.Default.FlightPutReport));
                 return;
             }
@@ -333,7 +334,7 @@ internal static class FlightCommands
             console.Out.WriteLine($"dataset {summary.Table}");
             if (summary.Name is not null)
             {
-                console.Out.WriteLine($"version {Registry.DatasetReference.Format(summary.Name, summary.Version)}");
+                console.Out.WriteLine(NameOption.VersionLine(summary.Name, summary.Version, summary.VersionAdded));
             }
         }));
         return command;

@@ -18,4 +18,17 @@ internal static class NameOption
         });
         return option;
     }
+
+    /// <summary><c>--force-version</c>: with <c>--name</c>, a version even for the table the name's latest already names.</summary>
+    public static Option<bool> ForceVersion() =>
+        new("--force-version") { Description = "With --name: add a version even when the table is the name's latest version already" };
+
+    /// <summary>The line a put under a name prints: the version, and whether it was added or the content was unchanged.</summary>
+    /// <param name="name">The name.</param>
+    /// <param name="version">The version it names the table as.</param>
+    /// <param name="added">Whether the put added it; false when the name's latest version already named the table; null when unknown (an older node).</param>
+    public static string VersionLine(string name, long? version, bool? added) =>
+        added == false
+            ? $"version {DatasetReference.Format(name, version)} (unchanged: already this table; --force-version adds one)"
+            : $"version {DatasetReference.Format(name, version)}";
 }

@@ -165,15 +165,17 @@ public sealed class FlightClient : IDisposable
     /// <summary>
     /// The DoPut descriptor for tags and an optional dataset name: PATH [NAME] for a name alone (as
     /// pyarrow's <c>FlightDescriptor.for_path(NAME)</c>), else CMD {"tags":{…},"name":…}.
+    /// <paramref name="forceVersion"/> adds a version even when the name's latest already names the
+    /// table (a CMD with <c>"force_version":true</c>).
     /// </summary>
-    public static FlightDescriptor PutDescriptor(IReadOnlyDictionary<string, string>? tags = null, string? name = null)
+    public static FlightDescriptor PutDescriptor(IReadOnlyDictionary<string, string>? tags = null, string? name = null, bool forceVersion = false)
     {
-        if (name is not null && (tags is null || tags.Count == 0) && !FlightDescriptors.IsTagPath([name]))
+        if (name is not null && (tags is null || tags.Count == 0) && !forceVersion && !FlightDescriptors.IsTagPath([name]))
         {
             return NameDescriptor(name);
         }
 
-        var command = FlightBodies.Json(new PutCommand(tags ?? new Dictionary<string, string>(), name), WireJsonContext.Default.PutCommand);
+        var command = FlightBodies.Json(new PutCommand(tags ?? new Dictionary<string, string>(), name, ForceVersion: forceVersion ? true : null), WireJsonContext.Default.PutCommand);
         return new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = command };
     }
 
@@ -573,6 +575,7 @@ public sealed class FlightClient : IDisposable
         Cid? dataset = null;
         string? name = null;
         long? version = null;
+        bool? versionAdded = null;
         foreach (ByteString json in results)
         {
             // Parsed from the UTF-8 bytes as received (no string in between). Each batch's
@@ -590,11 +593,12 @@ public sealed class FlightClient : IDisposable
                 {
                     name = named;
                     version = number;
+                    versionAdded = result.VersionAdded;
                 }
             }
         }
 
-        return new FlightPutSummary(batches, dataset ?? throw new RpcException(StatusCode.Internal, "the server's put results name no dataset"), name, version);
+        return new FlightPutSummary(batches, dataset ?? throw new RpcException(StatusCode.Internal, "the server's put results name no dataset"), name, version, versionAdded);
     }
 
     /// <summary>A JSON body the server sent; one that does not fit is INTERNAL (the server broke the protocol).</summary>

@@ -13,7 +13,8 @@ public sealed record FlightPutBatch(Cid Cid, long Rows, long Bytes);
 /// <param name="Table">The table's CID: the chunk's raw CID for a one-chunk table, else its manifest tree root.</param>
 /// <param name="Name">The dataset name the put recorded a version of, when it named one.</param>
 /// <param name="Version">That version's number.</param>
-public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Table, string? Name = null, long? Version = null);
+/// <param name="VersionAdded">Whether the put added that version (false: the name's latest version already named the table); null without a name, or from a server that does not say.</param>
+public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Table, string? Name = null, long? Version = null, bool? VersionAdded = null);
 
 /// <summary>A change a subscription announced.</summary>
 /// <param name="Sequence">The registry change sequence number.</param>

@@ -31,8 +31,9 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
     // The documents' shared-memory stores live here (ARROWCID_SHM_DIR), not in the machine's default.
     private readonly string _shm = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "arrowcid-docs-" + Guid.NewGuid().ToString("N"));
 
-    // The free ports standing for the docs' 8815 (Flight) and 8816 (HTTP, Flight's + 1 as serve defaults).
-    private readonly (int Flight, int Http) _ports = FreePortPair();
+    // The free ports standing for the docs' own: 8815 (Flight) and 8816 (HTTP, Flight's + 1 as serve
+    // defaults), 8817 and 8818 for a second node, and so on, a pair at a time.
+    private readonly Dictionary<int, int> _ports = [];
 
     public void Dispose()
     {
@@ -117,7 +118,25 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
     }
 
     private string Ports(string text) =>
-        DocPort().Replace(text, m => $"{m.Groups[1].Value}:{(m.Groups[2].Value == "8815" ? _ports.Flight : _ports.Http)}");
+        DocPort().Replace(text, m => $"{m.Groups[1].Value}:{FreePortFor(int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))}");
+
+    // A doc's Flight port is odd (8815, 8817…) and its HTTP port the next one: both get a free pair.
+    private int FreePortFor(int docPort)
+    {
+        lock (_ports)
+        {
+            if (!_ports.TryGetValue(docPort, out int port))
+            {
+                int flight = docPort % 2 == 1 ? docPort : docPort - 1;
+                var pair = FreePortPair();
+                _ports[flight] = pair.Flight;
+                _ports[flight + 1] = pair.Http;
+                port = _ports[docPort];
+            }
+
+            return port;
+        }
+    }
 
     // Two free ports, the second one more than the first.
     private static (int Flight, int Http) FreePortPair()
@@ -159,11 +178,29 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
                 continue;
             }
 
-            string command = Rewrite(block.Lines[i][2..]);
+            // A command continued with a trailing backslash takes the lines after it.
+            string command = block.Lines[i][2..];
+            while (command.EndsWith('\\') && i + 1 < block.Lines.Count)
+            {
+                command = command[..^1] + " " + block.Lines[++i].Trim();
+            }
+
+            command = Rewrite(command);
             var expected = block.Lines.Skip(i + 1).TakeWhile(l => !l.StartsWith("$ ", StringComparison.Ordinal)).Select(Ports).ToList();
-            var (_, stdout, stderr) = await ExecuteAsync(command, work, bin);
-            string printed = stdout + stderr;
-            var actual = printed.Length == 0 ? [] : printed.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n').ToList();
+            List<string> actual;
+            string printed;
+            if (BackgroundLine().Match(command) is { Success: true } background)
+            {
+                // A server: the lines it prints first, as many as the document shows.
+                actual = await StartAsync(background.Groups[1].Value, work, bin, where, Math.Max(1, expected.Count));
+                printed = string.Join('\n', actual);
+            }
+            else
+            {
+                var (_, stdout, stderr) = await ExecuteAsync(command, work, bin);
+                printed = stdout + stderr;
+                actual = printed.Length == 0 ? [] : printed.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n').ToList();
+            }
 
             Assert.True(
                 Matches(expected.Select(l => l.TrimEnd()).ToList(), actual.Select(l => l.TrimEnd()).ToList()),
@@ -288,15 +325,30 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    // Starts a background command and waits for its first line of output (a server's "serving …").
-    private async Task StartAsync(string command, string work, string bin, string where)
+    // Starts a background command and waits for its first lines of output (a server's "serving …").
+    private async Task<List<string>> StartAsync(string command, string work, string bin, string where, int lineCount = 1)
     {
         var process = new Process { StartInfo = Shell(command, work, bin), EnableRaisingEvents = true };
         var first = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lines = new List<string>();
         var errors = new StringBuilder();
 
-        // Every line is read (and all but the first dropped), so it never blocks on a full pipe.
-        process.OutputDataReceived += (_, e) => first.TrySetResult(e.Data);
+        // Every line is read (and all after the first lineCount dropped), so it never blocks on a full pipe.
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (lines)
+            {
+                if (e.Data is not null && lines.Count < lineCount)
+                {
+                    lines.Add(e.Data);
+                }
+
+                if (e.Data is null || lines.Count == lineCount)
+                {
+                    first.TrySetResult(e.Data);
+                }
+            }
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             lock (errors)
@@ -311,8 +363,12 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         string? line = await first.Task.WaitAsync(HangLimit);
-        Assert.True(line is not null, $"{where}: the background command ended without a line: {command}\n{errors}");
+        Assert.True(line is not null, $"{where}: the background command ended before printing {lineCount} line(s): {command}\n{string.Join('\n', lines)}\n{errors}");
         output.WriteLine($"{where}: started {command}: {line}");
+        lock (lines)
+        {
+            return [.. lines];
+        }
     }
 
     [GeneratedRegex(@"^(.*?)\s*&\s*(#.*)?$")]
@@ -321,6 +377,6 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
     [GeneratedRegex(@"dotnet run --project samples/(\w+) --")]
     private static partial Regex SampleRun();
 
-    [GeneratedRegex(@"(127\.0\.0\.1|localhost):(8815|8816)\b")]
+    [GeneratedRegex(@"(127\.0\.0\.1|localhost):(88[1-9][0-9])\b")]
     private static partial Regex DocPort();
 }
