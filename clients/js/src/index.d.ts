@@ -134,9 +134,14 @@ export interface PutResult {
   chunks: number;
   name?: string;
   version?: number;
+  /** With a name: whether this put added the version (false: the name's latest version already named the table). */
+  version_added?: boolean;
 }
-/** POST /api/v1/tables (write role): an apache-arrow Table, or the bytes of an Arrow IPC stream. */
-export function putTable(table: Table | Uint8Array | ArrayBuffer, options?: GatewayOptions & { name?: string; tags?: Tags }): Promise<PutResult>;
+/**
+ * POST /api/v1/tables (write role): an apache-arrow Table, or the bytes of an Arrow IPC stream.
+ * Unchanged content under its name adds no version unless `forceVersion`.
+ */
+export function putTable(table: Table | Uint8Array | ArrayBuffer, options?: GatewayOptions & { name?: string; tags?: Tags; forceVersion?: boolean }): Promise<PutResult>;
 
 export interface ListTablesOptions extends GatewayOptions {
   tag?: Tags;

@@ -13,12 +13,14 @@ function streamBody(table) {
 
 /**
  * POST /api/v1/tables: stores the table on the node (content-defined chunks, a manifest), records
- * it as the next version of `name` and tags it. Resolves to the node's answer
- * `{ cid, rows, bytes, chunks, name?, version? }`.
+ * it as the next version of `name` and tags it. Unchanged content under its name adds no version
+ * (`version_added: false`) unless `forceVersion`. Resolves to the node's answer
+ * `{ cid, rows, bytes, chunks, name?, version?, version_added? }`.
  */
-export async function putTable(table, { gateway, token, name, tags, signal, fetch: fetchImpl } = {}) {
+export async function putTable(table, { gateway, token, name, tags, forceVersion, signal, fetch: fetchImpl } = {}) {
   const query = new URLSearchParams();
   if (name !== undefined) query.append('name', name);
+  if (forceVersion) query.append('forceVersion', 'true');
   for (const tag of tagPairs(tags)) query.append('tag', tag);
   const search = query.size > 0 ? `?${query}` : '';
   const url = `${gatewayBase(gateway)}/api/v1/tables${search}`;

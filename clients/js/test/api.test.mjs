@@ -47,10 +47,15 @@ test('a put of several MiB is chunked and reads back equal; its name has version
   const second = await putTable(v2, { ...gw, token: WRITER, name: 'sensors' });
   assert.ok(first.chunks > 1, `${first.chunks} chunks`);
   assert.equal(second.version, 2);
+  assert.equal(second.version_added, true);
+  const unchanged = await putTable(v2, { ...gw, token: WRITER, name: 'sensors' });
+  assert.deepEqual([unchanged.version, unchanged.version_added], [2, false]);
   const listing = await versions('sensors', { ...gw, token: READER });
   assert.deepEqual(listing.versions.map((v) => [v.version, v.cid]), [[1, first.cid], [2, second.cid]]);
   assert.deepEqual(rowsOf(await readTable('sensors@1', { ...gw, token: READER })), rowsOf(v1));
   assert.deepEqual(rowsOf(await readTable('sensors', { ...gw, token: READER })), rowsOf(v2));
+  const forced = await putTable(v2, { ...gw, token: WRITER, name: 'sensors', forceVersion: true });
+  assert.deepEqual([forced.version, forced.version_added, forced.cid], [3, true, second.cid]);
 });
 
 test('listTables pages with next/after; allTables follows every page', LIMIT, async (t) => {
