@@ -4,6 +4,8 @@ using ArrowCid.Arrow.Arrays;
 using ArrowCid.Wire;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Cli.Inputs;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Registry;
 using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Commands;
@@ -137,46 +139,32 @@ internal static class ContentCommands
 
     private static Command Cat(CliConsole console, RepositoryOption repository)
     {
-        var cid = ContentArgument("A table or an arrow-stream block");
-        var limit = new Option<int?>("--limit", "-n") { Description = "Print at most N rows in all", HelpName = "N" };
-        limit.Validators.Add(result =>
+        var cid = new Argument<string>("cid")
         {
-            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int rows) && rows < 0)
-            {
-                result.AddError("--limit must be 0 or more");
-            }
-        });
-        var command = new Command("cat", "Print a table chunk by chunk (or every batch of an arrow-stream block)") { cid, limit };
+            Description = "A table or an arrow-stream block: its CID, a dataset NAME (its latest version) or NAME@N (version N); or a file (Arrow IPC, Parquet or CSV) when no name matches",
+            HelpName = "CID|NAME[@N]|FILE",
+        };
+        var limit = IpcCommands.RowLimitOption();
+        var command = new Command("cat", "Print a table chunk by chunk (or every batch of an arrow-stream block), or a file as 'ipc cat' does") { cid, limit };
+        var inputs = new InputOptions();
+        inputs.AddTo(command);
         command.SetAction(parse =>
         {
-            int? rowsLimit = parse.GetValue(limit);
+            string argument = parse.GetRequiredValue(cid);
             using var content = repository.Open(parse);
-            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
-            long printed = 0;
-            int index = 0;
+            // A CID, then a name in the repository, then a file: what users of cat and ipfs cat expect.
+            if (!Cid.TryParse(argument, out _) && File.Exists(argument) && !IsName(argument, content.Repository.Registry))
+            {
+                return IpcCommands.CatFile(console, argument, inputs.Read(parse), parse.GetValue(limit));
+            }
+
+            var id = CliCids.Resolve(argument, content.Repository.Registry);
             using var batches = content.ReadBatches(id).GetEnumerator();
-            // Opens batches only while rows remain to print.
-            while ((rowsLimit is null || printed < rowsLimit) && batches.MoveNext())
-            {
-                using var batch = batches.Current;
-                int rows = rowsLimit is null ? batch.Length : (int)Math.Min(batch.Length, rowsLimit.Value - printed);
-                console.Out.WriteLine($"batch {index}: {batch.Length} rows");
-                console.Out.Write(ArrayPrinter.Format(batch, rows));
-                printed += rows;
-                index++;
-            }
-
-            if (index == 0 && rowsLimit is not 0)
-            {
-                console.Out.WriteLine("(no record batches)");
-            }
-            else if (rowsLimit is not null && printed >= rowsLimit)
-            {
-                console.Out.WriteLine($"(stopped at --limit {rowsLimit})");
-            }
-
-            return ExitCodes.Ok;
+            return IpcCommands.PrintBatches(console, () => batches.MoveNext() ? batches.Current : null, parse.GetValue(limit));
         });
         return command;
     }
+
+    private static bool IsName(string text, IRegistry registry) =>
+        DatasetName.Problem(text) is null && registry.FindVersion(DatasetName.Normalize(text)) is not null;
 }

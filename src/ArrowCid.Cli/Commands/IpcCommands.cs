@@ -95,6 +95,17 @@ internal static class IpcCommands
     private static Command Cat(CliConsole console)
     {
         var file = FileArgument("file", "Arrow IPC file or stream, Parquet or CSV (- for stdin: Arrow IPC)");
+        var limit = RowLimitOption();
+        var command = new Command("cat", "Print the record batches of an Arrow IPC file or stream (or a Parquet file's row groups, or CSV) as tables") { file, limit };
+        var inputs = new InputOptions();
+        inputs.AddTo(command);
+        command.SetAction(parse => CatFile(console, parse.GetRequiredValue(file), inputs.Read(parse), parse.GetValue(limit)));
+        return command;
+    }
+
+    /// <summary><c>--limit N</c> (<c>-n N</c>) of the commands that print rows: at most N rows in all.</summary>
+    internal static Option<int?> RowLimitOption()
+    {
         var limit = new Option<int?>("--limit", "-n") { Description = "Print at most N rows in all", HelpName = "N" };
         limit.Validators.Add(result =>
         {
@@ -104,19 +115,20 @@ internal static class IpcCommands
                 result.AddError("--limit must be 0 or more");
             }
         });
-        var command = new Command("cat", "Print the record batches of an Arrow IPC file or stream (or a Parquet file's row groups, or CSV) as tables") { file, limit };
-        var inputs = new InputOptions();
-        inputs.AddTo(command);
-        command.SetAction(parse => WithInput(
-            parse.GetRequiredValue(file),
-            console,
-            inputs.Read(parse),
-            source => PrintBatches(console, source.ReadNext, parse.GetValue(limit)),
-            input => PrintBatches(console, input.ReadNext, parse.GetValue(limit))));
-        return command;
+        return limit;
     }
 
-    private static int PrintBatches(CliConsole console, Func<RecordBatch?> next, int? limit)
+    /// <summary>Prints the batches of a file (Arrow IPC, Parquet or CSV, through the one input dispatch) as tables.</summary>
+    internal static int CatFile(CliConsole console, string path, InputSettings settings, int? limit) =>
+        WithInput(
+            path,
+            console,
+            settings,
+            source => PrintBatches(console, source.ReadNext, limit),
+            input => PrintBatches(console, input.ReadNext, limit));
+
+    /// <summary>Prints batches as tables, <c>batch N: R rows</c> before each, reading no further than <paramref name="limit"/> rows need.</summary>
+    internal static int PrintBatches(CliConsole console, Func<RecordBatch?> next, int? limit)
     {
         long printed = 0;
         int index = 0;
