@@ -13,10 +13,12 @@ namespace ArrowCid.Cli.Tests.Docs;
 /// of its own (<c>ARROWCID_SHM_DIR</c>). <c>arrowcid</c> is the
 /// built CLI, and <c>dotnet run --project src/ArrowCid.Cli --</c> (or <c>samples/NAME</c>) runs the
 /// built program rather than building it again. A line ending in <c>&amp;</c> (a server, a feed
-/// follower) starts in the background, and the block goes on once it has printed its first line;
+/// follower) starts in the background, and the block goes on once it has printed its first line
+/// (in a transcript, as many lines as the document shows, compared as output is);
 /// what runs in the background is stopped when the document ends. The ports the docs show
-/// (127.0.0.1:8815 for Flight, 8816 for HTTP) become two free ports, the same throughout a
-/// document, so a run never meets another program on them. A block marked
+/// (127.0.0.1:8815 for Flight, 8816 for HTTP, 8817 and 8818 for a second node…, also in a
+/// multiaddr) become free ports, the same throughout a document, so a run never meets another
+/// program on them. A block marked
 /// <c>&lt;!-- docs-test: skip: REASON --&gt;</c> is the only kind not run.
 /// </summary>
 [Trait("Category", "Peers")]
@@ -118,7 +120,7 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
     }
 
     private string Ports(string text) =>
-        DocPort().Replace(text, m => $"{m.Groups[1].Value}:{FreePortFor(int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))}");
+        DocPort().Replace(text, m => $"{m.Groups[1].Value}{FreePortFor(int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))}");
 
     // A doc's Flight port is odd (8815, 8817…) and its HTTP port the next one: both get a free pair.
     private int FreePortFor(int docPort)
@@ -377,6 +379,7 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
     [GeneratedRegex(@"dotnet run --project samples/(\w+) --")]
     private static partial Regex SampleRun();
 
-    [GeneratedRegex(@"(127\.0\.0\.1|localhost):(88[1-9][0-9])\b")]
+    // HOST:PORT, and the multiaddr form a node advertises (/ip4/127.0.0.1/tcp/PORT).
+    [GeneratedRegex(@"(127\.0\.0\.1:|localhost:|/ip4/127\.0\.0\.1/tcp/)(88[1-9][0-9])\b")]
     private static partial Regex DocPort();
 }
