@@ -7,7 +7,7 @@ namespace ArrowCid.Samples.Consumer;
 /// <summary>
 /// Hands an attached batch to DuckDB through the C Stream Interface and runs SQL on it: DuckDB
 /// reads the buffers in the shared-memory mapping directly (the export holds its own reference on
-/// the segment's lease). Only when libduckdb.so from interop/node/node_modules is there.
+/// the segment's lease). libduckdb.so comes with the DuckDB.NET.Data.Full package (ArrowCid.DuckDb).
 /// </summary>
 internal sealed class DuckDbQuery : IDisposable
 {
