@@ -136,7 +136,7 @@ public sealed class PackStoreTests : IDisposable
 
         using var reopened = new PackStore(_folder);
         Assert.Null(reopened.Find(blocks[3].Cid));
-        Assert.Equal(9, reopened.Enumerate().Count);
+        Assert.Equal(9, reopened.Enumerate().Count());
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public sealed class PackStoreTests : IDisposable
         Assert.Equal(positions[2..], reopened.ReadLogEntries(pack, positions[1].Offset + 1).Select(e => e.At));
         Assert.Equal(positions[..2], reopened.ReadLogEntries(pack, -1, positions[2].Offset - 1).Select(e => e.At));
         Assert.Empty(reopened.ReadLogEntries(pack, positions[^1].Offset));
-        Assert.Equal(3, reopened.Enumerate().Count);
+        Assert.Equal(3, reopened.Enumerate().Count());
     }
 
     [Fact]

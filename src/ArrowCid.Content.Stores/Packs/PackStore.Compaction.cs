@@ -34,18 +34,31 @@ public sealed partial class PackStore
         var removed = new List<(Cid, int)>();
         lock (_gate)
         {
-            foreach (var (cid, copies) in _blocks.ToList())
+            // Copies of one block come together in the walk: the first is kept (if the block is), the rest tombstoned.
+            var seen = new List<(Cid Cid, bool Kept)>();
+            ulong seenKey = 0;
+            foreach (var (key, cid, copy) in WalkCopies())
             {
-                bool kept = keep(cid);
-                for (int i = kept ? 1 : 0; i < copies.Length; i++)
+                if (seen.Count > 0 && key != seenKey)
                 {
-                    AppendTombstoneLocked(cid, copies[i]);
+                    seen.Clear();
                 }
 
-                if (!kept)
+                seenKey = key;
+                int at = seen.FindIndex(s => s.Cid == cid);
+                if (at < 0)
                 {
-                    removed.Add((cid, copies[0].Length));
+                    bool kept = keep(cid);
+                    seen.Add((cid, kept));
+                    if (kept)
+                    {
+                        continue;
+                    }
+
+                    removed.Add((cid, copy.Length));
                 }
+
+                AppendTombstoneLocked(cid, copy);
             }
 
             // Seal this process's pack so it may be rewritten like any other; later appends go to another.
@@ -70,7 +83,7 @@ public sealed partial class PackStore
                 continue;
             }
 
-            if (state.LogEntries.Count > 0)
+            if (state.LogEntryCount > 0)
             {
                 droppingLog?.Invoke(state.Id);
             }
@@ -87,16 +100,26 @@ public sealed partial class PackStore
     {
         lock (_gate)
         {
+            // Every copy left is the only one (the walk above tombstoned the rest): live unless tombstoned.
             long live = 0;
+            for (int i = 0; i < (state.Index?.BlockCount ?? 0); i++)
+            {
+                var block = state.Index!.BlockAt(state.Id, i);
+                if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
+                {
+                    live += (block.Offset - block.RecordOffset) + PackFormat.Align((long)block.Length);
+                }
+            }
+
             foreach (var (cid, block) in state.Blocks)
             {
-                if (!_tombstoned.Contains((state.Id, block.RecordOffset)) && _blocks.TryGetValue(cid, out var copies) && copies[0] == block)
+                if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
                 {
                     live += PackFormat.RecordLength(cid.EncodedLength, block.Length);
                 }
             }
 
-            foreach (var tombstone in state.Tombstones)
+            foreach (var tombstone in state.AllTombstones())
             {
                 if (tombstone.TargetPack != state.Id && _packs.ContainsKey(tombstone.TargetPack))
                 {
@@ -114,9 +137,9 @@ public sealed partial class PackStore
         long appended = 0;
         lock (_gate)
         {
-            foreach (var (cid, block) in state.Blocks.ToList())
+            foreach (var (cid, block) in BlocksOfLocked(state).ToList())
             {
-                if (_tombstoned.Contains((state.Id, block.RecordOffset)) || !_blocks.TryGetValue(cid, out var copies) || copies[0] != block)
+                if (_tombstoned.Contains((state.Id, block.RecordOffset)))
                 {
                     continue;
                 }
@@ -138,7 +161,7 @@ public sealed partial class PackStore
                 }
             }
 
-            foreach (var tombstone in state.Tombstones.ToList())
+            foreach (var tombstone in state.AllTombstones().ToList())
             {
                 if (tombstone.TargetPack != state.Id && _packs.ContainsKey(tombstone.TargetPack))
                 {
@@ -156,6 +179,7 @@ public sealed partial class PackStore
 
         FileFaults.Check(FileOperation.Delete, PathOf(state.Id));
         File.Delete(PathOf(state.Id));
+        File.Delete(IndexPathOf(state.Id));
         File.Delete(LockPathOf(state.Id));
         DurableFile.FlushDirectory(Folder);
         return appended;

@@ -46,7 +46,7 @@ public sealed partial class PackStore
         Refresh();
         lock (_gate)
         {
-            return [.. _packs.Values.Where(s => s.LogEntries.Count > 0).Select(s => s.Id)];
+            return [.. _packs.Values.Where(s => s.LogEntryCount > 0).Select(s => s.Id)];
         }
     }
 
@@ -67,13 +67,13 @@ public sealed partial class PackStore
 
             // The entries lie in offset order (scanned and appended so): a search, not a scan, since
             // every group commit asks for the entries between the last applied one and its own.
-            var logged = state.LogEntries;
+            int count = state.LogEntryCount;
             int low = 0;
-            int high = logged.Count;
+            int high = count;
             while (low < high)
             {
                 int middle = (low + high) >>> 1;
-                if (logged[middle].Offset > after)
+                if (state.LogEntryAt(middle).Offset > after)
                 {
                     high = middle;
                 }
@@ -84,9 +84,9 @@ public sealed partial class PackStore
             }
 
             wanted = [];
-            for (int i = low; i < logged.Count && logged[i].Offset < before; i++)
+            for (int i = low; i < count && state.LogEntryAt(i).Offset < before; i++)
             {
-                wanted.Add(logged[i]);
+                wanted.Add(state.LogEntryAt(i));
             }
         }
 
@@ -173,12 +173,12 @@ public sealed partial class PackStore
         long last;
         lock (_gate)
         {
-            if (state.LogEntries.Count == 0)
+            if (state.LogEntryCount == 0)
             {
                 return false;
             }
 
-            last = state.LogEntries[^1].Offset;
+            last = state.LogEntryAt(state.LogEntryCount - 1).Offset;
         }
 
         return last > logAppliedThrough(state.Id);

@@ -15,17 +15,21 @@ public sealed partial class PackStore
     /// </summary>
     /// <param name="block">A location from <see cref="Find"/>.</param>
     /// <returns>The bytes and the reference, or null.</returns>
-    public (ReadOnlyMemory<byte> Memory, IDisposable Reference)? Map(PackedBlock block)
+    public (ReadOnlyMemory<byte> Memory, IDisposable Reference)? Map(PackedBlock block) =>
+        MapPack(block.Pack, block.End) is { } mapped ? (mapped.Memory.Slice((int)block.Offset, block.Length), mapped.Reference) : null;
+
+    // The whole pack mapped (at least through end), with a reference; null when the file is gone or shorter.
+    private (ReadOnlyMemory<byte> Memory, IDisposable Reference)? MapPack(ulong pack, long end)
     {
         lock (_mappings)
         {
-            if (!_mappings.TryGetValue(block.Pack, out var mapping) || mapping.Length < block.End)
+            if (!_mappings.TryGetValue(pack, out var mapping) || mapping.Length < end)
             {
                 MappedFileMemory mapped;
                 try
                 {
-                    using var file = new FileStream(PathOf(block.Pack), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-                    if (file.Length < block.End)
+                    using var file = new FileStream(PathOf(pack), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+                    if (file.Length < end)
                     {
                         return null;
                     }
@@ -34,17 +38,17 @@ public sealed partial class PackStore
                 }
                 catch (FileNotFoundException)
                 {
-                    Forget(block.Pack);
+                    Forget(pack);
                     return null;
                 }
 
                 // The cache's reference on the old mapping goes; leases still holding it keep it mapped.
                 mapping?.Lease.Release();
                 mapping = new PackMapping(new SharedLease(mapped), mapped.Memory, mapped.Length);
-                _mappings[block.Pack] = mapping;
+                _mappings[pack] = mapping;
             }
 
-            return (mapping.Memory.Slice((int)block.Offset, block.Length), mapping.Lease.Acquire());
+            return (mapping.Memory, mapping.Lease.Acquire());
         }
     }
 

@@ -23,9 +23,8 @@ public sealed partial class PackStore
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_blocks.TryGetValue(cid, out var copies))
+            if (LocateLocked(cid) is { } found)
             {
-                var found = copies[0];
                 if ((_writer is null || found.Pack != _writer.Id) && !IsSealedThroughLocked(found))
                 {
                     // Another process may not have synced it yet; the group's sync covers it.
@@ -82,7 +81,8 @@ public sealed partial class PackStore
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_blocks.TryGetValue(cid, out var copies))
+            var copies = CopiesLocked(cid);
+            if (copies.Count == 0)
             {
                 return false;
             }
@@ -104,7 +104,7 @@ public sealed partial class PackStore
     {
         lock (_gate)
         {
-            if (_blocks.TryGetValue(cid, out var copies) && copies.Contains(block))
+            if (CopiesLocked(cid).Contains(block))
             {
                 AppendTombstoneLocked(cid, block);
             }
@@ -218,13 +218,13 @@ public sealed partial class PackStore
         }
 
         writer.Seal();
+        _writer = null;
         if (_packs.TryGetValue(writer.Id, out var state))
         {
             state.ScannedTo = writer.End;
             state.SealedTo = writer.End;
+            IndexPackLocked(state);
         }
-
-        _writer = null;
     }
 
     // Whether a copy lies before its pack's last seal, which was written after a sync: it is durable already.

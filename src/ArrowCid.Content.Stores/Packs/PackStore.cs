@@ -9,8 +9,10 @@ namespace ArrowCid.Content.Stores.Packs;
 /// <summary>
 /// Small blocks appended to append-only pack files (docs/repository.md, "Pack files"): each block
 /// is one record (<see cref="PackFormat"/>) whose bytes lie 64-byte aligned, so a mapped pack hands
-/// it out as a slice. The index (CID → pack, offset, length) is held in memory and rebuilt from
-/// the packs themselves: every record names its CID, so the packs are the whole truth.
+/// it out as a slice. Every record names its CID, so the packs are the whole truth; a pack's
+/// records up to its last seal are also listed in its persisted index (<see cref="PackIndex"/>,
+/// mapped, not read), so opening reads only what came after (an open pack's tail) and costs the
+/// same at any size. An index that is missing or does not check is rebuilt from its pack.
 /// <para>
 /// Each process appends to a pack of its own, held by an exclusive flock on <c>&lt;id&gt;.lock</c>;
 /// appends are not synced one by one: <see cref="Sync"/> makes everything appended so far durable
@@ -55,6 +57,7 @@ public sealed partial class PackStore : IDisposable
     private readonly long _packLimit;
     private PackWriter? _writer;
     private bool _disposed;
+    private long _recordsScanned;
 
     /// <summary>Opens (creating if needed) the packs in <paramref name="folder"/>, recovering those whose writer died.</summary>
     /// <param name="folder">The pack folder.</param>
@@ -79,6 +82,9 @@ public sealed partial class PackStore : IDisposable
     /// <summary>The pack folder (absolute).</summary>
     public string Folder { get; }
 
+    /// <summary>Records this instance has read from packs to learn what they hold: only those no index lists (for tests and the scale benchmark).</summary>
+    public long RecordsScanned => Interlocked.Read(ref _recordsScanned);
+
     /// <summary>The pack file of a pack id.</summary>
     /// <param name="pack">The id.</param>
     /// <returns>The absolute path.</returns>
@@ -93,9 +99,9 @@ public sealed partial class PackStore : IDisposable
         ArgumentNullException.ThrowIfNull(cid);
         lock (_gate)
         {
-            if (_blocks.TryGetValue(cid, out var copies))
+            if (LocateLocked(cid) is { } found)
             {
-                block = copies[0];
+                block = found;
                 return true;
             }
         }
@@ -118,27 +124,31 @@ public sealed partial class PackStore : IDisposable
         return TryLocate(cid, out block) ? block : null;
     }
 
-    /// <summary>Every packed CID (other processes' appends read first).</summary>
-    /// <returns>A snapshot.</returns>
-    public IReadOnlyList<Cid> Enumerate()
+    /// <summary>Every packed CID, once each (other processes' appends read first), read as it is walked: memory stays flat at any size.</summary>
+    /// <returns>The CIDs, in key order.</returns>
+    public IEnumerable<Cid> Enumerate()
     {
-        Refresh();
-        lock (_gate)
+        var group = new List<Cid>();
+        ulong groupKey = 0;
+        foreach (var (key, cid, _) in WalkCopies())
         {
-            return [.. _blocks.Keys];
+            if (group.Count > 0 && key != groupKey)
+            {
+                group.Clear();
+            }
+
+            groupKey = key;
+            if (!group.Contains(cid))
+            {
+                group.Add(cid);
+                yield return cid;
+            }
         }
     }
 
-    /// <summary>Every packed copy of every block, for verification.</summary>
-    /// <returns>A snapshot.</returns>
-    public IReadOnlyList<(Cid Cid, PackedBlock Block)> ListCopies()
-    {
-        Refresh();
-        lock (_gate)
-        {
-            return [.. _blocks.SelectMany(pair => pair.Value.Select(copy => (pair.Key, copy)))];
-        }
-    }
+    /// <summary>Every packed copy of every block, for verification, read as it is walked; the copies of one block come together.</summary>
+    /// <returns>The copies, in key order.</returns>
+    public IEnumerable<(Cid Cid, PackedBlock Block)> ListCopies() => WalkCopies().Select(c => (c.Cid, c.Block));
 
     /// <summary>Reads other processes' appends, tombstones and deletions of packs into the index.</summary>
     public void Refresh()
@@ -184,6 +194,11 @@ public sealed partial class PackStore : IDisposable
 
             _disposed = true;
             SealWriterLocked();
+            foreach (var state in _packs.Values)
+            {
+                state.Index?.Dispose();
+                state.Index = null;
+            }
         }
 
         lock (_mappings)
@@ -232,10 +247,13 @@ public sealed partial class PackStore : IDisposable
         }
     }
 
-    // Reads the records of a pack from where this process last stopped; stops at the first record that is not whole yet.
+    // Reads the records of a pack from where this process last stopped (a new pack: from where its
+    // index ends); stops at the first record that is not whole yet. A pack found sealed through its
+    // end with records no index lists gets its index written.
     private void Scan(ulong pack)
     {
         long from;
+        bool fresh = false;
         lock (_gate)
         {
             if (_packs.TryGetValue(pack, out var known))
@@ -251,6 +269,23 @@ public sealed partial class PackStore : IDisposable
             {
                 _packs[pack] = new PackState(pack);
                 from = 0;
+                fresh = true;
+            }
+        }
+
+        if (fresh && PackIndex.TryOpen(IndexPathOf(pack), LengthOf(pack)) is { } index)
+        {
+            lock (_gate)
+            {
+                if (!_packs.TryGetValue(pack, out var state) || state.ScannedTo != 0 || state.Index is not null)
+                {
+                    // Scanned by another thread meanwhile, or removed: its view stands.
+                    index.Dispose();
+                    return;
+                }
+
+                AttachIndexLocked(state, index);
+                from = state.ScannedTo;
             }
         }
 
@@ -305,12 +340,17 @@ public sealed partial class PackStore : IDisposable
                 return;
             }
 
+            _recordsScanned += found.Count;
             foreach (var (record, target) in found)
             {
                 ApplyLocked(pack, record, target);
             }
 
             state.ScannedTo = offset;
+            if (_writer?.Id != pack && state.IsSealed(LengthOf(pack)))
+            {
+                IndexPackLocked(state);
+            }
         }
     }
 
@@ -378,6 +418,8 @@ public sealed partial class PackStore : IDisposable
             RemoveCopyLocked(cid, pack, block.RecordOffset);
         }
 
+        state.Index?.Dispose();
+        state.Index = null;
         Forget(pack);
     }
 
@@ -408,7 +450,36 @@ public sealed partial class PackStore : IDisposable
 
         public List<(long Offset, long BodyOffset, int BodyLength)> LogEntries { get; } = [];
 
+        /// <summary>The persisted index of the records before <see cref="PackIndex.PackLength"/>; the lists above hold only the records after it.</summary>
+        public PackIndex? Index { get; set; }
+
+        /// <summary>Writing the index failed (a full disk): not tried again by this process; the pack is scanned at the next open.</summary>
+        public bool IndexFailed { get; set; }
+
+        public int LogEntryCount => (Index?.LogEntryCount ?? 0) + LogEntries.Count;
+
         public bool IsSealed(long length) => SealedTo == length && ScannedTo == length;
+
+        /// <summary>Log entry <paramref name="i"/> of the pack, in offset order: the index's, then those after it.</summary>
+        public (long Offset, long BodyOffset, int BodyLength) LogEntryAt(int i)
+        {
+            int indexed = Index?.LogEntryCount ?? 0;
+            return i < indexed ? Index!.LogEntryAt(i) : LogEntries[i - indexed];
+        }
+
+        /// <summary>Every tombstone record of the pack: the index's, then those after it.</summary>
+        public IEnumerable<(Cid Cid, ulong TargetPack, long TargetOffset, long RecordOffset, long Length)> AllTombstones()
+        {
+            for (int i = 0; i < (Index?.TombstoneCount ?? 0); i++)
+            {
+                yield return Index!.TombstoneAt(i);
+            }
+
+            foreach (var tombstone in Tombstones)
+            {
+                yield return tombstone;
+            }
+        }
     }
 
     private sealed record PackMapping(SharedLease Lease, ReadOnlyMemory<byte> Memory, long Length);

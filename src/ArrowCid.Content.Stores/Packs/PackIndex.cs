@@ -1,0 +1,390 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using ArrowCid.Arrow.IO;
+using ArrowCid.Arrow.Memory;
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Content.Stores.Packs;
+
+/// <summary>
+/// The persisted index of a pack's records up to a seal (docs/repository.md, "Pack indexes"),
+/// <c>&lt;id&gt;.idx</c> beside the pack, mapped rather than read: opening a repository reads
+/// its header alone, so it costs the same at ten blocks and ten million, and a lookup is a bloom
+/// filter probe and a search of a sorted table, as git's <c>.idx</c> with its fanout.
+/// <para>
+/// Layout, little-endian: a 128-byte header (magic <c>ACPKIDX1</c>; the pack length covered; the
+/// counts of blocks, tombstones and log entries; the bloom filter's 64-byte blocks; the CID blob's
+/// length; a SHA-256 of the header's first 64 bytes and the fanout; a SHA-256 of everything after
+/// the fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 24 bytes
+/// each and sorted by key (key u64, record offset i64, body offset − record offset u32, length
+/// i32); the tombstones, 32 bytes each (target pack u64, target record offset i64, record offset
+/// i64, record length u32, offset of its CID in the blob u32); the log entries, 24 bytes each
+/// (offset i64, body offset i64, body length i32, 0); the CID blob (a length byte, then the CID);
+/// the bloom filter (blocked: 6 bits of each key set in one 64-byte block).
+/// </para>
+/// <para>
+/// A key is the first 8 bytes of SHA-256 of the binary CID, so keys spread evenly whatever the
+/// CIDs; a key does not prove a CID, so the store compares the CID in the pack's record before it
+/// answers. The header's check is read at every open (a torn or foreign file is not used, and the
+/// pack is scanned instead); the body's by <see cref="IsBodyIntact"/>, which verify runs. The file
+/// is written beside its name, synced and renamed over it, so a crash leaves the old index, the new
+/// one or none, never a torn one: an index is only ever a cache of its pack.
+/// </para>
+/// </summary>
+internal sealed class PackIndex : IDisposable
+{
+    /// <summary>An index file's extension.</summary>
+    public const string Extension = ".idx";
+
+    private const ulong Magic = 0x3158444B4B504341; // "ACPKIDX1"
+    private const int HeaderLength = 128;
+    private const int FanoutLength = 256 * 4;
+    private const int EntriesOffset = HeaderLength + FanoutLength;
+    private const int BlockEntryLength = 24;
+    private const int TombstoneEntryLength = 32;
+    private const int LogEntryLength = 24;
+    private const int BloomBlockLength = 64;
+    private const int BloomBitsPerKey = 10;
+    private const int BloomProbes = 6;
+
+    private readonly MappedFileMemory _mapped;
+
+    // The mapping stays while anyone holds it (Hold): an enumeration outlives a compaction that drops the pack.
+    private readonly SharedLease _lease;
+    private readonly int _tombstonesOffset;
+    private readonly int _logOffset;
+    private readonly int _blobOffset;
+    private readonly int _bloomOffset;
+    private readonly int _bloomBlocks;
+
+    private PackIndex(MappedFileMemory mapped, long packLength, int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks)
+    {
+        _mapped = mapped;
+        _lease = new SharedLease(mapped);
+        PackLength = packLength;
+        BlockCount = blocks;
+        TombstoneCount = tombstones;
+        LogEntryCount = logEntries;
+        _tombstonesOffset = EntriesOffset + (blocks * BlockEntryLength);
+        _logOffset = _tombstonesOffset + (tombstones * TombstoneEntryLength);
+        _blobOffset = _logOffset + (logEntries * LogEntryLength);
+        _bloomOffset = _blobOffset + blobLength;
+        _bloomBlocks = bloomBlocks;
+    }
+
+    /// <summary>The pack's length the index covers: every record before it, ending with a seal.</summary>
+    public long PackLength { get; }
+
+    /// <summary>Block records.</summary>
+    public int BlockCount { get; }
+
+    /// <summary>Tombstone records.</summary>
+    public int TombstoneCount { get; }
+
+    /// <summary>Log entry records.</summary>
+    public int LogEntryCount { get; }
+
+    private ReadOnlySpan<byte> File => _mapped.GetSpan();
+
+    /// <summary>A CID's key: the first 8 bytes of SHA-256 of its binary form.</summary>
+    public static ulong KeyOf(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(cid.Bytes, digest);
+        return BinaryPrimitives.ReadUInt64BigEndian(digest);
+    }
+
+    /// <summary>The index of a pack, mapped; null when there is none or its header does not check (the pack is then scanned).</summary>
+    /// <param name="path">The index file.</param>
+    /// <param name="packFileLength">The pack file's length now: an index claiming more than it is stale.</param>
+    public static PackIndex? TryOpen(string path, long packFileLength)
+    {
+        MappedFileMemory mapped;
+        try
+        {
+            mapped = MappedFileMemory.Open(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException or ArrowCid.Arrow.ArrowFormatException)
+        {
+            return null;
+        }
+
+        var index = Parse(mapped, packFileLength);
+        if (index is null)
+        {
+            ((IDisposable)mapped).Dispose();
+        }
+
+        return index;
+    }
+
+    private static PackIndex? Parse(MappedFileMemory mapped, long packFileLength)
+    {
+        var file = (ReadOnlySpan<byte>)mapped.GetSpan();
+        if (file.Length < EntriesOffset || BinaryPrimitives.ReadUInt64LittleEndian(file) != Magic)
+        {
+            return null;
+        }
+
+        Span<byte> check = stackalloc byte[32];
+        HeadCheck(file, check);
+        if (!check.SequenceEqual(file.Slice(64, 32)))
+        {
+            return null;
+        }
+
+        long packLength = BinaryPrimitives.ReadInt64LittleEndian(file[8..]);
+        int blocks = BinaryPrimitives.ReadInt32LittleEndian(file[16..]);
+        int tombstones = BinaryPrimitives.ReadInt32LittleEndian(file[20..]);
+        int logEntries = BinaryPrimitives.ReadInt32LittleEndian(file[24..]);
+        int bloomBlocks = BinaryPrimitives.ReadInt32LittleEndian(file[28..]);
+        int blobLength = BinaryPrimitives.ReadInt32LittleEndian(file[32..]);
+        long expected = EntriesOffset + ((long)blocks * BlockEntryLength) + ((long)tombstones * TombstoneEntryLength)
+            + ((long)logEntries * LogEntryLength) + blobLength + ((long)bloomBlocks * BloomBlockLength);
+        if (packLength <= 0 || packLength > packFileLength || blocks < 0 || tombstones < 0 || logEntries < 0 || blobLength < 0
+            || bloomBlocks < (blocks > 0 ? 1 : 0) || expected != file.Length
+            || BinaryPrimitives.ReadUInt32LittleEndian(file[(EntriesOffset - 4)..]) != (uint)blocks)
+        {
+            return null;
+        }
+
+        return new PackIndex(mapped, packLength, blocks, tombstones, logEntries, blobLength, bloomBlocks);
+    }
+
+    /// <summary>Whether the index may hold <paramref name="key"/> (false: it surely does not).</summary>
+    public bool MayContain(ulong key)
+    {
+        if (BlockCount == 0)
+        {
+            return false;
+        }
+
+        var block = File.Slice(_bloomOffset + (BloomBlockOf(key, _bloomBlocks) * BloomBlockLength), BloomBlockLength);
+        ulong bits = BloomBits(key);
+        for (int i = 0; i < BloomProbes; i++)
+        {
+            int bit = (int)((bits >> (i * 9)) & 511);
+            if ((block[bit >> 3] & (1 << (bit & 7))) == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The entries whose key is <paramref name="key"/>: [start, end).</summary>
+    public (int Start, int End) Candidates(ulong key)
+    {
+        var file = File;
+        int first = (int)(key >> 56);
+        int low = first == 0 ? 0 : (int)BinaryPrimitives.ReadUInt32LittleEndian(file[(HeaderLength + ((first - 1) * 4))..]);
+        int high = (int)BinaryPrimitives.ReadUInt32LittleEndian(file[(HeaderLength + (first * 4))..]);
+        if (high > BlockCount || low > high)
+        {
+            return (0, 0);
+        }
+
+        // The first entry whose key is not below the one sought.
+        while (low < high)
+        {
+            int middle = (low + high) >>> 1;
+            if (KeyAt(middle) < key)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        int end = low;
+        while (end < BlockCount && KeyAt(end) == key)
+        {
+            end++;
+        }
+
+        return (low, end);
+    }
+
+    /// <summary>The key of block entry <paramref name="i"/>.</summary>
+    public ulong KeyAt(int i) => BinaryPrimitives.ReadUInt64LittleEndian(File[(EntriesOffset + (i * BlockEntryLength))..]);
+
+    /// <summary>Where block entry <paramref name="i"/> lies in pack <paramref name="pack"/>.</summary>
+    public PackedBlock BlockAt(ulong pack, int i)
+    {
+        var entry = File.Slice(EntriesOffset + (i * BlockEntryLength), BlockEntryLength);
+        long record = BinaryPrimitives.ReadInt64LittleEndian(entry[8..]);
+        return new PackedBlock(pack, record, record + BinaryPrimitives.ReadUInt32LittleEndian(entry[16..]), BinaryPrimitives.ReadInt32LittleEndian(entry[20..]));
+    }
+
+    /// <summary>Tombstone entry <paramref name="i"/>.</summary>
+    public (Cid Cid, ulong TargetPack, long TargetOffset, long RecordOffset, long Length) TombstoneAt(int i)
+    {
+        var file = File;
+        var entry = file.Slice(_tombstonesOffset + (i * TombstoneEntryLength), TombstoneEntryLength);
+        int at = _blobOffset + (int)BinaryPrimitives.ReadUInt32LittleEndian(entry[28..]);
+        var cid = Cid.FromBytes(file.Slice(at + 1, file[at]));
+        return (cid, BinaryPrimitives.ReadUInt64LittleEndian(entry), BinaryPrimitives.ReadInt64LittleEndian(entry[8..]),
+            BinaryPrimitives.ReadInt64LittleEndian(entry[16..]), BinaryPrimitives.ReadUInt32LittleEndian(entry[24..]));
+    }
+
+    /// <summary>Log entry <paramref name="i"/> (in offset order).</summary>
+    public (long Offset, long BodyOffset, int BodyLength) LogEntryAt(int i)
+    {
+        var entry = File.Slice(_logOffset + (i * LogEntryLength), LogEntryLength);
+        return (BinaryPrimitives.ReadInt64LittleEndian(entry), BinaryPrimitives.ReadInt64LittleEndian(entry[8..]), BinaryPrimitives.ReadInt32LittleEndian(entry[16..]));
+    }
+
+    /// <summary>Whether everything after the fanout hashes to the header's body check (a full read: verify's job, not open's).</summary>
+    public bool IsBodyIntact()
+    {
+        var file = File;
+        Span<byte> check = stackalloc byte[32];
+        SHA256.HashData(file[EntriesOffset..], check);
+        return check.SequenceEqual(file.Slice(96, 32));
+    }
+
+    /// <summary>Keeps the mapping after <see cref="Dispose"/> until the returned reference is disposed.</summary>
+    public IDisposable Hold() => _lease.Acquire();
+
+    /// <summary>Drops the store's reference; the mapping goes once no <see cref="Hold"/> remains.</summary>
+    public void Dispose() => _lease.Release();
+
+    /// <summary>
+    /// Writes the index of a pack's records before <paramref name="packLength"/> (which ends with a
+    /// seal): beside <paramref name="path"/>, synced, then renamed over it. Blocks come with their
+    /// keys (<see cref="KeyOf"/>), in any order; log entries in offset order.
+    /// </summary>
+    /// <exception cref="IOException">It could not be written (a full disk): the pack stays as it is, and is scanned at open.</exception>
+    public static void Write(
+        string path,
+        long packLength,
+        IReadOnlyList<(ulong Key, PackedBlock Block)> blocks,
+        IReadOnlyList<(Cid Cid, ulong TargetPack, long TargetOffset, long RecordOffset, long Length)> tombstones,
+        IReadOnlyList<(long Offset, long BodyOffset, int BodyLength)> logEntries)
+    {
+        var keyed = blocks.ToArray();
+        Array.Sort(keyed, static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Block.RecordOffset.CompareTo(b.Block.RecordOffset));
+        int blobLength = tombstones.Sum(t => 1 + t.Cid.EncodedLength);
+        int bloomBlocks = keyed.Length == 0 ? 0 : (int)Math.Max(1, ((long)keyed.Length * BloomBitsPerKey + (BloomBlockLength * 8) - 1) / (BloomBlockLength * 8));
+        long length = EntriesOffset + ((long)keyed.Length * BlockEntryLength) + ((long)tombstones.Count * TombstoneEntryLength)
+            + ((long)logEntries.Count * LogEntryLength) + blobLength + ((long)bloomBlocks * BloomBlockLength);
+        byte[] file = new byte[checked((int)length)];
+        var span = file.AsSpan();
+        BinaryPrimitives.WriteUInt64LittleEndian(span, Magic);
+        BinaryPrimitives.WriteInt64LittleEndian(span[8..], packLength);
+        BinaryPrimitives.WriteInt32LittleEndian(span[16..], keyed.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(span[20..], tombstones.Count);
+        BinaryPrimitives.WriteInt32LittleEndian(span[24..], logEntries.Count);
+        BinaryPrimitives.WriteInt32LittleEndian(span[28..], bloomBlocks);
+        BinaryPrimitives.WriteInt32LittleEndian(span[32..], blobLength);
+
+        int at = EntriesOffset;
+        var fanout = new uint[256];
+        foreach (var (key, block) in keyed)
+        {
+            fanout[key >> 56]++;
+            BinaryPrimitives.WriteUInt64LittleEndian(span[at..], key);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 8)..], block.RecordOffset);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 16)..], checked((uint)(block.Offset - block.RecordOffset)));
+            BinaryPrimitives.WriteInt32LittleEndian(span[(at + 20)..], block.Length);
+            at += BlockEntryLength;
+        }
+
+        uint running = 0;
+        for (int i = 0; i < 256; i++)
+        {
+            running += fanout[i];
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(HeaderLength + (i * 4))..], running);
+        }
+
+        int blobStart = at + (tombstones.Count * TombstoneEntryLength) + (logEntries.Count * LogEntryLength);
+        int blob = 0;
+        foreach (var (cid, targetPack, targetOffset, recordOffset, recordLength) in tombstones)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(span[at..], targetPack);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 8)..], targetOffset);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 16)..], recordOffset);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 24)..], checked((uint)recordLength));
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 28)..], (uint)blob);
+            span[blobStart + blob] = checked((byte)cid.EncodedLength);
+            cid.Bytes.CopyTo(span[(blobStart + blob + 1)..]);
+            blob += 1 + cid.EncodedLength;
+            at += TombstoneEntryLength;
+        }
+
+        foreach (var (offset, bodyOffset, bodyLength) in logEntries)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(span[at..], offset);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 8)..], bodyOffset);
+            BinaryPrimitives.WriteInt32LittleEndian(span[(at + 16)..], bodyLength);
+            at += LogEntryLength;
+        }
+
+        int bloom = blobStart + blobLength;
+        foreach (var (key, _) in keyed)
+        {
+            var block = span.Slice(bloom + (BloomBlockOf(key, bloomBlocks) * BloomBlockLength), BloomBlockLength);
+            ulong bits = BloomBits(key);
+            for (int i = 0; i < BloomProbes; i++)
+            {
+                int bit = (int)((bits >> (i * 9)) & 511);
+                block[bit >> 3] |= (byte)(1 << (bit & 7));
+            }
+        }
+
+        SHA256.HashData(span[EntriesOffset..], span.Slice(96, 32));
+        HeadCheck(span, span.Slice(64, 32));
+
+        string temporary = path + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            FileFaults.Check(FileOperation.Create, temporary);
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                FileFaults.Check(FileOperation.Write, temporary);
+                stream.Write(file);
+                FileFaults.Check(FileOperation.Sync, temporary);
+                stream.Flush(flushToDisk: true);
+            }
+
+            FileFaults.Check(FileOperation.Rename, path);
+            System.IO.File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            System.IO.File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Left for the next seal's rename or a later cleanup; an index is never read from a temporary name.
+        }
+    }
+
+    // SHA-256 of the header's first 64 bytes and the fanout.
+    private static void HeadCheck(ReadOnlySpan<byte> file, Span<byte> destination)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(file[..64]);
+        hash.AppendData(file.Slice(HeaderLength, FanoutLength));
+        hash.GetHashAndReset(destination);
+    }
+
+    // The bloom block of a key: its low 32 bits scaled to the block count (the fanout uses the high byte).
+    private static int BloomBlockOf(ulong key, int blocks) => (int)(((key & 0xFFFFFFFF) * (ulong)blocks) >> 32);
+
+    // The bits probed within the block: 6 × 9 bits of the key, mixed so they do not repeat the block's choice.
+    private static ulong BloomBits(ulong key) => key * 0x9E3779B97F4A7C15UL;
+}

@@ -1,0 +1,192 @@
+using ArrowCid.Arrow.IO;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores.Packs;
+
+namespace ArrowCid.Content.Stores.Tests;
+
+/// <summary>
+/// Pack indexes (issue 43): a sealed pack is found through its persisted index, so an open reads no
+/// record it lists; an index that is missing, torn or damaged is rebuilt from its pack, and one
+/// that cannot be written loses nothing.
+/// </summary>
+public sealed class PackIndexTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("arrowcid-pack-index-").FullName;
+    private readonly Random _random = new(43);
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void A_sealed_pack_is_found_through_its_index_and_an_open_reads_none_of_its_records()
+    {
+        var blocks = Blocks(300);
+        ulong pack = Fill(blocks);
+        Assert.True(File.Exists(IndexOf(pack)), "sealing writes the index");
+
+        using var reopened = new PackStore(_folder);
+        AssertHolds(reopened, blocks);
+        Assert.Equal(0, reopened.RecordsScanned);
+        Assert.Null(reopened.Find(Cid.ForRaw("never stored"u8)));
+        Assert.Equal(blocks.Select(b => b.Cid.ToString()).Order(), reopened.Enumerate().Select(c => c.ToString()).Order());
+        Assert.Empty(reopened.VerifyIndexes(repair: false));
+    }
+
+    [Fact]
+    public void A_missing_index_is_rebuilt_from_its_pack()
+    {
+        var blocks = Blocks(100);
+        ulong pack = Fill(blocks);
+        File.Delete(IndexOf(pack));
+
+        using (var rebuilt = new PackStore(_folder))
+        {
+            AssertHolds(rebuilt, blocks);
+            Assert.True(rebuilt.RecordsScanned >= blocks.Count, "the pack was read whole");
+        }
+
+        Assert.True(File.Exists(IndexOf(pack)), "and indexed again");
+        using var again = new PackStore(_folder);
+        AssertHolds(again, blocks);
+        Assert.Equal(0, again.RecordsScanned);
+    }
+
+    [Theory]
+    [InlineData(0)]      // the magic
+    [InlineData(20)]     // a count in the header
+    [InlineData(200)]    // the fanout
+    public void An_index_whose_header_does_not_check_is_not_used_and_is_rebuilt(int offset)
+    {
+        var blocks = Blocks(100);
+        ulong pack = Fill(blocks);
+        Flip(IndexOf(pack), offset);
+
+        using (var reopened = new PackStore(_folder))
+        {
+            AssertHolds(reopened, blocks);
+            Assert.True(reopened.RecordsScanned >= blocks.Count);
+        }
+
+        using var again = new PackStore(_folder);
+        Assert.Equal(0, again.RecordsScanned);
+        AssertHolds(again, blocks);
+    }
+
+    [Fact]
+    public void An_index_whose_entries_are_damaged_fails_verify_and_repair_rebuilds_it()
+    {
+        var blocks = Blocks(100);
+        ulong pack = Fill(blocks);
+        long length = new FileInfo(IndexOf(pack)).Length;
+        Flip(IndexOf(pack), (int)(length / 2));
+
+        using var packs = new PackStore(_folder);
+        Assert.Equal([pack], packs.VerifyIndexes(repair: false));
+        Assert.Equal([pack], packs.VerifyIndexes(repair: true));
+        Assert.Empty(packs.VerifyIndexes(repair: false));
+        AssertHolds(packs, blocks);
+
+        using var again = new PackStore(_folder);
+        Assert.Equal(0, again.RecordsScanned);
+        AssertHolds(again, blocks);
+    }
+
+    [Fact]
+    public void Deletions_and_an_adopted_packs_new_records_are_kept_across_indexes()
+    {
+        var first = Blocks(60);
+        Fill(first);
+
+        // Another process adopts the sealed pack, deletes some blocks and appends more: the index
+        // it writes at its seal covers the old records, the new ones and the tombstones.
+        var second = Blocks(40);
+        using (var packs = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in second)
+            {
+                packs.Append(cid, bytes);
+            }
+
+            foreach (var (cid, _) in first.Take(10))
+            {
+                Assert.True(packs.Delete(cid));
+            }
+
+            packs.Sync();
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Equal(0, reopened.RecordsScanned);
+        AssertHolds(reopened, [.. first.Skip(10), .. second]);
+        Assert.All(first.Take(10), b => Assert.Null(reopened.Find(b.Cid)));
+        Assert.Equal(90, reopened.Enumerate().Count());
+
+        // A compaction keeps what is live, and the pack it writes is indexed in turn.
+        reopened.Compact(cid => !second.Take(5).Any(b => b.Cid == cid), liveFraction: 1.0);
+        AssertHolds(reopened, [.. first.Skip(10), .. second.Skip(5)]);
+        reopened.Dispose();
+        using var compacted = new PackStore(_folder);
+        Assert.Equal(0, compacted.RecordsScanned);
+        AssertHolds(compacted, [.. first.Skip(10), .. second.Skip(5)]);
+        Assert.All(second.Take(5), b => Assert.Null(compacted.Find(b.Cid)));
+    }
+
+    [Fact]
+    public void An_index_that_cannot_be_written_loses_nothing_and_the_pack_is_scanned_instead()
+    {
+        var blocks = Blocks(80);
+        ulong pack;
+        // The first write of an index file fails as on a full disk; nothing else is counted.
+        var fault = new FileFaultInjector(_folder) { FailAt = 1, Counts = (operation, path) => operation == FileOperation.Write && path.Contains(PackIndex.Extension, StringComparison.Ordinal) };
+        using (FileFaults.Install(fault))
+        {
+            pack = Fill(blocks);
+        }
+
+        Assert.True(fault.Failed, "the index write was reached");
+
+        Assert.False(File.Exists(IndexOf(pack)));
+        Assert.Empty(Directory.GetFiles(_folder, "*.tmp-*"));
+        using var reopened = new PackStore(_folder);
+        AssertHolds(reopened, blocks);
+    }
+
+    // Appends the blocks through one instance, which seals its pack (and indexes it) when disposed.
+    private ulong Fill(List<(Cid Cid, byte[] Bytes)> blocks)
+    {
+        using var packs = new PackStore(_folder);
+        foreach (var (cid, bytes) in blocks)
+        {
+            packs.Append(cid, bytes);
+        }
+
+        packs.Sync();
+        return packs.Find(blocks[0].Cid)!.Value.Pack;
+    }
+
+    private static void AssertHolds(PackStore packs, IEnumerable<(Cid Cid, byte[] Bytes)> blocks)
+    {
+        foreach (var (cid, bytes) in blocks)
+        {
+            var at = packs.Find(cid) ?? throw new Xunit.Sdk.XunitException($"{cid} not found");
+            byte[] read = new byte[at.Length];
+            Assert.True(packs.TryRead(at, read));
+            Assert.Equal(bytes, read);
+        }
+    }
+
+    private string IndexOf(ulong pack) => Path.Combine(_folder, pack.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + PackIndex.Extension);
+
+    private static void Flip(string path, int offset)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[offset] ^= 0x5A;
+        File.WriteAllBytes(path, bytes);
+    }
+
+    private List<(Cid Cid, byte[] Bytes)> Blocks(int count) => Enumerable.Range(0, count).Select(_ =>
+    {
+        byte[] bytes = new byte[1 + _random.Next(2000)];
+        _random.NextBytes(bytes);
+        return (Cid.ForRaw(bytes), bytes);
+    }).ToList();
+}
