@@ -60,7 +60,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
                 await SendBlock(BodyCid(action), responses, context).ConfigureAwait(false);
                 break;
             case "names":
-                await ReplyEach(responses, context, node.Registrations.Registry.ListNames()).ConfigureAwait(false);
+                await ReplyEach(responses, context, node.Registrations.Registry.WalkNames()).ConfigureAwait(false);
                 break;
             case "versions":
                 await ReplyEach(responses, context, Versions(action.Body)).ConfigureAwait(false);
@@ -246,7 +246,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
     }
 
     /// <summary>One result per version, as a JSON object; rows come from the version's record when it is registered.</summary>
-    private async Task ReplyEach(IServerStreamWriter<Result> responses, ServerCallContext context, IReadOnlyList<NamedVersion> versions)
+    private async Task ReplyEach(IServerStreamWriter<Result> responses, ServerCallContext context, IEnumerable<NamedVersion> versions)
     {
         foreach (var version in versions)
         {

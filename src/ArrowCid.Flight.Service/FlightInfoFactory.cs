@@ -21,9 +21,12 @@ namespace ArrowCid.Flight.Service;
 /// </summary>
 internal sealed class FlightInfoFactory(ContentNode node)
 {
-    private const int MaxCached = 50_000;
+    // The cache is emptied once its schemas pass this many bytes: a listing of millions of tables
+    // walks past it and the node's memory stays flat.
+    private const long MaxCachedBytes = 8L << 20;
 
     private readonly ConcurrentDictionary<Cid, FlightShape> _shapes = new();
+    private long _cachedBytes;
 
     /// <summary>
     /// The FlightInfo of a record. Its descriptor is PATH [CID], or PATH [NAME] when
@@ -98,9 +101,10 @@ internal sealed class FlightInfoFactory(ContentNode node)
             shape = new FlightShape(schema, record.Rows, record.Kind == BlockKind.Dataset ? 0 : record.Bytes);
         }
 
-        if (_shapes.Count >= MaxCached)
+        if (Interlocked.Add(ref _cachedBytes, shape.SchemaMessage.Length + 128) > MaxCachedBytes)
         {
             _shapes.Clear();
+            Interlocked.Exchange(ref _cachedBytes, 0);
         }
 
         _shapes[record.Cid] = shape;

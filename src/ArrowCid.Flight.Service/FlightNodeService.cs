@@ -53,7 +53,7 @@ public sealed class FlightNodeService : FlightServiceBase
             if (listing.Names)
             {
                 // Each name once, as its latest version, under a PATH [NAME] descriptor.
-                foreach (var version in _node.Registrations.Registry.ListNames())
+                foreach (var version in _node.Registrations.Registry.WalkNames())
                 {
                     if (_node.Registrations.Find(version.Cid) is { } record && await TryCreateInfoAsync(record, version, context.CancellationToken).ConfigureAwait(false) is { } info)
                     {
@@ -62,7 +62,8 @@ public sealed class FlightNodeService : FlightServiceBase
                 }
             }
 
-            foreach (var record in listing.Query is { } query ? _node.Registrations.Registry.List(query) : [])
+            // Walked a window at a time: the first flight goes out before the rest is read, and memory stays flat at any size.
+            foreach (var record in listing.Query is { } query ? _node.Registrations.Registry.Walk(query) : [])
             {
                 if (await TryCreateInfoAsync(record, null, context.CancellationToken).ConfigureAwait(false) is { } info)
                 {

@@ -62,14 +62,15 @@ internal static class ApiEndpoints
     {
         var request = http.Request;
         int limit = ApiQuery.Limit(request);
-        byte[]? after = ApiQuery.Single(request, "after") is { } text ? Encoding.UTF8.GetBytes(text) : null;
+        string? after = ApiQuery.Single(request, "after");
         string? q = ApiQuery.Single(request, "q") is { Length: > 0 } query ? query : null;
         var items = new List<NameSummary>();
         string? next = null;
-        foreach (var latest in context.Registrations.Registry.ListNames())
+
+        // Walked from the cursor a window at a time: a page reads about what it shows (more when q skips names).
+        foreach (var latest in context.Registrations.Registry.WalkNames(after, window: Math.Min(limit + 1, RegistryWalk.DefaultWindow)))
         {
-            if ((after is not null && Encoding.UTF8.GetBytes(latest.Name).AsSpan().SequenceCompareTo(after) <= 0)
-                || (q is not null && !latest.Name.Contains(q, StringComparison.OrdinalIgnoreCase)))
+            if (q is not null && !latest.Name.Contains(q, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }

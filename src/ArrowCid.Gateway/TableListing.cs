@@ -187,40 +187,14 @@ internal sealed class TableListing(GatewayContext context)
         }
 
         BlockKind? kind = filter.Kinds.Count == 1 ? filter.Kinds.First() : null;
-        int window = Math.Max(2 * (limit + 1), 256);
-        var cursor = after;
-        while (true)
+        var records = Registry.Walk(
+            new RegistryQuery { Kind = kind, Tags = filter.Tags },
+            after?.Time,
+            after?.Cid,
+            window: Math.Max(2 * (limit + 1), 256));
+        foreach (var record in records)
         {
-            var records = Registry.List(new RegistryQuery
-            {
-                Kind = kind,
-                Tags = filter.Tags,
-                CreatedFrom = cursor is null ? null : cursor.Time,
-                Limit = window,
-            });
-            bool progressed = false;
-            foreach (var record in records)
-            {
-                if (cursor?.Precedes(record) == false)
-                {
-                    continue;
-                }
-
-                progressed = true;
-                cursor = ListingCursor.After(record);
-                yield return record;
-            }
-
-            if (records.Count < window)
-            {
-                yield break;
-            }
-
-            // A whole window of one microsecond, all listed before: read a wider one.
-            if (!progressed)
-            {
-                window = checked(window * 2);
-            }
+            yield return record;
         }
     }
 }

@@ -68,7 +68,7 @@ internal static unsafe class NativeRepository
     {
         var output = JsonOutput(json);
         var folder = NativeHandles.Get<NodeFolder>(repository, What);
-        IReadOnlyList<NameVersionEntry> names = [.. folder.Registry.ListNames().Select(v => new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, null))];
+        IReadOnlyList<NameVersionEntry> names = [.. folder.Registry.WalkNames().Select(v => new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, null))];
         *output = NativeText.Allocate(WireJson.ToText(names, WireJsonContext.Default.IReadOnlyListNameVersionEntry));
         return NativeResult.Ok;
     });

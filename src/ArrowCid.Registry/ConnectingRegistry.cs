@@ -103,7 +103,7 @@ public sealed class ConnectingRegistry : IRegistry
     public NamedVersion? FindVersion(string name, long? version = null) => Inner.FindVersion(name, version);
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListNames() => Inner.ListNames();
+    public IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null) => Inner.ListNames(after, limit);
 
     /// <inheritdoc/>
     public IReadOnlyList<NamedVersion> ListVersions(string name) => Inner.ListVersions(name);

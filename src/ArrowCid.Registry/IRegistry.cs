@@ -148,9 +148,11 @@ public interface IRegistry : IDisposable
     /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
     NamedVersion? FindVersion(string name, long? version = null);
 
-    /// <summary>Every name with its latest version, in name order (ordinal, as UTF-8 bytes sort).</summary>
+    /// <summary>Names with their latest version, in name order (ordinal, as UTF-8 bytes sort): every one, or a page (<see cref="RegistryWalk.WalkNames"/> walks them all a page at a time).</summary>
+    /// <param name="after">Only names after this one, when given.</param>
+    /// <param name="limit">At most this many, when given.</param>
     /// <returns>The latest version of each name.</returns>
-    IReadOnlyList<NamedVersion> ListNames();
+    IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null);
 
     /// <summary>Every version of a name, newest first.</summary>
     /// <param name="name">The name.</param>

@@ -327,8 +327,26 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListNames() =>
-        Read((c, t) => ReadVersions(c, t, $"{VersionSelect} v WHERE version = (SELECT MAX(w.version) FROM versions w WHERE w.name = v.name) ORDER BY name;"));
+    public IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit ?? 1);
+        string sql = $"{VersionSelect} v WHERE version = (SELECT MAX(w.version) FROM versions w WHERE w.name = v.name)"
+            + (after is null ? string.Empty : " AND name > @after")
+            + " ORDER BY name"
+            + (limit is null ? ";" : " LIMIT @limit;");
+        var parameters = new List<(string, object?)>();
+        if (after is not null)
+        {
+            parameters.Add(("@after", after));
+        }
+
+        if (limit is { } count)
+        {
+            parameters.Add(("@limit", (long)count));
+        }
+
+        return Read((c, t) => ReadVersions(c, t, sql, [.. parameters]));
+    }
 
     /// <inheritdoc/>
     public IReadOnlyList<NamedVersion> ListVersions(string name)

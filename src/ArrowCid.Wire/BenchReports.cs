@@ -290,3 +290,58 @@ public sealed record NativeReport(
     bool PutGoalMet,
     bool AttachGoalMet,
     bool NotifyGoalMet);
+
+/// <summary><c>bench scale --json</c> (issue 43): each cost on a repository of <paramref name="Blocks"/> tables, and on one of 10 beside it where the goal compares them.</summary>
+/// <param name="Blocks">Tables (one block each) in the large repository.</param>
+/// <param name="BuildS">Seconds its build took (concurrent puts through the repository API).</param>
+/// <param name="OpenMs">Opening it in process and reading one table, in ms.</param>
+/// <param name="OpenMsSmall">The same on the small repository.</param>
+/// <param name="GetUsP50">The median in-process get of a random table, in µs.</param>
+/// <param name="GetUsP50Small">The same on the small repository.</param>
+/// <param name="CliGetMs">The median <c>arrowcid get CID -o /dev/null</c>, process start included, in ms.</param>
+/// <param name="CliGetMsSmall">The same on the small repository.</param>
+/// <param name="CliGetRatioVsSmall"><paramref name="CliGetMs"/> over <paramref name="CliGetMsSmall"/> (goal ≤ 1.2).</param>
+/// <param name="ServeReadyMs">From starting <c>arrowcid serve</c> to its "serving" line, in ms (goal &lt; 1000).</param>
+/// <param name="ServeReadyMsSmall">The same on the small repository.</param>
+/// <param name="ServeIdleRssMib">The node's RSS once ready, in MiB (goal &lt; 512).</param>
+/// <param name="ListflightsS">Seconds to list every flight from that node.</param>
+/// <param name="ListflightsCount">Flights listed.</param>
+/// <param name="ListflightsRssGrowthMib">How far the node's peak RSS rose over its idle RSS during the listing, in MiB (mapped pack pages included).</param>
+/// <param name="ListflightsAnonRssGrowthMib">How far its anonymous RSS (heap) stood above idle after the listing, in MiB.</param>
+/// <param name="LsJsonS">Seconds of <c>arrowcid ls --json</c>.</param>
+/// <param name="LsJsonPeakRssMib">Its peak RSS, in MiB (goal &lt; 128).</param>
+/// <param name="LsJsonPeakRssMibSmall">The same on the small repository.</param>
+/// <param name="GcS">Seconds of a gc (everything pinned).</param>
+/// <param name="VerifyS">Seconds of a verify (every block hashed).</param>
+/// <param name="RegistryBytesPerTable">The registry's files over the tables.</param>
+/// <param name="StoreBytesPerTable">The block store's files over the tables.</param>
+/// <param name="CliGetGoalMet">Whether <paramref name="CliGetRatioVsSmall"/> is at most 1.2.</param>
+/// <param name="ServeReadyGoalMet">Whether <paramref name="ServeReadyMs"/> is under 1000.</param>
+/// <param name="ListingMemoryGoalMet">Whether <paramref name="LsJsonPeakRssMib"/> is under 128, <paramref name="ListflightsRssGrowthMib"/> too, and the idle node under 512.</param>
+public sealed record ScaleReport(
+    int Blocks,
+    double BuildS,
+    double OpenMs,
+    double OpenMsSmall,
+    double GetUsP50,
+    double GetUsP50Small,
+    double CliGetMs,
+    double CliGetMsSmall,
+    double CliGetRatioVsSmall,
+    double ServeReadyMs,
+    double ServeReadyMsSmall,
+    double ServeIdleRssMib,
+    double ListflightsS,
+    long ListflightsCount,
+    double ListflightsRssGrowthMib,
+    double ListflightsAnonRssGrowthMib,
+    double LsJsonS,
+    double LsJsonPeakRssMib,
+    double LsJsonPeakRssMibSmall,
+    double GcS,
+    double VerifyS,
+    double RegistryBytesPerTable,
+    double StoreBytesPerTable,
+    bool CliGetGoalMet,
+    bool ServeReadyGoalMet,
+    bool ListingMemoryGoalMet);

@@ -65,6 +65,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 // Benchmark reports
 [JsonSerializable(typeof(IngestReport))]
+[JsonSerializable(typeof(ScaleReport))]
 [JsonSerializable(typeof(DedupReport))]
 [JsonSerializable(typeof(ChunkReport))]
 [JsonSerializable(typeof(CidReport))]

@@ -24,6 +24,56 @@ internal static class BenchCommands
         command.Subcommands.Add(Dedup(console));
         command.Subcommands.Add(Ingest(console));
         command.Subcommands.Add(Native(console));
+        command.Subcommands.Add(Scale(console));
+        return command;
+    }
+
+    private static Command Scale(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var blocks = new Option<int>("--blocks") { Description = $"Tables (one block each) in the large repository (at least {ScaleBenchmark.SmallBlocks})", DefaultValueFactory = _ => 1_000_000, HelpName = "N" };
+        blocks.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int n) && n < ScaleBenchmark.SmallBlocks)
+            {
+                result.AddError($"--blocks must be at least {ScaleBenchmark.SmallBlocks}");
+            }
+        });
+        var dir = new Option<string?>("--dir") { Description = "A folder on the disk to measure (default: the folder holding the repository, ~/.arrowcid or ARROWCID_REPO)", HelpName = "DIR" };
+        var command = new Command("scale", $"How each cost grows with the repository: N distinct one-row tables next to {ScaleBenchmark.SmallBlocks}; open, get (in process and as a CLI process), a node's start, ListFlights, ls --json, gc, verify and the registry's bytes per table") { json, blocks, dir };
+        command.SetAction(parse =>
+        {
+            string parent = parse.GetValue(dir) ?? Path.GetDirectoryName(Repository.LocalRepository.ResolvePath(null))!;
+            Directory.CreateDirectory(parent);
+            var r = CliErrors.About(parent, () => ScaleBenchmark.Run(parent, parse.GetValue(blocks), SelfProcess.StartInfo, what => console.Error.WriteLine($"bench scale: {what}")));
+            var report = new ScaleReport(
+                r.Blocks, Round(r.BuildSeconds), Round(r.OpenMilliseconds), Round(r.OpenMillisecondsSmall), Round(r.GetMicrosecondsP50), Round(r.GetMicrosecondsP50Small),
+                Round(r.CliGetMilliseconds), Round(r.CliGetMillisecondsSmall), Round(r.CliGetMilliseconds / r.CliGetMillisecondsSmall),
+                Round(r.ServeReadyMilliseconds), Round(r.ServeReadyMillisecondsSmall), Round(r.ServeIdleRssMiB),
+                Round(r.ListFlightsSeconds), r.ListFlightsCount, Round(r.ListFlightsRssGrowthMiB), Round(r.ListFlightsAnonymousRssGrowthMiB), Round(r.LsJsonSeconds), Round(r.LsJsonPeakRssMiB), Round(r.LsJsonPeakRssMiBSmall),
+                Round(r.GcSeconds), Round(r.VerifySeconds), Round(r.RegistryBytesPerTable), Round(r.StoreBytesPerTable),
+                r.CliGetMilliseconds / r.CliGetMillisecondsSmall <= ScaleBenchmark.CliGetRatioGoal,
+                r.ServeReadyMilliseconds < ScaleBenchmark.ServeReadyGoalMilliseconds,
+                r.LsJsonPeakRssMiB < ScaleBenchmark.ListingRssGoalMiB && r.ListFlightsRssGrowthMiB < ScaleBenchmark.ListingRssGoalMiB && r.ServeIdleRssMiB < 512);
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(WireJson.ToIndentedText(report, WireJsonContext.Default.ScaleReport));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("measure", $"{r.Blocks:N0} tables", $"{ScaleBenchmark.SmallBlocks} tables", "goal");
+            table.AddRow("open (in process)", $"{F(r.OpenMilliseconds)} ms", $"{F(r.OpenMillisecondsSmall)} ms", string.Empty);
+            table.AddRow("get p50 (in process)", $"{F(r.GetMicrosecondsP50)} µs", $"{F(r.GetMicrosecondsP50Small)} µs", string.Empty);
+            table.AddRow("arrowcid get (a process)", $"{F(r.CliGetMilliseconds)} ms", $"{F(r.CliGetMillisecondsSmall)} ms", Goal(report.CliGetGoalMet, "<= 1.2x"));
+            table.AddRow("serve ready", $"{F(r.ServeReadyMilliseconds)} ms", $"{F(r.ServeReadyMillisecondsSmall)} ms", Goal(report.ServeReadyGoalMet, "< 1 s"));
+            table.AddRow("ListFlights", $"{F(r.ListFlightsSeconds)} s, {r.ListFlightsCount:N0} flights, RSS +{F(r.ListFlightsRssGrowthMiB)} MiB", string.Empty, Goal(r.ListFlightsRssGrowthMiB < ScaleBenchmark.ListingRssGoalMiB, "< 128 MiB"));
+            table.AddRow("ls --json", $"{F(r.LsJsonSeconds)} s, peak RSS {F(r.LsJsonPeakRssMiB)} MiB", string.Empty, Goal(r.LsJsonPeakRssMiB < ScaleBenchmark.ListingRssGoalMiB, "< 128 MiB"));
+            table.AddRow("gc / verify", $"{F(r.GcSeconds)} s / {F(r.VerifySeconds)} s", string.Empty, string.Empty);
+            table.AddRow("registry / store bytes per table", $"{F(r.RegistryBytesPerTable)} / {F(r.StoreBytesPerTable)}", string.Empty, string.Empty);
+            PlainConsole(console.Out).Write(table);
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"built in {r.BuildSeconds:F1} s under {parent} (removed); idle node {r.ServeIdleRssMiB:F0} MiB"));
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

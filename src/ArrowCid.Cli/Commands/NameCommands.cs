@@ -27,12 +27,16 @@ internal static class NameCommands
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);
-            var names = node.Registry.ListNames();
+            // Walked a page at a time and written as read: memory stays flat at any number of names.
+            var names = node.Registry.WalkNames();
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText<IReadOnlyList<NameVersionEntry>>(
-                    [.. names.Select(v => new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, null))],
-                    WireJsonContext.Default.IReadOnlyListNameVersionEntry));
+                using var array = new JsonArrayOutput(console.Out);
+                foreach (var v in names)
+                {
+                    array.Add(WireJson.ToIndentedText(new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, null), WireJsonContext.Default.NameVersionEntry));
+                }
+
                 return ExitCodes.Ok;
             }
 

@@ -28,22 +28,25 @@ internal static class RepositoryCommands
     private static Command List(CliConsole console, RepositoryOption repository)
     {
         var tags = TagOption.Create("Only records carrying KEY=VALUE (repeatable; all must match)");
-        var json = new Option<bool>("--json") { Description = "Print one JSON array of records" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON array of records, written as they are read" };
+        var jsonLines = new Option<bool>("--jsonl") { Description = "Print one JSON object per record per line (JSON Lines)" };
         var all = new Option<bool>("--all", "-a") { Description = "Every registered block: a table's chunks and manifest nodes too, not only the table" };
-        var command = new Command("ls", "List the tables (and imported arrow-stream and foreign blocks), oldest first: kind, CID, rows, bytes (a table's root block), created, pin, tags; --all lists every block") { tags, all, json };
+        var command = new Command("ls", "List the tables (and imported arrow-stream and foreign blocks), oldest first: kind, CID, rows, bytes (a table's root block), created, pin, tags; --all lists every block") { tags, all, json, jsonLines };
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);
-            var records = node.Registry.List(new RegistryQuery { Tags = TagOption.Parse(parse.GetValue(tags)), TablesOnly = !parse.GetValue(all) });
-            if (parse.GetValue(json))
+            // Walked a window at a time and written as read: memory stays flat at any size, --json included.
+            var records = node.Registry.Walk(new RegistryQuery { Tags = TagOption.Parse(parse.GetValue(tags)), TablesOnly = !parse.GetValue(all) });
+            using var array = parse.GetValue(json) ? new JsonArrayOutput(console.Out) : null;
+            foreach (var record in records)
             {
-                console.Out.WriteLine(WireJson.ToIndentedText<IReadOnlyList<RecordEntry>>([.. records.Select(ContentOutput.Entry)], WireJsonContext.Default.IReadOnlyListRecordEntry));
-            }
-            else
-            {
-                foreach (var record in records)
+                if (array is not null)
                 {
-                    console.Out.WriteLine(ContentOutput.ListLine(record));
+                    array.Add(WireJson.ToIndentedText(ContentOutput.Entry(record), WireJsonContext.Default.RecordEntry));
+                }
+                else
+                {
+                    console.Out.WriteLine(parse.GetValue(jsonLines) ? WireJson.ToText(ContentOutput.Entry(record), WireJsonContext.Default.RecordEntry) : ContentOutput.ListLine(record));
                 }
             }
 

@@ -76,7 +76,7 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public NamedVersion? FindVersion(string name, long? version = null) => Readable().FindVersion(name, version);
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListNames() => Readable().ListNames();
+    public IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null) => Readable().ListNames(after, limit);
 
     /// <inheritdoc/>
     public IReadOnlyList<NamedVersion> ListVersions(string name) => Readable().ListVersions(name);

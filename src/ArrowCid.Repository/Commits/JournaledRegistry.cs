@@ -136,7 +136,7 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public NamedVersion? FindVersion(string name, long? version = null) => inner.FindVersion(name, version);
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListNames() => inner.ListNames();
+    public IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null) => inner.ListNames(after, limit);
 
     /// <inheritdoc/>
     public IReadOnlyList<NamedVersion> ListVersions(string name) => inner.ListVersions(name);

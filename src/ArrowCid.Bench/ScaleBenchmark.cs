@@ -1,0 +1,351 @@
+using System.Diagnostics;
+using System.Globalization;
+using ArrowCid.Content.Chunking;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight.Client;
+using ArrowCid.Repository;
+
+namespace ArrowCid.Bench;
+
+/// <summary>What <see cref="ScaleBenchmark.Run"/> measured on a repository of <see cref="Blocks"/> tables and on one of <see cref="ScaleBenchmark.SmallBlocks"/>.</summary>
+public sealed record ScaleBenchmarkResult
+{
+    /// <summary>Tables (one block each) in the large repository.</summary>
+    public required int Blocks { get; init; }
+
+    /// <summary>Seconds the large repository took to build through the repository API (concurrent puts, group commit).</summary>
+    public required double BuildSeconds { get; init; }
+
+    /// <summary>Opening the repository in this process (and finding one table), large and small, in milliseconds.</summary>
+    public required double OpenMilliseconds { get; init; }
+
+    /// <inheritdoc cref="OpenMilliseconds"/>
+    public required double OpenMillisecondsSmall { get; init; }
+
+    /// <summary>The median in-process get of a random table (found, read whole, verified), large and small, in microseconds.</summary>
+    public required double GetMicrosecondsP50 { get; init; }
+
+    /// <inheritdoc cref="GetMicrosecondsP50"/>
+    public required double GetMicrosecondsP50Small { get; init; }
+
+    /// <summary>The median <c>arrowcid get CID -o /dev/null</c> as a whole process, large and small, in milliseconds.</summary>
+    public required double CliGetMilliseconds { get; init; }
+
+    /// <inheritdoc cref="CliGetMilliseconds"/>
+    public required double CliGetMillisecondsSmall { get; init; }
+
+    /// <summary>From starting <c>arrowcid serve</c> to its "serving" line, large and small, in milliseconds.</summary>
+    public required double ServeReadyMilliseconds { get; init; }
+
+    /// <inheritdoc cref="ServeReadyMilliseconds"/>
+    public required double ServeReadyMillisecondsSmall { get; init; }
+
+    /// <summary>ListFlights of every flight of the large repository from that node, in seconds.</summary>
+    public required double ListFlightsSeconds { get; init; }
+
+    /// <summary>Flights listed.</summary>
+    public required long ListFlightsCount { get; init; }
+
+    /// <summary>How far the node's peak RSS rose over its RSS before the listing, in MiB.</summary>
+    public required double ListFlightsRssGrowthMiB { get; init; }
+
+    /// <summary>
+    /// How far the node's anonymous RSS (its heap, not the pack pages it mapped to read each table's
+    /// schema) stood above its idle figure once the listing ended, in MiB.
+    /// </summary>
+    public required double ListFlightsAnonymousRssGrowthMiB { get; init; }
+
+    /// <summary>The node's RSS once ready, before any call, in MiB.</summary>
+    public required double ServeIdleRssMiB { get; init; }
+
+    /// <summary>The peak RSS of <c>arrowcid ls --json &gt; /dev/null</c> on the large repository, in MiB.</summary>
+    public required double LsJsonPeakRssMiB { get; init; }
+
+    /// <inheritdoc cref="LsJsonPeakRssMiB"/>
+    public required double LsJsonPeakRssMiBSmall { get; init; }
+
+    /// <summary>Seconds of <c>arrowcid ls --json</c>.</summary>
+    public required double LsJsonSeconds { get; init; }
+
+    /// <summary>A gc of the large repository (nothing to collect: every table pinned), in seconds.</summary>
+    public required double GcSeconds { get; init; }
+
+    /// <summary>A verify of the large repository (every block hashed), in seconds.</summary>
+    public required double VerifySeconds { get; init; }
+
+    /// <summary>The registry's files (database, WAL, journal) over the tables.</summary>
+    public required double RegistryBytesPerTable { get; init; }
+
+    /// <summary>The block store's bytes over the tables.</summary>
+    public required double StoreBytesPerTable { get; init; }
+}
+
+/// <summary>
+/// How each cost grows with the repository (issue 43): a repository of N distinct one-row tables
+/// built through the repository API, and one of <see cref="SmallBlocks"/>, measured in the same
+/// run: open, get (in process and as a CLI process), a node's start and ListFlights, <c>ls --json</c>,
+/// gc, verify, and the registry's size per table.
+/// </summary>
+public static class ScaleBenchmark
+{
+    /// <summary>Tables in the small repository the large one is compared with.</summary>
+    public const int SmallBlocks = 10;
+
+    /// <summary>The goal for a CLI get on the large repository over one on the small (process start included).</summary>
+    public const double CliGetRatioGoal = 1.2;
+
+    /// <summary>The goal for a node's start, in milliseconds.</summary>
+    public const double ServeReadyGoalMilliseconds = 1000;
+
+    /// <summary>The goal for the peak RSS of a listing, in MiB.</summary>
+    public const double ListingRssGoalMiB = 128;
+
+    private const int CliRuns = 7;
+    private const int InProcessGets = 2000;
+
+    /// <summary>Builds both repositories under <paramref name="scratchRoot"/> (removed after) and measures them.</summary>
+    /// <param name="scratchRoot">A folder on the disk to measure.</param>
+    /// <param name="blocks">Tables in the large repository.</param>
+    /// <param name="self">Starts this program with the arguments given (the CLI and the node).</param>
+    /// <param name="progress">Told what is being done.</param>
+    public static ScaleBenchmarkResult Run(string scratchRoot, int blocks, Func<IEnumerable<string>, ProcessStartInfo> self, Action<string>? progress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blocks, SmallBlocks);
+        ArgumentNullException.ThrowIfNull(self);
+        string folder = Path.Combine(scratchRoot, "arrowcid-bench-scale-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string large = Path.Combine(folder, "large");
+            string small = Path.Combine(folder, "small");
+            progress?.Invoke($"building {blocks:N0} tables");
+            var started = Stopwatch.GetTimestamp();
+            var largeCids = Build(large, blocks);
+            double build = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var smallCids = Build(small, SmallBlocks);
+
+            progress?.Invoke("open and get");
+            var (openLarge, getLarge) = OpenAndGet(large, largeCids);
+            var (openSmall, getSmall) = OpenAndGet(small, smallCids);
+
+            progress?.Invoke("CLI get");
+            var (cliLarge, cliSmall) = CliGets(self, large, largeCids, small, smallCids);
+
+            progress?.Invoke("serve and ListFlights");
+            var node = Serve(self, large, list: true);
+            var nodeSmall = Serve(self, small, list: false);
+
+            progress?.Invoke("ls --json");
+            var (lsSeconds, lsPeak) = PeakRss(self(["ls", "--json", "--repo", large]));
+            var (_, lsPeakSmall) = PeakRss(self(["ls", "--json", "--repo", small]));
+
+            progress?.Invoke("gc and verify");
+            double gc;
+            double verify;
+            using (var repository = ContentRepository.Open(large))
+            {
+                var at = Stopwatch.GetTimestamp();
+                repository.Repository.Gc();
+                gc = Stopwatch.GetElapsedTime(at).TotalSeconds;
+                at = Stopwatch.GetTimestamp();
+                repository.Repository.Verify();
+                verify = Stopwatch.GetElapsedTime(at).TotalSeconds;
+            }
+
+            return new ScaleBenchmarkResult
+            {
+                Blocks = blocks,
+                BuildSeconds = build,
+                OpenMilliseconds = openLarge,
+                OpenMillisecondsSmall = openSmall,
+                GetMicrosecondsP50 = getLarge,
+                GetMicrosecondsP50Small = getSmall,
+                CliGetMilliseconds = cliLarge,
+                CliGetMillisecondsSmall = cliSmall,
+                ServeReadyMilliseconds = node.ReadyMilliseconds,
+                ServeReadyMillisecondsSmall = nodeSmall.ReadyMilliseconds,
+                ListFlightsSeconds = node.ListSeconds,
+                ListFlightsCount = node.Listed,
+                ListFlightsRssGrowthMiB = node.RssGrowthMiB,
+                ListFlightsAnonymousRssGrowthMiB = node.AnonymousRssGrowthMiB,
+                ServeIdleRssMiB = node.IdleRssMiB,
+                LsJsonPeakRssMiB = lsPeak,
+                LsJsonPeakRssMiBSmall = lsPeakSmall,
+                LsJsonSeconds = lsSeconds,
+                GcSeconds = gc,
+                VerifySeconds = verify,
+                RegistryBytesPerTable = (double)FolderBytes(large, f => Path.GetFileName(f).StartsWith("registry", StringComparison.Ordinal)) / blocks,
+                StoreBytesPerTable = (double)FolderBytes(Path.Combine(large, "blocks"), _ => true) / blocks,
+            };
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // N distinct one-row tables (rows of the mixed table that content-defined chunking is measured on), put by as many threads as keep group commits full.
+    private static List<Cid> Build(string path, int count)
+    {
+        var cids = new Cid[count];
+        using var repository = ContentRepository.Open(path);
+        // Threads of their own: each put blocks on its group's fsync, and the pool would add threads too slowly to fill the groups.
+        const int Writers = 64;
+        var threads = Enumerable.Range(0, Writers).Select(w => new Thread(() =>
+        {
+            for (int i = w; i < count; i += Writers)
+            {
+                using var batch = MixedTable.Build(43, i, 1);
+                cids[i] = repository.PutBatch(batch).Cid;
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return [.. cids];
+    }
+
+    private static (double OpenMilliseconds, double GetMicrosecondsP50) OpenAndGet(string path, List<Cid> cids)
+    {
+        var random = new Random(43);
+        var started = Stopwatch.GetTimestamp();
+        using var repository = ContentRepository.Open(path);
+        repository.WriteTable(cids[random.Next(cids.Count)], Stream.Null);
+        double open = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var times = new double[InProcessGets];
+        for (int i = 0; i < times.Length; i++)
+        {
+            var at = Stopwatch.GetTimestamp();
+            repository.WriteTable(cids[random.Next(cids.Count)], Stream.Null);
+            times[i] = Stopwatch.GetElapsedTime(at).TotalMicroseconds;
+        }
+
+        return (open, Median(times));
+    }
+
+    // Interleaved, so both sides see the same machine load.
+    private static (double Large, double Small) CliGets(Func<IEnumerable<string>, ProcessStartInfo> self, string large, List<Cid> largeCids, string small, List<Cid> smallCids)
+    {
+        var random = new Random(7);
+        var largeTimes = new double[CliRuns];
+        var smallTimes = new double[CliRuns];
+        for (int i = 0; i < CliRuns; i++)
+        {
+            largeTimes[i] = TimeProcess(self(["get", "--repo", large, largeCids[random.Next(largeCids.Count)].ToString(), "-o", "/dev/null"]));
+            smallTimes[i] = TimeProcess(self(["get", "--repo", small, smallCids[random.Next(smallCids.Count)].ToString(), "-o", "/dev/null"]));
+        }
+
+        return (Median(largeTimes), Median(smallTimes));
+    }
+
+    private static double TimeProcess(ProcessStartInfo start)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        var started = Stopwatch.GetTimestamp();
+        using var process = Process.Start(start) ?? throw new BenchmarkException($"cannot start {start.FileName}");
+        string errors = process.StandardError.ReadToEnd();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        double took = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return process.ExitCode == 0 ? took : throw new BenchmarkException($"{string.Join(' ', start.ArgumentList)} exited {process.ExitCode}: {errors}");
+    }
+
+    private sealed record NodeFigures(double ReadyMilliseconds, double IdleRssMiB, double ListSeconds, long Listed, double RssGrowthMiB, double AnonymousRssGrowthMiB);
+
+    // Starts a node on the repository, waits for its "serving" line, and lists every flight.
+    private static NodeFigures Serve(Func<IEnumerable<string>, ProcessStartInfo> self, string repository, bool list)
+    {
+        var start = self(["serve", "--repo", repository, "--listen", "127.0.0.1:0", "--no-shm"]);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        var started = Stopwatch.GetTimestamp();
+        using var process = Process.Start(start) ?? throw new BenchmarkException($"cannot start {start.FileName}");
+        try
+        {
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginErrorReadLine();
+            string? line;
+            while ((line = process.StandardOutput.ReadLine()) is not null && !line.StartsWith("serving ", StringComparison.Ordinal))
+            {
+            }
+
+            double ready = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (line is null)
+            {
+                throw new BenchmarkException("the node ended before it was serving");
+            }
+
+            double idle = ProcessMemory.RssMiB(process.Id);
+            double idleAnonymous = ProcessMemory.AnonymousRssMiB(process.Id);
+            if (!list)
+            {
+                return new NodeFigures(ready, idle, 0, 0, 0, 0);
+            }
+
+            string location = line["serving ".Length..].Trim();
+            using var client = new FlightClient(location);
+            var at = Stopwatch.GetTimestamp();
+            long listed = 0;
+            var flights = client.ListAsync().GetAsyncEnumerator();
+            try
+            {
+                while (flights.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+                {
+                    listed++;
+                }
+            }
+            finally
+            {
+                flights.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            double seconds = Stopwatch.GetElapsedTime(at).TotalSeconds;
+            return new NodeFigures(ready, idle, seconds, listed, ProcessMemory.PeakRssMiB(process.Id) - idle, ProcessMemory.AnonymousRssMiB(process.Id) - idleAnonymous);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    // A process run to its end: seconds, and its peak RSS (the kernel's count for the child, through python3's getrusage).
+    private static (double Seconds, double PeakRssMiB) PeakRss(ProcessStartInfo start)
+    {
+        var wrapped = new ProcessStartInfo("python3")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        wrapped.ArgumentList.Add("-c");
+        wrapped.ArgumentList.Add("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)");
+        wrapped.ArgumentList.Add(start.FileName);
+        foreach (string argument in start.ArgumentList)
+        {
+            wrapped.ArgumentList.Add(argument);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        using var process = Process.Start(wrapped) ?? throw new BenchmarkException("cannot start python3 (it measures a child's peak RSS)");
+        string output = process.StandardOutput.ReadToEnd();
+        string errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        string[] fields = output.Trim().Split(' ');
+        if (process.ExitCode != 0 || fields.Length != 2 || fields[0] != "0")
+        {
+            throw new BenchmarkException($"{string.Join(' ', start.ArgumentList)} failed: {output}{errors}");
+        }
+
+        return (seconds, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1024.0);
+    }
+
+    private static long FolderBytes(string folder, Func<string, bool> include) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(include).Sum(f => new FileInfo(f).Length);
+
+    private static double Median(double[] values)
+    {
+        Array.Sort(values);
+        return values[values.Length / 2];
+    }
+}

@@ -1,0 +1,99 @@
+namespace ArrowCid.Registry;
+
+/// <summary>
+/// Walking every record a query selects without holding them all: the registry is read a window
+/// at a time in listing order (oldest first, ties in CID text order), each window starting at the
+/// last record's time, records of that very microsecond already walked skipped by CID. Memory holds
+/// one window at any registry size; what is added meanwhile may be seen or not, and nothing twice.
+/// </summary>
+public static class RegistryWalk
+{
+    /// <summary>The records a window holds unless a whole window shares one microsecond (then it doubles).</summary>
+    public const int DefaultWindow = 1000;
+
+    /// <summary>Every record <paramref name="query"/> selects, after (<paramref name="afterCreated"/>, <paramref name="afterCid"/>) when given, read as it is walked.</summary>
+    /// <param name="registry">The registry.</param>
+    /// <param name="query">Filters; its <see cref="RegistryQuery.Limit"/>, when set, ends the walk after that many records.</param>
+    /// <param name="afterCreated">Start after records created before this instant, or at it with a CID text up to <paramref name="afterCid"/>.</param>
+    /// <param name="afterCid">The CID text of the last record already seen at <paramref name="afterCreated"/>.</param>
+    /// <param name="window">Records read at a time.</param>
+    /// <returns>The records, oldest first.</returns>
+    public static IEnumerable<BlockRecord> Walk(this IRegistry registry, RegistryQuery? query = null, DateTimeOffset? afterCreated = null, string? afterCid = null, int window = DefaultWindow)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        query ??= new RegistryQuery();
+        return WalkCore(registry, query, afterCreated, afterCid, window);
+    }
+
+    private static IEnumerable<BlockRecord> WalkCore(IRegistry registry, RegistryQuery query, DateTimeOffset? afterCreated, string? afterCid, int window)
+    {
+        long left = query.Limit ?? long.MaxValue;
+        var created = afterCreated;
+        string? cid = afterCid;
+        while (left > 0)
+        {
+            var from = created is { } at && (query.CreatedFrom is not { } start || at > start) ? at : query.CreatedFrom;
+            var records = registry.List(query with { CreatedFrom = from, Limit = window });
+            bool progressed = false;
+            foreach (var record in records)
+            {
+                if (created is { } last && (record.Created < last || (record.Created == last && cid is not null && string.CompareOrdinal(record.Cid.ToString(), cid) <= 0)))
+                {
+                    continue;
+                }
+
+                progressed = true;
+                created = record.Created;
+                cid = record.Cid.ToString();
+                yield return record;
+                if (--left == 0)
+                {
+                    yield break;
+                }
+            }
+
+            if (records.Count < window)
+            {
+                yield break;
+            }
+
+            // A whole window of one microsecond, all walked before: read a wider one.
+            if (!progressed)
+            {
+                window = checked(window * 2);
+            }
+        }
+    }
+
+    /// <summary>Every name with its latest version, in name order, read a page at a time.</summary>
+    /// <param name="registry">The registry.</param>
+    /// <param name="after">Start after this name, when given.</param>
+    /// <param name="window">Names read at a time.</param>
+    /// <returns>The latest version of each name.</returns>
+    public static IEnumerable<NamedVersion> WalkNames(this IRegistry registry, string? after = null, int window = DefaultWindow)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        return WalkNamesCore(registry, after, window);
+    }
+
+    private static IEnumerable<NamedVersion> WalkNamesCore(IRegistry registry, string? after, int window)
+    {
+        while (true)
+        {
+            var page = registry.ListNames(after, window);
+            foreach (var version in page)
+            {
+                yield return version;
+            }
+
+            if (page.Count < window)
+            {
+                yield break;
+            }
+
+            after = page[^1].Name;
+        }
+    }
+}
