@@ -438,16 +438,15 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
     /// <inheritdoc/>
     public IEnumerable<Cid> Enumerate()
     {
-        var packed = Packs.Enumerate();
-        foreach (var cid in packed)
+        // Walked, not gathered: the packs' CIDs as their indexes list them, then the files of blocks no pack holds.
+        foreach (var cid in Packs.Enumerate())
         {
             yield return cid;
         }
 
-        var inPacks = packed.ToHashSet();
         foreach (var cid in EnumerateFiles())
         {
-            if (!inPacks.Contains(cid))
+            if (!Packs.TryLocate(cid, out _))
             {
                 yield return cid;
             }

@@ -60,7 +60,7 @@ public sealed class ConnectingRegistry : IRegistry
     public IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) => Inner.List(query);
 
     /// <inheritdoc/>
-    public IReadOnlyList<Cid> ListCids() => Inner.ListCids();
+    public IReadOnlyList<Cid> ListCids(Cid? after = null, int? limit = null) => Inner.ListCids(after, limit);
 
     /// <inheritdoc/>
     public bool Pin(Cid cid) => Inner.Pin(cid);

@@ -43,9 +43,11 @@ public interface IRegistry : IDisposable
     /// <returns>The records.</returns>
     IReadOnlyList<BlockRecord> List(RegistryQuery? query = null);
 
-    /// <summary>Every registered CID, in CID text order.</summary>
+    /// <summary>Registered CIDs in CID text order: every one, or a page (<see cref="RegistryWalk.WalkCids"/> walks them all a page at a time).</summary>
+    /// <param name="after">Only CIDs whose text comes after this one's, when given.</param>
+    /// <param name="limit">At most this many, when given.</param>
     /// <returns>The CIDs.</returns>
-    IReadOnlyList<Cid> ListCids();
+    IReadOnlyList<Cid> ListCids(Cid? after = null, int? limit = null);
 
     /// <summary>Pins a record; records a change when it was not pinned.</summary>
     /// <param name="cid">The CID.</param>

@@ -96,4 +96,35 @@ public static class RegistryWalk
             after = page[^1].Name;
         }
     }
+
+    /// <summary>Every registered CID, in CID text order, read a page at a time.</summary>
+    /// <param name="registry">The registry.</param>
+    /// <param name="window">CIDs read at a time.</param>
+    /// <returns>The CIDs.</returns>
+    public static IEnumerable<Content.Multiformats.Cid> WalkCids(this IRegistry registry, int window = DefaultWindow * 10)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        return WalkCidsCore(registry, window);
+    }
+
+    private static IEnumerable<Content.Multiformats.Cid> WalkCidsCore(IRegistry registry, int window)
+    {
+        Content.Multiformats.Cid? after = null;
+        while (true)
+        {
+            var page = registry.ListCids(after, window);
+            foreach (var cid in page)
+            {
+                yield return cid;
+            }
+
+            if (page.Count < window)
+            {
+                yield break;
+            }
+
+            after = page[^1];
+        }
+    }
 }

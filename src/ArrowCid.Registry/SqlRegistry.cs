@@ -115,8 +115,23 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<Cid> ListCids() =>
-        Read((c, t) => SqlCommands.Strings(c, t, "SELECT cid FROM blocks ORDER BY cid;").ConvertAll(Cid.Parse));
+    public IReadOnlyList<Cid> ListCids(Cid? after = null, int? limit = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit ?? 1);
+        string sql = "SELECT cid FROM blocks" + (after is null ? string.Empty : " WHERE cid > @after") + " ORDER BY cid" + (limit is null ? ";" : " LIMIT @limit;");
+        var parameters = new List<(string, object?)>();
+        if (after is not null)
+        {
+            parameters.Add(("@after", after.ToString()));
+        }
+
+        if (limit is { } count)
+        {
+            parameters.Add(("@limit", (long)count));
+        }
+
+        return Read((c, t) => SqlCommands.Strings(c, t, sql, [.. parameters]).ConvertAll(Cid.Parse));
+    }
 
     /// <inheritdoc/>
     public bool Pin(Cid cid) => SetPinned(cid, pinned: true);

@@ -28,6 +28,9 @@ public sealed record VerifyReport
     /// <summary>Packs whose writer died mid-append, leaving a tail no whole record explains (repair cuts it; it was never acknowledged).</summary>
     public int TornPackTails { get; init; }
 
+    /// <summary>Pack indexes whose entries do not match their checksum (repair rebuilds them from their packs; no block is lost either way, a lookup checks the pack's record).</summary>
+    public int DamagedPackIndexes { get; init; }
+
     /// <summary>Whether repairs were applied (each listed problem was fixed).</summary>
     public bool Repaired { get; init; }
 
@@ -41,5 +44,5 @@ public sealed record VerifyReport
     public bool IsConsistent => MissingBlocks.Count == 0 && CorruptBlocks.Count == 0;
 
     /// <summary>Nothing at all to report.</summary>
-    public bool IsClean => IsConsistent && OrphanBlocks.Count == 0 && TempFiles == 0 && TornPackTails == 0;
+    public bool IsClean => IsConsistent && OrphanBlocks.Count == 0 && TempFiles == 0 && TornPackTails == 0 && DamagedPackIndexes == 0;
 }

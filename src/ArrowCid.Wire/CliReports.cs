@@ -147,6 +147,7 @@ public sealed record GcSummary(
 /// <param name="UnrecordedLocations">With a shared registry: blocks here it does not list.</param>
 /// <param name="Rebuilt">With --rebuild-registry: what the rebuild replayed.</param>
 /// <param name="SharedRebuilt">With --rebuild-shared-registry: what was written into the shared registry again.</param>
+/// <param name="DamagedPackIndexes">Pack indexes whose entries failed their checksum (rebuilt by --repair).</param>
 public sealed record VerifySummary(
     long RecordsChecked,
     long BlocksChecked,
@@ -162,7 +163,8 @@ public sealed record VerifySummary(
     IReadOnlyList<string>? StaleLocations,
     IReadOnlyList<string>? UnrecordedLocations,
     RebuildSummary? Rebuilt = null,
-    RebuildSummary? SharedRebuilt = null);
+    RebuildSummary? SharedRebuilt = null,
+    long DamagedPackIndexes = 0);
 
 /// <summary>A registry rebuilt from the packs' log and the journal (<c>verify --repair --rebuild-registry</c>).</summary>
 /// <param name="Rows">Rows in the rebuilt registry.</param>

@@ -256,6 +256,29 @@ public sealed class LocalRepositoryTests : IDisposable
     }
 
     [Fact]
+    public void Verify_reports_a_damaged_pack_index_and_repair_rebuilds_it_losing_nothing()
+    {
+        var stored = Enumerable.Range(0, 20).Select(_ => PutBatch()).ToList();
+        _repo.Dispose();
+
+        // The writer sealed its pack on closing, which wrote the pack's index; damage its entries.
+        string index = Assert.Single(Directory.GetFiles(_repo.Blocks.Packs.Folder, "*.idx"));
+        byte[] bytes = File.ReadAllBytes(index);
+        bytes[^40] ^= 0x21;
+        File.WriteAllBytes(index, bytes);
+
+        using var reopened = new LocalRepository(_folder.Path);
+        var found = reopened.Verify();
+        Assert.Equal(1, found.DamagedPackIndexes);
+        Assert.True(found.IsConsistent, "every block is still found and intact");
+        Assert.False(found.IsClean);
+
+        Assert.Equal(1, reopened.Verify(repair: true).DamagedPackIndexes);
+        Assert.True(reopened.Verify().IsClean);
+        Assert.All(stored, cid => Assert.True(reopened.Blocks.Has(cid)));
+    }
+
+    [Fact]
     public void Repair_reregisters_orphans_that_a_pinned_dataset_links()
     {
         byte[] canonical = ArrowCid.Content.Canonical.CanonicalEncoder.Encode(Content.SampleBatches.Build(3, 4));

@@ -274,7 +274,7 @@ internal static class RepositoryCommands
 
         string state = report.IsClean ? "clean" : report.Repaired ? "repaired" : report.IsConsistent ? "consistent" : "DAMAGED";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"verify: {CliText.Count(report.RecordsChecked, "record")}, {CliText.Count(report.BlocksChecked, "block")} checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {CliText.Count(report.OrphanBlocks.Count, "orphan")}, {CliText.Count(report.TempFiles, "temporary file")}, {CliText.Count(report.TornPackTails, "torn pack tail")}: {state}"));
+            $"verify: {CliText.Count(report.RecordsChecked, "record")}, {CliText.Count(report.BlocksChecked, "block")} checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {CliText.Count(report.OrphanBlocks.Count, "orphan")}, {CliText.Count(report.TempFiles, "temporary file")}, {CliText.Count(report.TornPackTails, "torn pack tail")}, {CliText.Count(report.DamagedPackIndexes, "damaged pack index", "damaged pack indexes")}: {state}"));
     }
 
     private static void PrintRebuild(TextWriter output, string which, RegistryRebuild? rebuilt)
@@ -332,5 +332,6 @@ internal static class RepositoryCommands
         locations is null ? null : ContentOutput.Texts(locations.Stale),
         locations is null ? null : ContentOutput.Texts(locations.Unrecorded),
         Summary(rebuilt),
-        Summary(sharedRebuilt));
+        Summary(sharedRebuilt),
+        report.DamagedPackIndexes);
 }

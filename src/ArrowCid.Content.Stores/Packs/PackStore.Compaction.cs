@@ -30,7 +30,10 @@ public sealed partial class PackStore
     public PackCompaction Compact(Func<Cid, bool> keep, double liveFraction = 0.5, Func<ulong, long>? logAppliedThrough = null, Action<ulong>? droppingLog = null)
     {
         ArgumentNullException.ThrowIfNull(keep);
-        Refresh();
+
+        // A rewrite copies what a pack's index lists: an index whose entries fail their checksum is
+        // rebuilt from its pack first, so no live block is left behind.
+        VerifyIndexes(repair: true);
         var removed = new List<(Cid, int)>();
         lock (_gate)
         {

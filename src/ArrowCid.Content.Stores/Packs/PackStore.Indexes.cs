@@ -16,9 +16,23 @@ public sealed partial class PackStore
     /// <returns>The absolute path.</returns>
     public string IndexPathOf(ulong pack) => Path.Combine(Folder, NameOf(pack) + PackIndex.Extension);
 
+    /// <summary>Every live packed copy of a block (none when no pack holds it).</summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>The copies.</returns>
+    public IReadOnlyList<PackedBlock> CopiesOf(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        lock (_gate)
+        {
+            return CopiesLocked(cid);
+        }
+    }
+
     /// <summary>
-    /// Checks every pack index whole (its body against the checksum in its header) and, with
-    /// <paramref name="repair"/>, rebuilds each that fails from its pack.
+    /// Checks every pack index whole (its body against the checksum in its header). This instance
+    /// stops using each that fails and reads its pack instead, so a damaged index hides no block;
+    /// with <paramref name="repair"/> the index is also rebuilt from its pack, else its file is left
+    /// as it is.
     /// </summary>
     /// <param name="repair">Rebuild the indexes that fail.</param>
     /// <returns>The packs whose index failed.</returns>
@@ -30,24 +44,36 @@ public sealed partial class PackStore
         {
             lock (_gate)
             {
-                if (state.Index is not { } index || index.IsBodyIntact() || _writer?.Id == state.Id)
+                // One set aside by an earlier verify here counts as failed until it is rebuilt.
+                bool setAside = _distrusted.Contains(state.Id);
+                if (setAside && repair)
                 {
+                    _distrusted.Remove(state.Id);
+                }
+                else if (setAside || state.Index is not { } index || index.IsBodyIntact() || _writer?.Id == state.Id)
+                {
+                    if (setAside)
+                    {
+                        failed.Add(state.Id);
+                    }
+
                     continue;
                 }
 
                 failed.Add(state.Id);
+                RemovePackLocked(state.Id);
                 if (repair)
                 {
-                    RemovePackLocked(state.Id);
                     File.Delete(IndexPathOf(state.Id));
+                }
+                else
+                {
+                    _distrusted.Add(state.Id);
                 }
             }
 
-            if (repair)
-            {
-                // Scanned whole, as a pack with no index is, and indexed again (it is sealed).
-                Scan(state.Id);
-            }
+            // Scanned whole, as a pack with no index is (and, when repaired, indexed again: it is sealed).
+            Scan(state.Id);
         }
 
         return failed;
@@ -72,7 +98,7 @@ public sealed partial class PackStore
     // failure (a full disk) leaves the pack as it was: scanned at the next open.
     private void IndexPackLocked(PackState state)
     {
-        if (state.IndexFailed || state.SealedTo != state.ScannedTo || state.SealedTo == 0
+        if (state.IndexFailed || _distrusted.Contains(state.Id) || state.SealedTo != state.ScannedTo || state.SealedTo == 0
             || (state.Index is { } current && current.PackLength == state.SealedTo))
         {
             return;
@@ -204,9 +230,11 @@ public sealed partial class PackStore
 
         using (mapped.Reference)
         {
+            // Parsed with its checks: an index entry that points at no block record names nothing.
             var head = mapped.Memory.Span[(int)block.RecordOffset..];
-            int length = BinaryPrimitives.ReadUInt16LittleEndian(head[6..]);
-            return Cid.FromBytes(head.Slice(PackFormat.HeaderLength, length));
+            return PackFormat.TryParse(head[..Math.Min(head.Length, PackFormat.MaxHeadLength)], block.RecordOffset, mapped.Memory.Length) is { Type: PackRecordType.Block } record
+                ? record.Cid
+                : null;
         }
     }
 

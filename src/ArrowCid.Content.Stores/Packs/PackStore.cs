@@ -53,6 +53,9 @@ public sealed partial class PackStore : IDisposable
     private readonly Dictionary<ulong, PackState> _packs = [];
     private readonly HashSet<(ulong Pack, long Offset)> _tombstoned = [];
     private readonly HashSet<ulong> _foreignToSync = [];
+
+    // Packs whose index failed its checksum in this instance's verify without repair: read whole, their index file left alone.
+    private readonly HashSet<ulong> _distrusted = [];
     private readonly Dictionary<ulong, PackMapping> _mappings = [];
     private readonly long _packLimit;
     private PackWriter? _writer;
@@ -273,7 +276,7 @@ public sealed partial class PackStore : IDisposable
             }
         }
 
-        if (fresh && PackIndex.TryOpen(IndexPathOf(pack), LengthOf(pack)) is { } index)
+        if (fresh && !IsDistrusted(pack) && PackIndex.TryOpen(IndexPathOf(pack), LengthOf(pack)) is { } index)
         {
             lock (_gate)
             {
@@ -351,6 +354,14 @@ public sealed partial class PackStore : IDisposable
             {
                 IndexPackLocked(state);
             }
+        }
+    }
+
+    private bool IsDistrusted(ulong pack)
+    {
+        lock (_gate)
+        {
+            return _distrusted.Contains(pack);
         }
     }
 

@@ -33,7 +33,7 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) => Readable().List(query);
 
     /// <inheritdoc/>
-    public IReadOnlyList<Cid> ListCids() => Applied().ListCids();
+    public IReadOnlyList<Cid> ListCids(Cid? after = null, int? limit = null) => Applied().ListCids(after, limit);
 
     /// <inheritdoc/>
     public bool Pin(Cid cid) => Applied().Pin(cid);

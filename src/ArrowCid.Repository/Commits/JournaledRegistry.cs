@@ -65,7 +65,7 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public IReadOnlyList<BlockRecord> List(RegistryQuery? query = null) => inner.List(query);
 
     /// <inheritdoc/>
-    public IReadOnlyList<Cid> ListCids() => inner.ListCids();
+    public IReadOnlyList<Cid> ListCids(Cid? after = null, int? limit = null) => inner.ListCids(after, limit);
 
     /// <inheritdoc/>
     public bool Pin(Cid cid) => Recorded(inner.Pin(cid), () => new PinJournaled(DateTimeOffset.UtcNow, true, [cid]));
