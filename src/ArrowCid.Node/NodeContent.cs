@@ -129,7 +129,9 @@ public sealed class NodeContent(ContentRepository content, ShmStore? sharedMemor
     /// <exception cref="ContentFormatException">A batch block is not laid out as a canonical block.</exception>
     public byte[]? TryReadSchemaMessage(Cid cid, BlockKind kind)
     {
-        using var block = Reader.TryOpen(cid);
+        // Read, not mapped: a listing of millions of tables reads each one's schema once, and mapped
+        // pack pages would stay in the node's resident set.
+        using var block = Reader.TryOpen(cid, access: BlockAccess.Read);
         if (block is null)
         {
             return null;

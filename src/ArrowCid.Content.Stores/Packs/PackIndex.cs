@@ -16,16 +16,17 @@ namespace ArrowCid.Content.Stores.Packs;
 /// counts of blocks, tombstones and log entries; the bloom filter's 64-byte blocks; the CID blob's
 /// length; a SHA-256 of the header's first 64 bytes and the fanout; a SHA-256 of everything after
 /// the fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 24 bytes
-/// each and sorted by key (key u64, record offset i64, body offset − record offset u32, length
+/// each and sorted by key (key u128, record offset i64, body offset − record offset u32, length
 /// i32); the tombstones, 32 bytes each (target pack u64, target record offset i64, record offset
 /// i64, record length u32, offset of its CID in the blob u32); the log entries, 24 bytes each
 /// (offset i64, body offset i64, body length i32, 0); the CID blob (a length byte, then the CID);
 /// the bloom filter (blocked: 6 bits of each key set in one 64-byte block).
 /// </para>
 /// <para>
-/// A key is the first 8 bytes of SHA-256 of the binary CID, so keys spread evenly whatever the
-/// CIDs; a key does not prove a CID, so the store compares the CID in the pack's record before it
-/// answers. The header's check is read at every open (a torn or foreign file is not used, and the
+/// A key is the first 16 bytes of SHA-256 of the binary CID, so keys spread evenly whatever the
+/// CIDs, and two CIDs share one with odds of 2^-128: a lookup takes the key for the CID and does
+/// not read the pack to compare (a read of the block hashes it against its CID all the same), so
+/// a lookup touches no page of the pack. The header's check is read at every open (a torn or foreign file is not used, and the
 /// pack is scanned instead); the body's by <see cref="IsBodyIntact"/>, which verify runs. The file
 /// is written beside its name, synced and renamed over it, so a crash leaves the old index, the new
 /// one or none, never a torn one: an index is only ever a cache of its pack.
@@ -40,7 +41,7 @@ internal sealed class PackIndex : IDisposable
     private const int HeaderLength = 128;
     private const int FanoutLength = 256 * 4;
     private const int EntriesOffset = HeaderLength + FanoutLength;
-    private const int BlockEntryLength = 24;
+    private const int BlockEntryLength = 32;
     private const int TombstoneEntryLength = 32;
     private const int LogEntryLength = 24;
     private const int BloomBlockLength = 64;
@@ -86,13 +87,13 @@ internal sealed class PackIndex : IDisposable
 
     private ReadOnlySpan<byte> File => _mapped.GetSpan();
 
-    /// <summary>A CID's key: the first 8 bytes of SHA-256 of its binary form.</summary>
-    public static ulong KeyOf(Cid cid)
+    /// <summary>A CID's key: the first 16 bytes of SHA-256 of its binary form, big-endian.</summary>
+    public static UInt128 KeyOf(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(cid.Bytes, digest);
-        return BinaryPrimitives.ReadUInt64BigEndian(digest);
+        return BinaryPrimitives.ReadUInt128BigEndian(digest);
     }
 
     /// <summary>The index of a pack, mapped; null when there is none or its header does not check (the pack is then scanned).</summary>
@@ -153,7 +154,7 @@ internal sealed class PackIndex : IDisposable
     }
 
     /// <summary>Whether the index may hold <paramref name="key"/> (false: it surely does not).</summary>
-    public bool MayContain(ulong key)
+    public bool MayContain(UInt128 key)
     {
         if (BlockCount == 0)
         {
@@ -175,10 +176,10 @@ internal sealed class PackIndex : IDisposable
     }
 
     /// <summary>The entries whose key is <paramref name="key"/>: [start, end).</summary>
-    public (int Start, int End) Candidates(ulong key)
+    public (int Start, int End) Candidates(UInt128 key)
     {
         var file = File;
-        int first = (int)(key >> 56);
+        int first = (int)(key >> 120);
         int low = first == 0 ? 0 : (int)BinaryPrimitives.ReadUInt32LittleEndian(file[(HeaderLength + ((first - 1) * 4))..]);
         int high = (int)BinaryPrimitives.ReadUInt32LittleEndian(file[(HeaderLength + (first * 4))..]);
         if (high > BlockCount || low > high)
@@ -210,14 +211,14 @@ internal sealed class PackIndex : IDisposable
     }
 
     /// <summary>The key of block entry <paramref name="i"/>.</summary>
-    public ulong KeyAt(int i) => BinaryPrimitives.ReadUInt64LittleEndian(File[(EntriesOffset + (i * BlockEntryLength))..]);
+    public UInt128 KeyAt(int i) => BinaryPrimitives.ReadUInt128LittleEndian(File[(EntriesOffset + (i * BlockEntryLength))..]);
 
     /// <summary>Where block entry <paramref name="i"/> lies in pack <paramref name="pack"/>.</summary>
     public PackedBlock BlockAt(ulong pack, int i)
     {
         var entry = File.Slice(EntriesOffset + (i * BlockEntryLength), BlockEntryLength);
-        long record = BinaryPrimitives.ReadInt64LittleEndian(entry[8..]);
-        return new PackedBlock(pack, record, record + BinaryPrimitives.ReadUInt32LittleEndian(entry[16..]), BinaryPrimitives.ReadInt32LittleEndian(entry[20..]));
+        long record = BinaryPrimitives.ReadInt64LittleEndian(entry[16..]);
+        return new PackedBlock(pack, record, record + BinaryPrimitives.ReadUInt32LittleEndian(entry[24..]), BinaryPrimitives.ReadInt32LittleEndian(entry[28..]));
     }
 
     /// <summary>Tombstone entry <paramref name="i"/>.</summary>
@@ -262,7 +263,7 @@ internal sealed class PackIndex : IDisposable
     public static void Write(
         string path,
         long packLength,
-        IReadOnlyList<(ulong Key, PackedBlock Block)> blocks,
+        IReadOnlyList<(UInt128 Key, PackedBlock Block)> blocks,
         IReadOnlyList<(Cid Cid, ulong TargetPack, long TargetOffset, long RecordOffset, long Length)> tombstones,
         IReadOnlyList<(long Offset, long BodyOffset, int BodyLength)> logEntries)
     {
@@ -286,11 +287,11 @@ internal sealed class PackIndex : IDisposable
         var fanout = new uint[256];
         foreach (var (key, block) in keyed)
         {
-            fanout[key >> 56]++;
-            BinaryPrimitives.WriteUInt64LittleEndian(span[at..], key);
-            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 8)..], block.RecordOffset);
-            BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 16)..], checked((uint)(block.Offset - block.RecordOffset)));
-            BinaryPrimitives.WriteInt32LittleEndian(span[(at + 20)..], block.Length);
+            fanout[(int)(key >> 120)]++;
+            BinaryPrimitives.WriteUInt128LittleEndian(span[at..], key);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 16)..], block.RecordOffset);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 24)..], checked((uint)(block.Offset - block.RecordOffset)));
+            BinaryPrimitives.WriteInt32LittleEndian(span[(at + 28)..], block.Length);
             at += BlockEntryLength;
         }
 
@@ -383,8 +384,8 @@ internal sealed class PackIndex : IDisposable
     }
 
     // The bloom block of a key: its low 32 bits scaled to the block count (the fanout uses the high byte).
-    private static int BloomBlockOf(ulong key, int blocks) => (int)(((key & 0xFFFFFFFF) * (ulong)blocks) >> 32);
+    private static int BloomBlockOf(UInt128 key, int blocks) => (int)((((ulong)key & 0xFFFFFFFF) * (ulong)blocks) >> 32);
 
     // The bits probed within the block: 6 × 9 bits of the key, mixed so they do not repeat the block's choice.
-    private static ulong BloomBits(ulong key) => key * 0x9E3779B97F4A7C15UL;
+    private static ulong BloomBits(UInt128 key) => (ulong)(key >> 64) * 0x9E3779B97F4A7C15UL;
 }

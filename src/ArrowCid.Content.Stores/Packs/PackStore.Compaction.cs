@@ -39,7 +39,7 @@ public sealed partial class PackStore
         {
             // Copies of one block come together in the walk: the first is kept (if the block is), the rest tombstoned.
             var seen = new List<(Cid Cid, bool Kept)>();
-            ulong seenKey = 0;
+            UInt128 seenKey = 0;
             foreach (var (key, cid, copy) in WalkCopies())
             {
                 if (seen.Count > 0 && key != seenKey)

@@ -7,7 +7,7 @@ namespace ArrowCid.Content.Stores.Packs;
 /// Pack indexes: a sealed pack's records listed in a mapped, sorted file (<see cref="PackIndex"/>),
 /// so lookups search the indexes and only the records after the last index (an open pack's tail)
 /// are held in memory. A lookup goes to the loose records first, then to each index whose bloom
-/// filter admits the key, and is answered only once the record in the pack names the same CID.
+/// filter admits the CID's 128-bit key.
 /// </summary>
 public sealed partial class PackStore
 {
@@ -105,7 +105,7 @@ public sealed partial class PackStore
         }
 
         var old = state.Index;
-        var blocks = new List<(ulong Key, PackedBlock Block)>((old?.BlockCount ?? 0) + state.Blocks.Count);
+        var blocks = new List<(UInt128 Key, PackedBlock Block)>((old?.BlockCount ?? 0) + state.Blocks.Count);
         for (int i = 0; i < (old?.BlockCount ?? 0); i++)
         {
             blocks.Add((old!.KeyAt(i), old.BlockAt(state.Id, i)));
@@ -152,7 +152,7 @@ public sealed partial class PackStore
         state.LogEntries.Clear();
     }
 
-    // The copy a read gets: a loose record's, else the first an index lists that no tombstone removed.
+    // The copy a read gets: a loose record's, else the first an index lists under the CID's key that no tombstone removed.
     private PackedBlock? LocateLocked(Cid cid)
     {
         if (_blocks.TryGetValue(cid, out var copies))
@@ -160,7 +160,7 @@ public sealed partial class PackStore
             return copies[0];
         }
 
-        ulong key = PackIndex.KeyOf(cid);
+        var key = PackIndex.KeyOf(cid);
         foreach (var state in _packs.Values)
         {
             if (state.Index is { } index && index.MayContain(key))
@@ -169,7 +169,7 @@ public sealed partial class PackStore
                 for (int i = start; i < end; i++)
                 {
                     var block = index.BlockAt(state.Id, i);
-                    if (!_tombstoned.Contains((state.Id, block.RecordOffset)) && RecordHolds(block, cid))
+                    if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
                     {
                         return block;
                     }
@@ -184,7 +184,7 @@ public sealed partial class PackStore
     private List<PackedBlock> CopiesLocked(Cid cid)
     {
         var found = _blocks.TryGetValue(cid, out var copies) ? copies.ToList() : [];
-        ulong key = PackIndex.KeyOf(cid);
+        var key = PackIndex.KeyOf(cid);
         foreach (var state in _packs.Values)
         {
             if (state.Index is { } index && index.MayContain(key))
@@ -193,7 +193,7 @@ public sealed partial class PackStore
                 for (int i = start; i < end; i++)
                 {
                     var block = index.BlockAt(state.Id, i);
-                    if (!_tombstoned.Contains((state.Id, block.RecordOffset)) && RecordHolds(block, cid))
+                    if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
                     {
                         found.Add(block);
                     }
@@ -202,22 +202,6 @@ public sealed partial class PackStore
         }
 
         return found;
-    }
-
-    // Whether the record at the block's place names the CID (an index key is not proof).
-    private bool RecordHolds(PackedBlock block, Cid cid)
-    {
-        var bytes = cid.Bytes;
-        if (MapPack(block.Pack, block.End) is not { } mapped)
-        {
-            return false;
-        }
-
-        using (mapped.Reference)
-        {
-            var head = mapped.Memory.Span.Slice((int)block.RecordOffset, PackFormat.HeaderLength + bytes.Length);
-            return BinaryPrimitives.ReadUInt16LittleEndian(head[6..]) == bytes.Length && head[PackFormat.HeaderLength..].SequenceEqual(bytes);
-        }
     }
 
     // The CID a block record names, read from the mapped pack; null when the pack is gone.
@@ -262,16 +246,16 @@ public sealed partial class PackStore
     /// loose records' keys and one position per index. The indexes are held, so a compaction
     /// meanwhile does not unmap what is being read.
     /// </summary>
-    private IEnumerable<(ulong Key, Cid Cid, PackedBlock Block)> WalkCopies()
+    private IEnumerable<(UInt128 Key, Cid Cid, PackedBlock Block)> WalkCopies()
     {
         Refresh();
-        var loose = new List<(ulong Key, Cid Cid, PackedBlock Block)>();
+        var loose = new List<(UInt128 Key, Cid Cid, PackedBlock Block)>();
         var indexes = new List<(ulong Pack, PackIndex Index, IDisposable Hold)>();
         lock (_gate)
         {
             foreach (var (cid, copies) in _blocks)
             {
-                ulong key = PackIndex.KeyOf(cid);
+                var key = PackIndex.KeyOf(cid);
                 foreach (var copy in copies)
                 {
                     loose.Add((key, cid, copy));
@@ -292,7 +276,7 @@ public sealed partial class PackStore
         {
             // Source -1 is the loose records; source i the i-th index, at position[i].
             var position = new int[indexes.Count];
-            var queue = new PriorityQueue<int, ulong>();
+            var queue = new PriorityQueue<int, UInt128>();
             int nextLoose = 0;
             if (loose.Count > 0)
             {
@@ -307,7 +291,7 @@ public sealed partial class PackStore
                 }
             }
 
-            while (queue.TryDequeue(out int source, out ulong key))
+            while (queue.TryDequeue(out int source, out UInt128 key))
             {
                 if (source < 0)
                 {

@@ -132,7 +132,7 @@ public sealed partial class PackStore : IDisposable
     public IEnumerable<Cid> Enumerate()
     {
         var group = new List<Cid>();
-        ulong groupKey = 0;
+        UInt128 groupKey = 0;
         foreach (var (key, cid, _) in WalkCopies())
         {
             if (group.Count > 0 && key != groupKey)
