@@ -71,8 +71,7 @@ public sealed partial class LocalRepository
                 }
             }
 
-            var registered = _registry.ListCids().ToHashSet();
-            if (registered.Count == 0 && (Blocks.EnumerateFiles().Any() || Blocks.Packs.ListCopies().Any()))
+            if (_registry.ListCids(limit: 1).Count == 0 && (Blocks.EnumerateFiles().Any() || Blocks.Packs.ListCopies().Any()))
             {
                 // Everything stored would look unregistered and go: a registry without a single row
                 // beside stored blocks was lost or replaced, and its blocks may be acknowledged tables.
@@ -83,7 +82,8 @@ public sealed partial class LocalRepository
             var removedRecords = new List<Cid>();
             var removedOrphans = new List<Cid>();
             long freed = 0;
-            foreach (var cid in registered)
+            // The rows are walked a page at a time (in CID order, so deleting behind the walk moves nothing ahead of it).
+            foreach (var cid in _registry.WalkCids())
             {
                 if (!retained.Contains(cid))
                 {
@@ -100,7 +100,8 @@ public sealed partial class LocalRepository
 
             foreach (var cid in Blocks.EnumerateFiles().ToList())
             {
-                if (!retained.Contains(cid) && !registered.Contains(cid))
+                // Every registered block not retained went above, so a row here means the block is kept.
+                if (!retained.Contains(cid) && !_registry.Contains(cid))
                 {
                     Release(cid);
                     freed += DeleteBlockFile(cid);
@@ -120,14 +121,11 @@ public sealed partial class LocalRepository
             foreach (var (cid, length) in compaction.Removed)
             {
                 freed += length;
-                if (!registered.Contains(cid))
+
+                // Every registered block the packs dropped lost its row above; any other was an orphan.
+                if (!removedRows.Contains(cid))
                 {
                     removedOrphans.Add(cid);
-                    Release(cid);
-                }
-                else if (removedRows.Add(cid))
-                {
-                    removedRecords.Add(cid);
                     Release(cid);
                 }
             }
