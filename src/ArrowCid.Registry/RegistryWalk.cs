@@ -75,26 +75,7 @@ public static class RegistryWalk
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
-        return WalkNamesCore(registry, after, window);
-    }
-
-    private static IEnumerable<NamedVersion> WalkNamesCore(IRegistry registry, string? after, int window)
-    {
-        while (true)
-        {
-            var page = registry.ListNames(after, window);
-            foreach (var version in page)
-            {
-                yield return version;
-            }
-
-            if (page.Count < window)
-            {
-                yield break;
-            }
-
-            after = page[^1].Name;
-        }
+        return WalkPages<NamedVersion, string>(from => registry.ListNames(from, window), v => v.Name, after, window);
     }
 
     /// <summary>Every registered CID, in CID text order, read a page at a time.</summary>
@@ -105,18 +86,19 @@ public static class RegistryWalk
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
-        return WalkCidsCore(registry, window);
+        return WalkPages<Content.Multiformats.Cid, Content.Multiformats.Cid>(from => registry.ListCids(from, window), c => c, null, window);
     }
 
-    private static IEnumerable<Content.Multiformats.Cid> WalkCidsCore(IRegistry registry, int window)
+    // Pages read one after another, each after the last item of the one before, until one comes short.
+    private static IEnumerable<T> WalkPages<T, TAfter>(Func<TAfter?, IReadOnlyList<T>> read, Func<T, TAfter> after, TAfter? start, int window)
     {
-        Content.Multiformats.Cid? after = null;
+        var from = start;
         while (true)
         {
-            var page = registry.ListCids(after, window);
-            foreach (var cid in page)
+            var page = read(from);
+            foreach (var item in page)
             {
-                yield return cid;
+                yield return item;
             }
 
             if (page.Count < window)
@@ -124,7 +106,7 @@ public static class RegistryWalk
                 yield break;
             }
 
-            after = page[^1];
+            from = after(page[^1]);
         }
     }
 }

@@ -155,35 +155,28 @@ public sealed partial class PackStore
     // The copy a read gets: a loose record's, else the first an index lists under the CID's key that no tombstone removed.
     private PackedBlock? LocateLocked(Cid cid)
     {
-        if (_blocks.TryGetValue(cid, out var copies))
+        foreach (var copy in CopiesOfLocked(cid))
         {
-            return copies[0];
-        }
-
-        var key = PackIndex.KeyOf(cid);
-        foreach (var state in _packs.Values)
-        {
-            if (state.Index is { } index && index.MayContain(key))
-            {
-                var (start, end) = index.Candidates(key);
-                for (int i = start; i < end; i++)
-                {
-                    var block = index.BlockAt(state.Id, i);
-                    if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
-                    {
-                        return block;
-                    }
-                }
-            }
+            return copy;
         }
 
         return null;
     }
 
     // Every live copy of a block, loose and indexed.
-    private List<PackedBlock> CopiesLocked(Cid cid)
+    private List<PackedBlock> CopiesLocked(Cid cid) => [.. CopiesOfLocked(cid)];
+
+    // The live copies of a block as they are found: the loose ones, then each index's under the CID's key.
+    private IEnumerable<PackedBlock> CopiesOfLocked(Cid cid)
     {
-        var found = _blocks.TryGetValue(cid, out var copies) ? copies.ToList() : [];
+        if (_blocks.TryGetValue(cid, out var copies))
+        {
+            foreach (var copy in copies)
+            {
+                yield return copy;
+            }
+        }
+
         var key = PackIndex.KeyOf(cid);
         foreach (var state in _packs.Values)
         {
@@ -195,13 +188,11 @@ public sealed partial class PackStore
                     var block = index.BlockAt(state.Id, i);
                     if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
                     {
-                        found.Add(block);
+                        yield return block;
                     }
                 }
             }
         }
-
-        return found;
     }
 
     // The CID a block record names, read from the mapped pack; null when the pack is gone.
