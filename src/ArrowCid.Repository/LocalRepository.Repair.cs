@@ -95,7 +95,7 @@ public sealed partial class LocalRepository
     {
         string folder = Path.Combine(Root, QuarantineFolderName);
         string? moved = null;
-        foreach (var (_, copy) in Blocks.Packs.ListCopies().Where(c => c.Cid == cid))
+        foreach (var copy in Blocks.Packs.CopiesOf(cid))
         {
             if (Blocks.Packs.IsIntact(cid, copy))
             {

@@ -150,6 +150,45 @@ public sealed class PackIndexTests : IDisposable
         AssertHolds(reopened, blocks);
     }
 
+    [Fact]
+    public void A_block_packed_twice_is_listed_once_and_compaction_keeps_one_copy()
+    {
+        var shared = Blocks(1)[0];
+        var others = Blocks(30);
+
+        Fill([shared, .. others]);
+
+        // The second copy: appended by an instance that never saw the first one's pack.
+        string other = Directory.CreateTempSubdirectory("arrowcid-pack-index-other-").FullName;
+        try
+        {
+            using (var elsewhere = new PackStore(other))
+            {
+                elsewhere.Append(shared.Cid, shared.Bytes);
+                elsewhere.Sync();
+            }
+
+            foreach (string file in Directory.GetFiles(other, "*.pack").Concat(Directory.GetFiles(other, "*.idx")))
+            {
+                File.Copy(file, Path.Combine(_folder, Path.GetFileName(file)));
+            }
+        }
+        finally
+        {
+            Directory.Delete(other, recursive: true);
+        }
+
+        using var packs = new PackStore(_folder);
+        Assert.Equal(2, packs.ListCopies().Count(c => c.Cid == shared.Cid));
+        Assert.Equal(2, packs.CopiesOf(shared.Cid).Count);
+        Assert.Equal(others.Count + 1, packs.Enumerate().Count());
+        Assert.Equal(1, packs.Enumerate().Count(c => c == shared.Cid));
+
+        packs.Compact(_ => true, liveFraction: 0.0);
+        Assert.Single(packs.CopiesOf(shared.Cid));
+        AssertHolds(packs, [shared, .. others]);
+    }
+
     // Appends the blocks through one instance, which seals its pack (and indexes it) when disposed.
     private ulong Fill(List<(Cid Cid, byte[] Bytes)> blocks)
     {

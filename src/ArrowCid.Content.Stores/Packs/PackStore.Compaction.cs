@@ -37,22 +37,20 @@ public sealed partial class PackStore
         var removed = new List<(Cid, int)>();
         lock (_gate)
         {
-            // Copies of one block come together in the walk: the first is kept (if the block is), the rest tombstoned.
-            var seen = new List<(Cid Cid, bool Kept)>();
-            UInt128 seenKey = 0;
-            foreach (var (key, cid, copy) in WalkCopies())
+            // One copy of each block is kept (if the block is), the rest tombstoned; only blocks
+            // held by more than one copy are remembered, to know their first copy was seen.
+            var repeatedSeen = new Dictionary<Cid, bool>();
+            foreach (var (_, cid, copy, repeated) in WalkCopies())
             {
-                if (seen.Count > 0 && key != seenKey)
-                {
-                    seen.Clear();
-                }
-
-                seenKey = key;
-                int at = seen.FindIndex(s => s.Cid == cid);
-                if (at < 0)
+                bool first = !repeated || !repeatedSeen.ContainsKey(cid);
+                if (first)
                 {
                     bool kept = keep(cid);
-                    seen.Add((cid, kept));
+                    if (repeated)
+                    {
+                        repeatedSeen[cid] = kept;
+                    }
+
                     if (kept)
                     {
                         continue;

@@ -232,12 +232,14 @@ public sealed partial class PackStore
     }
 
     /// <summary>
-    /// Every live copy, merged from the indexes (each sorted by key) and the loose records in key
-    /// order, so the copies of one block come together and nothing is gathered: memory holds the
-    /// loose records' keys and one position per index. The indexes are held, so a compaction
-    /// meanwhile does not unmap what is being read.
+    /// Every live copy, read pack by pack in file order (the loose records first), so a walk of a
+    /// store larger than memory reads each pack once from start to end rather than jumping between
+    /// them. The keys held by more than one copy are found first from the keys alone (the indexes'
+    /// sorted tables merged with a priority queue, one position per index): such a copy comes
+    /// marked <c>Repeated</c>, so a caller keeps one copy per block by remembering only those.
+    /// The indexes are held, so a compaction meanwhile does not unmap what is being read.
     /// </summary>
-    private IEnumerable<(UInt128 Key, Cid Cid, PackedBlock Block)> WalkCopies()
+    private IEnumerable<(UInt128 Key, Cid Cid, PackedBlock Block, bool Repeated)> WalkCopies()
     {
         Refresh();
         var loose = new List<(UInt128 Key, Cid Cid, PackedBlock Block)>();
@@ -262,54 +264,35 @@ public sealed partial class PackStore
             }
         }
 
-        loose.Sort(static (a, b) => a.Key.CompareTo(b.Key));
         try
         {
-            // Source -1 is the loose records; source i the i-th index, at position[i].
-            var position = new int[indexes.Count];
-            var queue = new PriorityQueue<int, UInt128>();
-            int nextLoose = 0;
-            if (loose.Count > 0)
+            var repeated = RepeatedKeys(loose, indexes);
+            foreach (var (key, cid, block) in loose)
             {
-                queue.Enqueue(-1, loose[0].Key);
-            }
-
-            for (int i = 0; i < indexes.Count; i++)
-            {
-                if (indexes[i].Index.BlockCount > 0)
+                if (IsLive(block))
                 {
-                    queue.Enqueue(i, indexes[i].Index.KeyAt(0));
+                    yield return (key, cid, block, repeated.Contains(key));
                 }
             }
 
-            while (queue.TryDequeue(out int source, out UInt128 key))
+            foreach (var (pack, index, _) in indexes)
             {
-                if (source < 0)
+                // The entries in record order: the pack is read from start to end.
+                var order = new (long Offset, int Entry)[index.BlockCount];
+                for (int i = 0; i < order.Length; i++)
                 {
-                    var (_, cid, block) = loose[nextLoose++];
-                    if (nextLoose < loose.Count)
-                    {
-                        queue.Enqueue(-1, loose[nextLoose].Key);
-                    }
-
-                    if (IsLive(block))
-                    {
-                        yield return (key, cid, block);
-                    }
-
-                    continue;
+                    order[i] = (index.BlockAt(pack, i).RecordOffset, i);
                 }
 
-                var (pack, index, _) = indexes[source];
-                var indexed = index.BlockAt(pack, position[source]++);
-                if (position[source] < index.BlockCount)
+                Array.Sort(order);
+                foreach (var (_, entry) in order)
                 {
-                    queue.Enqueue(source, index.KeyAt(position[source]));
-                }
-
-                if (IsLive(indexed) && RecordCid(indexed) is { } named)
-                {
-                    yield return (key, named, indexed);
+                    var block = index.BlockAt(pack, entry);
+                    if (IsLive(block) && RecordCid(block) is { } cid)
+                    {
+                        var key = index.KeyAt(entry);
+                        yield return (key, cid, block, repeated.Contains(key));
+                    }
                 }
             }
         }
@@ -320,6 +303,54 @@ public sealed partial class PackStore
                 hold.Dispose();
             }
         }
+    }
+
+    // The keys more than one record holds (copies of a block in two packs, or twice in one): the
+    // sorted key tables merged, so equal keys meet; no pack is read.
+    private static HashSet<UInt128> RepeatedKeys(List<(UInt128 Key, Cid Cid, PackedBlock Block)> loose, List<(ulong Pack, PackIndex Index, IDisposable Hold)> indexes)
+    {
+        var keys = loose.ConvertAll(l => l.Key);
+        keys.Sort();
+        var position = new int[indexes.Count];
+        var queue = new PriorityQueue<int, UInt128>();
+        int nextLoose = 0;
+        if (keys.Count > 0)
+        {
+            queue.Enqueue(-1, keys[0]);
+        }
+
+        for (int i = 0; i < indexes.Count; i++)
+        {
+            if (indexes[i].Index.BlockCount > 0)
+            {
+                queue.Enqueue(i, indexes[i].Index.KeyAt(0));
+            }
+        }
+
+        var repeated = new HashSet<UInt128>();
+        UInt128? previous = null;
+        while (queue.TryDequeue(out int source, out var key))
+        {
+            if (previous == key)
+            {
+                repeated.Add(key);
+            }
+
+            previous = key;
+            if (source < 0)
+            {
+                if (++nextLoose < keys.Count)
+                {
+                    queue.Enqueue(-1, keys[nextLoose]);
+                }
+            }
+            else if (++position[source] < indexes[source].Index.BlockCount)
+            {
+                queue.Enqueue(source, indexes[source].Index.KeyAt(position[source]));
+            }
+        }
+
+        return repeated;
     }
 
     private bool IsLive(PackedBlock block)

@@ -127,30 +127,23 @@ public sealed partial class PackStore : IDisposable
         return TryLocate(cid, out block) ? block : null;
     }
 
-    /// <summary>Every packed CID, once each (other processes' appends read first), read as it is walked: memory stays flat at any size.</summary>
-    /// <returns>The CIDs, in key order.</returns>
+    /// <summary>Every packed CID, once each (other processes' appends read first), read pack by pack as it is walked: memory stays flat at any size.</summary>
+    /// <returns>The CIDs.</returns>
     public IEnumerable<Cid> Enumerate()
     {
-        var group = new List<Cid>();
-        UInt128 groupKey = 0;
-        foreach (var (key, cid, _) in WalkCopies())
+        // Only a block held by more than one copy needs remembering to be listed once.
+        var listed = new HashSet<Cid>();
+        foreach (var (_, cid, _, repeated) in WalkCopies())
         {
-            if (group.Count > 0 && key != groupKey)
+            if (!repeated || listed.Add(cid))
             {
-                group.Clear();
-            }
-
-            groupKey = key;
-            if (!group.Contains(cid))
-            {
-                group.Add(cid);
                 yield return cid;
             }
         }
     }
 
-    /// <summary>Every packed copy of every block, for verification, read as it is walked; the copies of one block come together.</summary>
-    /// <returns>The copies, in key order.</returns>
+    /// <summary>Every packed copy of every block, for verification, read pack by pack as it is walked.</summary>
+    /// <returns>The copies.</returns>
     public IEnumerable<(Cid Cid, PackedBlock Block)> ListCopies() => WalkCopies().Select(c => (c.Cid, c.Block));
 
     /// <summary>Reads other processes' appends, tombstones and deletions of packs into the index.</summary>
