@@ -117,20 +117,8 @@ public abstract class SqlRegistry : IRegistry
     /// <inheritdoc/>
     public IReadOnlyList<Cid> ListCids(Cid? after = null, int? limit = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit ?? 1);
-        string sql = "SELECT cid FROM blocks" + (after is null ? string.Empty : " WHERE cid > @after") + " ORDER BY cid" + (limit is null ? ";" : " LIMIT @limit;");
-        var parameters = new List<(string, object?)>();
-        if (after is not null)
-        {
-            parameters.Add(("@after", after.ToString()));
-        }
-
-        if (limit is { } count)
-        {
-            parameters.Add(("@limit", (long)count));
-        }
-
-        return Read((c, t) => SqlCommands.Strings(c, t, sql, [.. parameters]).ConvertAll(Cid.Parse));
+        var (sql, parameters) = Page("SELECT cid FROM blocks WHERE 1 = 1", "cid", after?.ToString(), limit);
+        return Read((c, t) => SqlCommands.Strings(c, t, sql, parameters).ConvertAll(Cid.Parse));
     }
 
     /// <inheritdoc/>
@@ -344,23 +332,30 @@ public abstract class SqlRegistry : IRegistry
     /// <inheritdoc/>
     public IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null)
     {
+        var (sql, parameters) = Page($"{VersionSelect} v WHERE version = (SELECT MAX(w.version) FROM versions w WHERE w.name = v.name)", "name", after, limit);
+        return Read((c, t) => ReadVersions(c, t, sql, parameters));
+    }
+
+    // One page of a query ordered by a text key: rows whose key comes after the one given (when
+    // given), at most limit of them (when given). The query has a WHERE clause to extend.
+    private static (string Sql, (string Name, object? Value)[] Parameters) Page(string query, string key, string? after, int? limit)
+    {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit ?? 1);
-        string sql = $"{VersionSelect} v WHERE version = (SELECT MAX(w.version) FROM versions w WHERE w.name = v.name)"
-            + (after is null ? string.Empty : " AND name > @after")
-            + " ORDER BY name"
-            + (limit is null ? ";" : " LIMIT @limit;");
         var parameters = new List<(string, object?)>();
         if (after is not null)
         {
+            query += $" AND {key} > @after";
             parameters.Add(("@after", after));
         }
 
+        query += $" ORDER BY {key}";
         if (limit is { } count)
         {
+            query += " LIMIT @limit";
             parameters.Add(("@limit", (long)count));
         }
 
-        return Read((c, t) => ReadVersions(c, t, sql, [.. parameters]));
+        return (query + ";", [.. parameters]);
     }
 
     /// <inheritdoc/>

@@ -7,7 +7,7 @@ using ArrowCid.Content.Multiformats;
 namespace ArrowCid.Content.Stores.Packs;
 
 /// <summary>
-/// The persisted index of a pack's records up to a seal (docs/repository.md, "Pack indexes"),
+/// The persisted index of a pack's records up to a seal (docs/repository.md, "Pack files", "Index"),
 /// <c>&lt;id&gt;.idx</c> beside the pack, mapped rather than read: opening a repository reads
 /// its header alone, so it costs the same at ten blocks and ten million, and a lookup is a bloom
 /// filter probe and a search of a sorted table, as git's <c>.idx</c> with its fanout.
@@ -15,7 +15,7 @@ namespace ArrowCid.Content.Stores.Packs;
 /// Layout, little-endian: a 128-byte header (magic <c>ACPKIDX1</c>; the pack length covered; the
 /// counts of blocks, tombstones and log entries; the bloom filter's 64-byte blocks; the CID blob's
 /// length; a SHA-256 of the header's first 64 bytes and the fanout; a SHA-256 of everything after
-/// the fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 24 bytes
+/// the fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 32 bytes
 /// each and sorted by key (key u128, record offset i64, body offset − record offset u32, length
 /// i32); the tombstones, 32 bytes each (target pack u64, target record offset i64, record offset
 /// i64, record length u32, offset of its CID in the blob u32); the log entries, 24 bytes each
@@ -141,10 +141,8 @@ internal sealed class PackIndex : IDisposable
         int logEntries = BinaryPrimitives.ReadInt32LittleEndian(file[24..]);
         int bloomBlocks = BinaryPrimitives.ReadInt32LittleEndian(file[28..]);
         int blobLength = BinaryPrimitives.ReadInt32LittleEndian(file[32..]);
-        long expected = EntriesOffset + ((long)blocks * BlockEntryLength) + ((long)tombstones * TombstoneEntryLength)
-            + ((long)logEntries * LogEntryLength) + blobLength + ((long)bloomBlocks * BloomBlockLength);
         if (packLength <= 0 || packLength > packFileLength || blocks < 0 || tombstones < 0 || logEntries < 0 || blobLength < 0
-            || bloomBlocks < (blocks > 0 ? 1 : 0) || expected != file.Length
+            || bloomBlocks < (blocks > 0 ? 1 : 0) || FileLength(blocks, tombstones, logEntries, blobLength, bloomBlocks) != file.Length
             || BinaryPrimitives.ReadUInt32LittleEndian(file[(EntriesOffset - 4)..]) != (uint)blocks)
         {
             return null;
@@ -165,7 +163,7 @@ internal sealed class PackIndex : IDisposable
         ulong bits = BloomBits(key);
         for (int i = 0; i < BloomProbes; i++)
         {
-            int bit = (int)((bits >> (i * 9)) & 511);
+            int bit = BloomBit(bits, i);
             if ((block[bit >> 3] & (1 << (bit & 7))) == 0)
             {
                 return false;
@@ -271,9 +269,7 @@ internal sealed class PackIndex : IDisposable
         Array.Sort(keyed, static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Block.RecordOffset.CompareTo(b.Block.RecordOffset));
         int blobLength = tombstones.Sum(t => 1 + t.Cid.EncodedLength);
         int bloomBlocks = keyed.Length == 0 ? 0 : (int)Math.Max(1, ((long)keyed.Length * BloomBitsPerKey + (BloomBlockLength * 8) - 1) / (BloomBlockLength * 8));
-        long length = EntriesOffset + ((long)keyed.Length * BlockEntryLength) + ((long)tombstones.Count * TombstoneEntryLength)
-            + ((long)logEntries.Count * LogEntryLength) + blobLength + ((long)bloomBlocks * BloomBlockLength);
-        byte[] file = new byte[checked((int)length)];
+        byte[] file = new byte[checked((int)FileLength(keyed.Length, tombstones.Count, logEntries.Count, blobLength, bloomBlocks))];
         var span = file.AsSpan();
         BinaryPrimitives.WriteUInt64LittleEndian(span, Magic);
         BinaryPrimitives.WriteInt64LittleEndian(span[8..], packLength);
@@ -332,7 +328,7 @@ internal sealed class PackIndex : IDisposable
             ulong bits = BloomBits(key);
             for (int i = 0; i < BloomProbes; i++)
             {
-                int bit = (int)((bits >> (i * 9)) & 511);
+                int bit = BloomBit(bits, i);
                 block[bit >> 3] |= (byte)(1 << (bit & 7));
             }
         }
@@ -388,4 +384,12 @@ internal sealed class PackIndex : IDisposable
 
     // The bits probed within the block: 6 × 9 bits of the key, mixed so they do not repeat the block's choice.
     private static ulong BloomBits(UInt128 key) => (ulong)(key >> 64) * 0x9E3779B97F4A7C15UL;
+
+    // Probe i's bit of the 512 in a bloom block.
+    private static int BloomBit(ulong bits, int probe) => (int)((bits >> (probe * 9)) & 511);
+
+    // The file's length for these counts: the header and fanout, then each section in turn.
+    private static long FileLength(int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks) =>
+        EntriesOffset + ((long)blocks * BlockEntryLength) + ((long)tombstones * TombstoneEntryLength)
+        + ((long)logEntries * LogEntryLength) + blobLength + ((long)bloomBlocks * BloomBlockLength);
 }

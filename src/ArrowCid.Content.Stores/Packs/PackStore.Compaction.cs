@@ -103,20 +103,11 @@ public sealed partial class PackStore
         {
             // Every copy left is the only one (the walk above tombstoned the rest): live unless tombstoned.
             long live = 0;
-            for (int i = 0; i < (state.Index?.BlockCount ?? 0); i++)
-            {
-                var block = state.Index!.BlockAt(state.Id, i);
-                if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
-                {
-                    live += (block.Offset - block.RecordOffset) + PackFormat.Align((long)block.Length);
-                }
-            }
-
-            foreach (var (cid, block) in state.Blocks)
+            foreach (var block in state.AllBlocks())
             {
                 if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
                 {
-                    live += PackFormat.RecordLength(cid.EncodedLength, block.Length);
+                    live += block.RecordLength;
                 }
             }
 
@@ -153,7 +144,7 @@ public sealed partial class PackStore
                     {
                         RemoveCopyLocked(cid, state.Id, block.RecordOffset);
                         var moved = AppendBlockLocked(cid, buffer.AsSpan(0, block.Length));
-                        appended += PackFormat.RecordLength(cid.EncodedLength, moved.Length);
+                        appended += moved.RecordLength;
                     }
                 }
                 finally

@@ -343,7 +343,10 @@ public sealed partial class PackStore : IDisposable
             }
 
             state.ScannedTo = offset;
-            if (_writer?.Id != pack && state.IsSealed(LengthOf(pack)))
+
+            // Only records just read can make a pack newly sealed or leave some no index lists: a
+            // refresh that found nothing new costs no status call of the file.
+            if (found.Count > 0 && _writer?.Id != pack && state.IsSealed(LengthOf(pack)))
             {
                 IndexPackLocked(state);
             }
@@ -469,6 +472,20 @@ public sealed partial class PackStore : IDisposable
         {
             int indexed = Index?.LogEntryCount ?? 0;
             return i < indexed ? Index!.LogEntryAt(i) : LogEntries[i - indexed];
+        }
+
+        /// <summary>Every block record of the pack: the index's, then those after it.</summary>
+        public IEnumerable<PackedBlock> AllBlocks()
+        {
+            for (int i = 0; i < (Index?.BlockCount ?? 0); i++)
+            {
+                yield return Index!.BlockAt(Id, i);
+            }
+
+            foreach (var (_, block) in Blocks)
+            {
+                yield return block;
+            }
         }
 
         /// <summary>Every tombstone record of the pack: the index's, then those after it.</summary>

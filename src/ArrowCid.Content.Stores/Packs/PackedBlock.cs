@@ -9,6 +9,9 @@ public readonly record struct PackedBlock(ulong Pack, long RecordOffset, long Of
 {
     /// <summary>Where the block's bytes end.</summary>
     public long End => Offset + Length;
+
+    /// <summary>The length of the block's record in the pack: its head (header, CID, padding) and its padded bytes.</summary>
+    public long RecordLength => Offset - RecordOffset + PackFormat.Align((long)Length);
 }
 
 /// <summary>What a pack compaction did.</summary>
