@@ -67,11 +67,17 @@ public sealed record ScaleBenchmarkResult
     /// <summary>Seconds of <c>arrowcid ls --json</c>.</summary>
     public required double LsJsonSeconds { get; init; }
 
-    /// <summary>A gc of the large repository (nothing to collect: every table pinned), in seconds.</summary>
+    /// <summary><c>arrowcid gc</c> on the large repository (nothing to collect: every table pinned), in seconds.</summary>
     public required double GcSeconds { get; init; }
 
-    /// <summary>A verify of the large repository (every block hashed), in seconds.</summary>
+    /// <summary>The peak RSS of that gc, in MiB.</summary>
+    public required double GcPeakRssMiB { get; init; }
+
+    /// <summary><c>arrowcid verify</c> on the large repository (every block hashed), in seconds.</summary>
     public required double VerifySeconds { get; init; }
+
+    /// <summary>The peak RSS of that verify, in MiB.</summary>
+    public required double VerifyPeakRssMiB { get; init; }
 
     /// <summary>The registry's files (database, WAL, journal) over the tables.</summary>
     public required double RegistryBytesPerTable { get; init; }
@@ -97,11 +103,15 @@ public static class ScaleBenchmark
     /// <summary>The goal for a node's start, in milliseconds.</summary>
     public const double ServeReadyGoalMilliseconds = 1000;
 
-    /// <summary>The goal for the peak RSS of a listing, in MiB.</summary>
-    public const double ListingRssGoalMiB = 128;
+    /// <summary>The goal for the peak RSS of a walk over every row or block (a listing, gc, verify), in MiB.</summary>
+    public const double WalkRssGoalMiB = 128;
+
+    /// <summary>The goal for an idle node's RSS, in MiB.</summary>
+    public const double IdleNodeRssGoalMiB = 512;
 
     private const int CliRuns = 7;
     private const int InProcessGets = 2000;
+    private const int SampledCids = 4096;
 
     /// <summary>Builds both repositories under <paramref name="scratchRoot"/> (removed after) and measures them.</summary>
     /// <param name="scratchRoot">A folder on the disk to measure.</param>
@@ -140,17 +150,8 @@ public static class ScaleBenchmark
             var (_, lsPeakSmall) = PeakRss(self(["ls", "--json", "--repo", small]));
 
             progress?.Invoke("gc and verify");
-            double gc;
-            double verify;
-            using (var repository = ContentRepository.Open(large))
-            {
-                var at = Stopwatch.GetTimestamp();
-                repository.Repository.Gc();
-                gc = Stopwatch.GetElapsedTime(at).TotalSeconds;
-                at = Stopwatch.GetTimestamp();
-                repository.Repository.Verify();
-                verify = Stopwatch.GetElapsedTime(at).TotalSeconds;
-            }
+            var (gc, gcPeak) = PeakRss(self(["gc", "--repo", large]));
+            var (verify, verifyPeak) = PeakRss(self(["verify", "--repo", large]));
 
             return new ScaleBenchmarkResult
             {
@@ -173,7 +174,9 @@ public static class ScaleBenchmark
                 LsJsonPeakRssMiBSmall = lsPeakSmall,
                 LsJsonSeconds = lsSeconds,
                 GcSeconds = gc,
+                GcPeakRssMiB = gcPeak,
                 VerifySeconds = verify,
+                VerifyPeakRssMiB = verifyPeak,
                 RegistryBytesPerTable = (double)FolderBytes(large, f => Path.GetFileName(f).StartsWith("registry", StringComparison.Ordinal)) / blocks,
                 StoreBytesPerTable = (double)FolderBytes(Path.Combine(large, "blocks"), _ => true) / blocks,
             };
@@ -184,10 +187,13 @@ public static class ScaleBenchmark
         }
     }
 
-    // N distinct one-row tables (rows of the mixed table that content-defined chunking is measured on), put by as many threads as keep group commits full.
+    // N distinct one-row tables (rows of the mixed table that content-defined chunking is measured on),
+    // put by as many threads as keep group commits full; returns an even sample of their CIDs (at
+    // most SampledCids: the benchmark holds no list as large as the repository).
     private static List<Cid> Build(string path, int count)
     {
-        var cids = new Cid[count];
+        int stride = Math.Max(1, count / SampledCids);
+        var cids = new Cid[(count + stride - 1) / stride];
         using var repository = ContentRepository.Open(path);
         // Threads of their own: each put blocks on its group's fsync, and the pool would add threads too slowly to fill the groups.
         const int Writers = 64;
@@ -196,7 +202,11 @@ public static class ScaleBenchmark
             for (int i = w; i < count; i += Writers)
             {
                 using var batch = MixedTable.Build(43, i, 1);
-                cids[i] = repository.PutBatch(batch).Cid;
+                var cid = repository.PutBatch(batch).Cid;
+                if (i % stride == 0)
+                {
+                    cids[i / stride] = cid;
+                }
             }
         })).ToList();
         threads.ForEach(t => t.Start());

@@ -91,7 +91,7 @@ public sealed class ConnectingRegistry : IRegistry
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => Inner.GetLinkingDatasets(batch);
 
     /// <inheritdoc/>
-    public IReadOnlySet<Cid> ListRetained() => Inner.ListRetained();
+    public CidKeySet ListRetained() => Inner.ListRetained();
 
     /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid) => Inner.AddVersion(name, cid);

@@ -118,8 +118,8 @@ public interface IRegistry : IDisposable
     /// Everything garbage collection must keep: pinned records, every CID a version of a name points
     /// at and, transitively, every CID a kept dataset links, whether or not that CID is itself registered.
     /// </summary>
-    /// <returns>The retained CIDs.</returns>
-    IReadOnlySet<Cid> ListRetained();
+    /// <returns>The retained CIDs, as keys (a few bytes each: the set can be as large as the registry).</returns>
+    CidKeySet ListRetained();
 
     /// <summary>
     /// Records a registered CID as the next version of a dataset name: version 1 for a new name,

@@ -48,6 +48,17 @@ internal static class SqlCommands
         return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Calls <paramref name="visit"/> with the first column of each row, as the rows are read.</summary>
+    public static void ForEachString(DbConnection connection, DbTransaction? transaction, string sql, Action<string> visit, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Create(connection, transaction, sql, parameters);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            visit(reader.GetString(0));
+        }
+    }
+
     /// <summary>The first column of every row, as strings.</summary>
     public static List<string> Strings(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {

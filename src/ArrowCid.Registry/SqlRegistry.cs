@@ -380,7 +380,7 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public IReadOnlySet<Cid> ListRetained()
+    public CidKeySet ListRetained()
     {
         // UNION (not UNION ALL) drops repeats, so the walk ends even on a cycle. Every version of a
         // name is kept: a name's history stays readable (NAME@1 as much as the latest).
@@ -391,7 +391,13 @@ public abstract class SqlRegistry : IRegistry
                 SELECT l.child FROM links l JOIN kept k ON l.parent = k.cid)
             SELECT cid FROM kept;
             """;
-        return Read((c, t) => SqlCommands.Strings(c, t, sql).Select(Cid.Parse).ToHashSet());
+        // Read as the rows come: a repository's worth of CIDs is never held as text or objects.
+        return Read((c, t) =>
+        {
+            var retained = new CidKeySet();
+            SqlCommands.ForEachString(c, t, sql, text => retained.Add(Cid.Parse(text)));
+            return retained;
+        });
     }
 
     /// <summary>Releases the back end's connections.</summary>

@@ -23,7 +23,7 @@ public sealed record GcReport
     public int PacksRewritten { get; init; }
 
     /// <summary>CIDs kept because they are pinned or reachable from a pinned dataset.</summary>
-    public int Retained { get; init; }
+    public long Retained { get; init; }
 
     /// <summary>Guard files of puts whose process died, deleted: what they held is kept no longer (unless something else keeps it).</summary>
     public int AbandonedGuards { get; init; }

@@ -48,7 +48,10 @@ public sealed partial class LocalRepository
         {
             // Rows a lost registry commit left only in a pack's log count (and keep their entries) too.
             _log.Replay(everyPack: true);
-            var retained = new HashSet<Cid>(_registry.ListRetained());
+            // Held as keys, a few bytes a block: the set is as large as what the repository keeps. A
+            // key it shares with a garbage block (one chance in 2^48 per block and kept one) keeps
+            // that block too; it never lets a retained one go.
+            var retained = _registry.ListRetained();
 
             // A live put's guard holds what it stored until its table is registered; a dead put's guard file goes.
             var guarded = PinGuard.ListHeld(Root, out int abandonedGuards);
@@ -62,6 +65,8 @@ public sealed partial class LocalRepository
             var copies = shared is not null && location is not null
                 ? ReconcileCopies(retained, guarded, shared, location, replication)
                 : new CopiesReport([], 0, 0);
+            var handedOver = copies.HandedOver.ToHashSet();
+            bool Keep(Cid cid) => retained.Contains(cid) && !handedOver.Contains(cid);
             int released = copies.HandedOver.Count;
             void Release(Cid cid)
             {
@@ -85,7 +90,7 @@ public sealed partial class LocalRepository
             // The rows are walked a page at a time (in CID order, so deleting behind the walk moves nothing ahead of it).
             foreach (var cid in _registry.WalkCids())
             {
-                if (!retained.Contains(cid))
+                if (!Keep(cid))
                 {
                     // The shared registry stops naming this node first: a failure in between leaves a
                     // block held but not listed (verify --repair lists it), never a listed one gone.
@@ -101,7 +106,7 @@ public sealed partial class LocalRepository
             foreach (var cid in Blocks.EnumerateFiles().ToList())
             {
                 // Every registered block not retained went above, so a row here means the block is kept.
-                if (!retained.Contains(cid) && !_registry.Contains(cid))
+                if (!Keep(cid) && !_registry.Contains(cid))
                 {
                     Release(cid);
                     freed += DeleteBlockFile(cid);
@@ -115,7 +120,7 @@ public sealed partial class LocalRepository
             var logged = _log.Logged;
             logged.MakeDurable();
             var applied = logged.ListApplied();
-            var compaction = Blocks.Packs.Compact(retained.Contains, PackLiveFraction, pack => applied.GetValueOrDefault(pack, -1), JournalLoggedRows);
+            var compaction = Blocks.Packs.Compact(Keep, PackLiveFraction, pack => applied.GetValueOrDefault(pack, -1), JournalLoggedRows);
             ForgetRewrittenLogs(applied);
             var removedRows = removedRecords.ToHashSet();
             foreach (var (cid, length) in compaction.Removed)
@@ -147,7 +152,7 @@ public sealed partial class LocalRepository
                 RemovedTempFiles = temps,
                 BytesFreed = freed,
                 PacksRewritten = compaction.PacksRewritten,
-                Retained = retained.Count,
+                Retained = retained.Count - handedOver.Count,
                 LocationsReleased = released,
                 AbandonedGuards = abandonedGuards,
                 HandedOver = copies.HandedOver,
@@ -160,15 +165,20 @@ public sealed partial class LocalRepository
     // The retained blocks held here, set right in the shared registry: one it does not list this
     // node for is listed (a put killed before it published, say), and, with replication, one that
     // enough other nodes verifiably serve is handed over: its location released here (checked
-    // against the same holders in the registry's transaction), it leaves the retained set, and the
-    // collection then removes its row and block like any other.
-    private CopiesReport ReconcileCopies(HashSet<Cid> retained, HashSet<Cid> guarded, IRegistry shared, string location, GcReplication? replication)
+    // against the same holders in the registry's transaction), and the collection then removes its
+    // row and block like any other. The stored blocks are walked, each once.
+    private CopiesReport ReconcileCopies(CidKeySet retained, HashSet<Cid> guarded, IRegistry shared, string location, GcReplication? replication)
     {
         var handedOver = new List<Cid>();
         int below = 0;
         int recorded = 0;
-        foreach (var cid in retained.Where(c => !guarded.Contains(c) && Blocks.Has(c)).ToList())
+        foreach (var cid in Blocks.Enumerate())
         {
+            if (!retained.Contains(cid) || guarded.Contains(cid))
+            {
+                continue;
+            }
+
             var record = shared.Find(cid);
             if (record is null || !record.Locations.Contains(location, StringComparer.OrdinalIgnoreCase))
             {
@@ -219,7 +229,6 @@ public sealed partial class LocalRepository
 
             if (verified.Count == minCopies && shared.ReleaseLocationKeepingCopies(cid, location, verified, minCopies))
             {
-                retained.Remove(cid);
                 handedOver.Add(cid);
             }
         }

@@ -116,7 +116,7 @@ public sealed partial class LocalRepository
         }
 
         string source = Blocks.GetBlockPath(cid);
-        if (!File.Exists(source) || IsIntact(cid, []))
+        if (!File.Exists(source) || IsFileIntact(cid))
         {
             return moved;
         }

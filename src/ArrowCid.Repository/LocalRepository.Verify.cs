@@ -32,21 +32,68 @@ public sealed partial class LocalRepository
             // A pack index that fails its checksum is set aside first (rebuilt with --repair), so it hides no block from the walk below.
             int damagedIndexes = Blocks.Packs.VerifyIndexes(repair).Count;
 
-            // Walked, not gathered: every stored block once (hashed, and looked up in the registry),
-            // then every row (looked up in the store). Memory holds what is found wrong, not the repository.
+            // Walked, not gathered: every packed copy in file order (hashed), every block file, each
+            // block looked up in the registry once; then every row (looked up in the store). Memory
+            // holds what is found wrong (and the few blocks held twice), not the repository.
             var corrupt = new List<Cid>();
             var orphans = new List<Cid>();
             long blocksChecked = 0;
-            foreach (var cid in Blocks.Enumerate())
+            var repeatedSeen = new HashSet<Cid>();
+            foreach (var (cid, copy, repeated) in Blocks.Packs.ListCopies())
             {
+                bool intact = Blocks.Packs.IsIntact(cid, copy);
+                if (repeated && !repeatedSeen.Add(cid))
+                {
+                    // A second copy of a block already counted: only its damage is news.
+                    if (!intact)
+                    {
+                        AlsoCorrupt(cid);
+                    }
+
+                    continue;
+                }
+
                 blocksChecked++;
-                if (!IsIntact(cid, Blocks.Packs.CopiesOf(cid)))
+                CheckBlock(cid, intact);
+            }
+
+            foreach (var cid in Blocks.EnumerateFiles())
+            {
+                bool intact = IsFileIntact(cid);
+                if (Blocks.Packs.TryLocate(cid, out _))
+                {
+                    // Counted with its packed copies.
+                    if (!intact)
+                    {
+                        AlsoCorrupt(cid);
+                    }
+
+                    continue;
+                }
+
+                blocksChecked++;
+                CheckBlock(cid, intact);
+            }
+
+            void CheckBlock(Cid cid, bool intact)
+            {
+                if (!intact)
                 {
                     corrupt.Add(cid);
                 }
                 else if (!_registry.Contains(cid))
                 {
                     orphans.Add(cid);
+                }
+            }
+
+            // Another copy of a block counted already is damaged (rare: lists searched, not indexed).
+            void AlsoCorrupt(Cid cid)
+            {
+                if (!corrupt.Contains(cid))
+                {
+                    corrupt.Add(cid);
+                    orphans.Remove(cid);
                 }
             }
 
@@ -80,17 +127,9 @@ public sealed partial class LocalRepository
         }
     }
 
-    // Every copy: the block's own file and each packed copy.
-    private bool IsIntact(Cid cid, IEnumerable<Content.Stores.Packs.PackedBlock> packedCopies)
+    // A block's own file hashes to its CID (true when it has none: packed only, or deleted since it was listed).
+    private bool IsFileIntact(Cid cid)
     {
-        foreach (var copy in packedCopies)
-        {
-            if (!Blocks.Packs.IsIntact(cid, copy))
-            {
-                return false;
-            }
-        }
-
         try
         {
             using var file = new FileStream(Blocks.GetBlockPath(cid), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -98,7 +137,6 @@ public sealed partial class LocalRepository
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            // Packed only, or deleted since it was listed: nothing there to be corrupt.
             return true;
         }
     }

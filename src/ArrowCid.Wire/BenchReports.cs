@@ -311,13 +311,15 @@ public sealed record NativeReport(
 /// <param name="LsJsonS">Seconds of <c>arrowcid ls --json</c>.</param>
 /// <param name="LsJsonPeakRssMib">Its peak RSS, in MiB (goal &lt; 128).</param>
 /// <param name="LsJsonPeakRssMibSmall">The same on the small repository.</param>
-/// <param name="GcS">Seconds of a gc (everything pinned).</param>
-/// <param name="VerifyS">Seconds of a verify (every block hashed).</param>
+/// <param name="GcS">Seconds of <c>arrowcid gc</c> (everything pinned).</param>
+/// <param name="GcPeakRssMib">Its peak RSS, in MiB (goal &lt; 128).</param>
+/// <param name="VerifyS">Seconds of <c>arrowcid verify</c> (every block hashed).</param>
+/// <param name="VerifyPeakRssMib">Its peak RSS, in MiB (goal &lt; 128).</param>
 /// <param name="RegistryBytesPerTable">The registry's files over the tables.</param>
 /// <param name="StoreBytesPerTable">The block store's files over the tables.</param>
 /// <param name="CliGetGoalMet">Whether <paramref name="CliGetRatioVsSmall"/> is at most 1.2.</param>
 /// <param name="ServeReadyGoalMet">Whether <paramref name="ServeReadyMs"/> is under 1000.</param>
-/// <param name="ListingMemoryGoalMet">Whether <paramref name="LsJsonPeakRssMib"/> is under 128, <paramref name="ListflightsRssGrowthMib"/> too, and the idle node under 512.</param>
+/// <param name="MemoryGoalMet">Whether <paramref name="LsJsonPeakRssMib"/>, <paramref name="ListflightsRssGrowthMib"/>, <paramref name="GcPeakRssMib"/> and <paramref name="VerifyPeakRssMib"/> are under 128, and the idle node under 512.</param>
 public sealed record ScaleReport(
     int Blocks,
     double BuildS,
@@ -339,9 +341,11 @@ public sealed record ScaleReport(
     double LsJsonPeakRssMib,
     double LsJsonPeakRssMibSmall,
     double GcS,
+    double GcPeakRssMib,
     double VerifyS,
+    double VerifyPeakRssMib,
     double RegistryBytesPerTable,
     double StoreBytesPerTable,
     bool CliGetGoalMet,
     bool ServeReadyGoalMet,
-    bool ListingMemoryGoalMet);
+    bool MemoryGoalMet);

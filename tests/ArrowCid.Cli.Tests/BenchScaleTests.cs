@@ -23,7 +23,7 @@ public sealed class BenchScaleTests
         var json = JsonNode.Parse(result.Stdout)!;
         Assert.Equal(300, json["blocks"]!.GetValue<int>());
         Assert.Equal(300, json["listflights_count"]!.GetValue<long>());
-        foreach (string figure in new[] { "open_ms", "get_us_p50", "cli_get_ms", "cli_get_ms_small", "serve_ready_ms", "listflights_s", "ls_json_peak_rss_mib", "gc_s", "verify_s", "registry_bytes_per_table" })
+        foreach (string figure in new[] { "open_ms", "get_us_p50", "cli_get_ms", "cli_get_ms_small", "serve_ready_ms", "listflights_s", "ls_json_peak_rss_mib", "gc_s", "gc_peak_rss_mib", "verify_s", "verify_peak_rss_mib", "registry_bytes_per_table" })
         {
             Assert.True(json[figure]!.GetValue<double>() > 0, $"{figure}: {result.Stdout}");
         }

@@ -87,15 +87,6 @@ internal sealed class PackIndex : IDisposable
 
     private ReadOnlySpan<byte> File => _mapped.GetSpan();
 
-    /// <summary>A CID's key: the first 16 bytes of SHA-256 of its binary form, big-endian.</summary>
-    public static UInt128 KeyOf(Cid cid)
-    {
-        ArgumentNullException.ThrowIfNull(cid);
-        Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(cid.Bytes, digest);
-        return BinaryPrimitives.ReadUInt128BigEndian(digest);
-    }
-
     /// <summary>The index of a pack, mapped; null when there is none or its header does not check (the pack is then scanned).</summary>
     /// <param name="path">The index file.</param>
     /// <param name="packFileLength">The pack file's length now: an index claiming more than it is stale.</param>
@@ -255,7 +246,7 @@ internal sealed class PackIndex : IDisposable
     /// <summary>
     /// Writes the index of a pack's records before <paramref name="packLength"/> (which ends with a
     /// seal): beside <paramref name="path"/>, synced, then renamed over it. Blocks come with their
-    /// keys (<see cref="KeyOf"/>), in any order; log entries in offset order.
+    /// keys (<see cref="CidKey"/>), in any order; log entries in offset order.
     /// </summary>
     /// <exception cref="IOException">It could not be written (a full disk): the pack stays as it is, and is scanned at open.</exception>
     public static void Write(

@@ -113,7 +113,7 @@ public sealed partial class PackStore
 
         foreach (var (cid, block) in state.Blocks)
         {
-            blocks.Add((PackIndex.KeyOf(cid), block));
+            blocks.Add((CidKey.Of(cid), block));
         }
 
         var logEntries = new List<(long, long, int)>(state.LogEntryCount);
@@ -177,7 +177,7 @@ public sealed partial class PackStore
             }
         }
 
-        var key = PackIndex.KeyOf(cid);
+        var key = CidKey.Of(cid);
         foreach (var state in _packs.Values)
         {
             if (state.Index is { } index && index.MayContain(key))
@@ -248,7 +248,7 @@ public sealed partial class PackStore
         {
             foreach (var (cid, copies) in _blocks)
             {
-                var key = PackIndex.KeyOf(cid);
+                var key = CidKey.Of(cid);
                 foreach (var copy in copies)
                 {
                     loose.Add((key, cid, copy));

@@ -142,9 +142,13 @@ public sealed partial class PackStore : IDisposable
         }
     }
 
-    /// <summary>Every packed copy of every block, for verification, read pack by pack as it is walked.</summary>
+    /// <summary>
+    /// Every packed copy of every block, for verification, read pack by pack as it is walked. A
+    /// copy of a block that more than one copy holds comes marked <c>Repeated</c>: a caller counting
+    /// blocks remembers only those to count each block once.
+    /// </summary>
     /// <returns>The copies.</returns>
-    public IEnumerable<(Cid Cid, PackedBlock Block)> ListCopies() => WalkCopies().Select(c => (c.Cid, c.Block));
+    public IEnumerable<(Cid Cid, PackedBlock Block, bool Repeated)> ListCopies() => WalkCopies().Select(c => (c.Cid, c.Block, c.Repeated));
 
     /// <summary>Reads other processes' appends, tombstones and deletions of packs into the index.</summary>
     public void Refresh()

@@ -64,7 +64,7 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => Applied().GetLinkingDatasets(batch);
 
     /// <inheritdoc/>
-    public IReadOnlySet<Cid> ListRetained() => Applied().ListRetained();
+    public CidKeySet ListRetained() => Applied().ListRetained();
 
     /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid) => Applied().AddVersion(name, cid);

@@ -114,7 +114,7 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => inner.GetLinkingDatasets(batch);
 
     /// <inheritdoc/>
-    public IReadOnlySet<Cid> ListRetained() => inner.ListRetained();
+    public CidKeySet ListRetained() => inner.ListRetained();
 
     /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid)

@@ -1,0 +1,92 @@
+using System.Buffers.Binary;
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.Content.Tests.Multiformats;
+
+/// <summary>
+/// <see cref="CidKeySet"/>: what garbage collection keeps, in a few bytes a block. It must never
+/// miss a CID it was given (a miss would delete a kept block), and should almost never claim one
+/// it was not.
+/// </summary>
+public sealed class CidKeySetTests
+{
+    private static Cid Numbered(int n)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, n);
+        return Cid.ForRaw(bytes);
+    }
+
+    [Fact]
+    public void Holds_every_cid_added_counts_each_once_and_claims_none_of_a_hundred_thousand_others()
+    {
+        var set = new CidKeySet();
+        for (int i = 0; i < 100_000; i++)
+        {
+            set.Add(Numbered(i));
+        }
+
+        // Repeats count once.
+        for (int i = 0; i < 1_000; i++)
+        {
+            set.Add(Numbered(i));
+        }
+
+        Assert.Equal(100_000, set.Count);
+        for (int i = 0; i < 100_000; i++)
+        {
+            Assert.True(set.Contains(Numbered(i)), $"CID {i} was added");
+        }
+
+        // A false "yes" has a chance of 1e5 / 2^48 each: none among these (the CIDs are fixed, so the answer is too).
+        int claimed = Enumerable.Range(100_000, 100_000).Count(i => set.Contains(Numbered(i)));
+        Assert.Equal(0, claimed);
+    }
+
+    [Fact]
+    public void Adds_after_a_read_are_found_too()
+    {
+        var set = new CidKeySet();
+        set.Add(Numbered(1));
+        Assert.True(set.Contains(Numbered(1)));
+        Assert.False(set.Contains(Numbered(2)));
+
+        set.Add(Numbered(2));
+        Assert.True(set.Contains(Numbered(2)));
+        Assert.True(set.Contains(Numbered(1)));
+        Assert.Equal(2, set.Count);
+    }
+
+    [Fact]
+    public void A_union_holds_both_sets_and_their_shared_cids_once()
+    {
+        var left = new CidKeySet();
+        var right = new CidKeySet();
+        left.UnionWith(Enumerable.Range(0, 5_000).Select(Numbered));
+        right.UnionWith(Enumerable.Range(2_500, 5_000).Select(Numbered));
+        Assert.True(left.Contains(Numbered(0)));
+
+        left.UnionWith(right);
+
+        Assert.Equal(7_500, left.Count);
+        Assert.All(Enumerable.Range(0, 7_500), i => Assert.True(left.Contains(Numbered(i))));
+        Assert.False(left.Contains(Numbered(7_500)));
+        Assert.Equal(5_000, right.Count);
+    }
+
+    [Fact]
+    public void An_empty_set_holds_nothing()
+    {
+        var set = new CidKeySet();
+        Assert.Equal(0, set.Count);
+        Assert.False(set.Contains(Numbered(0)));
+    }
+
+    [Fact]
+    public void A_cids_key_is_the_first_sixteen_bytes_of_sha256_of_its_binary_form()
+    {
+        var cid = Numbered(7);
+        var digest = System.Security.Cryptography.SHA256.HashData(cid.Bytes.ToArray());
+        Assert.Equal(BinaryPrimitives.ReadUInt128BigEndian(digest), CidKey.Of(cid));
+    }
+}
