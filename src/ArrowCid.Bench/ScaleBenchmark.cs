@@ -113,12 +113,13 @@ public static class ScaleBenchmark
     private const int InProcessGets = 2000;
     private const int SampledCids = 4096;
 
-    /// <summary>Builds both repositories under <paramref name="scratchRoot"/> (removed after) and measures them.</summary>
+    /// <summary>Builds both repositories under <paramref name="scratchRoot"/> (removed after, unless kept) and measures them.</summary>
     /// <param name="scratchRoot">A folder on the disk to measure.</param>
     /// <param name="blocks">Tables in the large repository.</param>
     /// <param name="self">Starts this program with the arguments given (the CLI and the node).</param>
     /// <param name="progress">Told what is being done.</param>
-    public static ScaleBenchmarkResult Run(string scratchRoot, int blocks, Func<IEnumerable<string>, ProcessStartInfo> self, Action<string>? progress = null)
+    /// <param name="keep">Leave both repositories (<c>large</c> and <c>small</c> in a folder progress names) for a closer look.</param>
+    public static ScaleBenchmarkResult Run(string scratchRoot, int blocks, Func<IEnumerable<string>, ProcessStartInfo> self, Action<string>? progress = null, bool keep = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blocks, SmallBlocks);
         ArgumentNullException.ThrowIfNull(self);
@@ -183,7 +184,14 @@ public static class ScaleBenchmark
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            if (keep)
+            {
+                progress?.Invoke($"kept {folder}");
+            }
+            else
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 

@@ -82,6 +82,35 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
     {
     }
 
+    /// <summary>
+    /// Drops this process's view of the pages it has read (madvise MADV_DONTNEED): they stay in the
+    /// page cache, out of the process's resident memory, and a later read maps them again. A pass
+    /// over a whole file (a checksum, a merge of sorted keys) calls it when done, so that walking a
+    /// store larger than memory leaves the process's RSS where it was. Only a hint: a failure is
+    /// ignored, as on a system without madvise.
+    /// </summary>
+    public void ReleaseResidentPages()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_length == 0 || !OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // madvise wants a page-aligned start: the view's own base (the mapping may begin before _pointer).
+        byte* start = (byte*)((nuint)_pointer & ~(nuint)(Environment.SystemPageSize - 1));
+        _ = NativeMethods.Madvise(start, (nuint)(_pointer + _length - start), DontNeed);
+    }
+
+    private const int DontNeed = 4;
+
+    private static class NativeMethods
+    {
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
+        [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+        public static extern int Madvise(byte* address, nuint length, int advice);
+    }
+
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {

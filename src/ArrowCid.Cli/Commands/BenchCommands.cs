@@ -40,12 +40,13 @@ internal static class BenchCommands
             }
         });
         var dir = new Option<string?>("--dir") { Description = "A folder on the disk to measure (default: the folder holding the repository, ~/.arrowcid or ARROWCID_REPO)", HelpName = "DIR" };
-        var command = new Command("scale", $"How each cost grows with the repository: N distinct one-row tables next to {ScaleBenchmark.SmallBlocks}; open, get (in process and as a CLI process), a node's start, ListFlights, ls --json, gc, verify and the registry's bytes per table") { json, blocks, dir };
+        var keep = new Option<bool>("--keep") { Description = "Leave both repositories afterwards (their folder is printed) for a closer look" };
+        var command = new Command("scale", $"How each cost grows with the repository: N distinct one-row tables next to {ScaleBenchmark.SmallBlocks}; open, get (in process and as a CLI process), a node's start, ListFlights, ls --json, gc, verify and the registry's bytes per table") { json, blocks, dir, keep };
         command.SetAction(parse =>
         {
             string parent = parse.GetValue(dir) ?? Path.GetDirectoryName(Repository.LocalRepository.ResolvePath(null))!;
             Directory.CreateDirectory(parent);
-            var r = CliErrors.About(parent, () => ScaleBenchmark.Run(parent, parse.GetValue(blocks), SelfProcess.StartInfo, what => console.Error.WriteLine($"bench scale: {what}")));
+            var r = CliErrors.About(parent, () => ScaleBenchmark.Run(parent, parse.GetValue(blocks), SelfProcess.StartInfo, what => console.Error.WriteLine($"bench scale: {what}"), parse.GetValue(keep)));
             var report = new ScaleReport(
                 r.Blocks, Round(r.BuildSeconds), Round(r.OpenMilliseconds), Round(r.OpenMillisecondsSmall), Round(r.GetMicrosecondsP50), Round(r.GetMicrosecondsP50Small),
                 Round(r.CliGetMilliseconds), Round(r.CliGetMillisecondsSmall), Round(r.CliGetMilliseconds / r.CliGetMillisecondsSmall),

@@ -234,8 +234,13 @@ internal sealed class PackIndex : IDisposable
         var file = File;
         Span<byte> check = stackalloc byte[32];
         SHA256.HashData(file[EntriesOffset..], check);
-        return check.SequenceEqual(file.Slice(96, 32));
+        bool intact = check.SequenceEqual(file.Slice(96, 32));
+        ReleaseResidentPages();
+        return intact;
     }
+
+    /// <summary>After a pass over the whole index: its pages leave the process's resident memory (<see cref="MappedFileMemory.ReleaseResidentPages"/>).</summary>
+    public void ReleaseResidentPages() => _mapped.ReleaseResidentPages();
 
     /// <summary>Keeps the mapping after <see cref="Dispose"/> until the returned reference is disposed.</summary>
     public IDisposable Hold() => _lease.Acquire();

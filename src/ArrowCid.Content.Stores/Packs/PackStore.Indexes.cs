@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ArrowCid.Content.Multiformats;
+using Microsoft.Win32.SafeHandles;
 
 namespace ArrowCid.Content.Stores.Packs;
 
@@ -195,33 +196,58 @@ public sealed partial class PackStore
         }
     }
 
-    // The CID a block record names, read from the mapped pack; null when the pack is gone.
-    private Cid? RecordCid(PackedBlock block)
+    // One pack read with pread for a walk over its records: a walk of every block then leaves no
+    // pack pages in the process's memory (a mapping would count the whole store in its RSS).
+    private sealed class PackRecordReader : IDisposable
     {
-        if (MapPack(block.Pack, block.End) is not { } mapped)
+        private readonly SafeFileHandle _handle;
+        private readonly long _length;
+        private readonly byte[] _head = new byte[PackFormat.MaxHeadLength];
+
+        private PackRecordReader(SafeFileHandle handle)
         {
-            return null;
+            _handle = handle;
+            _length = RandomAccess.GetLength(handle);
         }
 
-        using (mapped.Reference)
+        // Null when the pack is gone (compacted by another process).
+        public static PackRecordReader? Open(string path)
         {
-            // Parsed with its checks: an index entry that points at no block record names nothing.
-            var head = mapped.Memory.Span[(int)block.RecordOffset..];
-            return PackFormat.TryParse(head[..Math.Min(head.Length, PackFormat.MaxHeadLength)], block.RecordOffset, mapped.Memory.Length) is { Type: PackRecordType.Block } record
-                ? record.Cid
-                : null;
+            try
+            {
+                return new PackRecordReader(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            }
+            catch (FileNotFoundException)
+            {
+                return null;
+            }
         }
+
+        // The CID a block record names, parsed with its checks: an index entry that points at no block record names nothing.
+        public Cid? RecordCid(PackedBlock block)
+        {
+            int read = RandomAccess.Read(_handle, _head, block.RecordOffset);
+            return PackFormat.TryParse(_head.AsSpan(0, read), block.RecordOffset, _length) is { Type: PackRecordType.Block } record ? record.Cid : null;
+        }
+
+        public void Dispose() => _handle.Dispose();
     }
 
-    // A pack's block records with their CIDs: the index's (CIDs read from the pack), then the loose ones.
+    // A pack's block records with their CIDs: the index's in file order (CIDs read from the pack), then the loose ones.
     private IEnumerable<(Cid Cid, PackedBlock Block)> BlocksOfLocked(PackState state)
     {
-        for (int i = 0; i < (state.Index?.BlockCount ?? 0); i++)
+        if (state.Index is { } index && PackRecordReader.Open(PathOf(state.Id)) is { } records)
         {
-            var block = state.Index!.BlockAt(state.Id, i);
-            if (RecordCid(block) is { } cid)
+            using (records)
             {
-                yield return (cid, block);
+                foreach (int entry in InFileOrder(index, state.Id))
+                {
+                    var block = index.BlockAt(state.Id, entry);
+                    if (records.RecordCid(block) is { } cid)
+                    {
+                        yield return (cid, block);
+                    }
+                }
             }
         }
 
@@ -277,23 +303,24 @@ public sealed partial class PackStore
 
             foreach (var (pack, index, _) in indexes)
             {
-                // The entries in record order: the pack is read from start to end.
-                var order = new (long Offset, int Entry)[index.BlockCount];
-                for (int i = 0; i < order.Length; i++)
+                using var records = PackRecordReader.Open(PathOf(pack));
+                if (records is null)
                 {
-                    order[i] = (index.BlockAt(pack, i).RecordOffset, i);
+                    continue;
                 }
 
-                Array.Sort(order);
-                foreach (var (_, entry) in order)
+                foreach (int entry in InFileOrder(index, pack))
                 {
                     var block = index.BlockAt(pack, entry);
-                    if (IsLive(block) && RecordCid(block) is { } cid)
+                    if (IsLive(block) && records.RecordCid(block) is { } cid)
                     {
                         var key = index.KeyAt(entry);
                         yield return (key, cid, block, repeated.Contains(key));
                     }
                 }
+
+                // Walked whole: its pages need not stay in this process's memory.
+                index.ReleaseResidentPages();
             }
         }
         finally
@@ -303,6 +330,21 @@ public sealed partial class PackStore
                 hold.Dispose();
             }
         }
+    }
+
+    // An index's entries in the order of their records, so a pack is read from start to end (one pack's worth held).
+    private static int[] InFileOrder(PackIndex index, ulong pack)
+    {
+        var offsets = new long[index.BlockCount];
+        var entries = new int[index.BlockCount];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            offsets[i] = index.BlockAt(pack, i).RecordOffset;
+            entries[i] = i;
+        }
+
+        Array.Sort(offsets, entries);
+        return entries;
     }
 
     // The keys more than one record holds (copies of a block in two packs, or twice in one): the
@@ -347,6 +389,11 @@ public sealed partial class PackStore
             else if (++position[source] < indexes[source].Index.BlockCount)
             {
                 queue.Enqueue(source, indexes[source].Index.KeyAt(position[source]));
+            }
+            else
+            {
+                // Every key of this index merged: its pages need not stay in this process's memory.
+                indexes[source].Index.ReleaseResidentPages();
             }
         }
 

@@ -326,9 +326,11 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
         connection.Open();
 
         // Per-connection settings: pooled connections keep them, new ones need them (a pooled
-        // connection may have been opened unsynced, so the level is always set).
+        // connection may have been opened unsynced, so the level is always set). Temporary tables
+        // and indexes go to a file: the set gc keeps is built in one (the UNION of a recursive
+        // query), as large as the registry, and the build of SQLite we ship keeps them in memory.
         string synchronous = synced ? "FULL" : "NORMAL";
-        SqlCommands.Execute(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"));
+        SqlCommands.Execute(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE;"));
         return connection;
     }
 
