@@ -13,7 +13,8 @@ namespace ArrowCid.Gateway;
 /// A token in a URL can end up in browser history and proxy logs, so the query is read on that one
 /// read-only path only (a write token given there still only reads); clients that can set headers
 /// (fetch, curl) should. The explorer's static files (<see cref="ExplorerEndpoints"/>) hold no data
-/// and need no token: the page asks for one and sends it with its own requests.
+/// and need no token: the page asks for one and sends it with its own requests. Nor do the health
+/// probes (<see cref="HealthEndpoints"/>): a load balancer carries no token.
 /// </summary>
 internal static class GatewayAccess
 {
@@ -24,7 +25,7 @@ internal static class GatewayAccess
     /// <summary>Checks the request's token against <paramref name="policy"/>, then runs the rest of the pipeline.</summary>
     public static Task CheckAsync(HttpContext context, AccessPolicy policy, RequestDelegate next)
     {
-        if (!policy.IsEnforced || HttpMethods.IsOptions(context.Request.Method) || ExplorerEndpoints.IsPublicAsset(context.Request))
+        if (!policy.IsEnforced || HttpMethods.IsOptions(context.Request.Method) || ExplorerEndpoints.IsPublicAsset(context.Request) || HealthEndpoints.IsProbe(context.Request))
         {
             return next(context);
         }

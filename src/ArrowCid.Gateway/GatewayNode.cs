@@ -94,6 +94,7 @@ public sealed class GatewayNode : IAsyncDisposable
         var cors = new GatewayCors(options.CorsOrigins, options.CorsAnyOriginWrites);
         var hosts = new GatewayHostGuard(options);
         app.Use(GatewayProblem.GuardAsync);
+        app.Use((http, next) => HealthEndpoints.RefuseWhileDrainingAsync(http, node.Health, next));
         app.Use(hosts.HandleAsync);
         app.Use(cors.HandleAsync);
         app.Use((http, next) => GatewayAccess.CheckAsync(http, node.Access, next));
@@ -116,10 +117,18 @@ public sealed class GatewayNode : IAsyncDisposable
         NameEndpoints.Map(routes, context);
         TableUploads.Map(routes, context);
         ExplorerEndpoints.Map(routes);
+        HealthEndpoints.Map(routes, context);
 
         // Anything else: a problem answer rather than an empty 404.
         routes.Map("{**path}", http => throw new GatewayException(StatusCodes.Status404NotFound, $"no such endpoint: {http.Request.Method} {http.Request.Path}"));
     }
+
+    /// <summary>
+    /// Stops listening, closes idle connections (GOAWAY on HTTP/2) and waits for the requests
+    /// running to finish, until <paramref name="cancellationToken"/> ends the wait: then they are
+    /// cut off. Call <see cref="NodeHealth.Drain"/> first, so new requests get 503.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -36,7 +36,11 @@ public sealed class ContentNode : IDisposable
         Content = new NodeContent(content, Options.SharedMemory);
         Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes);
         Peers = new PeerFetcher(content, Options.SharedRegistry, Identity, PeerFetcher.ClientOptions(Options));
+        Health = new NodeHealth(this);
     }
+
+    /// <summary>Whether the node is ready for calls, or draining: what every face's health check reports.</summary>
+    public NodeHealth Health { get; }
 
     /// <summary>The node's settings (limits, access, peers).</summary>
     public NodeOptions Options { get; }

@@ -169,3 +169,11 @@ public sealed record PeersBody([property: JsonPropertyName("Peers")] IReadOnlyLi
 /// <param name="Latest">The number of its latest version.</param>
 /// <param name="Versions">The versions.</param>
 public sealed record NameVersionsBody(string Name, long Latest, IReadOnlyList<NameVersionEntry> Versions);
+
+/// <summary>The answer of <c>GET /readyz</c> (200 when ready, 503 when not).</summary>
+/// <param name="Status">"ready", "draining" or "not ready".</param>
+/// <param name="Registry">"ok", or why the registry does not answer.</param>
+/// <param name="Store">"writable", "read-only: …" (a full disk: reads go on), or why the block store cannot be used.</param>
+/// <param name="SharedMemory">"open", "not served", or why the store served is gone.</param>
+/// <param name="StoreFreeBytes">Bytes free on the block store's file system, when known.</param>
+public sealed record ReadinessBody(string Status, string Registry, string Store, string SharedMemory, long? StoreFreeBytes);

@@ -30,6 +30,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(SubscribeCommand))]
 // HTTP
 [JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(ReadinessBody))]
 [JsonSerializable(typeof(TablePage))]
 [JsonSerializable(typeof(TableDetail))]
 [JsonSerializable(typeof(NamePage))]

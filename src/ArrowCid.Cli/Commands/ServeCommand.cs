@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Gateway;
@@ -38,9 +37,22 @@ internal static class ServeCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var recordAddresses = new Option<bool>("--record-client-addresses") { Description = "Record the client's address in the producer of what it puts (every reader sees it); off by default" };
+        var shutdownTimeout = new Option<double>("--shutdown-timeout")
+        {
+            Description = "Seconds a SIGTERM or Ctrl+C waits for the calls in flight to finish before cutting them off (a second signal cuts them off at once)",
+            DefaultValueFactory = _ => 30,
+            HelpName = "SECONDS",
+        };
+        shutdownTimeout.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && (!double.TryParse(result.Tokens[0].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds) || seconds < 0 || seconds > 86_400))
+            {
+                result.AddError("--shutdown-timeout must be a number of seconds from 0 to 86400");
+            }
+        });
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
-            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry, recordAddresses,
+            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry, recordAddresses, shutdownTimeout,
         };
         command.SetAction(parse =>
         {
@@ -99,66 +111,58 @@ internal static class ServeCommand
                 AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 StrictTrustless = parse.GetValue(strictTrustless),
             };
-            return ServeAsync(console, hostOptions, flight, gateway).GetAwaiter().GetResult();
+            return ServeAsync(console, hostOptions, flight, gateway, TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout))).GetAwaiter().GetResult();
         });
         return command;
     }
 
-    private static async Task<int> ServeAsync(CliConsole console, NodeHostOptions hostOptions, FlightNodeOptions flightOptions, GatewayOptions gatewayOptions)
+    private static async Task<int> ServeAsync(CliConsole console, NodeHostOptions hostOptions, FlightNodeOptions flightOptions, GatewayOptions gatewayOptions, TimeSpan shutdownTimeout)
     {
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
+        using var signals = new ShutdownSignals();
+        using var host = OpenHost(hostOptions);
+        FlightNode flight;
         try
         {
-            using var host = OpenHost(hostOptions);
-            FlightNode flight;
+            flight = await FlightNode.StartAsync(host.Node, flightOptions).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw new CliException($"cannot listen on {flightOptions.Listen}: {e.Message}", e);
+        }
+
+        await using (flight.ConfigureAwait(false))
+        {
+            GatewayNode gateway;
             try
             {
-                flight = await FlightNode.StartAsync(host.Node, flightOptions).ConfigureAwait(false);
+                gateway = await GatewayNode.StartAsync(host.Node, gatewayOptions).ConfigureAwait(false);
             }
             catch (IOException e)
             {
-                throw new CliException($"cannot listen on {flightOptions.Listen}: {e.Message}", e);
+                throw new CliException($"cannot listen on {gatewayOptions.Listen} (--http): {e.Message}", e);
             }
 
-            await using (flight.ConfigureAwait(false))
+            await using (gateway.ConfigureAwait(false))
             {
-                GatewayNode gateway;
-                try
-                {
-                    gateway = await GatewayNode.StartAsync(host.Node, gatewayOptions).ConfigureAwait(false);
-                }
-                catch (IOException e)
-                {
-                    throw new CliException($"cannot listen on {gatewayOptions.Listen} (--http): {e.Message}", e);
-                }
+                host.Announce();
+                console.Out.WriteLine($"serving {flight.Location}");
+                console.Out.WriteLine($"gateway {gateway.Address.GetLeftPart(UriPartial.Authority)}");
+                console.Out.WriteLine($"repository {host.Repository.Repository.Root}; shared memory: {(host.SharedMemory is null ? "not served" : host.SharedMemory.Directory)}; auth: {(host.Node.Access.IsEnforced ? "tokens required" : "open")}");
+                console.Out.Flush();
+                await Task.Delay(Timeout.Infinite, signals.Stopping).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
 
-                await using (gateway.ConfigureAwait(false))
-                {
-                    host.Announce();
-                    console.Out.WriteLine($"serving {flight.Location}");
-                    console.Out.WriteLine($"gateway {gateway.Address.GetLeftPart(UriPartial.Authority)}");
-                    console.Out.WriteLine($"repository {host.Repository.Repository.Root}; shared memory: {(host.SharedMemory is null ? "not served" : host.SharedMemory.Directory)}; auth: {(host.Node.Access.IsEnforced ? "tokens required" : "open")}");
-                    console.Out.Flush();
-                    await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
-                }
+                // Draining: health says NOT_SERVING and 503, new calls are refused, both faces stop
+                // listening and let what runs finish, until the timeout or a second signal cuts it off.
+                host.Node.Health.Drain();
+                WriteLine(console.Error, $"arrowcid serve: shutting down: finishing the calls in flight (at most {shutdownTimeout.TotalSeconds:0.#} s; a second signal stops at once)");
+                using var grace = CancellationTokenSource.CreateLinkedTokenSource(signals.Forced);
+                grace.CancelAfter(shutdownTimeout);
+                await Task.WhenAll(flight.StopAsync(grace.Token), gateway.StopAsync(grace.Token)).ConfigureAwait(false);
             }
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
 
+        // Disposing the host applies the group commit's last rows and closes shared memory: what was
+        // acknowledged is durable already (a put is acknowledged after its commit is synced).
         return ExitCodes.Ok;
     }
 

@@ -1,9 +1,12 @@
 using ArrowCid.Grpc;
+using ArrowCid.Grpc.Health;
 using ArrowCid.Flight.Service;
 using ArrowCid.Http2.Server;
 using ArrowCid.Repository;
 
 using ArrowCid.Node;
+
+using ServingStatus = ArrowCid.Grpc.Health.HealthCheckResponse.Types.ServingStatus;
 
 namespace ArrowCid.Flight.Hosting;
 
@@ -16,13 +19,23 @@ public sealed class FlightNode : IAsyncDisposable
     private readonly GrpcServer _server;
     private readonly bool _ownsNode;
 
-    private FlightNode(GrpcServer server, FlightNodeService service, string location, bool ownsNode)
+    private readonly GrpcHealthService _health;
+
+    private readonly GrpcServiceRegistry _methods;
+
+    private FlightNode(GrpcServer server, GrpcServiceRegistry methods, FlightNodeService service, GrpcHealthService health, string location, bool ownsNode)
     {
         _server = server;
+        _methods = methods;
         Service = service;
+        _health = health;
         Location = location;
         _ownsNode = ownsNode;
+        Node.Health.Draining += OnDraining;
     }
+
+    /// <summary>How often a health watcher's status is probed again without a change being announced.</summary>
+    public static readonly TimeSpan HealthRecheck = TimeSpan.FromSeconds(5);
 
     /// <summary>The Flight service.</summary>
     public FlightNodeService Service { get; }
@@ -63,6 +76,13 @@ public sealed class FlightNode : IAsyncDisposable
     private static async Task<FlightNode> StartAsync(ContentNode node, FlightNodeOptions options, bool ownsNode, CancellationToken cancellationToken)
     {
         var service = new FlightNodeService(node);
+
+        // The whole server ("") and the Flight service are one: both serve when the node is ready.
+        var health = new GrpcHealthService(
+            name => name is "" or FlightMethods.ServiceName
+                ? node.Health.Probe().Ready ? ServingStatus.Serving : ServingStatus.NotServing
+                : null,
+            HealthRecheck);
         var registry = new GrpcServiceRegistry(new GrpcServerOptions
         {
             Endpoint = options.Listen,
@@ -70,17 +90,32 @@ public sealed class FlightNode : IAsyncDisposable
             MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = options.MaxMessageSize,
             UseKestrelHttp2 = options.UseKestrelHttp2,
-        }).AddFlightService(service);
+        }).AddFlightService(service).AddHealthService(health);
         var server = await GrpcServer.StartAsync(registry, cancellationToken).ConfigureAwait(false);
         string host = KestrelHosting.AdvertisedHost(options.Listen, options.AdvertisedHost);
         string location = FlightLocations.FromHttpAddress(server.Address, host);
         node.Identity.Location = location;
-        return new FlightNode(server, service, location, ownsNode);
+        return new FlightNode(server, registry, service, health, location, ownsNode);
+    }
+
+    /// <summary>
+    /// Stops listening, sends GOAWAY on every connection and waits for the calls running to finish,
+    /// until <paramref name="cancellationToken"/> ends the wait: then they are cut off. Call
+    /// <see cref="NodeHealth.Drain"/> first, so new calls are refused and watchers told.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _server.StopAsync(cancellationToken);
+
+    // New calls are refused with UNAVAILABLE and every health watcher hears NOT_SERVING, at once.
+    private void OnDraining()
+    {
+        _methods.Drain();
+        _health.EndWatches();
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        Node.Health.Draining -= OnDraining;
         await _server.DisposeAsync().ConfigureAwait(false);
         if (_ownsNode)
         {

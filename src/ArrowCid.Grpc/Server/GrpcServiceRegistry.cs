@@ -84,8 +84,25 @@ public sealed class GrpcServiceRegistry
             return Task.CompletedTask;
         }
 
+        if (_draining && !path.StartsWith(HealthPathPrefix, StringComparison.Ordinal))
+        {
+            GrpcResponseStatus.WriteTrailersOnly(context.Response, new Status(StatusCode.Unavailable, "the server is shutting down: call another"));
+            return Task.CompletedTask;
+        }
+
         return handler.HandleAsync(context);
     }
+
+    /// <summary>
+    /// Refuses every call that starts from now on with UNAVAILABLE (a client retries it elsewhere),
+    /// but the health service's, which reports the drain; calls already running go on. Used when the
+    /// server begins a graceful shutdown, before it stops listening.
+    /// </summary>
+    public void Drain() => _draining = true;
+
+    private const string HealthPathPrefix = "/grpc.health.v1.Health/";
+
+    private volatile bool _draining;
 
     private GrpcServiceRegistry Add<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, MethodType kind, Delegate handler)
         where TRequest : class, IMessage<TRequest>, new()

@@ -10,7 +10,8 @@ namespace ArrowCid.Flight.Tests.Reliability;
 /// <summary>
 /// `arrowcid serve` on a disk that is already full (a 6 MiB tmpfs this test mounts and fills; skipped
 /// with the reason where the machine does not allow a mount): it starts, serves every table, refuses
-/// an HTTP upload with 507 and a problem+json body naming no path, and takes it once space is back.
+/// an HTTP upload with 507 and a problem+json body naming no path, says it is ready but read-only
+/// (<c>/readyz</c>), and takes the upload once space is back.
 /// </summary>
 public sealed class FullDiskServeTests(ITestOutputHelper output) : IDisposable
 {
@@ -63,11 +64,23 @@ public sealed class FullDiskServeTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(507, JsonDocument.Parse(body).RootElement.GetProperty("status").GetInt32());
         }
 
+        // Still ready (reads go on), and says why it takes no writes.
+        var readiness = await ReadinessAsync(http);
+        Assert.Equal((HttpStatusCode.OK, "ready"), (readiness.Status, readiness.Body.GetProperty("status").GetString()));
+        Assert.StartsWith("read-only: the disk is full", readiness.Body.GetProperty("store").GetString(), StringComparison.Ordinal);
+
         File.Delete(filler);
         File.Delete(more);
+        Assert.Equal("writable", (await ReadinessAsync(http)).Body.GetProperty("store").GetString());
         using var accepted = await http.PostAsync("/api/v1/tables", new StringContent(upload, System.Text.Encoding.UTF8, "text/csv"));
         Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
         Assert.False(node.HasExited);
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> ReadinessAsync(HttpClient http)
+    {
+        using var answer = await http.GetAsync("/readyz");
+        return (answer.StatusCode, JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.Clone());
     }
 
     /// <summary>Writes a file in <paramref name="folder"/> until the disk is full; returns its path.</summary>

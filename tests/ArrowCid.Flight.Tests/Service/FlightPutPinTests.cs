@@ -1,10 +1,4 @@
-using System.Text.Json;
-using ArrowCid.Arrow.Arrays;
-using ArrowCid.Arrow.Ipc;
-using ArrowCid.Content.Multiformats;
-using ArrowCid.Flight.Protocol;
-using ArrowCid.Grpc;
-using Google.Protobuf;
+using ArrowCid.Flight.Tests.Support;
 
 namespace ArrowCid.Flight.Tests.Service;
 
@@ -32,14 +26,10 @@ public sealed class FlightPutPinTests : IAsyncLifetime
         var repository = Node.Content.Repository;
         using var call = client.Service.DoPut();
 
-        await call.RequestStream.WriteAsync(new FlightData
-        {
-            FlightDescriptor = new FlightDescriptor { Type = FlightDescriptor.Types.DescriptorType.Cmd, Cmd = ByteString.CopyFromUtf8(command) },
-            DataHeader = ByteString.CopyFrom(MessageEncoder.EncodeSchema(first.Schema, IpcWriteOptions.Default).Metadata),
-        });
-        await WriteBatchAsync(call, first);
+        await RawDoPut.StartAsync(call, command, first.Schema);
+        await RawDoPut.WriteBatchAsync(call, first);
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        var acknowledged = ChunksOf(call.ResponseStream.Current);
+        var acknowledged = RawDoPut.ChunksOf(call.ResponseStream.Current);
         Assert.NotEmpty(acknowledged);
         var firstCid = acknowledged[0];
 
@@ -48,19 +38,14 @@ public sealed class FlightPutPinTests : IAsyncLifetime
         Assert.All(acknowledged, c => Assert.DoesNotContain(c, collected.RemovedRecords));
         Assert.All(acknowledged, c => Assert.True(repository.Blocks.Has(c)));
 
-        await WriteBatchAsync(call, second);
-        await call.RequestStream.CompleteAsync();
-        var results = new List<PutResult>();
-        while (await call.ResponseStream.MoveNext(CancellationToken.None))
-        {
-            results.Add(call.ResponseStream.Current);
-        }
+        await RawDoPut.WriteBatchAsync(call, second);
+        var results = await RawDoPut.FinishAsync(call);
 
-        var dataset = CidOf(results[^1], "dataset");
+        var dataset = RawDoPut.CidOf(results[^1], "dataset");
         var verify = repository.Verify();
         Assert.Empty(verify.MissingBlocks);
         var chunks = Node.Content.OpenTable(dataset).Chunks().Select(c => c.Cid).ToList();
-        Assert.Equal([.. acknowledged, .. results.SelectMany(ChunksOf)], chunks);
+        Assert.Equal([.. acknowledged, .. results.SelectMany(RawDoPut.ChunksOf)], chunks);
         Assert.All(chunks, c => Assert.True(repository.Blocks.Has(c)));
 
         // Afterwards the table's own pin or name decides, as for a local put: the chunks hold no pins of their own.
@@ -69,29 +54,5 @@ public sealed class FlightPutPinTests : IAsyncLifetime
         Assert.Equal(kept, repository.GetRecord(dataset)!.Pinned || repository.Registry.FindVersion("gc/mid-put", 1)?.Cid == dataset);
         repository.Gc();
         Assert.Equal(kept, repository.Blocks.Has(firstCid));
-    }
-
-    private static async Task WriteBatchAsync(GrpcCall<FlightData, PutResult> call, RecordBatch batch)
-    {
-        foreach (var message in MessageEncoder.EncodeBatchWithDictionaries(batch, IpcWriteOptions.Default))
-        {
-            await call.RequestStream.WriteAsync(new FlightData
-            {
-                DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata),
-                DataBody = UnsafeByteOperations.UnsafeWrap(message.BodyToArray()),
-            });
-        }
-    }
-
-    private static List<Cid> ChunksOf(PutResult result)
-    {
-        using var json = JsonDocument.Parse(result.AppMetadata.Memory);
-        return [.. json.RootElement.GetProperty("chunks").EnumerateArray().Select(c => Cid.Parse(c.GetProperty("cid").GetString()!))];
-    }
-
-    private static Cid CidOf(PutResult result, string property)
-    {
-        using var json = JsonDocument.Parse(result.AppMetadata.Memory);
-        return Cid.Parse(json.RootElement.GetProperty(property).GetString()!);
     }
 }

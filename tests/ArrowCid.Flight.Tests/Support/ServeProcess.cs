@@ -78,6 +78,29 @@ public sealed class ServeProcess : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>Sends the node SIGTERM (as systemd or Kubernetes stop it); returns at once.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Waits for the node to exit by itself (<paramref name="guard"/> only keeps a hang from stalling the run); returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan guard)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(guard);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"arrowcid serve did not exit; it said:\n{Output}", e);
+        }
+
+        return _process.ExitCode;
+    }
+
     /// <summary>Kills the node (as kill -9 would) and waits for it to be gone; its folder stays.</summary>
     public async Task KillAsync()
     {

@@ -1,0 +1,113 @@
+using ArrowCid.Repository;
+
+namespace ArrowCid.Node;
+
+/// <summary>
+/// What a probe found (<see cref="NodeHealth.Probe"/>): whether the node should be sent traffic,
+/// and each dependency's state in words.
+/// </summary>
+/// <param name="Ready">The node takes calls: not draining, its registry answers, its store is there (writable or said read-only), its shared memory open where served.</param>
+/// <param name="Draining">The node is shutting down: it finishes what it has and takes nothing new.</param>
+/// <param name="Registry">"ok", or why the registry the node answers from does not answer.</param>
+/// <param name="Store">"writable", "read-only: …" (a full disk: reads go on), or why the store cannot be used.</param>
+/// <param name="SharedMemory">"open", "not served", or why the store it serves is gone.</param>
+/// <param name="StoreFreeBytes">Bytes free on the block store's file system, when it could be read.</param>
+public sealed record NodeReadiness(bool Ready, bool Draining, string Registry, string Store, string SharedMemory, long? StoreFreeBytes);
+
+/// <summary>
+/// A node's liveness and readiness, shared by its faces: the gRPC health service on the Flight port
+/// and <c>/healthz</c>, <c>/readyz</c> on the HTTP port. Alive is the process answering at all; ready
+/// is probed on each ask (<see cref="Probe"/>), so a registry that went away is seen at the next
+/// probe; draining is set once, by <see cref="Drain"/>, and every face reports it at once.
+/// </summary>
+public sealed class NodeHealth
+{
+    /// <summary>Below this many free bytes the store is called read-only: a put fails there on a full disk (a pack append and SQLite's journal need room).</summary>
+    public const long MinimumFreeBytes = 1L << 20;
+
+    private readonly ContentNode _node;
+    private volatile bool _draining;
+
+    /// <summary>Probes <paramref name="node"/>.</summary>
+    public NodeHealth(ContentNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        _node = node;
+    }
+
+    /// <summary>Raised once a drain begins (faces tell their watchers).</summary>
+    public event Action? Draining;
+
+    /// <summary>Whether the node is draining.</summary>
+    public bool IsDraining => _draining;
+
+    /// <summary>Marks the node as draining: from now on it reports NOT_SERVING and 503. Idempotent.</summary>
+    public void Drain()
+    {
+        if (_draining)
+        {
+            return;
+        }
+
+        _draining = true;
+        Draining?.Invoke();
+    }
+
+    /// <summary>Probes each dependency now.</summary>
+    public NodeReadiness Probe()
+    {
+        string registry = ProbeRegistry();
+        var (store, free, storeUsable) = ProbeStore();
+        var (sharedMemory, sharedMemoryOpen) = ProbeSharedMemory();
+        bool ready = !_draining && registry == "ok" && storeUsable && sharedMemoryOpen;
+        return new NodeReadiness(ready, _draining, registry, store, sharedMemory, free);
+    }
+
+    private string ProbeRegistry()
+    {
+        try
+        {
+            // One indexed row read: answers when the database (or PostgreSQL) does.
+            _ = _node.Registrations.Registry.ListNames(after: null, limit: 1);
+            return "ok";
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return $"not answering: {e.Message}";
+        }
+    }
+
+    private (string State, long? FreeBytes, bool Usable) ProbeStore()
+    {
+        string root = _node.Repository.Repository.Blocks.Root;
+        if (!Directory.Exists(root))
+        {
+            return ($"missing: {root}", null, false);
+        }
+
+        long free;
+        try
+        {
+            free = new DriveInfo(root).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return ($"cannot be read: {e.Message}", null, false);
+        }
+
+        return free < MinimumFreeBytes
+            ? ($"read-only: the disk is full ({free} bytes free); reads go on", free, true)
+            : ("writable", free, true);
+    }
+
+    private (string State, bool Open) ProbeSharedMemory()
+    {
+        var store = _node.Options.SharedMemory;
+        if (store is null)
+        {
+            return ("not served", true);
+        }
+
+        return Directory.Exists(store.Directory) ? ("open", true) : ($"gone: {store.Directory}", false);
+    }
+}
