@@ -237,5 +237,54 @@ class GrpcCoreFlightTests(FlightPeerTestCase):
             self.assertEqual(grpc.StatusCode.UNAVAILABLE, refused.exception.code())
 
 
+# grpc.health.v1 (grpc/grpc doc/health-checking.md), encoded by hand: HealthCheckRequest is
+# {string service = 1}, HealthCheckResponse {ServingStatus status = 1} with SERVING = 1,
+# SERVICE_UNKNOWN = 3; a status of 0 (UNKNOWN) is the empty message.
+SERVING = 1
+SERVICE_UNKNOWN = 3
+
+
+def health_request(service: str) -> bytes:
+    name = service.encode()
+    assert len(name) < 128, "one-byte length prefix"
+    return b"" if not name else b"\x0a" + bytes([len(name)]) + name
+
+
+def health_status(response: bytes) -> int:
+    if not response:
+        return 0
+    assert response[0] == 0x08 and len(response) == 2, response
+    return response[1]
+
+
+class GrpcCoreHealthTests(FlightPeerTestCase):
+    """The gRPC Health Checking Protocol on the Flight port, as gRPC C-core's health clients call it
+    (no token: the node enforces tokens on Flight calls, not on its health)."""
+
+    def identity(self, data: bytes) -> bytes:
+        return data
+
+    def test_check_reports_serving_for_the_server_and_the_flight_service_and_not_found_for_another(self):
+        check = self.channel.unary_unary("/grpc.health.v1.Health/Check",
+                                         request_serializer=self.identity, response_deserializer=self.identity)
+        for service in ("", "arrow.flight.protocol.FlightService"):
+            self.assertEqual(SERVING, health_status(check(health_request(service), timeout=CALL_TIMEOUT_S)), service)
+        with self.assertRaises(grpc.RpcError) as unknown:
+            check(health_request("no.such.Service"), timeout=CALL_TIMEOUT_S)
+        self.assertEqual(grpc.StatusCode.NOT_FOUND, unknown.exception.code())
+
+    def test_watch_streams_the_status_and_stays_open(self):
+        watch = self.channel.unary_stream("/grpc.health.v1.Health/Watch",
+                                          request_serializer=self.identity, response_deserializer=self.identity)
+        for service, expected in (("", SERVING), ("no.such.Service", SERVICE_UNKNOWN)):
+            call = watch(health_request(service), timeout=CALL_TIMEOUT_S)
+            self.assertEqual(expected, health_status(next(call)), service)
+            # Still open: the status only changes when the node does.
+            call.cancel()
+            with self.assertRaises(grpc.RpcError) as ended:
+                next(call)
+            self.assertEqual(grpc.StatusCode.CANCELLED, ended.exception.code())
+
+
 if __name__ == "__main__":
     unittest.main()

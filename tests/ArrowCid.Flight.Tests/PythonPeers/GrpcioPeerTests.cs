@@ -69,7 +69,7 @@ public sealed class GrpcioPeerTests(GrpcioPeerNodes nodes, Xunit.Abstractions.IT
 {
     [Fact]
     public Task Grpc_core_client_calls_every_Flight_method_verifies_what_it_gets_and_meets_the_4_MiB_default() =>
-        nodes.RunAsync("grpc_peer.test_grpcio", expectedPassed: 13, output);
+        nodes.RunAsync("grpc_peer.test_grpcio", expectedPassed: 15, output);
 
     [Fact]
     public Task Grpc_core_client_puts_under_a_plain_PATH_name_and_gets_its_FlightInfo_by_that_name() =>
