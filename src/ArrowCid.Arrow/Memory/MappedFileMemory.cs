@@ -89,17 +89,29 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
     /// store larger than memory leaves the process's RSS where it was. Only a hint: a failure is
     /// ignored, as on a system without madvise.
     /// </summary>
-    public void ReleaseResidentPages()
+    public void ReleaseResidentPages() => ReleaseResidentPages(0, _length);
+
+    /// <summary>
+    /// <see cref="ReleaseResidentPages()"/> for the pages of a range already read (a sorted table
+    /// merged as it goes): the pages it covers, widened to page boundaries, which only costs a
+    /// later read of a neighbour a page fault.
+    /// </summary>
+    /// <param name="offset">Where the range starts.</param>
+    /// <param name="length">Its length.</param>
+    public void ReleaseResidentPages(int offset, int length)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_length == 0 || !OperatingSystem.IsLinux())
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _length - offset);
+        if (length <= 0 || !OperatingSystem.IsLinux())
         {
             return;
         }
 
-        // madvise wants a page-aligned start: the view's own base (the mapping may begin before _pointer).
-        byte* start = (byte*)((nuint)_pointer & ~(nuint)(Environment.SystemPageSize - 1));
-        _ = NativeMethods.Madvise(start, (nuint)(_pointer + _length - start), DontNeed);
+        // madvise wants a page-aligned start: the page holding the range's first byte.
+        nuint page = (nuint)Environment.SystemPageSize;
+        byte* start = (byte*)((nuint)(_pointer + offset) & ~(page - 1));
+        _ = NativeMethods.Madvise(start, (nuint)(_pointer + offset + length - start), DontNeed);
     }
 
     private const int DontNeed = 4;

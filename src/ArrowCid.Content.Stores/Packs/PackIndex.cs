@@ -239,8 +239,11 @@ internal sealed class PackIndex : IDisposable
         return intact;
     }
 
-    /// <summary>After a pass over the whole index: its pages leave the process's resident memory (<see cref="MappedFileMemory.ReleaseResidentPages"/>).</summary>
+    /// <summary>After a pass over the whole index: its pages leave the process's resident memory (<see cref="MappedFileMemory.ReleaseResidentPages()"/>).</summary>
     public void ReleaseResidentPages() => _mapped.ReleaseResidentPages();
+
+    /// <summary>Releases the pages of the block entries before <paramref name="entry"/> (a merge has passed them).</summary>
+    public void ReleaseEntriesBefore(int entry) => _mapped.ReleaseResidentPages(EntriesOffset, entry * BlockEntryLength);
 
     /// <summary>Keeps the mapping after <see cref="Dispose"/> until the returned reference is disposed.</summary>
     public IDisposable Hold() => _lease.Acquire();

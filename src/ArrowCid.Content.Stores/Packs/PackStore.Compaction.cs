@@ -119,6 +119,8 @@ public sealed partial class PackStore
                 }
             }
 
+            // Read whole: its pages need not stay in this process's memory.
+            state.Index?.ReleaseResidentPages();
             return live;
         }
     }

@@ -388,7 +388,15 @@ public sealed partial class PackStore
             }
             else if (++position[source] < indexes[source].Index.BlockCount)
             {
-                queue.Enqueue(source, indexes[source].Index.KeyAt(position[source]));
+                var index = indexes[source].Index;
+                queue.Enqueue(source, index.KeyAt(position[source]));
+
+                // All indexes advance together (keys are spread evenly): without this, every one's
+                // pages would be resident at once by the end of the merge.
+                if (position[source] % ReleaseEvery == 0)
+                {
+                    index.ReleaseEntriesBefore(position[source]);
+                }
             }
             else
             {
@@ -399,6 +407,9 @@ public sealed partial class PackStore
 
         return repeated;
     }
+
+    // Entries merged between releases of their pages: 128 KiB of an index.
+    private const int ReleaseEvery = 4096;
 
     private bool IsLive(PackedBlock block)
     {
