@@ -62,6 +62,8 @@ debian_packages+=(chromium)
 #   g++, cmake, googletest      the C example and the C++ suite of libarrowcid (clients/c, under CTest)
 #   valgrind                    that suite again under memcheck
 debian_packages+=(python3-pytest python3-pip python3-setuptools python3-wheel g++ cmake googletest libgtest-dev valgrind)
+#   prometheus                  a real Prometheus server scrapes a node's /metrics, and promtool checks it
+debian_packages+=(prometheus)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

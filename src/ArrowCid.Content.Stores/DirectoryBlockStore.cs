@@ -239,6 +239,7 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
     // The bytes are known to hash to the CID: a small block is appended to the pack (not synced), a large one written durably.
     private StagedBlock StageHashed(Cid cid, ReadOnlySpan<byte> block)
     {
+        StoreMetrics.OfferedBytes.Add(block.Length);
         if (block.Length <= PackThreshold)
         {
             Packs.Append(cid, block);
@@ -259,6 +260,8 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
         {
             return;
         }
+
+        StoreMetrics.NewBytes.Add(block.Length);
 
         string temp = CreateTempPath(path);
         try
@@ -334,6 +337,7 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
             throw;
         }
 
+        StoreMetrics.OfferedBytes.Add(length);
         if (spill.File is not { } file)
         {
             Packs.Append(cid, spill.Buffered);
@@ -347,6 +351,11 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
             file.Flush(flushToDisk: true);
             file.Dispose();
             string path = GetBlockPath(cid);
+            if (!File.Exists(path))
+            {
+                StoreMetrics.NewBytes.Add(length);
+            }
+
             // The shard folder exists (CreateTempPath makes it) before the rename lands in it.
             _ = CreateTempPath(path);
             DurableFile.Publish(temp, path);

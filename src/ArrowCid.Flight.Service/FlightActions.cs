@@ -201,18 +201,19 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
 
     private ByteString Stats()
     {
-        var records = node.Registrations.Registry.List();
-        var local = node.Repository.Repository;
+        // Counted by the database and walked in the store: nothing held in proportion to either.
+        var totals = node.Registrations.Registry.CountByKind();
+        var batches = totals.GetValueOrDefault(BlockKind.Batch);
         return FlightBodies.Json(
             new NodeStats(
                 node.Identity.Location,
                 node.Registrations.IsShared,
-                records.Count,
-                records.Count(r => r.Kind == BlockKind.Batch),
-                records.Count(r => r.Kind == BlockKind.Dataset),
-                records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Rows),
-                records.Where(r => r.Kind == BlockKind.Batch).Sum(r => r.Bytes),
-                local.Blocks.Enumerate().Count(),
+                totals.Values.Sum(t => t.Records),
+                batches.Records,
+                totals.GetValueOrDefault(BlockKind.Dataset).Records,
+                batches.Rows,
+                batches.Bytes,
+                node.Repository.Repository.Blocks.Enumerate().LongCount(),
                 node.Registrations.Registry.LatestSequence),
             WireJsonContext.Default.NodeStats);
     }

@@ -24,12 +24,18 @@ public sealed class GatewayNode : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private GatewayNode(WebApplication app, Uri address, GatewayContext context)
+    private readonly MetricsEndpoint _metrics;
+
+    private GatewayNode(WebApplication app, Uri address, GatewayContext context, MetricsEndpoint metrics)
     {
         _app = app;
         Address = address;
         Context = context;
+        _metrics = metrics;
     }
+
+    /// <summary>Where <c>/metrics</c> is served on a port of its own (<see cref="GatewayOptions.MetricsListen"/>), or null.</summary>
+    public Uri? MetricsAddress => _metrics.OwnAddress;
 
     /// <summary>The advertised base address, e.g. <c>http://127.0.0.1:8816</c>.</summary>
     public Uri Address { get; }
@@ -93,18 +99,35 @@ public sealed class GatewayNode : IAsyncDisposable
         WebApplication app = builder.Build();
         var cors = new GatewayCors(options.CorsOrigins, options.CorsAnyOriginWrites);
         var hosts = new GatewayHostGuard(options);
+        app.Use((http, next) => RequestMetrics.MeasureAsync(http, node.Metrics, next));
         app.Use(GatewayProblem.GuardAsync);
         app.Use((http, next) => HealthEndpoints.RefuseWhileDrainingAsync(http, node.Health, next));
         app.Use(hosts.HandleAsync);
         app.Use(cors.HandleAsync);
         app.Use((http, next) => GatewayAccess.CheckAsync(http, node.Access, next));
         app.UseRouting();
+        var metrics = new MetricsEndpoint();
+        metrics.Map(app);
         MapEndpoints(app, context);
         var boundUri = await KestrelHosting.StartAsync(app, cancellationToken).ConfigureAwait(false);
+        if (options.MetricsListen is { } metricsListen)
+        {
+            try
+            {
+                await metrics.StartOwnPortAsync(metricsListen, node, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                await metrics.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
         string host = KestrelHosting.UriHost(KestrelHosting.AdvertisedHost(options.Listen, options.AdvertisedHost));
         context.Address = new UriBuilder(boundUri.Scheme, host, boundUri.Port).Uri;
         node.Identity.HttpLocation = context.Address.GetLeftPart(UriPartial.Authority);
-        return new GatewayNode(app, context.Address, context);
+        return new GatewayNode(app, context.Address, context, metrics);
     }
 
     /// <summary>Every route the gateway serves; each feature maps its own (docs/http.md lists them).</summary>
@@ -139,5 +162,6 @@ public sealed class GatewayNode : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        await _metrics.DisposeAsync().ConfigureAwait(false);
     }
 }

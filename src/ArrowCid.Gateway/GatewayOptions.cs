@@ -48,4 +48,11 @@ public sealed class GatewayOptions
     /// answered with the raw block.
     /// </summary>
     public bool StrictTrustless { get; init; }
+
+    /// <summary>
+    /// Where <c>/metrics</c> is served besides this gateway's own port: a port of its own (plain
+    /// HTTP, the node's tokens applied as on the gateway), for a scraper kept apart from clients.
+    /// Null: on the gateway's port only.
+    /// </summary>
+    public IPEndPoint? MetricsListen { get; init; }
 }

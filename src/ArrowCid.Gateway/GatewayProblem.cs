@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ArrowCid.Node;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
@@ -71,6 +72,10 @@ internal static class GatewayProblem
             if (kind == NodeErrorKind.Unavailable)
             {
                 context.Response.Headers.RetryAfter = RegistryRetrySeconds;
+            }
+            else if (kind == NodeErrorKind.DataLoss)
+            {
+                context.RequestServices.GetService<GatewayContext>()?.Node.Metrics.VerificationFailed();
             }
 
             await WriteAsync(context, StatusOf(kind), NodeException.MessageOf(e, kind)).ConfigureAwait(false);

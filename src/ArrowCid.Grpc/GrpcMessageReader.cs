@@ -27,7 +27,7 @@ namespace ArrowCid.Grpc;
 /// virtual machine some 16,000 faults and hundreds of milliseconds of CPU per 64 MiB), and the
 /// garbage collector gives the memory of large arrays back to the system rather than reusing it.
 /// </remarks>
-internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
+internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>, IRequestByteCount
     where T : class, IMessage<T>
 {
     /// <summary>Messages longer than this are read into an array of their own rather than through the staging buffer.</summary>
@@ -66,6 +66,9 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
         : this(reader.AsStream(), parser, maxMessageLength, callToken, codec)
     {
     }
+
+    /// <summary>Message bytes read so far, length prefixes included.</summary>
+    public long BytesRead { get; private set; }
 
     public T Current => _current ?? throw new InvalidOperationException(_released ? "the current message was released" : "MoveNext has not returned true yet.");
 
@@ -118,6 +121,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
             }
 
             int length = GrpcFrame.ReadPrefix(_staging.AsSpan(_start, GrpcFrame.PrefixLength), _maxMessageLength);
+            BytesRead += GrpcFrame.PrefixLength + length;
             _start += GrpcFrame.PrefixLength;
             if (length > LargeMessageThreshold)
             {
@@ -170,6 +174,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
         }
 
         int length = GrpcFrame.ReadPrefix(staging.AsSpan(0, GrpcFrame.PrefixLength), _maxMessageLength);
+        BytesRead += GrpcFrame.PrefixLength + length;
         if (length > LargeMessageThreshold)
         {
             if (body.TryTakeBuffered(length) is { } payload)
@@ -326,4 +331,11 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>
 
     private static RpcException Truncated(long bytesLeft) =>
         new(StatusCode.Internal, $"the stream ended inside a message ({bytesLeft} bytes of an incomplete message left)");
+}
+
+/// <summary>What a message reader has read, whatever its message type (for a call's metrics).</summary>
+internal interface IRequestByteCount
+{
+    /// <summary>Message bytes read so far, length prefixes included.</summary>
+    long BytesRead { get; }
 }

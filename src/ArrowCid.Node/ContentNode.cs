@@ -37,7 +37,11 @@ public sealed class ContentNode : IDisposable
         Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes);
         Peers = new PeerFetcher(content, Options.SharedRegistry, Identity, PeerFetcher.ClientOptions(Options));
         Health = new NodeHealth(this);
+        Metrics = new NodeMetrics(this);
     }
+
+    /// <summary>What the node records for its metrics (calls, bytes, durations, what it holds).</summary>
+    public NodeMetrics Metrics { get; }
 
     /// <summary>Whether the node is ready for calls, or draining: what every face's health check reports.</summary>
     public NodeHealth Health { get; }
@@ -245,6 +249,7 @@ public sealed class ContentNode : IDisposable
     {
         Peers.Dispose();
         Subscribers.Dispose();
+        Metrics.Dispose();
     }
 
     /// <summary>Fetches a block (and a table's nodes and chunks) from a peer the shared registry lists, or fails NotFound saying what is <paramref name="missing"/>.</summary>

@@ -41,6 +41,9 @@ public sealed class ConnectingRegistry : IRegistry
     /// <inheritdoc/>
     public long LatestSequence => Inner.LatestSequence;
 
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<BlockKind, RegistryTotal> CountByKind() => Inner.CountByKind();
+
     // The registry, or the error that says it is not reached yet.
     private IRegistry Inner => _inner ?? throw new RegistryUnavailableException($"{_lastError.Message} (still trying to reach it)", _lastError);
 

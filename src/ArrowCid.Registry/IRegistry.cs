@@ -171,6 +171,14 @@ public interface IRegistry : IDisposable
     long LatestSequence { get; }
 
     /// <summary>
+    /// How many records of each kind the registry holds, with their rows and bytes, counted by the
+    /// database (one aggregate query: no row is read into memory; it scans the table, so callers
+    /// that ask often, as a metrics scrape does, keep the answer a while).
+    /// </summary>
+    /// <returns>The totals by kind (kinds with no record left out).</returns>
+    IReadOnlyDictionary<BlockKind, RegistryTotal> CountByKind();
+
+    /// <summary>
     /// Changes with a sequence number greater than <paramref name="sequence"/>, oldest first. A
     /// change becomes visible only after every change with a smaller number, so a subscriber that
     /// remembers the last number it saw never misses one.
@@ -180,3 +188,9 @@ public interface IRegistry : IDisposable
     /// <returns>The changes.</returns>
     IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000);
 }
+
+/// <summary>What the registry holds of one kind (<see cref="IRegistry.CountByKind"/>).</summary>
+/// <param name="Records">Records.</param>
+/// <param name="Rows">Their rows, summed.</param>
+/// <param name="Bytes">Their bytes, summed.</param>
+public readonly record struct RegistryTotal(long Records, long Rows, long Bytes);

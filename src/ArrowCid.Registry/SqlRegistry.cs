@@ -108,6 +108,20 @@ public abstract class SqlRegistry : IRegistry
     public long LatestSequence => Read((c, t) => SqlCommands.ScalarInt64(c, t, "SELECT COALESCE(MAX(seq), 0) FROM changes;") ?? 0);
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<BlockKind, RegistryTotal> CountByKind() => Read((c, t) =>
+    {
+        using var command = SqlCommands.Create(c, t, "SELECT kind, COUNT(*), COALESCE(SUM(rows), 0), COALESCE(SUM(bytes), 0) FROM blocks GROUP BY kind;");
+        using var reader = command.ExecuteReader();
+        var totals = new Dictionary<BlockKind, RegistryTotal>();
+        while (reader.Read())
+        {
+            totals[(BlockKind)reader.GetInt32(0)] = new RegistryTotal(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        }
+
+        return totals;
+    });
+
+    /// <inheritdoc/>
     public bool Contains(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);

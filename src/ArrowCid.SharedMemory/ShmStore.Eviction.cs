@@ -20,6 +20,7 @@ public sealed partial class ShmStore
         else
         {
             _control.AddBytes(-bytes.Length);
+            ShmMetrics.Evictions.Add(1);
         }
     }
 

@@ -37,6 +37,7 @@ internal static class ServeCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var recordAddresses = new Option<bool>("--record-client-addresses") { Description = "Record the client's address in the producer of what it puts (every reader sees it); off by default" };
+        var metricsListen = new Option<string?>("--metrics-listen") { Description = "Also serve /metrics (Prometheus) on this HOST:PORT of its own; it is always on the HTTP gateway's port", HelpName = "HOST:PORT" };
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
             Description = "Seconds a SIGTERM or Ctrl+C waits for the calls in flight to finish before cutting them off (a second signal cuts them off at once)",
@@ -52,7 +53,7 @@ internal static class ServeCommand
         });
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
-            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry, recordAddresses, shutdownTimeout,
+            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry, recordAddresses, metricsListen, shutdownTimeout,
         };
         command.SetAction(parse =>
         {
@@ -110,6 +111,7 @@ internal static class ServeCommand
                 CorsAnyOriginWrites = parse.GetValue(corsWrites),
                 AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 StrictTrustless = parse.GetValue(strictTrustless),
+                MetricsListen = parse.GetValue(metricsListen) is { } metricsText ? ParseEndpoint(metricsText, "--metrics-listen") : null,
             };
             return ServeAsync(console, hostOptions, flight, gateway, TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout))).GetAwaiter().GetResult();
         });
@@ -147,6 +149,11 @@ internal static class ServeCommand
                 host.Announce();
                 console.Out.WriteLine($"serving {flight.Location}");
                 console.Out.WriteLine($"gateway {gateway.Address.GetLeftPart(UriPartial.Authority)}");
+                if (gateway.MetricsAddress is { } metrics)
+                {
+                    console.Out.WriteLine($"metrics {metrics.GetLeftPart(UriPartial.Authority)}/metrics");
+                }
+
                 console.Out.WriteLine($"repository {host.Repository.Repository.Root}; shared memory: {(host.SharedMemory is null ? "not served" : host.SharedMemory.Directory)}; auth: {(host.Node.Access.IsEnforced ? "tokens required" : "open")}");
                 console.Out.Flush();
                 await Task.Delay(Timeout.Infinite, signals.Stopping).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);

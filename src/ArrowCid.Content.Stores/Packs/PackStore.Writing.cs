@@ -34,6 +34,7 @@ public sealed partial class PackStore
                 return found;
             }
 
+            StoreMetrics.NewBytes.Add(bytes.Length);
             return AppendBlockLocked(cid, bytes);
         }
     }
@@ -68,7 +69,12 @@ public sealed partial class PackStore
             }
         }
 
-        writer?.Sync();
+        if (writer is not null)
+        {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            writer.Sync();
+            StoreMetrics.FsyncDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
     }
 
     /// <summary>Deletes every packed copy of a block (a tombstone per copy, synced before this returns).</summary>

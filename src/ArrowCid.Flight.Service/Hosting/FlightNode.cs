@@ -85,6 +85,7 @@ public sealed class FlightNode : IAsyncDisposable
             HealthRecheck);
         var registry = new GrpcServiceRegistry(new GrpcServerOptions
         {
+            CallObserver = new FlightCallMetrics(node.Metrics),
             Endpoint = options.Listen,
             Certificate = options.Certificate,
             MaxReceiveMessageSize = options.MaxMessageSize,
@@ -120,6 +121,20 @@ public sealed class FlightNode : IAsyncDisposable
         if (_ownsNode)
         {
             Node.Dispose();
+        }
+    }
+}
+
+/// <summary>Each Flight (and health) call, as it ends, into the node's metrics: face "flight", the method's name, the status's canonical name.</summary>
+internal sealed class FlightCallMetrics(NodeMetrics metrics) : IGrpcCallObserver
+{
+    public void CallEnded(in GrpcCallEnded ended)
+    {
+        string method = ended.Method[(ended.Method.LastIndexOf('/') + 1)..];
+        metrics.CallEnded("flight", method, StatusNames.Of(ended.Status), ended.Duration, ended.BytesReceived, ended.BytesSent);
+        if (ended.Status == StatusCode.DataLoss)
+        {
+            metrics.VerificationFailed();
         }
     }
 }

@@ -53,6 +53,9 @@ public sealed class GrpcServerOptions
     /// </summary>
     public Http2.Http2KeepAlive KeepAlive { get; set; } = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20));
 
+    /// <summary>Told of every call as it ends (metrics, request logs); null for none.</summary>
+    public IGrpcCallObserver? CallObserver { get; set; }
+
     /// <summary>HTTP/2 per-stream receive window.</summary>
     public int InitialStreamWindowSize { get; set; } = 16 * 1024 * 1024;
 }

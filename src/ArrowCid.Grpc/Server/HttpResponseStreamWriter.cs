@@ -42,6 +42,8 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
 
         try
         {
+            // Counted as sent once handed over (a write cut off midway counts whole: it is rare).
+            _context.BytesSent += GrpcFrame.PrefixLength + message.CalculateSize();
             if (buffered && GrpcMessageWriter.TryWriteUnsplit(_response.BodyWriter, message, _codec, _maxMessageLength))
             {
                 _context.ResponseStarted = true;

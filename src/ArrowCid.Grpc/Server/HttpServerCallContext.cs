@@ -38,6 +38,12 @@ internal sealed class HttpServerCallContext : ServerCallContext
     /// <summary>Set once the handler has returned; the response stream then refuses writes.</summary>
     public bool Completed { get; set; }
 
+    /// <summary>Response message bytes written, length prefixes included.</summary>
+    public long BytesSent { get; set; }
+
+    /// <summary>The call's request reader, once made (its bytes read are the call's bytes received).</summary>
+    public IRequestByteCount? Requests { get; set; }
+
     public override async Task WriteResponseHeadersAsync(Metadata responseHeaders)
     {
         ArgumentNullException.ThrowIfNull(responseHeaders);

@@ -77,6 +77,22 @@ internal abstract class ServerCallHandler
         DateTime deadline = deadlineTimer is null ? DateTime.MaxValue : clock.GetUtcNow().UtcDateTime + timeout!.Value;
         using CancellationTokenSource? callCancellation = deadlineTimer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, deadlineTimer.Token);
         var context = new HttpServerCallContext(http, MethodName, requestHeaders, deadline, callCancellation?.Token ?? http.RequestAborted);
+        long started = clock.GetTimestamp();
+        Status status = new(StatusCode.Cancelled, "the client went away");
+        try
+        {
+            status = await RunHandlerAsync(http, context, deadlineTimer).ConfigureAwait(false);
+        }
+        finally
+        {
+            Options.CallObserver?.CallEnded(new GrpcCallEnded(
+                MethodName, status.StatusCode, clock.GetElapsedTime(started), context.Requests?.BytesRead ?? 0, context.BytesSent, context.Peer));
+        }
+    }
+
+    // Runs the handler and sends its status; returns the status (CANCELLED when the client went away first).
+    private async Task<Status> RunHandlerAsync(HttpContext http, HttpServerCallContext context, CancellationTokenSource? deadlineTimer)
+    {
         Status status;
         Metadata trailers = context.ResponseTrailers;
         try
@@ -99,7 +115,7 @@ internal abstract class ServerCallHandler
         catch (Exception) when (http.RequestAborted.IsCancellationRequested)
         {
             // The client reset the stream or went away; no status can reach it.
-            return;
+            return new Status(StatusCode.Cancelled, "the client went away");
         }
         catch (Exception e)
         {
@@ -114,7 +130,7 @@ internal abstract class ServerCallHandler
 
         if (http.RequestAborted.IsCancellationRequested)
         {
-            return;
+            return new Status(StatusCode.Cancelled, "the client went away");
         }
 
         if (context.ResponseStarted)
@@ -125,6 +141,8 @@ internal abstract class ServerCallHandler
         {
             GrpcResponseStatus.WriteTrailersOnly(http.Response, status, trailers);
         }
+
+        return status;
     }
 
     private static Status DeadlineExceeded() => new(StatusCode.DeadlineExceeded, "Deadline Exceeded");

@@ -22,6 +22,7 @@ internal sealed class ServerCallHandler<TRequest, TResponse> : ServerCallHandler
     {
         var requests = new GrpcMessageReader<TRequest>(
             http.Request.Body, _method.RequestParser, Options.MaxReceiveMessageSize, context.CancellationToken, _method.RequestCodec);
+        context.Requests = requests;
         var responses = new HttpResponseStreamWriter<TResponse>(http.Response, context, Options.MaxSendMessageSize, _method.ResponseCodec);
         switch (_handler)
         {

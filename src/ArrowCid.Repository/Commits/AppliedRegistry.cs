@@ -18,6 +18,9 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public long LatestSequence => Readable().LatestSequence;
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<BlockKind, RegistryTotal> CountByKind() => Readable().CountByKind();
+
+    /// <inheritdoc/>
     public BlockRecord Upsert(BlockRecord record) => Applied().Upsert(record);
 
     /// <inheritdoc/>

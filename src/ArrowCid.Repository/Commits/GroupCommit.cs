@@ -90,6 +90,7 @@ internal sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, IRe
         }
 
         long started = Stopwatch.GetTimestamp();
+        RepositoryMetrics.GroupCommitSize.Record(group.Count);
         try
         {
             var results = commit(group.ConvertAll(e => e.Item));

@@ -32,6 +32,9 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public long LatestSequence => inner.LatestSequence;
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<BlockKind, RegistryTotal> CountByKind() => inner.CountByKind();
+
+    /// <inheritdoc/>
     public BlockRecord Upsert(BlockRecord record)
     {
         var stored = inner.Upsert(record);

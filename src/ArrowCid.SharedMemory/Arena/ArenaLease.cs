@@ -6,15 +6,25 @@ namespace ArrowCid.SharedMemory.Arena;
 /// even after the store is disposed). Disposed by the batch's <see cref="Arrow.Memory.SharedLease"/>
 /// when the last reference (batch or exported C struct) is released.
 /// </summary>
-internal sealed class ArenaLease(ShmArena arena, int slot) : IDisposable
+internal sealed class ArenaLease : IDisposable
 {
+    private readonly ShmArena _arena;
+    private readonly int _slot;
     private int _disposed;
+
+    public ArenaLease(ShmArena arena, int slot)
+    {
+        _arena = arena;
+        _slot = slot;
+        ShmMetrics.Leased();
+    }
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            arena.Release(slot);
+            ShmMetrics.LiveLeases.Add(-1);
+            _arena.Release(_slot);
         }
     }
 }

@@ -157,6 +157,7 @@ internal sealed unsafe class ShmFeed : IDisposable
         EnterUse();
         try
         {
+            ShmMetrics.Publishes.Add(1);
             return AppendInUse(cid, bytes, rows, encodedTags);
         }
         finally

@@ -85,6 +85,11 @@ internal static class SegmentEvictor
             {
                 total -= candidate.Bytes;
             }
+
+            if (outcome == Outcome.Removed)
+            {
+                ShmMetrics.Evictions.Add(1);
+            }
         }
 
         return total + needed <= capacity

@@ -10,9 +10,18 @@ namespace ArrowCid.SharedMemory.Segments;
 /// closes the descriptor and the lease is gone with it. Disposed by the batch's
 /// <see cref="SharedLease"/> when the last reference (batch or exported C struct) is released.
 /// </summary>
-internal sealed class SegmentLease(MappedFileMemory mapping, LockedFile lockedSegment) : IDisposable
+internal sealed class SegmentLease : IDisposable
 {
+    private readonly MappedFileMemory _mapping;
+    private readonly LockedFile _lockedSegment;
     private int _disposed;
+
+    public SegmentLease(MappedFileMemory mapping, LockedFile lockedSegment)
+    {
+        _mapping = mapping;
+        _lockedSegment = lockedSegment;
+        ShmMetrics.Leased();
+    }
 
     public void Dispose()
     {
@@ -21,8 +30,10 @@ internal sealed class SegmentLease(MappedFileMemory mapping, LockedFile lockedSe
             return;
         }
 
+        ShmMetrics.LiveLeases.Add(-1);
+
         // Unmap first, then drop the lock: nothing may point into a segment that could be unlinked.
-        ((IDisposable)mapping).Dispose();
-        lockedSegment.Dispose();
+        ((IDisposable)_mapping).Dispose();
+        _lockedSegment.Dispose();
     }
 }

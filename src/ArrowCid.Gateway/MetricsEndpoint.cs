@@ -1,0 +1,76 @@
+using System.Net;
+using ArrowCid.Content;
+using ArrowCid.Http2.Server;
+using ArrowCid.Node;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace ArrowCid.Gateway;
+
+/// <summary>
+/// <c>/metrics</c>: everything recorded on the <see cref="ArrowCidMeter"/> meter (the node's calls
+/// and bytes, the store, the repository, shared memory) in the Prometheus text format, through
+/// OpenTelemetry's Prometheus exporter (measured against prometheus-net: docs/performance.md,
+/// "Metrics"). It follows the node's tokens like any read: open on an open node, else a read token.
+/// </summary>
+internal sealed class MetricsEndpoint : IAsyncDisposable
+{
+    /// <summary>The path scraped.</summary>
+    public const string Path = "/metrics";
+
+    private readonly MeterProvider _provider;
+    private WebApplication? _ownPort;
+
+    public MetricsEndpoint()
+    {
+        // Each scrape is collected afresh (the exporter's default keeps an answer 300 ms).
+        _provider = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(ArrowCidMeter.Name)
+            .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0)
+            .Build();
+    }
+
+    /// <summary>Where the port of its own listens, when there is one.</summary>
+    public Uri? OwnAddress { get; private set; }
+
+    /// <summary>Serves <see cref="Path"/> among <paramref name="routes"/>.</summary>
+    public void Map(IEndpointRouteBuilder routes) =>
+        routes.MapPrometheusScrapingEndpoint(Path, _provider, configureBranchedPipeline: null, optionsName: null);
+
+    /// <summary>Serves <see cref="Path"/> alone on a port of its own, behind the node's tokens.</summary>
+    public async Task StartOwnPortAsync(IPEndPoint listen, ContentNode node, CancellationToken cancellationToken)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(listen, options => options.Protocols = HttpProtocols.Http1AndHttp2);
+        });
+        builder.Services.AddRoutingCore();
+        var app = builder.Build();
+        app.Use(GatewayProblem.GuardAsync);
+        app.Use((http, next) => GatewayAccess.CheckAsync(http, node.Access, next));
+        app.UseRouting();
+        Map(app);
+        app.Map("{**path}", http => throw new GatewayException(StatusCodes.Status404NotFound, $"this port serves {Path} only"));
+        OwnAddress = await KestrelHosting.StartAsync(app, cancellationToken).ConfigureAwait(false);
+        _ownPort = app;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownPort is not null)
+        {
+            await _ownPort.StopAsync().ConfigureAwait(false);
+            await _ownPort.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _provider.Dispose();
+    }
+}
