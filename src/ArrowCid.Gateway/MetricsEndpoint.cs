@@ -19,7 +19,7 @@ namespace ArrowCid.Gateway;
 /// OpenTelemetry's Prometheus exporter (measured against prometheus-net: docs/performance.md,
 /// "Metrics"). It follows the node's tokens like any read: open on an open node, else a read token.
 /// </summary>
-internal sealed class MetricsEndpoint : IAsyncDisposable
+public sealed class MetricsEndpoint : IAsyncDisposable, IDisposable
 {
     /// <summary>The path scraped.</summary>
     public const string Path = "/metrics";
@@ -27,6 +27,7 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
     private readonly MeterProvider _provider;
     private WebApplication? _ownPort;
 
+    /// <summary>Starts collecting what is recorded on the meter (from now until disposed).</summary>
     public MetricsEndpoint()
     {
         // Each scrape is collected afresh (the exporter's default keeps an answer 300 ms).
@@ -40,11 +41,11 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
     public Uri? OwnAddress { get; private set; }
 
     /// <summary>Serves <see cref="Path"/> among <paramref name="routes"/>.</summary>
-    public void Map(IEndpointRouteBuilder routes) =>
+    internal void Map(IEndpointRouteBuilder routes) =>
         routes.MapPrometheusScrapingEndpoint(Path, _provider, configureBranchedPipeline: null, optionsName: null);
 
     /// <summary>Serves <see cref="Path"/> alone on a port of its own, behind the node's tokens.</summary>
-    public async Task StartOwnPortAsync(IPEndPoint listen, ContentNode node, CancellationToken cancellationToken)
+    internal async Task StartOwnPortAsync(IPEndPoint listen, ContentNode node, CancellationToken cancellationToken)
     {
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
@@ -63,6 +64,10 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
         _ownPort = app;
     }
 
+    /// <summary>Stops collecting (and the port of its own).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (_ownPort is not null)

@@ -138,7 +138,9 @@ public sealed record CidReport(
 /// <summary>
 /// <c>bench flight --json</c>: DoGet and DoPut on loopback next to a raw socket and a local put; our node's
 /// server CPU per GB against an Apache.Arrow.Flight.AspNetCore server (goal ≤ 0.5), and our client
-/// yielding Apache.Arrow batches against the Apache.Arrow.Flight client (goal ≥ 3).
+/// yielding Apache.Arrow batches against the Apache.Arrow.Flight client (goal ≥ 3); and
+/// <c>metrics_overhead_ratio</c>, process CPU per GB of DoGet with the node's metrics collected
+/// over the same without (goal ≤ 1.02).
 /// </summary>
 public sealed record FlightBenchReport(
     string Http2,
@@ -167,7 +169,9 @@ public sealed record FlightBenchReport(
     double ApacheServerCpuSPerGb,
     double ApacheBatchesGbpsRatio,
     double OurClientApacheBatchesGbps,
-    double ApacheClientGbps);
+    double ApacheClientGbps,
+    double MetricsOverheadRatio,
+    bool MetricsGoalMet);
 
 /// <summary><c>bench dedup --json</c>: chunked tables through the real put path: new bytes after edits, chunk sizes, put and cid throughput next to SHA-256.</summary>
 public sealed record DedupReport(

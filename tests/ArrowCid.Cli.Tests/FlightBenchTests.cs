@@ -27,5 +27,10 @@ public sealed class FlightBenchTests
         double theirs = json["apache_client_gbps"]!.GetValue<double>();
         Assert.True(client > 0 && theirs > 0, result.Stdout);
         Assert.Equal(client / theirs, json["apache_batches_gbps_ratio"]!.GetValue<double>(), (0.02 * client / theirs) + 0.01);
+
+        // Metrics on against off: a ratio of two CPU figures, with its goal judged from it.
+        double overhead = json["metrics_overhead_ratio"]!.GetValue<double>();
+        Assert.True(overhead > 0, result.Stdout);
+        Assert.Equal(overhead <= 1.02, json["metrics_goal_met"]!.GetValue<bool>());
     }
 }

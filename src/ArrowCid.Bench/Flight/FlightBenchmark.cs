@@ -26,6 +26,9 @@ public static class FlightBenchmark
     /// <summary>At most this many bytes of warm-up transfers (and at most 40), however much the JIT still compiles.</summary>
     private const long MaxWarmUpBytes = 2560L << 20;
 
+    /// <summary>The goal for <see cref="FlightBenchmarkResult.MetricsOverheadRatio"/>: collecting metrics costs DoGet at most 2% more CPU.</summary>
+    public const double MetricsOverheadGoal = 1.02;
+
     /// <summary>Rows per producer batch of the generated table.</summary>
     private const int BatchRows = 32_768;
 
@@ -126,6 +129,31 @@ public static class FlightBenchmark
                 }
             }
 
+            // DoGet with metrics collected (a Prometheus exporter listening, as on a node serving
+            // /metrics) against none, alternating within each round for the same reason.
+            TimeSpan plainCpu = TimeSpan.Zero;
+            TimeSpan metricsCpu = TimeSpan.Zero;
+            for (int round = 0; round <= rounds; round++)
+            {
+                TimeSpan cpu0 = ProcessCpu();
+                await DrainAsync(client, cid).ConfigureAwait(false);
+                TimeSpan cpu1 = ProcessCpu();
+                TimeSpan cpu2;
+                TimeSpan cpu3;
+                using (new Gateway.MetricsEndpoint())
+                {
+                    cpu2 = ProcessCpu();
+                    await DrainAsync(client, cid).ConfigureAwait(false);
+                    cpu3 = ProcessCpu();
+                }
+
+                if (round > 0)
+                {
+                    plainCpu += cpu1 - cpu0;
+                    metricsCpu += cpu3 - cpu2;
+                }
+            }
+
             double verified = await BestAsync(rounds, async () => { await client.GetAsync(cid).ConfigureAwait(false); }).ConfigureAwait(false);
 
             // DoPut and the local put alternate within each round too.
@@ -167,6 +195,7 @@ public static class FlightBenchmark
                 PutGbps = gb / put,
                 SocketGbps = gb / socket,
                 DoGetCpuSecondsPerGb = getCpu.TotalSeconds / rounds / gb,
+                MetricsOverheadRatio = metricsCpu.TotalSeconds / plainCpu.TotalSeconds,
                 SocketCpuSecondsPerGb = socketCpu.TotalSeconds / rounds / gb,
                 DoPutCpuSecondsPerGb = doPutCpu.TotalSeconds / rounds / gb,
                 PutCpuSecondsPerGb = putCpu.TotalSeconds / rounds / gb,

@@ -39,6 +39,13 @@ public sealed record FlightBenchmarkResult
     /// </summary>
     public double DoGetCpuSecondsPerGb { get; init; }
 
+    /// <summary>
+    /// Process CPU per GB of DoGet with the node's metrics collected (OpenTelemetry's Prometheus
+    /// exporter listening, as on a node serving /metrics) over the same without, the two alternating
+    /// within each round. Goal: at most <see cref="FlightBenchmark.MetricsOverheadGoal"/>.
+    /// </summary>
+    public double MetricsOverheadRatio { get; init; }
+
     /// <summary>CPU seconds per 10^9 bytes of the measured socket transfers (both ends are in the process).</summary>
     public double SocketCpuSecondsPerGb { get; init; }
 
@@ -59,6 +66,9 @@ public sealed record FlightBenchmarkResult
 
     /// <summary>The goal: DoGet reaches at least 0.6 of the raw socket.</summary>
     public bool DoGetGoalMet => DoGetRatio >= 0.6;
+
+    /// <summary>Whether <see cref="MetricsOverheadRatio"/> is at most <see cref="FlightBenchmark.MetricsOverheadGoal"/>.</summary>
+    public bool MetricsGoalMet => MetricsOverheadRatio <= FlightBenchmark.MetricsOverheadGoal;
 
     /// <summary>The HTTP/2 implementation measured: <c>arrowcid</c> (ours, both ends) or <c>kestrel+socketshttphandler</c>.</summary>
     public string Http2 { get; init; } = "arrowcid";

@@ -100,7 +100,9 @@ internal static class FlightCommands
                         BenchFigures.Round(r.Apache.ApacheServerCpuSecondsPerGb),
                         BenchFigures.Round(r.Apache.ApacheBatchesGbpsRatio),
                         BenchFigures.Round(r.Apache.OurClientApacheBatchesGbps),
-                        BenchFigures.Round(r.Apache.ApacheClientGbps)),
+                        BenchFigures.Round(r.Apache.ApacheClientGbps),
+                        BenchFigures.Round(r.MetricsOverheadRatio),
+                        r.MetricsGoalMet),
                     WireJsonContext.Default.FlightBenchReport));
                 return ExitCodes.Ok;
             }
@@ -109,6 +111,7 @@ internal static class FlightCommands
             console.Out.WriteLine($"raw TCP socket        {F(r.SocketGbps)} GB/s");
             console.Out.WriteLine($"DoGet, 1 stream       {F(r.DoGetGbps)} GB/s  ({F(r.DoGetRatio)}x socket; goal >= 0.6x: {(r.DoGetGoalMet ? "met" : "MISSED")})");
             console.Out.WriteLine($"CPU per GB            DoGet {F(r.DoGetCpuSecondsPerGb)} s, socket {F(r.SocketCpuSecondsPerGb)} s  (whole process, node and client)");
+            console.Out.WriteLine($"metrics collected     {F(r.MetricsOverheadRatio)}x DoGet's CPU per GB without  (goal <= {FlightBenchmark.MetricsOverheadGoal}: {(r.MetricsGoalMet ? "met" : "MISSED")})");
             console.Out.WriteLine($"DoGet, 1 + verify     {F(r.DoGetVerifiedGbps)} GB/s  (reassembled and re-hashed)");
             console.Out.WriteLine($"DoGet, 4 streams      {F(r.DoGet4Gbps)} GB/s  (all streams together)");
             console.Out.WriteLine($"local put             {F(r.PutGbps)} GB/s  (ContentRepository.PutStream: canonicalised, hashed, stored durably; the batch new to the repository)");
