@@ -2,6 +2,7 @@ using ArrowCid.Content;
 using ArrowCid.Content.Stores;
 using ArrowCid.Grpc;
 using ArrowCid.Node;
+using Microsoft.Extensions.Logging;
 
 namespace ArrowCid.Flight.Service;
 
@@ -9,10 +10,10 @@ namespace ArrowCid.Flight.Service;
 /// Maps what the repository, the decoders and the registry throw to the gRPC status a Flight client
 /// should see, so a bad request is answered with its cause instead of UNKNOWN.
 /// </summary>
-internal static class FlightErrors
+internal sealed partial class FlightErrors(ILogger log)
 {
     /// <summary>Runs a handler body; any exception leaves as an <see cref="RpcException"/> with a fitting status.</summary>
-    public static async Task Guard(Func<Task> body)
+    public async Task Guard(Func<Task> body)
     {
         try
         {
@@ -25,7 +26,7 @@ internal static class FlightErrors
     }
 
     /// <summary>Like <see cref="Guard(Func{Task})"/> for a handler with a result.</summary>
-    public static async Task<T> Guard<T>(Func<Task<T>> body)
+    public async Task<T> Guard<T>(Func<Task<T>> body)
     {
         try
         {
@@ -42,7 +43,7 @@ internal static class FlightErrors
     /// node classifies what it and the layers below throw (<see cref="NodeException.KindOf"/>); what
     /// is left is Flight's own reading of malformed requests and of the node's faults.
     /// </summary>
-    public static RpcException? ToRpc(Exception e) => e switch
+    public RpcException? ToRpc(Exception e) => e switch
     {
         OperationCanceledException => null,
         BlockNotFoundException { Cid: { } cid } => new RpcException(StatusCode.NotFound, $"not found: {cid}"),
@@ -55,12 +56,16 @@ internal static class FlightErrors
         _ => Logged(e, "the node failed to answer"),
     };
 
-    private static RpcException Logged(Exception e, string what)
+    private RpcException Logged(Exception e, string what)
     {
+        // The stack trace goes to the log only; the client gets the id to quote.
         string id = Guid.NewGuid().ToString("N")[..12];
-        Console.Error.WriteLine($"arrowcid flight: {what} ({id}): {e}");
+        LogFault(log, e, what, id);
         return new RpcException(StatusCode.Internal, $"{what}; its log has the cause under {id}");
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "flight: {What} ({Id})")]
+    private static partial void LogFault(ILogger log, Exception error, string what, string id);
 
     /// <summary>The gRPC status of each kind of node error (docs/flight.md).</summary>
     public static StatusCode StatusOf(NodeErrorKind kind) => kind switch

@@ -11,6 +11,8 @@ using Google.Protobuf;
 
 using ArrowCid.Node;
 
+using Microsoft.Extensions.Logging;
+
 namespace ArrowCid.Flight.Service;
 
 /// <summary>
@@ -26,6 +28,7 @@ public sealed class FlightNodeService : FlightServiceBase
     private readonly FlightAuthenticator _auth;
     private readonly FlightInfoFactory _infos;
     private readonly FlightActions _actions;
+    private readonly FlightErrors _errors;
 
     /// <summary>Serves <paramref name="node"/> (not owned) over Flight.</summary>
     public FlightNodeService(ContentNode node)
@@ -35,6 +38,7 @@ public sealed class FlightNodeService : FlightServiceBase
         _auth = new FlightAuthenticator(node.Access);
         _infos = new FlightInfoFactory(node);
         _actions = new FlightActions(node, _auth);
+        _errors = new FlightErrors(node.Logging.CreateLogger("ArrowCid.Flight"));
     }
 
     /// <summary>The node this service is the Flight face of.</summary>
@@ -42,11 +46,11 @@ public sealed class FlightNodeService : FlightServiceBase
 
     /// <inheritdoc />
     public override Task Handshake(IAsyncStreamReader<HandshakeRequest> requestStream, IServerStreamWriter<HandshakeResponse> responseStream, ServerCallContext context) =>
-        FlightErrors.Guard(() => _auth.HandshakeAsync(requestStream, responseStream, context));
+        _errors.Guard(() => _auth.HandshakeAsync(requestStream, responseStream, context));
 
     /// <inheritdoc />
     public override Task ListFlights(Criteria request, IServerStreamWriter<FlightInfo> responseStream, ServerCallContext context) =>
-        FlightErrors.Guard(async () =>
+        _errors.Guard(async () =>
         {
             _auth.Require(context, AccessRole.Read);
             var listing = FlightRequests.ListingOfCriteria(request);
@@ -74,11 +78,12 @@ public sealed class FlightNodeService : FlightServiceBase
 
     /// <inheritdoc />
     public override Task<FlightInfo> GetFlightInfo(FlightDescriptor request, ServerCallContext context) =>
-        FlightErrors.Guard(async () =>
+        _errors.Guard(async () =>
         {
             _auth.Require(context, AccessRole.Read);
             FlightForwarding.Enter(context);
             var target = FlightRequests.TargetOf(request);
+            context.Subject = SubjectOf(target);
             if (target.Query is { } query)
             {
                 return await QueryInfoAsync(request, query, context.CancellationToken).ConfigureAwait(false);
@@ -92,11 +97,12 @@ public sealed class FlightNodeService : FlightServiceBase
 
     /// <inheritdoc />
     public override Task<SchemaResult> GetSchema(FlightDescriptor request, ServerCallContext context) =>
-        FlightErrors.Guard(async () =>
+        _errors.Guard(async () =>
         {
             _auth.Require(context, AccessRole.Read);
             FlightForwarding.Enter(context);
             var target = FlightRequests.TargetOf(request);
+            context.Subject = SubjectOf(target);
             var record = target.Query is { } query ? FirstMatch(query) : Resolve(target).Record;
             byte[] schema = await _infos.SchemaOfAsync(record, context.CancellationToken).ConfigureAwait(false);
             return new SchemaResult { Schema = ByteString.CopyFrom(schema) };
@@ -104,12 +110,13 @@ public sealed class FlightNodeService : FlightServiceBase
 
     /// <inheritdoc />
     public override Task DoGet(Ticket request, IServerStreamWriter<FlightData> responseStream, ServerCallContext context) =>
-        FlightErrors.Guard(async () =>
+        _errors.Guard(async () =>
         {
             _auth.Require(context, AccessRole.Read);
             FlightForwarding.Enter(context);
             var ticket = FlightRequests.TicketOf(request);
             var cid = ticket.Cid;
+            context.Subject = cid.ToString();
 
             // Before the completeness check, which would read an inner tree node as a table root.
             FlightErrors.RequireArrow(cid, _node.Content.KindOf(cid));
@@ -142,7 +149,7 @@ public sealed class FlightNodeService : FlightServiceBase
 
     /// <inheritdoc />
     public override Task DoPut(IAsyncStreamReader<FlightData> requestStream, IServerStreamWriter<PutResult> responseStream, ServerCallContext context) =>
-        FlightErrors.Guard(() =>
+        _errors.Guard(() =>
         {
             _auth.Require(context, AccessRole.Write);
             return FlightPutSession.RunAsync(requestStream, responseStream, context, _node.Repository, _node.Registrations, _node.Options);
@@ -150,7 +157,7 @@ public sealed class FlightNodeService : FlightServiceBase
 
     /// <inheritdoc />
     public override Task DoExchange(IAsyncStreamReader<FlightData> requestStream, IServerStreamWriter<FlightData> responseStream, ServerCallContext context) =>
-        FlightErrors.Guard(() =>
+        _errors.Guard(() =>
         {
             _auth.Require(context, AccessRole.Read);
             return FlightSubscriptionStream.RunAsync(requestStream, responseStream, context, _node.Registrations.Registry, _node.Changes, _node.Options.ChangePollInterval, _node.Subscribers);
@@ -158,15 +165,19 @@ public sealed class FlightNodeService : FlightServiceBase
 
     /// <inheritdoc />
     public override Task DoAction(Protocol.Action request, IServerStreamWriter<Result> responseStream, ServerCallContext context) =>
-        FlightErrors.Guard(() =>
+        _errors.Guard(() =>
         {
             FlightForwarding.Enter(context);
             return _actions.RunAsync(request, responseStream, context);
         });
 
+    // What a descriptor names, for the call's log line: a CID, a name, or a query.
+    private static string SubjectOf(DescriptorTarget target) =>
+        target.Cid?.ToString() ?? target.Name?.ToString() ?? (target.Query is null ? "-" : "query");
+
     /// <inheritdoc />
     public override Task ListActions(Empty request, IServerStreamWriter<ActionType> responseStream, ServerCallContext context) =>
-        FlightErrors.Guard(async () =>
+        _errors.Guard(async () =>
         {
             _auth.Require(context, AccessRole.Read);
             foreach (var type in FlightActions.Types)

@@ -110,6 +110,7 @@ internal static class FlightPutSession
             int acknowledged = writer.Chunks.Count;
             // Waits for the group commit without holding a thread, so concurrent puts share groups.
             var put = await writer.FinishAsync().ConfigureAwait(false);
+            context.Subject = put.Version is { } named ? $"{put.Table.Cid} {named.Name}@{named.Version}" : put.Table.Cid.ToString();
             await acknowledgements.FlushAsync().ConfigureAwait(false);
             // The last message: it goes with the call's status in one write.
             await responses.WriteBufferedAsync(new PutResult

@@ -1,5 +1,6 @@
 using ArrowCid.Node;
 using ArrowCid.Repository;
+using Microsoft.Extensions.Logging;
 
 namespace ArrowCid.Gateway;
 
@@ -21,6 +22,9 @@ internal sealed class GatewayContext(ContentNode node, GatewayOptions options)
 
     /// <summary>The node this gateway is the HTTP face of.</summary>
     public ContentNode Node => node;
+
+    /// <summary>Where the gateway logs the cause of its faults.</summary>
+    public ILogger Log { get; } = node.Logging.CreateLogger("ArrowCid.Gateway");
 
     /// <summary>The gateway's settings.</summary>
     public GatewayOptions Options => options;

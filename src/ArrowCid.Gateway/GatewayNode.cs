@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ArrowCid.Gateway;
 
@@ -99,7 +100,8 @@ public sealed class GatewayNode : IAsyncDisposable
         WebApplication app = builder.Build();
         var cors = new GatewayCors(options.CorsOrigins, options.CorsAnyOriginWrites);
         var hosts = new GatewayHostGuard(options);
-        app.Use((http, next) => RequestMetrics.MeasureAsync(http, node.Metrics, next));
+        var requestLog = node.Logging.CreateLogger(NodeLogging.RequestCategory);
+        app.Use((http, next) => RequestMetrics.MeasureAsync(http, node.Metrics, requestLog, next));
         app.Use(GatewayProblem.GuardAsync);
         app.Use((http, next) => HealthEndpoints.RefuseWhileDrainingAsync(http, node.Health, next));
         app.Use(hosts.HandleAsync);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ArrowCid.Node;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ArrowCid.Wire;
 
 namespace ArrowCid.Gateway;
@@ -12,7 +13,7 @@ namespace ArrowCid.Gateway;
 /// a handler throws is the server's fault: a 500 while the response has not started, else the
 /// connection is aborted so the client sees a truncated body rather than a complete-looking one.
 /// </summary>
-internal static class GatewayProblem
+internal static partial class GatewayProblem
 {
     private static readonly HashSet<string> KeptHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -85,7 +86,11 @@ internal static class GatewayProblem
             // The node's own fault: the client learns that and an id to quote, the node's log the
             // cause. Never the exception's type or message, which may hold paths or internals.
             string id = context.TraceIdentifier;
-            Console.Error.WriteLine($"arrowcid gateway: {context.Request.Method} {context.Request.Path} failed ({id}): {e}");
+            if (context.RequestServices.GetService<GatewayContext>() is { } gateway)
+            {
+                LogFault(gateway.Log, e, context.Request.Method, context.Request.Path, id);
+            }
+
             if (context.Response.HasStarted)
             {
                 context.Abort();
@@ -110,4 +115,8 @@ internal static class GatewayProblem
 
     private static string ReasonPhrase(int status) =>
         Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
+
+    // The stack trace goes to the log only (the client gets the id); the path, never the query (where a token may be).
+    [LoggerMessage(Level = LogLevel.Error, Message = "http: {Method} {Path} failed ({Id})")]
+    private static partial void LogFault(ILogger log, Exception error, string method, PathString path, string id);
 }

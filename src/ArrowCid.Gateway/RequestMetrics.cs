@@ -4,17 +4,20 @@ using ArrowCid.Node;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace ArrowCid.Gateway;
 
 /// <summary>
-/// Each HTTP request, as it ends, into the node's metrics: face "http", its route (the pattern it
-/// matched, so a CID in the path does not make a series of its own), its status code, how long it
-/// took, and the body bytes read and written (counted as they pass).
+/// Each HTTP request, as it ends, into the node's metrics and its request log: face "http", its
+/// route (the pattern it matched, so a CID in the path does not make a series of its own), its
+/// status code, how long it took, and the body bytes read and written (counted as they pass). The
+/// log line adds what it was about (the CID or name in its route) and the peer; never the query or
+/// a header, where a token may be.
 /// </summary>
 internal static class RequestMetrics
 {
-    public static async Task MeasureAsync(HttpContext http, NodeMetrics metrics, RequestDelegate next)
+    public static async Task MeasureAsync(HttpContext http, NodeMetrics metrics, ILogger requests, RequestDelegate next)
     {
         long started = Stopwatch.GetTimestamp();
         var requestBody = new ReadCountingStream(http.Request.Body);
@@ -31,7 +34,15 @@ internal static class RequestMetrics
             string status = http.RequestAborted.IsCancellationRequested && !http.Response.HasStarted
                 ? "aborted"
                 : http.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            metrics.CallEnded("http", $"{http.Request.Method} {route}", status, Stopwatch.GetElapsedTime(started), requestBody.BytesRead, responseBody.BytesWritten);
+            string method = $"{http.Request.Method} {route}";
+            var took = Stopwatch.GetElapsedTime(started);
+            metrics.CallEnded("http", method, status, took, requestBody.BytesRead, responseBody.BytesWritten);
+            if (requests.IsEnabled(LogLevel.Information))
+            {
+                string subject = (http.GetRouteValue("cid") ?? http.GetRouteValue("name"))?.ToString() ?? "-";
+                string peer = http.Connection.RemoteIpAddress is { } address ? $"{address}:{http.Connection.RemotePort}" : "unknown";
+                NodeLogging.Request(requests, "http", method, subject, status, requestBody.BytesRead, responseBody.BytesWritten, took.TotalMilliseconds, peer);
+            }
         }
     }
 

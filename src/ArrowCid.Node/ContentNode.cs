@@ -6,6 +6,7 @@ using ArrowCid.Content.Stores;
 using ArrowCid.Flight;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
+using Microsoft.Extensions.Logging;
 
 namespace ArrowCid.Node;
 
@@ -39,6 +40,9 @@ public sealed class ContentNode : IDisposable
         Health = new NodeHealth(this);
         Metrics = new NodeMetrics(this);
     }
+
+    /// <summary>Where the node and its faces log (<see cref="NodeOptions.Logging"/>).</summary>
+    public ILoggerFactory Logging => Options.Logging;
 
     /// <summary>What the node records for its metrics (calls, bytes, durations, what it holds).</summary>
     public NodeMetrics Metrics { get; }

@@ -1,4 +1,5 @@
 using ArrowCid.Registry;
+using Microsoft.Extensions.Logging;
 using ArrowCid.SharedMemory;
 
 using ArrowCid.Flight.Client;
@@ -8,6 +9,13 @@ namespace ArrowCid.Node;
 /// <summary>Settings of a <see cref="ContentNode"/>.</summary>
 public sealed record NodeOptions
 {
+    /// <summary>
+    /// Where the node and its faces log: one line per request at Information (face, method, what it
+    /// was about, status, bytes, duration, peer; never a token, a password or an authorization
+    /// header), the cause of a fault at Error. Default: warnings and errors, as text on stderr.
+    /// </summary>
+    public ILoggerFactory Logging { get; init; } = NodeLogging.Default;
+
     /// <summary>Who may call; open (no credentials) by default.</summary>
     public AccessPolicy Access { get; init; } = new();
 

@@ -5,6 +5,7 @@ using ArrowCid.Flight.Hosting;
 using ArrowCid.Gateway;
 using ArrowCid.Node;
 using ArrowCid.Repository;
+using Microsoft.Extensions.Logging;
 
 namespace ArrowCid.Cli.Commands;
 
@@ -37,6 +38,15 @@ internal static class ServeCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var recordAddresses = new Option<bool>("--record-client-addresses") { Description = "Record the client's address in the producer of what it puts (every reader sees it); off by default" };
+        var logFormat = new Option<string>("--log-format") { Description = "How log lines look on stderr: text, or json (one object a line, for a log shipper)", DefaultValueFactory = _ => "text", HelpName = "text|json" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "The least severe lines logged: trace, debug, information (one line per request), warning, error, critical or none",
+            DefaultValueFactory = _ => "information",
+            HelpName = "LEVEL",
+        };
+        logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Also serve /metrics (Prometheus) on this HOST:PORT of its own; it is always on the HTTP gateway's port", HelpName = "HOST:PORT" };
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
@@ -53,7 +63,7 @@ internal static class ServeCommand
         });
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
-            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry, recordAddresses, metricsListen, shutdownTimeout,
+            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry, recordAddresses, metricsListen, logFormat, logLevel, shutdownTimeout,
         };
         command.SetAction(parse =>
         {
@@ -82,6 +92,7 @@ internal static class ServeCommand
                 ? ParseEndpoint(httpText, "--http")
                 : new IPEndPoint(endpoint.Address, endpoint.Port == 0 ? 0 : endpoint.Port + 1);
             using var tls = LoadCertificate(parse.GetValue(certificate), parse.GetValue(key));
+            using var logging = NodeLogging.Create(Enum.Parse<LogLevel>(parse.GetValue(logLevel)!, ignoreCase: true), parse.GetValue(logFormat) == "json");
             var hostOptions = new NodeHostOptions
             {
                 Repository = LocalRepository.ResolvePath(parse.GetValue(repository.Option)),
@@ -92,6 +103,7 @@ internal static class ServeCommand
                     Access = access,
                     PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) },
                     RecordClientAddresses = parse.GetValue(recordAddresses),
+                    Logging = logging,
                 },
                 Warn = line => WriteLine(console.Error, $"arrowcid serve: {line}"),
                 Say = line => WriteLine(console.Out, line),

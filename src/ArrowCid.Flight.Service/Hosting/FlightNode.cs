@@ -5,6 +5,7 @@ using ArrowCid.Http2.Server;
 using ArrowCid.Repository;
 
 using ArrowCid.Node;
+using Microsoft.Extensions.Logging;
 
 using ServingStatus = ArrowCid.Grpc.Health.HealthCheckResponse.Types.ServingStatus;
 
@@ -85,7 +86,7 @@ public sealed class FlightNode : IAsyncDisposable
             HealthRecheck);
         var registry = new GrpcServiceRegistry(new GrpcServerOptions
         {
-            CallObserver = new FlightCallMetrics(node.Metrics),
+            CallObserver = new FlightCallRecorder(node.Metrics, node.Logging.CreateLogger(NodeLogging.RequestCategory)),
             Endpoint = options.Listen,
             Certificate = options.Certificate,
             MaxReceiveMessageSize = options.MaxMessageSize,
@@ -125,16 +126,22 @@ public sealed class FlightNode : IAsyncDisposable
     }
 }
 
-/// <summary>Each Flight (and health) call, as it ends, into the node's metrics: face "flight", the method's name, the status's canonical name.</summary>
-internal sealed class FlightCallMetrics(NodeMetrics metrics) : IGrpcCallObserver
+/// <summary>
+/// Each Flight (and health) call, as it ends: into the node's metrics (face "flight", the method's
+/// name, the status's canonical name) and its request log (with what it was about and the peer).
+/// </summary>
+internal sealed class FlightCallRecorder(NodeMetrics metrics, ILogger requests) : IGrpcCallObserver
 {
     public void CallEnded(in GrpcCallEnded ended)
     {
         string method = ended.Method[(ended.Method.LastIndexOf('/') + 1)..];
-        metrics.CallEnded("flight", method, StatusNames.Of(ended.Status), ended.Duration, ended.BytesReceived, ended.BytesSent);
+        string status = StatusNames.Of(ended.Status);
+        metrics.CallEnded("flight", method, status, ended.Duration, ended.BytesReceived, ended.BytesSent);
         if (ended.Status == StatusCode.DataLoss)
         {
             metrics.VerificationFailed();
         }
+
+        NodeLogging.Request(requests, "flight", method, ended.Subject ?? "-", status, ended.BytesReceived, ended.BytesSent, ended.Duration.TotalMilliseconds, ended.Peer);
     }
 }

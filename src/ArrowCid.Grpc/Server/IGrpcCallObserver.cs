@@ -7,7 +7,8 @@ namespace ArrowCid.Grpc;
 /// <param name="BytesReceived">Request message bytes read (length prefixes included).</param>
 /// <param name="BytesSent">Response message bytes written (length prefixes included).</param>
 /// <param name="Peer">The client, as <see cref="ServerCallContext.Peer"/> gives it.</param>
-public readonly record struct GrpcCallEnded(string Method, StatusCode Status, TimeSpan Duration, long BytesReceived, long BytesSent, string Peer);
+/// <param name="Subject">What the call was about, as its handler said (<see cref="ServerCallContext.Subject"/>).</param>
+public readonly record struct GrpcCallEnded(string Method, StatusCode Status, TimeSpan Duration, long BytesReceived, long BytesSent, string Peer, string? Subject);
 
 /// <summary>Told of every call a server ran, as it ends (on the call's own thread: keep it short).</summary>
 public interface IGrpcCallObserver

@@ -27,6 +27,9 @@ public abstract class ServerCallContext
     /// </summary>
     public Status Status { get; set; } = Status.Ok;
 
+    /// <summary>What the call is about (a CID, a name), set by its handler for the call's log line; null when nothing in particular.</summary>
+    public string? Subject { get; set; }
+
     /// <summary>Sends response headers with custom metadata now, before any message. At most once.</summary>
     public abstract Task WriteResponseHeadersAsync(Metadata responseHeaders);
 }

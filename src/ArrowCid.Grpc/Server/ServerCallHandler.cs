@@ -86,7 +86,7 @@ internal abstract class ServerCallHandler
         finally
         {
             Options.CallObserver?.CallEnded(new GrpcCallEnded(
-                MethodName, status.StatusCode, clock.GetElapsedTime(started), context.Requests?.BytesRead ?? 0, context.BytesSent, context.Peer));
+                MethodName, status.StatusCode, clock.GetElapsedTime(started), context.Requests?.BytesRead ?? 0, context.BytesSent, context.Peer, context.Subject));
         }
     }
 
