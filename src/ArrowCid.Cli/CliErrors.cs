@@ -30,6 +30,16 @@ internal sealed class CliException : Exception
     public CliException() : base("command failed") { }
 }
 
+/// <summary>A command line (or the configuration that stands in for it) that is wrong: one line, exit code 2.</summary>
+internal sealed class CliUsageException : Exception
+{
+    public CliUsageException(string message) : base(message) { }
+
+    public CliUsageException(string message, Exception innerException) : base(message, innerException) { }
+
+    public CliUsageException() : base("the command line is wrong") { }
+}
+
 /// <summary>Turns the exceptions that bad input or the file system cause into one-line messages.</summary>
 internal static class CliErrors
 {

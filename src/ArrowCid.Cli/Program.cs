@@ -38,6 +38,11 @@ internal static class Program
                 EnableDefaultExceptionHandler = false,
             });
         }
+        catch (CliUsageException e)
+        {
+            CliErrors.Report(console.Error, e.Message);
+            return ExitCodes.Usage;
+        }
         catch (Exception e) when (CliErrors.IsExpected(e))
         {
             CliErrors.Report(console.Error, CliErrors.Describe(e));

@@ -61,37 +61,55 @@ internal static class ServeCommand
                 result.AddError("--shutdown-timeout must be a number of seconds from 0 to 86400");
             }
         });
+        var tokenFile = new Option<string?>("--token-file") { Description = "A file of bearer tokens, one TOKEN:ROLE a line (# comments), kept out of the command line where ps shows it", HelpName = "FILE" };
+        var usersFile = new Option<string?>("--users-file") { Description = "A file of Basic-auth users, one USER:PASSWORD:ROLE a line (# comments)", HelpName = "FILE" };
+        var keyPasswordFile = new Option<string?>("--tls-key-password-file") { Description = "A file holding the password of an encrypted --tls-key or of a PKCS#12 --tls-cert", HelpName = "FILE" };
+        var config = new Option<string?>("--config") { Description = "A JSON file of settings: serve's options without their dashes as keys (command line first, then ARROWCID_* variables, then this file; docs/configuration.md)", HelpName = "FILE" };
+        var printConfig = new Option<bool>("--print-config") { Description = "Print the settings in effect, where each came from, secrets hidden, and exit" };
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
-            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, users, certificate, key, advertise, noShm, sharedRegistry, recordAddresses, metricsListen, logFormat, logLevel, shutdownTimeout,
+            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry,
+            recordAddresses, metricsListen, logFormat, logLevel, shutdownTimeout, config, printConfig,
         };
-        command.SetAction(parse =>
+        command.SetAction(given =>
         {
+            var (parse, sources) = ServeConfiguration.Layer(
+                given, command, given.GetValue(config) ?? Environment.GetEnvironmentVariable(ServeConfiguration.EnvironmentPrefix + "CONFIG"), Environment.GetEnvironmentVariable);
+            if (parse.GetValue(printConfig))
+            {
+                console.Out.WriteLine(ServeConfiguration.Describe(parse, command, sources, new HashSet<string>(StringComparer.Ordinal) { tokens.Name, users.Name }));
+                return ExitCodes.Ok;
+            }
+
+            // A bad value names its option and where it came from; the process exits 2.
+            string From(Option option) => sources.TryGetValue(option.Name.TrimStart('-'), out string? source) && source != "command line" ? $"{option.Name} (from {source})" : option.Name;
+            var tokenSpecs = (parse.GetValue(tokens) ?? []).Select(spec => (Spec: spec, From: From(tokens)))
+                .Concat(SecretLines(parse.GetValue(tokenFile), From(tokenFile)));
+            var userSpecs = (parse.GetValue(users) ?? []).Select(spec => (Spec: spec, From: From(users)))
+                .Concat(SecretLines(parse.GetValue(usersFile), From(usersFile)));
             var access = new AccessPolicy();
-            try
+            string? firstToken = null;
+            foreach (var (spec, from) in tokenSpecs)
             {
-                foreach (string spec in parse.GetValue(tokens) ?? [])
-                {
-                    var (token, role) = AccessPolicy.ParseTokenSpec(spec);
-                    access.AddToken(token, role);
-                }
-
-                foreach (string spec in parse.GetValue(users) ?? [])
-                {
-                    var (user, password, role) = AccessPolicy.ParseUserSpec(spec);
-                    access.AddUser(user, password, role);
-                }
-            }
-            catch (FormatException e)
-            {
-                throw new CliException(e.Message, e);
+                var (token, role) = Usage(from, () => AccessPolicy.ParseTokenSpec(spec));
+                access.AddToken(token, role);
+                firstToken ??= token;
             }
 
-            var endpoint = ParseEndpoint(parse.GetValue(listen)!, "--listen");
+            foreach (var (spec, from) in userSpecs)
+            {
+                var (user, password, role) = Usage(from, () => AccessPolicy.ParseUserSpec(spec));
+                access.AddUser(user, password, role);
+            }
+
+            var endpoint = ParseEndpoint(parse.GetValue(listen)!, From(listen));
             var httpEndpoint = parse.GetValue(http) is { } httpText
-                ? ParseEndpoint(httpText, "--http")
+                ? ParseEndpoint(httpText, From(http))
                 : new IPEndPoint(endpoint.Address, endpoint.Port == 0 ? 0 : endpoint.Port + 1);
-            using var tls = LoadCertificate(parse.GetValue(certificate), parse.GetValue(key));
+            string? keyPassword = parse.GetValue(keyPasswordFile) is { } passwordFile
+                ? CliErrors.About(passwordFile, () => File.ReadAllText(passwordFile)).TrimEnd('\r', '\n')
+                : null;
+            using var tls = LoadCertificate(parse.GetValue(certificate), parse.GetValue(key), keyPassword);
             using var logging = NodeLogging.Create(Enum.Parse<LogLevel>(parse.GetValue(logLevel)!, ignoreCase: true), parse.GetValue(logFormat) == "json");
             var hostOptions = new NodeHostOptions
             {
@@ -101,7 +119,7 @@ internal static class ServeCommand
                 Node = new NodeOptions
                 {
                     Access = access,
-                    PeerClient = new() { Token = FirstToken(parse.GetValue(tokens)) },
+                    PeerClient = new() { Token = firstToken },
                     RecordClientAddresses = parse.GetValue(recordAddresses),
                     Logging = logging,
                 },
@@ -123,7 +141,7 @@ internal static class ServeCommand
                 CorsAnyOriginWrites = parse.GetValue(corsWrites),
                 AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 StrictTrustless = parse.GetValue(strictTrustless),
-                MetricsListen = parse.GetValue(metricsListen) is { } metricsText ? ParseEndpoint(metricsText, "--metrics-listen") : null,
+                MetricsListen = parse.GetValue(metricsListen) is { } metricsText ? ParseEndpoint(metricsText, From(metricsListen)) : null,
             };
             return ServeAsync(console, hostOptions, flight, gateway, TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout))).GetAwaiter().GetResult();
         });
@@ -215,7 +233,7 @@ internal static class ServeCommand
         string host = colon > 0 ? text[..colon].Trim('[', ']') : string.Empty;
         if (colon <= 0 || !int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port > 65535)
         {
-            throw new CliException($"{option} '{text}' is not HOST:PORT");
+            throw new CliUsageException($"{option}: '{text}' is not HOST:PORT");
         }
 
         if (IPAddress.TryParse(host, out var address))
@@ -224,10 +242,10 @@ internal static class ServeCommand
         }
 
         var resolved = CliErrors.About(host, () => Dns.GetHostAddresses(host));
-        return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new CliException($"{option}: '{host}' does not resolve");
+        return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new CliUsageException($"{option}: '{host}' does not resolve");
     }
 
-    private static X509Certificate2? LoadCertificate(string? certificate, string? key)
+    private static X509Certificate2? LoadCertificate(string? certificate, string? key, string? password)
     {
         if (certificate is null)
         {
@@ -240,11 +258,11 @@ internal static class ServeCommand
             {
                 if (certificate.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || certificate.EndsWith(".p12", StringComparison.OrdinalIgnoreCase))
                 {
-                    return X509CertificateLoader.LoadPkcs12FromFile(certificate, null);
+                    return X509CertificateLoader.LoadPkcs12FromFile(certificate, password);
                 }
 
                 // Kestrel needs a key it can use on every platform: re-import the PEM pair as PKCS#12.
-                using var pem = X509Certificate2.CreateFromPemFile(certificate, key);
+                using var pem = password is null ? X509Certificate2.CreateFromPemFile(certificate, key) : X509Certificate2.CreateFromEncryptedPemFile(certificate, password, key);
                 return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
             }
             catch (System.Security.Cryptography.CryptographicException e)
@@ -254,6 +272,28 @@ internal static class ServeCommand
         });
     }
 
-    private static string? FirstToken(string[]? tokens) =>
-        tokens is { Length: > 0 } ? AccessPolicy.ParseTokenSpec(tokens[0]).Token : null;
+    // The lines of a secrets file, blank ones and # comments skipped, each labelled with the file and line for an error.
+    private static IEnumerable<(string Spec, string From)> SecretLines(string? path, string option)
+    {
+        if (path is null)
+        {
+            return [];
+        }
+
+        string[] lines = CliErrors.About(path, () => File.ReadAllLines(path));
+        return lines.Select((line, i) => (Spec: line.Trim(), From: $"{option} {path}:{i + 1}"))
+            .Where(l => l.Spec.Length > 0 && !l.Spec.StartsWith('#'));
+    }
+
+    private static T Usage<T>(string from, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (FormatException e)
+        {
+            throw new CliUsageException($"{from}: {e.Message}", e);
+        }
+    }
 }
