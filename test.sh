@@ -89,6 +89,10 @@ echo "== building libarrowcid (NativeAOT): artifacts/native/libarrowcid.so"
 # The C ABI as users build it; the C, C++, Python and Rust client tests load this file.
 dotnet publish src/ArrowCid.Native -c Release -r linux-x64 -o artifacts/native
 
+echo "== publishing a self-contained arrowcid: artifacts/publish/linux-x64/arrowcid"
+# As docs/deploy.md builds it; a test runs it without the SDK (PublishedBinaryTests).
+dotnet publish src/ArrowCid.Cli -c Release -r linux-x64 --self-contained -o artifacts/publish/linux-x64
+
 echo "== dotnet tests"
 status=0
 # The HTTP/2 stress suite appends one summary line a pair here; printed after the tests.
