@@ -88,6 +88,21 @@ public sealed class ServeConfigurationTests : IDisposable
         Assert.DoesNotContain("serving ", result.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Docs_configuration_lists_every_setting_with_its_variable()
+    {
+        var result = await ServeAsync([], "--print-config");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var keys = json.RootElement.GetProperty("settings").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+
+        string doc = File.ReadAllText(Path.Combine(RepositoryPaths.Root!, "docs", "configuration.md"));
+        var rows = System.Text.RegularExpressions.Regex.Matches(doc, @"^\| `([a-z-]+)` \| `(ARROWCID_[A-Z_]+)` \|", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => (Key: m.Groups[1].Value, Variable: m.Groups[2].Value)).ToList();
+        Assert.Equal(keys, rows.Select(r => r.Key).Order(StringComparer.Ordinal));
+        Assert.All(rows, r => Assert.Equal("ARROWCID_" + r.Key.ToUpperInvariant().Replace('-', '_'), r.Variable));
+    }
+
     private string Write(string name, string text)
     {
         string path = Path.Combine(_folder.Path, name);
