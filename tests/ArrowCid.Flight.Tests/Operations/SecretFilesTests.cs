@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Tests.Support;
+using System.Security.Cryptography.X509Certificates;
 using ArrowCid.TestSupport;
 
 namespace ArrowCid.Flight.Tests.Operations;
@@ -44,5 +45,31 @@ public sealed class SecretFilesTests
         using var client = new FlightClient(node.Location);
         client.Token = await client.AuthenticateBasicAsync("ann", "file-password");
         Assert.NotEmpty(await client.ListActionsAsync());
+    }
+
+    [Fact]
+    public async Task An_encrypted_tls_key_opens_with_the_password_from_its_file()
+    {
+        using var folder = new TempDirectory();
+        using var certificate = TestCertificates.SelfSigned();
+        var (certificatePem, _) = TestCertificates.WritePem(certificate, folder.Path);
+        string key = Path.Combine(folder.Path, "server.key.enc.pem");
+        using (var ecdsa = certificate.GetECDsaPrivateKey()!)
+        {
+            await File.WriteAllTextAsync(key, ecdsa.ExportEncryptedPkcs8PrivateKeyPem("key-pass-word", new System.Security.Cryptography.PbeParameters(
+                System.Security.Cryptography.PbeEncryptionAlgorithm.Aes256Cbc, System.Security.Cryptography.HashAlgorithmName.SHA256, 10_000)));
+        }
+
+        string password = Path.Combine(folder.Path, "key-password");
+        await File.WriteAllTextAsync(password, "key-pass-word\n");
+        await using var node = await ServeProcess.StartAsync("--tls-cert", certificatePem, "--tls-key", key, "--tls-key-password-file", password);
+        Assert.StartsWith("grpc+tls://", node.Location, StringComparison.Ordinal);
+        using var client = new FlightClient(node.Location, new FlightClientOptions { ServerCertificateValidation = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString() });
+        Assert.NotEmpty(await client.ListActionsAsync());
+
+        // Without the password the key does not open: one line, exit 1, nothing served.
+        var (code, said) = await ServeProcess.RunCliAsync("serve", "--listen", "127.0.0.1:0", "--repo", Path.Combine(folder.Path, "repo2"), "--no-shm", "--tls-cert", certificatePem, "--tls-key", key);
+        Assert.NotEqual(0, code);
+        Assert.Contains("not a usable certificate and key", said, StringComparison.Ordinal);
     }
 }
