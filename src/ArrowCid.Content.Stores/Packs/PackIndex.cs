@@ -107,6 +107,13 @@ internal sealed class PackIndex : IDisposable
         {
             ((IDisposable)mapped).Dispose();
         }
+        else
+        {
+            // The header check mapped the file's first pages (and the kernel's fault-around, up to
+            // 64 KiB): with hundreds of packs that is tens of MiB of RSS for a process that may look
+            // up one block. Lookups map back what they touch.
+            mapped.ReleaseResidentPages();
+        }
 
         return index;
     }

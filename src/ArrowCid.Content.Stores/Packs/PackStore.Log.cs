@@ -66,8 +66,15 @@ public sealed partial class PackStore
             }
 
             // The entries lie in offset order (scanned and appended so): a search, not a scan, since
-            // every group commit asks for the entries between the last applied one and its own.
+            // every group commit asks for the entries between the last applied one and its own. Most
+            // asks (an open replaying every pack) find everything applied: the last entry says so
+            // alone, without the search touching a page of the index per step.
             int count = state.LogEntryCount;
+            if (count == 0 || state.LogEntryAt(count - 1).Offset <= after)
+            {
+                return [];
+            }
+
             int low = 0;
             int high = count;
             while (low < high)
