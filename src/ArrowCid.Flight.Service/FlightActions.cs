@@ -150,7 +150,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         // root itself may still be deleted: its pin guards it from gc, not from its owner.
         foreach (var registry in Registries())
         {
-            var retained = registry.ListRetained();
+            using var retained = registry.ListRetained();
             if (registry.GetLinkingDatasets(cid).FirstOrDefault(retained.Contains) is { } holder)
             {
                 throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is part of a pinned or named table (linked by {holder}); delete or unpin that table first");

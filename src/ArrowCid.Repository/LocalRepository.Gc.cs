@@ -51,7 +51,7 @@ public sealed partial class LocalRepository
             // Held as keys, a few bytes a block: the set is as large as what the repository keeps. A
             // key it shares with a garbage block (one chance in 2^48 per block and kept one) keeps
             // that block too; it never lets a retained one go.
-            var retained = _registry.ListRetained();
+            using var retained = _registry.ListRetained();
 
             // A live put's guard holds what it stored until its table is registered; a dead put's guard file goes.
             var guarded = PinGuard.ListHeld(Root, out int abandonedGuards);
@@ -59,7 +59,8 @@ public sealed partial class LocalRepository
             if (shared is not null)
             {
                 // Read after the local set: a name or pin added in between keeps its block either way.
-                retained.UnionWith(shared.ListRetained());
+                using var sharedRetained = shared.ListRetained();
+                retained.UnionWith(sharedRetained);
             }
 
             var copies = shared is not null && location is not null

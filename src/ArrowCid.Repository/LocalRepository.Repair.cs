@@ -29,7 +29,7 @@ public sealed partial class LocalRepository
             _registry.Delete(cid);
         }
 
-        var retained = _registry.ListRetained();
+        using var retained = _registry.ListRetained();
         var reregistered = new List<Cid>();
 
         // A registry without a single row beside stored blocks was lost or replaced, not cut short

@@ -425,8 +425,8 @@ public sealed partial class PackStore
         return repeated;
     }
 
-    // Entries merged between releases of their pages: 128 KiB of an index.
-    private const int ReleaseEvery = 4096;
+    // Entries merged between releases of their pages: 32 KiB of an index (hundreds of indexes advance together).
+    private const int ReleaseEvery = 1024;
 
     private bool IsLive(PackedBlock block)
     {

@@ -20,7 +20,7 @@ public sealed class CidKeySetTests
     [Fact]
     public void Holds_every_cid_added_counts_each_once_and_claims_none_of_a_hundred_thousand_others()
     {
-        var set = new CidKeySet();
+        using var set = new CidKeySet();
         for (int i = 0; i < 100_000; i++)
         {
             set.Add(Numbered(i));
@@ -46,7 +46,7 @@ public sealed class CidKeySetTests
     [Fact]
     public void Adds_after_a_read_are_found_too()
     {
-        var set = new CidKeySet();
+        using var set = new CidKeySet();
         set.Add(Numbered(1));
         Assert.True(set.Contains(Numbered(1)));
         Assert.False(set.Contains(Numbered(2)));
@@ -60,8 +60,8 @@ public sealed class CidKeySetTests
     [Fact]
     public void A_union_holds_both_sets_and_their_shared_cids_once()
     {
-        var left = new CidKeySet();
-        var right = new CidKeySet();
+        using var left = new CidKeySet();
+        using var right = new CidKeySet();
         left.UnionWith(Enumerable.Range(0, 5_000).Select(Numbered));
         right.UnionWith(Enumerable.Range(2_500, 5_000).Select(Numbered));
         Assert.True(left.Contains(Numbered(0)));
@@ -77,7 +77,7 @@ public sealed class CidKeySetTests
     [Fact]
     public void An_empty_set_holds_nothing()
     {
-        var set = new CidKeySet();
+        using var set = new CidKeySet();
         Assert.Equal(0, set.Count);
         Assert.False(set.Contains(Numbered(0)));
     }
@@ -88,5 +88,16 @@ public sealed class CidKeySetTests
         var cid = Numbered(7);
         var digest = System.Security.Cryptography.SHA256.HashData(cid.Bytes.ToArray());
         Assert.Equal(BinaryPrimitives.ReadUInt128BigEndian(digest), CidKey.Of(cid));
+    }
+
+    [Fact]
+    public void A_disposed_set_refuses_use()
+    {
+        var set = new CidKeySet();
+        set.Add(Numbered(1));
+        set.Dispose();
+        set.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => set.Contains(Numbered(1)));
+        Assert.Throws<ObjectDisposedException>(() => set.Add(Numbered(2)));
     }
 }

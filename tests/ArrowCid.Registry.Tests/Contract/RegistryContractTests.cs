@@ -112,7 +112,7 @@ public abstract partial class RegistryContractTests : IDisposable
         Assert.Equal(BlockKind.TableNode, parsed);
         // A pinned root keeps its node and, through it, what the node links.
         registry.Pin(FakeDatasetCid(10));
-        var retained = registry.ListRetained();
+        using var retained = registry.ListRetained();
         Assert.All(new[] { FakeDatasetCid(10), node.Cid, FakeCid(8), FakeCid(9) }, cid => Assert.True(retained.Contains(cid)));
     }
 
@@ -354,14 +354,15 @@ public abstract partial class RegistryContractTests : IDisposable
         registry.Upsert(DatasetRecord(FakeDatasetCid(20), FakeDatasetCid(21)) with { Pinned = true });
         registry.Upsert(DatasetRecord(FakeDatasetCid(21), FakeCid(5)));
 
-        var retained = registry.ListRetained();
+        using var retained = registry.ListRetained();
 
         AssertRetainedExactly(retained, FakeCid(1), FakeDatasetCid(10), FakeCid(3), FakeCid(4), FakeDatasetCid(20), FakeDatasetCid(21), FakeCid(5));
         Assert.False(retained.Contains(FakeCid(2)));
         Assert.False(retained.Contains(FakeDatasetCid(11)));
 
         registry.Unpin(FakeDatasetCid(10));
-        Assert.False(registry.ListRetained().Contains(FakeCid(3)));
+        using var afterUnpin = registry.ListRetained();
+        Assert.False(afterUnpin.Contains(FakeCid(3)));
     }
 
     [Fact]
