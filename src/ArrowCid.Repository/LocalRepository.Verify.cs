@@ -38,11 +38,10 @@ public sealed partial class LocalRepository
             var corrupt = new List<Cid>();
             var orphans = new List<Cid>();
             long blocksChecked = 0;
-            var repeatedSeen = new HashSet<Cid>();
-            foreach (var (cid, copy, repeated) in Blocks.Packs.ListCopies())
+            foreach (var (cid, copy, first) in Blocks.Packs.ListCopies())
             {
                 bool intact = Blocks.Packs.IsIntact(cid, copy);
-                if (repeated && !repeatedSeen.Add(cid))
+                if (!first)
                 {
                     // A second copy of a block already counted: only its damage is news.
                     if (!intact)

@@ -37,21 +37,12 @@ public sealed partial class PackStore
         var removed = new List<(Cid, int)>();
         lock (_gate)
         {
-            // One copy of each block is kept (if the block is), the rest tombstoned; only blocks
-            // held by more than one copy are remembered, to know their first copy was seen.
-            var repeatedSeen = new Dictionary<Cid, bool>();
-            foreach (var (_, cid, copy, repeated) in WalkCopies())
+            // One copy of each block is kept (if the block is), the rest tombstoned.
+            foreach (var (cid, copy, first) in WalkCopies())
             {
-                bool first = !repeated || !repeatedSeen.ContainsKey(cid);
                 if (first)
                 {
-                    bool kept = keep(cid);
-                    if (repeated)
-                    {
-                        repeatedSeen[cid] = kept;
-                    }
-
-                    if (kept)
+                    if (keep(cid))
                     {
                         continue;
                     }

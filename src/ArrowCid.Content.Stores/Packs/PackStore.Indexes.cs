@@ -278,11 +278,11 @@ public sealed partial class PackStore
     /// Every live copy, read pack by pack in file order (the loose records first), so a walk of a
     /// store larger than memory reads each pack once from start to end rather than jumping between
     /// them. The keys held by more than one copy are found first from the keys alone (the indexes'
-    /// sorted tables merged with a priority queue, one position per index): such a copy comes
-    /// marked <c>Repeated</c>, so a caller keeps one copy per block by remembering only those.
+    /// sorted tables merged with a priority queue, one position per index), and only their CIDs are
+    /// remembered, to mark each block's first copy in the walk <c>First</c> and any other not.
     /// The indexes are held, so a compaction meanwhile does not unmap what is being read.
     /// </summary>
-    private IEnumerable<(UInt128 Key, Cid Cid, PackedBlock Block, bool Repeated)> WalkCopies()
+    private IEnumerable<(Cid Cid, PackedBlock Block, bool First)> WalkCopies()
     {
         Refresh();
         var loose = new List<(UInt128 Key, Cid Cid, PackedBlock Block)>();
@@ -310,11 +310,13 @@ public sealed partial class PackStore
         try
         {
             var repeated = RepeatedKeys(loose, indexes);
+            var seen = new HashSet<Cid>();
+            bool IsFirst(UInt128 key, Cid cid) => !repeated.Contains(key) || seen.Add(cid);
             foreach (var (key, cid, block) in loose)
             {
                 if (IsLive(block))
                 {
-                    yield return (key, cid, block, repeated.Contains(key));
+                    yield return (cid, block, IsFirst(key, cid));
                 }
             }
 
@@ -331,8 +333,7 @@ public sealed partial class PackStore
                     var block = index.BlockAt(pack, entry);
                     if (IsLive(block) && records.RecordCid(block) is { } cid)
                     {
-                        var key = index.KeyAt(entry);
-                        yield return (key, cid, block, repeated.Contains(key));
+                        yield return (cid, block, IsFirst(index.KeyAt(entry), cid));
                     }
                 }
 

@@ -129,26 +129,14 @@ public sealed partial class PackStore : IDisposable
 
     /// <summary>Every packed CID, once each (other processes' appends read first), read pack by pack as it is walked: memory stays flat at any size.</summary>
     /// <returns>The CIDs.</returns>
-    public IEnumerable<Cid> Enumerate()
-    {
-        // Only a block held by more than one copy needs remembering to be listed once.
-        var listed = new HashSet<Cid>();
-        foreach (var (_, cid, _, repeated) in WalkCopies())
-        {
-            if (!repeated || listed.Add(cid))
-            {
-                yield return cid;
-            }
-        }
-    }
+    public IEnumerable<Cid> Enumerate() => WalkCopies().Where(c => c.First).Select(c => c.Cid);
 
     /// <summary>
-    /// Every packed copy of every block, for verification, read pack by pack as it is walked. A
-    /// copy of a block that more than one copy holds comes marked <c>Repeated</c>: a caller counting
-    /// blocks remembers only those to count each block once.
+    /// Every packed copy of every block, for verification, read pack by pack as it is walked. The
+    /// first copy of each block the walk meets comes marked <c>First</c>, any other copy of it not.
     /// </summary>
     /// <returns>The copies.</returns>
-    public IEnumerable<(Cid Cid, PackedBlock Block, bool Repeated)> ListCopies() => WalkCopies().Select(c => (c.Cid, c.Block, c.Repeated));
+    public IEnumerable<(Cid Cid, PackedBlock Block, bool First)> ListCopies() => WalkCopies();
 
     /// <summary>Reads other processes' appends, tombstones and deletions of packs into the index.</summary>
     public void Refresh()
