@@ -77,22 +77,35 @@ public sealed class NodeHealth
         }
     }
 
-    private (string State, long? FreeBytes, bool Usable) ProbeStore()
+    /// <summary>Bytes free on the block store's file system; null when its folder is gone or cannot be read.</summary>
+    public long? StoreFreeBytes() => FreeBytes(out _);
+
+    private long? FreeBytes(out string? why)
     {
         string root = _node.Repository.Repository.Blocks.Root;
         if (!Directory.Exists(root))
         {
-            return ($"missing: {root}", null, false);
+            why = $"missing: {root}";
+            return null;
         }
 
-        long free;
         try
         {
-            free = new DriveInfo(root).AvailableFreeSpace;
+            why = null;
+            return new DriveInfo(root).AvailableFreeSpace;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            return ($"cannot be read: {e.Message}", null, false);
+            why = $"cannot be read: {e.Message}";
+            return null;
+        }
+    }
+
+    private (string State, long? FreeBytes, bool Usable) ProbeStore()
+    {
+        if (FreeBytes(out string? why) is not { } free)
+        {
+            return (why!, null, false);
         }
 
         return free < MinimumFreeBytes

@@ -89,7 +89,8 @@ public sealed class NodeMetrics : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();
 
-    private long ObserveFreeBytes() => _node.Health.Probe().StoreFreeBytes ?? 0;
+    // Only the store's file system is asked: a scrape does not probe the registry and shared memory too.
+    private long ObserveFreeBytes() => _node.Health.StoreFreeBytes() ?? 0;
 
     // What the registry holds, counted at most every RegistryTotalsAge (the count scans its table).
     private IReadOnlyDictionary<BlockKind, RegistryTotal> Totals()

@@ -82,7 +82,7 @@ internal static class ServeCommand
             }
 
             // A bad value names its option and where it came from; the process exits 2.
-            string From(Option option) => sources.TryGetValue(option.Name.TrimStart('-'), out string? source) && source != "command line" ? $"{option.Name} (from {source})" : option.Name;
+            string From(Option option) => ServeConfiguration.Label(option, sources);
             var tokenSpecs = (parse.GetValue(tokens) ?? []).Select(spec => (Spec: spec, From: From(tokens)))
                 .Concat(SecretLines(parse.GetValue(tokenFile), From(tokenFile)));
             var userSpecs = (parse.GetValue(users) ?? []).Select(spec => (Spec: spec, From: From(users)))

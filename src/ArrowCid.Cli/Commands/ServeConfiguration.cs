@@ -19,6 +19,9 @@ internal static class ServeConfiguration
     /// <summary>The prefix of the environment variables.</summary>
     public const string EnvironmentPrefix = "ARROWCID_";
 
+    // The source of a setting typed on the command line.
+    private const string CommandLine = "command line";
+
     // Options that say how to read the configuration, or that only the command line gives.
     private static readonly HashSet<string> NotLayered = new(StringComparer.Ordinal) { "--config", "--print-config", "--help", "--verbose" };
 
@@ -35,7 +38,7 @@ internal static class ServeConfiguration
             string key = KeyOf(option);
             if (parse.GetResult(option) is { Implicit: false })
             {
-                sources[key] = "command line";
+                sources[key] = CommandLine;
                 continue;
             }
 
@@ -94,6 +97,14 @@ internal static class ServeConfiguration
             ["sources"] = new JsonObject([.. sources.Select(s => new KeyValuePair<string, JsonNode?>(s.Key, s.Value))]),
         };
         return description.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    /// <summary>An option as an error names it: with where its value came from, unless it was typed.</summary>
+    public static string Label(Option option, IReadOnlyDictionary<string, string> sources)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        ArgumentNullException.ThrowIfNull(sources);
+        return sources.TryGetValue(KeyOf(option), out string? source) && source != CommandLine ? $"{option.Name} (from {source})" : option.Name;
     }
 
     // TOKEN:ROLE keeps its role, USER:PASSWORD:ROLE its user and role; a file path or anything else is shown as it is.
