@@ -202,6 +202,56 @@ public sealed class PackIndexTests : IDisposable
         return packs.Find(blocks[0].Cid)!.Value.Pack;
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_lookup_reads_every_entry_under_its_key_and_no_other(bool skewed)
+    {
+        // Uniform keys (SHA-256's) are found by the first read around the place their bits give;
+        // skewed ones (a first byte's keys crowded at one end) need the range narrowed read by read.
+        var keys = new List<UInt128>();
+        for (int i = 0; i < 60_000; i++)
+        {
+            UInt128 key = new((ulong)_random.NextInt64() << 1 ^ (ulong)_random.Next(2), (ulong)_random.NextInt64());
+            if (skewed)
+            {
+                // 90% of keys crowded into byte 0x07's last thousandth, the rest spread within 0x07.
+                key = (key >> 8) | ((UInt128)0x07 << 120);
+                if (i % 10 != 0)
+                {
+                    key |= (UInt128)0x00FFF00000000000UL << 64;
+                }
+            }
+
+            keys.Add(key);
+        }
+
+        // Some keys twice (a block packed twice), at other records.
+        var entries = keys.Select((k, i) => (Key: k, Block: new PackedBlock(9, i * 100L, (i * 100L) + 10, 90))).ToList();
+        entries.AddRange(keys.Where((_, i) => i % 97 == 0).Select((k, i) => (Key: k, Block: new PackedBlock(9, 10_000_000L + (i * 100L), 10_000_010L + (i * 100L), 90))));
+        string path = Path.Combine(_folder, "lookup" + PackIndex.Extension);
+        PackIndex.Write(path, 20_000_000, entries, [], []);
+        using var index = PackIndex.TryOpen(path, 20_000_000) ?? throw new Xunit.Sdk.XunitException("the index did not open");
+
+        var expected = entries.ToLookup(e => e.Key, e => e.Block);
+        foreach (var key in keys.Take(5_000).Concat(keys.Where((_, i) => i % 97 == 0)))
+        {
+            Assert.Equal(expected[key].OrderBy(b => b.RecordOffset), index.Find(key, 9));
+        }
+
+        for (int i = 0; i < 5_000; i++)
+        {
+            // Absent keys beside present ones, and at the ends of the first byte's range.
+            var near = keys[i] + 1;
+            Assert.Equal(expected[near], index.Find(near, 9));
+        }
+
+        Assert.Empty(index.Find(UInt128.Zero, 9));
+        Assert.Empty(index.Find(UInt128.MaxValue, 9));
+        Assert.Empty(index.Find(((UInt128)0x07 << 120) - 1, 9));
+        Assert.Empty(index.Find((UInt128)0x08 << 120, 9));
+    }
+
     private static void AssertHolds(PackStore packs, IEnumerable<(Cid Cid, byte[] Bytes)> blocks)
     {
         foreach (var (cid, bytes) in blocks)

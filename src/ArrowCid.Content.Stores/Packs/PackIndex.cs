@@ -3,14 +3,18 @@ using System.Security.Cryptography;
 using ArrowCid.Arrow.IO;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Multiformats;
+using Microsoft.Win32.SafeHandles;
 
 namespace ArrowCid.Content.Stores.Packs;
 
 /// <summary>
 /// The persisted index of a pack's records up to a seal (docs/repository.md, "Pack files", "Index"),
-/// <c>&lt;id&gt;.idx</c> beside the pack, mapped rather than read: opening a repository reads
-/// its header alone, so it costs the same at ten blocks and ten million, and a lookup is a bloom
-/// filter probe and a search of a sorted table, as git's <c>.idx</c> with its fanout.
+/// <c>&lt;id&gt;.idx</c> beside the pack: opening a repository reads its header alone, so it costs
+/// the same at ten blocks and ten million, and a lookup is a bloom filter probe and a search of a
+/// sorted table, as git's <c>.idx</c> with its fanout. The bloom filter is read through a mapping;
+/// a lookup reads its entries with pread (<see cref="Find"/>), so that a walk looking up every
+/// block (verify, a listing) keeps no index pages in the process's memory; passes over every entry
+/// (a merge, a rebuild) read the mapping in order and release it as they go.
 /// <para>
 /// Layout, little-endian: a 128-byte header (magic <c>ACPKIDX1</c>; the pack length covered; the
 /// counts of blocks, tombstones and log entries; the bloom filter's 64-byte blocks; the CID blob's
@@ -48,9 +52,18 @@ internal sealed class PackIndex : IDisposable
     private const int BloomBitsPerKey = 10;
     private const int BloomProbes = 6;
 
+    // Entries read by a lookup at a time: 4 KiB, around where the key's bits place it.
+    private const int WindowEntries = 128;
+
     private readonly MappedFileMemory _mapped;
 
-    // The mapping stays while anyone holds it (Hold): an enumeration outlives a compaction that drops the pack.
+    // The file, open for lookups' preads; it goes with the mapping.
+    private readonly FileStream _file;
+
+    // The fanout, copied at open (its check read it): how many keys have a first byte at most i.
+    private readonly uint[] _fanout;
+
+    // The mapping and file stay while anyone holds them (Hold): an enumeration outlives a compaction that drops the pack.
     private readonly SharedLease _lease;
     private readonly int _tombstonesOffset;
     private readonly int _logOffset;
@@ -58,10 +71,12 @@ internal sealed class PackIndex : IDisposable
     private readonly int _bloomOffset;
     private readonly int _bloomBlocks;
 
-    private PackIndex(MappedFileMemory mapped, long packLength, int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks)
+    private PackIndex(FileStream file, MappedFileMemory mapped, uint[] fanout, long packLength, int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks)
     {
+        _file = file;
         _mapped = mapped;
-        _lease = new SharedLease(mapped);
+        _fanout = fanout;
+        _lease = new SharedLease(new Resources(mapped, file));
         PackLength = packLength;
         BlockCount = blocks;
         TombstoneCount = tombstones;
@@ -92,20 +107,24 @@ internal sealed class PackIndex : IDisposable
     /// <param name="packFileLength">The pack file's length now: an index claiming more than it is stale.</param>
     public static PackIndex? TryOpen(string path, long packFileLength)
     {
+        FileStream? file = null;
         MappedFileMemory mapped;
         try
         {
-            mapped = MappedFileMemory.Open(path);
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            mapped = MappedFileMemory.Map(file);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException or ArrowCid.Arrow.ArrowFormatException)
         {
+            file?.Dispose();
             return null;
         }
 
-        var index = Parse(mapped, packFileLength);
+        var index = Parse(file, mapped, packFileLength);
         if (index is null)
         {
             ((IDisposable)mapped).Dispose();
+            file.Dispose();
         }
         else
         {
@@ -118,7 +137,7 @@ internal sealed class PackIndex : IDisposable
         return index;
     }
 
-    private static PackIndex? Parse(MappedFileMemory mapped, long packFileLength)
+    private static PackIndex? Parse(FileStream stream, MappedFileMemory mapped, long packFileLength)
     {
         var file = (ReadOnlySpan<byte>)mapped.GetSpan();
         if (file.Length < EntriesOffset || BinaryPrimitives.ReadUInt64LittleEndian(file) != Magic)
@@ -146,7 +165,17 @@ internal sealed class PackIndex : IDisposable
             return null;
         }
 
-        return new PackIndex(mapped, packLength, blocks, tombstones, logEntries, blobLength, bloomBlocks);
+        var fanout = new uint[256];
+        for (int i = 0; i < fanout.Length; i++)
+        {
+            fanout[i] = BinaryPrimitives.ReadUInt32LittleEndian(file[(HeaderLength + (i * 4))..]);
+            if (fanout[i] > (uint)blocks || (i > 0 && fanout[i] < fanout[i - 1]))
+            {
+                return null;
+            }
+        }
+
+        return new PackIndex(stream, mapped, fanout, packLength, blocks, tombstones, logEntries, blobLength, bloomBlocks);
     }
 
     /// <summary>Whether the index may hold <paramref name="key"/> (false: it surely does not).</summary>
@@ -171,23 +200,107 @@ internal sealed class PackIndex : IDisposable
         return true;
     }
 
-    /// <summary>The entries whose key is <paramref name="key"/>: [start, end).</summary>
-    public (int Start, int End) Candidates(UInt128 key)
+    /// <summary>
+    /// The blocks listed under <paramref name="key"/> in pack <paramref name="pack"/>, in record
+    /// order (none, or one but for a block packed twice). Reads entries with pread: keys are
+    /// uniform (SHA-256), so the key's next 64 bits place it within its first byte's range, and
+    /// one read of the entries around that place finds it; a skewed range narrows read by read.
+    /// </summary>
+    public PackedBlock[] Find(UInt128 key, ulong pack)
     {
-        var file = File;
         int first = (int)(key >> 120);
-        int low = first == 0 ? 0 : (int)BinaryPrimitives.ReadUInt32LittleEndian(file[(HeaderLength + ((first - 1) * 4))..]);
-        int high = (int)BinaryPrimitives.ReadUInt32LittleEndian(file[(HeaderLength + (first * 4))..]);
-        if (high > BlockCount || low > high)
+        int low = first == 0 ? 0 : (int)_fanout[first - 1];
+        int high = (int)_fanout[first];
+        if (low >= high)
         {
-            return (0, 0);
+            return [];
         }
 
-        // The first entry whose key is not below the one sought.
+        Span<byte> window = stackalloc byte[WindowEntries * BlockEntryLength];
+
+        // The first entry whose key is not below the one sought lies in [lo, hi].
+        int lo = low;
+        int hi = high;
+        int guess = low + (int)(((UInt128)(ulong)(key >> 56) * (ulong)(high - low)) >> 64);
+        int start = Math.Clamp(guess - (WindowEntries / 2), low, Math.Max(low, high - WindowEntries));
+        int count = Math.Min(WindowEntries, high - start);
+        int found;
+        while (true)
+        {
+            ReadEntries(start, window[..(count * BlockEntryLength)]);
+            int at = LowerBound(window[..(count * BlockEntryLength)], key);
+            if (at == 0 && start > lo)
+            {
+                hi = start;
+            }
+            else if (at == count && start + count < hi)
+            {
+                lo = start + count;
+            }
+            else
+            {
+                found = start + at;
+                break;
+            }
+
+            if (lo == hi)
+            {
+                found = lo;
+                break;
+            }
+
+            count = Math.Min(WindowEntries, hi - lo);
+            start = lo + ((hi - lo - count) / 2);
+        }
+
+        List<PackedBlock>? blocks = null;
+        for (int i = found; i < high; i++)
+        {
+            if (i < start || i >= start + count)
+            {
+                start = i;
+                count = Math.Min(WindowEntries, high - i);
+                ReadEntries(start, window[..(count * BlockEntryLength)]);
+            }
+
+            var entry = window.Slice((i - start) * BlockEntryLength, BlockEntryLength);
+            if (BinaryPrimitives.ReadUInt128LittleEndian(entry) != key)
+            {
+                break;
+            }
+
+            (blocks ??= []).Add(ToBlock(pack, entry));
+        }
+
+        return blocks is null ? [] : [.. blocks];
+    }
+
+    // Entries [start, start + destination's length / 32) read with pread; a short read means the file changed under us.
+    private void ReadEntries(int start, Span<byte> destination)
+    {
+        long offset = EntriesOffset + ((long)start * BlockEntryLength);
+        int read = 0;
+        while (read < destination.Length)
+        {
+            int n = RandomAccess.Read(_file.SafeFileHandle, destination[read..], offset + read);
+            if (n == 0)
+            {
+                throw new IOException($"{_file.Name}: ended at {offset + read}, inside its entries");
+            }
+
+            read += n;
+        }
+    }
+
+    // The first of the entries whose key is not below key (their count when none).
+    private static int LowerBound(ReadOnlySpan<byte> entries, UInt128 key)
+    {
+        int low = 0;
+        int high = entries.Length / BlockEntryLength;
         while (low < high)
         {
             int middle = (low + high) >>> 1;
-            if (KeyAt(middle) < key)
+            if (BinaryPrimitives.ReadUInt128LittleEndian(entries[(middle * BlockEntryLength)..]) < key)
             {
                 low = middle + 1;
             }
@@ -197,22 +310,18 @@ internal sealed class PackIndex : IDisposable
             }
         }
 
-        int end = low;
-        while (end < BlockCount && KeyAt(end) == key)
-        {
-            end++;
-        }
-
-        return (low, end);
+        return low;
     }
 
     /// <summary>The key of block entry <paramref name="i"/>.</summary>
     public UInt128 KeyAt(int i) => BinaryPrimitives.ReadUInt128LittleEndian(File[(EntriesOffset + (i * BlockEntryLength))..]);
 
     /// <summary>Where block entry <paramref name="i"/> lies in pack <paramref name="pack"/>.</summary>
-    public PackedBlock BlockAt(ulong pack, int i)
+    public PackedBlock BlockAt(ulong pack, int i) => ToBlock(pack, File.Slice(EntriesOffset + (i * BlockEntryLength), BlockEntryLength));
+
+    // A block entry's place: key u128, record offset i64, body offset − record offset u32, length i32.
+    private static PackedBlock ToBlock(ulong pack, ReadOnlySpan<byte> entry)
     {
-        var entry = File.Slice(EntriesOffset + (i * BlockEntryLength), BlockEntryLength);
         long record = BinaryPrimitives.ReadInt64LittleEndian(entry[16..]);
         return new PackedBlock(pack, record, record + BinaryPrimitives.ReadUInt32LittleEndian(entry[24..]), BinaryPrimitives.ReadInt32LittleEndian(entry[28..]));
     }
@@ -373,6 +482,16 @@ internal sealed class PackIndex : IDisposable
         catch (IOException)
         {
             // Left for the next seal's rename or a later cleanup; an index is never read from a temporary name.
+        }
+    }
+
+    // What the lease lets go of last: the mapping and the file.
+    private sealed class Resources(MappedFileMemory mapped, FileStream file) : IDisposable
+    {
+        public void Dispose()
+        {
+            ((IDisposable)mapped).Dispose();
+            file.Dispose();
         }
     }
 

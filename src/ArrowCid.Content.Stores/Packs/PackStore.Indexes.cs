@@ -167,26 +167,9 @@ public sealed partial class PackStore
     // Every live copy of a block, loose and indexed.
     private List<PackedBlock> CopiesLocked(Cid cid) => [.. CopiesOfLocked(cid)];
 
-    // Lookups between two releases of every index's resident pages.
-    private const int ReleaseIndexPagesEvery = 1 << 16;
-
-    private long _lookups;
-
     // The live copies of a block as they are found: the loose ones, then each index's under the CID's key.
     private IEnumerable<PackedBlock> CopiesOfLocked(Cid cid)
     {
-        // A lookup touches a bloom page, a fanout page and an entry page or two of each index that
-        // may hold the key; over a walk of every row (verify, a listing's schemas) that is every
-        // page of every index, hundreds of MiB at ten million blocks, all counted in the process's
-        // RSS. Released now and then, only the pages lookups keep touching come back (from the page cache).
-        if (++_lookups % ReleaseIndexPagesEvery == 0)
-        {
-            foreach (var state in _packs.Values)
-            {
-                state.Index?.ReleaseResidentPages();
-            }
-        }
-
         if (_blocks.TryGetValue(cid, out var copies))
         {
             foreach (var copy in copies)
@@ -200,10 +183,8 @@ public sealed partial class PackStore
         {
             if (state.Index is { } index && index.MayContain(key))
             {
-                var (start, end) = index.Candidates(key);
-                for (int i = start; i < end; i++)
+                foreach (var block in index.Find(key, state.Id))
                 {
-                    var block = index.BlockAt(state.Id, i);
                     if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
                     {
                         yield return block;
