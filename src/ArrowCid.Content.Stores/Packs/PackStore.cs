@@ -261,7 +261,8 @@ public sealed partial class PackStore : IDisposable
             }
         }
 
-        if (fresh && !IsDistrusted(pack) && PackIndex.TryOpen(IndexPathOf(pack), LengthOf(pack)) is { } index)
+        long packLength = -1;
+        if (fresh && !IsDistrusted(pack) && PackIndex.TryOpen(IndexPathOf(pack), packLength = LengthOf(pack)) is { } index)
         {
             lock (_gate)
             {
@@ -274,6 +275,13 @@ public sealed partial class PackStore : IDisposable
 
                 AttachIndexLocked(state, index);
                 from = state.ScannedTo;
+            }
+
+            if (from == packLength)
+            {
+                // Indexed through its end (a sealed pack, the common case): nothing to read, and an
+                // open of hundreds of packs opens none of them.
+                return;
             }
         }
 

@@ -138,14 +138,23 @@ internal sealed class CommitLog
         Applier.WaitApplied();
 
         int replayed = 0;
+        // Read once: an open goes through hundreds of packs, and nearly every one is applied
+        // through its last entry, which its index tells without a look at the pack or its lock.
+        var applied = _logged.ListApplied();
         foreach (ulong pack in _blocks.Packs.ListLogPacks())
         {
+            if (_blocks.Packs.ReadLogEntries(pack, applied.GetValueOrDefault(pack, -1)).Count == 0)
+            {
+                continue;
+            }
+
             using var held = everyPack ? null : _blocks.Packs.TryHoldIdlePack(pack);
             if (!everyPack && held is null)
             {
                 continue;
             }
 
+            // Read again under the hold: another process may have replayed it meanwhile.
             var entries = _blocks.Packs.ReadLogEntries(pack, _logged.AppliedThrough(pack));
             if (entries.Count == 0)
             {
