@@ -261,8 +261,15 @@ public sealed partial class PackStore : IDisposable
             }
         }
 
-        long packLength = -1;
-        if (fresh && !IsDistrusted(pack) && PackIndex.TryOpen(IndexPathOf(pack), packLength = LengthOf(pack)) is { } index)
+        long packLength = LengthOf(pack);
+        if (!fresh && packLength == from)
+        {
+            // Nothing appended since this process last read it (a refresh of hundreds of sealed
+            // packs): a status call rather than an open.
+            return;
+        }
+
+        if (fresh && !IsDistrusted(pack) && PackIndex.TryOpen(IndexPathOf(pack), packLength) is { } index)
         {
             lock (_gate)
             {
