@@ -275,17 +275,19 @@ internal sealed class PackIndex : IDisposable
         return blocks is null ? [] : [.. blocks];
     }
 
-    // Entries [start, start + destination's length / 32) read with pread; a short read means the file changed under us.
-    private void ReadEntries(int start, Span<byte> destination)
+    // Entries [start, start + destination's length / 32) read with pread.
+    private void ReadEntries(int start, Span<byte> destination) => Read(EntriesOffset + ((long)start * BlockEntryLength), destination);
+
+    // Bytes of the file read with pread; a short read means the file changed under us.
+    private void Read(long offset, Span<byte> destination)
     {
-        long offset = EntriesOffset + ((long)start * BlockEntryLength);
         int read = 0;
         while (read < destination.Length)
         {
             int n = RandomAccess.Read(_file.SafeFileHandle, destination[read..], offset + read);
             if (n == 0)
             {
-                throw new IOException($"{_file.Name}: ended at {offset + read}, inside its entries");
+                throw new IOException($"{_file.Name}: ended at {offset + read}, inside its tables");
             }
 
             read += n;
@@ -337,10 +339,17 @@ internal sealed class PackIndex : IDisposable
             BinaryPrimitives.ReadInt64LittleEndian(entry[16..]), BinaryPrimitives.ReadUInt32LittleEndian(entry[24..]));
     }
 
-    /// <summary>Log entry <paramref name="i"/> (in offset order).</summary>
+    /// <summary>
+    /// Log entry <paramref name="i"/> (in offset order), read with pread: every open asks each
+    /// pack for its last entry (whether the log is applied through it), and through the mapping
+    /// each would keep 64 KiB of its index resident.
+    /// </summary>
     public (long Offset, long BodyOffset, int BodyLength) LogEntryAt(int i)
     {
-        var entry = File.Slice(_logOffset + (i * LogEntryLength), LogEntryLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(i);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(i, LogEntryCount);
+        Span<byte> entry = stackalloc byte[LogEntryLength];
+        Read(_logOffset + ((long)i * LogEntryLength), entry);
         return (BinaryPrimitives.ReadInt64LittleEndian(entry), BinaryPrimitives.ReadInt64LittleEndian(entry[8..]), BinaryPrimitives.ReadInt32LittleEndian(entry[16..]));
     }
 

@@ -92,6 +92,12 @@ public sealed partial class PackStore
             _tombstoned.Add((targetPack, targetOffset));
             RemoveCopyLocked(cid, targetPack, targetOffset);
         }
+
+        if (index.TombstoneCount > 0)
+        {
+            // Read whole: its pages need not stay in this process's memory.
+            index.ReleaseResidentPages();
+        }
     }
 
     // Writes the index of a pack sealed through everything scanned (its old index's entries and
