@@ -275,6 +275,35 @@ internal sealed class PackIndex : IDisposable
         return blocks is null ? [] : [.. blocks];
     }
 
+    /// <summary>Reads the block entries' keys in entry order, 4 KiB of entries at a time with pread: a merge of hundreds of indexes keeps that much of each, not its pages.</summary>
+    public KeyCursor OpenKeyCursor() => new(this);
+
+    /// <summary>The keys of an index's block entries, read forward a window at a time (<see cref="OpenKeyCursor"/>).</summary>
+    public sealed class KeyCursor
+    {
+        private readonly PackIndex _index;
+        private readonly byte[] _window = new byte[WindowEntries * BlockEntryLength];
+        private int _start;
+        private int _count;
+
+        internal KeyCursor(PackIndex index) => _index = index;
+
+        /// <summary>The key of block entry <paramref name="i"/> (cheap for the entries after the last one asked).</summary>
+        public UInt128 KeyAt(int i)
+        {
+            if (i < _start || i >= _start + _count)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(i);
+                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(i, _index.BlockCount);
+                _start = i;
+                _count = Math.Min(WindowEntries, _index.BlockCount - i);
+                _index.ReadEntries(i, _window.AsSpan(0, _count * BlockEntryLength));
+            }
+
+            return BinaryPrimitives.ReadUInt128LittleEndian(_window.AsSpan((i - _start) * BlockEntryLength));
+        }
+    }
+
     // Entries [start, start + destination's length / 32) read with pread.
     private void ReadEntries(int start, Span<byte> destination) => Read(EntriesOffset + ((long)start * BlockEntryLength), destination);
 
@@ -366,9 +395,6 @@ internal sealed class PackIndex : IDisposable
 
     /// <summary>After a pass over the whole index: its pages leave the process's resident memory (<see cref="MappedFileMemory.ReleaseResidentPages()"/>).</summary>
     public void ReleaseResidentPages() => _mapped.ReleaseResidentPages();
-
-    /// <summary>Releases the pages of the block entries before <paramref name="entry"/> (a merge has passed them).</summary>
-    public void ReleaseEntriesBefore(int entry) => _mapped.ReleaseResidentPages(EntriesOffset, entry * BlockEntryLength);
 
     /// <summary>Keeps the mapping after <see cref="Dispose"/> until the returned reference is disposed.</summary>
     public IDisposable Hold() => _lease.Acquire();

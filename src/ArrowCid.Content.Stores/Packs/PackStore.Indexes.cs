@@ -353,11 +353,14 @@ public sealed partial class PackStore
     }
 
     // The keys more than one record holds (copies of a block in two packs, or twice in one): the
-    // sorted key tables merged, so equal keys meet; no pack is read.
+    // sorted key tables merged, so equal keys meet; no pack is read, and each index's keys are read
+    // with pread a window at a time (all indexes advance together: through their mappings, every
+    // index's pages would be resident at once).
     private static HashSet<UInt128> RepeatedKeys(List<(UInt128 Key, Cid Cid, PackedBlock Block)> loose, List<(ulong Pack, PackIndex Index, IDisposable Hold)> indexes)
     {
         var keys = loose.ConvertAll(l => l.Key);
         keys.Sort();
+        var cursors = indexes.ConvertAll(i => i.Index.OpenKeyCursor());
         var position = new int[indexes.Count];
         var queue = new PriorityQueue<int, UInt128>();
         int nextLoose = 0;
@@ -370,7 +373,7 @@ public sealed partial class PackStore
         {
             if (indexes[i].Index.BlockCount > 0)
             {
-                queue.Enqueue(i, indexes[i].Index.KeyAt(0));
+                queue.Enqueue(i, cursors[i].KeyAt(0));
             }
         }
 
@@ -393,28 +396,12 @@ public sealed partial class PackStore
             }
             else if (++position[source] < indexes[source].Index.BlockCount)
             {
-                var index = indexes[source].Index;
-                queue.Enqueue(source, index.KeyAt(position[source]));
-
-                // All indexes advance together (keys are spread evenly): without this, every one's
-                // pages would be resident at once by the end of the merge.
-                if (position[source] % ReleaseEvery == 0)
-                {
-                    index.ReleaseEntriesBefore(position[source]);
-                }
-            }
-            else
-            {
-                // Every key of this index merged: its pages need not stay in this process's memory.
-                indexes[source].Index.ReleaseResidentPages();
+                queue.Enqueue(source, cursors[source].KeyAt(position[source]));
             }
         }
 
         return repeated;
     }
-
-    // Entries merged between releases of their pages: 32 KiB of an index (hundreds of indexes advance together).
-    private const int ReleaseEvery = 1024;
 
     private bool IsLive(PackedBlock block)
     {
