@@ -58,7 +58,8 @@ internal sealed class PackIndex : IDisposable
     private readonly MappedFileMemory _mapped;
 
     // The file, open for lookups' preads; it goes with the mapping.
-    private readonly FileStream _file;
+    private readonly string _path;
+    private readonly SafeFileHandle _handle;
 
     // The fanout, copied at open (its check read it): how many keys have a first byte at most i.
     private readonly uint[] _fanout;
@@ -71,12 +72,13 @@ internal sealed class PackIndex : IDisposable
     private readonly int _bloomOffset;
     private readonly int _bloomBlocks;
 
-    private PackIndex(FileStream file, MappedFileMemory mapped, uint[] fanout, long packLength, int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks)
+    private PackIndex(string path, SafeFileHandle handle, MappedFileMemory mapped, uint[] fanout, long packLength, int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks)
     {
-        _file = file;
+        _path = path;
+        _handle = handle;
         _mapped = mapped;
         _fanout = fanout;
-        _lease = new SharedLease(new Resources(mapped, file));
+        _lease = new SharedLease(new Resources(mapped, handle));
         PackLength = packLength;
         BlockCount = blocks;
         TombstoneCount = tombstones;
@@ -107,60 +109,54 @@ internal sealed class PackIndex : IDisposable
     /// <param name="packFileLength">The pack file's length now: an index claiming more than it is stale.</param>
     public static PackIndex? TryOpen(string path, long packFileLength)
     {
-        FileStream? file = null;
-        MappedFileMemory mapped;
+        // The header and fanout are read with one pread and the file mapped with one mmap, its
+        // pages untouched: an open goes through hundreds of indexes and uses none of them yet.
+        SafeFileHandle? handle = null;
         try
         {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-            mapped = MappedFileMemory.Map(file);
+            handle = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            long length = RandomAccess.GetLength(handle);
+            Span<byte> head = stackalloc byte[EntriesOffset];
+            if (length < EntriesOffset || RandomAccess.Read(handle, head, 0) != head.Length || Parse(head, length, packFileLength) is not { } parsed)
+            {
+                handle.Dispose();
+                return null;
+            }
+
+            var mapped = MappedFileMemory.Map(handle, length, path);
+            return new PackIndex(path, handle, mapped, parsed.Fanout, parsed.PackLength, parsed.Blocks, parsed.Tombstones, parsed.LogEntries, parsed.BlobLength, parsed.BloomBlocks);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException or ArrowCid.Arrow.ArrowFormatException)
         {
-            file?.Dispose();
+            handle?.Dispose();
             return null;
         }
-
-        var index = Parse(file, mapped, packFileLength);
-        if (index is null)
-        {
-            ((IDisposable)mapped).Dispose();
-            file.Dispose();
-        }
-        else
-        {
-            // The header check mapped the file's first pages (and the kernel's fault-around, up to
-            // 64 KiB): with hundreds of packs that is tens of MiB of RSS for a process that may look
-            // up one block. Lookups map back what they touch.
-            mapped.ReleaseResidentPages();
-        }
-
-        return index;
     }
 
-    private static PackIndex? Parse(FileStream stream, MappedFileMemory mapped, long packFileLength)
+    // The header and fanout checked against themselves and the file's length.
+    private static (long PackLength, int Blocks, int Tombstones, int LogEntries, int BlobLength, int BloomBlocks, uint[] Fanout)? Parse(ReadOnlySpan<byte> head, long fileLength, long packFileLength)
     {
-        var file = (ReadOnlySpan<byte>)mapped.GetSpan();
-        if (file.Length < EntriesOffset || BinaryPrimitives.ReadUInt64LittleEndian(file) != Magic)
+        if (BinaryPrimitives.ReadUInt64LittleEndian(head) != Magic)
         {
             return null;
         }
 
         Span<byte> check = stackalloc byte[32];
-        HeadCheck(file, check);
-        if (!check.SequenceEqual(file.Slice(64, 32)))
+        HeadCheck(head, check);
+        if (!check.SequenceEqual(head.Slice(64, 32)))
         {
             return null;
         }
 
-        long packLength = BinaryPrimitives.ReadInt64LittleEndian(file[8..]);
-        int blocks = BinaryPrimitives.ReadInt32LittleEndian(file[16..]);
-        int tombstones = BinaryPrimitives.ReadInt32LittleEndian(file[20..]);
-        int logEntries = BinaryPrimitives.ReadInt32LittleEndian(file[24..]);
-        int bloomBlocks = BinaryPrimitives.ReadInt32LittleEndian(file[28..]);
-        int blobLength = BinaryPrimitives.ReadInt32LittleEndian(file[32..]);
+        long packLength = BinaryPrimitives.ReadInt64LittleEndian(head[8..]);
+        int blocks = BinaryPrimitives.ReadInt32LittleEndian(head[16..]);
+        int tombstones = BinaryPrimitives.ReadInt32LittleEndian(head[20..]);
+        int logEntries = BinaryPrimitives.ReadInt32LittleEndian(head[24..]);
+        int bloomBlocks = BinaryPrimitives.ReadInt32LittleEndian(head[28..]);
+        int blobLength = BinaryPrimitives.ReadInt32LittleEndian(head[32..]);
         if (packLength <= 0 || packLength > packFileLength || blocks < 0 || tombstones < 0 || logEntries < 0 || blobLength < 0
-            || bloomBlocks < (blocks > 0 ? 1 : 0) || FileLength(blocks, tombstones, logEntries, blobLength, bloomBlocks) != file.Length
-            || BinaryPrimitives.ReadUInt32LittleEndian(file[(EntriesOffset - 4)..]) != (uint)blocks)
+            || bloomBlocks < (blocks > 0 ? 1 : 0) || FileLength(blocks, tombstones, logEntries, blobLength, bloomBlocks) != fileLength
+            || BinaryPrimitives.ReadUInt32LittleEndian(head[(EntriesOffset - 4)..]) != (uint)blocks)
         {
             return null;
         }
@@ -168,14 +164,14 @@ internal sealed class PackIndex : IDisposable
         var fanout = new uint[256];
         for (int i = 0; i < fanout.Length; i++)
         {
-            fanout[i] = BinaryPrimitives.ReadUInt32LittleEndian(file[(HeaderLength + (i * 4))..]);
+            fanout[i] = BinaryPrimitives.ReadUInt32LittleEndian(head[(HeaderLength + (i * 4))..]);
             if (fanout[i] > (uint)blocks || (i > 0 && fanout[i] < fanout[i - 1]))
             {
                 return null;
             }
         }
 
-        return new PackIndex(stream, mapped, fanout, packLength, blocks, tombstones, logEntries, blobLength, bloomBlocks);
+        return (packLength, blocks, tombstones, logEntries, blobLength, bloomBlocks, fanout);
     }
 
     /// <summary>Whether the index may hold <paramref name="key"/> (false: it surely does not).</summary>
@@ -313,10 +309,10 @@ internal sealed class PackIndex : IDisposable
         int read = 0;
         while (read < destination.Length)
         {
-            int n = RandomAccess.Read(_file.SafeFileHandle, destination[read..], offset + read);
+            int n = RandomAccess.Read(_handle, destination[read..], offset + read);
             if (n == 0)
             {
-                throw new IOException($"{_file.Name}: ended at {offset + read}, inside its tables");
+                throw new IOException($"{_path}: ended at {offset + read}, inside its tables");
             }
 
             read += n;
@@ -521,7 +517,7 @@ internal sealed class PackIndex : IDisposable
     }
 
     // What the lease lets go of last: the mapping and the file.
-    private sealed class Resources(MappedFileMemory mapped, FileStream file) : IDisposable
+    private sealed class Resources(MappedFileMemory mapped, SafeFileHandle file) : IDisposable
     {
         public void Dispose()
         {
