@@ -14,16 +14,19 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
     private readonly byte* _pointer;
     private readonly int _length;
 
-    // Mapped by mmap directly (Map(SafeFileHandle, …)): unmapped by munmap.
-    private readonly bool _direct;
+    // Mapped by mmap directly (Map(SafeFileHandle, …)): the mapping's start and length for munmap,
+    // which may begin before the range exposed (mmap maps from a page boundary).
+    private readonly byte* _directStart;
+    private readonly nuint _directLength;
     private bool _disposed;
 
-    private MappedFileMemory(MemoryMappedViewAccessor? view, byte* pointer, int length, bool direct = false)
+    private MappedFileMemory(MemoryMappedViewAccessor? view, byte* pointer, int length, byte* directStart = null, nuint directLength = 0)
     {
         _view = view;
         _pointer = pointer;
         _length = length;
-        _direct = direct;
+        _directStart = directStart;
+        _directLength = directLength;
     }
 
     /// <summary>Maps <paramref name="path"/> read-only. Files over 2 GiB - 1 are refused (one span cannot cover them).</summary>
@@ -57,12 +60,12 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
         // The view outlives the mapping object (a mapping stays valid once its file is closed), so
         // the object, which holds the open file, goes at once: a long-held mapping costs no descriptor.
         using var mapped = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-        return ViewOf(mapped, length);
+        return ViewOf(mapped, 0, length);
     }
 
-    private static MappedFileMemory ViewOf(MemoryMappedFile mapped, long length)
+    private static MappedFileMemory ViewOf(MemoryMappedFile mapped, long offset, long length)
     {
-        var view = mapped.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        var view = mapped.CreateViewAccessor(offset, length, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         // The pointer stays valid until ReleasePointer in Dispose; arrays reach it only through Memory.
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
@@ -70,18 +73,22 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
     }
 
     /// <summary>
-    /// Maps the first <paramref name="length"/> bytes of an open file read-only with one mmap call
-    /// on Linux (elsewhere through <see cref="MemoryMappedFile"/>): for callers that map hundreds
-    /// of small files at once (a repository's pack indexes at open), where the memory-mapped-file
-    /// objects, their status calls and their madvise cost more than the mapping. The mapping holds
-    /// the file by itself: the caller may close <paramref name="file"/>.
+    /// Maps <paramref name="length"/> bytes of an open file from <paramref name="offset"/>
+    /// read-only with one mmap call on Linux (elsewhere through <see cref="MemoryMappedFile"/>): for
+    /// callers that map hundreds of small files at once (a repository's pack indexes at open),
+    /// where the memory-mapped-file objects, their status calls and their madvise cost more than
+    /// the mapping, and for a part of a file read at random (a page fault maps up to 64 KiB around
+    /// it, the kernel's fault-around, but never past the mapping). The mapping holds the file by
+    /// itself: the caller may close <paramref name="file"/>.
     /// </summary>
     /// <param name="file">The open file.</param>
-    /// <param name="length">Bytes to map, at most the file's length and 2 GiB - 1.</param>
+    /// <param name="offset">Where the range starts in the file.</param>
+    /// <param name="length">Bytes to map, at most 2 GiB - 1, within the file.</param>
     /// <param name="name">The file's name, for errors.</param>
-    public static MappedFileMemory Map(Microsoft.Win32.SafeHandles.SafeFileHandle file, long length, string name)
+    public static MappedFileMemory Map(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long length, string name)
     {
         ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (length > int.MaxValue)
         {
@@ -97,20 +104,22 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
         if (!OperatingSystem.IsLinux())
         {
             using var mapped = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-            return ViewOf(mapped, length);
+            return ViewOf(mapped, offset, length);
         }
 
+        long start = offset & ~((long)Environment.SystemPageSize - 1);
+        nuint mappedLength = (nuint)(offset - start + length);
         bool added = false;
         try
         {
             file.DangerousAddRef(ref added);
-            void* address = NativeMethods.Mmap(null, (nuint)length, ProtRead, MapShared, (int)file.DangerousGetHandle(), 0);
+            void* address = NativeMethods.Mmap(null, mappedLength, ProtRead, MapShared, (int)file.DangerousGetHandle(), start);
             if (address == MapFailed)
             {
                 throw new IOException($"{name}: mmap failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
             }
 
-            return new MappedFileMemory(null, (byte*)address, (int)length, direct: true);
+            return new MappedFileMemory(null, (byte*)address + (offset - start), (int)length, (byte*)address, mappedLength);
         }
         finally
         {
@@ -205,9 +214,9 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
         }
 
         _disposed = true;
-        if (_direct)
+        if (_directStart is not null)
         {
-            _ = NativeMethods.Munmap(_pointer, (nuint)_length);
+            _ = NativeMethods.Munmap(_directStart, _directLength);
         }
         else if (_view is not null)
         {

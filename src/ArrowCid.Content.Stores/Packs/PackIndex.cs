@@ -11,8 +11,8 @@ namespace ArrowCid.Content.Stores.Packs;
 /// The persisted index of a pack's records up to a seal (docs/repository.md, "Pack files", "Index"),
 /// <c>&lt;id&gt;.idx</c> beside the pack: opening a repository reads its header alone, so it costs
 /// the same at ten blocks and ten million, and a lookup is a bloom filter probe and a search of a
-/// sorted table, as git's <c>.idx</c> with its fanout. The bloom filter is read through a mapping;
-/// a lookup reads its entries with pread (<see cref="Find"/>), so that a walk looking up every
+/// sorted table, as git's <c>.idx</c> with its fanout. The bloom filter is read through a mapping
+/// of its own; a lookup reads its entries with pread (<see cref="Find"/>), so that a walk looking up every
 /// block (verify, a listing) keeps no index pages in the process's memory; passes over every entry
 /// (a merge, a rebuild) read the mapping in order and release it as they go.
 /// <para>
@@ -57,6 +57,9 @@ internal sealed class PackIndex : IDisposable
 
     private readonly MappedFileMemory _mapped;
 
+    // The bloom filter alone (the file's end), mapped apart from the rest.
+    private readonly MappedFileMemory _bloom;
+
     // The file, open for lookups' preads; it goes with the mapping.
     private readonly string _path;
     private readonly SafeFileHandle _handle;
@@ -69,16 +72,16 @@ internal sealed class PackIndex : IDisposable
     private readonly int _tombstonesOffset;
     private readonly int _logOffset;
     private readonly int _blobOffset;
-    private readonly int _bloomOffset;
     private readonly int _bloomBlocks;
 
-    private PackIndex(string path, SafeFileHandle handle, MappedFileMemory mapped, uint[] fanout, long packLength, int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks)
+    private PackIndex(string path, SafeFileHandle handle, MappedFileMemory mapped, MappedFileMemory bloom, uint[] fanout, long packLength, int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks)
     {
         _path = path;
         _handle = handle;
         _mapped = mapped;
+        _bloom = bloom;
         _fanout = fanout;
-        _lease = new SharedLease(new Resources(mapped, handle));
+        _lease = new SharedLease(new Resources(mapped, bloom, handle));
         PackLength = packLength;
         BlockCount = blocks;
         TombstoneCount = tombstones;
@@ -86,7 +89,6 @@ internal sealed class PackIndex : IDisposable
         _tombstonesOffset = EntriesOffset + (blocks * BlockEntryLength);
         _logOffset = _tombstonesOffset + (tombstones * TombstoneEntryLength);
         _blobOffset = _logOffset + (logEntries * LogEntryLength);
-        _bloomOffset = _blobOffset + blobLength;
         _bloomBlocks = bloomBlocks;
     }
 
@@ -123,8 +125,22 @@ internal sealed class PackIndex : IDisposable
                 return null;
             }
 
-            var mapped = MappedFileMemory.Map(handle, length, path);
-            return new PackIndex(path, handle, mapped, parsed.Fanout, parsed.PackLength, parsed.Blocks, parsed.Tombstones, parsed.LogEntries, parsed.BlobLength, parsed.BloomBlocks);
+            // The bloom filter, probed at random by every lookup, gets a mapping of its own: a page
+            // fault maps up to 64 KiB around it (the kernel's fault-around), and within the whole
+            // file's mapping that would take the neighbouring entries' pages along.
+            var mapped = MappedFileMemory.Map(handle, 0, length, path);
+            MappedFileMemory bloom;
+            try
+            {
+                bloom = MappedFileMemory.Map(handle, length - ((long)parsed.BloomBlocks * BloomBlockLength), (long)parsed.BloomBlocks * BloomBlockLength, path);
+            }
+            catch
+            {
+                ((IDisposable)mapped).Dispose();
+                throw;
+            }
+
+            return new PackIndex(path, handle, mapped, bloom, parsed.Fanout, parsed.PackLength, parsed.Blocks, parsed.Tombstones, parsed.LogEntries, parsed.BlobLength, parsed.BloomBlocks);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException or ArrowCid.Arrow.ArrowFormatException)
         {
@@ -182,7 +198,7 @@ internal sealed class PackIndex : IDisposable
             return false;
         }
 
-        var block = File.Slice(_bloomOffset + (BloomBlockOf(key, _bloomBlocks) * BloomBlockLength), BloomBlockLength);
+        var block = _bloom.GetSpan().Slice(BloomBlockOf(key, _bloomBlocks) * BloomBlockLength, BloomBlockLength);
         ulong bits = BloomBits(key);
         for (int i = 0; i < BloomProbes; i++)
         {
@@ -517,11 +533,12 @@ internal sealed class PackIndex : IDisposable
     }
 
     // What the lease lets go of last: the mapping and the file.
-    private sealed class Resources(MappedFileMemory mapped, SafeFileHandle file) : IDisposable
+    private sealed class Resources(MappedFileMemory mapped, MappedFileMemory bloom, SafeFileHandle file) : IDisposable
     {
         public void Dispose()
         {
             ((IDisposable)mapped).Dispose();
+            ((IDisposable)bloom).Dispose();
             file.Dispose();
         }
     }

@@ -19,7 +19,7 @@ public sealed class MappedFileMemoryTests : IDisposable
         MappedFileMemory mapped;
         using (var handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         {
-            mapped = MappedFileMemory.Map(handle, bytes.Length, _path);
+            mapped = MappedFileMemory.Map(handle, 0, bytes.Length, _path);
         }
 
         using ((IDisposable)mapped)
@@ -27,10 +27,15 @@ public sealed class MappedFileMemoryTests : IDisposable
             Assert.Equal(bytes.Length, mapped.Length);
             Assert.True(mapped.GetSpan().SequenceEqual(bytes));
 
-            // A prefix maps only what was asked.
+            // A range maps only what was asked, from any offset (mmap itself starts at a page).
             using var handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var prefix = (IDisposable)MappedFileMemory.Map(handle, 100, _path);
+            using var prefix = (IDisposable)MappedFileMemory.Map(handle, 0, 100, _path);
             Assert.True(((MappedFileMemory)prefix).GetSpan().SequenceEqual(bytes.AsSpan(0, 100)));
+            foreach (int offset in new[] { 1, 4095, 4096, 5000 })
+            {
+                using var range = (IDisposable)MappedFileMemory.Map(handle, offset, bytes.Length - offset, _path);
+                Assert.True(((MappedFileMemory)range).GetSpan().SequenceEqual(bytes.AsSpan(offset)));
+            }
         }
 
         Assert.Throws<ObjectDisposedException>(() => mapped.GetSpan().Length);
@@ -41,12 +46,12 @@ public sealed class MappedFileMemoryTests : IDisposable
     {
         File.WriteAllBytes(_path, [1, 2, 3]);
         using var handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using (var empty = (IDisposable)MappedFileMemory.Map(handle, 0, _path))
+        using (var empty = (IDisposable)MappedFileMemory.Map(handle, 0, 0, _path))
         {
             Assert.Equal(0, ((MappedFileMemory)empty).Length);
         }
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => MappedFileMemory.Map(handle, -1, _path));
-        Assert.Throws<ArrowFormatException>(() => MappedFileMemory.Map(handle, (long)int.MaxValue + 1, _path));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MappedFileMemory.Map(handle, 0, -1, _path));
+        Assert.Throws<ArrowFormatException>(() => MappedFileMemory.Map(handle, 0, (long)int.MaxValue + 1, _path));
     }
 }
