@@ -83,6 +83,9 @@ internal abstract class Http2Connection : IAsyncDisposable
     protected void StartWatchdog(TimeSpan period) =>
         _watchdog = _keepAlive.CreateTimer(static s => ((Http2Connection)s!).Watch(), this, period);
 
+    /// <summary>Now in milliseconds on the clock the watchdog runs on (<see cref="Http2KeepAlive.Clock"/>), for timeouts it checks.</summary>
+    protected long NowMilliseconds() => _keepAlive.NowMilliseconds();
+
     /// <summary>A watchdog period that notices <paramref name="timeouts"/> within about a quarter of the shortest.</summary>
     protected TimeSpan WatchdogPeriod(params TimeSpan[] timeouts)
     {

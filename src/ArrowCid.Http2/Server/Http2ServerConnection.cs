@@ -23,7 +23,7 @@ internal sealed class Http2ServerConnection : Http2Connection
     private int _lastStreamId;
     private readonly TimeSpan _idleTimeout;
     private readonly bool _checksIdle;
-    private long _idleSince = Environment.TickCount64;
+    private long _idleSince;
     private bool _prefaceReceived;
     private int _running;
     private int _abortedRunning;
@@ -34,6 +34,7 @@ internal sealed class Http2ServerConnection : Http2Connection
         : base(input, output, options.ToSettings(), options.InitialConnectionWindowSize, options.KeepAlive)
     {
         _application = application;
+        _idleSince = NowMilliseconds();
         _idleTimeout = options.IdleTimeout;
         _checksIdle = _idleTimeout > TimeSpan.Zero && _idleTimeout != Timeout.InfiniteTimeSpan;
         if (_checksIdle || options.KeepAlive.Enabled)
@@ -196,7 +197,7 @@ internal sealed class Http2ServerConnection : Http2Connection
             close = _goingAway && Streams.IsEmpty;
             if (Streams.IsEmpty)
             {
-                _idleSince = Environment.TickCount64;
+                _idleSince = NowMilliseconds();
             }
         }
 
@@ -237,7 +238,7 @@ internal sealed class Http2ServerConnection : Http2Connection
         lock (_gate)
         {
             _prefaceReceived = true;
-            _idleSince = Environment.TickCount64;
+            _idleSince = NowMilliseconds();
         }
 
         await SendInitialSettingsAsync(Aborted).ConfigureAwait(false);
@@ -263,7 +264,7 @@ internal sealed class Http2ServerConnection : Http2Connection
             lock (_gate)
             {
                 drained = --_running == 0 && _readLoopEnded;
-                _idleSince = Environment.TickCount64;
+                _idleSince = NowMilliseconds();
             }
 
             if (drained)
@@ -303,7 +304,7 @@ internal sealed class Http2ServerConnection : Http2Connection
         bool idle;
         lock (_gate)
         {
-            bool expired = Environment.TickCount64 - _idleSince >= (long)_idleTimeout.TotalMilliseconds;
+            bool expired = NowMilliseconds() - _idleSince >= (long)_idleTimeout.TotalMilliseconds;
             silent = expired && !_prefaceReceived;
             idle = expired && _prefaceReceived && Streams.IsEmpty && _running == 0 && !_goingAway;
         }

@@ -4,6 +4,7 @@ using ArrowCid.Http2;
 using ArrowCid.Http2.Tests;
 using ArrowCid.Flight.Protocol;
 using ArrowCid.Grpc.Tests.Support;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Http2.Tests.Server;
 
@@ -81,28 +82,51 @@ public sealed class Http2ServerHardeningTests
     [Fact]
     public async Task An_idle_connection_gets_goaway_and_is_closed()
     {
-        var registry = new GrpcServiceRegistry(new GrpcServerOptions { IdleConnectionTimeout = TimeSpan.FromMilliseconds(300) });
+        // The idle timeout runs on a clock the test moves: a connection goes idle when the test
+        // says, never because a loaded machine was slow between a handshake and its first call.
+        var clock = new ManualTimeProvider();
+        var registry = new GrpcServiceRegistry(new GrpcServerOptions
+        {
+            IdleConnectionTimeout = TimeSpan.FromMilliseconds(300),
+            KeepAlive = Http2KeepAlive.Off with { Clock = clock },
+        });
         new EchoService().Register(registry);
         await using GrpcServer server = await GrpcServer.StartAsync(registry);
         (RawHttp2Peer peer, _) = await RawHttp2Peer.HandshakeAsync(server.Address);
         await using (peer)
         {
             await RawRequests.EchoAsync(peer, 1, "before going idle");
-            RawFrame? goAway = await peer.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
-            Assert.NotNull(goAway);
-            Assert.Equal(Http2ErrorCode.NoError, goAway.ErrorCode);
+
+            // Idle once the server has finished the call as well, which the test cannot see: the
+            // clock moves on, past the timeout each time, until the GOAWAY comes.
+            Task<RawFrame?> goAway = peer.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+            for (int moves = 0; !goAway.IsCompleted; moves++)
+            {
+                Assert.True(moves < 1000, "no GOAWAY after 400 s of idle time");
+                clock.Advance(TimeSpan.FromMilliseconds(400));
+                await Task.WhenAny(goAway, Task.Delay(10));
+            }
+
+            Assert.NotNull(await goAway);
+            Assert.Equal(Http2ErrorCode.NoError, (await goAway)!.ErrorCode);
             Assert.Null(await peer.ReadUntilAsync(_ => false));
         }
 
-        // A connection that is in use is not idle: a call that lasts longer than the timeout completes.
+        // A connection that is in use is not idle: a call open for three timeouts completes.
         (RawHttp2Peer busy, _) = await RawHttp2Peer.HandshakeAsync(server.Address);
         await using (busy)
         {
             await busy.WriteHeadersAsync(1, RawRequests.Unary(), endStream: false);
-            await Task.Delay(900);
+
+            // The gate: frames are read in order, so a PING answered means the stream is open on the server.
+            await busy.WriteFrameAsync(Http2FrameType.Ping, Http2FrameFlags.None, 0, new byte[] { 7, 0, 0, 0, 0, 0, 0, 0 });
+            Assert.NotNull(await busy.ReadUntilAsync(f => f.Type == Http2FrameType.Ping && f.Has(Http2FrameFlags.Ack)));
+            clock.Advance(TimeSpan.FromMilliseconds(900));
+
             await busy.WriteDataAsync(1, RawRequests.EchoMessage("slow"), endStream: true);
             RawHttp2Peer.StreamResult result = await busy.ReadStreamAsync(1);
             Assert.Null(result.Reset);
+            Assert.Null(result.GoAway);
             Assert.Equal("slow", RawRequests.ReadEcho(result.Body.ToArray()));
         }
     }
