@@ -12,9 +12,10 @@ namespace ArrowCid.Content.Stores.Packs;
 /// <c>&lt;id&gt;.idx</c> beside the pack: opening a repository reads its header alone, so it costs
 /// the same at ten blocks and ten million, and a lookup is a bloom filter probe and a search of a
 /// sorted table, as git's <c>.idx</c> with its fanout. The bloom filter is read through a mapping
-/// of its own; a lookup reads its entries with pread (<see cref="Find"/>), so that a walk looking up every
-/// block (verify, a listing) keeps no index pages in the process's memory; passes over every entry
-/// (a merge, a rebuild) read the mapping in order and release it as they go.
+/// of its own; a lookup reads its entries with pread (<see cref="Find"/>), and so does the merge of
+/// every index's keys (<see cref="KeyCursor"/>), so that a walk looking up every block (verify, a
+/// listing) keeps no index pages in the process's memory; a pass over one index's entries (a
+/// rebuild, a walk in file order) reads the whole file's mapping and releases it when done.
 /// <para>
 /// Layout, little-endian: a 128-byte header (magic <c>ACPKIDX1</c>; the pack length covered; the
 /// counts of blocks, tombstones and log entries; the bloom filter's 64-byte blocks; the CID blob's
