@@ -44,41 +44,17 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
     public static MappedFileMemory Map(FileStream file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        long length = file.Length;
-        if (length > int.MaxValue)
-        {
-            throw new ArrowFormatException($"{file.Name}: {length} bytes is too large to map as one buffer (limit {int.MaxValue})");
-        }
-
-        if (length == 0)
-        {
-            return new MappedFileMemory(null, null, 0);
-        }
-
-        IO.FileFaults.Check(IO.FileOperation.Map, file.Name);
-
-        // The view outlives the mapping object (a mapping stays valid once its file is closed), so
-        // the object, which holds the open file, goes at once: a long-held mapping costs no descriptor.
-        using var mapped = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-        return ViewOf(mapped, 0, length);
-    }
-
-    private static MappedFileMemory ViewOf(MemoryMappedFile mapped, long offset, long length)
-    {
-        var view = mapped.CreateViewAccessor(offset, length, MemoryMappedFileAccess.Read);
-        byte* pointer = null;
-        // The pointer stays valid until ReleasePointer in Dispose; arrays reach it only through Memory.
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        return new MappedFileMemory(view, pointer + view.PointerOffset, (int)length);
+        return Map(file.SafeFileHandle, 0, file.Length, file.Name);
     }
 
     /// <summary>
     /// Maps <paramref name="length"/> bytes of an open file from <paramref name="offset"/>
-    /// read-only with one mmap call on Linux (elsewhere through <see cref="MemoryMappedFile"/>): for
-    /// callers that map hundreds of small files at once (a repository's pack indexes at open),
-    /// where the memory-mapped-file objects, their status calls and their madvise cost more than
-    /// the mapping, and for a part of a file read at random (a page fault maps up to 64 KiB around
-    /// it, the kernel's fault-around, but never past the mapping). The mapping holds the file by
+    /// read-only with one mmap call on Linux (elsewhere through <see cref="MemoryMappedFile"/>),
+    /// every mapping of this type included: the memory-mapped-file objects, their status calls and
+    /// their madvise cost more than the mapping when hundreds of small files are mapped at once (a
+    /// repository's pack indexes at open). A part of a file read at random may be mapped apart from
+    /// the rest: a page fault maps up to 64 KiB around it (the kernel's fault-around), never past
+    /// the mapping. The mapping holds the file by
     /// itself: the caller may close <paramref name="file"/>.
     /// </summary>
     /// <param name="file">The open file.</param>
@@ -103,8 +79,14 @@ public sealed unsafe class MappedFileMemory : MemoryManager<byte>
         IO.FileFaults.Check(IO.FileOperation.Map, name);
         if (!OperatingSystem.IsLinux())
         {
+            // The view outlives the mapping object (a mapping stays valid once its file is closed), so
+            // the object, which holds the open file, goes at once: a long-held mapping costs no descriptor.
             using var mapped = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-            return ViewOf(mapped, offset, length);
+            var view = mapped.CreateViewAccessor(offset, length, MemoryMappedFileAccess.Read);
+            byte* pointer = null;
+            // The pointer stays valid until ReleasePointer in Dispose; arrays reach it only through Memory.
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            return new MappedFileMemory(view, pointer + view.PointerOffset, (int)length);
         }
 
         long start = offset & ~((long)Environment.SystemPageSize - 1);
