@@ -69,11 +69,12 @@ public sealed partial class PackStore
             // every group commit asks for the entries between the last applied one and its own. Most
             // asks (an open replaying every pack) find everything applied: the last entry says so
             // alone, without the search touching a page of the index per step.
-            int count = state.LogEntryCount;
-            if (count == 0 || state.LogEntryAt(count - 1).Offset <= after)
+            if (!HasLogEntryAfterLocked(state, after))
             {
                 return [];
             }
+
+            int count = state.LogEntryCount;
 
             int low = 0;
             int high = count;
@@ -169,25 +170,40 @@ public sealed partial class PackStore
         return new PackLogPosition(writer.Id, offset);
     }
 
+    /// <summary>
+    /// Whether a pack holds a log entry whose record starts after <paramref name="after"/>: its
+    /// last entry says so alone, without reading any entry's body (a replay asks it of every pack).
+    /// </summary>
+    /// <param name="pack">The pack.</param>
+    /// <param name="after">An offset; -1 for any entry.</param>
+    /// <returns>False too when the pack is gone.</returns>
+    public bool HasLogEntriesAfter(ulong pack, long after)
+    {
+        lock (_gate)
+        {
+            return _packs.TryGetValue(pack, out var state) && HasLogEntryAfterLocked(state, after);
+        }
+    }
+
+    private static bool HasLogEntryAfterLocked(PackState state, long after) =>
+        state.LogEntryCount > 0 && state.LogEntryAt(state.LogEntryCount - 1).Offset > after;
+
     // Whether a pack holds a log entry past where the log has been applied (a rewrite would lose it).
     private bool HasUnappliedLogEntries(PackState state, Func<ulong, long>? logAppliedThrough)
     {
-        if (logAppliedThrough is null)
-        {
-            return false;
-        }
-
-        long last;
         lock (_gate)
         {
-            if (state.LogEntryCount == 0)
+            if (logAppliedThrough is null || state.LogEntryCount == 0)
             {
                 return false;
             }
-
-            last = state.LogEntryAt(state.LogEntryCount - 1).Offset;
         }
 
-        return last > logAppliedThrough(state.Id);
+        // Asked outside the lock: the caller's answer may come from the registry.
+        long applied = logAppliedThrough(state.Id);
+        lock (_gate)
+        {
+            return HasLogEntryAfterLocked(state, applied);
+        }
     }
 }

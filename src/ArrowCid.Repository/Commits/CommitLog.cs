@@ -143,7 +143,7 @@ internal sealed class CommitLog
         var applied = _logged.ListApplied();
         foreach (ulong pack in _blocks.Packs.ListLogPacks())
         {
-            if (_blocks.Packs.ReadLogEntries(pack, applied.GetValueOrDefault(pack, -1)).Count == 0)
+            if (!_blocks.Packs.HasLogEntriesAfter(pack, applied.GetValueOrDefault(pack, -1)))
             {
                 continue;
             }
