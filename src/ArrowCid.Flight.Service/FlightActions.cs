@@ -145,15 +145,15 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         }
 
         // However deep: a chunk or an inner node of a pinned or named table's tree is part of the
-        // table. It is when something that links it is in the set gc keeps (pins, every version
-        // of every name, and all they link), in any registry this node answers to. A pinned table
-        // root itself may still be deleted: its pin guards it from gc, not from its owner.
+        // table. It is when something above it in the links is pinned or named (what gc keeps), in
+        // any registry this node answers to; the walk goes up from it, so it costs the tree's
+        // depth, not the registry's size. A pinned table root itself may still be deleted: its pin
+        // guards it from gc, not from its owner.
         foreach (var registry in Registries())
         {
-            using var retained = registry.ListRetained();
-            if (registry.GetLinkingDatasets(cid).FirstOrDefault(retained.Contains) is { } holder)
+            if (registry.FindRetainingAncestor(cid) is { } holder)
             {
-                throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is part of a pinned or named table (linked by {holder}); delete or unpin that table first");
+                throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is part of a pinned or named table (under {holder}); delete or unpin that table first");
             }
         }
 

@@ -94,7 +94,10 @@ public sealed class ConnectingRegistry : IRegistry
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => Inner.GetLinkingDatasets(batch);
 
     /// <inheritdoc/>
-    public CidKeySet ListRetained() => Inner.ListRetained();
+    public Cid? FindRetainingAncestor(Cid cid) => Inner.FindRetainingAncestor(cid);
+
+    /// <inheritdoc/>
+    public void AddRetained(CidKeySet retained) => Inner.AddRetained(retained);
 
     /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid) => Inner.AddVersion(name, cid);

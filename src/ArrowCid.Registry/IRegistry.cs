@@ -115,17 +115,27 @@ public interface IRegistry : IDisposable
     IReadOnlyList<Cid> GetLinkingDatasets(Cid batch);
 
     /// <summary>
+    /// A CID that links <paramref name="cid"/>, directly or through others, and is itself retained
+    /// at its root (pinned, or a version of a name): what makes <paramref name="cid"/> part of a
+    /// table garbage collection keeps. The walk goes up the links, so it costs what lies above
+    /// <paramref name="cid"/>, not what the registry holds. The CID's own pin or name does not count.
+    /// </summary>
+    /// <param name="cid">The CID.</param>
+    /// <returns>Such an ancestor, or null when none.</returns>
+    Cid? FindRetainingAncestor(Cid cid);
+
+    /// <summary>
     /// Everything garbage collection must keep: pinned records, every CID a version of a name points
     /// at and, transitively, every CID a kept dataset links, whether or not that CID is itself registered.
     /// </summary>
-    /// <returns>The retained CIDs, as keys (a few bytes each: the set can be as large as the registry).</returns>
-    CidKeySet ListRetained();
+    /// <param name="retained">The set the retained CIDs are added to, as keys (a few bytes each: the set can be as large as the registry, so the caller chooses where it may spill).</param>
+    void AddRetained(CidKeySet retained);
 
     /// <summary>
     /// Records a registered CID as the next version of a dataset name: version 1 for a new name,
     /// else one more than its latest. Versions are numbered without gaps or duplicates however many
     /// writers name at once, and are never rewritten; a version keeps its CID from garbage
-    /// collection (see <see cref="ListRetained"/>). Records one change (<see cref="RegistryChangeKind.Versioned"/>).
+    /// collection (see <see cref="AddRetained"/>). Records one change (<see cref="RegistryChangeKind.Versioned"/>).
     /// </summary>
     /// <param name="name">The name (see <see cref="DatasetName"/>).</param>
     /// <param name="cid">The batch or dataset the new version names.</param>

@@ -394,8 +394,26 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public CidKeySet ListRetained()
+    public Cid? FindRetainingAncestor(Cid cid)
     {
+        ArgumentNullException.ThrowIfNull(cid);
+        // Up the links (UNION drops repeats, so a cycle ends), stopping at the first ancestor that is pinned or named.
+        string sql = $"""
+            WITH RECURSIVE above (cid) AS (
+                SELECT parent FROM links WHERE child = @cid
+                UNION
+                SELECT l.parent FROM links l JOIN above a ON l.child = a.cid)
+            SELECT a.cid FROM above a
+            WHERE EXISTS (SELECT 1 FROM blocks b WHERE b.cid = a.cid AND b.{PinnedCondition}) OR EXISTS (SELECT 1 FROM versions v WHERE v.cid = a.cid)
+            LIMIT 1;
+            """;
+        return Read((c, t) => SqlCommands.Strings(c, t, sql, ("@cid", cid.ToString())) is [var found, ..] ? Cid.Parse(found) : null);
+    }
+
+    /// <inheritdoc/>
+    public void AddRetained(CidKeySet retained)
+    {
+        ArgumentNullException.ThrowIfNull(retained);
         // UNION (not UNION ALL) drops repeats, so the walk ends even on a cycle. Every version of a
         // name is kept: a name's history stays readable (NAME@1 as much as the latest).
         string sql = $"""
@@ -406,11 +424,10 @@ public abstract class SqlRegistry : IRegistry
             SELECT cid FROM kept;
             """;
         // Read as the rows come: a repository's worth of CIDs is never held as text or objects.
-        return Read((c, t) =>
+        Read((c, t) =>
         {
-            var retained = new CidKeySet();
             SqlCommands.ForEachString(c, t, sql, text => retained.Add(Cid.Parse(text)));
-            return retained;
+            return true;
         });
     }
 

@@ -48,10 +48,12 @@ public sealed partial class LocalRepository
         {
             // Rows a lost registry commit left only in a pack's log count (and keep their entries) too.
             _log.Replay(everyPack: true);
-            // Held as keys, a few bytes a block: the set is as large as what the repository keeps. A
-            // key it shares with a garbage block (one chance in 2^48 per block and kept one) keeps
-            // that block too; it never lets a retained one go.
-            using var retained = _registry.ListRetained();
+            // Held as keys, a few bytes a block, spilled to a file in the repository beyond a few MiB:
+            // the set is as large as what the repository keeps. A key it shares with a garbage block
+            // (one chance in 2^48 per block and kept one) keeps that block too; it never lets a
+            // retained one go.
+            using var retained = NewKeySet();
+            _registry.AddRetained(retained);
 
             // A live put's guard holds what it stored until its table is registered; a dead put's guard file goes.
             var guarded = PinGuard.ListHeld(Root, out int abandonedGuards);
@@ -59,8 +61,7 @@ public sealed partial class LocalRepository
             if (shared is not null)
             {
                 // Read after the local set: a name or pin added in between keeps its block either way.
-                using var sharedRetained = shared.ListRetained();
-                retained.UnionWith(sharedRetained);
+                shared.AddRetained(retained);
             }
 
             var copies = shared is not null && location is not null

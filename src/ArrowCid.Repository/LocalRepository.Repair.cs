@@ -29,7 +29,8 @@ public sealed partial class LocalRepository
             _registry.Delete(cid);
         }
 
-        using var retained = _registry.ListRetained();
+        using var retained = NewKeySet();
+        _registry.AddRetained(retained);
         var reregistered = new List<Cid>();
 
         // A registry without a single row beside stored blocks was lost or replaced, not cut short

@@ -38,6 +38,7 @@ public sealed partial class LocalRepository : IDisposable
     // The registry itself with its journal (what a rebuild replays), below the AppliedRegistry.
     private readonly JournaledRegistry _journaled;
     private readonly RepositoryLock _lock;
+    private readonly int _keySetSpillThreshold;
     private readonly GroupCommit<BlockRecord, RegisteredRow> _commits;
 
     // The commit protocol: groups logged in the packs, applied to the registry after, replayed after a crash.
@@ -56,6 +57,7 @@ public sealed partial class LocalRepository : IDisposable
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(Root);
         _lock = new RepositoryLock(Path.Combine(Root, LockFileName), options.LockTimeout);
+        _keySetSpillThreshold = options.KeySetSpillThreshold;
         Blocks = new DirectoryBlockStore(Path.Combine(Root, BlocksFolderName), options.VerifyOnRead, options.PackThreshold);
 
         // Another process's collection may have removed packed blocks this index still lists.
@@ -97,6 +99,14 @@ public sealed partial class LocalRepository : IDisposable
 
     /// <summary>The repository folder (absolute).</summary>
     public string Root { get; }
+
+    /// <summary>
+    /// An empty set of CID keys that spills to a temporary file in the repository folder beyond
+    /// <see cref="LocalRepositoryOptions.KeySetSpillThreshold"/> keys: what gc or repair keeps, in
+    /// a few MiB of memory however large the repository.
+    /// </summary>
+    /// <returns>The set; the caller disposes it.</returns>
+    public CidKeySet NewKeySet() => new(Root, _keySetSpillThreshold);
 
     /// <summary>The block files. Write through <see cref="PutBlock(Cid, ReadOnlySpan{byte}, BlockRecord)"/> so every block gets its row.</summary>
     public DirectoryBlockStore Blocks { get; }

@@ -26,6 +26,13 @@ public sealed record LocalRepositoryOptions
     /// </summary>
     public long SpaceReserveBytes { get; init; } = 2 << 20;
 
+    /// <summary>
+    /// CID keys gc, repair and a delete hold in memory before the set of what is retained spills
+    /// to a temporary file in the repository folder (<see cref="Content.Multiformats.CidKeySet"/>).
+    /// Default <see cref="Content.Multiformats.CidKeySet.DefaultSpillThreshold"/> (about 5 MiB).
+    /// </summary>
+    public int KeySetSpillThreshold { get; init; } = Content.Multiformats.CidKeySet.DefaultSpillThreshold;
+
     /// <summary>Set by <see cref="LocalRepository.RebuildRegistry"/>: the packs' log is replayed by the rebuild, in order with the journal, not on open.</summary>
     internal bool RebuildingRegistry { get; init; }
 

@@ -157,6 +157,37 @@ public sealed class LocalRepositoryTests : IDisposable
     }
 
     [Fact]
+    public void Gc_with_its_retained_set_spilled_to_a_file_keeps_exactly_what_is_retained_and_leaves_no_file()
+    {
+        // Four keys in memory: the retained set of a few dozen blocks goes through runs on disk, merged.
+        using var folder = new TempDirectory();
+        using var repo = new LocalRepository(folder.Path, new LocalRepositoryOptions { KeySetSpillThreshold = 4 });
+        Cid Put(bool pinned)
+        {
+            var (cid, bytes) = RandomBatch(_random);
+            repo.PutBlock(cid, bytes, BatchRecord(cid) with { Pinned = pinned });
+            return cid;
+        }
+
+        var pinned = Enumerable.Range(0, 40).Select(_ => Put(pinned: true)).ToList();
+        var linked = Enumerable.Range(0, 12).Select(_ => Put(pinned: false)).ToList();
+        var garbage = Enumerable.Range(0, 30).Select(_ => Put(pinned: false)).ToList();
+        var (dataset, manifest) = Manifest([.. linked]);
+        repo.PutBlock(dataset, manifest, DatasetRecord(dataset));
+        repo.Registry.AddVersion("kept", dataset);
+        var before = Directory.EnumerateFileSystemEntries(folder.Path).ToHashSet();
+
+        var report = repo.Gc();
+
+        Assert.Equal(garbage.ToHashSet(), report.RemovedRecords.ToHashSet());
+        Assert.Equal(pinned.Count + linked.Count + 1, report.Retained);
+        Assert.All(pinned.Concat(linked).Append(dataset), cid => Assert.True(repo.Blocks.Has(cid)));
+        Assert.All(garbage, cid => Assert.False(repo.Blocks.Has(cid)));
+        Assert.Equal(before, Directory.EnumerateFileSystemEntries(folder.Path).ToHashSet());
+        Assert.True(repo.Verify().IsClean);
+    }
+
+    [Fact]
     public void A_block_another_process_collected_is_written_again_when_put_again()
     {
         // Two instances on one folder hold their own locks and pack indexes, as two processes do:

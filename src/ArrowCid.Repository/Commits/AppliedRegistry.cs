@@ -67,7 +67,10 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => Applied().GetLinkingDatasets(batch);
 
     /// <inheritdoc/>
-    public CidKeySet ListRetained() => Applied().ListRetained();
+    public Cid? FindRetainingAncestor(Cid cid) => Applied().FindRetainingAncestor(cid);
+
+    /// <inheritdoc/>
+    public void AddRetained(CidKeySet retained) => Applied().AddRetained(retained);
 
     /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid) => Applied().AddVersion(name, cid);
@@ -101,8 +104,8 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
 
     // For reads that serve callers: the registry with every queued row applied, or, when the disk
     // is too full to apply them, as it is (Find and Contains also look at the queued rows, so an
-    // acknowledged put stays readable). What decides what to keep or delete (ListRetained, ListCids,
-    // GetLinkingDatasets) and every write waits for the rows strictly, through Applied.
+    // acknowledged put stays readable). What decides what to keep or delete (AddRetained, ListCids,
+    // GetLinkingDatasets, FindRetainingAncestor) and every write waits for the rows strictly, through Applied.
     private IRegistry Readable()
     {
         try

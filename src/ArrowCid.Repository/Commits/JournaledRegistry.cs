@@ -117,7 +117,10 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => inner.GetLinkingDatasets(batch);
 
     /// <inheritdoc/>
-    public CidKeySet ListRetained() => inner.ListRetained();
+    public Cid? FindRetainingAncestor(Cid cid) => inner.FindRetainingAncestor(cid);
+
+    /// <inheritdoc/>
+    public void AddRetained(CidKeySet retained) => inner.AddRetained(retained);
 
     /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid)

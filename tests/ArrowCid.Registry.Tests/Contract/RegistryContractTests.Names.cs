@@ -122,7 +122,7 @@ public abstract partial class RegistryContractTests
         registry.AddVersion("sensors", old);
         registry.AddVersion("sensors", current);
 
-        using var retained = registry.ListRetained();
+        using var retained = Retained(registry);
         AssertRetainedExactly(retained, old, current, FakeCid(10), FakeCid(20));
         Assert.False(retained.Contains(FakeCid(30)));
     }

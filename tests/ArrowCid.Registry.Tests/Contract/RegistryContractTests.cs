@@ -112,8 +112,16 @@ public abstract partial class RegistryContractTests : IDisposable
         Assert.Equal(BlockKind.TableNode, parsed);
         // A pinned root keeps its node and, through it, what the node links.
         registry.Pin(FakeDatasetCid(10));
-        using var retained = registry.ListRetained();
+        using var retained = Retained(registry);
         Assert.All(new[] { FakeDatasetCid(10), node.Cid, FakeCid(8), FakeCid(9) }, cid => Assert.True(retained.Contains(cid)));
+    }
+
+    /// <summary>What the registry retains, as a new set.</summary>
+    protected static CidKeySet Retained(IRegistry registry)
+    {
+        var retained = new CidKeySet();
+        registry.AddRetained(retained);
+        return retained;
     }
 
     /// <summary>The set holds these CIDs and nothing else (its count says so: it cannot be listed).</summary>
@@ -354,15 +362,46 @@ public abstract partial class RegistryContractTests : IDisposable
         registry.Upsert(DatasetRecord(FakeDatasetCid(20), FakeDatasetCid(21)) with { Pinned = true });
         registry.Upsert(DatasetRecord(FakeDatasetCid(21), FakeCid(5)));
 
-        using var retained = registry.ListRetained();
+        using var retained = Retained(registry);
 
         AssertRetainedExactly(retained, FakeCid(1), FakeDatasetCid(10), FakeCid(3), FakeCid(4), FakeDatasetCid(20), FakeDatasetCid(21), FakeCid(5));
         Assert.False(retained.Contains(FakeCid(2)));
         Assert.False(retained.Contains(FakeDatasetCid(11)));
 
         registry.Unpin(FakeDatasetCid(10));
-        using var afterUnpin = registry.ListRetained();
+        using var afterUnpin = Retained(registry);
         Assert.False(afterUnpin.Contains(FakeCid(3)));
+    }
+
+    [Fact]
+    public void A_retaining_ancestor_is_a_pinned_or_named_cid_above_in_the_links_never_the_cid_itself()
+    {
+        var registry = NewRegistry();
+        // 30 -> 31 -> 32 -> chunk 6: pinning the top keeps the chunk two levels down.
+        registry.Upsert(DatasetRecord(FakeDatasetCid(30), FakeDatasetCid(31)));
+        registry.Upsert(DatasetRecord(FakeDatasetCid(31), FakeDatasetCid(32)));
+        registry.Upsert(DatasetRecord(FakeDatasetCid(32), FakeCid(6)) with { Pinned = true });
+        registry.Upsert(BatchRecord(FakeCid(6)) with { Pinned = true });
+        registry.Upsert(DatasetRecord(FakeDatasetCid(40), FakeCid(7)));
+
+        // Its own pin does not count; the pinned parent does.
+        Assert.Equal(FakeDatasetCid(32), registry.FindRetainingAncestor(FakeCid(6)));
+        Assert.Null(registry.FindRetainingAncestor(FakeDatasetCid(32)));
+        registry.Unpin(FakeDatasetCid(32));
+        Assert.Null(registry.FindRetainingAncestor(FakeCid(6)));
+
+        // A name at the top retains everything below it, however deep.
+        registry.AddVersion("deep", FakeDatasetCid(30));
+        Assert.Equal(FakeDatasetCid(30), registry.FindRetainingAncestor(FakeCid(6)));
+        Assert.Equal(FakeDatasetCid(30), registry.FindRetainingAncestor(FakeDatasetCid(32)));
+        Assert.Null(registry.FindRetainingAncestor(FakeDatasetCid(30)));
+
+        // Unlinked or linked only by what nothing keeps: none; a cycle ends.
+        Assert.Null(registry.FindRetainingAncestor(FakeCid(7)));
+        Assert.Null(registry.FindRetainingAncestor(FakeCid(99)));
+        registry.Upsert(DatasetRecord(FakeDatasetCid(41), FakeDatasetCid(42)));
+        registry.Upsert(DatasetRecord(FakeDatasetCid(42), FakeDatasetCid(41)));
+        Assert.Null(registry.FindRetainingAncestor(FakeDatasetCid(41)));
     }
 
     [Fact]
