@@ -80,9 +80,13 @@ public static class RegistryWalk
 
     /// <summary>Every registered CID, in CID text order, read a page at a time.</summary>
     /// <param name="registry">The registry.</param>
-    /// <param name="window">CIDs read at a time.</param>
+    /// <param name="window">
+    /// CIDs read at a time. A page's lists stay under the large object heap's threshold (85,000
+    /// bytes): pages of 10,000 put two arrays a page there, whose garbage the collector let grow a
+    /// ten-million-row walk (gc, verify) by some 45 MiB of committed regions.
+    /// </param>
     /// <returns>The CIDs.</returns>
-    public static IEnumerable<Content.Multiformats.Cid> WalkCids(this IRegistry registry, int window = DefaultWindow * 10)
+    public static IEnumerable<Content.Multiformats.Cid> WalkCids(this IRegistry registry, int window = DefaultWindow)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
