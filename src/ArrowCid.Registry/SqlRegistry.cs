@@ -397,7 +397,7 @@ public abstract class SqlRegistry : IRegistry
     public Cid? FindRetainingAncestor(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        // Up the links (UNION drops repeats, so a cycle ends), stopping at the first ancestor that is pinned or named.
+        // Up the links (UNION drops repeats, so a cycle ends); the first ancestor found pinned or named answers.
         string sql = $"""
             WITH RECURSIVE above (cid) AS (
                 SELECT parent FROM links WHERE child = @cid

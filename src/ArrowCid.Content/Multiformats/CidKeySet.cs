@@ -112,6 +112,12 @@ public sealed unsafe class CidKeySet : IDisposable
     {
         ArgumentNullException.ThrowIfNull(other);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (ReferenceEquals(other, this))
+        {
+            // Already holds every key of its own; reading groups while adding to them would read moved memory.
+            return;
+        }
+
         other.SortIfAdded();
         if (other._runs.Count == 0)
         {

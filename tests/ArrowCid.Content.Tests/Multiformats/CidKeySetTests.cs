@@ -67,6 +67,7 @@ public sealed class CidKeySetTests
         Assert.True(left.Contains(Numbered(0)));
 
         left.UnionWith(right);
+        left.UnionWith(left);
 
         Assert.Equal(7_500, left.Count);
         Assert.All(Enumerable.Range(0, 7_500), i => Assert.True(left.Contains(Numbered(i))));
