@@ -1,4 +1,5 @@
 using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.IO;
 using ArrowCid.Content;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
@@ -242,12 +243,7 @@ public sealed partial class ShmStore
             }
 
             bytes = new byte[length];
-            int read = 0;
-            while (read < bytes.Length && RandomAccess.Read(file, bytes.AsSpan(read), read) is var n and > 0)
-            {
-                read += n;
-            }
-
+            int read = PositionalRead.Fill(file, bytes, 0);
             if (read != bytes.Length)
             {
                 throw new ShmSegmentCorruptedException($"{path}: shrank while read ({read} of {length} bytes; table {table})");

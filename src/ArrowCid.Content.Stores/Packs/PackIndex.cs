@@ -323,16 +323,10 @@ internal sealed class PackIndex : IDisposable
     // Bytes of the file read with pread; a short read means the file changed under us.
     private void Read(long offset, Span<byte> destination)
     {
-        int read = 0;
-        while (read < destination.Length)
+        int read = PositionalRead.Fill(_handle, destination, offset);
+        if (read < destination.Length)
         {
-            int n = RandomAccess.Read(_handle, destination[read..], offset + read);
-            if (n == 0)
-            {
-                throw new IOException($"{_path}: ended at {offset + read}, inside its tables");
-            }
-
-            read += n;
+            throw new IOException($"{_path}: ended at {offset + read}, inside its tables");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using ArrowCid.Arrow.IO;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Multiformats;
 using Microsoft.Win32.SafeHandles;
@@ -72,20 +73,8 @@ public sealed partial class PackStore
 
         using (handle)
         {
-            int filled = 0;
-            while (filled < block.Length)
-            {
-                int read = RandomAccess.Read(handle, destination[filled..block.Length], block.Offset + filled);
-                if (read == 0)
-                {
-                    return false;
-                }
-
-                filled += read;
-            }
+            return PositionalRead.Fill(handle, destination[..block.Length], block.Offset) == block.Length;
         }
-
-        return true;
     }
 
     /// <summary>Whether a packed copy's bytes hash to its CID.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using ArrowCid.Arrow.IO;
 using Microsoft.Win32.SafeHandles;
 
 namespace ArrowCid.Content.Multiformats;
@@ -162,12 +163,7 @@ public sealed unsafe class CidKeySet : IDisposable
 
     private void AddParts(int group, ReadOnlySpan<uint> parts)
     {
-        int count = _counts[group];
-        Reserve(group, count + parts.Length);
-        parts.CopyTo(new Span<uint>(_groups[group] + count, parts.Length));
-        _counts[group] = count + parts.Length;
-        _sorted = false;
-        _held += parts.Length;
+        AddPartsInMemory(group, parts);
         if (_held >= SpillThreshold && _spillFolder is not null)
         {
             Spill();
@@ -191,7 +187,7 @@ public sealed unsafe class CidKeySet : IDisposable
     private void Spill()
     {
         SortMemory();
-        if (!TryWriteRun(includeMemory: true, runs: []))
+        if (!TryWriteRun(runs: []))
         {
             return;
         }
@@ -206,7 +202,7 @@ public sealed unsafe class CidKeySet : IDisposable
     private void MergeRuns()
     {
         var runs = _runs.ToArray();
-        if (TryWriteRun(includeMemory: true, runs))
+        if (TryWriteRun(runs))
         {
             foreach (var run in runs)
             {
@@ -227,9 +223,9 @@ public sealed unsafe class CidKeySet : IDisposable
         SortMemory();
     }
 
-    // Writes the sorted, distinct union of some runs and (optionally) memory as a new run; false (and
-    // spilling stopped) when the disk refuses it.
-    private bool TryWriteRun(bool includeMemory, Run[] runs)
+    // Writes the sorted, distinct union of some runs and what memory holds (sorted) as a new run, and
+    // empties memory; false (and spilling stopped) when the disk refuses it.
+    private bool TryWriteRun(Run[] runs)
     {
         Run? run = null;
         uint[] scratch = ArrayPool<uint>.Shared.Rent(1024);
@@ -239,7 +235,7 @@ public sealed unsafe class CidKeySet : IDisposable
             var cursors = runs.Select(r => r.StartReading()).ToArray();
             for (int group = 0; group < GroupCount; group++)
             {
-                int total = includeMemory ? _counts[group] : 0;
+                int total = _counts[group];
                 foreach (var cursor in cursors)
                 {
                     total += cursor.CountOf(group);
@@ -257,11 +253,8 @@ public sealed unsafe class CidKeySet : IDisposable
                     filled += cursor.ReadGroup(group, scratch.AsSpan(filled));
                 }
 
-                if (includeMemory)
-                {
-                    Group(group).CopyTo(scratch.AsSpan(filled));
-                    filled += _counts[group];
-                }
+                Group(group).CopyTo(scratch.AsSpan(filled));
+                filled += _counts[group];
 
                 var parts = scratch.AsSpan(0, filled);
                 if (runs.Length > 0)
@@ -274,11 +267,8 @@ public sealed unsafe class CidKeySet : IDisposable
 
             run.Finish();
             _runs.Add(run);
-            if (includeMemory)
-            {
-                Array.Clear(_counts);
-                _held = 0;
-            }
+            Array.Clear(_counts);
+            _held = 0;
 
             return true;
         }
@@ -538,16 +528,9 @@ public sealed unsafe class CidKeySet : IDisposable
 
         internal void ReadExactly(Span<byte> destination, long offset)
         {
-            while (!destination.IsEmpty)
+            if (PositionalRead.Fill(_file, destination, offset) < destination.Length)
             {
-                int read = RandomAccess.Read(_file, destination, offset);
-                if (read == 0)
-                {
-                    throw new IOException("a spilled CID key run ended early");
-                }
-
-                destination = destination[read..];
-                offset += read;
+                throw new IOException("a spilled CID key run ended early");
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using ArrowCid.Arrow.IO;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content;
@@ -407,7 +408,7 @@ public sealed class BlockReader
             try
             {
                 // Block files are replaced by rename, never truncated; a short file is damage the hash check reports.
-                int filled = VerifiedBlockFile.ReadFromStart(file, array.AsSpan(0, length));
+                int filled = PositionalRead.Fill(file, array.AsSpan(0, length), 0);
                 return new PooledBlockBuffer(array, filled);
             }
             catch

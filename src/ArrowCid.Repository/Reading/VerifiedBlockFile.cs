@@ -1,3 +1,4 @@
+using ArrowCid.Arrow.IO;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content;
 using ArrowCid.Content.Stores;
@@ -43,32 +44,11 @@ public sealed class VerifiedBlockFile : IDisposable
             throw new ArgumentException($"{Length} bytes are needed for {Cid}, {destination.Length} were given", nameof(destination));
         }
 
-        int filled = ReadFromStart(_file, destination[..Length]);
+        int filled = PositionalRead.Fill(_file, destination[..Length], 0);
         if (filled < Length)
         {
             throw new BlockCorruptedException(Cid, $"the stored copy at {Path} ended after {filled} of its {Length} bytes");
         }
-    }
-
-    /// <summary>Reads a file from its start into <paramref name="destination"/> until that is full or the file ends.</summary>
-    /// <param name="file">An open file.</param>
-    /// <param name="destination">Where the bytes go.</param>
-    /// <returns>How many bytes were read: less than the destination's length only at the file's end.</returns>
-    internal static int ReadFromStart(SafeFileHandle file, Span<byte> destination)
-    {
-        int filled = 0;
-        while (filled < destination.Length)
-        {
-            int read = RandomAccess.Read(file, destination[filled..], filled);
-            if (read == 0)
-            {
-                break;
-            }
-
-            filled += read;
-        }
-
-        return filled;
     }
 
     /// <summary>Closes the file.</summary>
