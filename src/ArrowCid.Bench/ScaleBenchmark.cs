@@ -67,11 +67,27 @@ public sealed record ScaleBenchmarkResult
     /// <summary>Seconds of <c>arrowcid ls --json</c>.</summary>
     public required double LsJsonSeconds { get; init; }
 
-    /// <summary><c>arrowcid gc</c> on the large repository (nothing to collect: every table pinned), in seconds.</summary>
+    /// <summary>
+    /// <c>arrowcid gc</c> on the large repository, in seconds: every third table was put unpinned,
+    /// so it removes a third of the tables from packs that stay two-thirds alive (not rewritten:
+    /// their tombstones stay for every later open to honour).
+    /// </summary>
     public required double GcSeconds { get; init; }
 
     /// <summary>The peak RSS of that gc, in MiB.</summary>
     public required double GcPeakRssMiB { get; init; }
+
+    /// <summary>Tables that gc removed (every third).</summary>
+    public required long GcRemovedTables { get; init; }
+
+    /// <summary>Opening the large repository in process after that gc (and finding one table), in milliseconds.</summary>
+    public required double OpenMillisecondsAfterGc { get; init; }
+
+    /// <summary>The median <c>arrowcid get</c> process on the large repository after that gc, in milliseconds (the small one's is measured again beside it).</summary>
+    public required double CliGetMillisecondsAfterGc { get; init; }
+
+    /// <inheritdoc cref="CliGetMillisecondsAfterGc"/>
+    public required double CliGetMillisecondsSmallAfterGc { get; init; }
 
     /// <summary><c>arrowcid verify</c> on the large repository (every block hashed), in seconds.</summary>
     public required double VerifySeconds { get; init; }
@@ -147,12 +163,16 @@ public static class ScaleBenchmark
             var nodeSmall = Serve(self, small, list: false);
 
             progress?.Invoke("ls --json");
-            var (lsSeconds, lsPeak) = PeakRss(self(["ls", "--json", "--repo", large]));
-            var (_, lsPeakSmall) = PeakRss(self(["ls", "--json", "--repo", small]));
+            var (lsSeconds, lsPeak, _) = PeakRss(self(["ls", "--json", "--repo", large]));
+            var (_, lsPeakSmall, _) = PeakRss(self(["ls", "--json", "--repo", small]));
 
             progress?.Invoke("gc and verify");
-            var (gc, gcPeak) = PeakRss(self(["gc", "--repo", large]));
-            var (verify, verifyPeak) = PeakRss(self(["verify", "--repo", large]));
+            var (gc, gcPeak, gcSaid) = PeakRss(self(["gc", "--repo", large]));
+            long gcRemoved = RemovedRecords(gcSaid);
+            progress?.Invoke("open and CLI get after gc");
+            var (openAfterGc, _) = OpenAndGet(large, largeCids);
+            var (cliAfterGc, cliSmallAfterGc) = CliGets(self, large, largeCids, small, smallCids);
+            var (verify, verifyPeak, _) = PeakRss(self(["verify", "--repo", large]));
 
             return new ScaleBenchmarkResult
             {
@@ -176,6 +196,10 @@ public static class ScaleBenchmark
                 LsJsonSeconds = lsSeconds,
                 GcSeconds = gc,
                 GcPeakRssMiB = gcPeak,
+                GcRemovedTables = gcRemoved,
+                OpenMillisecondsAfterGc = openAfterGc,
+                CliGetMillisecondsAfterGc = cliAfterGc,
+                CliGetMillisecondsSmallAfterGc = cliSmallAfterGc,
                 VerifySeconds = verify,
                 VerifyPeakRssMiB = verifyPeak,
                 RegistryBytesPerTable = (double)FolderBytes(large, f => Path.GetFileName(f).StartsWith("registry", StringComparison.Ordinal)) / blocks,
@@ -196,11 +220,12 @@ public static class ScaleBenchmark
     }
 
     // N distinct one-row tables (rows of the mixed table that content-defined chunking is measured on),
-    // put by as many threads as keep group commits full; returns an even sample of their CIDs (at
-    // most SampledCids: the benchmark holds no list as large as the repository).
+    // put by as many threads as keep group commits full, every third unpinned (gc's to remove);
+    // returns an even sample of the pinned ones' CIDs (at most about SampledCids: the benchmark
+    // holds no list as large as the repository), so the gets after gc find every one.
     private static List<Cid> Build(string path, int count)
     {
-        int stride = Math.Max(1, count / SampledCids);
+        int stride = 3 * Math.Max(1, count / (3 * SampledCids));
         var cids = new Cid[(count + stride - 1) / stride];
         using var repository = ContentRepository.Open(path);
         // Threads of their own: each put blocks on its group's fsync, and the pool would add threads too slowly to fill the groups.
@@ -210,7 +235,7 @@ public static class ScaleBenchmark
             for (int i = w; i < count; i += Writers)
             {
                 using var batch = MixedTable.Build(43, i, 1);
-                var cid = repository.PutBatch(batch).Cid;
+                var cid = repository.PutBatch(batch, new PutOptions { Pin = !IsUnpinned(i) }).Cid;
                 if (i % stride == 0)
                 {
                     cids[i / stride] = cid;
@@ -220,6 +245,25 @@ public static class ScaleBenchmark
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
         return [.. cids];
+    }
+
+    // Every third table is put unpinned; the sample (multiples of 3) holds none of them.
+    private static bool IsUnpinned(int i) => i % 3 == 2;
+
+    // The count in gc's summary line ("gc: removed N records and …").
+    private static long RemovedRecords(string said)
+    {
+        const string Prefix = "gc: removed ";
+        foreach (string line in said.Split('\n'))
+        {
+            if (line.StartsWith(Prefix, StringComparison.Ordinal)
+                && long.TryParse(line.AsSpan(Prefix.Length, line.IndexOf(' ', Prefix.Length) - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long removed))
+            {
+                return removed;
+            }
+        }
+
+        throw new BenchmarkException($"gc printed no summary: {said}");
     }
 
     private static (double OpenMilliseconds, double GetMicrosecondsP50) OpenAndGet(string path, List<Cid> cids)
@@ -327,8 +371,9 @@ public static class ScaleBenchmark
         }
     }
 
-    // A process run to its end: seconds, and its peak RSS (the kernel's count for the child, through python3's getrusage).
-    private static (double Seconds, double PeakRssMiB) PeakRss(ProcessStartInfo start)
+    // A process run to its end: seconds, its peak RSS (the kernel's count for the child, through
+    // python3's getrusage) and the last lines it printed (a listing's millions of lines are read and dropped).
+    private static (double Seconds, double PeakRssMiB, string LastLines) PeakRss(ProcessStartInfo start)
     {
         var wrapped = new ProcessStartInfo("python3")
         {
@@ -336,7 +381,7 @@ public static class ScaleBenchmark
             RedirectStandardError = true,
         };
         wrapped.ArgumentList.Add("-c");
-        wrapped.ArgumentList.Add("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)");
+        wrapped.ArgumentList.Add("import collections, resource, subprocess, sys; p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE); tail = collections.deque(p.stdout, maxlen=8); rc = p.wait(); print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.stdout.write(b''.join(tail).decode())");
         wrapped.ArgumentList.Add(start.FileName);
         foreach (string argument in start.ArgumentList)
         {
@@ -349,13 +394,14 @@ public static class ScaleBenchmark
         string errors = process.StandardError.ReadToEnd();
         process.WaitForExit();
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        string[] fields = output.Trim().Split(' ');
+        int firstLine = output.IndexOf('\n', StringComparison.Ordinal);
+        string[] fields = (firstLine < 0 ? output : output[..firstLine]).Trim().Split(' ');
         if (process.ExitCode != 0 || fields.Length != 2 || fields[0] != "0")
         {
             throw new BenchmarkException($"{string.Join(' ', start.ArgumentList)} failed: {output}{errors}");
         }
 
-        return (seconds, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1024.0);
+        return (seconds, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1024.0, firstLine < 0 ? string.Empty : output[(firstLine + 1)..]);
     }
 
     private static long FolderBytes(string folder, Func<string, bool> include) =>

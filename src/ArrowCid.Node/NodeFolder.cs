@@ -83,7 +83,10 @@ public sealed class NodeFolder : IDisposable
     /// locations there; with <paramref name="replication"/>, handing retained blocks over to other
     /// nodes verified to serve them (never below its number of copies).
     /// </summary>
-    public GcReport Gc(GcReplication? replication = null) => Content.Repository.Gc(Shared, Location, replication);
+    /// <param name="replication">How many copies the nodes keep; null: every retained block is kept here.</param>
+    /// <param name="removed">Called with each block removed, as it goes.</param>
+    /// <returns>What was removed, counted.</returns>
+    public GcReport Gc(GcReplication? replication = null, Action<GcRemoval>? removed = null) => Content.Repository.Gc(Shared, Location, replication, removed);
 
     /// <summary>
     /// Compares what this node holds with where the shared registry says it is: a record listing

@@ -36,11 +36,15 @@ public sealed partial class LocalRepository
     /// <param name="shared">The registry shared with other nodes, if any.</param>
     /// <param name="location">This node's location in <paramref name="shared"/>, if known.</param>
     /// <param name="replication">How many copies the nodes keep, and how another node's copy is verified; null: every retained block is kept here.</param>
-    /// <returns>What was removed.</returns>
-    public GcReport Gc(IRegistry? shared = null, string? location = null, GcReplication? replication = null) =>
-        _reserve.FreeingSpace(() => Collect(shared, location, replication));
+    /// <param name="removed">
+    /// Called with each block removed, as it goes (the registered ones first, as the rows are
+    /// walked, then the unregistered ones): a collection of millions of blocks holds none of them.
+    /// </param>
+    /// <returns>What was removed, counted.</returns>
+    public GcReport Gc(IRegistry? shared = null, string? location = null, GcReplication? replication = null, Action<GcRemoval>? removed = null) =>
+        _reserve.FreeingSpace(() => Collect(shared, location, replication, removed));
 
-    private GcReport Collect(IRegistry? shared, string? location, GcReplication? replication)
+    private GcReport Collect(IRegistry? shared, string? location, GcReplication? replication, Action<GcRemoval>? removed)
     {
         // This instance's queued rows hold the shared lock until applied: apply them (or fail with the registry's error) first.
         WaitApplied();
@@ -86,8 +90,15 @@ public sealed partial class LocalRepository
                     "gc stopped: the registry has no rows but the repository stores blocks (was registry.db lost or replaced?); run 'arrowcid verify --repair' first, which registers them again, pinned");
             }
 
-            var removedRecords = new List<Cid>();
-            var removedOrphans = new List<Cid>();
+            // The removed rows, to tell the packs' removals that were registered from those that were
+            // not (as keys: one unregistered block in 2^48 per row taken for registered only gets
+            // the wrong label, as every removal is released below), and to be journaled after the
+            // compaction; both spill to the repository's folder, so millions removed take no memory.
+            using var removedRows = NewKeySet();
+            using var toJournal = new CidSpillList(Root, _removedSpillThreshold);
+            long records = 0;
+            long orphans = 0;
+            void Report(Cid cid, bool registered) => removed?.Invoke(new GcRemoval(cid, registered, handedOver.Contains(cid)));
             long freed = 0;
             // The rows are walked a page at a time (in CID order, so deleting behind the walk moves nothing ahead of it).
             foreach (var cid in _registry.WalkCids())
@@ -101,7 +112,10 @@ public sealed partial class LocalRepository
                     // Journaled all at once after the compaction, which frees the space that takes on a full disk.
                     _journaled.Inner.Delete(cid);
                     freed += DeleteBlockFile(cid);
-                    removedRecords.Add(cid);
+                    removedRows.Add(cid);
+                    toJournal.Add(cid);
+                    records++;
+                    Report(cid, registered: true);
                 }
             }
 
@@ -112,7 +126,8 @@ public sealed partial class LocalRepository
                 {
                     Release(cid);
                     freed += DeleteBlockFile(cid);
-                    removedOrphans.Add(cid);
+                    orphans++;
+                    Report(cid, registered: false);
                 }
             }
 
@@ -122,35 +137,39 @@ public sealed partial class LocalRepository
             var logged = _log.Logged;
             logged.MakeDurable();
             var applied = logged.ListApplied();
-            var compaction = Blocks.Packs.Compact(Keep, PackLiveFraction, pack => applied.GetValueOrDefault(pack, -1), JournalLoggedRows);
-            ForgetRewrittenLogs(applied);
-            var removedRows = removedRecords.ToHashSet();
-            foreach (var (cid, length) in compaction.Removed)
+            void RemovingPacked(Cid cid, int length)
             {
+                // Released before its tombstone, as a row's block is above (releasing one whose row
+                // went above again finds it released already).
+                Release(cid);
                 freed += length;
 
-                // Every registered block the packs dropped lost its row above; any other was an orphan.
+                // Every registered block the packs drop lost its row above; any other was an orphan.
                 if (!removedRows.Contains(cid))
                 {
-                    removedOrphans.Add(cid);
-                    Release(cid);
+                    orphans++;
+                    Report(cid, registered: false);
                 }
             }
 
+            var compaction = Blocks.Packs.Compact(Keep, PackLiveFraction, pack => applied.GetValueOrDefault(pack, -1), JournalLoggedRows, RemovingPacked);
+            ForgetRewrittenLogs(applied);
+
             // A rebuilt registry must not bring these rows back if their blocks are stored again. A
             // crash before this leaves them unjournaled: a rebuild still drops them while their blocks
-            // are gone, and otherwise loses only their old tags (nothing acknowledged since).
-            if (removedRecords.Count > 0)
+            // are gone, and otherwise loses only their old tags (nothing acknowledged since). In
+            // entries of at most as many rows as the list holds in memory, read back from it.
+            foreach (var chunk in toJournal.ReadChunks(_removedSpillThreshold))
             {
-                _journaled.Record(new DeleteJournaled(DateTimeOffset.UtcNow, removedRecords));
+                _journaled.Record(new DeleteJournaled(DateTimeOffset.UtcNow, chunk));
             }
 
             // No repository writer can hold the shared lock now, so every temporary file is a dead writer's.
             int temps = Blocks.CleanTempFiles(TimeSpan.Zero);
             return new GcReport
             {
-                RemovedRecords = removedRecords,
-                RemovedOrphans = removedOrphans,
+                RecordsRemoved = records,
+                OrphansRemoved = orphans,
                 RemovedTempFiles = temps,
                 BytesFreed = freed,
                 PacksRewritten = compaction.PacksRewritten,

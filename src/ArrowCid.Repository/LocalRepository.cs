@@ -39,6 +39,7 @@ public sealed partial class LocalRepository : IDisposable
     private readonly JournaledRegistry _journaled;
     private readonly RepositoryLock _lock;
     private readonly int _keySetSpillThreshold;
+    private readonly int _removedSpillThreshold;
     private readonly GroupCommit<BlockRecord, RegisteredRow> _commits;
 
     // The commit protocol: groups logged in the packs, applied to the registry after, replayed after a crash.
@@ -58,6 +59,7 @@ public sealed partial class LocalRepository : IDisposable
         Directory.CreateDirectory(Root);
         _lock = new RepositoryLock(Path.Combine(Root, LockFileName), options.LockTimeout);
         _keySetSpillThreshold = options.KeySetSpillThreshold;
+        _removedSpillThreshold = options.RemovedSpillThreshold;
         Blocks = new DirectoryBlockStore(Path.Combine(Root, BlocksFolderName), options.VerifyOnRead, options.PackThreshold);
 
         // Another process's collection may have removed packed blocks this index still lists.

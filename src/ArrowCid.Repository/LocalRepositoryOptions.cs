@@ -33,6 +33,12 @@ public sealed record LocalRepositoryOptions
     /// </summary>
     public int KeySetSpillThreshold { get; init; } = Content.Multiformats.CidKeySet.DefaultSpillThreshold;
 
+    /// <summary>
+    /// CIDs a gc holds of the rows it removed before they spill to a temporary file (to be
+    /// journaled after the compaction), and the most one journal entry of them lists (tests set it low).
+    /// </summary>
+    internal int RemovedSpillThreshold { get; init; } = Content.Multiformats.CidSpillList.DefaultSpillThreshold;
+
     /// <summary>Set by <see cref="LocalRepository.RebuildRegistry"/>: the packs' log is replayed by the rebuild, in order with the journal, not on open.</summary>
     internal bool RebuildingRegistry { get; init; }
 

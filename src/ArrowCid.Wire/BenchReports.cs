@@ -315,13 +315,18 @@ public sealed record NativeReport(
 /// <param name="LsJsonS">Seconds of <c>arrowcid ls --json</c>.</param>
 /// <param name="LsJsonPeakRssMib">Its peak RSS, in MiB (goal &lt; 128).</param>
 /// <param name="LsJsonPeakRssMibSmall">The same on the small repository.</param>
-/// <param name="GcS">Seconds of <c>arrowcid gc</c> (everything pinned).</param>
+/// <param name="GcS">Seconds of <c>arrowcid gc</c>, which removes every third table (put unpinned) from packs left two-thirds alive.</param>
 /// <param name="GcPeakRssMib">Its peak RSS, in MiB (goal &lt; 128).</param>
+/// <param name="GcRemovedTables">Tables that gc removed.</param>
+/// <param name="OpenMsAfterGc">Opening the large repository in process after that gc, its tombstones in the indexes, in ms.</param>
+/// <param name="CliGetMsAfterGc">The median CLI get on it after that gc, in ms.</param>
+/// <param name="CliGetMsSmallAfterGc">The same on the small repository, measured beside it.</param>
+/// <param name="CliGetRatioVsSmallAfterGc"><paramref name="CliGetMsAfterGc"/> over <paramref name="CliGetMsSmallAfterGc"/> (goal ≤ 1.2, as before the deletions).</param>
 /// <param name="VerifyS">Seconds of <c>arrowcid verify</c> (every block hashed).</param>
 /// <param name="VerifyPeakRssMib">Its peak RSS, in MiB (goal &lt; 128).</param>
 /// <param name="RegistryBytesPerTable">The registry's files over the tables.</param>
 /// <param name="StoreBytesPerTable">The block store's files over the tables.</param>
-/// <param name="CliGetGoalMet">Whether <paramref name="CliGetRatioVsSmall"/> is at most 1.2.</param>
+/// <param name="CliGetGoalMet">Whether <paramref name="CliGetRatioVsSmall"/> and <paramref name="CliGetRatioVsSmallAfterGc"/> are at most 1.2.</param>
 /// <param name="ServeReadyGoalMet">Whether <paramref name="ServeReadyMs"/> is under 1000.</param>
 /// <param name="MemoryGoalMet">Whether <paramref name="LsJsonPeakRssMib"/>, <paramref name="ListflightsRssGrowthMib"/>, <paramref name="GcPeakRssMib"/> and <paramref name="VerifyPeakRssMib"/> are under 128, and the idle node under 512.</param>
 public sealed record ScaleReport(
@@ -346,6 +351,11 @@ public sealed record ScaleReport(
     double LsJsonPeakRssMibSmall,
     double GcS,
     double GcPeakRssMib,
+    long GcRemovedTables,
+    double OpenMsAfterGc,
+    double CliGetMsAfterGc,
+    double CliGetMsSmallAfterGc,
+    double CliGetRatioVsSmallAfterGc,
     double VerifyS,
     double VerifyPeakRssMib,
     double RegistryBytesPerTable,

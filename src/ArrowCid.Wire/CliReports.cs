@@ -104,9 +104,13 @@ public sealed record TableBlockTotals(string Cid, long Blocks, long Bytes);
 /// <param name="Bytes">Its bytes.</param>
 public sealed record BlockEntry(string Cid, long Bytes);
 
-/// <summary><c>gc --json</c>: what garbage collection removed, kept and handed over.</summary>
-/// <param name="RemovedRecords">Records removed (with their blocks).</param>
-/// <param name="RemovedOrphans">Blocks without records removed.</param>
+/// <summary>
+/// <c>gc --json</c>: what garbage collection removed, kept and handed over. The document also
+/// lists the removed blocks, streamed ahead of these members as they go (<see cref="RemovedRecordsMember"/>,
+/// <see cref="RemovedOrphansMember"/>: arrays of CIDs), so a collection of millions is never held.
+/// </summary>
+/// <param name="RecordsRemoved">Records removed (with their blocks).</param>
+/// <param name="OrphansRemoved">Blocks without records removed.</param>
 /// <param name="RemovedTempFiles">Temporary files removed.</param>
 /// <param name="BytesFreed">Bytes freed.</param>
 /// <param name="Retained">Blocks kept (pinned, named, or linked by them).</param>
@@ -118,8 +122,8 @@ public sealed record BlockEntry(string Cid, long Bytes);
 /// <param name="UnreachableNodes">Nodes that could not be asked.</param>
 /// <param name="PacksRewritten">Pack files rewritten without their dead records.</param>
 public sealed record GcSummary(
-    IReadOnlyList<string> RemovedRecords,
-    IReadOnlyList<string> RemovedOrphans,
+    long RecordsRemoved,
+    long OrphansRemoved,
     long RemovedTempFiles,
     long BytesFreed,
     long Retained,
@@ -129,7 +133,14 @@ public sealed record GcSummary(
     long BelowMinCopies,
     long AbandonedGuards,
     IReadOnlyList<string> UnreachableNodes,
-    long PacksRewritten);
+    long PacksRewritten)
+{
+    /// <summary>The streamed member listing the records removed, in the document's naming.</summary>
+    public const string RemovedRecordsMember = "removed_records";
+
+    /// <summary>The streamed member listing the blocks without records removed, in the document's naming.</summary>
+    public const string RemovedOrphansMember = "removed_orphans";
+}
 
 /// <summary><c>verify --json</c>: every block re-hashed and every record checked.</summary>
 /// <param name="RecordsChecked">Records checked.</param>

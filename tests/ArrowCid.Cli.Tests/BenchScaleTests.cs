@@ -23,13 +23,16 @@ public sealed class BenchScaleTests
         var json = JsonNode.Parse(result.Stdout)!;
         Assert.Equal(300, json["blocks"]!.GetValue<int>());
         Assert.Equal(300, json["listflights_count"]!.GetValue<long>());
-        foreach (string figure in new[] { "open_ms", "get_us_p50", "cli_get_ms", "cli_get_ms_small", "serve_ready_ms", "listflights_s", "ls_json_peak_rss_mib", "gc_s", "gc_peak_rss_mib", "verify_s", "verify_peak_rss_mib", "registry_bytes_per_table" })
+        foreach (string figure in new[] { "open_ms", "get_us_p50", "cli_get_ms", "cli_get_ms_small", "serve_ready_ms", "listflights_s", "ls_json_peak_rss_mib", "gc_s", "gc_peak_rss_mib", "open_ms_after_gc", "cli_get_ms_after_gc", "verify_s", "verify_peak_rss_mib", "registry_bytes_per_table" })
         {
             Assert.True(json[figure]!.GetValue<double>() > 0, $"{figure}: {result.Stdout}");
         }
 
         double ratio = json["cli_get_ms"]!.GetValue<double>() / json["cli_get_ms_small"]!.GetValue<double>();
         Assert.Equal(ratio, json["cli_get_ratio_vs_small"]!.GetValue<double>(), (0.01 * ratio) + 0.001);
+
+        // Every third table was put unpinned, and gc removed exactly those.
+        Assert.Equal(100, json["gc_removed_tables"]!.GetValue<long>());
 
         // The scratch folder holds nothing afterwards: both repositories were removed.
         Assert.Empty(Directory.EnumerateFileSystemEntries(scratch.Path));

@@ -178,6 +178,41 @@ public sealed class ContentCommandTests : IDisposable
     }
 
     [Fact]
+    public void Gc_json_lists_the_removed_records_and_unregistered_blocks_as_it_goes_then_the_totals()
+    {
+        var empty = JsonNode.Parse(InRepo("gc", "--json").Out)!;
+        Assert.Empty(empty["removed_records"]!.AsArray());
+        Assert.Empty(empty["removed_orphans"]!.AsArray());
+        Assert.Equal(0, empty["records_removed"]!.GetValue<long>());
+
+        string table = Table(InRepo("put", Golden.File(Primitive), "--no-pin"));
+        var orphans = new List<string>();
+        using (var repository = new ArrowCid.Repository.LocalRepository(Repo))
+        {
+            // Unregistered blocks: one packed, one in a file of its own.
+            foreach (int length in new[] { 100, ArrowCid.Repository.LocalRepositoryOptions.DefaultPackThreshold + 1 })
+            {
+                byte[] bytes = new byte[length];
+                Random.Shared.NextBytes(bytes);
+                var cid = Cid.ForRaw(bytes);
+                repository.Blocks.Put(cid, bytes);
+                orphans.Add(cid.ToString());
+            }
+        }
+
+        var gc = InRepo("gc", "--json");
+        Assert.Equal(0, gc.ExitCode);
+        var json = JsonNode.Parse(gc.Out)!;
+        var records = json["removed_records"]!.AsArray().Select(n => (string)n!).ToList();
+        Assert.Contains(table, records);
+        Assert.Equal(orphans.Order(), json["removed_orphans"]!.AsArray().Select(n => (string)n!).Order());
+        Assert.Equal(records.Count, json["records_removed"]!.GetValue<long>());
+        Assert.Equal(2, json["orphans_removed"]!.GetValue<long>());
+        Assert.True(json["bytes_freed"]!.GetValue<long>() > ArrowCid.Repository.LocalRepositoryOptions.DefaultPackThreshold);
+        Assert.Empty(json["handed_over"]!.AsArray());
+    }
+
+    [Fact]
     public void Verify_reports_a_corrupted_block_and_repair_fixes_it()
     {
         string table = Table(InRepo("put", Golden.File(Primitive)));

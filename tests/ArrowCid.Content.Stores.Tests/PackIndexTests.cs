@@ -189,6 +189,128 @@ public sealed class PackIndexTests : IDisposable
         AssertHolds(packs, [shared, .. others]);
     }
 
+    [Fact]
+    public void Deletions_are_looked_up_in_the_indexes_and_an_open_holds_none_of_them()
+    {
+        // Two sealed packs; another instance then deletes 300 of the first's blocks and 40 of the
+        // second's (more than one window of one pack's tombstones), so its pack's index lists them.
+        var first = Blocks(400);
+        var second = Blocks(100);
+        Fill(first);
+        Fill(second);
+        var deleted = first.Take(300).Concat(second.Skip(60)).ToList();
+        using (var deleting = new PackStore(_folder))
+        {
+            foreach (var (cid, _) in deleted)
+            {
+                Assert.True(deleting.Delete(cid));
+            }
+
+            deleting.Sync();
+            Assert.Equal(deleted.Count, deleting.LooseTombstones);
+        }
+
+        using var reopened = new PackStore(_folder);
+        Assert.Equal(0, reopened.RecordsScanned);
+        Assert.Equal(0, reopened.LooseTombstones);
+        Assert.All(deleted, b => Assert.Null(reopened.Find(b.Cid)));
+        Assert.All(deleted, b => Assert.Empty(reopened.CopiesOf(b.Cid)));
+        var live = first.Skip(300).Concat(second.Take(60)).ToList();
+        AssertHolds(reopened, live);
+        Assert.Equal(live.Select(b => b.Cid.ToString()).Order(), reopened.Enumerate().Select(c => c.ToString()).Order());
+        Assert.Equal(0, reopened.LooseTombstones);
+
+        // A compaction counts the tombstoned records dead, and what it rewrites holds only the live ones.
+        reopened.Compact(_ => true, liveFraction: 0.5);
+        AssertHolds(reopened, live);
+        reopened.Dispose();
+        using var compacted = new PackStore(_folder);
+        AssertHolds(compacted, live);
+        Assert.All(deleted, b => Assert.Null(compacted.Find(b.Cid)));
+        Assert.Equal(live.Count, compacted.Enumerate().Count());
+    }
+
+    [Fact]
+    public void A_record_read_loose_is_dead_once_an_index_listing_its_tombstone_appears()
+    {
+        // The writer's pack stays open (its records are read loose by the others); a second
+        // instance deletes some of them and seals its own pack, whose index lists the tombstones.
+        var blocks = Blocks(50);
+        using var writer = new PackStore(_folder);
+        foreach (var (cid, bytes) in blocks)
+        {
+            writer.Append(cid, bytes);
+        }
+
+        writer.Sync();
+        using var reader = new PackStore(_folder);
+        AssertHolds(reader, blocks);
+        using (var deleting = new PackStore(_folder))
+        {
+            foreach (var (cid, _) in blocks.Take(20))
+            {
+                Assert.True(deleting.Delete(cid));
+            }
+
+            deleting.Sync();
+        }
+
+        // A fresh instance reads the open pack loose and the deleting pack through its index.
+        using var fresh = new PackStore(_folder);
+        Assert.Equal(0, fresh.LooseTombstones);
+        Assert.All(blocks.Take(20), b => Assert.Null(fresh.Find(b.Cid)));
+        AssertHolds(fresh, blocks.Skip(20));
+        Assert.Equal(blocks.Skip(20).Select(b => b.Cid.ToString()).Order(), fresh.Enumerate().Select(c => c.ToString()).Order());
+
+        // The reader that held them as live learns of the deletions at its next refresh.
+        reader.Refresh();
+        Assert.All(blocks.Take(20), b => Assert.Null(reader.Find(b.Cid)));
+    }
+
+    [Fact]
+    public void A_tombstone_lookup_finds_every_target_listed_and_no_other()
+    {
+        // Tombstones for three packs, one with far more than a window's worth, written in no order.
+        var tombstones = new List<(Cid Cid, ulong TargetPack, long TargetOffset, long RecordOffset, long Length)>();
+        var cid = Cid.ForRaw("a tombstone's CID"u8);
+        long at = 0;
+        foreach (ulong pack in new ulong[] { 0xFFFF_0000_0000_0001, 7, 0x8000_0000_0000_0000 })
+        {
+            int count = pack == 7 ? 5_000 : 3;
+            for (int i = 0; i < count; i++)
+            {
+                tombstones.Add((cid, pack, (long)_random.Next(1, 1 << 20) * 64, at, 128));
+                at += 128;
+            }
+        }
+
+        var shuffled = tombstones.OrderBy(_ => _random.Next()).ToList();
+        string path = Path.Combine(_folder, "tombstones" + PackIndex.Extension);
+        PackIndex.Write(path, at + 64, [], shuffled, []);
+        using var index = PackIndex.TryOpen(path, at + 64) ?? throw new Xunit.Sdk.XunitException("the index did not open");
+        Assert.Equal(tombstones.Count, index.TombstoneCount);
+
+        var targets = tombstones.Select(t => (t.TargetPack, t.TargetOffset)).ToHashSet();
+        foreach (var (pack, offset) in targets)
+        {
+            Assert.True(index.IsTombstoned(pack, offset));
+            Assert.Equal(targets.Contains((pack, offset + 64)), index.IsTombstoned(pack, offset + 64));
+            Assert.Equal(targets.Contains((pack, offset - 64)), index.IsTombstoned(pack, offset - 64));
+            Assert.False(index.IsTombstoned(pack + 1, offset));
+        }
+
+        foreach (ulong pack in new ulong[] { 0xFFFF_0000_0000_0001, 7, 0x8000_0000_0000_0000, 8, 0 })
+        {
+            var offsets = new HashSet<long>();
+            index.AddTombstonedOffsets(pack, offsets);
+            Assert.Equal(tombstones.Where(t => t.TargetPack == pack).Select(t => t.TargetOffset).ToHashSet(), offsets);
+        }
+
+        // Every entry still reads back whole, in target order.
+        var read = Enumerable.Range(0, index.TombstoneCount).Select(index.TombstoneAt).ToList();
+        Assert.Equal(tombstones.Select(t => (t.TargetPack, t.TargetOffset, t.RecordOffset)).Order(), read.Select(t => (t.TargetPack, t.TargetOffset, t.RecordOffset)));
+    }
+
     // Appends the blocks through one instance, which seals its pack (and indexes it) when disposed.
     private ulong Fill(List<(Cid Cid, byte[] Bytes)> blocks)
     {

@@ -158,7 +158,7 @@ public sealed class PackStoreTests : IDisposable
         var report = packs.Compact(kept.Contains);
 
         Assert.Equal(1, report.PacksRewritten);
-        Assert.Equal(35, report.Removed.Count);
+        Assert.Equal(35, report.Removed);
         Assert.False(File.Exists(oldPack));
         Assert.True(report.BytesFreed > 0);
         using (lease.Reference)

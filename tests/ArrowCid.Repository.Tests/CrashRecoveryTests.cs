@@ -122,7 +122,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
             using (var repo = new LocalRepository(_folder.Path))
             {
-                var whileLive = repo.Gc();
+                var whileLive = repo.GcListed();
                 Assert.Empty(whileLive.RemovedRecords.Intersect(chunks));
                 Assert.Equal(0, whileLive.AbandonedGuards);
                 Assert.All(chunks, cid => Assert.True(repo.Blocks.Has(cid), $"{cid} went while its put was alive"));
@@ -136,7 +136,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
             using (var repo = new LocalRepository(_folder.Path))
             {
-                var afterDeath = repo.Gc();
+                var afterDeath = repo.GcListed();
                 Assert.Equal(1, afterDeath.AbandonedGuards);
                 Assert.Superset(afterDeath.RemovedRecords.ToHashSet(), chunks.ToHashSet());
                 Assert.All(chunks, cid => Assert.False(repo.Blocks.Has(cid)));

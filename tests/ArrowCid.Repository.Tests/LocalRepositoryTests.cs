@@ -131,7 +131,7 @@ public sealed class LocalRepositoryTests : IDisposable
         var orphan = RandomBatch(_random);
         _repo.Blocks.Put(orphan.Cid, orphan.Bytes);
 
-        var report = _repo.Gc();
+        var report = _repo.GcListed();
 
         Assert.Equal(new[] { garbage, linkedByGarbage, unpinnedDataset }.ToHashSet(), report.RemovedRecords.ToHashSet());
         Assert.Equal([orphan.Cid], report.RemovedOrphans);
@@ -149,11 +149,11 @@ public sealed class LocalRepositoryTests : IDisposable
         }
 
         Assert.True(_repo.Verify().IsClean);
-        Assert.Empty(_repo.Gc().RemovedRecords);
+        Assert.Empty(_repo.GcListed().RemovedRecords);
 
         // Unpinning the dataset releases it and its batch.
         _repo.Unpin(dataset);
-        Assert.Equal(new[] { dataset, linked }.ToHashSet(), _repo.Gc().RemovedRecords.ToHashSet());
+        Assert.Equal(new[] { dataset, linked }.ToHashSet(), _repo.GcListed().RemovedRecords.ToHashSet());
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class LocalRepositoryTests : IDisposable
         repo.Registry.AddVersion("kept", dataset);
         var before = Directory.EnumerateFileSystemEntries(folder.Path).ToHashSet();
 
-        var report = repo.Gc();
+        var report = repo.GcListed();
 
         Assert.Equal(garbage.ToHashSet(), report.RemovedRecords.ToHashSet());
         Assert.Equal(pinned.Count + linked.Count + 1, report.Retained);
@@ -199,7 +199,7 @@ public sealed class LocalRepositoryTests : IDisposable
         _repo.PutBlock(cid, bytes, unpinned);
         using (var collector = new LocalRepository(_folder.Path))
         {
-            Assert.Contains(cid, collector.Gc().RemovedRecords);
+            Assert.Contains(cid, collector.GcListed().RemovedRecords);
         }
 
         // The node puts the same block again: it must not take the collected copy for one it holds.
@@ -229,7 +229,7 @@ public sealed class LocalRepositoryTests : IDisposable
 
         Assert.Equal(2, _repo.Reader.KeptMappings);
 
-        var report = _repo.Gc();
+        var report = _repo.GcListed();
 
         Assert.Equal([garbage], report.RemovedRecords);
         Assert.Equal([orphanCid], report.RemovedOrphans);
@@ -330,7 +330,7 @@ public sealed class LocalRepositoryTests : IDisposable
         // The kind is read from the bytes: bytes that are no Arrow batch are kept as a foreign block.
         Assert.Equal(BlockKind.Foreign, _repo.GetRecord(opaque.Cid)!.Kind);
         Assert.True(_repo.Verify().IsClean);
-        Assert.Empty(_repo.Gc().RemovedRecords);
+        Assert.Empty(_repo.GcListed().RemovedRecords);
     }
 
     [Fact]
@@ -350,7 +350,7 @@ public sealed class LocalRepositoryTests : IDisposable
         {
             while (!stop.IsCancellationRequested)
             {
-                _repo.Gc();
+                _repo.GcListed();
             }
         });
 

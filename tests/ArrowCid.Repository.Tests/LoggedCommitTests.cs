@@ -55,7 +55,7 @@ public sealed class LoggedCommitTests : IDisposable
 
         Assert.NotNull(reopened.GetRecord(before));
         Assert.True(reopened.Verify().IsClean);
-        Assert.Empty(reopened.Gc().RemovedRecords);
+        Assert.Empty(reopened.GcListed().RemovedRecords);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public sealed class LoggedCommitTests : IDisposable
                 }
             }
 
-            var report = repo.Gc();
+            var report = repo.GcListed();
             Assert.True(report.PacksRewritten > 0);
             Assert.Equal(dropped.ToHashSet(), report.RemovedRecords.ToHashSet());
 
@@ -189,7 +189,7 @@ public sealed class LoggedCommitTests : IDisposable
         }
 
         // The collector opened before the entry was logged; the collection itself replays it.
-        var report = collector.Gc();
+        var report = collector.GcListed();
         Assert.DoesNotContain(cid, report.RemovedOrphans);
         Assert.True(collector.GetRecord(cid)?.Pinned);
         Assert.Equal(bytes, collector.GetBlock(cid).ToArray());

@@ -133,13 +133,13 @@ public sealed class LoggedRowApplierTests : IDisposable
 
             // The row is queued and the registry locked throughout: a collection that did not wait
             // for it would take the block for an orphan; this one fails with the registry's error.
-            var busy = Assert.Throws<SqliteException>(() => content.Repository.Gc());
+            var busy = Assert.Throws<SqliteException>(() => content.Repository.GcListed());
             Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY
             Assert.NotEmpty(content.Repository.Blocks.Read(cid).ToArray());
         }
 
         // Once the registry is free, the collection applies the row first and keeps what it pins.
-        var report = content.Repository.Gc();
+        var report = content.Repository.GcListed();
         Assert.DoesNotContain(cid, report.RemovedOrphans);
         Assert.DoesNotContain(cid, report.RemovedRecords);
         Assert.True(content.Repository.GetRecord(cid)?.Pinned);

@@ -59,7 +59,7 @@ public sealed class OldLayoutTests : IDisposable
         Assert.True(reopened.Verify().IsClean);
 
         // The unpinned new blocks go at the next collection; the old pinned files stay.
-        var gc = reopened.Gc();
+        var gc = reopened.GcListed();
         Assert.Equal(fresh.Select(b => b.Cid).ToHashSet(), gc.RemovedRecords.ToHashSet());
         Assert.Equal(old.Select(b => b.Cid).ToHashSet(), reopened.Blocks.Enumerate().ToHashSet());
         Assert.True(reopened.Verify().IsClean);

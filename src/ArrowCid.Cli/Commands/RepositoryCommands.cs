@@ -131,34 +131,37 @@ internal static class RepositoryCommands
             using var node = repository.OpenNode(parse);
             using var peers = new PeerBlockCheck(new FlightClientOptions { Token = parse.GetValue(peerToken) });
             var replication = parse.GetValue(keepRetained) ? null : new GcReplication(parse.GetValue(minCopies), peers.Serves);
-            var report = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc(replication));
             if (parse.GetValue(json))
             {
+                // The removed blocks stream into the document's two arrays as they go (every
+                // registered one comes before any unregistered one); the totals follow them.
+                GcReport totals;
+                using (var lists = new GcJsonOutput(console.Out))
+                {
+                    totals = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc(replication, lists.Add));
+                }
+
                 var summary = new GcSummary(
-                    ContentOutput.Texts(report.RemovedRecords),
-                    ContentOutput.Texts(report.RemovedOrphans),
-                    report.RemovedTempFiles,
-                    report.BytesFreed,
-                    report.Retained,
-                    report.LocationsReleased,
-                    report.LocationsRecorded,
-                    ContentOutput.Texts(report.HandedOver),
-                    report.BelowMinCopies,
-                    report.AbandonedGuards,
+                    totals.RecordsRemoved,
+                    totals.OrphansRemoved,
+                    totals.RemovedTempFiles,
+                    totals.BytesFreed,
+                    totals.Retained,
+                    totals.LocationsReleased,
+                    totals.LocationsRecorded,
+                    ContentOutput.Texts(totals.HandedOver),
+                    totals.BelowMinCopies,
+                    totals.AbandonedGuards,
                     [.. peers.Unreachable.Keys],
-                    report.PacksRewritten);
-                console.Out.WriteLine(WireJson.ToIndentedText(summary, WireJsonContext.Default.GcSummary));
+                    totals.PacksRewritten);
+                GcJsonOutput.Finish(console.Out, WireJson.ToIndentedText(summary, WireJsonContext.Default.GcSummary));
                 return ExitCodes.Ok;
             }
 
-            var handedOver = report.HandedOver.ToHashSet();
-            foreach (var cid in report.RemovedRecords.Concat(report.RemovedOrphans))
-            {
-                console.Out.WriteLine(handedOver.Contains(cid) ? $"handed over {cid}" : $"removed {cid}");
-            }
-
+            var report = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc(replication, removal =>
+                console.Out.WriteLine(removal.HandedOver ? $"handed over {removal.Cid}" : $"removed {removal.Cid}")));
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"gc: removed {CliText.Count(report.RemovedRecords.Count, "record")} and {CliText.Count(report.RemovedOrphans.Count, "unregistered block")} ({CliText.Count(report.BytesFreed, "byte")}), {CliText.Count(report.RemovedTempFiles, "temporary file")}; {report.Retained} retained{(node.Shared is null ? string.Empty : $" (with every node's names and pins in the shared registry); this node's location released for {report.LocationsReleased}")}"));
+                $"gc: removed {CliText.Count(report.RecordsRemoved, "record")} and {CliText.Count(report.OrphansRemoved, "unregistered block")} ({CliText.Count(report.BytesFreed, "byte")}), {CliText.Count(report.RemovedTempFiles, "temporary file")}; {report.Retained} retained{(node.Shared is null ? string.Empty : $" (with every node's names and pins in the shared registry); this node's location released for {report.LocationsReleased}")}"));
             if (report.HandedOver.Count > 0)
             {
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gc: handed over {report.HandedOver.Count} retained blocks, each served verified by at least {replication!.MinCopies} other nodes"));

@@ -17,15 +17,24 @@ namespace ArrowCid.Content.Stores.Packs;
 /// listing) keeps no index pages in the process's memory; a pass over one index's entries (a
 /// rebuild, a walk in file order) reads the whole file's mapping and releases it when done.
 /// <para>
-/// Layout, little-endian: a 128-byte header (magic <c>ACPKIDX1</c>; the pack length covered; the
-/// counts of blocks, tombstones and log entries; the bloom filter's 64-byte blocks; the CID blob's
-/// length; a SHA-256 of the header's first 64 bytes and the fanout; a SHA-256 of everything after
-/// the fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 32 bytes
+/// Layout, little-endian: a 128-byte header (magic <c>ACPKIDX2</c>; the pack length covered; the
+/// counts of blocks, tombstones and log entries; the block bloom filter's 64-byte blocks; the CID
+/// blob's length; the tombstone bloom filter's 64-byte blocks; the count of tombstone targets; a
+/// SHA-256 of the header's first 64 bytes and the fanout; a SHA-256 of everything after the
+/// fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 32 bytes
 /// each and sorted by key (key u128, record offset i64, body offset − record offset u32, length
-/// i32); the tombstones, 32 bytes each (target pack u64, target record offset i64, record offset
-/// i64, record length u32, offset of its CID in the blob u32); the log entries, 24 bytes each
-/// (offset i64, body offset i64, body length i32, 0); the CID blob (a length byte, then the CID);
-/// the bloom filter (blocked: 6 bits of each key set in one 64-byte block).
+/// i32); the tombstones, 32 bytes each and sorted by what they remove (target pack u64, target
+/// record offset i64, record offset i64, record length u32, offset of its CID in the blob u32);
+/// the tombstone targets, 16 bytes each and sorted (a target pack u64, its first tombstone u32,
+/// their count u32); the log entries, 24 bytes each (offset i64, body offset i64, body length i32,
+/// 0); the CID blob (a length byte, then the CID); the tombstone bloom filter, then the block bloom
+/// filter (blocked: 6 bits of each key set in one 64-byte block).
+/// </para>
+/// <para>
+/// Tombstones are looked up where they lie, never loaded: a copy found is live unless some index's
+/// tombstone bloom filter admits its (pack, offset) and that index's table of the pack's
+/// tombstones holds it (<see cref="IsTombstoned"/>), so an open costs the same however many blocks
+/// were deleted, and a walk gathers one pack's tombstones at a time (<see cref="AddTombstonedOffsets"/>).
 /// </para>
 /// <para>
 /// A key is the first 16 bytes of SHA-256 of the binary CID, so keys spread evenly whatever the
@@ -42,12 +51,15 @@ internal sealed class PackIndex : IDisposable
     /// <summary>An index file's extension.</summary>
     public const string Extension = ".idx";
 
-    private const ulong Magic = 0x3158444B4B504341; // "ACPKIDX1"
+    // Version 2 sorts tombstones by target and adds their directory and bloom filter; a version 1
+    // index does not open, so its pack is scanned once and indexed again.
+    private const ulong Magic = 0x3258444B4B504341; // "ACPKIDX2"
     private const int HeaderLength = 128;
     private const int FanoutLength = 256 * 4;
     private const int EntriesOffset = HeaderLength + FanoutLength;
     private const int BlockEntryLength = 32;
     private const int TombstoneEntryLength = 32;
+    private const int TargetEntryLength = 16;
     private const int LogEntryLength = 24;
     private const int BloomBlockLength = 64;
     private const int BloomBitsPerKey = 10;
@@ -58,7 +70,7 @@ internal sealed class PackIndex : IDisposable
 
     private readonly MappedFileMemory _mapped;
 
-    // The bloom filter alone (the file's end), mapped apart from the rest.
+    // The bloom filters alone (the file's end: tombstones', then blocks'), mapped apart from the rest.
     private readonly MappedFileMemory _bloom;
 
     // The file, open for lookups' preads; it goes with the mapping.
@@ -71,11 +83,18 @@ internal sealed class PackIndex : IDisposable
     // The mapping and file stay while anyone holds them (Hold): an enumeration outlives a compaction that drops the pack.
     private readonly SharedLease _lease;
     private readonly int _tombstonesOffset;
+    private readonly int _targetsOffset;
+    private readonly int _targetCount;
     private readonly int _logOffset;
     private readonly int _blobOffset;
     private readonly int _bloomBlocks;
+    private readonly int _tombstoneBloomBlocks;
 
-    private PackIndex(string path, SafeFileHandle handle, MappedFileMemory mapped, MappedFileMemory bloom, uint[] fanout, long packLength, int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks)
+    // The tombstone targets, read on first use (a pack id and its range of tombstones, a few per
+    // index): an open reads none of them.
+    private (ulong Pack, int First, int Count)[]? _targets;
+
+    private PackIndex(string path, SafeFileHandle handle, MappedFileMemory mapped, MappedFileMemory bloom, uint[] fanout, Counts counts)
     {
         _path = path;
         _handle = handle;
@@ -83,14 +102,28 @@ internal sealed class PackIndex : IDisposable
         _bloom = bloom;
         _fanout = fanout;
         _lease = new SharedLease(new Resources(mapped, bloom, handle));
-        PackLength = packLength;
-        BlockCount = blocks;
-        TombstoneCount = tombstones;
-        LogEntryCount = logEntries;
-        _tombstonesOffset = EntriesOffset + (blocks * BlockEntryLength);
-        _logOffset = _tombstonesOffset + (tombstones * TombstoneEntryLength);
-        _blobOffset = _logOffset + (logEntries * LogEntryLength);
-        _bloomBlocks = bloomBlocks;
+        PackLength = counts.PackLength;
+        BlockCount = counts.Blocks;
+        TombstoneCount = counts.Tombstones;
+        LogEntryCount = counts.LogEntries;
+        _tombstonesOffset = EntriesOffset + (counts.Blocks * BlockEntryLength);
+        _targetsOffset = _tombstonesOffset + (counts.Tombstones * TombstoneEntryLength);
+        _targetCount = counts.Targets;
+        _logOffset = _targetsOffset + (counts.Targets * TargetEntryLength);
+        _blobOffset = _logOffset + (counts.LogEntries * LogEntryLength);
+        _bloomBlocks = counts.BloomBlocks;
+        _tombstoneBloomBlocks = counts.TombstoneBloomBlocks;
+    }
+
+    // What the header says the file holds.
+    private readonly record struct Counts(long PackLength, int Blocks, int Tombstones, int Targets, int LogEntries, int BlobLength, int BloomBlocks, int TombstoneBloomBlocks)
+    {
+        public long BloomLength => ((long)BloomBlocks + TombstoneBloomBlocks) * BloomBlockLength;
+
+        // The file's length: the header and fanout, then each section in turn.
+        public long FileLength =>
+            EntriesOffset + ((long)Blocks * BlockEntryLength) + ((long)Tombstones * TombstoneEntryLength) + ((long)Targets * TargetEntryLength)
+            + ((long)LogEntries * LogEntryLength) + BlobLength + BloomLength;
     }
 
     /// <summary>The pack's length the index covers: every record before it, ending with a seal.</summary>
@@ -126,14 +159,15 @@ internal sealed class PackIndex : IDisposable
                 return null;
             }
 
-            // The bloom filter, probed at random by every lookup, gets a mapping of its own: a page
+            // The bloom filters, probed at random by every lookup, get a mapping of their own: a page
             // fault maps up to 64 KiB around it (the kernel's fault-around), and within the whole
             // file's mapping that would take the neighbouring entries' pages along.
+            var (counts, fanout) = parsed;
             var mapped = MappedFileMemory.Map(handle, 0, length, path);
             MappedFileMemory bloom;
             try
             {
-                bloom = MappedFileMemory.Map(handle, length - ((long)parsed.BloomBlocks * BloomBlockLength), (long)parsed.BloomBlocks * BloomBlockLength, path);
+                bloom = MappedFileMemory.Map(handle, length - counts.BloomLength, counts.BloomLength, path);
             }
             catch
             {
@@ -141,7 +175,7 @@ internal sealed class PackIndex : IDisposable
                 throw;
             }
 
-            return new PackIndex(path, handle, mapped, bloom, parsed.Fanout, parsed.PackLength, parsed.Blocks, parsed.Tombstones, parsed.LogEntries, parsed.BlobLength, parsed.BloomBlocks);
+            return new PackIndex(path, handle, mapped, bloom, fanout, counts);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException or ArrowCid.Arrow.ArrowFormatException)
         {
@@ -151,7 +185,7 @@ internal sealed class PackIndex : IDisposable
     }
 
     // The header and fanout checked against themselves and the file's length.
-    private static (long PackLength, int Blocks, int Tombstones, int LogEntries, int BlobLength, int BloomBlocks, uint[] Fanout)? Parse(ReadOnlySpan<byte> head, long fileLength, long packFileLength)
+    private static (Counts Counts, uint[] Fanout)? Parse(ReadOnlySpan<byte> head, long fileLength, long packFileLength)
     {
         if (BinaryPrimitives.ReadUInt64LittleEndian(head) != Magic)
         {
@@ -171,8 +205,12 @@ internal sealed class PackIndex : IDisposable
         int logEntries = BinaryPrimitives.ReadInt32LittleEndian(head[24..]);
         int bloomBlocks = BinaryPrimitives.ReadInt32LittleEndian(head[28..]);
         int blobLength = BinaryPrimitives.ReadInt32LittleEndian(head[32..]);
+        int tombstoneBloomBlocks = BinaryPrimitives.ReadInt32LittleEndian(head[36..]);
+        int targets = BinaryPrimitives.ReadInt32LittleEndian(head[40..]);
+        var counts = new Counts(packLength, blocks, tombstones, targets, logEntries, blobLength, bloomBlocks, tombstoneBloomBlocks);
         if (packLength <= 0 || packLength > packFileLength || blocks < 0 || tombstones < 0 || logEntries < 0 || blobLength < 0
-            || bloomBlocks < (blocks > 0 ? 1 : 0) || FileLength(blocks, tombstones, logEntries, blobLength, bloomBlocks) != fileLength
+            || bloomBlocks < (blocks > 0 ? 1 : 0) || tombstoneBloomBlocks < (tombstones > 0 ? 1 : 0) || targets < 0 || targets > tombstones
+            || (tombstones > 0 && targets == 0) || counts.FileLength != fileLength
             || BinaryPrimitives.ReadUInt32LittleEndian(head[(EntriesOffset - 4)..]) != (uint)blocks)
         {
             return null;
@@ -188,7 +226,7 @@ internal sealed class PackIndex : IDisposable
             }
         }
 
-        return (packLength, blocks, tombstones, logEntries, blobLength, bloomBlocks, fanout);
+        return (counts, fanout);
     }
 
     /// <summary>Whether the index may hold <paramref name="key"/> (false: it surely does not).</summary>
@@ -199,7 +237,13 @@ internal sealed class PackIndex : IDisposable
             return false;
         }
 
-        var block = _bloom.GetSpan().Slice(BloomBlockOf(key, _bloomBlocks) * BloomBlockLength, BloomBlockLength);
+        return BloomAdmits(_bloom.GetSpan()[(_tombstoneBloomBlocks * BloomBlockLength)..], _bloomBlocks, key);
+    }
+
+    // Whether a blocked bloom filter of this many blocks has every bit of the key set.
+    private static bool BloomAdmits(ReadOnlySpan<byte> filter, int blocks, UInt128 key)
+    {
+        var block = filter.Slice(BloomBlockOf(key, blocks) * BloomBlockLength, BloomBlockLength);
         ulong bits = BloomBits(key);
         for (int i = 0; i < BloomProbes; i++)
         {
@@ -211,6 +255,127 @@ internal sealed class PackIndex : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Whether a tombstone here removes the record at <paramref name="recordOffset"/> of pack
+    /// <paramref name="pack"/>: the tombstone bloom filter first (mapped), then the pack's range of
+    /// the sorted tombstones, searched with pread.
+    /// </summary>
+    public bool IsTombstoned(ulong pack, long recordOffset)
+    {
+        if (TombstoneCount == 0 || !BloomAdmits(_bloom.GetSpan(), _tombstoneBloomBlocks, TargetKey(pack, recordOffset)) || TargetRange(pack) is not { } range)
+        {
+            return false;
+        }
+
+        // Binary search by single entries down to a window, then one read of the window. The first
+        // entry whose target is not below the one sought lies in [low, high], both ends included.
+        Span<byte> entry = stackalloc byte[16];
+        int end = range.First + range.Count;
+        int low = range.First;
+        int high = end;
+        while (high - low >= WindowEntries)
+        {
+            int middle = (low + high) >>> 1;
+            Read(_tombstonesOffset + ((long)middle * TombstoneEntryLength), entry);
+            if (BinaryPrimitives.ReadInt64LittleEndian(entry[8..]) < recordOffset)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        Span<byte> window = stackalloc byte[WindowEntries * TombstoneEntryLength];
+        window = window[..((Math.Min(high + 1, end) - low) * TombstoneEntryLength)];
+        Read(_tombstonesOffset + ((long)low * TombstoneEntryLength), window);
+        for (int at = 0; at < window.Length; at += TombstoneEntryLength)
+        {
+            if (BinaryPrimitives.ReadInt64LittleEndian(window[(at + 8)..]) == recordOffset)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds the record offsets of pack <paramref name="pack"/> that tombstones here remove (a walk or compaction of that pack, one pack's worth at a time).</summary>
+    public void AddTombstonedOffsets(ulong pack, HashSet<long> offsets)
+    {
+        ArgumentNullException.ThrowIfNull(offsets);
+        if (TombstoneCount == 0 || TargetRange(pack) is not { } range)
+        {
+            return;
+        }
+
+        var (first, count) = range;
+        Span<byte> window = stackalloc byte[WindowEntries * TombstoneEntryLength];
+        for (int done = 0; done < count;)
+        {
+            int take = Math.Min(WindowEntries, count - done);
+            var read = window[..(take * TombstoneEntryLength)];
+            Read(_tombstonesOffset + ((long)(first + done) * TombstoneEntryLength), read);
+            for (int at = 0; at < read.Length; at += TombstoneEntryLength)
+            {
+                offsets.Add(BinaryPrimitives.ReadInt64LittleEndian(read[(at + 8)..]));
+            }
+
+            done += take;
+        }
+    }
+
+    // The tombstones that remove records of a pack: their first entry and count, or null for none.
+    private (int First, int Count)? TargetRange(ulong pack)
+    {
+        var targets = Volatile.Read(ref _targets) ?? ReadTargets();
+        int low = 0;
+        int high = targets.Length;
+        while (low < high)
+        {
+            int middle = (low + high) >>> 1;
+            if (targets[middle].Pack < pack)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low < targets.Length && targets[low].Pack == pack ? (targets[low].First, targets[low].Count) : null;
+    }
+
+    // The tombstone targets, read once with pread and checked against the tombstone count.
+    private (ulong Pack, int First, int Count)[] ReadTargets()
+    {
+        byte[] bytes = new byte[_targetCount * TargetEntryLength];
+        Read(_targetsOffset, bytes);
+        var targets = new (ulong Pack, int First, int Count)[_targetCount];
+        int next = 0;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            var entry = bytes.AsSpan(i * TargetEntryLength, TargetEntryLength);
+            targets[i] = (BinaryPrimitives.ReadUInt64LittleEndian(entry), (int)BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]), (int)BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]));
+            if (targets[i].First != next || targets[i].Count <= 0 || (i > 0 && targets[i].Pack <= targets[i - 1].Pack))
+            {
+                throw new IOException($"{_path}: its tombstone targets do not match its tombstones");
+            }
+
+            next += targets[i].Count;
+        }
+
+        if (next != TombstoneCount)
+        {
+            throw new IOException($"{_path}: its tombstone targets do not match its tombstones");
+        }
+
+        Volatile.Write(ref _targets, targets);
+        return targets;
     }
 
     /// <summary>
@@ -412,7 +577,7 @@ internal sealed class PackIndex : IDisposable
     /// <summary>
     /// Writes the index of a pack's records before <paramref name="packLength"/> (which ends with a
     /// seal): beside <paramref name="path"/>, synced, then renamed over it. Blocks come with their
-    /// keys (<see cref="CidKey"/>), in any order; log entries in offset order.
+    /// keys (<see cref="CidKey"/>), in any order; tombstones in any order; log entries in offset order.
     /// </summary>
     /// <exception cref="IOException">It could not be written (a full disk): the pack stays as it is, and is scanned at open.</exception>
     public static void Write(
@@ -424,17 +589,35 @@ internal sealed class PackIndex : IDisposable
     {
         var keyed = blocks.ToArray();
         Array.Sort(keyed, static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Block.RecordOffset.CompareTo(b.Block.RecordOffset));
-        int blobLength = tombstones.Sum(t => 1 + t.Cid.EncodedLength);
-        int bloomBlocks = keyed.Length == 0 ? 0 : (int)Math.Max(1, ((long)keyed.Length * BloomBitsPerKey + (BloomBlockLength * 8) - 1) / (BloomBlockLength * 8));
-        byte[] file = new byte[checked((int)FileLength(keyed.Length, tombstones.Count, logEntries.Count, blobLength, bloomBlocks))];
+        var removals = tombstones.ToArray();
+        Array.Sort(removals, static (a, b) => a.TargetPack != b.TargetPack ? a.TargetPack.CompareTo(b.TargetPack)
+            : a.TargetOffset != b.TargetOffset ? a.TargetOffset.CompareTo(b.TargetOffset) : a.RecordOffset.CompareTo(b.RecordOffset));
+        var targets = new List<(ulong Pack, int First, int Count)>();
+        for (int i = 0; i < removals.Length; i++)
+        {
+            if (targets.Count > 0 && targets[^1].Pack == removals[i].TargetPack)
+            {
+                targets[^1] = (targets[^1].Pack, targets[^1].First, targets[^1].Count + 1);
+            }
+            else
+            {
+                targets.Add((removals[i].TargetPack, i, 1));
+            }
+        }
+
+        int blobLength = removals.Sum(t => 1 + t.Cid.EncodedLength);
+        var counts = new Counts(packLength, keyed.Length, removals.Length, targets.Count, logEntries.Count, blobLength, BloomBlocksFor(keyed.Length), BloomBlocksFor(removals.Length));
+        byte[] file = new byte[checked((int)counts.FileLength)];
         var span = file.AsSpan();
         BinaryPrimitives.WriteUInt64LittleEndian(span, Magic);
         BinaryPrimitives.WriteInt64LittleEndian(span[8..], packLength);
         BinaryPrimitives.WriteInt32LittleEndian(span[16..], keyed.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(span[20..], tombstones.Count);
+        BinaryPrimitives.WriteInt32LittleEndian(span[20..], removals.Length);
         BinaryPrimitives.WriteInt32LittleEndian(span[24..], logEntries.Count);
-        BinaryPrimitives.WriteInt32LittleEndian(span[28..], bloomBlocks);
+        BinaryPrimitives.WriteInt32LittleEndian(span[28..], counts.BloomBlocks);
         BinaryPrimitives.WriteInt32LittleEndian(span[32..], blobLength);
+        BinaryPrimitives.WriteInt32LittleEndian(span[36..], counts.TombstoneBloomBlocks);
+        BinaryPrimitives.WriteInt32LittleEndian(span[40..], targets.Count);
 
         int at = EntriesOffset;
         var fanout = new uint[256];
@@ -455,9 +638,9 @@ internal sealed class PackIndex : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(span[(HeaderLength + (i * 4))..], running);
         }
 
-        int blobStart = at + (tombstones.Count * TombstoneEntryLength) + (logEntries.Count * LogEntryLength);
+        int blobStart = at + (removals.Length * TombstoneEntryLength) + (targets.Count * TargetEntryLength) + (logEntries.Count * LogEntryLength);
         int blob = 0;
-        foreach (var (cid, targetPack, targetOffset, recordOffset, recordLength) in tombstones)
+        foreach (var (cid, targetPack, targetOffset, recordOffset, recordLength) in removals)
         {
             BinaryPrimitives.WriteUInt64LittleEndian(span[at..], targetPack);
             BinaryPrimitives.WriteInt64LittleEndian(span[(at + 8)..], targetOffset);
@@ -470,6 +653,14 @@ internal sealed class PackIndex : IDisposable
             at += TombstoneEntryLength;
         }
 
+        foreach (var (pack, first, count) in targets)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(span[at..], pack);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 8)..], (uint)first);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 12)..], (uint)count);
+            at += TargetEntryLength;
+        }
+
         foreach (var (offset, bodyOffset, bodyLength) in logEntries)
         {
             BinaryPrimitives.WriteInt64LittleEndian(span[at..], offset);
@@ -478,16 +669,16 @@ internal sealed class PackIndex : IDisposable
             at += LogEntryLength;
         }
 
-        int bloom = blobStart + blobLength;
+        var tombstoneBloom = span.Slice(blobStart + blobLength, counts.TombstoneBloomBlocks * BloomBlockLength);
+        foreach (var removal in removals)
+        {
+            BloomAdd(tombstoneBloom, counts.TombstoneBloomBlocks, TargetKey(removal.TargetPack, removal.TargetOffset));
+        }
+
+        var blockBloom = span[(blobStart + blobLength + tombstoneBloom.Length)..];
         foreach (var (key, _) in keyed)
         {
-            var block = span.Slice(bloom + (BloomBlockOf(key, bloomBlocks) * BloomBlockLength), BloomBlockLength);
-            ulong bits = BloomBits(key);
-            for (int i = 0; i < BloomProbes; i++)
-            {
-                int bit = BloomBit(bits, i);
-                block[bit >> 3] |= (byte)(1 << (bit & 7));
-            }
+            BloomAdd(blockBloom, counts.BloomBlocks, key);
         }
 
         SHA256.HashData(span[EntriesOffset..], span.Slice(96, 32));
@@ -557,8 +748,34 @@ internal sealed class PackIndex : IDisposable
     // Probe i's bit of the 512 in a bloom block.
     private static int BloomBit(ulong bits, int probe) => (int)((bits >> (probe * 9)) & 511);
 
-    // The file's length for these counts: the header and fanout, then each section in turn.
-    private static long FileLength(int blocks, int tombstones, int logEntries, int blobLength, int bloomBlocks) =>
-        EntriesOffset + ((long)blocks * BlockEntryLength) + ((long)tombstones * TombstoneEntryLength)
-        + ((long)logEntries * LogEntryLength) + blobLength + ((long)bloomBlocks * BloomBlockLength);
+    // A bloom filter's 64-byte blocks for this many keys: 10 bits a key, none for no key.
+    private static int BloomBlocksFor(int keys) =>
+        keys == 0 ? 0 : (int)Math.Max(1, (((long)keys * BloomBitsPerKey) + (BloomBlockLength * 8) - 1) / (BloomBlockLength * 8));
+
+    // Sets a key's bits in a blocked bloom filter of this many blocks.
+    private static void BloomAdd(Span<byte> filter, int blocks, UInt128 key)
+    {
+        var block = filter.Slice(BloomBlockOf(key, blocks) * BloomBlockLength, BloomBlockLength);
+        ulong bits = BloomBits(key);
+        for (int i = 0; i < BloomProbes; i++)
+        {
+            int bit = BloomBit(bits, i);
+            block[bit >> 3] |= (byte)(1 << (bit & 7));
+        }
+    }
+
+    // The tombstone bloom filter's key for a record: its pack and offset mixed (splitmix64's
+    // finalizer) into 128 bits that spread like a CID's key.
+    private static UInt128 TargetKey(ulong pack, long recordOffset)
+    {
+        ulong low = Mix(pack ^ Mix((ulong)recordOffset));
+        return new UInt128(Mix(low + 0x9E3779B97F4A7C15UL), low);
+
+        static ulong Mix(ulong x)
+        {
+            x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+            x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+            return x ^ (x >> 31);
+        }
+    }
 }

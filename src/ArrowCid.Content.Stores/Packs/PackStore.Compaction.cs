@@ -26,15 +26,20 @@ public sealed partial class PackStore
     /// still be read: the caller keeps what it needs of them elsewhere. If it throws, the pack is
     /// left as it is and the exception ends the compaction.
     /// </param>
+    /// <param name="removing">
+    /// Called with each block the packs are about to stop holding (once a block, with its length)
+    /// before its tombstone is appended, so a removal of millions of blocks is reported as it goes
+    /// and never held. If it throws, that block is kept and the exception ends the compaction.
+    /// </param>
     /// <returns>What was done.</returns>
-    public PackCompaction Compact(Func<Cid, bool> keep, double liveFraction = 0.5, Func<ulong, long>? logAppliedThrough = null, Action<ulong>? droppingLog = null)
+    public PackCompaction Compact(Func<Cid, bool> keep, double liveFraction = 0.5, Func<ulong, long>? logAppliedThrough = null, Action<ulong>? droppingLog = null, Action<Cid, int>? removing = null)
     {
         ArgumentNullException.ThrowIfNull(keep);
 
         // A rewrite copies what a pack's index lists: an index whose entries fail their checksum is
         // rebuilt from its pack first, so no live block is left behind.
         VerifyIndexes(repair: true);
-        var removed = new List<(Cid, int)>();
+        long removed = 0;
         lock (_gate)
         {
             // One copy of each block is kept (if the block is), the rest tombstoned.
@@ -47,7 +52,8 @@ public sealed partial class PackStore
                         continue;
                     }
 
-                    removed.Add((cid, copy.Length));
+                    removing?.Invoke(cid, copy.Length);
+                    removed++;
                 }
 
                 AppendTombstoneLocked(cid, copy);
@@ -94,9 +100,10 @@ public sealed partial class PackStore
         {
             // Every copy left is the only one (the walk above tombstoned the rest): live unless tombstoned.
             long live = 0;
+            var dead = TombstonedOffsetsLocked(state.Id);
             foreach (var block in state.AllBlocks())
             {
-                if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
+                if (!dead.Contains(block.RecordOffset))
                 {
                     live += block.RecordLength;
                 }
@@ -122,9 +129,10 @@ public sealed partial class PackStore
         long appended = 0;
         lock (_gate)
         {
+            var dead = TombstonedOffsetsLocked(state.Id);
             foreach (var (cid, block) in BlocksOfLocked(state).ToList())
             {
-                if (_tombstoned.Contains((state.Id, block.RecordOffset)))
+                if (dead.Contains(block.RecordOffset))
                 {
                     continue;
                 }

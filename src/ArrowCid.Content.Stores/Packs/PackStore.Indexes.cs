@@ -80,23 +80,64 @@ public sealed partial class PackStore
         return failed;
     }
 
-    // Takes an index read at open: its records are found through it, its tombstones applied.
-    private void AttachIndexLocked(PackState state, PackIndex index)
+    // Whether a tombstone removes the record at this offset of this pack: one no index lists yet
+    // (held in memory) or one an index lists (its bloom filter, then its table of the pack's tombstones).
+    private bool IsTombstonedLocked(ulong pack, long recordOffset)
     {
-        state.Index = index;
-        state.ScannedTo = index.PackLength;
-        state.SealedTo = index.PackLength;
-        for (int i = 0; i < index.TombstoneCount; i++)
+        if (_looseTombstones.TryGetValue(pack, out var loose) && loose.ContainsKey(recordOffset))
         {
-            var (cid, targetPack, targetOffset, _, _) = index.TombstoneAt(i);
-            _tombstoned.Add((targetPack, targetOffset));
-            RemoveCopyLocked(cid, targetPack, targetOffset);
+            return true;
         }
 
-        if (index.TombstoneCount > 0)
+        foreach (var state in _packs.Values)
         {
-            // Read whole: its pages need not stay in this process's memory.
-            index.ReleaseResidentPages();
+            if (state.Index is { TombstoneCount: > 0 } index && index.IsTombstoned(pack, recordOffset))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // The record offsets of one pack that tombstones remove, from memory and every index: what a
+    // walk or a compaction of that pack needs, one pack's worth at a time.
+    private HashSet<long> TombstonedOffsetsLocked(ulong pack)
+    {
+        var offsets = _looseTombstones.TryGetValue(pack, out var loose) ? [.. loose.Keys] : new HashSet<long>();
+        foreach (var state in _packs.Values)
+        {
+            state.Index?.AddTombstonedOffsets(pack, offsets);
+        }
+
+        return offsets;
+    }
+
+    private void AddLooseTombstoneLocked(ulong pack, long recordOffset)
+    {
+        if (!_looseTombstones.TryGetValue(pack, out var offsets))
+        {
+            _looseTombstones[pack] = offsets = [];
+        }
+
+        offsets[recordOffset] = offsets.GetValueOrDefault(recordOffset) + 1;
+    }
+
+    // One tombstone record fewer removes this record from memory (its pack indexed, cut or gone).
+    private void RemoveLooseTombstoneLocked(ulong pack, long recordOffset)
+    {
+        if (!_looseTombstones.TryGetValue(pack, out var offsets) || !offsets.TryGetValue(recordOffset, out int count))
+        {
+            return;
+        }
+
+        if (count > 1)
+        {
+            offsets[recordOffset] = count - 1;
+        }
+        else if (offsets.Remove(recordOffset) && offsets.Count == 0)
+        {
+            _looseTombstones.Remove(pack);
         }
     }
 
@@ -154,6 +195,12 @@ public sealed partial class PackStore
             RemoveCopyLocked(cid, state.Id, block.RecordOffset);
         }
 
+        // Its tombstones are now the index's to answer for.
+        foreach (var tombstone in state.Tombstones)
+        {
+            RemoveLooseTombstoneLocked(tombstone.TargetPack, tombstone.TargetOffset);
+        }
+
         state.Blocks.Clear();
         state.Tombstones.Clear();
         state.LogEntries.Clear();
@@ -180,7 +227,11 @@ public sealed partial class PackStore
         {
             foreach (var copy in copies)
             {
-                yield return copy;
+                // A loose copy an index's tombstone removes (that index attached after the copy was read) is not live.
+                if (!IsTombstonedLocked(copy.Pack, copy.RecordOffset))
+                {
+                    yield return copy;
+                }
             }
         }
 
@@ -191,7 +242,7 @@ public sealed partial class PackStore
             {
                 foreach (var block in index.Find(key, state.Id))
                 {
-                    if (!_tombstoned.Contains((state.Id, block.RecordOffset)))
+                    if (!IsTombstonedLocked(state.Id, block.RecordOffset))
                     {
                         yield return block;
                     }
@@ -315,10 +366,17 @@ public sealed partial class PackStore
                     continue;
                 }
 
+                // The pack's tombstoned records, gathered once (one pack's worth) rather than looked up a block at a time.
+                HashSet<long> dead;
+                lock (_gate)
+                {
+                    dead = TombstonedOffsetsLocked(pack);
+                }
+
                 foreach (int entry in InFileOrder(index, pack))
                 {
                     var block = index.BlockAt(pack, entry);
-                    if (IsLive(block) && records.RecordCid(block) is { } cid)
+                    if (!dead.Contains(block.RecordOffset) && IsPresent(pack) && records.RecordCid(block) is { } cid)
                     {
                         yield return (cid, block, IsFirst(index.KeyAt(entry), cid));
                     }
@@ -407,7 +465,15 @@ public sealed partial class PackStore
     {
         lock (_gate)
         {
-            return !_tombstoned.Contains((block.Pack, block.RecordOffset)) && _packs.ContainsKey(block.Pack);
+            return !IsTombstonedLocked(block.Pack, block.RecordOffset) && _packs.ContainsKey(block.Pack);
+        }
+    }
+
+    private bool IsPresent(ulong pack)
+    {
+        lock (_gate)
+        {
+            return _packs.ContainsKey(pack);
         }
     }
 }

@@ -152,8 +152,9 @@ public sealed partial class PackStore
                 // Deletions cut off were never synced, so never acknowledged: their targets live again.
                 foreach (var tombstone in state.Tombstones.Where(t => t.RecordOffset >= cut).ToList())
                 {
-                    _tombstoned.Remove((tombstone.TargetPack, tombstone.TargetOffset));
-                    if (_packs.TryGetValue(tombstone.TargetPack, out var target)
+                    RemoveLooseTombstoneLocked(tombstone.TargetPack, tombstone.TargetOffset);
+                    if (!IsTombstonedLocked(tombstone.TargetPack, tombstone.TargetOffset)
+                        && _packs.TryGetValue(tombstone.TargetPack, out var target)
                         && target.Blocks.FirstOrDefault(b => b.Block.RecordOffset == tombstone.TargetOffset) is { Cid: { } revived } entry)
                     {
                         AddCopyLocked(revived, entry.Block);

@@ -203,7 +203,7 @@ public sealed partial class PackStore
         var state = _packs[writer.Id];
         state.Tombstones.Add((cid, target.Pack, target.RecordOffset, offset, total));
         state.ScannedTo = writer.End;
-        _tombstoned.Add((target.Pack, target.RecordOffset));
+        AddLooseTombstoneLocked(target.Pack, target.RecordOffset);
         RemoveCopyLocked(cid, target.Pack, target.RecordOffset);
         RollIfFullLocked(writer);
     }

@@ -51,7 +51,9 @@ public sealed partial class PackStore : IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<Cid, PackedBlock[]> _blocks = [];
     private readonly Dictionary<ulong, PackState> _packs = [];
-    private readonly HashSet<(ulong Pack, long Offset)> _tombstoned = [];
+    // Tombstones no index lists yet (an open pack's, a tail's): by target pack, each target offset
+    // with how many such records remove it. Indexed tombstones stay in their index, looked up there.
+    private readonly Dictionary<ulong, Dictionary<long, int>> _looseTombstones = [];
     private readonly HashSet<ulong> _foreignToSync = [];
 
     // Packs whose index failed its checksum in this instance's verify without repair: read whole, their index file left alone.
@@ -87,6 +89,18 @@ public sealed partial class PackStore : IDisposable
 
     /// <summary>Records this instance has read from packs to learn what they hold: only those no index lists (for tests and the scale benchmark).</summary>
     public long RecordsScanned => Interlocked.Read(ref _recordsScanned);
+
+    /// <summary>Tombstones this instance holds in memory: only those no index lists (an open pack's, a tail's), however many the indexes hold (for tests).</summary>
+    public int LooseTombstones
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _looseTombstones.Values.Sum(offsets => offsets.Count);
+            }
+        }
+    }
 
     /// <summary>The pack file of a pack id.</summary>
     /// <param name="pack">The id.</param>
@@ -280,7 +294,7 @@ public sealed partial class PackStore : IDisposable
                     return;
                 }
 
-                AttachIndexLocked(state, index);
+                state.Attach(index);
                 from = state.ScannedTo;
             }
 
@@ -376,7 +390,7 @@ public sealed partial class PackStore : IDisposable
             case PackRecordType.Block:
                 var block = new PackedBlock(pack, record.Offset, record.BodyOffset, record.BodyLength);
                 state.Blocks.Add((record.Cid!, block));
-                if (!_tombstoned.Contains((pack, record.Offset)))
+                if (!IsTombstonedLocked(pack, record.Offset))
                 {
                     AddCopyLocked(record.Cid!, block);
                 }
@@ -385,7 +399,7 @@ public sealed partial class PackStore : IDisposable
             case PackRecordType.Tombstone:
                 var (targetPack, targetOffset) = target!.Value;
                 state.Tombstones.Add((record.Cid!, targetPack, targetOffset, record.Offset, record.End - record.Offset));
-                _tombstoned.Add((targetPack, targetOffset));
+                AddLooseTombstoneLocked(targetPack, targetOffset);
                 RemoveCopyLocked(record.Cid!, targetPack, targetOffset);
                 break;
             case PackRecordType.Seal:
@@ -432,6 +446,11 @@ public sealed partial class PackStore : IDisposable
             RemoveCopyLocked(cid, pack, block.RecordOffset);
         }
 
+        foreach (var tombstone in state.Tombstones)
+        {
+            RemoveLooseTombstoneLocked(tombstone.TargetPack, tombstone.TargetOffset);
+        }
+
         state.Index?.Dispose();
         state.Index = null;
         Forget(pack);
@@ -471,6 +490,17 @@ public sealed partial class PackStore : IDisposable
         public bool IndexFailed { get; set; }
 
         public int LogEntryCount => (Index?.LogEntryCount ?? 0) + LogEntries.Count;
+
+        /// <summary>
+        /// Takes an index read at open: its records are found through it, and its tombstones are
+        /// looked up in it (IsTombstonedLocked), not read: an open costs the same however many it holds.
+        /// </summary>
+        public void Attach(PackIndex index)
+        {
+            Index = index;
+            ScannedTo = index.PackLength;
+            SealedTo = index.PackLength;
+        }
 
         public bool IsSealed(long length) => SealedTo == length && ScannedTo == length;
 

@@ -15,10 +15,10 @@ public readonly record struct PackedBlock(ulong Pack, long RecordOffset, long Of
 }
 
 /// <summary>What a pack compaction did.</summary>
-/// <param name="Removed">Blocks no longer held in any pack (each once), with their lengths.</param>
+/// <param name="Removed">Blocks no longer held in any pack (each counted once; each named to the compaction's <c>removing</c> callback).</param>
 /// <param name="PacksRewritten">Packs whose live records were copied to the current pack and which were then deleted.</param>
 /// <param name="BytesFreed">Bytes of pack files deleted, less the bytes appended to hold what they kept.</param>
-public sealed record PackCompaction(IReadOnlyList<(Multiformats.Cid Cid, int Length)> Removed, int PacksRewritten, long BytesFreed);
+public sealed record PackCompaction(long Removed, int PacksRewritten, long BytesFreed);
 
 /// <summary>Where an entry of the write-ahead log kept in the packs lies (see <see cref="PackStore.AppendLogEntry(ReadOnlySpan{byte})"/>).</summary>
 /// <param name="Pack">The pack.</param>

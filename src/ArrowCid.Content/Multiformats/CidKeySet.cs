@@ -402,25 +402,7 @@ public sealed unsafe class CidKeySet : IDisposable
         /// <summary>Distinct parts in the run.</summary>
         public long Total { get; private set; }
 
-        public static Run Create(string folder)
-        {
-            string path = Path.Combine(folder, $"cid-keys-{Guid.NewGuid():N}.tmp");
-            var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Delete, FileOptions.DeleteOnClose);
-            try
-            {
-                // Gone from the folder at once (Linux keeps it while open): a crash leaves nothing behind.
-                File.Delete(path);
-            }
-            catch (IOException)
-            {
-                // Where an open file cannot be deleted, DeleteOnClose removes it at dispose.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-
-            return new Run(file);
-        }
+        public static Run Create(string folder) => new(ScratchFile.Create(folder, "cid-keys"));
 
         public void Append(int group, ReadOnlySpan<uint> parts)
         {

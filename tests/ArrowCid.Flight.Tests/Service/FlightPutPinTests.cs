@@ -34,8 +34,9 @@ public sealed class FlightPutPinTests : IAsyncLifetime
         var firstCid = acknowledged[0];
 
         // The first batch's completed chunks are acknowledged (durable, registered); the table that will keep them does not exist yet.
-        var collected = repository.Gc();
-        Assert.All(acknowledged, c => Assert.DoesNotContain(c, collected.RemovedRecords));
+        var removed = new List<ArrowCid.Content.Multiformats.Cid>();
+        repository.Gc(removed: r => removed.Add(r.Cid));
+        Assert.All(acknowledged, c => Assert.DoesNotContain(c, removed));
         Assert.All(acknowledged, c => Assert.True(repository.Blocks.Has(c)));
 
         await RawDoPut.WriteBatchAsync(call, second);

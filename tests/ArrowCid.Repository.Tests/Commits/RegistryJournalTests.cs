@@ -101,6 +101,49 @@ public sealed class RegistryJournalTests : IDisposable
     }
 
     [Fact]
+    public void A_gc_of_more_rows_than_it_holds_journals_every_one_and_a_rebuild_keeps_them_gone()
+    {
+        // Four CIDs in memory: the removed rows and the set telling them from unregistered blocks
+        // both spill, and the rows are journaled in entries of four.
+        string root = Path.Combine(_folder.Path, "repo");
+        var random = new Random(11);
+        var kept = RandomBatch(random);
+        var garbage = Enumerable.Range(0, 30).Select(_ => RandomBatch(random)).ToList();
+        var orphans = Enumerable.Range(0, 5).Select(_ => RandomBatch(random)).ToList();
+        using (var repository = new LocalRepository(root, new LocalRepositoryOptions { KeySetSpillThreshold = 4, RemovedSpillThreshold = 4 }))
+        {
+            repository.PutBlock(kept.Cid, kept.Bytes, BatchRecord(kept.Cid) with { Pinned = true });
+            foreach (var (cid, bytes) in garbage)
+            {
+                repository.PutBlock(cid, bytes, BatchRecord(cid) with { Tags = new Dictionary<string, string> { ["team"] = "old" } });
+            }
+
+            foreach (var (cid, bytes) in orphans)
+            {
+                repository.Blocks.Put(cid, bytes);
+            }
+
+            var report = repository.GcListed();
+            Assert.Equal(garbage.Select(g => g.Cid).ToHashSet(), report.RemovedRecords.ToHashSet());
+            Assert.Equal(orphans.Select(o => o.Cid).ToHashSet(), report.RemovedOrphans.ToHashSet());
+            Assert.Empty(Directory.GetFiles(root, "*.tmp", SearchOption.AllDirectories));
+
+            // Stored again without tags: no old tag may come back from the journal.
+            foreach (var (cid, bytes) in garbage)
+            {
+                repository.PutBlock(cid, bytes, BatchRecord(cid) with { Pinned = true });
+            }
+        }
+
+        var before = Snapshot(root);
+        File.Delete(Path.Combine(root, LocalRepository.RegistryFileName));
+        Assert.Equal(garbage.Count, LocalRepository.RebuildRegistry(root).Deletions);
+        Assert.Equal(before, Snapshot(root));
+        Assert.DoesNotContain("team=old", before, StringComparison.Ordinal);
+        Assert.Equal(31, before.Split('\n').Count(line => line.Contains(" True ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void A_rebuild_replays_changes_in_the_order_they_were_made()
     {
         string root = Path.Combine(_folder.Path, "repo");
@@ -120,7 +163,7 @@ public sealed class RegistryJournalTests : IDisposable
 
             // Collected, then stored again without tags: the first put's tag does not come back.
             repository.PutBlock(collected, collectedBytes, BatchRecord(collected) with { Tags = Tags("old") });
-            Assert.Contains(collected, repository.Gc().RemovedRecords);
+            Assert.Contains(collected, repository.GcListed().RemovedRecords);
             repository.PutBlock(collected, collectedBytes, BatchRecord(collected) with { Pinned = true });
 
             repository.PutBlock(named, namedBytes, BatchRecord(named));

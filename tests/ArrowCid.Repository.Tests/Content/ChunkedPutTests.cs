@@ -177,7 +177,7 @@ public sealed class TwoLevelTableTests(TwoLevelTableFixture fixture) : IClassFix
         Assert.Equal(66, chunks.Count);
         Assert.True(nodes.Count >= 3, $"{nodes.Count} nodes");
 
-        var collected = Content.Repository.Gc();
+        var collected = Content.Repository.GcListed();
 
         Assert.Empty(collected.RemovedRecords);
         Assert.Empty(collected.RemovedOrphans);
@@ -228,7 +228,7 @@ public sealed class TwoLevelTableTests(TwoLevelTableFixture fixture) : IClassFix
         Assert.Equal(Root, imported.Blocks[^1].Cid);
         Assert.Equal(TableBlocks.Read(Content, Root).Blocks, TableBlocks.Read(target, Root).Blocks);
         Assert.True(target.Repository.GetRecord(Root)!.Pinned);
-        Assert.Empty(target.Repository.Gc().RemovedRecords);
+        Assert.Empty(target.Repository.GcListed().RemovedRecords);
     }
 
     [Fact]

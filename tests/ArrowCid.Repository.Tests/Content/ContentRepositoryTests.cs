@@ -211,11 +211,11 @@ public sealed class ContentRepositoryTests : IDisposable
     {
         var put = _content.PutStream(SampleBatches.Schema, SampleBatches.Several());
 
-        _content.Repository.Gc();
+        _content.Repository.GcListed();
         Assert.All(put.Batches, b => Assert.True(_content.Repository.Blocks.Has(b.Cid)));
 
         _content.Repository.Unpin(put.Table.Cid);
-        var report = _content.Repository.Gc();
+        var report = _content.Repository.GcListed();
 
         Assert.Contains(put.Table.Cid, report.RemovedRecords);
         Assert.All(put.Batches, b => Assert.False(_content.Repository.Blocks.Has(b.Cid)));
@@ -235,7 +235,7 @@ public sealed class ContentRepositoryTests : IDisposable
         // Nothing is left pinned: the versions alone keep the datasets and their batches.
         Assert.False(_content.Repository.GetRecord(first.Table.Cid)!.Pinned);
         Assert.False(_content.Repository.GetRecord(first.Batches[0].Cid)!.Pinned);
-        var report = _content.Repository.Gc();
+        var report = _content.Repository.GcListed();
 
         Assert.Equal(new[] { unnamed.Table.Cid, unnamed.Batches[0].Cid }.ToHashSet(), report.RemovedRecords.ToHashSet());
         foreach (var kept in new[] { first, second })

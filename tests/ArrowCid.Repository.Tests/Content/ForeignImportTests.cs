@@ -172,12 +172,12 @@ public sealed class ForeignImportTests : IDisposable
         var loose = car.Raw("linked by nothing"u8.ToArray());
         Assert.True(_repository.ImportCar(car.Open([root])).IsComplete);
 
-        var first = _repository.Repository.Gc();
+        var first = _repository.Repository.GcListed();
         Assert.Equal([loose], first.RemovedRecords);
         Assert.All(new[] { root, pb, leaf, stream }, cid => Assert.True(_repository.Repository.Blocks.Has(cid)));
 
         Assert.True(_repository.Repository.Unpin(root));
-        var second = _repository.Repository.Gc();
+        var second = _repository.Repository.GcListed();
         Assert.Equal(4, second.RemovedRecords.Count);
         Assert.Empty(_repository.Repository.Blocks.Enumerate());
     }

@@ -93,7 +93,7 @@ public sealed class TableWriterTests : IDisposable
         }
 
         Assert.True(Repository.GetRecord(put.Table.Cid)!.Pinned);
-        Assert.Empty(Repository.Gc().RemovedRecords);
+        Assert.Empty(Repository.GcListed().RemovedRecords);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class TableWriterTests : IDisposable
         Assert.Equal(chunk.Cid, put.Table.Cid);
         Assert.Equal(ContentRepository.ComputeCids(SampleBatches.Schema, [SampleBatches.Build(3, 5)]).Table, put.Table);
         Assert.True(Repository.GetRecord(chunk.Cid)!.Pinned);
-        Assert.Empty(Repository.Gc().RemovedRecords);
+        Assert.Empty(Repository.GcListed().RemovedRecords);
     }
 
     [Fact]
@@ -148,7 +148,7 @@ public sealed class TableWriterTests : IDisposable
         Assert.Equal(("plant-7/flow", 1L), (first.Version!.Name, first.Version.Version));
         Assert.False(Repository.GetRecord(first.Table.Cid)!.Pinned);
         Assert.False(Repository.GetRecord(first.Batches[0].Cid)!.Pinned);
-        Assert.Empty(Repository.Gc().RemovedRecords);
+        Assert.Empty(Repository.GcListed().RemovedRecords);
         Assert.True(Repository.Blocks.Has(first.Batches[0].Cid));
     }
 
@@ -187,7 +187,7 @@ public sealed class TableWriterTests : IDisposable
         using var writer = _content.CreateTableWriter(ChunkedTables.Schema, new PutOptions { Pin = pin });
         var first = writer.Add(MixedTable.Build(6, 0, 20_000))[0];
 
-        var collected = Repository.Gc();
+        var collected = Repository.GcListed();
 
         Assert.DoesNotContain(first.Cid, collected.RemovedRecords);
         Assert.True(Repository.Blocks.Has(first.Cid));
@@ -199,7 +199,7 @@ public sealed class TableWriterTests : IDisposable
         Assert.All(put.Batches, b => Assert.False(Repository.GetRecord(b.Cid)!.Pinned));
         Assert.Equal(pin, Repository.GetRecord(put.Table.Cid)!.Pinned);
         var blocks = TableBlocks.Read(_content, put.Table.Cid).Blocks;
-        var after = Repository.Gc();
+        var after = Repository.GcListed();
         // Unpinned, the whole table goes: its chunks and its manifest.
         Assert.Equal(pin ? [] : blocks.Select(b => b.Cid).ToHashSet(), after.RemovedRecords.ToHashSet());
     }
@@ -212,7 +212,7 @@ public sealed class TableWriterTests : IDisposable
         {
             while (!stop.IsCancellationRequested)
             {
-                Repository.Gc();
+                Repository.GcListed();
             }
         });
 
@@ -258,7 +258,7 @@ public sealed class TableWriterTests : IDisposable
 
         Assert.All(Repository.Registry.ListCids(), cid => Assert.False(Repository.GetRecord(cid)!.Pinned));
         Assert.Null(Repository.Registry.FindVersion("abandoned", 1));
-        var collected = Repository.Gc();
+        var collected = Repository.GcListed();
         Assert.Contains(first.Cid, collected.RemovedRecords);
         Assert.Empty(Repository.Blocks.Enumerate());
     }
