@@ -231,6 +231,31 @@ public sealed class PackIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_deleting_pack_is_sealed_at_its_tombstone_limit_so_memory_holds_no_more()
+    {
+        // 250 deletions with at most 64 tombstones a pack: packs of them are sealed and indexed on
+        // the way (the last at dispose), and the deleting instance never holds 64 in memory.
+        var blocks = Blocks(300);
+        Fill(blocks);
+        var before = Directory.GetFiles(_folder, "*" + PackIndex.Extension).Length;
+        using (var deleting = new PackStore(_folder, maxTombstonesPerPack: 64))
+        {
+            foreach (var (cid, _) in blocks.Take(250))
+            {
+                Assert.True(deleting.Delete(cid));
+                Assert.InRange(deleting.LooseTombstones, 0, 63);
+            }
+        }
+
+        // The first 64 went to the filled pack, adopted (and indexed again); three packs are new.
+        Assert.Equal(before + 3, Directory.GetFiles(_folder, "*" + PackIndex.Extension).Length);
+        using var reopened = new PackStore(_folder, maxTombstonesPerPack: 64);
+        Assert.Equal(0, reopened.LooseTombstones);
+        Assert.All(blocks.Take(250), b => Assert.Null(reopened.Find(b.Cid)));
+        AssertHolds(reopened, blocks.Skip(250));
+    }
+
+    [Fact]
     public void A_record_read_loose_is_dead_once_an_index_listing_its_tombstone_appears()
     {
         // The writer's pack stays open (its records are read loose by the others); a second

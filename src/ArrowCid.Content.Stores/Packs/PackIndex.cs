@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using ArrowCid.Arrow.IO;
@@ -577,23 +578,26 @@ internal sealed class PackIndex : IDisposable
     /// <summary>
     /// Writes the index of a pack's records before <paramref name="packLength"/> (which ends with a
     /// seal): beside <paramref name="path"/>, synced, then renamed over it. Blocks come with their
-    /// keys (<see cref="CidKey"/>), in any order; tombstones in any order; log entries in offset order.
+    /// keys (<see cref="CidKey"/>), in any order, and tombstones in any order: both lists are sorted
+    /// in place; log entries in offset order.
     /// </summary>
     /// <exception cref="IOException">It could not be written (a full disk): the pack stays as it is, and is scanned at open.</exception>
     public static void Write(
         string path,
         long packLength,
-        IReadOnlyList<(UInt128 Key, PackedBlock Block)> blocks,
-        IReadOnlyList<(Cid Cid, ulong TargetPack, long TargetOffset, long RecordOffset, long Length)> tombstones,
+        List<(UInt128 Key, PackedBlock Block)> blocks,
+        List<(Cid Cid, ulong TargetPack, long TargetOffset, long RecordOffset, long Length)> tombstones,
         IReadOnlyList<(long Offset, long BodyOffset, int BodyLength)> logEntries)
     {
-        var keyed = blocks.ToArray();
-        Array.Sort(keyed, static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Block.RecordOffset.CompareTo(b.Block.RecordOffset));
-        var removals = tombstones.ToArray();
-        Array.Sort(removals, static (a, b) => a.TargetPack != b.TargetPack ? a.TargetPack.CompareTo(b.TargetPack)
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(tombstones);
+        var keyed = blocks;
+        keyed.Sort(static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Block.RecordOffset.CompareTo(b.Block.RecordOffset));
+        var removals = tombstones;
+        removals.Sort(static (a, b) => a.TargetPack != b.TargetPack ? a.TargetPack.CompareTo(b.TargetPack)
             : a.TargetOffset != b.TargetOffset ? a.TargetOffset.CompareTo(b.TargetOffset) : a.RecordOffset.CompareTo(b.RecordOffset));
         var targets = new List<(ulong Pack, int First, int Count)>();
-        for (int i = 0; i < removals.Length; i++)
+        for (int i = 0; i < removals.Count; i++)
         {
             if (targets.Count > 0 && targets[^1].Pack == removals[i].TargetPack)
             {
@@ -606,16 +610,38 @@ internal sealed class PackIndex : IDisposable
         }
 
         int blobLength = removals.Sum(t => 1 + t.Cid.EncodedLength);
-        var counts = new Counts(packLength, keyed.Length, removals.Length, targets.Count, logEntries.Count, blobLength, BloomBlocksFor(keyed.Length), BloomBlocksFor(removals.Length));
-        byte[] file = new byte[checked((int)counts.FileLength)];
-        var span = file.AsSpan();
+        var counts = new Counts(packLength, keyed.Count, removals.Count, targets.Count, logEntries.Count, blobLength, BloomBlocksFor(keyed.Count), BloomBlocksFor(removals.Count));
+        // Rented (a pack's index is megabytes, one for every pack sealed) and cleared: every byte not written stays zero.
+        int fileLength = checked((int)counts.FileLength);
+        byte[] file = ArrayPool<byte>.Shared.Rent(fileLength);
+        try
+        {
+            file.AsSpan(0, fileLength).Clear();
+            WriteFile(path, file.AsSpan(0, fileLength), counts, keyed, removals, targets, logEntries);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(file);
+        }
+    }
+
+    // Lays the index out in span (zeroed, its exact length), then writes it beside path, synced, and renames it over.
+    private static void WriteFile(
+        string path,
+        Span<byte> span,
+        Counts counts,
+        List<(UInt128 Key, PackedBlock Block)> keyed,
+        List<(Cid Cid, ulong TargetPack, long TargetOffset, long RecordOffset, long Length)> removals,
+        List<(ulong Pack, int First, int Count)> targets,
+        IReadOnlyList<(long Offset, long BodyOffset, int BodyLength)> logEntries)
+    {
         BinaryPrimitives.WriteUInt64LittleEndian(span, Magic);
-        BinaryPrimitives.WriteInt64LittleEndian(span[8..], packLength);
-        BinaryPrimitives.WriteInt32LittleEndian(span[16..], keyed.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(span[20..], removals.Length);
+        BinaryPrimitives.WriteInt64LittleEndian(span[8..], counts.PackLength);
+        BinaryPrimitives.WriteInt32LittleEndian(span[16..], keyed.Count);
+        BinaryPrimitives.WriteInt32LittleEndian(span[20..], removals.Count);
         BinaryPrimitives.WriteInt32LittleEndian(span[24..], logEntries.Count);
         BinaryPrimitives.WriteInt32LittleEndian(span[28..], counts.BloomBlocks);
-        BinaryPrimitives.WriteInt32LittleEndian(span[32..], blobLength);
+        BinaryPrimitives.WriteInt32LittleEndian(span[32..], counts.BlobLength);
         BinaryPrimitives.WriteInt32LittleEndian(span[36..], counts.TombstoneBloomBlocks);
         BinaryPrimitives.WriteInt32LittleEndian(span[40..], targets.Count);
 
@@ -638,7 +664,7 @@ internal sealed class PackIndex : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(span[(HeaderLength + (i * 4))..], running);
         }
 
-        int blobStart = at + (removals.Length * TombstoneEntryLength) + (targets.Count * TargetEntryLength) + (logEntries.Count * LogEntryLength);
+        int blobStart = at + (removals.Count * TombstoneEntryLength) + (targets.Count * TargetEntryLength) + (logEntries.Count * LogEntryLength);
         int blob = 0;
         foreach (var (cid, targetPack, targetOffset, recordOffset, recordLength) in removals)
         {
@@ -669,13 +695,13 @@ internal sealed class PackIndex : IDisposable
             at += LogEntryLength;
         }
 
-        var tombstoneBloom = span.Slice(blobStart + blobLength, counts.TombstoneBloomBlocks * BloomBlockLength);
+        var tombstoneBloom = span.Slice(blobStart + counts.BlobLength, counts.TombstoneBloomBlocks * BloomBlockLength);
         foreach (var removal in removals)
         {
             BloomAdd(tombstoneBloom, counts.TombstoneBloomBlocks, TargetKey(removal.TargetPack, removal.TargetOffset));
         }
 
-        var blockBloom = span[(blobStart + blobLength + tombstoneBloom.Length)..];
+        var blockBloom = span[(blobStart + counts.BlobLength + tombstoneBloom.Length)..];
         foreach (var (key, _) in keyed)
         {
             BloomAdd(blockBloom, counts.BloomBlocks, key);
@@ -691,7 +717,7 @@ internal sealed class PackIndex : IDisposable
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
                 FileFaults.Check(FileOperation.Write, temporary);
-                stream.Write(file);
+                stream.Write(span);
                 FileFaults.Check(FileOperation.Sync, temporary);
                 stream.Flush(flushToDisk: true);
             }

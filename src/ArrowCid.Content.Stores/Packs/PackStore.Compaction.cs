@@ -66,10 +66,11 @@ public sealed partial class PackStore
         Sync();
         int rewritten = 0;
         long freed = 0;
+        var dead = new HashSet<long>();
         foreach (var state in SnapshotPacks())
         {
             long length = LengthOf(state.Id);
-            long live = LiveBytes(state);
+            long live = LiveBytes(state, dead);
             if (length == 0 || live >= liveFraction * length || HasUnappliedLogEntries(state, logAppliedThrough))
             {
                 continue;
@@ -93,14 +94,15 @@ public sealed partial class PackStore
         return new PackCompaction(removed, rewritten, freed);
     }
 
-    // Bytes a rewrite must keep: live block records and tombstones whose target pack still exists.
-    private long LiveBytes(PackState state)
+    // Bytes a rewrite must keep: live block records and tombstones whose target pack still exists
+    // (dead: a set reused pack after pack).
+    private long LiveBytes(PackState state, HashSet<long> dead)
     {
         lock (_gate)
         {
             // Every copy left is the only one (the walk above tombstoned the rest): live unless tombstoned.
             long live = 0;
-            var dead = TombstonedOffsetsLocked(state.Id);
+            GatherTombstonedOffsetsLocked(state.Id, dead);
             foreach (var block in state.AllBlocks())
             {
                 if (!dead.Contains(block.RecordOffset))
@@ -129,7 +131,8 @@ public sealed partial class PackStore
         long appended = 0;
         lock (_gate)
         {
-            var dead = TombstonedOffsetsLocked(state.Id);
+            var dead = new HashSet<long>();
+            GatherTombstonedOffsetsLocked(state.Id, dead);
             foreach (var (cid, block) in BlocksOfLocked(state).ToList())
             {
                 if (dead.Contains(block.RecordOffset))

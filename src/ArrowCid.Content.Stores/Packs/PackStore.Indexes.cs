@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using ArrowCid.Content.Multiformats;
 using Microsoft.Win32.SafeHandles;
@@ -100,17 +101,20 @@ public sealed partial class PackStore
         return false;
     }
 
-    // The record offsets of one pack that tombstones remove, from memory and every index: what a
-    // walk or a compaction of that pack needs, one pack's worth at a time.
-    private HashSet<long> TombstonedOffsetsLocked(ulong pack)
+    // The record offsets of one pack that tombstones remove, from memory and every index, into a
+    // set the caller reuses pack after pack: what a walk or a compaction of that pack needs.
+    private void GatherTombstonedOffsetsLocked(ulong pack, HashSet<long> offsets)
     {
-        var offsets = _looseTombstones.TryGetValue(pack, out var loose) ? [.. loose.Keys] : new HashSet<long>();
+        offsets.Clear();
+        if (_looseTombstones.TryGetValue(pack, out var loose))
+        {
+            offsets.UnionWith(loose.Keys);
+        }
+
         foreach (var state in _packs.Values)
         {
             state.Index?.AddTombstonedOffsets(pack, offsets);
         }
-
-        return offsets;
     }
 
     private void AddLooseTombstoneLocked(ulong pack, long recordOffset)
@@ -201,9 +205,13 @@ public sealed partial class PackStore
             RemoveLooseTombstoneLocked(tombstone.TargetPack, tombstone.TargetOffset);
         }
 
+        // Emptied and trimmed: a node seals pack after pack, and each sealed pack's state stays.
         state.Blocks.Clear();
+        state.Blocks.TrimExcess();
         state.Tombstones.Clear();
+        state.Tombstones.TrimExcess();
         state.LogEntries.Clear();
+        state.LogEntries.TrimExcess();
     }
 
     // The copy a read gets: a loose record's, else the first an index lists under the CID's key that no tombstone removed.
@@ -347,6 +355,7 @@ public sealed partial class PackStore
 
         try
         {
+            var dead = new HashSet<long>();
             var repeated = RepeatedKeys(loose, indexes);
             var seen = new HashSet<Cid>();
             bool IsFirst(UInt128 key, Cid cid) => !repeated.Contains(key) || seen.Add(cid);
@@ -367,10 +376,9 @@ public sealed partial class PackStore
                 }
 
                 // The pack's tombstoned records, gathered once (one pack's worth) rather than looked up a block at a time.
-                HashSet<long> dead;
                 lock (_gate)
                 {
-                    dead = TombstonedOffsetsLocked(pack);
+                    GatherTombstonedOffsetsLocked(pack, dead);
                 }
 
                 foreach (int entry in InFileOrder(index, pack))
@@ -395,19 +403,33 @@ public sealed partial class PackStore
         }
     }
 
-    // An index's entries in the order of their records, so a pack is read from start to end (one pack's worth held).
-    private static int[] InFileOrder(PackIndex index, ulong pack)
+    // An index's entries in the order of their records, so a pack is read from start to end (one
+    // pack's worth held, in rented arrays: a pack's entries fill arrays for the large object heap,
+    // and a walk sorts them for every pack).
+    private static IEnumerable<int> InFileOrder(PackIndex index, ulong pack)
     {
-        var offsets = new long[index.BlockCount];
-        var entries = new int[index.BlockCount];
-        for (int i = 0; i < entries.Length; i++)
+        int count = index.BlockCount;
+        long[] offsets = ArrayPool<long>.Shared.Rent(count);
+        int[] entries = ArrayPool<int>.Shared.Rent(count);
+        try
         {
-            offsets[i] = index.BlockAt(pack, i).RecordOffset;
-            entries[i] = i;
-        }
+            for (int i = 0; i < count; i++)
+            {
+                offsets[i] = index.BlockAt(pack, i).RecordOffset;
+                entries[i] = i;
+            }
 
-        Array.Sort(offsets, entries);
-        return entries;
+            Array.Sort(offsets, entries, 0, count);
+            for (int i = 0; i < count; i++)
+            {
+                yield return entries[i];
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(offsets);
+            ArrayPool<int>.Shared.Return(entries);
+        }
     }
 
     // The keys more than one record holds (copies of a block in two packs, or twice in one): the

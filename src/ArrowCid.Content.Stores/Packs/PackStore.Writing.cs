@@ -130,7 +130,7 @@ public sealed partial class PackStore
         foreach (var state in _packs.Values.OrderBy(s => s.Id))
         {
             long length = LengthOf(state.Id);
-            if (length >= _packLimit / 2 || TryLockPack(state.Id) is not { } held)
+            if (length >= _packLimit / 2 || state.TombstoneCount >= _maxTombstonesPerPack || TryLockPack(state.Id) is not { } held)
             {
                 continue;
             }
@@ -205,12 +205,13 @@ public sealed partial class PackStore
         state.ScannedTo = writer.End;
         AddLooseTombstoneLocked(target.Pack, target.RecordOffset);
         RemoveCopyLocked(cid, target.Pack, target.RecordOffset);
-        RollIfFullLocked(writer);
+        RollIfFullLocked(writer, state.TombstoneCount);
     }
 
-    private void RollIfFullLocked(PackWriter writer)
+    // Sealed (and indexed) when it reaches the size limit, or holds as many tombstones as one pack may.
+    private void RollIfFullLocked(PackWriter writer, int tombstones = 0)
     {
-        if (writer.End >= _packLimit)
+        if (writer.End >= _packLimit || tombstones >= _maxTombstonesPerPack)
         {
             SealWriterLocked();
         }

@@ -48,6 +48,14 @@ public sealed partial class PackStore : IDisposable
     /// <summary>The default size at which a pack is sealed and a new one started.</summary>
     public const long DefaultPackLimit = 64L << 20;
 
+    /// <summary>
+    /// The default number of tombstones at which a pack is sealed and a new one started (and
+    /// beyond which none is adopted): a deleting process holds its open pack's tombstones in
+    /// memory until the pack is indexed, so a gc removing millions of blocks holds at most this
+    /// many (4 MiB of pack).
+    /// </summary>
+    public const int DefaultMaxTombstonesPerPack = 1 << 15;
+
     private readonly object _gate = new();
     private readonly Dictionary<Cid, PackedBlock[]> _blocks = [];
     private readonly Dictionary<ulong, PackState> _packs = [];
@@ -60,6 +68,7 @@ public sealed partial class PackStore : IDisposable
     private readonly HashSet<ulong> _distrusted = [];
     private readonly Dictionary<ulong, PackMapping> _mappings = [];
     private readonly long _packLimit;
+    private readonly int _maxTombstonesPerPack;
     private PackWriter? _writer;
     private bool _disposed;
     private long _recordsScanned;
@@ -67,13 +76,16 @@ public sealed partial class PackStore : IDisposable
     /// <summary>Opens (creating if needed) the packs in <paramref name="folder"/>, recovering those whose writer died.</summary>
     /// <param name="folder">The pack folder.</param>
     /// <param name="packLimit">The size at which a pack is sealed and a new one started.</param>
-    public PackStore(string folder, long packLimit = DefaultPackLimit)
+    /// <param name="maxTombstonesPerPack">The tombstones at which a pack is sealed and a new one started.</param>
+    public PackStore(string folder, long packLimit = DefaultPackLimit, int maxTombstonesPerPack = DefaultMaxTombstonesPerPack)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         ArgumentOutOfRangeException.ThrowIfLessThan(packLimit, 1L << 16);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(packLimit, 1L << 30);
         Folder = Path.GetFullPath(folder);
         _packLimit = packLimit;
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTombstonesPerPack, 1);
+        _maxTombstonesPerPack = maxTombstonesPerPack;
         if (!Directory.Exists(Folder))
         {
             Directory.CreateDirectory(Folder);
@@ -490,6 +502,8 @@ public sealed partial class PackStore : IDisposable
         public bool IndexFailed { get; set; }
 
         public int LogEntryCount => (Index?.LogEntryCount ?? 0) + LogEntries.Count;
+
+        public int TombstoneCount => (Index?.TombstoneCount ?? 0) + Tombstones.Count;
 
         /// <summary>
         /// Takes an index read at open: its records are found through it, and its tombstones are

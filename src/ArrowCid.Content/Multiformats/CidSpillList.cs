@@ -14,7 +14,7 @@ namespace ArrowCid.Content.Multiformats;
 public sealed class CidSpillList : IDisposable
 {
     /// <summary>CIDs held in memory before they are written out: 16,384 (about 600 KiB).</summary>
-    public const int DefaultSpillThreshold = 1 << 14;
+    public const int DefaultSpillThreshold = 1 << 11;
 
     private readonly List<Cid> _held = [];
     private readonly int _spillThreshold;
