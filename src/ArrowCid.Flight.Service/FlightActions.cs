@@ -237,13 +237,16 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         }
     }
 
-    private IReadOnlyList<NamedVersion> Versions(ByteString body)
+    // A name's versions, newest first, walked a page at a time as they are replied (a name may have millions).
+    private IEnumerable<NamedVersion> Versions(ByteString body)
     {
         string name = FlightRequests.ReferenceOf(FlightRequests.DecodeText(body, "action body"), "versions") is { Version: null } reference
             ? reference.Name
             : throw FlightErrors.Invalid("versions: the body is a dataset name, without @N");
-        var versions = node.Registrations.Registry.ListVersions(name);
-        return versions.Count > 0 ? versions : throw new DatasetNotFoundException(new DatasetReference(name, null), 0);
+        var registry = node.Registrations.Registry;
+        return registry.ListVersions(name, limit: 1).Count > 0
+            ? registry.WalkVersions(name)
+            : throw new DatasetNotFoundException(new DatasetReference(name, null), 0);
     }
 
     /// <summary>One result per version, as a JSON object; rows come from the version's record when it is registered.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using ArrowCid.Registry;
@@ -89,27 +90,53 @@ internal static class NameEndpoints
             ? throw new GatewayException(StatusCodes.Status400BadRequest, $"'{name}' is not a dataset name: {problem}")
             : name;
 
+    // A name's versions, oldest first, walked a page at a time and written as they come (a name
+    // updated every second has millions): the document is NameVersionsBody's, its list streamed.
     private static async Task WriteVersionsAsync(HttpContext http, IRegistry registry, string name)
     {
-        var versions = registry.ListVersions(name);
-        if (versions.Count == 0)
+        if (registry.ListVersions(name, limit: 1) is not [var latest])
         {
             throw new GatewayException(StatusCodes.Status404NotFound, $"no dataset is named '{name}'");
         }
 
-        var latest = versions.MaxBy(v => v.Version)!;
-        var body = new NameVersionsBody(
-            name,
-            latest.Version,
-            [.. versions.OrderBy(v => v.Version).Select(v => new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, registry.Find(v.Cid)?.Rows))]);
+        // Counted in a walk of its own (the tag is sent before the body): a new version changes the
+        // latest one; the list of one name changes no other way but by collection.
+        long count = registry.WalkVersions(name).LongCount();
         var response = http.Response;
         response.ContentType = "application/json; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
-        // A new version changes the latest one; the list of one name changes no other way but by collection.
-        response.Headers.ETag = string.Create(CultureInfo.InvariantCulture, $"\"{latest.Cid}.versions-{latest.Version}-{versions.Count}\"");
-        if (!HttpMethods.IsHead(http.Request.Method))
+        response.Headers.ETag = string.Create(CultureInfo.InvariantCulture, $"\"{latest.Cid}.versions-{latest.Version}-{count}\"");
+        if (HttpMethods.IsHead(http.Request.Method))
         {
-            await WireJson.WriteAsync(response.Body, body, WireJsonContext.Default.NameVersionsBody, http.RequestAborted).ConfigureAwait(false);
+            return;
         }
+
+        // The envelope as the context writes it with no versions, the list spliced into its brackets.
+        byte[] envelope = WireJson.ToUtf8(new NameVersionsBody(name, latest.Version, []), WireJsonContext.Default.NameVersionsBody);
+        int close = envelope.AsSpan().LastIndexOf("[]"u8);
+        var pending = new ArrayBufferWriter<byte>(VersionsFlushBytes + 1024);
+        pending.Write(envelope.AsSpan(0, close + 1));
+        bool first = true;
+        foreach (var version in registry.WalkVersions(name, oldestFirst: true))
+        {
+            if (!first)
+            {
+                pending.Write(","u8);
+            }
+
+            first = false;
+            pending.Write(WireJson.ToUtf8(new NameVersionEntry(version.Name, version.Version, version.Cid.ToString(), version.Created, registry.Find(version.Cid)?.Rows), WireJsonContext.Default.NameVersionEntry));
+            if (pending.WrittenCount >= VersionsFlushBytes)
+            {
+                await response.Body.WriteAsync(pending.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
+                pending.ResetWrittenCount();
+            }
+        }
+
+        pending.Write(envelope.AsSpan(close + 1));
+        await response.Body.WriteAsync(pending.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
     }
+
+    // Bytes of a versions list written before they are flushed to the connection.
+    private const int VersionsFlushBytes = 64 << 10;
 }

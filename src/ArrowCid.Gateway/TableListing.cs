@@ -165,30 +165,16 @@ internal sealed class TableListing(GatewayContext context)
     }
 
     /// <summary>
-    /// Records after the cursor in listing order. With a name, that name's versions (few) are looked
-    /// up one by one; otherwise the registry is read in windows, each starting at the cursor's time
-    /// (records of that very microsecond already listed are skipped by CID).
+    /// Records after the cursor in listing order: the registry is read in windows, each starting at
+    /// the cursor's time (records of that very microsecond already listed are skipped by CID); with
+    /// a name, only the records its versions point at (a name may have millions), selected by the
+    /// registry's query.
     /// </summary>
     private IEnumerable<BlockRecord> Candidates(TableFilter filter, ListingCursor? after, int limit)
     {
-        if (filter.Name is { } name)
-        {
-            var named = Registry.ListVersions(name)
-                .Select(v => v.Cid).Distinct()
-                .Select(Registry.Find).OfType<BlockRecord>()
-                .Where(r => after?.Precedes(r) != false)
-                .OrderBy(r => r.Created).ThenBy(r => r.Cid.ToString(), StringComparer.Ordinal);
-            foreach (var record in named)
-            {
-                yield return record;
-            }
-
-            yield break;
-        }
-
         BlockKind? kind = filter.Kinds.Count == 1 ? filter.Kinds.First() : null;
         var records = Registry.Walk(
-            new RegistryQuery { Kind = kind, Tags = filter.Tags },
+            new RegistryQuery { Kind = kind, Tags = filter.Tags, Name = filter.Name },
             after?.Time,
             after?.Cid,
             window: Math.Max(2 * (limit + 1), 256));

@@ -79,13 +79,14 @@ internal static unsafe class NativeRepository
         var output = JsonOutput(json);
         var folder = NativeHandles.Get<NodeFolder>(repository, What);
         string text = NativeText.Required(name, "the name");
-        var versions = folder.Registry.ListVersions(text);
-        if (versions.Count == 0)
+        // One document, so the caller gets every version at once; described as the versions are walked.
+        var entries = NameHistory.Describe(folder.Content, folder.Registry.WalkVersions(text)).ToList();
+        if (entries.Count == 0)
         {
             throw new DatasetNotFoundException(new DatasetReference(text, null), 0);
         }
 
-        *output = NativeText.Allocate(WireJson.ToText(NameHistory.Describe(folder.Content, versions), WireJsonContext.Default.IReadOnlyListVersionLogEntry));
+        *output = NativeText.Allocate(WireJson.ToText<IReadOnlyList<VersionLogEntry>>(entries, WireJsonContext.Default.IReadOnlyListVersionLogEntry));
         return NativeResult.Ok;
     });
 

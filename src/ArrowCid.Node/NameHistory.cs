@@ -11,26 +11,48 @@ namespace ArrowCid.Node;
 public static class NameHistory
 {
     /// <summary>
-    /// Each version (newest first, as listed) with what the registry knows of its content, and the
-    /// bytes of its blocks that the version before it lacks (all of version 1's); unknown (null)
-    /// when either version's content is no longer here.
+    /// Each version (newest first, as walked) with what the registry knows of its content, and the
+    /// bytes of its blocks that the version before it lacks (all of the oldest's); unknown (null)
+    /// when either version's content is no longer here. Described as the versions come, one
+    /// ahead: a name of millions of versions holds two versions' blocks at a time.
     /// </summary>
     /// <param name="content">Where the versions' blocks are.</param>
-    /// <param name="versions">A name's versions, newest first.</param>
+    /// <param name="newestFirst">A name's versions, newest first (<see cref="RegistryWalk.WalkVersions"/>).</param>
     /// <returns>One entry per version, in the same order.</returns>
-    public static IReadOnlyList<VersionLogEntry> Describe(ContentRepository content, IReadOnlyList<NamedVersion> versions)
+    public static IEnumerable<VersionLogEntry> Describe(ContentRepository content, IEnumerable<NamedVersion> newestFirst)
     {
         ArgumentNullException.ThrowIfNull(content);
-        ArgumentNullException.ThrowIfNull(versions);
-        var blocks = versions.Select(v => BlocksOf(content, v.Cid)).ToList();
-        return [.. versions.Select((v, i) =>
+        ArgumentNullException.ThrowIfNull(newestFirst);
+        return DescribeCore(content, newestFirst);
+    }
+
+    private static IEnumerable<VersionLogEntry> DescribeCore(ContentRepository content, IEnumerable<NamedVersion> newestFirst)
+    {
+        using var versions = newestFirst.GetEnumerator();
+        if (!versions.MoveNext())
         {
-            bool first = i == versions.Count - 1;
-            long? newBytes = blocks[i] is not { } to || (!first && blocks[i + 1] is null)
+            yield break;
+        }
+
+        var current = versions.Current;
+        var currentBlocks = BlocksOf(content, current.Cid);
+        while (true)
+        {
+            bool hasOlder = versions.MoveNext();
+            var older = hasOlder ? versions.Current : null;
+            var olderBlocks = older is null ? null : BlocksOf(content, older.Cid);
+            long? newBytes = currentBlocks is not { } to || (hasOlder && olderBlocks is null)
                 ? null
-                : TableDifference.Between(first ? null : blocks[i + 1], to).NewBytes;
-            return Describe(content, v, newBytes);
-        })];
+                : TableDifference.Between(olderBlocks, to).NewBytes;
+            yield return Describe(content, current, newBytes);
+            if (older is null)
+            {
+                yield break;
+            }
+
+            current = older;
+            currentBlocks = olderBlocks;
+        }
     }
 
     private static TableBlocks? BlocksOf(ContentRepository content, Cid cid)

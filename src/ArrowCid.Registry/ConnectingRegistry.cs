@@ -91,6 +91,9 @@ public sealed class ConnectingRegistry : IRegistry
     public bool Delete(Cid cid) => Inner.Delete(cid);
 
     /// <inheritdoc/>
+    public int DeleteAll(IReadOnlyList<Cid> cids) => Inner.DeleteAll(cids);
+
+    /// <inheritdoc/>
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => Inner.GetLinkingDatasets(batch);
 
     /// <inheritdoc/>
@@ -112,7 +115,7 @@ public sealed class ConnectingRegistry : IRegistry
     public IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null) => Inner.ListNames(after, limit);
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListVersions(string name) => Inner.ListVersions(name);
+    public IReadOnlyList<NamedVersion> ListVersions(string name, long? after = null, int? limit = null, bool oldestFirst = false) => Inner.ListVersions(name, after, limit, oldestFirst);
 
     /// <inheritdoc/>
     public IReadOnlyList<NamedVersion> ListVersionsOf(Cid cid) => Inner.ListVersionsOf(cid);

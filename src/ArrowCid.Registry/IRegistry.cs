@@ -109,6 +109,14 @@ public interface IRegistry : IDisposable
     /// <returns>True when a record was deleted.</returns>
     bool Delete(Cid cid);
 
+    /// <summary>
+    /// Deletes records as <see cref="Delete"/> does, in one transaction (gc removing a page of
+    /// rows at a time: a transaction each cost most of a deletion); CIDs without a record are skipped.
+    /// </summary>
+    /// <param name="cids">The CIDs.</param>
+    /// <returns>How many records were deleted.</returns>
+    int DeleteAll(IReadOnlyList<Cid> cids);
+
     /// <summary>The registered datasets that link a batch.</summary>
     /// <param name="batch">The batch CID.</param>
     /// <returns>Dataset CIDs, in CID text order.</returns>
@@ -166,11 +174,18 @@ public interface IRegistry : IDisposable
     /// <returns>The latest version of each name.</returns>
     IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null);
 
-    /// <summary>Every version of a name, newest first.</summary>
+    /// <summary>
+    /// The versions of a name, newest first (or oldest first): every one, or a page
+    /// (<see cref="RegistryWalk.WalkVersions"/> walks them all a page at a time, as a name updated
+    /// every second has millions).
+    /// </summary>
     /// <param name="name">The name.</param>
+    /// <param name="after">Only versions after this number in the listing's order (older ones, newest first), when given.</param>
+    /// <param name="limit">At most this many, when given.</param>
+    /// <param name="oldestFirst">List the oldest first.</param>
     /// <returns>The versions; empty when the name has none.</returns>
     /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
-    IReadOnlyList<NamedVersion> ListVersions(string name);
+    IReadOnlyList<NamedVersion> ListVersions(string name, long? after = null, int? limit = null, bool oldestFirst = false);
 
     /// <summary>Every version (of any name) that names a CID, in name then version order.</summary>
     /// <param name="cid">The CID.</param>

@@ -21,6 +21,9 @@ public sealed record RegistryQuery
     /// <summary>Only records from this producer, when set.</summary>
     public string? Producer { get; init; }
 
+    /// <summary>Only records some version of this dataset name points at, when set.</summary>
+    public string? Name { get; init; }
+
     /// <summary>
     /// Only tables, when true: records no table's manifest (a dataset or an inner node) links, so
     /// a table's chunks and inner nodes are left out and each table stands once, as its root (or as

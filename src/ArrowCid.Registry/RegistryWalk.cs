@@ -78,6 +78,20 @@ public static class RegistryWalk
         return WalkPages<NamedVersion, string>(from => registry.ListNames(from, window), v => v.Name, after, window);
     }
 
+    /// <summary>Every version of a name, newest first (or oldest first), read a page at a time.</summary>
+    /// <param name="registry">The registry.</param>
+    /// <param name="name">The name.</param>
+    /// <param name="oldestFirst">Walk the oldest first.</param>
+    /// <param name="window">Versions read at a time.</param>
+    /// <returns>The versions; none when the name has none.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules (when the walk starts).</exception>
+    public static IEnumerable<NamedVersion> WalkVersions(this IRegistry registry, string name, bool oldestFirst = false, int window = DefaultWindow)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        return WalkPages<NamedVersion, long?>(after => registry.ListVersions(name, after, window, oldestFirst), v => v.Version, null, window);
+    }
+
     /// <summary>Every registered CID, in CID text order, read a page at a time.</summary>
     /// <param name="registry">The registry.</param>
     /// <param name="window">

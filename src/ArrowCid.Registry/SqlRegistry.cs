@@ -262,15 +262,33 @@ public abstract class SqlRegistry : IRegistry
     public bool Delete(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
+        return DeleteAll([cid]) == 1;
+    }
+
+    /// <inheritdoc/>
+    public int DeleteAll(IReadOnlyList<Cid> cids)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        if (cids.Count == 0)
+        {
+            return 0;
+        }
+
         return Write((c, t) =>
         {
-            string text = cid.ToString();
-
-            // Tags, locations and outgoing links go with the row (ON DELETE CASCADE).
-            bool deleted = SqlCommands.Execute(c, t, "DELETE FROM blocks WHERE cid = @cid;", ("@cid", text)) > 0;
-            if (deleted)
+            int deleted = 0;
+            DateTimeOffset? at = null;
+            foreach (var cid in cids)
             {
-                AddChange(c, t, text, RegistryChangeKind.Deleted, Now(c, t));
+                ArgumentNullException.ThrowIfNull(cid);
+                string text = cid.ToString();
+
+                // Tags, locations and outgoing links go with the row (ON DELETE CASCADE).
+                if (SqlCommands.Execute(c, t, "DELETE FROM blocks WHERE cid = @cid;", ("@cid", text)) > 0)
+                {
+                    AddChange(c, t, text, RegistryChangeKind.Deleted, at ??= Now(c, t));
+                    deleted++;
+                }
             }
 
             return deleted;
@@ -373,10 +391,26 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListVersions(string name)
+    public IReadOnlyList<NamedVersion> ListVersions(string name, long? after = null, int? limit = null, bool oldestFirst = false)
     {
         name = DatasetName.Validate(name);
-        return Read((c, t) => ReadVersions(c, t, $"{VersionSelect} WHERE name = @name ORDER BY version DESC;", ("@name", name)));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit ?? 1);
+        var parameters = new List<(string, object?)> { ("@name", name) };
+        string sql = $"{VersionSelect} WHERE name = @name";
+        if (after is { } version)
+        {
+            sql += oldestFirst ? " AND version > @after" : " AND version < @after";
+            parameters.Add(("@after", version));
+        }
+
+        sql += oldestFirst ? " ORDER BY version" : " ORDER BY version DESC";
+        if (limit is { } count)
+        {
+            sql += " LIMIT @limit";
+            parameters.Add(("@limit", (long)count));
+        }
+
+        return Read((c, t) => ReadVersions(c, t, sql + ";", [.. parameters]));
     }
 
     /// <inheritdoc/>

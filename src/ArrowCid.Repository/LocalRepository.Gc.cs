@@ -101,23 +101,44 @@ public sealed partial class LocalRepository
             void Report(Cid cid, bool registered) => removed?.Invoke(new GcRemoval(cid, registered, handedOver.Contains(cid)));
             long freed = 0;
             // The rows are walked a page at a time (in CID order, so deleting behind the walk moves nothing ahead of it).
-            foreach (var cid in _registry.WalkCids())
+            var garbage = new List<Cid>(GarbageRowsPerTransaction);
+            void RemoveRows()
             {
-                if (!Keep(cid))
+                // The shared registry stops naming this node first: a failure in between leaves a
+                // block held but not listed (verify --repair lists it), never a listed one gone.
+                foreach (var cid in garbage)
                 {
-                    // The shared registry stops naming this node first: a failure in between leaves a
-                    // block held but not listed (verify --repair lists it), never a listed one gone.
                     Release(cid);
+                }
 
-                    // Journaled all at once after the compaction, which frees the space that takes on a full disk.
-                    _journaled.Inner.Delete(cid);
+                // Rows first, then blocks (a crash between leaves orphans, which the next gc takes).
+                // Journaled after the compaction, which frees the space that takes on a full disk.
+                _journaled.Inner.DeleteAll(garbage);
+                foreach (var cid in garbage)
+                {
                     freed += DeleteBlockFile(cid);
                     removedRows.Add(cid);
                     toJournal.Add(cid);
                     records++;
                     Report(cid, registered: true);
                 }
+
+                garbage.Clear();
             }
+
+            foreach (var cid in _registry.WalkCids())
+            {
+                if (!Keep(cid))
+                {
+                    garbage.Add(cid);
+                    if (garbage.Count == GarbageRowsPerTransaction)
+                    {
+                        RemoveRows();
+                    }
+                }
+            }
+
+            RemoveRows();
 
             foreach (var cid in Blocks.EnumerateFiles().ToList())
             {
@@ -271,6 +292,9 @@ public sealed partial class LocalRepository
             }
         }
     }
+
+    // Rows gc deletes in one registry transaction (a transaction each cost most of a deletion).
+    private const int GarbageRowsPerTransaction = 256;
 
     /// <summary>A pack whose live records fill less than this fraction of it is rewritten by <see cref="Gc"/>.</summary>
     public const double PackLiveFraction = 0.5;

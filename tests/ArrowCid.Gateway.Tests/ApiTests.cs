@@ -182,6 +182,37 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task A_name_of_many_versions_lists_them_all_streamed_and_filters_the_table_listing()
+    {
+        // 1,500 versions: more than a page of the registry's walk, and a body of several flushes.
+        await using var node = await GatewayFixture.StartAsync();
+        var table = PutMixed(node, 10, new PutOptions { Name = "feed" }).Table.Cid;
+        var other = PutMixed(node, 20, new PutOptions()).Table.Cid;
+        for (int i = 1; i < 1_500; i++)
+        {
+            node.Content.Repository.AddVersion("feed", i == 699 ? other : table);
+        }
+
+        using var response = await node.Http.GetAsync("/names/feed/versions");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("versions-1500-1500", response.Headers.ETag!.Tag, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("feed", json.RootElement.GetProperty("name").GetString());
+        Assert.Equal(1_500, json.RootElement.GetProperty("latest").GetInt64());
+        var versions = json.RootElement.GetProperty("versions").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(1, 1_500).Select(v => (long)v), versions.Select(v => v.GetProperty("version").GetInt64()));
+        Assert.Equal(other.ToString(), versions[699].GetProperty("cid").GetString());
+        Assert.All(versions.Where((_, i) => i != 699), v => Assert.Equal(table.ToString(), v.GetProperty("cid").GetString()));
+        Assert.All(versions, v => Assert.True(v.GetProperty("rows").GetInt64() > 0));
+
+        // The listing by name: each table a version points at, once.
+        using var listed = await GetJsonAsync(node, "/api/v1/tables?name=feed");
+        Assert.Equal(
+            new[] { table.ToString(), other.ToString() }.Order(),
+            listed.RootElement.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("cid").GetString()!).Order());
+    }
+
+    [Fact]
     public async Task Names_page_in_name_order()
     {
         await using var node = await GatewayFixture.StartAsync();

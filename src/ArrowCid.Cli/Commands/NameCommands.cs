@@ -60,25 +60,28 @@ internal static class NameCommands
             using var node = repository.OpenNode(parse);
             var content = node.Content;
             string text = parse.GetRequiredValue(name);
-            var versions = node.Registry.ListVersions(text);
-            if (versions.Count == 0)
+            // Walked a page at a time and written as described: a name of millions of versions is never held.
+            using var entries = NameHistory.Describe(content, node.Registry.WalkVersions(text)).GetEnumerator();
+            if (!entries.MoveNext())
             {
                 throw new DatasetNotFoundException(new DatasetReference(text, null), 0);
             }
 
-            var entries = NameHistory.Describe(content, versions);
-            if (parse.GetValue(json))
+            using var array = parse.GetValue(json) ? new JsonArrayOutput(console.Out) : null;
+            do
             {
-                console.Out.WriteLine(WireJson.ToIndentedText(entries, WireJsonContext.Default.IReadOnlyListVersionLogEntry));
-                return ExitCodes.Ok;
-            }
+                var e = entries.Current;
+                if (array is not null)
+                {
+                    array.Add(WireJson.ToIndentedText(e, WireJsonContext.Default.VersionLogEntry));
+                    continue;
+                }
 
-            foreach (var e in entries)
-            {
                 console.Out.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"{e.Version} {e.Cid} {Number(e.Rows)} {Number(e.Bytes)} {Number(e.NewBytes)} {e.Created:yyyy-MM-ddTHH:mm:ssZ}{ContentOutput.TagsText(e.Tags)}"));
             }
+            while (entries.MoveNext());
 
             return ExitCodes.Ok;
         });

@@ -79,6 +79,13 @@ internal static class PostgresCommands
             parameters.Add(("producer", producer));
         }
 
+        if (query.Name is { } name)
+        {
+            // The name's versions are read by their key (name, version); the records they point at by theirs.
+            sql.Append(" AND b.cid IN (SELECT v.cid FROM versions v WHERE v.name = @name)");
+            parameters.Add(("name", DatasetName.Validate(name)));
+        }
+
         if (query.CreatedFrom is { } from)
         {
             sql.Append(" AND b.created >= @from");

@@ -64,6 +64,9 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public bool Delete(Cid cid) => Applied().Delete(cid);
 
     /// <inheritdoc/>
+    public int DeleteAll(IReadOnlyList<Cid> cids) => Applied().DeleteAll(cids);
+
+    /// <inheritdoc/>
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => Applied().GetLinkingDatasets(batch);
 
     /// <inheritdoc/>
@@ -85,7 +88,7 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null) => Readable().ListNames(after, limit);
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListVersions(string name) => Readable().ListVersions(name);
+    public IReadOnlyList<NamedVersion> ListVersions(string name, long? after = null, int? limit = null, bool oldestFirst = false) => Readable().ListVersions(name, after, limit, oldestFirst);
 
     /// <inheritdoc/>
     public IReadOnlyList<NamedVersion> ListVersionsOf(Cid cid) => Readable().ListVersionsOf(cid);

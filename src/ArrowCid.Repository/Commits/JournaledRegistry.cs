@@ -114,6 +114,14 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public bool Delete(Cid cid) => Recorded(inner.Delete(cid), () => new DeleteJournaled(DateTimeOffset.UtcNow, [cid]));
 
     /// <inheritdoc/>
+    public int DeleteAll(IReadOnlyList<Cid> cids)
+    {
+        int deleted = inner.DeleteAll(cids);
+        Recorded(deleted > 0, () => new DeleteJournaled(DateTimeOffset.UtcNow, cids));
+        return deleted;
+    }
+
+    /// <inheritdoc/>
     public IReadOnlyList<Cid> GetLinkingDatasets(Cid batch) => inner.GetLinkingDatasets(batch);
 
     /// <inheritdoc/>
@@ -145,7 +153,7 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public IReadOnlyList<NamedVersion> ListNames(string? after = null, int? limit = null) => inner.ListNames(after, limit);
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedVersion> ListVersions(string name) => inner.ListVersions(name);
+    public IReadOnlyList<NamedVersion> ListVersions(string name, long? after = null, int? limit = null, bool oldestFirst = false) => inner.ListVersions(name, after, limit, oldestFirst);
 
     /// <inheritdoc/>
     public IReadOnlyList<NamedVersion> ListVersionsOf(Cid cid) => inner.ListVersionsOf(cid);

@@ -10,12 +10,7 @@ namespace ArrowCid.Content.Tests.Multiformats;
 /// </summary>
 public sealed class CidKeySetTests
 {
-    private static Cid Numbered(int n)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, n);
-        return Cid.ForRaw(bytes);
-    }
+    private static Cid Numbered(int n) => NumberedCids.Raw(n);
 
     [Fact]
     public void Holds_every_cid_added_counts_each_once_and_claims_none_of_a_hundred_thousand_others()

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using ArrowCid.Arrow.IO;
 using ArrowCid.Content.Multiformats;
 
@@ -11,14 +10,8 @@ namespace ArrowCid.Content.Tests.Multiformats;
 /// </summary>
 public sealed class CidSpillListTests
 {
-    private static Cid Numbered(int n)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, n);
-
-        // Two CID lengths (raw and dag-cbor of different digests) mixed, so records are not all one size.
-        return n % 3 == 0 ? Cid.ForRaw(bytes) : Cid.CreateV1(Multicodec.DagCbor, Multihash.Sha256(bytes));
-    }
+    // Two CID lengths mixed, so records are not all one size.
+    private static Cid Numbered(int n) => NumberedCids.Mixed(n);
 
     [Theory]
     [InlineData(10_000, 100, 333)]

@@ -37,6 +37,47 @@ public abstract partial class RegistryContractTests
     }
 
     [Fact]
+    public void A_names_versions_are_listed_a_page_at_a_time_either_way_and_walked_whole()
+    {
+        // Seven versions of one name (two CIDs named twice), one of another name beside them.
+        var registry = NewRegistry();
+        var cids = Enumerable.Range(1, 5).Select(FakeDatasetCid).ToArray();
+        foreach (var cid in cids)
+        {
+            registry.Upsert(DatasetRecord(cid));
+        }
+
+        foreach (var cid in cids.Concat(cids.Take(2)))
+        {
+            registry.AddVersion("feed", cid);
+        }
+
+        registry.AddVersion("other", cids[4]);
+        var newestFirst = registry.ListVersions("feed");
+        Assert.Equal([7L, 6, 5, 4, 3, 2, 1], newestFirst.Select(v => v.Version));
+
+        Assert.Equal([7L, 6, 5], registry.ListVersions("feed", limit: 3).Select(v => v.Version));
+        Assert.Equal([4L, 3, 2], registry.ListVersions("feed", after: 5, limit: 3).Select(v => v.Version));
+        Assert.Equal([1L], registry.ListVersions("feed", after: 2, limit: 3).Select(v => v.Version));
+        Assert.Empty(registry.ListVersions("feed", after: 1));
+        Assert.Equal([1L, 2], registry.ListVersions("feed", limit: 2, oldestFirst: true).Select(v => v.Version));
+        Assert.Equal([6L, 7], registry.ListVersions("feed", after: 5, oldestFirst: true).Select(v => v.Version));
+
+        // Walked in pages of two: every version once, in order, whichever way.
+        Assert.Equal(newestFirst, registry.WalkVersions("feed", window: 2));
+        Assert.Equal(newestFirst.Reverse(), registry.WalkVersions("feed", oldestFirst: true, window: 2));
+        Assert.Equal(newestFirst, registry.WalkVersions("feed", window: 7));
+        Assert.Empty(registry.WalkVersions("nothing", window: 2));
+
+        // The records a name's versions point at, each once, in listing order.
+        Assert.Equal(cids, registry.List(new RegistryQuery { Name = "feed" }).Select(r => r.Cid));
+        Assert.Equal([cids[4]], registry.List(new RegistryQuery { Name = "other" }).Select(r => r.Cid));
+        Assert.Equal(cids.Take(2), registry.List(new RegistryQuery { Name = "feed", Limit = 2 }).Select(r => r.Cid));
+        Assert.Empty(registry.List(new RegistryQuery { Name = "nothing" }));
+        Assert.Throws<InvalidDatasetNameException>(() => registry.List(new RegistryQuery { Name = "/bad" }));
+    }
+
+    [Fact]
     public void One_cid_may_be_several_versions_and_names_list_with_their_latest_in_ordinal_order()
     {
         var registry = NewRegistry();

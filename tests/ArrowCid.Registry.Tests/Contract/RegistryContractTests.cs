@@ -337,6 +337,28 @@ public abstract partial class RegistryContractTests : IDisposable
     }
 
     [Fact]
+    public void DeleteAll_deletes_each_record_in_one_go_skips_the_absent_and_records_a_change_each()
+    {
+        var registry = NewRegistry();
+        var dataset = FakeDatasetCid(1);
+        registry.Upsert(DatasetRecord(dataset, FakeCid(2)) with { Tags = new Dictionary<string, string> { ["k"] = "v" } });
+        registry.Upsert(BatchRecord(FakeCid(2)));
+        registry.Upsert(BatchRecord(FakeCid(3)));
+        long before = registry.LatestSequence;
+
+        Assert.Equal(2, registry.DeleteAll([dataset, FakeCid(9), FakeCid(3)]));
+
+        Assert.Null(registry.Find(dataset));
+        Assert.Null(registry.Find(FakeCid(3)));
+        Assert.NotNull(registry.Find(FakeCid(2)));
+        Assert.Empty(registry.GetLinkingDatasets(FakeCid(2)));
+        Assert.Equal([dataset, FakeCid(3)], registry.ChangesSince(before).Select(c => c.Cid));
+        Assert.All(registry.ChangesSince(before), c => Assert.Equal(RegistryChangeKind.Deleted, c.Kind));
+        Assert.Equal(0, registry.DeleteAll([]));
+        Assert.Equal(0, registry.DeleteAll([dataset]));
+    }
+
+    [Fact]
     public void Linking_datasets_are_found_from_their_batches()
     {
         var registry = NewRegistry();
