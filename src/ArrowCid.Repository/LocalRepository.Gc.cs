@@ -72,7 +72,11 @@ public sealed partial class LocalRepository
                 ? ReconcileCopies(retained, guarded, shared, location, replication)
                 : new CopiesReport([], 0, 0);
             var handedOver = copies.HandedOver.ToHashSet();
-            bool Keep(Cid cid) => retained.Contains(cid) && !handedOver.Contains(cid);
+            var handedOverKeys = copies.HandedOver.Select(CidKey.Of).ToHashSet();
+
+            // By key, as the packs' indexes list blocks: the compaction reads the CID of none it keeps.
+            bool KeepKey(UInt128 key) => retained.ContainsKey(key) && !handedOverKeys.Contains(key);
+            bool Keep(Cid cid) => KeepKey(CidKey.Of(cid));
             int released = copies.HandedOver.Count;
             void Release(Cid cid)
             {
@@ -173,7 +177,7 @@ public sealed partial class LocalRepository
                 }
             }
 
-            var compaction = Blocks.Packs.Compact(Keep, PackLiveFraction, pack => applied.GetValueOrDefault(pack, -1), JournalLoggedRows, RemovingPacked);
+            var compaction = Blocks.Packs.Compact(KeepKey, PackLiveFraction, pack => applied.GetValueOrDefault(pack, -1), JournalLoggedRows, RemovingPacked);
             ForgetRewrittenLogs(applied);
 
             // A rebuilt registry must not bring these rows back if their blocks are stored again. A

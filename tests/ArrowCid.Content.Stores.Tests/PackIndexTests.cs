@@ -121,7 +121,7 @@ public sealed class PackIndexTests : IDisposable
         Assert.Equal(90, reopened.Enumerate().Count());
 
         // A compaction keeps what is live, and the pack it writes is indexed in turn.
-        reopened.Compact(cid => !second.Take(5).Any(b => b.Cid == cid), liveFraction: 1.0);
+        reopened.Compact(key => !second.Take(5).Any(b => CidKey.Of(b.Cid) == key), liveFraction: 1.0);
         AssertHolds(reopened, [.. first.Skip(10), .. second.Skip(5)]);
         reopened.Dispose();
         using var compacted = new PackStore(_folder);

@@ -150,7 +150,7 @@ public sealed class PackStoreTests : IDisposable
         }
 
         packs.Sync();
-        var kept = blocks.Take(5).Select(b => b.Cid).ToHashSet();
+        var kept = blocks.Take(5).Select(b => CidKey.Of(b.Cid)).ToHashSet();
         var (leasedCid, leasedBytes) = blocks[^1];
         var lease = packs.Map(packs.Find(leasedCid)!.Value)!.Value;
         string oldPack = packs.PathOf(packs.Find(leasedCid)!.Value.Pack);
@@ -168,7 +168,7 @@ public sealed class PackStoreTests : IDisposable
         }
 
         using var reopened = new PackStore(_folder);
-        Assert.Equal(kept, reopened.Enumerate().ToHashSet());
+        Assert.Equal(kept, reopened.Enumerate().Select(CidKey.Of).ToHashSet());
         foreach (var (cid, bytes) in blocks.Take(5))
         {
             var at = reopened.Find(cid)!.Value;

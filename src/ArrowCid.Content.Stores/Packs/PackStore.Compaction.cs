@@ -14,7 +14,10 @@ public sealed partial class PackStore
     /// this process's pack, synced, and the old file deleted. Call it where no put runs (under the
     /// repository's exclusive lock).
     /// </summary>
-    /// <param name="keep">Whether a block is retained.</param>
+    /// <param name="keep">
+    /// Whether a block is retained, asked by its key (<see cref="CidKey"/>): a walk of millions of
+    /// blocks reads the CID of none it keeps (but for a block stored twice).
+    /// </param>
     /// <param name="liveFraction">Packs fuller than this keep their dead records (as tombstoned space).</param>
     /// <param name="logAppliedThrough">
     /// Where each pack's log entries have been applied to (the offset of the last applied, -1 for
@@ -32,7 +35,7 @@ public sealed partial class PackStore
     /// and never held. If it throws, that block is kept and the exception ends the compaction.
     /// </param>
     /// <returns>What was done.</returns>
-    public PackCompaction Compact(Func<Cid, bool> keep, double liveFraction = 0.5, Func<ulong, long>? logAppliedThrough = null, Action<ulong>? droppingLog = null, Action<Cid, int>? removing = null)
+    public PackCompaction Compact(Func<UInt128, bool> keep, double liveFraction = 0.5, Func<ulong, long>? logAppliedThrough = null, Action<ulong>? droppingLog = null, Action<Cid, int>? removing = null)
     {
         ArgumentNullException.ThrowIfNull(keep);
 
@@ -43,11 +46,11 @@ public sealed partial class PackStore
         lock (_gate)
         {
             // One copy of each block is kept (if the block is), the rest tombstoned.
-            foreach (var (cid, copy, first) in WalkCopies())
+            foreach (var (cid, key, copy, first) in WalkCopies(skip: keep))
             {
                 if (first)
                 {
-                    if (keep(cid))
+                    if (keep(key))
                     {
                         continue;
                     }

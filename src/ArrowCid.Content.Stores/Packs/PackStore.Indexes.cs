@@ -326,9 +326,11 @@ public sealed partial class PackStore
     /// them. The keys held by more than one copy are found first from the keys alone (the indexes'
     /// sorted tables merged with a priority queue, one position per index), and only their CIDs are
     /// remembered, to mark each block's first copy in the walk <c>First</c> and any other not.
-    /// The indexes are held, so a compaction meanwhile does not unmap what is being read.
+    /// The indexes are held, so a compaction meanwhile does not unmap what is being read. A copy
+    /// whose key <paramref name="skip"/> accepts, and that no other copy shares, is passed over
+    /// without its CID being read from the pack (a compaction asks only about what it removes).
     /// </summary>
-    private IEnumerable<(Cid Cid, PackedBlock Block, bool First)> WalkCopies()
+    private IEnumerable<(Cid Cid, UInt128 Key, PackedBlock Block, bool First)> WalkCopies(Func<UInt128, bool>? skip = null)
     {
         Refresh();
         var loose = new List<(UInt128 Key, Cid Cid, PackedBlock Block)>();
@@ -359,11 +361,12 @@ public sealed partial class PackStore
             var repeated = RepeatedKeys(loose, indexes);
             var seen = new HashSet<Cid>();
             bool IsFirst(UInt128 key, Cid cid) => !repeated.Contains(key) || seen.Add(cid);
+            bool Skipped(UInt128 key) => skip is not null && !repeated.Contains(key) && skip(key);
             foreach (var (key, cid, block) in loose)
             {
-                if (IsLive(block))
+                if (!Skipped(key) && IsLive(block))
                 {
-                    yield return (cid, block, IsFirst(key, cid));
+                    yield return (cid, key, block, IsFirst(key, cid));
                 }
             }
 
@@ -384,9 +387,10 @@ public sealed partial class PackStore
                 foreach (int entry in InFileOrder(index, pack))
                 {
                     var block = index.BlockAt(pack, entry);
-                    if (!dead.Contains(block.RecordOffset) && IsPresent(pack) && records.RecordCid(block) is { } cid)
+                    var key = index.KeyAt(entry);
+                    if (!Skipped(key) && !dead.Contains(block.RecordOffset) && IsPresent(pack) && records.RecordCid(block) is { } cid)
                     {
-                        yield return (cid, block, IsFirst(index.KeyAt(entry), cid));
+                        yield return (cid, key, block, IsFirst(key, cid));
                     }
                 }
 

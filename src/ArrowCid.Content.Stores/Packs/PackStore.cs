@@ -162,7 +162,7 @@ public sealed partial class PackStore : IDisposable
     /// first copy of each block the walk meets comes marked <c>First</c>, any other copy of it not.
     /// </summary>
     /// <returns>The copies.</returns>
-    public IEnumerable<(Cid Cid, PackedBlock Block, bool First)> ListCopies() => WalkCopies();
+    public IEnumerable<(Cid Cid, PackedBlock Block, bool First)> ListCopies() => WalkCopies().Select(c => (c.Cid, c.Block, c.First));
 
     /// <summary>Reads other processes' appends, tombstones and deletions of packs into the index.</summary>
     public void Refresh()

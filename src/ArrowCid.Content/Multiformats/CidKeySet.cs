@@ -141,9 +141,18 @@ public sealed unsafe class CidKeySet : IDisposable
     /// <returns>True when the key is held.</returns>
     public bool Contains(Cid cid)
     {
+        ArgumentNullException.ThrowIfNull(cid);
+        return ContainsKey(CidKey.Of(cid));
+    }
+
+    /// <summary>Whether the set holds a CID with this key (<see cref="CidKey.Of"/>), as <see cref="Contains"/> answers for it.</summary>
+    /// <param name="key">The CID's key.</param>
+    /// <returns>True when added (or, rarely, when another added CID shares its 48 leading bits).</returns>
+    public bool ContainsKey(UInt128 key)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         SortIfAdded();
-        var (group, part) = Split(CidKey.Of(cid));
+        var (group, part) = Split(key);
         if (_runs.Count == 0)
         {
             return _counts[group] > 0 && Group(group).BinarySearch(part) >= 0;
