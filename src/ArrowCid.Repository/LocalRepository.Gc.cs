@@ -41,10 +41,41 @@ public sealed partial class LocalRepository
     /// walked, then the unregistered ones): a collection of millions of blocks holds none of them.
     /// </param>
     /// <returns>What was removed, counted.</returns>
-    public GcReport Gc(IRegistry? shared = null, string? location = null, GcReplication? replication = null, Action<GcRemoval>? removed = null) =>
-        _reserve.FreeingSpace(() => Collect(shared, location, replication, removed));
+    public GcReport Gc(IRegistry? shared = null, string? location = null, GcReplication? replication = null, Action<GcRemoval>? removed = null)
+    {
+        // Outlives a first attempt that a full disk stops halfway (FreeingSpace then gives the
+        // reserve back and runs it again): the rows it removed stay counted, told from unregistered
+        // blocks and journaled, and what it reported is not reported twice.
+        using var removals = new GcRemovals(NewKeySet(), new CidSpillList(Root, _removedSpillThreshold));
+        return _reserve.FreeingSpace(() => Collect(shared, location, replication, removed, removals));
+    }
 
-    private GcReport Collect(IRegistry? shared, string? location, GcReplication? replication, Action<GcRemoval>? removed)
+    // What a collection removed, kept across its attempts.
+    private sealed class GcRemovals(CidKeySet reported, CidSpillList toJournal) : IDisposable
+    {
+        /// <summary>
+        /// The keys of the blocks reported removed: the packs' removals of rows removed above are
+        /// told from unregistered blocks, and none is reported twice.
+        /// </summary>
+        public CidKeySet Reported { get; } = reported;
+
+        /// <summary>The removed rows, journaled after the compaction.</summary>
+        public CidSpillList ToJournal { get; } = toJournal;
+
+        public long Records { get; set; }
+
+        public long Orphans { get; set; }
+
+        public long BytesFreed { get; set; }
+
+        public void Dispose()
+        {
+            Reported.Dispose();
+            ToJournal.Dispose();
+        }
+    }
+
+    private GcReport Collect(IRegistry? shared, string? location, GcReplication? replication, Action<GcRemoval>? removed, GcRemovals removals)
     {
         // This instance's queued rows hold the shared lock until applied: apply them (or fail with the registry's error) first.
         WaitApplied();
@@ -94,16 +125,14 @@ public sealed partial class LocalRepository
                     "gc stopped: the registry has no rows but the repository stores blocks (was registry.db lost or replaced?); run 'arrowcid verify --repair' first, which registers them again, pinned");
             }
 
-            // The removed rows, to tell the packs' removals that were registered from those that were
-            // not (as keys: one unregistered block in 2^48 per row taken for registered only gets
-            // the wrong label, as every removal is released below), and to be journaled after the
-            // compaction; both spill to the repository's folder, so millions removed take no memory.
-            using var removedRows = NewKeySet();
-            using var toJournal = new CidSpillList(Root, _removedSpillThreshold);
-            long records = 0;
-            long orphans = 0;
+            // What was reported removed, to tell the packs' removals of rows removed above from
+            // unregistered blocks (as keys: one unregistered block in 2^48 per removal taken for one
+            // reported goes unreported, though it is removed and released below), and the removed
+            // rows to be journaled after the compaction; both spill to the repository's folder, so
+            // millions removed take no memory.
+            var reported = removals.Reported;
+            var toJournal = removals.ToJournal;
             void Report(Cid cid, bool registered) => removed?.Invoke(new GcRemoval(cid, registered, handedOver.Contains(cid)));
-            long freed = 0;
             // The rows are walked a page at a time (in CID order, so deleting behind the walk moves nothing ahead of it).
             var garbage = new List<Cid>(GarbageRowsPerTransaction);
             void RemoveRows()
@@ -120,10 +149,10 @@ public sealed partial class LocalRepository
                 _journaled.Inner.DeleteAll(garbage);
                 foreach (var cid in garbage)
                 {
-                    freed += DeleteBlockFile(cid);
-                    removedRows.Add(cid);
+                    removals.BytesFreed += DeleteBlockFile(cid);
+                    reported.Add(cid);
                     toJournal.Add(cid);
-                    records++;
+                    removals.Records++;
                     Report(cid, registered: true);
                 }
 
@@ -150,8 +179,9 @@ public sealed partial class LocalRepository
                 if (!Keep(cid) && !_registry.Contains(cid))
                 {
                     Release(cid);
-                    freed += DeleteBlockFile(cid);
-                    orphans++;
+                    removals.BytesFreed += DeleteBlockFile(cid);
+                    reported.Add(cid);
+                    removals.Orphans++;
                     Report(cid, registered: false);
                 }
             }
@@ -167,12 +197,14 @@ public sealed partial class LocalRepository
                 // Released before its tombstone, as a row's block is above (releasing one whose row
                 // went above again finds it released already).
                 Release(cid);
-                freed += length;
+                removals.BytesFreed += length;
 
                 // Every registered block the packs drop lost its row above; any other was an orphan.
-                if (!removedRows.Contains(cid))
+                // (Not added to the set: an add between its reads sorts it again. A first attempt
+                // stopped by a full disk between reporting one and its tombstone reports it again.)
+                if (!reported.Contains(cid))
                 {
-                    orphans++;
+                    removals.Orphans++;
                     Report(cid, registered: false);
                 }
             }
@@ -193,10 +225,10 @@ public sealed partial class LocalRepository
             int temps = Blocks.CleanTempFiles(TimeSpan.Zero);
             return new GcReport
             {
-                RecordsRemoved = records,
-                OrphansRemoved = orphans,
+                RecordsRemoved = removals.Records,
+                OrphansRemoved = removals.Orphans,
                 RemovedTempFiles = temps,
-                BytesFreed = freed,
+                BytesFreed = removals.BytesFreed,
                 PacksRewritten = compaction.PacksRewritten,
                 Retained = retained.Count - handedOver.Count,
                 LocationsReleased = released,

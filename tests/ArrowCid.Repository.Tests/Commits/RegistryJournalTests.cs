@@ -1,3 +1,4 @@
+using ArrowCid.Arrow.IO;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
@@ -141,6 +142,43 @@ public sealed class RegistryJournalTests : IDisposable
         Assert.Equal(before, Snapshot(root));
         Assert.DoesNotContain("team=old", before, StringComparison.Ordinal);
         Assert.Equal(31, before.Split('\n').Count(line => line.Contains(" True ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_gc_a_full_disk_stops_halfway_and_runs_again_counts_and_journals_each_row_once()
+    {
+        // The first write to a pack (the compaction's first tombstone, after the rows went) fails as
+        // on a full disk: gc gives its reserve back and runs again, and the rows the first attempt
+        // removed are still records, reported once and journaled, not unregistered blocks.
+        string root = Path.Combine(_folder.Path, "repo");
+        var random = new Random(12);
+        var garbage = Enumerable.Range(0, 20).Select(_ => RandomBatch(random)).ToList();
+        var kept = RandomBatch(random);
+        using (var repository = new LocalRepository(root))
+        {
+            repository.PutBlock(kept.Cid, kept.Bytes, BatchRecord(kept.Cid) with { Pinned = true });
+            foreach (var (cid, bytes) in garbage)
+            {
+                repository.PutBlock(cid, bytes, BatchRecord(cid));
+            }
+
+            repository.Blocks.Packs.Sync();
+            var fault = new FileFaultInjector(root) { FailAt = 1, Counts = (operation, path) => operation == FileOperation.Write && path.EndsWith(".pack", StringComparison.Ordinal) };
+            GcListing report;
+            using (FileFaults.Install(fault))
+            {
+                report = repository.GcListed();
+            }
+
+            Assert.True(fault.Failed, "the compaction's write was reached");
+            Assert.Equal(garbage.Select(g => g.Cid).ToHashSet(), report.RemovedRecords.ToHashSet());
+            Assert.Equal(garbage.Count, report.RemovedRecords.Count);
+            Assert.Empty(report.RemovedOrphans);
+            Assert.All(garbage, g => Assert.False(repository.Blocks.Has(g.Cid)));
+        }
+
+        File.Delete(Path.Combine(root, LocalRepository.RegistryFileName));
+        Assert.Equal(garbage.Count, LocalRepository.RebuildRegistry(root).Deletions);
     }
 
     [Fact]
