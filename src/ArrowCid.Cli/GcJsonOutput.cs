@@ -18,12 +18,7 @@ internal sealed class GcJsonOutput(TextWriter output) : IDisposable
     /// <summary>Adds one removed block to its array.</summary>
     public void Add(GcRemoval removal)
     {
-        if (_inRecords is null)
-        {
-            output.Write($"{{\n  \"{GcSummary.RemovedRecordsMember}\": [");
-            _inRecords = true;
-        }
-
+        OpenRecords();
         if (_inRecords == true && !removal.Registered)
         {
             CloseRecords();
@@ -43,12 +38,7 @@ internal sealed class GcJsonOutput(TextWriter output) : IDisposable
     /// <summary>Closes the arrays (empty ones for what nothing was reported for); <see cref="Finish"/> then writes the totals.</summary>
     public void Dispose()
     {
-        if (_inRecords is null)
-        {
-            output.Write($"{{\n  \"{GcSummary.RemovedRecordsMember}\": [");
-            _inRecords = true;
-        }
-
+        OpenRecords();
         if (_inRecords == true)
         {
             CloseRecords();
@@ -69,6 +59,16 @@ internal sealed class GcJsonOutput(TextWriter output) : IDisposable
 
         string members = totals[1..].TrimStart('\n', '\r');
         output.WriteLine(members.StartsWith('}') ? "\n}" : ",\n" + members);
+    }
+
+    // The document's start and the records' array, once.
+    private void OpenRecords()
+    {
+        if (_inRecords is null)
+        {
+            output.Write($"{{\n  \"{GcSummary.RemovedRecordsMember}\": [");
+            _inRecords = true;
+        }
     }
 
     private void CloseRecords()

@@ -368,19 +368,20 @@ public abstract class SqlRegistry : IRegistry
         return Read((c, t) => ReadVersions(c, t, sql, parameters));
     }
 
-    // One page of a query ordered by a text key: rows whose key comes after the one given (when
-    // given), at most limit of them (when given). The query has a WHERE clause to extend.
-    private static (string Sql, (string Name, object? Value)[] Parameters) Page(string query, string key, string? after, int? limit)
+    // One page of a query ordered by a key (ascending, or descending): rows whose key comes after
+    // the one given in that order (when given), at most limit of them (when given). The query has a
+    // WHERE clause to extend, and the parameters it names already.
+    private static (string Sql, (string Name, object? Value)[] Parameters) Page(string query, string key, object? after, int? limit, bool descending = false, params (string Name, object? Value)[] named)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit ?? 1);
-        var parameters = new List<(string, object?)>();
+        var parameters = new List<(string, object?)>(named);
         if (after is not null)
         {
-            query += $" AND {key} > @after";
+            query += descending ? $" AND {key} < @after" : $" AND {key} > @after";
             parameters.Add(("@after", after));
         }
 
-        query += $" ORDER BY {key}";
+        query += descending ? $" ORDER BY {key} DESC" : $" ORDER BY {key}";
         if (limit is { } count)
         {
             query += " LIMIT @limit";
@@ -394,23 +395,8 @@ public abstract class SqlRegistry : IRegistry
     public IReadOnlyList<NamedVersion> ListVersions(string name, long? after = null, int? limit = null, bool oldestFirst = false)
     {
         name = DatasetName.Validate(name);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit ?? 1);
-        var parameters = new List<(string, object?)> { ("@name", name) };
-        string sql = $"{VersionSelect} WHERE name = @name";
-        if (after is { } version)
-        {
-            sql += oldestFirst ? " AND version > @after" : " AND version < @after";
-            parameters.Add(("@after", version));
-        }
-
-        sql += oldestFirst ? " ORDER BY version" : " ORDER BY version DESC";
-        if (limit is { } count)
-        {
-            sql += " LIMIT @limit";
-            parameters.Add(("@limit", (long)count));
-        }
-
-        return Read((c, t) => ReadVersions(c, t, sql + ";", [.. parameters]));
+        var (sql, parameters) = Page($"{VersionSelect} WHERE name = @name", "version", after, limit, descending: !oldestFirst, ("@name", name));
+        return Read((c, t) => ReadVersions(c, t, sql, parameters));
     }
 
     /// <inheritdoc/>

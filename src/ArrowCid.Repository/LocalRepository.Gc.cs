@@ -102,7 +102,6 @@ public sealed partial class LocalRepository
             var copies = shared is not null && location is not null
                 ? ReconcileCopies(retained, guarded, shared, location, replication)
                 : new CopiesReport([], 0, 0);
-            var handedOver = copies.HandedOver.ToHashSet();
             var handedOverKeys = copies.HandedOver.Select(CidKey.Of).ToHashSet();
 
             // By key, as the packs' indexes list blocks: the compaction reads the CID of none it keeps.
@@ -132,7 +131,7 @@ public sealed partial class LocalRepository
             // millions removed take no memory.
             var reported = removals.Reported;
             var toJournal = removals.ToJournal;
-            void Report(Cid cid, bool registered) => removed?.Invoke(new GcRemoval(cid, registered, handedOver.Contains(cid)));
+            void Report(Cid cid, bool registered) => removed?.Invoke(new GcRemoval(cid, registered, handedOverKeys.Count > 0 && handedOverKeys.Contains(CidKey.Of(cid))));
             // The rows are walked a page at a time (in CID order, so deleting behind the walk moves nothing ahead of it).
             var garbage = new List<Cid>(GarbageRowsPerTransaction);
             void RemoveRows()
@@ -230,7 +229,7 @@ public sealed partial class LocalRepository
                 RemovedTempFiles = temps,
                 BytesFreed = removals.BytesFreed,
                 PacksRewritten = compaction.PacksRewritten,
-                Retained = retained.Count - handedOver.Count,
+                Retained = retained.Count - handedOverKeys.Count,
                 LocationsReleased = released,
                 AbandonedGuards = abandonedGuards,
                 HandedOver = copies.HandedOver,

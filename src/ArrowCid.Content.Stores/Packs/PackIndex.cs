@@ -591,33 +591,31 @@ internal sealed class PackIndex : IDisposable
     {
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(tombstones);
-        var keyed = blocks;
-        keyed.Sort(static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Block.RecordOffset.CompareTo(b.Block.RecordOffset));
-        var removals = tombstones;
-        removals.Sort(static (a, b) => a.TargetPack != b.TargetPack ? a.TargetPack.CompareTo(b.TargetPack)
+        blocks.Sort(static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Block.RecordOffset.CompareTo(b.Block.RecordOffset));
+        tombstones.Sort(static (a, b) => a.TargetPack != b.TargetPack ? a.TargetPack.CompareTo(b.TargetPack)
             : a.TargetOffset != b.TargetOffset ? a.TargetOffset.CompareTo(b.TargetOffset) : a.RecordOffset.CompareTo(b.RecordOffset));
         var targets = new List<(ulong Pack, int First, int Count)>();
-        for (int i = 0; i < removals.Count; i++)
+        for (int i = 0; i < tombstones.Count; i++)
         {
-            if (targets.Count > 0 && targets[^1].Pack == removals[i].TargetPack)
+            if (targets.Count > 0 && targets[^1].Pack == tombstones[i].TargetPack)
             {
                 targets[^1] = (targets[^1].Pack, targets[^1].First, targets[^1].Count + 1);
             }
             else
             {
-                targets.Add((removals[i].TargetPack, i, 1));
+                targets.Add((tombstones[i].TargetPack, i, 1));
             }
         }
 
-        int blobLength = removals.Sum(t => 1 + t.Cid.EncodedLength);
-        var counts = new Counts(packLength, keyed.Count, removals.Count, targets.Count, logEntries.Count, blobLength, BloomBlocksFor(keyed.Count), BloomBlocksFor(removals.Count));
+        int blobLength = tombstones.Sum(t => 1 + t.Cid.EncodedLength);
+        var counts = new Counts(packLength, blocks.Count, tombstones.Count, targets.Count, logEntries.Count, blobLength, BloomBlocksFor(blocks.Count), BloomBlocksFor(tombstones.Count));
         // Rented (a pack's index is megabytes, one for every pack sealed) and cleared: every byte not written stays zero.
         int fileLength = checked((int)counts.FileLength);
         byte[] file = ArrayPool<byte>.Shared.Rent(fileLength);
         try
         {
             file.AsSpan(0, fileLength).Clear();
-            WriteFile(path, file.AsSpan(0, fileLength), counts, keyed, removals, targets, logEntries);
+            WriteFile(path, file.AsSpan(0, fileLength), counts, blocks, tombstones, targets, logEntries);
         }
         finally
         {

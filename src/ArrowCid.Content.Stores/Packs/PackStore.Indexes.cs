@@ -127,6 +127,15 @@ public sealed partial class PackStore
         offsets[recordOffset] = offsets.GetValueOrDefault(recordOffset) + 1;
     }
 
+    // A pack's tombstones no index listed leave memory (the pack indexed, or gone).
+    private void ForgetLooseTombstonesLocked(PackState state)
+    {
+        foreach (var tombstone in state.Tombstones)
+        {
+            RemoveLooseTombstoneLocked(tombstone.TargetPack, tombstone.TargetOffset);
+        }
+    }
+
     // One tombstone record fewer removes this record from memory (its pack indexed, cut or gone).
     private void RemoveLooseTombstoneLocked(ulong pack, long recordOffset)
     {
@@ -200,10 +209,7 @@ public sealed partial class PackStore
         }
 
         // Its tombstones are now the index's to answer for.
-        foreach (var tombstone in state.Tombstones)
-        {
-            RemoveLooseTombstoneLocked(tombstone.TargetPack, tombstone.TargetOffset);
-        }
+        ForgetLooseTombstonesLocked(state);
 
         // Emptied and trimmed: a node seals pack after pack, and each sealed pack's state stays.
         state.Blocks.Clear();

@@ -205,13 +205,13 @@ public sealed partial class PackStore
         state.ScannedTo = writer.End;
         AddLooseTombstoneLocked(target.Pack, target.RecordOffset);
         RemoveCopyLocked(cid, target.Pack, target.RecordOffset);
-        RollIfFullLocked(writer, state.TombstoneCount);
+        RollIfFullLocked(writer);
     }
 
     // Sealed (and indexed) when it reaches the size limit, or holds as many tombstones as one pack may.
-    private void RollIfFullLocked(PackWriter writer, int tombstones = 0)
+    private void RollIfFullLocked(PackWriter writer)
     {
-        if (writer.End >= _packLimit || tombstones >= _maxTombstonesPerPack)
+        if (writer.End >= _packLimit || _packs[writer.Id].TombstoneCount >= _maxTombstonesPerPack)
         {
             SealWriterLocked();
         }

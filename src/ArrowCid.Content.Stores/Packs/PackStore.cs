@@ -458,11 +458,7 @@ public sealed partial class PackStore : IDisposable
             RemoveCopyLocked(cid, pack, block.RecordOffset);
         }
 
-        foreach (var tombstone in state.Tombstones)
-        {
-            RemoveLooseTombstoneLocked(tombstone.TargetPack, tombstone.TargetOffset);
-        }
-
+        ForgetLooseTombstonesLocked(state);
         state.Index?.Dispose();
         state.Index = null;
         Forget(pack);
