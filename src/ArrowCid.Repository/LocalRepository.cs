@@ -76,7 +76,7 @@ public sealed partial class LocalRepository : IDisposable
         // rebuild replays every pack's log itself, in order with the journal).
         if (!options.RebuildingRegistry)
         {
-            _log.Replay(everyPack: false);
+            _log.Replay(everyPack: false, packsJustRead: true);
         }
 
         _reserve.TryTake();

@@ -399,6 +399,123 @@ public sealed class PackIndexTests : IDisposable
         Assert.Empty(index.Find((UInt128)0x08 << 120, 9));
     }
 
+    [Fact]
+    public void An_open_holds_no_descriptor_for_its_indexes_and_a_lookup_opens_only_those_it_reads()
+    {
+        // Small packs: a store of many. A descriptor kept for each index would grow the process's
+        // descriptor table, and each growth of a multi-threaded process's table waits for an RCU
+        // grace period (milliseconds, three times past 256 descriptors).
+        var blocks = Blocks(600);
+        using (var writer = new PackStore(_folder, packLimit: 1 << 16))
+        {
+            foreach (var (cid, bytes) in blocks)
+            {
+                writer.Append(cid, bytes);
+            }
+        }
+
+        int indexes = Directory.GetFiles(_folder, "*" + PackIndex.Extension).Length;
+        Assert.True(indexes >= 8, $"{indexes} indexes");
+        using (var reopened = new PackStore(_folder, packLimit: 1 << 16))
+        {
+            Assert.Equal(0, reopened.RecordsScanned);
+            Assert.Equal(0, OpenIndexDescriptors());
+
+            // A lookup opens the index that holds the key (and any whose bloom filter admits it falsely).
+            AssertHolds(reopened, blocks.Take(1));
+            int open = OpenIndexDescriptors();
+            Assert.InRange(open, 1, indexes / 2);
+            AssertHolds(reopened, blocks);
+            Assert.Equal(indexes, OpenIndexDescriptors());
+        }
+
+        Assert.Equal(0, OpenIndexDescriptors());
+    }
+
+    [Fact]
+    public void An_index_replaced_or_removed_under_an_open_store_is_still_read_as_it_was_mapped()
+    {
+        var first = Blocks(60);
+        ulong pack = Fill(first);
+        using var reader = new PackStore(_folder);
+
+        // Another process adopts the pack, appends and seals it: the index it renames over the old
+        // one lists more records at other places. The reader's index is the old one, which it
+        // mapped: opened now for a lookup, the file is a different one, so the mapping is read.
+        var second = Blocks(30);
+        using (var adopter = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in second)
+            {
+                adopter.Append(cid, bytes);
+            }
+
+            Assert.Equal(pack, adopter.Find(second[0].Cid)!.Value.Pack);
+        }
+
+        AssertLocates(reader, first);
+        Assert.Equal(0, OpenIndexDescriptors());
+        reader.Refresh();
+        AssertHolds(reader, [.. first, .. second]);
+
+        // Gone altogether (the file deleted): still read from the mapping.
+        using var other = new PackStore(_folder);
+        File.Delete(IndexOf(pack));
+        AssertLocates(other, [.. first, .. second]);
+        Assert.Equal(0, OpenIndexDescriptors());
+    }
+
+    [Fact]
+    public void Whether_a_packs_log_is_applied_is_answered_from_the_header_and_an_older_index_reads_its_entry()
+    {
+        PackLogPosition last;
+        using (var packs = new PackStore(_folder))
+        {
+            foreach (var (cid, bytes) in Blocks(20))
+            {
+                packs.Append(cid, bytes);
+            }
+
+            packs.AppendLogEntry([1, 2, 3]);
+            last = packs.AppendLogEntry([4, 5, 6]);
+            packs.Append(Cid.ForRaw("after the log"u8), "after the log"u8);
+        }
+
+        using (var reopened = new PackStore(_folder))
+        {
+            Assert.Equal(0, reopened.RecordsScanned);
+            Assert.True(reopened.HasLogEntriesAfter(last.Pack, last.Offset - 1));
+            Assert.False(reopened.HasLogEntriesAfter(last.Pack, last.Offset));
+            Assert.Equal(0, OpenIndexDescriptors());
+        }
+
+        // An index written before the header held the offset (the field zero, the header's check
+        // made again): it is used, and the last entry is read from its table.
+        string path = IndexOf(last.Pack);
+        byte[] index = File.ReadAllBytes(path);
+        Assert.Equal(last.Offset + 1, System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(index.AsSpan(44)));
+        index.AsSpan(44, 8).Clear();
+        System.Security.Cryptography.SHA256.HashData([.. index.AsSpan(0, 64), .. index.AsSpan(128, 1024)], index.AsSpan(64, 32));
+        File.WriteAllBytes(path, index);
+        using var older = new PackStore(_folder);
+        Assert.Equal(0, older.RecordsScanned);
+        Assert.True(older.HasLogEntriesAfter(last.Pack, last.Offset - 1));
+        Assert.False(older.HasLogEntriesAfter(last.Pack, last.Offset));
+        Assert.Equal(1, OpenIndexDescriptors());
+    }
+
+    // Found through what the store has read, with no look at the packs (TryLocate: a miss is not retried after a refresh).
+    private static void AssertLocates(PackStore packs, IEnumerable<(Cid Cid, byte[] Bytes)> blocks)
+    {
+        foreach (var (cid, bytes) in blocks)
+        {
+            Assert.True(packs.TryLocate(cid, out var at), $"{cid} not located");
+            byte[] read = new byte[at.Length];
+            Assert.True(packs.TryRead(at, read));
+            Assert.Equal(bytes, read);
+        }
+    }
+
     private static void AssertHolds(PackStore packs, IEnumerable<(Cid Cid, byte[] Bytes)> blocks)
     {
         foreach (var (cid, bytes) in blocks)
@@ -409,6 +526,11 @@ public sealed class PackIndexTests : IDisposable
             Assert.Equal(bytes, read);
         }
     }
+
+    // Descriptors this process holds open on index files of this test's folder.
+    private int OpenIndexDescriptors() => new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+        .Select(link => link.LinkTarget)
+        .Count(target => target is not null && target.StartsWith(_folder, StringComparison.Ordinal) && target.EndsWith(PackIndex.Extension, StringComparison.Ordinal));
 
     private string IndexOf(ulong pack) => Path.Combine(_folder, pack.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + PackIndex.Extension);
 

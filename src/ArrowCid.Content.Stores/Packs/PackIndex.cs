@@ -20,8 +20,9 @@ namespace ArrowCid.Content.Stores.Packs;
 /// <para>
 /// Layout, little-endian: a 128-byte header (magic <c>ACPKIDX2</c>; the pack length covered; the
 /// counts of blocks, tombstones and log entries; the block bloom filter's 64-byte blocks; the CID
-/// blob's length; the tombstone bloom filter's 64-byte blocks; the count of tombstone targets; a
-/// SHA-256 of the header's first 64 bytes and the fanout; a SHA-256 of everything after the
+/// blob's length; the tombstone bloom filter's 64-byte blocks; the count of tombstone targets; the
+/// offset of the last log entry plus one (0 when there is none, or in an index written before the
+/// field: the entry is then read); a SHA-256 of the header's first 64 bytes and the fanout; a SHA-256 of everything after the
 /// fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 32 bytes
 /// each and sorted by key (key u128, record offset i64, body offset − record offset u32, length
 /// i32); the tombstones, 32 bytes each and sorted by what they remove (target pack u64, target
@@ -74,9 +75,9 @@ internal sealed class PackIndex : IDisposable
     // The bloom filters alone (the file's end: tombstones', then blocks'), mapped apart from the rest.
     private readonly MappedFileMemory _bloom;
 
-    // The file, open for lookups' preads; it goes with the mapping.
+    // The file, opened again for lookups' preads when first needed (IndexFile); it goes with the mapping.
     private readonly string _path;
-    private readonly SafeFileHandle _handle;
+    private readonly IndexFile _file;
 
     // The fanout, copied at open (its check read it): how many keys have a first byte at most i.
     private readonly uint[] _fanout;
@@ -91,22 +92,26 @@ internal sealed class PackIndex : IDisposable
     private readonly int _bloomBlocks;
     private readonly int _tombstoneBloomBlocks;
 
+    // The header's offset of the last log entry plus one (0: none, or not recorded).
+    private readonly long _lastLogEntryEnd;
+
     // The tombstone targets, read on first use (a pack id and its range of tombstones, a few per
     // index): an open reads none of them.
     private (ulong Pack, int First, int Count)[]? _targets;
 
-    private PackIndex(string path, SafeFileHandle handle, MappedFileMemory mapped, MappedFileMemory bloom, uint[] fanout, Counts counts)
+    private PackIndex(string path, MappedFileMemory mapped, MappedFileMemory bloom, uint[] fanout, Counts counts)
     {
         _path = path;
-        _handle = handle;
+        _file = new IndexFile(path, mapped);
         _mapped = mapped;
         _bloom = bloom;
         _fanout = fanout;
-        _lease = new SharedLease(new Resources(mapped, bloom, handle));
+        _lease = new SharedLease(new Resources(mapped, bloom, _file));
         PackLength = counts.PackLength;
         BlockCount = counts.Blocks;
         TombstoneCount = counts.Tombstones;
         LogEntryCount = counts.LogEntries;
+        _lastLogEntryEnd = counts.LastLogEntryEnd;
         _tombstonesOffset = EntriesOffset + (counts.Blocks * BlockEntryLength);
         _targetsOffset = _tombstonesOffset + (counts.Tombstones * TombstoneEntryLength);
         _targetCount = counts.Targets;
@@ -117,7 +122,7 @@ internal sealed class PackIndex : IDisposable
     }
 
     // What the header says the file holds.
-    private readonly record struct Counts(long PackLength, int Blocks, int Tombstones, int Targets, int LogEntries, int BlobLength, int BloomBlocks, int TombstoneBloomBlocks)
+    private readonly record struct Counts(long PackLength, int Blocks, int Tombstones, int Targets, int LogEntries, int BlobLength, int BloomBlocks, int TombstoneBloomBlocks, long LastLogEntryEnd)
     {
         public long BloomLength => ((long)BloomBlocks + TombstoneBloomBlocks) * BloomBlockLength;
 
@@ -147,16 +152,19 @@ internal sealed class PackIndex : IDisposable
     public static PackIndex? TryOpen(string path, long packFileLength)
     {
         // The header and fanout are read with one pread and the file mapped with one mmap, its
-        // pages untouched: an open goes through hundreds of indexes and uses none of them yet.
-        SafeFileHandle? handle = null;
+        // pages untouched: an open goes through hundreds of indexes and uses none of them yet. The
+        // file is closed once mapped (IndexFile opens it again for a lookup): a process holding a
+        // descriptor for each of hundreds of indexes grows its descriptor table, and each growth of
+        // a multi-threaded process's table waits for an RCU grace period (10-15 ms here, three of
+        // them past 64 and 128 and 256 descriptors: a CLI get on 313 packs spent a fifth of its
+        // time there; docs/performance.md, "Scale").
         try
         {
-            handle = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             long length = RandomAccess.GetLength(handle);
             Span<byte> head = stackalloc byte[EntriesOffset];
             if (length < EntriesOffset || RandomAccess.Read(handle, head, 0) != head.Length || Parse(head, length, packFileLength) is not { } parsed)
             {
-                handle.Dispose();
                 return null;
             }
 
@@ -176,11 +184,10 @@ internal sealed class PackIndex : IDisposable
                 throw;
             }
 
-            return new PackIndex(path, handle, mapped, bloom, fanout, counts);
+            return new PackIndex(path, mapped, bloom, fanout, counts);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException or ArrowCid.Arrow.ArrowFormatException)
         {
-            handle?.Dispose();
             return null;
         }
     }
@@ -208,10 +215,12 @@ internal sealed class PackIndex : IDisposable
         int blobLength = BinaryPrimitives.ReadInt32LittleEndian(head[32..]);
         int tombstoneBloomBlocks = BinaryPrimitives.ReadInt32LittleEndian(head[36..]);
         int targets = BinaryPrimitives.ReadInt32LittleEndian(head[40..]);
-        var counts = new Counts(packLength, blocks, tombstones, targets, logEntries, blobLength, bloomBlocks, tombstoneBloomBlocks);
+        long lastLogEntryEnd = BinaryPrimitives.ReadInt64LittleEndian(head[44..]);
+        var counts = new Counts(packLength, blocks, tombstones, targets, logEntries, blobLength, bloomBlocks, tombstoneBloomBlocks, lastLogEntryEnd);
         if (packLength <= 0 || packLength > packFileLength || blocks < 0 || tombstones < 0 || logEntries < 0 || blobLength < 0
             || bloomBlocks < (blocks > 0 ? 1 : 0) || tombstoneBloomBlocks < (tombstones > 0 ? 1 : 0) || targets < 0 || targets > tombstones
             || (tombstones > 0 && targets == 0) || counts.FileLength != fileLength
+            || lastLogEntryEnd < 0 || lastLogEntryEnd > packLength || (logEntries == 0 && lastLogEntryEnd != 0)
             || BinaryPrimitives.ReadUInt32LittleEndian(head[(EntriesOffset - 4)..]) != (uint)blocks)
         {
             return null;
@@ -486,10 +495,17 @@ internal sealed class PackIndex : IDisposable
     // Entries [start, start + destination's length / 32) read with pread.
     private void ReadEntries(int start, Span<byte> destination) => Read(EntriesOffset + ((long)start * BlockEntryLength), destination);
 
-    // Bytes of the file read with pread; a short read means the file changed under us.
+    // Bytes of the file read with pread (from the mapping when the file is no longer the one
+    // mapped); a short read means the file changed under us.
     private void Read(long offset, Span<byte> destination)
     {
-        int read = PositionalRead.Fill(_handle, destination, offset);
+        if (_file.Handle() is not { } handle)
+        {
+            File.Slice((int)offset, destination.Length).CopyTo(destination);
+            return;
+        }
+
+        int read = PositionalRead.Fill(handle, destination, offset);
         if (read < destination.Length)
         {
             throw new IOException($"{_path}: ended at {offset + read}, inside its tables");
@@ -555,6 +571,20 @@ internal sealed class PackIndex : IDisposable
         return (BinaryPrimitives.ReadInt64LittleEndian(entry), BinaryPrimitives.ReadInt64LittleEndian(entry[8..]), BinaryPrimitives.ReadInt32LittleEndian(entry[16..]));
     }
 
+    /// <summary>
+    /// The offset of the last log entry, from the header: every open asks each pack whether the
+    /// log is applied through it, and reads nothing to answer (an index written before the header
+    /// held it reads the entry).
+    /// </summary>
+    public long LastLogEntryOffset
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfZero(LogEntryCount);
+            return _lastLogEntryEnd > 0 ? _lastLogEntryEnd - 1 : LogEntryAt(LogEntryCount - 1).Offset;
+        }
+    }
+
     /// <summary>Whether everything after the fanout hashes to the header's body check (a full read: verify's job, not open's).</summary>
     public bool IsBodyIntact()
     {
@@ -608,7 +638,8 @@ internal sealed class PackIndex : IDisposable
         }
 
         int blobLength = tombstones.Sum(t => 1 + t.Cid.EncodedLength);
-        var counts = new Counts(packLength, blocks.Count, tombstones.Count, targets.Count, logEntries.Count, blobLength, BloomBlocksFor(blocks.Count), BloomBlocksFor(tombstones.Count));
+        long lastLogEntryEnd = logEntries.Count > 0 ? logEntries[^1].Offset + 1 : 0;
+        var counts = new Counts(packLength, blocks.Count, tombstones.Count, targets.Count, logEntries.Count, blobLength, BloomBlocksFor(blocks.Count), BloomBlocksFor(tombstones.Count), lastLogEntryEnd);
         // Rented (a pack's index is megabytes, one for every pack sealed) and cleared: every byte not written stays zero.
         int fileLength = checked((int)counts.FileLength);
         byte[] file = ArrayPool<byte>.Shared.Rent(fileLength);
@@ -642,6 +673,7 @@ internal sealed class PackIndex : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(span[32..], counts.BlobLength);
         BinaryPrimitives.WriteInt32LittleEndian(span[36..], counts.TombstoneBloomBlocks);
         BinaryPrimitives.WriteInt32LittleEndian(span[40..], targets.Count);
+        BinaryPrimitives.WriteInt64LittleEndian(span[44..], counts.LastLogEntryEnd);
 
         int at = EntriesOffset;
         var fanout = new uint[256];
@@ -743,13 +775,83 @@ internal sealed class PackIndex : IDisposable
     }
 
     // What the lease lets go of last: the mapping and the file.
-    private sealed class Resources(MappedFileMemory mapped, MappedFileMemory bloom, SafeFileHandle file) : IDisposable
+    private sealed class Resources(MappedFileMemory mapped, MappedFileMemory bloom, IndexFile file) : IDisposable
     {
         public void Dispose()
         {
             ((IDisposable)mapped).Dispose();
             ((IDisposable)bloom).Dispose();
             file.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The index file open for preads, opened on the first read and kept: an open maps hundreds of
+    /// indexes and reads from few (a lookup reads where the bloom filter admits its key). The file
+    /// opened must be the one mapped, so its header is compared with the mapping's: an index
+    /// written again for the same records is the same file, byte for byte; one that went (its pack
+    /// compacted away) or changed is read through the mapping, which keeps the file it mapped.
+    /// </summary>
+    private sealed class IndexFile(string path, MappedFileMemory mapped) : IDisposable
+    {
+        private readonly object _gate = new();
+        private SafeFileHandle? _handle;
+        private bool _unavailable;
+        private bool _disposed;
+
+        // The open file, or null when it is not the one mapped (read the mapping instead).
+        public SafeFileHandle? Handle()
+        {
+            if (Volatile.Read(ref _handle) is { } open)
+            {
+                return open;
+            }
+
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_handle is not null || _unavailable)
+                {
+                    return _handle;
+                }
+
+                _handle = TryOpenSame();
+                _unavailable = _handle is null;
+                return _handle;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _disposed = true;
+                _handle?.Dispose();
+                _handle = null;
+            }
+        }
+
+        private SafeFileHandle? TryOpenSame()
+        {
+            SafeFileHandle handle;
+            try
+            {
+                handle = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+
+            Span<byte> head = stackalloc byte[HeaderLength];
+            if (RandomAccess.GetLength(handle) == mapped.Length && PositionalRead.Fill(handle, head, 0) == head.Length
+                && head.SequenceEqual(mapped.GetSpan()[..HeaderLength]))
+            {
+                return handle;
+            }
+
+            handle.Dispose();
+            return null;
         }
     }
 

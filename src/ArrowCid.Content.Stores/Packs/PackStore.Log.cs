@@ -39,11 +39,16 @@ public sealed partial class PackStore
         }
     }
 
-    /// <summary>The packs that hold log entries (other processes' appends read first).</summary>
+    /// <summary>The packs that hold log entries (other processes' appends read first, unless <paramref name="refresh"/> is false).</summary>
+    /// <param name="refresh">False when this store has just read the packs (an open, which reads them all as it starts).</param>
     /// <returns>Their ids.</returns>
-    public IReadOnlyList<ulong> ListLogPacks()
+    public IReadOnlyList<ulong> ListLogPacks(bool refresh = true)
     {
-        Refresh();
+        if (refresh)
+        {
+            Refresh();
+        }
+
         lock (_gate)
         {
             return [.. _packs.Values.Where(s => s.LogEntryCount > 0).Select(s => s.Id)];
@@ -186,7 +191,7 @@ public sealed partial class PackStore
     }
 
     private static bool HasLogEntryAfterLocked(PackState state, long after) =>
-        state.LogEntryCount > 0 && state.LogEntryAt(state.LogEntryCount - 1).Offset > after;
+        state.LogEntryCount > 0 && state.LastLogEntryOffset > after;
 
     // Whether a pack holds a log entry past where the log has been applied (a rewrite would lose it).
     private bool HasUnappliedLogEntries(PackState state, Func<ulong, long>? logAppliedThrough)

@@ -501,6 +501,9 @@ public sealed partial class PackStore : IDisposable
 
         public int TombstoneCount => (Index?.TombstoneCount ?? 0) + Tombstones.Count;
 
+        /// <summary>The offset of the pack's last log entry (there is one): the index reads none for it.</summary>
+        public long LastLogEntryOffset => LogEntries.Count > 0 ? LogEntries[^1].Offset : Index!.LastLogEntryOffset;
+
         /// <summary>
         /// Takes an index read at open: its records are found through it, and its tombstones are
         /// looked up in it (IsTombstonedLocked), not read: an open costs the same however many it holds.

@@ -131,8 +131,10 @@ internal sealed class CommitLog
     /// commit was lost, or never made) to the registry: those of every pack no live process appends
     /// to or, under the exclusive lock (no group in flight anywhere), of every pack.
     /// </summary>
+    /// <param name="everyPack">Replay every pack's entries (under the exclusive lock), not only idle packs'.</param>
+    /// <param name="packsJustRead">The packs were read a moment ago (a repository's open): they are not listed again.</param>
     /// <returns>How many entries were applied.</returns>
-    public int Replay(bool everyPack)
+    public int Replay(bool everyPack, bool packsJustRead = false)
     {
         // This instance's own groups first (a pack it sealed may hold some), so none is applied twice.
         Applier.WaitApplied();
@@ -141,7 +143,7 @@ internal sealed class CommitLog
         // Read once: an open goes through hundreds of packs, and nearly every one is applied
         // through its last entry, which its index tells without a look at the pack or its lock.
         var applied = _logged.ListApplied();
-        foreach (ulong pack in _blocks.Packs.ListLogPacks())
+        foreach (ulong pack in _blocks.Packs.ListLogPacks(refresh: !packsJustRead))
         {
             if (!_blocks.Packs.HasLogEntriesAfter(pack, applied.GetValueOrDefault(pack, -1)))
             {
