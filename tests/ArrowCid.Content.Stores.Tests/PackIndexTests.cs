@@ -404,8 +404,9 @@ public sealed class PackIndexTests : IDisposable
     {
         // Small packs: a store of many. A descriptor kept for each index would grow the process's
         // descriptor table, and each growth of a multi-threaded process's table waits for an RCU
-        // grace period (milliseconds, three times past 256 descriptors).
-        var blocks = Blocks(600);
+        // grace period (milliseconds, three times past 256 descriptors). Small blocks: an index's
+        // entries then fill pages of their own ahead of its bloom filter.
+        var blocks = Blocks(3000, maxLength: 150);
         using (var writer = new PackStore(_folder, packLimit: 1 << 16))
         {
             foreach (var (cid, bytes) in blocks)
@@ -427,6 +428,10 @@ public sealed class PackIndexTests : IDisposable
             Assert.InRange(open, 1, indexes / 2);
             AssertHolds(reopened, blocks);
             Assert.Equal(indexes, OpenIndexDescriptors());
+
+            // Every lookup read entries with pread: no page of an index's own mapping came into
+            // memory (a touch maps the page cache's whole folio, up to 2 MiB, into the process).
+            Assert.Equal(0, ResidentIndexKiB());
         }
 
         Assert.Equal(0, OpenIndexDescriptors());
@@ -527,6 +532,30 @@ public sealed class PackIndexTests : IDisposable
         }
     }
 
+    // Resident KiB of this test's index files' whole-file mappings (offset 0; a bloom filter's
+    // mapping starts further on), from /proc/self/smaps.
+    private int ResidentIndexKiB()
+    {
+        int resident = 0;
+        bool counting = false;
+        foreach (string line in File.ReadLines("/proc/self/smaps"))
+        {
+            // A mapping's line: "start-end perms offset dev inode [path]"; then "Key: value kB" lines.
+            string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (!fields[0].EndsWith(':'))
+            {
+                string path = fields.Length == 6 ? fields[5].Trim() : "";
+                counting = fields[2] == "00000000" && path.StartsWith(_folder, StringComparison.Ordinal) && path.EndsWith(PackIndex.Extension, StringComparison.Ordinal);
+            }
+            else if (counting && fields[0] == "Rss:")
+            {
+                resident += int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return resident;
+    }
+
     // Descriptors this process holds open on index files of this test's folder.
     private int OpenIndexDescriptors() => new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
         .Select(link => link.LinkTarget)
@@ -541,9 +570,9 @@ public sealed class PackIndexTests : IDisposable
         File.WriteAllBytes(path, bytes);
     }
 
-    private List<(Cid Cid, byte[] Bytes)> Blocks(int count) => Enumerable.Range(0, count).Select(_ =>
+    private List<(Cid Cid, byte[] Bytes)> Blocks(int count, int maxLength = 2000) => Enumerable.Range(0, count).Select(_ =>
     {
-        byte[] bytes = new byte[1 + _random.Next(2000)];
+        byte[] bytes = new byte[1 + _random.Next(maxLength)];
         _random.NextBytes(bytes);
         return (Cid.ForRaw(bytes), bytes);
     }).ToList();

@@ -99,10 +99,10 @@ internal sealed class PackIndex : IDisposable
     // index): an open reads none of them.
     private (ulong Pack, int First, int Count)[]? _targets;
 
-    private PackIndex(string path, MappedFileMemory mapped, MappedFileMemory bloom, uint[] fanout, Counts counts)
+    private PackIndex(string path, byte[] header, MappedFileMemory mapped, MappedFileMemory bloom, uint[] fanout, Counts counts)
     {
         _path = path;
-        _file = new IndexFile(path, mapped);
+        _file = new IndexFile(path, header, mapped.Length);
         _mapped = mapped;
         _bloom = bloom;
         _fanout = fanout;
@@ -172,6 +172,7 @@ internal sealed class PackIndex : IDisposable
             // fault maps up to 64 KiB around it (the kernel's fault-around), and within the whole
             // file's mapping that would take the neighbouring entries' pages along.
             var (counts, fanout) = parsed;
+            byte[] header = head[..HeaderLength].ToArray();
             var mapped = MappedFileMemory.Map(handle, 0, length, path);
             MappedFileMemory bloom;
             try
@@ -184,7 +185,7 @@ internal sealed class PackIndex : IDisposable
                 throw;
             }
 
-            return new PackIndex(path, mapped, bloom, fanout, counts);
+            return new PackIndex(path, header, mapped, bloom, fanout, counts);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException or ArrowCid.Arrow.ArrowFormatException)
         {
@@ -788,11 +789,14 @@ internal sealed class PackIndex : IDisposable
     /// <summary>
     /// The index file open for preads, opened on the first read and kept: an open maps hundreds of
     /// indexes and reads from few (a lookup reads where the bloom filter admits its key). The file
-    /// opened must be the one mapped, so its header is compared with the mapping's: an index
-    /// written again for the same records is the same file, byte for byte; one that went (its pack
-    /// compacted away) or changed is read through the mapping, which keeps the file it mapped.
+    /// opened must be the one mapped, so its length and header (which holds the checks of the
+    /// header and of the body) are compared with those read at open: an index written again for
+    /// the same records is the same file, byte for byte; one that went (its pack compacted away)
+    /// or changed is read through the mapping, which keeps the file it mapped. The header is
+    /// compared with a copy, not the mapping: a touch of the mapping maps the page cache's whole
+    /// folio (2 MiB for a file written in large pieces) into the process's memory.
     /// </summary>
-    private sealed class IndexFile(string path, MappedFileMemory mapped) : IDisposable
+    private sealed class IndexFile(string path, byte[] header, long length) : IDisposable
     {
         private readonly object _gate = new();
         private SafeFileHandle? _handle;
@@ -844,8 +848,7 @@ internal sealed class PackIndex : IDisposable
             }
 
             Span<byte> head = stackalloc byte[HeaderLength];
-            if (RandomAccess.GetLength(handle) == mapped.Length && PositionalRead.Fill(handle, head, 0) == head.Length
-                && head.SequenceEqual(mapped.GetSpan()[..HeaderLength]))
+            if (RandomAccess.GetLength(handle) == length && PositionalRead.Fill(handle, head, 0) == head.Length && head.SequenceEqual(header))
             {
                 return handle;
             }
