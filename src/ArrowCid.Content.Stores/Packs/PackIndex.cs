@@ -22,8 +22,8 @@ namespace ArrowCid.Content.Stores.Packs;
 /// counts of blocks, tombstones and log entries; the block bloom filter's 64-byte blocks; the CID
 /// blob's length; the tombstone bloom filter's 64-byte blocks; the count of tombstone targets; the
 /// offset of the last log entry plus one (0 when there is none, or in an index written before the
-/// field: the entry is then read); a SHA-256 of the header's first 64 bytes and the fanout; a SHA-256 of everything after the
-/// fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 32 bytes
+/// field: the entry is then read); a SHA-256 of the header's first 64 bytes and the fanout; a
+/// SHA-256 of everything after the fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 32 bytes
 /// each and sorted by key (key u128, record offset i64, body offset − record offset u32, length
 /// i32); the tombstones, 32 bytes each and sorted by what they remove (target pack u64, target
 /// record offset i64, record offset i64, record length u32, offset of its CID in the blob u32);
@@ -837,23 +837,21 @@ internal sealed class PackIndex : IDisposable
 
         private SafeFileHandle? TryOpenSame()
         {
-            SafeFileHandle handle;
+            SafeFileHandle? handle = null;
             try
             {
                 handle = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                Span<byte> head = stackalloc byte[HeaderLength];
+                if (RandomAccess.GetLength(handle) == length && PositionalRead.Fill(handle, head, 0) == head.Length && head.SequenceEqual(header))
+                {
+                    return handle;
+                }
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
             {
-                return null;
             }
 
-            Span<byte> head = stackalloc byte[HeaderLength];
-            if (RandomAccess.GetLength(handle) == length && PositionalRead.Fill(handle, head, 0) == head.Length && head.SequenceEqual(header))
-            {
-                return handle;
-            }
-
-            handle.Dispose();
+            handle?.Dispose();
             return null;
         }
     }
