@@ -4,16 +4,40 @@ using ArrowCid.Content.Multiformats;
 namespace ArrowCid.SharedMemory;
 
 /// <summary>What <see cref="ShmStore.Publish"/> (or a table publish) did.</summary>
-/// <param name="Cid">The table's CID: a one-chunk table's raw CID (the batch's), else its manifest tree's root (dag-cbor).</param>
-/// <param name="Path">
-/// The segment file that holds the bytes, or for a batch in the arena the file it gets when
-/// <see cref="ShmStore.SegmentFile"/> promotes it; for a table of several chunks, its root node's file.
-/// </param>
-/// <param name="Bytes">Length of the canonical bytes (of every chunk, for a table of several).</param>
-/// <param name="Rows">Rows in the batch (the table).</param>
-/// <param name="Sequence">The notification's feed sequence; 0 when the segment (the table's root) already existed (nothing was announced).</param>
-public sealed record ShmPublishResult(Cid Cid, string Path, long Bytes, long Rows, long Sequence)
+public sealed record ShmPublishResult
 {
+    // Where the path is made from, on demand: a publish of a 1 KiB batch is a few µs, and the
+    // path's text (the CID in base32 under the store's folder) was a tenth of it.
+    private readonly ShmStoreLayout _layout;
+
+    internal ShmPublishResult(Cid cid, ShmStoreLayout layout, long bytes, long rows, long sequence)
+    {
+        Cid = cid;
+        _layout = layout;
+        Bytes = bytes;
+        Rows = rows;
+        Sequence = sequence;
+    }
+
+    /// <summary>The table's CID: a one-chunk table's raw CID (the batch's), else its manifest tree's root (dag-cbor).</summary>
+    public Cid Cid { get; init; }
+
+    /// <summary>
+    /// The segment file that holds the bytes, or for a batch in the arena the file it gets when
+    /// <see cref="ShmStore.SegmentFile"/> promotes it; for a table of several chunks, its root
+    /// node's file (made when read).
+    /// </summary>
+    public string Path => _layout.SegmentPath(Cid);
+
+    /// <summary>Length of the canonical bytes (of every chunk, for a table of several).</summary>
+    public long Bytes { get; init; }
+
+    /// <summary>Rows in the batch (the table).</summary>
+    public long Rows { get; init; }
+
+    /// <summary>The notification's feed sequence; 0 when the segment (the table's root) already existed (nothing was announced).</summary>
+    public long Sequence { get; init; }
+
     /// <summary>Whether this call created the segment (the table's root) and announced it.</summary>
     public bool Created => Sequence > 0;
 

@@ -215,7 +215,7 @@ public sealed partial class ShmStore
         _control.AddBytes(length);
         NotifyPublished(cid, path, length, batch, tags);
         long sequence = announce ? _feed.Append(cid, length, batch.Length, encodedTags) : 0;
-        return new SegmentPublish(new ShmPublishResult(cid, path, length, batch.Length, sequence), Created: true);
+        return new SegmentPublish(new ShmPublishResult(cid, _layout, length, batch.Length, sequence), Created: true);
     }
 
     // With announce false the segment is written but not announced (a chunk: its table is).
@@ -256,17 +256,16 @@ public sealed partial class ShmStore
             case ShmArena.PublishOutcome.Existing:
                 return new SegmentPublish(Existing(cid, bytes.Length, batch.Length), Created: false);
             case ShmArena.PublishOutcome.Created:
-                string path = _layout.SegmentPath(cid);
                 if (sequence == 0)
                 {
-                    NotifyPublished(cid, path, bytes.Length, batch, tags);
+                    NotifyPublished(cid, _layout.SegmentPath(cid), bytes.Length, batch, tags);
                     if (announce)
                     {
                         sequence = _feed.Append(cid, bytes.Length, batch.Length, encodedTags);
                     }
                 }
 
-                return new SegmentPublish(new ShmPublishResult(cid, path, bytes.Length, batch.Length, sequence), Created: true);
+                return new SegmentPublish(new ShmPublishResult(cid, _layout, bytes.Length, batch.Length, sequence), Created: true);
             default:
                 // Every slot of the CID's set is leased or pinned (or the batch outgrew a slot): a file of its own.
                 string temp = SegmentWriter.WriteTemp(bytes, _layout.Segments, _fileMode);
@@ -307,7 +306,7 @@ public sealed partial class ShmStore
     /// <summary>What publishing one segment did: its result and whether this call wrote it (a chunk's result has no sequence: its table is announced).</summary>
     internal readonly record struct SegmentPublish(ShmPublishResult Result, bool Created);
 
-    private ShmPublishResult Existing(Cid cid, long length, long rows) => new(cid, _layout.SegmentPath(cid), length, rows, 0);
+    private ShmPublishResult Existing(Cid cid, long length, long rows) => new(cid, _layout, length, rows, 0);
 
     private void NotifyPublished(Cid cid, string path, long length, RecordBatch batch, IReadOnlyDictionary<string, string>? tags) =>
         _options.Published?.Invoke(new ShmPublishedBatch(cid, path, length, batch, tags ?? new Dictionary<string, string>()));

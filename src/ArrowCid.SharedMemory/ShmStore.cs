@@ -49,6 +49,9 @@ public sealed partial class ShmStore : IDisposable
     /// <summary>The store's folder.</summary>
     public string Directory => _layout.Root;
 
+    // Where the store's files lie (a publish result makes its path from it when asked).
+    internal ShmStoreLayout Layout => _layout;
+
     /// <summary>The options it was opened with.</summary>
     public ShmStoreOptions Options => _options;
 

@@ -110,7 +110,7 @@ public sealed class ShmTableWriter : IDisposable
             bool created = _store.PublishNode(root);
             EnsureComplete(root.Cid);
             long announced = created ? _store.Announce(root.Cid, tree.Bytes, tree.Rows, _encodedTags) : 0;
-            return new ShmPublishResult(root.Cid, _store.PathOf(root.Cid), tree.Bytes, tree.Rows, announced) { Chunks = _table.Chunks.Count };
+            return new ShmPublishResult(root.Cid, _store.Layout, tree.Bytes, tree.Rows, announced) { Chunks = _table.Chunks.Count };
         }
         finally
         {

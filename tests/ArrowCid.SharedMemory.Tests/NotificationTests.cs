@@ -113,6 +113,26 @@ public sealed class NotificationTests : IDisposable
         Assert.Empty(store.List());
     }
 
+    [Fact]
+    public void Tags_are_counted_in_utf8_bytes_up_to_the_record_and_read_back_as_written()
+    {
+        // "k=" + value + "\n" in UTF-8: 70 two-byte letters make 143 bytes, which fit the 144 a
+        // record carries; 71 make 145, which do not.
+        using var store = _temp.Open();
+        string fits = new('é', 70);
+        Assert.Throws<ArgumentException>(() => store.Publish(Batches.Make(1), Batches.Tags("k=" + new string('é', 71))));
+        Assert.Throws<ArgumentException>(() => store.Publish(Batches.Make(1), Batches.Tags("=empty")));
+        store.Publish(Batches.Make(0), Batches.Tags("k=" + fits));
+        store.Publish(Batches.Make(1), Batches.Tags("ünïcode=ok", "a=first", "z=last"));
+
+        var subscription = store.Subscribe();
+        Assert.True(subscription.TryNext(out var first));
+        Assert.Equal(fits, first!.Tags["k"]);
+        Assert.True(subscription.TryNext(out var second));
+        Assert.Equal(["a=first", "z=last", "ünïcode=ok"], second!.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+        Assert.False(subscription.TryNext(out _));
+    }
+
     [Theory]
     [InlineData("crc32c")]
     [InlineData("fnv1a")]
