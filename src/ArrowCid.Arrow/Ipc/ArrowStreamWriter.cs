@@ -13,7 +13,8 @@ public class ArrowStreamWriter : IDisposable
 {
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
-    private readonly Dictionary<long, (ArrayData Given, ArrayData Copy)> _sentDictionaries = [];
+    // Made at the first dictionary sent: most writers (every canonical encoding of a batch) send none.
+    private Dictionary<long, (ArrayData Given, ArrayData Copy)>? _sentDictionaries;
     private bool _schemaWritten;
     private bool _finished;
 
@@ -61,7 +62,7 @@ public class ArrowStreamWriter : IDisposable
 
     private void WriteDictionaryIfChanged(long id, ArrayData values)
     {
-        if (_sentDictionaries.TryGetValue(id, out var kept))
+        if (_sentDictionaries is not null && _sentDictionaries.TryGetValue(id, out var kept))
         {
             // The very object sent before is still the caller's, so still valid: no need to compare.
             var sent = kept.Copy;
@@ -87,7 +88,7 @@ public class ArrowStreamWriter : IDisposable
 
         // Kept to compare with later batches' dictionaries: a copy, since the caller may dispose
         // this batch (and release the memory its dictionary lives in) once Write returns.
-        _sentDictionaries[id] = (values, ArrayConcatenation.Copy(values));
+        (_sentDictionaries ??= [])[id] = (values, ArrayConcatenation.Copy(values));
     }
 
     private void EnsureSchema()

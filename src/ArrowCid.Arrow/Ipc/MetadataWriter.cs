@@ -321,19 +321,20 @@ internal static class MetadataWriter
     /// The dictionaries of a batch with the ids <see cref="WriteSchema"/> gives their fields, inner
     /// dictionaries (used inside another dictionary's values) before the outer ones.
     /// </summary>
-    public static List<(long Id, ArrayData Values)> CollectDictionaries(RecordBatch batch)
+    public static IReadOnlyList<(long Id, ArrayData Values)> CollectDictionaries(RecordBatch batch)
     {
-        var result = new List<(long, ArrayData)>();
+        // No list for a batch without dictionaries (most): every batch written asks.
+        List<(long, ArrayData)>? result = null;
         int nextId = 0;
         foreach (var column in batch.Columns)
         {
-            Collect(column, ref nextId, result);
+            Collect(column, ref nextId, ref result);
         }
 
-        return result;
+        return (IReadOnlyList<(long, ArrayData)>?)result ?? [];
     }
 
-    private static void Collect(ArrayData a, ref int nextId, List<(long, ArrayData)> sink)
+    private static void Collect(ArrayData a, ref int nextId, ref List<(long, ArrayData)>? sink)
     {
         var t = a.Type.PhysicalType;
         if (t.Id == ArrowTypeId.Dictionary)
@@ -342,16 +343,16 @@ internal static class MetadataWriter
             var values = a.Dictionary ?? throw new ArgumentException($"dictionary array of type {a.Type} has no dictionary");
             foreach (var child in values.Children)
             {
-                Collect(child, ref nextId, sink);
+                Collect(child, ref nextId, ref sink);
             }
 
-            sink.Add((id, values));
+            (sink ??= []).Add((id, values));
             return;
         }
 
         foreach (var child in a.Children)
         {
-            Collect(child, ref nextId, sink);
+            Collect(child, ref nextId, ref sink);
         }
     }
 }

@@ -43,17 +43,28 @@ internal static class FeedRecord
         // Written as UTF-8 straight into the one array returned, sorted by key (ordinal), without
         // a string builder or LINQ: this runs on every publish, and a publish is a few µs.
         var sorted = new KeyValuePair<string, string>[tags.Count];
-        int n = 0;
-        int length = 0;
-        foreach (var tag in tags)
+        if (tags is ICollection<KeyValuePair<string, string>> collection)
         {
-            var (key, value) = tag;
+            // A dictionary copies itself out; enumerated through the interface, it would box its enumerator.
+            collection.CopyTo(sorted, 0);
+        }
+        else
+        {
+            int n = 0;
+            foreach (var tag in tags)
+            {
+                sorted[n++] = tag;
+            }
+        }
+
+        int length = 0;
+        foreach (var (key, value) in sorted)
+        {
             if (key.Length == 0 || key.Contains('=', StringComparison.Ordinal) || key.Contains('\n', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
             {
                 throw new ArgumentException($"tag '{key}': keys must be non-empty without '=' or newlines, values without newlines", nameof(tags));
             }
 
-            sorted[n++] = tag;
             length += Encoding.UTF8.GetByteCount(key) + 1 + Encoding.UTF8.GetByteCount(value) + 1;
         }
 
