@@ -53,6 +53,7 @@ internal sealed unsafe class ShmArena : IDisposable
     private const int SlotHeaderBytes = 64;
     private const int PageBytes = 4096;
     private const long LockByteBase = 1L << 40;
+    private const long WritableChunkBytes = 2L << 20;
     private const int Free = 0;
     private const int Writing = 1;
     private const int Ready = 2;
@@ -67,6 +68,9 @@ internal sealed unsafe class ShmArena : IDisposable
     private readonly int _record;
     private readonly int* _ownCounts;
     private readonly bool _committed;
+
+    // A committed arena's 2 MiB chunks of slot bytes this process has mapped writable (one bit each).
+    private readonly ulong[]? _mappedWritable;
     private int _references = 1;
 
     private ShmArena(LockedFile file, byte* pointer, long mapLength, int slotBytes, int slotCount, int record, bool ownPrivate, bool committed)
@@ -82,6 +86,11 @@ internal sealed unsafe class ShmArena : IDisposable
         _record = record;
         _ownCounts = (int*)(_base + _leaseTables + (long)record * slotCount * sizeof(int));
         OwnPrivate = ownPrivate;
+        if (committed)
+        {
+            long chunks = (((long)slotCount * slotBytes) + WritableChunkBytes - 1) / WritableChunkBytes;
+            _mappedWritable = new ulong[(chunks + 63) / 64];
+        }
     }
 
     /// <summary>What a publish into the arena did.</summary>
@@ -376,6 +385,7 @@ internal sealed unsafe class ShmArena : IDisposable
         }
         else
         {
+            EnsureMappedWritable(slot, bytes.Length);
             bytes.CopyTo(new Span<byte>(_base + SlotOffset(slot), bytes.Length));
         }
 
@@ -519,6 +529,32 @@ internal sealed unsafe class ShmArena : IDisposable
     private static long SlotHeader(int slot) => HeaderBytes + (long)slot * SlotHeaderBytes;
 
     private long SlotOffset(int slot) => _data + (long)slot * SlotBytes;
+
+    // A committed arena's pages are backed but not yet mapped in this process, and a store into
+    // each faults alone (a write fault maps one page; the first in the arena's life also clears
+    // it): a publisher filling 1 KiB slots at random spent a third of each publish there. The
+    // 2 MiB around a slot are mapped writable with one call the first time this process fills a
+    // slot in them (MADV_POPULATE_WRITE; a kernel without it leaves the faults as they were).
+    private void EnsureMappedWritable(int slot, int length)
+    {
+        if (_mappedWritable is null)
+        {
+            return;
+        }
+
+        long dataLength = (long)SlotCount * SlotBytes;
+        long start = SlotOffset(slot) - _data;
+        for (long chunk = start / WritableChunkBytes; chunk <= (start + length - 1) / WritableChunkBytes; chunk++)
+        {
+            ulong bit = 1UL << (int)(chunk & 63);
+            if ((Volatile.Read(ref _mappedWritable[chunk >> 6]) & bit) == 0)
+            {
+                long from = chunk * WritableChunkBytes;
+                LinuxNative.PopulateWritable(_base + _data + from, Math.Min(WritableChunkBytes, dataLength - from));
+                Interlocked.Or(ref _mappedWritable[chunk >> 6], bit);
+            }
+        }
+    }
 
     private int* State(int slot) => (int*)(_base + SlotHeader(slot));
 
