@@ -52,7 +52,8 @@ public sealed record ShmStoreOptions
     /// <summary>
     /// Slot size of the small arena, which takes the smallest batches first: its slot bytes are
     /// backed once when it is created (<see cref="ArenaSmallSlots"/> × this, 64 MiB by default), so
-    /// publishing there allocates no page and makes no system call beyond the writer lock. A
+    /// publishing there allocates no page and makes no system call beyond the writer lock (and, the
+    /// first time a process fills a slot in each 2 MiB of it, one call that maps those 2 MiB). A
     /// multiple of 512; 0, or not below <see cref="ArenaSlotBytes"/>, means no small arena.
     /// </summary>
     public int ArenaSmallSlotBytes { get; init; } = DefaultArenaSmallSlotBytes;
