@@ -1,6 +1,7 @@
 using ArrowCid.Arrow.IO;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores.Packs;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.Content.Stores.Tests;
 
@@ -534,27 +535,8 @@ public sealed class PackIndexTests : IDisposable
 
     // Resident KiB of this test's index files' whole-file mappings (offset 0; a bloom filter's
     // mapping starts further on), from /proc/self/smaps.
-    private int ResidentIndexKiB()
-    {
-        int resident = 0;
-        bool counting = false;
-        foreach (string line in File.ReadLines("/proc/self/smaps"))
-        {
-            // A mapping's line: "start-end perms offset dev inode [path]"; then "Key: value kB" lines.
-            string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (!fields[0].EndsWith(':'))
-            {
-                string path = fields.Length == 6 ? fields[5].Trim() : "";
-                counting = fields[2] == "00000000" && path.StartsWith(_folder, StringComparison.Ordinal) && path.EndsWith(PackIndex.Extension, StringComparison.Ordinal);
-            }
-            else if (counting && fields[0] == "Rss:")
-            {
-                resident += int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        return resident;
-    }
+    private int ResidentIndexKiB() => ResidentMappings.KiB((file, offset) =>
+        offset == "00000000" && file.StartsWith(_folder, StringComparison.Ordinal) && file.EndsWith(PackIndex.Extension, StringComparison.Ordinal));
 
     // Descriptors this process holds open on index files of this test's folder.
     private int OpenIndexDescriptors() => new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()

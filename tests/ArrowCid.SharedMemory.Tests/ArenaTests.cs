@@ -7,6 +7,7 @@ using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Canonical;
 using ArrowCid.SharedMemory.Arena;
+using ArrowCid.TestSupport;
 
 namespace ArrowCid.SharedMemory.Tests;
 
@@ -292,24 +293,6 @@ public sealed class ArenaTests : IDisposable
         Assert.Single(store.List(), s => s.Cid == ninth.Cid);
     }
 
-    // Resident KiB of this process's mappings of a file, from /proc/self/smaps.
-    private static int ResidentKiB(string path)
-    {
-        int resident = 0;
-        bool counting = false;
-        foreach (string line in File.ReadLines("/proc/self/smaps"))
-        {
-            string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (!fields[0].EndsWith(':'))
-            {
-                counting = fields.Length == 6 && fields[5].Trim() == path;
-            }
-            else if (counting && fields[0] == "Rss:")
-            {
-                resident += int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        return resident;
-    }
+    // Resident KiB of this process's mappings of a file.
+    private static int ResidentKiB(string path) => ResidentMappings.KiB((file, _) => file == path);
 }
