@@ -213,7 +213,7 @@ public sealed partial class ShmStore
         }
 
         _control.AddBytes(length);
-        NotifyPublished(cid, path, length, batch, tags);
+        NotifyPublished(cid, length, batch, tags);
         long sequence = announce ? _feed.Append(cid, length, batch.Length, encodedTags) : 0;
         return new SegmentPublish(new ShmPublishResult(cid, _layout, length, batch.Length, sequence), Created: true);
     }
@@ -258,7 +258,7 @@ public sealed partial class ShmStore
             case ShmArena.PublishOutcome.Created:
                 if (sequence == 0)
                 {
-                    NotifyPublished(cid, _layout.SegmentPath(cid), bytes.Length, batch, tags);
+                    NotifyPublished(cid, bytes.Length, batch, tags);
                     if (announce)
                     {
                         sequence = _feed.Append(cid, bytes.Length, batch.Length, encodedTags);
@@ -308,6 +308,7 @@ public sealed partial class ShmStore
 
     private ShmPublishResult Existing(Cid cid, long length, long rows) => new(cid, _layout, length, rows, 0);
 
-    private void NotifyPublished(Cid cid, string path, long length, RecordBatch batch, IReadOnlyDictionary<string, string>? tags) =>
-        _options.Published?.Invoke(new ShmPublishedBatch(cid, path, length, batch, tags ?? new Dictionary<string, string>()));
+    // The Published callback, when there is one (the path is made only for it: a table's chunks come here by the thousand).
+    private void NotifyPublished(Cid cid, long length, RecordBatch batch, IReadOnlyDictionary<string, string>? tags) =>
+        _options.Published?.Invoke(new ShmPublishedBatch(cid, _layout.SegmentPath(cid), length, batch, tags ?? new Dictionary<string, string>()));
 }

@@ -23,9 +23,9 @@ namespace ArrowCid.Content.Stores.Packs;
 /// blob's length; the tombstone bloom filter's 64-byte blocks; the count of tombstone targets; the
 /// offset of the last log entry plus one (0 when there is none, or in an index written before the
 /// field: the entry is then read); a SHA-256 of the header's first 64 bytes and the fanout; a
-/// SHA-256 of everything after the fanout); the fanout (256 u32: how many keys have a first byte at most i); the blocks, 32 bytes
-/// each and sorted by key (key u128, record offset i64, body offset − record offset u32, length
-/// i32); the tombstones, 32 bytes each and sorted by what they remove (target pack u64, target
+/// SHA-256 of everything after the fanout); the fanout (256 u32: how many keys have a first byte
+/// at most i); the blocks, 32 bytes each and sorted by key (key u128, record offset i64, body
+/// offset − record offset u32, length i32); the tombstones, 32 bytes each and sorted by what they remove (target pack u64, target
 /// record offset i64, record offset i64, record length u32, offset of its CID in the blob u32);
 /// the tombstone targets, 16 bytes each and sorted (a target pack u64, its first tombstone u32,
 /// their count u32); the log entries, 24 bytes each (offset i64, body offset i64, body length i32,

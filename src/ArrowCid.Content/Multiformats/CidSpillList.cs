@@ -13,7 +13,7 @@ namespace ArrowCid.Content.Multiformats;
 /// </summary>
 public sealed class CidSpillList : IDisposable
 {
-    /// <summary>CIDs held in memory before they are written out: 16,384 (about 600 KiB).</summary>
+    /// <summary>CIDs held in memory before they are written out: 2,048 (about 75 KiB).</summary>
     public const int DefaultSpillThreshold = 1 << 11;
 
     private readonly List<Cid> _held = [];

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using ArrowCid.Parquet.Encodings;
 
 namespace ArrowCid.Parquet.Writing;
 
@@ -62,10 +63,8 @@ internal sealed class ValueDictionary
         var hashes = new List<uint>();
         int[] table = new int[1024];
         long plainSize = 0;
-        long valuesPlainSize = 0;
         for (int i = 0; i < count; i++)
         {
-            valuesPlainSize += values.PlainSize(i);
             if (i == indices.Length)
             {
                 Array.Resize(ref indices, count);
@@ -109,7 +108,7 @@ internal sealed class ValueDictionary
 
             indices[i] = index;
             if ((i + 1 == SampleValues && entries.Count * 10 > SampleValues * 9)
-                || (i + 1 == JudgedValues && plainSize + ((long)JudgedValues * BitWidth(entries.Count) / 8) > valuesPlainSize))
+                || (i + 1 == JudgedValues && plainSize + ((long)JudgedValues * IndexBitWidth(entries.Count) / 8) > PlainSizeOf(values, JudgedValues)))
             {
                 return null;
             }
@@ -118,8 +117,21 @@ internal sealed class ValueDictionary
         return new ValueDictionary([.. entries], indices, plainSize);
     }
 
-    // Bits of an index into a dictionary of this many entries (as the indices are bit-packed).
-    private static int BitWidth(int entries) => Math.Max(1, 32 - BitOperations.LeadingZeroCount((uint)(entries - 1)));
+    // Bits of an index into a dictionary of this many entries, as ValueEncoder.EncodeIndices packs them.
+    private static int IndexBitWidth(int entries) => Math.Max(1, RleBitPackedHybrid.BitWidthFor(entries - 1));
+
+    // The PLAIN bytes of the first values (asked once, where the dictionary is judged).
+    private static long PlainSizeOf<TValues>(TValues values, int count)
+        where TValues : IDictionaryValues, allows ref struct
+    {
+        long size = 0;
+        for (int i = 0; i < count; i++)
+        {
+            size += values.PlainSize(i);
+        }
+
+        return size;
+    }
 
     private static int[] Grow(int capacity, List<uint> hashes)
     {
