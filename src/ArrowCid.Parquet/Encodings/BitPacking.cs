@@ -71,6 +71,42 @@ internal static class BitPacking
         }
     }
 
+    /// <summary>
+    /// Packs <paramref name="values"/> (each below 2^bitWidth, bitWidth 1..32) into all of
+    /// <paramref name="destination"/>, which is overwritten: the bits after the last value are 0
+    /// (the padding of a bit-packed run's last group). Four bytes are stored at a time from a 64-bit
+    /// accumulator instead of one value's bits a byte at a time.
+    /// </summary>
+    public static void Pack(ReadOnlySpan<int> values, int bitWidth, Span<byte> destination)
+    {
+        if (bitWidth is < 1 or > 32 || ByteCount(values.Length, bitWidth) > destination.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bitWidth), $"{values.Length} values of {bitWidth} bits into {destination.Length} bytes");
+        }
+        ulong pending = 0;
+        int pendingBits = 0;
+        int written = 0;
+        foreach (int value in values)
+        {
+            // pendingBits < 32 before, so the value's bits fit in the 64.
+            pending |= (ulong)(uint)value << pendingBits;
+            pendingBits += bitWidth;
+            if (pendingBits >= 32)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(destination[written..], (uint)pending);
+                written += 4;
+                pending >>= 32;
+                pendingBits -= 32;
+            }
+        }
+        for (; pendingBits > 0; pendingBits -= 8)
+        {
+            destination[written++] = (byte)pending;
+            pending >>= 8;
+        }
+        destination[written..].Clear();
+    }
+
     /// <summary>Bits needed to hold <paramref name="value"/> (0 for 0).</summary>
     public static int WidthOf(ulong value) => 64 - System.Numerics.BitOperations.LeadingZeroCount(value);
 }

@@ -103,15 +103,11 @@ public static class RleBitPackedHybrid
     {
         CheckBitWidth(bitWidth);
         ArgumentNullException.ThrowIfNull(output);
-        foreach (int v in values)
+        if (bitWidth < 32 && values.IndexOfAnyExceptInRange(0, (1 << bitWidth) - 1) is int outside and >= 0)
         {
-            if (bitWidth < 32 && (uint)v >> bitWidth != 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(values), $"value {v} does not fit {bitWidth} bits");
-            }
+            throw new ArgumentOutOfRangeException(nameof(values), $"value {values[outside]} does not fit {bitWidth} bits");
         }
         int valueBytes = (bitWidth + 7) / 8;
-        Span<ulong> group = stackalloc ulong[8];
         int i = 0;
         while (i < values.Length)
         {
@@ -137,14 +133,9 @@ public static class RleBitPackedHybrid
             Uleb128.Write(output, ((ulong)groups << 1) | 1);
             int byteCount = groups * bitWidth;
             Span<byte> target = output.GetSpan(Math.Max(byteCount, 1)).Slice(0, byteCount);
-            for (int g = 0; g < groups; g++)
+            if (bitWidth > 0)
             {
-                for (int k = 0; k < 8; k++)
-                {
-                    int index = start + g * 8 + k;
-                    group[k] = index < i ? unchecked((uint)values[index]) : 0;
-                }
-                BitPacking.Pack(group, bitWidth, target.Slice(g * bitWidth, bitWidth));
+                BitPacking.Pack(values[start..i], bitWidth, target);
             }
             output.Advance(byteCount);
         }

@@ -20,8 +20,13 @@ internal sealed class ColumnBuffer : IDisposable
     private readonly PooledArray<byte> _fixed = new(256, Overflow);
     private readonly PooledArray<int> _offsets = new(256, Overflow);
     private readonly PooledArray<byte> _data = new(256, Overflow);
+    private readonly PooledArray<int> _keys = new(256, Overflow);
     private int _entries;
     private int _byteArrays;
+    private object? _keySource;
+    private int _keyBase;
+    private int _keyRange;
+    private bool _keysLost;
 
     public ColumnBuffer(int width, bool definitionLevels, bool repetitionLevels)
     {
@@ -65,6 +70,57 @@ internal sealed class ColumnBuffer : IDisposable
 
     /// <summary>For byte arrays: all values back to back.</summary>
     public ReadOnlySpan<byte> Data => _data.Span;
+
+    /// <summary>
+    /// For each value, a key below <see cref="ValueKeyRange"/> that equal source positions share
+    /// (its position in the Arrow dictionary it came from, offset per dictionary), or empty when
+    /// some value came without one. Equal keys are equal values; equal values may have different
+    /// keys (two dictionaries, or a dictionary holding a value twice), so a key only spares
+    /// <see cref="ValueDictionary"/> hashing a value it has met under the same key.
+    /// </summary>
+    public ReadOnlySpan<int> ValueKeys => !_keysLost && _keys.Count == ValueCount ? _keys.Span : default;
+
+    /// <summary>One more than the largest of <see cref="ValueKeys"/>.</summary>
+    public int ValueKeyRange => _keyRange;
+
+    /// <summary>
+    /// Gives the values just appended their keys: each one's position in <paramref name="source"/>
+    /// (the dictionary values they were read from, <paramref name="sourceLength"/> of them), given
+    /// as the entries' slots, negative for an entry without a value. Values appended without keys,
+    /// before or after, leave the buffer without any.
+    /// </summary>
+    public void AddValueKeys(object source, int sourceLength, ReadOnlySpan<int> slots)
+    {
+        if (_keysLost)
+        {
+            return;
+        }
+        if (!ReferenceEquals(source, _keySource))
+        {
+            _keySource = source;
+            _keyBase = _keyRange;
+            _keyRange = checked(_keyRange + sourceLength);
+        }
+        int before = _keys.Count;
+        Span<int> keys = _keys.Append(slots.Length);
+        int k = 0;
+        foreach (int slot in slots)
+        {
+            if (slot < 0)
+            {
+                continue;
+            }
+            // A position outside the source would share another source's key: no keys rather than a wrong one.
+            if (slot >= sourceLength)
+            {
+                _keysLost = true;
+                return;
+            }
+            keys[k++] = _keyBase + slot;
+        }
+        _keys.Trim(slots.Length - k);
+        _keysLost = before + k != ValueCount;
+    }
 
     /// <summary>Value <paramref name="index"/>'s bytes (fixed row or byte array).</summary>
     public ReadOnlySpan<byte> Value(int index)
@@ -150,6 +206,58 @@ internal sealed class ColumnBuffer : IDisposable
         _byteArrays += end - first;
     }
 
+    /// <summary>
+    /// Adds the byte arrays at <paramref name="slots"/> (negative: no value) of an Arrow binary
+    /// layout with int32 <paramref name="offsets"/>, its slots counted from <paramref name="offset"/>:
+    /// room taken once for all of them, one copy per run of consecutive slots (a list's items are one run).
+    /// </summary>
+    public void GatherByteArrays(ReadOnlySpan<int> offsets, ReadOnlySpan<byte> data, int offset, ReadOnlySpan<int> slots)
+    {
+        long bytes = 0;
+        int present = 0;
+        foreach (int slot in slots)
+        {
+            if (slot >= 0)
+            {
+                bytes += offsets[offset + slot + 1] - offsets[offset + slot];
+                present++;
+            }
+        }
+        int dataStart = _data.Count;
+        Span<byte> target = _data.Append(checked((int)bytes));
+        Span<int> ends = _offsets.Append(present);
+        int written = 0;
+        int k = 0;
+        int i = 0;
+        while (i < slots.Length)
+        {
+            if (slots[i] < 0)
+            {
+                i++;
+                continue;
+            }
+            int first = offset + slots[i];
+            int end = first + 1;
+            i++;
+            while (i < slots.Length && offset + slots[i] == end)
+            {
+                end++;
+                i++;
+            }
+            int from = offsets[first];
+            int to = offsets[end];
+            data[from..to].CopyTo(target[written..]);
+            // Rebase: each value ends at its Arrow end offset minus the run's start, plus where the run landed.
+            int shift = dataStart + written - from;
+            for (int s = first + 1; s <= end; s++)
+            {
+                ends[k++] = offsets[s] + shift;
+            }
+            written += to - from;
+        }
+        _byteArrays += present;
+    }
+
     public void Dispose()
     {
         _definition.Dispose();
@@ -157,5 +265,6 @@ internal sealed class ColumnBuffer : IDisposable
         _fixed.Dispose();
         _offsets.Dispose();
         _data.Dispose();
+        _keys.Dispose();
     }
 }

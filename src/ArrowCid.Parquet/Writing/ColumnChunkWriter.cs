@@ -21,6 +21,9 @@ internal sealed class ColumnChunkWriter
     private readonly Encoding? _explicitEncoding;
     private readonly ISpanCompressor? _spanCompressor;
 
+    // Entries a page's end is looked for in at once (PageEnd).
+    private const int PageScanBlock = 1024;
+
     public ColumnChunkWriter(LeafPlan leaf, ParquetWriteOptions options)
     {
         _leaf = leaf;
@@ -71,10 +74,10 @@ internal sealed class ColumnChunkWriter
         // Every row gives each leaf at least one entry, so a non-empty row group has pages.
         while (entry < buffer.EntryCount)
         {
-            (int entryEnd, int valueEnd, int rows) = NextPage(buffer, entry, value, dictionary);
+            (int entryEnd, int valueEnd, int rows) = PageEnd(buffer, entry, value, dictionary is not null ? 2 : buffer.Width, _leaf.MaxDefinitionLevel, _options.PageSize);
             var stats = new StatisticsAccumulator(_leaf.Order);
             stats.AddNulls(entryEnd - entry - (valueEnd - value));
-            stats.AddRange(buffer, value, valueEnd);
+            stats.AddRange(buffer, value, valueEnd, dictionary);
             long pageOffset = output.WrittenCount;
             uncompressedTotal += WriteDataPage(output, scratch, buffer, entry, entryEnd, value, valueEnd, rows, valueEncoding, dictionary, stats);
             locations.Add(new PageLocation { Offset = pageOffset, CompressedPageSize = checked((int)(output.WrittenCount - pageOffset)), FirstRowIndex = row });
@@ -161,8 +164,13 @@ internal sealed class ColumnChunkWriter
         _options.Dictionary && _explicitEncoding is null && buffer.ValueCount > 0
         && _leaf.PhysicalType != PhysicalType.Boolean && _leaf.Conversion != ValueConversion.AlwaysNull;
 
-    /// <summary>The end of the page that starts at <paramref name="entry"/>: past the size target, at a row start.</summary>
-    private (int EntryEnd, int ValueEnd, int Rows) NextPage(ColumnBuffer buffer, int entry, int value, ValueDictionary? dictionary)
+    /// <summary>
+    /// The end of the page that starts at <paramref name="entry"/> (and value <paramref name="value"/>):
+    /// the first row start at which the page's estimated size has reached <paramref name="pageSize"/>
+    /// (a byte of levels per entry, and <paramref name="fixedBytes"/> per value, or 4 and its
+    /// length for a byte array when 0), or the buffer's end; with the values and rows it holds.
+    /// </summary>
+    internal static (int EntryEnd, int ValueEnd, int Rows) PageEnd(ColumnBuffer buffer, int entry, int value, int fixedBytes, int maxDefinition, long pageSize)
     {
         // Levels not kept are constant: every entry starts a row (no repetition) or is a value (required).
         ReadOnlySpan<int> definition = buffer.Definition;
@@ -170,30 +178,44 @@ internal sealed class ColumnChunkWriter
         ReadOnlySpan<int> offsets = buffer.Offsets;
         bool repeated = buffer.HasRepetitionLevels;
         bool optional = buffer.HasDefinitionLevels;
-        int maxDefinition = _leaf.MaxDefinitionLevel;
-        int fixedBytes = dictionary is not null ? 2 : buffer.Width;
         long bytes = 0;
         int rows = 0;
         int e = entry;
         int v = value;
         while (e < buffer.EntryCount)
         {
-            if (!repeated || repetition[e] == 0)
+            // A block of entries that keeps the page under its size holds no page end (the size
+            // only grows), so it is counted in bulk; the block that reaches the size, entry by entry.
+            int blockEnd = Math.Min(e + PageScanBlock, buffer.EntryCount);
+            int defined = optional ? definition[e..blockEnd].Count(maxDefinition) : blockEnd - e;
+            long blockBytes = (blockEnd - e) + (fixedBytes != 0 ? (long)fixedBytes * defined : (4L * defined) + offsets[v + defined] - offsets[v]);
+            if (bytes + blockBytes < pageSize)
             {
-                if (bytes >= _options.PageSize && e > entry)
+                rows += repeated ? repetition[e..blockEnd].Count(0) : blockEnd - e;
+                bytes += blockBytes;
+                v += defined;
+                e = blockEnd;
+                continue;
+            }
+
+            for (; e < blockEnd; e++)
+            {
+                if (!repeated || repetition[e] == 0)
                 {
-                    break;
+                    if (bytes >= pageSize && e > entry)
+                    {
+                        return (e, v, rows);
+                    }
+                    rows++;
                 }
-                rows++;
+                // A few bits of levels per entry.
+                bytes++;
+                if (!optional || definition[e] == maxDefinition)
+                {
+                    bytes += fixedBytes != 0 ? fixedBytes : 4 + offsets[v + 1] - offsets[v];
+                    v++;
+                }
             }
-            // A few bits of levels per entry.
-            bytes++;
-            if (!optional || definition[e] == maxDefinition)
-            {
-                bytes += fixedBytes != 0 ? fixedBytes : 4 + offsets[v + 1] - offsets[v];
-                v++;
-            }
-            e++;
         }
         return (e, v, rows);
     }

@@ -36,12 +36,19 @@ internal static class LevelShredder
             for (int depth = 0; ; depth++)
             {
                 ShredNode node = leaf.Chain[depth];
+                bool dictionaryEncoded = array.Type.PhysicalType.Id == ArrowTypeId.Dictionary;
                 array = ResolveNulls(leaf, node, array, entries);
                 switch (node.Kind)
                 {
                     case ShredKind.Leaf:
                         sink.AddEntries(entries.Definition.AsSpan(0, entries.Count), entries.Repetition.AsSpan(0, entries.Count));
                         WriteValues(leaf, array, entries, sink);
+                        if (dictionaryEncoded)
+                        {
+                            // The values' positions in the Arrow dictionary spare the Parquet dictionary hashing them again.
+                            sink.AddValueKeys(array, array.Length, entries.Slot.AsSpan(0, entries.Count));
+                        }
+
                         return;
                     case ShredKind.Struct:
                         array = array.Children[leaf.Chain[depth + 1].ArrowChildIndex];
@@ -121,6 +128,23 @@ internal static class LevelShredder
     /// <summary>Replaces each slot that has one by the dictionary index stored there.</summary>
     private static void DictionaryIndexes(ArrayData array, Span<int> slots)
     {
+        if (array.Type.PhysicalType.IndexType?.Id == ArrowTypeId.Int32)
+        {
+            // int32 indices, the common kind: read in place, no per-slot width dispatch.
+            ReadOnlySpan<int> indices = MemoryMarshal.Cast<byte, int>(array.Buffers[1].Span)[array.Offset..];
+            for (int i = 0; i < slots.Length; i++)
+            {
+                int slot = slots[i];
+                if (slot != NoSlot)
+                {
+                    int index = indices[slot];
+                    slots[i] = index >= 0 ? index : throw new ArgumentException($"dictionary index {index} at slot {slot}");
+                }
+            }
+
+            return;
+        }
+
         for (int i = 0; i < slots.Length; i++)
         {
             if (slots[i] != NoSlot)
@@ -134,22 +158,25 @@ internal static class LevelShredder
     private static Entries ExpandList(ShredNode node, ArrayData array, Entries entries)
     {
         ReadOnlySpan<int> slots = entries.Slot.AsSpan(0, entries.Count);
-        bool int32Offsets = array.Type.PhysicalType.Id is ArrowTypeId.List or ArrowTypeId.Map;
-        ReadOnlySpan<int> offsets = int32Offsets ? MemoryMarshal.Cast<byte, int>(array.Buffers[1].Span)[array.Offset..] : default;
+        if (array.Type.PhysicalType.Id is ArrowTypeId.List or ArrowTypeId.Map)
+        {
+            return ExpandList(node, MemoryMarshal.Cast<byte, int>(array.Buffers[1].Span)[array.Offset..], entries);
+        }
+
         long total = 0;
         for (int i = 0; i < slots.Length; i++)
         {
-            (long start, long end) = Range(array, offsets, int32Offsets, slots[i]);
+            (long start, long end) = slots[i] == NoSlot ? (0, 0) : array.GetListRange(slots[i]);
             total += Math.Max(1, end - start);
         }
 
-        var items = new Entries(checked((int)total));
+        var items = new Entries(checked((int)total), cleared: false);
         int k = 0;
         for (int i = 0; i < slots.Length; i++)
         {
             int definition = entries.Definition[i];
             int repetition = entries.Repetition[i];
-            (long start, long end) = Range(array, offsets, int32Offsets, slots[i]);
+            (long start, long end) = slots[i] == NoSlot ? (0, 0) : array.GetListRange(slots[i]);
             if (start == end)
             {
                 items.Definition[k] = definition;
@@ -169,10 +196,51 @@ internal static class LevelShredder
         return items;
     }
 
-    private static (long Start, long End) Range(ArrayData array, ReadOnlySpan<int> offsets, bool int32Offsets, int slot) =>
-        slot == NoSlot ? (0, 0)
-        : int32Offsets ? (offsets[slot], offsets[slot + 1])
-        : array.GetListRange(slot);
+    /// <summary>As above for int32 offsets (list and map), read in place.</summary>
+    private static Entries ExpandList(ShredNode node, ReadOnlySpan<int> offsets, Entries entries)
+    {
+        ReadOnlySpan<int> slots = entries.Slot.AsSpan(0, entries.Count);
+        ReadOnlySpan<int> definitions = entries.Definition.AsSpan(0, entries.Count);
+        ReadOnlySpan<int> repetitions = entries.Repetition.AsSpan(0, entries.Count);
+        long total = 0;
+        foreach (int slot in slots)
+        {
+            total += slot == NoSlot ? 1 : Math.Max(1, offsets[slot + 1] - offsets[slot]);
+        }
+
+        var items = new Entries(checked((int)total), cleared: false);
+        Span<int> itemDefinitions = items.Definition.AsSpan(0, items.Count);
+        Span<int> itemRepetitions = items.Repetition.AsSpan(0, items.Count);
+        Span<int> itemSlots = items.Slot.AsSpan(0, items.Count);
+        int listRepetition = node.RepetitionLevel;
+        int k = 0;
+        for (int i = 0; i < slots.Length; i++)
+        {
+            int slot = slots[i];
+            int start = slot == NoSlot ? 0 : offsets[slot];
+            int end = slot == NoSlot ? 0 : offsets[slot + 1];
+            int definition = definitions[i];
+            // The first item (or the empty list's one entry) keeps the entry's repetition level; the others repeat at the list's.
+            itemRepetitions[k] = repetitions[i];
+            if (end <= start)
+            {
+                itemDefinitions[k] = definition;
+                itemSlots[k++] = NoSlot;
+                continue;
+            }
+
+            itemDefinitions[k] = definition + 1;
+            itemSlots[k++] = start;
+            for (int item = start + 1; item < end; item++)
+            {
+                itemDefinitions[k] = definition + 1;
+                itemRepetitions[k] = listRepetition;
+                itemSlots[k++] = item;
+            }
+        }
+
+        return items;
+    }
 
     /// <summary>The values of the entries that have a slot, in entry order.</summary>
     private static void WriteValues(LeafPlan leaf, ArrayData array, Entries entries, ColumnBuffer sink)
@@ -188,7 +256,7 @@ internal static class LevelShredder
         }
         else if (leaf.Conversion == ValueConversion.Bytes && type.Id is ArrowTypeId.Binary or ArrowTypeId.Utf8)
         {
-            GatherByteArrays(MemoryMarshal.Cast<byte, int>(array.Buffers[1].Span), array.Buffers[2].Span, array.Offset, slots, sink);
+            sink.GatherByteArrays(MemoryMarshal.Cast<byte, int>(array.Buffers[1].Span), array.Buffers[2].Span, array.Offset, slots);
         }
         else
         {
@@ -246,42 +314,22 @@ internal static class LevelShredder
         }
     }
 
-    /// <summary>Byte arrays of the slots, one copy per run of consecutive slots (a list's items are one run).</summary>
-    private static void GatherByteArrays(ReadOnlySpan<int> offsets, ReadOnlySpan<byte> data, int offset, ReadOnlySpan<int> slots, ColumnBuffer sink)
-    {
-        int i = 0;
-        while (i < slots.Length)
-        {
-            if (slots[i] == NoSlot)
-            {
-                i++;
-                continue;
-            }
-
-            int first = slots[i];
-            int end = first + 1;
-            i++;
-            while (i < slots.Length && slots[i] == end)
-            {
-                end++;
-                i++;
-            }
-
-            sink.AppendByteArrays(offsets, data, offset + first, offset + end);
-        }
-    }
-
     /// <summary>The entries of one level: levels and slots in pooled arrays of at least <see cref="Count"/>.</summary>
     private sealed class Entries : IDisposable
     {
-        public Entries(int count)
+        /// <param name="count">Entries.</param>
+        /// <param name="cleared">Whether levels start at 0 (else the caller writes every one).</param>
+        public Entries(int count, bool cleared = true)
         {
             Count = count;
             Definition = ArrayPool<int>.Shared.Rent(Math.Max(1, count));
             Repetition = ArrayPool<int>.Shared.Rent(Math.Max(1, count));
             Slot = ArrayPool<int>.Shared.Rent(Math.Max(1, count));
-            Definition.AsSpan(0, count).Clear();
-            Repetition.AsSpan(0, count).Clear();
+            if (cleared)
+            {
+                Definition.AsSpan(0, count).Clear();
+                Repetition.AsSpan(0, count).Clear();
+            }
         }
 
         public int Count { get; }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace ArrowCid.Parquet.Writing;
@@ -103,6 +104,61 @@ internal sealed class StatisticsAccumulator
                     Add(buffer.Value(i));
                 }
                 break;
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="AddRange(ColumnBuffer, int, int)"/> for values that <paramref name="dictionary"/>
+    /// encodes: byte arrays are compared once per distinct value the range uses rather than once
+    /// per value (a dictionary-encoded range repeats few values many times).
+    /// </summary>
+    public void AddRange(ColumnBuffer buffer, int start, int end, ValueDictionary? dictionary)
+    {
+        if (dictionary is null || buffer.Width != 0 || _order != StatisticsOrder.UnsignedBytes || _tooLarge || end <= start)
+        {
+            AddRange(buffer, start, end);
+            return;
+        }
+        int[] entries = dictionary.Entries;
+        byte[] used = ArrayPool<byte>.Shared.Rent(entries.Length);
+        try
+        {
+            Span<byte> marks = used.AsSpan(0, entries.Length);
+            marks.Clear();
+            foreach (int entry in dictionary.Indices.AsSpan(start, end - start))
+            {
+                marks[entry] = 1;
+            }
+            int minAt = -1;
+            int maxAt = -1;
+            for (int entry = 0; entry < marks.Length; entry++)
+            {
+                if (marks[entry] == 0)
+                {
+                    continue;
+                }
+                int at = entries[entry];
+                ReadOnlySpan<byte> v = buffer.Value(at);
+                if (v.Length > MaxValueBytes)
+                {
+                    _tooLarge = true;
+                    return;
+                }
+                if (minAt < 0 || v.SequenceCompareTo(buffer.Value(minAt)) < 0)
+                {
+                    minAt = at;
+                }
+                if (maxAt < 0 || v.SequenceCompareTo(buffer.Value(maxAt)) > 0)
+                {
+                    maxAt = at;
+                }
+            }
+            Add(buffer.Value(minAt));
+            Add(buffer.Value(maxAt));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(used);
         }
     }
 

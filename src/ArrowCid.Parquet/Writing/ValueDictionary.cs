@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -20,6 +21,9 @@ namespace ArrowCid.Parquet.Writing;
 /// The lookup is an open-addressing table of entry numbers specialised by value form (4-byte and
 /// 8-byte values compared as integers, anything else as bytes), because this loop sees every value
 /// of every dictionary-encoded chunk and a general hash map's comparer calls were most of its cost.
+/// Where values carry keys (their positions in an Arrow dictionary, <see cref="ColumnBuffer.ValueKeys"/>)
+/// or are integers of a narrow range (keyed by their distance from the smallest), a value whose key
+/// was met takes its entry from an array instead, and only the first value of each key is hashed.
 /// </remarks>
 internal sealed class ValueDictionary
 {
@@ -44,15 +48,96 @@ internal sealed class ValueDictionary
 
     public long PlainSize { get; }
 
-    public static ValueDictionary? TryBuild(ColumnBuffer buffer, long sizeLimit) => buffer.Width switch
+    /// <summary>The buffer's dictionary, or null where PLAIN is the better encoding (see the class summary).</summary>
+    public static ValueDictionary? TryBuild(ColumnBuffer buffer, long sizeLimit)
     {
-        4 => Build(new FixedValues<int>(MemoryMarshal.Cast<byte, int>(buffer.FixedValues)), sizeLimit),
-        8 => Build(new FixedValues<long>(MemoryMarshal.Cast<byte, long>(buffer.FixedValues)), sizeLimit),
-        0 => Build(new ByteArrayValues(buffer.Offsets, buffer.Data), sizeLimit),
-        _ => Build(new FixedBytesValues(buffer.FixedValues, buffer.Width), sizeLimit),
-    };
+        // Keys from the Arrow dictionary, else integers of a narrow range keyed by their distance
+        // from the smallest: a value whose key was met takes its entry from an array, unhashed.
+        ReadOnlySpan<int> keys = buffer.ValueKeys;
+        int keyRange = keys.IsEmpty ? 0 : buffer.ValueKeyRange;
+        int[]? rentedKeys = null;
+        if (keys.IsEmpty)
+        {
+            rentedKeys = buffer.Width switch
+            {
+                4 => RangeKeys(MemoryMarshal.Cast<byte, int>(buffer.FixedValues), out keyRange),
+                8 => RangeKeys(MemoryMarshal.Cast<byte, long>(buffer.FixedValues), out keyRange),
+                _ => null,
+            };
+            keys = rentedKeys is null ? default : rentedKeys.AsSpan(0, buffer.ValueCount);
+        }
 
-    private static ValueDictionary? Build<TValues>(TValues values, long sizeLimit)
+        int[]? remap = !keys.IsEmpty && keyRange <= KeyRangeLimit(keys.Length) ? ArrayPool<int>.Shared.Rent(keyRange) : null;
+        try
+        {
+            var known = remap is null ? default : new KeyRemap(keys, remap.AsSpan(0, keyRange));
+            return buffer.Width switch
+            {
+                4 => Build(new FixedValues<int>(MemoryMarshal.Cast<byte, int>(buffer.FixedValues)), known, sizeLimit),
+                8 => Build(new FixedValues<long>(MemoryMarshal.Cast<byte, long>(buffer.FixedValues)), known, sizeLimit),
+                0 => Build(new ByteArrayValues(buffer.Offsets, buffer.Data), known, sizeLimit),
+                _ => Build(new FixedBytesValues(buffer.FixedValues, buffer.Width), known, sizeLimit),
+            };
+        }
+        finally
+        {
+            if (remap is not null)
+            {
+                ArrayPool<int>.Shared.Return(remap);
+            }
+
+            if (rentedKeys is not null)
+            {
+                ArrayPool<int>.Shared.Return(rentedKeys);
+            }
+        }
+    }
+
+    // A remap by key costs an int per key: used while that is about what the values' indices cost.
+    private static long KeyRangeLimit(int values) => (2L * values) + 4096;
+
+    /// <summary>
+    /// Each value's distance from the smallest (pooled; return it), when all lie within
+    /// <see cref="KeyRangeLimit"/> of it; else null, found as soon as the range passes it.
+    /// </summary>
+    private static int[]? RangeKeys<T>(ReadOnlySpan<T> values, out int keyRange)
+        where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
+    {
+        keyRange = 0;
+        if (values.IsEmpty)
+        {
+            return null;
+        }
+
+        long limit = KeyRangeLimit(values.Length);
+        T min = values[0];
+        T max = min;
+        for (int start = 0; start < values.Length; start += 256)
+        {
+            foreach (T value in values.Slice(start, Math.Min(256, values.Length - start)))
+            {
+                min = T.Min(min, value);
+                max = T.Max(max, value);
+            }
+
+            // Compared as unsigned: the difference of two far-apart values may not fit the signed type.
+            if (ulong.CreateTruncating(max - min) >= (ulong)limit)
+            {
+                return null;
+            }
+        }
+
+        keyRange = int.CreateTruncating(max - min) + 1;
+        int[] keys = ArrayPool<int>.Shared.Rent(values.Length);
+        for (int i = 0; i < values.Length; i++)
+        {
+            keys[i] = int.CreateTruncating(values[i] - min);
+        }
+
+        return keys;
+    }
+
+    private static ValueDictionary? Build<TValues>(TValues values, KeyRemap known, long sizeLimit)
         where TValues : IDictionaryValues, allows ref struct
     {
         int count = values.Count;
@@ -70,40 +155,47 @@ internal sealed class ValueDictionary
                 Array.Resize(ref indices, count);
             }
 
-            uint hash = values.Hash(i);
-            int mask = table.Length - 1;
-            int position = (int)(hash & (uint)mask);
-            int index;
-            while (true)
+            // A key met before names its entry; only a new key's value is hashed. Equal keys are
+            // equal values, so the entries grow exactly as they would without keys.
+            int index = known.EntryOf(i);
+            if (index < 0)
             {
-                int occupant = table[position] - 1;
-                if (occupant < 0)
+                uint hash = values.Hash(i);
+                int mask = table.Length - 1;
+                int position = (int)(hash & (uint)mask);
+                while (true)
                 {
-                    index = entries.Count;
-                    table[position] = index + 1;
-                    entries.Add(i);
-                    hashes.Add(hash);
-                    plainSize += values.PlainSize(i);
-                    if (plainSize > sizeLimit)
+                    int occupant = table[position] - 1;
+                    if (occupant < 0)
                     {
-                        return null;
+                        index = entries.Count;
+                        table[position] = index + 1;
+                        entries.Add(i);
+                        hashes.Add(hash);
+                        plainSize += values.PlainSize(i);
+                        if (plainSize > sizeLimit)
+                        {
+                            return null;
+                        }
+
+                        if (entries.Count * 2 > table.Length)
+                        {
+                            table = Grow(table.Length * 2, hashes);
+                        }
+
+                        break;
                     }
 
-                    if (entries.Count * 2 > table.Length)
+                    if (hashes[occupant] == hash && values.Same(entries[occupant], i))
                     {
-                        table = Grow(table.Length * 2, hashes);
+                        index = occupant;
+                        break;
                     }
 
-                    break;
+                    position = (position + 1) & mask;
                 }
 
-                if (hashes[occupant] == hash && values.Same(entries[occupant], i))
-                {
-                    index = occupant;
-                    break;
-                }
-
-                position = (position + 1) & mask;
+                known.Remember(i, index);
             }
 
             indices[i] = index;
@@ -115,6 +207,32 @@ internal sealed class ValueDictionary
         }
 
         return new ValueDictionary([.. entries], indices, plainSize);
+    }
+
+    /// <summary>The entry each value key was last seen to stand for (none without keys).</summary>
+    private readonly ref struct KeyRemap
+    {
+        private readonly ReadOnlySpan<int> _keys;
+        // Entry + 1 for each key; 0 for a key not met yet.
+        private readonly Span<int> _entryByKey;
+
+        public KeyRemap(ReadOnlySpan<int> keys, Span<int> entryByKey)
+        {
+            _keys = keys;
+            _entryByKey = entryByKey;
+            entryByKey.Clear();
+        }
+
+        /// <summary>Value <paramref name="value"/>'s entry if its key was met, else -1.</summary>
+        public int EntryOf(int value) => _keys.IsEmpty ? -1 : _entryByKey[_keys[value]] - 1;
+
+        public void Remember(int value, int entry)
+        {
+            if (!_keys.IsEmpty)
+            {
+                _entryByKey[_keys[value]] = entry + 1;
+            }
+        }
     }
 
     // Bits of an index into a dictionary of this many entries, as ValueEncoder.EncodeIndices packs them.

@@ -94,6 +94,33 @@ public class RleBitPackedHybridTests
     }
 
     [Fact]
+    public void Packing_int_values_gives_the_general_packers_bytes_and_zero_padding()
+    {
+        // The hybrid's 32-bit packer against the general one (DELTA_BINARY_PACKED's), into
+        // destinations that start dirty: the bits after the last value must be cleared.
+        Check.One(Runs, Prop.ForAll(Arb.From(Gen.Choose(1, 32)), ArbMap.Default.ArbFor<int[]>(), Arb.From(Gen.Choose(0, 7)), (int width, int[] raw, int padding) =>
+        {
+            uint mask = width == 32 ? uint.MaxValue : (1u << width) - 1;
+            int[] values = raw.Select(v => (int)((uint)v & mask)).ToArray();
+            int bytes = (int)BitPacking.ByteCount(values.Length + padding, width);
+            byte[] expected = Enumerable.Repeat((byte)0xA5, bytes).ToArray();
+            BitPacking.Pack(values.Select(v => (ulong)(uint)v).Concat(Enumerable.Repeat(0UL, padding)).ToArray(), width, expected);
+            byte[] actual = Enumerable.Repeat((byte)0x5A, bytes).ToArray();
+            BitPacking.Pack(values, width, actual);
+            Assert.Equal(expected, actual);
+        }));
+    }
+
+    [Fact]
+    public void A_value_wider_than_the_bit_width_is_refused()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => RleBitPackedHybrid.Encode([1, 7, 8, 2], 3, buffer));
+        Assert.Contains("value 8 does not fit 3 bits", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => RleBitPackedHybrid.Encode([0, -1], 31, buffer));
+    }
+
+    [Fact]
     public void Width_above_32_is_rejected()
     {
         Assert.Throws<ParquetFormatException>(() => RleBitPackedHybrid.Decode([0], 33, new int[1]));

@@ -136,6 +136,307 @@ public class BulkWriterTests
         Assert.Null(reader.GetColumnChunk(0, 2).MetaData!.DictionaryPageOffset);
     }
 
+    [Theory]
+    [InlineData(1000, 1 << 20)]
+    [InlineData(37, 64)]
+    [InlineData(500, 700)]
+    public void An_arrow_dictionary_column_writes_the_bytes_of_its_values_written_plainly(int rowGroupSize, int pageSize)
+    {
+        // The Parquet dictionary of an Arrow dictionary column is built from its indices, not by
+        // hashing each value: the file must be the one its values give as plain strings. Batches
+        // share a dictionary or bring their own; one holds a value twice and values no row uses,
+        // one has int16 indices, one is sliced, and nulls fall on batch edges.
+        var random = new Random(rowGroupSize);
+        string[] words = ["amber", "birch", "cedar", "", "dune", "ember", "fjord", "glade"];
+        ArrayData Dictionary(params string[] values)
+        {
+            var builder = new RecordBatchBuilder(new Arrow.Types.Schema([new Field("v", ArrowType.Utf8, nullable: false)]));
+            foreach (string value in values)
+            {
+                builder.AppendRow(value);
+            }
+            return builder.Build().Column(0);
+        }
+        ArrayData shared = Dictionary(words);
+        ArrayData[] dictionaries = [shared, shared, Dictionary("glade", "amber", "amber", "unused", "birch"), Dictionary([.. words.Reverse()]), shared];
+        var plainSchema = new Arrow.Types.Schema([new Field("city", ArrowType.Utf8)]);
+        var dictionarySchema = new Arrow.Types.Schema([new Field("city", ArrowType.Dictionary(ArrowType.Int32, ArrowType.Utf8))]);
+        var narrowSchema = new Arrow.Types.Schema([new Field("city", ArrowType.Dictionary(ArrowType.Int16, ArrowType.Utf8))]);
+        var plain = new List<RecordBatch>();
+        var encoded = new List<RecordBatch>();
+        RecordBatch? narrowBatch = null;
+        foreach (var (dictionary, batchIndex) in dictionaries.Select((d, i) => (d, i)))
+        {
+            int rows = 50 + random.Next(300);
+            bool narrow = batchIndex == 3;
+            var indices = new byte[rows * (narrow ? 2 : 4)];
+            var validity = new byte[(rows + 7) / 8];
+            int nulls = 0;
+            var plainRows = new RecordBatchBuilder(plainSchema);
+            for (int i = 0; i < rows; i++)
+            {
+                bool isNull = i == 0 || i == rows - 1 || random.Next(7) == 0;
+                int index = random.Next(dictionary.Length);
+                if (narrow)
+                {
+                    BinaryPrimitives.WriteInt16LittleEndian(indices.AsSpan(i * 2), (short)(isNull ? 0 : index));
+                }
+                else
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(indices.AsSpan(i * 4), isNull ? 0 : index);
+                }
+                nulls += isNull ? 1 : 0;
+                validity[i >> 3] |= (byte)(isNull ? 0 : 1 << (i & 7));
+                plainRows.AppendRow(isNull ? null : System.Text.Encoding.UTF8.GetString(dictionary.GetBytes(index)));
+            }
+            var batch = new RecordBatch(narrow ? narrowSchema : dictionarySchema, rows,
+                [new ArrayData((narrow ? narrowSchema : dictionarySchema).Fields[0].Type, rows, nulls, 0, [validity, indices], dictionary: dictionary)]);
+            RecordBatch plainBatch = plainRows.Build();
+            if (batchIndex == 4)
+            {
+                batch = batch.Slice(3, rows - 10);
+                plainBatch = plainBatch.Slice(3, rows - 10);
+            }
+            if (narrow)
+            {
+                narrowBatch = batch;
+                batch = new RecordBatch(dictionarySchema, batch.Length, [ToInt32Indices(batch.Column(0), dictionarySchema.Fields[0].Type)]);
+            }
+            encoded.Add(batch);
+            plain.Add(plainBatch);
+        }
+
+        var options = new ParquetWriteOptions { RowGroupSize = rowGroupSize, PageSize = pageSize, StoreArrowSchema = false, DictionaryPageSizeLimit = 40 };
+        Assert.Equal(GoldenRoundTripTests.Write(plainSchema, plain, options), GoldenRoundTripTests.Write(dictionarySchema, encoded, options));
+        // The int16 batch written as it is, in a schema of its own, against its plain rows.
+        Assert.Equal(GoldenRoundTripTests.Write(plainSchema, [plain[3]], options), GoldenRoundTripTests.Write(narrowSchema, [narrowBatch!], options));
+    }
+
+    // The int32-indexed twin of an int16-indexed dictionary array (same dictionary, same slots).
+    private static ArrayData ToInt32Indices(ArrayData narrow, ArrowType wide)
+    {
+        var indices = new byte[narrow.Length * 4];
+        for (int i = 0; i < narrow.Length; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(indices.AsSpan(i * 4), BinaryPrimitives.ReadInt16LittleEndian(narrow.Buffers[1].Span[((narrow.Offset + i) * 2)..]));
+        }
+        var validity = new byte[(narrow.Length + 7) / 8];
+        for (int i = 0; i < narrow.Length; i++)
+        {
+            validity[i >> 3] |= (byte)(narrow.IsValid(i) ? 1 << (i & 7) : 0);
+        }
+        return new ArrayData(wide, narrow.Length, narrow.NullCount, 0, [validity, indices], dictionary: narrow.Dictionary);
+    }
+
+    [Fact]
+    public void Value_keys_give_the_dictionary_that_hashing_every_value_gives()
+    {
+        var random = new Random(12);
+        for (int round = 0; round < 100; round++)
+        {
+            // Two sources (dictionaries) that share values and repeat one; slots at random, some without a value.
+            string[][] sources = [["a", "bb", "a", "ccc", ""], ["ccc", "dd", "a", "e", "bb", "ff"]];
+            using var keyed = new ColumnBuffer(0, definitionLevels: true, repetitionLevels: false);
+            using var hashed = new ColumnBuffer(0, definitionLevels: true, repetitionLevels: false);
+            for (int part = 0; part < 4; part++)
+            {
+                string[] source = sources[random.Next(2)];
+                (int[] offsets, byte[] data) = Binary(source);
+                int[] slots = Enumerable.Range(0, random.Next(1, 30)).Select(_ => random.Next(4) == 0 ? -1 : random.Next(source.Length)).ToArray();
+                keyed.GatherByteArrays(offsets, data, 0, slots);
+                keyed.AddValueKeys(source, source.Length, slots);
+                hashed.GatherByteArrays(offsets, data, 0, slots);
+            }
+            Assert.False(keyed.ValueKeys.IsEmpty);
+            Assert.True(hashed.ValueKeys.IsEmpty);
+            AssertSameDictionary(ValueDictionary.TryBuild(hashed, long.MaxValue), ValueDictionary.TryBuild(keyed, long.MaxValue));
+        }
+
+        // A slot outside its source, or values appended without keys, leave the buffer without keys.
+        using var outside = new ColumnBuffer(0, definitionLevels: false, repetitionLevels: false);
+        (int[] o, byte[] d) = Binary(["x", "y", "z"]);
+        outside.GatherByteArrays(o, d, 0, [2]);
+        outside.AddValueKeys(o, 2, [2]);
+        Assert.True(outside.ValueKeys.IsEmpty);
+        using var unkeyed = new ColumnBuffer(0, definitionLevels: false, repetitionLevels: false);
+        unkeyed.GatherByteArrays(o, d, 0, [0, 1]);
+        unkeyed.AddValueKeys(o, 3, [0, 1]);
+        Assert.Equal(2, unkeyed.ValueKeys.Length);
+        unkeyed.GatherByteArrays(o, d, 0, [2]);
+        Assert.True(unkeyed.ValueKeys.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData(4, 300, 10)]
+    [InlineData(4, 5000, 3_000)]
+    [InlineData(8, 5000, 40)]
+    [InlineData(4, 20_000, 9_000)]
+    public void Integers_of_a_narrow_range_give_the_first_seen_dictionary(int width, int count, int spread)
+    {
+        // Narrow ranges are keyed by distance from the smallest value instead of hashed; the
+        // result must be the first-seen dictionary all the same (negative values, both widths).
+        var random = new Random(count + spread);
+        using var buffer = new ColumnBuffer(width, definitionLevels: false, repetitionLevels: false);
+        var seen = new Dictionary<long, int>();
+        var entries = new List<int>();
+        var indices = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            long value = random.Next(spread) - (spread / 2) - (width == 8 ? 1L << 40 : 0);
+            Span<byte> slot = buffer.AppendFixed();
+            if (width == 4)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(slot, (int)value);
+            }
+            else
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(slot, value);
+            }
+            if (!seen.TryGetValue(value, out int entry))
+            {
+                entry = seen[value] = entries.Count;
+                entries.Add(i);
+            }
+            indices[i] = entry;
+        }
+
+        ValueDictionary? built = ValueDictionary.TryBuild(buffer, long.MaxValue);
+        Assert.NotNull(built);
+        Assert.Equal(entries, built.Entries);
+        Assert.Equal(indices, built.Indices);
+    }
+
+    [Fact]
+    public void Range_statistics_through_a_dictionary_equal_adding_every_value()
+    {
+        var random = new Random(77);
+        string[] vocabulary = ["", "a", "ab", "b", "ba", "zz", "a\u00e9", new string('q', StatisticsAccumulator.MaxValueBytes + 1)];
+        for (int round = 0; round < 300; round++)
+        {
+            using var buffer = new ColumnBuffer(0, definitionLevels: false, repetitionLevels: false);
+            int count = random.Next(1, 60);
+            // Now and then the vocabulary's too-large value, which makes min and max unknown.
+            int words = random.Next(4) == 0 ? vocabulary.Length : vocabulary.Length - 1;
+            for (int i = 0; i < count; i++)
+            {
+                byte[] value = System.Text.Encoding.UTF8.GetBytes(vocabulary[random.Next(words)]);
+                value.CopyTo(buffer.AppendBytes(value.Length));
+            }
+            ValueDictionary? dictionary = ValueDictionary.TryBuild(buffer, long.MaxValue);
+            Assert.NotNull(dictionary);
+            int start = random.Next(count);
+            int end = random.Next(start, count + 1);
+            var one = new StatisticsAccumulator(StatisticsOrder.UnsignedBytes);
+            var range = new StatisticsAccumulator(StatisticsOrder.UnsignedBytes);
+            for (int i = start; i < end; i++)
+            {
+                one.Add(buffer.Value(i));
+            }
+            range.AddRange(buffer, start, end, dictionary);
+            Assert.Equal(one.HasMinMax, range.HasMinMax);
+            if (one.HasMinMax)
+            {
+                Assert.Equal(one.Min, range.Min);
+                Assert.Equal(one.Max, range.Max);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false, false, 4)]
+    [InlineData(true, false, 0)]
+    [InlineData(true, true, 2)]
+    [InlineData(true, true, 0)]
+    [InlineData(false, true, 8)]
+    public void A_page_ends_where_adding_entries_one_at_a_time_ends_it(bool optional, bool repeated, int fixedBytes)
+    {
+        // PageEnd counts blocks of entries in bulk; the page must end where an entry-by-entry
+        // count of its estimated size ends it, whatever the levels, widths and page size.
+        var random = new Random((optional ? 1 : 0) + (repeated ? 2 : 0) + fixedBytes * 4);
+        for (int round = 0; round < 40; round++)
+        {
+            using var buffer = new ColumnBuffer(fixedBytes == 2 ? 0 : fixedBytes, optional, repeated);
+            int maxDefinition = optional ? 2 : 0;
+            int entries = random.Next(1, 5000);
+            var definition = new int[entries];
+            var repetition = new int[entries];
+            for (int e = 0; e < entries; e++)
+            {
+                definition[e] = optional ? random.Next(4) == 0 ? random.Next(2) : maxDefinition : 0;
+                repetition[e] = repeated && e > 0 && random.Next(3) != 0 ? 1 : 0;
+                if (!optional || definition[e] == maxDefinition)
+                {
+                    if (buffer.Width == 0)
+                    {
+                        buffer.AppendBytes(random.Next(0, 40));
+                    }
+                    else
+                    {
+                        buffer.AppendFixed();
+                    }
+                }
+            }
+            buffer.AddEntries(definition, repetition);
+            long pageSize = random.Next(1, 9000);
+            int entry = 0;
+            int value = 0;
+            while (entry < entries)
+            {
+                var expected = ReferencePageEnd(buffer, entry, value, fixedBytes, maxDefinition, pageSize);
+                var actual = ColumnChunkWriter.PageEnd(buffer, entry, value, fixedBytes, maxDefinition, pageSize);
+                Assert.Equal(expected, actual);
+                (entry, value) = (actual.EntryEnd, actual.ValueEnd);
+            }
+        }
+    }
+
+    private static (int EntryEnd, int ValueEnd, int Rows) ReferencePageEnd(ColumnBuffer buffer, int entry, int value, int fixedBytes, int maxDefinition, long pageSize)
+    {
+        long bytes = 0;
+        int rows = 0;
+        int e = entry;
+        int v = value;
+        for (; e < buffer.EntryCount; e++)
+        {
+            if (!buffer.HasRepetitionLevels || buffer.Repetition[e] == 0)
+            {
+                if (bytes >= pageSize && e > entry)
+                {
+                    break;
+                }
+                rows++;
+            }
+            bytes++;
+            if (!buffer.HasDefinitionLevels || buffer.Definition[e] == maxDefinition)
+            {
+                bytes += fixedBytes != 0 ? fixedBytes : 4 + buffer.Value(v).Length;
+                v++;
+            }
+        }
+        return (e, v, rows);
+    }
+
+    private static (int[] Offsets, byte[] Data) Binary(string[] values)
+    {
+        var offsets = new int[values.Length + 1];
+        var data = new List<byte>();
+        for (int i = 0; i < values.Length; i++)
+        {
+            data.AddRange(System.Text.Encoding.UTF8.GetBytes(values[i]));
+            offsets[i + 1] = data.Count;
+        }
+        return (offsets, [.. data]);
+    }
+
+    private static void AssertSameDictionary(ValueDictionary? expected, ValueDictionary? actual)
+    {
+        Assert.NotNull(expected);
+        Assert.NotNull(actual);
+        Assert.Equal(expected.Entries, actual.Entries);
+        Assert.Equal(expected.Indices, actual.Indices);
+        Assert.Equal(expected.PlainSize, actual.PlainSize);
+    }
+
     public static TheoryData<string> GoldenCaseNames => GoldenCases.All();
 
     [Theory]
