@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Types;
 
 namespace ArrowCid.Content.Canonical;
 
@@ -45,6 +48,11 @@ internal static partial class ArrayNormalizer
             return Assemble(a, selection, canonicalValidity.NullCount, [canonicalValidity.Buffer, inPlace], [], dictionary);
         }
 
+        if (selection.IsPlainRange && a.Type.PhysicalType.IndexType!.Id == ArrowTypeId.Int32)
+        {
+            return RenumberedInt32(a, selection, dictionary);
+        }
+
         // Each slot's index (-1: null or undefined), read at the index type's own width; keys are
         // made only for the dictionary positions in use, once each.
         // Scratch arrays from the pool: a batch-sized array per call would be a large-object
@@ -67,42 +75,11 @@ internal static partial class ArrayNormalizer
     {
         int n = selection.Count;
         DictionaryIndexOrder.Read(a, selection, raw);
-        const int Unseen = int.MinValue, NullValue = -1;
-        // remap[index + 1]: index -1 (a null slot) is a value seen from the start, mapped to null,
-        // so null slots take the same path as valid ones (no branch to mispredict on scattered nulls).
-        var remap = new int[dictionary.Length + 1];
-        remap.AsSpan().Fill(Unseen);
-        remap[0] = NullValue;
-        var firstByValue = new Dictionary<byte[], int>(ByteKeyComparer.Instance);
-        var used = new SlotSelectionBuilder();
+        var firstUse = new FirstUse(dictionary);
         int nullCount = 0;
         for (int k = 0; k < n; k++)
         {
-            long index = raw[k];
-            if ((ulong)(index + 1) >= (ulong)remap.Length)
-            {
-                throw new ArgumentException($"dictionary index {index} at slot {selection.Source(k)} is outside a dictionary of {dictionary.Length}", nameof(a));
-            }
-
-            ref int mapped = ref remap[index + 1];
-            if (mapped == Unseen)
-            {
-                if (!dictionary.IsValid((int)index))
-                {
-                    mapped = NullValue;
-                }
-                else
-                {
-                    var key = ValueKey.Of(dictionary, (int)index);
-                    if (!firstByValue.TryGetValue(key, out mapped))
-                    {
-                        mapped = used.Count;
-                        firstByValue.Add(key, mapped);
-                        used.Add(index, 1);
-                    }
-                }
-            }
-
+            int mapped = firstUse.Map(raw[k], a, selection, k);
             newIndex[k] = mapped;
             nullCount += (int)((uint)mapped >> 31);
         }
@@ -123,9 +100,67 @@ internal static partial class ArrayNormalizer
         // Every byte is written: no need to zero it first.
         var indexBytes = GC.AllocateUninitializedArray<byte>(n * w);
         DictionaryIndexOrder.Write(newIndex, indexBytes, w);
+        return RenumberedArray(a, selection, dictionary, validity, indexBytes, firstUse);
+    }
 
-        // Where the input already holds these bits and indices (a range of canonical slots), keep
-        // its memory, so a canonical array comes back as the same instance.
+    /// <summary>
+    /// <see cref="Renumbered(ArrayData, SlotSelection, ArrayData, Span{long}, Span{int})"/> for
+    /// int32 indices over a plain range, the common kind: the indices read, renumbered and written
+    /// and the validity bits made in one pass, with no scratch arrays.
+    /// </summary>
+    private static ArrayData RenumberedInt32(ArrayData a, SlotSelection selection, ArrayData dictionary)
+    {
+        int n = selection.Count;
+        int first = a.Offset + selection.Start;
+        ReadOnlySpan<int> indices = MemoryMarshal.Cast<byte, int>(a.Buffers[1].Span).Slice(first, n);
+        ReadOnlySpan<byte> inputValidity = a.ValidityBitmap;
+        var indexBytes = GC.AllocateUninitializedArray<byte>(n * 4);
+        Span<int> renumbered = MemoryMarshal.Cast<byte, int>(indexBytes.AsSpan());
+        var bits = new byte[(n + 7) >> 3];
+        var firstUse = new FirstUse(dictionary);
+        int nullCount = 0;
+        for (int group = 0; group < n; group += 8)
+        {
+            // Eight slots' validity gathered in a register and stored once, not a byte updated per slot.
+            int end = Math.Min(group + 8, n);
+            uint validOut = 0;
+            for (int k = group; k < end; k++)
+            {
+                // All ones for a valid slot keeps its index, 0 makes it -1 (null).
+                int bit = first + k;
+                int valid = inputValidity.IsEmpty ? -1 : -((inputValidity[bit >> 3] >> (bit & 7)) & 1);
+                int index = indices[k];
+                if ((index & valid) < 0)
+                {
+                    ThrowNegative(a, selection);
+                }
+
+                int mapped = firstUse.Map((index & valid) | ~valid, a, selection, k);
+                renumbered[k] = Math.Max(mapped, 0);
+                nullCount += (int)((uint)mapped >> 31);
+                validOut |= ((uint)~mapped >> 31) << (k - group);
+            }
+
+            bits[group >> 3] = (byte)validOut;
+        }
+
+        var validity = nullCount > 0 ? new ValidityBits(bits, nullCount) : new ValidityBits(ReadOnlyMemory<byte>.Empty, 0);
+        return RenumberedArray(a, selection, dictionary, validity, indexBytes, firstUse);
+    }
+
+    /// <summary>A valid slot holds a negative index: the general reader names the first such slot.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNegative(ArrayData a, SlotSelection selection) => DictionaryIndexOrder.Read(a, selection, new long[selection.Count]);
+
+    /// <summary>
+    /// The end of every renumbering: where the input already holds these bits and indices (a
+    /// range of canonical slots), its memory is kept, so a canonical array comes back as the same
+    /// instance; the dictionary becomes the values in first use.
+    /// </summary>
+    private static ArrayData RenumberedArray(ArrayData a, SlotSelection selection, ArrayData dictionary, ValidityBits validity, byte[] indexBytes, FirstUse firstUse)
+    {
+        int n = selection.Count;
+        int w = a.Layout.ValueBitWidth / 8;
         ReadOnlyMemory<byte> indices = indexBytes;
         if (selection.IsRange)
         {
@@ -142,8 +177,70 @@ internal static partial class ArrayNormalizer
             }
         }
 
-        var values = Normalize(dictionary, used.Build());
+        var values = Normalize(dictionary, firstUse.Used.Build());
         return Assemble(a, selection, validity.NullCount, [validity.Buffer, indices], [], values);
+    }
+
+    /// <summary>
+    /// The renumbering by first use: each dictionary position maps to the rank of its value's
+    /// first use by a valid slot (logically equal values share one), or to -1 for a null slot or a
+    /// position that holds a null value. Keys are made only for the positions in use, once each.
+    /// </summary>
+    private sealed class FirstUse
+    {
+        private const int Unseen = int.MinValue, NullValue = -1;
+        private readonly ArrayData _dictionary;
+        // _remap[index + 1]: index -1 (a null slot) is a value seen from the start, mapped to null,
+        // so null slots take the same path as valid ones (no branch to mispredict on scattered nulls).
+        private readonly int[] _remap;
+        private readonly Dictionary<byte[], int> _firstByValue = new(ByteKeyComparer.Instance);
+
+        public FirstUse(ArrayData dictionary)
+        {
+            _dictionary = dictionary;
+            _remap = new int[dictionary.Length + 1];
+            _remap.AsSpan().Fill(Unseen);
+            _remap[0] = NullValue;
+        }
+
+        /// <summary>The positions of the values in use, in first use (the canonical dictionary's source slots).</summary>
+        public SlotSelectionBuilder Used { get; } = new();
+
+        /// <summary>The new index of slot <paramref name="k"/>, whose index is <paramref name="index"/> (-1: null).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Map(long index, ArrayData a, SlotSelection selection, int k)
+        {
+            int[] remap = _remap;
+            if ((ulong)(index + 1) >= (ulong)remap.Length)
+            {
+                ThrowOutside(index, a, selection, k);
+            }
+
+            int mapped = remap[(int)index + 1];
+            return mapped != Unseen ? mapped : FirstSeen((int)index);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void ThrowOutside(long index, ArrayData a, SlotSelection selection, int k) =>
+            throw new ArgumentException($"dictionary index {index} at slot {selection.Source(k)} is outside a dictionary of {_dictionary.Length}", nameof(a));
+
+        private int FirstSeen(int index)
+        {
+            int mapped = NullValue;
+            if (_dictionary.IsValid(index))
+            {
+                var key = ValueKey.Of(_dictionary, index);
+                if (!_firstByValue.TryGetValue(key, out mapped))
+                {
+                    mapped = Used.Count;
+                    _firstByValue.Add(key, mapped);
+                    Used.Add(index, 1);
+                }
+            }
+
+            _remap[index + 1] = mapped;
+            return mapped;
+        }
     }
 
     /// <summary>

@@ -21,42 +21,51 @@ internal static class DictionaryIndexOrder
     /// </summary>
     public static bool InFirstUseOrder(ArrayData a, int start, int count, int dictionaryLength)
     {
-        var rented = ArrayPool<long>.Shared.Rent(count);
-        try
+        // Read in place at the index type's own width: an unordered input fails within a few
+        // slots, so nothing is widened first.
+        var buffer = a.Buffers[1].Span;
+        int first = a.Offset + start;
+        var validity = a.ValidityBitmap;
+        return a.Type.PhysicalType.IndexType!.Id switch
         {
-            var indices = rented.AsSpan(0, count);
-            Widen(a, a.Offset + start, count, indices);
-            var validity = a.ValidityBitmap;
-            int bitOffset = a.Offset + start;
-            ulong next = 0;
-            for (int k = 0; k < count; k++)
+            ArrowTypeId.Int8 => InFirstUseOrder(MemoryMarshal.Cast<byte, sbyte>(buffer).Slice(first, count), validity, first, dictionaryLength),
+            ArrowTypeId.UInt8 => InFirstUseOrder(buffer.Slice(first, count), validity, first, dictionaryLength),
+            ArrowTypeId.Int16 => InFirstUseOrder(MemoryMarshal.Cast<byte, short>(buffer).Slice(first, count), validity, first, dictionaryLength),
+            ArrowTypeId.UInt16 => InFirstUseOrder(MemoryMarshal.Cast<byte, ushort>(buffer).Slice(first, count), validity, first, dictionaryLength),
+            ArrowTypeId.Int32 => InFirstUseOrder(MemoryMarshal.Cast<byte, int>(buffer).Slice(first, count), validity, first, dictionaryLength),
+            ArrowTypeId.UInt32 => InFirstUseOrder(MemoryMarshal.Cast<byte, uint>(buffer).Slice(first, count), validity, first, dictionaryLength),
+            ArrowTypeId.UInt64 => InFirstUseOrder(MemoryMarshal.Cast<byte, ulong>(buffer).Slice(first, count), validity, first, dictionaryLength),
+            _ => InFirstUseOrder(MemoryMarshal.Cast<byte, long>(buffer).Slice(first, count), validity, first, dictionaryLength),
+        };
+    }
+
+    private static bool InFirstUseOrder<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, int bitOffset, int dictionaryLength)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        ulong next = 0;
+        for (int k = 0; k < indices.Length; k++)
+        {
+            // Negative indices become huge here, so one unsigned compare rejects them too.
+            ulong index = ulong.CreateTruncating(indices[k]);
+            int bit = bitOffset + k;
+            if (!validity.IsEmpty && (validity[bit >> 3] & (1 << (bit & 7))) == 0)
             {
-                // Negative indices become huge here, so one unsigned compare rejects them too.
-                ulong index = (ulong)indices[k];
-                int bit = bitOffset + k;
-                if (!validity.IsEmpty && (validity[bit >> 3] & (1 << (bit & 7))) == 0)
-                {
-                    if (index != 0)
-                    {
-                        return false;
-                    }
-                }
-                else if (index == next)
-                {
-                    next++;
-                }
-                else if (index > next)
+                if (index != 0)
                 {
                     return false;
                 }
             }
+            else if (index == next)
+            {
+                next++;
+            }
+            else if (index > next)
+            {
+                return false;
+            }
+        }
 
-            return next == (ulong)dictionaryLength;
-        }
-        finally
-        {
-            ArrayPool<long>.Shared.Return(rented);
-        }
+        return next == (ulong)dictionaryLength;
     }
 
     /// <summary>

@@ -115,7 +115,8 @@ public static class RowHashMath
         return count;
     }
 
-    private static Vector512<ulong> Fold(Vector512<ulong> h, Vector512<ulong> w)
+    /// <summary><see cref="Absorb"/> of eight words into eight folds at once.</summary>
+    internal static Vector512<ulong> Fold(Vector512<ulong> h, Vector512<ulong> w)
     {
         var x = (h ^ w) * Vector512.Create(Multiplier);
         return Vector512.ShiftLeft(x, Rotation) | Vector512.ShiftRightLogical(x, 64 - Rotation);
@@ -151,7 +152,7 @@ public static class RowHashMath
     }
 
     /// <summary>Whether 64-bit lanes are multiplied in hardware, eight at once.</summary>
-    private static bool Wide => Vector512.IsHardwareAccelerated && Avx512DQ.IsSupported;
+    internal static bool Wide => Vector512.IsHardwareAccelerated && Avx512DQ.IsSupported;
 
     /// <summary>The MurmurHash3 64-bit finaliser (fmix64).</summary>
     /// <param name="h">A fold.</param>

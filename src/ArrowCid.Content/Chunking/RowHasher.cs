@@ -3,6 +3,8 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Canonical;
@@ -15,7 +17,9 @@ namespace ArrowCid.Content.Chunking;
 /// alike whatever batch, layout or dictionary they came from, and each row's share of a
 /// canonical block in bits. Computed column by column over the canonical buffers (fixed-width
 /// values, offsets and data, validity bits) in blocks of rows that stay in the cache, one
-/// multiplication per 64-bit word of content.
+/// multiplication per 64-bit word of content; where the processor multiplies 64-bit lanes
+/// (AVX-512 DQ), eight rows at a time for 8-byte values, strings of up to 24 bytes and lists of up
+/// to four items, with the same numbers (<see cref="RowHashMath.Wide"/>).
 /// </summary>
 public static class RowHasher
 {
@@ -352,27 +356,120 @@ public static class RowHasher
             bool hasValidity = !validity.IsEmpty;
             int first = a.Offset + start;
             long offsetBits = 8L * offsetWidth;
+            var slotOffsets = offsets.Slice(first, count + 1);
+            int k = 0;
+            if (typeof(TOffset) == typeof(int) && RowHashMath.Wide)
+            {
+                // One by one up to a slot at bit 0 of its validity byte, then eight at a time; a
+                // group of eight holding a long string goes one by one, and the next eight at a time again.
+                k = hasValidity ? Math.Min(count, (8 - (first & 7)) & 7) : 0;
+                VarBinaryRows(slotOffsets, data, validity, first, 0, k, offsetBits, h, bits);
+                var intOffsets = MemoryMarshal.Cast<TOffset, int>(slotOffsets);
+                while (true)
+                {
+                    k += ShortStringsEight(intOffsets[k..], data, hasValidity ? validity[((first + k) >> 3)..] : default, h[k..count], bits[k..count], offsetBits);
+                    if (k + 8 > count)
+                    {
+                        break;
+                    }
+
+                    VarBinaryRows(slotOffsets, data, validity, first, k, k + 8, offsetBits, h, bits);
+                    k += 8;
+                }
+            }
+
+            VarBinaryRows(slotOffsets, data, validity, first, k, count, offsetBits, h, bits);
+        }
+
+        /// <summary>Slots [<paramref name="from"/>, <paramref name="to"/>) of <see cref="VarBinary"/>, one at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void VarBinaryRows<TOffset>(ReadOnlySpan<TOffset> slotOffsets, ReadOnlySpan<byte> data, ReadOnlySpan<byte> validity, int first, int from, int to, long offsetBits, Span<ulong> h, Span<long> bits)
+            where TOffset : unmanaged, IBinaryInteger<TOffset>
+        {
+            bool hasValidity = !validity.IsEmpty;
             // Strings of up to 24 bytes whose three 8-byte reads stay inside the data: no branch on
             // their length or validity, so a mix of lengths and nulls does not mispredict.
             int shortEnd = data.Length - 24;
-            var slotOffsets = offsets.Slice(first, count + 1);
-            for (int k = 0; k < count; k++)
+            for (int k = from; k < to; k++)
             {
-                int from = int.CreateTruncating(slotOffsets[k]);
-                int to = int.CreateTruncating(slotOffsets[k + 1]);
-                int length = to - from;
+                int start = int.CreateTruncating(slotOffsets[k]);
+                int end = int.CreateTruncating(slotOffsets[k + 1]);
+                int length = end - start;
                 ulong valid = hasValidity ? ValidMask(validity, first + k) : ulong.MaxValue;
                 // Canonical null slots are empty; the mask keeps that true of the sizes whatever the input.
                 bits[k] += offsetBits + (8L * length & (long)valid);
-                if (length <= 24 && from <= shortEnd)
+                if (length <= 24 && start <= shortEnd)
                 {
-                    h[k] = ShortBytes(h[k], data, from, length, valid);
+                    h[k] = ShortBytes(h[k], data, start, length, valid);
                 }
                 else
                 {
-                    h[k] = valid == 0 ? RowHashMath.Absorb(h[k], RowHashMath.NullWord) : LengthAndWords(h[k], data, from, to);
+                    h[k] = valid == 0 ? RowHashMath.Absorb(h[k], RowHashMath.NullWord) : LengthAndWords(h[k], data, start, end);
                 }
             }
+        }
+
+        /// <summary>
+        /// <see cref="ShortBytes"/> of eight slots at once, for as long as each group of eight
+        /// holds only short strings (at most 24 bytes, 24 readable): the length and three masked
+        /// words of each lane folded with one multiplication per word for all eight. Stops at the
+        /// first group that does not qualify or has fewer than eight slots; returns the slots done.
+        /// <paramref name="validity"/> starts at the byte whose bit 0 is the first slot (empty: no nulls).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int ShortStringsEight(ReadOnlySpan<int> offsets, ReadOnlySpan<byte> data, ReadOnlySpan<byte> validity, Span<ulong> h, Span<long> bits, long offsetBits)
+        {
+            int shortEnd = data.Length - 24;
+            var lanes = Vector512.Create(1UL, 2, 4, 8, 16, 32, 64, 128);
+            var nullWord = Vector512.Create(RowHashMath.NullWord);
+            int done = 0;
+            ref byte bytes = ref MemoryMarshal.GetReference(data);
+            for (; done + 8 <= h.Length; done += 8)
+            {
+                var starts = Vector256.Create(offsets.Slice(done, 8));
+                var lengths32 = Vector256.Create(offsets.Slice(done + 1, 8)) - starts;
+                if (!Vector256.LessThanOrEqualAll(lengths32.AsUInt32(), Vector256.Create(24u)) || !Vector256.LessThanOrEqualAll(starts, Vector256.Create(shortEnd)))
+                {
+                    break;
+                }
+
+                // Unchecked reads: every start was just found at most 24 bytes before the data's end.
+                var first = Vector512.Create(
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done])), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 1])),
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 2])), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 3])),
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 4])), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 5])),
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 6])), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 7])));
+                var second = Vector512.Create(
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done] + 8)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 1] + 8)),
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 2] + 8)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 3] + 8)),
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 4] + 8)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 5] + 8)),
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 6] + 8)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 7] + 8)));
+                var third = Vector512.Create(
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done] + 16)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 1] + 16)),
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 2] + 16)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 3] + 16)),
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 4] + 16)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 5] + 16)),
+                    Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 6] + 16)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, offsets[done + 7] + 16)));
+                var lengths = Avx512F.ConvertToVector512Int64(lengths32);
+                var acc = Vector512.Create(h.Slice(done, 8));
+                var two = RowHashMath.Fold(RowHashMath.Fold(RowHashMath.Fold(acc, lengths.AsUInt64()), first & LowBytes(lengths)), second & LowBytes(lengths - Vector512.Create(8L)));
+                var three = RowHashMath.Fold(two, third & LowBytes(lengths - Vector512.Create(16L)));
+                var words = Vector512.ConditionalSelect(Vector512.GreaterThan(lengths, Vector512.Create(16L)).AsUInt64(), three, two);
+                var valid = validity.IsEmpty ? Vector512<ulong>.AllBitsSet : Vector512.Equals(Vector512.Create((ulong)validity[done >> 3]) & lanes, lanes);
+                Vector512.ConditionalSelect(valid, words, RowHashMath.Fold(acc, nullWord)).CopyTo(h.Slice(done, 8));
+                // Canonical null slots are empty; the mask keeps that true of the sizes whatever the input.
+                (Vector512.Create(bits.Slice(done, 8)) + Vector512.Create(offsetBits) + (Vector512.ShiftLeft(lengths, 3) & valid.AsInt64())).CopyTo(bits.Slice(done, 8));
+            }
+
+            return done;
+        }
+
+        /// <summary><see cref="LowBytes(int)"/> of eight lengths: all ones from 8 up, 0 below 1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<ulong> LowBytes(Vector512<long> n)
+        {
+            var bytes = Vector512.Min(Vector512.Max(n, Vector512<long>.Zero), Vector512.Create(8L));
+            // A variable shift by 64 gives 0, so 8 bytes keep every bit.
+            return ~Avx512F.ShiftLeftLogicalVariable(Vector512<ulong>.AllBitsSet, Vector512.ShiftLeft(bytes, 3).AsUInt64());
         }
 
         /// <summary>
@@ -455,11 +552,42 @@ public static class RowHasher
             var itemBits = items.PaddedBits;
             long offsetBits = 8L * Unsafe.SizeOf<TOffset>();
             var slotOffsets = offsets.Slice(first, count + 1);
-            for (int k = 0; k < count; k++)
+            int k = 0;
+            if (typeof(TOffset) == typeof(int) && RowHashMath.Wide)
             {
-                int from = int.CreateTruncating(slotOffsets[k]) - itemsFrom;
-                int to = int.CreateTruncating(slotOffsets[k + 1]) - itemsFrom;
-                int length = to - from;
+                // As VarBinary: aligned to a validity byte, then eight lists at a time while each
+                // group holds only lists of up to four items, a longer one's group one by one.
+                k = hasValidity ? Math.Min(count, (8 - (first & 7)) & 7) : 0;
+                ListRows(slotOffsets, itemsFrom, itemHashes, itemBits, validity, first, 0, k, offsetBits, h, bits);
+                var intOffsets = MemoryMarshal.Cast<TOffset, int>(slotOffsets);
+                while (true)
+                {
+                    k += ShortListsEight(intOffsets[k..], itemsFrom, itemHashes, itemBits, hasValidity ? validity[((first + k) >> 3)..] : default, h[k..count], bits[k..count], offsetBits);
+                    if (k + 8 > count)
+                    {
+                        break;
+                    }
+
+                    ListRows(slotOffsets, itemsFrom, itemHashes, itemBits, validity, first, k, k + 8, offsetBits, h, bits);
+                    k += 8;
+                }
+            }
+
+            ListRows(slotOffsets, itemsFrom, itemHashes, itemBits, validity, first, k, count, offsetBits, h, bits);
+        }
+
+        /// <summary>Lists [<paramref name="from"/>, <paramref name="to"/>) of <see cref="Lists{TOffset}"/>, one at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ListRows<TOffset>(ReadOnlySpan<TOffset> slotOffsets, int itemsFrom, ReadOnlySpan<ulong> itemHashes, ReadOnlySpan<long> itemBits,
+            ReadOnlySpan<byte> validity, int first, int from, int to, long offsetBits, Span<ulong> h, Span<long> bits)
+            where TOffset : unmanaged, IBinaryInteger<TOffset>
+        {
+            bool hasValidity = !validity.IsEmpty;
+            for (int k = from; k < to; k++)
+            {
+                int start = int.CreateTruncating(slotOffsets[k]) - itemsFrom;
+                int end = int.CreateTruncating(slotOffsets[k + 1]) - itemsFrom;
+                int length = end - start;
                 ulong valid = hasValidity ? ValidMask(validity, first + k) : ulong.MaxValue;
                 if ((uint)length <= 4)
                 {
@@ -470,10 +598,10 @@ public static class RowHasher
                     long size = 0;
                     for (int j = 0; j < 4; j++)
                     {
-                        acc = RowHashMath.Absorb(acc, itemHashes[from + j]);
+                        acc = RowHashMath.Absorb(acc, itemHashes[start + j]);
                         ulong taken = (ulong)((long)(j - length) >> 63);
                         result = (acc & taken) | (result & ~taken);
-                        size += itemBits[from + j] & (long)taken;
+                        size += itemBits[start + j] & (long)taken;
                     }
 
                     h[k] = (result & valid) | (RowHashMath.Absorb(h[k], RowHashMath.NullWord) & ~valid);
@@ -488,7 +616,7 @@ public static class RowHasher
                 {
                     ulong acc = RowHashMath.Absorb(h[k], (ulong)length);
                     long size = offsetBits;
-                    for (int j = from; j < to; j++)
+                    for (int j = start; j < end; j++)
                     {
                         acc = RowHashMath.Absorb(acc, itemHashes[j]);
                         size += itemBits[j];
@@ -498,6 +626,56 @@ public static class RowHasher
                     bits[k] += size;
                 }
             }
+        }
+
+        /// <summary>
+        /// The branch-free short-list step of <see cref="ListRows{TOffset}"/> for eight lists at
+        /// once, for as long as each group of eight holds only lists of up to four items (the
+        /// item arrays are padded so four may be read from any list); returns the lists done.
+        /// <paramref name="validity"/> starts at the byte whose bit 0 is the first list (empty: no nulls).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int ShortListsEight(ReadOnlySpan<int> offsets, int itemsFrom, ReadOnlySpan<ulong> itemHashes, ReadOnlySpan<long> itemBits,
+            ReadOnlySpan<byte> validity, Span<ulong> h, Span<long> bits, long offsetBits)
+        {
+            var lanes = Vector512.Create(1UL, 2, 4, 8, 16, 32, 64, 128);
+            var nullWord = Vector512.Create(RowHashMath.NullWord);
+            int done = 0;
+            for (; done + 8 <= h.Length; done += 8)
+            {
+                var starts = Vector256.Create(offsets.Slice(done, 8)) - Vector256.Create(itemsFrom);
+                var lengths32 = Vector256.Create(offsets.Slice(done + 1, 8)) - Vector256.Create(itemsFrom) - starts;
+                if (!Vector256.LessThanOrEqualAll(lengths32.AsUInt32(), Vector256.Create(4u)))
+                {
+                    break;
+                }
+
+                var lengths = Avx512F.ConvertToVector512Int64(lengths32);
+                var acc = Vector512.Create(h.Slice(done, 8));
+                var folded = RowHashMath.Fold(acc, lengths.AsUInt64());
+                var result = folded;
+                var size = Vector512<long>.Zero;
+                for (int j = 0; j < 4; j++)
+                {
+                    // Item j of each list (a padding zero or the next list's item past its end, masked off).
+                    var item = Vector512.Create(
+                        itemHashes[starts[0] + j], itemHashes[starts[1] + j], itemHashes[starts[2] + j], itemHashes[starts[3] + j],
+                        itemHashes[starts[4] + j], itemHashes[starts[5] + j], itemHashes[starts[6] + j], itemHashes[starts[7] + j]);
+                    var itemSize = Vector512.Create(
+                        itemBits[starts[0] + j], itemBits[starts[1] + j], itemBits[starts[2] + j], itemBits[starts[3] + j],
+                        itemBits[starts[4] + j], itemBits[starts[5] + j], itemBits[starts[6] + j], itemBits[starts[7] + j]);
+                    folded = RowHashMath.Fold(folded, item);
+                    var taken = Vector512.GreaterThan(lengths, Vector512.Create((long)j));
+                    result = Vector512.ConditionalSelect(taken.AsUInt64(), folded, result);
+                    size += itemSize & taken;
+                }
+
+                var valid = validity.IsEmpty ? Vector512<ulong>.AllBitsSet : Vector512.Equals(Vector512.Create((ulong)validity[done >> 3]) & lanes, lanes);
+                Vector512.ConditionalSelect(valid, result, RowHashMath.Fold(acc, nullWord)).CopyTo(h.Slice(done, 8));
+                (Vector512.Create(bits.Slice(done, 8)) + Vector512.Create(offsetBits) + (size & valid.AsInt64())).CopyTo(bits.Slice(done, 8));
+            }
+
+            return done;
         }
 
         private void ListViews(ArrayData a, int offsetWidth, int start, int count, Span<ulong> h, Span<long> bits)
@@ -588,24 +766,24 @@ public static class RowHasher
             var valueHashes = Whole(a.Dictionary!).Hashes;
             int first = a.Offset + start;
             var validity = a.ValidityBitmap;
-            var rented = ArrayPool<long>.Shared.Rent(count);
-            try
+            if (a.Type.PhysicalType.IndexType!.Id == ArrowTypeId.Int32)
             {
-                var indices = rented.AsSpan(0, count);
-                DictionaryIndexOrder.Widen(a, first, count, indices);
-                for (int k = 0; k < count; k++)
-                {
-                    // Canonical null slots hold index 0, which is in range whenever any slot is valid
-                    // (a dictionary of all-null slots may be empty: then no value is read).
-                    ulong valid = validity.IsEmpty ? ulong.MaxValue : ValidMask(validity, first + k);
-                    int index = (int)indices[k];
-                    ulong value = (uint)index < (uint)valueHashes.Length ? valueHashes[index] : 0;
-                    h[k] = RowHashMath.Absorb(h[k], (value & valid) | (RowHashMath.NullWord & ~valid));
-                }
+                // int32 indices, the common kind: read in place.
+                DictionaryValues(MemoryMarshal.Cast<byte, int>(a.Buffers[1].Span).Slice(first, count), validity, first, valueHashes, h);
             }
-            finally
+            else
             {
-                ArrayPool<long>.Shared.Return(rented);
+                var rented = ArrayPool<long>.Shared.Rent(count);
+                try
+                {
+                    var indices = rented.AsSpan(0, count);
+                    DictionaryIndexOrder.Widen(a, first, count, indices);
+                    DictionaryValues<long>(indices, validity, first, valueHashes, h);
+                }
+                finally
+                {
+                    ArrayPool<long>.Shared.Return(rented);
+                }
             }
 
             // An empty span: the caller adds the constant size itself.
@@ -613,6 +791,22 @@ public static class RowHasher
             for (int k = 0; k < bits.Length; k++)
             {
                 bits[k] += indexBits;
+            }
+        }
+
+        /// <summary>Folds each slot's dictionary value hash, or the null word under a null slot.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void DictionaryValues<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, int first, ReadOnlySpan<ulong> valueHashes, Span<ulong> h)
+            where T : unmanaged, IBinaryInteger<T>
+        {
+            for (int k = 0; k < indices.Length; k++)
+            {
+                // Canonical null slots hold index 0, which is in range whenever any slot is valid
+                // (a dictionary of all-null slots may be empty: then no value is read).
+                ulong valid = validity.IsEmpty ? ulong.MaxValue : ValidMask(validity, first + k);
+                ulong index = ulong.CreateTruncating(indices[k]);
+                ulong value = index < (ulong)valueHashes.Length ? valueHashes[(int)index] : 0;
+                h[k] = RowHashMath.Absorb(h[k], (value & valid) | (RowHashMath.NullWord & ~valid));
             }
         }
 

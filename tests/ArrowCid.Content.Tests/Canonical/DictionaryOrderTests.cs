@@ -15,6 +15,9 @@ public class DictionaryOrderTests
 {
     private static readonly ArrowType Type = ArrowType.Dictionary(ArrowType.Int8, ArrowType.Utf8);
 
+    // int32 indices over a plain range take a path of their own (one pass, no widening).
+    private static readonly ArrowType Int32Type = ArrowType.Dictionary(ArrowType.Int32, ArrowType.Utf8);
+
     private static ArrayData Strings(params string?[] values)
     {
         var builder = new RecordBatchBuilder(new Schema([new Field("v", ArrowType.Utf8)]));
@@ -26,7 +29,7 @@ public class DictionaryOrderTests
         return CanonicalArrays.Normalize(builder.Build().Columns[0]);
     }
 
-    private static ArrayData Encoded(ArrayData dictionary, sbyte[] indices, bool[]? valid = null)
+    private static ArrayData Encoded(ArrayData dictionary, sbyte[] indices, bool[]? valid = null, bool int32 = false)
     {
         var validity = ReadOnlyMemory<byte>.Empty;
         int nulls = 0;
@@ -48,7 +51,8 @@ public class DictionaryOrderTests
             validity = bits;
         }
 
-        return new ArrayData(Type, indices.Length, nulls, 0, [validity, (byte[])(Array)indices], [], dictionary);
+        byte[] indexBytes = int32 ? indices.SelectMany(i => BitConverter.GetBytes((int)i)).ToArray() : (byte[])(Array)indices;
+        return new ArrayData(int32 ? Int32Type : Type, indices.Length, nulls, 0, [validity, indexBytes], [], dictionary);
     }
 
     private static void AssertNormalisedTo(ArrayData input, string?[] expectedValues, sbyte[] expectedIndices)
@@ -56,50 +60,66 @@ public class DictionaryOrderTests
         var canonical = CanonicalArrays.Normalize(input);
         Assert.True(ArrayEquality.Equals(input, canonical, out var difference), difference);
         Assert.Equal(expectedValues, Enumerable.Range(0, canonical.Dictionary!.Length).Select(i => canonical.Dictionary.IsValid(i) ? canonical.Dictionary.GetString(i) : null));
-        Assert.Equal(expectedIndices, canonical.Buffers[1].ToArray().Select(b => (sbyte)b));
-    }
-
-    [Fact]
-    public void A_canonical_dictionary_array_comes_back_unchanged()
-    {
-        var input = Encoded(Strings("red", "green"), [0, 1, 0, 0], [true, true, false, true]);
-        Assert.Same(input, CanonicalArrays.Normalize(input));
-    }
-
-    [Fact]
-    public void Repeated_dictionary_values_in_first_use_order_are_merged()
-    {
-        AssertNormalisedTo(Encoded(Strings("red", "green", "red"), [0, 1, 2, 1]), ["red", "green"], [0, 1, 0, 1]);
-    }
-
-    [Fact]
-    public void A_null_dictionary_value_makes_its_slots_null()
-    {
-        AssertNormalisedTo(Encoded(Strings("red", null), [0, 1, 0]), ["red"], [0, 0, 0]);
-    }
-
-    [Fact]
-    public void Unused_dictionary_values_are_dropped()
-    {
-        AssertNormalisedTo(Encoded(Strings("red", "green", "blue"), [0, 1, 1]), ["red", "green"], [0, 1, 1]);
+        byte[] bytes = canonical.Buffers[1].ToArray();
+        Assert.Equal(expectedIndices, input.Type.PhysicalType.IndexType!.Id == ArrowTypeId.Int32
+            ? Enumerable.Range(0, canonical.Length).Select(i => (sbyte)BitConverter.ToInt32(bytes, (canonical.Offset + i) * 4))
+            : bytes.Select(b => (sbyte)b));
     }
 
     [Theory]
-    [InlineData(-3, "is negative")]
-    [InlineData(2, "is outside a dictionary of 2")]
-    public void A_valid_slot_whose_index_is_not_in_the_dictionary_is_refused_among_nulls_that_hold_anything(int bad, string why)
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_canonical_dictionary_array_comes_back_unchanged(bool int32)
+    {
+        var input = Encoded(Strings("red", "green"), [0, 1, 0, 0], [true, true, false, true], int32);
+        Assert.Same(input, CanonicalArrays.Normalize(input));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Repeated_dictionary_values_in_first_use_order_are_merged(bool int32)
+    {
+        AssertNormalisedTo(Encoded(Strings("red", "green", "red"), [0, 1, 2, 1], null, int32), ["red", "green"], [0, 1, 0, 1]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_null_dictionary_value_makes_its_slots_null(bool int32)
+    {
+        AssertNormalisedTo(Encoded(Strings("red", null), [0, 1, 0], null, int32), ["red"], [0, 0, 0]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Unused_dictionary_values_are_dropped(bool int32)
+    {
+        AssertNormalisedTo(Encoded(Strings("red", "green", "blue"), [0, 1, 1], null, int32), ["red", "green"], [0, 1, 1]);
+    }
+
+    [Theory]
+    [InlineData(-3, "is negative", false)]
+    [InlineData(2, "is outside a dictionary of 2", false)]
+    [InlineData(-3, "is negative", true)]
+    [InlineData(-1, "is negative", true)]
+    [InlineData(2, "is outside a dictionary of 2", true)]
+    public void A_valid_slot_whose_index_is_not_in_the_dictionary_is_refused_among_nulls_that_hold_anything(int bad, string why, bool int32)
     {
         // Null slots may hold any index (here the same bad one): only the valid slot 3 is refused.
-        var input = Encoded(Strings("red", "green"), [1, (sbyte)bad, 0, (sbyte)bad, (sbyte)bad], [true, false, true, true, false]);
+        var input = Encoded(Strings("red", "green"), [1, (sbyte)bad, 0, (sbyte)bad, (sbyte)bad], [true, false, true, true, false], int32);
         var error = Assert.Throws<ArgumentException>(() => CanonicalArrays.Normalize(input));
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
         Assert.Contains("slot 3", error.Message, StringComparison.Ordinal);
-        AssertNormalisedTo(Encoded(Strings("red", "green"), [1, (sbyte)bad, 0, 0, (sbyte)bad], [true, false, true, true, false]), ["green", "red"], [0, 0, 1, 1, 0]);
+        AssertNormalisedTo(Encoded(Strings("red", "green"), [1, (sbyte)bad, 0, 0, (sbyte)bad], [true, false, true, true, false], int32), ["green", "red"], [0, 0, 1, 1, 0]);
     }
 
-    [Fact]
-    public void A_null_slot_gets_index_zero()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_null_slot_gets_index_zero(bool int32)
     {
-        AssertNormalisedTo(Encoded(Strings("red", "green"), [0, 1, 1], [true, true, false]), ["red", "green"], [0, 1, 0]);
+        AssertNormalisedTo(Encoded(Strings("red", "green"), [0, 1, 1], [true, true, false], int32), ["red", "green"], [0, 1, 0]);
     }
 }
