@@ -41,9 +41,30 @@ public struct ChunkBoundaryFinder
         var rule = _parameters ??= ChunkingParameters.Default;
         int rows = ChunkRows;
         long bits = ChunkBits;
+        long minBits = rule.MinBits;
+        long targetBits = rule.TargetBits;
+        int shiftBefore = rule.ShiftBeforeTarget;
+        bool banded = rule.Banded;
         for (int j = 0; j < rolling.Length; j++)
         {
             long rowSize = rowBits[j];
+            if (banded && bits + rowSize <= targetBits && (bits >= minBits || bits + rowSize <= minBits))
+            {
+                // The common rows, wholly below the minimum (no test) or wholly between it and the
+                // target: there the rule's threshold is the row's bits times 2^shift, and no chunk
+                // is full. The same answers as the general test below, in a few instructions.
+                bool inBand = bits >= minBits;
+                bits += rowSize;
+                rows++;
+                if (inBand && rolling[j] < (ulong)rowSize << shiftBefore)
+                {
+                    Reset();
+                    return j + 1;
+                }
+
+                continue;
+            }
+
             if (rule.EndsBefore(rows, bits, rowSize))
             {
                 Reset();

@@ -65,6 +65,16 @@ internal sealed record ChunkingParameters(long TargetBits, long MinBits, long Ma
     // 2^64 / (4 · target) per bit before the target, 2^64 · 4 / target after it.
     private readonly int _shiftBeforeTarget = 64 - 2 - BitOperations.Log2((ulong)TargetBits);
 
+    /// <summary>log2 of the threshold per nominal bit between the minimum and the target.</summary>
+    public int ShiftBeforeTarget => _shiftBeforeTarget;
+
+    /// <summary>
+    /// Whether the sizes nest (minimum ≤ target ≤ largest nominal size), so that a row wholly below
+    /// the target never fills a chunk and one wholly between minimum and target is tested against
+    /// its own bits alone (<see cref="ChunkBoundaryFinder"/>'s quick path).
+    /// </summary>
+    public bool Banded => MinBits <= TargetBits && TargetBits <= MaxNominalBits;
+
     private readonly int _shiftAfterTarget = 64 + 2 - BitOperations.Log2((ulong)TargetBits);
 
     // Called once per row past the minimum: inlined, in 64-bit arithmetic (a 128-bit shift is a
