@@ -77,6 +77,11 @@ internal static class DictionaryIndexOrder
     /// </summary>
     public static bool Renumber(ArrayData a, int start, int count, ReadOnlySpan<byte> validity, Span<int> renumbered, List<int> order)
     {
+        if (a.Type.PhysicalType.IndexType!.Id == ArrowTypeId.Int32)
+        {
+            return Renumber(MemoryMarshal.Cast<byte, int>(a.Buffers[1].Span).Slice(a.Offset + start, count), a.Dictionary!.Length, validity, renumbered, order);
+        }
+
         var remap = new int[a.Dictionary!.Length];
         remap.AsSpan().Fill(-1);
         var rented = ArrayPool<long>.Shared.Rent(count);
@@ -170,6 +175,35 @@ internal static class DictionaryIndexOrder
             int source = selection.Source(k);
             indices[k] = source < 0 || !a.IsValid(source) ? -1 : NonNegative(IntegerSlots.DictionaryIndex(a, source), source);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Renumber(ArrayData, int, int, ReadOnlySpan{byte}, Span{int}, List{int})"/> of int32
+    /// indices read in place, without a branch on validity: a null slot looks up index -1, whose
+    /// new number is 0 from the start and which is never put in the order.
+    /// </summary>
+    private static bool Renumber(ReadOnlySpan<int> indices, int dictionaryLength, ReadOnlySpan<byte> validity, Span<int> renumbered, List<int> order)
+    {
+        // remap[index + 1]: the new number of each index, -1 until its first use.
+        var remap = new int[dictionaryLength + 1];
+        remap.AsSpan(1).Fill(-1);
+        bool same = true;
+        for (int k = 0; k < indices.Length; k++)
+        {
+            int valid = validity.IsEmpty ? -1 : -((validity[k >> 3] >> (k & 7)) & 1);
+            int index = (indices[k] & valid) | ~valid;
+            ref int next = ref remap[index + 1];
+            if (next < 0)
+            {
+                next = order.Count;
+                same &= index == next;
+                order.Add(index);
+            }
+
+            renumbered[k] = next;
+        }
+
+        return same;
     }
 
     /// <summary>
