@@ -116,7 +116,7 @@ internal static class CanonicalJoin
         foreach (var part in parts)
         {
             var dictionary = part.Dictionary!;
-            var map = new long[dictionary.Length];
+            var map = new int[dictionary.Length];
             var added = new List<int>();
             for (int i = 0; i < dictionary.Length; i++)
             {
@@ -138,6 +138,14 @@ internal static class CanonicalJoin
 
             var source = part.Buffers[1].Span;
             var valid = part.ValidityBitmap;
+            if (indexType.Id == ArrowTypeId.Int32 && part.Offset == 0 && map.Length > 0)
+            {
+                // int32 indices, the common kind: mapped in place, null slots (index 0) masked to 0 without a branch.
+                MapInt32(MemoryMarshal.Cast<byte, int>(source)[..part.Length], valid, map, MemoryMarshal.Cast<byte, int>(indices.AsSpan(at * 4, part.Length * 4)));
+                at += part.Length;
+                continue;
+            }
+
             for (int k = 0; k < part.Length; k++, at++)
             {
                 if (valid.IsEmpty || (valid[k >> 3] & (1 << (k & 7))) != 0)
@@ -162,6 +170,15 @@ internal static class CanonicalJoin
             _ => Join(newValues)!,
         };
         return new ArrayData(type, length, nulls, 0, [validity, indices], [], values);
+    }
+
+    private static void MapInt32(ReadOnlySpan<int> source, ReadOnlySpan<byte> validity, ReadOnlySpan<int> map, Span<int> target)
+    {
+        for (int k = 0; k < source.Length; k++)
+        {
+            int valid = validity.IsEmpty ? -1 : -((validity[k >> 3] >> (k & 7)) & 1);
+            target[k] = map[source[k] & valid] & valid;
+        }
     }
 
     private static (ReadOnlyMemory<byte> Bits, int Nulls) Validity(IReadOnlyList<ArrayData> parts, int length)
