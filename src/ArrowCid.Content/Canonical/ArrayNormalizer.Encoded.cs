@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
 
@@ -121,6 +124,13 @@ internal static partial class ArrayNormalizer
         int nullCount = 0;
         for (int group = 0; group < n; group += 8)
         {
+            if (group + 8 <= n && Avx2.IsSupported && firstUse.TryMapEight(indices.Slice(group, 8), ValidityByte(inputValidity, first + group), renumbered.Slice(group, 8), out int validEight))
+            {
+                nullCount += 8 - BitOperations.PopCount((uint)validEight);
+                bits[group >> 3] = (byte)validEight;
+                continue;
+            }
+
             // Eight slots' validity gathered in a register and stored once, not a byte updated per slot.
             int end = Math.Min(group + 8, n);
             uint validOut = 0;
@@ -146,6 +156,20 @@ internal static partial class ArrayNormalizer
 
         var validity = nullCount > 0 ? new ValidityBits(bits, nullCount) : new ValidityBits(ReadOnlyMemory<byte>.Empty, 0);
         return RenumberedArray(a, selection, dictionary, validity, indexBytes, firstUse);
+    }
+
+    /// <summary>The eight validity bits from bit <paramref name="bit"/> on (all set without a bitmap; bits past its end clear).</summary>
+    private static int ValidityByte(ReadOnlySpan<byte> validity, int bit)
+    {
+        if (validity.IsEmpty)
+        {
+            return 0xFF;
+        }
+
+        int at = bit >> 3;
+        int low = validity[at];
+        int high = at + 1 < validity.Length ? validity[at + 1] : 0;
+        return ((low | (high << 8)) >> (bit & 7)) & 0xFF;
     }
 
     /// <summary>A valid slot holds a negative index: the general reader names the first such slot.</summary>
@@ -205,6 +229,42 @@ internal static partial class ArrayNormalizer
 
         /// <summary>The positions of the values in use, in first use (the canonical dictionary's source slots).</summary>
         public SlotSelectionBuilder Used { get; } = new();
+
+        /// <summary>
+        /// The new indices of eight slots at once (0 under nulls), when every one is in range, not
+        /// negative, and already met; false (nothing written) otherwise, for the one-by-one path
+        /// to register, or refuse, them. <paramref name="validEight"/>: the eight slots' new validity bits.
+        /// </summary>
+        public unsafe bool TryMapEight(ReadOnlySpan<int> indices, int validity, Span<int> renumbered, out int validEight)
+        {
+            var lanes = Vector256.Create(1, 2, 4, 8, 16, 32, 64, 128);
+            var valid = Vector256.Equals(Vector256.Create(validity) & lanes, lanes);
+            var index = Vector256.Create(indices) & valid;
+            // remap[index + 1]: 0 for a null slot.
+            var position = (index | ~valid) + Vector256<int>.One;
+            validEight = 0;
+            if (Vector256.LessThanAny(index, Vector256<int>.Zero) || Vector256.GreaterThanOrEqualAny(position.AsUInt32(), Vector256.Create((uint)_remap.Length)))
+            {
+                return false;
+            }
+
+            Vector256<int> mapped;
+            // Eight loads of the remap in one instruction; every position was checked against its length just above.
+            fixed (int* remap = _remap)
+            {
+                mapped = Avx2.GatherVector256(remap, position, 4);
+            }
+
+            if (Vector256.EqualsAny(mapped, Vector256.Create(Unseen)))
+            {
+                return false;
+            }
+
+            Vector256.Max(mapped, Vector256<int>.Zero).CopyTo(renumbered);
+            // A slot stays valid where its new index is not negative (a null dictionary value makes it null).
+            validEight = (int)(~Vector256.ExtractMostSignificantBits(mapped) & 0xFF);
+            return true;
+        }
 
         /// <summary>The new index of slot <paramref name="k"/>, whose index is <paramref name="index"/> (-1: null).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

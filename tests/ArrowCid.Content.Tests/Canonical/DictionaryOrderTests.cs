@@ -116,6 +116,58 @@ public class DictionaryOrderTests
     }
 
     [Theory]
+    [InlineData(0, 1)]
+    [InlineData(3, 2)]
+    [InlineData(13, 3)]
+    public void Long_int32_arrays_renumber_as_slot_by_slot_whatever_their_offset(int offset, int seed)
+    {
+        // Long enough for the eight-at-a-time path, with a repeated and a null dictionary value,
+        // nulls at random and a slice that starts inside a validity byte.
+        string?[] words = ["red", "green", "red", null, "blue", "green", "teal"];
+        var random = new Random(seed);
+        int length = 1000;
+        var indices = new sbyte[length];
+        var valid = new bool[length];
+        for (int i = 0; i < length; i++)
+        {
+            indices[i] = (sbyte)random.Next(words.Length);
+            valid[i] = random.Next(5) != 0;
+        }
+
+        var input = Encoded(Strings(words), indices, valid, int32: true).Slice(offset, length - offset - 5);
+        var values = new List<string>();
+        var expected = new sbyte[input.Length];
+        for (int k = 0; k < input.Length; k++)
+        {
+            string? word = valid[offset + k] ? words[indices[offset + k]] : null;
+            if (word is not null)
+            {
+                int at = values.IndexOf(word);
+                expected[k] = (sbyte)(at >= 0 ? at : values.Count);
+                if (at < 0)
+                {
+                    values.Add(word);
+                }
+            }
+        }
+
+        AssertNormalisedTo(input, [.. values], expected);
+    }
+
+    [Theory]
+    [InlineData(-1, "is negative")]
+    [InlineData(-2, "is negative")]
+    [InlineData(7, "is outside a dictionary of 3")]
+    public void A_bad_index_deep_in_a_long_int32_array_is_refused_with_its_slot(int bad, string why)
+    {
+        var indices = Enumerable.Range(0, 600).Select(i => (sbyte)(i % 3)).ToArray();
+        indices[517] = (sbyte)bad;
+        var error = Assert.Throws<ArgumentException>(() => CanonicalArrays.Normalize(Encoded(Strings("red", "green", "blue"), indices, int32: true)));
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+        Assert.Contains("slot 517", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void A_null_slot_gets_index_zero(bool int32)
