@@ -77,45 +77,61 @@ internal static class DictionaryIndexOrder
     /// </summary>
     public static bool Renumber(ArrayData a, int start, int count, ReadOnlySpan<byte> validity, Span<int> renumbered, List<int> order)
     {
+        int dictionaryLength = a.Dictionary!.Length;
         if (a.Type.PhysicalType.IndexType!.Id == ArrowTypeId.Int32)
         {
-            return Renumber(MemoryMarshal.Cast<byte, int>(a.Buffers[1].Span).Slice(a.Offset + start, count), a.Dictionary!.Length, validity, renumbered, order);
+            // int32 indices, the common kind: read in place.
+            return Renumber(MemoryMarshal.Cast<byte, int>(a.Buffers[1].Span).Slice(a.Offset + start, count), dictionaryLength, validity, renumbered, order);
         }
 
-        var remap = new int[a.Dictionary!.Length];
-        remap.AsSpan().Fill(-1);
         var rented = ArrayPool<long>.Shared.Rent(count);
         try
         {
             var indices = rented.AsSpan(0, count);
             Widen(a, a.Offset + start, count, indices);
-            bool same = true;
-            for (int k = 0; k < count; k++)
-            {
-                if (!validity.IsEmpty && (validity[k >> 3] & (1 << (k & 7))) == 0)
-                {
-                    renumbered[k] = 0;
-                    continue;
-                }
-
-                int index = checked((int)indices[k]);
-                ref int next = ref remap[index];
-                if (next < 0)
-                {
-                    next = order.Count;
-                    same &= index == next;
-                    order.Add(index);
-                }
-
-                renumbered[k] = next;
-            }
-
-            return same;
+            return Renumber<long>(indices, dictionaryLength, validity, renumbered, order);
         }
         finally
         {
             ArrayPool<long>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Renumber(ArrayData, int, int, ReadOnlySpan{byte}, Span{int}, List{int})"/> over
+    /// the indices, without a branch on validity: a null slot looks up index -1, whose new number
+    /// is 0 from the start and which is never put in the order.
+    /// </summary>
+    private static bool Renumber<T>(ReadOnlySpan<T> indices, int dictionaryLength, ReadOnlySpan<byte> validity, Span<int> renumbered, List<int> order)
+        where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
+    {
+        // remap[index + 1]: the new number of each index, -1 until its first use.
+        var remap = new int[dictionaryLength + 1];
+        remap.AsSpan(1).Fill(-1);
+        bool same = true;
+        for (int k = 0; k < indices.Length; k++)
+        {
+            T valid = validity.IsEmpty ? T.NegativeOne : -T.CreateTruncating((validity[k >> 3] >> (k & 7)) & 1);
+            T value = indices[k];
+            if (T.IsNegative(value & valid))
+            {
+                NonNegative(long.CreateTruncating(value), k);
+            }
+
+            // Past the dictionary's end, or past int, is out of range of the remap: refused there.
+            int index = int.CreateSaturating((value & valid) | ~valid);
+            ref int next = ref remap[index + 1];
+            if (next < 0)
+            {
+                next = order.Count;
+                same &= index == next;
+                order.Add(index);
+            }
+
+            renumbered[k] = next;
+        }
+
+        return same;
     }
 
     /// <summary>
@@ -175,35 +191,6 @@ internal static class DictionaryIndexOrder
             int source = selection.Source(k);
             indices[k] = source < 0 || !a.IsValid(source) ? -1 : NonNegative(IntegerSlots.DictionaryIndex(a, source), source);
         }
-    }
-
-    /// <summary>
-    /// <see cref="Renumber(ArrayData, int, int, ReadOnlySpan{byte}, Span{int}, List{int})"/> of int32
-    /// indices read in place, without a branch on validity: a null slot looks up index -1, whose
-    /// new number is 0 from the start and which is never put in the order.
-    /// </summary>
-    private static bool Renumber(ReadOnlySpan<int> indices, int dictionaryLength, ReadOnlySpan<byte> validity, Span<int> renumbered, List<int> order)
-    {
-        // remap[index + 1]: the new number of each index, -1 until its first use.
-        var remap = new int[dictionaryLength + 1];
-        remap.AsSpan(1).Fill(-1);
-        bool same = true;
-        for (int k = 0; k < indices.Length; k++)
-        {
-            int valid = validity.IsEmpty ? -1 : -((validity[k >> 3] >> (k & 7)) & 1);
-            int index = (indices[k] & valid) | ~valid;
-            ref int next = ref remap[index + 1];
-            if (next < 0)
-            {
-                next = order.Count;
-                same &= index == next;
-                order.Add(index);
-            }
-
-            renumbered[k] = next;
-        }
-
-        return same;
     }
 
     /// <summary>
