@@ -138,7 +138,7 @@ internal static class LevelShredder
                 if (slot != NoSlot)
                 {
                     int index = indices[slot];
-                    slots[i] = index >= 0 ? index : throw new ArgumentException($"dictionary index {index} at slot {slot}");
+                    slots[i] = index >= 0 ? index : throw new ArgumentException($"dictionary index {index} at slot {slot} is negative");
                 }
             }
 

@@ -212,6 +212,19 @@ public class BulkWriterTests
         Assert.Equal(GoldenRoundTripTests.Write(plainSchema, [plain[3]], options), GoldenRoundTripTests.Write(narrowSchema, [narrowBatch!], options));
     }
 
+    [Fact]
+    public void A_negative_dictionary_index_in_a_valid_slot_is_refused()
+    {
+        var schema = new Arrow.Types.Schema([new Field("city", ArrowType.Dictionary(ArrowType.Int32, ArrowType.Utf8))]);
+        var builder = new RecordBatchBuilder(new Arrow.Types.Schema([new Field("v", ArrowType.Utf8, nullable: false)]));
+        builder.AppendRow("amber");
+        var indices = new byte[12];
+        BinaryPrimitives.WriteInt32LittleEndian(indices.AsSpan(4), -1);
+        var batch = new RecordBatch(schema, 3, [new ArrayData(schema.Fields[0].Type, 3, 0, 0, [ReadOnlyMemory<byte>.Empty, indices], dictionary: builder.Build().Column(0))]);
+        var error = Assert.ThrowsAny<ArgumentException>(() => GoldenRoundTripTests.Write(schema, [batch], new ParquetWriteOptions()));
+        Assert.Contains("dictionary index -1 at slot 1 is negative", error.Message, StringComparison.Ordinal);
+    }
+
     // The int32-indexed twin of an int16-indexed dictionary array (same dictionary, same slots).
     private static ArrayData ToInt32Indices(ArrayData narrow, ArrowType wide)
     {
