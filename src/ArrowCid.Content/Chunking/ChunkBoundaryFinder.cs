@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace ArrowCid.Content.Chunking;
 
 /// <summary>
@@ -45,8 +47,18 @@ public struct ChunkBoundaryFinder
         long targetBits = rule.TargetBits;
         int shiftBefore = rule.ShiftBeforeTarget;
         bool banded = rule.Banded;
+        bool wide = banded && Vector512.IsHardwareAccelerated;
         for (int j = 0; j < rolling.Length; j++)
         {
+            if (wide && j + 8 <= rolling.Length && EightWithoutBoundary(rule, rolling.Slice(j, 8), rowBits.Slice(j, 8), bits) is long eight and >= 0)
+            {
+                // Eight rows in one step where none can end the chunk (the loop's j++ adds the eighth).
+                bits += eight;
+                rows += 8;
+                j += 7;
+                continue;
+            }
+
             long rowSize = rowBits[j];
             if (banded && bits + rowSize <= targetBits && (bits >= minBits || bits + rowSize <= minBits))
             {
@@ -85,6 +97,47 @@ public struct ChunkBoundaryFinder
         ChunkRows = rows;
         ChunkBits = bits;
         return -1;
+    }
+
+    /// <summary>
+    /// The nominal bits of eight rows when none of them can end the chunk, else -1 (the rows are
+    /// then taken one by one): all eight lie below the minimum; or all lie between minimum and
+    /// target and none's rolling hash is below its bits times 2^41; or all lie past the target,
+    /// within the largest nominal size, and none's hash is below its bits times 2^45 (each row's
+    /// bits below 2^19, so that threshold does not overflow). These are the rule's own tests,
+    /// eight lanes at a time.
+    /// </summary>
+    private static long EightWithoutBoundary(ChunkingParameters rule, ReadOnlySpan<ulong> rolling, ReadOnlySpan<long> rowBits, long bits)
+    {
+        var size = Vector512.Create(rowBits);
+        if (Vector512.LessThanAny(size, Vector512<long>.Zero))
+        {
+            return -1;
+        }
+
+        long sum = Vector512.Sum(size);
+        long after = bits + sum;
+        if (after <= rule.MinBits)
+        {
+            return sum;
+        }
+
+        int shift;
+        if (bits >= rule.MinBits && after <= rule.TargetBits)
+        {
+            shift = rule.ShiftBeforeTarget;
+        }
+        else if (bits >= rule.TargetBits && after <= rule.MaxNominalBits && rule.ShiftAfterTarget < 64
+            && !Vector512.GreaterThanOrEqualAny(size, Vector512.Create(1L << (64 - rule.ShiftAfterTarget))))
+        {
+            shift = rule.ShiftAfterTarget;
+        }
+        else
+        {
+            return -1;
+        }
+
+        return Vector512.LessThanAny(Vector512.Create(rolling), Vector512.ShiftLeft(size.AsUInt64(), shift)) ? -1 : sum;
     }
 
     /// <summary>Starts a new, empty chunk.</summary>

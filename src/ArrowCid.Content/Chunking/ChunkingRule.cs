@@ -68,6 +68,9 @@ internal sealed record ChunkingParameters(long TargetBits, long MinBits, long Ma
     /// <summary>log2 of the threshold per nominal bit between the minimum and the target.</summary>
     public int ShiftBeforeTarget => _shiftBeforeTarget;
 
+    /// <summary>log2 of the threshold per nominal bit past the target.</summary>
+    public int ShiftAfterTarget => _shiftAfterTarget;
+
     /// <summary>
     /// Whether the sizes nest (minimum ≤ target ≤ largest nominal size), so that a row wholly below
     /// the target never fills a chunk and one wholly between minimum and target is tested against

@@ -4,20 +4,24 @@ namespace ArrowCid.Content.Tests.Chunking;
 
 /// <summary>
 /// The boundary finder against the rule applied one row at a time (<see cref="ChunkingParameters.EndsBefore"/>
-/// and <see cref="ChunkingParameters.EndsAfter"/>): its quick path for rows below the minimum and
-/// between minimum and target must cut exactly where the general test does, whatever the row
+/// and <see cref="ChunkingParameters.EndsAfter"/>): its quick paths (a row, or eight at a time,
+/// below the minimum, between minimum and target, past the target) must cut exactly where the
+/// general test does, thresholds hit exactly included, whatever the row
 /// sizes (zero, tiny, straddling a band's edge, larger than the target) and however the rows are
 /// split into spans.
 /// </summary>
 public class ChunkBoundaryFinderTests
 {
     [Theory]
-    [InlineData(1, false)]
-    [InlineData(2, true)]
-    [InlineData(3, false)]
-    [InlineData(4, true)]
-    public void Boundaries_equal_the_rule_applied_row_by_row(int seed, bool small)
+    [InlineData(1, false, false)]
+    [InlineData(2, true, false)]
+    [InlineData(3, false, false)]
+    [InlineData(4, true, false)]
+    [InlineData(5, false, true)]
+    [InlineData(6, true, true)]
+    public void Boundaries_equal_the_rule_applied_row_by_row(int seed, bool small, bool onlyFull)
     {
+        // onlyFull: no hash is ever below a threshold, so every chunk ends full (at the largest nominal size).
         var rule = small ? Chunked.Small : ChunkingParameters.Default;
         var random = new Random(seed);
         int rows = 200_000;
@@ -39,10 +43,12 @@ public class ChunkBoundaryFinderTests
             // band's threshold for the row exactly (one below, at, one above).
             rolling[i] = random.Next(10) switch
             {
-                0 or 1 or 2 => (ulong)random.NextInt64() >> random.Next(10, 30),
+                0 or 1 => (ulong)random.NextInt64() >> random.Next(10, 30),
                 3 => unchecked(((ulong)bits[i] << rule.ShiftBeforeTarget) + (ulong)(random.Next(3) - 1)),
+                4 => unchecked(((ulong)bits[i] << rule.ShiftAfterTarget) + (ulong)(random.Next(3) - 1)),
                 _ => (ulong)random.NextInt64() << 1,
             };
+            rolling[i] = onlyFull ? ulong.MaxValue : rolling[i];
         }
 
         Assert.Equal(Reference(rule, rolling, bits), Found(rule, rolling, bits, random));
