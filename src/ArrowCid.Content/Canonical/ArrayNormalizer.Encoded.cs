@@ -51,9 +51,9 @@ internal static partial class ArrayNormalizer
             return Assemble(a, selection, canonicalValidity.NullCount, [canonicalValidity.Buffer, inPlace], [], dictionary);
         }
 
-        if (selection.IsPlainRange && a.Type.PhysicalType.IndexType!.Id == ArrowTypeId.Int32)
+        if (selection.IsPlainRange && DictionaryIndexOrder.TryInt32(a, a.Offset + selection.Start, n, out var int32))
         {
-            return RenumberedInt32(a, selection, dictionary);
+            return RenumberedInt32(a, selection, dictionary, int32);
         }
 
         // Each slot's index (-1: null or undefined), read at the index type's own width; keys are
@@ -111,11 +111,10 @@ internal static partial class ArrayNormalizer
     /// int32 indices over a plain range, the common kind: the indices read, renumbered and written
     /// and the validity bits made in one pass, with no scratch arrays.
     /// </summary>
-    private static ArrayData RenumberedInt32(ArrayData a, SlotSelection selection, ArrayData dictionary)
+    private static ArrayData RenumberedInt32(ArrayData a, SlotSelection selection, ArrayData dictionary, ReadOnlySpan<int> indices)
     {
         int n = selection.Count;
         int first = a.Offset + selection.Start;
-        ReadOnlySpan<int> indices = MemoryMarshal.Cast<byte, int>(a.Buffers[1].Span).Slice(first, n);
         ReadOnlySpan<byte> inputValidity = a.ValidityBitmap;
         var indexBytes = GC.AllocateUninitializedArray<byte>(n * 4);
         Span<int> renumbered = MemoryMarshal.Cast<byte, int>(indexBytes.AsSpan());
@@ -124,7 +123,9 @@ internal static partial class ArrayNormalizer
         int nullCount = 0;
         for (int group = 0; group < n; group += 8)
         {
-            if (group + 8 <= n && Avx2.IsSupported && firstUse.TryMapEight(indices.Slice(group, 8), ValidityByte(inputValidity, first + group), renumbered.Slice(group, 8), out int validEight))
+            // The group's validity bits, read once for either path.
+            int validIn = ValidityByte(inputValidity, first + group);
+            if (group + 8 <= n && Avx2.IsSupported && firstUse.TryMapEight(indices.Slice(group, 8), validIn, renumbered.Slice(group, 8), out int validEight))
             {
                 nullCount += 8 - BitOperations.PopCount((uint)validEight);
                 bits[group >> 3] = (byte)validEight;
@@ -137,8 +138,7 @@ internal static partial class ArrayNormalizer
             for (int k = group; k < end; k++)
             {
                 // All ones for a valid slot keeps its index, 0 makes it -1 (null).
-                int bit = first + k;
-                int valid = inputValidity.IsEmpty ? -1 : -((inputValidity[bit >> 3] >> (bit & 7)) & 1);
+                int valid = -((validIn >> (k - group)) & 1);
                 int index = indices[k];
                 if ((index & valid) < 0)
                 {

@@ -21,22 +21,25 @@ internal static class DictionaryIndexOrder
     /// </summary>
     public static bool InFirstUseOrder(ArrayData a, int start, int count, int dictionaryLength)
     {
-        // Read in place at the index type's own width: an unordered input fails within a few
-        // slots, so nothing is widened first.
-        var buffer = a.Buffers[1].Span;
         int first = a.Offset + start;
         var validity = a.ValidityBitmap;
-        return a.Type.PhysicalType.IndexType!.Id switch
+        if (TryInt32(a, first, count, out var int32))
         {
-            ArrowTypeId.Int8 => InFirstUseOrder(MemoryMarshal.Cast<byte, sbyte>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.UInt8 => InFirstUseOrder(buffer.Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.Int16 => InFirstUseOrder(MemoryMarshal.Cast<byte, short>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.UInt16 => InFirstUseOrder(MemoryMarshal.Cast<byte, ushort>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.Int32 => InFirstUseOrder(MemoryMarshal.Cast<byte, int>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.UInt32 => InFirstUseOrder(MemoryMarshal.Cast<byte, uint>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            ArrowTypeId.UInt64 => InFirstUseOrder(MemoryMarshal.Cast<byte, ulong>(buffer).Slice(first, count), validity, first, dictionaryLength),
-            _ => InFirstUseOrder(MemoryMarshal.Cast<byte, long>(buffer).Slice(first, count), validity, first, dictionaryLength),
-        };
+            // Read in place: an unordered input fails within a few slots, so nothing is widened first.
+            return InFirstUseOrder(int32, validity, first, dictionaryLength);
+        }
+
+        var rented = ArrayPool<long>.Shared.Rent(count);
+        try
+        {
+            var indices = rented.AsSpan(0, count);
+            Widen(a, first, count, indices);
+            return InFirstUseOrder<long>(indices, validity, first, dictionaryLength);
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(rented);
+        }
     }
 
     private static bool InFirstUseOrder<T>(ReadOnlySpan<T> indices, ReadOnlySpan<byte> validity, int bitOffset, int dictionaryLength)
@@ -78,10 +81,9 @@ internal static class DictionaryIndexOrder
     public static bool Renumber(ArrayData a, int start, int count, ReadOnlySpan<byte> validity, Span<int> renumbered, List<int> order)
     {
         int dictionaryLength = a.Dictionary!.Length;
-        if (a.Type.PhysicalType.IndexType!.Id == ArrowTypeId.Int32)
+        if (TryInt32(a, a.Offset + start, count, out var int32))
         {
-            // int32 indices, the common kind: read in place.
-            return Renumber(MemoryMarshal.Cast<byte, int>(a.Buffers[1].Span).Slice(a.Offset + start, count), dictionaryLength, validity, renumbered, order);
+            return Renumber(int32, dictionaryLength, validity, renumbered, order);
         }
 
         var rented = ArrayPool<long>.Shared.Rent(count);
@@ -194,10 +196,26 @@ internal static class DictionaryIndexOrder
     }
 
     /// <summary>
+    /// The indices of physical slots [first, first + count) read in place, when the index type is
+    /// int32 (Arrow's default and the common kind): the hot loops take these without widening.
+    /// </summary>
+    public static bool TryInt32(ArrayData a, int first, int count, out ReadOnlySpan<int> indices)
+    {
+        if (a.Type.PhysicalType.IndexType!.Id != ArrowTypeId.Int32)
+        {
+            indices = default;
+            return false;
+        }
+
+        indices = MemoryMarshal.Cast<byte, int>(a.Buffers[1].Span).Slice(first, count);
+        return true;
+    }
+
+    /// <summary>
     /// The index values of physical slots [first, first + count) of a dictionary array, whatever
     /// their width, as longs (validity not consulted; uint64 values above long.MaxValue come out
     /// negative): the one place that switches on the index type, so every loop over indices is a
-    /// plain loop over longs.
+    /// plain loop over longs, or over int32 indices read in place (<see cref="TryInt32"/>).
     /// </summary>
     public static void Widen(ArrayData a, int first, int count, Span<long> into)
     {

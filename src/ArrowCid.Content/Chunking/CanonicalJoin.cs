@@ -138,10 +138,10 @@ internal static class CanonicalJoin
 
             var source = part.Buffers[1].Span;
             var valid = part.ValidityBitmap;
-            if (indexType.Id == ArrowTypeId.Int32 && part.Offset == 0 && map.Length > 0)
+            if (part.Offset == 0 && map.Length > 0 && DictionaryIndexOrder.TryInt32(part, 0, part.Length, out var int32))
             {
-                // int32 indices, the common kind: mapped in place, null slots (index 0) masked to 0 without a branch.
-                MapInt32(MemoryMarshal.Cast<byte, int>(source)[..part.Length], valid, map, MemoryMarshal.Cast<byte, int>(indices.AsSpan(at * 4, part.Length * 4)));
+                // Mapped in place, null slots (index 0) masked to 0 without a branch.
+                MapInt32(int32, valid, map, MemoryMarshal.Cast<byte, int>(indices.AsSpan(at * 4, part.Length * 4)));
                 at += part.Length;
                 continue;
             }

@@ -78,10 +78,9 @@ public static class RowHashMath
 
         int count = Math.Min(Math.Min(h.Length, words.Length), validity.Length * 8) & ~7;
         var nullWord = Vector512.Create(NullWord);
-        var lanes = Vector512.Create(1UL, 2, 4, 8, 16, 32, 64, 128);
         for (int k = 0; k < count; k += 8)
         {
-            var valid = Vector512.Equals(Vector512.Create((ulong)validity[k >> 3]) & lanes, lanes);
+            var valid = BitLanes(validity[k >> 3]);
             var w = Vector512.ConditionalSelect(valid, Vector512.Create(words.Slice(k, 8)), nullWord);
             Fold(Vector512.Create(h.Slice(k, 8)), w).CopyTo(h.Slice(k, 8));
         }
@@ -113,6 +112,14 @@ public static class RowHashMath
         }
 
         return count;
+    }
+
+    /// <summary>Eight bits of a bitmap byte as eight lanes: all ones where bit i (lane i) is set, 0 where it is clear.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<ulong> BitLanes(byte bits)
+    {
+        var lanes = Vector512.Create(1UL, 2, 4, 8, 16, 32, 64, 128);
+        return Vector512.Equals(Vector512.Create((ulong)bits) & lanes, lanes);
     }
 
     /// <summary><see cref="Absorb"/> of eight words into eight folds at once.</summary>

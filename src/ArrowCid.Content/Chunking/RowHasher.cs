@@ -369,15 +369,14 @@ public static class RowHasher
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static int BooleansEight(ReadOnlySpan<byte> values, ReadOnlySpan<byte> validity, Span<ulong> h)
         {
-            var lanes = Vector512.Create(1UL, 2, 4, 8, 16, 32, 64, 128);
             var nullWord = Vector512.Create(RowHashMath.NullWord);
             int done = 0;
             for (; done + 8 <= h.Length; done += 8)
             {
-                var word = Vector512.Equals(Vector512.Create((ulong)values[done >> 3]) & lanes, lanes) & Vector512<ulong>.One;
+                var word = RowHashMath.BitLanes(values[done >> 3]) & Vector512<ulong>.One;
                 if (!validity.IsEmpty)
                 {
-                    var valid = Vector512.Equals(Vector512.Create((ulong)validity[done >> 3]) & lanes, lanes);
+                    var valid = RowHashMath.BitLanes(validity[done >> 3]);
                     word = Vector512.ConditionalSelect(valid, word, nullWord);
                 }
 
@@ -460,7 +459,6 @@ public static class RowHasher
         private static int ShortStringsEight(ReadOnlySpan<int> offsets, ReadOnlySpan<byte> data, ReadOnlySpan<byte> validity, Span<ulong> h, Span<long> bits, long offsetBits)
         {
             int shortEnd = data.Length - 24;
-            var lanes = Vector512.Create(1UL, 2, 4, 8, 16, 32, 64, 128);
             var nullWord = Vector512.Create(RowHashMath.NullWord);
             int done = 0;
             ref byte bytes = ref MemoryMarshal.GetReference(data);
@@ -494,7 +492,7 @@ public static class RowHasher
                 var two = RowHashMath.Fold(RowHashMath.Fold(RowHashMath.Fold(acc, lengths.AsUInt64()), first & LowBytes(lengths)), second & LowBytes(lengths - Vector512.Create(8L)));
                 var three = RowHashMath.Fold(two, third & LowBytes(lengths - Vector512.Create(16L)));
                 var words = Vector512.ConditionalSelect(Vector512.GreaterThan(lengths, Vector512.Create(16L)).AsUInt64(), three, two);
-                var valid = validity.IsEmpty ? Vector512<ulong>.AllBitsSet : Vector512.Equals(Vector512.Create((ulong)validity[done >> 3]) & lanes, lanes);
+                var valid = validity.IsEmpty ? Vector512<ulong>.AllBitsSet : RowHashMath.BitLanes(validity[done >> 3]);
                 Vector512.ConditionalSelect(valid, words, RowHashMath.Fold(acc, nullWord)).CopyTo(h.Slice(done, 8));
                 // Canonical null slots are empty; the mask keeps that true of the sizes whatever the input.
                 (Vector512.Create(bits.Slice(done, 8)) + Vector512.Create(offsetBits) + (Vector512.ShiftLeft(lengths, 3) & valid.AsInt64())).CopyTo(bits.Slice(done, 8));
@@ -678,7 +676,6 @@ public static class RowHasher
         private static int ShortListsEight(ReadOnlySpan<int> offsets, int itemsFrom, ReadOnlySpan<ulong> itemHashes, ReadOnlySpan<long> itemBits,
             ReadOnlySpan<byte> validity, Span<ulong> h, Span<long> bits, long offsetBits)
         {
-            var lanes = Vector512.Create(1UL, 2, 4, 8, 16, 32, 64, 128);
             var nullWord = Vector512.Create(RowHashMath.NullWord);
             int done = 0;
             for (; done + 8 <= h.Length; done += 8)
@@ -710,7 +707,7 @@ public static class RowHasher
                     size += itemSize & taken;
                 }
 
-                var valid = validity.IsEmpty ? Vector512<ulong>.AllBitsSet : Vector512.Equals(Vector512.Create((ulong)validity[done >> 3]) & lanes, lanes);
+                var valid = validity.IsEmpty ? Vector512<ulong>.AllBitsSet : RowHashMath.BitLanes(validity[done >> 3]);
                 Vector512.ConditionalSelect(valid, result, RowHashMath.Fold(acc, nullWord)).CopyTo(h.Slice(done, 8));
                 (Vector512.Create(bits.Slice(done, 8)) + Vector512.Create(offsetBits) + (size & valid.AsInt64())).CopyTo(bits.Slice(done, 8));
             }
@@ -806,10 +803,9 @@ public static class RowHasher
             var valueHashes = Whole(a.Dictionary!).Hashes;
             int first = a.Offset + start;
             var validity = a.ValidityBitmap;
-            if (a.Type.PhysicalType.IndexType!.Id == ArrowTypeId.Int32)
+            if (DictionaryIndexOrder.TryInt32(a, first, count, out var int32))
             {
-                // int32 indices, the common kind: read in place.
-                DictionaryValues(MemoryMarshal.Cast<byte, int>(a.Buffers[1].Span).Slice(first, count), validity, first, valueHashes, h);
+                DictionaryValues(int32, validity, first, valueHashes, h);
             }
             else
             {
