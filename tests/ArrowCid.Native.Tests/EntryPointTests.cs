@@ -82,6 +82,29 @@ public sealed unsafe class EntryPointTests : IDisposable
     }
 
     [Fact]
+    public void A_cid_of_many_batches_keeps_producer_arrays_while_it_reads_on_and_releases_each_once()
+    {
+        // Each array the producer hands over stays valid until the library releases it; a library
+        // that overlaps the next get_next with the work on the last one must hold it that long.
+        var producer = new TrackedProducer();
+        var stream = (CArrowArrayStream*)NativeMemory.AllocZeroed((nuint)sizeof(CArrowArrayStream));
+        CArrowArrayStreamExporter.Export(Schema, producer.Batches(8, 100_000), stream, disposeBatches: true);
+        var cid = new byte[128];
+        Assert.Equal(NativeResult.Ok, CidOf(stream, cid));
+        NativeMemory.Free(stream);
+
+        Assert.Equal(8, producer.Released);
+        Assert.Equal(0, producer.Outstanding);
+        Assert.Equal(ContentRepository.ComputeCids(Schema, [Batch(0, 800_000)]).Table.Cid.ToString(), Text(cid));
+        if (Environment.ProcessorCount >= 2)
+        {
+            // Pipelined, one batch per core prepared ahead: the two batches before are still held
+            // when the next is asked for (finished one by one, only the last would be).
+            Assert.True(producer.MostOutstandingAtNext >= 2, $"at most {producer.MostOutstandingAtNext} arrays held when the next was asked for");
+        }
+    }
+
+    [Fact]
     public void Null_pointers_are_invalid_arguments_with_a_message()
     {
         Assert.Equal(NativeResult.InvalidArgument, CidOf(null, new byte[128]));
@@ -272,6 +295,43 @@ public sealed unsafe class EntryPointTests : IDisposable
         finally
         {
             ((delegate* unmanaged<nint, void>)&NativeRepository.Close)(repository);
+        }
+    }
+
+    /// <summary>A producer's batches, each counting its release (the consumer's release callback disposes it).</summary>
+    private sealed class TrackedProducer
+    {
+        private int _produced;
+        private int _released;
+
+        public int Released => Volatile.Read(ref _released);
+
+        public int Outstanding => Volatile.Read(ref _produced) - Released;
+
+        public int MostOutstandingAtNext { get; private set; }
+
+        public IEnumerable<RecordBatch> Batches(int count, int rows)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                MostOutstandingAtNext = Math.Max(MostOutstandingAtNext, Outstanding);
+                var batch = Batch((long)i * rows, rows);
+                Interlocked.Increment(ref _produced);
+                yield return new RecordBatch(Schema, rows, batch.Columns, new Release(this));
+            }
+        }
+
+        private sealed class Release(TrackedProducer producer) : IDisposable
+        {
+            private int _done;
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _done, 1) == 0)
+                {
+                    Interlocked.Increment(ref producer._released);
+                }
+            }
         }
     }
 

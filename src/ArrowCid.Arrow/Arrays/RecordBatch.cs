@@ -15,26 +15,8 @@ public sealed class RecordBatch : IDisposable
 
     /// <summary>Creates a batch; <paramref name="lease"/> (optional) is released on <see cref="Dispose"/>.</summary>
     public RecordBatch(Schema schema, int length, IEnumerable<ArrayData> columns, IDisposable? lease = null)
+        : this(schema, length, Checked(schema, length, columns), lease)
     {
-        ArgumentNullException.ThrowIfNull(schema);
-        ArgumentNullException.ThrowIfNull(columns);
-        Schema = schema;
-        Length = length;
-        Columns = [.. columns];
-        if (Columns.Length != schema.Fields.Length)
-        {
-            throw new ArgumentException($"a batch of {schema.Fields.Length} fields needs {schema.Fields.Length} columns, got {Columns.Length}", nameof(columns));
-        }
-
-        for (int i = 0; i < Columns.Length; i++)
-        {
-            if (Columns[i].Length != length)
-            {
-                throw new ArgumentException($"column {i} ('{schema.Fields[i].Name}') has {Columns[i].Length} rows, the batch {length}", nameof(columns));
-            }
-        }
-
-        _lease = lease;
     }
 
     /// <summary>
@@ -43,10 +25,29 @@ public sealed class RecordBatch : IDisposable
     /// <see cref="Owner"/> so the memory outlives the batch while they use it.
     /// </summary>
     public RecordBatch(Schema schema, int length, IEnumerable<ArrayData> columns, SharedLease owner)
-        : this(schema, length, columns, (owner ?? throw new ArgumentNullException(nameof(owner))).Acquire())
+        // The columns are checked before the reference is taken, so a refused batch holds none.
+        : this(schema, length, Checked(schema, length, columns), (owner ?? throw new ArgumentNullException(nameof(owner))).Acquire())
     {
         Owner = owner;
     }
+
+    private RecordBatch(Schema schema, int length, ImmutableArray<ArrayData> checkedColumns, IDisposable? lease, SharedLease? owner = null)
+    {
+        Schema = schema;
+        Length = length;
+        Columns = checkedColumns;
+        _lease = lease;
+        Owner = owner;
+    }
+
+    /// <summary>
+    /// Creates a batch over memory that something else keeps alive (a slice, a view): it holds no
+    /// reference of its own, so it is valid while the batch it was made from is, and disposing it
+    /// does nothing. <paramref name="owner"/>, that batch's <see cref="Owner"/>, lets a consumer
+    /// that keeps the rows longer (an export, a pipelined put) take its own reference.
+    /// </summary>
+    public static RecordBatch Borrowing(Schema schema, int length, IEnumerable<ArrayData> columns, SharedLease? owner) =>
+        new(schema, length, Checked(schema, length, columns), lease: null, owner);
 
     /// <summary>The shared owner of the memory the arrays point into, when there is one.</summary>
     public SharedLease? Owner { get; }
@@ -69,9 +70,30 @@ public sealed class RecordBatch : IDisposable
     /// <summary>The column at position <paramref name="index"/>.</summary>
     public ArrayData Column(int index) => Columns[index];
 
-    /// <summary>A zero-copy slice of rows [offset, offset+length); it shares this batch's lease (do not dispose it separately).</summary>
+    /// <summary>A zero-copy slice of rows [offset, offset+length), <see cref="Borrowing"/> this batch's memory: valid while this batch is (do not dispose it separately).</summary>
     public RecordBatch Slice(int offset, int length) =>
-        new(Schema, length, Columns.Select(c => c.Slice(offset, length)));
+        Borrowing(Schema, length, Columns.Select(c => c.Slice(offset, length)), Owner);
+
+    private static ImmutableArray<ArrayData> Checked(Schema schema, int length, IEnumerable<ArrayData> columns)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(columns);
+        ImmutableArray<ArrayData> all = [.. columns];
+        if (all.Length != schema.Fields.Length)
+        {
+            throw new ArgumentException($"a batch of {schema.Fields.Length} fields needs {schema.Fields.Length} columns, got {all.Length}", nameof(columns));
+        }
+
+        for (int i = 0; i < all.Length; i++)
+        {
+            if (all[i].Length != length)
+            {
+                throw new ArgumentException($"column {i} ('{schema.Fields[i].Name}') has {all[i].Length} rows, the batch {length}", nameof(columns));
+            }
+        }
+
+        return all;
+    }
 
     /// <summary>Releases the lease on the memory the arrays point into, if any.</summary>
     public void Dispose()

@@ -33,16 +33,9 @@ public static unsafe class CArrowArrayImporter
                 throw new ArrowFormatException($"a record batch cannot have null rows (the struct array has {data.NullCount})");
             }
 
-            var reference = lease.Acquire();
-            try
-            {
-                return new RecordBatch(schema, data.Length, data.Children, reference);
-            }
-            catch
-            {
-                reference.Dispose();
-                throw;
-            }
+            // The lease is the batch's shared owner: a consumer that keeps the rows past the
+            // batch's dispose (a pipelined put, an export) takes its own reference on it.
+            return new RecordBatch(schema, data.Length, data.Children, lease);
         }
         finally
         {

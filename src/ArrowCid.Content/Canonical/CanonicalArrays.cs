@@ -10,10 +10,10 @@ namespace ArrowCid.Content.Canonical;
 /// same instances, without copying a buffer.
 /// </summary>
 /// <remarks>
-/// The result may share buffers with the input (only what differs is rebuilt). When the input's
-/// memory has a shared owner (<see cref="RecordBatch.Owner"/>), a new result batch holds its own
-/// reference on it (released when the result is disposed); otherwise keep the input, and any lease
-/// it holds, alive while the result is used.
+/// The result may share buffers with the input (only what differs is rebuilt), so keep the input,
+/// and any lease it holds, alive while the result is used. A new result batch borrows the input's
+/// memory (<see cref="RecordBatch.Borrowing"/>): it holds no reference of its own, and carries the
+/// input's shared owner, if any, for a consumer that keeps it longer.
 /// </remarks>
 public static class CanonicalArrays
 {
@@ -37,10 +37,8 @@ public static class CanonicalArrays
             return batch;
         }
 
-        // Unchanged buffers are shared with the input: take a reference on its memory's owner.
-        return batch.Owner is { } owner
-            ? new RecordBatch(schema, batch.Length, columns, owner)
-            : new RecordBatch(schema, batch.Length, columns);
+        // Unchanged buffers are shared with the input, which the caller keeps alive.
+        return RecordBatch.Borrowing(schema, batch.Length, columns, batch.Owner);
     }
 
     /// <summary>The canonical form of one array: the same instance when it already is canonical.</summary>

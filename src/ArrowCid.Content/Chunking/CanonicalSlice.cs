@@ -33,9 +33,8 @@ internal static class CanonicalSlice
             columns[c] = Of(canonical.Columns[c], start, count);
         }
 
-        return canonical.Owner is { } owner
-            ? new RecordBatch(canonical.Schema, count, columns, owner)
-            : new RecordBatch(canonical.Schema, count, columns);
+        // Borrowed, as a slice is: the chunker's source batches are held until their chunks are stored.
+        return RecordBatch.Borrowing(canonical.Schema, count, columns, canonical.Owner);
     }
 
     /// <summary>Logical slots [start, start + count) of a canonical array (offset 0), canonical.</summary>

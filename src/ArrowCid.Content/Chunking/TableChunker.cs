@@ -45,6 +45,8 @@ public sealed class TableChunker : IDisposable
     private ulong _rolling;
     private readonly TableChunkerMode _mode;
     private RecordBatch? _emptyTemplate;
+    // A reference on the template's memory (its batch borrows it) until the template is copied or the chunker is disposed.
+    private IDisposable? _emptyTemplateHold;
     private Task<Prepared>? _ahead;
     private RecordBatch? _aheadBatch;
     private Exception? _fault;
@@ -252,7 +254,12 @@ public sealed class TableChunker : IDisposable
     /// <summary>Rolls a prepared batch's row hashes on from the table's, queues its rows and cuts the chunks they complete.</summary>
     private List<TableChunk> Take(Prepared prepared)
     {
-        _emptyTemplate ??= prepared.Canonical;
+        if (_emptyTemplate is null)
+        {
+            _emptyTemplate = prepared.Canonical;
+            _emptyTemplateHold = prepared.Canonical.Owner?.Acquire();
+        }
+
         if (prepared.Segment is not { } segment)
         {
             return [];
@@ -313,6 +320,7 @@ public sealed class TableChunker : IDisposable
         {
             _emptyTemplate = OwnedCopy(CanonicalArrays.Normalize(template.Slice(0, 0)));
             _emptyTemplateOwned = true;
+            Interlocked.Exchange(ref _emptyTemplateHold, null)?.Dispose();
         }
     }
 
@@ -335,6 +343,7 @@ public sealed class TableChunker : IDisposable
 
             _pending.ForEach(s => s.Dispose());
             _pending.Clear();
+            Interlocked.Exchange(ref _emptyTemplateHold, null)?.Dispose();
         }
     }
 

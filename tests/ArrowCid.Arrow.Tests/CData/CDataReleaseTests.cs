@@ -38,6 +38,33 @@ public class CDataReleaseTests
     }
 
     [Fact]
+    public void An_imported_batch_shares_its_owner_so_a_consumer_can_keep_the_memory_past_its_dispose()
+    {
+        var producer = new CountingProducer();
+        nint array = CAbi.Alloc(CAbi.ArraySize);
+        try
+        {
+            producer.Export(array, [2, 7, 1, 8]);
+            var batch = CArrowArrayImporter.ImportRecordBatch(array, XSchema);
+            Assert.NotNull(batch.Owner);
+            Assert.Equal(1, batch.Owner!.References);
+            var kept = batch.Owner.Acquire();
+            var slice = batch.Slice(1, 2);
+            batch.Dispose();
+            Assert.Equal(0, producer.ParentReleases);
+            Assert.Equal([7, 1], slice.Column(0).GetValues<int>().ToArray());
+
+            kept.Dispose();
+            Assert.Equal(1, producer.ParentReleases);
+            Assert.Equal(1, producer.ChildReleases);
+        }
+        finally
+        {
+            CAbi.Free(array, CAbi.ArrayRelease);
+        }
+    }
+
+    [Fact]
     public void A_released_structure_is_refused()
     {
         nint array = CAbi.Alloc(CAbi.ArraySize);
