@@ -86,7 +86,8 @@ dotnet restore ArrowCid.sln
 dotnet build ArrowCid.sln -c Release --no-restore
 
 echo "== building libarrowcid (NativeAOT): artifacts/native/libarrowcid.so"
-# The C ABI as users build it; the C, C++, Python and Rust client tests load this file.
+# The C ABI as users build it: a build per x86-64 level (v4, v3, v2) and libarrowcid.so, the
+# loader that runs the best one the CPU runs; the C, C++, Python and Rust client tests load it.
 dotnet publish src/ArrowCid.Native -c Release -r linux-x64 -o artifacts/native
 
 echo "== publishing a self-contained arrowcid: artifacts/publish/linux-x64/arrowcid"

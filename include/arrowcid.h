@@ -29,8 +29,8 @@
  *   - Handles (arrowcid_repo*, arrowcid_shm*): closed with their _close function, once. A closed
  *     handle passed again gives ARROWCID_E_CLOSED, never a crash; handles are never reused.
  *     Closing a handle does not invalidate streams or arrays already handed out.
- *   - arrowcid_version() and arrowcid_last_error() return text the library owns: the version
- *     lives as long as the library, the error until this thread's next failing call.
+ *   - arrowcid_version(), arrowcid_isa() and arrowcid_last_error() return text the library
+ *     owns: the version and the level live as long as the library, the error until this thread's next failing call.
  */
 #ifndef ARROWCID_H
 #define ARROWCID_H
@@ -122,6 +122,14 @@ struct ArrowArrayStream {
 
 /* The library's version, e.g. "0.39.0". Owned by the library. */
 const char* arrowcid_version(void);
+
+/* The x86-64 level of the build in use: "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2) or
+ * "x86-64-v2". libarrowcid.so loads, from its own folder, the best build this CPU runs (the
+ * vector code of the chunker and the row hashes needs AVX2 or AVX-512); the environment variable
+ * ARROWCID_ISA=x86-64-v3 (say) caps the level. "none" when no build could be loaded: then every
+ * function fails with ARROWCID_E_INTERNAL and arrowcid_last_error() says why. Owned by the
+ * library. */
+const char* arrowcid_isa(void);
 
 /* The message of this thread's last failure, or "" when none. Valid until this thread's next
  * failing call. */

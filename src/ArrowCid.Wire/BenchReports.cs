@@ -278,6 +278,7 @@ public sealed record ParquetReport(
 
 /// <summary><c>bench native --json</c>: libarrowcid through its C ABI from Python, against limits measured in the same run.</summary>
 public sealed record NativeReport(
+    string NativeIsa,
     long TableBytes,
     double CidGbps,
     double Sha256Gbps,

@@ -28,7 +28,9 @@ public static class NativeLibraryBuild
             }
 
             string library = Path.Combine(Folder, "libarrowcid.so");
-            if (!File.Exists(library) || Environment.GetEnvironmentVariable("ARROWCID_NATIVE_REBUILD") == "1")
+            // libarrowcid.so is the loader: a folder without the builds it loads is from before it.
+            bool complete = File.Exists(library) && File.Exists(Path.Combine(Folder, "libarrowcid.x86-64-v2.so"));
+            if (!complete || Environment.GetEnvironmentVariable("ARROWCID_NATIVE_REBUILD") == "1")
             {
                 var start = new ProcessStartInfo(BuildOutputs.DotnetHost, ["publish", Path.Combine(RepositoryPaths.Root!, "src", "ArrowCid.Native"), "-c", "Release", "-r", "linux-x64", "-o", Folder])
                 {

@@ -18,7 +18,7 @@ from ._library import CID_CAP, lib, library_path
 __all__ = [
     "ArrowCidError", "NotFound", "InvalidArgument", "Corrupt", "StorageError", "Timeout", "Closed",
     "BufferTooSmall", "StreamError", "InternalError",
-    "Notice", "Repository", "SharedMemory", "Table", "cid_of", "library_path", "version",
+    "Notice", "Repository", "SharedMemory", "Table", "cid_of", "isa", "library_path", "version",
 ]
 
 
@@ -84,6 +84,13 @@ def _check(code: int) -> None:
 def version() -> str:
     """libarrowcid's version."""
     return bytes(lib().arrowcid_version()).decode()
+
+
+def isa() -> str:
+    """The x86-64 level of the build of libarrowcid in use ("x86-64-v4", "x86-64-v3" or
+    "x86-64-v2"): the best this CPU runs, or what ``ARROWCID_ISA`` caps it at; "none" when no
+    build loaded (every call then raises :class:`InternalError` saying why)."""
+    return bytes(lib().arrowcid_isa()).decode()
 
 
 def _with_input_stream(data: Any, call: Callable[["ctypes._Pointer[_cdata.ArrowArrayStream]"], int]) -> None:

@@ -39,6 +39,7 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
     stream_p = ctypes.POINTER(ArrowArrayStream)
     signatures: dict[str, tuple[object, list[object]]] = {
         "arrowcid_version": (c_char_p, []),
+        "arrowcid_isa": (c_char_p, []),
         "arrowcid_last_error": (c_char_p, []),
         "arrowcid_free": (None, [c_void_p]),
         "arrowcid_cid_of": (c_int, [stream_p, c_char_p, c_size_t]),

@@ -35,7 +35,7 @@ def best_of(runs: int, action: "callable[[], object]") -> float:
     return min(times)
 
 
-def cid_put(repo: str, mib: int) -> dict[str, float]:
+def cid_put(repo: str, mib: int) -> dict[str, object]:
     values = array.array("q", range(mib << 17))
     table = Int64Table(int64_slices(values, ROWS_PER_BATCH), nullable=False)
     data = memoryview(values).cast("B")
@@ -44,7 +44,7 @@ def cid_put(repo: str, mib: int) -> dict[str, float]:
     cid = best_of(3, lambda: arrowcid.cid_of(table))
     with arrowcid.Repository(repo) as repository:
         put = best_of(3, lambda: repository.put(table))
-    return {"bytes": len(data), "sha256_seconds": sha, "cid_seconds": cid, "put_seconds": put}
+    return {"isa": arrowcid.isa(), "bytes": len(data), "sha256_seconds": sha, "cid_seconds": cid, "put_seconds": put}
 
 
 def attach(base: str, store: str, cids: list[str]) -> dict[str, float]:

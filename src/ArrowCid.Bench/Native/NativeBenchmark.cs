@@ -65,6 +65,7 @@ public static class NativeBenchmark
             var (p50, p99) = Notify(peerRun, shmBase, notices);
             return new NativeBenchmarkResult
             {
+                Isa = cidPut.RootElement.GetProperty("isa").GetString() ?? string.Empty,
                 TableBytes = (long)bytes,
                 CidGbps = bytes / cid / 1e9,
                 Sha256Gbps = bytes / sha / 1e9,
@@ -214,6 +215,9 @@ public static class NativeBenchmark
 /// <summary>What <see cref="NativeBenchmark.Run"/> measured.</summary>
 public sealed class NativeBenchmarkResult
 {
+    /// <summary>The build of the library the loader chose for this CPU (<c>arrowcid_isa</c>: x86-64-v4, -v3 or -v2).</summary>
+    public string Isa { get; init; } = string.Empty;
+
     /// <summary>Bytes of the table (its int64 values).</summary>
     public long TableBytes { get; init; }
 

@@ -100,7 +100,7 @@ internal static class BenchCommands
             {
                 console.Out.WriteLine(WireJson.ToIndentedText(
                     new NativeReport(
-                        r.TableBytes, Round(r.CidGbps), Round(r.Sha256Gbps), Round(r.CidRatio), Round(r.PutGbps), Round(r.CSharpPutGbps), Round(r.PutRatio),
+                        r.Isa, r.TableBytes, Round(r.CidGbps), Round(r.Sha256Gbps), Round(r.CidRatio), Round(r.PutGbps), Round(r.CSharpPutGbps), Round(r.PutRatio),
                         Round(r.AttachMicroseconds1GiB), Round(r.AttachMicroseconds1KiB), Round(r.AttachRatio), Round(r.NotifyP50Microseconds), Round(r.NotifyP99Microseconds),
                         cidMet, putMet, attachMet, notifyMet),
                     WireJsonContext.Default.NativeReport));
@@ -108,6 +108,7 @@ internal static class BenchCommands
             }
 
             var table = new Table().AddColumns("measure", "value", "against", "goal");
+            table.AddRow("build in use (arrowcid_isa)", r.Isa, string.Empty, string.Empty);
             table.AddRow("cid_of (C ABI, from Python)", $"{F(r.CidGbps)} GB/s", $"{F(r.CidRatio)}x SHA-256 ({F(r.Sha256Gbps)} GB/s)", Goal(cidMet, $">= {NativeBenchmark.CidGoal.ToString(CultureInfo.InvariantCulture)}x"));
             table.AddRow("put (C ABI, from Python)", $"{F(r.PutGbps)} GB/s", $"{F(r.PutRatio)}x the C# put ({F(r.CSharpPutGbps)} GB/s)", Goal(putMet, $">= {NativeBenchmark.PutGoal.ToString(CultureInfo.InvariantCulture)}x"));
             table.AddRow("attach 1 GiB (from Python)", $"{F(r.AttachMicroseconds1GiB)} µs", $"{F(r.AttachRatio)}x attach 1 KiB ({F(r.AttachMicroseconds1KiB)} µs)", Goal(attachMet, $"<= {NativeBenchmark.AttachGoal.ToString(CultureInfo.InvariantCulture)}x"));

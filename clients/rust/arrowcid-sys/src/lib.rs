@@ -115,6 +115,7 @@ pub struct arrowcid_shm {
 
 extern "C" {
     pub fn arrowcid_version() -> *const c_char;
+    pub fn arrowcid_isa() -> *const c_char;
     pub fn arrowcid_last_error() -> *const c_char;
     pub fn arrowcid_free(text: *mut c_void);
     pub fn arrowcid_cid_of(input: *mut ArrowArrayStream, cid: *mut c_char, cap: usize) -> c_int;

@@ -86,6 +86,12 @@ pub fn version() -> String {
     text(unsafe { sys::arrowcid_version() })
 }
 
+/// The x86-64 level of the build of libarrowcid in use: `x86-64-v4`, `x86-64-v3` or `x86-64-v2`
+/// (the best this CPU runs, capped by `ARROWCID_ISA`), or `none` when no build could be loaded.
+pub fn isa() -> String {
+    text(unsafe { sys::arrowcid_isa() })
+}
+
 /// An owned Arrow C stream: released when dropped unless moved into the library.
 pub struct Stream {
     raw: Box<ArrowArrayStream>,

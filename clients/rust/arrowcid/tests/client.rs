@@ -146,6 +146,7 @@ fn the_cid_is_the_rows_not_the_batches() {
     assert_eq!(one, three);
     assert!(one.starts_with("bafkrei"), "{one}");
     assert!(arrowcid::version().contains('.'));
+    assert!(arrowcid::isa().starts_with("x86-64"), "{}", arrowcid::isa());
 }
 
 #[test]
