@@ -7,6 +7,12 @@ namespace ArrowCid.Http2;
 /// </summary>
 internal abstract class Http2Stream
 {
+    /// <summary>
+    /// Credit taken at once for a run of DATA frames written in one system call: 16 frames of the
+    /// default 16 KiB frame size (<see cref="Http2FrameWriter.MaxRunFrames"/> bounds it).
+    /// </summary>
+    internal const int RunBytes = 256 * 1024;
+
     private readonly object _gate = new();
     private readonly TaskCompletionSource _closedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _localEnded;
@@ -123,7 +129,10 @@ internal abstract class Http2Stream
         while (!head.IsEmpty || !data.IsEmpty)
         {
             int total = head.Length + data.Length;
-            int wanted = Math.Min(total, Connection.PeerSettings.MaxFrameSize);
+            int maxFrameSize = Connection.PeerSettings.MaxFrameSize;
+            // Without headers or trailers to place, a run of frames goes in one write (WriteDataRunAsync).
+            bool run = headerBlock.IsEmpty && trailerBlock.IsEmpty;
+            int wanted = Math.Min(total, run ? Math.Max(maxFrameSize, RunBytes) : maxFrameSize);
             ValueTask<int> streamAcquire = SendWindow.AcquireAsync(wanted, cancellationToken);
             if (!headerBlock.IsEmpty && !streamAcquire.IsCompleted)
             {
@@ -161,7 +170,7 @@ internal abstract class Http2Stream
             ReadOnlyMemory<byte> trailers = last ? trailerBlock : default;
             if (headerBlock.IsEmpty && trailers.IsEmpty)
             {
-                await Connection.Writer.WriteDataAsync(Id, head[..fromHead], data[..(credit - fromHead)], last, cancellationToken).ConfigureAwait(false);
+                await Connection.Writer.WriteDataRunAsync(Id, head[..fromHead], data[..(credit - fromHead)], maxFrameSize, last, cancellationToken).ConfigureAwait(false);
             }
             else
             {

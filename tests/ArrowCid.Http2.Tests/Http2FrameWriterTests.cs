@@ -119,6 +119,111 @@ public sealed class Http2FrameWriterTests
         Assert.True(bytes.AsSpan().SequenceEqual(received.AsSpan(Http2FrameHeader.Size + head.Length, bytes.Length)));
     }
 
+    [Theory]
+    [InlineData(false, 5, 200_000)]      // through the stream alone (no socket): frame by frame
+    [InlineData(false, 0, 16_384 * 3)]   // exactly three full frames, no head
+    [InlineData(true, 5, 200_000)]       // one gathered send of every frame
+    [InlineData(true, 16_384, 100_000)]  // a head that fills the first frame
+    public async Task A_run_of_data_frames_is_cut_at_the_frame_size_with_the_head_first_and_end_stream_last(bool socket, int headLength, int restLength)
+    {
+        byte[] head = new byte[headLength];
+        byte[] rest = new byte[restLength];
+        new Random(headLength + restLength).NextBytes(head);
+        new Random(restLength).NextBytes(rest);
+        byte[] wire;
+        if (socket)
+        {
+            var (sender, receiver, listener) = await ConnectedPairAsync(sendBuffer: null);
+            using (listener)
+            using (sender)
+            using (receiver)
+            {
+                await using var writer = new Http2FrameWriter(new NetworkStream(sender, ownsSocket: false), CancellationToken.None);
+                byte[] received = new byte[head.Length + rest.Length + (Http2FrameWriter.MaxRunFrames * Http2FrameHeader.Size) + 1];
+                Task<int> reading = ReadUntilEndAsync(receiver, received);
+                await writer.WriteDataRunAsync(7, head, rest, Http2Protocol.DefaultMaxFrameSize, endStream: true);
+                sender.Shutdown(SocketShutdown.Send);
+                wire = received.AsSpan(0, await reading).ToArray();
+            }
+        }
+        else
+        {
+            var transport = new RecordingStream();
+            var writer = new Http2FrameWriter(transport, CancellationToken.None);
+            await writer.WriteDataRunAsync(7, head, rest, Http2Protocol.DefaultMaxFrameSize, endStream: true);
+            wire = [.. transport.Writes.SelectMany(w => w)];
+        }
+
+        var frames = Frames(wire);
+        int expected = (head.Length + rest.Length + Http2Protocol.DefaultMaxFrameSize - 1) / Http2Protocol.DefaultMaxFrameSize;
+        Assert.Equal(expected, frames.Count);
+        Assert.All(frames, f => Assert.Equal((Http2FrameType.Data, 7), (f.Header.Type, f.Header.StreamId)));
+        Assert.All(frames.SkipLast(1), f => Assert.Equal(Http2Protocol.DefaultMaxFrameSize, f.Header.Length));
+        Assert.All(frames.SkipLast(1), f => Assert.False(f.Header.Has(Http2FrameFlags.EndStream)));
+        Assert.True(frames[^1].Header.Has(Http2FrameFlags.EndStream));
+        Assert.Equal([.. head, .. rest], frames.SelectMany(f => f.Payload).ToArray());
+    }
+
+    [Fact]
+    public async Task A_run_outside_an_array_arrives_whole_when_the_socket_takes_only_part_of_it()
+    {
+        // Thirty frames of a mapped payload against buffers of a few tens of KiB: the one sendmsg
+        // takes what fits, the stream writes the rest from the piece and byte where it stopped.
+        var (sender, receiver, listener) = await ConnectedPairAsync(sendBuffer: 16 * 1024);
+        using (listener)
+        using (sender)
+        using (receiver)
+        {
+            byte[] bytes = new byte[(30 * Http2Protocol.DefaultMaxFrameSize) - 3];
+            new Random(5).NextBytes(bytes);
+            using var payload = new UnmanagedBytes(bytes);
+            byte[] head = [4, 5, 6];
+            await using var writer = new Http2FrameWriter(new NetworkStream(sender, ownsSocket: false), CancellationToken.None);
+            byte[] received = new byte[bytes.Length + head.Length + (30 * Http2FrameHeader.Size) + 1];
+            Task<int> reading = ReadUntilEndAsync(receiver, received);
+            await writer.WriteDataRunAsync(3, head, payload.Memory, Http2Protocol.DefaultMaxFrameSize, endStream: false);
+            sender.Shutdown(SocketShutdown.Send);
+            var frames = Frames(received.AsSpan(0, await reading).ToArray());
+            Assert.Equal(30, frames.Count);
+            Assert.All(frames, f => Assert.False(f.Header.Has(Http2FrameFlags.EndStream)));
+            Assert.Equal([.. head, .. bytes], frames.SelectMany(f => f.Payload).ToArray());
+        }
+    }
+
+    private static async Task<(Socket Sender, Socket Receiver, TcpListener Listener)> ConnectedPairAsync(int? sendBuffer)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        if (sendBuffer is { } size)
+        {
+            listener.Server.ReceiveBufferSize = size; // before listening, so the accepted socket starts with it
+        }
+
+        listener.Start();
+        var sender = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (sendBuffer is { } send)
+        {
+            sender.SendBufferSize = send;
+        }
+
+        Task<Socket> accepted = listener.AcceptSocketAsync();
+        await sender.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
+        return (sender, await accepted, listener);
+    }
+
+    private static List<(Http2FrameHeader Header, byte[] Payload)> Frames(byte[] wire)
+    {
+        var frames = new List<(Http2FrameHeader Header, byte[] Payload)>();
+        for (int at = 0; at < wire.Length;)
+        {
+            var header = Http2FrameHeader.Read(wire.AsSpan(at));
+            Assert.True(at + Http2FrameHeader.Size + header.Length <= wire.Length, $"a frame at {at} runs past the {wire.Length} bytes received");
+            frames.Add((header, wire.AsSpan(at + Http2FrameHeader.Size, header.Length).ToArray()));
+            at += Http2FrameHeader.Size + header.Length;
+        }
+
+        return frames;
+    }
+
     private static async Task<int> ReadUntilEndAsync(Socket socket, byte[] into)
     {
         int at = 0;
