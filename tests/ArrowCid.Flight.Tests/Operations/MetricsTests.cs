@@ -69,7 +69,7 @@ public sealed partial class MetricsTests(ITestOutputHelper output)
     public async Task Metrics_follow_the_nodes_tokens_and_are_served_on_a_port_of_their_own()
     {
         await using var node = await ServeProcess.StartAsync("--token", "READ:read", "--metrics-listen", "127.0.0.1:0");
-        var own = new Uri(node.Output.Split('\n').Single(l => l.StartsWith("metrics ", StringComparison.Ordinal))["metrics ".Length..].Trim());
+        var own = await MetricsAddressAsync(node);
         using var http = new HttpClient();
         foreach (var address in new[] { new Uri(node.Gateway, "/metrics"), own })
         {
@@ -86,6 +86,13 @@ public sealed partial class MetricsTests(ITestOutputHelper output)
         }
     }
 
+    // The node prints its metrics address after the line StartAsync waits for: wait for it too.
+    private static async Task<Uri> MetricsAddressAsync(ServeProcess node)
+    {
+        await node.WaitForOutputAsync("metrics http", TimeSpan.FromSeconds(60));
+        return new Uri(node.Output.Split('\n').Single(l => l.StartsWith("metrics ", StringComparison.Ordinal))["metrics ".Length..].Trim());
+    }
+
     [Fact]
     public async Task A_prometheus_server_scrapes_the_node()
     {
@@ -96,7 +103,7 @@ public sealed partial class MetricsTests(ITestOutputHelper output)
         }
 
         await using var node = await ServeProcess.StartAsync("--metrics-listen", "127.0.0.1:0");
-        var own = new Uri(node.Output.Split('\n').Single(l => l.StartsWith("metrics ", StringComparison.Ordinal))["metrics ".Length..].Trim());
+        var own = await MetricsAddressAsync(node);
         using var client = new FlightClient(node.Location);
         using var table = TestBatches.Small(82);
         await client.PutAsync(table.Schema, [table]);
