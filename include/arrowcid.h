@@ -15,7 +15,9 @@
  * Ownership (the whole of it)
  *   - Streams given IN (struct ArrowArrayStream* in): the library moves the stream, always, even
  *     when it fails: on return in->release is NULL and the library has released, or will
- *     release, the stream itself. The caller frees only the struct's own storage.
+ *     release, the stream itself. The caller frees only the struct's own storage. get_next is
+ *     called on the calling thread; the arrays it gives are held while later ones are asked for
+ *     (their work overlaps) and released, each once, on any of the library's threads.
  *   - Streams given OUT (struct ArrowArrayStream* out): on ARROWCID_OK the caller owns *out and
  *     must call out->release(out) once; on failure *out is left released (release == NULL).
  *     Arrays taken from such a stream point into mapped, verified blocks (zero copy): each
