@@ -126,7 +126,7 @@ struct ArrowArrayStream {
 const char* arrowcid_version(void);
 
 /* The x86-64 level of the build in use: "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2) or
- * "x86-64-v2". libarrowcid.so loads, from its own folder, the best build this CPU runs (the
+ * "x86-64-v2" (on another architecture, its name: "arm64"). On x86-64 libarrowcid.so loads, from its own folder, the best build this CPU runs (the
  * vector code of the chunker and the row hashes needs AVX2 or AVX-512); the environment variable
  * ARROWCID_ISA=x86-64-v3 (say) caps the level. "none" when no build could be loaded: then every
  * function fails with ARROWCID_E_INTERNAL and arrowcid_last_error() says why. Owned by the
