@@ -44,6 +44,8 @@ internal static class GatheredSend
         bool added = false;
         try
         {
+            // Holds the descriptor open across the call: a concurrent close cannot hand its number
+            // to another file in between.
             handle.DangerousAddRef(ref added);
             using MemoryHandle pinned = payload.Pin();
             nint sent = Send(handle.DangerousGetHandle(), fronts, pinned, payload.Length, pieces);

@@ -26,9 +26,10 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
     private readonly ArraySegment<byte>[] _gather = new ArraySegment<byte>[2];
 
     // A run of DATA frames (WriteDataRunAsync): each frame's front (header, and the head for the
-    // first) in one buffer, and where every piece of the run lies, reused under the lock.
+    // first) in one buffer. And where every piece of a gathered send lies (SendPiecesLockedAsync),
+    // reused under the lock.
     private readonly byte[] _runFronts = new byte[(MaxRunFrames * Http2FrameHeader.Size) + CoalesceLimit];
-    private readonly GatheredSend.Piece[] _runPieces = new GatheredSend.Piece[2 * MaxRunFrames];
+    private readonly GatheredSend.Piece[] _pieces = new GatheredSend.Piece[2 * MaxRunFrames];
     private readonly CancellationToken _connectionAborted;
     private Exception? _failure;
 
@@ -199,29 +200,16 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
                 var flags = endStream && frame == frames - 1 ? Http2FrameFlags.EndStream : Http2FrameFlags.None;
                 new Http2FrameHeader(length, Http2FrameType.Data, flags, streamId).Write(_runFronts.AsSpan(front));
                 head.Span[..inHead].CopyTo(_runFronts.AsSpan(front + Http2FrameHeader.Size));
-                _runPieces[pieces++] = new GatheredSend.Piece(InFront: true, front, Http2FrameHeader.Size + inHead);
+                _pieces[pieces++] = new GatheredSend.Piece(InFront: true, front, Http2FrameHeader.Size + inHead);
                 front += Http2FrameHeader.Size + inHead;
                 if (length > inHead)
                 {
-                    _runPieces[pieces++] = new GatheredSend.Piece(InFront: false, from, length - inHead);
+                    _pieces[pieces++] = new GatheredSend.Piece(InFront: false, from, length - inHead);
                     from += length - inHead;
                 }
             }
 
-            long sent = _socket is not null ? GatheredSend.TrySend(_socket, _runFronts, rest, _runPieces.AsSpan(0, pieces)) : 0;
-            // Whatever the socket's buffer did not take goes through the stream, in order.
-            for (int i = 0; i < pieces; i++)
-            {
-                var piece = _runPieces[i];
-                long skip = Math.Min(sent, piece.Length);
-                sent -= skip;
-                if (skip < piece.Length)
-                {
-                    var bytes = piece.InFront ? _runFronts.AsMemory(piece.Offset, piece.Length) : rest.Slice(piece.Offset, piece.Length);
-                    await _transport.WriteAsync(bytes[(int)skip..], _connectionAborted).ConfigureAwait(false);
-                }
-            }
-
+            await SendPiecesLockedAsync(_runFronts, rest, pieces).ConfigureAwait(false);
             await _transport.FlushAsync(_connectionAborted).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -399,26 +387,13 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
                     _gather[1] = default;
                 }
             }
-            else if (_socket is not null && GatheredSend.IsSupported)
-            {
-                // A payload that is not an array (a mapped chunk): one non-blocking sendmsg of both
-                // parts, and the stream writes whatever the socket's buffer did not take.
-                long sent = GatheredSend.TrySend(_socket, _scratch, rest, [new GatheredSend.Piece(InFront: true, 0, front), new GatheredSend.Piece(InFront: false, 0, rest.Length)]);
-                if (sent < front)
-                {
-                    await _transport.WriteAsync(_scratch.AsMemory((int)sent, front - (int)sent), _connectionAborted).ConfigureAwait(false);
-                    sent = front;
-                }
-
-                if (sent - front < rest.Length)
-                {
-                    await _transport.WriteAsync(rest[(int)(sent - front)..], _connectionAborted).ConfigureAwait(false);
-                }
-            }
             else
             {
-                await _transport.WriteAsync(_scratch.AsMemory(0, front), _connectionAborted).ConfigureAwait(false);
-                await _transport.WriteAsync(rest, _connectionAborted).ConfigureAwait(false);
+                // A payload that is not an array (a mapped chunk): one non-blocking sendmsg of both
+                // parts where the transport is a Linux socket, and the stream writes the rest.
+                _pieces[0] = new GatheredSend.Piece(InFront: true, 0, front);
+                _pieces[1] = new GatheredSend.Piece(InFront: false, 0, rest.Length);
+                await SendPiecesLockedAsync(_scratch, rest, 2).ConfigureAwait(false);
             }
         }
         else
@@ -433,6 +408,28 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
         }
 
         await _transport.FlushAsync(_connectionAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the first <paramref name="count"/> of <see cref="_pieces"/> (ranges of
+    /// <paramref name="fronts"/> or of <paramref name="payload"/>, in order): as much as the
+    /// socket's buffer takes now in one gathered <c>sendmsg</c> (Linux sockets), then the rest
+    /// through the stream, from the piece and byte where that send stopped.
+    /// </summary>
+    private async ValueTask SendPiecesLockedAsync(byte[] fronts, ReadOnlyMemory<byte> payload, int count)
+    {
+        long sent = _socket is not null ? GatheredSend.TrySend(_socket, fronts, payload, _pieces.AsSpan(0, count)) : 0;
+        for (int i = 0; i < count; i++)
+        {
+            var piece = _pieces[i];
+            long skip = Math.Min(sent, piece.Length);
+            sent -= skip;
+            if (skip < piece.Length)
+            {
+                var bytes = piece.InFront ? fronts.AsMemory(piece.Offset, piece.Length) : payload.Slice(piece.Offset, piece.Length);
+                await _transport.WriteAsync(bytes[(int)skip..], _connectionAborted).ConfigureAwait(false);
+            }
+        }
     }
 
     private static void ShutDown(Socket socket)
