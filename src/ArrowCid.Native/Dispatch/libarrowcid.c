@@ -35,39 +35,32 @@
 #error "build with -DARROWCID_DISPATCH_VERSION=\"x.y.z\" (the library's version)"
 #endif
 
-/* Every entry point of the header: X(return type, name, parameters, arguments). */
+/* Every entry point of the header: X(return type, name, parameters). The forwarders below are
+ * written out, since each keeps the header's contract in its own way when no build loads. */
 #define ARROWCID_ENTRY_POINTS(X)                                                                   \
-  X(const char*, arrowcid_version, (void), ())                                                     \
-  X(const char*, arrowcid_isa, (void), ())                                                         \
-  X(const char*, arrowcid_last_error, (void), ())                                                  \
-  X(void, arrowcid_free, (void* text), (text))                                                     \
-  X(int, arrowcid_cid_of, (struct ArrowArrayStream* in, char* cid, size_t cap), (in, cid, cap))    \
+  X(const char*, arrowcid_version, (void))                                                         \
+  X(const char*, arrowcid_isa, (void))                                                             \
+  X(const char*, arrowcid_last_error, (void))                                                      \
+  X(void, arrowcid_free, (void* text))                                                             \
+  X(int, arrowcid_cid_of, (struct ArrowArrayStream* in, char* cid, size_t cap))                    \
   X(int, arrowcid_stream_of_array,                                                                 \
-    (struct ArrowSchema* schema, struct ArrowArray* array, struct ArrowArrayStream* out),          \
-    (schema, array, out))                                                                          \
-  X(int, arrowcid_repo_open, (const char* path, arrowcid_repo** out), (path, out))                 \
-  X(void, arrowcid_repo_close, (arrowcid_repo* repo), (repo))                                      \
+    (struct ArrowSchema* schema, struct ArrowArray* array, struct ArrowArrayStream* out))          \
+  X(int, arrowcid_repo_open, (const char* path, arrowcid_repo** out))                              \
+  X(void, arrowcid_repo_close, (arrowcid_repo* repo))                                              \
   X(int, arrowcid_put,                                                                             \
-    (arrowcid_repo* repo, struct ArrowArrayStream* in, const char* name, char* cid, size_t cap),   \
-    (repo, in, name, cid, cap))                                                                    \
-  X(int, arrowcid_get, (arrowcid_repo* repo, const char* ref, struct ArrowArrayStream* out),       \
-    (repo, ref, out))                                                                              \
-  X(int, arrowcid_names, (arrowcid_repo* repo, char** json), (repo, json))                         \
-  X(int, arrowcid_log, (arrowcid_repo* repo, const char* name, char** json), (repo, name, json))   \
-  X(int, arrowcid_shm_open, (const char* base_dir, const char* store, arrowcid_shm** out),         \
-    (base_dir, store, out))                                                                        \
-  X(void, arrowcid_shm_close, (arrowcid_shm* shm), (shm))                                          \
-  X(int, arrowcid_shm_publish, (arrowcid_shm* shm, struct ArrowArrayStream* in, char* cid, size_t cap), \
-    (shm, in, cid, cap))                                                                           \
-  X(int, arrowcid_shm_attach, (arrowcid_shm* shm, const char* cid, struct ArrowArrayStream* out), \
-    (shm, cid, out))                                                                               \
-  X(int, arrowcid_shm_next,                                                                        \
-    (arrowcid_shm* shm, uint64_t* cursor, int timeout_ms, char* cid, size_t cap),                 \
-    (shm, cursor, timeout_ms, cid, cap))                                                           \
-  X(int, arrowcid_shm_cursor, (arrowcid_shm* shm, uint64_t* cursor), (shm, cursor))
+    (arrowcid_repo* repo, struct ArrowArrayStream* in, const char* name, char* cid, size_t cap))   \
+  X(int, arrowcid_get, (arrowcid_repo* repo, const char* ref, struct ArrowArrayStream* out))       \
+  X(int, arrowcid_names, (arrowcid_repo* repo, char** json))                                       \
+  X(int, arrowcid_log, (arrowcid_repo* repo, const char* name, char** json))                       \
+  X(int, arrowcid_shm_open, (const char* base_dir, const char* store, arrowcid_shm** out))         \
+  X(void, arrowcid_shm_close, (arrowcid_shm* shm))                                                 \
+  X(int, arrowcid_shm_publish, (arrowcid_shm* shm, struct ArrowArrayStream* in, char* cid, size_t cap)) \
+  X(int, arrowcid_shm_attach, (arrowcid_shm* shm, const char* cid, struct ArrowArrayStream* out))  \
+  X(int, arrowcid_shm_next, (arrowcid_shm* shm, uint64_t* cursor, int timeout_ms, char* cid, size_t cap)) \
+  X(int, arrowcid_shm_cursor, (arrowcid_shm* shm, uint64_t* cursor))
 
 /* The loaded build's functions (all NULL until one loads). */
-#define DECLARE_POINTER(type, name, params, args) static type(*p_##name) params;
+#define DECLARE_POINTER(type, name, params) static type(*p_##name) params;
 ARROWCID_ENTRY_POINTS(DECLARE_POINTER)
 #undef DECLARE_POINTER
 
@@ -110,7 +103,7 @@ __attribute__((constructor)) static void find_own_folder(void) {
 
 /* Resolves every entry point of one build; on success the pointers are set, else none is. */
 static int bind_all(void* handle, const char* path) {
-#define RESOLVE(type, name, params, args)                                                   \
+#define RESOLVE(type, name, params)                                                         \
   void* a_##name = dlsym(handle, #name);                                                    \
   if (a_##name == NULL) {                                                                   \
     snprintf(load_failure, sizeof load_failure, "libarrowcid: %s has no %s (a build of another version?)", path, #name); \
@@ -119,7 +112,7 @@ static int bind_all(void* handle, const char* path) {
   ARROWCID_ENTRY_POINTS(RESOLVE)
 #undef RESOLVE
   /* dlsym gives object pointers; POSIX guarantees they convert to function pointers. */
-#define ASSIGN(type, name, params, args) memcpy(&p_##name, &a_##name, sizeof p_##name);
+#define ASSIGN(type, name, params) memcpy(&p_##name, &a_##name, sizeof p_##name);
   ARROWCID_ENTRY_POINTS(ASSIGN)
 #undef ASSIGN
   return 1;
