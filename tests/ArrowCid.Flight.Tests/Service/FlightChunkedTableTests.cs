@@ -61,16 +61,7 @@ public sealed class FlightChunkedTableTests
     {
         await using var node = await FlightNodeFixture.StartAsync();
         using var client = node.Client();
-        using var batch = TestBatches.Large(4L << 20, seed: 33);
-        var put = await client.PutAsync(batch.Schema, [batch]);
-        var reader = node.Content.Reader;
-        // Settled files: the first DoGet hashes each chunk and remembers its stamp, the second keeps it mapped.
-        var settled = DateTime.UtcNow - TimeSpan.FromHours(1);
-        foreach (var chunk in put.Batches)
-        {
-            File.SetLastWriteTimeUtc(reader.Blocks.GetBlockPath(chunk.Cid), settled);
-        }
-
+        var put = await PutSettledAsync(node, client, seed: 33);
         for (int fetch = 0; fetch < 3; fetch++)
         {
             // Verified by the client chunk by chunk against the manifest tree: the same bytes each time.
@@ -78,21 +69,11 @@ public sealed class FlightChunkedTableTests
             Assert.Equal(put.Batches.Select(c => c.Cid), fetched.Batches.Select(b => b.Cid));
         }
 
-        Assert.Equal(put.Batches.Count, reader.KeptMappings);
+        Assert.Equal(put.Batches.Count, node.Content.Reader.KeptMappings);
 
         // A chunk file rewritten in place (the kept mapping sees the new bytes): the node hashes it again and refuses it.
-        string damaged = reader.Blocks.GetBlockPath(put.Batches[1].Cid);
-        File.SetAttributes(damaged, FileAttributes.Normal);
-        using (var file = File.OpenHandle(damaged, FileMode.Open, FileAccess.ReadWrite))
-        {
-            long at = RandomAccess.GetLength(file) - 20;
-            byte[] one = new byte[1];
-            RandomAccess.Read(file, one, at);
-            one[0] ^= 0x5A;
-            RandomAccess.Write(file, one, at);
-        }
-
-        File.SetLastWriteTimeUtc(damaged, settled + TimeSpan.FromMinutes(1));
+        string damaged = Damage(node, put.Batches[1].Cid);
+        File.SetLastWriteTimeUtc(damaged, Settled + TimeSpan.FromMinutes(1));
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             await foreach (var data in client.GetRawAsync(put.Table))
@@ -101,6 +82,67 @@ public sealed class FlightChunkedTableTests
             }
         });
         Assert.Equal(StatusCode.DataLoss, error.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(-1)]
+    public async Task A_chunk_a_node_sends_damaged_is_refused_by_the_client_as_DATA_LOSS_naming_the_chunk(int damagedChunk)
+    {
+        await using var node = await FlightNodeFixture.StartAsync();
+        using var client = node.Client();
+        var put = await PutSettledAsync(node, client, seed: 34);
+        Assert.True(put.Batches.Count > 4, $"{put.Batches.Count} chunks");
+
+        // The first DoGet hashes each chunk and remembers its stamp, the second keeps it mapped.
+        await client.GetAsync(put.Table);
+        await client.GetAsync(put.Table);
+        Assert.Equal(put.Batches.Count, node.Content.Reader.KeptMappings);
+
+        // Damaged with its stamp put back, the node serves the kept mapping without hashing it again:
+        // a node that sends wrong bytes, which only the client's own hashing catches, while later
+        // chunks are still arriving (their hashing runs behind the receiving).
+        var chunk = put.Batches[damagedChunk < 0 ? put.Batches.Count + damagedChunk : damagedChunk].Cid;
+        File.SetLastWriteTimeUtc(Damage(node, chunk), Settled);
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.GetAsync(put.Table));
+        Assert.Equal(StatusCode.DataLoss, error.StatusCode);
+        Assert.Contains($"the bytes received for {chunk} do not hash to it", error.Status.Detail, StringComparison.Ordinal);
+
+        // Nothing else is left broken: the same client fetches another table whole.
+        using var other = TestBatches.Large(1L << 20, seed: 35);
+        var second = await client.PutAsync(other.Schema, [other]);
+        Assert.Equal(second.Batches.Select(c => c.Cid), (await client.GetAsync(second.Table)).Batches.Select(b => b.Cid));
+    }
+
+    // A file's write time far enough in the past that the node keeps its mapping once hashed.
+    private static readonly DateTime Settled = DateTime.UtcNow - TimeSpan.FromHours(1);
+
+    // A 4 MiB table put, its chunk files settled.
+    private static async Task<FlightPutSummary> PutSettledAsync(FlightNodeFixture node, FlightClient client, int seed)
+    {
+        using var batch = TestBatches.Large(4L << 20, seed: seed);
+        var put = await client.PutAsync(batch.Schema, [batch]);
+        foreach (var chunk in put.Batches)
+        {
+            File.SetLastWriteTimeUtc(node.Content.Reader.Blocks.GetBlockPath(chunk.Cid), Settled);
+        }
+
+        return put;
+    }
+
+    // Flips one byte near the end of a chunk's file, in place; returns its path.
+    private static string Damage(FlightNodeFixture node, Cid chunk)
+    {
+        string path = node.Content.Reader.Blocks.GetBlockPath(chunk);
+        File.SetAttributes(path, FileAttributes.Normal);
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+        long at = RandomAccess.GetLength(file) - 20;
+        byte[] one = new byte[1];
+        RandomAccess.Read(file, one, at);
+        one[0] ^= 0x5A;
+        RandomAccess.Write(file, one, at);
+        return path;
     }
 
     [Fact]
