@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ArrowCid.TestSupport;
 using static ArrowCid.Cli.Tests.CliOutput;
 
 namespace ArrowCid.Cli.Tests;
@@ -145,7 +146,7 @@ public sealed class FirstHourTests : IDisposable
     }
 
     [Fact]
-    public void Quickstart_keep_keeps_every_path_it_prints()
+    public async Task Quickstart_keep_keeps_every_path_it_prints_and_its_shared_memory_store_is_small()
     {
         var result = CliRun.Run("quickstart", "--keep");
         Assert.True(result.ExitCode == 0, result.Error);
@@ -155,6 +156,14 @@ public sealed class FirstHourTests : IDisposable
         {
             Assert.All(paths, p => Assert.True(File.Exists(p) || Directory.Exists(p), $"{p} printed but gone"));
             Assert.DoesNotContain("(deleted)", result.Out, StringComparison.Ordinal);
+
+            // What a quickstart cut short leaves in memory: its store's arenas hold one small table
+            // (the default small arena would back 64 MiB of tmpfs).
+            string store = System.Text.RegularExpressions.Regex.Match(result.Out, @"shared memory store (\S+): ").Groups[1].Value;
+            Assert.True(Directory.Exists(store), result.Out);
+            var usage = await ChildProcess.RunAsync(new System.Diagnostics.ProcessStartInfo("du", ["-sk", store]), TimeSpan.FromMinutes(1));
+            long kib = long.Parse(usage.Stdout.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(kib < 2048, $"the quickstart's shared memory store takes {kib} KiB");
         }
         finally
         {

@@ -164,12 +164,18 @@ internal static class FlightCommands
         return shared && identical;
     }
 
+    /// <summary>Slots of each arena of the quickstart's scratch store (it publishes one table).</summary>
+    private const int QuickstartArenaSlots = 64;
+
     private static bool QuickstartSharedMemory(CliConsole console, RecordBatch batch, bool keep)
     {
         string root = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"arrowcid-quickstart-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
-            using (var store = SharedMemory.ShmStore.Open(new SharedMemory.ShmStoreOptions { BaseDirectory = root }))
+            // A store for one small table: the default small arena is backed (64 MiB of tmpfs) when
+            // created, which a quickstart cut short (killed, or with --keep) would leave in memory.
+            var options = new SharedMemory.ShmStoreOptions { BaseDirectory = root, ArenaSmallSlots = QuickstartArenaSlots, ArenaSlots = QuickstartArenaSlots };
+            using (var store = SharedMemory.ShmStore.Open(options))
             {
                 var published = store.Publish(batch);
                 using var attached = store.Attach(published.Cid);
