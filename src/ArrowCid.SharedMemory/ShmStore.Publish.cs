@@ -239,7 +239,7 @@ public sealed partial class ShmStore
             // callback must run between the two, which is not done while other publishers wait.
             using (_feed.EnterWriter())
             {
-                outcome = arena.Publish(digest, bytes, _isPinnedDigest, _onSlotEvicted);
+                outcome = arena.Publish(digest, bytes, _isPinnedDigest, _onSlotEvicted, keepEvicted: _options.CapacityBytes is null);
                 if (outcome == ShmArena.PublishOutcome.Created)
                 {
                     _control.AddBytes(bytes.Length);

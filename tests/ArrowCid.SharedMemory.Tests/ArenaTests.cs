@@ -167,6 +167,27 @@ public sealed class ArenaTests : IDisposable
     }
 
     [Fact]
+    public void An_unlimited_store_moves_what_its_full_small_arena_evicts_into_the_large_arena_before_any_file()
+    {
+        using var store = _temp.Open(arena: true);
+
+        // Twice the small arena's slots: its sets overflow, the large one (four times as many slots) takes the rest.
+        var published = Enumerable.Range(300, TempStore.SmallArenaSlots * 2).Select(seed => store.Publish(Batches.Make(seed))).ToList();
+        var listed = store.List();
+        Assert.Equal(published.Count, listed.Count);
+        Assert.DoesNotContain(listed, s => s.ArenaOffset is null); // no segment file was made
+        Assert.Contains(listed, s => s.Path.EndsWith("arena-small", StringComparison.Ordinal));
+        Assert.True(listed.Count(s => s.Path.EndsWith("/arena", StringComparison.Ordinal)) >= TempStore.SmallArenaSlots, "the large arena holds what the small one could not");
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Directory, "segments")));
+        foreach (var one in published)
+        {
+            using var again = store.Attach(one.Cid);
+            Assert.Equal(one.Cid, CanonicalEncoder.ComputeCid(again));
+            Assert.False(store.Publish(Batches.Make(300 + published.IndexOf(one))).Created); // found where it moved: no second copy
+        }
+    }
+
+    [Fact]
     public void Under_a_capacity_arena_slots_are_evicted_least_recently_used_first_and_never_while_leased()
     {
         long size = CanonicalEncoder.Encode(Batches.Make(20)).Length;

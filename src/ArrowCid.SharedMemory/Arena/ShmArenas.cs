@@ -10,6 +10,9 @@ namespace ArrowCid.SharedMemory.Arena;
 internal sealed class ShmArenas : IDisposable
 {
     private readonly ShmArena[] _arenas;
+    private ShmArena.EvictedSlot[]? _movingUp;
+    private ShmArena.EvictedSlot? _movingUpFor;
+    private ShmArena.PinnedDigest? _movingUpPinned;
 
     private ShmArenas(ShmArena[] arenas) => _arenas = arenas;
 
@@ -99,8 +102,15 @@ internal sealed class ShmArenas : IDisposable
         return (null, -1);
     }
 
-    /// <summary>Publishes into the first arena that fits and has room (the caller holds the writer lock).</summary>
-    public ShmArena.PublishOutcome Publish(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted)
+    /// <summary>
+    /// Publishes into the first arena that fits and has room (the caller holds the writer lock). With
+    /// <paramref name="keepEvicted"/> (a store without a capacity limit, where nothing published may
+    /// disappear), a slot an arena reuses moves to the next arena whose slots fit it, and only what
+    /// the last one reuses goes to <paramref name="evicted"/> (a segment file of its own): a copy
+    /// within the mapping instead of a file made, written and linked for every publish once the
+    /// small arena's sets are full. Otherwise every reused slot goes to <paramref name="evicted"/>.
+    /// </summary>
+    public ShmArena.PublishOutcome Publish(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted, bool keepEvicted = false)
     {
         // Another arena may hold it already (it overflowed there once): never a second copy. Only
         // arenas whose slots fit the bytes can hold them, and the first of those looks in its own
@@ -119,14 +129,22 @@ internal sealed class ShmArenas : IDisposable
             }
         }
 
-        foreach (var arena in _arenas)
+        var moving = keepEvicted ? MovingUp(isPinned, evicted) : null;
+        return PublishFrom(0, digest, bytes, isPinned, evicted, moving);
+    }
+
+    // Into the first arena from index `from` on that fits and has room; each arena's reused slots go
+    // where `moving` says (the next arena), or to `evicted`.
+    private ShmArena.PublishOutcome PublishFrom(int from, ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted, ShmArena.EvictedSlot[]? moving)
+    {
+        for (int i = from; i < _arenas.Length; i++)
         {
-            if (bytes.Length > arena.SlotBytes)
+            if (bytes.Length > _arenas[i].SlotBytes)
             {
                 continue;
             }
 
-            var outcome = arena.Publish(digest, bytes, isPinned, evicted);
+            var outcome = _arenas[i].Publish(digest, bytes, isPinned, moving?[i] ?? evicted);
             if (outcome != ShmArena.PublishOutcome.NoRoom)
             {
                 return outcome;
@@ -134,6 +152,34 @@ internal sealed class ShmArenas : IDisposable
         }
 
         return ShmArena.PublishOutcome.NoRoom;
+    }
+
+    // Per arena, what becomes of a slot it reuses: published into the arenas after it (larger
+    // slots), else handed to `evicted`. Made once for the store's two callbacks, which never change.
+    private ShmArena.EvictedSlot[] MovingUp(ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted)
+    {
+        if (_movingUp is { } made && ReferenceEquals(_movingUpFor, evicted) && ReferenceEquals(_movingUpPinned, isPinned))
+        {
+            return made;
+        }
+
+        var moving = new ShmArena.EvictedSlot[_arenas.Length];
+        for (int i = 0; i < _arenas.Length; i++)
+        {
+            int next = i + 1;
+            moving[i] = next == _arenas.Length
+                ? evicted
+                : (digest, bytes) =>
+                {
+                    if (PublishFrom(next, digest, bytes, isPinned, evicted, moving) == ShmArena.PublishOutcome.NoRoom)
+                    {
+                        evicted(digest, bytes);
+                    }
+                };
+        }
+
+        (_movingUp, _movingUpFor, _movingUpPinned) = (moving, evicted, isPinned);
+        return moving;
     }
 
     /// <summary>Frees the slot of <paramref name="digest"/> unless leased (the caller holds the writer lock).</summary>
