@@ -29,6 +29,23 @@ internal static class CliRun
 /// <summary>Reading what the CLI printed.</summary>
 internal static class CliOutput
 {
+    /// <summary>Every path under an <c>arrowcid-quickstart-</c> folder that a quickstart printed.</summary>
+    public static List<string> QuickstartPaths(string output) =>
+        System.Text.RegularExpressions.Regex.Matches(output, @"(/[^\s;:,]*arrowcid-quickstart-[^\s;:,]*)").Select(m => m.Value).Distinct().ToList();
+
+    /// <summary>Deletes the scratch folders (the repository's, the shared-memory store's) a <c>quickstart --keep</c> printed.</summary>
+    public static void DeleteQuickstartFolders(string output)
+    {
+        const string Marker = "arrowcid-quickstart-";
+        foreach (string root in QuickstartPaths(output).Select(p => p[..(p.IndexOf('/', p.IndexOf(Marker, StringComparison.Ordinal)) is int slash and > 0 ? slash : p.Length)]).Distinct())
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
     /// <summary>The non-empty lines of <paramref name="text"/>.</summary>
     public static string[] Lines(string text) => text.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
 

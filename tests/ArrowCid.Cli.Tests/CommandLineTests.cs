@@ -61,6 +61,11 @@ public sealed class CommandLineTests
         Assert.Contains("CAR of 1 block:", lines[11], StringComparison.Ordinal);
         Assert.Contains("its row groups name the same table CID", lines[12], StringComparison.Ordinal);
         Assert.StartsWith("quickstart: deleted ", lines[13], StringComparison.Ordinal);
+
+        // Without --keep nothing it made is left: the repository's folder and the shared-memory store's.
+        var paths = CliOutput.QuickstartPaths(result.Out);
+        Assert.True(paths.Count >= 4, result.Out);
+        Assert.All(paths, p => Assert.False(File.Exists(p) || Directory.Exists(p), $"{p} left behind"));
     }
 
     [Fact]
@@ -79,7 +84,8 @@ public sealed class CommandLineTests
         }
         finally
         {
-            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+            // The repository's folder and the shared-memory store's, which --keep kept.
+            CliOutput.DeleteQuickstartFolders(result.Out);
         }
     }
 

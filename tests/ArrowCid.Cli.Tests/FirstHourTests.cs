@@ -150,7 +150,7 @@ public sealed class FirstHourTests : IDisposable
     {
         var result = CliRun.Run("quickstart", "--keep");
         Assert.True(result.ExitCode == 0, result.Error);
-        var paths = System.Text.RegularExpressions.Regex.Matches(result.Out, @"(/[^\s;:,]*arrowcid-quickstart-[^\s;:,]*)").Select(m => m.Value).Distinct().ToList();
+        var paths = QuickstartPaths(result.Out);
         Assert.True(paths.Count >= 4, result.Out);
         try
         {
@@ -167,13 +167,7 @@ public sealed class FirstHourTests : IDisposable
         }
         finally
         {
-            foreach (string root in paths.Select(p => p[..(p.IndexOf('/', p.IndexOf("arrowcid-quickstart-", StringComparison.Ordinal)) is int slash and > 0 ? slash : p.Length)]).Distinct())
-            {
-                if (Directory.Exists(root))
-                {
-                    Directory.Delete(root, recursive: true);
-                }
-            }
+            DeleteQuickstartFolders(result.Out);
         }
     }
 
