@@ -83,7 +83,8 @@ public sealed class ShmTable
 /// costs, whatever the table's size: only its root is read. Each chunk is attached when
 /// <see cref="Batches"/> first reaches it — zero copy, its buffers pointing into its segment,
 /// verified per <see cref="ShmStoreOptions.Verification"/>, checked against its manifest entry and
-/// the table's schema, under its own lease — and kept until this is disposed.
+/// the table's schema, under its own lease — and kept until this is disposed. Read in order, the
+/// next chunks (one per core) are attached and verified on other threads while the caller reads this one.
 /// </summary>
 public sealed class ShmAttachedTable : IDisposable
 {
@@ -111,11 +112,18 @@ public sealed class ShmAttachedTable : IDisposable
     /// <summary>Releases every attached chunk's lease (each batch also outlives this while exported or referenced).</summary>
     public void Dispose() => _batches.Dispose();
 
-    /// <summary>The chunks, attached one by one as they are first reached.</summary>
+    /// <summary>
+    /// The chunks, attached one by one as they are first reached. Reached in order (an enumeration,
+    /// or indexes counting up from 0), the next chunks (one per core) are attached on the thread pool
+    /// while the caller reads this one, so a verified read hashes on every core instead of hashing
+    /// and reading in turn.
+    /// </summary>
     private sealed class ChunkList(ShmTable table, Func<int, RecordBatch> attach, RecordBatch? only) : IReadOnlyList<RecordBatch>, IDisposable
     {
         private readonly Lock _gate = new();
         private RecordBatch?[]? _attached = only is null ? null : [only];
+        private Task<RecordBatch>?[]? _ahead;
+        private int _lastReached = -1;
         private bool _disposed;
 
         public int Count => table.Chunks.Count;
@@ -126,12 +134,47 @@ public sealed class ShmAttachedTable : IDisposable
             {
                 ArgumentOutOfRangeException.ThrowIfNegative(index);
                 ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+                Task<RecordBatch>? started = null;
+                RecordBatch? batch;
                 lock (_gate)
                 {
                     ObjectDisposedException.ThrowIf(_disposed, this);
                     _attached ??= new RecordBatch?[Count];
-                    return _attached[index] ??= attach(index);
+                    batch = _attached[index];
+                    if (batch is null && _ahead?[index] is { } ahead)
+                    {
+                        started = ahead;
+                        _ahead[index] = null;
+                    }
                 }
+
+                if (batch is null)
+                {
+                    // The attach started ahead rethrows what it failed with (a chunk missing or refused) here, where the chunk is reached.
+                    batch = started is null ? attach(index) : started.GetAwaiter().GetResult();
+                    lock (_gate)
+                    {
+                        if (_disposed)
+                        {
+                            batch.Dispose();
+                            throw new ObjectDisposedException(nameof(ShmAttachedTable));
+                        }
+
+                        if (_attached![index] is { } first)
+                        {
+                            // Another thread reached it at the same time: one lease is enough.
+                            batch.Dispose();
+                            batch = first;
+                        }
+                        else
+                        {
+                            _attached[index] = batch;
+                        }
+                    }
+                }
+
+                AttachAhead(index);
+                return batch;
             }
         }
 
@@ -148,17 +191,69 @@ public sealed class ShmAttachedTable : IDisposable
         public void Dispose()
         {
             RecordBatch?[]? attached;
+            Task<RecordBatch>?[]? ahead;
             lock (_gate)
             {
                 _disposed = true;
                 attached = _attached;
                 _attached = null;
+                ahead = _ahead;
+                _ahead = null;
             }
 
             foreach (var batch in attached ?? [])
             {
                 batch?.Dispose();
             }
+
+            foreach (var started in ahead ?? [])
+            {
+                if (started is null)
+                {
+                    continue;
+                }
+
+                // Waited for, so every lease is released when this returns; a failure no one reached is dropped.
+                try
+                {
+                    started.Wait();
+                }
+                catch (AggregateException)
+                {
+                }
+
+                if (started.IsCompletedSuccessfully)
+                {
+                    started.Result.Dispose();
+                }
+            }
         }
+
+        // After chunk `reached`, in order since 0: the next ones' attaches start on the pool, one per
+        // core, so that verifying chunks (hashing, the larger cost) runs on every core.
+        private void AttachAhead(int reached)
+        {
+            lock (_gate)
+            {
+                bool inOrder = reached == _lastReached + 1;
+                _lastReached = reached;
+                if (!inOrder || _disposed)
+                {
+                    return;
+                }
+
+                for (int next = reached + 1; next <= reached + ChunksAhead && next < Count; next++)
+                {
+                    _ahead ??= new Task<RecordBatch>?[Count];
+                    if (_attached![next] is null && _ahead[next] is null)
+                    {
+                        int index = next;
+                        _ahead[index] = Task.Run(() => attach(index));
+                    }
+                }
+            }
+        }
+
+        private static readonly int ChunksAhead = Math.Max(1, Environment.ProcessorCount);
     }
 }

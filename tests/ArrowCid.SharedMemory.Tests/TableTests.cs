@@ -110,6 +110,59 @@ public sealed class TableTests : IDisposable
     }
 
     [Fact]
+    public void Chunks_attached_ahead_of_an_ordered_read_are_released_by_dispose_even_when_never_reached()
+    {
+        using var store = _temp.Open();
+        var published = store.Publish(Table());
+        var chunks = store.OpenTable(published.Cid).Chunks;
+        Assert.True(chunks.Count > 5);
+        for (int read = 1; read <= 3; read++)
+        {
+            // An ordered read of the first chunks starts the attaches of the ones after them.
+            using (var attached = store.AttachTable(published.Cid))
+            {
+                Assert.Equal(chunks.Take(read).Sum(c => c.Rows), attached.Batches.Take(read).Sum(b => (long)b.Length));
+            }
+
+            // Dispose waited for them: no chunk is leased any more, reached or not.
+            foreach (var chunk in chunks)
+            {
+                Assert.True(store.Remove(chunk.Cid), $"chunk {chunk.Cid} still leased after reading {read}");
+            }
+
+            store.Publish(Table());
+        }
+    }
+
+    [Fact]
+    public void A_damaged_chunk_attached_ahead_fails_only_when_the_read_reaches_it()
+    {
+        using var store = _temp.Open();
+        var published = store.Publish(Table());
+        var chunks = store.OpenTable(published.Cid).Chunks;
+        Assert.True(chunks.Count > 5);
+        const int Damaged = 3;
+        string path = store.PathOf(chunks[Damaged].Cid);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[^40] ^= 0x5A;
+        File.WriteAllBytes(path, bytes);
+
+        using var attached = store.AttachTable(published.Cid);
+        long rows = 0;
+        var error = Assert.Throws<ShmSegmentCorruptedException>(() =>
+        {
+            foreach (var chunk in attached.Batches)
+            {
+                rows += chunk.Length;
+            }
+        });
+        Assert.Equal(chunks.Take(Damaged).Sum(c => c.Rows), rows); // every chunk before it was read
+        Assert.Contains(chunks[Damaged].Cid.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.Throws<ShmSegmentCorruptedException>(() => attached.Batches[Damaged]); // and again when asked again
+        Assert.Equal(chunks[Damaged + 1].Rows, attached.Batches[Damaged + 1].Length); // the ones after it still attach
+    }
+
+    [Fact]
     public void Attaching_reads_only_the_root_and_each_chunk_attaches_once_when_first_reached()
     {
         using var store = _temp.Open();
