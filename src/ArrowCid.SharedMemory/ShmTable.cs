@@ -112,6 +112,9 @@ public sealed class ShmAttachedTable : IDisposable
     /// <summary>Releases every attached chunk's lease (each batch also outlives this while exported or referenced).</summary>
     public void Dispose() => _batches.Dispose();
 
+    /// <summary>For tests: runs (or waits for) every attach started ahead of the read; returns how many there were.</summary>
+    internal int SettleAttachesAhead() => _batches.SettleAttachesAhead();
+
     /// <summary>
     /// The chunks, attached one by one as they are first reached. Reached in order (an enumeration,
     /// or indexes counting up from 0), the next chunks (one per core) are attached on the thread pool
@@ -122,7 +125,7 @@ public sealed class ShmAttachedTable : IDisposable
     {
         private readonly Lock _gate = new();
         private RecordBatch?[]? _attached = only is null ? null : [only];
-        private Task<RecordBatch>?[]? _ahead;
+        private AheadAttach?[]? _ahead;
         private int _lastReached = -1;
         private bool _disposed;
 
@@ -134,7 +137,7 @@ public sealed class ShmAttachedTable : IDisposable
             {
                 ArgumentOutOfRangeException.ThrowIfNegative(index);
                 ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-                Task<RecordBatch>? started = null;
+                AheadAttach? started = null;
                 RecordBatch? batch;
                 lock (_gate)
                 {
@@ -150,8 +153,8 @@ public sealed class ShmAttachedTable : IDisposable
 
                 if (batch is null)
                 {
-                    // The attach started ahead rethrows what it failed with (a chunk missing or refused) here, where the chunk is reached.
-                    batch = started is null ? attach(index) : started.GetAwaiter().GetResult();
+                    // An attach started ahead rethrows what it failed with (a chunk missing or refused) here, where the chunk is reached.
+                    batch = started is null ? attach(index) : started.Take();
                     lock (_gate)
                     {
                         if (_disposed)
@@ -191,7 +194,7 @@ public sealed class ShmAttachedTable : IDisposable
         public void Dispose()
         {
             RecordBatch?[]? attached;
-            Task<RecordBatch>?[]? ahead;
+            AheadAttach?[]? ahead;
             lock (_gate)
             {
                 _disposed = true;
@@ -208,25 +211,24 @@ public sealed class ShmAttachedTable : IDisposable
 
             foreach (var started in ahead ?? [])
             {
-                if (started is null)
-                {
-                    continue;
-                }
-
-                // Waited for, so every lease is released when this returns; a failure no one reached is dropped.
-                try
-                {
-                    started.Wait();
-                }
-                catch (AggregateException)
-                {
-                }
-
-                if (started.IsCompletedSuccessfully)
-                {
-                    started.Result.Dispose();
-                }
+                started?.Abandon();
             }
+        }
+
+        public int SettleAttachesAhead()
+        {
+            AheadAttach[] pending;
+            lock (_gate)
+            {
+                pending = [.. (_ahead ?? []).OfType<AheadAttach>()];
+            }
+
+            foreach (var ahead in pending)
+            {
+                ahead.Settle();
+            }
+
+            return pending.Length;
         }
 
         // After chunk `reached`, in order since 0: the next ones' attaches start on the pool, one per
@@ -244,16 +246,85 @@ public sealed class ShmAttachedTable : IDisposable
 
                 for (int next = reached + 1; next <= reached + ChunksAhead && next < Count; next++)
                 {
-                    _ahead ??= new Task<RecordBatch>?[Count];
+                    _ahead ??= new AheadAttach?[Count];
                     if (_attached![next] is null && _ahead[next] is null)
                     {
-                        int index = next;
-                        _ahead[index] = Task.Run(() => attach(index));
+                        _ahead[next] = AheadAttach.Start(attach, next);
                     }
                 }
             }
         }
 
         private static readonly int ChunksAhead = Math.Max(1, Environment.ProcessorCount);
+    }
+
+    /// <summary>
+    /// One chunk's attach queued on the thread pool ahead of the read. Whoever comes first runs it:
+    /// a pool thread, or the reader on reaching the chunk, so a busy pool never makes a reader wait
+    /// for a thread; the other side finds it claimed.
+    /// </summary>
+    private sealed class AheadAttach
+    {
+        private readonly Func<int, RecordBatch> _attach;
+        private readonly int _index;
+        private readonly TaskCompletionSource<RecordBatch> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _claimed;
+
+        private AheadAttach(Func<int, RecordBatch> attach, int index) => (_attach, _index) = (attach, index);
+
+        public static AheadAttach Start(Func<int, RecordBatch> attach, int index)
+        {
+            var ahead = new AheadAttach(attach, index);
+            ThreadPool.UnsafeQueueUserWorkItem(static a => a.TryRun(), ahead, preferLocal: false);
+            return ahead;
+        }
+
+        /// <summary>The attached chunk (run here if no pool thread has started it), or what its attach threw.</summary>
+        public RecordBatch Take()
+        {
+            TryRun();
+            return _result.Task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>Runs the attach here unless a pool thread has, and waits for it (a failure stays for <see cref="Take"/>).</summary>
+        public void Settle()
+        {
+            TryRun();
+            ((IAsyncResult)_result.Task).AsyncWaitHandle.WaitOne();
+        }
+
+        /// <summary>Never to be taken: waits for an attach already running and releases its lease; one not started never runs.</summary>
+        public void Abandon()
+        {
+            if (Interlocked.Exchange(ref _claimed, 1) == 0)
+            {
+                return;
+            }
+
+            var finished = _result.Task;
+            ((IAsyncResult)finished).AsyncWaitHandle.WaitOne();
+            if (finished.IsCompletedSuccessfully)
+            {
+                finished.Result.Dispose();
+            }
+        }
+
+        private void TryRun()
+        {
+            if (Interlocked.Exchange(ref _claimed, 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                _result.SetResult(_attach(_index));
+            }
+            catch (Exception e)
+            {
+                // Kept for the reader, who gets it where the chunk is reached.
+                _result.SetException(e);
+            }
+        }
     }
 }

@@ -118,10 +118,17 @@ public sealed class TableTests : IDisposable
         Assert.True(chunks.Count > 5);
         for (int read = 1; read <= 3; read++)
         {
-            // An ordered read of the first chunks starts the attaches of the ones after them.
+            // An ordered read of the first chunks starts the attaches of the ones after them, one per core.
             using (var attached = store.AttachTable(published.Cid))
             {
                 Assert.Equal(chunks.Take(read).Sum(c => c.Rows), attached.Batches.Take(read).Sum(b => (long)b.Length));
+                if (read > 1)
+                {
+                    // Run to the end (as a pool thread would): they hold their leases, never reached.
+                    int ahead = attached.SettleAttachesAhead();
+                    Assert.Equal(Math.Min(Environment.ProcessorCount, chunks.Count - read), ahead);
+                    Assert.False(store.Remove(chunks[read].Cid), "the next chunk was attached ahead");
+                }
             }
 
             // Dispose waited for them: no chunk is leased any more, reached or not.
