@@ -112,7 +112,7 @@ public sealed class ShmAttachedTable : IDisposable
     /// <summary>Releases every attached chunk's lease (each batch also outlives this while exported or referenced).</summary>
     public void Dispose() => _batches.Dispose();
 
-    /// <summary>For tests: runs (or waits for) every attach started ahead of the read; returns how many there were.</summary>
+    /// <summary>For tests: waits for every attach started ahead of the read; returns how many there were.</summary>
     internal int SettleAttachesAhead() => _batches.SettleAttachesAhead();
 
     /// <summary>
@@ -125,7 +125,7 @@ public sealed class ShmAttachedTable : IDisposable
     {
         private readonly Lock _gate = new();
         private RecordBatch?[]? _attached = only is null ? null : [only];
-        private AheadAttach?[]? _ahead;
+        private Task<RecordBatch>?[]? _ahead;
         private int _lastReached = -1;
         private bool _disposed;
 
@@ -137,7 +137,7 @@ public sealed class ShmAttachedTable : IDisposable
             {
                 ArgumentOutOfRangeException.ThrowIfNegative(index);
                 ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-                AheadAttach? started = null;
+                Task<RecordBatch>? started = null;
                 RecordBatch? batch;
                 lock (_gate)
                 {
@@ -153,8 +153,10 @@ public sealed class ShmAttachedTable : IDisposable
 
                 if (batch is null)
                 {
-                    // An attach started ahead rethrows what it failed with (a chunk missing or refused) here, where the chunk is reached.
-                    batch = started is null ? attach(index) : started.Take();
+                    // The attach started ahead rethrows what it failed with (a chunk missing or refused) here,
+                    // where the chunk is reached. A reader on a pool thread may run one still in its own
+                    // queue itself (a wait inlines what it can), so a busy pool need not stall it.
+                    batch = started is null ? attach(index) : started.GetAwaiter().GetResult();
                     lock (_gate)
                     {
                         if (_disposed)
@@ -194,7 +196,7 @@ public sealed class ShmAttachedTable : IDisposable
         public void Dispose()
         {
             RecordBatch?[]? attached;
-            AheadAttach?[]? ahead;
+            Task<RecordBatch>?[]? ahead;
             lock (_gate)
             {
                 _disposed = true;
@@ -211,21 +213,39 @@ public sealed class ShmAttachedTable : IDisposable
 
             foreach (var started in ahead ?? [])
             {
-                started?.Abandon();
+                if (started is null)
+                {
+                    continue;
+                }
+
+                // Waited for, so every lease is released when this returns; a failure no one reached is dropped.
+                try
+                {
+                    started.Wait();
+                }
+                catch (AggregateException)
+                {
+                }
+
+                if (started.IsCompletedSuccessfully)
+                {
+                    started.Result.Dispose();
+                }
             }
         }
 
         public int SettleAttachesAhead()
         {
-            AheadAttach[] pending;
+            Task<RecordBatch>[] pending;
             lock (_gate)
             {
-                pending = [.. (_ahead ?? []).OfType<AheadAttach>()];
+                pending = [.. (_ahead ?? []).OfType<Task<RecordBatch>>()];
             }
 
-            foreach (var ahead in pending)
+            foreach (var started in pending)
             {
-                ahead.Settle();
+                // A failure stays in the task for the read that reaches the chunk.
+                ((IAsyncResult)started).AsyncWaitHandle.WaitOne();
             }
 
             return pending.Length;
@@ -246,85 +266,16 @@ public sealed class ShmAttachedTable : IDisposable
 
                 for (int next = reached + 1; next <= reached + ChunksAhead && next < Count; next++)
                 {
-                    _ahead ??= new AheadAttach?[Count];
+                    _ahead ??= new Task<RecordBatch>?[Count];
                     if (_attached![next] is null && _ahead[next] is null)
                     {
-                        _ahead[next] = AheadAttach.Start(attach, next);
+                        int index = next;
+                        _ahead[index] = Task.Run(() => attach(index));
                     }
                 }
             }
         }
 
         private static readonly int ChunksAhead = Math.Max(1, Environment.ProcessorCount);
-    }
-
-    /// <summary>
-    /// One chunk's attach queued on the thread pool ahead of the read. Whoever comes first runs it:
-    /// a pool thread, or the reader on reaching the chunk, so a busy pool never makes a reader wait
-    /// for a thread; the other side finds it claimed.
-    /// </summary>
-    private sealed class AheadAttach
-    {
-        private readonly Func<int, RecordBatch> _attach;
-        private readonly int _index;
-        private readonly TaskCompletionSource<RecordBatch> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _claimed;
-
-        private AheadAttach(Func<int, RecordBatch> attach, int index) => (_attach, _index) = (attach, index);
-
-        public static AheadAttach Start(Func<int, RecordBatch> attach, int index)
-        {
-            var ahead = new AheadAttach(attach, index);
-            ThreadPool.UnsafeQueueUserWorkItem(static a => a.TryRun(), ahead, preferLocal: false);
-            return ahead;
-        }
-
-        /// <summary>The attached chunk (run here if no pool thread has started it), or what its attach threw.</summary>
-        public RecordBatch Take()
-        {
-            TryRun();
-            return _result.Task.GetAwaiter().GetResult();
-        }
-
-        /// <summary>Runs the attach here unless a pool thread has, and waits for it (a failure stays for <see cref="Take"/>).</summary>
-        public void Settle()
-        {
-            TryRun();
-            ((IAsyncResult)_result.Task).AsyncWaitHandle.WaitOne();
-        }
-
-        /// <summary>Never to be taken: waits for an attach already running and releases its lease; one not started never runs.</summary>
-        public void Abandon()
-        {
-            if (Interlocked.Exchange(ref _claimed, 1) == 0)
-            {
-                return;
-            }
-
-            var finished = _result.Task;
-            ((IAsyncResult)finished).AsyncWaitHandle.WaitOne();
-            if (finished.IsCompletedSuccessfully)
-            {
-                finished.Result.Dispose();
-            }
-        }
-
-        private void TryRun()
-        {
-            if (Interlocked.Exchange(ref _claimed, 1) != 0)
-            {
-                return;
-            }
-
-            try
-            {
-                _result.SetResult(_attach(_index));
-            }
-            catch (Exception e)
-            {
-                // Kept for the reader, who gets it where the chunk is reached.
-                _result.SetException(e);
-            }
-        }
     }
 }
