@@ -18,7 +18,7 @@ public sealed class CorruptionTests : IDisposable
     {
         using var store = _temp.Open(verification: SegmentVerification.Full);
         var published = store.Publish(Batches.Make(10));
-        Rewrite(published.Path, bytes => bytes[^40] ^= 0x5A);
+        SegmentFiles.Rewrite(published.Path, bytes => bytes[^40] ^= 0x5A);
         MakeForeign(published.Path, verification);
         using var reader = ShmStore.Open(_temp.Options(verification: verification));
 
@@ -114,13 +114,6 @@ public sealed class CorruptionTests : IDisposable
         Assert.True(attached.Batches.Count > 8);
         Assert.Equal(values.Length, attached.Batches.Sum(b => b.Length));
         Assert.Equal(3L * (values.Length - 1), BitConverter.ToInt64(attached.Batches[^1].Column(0).Buffers[1].Span[^8..]));
-    }
-
-    private static void Rewrite(string path, Action<byte[]> change)
-    {
-        byte[] bytes = File.ReadAllBytes(path);
-        change(bytes);
-        File.WriteAllBytes(path, bytes);
     }
 
     // In trusted mode a segment that others could have written must still be hashed: make it group-writable.

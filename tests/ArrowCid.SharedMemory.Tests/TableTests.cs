@@ -20,6 +20,15 @@ public sealed class TableTests : IDisposable
 
     private static RecordBatch Table() => MixedTable.Build(7, 0, TableRows);
 
+    // The test table published as chunks (more than five of them), and its chunk list.
+    private static (ShmPublishResult Published, IReadOnlyList<TableTreeEntry> Chunks) PublishChunked(ShmStore store)
+    {
+        var published = store.Publish(Table());
+        var chunks = store.OpenTable(published.Cid).Chunks;
+        Assert.True(chunks.Count > 5, $"{chunks.Count} chunks");
+        return (published, chunks);
+    }
+
     private static Cid RepositoryCid(IEnumerable<RecordBatch> batches) => ContentRepository.ComputeCids(MixedTable.Schema, batches).Table.Cid;
 
     [Fact]
@@ -113,9 +122,7 @@ public sealed class TableTests : IDisposable
     public void Chunks_attached_ahead_of_an_ordered_read_are_released_by_dispose_even_when_never_reached()
     {
         using var store = _temp.Open();
-        var published = store.Publish(Table());
-        var chunks = store.OpenTable(published.Cid).Chunks;
-        Assert.True(chunks.Count > 5);
+        var (published, chunks) = PublishChunked(store);
         for (int read = 1; read <= 3; read++)
         {
             // An ordered read of the first chunks starts the attaches of the ones after them, one per core.
@@ -145,14 +152,9 @@ public sealed class TableTests : IDisposable
     public void A_damaged_chunk_attached_ahead_fails_only_when_the_read_reaches_it()
     {
         using var store = _temp.Open();
-        var published = store.Publish(Table());
-        var chunks = store.OpenTable(published.Cid).Chunks;
-        Assert.True(chunks.Count > 5);
+        var (published, chunks) = PublishChunked(store);
         const int Damaged = 3;
-        string path = store.PathOf(chunks[Damaged].Cid);
-        byte[] bytes = File.ReadAllBytes(path);
-        bytes[^40] ^= 0x5A;
-        File.WriteAllBytes(path, bytes);
+        SegmentFiles.Rewrite(store.PathOf(chunks[Damaged].Cid), bytes => bytes[^40] ^= 0x5A);
 
         using var attached = store.AttachTable(published.Cid);
         long rows = 0;
@@ -173,10 +175,8 @@ public sealed class TableTests : IDisposable
     public void Attaching_reads_only_the_root_and_each_chunk_attaches_once_when_first_reached()
     {
         using var store = _temp.Open();
-        var published = store.Publish(Table());
-        var chunks = store.OpenTable(published.Cid).Chunks;
+        var (published, chunks) = PublishChunked(store);
         var inner = store.OpenTable(published.Cid).Nodes.Skip(1).ToList();
-        Assert.True(chunks.Count > 5);
         // Everything below the root gone: attaching still works, since it reads the root alone.
         foreach (var part in chunks.Select(c => c.Cid).Concat(inner))
         {

@@ -67,3 +67,14 @@ internal static class Batches
     public static Dictionary<string, string> Tags(params string[] pairs) =>
         pairs.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
 }
+
+/// <summary>Changing a segment's bytes in place, as damage from outside would.</summary>
+internal static class SegmentFiles
+{
+    public static void Rewrite(string path, Action<byte[]> change)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        change(bytes);
+        File.WriteAllBytes(path, bytes);
+    }
+}

@@ -247,13 +247,9 @@ public sealed class FlightClient : IDisposable
                     // take about half a core-second a GB, so done in turn they halve the rate.
                     Cid chunk = expected[received++];
                     verifying.Enqueue(Task.Run(() => FlightStreamAssembler.Verify(chunk, block), CancellationToken.None));
-                    while (verifying.Count > MaxChunksVerifying || verifying.Peek().IsCompleted)
+                    while (verifying.Count > MaxChunksVerifying || (verifying.Count > 0 && verifying.Peek().IsCompleted))
                     {
                         await TakeVerifiedAsync().ConfigureAwait(false);
-                        if (verifying.Count == 0)
-                        {
-                            break;
-                        }
                     }
                 }
             }
