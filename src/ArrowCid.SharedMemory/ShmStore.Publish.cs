@@ -223,6 +223,8 @@ public sealed partial class ShmStore
     {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(bytes, digest);
+        // The slot headers the arena reads under the lock load while the CID is made and the lock taken.
+        arena?.Prefetch(digest, bytes.Length);
         var cid = CidOfDigest(digest);
         // The control block's file filter usually proves no segment file holds the CID: no stat then.
         if (_control.MayHaveFile(digest) && File.Exists(_layout.SegmentPath(cid)))

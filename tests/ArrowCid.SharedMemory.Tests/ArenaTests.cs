@@ -314,6 +314,44 @@ public sealed class ArenaTests : IDisposable
         Assert.Single(store.List(), s => s.Cid == ninth.Cid);
     }
 
+    [Fact]
+    public void A_publish_takes_the_emptier_of_its_two_sets_so_a_set_fills_only_when_both_are_nearly_full()
+    {
+        // 64 slots: eight sets of eight. A digest's first eight bytes pick its first set, the next
+        // eight its second (modulo the sets), so digests can be made to share sets.
+        Directory.CreateDirectory(_temp.BaseDirectory);
+        string path = Path.Combine(_temp.BaseDirectory, "arena-balance");
+        using var arena = ShmArena.Open(path, (512, 64, true), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        byte[] bytes = new byte[100];
+        var evictedCount = 0;
+        ShmArena.PublishOutcome Publish(int first, int second, int serial)
+        {
+            byte[] digest = new byte[32];
+            BinaryPrimitives.WriteUInt64LittleEndian(digest, (ulong)(first + (8 * serial)));
+            BinaryPrimitives.WriteUInt64LittleEndian(digest.AsSpan(8), (ulong)(second + (8 * serial)));
+            digest[31] = (byte)serial;
+            return arena.Publish(digest, bytes, _ => false, (_, _) => evictedCount++);
+        }
+
+        // Eight digests whose sets are 0 and 1: four in each, not eight in set 0.
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal(ShmArena.PublishOutcome.Created, Publish(0, 1, i));
+        }
+
+        Assert.Equal(8, arena.List().Count);
+
+        // Four digests that can only go to set 0 (both choices are set 0) now find four free slots
+        // there: nothing is evicted. Taking the first set first, set 0 was full and four were.
+        for (int i = 8; i < 12; i++)
+        {
+            Assert.Equal(ShmArena.PublishOutcome.Created, Publish(0, 0, i));
+        }
+
+        Assert.Equal(0, evictedCount);
+        Assert.Equal(12, arena.List().Count);
+    }
+
     // Resident KiB of this process's mappings of a file.
     private static int ResidentKiB(string path) => ResidentMappings.KiB((file, _) => file == path);
 }

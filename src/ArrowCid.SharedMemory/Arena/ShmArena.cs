@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics.X86;
 using ArrowCid.SharedMemory.Native;
 
 namespace ArrowCid.SharedMemory.Arena;
@@ -182,6 +183,29 @@ internal sealed unsafe class ShmArena : IDisposable
         return smallest == 0 || length >= smallest;
     }
 
+    /// <summary>
+    /// Starts loading the slot headers a publish or lookup of <paramref name="digest"/> reads (its
+    /// two sets, a cache line a slot), so that their cache misses overlap each other and the
+    /// caller's work until it reads them, rather than following one another in the scan. A hint:
+    /// it reads and changes nothing.
+    /// </summary>
+    public void Prefetch(ReadOnlySpan<byte> digest)
+    {
+        Span<int> candidates = stackalloc int[2 * Ways];
+        PrefetchHeaders(candidates[..Candidates(digest, candidates)]);
+    }
+
+    private void PrefetchHeaders(ReadOnlySpan<int> slots)
+    {
+        if (Sse.IsSupported)
+        {
+            foreach (int slot in slots)
+            {
+                Sse.Prefetch0(_base + SlotHeader(slot));
+            }
+        }
+    }
+
     /// <summary>The slot that holds <paramref name="digest"/> now, or -1 (a probe: it may be evicted at once).</summary>
     public int Find(ReadOnlySpan<byte> digest)
     {
@@ -205,7 +229,10 @@ internal sealed unsafe class ShmArena : IDisposable
     public int TryLease(ReadOnlySpan<byte> digest, out ReadOnlyMemory<byte> bytes, out long offset)
     {
         Span<int> candidates = stackalloc int[2 * Ways];
-        foreach (int slot in candidates[..Candidates(digest, candidates)])
+        candidates = candidates[..Candidates(digest, candidates)];
+        // The scan stops at the first match, each header a likely cache miss: load them all at once.
+        PrefetchHeaders(candidates);
+        foreach (int slot in candidates)
         {
             if (Volatile.Read(ref *State(slot)) != Ready || !Digest(slot).SequenceEqual(digest))
             {
@@ -262,32 +289,50 @@ internal sealed unsafe class ShmArena : IDisposable
         Span<int> candidates = stackalloc int[2 * Ways];
         candidates = candidates[..Candidates(digest, candidates)];
         {
-            int free = -1;
-            foreach (int slot in candidates)
+            // Per set (the first Ways candidates, then the second): its free slots and the one of
+            // them whose pages tmpfs already backs most (no allocation, no page fault).
+            Span<int> free = [-1, -1];
+            Span<int> freeCount = [0, 0];
+            for (int i = 0; i < candidates.Length; i++)
             {
+                int slot = candidates[i];
                 int state = RepairUnderLock(slot);
                 if (state == Ready && Digest(slot).SequenceEqual(digest))
                 {
                     return PublishOutcome.Existing;
                 }
 
-                // Of the free slots, one whose pages tmpfs already backs: no allocation, no page fault.
-                if (state == Free && (free < 0 || *Reserved(slot) > *Reserved(free)))
+                if (state == Free)
                 {
-                    free = slot;
+                    int set = i / Ways;
+                    freeCount[set]++;
+                    if (free[set] < 0 || *Reserved(slot) > *Reserved(free[set]))
+                    {
+                        free[set] = slot;
+                    }
                 }
             }
 
-            if (free < 0)
+            // The two choices balance the sets: of two equally backed slots, the one in the set
+            // with more room, so a set fills (and overflows into the next arena, or evicts) only
+            // when both are nearly full. Taking the first set first overflowed at 60% occupancy.
+            int chosen = free[0];
+            if (free[1] >= 0 && (chosen < 0 || *Reserved(free[1]) > *Reserved(chosen)
+                || (*Reserved(free[1]) == *Reserved(chosen) && freeCount[1] > freeCount[0])))
             {
-                free = EvictLeastRecentUnderLock(candidates, isPinned, evicted);
-                if (free < 0)
+                chosen = free[1];
+            }
+
+            if (chosen < 0)
+            {
+                chosen = EvictLeastRecentUnderLock(candidates, isPinned, evicted);
+                if (chosen < 0)
                 {
                     return PublishOutcome.NoRoom;
                 }
             }
 
-            return Fill(free, digest, bytes) ? PublishOutcome.Created : PublishOutcome.NoRoom;
+            return Fill(chosen, digest, bytes) ? PublishOutcome.Created : PublishOutcome.NoRoom;
         }
     }
 

@@ -85,6 +85,19 @@ internal sealed class ShmArenas : IDisposable
         return false;
     }
 
+    /// <summary>Starts loading the slot headers that publishing <paramref name="length"/> bytes under <paramref name="digest"/> reads first (see <see cref="ShmArena.Prefetch"/>).</summary>
+    public void Prefetch(ReadOnlySpan<byte> digest, int length)
+    {
+        foreach (var arena in _arenas)
+        {
+            if (length <= arena.SlotBytes)
+            {
+                arena.Prefetch(digest);
+                return;
+            }
+        }
+    }
+
     /// <summary>Leases the slot holding <paramref name="digest"/> in whichever arena holds it; null arena when none does.</summary>
     public (ShmArena? Arena, int Slot) TryLease(ReadOnlySpan<byte> digest, out ReadOnlyMemory<byte> bytes, out long offset)
     {
