@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
-using System.Security.Cryptography;
+using ArrowCid.Content;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -123,7 +123,7 @@ internal static class ExplorerEndpoints
         public string ContentType { get; } = contentType;
 
         /// <summary>A strong ETag: the first 128 bits of the bytes' SHA-256, in hex.</summary>
-        public string ETag { get; } = $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 16))}\"";
+        public string ETag { get; } = $"\"{Convert.ToHexStringLower(Sha256.HashData(bytes).AsSpan(0, 16))}\"";
 
         public byte[] Encoded(ContentCoding coding) => coding == ContentCoding.Identity ? bytes : _encoded.GetOrAdd(coding, Encode);
 

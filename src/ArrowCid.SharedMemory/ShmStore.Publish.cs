@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
+using ArrowCid.Content;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
@@ -221,8 +221,8 @@ public sealed partial class ShmStore
     // With announce false the segment is written but not announced (a chunk: its table is).
     private SegmentPublish PublishEncoded(ShmArenas? arena, ReadOnlySpan<byte> bytes, RecordBatch batch, IReadOnlyDictionary<string, string>? tags, byte[] encodedTags, bool announce)
     {
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(bytes, digest);
+        Span<byte> digest = stackalloc byte[Sha256.DigestBytes];
+        Sha256.HashData(bytes, digest);
         // The slot headers the arena reads under the lock load while the CID is made and the lock taken.
         arena?.Prefetch(digest, bytes.Length);
         var cid = CidOfDigest(digest);

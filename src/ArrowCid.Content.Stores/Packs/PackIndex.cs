@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using ArrowCid.Arrow.IO;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Content.Multiformats;
@@ -591,7 +590,7 @@ internal sealed class PackIndex : IDisposable
     {
         var file = File;
         Span<byte> check = stackalloc byte[32];
-        SHA256.HashData(file[EntriesOffset..], check);
+        Sha256.HashData(file[EntriesOffset..], check);
         bool intact = check.SequenceEqual(file.Slice(96, 32));
         ReleaseResidentPages();
         return intact;
@@ -738,7 +737,7 @@ internal sealed class PackIndex : IDisposable
             BloomAdd(blockBloom, counts.BloomBlocks, key);
         }
 
-        SHA256.HashData(span[EntriesOffset..], span.Slice(96, 32));
+        Sha256.HashData(span[EntriesOffset..], span.Slice(96, 32));
         HeadCheck(span, span.Slice(64, 32));
 
         string temporary = path + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -863,7 +862,7 @@ internal sealed class PackIndex : IDisposable
         Span<byte> head = stackalloc byte[64 + FanoutLength];
         file[..64].CopyTo(head);
         file.Slice(HeaderLength, FanoutLength).CopyTo(head[64..]);
-        SHA256.HashData(head, destination);
+        Sha256.HashData(head, destination);
     }
 
     // The bloom block of a key: its low 32 bits scaled to the block count (the fanout uses the high byte).

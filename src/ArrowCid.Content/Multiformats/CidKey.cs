@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace ArrowCid.Content.Multiformats;
 
@@ -17,7 +16,7 @@ public static class CidKey
     {
         ArgumentNullException.ThrowIfNull(cid);
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(cid.Bytes, digest);
+        Sha256.HashData(cid.Bytes, digest);
         return BinaryPrimitives.ReadUInt128BigEndian(digest);
     }
 }

@@ -57,7 +57,7 @@ public readonly struct Multihash : IEquatable<Multihash>
     /// <summary>The sha2-256 multihash of <paramref name="data"/>.</summary>
     /// <param name="data">Bytes to hash.</param>
     /// <returns>The multihash.</returns>
-    public static Multihash Sha256(ReadOnlySpan<byte> data) => new(Multicodec.Sha2256, SHA256.HashData(data));
+    public static Multihash Sha256(ReadOnlySpan<byte> data) => new(Multicodec.Sha2256, Content.Sha256.HashData(data));
 
     /// <summary>The identity multihash of <paramref name="data"/> (at most 128 bytes).</summary>
     /// <param name="data">Bytes to inline.</param>
@@ -142,7 +142,7 @@ public readonly struct Multihash : IEquatable<Multihash>
         }
 
         Span<byte> digest = stackalloc byte[Sha256DigestLength];
-        SHA256.HashData(data, digest);
+        Content.Sha256.HashData(data, digest);
         return CryptographicOperations.FixedTimeEquals(digest, Digest);
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using ArrowCid.Arrow.IO;
 
 namespace ArrowCid.Repository;
@@ -199,7 +198,7 @@ internal sealed class RegistryJournal
         return bytes;
     }
 
-    private static byte[] Check(ReadOnlySpan<byte> framed) => SHA256.HashData(framed)[..CheckLength];
+    private static byte[] Check(ReadOnlySpan<byte> framed) => Content.Sha256.HashData(framed)[..CheckLength];
 
     // Reads entries in turn from a stream positioned at the file's start.
     private sealed class BufferedEntries(FileStream file)

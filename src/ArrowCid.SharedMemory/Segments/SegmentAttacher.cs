@@ -1,9 +1,9 @@
-using System.Security.Cryptography;
 using ArrowCid.Arrow;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Memory;
 using ArrowCid.Arrow.Validation;
+using ArrowCid.Content;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.SharedMemory.Native;
 
@@ -117,8 +117,8 @@ internal static class SegmentAttacher
     /// <summary>Refuses bytes that do not hash to the CID.</summary>
     public static void VerifyHash(Cid cid, object path, ReadOnlySpan<byte> bytes)
     {
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(bytes, digest);
+        Span<byte> digest = stackalloc byte[Sha256.DigestBytes];
+        Sha256.HashData(bytes, digest);
         if (!digest.SequenceEqual(cid.Hash.Digest))
         {
             throw new ShmSegmentCorruptedException($"{path}: the {bytes.Length} bytes do not hash to {cid} (corrupted or truncated segment refused)");
