@@ -244,10 +244,13 @@ public sealed partial class ShmStore
                 outcome = arena.Publish(digest, bytes, _isPinnedDigest, _onSlotEvicted, keepEvicted: _options.CapacityBytes is null);
                 if (outcome == ShmArena.PublishOutcome.Created)
                 {
-                    _control.AddBytes(bytes.Length);
                     if (_options.Published is null && announce)
                     {
-                        sequence = _feed.AppendLocked(cid, bytes.Length, batch.Length, encodedTags);
+                        sequence = _feed.AppendLocked(cid, bytes.Length, batch.Length, encodedTags, countedBytes: bytes.Length);
+                    }
+                    else
+                    {
+                        _control.AddBytes(bytes.Length);
                     }
                 }
             }

@@ -14,7 +14,7 @@ public sealed class EncodedMessage
 
     private static readonly byte[] Zeros = new byte[64];
 
-    internal EncodedMessage(byte[] metadata, List<ReadOnlyMemory<byte>> bodyBuffers, List<int> padding, long bodyLength)
+    internal EncodedMessage(byte[] metadata, IReadOnlyList<ReadOnlyMemory<byte>> bodyBuffers, IReadOnlyList<int> padding, long bodyLength)
     {
         Metadata = metadata;
         BodyBuffers = bodyBuffers;

@@ -15,7 +15,7 @@ public static class MessageEncoder
 {
     /// <summary>Encodes the Schema message.</summary>
     public static EncodedMessage EncodeSchema(Schema schema, IpcWriteOptions options) =>
-        new(MetadataWriter.SchemaMessage(schema, options.SortMetadata), [], [], 0);
+        new(MetadataWriter.SchemaMessage(schema, options.SortMetadata), Array.Empty<ReadOnlyMemory<byte>>(), Array.Empty<int>(), 0);
 
     /// <summary>
     /// The messages that carry <paramref name="batch"/> after the schema: one dictionary batch per
@@ -71,13 +71,14 @@ public static class MessageEncoder
             throw new ArgumentException("buffer alignment must be 8 or 64", nameof(options));
         }
 
-        var body = new List<ReadOnlyMemory<byte>>(plan.Buffers.Count);
-        var padding = new List<int>(plan.Buffers.Count);
+        var body = new ReadOnlyMemory<byte>[plan.Buffers.Count];
+        var padding = new int[plan.Buffers.Count];
         var locations = scratch.Locations;
         locations.Clear();
         long at = 0;
-        foreach (var buffer in plan.Buffers)
+        for (int i = 0; i < body.Length; i++)
         {
+            var buffer = plan.Buffers[i];
             var stored = buffer;
             if (options.Compression != CompressionCodec.None)
             {
@@ -87,8 +88,8 @@ public static class MessageEncoder
             }
 
             int pad = (int)(BitUtil.RoundUp(stored.Length, alignment) - stored.Length);
-            body.Add(stored);
-            padding.Add(pad);
+            body[i] = stored;
+            padding[i] = pad;
             locations.Add((at, stored.Length));
             at += stored.Length + pad;
         }

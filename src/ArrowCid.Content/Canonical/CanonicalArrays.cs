@@ -24,8 +24,13 @@ public static class CanonicalArrays
     {
         ArgumentNullException.ThrowIfNull(batch);
         var schema = MetadataOrder.Sort(batch.Schema);
-        var columns = new ArrayData[batch.Columns.Length];
         bool same = ReferenceEquals(schema, batch.Schema);
+        if (same && AllPlainFixedWidth(batch))
+        {
+            return batch;
+        }
+
+        var columns = new ArrayData[batch.Columns.Length];
         for (int i = 0; i < columns.Length; i++)
         {
             columns[i] = Normalize(batch.Columns[i]);
@@ -39,6 +44,38 @@ public static class CanonicalArrays
 
         // Unchanged buffers are shared with the input, which the caller keeps alive.
         return RecordBatch.Borrowing(schema, batch.Length, columns, batch.Owner);
+    }
+
+    // The common small publish, decided without building a selection and drafts per column (which
+    // the full normaliser would, to return the same instance): every column integers (or dates,
+    // times, timestamps, durations) at offset 0, no validity bitmap and no nulls, the values buffer
+    // exactly as long as its slots. Such a column is canonical as it is (only floats' values and
+    // bitmaps, padding and offsets ever change); anything else takes the full path.
+    private static bool AllPlainFixedWidth(RecordBatch batch)
+    {
+        foreach (var column in batch.Columns)
+        {
+            if (column.Offset != 0 || column.NullCount != 0 || column.Buffers.Length != 2 || !column.Buffers[0].IsEmpty
+                || column.Children.Length != 0 || column.Dictionary is not null)
+            {
+                return false;
+            }
+
+            int width = column.Type.PhysicalType.Id switch
+            {
+                ArrowTypeId.Int8 or ArrowTypeId.UInt8 => 1,
+                ArrowTypeId.Int16 or ArrowTypeId.UInt16 => 2,
+                ArrowTypeId.Int32 or ArrowTypeId.UInt32 or ArrowTypeId.Date32 or ArrowTypeId.Time32 => 4,
+                ArrowTypeId.Int64 or ArrowTypeId.UInt64 or ArrowTypeId.Date64 or ArrowTypeId.Time64 or ArrowTypeId.Timestamp or ArrowTypeId.Duration => 8,
+                _ => 0,
+            };
+            if (width == 0 || column.Buffers[1].Length != (long)column.Length * width)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The canonical form of one array: the same instance when it already is canonical.</summary>

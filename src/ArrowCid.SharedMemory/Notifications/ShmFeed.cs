@@ -146,8 +146,12 @@ internal sealed unsafe class ShmFeed : IDisposable
         }
     }
 
-    /// <summary>Like <see cref="Append"/>, for a caller that holds the writer lock (<see cref="EnterWriter"/>).</summary>
-    public long AppendLocked(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags)
+    /// <summary>
+    /// Like <see cref="Append"/>, for a caller that holds the writer lock (<see cref="EnterWriter"/>);
+    /// <paramref name="countedBytes"/> are added to the control block's byte count together with
+    /// the new sequence (see <see cref="AppendInUse"/>).
+    /// </summary>
+    public long AppendLocked(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags, long countedBytes = 0)
     {
         if (!_writable)
         {
@@ -158,7 +162,7 @@ internal sealed unsafe class ShmFeed : IDisposable
         try
         {
             ShmMetrics.Publishes.Add(1);
-            return AppendInUse(cid, bytes, rows, encodedTags);
+            return AppendInUse(cid, bytes, rows, encodedTags, countedBytes);
         }
         finally
         {
@@ -166,7 +170,7 @@ internal sealed unsafe class ShmFeed : IDisposable
         }
     }
 
-    private long AppendInUse(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags)
+    private long AppendInUse(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags, long countedBytes)
     {
         Span<byte> record = stackalloc byte[FeedRecord.Size];
         long sequence = Control.PublishedSequence + 1;
@@ -198,6 +202,14 @@ internal sealed unsafe class ShmFeed : IDisposable
         else
         {
             RandomAccess.Write(_log.Handle, record, offset);
+        }
+
+        // The byte count, the sequence and the wake generation share the control block's first
+        // cache line, which subscribers keep reading: written back to back, they cost this core
+        // one transfer of the line rather than one each.
+        if (countedBytes != 0)
+        {
+            Control.AddBytes(countedBytes);
         }
 
         // Release: a reader that sees the new sequence sees the record written above.

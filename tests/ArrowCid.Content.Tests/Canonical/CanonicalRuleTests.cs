@@ -39,6 +39,38 @@ public class CanonicalRuleTests
     }
 
     [Fact]
+    public void Plain_integer_columns_come_back_as_they_are_without_allocating_and_near_misses_are_still_normalised()
+    {
+        static ArrayData Plain(ArrowType type, int width, int length, int extraBytes = 0, int offset = 0, byte[]? validity = null)
+        {
+            byte[] values = new byte[((length + offset) * width) + extraBytes];
+            new Random(length + width).NextBytes(values);
+            return new ArrayData(type, length, 0, offset, [validity ?? ReadOnlyMemory<byte>.Empty, values]);
+        }
+
+        var schema = new Schema([new Field("a", ArrowType.Int32), new Field("b", ArrowType.Int64), new Field("c", ArrowType.Timestamp(TimeUnit.Microsecond, "UTC")), new Field("d", ArrowType.UInt8)]);
+        var batch = new RecordBatch(schema, 11, [Plain(ArrowType.Int32, 4, 11), Plain(ArrowType.Int64, 8, 11), Plain(ArrowType.Timestamp(TimeUnit.Microsecond, "UTC"), 8, 11), Plain(ArrowType.UInt8, 1, 11)]);
+        Assert.Same(batch, CanonicalArrays.Normalize(batch));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var again = CanonicalArrays.Normalize(batch);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before); // a 1 KiB publish normalises every time
+        Assert.Same(batch, again);
+        Assert.All(batch.Columns, column => Assert.Same(column, CanonicalArrays.Normalize(column))); // the full path agrees
+
+        // Not canonical as they are: trailing bytes, an all-valid bitmap, an offset, a float's NaN payload.
+        var one = new Schema([new Field("x", ArrowType.Int64)]);
+        var trailing = CanonicalArrays.Normalize(new RecordBatch(one, 11, [Plain(ArrowType.Int64, 8, 11, extraBytes: 8)]));
+        Assert.Equal(88, trailing.Column(0).Buffers[1].Length);
+        var bitmap = CanonicalArrays.Normalize(new RecordBatch(one, 11, [Plain(ArrowType.Int64, 8, 11, validity: [0xFF, 0x07])]));
+        Assert.True(bitmap.Column(0).Buffers[0].IsEmpty);
+        var shifted = CanonicalArrays.Normalize(new RecordBatch(one, 11, [Plain(ArrowType.Int64, 8, 11, offset: 1)]));
+        Assert.Equal(0, shifted.Column(0).Offset);
+        byte[] nan = BitConverter.GetBytes(0xFFF0000000000001ul);
+        var floats = new RecordBatch(new Schema([new Field("f", ArrowType.Float64)]), 1, [new ArrayData(ArrowType.Float64, 1, 0, 0, [ReadOnlyMemory<byte>.Empty, nan])]);
+        Assert.Equal([0x7FF8000000000000ul], CanonicalArrays.Normalize(floats).Column(0).GetValues<ulong>().ToArray());
+    }
+
+    [Fact]
     public void Every_NaN_becomes_the_quiet_NaN_and_negative_zero_stays()
     {
         var floats = Column(ArrowType.Float32, BitConverter.UInt32BitsToSingle(0xFFC00123), -0.0f, BitConverter.UInt32BitsToSingle(0x7F800001));
