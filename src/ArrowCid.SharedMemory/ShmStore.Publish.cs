@@ -239,14 +239,16 @@ public sealed partial class ShmStore
             MakeRoom(bytes.Length);
             // One lock for the slot and the notice (the feed's writer lock), unless a Published
             // callback must run between the two, which is not done while other publishers wait.
+            // One clock reading for the slot's last access and the notice's time.
+            long now = DateTime.UtcNow.Ticks;
             using (_feed.EnterWriter())
             {
-                outcome = arena.Publish(digest, bytes, _isPinnedDigest, _onSlotEvicted, keepEvicted: _options.CapacityBytes is null);
+                outcome = arena.Publish(digest, bytes, _isPinnedDigest, _onSlotEvicted, keepEvicted: _options.CapacityBytes is null, utcTicks: now);
                 if (outcome == ShmArena.PublishOutcome.Created)
                 {
                     if (_options.Published is null && announce)
                     {
-                        sequence = _feed.AppendLocked(cid, bytes.Length, batch.Length, encodedTags, countedBytes: bytes.Length);
+                        sequence = _feed.AppendLocked(cid, bytes.Length, batch.Length, encodedTags, countedBytes: bytes.Length, utcTicks: now);
                     }
                     else
                     {

@@ -278,8 +278,9 @@ internal sealed unsafe class ShmArena : IDisposable
     /// the digest's two sets: a free one (one whose pages are already backed first), else the least
     /// recently used unleased, unpinned one of the two sets, which
     /// <paramref name="evicted"/> sees first (to keep its bytes elsewhere or count them gone).
+    /// The slot's last access is <paramref name="utcTicks"/> (the publish's one clock reading), or now when 0.
     /// </summary>
-    public PublishOutcome Publish(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, PinnedDigest isPinned, EvictedSlot evicted)
+    public PublishOutcome Publish(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, PinnedDigest isPinned, EvictedSlot evicted, long utcTicks = 0)
     {
         if (bytes.Length == 0 || bytes.Length > SlotBytes)
         {
@@ -332,7 +333,7 @@ internal sealed unsafe class ShmArena : IDisposable
                 }
             }
 
-            return Fill(chosen, digest, bytes) ? PublishOutcome.Created : PublishOutcome.NoRoom;
+            return Fill(chosen, digest, bytes, utcTicks) ? PublishOutcome.Created : PublishOutcome.NoRoom;
         }
     }
 
@@ -410,7 +411,7 @@ internal sealed unsafe class ShmArena : IDisposable
         }
     }
 
-    private bool Fill(int slot, ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes)
+    private bool Fill(int slot, ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, long utcTicks)
     {
         Volatile.Write(ref *State(slot), Writing);
         if (!_committed && *Reserved(slot) < bytes.Length)
@@ -444,7 +445,7 @@ internal sealed unsafe class ShmArena : IDisposable
         }
 
         digest.CopyTo(new Span<byte>(_base + SlotHeader(slot) + 32, 32));
-        *LastAccess(slot) = DateTime.UtcNow.Ticks;
+        *LastAccess(slot) = utcTicks != 0 ? utcTicks : DateTime.UtcNow.Ticks;
         // Release: a reader that sees Ready sees the bytes, length and digest above.
         Volatile.Write(ref *State(slot), Ready);
         return true;

@@ -122,8 +122,9 @@ internal sealed class ShmArenas : IDisposable
     /// the last one reuses goes to <paramref name="evicted"/> (a segment file of its own): a copy
     /// within the mapping instead of a file made, written and linked for every publish once the
     /// small arena's sets are full. Otherwise every reused slot goes to <paramref name="evicted"/>.
+    /// <paramref name="utcTicks"/>: the publish's clock reading for the slot's last access (0: now).
     /// </summary>
-    public ShmArena.PublishOutcome Publish(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted, bool keepEvicted = false)
+    public ShmArena.PublishOutcome Publish(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted, bool keepEvicted = false, long utcTicks = 0)
     {
         // Another arena may hold it already (it overflowed there once): never a second copy. Only
         // arenas whose slots fit the bytes can hold them, and the first of those looks in its own
@@ -143,12 +144,12 @@ internal sealed class ShmArenas : IDisposable
         }
 
         var moving = keepEvicted ? MovingUp(isPinned, evicted) : null;
-        return PublishFrom(0, digest, bytes, isPinned, evicted, moving);
+        return PublishFrom(0, digest, bytes, isPinned, evicted, moving, utcTicks);
     }
 
     // Into the first arena from index `from` on that fits and has room; each arena's reused slots go
     // where `moving` says (the next arena), or to `evicted`.
-    private ShmArena.PublishOutcome PublishFrom(int from, ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted, ShmArena.EvictedSlot[]? moving)
+    private ShmArena.PublishOutcome PublishFrom(int from, ReadOnlySpan<byte> digest, ReadOnlySpan<byte> bytes, ShmArena.PinnedDigest isPinned, ShmArena.EvictedSlot evicted, ShmArena.EvictedSlot[]? moving, long utcTicks = 0)
     {
         for (int i = from; i < _arenas.Length; i++)
         {
@@ -157,7 +158,7 @@ internal sealed class ShmArenas : IDisposable
                 continue;
             }
 
-            var outcome = _arenas[i].Publish(digest, bytes, isPinned, moving?[i] ?? evicted);
+            var outcome = _arenas[i].Publish(digest, bytes, isPinned, moving?[i] ?? evicted, utcTicks);
             if (outcome != ShmArena.PublishOutcome.NoRoom)
             {
                 return outcome;

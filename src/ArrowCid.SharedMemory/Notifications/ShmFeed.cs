@@ -149,9 +149,10 @@ internal sealed unsafe class ShmFeed : IDisposable
     /// <summary>
     /// Like <see cref="Append"/>, for a caller that holds the writer lock (<see cref="EnterWriter"/>);
     /// <paramref name="countedBytes"/> are added to the control block's byte count together with
-    /// the new sequence (see <see cref="AppendInUse"/>).
+    /// the new sequence (see <see cref="AppendInUse"/>); <paramref name="utcTicks"/> is the publish
+    /// time when the caller has read the clock already (0: now).
     /// </summary>
-    public long AppendLocked(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags, long countedBytes = 0)
+    public long AppendLocked(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags, long countedBytes = 0, long utcTicks = 0)
     {
         if (!_writable)
         {
@@ -162,7 +163,7 @@ internal sealed unsafe class ShmFeed : IDisposable
         try
         {
             ShmMetrics.Publishes.Add(1);
-            return AppendInUse(cid, bytes, rows, encodedTags, countedBytes);
+            return AppendInUse(cid, bytes, rows, encodedTags, countedBytes, utcTicks);
         }
         finally
         {
@@ -170,11 +171,11 @@ internal sealed unsafe class ShmFeed : IDisposable
         }
     }
 
-    private long AppendInUse(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags, long countedBytes)
+    private long AppendInUse(Cid cid, long bytes, long rows, ReadOnlySpan<byte> encodedTags, long countedBytes, long utcTicks)
     {
         Span<byte> record = stackalloc byte[FeedRecord.Size];
         long sequence = Control.PublishedSequence + 1;
-        long micros = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10;
+        long micros = ((utcTicks != 0 ? utcTicks : DateTime.UtcNow.Ticks) - DateTime.UnixEpoch.Ticks) / 10;
         FeedRecord.Write(record, sequence, bytes, rows, micros, Stopwatch.GetTimestamp(), cid, encodedTags);
         long offset = (sequence - 1) * FeedRecord.Size;
         if (sequence <= _mappedRecords)
