@@ -20,8 +20,9 @@ public static unsafe class Sha256
 
     /// <summary>
     /// Inputs up to this many bytes take the direct path. Its calls skip the GC transition (a
-    /// call that cannot block and ends within microseconds: 16 KiB hash in about 8 µs here),
-    /// which a longer call must not do; beyond it the saving is a few percent anyway.
+    /// call that ends within microseconds: 16 KiB hash in about 8 µs here), which a longer call
+    /// must not do; beyond it the saving is a few percent anyway. (Bytes of a file mapped from a
+    /// disk may fault in during the call, at most five pages; a collection waits for them.)
     /// </summary>
     public const int DirectLimit = 16 << 10;
 
