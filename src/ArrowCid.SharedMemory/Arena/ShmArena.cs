@@ -275,7 +275,7 @@ internal sealed unsafe class ShmArena : IDisposable
 
     /// <summary>
     /// The caller holds the store's writer lock. Writes <paramref name="bytes"/> (whose SHA-256 is <paramref name="digest"/>) into a slot of
-    /// the digest's two sets: a free one (one whose pages are already backed first), else the least
+    /// the digest's two sets: a free one (one whose pages are already backed first, then one in the set with more free slots), else the least
     /// recently used unleased, unpinned one of the two sets, which
     /// <paramref name="evicted"/> sees first (to keep its bytes elsewhere or count them gone).
     /// The slot's last access is <paramref name="utcTicks"/> (the publish's one clock reading), or now when 0.
