@@ -122,14 +122,8 @@ public static class ShmBenchmark
             }
         }
 
-        static double Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToList();
-            return sorted[sorted.Count / 2];
-        }
-
-        var elapsed = TimeSpan.FromSeconds(Median(runs.Select(r => r.Elapsed.TotalSeconds)));
-        return new RoundTripFigures(runs[0].Count, elapsed, Median(runs.Select(r => r.PublisherCpuMicroseconds)), Median(runs.Select(r => r.PeerCpuMicroseconds)));
+        double Median(Func<RoundTripFigures, double> figure) => BenchClock.Median([.. runs.Select(figure)]);
+        return new RoundTripFigures(runs[0].Count, TimeSpan.FromSeconds(Median(r => r.Elapsed.TotalSeconds)), Median(r => r.PublisherCpuMicroseconds), Median(r => r.PeerCpuMicroseconds));
     }
 
     private static (RoundTripFigures Figures, List<Content.Multiformats.Cid> Published) RoundTrips(int count, long firstSeed, ShmStore store, BlockingCollection<string> answers)

@@ -61,15 +61,10 @@ public static class CanonicalArrays
                 return false;
             }
 
-            int width = column.Type.PhysicalType.Id switch
-            {
-                ArrowTypeId.Int8 or ArrowTypeId.UInt8 => 1,
-                ArrowTypeId.Int16 or ArrowTypeId.UInt16 => 2,
-                ArrowTypeId.Int32 or ArrowTypeId.UInt32 or ArrowTypeId.Date32 or ArrowTypeId.Time32 => 4,
-                ArrowTypeId.Int64 or ArrowTypeId.UInt64 or ArrowTypeId.Date64 or ArrowTypeId.Time64 or ArrowTypeId.Timestamp or ArrowTypeId.Duration => 8,
-                _ => 0,
-            };
-            if (width == 0 || column.Buffers[1].Length != (long)column.Length * width)
+            var type = column.Type.PhysicalType;
+            bool integers = type.Id is >= ArrowTypeId.Int8 and <= ArrowTypeId.UInt64
+                or ArrowTypeId.Date32 or ArrowTypeId.Date64 or ArrowTypeId.Time32 or ArrowTypeId.Time64 or ArrowTypeId.Timestamp or ArrowTypeId.Duration;
+            if (!integers || column.Buffers[1].Length != (long)column.Length * (type.BitWidth / 8))
             {
                 return false;
             }
