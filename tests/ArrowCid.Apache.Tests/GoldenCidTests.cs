@@ -12,7 +12,7 @@ namespace ArrowCid.Apache.Tests;
 /// </summary>
 public sealed class GoldenCidTests(ITestOutputHelper output)
 {
-    private static string Root { get; } = Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden");
+    private static string Root { get; } = Path.Combine(RepositoryPaths.TestData, "arrow-ipc-golden");
 
     public static TheoryData<string> Streams()
     {

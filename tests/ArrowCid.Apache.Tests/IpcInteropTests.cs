@@ -15,7 +15,7 @@ namespace ArrowCid.Apache.Tests;
 /// </summary>
 public sealed class IpcInteropTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly string Root = Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden");
+    private static readonly string Root = Path.Combine(RepositoryPaths.TestData, "arrow-ipc-golden");
     private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();

@@ -60,10 +60,10 @@ internal static class CliOutput
     }
 }
 
-/// <summary>The Arrow golden files: ../shared/testdata/arrow-ipc-golden beside the folder holding ArrowCid.sln.</summary>
+/// <summary>The Arrow golden files: testdata/arrow-ipc-golden in the repository.</summary>
 internal static class Golden
 {
-    private static readonly Lazy<string> RootDirectory = new(() => Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden"));
+    private static readonly Lazy<string> RootDirectory = new(() => Path.Combine(RepositoryPaths.TestData, "arrow-ipc-golden"));
 
     public static string Root => RootDirectory.Value;
 

@@ -2,7 +2,7 @@ using ArrowCid.TestSupport;
 
 namespace ArrowCid.Parquet.Tests;
 
-/// <summary>Finds the shared Parquet sample files (../shared/testdata/parquet from the repository).</summary>
+/// <summary>Finds the Parquet sample files (testdata/parquet in the repository).</summary>
 internal static class TestFiles
 {
     private static readonly Lazy<string> Folder = new(Locate);
@@ -22,6 +22,6 @@ internal static class TestFiles
             return Path.Combine(fromEnvironment, "parquet");
         }
 
-        return Path.Combine(RepositoryPaths.SharedTestData, "parquet");
+        return Path.Combine(RepositoryPaths.TestData, "parquet");
     }
 }

@@ -1,19 +1,19 @@
 namespace ArrowCid.TestSupport;
 
-/// <summary>Where the repository and the shared test data (../shared/testdata beside it) are.</summary>
+/// <summary>Where the repository and its conformance data (testdata/ in it) are.</summary>
 public static class RepositoryPaths
 {
     /// <summary>The folder holding ArrowCid.sln, found by walking up from the test binaries; null if absent.</summary>
     public static string? Root { get; } = FindRoot();
 
-    /// <summary>The shared test data folder (Arrow golden files, Parquet samples).</summary>
-    public static string SharedTestData
+    /// <summary>The repository's upstream conformance data (Arrow golden files, Parquet samples): testdata/.</summary>
+    public static string TestData
     {
         get
         {
             string root = Root ?? throw new DirectoryNotFoundException("the repository root (ArrowCid.sln) was not found");
-            string path = Path.GetFullPath(Path.Combine(root, "..", "shared", "testdata"));
-            return Directory.Exists(path) ? path : throw new DirectoryNotFoundException($"{path} not found beside the repository");
+            string path = Path.Combine(root, "testdata");
+            return Directory.Exists(path) ? path : throw new DirectoryNotFoundException($"{path} not found in the repository");
         }
     }
 

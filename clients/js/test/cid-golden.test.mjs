@@ -1,4 +1,4 @@
-// Every Arrow golden file in ../shared/testdata that apache-arrow reads gets arrowcid cid's CID
+// Every Arrow golden file in testdata/ that apache-arrow reads gets arrowcid cid's CID
 // (docs/canonical-form.md §7), as written upstream and as the C# side rewrites it from the
 // case's integration JSON; and arrowcid-js cid prints arrowcid cid's lines.
 import { test } from 'node:test';
@@ -11,7 +11,7 @@ import { describeTable, readArrowIpc } from '../src/index.js';
 import { cliOrSkip, cliCids, cliRun, repoRoot, tempDir } from './helpers/cli.mjs';
 
 const run = promisify(execFile);
-const goldenRoot = join(repoRoot, '..', 'shared', 'testdata', 'arrow-ipc-golden');
+const goldenRoot = join(repoRoot, 'testdata', 'arrow-ipc-golden');
 
 // Files apache-arrow reads but changes: it names a map's entries "entries"/"key"/"value" whatever
 // the file says, so the JS table is not the file's table (the .stream of this case was written
@@ -47,7 +47,7 @@ test('golden files: cidOf gives arrowcid cid', async (t) => {
   const cli = cliOrSkip(t);
   if (cli === null) return;
   const files = readable(goldenFiles());
-  assert.ok(files.length >= 40, `only ${files.length} golden files read (is ../shared/testdata there?)`);
+  assert.ok(files.length >= 40, `only ${files.length} golden files read (is testdata/ there?)`);
   const expected = await cliCids(cli, files.map((f) => f.path));
   for (const [i, f] of files.entries()) {
     const js = await describeTable(f.ipc);

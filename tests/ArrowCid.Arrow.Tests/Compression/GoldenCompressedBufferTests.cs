@@ -11,7 +11,7 @@ namespace ArrowCid.Arrow.Tests.Compression;
 /// </summary>
 public class GoldenCompressedBufferTests
 {
-    private static readonly string Folder = Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden", "2.0.0-compression");
+    private static readonly string Folder = Path.Combine(RepositoryPaths.TestData, "arrow-ipc-golden", "2.0.0-compression");
 
     [Theory]
     [InlineData("generated_zstd.stream", CompressionCodec.Zstd, 8)]

@@ -2,10 +2,10 @@ using ArrowCid.TestSupport;
 
 namespace ArrowCid.Arrow.Tests.Ipc;
 
-/// <summary>The Arrow integration golden cases in ../shared/testdata/arrow-ipc-golden beside the repository.</summary>
+/// <summary>The Arrow integration golden cases in the repository's testdata/arrow-ipc-golden.</summary>
 internal static class GoldenFiles
 {
-    public static string Root { get; } = Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden");
+    public static string Root { get; } = Path.Combine(RepositoryPaths.TestData, "arrow-ipc-golden");
 
     /// <summary>Every "folder/case" that has a .json.gz, over all producer folders, in ordinal order.</summary>
     public static IEnumerable<string> All() =>

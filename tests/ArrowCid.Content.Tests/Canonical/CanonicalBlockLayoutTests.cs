@@ -286,7 +286,7 @@ public class CanonicalBlockLayoutTests
     }
 
     private static string GoldenStream(string name) =>
-        Path.Combine(RepositoryPaths.SharedTestData, "arrow-ipc-golden", "1.0.0-littleendian", name + ".stream");
+        Path.Combine(RepositoryPaths.TestData, "arrow-ipc-golden", "1.0.0-littleendian", name + ".stream");
 
     private static byte[] RandomBytes(Random random)
     {

@@ -5,7 +5,7 @@ namespace ArrowCid.Parquet.Tests.Reading;
 
 public class SampleFileTests
 {
-    // Row counts and codecs as listed in shared/testdata/README.md (read there from the footers).
+    // Row counts and codecs as listed in testdata/README.md (read there from the footers).
     public static TheoryData<string, long, string> Files => new()
     {
         { "alltypes_dictionary.parquet", 2, "UNCOMPRESSED" },

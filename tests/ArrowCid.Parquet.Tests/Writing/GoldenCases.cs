@@ -5,7 +5,7 @@ using ArrowCid.Arrow.Types;
 namespace ArrowCid.Parquet.Tests.Writing;
 
 /// <summary>
-/// The Arrow integration golden cases (../shared/testdata/arrow-ipc-golden) as Parquet round-trip
+/// The Arrow integration golden cases (testdata/arrow-ipc-golden) as Parquet round-trip
 /// inputs: every field whose type Parquet can hold, the rest dropped with a stated reason.
 /// </summary>
 internal static class GoldenCases
