@@ -1,13 +1,16 @@
 """The arrowcid package against libarrowcid and the arrowcid CLI (both built from this checkout).
 
-Run from the repository root: ``python3 -m pytest clients/python/tests``. ARROWCID_LIBRARY and
-ARROWCID_CLI name the library and the CLI when they are not in the checkout's artifacts/.
+Run from the repository root: ``python3 -m pytest clients/python/tests``. The package is imported
+from this checkout (pyproject.toml's pytest settings); the library is the checkout's
+artifacts/native build and the CLI ``arrowcid`` on PATH or the checkout's build, unless
+ARROWCID_LIBRARY and ARROWCID_CLI name others.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -23,7 +26,19 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def cli() -> str:
-    return os.environ.get("ARROWCID_CLI") or str(ROOT / "artifacts" / "bin" / "ArrowCid.Cli" / "release" / "arrowcid")
+    """The arrowcid CLI: ``$ARROWCID_CLI``, else ``arrowcid`` on PATH, else a build in this checkout."""
+    explicit = os.environ.get("ARROWCID_CLI")
+    if explicit:
+        return explicit
+    on_path = shutil.which("arrowcid")
+    if on_path:
+        return on_path
+    built = [ROOT / "artifacts" / "publish" / "linux-x64" / "arrowcid"] + [
+        ROOT / "artifacts" / "bin" / "ArrowCid.Cli" / configuration / "arrowcid" for configuration in ("release", "debug")]
+    for candidate in built:
+        if candidate.is_file():
+            return str(candidate)
+    pytest.fail("no arrowcid CLI: put it on PATH, set ARROWCID_CLI, or build it (`dotnet build src/ArrowCid.Cli`)")
 
 
 def run_cli(*arguments: str) -> str:

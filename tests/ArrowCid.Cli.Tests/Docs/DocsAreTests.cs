@@ -19,7 +19,9 @@ namespace ArrowCid.Cli.Tests.Docs;
 /// (127.0.0.1:8815 for Flight, 8816 for HTTP, 8817 and 8818 for a second node…, also in a
 /// multiaddr) become free ports, the same throughout a document, so a run never meets another
 /// program on them. A block marked
-/// <c>&lt;!-- docs-test: skip: REASON --&gt;</c> is the only kind not run.
+/// <c>&lt;!-- docs-test: skip: REASON --&gt;</c> is not run, nor is one marked
+/// <c>&lt;!-- docs-test: from a checkout --&gt;</c>: a newcomer's step that NewcomerTests runs from a
+/// checkout where the library is published.
 /// </summary>
 [Trait("Category", "Peers")]
 public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
@@ -89,6 +91,12 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
             if (block.Skip is { } reason)
             {
                 output.WriteLine($"{document}:{block.Line}: skipped: {reason}");
+                continue;
+            }
+
+            if (block.FromCheckout)
+            {
+                output.WriteLine($"{document}:{block.Line}: a step from a checkout: NewcomerTests (ArrowCid.Native.Tests) runs it");
                 continue;
             }
 
