@@ -42,9 +42,10 @@ internal static class CliCids
             return version.Cid;
         }
 
-        // A name that exists, asked for a version it lacks: say which versions there are.
+        // A name that exists, asked for a version it lacks: say which versions there are. Text that
+        // is a well-formed name was most likely meant as one: the unknown name comes first.
         return registry.FindVersion(reference.Name) is null
-            ? throw NeitherCidNorName(text, $"no dataset is named '{reference.Name}' either")
+            ? throw UnknownName(text, reference)
             : reference.Resolve(registry).Cid;
     }
 
@@ -69,6 +70,12 @@ internal static class CliCids
         {
             throw NeitherCidNorName(text, $"nor is it a dataset name ({e.Message})");
         }
+    }
+
+    private static CliException UnknownName(string text, DatasetReference reference)
+    {
+        string asCid = Cid.TryParse(text, out _) ? "" : " (nor is it a CID)";
+        return new CliException($"not found: no dataset is named '{reference.Name}'{asCid}");
     }
 
     private static CliException NeitherCidNorName(string text, string why)

@@ -41,7 +41,7 @@ internal sealed class Http2FrameWriter : IAsyncDisposable
     public Http2FrameWriter(Stream transport, CancellationToken connectionAborted)
     {
         _transport = transport;
-        _socket = (transport as NetworkStream)?.Socket;
+        _socket = (transport as NetworkStream)?.Socket ?? (transport as Client.FirstBytesCheck)?.Socket;
         _connectionAborted = connectionAborted;
     }
 

@@ -34,6 +34,26 @@ public sealed class CommandLineTests
         }
     }
 
+    [Theory]
+    [InlineData("get", "<CID|NAME[@N]>")]
+    [InlineData("cat", "<CID|NAME[@N]|FILE>")]
+    [InlineData("info", "<CID|NAME[@N]>")]
+    [InlineData("pin", "<CID|NAME[@N]>")]
+    [InlineData("unpin", "<CID|NAME[@N]>")]
+    [InlineData("diff", "<A> <B>")]
+    [InlineData("flight get", "<CID|NAME[@N]>")]
+    [InlineData("flight info", "<CID|NAME[@N]>")]
+    [InlineData("flight pull", "<CID|NAME[@N]>")]
+    public void Usage_lines_name_what_each_argument_accepts(string command, string arguments)
+    {
+        var result = CliRun.Run([.. command.Split(' '), "--help"]);
+
+        Assert.Equal(0, result.ExitCode);
+        string usage = result.Out.Split('\n').SkipWhile(line => line.Trim() != "Usage:").Skip(1).First().Trim();
+        // After the program's name (testhost when run in process).
+        Assert.StartsWith($"{command} {arguments}", usage[(usage.IndexOf(' ', StringComparison.Ordinal) + 1)..], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Quickstart_prints_the_demo_rows_and_a_summary()
     {

@@ -8,6 +8,8 @@ using ArrowCid.Bench;
 using ArrowCid.Cli.Inputs;
 using ArrowCid.Bench.Flight;
 using ArrowCid.Content.Canonical;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Flight;
 using ArrowCid.Flight.Client;
 using ArrowCid.Grpc;
 using ArrowCid.Flight.Protocol;
@@ -276,7 +278,8 @@ internal static class FlightCommands
             string text = parse.GetValue(cid)!;
             // A CID is long for a progress bar's line: its head and tail tell it apart.
             string shown = text.Length > 24 ? $"{text[..12]}…{text[^6..]}" : text;
-            var fetched = CliProgress.Run(console, $"fetching {shown}", 1, advance =>
+            Cid table = CliCids.ParseCidOrName(text) is { Cid: { } id } ? id : client.ResolveNameAsync(text).GetAwaiter().GetResult().Cid;
+            var (count, bytes) = CliProgress.Run(console, $"fetching {shown}", 1, advance =>
             {
                 // In fractions of the whole: the first chunk tells how many there are.
                 int told = 0;
@@ -286,26 +289,24 @@ internal static class FlightCommands
                     told = done;
                 }
 
-                return (CliCids.ParseCidOrName(text) is { Cid: { } id }
-                    ? client.GetAsync(id, Verified)
-                    : client.GetByNameAsync(text, Verified)).GetAwaiter().GetResult();
-            });
-            using (var target = OutputTarget.Create(parse.GetValue(output)!, console))
-            {
-                WriteStream(fetched, target.Stream);
+                // Each chunk is written once it hashes to its CID and then let go: what is held is
+                // a few chunks, whatever the table's size. A file appears only when all are written.
+                using var target = OutputTarget.Create(parse.GetValue(output)!, console);
+                var written = WriteStreamAsync(client.FetchAsync(new FlightTicket(table), Verified), target.Stream).GetAwaiter().GetResult();
                 target.Commit();
-            }
+                return written;
+            });
 
             // On stderr when the table is on stdout; worded as a report, not an error.
             string path = parse.GetValue(output)!;
             var report = path == IpcSource.StandardStream ? console.Error : console.Out;
             if (parse.GetValue(json))
             {
-                report.WriteLine(WireJson.ToIndentedText(new FlightGetSummary(fetched.Cid.ToString(), fetched.Batches.Count, fetched.Bytes, path), WireJsonContext.Default.FlightGetSummary));
+                report.WriteLine(WireJson.ToIndentedText(new FlightGetSummary(table.ToString(), count, bytes, path), WireJsonContext.Default.FlightGetSummary));
             }
             else
             {
-                report.WriteLine($"fetched {fetched.Cid}: {CliText.Count(fetched.Batches.Count, "batch", "batches")}, {CliText.Count(fetched.Bytes, "byte")}, every batch hashes to its CID");
+                report.WriteLine($"fetched {table}: {CliText.Count(count, "batch", "batches")}, {CliText.Count(bytes, "byte")}, every batch hashes to its CID");
             }
         }));
         return command;
@@ -449,16 +450,33 @@ internal static class FlightCommands
     }
 
     /// <summary>The fetched chunks as one IPC stream (<see cref="TableStreamWriter"/>); the schema message is the first chunk's, each chunk's checked against it.</summary>
-    private static void WriteStream(FlightFetchResult fetched, Stream destination)
+    // The chunks as one Arrow IPC stream (the first chunk's schema message, then each chunk's
+    // messages), written as they come: the chunks written and their canonical bytes.
+    private static async Task<(int Chunks, long Bytes)> WriteStreamAsync(IAsyncEnumerable<FetchedBatch> chunks, Stream destination)
     {
-        if (fetched.Batches.Count == 0)
+        await using var each = chunks.GetAsyncEnumerator();
+        if (!await each.MoveNextAsync().ConfigureAwait(false))
         {
             EncodedMessage.WriteEndOfStream(destination);
-            return;
+            return (0, 0);
         }
 
-        var schemaMessage = CanonicalBlockLayout.Parse(fetched.Batches[0].CanonicalBytes, fetched.Batches[0].Cid).SchemaMessage;
-        TableStreamWriter.Write(schemaMessage, fetched.Batches.Select(b => new CanonicalChunk(b.Cid, b.CanonicalBytes)), new IpcStreamSink(destination, synchronous: true));
+        var first = each.Current;
+        var schemaMessage = CanonicalBlockLayout.Parse(first.CanonicalBytes, first.Cid).SchemaMessage;
+        int count = 0;
+        long bytes = 0;
+        await TableStreamWriter.WriteAsync(schemaMessage, Rest(), new IpcStreamSink(destination, synchronous: true)).ConfigureAwait(false);
+        return (count, bytes);
+
+        async IAsyncEnumerable<CanonicalChunk> Rest()
+        {
+            for (var batch = first; batch is not null; batch = await each.MoveNextAsync().ConfigureAwait(false) ? each.Current : null)
+            {
+                count++;
+                bytes += batch.CanonicalBytes.Length;
+                yield return new CanonicalChunk(batch.Cid, batch.CanonicalBytes);
+            }
+        }
     }
 
     /// <summary>"  name NAME@N" for a named flight (ListFlights lists each name first, under PATH [NAME]).</summary>

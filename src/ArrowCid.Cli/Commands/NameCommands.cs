@@ -90,8 +90,8 @@ internal static class NameCommands
 
     private static Command Diff(CliConsole console, RepositoryOption repository)
     {
-        var from = new Argument<string>("a") { Description = "The first table (the base): a CID, NAME or NAME@N", HelpName = "A" };
-        var to = new Argument<string>("b") { Description = "The second table: a CID, NAME or NAME@N", HelpName = "B" };
+        var from = new Argument<string>("A") { Description = "The first table (the base): a CID, NAME or NAME@N" };
+        var to = new Argument<string>("B") { Description = "The second table: a CID, NAME or NAME@N" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("diff", "Compare two tables' blocks (a CID, NAME or NAME@N each): blocks and bytes both share, new in B, removed from A") { from, to, json };
         command.SetAction(parse =>

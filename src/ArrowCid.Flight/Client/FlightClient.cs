@@ -212,6 +212,25 @@ public sealed class FlightClient : IDisposable
     public async Task<FlightFetchResult> GetEndpointAsync(FlightTicket ticket, Action<int, int>? chunkVerified, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ticket);
+        var batches = new List<FetchedBatch>();
+        await foreach (var batch in FetchAsync(ticket, chunkVerified, cancellationToken).ConfigureAwait(false))
+        {
+            batches.Add(batch);
+        }
+
+        return new FlightFetchResult(ticket.Cid, batches);
+    }
+
+    /// <summary>
+    /// What a ticket names (as <see cref="GetEndpointAsync(FlightTicket, CancellationToken)"/>),
+    /// chunk by chunk in row order, each handed out once it hashes to its CID: a caller that
+    /// writes each chunk and lets it go holds a few chunks at a time, whatever the table's size.
+    /// <paramref name="chunkVerified"/> is told (chunks verified, chunks in all) before each is handed out.
+    /// </summary>
+    /// <exception cref="RpcException">DATA_LOSS when bytes do not hash to their CID (the chunks before it were handed out), or the server's status.</exception>
+    public async IAsyncEnumerable<FetchedBatch> FetchAsync(FlightTicket ticket, Action<int, int>? chunkVerified = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
         var cid = ticket.Cid;
         List<Cid> expected = cid.Codec == Multicodec.DagCbor
             ? (await RemoteTable.OpenAsync(cid, GetBlockAsync, cancellationToken).ConfigureAwait(false)).Chunks().Select(c => c.Cid).ToList()
@@ -224,8 +243,8 @@ public sealed class FlightClient : IDisposable
         }
 
         var assembler = new FlightStreamAssembler();
-        var batches = new List<FetchedBatch>();
         var verifying = new Queue<Task<FetchedBatch>>();
+        int handedOut = 0;
         try
         {
             using var call = _service.DoGet(ticket.ToTicket(), Options(cancellationToken));
@@ -247,9 +266,13 @@ public sealed class FlightClient : IDisposable
                     // take about half a core-second a GB, so done in turn they halve the rate.
                     Cid chunk = expected[received++];
                     verifying.Enqueue(Task.Run(() => FlightStreamAssembler.Verify(chunk, block), CancellationToken.None));
+
+                    // In row order, so a chunk that does not hash to its CID fails the fetch there.
                     while (verifying.Count > MaxChunksVerifying || (verifying.Count > 0 && verifying.Peek().IsCompleted))
                     {
-                        await TakeVerifiedAsync().ConfigureAwait(false);
+                        var verified = await verifying.Dequeue().ConfigureAwait(false);
+                        chunkVerified?.Invoke(++handedOut, expected.Count);
+                        yield return verified;
                     }
                 }
             }
@@ -257,7 +280,9 @@ public sealed class FlightClient : IDisposable
             assembler.Finish();
             while (verifying.Count > 0)
             {
-                await TakeVerifiedAsync().ConfigureAwait(false);
+                var verified = await verifying.Dequeue().ConfigureAwait(false);
+                chunkVerified?.Invoke(++handedOut, expected.Count);
+                yield return verified;
             }
         }
         finally
@@ -269,15 +294,9 @@ public sealed class FlightClient : IDisposable
             }
         }
 
-        return batches.Count == expected.Count
-            ? new FlightFetchResult(cid, batches)
-            : throw new RpcException(StatusCode.DataLoss, $"the server sent {batches.Count} of the {expected.Count} chunks {ticket} names");
-
-        // In row order, so a chunk that does not hash to its CID fails the fetch as before.
-        async Task TakeVerifiedAsync()
+        if (handedOut != expected.Count)
         {
-            batches.Add(await verifying.Dequeue().ConfigureAwait(false));
-            chunkVerified?.Invoke(batches.Count, expected.Count);
+            throw new RpcException(StatusCode.DataLoss, $"the server sent {handedOut} of the {expected.Count} chunks {ticket} names");
         }
     }
 

@@ -64,8 +64,9 @@ internal sealed class Http2ClientConnection : Http2Connection
         try
         {
             await socket.ConnectAsync(address.IdnHost, address.Port, timeout.Token).ConfigureAwait(false);
-            transport = new NetworkStream(socket, ownsSocket: true);
-            if (address.Scheme == Uri.UriSchemeHttps)
+            bool useTls = address.Scheme == Uri.UriSchemeHttps;
+            transport = new FirstBytesCheck(new NetworkStream(socket, ownsSocket: true), address.Authority, expectTls: useTls);
+            if (useTls)
             {
                 var tls = new SslStream(transport, leaveInnerStreamOpen: false);
                 transport = tls;
@@ -89,6 +90,15 @@ internal sealed class Http2ClientConnection : Http2Connection
             if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 throw new HttpRequestException($"connecting to {address.Authority} took longer than {options.ConnectTimeout}", e);
+            }
+
+            // TLS against a plaintext node: say so, not what the TLS layer made of an HTTP/2 frame.
+            for (Exception? cause = e; cause is not null; cause = cause.InnerException)
+            {
+                if (cause is ProtocolMismatchException mismatch)
+                {
+                    throw new HttpRequestException(mismatch.Message, mismatch);
+                }
             }
 
             throw e is HttpRequestException or OperationCanceledException ? e : new HttpRequestException($"cannot connect to {address.Authority}: {e.Message}", e);

@@ -274,9 +274,19 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
     }
 
     // `dotnet run --project src/ArrowCid.Cli --` is the built arrowcid; a sample's, its built program; the docs' ports, free ones.
+    // The docs' install step (a self-contained publish of the CLI into a folder) copies the folder
+    // ./test.sh published the same way, or publishes from the repository when there is none.
     private string Rewrite(string line)
     {
         line = Ports(line.Replace("dotnet run --project src/ArrowCid.Cli --", "arrowcid", StringComparison.Ordinal));
+        line = PublishCli().Replace(line, m =>
+        {
+            string root = RepositoryPaths.Root ?? throw new DirectoryNotFoundException("no repository root");
+            string published = Path.Combine(root, "artifacts", "publish", "linux-x64");
+            return File.Exists(Path.Combine(published, "arrowcid"))
+                ? $"mkdir -p {m.Groups[1].Value} && cp -a \"{published}/.\" {m.Groups[1].Value}/"
+                : $"\"{BuildOutputs.DotnetHost}\" publish \"{Path.Combine(root, "src", "ArrowCid.Cli")}\" -c Release -r linux-x64 --self-contained -o {m.Groups[1].Value}";
+        });
         return SampleRun().Replace(line, m => $"\"{BuildOutputs.DotnetHost}\" \"{BuildOutputs.AssemblyPath(m.Groups[1].Value, m.Groups[1].Value)}\"");
     }
 
@@ -304,7 +314,8 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+        // ~/.local/bin first, as a login shell on Debian and Ubuntu has it once it exists: where the docs install arrowcid.
+        start.Environment["PATH"] = Path.Combine(_temp.File("home"), ".local", "bin") + ":" + bin + ":" + Environment.GetEnvironmentVariable("PATH");
         start.Environment["ARROWCID_REPO"] = Path.Combine(work, "repo");
         start.Environment["HOME"] = _temp.File("home");
         start.Environment["ARROWCID_SHM_DIR"] = _shm;
@@ -386,6 +397,9 @@ public sealed partial class DocsAreTests(ITestOutputHelper output) : IDisposable
 
     [GeneratedRegex(@"dotnet run --project samples/(\w+) --")]
     private static partial Regex SampleRun();
+
+    [GeneratedRegex(@"dotnet publish src/ArrowCid\.Cli -c Release -r linux-x64 --self-contained -o (\S+)")]
+    private static partial Regex PublishCli();
 
     // HOST:PORT, and the multiaddr form a node advertises (/ip4/127.0.0.1/tcp/PORT).
     [GeneratedRegex(@"(127\.0\.0\.1:|localhost:|/ip4/127\.0\.0\.1/tcp/)(88[1-9][0-9])\b")]

@@ -99,4 +99,35 @@ public sealed class FlightAuthTests : IAsyncLifetime
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task TLS_against_a_plaintext_node_and_plaintext_against_a_TLS_node_say_so()
+    {
+        using var certificate = TestCertificates.SelfSigned();
+        string folder = Directory.CreateTempSubdirectory("arrowcid-flight-tls-mismatch-").FullName;
+        try
+        {
+            using var plainContent = ContentRepository.Open(Path.Combine(folder, "plain"));
+            using var tlsContent = ContentRepository.Open(Path.Combine(folder, "tls"));
+            await using var plain = await FlightNode.StartAsync(plainContent);
+            await using var tls = await FlightNode.StartAsync(tlsContent, new FlightNodeOptions { Certificate = certificate });
+
+            using var tlsClient = new FlightClient(plain.Location.Replace("grpc+tcp://", "grpc+tls://", StringComparison.Ordinal), new FlightClientOptions
+            {
+                ServerCertificateValidation = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString(),
+            });
+            var toPlain = await Assert.ThrowsAnyAsync<Exception>(() => tlsClient.ListAsync().ToListAsync().AsTask());
+            Assert.Contains("use grpc+tcp://", Messages(toPlain), StringComparison.Ordinal);
+
+            using var plainClient = new FlightClient(tls.Location.Replace("grpc+tls://", "grpc+tcp://", StringComparison.Ordinal));
+            var toTls = await Assert.ThrowsAnyAsync<Exception>(() => plainClient.ListAsync().ToListAsync().AsTask());
+            Assert.Contains("use grpc+tls://", Messages(toTls), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        static string Messages(Exception e) => e.InnerException is null ? e.Message : e.Message + " <- " + Messages(e.InnerException);
+    }
 }
