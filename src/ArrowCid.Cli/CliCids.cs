@@ -42,11 +42,12 @@ internal static class CliCids
             return version.Cid;
         }
 
-        // A name that exists, asked for a version it lacks: say which versions there are. Text that
-        // is a well-formed name was most likely meant as one: the unknown name comes first.
-        return registry.FindVersion(reference.Name) is null
-            ? throw UnknownName(text, reference)
-            : reference.Resolve(registry).Cid;
+        // A name that exists, asked for a version it lacks: say which versions there are. Otherwise
+        // the likelier cause first: text that starts as CIDs do (bafy…, bafk…, Qm…) was meant as
+        // one, any other well-formed name as a name.
+        return registry.FindVersion(reference.Name) is not null ? reference.Resolve(registry).Cid
+            : LooksLikeCid(text) ? throw NeitherCidNorName(text, $"no dataset is named '{reference.Name}' either")
+            : throw UnknownName(text, reference);
     }
 
     /// <summary>
@@ -72,11 +73,12 @@ internal static class CliCids
         }
     }
 
-    private static CliException UnknownName(string text, DatasetReference reference)
-    {
-        string asCid = Cid.TryParse(text, out _) ? "" : " (nor is it a CID)";
-        return new CliException($"not found: no dataset is named '{reference.Name}'{asCid}");
-    }
+    // CIDv1 in base32 (every CID this product prints) starts "baf"; a CIDv0 is "Qm" and 44 more.
+    private static bool LooksLikeCid(string text) =>
+        text.StartsWith("baf", StringComparison.Ordinal) || (text.StartsWith("Qm", StringComparison.Ordinal) && text.Length >= 40);
+
+    private static CliException UnknownName(string text, DatasetReference reference) =>
+        new($"not found: no dataset is named '{reference.Name}'{(text == reference.Name ? " (nor is it a CID)" : "")}");
 
     private static CliException NeitherCidNorName(string text, string why)
     {

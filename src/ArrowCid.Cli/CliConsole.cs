@@ -35,6 +35,9 @@ internal sealed class CliConsole
     /// <summary>Whether stdout is a terminal, where binary output would only garble the screen.</summary>
     public bool IsOutputTerminal { get; init; }
 
+    /// <summary>Told (done so far, the whole or null) at every step of a progress bar, shown or not: how tests watch progress advance.</summary>
+    public Action<double, double?>? ProgressObserver { get; init; }
+
     /// <summary>The process's own streams.</summary>
     public static CliConsole System() =>
         new(Console.Out, Console.Error, Console.OpenStandardInput(), Console.OpenStandardOutput())

@@ -30,7 +30,7 @@ internal sealed class IpcSource : IDisposable
     public bool IsFileFormat => _input.Format == TableInputFormat.Arrow;
 
     /// <summary>The number of record batches, known up front only for the file format.</summary>
-    public int? BatchCount => (int?)_input.ProgressTotal;
+    public int? BatchCount => IsFileFormat ? (int?)_input.ProgressTotal : null;
 
     /// <summary>The input's schema.</summary>
     public Schema Schema => _input.Schema;

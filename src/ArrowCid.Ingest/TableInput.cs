@@ -53,16 +53,19 @@ public sealed class TableInput : IDisposable
     private readonly ArrowStreamReader? _stream;
     private readonly ParquetReader? _parquet;
     private readonly CsvBatchReader? _csv;
+    private readonly CountingStream? _source;
     private IEnumerator<RecordBatch>? _parquetBatches;
     private int _nextFileBatch;
+    private long _parquetRows;
 
-    private TableInput(TableInputFormat format, ArrowFileReader? file = null, ArrowStreamReader? stream = null, ParquetReader? parquet = null, CsvBatchReader? csv = null)
+    private TableInput(TableInputFormat format, ArrowFileReader? file = null, ArrowStreamReader? stream = null, ParquetReader? parquet = null, CsvBatchReader? csv = null, CountingStream? source = null)
     {
         Format = format;
         _file = file;
         _stream = stream;
         _parquet = parquet;
         _csv = csv;
+        _source = source;
     }
 
     /// <summary>The format read (an Arrow input says which of its two it is).</summary>
@@ -71,17 +74,19 @@ public sealed class TableInput : IDisposable
     /// <summary>The schema of every batch.</summary>
     public Schema Schema => _file?.Schema ?? _stream?.Schema ?? _parquet?.Schema ?? _csv!.Schema;
 
-    /// <summary>What progress counts, when known up front: the rows of a Parquet file, the batches of an IPC file.</summary>
-    public double? ProgressTotal => _parquet is not null ? _parquet.File.Metadata.NumRows : _file?.RecordBatchCount;
+    /// <summary>
+    /// What progress counts: the rows of a Parquet file, the record batches of an IPC file (both
+    /// known from their footers), else the bytes read of a CSV or Arrow stream input.
+    /// </summary>
+    public TableInputProgressUnit ProgressUnit => _parquet is not null ? TableInputProgressUnit.Rows : _file is not null ? TableInputProgressUnit.Batches : TableInputProgressUnit.Bytes;
 
-    /// <summary>How far <paramref name="batch"/> advances <see cref="ProgressTotal"/>.</summary>
-    /// <param name="batch">A batch just read.</param>
-    /// <returns>Its rows for Parquet, else 1.</returns>
-    public double ProgressOf(RecordBatch batch)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        return _parquet is not null ? batch.Length : 1;
-    }
+    /// <summary>The whole of <see cref="ProgressUnit"/>, when known up front (a stream of unknown length: null).</summary>
+    public double? ProgressTotal => _parquet is not null ? _parquet.File.Metadata.NumRows
+        : _file is not null ? _file.RecordBatchCount
+        : _source?.Total;
+
+    /// <summary>How much of <see cref="ProgressUnit"/> the batches read so far took: rows, batches, or bytes read from the source.</summary>
+    public double ProgressDone => _parquet is not null ? _parquetRows : _file is not null ? _nextFileBatch : _source?.BytesRead ?? 0;
 
     /// <summary>The format a file's extension names: .parquet/.parq/.pq Parquet, .csv/.tsv CSV, anything else Arrow IPC.</summary>
     /// <param name="path">A file name.</param>
@@ -123,9 +128,19 @@ public sealed class TableInput : IDisposable
             case TableInputFormat.Parquet:
                 return new TableInput(format, parquet: ParquetReader.Open(path, options.Parquet));
             case TableInputFormat.Csv:
-                return new TableInput(format, csv: CsvBatchReader.Open(path, options.Csv));
+                var text = new CountingStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1), leaveOpen: false);
+                try
+                {
+                    return new TableInput(format, csv: CsvBatchReader.Open(text, options.Csv), source: text);
+                }
+                catch
+                {
+                    text.Dispose();
+                    throw;
+                }
+
             default:
-                var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+                var input = new CountingStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16), leaveOpen: false);
                 try
                 {
                     byte[] head = ReadHead(input);
@@ -136,7 +151,7 @@ public sealed class TableInput : IDisposable
                     }
 
                     // Replaying the peeked bytes (instead of seeking back) also serves pipes and FIFOs.
-                    return new TableInput(TableInputFormat.ArrowStream, stream: new ArrowStreamReader(new PrefixedStream(head, input, leaveOpen: false), options.Ipc));
+                    return new TableInput(TableInputFormat.ArrowStream, stream: new ArrowStreamReader(new PrefixedStream(head, input, leaveOpen: false), options.Ipc), source: input);
                 }
                 catch
                 {
@@ -161,18 +176,21 @@ public sealed class TableInput : IDisposable
                 // Read through its footer, at the end: a stream that cannot seek is held whole.
                 return new TableInput(format, parquet: input.CanSeek ? ParquetReader.Open(input, options.Parquet, leaveOpen: true) : ParquetReader.Open(ReadWhole(input, []), options.Parquet));
             case TableInputFormat.Csv:
-                return new TableInput(format, csv: CsvBatchReader.Open(input, options.Csv, leaveOpen: true));
+                var text = new CountingStream(input, leaveOpen: true);
+                return new TableInput(format, csv: CsvBatchReader.Open(text, options.Csv), source: text);
             case TableInputFormat.ArrowStream:
-                return new TableInput(format, stream: new ArrowStreamReader(input, options.Ipc, leaveOpen: true));
+                var arrow = new CountingStream(input, leaveOpen: true);
+                return new TableInput(format, stream: new ArrowStreamReader(arrow, options.Ipc), source: arrow);
             default:
-                byte[] head = ReadHead(input);
+                var counted = new CountingStream(input, leaveOpen: true);
+                byte[] head = ReadHead(counted);
                 if (IsFileMagic(head))
                 {
                     // The file format is read through its footer, at the end: the stream is held whole.
-                    return new TableInput(TableInputFormat.Arrow, file: new ArrowFileReader(ReadWhole(input, head), options.Ipc));
+                    return new TableInput(TableInputFormat.Arrow, file: new ArrowFileReader(ReadWhole(counted, head), options.Ipc));
                 }
 
-                return new TableInput(TableInputFormat.ArrowStream, stream: new ArrowStreamReader(new PrefixedStream(head, input, leaveOpen: true), options.Ipc));
+                return new TableInput(TableInputFormat.ArrowStream, stream: new ArrowStreamReader(new PrefixedStream(head, counted, leaveOpen: false), options.Ipc), source: counted);
         }
     }
 
@@ -193,7 +211,13 @@ public sealed class TableInput : IDisposable
         if (_parquet is not null)
         {
             _parquetBatches ??= _parquet.ReadAll().GetEnumerator();
-            return _parquetBatches.MoveNext() ? _parquetBatches.Current : null;
+            if (!_parquetBatches.MoveNext())
+            {
+                return null;
+            }
+
+            _parquetRows += _parquetBatches.Current.Length;
+            return _parquetBatches.Current;
         }
 
         return _csv!.ReadNext();
@@ -207,6 +231,7 @@ public sealed class TableInput : IDisposable
         _parquetBatches?.Dispose();
         _parquet?.Dispose();
         _csv?.Dispose();
+        _source?.Dispose();
     }
 
     private static bool IsFileMagic(ReadOnlySpan<byte> head) => head.SequenceEqual(ArrowFileReader.Magic);

@@ -321,16 +321,26 @@ public sealed class ContentCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("get", "notacid", "-o", "x")]
     [InlineData("cat", "bafkrei")]
-    [InlineData("info", "zzzz")]
     [InlineData("pin", "bafy!")]
+    [InlineData("info", "Qm00000000000000000000000000000000000000000000")]
     public void A_malformed_cid_fails_with_exit_1_naming_it(params string[] args)
     {
         var result = InRepo(args);
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith($"arrowcid: malformed CID '{args[1]}'", result.ErrorLines.Single(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("get", "notacid", "-o", "x")]
+    [InlineData("info", "zzzz")]
+    public void Text_that_is_not_cid_like_is_an_unknown_name_first(params string[] args)
+    {
+        var result = InRepo(args);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"arrowcid: not found: no dataset is named '{args[1]}' (nor is it a CID)", result.ErrorLines.Single());
     }
 
     [Theory]

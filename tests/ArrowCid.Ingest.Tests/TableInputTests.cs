@@ -40,6 +40,45 @@ public sealed class TableInputTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_csv_input_counts_progress_in_bytes_read_batch_by_batch_up_to_its_length(bool fromFile)
+    {
+        // 40,000 rows in batches of 1,000: progress is the bytes read, not one unit a batch.
+        var text = new StringBuilder("id,name,score\n");
+        for (int i = 0; i < 40_000; i++)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{i},name-{i % 97},{i * 0.5}\n");
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
+        string path = Path.Combine(Path.GetTempPath(), $"arrowcid-progress-{Guid.NewGuid():N}.csv");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            var options = new TableInputOptions { Csv = new CsvReadOptions { BatchSize = 1_000 } };
+            using var input = fromFile ? TableInput.OpenFile(path, TableInputFormat.Csv, options) : TableInput.Open(new OneWayStream(bytes), TableInputFormat.Csv, options);
+            Assert.Equal(TableInputProgressUnit.Bytes, input.ProgressUnit);
+            Assert.Equal(fromFile ? bytes.Length : null, input.ProgressTotal);
+            var seen = new List<double>();
+            while (input.ReadNext() is { } batch)
+            {
+                batch.Dispose();
+                seen.Add(input.ProgressDone);
+            }
+
+            Assert.Equal(40, seen.Count);
+            Assert.True(seen[0] < bytes.Length / 4, $"after the first of 40 batches: {seen[0]} of {bytes.Length} bytes");
+            Assert.True(seen.Zip(seen.Skip(1)).Count(pair => pair.Second > pair.First) >= 10, string.Join(", ", seen));
+            Assert.Equal(bytes.Length, seen[^1]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void An_upload_that_says_arrow_stream_is_not_read_as_a_file_held_whole()
     {

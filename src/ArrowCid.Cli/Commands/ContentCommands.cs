@@ -85,7 +85,7 @@ internal static class ContentCommands
         using var source = BatchInput.Open(path, console, settings);
         var named = options with { Provenance = path == IpcSource.StandardStream ? "stdin" : Path.GetFullPath(path) };
         string verb = content is null ? "naming" : "storing";
-        return CliProgress.Run(console, $"{verb} {source.Name}", source.ProgressTotal, advance =>
+        return CliProgress.Run(console, $"{verb} {source.Name}", source.ProgressTotal, source.ProgressUnit, advance =>
         {
             try
             {
@@ -101,18 +101,20 @@ internal static class ContentCommands
         });
     }
 
-    /// <summary>The input's batches, each disposed once the consumer moves on, progress told after each.</summary>
+    /// <summary>The input's batches, each disposed once the consumer moves on, progress told after each (what reading it took).</summary>
     internal static IEnumerable<RecordBatch> ReadAll(BatchInput source, Action<double> advance)
     {
+        double told = 0;
         while (source.ReadNext() is { } batch)
         {
-            double progress = source.ProgressOf(batch);
+            double done = source.ProgressDone;
             using (batch)
             {
                 yield return batch;
             }
 
-            advance(progress);
+            advance(done - told);
+            told = done;
         }
     }
 

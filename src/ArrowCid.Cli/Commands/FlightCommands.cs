@@ -327,7 +327,7 @@ internal static class FlightCommands
         {
             using var source = BatchInput.Open(parse.GetValue(input)!, console, inputs.Read(parse));
             var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name), parse.GetValue(forceVersion));
-            var summary = CliProgress.Run(console, $"sending {Path.GetFileName(source.Name)}", source.ProgressTotal, advance =>
+            var summary = CliProgress.Run(console, $"sending {Path.GetFileName(source.Name)}", source.ProgressTotal, source.ProgressUnit, advance =>
                 client.PutAsync(descriptor, source.Schema, ContentCommands.ReadAll(source, advance)).GetAwaiter().GetResult());
             if (parse.GetValue(json))
             {

@@ -44,11 +44,14 @@ internal sealed class BatchInput : IDisposable
     /// <summary>The schema of every batch.</summary>
     public Schema Schema => _input.Schema;
 
-    /// <summary>What progress counts, when known up front: the rows of a Parquet file, the batches of an IPC file.</summary>
+    /// <summary>What progress counts: rows of a Parquet file, batches of an IPC file, else bytes read.</summary>
+    public TableInputProgressUnit ProgressUnit => _input.ProgressUnit;
+
+    /// <summary>The whole of <see cref="ProgressUnit"/>, when known up front (stdin: null).</summary>
     public double? ProgressTotal => _input.ProgressTotal;
 
-    /// <summary>How far <paramref name="batch"/> advances <see cref="ProgressTotal"/>.</summary>
-    public double ProgressOf(RecordBatch batch) => _input.ProgressOf(batch);
+    /// <summary>How much of <see cref="ProgressUnit"/> the batches read so far took.</summary>
+    public double ProgressDone => _input.ProgressDone;
 
     /// <summary>The format <paramref name="path"/> is read in.</summary>
     public static InputFormat Resolve(string path, InputFormat format)

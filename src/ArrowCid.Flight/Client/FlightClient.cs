@@ -271,7 +271,8 @@ public sealed class FlightClient : IDisposable
                     while (verifying.Count > MaxChunksVerifying || (verifying.Count > 0 && verifying.Peek().IsCompleted))
                     {
                         var verified = await verifying.Dequeue().ConfigureAwait(false);
-                        chunkVerified?.Invoke(++handedOut, expected.Count);
+                        handedOut++; // not inside ?.Invoke(...): its arguments are not evaluated without a callback
+                        chunkVerified?.Invoke(handedOut, expected.Count);
                         yield return verified;
                     }
                 }
@@ -281,7 +282,8 @@ public sealed class FlightClient : IDisposable
             while (verifying.Count > 0)
             {
                 var verified = await verifying.Dequeue().ConfigureAwait(false);
-                chunkVerified?.Invoke(++handedOut, expected.Count);
+                handedOut++;
+                chunkVerified?.Invoke(handedOut, expected.Count);
                 yield return verified;
             }
         }
