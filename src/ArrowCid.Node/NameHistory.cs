@@ -12,7 +12,8 @@ public static class NameHistory
 {
     /// <summary>
     /// Each version (newest first, as walked) with what the registry knows of its content, and the
-    /// bytes of its blocks that the version before it lacks (all of the oldest's); unknown (null)
+    /// bytes of its chunks that the version before it lacks (all of the oldest's: counted as its
+    /// bytes are, without manifest nodes, so a version never adds more than it has); unknown (null)
     /// when either version's content is no longer here. Described as the versions come, one
     /// ahead: a name of millions of versions holds two versions' blocks at a time.
     /// </summary>
@@ -43,7 +44,7 @@ public static class NameHistory
             var olderBlocks = older is null ? null : BlocksOf(content, older.Cid);
             long? newBytes = currentBlocks is not { } to || (hasOlder && olderBlocks is null)
                 ? null
-                : TableDifference.Between(olderBlocks, to).NewBytes;
+                : TableDifference.Between(olderBlocks, to).NewChunkBytes;
             yield return Describe(content, current, newBytes);
             if (older is null)
             {

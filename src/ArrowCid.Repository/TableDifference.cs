@@ -37,6 +37,12 @@ public sealed class TableDifference
     /// <summary>The length of the blocks only <see cref="To"/> has: what it adds to a holder of <see cref="From"/>.</summary>
     public long NewBytes => NewBlocks.Sum(b => b.Bytes);
 
+    /// <summary>
+    /// The length of the chunk blocks only <see cref="To"/> has: the new data, counted as a table's
+    /// bytes are (manifest nodes left out), so a first version's is its bytes.
+    /// </summary>
+    public long NewChunkBytes => NewBlocks.Where(b => b.Cid.Codec == Content.Multiformats.Multicodec.Raw).Sum(b => b.Bytes);
+
     /// <summary>The length of the blocks only <see cref="From"/> has.</summary>
     public long RemovedBytes => RemovedBlocks.Sum(b => b.Bytes);
 

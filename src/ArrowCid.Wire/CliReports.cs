@@ -20,8 +20,14 @@ public sealed record PutReport(string Input, TableTotals Table, IReadOnlyList<Ch
 /// <param name="Rows">Rows.</param>
 /// <param name="Bytes">Bytes of its chunk blocks (manifest nodes not counted).</param>
 /// <param name="Chunks">Chunks.</param>
-/// <param name="ManifestBytes">Bytes of the root manifest block: 0 for a one-chunk table.</param>
-public sealed record TableTotals(string Cid, long Rows, long Bytes, long Chunks, long ManifestBytes);
+/// <param name="ManifestBytes">Bytes of the root manifest block: 0 for a one-chunk table; null where it is not known (a shared-memory table).</param>
+public sealed record TableTotals(string Cid, long Rows, long Bytes, long Chunks, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? ManifestBytes);
+
+/// <summary>One input of <c>shm publish --json</c> (each batch of it, or with --table the input as one table): the table and the notice that announced it.</summary>
+/// <param name="Input">The path read (<c>-</c> for standard input).</param>
+/// <param name="Sequence">The notice's sequence number (0: the table was already published, nothing announced).</param>
+/// <param name="Table">The table.</param>
+public sealed record ShmPublishReport(string Input, long Sequence, TableTotals Table);
 
 /// <summary>A registry record, as <c>ls --json</c> and <c>info --json</c> print it.</summary>
 /// <param name="Cid">The CID.</param>
@@ -109,8 +115,6 @@ public sealed record BlockEntry(string Cid, long Bytes);
 /// lists the removed blocks, streamed ahead of these members as they go (<see cref="RemovedRecordsMember"/>,
 /// <see cref="RemovedOrphansMember"/>: arrays of CIDs), so a collection of millions is never held.
 /// </summary>
-/// <param name="RecordsRemoved">Records removed (with their blocks).</param>
-/// <param name="OrphansRemoved">Blocks without records removed.</param>
 /// <param name="RemovedTempFiles">Temporary files removed.</param>
 /// <param name="BytesFreed">Bytes freed.</param>
 /// <param name="Retained">Blocks kept (pinned, named, or linked by them).</param>
@@ -122,8 +126,6 @@ public sealed record BlockEntry(string Cid, long Bytes);
 /// <param name="UnreachableNodes">Nodes that could not be asked.</param>
 /// <param name="PacksRewritten">Pack files rewritten without their dead records.</param>
 public sealed record GcSummary(
-    long RecordsRemoved,
-    long OrphansRemoved,
     long RemovedTempFiles,
     long BytesFreed,
     long Retained,
@@ -321,21 +323,6 @@ public sealed record ShmStatSummary(string Directory, long Segments, long Bytes,
 /// <param name="Bytes">Bytes.</param>
 /// <param name="Tags">Its tags, in key order.</param>
 public sealed record ShmNoticeEntry(long Sequence, string Cid, long Rows, long Bytes, IReadOnlyDictionary<string, string> Tags);
-
-/// <summary><c>flight put --json</c>: what the node stored.</summary>
-/// <param name="Input">The path sent (<c>-</c> for standard input).</param>
-/// <param name="Table">The table's CID.</param>
-/// <param name="Batches">Each batch the node acknowledged.</param>
-/// <param name="Name">The name it became a version of; null without one.</param>
-/// <param name="Version">That version's number; null without a name.</param>
-/// <param name="VersionAdded">Whether the put added that version (false: the name's latest already named the table); left out without a name.</param>
-public sealed record FlightPutReport(
-    string Input,
-    string Table,
-    IReadOnlyList<ChunkEntry> Batches,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Name,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Version,
-    bool? VersionAdded = null);
 
 /// <summary><c>flight get --json</c>: what was fetched and verified.</summary>
 /// <param name="Cid">The table's CID.</param>

@@ -52,7 +52,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(ShmSegmentEntry))]
 [JsonSerializable(typeof(ShmStatSummary))]
 [JsonSerializable(typeof(ShmNoticeEntry))]
-[JsonSerializable(typeof(FlightPutReport))]
+[JsonSerializable(typeof(ShmPublishReport))]
 [JsonSerializable(typeof(FlightGetSummary))]
 [JsonSerializable(typeof(CarExportSummary))]
 [JsonSerializable(typeof(ParquetExportSummary))]

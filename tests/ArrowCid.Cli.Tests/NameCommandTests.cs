@@ -225,6 +225,17 @@ public sealed class NameCommandTests : IDisposable
         Assert.Contains("version same@1 (unchanged: already this table; --force-version adds one)", Lines(again.Out));
         var json = JsonNode.Parse(CliRun.Run("flight", "put", "--server", node.Location, input, "--name", "same", "--json").Out)!;
         Assert.False((bool)json["version_added"]!);
+
+        // One answer, one shape: a put over Flight reports as a local put of the same input does.
+        var local = JsonNode.Parse(CliRun.Run("put", "--repo", _temp.File("local"), input, "--name", "same", "--json").Out)!.AsArray().Single()!;
+        Assert.Equal(Keys(local), Keys(json));
+        Assert.Equal(Keys(local["table"]!), Keys(json["table"]!));
+        foreach (string member in new[] { "cid", "rows", "bytes", "chunks" })
+        {
+            Assert.Equal(local["table"]![member]!.ToJsonString(), json["table"]![member]!.ToJsonString());
+        }
+
+        Assert.Equal(local["chunks"]!.ToJsonString(), json["chunks"]!.ToJsonString());
         Assert.Equal(1, served.Repository.Registry.FindVersion("same")!.Version);
 
         var forced = CliRun.Run("flight", "put", "--server", node.Location, input, "--name", "same", "--force-version", "--json");
@@ -234,4 +245,6 @@ public sealed class NameCommandTests : IDisposable
         Assert.True((bool)forcedJson["version_added"]!);
         Assert.Equal(2, served.Repository.Registry.FindVersion("same")!.Version);
     }
+
+    private static string[] Keys(JsonNode node) => [.. node.AsObject().Select(member => member.Key)];
 }

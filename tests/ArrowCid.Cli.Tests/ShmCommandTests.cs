@@ -121,6 +121,15 @@ public sealed class ShmCommandTests : IDisposable
         // The same rows in three batches, as one table: the same CID.
         Assert.Equal(publish.Out.Trim(), CliRun.Run("shm", "publish", "--table", split, "--shm-dir", _shm).Out.Trim());
 
+        // --json: the table as put --json describes one (cid, rows, bytes, chunks), with its notice's sequence.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(CliRun.Run("shm", "publish", "--table", split, "--shm-dir", _shm, "--json").Out)!.AsArray().Single()!;
+        Assert.Equal(split, (string)json["input"]!);
+        Assert.Equal(cid.ToString(), (string)json["table"]!["cid"]!);
+        Assert.Equal(60_000, (long)json["table"]!["rows"]!);
+        Assert.Equal(chunks, (long)json["table"]!["chunks"]!);
+        Assert.Equal(long.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture), (long)json["table"]!["bytes"]!);
+        Assert.True(json.AsObject().ContainsKey("sequence"));
+
         var paths = CliRun.Run("shm", "path", cid.ToString(), "--shm-dir", _shm).Out.Trim().Split('\n');
         Assert.Equal(chunks, paths.Length);
         long rows = 0;

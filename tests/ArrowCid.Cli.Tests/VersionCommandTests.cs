@@ -65,6 +65,10 @@ public sealed class VersionCommandTests : IDisposable
 
     private static long BytesOf(IEnumerable<KeyValuePair<string, long>> blocks) => blocks.Sum(b => b.Value);
 
+    /// <summary>The bytes of the chunk blocks among <paramref name="blocks"/> (manifest nodes left out).</summary>
+    private static long ChunkBytesOf(IEnumerable<KeyValuePair<string, long>> blocks) =>
+        blocks.Where(b => Cid.Parse(b.Key).Codec == Multicodec.Raw).Sum(b => b.Value);
+
     /// <summary>The blocks of <paramref name="to"/> that <paramref name="from"/> lacks.</summary>
     private static Dictionary<string, long> Lacking(Dictionary<string, long> to, Dictionary<string, long>? from) =>
         to.Where(b => from is null || !from.ContainsKey(b.Key)).ToDictionary(b => b.Key, b => b.Value);
@@ -85,9 +89,12 @@ public sealed class VersionCommandTests : IDisposable
         var json = JsonNode.Parse(InRepo("log", "t", "--json").Out)!.AsArray();
         var text = Lines(InRepo("log", "t").Out);
 
-        // Newest first. v1: everything; v2 and v3: what the version before lacks.
-        long[] expected = [BytesOf(Lacking(blocks[2], blocks[1])), BytesOf(Lacking(blocks[1], blocks[0])), BytesOf(blocks[0])];
+        // Newest first. v1: everything; v2 and v3: what the version before lacks. Counted in chunk
+        // blocks, as a version's bytes are: v1's new bytes are its bytes, and no version adds more than it has.
+        long[] expected = [ChunkBytesOf(Lacking(blocks[2], blocks[1])), ChunkBytesOf(Lacking(blocks[1], blocks[0])), ChunkBytesOf(blocks[0])];
         Assert.Equal(expected, json.Select(e => e!["new_bytes"]!.GetValue<long>()));
+        Assert.Equal(json[2]!["bytes"]!.GetValue<long>(), json[2]!["new_bytes"]!.GetValue<long>());
+        Assert.All(json, e => Assert.True(e!["new_bytes"]!.GetValue<long>() <= e["bytes"]!.GetValue<long>(), e.ToJsonString()));
         // An append and an edit of 100 rows each leave most of the table shared.
         Assert.True(expected[1] < BytesOf(blocks[1]) / 4, $"append: {expected[1]} new of {BytesOf(blocks[1])}");
         Assert.True(expected[0] < BytesOf(blocks[2]) / 4, $"edit: {expected[0]} new of {BytesOf(blocks[2])}");
@@ -100,7 +107,7 @@ public sealed class VersionCommandTests : IDisposable
     public void Log_shows_an_unknown_new_size_when_a_version_is_gone()
     {
         var v = PutThreeVersions(Repo);
-        long first = BytesOf(BlocksOf(Repo, v[0]));
+        long first = ChunkBytesOf(BlocksOf(Repo, v[0]));
         using (var content = ContentRepository.Open(Repo))
         {
             Assert.True(content.Repository.Blocks.Delete(Cid.Parse(v[1])));

@@ -331,8 +331,11 @@ internal static class FlightCommands
                 client.PutAsync(descriptor, source.Schema, ContentCommands.ReadAll(source, advance)).GetAwaiter().GetResult());
             if (parse.GetValue(json))
             {
-                var report = new FlightPutReport(parse.GetValue(input)!, summary.Table.ToString(), [.. summary.Batches.Select(b => new ChunkEntry(b.Cid.ToString(), b.Rows, b.Bytes))], summary.Name, summary.Name is null ? null : summary.Version, summary.Name is null ? null : summary.VersionAdded);
-                console.Out.WriteLine(WireJson.ToIndentedText(report, WireJsonContext.Default.FlightPutReport));
+                // The answer of a local put (PutReport), for the table the node stored: the root's
+                // bytes are the node's to know (null), a one-chunk table has none.
+                var totals = new TableTotals(summary.Table.ToString(), summary.Batches.Sum(b => b.Rows), summary.Batches.Sum(b => b.Bytes), summary.Batches.Count, summary.Table.Codec == Multicodec.Raw ? 0 : null);
+                var report = new PutReport(parse.GetValue(input)!, totals, [.. summary.Batches.Select(b => new ChunkEntry(b.Cid.ToString(), b.Rows, b.Bytes))], summary.Name, summary.Name is null ? null : summary.Version, summary.Name is null ? null : summary.VersionAdded);
+                console.Out.WriteLine(WireJson.ToIndentedText(report, WireJsonContext.Default.PutReport));
                 return;
             }
 

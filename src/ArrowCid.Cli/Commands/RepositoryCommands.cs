@@ -141,9 +141,8 @@ internal static class RepositoryCommands
                     totals = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc(replication, lists.Add));
                 }
 
+                // The counts of what was removed are the two arrays' lengths: one member each.
                 var summary = new GcSummary(
-                    totals.RecordsRemoved,
-                    totals.OrphansRemoved,
                     totals.RemovedTempFiles,
                     totals.BytesFreed,
                     totals.Retained,

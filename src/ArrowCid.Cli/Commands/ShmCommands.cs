@@ -74,11 +74,13 @@ internal static class ShmCommands
         var table = new Option<bool>("--table") { Description = "Publish all batches of each input as one table (one CID, one notice) instead of each batch as its own" };
         var dir = ShmDirOption();
         var store = StoreOption();
-        var command = new Command("publish", "Publish every batch of the inputs (or each input as one table); prints 'batch <cid> <rows> <bytes>' for a one-chunk table, 'table <cid> <rows> <bytes> <chunks>' for a larger one") { files, tags, capacity, table, dir, store };
+        var json = new Option<bool>("--json") { Description = "Print one JSON array: each published batch or table with its notice's sequence" };
+        var command = new Command("publish", "Publish every batch of the inputs (or each input as one table); prints 'batch <cid> <rows> <bytes>' for a one-chunk table, 'table <cid> <rows> <bytes> <chunks>' for a larger one") { files, tags, capacity, table, dir, store, json };
         command.SetAction(parse =>
         {
             var tagMap = ParseTags(parse.GetValue(tags));
             using var shm = OpenStore(parse, dir, store, parse.GetValue(capacity));
+            using var array = parse.GetValue(json) ? new JsonArrayOutput(console.Out) : null;
             foreach (string path in parse.GetValue(files)!)
             {
                 using var source = IpcSource.Open(path, console);
@@ -93,7 +95,7 @@ internal static class ShmCommands
                         }
                     }
 
-                    PrintPublished(console, writer.Finish());
+                    PrintPublished(console, array, path, writer.Finish());
                     continue;
                 }
 
@@ -101,7 +103,7 @@ internal static class ShmCommands
                 {
                     using (batch)
                     {
-                        PrintPublished(console, shm.Publish(batch, tagMap));
+                        PrintPublished(console, array, path, shm.Publish(batch, tagMap));
                     }
                 }
             }
@@ -112,10 +114,20 @@ internal static class ShmCommands
     }
 
     // 'batch' names one segment (a raw CID), 'table' a manifest root over several chunks.
-    private static void PrintPublished(CliConsole console, ShmPublishResult published) =>
-        console.Out.WriteLine(published.Cid.Codec == Multicodec.Raw
+    private static void PrintPublished(CliConsole console, JsonArrayOutput? array, string input, ShmPublishResult published)
+    {
+        bool batch = published.Cid.Codec == Multicodec.Raw;
+        if (array is not null)
+        {
+            var totals = new TableTotals(published.Cid.ToString(), published.Rows, published.Bytes, published.Chunks, batch ? 0 : null);
+            array.Add(WireJson.ToIndentedText(new ShmPublishReport(input, published.Sequence, totals), WireJsonContext.Default.ShmPublishReport));
+            return;
+        }
+
+        console.Out.WriteLine(batch
             ? string.Create(CultureInfo.InvariantCulture, $"batch {published.Cid} {published.Rows} {published.Bytes}")
             : string.Create(CultureInfo.InvariantCulture, $"table {published.Cid} {published.Rows} {published.Bytes} {published.Chunks}"));
+    }
 
     private static Command PathOf(CliConsole console)
     {
