@@ -266,19 +266,22 @@ public sealed record PullSummary(
     long BlocksTransferred,
     long BytesTransferred);
 
-/// <summary><c>flight info --json</c> and <c>flight ls --json</c>: a FlightInfo as received.</summary>
+/// <summary>
+/// <c>flight info --json</c> and <c>flight ls --json</c>: a FlightInfo as received, in the words
+/// <c>info --json</c> uses (rows and bytes for FlightInfo's total_records and total_bytes).
+/// </summary>
 /// <param name="Cid">The first endpoint's ticket.</param>
 /// <param name="Path">The descriptor's path; null for another descriptor.</param>
-/// <param name="TotalRecords">Rows.</param>
-/// <param name="TotalBytes">Bytes.</param>
+/// <param name="Rows">Rows (total_records).</param>
+/// <param name="Bytes">Bytes (total_bytes).</param>
 /// <param name="SchemaBytes">Bytes of the schema message.</param>
 /// <param name="Endpoints">Where the data is.</param>
 /// <param name="AppMetadata">The app_metadata as the server wrote it; null when empty.</param>
 public sealed record FlightInfoSummary(
     string Cid,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<string>? Path,
-    long TotalRecords,
-    long TotalBytes,
+    long Rows,
+    long Bytes,
     long SchemaBytes,
     IReadOnlyList<FlightEndpointSummary> Endpoints,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonElement? AppMetadata);

@@ -189,6 +189,10 @@ public sealed class NameCommandTests : IDisposable
         var info = JsonNode.Parse(CliRun.Run("flight", "info", "--server", node.Location, "plant-3/temps", "--json").Out)!;
         Assert.Equal(secondDataset, info["cid"]!.GetValue<string>());
         Assert.Equal(2, info["app_metadata"]!["version"]!.GetValue<long>());
+        // Rows and bytes in the words info --json uses for the same table.
+        Assert.Equal(served.OpenTable(Cid.Parse(secondDataset)).Rows, info["rows"]!.GetValue<long>());
+        Assert.Equal(served.OpenTable(Cid.Parse(secondDataset)).Bytes, info["bytes"]!.GetValue<long>());
+        Assert.Null(info["total_records"]);
         var infoText = Lines(CliRun.Run("flight", "info", "--server", node.Location, "plant-3/temps").Out);
         Assert.Equal($"cid: {secondDataset}", infoText[0]);
         Assert.Contains("path: plant-3/temps@2", infoText);

@@ -256,8 +256,8 @@ internal static class FlightCommands
                 console.Out.WriteLine($"path: {string.Join('/', path)}{VersionOf(info)}");
             }
 
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rows: {summary.TotalRecords}"));
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bytes: {summary.TotalBytes}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rows: {summary.Rows}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bytes: {summary.Bytes}"));
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"schema bytes: {summary.SchemaBytes}"));
             foreach (string location in summary.Endpoints.SelectMany(e => e.Locations).Distinct())
             {
