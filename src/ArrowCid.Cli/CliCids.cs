@@ -46,7 +46,7 @@ internal static class CliCids
         // the likelier cause first: text that starts as CIDs do (bafy…, bafk…, Qm…) was meant as
         // one, any other well-formed name as a name.
         return registry.FindVersion(reference.Name) is not null ? reference.Resolve(registry).Cid
-            : LooksLikeCid(text) ? throw NeitherCidNorName(text, $"no dataset is named '{reference.Name}' either")
+            : LooksLikeCid(text) ? throw NeitherCidNorName(text, $"no table is named '{reference.Name}' either")
             : throw UnknownName(text, reference);
     }
 
@@ -69,7 +69,7 @@ internal static class CliCids
         }
         catch (InvalidDatasetNameException e)
         {
-            throw NeitherCidNorName(text, $"nor is it a dataset name ({e.Message})");
+            throw NeitherCidNorName(text, $"nor is it a table name ({e.Message})");
         }
     }
 
@@ -78,7 +78,7 @@ internal static class CliCids
         text.StartsWith("baf", StringComparison.Ordinal) || (text.StartsWith("Qm", StringComparison.Ordinal) && text.Length >= 40);
 
     private static CliException UnknownName(string text, DatasetReference reference) =>
-        new($"not found: no dataset is named '{reference.Name}'{(text == reference.Name ? " (nor is it a CID)" : "")}");
+        new($"not found: no table is named '{reference.Name}'{(text == reference.Name ? " (nor is it a CID)" : "")}");
 
     private static CliException NeitherCidNorName(string text, string why)
     {

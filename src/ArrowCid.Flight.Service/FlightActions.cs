@@ -30,8 +30,8 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         new() { Type = "verify", Description = "Re-hash a CID's stored bytes (every node and chunk of a table), or, with an empty body, report the whole repository." },
         new() { Type = "stats", Description = "Counts and sizes of what this node serves, its location and the registry's latest change sequence." },
         new() { Type = "block", Description = "The raw bytes of a stored block (e.g. a dataset manifest), for peers and clients that verify datasets. Body: the CID." },
-        new() { Type = "names", Description = "Every dataset name with its latest version: one result {\"name\",\"version\",\"cid\",\"created\",\"rows\"} per name, in name order. Body: empty." },
-        new() { Type = "versions", Description = "Every version of a dataset name, newest first: one result {\"name\",\"version\",\"cid\",\"created\",\"rows\"} each. Body: the name." },
+        new() { Type = "names", Description = "Every table name with its latest version: one result {\"name\",\"version\",\"cid\",\"created\",\"rows\"} per name, in name order. Body: empty." },
+        new() { Type = "versions", Description = "Every version of a table name, newest first: one result {\"name\",\"version\",\"cid\",\"created\",\"rows\"} each. Body: the name." },
     ];
 
     public async Task RunAsync(Protocol.Action action, IServerStreamWriter<Result> responses, ServerCallContext context)
@@ -141,7 +141,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         // A name's history is never rewritten, so what a version names stays.
         if (Registries().SelectMany(r => r.ListVersionsOf(cid)).FirstOrDefault() is { } named)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is version {named.Version} of the dataset name '{named.Name}'; every version of a name is kept");
+            throw new RpcException(StatusCode.FailedPrecondition, $"{cid} is version {named.Version} of the table name '{named.Name}'; every version of a name is kept");
         }
 
         // However deep: a chunk or an inner node of a pinned or named table's tree is part of the
@@ -242,7 +242,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
     {
         string name = FlightRequests.ReferenceOf(FlightRequests.DecodeText(body, "action body"), "versions") is { Version: null } reference
             ? reference.Name
-            : throw FlightErrors.Invalid("versions: the body is a dataset name, without @N");
+            : throw FlightErrors.Invalid("versions: the body is a table name, without @N");
         var registry = node.Registrations.Registry;
         return registry.ListVersions(name, limit: 1).Count > 0
             ? registry.WalkVersions(name)

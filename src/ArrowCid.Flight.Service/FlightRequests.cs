@@ -63,7 +63,7 @@ internal static class FlightRequests
         switch (descriptor.Type)
         {
             case FlightDescriptor.Types.DescriptorType.Path when descriptor.Path.Count == 0:
-                throw FlightErrors.Invalid("a PATH descriptor names a CID or a dataset name; this one has no elements");
+                throw FlightErrors.Invalid("a PATH descriptor names a CID or a table name; this one has no elements");
             case FlightDescriptor.Types.DescriptorType.Path:
                 return descriptor.Path.Count == 1 && Cid.TryParse(descriptor.Path[0].Trim(), out _)
                     ? new DescriptorTarget(ParseCid(descriptor.Path[0], "descriptor path"), null)
@@ -120,7 +120,7 @@ internal static class FlightRequests
         {
             null => null,
             var name when BlockKindNames.TryParse(name, out var known) => known,
-            var other => throw FlightErrors.Invalid($"'kind' must be \"batch\", \"dataset\", \"arrow-stream\" or \"foreign\", not \"{Shorten(other)}\""),
+            var other => throw FlightErrors.Invalid($"'kind' must be \"batch\", \"table\", \"arrow-stream\" or \"foreign\", not \"{Shorten(other)}\""),
         };
         long? limit = filter.Limit;
         if (limit is < 0 or > int.MaxValue)

@@ -141,7 +141,7 @@ internal static class FlightSubscriptionStream
             // The record's kind when it is still there (a deleted one is named by its codec).
             record is not null
                 ? BlockKindNames.NameOf(record.Kind)
-                : change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "dataset" : "batch",
+                : change.Cid.Codec == Content.Multiformats.Multicodec.DagCbor ? "table" : "batch",
             record?.Rows,
             record is null ? null : [.. record.Locations.Where(FlightLocations.IsFlightLocation)]);
         var row = new RecordBatchBuilder(AnnouncementSchema);

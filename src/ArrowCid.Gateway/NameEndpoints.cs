@@ -87,7 +87,7 @@ internal static class NameEndpoints
 
     private static string Validated(string name) =>
         DatasetName.Problem(name) is { } problem
-            ? throw new GatewayException(StatusCodes.Status400BadRequest, $"'{name}' is not a dataset name: {problem}")
+            ? throw new GatewayException(StatusCodes.Status400BadRequest, $"'{name}' is not a table name: {problem}")
             : name;
 
     // A name's versions, oldest first, walked a page at a time and written as they come (a name
@@ -96,7 +96,7 @@ internal static class NameEndpoints
     {
         if (registry.ListVersions(name, limit: 1) is not [var latest])
         {
-            throw new GatewayException(StatusCodes.Status404NotFound, $"no dataset is named '{name}'");
+            throw new GatewayException(StatusCodes.Status404NotFound, $"no table is named '{name}'");
         }
 
         // Counted in a walk of its own (the tag is sent before the body): a new version changes the

@@ -91,7 +91,7 @@ internal static class TableUploads
         {
             name = names.Count == 1 && DatasetName.Problem(names[0]) is not { } problem
                 ? names[0]
-                : throw new GatewayException(StatusCodes.Status400BadRequest, $"name '{names}' is not a dataset name: {(names.Count == 1 ? DatasetName.Problem(names[0]) : "give one name")}");
+                : throw new GatewayException(StatusCodes.Status400BadRequest, $"name '{names}' is not a table name: {(names.Count == 1 ? DatasetName.Problem(names[0]) : "give one name")}");
         }
 
         bool forceVersion = query["forceVersion"] switch

@@ -49,7 +49,7 @@ public sealed class NodeMetrics : IDisposable
             "arrowcid.store.records",
             () => Totals().Select(t => new Measurement<long>(t.Value.Records, new KeyValuePair<string, object?>("kind", BlockKindNames.NameOf(t.Key)))),
             "{block}",
-            "Blocks the registry records, by kind: dataset (a table of several chunks), batch (a chunk, or a table of one), table-node, foreign");
+            "Blocks the registry records, by kind: table (a table of several chunks, under a manifest), batch (a chunk, or a table of one), table-node, foreign");
         _meter.CreateObservableGauge(
             "arrowcid.store.data",
             () => Totals().GetValueOrDefault(BlockKind.Batch).Bytes,

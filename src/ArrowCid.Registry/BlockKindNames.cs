@@ -1,13 +1,13 @@
 namespace ArrowCid.Registry;
 
-/// <summary>The names a <see cref="BlockKind"/> has in text and JSON ("batch", "dataset", "arrow-stream", "foreign", "table-node").</summary>
+/// <summary>The names a <see cref="BlockKind"/> has in text and JSON ("batch", "table", "arrow-stream", "foreign", "table-node"): one word, table, for what a put stores under a manifest, as the CLI and the docs say.</summary>
 public static class BlockKindNames
 {
     /// <summary>The kinds with their names, in enum order.</summary>
     public static IReadOnlyList<(BlockKind Kind, string Name)> All { get; } =
     [
         (BlockKind.Batch, "batch"),
-        (BlockKind.Dataset, "dataset"),
+        (BlockKind.Dataset, "table"),
         (BlockKind.ArrowStream, "arrow-stream"),
         (BlockKind.Foreign, "foreign"),
         (BlockKind.TableNode, "table-node"),
@@ -35,6 +35,13 @@ public static class BlockKindNames
     /// <returns>Whether it is.</returns>
     public static bool TryParse(string? name, out BlockKind kind)
     {
+        // What this kind was called before (filters in scripts and saved queries keep working).
+        if (string.Equals(name, "dataset", StringComparison.Ordinal))
+        {
+            kind = BlockKind.Dataset;
+            return true;
+        }
+
         foreach (var (known, knownName) in All)
         {
             if (string.Equals(knownName, name, StringComparison.Ordinal))

@@ -8,7 +8,7 @@ namespace ArrowCid.Repository;
 public sealed partial class LocalRepository
 {
     /// <summary>
-    /// Removes every block that is neither pinned, nor named by a version of a dataset name, nor
+    /// Removes every block that is neither pinned, nor named by a version of a table name, nor
     /// linked (transitively) by a pinned or named dataset or a pinned foreign DAG node:
     /// registered ones (row first, then block, so a crash leaves only an orphan) and unregistered
     /// blocks, plus temporary files of dead writers. Packed blocks are removed by compaction

@@ -261,7 +261,7 @@ public sealed class ChunkedTableCommandTests : IDisposable
         var nodes = root["nodes"]!.AsArray().Select(n => n!.GetValue<string>()).ToArray();
         var ls = Lines(InRepo("ls", "--all").Out);
 
-        Assert.Equal("dataset", root["kind"]!.GetValue<string>());
+        Assert.Equal("table", root["kind"]!.GetValue<string>());
         Assert.Empty(root["chunks"]!.AsArray());
         Assert.True(nodes.Length > 1, $"{nodes.Length} nodes under the root");
         Assert.Equal(nodes.Order(StringComparer.Ordinal), ls.Where(l => l.StartsWith("table-node ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).Order(StringComparer.Ordinal));

@@ -259,7 +259,7 @@ public sealed class ContentCommandTests : IDisposable
         var import = CliRun.Run("--repo", other, "import", "car", car);
 
         Assert.True(import.ExitCode == 0, import.Error);
-        Assert.Contains($"dataset {dataset}", import.Out, StringComparison.Ordinal);
+        Assert.Contains($"table {dataset}", import.Out, StringComparison.Ordinal);
         Assert.All(batches, b => Assert.Contains($"batch {b}", import.Out, StringComparison.Ordinal));
         string a = _temp.File("a.arrows");
         string b = _temp.File("b.arrows");
@@ -305,7 +305,7 @@ public sealed class ContentCommandTests : IDisposable
         var lines = Lines(result.Out);
         Assert.Equal($"dag-cbor {root} {cbor.Length} bytes 1 links", lines[0]);
         Assert.Equal($"raw {hello} 5 bytes", lines[1]);
-        Assert.Equal("imported 2 of 2 blocks: 0 batches, 0 datasets, 0 table nodes, 0 arrow streams, 1 other raw, 1 dag-cbor, 0 dag-pb, 0 other; 0 refused", lines[2]);
+        Assert.Equal("imported 2 of 2 blocks: 0 batches, 0 tables, 0 table nodes, 0 arrow streams, 1 other raw, 1 dag-cbor, 0 dag-pb, 0 other; 0 refused", lines[2]);
         string back = _temp.File("hello.bin");
         Assert.Equal(0, InRepo("get", hello.ToString(), "-o", back).ExitCode);
         Assert.Equal("hello"u8.ToArray(), File.ReadAllBytes(back));
@@ -341,7 +341,7 @@ public sealed class ContentCommandTests : IDisposable
         var result = InRepo(args);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"arrowcid: not found: no dataset is named '{args[1]}' (nor is it a CID)", result.ErrorLines.Single());
+        Assert.Equal($"arrowcid: not found: no table is named '{args[1]}' (nor is it a CID)", result.ErrorLines.Single());
     }
 
     [Theory]

@@ -31,7 +31,7 @@ public sealed class FlightProgressCommandTests : IDisposable
 
         CliResult put = RunOnTerminal(terminal, "flight", "put", "--server", node.Location, Golden.File(Primitive));
         Assert.True(put.ExitCode == 0, put.Error);
-        string dataset = CliOutput.Lines(put.Out).Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1];
+        string dataset = CliOutput.Lines(put.Out).Single(l => l.StartsWith("table ", StringComparison.Ordinal)).Split(' ')[1];
         string fetched = _temp.File("fetched.arrows");
         CliResult get = RunOnTerminal(terminal, "flight", "get", "--server", node.Location, dataset, "-o", fetched);
         Assert.True(get.ExitCode == 0, get.Error);

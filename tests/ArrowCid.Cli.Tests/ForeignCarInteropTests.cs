@@ -57,7 +57,7 @@ public sealed class ForeignCarInteropTests(ITestOutputHelper output) : IDisposab
         var counts = report["counts"]!;
         Assert.Equal(3, counts["arrow-stream"]!.GetValue<int>());
         Assert.Equal(1, counts["dag-cbor"]!.GetValue<int>());
-        foreach (string none in new[] { "batch", "dataset", "raw", "dag-pb", "other", "refused" })
+        foreach (string none in new[] { "batch", "table", "raw", "dag-pb", "other", "refused" })
         {
             Assert.Equal(0, counts[none]!.GetValue<int>());
         }

@@ -63,7 +63,7 @@ public sealed class IncompleteTableTests : IDisposable
         // The base, then the delta again: a whole table, registered as one, that reads back as put.
         Assert.Equal(0, CliRun.Run("import", "car", "--repo", repo, baseCar).ExitCode);
         Assert.Equal(0, CliRun.Run("import", "car", "--repo", repo, delta).ExitCode);
-        Assert.Contains($"dataset {table} ", CliRun.Run("ls", "--repo", repo).Out, StringComparison.Ordinal);
+        Assert.Contains($"table {table} ", CliRun.Run("ls", "--repo", repo).Out, StringComparison.Ordinal);
         Assert.Equal(0, CliRun.Run("get", "--repo", repo, table, "-o", _temp.File("whole.arrows")).ExitCode);
         Assert.Equal(table, Table(CliRun.Run("cid", _temp.File("whole.arrows"))));
     }

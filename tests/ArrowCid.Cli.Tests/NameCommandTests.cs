@@ -124,15 +124,15 @@ public sealed class NameCommandTests : IDisposable
 
         Assert.Equal(1, unknownName.ExitCode);
         // A well-formed name was most likely meant as one: the unknown name is said first, not a malformed CID.
-        Assert.Equal("arrowcid: not found: no dataset is named 'nobody' (nor is it a CID)", unknownName.ErrorLines.Single());
+        Assert.Equal("arrowcid: not found: no table is named 'nobody' (nor is it a CID)", unknownName.ErrorLines.Single());
         Assert.Equal(1, unknownVersion.ExitCode);
         Assert.Equal("arrowcid: not found: plant-3/temps@3 ('plant-3/temps' has versions 1 to 2)", unknownVersion.ErrorLines.Single());
         Assert.Equal(1, unknownLog.ExitCode);
-        Assert.Equal("arrowcid: not found: no dataset is named 'nobody'", unknownLog.ErrorLines.Single());
+        Assert.Equal("arrowcid: not found: no table is named 'nobody'", unknownLog.ErrorLines.Single());
         Assert.Equal(1, badLog.ExitCode);
         Assert.Contains("empty segment", badLog.Error, StringComparison.Ordinal);
         Assert.Equal(1, notAName.ExitCode);
-        Assert.Contains("nor is it a dataset name", notAName.Error, StringComparison.Ordinal);
+        Assert.Contains("nor is it a table name", notAName.Error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -177,7 +177,7 @@ public sealed class NameCommandTests : IDisposable
         Assert.True(put.ExitCode == 0, put.Error);
         Assert.Contains("version plant-3/temps@1", Lines(put.Out));
         Assert.Contains("version plant-3/temps@2", Lines(second.Out));
-        string firstDataset = Lines(put.Out).Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1];
+        string firstDataset = Lines(put.Out).Single(l => l.StartsWith("table ", StringComparison.Ordinal)).Split(' ')[1];
         Assert.Equal(Cid.Parse(firstDataset), served.Repository.Registry.FindVersion("plant-3/temps", 1)!.Cid);
 
         string fetched = _temp.File("fetched.arrows");
@@ -185,7 +185,7 @@ public sealed class NameCommandTests : IDisposable
         Assert.True(get.ExitCode == 0, get.Error);
         Assert.Equal(firstDataset, Table(CliRun.Run("cid", fetched)));
 
-        string secondDataset = Lines(second.Out).Single(l => l.StartsWith("dataset ", StringComparison.Ordinal)).Split(' ')[1];
+        string secondDataset = Lines(second.Out).Single(l => l.StartsWith("table ", StringComparison.Ordinal)).Split(' ')[1];
         var info = JsonNode.Parse(CliRun.Run("flight", "info", "--server", node.Location, "plant-3/temps", "--json").Out)!;
         Assert.Equal(secondDataset, info["cid"]!.GetValue<string>());
         Assert.Equal(2, info["app_metadata"]!["version"]!.GetValue<long>());

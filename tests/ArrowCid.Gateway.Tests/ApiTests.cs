@@ -55,6 +55,8 @@ public sealed class ApiTests
         Assert.Equal([red, blue, dataset], await ListAsync(node, ""));
         Assert.Equal([red, blue, dataset], await ListAsync(node, "tag=team%3Da"));
         Assert.Equal([red], await ListAsync(node, "tag=team%3Da&tag=color%3Dred"));
+        Assert.Equal([dataset], await ListAsync(node, "kind=table"));
+        // What the kind was called before still selects it.
         Assert.Equal([dataset], await ListAsync(node, "kind=dataset"));
         Assert.Equal([red, blue], await ListAsync(node, "kind=batch"));
         Assert.Equal([dataset], await ListAsync(node, "name=sensors/large"));
@@ -64,7 +66,7 @@ public sealed class ApiTests
 
         using var all = await GetJsonAsync(node, "/api/v1/tables?kind=dataset");
         var item = all.RootElement.GetProperty("items")[0];
-        Assert.Equal("dataset", item.GetProperty("kind").GetString());
+        Assert.Equal("table", item.GetProperty("kind").GetString());
         Assert.Equal(30_000, item.GetProperty("rows").GetInt64());
         Assert.Equal(large.Table.Bytes, item.GetProperty("bytes").GetInt64());
         Assert.Equal("sensors/large", item.GetProperty("names")[0].GetProperty("name").GetString());
@@ -108,7 +110,7 @@ public sealed class ApiTests
 
         using var detail = await GetJsonAsync(node, $"/api/v1/tables/{put.Table.Cid}?chunkLimit=2");
         var root = detail.RootElement;
-        Assert.Equal("dataset", root.GetProperty("kind").GetString());
+        Assert.Equal("table", root.GetProperty("kind").GetString());
         Assert.Equal(30_000, root.GetProperty("rows").GetInt64());
         Assert.Equal(table.Bytes, root.GetProperty("bytes").GetInt64());
         var blocks = TableBlocks.Read(node.Content, put.Table.Cid);

@@ -15,7 +15,7 @@ export function parseNameRef(ref) {
 }
 
 /**
- * The versions of a dataset name: `{ name, latest, versions: [{ name, version, cid, created, rows }] }`
+ * The versions of a table name: `{ name, latest, versions: [{ name, version, cid, created, rows }] }`
  * (oldest first, as GET /names/{name}/versions answers).
  */
 export async function versions(name, { gateway, token, signal, fetch: fetchImpl } = {}) {

@@ -159,7 +159,7 @@ export function connect(server, { token, credentials, channelOptions } = {}) {
 async function resolve(connection, cidOrName) {
   const cid = toCid(cidOrName);
   if (cid) return cid;
-  if (typeof cidOrName !== 'string' || cidOrName === '') throw new TypeError('a table is named by a CID or a dataset name');
+  if (typeof cidOrName !== 'string' || cidOrName === '') throw new TypeError('a table is named by a CID or a table name');
   const { name, version } = parseNameRef(cidOrName);
   const listed = (await connection.action('versions', name)).map((body) => JSON.parse(body.toString('utf8')));
   return chooseVersion(name, version, listed);

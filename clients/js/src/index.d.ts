@@ -147,7 +147,7 @@ export interface ListTablesOptions extends GatewayOptions {
   tag?: Tags;
   tags?: Tags;
   name?: string;
-  kind?: 'batch' | 'dataset' | 'arrow-stream' | Array<'batch' | 'dataset' | 'arrow-stream'>;
+  kind?: 'batch' | 'table' | 'dataset' | 'arrow-stream' | Array<'batch' | 'table' | 'dataset' | 'arrow-stream'>;
   q?: string;
   /** The `next` cursor of the page before. */
   after?: string;

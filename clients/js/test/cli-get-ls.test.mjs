@@ -55,7 +55,7 @@ test('ls lists the tables with their tags and names; --tag filters; --json', LIM
   const lines = stdout.trim().split('\n');
   assert.equal(lines.length, 2);
   assert.match(lines[0], new RegExp(`^batch ${f.put.smallResult.cid} 40 \\d+ \\S+ pinned team=a cli/small@1$`));
-  assert.match(lines[1], new RegExp(`^dataset ${f.put.bigResult.cid} 150000 \\d+ \\S+ pinned team=b cli/big@1$`));
+  assert.match(lines[1], new RegExp(`^table ${f.put.bigResult.cid} 150000 \\d+ \\S+ pinned team=b cli/big@1$`));
   const filtered = await js(['ls', '--gateway', f.node.gateway, '--token', TOKEN, '--tag', 'team=b', '--json']);
   const items = JSON.parse(filtered.stdout);
   assert.deepEqual(items.map((i) => i.cid), [f.put.bigResult.cid]);

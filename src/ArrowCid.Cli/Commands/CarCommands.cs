@@ -10,7 +10,7 @@ internal static class CarCommands
 {
     public static Command Export(CliConsole console, RepositoryOption repository)
     {
-        var cids = new Argument<string[]>("cids") { Description = "Batch or dataset CIDs (or dataset NAME, NAME@N): the CAR's roots", Arity = ArgumentArity.OneOrMore, HelpName = "CID|NAME[@N]" };
+        var cids = new Argument<string[]>("cids") { Description = "Tables (CIDs, NAMEs or NAME@N): the CAR's roots", Arity = ArgumentArity.OneOrMore, HelpName = "CID|NAME[@N]" };
         var output = new Option<string>("--output", "-o") { Description = "The CAR file to write", Required = true, HelpName = "OUT.car" };
         var v2 = new Option<bool>("--v2") { Description = "Write a CARv2 with a multihash index (default CARv1)" };
         var since = new Option<string?>("--since") { Description = "Leave out every block of this table (a CID, NAME or NAME@N the reader holds): only what it lacks is written", HelpName = "BASE" };
@@ -107,14 +107,14 @@ internal static class CarCommands
         }
 
         console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"imported {report.Blocks.Count} of {report.BlocksRead} blocks: {report.CountOf(ImportedBlockKind.Batch)} batches, {report.CountOf(ImportedBlockKind.Dataset)} datasets, {report.CountOf(ImportedBlockKind.TableNode)} table nodes, {report.CountOf(ImportedBlockKind.ArrowStream)} arrow streams, {report.CountOf(ImportedBlockKind.Raw)} other raw, {report.CountOf(ImportedBlockKind.DagCbor)} dag-cbor, {report.CountOf(ImportedBlockKind.DagPb)} dag-pb, {report.CountOf(ImportedBlockKind.Other)} other; {report.RefusedCount} refused"));
+            $"imported {report.Blocks.Count} of {report.BlocksRead} blocks: {report.CountOf(ImportedBlockKind.Batch)} batches, {report.CountOf(ImportedBlockKind.Dataset)} tables, {report.CountOf(ImportedBlockKind.TableNode)} table nodes, {report.CountOf(ImportedBlockKind.ArrowStream)} arrow streams, {report.CountOf(ImportedBlockKind.Raw)} other raw, {report.CountOf(ImportedBlockKind.DagCbor)} dag-cbor, {report.CountOf(ImportedBlockKind.DagPb)} dag-pb, {report.CountOf(ImportedBlockKind.Other)} other; {report.RefusedCount} refused"));
     }
 
     // One line per stored block: kind, CID, then what is known of it.
     private static string ImportLine(ImportedBlock block) => block.Kind switch
     {
         ImportedBlockKind.Batch => string.Create(CultureInfo.InvariantCulture, $"batch {block.Cid} {block.Rows} rows {block.Bytes} bytes"),
-        ImportedBlockKind.Dataset => string.Create(CultureInfo.InvariantCulture, $"dataset {block.Cid} {block.Rows} rows"),
+        ImportedBlockKind.Dataset => string.Create(CultureInfo.InvariantCulture, $"table {block.Cid} {block.Rows} rows"),
         ImportedBlockKind.ArrowStream => string.Create(CultureInfo.InvariantCulture,
             $"arrow-stream {block.Cid} {block.Rows} rows {block.Bytes} bytes{(block.Canonical is { } canonical ? $" canonical {canonical.Table.Cid}" : string.Empty)}"),
         ImportedBlockKind.DagCbor or ImportedBlockKind.DagPb => string.Create(CultureInfo.InvariantCulture,

@@ -23,7 +23,7 @@ internal static class ContentCommands
 
     /// <summary>The argument of every command that reads content: a CID, NAME or NAME@N.</summary>
     public static Argument<string> ContentArgument(string what = "A table") =>
-        new("CID|NAME[@N]") { Description = $"{what}: its CID, a dataset NAME (its latest version) or NAME@N (version N)" };
+        new("CID|NAME[@N]") { Description = $"{what}: its CID, a table NAME (its latest version) or NAME@N (version N)" };
 
     private static Argument<string[]> InputsArgument() =>
         new("files") { Description = "Arrow IPC files or streams, Parquet files or CSV files (- for stdin)", Arity = ArgumentArity.OneOrMore };
@@ -144,7 +144,7 @@ internal static class ContentCommands
         // The usage line shows an argument's name: it says what the argument accepts.
         var cid = new Argument<string>("CID|NAME[@N]|FILE")
         {
-            Description = "A table or an arrow-stream block: its CID, a dataset NAME (its latest version) or NAME@N (version N); or a file (Arrow IPC, Parquet or CSV) when no name matches",
+            Description = "A table or an arrow-stream block: its CID, a table NAME (its latest version) or NAME@N (version N); or a file (Arrow IPC, Parquet or CSV) when no name matches",
         };
         var limit = IpcCommands.RowLimitOption();
         var command = new Command("cat", "Print a table chunk by chunk (or every batch of an arrow-stream block), or a file as 'ipc cat' does") { cid, limit };

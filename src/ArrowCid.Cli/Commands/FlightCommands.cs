@@ -210,10 +210,10 @@ internal static class FlightCommands
 
     private static Command List(CliConsole console, FlightConnectionOptions connection)
     {
-        var filter = new Option<string?>("--filter") { Description = "JSON filter: {\"tags\":{…},\"kind\":\"batch|dataset\",\"from\":…,\"before\":…,\"limit\":N}", HelpName = "JSON" };
+        var filter = new Option<string?>("--filter") { Description = "JSON filter: {\"tags\":{…},\"kind\":\"batch|table\",\"from\":…,\"before\":…,\"limit\":N}", HelpName = "JSON" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array of flights" };
         var jsonLines = new Option<bool>("--jsonl") { Description = "Print one JSON object per flight per line, as they arrive (JSON Lines)" };
-        var command = new Command("ls", "List the node's flights (every batch and dataset, or those the filter selects)") { filter, json, jsonLines };
+        var command = new Command("ls", "List the node's flights (every table, or those the filter selects)") { filter, json, jsonLines };
         command.SetAction(parse => Call(parse, connection, async client =>
         {
             // Written as the listing streams in: a long listing is never held whole, not even for --json.
@@ -235,9 +235,9 @@ internal static class FlightCommands
 
     private static Command Info(CliConsole console, FlightConnectionOptions connection)
     {
-        var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there)");
+        var cid = ContentCommands.ContentArgument("A table on the node (a name is resolved there)");
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("info", "Describe a CID or dataset name: rows, bytes, schema size and the nodes that hold it") { cid, json };
+        var command = new Command("info", "Describe a CID or table name: rows, bytes, schema size and the nodes that hold it") { cid, json };
         command.SetAction(parse => Call(parse, connection, async client =>
         {
             var info = CliCids.ParseCidOrName(parse.GetValue(cid)!) is { Cid: { } id }
@@ -269,10 +269,10 @@ internal static class FlightCommands
 
     private static Command Get(CliConsole console, FlightConnectionOptions connection)
     {
-        var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there)");
+        var cid = ContentCommands.ContentArgument("A table on the node (a name is resolved there)");
         var output = new Option<string>("--output", "-o") { Description = "Where the Arrow IPC stream goes ('-' for stdout)", DefaultValueFactory = _ => "-", HelpName = "FILE" };
         var json = new Option<bool>("--json") { Description = "Report as one JSON object (on stderr when the stream goes to stdout)" };
-        var command = new Command("get", "Fetch a CID or dataset name as an Arrow IPC stream; every batch is re-hashed against its CID before anything is written") { cid, output, json };
+        var command = new Command("get", "Fetch a CID or table name as an Arrow IPC stream; every batch is re-hashed against its CID before anything is written") { cid, output, json };
         command.SetAction(parse => Call(parse, connection, async client =>
         {
             string text = parse.GetValue(cid)!;
@@ -316,10 +316,10 @@ internal static class FlightCommands
     {
         var input = new Argument<string>("input") { Description = "Arrow IPC (stream or file), Parquet or CSV, as 'put' takes them ('-' for stdin)" };
         var tags = TagOption.Create("Tag every stored block KEY=VALUE (repeatable)");
-        var name = NameOption.Create("Record the dataset as the next version of NAME on the node (sent as a PATH [NAME] descriptor)");
+        var name = NameOption.Create("Record the table as the next version of NAME on the node (sent as a PATH [NAME] descriptor)");
         var forceVersion = NameOption.ForceVersion();
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("put", "Send Arrow IPC, Parquet or CSV data to the node (DoPut); prints each batch's CID and the dataset's") { input, tags, name, forceVersion, json };
+        var command = new Command("put", "Send Arrow IPC, Parquet or CSV data to the node (DoPut); prints each batch's CID and the table's") { input, tags, name, forceVersion, json };
         // The one input dispatch 'put' uses: the same formats and options, whatever the table goes to.
         var inputs = new InputOptions();
         inputs.AddTo(command);
@@ -344,7 +344,8 @@ internal static class FlightCommands
                 console.Out.WriteLine($"batch {batch.Cid} {batch.Rows} rows {batch.Bytes} bytes");
             }
 
-            console.Out.WriteLine($"dataset {summary.Table}");
+            // The line a local put prints for the same table.
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"table {summary.Table} {summary.Batches.Sum(b => b.Rows)} {summary.Batches.Sum(b => b.Bytes)} {summary.Batches.Count}"));
             if (summary.Name is not null)
             {
                 console.Out.WriteLine(NameOption.VersionLine(summary.Name, summary.Version, summary.VersionAdded));
@@ -370,7 +371,7 @@ internal static class FlightCommands
 
     private static Command Pull(CliConsole console, RepositoryOption repository, FlightConnectionOptions connection)
     {
-        var cid = ContentCommands.ContentArgument("A batch or dataset on the node (a name is resolved there, and recorded here as that name's next version)");
+        var cid = ContentCommands.ContentArgument("A table on the node (a name is resolved there, and recorded here as that name's next version)");
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("pull", "Copy a table from the node into the local repository, fetching only the blocks it lacks, each re-hashed against its CID before it is stored; prints bytes transferred against the table's total") { cid, json };
         command.SetAction(parse => Call(parse, connection, async client =>

@@ -23,7 +23,7 @@ internal static class NameCommands
     private static Command Names(CliConsole console, RepositoryOption repository)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON array" };
-        var command = new Command("names", "List dataset names, each with its latest version: NAME VERSION CID CREATED") { json };
+        var command = new Command("names", "List table names, each with its latest version: NAME VERSION CID CREATED") { json };
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);
@@ -52,9 +52,9 @@ internal static class NameCommands
 
     private static Command Log(CliConsole console, RepositoryOption repository)
     {
-        var name = new Argument<string>("name") { Description = "A dataset name", HelpName = "NAME" };
+        var name = new Argument<string>("name") { Description = "A table name", HelpName = "NAME" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array" };
-        var command = new Command("log", "List the versions of a dataset name, newest first: VERSION CID ROWS BYTES NEW CREATED TAGS (NEW: bytes of blocks the previous version lacks)") { name, json };
+        var command = new Command("log", "List the versions of a table name, newest first: VERSION CID ROWS BYTES NEW CREATED TAGS (NEW: bytes of blocks the previous version lacks)") { name, json };
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);

@@ -32,7 +32,7 @@ internal static class ParquetCommands
 
     private static Command Export(CliConsole console, RepositoryOption repository)
     {
-        var cids = new Argument<string[]>("cids") { Description = "Tables (CIDs, dataset NAMEs or NAME@N), written in order as one Parquet table", Arity = ArgumentArity.OneOrMore, HelpName = "CID|NAME[@N]" };
+        var cids = new Argument<string[]>("cids") { Description = "Tables (CIDs, table NAMEs or NAME@N), written in order as one Parquet table", Arity = ArgumentArity.OneOrMore, HelpName = "CID|NAME[@N]" };
         var output = new Option<string?>("--output", "-o") { Description = "The Parquet file to write (- for stdout; default <first CID>.parquet)", HelpName = "OUT.parquet" };
         var compression = new Option<string>("--compression") { Description = "Page compression", DefaultValueFactory = _ => "snappy", HelpName = "CODEC" };
         compression.AcceptOnlyFromAmong([.. Codecs.Keys]);

@@ -125,7 +125,7 @@ internal static class RepositoryCommands
         });
         var keepRetained = new Option<bool>("--keep-retained") { Description = "With a shared registry: keep every named or pinned block held here, whatever other nodes hold" };
         var peerToken = new Option<string?>("--peer-token") { Description = "The token other nodes ask for (as their serve --token gives it), to fetch the blocks that prove their copies" };
-        var command = new Command("gc", "Remove every block neither pinned, nor a version of a dataset name, nor linked by a pinned or named dataset; on a node sharing a registry, hand over retained blocks other nodes verifiably serve") { json, minCopies, keepRetained, peerToken };
+        var command = new Command("gc", "Remove every block neither pinned, nor a version of a table name, nor linked by a pinned or named table; on a node sharing a registry, hand over retained blocks other nodes verifiably serve") { json, minCopies, keepRetained, peerToken };
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);

@@ -187,13 +187,13 @@ public sealed class InvalidDatasetNameException : FormatException
     /// <param name="text">The text as given.</param>
     /// <param name="problem">Which rule, in words.</param>
     public InvalidDatasetNameException(string text, string problem)
-        : base($"'{Shorten(text)}' is not a valid dataset name: {problem}")
+        : base($"'{Shorten(text)}' is not a valid table name: {problem}")
     {
         Text = text;
     }
 
     /// <summary>Creates the exception with a default message.</summary>
-    public InvalidDatasetNameException() : base("not a valid dataset name")
+    public InvalidDatasetNameException() : base("not a valid table name")
     {
         Text = string.Empty;
     }
@@ -237,14 +237,14 @@ public sealed class DatasetNotFoundException : KeyNotFoundException
     /// <param name="latest">The name's latest version number, or 0 when the name has none.</param>
     public DatasetNotFoundException(DatasetReference reference, long latest)
         : base(latest == 0
-            ? $"not found: no dataset is named '{reference?.Name}'"
+            ? $"not found: no table is named '{reference?.Name}'"
             : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"not found: {reference} ('{reference?.Name}' has versions 1 to {latest})"))
     {
         Reference = reference;
     }
 
     /// <summary>Creates the exception with a default message.</summary>
-    public DatasetNotFoundException() : base("dataset name not found")
+    public DatasetNotFoundException() : base("table name not found")
     {
     }
 

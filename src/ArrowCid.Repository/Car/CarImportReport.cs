@@ -68,7 +68,7 @@ public sealed record ImportedBlock(Cid Cid, ImportedBlockKind Kind, long Bytes)
     public static string NameOf(ImportedBlockKind kind) => kind switch
     {
         ImportedBlockKind.Batch => "batch",
-        ImportedBlockKind.Dataset => "dataset",
+        ImportedBlockKind.Dataset => "table",
         ImportedBlockKind.TableNode => "table-node",
         ImportedBlockKind.ArrowStream => "arrow-stream",
         ImportedBlockKind.Raw => "raw",

@@ -56,7 +56,7 @@ public sealed partial class MetricsTests(ITestOutputHelper output)
         Assert.Equal(2 * stored, offered, 1.0);
         Assert.True(metrics.Value("arrowcid_group_commit_rows_count") >= 1);
         Assert.True(metrics.Value("arrowcid_store_fsync_duration_seconds_count") >= 1);
-        Assert.Equal(1, metrics.Value("arrowcid_store_records", ("kind", "dataset")));
+        Assert.Equal(1, metrics.Value("arrowcid_store_records", ("kind", "table")));
         Assert.True(metrics.Value("arrowcid_store_records", ("kind", "batch")) > 1);
         Assert.Equal(fetchedBytes, metrics.Value("arrowcid_store_data_bytes"));
         Assert.True(metrics.Value("arrowcid_store_free_bytes") > 0);
