@@ -1,7 +1,16 @@
-using ArrowCid.Ingest;
 using Spectre.Console;
 
 namespace ArrowCid.Cli;
+
+/// <summary>What a progress bar counts: bytes show as sizes with a transfer rate.</summary>
+internal enum ProgressUnit
+{
+    /// <summary>Rows, batches, chunks, blocks.</summary>
+    Items,
+
+    /// <summary>Bytes read, hashed or transferred.</summary>
+    Bytes,
+}
 
 /// <summary>
 /// A progress bar on stderr while a long operation runs, shown only when a person is watching
@@ -13,10 +22,10 @@ internal static class CliProgress
 {
     /// <summary>Runs <paramref name="work"/>, which reports progress (in units of <paramref name="total"/>, or open-ended when null) through the callback it is given.</summary>
     public static T Run<T>(CliConsole console, string description, double? total, Func<Action<double>, T> work) =>
-        Run(console, description, total, TableInputProgressUnit.Batches, work);
+        Run(console, description, total, ProgressUnit.Items, work);
 
     /// <summary>As <see cref="Run{T}(CliConsole, string, double?, Func{Action{double}, T})"/>, counting in <paramref name="unit"/> (bytes show as sizes and a transfer rate).</summary>
-    public static T Run<T>(CliConsole console, string description, double? total, TableInputProgressUnit unit, Func<Action<double>, T> work)
+    public static T Run<T>(CliConsole console, string description, double? total, ProgressUnit unit, Func<Action<double>, T> work)
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(work);
@@ -40,7 +49,7 @@ internal static class CliProgress
         });
         return terminal.Progress()
             .AutoClear(true)
-            .Columns(Columns(total is not null, unit == TableInputProgressUnit.Bytes))
+            .Columns(Columns(total is not null, unit == ProgressUnit.Bytes))
             .Start(context =>
             {
                 // An open-ended task never fills: its value only drives the rate.

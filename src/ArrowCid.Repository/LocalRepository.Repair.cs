@@ -117,7 +117,7 @@ public sealed partial class LocalRepository
         }
 
         string source = Blocks.GetBlockPath(cid);
-        if (!File.Exists(source) || IsFileIntact(cid))
+        if (!File.Exists(source) || IsFileIntact(cid, out _))
         {
             return moved;
         }

@@ -18,8 +18,9 @@ public sealed partial class LocalRepository
     /// second repair finds nothing to do.
     /// </summary>
     /// <param name="repair">Whether to fix what is found (takes the exclusive lock).</param>
+    /// <param name="hashed">Told the length of each block once it is hashed (progress: the registry's bytes are the whole, <see cref="IRegistry.CountByKind"/>).</param>
     /// <returns>What was found, and done.</returns>
-    public VerifyReport Verify(bool repair = false)
+    public VerifyReport Verify(bool repair = false, Action<long>? hashed = null)
     {
         // This instance's queued rows first (they hold the shared lock a repair waits for).
         WaitApplied();
@@ -53,12 +54,13 @@ public sealed partial class LocalRepository
                 }
 
                 blocksChecked++;
+                hashed?.Invoke(copy.Length);
                 CheckBlock(cid, intact);
             }
 
             foreach (var cid in Blocks.EnumerateFiles())
             {
-                bool intact = IsFileIntact(cid);
+                bool intact = IsFileIntact(cid, out long length);
                 if (Blocks.Packs.TryLocate(cid, out _))
                 {
                     // Counted with its packed copies.
@@ -71,6 +73,7 @@ public sealed partial class LocalRepository
                 }
 
                 blocksChecked++;
+                hashed?.Invoke(length);
                 CheckBlock(cid, intact);
             }
 
@@ -127,11 +130,13 @@ public sealed partial class LocalRepository
     }
 
     // A block's own file hashes to its CID (true when it has none: packed only, or deleted since it was listed).
-    private bool IsFileIntact(Cid cid)
+    private bool IsFileIntact(Cid cid, out long length)
     {
+        length = 0;
         try
         {
             using var file = new FileStream(Blocks.GetBlockPath(cid), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            length = file.Length;
             return BlockIntegrity.Matches(cid, file);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

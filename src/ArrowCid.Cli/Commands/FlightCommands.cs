@@ -387,7 +387,7 @@ internal static class FlightCommands
             }
 
             var options = new PutOptions { Producer = "arrowcid flight pull", Provenance = $"pulled from {client.Location}", Name = reference?.Name };
-            var report = CliProgress.Run(console, $"pulling {text}", null, Ingest.TableInputProgressUnit.Bytes, progress =>
+            var report = CliProgress.Run(console, $"pulling {text}", null, ProgressUnit.Bytes, progress =>
                 client.PullAsync(content, id, options, block => progress(block.Bytes)).GetAwaiter().GetResult());
             if (parse.GetValue(json))
             {

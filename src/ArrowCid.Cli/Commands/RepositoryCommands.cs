@@ -230,7 +230,10 @@ internal static class RepositoryCommands
                 sharedRebuilt = CliProgress.Run(console, "writing the shared registry again", null, _ => node.Content.Repository.RebuildShared(shared, node.Location));
             }
 
-            var report = CliProgress.Run(console, fix ? "verifying and repairing" : "verifying", null, _ => node.Content.Repository.Verify(fix));
+            // In bytes hashed, against the bytes the registry records (one aggregate query).
+            long recorded = node.Content.Repository.Registry.CountByKind().Values.Sum(total => total.Bytes);
+            var report = CliProgress.Run(console, fix ? "verifying and repairing" : "verifying", Math.Max(1, recorded), ProgressUnit.Bytes, advance =>
+                node.Content.Repository.Verify(fix, bytes => advance(bytes)));
             // With a shared registry: do its records say where this node's blocks are?
             var locations = node.VerifyLocations(fix);
             if (parse.GetValue(json))

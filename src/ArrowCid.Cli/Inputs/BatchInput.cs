@@ -45,7 +45,7 @@ internal sealed class BatchInput : IDisposable
     public Schema Schema => _input.Schema;
 
     /// <summary>What progress counts: rows of a Parquet file, batches of an IPC file, else bytes read.</summary>
-    public TableInputProgressUnit ProgressUnit => _input.ProgressUnit;
+    public ProgressUnit ProgressUnit => _input.ProgressUnit == TableInputProgressUnit.Bytes ? ProgressUnit.Bytes : ProgressUnit.Items;
 
     /// <summary>The whole of <see cref="ProgressUnit"/>, when known up front (stdin: null).</summary>
     public double? ProgressTotal => _input.ProgressTotal;
