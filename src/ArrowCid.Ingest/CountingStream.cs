@@ -15,10 +15,14 @@ public enum TableInputProgressUnit
 
 /// <summary>
 /// A read-only view of a stream that tells how far it has been read: the position of one that
-/// seeks (a file), else the bytes read through it (stdin, a request body). Seeking, length and
-/// position are the inner stream's, so a reader's checks against the file's end still work.
+/// seeks (a file), else the bytes read through it (stdin, a request body), and, when given
+/// <paramref name="onRead"/>, each read's length as it happens (a progress bar). Seeking, length
+/// and position are the inner stream's, so a reader's checks against the file's end still work.
 /// </summary>
-internal sealed class CountingStream(Stream inner, bool leaveOpen) : Stream
+/// <param name="inner">The stream read.</param>
+/// <param name="leaveOpen">Whether disposing this leaves <paramref name="inner"/> open.</param>
+/// <param name="onRead">Told the length of every read.</param>
+public sealed class CountingStream(Stream inner, bool leaveOpen, Action<int>? onRead = null) : Stream
 {
     private long _read;
 
@@ -28,45 +32,61 @@ internal sealed class CountingStream(Stream inner, bool leaveOpen) : Stream
     /// <summary>The source's length when it has one (a file), else null.</summary>
     public long? Total => inner.CanSeek ? inner.Length : null;
 
+    /// <inheritdoc/>
     public override bool CanRead => inner.CanRead;
 
+    /// <inheritdoc/>
     public override bool CanSeek => inner.CanSeek;
 
+    /// <inheritdoc/>
     public override bool CanWrite => false;
 
+    /// <inheritdoc/>
     public override long Length => inner.Length;
 
+    /// <inheritdoc/>
     public override long Position { get => inner.Position; set => inner.Position = value; }
 
+    /// <inheritdoc/>
     public override int Read(Span<byte> buffer)
     {
         int read = inner.Read(buffer);
         _read += read;
+        onRead?.Invoke(read);
         return read;
     }
 
+    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+    /// <inheritdoc/>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         int read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         _read += read;
+        onRead?.Invoke(read);
         return read;
     }
 
+    /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
 
+    /// <inheritdoc/>
     public override void Flush()
     {
     }
 
+    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing && !leaveOpen)

@@ -60,4 +60,32 @@ public sealed class ProgressCommandTests : IDisposable
         Assert.Equal(steps[^1].Total, steps[^1].Done);
         Assert.True(steps[0].Done < steps[0].Total);
     }
+
+    [Fact]
+    public void Import_car_counts_the_bytes_of_the_car_read_up_to_its_length()
+    {
+        string repo = _temp.File("repo");
+        var quiet = new CliConsole(new StringWriter(), new StringWriter());
+        string csv = _temp.File("t.csv");
+        var text = new StringBuilder("id,reading\n");
+        for (int i = 0; i < 200_000; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{i},{i * 0.5}\n");
+        }
+
+        File.WriteAllText(csv, text.ToString());
+        Assert.Equal(0, Program.Run(["put", "--repo", repo, csv, "--name", "t"], quiet));
+        string car = _temp.File("t.car");
+        Assert.Equal(0, Program.Run(["export", "car", "--repo", repo, "t", "-o", car], quiet));
+        long length = new FileInfo(car).Length;
+
+        var steps = new List<(double Done, double? Total)>();
+        var console = new CliConsole(new StringWriter(), new StringWriter()) { ProgressObserver = (done, total) => steps.Add((done, total)) };
+        Assert.Equal(0, Program.Run(["import", "car", "--repo", _temp.File("other"), car], console));
+
+        Assert.True(steps.Count >= 3, $"{steps.Count} steps");
+        Assert.All(steps, step => Assert.Equal(length, step.Total));
+        Assert.True(steps[0].Done < length / 2.0, $"the first step is already {steps[0].Done} of {length}");
+        Assert.Equal(length, steps[^1].Done);
+    }
 }

@@ -60,10 +60,14 @@ internal static class CarCommands
             var report = CliErrors.About(path == IpcSource.StandardStream ? "stdin" : path, () =>
             {
                 using var input = path == IpcSource.StandardStream ? null : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-                var stream = input ?? console.Input;
                 double? total = input?.Length;
                 var options = new PutOptions { Producer = "arrowcid import car", Provenance = path };
-                return CliProgress.Run(console, $"importing {path}", total, _ => content.ImportCar(stream, options, parse.GetValue(strict)));
+                // In bytes of the CAR read (a file: against its length).
+                return CliProgress.Run(console, $"importing {path}", total, ProgressUnit.Bytes, advance =>
+                {
+                    using var counted = new Ingest.CountingStream(input ?? console.Input, leaveOpen: true, read => advance(read));
+                    return content.ImportCar(counted, options, parse.GetValue(strict));
+                });
             });
             if (parse.GetValue(json))
             {
