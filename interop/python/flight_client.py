@@ -91,7 +91,7 @@ def main():
     parser.add_argument("--token", help="bearer token")
     sub = parser.add_subparsers(dest="command", required=True)
     ls = sub.add_parser("list")
-    ls.add_argument("--filter", help='JSON filter, e.g. {"kind":"dataset"}')
+    ls.add_argument("--filter", help='JSON filter, e.g. {"kind":"table"}')
     get = sub.add_parser("get")
     get.add_argument("cid")
     put = sub.add_parser("put")

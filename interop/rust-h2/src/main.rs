@@ -568,7 +568,7 @@ async fn verify_info(channel: &Channel, dataset: &str, rows: i64, batches: &[&st
     let shape_ok = if batches == [dataset] {
         metadata["kind"] == "batch"
     } else {
-        metadata["kind"] == "dataset" && metadata["chunks"].as_u64() == Some(batches.len() as u64)
+        metadata["kind"] == "table" && metadata["chunks"].as_u64() == Some(batches.len() as u64)
     };
     if !shape_ok || metadata["tags"]["from"] != "rust" {
         return Err(format!("app_metadata {metadata}: expected the kind, {} chunks and tag from=rust", batches.len()));

@@ -134,8 +134,9 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<RpcException>(() => ToListAsync(client.ListAsync("{not json")));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        error = await Assert.ThrowsAsync<RpcException>(() => ToListAsync(client.ListAsync("{\"kind\":\"table\"}")));
+        error = await Assert.ThrowsAsync<RpcException>(() => ToListAsync(client.ListAsync("{\"kind\":\"chunk\"}")));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("\"table\"", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
