@@ -106,7 +106,8 @@ echo "== a clone with nothing beside it: the suites that read the conformance da
 standalone="$(mktemp -d)/arrowcid"
 if git clone --quiet --no-hardlinks . "$standalone"; then
   (cd "$standalone" && for project in Architecture Arrow Content Parquet; do
-     if dotnet test "tests/ArrowCid.$project.Tests" -c Release --filter "Category!=Peers" > "$standalone.$project.log" 2>&1; then
+     # Peers are not what this step is about (the clone has no npm packages): they skip, not fail.
+     if env -u CI dotnet test "tests/ArrowCid.$project.Tests" -c Release --filter "Category!=Peers" > "$standalone.$project.log" 2>&1; then
        grep -E "^(Passed|Failed)!" "$standalone.$project.log"
      else
        cat "$standalone.$project.log"; exit 1

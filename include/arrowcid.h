@@ -171,7 +171,7 @@ int arrowcid_put(arrowcid_repo* repo, struct ArrowArrayStream* in, const char* n
  * into mapped blocks, each re-hashed before its first batch is handed out. */
 int arrowcid_get(arrowcid_repo* repo, const char* ref, struct ArrowArrayStream* out);
 
-/* The dataset names with their latest versions, as a JSON array of
+/* The table names with their latest versions, as a JSON array of
  * {"name","version","cid","created"}; free *json with arrowcid_free. */
 int arrowcid_names(arrowcid_repo* repo, char** json);
 

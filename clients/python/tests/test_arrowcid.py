@@ -119,7 +119,7 @@ def test_failures_are_typed_exceptions(repo: arrowcid.Repository) -> None:
     unknown = arrowcid.cid_of(Int64Table([{"v": [42]}]))
     with pytest.raises(arrowcid.NotFound):
         repo.get(unknown)
-    with pytest.raises(arrowcid.NotFound, match="no dataset"):
+    with pytest.raises(arrowcid.NotFound, match="no table"):
         repo.get("no-such-name")
     with pytest.raises(arrowcid.NotFound):
         repo.log("no-such-name")
