@@ -14,15 +14,16 @@ public enum TableInputProgressUnit
 }
 
 /// <summary>
-/// A read-only view of a stream that tells how far it has been read: the position of one that
-/// seeks (a file), else the bytes read through it (stdin, a request body), and, when given
-/// <paramref name="onRead"/>, each read's length as it happens (a progress bar). Seeking, length
-/// and position are the inner stream's, so a reader's checks against the file's end still work.
+/// A view of a stream that tells how far it has been read: the position of one that seeks (a
+/// file), else the bytes read through it (stdin, a request body), and, when given
+/// <paramref name="onBytes"/>, each read's or write's length as it happens (a progress bar).
+/// Seeking, length and position are the inner stream's, so a reader's checks against the file's
+/// end still work.
 /// </summary>
-/// <param name="inner">The stream read.</param>
+/// <param name="inner">The stream read or written.</param>
 /// <param name="leaveOpen">Whether disposing this leaves <paramref name="inner"/> open.</param>
-/// <param name="onRead">Told the length of every read.</param>
-public sealed class CountingStream(Stream inner, bool leaveOpen, Action<int>? onRead = null) : Stream
+/// <param name="onBytes">Told the length of every read and write.</param>
+public sealed class CountingStream(Stream inner, bool leaveOpen, Action<int>? onBytes = null) : Stream
 {
     private long _read;
 
@@ -39,7 +40,7 @@ public sealed class CountingStream(Stream inner, bool leaveOpen, Action<int>? on
     public override bool CanSeek => inner.CanSeek;
 
     /// <inheritdoc/>
-    public override bool CanWrite => false;
+    public override bool CanWrite => inner.CanWrite;
 
     /// <inheritdoc/>
     public override long Length => inner.Length;
@@ -52,7 +53,7 @@ public sealed class CountingStream(Stream inner, bool leaveOpen, Action<int>? on
     {
         int read = inner.Read(buffer);
         _read += read;
-        onRead?.Invoke(read);
+        onBytes?.Invoke(read);
         return read;
     }
 
@@ -64,7 +65,7 @@ public sealed class CountingStream(Stream inner, bool leaveOpen, Action<int>? on
     {
         int read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         _read += read;
-        onRead?.Invoke(read);
+        onBytes?.Invoke(read);
         return read;
     }
 
@@ -76,15 +77,20 @@ public sealed class CountingStream(Stream inner, bool leaveOpen, Action<int>? on
     public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
 
     /// <inheritdoc/>
-    public override void Flush()
-    {
-    }
+    public override void Flush() => inner.Flush();
 
     /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    /// <inheritdoc/>
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        inner.Write(buffer);
+        onBytes?.Invoke(buffer.Length);
+    }
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

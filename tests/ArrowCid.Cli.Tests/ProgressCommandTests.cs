@@ -62,7 +62,7 @@ public sealed class ProgressCommandTests : IDisposable
     }
 
     [Fact]
-    public void Import_car_counts_the_bytes_of_the_car_read_up_to_its_length()
+    public void Export_car_counts_the_bytes_it_writes_and_import_car_those_it_reads_up_to_the_files_length()
     {
         string repo = _temp.File("repo");
         var quiet = new CliConsole(new StringWriter(), new StringWriter());
@@ -76,8 +76,16 @@ public sealed class ProgressCommandTests : IDisposable
         File.WriteAllText(csv, text.ToString());
         Assert.Equal(0, Program.Run(["put", "--repo", repo, csv, "--name", "t"], quiet));
         string car = _temp.File("t.car");
-        Assert.Equal(0, Program.Run(["export", "car", "--repo", repo, "t", "-o", car], quiet));
+        var written = new List<(double Done, double? Total)>();
+        var exporting = new CliConsole(new StringWriter(), new StringWriter()) { ProgressObserver = (done, total) => written.Add((done, total)) };
+        Assert.Equal(0, Program.Run(["export", "car", "--repo", repo, "t", "-o", car], exporting));
         long length = new FileInfo(car).Length;
+
+        // Export counts the bytes it writes (no whole known up front), import those it reads of the file.
+        Assert.True(written.Count >= 3, $"{written.Count} steps");
+        Assert.All(written, step => Assert.Null(step.Total));
+        Assert.True(written.Zip(written.Skip(1)).All(pair => pair.Second.Done > pair.First.Done));
+        Assert.Equal(length, written[^1].Done);
 
         var steps = new List<(double Done, double? Total)>();
         var console = new CliConsole(new StringWriter(), new StringWriter()) { ProgressObserver = (done, total) => steps.Add((done, total)) };

@@ -29,7 +29,12 @@ internal static class CarCommands
             var basis = parse.GetValue(since) is { } text ? TableBlocks.Read(content, CliCids.Resolve(text, content.Repository.Registry)) : null;
             var exclude = basis?.Blocks.Select(b => b.Cid).ToHashSet();
             using var target = OutputTarget.Create(path, console);
-            var report = CliProgress.Run(console, $"exporting {roots.Length} roots", null, _ => content.ExportCar(roots, target.Stream, parse.GetValue(v2), exclude));
+            // In bytes written, with the rate (how many a walk of the roots will write is not known up front).
+            var report = CliProgress.Run(console, $"exporting {roots.Length} roots", null, ProgressUnit.Bytes, advance =>
+            {
+                using var counted = new Ingest.CountingStream(target.Stream, leaveOpen: true, written => advance(written));
+                return content.ExportCar(roots, counted, parse.GetValue(v2), exclude);
+            });
             target.Commit();
             if (parse.GetValue(json))
             {
