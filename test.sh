@@ -101,8 +101,8 @@ rm -f artifacts/stress/http2-stress.txt artifacts/stress/abuse.txt artifacts/str
 dotnet test ArrowCid.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
 
 echo "== a clone with nothing beside it: the suites that read the conformance data (testdata/)"
-# A user's clone has no ../shared or any other folder beside it: the suites that read upstream
-# conformance files build and pass in a fresh clone of this commit in a folder of its own.
+# A user's clone has no folder beside it: the suites that read upstream conformance files build
+# and pass in a fresh clone of this commit in a folder of its own.
 standalone="$(mktemp -d)/arrowcid"
 if git clone --quiet --no-hardlinks . "$standalone"; then
   (cd "$standalone" && for project in Architecture Arrow Content Parquet; do
