@@ -28,16 +28,11 @@ public sealed class ProgressCommandTests : IDisposable
 
         File.WriteAllText(csv, text.ToString());
         long length = new FileInfo(csv).Length;
-        var steps = new List<(double Done, double? Total)>();
-        var console = new CliConsole(new StringWriter(), new StringWriter()) { ProgressObserver = (done, total) => steps.Add((done, total)) };
+        var steps = RunWatched(verb, "--repo", _temp.File("repo"), csv);
 
-        int exit = Program.Run([verb, "--repo", _temp.File("repo"), csv], console);
-
-        Assert.Equal(0, exit);
-        Assert.True(steps.Count >= 4, $"{steps.Count} steps");
+        AssertAdvances(steps, atLeast: 4);
         Assert.All(steps, step => Assert.Equal(length, step.Total));
         Assert.True(steps[0].Done < length / 2.0, $"the first step is already {steps[0].Done} of {length}");
-        Assert.True(steps.Zip(steps.Skip(1)).All(pair => pair.Second.Done > pair.First.Done), string.Join(", ", steps.Select(s => s.Done)));
         Assert.Equal(length, steps[^1].Done);
     }
 
@@ -50,13 +45,10 @@ public sealed class ProgressCommandTests : IDisposable
             Assert.Equal(0, Program.Run(["put", "--repo", repo, Golden.File(golden)], new CliConsole(new StringWriter(), new StringWriter())));
         }
 
-        var steps = new List<(double Done, double? Total)>();
-        var console = new CliConsole(new StringWriter(), new StringWriter()) { ProgressObserver = (done, total) => steps.Add((done, total)) };
-        Assert.Equal(0, Program.Run(["verify", "--repo", repo], console));
+        var steps = RunWatched("verify", "--repo", repo);
 
         // A step a block hashed, the whole the registry's recorded bytes, reached exactly (nothing orphaned).
-        Assert.True(steps.Count >= 3, $"{steps.Count} steps");
-        Assert.True(steps.Zip(steps.Skip(1)).All(pair => pair.Second.Done > pair.First.Done), string.Join(", ", steps.Select(s => s.Done)));
+        AssertAdvances(steps, atLeast: 3);
         Assert.Equal(steps[^1].Total, steps[^1].Done);
         Assert.True(steps[0].Done < steps[0].Total);
     }
@@ -76,24 +68,35 @@ public sealed class ProgressCommandTests : IDisposable
         File.WriteAllText(csv, text.ToString());
         Assert.Equal(0, Program.Run(["put", "--repo", repo, csv, "--name", "t"], quiet));
         string car = _temp.File("t.car");
-        var written = new List<(double Done, double? Total)>();
-        var exporting = new CliConsole(new StringWriter(), new StringWriter()) { ProgressObserver = (done, total) => written.Add((done, total)) };
-        Assert.Equal(0, Program.Run(["export", "car", "--repo", repo, "t", "-o", car], exporting));
+        var written = RunWatched("export", "car", "--repo", repo, "t", "-o", car);
         long length = new FileInfo(car).Length;
 
         // Export counts the bytes it writes (no whole known up front), import those it reads of the file.
-        Assert.True(written.Count >= 3, $"{written.Count} steps");
+        AssertAdvances(written, atLeast: 3);
         Assert.All(written, step => Assert.Null(step.Total));
-        Assert.True(written.Zip(written.Skip(1)).All(pair => pair.Second.Done > pair.First.Done));
         Assert.Equal(length, written[^1].Done);
 
-        var steps = new List<(double Done, double? Total)>();
-        var console = new CliConsole(new StringWriter(), new StringWriter()) { ProgressObserver = (done, total) => steps.Add((done, total)) };
-        Assert.Equal(0, Program.Run(["import", "car", "--repo", _temp.File("other"), car], console));
+        var steps = RunWatched("import", "car", "--repo", _temp.File("other"), car);
 
         Assert.True(steps.Count >= 3, $"{steps.Count} steps");
         Assert.All(steps, step => Assert.Equal(length, step.Total));
         Assert.True(steps[0].Done < length / 2.0, $"the first step is already {steps[0].Done} of {length}");
         Assert.Equal(length, steps[^1].Done);
+    }
+
+    // Runs the CLI (it must succeed) and gives every step its progress bar took: (done, whole or null).
+    private static List<(double Done, double? Total)> RunWatched(params string[] args)
+    {
+        var steps = new List<(double Done, double? Total)>();
+        var console = new CliConsole(new StringWriter(), new StringWriter()) { ProgressObserver = (done, total) => steps.Add((done, total)) };
+        Assert.Equal(0, Program.Run(args, console));
+        return steps;
+    }
+
+    // At least that many steps, each further than the one before.
+    private static void AssertAdvances(List<(double Done, double? Total)> steps, int atLeast)
+    {
+        Assert.True(steps.Count >= atLeast, $"{steps.Count} steps");
+        Assert.True(steps.Zip(steps.Skip(1)).All(pair => pair.Second.Done > pair.First.Done), string.Join(", ", steps.Select(s => s.Done)));
     }
 }

@@ -11,11 +11,14 @@ namespace ArrowCid.Cli.Commands;
 internal static class ContentOutput
 {
     /// <summary>
-    /// The line <c>put</c> and <c>cid</c> print per input: <c>table &lt;cid&gt; &lt;rows&gt; &lt;bytes&gt; &lt;chunks&gt;</c>,
+    /// The line <c>put</c>, <c>cid</c> and <c>flight put</c> print per input: <c>table &lt;cid&gt; &lt;rows&gt; &lt;bytes&gt; &lt;chunks&gt;</c>,
     /// bytes being those of the chunk blocks (manifest nodes not counted).
     /// </summary>
-    public static string TableLine(PutStreamResult result) =>
-        string.Create(CultureInfo.InvariantCulture, $"table {result.Table.Cid} {result.Table.Rows} {result.Table.Bytes} {result.Table.Batches}");
+    public static string TableLine(PutStreamResult result) => TableLine(Totals(result));
+
+    /// <summary>As <see cref="TableLine(PutStreamResult)"/>, for a table's totals however they were learnt (a node's put answer).</summary>
+    public static string TableLine(TableTotals totals) =>
+        string.Create(CultureInfo.InvariantCulture, $"table {totals.Cid} {totals.Rows} {totals.Bytes} {totals.Chunks}");
 
     /// <summary>
     /// The JSON object <c>put</c> and <c>cid</c> print per input: the table (CID, rows, chunk bytes,
@@ -23,11 +26,14 @@ internal static class ContentOutput
     /// </summary>
     public static PutReport Report(string input, PutStreamResult result) => new(
         input,
-        new TableTotals(result.Table.Cid.ToString(), result.Table.Rows, result.Table.Bytes, result.Table.Batches, result.Table.ManifestBytes),
+        Totals(result),
         StoredBatch.Entries(result.Batches),
         result.Version?.Name,
         result.Version?.Version,
         result.Version is null ? null : result.VersionAdded);
+
+    private static TableTotals Totals(PutStreamResult result) =>
+        new(result.Table.Cid.ToString(), result.Table.Rows, result.Table.Bytes, result.Table.Batches, result.Table.ManifestBytes);
 
     /// <summary>When something happened, as every command prints it (ISO 8601, UTC).</summary>
     public static string Time(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);

@@ -329,11 +329,11 @@ internal static class FlightCommands
             var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name), parse.GetValue(forceVersion));
             var summary = CliProgress.Run(console, $"sending {Path.GetFileName(source.Name)}", source.ProgressTotal, source.ProgressUnit, advance =>
                 client.PutAsync(descriptor, source.Schema, ContentCommands.ReadAll(source, advance)).GetAwaiter().GetResult());
+            // What a local put reports for the same table: the root's bytes are the node's to know
+            // (null), a one-chunk table has none.
+            var totals = new TableTotals(summary.Table.ToString(), summary.Batches.Sum(b => b.Rows), summary.Batches.Sum(b => b.Bytes), summary.Batches.Count, summary.Table.Codec == Multicodec.Raw ? 0 : null);
             if (parse.GetValue(json))
             {
-                // The answer of a local put (PutReport), for the table the node stored: the root's
-                // bytes are the node's to know (null), a one-chunk table has none.
-                var totals = new TableTotals(summary.Table.ToString(), summary.Batches.Sum(b => b.Rows), summary.Batches.Sum(b => b.Bytes), summary.Batches.Count, summary.Table.Codec == Multicodec.Raw ? 0 : null);
                 var report = new PutReport(parse.GetValue(input)!, totals, [.. summary.Batches.Select(b => new ChunkEntry(b.Cid.ToString(), b.Rows, b.Bytes))], summary.Name, summary.Name is null ? null : summary.Version, summary.Name is null ? null : summary.VersionAdded);
                 console.Out.WriteLine(WireJson.ToIndentedText(report, WireJsonContext.Default.PutReport));
                 return;
@@ -344,8 +344,7 @@ internal static class FlightCommands
                 console.Out.WriteLine($"batch {batch.Cid} {batch.Rows} rows {batch.Bytes} bytes");
             }
 
-            // The line a local put prints for the same table.
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"table {summary.Table} {summary.Batches.Sum(b => b.Rows)} {summary.Batches.Sum(b => b.Bytes)} {summary.Batches.Count}"));
+            console.Out.WriteLine(ContentOutput.TableLine(totals));
             if (summary.Name is not null)
             {
                 console.Out.WriteLine(NameOption.VersionLine(summary.Name, summary.Version, summary.VersionAdded));
@@ -453,9 +452,8 @@ internal static class FlightCommands
         return ExitCodes.Ok;
     }
 
-    /// <summary>The fetched chunks as one IPC stream (<see cref="TableStreamWriter"/>); the schema message is the first chunk's, each chunk's checked against it.</summary>
-    // The chunks as one Arrow IPC stream (the first chunk's schema message, then each chunk's
-    // messages), written as they come: the chunks written and their canonical bytes.
+    // The chunks as one Arrow IPC stream (TableStreamWriter: the first chunk's schema message, each
+    // chunk's checked against it), written as they come; returns the chunks written and their bytes.
     private static async Task<(int Chunks, long Bytes)> WriteStreamAsync(IAsyncEnumerable<FetchedBatch> chunks, Stream destination)
     {
         await using var each = chunks.GetAsyncEnumerator();

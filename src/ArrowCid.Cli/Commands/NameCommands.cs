@@ -54,7 +54,7 @@ internal static class NameCommands
     {
         var name = new Argument<string>("name") { Description = "A table name", HelpName = "NAME" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array" };
-        var command = new Command("log", "List the versions of a table name, newest first: VERSION CID ROWS BYTES NEW CREATED TAGS (NEW: bytes of blocks the previous version lacks)") { name, json };
+        var command = new Command("log", "List the versions of a table name, newest first: VERSION CID ROWS BYTES NEW CREATED TAGS (NEW: bytes of chunks the previous version lacks)") { name, json };
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);
