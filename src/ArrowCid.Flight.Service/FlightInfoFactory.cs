@@ -28,15 +28,20 @@ internal sealed class FlightInfoFactory(ContentNode node)
     private readonly ConcurrentDictionary<Cid, FlightShape> _shapes = new();
     private long _cachedBytes;
 
+    /// <summary>How many shapes the cache holds (for tests).</summary>
+    internal int CachedShapes => _shapes.Count;
+
     /// <summary>
     /// The FlightInfo of a record. Its descriptor is PATH [CID], or PATH [NAME] when
     /// <paramref name="named"/> is given (the version of a name the record is), whose name and
-    /// version then join the app_metadata.
+    /// version then join the app_metadata. A <paramref name="listing"/> reads the shapes it has not
+    /// cached without caching them: it meets each record once, and what it cached would only push out
+    /// the shapes clients ask for again and survive into the collector's older generations.
     /// </summary>
-    public async Task<FlightInfo> CreateAsync(BlockRecord record, NamedVersion? named, CancellationToken cancellationToken)
+    public async Task<FlightInfo> CreateAsync(BlockRecord record, NamedVersion? named, CancellationToken cancellationToken, bool listing = false)
     {
         var locations = node.LocationsOf(record);
-        var shape = await ShapeOfAsync(record, locations, cancellationToken).ConfigureAwait(false);
+        var shape = await ShapeOfAsync(record, locations, cache: !listing, cancellationToken).ConfigureAwait(false);
         var info = new FlightInfo
         {
             Schema = ByteString.CopyFrom(shape.SchemaMessage),
@@ -81,10 +86,10 @@ internal sealed class FlightInfoFactory(ContentNode node)
 
     /// <summary>The schema message of content, from the local copy or, failing that, a peer's GetSchema.</summary>
     public async Task<byte[]> SchemaOfAsync(BlockRecord record, CancellationToken cancellationToken) =>
-        (await ShapeOfAsync(record, node.LocationsOf(record), cancellationToken).ConfigureAwait(false)).SchemaMessage;
+        (await ShapeOfAsync(record, node.LocationsOf(record), cache: true, cancellationToken).ConfigureAwait(false)).SchemaMessage;
 
 
-    private async Task<FlightShape> ShapeOfAsync(BlockRecord record, List<string> locations, CancellationToken cancellationToken)
+    private async Task<FlightShape> ShapeOfAsync(BlockRecord record, List<string> locations, bool cache, CancellationToken cancellationToken)
     {
         if (_shapes.TryGetValue(record.Cid, out var cached))
         {
@@ -99,6 +104,11 @@ internal sealed class FlightInfoFactory(ContentNode node)
             // Registered by another node of a shared registry: ask one that holds it.
             byte[] schema = await node.Peers.GetSchemaAsync(record.Cid, locations, cancellationToken).ConfigureAwait(false);
             shape = new FlightShape(schema, record.Rows, record.Kind == BlockKind.Dataset ? 0 : record.Bytes);
+        }
+
+        if (!cache)
+        {
+            return shape;
         }
 
         if (Interlocked.Add(ref _cachedBytes, shape.SchemaMessage.Length + 128) > MaxCachedBytes)

@@ -44,6 +44,9 @@ public sealed class FlightNodeService : FlightServiceBase
     /// <summary>The node this service is the Flight face of.</summary>
     public ContentNode Node => _node;
 
+    /// <summary>What builds the FlightInfos (for tests: its cache).</summary>
+    internal FlightInfoFactory Infos => _infos;
+
     /// <inheritdoc />
     public override Task Handshake(IAsyncStreamReader<HandshakeRequest> requestStream, IServerStreamWriter<HandshakeResponse> responseStream, ServerCallContext context) =>
         _errors.Guard(() => _auth.HandshakeAsync(requestStream, responseStream, context));
@@ -206,7 +209,7 @@ public sealed class FlightNodeService : FlightServiceBase
 
         try
         {
-            return await _infos.CreateAsync(record, version, cancellationToken).ConfigureAwait(false);
+            return await _infos.CreateAsync(record, version, cancellationToken, listing: true).ConfigureAwait(false);
         }
         catch (BlockNotFoundException)
         {

@@ -74,13 +74,10 @@ internal sealed class PeerIdentity
             throw new InvalidDataException($"{path} is not a libp2p Ed25519 private key (expected {PrivateKeyPrefix.Length + (2 * KeyLength)} bytes starting 08 01 12 40)");
         }
 
-        var seed = stored.AsSpan(PrivateKeyPrefix.Length, KeyLength);
-        var identity = FromSeed(seed);
-        if (!stored.AsSpan(PrivateKeyPrefix.Length + KeyLength).SequenceEqual(identity.PublicKey.ToArray()))
-        {
-            throw new InvalidDataException($"{path}: the public key stored does not belong to the seed");
-        }
-
+        // The public key is taken as stored, not derived from the seed again: deriving it builds
+        // Ed25519's precomputed tables, some 15 ms of a node's start (issue 64). The file is the
+        // node's own (0600), and Create stored the key it derived; the seed is not kept in memory.
+        var identity = new PeerIdentity(stored.AsSpan(PrivateKeyPrefix.Length + KeyLength, KeyLength).ToArray());
         CryptographicOperations.ZeroMemory(stored);
         return identity;
     }

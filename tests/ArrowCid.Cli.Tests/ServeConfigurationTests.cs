@@ -103,6 +103,24 @@ public sealed class ServeConfigurationTests : IDisposable
         Assert.All(rows, r => Assert.Equal("ARROWCID_" + r.Key.ToUpperInvariant().Replace('-', '_'), r.Variable));
     }
 
+    [Theory]
+    [InlineData("flight")]
+    [InlineData("http")]
+    public async Task A_taken_port_fails_the_start_naming_the_face_whose_port_it_is(string taken)
+    {
+        // Both faces start side by side; whichever cannot listen fails the command, and the other stops.
+        using var occupier = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupier.Start();
+        int port = ((System.Net.IPEndPoint)occupier.LocalEndpoint).Port;
+        string busy = $"127.0.0.1:{port}";
+        string[] faces = taken == "flight" ? ["--listen", busy, "--http", "127.0.0.1:0"] : ["--listen", "127.0.0.1:0", "--http", busy];
+        var result = await ServeAsync([], ["--repo", Path.Combine(_folder.Path, "repo"), "--no-shm", .. faces]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(taken == "flight" ? $"cannot listen on {busy}:" : $"cannot listen on {busy} (--http):", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("serving", result.Stdout, StringComparison.Ordinal);
+    }
+
     private string Write(string name, string text)
     {
         string path = Path.Combine(_folder.Path, name);

@@ -107,6 +107,29 @@ public sealed class FlightNodeServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_listing_caches_no_shape_and_a_flight_info_caches_its_own()
+    {
+        // A listing meets each table once: caching what it read grew a node listing 100,000 tables
+        // by some 50 MiB of shapes that outlived the collector's youngest generation.
+        using var client = Node.Client();
+        var cids = new List<Cid>();
+        for (int i = 0; i < 5; i++)
+        {
+            using var batch = TestBatches.Small(600 + i);
+            cids.Add((await client.PutAsync(batch.Schema, [batch])).Table);
+        }
+
+        var infos = Node.Node.Service.Infos;
+        int before = infos.CachedShapes;
+        var listed = (await ToListAsync(client.ListAsync())).Select(CidOf).ToList();
+        Assert.Superset(cids.ToHashSet(), listed.ToHashSet());
+        Assert.Equal(before, infos.CachedShapes);
+
+        await client.GetInfoAsync(cids[0]);
+        Assert.Equal(before + 1, infos.CachedShapes);
+    }
+
+    [Fact]
     public async Task ListFlights_lists_everything_or_what_the_JSON_filter_selects()
     {
         using var client = Node.Client();
