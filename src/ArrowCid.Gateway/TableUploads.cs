@@ -50,13 +50,11 @@ internal static class TableUploads
             throw new GatewayException(StatusCodes.Status400BadRequest, $"the {MediaTypeOf(http.Request)} body was refused: {e.Message}", e);
         }
 
-        var dataset = put.Table;
         var response = http.Response;
         response.StatusCode = StatusCodes.Status201Created;
-        response.Headers.Location = $"/ipfs/{dataset.Cid}";
+        response.Headers.Location = $"/ipfs/{put.Table.Cid}";
         response.ContentType = "application/json; charset=utf-8";
-        var body = new TableCreatedBody(dataset.Cid.ToString(), dataset.Rows, dataset.Bytes, dataset.Batches, put.Version?.Name, put.Version?.Version, put.Version is null ? null : put.VersionAdded);
-        await WireJson.WriteAsync(response.Body, body, WireJsonContext.Default.TableCreatedBody, http.RequestAborted).ConfigureAwait(false);
+        await WireJson.WriteAsync(response.Body, put.ToReport(input: null), WireJsonContext.Default.PutReport, http.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>The body's format by its Content-Type (parameters ignored), read as it arrives (an Arrow stream, not a file).</summary>

@@ -34,4 +34,17 @@ public sealed record PutStreamResult(IReadOnlyList<StoredBatch> Batches, TableRe
 {
     /// <summary>Whether <see cref="Version"/> was added by this put; false when the name's latest version already named the table.</summary>
     public bool VersionAdded { get; init; }
+
+    /// <summary>The table's CID and totals, as every report of it gives them.</summary>
+    public TableTotals Totals => new(Table.Cid.ToString(), Table.Rows, Table.Bytes, Table.Batches, Table.ManifestBytes);
+
+    /// <summary>The one report of a put: what <c>put --json</c> prints per input and what <c>POST /api/v1/tables</c> answers.</summary>
+    /// <param name="input">The path read; null for an upload, whose report leaves it out.</param>
+    public PutReport ToReport(string? input) => new(
+        input,
+        Totals,
+        StoredBatch.Entries(Batches),
+        Version?.Name,
+        Version?.Version,
+        Version is null ? null : VersionAdded);
 }

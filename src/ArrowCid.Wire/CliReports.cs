@@ -6,14 +6,17 @@ namespace ArrowCid.Wire;
 // What the CLI's --json options print (docs/cli.md). A member documented as "null when …" is
 // written as null rather than left out, so a script can index it without a key check.
 
-/// <summary>One input of <c>put --json</c> or <c>cid --json</c>: the table it became and its chunks.</summary>
-/// <param name="Input">The path read (<c>-</c> for standard input).</param>
+/// <summary>
+/// A put: one input of <c>put --json</c>, <c>cid --json</c> or <c>flight put --json</c>, and the
+/// answer of <c>POST /api/v1/tables</c>: the table it became and its chunks.
+/// </summary>
+/// <param name="Input">The path read (<c>-</c> for standard input); left out of an upload's answer.</param>
 /// <param name="Table">The table.</param>
 /// <param name="Chunks">Its chunks in row order.</param>
 /// <param name="Name">The name it became a version of.</param>
 /// <param name="Version">That version's number.</param>
 /// <param name="VersionAdded">Whether the put added that version; false when the name's latest version already named the table (null without a name).</param>
-public sealed record PutReport(string Input, TableTotals Table, IReadOnlyList<ChunkEntry> Chunks, string? Name, long? Version, bool? VersionAdded = null);
+public sealed record PutReport(string? Input, TableTotals Table, IReadOnlyList<ChunkEntry> Chunks, string? Name, long? Version, bool? VersionAdded = null);
 
 /// <summary>A table's CID and totals.</summary>
 /// <param name="Cid">The table's CID (raw for a one-chunk table, dag-cbor for a manifest).</param>

@@ -141,16 +141,6 @@ public sealed record ChangeEvent(
 /// <summary>The body of a problem answer (RFC 9457).</summary>
 public sealed record ProblemBody(string Title, int Status, string Detail);
 
-/// <summary>What <c>POST /api/v1/tables</c> stored.</summary>
-/// <param name="Cid">The table's CID.</param>
-/// <param name="Rows">Rows stored.</param>
-/// <param name="Bytes">Bytes of its chunk blocks.</param>
-/// <param name="Chunks">Chunks (batch blocks) it was cut into.</param>
-/// <param name="Name">The name given, if any.</param>
-/// <param name="Version">The version of the name it became, if named.</param>
-/// <param name="VersionAdded">Whether the upload added that version: false when the name's latest version already named the table (nothing added); left out without a name.</param>
-public sealed record TableCreatedBody(string Cid, long Rows, long Bytes, int Chunks, string? Name, long? Version, bool? VersionAdded = null);
-
 /// <summary>A <c>peer</c> record of delegated routing: who, where, speaking what.</summary>
 public sealed record PeerRecord(
     [property: JsonPropertyName("Schema")] string Schema,

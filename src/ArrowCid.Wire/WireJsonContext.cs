@@ -39,7 +39,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(ProvidersBody))]
 [JsonSerializable(typeof(PeersBody))]
 [JsonSerializable(typeof(NameVersionsBody))]
-[JsonSerializable(typeof(TableCreatedBody))]
+[JsonSerializable(typeof(PutReport))]
 // CLI
 [JsonSerializable(typeof(IReadOnlyList<PutReport>))]
 [JsonSerializable(typeof(IReadOnlyList<RecordEntry>))]

@@ -260,7 +260,7 @@ public sealed class GatewayAbuseTests
     {
         await using var node = await GatewayFixture.StartAsync();
         using var uploaded = await node.Http.SendAsync(Csv("/api/v1/tables", "a\n1\n"));
-        string cid = JsonDocument.Parse(await uploaded.Content.ReadAsStringAsync()).RootElement.GetProperty("cid").GetString()!;
+        string cid = JsonDocument.Parse(await uploaded.Content.ReadAsStringAsync()).RootElement.GetProperty("table").GetProperty("cid").GetString()!;
         var batches = TableData.Sensors(10, seed: 2);
         var local = node.Content.PutStream(batches[0].Schema, batches, new Repository.PutOptions { Provenance = "/home/ops/secret-folder/big.csv", Producer = "arrowcid put" });
 

@@ -351,9 +351,19 @@ public sealed class TableUploadTests
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var cid = Cid.Parse(json.RootElement.GetProperty("cid").GetString()!);
+        // The one report of a put, as `put --json` prints it, without the input path.
+        var table = json.RootElement.GetProperty("table");
+        var cid = Cid.Parse(table.GetProperty("cid").GetString()!);
+        var stored = ContentRepository.ComputeCids(batches[0].Schema, batches);
+        Assert.Equal(stored.Table.Cid, cid);
         Assert.Equal($"/ipfs/{cid}", response.Headers.Location!.ToString());
-        Assert.Equal(30_000, json.RootElement.GetProperty("rows").GetInt64());
+        Assert.Equal(30_000, table.GetProperty("rows").GetInt64());
+        Assert.Equal(stored.Table.Bytes, table.GetProperty("bytes").GetInt64());
+        Assert.Equal(stored.Table.Batches, table.GetProperty("chunks").GetInt64());
+        Assert.Equal(stored.Table.ManifestBytes, table.GetProperty("manifest_bytes").GetInt64());
+        Assert.Equal(stored.Batches.Select(b => b.Cid.ToString()), json.RootElement.GetProperty("chunks").EnumerateArray().Select(c => c.GetProperty("cid").GetString()));
+        Assert.False(json.RootElement.TryGetProperty("input", out _));
+        Assert.True(json.RootElement.GetProperty("version_added").GetBoolean());
         Assert.Equal("uploads/sensors", json.RootElement.GetProperty("name").GetString());
         Assert.Equal(1, json.RootElement.GetProperty("version").GetInt64());
         Assert.Equal("north", node.Content.Repository.GetRecord(cid)!.Tags["site"]);
@@ -407,7 +417,7 @@ public sealed class TableUploadTests
         using var csvBody = new StringContent(text.ToString(), Encoding.UTF8, "text/csv");
         using var csvResponse = await node.Http.PostAsync("/api/v1/tables", csvBody);
         Assert.Equal(HttpStatusCode.Created, csvResponse.StatusCode);
-        var fromCsv = Cid.Parse(JsonDocument.Parse(await csvResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("cid").GetString()!);
+        var fromCsv = Cid.Parse(JsonDocument.Parse(await csvResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("table").GetProperty("cid").GetString()!);
         Assert.Equal(TableData.RowTexts(batches), TableData.RowTexts([.. node.Content.ReadBatches(fromCsv)]));
 
         using var parquet = new MemoryStream();
@@ -420,7 +430,7 @@ public sealed class TableUploadTests
         parquetBody.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.apache.parquet");
         using var parquetResponse = await node.Http.PostAsync("/api/v1/tables", parquetBody);
         Assert.Equal(HttpStatusCode.Created, parquetResponse.StatusCode);
-        var fromParquet = Cid.Parse(JsonDocument.Parse(await parquetResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("cid").GetString()!);
+        var fromParquet = Cid.Parse(JsonDocument.Parse(await parquetResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("table").GetProperty("cid").GetString()!);
         Assert.Equal(ContentRepository.ComputeCids(batches[0].Schema, batches).Table.Cid, fromParquet);
     }
 

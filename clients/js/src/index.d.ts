@@ -127,11 +127,22 @@ export class GatewayError extends ArrowCidError {
 /** Tags as `{ key: value }`, one `'key=value'` or a list of them. */
 export type Tags = Record<string, string> | string | string[];
 
-export interface PutResult {
+/** A table's CID and totals, as every report of it gives them. */
+export interface TableTotals {
   cid: string;
   rows: number;
+  /** Bytes of its chunk blocks (manifest nodes not counted). */
   bytes: number;
   chunks: number;
+  /** Bytes of the root manifest block: 0 for a one-chunk table. */
+  manifest_bytes: number | null;
+}
+
+/** The put report: what `arrowcid put --json` prints per input (without its `input`). */
+export interface PutResult {
+  table: TableTotals;
+  /** Each chunk in row order. */
+  chunks: { cid: string; rows: number; bytes: number }[];
   name?: string;
   version?: number;
   /** With a name: whether this put added the version (false: the name's latest version already named the table). */

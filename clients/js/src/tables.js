@@ -14,8 +14,9 @@ function streamBody(table) {
 /**
  * POST /api/v1/tables: stores the table on the node (content-defined chunks, a manifest), records
  * it as the next version of `name` and tags it. Unchanged content under its name adds no version
- * (`version_added: false`) unless `forceVersion`. Resolves to the node's answer
- * `{ cid, rows, bytes, chunks, name?, version?, version_added? }`.
+ * (`version_added: false`) unless `forceVersion`. Resolves to the node's answer, the put report
+ * `arrowcid put --json` prints: `{ table: { cid, rows, bytes, chunks, manifest_bytes }, chunks: [{ cid,
+ * rows, bytes }], name?, version?, version_added? }`.
  */
 export async function putTable(table, { gateway, token, name, tags, forceVersion, signal, fetch: fetchImpl } = {}) {
   const query = new URLSearchParams();

@@ -32,10 +32,11 @@ test('tokens: 401 without one, 403 for a reader putting, the writer puts and the
   await assert.rejects(putTable(table, gw), (e) => e instanceof GatewayError && e.status === 401);
   await assert.rejects(putTable(table, { ...gw, token: READER }), (e) => e instanceof GatewayError && e.status === 403);
   const result = await putTable(table, { ...gw, token: WRITER, name: 'tokens/t', tags: { team: 'a' } });
-  assert.equal(result.rows, 200);
+  assert.equal(result.table.rows, 200);
+  assert.equal(result.chunks.length, result.table.chunks);
   assert.equal(result.name, 'tokens/t');
   assert.equal(result.version, 1);
-  await assert.rejects(readTable(result.cid, gw), (e) => e instanceof GatewayError && e.status === 401);
+  await assert.rejects(readTable(result.table.cid, gw), (e) => e instanceof GatewayError && e.status === 401);
   assert.deepEqual(rowsOf(await readTable('tokens/t', { ...gw, token: READER })), rowsOf(table));
 });
 
@@ -45,23 +46,24 @@ test('a put of several MiB is chunked and reads back equal; its name has version
   const v2 = makeTable(200_100, 21);
   const first = await putTable(v1, { ...gw, token: WRITER, name: 'sensors' });
   const second = await putTable(v2, { ...gw, token: WRITER, name: 'sensors' });
-  assert.ok(first.chunks > 1, `${first.chunks} chunks`);
+  assert.ok(first.table.chunks > 1, `${first.table.chunks} chunks`);
+  assert.deepEqual(first.chunks.map((c) => typeof c.cid), Array(first.table.chunks).fill('string'));
   assert.equal(second.version, 2);
   assert.equal(second.version_added, true);
   const unchanged = await putTable(v2, { ...gw, token: WRITER, name: 'sensors' });
   assert.deepEqual([unchanged.version, unchanged.version_added], [2, false]);
   const listing = await versions('sensors', { ...gw, token: READER });
-  assert.deepEqual(listing.versions.map((v) => [v.version, v.cid]), [[1, first.cid], [2, second.cid]]);
+  assert.deepEqual(listing.versions.map((v) => [v.version, v.cid]), [[1, first.table.cid], [2, second.table.cid]]);
   assert.deepEqual(rowsOf(await readTable('sensors@1', { ...gw, token: READER })), rowsOf(v1));
   assert.deepEqual(rowsOf(await readTable('sensors', { ...gw, token: READER })), rowsOf(v2));
   const forced = await putTable(v2, { ...gw, token: WRITER, name: 'sensors', forceVersion: true });
-  assert.deepEqual([forced.version, forced.version_added, forced.cid], [3, true, second.cid]);
+  assert.deepEqual([forced.version, forced.version_added, forced.table.cid], [3, true, second.table.cid]);
 });
 
 test('listTables pages with next/after; allTables follows every page', LIMIT, async (t) => {
   if (!cliOrSkip(t)) return;
   const cids = [];
-  for (let i = 0; i < 5; i++) cids.push((await putTable(makeTable(10 + i, 100 + i), { ...gw, token: WRITER, tags: { run: 'paging' } })).cid);
+  for (let i = 0; i < 5; i++) cids.push((await putTable(makeTable(10 + i, 100 + i), { ...gw, token: WRITER, tags: { run: 'paging' } })).table.cid);
   const pages = [];
   let after;
   do {
@@ -103,7 +105,7 @@ test('subscribe sees a new table and resumes after the last event ID', LIMIT, as
   const first = await putUntilSeen(received, 'feed/a');
   subscription.stop();
   await subscription.closed;
-  assert.equal(received.at(-1).cid, first.cid);
+  assert.equal(received.at(-1).cid, first.table.cid);
   assert.equal(received.at(-1).name, 'feed/a');
   const resumeFrom = subscription.lastEventId;
   assert.equal(resumeFrom, String(received.at(-1).sequence));
@@ -114,7 +116,7 @@ test('subscribe sees a new table and resumes after the last event ID', LIMIT, as
   await waitFor(resumed, 1);
   again.stop();
   await again.closed;
-  assert.equal(resumed[0].cid, missed.cid);
+  assert.equal(resumed[0].cid, missed.table.cid);
   assert.equal(resumed[0].version, 1);
   assert.ok(Number(resumed[0].id) > Number(resumeFrom));
 });
@@ -124,7 +126,7 @@ async function putUntilSeen(received, name) {
     const before = received.length;
     const result = await putTable(makeTable(20, 300 + attempt), { ...gw, token: WRITER, name, tags: { feed: 'x' } });
     await new Promise((r) => setTimeout(r, 100));
-    if (received.length > before && received.at(-1).cid === result.cid) return result;
+    if (received.length > before && received.at(-1).cid === result.table.cid) return result;
   }
   throw new Error('the subscription saw none of 100 puts');
 }
@@ -184,10 +186,10 @@ test('a feed that ends reconnects with Last-Event-ID and loses nothing', LIMIT, 
   );
   try {
     await waitFor(received, 1);
-    assert.equal(received[0].cid, start.cid);
+    assert.equal(received[0].cid, start.table.cid);
     const next = await putTable(makeTable(6, 402), { ...gw, token: WRITER, name: 'drop/b', tags: { drop: 'y' } });
     await waitFor(received, 2);
-    assert.equal(received[1].cid, next.cid);
+    assert.equal(received[1].cid, next.table.cid);
     assert.equal(received.length, 2);
     assert.ok(proxy.lastEventIds.length >= 2);
     assert.equal(proxy.lastEventIds[0], '0');

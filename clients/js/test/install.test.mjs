@@ -55,13 +55,13 @@ const server = createServer((request, response) => {
   request.on('end', () => {
     body = Buffer.concat(parts);
     response.writeHead(201, { 'Content-Type': 'application/json' });
-    response.end(JSON.stringify({ cid: 'stand-in' }));
+    response.end(JSON.stringify({ table: { cid: 'stand-in' } }));
   });
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const answer = await putTable(table, { gateway: 'http://127.0.0.1:' + server.address().port });
 server.close();
-if (answer.cid !== 'stand-in') throw new Error('putTable answered ' + JSON.stringify(answer));
+if (answer.table.cid !== 'stand-in') throw new Error('putTable answered ' + JSON.stringify(answer));
 console.log(String(await cidOf(tableFromIPC(body))));
 // The client resolves the application's apache-arrow, not a copy of its own.
 const require = createRequire(import.meta.url);

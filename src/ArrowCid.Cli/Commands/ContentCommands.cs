@@ -59,7 +59,7 @@ internal static class ContentCommands
                 var result = NameOrPutOne(console, path, content, options, settings);
                 if (parse.GetValue(json))
                 {
-                    results.Add(ContentOutput.Report(path, result));
+                    results.Add(result.ToReport(path));
                     continue;
                 }
 

@@ -14,26 +14,12 @@ internal static class ContentOutput
     /// The line <c>put</c>, <c>cid</c> and <c>flight put</c> print per input: <c>table &lt;cid&gt; &lt;rows&gt; &lt;bytes&gt; &lt;chunks&gt;</c>,
     /// bytes being those of the chunk blocks (manifest nodes not counted).
     /// </summary>
-    public static string TableLine(PutStreamResult result) => TableLine(Totals(result));
+    public static string TableLine(PutStreamResult result) => TableLine(result.Totals);
 
     /// <summary>As <see cref="TableLine(PutStreamResult)"/>, for a table's totals however they were learnt (a node's put answer).</summary>
     public static string TableLine(TableTotals totals) =>
         string.Create(CultureInfo.InvariantCulture, $"table {totals.Cid} {totals.Rows} {totals.Bytes} {totals.Chunks}");
 
-    /// <summary>
-    /// The JSON object <c>put</c> and <c>cid</c> print per input: the table (CID, rows, chunk bytes,
-    /// chunk count, bytes of the root manifest block: 0 for a one-chunk table) and each chunk in row order.
-    /// </summary>
-    public static PutReport Report(string input, PutStreamResult result) => new(
-        input,
-        Totals(result),
-        StoredBatch.Entries(result.Batches),
-        result.Version?.Name,
-        result.Version?.Version,
-        result.Version is null ? null : result.VersionAdded);
-
-    private static TableTotals Totals(PutStreamResult result) =>
-        new(result.Table.Cid.ToString(), result.Table.Rows, result.Table.Bytes, result.Table.Batches, result.Table.ManifestBytes);
 
     /// <summary>When something happened, as every command prints it (ISO 8601, UTC).</summary>
     public static string Time(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
