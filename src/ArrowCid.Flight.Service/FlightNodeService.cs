@@ -44,6 +44,22 @@ public sealed class FlightNodeService : FlightServiceBase
     /// <summary>The node this service is the Flight face of.</summary>
     public ContentNode Node => _node;
 
+    /// <summary>
+    /// Refuses a call without a valid token before its request is read (every method needs one but
+    /// Handshake, which gives one; the health service is not this service's to guard). The handlers
+    /// still check the role each needs.
+    /// </summary>
+    public void AdmitCall(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Method.StartsWith(FlightServicePrefix, StringComparison.Ordinal) && context.Method != FlightMethods.Handshake.FullName)
+        {
+            _auth.Require(context, AccessRole.Read);
+        }
+    }
+
+    private static readonly string FlightServicePrefix = $"/{FlightMethods.ServiceName}/";
+
     /// <summary>What builds the FlightInfos (for tests: its cache).</summary>
     internal FlightInfoFactory Infos => _infos;
 

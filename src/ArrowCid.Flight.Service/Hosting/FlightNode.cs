@@ -92,6 +92,7 @@ public sealed class FlightNode : IAsyncDisposable
             MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = options.MaxMessageSize,
             UseKestrelHttp2 = options.UseKestrelHttp2,
+            AdmitCall = service.AdmitCall,
         }).AddFlightService(service).AddHealthService(health);
         var server = await GrpcServer.StartAsync(registry, cancellationToken).ConfigureAwait(false);
         string host = KestrelHosting.AdvertisedHost(options.Listen, options.AdvertisedHost);

@@ -56,6 +56,13 @@ public sealed class GrpcServerOptions
     /// <summary>Told of every call as it ends (metrics, request logs); null for none.</summary>
     public IGrpcCallObserver? CallObserver { get; set; }
 
+    /// <summary>
+    /// Asked of every call before its first request message is read, from its method and headers:
+    /// throwing an <see cref="RpcException"/> refuses the call with that status, so a client without
+    /// credentials never makes the server read (or hold) a request body. Null lets every call in.
+    /// </summary>
+    public Action<ServerCallContext>? AdmitCall { get; set; }
+
     /// <summary>HTTP/2 per-stream receive window.</summary>
     public int InitialStreamWindowSize { get; set; } = 16 * 1024 * 1024;
 }

@@ -97,6 +97,7 @@ internal abstract class ServerCallHandler
         Metadata trailers = context.ResponseTrailers;
         try
         {
+            Options.AdmitCall?.Invoke(context);
             await InvokeAsync(http, context).ConfigureAwait(false);
             status = deadlineTimer is { IsCancellationRequested: true } ? DeadlineExceeded() : context.Status;
         }
