@@ -184,7 +184,7 @@ int arrowcid_log(arrowcid_repo* repo, const char* name, char** json);
 typedef struct arrowcid_shm arrowcid_shm;
 
 /* Opens (creating when needed) the shared-memory store `store` under base_dir. NULL base_dir
- * means $ARROWCID_SHM_DIR, else /dev/shm/arrowcid; NULL store means "default". */
+ * means $ARROWCID_SHM_DIR, else /dev/shm/arrowcid-UID (the user's own, 0700); NULL store means "default". */
 int arrowcid_shm_open(const char* base_dir, const char* store, arrowcid_shm** out);
 
 /* Closes the store. Attached streams stay valid. NULL and closed handles are ignored. */

@@ -2,8 +2,8 @@
 
 A segment is a plain canonical Arrow IPC stream, so any Arrow library can map it. Usage:
 
-    python shm_consumer.py CID [--shm-dir /dev/shm/arrowcid] [--store default]
-    python shm_consumer.py --path /dev/shm/arrowcid/default/segments/<cid>.arrows CID
+    python shm_consumer.py CID [--shm-dir /dev/shm/arrowcid-UID] [--store default]
+    python shm_consumer.py --path /dev/shm/arrowcid-UID/default/segments/<cid>.arrows CID
     python shm_consumer.py --path "$(arrowcid shm path CID)" CID
 
 Small batches live in slots of the store's arena file rather than in a file of their own;
@@ -38,7 +38,7 @@ def sha256_digest_of_cid(cid: str) -> bytes:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cid")
-    parser.add_argument("--shm-dir", default=os.environ.get("ARROWCID_SHM_DIR", "/dev/shm/arrowcid"))
+    parser.add_argument("--shm-dir", default=os.environ.get("ARROWCID_SHM_DIR", f"/dev/shm/arrowcid-{os.geteuid()}"))
     parser.add_argument("--store", default="default")
     parser.add_argument("--path", help="the segment file (default: <shm-dir>/<store>/segments/<cid>.arrows)")
     args = parser.parse_args()

@@ -34,7 +34,7 @@ internal static class ConsumerArguments
 {
     public static int Run(string[] args, Func<ConsumerOptions, int> run)
     {
-        var shmDir = new Option<string?>("--shm-dir") { Description = "Base folder of shared-memory stores (default: /dev/shm/arrowcid)", HelpName = "DIR" };
+        var shmDir = new Option<string?>("--shm-dir") { Description = "Base folder of shared-memory stores (default: /dev/shm/arrowcid-UID, the user's own)", HelpName = "DIR" };
         var store = new Option<string>("--store") { Description = "Store name", DefaultValueFactory = _ => "default", HelpName = "NAME" };
         var from = SampleCommandLine.NonNegative(new Option<long?>("--from") { Description = "Start after this sequence number when the cursor file does not exist yet (default: after the latest)", HelpName = "SEQ" });
         var count = SampleCommandLine.NonNegative(new Option<long>("--count") { Description = "Stop after this many notifications (default: never)", DefaultValueFactory = _ => long.MaxValue, HelpName = "N" });

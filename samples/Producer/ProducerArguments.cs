@@ -30,7 +30,7 @@ internal static class ProducerArguments
 {
     public static int Run(string[] args, Func<ProducerOptions, int> run)
     {
-        var shmDir = new Option<string?>("--shm-dir") { Description = "Base folder of shared-memory stores (default: /dev/shm/arrowcid)", HelpName = "DIR" };
+        var shmDir = new Option<string?>("--shm-dir") { Description = "Base folder of shared-memory stores (default: /dev/shm/arrowcid-UID, the user's own)", HelpName = "DIR" };
         var store = new Option<string>("--store") { Description = "Store name", DefaultValueFactory = _ => "default", HelpName = "NAME" };
         var count = SampleCommandLine.NonNegative(new Option<int>("--count") { Description = "Batches to publish", DefaultValueFactory = _ => 10, HelpName = "N" });
         var duration = SampleCommandLine.NonNegative(new Option<int>("--duration-s") { Description = "Stop after this many seconds even if fewer batches were published (0: no limit)", HelpName = "S" });

@@ -66,6 +66,8 @@ internal static class CliErrors
             $"table {table} is incomplete here: its block {missing} is missing (was it imported from a CAR without its base? import the base, then that CAR again); nothing was written",
         FileNotFoundException => "no such file",
         DirectoryNotFoundException => "no such directory",
+        // Names the folder and what is wrong with it: "permission denied" would hide both.
+        SharedMemory.ShmFolderRefusedException e => e.Message,
         UnauthorizedAccessException => "permission denied",
         // A codec's native library (liblz4, libzstd) is missing from this machine.
         DllNotFoundException e => $"a native library is missing: {e.Message}",

@@ -75,3 +75,19 @@ public sealed class ShmFeedCorruptedException : ShmException
     /// <summary>Creates the exception.</summary>
     public ShmFeedCorruptedException() { }
 }
+
+/// <summary>
+/// A store's folder another user could read or change (made by another user, open to others, a
+/// symbolic link): refused, never used. The message names the folder and the problem.
+/// </summary>
+public sealed class ShmFolderRefusedException : UnauthorizedAccessException
+{
+    /// <summary>Creates the exception.</summary>
+    public ShmFolderRefusedException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with its cause.</summary>
+    public ShmFolderRefusedException(string message, Exception innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception.</summary>
+    public ShmFolderRefusedException() : base("the shared-memory store's folder was refused") { }
+}

@@ -78,12 +78,25 @@ public sealed partial class ShmStore : IDisposable
         var fileMode = options.GroupReadable
             ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
             : UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        // The base folder is shared by every user's stores: ordinary permissions. The store's own
-        // folders are the user's only (or the group's, when asked).
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(layout.Root)!);
+        // The default base folder is the user's own (0700, checked like a store's); a base folder
+        // named by the operator may hold several users' stores: ordinary permissions. A store's
+        // folders are the user's only (or the group's, when asked), and one that already exists is
+        // checked, not trusted: another user may have made it to read what is published in it.
+        string baseFolder = Path.GetDirectoryName(layout.Root)!;
+        if (baseFolder == Path.GetFullPath(ShmStoreOptions.DefaultBaseDirectory))
+        {
+            LinuxNative.CreateDirectory(baseFolder, (int)(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+            LinuxNative.CheckPrivateFolder(baseFolder, groupReadable: false);
+        }
+        else
+        {
+            System.IO.Directory.CreateDirectory(baseFolder);
+        }
+
         foreach (string folder in new[] { layout.Root, layout.Segments, layout.Pins })
         {
             LinuxNative.CreateDirectory(folder, (int)folderMode);
+            LinuxNative.CheckPrivateFolder(folder, options.GroupReadable);
         }
 
         // Group members could not write their lease counts into the owner's arena: a store shared

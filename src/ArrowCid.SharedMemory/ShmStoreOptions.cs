@@ -8,8 +8,16 @@ public sealed record ShmStoreOptions
     /// <summary>The environment variable that overrides the default base folder.</summary>
     public const string DirectoryEnvironmentVariable = "ARROWCID_SHM_DIR";
 
-    /// <summary>The base folder when neither an explicit folder nor the environment variable is given (tmpfs).</summary>
-    public const string DefaultBaseDirectory = "/dev/shm/arrowcid";
+    /// <summary>
+    /// The base folder when neither an explicit folder nor the environment variable is given: one per
+    /// user on tmpfs, <c>/dev/shm/arrowcid-UID</c>, made 0700, so that no other user can make it
+    /// first and read what is published there (issue 65). A store shared between users lives under a
+    /// base folder the operator names, with <see cref="GroupReadable"/>.
+    /// </summary>
+    public static string DefaultBaseDirectory => DefaultBaseDirectoryPrefix + Native.LinuxNative.EffectiveUserId().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>What <see cref="DefaultBaseDirectory"/> is before the user id.</summary>
+    public const string DefaultBaseDirectoryPrefix = "/dev/shm/arrowcid-";
 
     /// <summary>The store name used when none is given.</summary>
     public const string DefaultStoreName = "default";
@@ -90,19 +98,23 @@ public sealed record ShmStoreOptions
     public Func<Cid, bool>? IsPinnedElsewhere { get; init; }
 
     /// <summary>The store's folder for these options.</summary>
-    public string ResolveDirectory()
+    public string ResolveDirectory() => Path.GetFullPath(Path.Combine(ResolveBaseDirectory(), CheckedStoreName()));
+
+    /// <summary>The base folder these options name: explicit, else from the environment, else <see cref="DefaultBaseDirectory"/>.</summary>
+    private string ResolveBaseDirectory() => BaseDirectory is { Length: > 0 } explicitBase
+        ? explicitBase
+        : Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable) is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : DefaultBaseDirectory;
+
+    private string CheckedStoreName()
     {
-        string baseDirectory = BaseDirectory is { Length: > 0 } explicitBase
-            ? explicitBase
-            : Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable) is { Length: > 0 } fromEnvironment
-                ? fromEnvironment
-                : DefaultBaseDirectory;
         if (StoreName.Length == 0 || StoreName.IndexOfAny(['/', '\0']) >= 0 || StoreName is "." or "..")
         {
             throw new ArgumentException($"'{StoreName}' is not a valid store name", nameof(StoreName));
         }
 
-        return Path.GetFullPath(Path.Combine(baseDirectory, StoreName));
+        return StoreName;
     }
 }
 

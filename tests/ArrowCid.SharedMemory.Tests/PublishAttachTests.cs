@@ -85,7 +85,7 @@ public sealed class PublishAttachTests : IDisposable
             Environment.SetEnvironmentVariable(ShmStoreOptions.DirectoryEnvironmentVariable, null);
         }
 
-        Assert.Equal("/dev/shm/arrowcid/default", new ShmStoreOptions().ResolveDirectory());
+        Assert.Equal($"/dev/shm/arrowcid-{Native.LinuxNative.EffectiveUserId()}/default", new ShmStoreOptions().ResolveDirectory());
         Assert.Throws<ArgumentException>(() => new ShmStoreOptions { StoreName = "../x" }.ResolveDirectory());
     }
 

@@ -38,7 +38,7 @@ internal static class ShmCommands
 
     private static Option<string?> ShmDirOption() => new("--shm-dir")
     {
-        Description = $"Base folder of the stores (default ${ShmStoreOptions.DirectoryEnvironmentVariable}, else {ShmStoreOptions.DefaultBaseDirectory})",
+        Description = $"Base folder of the stores (default ${ShmStoreOptions.DirectoryEnvironmentVariable}, else {ShmStoreOptions.DefaultBaseDirectoryPrefix}UID, the user's own)",
         HelpName = "DIR",
     };
 

@@ -20,6 +20,10 @@ internal static unsafe partial class LinuxNative
     public const int OExcl = 0x80;
     public const int OCloExec = 0x80000;
 
+    // O_DIRECTORY and O_NOFOLLOW differ between x86-64 and the generic layout arm64 uses.
+    public static readonly int ODirectory = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 0x10000 : 0x4000;
+    public static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 0x20000 : 0x8000;
+
     public const int ENoEnt = 2;
     public const int EIntr = 4;
     public const int EExist = 17;
@@ -27,6 +31,8 @@ internal static unsafe partial class LinuxNative
     public const int ETimedOut = 110;
     public const int EAccess = 13;
     public const int ENoSpc = 28;
+    public const int ENotDir = 20;
+    public const int ELoop = 40;
 
     /// <summary>Fails early on a platform whose system call numbers and stat layout we do not know.</summary>
     public static void EnsureSupported()
@@ -43,7 +49,9 @@ internal static unsafe partial class LinuxNative
         int fd;
         do
         {
-            fd = open(path, flags | OCloExec, mode);
+            // Never through a symbolic link: whoever could place one in a store's folder could make
+            // us write where it points.
+            fd = open(path, flags | OCloExec | ONoFollow, mode);
             errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         }
         while (fd < 0 && errno == EIntr);
@@ -79,6 +87,43 @@ internal static unsafe partial class LinuxNative
         return RuntimeInformation.ProcessArchitecture == Architecture.X64
             ? new FileStatus(*(long*)(buffer + 16), *(uint*)(buffer + 24), *(uint*)(buffer + 28), *(long*)(buffer + 48), *(long*)(buffer + 8))
             : new FileStatus(*(uint*)(buffer + 20), *(uint*)(buffer + 16), *(uint*)(buffer + 24), *(long*)(buffer + 48), *(long*)(buffer + 8));
+    }
+
+    /// <summary>
+    /// Refuses a store folder another user could read or change: it must be a folder, not a symbolic
+    /// link to one, owned by this process's user, writable by nobody else, and readable by nobody
+    /// else unless <paramref name="groupReadable"/> (then by its group, which may not write).
+    /// </summary>
+    /// <exception cref="ShmFolderRefusedException">The folder fails a check; the message names it.</exception>
+    public static void CheckPrivateFolder(string path, bool groupReadable)
+    {
+        int fd = Open(path, ORdOnly | ODirectory, 0, out int errno);
+        if (fd < 0)
+        {
+            throw errno is ELoop or ENotDir
+                ? new ShmFolderRefusedException($"{path} is a symbolic link or not a folder: a shared-memory store must be a folder of this user's")
+                : new IOException($"{path}: open failed (errno {errno})");
+        }
+
+        FileStatus status;
+        using (new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true))
+        {
+            status = Stat(fd);
+        }
+
+        uint user = EffectiveUserId();
+        uint permissions = status.Mode & 0x1FF;
+        uint allowed = groupReadable ? 0x1E8u : 0x1C0u; // rwxr-x--- : rwx------
+        if (status.UserId != user)
+        {
+            throw new ShmFolderRefusedException($"{path} belongs to user {status.UserId}, not to this user ({user}): another user may have made it to read what is published there");
+        }
+
+        if ((permissions & ~allowed) != 0)
+        {
+            throw new ShmFolderRefusedException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{path} has mode {Convert.ToString(permissions, 8)}: a store's folder must be {(groupReadable ? "750 (shared with its group)" : "700")} or stricter (chmod it, or remove it to have it made again)"));
+        }
     }
 
     /// <summary>The effective user id of this process.</summary>

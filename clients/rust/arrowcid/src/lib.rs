@@ -288,7 +288,7 @@ unsafe impl Send for SharedMemory {}
 unsafe impl Sync for SharedMemory {}
 
 impl SharedMemory {
-    /// Opens (creating when needed) `store` under `base_dir` (defaults: `$ARROWCID_SHM_DIR`, else /dev/shm/arrowcid; "default").
+    /// Opens (creating when needed) `store` under `base_dir` (defaults: `$ARROWCID_SHM_DIR`, else /dev/shm/arrowcid-UID, the user's own; "default").
     pub fn open(base_dir: Option<&Path>, store: Option<&str>) -> Result<Self> {
         let base = base_dir.map(|p| c_text(&p.to_string_lossy())).transpose()?;
         let store = store.map(c_text).transpose()?;
