@@ -48,6 +48,40 @@ public sealed partial class LocalRepository : IDisposable
     // Room for the commands that free space, given back when the disk is full (see SpaceReserve).
     private readonly SpaceReserve _reserve;
 
+    /// <summary>
+    /// Makes the repository folder its user's alone (0700) whatever the umask, and tightens one an
+    /// earlier version made readable by every local user (issue 65): blocks, packs and the registry
+    /// inside then stay out of their reach, whatever their own modes, and tokens cannot be bypassed
+    /// by reading the files. A folder of another user's is left as it is (its owner decides).
+    /// </summary>
+    internal static void MakePrivate(string root)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(root);
+            return;
+        }
+
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        if (!Directory.Exists(root))
+        {
+            Directory.CreateDirectory(root, Private);
+            return;
+        }
+
+        if ((File.GetUnixFileMode(root) & ~(Private | UnixFileMode.StickyBit | UnixFileMode.SetGroup | UnixFileMode.SetUser)) != 0)
+        {
+            try
+            {
+                File.SetUnixFileMode(root, Private);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours: its owner chose its mode.
+            }
+        }
+    }
+
     /// <summary>Opens (creating if needed) the repository at <paramref name="root"/>.</summary>
     /// <param name="root">The repository folder.</param>
     /// <param name="options">Settings; defaults when null.</param>
@@ -56,7 +90,7 @@ public sealed partial class LocalRepository : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(root);
         options ??= new LocalRepositoryOptions();
         Root = Path.GetFullPath(root);
-        Directory.CreateDirectory(Root);
+        MakePrivate(Root);
         _lock = new RepositoryLock(Path.Combine(Root, LockFileName), options.LockTimeout);
         _keySetSpillThreshold = options.KeySetSpillThreshold;
         _removedSpillThreshold = options.RemovedSpillThreshold;
