@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { canonicalBatchBytes, describeTable, rawCid } from '../src/index.js';
-import { rowFacts, fieldsOf, schemaMessage } from '../src/chunking/table-chunker.js';
+import { RULE, rowFacts, fieldsOf, schemaMessage } from '../src/chunking/table-chunker.js';
 import { schemaFlatbuffer } from '../src/canonical/encode.js';
 import { buildManifestTree } from '../src/chunking/manifest-tree.js';
 import { mixedSchema, mixedTable } from './helpers/mixed-table.mjs';
@@ -90,6 +90,27 @@ for (const expected of vectors.tables) {
     assert.equal(table.cid.toString(), expected.root);
   });
 }
+
+for (const expected of vectors.null_tables) {
+  test(`§7.3 row limit: ${expected.name}, ${expected.rows} rows in batches of 2^22: root and every chunk`, async () => {
+    const field = new arrow.Field('n', new arrow.Null(), true);
+    const schema = new arrow.Schema([field]);
+    const batches = [];
+    for (let first = 0; first < expected.rows; first += 1 << 22) {
+      const length = Math.min(1 << 22, expected.rows - first);
+      const nulls = arrow.makeData({ type: new arrow.Null(), length });
+      batches.push(new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct([field]), length, nullCount: 0, children: [nulls] })));
+    }
+    const table = await describeTable(new arrow.Table(schema, batches));
+    assert.deepEqual(table.chunks.map((c) => ({ first_row: c.firstRow, rows: c.rows, bytes: c.bytes, cid: c.cid.toString() })), expected.chunks);
+    assert.equal(table.cid.toString(), expected.root);
+  });
+}
+
+test('the rule the vectors state is the one this implementation runs', () => {
+  assert.equal(RULE.maxRows, vectors.rule.max_rows);
+  assert.equal(RULE.maxNominalBytes, vectors.rule.max_nominal_bytes);
+});
 
 for (const expected of vectors.trees) {
   test(`§7.6 tree ${expected.name}: root and nodes per level`, async () => {

@@ -48,9 +48,18 @@ public struct ChunkBoundaryFinder
         int shiftBefore = rule.ShiftBeforeTarget;
         bool banded = rule.Banded;
         bool wide = banded && Vector512.IsHardwareAccelerated;
+        int maxRows = rule.MaxRows;
         for (int j = 0; j < rolling.Length; j++)
         {
-            if (wide && j + 8 <= rolling.Length && EightWithoutBoundary(rule, rolling.Slice(j, 8), rowBits.Slice(j, 8), bits) is long eight and >= 0)
+            // The row limit (rows of no nominal size never fill a chunk) before every path below,
+            // which all take the row; only tables of such rows ever reach it.
+            if (rows >= maxRows)
+            {
+                Reset();
+                return j;
+            }
+
+            if (wide && j + 8 <= rolling.Length && rows + 8 <= maxRows && EightWithoutBoundary(rule, rolling.Slice(j, 8), rowBits.Slice(j, 8), bits) is long eight and >= 0)
             {
                 // Eight rows in one step where none can end the chunk (the loop's j++ adds the eighth).
                 bits += eight;

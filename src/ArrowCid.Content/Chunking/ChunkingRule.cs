@@ -27,6 +27,14 @@ public static class ChunkingRule
     /// <summary>A chunk ends before the row that would take its nominal size past 960 KiB (in bits), leaving 64 KiB of the 1 MiB block for bitmaps, dictionaries and metadata.</summary>
     public const long MaxNominalBits = 8L * 960 * 1024;
 
+    /// <summary>
+    /// A chunk ends before its row number <c>MaxRows</c> (2^23) whatever the rows' sizes: rows of no
+    /// nominal size (Null columns) would otherwise never fill a chunk, so a few hundred bytes of Arrow
+    /// stream could describe one chunk of billions of rows. Rows of one bit or more reach
+    /// <see cref="MaxNominalBits"/> (7,864,320 bits) first, so no table cut by size changes.
+    /// </summary>
+    public const int MaxRows = 1 << 23;
+
     /// <summary>log2 of the threshold added per nominal bit between <see cref="MinBits"/> and <see cref="TargetBits"/>: 2^64 / (4 · Target in bits).</summary>
     public const int ShiftBeforeTarget = 41;
 
@@ -46,7 +54,7 @@ public static class ChunkingRule
     /// <returns>True when the chunk ends after this row.</returns>
     public static bool EndsAfter(ulong rolling, long bitsBefore, long bitsAfter) => ChunkingParameters.Default.EndsAfter(rolling, bitsBefore, bitsAfter);
 
-    /// <summary>Whether the row must start a new chunk because its nominal bits would take a non-empty chunk past <see cref="MaxNominalBits"/>.</summary>
+    /// <summary>Whether the row must start a new chunk because its nominal bits would take a non-empty chunk past <see cref="MaxNominalBits"/>, or the chunk holds <see cref="MaxRows"/> rows.</summary>
     /// <param name="chunkRows">Rows already in the chunk.</param>
     /// <param name="chunkBits">Nominal bits already in the chunk.</param>
     /// <param name="rowBits">The row's nominal bits.</param>
@@ -58,7 +66,7 @@ public static class ChunkingRule
 /// The rule's sizes as values, so tests can run the same code with small chunks (many boundaries
 /// in small tables); <see cref="Default"/> is the rule. The target is a power of two (in bits).
 /// </summary>
-internal sealed record ChunkingParameters(long TargetBits, long MinBits, long MaxNominalBits, int MaxBlockBytes)
+internal sealed record ChunkingParameters(long TargetBits, long MinBits, long MaxNominalBits, int MaxBlockBytes, int MaxRows = ChunkingRule.MaxRows)
 {
     public static ChunkingParameters Default { get; } = new(ChunkingRule.TargetBits, ChunkingRule.MinBits, ChunkingRule.MaxNominalBits, ChunkingRule.MaxBlockBytes);
 
@@ -101,7 +109,7 @@ internal sealed record ChunkingParameters(long TargetBits, long MinBits, long Ma
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool EndsBefore(int chunkRows, long chunkBits, long rowBits) => chunkRows > 0 && chunkBits + rowBits > MaxNominalBits;
+    public bool EndsBefore(int chunkRows, long chunkBits, long rowBits) => chunkRows > 0 && (chunkBits + rowBits > MaxNominalBits || chunkRows >= MaxRows);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Overlap(long from, long to, long bandFrom, long bandTo) => Math.Max(0, Math.Min(to, bandTo) - Math.Max(from, bandFrom));

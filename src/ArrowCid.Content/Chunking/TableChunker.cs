@@ -123,9 +123,10 @@ public sealed class TableChunker : IDisposable
         // stay in the cache rather than in arrays of its whole length, faulted in page by page
         // (a 256 MiB column took three times as long). Chunks do not depend on batching.
         var chunks = new List<TableChunk>();
-        for (int at = 0; at < batch.Length; at += PrepareSliceRows)
+        // In long: the last slice of a batch of 2^31 − 1 rows would take an int past its range.
+        for (long at = 0; at < batch.Length; at += PrepareSliceRows)
         {
-            chunks.AddRange(AddChecked(batch.Slice(at, Math.Min(PrepareSliceRows, batch.Length - at))));
+            chunks.AddRange(AddChecked(batch.Slice((int)at, (int)Math.Min(PrepareSliceRows, batch.Length - at))));
         }
 
         return chunks;

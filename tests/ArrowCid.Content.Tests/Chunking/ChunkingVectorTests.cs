@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Types;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Tests.Canonical;
@@ -40,7 +41,7 @@ public class ChunkingVectorTests
         }
 
         var committed = JsonNode.Parse(File.ReadAllText(path))!;
-        foreach (string section in new[] { "rule", "row_hashes", "tables", "trees" })
+        foreach (string section in new[] { "rule", "row_hashes", "tables", "null_tables", "trees" })
         {
             Assert.True(JsonNode.DeepEquals(committed[section], computed[section]), $"section \"{section}\" differs from {RelativePath}:\n{Differences(committed[section]!, computed[section]!)}");
         }
@@ -55,6 +56,7 @@ public class ChunkingVectorTests
                 ["min_bytes"] = ChunkingRule.MinBits / 8,
                 ["max_nominal_bytes"] = ChunkingRule.MaxNominalBits / 8,
                 ["max_block_bytes"] = ChunkingRule.MaxBlockBytes,
+                ["max_rows"] = ChunkingRule.MaxRows,
                 ["seed"] = Hex(RowHashMath.Seed),
                 ["multiplier"] = Hex(RowHashMath.Multiplier),
                 ["null_word"] = Hex(RowHashMath.NullWord),
@@ -64,8 +66,35 @@ public class ChunkingVectorTests
         ["row_hashes"] = new JsonArray([.. CanonicalBatches.Select(name => RowHashes($"canonical-form.md section 5: {name}", CanonicalVectorTests.Batch(name))),
             RowHashes("mixed table, seed 42, rows 0-15", MixedTable.Build(42, 0, 16))]),
         ["tables"] = new JsonArray([.. Tables.Select(t => TableVector(t.Name, t.Seed, t.Rows))]),
+        ["null_tables"] = new JsonArray(NullTableVector(ChunkingRule.MaxRows + 3, batchRows: 1 << 22)),
         ["trees"] = new JsonArray([.. Trees.Select(t => TreeVector(t.Name, t.Chunks))]),
     };
+
+    /// <summary>
+    /// A table of one Null column: rows of no nominal size, which only the row limit cuts (a chunk
+    /// of MaxRows rows, then the rest), in batches of <paramref name="batchRows"/>.
+    /// </summary>
+    internal static JsonObject NullTableVector(int rows, int batchRows)
+    {
+        var schema = new Schema([new Field("n", ArrowType.Null)]);
+        var batches = Enumerable.Range(0, (rows + batchRows - 1) / batchRows)
+            .Select(i => Math.Min(batchRows, rows - (i * batchRows)))
+            .Select(length => new RecordBatch(schema, length, [new ArrayData(ArrowType.Null, length, length, 0, [])]));
+        var chunked = Chunked.Table(schema, batches);
+        return new JsonObject
+        {
+            ["name"] = "one Null column",
+            ["rows"] = rows,
+            ["root"] = chunked.Root.ToString(),
+            ["chunks"] = new JsonArray([.. chunked.Chunks.Zip(chunked.Entries).Select(p => (JsonNode)new JsonObject
+            {
+                ["first_row"] = p.First.FirstRow,
+                ["rows"] = p.First.Rows,
+                ["bytes"] = p.Second.Bytes,
+                ["cid"] = p.Second.Cid.ToString(),
+            })]),
+        };
+    }
 
     private static JsonObject RowHashes(string what, RecordBatch batch)
     {

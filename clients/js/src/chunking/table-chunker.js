@@ -13,6 +13,9 @@ export const RULE = Object.freeze({
   minBytes: 65536,
   maxNominalBytes: 983040,
   maxBlockBytes: 1048576,
+  // A chunk ends before its row number maxRows whatever the rows' sizes (rows of no nominal size,
+  // Null columns, would never fill one); rows of a bit or more reach maxNominalBytes first.
+  maxRows: 8388608,
 });
 
 const MIN_BITS = 8 * RULE.minBytes;
@@ -325,7 +328,7 @@ class Cutter {
     let s = this.sum;
     for (let j = this.next; j < available; j++) {
       const b = bits[j - base];
-      if (j > first && s + b > MAX_NOMINAL_BITS) return j;
+      if (j > first && (s + b > MAX_NOMINAL_BITS || j - first >= RULE.maxRows)) return j;
       const s0 = s;
       s += b;
       // Below Min the threshold is 0 and nothing cuts: most rows skip computing it. A row wholly
