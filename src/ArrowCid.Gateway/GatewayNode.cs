@@ -76,6 +76,7 @@ public sealed class GatewayNode : IAsyncDisposable
 
             // Bodies are streamed (POST of a large table): no cap on their size, the store bounds memory.
             kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
 
             // A whole raw block or table chunk fits in a connection's unsent output, so writing one
             // completes at once and the socket sends it while the next is read, rather than the

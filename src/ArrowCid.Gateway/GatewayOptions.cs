@@ -6,6 +6,9 @@ namespace ArrowCid.Gateway;
 /// <summary>Where and how a <see cref="GatewayNode"/> listens.</summary>
 public sealed class GatewayOptions
 {
+    /// <summary>Connections the gateway holds at once; one more is closed as it arrives (null: no cap).</summary>
+    public int? MaxConnections { get; init; }
+
     /// <summary>Where to listen (HTTP/1.1 and HTTP/2); port 0 picks a free port. Defaults to 127.0.0.1:0.</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 0);
 

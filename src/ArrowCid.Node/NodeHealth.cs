@@ -12,7 +12,8 @@ namespace ArrowCid.Node;
 /// <param name="Store">"writable", "read-only: …" (a full disk: reads go on), or why the store cannot be used.</param>
 /// <param name="SharedMemory">"open", "not served", or why the store it serves is gone.</param>
 /// <param name="StoreFreeBytes">Bytes free on the block store's file system, when it could be read.</param>
-public sealed record NodeReadiness(bool Ready, bool Draining, string Registry, string Store, string SharedMemory, long? StoreFreeBytes);
+/// <param name="Listeners">"ok", or which face cannot accept connections and why (out of descriptors: it retries on its own).</param>
+public sealed record NodeReadiness(bool Ready, bool Draining, string Registry, string Store, string SharedMemory, long? StoreFreeBytes, string Listeners = "ok");
 
 /// <summary>
 /// A node's liveness and readiness, shared by its faces: the gRPC health service on the Flight port
@@ -26,6 +27,7 @@ public sealed class NodeHealth
     public const long MinimumFreeBytes = 1L << 20;
 
     private readonly ContentNode _node;
+    private readonly List<(string Face, Func<string?> Problem)> _listeners = [];
     private volatile bool _draining;
 
     /// <summary>Probes <paramref name="node"/>.</summary>
@@ -53,14 +55,35 @@ public sealed class NodeHealth
         Draining?.Invoke();
     }
 
+    /// <summary>Adds a face's listener to what readiness probes: <paramref name="problem"/> says why it cannot accept connections, or null when it can.</summary>
+    public void AddListener(string face, Func<string?> problem)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(face);
+        ArgumentNullException.ThrowIfNull(problem);
+        lock (_listeners)
+        {
+            _listeners.Add((face, problem));
+        }
+    }
+
     /// <summary>Probes each dependency now.</summary>
     public NodeReadiness Probe()
     {
         string registry = ProbeRegistry();
         var (store, free, storeUsable) = ProbeStore();
         var (sharedMemory, sharedMemoryOpen) = ProbeSharedMemory();
-        bool ready = !_draining && registry == "ok" && storeUsable && sharedMemoryOpen;
-        return new NodeReadiness(ready, _draining, registry, store, sharedMemory, free);
+        string listeners = ProbeListeners();
+        bool ready = !_draining && registry == "ok" && storeUsable && sharedMemoryOpen && listeners == "ok";
+        return new NodeReadiness(ready, _draining, registry, store, sharedMemory, free, listeners);
+    }
+
+    private string ProbeListeners()
+    {
+        lock (_listeners)
+        {
+            var failing = _listeners.Select(l => (l.Face, Problem: l.Problem())).Where(l => l.Problem is not null).Select(l => $"{l.Face}: {l.Problem}").ToList();
+            return failing.Count == 0 ? "ok" : string.Join("; ", failing);
+        }
     }
 
     private string ProbeRegistry()

@@ -166,4 +166,5 @@ public sealed record NameVersionsBody(string Name, long Latest, IReadOnlyList<Na
 /// <param name="Store">"writable", "read-only: …" (a full disk: reads go on), or why the block store cannot be used.</param>
 /// <param name="SharedMemory">"open", "not served", or why the store served is gone.</param>
 /// <param name="StoreFreeBytes">Bytes free on the block store's file system, when known.</param>
-public sealed record ReadinessBody(string Status, string Registry, string Store, string SharedMemory, long? StoreFreeBytes);
+/// <param name="Listeners">"ok", or which face cannot accept connections and why.</param>
+public sealed record ReadinessBody(string Status, string Registry, string Store, string SharedMemory, long? StoreFreeBytes, string Listeners);

@@ -47,6 +47,18 @@ internal static class ServeCommand
             HelpName = "LEVEL",
         };
         logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
+        var maxConnections = new Option<int?>("--max-connections")
+        {
+            Description = $"Connections each face (Flight, HTTP) holds at once; one more is closed as it arrives (default: what the descriptor limit leaves after {ConnectionBudget.Reserve} for everything else, shared by the two)",
+            HelpName = "N",
+        };
+        maxConnections.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--max-connections must be at least 1");
+            }
+        });
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Also serve /metrics (Prometheus) on this HOST:PORT of its own; it is always on the HTTP gateway's port", HelpName = "HOST:PORT" };
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
@@ -69,7 +81,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
             listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry,
-            recordAddresses, metricsListen, logFormat, logLevel, shutdownTimeout, config, printConfig,
+            recordAddresses, metricsListen, maxConnections, logFormat, logLevel, shutdownTimeout, config, printConfig,
         };
         command.SetAction(given =>
         {
@@ -126,15 +138,18 @@ internal static class ServeCommand
                 Warn = line => WriteLine(console.Error, $"arrowcid serve: {line}"),
                 Say = line => WriteLine(console.Out, line),
             };
+            int? connections = parse.GetValue(maxConnections) ?? ConnectionBudget.PerFace(faces: 2);
             var flight = new FlightNodeOptions
             {
                 Listen = endpoint,
+                MaxConnections = connections,
                 Certificate = tls,
                 AdvertisedHost = parse.GetValue(advertise),
             };
             var gateway = new GatewayOptions
             {
                 Listen = httpEndpoint,
+                MaxConnections = connections,
                 Certificate = tls,
                 AdvertisedHost = parse.GetValue(advertise),
                 CorsOrigins = parse.GetValue(cors) ?? [],

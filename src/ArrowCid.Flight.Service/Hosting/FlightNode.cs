@@ -84,8 +84,13 @@ public sealed class FlightNode : IAsyncDisposable
                 ? node.Health.Probe().Ready ? ServingStatus.Serving : ServingStatus.NotServing
                 : null,
             HealthRecheck);
+        // A listener out of descriptors retries on its own; meanwhile readiness says so.
+        var accepting = new Http2.Server.AcceptStatus(node.Logging.CreateLogger("ArrowCid.Flight.Listener"));
+        node.Health.AddListener("flight", () => accepting.Problem);
         var registry = new GrpcServiceRegistry(new GrpcServerOptions
         {
+            AcceptStatus = accepting,
+            MaxConnections = options.MaxConnections,
             CallObserver = new FlightCallRecorder(node.Metrics, node.Logging.CreateLogger(NodeLogging.RequestCategory)),
             Endpoint = options.Listen,
             Certificate = options.Certificate,

@@ -23,6 +23,9 @@ public sealed class FlightNodeOptions
     /// <summary>The largest message received or sent.</summary>
     public int MaxMessageSize { get; init; } = DefaultMaxMessageSize;
 
+    /// <summary>Connections the Flight face holds at once; one more is closed as it arrives (null: no cap; <see cref="ConnectionBudget"/> gives the node's default).</summary>
+    public int? MaxConnections { get; init; }
+
     /// <summary>The settings of the node <see cref="FlightNode.StartAsync(Repository.ContentRepository, FlightNodeOptions?, CancellationToken)"/> composes (auth, shared registry, shared memory, peers).</summary>
     public NodeOptions Node { get; init; } = new();
 

@@ -1,6 +1,7 @@
 using ArrowCid.Http2.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ArrowCid.Grpc;
 
@@ -32,6 +33,10 @@ public sealed class GrpcServer : IAsyncDisposable
         {
             // Our HTTP/2 server reads cleartext connections from the socket itself.
             builder.Services.AddHttp2SocketTransport();
+            if (options.AcceptStatus is { } accepting)
+            {
+                builder.Services.AddSingleton(accepting);
+            }
         }
 
         WebApplication app = builder.Build();

@@ -53,6 +53,15 @@ public sealed class GrpcServerOptions
     /// </summary>
     public Http2.Http2KeepAlive KeepAlive { get; set; } = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20));
 
+    /// <summary>
+    /// Where the listener records whether it can accept connections (our HTTP/2 transport, not
+    /// <see cref="UseKestrelHttp2"/>): readiness reports a listener out of descriptors. Null: not reported.
+    /// </summary>
+    public Http2.Server.AcceptStatus? AcceptStatus { get; set; }
+
+    /// <summary>Connections held at once; one more is closed as it arrives (null: no cap).</summary>
+    public int? MaxConnections { get; set; }
+
     /// <summary>Told of every call as it ends (metrics, request logs); null for none.</summary>
     public IGrpcCallObserver? CallObserver { get; set; }
 

@@ -23,6 +23,7 @@ public static class KestrelGrpcExtensions
         ArgumentNullException.ThrowIfNull(options);
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestBodySize = null;
+        kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
         kestrel.Limits.MinRequestBodyDataRate = null;
         kestrel.Limits.MinResponseDataRate = null;
         kestrel.Limits.Http2.InitialConnectionWindowSize = options.InitialConnectionWindowSize;

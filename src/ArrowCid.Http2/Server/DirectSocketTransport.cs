@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 
 namespace ArrowCid.Http2.Server;
 
@@ -16,7 +17,7 @@ namespace ArrowCid.Http2.Server;
 /// into the message it belongs to, and <see cref="ConnectionContext.Transport"/> (which TLS uses)
 /// reads the socket only when asked, in large reads.
 /// </summary>
-internal sealed class DirectSocketTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
+internal sealed class DirectSocketTransportFactory(IServiceProvider? services = null) : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     /// <inheritdoc />
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
@@ -53,19 +54,25 @@ internal sealed class DirectSocketTransportFactory : IConnectionListenerFactory,
             throw;
         }
 
-        return ValueTask.FromResult<IConnectionListener>(new DirectSocketListener(socket));
+        var status = services?.GetService(typeof(AcceptStatus)) as AcceptStatus ?? new AcceptStatus();
+        return ValueTask.FromResult<IConnectionListener>(new DirectSocketListener(socket, status, status.Log));
     }
 }
 
 /// <summary>A bound listening socket; each accepted socket becomes a <see cref="DirectSocketConnection"/>.</summary>
-internal sealed class DirectSocketListener(Socket socket) : IConnectionListener
+internal sealed partial class DirectSocketListener(Socket socket, AcceptStatus status, ILogger? log) : IConnectionListener
 {
+    // Waits between accepts that fail for want of a resource, doubling up to the longest.
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(1);
+
     /// <inheritdoc />
     public EndPoint EndPoint { get; } = socket.LocalEndPoint!;
 
     /// <inheritdoc />
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
     {
+        TimeSpan retry = FirstRetry;
         while (true)
         {
             Socket accepted;
@@ -78,6 +85,28 @@ internal sealed class DirectSocketListener(Socket socket) : IConnectionListener
                 // A client that gave up before it was accepted: wait for the next.
                 continue;
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                // Out of descriptors (EMFILE, ENFILE) or kernel memory: the pending connection stays
+                // in the backlog. Ending here would end Kestrel's accept loop for good (issue 65);
+                // instead readiness says so, and the accept is tried again after a pause.
+                if (status.Failing($"cannot accept connections: {e.Message}") && log is not null)
+                {
+                    LogAcceptFailing(log, EndPoint, e.Message);
+                }
+
+                try
+                {
+                    await Task.Delay(retry, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LongestRetry.Ticks));
+                continue;
+            }
             catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException
                 or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted })
             {
@@ -85,10 +114,21 @@ internal sealed class DirectSocketListener(Socket socket) : IConnectionListener
                 return null;
             }
 
+            if (status.Accepting() && log is not null)
+            {
+                LogAcceptingAgain(log, EndPoint);
+            }
+
             accepted.NoDelay = true;
             return new DirectSocketConnection(accepted);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{EndPoint}: {Problem}; not ready, trying again until it can")]
+    private static partial void LogAcceptFailing(ILogger log, EndPoint endPoint, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{EndPoint}: accepting connections again")]
+    private static partial void LogAcceptingAgain(ILogger log, EndPoint endPoint);
 
     /// <inheritdoc />
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)

@@ -62,6 +62,10 @@ public sealed class ServeProcess : IAsyncDisposable
     public static Task<ServeProcess> StartInFolderAsync(string folder, params string[] arguments) =>
         StartInAsync(folder, ownsFolder: false, arguments);
 
+    /// <summary>Starts a node as <see cref="StartAsync"/> does, under a soft and hard limit of <paramref name="descriptors"/> open files (prlimit).</summary>
+    public static Task<ServeProcess> StartWithDescriptorLimitAsync(int descriptors, params string[] arguments) =>
+        StartInAsync(Directory.CreateTempSubdirectory("arrowcid-serve-").FullName, ownsFolder: true, arguments, ["prlimit", $"--nofile={descriptors}:{descriptors}"]);
+
     /// <summary>Runs one `arrowcid` command to its end: its exit code and what it printed (stdout, then stderr).</summary>
     public static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
     {
@@ -112,10 +116,11 @@ public sealed class ServeProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    private static async Task<ServeProcess> StartInAsync(string folder, bool ownsFolder, string[] arguments)
+    private static async Task<ServeProcess> StartInAsync(string folder, bool ownsFolder, string[] arguments, string[]? launcher = null)
     {
-        var start = new ProcessStartInfo(BuildOutputs.DotnetHost,
-            [BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid"), "serve", .. (arguments.Contains("--listen") ? Array.Empty<string>() : ["--listen", "127.0.0.1:0"]), "--repo", Path.Combine(folder, "repo"), "--no-shm", .. arguments])
+        string[] command = [BuildOutputs.DotnetHost, BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid"), "serve", .. (arguments.Contains("--listen") ? Array.Empty<string>() : ["--listen", "127.0.0.1:0"]), "--repo", Path.Combine(folder, "repo"), "--no-shm", .. arguments];
+        string[] line = [.. launcher ?? [], .. command];
+        var start = new ProcessStartInfo(line[0], line[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
