@@ -266,7 +266,7 @@ test('a table of types the first-rows reader leaves to apache-arrow shows its ro
     method: 'POST', headers: { 'Content-Type': 'application/vnd.apache.arrow.stream', Accept: 'application/json' }, body: tableToIPC(table, 'stream'),
   });
   assert.equal(put.status, 201, await put.clone().text());
-  const { cid } = await put.json();
+  const { table: { cid } } = await put.json();
   const cold = await browser.newContext();
   try {
     const tab = await cold.newPage();
