@@ -85,8 +85,9 @@ public sealed class NodeFolder : IDisposable
     /// </summary>
     /// <param name="replication">How many copies the nodes keep; null: every retained block is kept here.</param>
     /// <param name="removed">Called with each block removed, as it goes.</param>
+    /// <param name="walked">Called with how many registry rows were walked since the last call.</param>
     /// <returns>What was removed, counted.</returns>
-    public GcReport Gc(GcReplication? replication = null, Action<GcRemoval>? removed = null) => Content.Repository.Gc(Shared, Location, replication, removed);
+    public GcReport Gc(GcReplication? replication = null, Action<GcRemoval>? removed = null, Action<long>? walked = null) => Content.Repository.Gc(Shared, Location, replication, removed, walked);
 
     /// <summary>
     /// Compares what this node holds with where the shared registry says it is: a record listing

@@ -40,14 +40,15 @@ public sealed partial class LocalRepository
     /// Called with each block removed, as it goes (the registered ones first, as the rows are
     /// walked, then the unregistered ones): a collection of millions of blocks holds none of them.
     /// </param>
+    /// <param name="walked">Called as the registry's rows are walked, with how many were walked since the last call (a progress that moves: against the registry's row count).</param>
     /// <returns>What was removed, counted.</returns>
-    public GcReport Gc(IRegistry? shared = null, string? location = null, GcReplication? replication = null, Action<GcRemoval>? removed = null)
+    public GcReport Gc(IRegistry? shared = null, string? location = null, GcReplication? replication = null, Action<GcRemoval>? removed = null, Action<long>? walked = null)
     {
         // Outlives a first attempt that a full disk stops halfway (FreeingSpace then gives the
         // reserve back and runs it again): the rows it removed stay counted, told from unregistered
         // blocks and journaled, and what it reported is not reported twice.
         using var removals = new GcRemovals(NewKeySet(), new CidSpillList(Root, _removedSpillThreshold));
-        return _reserve.FreeingSpace(() => Collect(shared, location, replication, removed, removals));
+        return _reserve.FreeingSpace(() => Collect(shared, location, replication, removed, walked, removals));
     }
 
     // What a collection removed, kept across its attempts.
@@ -75,7 +76,7 @@ public sealed partial class LocalRepository
         }
     }
 
-    private GcReport Collect(IRegistry? shared, string? location, GcReplication? replication, Action<GcRemoval>? removed, GcRemovals removals)
+    private GcReport Collect(IRegistry? shared, string? location, GcReplication? replication, Action<GcRemoval>? removed, Action<long>? walked, GcRemovals removals)
     {
         // This instance's queued rows hold the shared lock until applied: apply them (or fail with the registry's error) first.
         WaitApplied();
@@ -158,8 +159,17 @@ public sealed partial class LocalRepository
                 garbage.Clear();
             }
 
+            // Told a page's worth at a time: a call a row would cost more than the walk at ten million.
+            const int WalkedStep = 1024;
+            long sinceTold = 0;
             foreach (var cid in _registry.WalkCids())
             {
+                if (++sinceTold == WalkedStep)
+                {
+                    walked?.Invoke(sinceTold);
+                    sinceTold = 0;
+                }
+
                 if (!Keep(cid))
                 {
                     garbage.Add(cid);
@@ -171,6 +181,7 @@ public sealed partial class LocalRepository
             }
 
             RemoveRows();
+            walked?.Invoke(sinceTold);
 
             foreach (var cid in Blocks.EnumerateFiles().ToList())
             {

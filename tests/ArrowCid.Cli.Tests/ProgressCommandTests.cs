@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Cli.Tests;
 
@@ -34,6 +35,29 @@ public sealed class ProgressCommandTests : IDisposable
         Assert.All(steps, step => Assert.Equal(length, step.Total));
         Assert.True(steps[0].Done < length / 2.0, $"the first step is already {steps[0].Done} of {length}");
         Assert.Equal(length, steps[^1].Done);
+    }
+
+    [Fact]
+    public void Gc_counts_the_registry_rows_it_walks_up_to_the_rows_the_registry_holds()
+    {
+        // Enough rows for several steps of 1,024: 3,000 one-row tables, put unpinned (gc's to remove).
+        string repo = _temp.File("repo");
+        var schema = new ArrowCid.Arrow.Types.Schema([new ArrowCid.Arrow.Types.Field("id", ArrowCid.Arrow.Types.ArrowType.Int64)]);
+        using (var content = ContentRepository.Open(repo))
+        {
+            for (long i = 0; i < 3_000; i++)
+            {
+                var row = new ArrowCid.Arrow.Builders.RecordBatchBuilder(schema);
+                row.AppendRow(i);
+                content.PutStream(schema, [row.Build()], new PutOptions { Pin = false });
+            }
+        }
+
+        var steps = RunWatched("gc", "--repo", repo);
+
+        AssertAdvances(steps, atLeast: 3);
+        Assert.Equal(steps[^1].Total, steps[^1].Done);
+        Assert.True(steps[0].Done < steps[0].Total);
     }
 
     [Fact]

@@ -131,6 +131,8 @@ internal static class RepositoryCommands
             using var node = repository.OpenNode(parse);
             using var peers = new PeerBlockCheck(new FlightClientOptions { Token = parse.GetValue(peerToken) });
             var replication = parse.GetValue(keepRetained) ? null : new GcReplication(parse.GetValue(minCopies), peers.Serves);
+            // In registry rows walked, against the rows the registry holds (one aggregate query).
+            long rows = Math.Max(1, node.Content.Repository.Registry.CountByKind().Values.Sum(total => total.Records));
             if (parse.GetValue(json))
             {
                 // The removed blocks stream into the document's two arrays as they go (every
@@ -138,7 +140,7 @@ internal static class RepositoryCommands
                 GcReport totals;
                 using (var lists = new GcJsonOutput(console.Out))
                 {
-                    totals = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc(replication, lists.Add));
+                    totals = CliProgress.Run(console, "collecting garbage", rows, advance => node.Gc(replication, lists.Add, walked => advance(walked)));
                 }
 
                 // The counts of what was removed are the two arrays' lengths: one member each.
@@ -157,8 +159,10 @@ internal static class RepositoryCommands
                 return ExitCodes.Ok;
             }
 
-            var report = CliProgress.Run(console, "collecting garbage", null, _ => node.Gc(replication, removal =>
-                console.Out.WriteLine(removal.HandedOver ? $"handed over {removal.Cid}" : $"removed {removal.Cid}")));
+            var report = CliProgress.Run(console, "collecting garbage", rows, advance => node.Gc(
+                replication,
+                removal => console.Out.WriteLine(removal.HandedOver ? $"handed over {removal.Cid}" : $"removed {removal.Cid}"),
+                walked => advance(walked)));
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"gc: removed {CliText.Count(report.RecordsRemoved, "record")} and {CliText.Count(report.OrphansRemoved, "unregistered block")} ({CliText.Count(report.BytesFreed, "byte")}), {CliText.Count(report.RemovedTempFiles, "temporary file")}; {report.Retained} retained{(node.Shared is null ? string.Empty : $" (with every node's names and pins in the shared registry); this node's location released for {report.LocationsReleased}")}"));
             if (report.HandedOver.Count > 0)
