@@ -20,7 +20,7 @@ internal static class RequestMetrics
     public static async Task MeasureAsync(HttpContext http, NodeMetrics metrics, ILogger requests, RequestDelegate next)
     {
         long started = Stopwatch.GetTimestamp();
-        var requestBody = new ReadCountingStream(http.Request.Body);
+        var requestBody = new RequestBodyStream(http.Request.Body, http.RequestAborted);
         http.Request.Body = requestBody;
         var responseBody = new CountingResponseBody(http.Features.Get<IHttpResponseBodyFeature>()!);
         http.Features.Set<IHttpResponseBodyFeature>(responseBody);
@@ -46,8 +46,13 @@ internal static class RequestMetrics
         }
     }
 
-    /// <summary>A request body that counts what is read from it.</summary>
-    private sealed class ReadCountingStream(Stream inner) : Stream
+    /// <summary>
+    /// A request body that counts what is read from it, and makes a body the client sent wrong (a
+    /// malformed or overflowing chunk size, fewer bytes than its Content-Length) the client's error:
+    /// a 400 naming it (or the status Kestrel gave it), not a 500 and a stack trace in the node's log
+    /// (issue 65). A read the client's departure ended stays a cancellation.
+    /// </summary>
+    private sealed class RequestBodyStream(Stream inner, CancellationToken aborted) : Stream
     {
         public long BytesRead { get; private set; }
 
@@ -65,12 +70,52 @@ internal static class RequestMetrics
             set => throw new NotSupportedException();
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-        public override int Read(Span<byte> buffer) => Counted(inner.Read(buffer));
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return Counted(inner.Read(buffer));
+            }
+            catch (Exception e) when (IsTheClients(e))
+            {
+                throw Refused(e);
+            }
+            catch (Exception e) when (IsDeparture(e))
+            {
+                throw new OperationCanceledException("the client went away", e, aborted);
+            }
+        }
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (IsTheClients(e))
+            {
+                throw Refused(e);
+            }
+            catch (Exception e) when (IsDeparture(e))
+            {
+                // Nothing to answer and nothing to log but the request's line ("aborted").
+                throw new OperationCanceledException("the client went away", e, aborted);
+            }
+        }
+
+        private bool IsDeparture(Exception e) => aborted.IsCancellationRequested && e is not OperationCanceledException;
+
+        // Kestrel reports a body the client framed wrong as BadHttpRequestException, or as an
+        // IOException (an overflowing chunk size); neither is the node's fault.
+        private bool IsTheClients(Exception e) =>
+            !aborted.IsCancellationRequested && e is BadHttpRequestException or IOException;
+
+        private static GatewayException Refused(Exception e) => new(
+            e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest,
+            $"the request body could not be read: {e.Message}",
+            e);
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
