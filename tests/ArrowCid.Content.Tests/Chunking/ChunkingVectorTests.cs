@@ -86,13 +86,7 @@ public class ChunkingVectorTests
             ["name"] = "one Null column",
             ["rows"] = rows,
             ["root"] = chunked.Root.ToString(),
-            ["chunks"] = new JsonArray([.. chunked.Chunks.Zip(chunked.Entries).Select(p => (JsonNode)new JsonObject
-            {
-                ["first_row"] = p.First.FirstRow,
-                ["rows"] = p.First.Rows,
-                ["bytes"] = p.Second.Bytes,
-                ["cid"] = p.Second.Cid.ToString(),
-            })]),
+            ["chunks"] = ChunksOf(chunked),
         };
     }
 
@@ -124,15 +118,18 @@ public class ChunkingVectorTests
             ["height"] = table.Height,
             ["nodes"] = chunked.Tree.Blocks.Count,
             ["chunk_bytes"] = chunked.Entries.Sum(e => e.Bytes),
-            ["chunks"] = new JsonArray([.. chunked.Chunks.Zip(chunked.Entries).Select(p => (JsonNode)new JsonObject
-            {
-                ["first_row"] = p.First.FirstRow,
-                ["rows"] = p.First.Rows,
-                ["bytes"] = p.Second.Bytes,
-                ["cid"] = p.Second.Cid.ToString(),
-            })]),
+            ["chunks"] = ChunksOf(chunked),
         };
     }
+
+    // Every chunk's first row, rows, block bytes and CID, in row order.
+    private static JsonArray ChunksOf(ChunkedTable chunked) => new([.. chunked.Chunks.Zip(chunked.Entries).Select(p => (JsonNode)new JsonObject
+    {
+        ["first_row"] = p.First.FirstRow,
+        ["rows"] = p.First.Rows,
+        ["bytes"] = p.Second.Bytes,
+        ["cid"] = p.Second.Cid.ToString(),
+    })]);
 
     /// <summary>Chunk i of a synthetic list: the raw CID of the UTF-8 bytes "chunk i", 1000 + i mod 7 rows, 200000 + i bytes.</summary>
     internal static TableTreeEntry SyntheticChunk(int i) =>
