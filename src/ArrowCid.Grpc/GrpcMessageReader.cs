@@ -41,6 +41,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>, IRequestByte
     private readonly IGrpcMessageCodec<T>? _codec;
     private readonly int _maxMessageLength;
     private readonly CancellationToken _callToken;
+    private readonly GrpcReceiveBudget? _budget;
     private byte[]? _staging;
     private int _start;
     private int _end;
@@ -51,9 +52,10 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>, IRequestByte
     private RpcException? _failure;
     private bool _ended;
 
-    /// <summary>Reads from a stream; <paramref name="codec"/> (the method's, or null) parses large messages in place.</summary>
-    public GrpcMessageReader(Stream stream, MessageParser<T> parser, int maxMessageLength, CancellationToken callToken, IGrpcMessageCodec<T>? codec = null)
+    /// <summary>Reads from a stream; <paramref name="codec"/> (the method's, or null) parses large messages in place; <paramref name="budget"/> (a server's, or null) bounds the large messages in reception at once.</summary>
+    public GrpcMessageReader(Stream stream, MessageParser<T> parser, int maxMessageLength, CancellationToken callToken, IGrpcMessageCodec<T>? codec = null, GrpcReceiveBudget? budget = null)
     {
+        _budget = budget;
         _stream = stream;
         _parser = parser;
         _codec = codec;
@@ -270,6 +272,30 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>, IRequestByte
 
     /// <summary>Reads a large message into a pooled array: what is staged first, then straight from the stream. Returns the message and the array it lies in.</summary>
     private async ValueTask<(T Message, byte[] Array)> ReadLargeAsync(int length, CancellationToken cancellationToken)
+    {
+        if (_budget is null)
+        {
+            return await ReceiveLargeAsync(length, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Room first, then the array: a declared length takes memory only as the budget allows.
+        if (!_budget.TryAcquire(length))
+        {
+            throw new RpcException(StatusCode.ResourceExhausted, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"the server is receiving {_budget.InUse >> 20} MiB of large messages already (at most {_budget.Capacity >> 20} MiB at once); send this {length}-byte message again later"));
+        }
+
+        try
+        {
+            return await ReceiveLargeAsync(length, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _budget.Release(length);
+        }
+    }
+
+    private async ValueTask<(T Message, byte[] Array)> ReceiveLargeAsync(int length, CancellationToken cancellationToken)
     {
         // Not cleared: every byte the message uses is overwritten by the stream before anyone reads it.
         byte[] array = GrpcBufferPool.Large.Rent(length);

@@ -59,6 +59,16 @@ public sealed class GrpcServerOptions
     /// </summary>
     public Http2.Server.AcceptStatus? AcceptStatus { get; set; }
 
+    /// <summary>The default <see cref="ReceiveBudget"/>: 1 GiB of large request messages in reception at once.</summary>
+    public const long DefaultReceiveBudgetBytes = 1L << 30;
+
+    /// <summary>
+    /// Bounds the large request messages this server receives at once, across its calls: a message
+    /// that finds no room before its array is taken fails its call with RESOURCE_EXHAUSTED (one
+    /// budget per server; null for none).
+    /// </summary>
+    public GrpcReceiveBudget? ReceiveBudget { get; set; } = new(DefaultReceiveBudgetBytes);
+
     /// <summary>Connections held at once; one more is closed as it arrives (null: no cap).</summary>
     public int? MaxConnections { get; set; }
 
