@@ -94,6 +94,46 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
             await RecordAsync($"{what} ({file.Length} B) over HTTP", ((int)status).ToString(CultureInfo.InvariantCulture));
         }
 
+        // Unauthenticated declarations (issue 65): 24 unary calls without a token, each declaring a
+        // request of 64 MiB - 1 and sending 8 MiB of it. Refused from their headers: nothing is read.
+        int unauthenticated = 0;
+        using (var raw = new HttpClient(new SocketsHttpHandler()) { Timeout = TimeSpan.FromMinutes(2) })
+        {
+            byte[] declared = new byte[5 + (8 << 20)];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(declared.AsSpan(1), (64u << 20) - 1);
+            await Task.WhenAll(Enumerable.Range(0, 24).Select(async _ =>
+            {
+                if (await RawGrpcStatusAsync(raw, new Uri(new Uri(node.Location.Replace("grpc+tcp://", "http://", StringComparison.Ordinal)), "/arrow.flight.protocol.FlightService/GetFlightInfo"), declared) == StatusCode.Unauthenticated)
+                {
+                    Interlocked.Increment(ref unauthenticated);
+                }
+            }));
+        }
+
+        Assert.Equal(24, unauthenticated);
+        await RecordAsync("24 unauthenticated calls declaring 64 MiB and sending 8 MiB each", $"{unauthenticated} UNAUTHENTICATED before their requests were read");
+
+        // A few hundred bytes of Arrow stream saying 2 x 2^27 Null rows (issue 65): stored, as rows
+        // of no size are cut by the row limit, in memory bounded by a chunk.
+        var nulls = new Arrow.Types.Schema([new Arrow.Types.Field("n", Arrow.Types.ArrowType.Null)]);
+        using (var stream = new MemoryStream())
+        {
+            using (var ipc = new Arrow.Ipc.ArrowStreamWriter(stream, nulls, leaveOpen: true))
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    ipc.Write(new Arrow.Arrays.RecordBatch(nulls, 1 << 27, [new Arrow.Arrays.ArrayData(Arrow.Types.ArrowType.Null, 1 << 27, 1 << 27, 0, [])]));
+                }
+
+                ipc.Finish();
+            }
+
+            (HttpStatusCode status, string text) = await UploadAsync(new ByteArrayContent(stream.ToArray()), "application/vnd.apache.arrow.stream");
+            Assert.True(status == HttpStatusCode.Created, text);
+            Assert.Contains("\"rows\":268435456", text, StringComparison.Ordinal);
+            await RecordAsync($"Arrow stream of {stream.Length} B saying 2 x 2^27 Null rows", $"{(int)status}, 268,435,456 rows in chunks of at most 2^23");
+        }
+
         // An endless CSV record (64 MiB of "1," after a header), streamed.
         (HttpStatusCode csvStatus, _) = await UploadAsync(new EndlessCsvContent(64L << 20), "text/csv");
         Assert.Equal(HttpStatusCode.BadRequest, csvStatus);
@@ -168,6 +208,24 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
             $"abuse suite: {tried.Count} attacks, 0 crashes, 0 blocks of named tables lost, node peak RSS {peak >> 20} MiB (goal < {PeakGoal >> 20} MiB), now {rss >> 20} MiB");
         Report(summary, tried);
         Assert.True(peak < PeakGoal, summary);
+    }
+
+    // A gRPC call with a hand-made body, bypassing our client: the status the server answered.
+    private static async Task<StatusCode?> RawGrpcStatusAsync(HttpClient client, Uri method, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, method)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        using var response = await client.SendAsync(request);
+        _ = await response.Content.ReadAsByteArrayAsync();
+        string? status = response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.First()
+            : response.Headers.TryGetValues("grpc-status", out var h) ? h.First() : null;
+        return status is null ? null : (StatusCode)int.Parse(status, CultureInfo.InvariantCulture);
     }
 
     private void Report(string summary, List<string> tried)
