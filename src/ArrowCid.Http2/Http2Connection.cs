@@ -353,7 +353,13 @@ internal abstract class Http2Connection : IAsyncDisposable
                         throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, $"a PRIORITY frame must be 5 octets, not {frame.Length}");
                     }
 
-                    await _reader.SkipAsync(5, aborted).ConfigureAwait(false);
+                    await ReadExactAsync(frame, 5, small, aborted).ConfigureAwait(false);
+                    if ((BinaryPrimitives.ReadUInt32BigEndian(small) & 0x7FFF_FFFF) == (uint)frame.StreamId)
+                    {
+                        // RFC 9113 §5.3.1: a stream cannot depend on itself, a stream error.
+                        await ResetSelfDependentAsync(frame.StreamId).ConfigureAwait(false);
+                    }
+
                     break;
                 case Http2FrameType.RstStream:
                     RequireStream(frame);
@@ -509,6 +515,8 @@ internal abstract class Http2Connection : IAsyncDisposable
                     throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "a HEADERS frame with PRIORITY is shorter than its priority fields");
                 }
 
+                // RFC 9113 §5.3.1: a stream that depends on itself is a stream error, once its block is decoded.
+                _selfDependent = (BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(start)) & 0x7FFF_FFFF) == (uint)frame.StreamId ? frame.StreamId : 0;
                 start += 5;
             }
 
@@ -536,6 +544,12 @@ internal abstract class Http2Connection : IAsyncDisposable
         // Decoded even for a stream that will be refused: the HPACK table is the connection's.
         var fields = new List<KeyValuePair<string, string>>();
         bool withinLimit = _hpack.Decode(block, fields);
+        if (streamId == _selfDependent)
+        {
+            _selfDependent = 0;
+            return ResetSelfDependentAsync(streamId);
+        }
+
         return OnHeadersAsync(streamId, fields, endStream, !withinLimit);
     }
 
@@ -635,6 +649,15 @@ internal abstract class Http2Connection : IAsyncDisposable
             await stream.ResetAsync(Http2ErrorCode.FlowControlError, $"WINDOW_UPDATE pushed stream {frame.StreamId}'s window above 2^31-1").ConfigureAwait(false);
         }
     }
+
+    // The stream of the HEADERS being read when it named itself as its dependency (0: none); only the read loop touches it.
+    private int _selfDependent;
+
+    /// <summary>Resets a stream that named itself as its dependency: the stream if open, else just RST_STREAM (the stream is then closed, §5.4.2).</summary>
+    private ValueTask ResetSelfDependentAsync(int streamId) =>
+        Streams.TryGetValue(streamId, out Http2Stream? stream)
+            ? stream.ResetAsync(Http2ErrorCode.ProtocolError, $"stream {streamId} depends on itself")
+            : Writer.WriteResetAsync(streamId, Http2ErrorCode.ProtocolError);
 
     private async ValueTask ReadExactAsync(Http2FrameHeader frame, int length, byte[] destination, CancellationToken aborted)
     {

@@ -115,6 +115,11 @@ internal sealed class Http2ServerConnection : Http2Connection
             {
                 await open.ResetAsync(Http2ErrorCode.ProtocolError, "request trailers without END_STREAM").ConfigureAwait(false);
             }
+            else if (TrailerProblem(fields) is { } problem)
+            {
+                // RFC 9113 §8.1: trailers carry no pseudo-header; §8.2.1: their values are well formed.
+                await open.ResetAsync(Http2ErrorCode.ProtocolError, $"malformed request trailers: {problem}").ConfigureAwait(false);
+            }
             else
             {
                 open.EndRemote();
@@ -185,6 +190,24 @@ internal sealed class Http2ServerConnection : Http2Connection
         // Started once the frames that came with the headers are read: the request's DATA and
         // END_STREAM, when they came in the same read, are then delivered before the handler reads.
         RunAfterReceivedFrames(s => StartHandler((Http2ServerStream)s!), stream);
+    }
+
+    private static string? TrailerProblem(List<KeyValuePair<string, string>> fields)
+    {
+        foreach ((string name, string value) in fields)
+        {
+            if (name.StartsWith(':'))
+            {
+                return $"pseudo-header {name}";
+            }
+
+            if (RequestHead.ValueProblem(value) is { } problem)
+            {
+                return $"the value of '{name}' {problem}";
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc />

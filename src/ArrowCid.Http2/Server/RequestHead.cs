@@ -46,6 +46,11 @@ internal sealed class RequestHead
                 throw Malformed(streamId, "an empty header name");
             }
 
+            if (ValueProblem(value) is { } problem)
+            {
+                throw Malformed(streamId, $"the value of '{name}' {problem}");
+            }
+
             if (name[0] == ':')
             {
                 if (regularSeen)
@@ -116,6 +121,20 @@ internal sealed class RequestHead
 
     private static string Once(int streamId, string name, string? existing, string value) =>
         existing is null ? value : throw Malformed(streamId, $"pseudo-header {name} appears twice");
+
+    /// <summary>
+    /// What makes a field value malformed (RFC 9113 §8.2.1: no NUL, LF or CR anywhere, no space or
+    /// tab at either end), or null when it is well formed. Said of request headers and trailers.
+    /// </summary>
+    public static string? ValueProblem(string value)
+    {
+        if (value.AsSpan().IndexOfAny('\0', '\n', '\r') >= 0)
+        {
+            return "holds NUL, CR or LF";
+        }
+
+        return value.Length > 0 && (value[0] is ' ' or '\t' || value[^1] is ' ' or '\t') ? "starts or ends with whitespace" : null;
+    }
 
     private static Http2StreamException Malformed(int streamId, string why) =>
         new(streamId, Http2ErrorCode.ProtocolError, $"malformed request on stream {streamId}: {why}");

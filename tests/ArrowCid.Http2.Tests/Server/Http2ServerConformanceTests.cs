@@ -613,4 +613,72 @@ public sealed class Http2ServerConformanceTests(Http2TestServer server) : IClass
             Assert.Equal("finishing", RawRequests.ReadEcho(result.Body.ToArray()));
         }
     }
+
+    // RFC 9113 cases a penetration test found accepted (issue 65): each is a stream error
+    // PROTOCOL_ERROR on that stream, and the connection goes on serving.
+    public static TheoryData<string> MalformedStreams => ["value with a trailing space", "value with a leading tab", "value with a NUL", "pseudo-header in trailers", "trailer value with CR"];
+
+    [Theory]
+    [MemberData(nameof(MalformedStreams))]
+    public async Task A_malformed_request_is_a_stream_protocol_error_and_the_connection_serves_on(string malformation)
+    {
+        (RawHttp2Peer peer, _) = await RawHttp2Peer.HandshakeAsync(Address);
+        await using (peer)
+        {
+            var fields = RawRequests.Unary();
+            switch (malformation)
+            {
+                case "value with a trailing space":
+                    fields.Add(new("x-note", "padded "));
+                    break;
+                case "value with a leading tab":
+                    fields.Add(new("x-note", "\tpadded"));
+                    break;
+                case "value with a NUL":
+                    fields.Add(new("x-note", "a\0b"));
+                    break;
+            }
+
+            bool inTrailers = malformation.Contains("trailer", StringComparison.Ordinal);
+            await peer.WriteHeadersAsync(1, fields, endStream: false);
+            if (inTrailers)
+            {
+                await peer.WriteDataAsync(1, RawRequests.EchoMessage("hello"), endStream: false);
+                await peer.WriteHeadersAsync(1, malformation == "pseudo-header in trailers" ? [new(":path", "/other")] : [new("x-trailer", "a\rb")], endStream: true);
+            }
+            else
+            {
+                await peer.WriteDataAsync(1, RawRequests.EchoMessage("hello"), endStream: true);
+            }
+
+            RawFrame? reset = await peer.ReadUntilAsync(f => (f.Type == Http2FrameType.RstStream && f.StreamId == 1) || f.Type == Http2FrameType.GoAway);
+            Assert.NotNull(reset);
+            Assert.Equal((Http2FrameType.RstStream, Http2ErrorCode.ProtocolError), (reset.Type, reset.ErrorCode));
+            await RawRequests.EchoAsync(peer, 3, "the connection still serves");
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_that_depends_on_itself_is_a_stream_protocol_error()
+    {
+        (RawHttp2Peer peer, _) = await RawHttp2Peer.HandshakeAsync(Address);
+        await using (peer)
+        {
+            // PRIORITY naming the stream itself as its dependency (exclusive bit clear, weight 16).
+            byte[] selfDependent = [0, 0, 0, 5, 16];
+            await peer.WriteFrameAsync(Http2FrameType.Priority, 0, 5, selfDependent);
+            RawFrame? reset = await peer.ReadUntilAsync(f => f.Type is Http2FrameType.RstStream or Http2FrameType.GoAway);
+            Assert.NotNull(reset);
+            Assert.Equal((Http2FrameType.RstStream, 5, Http2ErrorCode.ProtocolError), (reset.Type, reset.StreamId, reset.ErrorCode));
+
+            // HEADERS with the PRIORITY flag naming itself: its block is decoded (HPACK stays in step), the stream reset.
+            byte[] block = RawHttp2Peer.Encode(RawRequests.Unary());
+            byte[] payload = [0, 0, 0, 7, 16, .. block];
+            await peer.WriteFrameAsync(Http2FrameType.Headers, Http2FrameFlags.EndHeaders | Http2FrameFlags.Priority, 7, payload);
+            reset = await peer.ReadUntilAsync(f => f.Type is Http2FrameType.RstStream or Http2FrameType.GoAway);
+            Assert.NotNull(reset);
+            Assert.Equal((Http2FrameType.RstStream, 7, Http2ErrorCode.ProtocolError), (reset.Type, reset.StreamId, reset.ErrorCode));
+            await RawRequests.EchoAsync(peer, 9, "the connection still serves");
+        }
+    }
 }
