@@ -117,7 +117,7 @@ internal static class FlightPutSession
             {
                 // The chunk still filling when the stream ended is completed (and stored) by Finish.
                 AppMetadata = FlightBodies.Json(
-                    new PutResultBody(StoredBatch.Entries(put.Batches.Skip(acknowledged)), put.Table.Cid.ToString(), put.Table.Rows, put.Table.Bytes, put.Table.Batches, put.Version?.Name, put.Version?.Version, put.Version is null ? null : put.VersionAdded),
+                    new PutResultBody(StoredBatch.Entries(put.Batches.Skip(acknowledged)), put.Table.Cid.ToString(), put.Table.Rows, put.Table.Bytes, put.Table.Batches, put.Version?.Name, put.Version?.Version, put.Version is null ? null : put.VersionAdded, put.Totals),
                     WireJsonContext.Default.PutResultBody),
             }, context.CancellationToken).ConfigureAwait(false);
         }

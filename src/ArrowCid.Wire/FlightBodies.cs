@@ -13,18 +13,20 @@ public sealed record ChunkEntry(string Cid, long Rows, long Bytes);
 
 /// <summary>
 /// A DoPut's PutResult app_metadata. One per batch received, or per several received while the
-/// previous result was being sent: the chunks they completed and their rows. The last one also names the table (<paramref name="Dataset"/>) with its totals
-/// and, for a put under a name, the version it became.
+/// previous result was being sent: the chunks they completed and their rows. The last one also
+/// gives the table (<paramref name="Table"/>, as every put report gives it) and, for a put under a
+/// name, the version it became: with the chunks of all results, the put report of <c>put --json</c>.
 /// </summary>
 /// <param name="Chunks">Chunks completed (stored) since the previous result, in row order.</param>
-/// <param name="Dataset">The table's CID; only in the last result.</param>
+/// <param name="Dataset">The table's CID; only in the last result. Kept for clients of 0.38 and earlier: read <paramref name="Table"/>.</param>
 /// <param name="Rows">Rows of the batches this result acknowledges; in the last result, the table's rows.</param>
-/// <param name="Bytes">The table's chunk bytes; only in the last result.</param>
-/// <param name="Batches">The table's chunks; only in the last result.</param>
+/// <param name="Bytes">The table's chunk bytes; only in the last result (kept as <paramref name="Dataset"/> is).</param>
+/// <param name="Batches">The table's chunks; only in the last result (kept as <paramref name="Dataset"/> is).</param>
 /// <param name="Name">The name it became a version of.</param>
 /// <param name="Version">That version's number.</param>
 /// <param name="VersionAdded">Whether the put added that version: false when the name's latest version already named the table (nothing added), null without a name.</param>
-public sealed record PutResultBody(IReadOnlyList<ChunkEntry> Chunks, string? Dataset, long Rows, long? Bytes, long? Batches, string? Name, long? Version, bool? VersionAdded = null);
+/// <param name="Table">The table's CID and totals; only in the last result.</param>
+public sealed record PutResultBody(IReadOnlyList<ChunkEntry> Chunks, string? Dataset, long Rows, long? Bytes, long? Batches, string? Name, long? Version, bool? VersionAdded = null, TableTotals? Table = null);
 
 /// <summary>A FlightInfo's app_metadata: what the registry knows of the CID (and the version a name resolved to).</summary>
 /// <param name="Cid">The CID.</param>

@@ -234,7 +234,7 @@ public sealed class NameCommandTests : IDisposable
         var local = JsonNode.Parse(CliRun.Run("put", "--repo", _temp.File("local"), input, "--name", "same", "--json").Out)!.AsArray().Single()!;
         Assert.Equal(Keys(local), Keys(json));
         Assert.Equal(Keys(local["table"]!), Keys(json["table"]!));
-        foreach (string member in new[] { "cid", "rows", "bytes", "chunks" })
+        foreach (string member in new[] { "cid", "rows", "bytes", "chunks", "manifest_bytes" })
         {
             Assert.Equal(local["table"]![member]!.ToJsonString(), json["table"]![member]!.ToJsonString());
         }

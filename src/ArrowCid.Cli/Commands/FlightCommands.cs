@@ -329,9 +329,9 @@ internal static class FlightCommands
             var descriptor = FlightClient.PutDescriptor(TagOption.Parse(parse.GetValue(tags)), parse.GetValue(name), parse.GetValue(forceVersion));
             var summary = CliProgress.Run(console, $"sending {Path.GetFileName(source.Name)}", source.ProgressTotal, source.ProgressUnit, advance =>
                 client.PutAsync(descriptor, source.Schema, ContentCommands.ReadAll(source, advance)).GetAwaiter().GetResult());
-            // What a local put reports for the same table: the root's bytes are the node's to know
-            // (null), a one-chunk table has none.
-            var totals = new TableTotals(summary.Table.ToString(), summary.Batches.Sum(b => b.Rows), summary.Batches.Sum(b => b.Bytes), summary.Batches.Count, summary.Table.Codec == Multicodec.Raw ? 0 : null);
+            // What a local put reports for the same table, as the node gave it; from a node of 0.38
+            // or earlier, summed here (the root's bytes then unknown: null; a one-chunk table has none).
+            var totals = summary.Totals ?? new TableTotals(summary.Table.ToString(), summary.Batches.Sum(b => b.Rows), summary.Batches.Sum(b => b.Bytes), summary.Batches.Count, summary.Table.Codec == Multicodec.Raw ? 0 : null);
             if (parse.GetValue(json))
             {
                 var report = new PutReport(parse.GetValue(input)!, totals, [.. summary.Batches.Select(b => new ChunkEntry(b.Cid.ToString(), b.Rows, b.Bytes))], summary.Name, summary.Name is null ? null : summary.Version, summary.Name is null ? null : summary.VersionAdded);

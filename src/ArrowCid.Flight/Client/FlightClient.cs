@@ -631,6 +631,7 @@ public sealed class FlightClient : IDisposable
         string? name = null;
         long? version = null;
         bool? versionAdded = null;
+        TableTotals? totals = null;
         foreach (ByteString json in results)
         {
             // Parsed from the UTF-8 bytes as received (no string in between). Each batch's
@@ -641,9 +642,10 @@ public sealed class FlightClient : IDisposable
                 batches.Add(new FlightPutBatch(ParseCid(chunk.Cid, "a put result's chunk"), chunk.Rows, chunk.Bytes));
             }
 
-            if (result.Dataset is { } table)
+            if ((result.Table?.Cid ?? result.Dataset) is { } table)
             {
-                dataset = ParseCid(table, "a put result's dataset");
+                dataset = ParseCid(table, "a put result's table");
+                totals = result.Table;
                 if (result is { Name: { } named, Version: { } number })
                 {
                     name = named;
@@ -653,7 +655,7 @@ public sealed class FlightClient : IDisposable
             }
         }
 
-        return new FlightPutSummary(batches, dataset ?? throw new RpcException(StatusCode.Internal, "the server's put results name no dataset"), name, version, versionAdded);
+        return new FlightPutSummary(batches, dataset ?? throw new RpcException(StatusCode.Internal, "the server's put results name no table"), name, version, versionAdded, totals);
     }
 
     /// <summary>A JSON body the server sent; one that does not fit is INTERNAL (the server broke the protocol).</summary>

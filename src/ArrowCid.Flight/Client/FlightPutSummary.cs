@@ -14,7 +14,8 @@ public sealed record FlightPutBatch(Cid Cid, long Rows, long Bytes);
 /// <param name="Name">The dataset name the put recorded a version of, when it named one.</param>
 /// <param name="Version">That version's number.</param>
 /// <param name="VersionAdded">Whether the put added that version (false: the name's latest version already named the table); null without a name, or from a server that does not say.</param>
-public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Table, string? Name = null, long? Version = null, bool? VersionAdded = null);
+/// <param name="Totals">The table's CID and totals as the node reported them (its root's bytes included); null from a node of 0.38 or earlier.</param>
+public sealed record FlightPutSummary(IReadOnlyList<FlightPutBatch> Batches, Cid Table, string? Name = null, long? Version = null, bool? VersionAdded = null, Wire.TableTotals? Totals = null);
 
 /// <summary>A change a subscription announced.</summary>
 /// <param name="Sequence">The registry change sequence number.</param>

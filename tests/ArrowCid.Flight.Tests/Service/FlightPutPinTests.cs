@@ -43,6 +43,16 @@ public sealed class FlightPutPinTests : IAsyncLifetime
         var results = await RawDoPut.FinishAsync(call);
 
         var dataset = RawDoPut.CidOf(results[^1], "dataset");
+
+        // The last result gives the table as every put report does; "dataset" is kept for older clients.
+        using (var last = System.Text.Json.JsonDocument.Parse(results[^1].AppMetadata.Memory))
+        {
+            var table = last.RootElement.GetProperty("table");
+            Assert.Equal(dataset.ToString(), table.GetProperty("cid").GetString());
+            Assert.Equal(Node.Content.OpenTable(dataset).Chunks().Count(), table.GetProperty("chunks").GetInt64());
+            Assert.Equal(Node.Content.Repository.GetBlock(dataset).Length, table.GetProperty("manifest_bytes").GetInt64());
+        }
+
         var verify = repository.Verify();
         Assert.Empty(verify.MissingBlocks);
         var chunks = Node.Content.OpenTable(dataset).Chunks().Select(c => c.Cid).ToList();
