@@ -78,13 +78,9 @@ internal static class RequestMetrics
             {
                 return Counted(inner.Read(buffer));
             }
-            catch (Exception e) when (IsTheClients(e))
+            catch (Exception e) when (Translated(e) is { } translated)
             {
-                throw Refused(e);
-            }
-            catch (Exception e) when (IsDeparture(e))
-            {
-                throw new OperationCanceledException("the client went away", e, aborted);
+                throw translated;
             }
         }
 
@@ -94,28 +90,21 @@ internal static class RequestMetrics
             {
                 return Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
             }
-            catch (Exception e) when (IsTheClients(e))
+            catch (Exception e) when (Translated(e) is { } translated)
             {
-                throw Refused(e);
-            }
-            catch (Exception e) when (IsDeparture(e))
-            {
-                // Nothing to answer and nothing to log but the request's line ("aborted").
-                throw new OperationCanceledException("the client went away", e, aborted);
+                throw translated;
             }
         }
 
-        private bool IsDeparture(Exception e) => aborted.IsCancellationRequested && e is not OperationCanceledException;
-
-        // Kestrel reports a body the client framed wrong as BadHttpRequestException, or as an
-        // IOException (an overflowing chunk size); neither is the node's fault.
-        private bool IsTheClients(Exception e) =>
-            !aborted.IsCancellationRequested && e is BadHttpRequestException or IOException;
-
-        private static GatewayException Refused(Exception e) => new(
-            e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest,
-            $"the request body could not be read: {e.Message}",
-            e);
+        // What a failed read becomes: once the client has gone, a cancellation (nothing to answer,
+        // nothing to log but the request's line, "aborted"); before, a body it framed wrong, which
+        // Kestrel reports as BadHttpRequestException or as an IOException (an overflowing chunk
+        // size), a 4xx naming it. Anything else stays as it is (null).
+        private Exception? Translated(Exception e) => aborted.IsCancellationRequested
+            ? e is OperationCanceledException ? null : new OperationCanceledException("the client went away", e, aborted)
+            : e is BadHttpRequestException or IOException
+                ? new GatewayException(e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest, $"the request body could not be read: {e.Message}", e)
+                : null;
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

@@ -54,13 +54,12 @@ internal sealed class DirectSocketTransportFactory(IServiceProvider? services = 
             throw;
         }
 
-        var status = services?.GetService(typeof(AcceptStatus)) as AcceptStatus ?? new AcceptStatus();
-        return ValueTask.FromResult<IConnectionListener>(new DirectSocketListener(socket, status, status.Log));
+        return ValueTask.FromResult<IConnectionListener>(new DirectSocketListener(socket, services?.GetService(typeof(AcceptStatus)) as AcceptStatus ?? new AcceptStatus()));
     }
 }
 
 /// <summary>A bound listening socket; each accepted socket becomes a <see cref="DirectSocketConnection"/>.</summary>
-internal sealed partial class DirectSocketListener(Socket socket, AcceptStatus status, ILogger? log) : IConnectionListener
+internal sealed partial class DirectSocketListener(Socket socket, AcceptStatus status) : IConnectionListener
 {
     // Waits between accepts that fail for want of a resource, doubling up to the longest.
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(10);
@@ -90,7 +89,7 @@ internal sealed partial class DirectSocketListener(Socket socket, AcceptStatus s
                 // Out of descriptors (EMFILE, ENFILE) or kernel memory: the pending connection stays
                 // in the backlog. Ending here would end Kestrel's accept loop for good (issue 65);
                 // instead readiness says so, and the accept is tried again after a pause.
-                if (status.Failing($"cannot accept connections: {e.Message}") && log is not null)
+                if (status.Failing($"cannot accept connections: {e.Message}") && status.Log is { } log)
                 {
                     LogAcceptFailing(log, EndPoint, e.Message);
                 }
@@ -114,9 +113,9 @@ internal sealed partial class DirectSocketListener(Socket socket, AcceptStatus s
                 return null;
             }
 
-            if (status.Accepting() && log is not null)
+            if (status.Accepting() && status.Log is { } recovered)
             {
-                LogAcceptingAgain(log, EndPoint);
+                LogAcceptingAgain(recovered, EndPoint);
             }
 
             accepted.NoDelay = true;
