@@ -167,40 +167,31 @@ internal static class ServeCommand
     {
         using var signals = new ShutdownSignals();
         using var host = OpenHost(hostOptions);
-        // The two faces start side by side: each spends its start loading and preparing its own
-        // server (our HTTP/2 for Flight, Kestrel for the gateway), so on two cores the node is ready
-        // in about the time of the slower one.
-        var flightStarting = Task.Run(() => FlightNode.StartAsync(host.Node, flightOptions));
-        var gatewayStarting = Task.Run(() => GatewayNode.StartAsync(host.Node, gatewayOptions));
+        FlightNode flight;
         try
         {
-            await Task.WhenAll(flightStarting, gatewayStarting).ConfigureAwait(false);
+            flight = await FlightNode.StartAsync(host.Node, flightOptions).ConfigureAwait(false);
         }
-        catch
+        catch (IOException e)
         {
-            await StopStartedAsync(flightStarting).ConfigureAwait(false);
-            await StopStartedAsync(gatewayStarting).ConfigureAwait(false);
-            if (flightStarting.Exception?.InnerException is IOException flightRefused)
-            {
-                throw new CliException($"cannot listen on {flightOptions.Listen}: {flightRefused.Message}", flightRefused);
-            }
-
-            if (gatewayStarting.Exception?.InnerException is IOException gatewayRefused)
-            {
-                throw new CliException($"cannot listen on {gatewayOptions.Listen} (--http): {gatewayRefused.Message}", gatewayRefused);
-            }
-
-            throw;
+            throw new CliException($"cannot listen on {flightOptions.Listen}: {e.Message}", e);
         }
 
-        var flight = flightStarting.Result;
         await using (flight.ConfigureAwait(false))
         {
-            var gateway = gatewayStarting.Result;
+            GatewayNode gateway;
+            try
+            {
+                gateway = await GatewayNode.StartAsync(host.Node, gatewayOptions).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new CliException($"cannot listen on {gatewayOptions.Listen} (--http): {e.Message}", e);
+            }
+
             await using (gateway.ConfigureAwait(false))
             {
                 host.Announce();
-
                 console.Out.WriteLine($"serving {flight.Location}");
                 console.Out.WriteLine($"gateway {gateway.Address.GetLeftPart(UriPartial.Authority)}");
                 if (gateway.MetricsAddress is { } metrics)
@@ -225,16 +216,6 @@ internal static class ServeCommand
         // Disposing the host applies the group commit's last rows and closes shared memory: what was
         // acknowledged is durable already (a put is acknowledged after its commit is synced).
         return ExitCodes.Ok;
-    }
-
-    // A face that started while the other failed stops again, so the command fails with nothing listening.
-    private static async Task StopStartedAsync<TFace>(Task<TFace> starting)
-        where TFace : IAsyncDisposable
-    {
-        if (starting.IsCompletedSuccessfully)
-        {
-            await starting.Result.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     /// <summary>Composes the node; a refusal to claim the folder or use the registry is the command's one-line error.</summary>
