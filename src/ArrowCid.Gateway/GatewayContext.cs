@@ -20,6 +20,9 @@ internal sealed class GatewayContext(ContentNode node, GatewayOptions options)
         return block.Memory.ToArray();
     });
 
+    /// <summary>Where the code that reads or writes a body synchronously runs: threads of its own, never the pool's.</summary>
+    public BlockingBodyWork BlockingBodies { get; } = new();
+
     /// <summary>The node this gateway is the HTTP face of.</summary>
     public ContentNode Node => node;
 

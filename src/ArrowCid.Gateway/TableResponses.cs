@@ -295,13 +295,13 @@ internal static class TableResponses
 
         var plan = new ParquetCidExport.Plan(table.Schema, chunks, table.Cid, chunks.Sum(c => c.Rows), ParquetRowGroupBytes);
         var options = ParquetCidExport.WithMetadata(plan, new ParquetWriteOptions { Compression = ParquetCompression.Zstd });
-        await WriteSynchronouslyAsync(http, http.Response.Body, body => ParquetCidExport.Write(context.Content, plan, body, options, _ => { })).ConfigureAwait(false);
+        await WriteSynchronouslyAsync(http, context, http.Response.Body, body => ParquetCidExport.Write(context.Content, plan, body, options, _ => { })).ConfigureAwait(false);
     }
 
     private static async Task WriteCsvAsync(HttpContext http, GatewayContext context, TableManifest table, List<TableTreeEntry> chunks)
     {
         http.Response.ContentType = "text/csv; charset=utf-8; header=present";
-        await WriteEncodedAsync(http, null, body => WriteSynchronouslyAsync(http, body, destination =>
+        await WriteEncodedAsync(http, null, body => WriteSynchronouslyAsync(http, context, body, destination =>
         {
             using var text = new StreamWriter(destination, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
             var csv = new CsvBatchWriter(text, table.Schema);
@@ -318,21 +318,14 @@ internal static class TableResponses
     }
 
     /// <summary>
-    /// Runs a writer that only writes synchronously (the Parquet writer, CSV text) on a pool thread,
-    /// through a 64 KiB buffer, with synchronous writes allowed on this response.
+    /// Runs a writer that only writes synchronously (the Parquet writer, CSV text) on a thread of
+    /// its own (<see cref="BlockingBodyWork"/>), through a 64 KiB buffer.
     /// </summary>
-    private static async Task WriteSynchronouslyAsync(HttpContext http, Stream destination, Action<Stream> write)
-    {
-        if (http.Features.Get<IHttpBodyControlFeature>() is { } control)
-        {
-            control.AllowSynchronousIO = true;
-        }
-
-        await Task.Run(() =>
+    private static Task WriteSynchronouslyAsync(HttpContext http, GatewayContext context, Stream destination, Action<Stream> write) =>
+        context.BlockingBodies.RunAsync(http, () =>
         {
             using var buffered = new BufferedStream(destination, 1 << 16);
             write(buffered);
             buffered.Flush();
-        }, http.RequestAborted).ConfigureAwait(false);
-    }
+        });
 }

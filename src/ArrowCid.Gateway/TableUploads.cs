@@ -43,7 +43,7 @@ internal static class TableUploads
         {
             put = format == TableInputFormat.Parquet
                 ? await PutParquetAsync(http, context, options).ConfigureAwait(false)
-                : await RunSynchronouslyAsync(http, () => Put(context, http.Request.Body, format, options)).ConfigureAwait(false);
+                : await context.BlockingBodies.RunAsync(http, () => Put(context, http.Request.Body, format, options)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ArrowFormatException or CsvFormatException or ParquetFormatException or ContentFormatException or InvalidDatasetNameException or ArgumentException or EndOfStreamException)
         {
@@ -146,7 +146,7 @@ internal static class TableUploads
             {
                 await http.Request.Body.CopyToAsync(file, http.RequestAborted).ConfigureAwait(false);
                 file.Position = 0;
-                return await Task.Run(() => Put(context, file, TableInputFormat.Parquet, options), http.RequestAborted).ConfigureAwait(false);
+                return await context.BlockingBodies.RunAsync(http, () => Put(context, file, TableInputFormat.Parquet, options)).ConfigureAwait(false);
             }
         }
         finally
@@ -170,16 +170,5 @@ internal static class TableUploads
         }
 
         return writer.Finish();
-    }
-
-    /// <summary>Runs a reader that reads the body synchronously (the IPC and CSV readers) on a pool thread.</summary>
-    private static Task<T> RunSynchronouslyAsync<T>(HttpContext http, Func<T> run)
-    {
-        if (http.Features.Get<IHttpBodyControlFeature>() is { } control)
-        {
-            control.AllowSynchronousIO = true;
-        }
-
-        return Task.Run(run, http.RequestAborted);
     }
 }

@@ -22,11 +22,14 @@ namespace ArrowCid.Flight.Tests.Abuse;
 public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
 {
     private const long PeakGoal = 512L << 20;
+    private const int PoolThreads = 16;
 
     [Fact]
     public async Task Every_attack_class_is_refused_and_the_node_stays_small_and_whole()
     {
-        await using var node = await ServeProcess.StartAsync("--token", "R:read", "--token", "W:write", "--user", "reader:r:read");
+        // The node's pool has 16 threads (a 2-core machine starts with 2 and adds them slowly), so
+        // an attack that holds pool threads shows as a node that stops answering.
+        await using var node = await ServeProcess.StartWithThreadPoolLimitAsync(PoolThreads, "--token", "R:read", "--token", "W:write", "--user", "reader:r:read");
         using var http = new HttpClient { BaseAddress = node.Gateway, Timeout = TimeSpan.FromMinutes(5) };
         var tried = new List<string>();
         // After each attack a normal read is made and timed: printed, not asserted (a loaded
@@ -62,6 +65,35 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
         using var table = Service.TestBatches.Large(24L << 20, seed: 36);
         var named = await writer.PutAsync(FlightClient.PutDescriptor(name: "sensors"), table.Schema, [table]);
         await RecordAsync("a named table of 24 MiB put first (not an attack)", $"{named.Batches.Count} chunks");
+
+        // Slow clients (issue 65): CSV downloads of the named table that read nothing past their
+        // headers (60 MB of text, far more than the sockets buffer), and CSV uploads that stop after
+        // their first bytes, more of them together than the node has pool threads. A download's
+        // headers arriving show its writer has started; each must arrive, and then a normal read
+        // and the uploads, once let go, must be answered.
+        var slowReaders = new List<HttpResponseMessage>();
+        var letGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slowUploads = new List<Task<(HttpStatusCode Status, string Text)>>();
+        for (int i = 0; i < PoolThreads + 4; i++)
+        {
+            using var slow = new HttpRequestMessage(HttpMethod.Get, "/names/sensors?format=csv");
+            slow.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "R");
+            var headers = await http.SendAsync(slow, HttpCompletionOption.ResponseHeadersRead).WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(HttpStatusCode.OK, headers.StatusCode);
+            slowReaders.Add(headers);
+            slowUploads.Add(UploadAsync(new GatedContent("h\n1\n"u8.ToArray(), "2\n"u8.ToArray(), letGo.Task), "text/csv"));
+        }
+
+        await RecordAsync($"{slowReaders.Count} CSV downloads reading nothing and {slowUploads.Count} CSV uploads stalled, on a pool of {PoolThreads} threads", "each download answered its headers");
+        letGo.SetResult();
+        foreach (var upload in slowUploads)
+        {
+            (HttpStatusCode status, string text) = await upload.WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.True(status == HttpStatusCode.Created, text);
+        }
+
+        slowReaders.ForEach(r => r.Dispose());
+        await RecordAsync($"the {slowUploads.Count} stalled uploads let go, the downloads dropped", $"{slowUploads.Count} x 201");
 
         // Decompression bombs in IPC, ZSTD and LZ4, over HTTP and DoPut: 80 MB of zeros in a few KiB.
         foreach (CompressionCodec codec in new[] { CompressionCodec.Zstd, CompressionCodec.Lz4Frame })
@@ -237,6 +269,24 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
             string folder = Path.Combine(root, "artifacts", "stress");
             Directory.CreateDirectory(folder);
             File.WriteAllLines(Path.Combine(folder, "abuse.txt"), [summary, .. tried.Select(t => "  " + t)]);
+        }
+    }
+
+    /// <summary>A body sent in two parts: <paramref name="head"/>, then <paramref name="tail"/> once <paramref name="gate"/> opens.</summary>
+    private sealed class GatedContent(byte[] head, byte[] tail, Task gate) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(head);
+            await stream.FlushAsync();
+            await gate;
+            await stream.WriteAsync(tail);
+        }
+
+        protected override bool TryComputeLength(out long computed)
+        {
+            computed = 0;
+            return false;
         }
     }
 

@@ -66,6 +66,15 @@ public sealed class ServeProcess : IAsyncDisposable
     public static Task<ServeProcess> StartWithDescriptorLimitAsync(int descriptors, params string[] arguments) =>
         StartInAsync(Directory.CreateTempSubdirectory("arrowcid-serve-").FullName, ownsFolder: true, arguments, ["prlimit", $"--nofile={descriptors}:{descriptors}"]);
 
+    /// <summary>
+    /// Starts a node as <see cref="StartAsync"/> does, on a thread pool of at most
+    /// <paramref name="workers"/> threads (the runtime's DOTNET_ThreadPool_ForceMaxWorkerThreads):
+    /// a request that blocks a pool thread on its client then soon leaves none for the others.
+    /// </summary>
+    public static Task<ServeProcess> StartWithThreadPoolLimitAsync(int workers, params string[] arguments) =>
+        StartInAsync(Directory.CreateTempSubdirectory("arrowcid-serve-").FullName, ownsFolder: true, arguments,
+            ["env", string.Create(CultureInfo.InvariantCulture, $"DOTNET_ThreadPool_ForceMaxWorkerThreads=0x{workers:x}")]);
+
     /// <summary>Runs one `arrowcid` command to its end: its exit code and what it printed (stdout, then stderr).</summary>
     public static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
     {
