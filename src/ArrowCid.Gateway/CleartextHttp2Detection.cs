@@ -20,10 +20,31 @@ internal static class CleartextHttp2Detection
 {
     private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
 
-    /// <summary>The middleware: detect, then hand the connection on to Kestrel's HTTP layer.</summary>
-    public static async Task DetectAsync(ConnectionContext connection, ConnectionDelegate next)
+    /// <summary>
+    /// The middleware: detect, then hand the connection on to Kestrel's HTTP layer. A client that
+    /// has not sent enough to tell within <paramref name="firstBytesTimeout"/> (Kestrel's time for a
+    /// request's headers) is closed: Kestrel's own timeouts start only once it has the connection,
+    /// and before this limit a connection that sent fewer than 24 bytes stayed open for good (issue 65).
+    /// </summary>
+    public static async Task DetectAsync(ConnectionContext connection, ConnectionDelegate next, TimeSpan firstBytesTimeout)
     {
-        if (connection.Features.Get<ITlsConnectionFeature>() is null && await StartsWithPrefaceAsync(connection).ConfigureAwait(false))
+        bool priorKnowledge = false;
+        if (connection.Features.Get<ITlsConnectionFeature>() is null)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+            deadline.CancelAfter(firstBytesTimeout);
+            try
+            {
+                priorKnowledge = await StartsWithPrefaceAsync(connection, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested)
+            {
+                connection.Abort(new ConnectionAbortedException($"no request line or HTTP/2 preface within {firstBytesTimeout.TotalSeconds:0.###} s"));
+                return;
+            }
+        }
+
+        if (priorKnowledge)
         {
             var h2 = new PriorKnowledge();
             connection.Features.Set<ITlsConnectionFeature>(h2);
@@ -33,12 +54,12 @@ internal static class CleartextHttp2Detection
         await next(connection).ConfigureAwait(false);
     }
 
-    private static async Task<bool> StartsWithPrefaceAsync(ConnectionContext connection)
+    private static async Task<bool> StartsWithPrefaceAsync(ConnectionContext connection, CancellationToken cancellationToken)
     {
         var input = connection.Transport.Input;
         while (true)
         {
-            ReadResult read = await input.ReadAsync(connection.ConnectionClosed).ConfigureAwait(false);
+            ReadResult read = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = read.Buffer;
             long compared = Math.Min(buffer.Length, Preface.Length);
             bool matches = IsPrefix(buffer.Slice(0, compared), Preface.AsSpan(0, (int)compared));

@@ -77,6 +77,7 @@ public sealed class GatewayNode : IAsyncDisposable
             // Bodies are streamed (POST of a large table): no cap on their size, the store bounds memory.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+            kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
 
             // A whole raw block or table chunk fits in a connection's unsent output, so writing one
             // completes at once and the socket sends it while the next is read, rather than the
@@ -91,7 +92,7 @@ public sealed class GatewayNode : IAsyncDisposable
                 }
                 else
                 {
-                    listen.Use(next => connection => CleartextHttp2Detection.DetectAsync(connection, next));
+                    listen.Use(next => connection => CleartextHttp2Detection.DetectAsync(connection, next, options.RequestHeadersTimeout));
                 }
             });
         });

@@ -9,6 +9,13 @@ public sealed class GatewayOptions
     /// <summary>Connections the gateway holds at once; one more is closed as it arrives (null: no cap).</summary>
     public int? MaxConnections { get; init; }
 
+    /// <summary>
+    /// How long a connection may take to send a request's headers (Kestrel's
+    /// <c>RequestHeadersTimeout</c>), and before them its first bytes; one that takes longer is
+    /// closed. 30 s, Kestrel's default.
+    /// </summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where to listen (HTTP/1.1 and HTTP/2); port 0 picks a free port. Defaults to 127.0.0.1:0.</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 0);
 

@@ -37,6 +37,41 @@ public sealed class GatewayAbuseTests
         return request;
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("PRI * HTTP/2.0\r\n")]
+    [InlineData("GET /api/v1/tables HT")]
+    public async Task A_connection_that_stops_before_its_request_is_closed(string sent)
+    {
+        // Before issue 65 a connection that sent fewer than the HTTP/2 preface's 24 bytes was never
+        // closed: the protocol detection waited for more with no deadline.
+        await using var node = await GatewayFixture.StartAsync(gateway: new GatewayOptions { RequestHeadersTimeout = TimeSpan.FromMilliseconds(200) });
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(node.Http.BaseAddress!.Host, node.Http.BaseAddress.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(sent));
+
+        // The node closes it, or resets it (after a 408 when Kestrel had begun a request); the guard
+        // only keeps a connection left open from hanging the run.
+        byte[] buffer = new byte[4096];
+        var answer = new StringBuilder();
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromMinutes(1))) > 0)
+            {
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+        }
+        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset })
+        {
+            // Reset: closed as well.
+        }
+
+        Assert.True(answer.Length == 0 || answer.ToString().StartsWith("HTTP/1.1 408", StringComparison.Ordinal), answer.ToString());
+        await NormalRequestWorksAsync(node);
+    }
+
     [Fact]
     public async Task A_loopback_node_answers_loopback_host_names_and_those_it_was_given_only()
     {
