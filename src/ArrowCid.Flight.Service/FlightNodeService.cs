@@ -215,7 +215,7 @@ public sealed class FlightNodeService : FlightServiceBase
     private (BlockRecord Record, NamedVersion? Version) Resolve(DescriptorTarget target) =>
         target.Cid is { } cid ? (_node.RecordOf(cid), null) : _node.Resolve(target.Name!);
 
-    /// <summary>The FlightInfo of a record, or null when it is registered but held by no reachable node (a listing names what can be fetched).</summary>
+    /// <summary>The FlightInfo of a record, or null when it is registered but held by no reachable node, or is a table of more chunks than max_table_chunks (a listing names what can be fetched).</summary>
     private async Task<FlightInfo?> TryCreateInfoAsync(BlockRecord record, NamedVersion? version, CancellationToken cancellationToken)
     {
         if (!ContentNode.IsListed(record.Kind))
@@ -227,8 +227,9 @@ public sealed class FlightNodeService : FlightServiceBase
         {
             return await _infos.CreateAsync(record, version, cancellationToken, listing: true).ConfigureAwait(false);
         }
-        catch (BlockNotFoundException)
+        catch (Exception e) when (e is BlockNotFoundException or Content.Chunking.TableWalkLimitException)
         {
+            // Not held, or more chunks than one request may walk: it cannot be fetched from here.
             return null;
         }
     }

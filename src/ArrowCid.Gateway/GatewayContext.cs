@@ -18,7 +18,7 @@ internal sealed class GatewayContext(ContentNode node, GatewayOptions options)
         // As ContentRepository.OpenTable reads: the walk checks every block against its CID itself.
         using var block = node.Reader.Open(cid, verify: node.Repository.Repository.Blocks.VerifyOnRead);
         return block.Memory.ToArray();
-    });
+    }, maxChunks: node.Options.Limits.MaxTableChunks);
 
     /// <summary>Where the code that reads or writes a body synchronously runs: threads of its own, never the pool's.</summary>
     public BlockingBodyWork BlockingBodies { get; } = new();

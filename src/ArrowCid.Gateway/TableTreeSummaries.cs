@@ -27,7 +27,7 @@ internal sealed record TableTreeSummary(
 /// Whether the table is still held is the caller's to check on each request (a collected table is
 /// not held, whatever is cached). Only a complete walk is kept.
 /// </summary>
-internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, long maxBlocks = TableTreeSummaries.DefaultMaxBlocks)
+internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, long maxBlocks = TableTreeSummaries.DefaultMaxBlocks, long maxChunks = long.MaxValue)
 {
     /// <summary>
     /// Blocks kept in all (a 1 GiB table of 1 MiB chunks has about 1,000; each costs a few hundred
@@ -74,7 +74,7 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
     {
         // One pass of the table walk: its manifest blocks as it reaches them (the root first, then
         // depth first), its chunks in row order (a repeated chunk each time).
-        var walk = new TableTreeWalker(cid);
+        var walk = new TableTreeWalker(cid) { MaxChunks = maxChunks };
         var blocks = new List<TableBlock>();
         var chunks = new List<TableTreeEntry>();
         var firstRows = new List<long>();

@@ -33,6 +33,7 @@ public sealed class ContentNode : IDisposable
         ArgumentNullException.ThrowIfNull(content);
         Options = options ?? new NodeOptions();
         Repository = content;
+        content.MaxTableChunks = Options.Limits.MaxTableChunks;
         Subscribers = new Subscribers(Options.Limits);
         Content = new NodeContent(content, Options.SharedMemory);
         Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes);

@@ -92,7 +92,7 @@ public class NodeException : Exception
         RegistryUnavailableException or Repository.RepositoryBusyException => NodeErrorKind.Unavailable,
         BlockCorruptedException => NodeErrorKind.DataLoss,
         _ when Repository.StorageFaults.IsFull(error) => NodeErrorKind.StorageFull,
-        ContentFormatException or ArrowFormatException or FormatException => NodeErrorKind.InvalidArgument,
+        ContentFormatException or ArrowFormatException or FormatException or Content.Chunking.TableWalkLimitException => NodeErrorKind.InvalidArgument,
         _ => null,
     };
 }

@@ -61,6 +61,15 @@ public sealed record NodeLimits
     /// <summary>Fields in one record of an uploaded CSV (<c>max_csv_fields</c>). Default 100,000.</summary>
     public int MaxCsvFields { get; init; } = 100_000;
 
+    /// <summary>
+    /// Chunks one request may walk in a table's tree, in row order (<c>max_table_chunks</c>): a
+    /// description, a read, a FlightInfo. A tree may link one node thousands of times, so a CAR of
+    /// a few hundred kilobytes can describe billions of chunks; past this the request is refused.
+    /// Default 1,048,576: a table of 256 GiB at the chunking target, whose chunk list takes about
+    /// 100 MB.
+    /// </summary>
+    public long MaxTableChunks { get; init; } = 1L << 20;
+
     /// <summary>How an upload's Arrow IPC is read under these limits.</summary>
     public Arrow.Ipc.IpcReadOptions UploadReadOptions() => new()
     {

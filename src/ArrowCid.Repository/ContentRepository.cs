@@ -304,8 +304,14 @@ public sealed class ContentRepository : IDisposable
         ArgumentNullException.ThrowIfNull(cid);
         // TableManifest checks every block against its CID itself; the reader checks first only as the
         // repository's VerifyOnRead says, so a damaged file still reads as BlockCorruptedException.
-        return TableManifest.Open(cid, ReadTableBlock);
+        return TableManifest.Open(cid, ReadTableBlock).LimitChunks(MaxTableChunks);
     }
+
+    /// <summary>
+    /// The most chunks a walk of a table this repository opens may report (<see cref="TableManifest.LimitChunks"/>);
+    /// unbounded unless a node serving it sets its <c>max_table_chunks</c>.
+    /// </summary>
+    public long MaxTableChunks { get; set; } = long.MaxValue;
 
     /// <summary>A copy of a block's bytes, checked against its CID.</summary>
     /// <param name="cid">Any stored CID.</param>

@@ -37,6 +37,49 @@ public sealed class GatewayAbuseTests
         return request;
     }
 
+    [Fact]
+    public async Task A_table_that_links_more_chunks_than_a_request_may_walk_is_refused_on_every_face()
+    {
+        // A tree may link one node thousands of times (issue 65: an 810 KB CAR described 206 billion
+        // rows and its description took the node past 6 GB); the node walks at most
+        // max_table_chunks chunks for one request. Here the limit is 2 and the table has more.
+        await using var node = await GatewayFixture.StartAsync(new NodeOptions { Limits = new NodeLimits { MaxTableChunks = 2 } });
+        var batches = TableData.Sensors(120_000, seed: 1);
+        var put = node.Content.PutStream(batches[0].Schema, batches, new Repository.PutOptions { Name = "sensors" });
+        Assert.True(put.Table.Batches > 2, $"{put.Table.Batches} chunks");
+        string cid = put.Table.Cid.ToString();
+        foreach (string path in new[] { $"/api/v1/tables/{cid}", $"/ipfs/{cid}?format=arrow", $"/ipfs/{cid}?format=arrow-file", "/names/sensors?format=csv", "/names/sensors?format=parquet" })
+        {
+            using var response = await node.Http.GetAsync(path);
+            string text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)response.StatusCode} {text}");
+            Assert.Contains("max_table_chunks", text, StringComparison.Ordinal);
+        }
+
+        using var client = new Flight.Client.FlightClient(node.Flight.Location);
+        var refused = await Assert.ThrowsAsync<Grpc.RpcException>(() => client.GetInfoAsync(put.Table.Cid));
+        Assert.Equal(Grpc.StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("max_table_chunks", refused.Status.Detail, StringComparison.Ordinal);
+
+        // A table within the limit is served as ever, and a listing leaves out the one past it.
+        var small = node.Content.PutStream(batches[0].Schema, [batches[0].Slice(0, 10)], new Repository.PutOptions());
+        using (var fine = await node.Http.GetAsync($"/api/v1/tables/{small.Table.Cid}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+        }
+
+        var listed = new List<string>();
+        await foreach (var info in client.ListAsync())
+        {
+            listed.Add(string.Join("/", info.FlightDescriptor.Path));
+        }
+
+        Assert.Contains(small.Table.Cid.ToString(), listed);
+        Assert.DoesNotContain(cid, listed);
+
+        await NormalRequestWorksAsync(node);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("PRI * HTTP/2.0\r\n")]

@@ -18,6 +18,7 @@ public sealed class TableManifest
     private readonly Func<Cid, ReadOnlyMemory<byte>> _fetch;
     private readonly TableTreeNode? _root;
     private readonly IReadOnlyList<TableTreeEntry>? _flat;
+    private long _maxChunks = long.MaxValue;
 
     private TableManifest(Cid cid, int version, Schema schema, long rows, long bytes, Func<Cid, ReadOnlyMemory<byte>> fetch, TableTreeNode? root, IReadOnlyList<TableTreeEntry>? flat)
     {
@@ -107,7 +108,7 @@ public sealed class TableManifest
     /// <exception cref="ContentFormatException">A node is malformed or disagrees with its parent.</exception>
     public IEnumerable<TableTreeEntry> Chunks()
     {
-        var walk = new TableTreeWalker(this);
+        var walk = new TableTreeWalker(this) { MaxChunks = _maxChunks };
         for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
             if (step == TableWalkStep.NeedBlock)
@@ -119,6 +120,20 @@ public sealed class TableManifest
                 yield return walk.Chunk!;
             }
         }
+    }
+
+    /// <summary>
+    /// Bounds <see cref="Chunks"/> from now on: a walk past <paramref name="maxChunks"/> chunks
+    /// is refused (<see cref="TableTreeWalker.MaxChunks"/>). A repository serving a node sets it
+    /// on every table it opens.
+    /// </summary>
+    /// <param name="maxChunks">The most chunks one walk reports.</param>
+    /// <returns>This manifest.</returns>
+    public TableManifest LimitChunks(long maxChunks)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChunks);
+        _maxChunks = maxChunks;
+        return this;
     }
 
     /// <summary>Every manifest node block's CID, parents before children (depth first), each once (for export, pinning and diffs).</summary>
