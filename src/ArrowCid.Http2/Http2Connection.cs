@@ -458,6 +458,15 @@ internal abstract class Http2Connection : IAsyncDisposable
             return;
         }
 
+        if (stream.BodyLengthProblem(dataLength, frame.Has(Http2FrameFlags.EndStream)) is { } lengthProblem)
+        {
+            // A malformed request (RFC 9113 §8.1.1), a stream error; the connection's window goes on.
+            await _reader.SkipAsync(dataLength + padding, aborted).ConfigureAwait(false);
+            ReceiveWindow.Consume(frame.Length);
+            await stream.ResetAsync(Http2ErrorCode.ProtocolError, $"malformed request on stream {frame.StreamId}: {lengthProblem}").ConfigureAwait(false);
+            return;
+        }
+
         if (dataLength > 0)
         {
             await stream.Inbound.DeliverAsync(_reader, dataLength, aborted).ConfigureAwait(false);

@@ -58,6 +58,30 @@ internal abstract class Http2Stream
     /// <summary>DATA octets received so far.</summary>
     public long OctetsReceived => Volatile.Read(ref _octetsReceived);
 
+    /// <summary>The body length the peer declared in content-length, checked against the DATA it sends (RFC 9113 §8.1.1); null when it declared none.</summary>
+    internal long? DeclaredBodyLength { get; init; }
+
+    /// <summary>True once the stream closed by a reset, from either side or with its connection, rather than with both sides ended.</summary>
+    internal bool WasReset { get; private set; }
+
+    /// <summary>
+    /// What is wrong with the body against its content-length once <paramref name="more"/> octets
+    /// of DATA arrive, the body ending there when <paramref name="ending"/> (RFC 9113 §8.1.1: a
+    /// request whose DATA does not add up to its content-length is malformed); null when nothing is.
+    /// </summary>
+    internal string? BodyLengthProblem(int more, bool ending)
+    {
+        if (DeclaredBodyLength is not { } declared)
+        {
+            return null;
+        }
+
+        long total = OctetsReceived + more;
+        return total > declared ? $"{total} octets of DATA, more than its content-length of {declared}"
+            : ending && total < declared ? $"the body ended after {total} octets, short of its content-length of {declared}"
+            : null;
+    }
+
     /// <summary>Octets of DATA (or a header block, with 0) arrived: the stream is moving.</summary>
     internal void Received(int octets)
     {
@@ -269,7 +293,7 @@ internal abstract class Http2Stream
     /// <summary>Resets the stream from this side (RST_STREAM with <paramref name="errorCode"/>) unless it has already closed; what waits on it fails with <paramref name="error"/>.</summary>
     public async ValueTask ResetAsync(Http2ErrorCode errorCode, IOException error)
     {
-        if (!Close())
+        if (!Close(reset: true))
         {
             return;
         }
@@ -308,7 +332,7 @@ internal abstract class Http2Stream
     /// <summary>RST_STREAM from the peer, or the connection's end: every waiting read and write fails with <paramref name="error"/>.</summary>
     public void Abort(Exception error)
     {
-        if (!Close())
+        if (!Close(reset: true))
         {
             return;
         }
@@ -339,7 +363,7 @@ internal abstract class Http2Stream
     }
 
     /// <summary>Marks the stream closed and takes it off the connection; false when it already was.</summary>
-    private bool Close()
+    private bool Close(bool reset = false)
     {
         lock (_gate)
         {
@@ -349,6 +373,7 @@ internal abstract class Http2Stream
             }
 
             _closed = true;
+            WasReset = reset;
             ReceiveWindow.StopGranting();
         }
 

@@ -30,6 +30,12 @@ internal sealed class Http2ServerConnection : Http2Connection
     private bool _readLoopEnded;
     private bool _goingAway;
 
+    // Streams this connection reset lately (or refused at their HEADERS), whose late frames are
+    // let pass; and the ranges of odd ids a client skipped, which it may never open.
+    private readonly int[] _recentlyReset = new int[RecentlyResetKept];
+    private int _recentlyResetNext;
+    private readonly List<(int From, int To)> _skipped = [];
+
     private Http2ServerConnection(Stream input, Stream output, ConnectionContext connection, RequestDelegate application, Http2ServerOptions options)
         : base(input, output, options.ToSettings(), options.InitialConnectionWindowSize, options.KeepAlive)
     {
@@ -120,6 +126,10 @@ internal sealed class Http2ServerConnection : Http2Connection
                 // RFC 9113 §8.1: trailers carry no pseudo-header; §8.2.1: their values are well formed.
                 await open.ResetAsync(Http2ErrorCode.ProtocolError, $"malformed request trailers: {problem}").ConfigureAwait(false);
             }
+            else if (open.BodyLengthProblem(0, ending: true) is { } lengthProblem)
+            {
+                await open.ResetAsync(Http2ErrorCode.ProtocolError, $"malformed request on stream {streamId}: {lengthProblem}").ConfigureAwait(false);
+            }
             else
             {
                 open.EndRemote();
@@ -135,8 +145,22 @@ internal sealed class Http2ServerConnection : Http2Connection
 
         if (streamId <= _lastStreamId)
         {
-            // A stream that already closed (or was reset here): frames the client sent before it knew.
-            return;
+            if (WasRecentlyReset(streamId))
+            {
+                // A stream reset here: a block the client sent before it knew (RFC 9113 §5.1, "closed").
+                return;
+            }
+
+            // RFC 9113 §5.1.1: a new stream's id is above every id the client used; §5.1: after
+            // END_STREAM both ways a stream takes no more frames.
+            throw WasSkipped(streamId)
+                ? new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"stream id {streamId} is below the last the client opened, {_lastStreamId}")
+                : new Http2ConnectionException(Http2ErrorCode.StreamClosed, $"HEADERS on stream {streamId}, which has closed");
+        }
+
+        if (streamId > _lastStreamId + 2)
+        {
+            RecordSkipped(_lastStreamId + 2, streamId - 2);
         }
 
         Volatile.Write(ref _lastStreamId, streamId);
@@ -151,6 +175,7 @@ internal sealed class Http2ServerConnection : Http2Connection
 
         if (refuse)
         {
+            RecordReset(streamId);
             await Writer.WriteResetAsync(streamId, Http2ErrorCode.RefusedStream).ConfigureAwait(false);
             return;
         }
@@ -160,6 +185,7 @@ internal sealed class Http2ServerConnection : Http2Connection
             // RFC 9113 §10.5.1: the block was decoded whole (the HPACK context stays in step), so only this
             // request is refused. ENHANCE_YOUR_CALM, as gRPC C-core answers oversized metadata: gRPC
             // clients report it as RESOURCE_EXHAUSTED.
+            RecordReset(streamId);
             await Writer.WriteResetAsync(streamId, Http2ErrorCode.EnhanceYourCalm).ConfigureAwait(false);
             return;
         }
@@ -168,9 +194,14 @@ internal sealed class Http2ServerConnection : Http2Connection
         try
         {
             head = RequestHead.Parse(streamId, fields);
+            if (endStream && head.ContentLength > 0)
+            {
+                throw new Http2StreamException(streamId, Http2ErrorCode.ProtocolError, $"malformed request on stream {streamId}: no body, and a content-length of {head.ContentLength}");
+            }
         }
         catch (Http2StreamException e)
         {
+            RecordReset(streamId);
             await Writer.WriteResetAsync(streamId, e.ErrorCode).ConfigureAwait(false);
             return;
         }
@@ -191,6 +222,44 @@ internal sealed class Http2ServerConnection : Http2Connection
         // END_STREAM, when they came in the same read, are then delivered before the handler reads.
         RunAfterReceivedFrames(s => StartHandler((Http2ServerStream)s!), stream);
     }
+
+    /// <summary>How many recent resets are remembered: late frames come within a round trip of one.</summary>
+    private const int RecentlyResetKept = 256;
+
+    /// <summary>Skipped id ranges remembered; past them the last range grows to cover the next (ids in it that were opened then count as skipped).</summary>
+    private const int SkippedRangesKept = 64;
+
+    private void RecordReset(int streamId)
+    {
+        lock (_gate)
+        {
+            _recentlyReset[_recentlyResetNext] = streamId;
+            _recentlyResetNext = (_recentlyResetNext + 1) % RecentlyResetKept;
+        }
+    }
+
+    private bool WasRecentlyReset(int streamId)
+    {
+        lock (_gate)
+        {
+            return Array.IndexOf(_recentlyReset, streamId) >= 0;
+        }
+    }
+
+    // Only the read loop records and reads skipped ranges.
+    private void RecordSkipped(int from, int to)
+    {
+        if (_skipped.Count < SkippedRangesKept)
+        {
+            _skipped.Add((from, to));
+        }
+        else
+        {
+            _skipped[^1] = (_skipped[^1].From, to);
+        }
+    }
+
+    private bool WasSkipped(int streamId) => _skipped.Exists(range => streamId >= range.From && streamId <= range.To);
 
     private static string? TrailerProblem(List<KeyValuePair<string, string>> fields)
     {
@@ -214,6 +283,11 @@ internal sealed class Http2ServerConnection : Http2Connection
     internal override void OnStreamClosed(Http2Stream stream)
     {
         base.OnStreamClosed(stream);
+        if (stream.WasReset)
+        {
+            RecordReset(stream.Id);
+        }
+
         bool close;
         lock (_gate)
         {

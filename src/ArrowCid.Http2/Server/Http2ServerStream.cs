@@ -29,6 +29,7 @@ internal sealed class Http2ServerStream : Http2Stream,
         : base(connection, id)
     {
         _connection = connection;
+        DeclaredBodyLength = head.ContentLength;
         Method = head.Method;
         Scheme = head.Scheme;
         Path = head.Path;

@@ -30,6 +30,9 @@ internal sealed class RequestHead
 
     public IHeaderDictionary Headers { get; }
 
+    /// <summary>The body length content-length declares (one decimal number, else the request is malformed); null without one.</summary>
+    public long? ContentLength { get; private set; }
+
     /// <summary>Checks and splits a request header block.</summary>
     /// <exception cref="Http2StreamException">A malformed request (PROTOCOL_ERROR on this stream).</exception>
     public static RequestHead Parse(int streamId, List<KeyValuePair<string, string>> fields)
@@ -106,6 +109,14 @@ internal sealed class RequestHead
             throw Malformed(streamId, $"request path '{path}' does not start with '/'");
         }
 
+        long? contentLength = null;
+        if (store.TryGetValue("content-length", out StringValues declared))
+        {
+            contentLength = declared.Count == 1 && declared[0] is { Length: > 0 and <= 18 } digits && digits.All(char.IsAsciiDigit)
+                ? long.Parse(digits, System.Globalization.CultureInfo.InvariantCulture)
+                : throw Malformed(streamId, $"content-length '{declared}' is not one decimal number");
+        }
+
         if (authority is not null && !store.ContainsKey("host"))
         {
             store["host"] = authority;
@@ -114,9 +125,11 @@ internal sealed class RequestHead
         var headers = new HeaderDictionary(store);
 
         int query = path.IndexOf('?', StringComparison.Ordinal);
-        return query < 0
+        var head = query < 0
             ? new RequestHead(method, scheme, path, string.Empty, path, headers)
             : new RequestHead(method, scheme, path[..query], path[query..], path, headers);
+        head.ContentLength = contentLength;
+        return head;
     }
 
     private static string Once(int streamId, string name, string? existing, string value) =>

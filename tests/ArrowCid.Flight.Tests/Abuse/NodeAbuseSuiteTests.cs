@@ -86,14 +86,18 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
 
         await RecordAsync($"{slowReaders.Count} CSV downloads reading nothing and {slowUploads.Count} CSV uploads stalled, on a pool of {PoolThreads} threads", "each download answered its headers");
         letGo.SetResult();
+        int stored = 0, dropped = 0;
         foreach (var upload in slowUploads)
         {
+            // Stored once let go, or dropped by then for sending under the minimum body rate
+            // (Kestrel's 240 B/s after 5 s: 408), which a loaded machine can reach while it waits.
             (HttpStatusCode status, string text) = await upload.WaitAsync(TimeSpan.FromMinutes(2));
-            Assert.True(status == HttpStatusCode.Created, text);
+            Assert.True(status is HttpStatusCode.Created or HttpStatusCode.RequestTimeout, $"{(int)status} {text}");
+            (status == HttpStatusCode.Created ? ref stored : ref dropped)++;
         }
 
         slowReaders.ForEach(r => r.Dispose());
-        await RecordAsync($"the {slowUploads.Count} stalled uploads let go, the downloads dropped", $"{slowUploads.Count} x 201");
+        await RecordAsync($"the {slowUploads.Count} stalled uploads let go, the downloads dropped", $"{stored} stored (201), {dropped} dropped for their rate (408)");
 
         // Decompression bombs in IPC, ZSTD and LZ4, over HTTP and DoPut: 80 MB of zeros in a few KiB.
         foreach (CompressionCodec codec in new[] { CompressionCodec.Zstd, CompressionCodec.Lz4Frame })

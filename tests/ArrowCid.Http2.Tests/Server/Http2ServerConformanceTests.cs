@@ -616,7 +616,9 @@ public sealed class Http2ServerConformanceTests(Http2TestServer server) : IClass
 
     // RFC 9113 cases a penetration test found accepted (issue 65): each is a stream error
     // PROTOCOL_ERROR on that stream, and the connection goes on serving.
-    public static TheoryData<string> MalformedStreams => ["value with a trailing space", "value with a leading tab", "value with a NUL", "pseudo-header in trailers", "trailer value with CR"];
+    public static TheoryData<string> MalformedStreams => [
+        "value with a trailing space", "value with a leading tab", "value with a NUL", "pseudo-header in trailers", "trailer value with CR",
+        "content-length above the body", "content-length below the body", "content-length not a number", "content-length ended by trailers"];
 
     [Theory]
     [MemberData(nameof(MalformedStreams))]
@@ -637,6 +639,15 @@ public sealed class Http2ServerConformanceTests(Http2TestServer server) : IClass
                 case "value with a NUL":
                     fields.Add(new("x-note", "a\0b"));
                     break;
+                case "content-length above the body" or "content-length ended by trailers":
+                    fields.Add(new("content-length", "1000"));
+                    break;
+                case "content-length below the body":
+                    fields.Add(new("content-length", "1"));
+                    break;
+                case "content-length not a number":
+                    fields.Add(new("content-length", "12, 13"));
+                    break;
             }
 
             bool inTrailers = malformation.Contains("trailer", StringComparison.Ordinal);
@@ -644,7 +655,12 @@ public sealed class Http2ServerConformanceTests(Http2TestServer server) : IClass
             if (inTrailers)
             {
                 await peer.WriteDataAsync(1, RawRequests.EchoMessage("hello"), endStream: false);
-                await peer.WriteHeadersAsync(1, malformation == "pseudo-header in trailers" ? [new(":path", "/other")] : [new("x-trailer", "a\rb")], endStream: true);
+                await peer.WriteHeadersAsync(1, malformation switch
+                {
+                    "pseudo-header in trailers" => [new(":path", "/other")],
+                    "trailer value with CR" => [new("x-trailer", "a\rb")],
+                    _ => [new("x-trailer", "well formed")],
+                }, endStream: true);
             }
             else
             {
@@ -654,6 +670,67 @@ public sealed class Http2ServerConformanceTests(Http2TestServer server) : IClass
             RawFrame? reset = await peer.ReadUntilAsync(f => (f.Type == Http2FrameType.RstStream && f.StreamId == 1) || f.Type == Http2FrameType.GoAway);
             Assert.NotNull(reset);
             Assert.Equal((Http2FrameType.RstStream, Http2ErrorCode.ProtocolError), (reset.Type, reset.ErrorCode));
+            await RawRequests.EchoAsync(peer, 3, "the connection still serves");
+        }
+    }
+
+    [Fact]
+    public async Task A_request_declaring_a_body_it_does_not_send_is_a_stream_protocol_error()
+    {
+        (RawHttp2Peer peer, _) = await RawHttp2Peer.HandshakeAsync(Address);
+        await using (peer)
+        {
+            // END_STREAM on the HEADERS, and a content-length of 5 (RFC 9113 §8.1.1).
+            var fields = RawRequests.Unary();
+            fields.Add(new("content-length", "5"));
+            await peer.WriteHeadersAsync(1, fields, endStream: true);
+            RawFrame? reset = await peer.ReadUntilAsync(f => (f.Type == Http2FrameType.RstStream && f.StreamId == 1) || f.Type == Http2FrameType.GoAway);
+            Assert.NotNull(reset);
+            Assert.Equal((Http2FrameType.RstStream, Http2ErrorCode.ProtocolError), (reset.Type, reset.ErrorCode));
+            await RawRequests.EchoAsync(peer, 3, "the connection still serves");
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_id_below_the_last_one_opened_is_a_connection_protocol_error()
+    {
+        // RFC 9113 §5.1.1: stream 5 opened, then HEADERS on 3, which the client skipped (issue 65: ignored before).
+        Http2ErrorCode? code = await GoAwayAfterAsync(async peer =>
+        {
+            await RawRequests.EchoAsync(peer, 5, "first");
+            await peer.WriteHeadersAsync(3, RawRequests.Unary(), endStream: false);
+        });
+        Assert.Equal(Http2ErrorCode.ProtocolError, code);
+        await RawRequests.FreshCallWorksAsync(Address);
+    }
+
+    [Fact]
+    public async Task Headers_on_a_stream_that_ended_both_ways_are_a_connection_stream_closed_error()
+    {
+        // RFC 9113 §5.1: a stream that closed with END_STREAM both ways takes no more frames; reusing its id was ignored before.
+        Http2ErrorCode? code = await GoAwayAfterAsync(async peer =>
+        {
+            await RawRequests.EchoAsync(peer, 1, "first");
+            await peer.WriteHeadersAsync(1, RawRequests.Unary(), endStream: false);
+        });
+        Assert.Equal(Http2ErrorCode.StreamClosed, code);
+        await RawRequests.FreshCallWorksAsync(Address);
+    }
+
+    [Fact]
+    public async Task Trailers_for_a_stream_the_server_refused_are_let_pass()
+    {
+        (RawHttp2Peer peer, _) = await RawHttp2Peer.HandshakeAsync(Address);
+        await using (peer)
+        {
+            // A malformed request is reset at its HEADERS; the trailers the client sent before it knew are ignored.
+            var fields = RawRequests.Unary();
+            fields.Add(new("x-note", "padded "));
+            await peer.WriteHeadersAsync(1, fields, endStream: false);
+            await peer.WriteDataAsync(1, RawRequests.EchoMessage("hello"), endStream: false);
+            await peer.WriteHeadersAsync(1, [new("x-trailer", "late")], endStream: true);
+            RawFrame? reset = await peer.ReadUntilAsync(f => (f.Type == Http2FrameType.RstStream && f.StreamId == 1) || f.Type == Http2FrameType.GoAway);
+            Assert.Equal(Http2FrameType.RstStream, reset?.Type);
             await RawRequests.EchoAsync(peer, 3, "the connection still serves");
         }
     }
