@@ -86,6 +86,12 @@ public sealed class GatewayNode : IAsyncDisposable
             kestrel.Listen(options.Listen, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                if (options.MaxConnectionsPerAddress is { } perAddress)
+                {
+                    var limit = new Http2.Server.AddressConnectionLimit(perAddress);
+                    listen.Use(next => connection => limit.HandleAsync(connection, next));
+                }
+
                 if (options.Certificate is not null)
                 {
                     listen.UseHttps(options.Certificate);

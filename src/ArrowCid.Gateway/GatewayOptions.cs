@@ -9,6 +9,9 @@ public sealed class GatewayOptions
     /// <summary>Connections the gateway holds at once; one more is closed as it arrives (null: no cap).</summary>
     public int? MaxConnections { get; init; }
 
+    /// <summary>Connections one client address holds at once; one more is closed as it arrives (null: no cap but <see cref="MaxConnections"/>).</summary>
+    public int? MaxConnectionsPerAddress { get; init; }
+
     /// <summary>
     /// How long a connection may take to send a request's headers (Kestrel's
     /// <c>RequestHeadersTimeout</c>), and before them its first bytes; one that takes longer is

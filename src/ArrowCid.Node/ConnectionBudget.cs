@@ -31,6 +31,13 @@ public static class ConnectionBudget
         return (int)Math.Clamp(each, Minimum, int.MaxValue);
     }
 
+    /// <summary>
+    /// Connections one client address may hold on a face that holds <paramref name="perFace"/>: a
+    /// quarter of them, at least <see cref="Minimum"/> (and at most all); unbounded (null) when the face is.
+    /// </summary>
+    public static int? PerAddress(int? perFace) =>
+        perFace is { } all ? Math.Min(all, Math.Max(Minimum, all / 4)) : null;
+
     /// <summary>The soft RLIMIT_NOFILE from /proc/self/limits ("Max open files"); null when unlimited or unknown.</summary>
     internal static long? SoftDescriptorLimit()
     {

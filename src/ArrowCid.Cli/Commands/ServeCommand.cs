@@ -59,6 +59,18 @@ internal static class ServeCommand
                 result.AddError("--max-connections must be at least 1");
             }
         });
+        var maxConnectionsPerAddress = new Option<int?>("--max-connections-per-address")
+        {
+            Description = "Connections one client address holds at once on each face; one more is closed as it arrives (default: a quarter of --max-connections, at least 16)",
+            HelpName = "N",
+        };
+        maxConnectionsPerAddress.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--max-connections-per-address must be at least 1");
+            }
+        });
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Also serve /metrics (Prometheus) on this HOST:PORT of its own; it is always on the HTTP gateway's port", HelpName = "HOST:PORT" };
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
@@ -81,7 +93,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
             listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry,
-            recordAddresses, metricsListen, maxConnections, logFormat, logLevel, shutdownTimeout, config, printConfig,
+            recordAddresses, metricsListen, maxConnections, maxConnectionsPerAddress, logFormat, logLevel, shutdownTimeout, config, printConfig,
         };
         command.SetAction(given =>
         {
@@ -139,10 +151,12 @@ internal static class ServeCommand
                 Say = line => WriteLine(console.Out, line),
             };
             int? connections = parse.GetValue(maxConnections) ?? ConnectionBudget.PerFace(faces: 2);
+            int? perAddress = parse.GetValue(maxConnectionsPerAddress) ?? ConnectionBudget.PerAddress(connections);
             var flight = new FlightNodeOptions
             {
                 Listen = endpoint,
                 MaxConnections = connections,
+                MaxConnectionsPerAddress = perAddress,
                 Certificate = tls,
                 AdvertisedHost = parse.GetValue(advertise),
             };
@@ -150,6 +164,7 @@ internal static class ServeCommand
             {
                 Listen = httpEndpoint,
                 MaxConnections = connections,
+                MaxConnectionsPerAddress = perAddress,
                 Certificate = tls,
                 AdvertisedHost = parse.GetValue(advertise),
                 CorsOrigins = parse.GetValue(cors) ?? [],

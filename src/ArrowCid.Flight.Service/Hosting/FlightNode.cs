@@ -91,6 +91,7 @@ public sealed class FlightNode : IAsyncDisposable
         {
             AcceptStatus = accepting,
             MaxConnections = options.MaxConnections,
+            MaxConnectionsPerAddress = options.MaxConnectionsPerAddress,
             CallObserver = new FlightCallRecorder(node.Metrics, node.Logging.CreateLogger(NodeLogging.RequestCategory)),
             Endpoint = options.Listen,
             Certificate = options.Certificate,

@@ -26,6 +26,9 @@ public sealed class FlightNodeOptions
     /// <summary>Connections the Flight face holds at once; one more is closed as it arrives (null: no cap; <see cref="ConnectionBudget"/> gives the node's default).</summary>
     public int? MaxConnections { get; init; }
 
+    /// <summary>Connections one client address holds at once; one more is closed as it arrives (null: no cap but <see cref="MaxConnections"/>).</summary>
+    public int? MaxConnectionsPerAddress { get; init; }
+
     /// <summary>The settings of the node <see cref="FlightNode.StartAsync(Repository.ContentRepository, FlightNodeOptions?, CancellationToken)"/> composes (auth, shared registry, shared memory, peers).</summary>
     public NodeOptions Node { get; init; } = new();
 

@@ -72,6 +72,9 @@ public sealed class GrpcServerOptions
     /// <summary>Connections held at once; one more is closed as it arrives (null: no cap).</summary>
     public int? MaxConnections { get; set; }
 
+    /// <summary>Connections one client address holds at once; one more is closed as it arrives, before TLS (null: no cap but <see cref="MaxConnections"/>).</summary>
+    public int? MaxConnectionsPerAddress { get; set; }
+
     /// <summary>Told of every call as it ends (metrics, request logs); null for none.</summary>
     public IGrpcCallObserver? CallObserver { get; set; }
 

@@ -37,6 +37,12 @@ public static class KestrelGrpcExtensions
         kestrel.Listen(options.Endpoint, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
+            if (options.MaxConnectionsPerAddress is { } perAddress)
+            {
+                var limit = new AddressConnectionLimit(perAddress);
+                listen.Use(next => connection => limit.HandleAsync(connection, next));
+            }
+
             if (options.Certificate is { } certificate)
             {
                 listen.UseHttps(certificate);

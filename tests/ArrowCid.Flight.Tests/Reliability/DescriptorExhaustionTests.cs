@@ -61,6 +61,76 @@ public sealed class DescriptorExhaustionTests
         Assert.False(node.HasExited, node.Output);
     }
 
+    [Fact]
+    public async Task One_address_holds_at_most_its_share_of_connections_on_each_face()
+    {
+        // Issue 65: one client address could take every connection a face allowed.
+        await using var node = await ServeProcess.StartAsync("--max-connections", "100", "--max-connections-per-address", "3");
+        // What each face answers at once on a connection it serves: the HTTP/2 preface gets the
+        // server's SETTINGS, a request line its answer.
+        var faces = new (IPEndPoint Face, byte[] Opening)[]
+        {
+            (IPEndPoint.Parse(node.HostAndPort), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray()),
+            (new IPEndPoint(IPAddress.Loopback, node.Gateway.Port), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"u8.ToArray()),
+        };
+        var idle = new List<Socket>();
+        try
+        {
+            foreach ((IPEndPoint face, byte[] opening) in faces)
+            {
+                for (int i = 0; i < 4; i++)
+                {
+                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                    await socket.ConnectAsync(face);
+                    idle.Add(socket);
+                }
+
+                // The third is served; the fourth was closed by the node unanswered (0 bytes, or a
+                // reset). The guard only keeps a hang from stalling the run.
+                Assert.True(await AnsweredAsync(idle[^2], opening), "the third connection of the address was not served");
+                Assert.False(await AnsweredAsync(idle[^1], opening), "the fourth connection of the address was served");
+            }
+        }
+        finally
+        {
+            foreach (var socket in idle)
+            {
+                socket.Dispose();
+            }
+        }
+
+        // Once they are gone the address is served again (the node sees each close as it comes: asked until it has).
+        using var http = new HttpClient { BaseAddress = node.Gateway };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                Assert.Equal("ready", (await ReadinessAsync(http)).Status);
+                break;
+            }
+            catch (HttpRequestException) when (clock.Elapsed < Guard)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.False(node.HasExited, node.Output);
+    }
+
+    private static async Task<bool> AnsweredAsync(Socket socket, byte[] opening)
+    {
+        try
+        {
+            await socket.SendAsync(opening);
+            return await socket.ReceiveAsync(new byte[64]).WaitAsync(Guard) > 0;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)
+        {
+            return false;
+        }
+    }
+
     private static async Task<(string Status, string Listeners)> ReadinessAsync(HttpClient http)
     {
         using var answer = await http.GetAsync("/readyz");
