@@ -41,7 +41,7 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
         Root = Path.GetFullPath(root);
         VerifyOnRead = verifyOnRead;
         PackThreshold = packThreshold;
-        Directory.CreateDirectory(Root);
+        PrivateFiles.CreateFolder(Root);
         Packs = new PackStore(Path.Combine(Root, PackStore.FolderName));
     }
 
@@ -371,7 +371,7 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
     {
         string staging = Path.Combine(Root, ".staging");
         string path = Path.Combine(staging, $".{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(staging);
+        PrivateFiles.CreateFolder(staging);
         return CreateChecked(path);
     }
 
@@ -571,7 +571,7 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
         if (!Directory.Exists(shardPath))
         {
             FileFaults.Check(FileOperation.Create, shardPath);
-            Directory.CreateDirectory(shardPath);
+            PrivateFiles.CreateFolder(shardPath);
 
             // The new folder's own entry must be durable before anything inside it can be.
             DurableFile.FlushDirectory(Root);
@@ -583,7 +583,7 @@ public sealed class DirectoryBlockStore : IBlockStore, IDisposable
     private static FileStream CreateChecked(string path)
     {
         FileFaults.Check(FileOperation.Create, path);
-        return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        return PrivateFiles.Open(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
     }
 
     private static bool DeleteQuietly(string path)

@@ -196,7 +196,7 @@ public sealed partial class LocalRepository
         {
             if (File.Exists(database + suffix))
             {
-                Directory.CreateDirectory(folder);
+                Arrow.IO.PrivateFiles.CreateFolder(folder);
                 Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Rename, database + suffix);
                 File.Move(database + suffix, target + suffix);
                 moved ??= suffix.Length == 0 ? target : null;

@@ -104,12 +104,16 @@ public sealed partial class LocalRepository
             }
 
             byte[] bytes = new byte[copy.Length];
-            Directory.CreateDirectory(folder);
+            Arrow.IO.PrivateFiles.CreateFolder(folder);
             string target = Path.Combine(folder, $"{cid}.{DateTime.UtcNow.Ticks}");
             if (Blocks.Packs.TryRead(copy, bytes))
             {
                 Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Create, target);
-                File.WriteAllBytes(target, bytes);
+                using (var file = Arrow.IO.PrivateFiles.Open(target, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    file.Write(bytes);
+                }
+
                 moved = target;
             }
 
@@ -122,7 +126,7 @@ public sealed partial class LocalRepository
             return moved;
         }
 
-        Directory.CreateDirectory(folder);
+        Arrow.IO.PrivateFiles.CreateFolder(folder);
         string fileTarget = Path.Combine(folder, $"{cid}.{DateTime.UtcNow.Ticks}");
         Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Rename, source);
         File.Move(source, fileTarget);

@@ -18,7 +18,7 @@ internal static class LockedFile
         {
             try
             {
-                return new FileStream(path, mode, access, share, bufferSize: 0);
+                return Arrow.IO.PrivateFiles.Open(path, mode, access, share);
             }
             catch (IOException e) when (!StorageFaults.IsFull(e) && e is not FileNotFoundException and not DirectoryNotFoundException)
             {

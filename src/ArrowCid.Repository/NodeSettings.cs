@@ -44,7 +44,7 @@ public sealed record NodeSettings(string? Registry, string? Location, int? Proce
     {
         string path = Path.Combine(root, FileName);
         string temp = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        var options = Arrow.IO.PrivateFiles.Options(FileMode.Create, FileAccess.Write);
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -122,7 +122,7 @@ public sealed class NodeLease : IDisposable
         string path = Path.Combine(root, FileName);
         try
         {
-            return new NodeLease(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return new NodeLease(Arrow.IO.PrivateFiles.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
         catch (IOException e)
         {

@@ -78,12 +78,12 @@ internal sealed class PinGuard(LocalRepository repository)
     private FileStream Create()
     {
         string folder = Path.Combine(repository.Root, FolderName);
-        Directory.CreateDirectory(folder);
+        Arrow.IO.PrivateFiles.CreateFolder(folder);
         _path = Path.Combine(folder, $"{Environment.ProcessId}-{Guid.NewGuid():N}{Extension}");
 
         // FileShare other than None is a shared flock: a collection's exclusive probe fails while it lives.
         Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Create, _path);
-        return new FileStream(_path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        return Arrow.IO.PrivateFiles.Open(_path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
     }
 
     /// <summary>

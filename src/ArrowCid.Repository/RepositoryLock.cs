@@ -42,7 +42,7 @@ internal sealed class RepositoryLock
     {
         _path = path;
         _timeout = timeout;
-        using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        using var file = Arrow.IO.PrivateFiles.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
 
         // Read before the caller builds what it remembers, so a collection in between is seen at the first hold.
         _generation = ReadGeneration(file);

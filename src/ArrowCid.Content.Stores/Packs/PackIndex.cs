@@ -744,7 +744,7 @@ internal sealed class PackIndex : IDisposable
         try
         {
             FileFaults.Check(FileOperation.Create, temporary);
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var stream = PrivateFiles.Open(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 FileFaults.Check(FileOperation.Write, temporary);
                 stream.Write(span);

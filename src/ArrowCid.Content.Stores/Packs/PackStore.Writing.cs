@@ -287,7 +287,7 @@ public sealed partial class PackStore
         public static PackWriter Create(ulong id, string path, FileStream lockFile, long limit)
         {
             FileFaults.Check(FileOperation.Create, path);
-            return new(id, new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0), lockFile, 0, limit);
+            return new(id, PrivateFiles.Open(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete), lockFile, 0, limit);
         }
 
         // Adopts a recovered or sealed pack whose records end at end; a longer file (zeros a crash

@@ -88,7 +88,7 @@ public sealed partial class PackStore : IDisposable
         _maxTombstonesPerPack = maxTombstonesPerPack;
         if (!Directory.Exists(Folder))
         {
-            Directory.CreateDirectory(Folder);
+            PrivateFiles.CreateFolder(Folder);
             DurableFile.FlushDirectory(Path.GetDirectoryName(Folder)!);
         }
 
@@ -253,7 +253,7 @@ public sealed partial class PackStore : IDisposable
         FileFaults.Check(FileOperation.Create, LockPathOf(pack));
         try
         {
-            return new FileStream(LockPathOf(pack), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            return PrivateFiles.Open(LockPathOf(pack), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException)
         {

@@ -41,7 +41,10 @@ public sealed class SqliteRegistry : SqlRegistry, ILoggedCommits
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         DatabasePath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        Arrow.IO.PrivateFiles.CreateFolder(Path.GetDirectoryName(DatabasePath)!);
+
+        // Made 0600 before SQLite opens it, which gives its journal and WAL files the same mode.
+        Arrow.IO.PrivateFiles.CreateEmpty(DatabasePath);
         var timeout = busyTimeout ?? TimeSpan.FromSeconds(30);
         _busyTimeoutMilliseconds = (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
         _connectionString = new SqliteConnectionStringBuilder
