@@ -152,7 +152,7 @@ internal static class FlightRequests
         ArgumentNullException.ThrowIfNull(node);
         PutOptions options = PutOptionsOf(descriptor, node.RecordClientAddresses ? $"flight {peer}" : "flight");
         node.Limits.CheckTags(options.Tags);
-        return options;
+        return options with { MaxTableBytes = node.Limits.MaxDecompressedBytesPerRequest };
     }
 
     private static PutOptions PutOptionsOf(FlightDescriptor? descriptor, string producer)

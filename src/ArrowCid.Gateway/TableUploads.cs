@@ -114,6 +114,7 @@ internal static class TableUploads
             Tags = tags,
             Name = name,
             ForceVersion = forceVersion,
+            MaxTableBytes = context.Node.Options.Limits.MaxDecompressedBytesPerRequest,
             // The client's address only where the operator asked for it: every reader sees the producer.
             Producer = context.Node.Options.RecordClientAddresses ? $"http {http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}" : "http",
         };

@@ -36,4 +36,13 @@ public sealed record PutOptions
     /// no version, as <c>flight pull</c> does: the result carries the latest version, not new.
     /// </summary>
     public bool ForceVersion { get; init; }
+
+    /// <summary>
+    /// The most bytes of chunks (canonical blocks, decoded) a table put may store; one chunk more
+    /// refuses the put (an <see cref="Arrow.ArrowFormatException"/> naming the limit) and the writer
+    /// releases what it stored. Null: no limit. A node sets its <c>max_decompressed_bytes_per_request</c>:
+    /// an upload's size on the wire says little of what it decodes to (a 1 MiB dictionary value
+    /// named by every row is stored again in every chunk).
+    /// </summary>
+    public long? MaxTableBytes { get; init; }
 }

@@ -45,6 +45,7 @@ public sealed class TableWriter : IDisposable
     private readonly string _schemaText;
     private readonly List<StoredBatch> _chunks = [];
     private long _batchesAdded;
+    private long _bytesStored;
     private bool _closed;
 
     // Whether the table's only chunk was registered with the table's pin.
@@ -367,6 +368,15 @@ public sealed class TableWriter : IDisposable
         if (_content is null)
         {
             return new PendingChunk(chunk.ToEntry());
+        }
+
+        // Checked before the chunk is written (its encoded length is known); disposing the writer
+        // releases what it stored before.
+        long stored = Interlocked.Add(ref _bytesStored, chunk.EncodedLength);
+        if (stored > Options.MaxTableBytes)
+        {
+            throw new Arrow.ArrowFormatException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"the table decodes to more than {Options.MaxTableBytes} bytes of chunks ({stored} with this chunk), past the limit of what one put may store (PutOptions.MaxTableBytes; a node's max_decompressed_bytes_per_request)"));
         }
 
         var written = _content.Repository.WriteBatchBlock(chunk.WriteTo);

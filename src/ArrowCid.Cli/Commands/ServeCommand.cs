@@ -71,6 +71,18 @@ internal static class ServeCommand
                 result.AddError("--max-connections-per-address must be at least 1");
             }
         });
+        var maxRequestBytes = new Option<long?>("--max-decompressed-bytes-per-request")
+        {
+            Description = $"Bytes one upload may decode to: what its compressed buffers decompress to and the chunks its table stores (default {NodeLimits.Default.MaxDecompressedBytesPerRequest}, 16 GiB)",
+            HelpName = "BYTES",
+        };
+        maxRequestBytes.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long?>() is < 1)
+            {
+                result.AddError("--max-decompressed-bytes-per-request must be at least 1");
+            }
+        });
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Also serve /metrics (Prometheus) on this HOST:PORT of its own; it is always on the HTTP gateway's port", HelpName = "HOST:PORT" };
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
@@ -93,7 +105,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
             listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry,
-            recordAddresses, metricsListen, maxConnections, maxConnectionsPerAddress, logFormat, logLevel, shutdownTimeout, config, printConfig,
+            recordAddresses, metricsListen, maxConnections, maxConnectionsPerAddress, maxRequestBytes, logFormat, logLevel, shutdownTimeout, config, printConfig,
         };
         command.SetAction(given =>
         {
@@ -145,6 +157,7 @@ internal static class ServeCommand
                     Access = access,
                     PeerClient = new() { Token = firstToken },
                     RecordClientAddresses = parse.GetValue(recordAddresses),
+                    Limits = parse.GetValue(maxRequestBytes) is { } requestBytes ? NodeLimits.Default with { MaxDecompressedBytesPerRequest = requestBytes } : NodeLimits.Default,
                     Logging = logging,
                 },
                 Warn = line => WriteLine(console.Error, $"arrowcid serve: {line}"),
