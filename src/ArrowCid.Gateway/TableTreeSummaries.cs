@@ -43,6 +43,11 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
     private long _blocks;
     private long _nodesRead;
 
+    // Tables whose walk passed max_table_chunks: what a CID names never changes, so the next request
+    // is refused without walking again. Bounded; emptied when full.
+    private readonly HashSet<Cid> _tooLarge = [];
+    private const int TooLargeKept = 4096;
+
     /// <summary>Manifest blocks (roots and nodes) read from the repository by walks so far: a test's view of what the cache saves.</summary>
     internal long NodesRead => Interlocked.Read(ref _nodesRead);
 
@@ -53,10 +58,16 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
     /// <exception cref="Content.BlockNotFoundException">The root or a manifest node is not here.</exception>
     /// <exception cref="Content.BlockCorruptedException">A block does not hash to its CID.</exception>
     /// <exception cref="Content.ContentFormatException">Not a table, or a malformed node.</exception>
+    /// <exception cref="TableWalkLimitException">The table links more chunks than one request may walk (known from an earlier walk, or found by this one).</exception>
     public TableTreeSummary Get(Cid cid, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
+            if (_tooLarge.Contains(cid))
+            {
+                throw new TableWalkLimitException(cid, maxChunks, rows: null);
+            }
+
             if (_byCid.TryGetValue(cid, out var found))
             {
                 _order.Remove(found);
@@ -65,7 +76,33 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
             }
         }
 
-        var summary = Walk(cid, cancellationToken);
+        TableTreeSummary summary;
+        try
+        {
+            // Counted first from the tree's distinct nodes, which takes no memory per chunk: only a
+            // table within the limit is walked and listed.
+            if (maxChunks < long.MaxValue && TableManifest.Open(cid, fetch) is { } table && table.CountChunks(maxChunks) > maxChunks)
+            {
+                throw new TableWalkLimitException(cid, maxChunks, table.Rows);
+            }
+
+            summary = Walk(cid, cancellationToken);
+        }
+        catch (TableWalkLimitException)
+        {
+            lock (_lock)
+            {
+                if (_tooLarge.Count >= TooLargeKept)
+                {
+                    _tooLarge.Clear();
+                }
+
+                _tooLarge.Add(cid);
+            }
+
+            throw;
+        }
+
         Keep(cid, summary);
         return summary;
     }

@@ -65,10 +65,10 @@ public sealed record NodeLimits
     /// Chunks one request may walk in a table's tree, in row order (<c>max_table_chunks</c>): a
     /// description, a read, a FlightInfo. A tree may link one node thousands of times, so a CAR of
     /// a few hundred kilobytes can describe billions of chunks; past this the request is refused.
-    /// Default 1,048,576: a table of 256 GiB at the chunking target, whose chunk list takes about
-    /// 100 MB.
+    /// Default 262,144: a table of 64 GiB at the chunking target, whose chunk list as the gateway
+    /// describes it takes about 65 MB.
     /// </summary>
-    public long MaxTableChunks { get; init; } = 1L << 20;
+    public long MaxTableChunks { get; init; } = 1L << 18;
 
     /// <summary>How an upload's Arrow IPC is read under these limits.</summary>
     public Arrow.Ipc.IpcReadOptions UploadReadOptions() => new()

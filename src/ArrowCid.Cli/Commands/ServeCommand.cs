@@ -83,6 +83,18 @@ internal static class ServeCommand
                 result.AddError("--max-decompressed-bytes-per-request must be at least 1");
             }
         });
+        var maxTableChunks = new Option<long?>("--max-table-chunks")
+        {
+            Description = $"Chunks one request may walk in a table's tree: a description, a read, a FlightInfo; a table linking more is refused (default {NodeLimits.Default.MaxTableChunks}, a table of 64 GiB at the chunking target)",
+            HelpName = "N",
+        };
+        maxTableChunks.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long?>() is < 1)
+            {
+                result.AddError("--max-table-chunks must be at least 1");
+            }
+        });
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Also serve /metrics (Prometheus) on this HOST:PORT of its own; it is always on the HTTP gateway's port", HelpName = "HOST:PORT" };
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
@@ -105,7 +117,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
             listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry,
-            recordAddresses, metricsListen, maxConnections, maxConnectionsPerAddress, maxRequestBytes, logFormat, logLevel, shutdownTimeout, config, printConfig,
+            recordAddresses, metricsListen, maxConnections, maxConnectionsPerAddress, maxRequestBytes, maxTableChunks, logFormat, logLevel, shutdownTimeout, config, printConfig,
         };
         command.SetAction(given =>
         {
@@ -157,7 +169,11 @@ internal static class ServeCommand
                     Access = access,
                     PeerClient = new() { Token = firstToken },
                     RecordClientAddresses = parse.GetValue(recordAddresses),
-                    Limits = parse.GetValue(maxRequestBytes) is { } requestBytes ? NodeLimits.Default with { MaxDecompressedBytesPerRequest = requestBytes } : NodeLimits.Default,
+                    Limits = NodeLimits.Default with
+                    {
+                        MaxDecompressedBytesPerRequest = parse.GetValue(maxRequestBytes) ?? NodeLimits.Default.MaxDecompressedBytesPerRequest,
+                        MaxTableChunks = parse.GetValue(maxTableChunks) ?? NodeLimits.Default.MaxTableChunks,
+                    },
                     Logging = logging,
                 },
                 Warn = line => WriteLine(console.Error, $"arrowcid serve: {line}"),

@@ -108,6 +108,13 @@ public sealed class TableManifest
     /// <exception cref="ContentFormatException">A node is malformed or disagrees with its parent.</exception>
     public IEnumerable<TableTreeEntry> Chunks()
     {
+        // Under a limit, counted first from the distinct nodes: a tree past it is refused before
+        // its walk makes an entry for each of the chunks up to it.
+        if (_maxChunks < long.MaxValue && CountChunks(_maxChunks) > _maxChunks)
+        {
+            throw new TableWalkLimitException(Cid, _maxChunks, Rows);
+        }
+
         var walk = new TableTreeWalker(this) { MaxChunks = _maxChunks };
         for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
@@ -134,6 +141,54 @@ public sealed class TableManifest
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChunks);
         _maxChunks = maxChunks;
         return this;
+    }
+
+    /// <summary>
+    /// How many chunks the table links in row order, counted from its nodes without listing them:
+    /// a node the tree links many times is read and counted once, so a tree linking one node
+    /// thousands of times at every level is counted from its few blocks. Each node read is checked
+    /// as <see cref="Chunks"/> checks it. Stops once the count passes <paramref name="limit"/>.
+    /// </summary>
+    /// <param name="limit">The count past which it stops.</param>
+    /// <returns>The count, or a number above <paramref name="limit"/>.</returns>
+    /// <exception cref="ContentFormatException">A node is malformed or disagrees with its parent.</exception>
+    public long CountChunks(long limit)
+    {
+        if (_root is null)
+        {
+            return Version == 0 ? 1 : FlatEntries.Count;
+        }
+
+        long past = limit == long.MaxValue ? limit : limit + 1;
+        var counted = new Dictionary<Cid, long>();
+        long Count(TableTreeNode node)
+        {
+            if (node.Level == 0)
+            {
+                return node.Entries.Count;
+            }
+
+            long total = 0;
+            foreach (var entry in node.Entries)
+            {
+                if (!counted.TryGetValue(entry.Cid, out long below))
+                {
+                    below = Count(ReadChild(entry, node.Level - 1, _fetch(entry.Cid).Span));
+                    counted[entry.Cid] = below;
+                }
+
+                // Saturating: a count past the limit is all a caller needs, and 4,096^40 overflows.
+                total = below > limit - total ? past : total + below;
+                if (total > limit)
+                {
+                    return total;
+                }
+            }
+
+            return total;
+        }
+
+        return Count(_root);
     }
 
     /// <summary>Every manifest node block's CID, parents before children (depth first), each once (for export, pinning and diffs).</summary>

@@ -156,4 +156,43 @@ public class TableTreeWalkerTests
         var dagPb = Cid.CreateV1(Multicodec.DagPb, Multihash.Sha256("x"u8));
         Assert.Throws<ContentFormatException>(() => new TableTreeWalker(dagPb));
     }
+
+    [Fact]
+    public void A_walk_stops_past_its_chunk_limit_and_a_count_reads_each_repeated_node_once()
+    {
+        // A root linking one level-1 node 4,096 times, which links one level-0 node 4,096 times,
+        // which links one chunk 4,096 times: 68,719,476,736 chunks in three node blocks (issue 65).
+        const int FanOut = TableTreeNode.MaxEntries;
+        var blocks = new Dictionary<Cid, byte[]>();
+        var entry = Chunk(1);
+        for (int level = 0; level < 2; level++)
+        {
+            var node = TableTreeNode.Inner(level, Enumerable.Repeat(entry, FanOut).ToList()).Encode();
+            blocks[node.Cid] = node.Bytes;
+            entry = new TableTreeEntry(node.Cid, entry.Rows * FanOut, entry.Bytes * FanOut);
+        }
+
+        var root = TableTreeNode.Root(2, Enumerable.Repeat(entry, FanOut).ToList(), ArrowCid.Content.Datasets.DatasetSchemaMessage.Encode(Schema)).Encode();
+        blocks[root.Cid] = root.Bytes;
+        var reads = new List<Cid>();
+        var table = TableManifest.Open(root.Cid, cid =>
+        {
+            reads.Add(cid);
+            return blocks[cid];
+        });
+
+        Assert.True(table.CountChunks(1_000_000) > 1_000_000);
+        Assert.Equal(3, reads.Count);
+        Assert.Equal((long)FanOut * FanOut * FanOut, table.CountChunks(long.MaxValue));
+
+        var limited = Assert.Throws<TableWalkLimitException>(() => table.LimitChunks(5_000).Chunks().Count());
+        Assert.Equal(5_000, limited.MaxChunks);
+        Assert.Contains("max_table_chunks", limited.Message, StringComparison.Ordinal);
+
+        // An ordinary tree counts what its walk lists.
+        var chunks = Enumerable.Range(0, 20_000).Select(Chunk).ToList();
+        var tree = TableTreeBuilder.Build(Schema, chunks);
+        var ordinary = tree.Blocks.ToDictionary(b => b.Cid, b => b.Bytes);
+        Assert.Equal(chunks.Count, TableManifest.Open(tree.Root, cid => ordinary[cid]).CountChunks(long.MaxValue));
+    }
 }

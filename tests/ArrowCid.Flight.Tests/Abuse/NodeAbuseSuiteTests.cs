@@ -29,7 +29,10 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
     {
         // The node's pool has 16 threads (a 2-core machine starts with 2 and adds them slowly), so
         // an attack that holds pool threads shows as a node that stops answering.
-        await using var node = await ServeProcess.StartWithThreadPoolLimitAsync(PoolThreads, "--token", "R:read", "--token", "W:write", "--user", "reader:r:read");
+        // Uploads may decode to 256 MiB (16 GiB by default): room for every attack below that is
+        // refused by another limit, and a small enough bound for the one refused by this.
+        await using var node = await ServeProcess.StartWithThreadPoolLimitAsync(PoolThreads, "--token", "R:read", "--token", "W:write", "--user", "reader:r:read",
+            "--max-decompressed-bytes-per-request", (256L << 20).ToString(CultureInfo.InvariantCulture));
         using var http = new HttpClient { BaseAddress = node.Gateway, Timeout = TimeSpan.FromMinutes(5) };
         var tried = new List<string>();
         // After each attack a normal read is made and timed: printed, not asserted (a loaded
@@ -170,6 +173,45 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
             await RecordAsync($"Arrow stream of {stream.Length} B saying 2 x 2^27 Null rows", $"{(int)status}, 268,435,456 rows in chunks of at most 2^23");
         }
 
+        // One 1 MiB dictionary value named by 300 rows (issue 65): 1 MiB on the wire, and every
+        // chunk stores the value again, 300 MiB in all: refused once the chunks pass the per-request limit.
+        (HttpStatusCode dictionaryStatus, string dictionaryText) = await UploadAsync(new ByteArrayContent(OneLargeDictionaryValue(rows: 300)), "application/vnd.apache.arrow.stream");
+        Assert.True(dictionaryStatus == HttpStatusCode.BadRequest, dictionaryText);
+        Assert.Contains("max_decompressed_bytes_per_request", dictionaryText, StringComparison.Ordinal);
+        await RecordAsync("Arrow stream of 1 MiB naming one 1 MiB dictionary value in 300 rows (300 MiB of chunks)", $"{(int)dictionaryStatus}, past max_decompressed_bytes_per_request");
+
+        // A CAR of four blocks whose tree links one chunk 4,096 times at each of three levels
+        // (issue 65): a table of 68 billion chunks, imported beside the node. Describing, reading
+        // or listing it walks at most max_table_chunks of them.
+        string car = Path.Combine(node.Folder, "fan-out.car");
+        Arrow.Arrays.RecordBatch one = Service.TestBatches.Large(8, seed: 65);
+        var hostile = FanOutCar(car, one);
+        (int imported, string importOutput) = await ServeProcess.RunCliAsync("import", "car", car, "--repo", node.Repository);
+        Assert.True(imported == 0, importOutput);
+        foreach (string path in new[] { $"/api/v1/tables/{hostile}", $"/ipfs/{hostile}?format=arrow" })
+        {
+            using var look = new HttpRequestMessage(HttpMethod.Get, path);
+            look.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "R");
+            using var answer = await http.SendAsync(look);
+            string text = await answer.Content.ReadAsStringAsync();
+            Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)answer.StatusCode} {text}");
+            Assert.Contains("max_table_chunks", text, StringComparison.Ordinal);
+        }
+
+        using (var looker = new FlightClient(node.Location, new FlightClientOptions { Token = "R" }))
+        {
+            var info = await Assert.ThrowsAsync<RpcException>(() => looker.GetInfoAsync(hostile));
+            Assert.Equal(StatusCode.InvalidArgument, info.StatusCode);
+            int listed = 0;
+            await foreach (var flight in looker.ListAsync())
+            {
+                Assert.DoesNotContain(hostile.ToString(), string.Join('/', flight.FlightDescriptor.Path), StringComparison.Ordinal);
+                listed++;
+            }
+
+            await RecordAsync("a CAR of 4 blocks linking 68,719,476,736 chunks: described, read, FlightInfo, listed", $"400, 400, INVALID_ARGUMENT, left out of a listing of {listed}");
+        }
+
         // An endless CSV record (64 MiB of "1," after a header), streamed.
         (HttpStatusCode csvStatus, _) = await UploadAsync(new EndlessCsvContent(64L << 20), "text/csv");
         Assert.Equal(HttpStatusCode.BadRequest, csvStatus);
@@ -244,6 +286,59 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
             $"abuse suite: {tried.Count} attacks, 0 crashes, 0 blocks of named tables lost, node peak RSS {peak >> 20} MiB (goal < {PeakGoal >> 20} MiB), now {rss >> 20} MiB");
         Report(summary, tried);
         Assert.True(peak < PeakGoal, summary);
+    }
+
+    /// <summary>An Arrow stream of one dictionary-encoded column whose one 1 MiB value every one of <paramref name="rows"/> rows names.</summary>
+    private static byte[] OneLargeDictionaryValue(int rows)
+    {
+        var type = Arrow.Types.ArrowType.Dictionary(Arrow.Types.ArrowType.Int32, Arrow.Types.ArrowType.Binary);
+        var schema = new Arrow.Types.Schema([new Arrow.Types.Field("d", type)]);
+        byte[] value = new byte[1 << 20];
+        new Random(65).NextBytes(value);
+        byte[] offsets = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(offsets.AsSpan(4), value.Length);
+        var values = new Arrow.Arrays.ArrayData(Arrow.Types.ArrowType.Binary, 1, 0, 0, [ReadOnlyMemory<byte>.Empty, offsets, value]);
+        var indices = new Arrow.Arrays.ArrayData(type, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, new byte[4 * rows]], dictionary: values);
+        using var stream = new MemoryStream();
+        using (var ipc = new Arrow.Ipc.ArrowStreamWriter(stream, schema, leaveOpen: true))
+        {
+            ipc.Write(new Arrow.Arrays.RecordBatch(schema, rows, [indices]));
+            ipc.Finish();
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Writes to <paramref name="path"/> a CAR whose table links the chunk of <paramref name="row"/>
+    /// 4,096 times from a level-0 node, that node 4,096 times from a level-1 node, and that 4,096
+    /// times from the root: four blocks, 68,719,476,736 chunks. Every node is well formed and its
+    /// totals add up. Returns the table's CID.
+    /// </summary>
+    private static Content.Multiformats.Cid FanOutCar(string path, Arrow.Arrays.RecordBatch row)
+    {
+        const int FanOut = Content.Chunking.TableTreeNode.MaxEntries;
+        byte[] chunk = Content.Canonical.CanonicalEncoder.Encode(row);
+        var chunkCid = Content.Multiformats.Cid.ForRaw(chunk);
+        var entry = new Content.Chunking.TableTreeEntry(chunkCid, row.Length, chunk.Length);
+        var blocks = new List<(Content.Multiformats.Cid Cid, byte[] Bytes)> { (chunkCid, chunk) };
+        for (int level = 0; level < 2; level++)
+        {
+            var node = Content.Chunking.TableTreeNode.Inner(level, Enumerable.Repeat(entry, FanOut).ToList()).Encode();
+            blocks.Add((node.Cid, node.Bytes));
+            entry = new Content.Chunking.TableTreeEntry(node.Cid, entry.Rows * FanOut, entry.Bytes * FanOut);
+        }
+
+        var root = Content.Chunking.TableTreeNode.Root(2, Enumerable.Repeat(entry, FanOut).ToList(), Content.Datasets.DatasetSchemaMessage.Encode(row.Schema)).Encode();
+        blocks.Add((root.Cid, root.Bytes));
+        using var file = File.Create(path);
+        var writer = new Content.Car.CarV1Writer(file, [root.Cid]);
+        foreach (var (cid, bytes) in Enumerable.Reverse(blocks))
+        {
+            writer.WriteBlock(cid, bytes);
+        }
+
+        return root.Cid;
     }
 
     // A gRPC call with a hand-made body, bypassing our client: the status the server answered.
