@@ -87,7 +87,7 @@ public sealed class GatewayAbuseTests
         // 1 MB on the wire became 5.2 GB of chunks; the per-request limit counted only what was
         // decompressed. Here the limit is 4 MiB: eight rows decode to 8 MiB of chunks, two to 2 MiB.
         await using var node = await GatewayFixture.StartAsync(new NodeOptions { Limits = new NodeLimits { MaxDecompressedBytesPerRequest = 4L << 20 } });
-        byte[] eight = OneLargeDictionaryValue(rows: 8);
+        byte[] eight = HostileUploads.OneLargeDictionaryValue(rows: 8);
         using (var content = new ByteArrayContent(eight))
         {
             content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.apache.arrow.stream");
@@ -104,29 +104,9 @@ public sealed class GatewayAbuseTests
 
         // Nothing of either is kept pinned; two rows are within the limit and stored.
         Assert.Empty(node.Content.Repository.Registry.List(new Registry.RegistryQuery { Pinned = true }));
-        var stored = await client.PutStreamAsync(OneLargeDictionaryValue(rows: 2));
+        var stored = await client.PutStreamAsync(HostileUploads.OneLargeDictionaryValue(rows: 2));
         Assert.Equal(2, stored.Totals!.Rows);
         await NormalRequestWorksAsync(node);
-    }
-
-    private static byte[] OneLargeDictionaryValue(int rows)
-    {
-        var type = Arrow.Types.ArrowType.Dictionary(Arrow.Types.ArrowType.Int32, Arrow.Types.ArrowType.Binary);
-        var schema = new Arrow.Types.Schema([new Arrow.Types.Field("d", type)]);
-        byte[] value = new byte[1 << 20];
-        new Random(65).NextBytes(value);
-        byte[] offsets = new byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(offsets.AsSpan(4), value.Length);
-        var values = new Arrow.Arrays.ArrayData(Arrow.Types.ArrowType.Binary, 1, 0, 0, [ReadOnlyMemory<byte>.Empty, offsets, value]);
-        var indices = new Arrow.Arrays.ArrayData(type, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, new byte[4 * rows]], dictionary: values);
-        using var stream = new MemoryStream();
-        using (var ipc = new Arrow.Ipc.ArrowStreamWriter(stream, schema, leaveOpen: true))
-        {
-            ipc.Write(new Arrow.Arrays.RecordBatch(schema, rows, [indices]));
-            ipc.Finish();
-        }
-
-        return stream.ToArray();
     }
 
     [Theory]

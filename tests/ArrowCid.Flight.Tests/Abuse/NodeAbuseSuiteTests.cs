@@ -175,7 +175,7 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
 
         // One 1 MiB dictionary value named by 300 rows (issue 65): 1 MiB on the wire, and every
         // chunk stores the value again, 300 MiB in all: refused once the chunks pass the per-request limit.
-        (HttpStatusCode dictionaryStatus, string dictionaryText) = await UploadAsync(new ByteArrayContent(OneLargeDictionaryValue(rows: 300)), "application/vnd.apache.arrow.stream");
+        (HttpStatusCode dictionaryStatus, string dictionaryText) = await UploadAsync(new ByteArrayContent(Gateway.Tests.HostileUploads.OneLargeDictionaryValue(rows: 300)), "application/vnd.apache.arrow.stream");
         Assert.True(dictionaryStatus == HttpStatusCode.BadRequest, dictionaryText);
         Assert.Contains("max_decompressed_bytes_per_request", dictionaryText, StringComparison.Ordinal);
         await RecordAsync("Arrow stream of 1 MiB naming one 1 MiB dictionary value in 300 rows (300 MiB of chunks)", $"{(int)dictionaryStatus}, past max_decompressed_bytes_per_request");
@@ -286,27 +286,6 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
             $"abuse suite: {tried.Count} attacks, 0 crashes, 0 blocks of named tables lost, node peak RSS {peak >> 20} MiB (goal < {PeakGoal >> 20} MiB), now {rss >> 20} MiB");
         Report(summary, tried);
         Assert.True(peak < PeakGoal, summary);
-    }
-
-    /// <summary>An Arrow stream of one dictionary-encoded column whose one 1 MiB value every one of <paramref name="rows"/> rows names.</summary>
-    private static byte[] OneLargeDictionaryValue(int rows)
-    {
-        var type = Arrow.Types.ArrowType.Dictionary(Arrow.Types.ArrowType.Int32, Arrow.Types.ArrowType.Binary);
-        var schema = new Arrow.Types.Schema([new Arrow.Types.Field("d", type)]);
-        byte[] value = new byte[1 << 20];
-        new Random(65).NextBytes(value);
-        byte[] offsets = new byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(offsets.AsSpan(4), value.Length);
-        var values = new Arrow.Arrays.ArrayData(Arrow.Types.ArrowType.Binary, 1, 0, 0, [ReadOnlyMemory<byte>.Empty, offsets, value]);
-        var indices = new Arrow.Arrays.ArrayData(type, rows, 0, 0, [ReadOnlyMemory<byte>.Empty, new byte[4 * rows]], dictionary: values);
-        using var stream = new MemoryStream();
-        using (var ipc = new Arrow.Ipc.ArrowStreamWriter(stream, schema, leaveOpen: true))
-        {
-            ipc.Write(new Arrow.Arrays.RecordBatch(schema, rows, [indices]));
-            ipc.Finish();
-        }
-
-        return stream.ToArray();
     }
 
     /// <summary>
