@@ -52,49 +52,25 @@ internal static class ServeCommand
             Description = $"Connections each face (Flight, HTTP) holds at once; one more is closed as it arrives (default: what the descriptor limit leaves after {ConnectionBudget.Reserve} for everything else, shared by the two)",
             HelpName = "N",
         };
-        maxConnections.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1)
-            {
-                result.AddError("--max-connections must be at least 1");
-            }
-        });
+        AtLeastOne(maxConnections);
         var maxConnectionsPerAddress = new Option<int?>("--max-connections-per-address")
         {
             Description = "Connections one client address holds at once on each face; one more is closed as it arrives (default: a quarter of --max-connections, at least 16)",
             HelpName = "N",
         };
-        maxConnectionsPerAddress.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1)
-            {
-                result.AddError("--max-connections-per-address must be at least 1");
-            }
-        });
+        AtLeastOne(maxConnectionsPerAddress);
         var maxRequestBytes = new Option<long?>("--max-decompressed-bytes-per-request")
         {
             Description = $"Bytes one upload may decode to: what its compressed buffers decompress to and the chunks its table stores (default {NodeLimits.Default.MaxDecompressedBytesPerRequest}, 16 GiB)",
             HelpName = "BYTES",
         };
-        maxRequestBytes.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long?>() is < 1)
-            {
-                result.AddError("--max-decompressed-bytes-per-request must be at least 1");
-            }
-        });
+        AtLeastOne(maxRequestBytes);
         var maxTableChunks = new Option<long?>("--max-table-chunks")
         {
             Description = $"Chunks one request may walk in a table's tree: a description, a read, a FlightInfo; a table linking more is refused (default {NodeLimits.Default.MaxTableChunks}, a table of 64 GiB at the chunking target)",
             HelpName = "N",
         };
-        maxTableChunks.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long?>() is < 1)
-            {
-                result.AddError("--max-table-chunks must be at least 1");
-            }
-        });
+        AtLeastOne(maxTableChunks);
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Also serve /metrics (Prometheus) on this HOST:PORT of its own; it is always on the HTTP gateway's port", HelpName = "HOST:PORT" };
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
@@ -355,4 +331,15 @@ internal static class ServeCommand
             throw new CliUsageException($"{from}: {e.Message}", e);
         }
     }
+
+    /// <summary>Refuses a count option given as zero or less, naming it.</summary>
+    private static void AtLeastOne<T>(Option<T?> option)
+        where T : struct, System.Numerics.INumber<T> =>
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T?>() is { } value && value < T.One)
+            {
+                result.AddError($"{option.Name} must be at least 1");
+            }
+        });
 }
