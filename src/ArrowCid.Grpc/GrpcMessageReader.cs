@@ -42,6 +42,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>, IRequestByte
     private readonly int _maxMessageLength;
     private readonly CancellationToken _callToken;
     private readonly GrpcReceiveBudget? _budget;
+    private readonly string? _connection;
     private byte[]? _staging;
     private int _start;
     private int _end;
@@ -52,10 +53,11 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>, IRequestByte
     private RpcException? _failure;
     private bool _ended;
 
-    /// <summary>Reads from a stream; <paramref name="codec"/> (the method's, or null) parses large messages in place; <paramref name="budget"/> (a server's, or null) bounds the large messages in reception at once.</summary>
-    public GrpcMessageReader(Stream stream, MessageParser<T> parser, int maxMessageLength, CancellationToken callToken, IGrpcMessageCodec<T>? codec = null, GrpcReceiveBudget? budget = null)
+    /// <summary>Reads from a stream; <paramref name="codec"/> (the method's, or null) parses large messages in place; <paramref name="budget"/> (a server's, or null) bounds the large messages in reception at once, in all and on <paramref name="connection"/> (the call's connection id).</summary>
+    public GrpcMessageReader(Stream stream, MessageParser<T> parser, int maxMessageLength, CancellationToken callToken, IGrpcMessageCodec<T>? codec = null, GrpcReceiveBudget? budget = null, string? connection = null)
     {
         _budget = budget;
+        _connection = connection;
         _stream = stream;
         _parser = parser;
         _codec = codec;
@@ -279,10 +281,10 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>, IRequestByte
         }
 
         // Room first, then the array: a declared length takes memory only as the budget allows.
-        if (!_budget.TryAcquire(length))
+        if (_budget.TryAcquire(length, _connection) is { } full)
         {
             throw new RpcException(StatusCode.ResourceExhausted, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"the server is receiving {_budget.InUse >> 20} MiB of large messages already (at most {_budget.Capacity >> 20} MiB at once); send this {length}-byte message again later"));
+                $"{full}; send this {length}-byte message again later"));
         }
 
         try
@@ -291,7 +293,7 @@ internal sealed class GrpcMessageReader<T> : IAsyncStreamReader<T>, IRequestByte
         }
         finally
         {
-            _budget.Release(length);
+            _budget.Release(length, _connection);
         }
     }
 

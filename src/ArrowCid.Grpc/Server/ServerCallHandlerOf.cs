@@ -21,7 +21,7 @@ internal sealed class ServerCallHandler<TRequest, TResponse> : ServerCallHandler
     private protected override async Task InvokeAsync(HttpContext http, HttpServerCallContext context)
     {
         var requests = new GrpcMessageReader<TRequest>(
-            http.Request.Body, _method.RequestParser, Options.MaxReceiveMessageSize, context.CancellationToken, _method.RequestCodec, Options.ReceiveBudget);
+            http.Request.Body, _method.RequestParser, Options.MaxReceiveMessageSize, context.CancellationToken, _method.RequestCodec, Options.ReceiveBudget, http.Connection.Id);
         context.Requests = requests;
         var responses = new HttpResponseStreamWriter<TResponse>(http.Response, context, Options.MaxSendMessageSize, _method.ResponseCodec);
         switch (_handler)
