@@ -29,6 +29,7 @@ public sealed class FlightClient : IDisposable
     private readonly TimeSpan? _callTimeout;
     private readonly TimeSpan? _idleTimeout;
     private readonly bool _forwarded;
+    private readonly long _maxTableChunks;
 
     /// <summary>Connects (lazily) to <paramref name="location"/>: grpc+tcp://host:port, grpc+tls://…, http:// or https://.</summary>
     /// <exception cref="FormatException">Not a Flight location.</exception>
@@ -41,6 +42,7 @@ public sealed class FlightClient : IDisposable
         _callTimeout = Limit(options.CallTimeout);
         _idleTimeout = Limit(options.IdleTimeout);
         _forwarded = options.Forwarded;
+        _maxTableChunks = options.MaxTableChunks;
         _channel = new GrpcChannel(FlightLocations.ToHttpAddress(location), new GrpcChannelOptions
         {
             MaxReceiveMessageSize = options.MaxMessageSize,
@@ -228,12 +230,13 @@ public sealed class FlightClient : IDisposable
     /// <paramref name="chunkVerified"/> is told (chunks verified, chunks in all) before each is handed out.
     /// </summary>
     /// <exception cref="RpcException">DATA_LOSS when bytes do not hash to their CID (the chunks before it were handed out), or the server's status.</exception>
+    /// <exception cref="Content.Chunking.TableWalkLimitException">The table's tree links more than <see cref="FlightClientOptions.MaxTableChunks"/> chunks (found from its distinct nodes, before any chunk is fetched).</exception>
     public async IAsyncEnumerable<FetchedBatch> FetchAsync(FlightTicket ticket, Action<int, int>? chunkVerified = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         var cid = ticket.Cid;
         List<Cid> expected = cid.Codec == Multicodec.DagCbor
-            ? (await RemoteTable.OpenAsync(cid, GetBlockAsync, cancellationToken).ConfigureAwait(false)).Chunks().Select(c => c.Cid).ToList()
+            ? (await RemoteTable.OpenAsync(cid, GetBlockAsync, cancellationToken).ConfigureAwait(false)).LimitChunks(_maxTableChunks).Chunks().Select(c => c.Cid).ToList()
             : [cid];
         if (ticket.Chunks is { } range)
         {

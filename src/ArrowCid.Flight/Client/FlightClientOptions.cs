@@ -1,4 +1,5 @@
 using System.Net.Security;
+using ArrowCid.Content.Chunking;
 
 namespace ArrowCid.Flight.Client;
 
@@ -35,6 +36,14 @@ public sealed record FlightClientOptions
     /// have none.
     /// </summary>
     public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>
+    /// The most chunks a fetched table's tree may link (<see cref="TableWalkLimitException"/> past
+    /// it, before the chunk list is made): a tree may link one node thousands of times, so a few
+    /// kilobytes a server sends can describe billions of chunks. Default 1,048,576 (a table of
+    /// 256 GiB at the chunking target; its chunk list takes about 100 MB).
+    /// </summary>
+    public long MaxTableChunks { get; set; } = 1L << 20;
 
     /// <summary>How long opening a connection may take before a call fails UNAVAILABLE. Default 30 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);

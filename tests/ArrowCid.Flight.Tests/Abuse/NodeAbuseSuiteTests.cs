@@ -202,6 +202,9 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
         {
             var info = await Assert.ThrowsAsync<RpcException>(() => looker.GetInfoAsync(hostile));
             Assert.Equal(StatusCode.InvalidArgument, info.StatusCode);
+
+            // A client fetching it is bounded too: it walks the tree the node sends only up to its own limit.
+            await Assert.ThrowsAsync<Content.Chunking.TableWalkLimitException>(() => looker.GetAsync(hostile));
             int listed = 0;
             await foreach (var flight in looker.ListAsync())
             {
@@ -209,7 +212,7 @@ public sealed class NodeAbuseSuiteTests(ITestOutputHelper output)
                 listed++;
             }
 
-            await RecordAsync("a CAR of 4 blocks linking 68,719,476,736 chunks: described, read, FlightInfo, listed", $"400, 400, INVALID_ARGUMENT, left out of a listing of {listed}");
+            await RecordAsync("a CAR of 4 blocks linking 68,719,476,736 chunks: described, read, FlightInfo, fetched by a client, listed", $"400, 400, INVALID_ARGUMENT, refused by the client's own limit, left out of a listing of {listed}");
         }
 
         // An endless CSV record (64 MiB of "1," after a header), streamed.
