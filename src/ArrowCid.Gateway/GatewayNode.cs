@@ -51,6 +51,12 @@ public sealed class GatewayNode : IAsyncDisposable
         options ??= new GatewayOptions();
         var context = new GatewayContext(node, options);
 
+        // Loaded before the first connection (issue 65): with no descriptor left an assembly cannot
+        // be opened, so the readiness probe (DriveInfo's assembly) answered 500 while the node ran
+        // out, and a type whose initializer failed then (ReasonPhrases) would stay failed for good.
+        _ = node.Health.Probe();
+        GatewayProblem.Prepare();
+
         // The empty builder brings no configuration sources, logging providers or middleware.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
 

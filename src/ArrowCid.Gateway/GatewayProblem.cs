@@ -113,6 +113,9 @@ internal static partial class GatewayProblem
         _ => StatusCodes.Status500InternalServerError,
     };
 
+    /// <summary>Loads what a problem answer needs before any is made (see <see cref="GatewayNode"/>'s start).</summary>
+    public static void Prepare() => _ = ReasonPhrase(StatusCodes.Status400BadRequest);
+
     private static string ReasonPhrase(int status) =>
         Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
 

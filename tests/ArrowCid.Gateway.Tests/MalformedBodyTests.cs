@@ -67,7 +67,8 @@ public sealed class MalformedBodyTests
         public IEnumerable<string> AtErrorOrAbove => _entries.Where(e => e.Level >= LogLevel.Error).Select(e => $"{e.Category}: {e.Text}");
 
         /// <summary>The request's line is logged as the request ends: the gate after which nothing more of it is logged.</summary>
-        public async Task WaitForRequestLineAsync() => Assert.True(await _requestLines.WaitAsync(TimeSpan.FromMinutes(1)), "the request's line was never logged");
+        public async Task WaitForRequestLineAsync() =>
+            Assert.True(await _requestLines.WaitAsync(TimeSpan.FromMinutes(1)), $"the request's line was never logged; the log:\n{string.Join('\n', _entries.Select(e => $"{e.Level} {e.Category}: {e.Text}"))}");
 
         public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 

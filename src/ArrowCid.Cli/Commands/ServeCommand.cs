@@ -155,7 +155,15 @@ internal static class ServeCommand
                 Warn = line => WriteLine(console.Error, $"arrowcid serve: {line}"),
                 Say = line => WriteLine(console.Out, line),
             };
-            int? connections = parse.GetValue(maxConnections) ?? ConnectionBudget.PerFace(faces: 2);
+            int? budget = ConnectionBudget.PerFace(faces: 2);
+            int? connections = parse.GetValue(maxConnections) ?? budget;
+            if (connections > budget)
+            {
+                // Past the budget connections can take the last descriptors, and then .NET cannot even
+                // start a thread (OutOfMemoryException): the node may stop.
+                WriteLine(console.Error, $"arrowcid serve: --max-connections {connections} is more than the descriptor limit leaves each face ({budget}, keeping {ConnectionBudget.Reserve} for everything else); if connections use them all, the runtime cannot start a thread and the node may stop: raise the limit (ulimit -n, LimitNOFILE=) instead");
+            }
+
             int? perAddress = parse.GetValue(maxConnectionsPerAddress) ?? ConnectionBudget.PerAddress(connections);
             var flight = new FlightNodeOptions
             {

@@ -21,7 +21,7 @@ public sealed class DescriptorExhaustionTests
     public async Task Connections_past_the_descriptor_limit_are_closed_and_the_node_serves_on()
     {
         // 600 descriptors: the node starts with some 230 open, keeps 256, and so caps each face at 57.
-        await using var node = await ServeProcess.StartWithDescriptorLimitAsync(600);
+        await using var node = await ServeProcess.StartWithDescriptorLimitAsync(600, "--max-connections-per-address", "10000");
         using var http = new HttpClient { BaseAddress = node.Gateway };
         Assert.Equal(("ready", "ok"), await ReadinessAsync(http));
 
