@@ -43,6 +43,9 @@ internal abstract class Http2Connection : IAsyncDisposable
     /// <summary>What this side announced.</summary>
     public Http2Settings LocalSettings { get; }
 
+    /// <summary>Lets the frame reader give its buffer back while the connection waits with no open stream (<see cref="Http2FrameReader.ReleaseWhileIdle"/>): only for a transport whose zero-byte read waits for data.</summary>
+    protected void ReleaseReadBufferWhileIdle() => _reader.ReleaseWhileIdle(() => Streams.IsEmpty);
+
     /// <summary>What the peer announced (defaults until its SETTINGS arrive).</summary>
     public Http2Settings PeerSettings { get; } = new();
 

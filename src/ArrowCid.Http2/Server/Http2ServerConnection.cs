@@ -48,6 +48,12 @@ internal sealed class Http2ServerConnection : Http2Connection
             StartWatchdog(WatchdogPeriod(_idleTimeout));
         }
 
+        if (input is NetworkStream)
+        {
+            // A socket's zero-byte read waits for data: an idle connection holds no read buffer.
+            ReleaseReadBufferWhileIdle();
+        }
+
         _features = new FeatureCollection(connection.Features);
         _features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
         {
