@@ -80,10 +80,10 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
         try
         {
             // Counted first from the tree's distinct nodes, which takes no memory per chunk: only a
-            // table within the limit is walked and listed.
-            if (maxChunks < long.MaxValue && TableManifest.Open(cid, fetch) is { } table && table.CountChunks(maxChunks) > maxChunks)
+            // table within the limit is walked and listed. A chunk (raw) is a table of one.
+            if (cid.Codec == Multicodec.DagCbor)
             {
-                throw new TableWalkLimitException(cid, maxChunks, table.Rows);
+                TableManifest.Open(cid, fetch).CheckChunks(maxChunks);
             }
 
             summary = Walk(cid, cancellationToken);
@@ -111,7 +111,7 @@ internal sealed class TableTreeSummaries(Func<Cid, ReadOnlyMemory<byte>> fetch, 
     {
         // One pass of the table walk: its manifest blocks as it reaches them (the root first, then
         // depth first), its chunks in row order (a repeated chunk each time).
-        var walk = new TableTreeWalker(cid) { MaxChunks = maxChunks };
+        var walk = new TableTreeWalker(cid);
         var blocks = new List<TableBlock>();
         var chunks = new List<TableTreeEntry>();
         var firstRows = new List<long>();

@@ -109,13 +109,9 @@ public sealed class TableManifest
     public IEnumerable<TableTreeEntry> Chunks()
     {
         // Under a limit, counted first from the distinct nodes: a tree past it is refused before
-        // its walk makes an entry for each of the chunks up to it.
-        if (_maxChunks < long.MaxValue && CountChunks(_maxChunks) > _maxChunks)
-        {
-            throw new TableWalkLimitException(Cid, _maxChunks, Rows);
-        }
-
-        var walk = new TableTreeWalker(this) { MaxChunks = _maxChunks };
+        // its walk makes an entry for each of its chunks.
+        CheckChunks(_maxChunks);
+        var walk = new TableTreeWalker(this);
         for (var step = walk.Next(); step != TableWalkStep.End; step = walk.Next())
         {
             if (step == TableWalkStep.NeedBlock)
@@ -130,9 +126,9 @@ public sealed class TableManifest
     }
 
     /// <summary>
-    /// Bounds <see cref="Chunks"/> from now on: a walk past <paramref name="maxChunks"/> chunks
-    /// is refused (<see cref="TableTreeWalker.MaxChunks"/>). A repository serving a node sets it
-    /// on every table it opens.
+    /// Bounds <see cref="Chunks"/> from now on: a table of more than <paramref name="maxChunks"/>
+    /// chunks is refused before its walk (<see cref="CheckChunks"/>). A repository serving a node
+    /// sets it on every table it opens.
     /// </summary>
     /// <param name="maxChunks">The most chunks one walk reports.</param>
     /// <returns>This manifest.</returns>
@@ -141,6 +137,22 @@ public sealed class TableManifest
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChunks);
         _maxChunks = maxChunks;
         return this;
+    }
+
+    /// <summary>
+    /// Refuses a table whose tree links more than <paramref name="maxChunks"/> chunks, as
+    /// <see cref="CountChunks"/> counts them (from the distinct nodes, with no memory per chunk);
+    /// a tree may link one node thousands of times, so a few kilobytes describe billions of chunks.
+    /// </summary>
+    /// <param name="maxChunks">The most chunks a walk may report; <see cref="long.MaxValue"/> checks nothing.</param>
+    /// <exception cref="TableWalkLimitException">The table links more.</exception>
+    /// <exception cref="ContentFormatException">A node is malformed or disagrees with its parent.</exception>
+    public void CheckChunks(long maxChunks)
+    {
+        if (maxChunks < long.MaxValue && CountChunks(maxChunks) > maxChunks)
+        {
+            throw new TableWalkLimitException(Cid, maxChunks, Rows);
+        }
     }
 
     /// <summary>

@@ -35,7 +35,6 @@ public sealed class TableTreeWalker
     private readonly Queue<TableTreeEntry> _flat = new();
     private (TableTreeEntry Entry, int Level)? _pendingChild;
     private bool _rootPending;
-    private long _chunks;
 
     /// <summary>Starts a walk at a table's CID; its first step asks for the root's bytes (or, for a raw root, its length).</summary>
     /// <param name="root">A table CID: a chunk (raw) or a manifest root (dag-cbor).</param>
@@ -70,13 +69,6 @@ public sealed class TableTreeWalker
 
     /// <summary>The table's CID.</summary>
     public Cid Root { get; }
-
-    /// <summary>
-    /// The most chunks the walk reports; one more is a <see cref="TableWalkLimitException"/>. A tree whose nodes link one child thousands of times is well formed (constant
-    /// data makes one) and may describe billions of chunks in a few kilobytes, so a reader that
-    /// must not do unbounded work for one request sets this (a node's <c>max_table_chunks</c>).
-    /// </summary>
-    public long MaxChunks { get; init; } = long.MaxValue;
 
     /// <summary>The table as its root describes it (schema, totals), once the root is handed in; null before, or when only a raw root's length was.</summary>
     public TableManifest? Table { get; private set; }
@@ -253,11 +245,6 @@ public sealed class TableTreeWalker
 
     private TableWalkStep ChunkStep(TableTreeEntry entry)
     {
-        if (++_chunks > MaxChunks)
-        {
-            throw new TableWalkLimitException(Root, MaxChunks, Table?.Rows);
-        }
-
         Chunk = entry;
         Block = null;
         return TableWalkStep.Chunk;

@@ -5,7 +5,7 @@ namespace ArrowCid.Content.Chunking;
 
 /// <summary>
 /// A table's tree links more chunks than the reader walks for one request
-/// (<see cref="TableTreeWalker.MaxChunks"/>, a node's <c>max_table_chunks</c>). The table may be
+/// (<see cref="TableManifest.CheckChunks"/>, a node's <c>max_table_chunks</c>). The table may be
 /// well formed: a tree can link one node thousands of times, so a few kilobytes of manifest
 /// describe billions of chunks. Nodes answer it as an invalid request (INVALID_ARGUMENT, 400).
 /// </summary>
