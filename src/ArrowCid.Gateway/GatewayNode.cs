@@ -52,9 +52,8 @@ public sealed class GatewayNode : IAsyncDisposable
         var context = new GatewayContext(node, options);
 
         // Loaded before the first connection (issue 65): with no descriptor left an assembly cannot
-        // be opened, so the readiness probe (DriveInfo's assembly) answered 500 while the node ran
-        // out, and a type whose initializer failed then (ReasonPhrases) would stay failed for good.
-        _ = node.Health.Probe();
+        // be opened, and a type whose initializer failed then (ReasonPhrases) would stay failed for good.
+        node.Health.Prepare();
         GatewayProblem.Prepare();
 
         // The empty builder brings no configuration sources, logging providers or middleware.
@@ -92,11 +91,7 @@ public sealed class GatewayNode : IAsyncDisposable
             kestrel.Listen(options.Listen, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                if (options.MaxConnectionsPerAddress is { } perAddress)
-                {
-                    var limit = new Http2.Server.AddressConnectionLimit(perAddress);
-                    listen.Use(next => connection => limit.HandleAsync(connection, next));
-                }
+                Http2.Server.AddressConnectionLimit.Apply(listen, options.MaxConnectionsPerAddress);
 
                 if (options.Certificate is not null)
                 {

@@ -66,6 +66,13 @@ public sealed class NodeHealth
         }
     }
 
+    /// <summary>
+    /// Probes once so that what a probe needs is loaded while descriptors are plentiful: with none
+    /// left an assembly cannot be opened, and the readiness probe (DriveInfo's assembly) answered
+    /// 500 while a node ran out (issue 65). Each face calls it as it starts.
+    /// </summary>
+    public void Prepare() => _ = Probe();
+
     /// <summary>Probes each dependency now.</summary>
     public NodeReadiness Probe()
     {

@@ -78,6 +78,9 @@ public sealed class FlightNode : IAsyncDisposable
     {
         var service = new FlightNodeService(node);
 
+        // What a health check needs, loaded before descriptors can run short (as the gateway does).
+        node.Health.Prepare();
+
         // The whole server ("") and the Flight service are one: both serve when the node is ready.
         var health = new GrpcHealthService(
             name => name is "" or FlightMethods.ServiceName

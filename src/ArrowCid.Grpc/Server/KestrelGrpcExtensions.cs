@@ -37,11 +37,7 @@ public static class KestrelGrpcExtensions
         kestrel.Listen(options.Endpoint, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
-            if (options.MaxConnectionsPerAddress is { } perAddress)
-            {
-                var limit = new AddressConnectionLimit(perAddress);
-                listen.Use(next => connection => limit.HandleAsync(connection, next));
-            }
+            AddressConnectionLimit.Apply(listen, options.MaxConnectionsPerAddress);
 
             if (options.Certificate is { } certificate)
             {

@@ -12,6 +12,19 @@ namespace ArrowCid.Http2.Server;
 /// </summary>
 public sealed class AddressConnectionLimit
 {
+    /// <summary>Puts the cap first on <paramref name="listen"/> when <paramref name="perAddress"/> is given (null: no cap).</summary>
+    /// <param name="listen">A listener, before its TLS and protocol middleware are added.</param>
+    /// <param name="perAddress">The most connections one address holds at once.</param>
+    public static void Apply(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen, int? perAddress)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        if (perAddress is { } cap)
+        {
+            var limit = new AddressConnectionLimit(cap);
+            listen.Use(next => connection => limit.HandleAsync(connection, next));
+        }
+    }
+
     private readonly Dictionary<IPAddress, int> _open = [];
     private readonly Lock _lock = new();
 

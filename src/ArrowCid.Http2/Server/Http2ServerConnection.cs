@@ -181,8 +181,7 @@ internal sealed class Http2ServerConnection : Http2Connection
 
         if (refuse)
         {
-            RecordReset(streamId);
-            await Writer.WriteResetAsync(streamId, Http2ErrorCode.RefusedStream).ConfigureAwait(false);
+            await RefuseAsync(streamId, Http2ErrorCode.RefusedStream).ConfigureAwait(false);
             return;
         }
 
@@ -191,8 +190,7 @@ internal sealed class Http2ServerConnection : Http2Connection
             // RFC 9113 §10.5.1: the block was decoded whole (the HPACK context stays in step), so only this
             // request is refused. ENHANCE_YOUR_CALM, as gRPC C-core answers oversized metadata: gRPC
             // clients report it as RESOURCE_EXHAUSTED.
-            RecordReset(streamId);
-            await Writer.WriteResetAsync(streamId, Http2ErrorCode.EnhanceYourCalm).ConfigureAwait(false);
+            await RefuseAsync(streamId, Http2ErrorCode.EnhanceYourCalm).ConfigureAwait(false);
             return;
         }
 
@@ -207,8 +205,7 @@ internal sealed class Http2ServerConnection : Http2Connection
         }
         catch (Http2StreamException e)
         {
-            RecordReset(streamId);
-            await Writer.WriteResetAsync(streamId, e.ErrorCode).ConfigureAwait(false);
+            await RefuseAsync(streamId, e.ErrorCode).ConfigureAwait(false);
             return;
         }
 
@@ -234,6 +231,13 @@ internal sealed class Http2ServerConnection : Http2Connection
 
     /// <summary>Skipped id ranges remembered; past them the last range grows to cover the next (ids in it that were opened then count as skipped).</summary>
     private const int SkippedRangesKept = 64;
+
+    /// <summary>Refuses a stream at its HEADERS (RST_STREAM), remembered so the frames the client sent on before it knew pass.</summary>
+    private ValueTask RefuseAsync(int streamId, Http2ErrorCode errorCode)
+    {
+        RecordReset(streamId);
+        return Writer.WriteResetAsync(streamId, errorCode);
+    }
 
     private void RecordReset(int streamId)
     {
