@@ -52,7 +52,10 @@ public sealed partial class LocalRepository : IDisposable
     /// Makes the repository folder its user's alone (0700) whatever the umask, and tightens one an
     /// earlier version made readable by every local user (issue 65): blocks, packs and the registry
     /// inside then stay out of their reach, whatever their own modes, and tokens cannot be bypassed
-    /// by reading the files. A folder of another user's is left as it is (its owner decides).
+    /// by reading the files. A folder an operator shared with a group (set-group-id and group bits,
+    /// <c>chgrp -R G repo &amp;&amp; chmod 2770 repo</c>) stays shared, without other users' bits;
+    /// what was made in it before it was shared gets the group's bits once (see
+    /// <see cref="ShareWithGroup"/>). A folder of another user's is left as it is (its owner decides).
     /// </summary>
     internal static void MakePrivate(string root)
     {
@@ -63,21 +66,86 @@ public sealed partial class LocalRepository : IDisposable
         }
 
         const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode Others = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
         if (!Directory.Exists(root))
         {
             Directory.CreateDirectory(root, Private);
             return;
         }
 
-        if ((File.GetUnixFileMode(root) & ~(Private | UnixFileMode.StickyBit | UnixFileMode.SetGroup | UnixFileMode.SetUser)) != 0)
+        const UnixFileMode Special = UnixFileMode.StickyBit | UnixFileMode.SetGroup | UnixFileMode.SetUser;
+        var mode = File.GetUnixFileMode(root);
+        var group = Arrow.IO.PrivateFiles.SharedGroupBits(root);
+        try
         {
-            try
+            if (group == 0 && (mode & ~(Private | Special)) != 0)
             {
                 File.SetUnixFileMode(root, Private);
             }
-            catch (UnauthorizedAccessException)
+            else if (group != 0 && ((mode & Others) != 0 || (mode & UnixFileMode.GroupExecute) == 0))
             {
-                // Not ours: its owner chose its mode.
+                File.SetUnixFileMode(root, (mode & ~Others) | UnixFileMode.GroupExecute);
+            }
+
+            if (group != 0)
+            {
+                ShareWithGroup(root, group & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite));
+            }
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Not ours: its owner chose its mode.
+        }
+    }
+
+    /// <summary>
+    /// Gives what the repository holds its shared folder's group bits, once: files made before the
+    /// folder was shared are 0600 and folders 0700 (and lack the set-group-id bit that keeps new
+    /// files in the group). The registry is re-moded last, so its mode says the walk is done (one
+    /// stat on every later open) and a walk cut short is walked again. Files of another member,
+    /// and symbolic links, are left as they are.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static void ShareWithGroup(string root, UnixFileMode fileBits)
+    {
+        string registry = Path.Combine(root, RegistryFileName);
+        if (!File.Exists(registry) || (File.GetUnixFileMode(registry) & fileBits) == fileBits)
+        {
+            return;
+        }
+
+        var folderBits = fileBits | UnixFileMode.GroupExecute | UnixFileMode.SetGroup;
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true }))
+        {
+            if (entry.FullName.StartsWith(registry, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            Widen(entry.FullName, entry is DirectoryInfo ? folderBits : fileBits);
+        }
+
+        foreach (string file in new[] { registry + "-wal", registry + "-shm", registry })
+        {
+            if (File.Exists(file))
+            {
+                Widen(file, fileBits);
+            }
+        }
+
+        static void Widen(string path, UnixFileMode bits)
+        {
+            try
+            {
+                var mode = File.GetUnixFileMode(path);
+                if ((mode & bits) != bits)
+                {
+                    File.SetUnixFileMode(path, mode | bits);
+                }
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                // Another member's, or gone meanwhile.
             }
         }
     }

@@ -7,7 +7,7 @@ namespace ArrowCid.Repository;
 /// it shares with other nodes, so that every command run on the folder (<c>gc</c> above all, which
 /// must keep what any node's names and pins keep) uses that registry without being told; and
 /// where the node was last reachable, the location it is recorded under in that registry. The
-/// file may hold the registry's password, so it is readable by its owner only.
+/// file may hold the registry's password, so it is readable by its owner only (and the group of a shared repository, whose members run gc too).
 /// </summary>
 /// <param name="Registry">The shared registry's URL, or null when the node uses the repository's own.</param>
 /// <param name="Location">The node's Flight location as recorded in the shared registry, when known.</param>
@@ -44,13 +44,7 @@ public sealed record NodeSettings(string? Registry, string? Location, int? Proce
     {
         string path = Path.Combine(root, FileName);
         string temp = path + ".tmp";
-        var options = Arrow.IO.PrivateFiles.Options(FileMode.Create, FileAccess.Write);
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var file = new FileStream(temp, options))
+        using (var file = Arrow.IO.PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.Read))
         using (var writer = new StreamWriter(file))
         {
             writer.Write(WireJson.ToIndentedText(new NodeSettingsFile(Registry, Location, ProcessId, Started), WireJsonContext.Default.NodeSettingsFile));

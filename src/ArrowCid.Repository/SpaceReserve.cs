@@ -25,9 +25,9 @@ internal sealed class SpaceReserve(string path, long bytes)
         {
             // Preallocated (fallocate): the blocks are really the reserve's, not a sparse promise.
             Arrow.IO.FileFaults.Check(Arrow.IO.FileOperation.Create, path);
-            var options = Arrow.IO.PrivateFiles.Options(FileMode.Create, FileAccess.Write);
+            var options = Arrow.IO.PrivateFiles.Options(path, FileMode.Create, FileAccess.Write);
             options.PreallocationSize = bytes;
-            using var file = new FileStream(path, options);
+            using var file = Arrow.IO.PrivateFiles.Open(path, options);
             file.SetLength(bytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
