@@ -97,7 +97,7 @@ export async function* fetchChunks(cidOrName, options = {}) {
   try {
     const transport = { gateway, token, signal: controller.signal, fetchImpl };
     const cid = await resolveTable(cidOrName, { gateway, token, signal: controller.signal, fetch: fetchImpl });
-    const table = await openTable(cid, (c) => getRawBlock(c, transport));
+    const table = await openTable(cid, (c) => getRawBlock(c, transport), { maxChunks: options.maxChunks });
     const fetchChunk = async (entry) => {
       const bytes = await getRawBlock(entry.cid, transport);
       await verifyChunk(entry, bytes, table.schema);

@@ -41,3 +41,15 @@ export class GatewayError extends ArrowCidError {
     this.cid = options?.cid === undefined ? undefined : String(options.cid);
   }
 }
+
+/**
+ * A table whose manifest tree names more chunks than the caller allows (options.maxChunks): a tree
+ * whose nodes link one child thousands of times describes billions of chunks in a few kilobytes.
+ */
+export class TableWalkLimitError extends ArrowCidError {
+  constructor(cid, limit, options) {
+    super(`table ${cid} names more than ${limit} chunks (options.maxChunks)`, options);
+    this.cid = String(cid);
+    this.limit = limit;
+  }
+}

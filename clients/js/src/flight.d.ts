@@ -13,6 +13,8 @@ export interface FlightOptions {
   /** grpc-js credentials (e.g. TLS with your own CA) instead of those the URL implies. */
   credentials?: ChannelCredentials;
   channelOptions?: ChannelOptions;
+  /** The most chunks the table's manifest tree may name (default 1,048,576); past it TableWalkLimitError. */
+  maxChunks?: number;
 }
 
 /** A Flight call that failed: `code` is the gRPC status code (grpc.status), `details` its message. */

@@ -180,7 +180,7 @@ export async function* fetchTable(cidOrName, options = {}) {
   try {
     signal?.throwIfAborted();
     const cid = await resolve(connection, cidOrName);
-    const table = await openTable(cid, (c) => connection.getBlock(c));
+    const table = await openTable(cid, (c) => connection.getBlock(c), { maxChunks: options.maxChunks });
     const entries = table.chunks();
     call = connection.doGet(String(cid));
     if (signal?.aborted) call.cancel();

@@ -61,6 +61,11 @@ export interface GatewayOptions {
 export interface FetchTableOptions extends GatewayOptions {
   /** Chunk blocks fetched at once, ahead of the one being yielded (default 8). */
   concurrency?: number;
+  /**
+   * The most chunks the table's manifest tree may name (default 1,048,576); past it the walk stops
+   * with TableWalkLimitError (a tree whose nodes link one child thousands of times names billions).
+   */
+  maxChunks?: number;
 }
 
 /** A table's CID (text or object), a dataset name, or `NAME@N`. */
@@ -113,6 +118,13 @@ export class BlockVerificationError extends ArrowCidError {
 export class ManifestFormatError extends BlockVerificationError {
   /** The field at fault, e.g. `entries[3].rows`. */
   readonly field: string;
+}
+/** A table whose manifest tree names more chunks than options.maxChunks allows. */
+export class TableWalkLimitError extends ArrowCidError {
+  /** The table's CID, as text. */
+  readonly cid: string;
+  /** The limit it passed. */
+  readonly limit: number;
 }
 /** An error status from the gateway, with its RFC 9457 problem when it sent one. */
 export class GatewayError extends ArrowCidError {

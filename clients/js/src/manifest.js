@@ -5,7 +5,7 @@
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import * as dagCbor from '@ipld/dag-cbor';
-import { BlockVerificationError, ManifestFormatError } from './errors.js';
+import { BlockVerificationError, ManifestFormatError, TableWalkLimitError } from './errors.js';
 
 export const RAW_CODE = 0x55;
 export const DAG_CBOR_CODE = 0x71;
@@ -152,13 +152,18 @@ function readChild(cid, bytes, parentEntry, expectedLevel) {
   return sums.entries;
 }
 
+/** The most chunks a walk yields unless told otherwise (as the .NET client's FlightClientOptions.MaxTableChunks). */
+export const DEFAULT_MAX_CHUNKS = 1 << 20;
+
 /**
  * Opens a table by its CID: `{ cid, schema, rows, bytes, chunks }` where `chunks()` is an async
  * iterator of the chunk entries `{ cid, rows, bytes }` in row order, fetching and verifying tree
- * nodes as it goes. A raw CID is a one-chunk table (its rows and schema are known only once the
- * chunk is read: `rows` and `schema` are then undefined).
+ * nodes as it goes, and throwing TableWalkLimitError past `maxChunks` entries. A raw CID is a
+ * one-chunk table (its rows and schema are known only once the chunk is read: `rows` and `schema`
+ * are then undefined).
  */
-export async function openTable(cid, getBlock) {
+export async function openTable(cid, getBlock, { maxChunks = DEFAULT_MAX_CHUNKS } = {}) {
+  const limit = Math.max(1, Math.floor(maxChunks));
   if (cid.code === RAW_CODE) {
     return { cid, schema: undefined, rows: undefined, bytes: undefined, async *chunks() { yield { cid, rows: undefined, bytes: undefined }; } };
   }
@@ -166,9 +171,11 @@ export async function openTable(cid, getBlock) {
   const rootBytes = await getBlock(cid);
   await verifyBlock(cid, rootBytes, DAG_CBOR_CODE);
   const root = readRoot(cid, rootBytes);
+  let walked = 0;
   async function* below(entries, level) {
     for (const entry of entries) {
       if (level === 0) {
+        if (++walked > limit) throw new TableWalkLimitError(cid, limit);
         yield entry;
         continue;
       }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { fetchTable, fetchChunks, decodeChunk, readTable, versions, ArrowCidError, BlockVerificationError, GatewayError } from '../src/index.js';
+import { fetchTable, fetchChunks, decodeChunk, readTable, versions, ArrowCidError, BlockVerificationError, GatewayError, TableWalkLimitError } from '../src/index.js';
 import { findCli, cliOrSkip } from './helpers/cli.mjs';
 import { nodeForTests, blockPath, putFile } from './helpers/node.mjs';
 import { makeTable, writeStream, rowsOf } from './helpers/tables.mjs';
@@ -53,6 +53,19 @@ test('fetchChunks yields the verified chunk blocks in row order, bytes that deco
   }
   assert.ok(chunks > 5, `${chunks} chunks`);
   assert.deepEqual(rowsOf(batches), rowsOf(f.put.big));
+});
+
+test('a table naming more chunks than maxChunks stops at the limit, naming the table', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
+  let yielded = 0;
+  await assert.rejects(async () => {
+    for await (const _ of fetchChunks(f.put.bigResult.cid, { gateway: f.node.gateway, maxChunks: 3 })) yielded++;
+  }, (e) => e instanceof TableWalkLimitError && e.cid === f.put.bigResult.cid && e.limit === 3 && /more than 3 chunks/.test(e.message));
+  assert.ok(yielded <= 3, `${yielded} chunks before the error`);
+  await assert.rejects(readTable(f.put.bigResult.cid, { gateway: f.node.gateway, maxChunks: 2 }), TableWalkLimitError);
+  // At the table's own count it passes.
+  const table = await readTable(f.put.bigResult.cid, { gateway: f.node.gateway, maxChunks: f.put.bigResult.chunks.length });
+  assert.equal(table.numRows, 400_000);
 });
 
 test('decodeChunk refuses a chunk whose rows are not its entry\'s, naming it', LIMIT, async (t) => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { fetchTable, readTable, getBlock, connect, FlightError } from '@arrowcid/client/flight';
 import { openTable, toCid } from '../src/manifest.js';
-import { BlockVerificationError } from '@arrowcid/client';
+import { BlockVerificationError, TableWalkLimitError } from '@arrowcid/client';
 import { findCli, cliOrSkip } from './helpers/cli.mjs';
 import { nodeForTests } from './helpers/node.mjs';
 import { makeTable, rowsOf } from './helpers/tables.mjs';
@@ -36,6 +36,11 @@ test('DoGet of a multi-chunk table by name: every chunk rebuilt and checked agai
   assert.equal(batches.length, f.put.bigResult.chunks.length);
   assert.deepEqual(rowsOf(batches), rowsOf(f.put.big));
   assert.deepEqual(rowsOf(await readTable('f/big@1', { server: f.node.flight, token: TOKEN })), rowsOf(f.put.big));
+});
+
+test('over Flight too a table naming more chunks than maxChunks is refused, naming it', LIMIT, async (t) => {
+  if (!cliOrSkip(t)) return;
+  await assert.rejects(readTable(f.put.bigResult.cid, { server: f.node.flight, token: TOKEN, maxChunks: 2 }), (e) => e instanceof TableWalkLimitError && e.cid === f.put.bigResult.cid && e.limit === 2);
 });
 
 test('the block action gives blocks verified against their CIDs', LIMIT, async (t) => {
