@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ArrowCid.Arrow;
+using ArrowCid.Arrow.Ipc;
 using ArrowCid.Arrow.Types;
 using ArrowCid.Content;
 using ArrowCid.Ingest;
@@ -41,9 +42,12 @@ internal static class TableUploads
         PutStreamResult put;
         try
         {
-            put = format == TableInputFormat.Parquet
-                ? await PutParquetAsync(http, context, options).ConfigureAwait(false)
-                : await context.BlockingBodies.RunAsync(http, () => Put(context, http.Request.Body, format, options)).ConfigureAwait(false);
+            put = format switch
+            {
+                TableInputFormat.Parquet => await PutParquetAsync(http, context, options).ConfigureAwait(false),
+                TableInputFormat.ArrowStream => await PutArrowAsync(http, context, options).ConfigureAwait(false),
+                _ => await PutBlockingAsync(http, context, http.Request.Body, format, options).ConfigureAwait(false),
+            };
         }
         catch (Exception e) when (e is ArrowFormatException or CsvFormatException or ParquetFormatException or ContentFormatException or InvalidDatasetNameException or ArgumentException or EndOfStreamException)
         {
@@ -147,7 +151,7 @@ internal static class TableUploads
             {
                 await http.Request.Body.CopyToAsync(file, http.RequestAborted).ConfigureAwait(false);
                 file.Position = 0;
-                return await context.BlockingBodies.RunAsync(http, () => Put(context, file, TableInputFormat.Parquet, options)).ConfigureAwait(false);
+                return await PutBlockingAsync(http, context, file, TableInputFormat.Parquet, options).ConfigureAwait(false);
             }
         }
         finally
@@ -156,9 +160,29 @@ internal static class TableUploads
         }
     }
 
-    /// <summary>Puts the batches of the body through one dataset writer with the node's publisher; disposing it unfinished releases its pins.</summary>
-    private static PutStreamResult Put(GatewayContext context, Stream body, TableInputFormat format, PutOptions options)
+    /// <summary>
+    /// Puts an Arrow IPC stream as it arrives with no thread waiting on the client: each batch's
+    /// messages are received asynchronously (<see cref="ReceivedIpcStream"/>), then read and stored.
+    /// </summary>
+    private static async Task<PutStreamResult> PutArrowAsync(HttpContext http, GatewayContext context, PutOptions options)
     {
+        using var received = new ReceivedIpcStream(http.Request.Body);
+        return await PutAsync(context, received, TableInputFormat.ArrowStream, options, received, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Puts the batches of the body through one dataset writer with the node's publisher; disposing
+    /// it unfinished releases its pins. With <paramref name="received"/> (the body) each batch is
+    /// awaited before it is read; without, the reader reads the body synchronously, so the caller
+    /// runs it on a thread of its own (<see cref="BlockingBodyWork"/>) and it completes at once.
+    /// </summary>
+    private static async Task<PutStreamResult> PutAsync(GatewayContext context, Stream body, TableInputFormat format, PutOptions options, ReceivedIpcStream? received, CancellationToken cancellationToken)
+    {
+        if (received is not null)
+        {
+            await received.FillAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         // The reader pulls one message (or record, or row group) at a time: the body is never held whole.
         using var input = TableInput.Open(body, format, InputOptions(context));
         using var writer = context.Content.CreateTableWriter(input.Schema, options, context.Registrations);
@@ -168,8 +192,17 @@ internal static class TableUploads
             {
                 writer.Add(batch);
             }
+
+            if (received is not null)
+            {
+                await received.FillAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return writer.Finish();
     }
+
+    /// <summary>Runs <see cref="PutAsync"/> over a body read synchronously (CSV, a spooled Parquet file), on a thread of its own.</summary>
+    private static Task<PutStreamResult> PutBlockingAsync(HttpContext http, GatewayContext context, Stream body, TableInputFormat format, PutOptions options) =>
+        context.BlockingBodies.RunAsync(http, () => PutAsync(context, body, format, options, received: null, CancellationToken.None).GetAwaiter().GetResult());
 }
