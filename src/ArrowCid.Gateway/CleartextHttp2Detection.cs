@@ -31,13 +31,15 @@ internal static class CleartextHttp2Detection
         bool priorKnowledge = false;
         if (connection.Features.Get<ITlsConnectionFeature>() is null)
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-            deadline.CancelAfter(firstBytesTimeout);
+            // Not linked to ConnectionClosed: Kestrel fires it when the client's FIN arrives, and a
+            // client that sent its request and then closed its side is still owed that request (a
+            // read cancelled by it lost the bytes already here, and the request with them).
+            using var deadline = new CancellationTokenSource(firstBytesTimeout);
             try
             {
                 priorKnowledge = await StartsWithPrefaceAsync(connection, deadline.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
                 connection.Abort(new ConnectionAbortedException($"no request line or HTTP/2 preface within {firstBytesTimeout.TotalSeconds:0.###} s"));
                 return;
