@@ -64,16 +64,32 @@ debian_packages+=(chromium)
 debian_packages+=(python3-pytest python3-pip python3-setuptools python3-wheel g++ cmake googletest libgtest-dev valgrind)
 #   prometheus                  a real Prometheus server scrapes a node's /metrics, and promtool checks it
 debian_packages+=(prometheus)
+#   ceph-mon, ceph-osd, radosgw a one-node Ceph with an S3 endpoint, which the object storage tests
+#                               start themselves (tests/ArrowCid.TestSupport/CephTestCluster.cs);
+#                               without recommends (the rest of Ceph is not needed)
+#   python3-boto3               an independent S3 client that reads the bucket
+lean_packages=(ceph-mon ceph-osd radosgw python3-boto3)
 missing=()
+missing_lean=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
 done
-if [ ${#missing[@]} -gt 0 ]; then
+for package in "${lean_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing_lean+=("$package")
+done
+if [ $((${#missing[@]} + ${#missing_lean[@]})) -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}") \
-      || echo "installing ${missing[*]} failed: the tests needing them skip (and fail when CI=true)" >&2
+    apt-get update || true
+    if [ ${#missing[@]} -gt 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" \
+        || echo "installing ${missing[*]} failed: the tests needing them skip (and fail when CI=true)" >&2
+    fi
+    if [ ${#missing_lean[@]} -gt 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing_lean[@]}" \
+        || echo "installing ${missing_lean[*]} failed: the tests needing them skip (and fail when CI=true)" >&2
+    fi
   else
-    echo "cannot install ${missing[*]} here: the tests needing them skip (and fail when CI=true)" >&2
+    echo "cannot install ${missing[*]} ${missing_lean[*]} here: the tests needing them skip (and fail when CI=true)" >&2
   fi
 fi
 

@@ -20,7 +20,9 @@ internal static class Layering
         // The storage engine of blocks (files and packs) sits over the pure formats, beside them.
         ["ArrowCid.Registry", "ArrowCid.SharedMemory", "ArrowCid.Flight", "ArrowCid.Ingest", "ArrowCid.Content.Stores"],
         // The repository joins blocks and their metadata, and reads blocks wherever they live (shared memory too).
-        ["ArrowCid.Repository"],
+        // Beside it, the durable tier below a node's disk (blocks on S3-compatible object storage): the
+        // node puts the two together, so the repository never carries an S3 client.
+        ["ArrowCid.Repository", "ArrowCid.ObjectStorage"],
         // The node, whatever protocol reaches it: content, peers (over the Flight client), registry, tokens, changes.
         // Beside it, the adapter that lets Apache.Arrow objects into puts and publishes and out of reads.
         ["ArrowCid.Node", "ArrowCid.Apache"],

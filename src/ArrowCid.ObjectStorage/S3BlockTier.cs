@@ -1,0 +1,363 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ArrowCid.Content;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Content.Stores;
+
+namespace ArrowCid.ObjectStorage;
+
+/// <summary>
+/// Blocks on S3-compatible object storage, the durable tier below a node's own disk: a block is the
+/// object <c>PREFIX/blocks/SHARD/CID</c> (SHARD the two characters before the CID's last, as block
+/// files are sharded), written once with <c>If-None-Match: *</c> where the server honours it (a 412
+/// is a block already there: content addressing makes every writer of a key agree), and re-hashed
+/// against its CID whenever it is read. Every request runs under a deadline
+/// (<see cref="S3BlockTierOptions.RequestDeadline"/>): a store that hangs fails as
+/// <see cref="ObjectStoreFault.Unavailable"/>, never holds a caller for good. Safe for concurrent use.
+/// </summary>
+public sealed class S3BlockTier : IDisposable
+{
+    /// <summary>The folder of block objects under the prefix.</summary>
+    public const string BlocksFolder = "blocks/";
+
+    /// <summary>The folder of the start-up probe's objects under the prefix.</summary>
+    public const string ProbeFolder = "probe/";
+
+    private readonly AmazonS3Client _client;
+    private readonly S3BlockTierOptions _options;
+
+    private S3BlockTier(S3Location location, S3BlockTierOptions options)
+    {
+        Location = location;
+        _options = options;
+        var config = new AmazonS3Config
+        {
+            // A deadline per attempt here, and one for the whole request (retries too) in RunAsync.
+            Timeout = options.RequestDeadline,
+            MaxErrorRetry = options.Retries,
+            RetryMode = RequestRetryMode.Standard,
+
+            // Checksums in trailers (aws-chunked) only where S3 requires them: Ceph RGW 16 and other
+            // servers do not take them, and every block is hashed against its CID anyway.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+
+        string? endpoint = options.Endpoint?.ToString() ?? Environment("AWS_ENDPOINT_URL_S3") ?? Environment("AWS_ENDPOINT_URL");
+        string? region = options.Region ?? Environment("AWS_REGION") ?? Environment("AWS_DEFAULT_REGION");
+        if (endpoint is not null)
+        {
+            config.ServiceURL = endpoint;
+            config.ForcePathStyle = true;
+            config.AuthenticationRegion = region ?? "us-east-1";
+            Endpoint = endpoint;
+        }
+        else
+        {
+            if (region is not null)
+            {
+                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+            }
+
+            Endpoint = "AWS S3";
+        }
+
+        _client = options.Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.Credentials, config);
+    }
+
+    /// <summary>Where the blocks are.</summary>
+    public S3Location Location { get; }
+
+    /// <summary>The endpoint, as logs and errors name it (an URL, or "AWS S3"): never a credential.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>
+    /// Whether the server honours <c>If-None-Match: *</c> on a put (the start-up probe found out): then a
+    /// block is written with it, and otherwise after a HEAD that did not find it.
+    /// </summary>
+    public bool ConditionalPuts { get; private set; }
+
+    /// <summary>
+    /// Opens the tier: checks that the bucket is there and the credentials reach it, and probes
+    /// whether conditional puts are honoured (two puts of one probe object under
+    /// <c>PREFIX/probe/</c>, then its delete).
+    /// </summary>
+    /// <param name="location">The bucket and prefix.</param>
+    /// <param name="options">How to reach it; null: from the standard places.</param>
+    /// <param name="cancellationToken">Cancels the checks.</param>
+    /// <returns>The open tier; the caller disposes it.</returns>
+    /// <exception cref="ObjectStoreException">No such bucket, credentials refused, or the store unreachable.</exception>
+    public static async Task<S3BlockTier> OpenAsync(S3Location location, S3BlockTierOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var tier = new S3BlockTier(location, options ?? new S3BlockTierOptions());
+        try
+        {
+            await tier.RunAsync("check the bucket", null, token => tier._client.HeadBucketAsync(new HeadBucketRequest { BucketName = location.Bucket }, token), cancellationToken).ConfigureAwait(false);
+            tier.ConditionalPuts = await tier.ProbeConditionalPutsAsync(cancellationToken).ConfigureAwait(false);
+            return tier;
+        }
+        catch
+        {
+            tier.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The object key of a block.</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <returns><c>PREFIX/blocks/SHARD/CID</c>.</returns>
+    public string KeyOf(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        string text = cid.ToString();
+        return $"{Location.Prefix}{BlocksFolder}{BlockShards.ShardOf(text)}/{text}";
+    }
+
+    /// <summary>
+    /// Stores a block unless it is there. When this returns the object is durable in the store.
+    /// </summary>
+    /// <param name="block">The block, hashed to its CID.</param>
+    /// <param name="cancellationToken">Cancels the put.</param>
+    /// <returns>True when this call wrote it; false when it was there already (a 412, or a HEAD that found it).</returns>
+    /// <exception cref="ObjectStoreException">The store refused the put or could not be reached in time.</exception>
+    public async Task<bool> PutAsync(HashedBlock block, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (!ConditionalPuts && await ExistsAsync(block.Cid, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        return await PutObjectAsync(KeyOf(block.Cid), block.Bytes, ConditionalPuts, block.Cid, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a block and hashes it against its CID.</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The block.</returns>
+    /// <exception cref="BlockNotFoundException">No object for it.</exception>
+    /// <exception cref="BlockCorruptedException">The object's bytes do not hash to the CID, or it is larger than any block.</exception>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the read.</exception>
+    public async Task<HashedBlock> GetAsync(Cid cid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        string key = KeyOf(cid);
+        byte[] bytes = await RunAsync("read a block", cid, async token =>
+        {
+            using var response = await _client.GetObjectAsync(Location.Bucket, key, token).ConfigureAwait(false);
+            long length = response.ContentLength;
+            if (length < 0 || length > _options.MaxBlockBytes)
+            {
+                throw new BlockCorruptedException(cid, $"The object {key} in {Describe()} is {length} bytes, more than any block ({_options.MaxBlockBytes})");
+            }
+
+            byte[] content = new byte[length];
+            await response.ResponseStream.ReadExactlyAsync(content, token).ConfigureAwait(false);
+            return content;
+        }, cancellationToken).ConfigureAwait(false);
+
+        try
+        {
+            return HashedBlock.Verify(cid, bytes);
+        }
+        catch (BlockCorruptedException e)
+        {
+            throw new BlockCorruptedException(cid, $"The object {key} in {Describe()} does not hash to its CID: {e.Message}");
+        }
+    }
+
+    /// <summary>Whether the store holds an object for the block (its bytes unread).</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>True when the object is there.</returns>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the request.</exception>
+    public async Task<bool> ExistsAsync(Cid cid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        string key = KeyOf(cid);
+        try
+        {
+            await RunAsync("look for a block", cid, token => _client.GetObjectMetadataAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (BlockNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Deletes a block's object; deleting one that is not there is no error (as S3 has it).</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the delete.</exception>
+    public Task DeleteAsync(Cid cid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        string key = KeyOf(cid);
+        return RunAsync("delete a block", cid, token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// The CIDs of the blocks stored, in key order, a page (1,000 keys) at a time. A key under the
+    /// blocks folder that is not a block's (not a CID's canonical text in its shard) is left out.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The CIDs.</returns>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the listing.</exception>
+    public async IAsyncEnumerable<Cid> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string folder = Location.Prefix + BlocksFolder;
+        string? continuation = null;
+        do
+        {
+            var request = new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = folder, ContinuationToken = continuation };
+            var page = await RunAsync("list the blocks", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
+            foreach (var entry in page.S3Objects ?? [])
+            {
+                string relative = entry.Key[folder.Length..];
+                int slash = relative.IndexOf('/', StringComparison.Ordinal);
+                if (slash == BlockShards.ShardLength && BlockShards.CidOfFileName(relative[(slash + 1)..], relative[..slash]) is { } cid)
+                {
+                    yield return cid;
+                }
+            }
+
+            continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (continuation is not null);
+    }
+
+    /// <summary>Sets <see cref="ConditionalPuts"/> as a probe of another server would have (tests).</summary>
+    internal void ConditionalPutsForTests(bool honoured) => ConditionalPuts = honoured;
+
+    /// <inheritdoc/>
+    public void Dispose() => _client.Dispose();
+
+    /// <summary>The store as errors name it: its location and endpoint.</summary>
+    public string Describe() => $"{Location} at {Endpoint}";
+
+    /// <summary>
+    /// Two puts of one new probe object with <c>If-None-Match: *</c>: a server that honours it
+    /// refuses the second with 412; one that ignores the header takes it (200) or says it does not
+    /// implement it (501). The probe is deleted after.
+    /// </summary>
+    private async Task<bool> ProbeConditionalPutsAsync(CancellationToken cancellationToken)
+    {
+        string key = $"{Location.Prefix}{ProbeFolder}{Guid.NewGuid():N}";
+        byte[] probe = "arrowcid conditional put probe"u8.ToArray();
+        try
+        {
+            if (!await PutObjectAsync(key, probe, conditional: true, cid: null, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            return !await PutObjectAsync(key, probe, conditional: true, cid: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotImplemented })
+        {
+            return false;
+        }
+        finally
+        {
+            await RunAsync("delete the probe", null, token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Puts one object; false when a conditional put found it there (412).</summary>
+    private async Task<bool> PutObjectAsync(string key, ReadOnlyMemory<byte> content, bool conditional, Cid? cid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync("write a block", cid, token =>
+            {
+                var request = new PutObjectRequest
+                {
+                    BucketName = Location.Bucket,
+                    Key = key,
+                    InputStream = ReadOnlyStreamOf(content),
+                    ContentType = "application/octet-stream",
+
+                    // One signed request with the payload's SHA-256, which the server checks, rather
+                    // than aws-chunked encoding, which not every S3-compatible server takes.
+                    UseChunkEncoding = false,
+                };
+                if (conditional)
+                {
+                    request.IfNoneMatch = "*";
+                }
+
+                return _client.PutObjectAsync(request, token);
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ObjectStoreException e) when (conditional && e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
+        {
+            return false;
+        }
+    }
+
+    private static MemoryStream ReadOnlyStreamOf(ReadOnlyMemory<byte> content) =>
+        MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
+
+    /// <summary>
+    /// Runs one request under the tier's deadline and turns what the client throws into our
+    /// errors: a 404 for a block is <see cref="BlockNotFoundException"/>, the rest an
+    /// <see cref="ObjectStoreException"/> naming the store and what was asked.
+    /// </summary>
+    private async Task<T> RunAsync<T>(string what, Cid? cid, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.RequestDeadline);
+        try
+        {
+            return await request(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectStoreException(ObjectStoreFault.Unavailable, $"could not {what} in {Describe()}: no answer within {_options.RequestDeadline.TotalSeconds:0.###} s", e);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && cid is not null && e.ErrorCode is null or "NoSuchKey" or "NotFound")
+        {
+            throw new BlockNotFoundException($"block {cid} is not in {Describe()}", e);
+        }
+        catch (AmazonS3Exception e)
+        {
+            var fault = e.StatusCode switch
+            {
+                HttpStatusCode.Forbidden => ObjectStoreFault.AccessDenied,
+                HttpStatusCode.NotFound => ObjectStoreFault.NoSuchBucket,
+                >= HttpStatusCode.InternalServerError => ObjectStoreFault.Unavailable,
+                _ => e.ErrorCode is "InvalidAccessKeyId" or "SignatureDoesNotMatch" ? ObjectStoreFault.AccessDenied : ObjectStoreFault.Refused,
+            };
+            string detail = fault == ObjectStoreFault.NoSuchBucket ? $"the bucket {Location.Bucket} does not exist" : $"{(int)e.StatusCode} {e.ErrorCode}: {e.Message}";
+            throw new ObjectStoreException(fault, $"could not {what} in {Describe()}: {detail}", e);
+        }
+        catch (AmazonServiceException e)
+        {
+            throw new ObjectStoreException(ObjectStoreFault.Unavailable, $"could not {what} in {Describe()}: {e.Message}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ObjectStoreException(ObjectStoreFault.Unavailable, $"could not {what} in {Describe()}: {e.Message}", e);
+        }
+    }
+
+    private Task<bool> RunAsync(string what, Cid? cid, Func<CancellationToken, Task> request, CancellationToken cancellationToken) =>
+        RunAsync(what, cid, async token =>
+        {
+            await request(token).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    private static string? Environment(string name) =>
+        System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+}

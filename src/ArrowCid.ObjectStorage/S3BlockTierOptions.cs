@@ -1,0 +1,36 @@
+namespace ArrowCid.ObjectStorage;
+
+/// <summary>
+/// How to reach an S3-compatible object store. What is left null comes from the standard places, as
+/// the AWS CLI and SDKs take it: the endpoint from <c>AWS_ENDPOINT_URL_S3</c> or <c>AWS_ENDPOINT_URL</c>
+/// (none: AWS itself), the region from <c>AWS_REGION</c> or <c>AWS_DEFAULT_REGION</c> (or the shared
+/// config file), credentials from <c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, the shared
+/// credentials and config files (<c>AWS_PROFILE</c>) or the instance's role. A custom endpoint is
+/// addressed path-style (Ceph RGW, MinIO and Garage need it).
+/// </summary>
+public sealed record S3BlockTierOptions
+{
+    /// <summary>The endpoint, e.g. <c>http://127.0.0.1:7480</c>; null: from the environment, else AWS.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>The region; null: from the environment or the shared config file (us-east-1 with a custom endpoint).</summary>
+    public string? Region { get; init; }
+
+    /// <summary>
+    /// Credentials; null: the standard chain. Tests and embedders pass them here; a node never takes
+    /// a secret on its command line.
+    /// </summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; init; }
+
+    /// <summary>
+    /// The most one request may take, retries included, before it fails as unavailable (a killed
+    /// Ceph OSD makes requests hang rather than fail). Default 30 s.
+    /// </summary>
+    public TimeSpan RequestDeadline { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries of a request that failed in a way worth retrying (the SDK's standard mode). Default 2.</summary>
+    public int Retries { get; init; } = 2;
+
+    /// <summary>The largest object read as a block: a larger one cannot be a block and is refused unread. Default 2 GiB less one byte, what one array holds.</summary>
+    public long MaxBlockBytes { get; init; } = Array.MaxLength;
+}

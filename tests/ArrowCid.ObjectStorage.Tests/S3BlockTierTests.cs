@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Amazon.S3.Model;
+using ArrowCid.Content;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.TestSupport;
+using Xunit.Abstractions;
+
+namespace ArrowCid.ObjectStorage.Tests;
+
+/// <summary>
+/// Blocks on a real object store, Ceph's radosgw started by the tests (issue 66): written once with
+/// conditional puts, read back re-hashed, listed, refused when damaged or missing, and every fault
+/// a typed error naming the store; the bucket read by an independent client (boto3).
+/// </summary>
+[Trait("Category", "Peers")]
+public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output) : IClassFixture<CephFixture>
+{
+    [Fact]
+    public async Task Blocks_put_are_read_back_verified_listed_and_a_second_put_is_a_dedup_hit()
+    {
+        if (Skip())
+        {
+            return;
+        }
+
+        var location = new S3Location(await ceph.NewBucketAsync(), "node-a/");
+        using var tier = await S3BlockTier.OpenAsync(location, ceph.Options);
+        Assert.True(tier.ConditionalPuts, "radosgw honours If-None-Match: *");
+
+        var blocks = RandomBlocks(12, seed: 1);
+        foreach (var block in blocks)
+        {
+            Assert.True(await tier.PutAsync(block));
+            Assert.False(await tier.PutAsync(block), "the same block again is a 412: already there");
+        }
+
+        foreach (var block in blocks)
+        {
+            Assert.True(await tier.ExistsAsync(block.Cid));
+            var read = await tier.GetAsync(block.Cid);
+            Assert.True(read.Bytes.Span.SequenceEqual(block.Bytes.Span));
+        }
+
+        var listed = new List<Cid>();
+        await foreach (var cid in tier.EnumerateAsync())
+        {
+            listed.Add(cid);
+        }
+
+        Assert.Equal(blocks.Select(b => b.Cid.ToString()).Order(StringComparer.Ordinal), listed.Select(c => c.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_conditional_puts_a_block_already_there_is_found_by_its_head_and_not_written_again()
+    {
+        if (Skip())
+        {
+            return;
+        }
+
+        var location = new S3Location(await ceph.NewBucketAsync(), string.Empty);
+        using var tier = await S3BlockTier.OpenAsync(location, ceph.Options);
+        var block = RandomBlocks(1, seed: 2)[0];
+        Assert.True(await tier.PutAsync(block));
+        tier.ConditionalPutsForTests(false);
+        Assert.False(await tier.PutAsync(block));
+        Assert.True(await tier.PutAsync(RandomBlocks(1, seed: 3)[0]));
+    }
+
+    [Fact]
+    public async Task A_damaged_object_is_refused_naming_its_block_and_a_missing_one_is_not_found()
+    {
+        if (Skip())
+        {
+            return;
+        }
+
+        var location = new S3Location(await ceph.NewBucketAsync(), "p/");
+        using var tier = await S3BlockTier.OpenAsync(location, ceph.Options);
+        var blocks = RandomBlocks(2, seed: 4);
+        await tier.PutAsync(blocks[0]);
+
+        // Behind the tier's back: one bit of the object flipped.
+        using (var raw = ceph.RawClient())
+        {
+            byte[] other = blocks[0].Bytes.ToArray();
+            other[other.Length / 2] ^= 0x10;
+            await raw.PutObjectAsync(new PutObjectRequest { BucketName = location.Bucket, Key = tier.KeyOf(blocks[0].Cid), InputStream = new MemoryStream(other), UseChunkEncoding = false });
+        }
+
+        var damaged = await Assert.ThrowsAsync<BlockCorruptedException>(() => tier.GetAsync(blocks[0].Cid));
+        Assert.Contains(blocks[0].Cid.ToString(), damaged.Message, StringComparison.Ordinal);
+        Assert.Contains(location.ToString(), damaged.Message, StringComparison.Ordinal);
+
+        var missing = await Assert.ThrowsAsync<BlockNotFoundException>(() => tier.GetAsync(blocks[1].Cid));
+        Assert.Contains(blocks[1].Cid.ToString(), missing.Message, StringComparison.Ordinal);
+        Assert.False(await tier.ExistsAsync(blocks[1].Cid));
+    }
+
+    [Fact]
+    public async Task A_missing_bucket_and_refused_credentials_are_said_at_open_without_the_secret()
+    {
+        if (Skip())
+        {
+            return;
+        }
+
+        var missing = await Assert.ThrowsAsync<ObjectStoreException>(() => S3BlockTier.OpenAsync(new S3Location("no-such-bucket-here", string.Empty), ceph.Options));
+        Assert.Equal(ObjectStoreFault.NoSuchBucket, missing.Fault);
+        Assert.Contains("no-such-bucket-here", missing.Message, StringComparison.Ordinal);
+
+        string bucket = await ceph.NewBucketAsync();
+        const string WrongSecret = "wrong-secret-0123456789";
+        var denied = await Assert.ThrowsAsync<ObjectStoreException>(() => S3BlockTier.OpenAsync(
+            new S3Location(bucket, string.Empty),
+            ceph.Options with { Credentials = new BasicAWSCredentials(ceph.Cluster.AccessKey, WrongSecret) }));
+        Assert.Equal(ObjectStoreFault.AccessDenied, denied.Fault);
+        Assert.DoesNotContain(WrongSecret, denied.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(ceph.Cluster.SecretKey, denied.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_independent_client_lists_the_bucket_and_every_object_hashes_to_its_CID()
+    {
+        if (Skip())
+        {
+            return;
+        }
+
+        string? python = PythonWithBoto3();
+        if (python is null)
+        {
+            output.WriteLine(CiEnvironment.SkipOrFail("python3 with boto3 (python3-boto3) not found"));
+            return;
+        }
+
+        var location = new S3Location(await ceph.NewBucketAsync(), "ns/");
+        using var tier = await S3BlockTier.OpenAsync(location, ceph.Options);
+        var blocks = RandomBlocks(5, seed: 5);
+        foreach (var block in blocks)
+        {
+            await tier.PutAsync(block);
+        }
+
+        // boto3 lists the prefix and prints each key with the SHA-256 of its bytes.
+        const string Script = """
+            import hashlib, os, sys, boto3
+            from botocore.config import Config
+            s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], aws_access_key_id=os.environ["KEY"],
+                              aws_secret_access_key=os.environ["SECRET"], region_name="us-east-1",
+                              config=Config(s3={"addressing_style": "path"}))
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[1], Prefix=sys.argv[2]):
+                for item in page.get("Contents", []):
+                    body = s3.get_object(Bucket=sys.argv[1], Key=item["Key"])["Body"].read()
+                    print(item["Key"], hashlib.sha256(body).hexdigest())
+            """;
+        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(Script);
+        start.ArgumentList.Add(location.Bucket);
+        start.ArgumentList.Add(location.Prefix);
+        start.Environment["ENDPOINT"] = ceph.Cluster.Endpoint.ToString();
+        start.Environment["KEY"] = ceph.Cluster.AccessKey;
+        start.Environment["SECRET"] = ceph.Cluster.SecretKey;
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string listed = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await stderr);
+
+        var expected = blocks.ToDictionary(b => tier.KeyOf(b.Cid), b => Convert.ToHexStringLower(b.Cid.Hash.Digest));
+        var seen = listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), seen.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_store_that_accepts_and_never_answers_fails_as_unavailable_at_its_deadline_naming_the_store()
+    {
+        // No Ceph needed: a listener that takes the connection and says nothing, as a store whose OSD was killed.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            while (true)
+            {
+                held.Add(await silent.AcceptSocketAsync());
+            }
+        });
+        var endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}");
+        var options = new S3BlockTierOptions
+        {
+            Endpoint = endpoint,
+            Credentials = new BasicAWSCredentials("AKIDEXAMPLE", "secret"),
+            RequestDeadline = TimeSpan.FromSeconds(1),
+            Retries = 0,
+        };
+
+        var error = await Assert.ThrowsAsync<ObjectStoreException>(() => S3BlockTier.OpenAsync(new S3Location("silent-bucket", "x/"), options));
+        Assert.Equal(ObjectStoreFault.Unavailable, error.Fault);
+        Assert.Contains("s3://silent-bucket/x/", error.Message, StringComparison.Ordinal);
+        Assert.Contains(endpoint.ToString(), error.Message, StringComparison.Ordinal);
+        held.ForEach(s => s.Dispose());
+    }
+
+    private bool Skip()
+    {
+        if (ceph.Skipped is { } why)
+        {
+            output.WriteLine(why);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static List<HashedBlock> RandomBlocks(int count, int seed)
+    {
+        var random = new Random(seed);
+        var blocks = new List<HashedBlock>();
+        for (int i = 0; i < count; i++)
+        {
+            byte[] bytes = new byte[random.Next(1, 200_000)];
+            random.NextBytes(bytes);
+            blocks.Add(HashedBlock.Verify(Cid.ForRaw(bytes), bytes));
+        }
+
+        return blocks;
+    }
+
+    private static string? PythonWithBoto3()
+    {
+        // Debian's interpreter (python3-boto3), not one a version manager put first on PATH.
+        foreach (string python in new[] { "/usr/bin/python3", "python3" })
+        {
+            try
+            {
+                using var probe = Process.Start(new ProcessStartInfo(python, ["-c", "import boto3"]) { RedirectStandardError = true, UseShellExecute = false });
+                probe?.WaitForExit();
+                if (probe?.ExitCode == 0)
+                {
+                    return python;
+                }
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+
+        return null;
+    }
+}
