@@ -98,7 +98,14 @@ internal sealed class FlightInfoFactory(ContentNode node)
 
         FlightErrors.RequireArrow(record.Cid, record.Kind);
 
-        FlightShape? shape = record.Kind == BlockKind.Dataset ? LocalTableShape(record.Cid) : LocalBatchShape(record);
+        FlightShape? shape = LocalShape(record);
+        if (shape is null && node.Options.DurableTier is not null)
+        {
+            // The durable tier holds what the registry names: bring it here (the DoGet that follows reads it here).
+            await node.EnsureLocalAsync(record.Cid, cancellationToken).ConfigureAwait(false);
+            shape = LocalShape(record);
+        }
+
         if (shape is null)
         {
             // Registered by another node of a shared registry: ask one that holds it.
@@ -120,6 +127,9 @@ internal sealed class FlightInfoFactory(ContentNode node)
         _shapes[record.Cid] = shape;
         return shape;
     }
+
+    private FlightShape? LocalShape(BlockRecord record) =>
+        record.Kind == BlockKind.Dataset ? LocalTableShape(record.Cid) : LocalBatchShape(record);
 
     private FlightShape? LocalBatchShape(BlockRecord record) =>
         node.Content.TryReadSchemaMessage(record.Cid, record.Kind) is { } schema ? new FlightShape(schema, record.Rows, record.Bytes) : null;

@@ -36,8 +36,8 @@ public sealed class ContentNode : IDisposable
         content.MaxTableChunks = Options.Limits.MaxTableChunks;
         Subscribers = new Subscribers(Options.Limits);
         Content = new NodeContent(content, Options.SharedMemory);
-        Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes);
-        Peers = new PeerFetcher(content, Options.SharedRegistry, Identity, PeerFetcher.ClientOptions(Options));
+        Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes, Options.DurableTier);
+        Peers = new PeerFetcher(content, Options.SharedRegistry, Identity, PeerFetcher.ClientOptions(Options), Options.DurableTier);
         Health = new NodeHealth(this);
         Metrics = new NodeMetrics(this);
     }
@@ -261,7 +261,7 @@ public sealed class ContentNode : IDisposable
     private async Task FetchFromPeerAsync(Cid cid, string missing, CancellationToken cancellationToken)
     {
         var record = Registrations.Find(cid);
-        if (record is null || !Options.FetchFromPeers || !Registrations.IsShared)
+        if (record is null || !((Options.FetchFromPeers && Registrations.IsShared) || Options.DurableTier is not null))
         {
             throw NodeException.NotFound(missing);
         }

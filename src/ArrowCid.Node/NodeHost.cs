@@ -1,3 +1,4 @@
+using ArrowCid.ObjectStorage;
 using System.Globalization;
 using ArrowCid.Registry;
 using ArrowCid.Registry.Postgres;
@@ -17,6 +18,13 @@ public sealed class NodeHostOptions
     /// null for the one the folder remembers (<see cref="NodeSettings"/>), or else the repository's own.
     /// </summary>
     public string? Registry { get; init; }
+
+    /// <summary>
+    /// Where the node keeps every block durably besides its own disk, <c>s3://BUCKET/PREFIX</c>
+    /// (docs/object-storage.md), or null. Opened at start: a missing bucket, refused credentials or
+    /// an unreachable store stop the start with an error naming it.
+    /// </summary>
+    public string? Blocks { get; init; }
 
     /// <summary>Whether this host's shared-memory store is served too (when it can be opened). Default true.</summary>
     public bool SharedMemory { get; init; } = true;
@@ -45,19 +53,21 @@ public sealed class NodeHost : IDisposable
     private readonly IRegistry? _shared;
     private readonly LateSubscription _wake = new();
 
-    private NodeHost(ContentRepository repository, NodeLease lease, string? registryUrl, IRegistry? shared, ShmStore? sharedMemory, NodeOptions options)
+    private NodeHost(ContentRepository repository, NodeLease lease, string? registryUrl, IRegistry? shared, ShmStore? sharedMemory, S3BlockTier? tier, NodeOptions options)
     {
         Repository = repository;
         _lease = lease;
         RegistryUrl = registryUrl;
         _shared = shared;
         SharedMemory = sharedMemory;
+        DurableTier = tier;
         // Every setting as given, with the registry and shared memory the host opened.
         Node = new ContentNode(repository, options with
         {
             // What the node writes there is journaled in the folder, to be written again if that registry is lost.
             SharedRegistry = shared is null ? null : repository.Repository.Journaled(shared),
             SharedMemory = sharedMemory,
+            DurableTier = tier ?? options.DurableTier,
         });
     }
 
@@ -69,6 +79,9 @@ public sealed class NodeHost : IDisposable
 
     /// <summary>The shared registry's URL, or null when the repository's own registry serves alone.</summary>
     public string? RegistryUrl { get; }
+
+    /// <summary>The durable tier the host opened (<see cref="NodeHostOptions.Blocks"/>), else null.</summary>
+    public S3BlockTier? DurableTier { get; }
 
     /// <summary>This host's shared-memory store when it is served, else null.</summary>
     public ShmStore? SharedMemory { get; }
@@ -83,6 +96,7 @@ public sealed class NodeHost : IDisposable
         NodeLease? lease = null;
         IRegistry? shared = null;
         ShmStore? sharedMemory = null;
+        S3BlockTier? tier = null;
         try
         {
             string root = repository.Repository.Root;
@@ -92,12 +106,16 @@ public sealed class NodeHost : IDisposable
             string? registryUrl = NodeSettings.ResolveRegistry(NodeSettings.Read(root), options.Registry);
             shared = OpenSharedRegistry(registryUrl, options.Warn);
             sharedMemory = options.SharedMemory ? TryOpenSharedMemory(options.Warn) : null;
-            var host = new NodeHost(repository, lease, registryUrl, shared, sharedMemory, options.Node);
+
+            // At start, before any call is served: waiting on the store holds no request.
+            tier = options.Blocks is null ? null : S3BlockTier.OpenAsync(S3Location.Parse(options.Blocks)).GetAwaiter().GetResult();
+            var host = new NodeHost(repository, lease, registryUrl, shared, sharedMemory, tier, options.Node);
             host.WakeOnChanges(options);
             return host;
         }
         catch
         {
+            tier?.Dispose();
             sharedMemory?.Dispose();
             (shared as IDisposable)?.Dispose();
             lease?.Dispose();
@@ -120,6 +138,7 @@ public sealed class NodeHost : IDisposable
     {
         _wake.Dispose();
         Node.Dispose();
+        DurableTier?.Dispose();
         (_shared as IDisposable)?.Dispose();
         SharedMemory?.Dispose();
         _lease.Dispose();

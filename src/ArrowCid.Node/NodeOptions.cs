@@ -32,6 +32,14 @@ public sealed record NodeOptions
     /// </summary>
     public ShmStore? SharedMemory { get; init; }
 
+    /// <summary>
+    /// The durable tier below the node's own disk (blocks on S3-compatible storage; issue 66,
+    /// docs/object-storage.md), or null. Every block a put registers is in the tier before the
+    /// registry names it, and a block this node lacks is read from the tier before peers are asked.
+    /// The node does not own it.
+    /// </summary>
+    public ObjectStorage.S3BlockTier? DurableTier { get; init; }
+
     /// <summary>Whether a CID this node lacks is fetched from a node the registry lists (then kept). Default true.</summary>
     public bool FetchFromPeers { get; init; } = true;
 

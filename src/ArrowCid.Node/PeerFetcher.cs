@@ -12,14 +12,15 @@ using ArrowCid.Flight.Client;
 namespace ArrowCid.Node;
 
 /// <summary>
-/// Gets content this node lacks from other nodes of a shared registry, by CID over Flight: a table's
-/// missing blocks (tree nodes and chunks) through the "block" action, each re-hashed on arrival,
-/// then stored and registered here (<see cref="TableCopy"/>), and this node's location added to the
-/// shared records. Concurrent requests for one CID share one fetch, which stops when the last of
+/// Gets content this node lacks from the durable tier when the node has one (blocks on object
+/// storage, every object re-hashed), else (or when the tier does not hold it) from other nodes of a
+/// shared registry, by CID over Flight: a table's missing blocks (tree nodes and chunks) through
+/// the "block" action, each re-hashed on arrival, then stored and registered here
+/// (<see cref="TableCopy"/>), and this node's location added to the shared records. Concurrent requests for one CID share one fetch, which stops when the last of
 /// them goes away. Holders are tried in turn, each bounded by a connect and an idle timeout; a call
 /// this node serves for a peer never reaches here (<see cref="PeerForwarding"/>).
 /// </summary>
-public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, NodeIdentity self, FlightClientOptions clientOptions) : IDisposable
+public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, NodeIdentity self, FlightClientOptions clientOptions, ObjectStorage.S3BlockTier? tier = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, FlightClient> _clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<Cid, SharedFetch> _inFlight = [];
@@ -144,6 +145,20 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
     private async Task FetchFromAnyAsync(BlockRecord record, IReadOnlyList<string> locations, CancellationToken cancellationToken)
     {
         var failures = new List<(string Location, Exception Error)>();
+        if (tier is not null)
+        {
+            try
+            {
+                await CopyAsync(record, $"read from {tier.Location}", (cid, token) => FetchFromTierAsync(tier, cid, token), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is BlockNotFoundException or BlockCorruptedException or ContentFormatException or ObjectStorage.ObjectStoreException)
+            {
+                // Peers may hold what the tier lacks (a block put before the node had a tier) or cannot give now.
+                failures.Add((tier.Describe(), e is ObjectStorage.ObjectStoreException { Fault: ObjectStorage.ObjectStoreFault.Unavailable } ? new PeersUnavailableException(e.Message, e) : e));
+            }
+        }
+
         var holders = Peers(locations).ToList();
 
         // A node that could not be reached is not asked again for the other blocks of this fetch.
@@ -174,29 +189,30 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
         throw Failed(record.Cid, "it", failures);
     }
 
-    private async Task FetchFromAsync(string? preferred, BlockRecord record, ConcurrentDictionary<string, bool> unreachable, CancellationToken cancellationToken)
+    private Task FetchFromAsync(string? preferred, BlockRecord record, ConcurrentDictionary<string, bool> unreachable, CancellationToken cancellationToken) =>
+        CopyAsync(record, $"fetched by CID from {preferred ?? "the nodes holding its blocks"}", (cid, token) => FetchBlockAsync(cid, preferred, unreachable, token), cancellationToken);
+
+    /// <summary>
+    /// Copies what <paramref name="record"/> names from a source of blocks: a foreign block's exact
+    /// bytes, or a table's blocks this node lacks (tree nodes, chunks), each checked against its CID
+    /// before it is stored and registered as what it is; the root is pinned.
+    /// </summary>
+    private async Task CopyAsync(BlockRecord record, string provenance, Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch, CancellationToken cancellationToken)
     {
-        string provenance = $"fetched by CID from {preferred ?? "the nodes holding its blocks"}";
         if (record.Kind == BlockKind.Foreign)
         {
-            // No table: its exact bytes, checked against the CID.
-            var bytes = await FetchBlockAsync(record.Cid, preferred, unreachable, cancellationToken).ConfigureAwait(false);
+            var bytes = await fetch(record.Cid, cancellationToken).ConfigureAwait(false);
             StoreBlock(record.Cid, bytes.Span, record.Kind, record.Schema, record.Rows, record, provenance, pinned: true);
             return;
         }
 
-        // A table, whatever its form: the blocks this node lacks (tree nodes, chunks), each checked
-        // against its CID before it is stored and registered as what it is; the root is pinned.
         var options = new PutOptions { Tags = record.Tags, Producer = record.Producer, Provenance = provenance, Pin = true };
-        await TableCopy.CopyAsync(
-            content,
-            record.Cid,
-            (cid, token) => FetchBlockAsync(cid, preferred, unreachable, token),
-            options,
-            block => AddSelf(block.Cid),
-            cancellationToken).ConfigureAwait(false);
+        await TableCopy.CopyAsync(content, record.Cid, fetch, options, block => AddSelf(block.Cid), cancellationToken).ConfigureAwait(false);
         AddSelf(record.Cid);
     }
+
+    private static async Task<ReadOnlyMemory<byte>> FetchFromTierAsync(ObjectStorage.S3BlockTier tier, Cid cid, CancellationToken cancellationToken) =>
+        (await tier.GetAsync(cid, cancellationToken).ConfigureAwait(false)).Bytes;
 
     /// <summary>
     /// One block's bytes (TableCopy and the caller re-hash them): from <paramref name="preferred"/>

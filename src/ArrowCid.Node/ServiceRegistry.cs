@@ -1,3 +1,4 @@
+using ArrowCid.Content;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
@@ -9,9 +10,10 @@ namespace ArrowCid.Node;
 /// The registry the service answers from (the shared one when there is one, else the repository's
 /// own) and the step that makes content stored here visible in it: with a shared registry the
 /// local record is copied there with this node's location. Every registration wakes subscribers.
-/// A DoPut's <see cref="TableWriter"/> publishes through it.
+/// A DoPut's <see cref="TableWriter"/> publishes through it. With a durable tier, each block is
+/// written there before any registry beyond the repository names it.
 /// </summary>
-public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes) : IPutPublisher
+public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes, ObjectStorage.S3BlockTier? tier = null) : IPutPublisher
 {
     /// <summary>The registry listings, lookups and the change feed come from.</summary>
     public IRegistry Registry => shared ?? content.Repository.Registry;
@@ -46,6 +48,16 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// </summary>
     public void Registered(Cid cid, bool pinned = false)
     {
+        if (tier is not null)
+        {
+            // The commit order across hosts: the block is durable in the tier before the shared
+            // registry names it. A put's blocks are registered chunks first, then the tree's nodes,
+            // the root last, and the name after: no name or record points at a missing object.
+            // The writing thread waits for the object store (a put is acknowledged once durable).
+            using var block = content.Reader.Open(cid, verify: false);
+            tier.PutAsync(HashedBlock.Verify(cid, block.Memory)).GetAwaiter().GetResult();
+        }
+
         if (shared is not null && content.Repository.GetRecord(cid) is { } local)
         {
             shared.Upsert(local.PublishedFrom(self.Location, pinned));

@@ -30,6 +30,7 @@ internal static class ServeCommand
         var cors = new Option<string[]>("--cors") { Description = "An origin whose browser pages may call the HTTP gateway, e.g. https://example.org, or * for any (repeatable)", HelpName = "ORIGIN", Arity = ArgumentArity.ZeroOrMore };
         var strictTrustless = new Option<bool>("--strict-trustless") { Description = "Answer /ipfs/CID requests that name no format (no ?format=, no Accept naming one) with 400 instead of the raw block (strict trustless gateway)" };
         var sharedRegistry = new Option<string?>("--registry") { Description = "A registry shared with other nodes: postgres://user@host:port/database, Host=…;Database=…, or sqlite:PATH (default: the repository's own)", HelpName = "URL" };
+        var blocks = new Option<string?>("--blocks") { Description = "Keep every block in S3-compatible object storage too, s3://BUCKET/PREFIX (endpoint, region and credentials from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the shared files; docs/object-storage.md)", HelpName = "URL" };
         var corsWrites = new Option<bool>("--cors-any-origin-writes") { Description = "With --cors '*', let pages of any origin upload too (by default '*' opens reads only)" };
         var allowedHosts = new Option<string[]>("--allowed-host")
         {
@@ -92,7 +93,7 @@ internal static class ServeCommand
         var printConfig = new Option<bool>("--print-config") { Description = "Print the settings in effect, where each came from, secrets hidden, and exit" };
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
-            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry,
+            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry, blocks,
             recordAddresses, metricsListen, maxConnections, maxConnectionsPerAddress, maxRequestBytes, maxTableChunks, logFormat, logLevel, shutdownTimeout, config, printConfig,
         };
         command.SetAction(given =>
@@ -139,6 +140,7 @@ internal static class ServeCommand
             {
                 Repository = LocalRepository.ResolvePath(parse.GetValue(repository.Option)),
                 Registry = parse.GetValue(sharedRegistry),
+                Blocks = parse.GetValue(blocks),
                 SharedMemory = !parse.GetValue(noShm),
                 Node = new NodeOptions
                 {
@@ -228,6 +230,11 @@ internal static class ServeCommand
                 }
 
                 console.Out.WriteLine($"repository {host.Repository.Repository.Root}; shared memory: {(host.SharedMemory is null ? "not served" : host.SharedMemory.Directory)}; auth: {(host.Node.Access.IsEnforced ? "tokens required" : "open")}");
+                if (host.DurableTier is { } tier)
+                {
+                    console.Out.WriteLine($"blocks also in {tier.Describe()}; conditional puts: {(tier.ConditionalPuts ? "honoured (If-None-Match: *)" : "not honoured (HEAD before each put)")}");
+                }
+
                 console.Out.Flush();
                 await Task.Delay(Timeout.Infinite, signals.Stopping).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
 
@@ -261,6 +268,10 @@ internal static class ServeCommand
             catch (NodeException e)
             {
                 throw new CliException($"--registry: {e.Message}", e);
+            }
+            catch (Exception e) when (e is FormatException or ObjectStorage.ObjectStoreException)
+            {
+                throw new CliException($"--blocks: {e.Message}", e);
             }
         });
 

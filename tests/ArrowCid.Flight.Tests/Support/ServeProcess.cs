@@ -75,6 +75,10 @@ public sealed class ServeProcess : IAsyncDisposable
         StartInAsync(Directory.CreateTempSubdirectory("arrowcid-serve-").FullName, ownsFolder: true, arguments,
             ["env", string.Create(CultureInfo.InvariantCulture, $"DOTNET_ThreadPool_ForceMaxWorkerThreads=0x{workers:x}")]);
 
+    /// <summary>Starts a node as <see cref="StartAsync"/> does, with <paramref name="environment"/> set in its environment (credentials, never arguments).</summary>
+    public static Task<ServeProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        StartInAsync(Directory.CreateTempSubdirectory("arrowcid-serve-").FullName, ownsFolder: true, arguments, environment: environment);
+
     /// <summary>Runs one `arrowcid` command to its end: its exit code and what it printed (stdout, then stderr).</summary>
     public static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
     {
@@ -125,7 +129,7 @@ public sealed class ServeProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    private static async Task<ServeProcess> StartInAsync(string folder, bool ownsFolder, string[] arguments, string[]? launcher = null)
+    private static async Task<ServeProcess> StartInAsync(string folder, bool ownsFolder, string[] arguments, string[]? launcher = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         string[] command = [BuildOutputs.DotnetHost, BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid"), "serve", .. (arguments.Contains("--listen") ? Array.Empty<string>() : ["--listen", "127.0.0.1:0"]), "--repo", Path.Combine(folder, "repo"), "--no-shm", .. arguments];
         string[] line = [.. launcher ?? [], .. command];
@@ -135,6 +139,11 @@ public sealed class ServeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = start };
         var serve = new ServeProcess(process, folder, ownsFolder);
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

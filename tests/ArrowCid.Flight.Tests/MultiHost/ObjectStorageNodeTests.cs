@@ -1,0 +1,122 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using ArrowCid.Flight.Client;
+using ArrowCid.Flight.Tests.Service;
+using ArrowCid.Flight.Tests.Support;
+using ArrowCid.Registry.Tests.Postgres;
+using ArrowCid.TestSupport;
+using Xunit.Abstractions;
+
+namespace ArrowCid.Flight.Tests.MultiHost;
+
+/// <summary>
+/// Nodes over one PostgreSQL registry and one bucket of a real object store (Ceph's radosgw, started
+/// here): a table put through one node is in the bucket before its name, and a new node with an
+/// empty folder serves it, verified, after the first node and its folder are gone (issue 66).
+/// </summary>
+[Trait("Category", "Peers")]
+[Collection(PostgresServerGroup.Name)]
+public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutputHelper output) : IAsyncLifetime
+{
+    private CephTestCluster? _ceph;
+
+    public async Task InitializeAsync()
+    {
+        if (CephTestCluster.Unavailable() is null)
+        {
+            _ceph = await CephTestCluster.StartAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_ceph is not null)
+        {
+            await _ceph.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_table_put_through_one_node_is_served_verified_by_a_new_node_after_the_first_and_its_folder_are_gone()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string bucket = "n-" + Guid.NewGuid().ToString("N")[..16];
+        using (var s3 = RawClient())
+        {
+            await s3.PutBucketAsync(bucket);
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            ["AWS_ENDPOINT_URL"] = _ceph!.Endpoint.ToString(),
+            ["AWS_ACCESS_KEY_ID"] = _ceph.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = _ceph.SecretKey,
+            ["AWS_REGION"] = "us-east-1",
+        };
+        string registry = server.CreateDatabase();
+        string[] arguments = ["--registry", registry, "--blocks", $"s3://{bucket}/nodes/"];
+
+        var first = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        FlightPutSummary put;
+        long rows;
+        await using (first)
+        {
+            // Printed after the line the start waits for: a gate on it, the guard only against a hang.
+            await first.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/ at {_ceph.Endpoint}; conditional puts: honoured", TimeSpan.FromMinutes(2));
+            Assert.DoesNotContain(_ceph.SecretKey, first.Output, StringComparison.Ordinal);
+            using var writer = new FlightClient(first.Location);
+            using var table = TestBatches.Large(3L << 20, seed: 66);
+            rows = table.Length;
+            put = await writer.PutAsync(FlightClient.PutDescriptor(name: "kept"), table.Schema, [table]);
+            Assert.True(put.Batches.Count > 1, $"{put.Batches.Count} chunks");
+
+            // Every block of the table is an object before the put was acknowledged.
+            using var s3 = RawClient();
+            var keys = (await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket, Prefix = "nodes/blocks/" })).S3Objects?.Select(o => o.Key).ToHashSet() ?? [];
+            Assert.All(put.Batches, chunk => Assert.Contains(keys, key => key.EndsWith("/" + chunk.Cid, StringComparison.Ordinal)));
+            Assert.Contains(keys, key => key.EndsWith("/" + put.Table, StringComparison.Ordinal));
+            await first.KillAsync();
+        }
+
+        // The first node is gone, and its folder with it (disposing it deleted the folder).
+        Assert.False(Directory.Exists(first.Folder));
+        var second = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        await using (second)
+        {
+            using var reader = new FlightClient(second.Location);
+            var fetched = await reader.GetByNameAsync("kept", null);
+            Assert.Equal(put.Table, fetched.Cid);
+            Assert.Equal(rows, ServeCluster.Rows(fetched));
+            output.WriteLine(second.Output);
+        }
+    }
+
+    private AmazonS3Client RawClient() => new(new BasicAWSCredentials(_ceph!.AccessKey, _ceph.SecretKey), new AmazonS3Config
+    {
+        ServiceURL = _ceph.Endpoint.ToString(),
+        ForcePathStyle = true,
+        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+    });
+
+    private bool Skipped()
+    {
+        if (!server.Available)
+        {
+            output.WriteLine(CiEnvironment.SkipOrFail("PostgreSQL binaries not found"));
+            return true;
+        }
+
+        if (CephTestCluster.Unavailable() is { } why)
+        {
+            output.WriteLine(CiEnvironment.SkipOrFail(why));
+            return true;
+        }
+
+        return false;
+    }
+}
