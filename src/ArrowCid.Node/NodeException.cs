@@ -90,6 +90,9 @@ public class NodeException : Exception
         NodeException node => node.Kind,
         BlockNotFoundException or DatasetNotFoundException => NodeErrorKind.NotFound,
         RegistryUnavailableException or Repository.RepositoryBusyException => NodeErrorKind.Unavailable,
+
+        // The durable tier unreachable, slow past its deadline, or refusing the node's credentials: not now, whoever asks.
+        ObjectStorage.ObjectStoreException => NodeErrorKind.Unavailable,
         BlockCorruptedException => NodeErrorKind.DataLoss,
         _ when Repository.StorageFaults.IsFull(error) => NodeErrorKind.StorageFull,
         ContentFormatException or ArrowFormatException or FormatException or Content.Chunking.TableWalkLimitException => NodeErrorKind.InvalidArgument,

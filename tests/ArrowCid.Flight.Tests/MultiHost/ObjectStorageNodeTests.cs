@@ -95,6 +95,46 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         }
     }
 
+    [Fact]
+    public async Task With_the_object_store_gone_a_put_is_refused_as_unavailable_naming_it_and_what_the_node_holds_is_still_served()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string bucket = "f-" + Guid.NewGuid().ToString("N")[..16];
+        using (var s3 = RawClient())
+        {
+            await s3.PutBucketAsync(bucket);
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            ["AWS_ENDPOINT_URL"] = _ceph!.Endpoint.ToString(),
+            ["AWS_ACCESS_KEY_ID"] = _ceph.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = _ceph.SecretKey,
+        };
+        await using var node = await ServeProcess.StartWithEnvironmentAsync(environment, "--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/");
+        using var client = new FlightClient(node.Location);
+        using var held = TestBatches.Small(3, rows: 100);
+        var before = await client.PutAsync(FlightClient.PutDescriptor(name: "held"), held.Schema, [held]);
+
+        // radosgw killed: connections refused, as a store that is down.
+        _ceph.Kill("rgw");
+        using var more = TestBatches.Small(4, rows: 100);
+        var refused = await Assert.ThrowsAsync<ArrowCid.Grpc.RpcException>(() => client.PutAsync(FlightClient.PutDescriptor(name: "later"), more.Schema, [more]));
+        Assert.Equal(ArrowCid.Grpc.StatusCode.Unavailable, refused.StatusCode);
+        Assert.Contains($"s3://{bucket}/", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_ceph.SecretKey, node.Output, StringComparison.Ordinal);
+
+        // What the node holds is served from its own disk all the same, and it did not die.
+        var fetched = await client.GetByNameAsync("held", null);
+        Assert.Equal(before.Table, fetched.Cid);
+        Assert.Equal(100, ServeCluster.Rows(fetched));
+        Assert.False(node.HasExited);
+    }
+
     private AmazonS3Client RawClient() => new(new BasicAWSCredentials(_ceph!.AccessKey, _ceph.SecretKey), new AmazonS3Config
     {
         ServiceURL = _ceph.Endpoint.ToString(),
