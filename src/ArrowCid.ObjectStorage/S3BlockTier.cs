@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -30,6 +32,12 @@ public sealed class S3BlockTier : IDisposable
 
     private readonly AmazonS3Client _client;
     private readonly S3BlockTierOptions _options;
+
+    // On the ArrowCid meter a node's /metrics exports: requests, their latency and bytes, by operation.
+    private readonly Meter _meter = new(ArrowCidMeter.Name);
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _bytes;
 
     private S3BlockTier(S3Location location, S3BlockTierOptions options)
     {
@@ -68,6 +76,14 @@ public sealed class S3BlockTier : IDisposable
         }
 
         _client = options.Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.Credentials, config);
+        _requests = _meter.CreateCounter<long>(
+            "arrowcid.object_store.requests", "{request}", "Requests to the durable tier's object store, by operation (put, get, head, delete, list, probe) and outcome (ok, exists, not_found, or the fault)");
+        _duration = _meter.CreateHistogram<double>(
+            "arrowcid.object_store.request.duration",
+            "s",
+            "How long requests to the object store took, retries included, by operation",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] });
+        _bytes = _meter.CreateCounter<long>("arrowcid.object_store.bytes", "By", "Block bytes written to and read from the object store, by direction (written, read)");
     }
 
     /// <summary>Where the blocks are.</summary>
@@ -98,7 +114,7 @@ public sealed class S3BlockTier : IDisposable
         var tier = new S3BlockTier(location, options ?? new S3BlockTierOptions());
         try
         {
-            await tier.RunAsync("check the bucket", null, token => tier._client.HeadBucketAsync(new HeadBucketRequest { BucketName = location.Bucket }, token), cancellationToken).ConfigureAwait(false);
+            await tier.RunAsync("head", "check the bucket", null, token => tier._client.HeadBucketAsync(new HeadBucketRequest { BucketName = location.Bucket }, token), cancellationToken).ConfigureAwait(false);
             tier.ConditionalPuts = await tier.ProbeConditionalPutsAsync(cancellationToken).ConfigureAwait(false);
             return tier;
         }
@@ -148,7 +164,7 @@ public sealed class S3BlockTier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(cid);
         string key = KeyOf(cid);
-        byte[] bytes = await RunAsync("read a block", cid, async token =>
+        byte[] bytes = await RunAsync("get", "read a block", cid, async token =>
         {
             using var response = await _client.GetObjectAsync(Location.Bucket, key, token).ConfigureAwait(false);
             long length = response.ContentLength;
@@ -162,6 +178,7 @@ public sealed class S3BlockTier : IDisposable
             return content;
         }, cancellationToken).ConfigureAwait(false);
 
+        _bytes.Add(bytes.Length, new KeyValuePair<string, object?>("direction", "read"));
         try
         {
             return HashedBlock.Verify(cid, bytes);
@@ -183,7 +200,7 @@ public sealed class S3BlockTier : IDisposable
         string key = KeyOf(cid);
         try
         {
-            await RunAsync("look for a block", cid, token => _client.GetObjectMetadataAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
+            await RunAsync("head", "look for a block", cid, token => _client.GetObjectMetadataAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (BlockNotFoundException)
@@ -200,7 +217,7 @@ public sealed class S3BlockTier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(cid);
         string key = KeyOf(cid);
-        return RunAsync("delete a block", cid, token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken);
+        return RunAsync("delete", "delete a block", cid, token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken);
     }
 
     /// <summary>
@@ -217,7 +234,7 @@ public sealed class S3BlockTier : IDisposable
         do
         {
             var request = new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = folder, ContinuationToken = continuation };
-            var page = await RunAsync("list the blocks", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
+            var page = await RunAsync("list", "list the blocks", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
             foreach (var entry in page.S3Objects ?? [])
             {
                 string relative = entry.Key[folder.Length..];
@@ -237,7 +254,11 @@ public sealed class S3BlockTier : IDisposable
     internal void ConditionalPutsForTests(bool honoured) => ConditionalPuts = honoured;
 
     /// <inheritdoc/>
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        _meter.Dispose();
+    }
 
     /// <summary>The store as errors name it: its location and endpoint.</summary>
     public string Describe() => $"{Location} at {Endpoint}";
@@ -266,7 +287,7 @@ public sealed class S3BlockTier : IDisposable
         }
         finally
         {
-            await RunAsync("delete the probe", null, token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
+            await RunAsync("probe", "delete the probe", null, token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -275,7 +296,7 @@ public sealed class S3BlockTier : IDisposable
     {
         try
         {
-            await RunAsync("write a block", cid, token =>
+            await RunAsync(cid is null ? "probe" : "put", "write a block", cid, token =>
             {
                 var request = new PutObjectRequest
                 {
@@ -295,6 +316,11 @@ public sealed class S3BlockTier : IDisposable
 
                 return _client.PutObjectAsync(request, token);
             }, cancellationToken).ConfigureAwait(false);
+            if (cid is not null)
+            {
+                _bytes.Add(content.Length, new KeyValuePair<string, object?>("direction", "written"));
+            }
+
             return true;
         }
         catch (ObjectStoreException e) when (conditional && e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
@@ -313,7 +339,38 @@ public sealed class S3BlockTier : IDisposable
     /// errors: a 404 for a block is <see cref="BlockNotFoundException"/>, the rest an
     /// <see cref="ObjectStoreException"/> naming the store and what was asked.
     /// </summary>
-    private async Task<T> RunAsync<T>(string what, Cid? cid, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    private async Task<T> RunAsync<T>(string operation, string what, Cid? cid, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        string outcome = "ok";
+        try
+        {
+            return await RunUnderDeadlineAsync(what, cid, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
+        {
+            outcome = "exists";
+            throw;
+        }
+        catch (ObjectStoreException e)
+        {
+            outcome = e.Fault.ToString().ToLowerInvariant();
+            throw;
+        }
+        catch (BlockNotFoundException)
+        {
+            outcome = "not_found";
+            throw;
+        }
+        finally
+        {
+            var tags = new TagList { { "operation", operation }, { "outcome", outcome } };
+            _requests.Add(1, tags);
+            _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
+        }
+    }
+
+    private async Task<T> RunUnderDeadlineAsync<T>(string what, Cid? cid, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.RequestDeadline);
@@ -351,8 +408,8 @@ public sealed class S3BlockTier : IDisposable
         }
     }
 
-    private Task<bool> RunAsync(string what, Cid? cid, Func<CancellationToken, Task> request, CancellationToken cancellationToken) =>
-        RunAsync(what, cid, async token =>
+    private Task<bool> RunAsync(string operation, string what, Cid? cid, Func<CancellationToken, Task> request, CancellationToken cancellationToken) =>
+        RunAsync(operation, what, cid, async token =>
         {
             await request(token).ConfigureAwait(false);
             return true;

@@ -79,6 +79,12 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             var keys = (await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket, Prefix = "nodes/blocks/" })).S3Objects?.Select(o => o.Key).ToHashSet() ?? [];
             Assert.All(put.Batches, chunk => Assert.Contains(keys, key => key.EndsWith("/" + chunk.Cid, StringComparison.Ordinal)));
             Assert.Contains(keys, key => key.EndsWith("/" + put.Table, StringComparison.Ordinal));
+
+            // The node's /metrics counts each of those puts, and their latency.
+            using var http = new HttpClient { BaseAddress = first.Gateway };
+            string metrics = await http.GetStringAsync("/metrics");
+            Assert.Equal(keys.Count, MetricValue(metrics, "arrowcid_object_store_requests_total", "operation=\"put\",outcome=\"ok\""));
+            Assert.True(MetricValue(metrics, "arrowcid_object_store_request_duration_seconds_count", "operation=\"put\"") >= keys.Count);
             await first.KillAsync();
         }
 
@@ -133,6 +139,20 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         Assert.Equal(before.Table, fetched.Cid);
         Assert.Equal(100, ServeCluster.Rows(fetched));
         Assert.False(node.HasExited);
+    }
+
+    /// <summary>The value of one Prometheus sample whose labels include <paramref name="labels"/> (0 when absent).</summary>
+    private static double MetricValue(string exposition, string name, string labels)
+    {
+        foreach (string line in exposition.Split('\n'))
+        {
+            if (line.StartsWith(name + "{", StringComparison.Ordinal) && line.Contains(labels, StringComparison.Ordinal))
+            {
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
     }
 
     private AmazonS3Client RawClient() => new(new BasicAWSCredentials(_ceph!.AccessKey, _ceph.SecretKey), new AmazonS3Config
