@@ -58,7 +58,7 @@ internal static class HealthEndpoints
         }
 
         string status = found.Ready ? "ready" : found.Draining ? "draining" : "not ready";
-        var body = new ReadinessBody(status, found.Registry, found.Store, found.SharedMemory, found.StoreFreeBytes, found.Listeners);
+        var body = new ReadinessBody(status, found.Registry, found.Store, found.SharedMemory, found.StoreFreeBytes, found.Listeners, found.ObjectStore);
         return WireJson.WriteAsync(http.Response.Body, body, WireJsonContext.Default.ReadinessBody, http.RequestAborted);
     }
 }

@@ -6,14 +6,15 @@ namespace ArrowCid.Node;
 /// What a probe found (<see cref="NodeHealth.Probe"/>): whether the node should be sent traffic,
 /// and each dependency's state in words.
 /// </summary>
-/// <param name="Ready">The node takes calls: not draining, its registry answers, its store is there (writable or said read-only), its shared memory open where served.</param>
+/// <param name="Ready">The node takes calls: not draining, its registry answers, its store is there (writable or said read-only), its shared memory open where served, its durable tier answering.</param>
 /// <param name="Draining">The node is shutting down: it finishes what it has and takes nothing new.</param>
 /// <param name="Registry">"ok", or why the registry the node answers from does not answer.</param>
 /// <param name="Store">"writable", "read-only: …" (a full disk: reads go on), or why the store cannot be used.</param>
 /// <param name="SharedMemory">"open", "not served", or why the store it serves is gone.</param>
 /// <param name="StoreFreeBytes">Bytes free on the block store's file system, when it could be read.</param>
 /// <param name="Listeners">"ok", or which face cannot accept connections and why (out of descriptors: it retries on its own).</param>
-public sealed record NodeReadiness(bool Ready, bool Draining, string Registry, string Store, string SharedMemory, long? StoreFreeBytes, string Listeners = "ok");
+/// <param name="ObjectStore">"none" without a durable tier, "ok", or "unavailable: …" from the tier's last request (<see cref="ObjectStorage.S3BlockTier.CurrentProblem"/>).</param>
+public sealed record NodeReadiness(bool Ready, bool Draining, string Registry, string Store, string SharedMemory, long? StoreFreeBytes, string Listeners = "ok", string ObjectStore = "none");
 
 /// <summary>
 /// A node's liveness and readiness, shared by its faces: the gRPC health service on the Flight port
@@ -80,8 +81,9 @@ public sealed class NodeHealth
         var (store, free, storeUsable) = ProbeStore();
         var (sharedMemory, sharedMemoryOpen) = ProbeSharedMemory();
         string listeners = ProbeListeners();
-        bool ready = !_draining && registry == "ok" && storeUsable && sharedMemoryOpen && listeners == "ok";
-        return new NodeReadiness(ready, _draining, registry, store, sharedMemory, free, listeners);
+        string objectStore = _node.Options.DurableTier is { } tier ? tier.CurrentProblem() is { } problem ? $"unavailable: {problem}" : "ok" : "none";
+        bool ready = !_draining && registry == "ok" && storeUsable && sharedMemoryOpen && listeners == "ok" && objectStore is "ok" or "none";
+        return new NodeReadiness(ready, _draining, registry, store, sharedMemory, free, listeners, objectStore);
     }
 
     private string ProbeListeners()

@@ -39,6 +39,12 @@ public sealed class S3BlockTier : IDisposable
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _bytes;
 
+    // What the last request found wrong with the store (null: it answered), when, and whether a
+    // check is running: readiness reads these and never waits on the store.
+    private volatile string? _problem;
+    private long _answeredAt = Stopwatch.GetTimestamp();
+    private int _checking;
+
     private S3BlockTier(S3Location location, S3BlockTierOptions options)
     {
         Location = location;
@@ -250,6 +256,44 @@ public sealed class S3BlockTier : IDisposable
         while (continuation is not null);
     }
 
+    /// <summary>
+    /// Why the store cannot be used now, from the last request to it (an unreachable or silent
+    /// store, refused credentials, a bucket gone), or null when it answered. Never waits: when the
+    /// last answer is a problem older than a second, or anything older than 15 s, it starts one
+    /// check of the bucket in the background (one at a time), whose answer a later call sees. So a
+    /// node the load balancer stops sending to finds out by itself when the store is back.
+    /// </summary>
+    /// <returns>The problem, or null.</returns>
+    public string? CurrentProblem()
+    {
+        var age = Stopwatch.GetElapsedTime(Interlocked.Read(ref _answeredAt));
+        if ((_problem is not null && age > TimeSpan.FromSeconds(1)) || age > TimeSpan.FromSeconds(15))
+        {
+            if (Interlocked.CompareExchange(ref _checking, 1, 0) == 0)
+            {
+                _ = CheckInBackgroundAsync();
+            }
+        }
+
+        return _problem;
+    }
+
+    private async Task CheckInBackgroundAsync()
+    {
+        try
+        {
+            await RunAsync("head", "check the bucket", null, token => _client.HeadBucketAsync(new HeadBucketRequest { BucketName = Location.Bucket }, token), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException)
+        {
+            // Recorded as the problem by RunAsync.
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _checking, 0);
+        }
+    }
+
     /// <summary>Sets <see cref="ConditionalPuts"/> as a probe of another server would have (tests).</summary>
     internal void ConditionalPutsForTests(bool honoured) => ConditionalPuts = honoured;
 
@@ -355,6 +399,11 @@ public sealed class S3BlockTier : IDisposable
         catch (ObjectStoreException e)
         {
             outcome = e.Fault.ToString().ToLowerInvariant();
+            if (e.Fault != ObjectStoreFault.Refused)
+            {
+                _problem = e.Message;
+            }
+
             throw;
         }
         catch (BlockNotFoundException)
@@ -364,6 +413,12 @@ public sealed class S3BlockTier : IDisposable
         }
         finally
         {
+            if (outcome is "ok" or "exists" or "not_found")
+            {
+                _problem = null;
+            }
+
+            Interlocked.Exchange(ref _answeredAt, Stopwatch.GetTimestamp());
             var tags = new TagList { { "operation", operation }, { "outcome", outcome } };
             _requests.Add(1, tags);
             _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("operation", operation));

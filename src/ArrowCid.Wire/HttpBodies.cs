@@ -167,4 +167,5 @@ public sealed record NameVersionsBody(string Name, long Latest, IReadOnlyList<Na
 /// <param name="SharedMemory">"open", "not served", or why the store served is gone.</param>
 /// <param name="StoreFreeBytes">Bytes free on the block store's file system, when known.</param>
 /// <param name="Listeners">"ok", or which face cannot accept connections and why.</param>
-public sealed record ReadinessBody(string Status, string Registry, string Store, string SharedMemory, long? StoreFreeBytes, string Listeners);
+/// <param name="ObjectStore">"none" (no <c>--blocks</c>), "ok", or "unavailable: …" naming the store and what its last request found.</param>
+public sealed record ReadinessBody(string Status, string Registry, string Store, string SharedMemory, long? StoreFreeBytes, string Listeners, string ObjectStore);

@@ -17,7 +17,9 @@ namespace ArrowCid.TestSupport;
 /// (<c>ms mon client mode = crc secure</c>) or it loops on -13; the beast frontend needs
 /// <c>tcp_nodelay=1</c> or small requests crawl; BlueStore is given its file by size and
 /// <c>bluestore block create</c> (a path to it makes mkfs link the file to itself); S3 clients must
-/// address it path-style; a killed OSD makes requests hang, so clients need deadlines.
+/// address it path-style; a killed OSD makes requests hang, so clients need deadlines; a monitor
+/// exits with ENOSPC when its disk has less than <c>mon data avail crit</c> (5%) free, which a
+/// test cluster on a full-ish disk turns off.
 /// </remarks>
 public sealed class CephTestCluster : IAsyncDisposable
 {
@@ -174,6 +176,7 @@ public sealed class CephTestCluster : IAsyncDisposable
         mon allow pool size one = true
         mon warn on pool no redundancy = false
         mon max pg per osd = 1000
+        mon data avail crit = 0
         paxos propose interval = 0.05
         [mon]
         mon data = {Folder}/mon.$id

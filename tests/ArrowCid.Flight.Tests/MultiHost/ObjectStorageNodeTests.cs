@@ -125,6 +125,11 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         using var client = new FlightClient(node.Location);
         using var held = TestBatches.Small(3, rows: 100);
         var before = await client.PutAsync(FlightClient.PutDescriptor(name: "held"), held.Schema, [held]);
+        using (var http = new HttpClient { BaseAddress = node.Gateway })
+        {
+            string body = await http.GetStringAsync("/readyz");
+            Assert.Contains("\"object_store\":\"ok\"", body, StringComparison.Ordinal);
+        }
 
         // radosgw killed: connections refused, as a store that is down.
         _ceph.Kill("rgw");
@@ -133,6 +138,18 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         Assert.Equal(ArrowCid.Grpc.StatusCode.Unavailable, refused.StatusCode);
         Assert.Contains($"s3://{bucket}/", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(_ceph.SecretKey, node.Output, StringComparison.Ordinal);
+
+        // Readiness says so, naming the store, from that failed request: the probe waits on nothing.
+        using (var http = new HttpClient { BaseAddress = node.Gateway })
+        {
+            using var ready = await http.GetAsync("/readyz");
+            string body = await ready.Content.ReadAsStringAsync();
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            string objectStore = json.RootElement.GetProperty("object_store").GetString()!;
+            Assert.StartsWith("unavailable: ", objectStore, StringComparison.Ordinal);
+            Assert.Contains($"s3://{bucket}/", objectStore, StringComparison.Ordinal);
+        }
 
         // What the node holds is served from its own disk all the same, and it did not die.
         var fetched = await client.GetByNameAsync("held", null);
