@@ -121,6 +121,7 @@ public sealed class S3BlockTier : IDisposable
         try
         {
             await tier.RunAsync("head", "check the bucket", null, token => tier._client.HeadBucketAsync(new HeadBucketRequest { BucketName = location.Bucket }, token), cancellationToken).ConfigureAwait(false);
+            await tier.RefuseForeignObjectsAsync(cancellationToken).ConfigureAwait(false);
             tier.ConditionalPuts = await tier.ProbeConditionalPutsAsync(cancellationToken).ConfigureAwait(false);
             return tier;
         }
@@ -306,6 +307,27 @@ public sealed class S3BlockTier : IDisposable
 
     /// <summary>The store as errors name it: its location and endpoint.</summary>
     public string Describe() => $"{Location} at {Endpoint}";
+
+    /// <summary>
+    /// Refuses a prefix that holds what the tier does not write (anything beside its
+    /// <see cref="BlocksFolder"/> and <see cref="ProbeFolder"/>): a bucket shared with other data
+    /// would have its objects listed, and a gc of ours is not to come near them.
+    /// </summary>
+    private async Task RefuseForeignObjectsAsync(CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = Location.Prefix, Delimiter = "/", MaxKeys = 100 };
+        var top = await RunAsync("list", "list the prefix", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
+        var foreign = (top.S3Objects ?? []).Select(o => o.Key)
+            .Concat((top.CommonPrefixes ?? []).Where(p => p != Location.Prefix + BlocksFolder && p != Location.Prefix + ProbeFolder))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (foreign.Count > 0)
+        {
+            throw new ObjectStoreException(
+                ObjectStoreFault.Refused,
+                $"{Describe()} holds objects ArrowCid did not write ({string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? ", …" : string.Empty)}): give the blocks a prefix of their own, s3://{Location.Bucket}/PREFIX");
+        }
+    }
 
     /// <summary>
     /// Two puts of one new probe object with <c>If-None-Match: *</c>: a server that honours it

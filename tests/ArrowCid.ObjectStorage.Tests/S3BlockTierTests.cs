@@ -123,6 +123,35 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_prefix_holding_objects_the_tier_did_not_write_is_refused_at_open_naming_them()
+    {
+        if (Skip())
+        {
+            return;
+        }
+
+        string bucket = await ceph.NewBucketAsync();
+        using (var raw = ceph.RawClient())
+        {
+            await raw.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "reports/2026.csv", ContentBody = "a,b", UseChunkEncoding = false });
+        }
+
+        var refused = await Assert.ThrowsAsync<ObjectStoreException>(() => S3BlockTier.OpenAsync(new S3Location(bucket, string.Empty), ceph.Options));
+        Assert.Equal(ObjectStoreFault.Refused, refused.Fault);
+        Assert.Contains("reports/", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("a prefix of their own", refused.Message, StringComparison.Ordinal);
+
+        // A prefix of its own beside them is fine, and opening it again finds only its own folders.
+        using (await S3BlockTier.OpenAsync(new S3Location(bucket, "arrowcid/"), ceph.Options))
+        {
+        }
+
+        using var again = await S3BlockTier.OpenAsync(new S3Location(bucket, "arrowcid/"), ceph.Options);
+        await again.PutAsync(RandomBlocks(1, seed: 6)[0]);
+        using var third = await S3BlockTier.OpenAsync(new S3Location(bucket, "arrowcid/"), ceph.Options);
+    }
+
+    [Fact]
     public async Task An_independent_client_lists_the_bucket_and_every_object_hashes_to_its_CID()
     {
         if (Skip())
