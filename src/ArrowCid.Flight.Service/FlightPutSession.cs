@@ -37,6 +37,7 @@ internal static class FlightPutSession
         ContentRepository content, ServiceRegistry serviceRegistry, NodeOptions node)
     {
         var decoder = new IpcMessageDecoder(node.Limits.UploadReadOptions());
+        var publisher = serviceRegistry.ForPut();
         PutOptions? options = null;
         TableWriter? writer = null;
         // The last batch, when the writer may hold its rows in place (see AddInPlace).
@@ -74,7 +75,7 @@ internal static class FlightPutSession
                     }
 
                     // The decoder gives every batch its stream's schema.
-                    writer ??= content.CreateTableWriter(batch.Schema, options, serviceRegistry);
+                    writer ??= content.CreateTableWriter(batch.Schema, options, publisher);
                     completed = keep ? writer.AddInPlace(batch) : writer.Add(batch);
                 }
                 catch
@@ -106,7 +107,7 @@ internal static class FlightPutSession
             }
 
             var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
-            writer ??= content.CreateTableWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer, node), serviceRegistry);
+            writer ??= content.CreateTableWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer, node), publisher);
             int acknowledged = writer.Chunks.Count;
             // Waits for the group commit without holding a thread, so concurrent puts share groups.
             var put = await writer.FinishAsync().ConfigureAwait(false);

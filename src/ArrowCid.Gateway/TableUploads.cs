@@ -185,7 +185,7 @@ internal static class TableUploads
 
         // The reader pulls one message (or record, or row group) at a time: the body is never held whole.
         using var input = TableInput.Open(body, format, InputOptions(context));
-        using var writer = context.Content.CreateTableWriter(input.Schema, options, context.Registrations);
+        using var writer = context.Content.CreateTableWriter(input.Schema, options, context.Registrations.ForPut());
         while (input.ReadNext() is { } batch)
         {
             using (batch)

@@ -13,6 +13,7 @@ namespace ArrowCid.Node;
 /// A DoPut's <see cref="TableWriter"/> publishes through it. With a durable tier, each block is
 /// written there before any registry beyond the repository names it.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "a SemaphoreSlim holds no handle until its AvailableWaitHandle is read, which this never does; it lives as long as the node")]
 public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes, ObjectStorage.S3BlockTier? tier = null) : IPutPublisher
 {
     /// <summary>The registry listings, lookups and the change feed come from.</summary>
@@ -51,19 +52,93 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         if (tier is not null)
         {
             // The commit order across hosts: the block is durable in the tier before the shared
-            // registry names it. A put's blocks are registered chunks first, then the tree's nodes,
-            // the root last, and the name after: no name or record points at a missing object.
-            // The writing thread waits for the object store (a put is acknowledged once durable).
-            using var block = content.Reader.Open(cid, verify: false);
-            tier.PutAsync(HashedBlock.Verify(cid, block.Memory)).GetAwaiter().GetResult();
+            // registry names it (a put's blocks go concurrently, through ForPut).
+            UploadAsync(cid).GetAwaiter().GetResult();
         }
 
+        Publish(cid, pinned);
+    }
+
+    /// <summary>
+    /// The publisher of one put. Without a durable tier, this registry itself. With one, a
+    /// publisher that starts each block's upload as it is registered, at most
+    /// <see cref="MaxUploadsAtOnce"/> at once on the node, and at <see cref="IPutPublisher.Flush"/>
+    /// (before a name's version and the acknowledgement) waits for them all and then writes the
+    /// shared records in the order the blocks were registered: no record or name points at an
+    /// object the tier does not hold, and a table's objects go up together, not one by one.
+    /// </summary>
+    public IPutPublisher ForPut() => tier is null ? this : new TieredPut(this);
+
+    /// <summary>Uploads to the durable tier at once on this node, over all puts.</summary>
+    public const int MaxUploadsAtOnce = 16;
+
+    private readonly SemaphoreSlim _uploads = new(MaxUploadsAtOnce, MaxUploadsAtOnce);
+
+    /// <summary>Writes a stored block to the durable tier (a 412 there is a block already held).</summary>
+    private async Task UploadAsync(Cid cid)
+    {
+        await _uploads.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            // Read (and hashed) once a slot is free: at most MaxUploadsAtOnce blocks held in memory.
+            HashedBlock block;
+            using (var leased = content.Reader.Open(cid, verify: false))
+            {
+                block = HashedBlock.Verify(cid, leased.Memory.ToArray());
+            }
+
+            await tier!.PutAsync(block).ConfigureAwait(false);
+        }
+        finally
+        {
+            _uploads.Release();
+        }
+    }
+
+    /// <summary>Copies a locally stored CID's record to the shared registry (no-op without one) and wakes subscribers.</summary>
+    private void Publish(Cid cid, bool pinned)
+    {
         if (shared is not null && content.Repository.GetRecord(cid) is { } local)
         {
             shared.Upsert(local.PublishedFrom(self.Location, pinned));
         }
 
         changes.Notify();
+    }
+
+    /// <summary>One put's publication over a durable tier (<see cref="ForPut"/>).</summary>
+    private sealed class TieredPut(ServiceRegistry registry) : IPutPublisher
+    {
+        private readonly List<(Cid Cid, bool Pinned, Task Upload)> _pending = [];
+
+        public void Registered(Cid cid, bool pinned)
+        {
+            var upload = registry.UploadAsync(cid);
+
+            // A put given up before Flush leaves its uploads to finish alone: their failure is nobody's to see.
+            _ = upload.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            _pending.Add((cid, pinned, upload));
+        }
+
+        public void Flush()
+        {
+            // The writing thread waits here once per put, for uploads that ran while it wrote.
+            Task.WhenAll(_pending.Select(p => p.Upload)).GetAwaiter().GetResult();
+            foreach (var (cid, pinned, _) in _pending)
+            {
+                registry.Publish(cid, pinned);
+            }
+
+            _pending.Clear();
+        }
+
+        public NamedVersion AddVersion(string name, Cid cid)
+        {
+            Flush();
+            return registry.AddVersion(name, cid);
+        }
+
+        public NamedVersion? FindVersion(string name) => registry.FindVersion(name);
     }
 
     /// <summary>

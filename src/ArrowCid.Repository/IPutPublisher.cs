@@ -19,6 +19,16 @@ public interface IPutPublisher
     /// </param>
     void Registered(Cid cid, bool pinned);
 
+    /// <summary>
+    /// Returns once everything <see cref="Registered"/> so far is published (a publisher may publish
+    /// later than it is told, e.g. after uploads to a durable tier). A <see cref="TableWriter"/> calls
+    /// it once the table's blocks are all registered, before it records a name's version and
+    /// before its put is acknowledged. Default: nothing to wait for.
+    /// </summary>
+    void Flush()
+    {
+    }
+
     /// <summary>Records the finished dataset (already <see cref="Registered"/>) as the next version of <paramref name="name"/>.</summary>
     /// <param name="name">The name from <see cref="PutOptions.Name"/>.</param>
     /// <param name="cid">The dataset's CID.</param>

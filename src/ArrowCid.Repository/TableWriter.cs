@@ -310,6 +310,8 @@ public sealed class TableWriter : IDisposable
                 _publisher?.Registered(tree.Root, pinned: true);
             }
 
+            // Every block is registered: published before a name's version and the acknowledgement.
+            _publisher?.Flush();
             if (Options.Name is not { } name)
             {
                 return result;

@@ -62,6 +62,7 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
 
         var first = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
         FlightPutSummary put;
+        FlightPutSummary unnamed;
         long rows;
         await using (first)
         {
@@ -74,9 +75,14 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             put = await writer.PutAsync(FlightClient.PutDescriptor(name: "kept"), table.Schema, [table]);
             Assert.True(put.Batches.Count > 1, $"{put.Batches.Count} chunks");
 
+            // A table without a name is published too, once its uploads are done (the put's flush).
+            using var loose = TestBatches.Large(1L << 20, seed: 67);
+            unnamed = await writer.PutAsync(loose.Schema, [loose]);
+
             // Every block of the table is an object before the put was acknowledged.
             using var s3 = RawClient();
             var keys = (await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket, Prefix = "nodes/blocks/" })).S3Objects?.Select(o => o.Key).ToHashSet() ?? [];
+            Assert.Contains(keys, key => key.EndsWith("/" + unnamed.Table, StringComparison.Ordinal));
             Assert.All(put.Batches, chunk => Assert.Contains(keys, key => key.EndsWith("/" + chunk.Cid, StringComparison.Ordinal)));
             Assert.Contains(keys, key => key.EndsWith("/" + put.Table, StringComparison.Ordinal));
 
@@ -97,6 +103,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             var fetched = await reader.GetByNameAsync("kept", null);
             Assert.Equal(put.Table, fetched.Cid);
             Assert.Equal(rows, ServeCluster.Rows(fetched));
+            var byCid = await reader.GetAsync(unnamed.Table, null);
+            Assert.Equal(unnamed.Batches.Sum(b => b.Rows), ServeCluster.Rows(byCid));
             output.WriteLine(second.Output);
         }
     }
