@@ -20,6 +20,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
 {
     private CephTestCluster? _ceph;
 
+    private CephTestCluster Ceph => _ceph ?? throw new InvalidOperationException("no Ceph cluster here");
+
     public async Task InitializeAsync()
     {
         if (CephTestCluster.Unavailable() is null)
@@ -44,19 +46,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             return;
         }
 
-        string bucket = "n-" + Guid.NewGuid().ToString("N")[..16];
-        using (var s3 = RawClient())
-        {
-            await s3.PutBucketAsync(bucket);
-        }
-
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ENDPOINT_URL"] = _ceph!.Endpoint.ToString(),
-            ["AWS_ACCESS_KEY_ID"] = _ceph.AccessKey,
-            ["AWS_SECRET_ACCESS_KEY"] = _ceph.SecretKey,
-            ["AWS_REGION"] = "us-east-1",
-        };
+        string bucket = await NewBucketAsync();
+        var environment = StoreEnvironment();
         string registry = server.CreateDatabase();
         string[] arguments = ["--registry", registry, "--blocks", $"s3://{bucket}/nodes/"];
 
@@ -67,8 +58,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         await using (first)
         {
             // Printed after the line the start waits for: a gate on it, the guard only against a hang.
-            await first.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/ at {_ceph.Endpoint}; conditional puts: honoured", TimeSpan.FromMinutes(2));
-            Assert.DoesNotContain(_ceph.SecretKey, first.Output, StringComparison.Ordinal);
+            await first.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/ at {Ceph.Endpoint}; conditional puts: honoured", TimeSpan.FromMinutes(2));
+            Assert.DoesNotContain(Ceph.SecretKey, first.Output, StringComparison.Ordinal);
             using var writer = new FlightClient(first.Location);
             using var table = TestBatches.Large(3L << 20, seed: 66);
             rows = table.Length;
@@ -117,19 +108,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             return;
         }
 
-        string bucket = "f-" + Guid.NewGuid().ToString("N")[..16];
-        using (var s3 = RawClient())
-        {
-            await s3.PutBucketAsync(bucket);
-        }
-
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ENDPOINT_URL"] = _ceph!.Endpoint.ToString(),
-            ["AWS_ACCESS_KEY_ID"] = _ceph.AccessKey,
-            ["AWS_SECRET_ACCESS_KEY"] = _ceph.SecretKey,
-        };
-        await using var node = await ServeProcess.StartWithEnvironmentAsync(environment, "--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/");
+        string bucket = await NewBucketAsync();
+        await using var node = await ServeProcess.StartWithEnvironmentAsync(StoreEnvironment(), "--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/");
         using var client = new FlightClient(node.Location);
         using var held = TestBatches.Small(3, rows: 100);
         var before = await client.PutAsync(FlightClient.PutDescriptor(name: "held"), held.Schema, [held]);
@@ -140,12 +120,12 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         }
 
         // radosgw killed: connections refused, as a store that is down.
-        _ceph.Kill("rgw");
+        Ceph.Kill("rgw");
         using var more = TestBatches.Small(4, rows: 100);
         var refused = await Assert.ThrowsAsync<ArrowCid.Grpc.RpcException>(() => client.PutAsync(FlightClient.PutDescriptor(name: "later"), more.Schema, [more]));
         Assert.Equal(ArrowCid.Grpc.StatusCode.Unavailable, refused.StatusCode);
         Assert.Contains($"s3://{bucket}/", refused.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(_ceph.SecretKey, node.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Ceph.SecretKey, node.Output, StringComparison.Ordinal);
 
         // Readiness says so, naming the store, from that failed request: the probe waits on nothing.
         using (var http = new HttpClient { BaseAddress = node.Gateway })
@@ -166,6 +146,24 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         Assert.False(node.HasExited);
     }
 
+    /// <summary>A new, empty bucket of the test's cluster.</summary>
+    private async Task<string> NewBucketAsync()
+    {
+        string bucket = "n-" + Guid.NewGuid().ToString("N")[..16];
+        using var s3 = RawClient();
+        await s3.PutBucketAsync(bucket);
+        return bucket;
+    }
+
+    /// <summary>How a node reaches the cluster: the standard AWS variables, as an operator sets them (never arguments).</summary>
+    private Dictionary<string, string> StoreEnvironment() => new()
+    {
+        ["AWS_ENDPOINT_URL"] = Ceph.Endpoint.ToString(),
+        ["AWS_ACCESS_KEY_ID"] = Ceph.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = Ceph.SecretKey,
+        ["AWS_REGION"] = "us-east-1",
+    };
+
     /// <summary>The value of one Prometheus sample whose labels include <paramref name="labels"/> (0 when absent).</summary>
     private static double MetricValue(string exposition, string name, string labels)
     {
@@ -180,9 +178,9 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         return 0;
     }
 
-    private AmazonS3Client RawClient() => new(new BasicAWSCredentials(_ceph!.AccessKey, _ceph.SecretKey), new AmazonS3Config
+    private AmazonS3Client RawClient() => new(new BasicAWSCredentials(Ceph.AccessKey, Ceph.SecretKey), new AmazonS3Config
     {
-        ServiceURL = _ceph.Endpoint.ToString(),
+        ServiceURL = Ceph.Endpoint.ToString(),
         ForcePathStyle = true,
         RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
         ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
