@@ -10,11 +10,11 @@ namespace ArrowCid.Node;
 /// The registry the service answers from (the shared one when there is one, else the repository's
 /// own) and the step that makes content stored here visible in it: with a shared registry the
 /// local record is copied there with this node's location. Every registration wakes subscribers.
-/// A DoPut's <see cref="TableWriter"/> publishes through it. With a durable tier, each block is
-/// written there before any registry beyond the repository names it.
+/// A put publishes through <see cref="ForPut"/>, which with a durable tier writes each block there
+/// before any registry beyond the repository names it.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "a SemaphoreSlim holds no handle until its AvailableWaitHandle is read, which this never does; it lives as long as the node")]
-public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes, ObjectStorage.S3BlockTier? tier = null) : IPutPublisher
+public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes, ObjectStorage.S3BlockTier? tier = null)
 {
     /// <summary>The registry listings, lookups and the change feed come from.</summary>
     public IRegistry Registry => shared ?? content.Repository.Registry;
@@ -39,7 +39,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         return version;
     }
 
-    /// <inheritdoc/>
+    /// <summary>The latest version of a name in the registry the service answers from, or null.</summary>
     public NamedVersion? FindVersion(string name) => Registry.FindVersion(name);
 
     /// <summary>
@@ -49,25 +49,27 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// </summary>
     public void Registered(Cid cid, bool pinned = false)
     {
-        if (tier is not null)
+        if (shared is not null && content.Repository.GetRecord(cid) is { } local)
         {
-            // The commit order across hosts: the block is durable in the tier before the shared
-            // registry names it (a put's blocks go concurrently, through ForPut).
-            UploadAsync(cid).GetAwaiter().GetResult();
+            shared.Upsert(local.PublishedFrom(self.Location, pinned));
         }
 
-        Publish(cid, pinned);
+        changes.Notify();
     }
 
     /// <summary>
-    /// The publisher of one put. Without a durable tier, this registry itself. With one, a
-    /// publisher that starts each block's upload as it is registered, at most
-    /// <see cref="MaxUploadsAtOnce"/> at once on the node, and at <see cref="IPutPublisher.Flush"/>
-    /// (before a name's version and the acknowledgement) waits for them all and then writes the
-    /// shared records in the order the blocks were registered: no record or name points at an
-    /// object the tier does not hold, and a table's objects go up together, not one by one.
+    /// The publisher of one put (a DoPut, an upload). Without a durable tier it publishes each
+    /// block as it is registered. With one, it starts each block's upload as the block is
+    /// registered, at most <see cref="MaxUploadsAtOnce"/> at once on the node, and at
+    /// <see cref="IPutPublisher.Flush"/> (before a name's version and the acknowledgement) waits
+    /// for them all, then publishes the blocks in the order they were registered: no record or
+    /// name points at an object the tier does not hold. Only a put writes to the tier: a pin, a
+    /// tag or a fetch publishes what is already stored (<see cref="Registered"/>).
     /// </summary>
-    public IPutPublisher ForPut() => tier is null ? this : new TieredPut(this);
+    public IPutPublisher ForPut() => new PutPublication(this);
+
+    // Whether the node has a durable tier (read by each put's publication).
+    private bool HasTier => tier is not null;
 
     /// <summary>Uploads to the durable tier at once on this node, over all puts.</summary>
     public const int MaxUploadsAtOnce = 16;
@@ -95,24 +97,19 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         }
     }
 
-    /// <summary>Copies a locally stored CID's record to the shared registry (no-op without one) and wakes subscribers.</summary>
-    private void Publish(Cid cid, bool pinned)
-    {
-        if (shared is not null && content.Repository.GetRecord(cid) is { } local)
-        {
-            shared.Upsert(local.PublishedFrom(self.Location, pinned));
-        }
-
-        changes.Notify();
-    }
-
-    /// <summary>One put's publication over a durable tier (<see cref="ForPut"/>).</summary>
-    private sealed class TieredPut(ServiceRegistry registry) : IPutPublisher
+    /// <summary>One put's publication (<see cref="ForPut"/>).</summary>
+    private sealed class PutPublication(ServiceRegistry registry) : IPutPublisher
     {
         private readonly List<(Cid Cid, bool Pinned, Task Upload)> _pending = [];
 
         public void Registered(Cid cid, bool pinned)
         {
+            if (!registry.HasTier)
+            {
+                registry.Registered(cid, pinned);
+                return;
+            }
+
             var upload = registry.UploadAsync(cid);
 
             // A put given up before Flush leaves its uploads to finish alone: their failure is nobody's to see.
@@ -126,7 +123,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
             Task.WhenAll(_pending.Select(p => p.Upload)).GetAwaiter().GetResult();
             foreach (var (cid, pinned, _) in _pending)
             {
-                registry.Publish(cid, pinned);
+                registry.Registered(cid, pinned);
             }
 
             _pending.Clear();

@@ -91,6 +91,9 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         await using (second)
         {
             using var reader = new FlightClient(second.Location);
+
+            // A pin through a node that holds no copy is the shared registry's: it writes nothing to the tier.
+            await reader.ActionAsync("pin", unnamed.Table.ToString());
             var fetched = await reader.GetByNameAsync("kept", null);
             Assert.Equal(put.Table, fetched.Cid);
             Assert.Equal(rows, ServeCluster.Rows(fetched));
