@@ -83,7 +83,7 @@ public sealed class S3BlockTier : IDisposable
 
         _client = options.Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.Credentials, config);
         _requests = _meter.CreateCounter<long>(
-            "arrowcid.object_store.requests", "{request}", "Requests to the durable tier's object store, by operation (put, get, head, delete, list, probe) and outcome (ok, exists, not_found, or the fault)");
+            "arrowcid.object_store.requests", "{request}", "Requests to the durable tier's object store, by operation (put, get, head, delete, list, probe) and outcome (ok, exists, not_found, cancelled, or the fault)");
         _duration = _meter.CreateHistogram<double>(
             "arrowcid.object_store.request.duration",
             "s",
@@ -120,7 +120,7 @@ public sealed class S3BlockTier : IDisposable
         var tier = new S3BlockTier(location, options ?? new S3BlockTierOptions());
         try
         {
-            await tier.RunAsync("head", "check the bucket", null, token => tier._client.HeadBucketAsync(new HeadBucketRequest { BucketName = location.Bucket }, token), cancellationToken).ConfigureAwait(false);
+            await tier.CheckBucketAsync(cancellationToken).ConfigureAwait(false);
             await tier.RefuseForeignObjectsAsync(cancellationToken).ConfigureAwait(false);
             tier.ConditionalPuts = await tier.ProbeConditionalPutsAsync(cancellationToken).ConfigureAwait(false);
             return tier;
@@ -283,7 +283,7 @@ public sealed class S3BlockTier : IDisposable
     {
         try
         {
-            await RunAsync("head", "check the bucket", null, token => _client.HeadBucketAsync(new HeadBucketRequest { BucketName = Location.Bucket }, token), CancellationToken.None).ConfigureAwait(false);
+            await CheckBucketAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (ObjectStoreException)
         {
@@ -294,6 +294,10 @@ public sealed class S3BlockTier : IDisposable
             Interlocked.Exchange(ref _checking, 0);
         }
     }
+
+    /// <summary>That the bucket is there and the credentials reach it (HEAD of the bucket).</summary>
+    private Task<HeadBucketResponse> CheckBucketAsync(CancellationToken cancellationToken) =>
+        RunAsync("head", "check the bucket", null, token => _client.HeadBucketAsync(new HeadBucketRequest { BucketName = Location.Bucket }, token), cancellationToken);
 
     /// <summary>Sets <see cref="ConditionalPuts"/> as a probe of another server would have (tests).</summary>
     internal void ConditionalPutsForTests(bool honoured) => ConditionalPuts = honoured;
@@ -433,6 +437,12 @@ public sealed class S3BlockTier : IDisposable
             outcome = "not_found";
             throw;
         }
+        catch (OperationCanceledException)
+        {
+            // The caller gave up: the store said nothing either way.
+            outcome = "cancelled";
+            throw;
+        }
         finally
         {
             if (outcome is "ok" or "exists" or "not_found")
@@ -440,7 +450,11 @@ public sealed class S3BlockTier : IDisposable
                 _problem = null;
             }
 
-            Interlocked.Exchange(ref _answeredAt, Stopwatch.GetTimestamp());
+            if (outcome != "cancelled")
+            {
+                Interlocked.Exchange(ref _answeredAt, Stopwatch.GetTimestamp());
+            }
+
             var tags = new TagList { { "operation", operation }, { "outcome", outcome } };
             _requests.Add(1, tags);
             _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
