@@ -42,7 +42,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         {
             case "pin":
             case "unpin":
-                await Reply(responses, context, SetPin(BodyCid(action), action.Type == "pin")).ConfigureAwait(false);
+                await Reply(responses, context, await SetPinAsync(BodyCid(action), action.Type == "pin", context.CancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                 break;
             case "tag":
                 await Reply(responses, context, Tag(action.Body)).ConfigureAwait(false);
@@ -72,10 +72,29 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
 
     private static Cid BodyCid(Protocol.Action action) => FlightRequests.ParseCid(FlightRequests.DecodeText(action.Body, "action body"), "action body");
 
-    private ByteString SetPin(Cid cid, bool pin)
+    private async Task<ByteString> SetPinAsync(Cid cid, bool pin, CancellationToken cancellationToken)
     {
         var local = node.Repository.Repository;
+        if (pin && node.Cache is not null)
+        {
+            // Pinned into the cache: the table is fetched here first, so the pin here keeps it here.
+            await node.EnsureLocalAsync(cid, cancellationToken).ConfigureAwait(false);
+        }
+
         bool found = pin ? local.Pin(cid) : local.Unpin(cid);
+        if (node.Cache is not null)
+        {
+            if (pin)
+            {
+                // What the cache evicted between the fetch and the pin comes back, kept now.
+                await node.EnsureLocalAsync(cid, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                node.Cache.Unpinned();
+            }
+        }
+
         if (node.Registrations.IsShared)
         {
             found |= pin ? node.Registrations.Registry.Pin(cid) : node.Registrations.Registry.Unpin(cid);

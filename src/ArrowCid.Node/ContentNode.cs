@@ -38,6 +38,18 @@ public sealed class ContentNode : IDisposable
         Content = new NodeContent(content, Options.SharedMemory);
         Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes, Options.DurableTier);
         Peers = new PeerFetcher(content, Options.SharedRegistry, Identity, PeerFetcher.ClientOptions(Options), Options.DurableTier);
+        if (Options.CacheBytes is { } cacheBytes)
+        {
+            if (Options.DurableTier is null || Options.SharedRegistry is null)
+            {
+                // Evicting a row the local registry alone holds would lose what it names.
+                throw new ArgumentException("a cache size needs blocks in a durable tier (--blocks s3://…) and a shared registry (--registry postgresql://…): the node's disk is then a cache of what they hold", nameof(options));
+            }
+
+            Cache = new BlockCache(content, Registrations, cacheBytes);
+            Registrations.Cache = Cache;
+            Peers.Cache = Cache;
+        }
         Health = new NodeHealth(this);
         Metrics = new NodeMetrics(this);
     }
@@ -77,6 +89,9 @@ public sealed class ContentNode : IDisposable
 
     /// <summary>Fetches a CID this node lacks from a peer the registry lists (when allowed), then keeps it.</summary>
     public PeerFetcher Peers { get; }
+
+    /// <summary>The node's disk as a bounded cache of its durable tier (<see cref="NodeOptions.CacheBytes"/>), or null: the disk keeps what it stores.</summary>
+    public BlockCache? Cache { get; }
 
     /// <summary>Where the node's faces are reached, set as each binds its port.</summary>
     public NodeIdentity Identity { get; } = new();
@@ -164,6 +179,12 @@ public sealed class ContentNode : IDisposable
             var absent = chunks.Find(c => !Reader.Has(c.Cid));
             if (absent is null)
             {
+                // Read from disk: hits, and the hottest blocks now, so the cache keeps them while they are sent.
+                foreach (var chunk in chunks)
+                {
+                    Cache?.Hit(chunk.Cid);
+                }
+
                 return (table, chunks);
             }
 
@@ -253,6 +274,7 @@ public sealed class ContentNode : IDisposable
     public void Dispose()
     {
         Peers.Dispose();
+        Cache?.Dispose();
         Subscribers.Dispose();
         Metrics.Dispose();
     }

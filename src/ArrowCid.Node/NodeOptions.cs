@@ -40,6 +40,14 @@ public sealed record NodeOptions
     /// </summary>
     public ObjectStorage.S3BlockTier? DurableTier { get; init; }
 
+    /// <summary>
+    /// The bytes of block files the node's disk keeps (<c>--cache-size</c>), or null to keep every
+    /// block it stores. Needs <see cref="DurableTier"/> and <see cref="SharedRegistry"/>: the disk is
+    /// then a cache of the tier, evicted by heat (<see cref="BlockCache"/>); what a pin on this node
+    /// retains stays beyond the bound.
+    /// </summary>
+    public long? CacheBytes { get; init; }
+
     /// <summary>Whether a CID this node lacks is fetched from a node the registry lists (then kept). Default true.</summary>
     public bool FetchFromPeers { get; init; } = true;
 

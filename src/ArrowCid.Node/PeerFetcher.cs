@@ -25,6 +25,9 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
     private readonly ConcurrentDictionary<string, FlightClient> _clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<Cid, SharedFetch> _inFlight = [];
 
+    /// <summary>The node's cache of the tier, told of each block copied here; null without one.</summary>
+    internal BlockCache? Cache { get; set; }
+
     /// <summary>The options of calls to peers: the node's, marked forwarded, with its peer timeouts.</summary>
     public static FlightClientOptions ClientOptions(NodeOptions options) =>
         options.PeerClient.ForPeer(options.PeerConnectTimeout, options.PeerIdleTimeout);
@@ -206,9 +209,22 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
             return;
         }
 
-        var options = new PutOptions { Tags = record.Tags, Producer = record.Producer, Provenance = provenance, Pin = true };
-        await TableCopy.CopyAsync(content, record.Cid, fetch, options, block => AddSelf(block.Cid), cancellationToken).ConfigureAwait(false);
+        // Pinned here, so gc keeps it, unless a durable tier keeps it already: a copy is then a cache entry.
+        var options = new PutOptions { Tags = record.Tags, Producer = record.Producer, Provenance = provenance, Pin = tier is null };
+        var copied = new List<Cid>();
+        await TableCopy.CopyAsync(
+            content,
+            record.Cid,
+            fetch,
+            options,
+            block =>
+            {
+                AddSelf(block.Cid);
+                copied.Add(block.Cid);
+            },
+            cancellationToken).ConfigureAwait(false);
         AddSelf(record.Cid);
+        Cache?.Fetched(copied);
     }
 
     private static async Task<ReadOnlyMemory<byte>> FetchFromTierAsync(ObjectStorage.S3BlockTier tier, Cid cid, CancellationToken cancellationToken) =>

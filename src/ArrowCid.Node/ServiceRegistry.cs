@@ -47,11 +47,16 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// location, and wakes subscribers. The shared record is pinned only when <paramref name="pinned"/>
     /// says so (a pin there keeps the block on every node); registering never unpins it.
     /// </summary>
-    public void Registered(Cid cid, bool pinned = false)
+    public void Registered(Cid cid, bool pinned = false) => Publish(cid, pinned, inTier: false);
+
+    // With inTier, the record lists the tier too: releasing this node's location (an eviction, a
+    // gc here) then leaves the record, which names where the block still is.
+    private void Publish(Cid cid, bool pinned, bool inTier)
     {
         if (shared is not null && content.Repository.GetRecord(cid) is { } local)
         {
-            shared.Upsert(local.PublishedFrom(self.Location, pinned));
+            var record = local.PublishedFrom(self.Location, pinned);
+            shared.Upsert(inTier ? record.PublishedFrom(tier!.Location.ToString(), pinned) : record);
         }
 
         changes.Notify();
@@ -68,8 +73,36 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// </summary>
     public IPutPublisher ForPut() => new PutPublication(this);
 
+    /// <summary>The node's cache of the tier, told of each put's blocks once they are durable there; null without one.</summary>
+    internal BlockCache? Cache { get; set; }
+
     // Whether the node has a durable tier (read by each put's publication).
     private bool HasTier => tier is not null;
+
+    // A put's blocks, all in the tier now, published in the order they were stored.
+    private void PublishUploaded(List<(Cid Cid, bool Pinned)> blocks)
+    {
+        foreach (var (cid, pinned) in blocks)
+        {
+            Publish(cid, pinned, inTier: true);
+        }
+
+        if (Cache is { } cache)
+        {
+            // The put's pin is the shared registry's now (it keeps the table in the tier); a pin
+            // here would keep it on this disk too, which only a pin asked for does.
+            foreach (var (cid, pinned) in blocks)
+            {
+                if (pinned)
+                {
+                    content.Repository.Unpin(cid);
+                }
+            }
+
+            // Durable in the tier now: the cache may evict them (and keeps the disk within its bound).
+            cache.Stored(blocks.ConvertAll(b => b.Cid));
+        }
+    }
 
     /// <summary>Uploads to the durable tier at once on this node, over all puts.</summary>
     public const int MaxUploadsAtOnce = 16;
@@ -84,8 +117,19 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         {
             // Read (and hashed) once a slot is free: at most MaxUploadsAtOnce blocks held in memory.
             HashedBlock block;
-            using (var leased = content.Reader.Open(cid, verify: false))
+            using (var leased = content.Reader.TryOpen(cid, verify: false))
             {
+                if (leased is null)
+                {
+                    // Stored here before, and evicted by the cache meanwhile: it is evicted only once in the tier.
+                    if (!await tier!.ExistsAsync(cid).ConfigureAwait(false))
+                    {
+                        throw new BlockNotFoundException(cid);
+                    }
+
+                    return;
+                }
+
                 block = HashedBlock.Verify(cid, leased.Memory.ToArray());
             }
 
@@ -121,11 +165,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         {
             // The writing thread waits here once per put, for uploads that ran while it wrote.
             Task.WhenAll(_pending.Select(p => p.Upload)).GetAwaiter().GetResult();
-            foreach (var (cid, pinned, _) in _pending)
-            {
-                registry.Registered(cid, pinned);
-            }
-
+            registry.PublishUploaded(_pending.ConvertAll(p => (p.Cid, p.Pinned)));
             _pending.Clear();
         }
 

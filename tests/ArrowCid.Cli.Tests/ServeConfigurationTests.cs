@@ -58,6 +58,7 @@ public sealed class ServeConfigurationTests : IDisposable
     [InlineData("file-value", "'shutdown-timeout' in")]
     [InlineData("token-file", "tokens:2: 'not-a-token-line' is not TOKEN:read or TOKEN:write")]
     [InlineData("listen", "--listen (from ARROWCID_LISTEN (environment)): 'nowhere' is not HOST:PORT")]
+    [InlineData("cache-size", "--cache-size: '20 gallons' is not a size")]
     public async Task A_bad_value_names_where_it_came_from_and_exits_2(string where, string message)
     {
         var environment = new Dictionary<string, string>();
@@ -79,6 +80,9 @@ public sealed class ServeConfigurationTests : IDisposable
             case "listen":
                 environment["ARROWCID_LISTEN"] = "nowhere";
                 break;
+            case "cache-size":
+                arguments.AddRange(["--cache-size", "20 gallons"]);
+                break;
         }
 
         var result = await ServeAsync(environment, [.. arguments]);
@@ -87,6 +91,20 @@ public sealed class ServeConfigurationTests : IDisposable
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("serving ", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("1", 1L)]
+    [InlineData("512K", 512L << 10)]
+    [InlineData("20GiB", 20L << 30)]
+    [InlineData("3 mb", 3L << 20)]
+    [InlineData("2T", 2L << 40)]
+    [InlineData("0", null)]
+    [InlineData("GiB", null)]
+    [InlineData("-5M", null)]
+    [InlineData("1.5G", null)]
+    [InlineData("9999999999T", null)]
+    public void A_cache_size_is_bytes_or_a_whole_number_of_binary_units(string text, long? bytes) =>
+        Assert.Equal(bytes, Commands.ServeCommand.ParseSize(text));
 
     [Fact]
     public async Task Docs_configuration_lists_every_setting_with_its_variable()

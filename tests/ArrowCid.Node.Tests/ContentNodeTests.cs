@@ -56,6 +56,18 @@ public sealed class ContentNodeTests : IDisposable
     }
 
     [Fact]
+    public void A_cache_size_without_a_durable_tier_and_a_shared_registry_is_refused_saying_what_it_needs()
+    {
+        // Evicting would delete the only copy, or a row naming what only this registry names.
+        using var shared = RegistryFactory.Open("sqlite:" + Path.Combine(_folder.Path, "shared.db"));
+        foreach (var options in new[] { new NodeOptions { CacheBytes = 1 << 20 }, new NodeOptions { CacheBytes = 1 << 20, SharedRegistry = shared } })
+        {
+            var refused = Assert.Throws<ArgumentException>(() => new ContentNode(_content, options));
+            Assert.Contains("durable tier (--blocks s3://…) and a shared registry", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Naming_a_cid_the_shared_registry_lacks_is_not_found_not_a_protocol_error()
     {
         // The leak: ServiceRegistry.AddVersion threw a gRPC RpcException, which an HTTP upload turned into a 500.

@@ -117,6 +117,44 @@ public sealed class LocalRepositoryTests : IDisposable
     }
 
     [Fact]
+    public void Evict_removes_rows_and_files_but_keeps_what_a_pin_retains_and_packed_blocks()
+    {
+        Cid Large()
+        {
+            byte[] bytes = new byte[LocalRepositoryOptions.DefaultPackThreshold + 1];
+            _random.NextBytes(bytes);
+            var cid = Cid.ForRaw(bytes);
+            _repo.PutBlock(cid, bytes, BatchRecord(cid));
+            return cid;
+        }
+
+        var cold = Large();
+        var linked = Large();
+        var pinned = Large();
+        var (dataset, manifest) = Manifest(linked);
+        _repo.PutBlock(dataset, manifest, DatasetRecord(dataset) with { Pinned = true });
+        _repo.Pin(pinned);
+        var small = PutBatch();
+        var deleted = new List<Cid>();
+        _repo.BlockDeleted += deleted.Add;
+
+        var report = _repo.Evict([cold, linked, pinned, small]);
+
+        Assert.Equal([cold], report.Evicted.Select(e => e.Cid));
+        Assert.Equal(LocalRepositoryOptions.DefaultPackThreshold + 1, report.Evicted[0].Bytes);
+        Assert.Equal([linked, pinned, small], report.Kept);
+        Assert.False(_repo.Blocks.Has(cold));
+        Assert.Null(_repo.GetRecord(cold));
+        Assert.Equal([cold], deleted);
+        Assert.All(new[] { linked, pinned, small }, cid => Assert.True(_repo.Blocks.Has(cid) && _repo.GetRecord(cid) is not null));
+
+        // Nothing left half-done: verify finds the repository clean.
+        var verified = _repo.Verify();
+        Assert.Empty(verified.MissingBlocks);
+        Assert.Empty(verified.OrphanBlocks);
+    }
+
+    [Fact]
     public void Gc_removes_unpinned_unreachable_blocks_and_keeps_pinned_datasets_batches()
     {
         var kept = PutBatch();

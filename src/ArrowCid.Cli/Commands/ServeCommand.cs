@@ -31,6 +31,18 @@ internal static class ServeCommand
         var strictTrustless = new Option<bool>("--strict-trustless") { Description = "Answer /ipfs/CID requests that name no format (no ?format=, no Accept naming one) with 400 instead of the raw block (strict trustless gateway)" };
         var sharedRegistry = new Option<string?>("--registry") { Description = "A registry shared with other nodes: postgres://user@host:port/database, Host=…;Database=…, or sqlite:PATH (default: the repository's own)", HelpName = "URL" };
         var blocks = new Option<string?>("--blocks") { Description = "Keep every block in S3-compatible object storage too, s3://BUCKET/PREFIX (endpoint, region and credentials from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the shared files; docs/object-storage.md)", HelpName = "URL" };
+        var cacheSize = new Option<string?>("--cache-size")
+        {
+            Description = "With --blocks and --registry: the bytes of block files this node's disk keeps, as a cache of the bucket evicted by heat (e.g. 20GiB; K, M, G, T are powers of 1024); pinned tables stay beyond it (default: keep everything)",
+            HelpName = "SIZE",
+        };
+        cacheSize.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && ParseSize(result.Tokens[0].Value) is null)
+            {
+                result.AddError($"--cache-size: '{result.Tokens[0].Value}' is not a size: a whole number of bytes, at least 1, or one with K, M, G or T (powers of 1024), e.g. 20GiB");
+            }
+        });
         var corsWrites = new Option<bool>("--cors-any-origin-writes") { Description = "With --cors '*', let pages of any origin upload too (by default '*' opens reads only)" };
         var allowedHosts = new Option<string[]>("--allowed-host")
         {
@@ -93,7 +105,7 @@ internal static class ServeCommand
         var printConfig = new Option<bool>("--print-config") { Description = "Print the settings in effect, where each came from, secrets hidden, and exit" };
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
-            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry, blocks,
+            listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry, blocks, cacheSize,
             recordAddresses, metricsListen, maxConnections, maxConnectionsPerAddress, maxRequestBytes, maxTableChunks, logFormat, logLevel, shutdownTimeout, config, printConfig,
         };
         command.SetAction(given =>
@@ -147,6 +159,7 @@ internal static class ServeCommand
                     Access = access,
                     PeerClient = new() { Token = firstToken },
                     RecordClientAddresses = parse.GetValue(recordAddresses),
+                    CacheBytes = parse.GetValue(cacheSize) is { } size ? ParseSize(size) : null,
                     Limits = NodeLimits.Default with
                     {
                         MaxDecompressedBytesPerRequest = parse.GetValue(maxRequestBytes) ?? NodeLimits.Default.MaxDecompressedBytesPerRequest,
@@ -273,6 +286,10 @@ internal static class ServeCommand
             {
                 throw new CliException($"--blocks: {e.Message}", e);
             }
+            catch (ArgumentException e) when (options.Node.CacheBytes is not null && e.ParamName == "options")
+            {
+                throw new CliException($"--cache-size: {e.Message[..e.Message.IndexOf(" (Parameter", StringComparison.Ordinal)]}", e);
+            }
         });
 
     private static void WriteLine(TextWriter writer, string line)
@@ -352,6 +369,35 @@ internal static class ServeCommand
     }
 
     /// <summary>Refuses a count option given as zero or less, naming it.</summary>
+    /// <summary>A size in bytes: digits, then optionally K, M, G or T (powers of 1024, with or without "iB" or "B"); null when it is not one or below 1.</summary>
+    internal static long? ParseSize(string text)
+    {
+        string trimmed = text.Trim();
+        int digits = 0;
+        while (digits < trimmed.Length && char.IsAsciiDigit(trimmed[digits]))
+        {
+            digits++;
+        }
+
+        string unit = trimmed[digits..].Trim().ToUpperInvariant();
+        int shift = unit switch
+        {
+            "" or "B" => 0,
+            "K" or "KB" or "KIB" => 10,
+            "M" or "MB" or "MIB" => 20,
+            "G" or "GB" or "GIB" => 30,
+            "T" or "TB" or "TIB" => 40,
+            _ => -1,
+        };
+        if (digits == 0 || shift < 0 || !long.TryParse(trimmed.AsSpan(0, digits), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value)
+            || value < 1 || value > long.MaxValue >> shift)
+        {
+            return null;
+        }
+
+        return value << shift;
+    }
+
     private static void AtLeastOne<T>(Option<T?> option)
         where T : struct, System.Numerics.INumber<T> =>
         option.Validators.Add(result =>

@@ -149,6 +149,70 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         Assert.False(node.HasExited);
     }
 
+    [Fact]
+    public async Task With_a_cache_size_the_disk_keeps_within_it_what_is_evicted_is_read_back_from_the_bucket_and_a_pinned_table_stays()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string bucket = await NewBucketAsync();
+        const long capacity = 1L << 20;
+        await using var node = await ServeProcess.StartWithEnvironmentAsync(
+            StoreEnvironment(), "--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/", "--cache-size", "1MiB");
+        using var client = new FlightClient(node.Location);
+        using var http = new HttpClient { BaseAddress = node.Gateway };
+        var tables = new List<(FlightPutSummary Put, long Rows)>();
+        for (int i = 0; i < 3; i++)
+        {
+            using var table = TestBatches.Large(3L << 20, seed: 660 + i);
+            tables.Add((await client.PutAsync(FlightClient.PutDescriptor(name: $"table-{i}"), table.Schema, [table]), table.Length));
+        }
+
+        // Nine MiB put through a cache of one: the block files on disk stay within it.
+        Assert.True(BlockFileBytes(node.Folder) <= capacity, $"{BlockFileBytes(node.Folder)} bytes of block files");
+        string metrics = await http.GetStringAsync("/metrics");
+        Assert.True(MetricValue(metrics, "arrowcid_cache_evictions_total", string.Empty) > 0);
+        Assert.True(MetricValue(metrics, "arrowcid_cache_held_bytes", string.Empty) <= capacity);
+        Assert.Equal(capacity, MetricValue(metrics, "arrowcid_cache_capacity_bytes", string.Empty));
+
+        // The first table's chunks were evicted: read back through the bucket, verified, as misses.
+        var (first, firstRows) = tables[0];
+        Assert.Contains(first.Batches, chunk => !HoldsFile(node.Folder, chunk.Cid.ToString()));
+        var fetched = await client.GetByNameAsync("table-0", null);
+        Assert.Equal(first.Table, fetched.Cid);
+        Assert.Equal(firstRows, ServeCluster.Rows(fetched));
+        metrics = await http.GetStringAsync("/metrics");
+        Assert.True(MetricValue(metrics, "arrowcid_cache_misses_total", string.Empty) > 0);
+
+        // Pinned into the cache: every chunk of the second table is on disk, beyond the bound, and stays as more is put.
+        var (pinned, pinnedRows) = tables[1];
+        await client.ActionAsync("pin", pinned.Table.ToString());
+        using (var more = TestBatches.Large(3L << 20, seed: 669))
+        {
+            await client.PutAsync(FlightClient.PutDescriptor(name: "more"), more.Schema, [more]);
+        }
+
+        Assert.All(pinned.Batches, chunk => Assert.True(HoldsFile(node.Folder, chunk.Cid.ToString()), $"pinned chunk {chunk.Cid} evicted"));
+
+        // With the bucket gone, the pinned table is served from the cache all the same.
+        Ceph.Kill("rgw");
+        var served = await client.GetByNameAsync("table-1", null);
+        Assert.Equal(pinned.Table, served.Cid);
+        Assert.Equal(pinnedRows, ServeCluster.Rows(served));
+        Assert.False(node.HasExited);
+    }
+
+    /// <summary>The bytes of the block files (not packs) under a node's folder.</summary>
+    private static long BlockFileBytes(string folder) =>
+        Directory.EnumerateFiles(folder, "b*", SearchOption.AllDirectories)
+            .Where(path => ArrowCid.Content.Multiformats.Cid.TryParse(Path.GetFileName(path), out _))
+            .Sum(path => new FileInfo(path).Length);
+
+    private static bool HoldsFile(string folder, string cid) =>
+        Directory.EnumerateFiles(folder, cid, SearchOption.AllDirectories).Any();
+
     /// <summary>A new, empty bucket of the test's cluster.</summary>
     private async Task<string> NewBucketAsync()
     {

@@ -1,0 +1,213 @@
+using System.Diagnostics.Metrics;
+using ArrowCid.Content;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Repository;
+
+namespace ArrowCid.Node;
+
+/// <summary>
+/// The node's disk as a cache of its durable tier, bounded in bytes and evicted by heat
+/// (<see cref="HeatPolicy{TKey}"/>, adaptive replacement weighed in bytes): issue 66's local tier.
+/// A block enters once it is durable in the tier (a put's block after its upload, a block read from
+/// the tier); a read served from disk is a hit; when the block files exceed the capacity, the
+/// coldest go (<see cref="LocalRepository.Evict"/>), and this node's location with them in the
+/// shared registry, whose record keeps the tier's. A block a pin on this node retains stays,
+/// outside the bound. Blocks packed on disk (at most the store's pack threshold, a table's tree
+/// nodes and the smallest chunks) stay too: the bound is on block files.
+/// </summary>
+/// <remarks>
+/// Reads of a cached block stay mapped and zero-copy: the cache only decides which files exist.
+/// Only with a shared registry that names everything: a row evicted here is never a name lost.
+/// </remarks>
+public sealed class BlockCache : IDisposable
+{
+    private readonly ContentRepository _content;
+    private readonly ServiceRegistry _registrations;
+    private readonly HeatPolicy<Cid> _policy;
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _trimming = new(1, 1);
+    private readonly Meter _meter;
+    private readonly Counter<long> _hits;
+    private readonly Counter<long> _misses;
+    private readonly Counter<long> _evictions;
+    private readonly Counter<long> _evictedBytes;
+
+    /// <summary>A cache of <paramref name="capacity"/> bytes over the node's repository, loaded with the block files it holds.</summary>
+    /// <param name="content">The node's repository.</param>
+    /// <param name="registrations">Where an eviction releases this node's location.</param>
+    /// <param name="capacity">The bytes the cached block files may take (pinned ones aside).</param>
+    public BlockCache(ContentRepository content, ServiceRegistry registrations, long capacity)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(registrations);
+        _content = content;
+        _registrations = registrations;
+        _policy = new HeatPolicy<Cid>(capacity);
+        _meter = new Meter(ArrowCidMeter.Name);
+        _hits = _meter.CreateCounter<long>("arrowcid.cache.hits", "{block}", "Block reads the node's disk served (the cache of the durable tier)");
+        _misses = _meter.CreateCounter<long>("arrowcid.cache.misses", "{block}", "Blocks the node read from the durable tier (or a peer) because its disk lacked them");
+        _evictions = _meter.CreateCounter<long>("arrowcid.cache.evictions", "{block}", "Blocks evicted from the node's disk (the durable tier keeps them)");
+        _evictedBytes = _meter.CreateCounter<long>("arrowcid.cache.evicted", "By", "Bytes of the blocks evicted from the node's disk");
+        _meter.CreateObservableGauge("arrowcid.cache.held", () => ResidentBytes, "By", "Bytes of the block files the cache holds, pinned ones included");
+        _meter.CreateObservableGauge("arrowcid.cache.capacity", () => capacity, "By", "The cache's bound (--cache-size); pinned blocks are kept beyond it");
+        content.Repository.BlockDeleted += Forget;
+        Load();
+    }
+
+    /// <summary>The bytes the cache may hold (pinned blocks aside).</summary>
+    public long Capacity => _policy.Capacity;
+
+    /// <summary>The bytes of the block files the cache holds, pinned ones included.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _policy.ResidentBytes + _policy.HeldBytes;
+            }
+        }
+    }
+
+    /// <summary>A read the node's disk served: the block grows hotter.</summary>
+    public void Hit(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        lock (_gate)
+        {
+            if (!_policy.Touch(cid))
+            {
+                // A packed block, or a file the cache does not track (stored under another name): not counted.
+                return;
+            }
+        }
+
+        _hits.Add(1);
+    }
+
+    /// <summary>A put's block, now durable in the tier: cached, and the coldest evicted if the disk is over its bound.</summary>
+    public void Stored(IEnumerable<Cid> cids)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        Admit(cids);
+        Trim();
+    }
+
+    /// <summary>Blocks read from the tier (or a peer) because the disk lacked them: misses, cached, then the coldest evicted.</summary>
+    public void Fetched(IReadOnlyCollection<Cid> cids)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        _misses.Add(cids.Count);
+        Admit(cids);
+        Trim();
+    }
+
+    /// <summary>
+    /// A pin on this node was removed: the blocks pins kept become candidates again (the coldest
+    /// first, and those another pin still retains are kept again).
+    /// </summary>
+    public void Unpinned()
+    {
+        lock (_gate)
+        {
+            foreach (var cid in _policy.Held.ToList())
+            {
+                _policy.Release(cid);
+            }
+        }
+
+        Trim();
+    }
+
+    /// <summary>Evicts the coldest blocks until the block files fit the capacity. One trim runs at a time; a caller that finds one running leaves it to that one.</summary>
+    public void Trim()
+    {
+        if (!_trimming.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            while (true)
+            {
+                List<(Cid Key, long Size)> victims;
+                lock (_gate)
+                {
+                    victims = _policy.Victims().ToList();
+                }
+
+                if (victims.Count == 0)
+                {
+                    return;
+                }
+
+                var report = _content.Repository.Evict(victims.ConvertAll(v => v.Key));
+                lock (_gate)
+                {
+                    var sizes = victims.ToDictionary(v => v.Key, v => v.Size);
+                    foreach (var cid in report.Kept)
+                    {
+                        _policy.Hold(cid, sizes[cid]);
+                    }
+                }
+
+                foreach (var (cid, bytes) in report.Evicted)
+                {
+                    _registrations.Dropped(cid);
+                    _evictions.Add(1);
+                    _evictedBytes.Add(bytes);
+                }
+            }
+        }
+        finally
+        {
+            _trimming.Release();
+        }
+    }
+
+    /// <summary>Lets the metrics and the repository's event go.</summary>
+    public void Dispose()
+    {
+        _content.Repository.BlockDeleted -= Forget;
+        _meter.Dispose();
+        _trimming.Dispose();
+    }
+
+    private void Admit(IEnumerable<Cid> cids)
+    {
+        var blocks = _content.Repository.Blocks;
+        lock (_gate)
+        {
+            foreach (var cid in cids)
+            {
+                // Block files only: a packed block is not evicted one by one.
+                if (!blocks.Packs.TryLocate(cid, out _) && blocks.TryGetSize(cid, out long size))
+                {
+                    _policy.Admit(cid, size);
+                }
+            }
+        }
+    }
+
+    // At start, the block files on disk enter oldest first (their last write as the only heat known), then the bound is kept.
+    private void Load()
+    {
+        var blocks = _content.Repository.Blocks;
+        var files = blocks.EnumerateFiles()
+            .Select(cid => (Cid: cid, Written: File.GetLastWriteTimeUtc(blocks.GetBlockPath(cid))))
+            .OrderBy(f => f.Written)
+            .Select(f => f.Cid);
+        Admit(files);
+        Trim();
+    }
+
+    // Deleted by gc or a repair (or an eviction, already forgotten): the policy forgets it.
+    private void Forget(Cid cid)
+    {
+        lock (_gate)
+        {
+            _policy.Forget(cid);
+        }
+    }
+}
