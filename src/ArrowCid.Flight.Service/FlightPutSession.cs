@@ -37,7 +37,7 @@ internal static class FlightPutSession
         ContentRepository content, ServiceRegistry serviceRegistry, NodeOptions node)
     {
         var decoder = new IpcMessageDecoder(node.Limits.UploadReadOptions());
-        var publisher = serviceRegistry.ForPut();
+        using var publisher = serviceRegistry.ForPut();
         PutOptions? options = null;
         TableWriter? writer = null;
         // The last batch, when the writer may hold its rows in place (see AddInPlace).

@@ -185,7 +185,8 @@ internal static class TableUploads
 
         // The reader pulls one message (or record, or row group) at a time: the body is never held whole.
         using var input = TableInput.Open(body, format, InputOptions(context));
-        using var writer = context.Content.CreateTableWriter(input.Schema, options, context.Registrations.ForPut());
+        using var publication = context.Registrations.ForPut();
+        using var writer = context.Content.CreateTableWriter(input.Schema, options, publication);
         while (input.ReadNext() is { } batch)
         {
             using (batch)

@@ -1,4 +1,5 @@
 using ArrowCid.Content.Multiformats;
+using ArrowCid.ObjectStorage;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 
@@ -12,12 +13,21 @@ namespace ArrowCid.Node;
 /// </summary>
 public sealed class NodeFolder : IDisposable
 {
-    private NodeFolder(ContentRepository content, IRegistry? shared, string? location)
+    private S3BlockTier? _tier;
+
+    private NodeFolder(ContentRepository content, IRegistry? shared, string? location, string? blocks)
     {
         Content = content;
         Shared = shared;
         Location = location;
+        Blocks = blocks;
     }
+
+    /// <summary>
+    /// The durable tier the node keeps blocks in too (<c>s3://BUCKET/PREFIX</c>): the one asked for,
+    /// else the one the folder remembers (<see cref="NodeSettings.Blocks"/>), else null.
+    /// </summary>
+    public string? Blocks { get; }
 
     /// <summary>The folder's content.</summary>
     public ContentRepository Content { get; }
@@ -32,7 +42,9 @@ public sealed class NodeFolder : IDisposable
     public IRegistry Registry => Shared ?? Content.Repository.Registry;
 
     /// <summary>Opens the folder and, when it remembers one, its shared registry; failures name what failed.</summary>
-    public static NodeFolder Open(ContentRepository content)
+    /// <param name="content">The folder's content (owned from here on).</param>
+    /// <param name="blocks">The durable tier asked for (<c>--blocks</c>), or null for the one the folder remembers.</param>
+    public static NodeFolder Open(ContentRepository content, string? blocks = null)
     {
         try
         {
@@ -40,7 +52,7 @@ public sealed class NodeFolder : IDisposable
             IRegistry? shared = settings?.Registry is { } url
                 ? content.Repository.Journaled(About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url)))
                 : null;
-            return new NodeFolder(content, shared, settings?.Location);
+            return new NodeFolder(content, shared, settings?.Location, blocks ?? settings?.Blocks);
         }
         catch
         {
@@ -148,9 +160,51 @@ public sealed class NodeFolder : IDisposable
         return new LocationReport(stale, unrecorded, repair);
     }
 
+    /// <summary>The durable tier (<see cref="Blocks"/>), opened and probed on first use; null without one.</summary>
+    /// <exception cref="ObjectStoreException">The store cannot be reached, or refuses the bucket or the credentials.</exception>
+    /// <exception cref="FormatException"><see cref="Blocks"/> is not an <c>s3://</c> location.</exception>
+    public async Task<S3BlockTier?> OpenTierAsync(CancellationToken cancellationToken = default)
+    {
+        if (_tier is null && Blocks is { } blocks)
+        {
+            _tier = await S3BlockTier.OpenAsync(S3Location.Parse(blocks), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return _tier;
+    }
+
+    /// <summary>
+    /// Collects the durable tier's garbage across hosts (<see cref="TierGc"/>): what no name, pin
+    /// or in-flight put in <see cref="Registry"/> keeps, written more than <paramref name="grace"/> ago.
+    /// </summary>
+    /// <returns>What was found and deleted; null without a tier.</returns>
+    public async Task<TierGcReport?> CollectTierAsync(TimeSpan grace, Action<Cid>? removed = null, CancellationToken cancellationToken = default)
+    {
+        if (await OpenTierAsync(cancellationToken).ConfigureAwait(false) is not { } tier)
+        {
+            return null;
+        }
+
+        using var retained = Content.Repository.NewKeySet();
+        return await TierGc.CollectAsync(tier, Registry, retained, grace, removed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the durable tier against <see cref="Registry"/> (<see cref="TierVerification"/>); null without a tier.</summary>
+    public async Task<TierVerifyReport?> VerifyTierAsync(bool repair, Action<long>? hashed = null, CancellationToken cancellationToken = default)
+    {
+        if (await OpenTierAsync(cancellationToken).ConfigureAwait(false) is not { } tier)
+        {
+            return null;
+        }
+
+        using var listed = Content.Repository.NewKeySet();
+        return await TierVerification.VerifyAsync(tier, Registry, listed, repair, hashed, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        _tier?.Dispose();
         Shared?.Dispose();
         Content.Dispose();
     }

@@ -130,7 +130,7 @@ public sealed class NodeHost : IDisposable
     /// </summary>
     public void Announce()
     {
-        new NodeSettings(RegistryUrl, Node.Identity.Location, Environment.ProcessId, DateTimeOffset.UtcNow).Write(Repository.Repository.Root);
+        new NodeSettings(RegistryUrl, Node.Identity.Location, Environment.ProcessId, DateTimeOffset.UtcNow, DurableTier?.Location.ToString()).Write(Repository.Repository.Root);
     }
 
     /// <summary>Stops waking subscribers, closes the node, the registry, the lease and the repository.</summary>

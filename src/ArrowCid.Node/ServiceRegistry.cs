@@ -69,9 +69,12 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// <see cref="IPutPublisher.Flush"/> (before a name's version and the acknowledgement) waits
     /// for them all, then publishes the blocks in the order they were registered: no record or
     /// name points at an object the tier does not hold. Only a put writes to the tier: a pin, a
-    /// tag or a fetch publishes what is already stored (<see cref="Registered"/>).
+    /// tag or a fetch publishes what is already stored (<see cref="Registered"/>). Each block is
+    /// guarded in the registry before its upload (<see cref="IRegistry.GuardTierBlocks"/>), so a
+    /// collection of the tier on any host leaves it alone until the publication is disposed, after
+    /// the put's name or pin keeps it. Dispose it when the put ends, acknowledged or not.
     /// </summary>
-    public IPutPublisher ForPut() => new PutPublication(this);
+    public PutPublication ForPut() => new(this);
 
     /// <summary>The node's cache of the tier, told of each put's blocks once they are durable there; null without one.</summary>
     internal BlockCache? Cache { get; set; }
@@ -109,12 +112,14 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
 
     private readonly SemaphoreSlim _uploads = new(MaxUploadsAtOnce, MaxUploadsAtOnce);
 
-    /// <summary>Writes a stored block to the durable tier (a 412 there is a block already held).</summary>
-    private async Task UploadAsync(Cid cid)
+    /// <summary>Writes a stored block to the durable tier (a 412 there is a block already held), guarded for <paramref name="holder"/> first.</summary>
+    private async Task UploadAsync(Cid cid, string holder)
     {
         await _uploads.WaitAsync().ConfigureAwait(false);
         try
         {
+            await GuardAsync(cid, holder).ConfigureAwait(false);
+
             // Read (and hashed) once a slot is free: at most MaxUploadsAtOnce blocks held in memory.
             HashedBlock block;
             using (var leased = content.Reader.TryOpen(cid, verify: false))
@@ -141,11 +146,35 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         }
     }
 
-    /// <summary>One put's publication (<see cref="ForPut"/>).</summary>
-    private sealed class PutPublication(ServiceRegistry registry) : IPutPublisher
+    // Guards a block against collections of the tier; one a collection is deleting now is
+    // guarded once its deletion ends (then uploaded anew), or once the deletion's mark is stale.
+    private async Task GuardAsync(Cid cid, string holder)
     {
-        private readonly List<(Cid Cid, bool Pinned, Task Upload)> _pending = [];
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Registry.GuardTierBlocks(holder, [cid], TierGc.DeletionLifetime).Count > 0)
+        {
+            if (waited.Elapsed > TierGc.DeletionLifetime)
+            {
+                throw new ObjectStorage.ObjectStoreException(
+                    ObjectStorage.ObjectStoreFault.Unavailable, $"{cid} is being deleted from {tier!.Describe()} by a collection that has not finished in {TierGc.DeletionLifetime.TotalMinutes:0} minutes");
+            }
 
+            // Another host's collection holds the block's deletion mark for one request to the store.
+            await Task.Delay(TierGc.DeletionPoll).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One put's publication (<see cref="ForPut"/>); disposing it lets go of the guards its uploads took.</summary>
+    public sealed class PutPublication : IPutPublisher, IDisposable
+    {
+        private readonly ServiceRegistry registry;
+        private readonly List<(Cid Cid, bool Pinned, Task Upload)> _pending = [];
+        private readonly string _holder = "put/" + Guid.NewGuid().ToString("N");
+        private bool _guarded;
+
+        internal PutPublication(ServiceRegistry registry) => this.registry = registry;
+
+        /// <inheritdoc/>
         public void Registered(Cid cid, bool pinned)
         {
             if (!registry.HasTier)
@@ -154,13 +183,15 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                 return;
             }
 
-            var upload = registry.UploadAsync(cid);
+            _guarded = true;
+            var upload = registry.UploadAsync(cid, _holder);
 
             // A put given up before Flush leaves its uploads to finish alone: their failure is nobody's to see.
             _ = upload.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             _pending.Add((cid, pinned, upload));
         }
 
+        /// <inheritdoc/>
         public void Flush()
         {
             // The writing thread waits here once per put, for uploads that ran while it wrote.
@@ -169,13 +200,34 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
             _pending.Clear();
         }
 
+        /// <inheritdoc/>
         public NamedVersion AddVersion(string name, Cid cid)
         {
             Flush();
             return registry.AddVersion(name, cid);
         }
 
+        /// <inheritdoc/>
         public NamedVersion? FindVersion(string name) => registry.FindVersion(name);
+
+        /// <summary>Lets go of the guards the put's uploads took: its name or pin keeps its blocks now, or nothing does.</summary>
+        public void Dispose()
+        {
+            if (!_guarded)
+            {
+                return;
+            }
+
+            _guarded = false;
+            try
+            {
+                registry.Registry.ReleaseTierGuards(_holder);
+            }
+            catch (RegistryUnavailableException)
+            {
+                // Left in the registry, the guards keep the blocks a while longer: they lapse after TierGc.GuardLifetime.
+            }
+        }
     }
 
     /// <summary>

@@ -236,6 +236,18 @@ public sealed class S3BlockTier : IDisposable
     /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the listing.</exception>
     public async IAsyncEnumerable<Cid> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        await foreach (var stored in EnumerateObjectsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return stored.Cid;
+        }
+    }
+
+    /// <summary>Like <see cref="EnumerateAsync"/>, with each block object's length and when it was last written.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The block objects.</returns>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the listing.</exception>
+    public async IAsyncEnumerable<StoredBlock> EnumerateObjectsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         string folder = Location.Prefix + BlocksFolder;
         string? continuation = null;
         do
@@ -248,7 +260,8 @@ public sealed class S3BlockTier : IDisposable
                 int slash = relative.IndexOf('/', StringComparison.Ordinal);
                 if (slash == BlockShards.ShardLength && BlockShards.CidOfFileName(relative[(slash + 1)..], relative[..slash]) is { } cid)
                 {
-                    yield return cid;
+                    var written = entry.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue;
+                    yield return new StoredBlock(cid, entry.Size ?? 0, written);
                 }
             }
 
@@ -509,3 +522,9 @@ public sealed class S3BlockTier : IDisposable
     private static string? Environment(string name) =>
         System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }
+
+/// <summary>A block object in the tier, as a listing gives it.</summary>
+/// <param name="Cid">The block's CID.</param>
+/// <param name="Bytes">The object's length.</param>
+/// <param name="Written">When the store says it was last written (the minimum when it does not say).</param>
+public sealed record StoredBlock(Cid Cid, long Bytes, DateTimeOffset Written);

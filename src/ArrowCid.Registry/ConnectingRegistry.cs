@@ -103,6 +103,18 @@ public sealed class ConnectingRegistry : IRegistry
     public void AddRetained(CidKeySet retained) => Inner.AddRetained(retained);
 
     /// <inheritdoc/>
+    public IReadOnlyList<Cid> GuardTierBlocks(string holder, IReadOnlyList<Cid> cids, TimeSpan deletionLifetime) => Inner.GuardTierBlocks(holder, cids, deletionLifetime);
+
+    /// <inheritdoc/>
+    public void ReleaseTierGuards(string holder) => Inner.ReleaseTierGuards(holder);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> MarkTierDeletions(IReadOnlyList<Cid> cids, TimeSpan guardLifetime) => Inner.MarkTierDeletions(cids, guardLifetime);
+
+    /// <inheritdoc/>
+    public void EndTierDeletions(IReadOnlyList<Cid> cids) => Inner.EndTierDeletions(cids);
+
+    /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid) => Inner.AddVersion(name, cid);
 
     /// <inheritdoc/>

@@ -140,6 +140,38 @@ public interface IRegistry : IDisposable
     void AddRetained(CidKeySet retained);
 
     /// <summary>
+    /// Guards blocks a put is writing to a durable tier (blocks on object storage) until
+    /// <see cref="ReleaseTierGuards"/>: a collection on any host sharing this registry does not
+    /// delete them from the tier (<see cref="MarkTierDeletions"/>), though nothing names them yet.
+    /// A block a collection is deleting now is not guarded but returned: the put waits for that
+    /// deletion to end (the mark goes) and guards it again, then writes it anew.
+    /// </summary>
+    /// <param name="holder">Who holds the guard: one put, unique across hosts.</param>
+    /// <param name="cids">The blocks.</param>
+    /// <param name="deletionLifetime">How long a deletion's mark counts: an older one is a collection that died.</param>
+    /// <returns>The blocks not guarded because a collection is deleting them.</returns>
+    IReadOnlyList<Cid> GuardTierBlocks(string holder, IReadOnlyList<Cid> cids, TimeSpan deletionLifetime);
+
+    /// <summary>Lets go of every guard <paramref name="holder"/> holds (<see cref="GuardTierBlocks"/>): its put is named or abandoned.</summary>
+    /// <param name="holder">The put.</param>
+    void ReleaseTierGuards(string holder);
+
+    /// <summary>
+    /// Marks for deletion from the durable tier, in one transaction, those of <paramref name="cids"/>
+    /// that nothing keeps at that moment: no guard younger than <paramref name="guardLifetime"/>, no
+    /// pin, no version of a name, no retaining ancestor (<see cref="FindRetainingAncestor"/>). A put
+    /// that guards one of them afterwards waits until <see cref="EndTierDeletions"/>.
+    /// </summary>
+    /// <param name="cids">The candidates, found unretained by an earlier walk.</param>
+    /// <param name="guardLifetime">How long a guard counts: an older one is a put that died.</param>
+    /// <returns>The blocks marked, which the caller now deletes from the tier.</returns>
+    IReadOnlyList<Cid> MarkTierDeletions(IReadOnlyList<Cid> cids, TimeSpan guardLifetime);
+
+    /// <summary>Removes the deletion marks of <paramref name="cids"/> (<see cref="MarkTierDeletions"/>): their objects are gone, or were left.</summary>
+    /// <param name="cids">The blocks.</param>
+    void EndTierDeletions(IReadOnlyList<Cid> cids);
+
+    /// <summary>
     /// Records a registered CID as the next version of a dataset name: version 1 for a new name,
     /// else one more than its latest. Versions are numbered without gaps or duplicates however many
     /// writers name at once, and are never rewritten; a version keeps its CID from garbage

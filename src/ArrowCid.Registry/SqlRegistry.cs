@@ -417,17 +417,102 @@ public abstract class SqlRegistry : IRegistry
     public Cid? FindRetainingAncestor(Cid cid)
     {
         ArgumentNullException.ThrowIfNull(cid);
-        // Up the links (UNION drops repeats, so a cycle ends); the first ancestor found pinned or named answers.
-        string sql = $"""
-            WITH RECURSIVE above (cid) AS (
-                SELECT parent FROM links WHERE child = @cid
-                UNION
-                SELECT l.parent FROM links l JOIN above a ON l.child = a.cid)
-            SELECT a.cid FROM above a
-            WHERE EXISTS (SELECT 1 FROM blocks b WHERE b.cid = a.cid AND b.{PinnedCondition}) OR EXISTS (SELECT 1 FROM versions v WHERE v.cid = a.cid)
-            LIMIT 1;
+        return Read((c, t) => SqlCommands.Strings(c, t, RetainingAncestorSql, ("@cid", cid.ToString())) is [var found, ..] ? Cid.Parse(found) : null);
+    }
+
+    // Up the links from @cid (UNION drops repeats, so a cycle ends); the first ancestor found pinned or named answers.
+    private string RetainingAncestorSql => $"""
+        WITH RECURSIVE above (cid) AS (
+            SELECT parent FROM links WHERE child = @cid
+            UNION
+            SELECT l.parent FROM links l JOIN above a ON l.child = a.cid)
+        SELECT a.cid FROM above a
+        WHERE EXISTS (SELECT 1 FROM blocks b WHERE b.cid = a.cid AND b.{PinnedCondition}) OR EXISTS (SELECT 1 FROM versions v WHERE v.cid = a.cid)
+        LIMIT 1;
+        """;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> GuardTierBlocks(string holder, IReadOnlyList<Cid> cids, TimeSpan deletionLifetime)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(holder);
+        ArgumentNullException.ThrowIfNull(cids);
+        return Write((c, t) =>
+        {
+            long now = RegistryTime.ToMicroseconds(Now(c, t));
+            long cutoff = now - (long)deletionLifetime.TotalMicroseconds;
+            var refused = new List<Cid>();
+            foreach (var cid in cids)
+            {
+                string text = cid.ToString();
+                if (SqlCommands.ScalarInt64(c, t, "SELECT 1 FROM tier_deletions WHERE cid = @cid AND since_us > @cutoff;", ("@cid", text), ("@cutoff", cutoff)) is not null)
+                {
+                    refused.Add(cid);
+                    continue;
+                }
+
+                // A guard held already (the same block twice in one put) is renewed.
+                SqlCommands.Execute(c, t, "DELETE FROM tier_guards WHERE cid = @cid AND holder = @holder;", ("@cid", text), ("@holder", holder));
+                SqlCommands.Execute(c, t, "INSERT INTO tier_guards (cid, holder, since_us) VALUES (@cid, @holder, @now);", ("@cid", text), ("@holder", holder), ("@now", now));
+            }
+
+            return (IReadOnlyList<Cid>)refused;
+        });
+    }
+
+    /// <inheritdoc/>
+    public void ReleaseTierGuards(string holder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(holder);
+        Write((c, t) => SqlCommands.Execute(c, t, "DELETE FROM tier_guards WHERE holder = @holder;", ("@holder", holder)));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> MarkTierDeletions(IReadOnlyList<Cid> cids, TimeSpan guardLifetime)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        // One transaction under the registry's write lock: a guard, a pin or a name added before it
+        // keeps the block; one added after it waits for the mark to end (GuardTierBlocks), and a
+        // name only follows its put's guard.
+        string retainedSql = $"""
+            SELECT 1 WHERE EXISTS (SELECT 1 FROM blocks WHERE cid = @cid AND {PinnedCondition}) OR EXISTS (SELECT 1 FROM versions WHERE cid = @cid);
             """;
-        return Read((c, t) => SqlCommands.Strings(c, t, sql, ("@cid", cid.ToString())) is [var found, ..] ? Cid.Parse(found) : null);
+        return Write((c, t) =>
+        {
+            long now = RegistryTime.ToMicroseconds(Now(c, t));
+            long cutoff = now - (long)guardLifetime.TotalMicroseconds;
+            var marked = new List<Cid>();
+            foreach (var cid in cids)
+            {
+                string text = cid.ToString();
+                if (SqlCommands.ScalarInt64(c, t, "SELECT 1 FROM tier_guards WHERE cid = @cid AND since_us > @cutoff LIMIT 1;", ("@cid", text), ("@cutoff", cutoff)) is not null
+                    || SqlCommands.ScalarInt64(c, t, retainedSql, ("@cid", text)) is not null
+                    || SqlCommands.Strings(c, t, RetainingAncestorSql, ("@cid", text)).Count > 0)
+                {
+                    continue;
+                }
+
+                SqlCommands.Execute(c, t, "DELETE FROM tier_deletions WHERE cid = @cid;", ("@cid", text));
+                SqlCommands.Execute(c, t, "INSERT INTO tier_deletions (cid, since_us) VALUES (@cid, @now);", ("@cid", text), ("@now", now));
+                marked.Add(cid);
+            }
+
+            return (IReadOnlyList<Cid>)marked;
+        });
+    }
+
+    /// <inheritdoc/>
+    public void EndTierDeletions(IReadOnlyList<Cid> cids)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        Write((c, t) =>
+        {
+            foreach (var cid in cids)
+            {
+                SqlCommands.Execute(c, t, "DELETE FROM tier_deletions WHERE cid = @cid;", ("@cid", cid.ToString()));
+            }
+
+            return 0;
+        });
     }
 
     /// <inheritdoc/>

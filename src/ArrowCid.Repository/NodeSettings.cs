@@ -13,7 +13,8 @@ namespace ArrowCid.Repository;
 /// <param name="Location">The node's Flight location as recorded in the shared registry, when known.</param>
 /// <param name="ProcessId">The process that last served the folder.</param>
 /// <param name="Started">When it started.</param>
-public sealed record NodeSettings(string? Registry, string? Location, int? ProcessId = null, DateTimeOffset? Started = null)
+/// <param name="Blocks">The durable tier the node keeps blocks in too (<c>s3://BUCKET/PREFIX</c>), or null: what <c>gc</c> and <c>verify</c> on the folder work on as well.</param>
+public sealed record NodeSettings(string? Registry, string? Location, int? ProcessId = null, DateTimeOffset? Started = null, string? Blocks = null)
 {
     /// <summary>The file's name in the repository folder.</summary>
     public const string FileName = "node.json";
@@ -31,7 +32,7 @@ public sealed record NodeSettings(string? Registry, string? Location, int? Proce
         try
         {
             var file = WireJson.Read(File.ReadAllBytes(path), WireJsonContext.Default.NodeSettingsFile, path);
-            return new NodeSettings(file.Registry, file.Location, file.Pid, file.Started);
+            return new NodeSettings(file.Registry, file.Location, file.Pid, file.Started, file.Blocks);
         }
         catch (WireFormatException e)
         {
@@ -47,7 +48,7 @@ public sealed record NodeSettings(string? Registry, string? Location, int? Proce
         using (var file = Arrow.IO.PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.Read))
         using (var writer = new StreamWriter(file))
         {
-            writer.Write(WireJson.ToIndentedText(new NodeSettingsFile(Registry, Location, ProcessId, Started), WireJsonContext.Default.NodeSettingsFile));
+            writer.Write(WireJson.ToIndentedText(new NodeSettingsFile(Registry, Location, ProcessId, Started, Blocks), WireJsonContext.Default.NodeSettingsFile));
         }
 
         File.Move(temp, path, overwrite: true);

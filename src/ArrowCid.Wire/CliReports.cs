@@ -128,6 +128,7 @@ public sealed record BlockEntry(string Cid, long Bytes);
 /// <param name="AbandonedGuards">Puts that had died halfway.</param>
 /// <param name="UnreachableNodes">Nodes that could not be asked.</param>
 /// <param name="PacksRewritten">Pack files rewritten without their dead records.</param>
+/// <param name="Bucket">What the collection of the node's bucket found and deleted; absent without one.</param>
 public sealed record GcSummary(
     long RemovedTempFiles,
     long BytesFreed,
@@ -138,7 +139,8 @@ public sealed record GcSummary(
     long BelowMinCopies,
     long AbandonedGuards,
     IReadOnlyList<string> UnreachableNodes,
-    long PacksRewritten)
+    long PacksRewritten,
+    BucketGcSummary? Bucket = null)
 {
     /// <summary>The streamed member listing the records removed, in the document's naming.</summary>
     public const string RemovedRecordsMember = "removed_records";
@@ -146,6 +148,16 @@ public sealed record GcSummary(
     /// <summary>The streamed member listing the blocks without records removed, in the document's naming.</summary>
     public const string RemovedOrphansMember = "removed_orphans";
 }
+
+/// <summary>The bucket's part of <c>gc --json</c>: objects deleted from the durable tier across hosts.</summary>
+/// <param name="Location">The bucket, <c>s3://BUCKET/PREFIX</c>.</param>
+/// <param name="Listed">Block objects listed.</param>
+/// <param name="Retained">Kept: a name or pin reaches them.</param>
+/// <param name="WithinGrace">Kept: written within the grace period.</param>
+/// <param name="KeptByRegistry">Kept: a put's guard, or a name or pin added while the collection ran.</param>
+/// <param name="Deleted">Objects deleted.</param>
+/// <param name="BytesFreed">Their bytes.</param>
+public sealed record BucketGcSummary(string Location, long Listed, long Retained, long WithinGrace, long KeptByRegistry, long Deleted, long BytesFreed);
 
 /// <summary><c>verify --json</c>: every block re-hashed and every record checked.</summary>
 /// <param name="RecordsChecked">Records checked.</param>
@@ -164,6 +176,7 @@ public sealed record GcSummary(
 /// <param name="Rebuilt">With --rebuild-registry: what the rebuild replayed.</param>
 /// <param name="SharedRebuilt">With --rebuild-shared-registry: what was written into the shared registry again.</param>
 /// <param name="DamagedPackIndexes">Pack indexes whose entries failed their checksum (rebuilt by --repair).</param>
+/// <param name="Bucket">With a bucket (--blocks): what its check found; absent without one.</param>
 public sealed record VerifySummary(
     long RecordsChecked,
     long BlocksChecked,
@@ -180,7 +193,17 @@ public sealed record VerifySummary(
     IReadOnlyList<string>? UnrecordedLocations,
     RebuildSummary? Rebuilt = null,
     RebuildSummary? SharedRebuilt = null,
-    long DamagedPackIndexes = 0);
+    long DamagedPackIndexes = 0,
+    BucketVerifySummary? Bucket = null);
+
+/// <summary>The bucket's part of <c>verify --json</c>: every block object re-hashed, every record listing the bucket checked.</summary>
+/// <param name="Location">The bucket, <c>s3://BUCKET/PREFIX</c>.</param>
+/// <param name="ObjectsChecked">Block objects read and re-hashed.</param>
+/// <param name="Corrupt">Objects that do not hash to their CID.</param>
+/// <param name="Missing">Records listing the bucket whose object is not there.</param>
+/// <param name="Unregistered">Objects no record names.</param>
+/// <param name="Repaired">Whether --repair deleted the corrupt objects and took the bucket off the records of those and the missing.</param>
+public sealed record BucketVerifySummary(string Location, long ObjectsChecked, IReadOnlyList<string> Corrupt, IReadOnlyList<string> Missing, long Unregistered, bool Repaired);
 
 /// <summary>A registry rebuilt from the packs' log and the journal (<c>verify --repair --rebuild-registry</c>).</summary>
 /// <param name="Rows">Rows in the rebuilt registry.</param>
@@ -302,7 +325,8 @@ public sealed record FlightEndpointSummary(string Ticket, IReadOnlyList<string> 
 /// <param name="Location">The node's Flight location as recorded in the shared registry.</param>
 /// <param name="Pid">The process that last served the folder.</param>
 /// <param name="Started">When it started.</param>
-public sealed record NodeSettingsFile(string? Registry, string? Location, int? Pid, DateTimeOffset? Started);
+/// <param name="Blocks">The durable tier it keeps blocks in too (<c>s3://BUCKET/PREFIX</c>); absent without one.</param>
+public sealed record NodeSettingsFile(string? Registry, string? Location, int? Pid, DateTimeOffset? Started, string? Blocks = null);
 
 /// <summary><c>shm ls --json</c>: one segment of a shared-memory store.</summary>
 /// <param name="Cid">The block it holds.</param>

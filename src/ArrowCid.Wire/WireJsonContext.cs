@@ -48,6 +48,8 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(IReadOnlyList<VersionLogEntry>))]
 [JsonSerializable(typeof(TableDiff))]
 [JsonSerializable(typeof(GcSummary))]
+[JsonSerializable(typeof(BucketGcSummary))]
+[JsonSerializable(typeof(BucketVerifySummary))]
 [JsonSerializable(typeof(VerifySummary))]
 [JsonSerializable(typeof(ShmSegmentEntry))]
 [JsonSerializable(typeof(ShmStatSummary))]

@@ -124,11 +124,17 @@ internal static class RepositoryCommands
             }
         });
         var keepRetained = new Option<bool>("--keep-retained") { Description = "With a shared registry: keep every named or pinned block held here, whatever other nodes hold" };
+        var grace = DurationOption.Create(
+            "--grace",
+            "With a bucket (--blocks): leave objects written within this, whatever the registry says",
+            "1h");
         var peerToken = new Option<string?>("--peer-token") { Description = "The token other nodes ask for (as their serve --token gives it), to fetch the blocks that prove their copies" };
-        var command = new Command("gc", "Remove every block neither pinned, nor a version of a table name, nor linked by a pinned or named table; on a node sharing a registry, hand over retained blocks other nodes verifiably serve") { json, minCopies, keepRetained, peerToken };
+        var command = new Command("gc", "Remove every block neither pinned, nor a version of a table name, nor linked by a pinned or named table; on a node sharing a registry, hand over retained blocks other nodes verifiably serve") { json, minCopies, keepRetained, peerToken, grace, repository.Blocks };
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);
+            // The bucket first: a store that cannot be reached stops gc before anything is removed.
+            var tier = OpenTier(node);
             using var peers = new PeerBlockCheck(new FlightClientOptions { Token = parse.GetValue(peerToken) });
             var replication = parse.GetValue(keepRetained) ? null : new GcReplication(parse.GetValue(minCopies), peers.Serves);
             // In registry rows walked, against the rows the registry holds (one aggregate query).
@@ -154,7 +160,10 @@ internal static class RepositoryCommands
                     totals.BelowMinCopies,
                     totals.AbandonedGuards,
                     [.. peers.Unreachable.Keys],
-                    totals.PacksRewritten);
+                    totals.PacksRewritten,
+                    CollectBucket(node, parse.GetValue(grace), _ => { }) is { } bucket
+                        ? new BucketGcSummary(tier!.Location.ToString(), bucket.Listed, bucket.Retained, bucket.WithinGrace, bucket.KeptByRegistry, bucket.Deleted, bucket.BytesFreed)
+                        : null);
                 GcJsonOutput.Finish(console.Out, WireJson.ToIndentedText(summary, WireJsonContext.Default.GcSummary));
                 return ExitCodes.Ok;
             }
@@ -185,9 +194,41 @@ internal static class RepositoryCommands
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gc: {report.AbandonedGuards} puts had died halfway; what only they held was removed"));
             }
 
+            if (CollectBucket(node, parse.GetValue(grace), cid => console.Out.WriteLine($"deleted {cid} from {tier!.Location}")) is { } bucketReport)
+            {
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"gc: {tier!.Location}: deleted {CliText.Count(bucketReport.Deleted, "object")} ({CliText.Count(bucketReport.BytesFreed, "byte")}) of {bucketReport.Listed}; kept {bucketReport.Retained} a name or pin reaches, {bucketReport.WithinGrace} written within the grace period, {bucketReport.KeptByRegistry} a put's guard or a new name kept"));
+            }
+
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    // The folder's bucket (--blocks, ARROWCID_BLOCKS or what serve recorded), opened and probed; a failure is the command's one-line error.
+    private static ObjectStorage.S3BlockTier? OpenTier(NodeFolder node)
+    {
+        try
+        {
+            return node.OpenTierAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is FormatException or ObjectStorage.ObjectStoreException)
+        {
+            throw new CliException($"--blocks: {e.Message}", e);
+        }
+    }
+
+    // The bucket's collection after the folder's own, when the node has a bucket.
+    private static TierGcReport? CollectBucket(NodeFolder node, TimeSpan grace, Action<Content.Multiformats.Cid> deleted)
+    {
+        try
+        {
+            return node.CollectTierAsync(grace, deleted).GetAwaiter().GetResult();
+        }
+        catch (ObjectStorage.ObjectStoreException e)
+        {
+            throw new CliException($"gc of {node.Blocks}: {e.Message}", e);
+        }
     }
 
     private static Command Verify(CliConsole console, RepositoryOption repository)
@@ -202,7 +243,7 @@ internal static class RepositoryCommands
             Description = "With --repair: write this node's rows, names' versions, tags and pins into the registry it shares with other nodes again (after that registry was lost)",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("verify", "Re-hash every block and check every registry row has its block; exit 1 when content is missing or damaged (unless repaired)") { repair, rebuild, rebuildShared, json };
+        var command = new Command("verify", "Re-hash every block and check every registry row has its block; exit 1 when content is missing or damaged (unless repaired)") { repair, rebuild, rebuildShared, json, repository.Blocks };
         command.SetAction(parse =>
         {
             bool fix = parse.GetValue(repair);
@@ -227,6 +268,7 @@ internal static class RepositoryCommands
             }
 
             using var node = repository.OpenNode(parse);
+            var tier = OpenTier(node);
             RegistryRebuild? sharedRebuilt = null;
             if (parse.GetValue(rebuildShared))
             {
@@ -240,9 +282,26 @@ internal static class RepositoryCommands
                 node.Content.Repository.Verify(fix, bytes => advance(bytes)));
             // With a shared registry: do its records say where this node's blocks are?
             var locations = node.VerifyLocations(fix);
+            TierVerifyReport? bucket = null;
+            if (tier is not null)
+            {
+                try
+                {
+                    bucket = CliProgress.Run(console, $"verifying {tier.Location}", null, advance => node.VerifyTierAsync(fix, bytes => advance(bytes)).GetAwaiter().GetResult());
+                }
+                catch (ObjectStorage.ObjectStoreException e)
+                {
+                    throw new CliException($"verify of {tier.Location}: {e.Message}", e);
+                }
+            }
+
             if (parse.GetValue(json))
             {
-                console.Out.WriteLine(WireJson.ToIndentedText(Summary(report, locations, rebuilt, sharedRebuilt), WireJsonContext.Default.VerifySummary));
+                var summary = Summary(report, locations, rebuilt, sharedRebuilt) with
+                {
+                    Bucket = bucket is null ? null : new BucketVerifySummary(tier!.Location.ToString(), bucket.ObjectsChecked, ContentOutput.Texts(bucket.Corrupt), ContentOutput.Texts(bucket.Missing), bucket.Unregistered, bucket.Repaired),
+                };
+                console.Out.WriteLine(WireJson.ToIndentedText(summary, WireJsonContext.Default.VerifySummary));
             }
             else
             {
@@ -250,11 +309,16 @@ internal static class RepositoryCommands
                 PrintRebuild(console.Out, "shared registry", sharedRebuilt);
                 PrintVerify(console.Out, report);
                 PrintLocations(console.Out, locations);
+                if (bucket is not null)
+                {
+                    PrintBucket(console.Out, tier!.Location.ToString(), bucket);
+                }
             }
 
             bool localOk = report.IsConsistent || report.Repaired;
             bool locationsOk = locations is null || locations.IsClean || locations.Repaired;
-            return localOk && locationsOk ? ExitCodes.Ok : ExitCodes.Failure;
+            bool bucketOk = bucket is null || bucket.IsClean || bucket.Repaired;
+            return localOk && locationsOk && bucketOk ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
     }
@@ -284,6 +348,23 @@ internal static class RepositoryCommands
         string state = report.IsClean ? "clean" : report.Repaired ? "repaired" : report.IsConsistent ? "consistent" : "DAMAGED";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"verify: {CliText.Count(report.RecordsChecked, "record")}, {CliText.Count(report.BlocksChecked, "block")} checked; {report.CorruptBlocks.Count} corrupt, {report.MissingBlocks.Count} missing, {CliText.Count(report.OrphanBlocks.Count, "orphan")}, {CliText.Count(report.TempFiles, "temporary file")}, {CliText.Count(report.TornPackTails, "torn pack tail")}, {CliText.Count(report.DamagedPackIndexes, "damaged pack index", "damaged pack indexes")}: {state}"));
+    }
+
+    private static void PrintBucket(TextWriter output, string location, TierVerifyReport report)
+    {
+        foreach (var cid in report.Corrupt)
+        {
+            output.WriteLine($"corrupt {cid} in {location}");
+        }
+
+        foreach (var cid in report.Missing)
+        {
+            output.WriteLine($"missing {cid} in {location}");
+        }
+
+        string state = report.IsClean ? "clean" : report.Repaired ? "repaired" : "DAMAGED";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"verify: {location}: {CliText.Count(report.ObjectsChecked, "object")} re-hashed; {report.Corrupt.Count} corrupt, {report.Missing.Count} missing, {report.Unregistered} no record names: {state}"));
     }
 
     private static void PrintRebuild(TextWriter output, string which, RegistryRebuild? rebuilt)

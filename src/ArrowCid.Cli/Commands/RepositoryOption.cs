@@ -15,6 +15,13 @@ internal sealed class RepositoryOption
         Recursive = true,
     };
 
+    /// <summary>The <c>--blocks s3://BUCKET/PREFIX</c> option of the commands that work on the bucket too (gc, verify): the durable tier of the folder's node (else <c>ARROWCID_BLOCKS</c>, else what the folder remembers).</summary>
+    public Option<string?> Blocks { get; } = new("--blocks")
+    {
+        Description = "The bucket the folder's node keeps blocks in too, s3://BUCKET/PREFIX (default: $ARROWCID_BLOCKS, else the one 'serve --blocks' recorded in the folder), worked on as well; endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the shared files",
+        HelpName = "URL",
+    };
+
     /// <summary>Opens (creating if needed) the repository the command line names; failures name the folder.</summary>
     public ContentRepository Open(ParseResult parse)
     {
@@ -23,5 +30,6 @@ internal sealed class RepositoryOption
     }
 
     /// <summary>Opens the repository with the registry its node shares, when it remembers one (<see cref="NodeFolder"/>).</summary>
-    public NodeFolder OpenNode(ParseResult parse) => NodeFolder.Open(Open(parse));
+    public NodeFolder OpenNode(ParseResult parse) =>
+        NodeFolder.Open(Open(parse), parse.GetValue(Blocks) ?? (Environment.GetEnvironmentVariable("ARROWCID_BLOCKS") is { Length: > 0 } blocks ? blocks : null));
 }

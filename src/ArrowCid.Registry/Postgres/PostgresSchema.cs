@@ -59,6 +59,20 @@ internal static class PostgresSchema
             PRIMARY KEY (name, version));
         CREATE INDEX versions_cid ON versions (cid);
         """,
+        // 3: a durable tier's guards and deletions (IRegistry.GuardTierBlocks, MarkTierDeletions): a
+        // put's blocks stay in the tier while it writes them, whatever a collection on another host
+        // decides; times are microseconds since the Unix epoch, from the registry's clock.
+        """
+        CREATE TABLE tier_guards (
+            cid TEXT COLLATE "C" NOT NULL,
+            holder TEXT COLLATE "C" NOT NULL,
+            since_us BIGINT NOT NULL,
+            PRIMARY KEY (cid, holder));
+        CREATE INDEX tier_guards_holder ON tier_guards (holder);
+        CREATE TABLE tier_deletions (
+            cid TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+            since_us BIGINT NOT NULL);
+        """,
     ];
 
     /// <summary>The version this code writes.</summary>

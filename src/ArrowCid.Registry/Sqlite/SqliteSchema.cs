@@ -64,6 +64,20 @@ internal static class SqliteSchema
             log INTEGER NOT NULL PRIMARY KEY,
             position INTEGER NOT NULL);
         """,
+        // 4: a durable tier's guards and deletions (IRegistry.GuardTierBlocks, MarkTierDeletions): a
+        // put's blocks stay in the tier while it writes them, whatever a collection on another host
+        // decides; times are microseconds since the Unix epoch, from the registry's clock.
+        """
+        CREATE TABLE tier_guards (
+            cid TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            since_us BIGINT NOT NULL,
+            PRIMARY KEY (cid, holder));
+        CREATE INDEX tier_guards_holder ON tier_guards (holder);
+        CREATE TABLE tier_deletions (
+            cid TEXT NOT NULL PRIMARY KEY,
+            since_us BIGINT NOT NULL);
+        """,
     ];
 
     /// <summary>The version this code writes.</summary>

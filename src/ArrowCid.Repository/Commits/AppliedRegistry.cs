@@ -76,6 +76,18 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public void AddRetained(CidKeySet retained) => Applied().AddRetained(retained);
 
     /// <inheritdoc/>
+    public IReadOnlyList<Cid> GuardTierBlocks(string holder, IReadOnlyList<Cid> cids, TimeSpan deletionLifetime) => Applied().GuardTierBlocks(holder, cids, deletionLifetime);
+
+    /// <inheritdoc/>
+    public void ReleaseTierGuards(string holder) => Applied().ReleaseTierGuards(holder);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> MarkTierDeletions(IReadOnlyList<Cid> cids, TimeSpan guardLifetime) => Applied().MarkTierDeletions(cids, guardLifetime);
+
+    /// <inheritdoc/>
+    public void EndTierDeletions(IReadOnlyList<Cid> cids) => Applied().EndTierDeletions(cids);
+
+    /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid) => Applied().AddVersion(name, cid);
 
     /// <inheritdoc/>

@@ -131,6 +131,18 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public void AddRetained(CidKeySet retained) => inner.AddRetained(retained);
 
     /// <inheritdoc/>
+    public IReadOnlyList<Cid> GuardTierBlocks(string holder, IReadOnlyList<Cid> cids, TimeSpan deletionLifetime) => inner.GuardTierBlocks(holder, cids, deletionLifetime);
+
+    /// <inheritdoc/>
+    public void ReleaseTierGuards(string holder) => inner.ReleaseTierGuards(holder);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Cid> MarkTierDeletions(IReadOnlyList<Cid> cids, TimeSpan guardLifetime) => inner.MarkTierDeletions(cids, guardLifetime);
+
+    /// <inheritdoc/>
+    public void EndTierDeletions(IReadOnlyList<Cid> cids) => inner.EndTierDeletions(cids);
+
+    /// <inheritdoc/>
     public NamedVersion? AddVersion(string name, Cid cid)
     {
         var version = inner.AddVersion(name, cid);

@@ -204,6 +204,74 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         Assert.False(node.HasExited);
     }
 
+    [Fact]
+    public async Task Gc_deletes_from_the_bucket_only_what_no_name_or_pin_reaches_and_verify_rehashes_the_bucket_against_the_registry()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string bucket = await NewBucketAsync();
+        var environment = StoreEnvironment();
+        await using var node = await ServeProcess.StartWithEnvironmentAsync(environment, "--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/");
+        using var client = new FlightClient(node.Location);
+        using var table = TestBatches.Large(2L << 20, seed: 661);
+        var kept = await client.PutAsync(FlightClient.PutDescriptor(name: "kept"), table.Schema, [table]);
+        using var small = TestBatches.Small(5, rows: 50);
+        var loose = await client.PutAsync(small.Schema, [small]);
+        using var pinnedBatch = TestBatches.Small(6, rows: 60);
+        var pinned = await client.PutAsync(pinnedBatch.Schema, [pinnedBatch]);
+
+        // Unpinned, the loose table is garbage: nothing names or pins it on any node.
+        await client.ActionAsync("unpin", loose.Table.ToString());
+        await node.KillAsync();
+        using var s3 = RawClient();
+        var before = await KeysAsync(s3, bucket);
+        Assert.Contains(loose.Table.ToString(), before);
+
+        // Within the grace period, nothing goes; with none, the garbage goes and nothing else.
+        var (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "gc", "--repo", Path.Combine(node.Folder, "repo"), "--json");
+        Assert.True(code == 0, output);
+        using (var json = System.Text.Json.JsonDocument.Parse(output[..(output.LastIndexOf('}') + 1)]))
+        {
+            Assert.True(json.RootElement.TryGetProperty("bucket", out var report), output);
+            Assert.Equal(before.Count, report.GetProperty("listed").GetInt64());
+            Assert.Equal(0, report.GetProperty("deleted").GetInt64());
+            Assert.True(report.GetProperty("within_grace").GetInt64() > 0);
+        }
+
+        (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "gc", "--repo", Path.Combine(node.Folder, "repo"), "--grace", "0");
+        Assert.True(code == 0, output);
+        Assert.Contains($"deleted {loose.Table} from s3://{bucket}/", output, StringComparison.Ordinal);
+        var after = await KeysAsync(s3, bucket);
+        Assert.Equal(before.Where(k => k != loose.Table.ToString()).Order(StringComparer.Ordinal), after.Order(StringComparer.Ordinal));
+        Assert.Contains(pinned.Table.ToString(), after);
+        Assert.All(kept.Batches, chunk => Assert.Contains(chunk.Cid.ToString(), after));
+
+        // verify re-hashes every object against the registry: clean, then a damaged one found and repaired.
+        (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(node.Folder, "repo"));
+        Assert.True(code == 0, output);
+        Assert.Contains($"verify: s3://{bucket}/: {after.Count} objects re-hashed; 0 corrupt, 0 missing, 0 no record names: clean", output, StringComparison.Ordinal);
+
+        string damaged = kept.Batches[0].Cid.ToString();
+        string key = (await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket })).S3Objects!.Single(o => o.Key.EndsWith("/" + damaged, StringComparison.Ordinal)).Key;
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket, Key = key, ContentBody = "not the block" });
+        (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(node.Folder, "repo"));
+        Assert.Equal(1, code);
+        Assert.Contains($"corrupt {damaged} in s3://{bucket}/", output, StringComparison.Ordinal);
+        Assert.Contains("DAMAGED", output, StringComparison.Ordinal);
+        (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(node.Folder, "repo"), "--repair", "--json");
+        Assert.True(code == 0, output);
+        Assert.DoesNotContain(damaged, await KeysAsync(s3, bucket));
+        Assert.DoesNotContain(Ceph.SecretKey, output, StringComparison.Ordinal);
+    }
+
+    // The CIDs of the block objects in a bucket.
+    private static async Task<List<string>> KeysAsync(AmazonS3Client s3, string bucket) =>
+        ((await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket })).S3Objects ?? [])
+            .Select(o => o.Key[(o.Key.LastIndexOf('/') + 1)..]).Where(k => k.Length > 0).ToList();
+
     /// <summary>The bytes of the block files (not packs) under a node's folder.</summary>
     private static long BlockFileBytes(string folder) =>
         Directory.EnumerateFiles(folder, "b*", SearchOption.AllDirectories)

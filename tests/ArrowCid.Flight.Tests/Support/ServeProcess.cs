@@ -80,7 +80,10 @@ public sealed class ServeProcess : IAsyncDisposable
         StartInAsync(Directory.CreateTempSubdirectory("arrowcid-serve-").FullName, ownsFolder: true, arguments, environment: environment);
 
     /// <summary>Runs one `arrowcid` command to its end: its exit code and what it printed (stdout, then stderr).</summary>
-    public static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments) => RunCliWithEnvironmentAsync(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs one `arrowcid` command as <see cref="RunCliAsync"/> does, with <paramref name="environment"/> set in its environment.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCliWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(BuildOutputs.DotnetHost, [BuildOutputs.AssemblyPath("ArrowCid.Cli", "arrowcid"), .. arguments])
         {
@@ -88,6 +91,11 @@ public sealed class ServeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();

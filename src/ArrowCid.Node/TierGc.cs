@@ -1,0 +1,253 @@
+using ArrowCid.Content.Multiformats;
+using ArrowCid.ObjectStorage;
+using ArrowCid.Registry;
+
+namespace ArrowCid.Node;
+
+/// <summary>
+/// Garbage collection of a durable tier that several hosts share (issue 66): an object is deleted
+/// from the bucket only when no name, pin or in-flight put on any host reaches it, and it was
+/// written longer ago than a grace period. What reaches a block is the shared registry's to say:
+/// names and pins (<see cref="IRegistry.AddRetained"/>), and the guards puts take there before
+/// they upload (<see cref="IRegistry.GuardTierBlocks"/>). Each deletion is marked in the registry
+/// first, in a transaction that checks the block again (<see cref="IRegistry.MarkTierDeletions"/>),
+/// so a put or a name that comes while the collection runs keeps what it needs.
+/// </summary>
+public static class TierGc
+{
+    /// <summary>How long a put's guard counts: a guard older than this is a put that died (its host killed) and no longer keeps anything.</summary>
+    public static readonly TimeSpan GuardLifetime = TimeSpan.FromHours(24);
+
+    /// <summary>How long a deletion's mark counts: an older one is a collection that died, and a put no longer waits for it.</summary>
+    public static readonly TimeSpan DeletionLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>The grace period unless told otherwise: objects written within it are left, whatever the registry says.</summary>
+    public static readonly TimeSpan DefaultGrace = TimeSpan.FromHours(1);
+
+    /// <summary>How often a put waiting for a deletion to end looks again.</summary>
+    internal static readonly TimeSpan DeletionPoll = TimeSpan.FromMilliseconds(200);
+
+    // Candidates are marked and deleted this many at a time: memory stays flat however large the bucket.
+    private const int Batch = 256;
+
+    // Deletions in flight at once.
+    private const int DeletesAtOnce = 16;
+
+    /// <summary>
+    /// Deletes from <paramref name="tier"/> every block object nothing in <paramref name="registry"/>
+    /// keeps and that was written more than <paramref name="grace"/> ago, and removes the tier's
+    /// location from the records of those it deleted (a record goes with its last location).
+    /// </summary>
+    /// <param name="tier">The bucket.</param>
+    /// <param name="registry">The registry every host writing to the bucket shares.</param>
+    /// <param name="retained">An empty set to hold what the registry retains (it may spill to disk; the caller owns it).</param>
+    /// <param name="grace">Objects written within this are left.</param>
+    /// <param name="removed">Told each block deleted, as it goes.</param>
+    /// <param name="cancellationToken">Stops the collection between requests.</param>
+    /// <returns>What was found and deleted.</returns>
+    /// <exception cref="ObjectStoreException">The store could not be reached or refused a request; what was deleted so far is reported gone, nothing else is touched.</exception>
+    public static async Task<TierGcReport> CollectAsync(
+        S3BlockTier tier, IRegistry registry, CidKeySet retained, TimeSpan grace, Action<Cid>? removed = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tier);
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(retained);
+        ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero);
+
+        // The walk of what names and pins keep comes first; each deletion is checked again when it
+        // is marked, so a name or pin added after the walk keeps its blocks all the same.
+        registry.AddRetained(retained);
+        var report = new TierGcReport();
+        var writtenBefore = DateTimeOffset.UtcNow - grace;
+        var candidates = new List<StoredBlock>(Batch);
+        string tierLocation = tier.Location.ToString();
+        await foreach (var stored in tier.EnumerateObjectsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            report.Listed++;
+            if (retained.Contains(stored.Cid))
+            {
+                report.Retained++;
+            }
+            else if (stored.Written > writtenBefore)
+            {
+                report.WithinGrace++;
+            }
+            else
+            {
+                candidates.Add(stored);
+                if (candidates.Count == Batch)
+                {
+                    await DeleteAsync(candidates).ConfigureAwait(false);
+                }
+            }
+        }
+
+        await DeleteAsync(candidates).ConfigureAwait(false);
+        return report;
+
+        async Task DeleteAsync(List<StoredBlock> batch)
+        {
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            var bytes = batch.ToDictionary(b => b.Cid, b => b.Bytes);
+            var marked = registry.MarkTierDeletions(batch.ConvertAll(b => b.Cid), GuardLifetime);
+            report.KeptByRegistry += batch.Count - marked.Count;
+            batch.Clear();
+            var markedAt = System.Diagnostics.Stopwatch.StartNew();
+            var deleted = new List<Cid>(marked.Count);
+            try
+            {
+                foreach (var chunk in marked.Chunk(DeletesAtOnce))
+                {
+                    // A mark older than half its life is left to lapse rather than trusted: a put
+                    // may stop waiting for it at its full life.
+                    if (markedAt.Elapsed > DeletionLifetime / 2)
+                    {
+                        break;
+                    }
+
+                    await Task.WhenAll(chunk.Select(async cid =>
+                    {
+                        await tier.DeleteAsync(cid, cancellationToken).ConfigureAwait(false);
+                        lock (deleted)
+                        {
+                            deleted.Add(cid);
+                        }
+                    })).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                foreach (var cid in deleted)
+                {
+                    registry.ReleaseLocation(cid, tierLocation);
+                    report.Deleted++;
+                    report.BytesFreed += bytes[cid];
+                    removed?.Invoke(cid);
+                }
+
+                registry.EndTierDeletions(marked);
+            }
+        }
+    }
+}
+
+/// <summary>What <see cref="TierGc.CollectAsync"/> found and did.</summary>
+public sealed class TierGcReport
+{
+    /// <summary>Block objects listed in the bucket.</summary>
+    public long Listed { get; set; }
+
+    /// <summary>Of those, kept because a name or pin reaches them.</summary>
+    public long Retained { get; set; }
+
+    /// <summary>Kept because they were written within the grace period.</summary>
+    public long WithinGrace { get; set; }
+
+    /// <summary>Kept because the registry, asked again as they were marked, kept them: a put's guard, or a name or pin added since the walk.</summary>
+    public long KeptByRegistry { get; set; }
+
+    /// <summary>Deleted from the bucket.</summary>
+    public long Deleted { get; set; }
+
+    /// <summary>The bytes of the objects deleted.</summary>
+    public long BytesFreed { get; set; }
+}
+
+/// <summary>
+/// <c>verify</c> of a durable tier against the registry that names its blocks: every block object
+/// is read and re-hashed, and every record that lists the tier must have its object there.
+/// </summary>
+public static class TierVerification
+{
+    /// <summary>
+    /// Re-hashes every block object in <paramref name="tier"/> and checks each record of
+    /// <paramref name="registry"/> that lists the tier has its object. With <paramref name="repair"/>,
+    /// a corrupt object is deleted, and the tier's location goes from the records of corrupt and
+    /// missing ones (a record goes with its last location), so no reader is sent to them.
+    /// </summary>
+    /// <param name="tier">The bucket.</param>
+    /// <param name="registry">The registry naming its blocks.</param>
+    /// <param name="listed">An empty set to hold the CIDs listed (it may spill to disk; the caller owns it).</param>
+    /// <param name="repair">Whether to fix what is found.</param>
+    /// <param name="hashed">Told each object's length once it is hashed.</param>
+    /// <param name="cancellationToken">Stops the check between requests.</param>
+    /// <returns>What was found, and done.</returns>
+    /// <exception cref="ObjectStoreException">The store could not be reached or refused a request.</exception>
+    public static async Task<TierVerifyReport> VerifyAsync(
+        S3BlockTier tier, IRegistry registry, CidKeySet listed, bool repair, Action<long>? hashed = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tier);
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(listed);
+        var corrupt = new List<Cid>();
+        long checkedObjects = 0;
+        long unregistered = 0;
+        await foreach (var stored in tier.EnumerateObjectsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            checkedObjects++;
+            listed.Add(stored.Cid);
+            try
+            {
+                // The tier re-hashes what it reads: a mismatch is its BlockCorruptedException.
+                await tier.GetAsync(stored.Cid, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Content.BlockCorruptedException)
+            {
+                corrupt.Add(stored.Cid);
+            }
+            catch (Content.BlockNotFoundException)
+            {
+                // Deleted since it was listed (a collection): nothing to check.
+                continue;
+            }
+
+            hashed?.Invoke(stored.Bytes);
+            if (!registry.Contains(stored.Cid))
+            {
+                unregistered++;
+            }
+        }
+
+        string location = tier.Location.ToString();
+        var missing = new List<Cid>();
+        foreach (var record in registry.Walk())
+        {
+            if (record.Locations.Contains(location, StringComparer.Ordinal) && !listed.Contains(record.Cid))
+            {
+                missing.Add(record.Cid);
+            }
+        }
+
+        if (repair)
+        {
+            foreach (var cid in corrupt)
+            {
+                await tier.DeleteAsync(cid, cancellationToken).ConfigureAwait(false);
+                registry.ReleaseLocation(cid, location);
+            }
+
+            foreach (var cid in missing)
+            {
+                registry.ReleaseLocation(cid, location);
+            }
+        }
+
+        return new TierVerifyReport(checkedObjects, corrupt, missing, unregistered, repair);
+    }
+}
+
+/// <summary>What <see cref="TierVerification.VerifyAsync"/> found, and whether it repaired it.</summary>
+/// <param name="ObjectsChecked">Block objects read and re-hashed.</param>
+/// <param name="Corrupt">Objects whose bytes do not hash to their CID.</param>
+/// <param name="Missing">Records that list the tier whose object is not there.</param>
+/// <param name="Unregistered">Objects no record names: garbage for gc after its grace period, or what a lost registry named.</param>
+/// <param name="Repaired">Whether the corrupt objects were deleted and the tier's location released from the records of those and the missing.</param>
+public sealed record TierVerifyReport(long ObjectsChecked, IReadOnlyList<Cid> Corrupt, IReadOnlyList<Cid> Missing, long Unregistered, bool Repaired)
+{
+    /// <summary>Whether nothing is corrupt or missing.</summary>
+    public bool IsClean => Corrupt.Count == 0 && Missing.Count == 0;
+}
