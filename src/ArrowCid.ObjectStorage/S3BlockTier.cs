@@ -49,39 +49,8 @@ public sealed class S3BlockTier : IDisposable
     {
         Location = location;
         _options = options;
-        var config = new AmazonS3Config
-        {
-            // A deadline per attempt here, and one for the whole request (retries too) in RunAsync.
-            Timeout = options.RequestDeadline,
-            MaxErrorRetry = options.Retries,
-            RetryMode = RequestRetryMode.Standard,
-
-            // Checksums in trailers (aws-chunked) only where S3 requires them: Ceph RGW 16 and other
-            // servers do not take them, and every block is hashed against its CID anyway.
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        };
-
-        string? endpoint = options.Endpoint?.ToString() ?? Environment("AWS_ENDPOINT_URL_S3") ?? Environment("AWS_ENDPOINT_URL");
-        string? region = options.Region ?? Environment("AWS_REGION") ?? Environment("AWS_DEFAULT_REGION");
-        if (endpoint is not null)
-        {
-            config.ServiceURL = endpoint;
-            config.ForcePathStyle = true;
-            config.AuthenticationRegion = region ?? "us-east-1";
-            Endpoint = endpoint;
-        }
-        else
-        {
-            if (region is not null)
-            {
-                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-            }
-
-            Endpoint = "AWS S3";
-        }
-
-        _client = options.Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.Credentials, config);
+        _client = options.CreateClient(out string endpoint);
+        Endpoint = endpoint;
         _requests = _meter.CreateCounter<long>(
             "arrowcid.object_store.requests", "{request}", "Requests to the durable tier's object store, by operation (put, get, head, delete, list, probe) and outcome (ok, exists, not_found, cancelled, or the fault)");
         _duration = _meter.CreateHistogram<double>(
@@ -518,9 +487,6 @@ public sealed class S3BlockTier : IDisposable
             await request(token).ConfigureAwait(false);
             return true;
         }, cancellationToken);
-
-    private static string? Environment(string name) =>
-        System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }
 
 /// <summary>A block object in the tier, as a listing gives it.</summary>

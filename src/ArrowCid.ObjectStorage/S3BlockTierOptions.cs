@@ -1,3 +1,7 @@
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+
 namespace ArrowCid.ObjectStorage;
 
 /// <summary>
@@ -33,4 +37,51 @@ public sealed record S3BlockTierOptions
 
     /// <summary>The largest object read as a block: a larger one cannot be a block and is refused unread. Default 2 GiB less one byte, what one array holds.</summary>
     public long MaxBlockBytes { get; init; } = Array.MaxLength;
+
+    /// <summary>
+    /// A client of the store these options reach, configured as the tier's own (a deadline per
+    /// attempt, standard retries, checksums only where S3 requires them, path-style addressing for a
+    /// custom endpoint): what a benchmark of the raw store compares the tier with.
+    /// </summary>
+    /// <param name="endpoint">The endpoint as logs name it: its URL, or "AWS S3"; never a credential.</param>
+    /// <returns>The client; dispose it.</returns>
+    public AmazonS3Client CreateClient(out string endpoint)
+    {
+        var config = new AmazonS3Config
+        {
+            // A deadline per attempt here, and one for the whole request (retries too) in the tier.
+            Timeout = RequestDeadline,
+            MaxErrorRetry = Retries,
+            RetryMode = RequestRetryMode.Standard,
+
+            // Checksums in trailers (aws-chunked) only where S3 requires them: Ceph RGW 16 and other
+            // servers do not take them, and every block is hashed against its CID anyway.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+
+        string? custom = Endpoint?.ToString() ?? FromEnvironment("AWS_ENDPOINT_URL_S3") ?? FromEnvironment("AWS_ENDPOINT_URL");
+        string? region = Region ?? FromEnvironment("AWS_REGION") ?? FromEnvironment("AWS_DEFAULT_REGION");
+        if (custom is not null)
+        {
+            config.ServiceURL = custom;
+            config.ForcePathStyle = true;
+            config.AuthenticationRegion = region ?? "us-east-1";
+            endpoint = custom;
+        }
+        else
+        {
+            if (region is not null)
+            {
+                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+            }
+
+            endpoint = "AWS S3";
+        }
+
+        return Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(Credentials, config);
+    }
+
+    private static string? FromEnvironment(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

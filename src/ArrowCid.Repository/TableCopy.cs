@@ -28,6 +28,9 @@ public sealed record TableCopyReport(TableBlocks Table, IReadOnlyList<TableBlock
 /// </summary>
 public static class TableCopy
 {
+    /// <summary>Blocks fetched ahead of the one being stored.</summary>
+    public const int FetchesAhead = 16;
+
     /// <summary>Copies the table <paramref name="root"/> names.</summary>
     /// <param name="content">The repository to copy into.</param>
     /// <param name="root">A table CID (raw or dag-cbor).</param>
@@ -107,18 +110,42 @@ public static class TableCopy
         try
         {
             // The walk lists each node before what it links; storing in reverse puts every node after
-            // its nodes and chunks, the root last.
-            for (int i = missing.Count - 1; i >= 0; i--)
+            // its nodes and chunks, the root last. Up to FetchesAhead blocks are fetched ahead of the
+            // one being stored: a store's latency (an object store's, a peer's) is paid once per
+            // window, not once per chunk, and memory holds at most the window.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var ahead = new Queue<Task<HashedBlock>>(FetchesAhead);
+            int next = missing.Count - 1;
+            try
             {
-                var block = missing[i];
-                var received = fetched.Remove(block.Cid, out var held) ? held : await FetchVerifiedAsync(fetch, block.Cid, cancellationToken).ConfigureAwait(false);
-                if (received.Bytes.Length != block.Bytes)
+                for (int i = missing.Count - 1; i >= 0; i--)
                 {
-                    throw new ContentFormatException($"{block.Cid} is {received.Bytes.Length} bytes, but the manifest of {root} says {block.Bytes}");
-                }
+                    while (ahead.Count < FetchesAhead && next >= 0)
+                    {
+                        var upcoming = missing[next--];
+                        ahead.Enqueue(fetched.Remove(upcoming.Cid, out var held) ? Task.FromResult(held) : FetchVerifiedAsync(fetch, upcoming.Cid, stop.Token));
+                    }
 
-                Store(content, root, received, options, guard);
-                stored?.Invoke(block);
+                    var block = missing[i];
+                    var received = await ahead.Dequeue().ConfigureAwait(false);
+                    if (received.Bytes.Length != block.Bytes)
+                    {
+                        throw new ContentFormatException($"{block.Cid} is {received.Bytes.Length} bytes, but the manifest of {root} says {block.Bytes}");
+                    }
+
+                    Store(content, root, received, options, guard);
+                    stored?.Invoke(block);
+                }
+            }
+            finally
+            {
+                // A copy that failed leaves nothing running: the fetches ahead are stopped and awaited.
+                stop.Cancel();
+                foreach (var pending in ahead)
+                {
+                    // Its block is not needed any more, nor its failure.
+                    await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
 
             if (options.Pin)

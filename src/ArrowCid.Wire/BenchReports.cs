@@ -364,3 +364,47 @@ public sealed record ScaleReport(
     bool CliGetGoalMet,
     bool ServeReadyGoalMet,
     bool MemoryGoalMet);
+
+/// <summary>
+/// <c>bench s3 --json</c> (issue 66): a node keeping blocks in an S3-compatible bucket, each figure
+/// a ratio against the same store used raw through the AWS SDK (or a node on local disk) in the same run.
+/// </summary>
+/// <param name="Location">The prefix measured under (removed after).</param>
+/// <param name="Endpoint">The store's endpoint.</param>
+/// <param name="TableBytes">Chunk bytes of the large table.</param>
+/// <param name="Chunks">Its chunks (objects).</param>
+/// <param name="PutS">A DoPut of the table to its acknowledgement, every object in the bucket.</param>
+/// <param name="RawPutS">The SDK putting the same bytes as objects of the same sizes, 16 at once.</param>
+/// <param name="PutRatioVsRawPut">Raw put time over ArrowCid's (goal ≥ 0.8).</param>
+/// <param name="ColdGetS">A DoGet from a node with an empty disk, every block read from the bucket.</param>
+/// <param name="RawGetS">The SDK getting the same objects, 16 at once.</param>
+/// <param name="ColdGetRatioVsRawGet">Raw get time over ArrowCid's (goal ≥ 0.8).</param>
+/// <param name="WarmDogetS">The best DoGet from that node's cache.</param>
+/// <param name="LocalDogetS">The best DoGet from a node on local disk without a bucket.</param>
+/// <param name="WarmDogetRatioVsLocal">Local DoGet time over the cached one (goal ≥ 0.9).</param>
+/// <param name="SmallPutsPerS16">One-row tables put per second by 16 DoPut clients.</param>
+/// <param name="RawSmallPutsPerS16">Small objects put per second by 16 raw clients.</param>
+/// <param name="SmallPutsPerS16VsRawPut">The first over the second (goal ≥ 3).</param>
+/// <param name="CacheHitRatio">The cache policy's hit ratio on a skewed read mix.</param>
+/// <param name="OptimalHitRatio">The offline optimum's on the same mix.</param>
+/// <param name="CacheHitRatioVsOptimum">The first over the second (goal ≥ 0.9: within 10%).</param>
+public sealed record ObjectStorageReport(
+    string Location,
+    string Endpoint,
+    long TableBytes,
+    int Chunks,
+    [property: JsonPropertyName("put_s")] double PutS,
+    [property: JsonPropertyName("raw_put_s")] double RawPutS,
+    double PutRatioVsRawPut,
+    [property: JsonPropertyName("cold_get_s")] double ColdGetS,
+    [property: JsonPropertyName("raw_get_s")] double RawGetS,
+    double ColdGetRatioVsRawGet,
+    [property: JsonPropertyName("warm_doget_s")] double WarmDogetS,
+    [property: JsonPropertyName("local_doget_s")] double LocalDogetS,
+    [property: JsonPropertyName("warm_doget_ratio_vs_local")] double WarmDogetRatioVsLocal,
+    [property: JsonPropertyName("small_puts_per_s_16")] double SmallPutsPerS16,
+    [property: JsonPropertyName("raw_small_puts_per_s_16")] double RawSmallPutsPerS16,
+    [property: JsonPropertyName("small_puts_per_s_16_vs_raw_put")] double SmallPutsPerS16VsRawPut,
+    double CacheHitRatio,
+    double OptimalHitRatio,
+    double CacheHitRatioVsOptimum);

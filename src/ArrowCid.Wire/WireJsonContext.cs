@@ -68,6 +68,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 // Benchmark reports
 [JsonSerializable(typeof(IngestReport))]
+[JsonSerializable(typeof(ObjectStorageReport))]
 [JsonSerializable(typeof(ScaleReport))]
 [JsonSerializable(typeof(DedupReport))]
 [JsonSerializable(typeof(ChunkReport))]

@@ -25,7 +25,87 @@ internal static class BenchCommands
         command.Subcommands.Add(Ingest(console));
         command.Subcommands.Add(Native(console));
         command.Subcommands.Add(Scale(console));
+        command.Subcommands.Add(ObjectStorage(console));
         return command;
+    }
+
+    private static Command ObjectStorage(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var blocks = new Option<string>("--blocks")
+        {
+            Description = "The bucket to measure in, s3://BUCKET/PREFIX (a fresh prefix under it is used and removed; endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the shared files)",
+            HelpName = "URL",
+            Required = true,
+        };
+        var bytes = new Option<long>("--bytes") { Description = "Bytes of the large table (default 1 GiB)", DefaultValueFactory = _ => 1L << 30, HelpName = "N" };
+        var seconds = new Option<double>("--seconds") { Description = "Seconds each small-put measure runs (default 5)", DefaultValueFactory = _ => 5, HelpName = "S" };
+        var rounds = new Option<int>("--rounds") { Description = "Timed DoGet rounds, the best counts (default 3)", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var dir = new Option<string?>("--dir") { Description = "Where the nodes' folders go (default: beside the repository); removed after", HelpName = "DIR" };
+        var command = new Command("s3", $"A node keeping blocks in an S3-compatible bucket against the same bucket used raw: a large table's put and cold get, a warm DoGet against a node on local disk, small puts from {ArrowCid.Bench.ObjectStorageBenchmark.Concurrency} clients, the cache's hit ratio against the offline optimum") { json, blocks, bytes, seconds, rounds, dir };
+        command.SetAction(parse =>
+        {
+            var location = ParseLocation(parse.GetValue(blocks)!);
+            string parent = parse.GetValue(dir) ?? Path.GetDirectoryName(Repository.LocalRepository.ResolvePath(null))!;
+            ArrowCid.Bench.ObjectStorageBenchmarkResult r;
+            try
+            {
+                r = ArrowCid.Bench.ObjectStorageBenchmark.RunAsync(location, parent, Math.Max(1L << 20, parse.GetValue(bytes)), Math.Clamp(parse.GetValue(seconds), 1, 60), Math.Clamp(parse.GetValue(rounds), 1, 20)).GetAwaiter().GetResult();
+            }
+            catch (ArrowCid.ObjectStorage.ObjectStoreException e)
+            {
+                throw new CliException($"--blocks: {e.Message}", e);
+            }
+
+            var report = new ObjectStorageReport(
+                r.Location,
+                r.Endpoint,
+                r.TableBytes,
+                r.Chunks,
+                Round(r.PutSeconds),
+                Round(r.RawPutSeconds),
+                Round(r.RawPutSeconds / r.PutSeconds),
+                Round(r.ColdGetSeconds),
+                Round(r.RawGetSeconds),
+                Round(r.RawGetSeconds / r.ColdGetSeconds),
+                Round(r.WarmDoGetSeconds),
+                Round(r.LocalDoGetSeconds),
+                Round(r.LocalDoGetSeconds / r.WarmDoGetSeconds),
+                Round(r.SmallPutsPerSecond),
+                Round(r.RawSmallPutsPerSecond),
+                Round(r.SmallPutsPerSecond / r.RawSmallPutsPerSecond),
+                Round(r.CacheHitRatio),
+                Round(r.OptimalHitRatio),
+                Round(r.CacheHitRatio / r.OptimalHitRatio));
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(WireJson.ToIndentedText(report, WireJsonContext.Default.ObjectStorageReport));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("measure", "ArrowCid", "raw / local", "ratio", "goal");
+            table.AddRow($"put of {r.TableBytes:N0} bytes ({r.Chunks} objects)", $"{F(r.PutSeconds)} s", $"{F(r.RawPutSeconds)} s", F(report.PutRatioVsRawPut), Goal(report.PutRatioVsRawPut >= 0.8, ">= 0.8"));
+            table.AddRow("cold get (every block from the bucket)", $"{F(r.ColdGetSeconds)} s", $"{F(r.RawGetSeconds)} s", F(report.ColdGetRatioVsRawGet), Goal(report.ColdGetRatioVsRawGet >= 0.8, ">= 0.8"));
+            table.AddRow("warm DoGet (cache) vs a node on local disk", $"{F(r.WarmDoGetSeconds)} s", $"{F(r.LocalDoGetSeconds)} s", F(report.WarmDogetRatioVsLocal), Goal(report.WarmDogetRatioVsLocal >= 0.9, ">= 0.9"));
+            table.AddRow($"small puts, {ArrowCid.Bench.ObjectStorageBenchmark.Concurrency} clients", $"{F(r.SmallPutsPerSecond)}/s", $"{F(r.RawSmallPutsPerSecond)}/s", F(report.SmallPutsPerS16VsRawPut), Goal(report.SmallPutsPerS16VsRawPut >= 3, ">= 3"));
+            table.AddRow("cache hit ratio, skewed reads", F(r.CacheHitRatio), F(r.OptimalHitRatio), F(report.CacheHitRatioVsOptimum), Goal(report.CacheHitRatioVsOptimum >= 0.9, ">= 0.9 of the optimum"));
+            PlainConsole(console.Out).Write(table);
+            console.Out.WriteLine($"in {r.Location} at {r.Endpoint} (removed)");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static ArrowCid.ObjectStorage.S3Location ParseLocation(string text)
+    {
+        try
+        {
+            return ArrowCid.ObjectStorage.S3Location.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CliUsageException($"--blocks: {e.Message}", e);
+        }
     }
 
     private static Command Scale(CliConsole console)

@@ -14,10 +14,15 @@ internal sealed class ServeCluster : IAsyncDisposable
 {
     private readonly List<ServeProcess> _started = [];
 
-    private ServeCluster(string registry, TcpRelay? relay)
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly string[] _arguments;
+
+    private ServeCluster(string registry, TcpRelay? relay, IReadOnlyDictionary<string, string>? environment, string[] arguments)
     {
         Registry = registry;
         Relay = relay;
+        _environment = environment ?? new Dictionary<string, string>();
+        _arguments = arguments;
         NodeRegistry = relay is null ? registry : new Npgsql.NpgsqlConnectionStringBuilder(registry) { Port = relay.Port }.ConnectionString;
     }
 
@@ -30,17 +35,20 @@ internal sealed class ServeCluster : IAsyncDisposable
     /// <summary>The relay between the nodes and the server, if any.</summary>
     public TcpRelay? Relay { get; }
 
-    /// <summary>A new database, and a relay to the server when <paramref name="relayed"/>.</summary>
-    public static ServeCluster Create(PostgresTestServer server, bool relayed = false) =>
-        new(server.CreateDatabase(), relayed ? TcpRelay.Start(server.Port) : null);
+    /// <summary>
+    /// A new database, and a relay to the server when <paramref name="relayed"/>; every node started
+    /// gets <paramref name="environment"/> (a store's credentials) and <paramref name="arguments"/> (its bucket).
+    /// </summary>
+    public static ServeCluster Create(PostgresTestServer server, bool relayed = false, IReadOnlyDictionary<string, string>? environment = null, params string[] arguments) =>
+        new(server.CreateDatabase(), relayed ? TcpRelay.Start(server.Port) : null, environment, arguments);
 
     /// <summary>Starts a node with the cluster's registry (plus <paramref name="arguments"/>) and waits until it serves.</summary>
     public async Task<ServeProcess> StartNodeAsync(params string[] arguments) =>
-        Started(await ServeProcess.StartAsync(["--registry", NodeRegistry, .. arguments]));
+        Started(await ServeProcess.StartWithEnvironmentAsync(_environment, ["--registry", NodeRegistry, .. _arguments, .. arguments]));
 
     /// <summary>Starts a node again on an earlier node's folder (plus <paramref name="arguments"/>).</summary>
     public async Task<ServeProcess> RestartOnAsync(ServeProcess earlier, params string[] arguments) =>
-        Started(await ServeProcess.StartOnAsync(earlier, arguments));
+        Started(await ServeProcess.StartOnWithEnvironmentAsync(earlier, _environment, [.. _arguments, .. arguments]));
 
     /// <summary>Rows of a verified fetch.</summary>
     public static long Rows(FlightFetchResult fetched) => fetched.Batches.Sum(b =>

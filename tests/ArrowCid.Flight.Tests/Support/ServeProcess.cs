@@ -58,6 +58,10 @@ public sealed class ServeProcess : IAsyncDisposable
     public static Task<ServeProcess> StartOnAsync(ServeProcess earlier, params string[] arguments) =>
         StartInAsync(earlier.Folder, ownsFolder: false, arguments);
 
+    /// <summary>Starts a node as <see cref="StartOnAsync"/> does, with <paramref name="environment"/> set in its environment.</summary>
+    public static Task<ServeProcess> StartOnWithEnvironmentAsync(ServeProcess earlier, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        StartInAsync(earlier.Folder, ownsFolder: false, arguments, environment: environment);
+
     /// <summary>Starts a node on the repository <c>repo</c> in <paramref name="folder"/>, a folder the caller owns (not deleted when disposed).</summary>
     public static Task<ServeProcess> StartInFolderAsync(string folder, params string[] arguments) =>
         StartInAsync(folder, ownsFolder: false, arguments);
