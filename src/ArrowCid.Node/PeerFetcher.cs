@@ -212,18 +212,17 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
         // Pinned here, so gc keeps it, unless a durable tier keeps it already: a copy is then a cache entry.
         var options = new PutOptions { Tags = record.Tags, Producer = record.Producer, Provenance = provenance, Pin = tier is null };
         var copied = new List<Cid>();
-        await TableCopy.CopyAsync(
-            content,
-            record.Cid,
-            fetch,
-            options,
-            block =>
+        await TableCopy.CopyAsync(content, record.Cid, fetch, options, block => copied.Add(block.Cid), cancellationToken).ConfigureAwait(false);
+        copied.Add(record.Cid);
+        if (shared is not null && self.Location is { } location)
+        {
+            // Listed as a holder once every block is here, in one transaction a thousand blocks.
+            foreach (var some in copied.Chunk(1000))
             {
-                AddSelf(block.Cid);
-                copied.Add(block.Cid);
-            },
-            cancellationToken).ConfigureAwait(false);
-        AddSelf(record.Cid);
+                shared.AddLocations(some, location);
+            }
+        }
+
         Cache?.Fetched(copied);
     }
 

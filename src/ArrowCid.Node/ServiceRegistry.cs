@@ -47,16 +47,11 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// location, and wakes subscribers. The shared record is pinned only when <paramref name="pinned"/>
     /// says so (a pin there keeps the block on every node); registering never unpins it.
     /// </summary>
-    public void Registered(Cid cid, bool pinned = false) => Publish(cid, pinned, inTier: false);
-
-    // With inTier, the record lists the tier too: releasing this node's location (an eviction, a
-    // gc here) then leaves the record, which names where the block still is.
-    private void Publish(Cid cid, bool pinned, bool inTier)
+    public void Registered(Cid cid, bool pinned = false)
     {
         if (shared is not null && content.Repository.GetRecord(cid) is { } local)
         {
-            var record = local.PublishedFrom(self.Location, pinned);
-            shared.Upsert(inTier ? record.PublishedFrom(tier!.Location.ToString(), pinned) : record);
+            shared.Upsert(local.PublishedFrom(self.Location, pinned));
         }
 
         changes.Notify();
@@ -85,10 +80,40 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     // A put's blocks, all in the tier now, published in the order they were stored.
     private void PublishUploaded(List<(Cid Cid, bool Pinned)> blocks)
     {
-        foreach (var (cid, pinned) in blocks)
+        if (blocks.Count == 0)
         {
-            Publish(cid, pinned, inTier: true);
+            // Without a tier every block was published as it was registered.
+            return;
         }
+
+        if (shared is not null)
+        {
+            // One transaction a thousand blocks, not one a block. The records list the tier as well as
+            // this node: releasing this node's location (an eviction, a gc here) leaves the record,
+            // which names where the block still is.
+            string tierLocation = tier!.Location.ToString();
+            var records = new List<BlockRecord>(Math.Min(blocks.Count, PublishedAtOnce));
+            foreach (var (cid, pinned) in blocks)
+            {
+                if (content.Repository.GetRecord(cid) is { } local)
+                {
+                    records.Add(local.PublishedFrom(self.Location, pinned).PublishedFrom(tierLocation, pinned));
+                }
+
+                if (records.Count == PublishedAtOnce)
+                {
+                    shared.UpsertAll(records);
+                    records.Clear();
+                }
+            }
+
+            if (records.Count > 0)
+            {
+                shared.UpsertAll(records);
+            }
+        }
+
+        changes.Notify();
 
         if (Cache is { } cache)
         {
@@ -110,15 +135,24 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// <summary>Uploads to the durable tier at once on this node, over all puts.</summary>
     public const int MaxUploadsAtOnce = 16;
 
+    // Records a put publishes in one registry transaction.
+    private const int PublishedAtOnce = 1000;
+
+    // Blocks a put guards in one registry transaction (the last ones at its flush).
+    private const int GuardedAtOnce = 64;
+
     private readonly SemaphoreSlim _uploads = new(MaxUploadsAtOnce, MaxUploadsAtOnce);
 
     /// <summary>Writes a stored block to the durable tier (a 412 there is a block already held), guarded for <paramref name="holder"/> first.</summary>
-    private async Task UploadAsync(Cid cid, string holder)
+    private async Task UploadAsync(Cid cid, string holder, bool guarded)
     {
         await _uploads.WaitAsync().ConfigureAwait(false);
         try
         {
-            await GuardAsync(cid, holder).ConfigureAwait(false);
+            if (!guarded)
+            {
+                await GuardAsync(cid, holder).ConfigureAwait(false);
+            }
 
             // Read (and hashed) once a slot is free: at most MaxUploadsAtOnce blocks held in memory.
             HashedBlock block;
@@ -169,6 +203,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     {
         private readonly ServiceRegistry registry;
         private readonly List<(Cid Cid, bool Pinned, Task Upload)> _pending = [];
+        private readonly List<(Cid Cid, bool Pinned)> _unguarded = [];
         private readonly string _holder = "put/" + Guid.NewGuid().ToString("N");
         private bool _guarded;
 
@@ -183,21 +218,45 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                 return;
             }
 
-            _guarded = true;
-            var upload = registry.UploadAsync(cid, _holder);
-
-            // A put given up before Flush leaves its uploads to finish alone: their failure is nobody's to see.
-            _ = upload.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            _pending.Add((cid, pinned, upload));
+            _unguarded.Add((cid, pinned));
+            if (_unguarded.Count == GuardedAtOnce)
+            {
+                StartUploads();
+            }
         }
 
         /// <inheritdoc/>
         public void Flush()
         {
+            StartUploads();
+
             // The writing thread waits here once per put, for uploads that ran while it wrote.
             Task.WhenAll(_pending.Select(p => p.Upload)).GetAwaiter().GetResult();
             registry.PublishUploaded(_pending.ConvertAll(p => (p.Cid, p.Pinned)));
             _pending.Clear();
+        }
+
+        // Guards the blocks registered since the last call in one registry transaction, then starts
+        // their uploads; a block a collection is deleting now waits in its upload for its guard.
+        private void StartUploads()
+        {
+            if (_unguarded.Count == 0)
+            {
+                return;
+            }
+
+            _guarded = true;
+            var beingDeleted = registry.Registry.GuardTierBlocks(_holder, _unguarded.ConvertAll(b => b.Cid), TierGc.DeletionLifetime).ToHashSet();
+            foreach (var (cid, pinned) in _unguarded)
+            {
+                var upload = registry.UploadAsync(cid, _holder, guarded: !beingDeleted.Contains(cid));
+
+                // A put given up before Flush leaves its uploads to finish alone: their failure is nobody's to see.
+                _ = upload.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                _pending.Add((cid, pinned, upload));
+            }
+
+            _unguarded.Clear();
         }
 
         /// <inheritdoc/>

@@ -81,6 +81,9 @@ public sealed class ConnectingRegistry : IRegistry
     public bool AddLocation(Cid cid, string location) => Inner.AddLocation(cid, location);
 
     /// <inheritdoc/>
+    public int AddLocations(IReadOnlyList<Cid> cids, string location) => Inner.AddLocations(cids, location);
+
+    /// <inheritdoc/>
     public LocationRelease ReleaseLocation(Cid cid, string location) => Inner.ReleaseLocation(cid, location);
 
     /// <inheritdoc/>

@@ -78,6 +78,12 @@ public interface IRegistry : IDisposable
     /// <returns>False when the CID is not registered.</returns>
     bool AddLocation(Cid cid, string location);
 
+    /// <summary>Adds one location to several records in one transaction, each as <see cref="AddLocation"/> would.</summary>
+    /// <param name="cids">The CIDs (one not registered is passed over).</param>
+    /// <param name="location">Where a copy of each can be fetched.</param>
+    /// <returns>How many of them are registered.</returns>
+    int AddLocations(IReadOnlyList<Cid> cids, string location);
+
     /// <summary>
     /// Records that the node at <paramref name="location"/> no longer holds a block: the location
     /// goes, and with the last location the record too, unless it is pinned or a version of a name

@@ -205,6 +205,34 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
+    public int AddLocations(IReadOnlyList<Cid> cids, string location)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        ArgumentNullException.ThrowIfNull(location);
+        return Write((c, t) =>
+        {
+            int registered = 0;
+            var now = Now(c, t);
+            foreach (var cid in cids)
+            {
+                string text = cid.ToString();
+                if (!Exists(c, t, text))
+                {
+                    continue;
+                }
+
+                registered++;
+                if (InsertLocation(c, t, text, location))
+                {
+                    AddChange(c, t, text, RegistryChangeKind.LocationAdded, now);
+                }
+            }
+
+            return registered;
+        });
+    }
+
+    /// <inheritdoc/>
     public LocationRelease ReleaseLocation(Cid cid, string location)
     {
         ArgumentNullException.ThrowIfNull(cid);

@@ -40,7 +40,7 @@ internal static class BenchCommands
         };
         var bytes = new Option<long>("--bytes") { Description = "Bytes of the large table (default 1 GiB)", DefaultValueFactory = _ => 1L << 30, HelpName = "N" };
         var seconds = new Option<double>("--seconds") { Description = "Seconds each small-put measure runs (default 5)", DefaultValueFactory = _ => 5, HelpName = "S" };
-        var rounds = new Option<int>("--rounds") { Description = "Timed DoGet rounds, the best counts (default 3)", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var rounds = new Option<int>("--rounds") { Description = "Timed DoGet rounds, the best counts (default 5)", DefaultValueFactory = _ => 5, HelpName = "N" };
         var dir = new Option<string?>("--dir") { Description = "Where the nodes' folders go (default: beside the repository); removed after", HelpName = "DIR" };
         var command = new Command("s3", $"A node keeping blocks in an S3-compatible bucket against the same bucket used raw: a large table's put and cold get, a warm DoGet against a node on local disk, small puts from {ArrowCid.Bench.ObjectStorageBenchmark.Concurrency} clients, the cache's hit ratio against the offline optimum") { json, blocks, bytes, seconds, rounds, dir };
         command.SetAction(parse =>

@@ -54,6 +54,9 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public bool AddLocation(Cid cid, string location) => Applied().AddLocation(cid, location);
 
     /// <inheritdoc/>
+    public int AddLocations(IReadOnlyList<Cid> cids, string location) => Applied().AddLocations(cids, location);
+
+    /// <inheritdoc/>
     public LocationRelease ReleaseLocation(Cid cid, string location) => Applied().ReleaseLocation(cid, location);
 
     /// <inheritdoc/>

@@ -104,6 +104,9 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public bool AddLocation(Cid cid, string location) => inner.AddLocation(cid, location);
 
     /// <inheritdoc/>
+    public int AddLocations(IReadOnlyList<Cid> cids, string location) => inner.AddLocations(cids, location);
+
+    /// <inheritdoc/>
     public LocationRelease ReleaseLocation(Cid cid, string location) => inner.ReleaseLocation(cid, location);
 
     /// <inheritdoc/>

@@ -56,6 +56,24 @@ public abstract partial class RegistryContractTests
     }
 
     [Fact]
+    public void Locations_are_added_to_many_records_in_one_call_passing_over_unregistered_ones()
+    {
+        var registry = NewRegistry();
+        registry.Upsert(BatchRecord(FakeCid(20)));
+        registry.Upsert(BatchRecord(FakeCid(21)) with { Locations = ["grpc://b:1"] });
+        long before = registry.ChangesSince(0).Count;
+
+        Assert.Equal(2, registry.AddLocations([FakeCid(20), FakeCid(21), FakeCid(22)], "grpc://a:1"));
+        Assert.Equal(2, registry.AddLocations([FakeCid(20), FakeCid(21)], "grpc://a:1"));
+
+        Assert.Equal(["grpc://a:1"], registry.Find(FakeCid(20))!.Locations);
+        Assert.Equal(["grpc://a:1", "grpc://b:1"], registry.Find(FakeCid(21))!.Locations.Order(StringComparer.Ordinal));
+        Assert.Null(registry.Find(FakeCid(22)));
+        // A change for each location new, none for one already there.
+        Assert.Equal(before + 2, registry.ChangesSince(0).Count);
+    }
+
+    [Fact]
     public void Names_pins_and_what_they_link_are_checked_again_as_a_deletion_is_marked()
     {
         var registry = NewRegistry();
