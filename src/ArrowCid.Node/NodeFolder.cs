@@ -160,6 +160,49 @@ public sealed class NodeFolder : IDisposable
         return new LocationReport(stale, unrecorded, repair);
     }
 
+    /// <summary>
+    /// Whether the folder holds every block of <paramref name="cid"/> (a table's nodes and chunks,
+    /// or the one block); if not, and its node keeps blocks in a bucket, copies the missing ones
+    /// from there, each re-hashed, unpinned (the bucket keeps them; a gc here may drop them). So a
+    /// command reading a table from a node's folder finds what its cache evicted.
+    /// </summary>
+    /// <param name="content">The folder's content (may be opened apart from a <see cref="NodeFolder"/>).</param>
+    /// <param name="blocks">The bucket asked for, or null for the one the folder remembers.</param>
+    /// <param name="cid">The table or block.</param>
+    /// <param name="cancellationToken">Stops the copy between blocks.</param>
+    /// <exception cref="ObjectStoreException">The bucket cannot be reached, or lacks a block.</exception>
+    public static async Task FetchMissingAsync(ContentRepository content, string? blocks, Cid cid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(cid);
+        if (HoldsAll(content, cid) || (blocks ?? NodeSettings.Read(content.Repository.Root)?.Blocks) is not { } location)
+        {
+            return;
+        }
+
+        using var tier = await S3BlockTier.OpenAsync(S3Location.Parse(location), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var options = new PutOptions { Pin = false, Provenance = $"read from {tier.Location}" };
+        await TableCopy.CopyAsync(content, cid, async (block, token) => (await tier.GetAsync(block, token).ConfigureAwait(false)).Bytes, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    // Every block of a table (its nodes walked, its chunks looked up), or the one block.
+    private static bool HoldsAll(ContentRepository content, Cid cid)
+    {
+        if (!content.Repository.Blocks.Has(cid))
+        {
+            return false;
+        }
+
+        try
+        {
+            return !content.IsManifest(cid) || content.OpenTable(cid).Chunks().All(chunk => content.Repository.Blocks.Has(chunk.Cid));
+        }
+        catch (Content.BlockNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The durable tier (<see cref="Blocks"/>), opened and probed on first use; null without one.</summary>
     /// <exception cref="ObjectStoreException">The store cannot be reached, or refuses the bucket or the credentials.</exception>
     /// <exception cref="FormatException"><see cref="Blocks"/> is not an <c>s3://</c> location.</exception>

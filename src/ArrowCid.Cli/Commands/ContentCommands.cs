@@ -131,6 +131,7 @@ internal static class ContentCommands
                 : IpcSource.StandardStream);
             using var content = repository.Open(parse);
             var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
+            RepositoryOption.FetchMissing(content, id);
             using var target = OutputTarget.Create(path, console);
             CliProgress.Run(console, $"writing {id}", null, _ => content.WriteTable(id, target.Stream));
             target.Commit();
@@ -161,6 +162,7 @@ internal static class ContentCommands
             }
 
             var id = CliCids.Resolve(argument, content.Repository.Registry);
+            RepositoryOption.FetchMissing(content, id);
             using var batches = content.ReadBatches(id).GetEnumerator();
             return IpcCommands.PrintBatches(console, () => batches.MoveNext() ? batches.Current : null, parse.GetValue(limit));
         });

@@ -51,6 +51,11 @@ internal static class ParquetCommands
         {
             using var content = repository.Open(parse);
             var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
+            foreach (var root in roots)
+            {
+                RepositoryOption.FetchMissing(content, root);
+            }
+
             string path = parse.GetValue(output) ?? DefaultFileName(parse.GetRequiredValue(cids)[0], roots[0]);
             var plan = ParquetCidExport.Resolve(content, roots, parse.GetValue(rowGroupBytes));
             var options = ParquetCidExport.WithMetadata(plan, new ParquetWriteOptions

@@ -29,6 +29,24 @@ internal sealed class RepositoryOption
         return CliErrors.About(path, () => ContentRepository.Open(path));
     }
 
+    /// <summary>
+    /// Before a table is read from the folder: what its node's cache evicted is copied back from
+    /// the node's bucket (<see cref="NodeFolder.FetchMissingAsync"/>; the bucket is
+    /// <c>ARROWCID_BLOCKS</c>, else the one the folder remembers); a bucket that cannot be reached
+    /// is the command's one-line error.
+    /// </summary>
+    public static void FetchMissing(ContentRepository content, Content.Multiformats.Cid cid)
+    {
+        try
+        {
+            NodeFolder.FetchMissingAsync(content, Environment.GetEnvironmentVariable("ARROWCID_BLOCKS") is { Length: > 0 } blocks ? blocks : null, cid).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is FormatException or ObjectStorage.ObjectStoreException or Content.BlockNotFoundException)
+        {
+            throw new CliException($"{cid}: not all here, and not read from the node's bucket: {e.Message}", e);
+        }
+    }
+
     /// <summary>Opens the repository with the registry its node shares, when it remembers one (<see cref="NodeFolder"/>).</summary>
     public NodeFolder OpenNode(ParseResult parse) =>
         NodeFolder.Open(Open(parse), parse.GetValue(Blocks) ?? (Environment.GetEnvironmentVariable("ARROWCID_BLOCKS") is { Length: > 0 } blocks ? blocks : null));

@@ -180,6 +180,26 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         // The first table's chunks were evicted: read back through the bucket, verified, as misses.
         var (first, firstRows) = tables[0];
         Assert.Contains(first.Batches, chunk => !HoldsFile(node.Folder, chunk.Cid.ToString()));
+
+        // A command reading the node's folder finds what the cache evicted: read back from the bucket the folder remembers.
+        var second = tables[1].Put;
+        Assert.Contains(second.Batches, chunk => !HoldsFile(node.Folder, chunk.Cid.ToString()));
+        string exported = Path.Combine(node.Folder, "second.arrows");
+        var (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(StoreEnvironment(), "get", second.Table.ToString(), "--repo", Path.Combine(node.Folder, "repo"), "-o", exported);
+        Assert.True(code == 0, text);
+        long exportedRows = 0;
+        using (var reader = new ArrowCid.Arrow.Ipc.ArrowStreamReader(File.ReadAllBytes(exported)))
+        {
+            while (reader.ReadNext() is { } batch)
+            {
+                using (batch)
+                {
+                    exportedRows += batch.Length;
+                }
+            }
+        }
+
+        Assert.Equal(tables[1].Rows, exportedRows);
         var fetched = await client.GetByNameAsync("table-0", null);
         Assert.Equal(first.Table, fetched.Cid);
         Assert.Equal(firstRows, ServeCluster.Rows(fetched));
