@@ -226,12 +226,27 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         }
 
         /// <inheritdoc/>
-        public void Flush()
+        public void Flush() => FlushAsync(waitInPlace: true).GetAwaiter().GetResult();
+
+        /// <inheritdoc/>
+        public Task FlushAsync() => FlushAsync(waitInPlace: false);
+
+        private async Task FlushAsync(bool waitInPlace)
         {
             StartUploads();
 
-            // The writing thread waits here once per put, for uploads that ran while it wrote.
-            Task.WhenAll(_pending.Select(p => p.Upload)).GetAwaiter().GetResult();
+            // Once per put, for the uploads that ran while it wrote: a synchronous finish waits in
+            // place, an asynchronous one (a DoPut's) holds no thread meanwhile.
+            var uploads = Task.WhenAll(_pending.Select(p => p.Upload));
+            if (waitInPlace)
+            {
+                uploads.GetAwaiter().GetResult();
+            }
+            else
+            {
+                await uploads.ConfigureAwait(false);
+            }
+
             registry.PublishUploaded(_pending.ConvertAll(p => (p.Cid, p.Pinned)));
             _pending.Clear();
         }

@@ -29,6 +29,17 @@ public interface IPutPublisher
     {
     }
 
+    /// <summary>
+    /// <see cref="Flush"/> without a thread waiting: what <see cref="TableWriter.FinishAsync"/>
+    /// awaits. Default: <see cref="Flush"/> in place.
+    /// </summary>
+    /// <returns>A task that ends once everything registered so far is published.</returns>
+    Task FlushAsync()
+    {
+        Flush();
+        return Task.CompletedTask;
+    }
+
     /// <summary>Records the finished dataset (already <see cref="Registered"/>) as the next version of <paramref name="name"/>.</summary>
     /// <param name="name">The name from <see cref="PutOptions.Name"/>.</param>
     /// <param name="cid">The dataset's CID.</param>

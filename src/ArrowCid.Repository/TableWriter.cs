@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Types;
@@ -223,7 +224,7 @@ public sealed class TableWriter : IDisposable
             throw;
         }
 
-        return Complete(() => tree);
+        return await CompleteAsync(() => tree, waitInPlace: false).ConfigureAwait(false);
     }
 
     // Waits for the deferred chunks' group commits; each write is let go, whatever the outcome (the
@@ -277,8 +278,17 @@ public sealed class TableWriter : IDisposable
         });
     }
 
-    // The rest of a finish once the table's tree is made: the root stored, the version named, the writer's pins let go.
+    // The rest of a finish once the table's tree is made: the root stored, the version named, the
+    // writer's pins let go. The publisher's flush (a durable tier's uploads) is waited for in place.
     private PutStreamResult Complete(Func<TableTreeResult> finishTable)
+    {
+        var completing = CompleteAsync(finishTable, waitInPlace: true);
+        Debug.Assert(completing.IsCompleted, "waited in place");
+        return completing.GetAwaiter().GetResult();
+    }
+
+    // Complete's steps; without waitInPlace, the publisher's flush is awaited, holding no thread.
+    private async Task<PutStreamResult> CompleteAsync(Func<TableTreeResult> finishTable, bool waitInPlace)
     {
         try
         {
@@ -311,7 +321,18 @@ public sealed class TableWriter : IDisposable
             }
 
             // Every block is registered: published before a name's version and the acknowledgement.
-            _publisher?.Flush();
+            if (_publisher is not null)
+            {
+                if (waitInPlace)
+                {
+                    _publisher.Flush();
+                }
+                else
+                {
+                    await _publisher.FlushAsync().ConfigureAwait(false);
+                }
+            }
+
             if (Options.Name is not { } name)
             {
                 return result;
