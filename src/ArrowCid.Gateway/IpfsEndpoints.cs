@@ -26,6 +26,12 @@ internal static class IpfsEndpoints
 
         var format = ContentNegotiation.Negotiate(http.Request);
         TrustlessResponses.RequireHeldIfOnlyIfCached(http, context, cid);
+        if (format.Format is ResponseFormat.Raw or ResponseFormat.Unspecified or ResponseFormat.Car)
+        {
+            // The node's bucket is its own storage (its disk a cache of it): what is there is held.
+            await context.Node.EnsureFromTierAsync(cid, http.RequestAborted).ConfigureAwait(false);
+        }
+
         switch (format.Format)
         {
             case ResponseFormat.Unspecified when context.Options.StrictTrustless:

@@ -155,6 +155,34 @@ public sealed class ContentNode : IDisposable
     }
 
     /// <summary>
+    /// With a durable tier: makes sure the block (a table's nodes and chunks) is here, reading what
+    /// is missing from the tier only, never from other nodes. The tier is this node's own storage
+    /// and its disk a cache of it, so what the tier holds counts as held (the HTTP gateway's
+    /// trustless answers). Returns without fetching when the node has no tier, holds it all, or no
+    /// registry knows the CID, or the tier lacks it: the caller then answers as for a block not held.
+    /// </summary>
+    /// <exception cref="ObjectStorage.ObjectStoreException">The tier cannot be reached (each face answers UNAVAILABLE / 503).</exception>
+    public async Task EnsureFromTierAsync(Cid cid, CancellationToken cancellationToken)
+    {
+        if (Options.DurableTier is null || HoldsAll(cid) || Registrations.Find(cid) is not { } record)
+        {
+            return;
+        }
+
+        try
+        {
+            await Peers.CopyFromTierAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlockNotFoundException)
+        {
+            // Not in the tier (and no other node is asked): not held here.
+            return;
+        }
+
+        Registrations.Registered(cid);
+    }
+
+    /// <summary>
     /// A table and the chunks a reader asked for (those of <paramref name="range"/>, or all), from
     /// one walk of its manifest tree that also checks each chunk is here; what is missing is fetched
     /// from a peer first (the whole table, <see cref="EnsureLocalAsync"/>), or the call fails

@@ -89,6 +89,20 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
         }
     }
 
+    /// <summary>
+    /// Copies what <paramref name="record"/> names from the durable tier alone, never from another
+    /// node (each block re-hashed, stored unpinned): for answers that may use the node's own storage only.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The node has no durable tier.</exception>
+    /// <exception cref="BlockNotFoundException">The tier lacks a block.</exception>
+    /// <exception cref="ObjectStorage.ObjectStoreException">The tier cannot be reached.</exception>
+    public Task CopyFromTierAsync(BlockRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var store = tier ?? throw new InvalidOperationException("the node has no durable tier");
+        return CopyAsync(record, $"read from {store.Location}", (cid, token) => FetchFromTierAsync(store, cid, token), cancellationToken);
+    }
+
     /// <summary>The schema message of a CID from the first peer that answers.</summary>
     public async Task<byte[]> GetSchemaAsync(Cid cid, IReadOnlyList<string> locations, CancellationToken cancellationToken)
     {

@@ -94,6 +94,22 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
 
             // A pin through a node that holds no copy is the shared registry's: it writes nothing to the tier.
             await reader.ActionAsync("pin", unnamed.Table.ToString());
+
+            // Before any DoGet here: the trustless gateway answers from the bucket (the node's own storage, never another node).
+            var chunk = put.Batches[^1].Cid;
+            using var http = new HttpClient { BaseAddress = second.Gateway };
+            using (var raw = await http.GetAsync($"/ipfs/{chunk}?format=raw"))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, raw.StatusCode);
+                Assert.True(chunk.Verify(await raw.Content.ReadAsByteArrayAsync()));
+            }
+
+            using (var car = await http.GetAsync($"/ipfs/{put.Table}?format=car"))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, car.StatusCode);
+                Assert.True((await car.Content.ReadAsByteArrayAsync()).Length > put.Batches.Sum(b => b.Bytes));
+            }
+
             var fetched = await reader.GetByNameAsync("kept", null);
             Assert.Equal(put.Table, fetched.Cid);
             Assert.Equal(rows, ServeCluster.Rows(fetched));
