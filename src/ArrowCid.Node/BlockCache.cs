@@ -9,8 +9,9 @@ namespace ArrowCid.Node;
 /// The node's disk as a cache of its durable tier, bounded in bytes and evicted by heat
 /// (<see cref="HeatPolicy{TKey}"/>, adaptive replacement weighed in bytes): issue 66's local tier.
 /// A block enters once it is durable in the tier (a put's block after its upload, a block read from
-/// the tier); a read served from disk is a hit; when the block files exceed the capacity, the
-/// coldest go (<see cref="LocalRepository.Evict"/>), and this node's location with them in the
+/// the tier), and at start every block file on disk; a read served from disk is a hit; when the
+/// block files exceed the capacity (checked after each entry, and by <see cref="Trim"/> once the
+/// node's location is known at start), the coldest go (<see cref="LocalRepository.Evict"/>), and this node's location with them in the
 /// shared registry, whose record keeps the tier's. A block a pin on this node retains stays,
 /// outside the bound. Blocks packed on disk (at most the store's pack threshold, a table's tree
 /// nodes and the smallest chunks) stay too: the bound is on block files.
@@ -190,7 +191,9 @@ public sealed class BlockCache : IDisposable
         }
     }
 
-    // At start, the block files on disk enter oldest first (their last write as the only heat known), then the bound is kept.
+    // At start, the block files on disk enter oldest first (their last write as the only heat
+    // known). The bound is kept from the first trim on: once the node knows its location
+    // (NodeHost.Announce), so an eviction takes that location off the shared registry's record.
     private void Load()
     {
         var blocks = _content.Repository.Blocks;
@@ -199,7 +202,6 @@ public sealed class BlockCache : IDisposable
             .OrderBy(f => f.Written)
             .Select(f => f.Cid);
         Admit(files);
-        Trim();
     }
 
     // Deleted by gc or a repair (or an eviction, already forgotten): the policy forgets it.

@@ -131,6 +131,9 @@ public sealed class NodeHost : IDisposable
     public void Announce()
     {
         new NodeSettings(RegistryUrl, Node.Identity.Location, Environment.ProcessId, DateTimeOffset.UtcNow, DurableTier?.Location.ToString()).Write(Repository.Repository.Root);
+
+        // The node's location is known now: what the disk holds beyond the cache's bound goes, and its location with it.
+        Node.Cache?.Trim();
     }
 
     /// <summary>Stops waking subscribers, closes the node, the registry, the lease and the repository.</summary>

@@ -175,8 +175,20 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
 
         string bucket = await NewBucketAsync();
         const long capacity = 1L << 20;
-        await using var node = await ServeProcess.StartWithEnvironmentAsync(
-            StoreEnvironment(), "--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/", "--cache-size", "1MiB");
+        string registry = server.CreateDatabase();
+        await using var earlier = await ServeProcess.StartWithEnvironmentAsync(
+            StoreEnvironment(), "--registry", registry, "--blocks", $"s3://{bucket}/", "--cache-size", "2MiB");
+        using (var warm = new FlightClient(earlier.Location))
+        using (var early = TestBatches.Large(2L << 20, seed: 659))
+        {
+            await warm.PutAsync(FlightClient.PutDescriptor(name: "early"), early.Schema, [early]);
+        }
+
+        // Started again with a smaller cache: what the disk holds beyond it goes before the node serves.
+        await earlier.KillAsync();
+        await using var node = await ServeProcess.StartOnWithEnvironmentAsync(
+            earlier, StoreEnvironment(), "--registry", registry, "--blocks", $"s3://{bucket}/", "--cache-size", "1MiB");
+        Assert.True(BlockFileBytes(node.Folder) <= capacity, $"{BlockFileBytes(node.Folder)} bytes of block files after a restart with a 1 MiB cache");
         using var client = new FlightClient(node.Location);
         using var http = new HttpClient { BaseAddress = node.Gateway };
         var tables = new List<(FlightPutSummary Put, long Rows)>();
