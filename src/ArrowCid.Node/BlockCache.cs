@@ -123,47 +123,60 @@ public sealed class BlockCache : IDisposable
     /// <summary>Evicts the coldest blocks until the block files fit the capacity. One trim runs at a time; a caller that finds one running leaves it to that one.</summary>
     public void Trim()
     {
-        if (!_trimming.Wait(0))
+        while (_trimming.Wait(0))
         {
-            return;
-        }
-
-        try
-        {
-            while (true)
+            try
             {
-                List<(Cid Key, long Size)> victims;
-                lock (_gate)
-                {
-                    victims = _policy.Victims().ToList();
-                }
+                TrimOnce();
+            }
+            finally
+            {
+                _trimming.Release();
+            }
 
-                if (victims.Count == 0)
+            lock (_gate)
+            {
+                // What was admitted while the trim let go of its turn is another trim's, unless a caller took it.
+                if (_policy.ResidentBytes <= _policy.Capacity)
                 {
                     return;
                 }
-
-                var report = _content.Repository.Evict(victims.ConvertAll(v => v.Key));
-                lock (_gate)
-                {
-                    var sizes = victims.ToDictionary(v => v.Key, v => v.Size);
-                    foreach (var cid in report.Kept)
-                    {
-                        _policy.Hold(cid, sizes[cid]);
-                    }
-                }
-
-                foreach (var (cid, bytes) in report.Evicted)
-                {
-                    _registrations.Dropped(cid);
-                    _evictions.Add(1);
-                    _evictedBytes.Add(bytes);
-                }
             }
         }
-        finally
+    }
+
+    // Evicts until the policy hands out no victim; the caller holds the turn.
+    private void TrimOnce()
+    {
+        while (true)
         {
-            _trimming.Release();
+            List<(Cid Key, long Size)> victims;
+            lock (_gate)
+            {
+                victims = _policy.Victims().ToList();
+            }
+
+            if (victims.Count == 0)
+            {
+                return;
+            }
+
+            var report = _content.Repository.Evict(victims.ConvertAll(v => v.Key));
+            lock (_gate)
+            {
+                var sizes = victims.ToDictionary(v => v.Key, v => v.Size);
+                foreach (var cid in report.Kept)
+                {
+                    _policy.Hold(cid, sizes[cid]);
+                }
+            }
+
+            foreach (var (cid, bytes) in report.Evicted)
+            {
+                _registrations.Dropped(cid);
+                _evictions.Add(1);
+                _evictedBytes.Add(bytes);
+            }
         }
     }
 
