@@ -163,6 +163,9 @@ public sealed class TierGcReport
 /// </summary>
 public static class TierVerification
 {
+    // Objects read at once.
+    private const int ReadsAtOnce = 16;
+
     /// <summary>
     /// Re-hashes every block object in <paramref name="tier"/> and checks each record of
     /// <paramref name="registry"/> that lists the tier has its object. With <paramref name="repair"/>,
@@ -186,29 +189,58 @@ public static class TierVerification
         var corrupt = new List<Cid>();
         long checkedObjects = 0;
         long unregistered = 0;
+        var batch = new List<StoredBlock>(ReadsAtOnce);
         await foreach (var stored in tier.EnumerateObjectsAsync(cancellationToken).ConfigureAwait(false))
         {
-            checkedObjects++;
             listed.Add(stored.Cid);
-            try
+            batch.Add(stored);
+            if (batch.Count == ReadsAtOnce)
             {
-                // The tier re-hashes what it reads: a mismatch is its BlockCorruptedException.
-                await tier.GetAsync(stored.Cid, cancellationToken).ConfigureAwait(false);
+                await CheckAsync().ConfigureAwait(false);
             }
-            catch (Content.BlockCorruptedException)
-            {
-                corrupt.Add(stored.Cid);
-            }
-            catch (Content.BlockNotFoundException)
-            {
-                // Deleted since it was listed (a collection): nothing to check.
-                continue;
-            }
+        }
 
-            hashed?.Invoke(stored.Bytes);
-            if (!registry.Contains(stored.Cid))
+        await CheckAsync().ConfigureAwait(false);
+
+        // Reads a batch of objects at once, each re-hashed by the tier (a mismatch is its BlockCorruptedException).
+        async Task CheckAsync()
+        {
+            var outcomes = await Task.WhenAll(batch.Select(async stored =>
             {
-                unregistered++;
+                try
+                {
+                    await tier.GetAsync(stored.Cid, cancellationToken).ConfigureAwait(false);
+                    return (stored, Intact: (bool?)true);
+                }
+                catch (Content.BlockCorruptedException)
+                {
+                    return (stored, Intact: (bool?)false);
+                }
+                catch (Content.BlockNotFoundException)
+                {
+                    // Deleted since it was listed (a collection): nothing to check.
+                    return (stored, Intact: (bool?)null);
+                }
+            })).ConfigureAwait(false);
+            batch.Clear();
+            foreach (var (stored, intact) in outcomes)
+            {
+                if (intact is null)
+                {
+                    continue;
+                }
+
+                checkedObjects++;
+                if (intact == false)
+                {
+                    corrupt.Add(stored.Cid);
+                }
+
+                hashed?.Invoke(stored.Bytes);
+                if (!registry.Contains(stored.Cid))
+                {
+                    unregistered++;
+                }
             }
         }
 
