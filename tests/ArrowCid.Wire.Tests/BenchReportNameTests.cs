@@ -13,7 +13,7 @@ public sealed partial class BenchReportNameTests
         WireJsonContext.Default.IngestReport, WireJsonContext.Default.DedupReport, WireJsonContext.Default.ChunkReport,
         WireJsonContext.Default.CidReport, WireJsonContext.Default.IpcReport, WireJsonContext.Default.ShmReport,
         WireJsonContext.Default.FlightBenchReport, WireJsonContext.Default.HttpReport, WireJsonContext.Default.ParquetReport,
-        WireJsonContext.Default.ParquetCodecReport, WireJsonContext.Default.NativeReport,
+        WireJsonContext.Default.ParquetCodecReport, WireJsonContext.Default.NativeReport, WireJsonContext.Default.ObjectStorageReport,
     ];
 
     private static HashSet<string> Names() => [.. Reports.SelectMany(r => r.Properties).Select(p => p.Name)];
@@ -29,6 +29,8 @@ public sealed partial class BenchReportNameTests
     [InlineData("sha256_gbps")]
     [InlineData("chunks_within_2x_target")]
     [InlineData("update_new_ratio")]
+    [InlineData("small_puts_per_s_16_vs_raw_put")]
+    [InlineData("warm_doget_ratio_vs_local")]
     public void Names_with_digits_are_written_as_quoted(string name)
     {
         Assert.Contains(name, Names());
