@@ -113,7 +113,7 @@ dotnet publish src/ArrowCid.Cli -c Release -r linux-x64 --self-contained -o arti
 echo "== dotnet tests"
 status=0
 # The HTTP/2 stress suite appends one summary line a pair here; printed after the tests.
-rm -f artifacts/stress/http2-stress.txt artifacts/stress/abuse.txt artifacts/stress/chaos.txt
+rm -f artifacts/stress/http2-stress.txt artifacts/stress/abuse.txt artifacts/stress/chaos.txt artifacts/stress/chaos-bucket.txt
 dotnet test ArrowCid.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
 
 echo "== a clone with nothing beside it: the suites that read the conformance data (testdata/)"
@@ -141,6 +141,10 @@ fi
 if [ -f artifacts/stress/chaos.txt ]; then
   echo "== chaos suite (three nodes, one PostgreSQL: what it did and what it lost)"
   cat artifacts/stress/chaos.txt
+fi
+if [ -f artifacts/stress/chaos-bucket.txt ]; then
+  echo "== chaos suite with a bucket (three nodes, one PostgreSQL, one radosgw restarted, its OSD restarted)"
+  cat artifacts/stress/chaos-bucket.txt
 fi
 if [ -f artifacts/stress/http2-stress.txt ]; then
   echo "== HTTP/2 stress (calls, hangs, outcomes per pair)"
