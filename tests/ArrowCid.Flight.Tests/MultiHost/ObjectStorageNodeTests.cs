@@ -262,7 +262,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
 
         string bucket = await NewBucketAsync();
         var environment = StoreEnvironment();
-        await using var node = await ServeProcess.StartWithEnvironmentAsync(environment, "--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/");
+        string registry = server.CreateDatabase();
+        await using var node = await ServeProcess.StartWithEnvironmentAsync(environment, "--registry", registry, "--blocks", $"s3://{bucket}/");
         using var client = new FlightClient(node.Location);
         using var table = TestBatches.Large(2L << 20, seed: 661);
         var kept = await client.PutAsync(FlightClient.PutDescriptor(name: "kept"), table.Schema, [table]);
@@ -287,6 +288,17 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             Assert.Equal(before.Count, report.GetProperty("listed").GetInt64());
             Assert.Equal(0, report.GetProperty("deleted").GetInt64());
             Assert.True(report.GetProperty("within_grace").GetInt64() > 0);
+        }
+
+        // A put on another host guarding the loose table's block (as one that stored it again would): gc leaves it.
+        using (var shared = ArrowCid.Registry.RegistryFactory.Open(registry))
+        {
+            Assert.Empty(shared.GuardTierBlocks("put/elsewhere", [loose.Table], TimeSpan.FromMinutes(10)));
+            (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "gc", "--repo", Path.Combine(node.Folder, "repo"), "--grace", "0");
+            Assert.True(code == 0, output);
+            Assert.DoesNotContain($"deleted {loose.Table}", output, StringComparison.Ordinal);
+            Assert.Contains(loose.Table.ToString(), await KeysAsync(s3, bucket));
+            shared.ReleaseTierGuards("put/elsewhere");
         }
 
         (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "gc", "--repo", Path.Combine(node.Folder, "repo"), "--grace", "0");
