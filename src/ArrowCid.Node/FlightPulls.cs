@@ -16,7 +16,7 @@ public static class FlightPulls
     /// <param name="client">The client of the node to pull from.</param>
     /// <param name="content">The repository to copy into.</param>
     /// <param name="cid">A batch or dataset CID on the node (a name: <see cref="FlightClient.ResolveNameAsync"/> first).</param>
-    /// <param name="options">Tags, provenance, pin and the local name to record (<see cref="TableCopy.CopyAsync"/>).</param>
+    /// <param name="options">Tags, provenance, pin and the local name to record (<see cref="TableCopy"/>).</param>
     /// <param name="stored">Called after each fetched block is stored.</param>
     /// <param name="cancellationToken">Stops the copy between blocks.</param>
     /// <returns>The table's blocks and those transferred.</returns>

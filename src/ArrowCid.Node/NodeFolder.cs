@@ -161,28 +161,34 @@ public sealed class NodeFolder : IDisposable
     }
 
     /// <summary>
-    /// Whether the folder holds every block of <paramref name="cid"/> (a table's nodes and chunks,
-    /// or the one block); if not, and its node keeps blocks in a bucket, copies the missing ones
-    /// from there, each re-hashed, unpinned (the bucket keeps them; a gc here may drop them). So a
-    /// command reading a table from a node's folder finds what its cache evicted.
+    /// Whether the folder holds every block of each of <paramref name="cids"/> (a table's nodes and
+    /// chunks, or the one block); for those it does not, when its node keeps blocks in a bucket,
+    /// copies the missing blocks from there (the bucket opened once, each block re-hashed as it is
+    /// read), unpinned (the bucket keeps them; a gc here may drop them). So a command reading tables
+    /// from a node's folder finds what its cache evicted.
     /// </summary>
     /// <param name="content">The folder's content (may be opened apart from a <see cref="NodeFolder"/>).</param>
     /// <param name="blocks">The bucket asked for, or null for the one the folder remembers.</param>
-    /// <param name="cid">The table or block.</param>
+    /// <param name="cids">The tables or blocks.</param>
     /// <param name="cancellationToken">Stops the copy between blocks.</param>
-    /// <exception cref="ObjectStoreException">The bucket cannot be reached, or lacks a block.</exception>
-    public static async Task FetchMissingAsync(ContentRepository content, string? blocks, Cid cid, CancellationToken cancellationToken = default)
+    /// <exception cref="ObjectStoreException">The bucket cannot be reached.</exception>
+    /// <exception cref="Content.BlockNotFoundException">The bucket lacks a block.</exception>
+    public static async Task FetchMissingAsync(ContentRepository content, string? blocks, IReadOnlyList<Cid> cids, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        ArgumentNullException.ThrowIfNull(cid);
-        if (HoldsAll(content, cid) || (blocks ?? NodeSettings.Read(content.Repository.Root)?.Blocks) is not { } location)
+        ArgumentNullException.ThrowIfNull(cids);
+        var missing = cids.Where(cid => !HoldsAll(content, cid)).ToList();
+        if (missing.Count == 0 || (blocks ?? NodeSettings.Read(content.Repository.Root)?.Blocks) is not { } location)
         {
             return;
         }
 
         using var tier = await S3BlockTier.OpenAsync(S3Location.Parse(location), cancellationToken: cancellationToken).ConfigureAwait(false);
         var options = new PutOptions { Pin = false, Provenance = $"read from {tier.Location}" };
-        await TableCopy.CopyAsync(content, cid, async (block, token) => (await tier.GetAsync(block, token).ConfigureAwait(false)).Bytes, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var cid in missing)
+        {
+            await TableCopy.CopyAsync(content, cid, tier.GetAsync, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
     }
 
     // Every block of a table (its nodes walked, its chunks looked up), or the one block.

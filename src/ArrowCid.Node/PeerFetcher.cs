@@ -100,7 +100,7 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
     {
         ArgumentNullException.ThrowIfNull(record);
         var store = tier ?? throw new InvalidOperationException("the node has no durable tier");
-        return CopyAsync(record, $"read from {store.Location}", (cid, token) => FetchFromTierAsync(store, cid, token), cancellationToken);
+        return CopyAsync(record, $"read from {store.Location}", store.GetAsync, cancellationToken);
     }
 
     /// <summary>The schema message of a CID from the first peer that answers.</summary>
@@ -166,7 +166,7 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
         {
             try
             {
-                await CopyAsync(record, $"read from {tier.Location}", (cid, token) => FetchFromTierAsync(tier, cid, token), cancellationToken).ConfigureAwait(false);
+                await CopyFromTierAsync(record, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception e) when (e is BlockNotFoundException or BlockCorruptedException or ContentFormatException or ObjectStorage.ObjectStoreException)
@@ -207,19 +207,19 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
     }
 
     private Task FetchFromAsync(string? preferred, BlockRecord record, ConcurrentDictionary<string, bool> unreachable, CancellationToken cancellationToken) =>
-        CopyAsync(record, $"fetched by CID from {preferred ?? "the nodes holding its blocks"}", (cid, token) => FetchBlockAsync(cid, preferred, unreachable, token), cancellationToken);
+        CopyAsync(record, $"fetched by CID from {preferred ?? "the nodes holding its blocks"}", TableCopy.Verifying((cid, token) => FetchBlockAsync(cid, preferred, unreachable, token)), cancellationToken);
 
     /// <summary>
-    /// Copies what <paramref name="record"/> names from a source of blocks: a foreign block's exact
-    /// bytes, or a table's blocks this node lacks (tree nodes, chunks), each checked against its CID
-    /// before it is stored and registered as what it is; the root is pinned.
+    /// Copies what <paramref name="record"/> names from a source of verified blocks: a foreign
+    /// block's exact bytes, or a table's blocks this node lacks (tree nodes, chunks), each stored
+    /// and registered as what it is; the root is pinned unless the durable tier keeps it.
     /// </summary>
-    private async Task CopyAsync(BlockRecord record, string provenance, Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch, CancellationToken cancellationToken)
+    private async Task CopyAsync(BlockRecord record, string provenance, Func<Cid, CancellationToken, Task<HashedBlock>> fetch, CancellationToken cancellationToken)
     {
         if (record.Kind == BlockKind.Foreign)
         {
-            var bytes = await fetch(record.Cid, cancellationToken).ConfigureAwait(false);
-            StoreBlock(record.Cid, bytes.Span, record.Kind, record.Schema, record.Rows, record, provenance, pinned: true);
+            var block = await fetch(record.Cid, cancellationToken).ConfigureAwait(false);
+            StoreBlock(block, record.Kind, record.Schema, record.Rows, record, provenance, pinned: true);
             return;
         }
 
@@ -239,9 +239,6 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
 
         Cache?.Fetched(copied);
     }
-
-    private static async Task<ReadOnlyMemory<byte>> FetchFromTierAsync(ObjectStorage.S3BlockTier tier, Cid cid, CancellationToken cancellationToken) =>
-        (await tier.GetAsync(cid, cancellationToken).ConfigureAwait(false)).Bytes;
 
     /// <summary>
     /// One block's bytes (TableCopy and the caller re-hash them): from <paramref name="preferred"/>
@@ -291,9 +288,10 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
         throw Failed(cid, "it", failures);
     }
 
-    private void StoreBlock(Cid cid, ReadOnlySpan<byte> bytes, BlockKind kind, string? schema, long rows, BlockRecord origin, string provenance, bool pinned)
+    private void StoreBlock(HashedBlock block, BlockKind kind, string? schema, long rows, BlockRecord origin, string provenance, bool pinned)
     {
-        content.Repository.PutBlock(cid, bytes, new BlockRecord
+        var cid = block.Cid;
+        content.Repository.PutBlock(block, new BlockRecord
         {
             Cid = cid,
             Kind = kind,

@@ -46,17 +46,40 @@ public static class TableCopy
     /// <exception cref="BlockCorruptedException">A fetched block does not hash to its CID; it was not stored.</exception>
     /// <exception cref="ContentFormatException">The root is not a table, or a block is not what its table says it is.</exception>
     /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules (checked before anything is fetched).</exception>
-    public static async Task<TableCopyReport> CopyAsync(
+    public static Task<TableCopyReport> CopyAsync(
         ContentRepository content,
         Cid root,
         Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch,
+        PutOptions? options = null,
+        Action<TableBlock>? stored = null,
+        CancellationToken cancellationToken = default) =>
+        CopyAsync(content, root, Verifying(fetch), options, stored, cancellationToken);
+
+    /// <summary>
+    /// Copies the table <paramref name="root"/> names from a source whose blocks are hashed to
+    /// their CIDs already (a durable tier re-hashes every object it reads), so none is hashed twice.
+    /// </summary>
+    /// <param name="content">The repository to copy into.</param>
+    /// <param name="root">A table CID (raw or dag-cbor).</param>
+    /// <param name="fetchVerified">Fetches a block, hashed to the CID asked for.</param>
+    /// <param name="options">As for the other overload.</param>
+    /// <param name="stored">Called after each fetched block is stored (for progress).</param>
+    /// <param name="cancellationToken">Stops the copy between blocks.</param>
+    /// <returns>The table's blocks and those transferred.</returns>
+    /// <exception cref="BlockCorruptedException">The source gave a block for another CID; it was not stored.</exception>
+    /// <exception cref="ContentFormatException">The root is not a table, or a block is not what its table says it is.</exception>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules (checked before anything is fetched).</exception>
+    public static async Task<TableCopyReport> CopyAsync(
+        ContentRepository content,
+        Cid root,
+        Func<Cid, CancellationToken, Task<HashedBlock>> fetchVerified,
         PutOptions? options = null,
         Action<TableBlock>? stored = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(root);
-        ArgumentNullException.ThrowIfNull(fetch);
+        ArgumentNullException.ThrowIfNull(fetchVerified);
         options ??= PutOptions.Default;
         if (options.Name is not null)
         {
@@ -90,7 +113,7 @@ public static class TableCopy
                 continue;
             }
 
-            var received = await FetchVerifiedAsync(fetch, cid, cancellationToken).ConfigureAwait(false);
+            var received = await FetchAsync(fetchVerified, cid, cancellationToken).ConfigureAwait(false);
             if (cid.Codec == Multicodec.Raw)
             {
                 // Hashed on arrival: the walk needs only its length, not a second hash of the bytes.
@@ -123,7 +146,7 @@ public static class TableCopy
                     while (ahead.Count < FetchesAhead && next >= 0)
                     {
                         var upcoming = missing[next--];
-                        ahead.Enqueue(fetched.Remove(upcoming.Cid, out var held) ? Task.FromResult(held) : FetchVerifiedAsync(fetch, upcoming.Cid, stop.Token));
+                        ahead.Enqueue(fetched.Remove(upcoming.Cid, out var held) ? Task.FromResult(held) : FetchAsync(fetchVerified, upcoming.Cid, stop.Token));
                     }
 
                     var block = missing[i];
@@ -178,6 +201,23 @@ public static class TableCopy
     {
         ArgumentNullException.ThrowIfNull(content);
         return content.Repository.GetRecord(cid) is { Kind: not BlockKind.Foreign } && content.Repository.Blocks.Has(cid);
+    }
+
+    /// <summary>A source of bytes from outside as a source of blocks: each hashed against the CID asked for.</summary>
+    /// <param name="fetch">Fetches a block's bytes.</param>
+    /// <returns>The same source, each block verified (a <see cref="BlockCorruptedException"/> for bytes that do not hash to their CID).</returns>
+    public static Func<Cid, CancellationToken, Task<HashedBlock>> Verifying(Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch)
+    {
+        ArgumentNullException.ThrowIfNull(fetch);
+        return (cid, cancellationToken) => FetchVerifiedAsync(fetch, cid, cancellationToken);
+    }
+
+    // One block from a source of verified blocks: the one asked for, or a BlockCorruptedException.
+    private static async Task<HashedBlock> FetchAsync(Func<Cid, CancellationToken, Task<HashedBlock>> fetchVerified, Cid cid, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var block = await fetchVerified(cid, cancellationToken).ConfigureAwait(false);
+        return block.Cid == cid ? block : throw new BlockCorruptedException(cid, $"The source gave block {block.Cid} for {cid}; nothing of it was stored");
     }
 
     private static async Task<HashedBlock> FetchVerifiedAsync(Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch, Cid cid, CancellationToken cancellationToken)

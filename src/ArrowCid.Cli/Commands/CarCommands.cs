@@ -26,10 +26,7 @@ internal static class CarCommands
 
             using var content = repository.Open(parse);
             var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
-            foreach (var root in roots)
-            {
-                RepositoryOption.FetchMissing(content, root);
-            }
+            RepositoryOption.FetchMissing(content, roots);
 
             var basis = parse.GetValue(since) is { } text ? TableBlocks.Read(content, CliCids.Resolve(text, content.Repository.Registry)) : null;
             var exclude = basis?.Blocks.Select(b => b.Cid).ToHashSet();

@@ -51,10 +51,7 @@ internal static class ParquetCommands
         {
             using var content = repository.Open(parse);
             var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
-            foreach (var root in roots)
-            {
-                RepositoryOption.FetchMissing(content, root);
-            }
+            RepositoryOption.FetchMissing(content, roots);
 
             string path = parse.GetValue(output) ?? DefaultFileName(parse.GetRequiredValue(cids)[0], roots[0]);
             var plan = ParquetCidExport.Resolve(content, roots, parse.GetValue(rowGroupBytes));

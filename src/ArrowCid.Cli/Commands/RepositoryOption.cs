@@ -35,19 +35,22 @@ internal sealed class RepositoryOption
     /// <c>ARROWCID_BLOCKS</c>, else the one the folder remembers); a bucket that cannot be reached
     /// is the command's one-line error.
     /// </summary>
-    public static void FetchMissing(ContentRepository content, Content.Multiformats.Cid cid)
+    public static void FetchMissing(ContentRepository content, params IReadOnlyList<Content.Multiformats.Cid> cids)
     {
         try
         {
-            NodeFolder.FetchMissingAsync(content, Environment.GetEnvironmentVariable("ARROWCID_BLOCKS") is { Length: > 0 } blocks ? blocks : null, cid).GetAwaiter().GetResult();
+            NodeFolder.FetchMissingAsync(content, BlocksFromEnvironment(), cids).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is FormatException or ObjectStorage.ObjectStoreException or Content.BlockNotFoundException)
         {
-            throw new CliException($"{cid}: not all here, and not read from the node's bucket: {e.Message}", e);
+            throw new CliException($"{string.Join(", ", cids)}: not all here, and not read from the node's bucket: {e.Message}", e);
         }
     }
 
     /// <summary>Opens the repository with the registry its node shares, when it remembers one (<see cref="NodeFolder"/>).</summary>
-    public NodeFolder OpenNode(ParseResult parse) =>
-        NodeFolder.Open(Open(parse), parse.GetValue(Blocks) ?? (Environment.GetEnvironmentVariable("ARROWCID_BLOCKS") is { Length: > 0 } blocks ? blocks : null));
+    public NodeFolder OpenNode(ParseResult parse) => NodeFolder.Open(Open(parse), parse.GetValue(Blocks) ?? BlocksFromEnvironment());
+
+    // ARROWCID_BLOCKS, as serve reads it too; unset or empty: none.
+    private static string? BlocksFromEnvironment() =>
+        Environment.GetEnvironmentVariable("ARROWCID_BLOCKS") is { Length: > 0 } blocks ? blocks : null;
 }

@@ -229,6 +229,23 @@ public sealed class TableBlocksTests : IDisposable
     }
 
     [Fact]
+    public async Task A_source_of_verified_blocks_giving_another_block_than_the_one_asked_for_is_refused_before_it_is_stored()
+    {
+        var put = Put((0, Rows));
+        var asked = put.Batches[1].Cid;
+        var other = put.Batches[0].Cid;
+        Task<HashedBlock> Swapping(Cid cid, CancellationToken cancellationToken) =>
+            Task.FromResult(HashedBlock.Verify(cid == asked ? other : cid, _source.GetBytes(cid == asked ? other : cid)));
+
+        var error = await Assert.ThrowsAsync<BlockCorruptedException>(() => TableCopy.CopyAsync(_target, put.Table.Cid, Swapping, new PutOptions { Name = "sensors" }));
+
+        Assert.Equal(asked, error.Cid);
+        Assert.False(_target.Repository.Blocks.Has(asked));
+        Assert.Null(_target.Repository.GetRecord(put.Table.Cid));
+        Assert.Empty(_target.Repository.Registry.ListVersions("sensors"));
+    }
+
+    [Fact]
     public async Task A_manifest_that_links_something_other_than_a_canonical_batch_is_refused()
     {
         // Bytes no Arrow reader takes, long enough for the manifest's size rule.
