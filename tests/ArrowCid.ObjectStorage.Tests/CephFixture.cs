@@ -41,13 +41,7 @@ public sealed class CephFixture : IAsyncLifetime
     }
 
     /// <summary>A plain S3 client of the cluster (the AWS SDK without our tier), for what a test does behind the tier's back.</summary>
-    public AmazonS3Client RawClient() => new(Credentials, new AmazonS3Config
-    {
-        ServiceURL = Cluster.Endpoint.ToString(),
-        ForcePathStyle = true,
-        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-    });
+    public AmazonS3Client RawClient() => Options.CreateClient(out _);
 
     /// <summary>Creates a new, empty bucket and returns its name.</summary>
     public async Task<string> NewBucketAsync()

@@ -83,6 +83,15 @@ public sealed class CephTestCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>How a process reaches the cluster: the standard AWS variables, as an operator sets them (never arguments).</summary>
+    public Dictionary<string, string> AwsEnvironment() => new()
+    {
+        ["AWS_ENDPOINT_URL"] = Endpoint.ToString(),
+        ["AWS_ACCESS_KEY_ID"] = AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = SecretKey,
+        ["AWS_REGION"] = "us-east-1",
+    };
+
     /// <summary>Kills one daemon (<c>mon</c>, <c>osd</c> or <c>rgw</c>) with SIGKILL, as a crash would.</summary>
     /// <param name="daemon">Which.</param>
     public void Kill(string daemon)

@@ -61,7 +61,7 @@ public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOut
 
         await using var ceph = await CephTestCluster.StartAsync();
         string bucket = "chaos-" + Guid.NewGuid().ToString("N")[..12];
-        using (var s3 = new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials(ceph.AccessKey, ceph.SecretKey), new Amazon.S3.AmazonS3Config { ServiceURL = ceph.Endpoint.ToString(), ForcePathStyle = true }))
+        using (var s3 = new ObjectStorage.S3BlockTierOptions { Endpoint = ceph.Endpoint, Credentials = new Amazon.Runtime.BasicAWSCredentials(ceph.AccessKey, ceph.SecretKey) }.CreateClient(out _))
         {
             await s3.PutBucketAsync(bucket);
         }
@@ -73,13 +73,7 @@ public sealed class SharedRegistryChaosTests(PostgresTestServer server, ITestOut
     {
         int seconds = int.TryParse(Environment.GetEnvironmentVariable("ARROWCID_CHAOS_SECONDS"), CultureInfo.InvariantCulture, out int s) ? Math.Clamp(s, 5, 3600) : 45;
         // With a store: how every process reaches it (the AWS variables, never arguments), and each node's bucket.
-        var environment = store is null ? new Dictionary<string, string>() : new Dictionary<string, string>
-        {
-            ["AWS_ENDPOINT_URL"] = store.Endpoint.ToString(),
-            ["AWS_ACCESS_KEY_ID"] = store.AccessKey,
-            ["AWS_SECRET_ACCESS_KEY"] = store.SecretKey,
-            ["AWS_REGION"] = "us-east-1",
-        };
+        var environment = store?.AwsEnvironment() ?? [];
         string[] gcArguments = store is null ? [] : ["--grace", "0"];
         await using var cluster = ServeCluster.Create(server, relayed: true, environment, store is null ? [] : ["--blocks", $"s3://{bucket}/"]);
         var relay = cluster.Relay!;

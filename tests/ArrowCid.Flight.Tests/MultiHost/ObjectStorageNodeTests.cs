@@ -351,13 +351,7 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
     }
 
     /// <summary>How a node reaches the cluster: the standard AWS variables, as an operator sets them (never arguments).</summary>
-    private Dictionary<string, string> StoreEnvironment() => new()
-    {
-        ["AWS_ENDPOINT_URL"] = Ceph.Endpoint.ToString(),
-        ["AWS_ACCESS_KEY_ID"] = Ceph.AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = Ceph.SecretKey,
-        ["AWS_REGION"] = "us-east-1",
-    };
+    private Dictionary<string, string> StoreEnvironment() => Ceph.AwsEnvironment();
 
     /// <summary>The value of one Prometheus sample whose labels include <paramref name="labels"/> (0 when absent).</summary>
     private static double MetricValue(string exposition, string name, string labels)
@@ -373,13 +367,9 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         return 0;
     }
 
-    private AmazonS3Client RawClient() => new(new BasicAWSCredentials(Ceph.AccessKey, Ceph.SecretKey), new AmazonS3Config
-    {
-        ServiceURL = Ceph.Endpoint.ToString(),
-        ForcePathStyle = true,
-        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-    });
+    // The AWS SDK configured as the tier configures it, without the tier: for what a test does behind its back.
+    private AmazonS3Client RawClient() =>
+        new ObjectStorage.S3BlockTierOptions { Endpoint = Ceph.Endpoint, Credentials = new BasicAWSCredentials(Ceph.AccessKey, Ceph.SecretKey) }.CreateClient(out _);
 
     private bool Skipped()
     {
