@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Amazon.S3;
 using Amazon.S3.Model;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Client;
 using ArrowCid.Flight.Hosting;
@@ -139,12 +140,20 @@ public static class ObjectStorageBenchmark
             double smallPerSecond;
             await using (var small = await FlightNode.StartAsync(smallContent, new FlightNodeOptions { Node = tiered }).ConfigureAwait(false))
             {
-                using var client = new FlightClient(small.Location);
-                smallPerSecond = await RateAsync(seconds, async n =>
+                // A client each, as separate producers have; each table about 1 KiB, distinct.
+                var clients = Enumerable.Range(0, Concurrency).Select(_ => new FlightClient(small.Location)).ToArray();
+                try
                 {
-                    var one = BenchTable.Build(1, seed: (int)(n % int.MaxValue) + 1000);
-                    await client.PutAsync(BenchTable.Schema, one).ConfigureAwait(false);
-                }).ConfigureAwait(false);
+                    smallPerSecond = await RateAsync(seconds, async n =>
+                    {
+                        using var one = MixedTable.Build((ulong)n + 1000, 0, 1);
+                        await clients[(int)(n % Concurrency)].PutAsync(MixedTable.Schema, [one]).ConfigureAwait(false);
+                    }).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Array.ForEach(clients, client => client.Dispose());
+                }
             }
 
             byte[] smallObject = new byte[1024];

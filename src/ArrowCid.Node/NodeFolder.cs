@@ -184,10 +184,15 @@ public sealed class NodeFolder : IDisposable
         }
 
         using var tier = await S3BlockTier.OpenAsync(S3Location.Parse(location), cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // A small block lies in a pack, which the shared registry's record names.
+        using var shared = NodeSettings.Read(content.Repository.Root)?.Registry is { } url
+            ? About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url))
+            : null;
         var options = new PutOptions { Pin = false, Provenance = $"read from {tier.Location}" };
         foreach (var cid in missing)
         {
-            await TableCopy.CopyAsync(content, cid, tier.GetAsync, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await TableCopy.CopyAsync(content, cid, (block, token) => tier.GetAsync(block, shared?.Find(block)?.Locations ?? [], token), options, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
 

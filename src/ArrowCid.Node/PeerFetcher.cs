@@ -100,7 +100,13 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
     {
         ArgumentNullException.ThrowIfNull(record);
         var store = tier ?? throw new InvalidOperationException("the node has no durable tier");
-        return CopyAsync(record, $"read from {store.Location}", store.GetAsync, cancellationToken);
+
+        // A small block lies in a pack, which its record names; a large one is an object of its own.
+        return CopyAsync(
+            record,
+            $"read from {store.Location}",
+            (cid, token) => store.GetAsync(cid, cid == record.Cid ? record.Locations : shared?.Find(cid)?.Locations ?? [], token),
+            cancellationToken);
     }
 
     /// <summary>The schema message of a CID from the first peer that answers.</summary>

@@ -77,8 +77,8 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     // Whether the node has a durable tier (read by each put's publication).
     private bool HasTier => tier is not null;
 
-    // A put's blocks, all in the tier now, published in the order they were stored.
-    private void PublishUploaded(List<(Cid Cid, bool Pinned)> blocks)
+    // A put's blocks, all in the tier now (each at the location given), published in the order they were stored.
+    private async Task PublishUploadedAsync(List<(Cid Cid, bool Pinned, string Location)> blocks)
     {
         if (blocks.Count == 0)
         {
@@ -88,29 +88,32 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
 
         if (shared is not null)
         {
-            // One transaction a thousand blocks, not one a block. The records list the tier as well as
-            // this node: releasing this node's location (an eviction, a gc here) leaves the record,
-            // which names where the block still is.
-            string tierLocation = tier!.Location.ToString();
+            // A thousand records a transaction, with other puts' when they publish at once: not one
+            // transaction a block, nor one a put. The records list the tier as well as this node:
+            // releasing this node's location (an eviction, a gc here) leaves the record, which names
+            // where the block still is.
             var records = new List<BlockRecord>(Math.Min(blocks.Count, PublishedAtOnce));
-            foreach (var (cid, pinned) in blocks)
+            var published = new List<Task<bool>>();
+            foreach (var (cid, pinned, location) in blocks)
             {
                 if (content.Repository.GetRecord(cid) is { } local)
                 {
-                    records.Add(local.PublishedFrom(self.Location, pinned).PublishedFrom(tierLocation, pinned));
+                    records.Add(local.PublishedFrom(self.Location, pinned).PublishedFrom(location, pinned));
                 }
 
                 if (records.Count == PublishedAtOnce)
                 {
-                    shared.UpsertAll(records);
-                    records.Clear();
+                    published.Add(_publications!.SubmitAsync(records));
+                    records = new List<BlockRecord>(PublishedAtOnce);
                 }
             }
 
             if (records.Count > 0)
             {
-                shared.UpsertAll(records);
+                published.Add(_publications!.SubmitAsync(records));
             }
+
+            await Task.WhenAll(published).ConfigureAwait(false);
         }
 
         changes.Notify();
@@ -119,7 +122,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         {
             // The put's pin is the shared registry's now (it keeps the table in the tier); a pin
             // here would keep it on this disk too, which only a pin asked for does.
-            foreach (var (cid, pinned) in blocks)
+            foreach (var (cid, pinned, _) in blocks)
             {
                 if (pinned)
                 {
@@ -132,6 +135,18 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         }
     }
 
+    // Records of puts published together: one registry transaction for each batch.
+    private static Batcher<List<BlockRecord>, bool> Publications(IRegistry shared) => new(
+        async batch =>
+        {
+            await Task.Yield();
+            shared.UpsertAll(batch.Count == 1 ? batch[0] : batch.SelectMany(records => records).ToList());
+            return batch.Select(_ => true).ToList();
+        },
+        batchesAtOnce: 1,
+        records => records.Count,
+        PublishedAtOnce);
+
     /// <summary>Uploads to the durable tier at once on this node, over all puts.</summary>
     public const int MaxUploadsAtOnce = 16;
 
@@ -143,8 +158,14 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
 
     private readonly SemaphoreSlim _uploads = new(MaxUploadsAtOnce, MaxUploadsAtOnce);
 
-    /// <summary>Writes a stored block to the durable tier (a 412 there is a block already held), guarded for <paramref name="holder"/> first.</summary>
-    private async Task UploadAsync(Cid cid, string holder, bool guarded)
+    // Small blocks go to the tier in packs, where a shared registry lists where each is.
+    private readonly TierPacker? _packer = tier is not null && shared is not null && tier.PackThreshold > 0 ? new TierPacker(tier, shared) : null;
+
+    // Puts' records, published together.
+    private readonly Batcher<List<BlockRecord>, bool>? _publications = shared is null ? null : Publications(shared);
+
+    /// <summary>Writes a stored block to the durable tier as an object of its own (a 412 there is a block already held), guarded for <paramref name="holder"/> first; returns the tier's location.</summary>
+    private async Task<string> UploadAsync(Cid cid, string holder, bool guarded)
     {
         await _uploads.WaitAsync().ConfigureAwait(false);
         try
@@ -166,13 +187,14 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                         throw new BlockNotFoundException(cid);
                     }
 
-                    return;
+                    return tier.Location.ToString();
                 }
 
                 block = HashedBlock.Verify(cid, leased.Memory.ToArray());
             }
 
             await tier!.PutAsync(block).ConfigureAwait(false);
+            return tier.Location.ToString();
         }
         finally
         {
@@ -202,8 +224,9 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     public sealed class PutPublication : IPutPublisher, IDisposable
     {
         private readonly ServiceRegistry registry;
-        private readonly List<(Cid Cid, bool Pinned, Task Upload)> _pending = [];
+        private readonly List<(Cid Cid, bool Pinned, Task<string> Upload)> _pending = [];
         private readonly List<(Cid Cid, bool Pinned)> _unguarded = [];
+        private readonly List<Task<PackedBlock>> _packed = [];
         private readonly string _holder = "put/" + Guid.NewGuid().ToString("N");
         private bool _guarded;
 
@@ -247,12 +270,21 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                 await uploads.ConfigureAwait(false);
             }
 
-            registry.PublishUploaded(_pending.ConvertAll(p => (p.Cid, p.Pinned)));
+            var published = registry.PublishUploadedAsync(_pending.ConvertAll(p => (p.Cid, p.Pinned, p.Upload.Result)));
             _pending.Clear();
+            if (waitInPlace)
+            {
+                published.GetAwaiter().GetResult();
+            }
+            else
+            {
+                await published.ConfigureAwait(false);
+            }
         }
 
-        // Guards the blocks registered since the last call in one registry transaction, then starts
-        // their uploads; a block a collection is deleting now waits in its upload for its guard.
+        // Starts the uploads of the blocks registered since the last call: the small ones into the
+        // node's next pack, the others as objects of their own, guarded first for this put in one
+        // registry transaction; a block a collection is deleting now waits in its upload for its guard.
         private void StartUploads()
         {
             if (_unguarded.Count == 0)
@@ -260,18 +292,43 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                 return;
             }
 
-            _guarded = true;
-            var beingDeleted = registry.Registry.GuardTierBlocks(_holder, _unguarded.ConvertAll(b => b.Cid), TierGc.DeletionLifetime).ToHashSet();
+            var large = new List<(Cid Cid, bool Pinned)>(_unguarded.Count);
             foreach (var (cid, pinned) in _unguarded)
             {
-                var upload = registry.UploadAsync(cid, _holder, guarded: !beingDeleted.Contains(cid));
-
-                // A put given up before Flush leaves its uploads to finish alone: their failure is nobody's to see.
-                _ = upload.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                _pending.Add((cid, pinned, upload));
+                if (registry.SmallBlock(cid) is { } small)
+                {
+                    var packed = registry._packer!.PackAsync(small);
+                    _packed.Add(packed);
+                    Track(cid, pinned, LocationOf(packed));
+                }
+                else
+                {
+                    large.Add((cid, pinned));
+                }
             }
 
             _unguarded.Clear();
+            if (large.Count == 0)
+            {
+                return;
+            }
+
+            _guarded = true;
+            var beingDeleted = registry.Registry.GuardTierBlocks(_holder, large.ConvertAll(b => b.Cid), TierGc.DeletionLifetime).ToHashSet();
+            foreach (var (cid, pinned) in large)
+            {
+                Track(cid, pinned, registry.UploadAsync(cid, _holder, guarded: !beingDeleted.Contains(cid)));
+            }
+        }
+
+        // Where a packed block is, once its pack is written; the pack's failure as it was thrown.
+        private static async Task<string> LocationOf(Task<PackedBlock> packed) => (await packed.ConfigureAwait(false)).Location;
+
+        private void Track(Cid cid, bool pinned, Task<string> upload)
+        {
+            // A put given up before Flush leaves its uploads to finish alone: their failure is nobody's to see.
+            _ = upload.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            _pending.Add((cid, pinned, upload));
         }
 
         /// <inheritdoc/>
@@ -287,6 +344,14 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         /// <summary>Lets go of the guards the put's uploads took: its name or pin keeps its blocks now, or nothing does.</summary>
         public void Dispose()
         {
+            // Each packed block's part of its pack's guard, once its pack is written (a put given up
+            // early lets go when it is); a pack that failed holds no guard.
+            foreach (var packed in _packed)
+            {
+                _ = packed.ContinueWith(static t => t.Result.Release(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            _packed.Clear();
             if (!_guarded)
             {
                 return;
@@ -295,13 +360,26 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
             _guarded = false;
             try
             {
-                registry.Registry.ReleaseTierGuards(_holder);
+                registry.Registry.ReleaseTierGuards([_holder]);
             }
             catch (RegistryUnavailableException)
             {
                 // Left in the registry, the guards keep the blocks a while longer: they lapse after TierGc.GuardLifetime.
             }
         }
+    }
+
+    // A stored block small enough for a pack, read and hashed; null when the node packs nothing, or
+    // the block is larger, or no longer here (evicted: it is in the tier already).
+    private HashedBlock? SmallBlock(Cid cid)
+    {
+        if (_packer is null)
+        {
+            return null;
+        }
+
+        using var leased = content.Reader.TryOpen(cid, verify: false);
+        return leased is null || leased.Memory.Length > tier!.PackThreshold ? null : HashedBlock.Verify(cid, leased.Memory.ToArray());
     }
 
     /// <summary>

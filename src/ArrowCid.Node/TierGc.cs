@@ -35,8 +35,9 @@ public static class TierGc
 
     /// <summary>
     /// Deletes from <paramref name="tier"/> every block object nothing in <paramref name="registry"/>
-    /// keeps and that was written more than <paramref name="grace"/> ago, and removes the tier's
-    /// location from the records of those it deleted (a record goes with its last location).
+    /// keeps and that was written more than <paramref name="grace"/> ago, and every pack none of
+    /// whose blocks anything keeps, and removes the deleted locations from the records of their
+    /// blocks (a record goes with its last location). A pack with a block still kept stays whole.
     /// </summary>
     /// <param name="tier">The bucket.</param>
     /// <param name="registry">The registry every host writing to the bucket shares.</param>
@@ -83,7 +84,74 @@ public static class TierGc
         }
 
         await DeleteAsync(candidates).ConfigureAwait(false);
+
+        // Packs: one goes when none of its blocks is kept, and the registry, asked again, keeps none.
+        await foreach (var pack in tier.EnumeratePacksAsync(cancellationToken).ConfigureAwait(false))
+        {
+            report.Listed++;
+            report.Packs++;
+            if (pack.Written > writtenBefore)
+            {
+                report.WithinGrace++;
+                continue;
+            }
+
+            IReadOnlyList<PackEntry> entries;
+            try
+            {
+                entries = await tier.ReadPackIndexAsync(pack, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Content.BlockNotFoundException)
+            {
+                // Deleted since it was listed (another collection).
+                continue;
+            }
+            catch (Content.ContentFormatException)
+            {
+                // What cannot be read is not deleted by a collection: verify reports it, and its repair decides.
+                report.KeptByRegistry++;
+                continue;
+            }
+
+            if (entries.Any(e => retained.Contains(e.Cid)))
+            {
+                report.Retained++;
+                continue;
+            }
+
+            await DeletePackAsync(pack, entries).ConfigureAwait(false);
+        }
+
         return report;
+
+        async Task DeletePackAsync(StoredPack pack, IReadOnlyList<PackEntry> entries)
+        {
+            var cids = entries.Select(e => e.Cid).Distinct().ToList();
+            var marked = registry.MarkTierDeletions(cids, GuardLifetime);
+            try
+            {
+                if (marked.Count < cids.Count)
+                {
+                    report.KeptByRegistry++;
+                    return;
+                }
+
+                await tier.DeletePackAsync(pack.Id, cancellationToken).ConfigureAwait(false);
+                foreach (var entry in entries)
+                {
+                    registry.ReleaseLocation(entry.Cid, tier.LocationOf(entry.At));
+                    removed?.Invoke(entry.Cid);
+                }
+
+                report.Deleted++;
+                report.PacksDeleted++;
+                report.BytesFreed += pack.Bytes;
+            }
+            finally
+            {
+                registry.EndTierDeletions(marked);
+            }
+        }
 
         async Task DeleteAsync(List<StoredBlock> batch)
         {
@@ -135,22 +203,28 @@ public static class TierGc
     }
 }
 
-/// <summary>What <see cref="TierGc.CollectAsync"/> found and did.</summary>
+/// <summary>What <see cref="TierGc.CollectAsync"/> found and did, in objects: a block's own, or a pack of small blocks.</summary>
 public sealed class TierGcReport
 {
-    /// <summary>Block objects listed in the bucket.</summary>
+    /// <summary>Objects listed in the bucket.</summary>
     public long Listed { get; set; }
 
-    /// <summary>Of those, kept because a name or pin reaches them.</summary>
+    /// <summary>Of those, packs.</summary>
+    public long Packs { get; set; }
+
+    /// <summary>Packs deleted (each counted in <see cref="Deleted"/> too).</summary>
+    public long PacksDeleted { get; set; }
+
+    /// <summary>Of those, kept because a name or pin reaches them (a pack: one of its blocks).</summary>
     public long Retained { get; set; }
 
     /// <summary>Kept because they were written within the grace period.</summary>
     public long WithinGrace { get; set; }
 
-    /// <summary>Kept because the registry, asked again as they were marked, kept them: a put's guard, or a name or pin added since the walk.</summary>
+    /// <summary>Kept because the registry, asked again as they were marked, kept them (a pack: one of its blocks): a put's guard, or a name or pin added since the walk; and packs whose index cannot be read.</summary>
     public long KeptByRegistry { get; set; }
 
-    /// <summary>Deleted from the bucket.</summary>
+    /// <summary>Objects deleted from the bucket.</summary>
     public long Deleted { get; set; }
 
     /// <summary>The bytes of the objects deleted.</summary>

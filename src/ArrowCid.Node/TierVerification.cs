@@ -6,7 +6,8 @@ namespace ArrowCid.Node;
 
 /// <summary>
 /// <c>verify</c> of a durable tier against the registry that names its blocks: every block object
-/// is read and re-hashed, and every record that lists the tier must have its object there.
+/// and pack is read and re-hashed, and every record that lists the tier or a pack of it must have
+/// its block there.
 /// </summary>
 public static class TierVerification
 {
@@ -16,8 +17,10 @@ public static class TierVerification
     /// <summary>
     /// Re-hashes every block object in <paramref name="tier"/> and checks each record of
     /// <paramref name="registry"/> that lists the tier has its object. With <paramref name="repair"/>,
-    /// a corrupt object is deleted, and the tier's location goes from the records of corrupt and
-    /// missing ones (a record goes with its last location), so no reader is sent to them.
+    /// a corrupt object is deleted, a damaged pack too (one whose bytes do not hash to its id or whose
+    /// index cannot be read), and the locations of corrupt and missing blocks go from their records
+    /// (a record goes with its last location), so no reader is sent to them. A pack with a corrupt
+    /// block is kept for its others.
     /// </summary>
     /// <param name="tier">The bucket.</param>
     /// <param name="registry">The registry naming its blocks.</param>
@@ -48,6 +51,49 @@ public static class TierVerification
         }
 
         await CheckAsync().ConfigureAwait(false);
+
+        // Packs, each read whole: its bytes against its id, its index, every block against its CID.
+        var packs = new HashSet<string>(StringComparer.Ordinal);
+        var damagedPacks = new List<string>();
+        var corruptPacked = new List<PackEntry>();
+        await foreach (var pack in tier.EnumeratePacksAsync(cancellationToken).ConfigureAwait(false))
+        {
+            PackCheck check;
+            try
+            {
+                check = await tier.CheckPackAsync(pack, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Content.BlockNotFoundException)
+            {
+                // Deleted since it was listed (a collection).
+                continue;
+            }
+
+            checkedObjects++;
+            hashed?.Invoke(pack.Bytes);
+            packs.Add(pack.Id);
+            if (check.Damage is not null)
+            {
+                damagedPacks.Add(pack.Id);
+            }
+
+            var corruptHere = check.Corrupt.ToHashSet();
+            foreach (var entry in check.Entries)
+            {
+                if (corruptHere.Contains(entry.Cid))
+                {
+                    corrupt.Add(entry.Cid);
+                    corruptPacked.Add(entry);
+                    continue;
+                }
+
+                listed.Add(entry.Cid);
+                if (!registry.Contains(entry.Cid))
+                {
+                    unregistered++;
+                }
+            }
+        }
 
         // Reads a batch of objects at once, each re-hashed by the tier (a mismatch is its BlockCorruptedException).
         async Task CheckAsync()
@@ -91,42 +137,65 @@ public static class TierVerification
             }
         }
 
+        // A record listing the tier needs the block's object; one listing a pack of it needs that
+        // pack, intact, with the block in the bucket (a block at the wrong place in a pack would not
+        // hash when read: a typed error, never bad data).
         string location = tier.Location.ToString();
-        var missing = new List<Cid>();
+        var missing = new List<(Cid Cid, string Location)>();
         foreach (var record in registry.Walk())
         {
-            if (record.Locations.Contains(location, StringComparer.Ordinal) && !listed.Contains(record.Cid))
+            foreach (string at in record.Locations)
             {
-                missing.Add(record.Cid);
+                bool gone = at == location
+                    ? !listed.Contains(record.Cid)
+                    : tier.TryParsePacked(at, out var packed) && (!packs.Contains(packed.Pack) || damagedPacks.Contains(packed.Pack) || !listed.Contains(record.Cid));
+                if (gone)
+                {
+                    missing.Add((record.Cid, at));
+                }
             }
         }
 
         if (repair)
         {
-            foreach (var cid in corrupt)
+            var corruptObjects = corrupt.Except(corruptPacked.Select(e => e.Cid)).ToList();
+            foreach (var cid in corruptObjects)
             {
                 await tier.DeleteAsync(cid, cancellationToken).ConfigureAwait(false);
                 registry.ReleaseLocation(cid, location);
             }
 
-            foreach (var cid in missing)
+            // A pack is not rewritten: its corrupt blocks' locations go, its other blocks stay read from it.
+            foreach (var entry in corruptPacked)
             {
-                registry.ReleaseLocation(cid, location);
+                registry.ReleaseLocation(entry.Cid, tier.LocationOf(entry.At));
+            }
+
+            foreach (var (cid, at) in missing)
+            {
+                registry.ReleaseLocation(cid, at);
+            }
+
+            // A pack whose bytes or index are damaged is deleted once no record names it.
+            foreach (string pack in damagedPacks)
+            {
+                await tier.DeletePackAsync(pack, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        return new TierVerifyReport(checkedObjects, corrupt, missing, unregistered, repair);
+        return new TierVerifyReport(checkedObjects, corrupt, missing.ConvertAll(m => m.Cid).Distinct().ToList(), unregistered, repair, damagedPacks);
     }
 }
 
 /// <summary>What <see cref="TierVerification.VerifyAsync"/> found, and whether it repaired it.</summary>
-/// <param name="ObjectsChecked">Block objects read and re-hashed.</param>
-/// <param name="Corrupt">Objects whose bytes do not hash to their CID.</param>
-/// <param name="Missing">Records that list the tier whose object is not there.</param>
+/// <param name="ObjectsChecked">Objects read and re-hashed: block objects and packs.</param>
+/// <param name="Corrupt">Blocks whose bytes (an object's, or in a pack) do not hash to their CID.</param>
+/// <param name="Missing">Records that list the tier, or a pack of it, without the block there intact.</param>
 /// <param name="Unregistered">Objects no record names: garbage for gc after its grace period, or what a lost registry named.</param>
 /// <param name="Repaired">Whether the corrupt objects were deleted and the tier's location released from the records of those and the missing.</param>
-public sealed record TierVerifyReport(long ObjectsChecked, IReadOnlyList<Cid> Corrupt, IReadOnlyList<Cid> Missing, long Unregistered, bool Repaired)
+/// <param name="DamagedPacks">Packs whose bytes do not hash to their id or whose index cannot be read (with repair: deleted).</param>
+public sealed record TierVerifyReport(long ObjectsChecked, IReadOnlyList<Cid> Corrupt, IReadOnlyList<Cid> Missing, long Unregistered, bool Repaired, IReadOnlyList<string> DamagedPacks)
 {
-    /// <summary>Whether nothing is corrupt or missing.</summary>
-    public bool IsClean => Corrupt.Count == 0 && Missing.Count == 0;
+    /// <summary>Whether nothing is corrupt, damaged or missing.</summary>
+    public bool IsClean => Corrupt.Count == 0 && Missing.Count == 0 && DamagedPacks.Count == 0;
 }

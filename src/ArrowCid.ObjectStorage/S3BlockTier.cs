@@ -30,6 +30,9 @@ public sealed class S3BlockTier : IDisposable
     /// <summary>The folder of the start-up probe's objects under the prefix.</summary>
     public const string ProbeFolder = "probe/";
 
+    /// <summary>The folder of pack objects (small blocks together, <see cref="BucketPack"/>) under the prefix.</summary>
+    public const string PacksFolder = "packs/";
+
     private readonly AmazonS3Client _client;
     private readonly S3BlockTierOptions _options;
 
@@ -52,7 +55,7 @@ public sealed class S3BlockTier : IDisposable
         _client = options.CreateClient(out string endpoint);
         Endpoint = endpoint;
         _requests = _meter.CreateCounter<long>(
-            "arrowcid.object_store.requests", "{request}", "Requests to the durable tier's object store, by operation (put, get, head, delete, list, probe) and outcome (ok, exists, not_found, cancelled, or the fault)");
+            "arrowcid.object_store.requests", "{request}", "Requests to the durable tier's object store, by operation (put, put_pack, get, head, delete, list, probe) and outcome (ok, exists, not_found, cancelled, or the fault)");
         _duration = _meter.CreateHistogram<double>(
             "arrowcid.object_store.request.duration",
             "s",
@@ -126,7 +129,7 @@ public sealed class S3BlockTier : IDisposable
             return false;
         }
 
-        return await PutObjectAsync(KeyOf(block.Cid), block.Bytes, ConditionalPuts, block.Cid, cancellationToken).ConfigureAwait(false);
+        return await PutObjectAsync(KeyOf(block.Cid), block.Bytes, ConditionalPuts, "put", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a block and hashes it against its CID.</summary>
@@ -140,20 +143,63 @@ public sealed class S3BlockTier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(cid);
         string key = KeyOf(cid);
-        byte[] bytes = await RunAsync("get", "read a block", cid, async token =>
+        byte[] bytes = await ReadObjectAsync("get", "read a block", $"block {cid}", key, range: null, cancellationToken).ConfigureAwait(false);
+        return VerifyRead(cid, key, bytes);
+    }
+
+    /// <summary>Reads a block from a pack (one ranged GET) and hashes it against its CID.</summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <param name="at">Where the pack's index places it.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The block.</returns>
+    /// <exception cref="BlockNotFoundException">No such pack.</exception>
+    /// <exception cref="BlockCorruptedException">The bytes there do not hash to the CID.</exception>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the read.</exception>
+    public async Task<HashedBlock> GetAsync(Cid cid, PackedLocation at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        ArgumentNullException.ThrowIfNull(at);
+        string key = PackKeyOf(at.Pack);
+        byte[] bytes = await ReadObjectAsync("get", "read a packed block", $"block {cid} (pack {at.Pack})", key, (at.Offset, at.Length), cancellationToken).ConfigureAwait(false);
+        return VerifyRead(cid, $"{key}#{at.Offset}+{at.Length}", bytes);
+    }
+
+    /// <summary>
+    /// Reads a block from the first of <paramref name="locations"/> (a record's) that is a pack of
+    /// this tier holding it, else from its own object: where a registry says it is, or where a
+    /// large block always is.
+    /// </summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <param name="locations">Its record's locations (others are skipped).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The block.</returns>
+    /// <exception cref="BlockNotFoundException">Not in any of them, nor an object of its own.</exception>
+    /// <exception cref="BlockCorruptedException">The bytes read do not hash to the CID.</exception>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the read.</exception>
+    public async Task<HashedBlock> GetAsync(Cid cid, IReadOnlyList<string> locations, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(locations);
+        foreach (string location in locations)
         {
-            using var response = await _client.GetObjectAsync(Location.Bucket, key, token).ConfigureAwait(false);
-            long length = response.ContentLength;
-            if (length < 0 || length > _options.MaxBlockBytes)
+            if (TryParsePacked(location, out var at))
             {
-                throw new BlockCorruptedException(cid, $"The object {key} in {Describe()} is {length} bytes, more than any block ({_options.MaxBlockBytes})");
+                try
+                {
+                    return await GetAsync(cid, at, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BlockNotFoundException)
+                {
+                    // That pack was collected: the block may be in another, or an object of its own.
+                }
             }
+        }
 
-            byte[] content = new byte[length];
-            await response.ResponseStream.ReadExactlyAsync(content, token).ConfigureAwait(false);
-            return content;
-        }, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(cid, cancellationToken).ConfigureAwait(false);
+    }
 
+    // A block's bytes as read, hashed against its CID; what was read from where names a mismatch.
+    private HashedBlock VerifyRead(Cid cid, string key, byte[] bytes)
+    {
         _bytes.Add(bytes.Length, new KeyValuePair<string, object?>("direction", "read"));
         try
         {
@@ -164,6 +210,29 @@ public sealed class S3BlockTier : IDisposable
             throw new BlockCorruptedException(cid, $"The object {key} in {Describe()} does not hash to its CID: {e.Message}");
         }
     }
+
+    // Reads an object, or the range (offset, length) of one, whole into an array; refuses one larger than any block.
+    private Task<byte[]> ReadObjectAsync(string operation, string what, string subject, string key, (long Offset, int Length)? range, CancellationToken cancellationToken) =>
+        RunAsync(operation, what, subject, async token =>
+        {
+            var request = new GetObjectRequest { BucketName = Location.Bucket, Key = key };
+            if (range is { } r)
+            {
+                request.ByteRange = new ByteRange(r.Offset, r.Offset + r.Length - 1);
+            }
+
+            using var response = await _client.GetObjectAsync(request, token).ConfigureAwait(false);
+            long length = response.ContentLength;
+            if (length < 0 || length > _options.MaxBlockBytes || (range is { } asked && length != asked.Length))
+            {
+                throw new BlockCorruptedException(
+                    $"The object {key} in {Describe()} answered {length} bytes, {(range is { } wanted ? $"not the {wanted.Length} asked for" : $"more than any block ({_options.MaxBlockBytes})")}");
+            }
+
+            byte[] content = new byte[length];
+            await response.ResponseStream.ReadExactlyAsync(content, token).ConfigureAwait(false);
+            return content;
+        }, cancellationToken);
 
     /// <summary>Whether the store holds an object for the block (its bytes unread).</summary>
     /// <param name="cid">The block's CID.</param>
@@ -176,7 +245,7 @@ public sealed class S3BlockTier : IDisposable
         string key = KeyOf(cid);
         try
         {
-            await RunAsync("head", "look for a block", cid, token => _client.GetObjectMetadataAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
+            await RunAsync("head", "look for a block", $"block {cid}", token => _client.GetObjectMetadataAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (BlockNotFoundException)
@@ -193,7 +262,149 @@ public sealed class S3BlockTier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(cid);
         string key = KeyOf(cid);
-        return RunAsync("delete", "delete a block", cid, token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken);
+        return RunAsync("delete", "delete a block", $"block {cid}", token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken);
+    }
+
+    /// <summary>Blocks of at most this many bytes are written in packs (<see cref="PutPackAsync"/>), larger ones as objects of their own.</summary>
+    public int PackThreshold => _options.PackThreshold;
+
+    /// <summary>The object key of a pack.</summary>
+    /// <param name="pack">The pack's id.</param>
+    /// <returns><c>PREFIX/packs/ID</c>.</returns>
+    public string PackKeyOf(string pack) => $"{Location.Prefix}{PacksFolder}{pack}";
+
+    /// <summary>A packed block's location as a record lists it: <c>s3://BUCKET/PREFIX/packs/ID#OFFSET+LENGTH</c>.</summary>
+    /// <param name="at">Where the block lies.</param>
+    /// <returns>The location's text.</returns>
+    public string LocationOf(PackedLocation at)
+    {
+        ArgumentNullException.ThrowIfNull(at);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Location}{PacksFolder}{at.Pack}#{at.Offset}+{at.Length}");
+    }
+
+    /// <summary>Reads a location written by <see cref="LocationOf"/> for a pack of this tier; false for any other location.</summary>
+    /// <param name="location">A record's location.</param>
+    /// <param name="at">Where the block lies.</param>
+    /// <returns>Whether it is a packed location in this tier.</returns>
+    public bool TryParsePacked(string location, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PackedLocation? at)
+    {
+        at = null;
+        string folder = Location + PacksFolder;
+        if (location is null || !location.StartsWith(folder, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = location.AsSpan(folder.Length);
+        int hash = rest.IndexOf('#');
+        int plus = rest.IndexOf('+');
+        if (hash != BucketPack.IdLength || plus < hash || !BucketPack.IsId(rest[..hash])
+            || !long.TryParse(rest[(hash + 1)..plus], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long offset)
+            || !int.TryParse(rest[(plus + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int length))
+        {
+            return false;
+        }
+
+        at = new PackedLocation(rest[..hash].ToString(), offset, length);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes small blocks together as one pack object (one request, however many blocks). When this
+    /// returns the pack is durable; a pack of the same bytes there already is the same pack.
+    /// </summary>
+    /// <param name="blocks">The blocks, hashed, at least one.</param>
+    /// <param name="cancellationToken">Cancels the put.</param>
+    /// <returns>Where each block lies, in order.</returns>
+    /// <exception cref="ObjectStoreException">The store refused the put or could not be reached in time.</exception>
+    public async Task<IReadOnlyList<PackEntry>> PutPackAsync(IReadOnlyList<HashedBlock> blocks, CancellationToken cancellationToken = default)
+    {
+        var (bytes, entries) = BucketPack.Build(blocks);
+        await PutObjectAsync(PackKeyOf(entries[0].At.Pack), bytes, ConditionalPuts, "put_pack", cancellationToken).ConfigureAwait(false);
+        return entries;
+    }
+
+    /// <summary>The pack objects stored, in key order, with their lengths and when each was written.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The packs; a key under the packs folder that is not a pack id is left out.</returns>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the listing.</exception>
+    public async IAsyncEnumerable<StoredPack> EnumeratePacksAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var (name, bytes, written) in ListAsync(PacksFolder, cancellationToken).ConfigureAwait(false))
+        {
+            if (BucketPack.IsId(name))
+            {
+                yield return new StoredPack(name, bytes, written);
+            }
+        }
+    }
+
+    /// <summary>A pack's index, read from its tail alone (one ranged GET, two when the index is long).</summary>
+    /// <param name="pack">The pack, as listed.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Its entries.</returns>
+    /// <exception cref="BlockNotFoundException">The pack is gone.</exception>
+    /// <exception cref="ContentFormatException">Its tail is not a pack's.</exception>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the read.</exception>
+    public async Task<IReadOnlyList<PackEntry>> ReadPackIndexAsync(StoredPack pack, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        const int Guess = 64 << 10;
+        int tailLength = (int)Math.Min(pack.Bytes, Guess);
+        var tail = await ReadObjectAsync("get", "read a pack's index", $"pack {pack.Id}", PackKeyOf(pack.Id), (pack.Bytes - tailLength, tailLength), cancellationToken).ConfigureAwait(false);
+        int indexLength = BucketPack.IndexLengthOf(tail.AsSpan(tail.Length - BucketPack.TrailerLength), pack.Bytes, pack.Id);
+        if (indexLength + BucketPack.TrailerLength > tail.Length)
+        {
+            tailLength = indexLength + BucketPack.TrailerLength;
+            tail = await ReadObjectAsync("get", "read a pack's index", $"pack {pack.Id}", PackKeyOf(pack.Id), (pack.Bytes - tailLength, tailLength), cancellationToken).ConfigureAwait(false);
+        }
+
+        return BucketPack.ReadIndex(tail, pack.Bytes, pack.Id);
+    }
+
+    /// <summary>
+    /// Reads a whole pack and checks it: its bytes against its id, its index, and every block against
+    /// its CID.
+    /// </summary>
+    /// <param name="pack">The pack, as listed.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Its entries, and those whose bytes do not hash to their CID (all of them when the pack's own bytes or index are damaged and no entry can be trusted: then the index is empty).</returns>
+    /// <exception cref="BlockNotFoundException">The pack is gone.</exception>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the read.</exception>
+    public async Task<PackCheck> CheckPackAsync(StoredPack pack, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        if (pack.Bytes > _options.MaxBlockBytes)
+        {
+            return new PackCheck(pack, [], [], $"it is {pack.Bytes} bytes, more than any pack");
+        }
+
+        byte[] bytes = await ReadObjectAsync("get", "read a pack", $"pack {pack.Id}", PackKeyOf(pack.Id), range: null, cancellationToken).ConfigureAwait(false);
+        _bytes.Add(bytes.Length, new KeyValuePair<string, object?>("direction", "read"));
+        IReadOnlyList<PackEntry> entries;
+        try
+        {
+            entries = BucketPack.ReadIndex(bytes, bytes.Length, pack.Id);
+        }
+        catch (ContentFormatException e)
+        {
+            return new PackCheck(pack, [], [], e.Message);
+        }
+
+        var corrupt = entries.Where(e => !e.Cid.Verify(bytes.AsSpan((int)e.At.Offset, e.At.Length))).Select(e => e.Cid).ToList();
+        string? damage = BucketPack.IdOf(bytes) == pack.Id ? null : "its bytes do not hash to its id";
+        return new PackCheck(pack, entries, corrupt, damage);
+    }
+
+    /// <summary>Deletes a pack; deleting one that is not there is no error.</summary>
+    /// <param name="pack">The pack's id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the delete.</exception>
+    public Task DeletePackAsync(string pack, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pack);
+        string key = PackKeyOf(pack);
+        return RunAsync("delete", "delete a pack", $"pack {pack}", token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken);
     }
 
     /// <summary>
@@ -217,21 +428,29 @@ public sealed class S3BlockTier : IDisposable
     /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the listing.</exception>
     public async IAsyncEnumerable<StoredBlock> EnumerateObjectsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        string folder = Location.Prefix + BlocksFolder;
+        await foreach (var (relative, bytes, written) in ListAsync(BlocksFolder, cancellationToken).ConfigureAwait(false))
+        {
+            int slash = relative.IndexOf('/', StringComparison.Ordinal);
+            if (slash == BlockShards.ShardLength && BlockShards.CidOfFileName(relative[(slash + 1)..], relative[..slash]) is { } cid)
+            {
+                yield return new StoredBlock(cid, bytes, written);
+            }
+        }
+    }
+
+    // The objects under a folder of the prefix, a page (1,000 keys) at a time: each key relative to the folder, its length and when it was last written (the minimum when the store does not say).
+    private async IAsyncEnumerable<(string Relative, long Bytes, DateTimeOffset Written)> ListAsync(string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string prefix = Location.Prefix + folder;
         string? continuation = null;
         do
         {
-            var request = new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = folder, ContinuationToken = continuation };
-            var page = await RunAsync("list", "list the blocks", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
+            var request = new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = prefix, ContinuationToken = continuation };
+            var page = await RunAsync("list", $"list the {folder.TrimEnd('/')}", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
             foreach (var entry in page.S3Objects ?? [])
             {
-                string relative = entry.Key[folder.Length..];
-                int slash = relative.IndexOf('/', StringComparison.Ordinal);
-                if (slash == BlockShards.ShardLength && BlockShards.CidOfFileName(relative[(slash + 1)..], relative[..slash]) is { } cid)
-                {
-                    var written = entry.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue;
-                    yield return new StoredBlock(cid, entry.Size ?? 0, written);
-                }
+                var written = entry.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue;
+                yield return (entry.Key[prefix.Length..], entry.Size ?? 0, written);
             }
 
             continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
@@ -304,7 +523,7 @@ public sealed class S3BlockTier : IDisposable
         var request = new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = Location.Prefix, Delimiter = "/", MaxKeys = 100 };
         var top = await RunAsync("list", "list the prefix", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
         var foreign = (top.S3Objects ?? []).Select(o => o.Key)
-            .Concat((top.CommonPrefixes ?? []).Where(p => p != Location.Prefix + BlocksFolder && p != Location.Prefix + ProbeFolder))
+            .Concat((top.CommonPrefixes ?? []).Where(p => p != Location.Prefix + BlocksFolder && p != Location.Prefix + ProbeFolder && p != Location.Prefix + PacksFolder))
             .Order(StringComparer.Ordinal)
             .ToList();
         if (foreign.Count > 0)
@@ -326,12 +545,12 @@ public sealed class S3BlockTier : IDisposable
         byte[] probe = "arrowcid conditional put probe"u8.ToArray();
         try
         {
-            if (!await PutObjectAsync(key, probe, conditional: true, cid: null, cancellationToken).ConfigureAwait(false))
+            if (!await PutObjectAsync(key, probe, conditional: true, "probe", cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }
 
-            return !await PutObjectAsync(key, probe, conditional: true, cid: null, cancellationToken).ConfigureAwait(false);
+            return !await PutObjectAsync(key, probe, conditional: true, "probe", cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectStoreException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotImplemented })
         {
@@ -344,11 +563,11 @@ public sealed class S3BlockTier : IDisposable
     }
 
     /// <summary>Puts one object; false when a conditional put found it there (412).</summary>
-    private async Task<bool> PutObjectAsync(string key, ReadOnlyMemory<byte> content, bool conditional, Cid? cid, CancellationToken cancellationToken)
+    private async Task<bool> PutObjectAsync(string key, ReadOnlyMemory<byte> content, bool conditional, string operation, CancellationToken cancellationToken)
     {
         try
         {
-            await RunAsync(cid is null ? "probe" : "put", "write a block", cid, token =>
+            await RunAsync(operation, operation == "put_pack" ? "write a pack" : "write a block", null, token =>
             {
                 var request = new PutObjectRequest
                 {
@@ -368,7 +587,7 @@ public sealed class S3BlockTier : IDisposable
 
                 return _client.PutObjectAsync(request, token);
             }, cancellationToken).ConfigureAwait(false);
-            if (cid is not null)
+            if (operation != "probe")
             {
                 _bytes.Add(content.Length, new KeyValuePair<string, object?>("direction", "written"));
             }
@@ -391,13 +610,13 @@ public sealed class S3BlockTier : IDisposable
     /// errors: a 404 for a block is <see cref="BlockNotFoundException"/>, the rest an
     /// <see cref="ObjectStoreException"/> naming the store and what was asked.
     /// </summary>
-    private async Task<T> RunAsync<T>(string operation, string what, Cid? cid, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    private async Task<T> RunAsync<T>(string operation, string what, string? subject, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         string outcome = "ok";
         try
         {
-            return await RunUnderDeadlineAsync(what, cid, request, cancellationToken).ConfigureAwait(false);
+            return await RunUnderDeadlineAsync(what, subject, request, cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectStoreException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
         {
@@ -443,7 +662,7 @@ public sealed class S3BlockTier : IDisposable
         }
     }
 
-    private async Task<T> RunUnderDeadlineAsync<T>(string what, Cid? cid, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    private async Task<T> RunUnderDeadlineAsync<T>(string what, string? subject, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.RequestDeadline);
@@ -455,9 +674,9 @@ public sealed class S3BlockTier : IDisposable
         {
             throw new ObjectStoreException(ObjectStoreFault.Unavailable, $"could not {what} in {Describe()}: no answer within {_options.RequestDeadline.TotalSeconds:0.###} s", e);
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && cid is not null && e.ErrorCode is null or "NoSuchKey" or "NotFound")
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && subject is not null && e.ErrorCode is null or "NoSuchKey" or "NotFound")
         {
-            throw new BlockNotFoundException($"block {cid} is not in {Describe()}", e);
+            throw new BlockNotFoundException($"{subject} is not in {Describe()}", e);
         }
         catch (AmazonS3Exception e)
         {
@@ -481,8 +700,8 @@ public sealed class S3BlockTier : IDisposable
         }
     }
 
-    private Task<bool> RunAsync(string operation, string what, Cid? cid, Func<CancellationToken, Task> request, CancellationToken cancellationToken) =>
-        RunAsync(operation, what, cid, async token =>
+    private Task<bool> RunAsync(string operation, string what, string? subject, Func<CancellationToken, Task> request, CancellationToken cancellationToken) =>
+        RunAsync(operation, what, subject, async token =>
         {
             await request(token).ConfigureAwait(false);
             return true;
@@ -494,3 +713,16 @@ public sealed class S3BlockTier : IDisposable
 /// <param name="Bytes">The object's length.</param>
 /// <param name="Written">When the store says it was last written (the minimum when it does not say).</param>
 public sealed record StoredBlock(Cid Cid, long Bytes, DateTimeOffset Written);
+
+/// <summary>A pack object in the tier, as a listing gives it.</summary>
+/// <param name="Id">The pack's id (the hex SHA-256 of its bytes).</param>
+/// <param name="Bytes">The object's length.</param>
+/// <param name="Written">When the store says it was last written (the minimum when it does not say).</param>
+public sealed record StoredPack(string Id, long Bytes, DateTimeOffset Written);
+
+/// <summary>What reading a whole pack found (<see cref="S3BlockTier.CheckPackAsync"/>).</summary>
+/// <param name="Pack">The pack.</param>
+/// <param name="Entries">Its index (empty when the index cannot be read).</param>
+/// <param name="Corrupt">The blocks whose bytes do not hash to their CID.</param>
+/// <param name="Damage">What is wrong with the pack as a whole (its bytes against its id, its index), or null.</param>
+public sealed record PackCheck(StoredPack Pack, IReadOnlyList<PackEntry> Entries, IReadOnlyList<Cid> Corrupt, string? Damage);

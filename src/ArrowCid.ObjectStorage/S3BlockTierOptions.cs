@@ -35,6 +35,12 @@ public sealed record S3BlockTierOptions
     /// <summary>Retries of a request that failed in a way worth retrying (the SDK's standard mode). Default 2.</summary>
     public int Retries { get; init; } = 2;
 
+    /// <summary>
+    /// Blocks of at most this many bytes are written in pack objects, many to one request; larger ones
+    /// as objects of their own. Default 64 KiB, as a repository packs its small blocks on disk; 0: no packs.
+    /// </summary>
+    public int PackThreshold { get; init; } = 64 << 10;
+
     /// <summary>The largest object read as a block: a larger one cannot be a block and is refused unread. Default 2 GiB less one byte, what one array holds.</summary>
     public long MaxBlockBytes { get; init; } = Array.MaxLength;
 

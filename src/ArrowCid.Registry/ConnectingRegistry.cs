@@ -109,7 +109,7 @@ public sealed class ConnectingRegistry : IRegistry
     public IReadOnlyList<Cid> GuardTierBlocks(string holder, IReadOnlyList<Cid> cids, TimeSpan deletionLifetime) => Inner.GuardTierBlocks(holder, cids, deletionLifetime);
 
     /// <inheritdoc/>
-    public void ReleaseTierGuards(string holder) => Inner.ReleaseTierGuards(holder);
+    public void ReleaseTierGuards(IReadOnlyList<string> holders) => Inner.ReleaseTierGuards(holders);
 
     /// <inheritdoc/>
     public IReadOnlyList<Cid> MarkTierDeletions(IReadOnlyList<Cid> cids, TimeSpan guardLifetime) => Inner.MarkTierDeletions(cids, guardLifetime);

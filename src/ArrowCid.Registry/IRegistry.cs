@@ -158,9 +158,9 @@ public interface IRegistry : IDisposable
     /// <returns>The blocks not guarded because a collection is deleting them.</returns>
     IReadOnlyList<Cid> GuardTierBlocks(string holder, IReadOnlyList<Cid> cids, TimeSpan deletionLifetime);
 
-    /// <summary>Lets go of every guard <paramref name="holder"/> holds (<see cref="GuardTierBlocks"/>): its put is named or abandoned.</summary>
-    /// <param name="holder">The put.</param>
-    void ReleaseTierGuards(string holder);
+    /// <summary>Lets go of every guard the <paramref name="holders"/> hold (<see cref="GuardTierBlocks"/>), in one transaction: their puts are named or abandoned.</summary>
+    /// <param name="holders">The puts (or packs of puts).</param>
+    void ReleaseTierGuards(IReadOnlyList<string> holders);
 
     /// <summary>
     /// Marks for deletion from the durable tier, in one transaction, those of <paramref name="cids"/>

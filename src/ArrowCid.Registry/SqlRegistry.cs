@@ -488,10 +488,24 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public void ReleaseTierGuards(string holder)
+    public void ReleaseTierGuards(IReadOnlyList<string> holders)
     {
-        ArgumentException.ThrowIfNullOrEmpty(holder);
-        Write((c, t) => SqlCommands.Execute(c, t, "DELETE FROM tier_guards WHERE holder = @holder;", ("@holder", holder)));
+        ArgumentNullException.ThrowIfNull(holders);
+        if (holders.Count == 0)
+        {
+            return;
+        }
+
+        Write((c, t) =>
+        {
+            foreach (string holder in holders)
+            {
+                ArgumentException.ThrowIfNullOrEmpty(holder);
+                SqlCommands.Execute(c, t, "DELETE FROM tier_guards WHERE holder = @holder;", ("@holder", holder));
+            }
+
+            return true;
+        });
     }
 
     /// <inheritdoc/>

@@ -151,13 +151,15 @@ public sealed record GcSummary(
 
 /// <summary>The bucket's part of <c>gc --json</c>: objects deleted from the durable tier across hosts.</summary>
 /// <param name="Location">The bucket, <c>s3://BUCKET/PREFIX</c>.</param>
-/// <param name="Listed">Block objects listed.</param>
-/// <param name="Retained">Kept: a name or pin reaches them.</param>
+/// <param name="Listed">Objects listed: block objects and packs.</param>
+/// <param name="Retained">Kept: a name or pin reaches them (a pack: one of its blocks).</param>
 /// <param name="WithinGrace">Kept: written within the grace period.</param>
 /// <param name="KeptByRegistry">Kept: a put's guard, or a name or pin added while the collection ran.</param>
 /// <param name="Deleted">Objects deleted.</param>
 /// <param name="BytesFreed">Their bytes.</param>
-public sealed record BucketGcSummary(string Location, long Listed, long Retained, long WithinGrace, long KeptByRegistry, long Deleted, long BytesFreed);
+/// <param name="Packs">Of the objects listed, packs of small blocks.</param>
+/// <param name="PacksDeleted">Of the objects deleted, packs (none of whose blocks anything kept).</param>
+public sealed record BucketGcSummary(string Location, long Listed, long Retained, long WithinGrace, long KeptByRegistry, long Deleted, long BytesFreed, long Packs, long PacksDeleted);
 
 /// <summary><c>verify --json</c>: every block re-hashed and every record checked.</summary>
 /// <param name="RecordsChecked">Records checked.</param>
@@ -198,12 +200,13 @@ public sealed record VerifySummary(
 
 /// <summary>The bucket's part of <c>verify --json</c>: every block object re-hashed, every record listing the bucket checked.</summary>
 /// <param name="Location">The bucket, <c>s3://BUCKET/PREFIX</c>.</param>
-/// <param name="ObjectsChecked">Block objects read and re-hashed.</param>
-/// <param name="Corrupt">Objects that do not hash to their CID.</param>
-/// <param name="Missing">Records listing the bucket whose object is not there.</param>
-/// <param name="Unregistered">Objects no record names.</param>
-/// <param name="Repaired">Whether --repair deleted the corrupt objects and took the bucket off the records of those and the missing.</param>
-public sealed record BucketVerifySummary(string Location, long ObjectsChecked, IReadOnlyList<string> Corrupt, IReadOnlyList<string> Missing, long Unregistered, bool Repaired);
+/// <param name="ObjectsChecked">Objects read and re-hashed: block objects and packs.</param>
+/// <param name="Corrupt">Blocks that do not hash to their CID (an object, or in a pack).</param>
+/// <param name="Missing">Records listing the bucket, or a pack in it, whose block is not there.</param>
+/// <param name="Unregistered">Blocks no record names.</param>
+/// <param name="Repaired">Whether --repair deleted the corrupt objects and damaged packs and took their locations off the records of those and the missing.</param>
+/// <param name="DamagedPacks">Packs whose bytes do not hash to their id, or whose index cannot be read.</param>
+public sealed record BucketVerifySummary(string Location, long ObjectsChecked, IReadOnlyList<string> Corrupt, IReadOnlyList<string> Missing, long Unregistered, bool Repaired, IReadOnlyList<string> DamagedPacks);
 
 /// <summary>A registry rebuilt from the packs' log and the journal (<c>verify --repair --rebuild-registry</c>).</summary>
 /// <param name="Rows">Rows in the rebuilt registry.</param>

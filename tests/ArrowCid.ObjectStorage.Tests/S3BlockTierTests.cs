@@ -54,6 +54,80 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Small_blocks_put_as_one_pack_are_read_back_by_range_listed_checked_and_deleted()
+    {
+        if (Skip())
+        {
+            return;
+        }
+
+        var location = new S3Location(await ceph.NewBucketAsync(), "packed/");
+        using var tier = await S3BlockTier.OpenAsync(location, ceph.Options);
+        var blocks = BucketPackTests.Blocks(20, seed: 7);
+        var entries = await tier.PutPackAsync(blocks);
+        Assert.Single(entries.Select(e => e.At.Pack).Distinct());
+        Assert.Equal(entries, await tier.PutPackAsync(blocks));
+
+        // Each block by its range, and by the location a record lists (other locations skipped).
+        foreach (var (block, entry) in blocks.Zip(entries))
+        {
+            Assert.True((await tier.GetAsync(block.Cid, entry.At)).Bytes.Span.SequenceEqual(block.Bytes.Span));
+            string at = tier.LocationOf(entry.At);
+            Assert.StartsWith($"s3://{location.Bucket}/packed/packs/", at, StringComparison.Ordinal);
+            Assert.True(tier.TryParsePacked(at, out var parsed));
+            Assert.Equal(entry.At, parsed);
+            Assert.True((await tier.GetAsync(block.Cid, ["grpc://127.0.0.1:1", at])).Bytes.Span.SequenceEqual(block.Bytes.Span));
+        }
+
+        Assert.False(tier.TryParsePacked($"s3://{location.Bucket}/other/packs/{entries[0].At.Pack}#0+1", out _));
+        Assert.False(tier.TryParsePacked($"s3://{location.Bucket}/packed/packs/{entries[0].At.Pack}#x+1", out _));
+        Assert.False(tier.TryParsePacked(location.ToString(), out _));
+
+        // A pack is not a block object; it is listed as a pack, its index read from its tail.
+        await foreach (var _ in tier.EnumerateObjectsAsync())
+        {
+            Assert.Fail("a pack listed as a block object");
+        }
+
+        var packs = new List<StoredPack>();
+        await foreach (var pack in tier.EnumeratePacksAsync())
+        {
+            packs.Add(pack);
+        }
+
+        var listed = Assert.Single(packs);
+        Assert.Equal(entries, await tier.ReadPackIndexAsync(listed));
+        var check = await tier.CheckPackAsync(listed);
+        Assert.Null(check.Damage);
+        Assert.Empty(check.Corrupt);
+
+        // A block at the wrong place in the pack does not hash: a typed error naming it, never bad data.
+        var wrong = entries[1].At with { Offset = entries[0].At.Offset };
+        var error = await Assert.ThrowsAsync<BlockCorruptedException>(() => tier.GetAsync(blocks[1].Cid, wrong));
+        Assert.Contains(blocks[1].Cid.ToString(), error.Message, StringComparison.Ordinal);
+
+        // Overwritten behind the tier's back: its bytes no longer match its id, and the block written over is corrupt.
+        byte[] damaged = BucketPack.Build(blocks).Bytes;
+        damaged[(int)entries[2].At.Offset] ^= 0xff;
+        using (var raw = ceph.Options.CreateClient(out _))
+        {
+            await raw.PutObjectAsync(new PutObjectRequest { BucketName = location.Bucket, Key = tier.PackKeyOf(listed.Id), InputStream = new MemoryStream(damaged), UseChunkEncoding = false });
+        }
+
+        check = await tier.CheckPackAsync(listed with { Bytes = damaged.Length });
+        Assert.NotNull(check.Damage);
+        Assert.Equal([blocks[2].Cid], check.Corrupt);
+        await Assert.ThrowsAsync<BlockCorruptedException>(() => tier.GetAsync(blocks[2].Cid, entries[2].At));
+
+        // Deleted: not found by its range, nor as an object of its own.
+        await tier.DeletePackAsync(listed.Id);
+        await Assert.ThrowsAsync<BlockNotFoundException>(() => tier.GetAsync(blocks[0].Cid, entries[0].At));
+        var missing = await Assert.ThrowsAsync<BlockNotFoundException>(() => tier.GetAsync(blocks[0].Cid, [tier.LocationOf(entries[0].At)]));
+        Assert.Contains(blocks[0].Cid.ToString(), missing.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<BlockNotFoundException>(() => tier.ReadPackIndexAsync(listed));
+    }
+
+    [Fact]
     public async Task Without_conditional_puts_a_block_already_there_is_found_by_its_head_and_not_written_again()
     {
         if (Skip())
@@ -174,9 +248,13 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
             await tier.PutAsync(block);
         }
 
-        // boto3 lists the prefix and prints each key with the SHA-256 of its bytes.
+        var small = BucketPackTests.Blocks(6, seed: 8);
+        var packed = await tier.PutPackAsync(small);
+
+        // boto3 lists the prefix and prints each key with the SHA-256 of its bytes; for a pack, read
+        // by the layout docs/object-storage.md gives, each block's key#offset and its SHA-256.
         const string Script = """
-            import hashlib, os, sys, boto3
+            import hashlib, os, struct, sys, boto3
             from botocore.config import Config
             s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], aws_access_key_id=os.environ["KEY"],
                               aws_secret_access_key=os.environ["SECRET"], region_name="us-east-1",
@@ -184,7 +262,20 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[1], Prefix=sys.argv[2]):
                 for item in page.get("Contents", []):
                     body = s3.get_object(Bucket=sys.argv[1], Key=item["Key"])["Body"].read()
-                    print(item["Key"], hashlib.sha256(body).hexdigest())
+                    if "/packs/" not in item["Key"]:
+                        print(item["Key"], hashlib.sha256(body).hexdigest())
+                        continue
+                    assert hashlib.sha256(body).hexdigest() == item["Key"].rsplit("/", 1)[1]
+                    count, length, _, magic = struct.unpack("<IIII", body[-16:])
+                    assert magic == 0x50424341
+                    index, at = body[-16 - length:-16], 0
+                    for _ in range(count):
+                        (cid_length,) = struct.unpack_from("<H", index, at)
+                        cid = index[at + 2:at + 2 + cid_length]
+                        offset, size = struct.unpack_from("<qi", index, at + 2 + cid_length)
+                        at += 14 + cid_length
+                        assert cid[-32:] == hashlib.sha256(body[offset:offset + size]).digest()
+                        print(f"{item['Key']}#{offset}", hashlib.sha256(body[offset:offset + size]).hexdigest())
             """;
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add("-c");
@@ -201,6 +292,11 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
         Assert.True(process.ExitCode == 0, await stderr);
 
         var expected = blocks.ToDictionary(b => tier.KeyOf(b.Cid), b => Convert.ToHexStringLower(b.Cid.Hash.Digest));
+        foreach (var (block, entry) in small.Zip(packed))
+        {
+            expected[$"{tier.PackKeyOf(entry.At.Pack)}#{entry.At.Offset}"] = Convert.ToHexStringLower(block.Cid.Hash.Digest);
+        }
+
         var seen = listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')).ToDictionary(p => p[0], p => p[1]);
         Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), seen.OrderBy(p => p.Key, StringComparer.Ordinal));
     }

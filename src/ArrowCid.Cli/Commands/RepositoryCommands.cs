@@ -162,7 +162,7 @@ internal static class RepositoryCommands
                     [.. peers.Unreachable.Keys],
                     totals.PacksRewritten,
                     CollectBucket(node, parse.GetValue(grace), _ => { }) is { } bucket
-                        ? new BucketGcSummary(tier!.Location.ToString(), bucket.Listed, bucket.Retained, bucket.WithinGrace, bucket.KeptByRegistry, bucket.Deleted, bucket.BytesFreed)
+                        ? new BucketGcSummary(tier!.Location.ToString(), bucket.Listed, bucket.Retained, bucket.WithinGrace, bucket.KeptByRegistry, bucket.Deleted, bucket.BytesFreed, bucket.Packs, bucket.PacksDeleted)
                         : null);
                 GcJsonOutput.Finish(console.Out, WireJson.ToIndentedText(summary, WireJsonContext.Default.GcSummary));
                 return ExitCodes.Ok;
@@ -197,7 +197,7 @@ internal static class RepositoryCommands
             if (CollectBucket(node, parse.GetValue(grace), cid => console.Out.WriteLine($"deleted {cid} from {tier!.Location}")) is { } bucketReport)
             {
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"gc: {tier!.Location}: deleted {CliText.Count(bucketReport.Deleted, "object")} ({CliText.Count(bucketReport.BytesFreed, "byte")}) of {bucketReport.Listed}; kept {bucketReport.Retained} a name or pin reaches, {bucketReport.WithinGrace} written within the grace period, {bucketReport.KeptByRegistry} a put's guard or a new name kept"));
+                    $"gc: {tier!.Location}: deleted {CliText.Count(bucketReport.Deleted, "object")} ({bucketReport.PacksDeleted} of them packs, {CliText.Count(bucketReport.BytesFreed, "byte")}) of {bucketReport.Listed}; kept {bucketReport.Retained} a name or pin reaches, {bucketReport.WithinGrace} written within the grace period, {bucketReport.KeptByRegistry} a put's guard or a new name kept"));
             }
 
             return ExitCodes.Ok;
@@ -299,7 +299,7 @@ internal static class RepositoryCommands
             {
                 var summary = Summary(report, locations, rebuilt, sharedRebuilt) with
                 {
-                    Bucket = bucket is null ? null : new BucketVerifySummary(tier!.Location.ToString(), bucket.ObjectsChecked, ContentOutput.Texts(bucket.Corrupt), ContentOutput.Texts(bucket.Missing), bucket.Unregistered, bucket.Repaired),
+                    Bucket = bucket is null ? null : new BucketVerifySummary(tier!.Location.ToString(), bucket.ObjectsChecked, ContentOutput.Texts(bucket.Corrupt), ContentOutput.Texts(bucket.Missing), bucket.Unregistered, bucket.Repaired, bucket.DamagedPacks),
                 };
                 console.Out.WriteLine(WireJson.ToIndentedText(summary, WireJsonContext.Default.VerifySummary));
             }
@@ -362,9 +362,14 @@ internal static class RepositoryCommands
             output.WriteLine($"missing {cid} in {location}");
         }
 
+        foreach (string pack in report.DamagedPacks)
+        {
+            output.WriteLine($"damaged pack {pack} in {location}");
+        }
+
         string state = report.IsClean ? "clean" : report.Repaired ? "repaired" : "DAMAGED";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"verify: {location}: {CliText.Count(report.ObjectsChecked, "object")} re-hashed; {report.Corrupt.Count} corrupt, {report.Missing.Count} missing, {report.Unregistered} no record names: {state}"));
+            $"verify: {location}: {CliText.Count(report.ObjectsChecked, "object")} re-hashed; {report.Corrupt.Count} corrupt, {report.Missing.Count} missing, {CliText.Count(report.DamagedPacks.Count, "damaged pack")}, {report.Unregistered} no record names: {state}"));
     }
 
     private static void PrintRebuild(TextWriter output, string which, RegistryRebuild? rebuilt)

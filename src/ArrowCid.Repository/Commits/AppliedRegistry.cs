@@ -82,7 +82,7 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public IReadOnlyList<Cid> GuardTierBlocks(string holder, IReadOnlyList<Cid> cids, TimeSpan deletionLifetime) => Applied().GuardTierBlocks(holder, cids, deletionLifetime);
 
     /// <inheritdoc/>
-    public void ReleaseTierGuards(string holder) => Applied().ReleaseTierGuards(holder);
+    public void ReleaseTierGuards(IReadOnlyList<string> holders) => Applied().ReleaseTierGuards(holders);
 
     /// <inheritdoc/>
     public IReadOnlyList<Cid> MarkTierDeletions(IReadOnlyList<Cid> cids, TimeSpan guardLifetime) => Applied().MarkTierDeletions(cids, guardLifetime);

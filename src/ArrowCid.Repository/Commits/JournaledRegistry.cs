@@ -137,7 +137,7 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public IReadOnlyList<Cid> GuardTierBlocks(string holder, IReadOnlyList<Cid> cids, TimeSpan deletionLifetime) => inner.GuardTierBlocks(holder, cids, deletionLifetime);
 
     /// <inheritdoc/>
-    public void ReleaseTierGuards(string holder) => inner.ReleaseTierGuards(holder);
+    public void ReleaseTierGuards(IReadOnlyList<string> holders) => inner.ReleaseTierGuards(holders);
 
     /// <inheritdoc/>
     public IReadOnlyList<Cid> MarkTierDeletions(IReadOnlyList<Cid> cids, TimeSpan guardLifetime) => inner.MarkTierDeletions(cids, guardLifetime);

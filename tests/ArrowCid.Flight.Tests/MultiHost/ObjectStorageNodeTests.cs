@@ -70,18 +70,22 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             using var loose = TestBatches.Large(1L << 20, seed: 67);
             unnamed = await writer.PutAsync(loose.Schema, [loose]);
 
-            // Every block of the table is an object before the put was acknowledged.
+            // Every block of the table is in the bucket before the put was acknowledged: a large one
+            // an object of its own, a small one (the tables' roots) in a pack.
             using var s3 = RawClient();
-            var keys = (await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket, Prefix = "nodes/blocks/" })).S3Objects?.Select(o => o.Key).ToHashSet() ?? [];
-            Assert.Contains(keys, key => key.EndsWith("/" + unnamed.Table, StringComparison.Ordinal));
-            Assert.All(put.Batches, chunk => Assert.Contains(keys, key => key.EndsWith("/" + chunk.Cid, StringComparison.Ordinal)));
-            Assert.Contains(keys, key => key.EndsWith("/" + put.Table, StringComparison.Ordinal));
+            var stored = await ContentsAsync(s3, bucket, "nodes/");
+            Assert.Contains(unnamed.Table.ToString(), stored.Cids);
+            Assert.All(put.Batches, chunk => Assert.Contains(chunk.Cid.ToString(), stored.Cids));
+            Assert.Contains(put.Table.ToString(), stored.Cids);
+            Assert.NotEmpty(stored.Objects);
+            Assert.NotEmpty(stored.Packs);
 
             // The node's /metrics counts each of those puts, and their latency.
             using var http = new HttpClient { BaseAddress = first.Gateway };
             string metrics = await http.GetStringAsync("/metrics");
-            Assert.Equal(keys.Count, MetricValue(metrics, "arrowcid_object_store_requests_total", "operation=\"put\",outcome=\"ok\""));
-            Assert.True(MetricValue(metrics, "arrowcid_object_store_request_duration_seconds_count", "operation=\"put\"") >= keys.Count);
+            Assert.Equal(stored.Objects.Count, MetricValue(metrics, "arrowcid_object_store_requests_total", "operation=\"put\",outcome=\"ok\""));
+            Assert.Equal(stored.Packs.Count, MetricValue(metrics, "arrowcid_object_store_requests_total", "operation=\"put_pack\",outcome=\"ok\""));
+            Assert.True(MetricValue(metrics, "arrowcid_object_store_request_duration_seconds_count", "operation=\"put\"") >= stored.Objects.Count);
             await first.KillAsync();
         }
 
@@ -116,6 +120,84 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             var byCid = await reader.GetAsync(unnamed.Table, null);
             Assert.Equal(unnamed.Batches.Sum(b => b.Rows), ServeCluster.Rows(byCid));
             output.WriteLine(second.Output);
+        }
+    }
+
+    [Fact]
+    public async Task Small_tables_put_at_once_go_in_packs_a_new_node_reads_each_from_its_pack_and_gc_keeps_a_pack_while_one_block_is_named()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string bucket = await NewBucketAsync();
+        var environment = StoreEnvironment();
+        string registry = server.CreateDatabase();
+        string[] arguments = ["--registry", registry, "--blocks", $"s3://{bucket}/"];
+        const int Tables = 24;
+        var puts = new FlightPutSummary[Tables];
+        var first = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        await using (first)
+        {
+            // Many one-block tables from many clients at once: each is acknowledged once its pack is in the bucket.
+            var clients = Enumerable.Range(0, 8).Select(_ => new FlightClient(first.Location)).ToList();
+            await Task.WhenAll(Enumerable.Range(0, Tables).Select(async i =>
+            {
+                using var table = TestBatches.Small(100 + i, rows: 10 + i);
+                var descriptor = i == Tables - 1 ? FlightClient.PutDescriptor(name: "small") : FlightClient.PutDescriptor();
+                puts[i] = await clients[i % clients.Count].PutAsync(descriptor, table.Schema, [table]);
+            }));
+            clients.ForEach(c => c.Dispose());
+
+            using var s3 = RawClient();
+            var stored = await ContentsAsync(s3, bucket);
+            Assert.Empty(stored.Objects);
+            Assert.InRange(stored.Packs.Count, 1, Tables);
+            Assert.All(puts, put => Assert.Contains(put.Table.ToString(), stored.Cids));
+            using var http = new HttpClient { BaseAddress = first.Gateway };
+            Assert.Equal(stored.Packs.Count, MetricValue(await http.GetStringAsync("/metrics"), "arrowcid_object_store_requests_total", "operation=\"put_pack\",outcome=\"ok\""));
+            await first.KillAsync();
+        }
+
+        // A node with an empty folder reads each table through the location its record lists (a range of a pack).
+        var second = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        await using (second)
+        {
+            using var reader = new FlightClient(second.Location);
+            for (int i = 0; i < Tables; i++)
+            {
+                var fetched = await reader.GetAsync(puts[i].Table, null);
+                Assert.Equal(puts[i].Table, fetched.Cid);
+                Assert.Equal(10 + i, ServeCluster.Rows(fetched));
+            }
+
+            using var http = new HttpClient { BaseAddress = second.Gateway };
+            using var raw = await http.GetAsync($"/ipfs/{puts[0].Table}?format=raw");
+            Assert.Equal(System.Net.HttpStatusCode.OK, raw.StatusCode);
+            Assert.True(puts[0].Table.Verify(await raw.Content.ReadAsByteArrayAsync()));
+
+            // Every table but the named one unpinned: a pack goes once nothing keeps any of its blocks, the named table's pack stays.
+            for (int i = 0; i < Tables - 1; i++)
+            {
+                await reader.ActionAsync("unpin", puts[i].Table.ToString());
+            }
+
+            await second.KillAsync();
+            var (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "gc", "--repo", Path.Combine(second.Folder, "repo"), "--grace", "0", "--json");
+            Assert.True(code == 0, output);
+            using var s3 = RawClient();
+            var after = await ContentsAsync(s3, bucket);
+            Assert.Contains(puts[^1].Table.ToString(), after.Cids);
+            Assert.Single(after.Packs);
+            using var json = System.Text.Json.JsonDocument.Parse(output[..(output.LastIndexOf('}') + 1)]);
+            var report = json.RootElement.GetProperty("bucket");
+            Assert.Equal(report.GetProperty("packs").GetInt64() - 1, report.GetProperty("packs_deleted").GetInt64());
+
+            // verify: the bucket and the registry agree.
+            (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(second.Folder, "repo"));
+            Assert.True(code == 0, output);
+            Assert.Contains($"verify: s3://{bucket}/: 1 object re-hashed; 0 corrupt, 0 missing, 0 damaged packs", output, StringComparison.Ordinal);
         }
     }
 
@@ -276,8 +358,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         await client.ActionAsync("unpin", loose.Table.ToString());
         await node.KillAsync();
         using var s3 = RawClient();
-        var before = await KeysAsync(s3, bucket);
-        Assert.Contains(loose.Table.ToString(), before);
+        var before = await ContentsAsync(s3, bucket);
+        Assert.Contains(loose.Table.ToString(), before.Cids);
 
         // Within the grace period, nothing goes; with none, the garbage goes and nothing else.
         var (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "gc", "--repo", Path.Combine(node.Folder, "repo"), "--json");
@@ -285,7 +367,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         using (var json = System.Text.Json.JsonDocument.Parse(output[..(output.LastIndexOf('}') + 1)]))
         {
             Assert.True(json.RootElement.TryGetProperty("bucket", out var report), output);
-            Assert.Equal(before.Count, report.GetProperty("listed").GetInt64());
+            Assert.Equal(before.Objects.Count + before.Packs.Count, report.GetProperty("listed").GetInt64());
+            Assert.Equal(before.Packs.Count, report.GetProperty("packs").GetInt64());
             Assert.Equal(0, report.GetProperty("deleted").GetInt64());
             Assert.True(report.GetProperty("within_grace").GetInt64() > 0);
         }
@@ -297,22 +380,22 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "gc", "--repo", Path.Combine(node.Folder, "repo"), "--grace", "0");
             Assert.True(code == 0, output);
             Assert.DoesNotContain($"deleted {loose.Table}", output, StringComparison.Ordinal);
-            Assert.Contains(loose.Table.ToString(), await KeysAsync(s3, bucket));
-            shared.ReleaseTierGuards("put/elsewhere");
+            Assert.Contains(loose.Table.ToString(), (await ContentsAsync(s3, bucket)).Cids);
+            shared.ReleaseTierGuards(["put/elsewhere"]);
         }
 
         (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "gc", "--repo", Path.Combine(node.Folder, "repo"), "--grace", "0");
         Assert.True(code == 0, output);
         Assert.Contains($"deleted {loose.Table} from s3://{bucket}/", output, StringComparison.Ordinal);
-        var after = await KeysAsync(s3, bucket);
-        Assert.Equal(before.Where(k => k != loose.Table.ToString()).Order(StringComparer.Ordinal), after.Order(StringComparer.Ordinal));
-        Assert.Contains(pinned.Table.ToString(), after);
-        Assert.All(kept.Batches, chunk => Assert.Contains(chunk.Cid.ToString(), after));
+        var after = await ContentsAsync(s3, bucket);
+        Assert.Equal(before.Cids.Where(k => k != loose.Table.ToString()).Order(StringComparer.Ordinal), after.Cids.Order(StringComparer.Ordinal));
+        Assert.Contains(pinned.Table.ToString(), after.Cids);
+        Assert.All(kept.Batches, chunk => Assert.Contains(chunk.Cid.ToString(), after.Cids));
 
         // verify re-hashes every object against the registry: clean, then a damaged one found and repaired.
         (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(node.Folder, "repo"));
         Assert.True(code == 0, output);
-        Assert.Contains($"verify: s3://{bucket}/: {after.Count} objects re-hashed; 0 corrupt, 0 missing, 0 no record names: clean", output, StringComparison.Ordinal);
+        Assert.Contains($"verify: s3://{bucket}/: {after.Objects.Count + after.Packs.Count} objects re-hashed; 0 corrupt, 0 missing, 0 damaged packs, 0 no record names: clean", output, StringComparison.Ordinal);
 
         string damaged = kept.Batches[0].Cid.ToString();
         string key = (await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket })).S3Objects!.Single(o => o.Key.EndsWith("/" + damaged, StringComparison.Ordinal)).Key;
@@ -323,14 +406,34 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         Assert.Contains("DAMAGED", output, StringComparison.Ordinal);
         (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(node.Folder, "repo"), "--repair", "--json");
         Assert.True(code == 0, output);
-        Assert.DoesNotContain(damaged, await KeysAsync(s3, bucket));
+        Assert.DoesNotContain(damaged, (await ContentsAsync(s3, bucket)).Cids);
         Assert.DoesNotContain(Ceph.SecretKey, output, StringComparison.Ordinal);
     }
 
-    // The CIDs of the block objects in a bucket.
-    private static async Task<List<string>> KeysAsync(AmazonS3Client s3, string bucket) =>
-        ((await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket })).S3Objects ?? [])
-            .Select(o => o.Key[(o.Key.LastIndexOf('/') + 1)..]).Where(k => k.Length > 0).ToList();
+    // What a bucket holds under a prefix, as a plain S3 client reads it: the keys of block objects
+    // and of packs, and the CIDs of every block in them (a pack's from its own index, each block
+    // checked against its CID).
+    private static async Task<(List<string> Objects, List<string> Packs, List<string> Cids)> ContentsAsync(AmazonS3Client s3, string bucket, string prefix = "")
+    {
+        var listed = (await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket, Prefix = prefix })).S3Objects ?? [];
+        var objects = listed.Select(o => o.Key).Where(k => k.StartsWith(prefix + "blocks/", StringComparison.Ordinal)).ToList();
+        var packs = listed.Select(o => o.Key).Where(k => k.StartsWith(prefix + "packs/", StringComparison.Ordinal)).ToList();
+        var cids = objects.Select(k => k[(k.LastIndexOf('/') + 1)..]).ToList();
+        foreach (string key in packs)
+        {
+            using var response = await s3.GetObjectAsync(bucket, key);
+            using var bytes = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(bytes);
+            byte[] pack = bytes.ToArray();
+            foreach (var entry in ArrowCid.ObjectStorage.BucketPack.ReadIndex(pack, pack.Length, key[(key.LastIndexOf('/') + 1)..]))
+            {
+                Assert.True(entry.Cid.Verify(pack.AsSpan((int)entry.At.Offset, entry.At.Length)), $"{entry.Cid} in {key}");
+                cids.Add(entry.Cid.ToString());
+            }
+        }
+
+        return (objects, packs, cids);
+    }
 
     /// <summary>The bytes of the block files (not packs) under a node's folder.</summary>
     private static long BlockFileBytes(string folder) =>

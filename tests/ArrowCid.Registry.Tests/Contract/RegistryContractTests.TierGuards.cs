@@ -24,7 +24,7 @@ public abstract partial class RegistryContractTests
         Assert.Equal([free], other.MarkTierDeletions([guarded, free], Lifetime));
         other.EndTierDeletions([free]);
 
-        registry.ReleaseTierGuards("put/a");
+        registry.ReleaseTierGuards(["put/a"]);
         Assert.Equal([guarded], other.MarkTierDeletions([guarded], Lifetime));
     }
 

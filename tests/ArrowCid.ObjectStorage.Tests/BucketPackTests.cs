@@ -1,0 +1,86 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using ArrowCid.Content;
+using ArrowCid.Content.Multiformats;
+
+namespace ArrowCid.ObjectStorage.Tests;
+
+/// <summary>The layout of a pack object: built, its index read back from its tail, and damage refused naming where.</summary>
+public sealed class BucketPackTests
+{
+    [Fact]
+    public void A_pack_lists_each_block_where_its_bytes_lie_and_is_named_by_its_hash()
+    {
+        var blocks = Blocks(5, seed: 1);
+        var (bytes, entries) = BucketPack.Build(blocks);
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), entries[0].At.Pack);
+        Assert.True(BucketPack.IsId(entries[0].At.Pack));
+        Assert.Equal(blocks.Select(b => b.Cid), entries.Select(e => e.Cid));
+        foreach (var (block, entry) in blocks.Zip(entries))
+        {
+            Assert.True(bytes.AsSpan((int)entry.At.Offset, entry.At.Length).SequenceEqual(block.Bytes.Span));
+        }
+
+        // Read from the whole pack, or from a tail holding just the index and trailer.
+        Assert.Equal(entries, BucketPack.ReadIndex(bytes, bytes.Length, entries[0].At.Pack));
+        long blockBytes = blocks.Sum(b => (long)b.Bytes.Length);
+        Assert.Equal(entries, BucketPack.ReadIndex(bytes.AsSpan((int)blockBytes), bytes.Length, entries[0].At.Pack));
+        Assert.Equal(bytes.Length - blockBytes - BucketPack.TrailerLength, BucketPack.IndexLengthOf(bytes.AsSpan(bytes.Length - BucketPack.TrailerLength), bytes.Length, "p"));
+    }
+
+    [Fact]
+    public void The_same_blocks_make_the_same_pack()
+    {
+        var blocks = Blocks(3, seed: 2);
+        Assert.Equal(BucketPack.Build(blocks).Bytes, BucketPack.Build(blocks).Bytes);
+        Assert.NotEqual(BucketPack.Build(blocks).Entries[0].At.Pack, BucketPack.Build(blocks.Take(2).ToList()).Entries[0].At.Pack);
+    }
+
+    [Fact]
+    public void A_damaged_index_or_trailer_is_refused_naming_the_pack()
+    {
+        var (bytes, entries) = BucketPack.Build(Blocks(4, seed: 3));
+        string pack = entries[0].At.Pack;
+
+        // A byte of the index changed: its check fails.
+        byte[] index = (byte[])bytes.Clone();
+        index[^(BucketPack.TrailerLength + 3)] ^= 0x5a;
+        var error = Assert.Throws<ContentFormatException>(() => BucketPack.ReadIndex(index, index.Length, pack));
+        Assert.Contains(pack, error.Message, StringComparison.Ordinal);
+        Assert.Contains("check", error.Message, StringComparison.Ordinal);
+
+        // Not a pack at all.
+        byte[] foreign = new byte[100];
+        Assert.Contains("trailer", Assert.Throws<ContentFormatException>(() => BucketPack.ReadIndex(foreign, foreign.Length, pack)).Message, StringComparison.Ordinal);
+
+        // A trailer claiming an index longer than the pack.
+        byte[] longer = (byte[])bytes.Clone();
+        BinaryPrimitives.WriteInt32LittleEndian(longer.AsSpan(longer.Length - 12), bytes.Length);
+        Assert.Contains("beyond", Assert.Throws<ContentFormatException>(() => BucketPack.ReadIndex(longer, longer.Length, pack)).Message, StringComparison.Ordinal);
+
+        // Shorter than a trailer.
+        Assert.Throws<ContentFormatException>(() => BucketPack.ReadIndex(new byte[3], 3, pack));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("0123")]
+    [InlineData("ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789")]
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg")]
+    public void What_is_not_a_pack_id_is_told_apart(string text) => Assert.False(BucketPack.IsId(text));
+
+    internal static List<HashedBlock> Blocks(int count, int seed)
+    {
+        var random = new Random(seed);
+        var blocks = new List<HashedBlock>();
+        for (int i = 0; i < count; i++)
+        {
+            byte[] bytes = new byte[random.Next(1, 5_000)];
+            random.NextBytes(bytes);
+            blocks.Add(HashedBlock.Verify(Cid.ForRaw(bytes), bytes));
+        }
+
+        return blocks;
+    }
+}
