@@ -60,12 +60,15 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// <summary>
     /// The publisher of one put (a DoPut, an upload). Without a durable tier it publishes each
     /// block as it is registered. With one, it starts each block's upload as the block is
-    /// registered, at most <see cref="MaxUploadsAtOnce"/> at once on the node, and at
+    /// registered: a small one into the node's next pack (<see cref="TierPacker"/>, with a shared
+    /// registry to list where it lies), a larger one as an object of its own, at most
+    /// <see cref="MaxUploadsAtOnce"/> at once on the node; and at
     /// <see cref="IPutPublisher.Flush"/> (before a name's version and the acknowledgement) waits
     /// for them all, then publishes the blocks in the order they were registered: no record or
     /// name points at an object the tier does not hold. Only a put writes to the tier: a pin, a
     /// tag or a fetch publishes what is already stored (<see cref="Registered"/>). Each block is
-    /// guarded in the registry before its upload (<see cref="IRegistry.GuardTierBlocks"/>), so a
+    /// guarded in the registry before its upload (<see cref="IRegistry.GuardTierBlocks"/>; a packed
+    /// one for its pack), so a
     /// collection of the tier on any host leaves it alone until the publication is disposed, after
     /// the put's name or pin keeps it. Dispose it when the put ends, acknowledged or not.
     /// </summary>

@@ -70,13 +70,14 @@ public sealed class BucketPackTests
     [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg")]
     public void What_is_not_a_pack_id_is_told_apart(string text) => Assert.False(BucketPack.IsId(text));
 
-    internal static List<HashedBlock> Blocks(int count, int seed)
+    /// <summary>Random raw blocks of 1 to <paramref name="maxBytes"/> bytes, the same for a seed.</summary>
+    internal static List<HashedBlock> Blocks(int count, int seed, int maxBytes = 5_000)
     {
         var random = new Random(seed);
         var blocks = new List<HashedBlock>();
         for (int i = 0; i < count; i++)
         {
-            byte[] bytes = new byte[random.Next(1, 5_000)];
+            byte[] bytes = new byte[random.Next(1, maxBytes)];
             random.NextBytes(bytes);
             blocks.Add(HashedBlock.Verify(Cid.ForRaw(bytes), bytes));
         }

@@ -342,19 +342,8 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
         return false;
     }
 
-    private static List<HashedBlock> RandomBlocks(int count, int seed)
-    {
-        var random = new Random(seed);
-        var blocks = new List<HashedBlock>();
-        for (int i = 0; i < count; i++)
-        {
-            byte[] bytes = new byte[random.Next(1, 200_000)];
-            random.NextBytes(bytes);
-            blocks.Add(HashedBlock.Verify(Cid.ForRaw(bytes), bytes));
-        }
-
-        return blocks;
-    }
+    // Blocks of up to 200 KB: most larger than a pack takes, as a table's chunks are.
+    private static List<HashedBlock> RandomBlocks(int count, int seed) => BucketPackTests.Blocks(count, seed, maxBytes: 200_000);
 
     private static string? PythonWithBoto3()
     {
