@@ -198,6 +198,19 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(second.Folder, "repo"));
             Assert.True(code == 0, output);
             Assert.Contains($"verify: s3://{bucket}/: 1 object re-hashed; 0 corrupt, 0 missing, 0 damaged packs", output, StringComparison.Ordinal);
+
+            // The pack overwritten behind the node's back: verify finds it damaged, and repair deletes it and
+            // takes its locations off the records, so no reader is sent there.
+            string packKey = after.Packs[0];
+            await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket, Key = packKey, ContentBody = "not a pack" });
+            (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(second.Folder, "repo"));
+            Assert.Equal(1, code);
+            Assert.Contains($"damaged pack {packKey[(packKey.LastIndexOf('/') + 1)..]} in s3://{bucket}/", output, StringComparison.Ordinal);
+            (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(second.Folder, "repo"), "--repair");
+            Assert.True(code == 0, output);
+            Assert.Empty((await ContentsAsync(s3, bucket)).Packs);
+            using var shared = ArrowCid.Registry.RegistryFactory.Open(registry);
+            Assert.DoesNotContain(shared.Find(puts[^1].Table)?.Locations ?? [], location => location.Contains("/packs/", StringComparison.Ordinal));
         }
     }
 
