@@ -49,10 +49,17 @@ public sealed class NodeFolder : IDisposable
         try
         {
             var settings = About(Path.Combine(content.Repository.Root, NodeSettings.FileName), () => NodeSettings.Read(content.Repository.Root));
+
+            // What a command changes in the shared registry goes to the bucket's journal too, as a
+            // node's changes do (the bucket opened when the first change is journaled).
+            NodeFolder? folder = null;
+            string? tierLocation = blocks ?? settings?.Blocks;
+            var copy = tierLocation is null ? null : new TierJournal(() => folder!.OpenTierAsync().GetAwaiter().GetResult()!);
             IRegistry? shared = settings?.Registry is { } url
-                ? content.Repository.Journaled(About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url)))
+                ? content.Repository.Journaled(About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url)), copy)
                 : null;
-            return new NodeFolder(content, shared, settings?.Location, blocks ?? settings?.Blocks);
+            folder = new NodeFolder(content, shared, settings?.Location, tierLocation);
+            return folder;
         }
         catch
         {
@@ -225,6 +232,21 @@ public sealed class NodeFolder : IDisposable
         }
 
         return _tier;
+    }
+
+    /// <summary>
+    /// Writes into the shared registry again everything the durable tier's journal holds (every node's
+    /// rows, names' versions, pins, tags and deletions, <see cref="TierJournal"/>): the way back when
+    /// that registry is lost, with the nodes' folders or without them.
+    /// </summary>
+    /// <returns>What was written.</returns>
+    /// <exception cref="InvalidOperationException">The folder has no tier or no shared registry.</exception>
+    /// <exception cref="ObjectStoreException">The store cannot be reached.</exception>
+    public async Task<RegistryRebuild> RebuildSharedFromTierAsync(CancellationToken cancellationToken = default)
+    {
+        var shared = Shared ?? throw new InvalidOperationException("the folder's node shares no registry");
+        var tier = await OpenTierAsync(cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("the folder's node keeps no blocks in a bucket");
+        return (await TierJournal.RebuildAsync(tier, shared, cancellationToken).ConfigureAwait(false)).Rebuilt;
     }
 
     /// <summary>

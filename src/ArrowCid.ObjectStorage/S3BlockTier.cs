@@ -33,6 +33,9 @@ public sealed class S3BlockTier : IDisposable
     /// <summary>The folder of pack objects (small blocks together, <see cref="BucketPack"/>) under the prefix.</summary>
     public const string PacksFolder = "packs/";
 
+    /// <summary>The folder of the registry's journal under the prefix: what a lost registry is rebuilt from.</summary>
+    public const string JournalFolder = "journal/";
+
     private readonly AmazonS3Client _client;
     private readonly S3BlockTierOptions _options;
 
@@ -55,7 +58,7 @@ public sealed class S3BlockTier : IDisposable
         _client = options.CreateClient(out string endpoint);
         Endpoint = endpoint;
         _requests = _meter.CreateCounter<long>(
-            "arrowcid.object_store.requests", "{request}", "Requests to the durable tier's object store, by operation (put, put_pack, get, head, delete, list, probe) and outcome (ok, exists, not_found, cancelled, or the fault)");
+            "arrowcid.object_store.requests", "{request}", "Requests to the durable tier's object store, by operation (put, put_pack, put_journal, get, head, delete, list, probe) and outcome (ok, exists, not_found, cancelled, or the fault)");
         _duration = _meter.CreateHistogram<double>(
             "arrowcid.object_store.request.duration",
             "s",
@@ -396,6 +399,51 @@ public sealed class S3BlockTier : IDisposable
         return new PackCheck(pack, entries, corrupt, damage);
     }
 
+    /// <summary>
+    /// Writes one object of the registry's journal, <c>PREFIX/journal/TICKS-RANDOM</c> (the UTC time in
+    /// ticks, 19 digits, so listing is roughly in time order; entries carry their own times).
+    /// When this returns the object is durable.
+    /// </summary>
+    /// <param name="content">The object's bytes (opaque here).</param>
+    /// <param name="cancellationToken">Cancels the put.</param>
+    /// <returns>The object's key.</returns>
+    /// <exception cref="ObjectStoreException">The store refused the put or could not be reached in time.</exception>
+    public async Task<string> PutJournalAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        string key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Location.Prefix}{JournalFolder}{DateTime.UtcNow.Ticks:D19}-{Guid.NewGuid():N}");
+        await PutObjectAsync(key, content, conditional: false, "put_journal", cancellationToken).ConfigureAwait(false);
+        return key;
+    }
+
+    /// <summary>The keys of the registry's journal objects, in key order.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The keys.</returns>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the listing.</exception>
+    public async IAsyncEnumerable<string> EnumerateJournalAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var (name, _, _) in ListAsync(JournalFolder, cancellationToken).ConfigureAwait(false))
+        {
+            yield return Location.Prefix + JournalFolder + name;
+        }
+    }
+
+    /// <summary>Reads one of the registry's journal objects whole.</summary>
+    /// <param name="key">Its key, as listed.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Its bytes.</returns>
+    /// <exception cref="BlockNotFoundException">It is gone.</exception>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the read.</exception>
+    public Task<byte[]> ReadJournalAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (!key.StartsWith(Location.Prefix + JournalFolder, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{key} is not in the journal of {Describe()}", nameof(key));
+        }
+
+        return ReadObjectAsync("get", "read the registry's journal", $"journal object {key}", key, range: null, cancellationToken);
+    }
+
     /// <summary>Deletes a pack; deleting one that is not there is no error.</summary>
     /// <param name="pack">The pack's id.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
@@ -523,7 +571,7 @@ public sealed class S3BlockTier : IDisposable
         var request = new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = Location.Prefix, Delimiter = "/", MaxKeys = 100 };
         var top = await RunAsync("list", "list the prefix", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
         var foreign = (top.S3Objects ?? []).Select(o => o.Key)
-            .Concat((top.CommonPrefixes ?? []).Where(p => p != Location.Prefix + BlocksFolder && p != Location.Prefix + ProbeFolder && p != Location.Prefix + PacksFolder))
+            .Concat((top.CommonPrefixes ?? []).Where(p => p != Location.Prefix + BlocksFolder && p != Location.Prefix + ProbeFolder && p != Location.Prefix + PacksFolder && p != Location.Prefix + JournalFolder))
             .Order(StringComparer.Ordinal)
             .ToList();
         if (foreign.Count > 0)
@@ -567,7 +615,7 @@ public sealed class S3BlockTier : IDisposable
     {
         try
         {
-            await RunAsync(operation, operation == "put_pack" ? "write a pack" : "write a block", null, token =>
+            await RunAsync(operation, operation switch { "put_pack" => "write a pack", "put_journal" => "write the registry's journal", _ => "write a block" }, null, token =>
             {
                 var request = new PutObjectRequest
                 {
@@ -587,7 +635,7 @@ public sealed class S3BlockTier : IDisposable
 
                 return _client.PutObjectAsync(request, token);
             }, cancellationToken).ConfigureAwait(false);
-            if (operation != "probe")
+            if (operation is "put" or "put_pack")
             {
                 _bytes.Add(content.Length, new KeyValuePair<string, object?>("direction", "written"));
             }

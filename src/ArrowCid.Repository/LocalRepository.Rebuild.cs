@@ -69,6 +69,38 @@ public sealed partial class LocalRepository
         return Replay(events, shared, _ => true) with { SetAside = null };
     }
 
+    /// <summary>
+    /// Replays journal entries (an <see cref="IJournalCopy"/>'s, e.g. a durable tier's log) into
+    /// <paramref name="registry"/> in the order they were made: rows, pins, tags, deletions and
+    /// names' versions with their numbers and times. Replaying an entry twice changes nothing more.
+    /// </summary>
+    /// <param name="registry">The registry to write (a journaled one is written beneath its journal, which holds these already).</param>
+    /// <param name="journals">The journals' bytes (<see cref="EncodeJournal"/>), in any order.</param>
+    /// <returns>What was written.</returns>
+    /// <exception cref="InvalidDataException">One of them is not a journal.</exception>
+    public static RegistryRebuild ReplayJournal(IRegistry registry, IEnumerable<byte[]> journals)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(journals);
+        if (registry is JournaledRegistry journaled)
+        {
+            registry = journaled.Inner;
+        }
+
+        var events = new List<RebuildEvent>();
+        foreach (byte[] journal in journals)
+        {
+            AddEntries(events, RegistryJournal.Decode(journal));
+        }
+
+        return Replay(events, registry, _ => true) with { SetAside = null };
+    }
+
+    /// <summary>Frames journal entries (what an <see cref="IJournalCopy"/> is given) as one journal's bytes, for <see cref="ReplayJournal"/>.</summary>
+    /// <param name="entries">The entries, in order.</param>
+    /// <returns>The bytes.</returns>
+    public static byte[] EncodeJournal(IReadOnlyList<byte[]> entries) => RegistryJournal.Encode(entries);
+
     private RegistryRebuild Rebuild(string? setAside)
     {
         using (_lock.Exclusive())
@@ -112,9 +144,11 @@ public sealed partial class LocalRepository
     }
 
     // The journal's entries, a row each for the rows entries (ordered by the time each row was made).
-    private static void AddJournal(List<RebuildEvent> events, RegistryJournal journal)
+    private static void AddJournal(List<RebuildEvent> events, RegistryJournal journal) => AddEntries(events, journal.ReadAll());
+
+    private static void AddEntries(List<RebuildEvent> events, IEnumerable<byte[]> payloads)
     {
-        foreach (byte[] payload in journal.ReadAll())
+        foreach (byte[] payload in payloads)
         {
             var entry = JournalEntry.Decode(payload);
             if (entry is RowsJournaled rows)

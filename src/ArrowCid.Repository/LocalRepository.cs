@@ -466,9 +466,10 @@ public sealed partial class LocalRepository : IDisposable
     /// <see cref="RebuildShared"/> can write it again if that registry is lost.
     /// </summary>
     /// <param name="shared">The shared registry.</param>
+    /// <param name="copy">Where the changes, and the rows upserted, are also appended (a durable tier's log), or null.</param>
     /// <returns>The shared registry, journaled.</returns>
-    public IRegistry Journaled(IRegistry shared) =>
-        shared is JournaledRegistry ? shared : new JournaledRegistry(shared, _journaled.Journal.Beside(RegistryJournal.SharedFileName), journalRows: false);
+    public IRegistry Journaled(IRegistry shared, IJournalCopy? copy = null) =>
+        shared is JournaledRegistry ? shared : new JournaledRegistry(shared, _journaled.Journal.Beside(RegistryJournal.SharedFileName), journalRows: false, copy);
 
     /// <summary>
     /// Applies the rows of acknowledged puts (what fails to apply stays in the packs' logs, replayed

@@ -179,6 +179,7 @@ public sealed record BucketGcSummary(string Location, long Listed, long Retained
 /// <param name="SharedRebuilt">With --rebuild-shared-registry: what was written into the shared registry again.</param>
 /// <param name="DamagedPackIndexes">Pack indexes whose entries failed their checksum (rebuilt by --repair).</param>
 /// <param name="Bucket">With a bucket (--blocks): what its check found; absent without one.</param>
+/// <param name="BucketRebuilt">With --rebuild-shared-registry and a bucket: what its journal (every node's changes) wrote into the shared registry again.</param>
 public sealed record VerifySummary(
     long RecordsChecked,
     long BlocksChecked,
@@ -196,7 +197,8 @@ public sealed record VerifySummary(
     RebuildSummary? Rebuilt = null,
     RebuildSummary? SharedRebuilt = null,
     long DamagedPackIndexes = 0,
-    BucketVerifySummary? Bucket = null);
+    BucketVerifySummary? Bucket = null,
+    RebuildSummary? BucketRebuilt = null);
 
 /// <summary>The bucket's part of <c>verify --json</c>: every block object re-hashed, every record listing the bucket checked.</summary>
 /// <param name="Location">The bucket, <c>s3://BUCKET/PREFIX</c>.</param>

@@ -240,7 +240,7 @@ internal static class RepositoryCommands
         };
         var rebuildShared = new Option<bool>("--rebuild-shared-registry")
         {
-            Description = "With --repair: write this node's rows, names' versions, tags and pins into the registry it shares with other nodes again (after that registry was lost)",
+            Description = "With --repair: write this node's rows, names' versions, tags and pins into the registry it shares with other nodes again (after that registry was lost); with a bucket, first every node's, from the bucket's journal",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("verify", "Re-hash every block and check every registry row has its block; exit 1 when content is missing or damaged (unless repaired)") { repair, rebuild, rebuildShared, json, repository.Blocks };
@@ -270,9 +270,23 @@ internal static class RepositoryCommands
             using var node = repository.OpenNode(parse);
             var tier = OpenTier(node);
             RegistryRebuild? sharedRebuilt = null;
+            RegistryRebuild? bucketRebuilt = null;
             if (parse.GetValue(rebuildShared))
             {
                 var shared = node.Shared ?? throw new CliException("--rebuild-shared-registry: this repository's node shares no registry (serve --registry sets one)");
+                if (tier is not null)
+                {
+                    // Every node's changes, from the bucket (the folders may be gone), then this folder's own.
+                    try
+                    {
+                        bucketRebuilt = CliProgress.Run(console, $"writing the shared registry again from {tier.Location}{ObjectStorage.S3BlockTier.JournalFolder}", null, _ => node.RebuildSharedFromTierAsync().GetAwaiter().GetResult());
+                    }
+                    catch (Exception e) when (e is ObjectStorage.ObjectStoreException or InvalidDataException)
+                    {
+                        throw new CliException($"--rebuild-shared-registry from {tier.Location}: {e.Message}", e);
+                    }
+                }
+
                 sharedRebuilt = CliProgress.Run(console, "writing the shared registry again", null, _ => node.Content.Repository.RebuildShared(shared, node.Location));
             }
 
@@ -299,6 +313,7 @@ internal static class RepositoryCommands
             {
                 var summary = Summary(report, locations, rebuilt, sharedRebuilt) with
                 {
+                    BucketRebuilt = Summary(bucketRebuilt),
                     Bucket = bucket is null ? null : new BucketVerifySummary(tier!.Location.ToString(), bucket.ObjectsChecked, ContentOutput.Texts(bucket.Corrupt), ContentOutput.Texts(bucket.Missing), bucket.Unregistered, bucket.Repaired, bucket.DamagedPacks),
                 };
                 console.Out.WriteLine(WireJson.ToIndentedText(summary, WireJsonContext.Default.VerifySummary));
@@ -306,6 +321,7 @@ internal static class RepositoryCommands
             else
             {
                 PrintRebuild(console.Out, "registry", rebuilt);
+                PrintRebuild(console.Out, $"shared registry from {tier?.Location}{ObjectStorage.S3BlockTier.JournalFolder}", bucketRebuilt);
                 PrintRebuild(console.Out, "shared registry", sharedRebuilt);
                 PrintVerify(console.Out, report);
                 PrintLocations(console.Out, locations);

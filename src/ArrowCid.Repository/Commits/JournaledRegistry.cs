@@ -20,7 +20,8 @@ namespace ArrowCid.Repository;
 /// Whether upserted rows are journaled: yes for the repository's own registry (repairs write rows
 /// there); no for a shared registry, whose rows are this node's own republished.
 /// </param>
-internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal, bool journalRows) : IRegistry
+/// <param name="copy">Where every entry (rows too) is also appended, or null.</param>
+internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal, bool journalRows, IJournalCopy? copy = null) : IRegistry
 {
     /// <summary>The registry without the journal: for a rebuild replaying it, and for a gc that journals its deletions at once.</summary>
     public IRegistry Inner => inner;
@@ -38,10 +39,7 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public BlockRecord Upsert(BlockRecord record)
     {
         var stored = inner.Upsert(record);
-        if (journalRows)
-        {
-            Record(new RowsJournaled(DateTimeOffset.UtcNow, [stored]));
-        }
+        RecordRows([stored]);
 
         return stored;
     }
@@ -50,10 +48,7 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public IReadOnlyList<BlockRecord> UpsertAll(IReadOnlyList<BlockRecord> records)
     {
         var stored = inner.UpsertAll(records);
-        if (journalRows && stored.Count > 0)
-        {
-            Record(new RowsJournaled(DateTimeOffset.UtcNow, stored));
-        }
+        RecordRows(stored);
 
         return stored;
     }
@@ -177,7 +172,31 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public IReadOnlyList<RegistryChange> ChangesSince(long sequence, int limit = 1000) => inner.ChangesSince(sequence, limit);
 
     /// <summary>Journals entries made in <see cref="Inner"/> directly (a gc's deletions, a compaction's dropped rows), synced.</summary>
-    public void Record(params JournalEntry[] entries) => journal.Append(Array.ConvertAll(entries, e => e.Encode()));
+    public void Record(params JournalEntry[] entries)
+    {
+        byte[][] payloads = Array.ConvertAll(entries, e => e.Encode());
+        journal.Append(payloads);
+        copy?.Append(payloads);
+    }
+
+    // Rows go to the journal when it keeps rows, and to the copy always: a copy beyond the folder
+    // is all a rebuild has when the folder is gone.
+    private void RecordRows(IReadOnlyList<BlockRecord> stored)
+    {
+        if (stored.Count == 0)
+        {
+            return;
+        }
+
+        if (journalRows)
+        {
+            Record(new RowsJournaled(DateTimeOffset.UtcNow, stored));
+        }
+        else
+        {
+            copy?.Append([new RowsJournaled(DateTimeOffset.UtcNow, stored).Encode()]);
+        }
+    }
 
     /// <inheritdoc/>
     public void Dispose() => inner.Dispose();

@@ -171,6 +171,33 @@ internal sealed class RegistryJournal
         }
     }
 
+    /// <summary>Entries framed as a journal file holds them, magic first: a whole journal in one buffer (a copy of entries kept elsewhere).</summary>
+    /// <param name="payloads">The entries' payloads, in order.</param>
+    /// <returns>The framed bytes.</returns>
+    public static byte[] Encode(IReadOnlyList<byte[]> payloads) => Frame(payloads, withMagic: true);
+
+    /// <summary>The whole entries of a journal held in a buffer (<see cref="Encode"/>), in order; a damaged entry ends the list.</summary>
+    /// <param name="bytes">The framed bytes.</param>
+    /// <returns>The payloads.</returns>
+    /// <exception cref="InvalidDataException">The bytes are not a journal.</exception>
+    public static List<byte[]> Decode(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var reader = new BufferedEntries(stream);
+        if (!reader.ReadMagic())
+        {
+            throw new InvalidDataException("not a registry journal");
+        }
+
+        var payloads = new List<byte[]>();
+        while (reader.Next() is { } payload)
+        {
+            payloads.Add(payload);
+        }
+
+        return payloads;
+    }
+
     private static byte[] Frame(IReadOnlyList<byte[]> payloads, bool withMagic)
     {
         int length = withMagic ? Magic.Length : 0;
@@ -201,7 +228,7 @@ internal sealed class RegistryJournal
     private static byte[] Check(ReadOnlySpan<byte> framed) => Content.Sha256.HashData(framed)[..CheckLength];
 
     // Reads entries in turn from a stream positioned at the file's start.
-    private sealed class BufferedEntries(FileStream file)
+    private sealed class BufferedEntries(Stream file)
     {
         public long Position { get; private set; }
 

@@ -215,6 +215,83 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
     }
 
     [Fact]
+    public async Task A_registry_lost_with_every_folder_is_rebuilt_from_the_bucket_log_names_versions_tags_and_pins_included()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string bucket = await NewBucketAsync();
+        var environment = StoreEnvironment();
+        FlightPutSummary big;
+        FlightPutSummary loose;
+        var small = new List<FlightPutSummary>();
+        await using (var first = await ServeProcess.StartWithEnvironmentAsync(environment, "--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/"))
+        {
+            using var client = new FlightClient(first.Location);
+            using (var table = TestBatches.Large(2L << 20, seed: 71))
+            {
+                big = await client.PutAsync(FlightClient.PutDescriptor(name: "big"), table.Schema, [table]);
+            }
+
+            for (int version = 1; version <= 2; version++)
+            {
+                using var table = TestBatches.Small(70 + version, rows: 10 * version);
+                small.Add(await client.PutAsync(FlightClient.PutDescriptor(new Dictionary<string, string> { ["team"] = "data" }, name: "small"), table.Schema, [table]));
+            }
+
+            using (var table = TestBatches.Small(79, rows: 7))
+            {
+                loose = await client.PutAsync(table.Schema, [table]);
+            }
+
+            await client.ActionAsync("unpin", loose.Table.ToString());
+            await client.ActionAsync("tag", $$"""{"cid":"{{big.Table}}","key":"stage","value":"gold"}""");
+            await first.KillAsync();
+        }
+
+        // The registry is lost, and the first node's folder with it: a new, empty database.
+        string lost = server.CreateDatabase();
+        await using (var second = await ServeProcess.StartWithEnvironmentAsync(environment, "--registry", lost, "--blocks", $"s3://{bucket}/"))
+        {
+            using (var client = new FlightClient(second.Location))
+            {
+                await Assert.ThrowsAsync<ArrowCid.Grpc.RpcException>(() => client.GetByNameAsync("big", null));
+            }
+
+            await second.KillAsync();
+            var (code, output) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "verify", "--repo", Path.Combine(second.Folder, "repo"), "--repair", "--rebuild-shared-registry", "--json");
+            Assert.True(code == 0, output);
+            using var json = System.Text.Json.JsonDocument.Parse(output[..(output.LastIndexOf('}') + 1)]);
+            var rebuilt = json.RootElement.GetProperty("bucket_rebuilt");
+            Assert.Equal(3, rebuilt.GetProperty("versions").GetInt64());
+            Assert.True(json.RootElement.GetProperty("bucket").GetProperty("missing").GetArrayLength() == 0, output);
+        }
+
+        // What the log held is the registry again: every version with its number, the tags, the pins.
+        using (var registry = ArrowCid.Registry.RegistryFactory.Open(lost))
+        {
+            Assert.Equal([2L, 1L], registry.ListVersions("small").Select(v => v.Version));
+            Assert.Equal(small[1].Table, registry.FindVersion("small")!.Cid);
+            Assert.Equal("gold", registry.Find(big.Table)!.Tags["stage"]);
+            Assert.Equal("data", registry.Find(small[0].Table)!.Tags["team"]);
+            Assert.True(registry.Find(small[0].Table)!.Pinned);
+            Assert.False(registry.Find(loose.Table)!.Pinned);
+        }
+
+        await using (var third = await ServeProcess.StartWithEnvironmentAsync(environment, "--registry", lost, "--blocks", $"s3://{bucket}/"))
+        {
+            using var client = new FlightClient(third.Location);
+            var fetched = await client.GetByNameAsync("big", null);
+            Assert.Equal(big.Table, fetched.Cid);
+            Assert.Equal(big.Batches.Sum(b => b.Rows), ServeCluster.Rows(fetched));
+            var latest = await client.GetByNameAsync("small", null);
+            Assert.Equal(20, ServeCluster.Rows(latest));
+        }
+    }
+
+    [Fact]
     public async Task With_the_object_store_gone_a_put_is_refused_as_unavailable_naming_it_and_what_the_node_holds_is_still_served()
     {
         if (Skipped())

@@ -1,0 +1,69 @@
+using ArrowCid.ObjectStorage;
+using ArrowCid.Repository;
+
+namespace ArrowCid.Node;
+
+/// <summary>
+/// The shared registry's journal in the durable tier (<c>PREFIX/journal/</c>): every change a node makes to
+/// the shared registry (the rows its puts publish, names' versions, pins, tags, deletions) is
+/// written there before the call that made it returns, so a registry lost with every node's folder
+/// is rebuilt from the bucket alone (<see cref="RebuildAsync"/>). Entries of many calls at once go
+/// in one object (group commit, one object written at a time).
+/// </summary>
+internal sealed class TierJournal(Func<S3BlockTier> tier) : IJournalCopy
+{
+    /// <summary>The journal of an open tier.</summary>
+    public TierJournal(S3BlockTier tier)
+        : this(() => tier)
+    {
+    }
+
+    // A journal object's entries at most.
+    private const int MaxObjectBytes = 4 << 20;
+
+    private readonly Batcher<IReadOnlyList<byte[]>, bool> _objects = new(
+        async batch =>
+        {
+            var entries = batch.SelectMany(e => e).ToList();
+            await tier().PutJournalAsync(LocalRepository.EncodeJournal(entries)).ConfigureAwait(false);
+            return batch.Select(_ => true).ToList();
+        },
+        batchesAtOnce: 1,
+        entries => entries.Sum(e => (long)e.Length),
+        MaxObjectBytes);
+
+    /// <inheritdoc/>
+    /// <exception cref="ObjectStoreException">The store refused the journal's object or could not be reached in time.</exception>
+    public void Append(IReadOnlyList<byte[]> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count > 0)
+        {
+            _objects.SubmitAsync(entries).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>
+    /// Writes into <paramref name="registry"/> everything the tier's journal holds, replayed in the order
+    /// it was made: the records (with their locations in the tier), names' versions with their
+    /// numbers, pins, tags and deletions.
+    /// </summary>
+    /// <param name="tier">The bucket.</param>
+    /// <param name="registry">The registry to write (empty, or missing what the journal holds).</param>
+    /// <param name="cancellationToken">Stops between objects.</param>
+    /// <returns>What was written, and how many journal objects were read.</returns>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused a request.</exception>
+    /// <exception cref="InvalidDataException">A journal object is not one.</exception>
+    public static async Task<(RegistryRebuild Rebuilt, int Objects)> RebuildAsync(S3BlockTier tier, Registry.IRegistry registry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tier);
+        ArgumentNullException.ThrowIfNull(registry);
+        var journals = new List<byte[]>();
+        await foreach (string key in tier.EnumerateJournalAsync(cancellationToken).ConfigureAwait(false))
+        {
+            journals.Add(await tier.ReadJournalAsync(key, cancellationToken).ConfigureAwait(false));
+        }
+
+        return (LocalRepository.ReplayJournal(registry, journals), journals.Count);
+    }
+}
