@@ -31,7 +31,13 @@ public sealed class ContentNode : IDisposable
     public ContentNode(ContentRepository content, NodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(content);
-        Options = options ?? new NodeOptions();
+        options ??= new NodeOptions();
+
+        // With a durable tier, what the node writes to a shared registry goes to the tier's journal
+        // too (a registry a host journaled already keeps its own journal and copy).
+        Options = options.SharedRegistry is { } shared && options.DurableTier is { } tier
+            ? options with { SharedRegistry = content.Repository.Journaled(shared, new TierJournal(tier)) }
+            : options;
         Repository = content;
         content.MaxTableChunks = Options.Limits.MaxTableChunks;
         Subscribers = new Subscribers(Options.Limits);
