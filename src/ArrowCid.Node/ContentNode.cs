@@ -33,16 +33,18 @@ public sealed class ContentNode : IDisposable
         ArgumentNullException.ThrowIfNull(content);
         options ??= new NodeOptions();
 
-        // With a durable tier, what the node writes to a shared registry goes to the tier's journal
-        // too (a registry a host journaled already keeps its own journal and copy).
-        Options = options.SharedRegistry is { } shared && options.DurableTier is { } tier
-            ? options with { SharedRegistry = content.Repository.Journaled(shared, new TierJournal(tier)) }
-            : options;
+        // What the node writes to a shared registry is journaled in its folder, to be written again
+        // if that registry is lost, and with a durable tier in the tier's journal too (rows as
+        // well): the folder may be gone with the registry, the bucket is not.
+        var unjournaled = options.SharedRegistry;
+        Options = unjournaled is null
+            ? options
+            : options with { SharedRegistry = content.Repository.Journaled(unjournaled, options.DurableTier is { } tier ? new TierJournal(tier) : null) };
         Repository = content;
         content.MaxTableChunks = Options.Limits.MaxTableChunks;
         Subscribers = new Subscribers(Options.Limits);
         Content = new NodeContent(content, Options.SharedMemory);
-        Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes, Options.DurableTier);
+        Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes, Options.DurableTier, unjournaled);
         Peers = new PeerFetcher(content, Options.SharedRegistry, Identity, PeerFetcher.ClientOptions(Options), Options.DurableTier);
         if (Options.CacheBytes is { } cacheBytes)
         {

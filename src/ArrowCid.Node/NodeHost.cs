@@ -64,10 +64,8 @@ public sealed class NodeHost : IDisposable
         // Every setting as given, with the registry and shared memory the host opened.
         Node = new ContentNode(repository, options with
         {
-            // What the node writes there is journaled in the folder, to be written again if that
-            // registry is lost, and with a durable tier in its journal too (rows as well): the folder
-            // may be gone with the registry, the bucket is not.
-            SharedRegistry = shared is null ? null : repository.Repository.Journaled(shared, (tier ?? options.DurableTier) is { } durable ? new TierJournal(durable) : null),
+            // Journaled by the node (in the folder, and in the bucket with a durable tier).
+            SharedRegistry = shared,
             SharedMemory = sharedMemory,
             DurableTier = tier ?? options.DurableTier,
         });

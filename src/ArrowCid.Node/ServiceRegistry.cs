@@ -13,8 +13,14 @@ namespace ArrowCid.Node;
 /// A put publishes through <see cref="ForPut"/>, which with a durable tier writes each block there
 /// before any registry beyond the repository names it.
 /// </summary>
+/// <param name="content">The node's content.</param>
+/// <param name="shared">The shared registry, journaled (every change copied to the tier's journal when there is a tier), or null.</param>
+/// <param name="self">The node.</param>
+/// <param name="changes">Wakes subscribers.</param>
+/// <param name="tier">The durable tier, or null.</param>
+/// <param name="unjournaled">The shared registry beneath its journal: where the records of packed blocks are published, their journal entries being in their pack already; null: <paramref name="shared"/>.</param>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "a SemaphoreSlim holds no handle until its AvailableWaitHandle is read, which this never does; it lives as long as the node")]
-public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes, ObjectStorage.S3BlockTier? tier = null)
+public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes, ObjectStorage.S3BlockTier? tier = null, IRegistry? unjournaled = null)
 {
     /// <summary>The registry listings, lookups and the change feed come from.</summary>
     public IRegistry Registry => shared ?? content.Repository.Registry;
@@ -80,8 +86,9 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     // Whether the node has a durable tier (read by each put's publication).
     private bool HasTier => tier is not null;
 
-    // A put's blocks, all in the tier now (each at the location given), published in the order they were stored.
-    private async Task PublishUploadedAsync(List<(Cid Cid, bool Pinned, string Location)> blocks)
+    // A put's blocks, all in the tier now (each at the location given; a packed one's record
+    // journaled in its pack), published in the order they were stored.
+    private async Task PublishUploadedAsync(List<(Cid Cid, bool Pinned, string Location, bool Packed)> blocks)
     {
         if (blocks.Count == 0)
         {
@@ -95,25 +102,28 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
             // transaction a block, nor one a put. The records list the tier as well as this node:
             // releasing this node's location (an eviction, a gc here) leaves the record, which names
             // where the block still is.
-            var records = new List<BlockRecord>(Math.Min(blocks.Count, PublishedAtOnce));
             var published = new List<Task<bool>>();
-            foreach (var (cid, pinned, location) in blocks)
+            foreach (bool packed in PackedFirst)
             {
-                if (content.Repository.GetRecord(cid) is { } local)
+                var records = new List<BlockRecord>(Math.Min(blocks.Count, PublishedAtOnce));
+                foreach (var (cid, pinned, location, _) in blocks.Where(b => b.Packed == packed))
                 {
-                    records.Add(local.PublishedFrom(self.Location, pinned).PublishedFrom(location, pinned));
+                    if (content.Repository.GetRecord(cid) is { } local)
+                    {
+                        records.Add(local.PublishedFrom(self.Location, pinned).PublishedFrom(location, pinned));
+                    }
+
+                    if (records.Count == PublishedAtOnce)
+                    {
+                        published.Add(_publications!.SubmitAsync((records, packed)));
+                        records = new List<BlockRecord>(PublishedAtOnce);
+                    }
                 }
 
-                if (records.Count == PublishedAtOnce)
+                if (records.Count > 0)
                 {
-                    published.Add(_publications!.SubmitAsync(records));
-                    records = new List<BlockRecord>(PublishedAtOnce);
+                    published.Add(_publications!.SubmitAsync((records, packed)));
                 }
-            }
-
-            if (records.Count > 0)
-            {
-                published.Add(_publications!.SubmitAsync(records));
             }
 
             await Task.WhenAll(published).ConfigureAwait(false);
@@ -125,7 +135,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         {
             // The put's pin is the shared registry's now (it keeps the table in the tier); a pin
             // here would keep it on this disk too, which only a pin asked for does.
-            foreach (var (cid, pinned, _) in blocks)
+            foreach (var (cid, pinned, _, _) in blocks)
             {
                 if (pinned)
                 {
@@ -138,16 +148,28 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         }
     }
 
-    // Records of puts published together: one registry transaction for each batch.
-    private static Batcher<List<BlockRecord>, bool> Publications(IRegistry shared) => new(
+    // Packed blocks' records, then the others.
+    private static readonly bool[] PackedFirst = [true, false];
+
+    // Records of puts published together: one registry transaction for each batch (two when it
+    // holds packed blocks' records, which go beneath the journal, and others).
+    private static Batcher<(List<BlockRecord> Records, bool Packed), bool> Publications(IRegistry shared, IRegistry unjournaled) => new(
         async batch =>
         {
             await Task.Yield();
-            shared.UpsertAll(batch.Count == 1 ? batch[0] : batch.SelectMany(records => records).ToList());
+            foreach (bool packed in PackedFirst)
+            {
+                var records = batch.Where(b => b.Packed == packed).SelectMany(b => b.Records).ToList();
+                if (records.Count > 0)
+                {
+                    (packed ? unjournaled : shared).UpsertAll(records);
+                }
+            }
+
             return batch.Select(_ => true).ToList();
         },
         batchesAtOnce: 1,
-        records => records.Count,
+        item => item.Records.Count,
         PublishedAtOnce);
 
     /// <summary>Uploads to the durable tier at once on this node, over all puts.</summary>
@@ -165,7 +187,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     private readonly TierPacker? _packer = tier is not null && shared is not null && tier.PackThreshold > 0 ? new TierPacker(tier, shared) : null;
 
     // Puts' records, published together.
-    private readonly Batcher<List<BlockRecord>, bool>? _publications = shared is null ? null : Publications(shared);
+    private readonly Batcher<(List<BlockRecord> Records, bool Packed), bool>? _publications = shared is null ? null : Publications(shared, unjournaled ?? shared);
 
     /// <summary>Writes a stored block to the durable tier as an object of its own (a 412 there is a block already held), guarded for <paramref name="holder"/> first; returns the tier's location.</summary>
     private async Task<string> UploadAsync(Cid cid, string holder, bool guarded)
@@ -227,7 +249,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     public sealed class PutPublication : IPutPublisher, IDisposable
     {
         private readonly ServiceRegistry registry;
-        private readonly List<(Cid Cid, bool Pinned, Task<string> Upload)> _pending = [];
+        private readonly List<(Cid Cid, bool Pinned, Task<string> Upload, bool Packed)> _pending = [];
         private readonly List<(Cid Cid, bool Pinned)> _unguarded = [];
         private readonly List<Task<PackedBlock>> _packed = [];
         private readonly string _holder = "put/" + Guid.NewGuid().ToString("N");
@@ -273,7 +295,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                 await uploads.ConfigureAwait(false);
             }
 
-            var published = registry.PublishUploadedAsync(_pending.ConvertAll(p => (p.Cid, p.Pinned, p.Upload.Result)));
+            var published = registry.PublishUploadedAsync(_pending.ConvertAll(p => (p.Cid, p.Pinned, p.Upload.Result, p.Packed)));
             _pending.Clear();
             if (waitInPlace)
             {
@@ -298,11 +320,11 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
             var large = new List<(Cid Cid, bool Pinned)>(_unguarded.Count);
             foreach (var (cid, pinned) in _unguarded)
             {
-                if (registry.SmallBlock(cid) is { } small)
+                if (registry.SmallBlock(cid, pinned) is { } small)
                 {
-                    var packed = registry._packer!.PackAsync(small);
+                    var packed = registry._packer!.PackAsync(small.Block, small.Row);
                     _packed.Add(packed);
-                    Track(cid, pinned, LocationOf(packed));
+                    Track(cid, pinned, LocationOf(packed), packed: true);
                 }
                 else
                 {
@@ -320,18 +342,18 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
             var beingDeleted = registry.Registry.GuardTierBlocks(_holder, large.ConvertAll(b => b.Cid), TierGc.DeletionLifetime).ToHashSet();
             foreach (var (cid, pinned) in large)
             {
-                Track(cid, pinned, registry.UploadAsync(cid, _holder, guarded: !beingDeleted.Contains(cid)));
+                Track(cid, pinned, registry.UploadAsync(cid, _holder, guarded: !beingDeleted.Contains(cid)), packed: false);
             }
         }
 
         // Where a packed block is, once its pack is written; the pack's failure as it was thrown.
         private static async Task<string> LocationOf(Task<PackedBlock> packed) => (await packed.ConfigureAwait(false)).Location;
 
-        private void Track(Cid cid, bool pinned, Task<string> upload)
+        private void Track(Cid cid, bool pinned, Task<string> upload, bool packed)
         {
             // A put given up before Flush leaves its uploads to finish alone: their failure is nobody's to see.
             _ = upload.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            _pending.Add((cid, pinned, upload));
+            _pending.Add((cid, pinned, upload, packed));
         }
 
         /// <inheritdoc/>
@@ -372,9 +394,10 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         }
     }
 
-    // A stored block small enough for a pack, read and hashed; null when the node packs nothing, or
-    // the block is larger, or no longer here (evicted: it is in the tier already).
-    private HashedBlock? SmallBlock(Cid cid)
+    // A stored block small enough for a pack, read and hashed, with its record as it is published
+    // (journaled in the pack; the pack's range is added when published); null when the node packs
+    // nothing, or the block is larger, or no longer here (evicted: it is in the tier already).
+    private (HashedBlock Block, BlockRecord Row)? SmallBlock(Cid cid, bool pinned)
     {
         if (_packer is null)
         {
@@ -382,7 +405,12 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         }
 
         using var leased = content.Reader.TryOpen(cid, verify: false);
-        return leased is null || leased.Memory.Length > tier!.PackThreshold ? null : HashedBlock.Verify(cid, leased.Memory.ToArray());
+        if (leased is null || leased.Memory.Length > tier!.PackThreshold || content.Repository.GetRecord(cid) is not { } local)
+        {
+            return null;
+        }
+
+        return (HashedBlock.Verify(cid, leased.Memory.ToArray()), local.PublishedFrom(self.Location, pinned));
     }
 
     /// <summary>

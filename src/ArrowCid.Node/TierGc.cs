@@ -99,7 +99,7 @@ public static class TierGc
             IReadOnlyList<PackEntry> entries;
             try
             {
-                entries = await tier.ReadPackIndexAsync(pack, cancellationToken).ConfigureAwait(false);
+                entries = (await tier.ReadPackTailAsync(pack, cancellationToken).ConfigureAwait(false)).Entries;
             }
             catch (Content.BlockNotFoundException)
             {

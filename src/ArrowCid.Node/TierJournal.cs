@@ -44,9 +44,10 @@ internal sealed class TierJournal(Func<S3BlockTier> tier) : IJournalCopy
     }
 
     /// <summary>
-    /// Writes into <paramref name="registry"/> everything the tier's journal holds, replayed in the order
-    /// it was made: the records (with their locations in the tier), names' versions with their
-    /// numbers, pins, tags and deletions.
+    /// Writes into <paramref name="registry"/> everything the tier's journal holds, and the journals
+    /// its packs carry, replayed in the order it was made: the records, names' versions with their
+    /// numbers, pins, tags and deletions; then lists each block where the tier holds it (its own
+    /// object, or its range of a pack).
     /// </summary>
     /// <param name="tier">The bucket.</param>
     /// <param name="registry">The registry to write (empty, or missing what the journal holds).</param>
@@ -64,6 +65,46 @@ internal sealed class TierJournal(Func<S3BlockTier> tier) : IJournalCopy
             journals.Add(await tier.ReadJournalAsync(key, cancellationToken).ConfigureAwait(false));
         }
 
-        return (LocalRepository.ReplayJournal(registry, journals), journals.Count);
+        // A pack carries its blocks' records (their range in it is known only from its index).
+        var packed = new List<PackEntry>();
+        await foreach (var pack in tier.EnumeratePacksAsync(cancellationToken).ConfigureAwait(false))
+        {
+            PackTail tail;
+            try
+            {
+                tail = await tier.ReadPackTailAsync(pack, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Content.BlockNotFoundException or Content.ContentFormatException)
+            {
+                // Gone since listed, or damaged: verify reports it.
+                continue;
+            }
+
+            packed.AddRange(tail.Entries);
+            if (tail.Journal.Length > 0)
+            {
+                journals.Add(tail.Journal);
+            }
+        }
+
+        var rebuilt = LocalRepository.ReplayJournal(registry, journals);
+        foreach (var entry in packed)
+        {
+            registry.AddLocations([entry.Cid], tier.LocationOf(entry.At));
+        }
+
+        var objects = new List<Content.Multiformats.Cid>();
+        await foreach (var cid in tier.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+        {
+            objects.Add(cid);
+            if (objects.Count == 1000)
+            {
+                registry.AddLocations(objects, tier.Location.ToString());
+                objects.Clear();
+            }
+        }
+
+        registry.AddLocations(objects, tier.Location.ToString());
+        return (rebuilt, journals.Count);
     }
 }

@@ -1,6 +1,7 @@
 using ArrowCid.Content;
 using ArrowCid.ObjectStorage;
 using ArrowCid.Registry;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Node;
 
@@ -36,7 +37,7 @@ internal sealed class TierPacker
 
     private readonly S3BlockTier _tier;
     private readonly IRegistry _registry;
-    private readonly Batcher<HashedBlock, PackedBlock> _packs;
+    private readonly Batcher<(HashedBlock Block, BlockRecord Row), PackedBlock> _packs;
     private readonly SemaphoreSlim _held = new(BlocksHeldAtOnce, BlocksHeldAtOnce);
     private readonly Batcher<string, bool> _releases;
 
@@ -44,7 +45,7 @@ internal sealed class TierPacker
     {
         _tier = tier;
         _registry = registry;
-        _packs = new Batcher<HashedBlock, PackedBlock>(WritePackAsync, PacksAtOnce, block => block.Bytes.Length, MaxPackBytes);
+        _packs = new Batcher<(HashedBlock Block, BlockRecord Row), PackedBlock>(WritePackAsync, PacksAtOnce, item => item.Block.Bytes.Length, MaxPackBytes);
 
         // Packs' guards go in the background, many to a transaction: a put's answer never waits on them.
         _releases = new Batcher<string, bool>(ReleaseAsync, batchesAtOnce: 1, _ => 1, ReleasedAtOnce);
@@ -57,16 +58,17 @@ internal sealed class TierPacker
     public long Packs => _packs.Batches;
 
     /// <summary>
-    /// Writes a small block in the next pack; the task ends once the pack is durable. The caller
-    /// releases what it gets (<see cref="PackedBlock.Release"/>) once a name or pin keeps the block,
-    /// or its put is given up.
+    /// Writes a small block in the next pack, and its record in the journal the pack carries (so
+    /// the record is in the bucket without a request of its own; <see cref="TierJournal"/>); the
+    /// task ends once the pack is durable. The caller releases what it gets
+    /// (<see cref="PackedBlock.Release"/>) once a name or pin keeps the block, or its put is given up.
     /// </summary>
-    public async Task<PackedBlock> PackAsync(HashedBlock block)
+    public async Task<PackedBlock> PackAsync(HashedBlock block, BlockRecord row)
     {
         await _held.WaitAsync().ConfigureAwait(false);
         try
         {
-            return await _packs.SubmitAsync(block).ConfigureAwait(false);
+            return await _packs.SubmitAsync((block, row)).ConfigureAwait(false);
         }
         finally
         {
@@ -74,8 +76,9 @@ internal sealed class TierPacker
         }
     }
 
-    private async Task<IReadOnlyList<PackedBlock>> WritePackAsync(IReadOnlyList<HashedBlock> blocks)
+    private async Task<IReadOnlyList<PackedBlock>> WritePackAsync(IReadOnlyList<(HashedBlock Block, BlockRecord Row)> items)
     {
+        var blocks = items.Select(i => i.Block).ToList();
         var guard = new PackGuard(this, "pack/" + Guid.NewGuid().ToString("N"), blocks.Count);
 
         // A block a collection is deleting now is written anew all the same: the old copy's
@@ -83,7 +86,8 @@ internal sealed class TierPacker
         _registry.GuardTierBlocks(guard.Holder, blocks.Select(b => b.Cid).Distinct().ToList(), TierGc.DeletionLifetime);
         try
         {
-            var entries = await _tier.PutPackAsync(blocks).ConfigureAwait(false);
+            byte[] journal = LocalRepository.EncodeJournal([LocalRepository.JournalRows(items.Select(i => i.Row).ToList())]);
+            var entries = await _tier.PutPackAsync(blocks, journal).ConfigureAwait(false);
             return entries.Select(e => new PackedBlock(_tier.LocationOf(e.At), guard)).ToList();
         }
         catch

@@ -19,15 +19,17 @@ public sealed record PackEntry(Cid Cid, PackedLocation At);
 /// <summary>
 /// The layout of a pack object (docs/object-storage.md, "Pack objects"): small blocks one after
 /// another, then an index naming each (u16 CID length, the binary CID, u64 offset, u32 length,
-/// little-endian), then a 16-byte trailer: the entry count (u32), the index's length (u32), the
-/// CRC-32C of the index (u32) and the magic <c>ACBP</c>. The pack's id is the hex SHA-256 of all of
-/// it, so a pack written twice is one object and a damaged one shows. The index at the end lets a
-/// collection read only a pack's tail; the bytes are the truth (every block is hashed when read).
+/// little-endian), then the registry journal entries of its blocks' records (a registry journal's
+/// bytes, or none), then a 20-byte trailer: the entry count (u32), the index's length (u32), the
+/// journal's length (u32), the CRC-32C of index and journal (u32) and the magic <c>ACBP</c>. The
+/// pack's id is the hex SHA-256 of all of it, so a pack written twice is one object and a damaged
+/// one shows. Index and journal at the end let a collection or a rebuild read only a pack's tail;
+/// the bytes are the truth (every block is hashed when read).
 /// </summary>
 public static class BucketPack
 {
     /// <summary>The trailer's length.</summary>
-    public const int TrailerLength = 16;
+    public const int TrailerLength = 20;
 
     /// <summary>A pack's id length (hex SHA-256).</summary>
     public const int IdLength = 64;
@@ -41,8 +43,9 @@ public static class BucketPack
 
     /// <summary>Lays out a pack of <paramref name="blocks"/>; the index lists them in order.</summary>
     /// <param name="blocks">The blocks (hashed), at least one.</param>
+    /// <param name="journal">Registry journal entries to carry (a journal's bytes), or empty.</param>
     /// <returns>The pack's bytes and where each block lies in it.</returns>
-    public static (byte[] Bytes, IReadOnlyList<PackEntry> Entries) Build(IReadOnlyList<HashedBlock> blocks)
+    public static (byte[] Bytes, IReadOnlyList<PackEntry> Entries) Build(IReadOnlyList<HashedBlock> blocks, ReadOnlySpan<byte> journal = default)
     {
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentOutOfRangeException.ThrowIfZero(blocks.Count);
@@ -54,7 +57,7 @@ public static class BucketPack
             index += EntryFixedLength + block.Cid.Bytes.Length;
         }
 
-        byte[] pack = new byte[checked((int)(bodies + index + TrailerLength))];
+        byte[] pack = new byte[checked((int)(bodies + index + journal.Length + TrailerLength))];
         var offsets = new long[blocks.Count];
         long at = 0;
         for (int i = 0; i < blocks.Count; i++)
@@ -75,11 +78,13 @@ public static class BucketPack
             entry = entry[(EntryFixedLength + cid.Length)..];
         }
 
+        journal.CopyTo(pack.AsSpan((int)at + index));
         var trailer = pack.AsSpan(pack.Length - TrailerLength);
         BinaryPrimitives.WriteInt32LittleEndian(trailer, blocks.Count);
         BinaryPrimitives.WriteInt32LittleEndian(trailer[4..], index);
-        BinaryPrimitives.WriteUInt32LittleEndian(trailer[8..], Crc32C(pack.AsSpan((int)at, index)));
-        BinaryPrimitives.WriteUInt32LittleEndian(trailer[12..], Magic);
+        BinaryPrimitives.WriteInt32LittleEndian(trailer[8..], journal.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer[12..], Crc32C(pack.AsSpan((int)at, index + journal.Length)));
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer[16..], Magic);
         string id = IdOf(pack);
         var entries = new PackEntry[blocks.Count];
         for (int i = 0; i < blocks.Count; i++)
@@ -96,35 +101,51 @@ public static class BucketPack
     /// <summary>Whether <paramref name="text"/> has the shape of a pack's id (64 lowercase hex digits).</summary>
     public static bool IsId(ReadOnlySpan<char> text) => text.Length == IdLength && !text.ContainsAnyExcept(HexDigits);
 
-    /// <summary>How long a pack's index is, from its trailer.</summary>
+    /// <summary>How long a pack's tail is (index, journal and trailer), from its trailer.</summary>
     /// <param name="trailer">The pack's last <see cref="TrailerLength"/> bytes.</param>
     /// <param name="packLength">The pack's length.</param>
     /// <param name="pack">The pack's id, for the error.</param>
-    /// <returns>The index's length.</returns>
-    /// <exception cref="ContentFormatException">Not a pack's trailer, or an index longer than the pack.</exception>
-    public static int IndexLengthOf(ReadOnlySpan<byte> trailer, long packLength, string pack)
+    /// <returns>The tail's length.</returns>
+    /// <exception cref="ContentFormatException">Not a pack's trailer, or a tail longer than the pack.</exception>
+    public static int TailLengthOf(ReadOnlySpan<byte> trailer, long packLength, string pack)
     {
-        if (trailer.Length != TrailerLength || BinaryPrimitives.ReadUInt32LittleEndian(trailer[12..]) != Magic)
+        var (_, index, journal) = ReadTrailer(trailer, packLength, pack);
+        return index + journal + TrailerLength;
+    }
+
+    /// <summary>The registry journal a pack carries (a journal's bytes; empty when it carries none).</summary>
+    /// <param name="tail">The pack's tail (<see cref="TailLengthOf"/>) or more of its end.</param>
+    /// <param name="packLength">The pack's length.</param>
+    /// <param name="pack">The pack's id.</param>
+    /// <returns>The journal's bytes.</returns>
+    /// <exception cref="ContentFormatException">A trailer or check that is not a pack's.</exception>
+    public static byte[] ReadJournal(ReadOnlySpan<byte> tail, long packLength, string pack)
+    {
+        var (_, index, journal) = CheckedTail(tail, packLength, pack);
+        return tail.Slice(tail.Length - TrailerLength - journal, journal).ToArray();
+    }
+
+    // The trailer's count, index length and journal length, checked against the pack's length.
+    private static (int Count, int Index, int Journal) ReadTrailer(ReadOnlySpan<byte> trailer, long packLength, string pack)
+    {
+        if (trailer.Length != TrailerLength || BinaryPrimitives.ReadUInt32LittleEndian(trailer[16..]) != Magic)
         {
             throw new ContentFormatException($"pack {pack} does not end with a pack trailer");
         }
 
-        int length = BinaryPrimitives.ReadInt32LittleEndian(trailer[4..]);
-        if (length < 0 || length > packLength - TrailerLength)
+        int count = BinaryPrimitives.ReadInt32LittleEndian(trailer);
+        int index = BinaryPrimitives.ReadInt32LittleEndian(trailer[4..]);
+        int journal = BinaryPrimitives.ReadInt32LittleEndian(trailer[8..]);
+        if (index < 0 || journal < 0 || (long)index + journal > packLength - TrailerLength)
         {
-            throw new ContentFormatException($"pack {pack}'s trailer gives an index of {length} bytes, beyond its {packLength}");
+            throw new ContentFormatException($"pack {pack}'s trailer gives an index of {index} bytes and a journal of {journal}, beyond its {packLength}");
         }
 
-        return length;
+        return (count, index, journal);
     }
 
-    /// <summary>Reads a pack's index.</summary>
-    /// <param name="tail">The pack's index followed by its trailer (at least; a longer tail is the pack's end).</param>
-    /// <param name="packLength">The pack's length.</param>
-    /// <param name="pack">The pack's id.</param>
-    /// <returns>The entries, in order.</returns>
-    /// <exception cref="ContentFormatException">A trailer, check or entry that is not a pack's, naming where.</exception>
-    public static IReadOnlyList<PackEntry> ReadIndex(ReadOnlySpan<byte> tail, long packLength, string pack)
+    // The trailer of a tail holding index and journal whole, their check verified.
+    private static (int Count, int Index, int Journal) CheckedTail(ReadOnlySpan<byte> tail, long packLength, string pack)
     {
         if (tail.Length < TrailerLength)
         {
@@ -132,20 +153,31 @@ public static class BucketPack
         }
 
         var trailer = tail[^TrailerLength..];
-        int indexLength = IndexLengthOf(trailer, packLength, pack);
-        int count = BinaryPrimitives.ReadInt32LittleEndian(trailer);
-        if (tail.Length < indexLength + TrailerLength || count < 0 || count > indexLength / EntryFixedLength)
+        var (count, index, journal) = ReadTrailer(trailer, packLength, pack);
+        if (tail.Length < index + journal + TrailerLength || count < 0 || count > index / EntryFixedLength)
         {
-            throw new ContentFormatException($"pack {pack}'s trailer gives {count} entries in {indexLength} bytes, which its tail of {tail.Length} does not hold");
+            throw new ContentFormatException($"pack {pack}'s trailer gives {count} entries in {index} bytes, which its tail of {tail.Length} does not hold");
         }
 
-        var index = tail.Slice(tail.Length - TrailerLength - indexLength, indexLength);
-        if (Crc32C(index) != BinaryPrimitives.ReadUInt32LittleEndian(trailer[8..]))
+        if (Crc32C(tail.Slice(tail.Length - TrailerLength - journal - index, index + journal)) != BinaryPrimitives.ReadUInt32LittleEndian(trailer[12..]))
         {
             throw new ContentFormatException($"pack {pack}'s index does not match its check");
         }
 
-        long indexStart = packLength - TrailerLength - indexLength;
+        return (count, index, journal);
+    }
+
+    /// <summary>Reads a pack's index.</summary>
+    /// <param name="tail">The pack's tail (<see cref="TailLengthOf"/>) or more of its end.</param>
+    /// <param name="packLength">The pack's length.</param>
+    /// <param name="pack">The pack's id.</param>
+    /// <returns>The entries, in order.</returns>
+    /// <exception cref="ContentFormatException">A trailer, check or entry that is not a pack's, naming where.</exception>
+    public static IReadOnlyList<PackEntry> ReadIndex(ReadOnlySpan<byte> tail, long packLength, string pack)
+    {
+        var (count, indexLength, journalLength) = CheckedTail(tail, packLength, pack);
+        var index = tail.Slice(tail.Length - TrailerLength - journalLength - indexLength, indexLength);
+        long indexStart = packLength - TrailerLength - journalLength - indexLength;
         var entries = new PackEntry[count];
         int at = 0;
         for (int i = 0; i < count; i++)

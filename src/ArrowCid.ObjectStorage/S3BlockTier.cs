@@ -317,12 +317,13 @@ public sealed class S3BlockTier : IDisposable
     /// returns the pack is durable; a pack of the same bytes there already is the same pack.
     /// </summary>
     /// <param name="blocks">The blocks, hashed, at least one.</param>
+    /// <param name="journal">Registry journal entries the pack carries (a journal's bytes), or empty.</param>
     /// <param name="cancellationToken">Cancels the put.</param>
     /// <returns>Where each block lies, in order.</returns>
     /// <exception cref="ObjectStoreException">The store refused the put or could not be reached in time.</exception>
-    public async Task<IReadOnlyList<PackEntry>> PutPackAsync(IReadOnlyList<HashedBlock> blocks, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<PackEntry>> PutPackAsync(IReadOnlyList<HashedBlock> blocks, ReadOnlyMemory<byte> journal = default, CancellationToken cancellationToken = default)
     {
-        var (bytes, entries) = BucketPack.Build(blocks);
+        var (bytes, entries) = BucketPack.Build(blocks, journal.Span);
         await PutObjectAsync(PackKeyOf(entries[0].At.Pack), bytes, ConditionalPuts, "put_pack", cancellationToken).ConfigureAwait(false);
         return entries;
     }
@@ -342,27 +343,27 @@ public sealed class S3BlockTier : IDisposable
         }
     }
 
-    /// <summary>A pack's index, read from its tail alone (one ranged GET, two when the index is long).</summary>
+    /// <summary>A pack's index and the journal it carries, read from its tail alone (one ranged GET, two when they are long).</summary>
     /// <param name="pack">The pack, as listed.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>Its entries.</returns>
+    /// <returns>Its entries and journal.</returns>
     /// <exception cref="BlockNotFoundException">The pack is gone.</exception>
     /// <exception cref="ContentFormatException">Its tail is not a pack's.</exception>
     /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the read.</exception>
-    public async Task<IReadOnlyList<PackEntry>> ReadPackIndexAsync(StoredPack pack, CancellationToken cancellationToken = default)
+    public async Task<PackTail> ReadPackTailAsync(StoredPack pack, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pack);
         const int Guess = 64 << 10;
         int tailLength = (int)Math.Min(pack.Bytes, Guess);
         var tail = await ReadObjectAsync("get", "read a pack's index", $"pack {pack.Id}", PackKeyOf(pack.Id), (pack.Bytes - tailLength, tailLength), cancellationToken).ConfigureAwait(false);
-        int indexLength = BucketPack.IndexLengthOf(tail.AsSpan(tail.Length - BucketPack.TrailerLength), pack.Bytes, pack.Id);
-        if (indexLength + BucketPack.TrailerLength > tail.Length)
+        int wholeTail = BucketPack.TailLengthOf(tail.AsSpan(tail.Length - BucketPack.TrailerLength), pack.Bytes, pack.Id);
+        if (wholeTail > tail.Length)
         {
-            tailLength = indexLength + BucketPack.TrailerLength;
+            tailLength = wholeTail;
             tail = await ReadObjectAsync("get", "read a pack's index", $"pack {pack.Id}", PackKeyOf(pack.Id), (pack.Bytes - tailLength, tailLength), cancellationToken).ConfigureAwait(false);
         }
 
-        return BucketPack.ReadIndex(tail, pack.Bytes, pack.Id);
+        return new PackTail(BucketPack.ReadIndex(tail, pack.Bytes, pack.Id), BucketPack.ReadJournal(tail, pack.Bytes, pack.Id));
     }
 
     /// <summary>
@@ -767,6 +768,11 @@ public sealed record StoredBlock(Cid Cid, long Bytes, DateTimeOffset Written);
 /// <param name="Bytes">The object's length.</param>
 /// <param name="Written">When the store says it was last written (the minimum when it does not say).</param>
 public sealed record StoredPack(string Id, long Bytes, DateTimeOffset Written);
+
+/// <summary>What a pack's tail holds (<see cref="S3BlockTier.ReadPackTailAsync"/>).</summary>
+/// <param name="Entries">Its index.</param>
+/// <param name="Journal">The registry journal it carries (a journal's bytes; empty when none).</param>
+public sealed record PackTail(IReadOnlyList<PackEntry> Entries, byte[] Journal);
 
 /// <summary>What reading a whole pack found (<see cref="S3BlockTier.CheckPackAsync"/>).</summary>
 /// <param name="Pack">The pack.</param>

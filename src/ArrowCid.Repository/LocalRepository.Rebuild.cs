@@ -101,6 +101,11 @@ public sealed partial class LocalRepository
     /// <returns>The bytes.</returns>
     public static byte[] EncodeJournal(IReadOnlyList<byte[]> entries) => RegistryJournal.Encode(entries);
 
+    /// <summary>One journal entry recording <paramref name="rows"/> as upserted now: for a copy of the journal written apart from the registry's own calls (a pack carrying its blocks' records).</summary>
+    /// <param name="rows">The rows.</param>
+    /// <returns>The entry, for <see cref="EncodeJournal"/>.</returns>
+    public static byte[] JournalRows(IReadOnlyList<BlockRecord> rows) => new RowsJournaled(DateTimeOffset.UtcNow, rows).Encode();
+
     private RegistryRebuild Rebuild(string? setAside)
     {
         using (_lock.Exclusive())

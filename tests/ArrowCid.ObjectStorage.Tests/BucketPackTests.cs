@@ -26,7 +26,25 @@ public sealed class BucketPackTests
         Assert.Equal(entries, BucketPack.ReadIndex(bytes, bytes.Length, entries[0].At.Pack));
         long blockBytes = blocks.Sum(b => (long)b.Bytes.Length);
         Assert.Equal(entries, BucketPack.ReadIndex(bytes.AsSpan((int)blockBytes), bytes.Length, entries[0].At.Pack));
-        Assert.Equal(bytes.Length - blockBytes - BucketPack.TrailerLength, BucketPack.IndexLengthOf(bytes.AsSpan(bytes.Length - BucketPack.TrailerLength), bytes.Length, "p"));
+        Assert.Equal(bytes.Length - blockBytes, BucketPack.TailLengthOf(bytes.AsSpan(bytes.Length - BucketPack.TrailerLength), bytes.Length, "p"));
+        Assert.Empty(BucketPack.ReadJournal(bytes, bytes.Length, entries[0].At.Pack));
+    }
+
+    [Fact]
+    public void A_pack_carries_a_journal_after_its_index_and_both_are_read_from_its_tail()
+    {
+        var blocks = Blocks(3, seed: 4);
+        byte[] journal = "ACJRNL1\n and what follows"u8.ToArray();
+        var (bytes, entries) = BucketPack.Build(blocks, journal);
+        string pack = entries[0].At.Pack;
+        int tail = BucketPack.TailLengthOf(bytes.AsSpan(bytes.Length - BucketPack.TrailerLength), bytes.Length, pack);
+        Assert.Equal(journal, BucketPack.ReadJournal(bytes.AsSpan(bytes.Length - tail), bytes.Length, pack));
+        Assert.Equal(entries, BucketPack.ReadIndex(bytes.AsSpan(bytes.Length - tail), bytes.Length, pack));
+        Assert.NotEqual(pack, BucketPack.Build(blocks).Entries[0].At.Pack);
+
+        // The check covers the journal too.
+        bytes[^(BucketPack.TrailerLength + 2)] ^= 0x01;
+        Assert.Throws<ContentFormatException>(() => BucketPack.ReadJournal(bytes, bytes.Length, pack));
     }
 
     [Fact]
@@ -56,7 +74,7 @@ public sealed class BucketPackTests
 
         // A trailer claiming an index longer than the pack.
         byte[] longer = (byte[])bytes.Clone();
-        BinaryPrimitives.WriteInt32LittleEndian(longer.AsSpan(longer.Length - 12), bytes.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(longer.AsSpan(longer.Length - BucketPack.TrailerLength + 4), bytes.Length);
         Assert.Contains("beyond", Assert.Throws<ContentFormatException>(() => BucketPack.ReadIndex(longer, longer.Length, pack)).Message, StringComparison.Ordinal);
 
         // Shorter than a trailer.

@@ -96,7 +96,7 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
         }
 
         var listed = Assert.Single(packs);
-        Assert.Equal(entries, await tier.ReadPackIndexAsync(listed));
+        Assert.Equal(entries, (await tier.ReadPackTailAsync(listed)).Entries);
         var check = await tier.CheckPackAsync(listed);
         Assert.Null(check.Damage);
         Assert.Empty(check.Corrupt);
@@ -124,7 +124,7 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
         await Assert.ThrowsAsync<BlockNotFoundException>(() => tier.GetAsync(blocks[0].Cid, entries[0].At));
         var missing = await Assert.ThrowsAsync<BlockNotFoundException>(() => tier.GetAsync(blocks[0].Cid, [tier.LocationOf(entries[0].At)]));
         Assert.Contains(blocks[0].Cid.ToString(), missing.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<BlockNotFoundException>(() => tier.ReadPackIndexAsync(listed));
+        await Assert.ThrowsAsync<BlockNotFoundException>(() => tier.ReadPackTailAsync(listed));
     }
 
     [Fact]
@@ -266,9 +266,9 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
                         print(item["Key"], hashlib.sha256(body).hexdigest())
                         continue
                     assert hashlib.sha256(body).hexdigest() == item["Key"].rsplit("/", 1)[1]
-                    count, length, _, magic = struct.unpack("<IIII", body[-16:])
+                    count, length, journal, _, magic = struct.unpack("<IIIII", body[-20:])
                     assert magic == 0x50424341
-                    index, at = body[-16 - length:-16], 0
+                    index, at = body[-20 - journal - length:-20 - journal], 0
                     for _ in range(count):
                         (cid_length,) = struct.unpack_from("<H", index, at)
                         cid = index[at + 2:at + 2 + cid_length]
