@@ -8,7 +8,8 @@ namespace ArrowCid.Node;
 /// the shared registry (the rows its puts publish, names' versions, pins, tags, deletions) is
 /// written there before the call that made it returns, so a registry lost with every node's folder
 /// is rebuilt from the bucket alone (<see cref="RebuildAsync"/>). Entries of many calls at once go
-/// in one object (group commit, one object written at a time).
+/// in one object (group commit, one object written at a time). The records of packed blocks are
+/// not written here: their pack carries them (<see cref="TierPacker"/>).
 /// </summary>
 internal sealed class TierJournal(Func<S3BlockTier> tier) : IJournalCopy
 {
