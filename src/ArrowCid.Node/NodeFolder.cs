@@ -185,7 +185,13 @@ public sealed class NodeFolder : IDisposable
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(cids);
         var missing = cids.Where(cid => !HoldsAll(content, cid)).ToList();
-        if (missing.Count == 0 || (blocks ?? NodeSettings.Read(content.Repository.Root)?.Blocks) is not { } location)
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var settings = NodeSettings.Read(content.Repository.Root);
+        if ((blocks ?? settings?.Blocks) is not { } location)
         {
             return;
         }
@@ -193,13 +199,14 @@ public sealed class NodeFolder : IDisposable
         using var tier = await S3BlockTier.OpenAsync(S3Location.Parse(location), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         // A small block lies in a pack, which the shared registry's record names.
-        using var shared = NodeSettings.Read(content.Repository.Root)?.Registry is { } url
+        using var shared = settings?.Registry is { } url
             ? About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url))
             : null;
         var options = new PutOptions { Pin = false, Provenance = $"read from {tier.Location}" };
+        var reads = PeerFetcher.ReadsFromTier(tier, shared);
         foreach (var cid in missing)
         {
-            await TableCopy.CopyAsync(content, cid, (block, token) => tier.GetAsync(block, shared?.Find(block)?.Locations ?? [], token), options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await TableCopy.CopyAsync(content, cid, reads, options, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
 

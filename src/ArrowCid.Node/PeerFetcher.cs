@@ -100,14 +100,18 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
     {
         ArgumentNullException.ThrowIfNull(record);
         var store = tier ?? throw new InvalidOperationException("the node has no durable tier");
-
-        // A small block lies in a pack, which its record names; a large one is an object of its own.
-        return CopyAsync(
-            record,
-            $"read from {store.Location}",
-            (cid, token) => store.GetAsync(cid, cid == record.Cid ? record.Locations : shared?.Find(cid)?.Locations ?? [], token),
-            cancellationToken);
+        return CopyAsync(record, $"read from {store.Location}", ReadsFromTier(store, shared, record), cancellationToken);
     }
+
+    /// <summary>
+    /// Blocks read from <paramref name="tier"/> where <paramref name="registry"/>'s records say they
+    /// are: a small block lies in a pack its record names, a large one is an object of its own.
+    /// </summary>
+    /// <param name="tier">The durable tier.</param>
+    /// <param name="registry">The registry listing where packed blocks lie, or null.</param>
+    /// <param name="known">A record already read (the root's), used rather than read again.</param>
+    internal static Func<Cid, CancellationToken, Task<HashedBlock>> ReadsFromTier(ObjectStorage.S3BlockTier tier, IRegistry? registry, BlockRecord? known = null) =>
+        (cid, token) => tier.GetAsync(cid, cid == known?.Cid ? known.Locations : registry?.Find(cid)?.Locations ?? [], token);
 
     /// <summary>The schema message of a CID from the first peer that answers.</summary>
     public async Task<byte[]> GetSchemaAsync(Cid cid, IReadOnlyList<string> locations, CancellationToken cancellationToken)

@@ -86,9 +86,9 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     // Whether the node has a durable tier (read by each put's publication).
     private bool HasTier => tier is not null;
 
-    // A put's blocks, all in the tier now (each at the location given; a packed one's record
-    // journaled in its pack), published in the order they were stored.
-    private async Task PublishUploadedAsync(List<(Cid Cid, bool Pinned, string Location, bool Packed)> blocks)
+    // A put's blocks, all in the tier now (each at the location given; a packed one with the record
+    // its pack journaled), published in the order they were stored.
+    private async Task PublishUploadedAsync(List<(Cid Cid, bool Pinned, string Location, BlockRecord? PackedRow)> blocks)
     {
         if (blocks.Count == 0)
         {
@@ -106,11 +106,11 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
             foreach (bool packed in PackedFirst)
             {
                 var records = new List<BlockRecord>(Math.Min(blocks.Count, PublishedAtOnce));
-                foreach (var (cid, pinned, location, _) in blocks.Where(b => b.Packed == packed))
+                foreach (var (cid, pinned, location, packedRow) in blocks.Where(b => (b.PackedRow is not null) == packed))
                 {
-                    if (content.Repository.GetRecord(cid) is { } local)
+                    if ((packedRow ?? content.Repository.GetRecord(cid)?.PublishedFrom(self.Location, pinned)) is { } record)
                     {
-                        records.Add(local.PublishedFrom(self.Location, pinned).PublishedFrom(location, pinned));
+                        records.Add(record.PublishedFrom(location, pinned));
                     }
 
                     if (records.Count == PublishedAtOnce)
@@ -249,7 +249,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     public sealed class PutPublication : IPutPublisher, IDisposable
     {
         private readonly ServiceRegistry registry;
-        private readonly List<(Cid Cid, bool Pinned, Task<string> Upload, bool Packed)> _pending = [];
+        private readonly List<(Cid Cid, bool Pinned, Task<string> Upload, BlockRecord? PackedRow)> _pending = [];
         private readonly List<(Cid Cid, bool Pinned)> _unguarded = [];
         private readonly List<Task<PackedBlock>> _packed = [];
         private readonly string _holder = "put/" + Guid.NewGuid().ToString("N");
@@ -295,7 +295,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                 await uploads.ConfigureAwait(false);
             }
 
-            var published = registry.PublishUploadedAsync(_pending.ConvertAll(p => (p.Cid, p.Pinned, p.Upload.Result, p.Packed)));
+            var published = registry.PublishUploadedAsync(_pending.ConvertAll(p => (p.Cid, p.Pinned, p.Upload.Result, p.PackedRow)));
             _pending.Clear();
             if (waitInPlace)
             {
@@ -324,7 +324,7 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                 {
                     var packed = registry._packer!.PackAsync(small.Block, small.Row);
                     _packed.Add(packed);
-                    Track(cid, pinned, LocationOf(packed), packed: true);
+                    Track(cid, pinned, LocationOf(packed), small.Row);
                 }
                 else
                 {
@@ -342,18 +342,19 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
             var beingDeleted = registry.Registry.GuardTierBlocks(_holder, large.ConvertAll(b => b.Cid), TierGc.DeletionLifetime).ToHashSet();
             foreach (var (cid, pinned) in large)
             {
-                Track(cid, pinned, registry.UploadAsync(cid, _holder, guarded: !beingDeleted.Contains(cid)), packed: false);
+                Track(cid, pinned, registry.UploadAsync(cid, _holder, guarded: !beingDeleted.Contains(cid)), packedRow: null);
             }
         }
 
         // Where a packed block is, once its pack is written; the pack's failure as it was thrown.
         private static async Task<string> LocationOf(Task<PackedBlock> packed) => (await packed.ConfigureAwait(false)).Location;
 
-        private void Track(Cid cid, bool pinned, Task<string> upload, bool packed)
+        // packedRow: the record a packed block's pack journaled, published as it is (with the pack's range).
+        private void Track(Cid cid, bool pinned, Task<string> upload, BlockRecord? packedRow)
         {
             // A put given up before Flush leaves its uploads to finish alone: their failure is nobody's to see.
             _ = upload.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            _pending.Add((cid, pinned, upload, packed));
+            _pending.Add((cid, pinned, upload, packedRow));
         }
 
         /// <inheritdoc/>

@@ -54,9 +54,6 @@ internal sealed class TierPacker
     // Pack guards let go of in one registry transaction.
     private const int ReleasedAtOnce = 256;
 
-    /// <summary>Packs written (for tests).</summary>
-    public long Packs => _packs.Batches;
-
     /// <summary>
     /// Writes a small block in the next pack, and its record in the journal the pack carries (so
     /// the record is in the bucket without a request of its own; <see cref="TierJournal"/>); the

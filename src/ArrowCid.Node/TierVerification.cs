@@ -36,7 +36,7 @@ public static class TierVerification
         ArgumentNullException.ThrowIfNull(tier);
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(listed);
-        var corrupt = new List<Cid>();
+        var corruptObjects = new List<Cid>();
         long checkedObjects = 0;
         long unregistered = 0;
         var batch = new List<StoredBlock>(ReadsAtOnce);
@@ -53,7 +53,7 @@ public static class TierVerification
         await CheckAsync().ConfigureAwait(false);
 
         // Packs, each read whole: its bytes against its id, its index, every block against its CID.
-        var packs = new HashSet<string>(StringComparer.Ordinal);
+        var intactPacks = new HashSet<string>(StringComparer.Ordinal);
         var damagedPacks = new List<string>();
         var corruptPacked = new List<PackEntry>();
         await foreach (var pack in tier.EnumeratePacksAsync(cancellationToken).ConfigureAwait(false))
@@ -71,8 +71,11 @@ public static class TierVerification
 
             checkedObjects++;
             hashed?.Invoke(pack.Bytes);
-            packs.Add(pack.Id);
-            if (check.Damage is not null)
+            if (check.Damage is null)
+            {
+                intactPacks.Add(pack.Id);
+            }
+            else
             {
                 damagedPacks.Add(pack.Id);
             }
@@ -82,7 +85,6 @@ public static class TierVerification
             {
                 if (corruptHere.Contains(entry.Cid))
                 {
-                    corrupt.Add(entry.Cid);
                     corruptPacked.Add(entry);
                     continue;
                 }
@@ -126,7 +128,7 @@ public static class TierVerification
                 checkedObjects++;
                 if (intact == false)
                 {
-                    corrupt.Add(stored.Cid);
+                    corruptObjects.Add(stored.Cid);
                 }
 
                 hashed?.Invoke(stored.Bytes);
@@ -148,7 +150,7 @@ public static class TierVerification
             {
                 bool gone = at == location
                     ? !listed.Contains(record.Cid)
-                    : tier.TryParsePacked(at, out var packed) && (!packs.Contains(packed.Pack) || damagedPacks.Contains(packed.Pack) || !listed.Contains(record.Cid));
+                    : tier.TryParsePacked(at, out var packed) && (!intactPacks.Contains(packed.Pack) || !listed.Contains(record.Cid));
                 if (gone)
                 {
                     missing.Add((record.Cid, at));
@@ -158,7 +160,6 @@ public static class TierVerification
 
         if (repair)
         {
-            var corruptObjects = corrupt.Except(corruptPacked.Select(e => e.Cid)).ToList();
             foreach (var cid in corruptObjects)
             {
                 await tier.DeleteAsync(cid, cancellationToken).ConfigureAwait(false);
@@ -183,6 +184,7 @@ public static class TierVerification
             }
         }
 
+        var corrupt = corruptObjects.Concat(corruptPacked.Select(e => e.Cid)).ToList();
         return new TierVerifyReport(checkedObjects, corrupt, missing.ConvertAll(m => m.Cid).Distinct().ToList(), unregistered, repair, damagedPacks);
     }
 }

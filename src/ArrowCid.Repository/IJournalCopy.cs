@@ -1,7 +1,7 @@
 namespace ArrowCid.Repository;
 
 /// <summary>
-/// A copy of a shared registry's journal kept beyond the node's folder (a durable tier's log), so
+/// A copy of a shared registry's journal kept beyond the node's folder (a journal in a durable tier), so
 /// the registry can be rebuilt when the folder is gone too. A node's journaled shared registry
 /// (<see cref="LocalRepository.Journaled"/>) appends each change it journals there, and each row
 /// it upserts, after the registry makes it and before the call returns.

@@ -104,10 +104,19 @@ internal sealed class RegistryJournal
         }
 
         using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1 << 16);
-        var reader = new BufferedEntries(file);
+        foreach (byte[] payload in Entries(file, $"{Path} is not a registry journal"))
+        {
+            yield return payload;
+        }
+    }
+
+    // Every whole entry of a journal read from its start, in order; a torn or damaged entry ends them.
+    private static IEnumerable<byte[]> Entries(Stream journal, string notAJournal)
+    {
+        var reader = new BufferedEntries(journal);
         if (!reader.ReadMagic())
         {
-            throw new InvalidDataException($"{Path} is not a registry journal");
+            throw new InvalidDataException(notAJournal);
         }
 
         while (reader.Next() is { } payload)
@@ -183,19 +192,7 @@ internal sealed class RegistryJournal
     public static List<byte[]> Decode(byte[] bytes)
     {
         using var stream = new MemoryStream(bytes, writable: false);
-        var reader = new BufferedEntries(stream);
-        if (!reader.ReadMagic())
-        {
-            throw new InvalidDataException("not a registry journal");
-        }
-
-        var payloads = new List<byte[]>();
-        while (reader.Next() is { } payload)
-        {
-            payloads.Add(payload);
-        }
-
-        return payloads;
+        return [.. Entries(stream, "not a registry journal")];
     }
 
     private static byte[] Frame(IReadOnlyList<byte[]> payloads, bool withMagic)
