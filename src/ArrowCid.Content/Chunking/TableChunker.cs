@@ -135,6 +135,15 @@ public sealed class TableChunker : IDisposable
     /// <summary>Rows of a large batch prepared (normalised and row-hashed) as one piece.</summary>
     internal const int PrepareSliceRows = 65_536;
 
+    /// <summary>Rows of pending segments whose hashes and sizes are kept for a second scan (16 MiB of arrays).</summary>
+    internal const int DefaultRowArraysKept = 1 << 20;
+
+    /// <summary>Rows of pending segments whose hashes and sizes are kept for a second scan (tests set fewer, down to none).</summary>
+    internal int RowArraysKept { get; init; } = DefaultRowArraysKept;
+
+    /// <summary>Rows whose hashes and sizes the chunker holds now.</summary>
+    internal long RowsHashedHeld => _pending.Sum(s => (long)s.RowsHashed);
+
     private List<TableChunk> AddChecked(RecordBatch batch)
     {
         if (_mode == TableChunkerMode.Inline)
@@ -268,6 +277,7 @@ public sealed class TableChunker : IDisposable
 
         var rolling = segment.Rolling.AsSpan(0, segment.Length);
         ulong g = _rolling;
+        segment.RollingBefore = g;
         for (int i = 0; i < rolling.Length; i++)
         {
             g = ChunkingRule.Roll(g, rolling[i]);
@@ -387,6 +397,7 @@ public sealed class TableChunker : IDisposable
             while (_scanSegment < _pending.Count)
             {
                 var segment = _pending[_scanSegment];
+                segment.HashRows();
                 int from = _scanRow;
                 int taken = _finder.FindBoundary(segment.Rolling.AsSpan(from, segment.Length - from), segment.Bits.AsSpan(from, segment.Length - from));
                 if (taken >= 0)
@@ -397,6 +408,7 @@ public sealed class TableChunker : IDisposable
 
                 _scanSegment++;
                 _scanRow = _scanSegment < _pending.Count ? _pending[_scanSegment].Start : 0;
+                ReleaseScannedRows();
             }
 
             if (cutRow >= 0)
@@ -411,6 +423,22 @@ public sealed class TableChunker : IDisposable
             {
                 return chunks;
             }
+        }
+    }
+
+    /// <summary>
+    /// Lets go of the row arrays of segments scanned whole while the open chunk's rows hold more
+    /// than <see cref="RowArraysKept"/> rows of them, oldest first. Only a chunk of many tiny rows
+    /// gets there (2^23 Null or Boolean rows held 128 MiB of hashes and sizes before its cut); a
+    /// segment let go is hashed again only when a cut shortened to 1 MiB scans it a second time.
+    /// </summary>
+    private void ReleaseScannedRows()
+    {
+        long held = RowsHashedHeld;
+        for (int s = 0; s < _scanSegment && held > RowArraysKept; s++)
+        {
+            held -= _pending[s].RowsHashed;
+            _pending[s].ReleaseRows();
         }
     }
 
@@ -590,6 +618,7 @@ public sealed class TableChunker : IDisposable
     internal sealed class Segment(RecordBatch original, RecordBatch canonical) : IDisposable
     {
         private bool _owned;
+        private bool _released;
 
         public RecordBatch Original { get; private set; } = original;
 
@@ -604,6 +633,46 @@ public sealed class TableChunker : IDisposable
 
         public long[] Bits { get; private set; } = ArrayPool<long>.Shared.Rent(canonical.Length);
 
+        /// <summary>The table's rolling hash before the segment's first row (its rows' rolling hashes go on from it).</summary>
+        public ulong RollingBefore { get; set; }
+
+        /// <summary>Rows whose hashes and sizes the segment holds now (none once let go).</summary>
+        public int RowsHashed => Rolling.Length == 0 ? 0 : Length;
+
+        /// <summary>Returns the row arrays to the pool; <see cref="HashRows"/> computes them again.</summary>
+        public void ReleaseRows()
+        {
+            if (Rolling.Length > 0)
+            {
+                ArrayPool<ulong>.Shared.Return(Rolling);
+                ArrayPool<long>.Shared.Return(Bits);
+                Rolling = [];
+                Bits = [];
+                _released = true;
+            }
+        }
+
+        /// <summary>Computes the row arrays again after <see cref="ReleaseRows"/>: the same hashes and sizes, rolled on from <see cref="RollingBefore"/>.</summary>
+        public void HashRows()
+        {
+            if (!_released)
+            {
+                return;
+            }
+
+            Rolling = ArrayPool<ulong>.Shared.Rent(Length);
+            Bits = ArrayPool<long>.Shared.Rent(Length);
+            _released = false;
+            RowHasher.ComputeCanonical(Canonical, Rolling, Bits);
+            ulong g = RollingBefore;
+            var rolling = Rolling.AsSpan(0, Length);
+            for (int i = 0; i < rolling.Length; i++)
+            {
+                g = ChunkingRule.Roll(g, rolling[i]);
+                rolling[i] = g;
+            }
+        }
+
         /// <summary>Replaces the rows not yet chunked by a copy the chunker owns, with the per-row arrays shifted to match.</summary>
         /// <returns>How many rows the segment's row numbers moved down by.</returns>
         public int Detach()
@@ -614,9 +683,20 @@ public sealed class TableChunker : IDisposable
             }
 
             int shifted = Start;
+            if (shifted > 0)
+            {
+                // The copy's rows roll on from the rolling hash of the row before them.
+                HashRows();
+                RollingBefore = Rolling[shifted - 1];
+            }
+
             var copy = OwnedCopy(CanonicalSlice.Of(Canonical, Start, Length - Start));
-            Array.Copy(Rolling, Start, Rolling, 0, copy.Length);
-            Array.Copy(Bits, Start, Bits, 0, copy.Length);
+            if (!_released)
+            {
+                Array.Copy(Rolling, Start, Rolling, 0, copy.Length);
+                Array.Copy(Bits, Start, Bits, 0, copy.Length);
+            }
+
             Start = 0;
             Original = copy;
             Canonical = copy;
@@ -624,16 +704,7 @@ public sealed class TableChunker : IDisposable
             return shifted;
         }
 
-        public void Dispose()
-        {
-            if (Rolling.Length > 0)
-            {
-                ArrayPool<ulong>.Shared.Return(Rolling);
-                ArrayPool<long>.Shared.Return(Bits);
-                Rolling = [];
-                Bits = [];
-            }
-        }
+        public void Dispose() => ReleaseRows();
     }
 }
 

@@ -27,10 +27,10 @@ internal static class Chunked
     /// <summary>Small sizes with a block limit that is often reached, so chunks are shortened to fit.</summary>
     public static readonly ChunkingParameters Tight = Small with { MaxBlockBytes = 3 * 1024 };
 
-    public static ChunkedTable Table(Schema schema, IEnumerable<RecordBatch> batches, ChunkingParameters? parameters = null, TableChunkerMode mode = TableChunkerMode.Inline)
+    public static ChunkedTable Table(Schema schema, IEnumerable<RecordBatch> batches, ChunkingParameters? parameters = null, TableChunkerMode mode = TableChunkerMode.Inline, int rowArraysKept = TableChunker.DefaultRowArraysKept)
     {
         var p = parameters ?? ChunkingParameters.Default;
-        using var chunker = new TableChunker(schema, p, mode);
+        using var chunker = new TableChunker(schema, p, mode) { RowArraysKept = rowArraysKept };
         var chunks = new List<TableChunk>();
         foreach (var batch in batches)
         {

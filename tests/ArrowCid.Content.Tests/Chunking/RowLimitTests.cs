@@ -33,6 +33,29 @@ public class RowLimitTests
     }
 
     [Fact]
+    public void A_chunk_of_the_most_rows_holds_the_hashes_of_a_bounded_number_of_them()
+    {
+        // A chunk of 2^23 Null rows is cut only at its last row: the hashes and sizes of the rows
+        // before it (16 bytes a row, 128 MiB) were all held until then; now at most the kept rows
+        // and one slice are.
+        using var chunker = new TableChunker(NullColumn);
+        long rows = 0, peak = 0;
+        var chunks = new List<TableChunk>();
+        while (rows < ChunkingRule.MaxRows + 5)
+        {
+            var batch = new RecordBatch(NullColumn, TableChunker.PrepareSliceRows, [new ArrayData(ArrowType.Null, TableChunker.PrepareSliceRows, TableChunker.PrepareSliceRows, 0, [])]);
+            chunks.AddRange(chunker.Add(batch));
+            rows += batch.Length;
+            peak = Math.Max(peak, chunker.RowsHashedHeld);
+        }
+
+        chunks.AddRange(chunker.Finish());
+        Assert.InRange(peak, 1, TableChunker.DefaultRowArraysKept + TableChunker.PrepareSliceRows);
+        Assert.Equal(ChunkingRule.MaxRows, chunks[0].Rows);
+        Assert.Equal(rows, chunks.Sum(c => (long)c.Rows));
+    }
+
+    [Fact]
     public void The_limit_cuts_whatever_the_batching_and_rows_of_a_bit_are_cut_by_size_first()
     {
         // One bit a row (a Boolean column): the size limit, 7,864,320 bits, comes before the row limit.
