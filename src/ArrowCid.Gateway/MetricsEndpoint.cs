@@ -15,7 +15,7 @@ namespace ArrowCid.Gateway;
 
 /// <summary>
 /// <c>/metrics</c>: everything recorded on the <see cref="ArrowCidMeter"/> meter (the node's calls
-/// and bytes, the store, the repository, shared memory) in the Prometheus text format, through
+/// and bytes, the store, the repository, shared memory) and on the runtime's System.Runtime meter in the Prometheus text format, through
 /// OpenTelemetry's Prometheus exporter (measured against prometheus-net: docs/performance.md,
 /// "Metrics"). It follows the node's tokens like any read: open on an open node, else a read token.
 /// </summary>
@@ -33,6 +33,14 @@ public sealed class MetricsEndpoint : IAsyncDisposable, IDisposable
         // Each scrape is collected afresh (the exporter's default keeps an answer 300 ms).
         _provider = Sdk.CreateMeterProviderBuilder()
             .AddMeter(ArrowCidMeter.Name)
+            // The runtime's own meter: the process's working set, the GC's heap and what it keeps
+            // committed, collections and pauses, the thread pool (dotnet.* names).
+            .AddMeter("System.Runtime")
+            // Gauges whose names end in `_count`, which Prometheus keeps for histograms and summaries
+            // (promtool refuses them), and which say little about a node: dropped.
+            .AddView("dotnet.assembly.count", MetricStreamConfiguration.Drop)
+            .AddView("dotnet.process.cpu.count", MetricStreamConfiguration.Drop)
+            .AddView("dotnet.timer.count", MetricStreamConfiguration.Drop)
             .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0)
             .Build();
     }

@@ -209,6 +209,7 @@ internal static class ServeCommand
     private static async Task<int> ServeAsync(CliConsole console, NodeHostOptions hostOptions, FlightNodeOptions flightOptions, GatewayOptions gatewayOptions, TimeSpan shutdownTimeout)
     {
         using var signals = new ShutdownSignals();
+        using var trimmer = new MemoryTrimmer();
         using var host = OpenHost(hostOptions);
         FlightNode flight;
         try

@@ -62,6 +62,10 @@ public sealed partial class MetricsTests(ITestOutputHelper output)
         Assert.True(metrics.Value("arrowcid_store_free_bytes") > 0);
         Assert.Equal(0, metrics.Value("arrowcid_feed_subscribers"));
 
+        // The runtime's own meter: the process's memory and the collector's heap beside the node's.
+        Assert.True(metrics.Value("dotnet_process_memory_working_set_bytes") > 0, text);
+        Assert.True(metrics.Value("dotnet_gc_heap_total_allocated_bytes_total") > fetchedBytes, text);
+
         await AssertPromtoolFindsNothingAsync(text);
     }
 
