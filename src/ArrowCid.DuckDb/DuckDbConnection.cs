@@ -12,6 +12,7 @@ public sealed class DuckDbConnection : IDisposable
     private readonly List<nint> _streams = [];
     private nint _database;
     private nint _connection;
+    private nint _conversions;
 
     /// <summary>Opens a database over the library at <paramref name="library"/> (see <see cref="FindLibrary"/>).</summary>
     /// <param name="library">The path of libduckdb.so.</param>
@@ -97,9 +98,179 @@ public sealed class DuckDbConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Lets queries read tables by name: a table name DuckDB does not know (<c>FROM "sensors@2"</c>,
+    /// <c>FROM t</c>) is looked up with <paramref name="resolve"/>, and a table it returns is read
+    /// afresh by every scan of it (<see cref="DuckDbTableFunction"/>). Once per connection.
+    /// </summary>
+    /// <param name="resolve">The table a name stands for, or null for a name it does not know; called on DuckDB's threads.</param>
+    /// <exception cref="IOException">DuckDB refused the registration.</exception>
+    public void RegisterTables(Func<string, IDuckDbTable?> resolve)
+    {
+        ArgumentNullException.ThrowIfNull(resolve);
+        if (_conversions != 0)
+        {
+            throw new InvalidOperationException("tables are already registered on this connection");
+        }
+
+        if (_api.Connect(_database, out _conversions) != DuckDbNative.Success)
+        {
+            throw new IOException("DuckDB: could not open a second connection");
+        }
+
+        DuckDbTableFunction.Register(_api, _database, _connection, _conversions, resolve);
+    }
+
+    /// <summary>
+    /// Closes the database to everything but its own tables and the ones registered: no file or
+    /// network access (<c>read_csv</c>, <c>COPY … TO</c>, <c>ATTACH</c>, <c>INSTALL</c>/<c>LOAD</c>), and
+    /// the configuration locked, so no statement can change a setting back or past its limits.
+    /// </summary>
+    /// <param name="memoryLimit">DuckDB's memory limit, e.g. <c>1GB</c>, or null for its default.</param>
+    /// <param name="threads">DuckDB's worker threads, or null for its default (one per core).</param>
+    /// <exception cref="IOException">DuckDB refused a setting.</exception>
+    public void LockDown(string? memoryLimit = null, int? threads = null)
+    {
+        if (memoryLimit is not null)
+        {
+            Execute($"SET memory_limit = '{memoryLimit.Replace("'", "''", StringComparison.Ordinal)}'");
+        }
+
+        if (threads is { } count)
+        {
+            Execute(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SET threads = {count}"));
+        }
+
+        Execute("SET enable_external_access = false");
+        Execute("SET lock_configuration = true");
+    }
+
+    /// <summary>Runs <paramref name="sql"/> and reads its whole answer as Arrow: its schema and its batches (the caller disposes them).</summary>
+    /// <param name="sql">The query.</param>
+    /// <param name="maxRows">Rows read at most; the answer stops there (<see cref="DuckDbAnswer.Truncated"/>).</param>
+    /// <returns>The answer.</returns>
+    /// <exception cref="IOException">DuckDB refused the query (its message says why).</exception>
+    public DuckDbAnswer QueryArrow(string sql, long maxRows = long.MaxValue) => Query(sql, result =>
+    {
+        nint options = _api.ResultGetArrowOptions(result);
+        try
+        {
+            var schema = ResultSchema(result, options);
+            var batches = new List<RecordBatch>();
+            long rows = 0;
+            bool truncated = false;
+            try
+            {
+                var value = Marshal.PtrToStructure<DuckDbResult>(result);
+                while (true)
+                {
+                    nint chunk = _api.FetchChunk(value);
+                    if (chunk == 0)
+                    {
+                        break;
+                    }
+
+                    if (rows >= maxRows)
+                    {
+                        _api.DestroyDataChunk(ref chunk);
+                        truncated = true;
+                        break;
+                    }
+
+                    var batch = ChunkBatch(chunk, options, schema);
+                    rows += batch.Length;
+                    batches.Add(rows > maxRows ? Truncate(batch, batch.Length - (int)(rows - maxRows), ref truncated) : batch);
+                }
+            }
+            catch
+            {
+                batches.ForEach(b => b.Dispose());
+                throw;
+            }
+
+            return new DuckDbAnswer(schema, batches, truncated);
+        }
+        finally
+        {
+            _api.DestroyArrowOptions(ref options);
+        }
+    });
+
+    private static RecordBatch Truncate(RecordBatch batch, int rows, ref bool truncated)
+    {
+        truncated = true;
+        // An imported batch's memory has a shared owner: the first rows take their own reference on it.
+        var kept = new RecordBatch(batch.Schema, rows, batch.Columns.Select(c => c.Slice(0, rows)), batch.Owner!);
+        batch.Dispose();
+        return kept;
+    }
+
+    // One chunk of a result as a record batch (DuckDB's Arrow export, imported without a copy).
+    private RecordBatch ChunkBatch(nint chunk, nint options, Schema schema)
+    {
+        nint array = CArrowArray.AllocateAddress();
+        try
+        {
+            string? error = _api.TakeError(_api.DataChunkToArrow(options, chunk, array));
+            if (error is not null)
+            {
+                throw new IOException($"DuckDB: {error}");
+            }
+
+            return CArrowArrayImporter.ImportRecordBatch(array, schema);
+        }
+        finally
+        {
+            _api.DestroyDataChunk(ref chunk);
+            CArrowArray.Free(array);
+        }
+    }
+
+    // The result's columns as an Arrow schema, as DuckDB exports them.
+    private Schema ResultSchema(nint result, nint options)
+    {
+        int count = (int)_api.ColumnCount(result);
+        var types = new nint[count];
+        var names = new nint[count];
+        for (int c = 0; c < count; c++)
+        {
+            types[c] = _api.ColumnLogicalType(result, (ulong)c);
+            names[c] = _api.ColumnName(result, (ulong)c);
+        }
+
+        var pinnedTypes = GCHandle.Alloc(types, GCHandleType.Pinned);
+        var pinnedNames = GCHandle.Alloc(names, GCHandleType.Pinned);
+        nint schema = CArrowSchema.AllocateAddress();
+        try
+        {
+            string? error = _api.TakeError(_api.ToArrowSchema(options, pinnedTypes.AddrOfPinnedObject(), pinnedNames.AddrOfPinnedObject(), (ulong)count, schema));
+            if (error is not null)
+            {
+                throw new IOException($"DuckDB: {error}");
+            }
+
+            return CArrowSchemaImporter.ImportSchema(schema);
+        }
+        finally
+        {
+            CArrowSchema.Free(schema);
+            pinnedTypes.Free();
+            pinnedNames.Free();
+            for (int c = 0; c < count; c++)
+            {
+                _api.DestroyLogicalType(ref types[c]);
+            }
+        }
+    }
+
     /// <summary>Closes the connection and the database, and frees the streams handed to it.</summary>
     public void Dispose()
     {
+        if (_conversions != 0)
+        {
+            _api.Disconnect(ref _conversions);
+        }
+
         if (_connection != 0)
         {
             _api.Disconnect(ref _connection);
@@ -116,5 +287,24 @@ public sealed class DuckDbConnection : IDisposable
         }
 
         _streams.Clear();
+    }
+}
+
+/// <summary>A query's answer read whole: its schema, its batches (the holder disposes them) and whether a row limit cut it short.</summary>
+/// <param name="Schema">The columns DuckDB answered with.</param>
+/// <param name="Batches">The rows.</param>
+/// <param name="Truncated">Whether rows past the limit were left unread.</param>
+public sealed record DuckDbAnswer(Schema Schema, IReadOnlyList<RecordBatch> Batches, bool Truncated) : IDisposable
+{
+    /// <summary>Rows read.</summary>
+    public long Rows => Batches.Sum(b => (long)b.Length);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var batch in Batches)
+        {
+            batch.Dispose();
+        }
     }
 }

@@ -18,7 +18,8 @@ internal struct DuckDbResult
 
 /// <summary>
 /// A minimal binding of the DuckDB C API (duckdb.h, v1.5) for the Arrow C Data Interface: open,
-/// connect, query, read scalar values, scan an <c>ArrowArrayStream</c>, and export results as Arrow.
+/// connect, query, read scalar values, scan an <c>ArrowArrayStream</c>, export results as Arrow, and
+/// serve tables through a table function and a replacement scan that DuckDB calls back.
 /// Resolved at run time with <see cref="NativeLibrary"/> from a given file, with delegates over the
 /// exported functions (no unsafe code), so that it can move to a shared project unchanged.
 /// Handles (<c>duckdb_database</c>, <c>duckdb_connection</c>, …) are opaque pointers. The library
@@ -60,7 +61,45 @@ internal sealed class DuckDbNative
         ErrorDataHasError = Get<ErrorBoolFn>("duckdb_error_data_has_error");
         ErrorDataMessage = Get<ErrorTextFn>("duckdb_error_data_message");
         DestroyErrorData = Get<DestroyFn>("duckdb_destroy_error_data");
+        CreateTableFunction = Get<CreateFn>("duckdb_create_table_function");
+        DestroyTableFunction = Get<DestroyFn>("duckdb_destroy_table_function");
+        TableFunctionSetName = Get<SetNameFn>("duckdb_table_function_set_name");
+        TableFunctionAddParameter = Get<HandlePairFn>("duckdb_table_function_add_parameter");
+        TableFunctionSetExtraInfo = Get<SetDataFn>("duckdb_table_function_set_extra_info");
+        TableFunctionSetBind = Get<HandlePairFn>("duckdb_table_function_set_bind");
+        TableFunctionSetInit = Get<HandlePairFn>("duckdb_table_function_set_init");
+        TableFunctionSetFunction = Get<HandlePairFn>("duckdb_table_function_set_function");
+        RegisterTableFunction = Get<RegisterFn>("duckdb_register_table_function");
+        BindGetExtraInfo = Get<GetPointerFn>("duckdb_bind_get_extra_info");
+        BindGetParameter = Get<GetParameterFn>("duckdb_bind_get_parameter");
+        BindAddResultColumn = Get<AddColumnFn>("duckdb_bind_add_result_column");
+        BindSetBindData = Get<SetDataFn>("duckdb_bind_set_bind_data");
+        BindSetError = Get<SetNameFn>("duckdb_bind_set_error");
+        InitGetBindData = Get<GetPointerFn>("duckdb_init_get_bind_data");
+        InitSetInitData = Get<SetDataFn>("duckdb_init_set_init_data");
+        InitSetMaxThreads = Get<SetCountFn>("duckdb_init_set_max_threads");
+        FunctionGetInitData = Get<GetPointerFn>("duckdb_function_get_init_data");
+        FunctionSetError = Get<SetNameFn>("duckdb_function_set_error");
+        DataChunkGetVector = Get<GetParameterFn>("duckdb_data_chunk_get_vector");
+        DataChunkSetSize = Get<SetCountFn>("duckdb_data_chunk_set_size");
+        VectorReferenceVector = Get<HandlePairFn>("duckdb_vector_reference_vector");
+        VectorGetColumnType = Get<GetPointerFn>("duckdb_vector_get_column_type");
+        VectorSize = Get<SizeFn>("duckdb_vector_size");
+        CreateLogicalType = Get<CreateTypeFn>("duckdb_create_logical_type");
+        CreateVarchar = Get<CreateVarcharFn>("duckdb_create_varchar");
+        GetVarchar = Get<GetPointerFn>("duckdb_get_varchar");
+        DestroyValue = Get<DestroyFn>("duckdb_destroy_value");
+        AddReplacementScan = Get<SetDataAndCallbackFn>("duckdb_add_replacement_scan");
+        ReplacementScanSetFunctionName = Get<SetNameFn>("duckdb_replacement_scan_set_function_name");
+        ReplacementScanSetError = Get<SetNameFn>("duckdb_replacement_scan_set_error");
+        ReplacementScanAddParameter = Get<HandlePairFn>("duckdb_replacement_scan_add_parameter");
+        SchemaFromArrow = Get<SchemaFromArrowFn>("duckdb_schema_from_arrow");
+        DataChunkFromArrow = Get<ChunkFromArrowFn>("duckdb_data_chunk_from_arrow");
+        DestroyArrowConvertedSchema = Get<DestroyFn>("duckdb_destroy_arrow_converted_schema");
     }
+
+    /// <summary><c>DUCKDB_TYPE_VARCHAR</c> of <c>duckdb_type</c>.</summary>
+    public const int TypeVarchar = 17;
 
     // ---- signatures (duckdb.h); C bool is one byte ----
 
@@ -144,6 +183,80 @@ internal sealed class DuckDbNative
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate nint ErrorTextFn(nint error);
 
+    // ---- table functions and replacement scans (a source DuckDB calls back into) ----
+
+    /// <summary><c>void (*duckdb_replacement_callback_t)(duckdb_replacement_scan_info, const char *table_name, void *data)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void ReplacementFn(nint info, nint tableName, nint data);
+
+    /// <summary><c>void (*)(duckdb_bind_info)</c> and <c>void (*)(duckdb_init_info)</c>: a table function's bind and init.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void InfoFn(nint info);
+
+    /// <summary><c>void (*)(duckdb_function_info, duckdb_data_chunk output)</c>: a table function's scan.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void ChunkFn(nint info, nint output);
+
+    /// <summary><c>duckdb_table_function duckdb_create_table_function()</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate nint CreateFn();
+
+    /// <summary><c>void f(handle, const char *)</c>: a table function's name, an error of a bind, a function or a replacement scan, a replacement's function name.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void SetNameFn(nint handle, [MarshalAs(UnmanagedType.LPUTF8Str)] string text);
+
+    /// <summary><c>void f(handle, handle)</c>: a parameter type, a callback, a vector referenced by another, a replacement's parameter.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void HandlePairFn(nint first, nint second);
+
+    /// <summary><c>void f(handle, void *data, duckdb_delete_callback_t destroy)</c>: extra info, bind data, init data.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void SetDataFn(nint handle, nint data, nint destroy);
+
+    /// <summary><c>void duckdb_add_replacement_scan(duckdb_database, duckdb_replacement_callback_t, void *extra, duckdb_delete_callback_t)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void SetDataAndCallbackFn(nint database, nint callback, nint data, nint destroy);
+
+    /// <summary><c>duckdb_state duckdb_register_table_function(duckdb_connection, duckdb_table_function)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate int RegisterFn(nint connection, nint function);
+
+    /// <summary><c>void *f(handle)</c>: extra info, bind data, init data, a vector's type, a value's text.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate nint GetPointerFn(nint handle);
+
+    /// <summary><c>handle f(handle, idx_t)</c>: a bind's parameter, a chunk's vector.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate nint GetParameterFn(nint handle, ulong index);
+
+    /// <summary><c>void duckdb_bind_add_result_column(duckdb_bind_info, const char *name, duckdb_logical_type)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void AddColumnFn(nint info, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, nint type);
+
+    /// <summary><c>void f(handle, idx_t)</c>: an init's thread count, a chunk's size.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void SetCountFn(nint handle, ulong count);
+
+    /// <summary><c>idx_t duckdb_vector_size()</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate ulong SizeFn();
+
+    /// <summary><c>duckdb_logical_type duckdb_create_logical_type(duckdb_type)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate nint CreateTypeFn(int type);
+
+    /// <summary><c>duckdb_value duckdb_create_varchar(const char *)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate nint CreateVarcharFn([MarshalAs(UnmanagedType.LPUTF8Str)] string text);
+
+    /// <summary><c>duckdb_error_data duckdb_schema_from_arrow(duckdb_connection, struct ArrowSchema *, duckdb_arrow_converted_schema *out)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate nint SchemaFromArrowFn(nint connection, nint schema, out nint converted);
+
+    /// <summary><c>duckdb_error_data duckdb_data_chunk_from_arrow(duckdb_connection, struct ArrowArray *, duckdb_arrow_converted_schema, duckdb_data_chunk *out)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate nint ChunkFromArrowFn(nint connection, nint array, nint converted, out nint chunk);
+
     public OpenFn Open { get; }
     public DestroyFn Close { get; }
     public ConnectFn Connect { get; }
@@ -171,6 +284,41 @@ internal sealed class DuckDbNative
     public ErrorBoolFn ErrorDataHasError { get; }
     public ErrorTextFn ErrorDataMessage { get; }
     public DestroyFn DestroyErrorData { get; }
+    public CreateFn CreateTableFunction { get; }
+    public DestroyFn DestroyTableFunction { get; }
+    public SetNameFn TableFunctionSetName { get; }
+    public HandlePairFn TableFunctionAddParameter { get; }
+    public SetDataFn TableFunctionSetExtraInfo { get; }
+    public HandlePairFn TableFunctionSetBind { get; }
+    public HandlePairFn TableFunctionSetInit { get; }
+    public HandlePairFn TableFunctionSetFunction { get; }
+    public RegisterFn RegisterTableFunction { get; }
+    public GetPointerFn BindGetExtraInfo { get; }
+    public GetParameterFn BindGetParameter { get; }
+    public AddColumnFn BindAddResultColumn { get; }
+    public SetDataFn BindSetBindData { get; }
+    public SetNameFn BindSetError { get; }
+    public GetPointerFn InitGetBindData { get; }
+    public SetDataFn InitSetInitData { get; }
+    public SetCountFn InitSetMaxThreads { get; }
+    public GetPointerFn FunctionGetInitData { get; }
+    public SetNameFn FunctionSetError { get; }
+    public GetParameterFn DataChunkGetVector { get; }
+    public SetCountFn DataChunkSetSize { get; }
+    public HandlePairFn VectorReferenceVector { get; }
+    public GetPointerFn VectorGetColumnType { get; }
+    public SizeFn VectorSize { get; }
+    public CreateTypeFn CreateLogicalType { get; }
+    public CreateVarcharFn CreateVarchar { get; }
+    public GetPointerFn GetVarchar { get; }
+    public DestroyFn DestroyValue { get; }
+    public SetDataAndCallbackFn AddReplacementScan { get; }
+    public SetNameFn ReplacementScanSetFunctionName { get; }
+    public SetNameFn ReplacementScanSetError { get; }
+    public HandlePairFn ReplacementScanAddParameter { get; }
+    public SchemaFromArrowFn SchemaFromArrow { get; }
+    public ChunkFromArrowFn DataChunkFromArrow { get; }
+    public DestroyFn DestroyArrowConvertedSchema { get; }
 
     /// <summary>Size of <c>duckdb_result</c>, for callers that allocate one.</summary>
     public static int ResultSize => Marshal.SizeOf<DuckDbResult>();

@@ -37,8 +37,14 @@ public unsafe struct CArrowSchema
     /// <summary>Producer's bookkeeping.</summary>
     public void* PrivateData;
 
-    /// <summary>Allocates a zeroed (released) schema structure in native memory; free it with <see cref="Free"/>.</summary>
+    /// <summary>Allocates a zeroed (released) schema structure in native memory; free it with <see cref="Free(CArrowSchema*)"/>.</summary>
     public static CArrowSchema* Allocate() => (CArrowSchema*)NativeMemory.AllocZeroed((nuint)sizeof(CArrowSchema));
+
+    /// <summary>As <see cref="Allocate"/>, as an address (for callers without unsafe code); free it with <see cref="Free(nint)"/>.</summary>
+    public static nint AllocateAddress() => (nint)Allocate();
+
+    /// <summary>As <see cref="Free(CArrowSchema*)"/>, given the structure's address.</summary>
+    public static void Free(nint address) => Free((CArrowSchema*)address);
 
     /// <summary>Releases <paramref name="schema"/> if it is still live, then frees the structure itself.</summary>
     public static void Free(CArrowSchema* schema)
@@ -85,8 +91,14 @@ public unsafe struct CArrowArray
     /// <summary>Producer's bookkeeping.</summary>
     public void* PrivateData;
 
-    /// <summary>Allocates a zeroed (released) array structure in native memory; free it with <see cref="Free"/>.</summary>
+    /// <summary>Allocates a zeroed (released) array structure in native memory; free it with <see cref="Free(CArrowArray*)"/>.</summary>
     public static CArrowArray* Allocate() => (CArrowArray*)NativeMemory.AllocZeroed((nuint)sizeof(CArrowArray));
+
+    /// <summary>As <see cref="Allocate"/>, as an address (for callers without unsafe code); free it with <see cref="Free(nint)"/>.</summary>
+    public static nint AllocateAddress() => (nint)Allocate();
+
+    /// <summary>As <see cref="Free(CArrowArray*)"/>, given the structure's address.</summary>
+    public static void Free(nint address) => Free((CArrowArray*)address);
 
     /// <summary>Releases <paramref name="array"/> if it is still live, then frees the structure itself.</summary>
     public static void Free(CArrowArray* array)

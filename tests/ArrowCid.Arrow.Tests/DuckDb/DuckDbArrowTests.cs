@@ -119,90 +119,31 @@ public class DuckDbArrowTests(ITestOutputHelper output)
     [Fact]
     public void DuckDb_query_results_import_as_the_expected_arrays()
     {
-        using var db = DuckDbSession.TryOpen(output.WriteLine);
+        using var db = DuckDbConnection.TryOpen();
         if (db is null)
         {
             return;
         }
 
         const int rows = 5000;
-        using var result = db.Query(
+        using var answer = db.QueryArrow(
             $"SELECT range AS i, i*1.5 AS d, 'x'||i AS s, CASE WHEN i%3=0 THEN NULL ELSE i END AS n, [i, i+1] AS l, {{'a': i}} AS st FROM range({rows})");
-        nint options = db.Api.ResultGetArrowOptions(result.Pointer);
-        var api = db.Api;
-        try
+        var schema = answer.Schema;
+        Assert.Equal(["i", "d", "s", "n", "l", "st"], schema.Fields.Select(f => f.Name));
+        Assert.Equal(ArrowTypeId.Int64, schema.Fields[0].Type.Id);
+        Assert.True(schema.Fields[1].Type.IsDecimal, schema.Fields[1].Type.ToString());
+        Assert.Equal(1, schema.Fields[1].Type.Scale);
+
+        int seen = 0;
+        foreach (var batch in answer.Batches)
         {
-            var schema = ReadSchema(api, result.Pointer, options);
-            Assert.Equal(["i", "d", "s", "n", "l", "st"], schema.Fields.Select(f => f.Name));
-            Assert.Equal(ArrowTypeId.Int64, schema.Fields[0].Type.Id);
-            Assert.True(schema.Fields[1].Type.IsDecimal, schema.Fields[1].Type.ToString());
-            Assert.Equal(1, schema.Fields[1].Type.Scale);
-
-            int seen = 0, chunks = 0;
-            while (true)
-            {
-                nint chunk = api.FetchChunk(result.Value);
-                if (chunk == 0)
-                {
-                    break;
-                }
-
-                nint array = CAbi.Alloc(CAbi.ArraySize);
-                try
-                {
-                    string? error = api.TakeError(api.DataChunkToArrow(options, chunk, array));
-                    Assert.Null(error);
-                    using var batch = CArrowArrayImporter.ImportRecordBatch(array, schema);
-                    CheckChunk(batch, seen);
-                    seen += batch.Length;
-                    chunks++;
-                }
-                finally
-                {
-                    api.DestroyDataChunk(ref chunk);
-                    CAbi.Free(array, CAbi.ArrayRelease);
-                }
-            }
-
-            Assert.Equal(rows, seen);
-            output.WriteLine($"DuckDB exported {seen} rows in {chunks} chunks; every value imported as expected. Schema:\n{schema}");
-        }
-        finally
-        {
-            api.DestroyArrowOptions(ref options);
-        }
-    }
-
-    private static Schema ReadSchema(DuckDbNative api, nint result, nint options)
-    {
-        int count = (int)api.ColumnCount(result);
-        var types = new nint[count];
-        var names = new nint[count];
-        for (int c = 0; c < count; c++)
-        {
-            types[c] = api.ColumnLogicalType(result, (ulong)c);
-            names[c] = api.ColumnName(result, (ulong)c);
+            CheckChunk(batch, seen);
+            seen += batch.Length;
         }
 
-        var typesHandle = GCHandle.Alloc(types, GCHandleType.Pinned);
-        var namesHandle = GCHandle.Alloc(names, GCHandleType.Pinned);
-        nint schema = CAbi.Alloc(CAbi.SchemaSize);
-        try
-        {
-            string? error = api.TakeError(api.ToArrowSchema(options, typesHandle.AddrOfPinnedObject(), namesHandle.AddrOfPinnedObject(), (ulong)count, schema));
-            Assert.Null(error);
-            return CArrowSchemaImporter.ImportSchema(schema);
-        }
-        finally
-        {
-            CAbi.Free(schema, CAbi.SchemaRelease);
-            typesHandle.Free();
-            namesHandle.Free();
-            for (int c = 0; c < count; c++)
-            {
-                api.DestroyLogicalType(ref types[c]);
-            }
-        }
+        Assert.Equal(rows, seen);
+        Assert.False(answer.Truncated);
+        output.WriteLine($"DuckDB exported {seen} rows in {answer.Batches.Count} chunks; every value imported as expected. Schema:\n{schema}");
     }
 
     private static void CheckChunk(RecordBatch batch, int first)
