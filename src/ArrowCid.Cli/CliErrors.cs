@@ -47,7 +47,7 @@ internal static class CliErrors
     public static bool IsExpected(Exception exception) => exception is
         CliException or Bench.BenchmarkException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IncompleteTableException or IOException
             or UnauthorizedAccessException or DllNotFoundException or TimeoutException
-            or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException or Repository.Export.TableSchemaMismatchException
+            or Sql.SqlException or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException or Repository.Export.TableSchemaMismatchException
         || Repository.StorageFaults.MayBeFull(exception) || Repository.StorageFaults.IsRegistryDamaged(exception);
 
     /// <summary>The one-line text of an expected failure.</summary>

@@ -108,6 +108,7 @@ internal static class Program
             ServeCommand.Create(console, repository),
             ParquetCommands.AddExport(CarCommands.Export(console, repository), console, repository),
             CarCommands.Import(console, repository),
+            SqlCommand.Create(console, repository),
         };
         foreach (var command in ContentCommands.Create(console, repository).Concat(RepositoryCommands.Create(console, repository)))
         {

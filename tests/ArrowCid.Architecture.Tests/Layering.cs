@@ -24,8 +24,9 @@ internal static class Layering
         // node puts the two together, so the repository never carries an S3 client.
         ["ArrowCid.Repository", "ArrowCid.ObjectStorage"],
         // The node, whatever protocol reaches it: content, peers (over the Flight client), registry, tokens, changes.
-        // Beside it, the adapter that lets Apache.Arrow objects into puts and publishes and out of reads.
-        ["ArrowCid.Node", "ArrowCid.Apache"],
+        // Beside it, the adapter that lets Apache.Arrow objects into puts and publishes and out of reads,
+        // and SQL over the repository's tables on embedded DuckDB.
+        ["ArrowCid.Node", "ArrowCid.Apache", "ArrowCid.Sql"],
         // The node's faces, siblings that never see each other: Flight, HTTP, and the C ABI (libarrowcid).
         ["ArrowCid.Flight.Service", "ArrowCid.Gateway", "ArrowCid.Native"],
         // Every benchmark, over the libraries it measures; the CLI's bench commands call into it.

@@ -1,0 +1,200 @@
+using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Types;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.DuckDb;
+using ArrowCid.Registry;
+using ArrowCid.Repository;
+
+namespace ArrowCid.Sql;
+
+/// <summary>What an engine may use: DuckDB's memory and threads.</summary>
+public sealed record SqlLimits
+{
+    /// <summary>DuckDB's memory limit (<c>512MB</c>, <c>4GB</c>), or null for DuckDB's default (80% of the machine's memory).</summary>
+    public string? MemoryLimit { get; init; }
+
+    /// <summary>DuckDB's worker threads, or null for one a core.</summary>
+    public int? Threads { get; init; }
+}
+
+/// <summary>A table a query read: how the query named it and the exact content it stands for.</summary>
+/// <param name="Reference">The name as the query wrote it (<c>sensors</c>, <c>sensors@2</c>, a CID).</param>
+/// <param name="Name">The table name, when the reference was one.</param>
+/// <param name="Version">The version read, when the reference was a name.</param>
+/// <param name="Cid">The table's CID.</param>
+public sealed record SqlInput(string Reference, string? Name, long? Version, Cid Cid);
+
+/// <summary>A query's answer: its rows as Arrow (the holder disposes them) and the tables it read.</summary>
+/// <param name="Answer">Schema, batches, and whether a row limit cut them short.</param>
+/// <param name="Inputs">Every table the query read, once each, in the order first named.</param>
+public sealed record SqlResult(DuckDbAnswer Answer, IReadOnlyList<SqlInput> Inputs) : IDisposable
+{
+    /// <inheritdoc/>
+    public void Dispose() => Answer.Dispose();
+}
+
+/// <summary>A query refused or failed: DuckDB's message (a syntax or binder error, a limit, a refused file access).</summary>
+public sealed class SqlException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Runs SQL over a repository's tables on an embedded DuckDB. A table is named by its CID, by a
+/// table name (its latest version) or by <c>NAME@N</c>, quoted where SQL needs it
+/// (<c>FROM "plant-3/temps@2" JOIN "bafy…"</c>); each is resolved once, to an exact version, the first
+/// time the query names it, and read block by block (re-hashed) by every scan. The database is
+/// closed to files and the network and its settings are locked (<see cref="DuckDbConnection.LockDown"/>):
+/// SQL reaches the repository's tables and nothing else. One engine runs one query at a time.
+/// </summary>
+public sealed class SqlEngine : IDisposable
+{
+    private readonly ContentRepository _content;
+    private readonly Action<Cid>? _ensureLocal;
+    private readonly DuckDbConnection _db;
+    private readonly Dictionary<string, (SqlInput Input, RepositoryTable Table)> _resolved = new(StringComparer.Ordinal);
+    private readonly List<SqlInput> _inputs = [];
+    private readonly object _gate = new();
+
+    private SqlEngine(ContentRepository content, DuckDbConnection db, Action<Cid>? ensureLocal)
+    {
+        _content = content;
+        _db = db;
+        _ensureLocal = ensureLocal;
+    }
+
+    /// <summary>Opens an engine over <paramref name="content"/>'s tables.</summary>
+    /// <param name="content">The repository whose tables queries read.</param>
+    /// <param name="limits">DuckDB's memory and threads (default: DuckDB's own).</param>
+    /// <param name="ensureLocal">Called with a table's CID before it is read, to bring missing blocks (a node's peers); null when none can come.</param>
+    /// <returns>The engine.</returns>
+    /// <exception cref="SqlException">DuckDB's library is not beside the program, or refused to open.</exception>
+    public static SqlEngine Open(ContentRepository content, SqlLimits? limits = null, Action<Cid>? ensureLocal = null)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        string library = DuckDbConnection.FindLibrary()
+            ?? throw new SqlException("DuckDB's library (libduckdb.so) is not beside the program: set ARROWCID_LIBDUCKDB to its path");
+        DuckDbConnection db;
+        try
+        {
+            db = DuckDbConnection.Open(library);
+        }
+        catch (IOException e)
+        {
+            throw new SqlException(e.Message, e);
+        }
+
+        var engine = new SqlEngine(content, db, ensureLocal);
+        try
+        {
+            db.RegisterTables(engine.Resolve);
+            db.LockDown(limits?.MemoryLimit, limits?.Threads);
+            return engine;
+        }
+        catch (IOException e)
+        {
+            engine.Dispose();
+            throw new SqlException(e.Message, e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="sql"/> and reads its answer whole.</summary>
+    /// <param name="sql">One SQL query.</param>
+    /// <param name="maxRows">Rows read at most (the answer says when it stopped there).</param>
+    /// <returns>The answer and the tables it read.</returns>
+    /// <exception cref="SqlException">DuckDB refused or failed the query.</exception>
+    public SqlResult Query(string sql, long maxRows = long.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        DuckDbAnswer answer;
+        try
+        {
+            answer = _db.QueryArrow(sql, maxRows);
+        }
+        catch (IOException e)
+        {
+            throw new SqlException(e.Message.StartsWith("DuckDB: ", StringComparison.Ordinal) ? e.Message["DuckDB: ".Length..] : e.Message, e);
+        }
+
+        lock (_gate)
+        {
+            return new SqlResult(answer, [.. _inputs]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _db.Dispose();
+
+    // The table a name stands for, resolved once per engine (so every scan of it in a query reads one
+    // version); null when the name is no CID held here and no table name (DuckDB then says it does not exist).
+    private RepositoryTable? Resolve(string reference)
+    {
+        lock (_gate)
+        {
+            if (_resolved.TryGetValue(reference, out var known))
+            {
+                return known.Table;
+            }
+
+            if (Find(reference) is not { } input)
+            {
+                return null;
+            }
+
+            _ensureLocal?.Invoke(input.Cid);
+            var table = new RepositoryTable(_content, input.Cid);
+            _resolved[reference] = (input, table);
+            _inputs.Add(input);
+            return table;
+        }
+    }
+
+    private SqlInput? Find(string reference)
+    {
+        var registry = _content.Repository.Registry;
+        if (Cid.TryParse(reference, out var cid))
+        {
+            return _content.Repository.GetRecord(cid) is { Kind: BlockKind.Dataset or BlockKind.Batch or BlockKind.ArrowStream }
+                ? new SqlInput(reference, null, null, cid)
+                : null;
+        }
+
+        DatasetReference name;
+        try
+        {
+            name = DatasetReference.Parse(reference);
+        }
+        catch (InvalidDatasetNameException)
+        {
+            return null;
+        }
+
+        return registry.FindVersion(DatasetName.Normalize(name.Name), name.Version) is { } version
+            ? new SqlInput(reference, version.Name, version.Version, version.Cid)
+            : null;
+    }
+
+    /// <summary>A table of the repository as DuckDB reads it: its schema from its manifest (or its one block), its batches re-hashed as read.</summary>
+    private sealed class RepositoryTable(ContentRepository content, Cid cid) : IDuckDbTable
+    {
+        private Schema? _schema;
+
+        public Schema Schema => _schema ??= ReadSchema();
+
+        public IEnumerable<RecordBatch> Read() => content.ReadBatches(cid);
+
+        private Schema ReadSchema()
+        {
+            if (cid.Codec != Multicodec.Raw)
+            {
+                return content.OpenTable(cid).Schema;
+            }
+
+            using var batches = content.ReadBatches(cid).GetEnumerator();
+            if (!batches.MoveNext())
+            {
+                throw new SqlException($"{cid} holds no record batch");
+            }
+
+            using var first = batches.Current;
+            return first.Schema;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using static ArrowCid.Cli.Tests.CliOutput;
+
+namespace ArrowCid.Cli.Tests;
+
+/// <summary><c>arrowcid sql</c>: SQL over the repository's tables by name, version and CID, on embedded DuckDB.</summary>
+public sealed class SqlCommandTests : IDisposable
+{
+    private const int Rows = 5_000;
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Repo => _temp.File("repo");
+
+    private CliResult InRepo(params string[] args) => CliRun.Run(["--repo", Repo, .. args]);
+
+    private static JsonObject Json(CliResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.Error);
+        return JsonNode.Parse(result.Out)!.AsObject();
+    }
+
+    /// <summary>Version 1 of <c>plant-3/temps</c>: <see cref="Rows"/> readings of 3 sensors (every 7th reading missing); version 2: one row.</summary>
+    private (string First, string Second) PutTwoVersions()
+    {
+        var csv = new StringBuilder("sensor,reading\n");
+        for (int r = 0; r < Rows; r++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"s{r % 3},{(r % 7 == 0 ? string.Empty : r.ToString(CultureInfo.InvariantCulture))}\n");
+        }
+
+        File.WriteAllText(_temp.File("v1.csv"), csv.ToString());
+        File.WriteAllText(_temp.File("v2.csv"), "sensor,reading\ns9,42\n");
+        return (Table(InRepo("put", _temp.File("v1.csv"), "--name", "plant-3/temps")), Table(InRepo("put", _temp.File("v2.csv"), "--name", "plant-3/temps")));
+    }
+
+    [Fact]
+    public void A_query_reads_tables_by_name_version_and_cid_and_says_which_it_read()
+    {
+        var (first, second) = PutTwoVersions();
+        var readings = Enumerable.Range(0, Rows).Where(r => r % 7 != 0).ToList();
+
+        var grouped = Json(InRepo("sql", "SELECT sensor, count(reading) AS n, sum(reading)::BIGINT AS total FROM \"plant-3/temps@1\" GROUP BY sensor ORDER BY sensor", "--json"));
+        var rows = grouped["rows"]!.AsArray();
+        Assert.Equal(["s0", "s1", "s2"], rows.Select(r => r!["sensor"]!.GetValue<string>()));
+        for (int s = 0; s < 3; s++)
+        {
+            Assert.Equal(readings.Count(r => r % 3 == s), rows[s]!["n"]!.GetValue<long>());
+            Assert.Equal(readings.Where(r => r % 3 == s).Sum(r => (long)r), rows[s]!["total"]!.GetValue<long>());
+        }
+
+        var input = Assert.Single(grouped["inputs"]!.AsArray())!;
+        Assert.Equal("plant-3/temps", input["name"]!.GetValue<string>());
+        Assert.Equal(1, input["version"]!.GetValue<long>());
+        Assert.Equal(first, input["cid"]!.GetValue<string>());
+        Assert.False(grouped["truncated"]!.GetValue<bool>());
+
+        // The latest version by its name, the first by its CID, joined; a self-join sees every row.
+        var joined = Json(InRepo("sql", $"SELECT (SELECT count(*) FROM \"plant-3/temps\") AS latest, (SELECT count(*) FROM \"{first}\" a JOIN \"{first}\" b USING (sensor, reading)) AS self", "--json"));
+        Assert.Equal(1, joined["rows"]![0]!["latest"]!.GetValue<long>());
+        Assert.Equal(readings.Count, joined["rows"]![0]!["self"]!.GetValue<long>());
+        Assert.Equal([second, first], joined["inputs"]!.AsArray().Select(i => i!["cid"]!.GetValue<string>()));
+
+        var text = InRepo("sql", "SELECT count(*) AS n FROM \"plant-3/temps@1\"");
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains(Rows.ToString(CultureInfo.InvariantCulture), text.Out, StringComparison.Ordinal);
+        Assert.EndsWith("(1 row)", text.Out.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_row_limit_cuts_the_answer_and_says_so()
+    {
+        PutTwoVersions();
+        var cut = Json(InRepo("sql", "SELECT * FROM \"plant-3/temps@1\"", "--json", "--limit", "10"));
+        Assert.Equal(10, cut["row_count"]!.GetValue<long>());
+        Assert.Equal(10, cut["rows"]!.AsArray().Count);
+        Assert.True(cut["truncated"]!.GetValue<bool>());
+        var text = InRepo("sql", "SELECT * FROM \"plant-3/temps@1\"", "--limit", "3");
+        Assert.EndsWith("(3 rows, stopped at --limit)", text.Out.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_tables_bad_sql_and_files_or_settings_are_refused_with_duckdbs_reason()
+    {
+        PutTwoVersions();
+        string escape = _temp.File("escape.csv");
+        foreach (var (sql, reason) in new[]
+        {
+            ("SELECT * FROM \"plant-3/temps@9\"", "does not exist"),
+            ("SELECT * FROM nowhere", "does not exist"),
+            ("SELEC 1", "syntax error"),
+            ("SELECT * FROM read_csv('/etc/passwd')", "disabled by configuration"),
+            ($"COPY (SELECT 1) TO '{escape}'", "disabled by configuration"),
+            ("SET enable_external_access = true", "locked"),
+        })
+        {
+            var refused = InRepo("sql", sql);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains(reason, refused.Error, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(escape));
+    }
+}
