@@ -52,6 +52,7 @@ public sealed class SqlEngine : IDisposable
     private readonly Dictionary<string, (SqlInput Input, RepositoryTable Table)> _resolved = new(StringComparer.Ordinal);
     private readonly List<SqlInput> _inputs = [];
     private readonly object _gate = new();
+    private string? _engineVersion;
 
     private SqlEngine(ContentRepository content, DuckDbConnection db, Action<Cid>? ensureLocal)
     {
@@ -119,8 +120,93 @@ public sealed class SqlEngine : IDisposable
         }
     }
 
+    /// <summary>DuckDB's version (<c>v1.5.…</c>), as provenance records it.</summary>
+    public string EngineVersion => _engineVersion ??= ReadEngineVersion();
+
+    /// <summary>
+    /// Answers <paramref name="sql"/> with a stored result: the result an earlier run stored for the
+    /// same query text, when every table it read still resolves to the same CID on the same DuckDB
+    /// version (then the query does not run), else the query's answer, stored as a table (a new
+    /// version of <see cref="SqlStoreOptions.Name"/> when given) whose provenance records the query,
+    /// its inputs and the engine. The whole answer is stored and returned.
+    /// </summary>
+    /// <param name="sql">One SQL query.</param>
+    /// <param name="options">The name to store under, and whether to run the query whatever is stored.</param>
+    /// <returns>The answer and the stored table.</returns>
+    /// <exception cref="SqlException">DuckDB refused or failed the query.</exception>
+    public (SqlResult Result, SqlStored Stored) QueryAndStore(string sql, SqlStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        options ??= new SqlStoreOptions();
+        string key = SqlProvenance.QueryKey(sql);
+        if (!options.NoCache && FindStored(sql, key) is { } stored)
+        {
+            var batches = _content.ReadBatches(stored.Cid).ToList();
+            var answer = new DuckDbAnswer(batches[0].Schema, batches, Truncated: false);
+            // A name given is pointed at the stored result too (no new version when it already is).
+            var version = options.Name is { } name && _content.Repository.Registry.FindVersion(DatasetName.Normalize(name))?.Cid != stored.Cid
+                ? _content.Repository.AddVersion(name, stored.Cid)
+                : null;
+            return (new SqlResult(answer, stored.Inputs), new SqlStored(stored.Cid, version, Reused: true));
+        }
+
+        var result = Query(sql);
+        try
+        {
+            var put = _content.PutStream(result.Answer.Schema, result.Answer.Batches, new PutOptions
+            {
+                Name = options.Name,
+                Producer = "arrowcid sql",
+                Provenance = SqlProvenance.Write(sql, result.Inputs, EngineVersion),
+            });
+            // Only the table carries the query's key (a put's tags would label its chunks too).
+            _content.Repository.Registry.SetTag(put.Table.Cid, SqlProvenance.QueryTag, key);
+            return (result, new SqlStored(put.Table.Cid, put.VersionAdded ? put.Version : null, Reused: false));
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _db.Dispose();
+
+    // The newest stored result of this query text whose inputs all resolve as they did, on this engine version.
+    private (Cid Cid, IReadOnlyList<SqlInput> Inputs)? FindStored(string sql, string key)
+    {
+        var tagged = _content.Repository.Registry.List(new RegistryQuery { Tags = new Dictionary<string, string> { [SqlProvenance.QueryTag] = key } });
+        foreach (var record in tagged.OrderByDescending(r => r.Created))
+        {
+            if (record.Kind is not (BlockKind.Dataset or BlockKind.Batch)
+                || SqlProvenance.Read(record.Provenance) is not { } made
+                || made.Query != sql
+                || made.EngineVersion != EngineVersion
+                || !made.Inputs.All(input => Resolve(input.Reference) is not null && ResolvedCid(input.Reference) == input.Cid))
+            {
+                continue;
+            }
+
+            return (record.Cid, made.Inputs);
+        }
+
+        return null;
+    }
+
+    private Cid ResolvedCid(string reference)
+    {
+        lock (_gate)
+        {
+            return _resolved[reference].Input.Cid;
+        }
+    }
+
+    private string ReadEngineVersion()
+    {
+        using var answer = _db.QueryArrow("SELECT version()");
+        return Arrow.Printing.ArrayPrinter.GetValue(answer.Batches[0].Columns[0], 0) as string ?? "unknown";
+    }
 
     // The table a name stands for, resolved once per engine (so every scan of it in a query reads one
     // version); null when the name is no CID held here and no table name (DuckDB then says it does not exist).

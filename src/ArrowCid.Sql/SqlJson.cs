@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using ArrowCid.Arrow.Printing;
 
@@ -10,17 +11,20 @@ namespace ArrowCid.Sql;
 /// reference as written, its name and version when it was a name, its CID). Values: numbers as JSON
 /// numbers (NaN and infinities as strings), decimals exact, strings as they are, binary as lower-case
 /// hex, lists as arrays, structs as objects, maps as arrays of [key, value], dates and times as ISO 8601.
+/// A stored result adds <c>cid</c> (the result's table), <c>version</c> (<c>NAME@N</c>, when the store
+/// recorded one) and <c>reused</c> (whether an earlier run's result answered).
 /// </summary>
 public static class SqlJson
 {
     /// <summary>Writes <paramref name="result"/> to <paramref name="output"/>, indented.</summary>
     /// <param name="output">Where the document goes.</param>
     /// <param name="result">The answer.</param>
-    public static void Write(Stream output, SqlResult result)
+    /// <param name="stored">Where the answer was stored, when it was.</param>
+    public static void Write(Stream output, SqlResult result, SqlStored? stored = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(result);
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         var answer = result.Answer;
         json.WriteStartObject();
         json.WriteStartArray("columns");
@@ -68,6 +72,17 @@ public static class SqlJson
         }
 
         json.WriteEndArray();
+        if (stored is not null)
+        {
+            json.WriteString("cid", stored.Table.ToString());
+            if (stored.Version is { } version)
+            {
+                json.WriteString("version", Registry.DatasetReference.Format(version.Name, version.Version));
+            }
+
+            json.WriteBoolean("reused", stored.Reused);
+        }
+
         json.WriteEndObject();
     }
 

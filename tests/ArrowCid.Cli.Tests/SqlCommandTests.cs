@@ -83,6 +83,28 @@ public sealed class SqlCommandTests : IDisposable
     }
 
     [Fact]
+    public void Put_stores_the_answer_under_a_name_and_the_same_query_is_answered_from_it()
+    {
+        PutTwoVersions();
+        const string Sql = "SELECT sensor, count(*) AS n FROM \"plant-3/temps@1\" GROUP BY sensor ORDER BY sensor";
+        var stored = Json(InRepo("sql", Sql, "--name", "counts", "--json"));
+        string cid = stored["cid"]!.GetValue<string>();
+        Assert.Equal("counts@1", stored["version"]!.GetValue<string>());
+        Assert.False(stored["reused"]!.GetValue<bool>());
+
+        var again = InRepo("sql", Sql, "--put");
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains($"table {cid} (the answer an earlier run stored", again.Out, StringComparison.Ordinal);
+        var named = Json(InRepo("sql", "SELECT sum(n)::BIGINT AS total FROM counts", "--json"));
+        Assert.Equal(Rows, named["rows"]![0]!["total"]!.GetValue<long>());
+        Assert.Equal(cid, named["inputs"]![0]!["cid"]!.GetValue<string>());
+        Assert.Contains("\"query\":\"SELECT sensor", InRepo("info", "counts").Out, StringComparison.Ordinal);
+
+        Assert.Equal(2, InRepo("sql", Sql, "--put", "--limit", "1").ExitCode);
+        Assert.Equal(2, InRepo("sql", Sql, "--no-cache").ExitCode);
+    }
+
+    [Fact]
     public void Unknown_tables_bad_sql_and_files_or_settings_are_refused_with_duckdbs_reason()
     {
         PutTwoVersions();

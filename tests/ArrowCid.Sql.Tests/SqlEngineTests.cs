@@ -75,6 +75,70 @@ public sealed class SqlEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_stored_result_answers_the_same_query_over_the_same_cids_and_only_that()
+    {
+        using var content = NewRepository();
+        var first = Put(content, 1_000, "readings");
+        const string Sql = "SELECT x % 10 AS digit, count(*) AS n FROM readings GROUP BY digit ORDER BY digit";
+        SqlStored stored;
+        using (var engine = SqlEngine.Open(content))
+        {
+            (var result, stored) = engine.QueryAndStore(Sql, new SqlStoreOptions { Name = "digits" });
+            using (result)
+            {
+                Assert.False(stored.Reused);
+                Assert.Equal(10, result.Answer.Rows);
+                Assert.Equal(("digits", 1L), (stored.Version!.Name, stored.Version.Version));
+            }
+
+            // The table carries the query's key; its provenance, the query, its inputs and the engine.
+            var record = content.Repository.GetRecord(stored.Table)!;
+            Assert.Equal(SqlProvenance.QueryKey(Sql), record.Tags[SqlProvenance.QueryTag]);
+            var made = SqlProvenance.Read(record.Provenance)!.Value;
+            Assert.Equal(Sql, made.Query);
+            Assert.Equal(engine.EngineVersion, made.EngineVersion);
+            Assert.Equal(first.Table.Cid, Assert.Single(made.Inputs).Cid);
+            Assert.Single(content.Repository.Registry.List(new Registry.RegistryQuery { Tags = new Dictionary<string, string> { [SqlProvenance.QueryTag] = SqlProvenance.QueryKey(Sql) } }));
+        }
+
+        using (var engine = SqlEngine.Open(content))
+        {
+            // The same query over the same CIDs: the stored table, the query not run, no new version.
+            var (result, again) = engine.QueryAndStore(Sql, new SqlStoreOptions { Name = "digits" });
+            using (result)
+            {
+                Assert.Equal(new SqlStored(stored.Table, null, Reused: true), again);
+                Assert.Equal(10, result.Answer.Rows);
+                Assert.Equal(first.Table.Cid, Assert.Single(result.Inputs).Cid);
+            }
+
+            // --no-cache runs it again: an ordered query over the same rows is the same table.
+            var (rerun, fresh) = engine.QueryAndStore(Sql, new SqlStoreOptions { NoCache = true });
+            rerun.Dispose();
+            Assert.Equal(new SqlStored(stored.Table, null, Reused: false), fresh);
+
+            // Other text is another query.
+            var (other, otherStored) = engine.QueryAndStore(Sql + " ", new SqlStoreOptions());
+            other.Dispose();
+            Assert.False(otherStored.Reused);
+        }
+
+        // A new version of an input: the stored result no longer answers.
+        Put(content, 5, "readings");
+        using (var engine = SqlEngine.Open(content))
+        {
+            var (result, changed) = engine.QueryAndStore(Sql, new SqlStoreOptions { Name = "digits" });
+            using (result)
+            {
+                Assert.False(changed.Reused);
+                Assert.NotEqual(stored.Table, changed.Table);
+                Assert.Equal(5, result.Answer.Rows);
+                Assert.Equal(2, changed.Version!.Version);
+            }
+        }
+    }
+
+    [Fact]
     public void The_json_answer_writes_each_kind_of_value_as_json_does()
     {
         using var content = NewRepository();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.Builders;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Sql;
 
@@ -17,24 +18,61 @@ internal static class SqlCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document: columns, rows, row_count, truncated and the tables read (name, version, CID)" };
         var limit = IpcCommands.RowLimitOption();
         var memory = new Option<string?>("--memory-limit") { Description = "DuckDB's memory limit, e.g. 2GB (default: DuckDB's, 80% of the machine's memory)", HelpName = "SIZE" };
-        var command = new Command("sql", "Run a SQL query over the repository's tables on embedded DuckDB and print its answer; no file or network is reachable from the query") { query, json, limit, memory };
+        var put = new Option<bool>("--put") { Description = "Store the answer as a table whose provenance records the query, the CIDs it read and the engine; the same query over the same CIDs is answered from it" };
+        var name = new Option<string?>("--name") { Description = "With --put (implied): record the stored answer as the next version of NAME", HelpName = "NAME" };
+        var noCache = new Option<bool>("--no-cache") { Description = "With --put: run the query even when an earlier run stored its answer" };
+        var command = new Command("sql", "Run a SQL query over the repository's tables on embedded DuckDB and print its answer; no file or network is reachable from the query") { query, json, limit, memory, put, name, noCache };
         command.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
-            using var engine = SqlEngine.Open(content, new SqlLimits { MemoryLimit = parse.GetValue(memory) }, cid => RepositoryOption.FetchMissing(content, cid));
+            bool store = parse.GetValue(put) || parse.GetValue(name) is not null;
             int? rows = parse.GetValue(limit);
-            using var result = engine.Query(parse.GetRequiredValue(query), rows ?? long.MaxValue);
-            if (parse.GetValue(json))
+            if (store && rows is not null)
             {
-                // Text like every --json of the CLI (tests read it from the console's writer).
-                using var document = new MemoryStream();
-                SqlJson.Write(document, result);
-                console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(document.GetBuffer(), 0, (int)document.Length));
-                return ExitCodes.Ok;
+                throw new CliUsageException("sql: --put stores the whole answer; leave out --limit");
             }
 
-            Print(console, result.Answer);
-            return ExitCodes.Ok;
+            if (!store && parse.GetValue(noCache))
+            {
+                throw new CliUsageException("sql: --no-cache goes with --put (only stored answers are reused)");
+            }
+
+            using var content = repository.Open(parse);
+            using var engine = SqlEngine.Open(content, new SqlLimits { MemoryLimit = parse.GetValue(memory) }, cid => RepositoryOption.FetchMissing(content, cid));
+            string sql = parse.GetRequiredValue(query);
+            SqlStored? stored = null;
+            SqlResult result;
+            if (store)
+            {
+                (result, stored) = engine.QueryAndStore(sql, new SqlStoreOptions { Name = parse.GetValue(name), NoCache = parse.GetValue(noCache) });
+            }
+            else
+            {
+                result = engine.Query(sql, rows ?? long.MaxValue);
+            }
+
+            using (result)
+            {
+                if (parse.GetValue(json))
+                {
+                    // Text like every --json of the CLI (tests read it from the console's writer).
+                    using var document = new MemoryStream();
+                    SqlJson.Write(document, result, stored);
+                    console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(document.GetBuffer(), 0, (int)document.Length));
+                    return ExitCodes.Ok;
+                }
+
+                Print(console, result.Answer);
+                if (stored is not null)
+                {
+                    console.Out.WriteLine($"table {stored.Table}{(stored.Reused ? " (the answer an earlier run stored: the same query over the same CIDs; --no-cache runs it again)" : string.Empty)}");
+                    if (stored.Version is { } version)
+                    {
+                        console.Out.WriteLine($"version {Registry.DatasetReference.Format(version.Name, version.Version)}");
+                    }
+                }
+
+                return ExitCodes.Ok;
+            }
         });
         return command;
     }
@@ -42,10 +80,11 @@ internal static class SqlCommand
     // The answer as one table, then how many rows it has (and whether --limit cut it).
     private static void Print(CliConsole console, DuckDb.DuckDbAnswer answer)
     {
-        var columns = Enumerable.Range(0, answer.Schema.Fields.Length)
-            .Select(c => ArrayConcatenation.Concatenate([.. answer.Batches.Select(b => b.Columns[c])]))
-            .ToList();
-        using var whole = new RecordBatch(answer.Schema, checked((int)answer.Rows), columns);
+        // DuckDB answers no rows with no batch at all: the columns still print, over no rows.
+        using var whole = answer.Batches.Count == 0
+            ? new RecordBatchBuilder(answer.Schema).Build()
+            : new RecordBatch(answer.Schema, checked((int)answer.Rows), Enumerable.Range(0, answer.Schema.Fields.Length)
+                .Select(c => ArrayConcatenation.Concatenate([.. answer.Batches.Select(b => b.Columns[c])])));
         console.Out.Write(ArrayPrinter.Format(whole));
         console.Out.WriteLine(answer.Truncated ? $"({answer.Rows} rows, stopped at --limit)" : $"({CliText.Count(answer.Rows, "row")})");
     }
