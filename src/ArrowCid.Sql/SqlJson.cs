@@ -56,22 +56,7 @@ public static class SqlJson
         json.WriteEndArray();
         json.WriteNumber("row_count", answer.Rows);
         json.WriteBoolean("truncated", answer.Truncated);
-        json.WriteStartArray("inputs");
-        foreach (var input in result.Inputs)
-        {
-            json.WriteStartObject();
-            json.WriteString("reference", input.Reference);
-            if (input.Name is not null)
-            {
-                json.WriteString("name", input.Name);
-                json.WriteNumber("version", input.Version!.Value);
-            }
-
-            json.WriteString("cid", input.Cid.ToString());
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
+        SqlProvenance.WriteInputs(json, result.Inputs);
         if (stored is not null)
         {
             json.WriteString("cid", stored.Table.ToString());

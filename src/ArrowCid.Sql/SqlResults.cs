@@ -50,26 +50,32 @@ internal static class SqlProvenance
             json.WriteString("query", sql);
             json.WriteString("engine", Engine);
             json.WriteString("engine_version", engineVersion);
-            json.WriteStartArray("inputs");
-            foreach (var input in inputs)
-            {
-                json.WriteStartObject();
-                json.WriteString("reference", input.Reference);
-                if (input.Name is not null)
-                {
-                    json.WriteString("name", input.Name);
-                    json.WriteNumber("version", input.Version!.Value);
-                }
-
-                json.WriteString("cid", input.Cid.ToString());
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            WriteInputs(json, inputs);
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Writes <c>"inputs": [{reference, name, version, cid}, …]</c>: the one form both provenance and a JSON answer give the tables read.</summary>
+    public static void WriteInputs(Utf8JsonWriter json, IReadOnlyList<SqlInput> inputs)
+    {
+        json.WriteStartArray("inputs");
+        foreach (var input in inputs)
+        {
+            json.WriteStartObject();
+            json.WriteString("reference", input.Reference);
+            if (input.Name is not null)
+            {
+                json.WriteString("name", input.Name);
+                json.WriteNumber("version", input.Version!.Value);
+            }
+
+            json.WriteString("cid", input.Cid.ToString());
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     /// <summary>The query, engine version and inputs a provenance text records, or null when it is not one of ours (or damaged).</summary>
