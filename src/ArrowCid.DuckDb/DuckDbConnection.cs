@@ -150,7 +150,43 @@ public sealed class DuckDbConnection : IDisposable
     /// <param name="maxRows">Rows read at most; the answer stops there (<see cref="DuckDbAnswer.Truncated"/>).</param>
     /// <returns>The answer.</returns>
     /// <exception cref="IOException">DuckDB refused the query (its message says why).</exception>
-    public DuckDbAnswer QueryArrow(string sql, long maxRows = long.MaxValue) => Query(sql, result =>
+    public DuckDbAnswer QueryArrow(string sql, long maxRows = long.MaxValue) => QueryArrow(sql, maxRows, CancellationToken.None);
+
+    /// <summary>
+    /// As <see cref="QueryArrow(string, long)"/>, stopped when <paramref name="cancellation"/> is
+    /// cancelled: DuckDB interrupts the query wherever it is (a scan, a join, a recursive CTE).
+    /// </summary>
+    /// <param name="sql">The query.</param>
+    /// <param name="maxRows">Rows read at most.</param>
+    /// <param name="cancellation">Stops the query (a deadline, a client gone).</param>
+    /// <returns>The answer.</returns>
+    /// <exception cref="OperationCanceledException">The query was stopped by <paramref name="cancellation"/>.</exception>
+    /// <exception cref="IOException">DuckDB refused or failed the query.</exception>
+    public DuckDbAnswer QueryArrow(string sql, long maxRows, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        using var stop = cancellation.Register(static state => ((DuckDbConnection)state!).Interrupt(), this);
+        try
+        {
+            return ReadArrow(sql, maxRows);
+        }
+        catch (IOException) when (cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the query was stopped", cancellation);
+        }
+    }
+
+    /// <summary>Stops the query running on this connection, if any (DuckDB's <c>duckdb_interrupt</c>); safe from any thread.</summary>
+    public void Interrupt()
+    {
+        nint connection = Volatile.Read(ref _connection);
+        if (connection != 0)
+        {
+            _api.Interrupt(connection);
+        }
+    }
+
+    private DuckDbAnswer ReadArrow(string sql, long maxRows) => Query(sql, result =>
     {
         nint options = _api.ResultGetArrowOptions(result);
         try

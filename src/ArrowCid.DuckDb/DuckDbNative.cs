@@ -96,6 +96,7 @@ internal sealed class DuckDbNative
         SchemaFromArrow = Get<SchemaFromArrowFn>("duckdb_schema_from_arrow");
         DataChunkFromArrow = Get<ChunkFromArrowFn>("duckdb_data_chunk_from_arrow");
         DestroyArrowConvertedSchema = Get<DestroyFn>("duckdb_destroy_arrow_converted_schema");
+        Interrupt = Get<ResultFn>("duckdb_interrupt");
     }
 
     /// <summary><c>DUCKDB_TYPE_VARCHAR</c> of <c>duckdb_type</c>.</summary>
@@ -319,6 +320,9 @@ internal sealed class DuckDbNative
     public SchemaFromArrowFn SchemaFromArrow { get; }
     public ChunkFromArrowFn DataChunkFromArrow { get; }
     public DestroyFn DestroyArrowConvertedSchema { get; }
+
+    /// <summary><c>void duckdb_interrupt(duckdb_connection)</c>: the running query stops with an INTERRUPT error.</summary>
+    public ResultFn Interrupt { get; }
 
     /// <summary>Size of <c>duckdb_result</c>, for callers that allocate one.</summary>
     public static int ResultSize => Marshal.SizeOf<DuckDbResult>();

@@ -99,15 +99,17 @@ public sealed class SqlEngine : IDisposable
     /// <summary>Runs <paramref name="sql"/> and reads its answer whole.</summary>
     /// <param name="sql">One SQL query.</param>
     /// <param name="maxRows">Rows read at most (the answer says when it stopped there).</param>
+    /// <param name="cancellation">Stops the query wherever it is (a deadline, a client gone).</param>
     /// <returns>The answer and the tables it read.</returns>
     /// <exception cref="SqlException">DuckDB refused or failed the query.</exception>
-    public SqlResult Query(string sql, long maxRows = long.MaxValue)
+    /// <exception cref="OperationCanceledException">The query was stopped by <paramref name="cancellation"/>.</exception>
+    public SqlResult Query(string sql, long maxRows = long.MaxValue, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
         DuckDbAnswer answer;
         try
         {
-            answer = _db.QueryArrow(sql, maxRows);
+            answer = _db.QueryArrow(sql, maxRows, cancellation);
         }
         catch (IOException e)
         {
@@ -132,9 +134,11 @@ public sealed class SqlEngine : IDisposable
     /// </summary>
     /// <param name="sql">One SQL query.</param>
     /// <param name="options">The name to store under, and whether to run the query whatever is stored.</param>
+    /// <param name="cancellation">Stops the query wherever it is.</param>
     /// <returns>The answer and the stored table.</returns>
     /// <exception cref="SqlException">DuckDB refused or failed the query.</exception>
-    public (SqlResult Result, SqlStored Stored) QueryAndStore(string sql, SqlStoreOptions? options = null)
+    /// <exception cref="OperationCanceledException">The query was stopped by <paramref name="cancellation"/>.</exception>
+    public (SqlResult Result, SqlStored Stored) QueryAndStore(string sql, SqlStoreOptions? options = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
         options ??= new SqlStoreOptions();
@@ -150,7 +154,7 @@ public sealed class SqlEngine : IDisposable
             return (new SqlResult(answer, stored.Inputs), new SqlStored(stored.Cid, version, Reused: true));
         }
 
-        var result = Query(sql);
+        var result = Query(sql, long.MaxValue, cancellation);
         try
         {
             var put = _content.PutStream(result.Answer.Schema, result.Answer.Batches, new PutOptions

@@ -125,5 +125,10 @@ public sealed class SqlCommandTests : IDisposable
         }
 
         Assert.False(File.Exists(escape));
+
+        // A query that never ends by itself ends at its deadline.
+        var runaway = InRepo("sql", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT max(n) FROM r", "--timeout", "1s");
+        Assert.Equal(1, runaway.ExitCode);
+        Assert.Contains("ran past its deadline (1 s, --timeout)", runaway.Error, StringComparison.Ordinal);
     }
 }

@@ -21,7 +21,8 @@ internal static class SqlCommand
         var put = new Option<bool>("--put") { Description = "Store the answer as a table whose provenance records the query, the CIDs it read and the engine; the same query over the same CIDs is answered from it" };
         var name = new Option<string?>("--name") { Description = "With --put (implied): record the stored answer as the next version of NAME", HelpName = "NAME" };
         var noCache = new Option<bool>("--no-cache") { Description = "With --put: run the query even when an earlier run stored its answer" };
-        var command = new Command("sql", "Run a SQL query over the repository's tables on embedded DuckDB and print its answer; no file or network is reachable from the query") { query, json, limit, memory, put, name, noCache };
+        var timeout = DurationOption.Create("--timeout", "The query's deadline: past it DuckDB stops it wherever it is", "10m");
+        var command = new Command("sql", "Run a SQL query over the repository's tables on embedded DuckDB and print its answer; no file or network is reachable from the query") { query, json, limit, memory, put, name, noCache, timeout };
         command.SetAction(parse =>
         {
             bool store = parse.GetValue(put) || parse.GetValue(name) is not null;
@@ -41,13 +42,22 @@ internal static class SqlCommand
             string sql = parse.GetRequiredValue(query);
             SqlStored? stored = null;
             SqlResult result;
-            if (store)
+            var deadline = parse.GetValue(timeout);
+            using var stop = new CancellationTokenSource(deadline);
+            try
             {
-                (result, stored) = engine.QueryAndStore(sql, new SqlStoreOptions { Name = parse.GetValue(name), NoCache = parse.GetValue(noCache) });
+                if (store)
+                {
+                    (result, stored) = engine.QueryAndStore(sql, new SqlStoreOptions { Name = parse.GetValue(name), NoCache = parse.GetValue(noCache) }, stop.Token);
+                }
+                else
+                {
+                    result = engine.Query(sql, rows ?? long.MaxValue, stop.Token);
+                }
             }
-            else
+            catch (OperationCanceledException e)
             {
-                result = engine.Query(sql, rows ?? long.MaxValue);
+                throw new CliException($"sql: the query ran past its deadline ({deadline.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s, --timeout) and was stopped", e);
             }
 
             using (result)

@@ -147,6 +147,43 @@ public sealed class DuckDbTablesTests
         Assert.Equal(Rows, Long(db, "SELECT count(*) FROM t"));
     }
 
+    /// <summary>A table that opens a gate when a scan starts reading it.</summary>
+    private sealed class GatedTable(IDuckDbTable inner) : IDuckDbTable, IDisposable
+    {
+        public readonly ManualResetEventSlim Scanned = new();
+
+        public void Dispose() => Scanned.Dispose();
+
+        public Schema Schema => inner.Schema;
+
+        public IEnumerable<RecordBatch> Read()
+        {
+            Scanned.Set();
+            return inner.Read();
+        }
+    }
+
+    [Fact]
+    public void A_cancelled_query_stops_wherever_it_is_and_the_connection_answers_the_next()
+    {
+        using var table = new GatedTable(new CountedTable());
+        using var db = Open(table, out _);
+        if (db is null)
+        {
+            return;
+        }
+
+        db.LockDown(threads: 1);
+        using var stop = new CancellationTokenSource();
+        // Ten thousand rows times a trillion: a query that ends only when it is stopped.
+        var runaway = Task.Run(() => db.QueryArrow("SELECT count(*) FROM t, range(1000000000000)", long.MaxValue, stop.Token));
+        table.Scanned.Wait();
+        stop.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => runaway.GetAwaiter().GetResult());
+        Assert.Equal(Rows, Long(db, "SELECT count(*) FROM t"));
+        Assert.ThrowsAny<OperationCanceledException>(() => db.QueryArrow("SELECT 1", long.MaxValue, stop.Token));
+    }
+
     [Fact]
     public void A_locked_down_database_reaches_its_tables_and_no_file_and_keeps_its_settings()
     {
