@@ -13,6 +13,9 @@ public sealed class DuckDbConnection : IDisposable
     private nint _database;
     private nint _connection;
     private nint _conversions;
+    private readonly object _interruptGate = new();
+    private long _lastQuery;
+    private long _runningQuery;
 
     /// <summary>Opens a database over the library at <paramref name="library"/> (see <see cref="FindLibrary"/>).</summary>
     /// <param name="library">The path of libduckdb.so.</param>
@@ -165,7 +168,18 @@ public sealed class DuckDbConnection : IDisposable
     public DuckDbAnswer QueryArrow(string sql, long maxRows, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
-        using var stop = cancellation.Register(static state => ((DuckDbConnection)state!).Interrupt(), this);
+        long query;
+        lock (_interruptGate)
+        {
+            query = ++_lastQuery;
+            _runningQuery = query;
+        }
+
+        // DuckDB clears a connection's interrupt when a query begins, so one sent in the instant
+        // before would be lost: once cancelled, the query is interrupted again every 50 ms until it
+        // returns, and never after (the next query on the connection is another one).
+        ITimer? again = null;
+        var stop = cancellation.Register(() => again = TimeProvider.System.CreateTimer(_ => InterruptQuery(query), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50)));
         try
         {
             return ReadArrow(sql, maxRows);
@@ -173,6 +187,28 @@ public sealed class DuckDbConnection : IDisposable
         catch (IOException) when (cancellation.IsCancellationRequested)
         {
             throw new OperationCanceledException("the query was stopped", cancellation);
+        }
+        finally
+        {
+            lock (_interruptGate)
+            {
+                _runningQuery = 0;
+            }
+
+            // Waits for a registration callback in flight, so the timer it makes is the one disposed.
+            stop.Dispose();
+            again?.Dispose();
+        }
+    }
+
+    private void InterruptQuery(long query)
+    {
+        lock (_interruptGate)
+        {
+            if (_runningQuery == query)
+            {
+                Interrupt();
+            }
         }
     }
 

@@ -185,6 +185,34 @@ public sealed class DuckDbTablesTests
     }
 
     [Fact]
+    public void A_query_cancelled_while_duckdb_binds_it_stops_too()
+    {
+        using var stop = new CancellationTokenSource();
+        var table = new CountedTable();
+        using var db = DuckDbConnection.TryOpen();
+        if (db is null)
+        {
+            return;
+        }
+
+        // The cancellation comes from inside the query's own start (DuckDB asks for the table while
+        // it binds): the interrupt it sends must not be lost to the query beginning.
+        db.RegisterTables(name =>
+        {
+            if (name == "t")
+            {
+                stop.Cancel();
+                return table;
+            }
+
+            return null;
+        });
+        db.LockDown(threads: 1);
+        Assert.ThrowsAny<OperationCanceledException>(() => db.QueryArrow("SELECT count(*) FROM t, range(1000000000000)", long.MaxValue, stop.Token));
+        Assert.Equal(Rows, Long(db, "SELECT count(*) FROM t"));
+    }
+
+    [Fact]
     public void A_locked_down_database_reaches_its_tables_and_no_file_and_keeps_its_settings()
     {
         using var db = Open(new CountedTable(), out _);
