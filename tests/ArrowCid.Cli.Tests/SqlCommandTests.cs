@@ -105,6 +105,30 @@ public sealed class SqlCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_answer_written_to_parquet_or_an_arrow_stream_is_the_table_put_stores_and_csv_holds_its_rows()
+    {
+        PutTwoVersions();
+        const string Sql = "SELECT sensor, count(reading) AS n FROM \"plant-3/temps@1\" GROUP BY sensor ORDER BY sensor";
+        string stored = Json(InRepo("sql", Sql, "--put", "--json"))["cid"]!.GetValue<string>();
+        foreach (string file in new[] { "answer.parquet", "answer.arrows" })
+        {
+            var written = InRepo("sql", Sql, "-o", _temp.File(file));
+            Assert.Equal(0, written.ExitCode);
+            Assert.Contains($"wrote 3 rows to {_temp.File(file)}", written.Out, StringComparison.Ordinal);
+            // The same rows, so the same table: put of the file gives the stored result's CID.
+            Assert.Equal(stored, Table(InRepo("cid", _temp.File(file))));
+        }
+
+        Assert.Equal(0, InRepo("sql", Sql, "-o", _temp.File("answer.csv")).ExitCode);
+        var counts = Enumerable.Range(0, 3).Select(s => Enumerable.Range(0, Rows).Count(r => r % 3 == s && r % 7 != 0));
+        Assert.Equal(["sensor,n", .. counts.Select((n, s) => $"s{s},{n}")], File.ReadAllLines(_temp.File("answer.csv")));
+
+        Assert.Equal(2, InRepo("sql", Sql, "-o", _temp.File("answer.txt")).ExitCode);
+        Assert.Equal(2, InRepo("sql", Sql, "-o", _temp.File("answer.csv"), "--json").ExitCode);
+        Assert.False(File.Exists(_temp.File("answer.txt")));
+    }
+
+    [Fact]
     public void Unknown_tables_bad_sql_and_files_or_settings_are_refused_with_duckdbs_reason()
     {
         PutTwoVersions();

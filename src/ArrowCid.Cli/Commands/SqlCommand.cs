@@ -21,8 +21,9 @@ internal static class SqlCommand
         var put = new Option<bool>("--put") { Description = "Store the answer as a table whose provenance records the query, the CIDs it read and the engine; the same query over the same CIDs is answered from it" };
         var name = new Option<string?>("--name") { Description = "With --put (implied): record the stored answer as the next version of NAME", HelpName = "NAME" };
         var noCache = new Option<bool>("--no-cache") { Description = "With --put: run the query even when an earlier run stored its answer" };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the answer to a file: .parquet, .arrows (an Arrow IPC stream) or .csv, by its extension", HelpName = "OUT" };
         var timeout = DurationOption.Create("--timeout", "The query's deadline: past it DuckDB stops it wherever it is", "10m");
-        var command = new Command("sql", "Run a SQL query over the repository's tables on embedded DuckDB and print its answer; no file or network is reachable from the query") { query, json, limit, memory, put, name, noCache, timeout };
+        var command = new Command("sql", "Run a SQL query over the repository's tables on embedded DuckDB and print its answer; no file or network is reachable from the query") { query, json, limit, memory, put, name, noCache, timeout, output };
         command.SetAction(parse =>
         {
             bool store = parse.GetValue(put) || parse.GetValue(name) is not null;
@@ -35,6 +36,13 @@ internal static class SqlCommand
             if (!store && parse.GetValue(noCache))
             {
                 throw new CliUsageException("sql: --no-cache goes with --put (only stored answers are reused)");
+            }
+
+            string? path = parse.GetValue(output);
+            var format = path is null ? (AnswerFormat?)null : FormatOf(path);
+            if (path is not null && parse.GetValue(json))
+            {
+                throw new CliUsageException("sql: -o writes the answer to a file; --json prints it: give one of them");
             }
 
             using var content = repository.Open(parse);
@@ -62,7 +70,12 @@ internal static class SqlCommand
 
             using (result)
             {
-                if (parse.GetValue(json))
+                if (path is not null)
+                {
+                    Write(console, result.Answer, path, format!.Value);
+                    console.Out.WriteLine($"wrote {CliText.Count(result.Answer.Rows, "row")}{(result.Answer.Truncated ? " (stopped at --limit)" : string.Empty)} to {path}");
+                }
+                else if (parse.GetValue(json))
                 {
                     // Text like every --json of the CLI (tests read it from the console's writer).
                     using var document = new MemoryStream();
@@ -71,7 +84,11 @@ internal static class SqlCommand
                     return ExitCodes.Ok;
                 }
 
-                Print(console, result.Answer);
+                else
+                {
+                    Print(console, result.Answer);
+                }
+
                 if (stored is not null)
                 {
                     console.Out.WriteLine($"table {stored.Table}{(stored.Reused ? " (the answer an earlier run stored: the same query over the same CIDs; --no-cache runs it again)" : string.Empty)}");
@@ -85,6 +102,57 @@ internal static class SqlCommand
             }
         });
         return command;
+    }
+
+    private enum AnswerFormat
+    {
+        Parquet,
+        ArrowStream,
+        Csv,
+    }
+
+    private static AnswerFormat FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".parquet" => AnswerFormat.Parquet,
+        ".arrows" => AnswerFormat.ArrowStream,
+        ".csv" => AnswerFormat.Csv,
+        _ => throw new CliUsageException($"sql: -o {path}: the extension says the format: .parquet, .arrows (an Arrow IPC stream) or .csv"),
+    };
+
+    // The answer into a file written whole or not at all (a temporary file renamed over the path).
+    private static void Write(CliConsole console, DuckDb.DuckDbAnswer answer, string path, AnswerFormat format)
+    {
+        if (format == AnswerFormat.Parquet)
+        {
+            Parquet.Writing.ParquetExport.WriteFile(path, answer.Schema, answer.Batches);
+            return;
+        }
+
+        using var target = OutputTarget.Create(path, console);
+        if (format == AnswerFormat.ArrowStream)
+        {
+            using var writer = new Arrow.Ipc.ArrowStreamWriter(target.Stream, answer.Schema, leaveOpen: true);
+            foreach (var batch in answer.Batches)
+            {
+                writer.Write(batch);
+            }
+
+            writer.Finish();
+        }
+        else
+        {
+            using var text = new StreamWriter(target.Stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen: true);
+            var csv = new Ingest.Csv.CsvBatchWriter(text, answer.Schema);
+            csv.WriteHeader();
+            foreach (var batch in answer.Batches)
+            {
+                csv.Write(batch);
+            }
+
+            text.Flush();
+        }
+
+        target.Commit();
     }
 
     // The answer as one table, then how many rows it has (and whether --limit cut it).
