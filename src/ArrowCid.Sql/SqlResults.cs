@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -38,7 +37,7 @@ internal static class SqlProvenance
     public const string Engine = "duckdb";
 
     /// <summary>The hex SHA-256 of a query's text (its UTF-8 bytes, as written).</summary>
-    public static string QueryKey(string sql) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql)));
+    public static string QueryKey(string sql) => Convert.ToHexStringLower(Content.Sha256.HashData(Encoding.UTF8.GetBytes(sql)));
 
     /// <summary>The provenance text of a result.</summary>
     public static string Write(string sql, IReadOnlyList<SqlInput> inputs, string engineVersion)
