@@ -148,24 +148,18 @@ public sealed class DuckDbConnection : IDisposable
         Execute("SET lock_configuration = true");
     }
 
-    /// <summary>Runs <paramref name="sql"/> and reads its whole answer as Arrow: its schema and its batches (the caller disposes them).</summary>
-    /// <param name="sql">The query.</param>
-    /// <param name="maxRows">Rows read at most; the answer stops there (<see cref="DuckDbAnswer.Truncated"/>).</param>
-    /// <returns>The answer.</returns>
-    /// <exception cref="IOException">DuckDB refused the query (its message says why).</exception>
-    public DuckDbAnswer QueryArrow(string sql, long maxRows = long.MaxValue) => QueryArrow(sql, maxRows, CancellationToken.None);
-
     /// <summary>
-    /// As <see cref="QueryArrow(string, long)"/>, stopped when <paramref name="cancellation"/> is
-    /// cancelled: DuckDB interrupts the query wherever it is (a scan, a join, a recursive CTE).
+    /// Runs <paramref name="sql"/> and reads its whole answer as Arrow: its schema and its batches
+    /// (the caller disposes them). Cancelling <paramref name="cancellation"/> makes DuckDB interrupt
+    /// the query wherever it is (a scan, a join, a recursive CTE).
     /// </summary>
     /// <param name="sql">The query.</param>
-    /// <param name="maxRows">Rows read at most.</param>
+    /// <param name="maxRows">Rows read at most; the answer stops there (<see cref="DuckDbAnswer.Truncated"/>).</param>
     /// <param name="cancellation">Stops the query (a deadline, a client gone).</param>
     /// <returns>The answer.</returns>
     /// <exception cref="OperationCanceledException">The query was stopped by <paramref name="cancellation"/>.</exception>
-    /// <exception cref="IOException">DuckDB refused or failed the query.</exception>
-    public DuckDbAnswer QueryArrow(string sql, long maxRows, CancellationToken cancellation)
+    /// <exception cref="IOException">DuckDB refused or failed the query (its message says why).</exception>
+    public DuckDbAnswer QueryArrow(string sql, long maxRows = long.MaxValue, CancellationToken cancellation = default)
     {
         cancellation.ThrowIfCancellationRequested();
         long query;
@@ -251,7 +245,13 @@ public sealed class DuckDbConnection : IDisposable
 
                     var batch = ChunkBatch(chunk, options, schema);
                     rows += batch.Length;
-                    batches.Add(rows > maxRows ? Truncate(batch, batch.Length - (int)(rows - maxRows), ref truncated) : batch);
+                    if (rows > maxRows)
+                    {
+                        batch = FirstRows(batch, batch.Length - (int)(rows - maxRows));
+                        truncated = true;
+                    }
+
+                    batches.Add(batch);
                 }
             }
             catch
@@ -268,9 +268,8 @@ public sealed class DuckDbConnection : IDisposable
         }
     });
 
-    private static RecordBatch Truncate(RecordBatch batch, int rows, ref bool truncated)
+    private static RecordBatch FirstRows(RecordBatch batch, int rows)
     {
-        truncated = true;
         // An imported batch's memory has a shared owner: the first rows take their own reference on it.
         var kept = new RecordBatch(batch.Schema, rows, batch.Columns.Select(c => c.Slice(0, rows)), batch.Owner!);
         batch.Dispose();
@@ -283,12 +282,7 @@ public sealed class DuckDbConnection : IDisposable
         nint array = CArrowArray.AllocateAddress();
         try
         {
-            string? error = _api.TakeError(_api.DataChunkToArrow(options, chunk, array));
-            if (error is not null)
-            {
-                throw new IOException($"DuckDB: {error}");
-            }
-
+            _api.ThrowOnError(_api.DataChunkToArrow(options, chunk, array), "DuckDB");
             return CArrowArrayImporter.ImportRecordBatch(array, schema);
         }
         finally
@@ -315,12 +309,7 @@ public sealed class DuckDbConnection : IDisposable
         nint schema = CArrowSchema.AllocateAddress();
         try
         {
-            string? error = _api.TakeError(_api.ToArrowSchema(options, pinnedTypes.AddrOfPinnedObject(), pinnedNames.AddrOfPinnedObject(), (ulong)count, schema));
-            if (error is not null)
-            {
-                throw new IOException($"DuckDB: {error}");
-            }
-
+            _api.ThrowOnError(_api.ToArrowSchema(options, pinnedTypes.AddrOfPinnedObject(), pinnedNames.AddrOfPinnedObject(), (ulong)count, schema), "DuckDB");
             return CArrowSchemaImporter.ImportSchema(schema);
         }
         finally

@@ -80,6 +80,7 @@ internal sealed class DuckDbNative
         InitSetMaxThreads = Get<SetCountFn>("duckdb_init_set_max_threads");
         FunctionGetInitData = Get<GetPointerFn>("duckdb_function_get_init_data");
         FunctionSetError = Get<SetNameFn>("duckdb_function_set_error");
+        InitSetError = Get<SetNameFn>("duckdb_init_set_error");
         DataChunkGetVector = Get<GetParameterFn>("duckdb_data_chunk_get_vector");
         DataChunkSetSize = Get<SetCountFn>("duckdb_data_chunk_set_size");
         VectorReferenceVector = Get<HandlePairFn>("duckdb_vector_reference_vector");
@@ -304,6 +305,7 @@ internal sealed class DuckDbNative
     public SetCountFn InitSetMaxThreads { get; }
     public GetPointerFn FunctionGetInitData { get; }
     public SetNameFn FunctionSetError { get; }
+    public SetNameFn InitSetError { get; }
     public GetParameterFn DataChunkGetVector { get; }
     public SetCountFn DataChunkSetSize { get; }
     public HandlePairFn VectorReferenceVector { get; }
@@ -375,6 +377,15 @@ internal sealed class DuckDbNative
         string? message = ErrorDataHasError(error) != 0 ? Marshal.PtrToStringUTF8(ErrorDataMessage(error)) ?? "unknown DuckDB error" : null;
         DestroyErrorData(ref error);
         return message;
+    }
+
+    /// <summary>Throws an <see cref="IOException"/> saying <paramref name="what"/> and DuckDB's message when <paramref name="error"/> (a <c>duckdb_error_data</c>, destroyed) holds one.</summary>
+    public void ThrowOnError(nint error, string what)
+    {
+        if (TakeError(error) is { } message)
+        {
+            throw new IOException($"{what}: {message}");
+        }
     }
 
     /// <summary>Reads a value as text (null for SQL NULL).</summary>

@@ -172,7 +172,6 @@ internal sealed class DuckDbTableFunction
         {
             host._api.BindSetError(info, e.Message);
         }
-
     }
 
     // One scan: the table's batches from the start.
@@ -186,7 +185,7 @@ internal sealed class DuckDbTableFunction
         }
         catch (Exception e)
         {
-            binding.Host._api.FunctionSetError(info, e.Message);
+            binding.Host._api.InitSetError(info, e.Message);
         }
     }
 
@@ -223,11 +222,7 @@ internal sealed class DuckDbTableFunction
             try
             {
                 CArrowSchemaExporter.Export(table.Schema, schema);
-                string? error = host._api.TakeError(host._api.SchemaFromArrow(host._conversions, schema, out _converted));
-                if (error is not null)
-                {
-                    throw new IOException($"DuckDB cannot read the table's schema: {error}");
-                }
+                host._api.ThrowOnError(host._api.SchemaFromArrow(host._conversions, schema, out _converted), "DuckDB cannot read the table's schema");
             }
             finally
             {
@@ -238,8 +233,6 @@ internal sealed class DuckDbTableFunction
         public DuckDbTableFunction Host { get; }
 
         public IDuckDbTable Table { get; }
-
-        public nint Converted => _converted;
 
         /// <summary>Each column's name and DuckDB type (the caller destroys the types), read from an empty slice converted.</summary>
         public List<(string Name, nint Type)> Columns()
@@ -270,8 +263,8 @@ internal sealed class DuckDbTableFunction
             {
                 CArrowArrayExporter.Export(batch, array);
                 // DuckDB takes the array's contents (and calls its release) whether or not it succeeds.
-                string? error = Host._api.TakeError(Host._api.DataChunkFromArrow(Host._conversions, array, _converted, out nint chunk));
-                return error is null ? chunk : throw new IOException($"DuckDB cannot read a batch: {error}");
+                Host._api.ThrowOnError(Host._api.DataChunkFromArrow(Host._conversions, array, _converted, out nint chunk), "DuckDB cannot read a batch");
+                return chunk;
             }
             finally
             {

@@ -461,6 +461,18 @@ public sealed partial class LocalRepository : IDisposable
     }
 
     /// <summary>
+    /// As <see cref="AddVersion"/>, unless the name's latest version already names <paramref name="cid"/>:
+    /// unchanged content under its name adds no version (a pull, a stored query result found again).
+    /// </summary>
+    /// <param name="name">The name (see <see cref="DatasetName"/>).</param>
+    /// <param name="cid">A registered batch or dataset.</param>
+    /// <returns>The version naming <paramref name="cid"/>, and whether this call added it.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    /// <exception cref="BlockNotFoundException">The CID is not registered here.</exception>
+    public (NamedVersion Version, bool Added) AddVersionUnlessLatest(string name, Cid cid) =>
+        _registry.FindVersion(name) is { } latest && latest.Cid == cid ? (latest, false) : (AddVersion(name, cid), true);
+
+    /// <summary>
     /// A registry this repository's node shares with other nodes, with what this node writes there
     /// (names' versions, tags, pins, deletions) journaled in the repository folder, so that
     /// <see cref="RebuildShared"/> can write it again if that registry is lost.

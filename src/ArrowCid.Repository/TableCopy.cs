@@ -176,13 +176,7 @@ public static class TableCopy
                 content.Repository.Pin(root);
             }
 
-            NamedVersion? version = null;
-            if (options.Name is { } name)
-            {
-                version = content.Repository.Registry.FindVersion(name) is { } latest && latest.Cid == root
-                    ? latest
-                    : content.Repository.AddVersion(name, root);
-            }
+            NamedVersion? version = options.Name is { } name ? content.Repository.AddVersionUnlessLatest(name, root).Version : null;
 
             return new TableCopyReport(table, missing, version);
         }

@@ -148,8 +148,8 @@ public sealed class SqlEngine : IDisposable
             var batches = _content.ReadBatches(stored.Cid).ToList();
             var answer = new DuckDbAnswer(batches[0].Schema, batches, Truncated: false);
             // A name given is pointed at the stored result too (no new version when it already is).
-            var version = options.Name is { } name && _content.Repository.Registry.FindVersion(DatasetName.Normalize(name))?.Cid != stored.Cid
-                ? _content.Repository.AddVersion(name, stored.Cid)
+            var version = options.Name is { } name && _content.Repository.AddVersionUnlessLatest(name, stored.Cid) is { Added: true } named
+                ? named.Version
                 : null;
             return (new SqlResult(answer, stored.Inputs), new SqlStored(stored.Cid, version, Reused: true));
         }
@@ -187,7 +187,7 @@ public sealed class SqlEngine : IDisposable
                 || SqlProvenance.Read(record.Provenance) is not { } made
                 || made.Query != sql
                 || made.EngineVersion != EngineVersion
-                || !made.Inputs.All(input => Resolve(input.Reference) is not null && ResolvedCid(input.Reference) == input.Cid))
+                || !made.Inputs.All(input => ResolveInput(input.Reference)?.Input.Cid == input.Cid))
             {
                 continue;
             }
@@ -198,14 +198,6 @@ public sealed class SqlEngine : IDisposable
         return null;
     }
 
-    private Cid ResolvedCid(string reference)
-    {
-        lock (_gate)
-        {
-            return _resolved[reference].Input.Cid;
-        }
-    }
-
     private string ReadEngineVersion()
     {
         using var answer = _db.QueryArrow("SELECT version()");
@@ -214,13 +206,15 @@ public sealed class SqlEngine : IDisposable
 
     // The table a name stands for, resolved once per engine (so every scan of it in a query reads one
     // version); null when the name is no CID held here and no table name (DuckDB then says it does not exist).
-    private RepositoryTable? Resolve(string reference)
+    private RepositoryTable? Resolve(string reference) => ResolveInput(reference)?.Table;
+
+    private (SqlInput Input, RepositoryTable Table)? ResolveInput(string reference)
     {
         lock (_gate)
         {
             if (_resolved.TryGetValue(reference, out var known))
             {
-                return known.Table;
+                return known;
             }
 
             if (Find(reference) is not { } input)
@@ -229,10 +223,10 @@ public sealed class SqlEngine : IDisposable
             }
 
             _ensureLocal?.Invoke(input.Cid);
-            var table = new RepositoryTable(_content, input.Cid);
-            _resolved[reference] = (input, table);
+            var resolved = (input, new RepositoryTable(_content, input.Cid));
+            _resolved[reference] = resolved;
             _inputs.Add(input);
-            return table;
+            return resolved;
         }
     }
 
@@ -256,7 +250,7 @@ public sealed class SqlEngine : IDisposable
             return null;
         }
 
-        return registry.FindVersion(DatasetName.Normalize(name.Name), name.Version) is { } version
+        return registry.FindVersion(name.Name, name.Version) is { } version
             ? new SqlInput(reference, version.Name, version.Version, version.Cid)
             : null;
     }

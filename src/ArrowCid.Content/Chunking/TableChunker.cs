@@ -275,16 +275,7 @@ public sealed class TableChunker : IDisposable
             return [];
         }
 
-        var rolling = segment.Rolling.AsSpan(0, segment.Length);
-        ulong g = _rolling;
-        segment.RollingBefore = g;
-        for (int i = 0; i < rolling.Length; i++)
-        {
-            g = ChunkingRule.Roll(g, rolling[i]);
-            rolling[i] = g;
-        }
-
-        _rolling = g;
+        _rolling = segment.RollFrom(_rolling);
         _pending.Add(segment);
         return Drain(final: false);
     }
@@ -618,7 +609,6 @@ public sealed class TableChunker : IDisposable
     internal sealed class Segment(RecordBatch original, RecordBatch canonical) : IDisposable
     {
         private bool _owned;
-        private bool _released;
 
         public RecordBatch Original { get; private set; } = original;
 
@@ -634,7 +624,25 @@ public sealed class TableChunker : IDisposable
         public long[] Bits { get; private set; } = ArrayPool<long>.Shared.Rent(canonical.Length);
 
         /// <summary>The table's rolling hash before the segment's first row (its rows' rolling hashes go on from it).</summary>
-        public ulong RollingBefore { get; set; }
+        public ulong RollingBefore { get; private set; }
+
+        // Let go by ReleaseRows (a segment always has rows, so its rented arrays are never empty).
+        private bool Released => Rolling.Length == 0;
+
+        /// <summary>Turns the row hashes into rolling hashes that go on from <paramref name="before"/>; returns the last row's.</summary>
+        public ulong RollFrom(ulong before)
+        {
+            RollingBefore = before;
+            ulong g = before;
+            var rolling = Rolling.AsSpan(0, Length);
+            for (int i = 0; i < rolling.Length; i++)
+            {
+                g = ChunkingRule.Roll(g, rolling[i]);
+                rolling[i] = g;
+            }
+
+            return g;
+        }
 
         /// <summary>Rows whose hashes and sizes the segment holds now (none once let go).</summary>
         public int RowsHashed => Rolling.Length == 0 ? 0 : Length;
@@ -648,29 +656,21 @@ public sealed class TableChunker : IDisposable
                 ArrayPool<long>.Shared.Return(Bits);
                 Rolling = [];
                 Bits = [];
-                _released = true;
             }
         }
 
         /// <summary>Computes the row arrays again after <see cref="ReleaseRows"/>: the same hashes and sizes, rolled on from <see cref="RollingBefore"/>.</summary>
         public void HashRows()
         {
-            if (!_released)
+            if (!Released)
             {
                 return;
             }
 
             Rolling = ArrayPool<ulong>.Shared.Rent(Length);
             Bits = ArrayPool<long>.Shared.Rent(Length);
-            _released = false;
             RowHasher.ComputeCanonical(Canonical, Rolling, Bits);
-            ulong g = RollingBefore;
-            var rolling = Rolling.AsSpan(0, Length);
-            for (int i = 0; i < rolling.Length; i++)
-            {
-                g = ChunkingRule.Roll(g, rolling[i]);
-                rolling[i] = g;
-            }
+            RollFrom(RollingBefore);
         }
 
         /// <summary>Replaces the rows not yet chunked by a copy the chunker owns, with the per-row arrays shifted to match.</summary>
@@ -691,7 +691,7 @@ public sealed class TableChunker : IDisposable
             }
 
             var copy = OwnedCopy(CanonicalSlice.Of(Canonical, Start, Length - Start));
-            if (!_released)
+            if (!Released)
             {
                 Array.Copy(Rolling, Start, Rolling, 0, copy.Length);
                 Array.Copy(Bits, Start, Bits, 0, copy.Length);
