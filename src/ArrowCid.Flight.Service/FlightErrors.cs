@@ -76,7 +76,7 @@ internal sealed partial class FlightErrors(ILogger log)
         NodeErrorKind.PermissionDenied => StatusCode.PermissionDenied,
         NodeErrorKind.Unavailable => StatusCode.Unavailable,
         NodeErrorKind.DataLoss => StatusCode.DataLoss,
-        NodeErrorKind.StorageFull => StatusCode.ResourceExhausted,
+        NodeErrorKind.StorageFull or NodeErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
         _ => StatusCode.Internal,
     };
 

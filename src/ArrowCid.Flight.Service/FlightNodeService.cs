@@ -29,6 +29,7 @@ public sealed class FlightNodeService : FlightServiceBase
     private readonly FlightInfoFactory _infos;
     private readonly FlightActions _actions;
     private readonly FlightErrors _errors;
+    private readonly FlightSql.FlightSqlService _sql;
 
     /// <summary>Serves <paramref name="node"/> (not owned) over Flight.</summary>
     public FlightNodeService(ContentNode node)
@@ -39,6 +40,7 @@ public sealed class FlightNodeService : FlightServiceBase
         _infos = new FlightInfoFactory(node);
         _actions = new FlightActions(node, _auth);
         _errors = new FlightErrors(node.Logging.CreateLogger("ArrowCid.Flight"));
+        _sql = new FlightSql.FlightSqlService(node, Sql.NodeSql.Of(node), _infos);
     }
 
     /// <summary>The node this service is the Flight face of.</summary>
@@ -101,6 +103,11 @@ public sealed class FlightNodeService : FlightServiceBase
         {
             _auth.Require(context, AccessRole.Read);
             FlightForwarding.Enter(context);
+            if (SqlCommandOf(request) is { } command)
+            {
+                return await _sql.GetFlightInfoAsync(command, request, context).ConfigureAwait(false);
+            }
+
             var target = FlightRequests.TargetOf(request);
             context.Subject = SubjectOf(target);
             if (target.Query is { } query)
@@ -120,6 +127,11 @@ public sealed class FlightNodeService : FlightServiceBase
         {
             _auth.Require(context, AccessRole.Read);
             FlightForwarding.Enter(context);
+            if (SqlCommandOf(request) is { } command)
+            {
+                return await _sql.GetSchemaAsync(command, request, context).ConfigureAwait(false);
+            }
+
             var target = FlightRequests.TargetOf(request);
             context.Subject = SubjectOf(target);
             var record = target.Query is { } query ? FirstMatch(query) : Resolve(target).Record;
@@ -133,7 +145,22 @@ public sealed class FlightNodeService : FlightServiceBase
         {
             _auth.Require(context, AccessRole.Read);
             FlightForwarding.Enter(context);
-            var ticket = FlightRequests.TicketOf(request);
+            FlightTicket ticket;
+            if (FlightSql.FlightSqlService.TryUnpack(request.Ticket_, out var sqlTicket))
+            {
+                // A statement's result is a table like any other; a metadata answer is written there.
+                if (await _sql.DoGetAsync(sqlTicket, responseStream, context).ConfigureAwait(false) is not { } result)
+                {
+                    return;
+                }
+
+                ticket = result;
+            }
+            else
+            {
+                ticket = FlightRequests.TicketOf(request);
+            }
+
             var cid = ticket.Cid;
             context.Subject = cid.ToString();
 
@@ -168,10 +195,25 @@ public sealed class FlightNodeService : FlightServiceBase
 
     /// <inheritdoc />
     public override Task DoPut(IAsyncStreamReader<FlightData> requestStream, IServerStreamWriter<PutResult> responseStream, ServerCallContext context) =>
-        _errors.Guard(() =>
+        _errors.Guard(async () =>
         {
             _auth.Require(context, AccessRole.Write);
-            return FlightPutSession.RunAsync(requestStream, responseStream, context, _node.Repository, _node.Registrations, _node.Options);
+            if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+            {
+                throw FlightErrors.Invalid("the DoPut stream carried no message");
+            }
+
+            // The first message says what is put: a Flight SQL command, or tags or a name.
+            var first = requestStream.Current;
+            var requests = new FirstMessageAgain<FlightData>(first, requestStream);
+            if (first.FlightDescriptor is { Type: FlightDescriptor.Types.DescriptorType.Cmd } descriptor
+                && FlightSql.FlightSqlService.TryUnpack(descriptor.Cmd, out var command))
+            {
+                await _sql.DoPutAsync(command, requests, responseStream, context).ConfigureAwait(false);
+                return;
+            }
+
+            await FlightPutSession.RunAsync(requests, responseStream, context, _node.Repository, _node.Registrations, _node.Options).ConfigureAwait(false);
         });
 
     /// <inheritdoc />
@@ -187,8 +229,18 @@ public sealed class FlightNodeService : FlightServiceBase
         _errors.Guard(() =>
         {
             FlightForwarding.Enter(context);
+            if (request.Type is FlightSql.FlightSqlService.CreatePreparedStatement or FlightSql.FlightSqlService.ClosePreparedStatement)
+            {
+                _auth.Require(context, AccessRole.Read);
+                return _sql.RunActionAsync(request, responseStream, context);
+            }
+
             return _actions.RunAsync(request, responseStream, context);
         });
+
+    // The Flight SQL command a CMD descriptor carries, or null for a plain Flight descriptor.
+    private static Google.Protobuf.WellKnownTypes.Any? SqlCommandOf(FlightDescriptor? descriptor) =>
+        descriptor is { Type: FlightDescriptor.Types.DescriptorType.Cmd } && FlightSql.FlightSqlService.TryUnpack(descriptor.Cmd, out var command) ? command : null;
 
     // What a descriptor names, for the call's log line: a CID, a name, or a query.
     private static string SubjectOf(DescriptorTarget target) =>
@@ -199,7 +251,7 @@ public sealed class FlightNodeService : FlightServiceBase
         _errors.Guard(async () =>
         {
             _auth.Require(context, AccessRole.Read);
-            foreach (var type in FlightActions.Types)
+            foreach (var type in FlightActions.Types.Concat(FlightSql.FlightSqlService.ActionTypes))
             {
                 await responseStream.WriteAsync(type, context.CancellationToken).ConfigureAwait(false);
             }
@@ -253,4 +305,29 @@ public sealed class FlightNodeService : FlightServiceBase
 
         return info.Endpoint.Count > 0 ? info : throw NodeException.NotFound("no flight matches the query");
     }
+}
+
+/// <summary>A stream whose first message was read to see what it is, read again from that message.</summary>
+/// <typeparam name="T">The message type.</typeparam>
+internal sealed class FirstMessageAgain<T>(T first, IAsyncStreamReader<T> rest) : IAsyncStreamReader<T>
+{
+    private bool _firstGiven;
+
+    public T Current => _firstGiven ? rest.Current : first;
+
+    public bool IsReceivedWhole => rest.IsReceivedWhole;
+
+    public Task<bool> MoveNext(CancellationToken cancellationToken)
+    {
+        if (!_firstGiven)
+        {
+            _firstGiven = true;
+            return Task.FromResult(true);
+        }
+
+        return rest.MoveNext(cancellationToken);
+    }
+
+    // The first message is the stream's current one until the next is read: releasing it is the stream's to do.
+    public void ReleaseCurrent() => rest.ReleaseCurrent();
 }

@@ -32,13 +32,22 @@ internal static class FlightPutSession
     // of its own, and keeping it holds no pooled array.
     private const int InPlaceBodyBytes = 32 * 1024;
 
+    /// <summary>Runs one DoPut.</summary>
+    /// <param name="requests">The client's messages.</param>
+    /// <param name="responses">Where acknowledgements go.</param>
+    /// <param name="context">The call.</param>
+    /// <param name="content">Where the table is stored.</param>
+    /// <param name="serviceRegistry">What publishes the put's records.</param>
+    /// <param name="node">The node's options and limits.</param>
+    /// <param name="ingest">A Flight SQL bulk ingest: its put options and the rows it appends to, acknowledged once, at the end, with a DoPutUpdateResult; null for a plain DoPut.</param>
     public static async Task RunAsync(
         IAsyncStreamReader<FlightData> requests, IServerStreamWriter<PutResult> responses, ServerCallContext context,
-        ContentRepository content, ServiceRegistry serviceRegistry, NodeOptions node)
+        ContentRepository content, ServiceRegistry serviceRegistry, NodeOptions node, FlightIngest? ingest = null)
     {
         var decoder = new IpcMessageDecoder(node.Limits.UploadReadOptions());
         using var publisher = serviceRegistry.ForPut();
-        PutOptions? options = null;
+        PutOptions? options = ingest?.Options;
+        long received = 0;
         TableWriter? writer = null;
         // The last batch, when the writer may hold its rows in place (see AddInPlace).
         RecordBatch? inPlace = null;
@@ -75,8 +84,9 @@ internal static class FlightPutSession
                     }
 
                     // The decoder gives every batch its stream's schema.
-                    writer ??= content.CreateTableWriter(batch.Schema, options, publisher);
+                    writer ??= CreateWriter(content, batch.Schema, options, publisher, ingest);
                     completed = keep ? writer.AddInPlace(batch) : writer.Add(batch);
+                    received += rows;
                 }
                 catch
                 {
@@ -103,15 +113,28 @@ internal static class FlightPutSession
                 // result to go out. When the client has sent its whole stream it waits for nothing
                 // before sending more, so the result can go with the next write (at the end, the last
                 // result and the status): one socket write, and one wake-up of the client, per small put.
-                await acknowledgements.AddAsync(completed, rows, requests.IsReceivedWhole).ConfigureAwait(false);
+                if (ingest is null)
+                {
+                    await acknowledgements.AddAsync(completed, rows, requests.IsReceivedWhole).ConfigureAwait(false);
+                }
             }
 
             var schema = decoder.Schema ?? throw FlightErrors.Invalid("the DoPut stream carried no schema message");
-            writer ??= content.CreateTableWriter(schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer, node), publisher);
+            writer ??= CreateWriter(content, schema, options ?? FlightRequests.PutOptionsOf(null, context.Peer, node), publisher, ingest);
             int acknowledged = writer.Chunks.Count;
             // Waits for the group commit without holding a thread, so concurrent puts share groups.
             var put = await writer.FinishAsync().ConfigureAwait(false);
             context.Subject = put.Version is { } named ? $"{put.Table.Cid} {named.Name}@{named.Version}" : put.Table.Cid.ToString();
+            if (ingest is not null)
+            {
+                // Flight SQL's answer to an ingest: the rows it took, the one result of the call.
+                await responses.WriteBufferedAsync(new PutResult
+                {
+                    AppMetadata = new Protocol.Sql.DoPutUpdateResult { RecordCount = received }.ToByteString(),
+                }, context.CancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             await acknowledgements.FlushAsync().ConfigureAwait(false);
             // The last message: it goes with the call's status in one write.
             await responses.WriteBufferedAsync(new PutResult
@@ -127,6 +150,37 @@ internal static class FlightPutSession
             acknowledgements.Abandon();
             writer?.Dispose();
             inPlace?.Dispose();
+        }
+    }
+
+    // The table's writer; an ingest that appends starts it with the rows of the version it appends to.
+    private static TableWriter CreateWriter(ContentRepository content, Arrow.Types.Schema schema, PutOptions options, ServiceRegistry.PutPublication publisher, FlightIngest? ingest)
+    {
+        var writer = content.CreateTableWriter(schema, options, publisher);
+        try
+        {
+            if (ingest?.AppendTo is { } earlier)
+            {
+                foreach (var batch in content.ReadBatches(earlier))
+                {
+                    using (batch)
+                    {
+                        if (!batch.Schema.Equals(schema))
+                        {
+                            throw FlightErrors.Invalid($"ingest: the rows appended have another schema than {options.Name}'s latest version ({earlier})");
+                        }
+
+                        writer.Add(batch);
+                    }
+                }
+            }
+
+            return writer;
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
         }
     }
 
@@ -193,3 +247,8 @@ internal static class FlightPutSession
         }
     }
 }
+
+/// <summary>A Flight SQL bulk ingest (CommandStatementIngest) as a put.</summary>
+/// <param name="Options">The put's options: the name whose next version the rows become.</param>
+/// <param name="AppendTo">The version whose rows come first (TABLE_EXISTS_OPTION_APPEND), or null.</param>
+internal sealed record FlightIngest(PutOptions Options, Content.Multiformats.Cid? AppendTo);

@@ -110,6 +110,7 @@ internal static partial class GatewayProblem
         NodeErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
         NodeErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         NodeErrorKind.StorageFull => StatusCodes.Status507InsufficientStorage,
+        NodeErrorKind.ResourceExhausted => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status500InternalServerError,
     };
 

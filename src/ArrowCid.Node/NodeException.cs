@@ -33,6 +33,9 @@ public enum NodeErrorKind
 
     /// <summary>The node's storage (its disk, quota or registry database) is full: writes are refused until space is freed, reads go on (RESOURCE_EXHAUSTED, 507).</summary>
     StorageFull,
+
+    /// <summary>A request passed what the node lets one request use: a SQL query's memory, deadline or rows (RESOURCE_EXHAUSTED, 422).</summary>
+    ResourceExhausted,
 }
 
 /// <summary>A request the node refuses or cannot serve, with the <see cref="NodeErrorKind"/> every face maps.</summary>

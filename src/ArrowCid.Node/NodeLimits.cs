@@ -70,6 +70,26 @@ public sealed record NodeLimits
     /// </summary>
     public long MaxTableChunks { get; init; } = 1L << 18;
 
+    /// <summary>
+    /// Memory DuckDB may use for one SQL query (<c>sql_memory_bytes</c>); a query that needs more is
+    /// refused with RESOURCE_EXHAUSTED. Default 4 GiB: with <see cref="SqlQueries"/> at 2, queries
+    /// take at most a third of a 24 GiB node.
+    /// </summary>
+    public long SqlMemoryBytes { get; init; } = 4L << 30;
+
+    /// <summary>How long one SQL query may run (<c>sql_timeout</c>), waiting for its turn included; past it the query is stopped with RESOURCE_EXHAUSTED. Default 5 minutes.</summary>
+    public TimeSpan SqlTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Rows one SQL answer may have (<c>sql_max_rows</c>). Over Flight SQL a larger answer is refused
+    /// with RESOURCE_EXHAUSTED (a client reading it would take it for the whole answer); over HTTP
+    /// the answer stops there and says so. Default 10,000,000.
+    /// </summary>
+    public long SqlMaxRows { get; init; } = 10_000_000;
+
+    /// <summary>SQL queries running at once on the node (<c>sql_queries</c>); more wait for a turn within their timeout. Default 2, one a core of the machine the node is built for.</summary>
+    public int SqlQueries { get; init; } = 2;
+
     /// <summary>How an upload's Arrow IPC is read under these limits.</summary>
     public Arrow.Ipc.IpcReadOptions UploadReadOptions() => new()
     {

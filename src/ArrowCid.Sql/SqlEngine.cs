@@ -33,8 +33,63 @@ public sealed record SqlResult(DuckDbAnswer Answer, IReadOnlyList<SqlInput> Inpu
     public void Dispose() => Answer.Dispose();
 }
 
-/// <summary>A query refused or failed: DuckDB's message (a syntax or binder error, a limit, a refused file access).</summary>
-public sealed class SqlException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>Why a query failed, as every face reports it.</summary>
+public enum SqlErrorKind
+{
+    /// <summary>The query is malformed or cannot be answered as written: a syntax, binder or conversion error.</summary>
+    Invalid,
+
+    /// <summary>A table the query names is no CID held here and no table name.</summary>
+    NotFound,
+
+    /// <summary>The query reached for what SQL here may not: a file, the network, an extension, an engine setting.</summary>
+    Refused,
+
+    /// <summary>The query needed more memory than its limit.</summary>
+    Exhausted,
+
+    /// <summary>The answer has more rows than it may have.</summary>
+    TooManyRows,
+
+    /// <summary>DuckDB's library is missing or would not open.</summary>
+    Unavailable,
+}
+
+/// <summary>A query refused or failed: DuckDB's message (a syntax or binder error, a limit, a refused file access) and its kind.</summary>
+public sealed class SqlException : Exception
+{
+    /// <summary>A failure of <paramref name="kind"/>.</summary>
+    public SqlException(string message, SqlErrorKind kind = SqlErrorKind.Invalid, Exception? inner = null)
+        : base(message, inner) => Kind = kind;
+
+    /// <summary>Creates the exception with a default message.</summary>
+    public SqlException()
+        : this("the query failed") { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public SqlException(string message)
+        : this(message, SqlErrorKind.Invalid) { }
+
+    /// <summary>Creates the exception with a message and its cause.</summary>
+    public SqlException(string message, Exception innerException)
+        : this(message, SqlErrorKind.Invalid, innerException) { }
+
+    /// <summary>Why the query failed.</summary>
+    public SqlErrorKind Kind { get; }
+
+    /// <summary>
+    /// The kind of a DuckDB error, by the class its message starts with: a refused file or setting
+    /// (<c>Permission Error</c>, a locked configuration), memory (<c>Out of Memory Error</c>), a table
+    /// that does not exist (<c>Catalog Error</c>), anything else the query's own fault.
+    /// </summary>
+    internal static SqlErrorKind KindOf(string message) => message switch
+    {
+        _ when message.StartsWith("Permission Error", StringComparison.Ordinal) || message.Contains("configuration has been locked", StringComparison.Ordinal) => SqlErrorKind.Refused,
+        _ when message.StartsWith("Out of Memory Error", StringComparison.Ordinal) => SqlErrorKind.Exhausted,
+        _ when message.StartsWith("Catalog Error", StringComparison.Ordinal) => SqlErrorKind.NotFound,
+        _ => SqlErrorKind.Invalid,
+    };
+}
 
 /// <summary>
 /// Runs SQL over a repository's tables on an embedded DuckDB. A table is named by its CID, by a
@@ -71,7 +126,7 @@ public sealed class SqlEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(content);
         string library = DuckDbConnection.FindLibrary()
-            ?? throw new SqlException("DuckDB's library (libduckdb.so) is not beside the program: set ARROWCID_LIBDUCKDB to its path");
+            ?? throw new SqlException("DuckDB's library (libduckdb.so) is not beside the program: set ARROWCID_LIBDUCKDB to its path", SqlErrorKind.Unavailable);
         DuckDbConnection db;
         try
         {
@@ -79,7 +134,7 @@ public sealed class SqlEngine : IDisposable
         }
         catch (IOException e)
         {
-            throw new SqlException(e.Message, e);
+            throw new SqlException(e.Message, SqlErrorKind.Unavailable, e);
         }
 
         var engine = new SqlEngine(content, db, ensureLocal);
@@ -92,7 +147,7 @@ public sealed class SqlEngine : IDisposable
         catch (IOException e)
         {
             engine.Dispose();
-            throw new SqlException(e.Message, e);
+            throw new SqlException(e.Message, SqlErrorKind.Unavailable, e);
         }
     }
 
@@ -113,7 +168,8 @@ public sealed class SqlEngine : IDisposable
         }
         catch (IOException e)
         {
-            throw new SqlException(e.Message.StartsWith("DuckDB: ", StringComparison.Ordinal) ? e.Message["DuckDB: ".Length..] : e.Message, e);
+            string message = e.Message.StartsWith("DuckDB: ", StringComparison.Ordinal) ? e.Message["DuckDB: ".Length..] : e.Message;
+            throw new SqlException(message, SqlException.KindOf(message), e);
         }
 
         lock (_gate)
@@ -136,36 +192,24 @@ public sealed class SqlEngine : IDisposable
     /// <param name="options">The name to store under, and whether to run the query whatever is stored.</param>
     /// <param name="cancellation">Stops the query wherever it is.</param>
     /// <returns>The answer and the stored table.</returns>
-    /// <exception cref="SqlException">DuckDB refused or failed the query.</exception>
+    /// <exception cref="SqlException">DuckDB refused or failed the query, or its answer has more than <see cref="SqlStoreOptions.MaxRows"/> rows (<see cref="SqlErrorKind.TooManyRows"/>).</exception>
     /// <exception cref="OperationCanceledException">The query was stopped by <paramref name="cancellation"/>.</exception>
     public (SqlResult Result, SqlStored Stored) QueryAndStore(string sql, SqlStoreOptions? options = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
         options ??= new SqlStoreOptions();
-        string key = SqlProvenance.QueryKey(sql);
-        if (!options.NoCache && FindStored(sql, key) is { } stored)
+        if (!options.NoCache && FindStored(sql) is { } earlier)
         {
-            var batches = _content.ReadBatches(stored.Cid).ToList();
-            var answer = new DuckDbAnswer(batches[0].Schema, batches, Truncated: false);
-            // A name given is pointed at the stored result too (no new version when it already is).
-            var version = options.Name is { } name && _content.Repository.AddVersionUnlessLatest(name, stored.Cid) is { Added: true } named
-                ? named.Version
-                : null;
-            return (new SqlResult(answer, stored.Inputs), new SqlStored(stored.Cid, version, Reused: true));
+            var stored = Reuse(earlier, options);
+            var batches = _content.ReadBatches(stored.Table).ToList();
+            var answer = new DuckDbAnswer(batches.Count > 0 ? batches[0].Schema : SchemaOf(stored.Table), batches, Truncated: false);
+            return (new SqlResult(answer, stored.Inputs), stored);
         }
 
-        var result = Query(sql, long.MaxValue, cancellation);
+        var result = RunBounded(sql, options, cancellation);
         try
         {
-            var put = _content.PutStream(result.Answer.Schema, result.Answer.Batches, new PutOptions
-            {
-                Name = options.Name,
-                Producer = "arrowcid sql",
-                Provenance = SqlProvenance.Write(sql, result.Inputs, EngineVersion),
-            });
-            // Only the table carries the query's key (a put's tags would label its chunks too).
-            _content.Repository.Registry.SetTag(put.Table.Cid, SqlProvenance.QueryTag, key);
-            return (result, new SqlStored(put.Table.Cid, put.VersionAdded ? put.Version : null, Reused: false));
+            return (result, Put(sql, result, options));
         }
         catch
         {
@@ -174,12 +218,80 @@ public sealed class SqlEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stores <paramref name="sql"/>'s result as <see cref="QueryAndStore"/> does, and keeps none of
+    /// its rows: what a server answers with, handing out the result by its CID.
+    /// </summary>
+    /// <param name="sql">One SQL query.</param>
+    /// <param name="options">The name to store under, whether to run the query whatever is stored, its row limit and pin.</param>
+    /// <param name="cancellation">Stops the query wherever it is.</param>
+    /// <returns>The stored table and the inputs it was made from.</returns>
+    /// <exception cref="SqlException">DuckDB refused or failed the query, or its answer has more than <see cref="SqlStoreOptions.MaxRows"/> rows (<see cref="SqlErrorKind.TooManyRows"/>).</exception>
+    /// <exception cref="OperationCanceledException">The query was stopped by <paramref name="cancellation"/>.</exception>
+    public SqlStored Store(string sql, SqlStoreOptions? options = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        options ??= new SqlStoreOptions();
+        if (!options.NoCache && FindStored(sql) is { } earlier)
+        {
+            return Reuse(earlier, options);
+        }
+
+        using var result = RunBounded(sql, options, cancellation);
+        return Put(sql, result, options);
+    }
+
+    // The query's answer whole, refused when it has more rows than the options allow (a part would be
+    // stored as if it were the answer).
+    private SqlResult RunBounded(string sql, SqlStoreOptions options, CancellationToken cancellation)
+    {
+        var result = Query(sql, options.MaxRows, cancellation);
+        if (result.Answer.Truncated)
+        {
+            result.Dispose();
+            throw new SqlException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the answer has more than {options.MaxRows} rows, the most one answer may have here"),
+                SqlErrorKind.TooManyRows);
+        }
+
+        return result;
+    }
+
+    private SqlStored Put(string sql, SqlResult result, SqlStoreOptions options)
+    {
+        var put = _content.PutStream(result.Answer.Schema, result.Answer.Batches, new PutOptions
+        {
+            Name = options.Name,
+            Producer = "arrowcid sql",
+            Provenance = SqlProvenance.Write(sql, result.Inputs, EngineVersion),
+            Pin = options.Pin,
+        });
+        // Only the table carries the query's key (a put's tags would label its chunks too).
+        _content.Repository.Registry.SetTag(put.Table.Cid, SqlProvenance.QueryTag, SqlProvenance.QueryKey(sql));
+        return new SqlStored(put.Table.Cid, put.VersionAdded ? put.Version : null, Reused: false, result.Inputs);
+    }
+
+    // An earlier run's result answers; a name given is pointed at it too (no new version when it already is).
+    private SqlStored Reuse((Cid Cid, IReadOnlyList<SqlInput> Inputs) earlier, SqlStoreOptions options)
+    {
+        if (options.Pin)
+        {
+            _content.Repository.Pin(earlier.Cid);
+        }
+
+        var version = options.Name is { } name && _content.Repository.AddVersionUnlessLatest(name, earlier.Cid) is { Added: true } named
+            ? named.Version
+            : null;
+        return new SqlStored(earlier.Cid, version, Reused: true, earlier.Inputs);
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _db.Dispose();
 
     // The newest stored result of this query text whose inputs all resolve as they did, on this engine version.
-    private (Cid Cid, IReadOnlyList<SqlInput> Inputs)? FindStored(string sql, string key)
+    private (Cid Cid, IReadOnlyList<SqlInput> Inputs)? FindStored(string sql)
     {
+        string key = SqlProvenance.QueryKey(sql);
         var tagged = _content.Repository.Registry.List(new RegistryQuery { Tags = new Dictionary<string, string> { [SqlProvenance.QueryTag] = key } });
         foreach (var record in tagged.OrderByDescending(r => r.Created))
         {
@@ -197,6 +309,8 @@ public sealed class SqlEngine : IDisposable
 
         return null;
     }
+
+    private Schema SchemaOf(Cid table) => new RepositoryTable(_content, table).Schema;
 
     private string ReadEngineVersion()
     {

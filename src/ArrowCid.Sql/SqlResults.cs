@@ -14,13 +14,20 @@ public sealed record SqlStoreOptions
 
     /// <summary>Run the query even when a stored result of the same query over the same inputs exists.</summary>
     public bool NoCache { get; init; }
+
+    /// <summary>Rows the answer may have; a larger one is refused (<see cref="SqlErrorKind.TooManyRows"/>), never stored cut short.</summary>
+    public long MaxRows { get; init; } = long.MaxValue;
+
+    /// <summary>Pin the result (true, as a put does), or leave it for gc once nothing names it: a server's answers, kept while they are asked for again.</summary>
+    public bool Pin { get; init; } = true;
 }
 
-/// <summary>A stored result: the table's CID, the version recorded under a name, and whether an earlier run's result answered.</summary>
+/// <summary>A stored result: the table's CID, the version recorded under a name, whether an earlier run's result answered, and the tables it was made from.</summary>
 /// <param name="Table">The result's table CID.</param>
 /// <param name="Version">The name's version the put recorded (null without a name, or when the name's latest already was this table).</param>
 /// <param name="Reused">True when a result stored by an earlier run answered, without running the query.</param>
-public sealed record SqlStored(Cid Table, NamedVersion? Version, bool Reused);
+/// <param name="Inputs">Every table the query read, once each, in the order first named.</param>
+public sealed record SqlStored(Cid Table, NamedVersion? Version, bool Reused, IReadOnlyList<SqlInput> Inputs);
 
 /// <summary>
 /// What a stored result records of how it was made (the registry's provenance text of its table): the

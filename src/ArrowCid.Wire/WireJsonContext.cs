@@ -16,6 +16,7 @@ namespace ArrowCid.Wire;
 // Flight
 [JsonSerializable(typeof(PutResultBody))]
 [JsonSerializable(typeof(FlightInfoMetadata))]
+[JsonSerializable(typeof(SqlAnswerMetadata))]
 [JsonSerializable(typeof(PinResult))]
 [JsonSerializable(typeof(TagBody))]
 [JsonSerializable(typeof(DeleteResult))]

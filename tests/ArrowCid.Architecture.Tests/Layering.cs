@@ -24,9 +24,11 @@ internal static class Layering
         // node puts the two together, so the repository never carries an S3 client.
         ["ArrowCid.Repository", "ArrowCid.ObjectStorage"],
         // The node, whatever protocol reaches it: content, peers (over the Flight client), registry, tokens, changes.
-        // Beside it, the adapter that lets Apache.Arrow objects into puts and publishes and out of reads,
-        // and SQL over the repository's tables on embedded DuckDB.
-        ["ArrowCid.Node", "ArrowCid.Apache", "ArrowCid.Sql"],
+        // Beside it, the adapter that lets Apache.Arrow objects into puts and publishes and out of reads.
+        ["ArrowCid.Node", "ArrowCid.Apache"],
+        // SQL over the repository's tables on embedded DuckDB, and a node's queries under its limits,
+        // which the faces answer Flight SQL and HTTP queries with.
+        ["ArrowCid.Sql"],
         // The node's faces, siblings that never see each other: Flight, HTTP, and the C ABI (libarrowcid).
         ["ArrowCid.Flight.Service", "ArrowCid.Gateway", "ArrowCid.Native"],
         // Every benchmark, over the libraries it measures; the CLI's bench commands call into it.

@@ -161,16 +161,16 @@ public sealed class LayeringTests
     [InlineData(Http2, Grpc, "ArrowCid.Http2 (layer 0) references ArrowCid.Grpc (layer 1), a higher layer")]
     [InlineData(Http2, Arrow, "ArrowCid.Http2 (layer 0) references ArrowCid.Arrow (layer 0), a sibling")]
     [InlineData(Grpc, Flight, "ArrowCid.Grpc (layer 1) references ArrowCid.Flight (layer 2), a higher layer")]
-    [InlineData(Flight, Bench, "ArrowCid.Flight (layer 2) references ArrowCid.Bench (layer 6), a higher layer")]
-    [InlineData(Flight, Gateway, "ArrowCid.Flight (layer 2) references ArrowCid.Gateway (layer 5), a higher layer")]
-    [InlineData(Gateway, Bench, "ArrowCid.Gateway (layer 5) references ArrowCid.Bench (layer 6), a higher layer")]
+    [InlineData(Flight, Bench, "ArrowCid.Flight (layer 2) references ArrowCid.Bench (layer 7), a higher layer")]
+    [InlineData(Flight, Gateway, "ArrowCid.Flight (layer 2) references ArrowCid.Gateway (layer 6), a higher layer")]
+    [InlineData(Gateway, Bench, "ArrowCid.Gateway (layer 6) references ArrowCid.Bench (layer 7), a higher layer")]
     [InlineData(Registry, Repository, "ArrowCid.Registry (layer 2) references ArrowCid.Repository (layer 3), a higher layer")]
     [InlineData(SharedMemory, Registry, "ArrowCid.SharedMemory (layer 2) references ArrowCid.Registry (layer 2), a sibling")]
-    [InlineData(Bench, Cli, "ArrowCid.Bench (layer 6) references ArrowCid.Cli (layer 7), a higher layer")]
+    [InlineData(Bench, Cli, "ArrowCid.Bench (layer 7) references ArrowCid.Cli (layer 8), a higher layer")]
     [InlineData(Flight, Repository, "ArrowCid.Flight (layer 2) references ArrowCid.Repository (layer 3), a higher layer")]
-    [InlineData(Node, FlightService, "ArrowCid.Node (layer 4) references ArrowCid.Flight.Service (layer 5), a higher layer")]
-    [InlineData(FlightService, Gateway, "ArrowCid.Flight.Service (layer 5) references ArrowCid.Gateway (layer 5), a sibling")]
-    [InlineData(Gateway, FlightService, "ArrowCid.Gateway (layer 5) references ArrowCid.Flight.Service (layer 5), a sibling")]
+    [InlineData(Node, FlightService, "ArrowCid.Node (layer 4) references ArrowCid.Flight.Service (layer 6), a higher layer")]
+    [InlineData(FlightService, Gateway, "ArrowCid.Flight.Service (layer 6) references ArrowCid.Gateway (layer 6), a sibling")]
+    [InlineData(Gateway, FlightService, "ArrowCid.Gateway (layer 6) references ArrowCid.Flight.Service (layer 6), a sibling")]
     public void A_wrong_way_reference_between_parts_is_reported(string from, string to, string expected)
     {
         var graph = Graph((Arrow, []), (Http2, []), (Grpc, []), (Registry, []), (SharedMemory, []), (Repository, []), (Flight, []), (Node, []), (FlightService, []), (Gateway, []), (Bench, []), (Cli, []));

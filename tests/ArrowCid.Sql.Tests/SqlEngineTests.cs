@@ -107,7 +107,8 @@ public sealed class SqlEngineTests : IDisposable
             var (result, again) = engine.QueryAndStore(Sql, new SqlStoreOptions { Name = "digits" });
             using (result)
             {
-                Assert.Equal(new SqlStored(stored.Table, null, Reused: true), again);
+                Assert.Equal((stored.Table, null, true), (again.Table, again.Version, again.Reused));
+                Assert.Equal(first.Table.Cid, Assert.Single(again.Inputs).Cid);
                 Assert.Equal(10, result.Answer.Rows);
                 Assert.Equal(first.Table.Cid, Assert.Single(result.Inputs).Cid);
             }
@@ -115,7 +116,7 @@ public sealed class SqlEngineTests : IDisposable
             // --no-cache runs it again: an ordered query over the same rows is the same table.
             var (rerun, fresh) = engine.QueryAndStore(Sql, new SqlStoreOptions { NoCache = true });
             rerun.Dispose();
-            Assert.Equal(new SqlStored(stored.Table, null, Reused: false), fresh);
+            Assert.Equal((stored.Table, null, false), (fresh.Table, fresh.Version, fresh.Reused));
 
             // Other text is another query.
             var (other, otherStored) = engine.QueryAndStore(Sql + " ", new SqlStoreOptions());

@@ -84,6 +84,24 @@ internal static class ServeCommand
             HelpName = "N",
         };
         AtLeastOne(maxTableChunks);
+        var sqlMemoryLimit = new Option<string?>("--sql-memory-limit")
+        {
+            Description = "Memory DuckDB may use for one SQL query (Flight SQL, POST /api/v1/sql), e.g. 2GB; a query needing more is refused (default 4GB)",
+            HelpName = "SIZE",
+        };
+        var sqlTimeout = DurationOption.Create("--sql-timeout", "How long one SQL query may run, its wait for a turn included; past it the query is stopped", "5m");
+        var sqlMaxRows = new Option<long?>("--sql-max-rows")
+        {
+            Description = $"Rows one SQL answer may have: Flight SQL refuses a larger one, HTTP stops there and says so (default {NodeLimits.Default.SqlMaxRows})",
+            HelpName = "N",
+        };
+        AtLeastOne(sqlMaxRows);
+        var sqlQueries = new Option<int?>("--sql-queries")
+        {
+            Description = $"SQL queries running at once; more wait for a turn within --sql-timeout (default {NodeLimits.Default.SqlQueries})",
+            HelpName = "N",
+        };
+        AtLeastOne(sqlQueries);
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Also serve /metrics (Prometheus) on this HOST:PORT of its own; it is always on the HTTP gateway's port", HelpName = "HOST:PORT" };
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
@@ -106,7 +124,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve the repository as an Arrow Flight node (tickets are CIDs; see docs/flight.md) and over HTTP (docs/http.md)")
         {
             listen, http, cors, corsWrites, allowedHosts, strictTrustless, tokens, tokenFile, users, usersFile, certificate, key, keyPasswordFile, advertise, noShm, sharedRegistry, blocks, cacheSize,
-            recordAddresses, metricsListen, maxConnections, maxConnectionsPerAddress, maxRequestBytes, maxTableChunks, logFormat, logLevel, shutdownTimeout, config, printConfig,
+            recordAddresses, metricsListen, maxConnections, maxConnectionsPerAddress, maxRequestBytes, maxTableChunks, sqlMemoryLimit, sqlTimeout, sqlMaxRows, sqlQueries, logFormat, logLevel, shutdownTimeout, config, printConfig,
         };
         command.SetAction(given =>
         {
@@ -164,6 +182,12 @@ internal static class ServeCommand
                     {
                         MaxDecompressedBytesPerRequest = parse.GetValue(maxRequestBytes) ?? NodeLimits.Default.MaxDecompressedBytesPerRequest,
                         MaxTableChunks = parse.GetValue(maxTableChunks) ?? NodeLimits.Default.MaxTableChunks,
+                        SqlMemoryBytes = parse.GetValue(sqlMemoryLimit) is { } sqlMemory
+                            ? ParseSize(sqlMemory) ?? throw new CliUsageException($"{From(sqlMemoryLimit)}: '{sqlMemory}' is not a size such as 512MB or 4GB")
+                            : NodeLimits.Default.SqlMemoryBytes,
+                        SqlTimeout = parse.GetValue(sqlTimeout),
+                        SqlMaxRows = parse.GetValue(sqlMaxRows) ?? NodeLimits.Default.SqlMaxRows,
+                        SqlQueries = parse.GetValue(sqlQueries) ?? NodeLimits.Default.SqlQueries,
                     },
                     Logging = logging,
                 },

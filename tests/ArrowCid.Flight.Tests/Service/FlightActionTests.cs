@@ -20,7 +20,7 @@ public sealed class FlightActionTests : IAsyncLifetime
     {
         using var client = Node.Client();
         var actions = await client.ListActionsAsync();
-        Assert.Equal(["block", "delete", "names", "pin", "stats", "tag", "unpin", "verify", "versions"], actions.Select(a => a.Type).Order(StringComparer.Ordinal));
+        Assert.Equal(["ClosePreparedStatement", "CreatePreparedStatement", "block", "delete", "names", "pin", "stats", "tag", "unpin", "verify", "versions"], actions.Select(a => a.Type).Order(StringComparer.Ordinal));
         Assert.All(actions, a => Assert.False(string.IsNullOrWhiteSpace(a.Description)));
     }
 
