@@ -6,7 +6,7 @@ namespace ArrowCid.Gateway;
 /// <summary>
 /// The node's tokens and roles applied to HTTP: with a policy that is enforced, every request but a
 /// CORS preflight needs <c>Authorization: Bearer TOKEN</c> (a configured token or one a Flight
-/// Basic-auth handshake issued); GET and HEAD need the read role, anything else the write role.
+/// Basic-auth handshake issued); GET and HEAD need the read role, and so does a query (`POST /api/v1/sql`); anything else the write role.
 /// 401 (with <c>WWW-Authenticate: Bearer</c>) when the token is missing or unknown, 403 when its role
 /// is too weak. One exception to the header: <c>GET /api/v1/events</c> also takes the token as
 /// <c>?access_token=TOKEN</c> (RFC 6750 §2.3), because a browser's EventSource cannot send headers.
@@ -20,7 +20,11 @@ internal static class GatewayAccess
 {
     /// <summary>The role a request needs.</summary>
     public static AccessRole Needed(HttpRequest request) =>
-        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? AccessRole.Read : AccessRole.Write;
+        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+            // A query reads: its answer is stored as a cache the node keeps, unpinned, not as a put of the caller's.
+            || (HttpMethods.IsPost(request.Method) && request.Path.Equals(SqlEndpoint.Path, StringComparison.Ordinal))
+            ? AccessRole.Read
+            : AccessRole.Write;
 
     /// <summary>Checks the request's token against <paramref name="policy"/>, then runs the rest of the pipeline.</summary>
     public static Task CheckAsync(HttpContext context, AccessPolicy policy, RequestDelegate next)

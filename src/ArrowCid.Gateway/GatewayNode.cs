@@ -146,6 +146,7 @@ public sealed class GatewayNode : IAsyncDisposable
     {
         IpfsEndpoints.Map(routes, context);
         ApiEndpoints.Map(routes, context);
+        SqlEndpoint.Map(routes, context);
         EventsEndpoint.Map(routes, context);
         RoutingEndpoints.Map(routes, context);
         NameEndpoints.Map(routes, context);
