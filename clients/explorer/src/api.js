@@ -56,6 +56,32 @@ export async function getJson(path, signal) {
   }
 }
 
+/**
+ * Runs a SQL query on the node (POST /api/v1/sql), a 401 asking for a token as getJson does.
+ * Resolves to its JSON answer (the first `limit` rows, the result's CID, its inputs) and the
+ * result's whole row count.
+ * @param {string} query
+ * @param {number} limit
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<{ body: any, rows: number }>}
+ */
+export async function postSql(query, limit, signal) {
+  for (;;) {
+    const response = await fetch(`/api/v1/sql?format=json&limit=${limit}`, {
+      method: 'POST',
+      headers: headers({ 'Content-Type': 'text/plain; charset=utf-8', Accept: 'application/json' }),
+      body: query,
+      signal,
+    });
+    if (response.status === 401 && askForToken) {
+      await askForToken(await problemText(response));
+      continue;
+    }
+    if (!response.ok) throw new ApiError(response.status, await problemText(response));
+    return { body: await response.json(), rows: Number(response.headers.get('X-Sql-Rows')) };
+  }
+}
+
 /** The detail of a problem answer, or the status line. @param {Response} response */
 async function problemText(response) {
   try {

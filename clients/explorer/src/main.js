@@ -1,10 +1,11 @@
 // @ts-check
-// The explorer's entry: a hash router (#/ the listing, #/table/CID a table), the token prompt, and
+// The explorer's entry: a hash router (#/ the listing, #/table/CID a table, #/sql a query), the token prompt, and
 // the live feed that every page hears.
 import { followEvents, onUnauthorized, setToken, token } from './api.js';
 import { h, replace } from './dom.js';
 import { showListing } from './list.js';
 import { showTable } from './table.js';
+import { showQuery } from './query.js';
 import { routeOf, tableOfRoute } from './early-requests.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
@@ -32,6 +33,8 @@ function route() {
   const table = tableOfRoute(path);
   if (table) {
     onChange = showTable(main, table, page.signal);
+  } else if (path === '/sql') {
+    onChange = showQuery(main, new URLSearchParams(query ?? ''), page.signal, go);
   } else if (path === '/') {
     onChange = showListing(main, new URLSearchParams(query ?? ''), page.signal, go);
   } else {

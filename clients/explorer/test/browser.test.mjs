@@ -287,6 +287,44 @@ test('a table of types the first-rows reader leaves to apache-arrow shows its ro
   }
 });
 
+test('the SQL page runs a query, shows its first rows and links the CID its answer is stored under', async () => {
+  await page.goto(new URL('/', gateway).toString());
+  await page.click('a[href="#/sql"]');
+  const sql = `SELECT count(*) AS n FROM "${expected.name}@1"`;
+  await page.fill('#sql', sql);
+  await page.press('#sql', 'Control+Enter');
+  await page.waitForFunction(() => location.hash.startsWith('#/sql?q='));
+  const cell = page.locator('#sql-rows tbody td');
+  await cell.first().waitFor();
+  assert.equal(await cell.first().textContent(), String(expected.rows));
+  assert.equal(await page.locator('#sql-rows thead th').first().textContent(), 'n');
+  const link = page.locator('#sql-cid a');
+  const cid = await link.getAttribute('title');
+  assert.match(cid, /^baf/);
+  assert.equal(await page.locator('#sql-inputs a').first().getAttribute('title'), expected.cid, 'the input read is the version named');
+  await shot('sql');
+
+  // The same query again (a reload): the stored result answers, under the same CID.
+  await page.reload();
+  await page.locator('#sql-cid', { hasText: 'stored earlier' }).waitFor();
+  assert.equal(await page.locator('#sql-cid a').getAttribute('title'), cid);
+
+  // The result is a table like any other: its page fetches and verifies its blocks.
+  await page.click('#sql-cid a');
+  await page.locator('#preview-status[data-state="verified"]').waitFor();
+
+  // A refused query shows the node's reason (in a page of its own: the browser logs the 403).
+  const other = await context.newPage();
+  try {
+    other.setDefaultTimeout(timeout);
+    await other.goto(new URL(`/#/sql?q=${encodeURIComponent("SELECT * FROM read_csv('/etc/passwd')")}`, gateway).toString());
+    await other.locator('#sql-error').waitFor();
+    assert.match(await other.locator('#sql-error').textContent(), /Permission|external access/i);
+  } finally {
+    await other.close();
+  }
+});
+
 test('phone width: nothing overflows sideways; no console errors anywhere', async () => {
   await page.setViewportSize({ width: 375, height: 800 });
   await page.goto(new URL('/#/', gateway).toString());
