@@ -408,3 +408,42 @@ public sealed record ObjectStorageReport(
     double CacheHitRatio,
     double OptimalHitRatio,
     double CacheHitRatioVsOptimum);
+
+/// <summary><c>bench sql --json</c>: SQL over our blocks next to DuckDB over our Parquet export, Flight SQL's first batch, a stored result reused.</summary>
+/// <param name="Dir">The scratch folder (removed after).</param>
+/// <param name="TableBytes">Bytes of the table's canonical blocks.</param>
+/// <param name="Rows">Rows of the table.</param>
+/// <param name="ParquetBytes">Bytes of its Parquet export.</param>
+/// <param name="ScanS">Median seconds of the scan-heavy query, ours.</param>
+/// <param name="ScanDuckdbParquetS">The same by DuckDB over Parquet.</param>
+/// <param name="JoinS">Median seconds of the join-heavy query, ours.</param>
+/// <param name="JoinDuckdbParquetS">The same by DuckDB over Parquet.</param>
+/// <param name="ScanRatioVsDuckdbParquet">Scan, ours over theirs.</param>
+/// <param name="JoinRatioVsDuckdbParquet">Join, ours over theirs.</param>
+/// <param name="QueryRatioVsDuckdbParquet">The worse of the two (goal at most 1.0).</param>
+/// <param name="FirstBatchMsFlightSql">Median milliseconds from GetFlightInfo to the first batch of a small query over Flight SQL, client included (goal at most 20).</param>
+/// <param name="FirstRunS">Median seconds of a query run and stored.</param>
+/// <param name="CachedS">Median seconds of it asked again.</param>
+/// <param name="CachedResultRatio">The repeat over the first run (goal at most 0.05).</param>
+/// <param name="QueryGoalMet">Whether the ratio goal is met.</param>
+/// <param name="FirstBatchGoalMet">Whether the first-batch goal is met.</param>
+/// <param name="CachedGoalMet">Whether the cache goal is met.</param>
+public sealed record SqlBenchReport(
+    string Dir,
+    long TableBytes,
+    long Rows,
+    long ParquetBytes,
+    [property: JsonPropertyName("scan_s")] double ScanS,
+    [property: JsonPropertyName("scan_duckdb_parquet_s")] double ScanDuckdbParquetS,
+    [property: JsonPropertyName("join_s")] double JoinS,
+    [property: JsonPropertyName("join_duckdb_parquet_s")] double JoinDuckdbParquetS,
+    double ScanRatioVsDuckdbParquet,
+    double JoinRatioVsDuckdbParquet,
+    double QueryRatioVsDuckdbParquet,
+    double FirstBatchMsFlightSql,
+    [property: JsonPropertyName("first_run_s")] double FirstRunS,
+    [property: JsonPropertyName("cached_s")] double CachedS,
+    double CachedResultRatio,
+    bool QueryGoalMet,
+    bool FirstBatchGoalMet,
+    bool CachedGoalMet);

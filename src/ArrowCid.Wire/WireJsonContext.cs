@@ -69,6 +69,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 // Benchmark reports
 [JsonSerializable(typeof(IngestReport))]
+[JsonSerializable(typeof(SqlBenchReport))]
 [JsonSerializable(typeof(ObjectStorageReport))]
 [JsonSerializable(typeof(ScaleReport))]
 [JsonSerializable(typeof(DedupReport))]

@@ -23,6 +23,7 @@ internal static class BenchCommands
         command.Subcommands.Add(Chunk(console));
         command.Subcommands.Add(Dedup(console));
         command.Subcommands.Add(Ingest(console));
+        command.Subcommands.Add(Sql(console));
         command.Subcommands.Add(Native(console));
         command.Subcommands.Add(Scale(console));
         command.Subcommands.Add(ObjectStorage(console));
@@ -212,6 +213,44 @@ internal static class BenchCommands
         }
 
         return null;
+    }
+
+    private static Command Sql(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var size = SizeOption($"Table size in MiB (1..{MaxSizeMib}): put into a scratch repository and exported as Parquet beside it", 1024);
+        var dir = new Option<string?>("--dir") { Description = "Where the scratch repository and Parquet file go, on one disk (default: the folder holding the repository); removed after", HelpName = "DIR" };
+        var command = new Command("sql", "SQL over a table's blocks (arrowcid sql's engine) next to DuckDB reading its Parquet export, a small query's first batch over Flight SQL, and a repeated query answered by its stored result") { json, size, dir };
+        command.SetAction(parse =>
+        {
+            string parent = parse.GetValue(dir) ?? Path.GetDirectoryName(Repository.LocalRepository.ResolvePath(null))!;
+            Directory.CreateDirectory(parent);
+            var r = CliErrors.About(parent, () => SqlBenchmark.RunAsync((long)parse.GetValue(size) << 20, parent).GetAwaiter().GetResult());
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(WireJson.ToIndentedText(
+                    new SqlBenchReport(
+                        r.Folder, r.TableBytes, r.Rows, r.ParquetBytes,
+                        Round(r.ScanSeconds), Round(r.ScanParquetSeconds), Round(r.JoinSeconds), Round(r.JoinParquetSeconds),
+                        Round(r.ScanRatio), Round(r.JoinRatio), Round(r.QueryRatio), Round(r.FirstBatchMilliseconds),
+                        Round(r.FirstRunSeconds), Round(r.CachedSeconds), Round(r.CachedRatio),
+                        r.QueryGoalMet, r.FirstBatchGoalMet, r.CachedGoalMet),
+                    WireJsonContext.Default.SqlBenchReport));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("measure", "value", "vs peer", "goal");
+            table.AddRow("scan-heavy query, DuckDB over Parquet", $"{F(r.ScanParquetSeconds)} s", "1x", string.Empty);
+            table.AddRow("scan-heavy query, over our blocks", $"{F(r.ScanSeconds)} s", $"{F(r.ScanRatio)}x", Goal(r.ScanRatio <= 1.0, "<= 1.0x"));
+            table.AddRow("join-heavy query, DuckDB over Parquet", $"{F(r.JoinParquetSeconds)} s", "1x", string.Empty);
+            table.AddRow("join-heavy query, over our blocks", $"{F(r.JoinSeconds)} s", $"{F(r.JoinRatio)}x", Goal(r.JoinRatio <= 1.0, "<= 1.0x"));
+            table.AddRow("small query's first batch over Flight SQL", $"{F(r.FirstBatchMilliseconds)} ms", string.Empty, Goal(r.FirstBatchGoalMet, "<= 20 ms"));
+            table.AddRow("repeated query, its stored result", $"{F(r.CachedSeconds)} s", $"{F(r.CachedRatio)}x of its first run", Goal(r.CachedGoalMet, "<= 0.05x"));
+            PlainConsole(console.Out).Write(table);
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"a table of {r.Rows} rows, {r.TableBytes} bytes of blocks, {r.ParquetBytes} bytes of Parquet (zstd), in {r.Folder} (removed)"));
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private static Command Ingest(CliConsole console)
