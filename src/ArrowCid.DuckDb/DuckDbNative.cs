@@ -68,16 +68,22 @@ internal sealed class DuckDbNative
         TableFunctionSetExtraInfo = Get<SetDataFn>("duckdb_table_function_set_extra_info");
         TableFunctionSetBind = Get<HandlePairFn>("duckdb_table_function_set_bind");
         TableFunctionSetInit = Get<HandlePairFn>("duckdb_table_function_set_init");
+        TableFunctionSetLocalInit = Get<HandlePairFn>("duckdb_table_function_set_local_init");
+        FunctionGetLocalInitData = Get<GetPointerFn>("duckdb_function_get_local_init_data");
         TableFunctionSetFunction = Get<HandlePairFn>("duckdb_table_function_set_function");
         RegisterTableFunction = Get<RegisterFn>("duckdb_register_table_function");
         BindGetExtraInfo = Get<GetPointerFn>("duckdb_bind_get_extra_info");
         BindGetParameter = Get<GetParameterFn>("duckdb_bind_get_parameter");
         BindAddResultColumn = Get<AddColumnFn>("duckdb_bind_add_result_column");
         BindSetBindData = Get<SetDataFn>("duckdb_bind_set_bind_data");
+        BindSetCardinality = Get<SetCardinalityFn>("duckdb_bind_set_cardinality");
         BindSetError = Get<SetNameFn>("duckdb_bind_set_error");
         InitGetBindData = Get<GetPointerFn>("duckdb_init_get_bind_data");
         InitSetInitData = Get<SetDataFn>("duckdb_init_set_init_data");
         InitSetMaxThreads = Get<SetCountFn>("duckdb_init_set_max_threads");
+        TableFunctionSupportsProjectionPushdown = Get<SetFlagFn>("duckdb_table_function_supports_projection_pushdown");
+        InitGetColumnCount = Get<CountFn>("duckdb_init_get_column_count");
+        InitGetColumnIndex = Get<IndexFn>("duckdb_init_get_column_index");
         FunctionGetInitData = Get<GetPointerFn>("duckdb_function_get_init_data");
         FunctionSetError = Get<SetNameFn>("duckdb_function_set_error");
         InitSetError = Get<SetNameFn>("duckdb_init_set_error");
@@ -239,6 +245,18 @@ internal sealed class DuckDbNative
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate void SetCountFn(nint handle, ulong count);
 
+    /// <summary><c>void duckdb_bind_set_cardinality(duckdb_bind_info, idx_t, bool is_exact)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void SetCardinalityFn(nint info, ulong cardinality, byte exact);
+
+    /// <summary><c>void f(handle, bool)</c>: <c>duckdb_table_function_supports_projection_pushdown</c>; C bool is one byte.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void SetFlagFn(nint handle, byte value);
+
+    /// <summary><c>idx_t f(handle, idx_t)</c>: <c>duckdb_init_get_column_index</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate ulong IndexFn(nint handle, ulong index);
+
     /// <summary><c>idx_t duckdb_vector_size()</c>.</summary>
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate ulong SizeFn();
@@ -293,16 +311,22 @@ internal sealed class DuckDbNative
     public SetDataFn TableFunctionSetExtraInfo { get; }
     public HandlePairFn TableFunctionSetBind { get; }
     public HandlePairFn TableFunctionSetInit { get; }
+    public HandlePairFn TableFunctionSetLocalInit { get; }
+    public GetPointerFn FunctionGetLocalInitData { get; }
     public HandlePairFn TableFunctionSetFunction { get; }
     public RegisterFn RegisterTableFunction { get; }
     public GetPointerFn BindGetExtraInfo { get; }
     public GetParameterFn BindGetParameter { get; }
     public AddColumnFn BindAddResultColumn { get; }
     public SetDataFn BindSetBindData { get; }
+    public SetCardinalityFn BindSetCardinality { get; }
     public SetNameFn BindSetError { get; }
     public GetPointerFn InitGetBindData { get; }
     public SetDataFn InitSetInitData { get; }
     public SetCountFn InitSetMaxThreads { get; }
+    public SetFlagFn TableFunctionSupportsProjectionPushdown { get; }
+    public CountFn InitGetColumnCount { get; }
+    public IndexFn InitGetColumnIndex { get; }
     public GetPointerFn FunctionGetInitData { get; }
     public SetNameFn FunctionSetError { get; }
     public SetNameFn InitSetError { get; }

@@ -15,6 +15,17 @@ public interface IDuckDbTable
     /// <summary>The table's batches from its first row, once for each scan of the table in a query (a self-join scans it twice).</summary>
     /// <returns>The batches, each disposed by the reader once handed over.</returns>
     IEnumerable<RecordBatch> Read();
+
+    /// <summary>The table's rows when known: DuckDB's planner sizes joins by it (the smaller side builds the hash table).</summary>
+    long? Rows => null;
+
+    /// <summary>
+    /// The table's batches as parts, in row order, each opened by one call from any thread: a scan
+    /// then runs on all of DuckDB's threads, each opening (and re-hashing) the next part. Null when
+    /// the batches can only be read in sequence (<see cref="Read"/>).
+    /// </summary>
+    /// <returns>The parts, or null.</returns>
+    IReadOnlyList<Func<RecordBatch>>? Parts() => null;
 }
 
 /// <summary>
@@ -28,8 +39,12 @@ public interface IDuckDbTable
 /// </summary>
 /// <remarks>
 /// DuckDB calls back from its own threads: every callback catches what it throws and reports it as
-/// the function's error, never letting an exception cross into native code. One scan runs on one
-/// thread at a time (<c>duckdb_init_set_max_threads</c> 1), so a scan's state needs no lock.
+/// the function's error, never letting an exception cross into native code. A table with parts
+/// (<see cref="IDuckDbTable.Parts"/>) is scanned on every thread DuckDB gives it: each thread's local
+/// state claims the next part (one atomic increment), opens it and converts it on a connection of
+/// its own, so threads share nothing else; rows then come in no fixed order, as DuckDB's own scans
+/// of a table may (a query that needs an order says ORDER BY). A table without parts is read in
+/// sequence on one thread (<c>duckdb_init_set_max_threads</c> 1).
 /// </remarks>
 internal sealed class DuckDbTableFunction
 {
@@ -40,17 +55,20 @@ internal sealed class DuckDbTableFunction
     private static readonly DuckDbNative.ReplacementFn ReplacementCallback = Replace;
     private static readonly DuckDbNative.InfoFn BindCallback = Bind;
     private static readonly DuckDbNative.InfoFn InitCallback = Init;
+    private static readonly DuckDbNative.InfoFn LocalInitCallback = LocalInit;
     private static readonly DuckDbNative.ChunkFn ScanCallback = Scan;
     private static readonly DuckDbNative.FreeFn FreeHandleCallback = FreeHandle;
 
     private readonly DuckDbNative _api;
+    private readonly nint _database;
     private readonly nint _conversions;
     private readonly Func<string, IDuckDbTable?> _resolve;
     private readonly int _vectorSize;
 
-    private DuckDbTableFunction(DuckDbNative api, nint conversions, Func<string, IDuckDbTable?> resolve)
+    private DuckDbTableFunction(DuckDbNative api, nint database, nint conversions, Func<string, IDuckDbTable?> resolve)
     {
         _api = api;
+        _database = database;
         _conversions = conversions;
         _resolve = resolve;
         _vectorSize = checked((int)api.VectorSize());
@@ -65,7 +83,7 @@ internal sealed class DuckDbTableFunction
     public static void Register(DuckDbNative api, nint database, nint connection, nint conversions, Func<string, IDuckDbTable?> resolve)
     {
         Interlocked.CompareExchange(ref s_api, api, null);
-        var host = new DuckDbTableFunction(api, conversions, resolve);
+        var host = new DuckDbTableFunction(api, database, conversions, resolve);
         nint function = api.CreateTableFunction();
         try
         {
@@ -76,7 +94,10 @@ internal sealed class DuckDbTableFunction
             api.TableFunctionSetExtraInfo(function, Handle(host), Pointer(FreeHandleCallback));
             api.TableFunctionSetBind(function, Pointer(BindCallback));
             api.TableFunctionSetInit(function, Pointer(InitCallback));
+            api.TableFunctionSetLocalInit(function, Pointer(LocalInitCallback));
             api.TableFunctionSetFunction(function, Pointer(ScanCallback));
+            // A scan hands over only the columns the query reads (a join reading two of ten converts two).
+            api.TableFunctionSupportsProjectionPushdown(function, 1);
             if (api.RegisterTableFunction(connection, function) != DuckDbNative.Success)
             {
                 throw new IOException($"DuckDB refused the table function {Name}");
@@ -166,6 +187,11 @@ internal sealed class DuckDbTableFunction
                 throw;
             }
 
+            if (table.Rows is { } rows)
+            {
+                host._api.BindSetCardinality(info, (ulong)rows, 1);
+            }
+
             host._api.BindSetBindData(info, Handle(binding), Pointer(FreeHandleCallback));
         }
         catch (Exception e)
@@ -174,14 +200,36 @@ internal sealed class DuckDbTableFunction
         }
     }
 
-    // One scan: the table's batches from the start.
+    // One scan: the table's batches from the start, the columns the query reads.
     private static void Init(nint info)
     {
         var binding = Target<Binding>(Api.InitGetBindData(info));
         try
         {
-            binding.Host._api.InitSetMaxThreads(info, 1);
-            binding.Host._api.InitSetInitData(info, Handle(new ScanState(binding)), Pointer(FreeHandleCallback));
+            var api = binding.Host._api;
+            var projected = new ulong[checked((int)api.InitGetColumnCount(info))];
+            for (int i = 0; i < projected.Length; i++)
+            {
+                projected[i] = api.InitGetColumnIndex(info, (ulong)i);
+            }
+
+            var scan = new ScanState(binding, projected);
+            api.InitSetMaxThreads(info, scan.Parts is { } parts ? (ulong)Math.Max(1, Math.Min(parts.Count, Environment.ProcessorCount)) : 1);
+            api.InitSetInitData(info, Handle(scan), Pointer(FreeHandleCallback));
+        }
+        catch (Exception e)
+        {
+            binding.Host._api.InitSetError(info, e.Message);
+        }
+    }
+
+    // One thread's share of a scan (used when the table has parts; its connection is made on first use).
+    private static void LocalInit(nint info)
+    {
+        var binding = Target<Binding>(Api.InitGetBindData(info));
+        try
+        {
+            binding.Host._api.InitSetInitData(info, Handle(new ThreadScan(binding.Host)), Pointer(FreeHandleCallback));
         }
         catch (Exception e)
         {
@@ -195,7 +243,14 @@ internal sealed class DuckDbTableFunction
         var state = Target<ScanState>(Api.FunctionGetInitData(info));
         try
         {
-            state.Next(output);
+            if (state.Parts is not null)
+            {
+                Target<ThreadScan>(state.Binding.Host._api.FunctionGetLocalInitData(info)).Next(state, output);
+            }
+            else
+            {
+                state.Next(output);
+            }
         }
         catch (Exception e)
         {
@@ -209,6 +264,42 @@ internal sealed class DuckDbTableFunction
 
     private static DuckDbNative Api => Volatile.Read(ref s_api)!;
 
+    // DuckDB's conversion of an Arrow schema, which the caller destroys.
+    private nint ConvertSchema(Schema schema)
+    {
+        nint exported = CArrowSchema.AllocateAddress();
+        try
+        {
+            CArrowSchemaExporter.Export(schema, exported);
+            _api.ThrowOnError(_api.SchemaFromArrow(_conversions, exported, out nint converted), "DuckDB cannot read the table's schema");
+            return converted;
+        }
+        finally
+        {
+            CArrowSchema.Free(exported);
+        }
+    }
+
+    // A data chunk of a batch of a converted schema, which the caller destroys.
+    private nint Convert(RecordBatch batch, nint converted) => Convert(batch, converted, _conversions);
+
+    // As Convert, on a given connection (each thread of a parallel scan converts on its own).
+    private nint Convert(RecordBatch batch, nint converted, nint conversions)
+    {
+        nint array = CArrowArray.AllocateAddress();
+        try
+        {
+            CArrowArrayExporter.Export(batch, array);
+            // DuckDB takes the array's contents (and calls its release) whether or not it succeeds.
+            _api.ThrowOnError(_api.DataChunkFromArrow(conversions, array, converted, out nint chunk), "DuckDB cannot read a batch");
+            return chunk;
+        }
+        finally
+        {
+            CArrowArray.Free(array);
+        }
+    }
+
     /// <summary>What a bind found: the table and DuckDB's conversion of its schema.</summary>
     private sealed class Binding : IDisposable
     {
@@ -218,16 +309,7 @@ internal sealed class DuckDbTableFunction
         {
             Host = host;
             Table = table;
-            nint schema = CArrowSchema.AllocateAddress();
-            try
-            {
-                CArrowSchemaExporter.Export(table.Schema, schema);
-                host._api.ThrowOnError(host._api.SchemaFromArrow(host._conversions, schema, out _converted), "DuckDB cannot read the table's schema");
-            }
-            finally
-            {
-                CArrowSchema.Free(schema);
-            }
+            _converted = host.ConvertSchema(table.Schema);
         }
 
         public DuckDbTableFunction Host { get; }
@@ -256,21 +338,7 @@ internal sealed class DuckDbTableFunction
         }
 
         /// <summary>A data chunk of <paramref name="batch"/>'s rows (at most a vector's), which the caller destroys.</summary>
-        public nint Convert(RecordBatch batch)
-        {
-            nint array = CArrowArray.AllocateAddress();
-            try
-            {
-                CArrowArrayExporter.Export(batch, array);
-                // DuckDB takes the array's contents (and calls its release) whether or not it succeeds.
-                Host._api.ThrowOnError(Host._api.DataChunkFromArrow(Host._conversions, array, _converted, out nint chunk), "DuckDB cannot read a batch");
-                return chunk;
-            }
-            finally
-            {
-                CArrowArray.Free(array);
-            }
-        }
+        public nint Convert(RecordBatch batch) => Host.Convert(batch, _converted);
 
         public void Dispose()
         {
@@ -283,14 +351,85 @@ internal sealed class DuckDbTableFunction
         private static RecordBatch Empty(Schema schema) => new RecordBatchBuilder(schema).Build();
     }
 
-    /// <summary>One scan's place in the table: the batch being handed over and the next row of it.</summary>
-    private sealed class ScanState(Binding binding) : IDisposable
+    /// <summary>
+    /// One scan's place in the table: the batch being handed over and the next row of it, and the
+    /// columns the query reads. A projected index past the table's columns is DuckDB's row id, which
+    /// a query that reads no column (a <c>count(*)</c>) asks for: its vector is left as it is, as
+    /// DuckDB's own Arrow scan leaves it.
+    /// </summary>
+    private sealed class ScanState : IDisposable
     {
-        private IEnumerator<RecordBatch>? _batches = binding.Table.Read().GetEnumerator();
+        private readonly int[] _columns;
+        private readonly int[] _outputs;
+        private readonly Schema _schema;
+        private nint _converted;
+        private IEnumerator<RecordBatch>? _batches;
         private RecordBatch? _batch;
         private int _row;
+        private int _nextPart = -1;
 
-        public Binding Binding { get; } = binding;
+        public ScanState(Binding binding, ulong[] projected)
+        {
+            Binding = binding;
+            var fields = binding.Table.Schema.Fields;
+            var columns = new List<int>();
+            var outputs = new List<int>();
+            for (int i = 0; i < projected.Length; i++)
+            {
+                if (projected[i] < (ulong)fields.Length)
+                {
+                    columns.Add((int)projected[i]);
+                    outputs.Add(i);
+                }
+            }
+
+            _columns = [.. columns];
+            _outputs = [.. outputs];
+            _schema = new Schema([.. _columns.Select(c => fields[c])], binding.Table.Schema.Metadata);
+            _converted = binding.Host.ConvertSchema(_schema);
+            Parts = binding.Table.Parts();
+            _batches = Parts is null ? binding.Table.Read().GetEnumerator() : null;
+        }
+
+        public Binding Binding { get; }
+
+        /// <summary>The table's parts, when threads claim them; null when it is read in sequence.</summary>
+        public IReadOnlyList<Func<RecordBatch>>? Parts { get; }
+
+        /// <summary>The next part no thread has claimed, opened; null when none is left.</summary>
+        public RecordBatch? ClaimPart()
+        {
+            int part = Interlocked.Increment(ref _nextPart);
+            return part < Parts!.Count ? Parts[part]() : null;
+        }
+
+        /// <summary>
+        /// Hands DuckDB the rows [<paramref name="row"/>, +a vector) of <paramref name="batch"/>'s
+        /// columns the query reads, converted on <paramref name="conversions"/>; returns the rows handed.
+        /// </summary>
+        public int Emit(RecordBatch batch, int row, nint output, nint conversions)
+        {
+            var api = Binding.Host._api;
+            int rows = Math.Min(Binding.Host._vectorSize, batch.Length - row);
+            // The columns read, of a slice: both borrow the batch's memory, and the export takes its own hold until DuckDB lets go.
+            var slice = RecordBatch.Borrowing(_schema, rows, _columns.Select(c => batch.Columns[c].Slice(row, rows)), batch.Owner);
+            nint chunk = Binding.Host.Convert(slice, _converted, conversions);
+            try
+            {
+                for (int c = 0; c < _columns.Length; c++)
+                {
+                    api.VectorReferenceVector(api.DataChunkGetVector(output, (ulong)_outputs[c]), api.DataChunkGetVector(chunk, (ulong)c));
+                }
+
+                api.DataChunkSetSize(output, (ulong)rows);
+            }
+            finally
+            {
+                api.DestroyDataChunk(ref chunk);
+            }
+
+            return rows;
+        }
 
         public void Next(nint output)
         {
@@ -309,24 +448,7 @@ internal sealed class DuckDbTableFunction
                 _batch = _batches.Current;
             }
 
-            int rows = Math.Min(Binding.Host._vectorSize, _batch.Length - _row);
-            // A slice borrows the batch's memory; the export takes its own hold until DuckDB lets go.
-            nint chunk = Binding.Convert(_batch.Slice(_row, rows));
-            try
-            {
-                for (int c = 0; c < Binding.Table.Schema.Fields.Length; c++)
-                {
-                    api.VectorReferenceVector(api.DataChunkGetVector(output, (ulong)c), api.DataChunkGetVector(chunk, (ulong)c));
-                }
-
-                api.DataChunkSetSize(output, (ulong)rows);
-            }
-            finally
-            {
-                api.DestroyDataChunk(ref chunk);
-            }
-
-            _row += rows;
+            _row += Emit(_batch, _row, output, Binding.Host._conversions);
         }
 
         public void Dispose()
@@ -335,6 +457,52 @@ internal sealed class DuckDbTableFunction
             _batch = null;
             _batches?.Dispose();
             _batches = null;
+            if (_converted != 0)
+            {
+                Binding.Host._api.DestroyArrowConvertedSchema(ref _converted);
+            }
+        }
+    }
+
+    /// <summary>One thread's share of a parallel scan: the part it claimed, the next row of it, and a connection of its own to convert on.</summary>
+    private sealed class ThreadScan(DuckDbTableFunction host) : IDisposable
+    {
+        private nint _conversions;
+        private RecordBatch? _part;
+        private int _row;
+
+        public void Next(ScanState scan, nint output)
+        {
+            if (_conversions == 0 && host._api.Connect(host._database, out _conversions) != DuckDbNative.Success)
+            {
+                throw new IOException("DuckDB refused a connection to convert batches on");
+            }
+
+            while (_part is null || _row >= _part.Length)
+            {
+                _part?.Dispose();
+                _part = null;
+                _row = 0;
+                if (scan.ClaimPart() is not { } next)
+                {
+                    host._api.DataChunkSetSize(output, 0);
+                    return;
+                }
+
+                _part = next;
+            }
+
+            _row += scan.Emit(_part, _row, output, _conversions);
+        }
+
+        public void Dispose()
+        {
+            _part?.Dispose();
+            _part = null;
+            if (_conversions != 0)
+            {
+                host._api.Disconnect(ref _conversions);
+            }
         }
     }
 }

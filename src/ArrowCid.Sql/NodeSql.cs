@@ -23,6 +23,9 @@ public sealed class NodeSql
 
     private readonly SemaphoreSlim _turns;
 
+    // Engines between queries, at most one a turn: opening DuckDB (10–25 ms) costs more than a small query.
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqlEngine> _idle = [];
+
     private NodeSql(ContentNode node)
     {
         _node = node;
@@ -90,11 +93,37 @@ public sealed class NodeSql
     private SqlStored Run(string sql, CancellationToken stop)
     {
         var limits = _node.Options.Limits;
-        using var engine = SqlEngine.Open(
+        var engine = _idle.TryTake(out var kept) ? kept : SqlEngine.Open(
             _node.Repository,
             new SqlLimits { MemoryLimit = string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, limits.SqlMemoryBytes >> 20)}MiB") },
-            cid => _node.EnsureLocalAsync(cid, stop).GetAwaiter().GetResult());
-        return engine.Store(sql, new SqlStoreOptions { MaxRows = limits.SqlMaxRows, Pin = false }, stop);
+            // Missing blocks come from peers or the durable tier, under the query's own deadline.
+            cid => _node.EnsureLocalAsync(cid, CancellationToken.None).WaitAsync(limits.SqlTimeout > TimeSpan.Zero ? limits.SqlTimeout : Timeout.InfiniteTimeSpan).GetAwaiter().GetResult());
+        bool keep = false;
+        try
+        {
+            var stored = engine.Store(sql, new SqlStoreOptions { MaxRows = limits.SqlMaxRows, Pin = false }, stop);
+            keep = true;
+            return stored;
+        }
+        catch (SqlException)
+        {
+            // DuckDB answered (a refusal, an error): the engine is as good as before.
+            keep = true;
+            throw;
+        }
+        finally
+        {
+            if (keep)
+            {
+                engine.Reset();
+                _idle.Add(engine);
+            }
+            else
+            {
+                // Stopped or failed in a way DuckDB did not answer: a fresh engine for the next query.
+                engine.Dispose();
+            }
+        }
     }
 
     private static NodeException ToNodeException(SqlException e) => e.Kind switch

@@ -285,6 +285,20 @@ public sealed class SqlEngine : IDisposable
         return new SqlStored(earlier.Cid, version, Reused: true, earlier.Inputs);
     }
 
+    /// <summary>
+    /// Forgets the versions the names resolved to and the inputs read: the next query resolves every
+    /// name afresh, as on a new engine (a server keeps engines for query after query, since opening
+    /// DuckDB costs more than many a small query).
+    /// </summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _resolved.Clear();
+            _inputs.Clear();
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _db.Dispose();
 
@@ -375,6 +389,21 @@ public sealed class SqlEngine : IDisposable
         private Schema? _schema;
 
         public Schema Schema => _schema ??= ReadSchema();
+
+        public long? Rows => content.Repository.GetRecord(cid)?.Rows;
+
+        // A table's chunks, each opened and re-hashed by whichever DuckDB thread claims it; an Arrow
+        // stream kept as sent is read in sequence.
+        public IReadOnlyList<Func<RecordBatch>>? Parts()
+        {
+            if (cid.Codec == Multicodec.Raw)
+            {
+                return content.Repository.GetRecord(cid)?.Kind == BlockKind.ArrowStream ? null : [() => content.OpenBatch(cid)];
+            }
+
+            content.RequireComplete(cid);
+            return [.. content.OpenTable(cid).Chunks().Select(chunk => (Func<RecordBatch>)(() => content.OpenBatch(chunk.Cid)))];
+        }
 
         public IEnumerable<RecordBatch> Read() => content.ReadBatches(cid);
 

@@ -50,6 +50,41 @@ public sealed class DuckDbTablesTests
         }
     }
 
+    /// <summary>The same rows as parts any thread may open: counts the parts opened and the batches not yet let go.</summary>
+    private sealed class PartedTable : IDuckDbTable
+    {
+        public int Opened;
+        public int Held;
+
+        public Schema Schema => TableSchema;
+
+        public long? Rows => DuckDbTablesTests.Rows;
+
+        public IEnumerable<RecordBatch> Read() => throw new InvalidOperationException("a table with parts is read by parts");
+
+        public IReadOnlyList<Func<RecordBatch>>? Parts() =>
+            [.. Enumerable.Range(0, (DuckDbTablesTests.Rows + BatchRows - 1) / BatchRows).Select(part => (Func<RecordBatch>)(() => Open(part)))];
+
+        private RecordBatch Open(int part)
+        {
+            Interlocked.Increment(ref Opened);
+            Interlocked.Increment(ref Held);
+            var builder = new RecordBatchBuilder(TableSchema);
+            for (int r = part * BatchRows; r < Math.Min(DuckDbTablesTests.Rows, (part + 1) * BatchRows); r++)
+            {
+                builder.AppendRow((long)r, S(r), r % 5 == 0 ? null : new long[] { r, r + 1 }, Colours[r % Colours.Length]);
+            }
+
+            var built = builder.Build();
+            return new RecordBatch(built.Schema, built.Length, built.Columns, new Release(() => Interlocked.Decrement(ref Held)));
+        }
+
+        private sealed class Release(Action action) : IDisposable
+        {
+            public void Dispose() => action();
+        }
+    }
+
     private static DuckDbConnection? Open(IDuckDbTable table, out List<string> asked)
     {
         var db = DuckDbConnection.TryOpen();
@@ -94,6 +129,31 @@ public sealed class DuckDbTablesTests
         Assert.Equal(Rows / 3 + 1, Long(db, "SELECT count(*) FROM t WHERE colour = 'red'"));
         Assert.Equal(Enumerable.Range(0, Rows).Where(r => r % 5 != 0).Sum(r => 2L * r + 1), Long(db, "SELECT sum(list_sum(l))::BIGINT FROM t"));
         Assert.True(table.Scans >= 7, $"{table.Scans} scans");
+    }
+
+    [Fact]
+    public void A_table_of_parts_is_scanned_on_every_thread_each_part_once_and_every_batch_let_go()
+    {
+        var table = new PartedTable();
+        using var db = Open(table, out _);
+        if (db is null)
+        {
+            return;
+        }
+
+        int parts = (Rows + BatchRows - 1) / BatchRows;
+        Assert.Equal(Rows, Long(db, "SELECT count(*) FROM t"));
+        Assert.Equal(parts, table.Opened);
+        Assert.Equal((long)Rows * (Rows - 1) / 2, Long(db, "SELECT sum(x)::BIGINT FROM t"));
+        Assert.Equal(Rows, Long(db, "SELECT count(*) FROM t a JOIN \"sensors@2\" b ON a.x = b.x"));
+        Assert.Equal(Enumerable.Range(0, Rows).Count(r => S(r) is null), Long(db, "SELECT count(*) FROM t WHERE s IS NULL"));
+        Assert.Equal(Enumerable.Range(0, Rows).Where(r => r % 5 != 0).Sum(r => 2L * r + 1), Long(db, "SELECT sum(list_sum(l))::BIGINT FROM t"));
+        Assert.Equal(Rows / 3 + 1, Long(db, "SELECT count(*) FROM t WHERE colour = 'red'"));
+        // Only the columns read are handed over, in the order the query reads them.
+        Assert.Equal((2 * 9_999L) + 1, Long(db, "SELECT max(x + list_sum(l) - x)::BIGINT FROM t WHERE l IS NOT NULL AND x = 9999"));
+        // A scan stopped early lets go of the parts it opened.
+        Assert.Equal(5, Long(db, "SELECT count(*) FROM (SELECT x FROM t LIMIT 5)"));
+        Assert.Equal(0, table.Held);
     }
 
     [Fact]
