@@ -53,6 +53,8 @@ internal static class SqlEndpoint
         headers["X-Sql-Rows"] = record.Rows.ToString(CultureInfo.InvariantCulture);
         headers["X-Sql-Reused"] = stored.Reused ? "true" : "false";
         headers["X-Sql-Inputs"] = string.Join(", ", stored.Inputs.Select(i => i.Cid.ToString()));
+        // The result's provenance (the query, the engine, the inputs by name and version) is its table's description.
+        headers.Link = $"</api/v1/tables/{stored.Table}>; rel=\"describedby\"";
         headers.CacheControl = "no-store";
         if (json)
         {

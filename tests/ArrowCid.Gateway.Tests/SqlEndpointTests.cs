@@ -32,6 +32,14 @@ public sealed class SqlEndpointTests
         string cid = Header(arrow, "X-Sql-Result");
         Assert.Equal($"/ipfs/{cid}", Header(arrow, "X-Ipfs-Path"));
         Assert.Equal(("3", "false", put.Table.Cid.ToString()), (Header(arrow, "X-Sql-Rows"), Header(arrow, "X-Sql-Reused"), Header(arrow, "X-Sql-Inputs")));
+        Assert.Equal($"</api/v1/tables/{cid}>; rel=\"describedby\"", Header(arrow, "Link"));
+        using (var described = await node.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/v1/tables/{cid}") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", "reader") } }))
+        {
+            using var detail = JsonDocument.Parse(await described.Content.ReadAsStringAsync());
+            using var provenance = JsonDocument.Parse(detail.RootElement.GetProperty("provenance").GetString()!);
+            Assert.Equal(("duckdb", Sql), (provenance.RootElement.GetProperty("engine").GetString(), provenance.RootElement.GetProperty("query").GetString()));
+            Assert.Equal(put.Table.Cid.ToString(), provenance.RootElement.GetProperty("inputs")[0].GetProperty("cid").GetString());
+        }
         using (var reader = new ArrowStreamReader(await arrow.Content.ReadAsByteArrayAsync()))
         {
             var got = ContentRepository.ComputeCids(reader);
@@ -60,7 +68,7 @@ public sealed class SqlEndpointTests
     [Fact]
     public async Task Refusals_have_their_statuses_and_the_node_goes_on()
     {
-        await using var node = await StartAsync(NodeLimits.Default with { SqlMaxRows = 100 });
+        await using var node = await StartAsync(NodeLimits.Default with { SqlMaxRows = 100, SqlTimeout = TimeSpan.FromSeconds(2) });
         PutReadings(node.Content, 10);
         (string Sql, string? Token, HttpStatusCode Status)[] cases =
         [
@@ -70,6 +78,9 @@ public sealed class SqlEndpointTests
             ("SELEC 1", "reader", HttpStatusCode.BadRequest),
             ("   ", "reader", HttpStatusCode.BadRequest),
             ("SELECT * FROM range(1000)", "reader", HttpStatusCode.UnprocessableEntity),
+            ("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT max(n) FROM r", "reader", HttpStatusCode.UnprocessableEntity),
+            ("COPY (SELECT 1) TO '/tmp/arrowcid-http-copy.csv'", "reader", HttpStatusCode.Forbidden),
+            ("SET threads = 64", "reader", HttpStatusCode.Forbidden),
         ];
         foreach (var (sql, token, status) in cases)
         {

@@ -115,7 +115,6 @@ internal static class FlightSqlCatalog
     private const sbyte StringValue = 0;
     private const sbyte BoolValue = 1;
     private const sbyte Int32Bitmask = 3;
-    private const sbyte StringList = 4;
     private const sbyte Int32ToInt32ListMap = 5;
 
     /// <summary>The server's SqlInfo answers: the codes asked for that it has, in the order asked (all, in code order, when none are).</summary>
@@ -175,7 +174,6 @@ internal static class FlightSqlCatalog
             [(uint)Protocol.Sql.SqlInfo.SqlSupportsNonNullableColumns] = (BoolValue, true),
             [(uint)Protocol.Sql.SqlInfo.SqlSchemaTerm] = (StringValue, "schema"),
             [(uint)Protocol.Sql.SqlInfo.SqlCatalogTerm] = (StringValue, "catalog"),
-            [(uint)Protocol.Sql.SqlInfo.SqlKeywords] = (StringList, new List<object> { "SELECT", "FROM", "WHERE", "GROUP", "ORDER", "JOIN", "WITH", "QUALIFY", "PIVOT", "UNPIVOT" }),
         };
     }
 
