@@ -32,6 +32,9 @@ public sealed class NodeSql
         _turns = new SemaphoreSlim(Math.Max(1, node.Options.Limits.SqlQueries));
     }
 
+    /// <summary>Queries holding a turn now (for tests: a query is running, or about to).</summary>
+    internal int Running => Math.Max(1, _node.Options.Limits.SqlQueries) - _turns.CurrentCount;
+
     /// <summary>The SQL of <paramref name="node"/>: one for the node, shared by its faces.</summary>
     public static NodeSql Of(ContentNode node)
     {
