@@ -123,16 +123,16 @@ internal sealed class FlightSqlService(ContentNode node, NodeSql sql, FlightInfo
         var schema = MetadataSchemaOf(ticket);
         context.Subject = NameOf(ticket);
         var cancellation = context.CancellationToken;
-        await responses.WriteAsync(new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(MessageEncoder.EncodeSchema(schema, IpcWriteOptions.Default).Metadata) }, cancellation).ConfigureAwait(false);
+        await responses.WriteAsync(FlightBatchMessages.SchemaMessage(schema), cancellation).ConfigureAwait(false);
+        // A batch at a time (a listing of millions of names holds one page): each written and let go.
         await foreach (var batch in MetadataAsync(ticket, schema, cancellation).ConfigureAwait(false))
         {
             using (batch)
             {
-                foreach (var message in MessageEncoder.EncodeBatchWithDictionaries(batch, IpcWriteOptions.Default))
+                // Bodies of their own: a server's write does not say when the transport has taken a message.
+                foreach (var (data, _) in FlightBatchMessages.BatchMessages(batch, lendPooledBodies: false))
                 {
-                    await responses.WriteAsync(
-                        new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata), DataBody = UnsafeByteOperations.UnsafeWrap(message.BodyToArray()) },
-                        cancellation).ConfigureAwait(false);
+                    await responses.WriteAsync(data, cancellation).ConfigureAwait(false);
                 }
             }
         }

@@ -21,8 +21,6 @@ namespace ArrowCid.Flight.Client;
 /// </summary>
 public sealed class FlightClient : IDisposable
 {
-    /// <summary>Bodies at least this large that must be assembled are assembled in pooled arrays (see EncodeMessages).</summary>
-    private const int PooledBodyThreshold = 64 * 1024;
 
     private readonly GrpcChannel _channel;
     private readonly FlightServiceClient _service;
@@ -398,7 +396,7 @@ public sealed class FlightClient : IDisposable
         ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
-        var results = await PutMessagesAsync(EncodeMessages(schema, batches), descriptor, cancellationToken).ConfigureAwait(false);
+        var results = await PutMessagesAsync(FlightBatchMessages.Encode(schema, batches), descriptor, cancellationToken).ConfigureAwait(false);
         return [.. results.Select(r => r.ToByteArray())];
     }
 
@@ -431,7 +429,7 @@ public sealed class FlightClient : IDisposable
         ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
-        return PutAndSummarizeAsync(EncodeMessages(schema, batches), descriptor, cancellationToken);
+        return PutAndSummarizeAsync(FlightBatchMessages.Encode(schema, batches), descriptor, cancellationToken);
     }
 
     /// <summary>Puts an Arrow IPC stream held in memory, its messages sent as they are (no re-encoding, no copy).</summary>
@@ -506,43 +504,6 @@ public sealed class FlightClient : IDisposable
         new() { Type = FlightDescriptor.Types.DescriptorType.Path, Path = { cid.ToString() } };
 
     internal static Ticket TicketOf(Cid cid) => new FlightTicket(cid).ToTicket();
-
-    /// <summary>
-    /// The messages of a put, each with what gives its body's memory back once sent (null when it
-    /// lends none). A body that is one buffer already (one fixed-width column without nulls) is sent
-    /// from the batch's memory; a larger one made of several buffers is assembled in a pooled array,
-    /// which goes back to the pool once written: a fresh array per batch would be fresh memory, faulted
-    /// in page by page, for every message.
-    /// </summary>
-    private static IEnumerable<(FlightData Data, IDisposable? Release)> EncodeMessages(Schema schema, IEnumerable<RecordBatch> batches)
-    {
-        // The schema's message is built once per schema object and never written to: sent as it is, not copied.
-        yield return (new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(MessageEncoder.EncodeSchema(schema, IpcWriteOptions.Default).Metadata) }, null);
-        foreach (var batch in batches)
-        {
-            foreach (var message in MessageEncoder.EncodeBatchWithDictionaries(batch, IpcWriteOptions.Default))
-            {
-                var data = new FlightData { DataHeader = UnsafeByteOperations.UnsafeWrap(message.Metadata) };
-                if (message.TryGetContiguousBody(out ReadOnlyMemory<byte> contiguous))
-                {
-                    data.DataBody = UnsafeByteOperations.UnsafeWrap(contiguous);
-                    yield return (data, null);
-                }
-                else if (message.BodyLength < PooledBodyThreshold)
-                {
-                    data.DataBody = UnsafeByteOperations.UnsafeWrap(message.BodyToArray());
-                    yield return (data, null);
-                }
-                else
-                {
-                    var body = new RentedBody(checked((int)message.BodyLength));
-                    message.CopyBodyTo(body.Array);
-                    data.DataBody = UnsafeByteOperations.UnsafeWrap(body.Array.AsMemory(0, (int)message.BodyLength));
-                    yield return (data, body);
-                }
-            }
-        }
-    }
 
     private async Task<FlightPutSummary> PutAndSummarizeAsync(
         IEnumerable<(FlightData Data, IDisposable? Release)> messages, FlightDescriptor descriptor, CancellationToken cancellationToken) =>
@@ -695,21 +656,5 @@ public sealed class FlightClient : IDisposable
         return openEnded
             ? new CallOptions(headers, CancellationToken: cancellationToken)
             : new CallOptions(headers, Deadline: _callTimeout is { } timeout ? DateTime.UtcNow + timeout : null, CancellationToken: cancellationToken, IdleTimeout: _idleTimeout);
-    }
-
-    /// <summary>A body array rented from <see cref="GrpcBufferPool.Large"/>, returned (once) when disposed.</summary>
-    private sealed class RentedBody(int length) : IDisposable
-    {
-        private byte[]? _array = GrpcBufferPool.Large.Rent(length);
-
-        public byte[] Array => _array ?? throw new ObjectDisposedException(nameof(RentedBody));
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _array, null) is { } array)
-            {
-                GrpcBufferPool.Large.Return(array);
-            }
-        }
     }
 }
