@@ -18,7 +18,8 @@ internal static class Layering
         // sit beside both: a program that only fetches needs no storage.
         // Ingest reads a table in whatever format it comes (Arrow IPC, CSV, Parquet).
         // The storage engine of blocks (files and packs) sits over the pure formats, beside them.
-        ["ArrowCid.Registry", "ArrowCid.SharedMemory", "ArrowCid.Flight", "ArrowCid.Ingest", "ArrowCid.Content.Stores"],
+        // Signed names (keys, IPNS names and records) need only the multiformats and DAG-CBOR.
+        ["ArrowCid.Registry", "ArrowCid.SharedMemory", "ArrowCid.Flight", "ArrowCid.Ingest", "ArrowCid.Content.Stores", "ArrowCid.Names"],
         // The repository joins blocks and their metadata, and reads blocks wherever they live (shared memory too).
         // Beside it, the durable tier below a node's disk (blocks on S3-compatible object storage): the
         // node puts the two together, so the repository never carries an S3 client.

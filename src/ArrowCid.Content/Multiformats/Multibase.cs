@@ -3,7 +3,7 @@ namespace ArrowCid.Content.Multiformats;
 /// <summary>
 /// Multibase text: one prefix character naming the encoding, then the encoded bytes. Supported:
 /// 'b' base32 (lower, the CIDv1 default), 'B' base32upper, 'z' base58btc, 'f' base16 (lower),
-/// 'F' base16upper, 'u' base64url. Each prefix has one case-exact alphabet and no padding, so a
+/// 'F' base16upper, 'u' base64url, 'k' base36 (lower, the text of IPNS names). Each prefix has one case-exact alphabet and no padding, so a
 /// text decodes to bytes in exactly one way.
 /// </summary>
 public static class Multibase
@@ -26,10 +26,13 @@ public static class Multibase
     /// <summary>base64 URL-safe alphabet, no padding.</summary>
     public const char Base64Url = 'u';
 
+    /// <summary>base36 lower-case (<c>0-9a-z</c>), the text of IPNS names (<c>k51…</c>).</summary>
+    public const char Base36Lower = 'k';
+
     /// <summary>Whether <paramref name="prefix"/> names a supported encoding.</summary>
     /// <param name="prefix">A multibase prefix character.</param>
-    /// <returns>True for b, B, z, f, F and u.</returns>
-    public static bool IsSupported(char prefix) => prefix is Base32Lower or Base32Upper or Base58Btc or Base16Lower or Base16Upper or Base64Url;
+    /// <returns>True for b, B, z, f, F, u and k.</returns>
+    public static bool IsSupported(char prefix) => prefix is Base32Lower or Base32Upper or Base58Btc or Base16Lower or Base16Upper or Base64Url or Base36Lower;
 
     /// <summary>Encodes <paramref name="data"/> with the prefix character in front.</summary>
     /// <param name="data">Bytes to encode.</param>
@@ -53,7 +56,9 @@ public static class Multibase
                 Base32.Encode(data, prefix == Base32Upper, chars);
                 return new string(chars);
             case Base58Btc:
-                return Multiformats.Base58Btc.Encode(data);
+                return RadixAlphabet.Base58Btc.Encode(data);
+            case Base36Lower:
+                return RadixAlphabet.Base36Lower.Encode(data);
             case Base16Lower:
             case Base16Upper:
                 return Base16.Encode(data, prefix == Base16Upper);
@@ -100,7 +105,8 @@ public static class Multibase
     {
         Base32Lower => Base32.Decode(body, upper: false, baseOffset),
         Base32Upper => Base32.Decode(body, upper: true, baseOffset),
-        Base58Btc => Multiformats.Base58Btc.Decode(body, baseOffset),
+        Base58Btc => RadixAlphabet.Base58Btc.Decode(body, baseOffset),
+        Base36Lower => RadixAlphabet.Base36Lower.Decode(body, baseOffset),
         Base16Lower => Base16.Decode(body, upper: false, baseOffset),
         Base16Upper => Base16.Decode(body, upper: true, baseOffset),
         Base64Url => Multiformats.Base64Url.Decode(body, baseOffset),
