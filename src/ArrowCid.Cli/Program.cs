@@ -109,6 +109,7 @@ internal static class Program
             ParquetCommands.AddExport(CarCommands.Export(console, repository), console, repository),
             CarCommands.Import(console, repository),
             SqlCommand.Create(console, repository),
+            KeyCommands.Create(console, repository),
         };
         foreach (var command in ContentCommands.Create(console, repository).Concat(RepositoryCommands.Create(console, repository)))
         {

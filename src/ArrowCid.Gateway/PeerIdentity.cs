@@ -14,7 +14,7 @@ namespace ArrowCid.Gateway;
 internal sealed class PeerIdentity
 {
     /// <summary>The key file's name in the repository folder.</summary>
-    public const string KeyFileName = "peer-key";
+    public const string KeyFileName = Names.NameKeyStore.SelfFileName;
 
     private const int KeyLength = 32;
 

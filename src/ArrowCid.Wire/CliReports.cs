@@ -387,3 +387,8 @@ public sealed record CarExportSummary(
 /// <param name="Compression">The codec.</param>
 /// <param name="Output">The file (<c>-</c> for stdout).</param>
 public sealed record ParquetExportSummary(IReadOnlyList<string> Tables, long Rows, long Chunks, long Bytes, string Compression, string Output);
+
+/// <summary>A name key, as <c>key list --json</c> and <c>key gen --json</c> print it.</summary>
+/// <param name="Name">The key's name (<c>self</c> for the node's identity).</param>
+/// <param name="IpnsName">The IPNS name it signs for, <c>k51…</c>.</param>
+public sealed record KeyReport(string Name, string IpnsName);

@@ -43,6 +43,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(PutReport))]
 // CLI
 [JsonSerializable(typeof(IReadOnlyList<PutReport>))]
+[JsonSerializable(typeof(IReadOnlyList<KeyReport>))]
 [JsonSerializable(typeof(IReadOnlyList<RecordEntry>))]
 [JsonSerializable(typeof(RecordEntry))]
 [JsonSerializable(typeof(IReadOnlyList<NameVersionEntry>))]
