@@ -18,6 +18,7 @@ internal abstract class Http2Stream
     private bool _localEnded;
     private bool _remoteEnded;
     private bool _closed;
+    private Exception? _aborted;
     private long _lastActivity = Environment.TickCount64;
     private long _octetsSent;
     private long _octetsReceived;
@@ -99,6 +100,29 @@ internal abstract class Http2Stream
         Volatile.Write(ref _lastActivity, Environment.TickCount64);
     }
 
+    // A write after this side has ended: the reset or the connection's failure that ended it, when
+    // one did (a caller then sees why, not that the stream is over), else a misuse.
+    private void ThrowIfLocalEnded()
+    {
+        Exception? aborted;
+        lock (_gate)
+        {
+            if (!_localEnded && !_closed)
+            {
+                return;
+            }
+
+            aborted = _aborted;
+        }
+
+        if (aborted is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(aborted);
+        }
+
+        throw new InvalidOperationException($"stream {Id} has already ended its side");
+    }
+
     /// <summary>Whether this side has sent END_STREAM (or reset the stream).</summary>
     public bool LocalEnded
     {
@@ -145,10 +169,7 @@ internal abstract class Http2Stream
             throw new ArgumentException("trailers end the stream", nameof(endStream));
         }
 
-        if (LocalEnded)
-        {
-            throw new InvalidOperationException($"stream {Id} has already ended its side");
-        }
+        ThrowIfLocalEnded();
 
         while (!head.IsEmpty || !data.IsEmpty)
         {
@@ -259,10 +280,7 @@ internal abstract class Http2Stream
     /// <summary>Sends a header block HPACK-encoded already (<see cref="Http2Connection.EncodeHeaderBlock"/>).</summary>
     public async ValueTask WriteHeaderBlockAsync(ReadOnlyMemory<byte> block, bool endStream, CancellationToken cancellationToken)
     {
-        if (LocalEnded)
-        {
-            throw new InvalidOperationException($"stream {Id} has already ended its side");
-        }
+        ThrowIfLocalEnded();
 
         await Connection.Writer.WriteHeadersAsync(Id, block, endStream, Connection.PeerSettings.MaxFrameSize, cancellationToken).ConfigureAwait(false);
         if (endStream)
@@ -274,10 +292,7 @@ internal abstract class Http2Stream
     /// <summary>Sends a header block (headers or trailers).</summary>
     public async ValueTask WriteHeadersAsync(IEnumerable<KeyValuePair<string, string>> fields, bool endStream, CancellationToken cancellationToken)
     {
-        if (LocalEnded)
-        {
-            throw new InvalidOperationException($"stream {Id} has already ended its side");
-        }
+        ThrowIfLocalEnded();
 
         await Connection.WriteHeaderBlockAsync(Id, fields, endStream, cancellationToken).ConfigureAwait(false);
         if (endStream)
@@ -293,7 +308,7 @@ internal abstract class Http2Stream
     /// <summary>Resets the stream from this side (RST_STREAM with <paramref name="errorCode"/>) unless it has already closed; what waits on it fails with <paramref name="error"/>.</summary>
     public async ValueTask ResetAsync(Http2ErrorCode errorCode, IOException error)
     {
-        if (!Close(reset: true))
+        if (!Close(reset: true, error))
         {
             return;
         }
@@ -332,7 +347,7 @@ internal abstract class Http2Stream
     /// <summary>RST_STREAM from the peer, or the connection's end: every waiting read and write fails with <paramref name="error"/>.</summary>
     public void Abort(Exception error)
     {
-        if (!Close(reset: true))
+        if (!Close(reset: true, error))
         {
             return;
         }
@@ -363,7 +378,7 @@ internal abstract class Http2Stream
     }
 
     /// <summary>Marks the stream closed and takes it off the connection; false when it already was.</summary>
-    private bool Close(bool reset = false)
+    private bool Close(bool reset = false, Exception? error = null)
     {
         lock (_gate)
         {
@@ -373,6 +388,7 @@ internal abstract class Http2Stream
             }
 
             _closed = true;
+            _aborted = error;
             WasReset = reset;
             ReceiveWindow.StopGranting();
         }
