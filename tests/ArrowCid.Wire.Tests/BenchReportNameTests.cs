@@ -14,6 +14,7 @@ public sealed partial class BenchReportNameTests
         WireJsonContext.Default.CidReport, WireJsonContext.Default.IpcReport, WireJsonContext.Default.ShmReport,
         WireJsonContext.Default.FlightBenchReport, WireJsonContext.Default.HttpReport, WireJsonContext.Default.ParquetReport,
         WireJsonContext.Default.ParquetCodecReport, WireJsonContext.Default.NativeReport, WireJsonContext.Default.ObjectStorageReport,
+        WireJsonContext.Default.SqlBenchReport,
     ];
 
     private static HashSet<string> Names() => [.. Reports.SelectMany(r => r.Properties).Select(p => p.Name)];
@@ -31,6 +32,7 @@ public sealed partial class BenchReportNameTests
     [InlineData("update_new_ratio")]
     [InlineData("small_puts_per_s_16_vs_raw_put")]
     [InlineData("warm_doget_ratio_vs_local")]
+    [InlineData("first_batch_ms_flight_sql")]
     public void Names_with_digits_are_written_as_quoted(string name)
     {
         Assert.Contains(name, Names());
