@@ -63,10 +63,8 @@ internal sealed class PeerIdentity
     {
         ArgumentNullException.ThrowIfNull(folder);
         string path = Path.Combine(folder, KeyFileName);
-        if (!File.Exists(path))
-        {
-            Create(path);
-        }
+        // The node's identity is the repository's 'self' name key: made where every key is made.
+        new Names.NameKeyStore(folder).EnsureSelf();
 
         byte[] stored = File.ReadAllBytes(path);
         if (stored.Length != PrivateKeyPrefix.Length + (2 * KeyLength) || !stored.AsSpan(0, PrivateKeyPrefix.Length).SequenceEqual(PrivateKeyPrefix))
@@ -95,46 +93,5 @@ internal sealed class PeerIdentity
     }
 
     /// <summary>The multicodec of a CID that names a peer (<c>libp2p-key</c>).</summary>
-    public const ulong Libp2pKeyCodec = 0x72;
-
-    // Written aside and moved in place, so a node starting at the same moment reads a whole key or none;
-    // the first one moved wins and the other reads it.
-    private static void Create(string path)
-    {
-        byte[] seed = RandomNumberGenerator.GetBytes(KeyLength);
-        byte[] file = [.. PrivateKeyPrefix, .. seed, .. PublicKeyOf(seed)];
-        string temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temporary, options))
-            {
-                stream.Write(file);
-                stream.Flush(flushToDisk: true);
-            }
-
-            try
-            {
-                File.Move(temporary, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first: use theirs.
-            }
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seed);
-            CryptographicOperations.ZeroMemory(file);
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
-    }
+    public const ulong Libp2pKeyCodec = Names.IpnsName.Libp2pKeyCodec;
 }

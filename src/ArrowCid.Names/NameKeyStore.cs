@@ -52,10 +52,9 @@ public sealed partial class NameKeyStore
     public NameKey Load(string name)
     {
         string path = PathOf(name);
-        if (name == Self && !File.Exists(path))
+        if (name == Self)
         {
-            using var made = NameKey.Generate();
-            Write(path, made, replaceRace: true);
+            EnsureSelf();
         }
 
         if (!File.Exists(path))
@@ -71,6 +70,17 @@ public sealed partial class NameKeyStore
         finally
         {
             CryptographicOperations.ZeroMemory(stored);
+        }
+    }
+
+    /// <summary>Makes the node's identity key (<see cref="SelfFileName"/>) unless the folder has one; of two processes making it at once, the first to move its file in place wins.</summary>
+    public void EnsureSelf()
+    {
+        string path = Path.Combine(_repository, SelfFileName);
+        if (!File.Exists(path))
+        {
+            using var made = NameKey.Generate();
+            Write(path, made, replaceRace: true);
         }
     }
 
