@@ -363,9 +363,8 @@ internal sealed class DuckDbTableFunction
         private readonly int[] _outputs;
         private readonly Schema _schema;
         private nint _converted;
+        private readonly BatchCursor _sequence = new();
         private IEnumerator<RecordBatch>? _batches;
-        private RecordBatch? _batch;
-        private int _row;
         private int _nextPart = -1;
 
         public ScanState(Binding binding, ulong[] projected)
@@ -396,11 +395,16 @@ internal sealed class DuckDbTableFunction
         /// <summary>The table's parts, when threads claim them; null when it is read in sequence.</summary>
         public IReadOnlyList<Func<RecordBatch>>? Parts { get; }
 
-        /// <summary>The next part no thread has claimed, opened; null when none is left.</summary>
-        public RecordBatch? ClaimPart()
+        /// <summary>The next batch the scan hands out, null at the end: the next part no thread has claimed (opened), or the next batch of the sequence.</summary>
+        public RecordBatch? TakeNext()
         {
+            if (Parts is null)
+            {
+                return _batches is not null && _batches.MoveNext() ? _batches.Current : null;
+            }
+
             int part = Interlocked.Increment(ref _nextPart);
-            return part < Parts!.Count ? Parts[part]() : null;
+            return part < Parts.Count ? Parts[part]() : null;
         }
 
         /// <summary>
@@ -431,30 +435,12 @@ internal sealed class DuckDbTableFunction
             return rows;
         }
 
-        public void Next(nint output)
-        {
-            var api = Binding.Host._api;
-            while (_batch is null || _row >= _batch.Length)
-            {
-                _batch?.Dispose();
-                _batch = null;
-                _row = 0;
-                if (_batches is null || !_batches.MoveNext())
-                {
-                    api.DataChunkSetSize(output, 0);
-                    return;
-                }
-
-                _batch = _batches.Current;
-            }
-
-            _row += Emit(_batch, _row, output, Binding.Host._conversions);
-        }
+        /// <summary>The next slice of a table read in sequence, on the scan's one thread.</summary>
+        public void Next(nint output) => _sequence.Next(this, output, Binding.Host._conversions);
 
         public void Dispose()
         {
-            _batch?.Dispose();
-            _batch = null;
+            _sequence.Dispose();
             _batches?.Dispose();
             _batches = null;
             if (_converted != 0)
@@ -467,9 +453,8 @@ internal sealed class DuckDbTableFunction
     /// <summary>One thread's share of a parallel scan: the part it claimed, the next row of it, and a connection of its own to convert on.</summary>
     private sealed class ThreadScan(DuckDbTableFunction host) : IDisposable
     {
+        private readonly BatchCursor _parts = new();
         private nint _conversions;
-        private RecordBatch? _part;
-        private int _row;
 
         public void Next(ScanState scan, nint output)
         {
@@ -478,31 +463,49 @@ internal sealed class DuckDbTableFunction
                 throw new IOException("DuckDB refused a connection to convert batches on");
             }
 
-            while (_part is null || _row >= _part.Length)
-            {
-                _part?.Dispose();
-                _part = null;
-                _row = 0;
-                if (scan.ClaimPart() is not { } next)
-                {
-                    host._api.DataChunkSetSize(output, 0);
-                    return;
-                }
-
-                _part = next;
-            }
-
-            _row += scan.Emit(_part, _row, output, _conversions);
+            _parts.Next(scan, output, _conversions);
         }
 
         public void Dispose()
         {
-            _part?.Dispose();
-            _part = null;
+            _parts.Dispose();
             if (_conversions != 0)
             {
                 host._api.Disconnect(ref _conversions);
             }
+        }
+    }
+
+    /// <summary>The batch being handed over and its next row: the sequential scan's, or one thread's of a parallel scan.</summary>
+    private sealed class BatchCursor : IDisposable
+    {
+        private RecordBatch? _batch;
+        private int _row;
+
+        /// <summary>Hands DuckDB the next slice, taking the scan's next batch when this one is done; an empty chunk at the end.</summary>
+        public void Next(ScanState scan, nint output, nint conversions)
+        {
+            while (_batch is null || _row >= _batch.Length)
+            {
+                _batch?.Dispose();
+                _batch = null;
+                _row = 0;
+                if (scan.TakeNext() is not { } next)
+                {
+                    scan.Binding.Host._api.DataChunkSetSize(output, 0);
+                    return;
+                }
+
+                _batch = next;
+            }
+
+            _row += scan.Emit(_batch, _row, output, conversions);
+        }
+
+        public void Dispose()
+        {
+            _batch?.Dispose();
+            _batch = null;
         }
     }
 }
