@@ -84,6 +84,22 @@ public sealed partial class NameKeyStore
         }
     }
 
+    /// <summary>The name of the node's identity key (made on first use), read from the public half its file stores: naming the node derives nothing.</summary>
+    /// <exception cref="FormatException">The key file is not an Ed25519 libp2p private key.</exception>
+    public IpnsName SelfName()
+    {
+        EnsureSelf();
+        byte[] stored = File.ReadAllBytes(Path.Combine(_repository, SelfFileName));
+        try
+        {
+            return IpnsName.FromPublicKey(NameKey.StoredPublicKey(stored));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(stored);
+        }
+    }
+
     /// <summary>The key's libp2p protobuf private key, for another program or repository (the caller wipes it).</summary>
     public byte[] Export(string name)
     {
