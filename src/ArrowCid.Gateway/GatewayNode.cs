@@ -149,6 +149,7 @@ public sealed class GatewayNode : IAsyncDisposable
         SqlEndpoint.Map(routes, context);
         EventsEndpoint.Map(routes, context);
         RoutingEndpoints.Map(routes, context);
+        IpnsEndpoints.Map(routes, context);
         NameEndpoints.Map(routes, context);
         TableUploads.Map(routes, context);
         ExplorerEndpoints.Map(routes);

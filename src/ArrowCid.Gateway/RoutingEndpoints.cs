@@ -40,7 +40,7 @@ internal static class RoutingEndpoints
         routes.MapMethods("/routing/v1/peers/{peerId}", [HttpMethods.Get, HttpMethods.Head], http => PeersAsync(http, context, self));
 
         // The spec answers a path it does not define with 400.
-        routes.Map("/routing/v1/{**path}", http => throw new GatewayException(StatusCodes.Status400BadRequest, $"{http.Request.Method} {http.Request.Path} is not a delegated routing request served here (GET /routing/v1/providers/CID, GET /routing/v1/peers/PEER-ID)"));
+        routes.Map("/routing/v1/{**path}", http => throw new GatewayException(StatusCodes.Status400BadRequest, $"{http.Request.Method} {http.Request.Path} is not a delegated routing request served here (GET /routing/v1/providers/CID, GET /routing/v1/peers/PEER-ID, GET|PUT /routing/v1/ipns/NAME)"));
     }
 
     private static Task ProvidersAsync(HttpContext http, GatewayContext context, PeerIdentity self)

@@ -110,7 +110,7 @@ public sealed class ContentNode : IDisposable
     /// </summary>
     /// <param name="kind">The block's kind.</param>
     /// <returns>Whether listings show it.</returns>
-    public static bool IsListed(BlockKind kind) => kind is not (BlockKind.Foreign or BlockKind.TableNode);
+    public static bool IsListed(BlockKind kind) => kind is not (BlockKind.Foreign or BlockKind.TableNode or BlockKind.VersionNode);
 
     /// <summary>The record of a CID: the registry's, or for a batch only in shared memory, one described from its bytes.</summary>
     /// <exception cref="NodeException"><see cref="NodeErrorKind.NotFound"/> when neither has it.</exception>

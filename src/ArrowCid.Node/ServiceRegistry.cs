@@ -22,6 +22,8 @@ namespace ArrowCid.Node;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "a SemaphoreSlim holds no handle until its AvailableWaitHandle is read, which this never does; it lives as long as the node")]
 public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared, NodeIdentity self, ChangeNotifier changes, ObjectStorage.S3BlockTier? tier = null, IRegistry? unjournaled = null)
 {
+    private NameChain? _sharedNames;
+
     /// <summary>The registry listings, lookups and the change feed come from.</summary>
     public IRegistry Registry => shared ?? content.Repository.Registry;
 
@@ -41,9 +43,18 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         var version = shared is null
             ? content.Repository.AddVersion(name, cid)
             : shared.AddVersion(name, cid) ?? throw NodeException.NotFound(cid.ToString());
+        version = version with { Node = Names.Publish(version).Cid };
         changes.Notify();
         return version;
     }
+
+    /// <summary>
+    /// The signed chains of the names in the registry the service answers from: with a shared
+    /// registry, each node this node stores is published there (pinned) before it is linked.
+    /// </summary>
+    public NameChain Names => shared is null
+        ? content.Names
+        : LazyInitializer.EnsureInitialized(ref _sharedNames, () => new NameChain(content, shared, node => Registered(node, pinned: true)));
 
     /// <summary>The latest version of a name in the registry the service answers from, or null.</summary>
     public NamedVersion? FindVersion(string name) => Registry.FindVersion(name);

@@ -26,4 +26,10 @@ public enum BlockKind
     /// a dag-cbor CID): it links chunks or nodes of the level below; its links are recorded for GC.
     /// </summary>
     TableNode = 5,
+
+    /// <summary>
+    /// A version of a name as a node of its hash-linked chain (DAG-CBOR, "arrowcid/version", a
+    /// dag-cbor CID): it links the version's table and the node of the version before. Not a table.
+    /// </summary>
+    VersionNode = 6,
 }

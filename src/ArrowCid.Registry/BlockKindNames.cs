@@ -1,6 +1,6 @@
 namespace ArrowCid.Registry;
 
-/// <summary>The names a <see cref="BlockKind"/> has in text and JSON ("batch", "table", "arrow-stream", "foreign", "table-node"): one word, table, for what a put stores under a manifest, as the CLI and the docs say.</summary>
+/// <summary>The names a <see cref="BlockKind"/> has in text and JSON ("batch", "table", "arrow-stream", "foreign", "table-node", "version-node"): one word, table, for what a put stores under a manifest, as the CLI and the docs say.</summary>
 public static class BlockKindNames
 {
     /// <summary>The kinds with their names, in enum order.</summary>
@@ -11,6 +11,7 @@ public static class BlockKindNames
         (BlockKind.ArrowStream, "arrow-stream"),
         (BlockKind.Foreign, "foreign"),
         (BlockKind.TableNode, "table-node"),
+        (BlockKind.VersionNode, "version-node"),
     ];
 
     /// <summary>The kind's name.</summary>

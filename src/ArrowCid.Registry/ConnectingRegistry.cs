@@ -124,6 +124,15 @@ public sealed class ConnectingRegistry : IRegistry
     public bool RestoreVersion(NamedVersion version) => Inner.RestoreVersion(version);
 
     /// <inheritdoc/>
+    public Cid? LinkVersion(string name, long version, Cid node) => Inner.LinkVersion(name, version, node);
+
+    /// <inheritdoc/>
+    public byte[]? FindIpnsRecord(string ipnsName) => Inner.FindIpnsRecord(ipnsName);
+
+    /// <inheritdoc/>
+    public bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record) => Inner.KeepIpnsRecord(ipnsName, sequence, validity, record);
+
+    /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null) => Inner.FindVersion(name, version);
 
     /// <inheritdoc/>

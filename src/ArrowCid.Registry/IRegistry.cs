@@ -199,6 +199,35 @@ public interface IRegistry : IDisposable
     /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
     bool RestoreVersion(NamedVersion version);
 
+    /// <summary>
+    /// Records <paramref name="node"/> as the chain node of a version unless it has one already:
+    /// of writers linking the same version at once, the first wins and every one gets its node
+    /// back, so a name has one chain. Records no change (the version's change was recorded).
+    /// </summary>
+    /// <param name="name">The name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="node">The CID of the version's node.</param>
+    /// <returns>The version's node as now recorded, or null when the name has no such version.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    Cid? LinkVersion(string name, long version, Cid node);
+
+    /// <summary>The latest IPNS record kept for an IPNS name (<see cref="KeepIpnsRecord"/>).</summary>
+    /// <param name="ipnsName">The IPNS name as text (<c>k51…</c>).</param>
+    /// <returns>The record's bytes, or null when none is kept.</returns>
+    byte[]? FindIpnsRecord(string ipnsName);
+
+    /// <summary>
+    /// Keeps an IPNS record (already verified by the caller) as its name's latest unless the one
+    /// kept is better: a higher sequence wins, and of equal sequences the later validity (as the
+    /// IPNS spec orders records).
+    /// </summary>
+    /// <param name="ipnsName">The IPNS name as text (<c>k51…</c>).</param>
+    /// <param name="sequence">The record's sequence.</param>
+    /// <param name="validity">The record's end of validity.</param>
+    /// <param name="record">The record's bytes.</param>
+    /// <returns>Whether it is now the one kept.</returns>
+    bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record);
+
     /// <summary>One version of a name.</summary>
     /// <param name="name">The name.</param>
     /// <param name="version">The version number; null for the latest.</param>

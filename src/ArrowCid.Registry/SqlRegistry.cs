@@ -380,6 +380,60 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
+    public Cid? LinkVersion(string name, long version, Cid node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        name = DatasetName.Validate(name);
+        return Write((c, t) =>
+        {
+            SqlCommands.Execute(c, t, "UPDATE versions SET node = @node WHERE name = @name AND version = @version AND node IS NULL;", ("@node", node.ToString()), ("@name", name), ("@version", version));
+            return SqlCommands.Strings(c, t, "SELECT node FROM versions WHERE name = @name AND version = @version;", ("@name", name), ("@version", version)) is [var linked] ? Cid.Parse(linked) : null;
+        });
+    }
+
+    /// <inheritdoc/>
+    public byte[]? FindIpnsRecord(string ipnsName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ipnsName);
+        return Read((c, t) =>
+        {
+            using var command = SqlCommands.Create(c, t, "SELECT record FROM ipns_records WHERE ipns = @ipns;", ("@ipns", ipnsName));
+            return command.ExecuteScalar() as byte[];
+        });
+    }
+
+    /// <inheritdoc/>
+    public bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ipnsName);
+        ArgumentNullException.ThrowIfNull(record);
+        long validityUs = RegistryTime.ToMicroseconds(validity);
+        return Write((c, t) =>
+        {
+            int replaced = SqlCommands.Execute(
+                c,
+                t,
+                "UPDATE ipns_records SET sequence = @sequence, validity_us = @validity, record = @record WHERE ipns = @ipns AND (sequence < @sequence OR (sequence = @sequence AND validity_us < @validity));",
+                ("@ipns", ipnsName),
+                ("@sequence", sequence),
+                ("@validity", validityUs),
+                ("@record", record));
+            if (replaced > 0)
+            {
+                return true;
+            }
+
+            if (SqlCommands.ScalarInt64(c, t, "SELECT 1 FROM ipns_records WHERE ipns = @ipns;", ("@ipns", ipnsName)) is not null)
+            {
+                return false;
+            }
+
+            SqlCommands.Execute(c, t, "INSERT INTO ipns_records (ipns, sequence, validity_us, record) VALUES (@ipns, @sequence, @validity, @record);", ("@ipns", ipnsName), ("@sequence", sequence), ("@validity", validityUs), ("@record", record));
+            return true;
+        });
+    }
+
+    /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null)
     {
         name = DatasetName.Validate(name);
@@ -612,7 +666,7 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <summary>The columns of a <see cref="NamedVersion"/>, in its order.</summary>
-    private string VersionSelect => $"SELECT name, version, cid, {VersionTimeColumn} FROM versions";
+    private string VersionSelect => $"SELECT name, version, cid, {VersionTimeColumn}, node FROM versions";
 
     private List<NamedVersion> ReadVersions(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
     {
@@ -621,7 +675,10 @@ public abstract class SqlRegistry : IRegistry
         var versions = new List<NamedVersion>();
         while (reader.Read())
         {
-            versions.Add(new NamedVersion(reader.GetString(0), reader.GetInt64(1), Cid.Parse(reader.GetString(2)), ReadTime(reader, 3)));
+            versions.Add(new NamedVersion(reader.GetString(0), reader.GetInt64(1), Cid.Parse(reader.GetString(2)), ReadTime(reader, 3))
+            {
+                Node = reader.IsDBNull(4) ? null : Cid.Parse(reader.GetString(4)),
+            });
         }
 
         return versions;

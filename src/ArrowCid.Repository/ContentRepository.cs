@@ -24,6 +24,7 @@ namespace ArrowCid.Repository;
 public sealed class ContentRepository : IDisposable
 {
     private readonly bool _ownsRepository;
+    private NameChain? _names;
 
     /// <summary>Works on an open repository, which the caller keeps and disposes.</summary>
     /// <param name="repository">The repository.</param>
@@ -41,6 +42,32 @@ public sealed class ContentRepository : IDisposable
 
     /// <summary>The underlying repository: registry queries, pins, GC, verify.</summary>
     public LocalRepository Repository { get; }
+
+    /// <summary>The hash-linked, signed history of the repository's names (made on first use).</summary>
+    public NameChain Names => LazyInitializer.EnsureInitialized(ref _names, () => new NameChain(this, Repository.Registry));
+
+    /// <summary>
+    /// Records a registered CID as the next version of a name (<see cref="LocalRepository.AddVersion"/>)
+    /// and links it into the name's signed chain (<see cref="NameChain.Publish"/>).
+    /// </summary>
+    /// <param name="name">The name.</param>
+    /// <param name="cid">A registered table.</param>
+    /// <returns>The version, with its node.</returns>
+    /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
+    /// <exception cref="BlockNotFoundException">The CID is not registered here.</exception>
+    public NamedVersion AddVersion(string name, Cid cid) => Linked(Repository.AddVersion(name, cid));
+
+    /// <summary>As <see cref="AddVersion"/>, unless the name's latest version already names <paramref name="cid"/> (<see cref="LocalRepository.AddVersionUnlessLatest"/>).</summary>
+    /// <param name="name">The name.</param>
+    /// <param name="cid">A registered table.</param>
+    /// <returns>The version naming <paramref name="cid"/>, and whether this call added it.</returns>
+    public (NamedVersion Version, bool Added) AddVersionUnlessLatest(string name, Cid cid)
+    {
+        var (version, added) = Repository.AddVersionUnlessLatest(name, cid);
+        return (added ? Linked(version) : version, added);
+    }
+
+    private NamedVersion Linked(NamedVersion version) => version with { Node = Names.Publish(version).Cid };
 
     /// <summary>The repository's block reader (<see cref="LocalRepository.Reader"/>): every read of a block goes through it.</summary>
     public BlockReader Reader => Repository.Reader;
@@ -394,6 +421,7 @@ public sealed class ContentRepository : IDisposable
     /// <summary>Closes the repository when this instance opened it.</summary>
     public void Dispose()
     {
+        _names?.Dispose();
         if (_ownsRepository)
         {
             Repository.Dispose();

@@ -505,7 +505,7 @@ public sealed partial class LocalRepository : IDisposable
         ulong? expectedCodec = record.Kind switch
         {
             BlockKind.Batch or BlockKind.ArrowStream => Multicodec.Raw,
-            BlockKind.Dataset or BlockKind.TableNode => Multicodec.DagCbor,
+            BlockKind.Dataset or BlockKind.TableNode or BlockKind.VersionNode => Multicodec.DagCbor,
             BlockKind.Foreign => null,
             _ => throw new ArgumentException($"Unknown block kind {record.Kind}.", nameof(record)),
         };
@@ -527,7 +527,7 @@ public sealed partial class LocalRepository : IDisposable
             throw new BlockCorruptedException(cid, $"Content of {bytes.Length} bytes does not hash to the CID it was offered under");
         }
 
-        if (record.Kind == BlockKind.Foreign)
+        if (record.Kind is BlockKind.Foreign or BlockKind.VersionNode)
         {
             // GC keeps what a kept foreign DAG links, so the links come from the block itself.
             return record with { Bytes = bytes.Length, Links = ForeignLinks.Of(cid, bytes, out _) };

@@ -176,7 +176,7 @@ public static class TableCopy
                 content.Repository.Pin(root);
             }
 
-            NamedVersion? version = options.Name is { } name ? content.Repository.AddVersionUnlessLatest(name, root).Version : null;
+            NamedVersion? version = options.Name is { } name ? content.AddVersionUnlessLatest(name, root).Version : null;
 
             return new TableCopyReport(table, missing, version);
         }

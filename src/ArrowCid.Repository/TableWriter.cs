@@ -345,7 +345,7 @@ public sealed class TableWriter : IDisposable
                 return result with { Version = latest };
             }
 
-            var version = _publisher is null ? _content.Repository.AddVersion(name, tree.Root) : _publisher.AddVersion(name, tree.Root);
+            var version = _publisher is null ? _content.AddVersion(name, tree.Root) : _publisher.AddVersion(name, tree.Root);
             return result with { Version = version, VersionAdded = true };
         }
         finally

@@ -279,7 +279,7 @@ public sealed class SqlEngine : IDisposable
             _content.Repository.Pin(earlier.Cid);
         }
 
-        var version = options.Name is { } name && _content.Repository.AddVersionUnlessLatest(name, earlier.Cid) is { Added: true } named
+        var version = options.Name is { } name && _content.AddVersionUnlessLatest(name, earlier.Cid) is { Added: true } named
             ? named.Version
             : null;
         return new SqlStored(earlier.Cid, version, Reused: true, earlier.Inputs);

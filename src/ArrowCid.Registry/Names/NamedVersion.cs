@@ -9,6 +9,13 @@ namespace ArrowCid.Registry;
 /// <param name="Created">When the version was recorded (UTC, microseconds).</param>
 public sealed record NamedVersion(string Name, long Version, Cid Cid, DateTimeOffset Created)
 {
+    /// <summary>
+    /// The version's node in its name's hash-linked chain (DAG-CBOR: the table, the version number,
+    /// the node before, the time, the schema and the signing key), or null until it is stored
+    /// (<see cref="IRegistry.LinkVersion"/>). The versions table is an index of these chains.
+    /// </summary>
+    public Cid? Node { get; init; }
+
     /// <summary>The reference that names exactly this version: <c>NAME@VERSION</c>.</summary>
     public override string ToString() => DatasetReference.Format(Name, Version);
 }

@@ -73,6 +73,16 @@ internal static class PostgresSchema
             cid TEXT COLLATE "C" NOT NULL PRIMARY KEY,
             since_us BIGINT NOT NULL);
         """,
+        // 4: signed names (issue 68): each version's node in its name's hash-linked chain, set once
+        // the node is stored (IRegistry.LinkVersion), and the latest IPNS record of each IPNS name.
+        """
+        ALTER TABLE versions ADD COLUMN node TEXT COLLATE "C" NULL;
+        CREATE TABLE ipns_records (
+            ipns TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+            sequence BIGINT NOT NULL,
+            validity_us BIGINT NOT NULL,
+            record BYTEA NOT NULL);
+        """,
     ];
 
     /// <summary>The version this code writes.</summary>

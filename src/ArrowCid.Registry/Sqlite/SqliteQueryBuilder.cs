@@ -54,6 +54,10 @@ internal static class SqliteQueryBuilder
             sql.Append(" AND NOT EXISTS (SELECT 1 FROM links l JOIN blocks p ON p.cid = l.parent WHERE l.child = b.cid AND p.kind IN ($datasetKind, $tableNodeKind))");
             parameters.Add(("$datasetKind", (int)BlockKind.Dataset));
             parameters.Add(("$tableNodeKind", (int)BlockKind.TableNode));
+
+            // A version's node in its name's chain links the table; it is history, not a table.
+            sql.Append(" AND b.kind <> $versionNodeKind");
+            parameters.Add(("$versionNodeKind", (int)BlockKind.VersionNode));
         }
 
         int index = 0;

@@ -78,6 +78,16 @@ internal static class SqliteSchema
             cid TEXT NOT NULL PRIMARY KEY,
             since_us BIGINT NOT NULL);
         """,
+        // 5: signed names (issue 68): each version's node in its name's hash-linked chain, set once
+        // the node is stored (IRegistry.LinkVersion), and the latest IPNS record of each IPNS name.
+        """
+        ALTER TABLE versions ADD COLUMN node TEXT NULL;
+        CREATE TABLE ipns_records (
+            ipns TEXT NOT NULL PRIMARY KEY,
+            sequence BIGINT NOT NULL,
+            validity_us BIGINT NOT NULL,
+            record BLOB NOT NULL);
+        """,
     ];
 
     /// <summary>The version this code writes.</summary>

@@ -97,6 +97,15 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public bool RestoreVersion(NamedVersion version) => Applied().RestoreVersion(version);
 
     /// <inheritdoc/>
+    public Cid? LinkVersion(string name, long version, Cid node) => Applied().LinkVersion(name, version, node);
+
+    /// <inheritdoc/>
+    public byte[]? FindIpnsRecord(string ipnsName) => Readable().FindIpnsRecord(ipnsName);
+
+    /// <inheritdoc/>
+    public bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record) => Applied().KeepIpnsRecord(ipnsName, sequence, validity, record);
+
+    /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null) => Readable().FindVersion(name, version);
 
     /// <inheritdoc/>

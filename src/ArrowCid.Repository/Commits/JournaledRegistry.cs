@@ -156,6 +156,18 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public bool RestoreVersion(NamedVersion version) =>
         Recorded(inner.RestoreVersion(version), () => new VersionJournaled(DateTimeOffset.UtcNow, version));
 
+    // A chain's nodes and records are not journaled: a rebuilt registry links its versions again
+    // from the nodes the same rows and keys make (NameChain), and signs their records anew.
+
+    /// <inheritdoc/>
+    public Cid? LinkVersion(string name, long version, Cid node) => inner.LinkVersion(name, version, node);
+
+    /// <inheritdoc/>
+    public byte[]? FindIpnsRecord(string ipnsName) => inner.FindIpnsRecord(ipnsName);
+
+    /// <inheritdoc/>
+    public bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record) => inner.KeepIpnsRecord(ipnsName, sequence, validity, record);
+
     /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null) => inner.FindVersion(name, version);
 

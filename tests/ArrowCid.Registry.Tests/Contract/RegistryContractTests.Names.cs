@@ -37,6 +37,43 @@ public abstract partial class RegistryContractTests
     }
 
     [Fact]
+    public void A_versions_chain_node_is_linked_once_and_the_first_writer_wins()
+    {
+        var registry = NewRegistry();
+        var other = OpenSameDatabase(registry);
+        registry.Upsert(DatasetRecord(FakeDatasetCid(1)));
+        var added = registry.AddVersion("sensors", FakeDatasetCid(1))!;
+        Assert.Null(added.Node);
+
+        Assert.Equal(FakeDatasetCid(7), other.LinkVersion("sensors", 1, FakeDatasetCid(7)));
+        Assert.Equal(FakeDatasetCid(7), registry.LinkVersion("sensors", 1, FakeDatasetCid(8)));
+        Assert.Equal(FakeDatasetCid(7), registry.FindVersion("sensors")!.Node);
+        Assert.Equal(FakeDatasetCid(7), Assert.Single(registry.ListVersions("sensors")).Node);
+        Assert.Equal(FakeDatasetCid(7), Assert.Single(registry.ListNames()).Node);
+        Assert.Null(registry.LinkVersion("sensors", 2, FakeDatasetCid(8)));
+        Assert.Null(registry.LinkVersion("unknown", 1, FakeDatasetCid(8)));
+    }
+
+    [Fact]
+    public void An_ipns_record_is_kept_unless_the_one_kept_has_a_higher_sequence_or_a_later_validity()
+    {
+        var registry = NewRegistry();
+        var other = OpenSameDatabase(registry);
+        const string name = "k51qzi5uqu5dkf0dni3nkm9mrwoudm5t5shxutr3421dhtj2e1exggfo8x4e1y";
+        var now = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+        Assert.Null(registry.FindIpnsRecord(name));
+
+        Assert.True(registry.KeepIpnsRecord(name, 2, now, [2]));
+        Assert.Equal([2], other.FindIpnsRecord(name));
+        Assert.False(other.KeepIpnsRecord(name, 1, now.AddDays(9), [1]));
+        Assert.False(other.KeepIpnsRecord(name, 2, now, [3]));
+        Assert.True(other.KeepIpnsRecord(name, 2, now.AddHours(1), [4]));
+        Assert.True(registry.KeepIpnsRecord(name, 3, now.AddDays(-1), [5]));
+        Assert.Equal([5], registry.FindIpnsRecord(name));
+        Assert.Null(registry.FindIpnsRecord("k51other"));
+    }
+
+    [Fact]
     public void A_names_versions_are_listed_a_page_at_a_time_either_way_and_walked_whole()
     {
         // Seven versions of one name (two CIDs named twice), one of another name beside them.

@@ -142,7 +142,7 @@ public sealed class PostgresRegistryTests(PostgresTestServer server, ITestOutput
         }
 
         // What a build before named datasets left behind: no versions table, version 1.
-        Scalar(database, "DROP TABLE versions; DROP TABLE tier_guards; DROP TABLE tier_deletions; UPDATE arrowcid_schema_version SET version = 1;");
+        Scalar(database, "DROP TABLE versions; DROP TABLE tier_guards; DROP TABLE tier_deletions; DROP TABLE ipns_records; UPDATE arrowcid_schema_version SET version = 1;");
         NpgsqlConnection.ClearAllPools();
         using (var migrated = new PostgresRegistry(database))
         {

@@ -228,7 +228,8 @@ public sealed class ContentRepositoryTests : IDisposable
         var second = _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(2, 6)], new PutOptions { Name = "plant-3/temps", Pin = false });
         var unnamed = _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(3, 7)], new PutOptions { Pin = false });
 
-        Assert.Equal(new NamedVersion("plant-3/temps", 1, first.Table.Cid, first.Version!.Created), first.Version);
+        Assert.NotNull(first.Version!.Node);
+        Assert.Equal(new NamedVersion("plant-3/temps", 1, first.Table.Cid, first.Version.Created) { Node = first.Version.Node }, first.Version);
         Assert.Equal(2, second.Version!.Version);
         Assert.Null(unnamed.Version);
 

@@ -1,0 +1,342 @@
+using System.Security.Cryptography;
+using System.Text;
+using ArrowCid.Content;
+using ArrowCid.Content.Datasets;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Names;
+using ArrowCid.Registry;
+
+namespace ArrowCid.Repository;
+
+/// <summary>
+/// Makes every version of a name a signed, hash-linked history (docs/names.md): a
+/// <see cref="VersionNode"/> block per version, linking the node of the version before, indexed in
+/// the registry's versions (<see cref="IRegistry.LinkVersion"/>), and an IPNS record of the name's
+/// key pointing at the newest node (<see cref="IRegistry.KeepIpnsRecord"/>). A node is made from
+/// what the registry and the table hold (name, number, table, time, schema) and the key that signs
+/// the chain, so a version left without one (a crash, a repository made before chains, a rebuilt
+/// registry) gets the same node when it is linked later. Safe for concurrent use.
+/// </summary>
+public sealed class NameChain : IDisposable
+{
+    private readonly ContentRepository _content;
+    private readonly IRegistry _registry;
+    private readonly Action<Cid>? _stored;
+    private readonly Dictionary<string, NameKey> _keysByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<IpnsName, string> _keyNames = [];
+    private readonly Lock _keysLock = new();
+    private DateTime _keysListed = DateTime.MinValue;
+
+    /// <summary>The chains of the names in <paramref name="registry"/>, with their nodes stored in <paramref name="content"/>.</summary>
+    /// <param name="content">Where nodes are stored and tables read (and keys kept, in its folder's <c>keys/</c>).</param>
+    /// <param name="registry">The registry whose versions are chained: the repository's, or the registry the node shares.</param>
+    /// <param name="stored">Called with each node stored, before the registry links it (a node sharing a registry publishes the block there).</param>
+    public NameChain(ContentRepository content, IRegistry registry, Action<Cid>? stored = null)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(registry);
+        _content = content;
+        _registry = registry;
+        _stored = stored;
+        Keys = new NameKeyStore(content.Repository.Root);
+    }
+
+    /// <summary>How long a record is valid from when it is signed (IPNS <c>Validity</c>); a record served within half of it of its end is signed again.</summary>
+    public TimeSpan RecordLifetime { get; init; } = TimeSpan.FromHours(48);
+
+    /// <summary>How long a reader may cache a record (IPNS <c>TTL</c>).</summary>
+    public TimeSpan RecordTtl { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The repository's keys.</summary>
+    public NameKeyStore Keys { get; }
+
+    /// <summary>
+    /// The key a name's chain is signed by unless told otherwise: the key of the same name (a name
+    /// that is no key name, or <c>self</c>, gives <c>name-</c> and 32 hex digits of its SHA-256).
+    /// </summary>
+    /// <param name="name">A dataset name.</param>
+    /// <returns>The key's name.</returns>
+    public static string DefaultKeyName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return NameKeyStore.IsKeyName(name) && name != NameKeyStore.Self
+            ? name
+            : "name-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..32];
+    }
+
+    /// <summary>
+    /// Links <paramref name="version"/> into its name's chain (and any version before it without a
+    /// node), then signs and keeps a record pointing at it when this repository holds the chain's key
+    /// and no record of a later version is kept.
+    /// </summary>
+    /// <param name="version">A version as the registry recorded it.</param>
+    /// <returns>The version's node.</returns>
+    /// <exception cref="BlockNotFoundException">A table or node the chain needs is not here.</exception>
+    public (Cid Cid, VersionNode Node) Publish(NamedVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        var head = Link(version);
+        // A record of a later version kept already stays: the registry keeps the higher sequence.
+        if (KeyOf(head.Node.Signer) is { } key)
+        {
+            Sign(key, head.Cid, head.Node.Version);
+        }
+
+        return head;
+    }
+
+    /// <summary>
+    /// Links every version of every name that has no node yet, and signs each name's latest record:
+    /// what makes the chains of a repository made before them, or of a rebuilt registry. Idempotent.
+    /// </summary>
+    /// <returns>How many versions were linked.</returns>
+    public long LinkAll()
+    {
+        long linked = 0;
+        foreach (var latest in _registry.WalkNames().ToList())
+        {
+            (Cid Cid, VersionNode Node)? below = null;
+            foreach (var version in _registry.WalkVersions(latest.Name, oldestFirst: true))
+            {
+                if (version.Node is { } node)
+                {
+                    below = (node, ReadNode(node));
+                    continue;
+                }
+
+                below = LinkOne(version, below);
+                linked++;
+            }
+
+            if (below is { } head && KeyOf(head.Node.Signer) is { } key && Record(head.Node.Signer) is null)
+            {
+                Sign(key, head.Cid, head.Node.Version);
+            }
+        }
+
+        return linked;
+    }
+
+    /// <summary>The IPNS name a name's chain is signed by, or null when it has no linked version.</summary>
+    /// <param name="name">A dataset name.</param>
+    /// <returns>The signer.</returns>
+    public IpnsName? SignerOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _registry.FindVersion(name) is { Node: { } node } ? ReadNode(node).Signer : null;
+    }
+
+    /// <summary>
+    /// The record kept for an IPNS name; when this repository holds its key and the record is
+    /// within half its lifetime of its end, it is signed again first (same value and sequence, a
+    /// later validity), as a republisher would.
+    /// </summary>
+    /// <param name="name">The IPNS name.</param>
+    /// <returns>The record's bytes, or null when none is kept.</returns>
+    public byte[]? Record(IpnsName name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        byte[]? record = _registry.FindIpnsRecord(name.ToString());
+        if (record is null || KeyOf(name) is not { } key)
+        {
+            return record;
+        }
+
+        IpnsRecordData data;
+        try
+        {
+            data = IpnsRecord.Verify(record, name, DateTimeOffset.MinValue);
+        }
+        catch (IpnsRecordException)
+        {
+            return record;
+        }
+
+        if (data.Validity - DateTimeOffset.UtcNow > RecordLifetime / 2)
+        {
+            return record;
+        }
+
+        return Cid.TryParse(data.Value["/ipfs/".Length..], out var head) ? Sign(key, head, (long)data.Sequence) : record;
+    }
+
+    /// <summary>A version node read from the repository and checked against its CID.</summary>
+    /// <param name="cid">The node's CID.</param>
+    /// <returns>The node.</returns>
+    /// <exception cref="BlockNotFoundException">The node is not here.</exception>
+    /// <exception cref="NameChainException">The block is not a version node.</exception>
+    public VersionNode ReadNode(Cid cid) => VersionNode.Decode(cid, _content.GetBytes(cid).Span);
+
+    /// <summary>Whether records of <paramref name="name"/> are taken from elsewhere: one is kept here already, or this repository holds its key.</summary>
+    /// <param name="name">The IPNS name.</param>
+    /// <returns>Whether it is followed.</returns>
+    public bool Follows(IpnsName name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _registry.FindIpnsRecord(name.ToString()) is not null || KeyOf(name) is not null;
+    }
+
+    /// <summary>Accepts a record for a name from elsewhere (delegated routing's PUT): kept when it verifies and is newer than the one kept.</summary>
+    /// <param name="name">The IPNS name it is for.</param>
+    /// <param name="record">The record's bytes.</param>
+    /// <returns>Whether it is now the record kept.</returns>
+    /// <exception cref="IpnsRecordException">It does not verify.</exception>
+    public bool Accept(IpnsName name, byte[] record)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(record);
+        var data = IpnsRecord.Verify(record, name, DateTimeOffset.UtcNow);
+        return _registry.KeepIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record);
+    }
+
+    /// <summary>Wipes the keys held in memory.</summary>
+    public void Dispose()
+    {
+        lock (_keysLock)
+        {
+            foreach (var key in _keysByName.Values)
+            {
+                key.Dispose();
+            }
+
+            _keysByName.Clear();
+        }
+    }
+
+    private (Cid Cid, VersionNode Node) Link(NamedVersion version)
+    {
+        if (version.Node is { } linked)
+        {
+            return (linked, ReadNode(linked));
+        }
+
+        // Down to the newest version that has a node (usually the one before), then up, linking each.
+        var missing = new Stack<NamedVersion>();
+        (Cid Cid, VersionNode Node)? below = null;
+        for (var current = version; ;)
+        {
+            if (current.Node is { } node)
+            {
+                below = (node, ReadNode(node));
+                break;
+            }
+
+            missing.Push(current);
+            if (current.Version == 1)
+            {
+                break;
+            }
+
+            current = _registry.FindVersion(current.Name, current.Version - 1)
+                ?? throw new InvalidOperationException($"'{current.Name}' has version {current.Version} but not {current.Version - 1}");
+        }
+
+        while (missing.Count > 0)
+        {
+            below = LinkOne(missing.Pop(), below);
+        }
+
+        return below!.Value;
+    }
+
+    private (Cid Cid, VersionNode Node) LinkOne(NamedVersion version, (Cid Cid, VersionNode Node)? below)
+    {
+        var signer = below?.Node.Signer ?? KeyFor(DefaultKeyName(version.Name)).Name;
+        var node = new VersionNode(version.Name, version.Version, version.Cid, below?.Cid, version.Created, SchemaDigest(version.Cid), signer);
+        var (bytes, cid) = node.Encode();
+        _content.Repository.PutBlock(cid, bytes, new BlockRecord { Cid = cid, Kind = BlockKind.VersionNode, Pinned = true });
+        _stored?.Invoke(cid);
+        var kept = _registry.LinkVersion(version.Name, version.Version, cid)
+            ?? throw new InvalidOperationException($"version {version.Version} of '{version.Name}' went away while it was linked");
+
+        // Another writer linked it first: its node is the chain's.
+        return kept == cid ? (cid, node) : (kept, ReadNode(kept));
+    }
+
+    private byte[] Sign(NameKey key, Cid head, long sequence)
+    {
+        var validity = DateTimeOffset.UtcNow + RecordLifetime;
+        byte[] record = IpnsRecord.Create(key, "/ipfs/" + head, (ulong)sequence, validity, RecordTtl);
+        _registry.KeepIpnsRecord(key.Name.ToString(), sequence, validity, record);
+        return record;
+    }
+
+    // The digest of the table's canonical schema message: what a reader compares without the table.
+    private Multihash SchemaDigest(Cid table)
+    {
+        var schema = table.Codec == Multicodec.Raw
+            ? FirstBatchSchema(table)
+            : _content.OpenTable(table).Schema;
+        return Multihash.Sha256(DatasetSchemaMessage.EncodeShared(schema).Span);
+    }
+
+    private Arrow.Types.Schema FirstBatchSchema(Cid table)
+    {
+        using var batches = _content.ReadBatches(table).GetEnumerator();
+        if (!batches.MoveNext())
+        {
+            throw new ContentFormatException($"{table} holds no record batch");
+        }
+
+        using var first = batches.Current;
+        return first.Schema;
+    }
+
+    // The key named so, made on first use (another process making it at once: its key is the one kept).
+    private NameKey KeyFor(string keyName)
+    {
+        lock (_keysLock)
+        {
+            if (_keysByName.TryGetValue(keyName, out var held))
+            {
+                return held;
+            }
+
+            NameKey key;
+            try
+            {
+                key = Keys.Load(keyName);
+            }
+            catch (KeyNotFoundException)
+            {
+                try
+                {
+                    Keys.Generate(keyName);
+                }
+                catch (ArgumentException) when (Keys.List().Any(k => k.Name == keyName))
+                {
+                    // Made by another writer first.
+                }
+
+                key = Keys.Load(keyName);
+            }
+
+            _keysByName[keyName] = key;
+            _keyNames[key.Name] = keyName;
+            return key;
+        }
+    }
+
+    // The key this repository holds for an IPNS name, or null.
+    private NameKey? KeyOf(IpnsName name)
+    {
+        lock (_keysLock)
+        {
+            // Read the folder again only when a key came or went since (arrowcid key import beside a running node).
+            string folder = Path.Combine(_content.Repository.Root, "keys");
+            DateTime changed = Directory.Exists(folder) ? Directory.GetLastWriteTimeUtc(folder) : DateTime.MinValue.AddTicks(1);
+            if (!_keyNames.TryGetValue(name, out string? keyName) && changed != _keysListed)
+            {
+                foreach (var (stored, ipns) in Keys.List())
+                {
+                    _keyNames.TryAdd(ipns, stored);
+                }
+
+                _keysListed = changed;
+                _keyNames.TryGetValue(name, out keyName);
+            }
+
+            return keyName is null ? null : KeyFor(keyName);
+        }
+    }
+}

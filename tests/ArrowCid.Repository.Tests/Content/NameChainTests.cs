@@ -1,0 +1,157 @@
+using ArrowCid.Content;
+using ArrowCid.Content.Multiformats;
+using ArrowCid.Names;
+using ArrowCid.Registry;
+using ArrowCid.TestSupport;
+
+namespace ArrowCid.Repository.Tests.Content;
+
+/// <summary>
+/// Each version of a name a node of a signed, hash-linked chain: made as versions are added, made
+/// the same way for a repository from before chains and for a rebuilt registry, and its record
+/// signed again as it nears its end.
+/// </summary>
+public sealed class NameChainTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly string _root;
+    private ContentRepository _content;
+
+    public NameChainTests()
+    {
+        _root = Path.Combine(_temp.Path, "repo");
+        _content = ContentRepository.Open(_root);
+    }
+
+    public void Dispose()
+    {
+        _content.Dispose();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public void Named_puts_make_a_chain_whose_record_verifies_back_to_version_one()
+    {
+        var tables = Enumerable.Range(1, 3).Select(i => Put("plant-3/temps", i)).ToList();
+
+        var versions = _content.Repository.Registry.ListVersions("plant-3/temps", oldestFirst: true);
+        Assert.All(versions, v => Assert.NotNull(v.Node));
+        var signer = _content.Names.SignerOf("plant-3/temps")!;
+        var signed = Resolve(signer);
+        Assert.Equal([3L, 2L, 1L], signed.Chain.Select(c => c.Node.Version));
+        Assert.Equal(tables.AsEnumerable().Reverse(), signed.Chain.Select(c => c.Node.Table));
+        Assert.Equal(versions.Reverse().Select(v => v.Node!), signed.Chain.Select(c => c.Cid));
+        Assert.Equal(versions.Select(v => v.Created), signed.Chain.Reverse().Select(c => c.Node.Created));
+        Assert.Equal(3UL, signed.Record.Sequence);
+
+        // Signed by a key of its own, kept owner-only; the nodes are history, not tables.
+        string keyName = NameChain.DefaultKeyName("plant-3/temps");
+        Assert.StartsWith("name-", keyName, StringComparison.Ordinal);
+        Assert.Equal(signer, _content.Names.Keys.List().Single(k => k.Name == keyName).IpnsName);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_root, "keys", keyName)));
+        }
+        Assert.Equal("sensors", NameChain.DefaultKeyName("sensors"));
+        Assert.Equal(BlockKind.VersionNode, _content.Repository.GetRecord(signed.HeadCid)!.Kind);
+        Assert.DoesNotContain(_content.Repository.Registry.List(new RegistryQuery { TablesOnly = true }), r => r.Kind == BlockKind.VersionNode);
+
+        // Collection keeps every node (and so every version's table) with nothing pinned but them.
+        foreach (var table in tables)
+        {
+            _content.Repository.Unpin(table);
+        }
+
+        _content.Repository.GcListed();
+        Assert.Equal(3, Resolve(signer).Chain.Count);
+    }
+
+    [Fact]
+    public void A_repository_from_before_chains_gets_them_linked_with_the_same_versions()
+    {
+        // Versions recorded as a build before chains recorded them: in the registry alone.
+        var tables = Enumerable.Range(1, 4).Select(i => _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(i, 5 + i)]).Table.Cid).ToList();
+        var before = tables.Select(t => _content.Repository.AddVersion("sensors", t)).ToList();
+        Assert.All(before, v => Assert.Null(v.Node));
+        Assert.Null(_content.Names.SignerOf("sensors"));
+
+        Assert.Equal(4, _content.Names.LinkAll());
+        Assert.Equal(0, _content.Names.LinkAll());
+        var signed = Resolve(_content.Names.SignerOf("sensors")!);
+        Assert.Equal(before.AsEnumerable().Reverse().Select(v => (v.Version, v.Cid, v.Created)), signed.Chain.Select(c => (c.Node.Version, c.Node.Table, c.Node.Created)));
+
+        // The next version continues the chain.
+        Put("sensors", 9);
+        Assert.Equal(5, Resolve(_content.Names.SignerOf("sensors")!).Chain.Count);
+    }
+
+    [Fact]
+    public void A_registry_rebuilt_from_the_repository_links_the_same_nodes_and_signs_the_latest_record()
+    {
+        Put("sensors", 1);
+        Put("sensors", 2);
+        var signer = _content.Names.SignerOf("sensors")!;
+        var nodes = _content.Repository.Registry.ListVersions("sensors").Select(v => v.Node).ToList();
+        _content.Dispose();
+
+        LocalRepository.RebuildRegistry(_root);
+        _content = ContentRepository.Open(_root);
+        Assert.All(_content.Repository.Registry.ListVersions("sensors"), v => Assert.Null(v.Node));
+        Assert.Null(_content.Names.Record(signer));
+
+        Assert.Equal(2, _content.Names.LinkAll());
+        Assert.Equal(nodes, _content.Repository.Registry.ListVersions("sensors").Select(v => v.Node));
+        Assert.Equal(2, Resolve(signer).Chain.Count);
+    }
+
+    [Fact]
+    public void A_record_near_its_end_is_signed_again_with_the_same_value_and_sequence()
+    {
+        var names = new NameChain(_content, _content.Repository.Registry) { RecordLifetime = TimeSpan.FromMinutes(2) };
+        Put("sensors", 1);
+        var version = _content.Repository.Registry.FindVersion("sensors")!;
+        var signer = _content.Names.SignerOf("sensors")!;
+        var first = IpnsRecord.Verify(names.Record(signer)!, signer, DateTimeOffset.UtcNow);
+
+        // Kept for 48 hours by the repository's chain: more than half of a 2-minute lifetime is left.
+        Assert.True(first.Validity > DateTimeOffset.UtcNow.AddHours(47));
+        names.Publish(version);
+        var shortLived = IpnsRecord.Verify(_content.Repository.Registry.FindIpnsRecord(signer.ToString())!, signer, DateTimeOffset.UtcNow);
+        Assert.Equal(first.Validity, shortLived.Validity);
+
+        // A record that is itself near its end: signed again on the way out, same value and sequence.
+        byte[] old;
+        using (var key = _content.Names.Keys.Load("sensors"))
+        {
+            old = IpnsRecord.Create(key, first.Value, first.Sequence + 1, DateTimeOffset.UtcNow.AddSeconds(30), TimeSpan.Zero);
+        }
+
+        Assert.True(_content.Repository.Registry.KeepIpnsRecord(signer.ToString(), (long)first.Sequence + 1, DateTimeOffset.UtcNow.AddSeconds(30), old));
+        var renewed = IpnsRecord.Verify(names.Record(signer)!, signer, DateTimeOffset.UtcNow);
+        Assert.Equal((first.Value, first.Sequence + 1), (renewed.Value, renewed.Sequence));
+        Assert.True(renewed.Validity > DateTimeOffset.UtcNow.AddSeconds(90));
+        names.Dispose();
+    }
+
+    [Fact]
+    public void A_record_from_elsewhere_is_kept_only_when_it_verifies_and_is_newer()
+    {
+        Put("sensors", 1);
+        var signer = _content.Names.SignerOf("sensors")!;
+        var head = _content.Repository.Registry.FindVersion("sensors")!.Node!;
+        Assert.True(_content.Names.Follows(signer));
+        using var stranger = NameKey.Generate();
+        Assert.False(_content.Names.Follows(stranger.Name));
+
+        using var key = _content.Names.Keys.Load("sensors");
+        Assert.False(_content.Names.Accept(signer, IpnsRecord.Create(key, "/ipfs/" + head, 1, DateTimeOffset.UtcNow.AddHours(1), TimeSpan.Zero)));
+        Assert.Throws<IpnsRecordException>(() => _content.Names.Accept(signer, IpnsRecord.Create(stranger, "/ipfs/" + head, 7, DateTimeOffset.UtcNow.AddDays(1), TimeSpan.Zero)));
+        Assert.True(_content.Names.Accept(signer, IpnsRecord.Create(key, "/ipfs/" + head, 1, DateTimeOffset.UtcNow.AddDays(30), TimeSpan.Zero)));
+    }
+
+    private Cid Put(string name, int seed) =>
+        _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(seed, 5 + seed)], new PutOptions { Name = name }).Table.Cid;
+
+    private SignedName Resolve(IpnsName name) =>
+        SignedName.Verify(name, _content.Names.Record(name)!, cid => _content.Repository.Blocks.Has(cid) ? _content.GetBytes(cid).ToArray() : null, DateTimeOffset.UtcNow);
+}
