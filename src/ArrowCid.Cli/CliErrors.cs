@@ -47,7 +47,7 @@ internal static class CliErrors
     public static bool IsExpected(Exception exception) => exception is
         CliException or Bench.BenchmarkException or ArrowFormatException or ContentFormatException or BlockNotFoundException or IncompleteTableException or IOException
             or UnauthorizedAccessException or DllNotFoundException or TimeoutException
-            or Sql.SqlException or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException or Repository.Export.TableSchemaMismatchException
+            or Sql.SqlException or Names.NameChainException or Registry.DatasetNotFoundException or Registry.InvalidDatasetNameException or Repository.Export.TableSchemaMismatchException
         || Repository.StorageFaults.MayBeFull(exception) || Repository.StorageFaults.IsRegistryDamaged(exception);
 
     /// <summary>The one-line text of an expected failure.</summary>
@@ -64,6 +64,7 @@ internal static class CliErrors
         BlockNotFoundException { Cid: { } cid } => $"not found: {cid}",
         IncompleteTableException { Table: { } table, Missing: { } missing } =>
             $"table {table} is incomplete here: its block {missing} is missing (was it imported from a CAR without its base? import the base, then that CAR again); nothing was written",
+        Names.NameChainException e => $"the name does not verify ({e.Code}): {e.Message}",
         FileNotFoundException => "no such file",
         DirectoryNotFoundException => "no such directory",
         // Names the folder and what is wrong with it: "permission denied" would hide both.

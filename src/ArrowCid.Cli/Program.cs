@@ -110,6 +110,7 @@ internal static class Program
             CarCommands.Import(console, repository),
             SqlCommand.Create(console, repository),
             KeyCommands.Create(console, repository),
+            SignedNameCommands.Create(console, repository),
         };
         foreach (var command in ContentCommands.Create(console, repository).Concat(RepositoryCommands.Create(console, repository)))
         {

@@ -275,7 +275,7 @@ internal sealed class FlightActions(ContentNode node, FlightAuthenticator auth)
         {
             var record = node.Registrations.Find(version.Cid);
             await Reply(responses, context, FlightBodies.Json(
-                new NameVersionEntry(version.Name, version.Version, version.Cid.ToString(), version.Created, record?.Rows),
+                new NameVersionEntry(version.Name, version.Version, version.Cid.ToString(), version.Created, record?.Rows, version.Node?.ToString()),
                 WireJsonContext.Default.NameVersionEntry)).ConfigureAwait(false);
         }
     }

@@ -49,7 +49,7 @@ internal sealed class FlightInfoFactory(ContentNode node)
             TotalRecords = shape.Rows,
             TotalBytes = shape.Bytes,
             Ordered = true,
-            AppMetadata = AppMetadataOf(record, named, shape),
+            AppMetadata = AppMetadataOf(record, named, shape, listing ? null : SignedRecordOf(named)),
         };
         // One endpoint for the whole CID unless the table is served as several chunk ranges.
         var ranges = new List<ChunkRange?>();
@@ -164,7 +164,29 @@ internal sealed class FlightInfoFactory(ContentNode node)
         return new FlightShape(DatasetSchemaMessage.Encode(table.Schema), table.Rows, table.Bytes, chunks, ranges.Count > 1 ? ranges : null);
     }
 
-    private static ByteString AppMetadataOf(BlockRecord record, NamedVersion? named, FlightShape shape) => FlightBodies.Json(
+    // The signer and latest record of a name asked for by name (a listing leaves them out: a record each would cost a read per name).
+    private (string Ipns, string? Record)? SignedRecordOf(NamedVersion? named)
+    {
+        if (named?.Node is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var names = node.Registrations.Names;
+            return names.SignerOf(named.Name) is { } signer
+                ? (signer.ToString(), names.Record(signer) is { } record ? Convert.ToBase64String(record) : null)
+                : null;
+        }
+        catch (Exception e) when (e is Content.BlockNotFoundException or Names.NameChainException)
+        {
+            // The chain's head is not here (a node sharing the registry stored it): the flight is served without it.
+            return null;
+        }
+    }
+
+    private static ByteString AppMetadataOf(BlockRecord record, NamedVersion? named, FlightShape shape, (string Ipns, string? Record)? signed) => FlightBodies.Json(
         new FlightInfoMetadata(
             record.Cid.ToString(),
             named?.Name,
@@ -179,6 +201,9 @@ internal sealed class FlightInfoFactory(ContentNode node)
             WireJson.SortedTags(record.Tags),
             record.Kind == BlockKind.Dataset ? shape.Chunks : null,
             // A version-1 dataset's registry record lists its batches; a tree's chunks are in its nodes.
-            record.Links.Count > 0 ? [.. record.Links.Select(l => l.ToString())] : null),
+            record.Links.Count > 0 ? [.. record.Links.Select(l => l.ToString())] : null,
+            named?.Node?.ToString(),
+            signed?.Ipns,
+            signed?.Record),
         WireJsonContext.Default.FlightInfoMetadata);
 }

@@ -125,7 +125,7 @@ internal static class NameEndpoints
             }
 
             first = false;
-            pending.Write(WireJson.ToUtf8(new NameVersionEntry(version.Name, version.Version, version.Cid.ToString(), version.Created, registry.Find(version.Cid)?.Rows), WireJsonContext.Default.NameVersionEntry));
+            pending.Write(WireJson.ToUtf8(new NameVersionEntry(version.Name, version.Version, version.Cid.ToString(), version.Created, registry.Find(version.Cid)?.Rows, version.Node?.ToString()), WireJsonContext.Default.NameVersionEntry));
             if (pending.WrittenCount >= VersionsFlushBytes)
             {
                 await response.Body.WriteAsync(pending.WrittenMemory, http.RequestAborted).ConfigureAwait(false);

@@ -95,6 +95,7 @@ public static class NameHistory
             bytes,
             newBytes,
             version.Created,
-            WireJson.SortedTags(record?.Tags ?? new Dictionary<string, string>()));
+            WireJson.SortedTags(record?.Tags ?? new Dictionary<string, string>()),
+            version.Node?.ToString());
     }
 }

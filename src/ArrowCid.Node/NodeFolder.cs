@@ -14,6 +14,7 @@ namespace ArrowCid.Node;
 public sealed class NodeFolder : IDisposable
 {
     private S3BlockTier? _tier;
+    private NameChain? _sharedNames;
 
     private NodeFolder(ContentRepository content, IRegistry? shared, string? location, string? blocks)
     {
@@ -40,6 +41,20 @@ public sealed class NodeFolder : IDisposable
 
     /// <summary>The registry names and listings come from: the shared one, else the folder's own.</summary>
     public IRegistry Registry => Shared ?? Content.Repository.Registry;
+
+    /// <summary>
+    /// The signed chains of the names in <see cref="Registry"/> (docs/names.md): with a shared
+    /// registry, each node stored here is published there with this folder's location, as the node does.
+    /// </summary>
+    public NameChain Names => Shared is null
+        ? Content.Names
+        : LazyInitializer.EnsureInitialized(ref _sharedNames, () => new NameChain(Content, Shared, node =>
+        {
+            if (Content.Repository.GetRecord(node) is { } record)
+            {
+                Shared.Upsert(record.PublishedFrom(Location, pinned: true));
+            }
+        }));
 
     /// <summary>Opens the folder and, when it remembers one, its shared registry; failures name what failed.</summary>
     /// <param name="content">The folder's content (owned from here on).</param>
@@ -288,6 +303,7 @@ public sealed class NodeFolder : IDisposable
     public void Dispose()
     {
         _tier?.Dispose();
+        _sharedNames?.Dispose();
         Shared?.Dispose();
         Content.Dispose();
     }

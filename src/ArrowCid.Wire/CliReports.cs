@@ -77,6 +77,7 @@ public sealed record RecordEntry(
 /// <param name="NewBytes">Bytes of blocks the previous version lacks (all of version 1's); null when either version's blocks are not here.</param>
 /// <param name="Created">When the version was recorded.</param>
 /// <param name="Tags">The table's tags.</param>
+/// <param name="Node">The version's node in the name's signed chain (docs/names.md); null until it is linked.</param>
 public sealed record VersionLogEntry(
     string Name,
     long Version,
@@ -86,7 +87,8 @@ public sealed record VersionLogEntry(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Bytes,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? NewBytes,
     DateTimeOffset Created,
-    IReadOnlyDictionary<string, string> Tags);
+    IReadOnlyDictionary<string, string> Tags,
+    string? Node = null);
 
 /// <summary><c>diff --json</c>: what two tables share and what each has alone.</summary>
 /// <param name="A">The first table.</param>
@@ -392,3 +394,14 @@ public sealed record ParquetExportSummary(IReadOnlyList<string> Tables, long Row
 /// <param name="Name">The key's name (<c>self</c> for the node's identity).</param>
 /// <param name="IpnsName">The IPNS name it signs for, <c>k51…</c>.</param>
 public sealed record KeyReport(string Name, string IpnsName);
+
+/// <summary>A name resolved and verified, as <c>name resolve --json</c> prints it.</summary>
+/// <param name="Ipns">The IPNS name (<c>k51…</c>) whose record was verified.</param>
+/// <param name="Name">The table name the chain's head carries.</param>
+/// <param name="Version">The head's version (the record's sequence).</param>
+/// <param name="Table">The table the head names.</param>
+/// <param name="Node">The head's version node (the record's value is <c>/ipfs/</c> and this).</param>
+/// <param name="Validity">When the record stops being valid.</param>
+/// <param name="Versions">How many nodes were verified, back to version 1.</param>
+/// <param name="Source">Where the record and nodes came from: the repository, or the gateway or Flight server asked.</param>
+public sealed record NameResolution(string Ipns, string Name, long Version, string Table, string Node, DateTimeOffset Validity, int Versions, string Source);

@@ -41,6 +41,9 @@ public sealed record PutResultBody(IReadOnlyList<ChunkEntry> Chunks, string? Dat
 /// <param name="Tags">Its tags, in key order.</param>
 /// <param name="Chunks">A table's chunks, when known.</param>
 /// <param name="Batches">The root's links (a version-1 dataset's batches); absent when it has none.</param>
+/// <param name="Node">For a flight asked for by name: the version's node in the name's signed chain (docs/names.md).</param>
+/// <param name="Ipns">For a flight asked for by name: the IPNS name that signs its chain (<c>k51…</c>).</param>
+/// <param name="IpnsRecord">For a flight asked for by name: that name's latest IPNS record, base64; a client verifies it and the chain (fetching nodes with the block action).</param>
 public sealed record FlightInfoMetadata(
     string Cid,
     string? Name,
@@ -53,7 +56,10 @@ public sealed record FlightInfoMetadata(
     string? Producer,
     IReadOnlyDictionary<string, string> Tags,
     long? Chunks,
-    IReadOnlyList<string>? Batches);
+    IReadOnlyList<string>? Batches,
+    string? Node = null,
+    string? Ipns = null,
+    string? IpnsRecord = null);
 
 /// <summary>The result of the pin and unpin actions.</summary>
 /// <param name="Cid">The CID.</param>
@@ -105,7 +111,9 @@ public sealed record NodeStats([property: JsonIgnore(Condition = JsonIgnoreCondi
 /// <param name="Cid">The table it names.</param>
 /// <param name="Created">When it was recorded.</param>
 /// <param name="Rows">The table's rows, when it is registered here.</param>
-public sealed record NameVersionEntry(string Name, long Version, string Cid, DateTimeOffset Created, long? Rows);
+/// <param name="Node">The version's node in the name's signed chain (docs/names.md), once linked.</param>
+/// <param name="Ipns">The IPNS name (<c>k51…</c>) whose records sign the name's chain, when it is known.</param>
+public sealed record NameVersionEntry(string Name, long Version, string Cid, DateTimeOffset Created, long? Rows, string? Node = null, string? Ipns = null);
 
 /// <summary>The first message of a subscription (DoExchange): it is live from <paramref name="Sequence"/>.</summary>
 /// <param name="Subscribed">Always true.</param>

@@ -44,6 +44,7 @@ namespace ArrowCid.Wire;
 // CLI
 [JsonSerializable(typeof(IReadOnlyList<PutReport>))]
 [JsonSerializable(typeof(IReadOnlyList<KeyReport>))]
+[JsonSerializable(typeof(NameResolution))]
 [JsonSerializable(typeof(IReadOnlyList<RecordEntry>))]
 [JsonSerializable(typeof(RecordEntry))]
 [JsonSerializable(typeof(IReadOnlyList<NameVersionEntry>))]
