@@ -244,7 +244,7 @@ public sealed class FlightNodeService : FlightServiceBase
 
     // What a descriptor names, for the call's log line: a CID, a name, or a query.
     private static string SubjectOf(DescriptorTarget target) =>
-        target.Cid?.ToString() ?? target.Name?.ToString() ?? (target.Query is null ? "-" : "query");
+        target.Cid?.ToString() ?? target.Name?.ToString() ?? (target.Ipns is { } ipns ? $"/ipns/{ipns}" : null) ?? (target.Query is null ? "-" : "query");
 
     /// <inheritdoc />
     public override Task ListActions(Empty request, IServerStreamWriter<ActionType> responseStream, ServerCallContext context) =>
@@ -265,7 +265,27 @@ public sealed class FlightNodeService : FlightServiceBase
 
     /// <summary>The record a CID or a name (its latest version, or the one asked for) names in the service registry.</summary>
     private (BlockRecord Record, NamedVersion? Version) Resolve(DescriptorTarget target) =>
-        target.Cid is { } cid ? (_node.RecordOf(cid), null) : _node.Resolve(target.Name!);
+        target.Cid is { } cid ? (_node.RecordOf(cid), null)
+        : target.Ipns is { } ipns ? _node.Resolve(HeadOf(ipns))
+        : _node.Resolve(target.Name!);
+
+    // The version an IPNS name's record names, its head checked here (the client verifies the chain).
+    private DatasetReference HeadOf(Names.IpnsName ipns)
+    {
+        try
+        {
+            var head = _node.Registrations.Names.Resolve(ipns, depth: 1).Head;
+            return new DatasetReference(head.Name, head.Version);
+        }
+        catch (Names.NameChainException e) when (e.Fault == Names.NameChainFault.Missing && _node.Registrations.Registry.FindIpnsRecord(ipns.ToString()) is null)
+        {
+            throw NodeException.NotFound($"a record of /ipns/{ipns}");
+        }
+        catch (Names.NameChainException e)
+        {
+            throw new NodeException(NodeErrorKind.DataLoss, $"the record kept for /ipns/{ipns} does not verify ({e.Code}): {e.Message}", e);
+        }
+    }
 
     /// <summary>The FlightInfo of a record, or null when it is registered but held by no reachable node, or is a table of more chunks than max_table_chunks (a listing names what can be fetched).</summary>
     private async Task<FlightInfo?> TryCreateInfoAsync(BlockRecord record, NamedVersion? version, CancellationToken cancellationToken)

@@ -64,6 +64,8 @@ internal static class FlightRequests
         {
             case FlightDescriptor.Types.DescriptorType.Path when descriptor.Path.Count == 0:
                 throw FlightErrors.Invalid("a PATH descriptor names a CID or a table name; this one has no elements");
+            case FlightDescriptor.Types.DescriptorType.Path when descriptor.Path is [var only] && only.StartsWith("/ipns/", StringComparison.Ordinal):
+                return new DescriptorTarget(null, null, Ipns: Names.IpnsName.TryParse(only) ?? throw FlightErrors.Invalid($"descriptor path: '{Shorten(only)}' is not an IPNS name (/ipns/k51…)"));
             case FlightDescriptor.Types.DescriptorType.Path:
                 return descriptor.Path.Count == 1 && Cid.TryParse(descriptor.Path[0].Trim(), out _)
                     ? new DescriptorTarget(ParseCid(descriptor.Path[0], "descriptor path"), null)
@@ -251,4 +253,5 @@ internal sealed record FlightListing(bool Names, RegistryQuery? Query);
 /// <param name="Cid">The CID, when one is named.</param>
 /// <param name="Query">The filter, when one is given.</param>
 /// <param name="Name">The dataset name, when one is given.</param>
-internal sealed record DescriptorTarget(Cid? Cid, RegistryQuery? Query, DatasetReference? Name = null);
+/// <param name="Ipns">The IPNS name, when the path is <c>/ipns/k51…</c>: the version its record names.</param>
+internal sealed record DescriptorTarget(Cid? Cid, RegistryQuery? Query, DatasetReference? Name = null, Names.IpnsName? Ipns = null);

@@ -46,11 +46,14 @@ internal static class IpnsEndpoints
         }
 
         // The head only: the chain behind it is this node's own, and a client walks it if it wants to.
-        var record = RecordOf(context, name);
         SignedName signed;
         try
         {
-            signed = SignedName.Verify(name, record, cid => Fetch(context, cid), DateTimeOffset.UtcNow, depth: 1);
+            signed = context.Registrations.Names.Resolve(name, depth: 1);
+        }
+        catch (NameChainException e) when (e.Fault == NameChainFault.Missing && context.Registrations.Registry.FindIpnsRecord(name.ToString()) is null)
+        {
+            throw new GatewayException(StatusCodes.Status404NotFound, $"no record of {name} is kept here", e);
         }
         catch (NameChainException e)
         {
@@ -84,18 +87,6 @@ internal static class IpnsEndpoints
     private static byte[] RecordOf(GatewayContext context, IpnsName name) =>
         context.Registrations.Names.Record(name)
             ?? throw new GatewayException(StatusCodes.Status404NotFound, $"no record of {name} is kept here");
-
-    private static byte[]? Fetch(GatewayContext context, Cid cid)
-    {
-        try
-        {
-            return context.Content.GetBytes(cid).ToArray();
-        }
-        catch (BlockNotFoundException)
-        {
-            return null;
-        }
-    }
 
     private static async Task WriteRecordAsync(HttpContext http, GatewayContext context, IpnsName name)
     {

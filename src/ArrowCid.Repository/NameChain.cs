@@ -160,6 +160,30 @@ public sealed class NameChain : IDisposable
         return Cid.TryParse(data.Value["/ipfs/".Length..], out var head) ? Sign(key, head, (long)data.Sequence) : record;
     }
 
+    /// <summary>Verifies the record kept for <paramref name="name"/> and its chain from the nodes held here (<see cref="SignedName.Verify"/>).</summary>
+    /// <param name="name">The IPNS name.</param>
+    /// <param name="depth">How many nodes to verify from the head.</param>
+    /// <returns>The verified name.</returns>
+    /// <exception cref="NameChainException">No record is kept (Missing), or what failed.</exception>
+    public SignedName Resolve(IpnsName name, int depth = int.MaxValue)
+    {
+        byte[] record = Record(name) ?? throw new NameChainException(NameChainFault.Missing, $"no record of {name} is kept here");
+        return SignedName.Verify(name, record, FetchHeld, DateTimeOffset.UtcNow, depth);
+    }
+
+    /// <summary>A block held here, or null.</summary>
+    private byte[]? FetchHeld(Cid cid)
+    {
+        try
+        {
+            return _content.GetBytes(cid).ToArray();
+        }
+        catch (BlockNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A version node read from the repository and checked against its CID.</summary>
     /// <param name="cid">The node's CID.</param>
     /// <returns>The node.</returns>

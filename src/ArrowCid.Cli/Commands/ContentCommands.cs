@@ -130,7 +130,7 @@ internal static class ContentCommands
                 ? throw new CliException("get: stdout is a terminal, and an Arrow IPC stream is binary: give -o FILE, or pipe it (arrowcid get NAME | …)")
                 : IpcSource.StandardStream);
             using var content = repository.Open(parse);
-            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content.Repository.Registry);
+            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content);
             RepositoryOption.FetchMissing(content, id);
             using var target = OutputTarget.Create(path, console);
             CliProgress.Run(console, $"writing {id}", null, _ => content.WriteTable(id, target.Stream));
@@ -161,7 +161,7 @@ internal static class ContentCommands
                 return IpcCommands.CatFile(console, argument, inputs.Read(parse), parse.GetValue(limit));
             }
 
-            var id = CliCids.Resolve(argument, content.Repository.Registry);
+            var id = CliCids.Resolve(argument, content);
             RepositoryOption.FetchMissing(content, id);
             using var batches = content.ReadBatches(id).GetEnumerator();
             return IpcCommands.PrintBatches(console, () => batches.MoveNext() ? batches.Current : null, parse.GetValue(limit));

@@ -377,8 +377,10 @@ internal static class FlightCommands
         {
             using var content = repository.Open(parse);
             string text = parse.GetValue(cid)!;
-            var (id, reference) = CliCids.ParseCidOrName(text);
-            long? remoteVersion = null;
+            // An IPNS name: the node's record and chain verified first, then the table the head names, under the head's name.
+            var signed = text.StartsWith("/ipns/", StringComparison.Ordinal) ? await SignedNameCommands.VerifyOverFlightAsync(client, text).ConfigureAwait(false) : null;
+            var (id, reference) = signed is null ? CliCids.ParseCidOrName(text) : (signed.Head.Table, new Registry.DatasetReference(signed.Head.Name, null));
+            long? remoteVersion = signed?.Head.Version;
             if (id is null)
             {
                 var resolved = await client.ResolveNameAsync(text).ConfigureAwait(false);

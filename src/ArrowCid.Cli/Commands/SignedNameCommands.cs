@@ -90,9 +90,7 @@ internal static class SignedNameCommands
         var names = folder.Names;
         var ipns = IpnsName.TryParse(text) ?? names.SignerOf(text)
             ?? throw new CliException($"'{text}' is neither an IPNS name nor a table name with a signed chain here (arrowcid names lists them; arrowcid name upgrade links older ones)");
-        byte[] record = names.Record(ipns) ?? throw new CliException($"no record of {ipns} is kept in this repository");
-        var content = folder.Content;
-        return (SignedName.Verify(ipns, record, cid => content.Repository.Blocks.Has(cid) ? content.GetBytes(cid).ToArray() : null, DateTimeOffset.UtcNow), "repository");
+        return (names.Resolve(ipns), "repository");
     }
 
     private static (SignedName, string) FromGateway(string url, string text, string? token)
@@ -157,24 +155,53 @@ internal static class SignedNameCommands
         {
             try
             {
-                var info = client.GetInfoAsync(FlightClient.NameDescriptor(text)).GetAwaiter().GetResult();
-                var metadata = JsonSerializer.Deserialize(info.AppMetadata.Span, WireJsonContext.Default.FlightInfoMetadata);
-                if (metadata?.Ipns is not { } signer || metadata.IpnsRecord is not { } record || IpnsName.TryParse(signer) is not { } ipns)
-                {
-                    throw new CliException($"{url}: '{text}' has no signed record there");
-                }
-
-                return (SignedName.Verify(ipns, Convert.FromBase64String(record), cid => Block(client, cid), DateTimeOffset.UtcNow), url);
+                return (VerifyOverFlightAsync(client, text).GetAwaiter().GetResult(), url);
             }
             catch (RpcException e)
             {
                 throw new CliException($"{url}: {e.StatusCode}: {e.Status.Detail}", e);
             }
-            catch (FormatException e)
-            {
-                throw new CliException($"{url}: the FlightInfo's ipns_record is not base64: {e.Message}", e);
-            }
         }
+    }
+
+    /// <summary>
+    /// The record a Flight node gives in the FlightInfo of <paramref name="text"/> (a table name, or
+    /// <c>/ipns/k51…</c>), verified with the chain the node serves by the block action back to version 1;
+    /// for an IPNS name, the record must be that name's, and the flight the table its head names.
+    /// </summary>
+    /// <exception cref="NameChainException">What failed.</exception>
+    /// <exception cref="CliException">The node gives no record.</exception>
+    public static async Task<SignedName> VerifyOverFlightAsync(FlightClient client, string text)
+    {
+        var asked = text.StartsWith("/ipns/", StringComparison.Ordinal)
+            ? IpnsName.TryParse(text) ?? throw new CliUsageException($"'{text}' is not an IPNS name (/ipns/k51…)")
+            : null;
+        var info = await client.GetInfoAsync(FlightClient.NameDescriptor(asked is null ? text : $"/ipns/{asked}")).ConfigureAwait(false);
+        var metadata = JsonSerializer.Deserialize(info.AppMetadata.Span, WireJsonContext.Default.FlightInfoMetadata);
+        if (metadata?.Ipns is not { } signer || metadata.IpnsRecord is not { } record || IpnsName.TryParse(signer) is not { } ipns)
+        {
+            throw new CliException($"{client.Location}: '{text}' has no signed record there");
+        }
+
+        if (asked is not null && !asked.Equals(ipns))
+        {
+            throw new NameChainException(NameChainFault.WrongSigner, $"{client.Location} answered /ipns/{asked} with a record of {ipns}");
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(record);
+        }
+        catch (FormatException e)
+        {
+            throw new NameChainException(NameChainFault.Malformed, $"the FlightInfo's ipns_record is not base64: {e.Message}", e);
+        }
+
+        var signed = SignedName.Verify(ipns, bytes, cid => Block(client, cid), DateTimeOffset.UtcNow);
+        return metadata.Cid == signed.Head.Table.ToString()
+            ? signed
+            : throw new NameChainException(NameChainFault.Broken, $"{client.Location} serves {metadata.Cid} for {text}, but the verified record names {signed.Head.Table}");
     }
 
     private static byte[]? Block(FlightClient client, Cid cid)
