@@ -52,6 +52,9 @@ public sealed class NodeHost : IDisposable
     private readonly NodeLease _lease;
     private readonly IRegistry? _shared;
     private readonly LateSubscription _wake = new();
+    private readonly CancellationTokenSource _stopLinking = new();
+    private Action<string>? _warn;
+    private Task _linking = Task.CompletedTask;
 
     private NodeHost(ContentRepository repository, NodeLease lease, string? registryUrl, IRegistry? shared, ShmStore? sharedMemory, S3BlockTier? tier, NodeOptions options)
     {
@@ -109,7 +112,7 @@ public sealed class NodeHost : IDisposable
 
             // At start, before any call is served: waiting on the store holds no request.
             tier = options.Blocks is null ? null : S3BlockTier.OpenAsync(S3Location.Parse(options.Blocks)).GetAwaiter().GetResult();
-            var host = new NodeHost(repository, lease, registryUrl, shared, sharedMemory, tier, options.Node);
+            var host = new NodeHost(repository, lease, registryUrl, shared, sharedMemory, tier, options.Node) { _warn = options.Warn };
             host.WakeOnChanges(options);
             return host;
         }
@@ -134,11 +137,40 @@ public sealed class NodeHost : IDisposable
 
         // The node's location is known now: what the disk holds beyond the cache's bound goes, and its location with it.
         Node.Cache?.Trim();
+
+        // Versions recorded before signed names (or by a rebuilt registry) are linked into their
+        // chains while the node serves: no call waits for it, and a name's next version links its own.
+        var names = Node.Registrations.Names;
+        var stop = _stopLinking.Token;
+        _linking = Task.Run(() =>
+        {
+            try
+            {
+                long linked = names.LinkAll(stop);
+                if (linked > 0)
+                {
+                    _warn?.Invoke($"linked {linked} versions of names into their signed chains (docs/names.md)");
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Stopping: the rest is linked at the next start.
+            }
+#pragma warning disable CA1031 // A name whose table is not here stays unlinked until it is; the node serves on.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                _warn?.Invoke($"linking the versions of names into their signed chains stopped: {e.Message}");
+            }
+        }, CancellationToken.None);
     }
 
     /// <summary>Stops waking subscribers, closes the node, the registry, the lease and the repository.</summary>
     public void Dispose()
     {
+        _stopLinking.Cancel();
+        _linking.Wait(TimeSpan.FromMinutes(1));
+        _stopLinking.Dispose();
         _wake.Dispose();
         Node.Dispose();
         DurableTier?.Dispose();

@@ -89,15 +89,23 @@ public sealed class NameChain : IDisposable
     /// Links every version of every name that has no node yet, and signs each name's latest record:
     /// what makes the chains of a repository made before them, or of a rebuilt registry. Idempotent.
     /// </summary>
+    /// <param name="cancellationToken">Stops between versions (what is linked stays linked).</param>
     /// <returns>How many versions were linked.</returns>
-    public long LinkAll()
+    public long LinkAll(CancellationToken cancellationToken = default)
     {
         long linked = 0;
-        foreach (var latest in _registry.WalkNames().ToList())
+        foreach (var latest in _registry.WalkNames())
         {
+            // A linked latest version was linked after every version before it: the name is done.
+            if (latest.Node is not null)
+            {
+                continue;
+            }
+
             (Cid Cid, VersionNode Node)? below = null;
             foreach (var version in _registry.WalkVersions(latest.Name, oldestFirst: true))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (version.Node is { } node)
                 {
                     below = (node, ReadNode(node));

@@ -268,6 +268,12 @@ internal static class RepositoryCommands
             }
 
             using var node = repository.OpenNode(parse);
+            if (rebuilt is not null)
+            {
+                // The versions came back without their nodes: the same rows and keys link the same chains (docs/names.md).
+                node.Content.Names.LinkAll();
+            }
+
             var tier = OpenTier(node);
             RegistryRebuild? sharedRebuilt = null;
             RegistryRebuild? bucketRebuilt = null;
@@ -288,6 +294,7 @@ internal static class RepositoryCommands
                 }
 
                 sharedRebuilt = CliProgress.Run(console, "writing the shared registry again", null, _ => node.Content.Repository.RebuildShared(shared, node.Location));
+                node.Names.LinkAll();
             }
 
             // In bytes hashed, against the bytes the registry records (one aggregate query).
