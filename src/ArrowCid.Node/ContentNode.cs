@@ -46,6 +46,7 @@ public sealed class ContentNode : IDisposable
         Content = new NodeContent(content, Options.SharedMemory);
         Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes, Options.DurableTier, unjournaled);
         Peers = new PeerFetcher(content, Options.SharedRegistry, Identity, PeerFetcher.ClientOptions(Options), Options.DurableTier);
+        Registrations.FetchMissing = FetchNode;
         if (Options.CacheBytes is { } cacheBytes)
         {
             if (Options.DurableTier is null || Options.SharedRegistry is null)
@@ -149,6 +150,21 @@ public sealed class ContentNode : IDisposable
         catch (BlockNotFoundException)
         {
             return false;
+        }
+    }
+
+    // A name's version node another node stored (or the bucket holds): fetched here, for the chain a put continues.
+    private byte[]? FetchNode(Cid cid)
+    {
+        try
+        {
+            EnsureFromTierAsync(cid, CancellationToken.None).GetAwaiter().GetResult();
+            EnsureLocalAsync(cid, CancellationToken.None).GetAwaiter().GetResult();
+            return Repository.GetBytes(cid).ToArray();
+        }
+        catch (Exception e) when (e is NodeException { Kind: NodeErrorKind.NotFound or NodeErrorKind.Unavailable } or BlockNotFoundException or ObjectStorage.ObjectStoreException)
+        {
+            return null;
         }
     }
 

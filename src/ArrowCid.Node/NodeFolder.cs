@@ -1,3 +1,4 @@
+using ArrowCid.Content;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.ObjectStorage;
 using ArrowCid.Registry;
@@ -48,13 +49,44 @@ public sealed class NodeFolder : IDisposable
     /// </summary>
     public NameChain Names => Shared is null
         ? Content.Names
-        : LazyInitializer.EnsureInitialized(ref _sharedNames, () => new NameChain(Content, Shared, node =>
-        {
-            if (Content.Repository.GetRecord(node) is { } record)
+        : LazyInitializer.EnsureInitialized(ref _sharedNames, () => new NameChain(
+            Content,
+            Shared,
+            node =>
             {
-                Shared.Upsert(record.PublishedFrom(Location, pinned: true));
+                if (Content.Repository.GetRecord(node) is { } record)
+                {
+                    Shared.Upsert(record.PublishedFrom(Location));
+                }
+            },
+            FetchFromBucket));
+
+    // A table or node the folder lacks, copied from the node's bucket (when it keeps blocks in one), or null.
+    private byte[]? FetchFromBucket(Cid cid)
+    {
+        try
+        {
+            if (Shared?.Find(cid) is { Kind: BlockKind.VersionNode } node)
+            {
+                // One block, not a table: read as it lies in the bucket and kept as what it is.
+                if (OpenTierAsync().GetAwaiter().GetResult() is { } tier)
+                {
+                    var block = PeerFetcher.ReadsFromTier(tier, Shared, node)(cid, CancellationToken.None).GetAwaiter().GetResult();
+                    Content.Repository.PutBlock(block, new BlockRecord { Cid = cid, Kind = BlockKind.VersionNode });
+                }
             }
-        }));
+            else
+            {
+                FetchMissingAsync(Content, Blocks, [cid]).GetAwaiter().GetResult();
+            }
+
+            return Content.Repository.Blocks.Has(cid) ? Content.GetBytes(cid).ToArray() : null;
+        }
+        catch (Exception e) when (e is BlockNotFoundException or ObjectStorage.ObjectStoreException or NodeFolderException or ContentFormatException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Opens the folder and, when it remembers one, its shared registry; failures name what failed.</summary>
     /// <param name="content">The folder's content (owned from here on).</param>

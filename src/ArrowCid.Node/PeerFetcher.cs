@@ -190,7 +190,7 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
 
         // A node that could not be reached is not asked again for the other blocks of this fetch.
         var unreachable = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
-        if (holders.Count == 0 && record.Kind != BlockKind.Foreign && TableCopy.IsHeld(content, record.Cid))
+        if (holders.Count == 0 && record.Kind is not (BlockKind.Foreign or BlockKind.VersionNode) && TableCopy.IsHeld(content, record.Cid))
         {
             // The root is here but not all of the table: garbage collection hands blocks over one by
             // one, so each missing block comes from whichever node holds it.
@@ -226,10 +226,11 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
     /// </summary>
     private async Task CopyAsync(BlockRecord record, string provenance, Func<Cid, CancellationToken, Task<HashedBlock>> fetch, CancellationToken cancellationToken)
     {
-        if (record.Kind == BlockKind.Foreign)
+        // One block, byte for byte: a foreign block (pinned here), or a name's version node (its version keeps it).
+        if (record.Kind is BlockKind.Foreign or BlockKind.VersionNode)
         {
             var block = await fetch(record.Cid, cancellationToken).ConfigureAwait(false);
-            StoreBlock(block, record.Kind, record.Schema, record.Rows, record, provenance, pinned: true);
+            StoreBlock(block, record.Kind, record.Schema, record.Rows, record, provenance, pinned: record.Kind == BlockKind.Foreign);
             return;
         }
 

@@ -52,9 +52,20 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// The signed chains of the names in the registry the service answers from: with a shared
     /// registry, each node this node stores is published there (pinned) before it is linked.
     /// </summary>
-    public NameChain Names => shared is null
+    public NameChain Names => shared is null && tier is null
         ? content.Names
-        : LazyInitializer.EnsureInitialized(ref _sharedNames, () => new NameChain(content, shared, node => Registered(node, pinned: true)));
+        : LazyInitializer.EnsureInitialized(ref _sharedNames, () => new NameChain(content, Registry, PublishNode, cid => FetchMissing?.Invoke(cid)));
+
+    /// <summary>A block another node or the bucket holds, fetched here (set by the node once it can fetch), or null when it cannot be had.</summary>
+    public Func<Cid, byte[]?>? FetchMissing { get; set; }
+
+    // A version node stored here, published as a put's block is: to the bucket first when there is one.
+    private void PublishNode(Cid node)
+    {
+        using var put = ForPut();
+        put.Registered(node, pinned: false);
+        put.Flush();
+    }
 
     /// <summary>The latest version of a name in the registry the service answers from, or null.</summary>
     public NamedVersion? FindVersion(string name) => Registry.FindVersion(name);

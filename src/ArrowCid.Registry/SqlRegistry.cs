@@ -249,7 +249,7 @@ public abstract class SqlRegistry : IRegistry
             AddChange(c, t, text, RegistryChangeKind.LocationRemoved, now);
             string unheld = "DELETE FROM blocks WHERE cid = @cid AND NOT (" + PinnedCondition + ")"
                 + " AND NOT EXISTS (SELECT 1 FROM locations WHERE locations.cid = @cid)"
-                + " AND NOT EXISTS (SELECT 1 FROM versions WHERE versions.cid = @cid);";
+                + " AND NOT EXISTS (SELECT 1 FROM versions WHERE versions.cid = @cid OR versions.node = @cid);";
             if (SqlCommands.Execute(c, t, unheld, ("@cid", text)) == 0)
             {
                 return LocationRelease.LocationRemoved;
@@ -509,7 +509,7 @@ public abstract class SqlRegistry : IRegistry
             UNION
             SELECT l.parent FROM links l JOIN above a ON l.child = a.cid)
         SELECT a.cid FROM above a
-        WHERE EXISTS (SELECT 1 FROM blocks b WHERE b.cid = a.cid AND b.{PinnedCondition}) OR EXISTS (SELECT 1 FROM versions v WHERE v.cid = a.cid)
+        WHERE EXISTS (SELECT 1 FROM blocks b WHERE b.cid = a.cid AND b.{PinnedCondition}) OR EXISTS (SELECT 1 FROM versions v WHERE v.cid = a.cid OR v.node = a.cid)
         LIMIT 1;
         """;
 
@@ -570,7 +570,7 @@ public abstract class SqlRegistry : IRegistry
         // keeps the block; one added after it waits for the mark to end (GuardTierBlocks), and a
         // name only follows its put's guard.
         string retainedSql = $"""
-            SELECT 1 WHERE EXISTS (SELECT 1 FROM blocks WHERE cid = @cid AND {PinnedCondition}) OR EXISTS (SELECT 1 FROM versions WHERE cid = @cid);
+            SELECT 1 WHERE EXISTS (SELECT 1 FROM blocks WHERE cid = @cid AND {PinnedCondition}) OR EXISTS (SELECT 1 FROM versions WHERE cid = @cid OR node = @cid);
             """;
         return Write((c, t) =>
         {
@@ -619,7 +619,7 @@ public abstract class SqlRegistry : IRegistry
         // name is kept: a name's history stays readable (NAME@1 as much as the latest).
         string sql = $"""
             WITH RECURSIVE kept (cid) AS (
-                SELECT cid FROM (SELECT cid FROM blocks WHERE {PinnedCondition} UNION SELECT cid FROM versions) roots
+                SELECT cid FROM (SELECT cid FROM blocks WHERE {PinnedCondition} UNION SELECT cid FROM versions UNION SELECT node FROM versions WHERE node IS NOT NULL) roots
                 UNION
                 SELECT l.child FROM links l JOIN kept k ON l.parent = k.cid)
             SELECT cid FROM kept;

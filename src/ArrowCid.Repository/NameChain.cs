@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 using ArrowCid.Content;
+using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Datasets;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Names;
@@ -22,6 +22,7 @@ public sealed class NameChain : IDisposable
     private readonly ContentRepository _content;
     private readonly IRegistry _registry;
     private readonly Action<Cid>? _stored;
+    private readonly Func<Cid, byte[]?>? _fetchMissing;
     private readonly Dictionary<string, NameKey> _keysByName = new(StringComparer.Ordinal);
     private readonly Dictionary<IpnsName, string> _keyNames = [];
     private readonly Lock _keysLock = new();
@@ -31,13 +32,15 @@ public sealed class NameChain : IDisposable
     /// <param name="content">Where nodes are stored and tables read (and keys kept, in its folder's <c>keys/</c>).</param>
     /// <param name="registry">The registry whose versions are chained: the repository's, or the registry the node shares.</param>
     /// <param name="stored">Called with each node stored, before the registry links it (a node sharing a registry publishes the block there).</param>
-    public NameChain(ContentRepository content, IRegistry registry, Action<Cid>? stored = null)
+    /// <param name="fetchMissing">A node this repository does not hold, from elsewhere (another node sharing the registry, a bucket), or null; its bytes are checked here.</param>
+    public NameChain(ContentRepository content, IRegistry registry, Action<Cid>? stored = null, Func<Cid, byte[]?>? fetchMissing = null)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(registry);
         _content = content;
         _registry = registry;
         _stored = stored;
+        _fetchMissing = fetchMissing;
         Keys = new NameKeyStore(content.Repository.Root);
     }
 
@@ -61,7 +64,7 @@ public sealed class NameChain : IDisposable
         ArgumentNullException.ThrowIfNull(name);
         return NameKeyStore.IsKeyName(name) && name != NameKeyStore.Self
             ? name
-            : "name-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..32];
+            : "name-" + Convert.ToHexStringLower(Content.Sha256.HashData(Encoding.UTF8.GetBytes(name)))[..32];
     }
 
     /// <summary>
@@ -179,7 +182,7 @@ public sealed class NameChain : IDisposable
         return SignedName.Verify(name, record, FetchHeld, DateTimeOffset.UtcNow, depth);
     }
 
-    /// <summary>A block held here, or null.</summary>
+    /// <summary>A block held here, else fetched from elsewhere when this chain can, or null.</summary>
     private byte[]? FetchHeld(Cid cid)
     {
         try
@@ -188,7 +191,7 @@ public sealed class NameChain : IDisposable
         }
         catch (BlockNotFoundException)
         {
-            return null;
+            return _fetchMissing?.Invoke(cid);
         }
     }
 
@@ -197,7 +200,7 @@ public sealed class NameChain : IDisposable
     /// <returns>The node.</returns>
     /// <exception cref="BlockNotFoundException">The node is not here.</exception>
     /// <exception cref="NameChainException">The block is not a version node.</exception>
-    public VersionNode ReadNode(Cid cid) => VersionNode.Decode(cid, _content.GetBytes(cid).Span);
+    public VersionNode ReadNode(Cid cid) => VersionNode.Decode(cid, FetchHeld(cid) ?? throw new BlockNotFoundException(cid));
 
     /// <summary>Whether records of <paramref name="name"/> are taken from elsewhere: one is kept here already, or this repository holds its key.</summary>
     /// <param name="name">The IPNS name.</param>
@@ -276,7 +279,8 @@ public sealed class NameChain : IDisposable
         var signer = below?.Node.Signer ?? KeyFor(DefaultKeyName(version.Name)).Name;
         var node = new VersionNode(version.Name, version.Version, version.Cid, below?.Cid, version.Created, SchemaDigest(version.Cid), signer);
         var (bytes, cid) = node.Encode();
-        _content.Repository.PutBlock(cid, bytes, new BlockRecord { Cid = cid, Kind = BlockKind.VersionNode, Pinned = true });
+        // Not pinned: the version's row keeps its node (and what the node links) as it keeps the table.
+        _content.Repository.PutBlock(cid, bytes, new BlockRecord { Cid = cid, Kind = BlockKind.VersionNode });
         _stored?.Invoke(cid);
         var kept = _registry.LinkVersion(version.Name, version.Version, cid)
             ?? throw new InvalidOperationException($"version {version.Version} of '{version.Name}' went away while it was linked");
@@ -294,24 +298,15 @@ public sealed class NameChain : IDisposable
     }
 
     // The digest of the table's canonical schema message: what a reader compares without the table.
+    // Read from the table's root (a chunk or a manifest), here or, for a version another node
+    // recorded and this one links, from where that node keeps it.
     private Multihash SchemaDigest(Cid table)
     {
+        byte[] root = FetchHeld(table) ?? throw new BlockNotFoundException(table);
         var schema = table.Codec == Multicodec.Raw
-            ? FirstBatchSchema(table)
-            : _content.OpenTable(table).Schema;
+            ? new Arrow.Ipc.ArrowStreamReader(root).Schema
+            : TableManifest.Open(table, cid => cid == table ? root : FetchHeld(cid) ?? throw new BlockNotFoundException(cid)).Schema;
         return Multihash.Sha256(DatasetSchemaMessage.EncodeShared(schema).Span);
-    }
-
-    private Arrow.Types.Schema FirstBatchSchema(Cid table)
-    {
-        using var batches = _content.ReadBatches(table).GetEnumerator();
-        if (!batches.MoveNext())
-        {
-            throw new ContentFormatException($"{table} holds no record batch");
-        }
-
-        using var first = batches.Current;
-        return first.Schema;
     }
 
     // The key named so, made on first use (another process making it at once: its key is the one kept).

@@ -96,7 +96,7 @@ public sealed class SqliteRegistryTests : IDisposable
         using (var connection = OpenRaw())
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "DROP TABLE log_applied; DROP TABLE tier_guards; DROP TABLE tier_deletions; DROP TABLE ipns_records; ALTER TABLE versions DROP COLUMN node; UPDATE schema_version SET version = 2;";
+            command.CommandText = "DROP TABLE log_applied; DROP TABLE tier_guards; DROP TABLE tier_deletions; DROP TABLE ipns_records; DROP INDEX versions_node; ALTER TABLE versions DROP COLUMN node; UPDATE schema_version SET version = 2;";
             command.ExecuteNonQuery();
         }
 

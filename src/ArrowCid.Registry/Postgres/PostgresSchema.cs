@@ -82,6 +82,7 @@ internal static class PostgresSchema
             sequence BIGINT NOT NULL,
             validity_us BIGINT NOT NULL,
             record BYTEA NOT NULL);
+        CREATE INDEX versions_node ON versions (node);
         """,
     ];
 

@@ -87,6 +87,7 @@ internal static class SqliteSchema
             sequence BIGINT NOT NULL,
             validity_us BIGINT NOT NULL,
             record BLOB NOT NULL);
+        CREATE INDEX versions_node ON versions (node);
         """,
     ];
 
