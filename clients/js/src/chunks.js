@@ -2,7 +2,8 @@
 // resolved, blocks by CID, each hashed against its CID, the manifest tree checked, chunks yielded
 // as bytes, not decoded. No apache-arrow here: fetch.js decodes (fetchTable), and a page that reads
 // the bytes itself (the explorer's first rows) loads none of it.
-import { gatewayBase, gatewayFetch, gatewayJson, linkedAbort, namePath } from './http.js';
+import { gatewayBase, gatewayJson, getRawBlock, linkedAbort, namePath } from './http.js';
+import { resolveName } from './names.js';
 import { openTable, toCid, verifyChunk } from './manifest.js';
 import { ArrowCidError } from './errors.js';
 
@@ -36,22 +37,20 @@ export function chooseVersion(name, version, listed) {
   return cid;
 }
 
-/** The CID a table reference names: a CID (text or object) as is, `NAME` or `NAME@N` through the gateway. */
+/**
+ * The CID a table reference names: a CID (text or object) as is, `NAME` or `NAME@N` through the
+ * gateway, or `/ipns/k51…`: the table its signed record names, once the record and its chain verify.
+ */
 export async function resolveTable(cidOrName, options = {}) {
   const cid = toCid(cidOrName);
   if (cid) return cid;
   if (typeof cidOrName !== 'string' || cidOrName === '') throw new TypeError('a table is named by a CID or a dataset name');
+  if (cidOrName.startsWith('/ipns/')) return (await resolveName(cidOrName, options)).table;
   const { name, version } = parseNameRef(cidOrName);
   const listing = await versions(name, options);
   return chooseVersion(name, version, listing.versions ?? []);
 }
 
-/** Fetches one block's bytes from the gateway (unverified: the caller checks them against the CID). */
-export async function getRawBlock(cid, { gateway, token, signal, fetchImpl }) {
-  const url = `${gatewayBase(gateway)}/ipfs/${cid}?format=raw`;
-  const response = await gatewayFetch(url, { token, signal, fetchImpl, cid, headers: { Accept: 'application/vnd.ipld.raw' } });
-  return new Uint8Array(await response.arrayBuffer());
-}
 
 /**
  * Yields the table's chunks in row order, fetching up to `concurrency` ahead with `fetchChunk`,

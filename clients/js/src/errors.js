@@ -53,3 +53,11 @@ export class TableWalkLimitError extends ArrowCidError {
     this.limit = limit;
   }
 }
+
+/** A signed name's record or chain that does not verify; `code` says what failed (docs/names.md, "Verification"). */
+export class NameVerificationError extends ArrowCidError {
+  constructor(code, message, options) {
+    super(`the name does not verify (${code}): ${message}`, options);
+    this.code = code;
+  }
+}

@@ -50,6 +50,13 @@ export async function gatewayFetch(url, { token, headers, signal, method, body, 
   return response;
 }
 
+/** Fetches one block's bytes from the gateway (unverified: the caller checks them against the CID). */
+export async function getRawBlock(cid, { gateway, token, signal, fetchImpl }) {
+  const url = `${gatewayBase(gateway)}/ipfs/${cid}?format=raw`;
+  const response = await gatewayFetch(url, { token, signal, fetchImpl, cid, headers: { Accept: 'application/vnd.ipld.raw' } });
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 /** GET a JSON document from the gateway. */
 export async function gatewayJson(url, options) {
   const response = await gatewayFetch(url, { ...options, headers: { Accept: 'application/json', ...options?.headers } });

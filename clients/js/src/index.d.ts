@@ -91,8 +91,34 @@ export function fetchChunks(table: TableRef, options?: FetchTableOptions): Async
 export function decodeChunk(entry: ChunkEntry, bytes: Uint8Array): RecordBatch[];
 /** The whole table, verified, as one apache-arrow Table. */
 export function readTable(table: TableRef, options?: FetchTableOptions): Promise<Table>;
-/** The CID a reference names (a name through the gateway's /names/{name}/versions). */
+/** The CID a reference names (a name through the gateway's /names/{name}/versions; `/ipns/k51…` once its record and chain verify). */
 export function resolveTable(table: TableRef, options?: GatewayOptions): Promise<CID>;
+
+/** A signed name resolved and verified (docs/names.md). */
+export interface ResolvedName {
+  /** The IPNS name, `k51…`. */
+  ipns: string;
+  /** The table name the chain's head carries. */
+  name: string;
+  /** The head's version (the record's sequence). */
+  version: number;
+  /** The table the head names. */
+  table: CID;
+  /** The head's version node. */
+  node: CID;
+  /** When the record stops being valid. */
+  validity: Date;
+  /** How many version nodes were verified, back to version 1. */
+  versions: number;
+}
+/**
+ * Fetches an IPNS name's record from the gateway's /routing/v1/ipns/, checks its Ed25519
+ * signatureV2 and validity, and walks its chain of version nodes (each hashed against its CID)
+ * back to version 1; a NameVerificationError says what failed. fetchTable('/ipns/k51…') does the same first.
+ */
+export function resolveName(ipnsName: string, options?: GatewayOptions & { now?: Date }): Promise<ResolvedName>;
+/** The IPNS name in base36 and the 32-byte Ed25519 public key it is; a TypeError for other text. */
+export function ipnsPublicKey(ipnsName: string): { name: string; publicKey: Uint8Array };
 
 export interface NameVersion {
   name: string;
@@ -125,6 +151,11 @@ export class TableWalkLimitError extends ArrowCidError {
   readonly cid: string;
   /** The limit it passed. */
   readonly limit: number;
+}
+/** A signed name whose record or chain does not verify. */
+export class NameVerificationError extends ArrowCidError {
+  /** What failed: bad-signature, expired, too-large, bad-record, malformed, missing, tampered, broken or wrong-signer. */
+  readonly code: string;
 }
 /** An error status from the gateway, with its RFC 9457 problem when it sent one. */
 export class GatewayError extends ArrowCidError {

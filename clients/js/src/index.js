@@ -3,6 +3,7 @@
 export { cidOf, describeTable, readArrowIpc, canonicalBatchBytes, rawCid } from './cid.js';
 export { fetchTable, decodeChunk, readTable } from './fetch.js';
 export { fetchChunks, resolveTable, versions } from './chunks.js';
-export { ArrowCidError, BlockVerificationError, ManifestFormatError, GatewayError, TableWalkLimitError } from './errors.js';
+export { ArrowCidError, BlockVerificationError, ManifestFormatError, GatewayError, TableWalkLimitError, NameVerificationError } from './errors.js';
+export { resolveName, ipnsPublicKey } from './names.js';
 export { putTable, listTables, allTables, tableInfo } from './tables.js';
 export { subscribe } from './subscribe.js';
