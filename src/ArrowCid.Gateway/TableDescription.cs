@@ -197,10 +197,25 @@ internal sealed class TableDescription(GatewayContext context)
                 previous is null ? null : new PreviousVersion(previous.Version, previous.Cid.ToString()),
                 difference is null ? null : new BlockTotals(difference.SharedBlocks.Count, difference.SharedBytes),
                 difference is null ? null : new BlockTotals(difference.NewBlocks.Count, difference.NewBytes),
-                difference is null ? null : new BlockTotals(difference.RemovedBlocks.Count, difference.RemovedBytes)));
+                difference is null ? null : new BlockTotals(difference.RemovedBlocks.Count, difference.RemovedBytes),
+                version.Node?.ToString(),
+                SignerOf(version)));
         }
 
         return details;
+    }
+
+    // The IPNS name a version's node names as its signer; null before it is linked or when the node is not here.
+    private string? SignerOf(NamedVersion version)
+    {
+        try
+        {
+            return version.Node is { } node ? context.Registrations.Names.ReadNode(node).Signer.ToString() : null;
+        }
+        catch (Exception e) when (e is BlockNotFoundException or Names.NameChainException)
+        {
+            return null;
+        }
     }
 
     private static GatewayException NotHeld(Cid cid) => new(StatusCodes.Status404NotFound, $"{cid} is not held by this node");

@@ -116,8 +116,10 @@ public sealed record ChunkDescription(string Cid, long FirstRow, long Rows, long
 /// <param name="Shared">Blocks this table shares with the previous version's (none for version 1); null when either table's blocks are not here.</param>
 /// <param name="New">Blocks only this table has (what it adds to a holder of the previous version).</param>
 /// <param name="Removed">Blocks only the previous version's table has.</param>
+/// <param name="Node">The version's node in the name's signed chain (docs/names.md), once linked.</param>
+/// <param name="Signer">The IPNS name (<c>k51…</c>) that signs the chain, when its node is here: what a reader verifies the version against.</param>
 public sealed record VersionDetail(
-    string Name, long Version, DateTimeOffset Created, bool Latest, PreviousVersion? Previous, BlockTotals? Shared, BlockTotals? New, BlockTotals? Removed);
+    string Name, long Version, DateTimeOffset Created, bool Latest, PreviousVersion? Previous, BlockTotals? Shared, BlockTotals? New, BlockTotals? Removed, string? Node = null, string? Signer = null);
 
 /// <summary>The version before another.</summary>
 /// <param name="Version">Its number.</param>

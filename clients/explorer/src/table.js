@@ -3,6 +3,7 @@
 // what each shares with the one before), downloads, a copyable CID, and a preview of its first rows
 // fetched and verified here in the browser.
 import { getJson, headers, token } from './api.js';
+import { resolveName } from '../../js/src/names.js';
 import { bytes, copyButton, count, h, kindLabel, replace, shortCid, when } from './dom.js';
 import { chunkPage, tableJsonPath } from './early-requests.js';
 import { fetchFirstRows, showPreview } from './preview.js';
@@ -155,14 +156,39 @@ function versionsView(t) {
   if (t.versions.length === 0) return h('p', { class: 'muted', id: 'versions' }, 'No name points at this table.');
   return h('div', { class: 'scroll' }, h('table', { class: 'grid cards', id: 'versions' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Version'), h('th', { scope: 'col' }, 'Recorded'), h('th', { scope: 'col' }, 'Previous'),
-      h('th', { scope: 'col' }, 'Shared with previous'), h('th', { scope: 'col' }, 'New'), h('th', { scope: 'col' }, 'Removed'))),
+      h('th', { scope: 'col' }, 'Shared with previous'), h('th', { scope: 'col' }, 'New'), h('th', { scope: 'col' }, 'Removed'), h('th', { scope: 'col' }, 'Signed'))),
     h('tbody', {}, t.versions.map((/** @type {any} */ v) => h('tr', {},
       h('td', { 'data-label': 'Version' }, `${v.name}@${v.version}`, v.latest ? h('span', { class: 'tag' }, 'latest') : null),
       h('td', { 'data-label': 'Recorded' }, when(v.created)),
       h('td', { 'data-label': 'Previous' }, v.previous ? h('a', { href: `#/table/${v.previous.cid}` }, `@${v.previous.version}`) : h('span', { class: 'muted' }, 'none (first version)')),
       h('td', { 'data-label': 'Shared' }, v.shared ? [blockCount(v.shared), shareBar(v)] : h('span', { class: 'muted' }, v.previous ? 'unknown (blocks not here)' : '–')),
       h('td', { 'data-label': 'New' }, v.new ? blockCount(v.new) : '–'),
-      h('td', { 'data-label': 'Removed' }, v.removed ? blockCount(v.removed) : '–'))))));
+      h('td', { 'data-label': 'Removed' }, v.removed ? blockCount(v.removed) : '–'),
+      h('td', { 'data-label': 'Signed' }, signature(t.cid, v)))))));
+}
+
+/**
+ * Whether the version is in the history its name's key signed: the record and the chain are fetched
+ * and verified here (resolveName), not taken from the node. Shows "signed by k51… ✓" or what failed.
+ * @param {string} cid @param {any} v
+ */
+function signature(cid, v) {
+  if (!v.signer) return h('span', { class: 'muted', 'data-signed': 'unknown' }, 'not linked yet');
+  const cell = h('span', { class: 'muted', 'data-signed': 'checking', title: v.signer }, 'checking…');
+  const short = `${v.signer.slice(0, 9)}…${v.signer.slice(-4)}`;
+  resolveName(v.signer, { token: token() }).then(
+    (resolved) => {
+      const inChain = resolved.chain.some((/** @type {any} */ c) => c.name === v.name && c.version === v.version && String(c.table) === cid && String(c.node) === v.node);
+      replace(cell, inChain ? `signed by ${short} ✓` : `✗ not in the history ${short} signed`);
+      cell.className = inChain ? 'signed' : 'error';
+      cell.dataset.signed = inChain ? 'verified' : 'absent';
+    },
+    (/** @type {any} */ error) => {
+      replace(cell, `✗ ${error.code ?? 'failed'}: ${error.message}`);
+      cell.className = 'error';
+      cell.dataset.signed = error.code ?? 'failed';
+    });
+  return cell;
 }
 
 /** @param {{ count: number, bytes: number }} b */

@@ -77,6 +77,10 @@ test('the table page shows its row count and its first row, verified in the brow
     assert.equal(await page.locator(`#downloads a[data-format="${format}"]`).getAttribute('href'), `/ipfs/${expected.cid}?format=${format}`);
   }
   assert.ok(await page.locator('#versions').count(), 'the versions are listed');
+  // The name's record and chain are verified here, in the browser, against the key the version names.
+  const signed = page.locator('#versions [data-signed="verified"]');
+  await signed.first().waitFor();
+  assert.match(await signed.first().textContent(), /^signed by k51qzi5uq…\w{4} ✓$/);
   assert.ok((await page.locator('#chunks tbody tr').count()) >= 2, 'the chunks are listed');
   await shot('table');
 });

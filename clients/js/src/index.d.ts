@@ -110,6 +110,8 @@ export interface ResolvedName {
   validity: Date;
   /** How many version nodes were verified, back to version 1. */
   versions: number;
+  /** The verified nodes, newest first. */
+  chain: { name: string; version: number; node: CID; table: CID; signer: string }[];
 }
 /**
  * Fetches an IPNS name's record from the gateway's /routing/v1/ipns/, checks its Ed25519

@@ -35,8 +35,9 @@ export function ipnsPublicKey(name) {
 
 /**
  * Resolves and verifies an IPNS name through a node's gateway: `{ ipns, name, version, table,
- * node, validity, versions }`, where `table` is the CID the latest version names and `versions`
- * how many nodes were verified back to version 1.
+ * node, validity, versions, chain }`, where `table` is the CID the latest version names, `versions`
+ * how many nodes were verified back to version 1, and `chain` those nodes, newest first
+ * (`{ name, version, node, table, signer }`).
  */
 export async function resolveName(ipnsName, { gateway, token, signal, fetch: fetchImpl, now = new Date() } = {}) {
   const { name, publicKey } = ipnsPublicKey(ipnsName);
@@ -49,8 +50,8 @@ export async function resolveName(ipnsName, { gateway, token, signal, fetch: fet
 
   let signer = name;
   let later;
-  let count = 0;
   let first;
+  const chain = [];
   for (let next = head; next;) {
     let bytes;
     try {
@@ -70,11 +71,11 @@ export async function resolveName(ipnsName, { gateway, token, signal, fetch: fet
       throw new NameVerificationError('broken', `version ${later.version} of '${later.name}' links ${next}, which is version ${node.version} of '${node.name}'`);
     }
     if (node.signer !== signer) throw new NameVerificationError('wrong-signer', `version ${node.version} of '${node.name}' names the signer ${node.signer}, not ${signer}`);
-    count++;
+    chain.push({ name: node.name, version: node.version, node: next, table: node.table, signer: node.signer });
     later = node;
     next = node.prev;
   }
-  return { ipns: name, name: first.name, version: first.version, table: first.table, node: head, validity: data.validity, versions: count };
+  return { ipns: name, name: first.name, version: first.version, table: first.table, node: head, validity: data.validity, versions: chain.length, chain };
 }
 
 function toCidOrNull(text) {
