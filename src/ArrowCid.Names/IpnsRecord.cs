@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using ArrowCid.Content;
 using ArrowCid.Content.DagCbor;
-using ArrowCid.Names.Protocol;
-using Google.Protobuf;
 
 namespace ArrowCid.Names;
 
@@ -88,17 +86,17 @@ public static class IpnsRecord
             ("ValidityType", DagNode.Of(0L)),
             ("Sequence", DagNode.Of(sequence)),
             ("TTL", DagNode.Of(ttlNanoseconds))));
-        var entry = new IpnsEntry
+        var entry = new IpnsRecordFields
         {
-            Value = ByteString.CopyFrom(valueBytes),
-            ValidityType = IpnsEntry.Types.ValidityType.Eol,
-            Validity = ByteString.CopyFrom(validityBytes),
+            Value = valueBytes,
+            ValidityType = 0,
+            Validity = validityBytes,
             Sequence = sequence,
             Ttl = ttlNanoseconds,
-            SignatureV2 = ByteString.CopyFrom(key.Sign([.. SignaturePrefix, .. data])),
-            Data = ByteString.CopyFrom(data),
+            SignatureV2 = key.Sign([.. SignaturePrefix, .. data]),
+            Data = data,
         };
-        byte[] record = entry.ToByteArray();
+        byte[] record = entry.ToBytes();
         return record.Length <= MaxBytes ? record : throw new ArgumentException($"the record would be {record.Length} bytes; a record is at most {MaxBytes}", nameof(value));
     }
 
@@ -113,37 +111,37 @@ public static class IpnsRecord
             throw new IpnsRecordException(IpnsRecordFault.TooLarge, $"the record is {record.Length} bytes; a record is at most {MaxBytes}");
         }
 
-        IpnsEntry entry;
+        IpnsRecordFields entry;
         try
         {
-            entry = IpnsEntry.Parser.ParseFrom(record);
+            entry = IpnsRecordFields.Parse(record);
         }
-        catch (InvalidProtocolBufferException e)
+        catch (FormatException e)
         {
             throw new IpnsRecordException($"not an IPNS record: {e.Message}", e);
         }
 
-        if (!entry.HasSignatureV2 || !entry.HasData)
+        if (entry.SignatureV2 is not { } signature || entry.Data is not { } signedData)
         {
             throw new IpnsRecordException(IpnsRecordFault.Malformed, "the record has no signatureV2 and data (a V1-only record is not accepted)");
         }
 
-        if (entry.HasPubKey && !entry.PubKey.Span.SequenceEqual(NameKey.Libp2pPublicKey(name.PublicKey)))
+        if (entry.PubKey is { } pubKey && !pubKey.AsSpan().SequenceEqual(NameKey.Libp2pPublicKey(name.PublicKey)))
         {
             throw new IpnsRecordException(IpnsRecordFault.BadSignature, $"the record carries a public key that is not {name}'s");
         }
 
-        if (!NameKey.Verify(name.PublicKey, [.. SignaturePrefix, .. entry.Data.Span], entry.SignatureV2.Span))
+        if (!NameKey.Verify(name.PublicKey, [.. SignaturePrefix, .. signedData], signature))
         {
             throw new IpnsRecordException(IpnsRecordFault.BadSignature, $"the record's signatureV2 is not {name}'s signature of its data");
         }
 
-        var (value, validityBytes, sequence, ttl) = ReadData(entry.Data.Span);
-        if ((entry.HasValue && !entry.Value.Span.SequenceEqual(value))
-            || (entry.HasValidity && !entry.Validity.Span.SequenceEqual(validityBytes))
-            || (entry.HasValidityType && entry.ValidityType != IpnsEntry.Types.ValidityType.Eol)
-            || (entry.HasSequence && entry.Sequence != sequence)
-            || (entry.HasTtl && entry.Ttl != ttl))
+        var (value, validityBytes, sequence, ttl) = ReadData(signedData);
+        if ((entry.Value is { } legacyValue && !legacyValue.AsSpan().SequenceEqual(value))
+            || (entry.Validity is { } legacyValidity && !legacyValidity.AsSpan().SequenceEqual(validityBytes))
+            || (entry.ValidityType is { } validityType && validityType != 0)
+            || (entry.Sequence is { } legacySequence && legacySequence != sequence)
+            || (entry.Ttl is { } legacyTtl && legacyTtl != ttl))
         {
             throw new IpnsRecordException(IpnsRecordFault.Malformed, "the record's fields disagree with its signed data");
         }
