@@ -67,6 +67,29 @@ public sealed class NameChainTests : IDisposable
     }
 
     [Fact]
+    public async Task Puts_to_one_name_from_many_threads_make_one_chain_of_every_version()
+    {
+        const int Writers = 6;
+        const int Each = 5;
+        using var start = new Barrier(Writers);
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            for (int i = 0; i < Each; i++)
+            {
+                Put("busy", 100 + (w * Each) + i);
+            }
+        }));
+        await Task.WhenAll(writers);
+
+        var versions = _content.Repository.Registry.ListVersions("busy");
+        Assert.Equal(Writers * Each, versions.Count);
+        var signed = Resolve(_content.Names.SignerOf("busy")!);
+        Assert.Equal(versions.Select(v => (v.Version, v.Cid, v.Node!)), signed.Chain.Select(c => (c.Node.Version, c.Node.Table, c.Cid)));
+        Assert.Equal((ulong)(Writers * Each), signed.Record.Sequence);
+    }
+
+    [Fact]
     public void A_repository_from_before_chains_gets_them_linked_with_the_same_versions()
     {
         // Versions recorded as a build before chains recorded them: in the registry alone.
