@@ -125,7 +125,7 @@ internal static class IpnsEndpoints
             throw new GatewayException(StatusCodes.Status403Forbidden, $"this node does not follow {name}: it keeps no record of it and holds no key of it");
         }
 
-        byte[] record = await ReadRecordAsync(http).ConfigureAwait(false);
+        byte[] record = await SmallBody.ReadAsync(http, IpnsRecord.MaxBytes, "an IPNS record").ConfigureAwait(false);
         bool kept;
         try
         {
@@ -142,26 +142,5 @@ internal static class IpnsEndpoints
         }
 
         http.Response.StatusCode = StatusCodes.Status200OK;
-    }
-
-    // At most one byte beyond a record's limit is read: more is refused without reading it all.
-    private static async Task<byte[]> ReadRecordAsync(HttpContext http)
-    {
-        if (http.Request.ContentLength > IpnsRecord.MaxBytes)
-        {
-            throw new GatewayException(StatusCodes.Status413PayloadTooLarge, $"an IPNS record is at most {IpnsRecord.MaxBytes} bytes");
-        }
-
-        byte[] buffer = new byte[IpnsRecord.MaxBytes + 1];
-        int length = 0;
-        int read;
-        while (length < buffer.Length && (read = await http.Request.Body.ReadAsync(buffer.AsMemory(length), http.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            length += read;
-        }
-
-        return length > IpnsRecord.MaxBytes
-            ? throw new GatewayException(StatusCodes.Status413PayloadTooLarge, $"an IPNS record is at most {IpnsRecord.MaxBytes} bytes")
-            : buffer[..length];
     }
 }

@@ -89,28 +89,11 @@ internal static class SqlEndpoint
     private static async Task<string> ReadQueryAsync(HttpContext http)
     {
         var request = http.Request;
-        if (request.ContentLength > MaxQueryBytes)
-        {
-            throw new GatewayException(StatusCodes.Status413PayloadTooLarge, $"a query is at most {MaxQueryBytes} bytes");
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > MaxQueryBytes)
-            {
-                throw new GatewayException(StatusCodes.Status413PayloadTooLarge, $"a query is at most {MaxQueryBytes} bytes");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
+        byte[] body = await SmallBody.ReadAsync(http, MaxQueryBytes, "a query").ConfigureAwait(false);
         string text;
         try
         {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body);
         }
         catch (DecoderFallbackException)
         {
