@@ -167,23 +167,11 @@ internal sealed class FlightInfoFactory(ContentNode node)
     // The signer and latest record of a name asked for by name (a listing leaves them out: a record each would cost a read per name).
     private (string Ipns, string? Record)? SignedRecordOf(NamedVersion? named)
     {
-        if (named?.Node is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            var names = node.Registrations.Names;
-            return names.SignerOf(named.Name) is { } signer
-                ? (signer.ToString(), names.Record(signer) is { } record ? Convert.ToBase64String(record) : null)
-                : null;
-        }
-        catch (Exception e) when (e is Content.BlockNotFoundException or Names.NameChainException)
-        {
-            // The chain's head is not here (a node sharing the registry stored it): the flight is served without it.
-            return null;
-        }
+        // A node that cannot be had here (a node sharing the registry stored it): the flight is served without it.
+        var names = node.Registrations.Names;
+        return named is not null && names.SignerOf(named) is { } signer
+            ? (signer.ToString(), names.Record(signer) is { } record ? Convert.ToBase64String(record) : null)
+            : null;
     }
 
     private static ByteString AppMetadataOf(BlockRecord record, NamedVersion? named, FlightShape shape, (string Ipns, string? Record)? signed) => FlightBodies.Json(

@@ -199,23 +199,10 @@ internal sealed class TableDescription(GatewayContext context)
                 difference is null ? null : new BlockTotals(difference.NewBlocks.Count, difference.NewBytes),
                 difference is null ? null : new BlockTotals(difference.RemovedBlocks.Count, difference.RemovedBytes),
                 version.Node?.ToString(),
-                SignerOf(version)));
+                context.Registrations.Names.SignerOf(version)?.ToString()));
         }
 
         return details;
-    }
-
-    // The IPNS name a version's node names as its signer; null before it is linked or when the node is not here.
-    private string? SignerOf(NamedVersion version)
-    {
-        try
-        {
-            return version.Node is { } node ? context.Registrations.Names.ReadNode(node).Signer.ToString() : null;
-        }
-        catch (Exception e) when (e is BlockNotFoundException or Names.NameChainException)
-        {
-            return null;
-        }
     }
 
     private static GatewayException NotHeld(Cid cid) => new(StatusCodes.Status404NotFound, $"{cid} is not held by this node");

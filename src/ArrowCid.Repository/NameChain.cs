@@ -138,6 +138,25 @@ public sealed class NameChain : IDisposable
     }
 
     /// <summary>
+    /// The IPNS name a version's node names as its signer, for a listing that shows it beside the
+    /// version: null before the version is linked, or when its node cannot be had or is no version node.
+    /// </summary>
+    /// <param name="version">A version as the registry lists it.</param>
+    /// <returns>The signer, or null.</returns>
+    public IpnsName? SignerOf(NamedVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        try
+        {
+            return version.Node is { } node ? ReadNode(node).Signer : null;
+        }
+        catch (Exception e) when (e is BlockNotFoundException or NameChainException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The record kept for an IPNS name; when this repository holds its key and the record is
     /// within half its lifetime of its end, it is signed again first (same value and sequence, a
     /// later validity), as a republisher would.

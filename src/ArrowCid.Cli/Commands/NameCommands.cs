@@ -34,7 +34,7 @@ internal static class NameCommands
                 using var array = new JsonArrayOutput(console.Out);
                 foreach (var v in names)
                 {
-                    array.Add(WireJson.ToIndentedText(new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, null, v.Node?.ToString(), SignerOf(node, v)), WireJsonContext.Default.NameVersionEntry));
+                    array.Add(WireJson.ToIndentedText(new NameVersionEntry(v.Name, v.Version, v.Cid.ToString(), v.Created, null, v.Node?.ToString(), node.Names.SignerOf(v)?.ToString()), WireJsonContext.Default.NameVersionEntry));
                 }
 
                 return ExitCodes.Ok;
@@ -48,19 +48,6 @@ internal static class NameCommands
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    // The IPNS name a name's chain is signed by, read from its head (null before the name is linked, or when the head is not here).
-    private static string? SignerOf(NodeFolder folder, NamedVersion version)
-    {
-        try
-        {
-            return version.Node is null ? null : folder.Names.ReadNode(version.Node).Signer.ToString();
-        }
-        catch (Exception e) when (e is BlockNotFoundException or ArrowCid.Names.NameChainException)
-        {
-            return null;
-        }
     }
 
     private static Command Log(CliConsole console, RepositoryOption repository)
