@@ -150,6 +150,9 @@ public sealed partial class NameKeyStore
         File.Delete(path);
     }
 
+    /// <summary>When a key last came into or left <c>keys/</c> (the folder's last write), or <see cref="DateTime.MinValue"/> while there is none: a reader that lists the keys lists them again only when this changes.</summary>
+    public DateTime ChangedUtc => Directory.Exists(_keys) ? Directory.GetLastWriteTimeUtc(_keys) : DateTime.MinValue;
+
     /// <summary>Whether <paramref name="name"/> may name a key: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'.</summary>
     public static bool IsKeyName(string name) => name is not null && KeyNamePattern().IsMatch(name);
 

@@ -26,7 +26,7 @@ public sealed class NameChain : IDisposable
     private readonly Dictionary<string, NameKey> _keysByName = new(StringComparer.Ordinal);
     private readonly Dictionary<IpnsName, string> _keyNames = [];
     private readonly Lock _keysLock = new();
-    private DateTime _keysListed = DateTime.MinValue;
+    private DateTime? _keysListed;
 
     /// <summary>The chains of the names in <paramref name="registry"/>, with their nodes stored in <paramref name="content"/>.</summary>
     /// <param name="content">Where nodes are stored and tables read (and keys kept, in its folder's <c>keys/</c>).</param>
@@ -368,10 +368,8 @@ public sealed class NameChain : IDisposable
     {
         lock (_keysLock)
         {
-            // Read the folder again only when a key came or went since (arrowcid key import beside a running node).
-            string folder = Path.Combine(_content.Repository.Root, "keys");
-            DateTime changed = Directory.Exists(folder) ? Directory.GetLastWriteTimeUtc(folder) : DateTime.MinValue.AddTicks(1);
-            if (!_keyNames.TryGetValue(name, out string? keyName) && changed != _keysListed)
+            // A key not known yet: the folder is read again only when a key came or went since (arrowcid key import beside a running node).
+            if (!_keyNames.TryGetValue(name, out string? keyName) && Keys.ChangedUtc is var changed && changed != _keysListed)
             {
                 foreach (var (stored, ipns) in Keys.List())
                 {
