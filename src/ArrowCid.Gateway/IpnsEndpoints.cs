@@ -19,9 +19,6 @@ namespace ArrowCid.Gateway;
 /// </summary>
 internal static class IpnsEndpoints
 {
-    /// <summary>The media type of an IPNS record.</summary>
-    public const string RecordMediaType = "application/vnd.ipfs.ipns-record";
-
     public static void Map(IEndpointRouteBuilder routes, GatewayContext context)
     {
         routes.MapMethods("/ipns/{name}", [HttpMethods.Get, HttpMethods.Head], http => GetAsync(http, context));
@@ -82,7 +79,7 @@ internal static class IpnsEndpoints
 
     private static bool AsksForRecord(HttpRequest request) =>
         request.Query["format"] is [var format] && format == "ipns-record"
-        || request.Headers.Accept.Any(a => a?.Contains(RecordMediaType, StringComparison.OrdinalIgnoreCase) == true);
+        || request.Headers.Accept.Any(a => a?.Contains(IpnsRecord.MediaType, StringComparison.OrdinalIgnoreCase) == true);
 
     private static byte[] RecordOf(GatewayContext context, IpnsName name) =>
         context.Registrations.Names.Record(name)
@@ -92,7 +89,7 @@ internal static class IpnsEndpoints
     {
         byte[] record = RecordOf(context, name);
         var response = http.Response;
-        response.ContentType = RecordMediaType;
+        response.ContentType = IpnsRecord.MediaType;
         response.Headers.Vary = "Accept";
         response.Headers.ContentDisposition = $"attachment; filename=\"{name}.ipns-record\"";
         response.Headers["X-Ipfs-Path"] = $"/ipns/{name}";

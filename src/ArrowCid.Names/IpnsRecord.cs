@@ -64,6 +64,9 @@ public static class IpnsRecord
     /// <summary>The most bytes a record may have.</summary>
     public const int MaxBytes = 10 * 1024;
 
+    /// <summary>The media type of a record over HTTP (IPFS trustless gateway and delegated routing specs).</summary>
+    public const string MediaType = "application/vnd.ipfs.ipns-record";
+
     private static readonly byte[] SignaturePrefix = "ipns-signature:"u8.ToArray();
 
     /// <summary>A record of <paramref name="key"/>'s name pointing at <paramref name="value"/>.</summary>

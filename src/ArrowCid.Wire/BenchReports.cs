@@ -447,3 +447,24 @@ public sealed record SqlBenchReport(
     bool QueryGoalMet,
     bool FirstBatchGoalMet,
     bool CachedGoalMet);
+
+/// <summary><c>bench names --json</c>: signed names published and resolved (issue 68).</summary>
+/// <param name="Dir">The scratch folder (removed after).</param>
+/// <param name="Publishes">Publishes timed.</param>
+/// <param name="PublishMsP50">Median milliseconds of a version published: node stored and linked, record signed and kept (goal at most 2).</param>
+/// <param name="PublishMsP90">Its 90th percentile.</param>
+/// <param name="ChainVersions">Versions of the name resolved.</param>
+/// <param name="Resolves">Resolves timed.</param>
+/// <param name="ResolveVerifyMsP50">Median milliseconds of the name resolved and verified through the gateway by a client (goal at most 20).</param>
+/// <param name="PublishGoalMet">Whether the publish goal is met.</param>
+/// <param name="ResolveGoalMet">Whether the resolve goal is met.</param>
+public sealed record NamesBenchReport(
+    string Dir,
+    int Publishes,
+    [property: JsonPropertyName("publish_ms_p50")] double PublishMsP50,
+    [property: JsonPropertyName("publish_ms_p90")] double PublishMsP90,
+    int ChainVersions,
+    int Resolves,
+    [property: JsonPropertyName("resolve_verify_ms_p50")] double ResolveVerifyMsP50,
+    bool PublishGoalMet,
+    bool ResolveGoalMet);

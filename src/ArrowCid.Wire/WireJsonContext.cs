@@ -72,6 +72,7 @@ namespace ArrowCid.Wire;
 // Benchmark reports
 [JsonSerializable(typeof(IngestReport))]
 [JsonSerializable(typeof(SqlBenchReport))]
+[JsonSerializable(typeof(NamesBenchReport))]
 [JsonSerializable(typeof(ObjectStorageReport))]
 [JsonSerializable(typeof(ScaleReport))]
 [JsonSerializable(typeof(DedupReport))]

@@ -14,7 +14,7 @@ public sealed partial class BenchReportNameTests
         WireJsonContext.Default.CidReport, WireJsonContext.Default.IpcReport, WireJsonContext.Default.ShmReport,
         WireJsonContext.Default.FlightBenchReport, WireJsonContext.Default.HttpReport, WireJsonContext.Default.ParquetReport,
         WireJsonContext.Default.ParquetCodecReport, WireJsonContext.Default.NativeReport, WireJsonContext.Default.ObjectStorageReport,
-        WireJsonContext.Default.SqlBenchReport,
+        WireJsonContext.Default.SqlBenchReport, WireJsonContext.Default.NamesBenchReport,
     ];
 
     private static HashSet<string> Names() => [.. Reports.SelectMany(r => r.Properties).Select(p => p.Name)];
@@ -33,6 +33,8 @@ public sealed partial class BenchReportNameTests
     [InlineData("small_puts_per_s_16_vs_raw_put")]
     [InlineData("warm_doget_ratio_vs_local")]
     [InlineData("first_batch_ms_flight_sql")]
+    [InlineData("publish_ms_p50")]
+    [InlineData("resolve_verify_ms_p50")]
     public void Names_with_digits_are_written_as_quoted(string name)
     {
         Assert.Contains(name, Names());

@@ -27,6 +27,36 @@ internal static class BenchCommands
         command.Subcommands.Add(Native(console));
         command.Subcommands.Add(Scale(console));
         command.Subcommands.Add(ObjectStorage(console));
+        command.Subcommands.Add(Names(console));
+        return command;
+    }
+
+    private static Command Names(CliConsole console)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var dir = new Option<string?>("--dir") { Description = "Where the scratch repository goes, on the disk to measure (default: the folder holding the repository); removed after", HelpName = "DIR" };
+        var command = new Command("names", $"Signed names: a version published (its node stored and linked, its record signed and kept), and a name of {NamesBenchmark.ChainVersions} versions resolved and verified by a client through the gateway") { json, dir };
+        command.SetAction(parse =>
+        {
+            string parent = parse.GetValue(dir) ?? Path.GetDirectoryName(Repository.LocalRepository.ResolvePath(null))!;
+            Directory.CreateDirectory(parent);
+            var r = CliErrors.About(parent, () => NamesBenchmark.RunAsync(parent).GetAwaiter().GetResult());
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(WireJson.ToIndentedText(
+                    new NamesBenchReport(r.Folder, r.Publishes, Round(r.PublishMillisecondsP50), Round(r.PublishMillisecondsP90), r.ChainVersions, r.Resolves, Round(r.ResolveVerifyMillisecondsP50), r.PublishGoalMet, r.ResolveGoalMet),
+                    WireJsonContext.Default.NamesBenchReport));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("measure", "value", "goal");
+            table.AddRow("a version published (median)", $"{F(r.PublishMillisecondsP50)} ms", Goal(r.PublishGoalMet, "<= 2 ms"));
+            table.AddRow("a version published (90th percentile)", $"{F(r.PublishMillisecondsP90)} ms", string.Empty);
+            table.AddRow($"a name of {r.ChainVersions} versions resolved and verified through the gateway (median)", $"{F(r.ResolveVerifyMillisecondsP50)} ms", Goal(r.ResolveGoalMet, "<= 20 ms"));
+            PlainConsole(console.Out).Write(table);
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Publishes} publishes and {r.Resolves} resolves timed, in {r.Folder} (removed)"));
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

@@ -105,37 +105,14 @@ internal static class SignedNameCommands
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        byte[] record = Get(http, $"routing/v1/ipns/{ipns}", "application/vnd.ipfs.ipns-record")
-            ?? throw new CliException($"{url}: no record of {ipns}");
-        return (SignedName.Verify(ipns, record, cid => Get(http, $"ipfs/{cid}?format=raw", "application/vnd.ipld.raw"), DateTimeOffset.UtcNow), url);
-    }
-
-    // The body of a GET, or null for 404; another failure names the status.
-    private static byte[]? Get(HttpClient http, string path, string accept)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
         try
         {
-            using var response = http.Send(request);
-            if (response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new CliException($"{http.BaseAddress}{path}: {(int)response.StatusCode} {response.ReasonPhrase}");
-            }
-
-            using var body = response.Content.ReadAsStream();
-            using var copy = new MemoryStream();
-            body.CopyTo(copy);
-            return copy.ToArray();
+            return (GatewayNameResolver.Resolve(http, ipns, DateTimeOffset.UtcNow), url);
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"{http.BaseAddress}: {e.Message}", e);
+            // A status names the URL it came from; a connection failure does not.
+            throw new CliException(e.StatusCode is null ? $"{url}: {e.Message}" : e.Message, e);
         }
     }
 
