@@ -1,4 +1,5 @@
 using System.Text;
+using ArrowCid.Arrow.IO;
 using ArrowCid.Content;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Datasets;
@@ -26,6 +27,8 @@ public sealed class NameChain : IDisposable
     private readonly Dictionary<string, NameKey> _keysByName = new(StringComparer.Ordinal);
     private readonly Dictionary<IpnsName, string> _keyNames = [];
     private readonly Lock _keysLock = new();
+    private readonly Lock _followedLock = new();
+    private readonly string _followedFolder;
     private DateTime? _keysListed;
 
     /// <summary>The chains of the names in <paramref name="registry"/>, with their nodes stored in <paramref name="content"/>.</summary>
@@ -42,7 +45,11 @@ public sealed class NameChain : IDisposable
         _stored = stored;
         _fetchMissing = fetchMissing;
         Keys = new NameKeyStore(content.Repository.Root);
+        _followedFolder = Path.Combine(content.Repository.Root, FollowedFolderName);
     }
+
+    /// <summary>The folder of the repository where the latest record accepted for each followed name is kept, a file named by the IPNS name.</summary>
+    public const string FollowedFolderName = "ipns";
 
     /// <summary>How long a record is valid from when it is signed (IPNS <c>Validity</c>); a record served within half of it of its end is signed again.</summary>
     public TimeSpan RecordLifetime { get; init; } = TimeSpan.FromHours(48);
@@ -89,13 +96,15 @@ public sealed class NameChain : IDisposable
     }
 
     /// <summary>
-    /// Links every version of every name that has no node yet, and signs each name's latest record:
-    /// what makes the chains of a repository made before them, or of a rebuilt registry. Idempotent.
+    /// Links every version of every name that has no node yet, signs each name's latest record, and
+    /// keeps again the records accepted from elsewhere (<see cref="Accept"/>): what makes the chains
+    /// of a repository made before them, or of a rebuilt registry. Idempotent.
     /// </summary>
     /// <param name="cancellationToken">Stops between versions (what is linked stays linked).</param>
     /// <returns>How many versions were linked.</returns>
     public long LinkAll(CancellationToken cancellationToken = default)
     {
+        KeepFollowed();
         long linked = 0;
         foreach (var latest in _registry.WalkNames())
         {
@@ -126,6 +135,35 @@ public sealed class NameChain : IDisposable
         }
 
         return linked;
+    }
+
+    // The records accepted from elsewhere, back into a registry that lost them (kept unless it
+    // holds a newer one; one that no longer verifies is passed over).
+    private void KeepFollowed()
+    {
+        if (!Directory.Exists(_followedFolder))
+        {
+            return;
+        }
+
+        foreach (string path in Directory.EnumerateFiles(_followedFolder))
+        {
+            if (IpnsName.TryParse(Path.GetFileName(path)) is not { } name || new FileInfo(path).Length > IpnsRecord.MaxBytes)
+            {
+                continue;
+            }
+
+            byte[] record = File.ReadAllBytes(path);
+            try
+            {
+                var data = IpnsRecord.Verify(record, name, DateTimeOffset.MinValue);
+                _registry.KeepIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record);
+            }
+            catch (IpnsRecordException)
+            {
+                // Not a record of that name: nothing to keep.
+            }
+        }
     }
 
     /// <summary>The IPNS name a name's chain is signed by, or null when it has no linked version.</summary>
@@ -240,7 +278,19 @@ public sealed class NameChain : IDisposable
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(record);
         var data = IpnsRecord.Verify(record, name, DateTimeOffset.UtcNow);
-        return _registry.KeepIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record);
+        lock (_followedLock)
+        {
+            if (!_registry.KeepIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record))
+            {
+                return false;
+            }
+
+            // A record from elsewhere cannot be signed again here: it is kept as a file too, so a
+            // registry rebuilt from the repository has it (LinkAll), as keys are kept beside it.
+            Directory.CreateDirectory(_followedFolder);
+            DurableFile.WriteAtomically(Path.Combine(_followedFolder, name.ToString()), file => file.Write(record));
+            return true;
+        }
     }
 
     /// <summary>Wipes the keys held in memory.</summary>

@@ -172,6 +172,27 @@ public sealed class NameChainTests : IDisposable
         Assert.True(_content.Names.Accept(signer, IpnsRecord.Create(key, "/ipfs/" + head, 1, DateTimeOffset.UtcNow.AddDays(30), TimeSpan.Zero)));
     }
 
+    [Fact]
+    public void A_record_accepted_from_elsewhere_is_kept_again_in_a_rebuilt_registry()
+    {
+        Put("sensors", 1);
+        var head = _content.Repository.Registry.FindVersion("sensors")!.Node!;
+        using var publisher = NameKey.Generate();
+        byte[] older = IpnsRecord.Create(publisher, "/ipfs/" + head, 1, DateTimeOffset.UtcNow.AddDays(1), TimeSpan.Zero);
+        byte[] newer = IpnsRecord.Create(publisher, "/ipfs/" + head, 2, DateTimeOffset.UtcNow.AddDays(1), TimeSpan.Zero);
+        Assert.True(_content.Names.Accept(publisher.Name, newer));
+        Assert.False(_content.Names.Accept(publisher.Name, older));
+        _content.Dispose();
+
+        LocalRepository.RebuildRegistry(_root);
+        _content = ContentRepository.Open(_root);
+        Assert.Null(_content.Repository.Registry.FindIpnsRecord(publisher.Name.ToString()));
+
+        _content.Names.LinkAll();
+        Assert.Equal(newer, _content.Repository.Registry.FindIpnsRecord(publisher.Name.ToString()));
+        Assert.True(_content.Names.Follows(publisher.Name));
+    }
+
     private Cid Put(string name, int seed) =>
         _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(seed, 5 + seed)], new PutOptions { Name = name }).Table.Cid;
 
