@@ -111,6 +111,8 @@ public sealed record ShmReport(
     double Sha256Gbps,
     long PublishBatchBytes,
     double PublishRatioVsSha256,
+    double Sha256GbpsOneThread,
+    double PublishRatioVsSha256OneThread,
     bool RoundtripGoalMet,
     bool RoundtripCpuGoalMet,
     bool NotifyGoalMet,
@@ -173,7 +175,7 @@ public sealed record FlightBenchReport(
     double MetricsOverheadRatio,
     bool MetricsGoalMet);
 
-/// <summary><c>bench dedup --json</c>: chunked tables through the real put path: new bytes after edits, chunk sizes, put and cid throughput next to SHA-256.</summary>
+/// <summary><c>bench dedup --json</c>: chunked tables through the real put path: new bytes after edits, chunk sizes, put and cid throughput next to SHA-256 on as many threads (every core), and cid next to SHA-256 on one thread as context.</summary>
 public sealed record DedupReport(
     long SizeMib,
     long Rows,
@@ -188,6 +190,8 @@ public sealed record DedupReport(
     double Sha256Gbps,
     double PutRatioVsSha256,
     double CidRatioVsSha256,
+    double Sha256GbpsOneThread,
+    double CidRatioVsSha256OneThread,
     long ChunkSizeP10,
     long ChunkSizeMedian,
     long ChunkSizeP90,
@@ -283,6 +287,8 @@ public sealed record NativeReport(
     double CidGbps,
     double Sha256Gbps,
     double NativeCidRatioVsSha256,
+    double Sha256GbpsOneThread,
+    double NativeCidRatioVsSha256OneThread,
     double PutGbps,
     [property: JsonPropertyName("cs_put_gbps")] double CsPutGbps,
     double NativePutRatioVsCs,

@@ -83,7 +83,7 @@ public static class ShmBenchmark
         }
 
         var large = Attach(store, BenchBatches.OfSize(settings.LargeAttachBytes, -2), answers);
-        var (publishGbps, shaGbps, publishBytes) = PublishThroughput(settings, store);
+        var (publishGbps, shaGbps, shaOneThreadGbps, publishBytes) = PublishThroughput(settings, store);
         store.Publish(BenchBatches.Small(-3), Tags("end"));
         return new ShmBenchmarkResult
         {
@@ -102,6 +102,7 @@ public static class ShmBenchmark
             AttachReadVerifiedGbps = large.ReadVerifiedGbps,
             PublishGbps = publishGbps,
             Sha256Gbps = shaGbps,
+            Sha256OneThreadGbps = shaOneThreadGbps,
             PublishBatchBytes = publishBytes,
         };
     }
@@ -229,27 +230,29 @@ public static class ShmBenchmark
     /// <summary>What the peer measured of one table: the attach call (µs), attach and read in full, trusted and verified (GB/s), and its chunks.</summary>
     private sealed record AttachFigures(long Bytes, double AttachMicroseconds, double ReadGbps, double ReadVerifiedGbps, int Chunks);
 
-    private static (double PublishGbps, double ShaGbps, long Bytes) PublishThroughput(ShmBenchmarkSettings settings, ShmStore store)
+    // A large publish prepares and hashes its chunks on every core, so its reference is SHA-256
+    // on as many threads (issue 69); one thread's is kept as context.
+    private static (double PublishGbps, double ShaGbps, double ShaOneThreadGbps, long Bytes) PublishThroughput(ShmBenchmarkSettings settings, ShmStore store)
     {
         var original = BenchBatches.OfSize(settings.PublishBatchBytes, 7);
         byte[] canonical = CanonicalEncoder.Encode(original);
         double bestSha = double.MaxValue;
+        double bestShaOneThread = double.MaxValue;
         double bestPublish = double.MaxValue;
         for (int run = 0; run < settings.PublishRuns; run++)
         {
-            long start = Stopwatch.GetTimestamp();
-            _ = SHA256.HashData(canonical);
-            bestSha = Math.Min(bestSha, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            bestSha = Math.Min(bestSha, BenchClock.Time(() => BenchClock.Sha256OnThreads(canonical, canonical.Length, Environment.ProcessorCount)));
+            bestShaOneThread = Math.Min(bestShaOneThread, BenchClock.Time(() => SHA256.HashData(canonical)));
 
             // A new CID each run (one value changed), built before the clock starts.
             var batch = BenchBatches.Variant(original, 1_000 + run);
-            start = Stopwatch.GetTimestamp();
+            long start = Stopwatch.GetTimestamp();
             var published = store.Publish(batch, Tags("publish"));
             bestPublish = Math.Min(bestPublish, Stopwatch.GetElapsedTime(start).TotalSeconds);
             store.RemoveTable(published.Cid);
         }
 
-        return (canonical.Length / bestPublish / 1e9, canonical.Length / bestSha / 1e9, canonical.Length);
+        return (canonical.Length / bestPublish / 1e9, canonical.Length / bestSha / 1e9, canonical.Length / bestShaOneThread / 1e9, canonical.Length);
     }
 
     private static Dictionary<string, string> Tags(string phase) => new(StringComparer.Ordinal) { ["phase"] = phase };
