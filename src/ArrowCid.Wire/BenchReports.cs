@@ -474,3 +474,37 @@ public sealed record NamesBenchReport(
     [property: JsonPropertyName("resolve_verify_ms_p50")] double ResolveVerifyMsP50,
     bool PublishGoalMet,
     bool ResolveGoalMet);
+
+/// <summary><c>bench all --json</c>: every benchmark of the performance table, interleaved over rounds (issue 69).</summary>
+/// <param name="Rounds">How many rounds ran.</param>
+/// <param name="Started">When the first run started.</param>
+/// <param name="Ended">When the last ended.</param>
+/// <param name="Cpus">The machine's processors.</param>
+/// <param name="Cli">The arrowcid that ran the benchmarks.</param>
+/// <param name="Runs">Every run in order.</param>
+/// <param name="Figures">Every figure of the benchmarks run.</param>
+public sealed record SuiteReport(int Rounds, DateTimeOffset Started, DateTimeOffset Ended, int Cpus, string Cli, IReadOnlyList<SuiteRunReport> Runs, IReadOnlyList<SuiteFigureReport> Figures);
+
+/// <summary>One run of one benchmark in <see cref="SuiteReport"/>.</summary>
+/// <param name="Bench">The benchmark.</param>
+/// <param name="Round">Its round, from 1.</param>
+/// <param name="Seconds">Its wall time.</param>
+/// <param name="LoadStart">The one-minute load average as it started.</param>
+/// <param name="LoadEnd">The same as it ended.</param>
+/// <param name="Error">Why it gave no figures (failed, or skipped here), or null.</param>
+/// <param name="Skipped">Whether it could not run here (no bucket, no node): not a failure.</param>
+/// <param name="Output">The benchmark's own JSON, every field of it (the figures the table leaves out too), or null when it gave none.</param>
+public sealed record SuiteRunReport(string Bench, int Round, double Seconds, double LoadStart, double LoadEnd, string? Error, bool Skipped, System.Text.Json.JsonElement? Output = null);
+
+/// <summary>A figure over the rounds in <see cref="SuiteReport"/>.</summary>
+/// <param name="Area">The performance table's area.</param>
+/// <param name="Figure">The figure's JSON name.</param>
+/// <param name="Bench">The benchmark it comes from.</param>
+/// <param name="Goal">The goal (≥ or ≤ a bound; — for none).</param>
+/// <param name="Median">The median of the rounds, or null when no run gave it.</param>
+/// <param name="Min">The least.</param>
+/// <param name="Max">The greatest.</param>
+/// <param name="Values">Each round's value in order.</param>
+/// <param name="Met">Whether the median meets the goal (null without one or without values).</param>
+/// <param name="WorstMet">Whether the worst round meets it too.</param>
+public sealed record SuiteFigureReport(string Area, string Figure, string Bench, string Goal, double? Median, double? Min, double? Max, IReadOnlyList<double> Values, bool? Met, bool? WorstMet);

@@ -73,6 +73,7 @@ namespace ArrowCid.Wire;
 [JsonSerializable(typeof(IngestReport))]
 [JsonSerializable(typeof(SqlBenchReport))]
 [JsonSerializable(typeof(NamesBenchReport))]
+[JsonSerializable(typeof(SuiteReport))]
 [JsonSerializable(typeof(ObjectStorageReport))]
 [JsonSerializable(typeof(ScaleReport))]
 [JsonSerializable(typeof(DedupReport))]

@@ -28,6 +28,7 @@ internal static class BenchCommands
         command.Subcommands.Add(Scale(console));
         command.Subcommands.Add(ObjectStorage(console));
         command.Subcommands.Add(Names(console));
+        command.Subcommands.Add(BenchAllCommand.Create(console));
         return command;
     }
 
