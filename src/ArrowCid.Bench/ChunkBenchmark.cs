@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.Multiformats;
+using static ArrowCid.Bench.BenchClock;
 
 namespace ArrowCid.Bench;
 
@@ -246,27 +247,6 @@ public static class ChunkBenchmark
         }
     }
 
-    private static void Sha256(byte[] input, long bytes)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        for (long done = 0; done < bytes; done += input.Length)
-        {
-            sha.AppendData(input, 0, (int)Math.Min(input.Length, bytes - done));
-        }
-
-        sha.GetHashAndReset();
-    }
-
-    private static double Time(Action action)
-    {
-        long start = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
-
-    private static double Median(double[] values) => values.Order().ElementAt(values.Length / 2);
-
-    private static double Gbps(long bytes, double seconds) => bytes / seconds / 1e9;
 
     /// <summary>A named table: its chunk entries and manifest tree.</summary>
     private sealed record Named(List<TableTreeEntry> Entries, TableTreeResult Tree)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Content.Canonical;
 using ArrowCid.Repository;
+using static ArrowCid.Bench.BenchClock;
 
 namespace ArrowCid.Bench;
 
@@ -118,18 +119,4 @@ public static class CidBenchmark
         return seconds;
     }
 
-    private static double Time(Action action)
-    {
-        long start = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
-
-    private static double Gbps(long bytes, double seconds) => bytes / seconds / 1e9;
 }

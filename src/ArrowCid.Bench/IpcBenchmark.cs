@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ArrowCid.Apache;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
+using static ArrowCid.Bench.BenchClock;
 
 namespace ArrowCid.Bench;
 
@@ -264,20 +265,6 @@ public static class IpcBenchmark
         using var last = reader.ReadRecordBatch(reader.RecordBatchCount - 1);
     }
 
-    private static double Time(Action action)
-    {
-        long start = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
-
-    private static double Gbps(long bytes, double seconds) => bytes / seconds / 1e9;
 
     private static void DisposeAll(List<RecordBatch> batches)
     {
