@@ -247,7 +247,6 @@ public static class ChunkBenchmark
         }
     }
 
-
     /// <summary>A named table: its chunk entries and manifest tree.</summary>
     private sealed record Named(List<TableTreeEntry> Entries, TableTreeResult Tree)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Content.Canonical;
@@ -118,5 +117,4 @@ public static class CidBenchmark
         Directory.Delete(repositoryPath, recursive: true);
         return seconds;
     }
-
 }

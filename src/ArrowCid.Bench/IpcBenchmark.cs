@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ArrowCid.Apache;
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.Ipc;
@@ -264,7 +263,6 @@ public static class IpcBenchmark
 
         using var last = reader.ReadRecordBatch(reader.RecordBatchCount - 1);
     }
-
 
     private static void DisposeAll(List<RecordBatch> batches)
     {
