@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using ArrowCid.Bench.Http;
 
 namespace ArrowCid.Bench;
@@ -32,7 +32,7 @@ public sealed record SuiteBench(string Name, IReadOnlyList<string> Arguments, st
 /// <param name="Read">Its value in the benchmark's JSON, or null when the run did not give it.</param>
 /// <param name="Kind">How the goal judges it.</param>
 /// <param name="Goal">The goal's bound.</param>
-public sealed record SuiteFigure(string Area, string Name, string Bench, Func<JsonNode, double?> Read, GoalKind Kind = GoalKind.None, double Goal = 0)
+public sealed record SuiteFigure(string Area, string Name, string Bench, Func<JsonElement, double?> Read, GoalKind Kind = GoalKind.None, double Goal = 0)
 {
     /// <summary>The goal as the table writes it.</summary>
     public string GoalText => Kind switch
@@ -63,7 +63,7 @@ public sealed record SuiteFigure(string Area, string Name, string Bench, Func<Js
 /// <param name="Output">Its JSON, or null when it failed or was skipped.</param>
 /// <param name="Error">Why it gave no JSON, or null.</param>
 /// <param name="Skipped">Whether it could not run here at all (a peer or a bucket missing): no failure.</param>
-public sealed record SuiteRun(string Bench, int Round, double Seconds, double LoadStart, double LoadEnd, JsonNode? Output, string? Error, bool Skipped = false);
+public sealed record SuiteRun(string Bench, int Round, double Seconds, double LoadStart, double LoadEnd, JsonElement? Output, string? Error, bool Skipped = false);
 
 /// <summary>A figure over every round: each run's value, their median, least and greatest.</summary>
 /// <param name="Figure">The figure.</param>
@@ -72,6 +72,12 @@ public sealed record SuiteResult(SuiteFigure Figure, IReadOnlyList<double> Value
 {
     /// <summary>The median (the upper middle of an even count), or null without values.</summary>
     public double? Median => Values.Count == 0 ? null : BenchClock.Median(Values);
+
+    /// <summary>The least value, or null without values.</summary>
+    public double? Min => Values.Count == 0 ? null : Values.Min();
+
+    /// <summary>The greatest value, or null without values.</summary>
+    public double? Max => Values.Count == 0 ? null : Values.Max();
 
     /// <summary>Whether the median meets the goal.</summary>
     public bool? Met => Median is { } median ? Figure.Meets(median) : null;
@@ -205,7 +211,7 @@ public static class BenchSuite
         var names = benches.Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
         var figures = Figures.Where(f => names.Contains(f.Bench)).Select(f => new SuiteResult(
             f,
-            [.. runs.Where(r => r.Bench == f.Bench && r.Output is not null).Select(r => f.Read(r.Output!)).OfType<double>()])).ToList();
+            [.. runs.Where(r => r.Bench == f.Bench).Select(r => r.Output is { } output ? f.Read(output) : null).OfType<double>()])).ToList();
         return (runs, figures);
     }
 
@@ -307,9 +313,10 @@ public static class BenchSuite
 
         try
         {
-            return new SuiteRun(bench.Name, round, seconds, load, loadEnd, JsonNode.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]), null);
+            using var json = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
+            return new SuiteRun(bench.Name, round, seconds, load, loadEnd, json.RootElement.Clone(), null);
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentOutOfRangeException)
+        catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException)
         {
             return new SuiteRun(bench.Name, round, seconds, load, loadEnd, null, $"its output is not one JSON object: {LastLine(output)}");
         }
@@ -319,17 +326,20 @@ public static class BenchSuite
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "(nothing printed)";
 
     // A number at a path of object members, or null when the run did not give it.
-    private static Func<JsonNode, double?> Path(params string[] members) => json =>
+    private static Func<JsonElement, double?> Path(params string[] members) => json =>
     {
-        JsonNode? node = json;
+        JsonElement node = json;
         foreach (string member in members)
         {
-            node = node is JsonObject o ? o[member] : null;
+            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(member, out node))
+            {
+                return null;
+            }
         }
 
-        return node is JsonValue value && value.TryGetValue(out double number) ? number : null;
+        return node.ValueKind == JsonValueKind.Number ? node.GetDouble() : null;
     };
 
-    private static Func<JsonNode, double?> Quotient(string numerator, string denominator) => json =>
+    private static Func<JsonElement, double?> Quotient(string numerator, string denominator) => json =>
         Path(numerator)(json) is { } n && Path(denominator)(json) is { } d && d != 0 ? n / d : null;
 }

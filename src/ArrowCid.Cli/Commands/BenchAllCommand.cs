@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ArrowCid.Bench;
 using ArrowCid.Wire;
 
@@ -69,10 +67,10 @@ internal static class BenchAllCommand
                         $"bench all: round {run.Round}/{roundCount} {run.Bench}: {(run.Error is null ? $"{run.Seconds:F1} s" : run.Error)} (load {run.LoadStart:F2} → {run.LoadEnd:F2})")));
                 report = new SuiteReport(
                     roundCount, started, DateTimeOffset.UtcNow, Environment.ProcessorCount, other is null ? Environment.ProcessPath ?? "arrowcid" : Path.GetFullPath(other),
-                    [.. runs.Select(r => new SuiteRunReport(r.Bench, r.Round, BenchFigures.Round(r.Seconds), r.LoadStart, r.LoadEnd, r.Error, r.Skipped, Element(r.Output)))],
+                    [.. runs.Select(r => new SuiteRunReport(r.Bench, r.Round, BenchFigures.Round(r.Seconds), r.LoadStart, r.LoadEnd, r.Error, r.Skipped, r.Output))],
                     [.. figures.Select(f => new SuiteFigureReport(
                         f.Figure.Area, f.Figure.Name, f.Figure.Bench, f.Figure.GoalText, f.Median,
-                        f.Values.Count == 0 ? null : f.Values.Min(), f.Values.Count == 0 ? null : f.Values.Max(), f.Values, f.Met, f.WorstMet))]);
+                        f.Min, f.Max, f.Values, f.Met, f.WorstMet))]);
             }
 
             console.Out.Write(parse.GetValue(json) ? WireJson.ToIndentedText(report, WireJsonContext.Default.SuiteReport) + Environment.NewLine : Markdown(report));
@@ -100,18 +98,6 @@ internal static class BenchAllCommand
         }
 
         return [.. BenchSuite.Benches.Where(b => names.Contains(b.Name))];
-    }
-
-    // The benchmark's JSON as the report keeps it.
-    private static JsonElement? Element(JsonNode? output)
-    {
-        if (output is null)
-        {
-            return null;
-        }
-
-        using var document = JsonDocument.Parse(output.ToJsonString());
-        return document.RootElement.Clone();
     }
 
     // The performance table's rows: the median in bold, the least and greatest round, the goal and
