@@ -261,6 +261,12 @@ public static class BenchSuite
         return (new ProcessStartInfo(program, ["bench/cid.mjs", "--json"]) { WorkingDirectory = jsFolder }, null);
     }
 
+    /// <summary>A figure as the performance table prints it: three significant digits, thousands
+    /// grouped (0.941, 1.44, 11.9, 356,701).</summary>
+    public static string FormatFigure(double value) => Math.Abs(value) >= 1000
+        ? value.ToString("N0", CultureInfo.InvariantCulture)
+        : value.ToString(Math.Abs(value) >= 100 ? "0" : Math.Abs(value) >= 10 ? "0.0" : Math.Abs(value) >= 1 ? "0.00" : "G3", CultureInfo.InvariantCulture);
+
     /// <summary>The one-minute load average (<c>/proc/loadavg</c>), or NaN where there is none.</summary>
     public static double LoadAverage()
     {

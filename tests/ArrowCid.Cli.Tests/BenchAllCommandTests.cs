@@ -78,8 +78,8 @@ public sealed partial class BenchAllCommandTests
         await File.WriteAllTextAsync(saved, result.Stdout);
         var table = CliRun.Run("bench", "all", "--from", saved);
         Assert.True(table.ExitCode == 0, table.Error);
-        string median = Number(publish["median"]!.GetValue<double>());
-        Assert.Contains($"| Names | `publish_ms_p50` | **{median}** | {Number(values.Min())} – {Number(values.Max())} | ≤ 2 |", table.Out, StringComparison.Ordinal);
+        string median = BenchSuite.FormatFigure(publish["median"]!.GetValue<double>());
+        Assert.Contains($"| Names | `publish_ms_p50` | **{median}** | {BenchSuite.FormatFigure(values.Min())} – {BenchSuite.FormatFigure(values.Max())} | ≤ 2 |", table.Out, StringComparison.Ordinal);
         Assert.Contains("no bucket: give --s3", table.Out, StringComparison.Ordinal);
         Assert.Contains("`arrowcid bench all --rounds 2`", table.Out, StringComparison.Ordinal);
 
@@ -87,6 +87,17 @@ public sealed partial class BenchAllCommandTests
         var refused = CliRun.Run("bench", "all", "--from", saved);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("report.json", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.94123, "0.941")]
+    [InlineData(1.436, "1.44")]
+    [InlineData(26.79, "26.8")]
+    [InlineData(356.7, "357")]
+    [InlineData(356701.2, "356,701")]
+    public void A_figure_is_printed_with_three_significant_digits(double value, string printed)
+    {
+        Assert.Equal(printed, BenchSuite.FormatFigure(value));
     }
 
     [Fact]
@@ -110,8 +121,6 @@ public sealed partial class BenchAllCommandTests
     }
 
     // The table's numbers for values under 10: three significant digits.
-    private static string Number(double value) => value.ToString(value >= 1 ? "0.00" : "G3", System.Globalization.CultureInfo.InvariantCulture);
-
     private static ProcessStartInfo Shell(string script) => new("/bin/sh", ["-c", script]);
 
     // A row of the current figures' table: `| area | `figure` | **median** |`.

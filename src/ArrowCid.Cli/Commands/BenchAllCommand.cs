@@ -113,7 +113,7 @@ internal static class BenchAllCommand
             string command = BenchSuite.Benches.FirstOrDefault(b => b.Name == f.Bench)?.Command ?? "bench " + f.Bench;
             var runs = report.Runs.Where(r => r.Bench == f.Bench).ToList();
             string spread = f.Min is { } min && f.Max is { } max
-                ? $"{Number(min)} – {Number(max)}"
+                ? $"{BenchSuite.FormatFigure(min)} – {BenchSuite.FormatFigure(max)}"
                 : string.Join("; ", runs.Where(r => r.Error is not null).Select(r => r.Error).Distinct());
             string verdict = f.Met switch
             {
@@ -121,7 +121,7 @@ internal static class BenchAllCommand
                 true => f.WorstMet == true ? "met" : "met (not in every round)",
                 false => "missed",
             };
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {f.Area} | `{f.Figure}` | **{(f.Median is { } m ? Number(m) : "—")}** | {spread} | {f.Goal} | {verdict} | {LoadRange(runs.Where(r => !r.Skipped))} | `{command}` |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {f.Area} | `{f.Figure}` | **{(f.Median is { } m ? BenchSuite.FormatFigure(m) : "—")}** | {spread} | {f.Goal} | {verdict} | {LoadRange(runs.Where(r => !r.Skipped))} | `{command}` |");
         }
 
         text.AppendLine();
@@ -136,9 +136,4 @@ internal static class BenchAllCommand
         var loads = runs.SelectMany(r => new[] { r.LoadStart, r.LoadEnd }).Where(l => !double.IsNaN(l)).ToList();
         return loads.Count == 0 ? "unknown" : string.Create(CultureInfo.InvariantCulture, $"{loads.Min():F1}–{loads.Max():F1}");
     }
-
-    // Three significant digits, thousands grouped: 0.941, 1.44, 11.9, 356,701.
-    private static string Number(double value) => Math.Abs(value) >= 1000
-        ? value.ToString("N0", CultureInfo.InvariantCulture)
-        : value.ToString(Math.Abs(value) >= 100 ? "0" : Math.Abs(value) >= 10 ? "0.0" : Math.Abs(value) >= 1 ? "0.00" : "G3", CultureInfo.InvariantCulture);
 }
