@@ -124,7 +124,7 @@ public sealed class ConnectingRegistry : IRegistry
     public bool RestoreVersion(NamedVersion version) => Inner.RestoreVersion(version);
 
     /// <inheritdoc/>
-    public Cid? LinkVersion(string name, long version, Cid node) => Inner.LinkVersion(name, version, node);
+    public Cid? LinkVersion(string name, long version, Cid node, KeptIpnsRecord? record = null) => Inner.LinkVersion(name, version, node, record);
 
     /// <inheritdoc/>
     public byte[]? FindIpnsRecord(string ipnsName) => Inner.FindIpnsRecord(ipnsName);

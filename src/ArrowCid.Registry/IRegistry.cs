@@ -207,9 +207,14 @@ public interface IRegistry : IDisposable
     /// <param name="name">The name.</param>
     /// <param name="version">The version number.</param>
     /// <param name="node">The CID of the version's node.</param>
+    /// <param name="record">
+    /// A record pointing at <paramref name="node"/> to keep in the same transaction (as
+    /// <see cref="KeepIpnsRecord"/> keeps one) when the node recorded is <paramref name="node"/>:
+    /// one durable write for a version linked and published instead of two.
+    /// </param>
     /// <returns>The version's node as now recorded, or null when the name has no such version.</returns>
     /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules.</exception>
-    Cid? LinkVersion(string name, long version, Cid node);
+    Cid? LinkVersion(string name, long version, Cid node, KeptIpnsRecord? record = null);
 
     /// <summary>The latest IPNS record kept for an IPNS name (<see cref="KeepIpnsRecord"/>).</summary>
     /// <param name="ipnsName">The IPNS name as text (<c>k51…</c>).</param>

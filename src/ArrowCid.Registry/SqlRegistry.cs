@@ -380,14 +380,26 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public Cid? LinkVersion(string name, long version, Cid node)
+    public Cid? LinkVersion(string name, long version, Cid node, KeptIpnsRecord? record = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         name = DatasetName.Validate(name);
+        if (record is not null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(record.IpnsName);
+            ArgumentNullException.ThrowIfNull(record.Record);
+        }
+
         return Write((c, t) =>
         {
             SqlCommands.Execute(c, t, "UPDATE versions SET node = @node WHERE name = @name AND version = @version AND node IS NULL;", ("@node", node.ToString()), ("@name", name), ("@version", version));
-            return SqlCommands.Strings(c, t, "SELECT node FROM versions WHERE name = @name AND version = @version;", ("@name", name), ("@version", version)) is [var linked] ? Cid.Parse(linked) : null;
+            var linked = SqlCommands.Strings(c, t, "SELECT node FROM versions WHERE name = @name AND version = @version;", ("@name", name), ("@version", version)) is [var text] ? Cid.Parse(text) : null;
+            if (record is not null && linked == node)
+            {
+                KeepIpnsRecordIn(c, t, record);
+            }
+
+            return linked;
         });
     }
 
@@ -407,30 +419,33 @@ public abstract class SqlRegistry : IRegistry
     {
         ArgumentException.ThrowIfNullOrEmpty(ipnsName);
         ArgumentNullException.ThrowIfNull(record);
-        long validityUs = RegistryTime.ToMicroseconds(validity);
-        return Write((c, t) =>
+        var kept = new KeptIpnsRecord(ipnsName, sequence, validity, record);
+        return Write((c, t) => KeepIpnsRecordIn(c, t, kept));
+    }
+
+    private static bool KeepIpnsRecordIn(DbConnection c, DbTransaction t, KeptIpnsRecord kept)
+    {
+        long validityUs = RegistryTime.ToMicroseconds(kept.Validity);
+        int replaced = SqlCommands.Execute(
+            c,
+            t,
+            "UPDATE ipns_records SET sequence = @sequence, validity_us = @validity, record = @record WHERE ipns = @ipns AND (sequence < @sequence OR (sequence = @sequence AND validity_us < @validity));",
+            ("@ipns", kept.IpnsName),
+            ("@sequence", kept.Sequence),
+            ("@validity", validityUs),
+            ("@record", kept.Record));
+        if (replaced > 0)
         {
-            int replaced = SqlCommands.Execute(
-                c,
-                t,
-                "UPDATE ipns_records SET sequence = @sequence, validity_us = @validity, record = @record WHERE ipns = @ipns AND (sequence < @sequence OR (sequence = @sequence AND validity_us < @validity));",
-                ("@ipns", ipnsName),
-                ("@sequence", sequence),
-                ("@validity", validityUs),
-                ("@record", record));
-            if (replaced > 0)
-            {
-                return true;
-            }
-
-            if (SqlCommands.ScalarInt64(c, t, "SELECT 1 FROM ipns_records WHERE ipns = @ipns;", ("@ipns", ipnsName)) is not null)
-            {
-                return false;
-            }
-
-            SqlCommands.Execute(c, t, "INSERT INTO ipns_records (ipns, sequence, validity_us, record) VALUES (@ipns, @sequence, @validity, @record);", ("@ipns", ipnsName), ("@sequence", sequence), ("@validity", validityUs), ("@record", record));
             return true;
-        });
+        }
+
+        if (SqlCommands.ScalarInt64(c, t, "SELECT 1 FROM ipns_records WHERE ipns = @ipns;", ("@ipns", kept.IpnsName)) is not null)
+        {
+            return false;
+        }
+
+        SqlCommands.Execute(c, t, "INSERT INTO ipns_records (ipns, sequence, validity_us, record) VALUES (@ipns, @sequence, @validity, @record);", ("@ipns", kept.IpnsName), ("@sequence", kept.Sequence), ("@validity", validityUs), ("@record", kept.Record));
+        return true;
     }
 
     /// <inheritdoc/>

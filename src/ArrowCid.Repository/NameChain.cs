@@ -85,9 +85,9 @@ public sealed class NameChain : IDisposable
     public (Cid Cid, VersionNode Node) Publish(NamedVersion version)
     {
         ArgumentNullException.ThrowIfNull(version);
-        var head = Link(version);
+        var (head, signed) = Link(version);
         // A record of a later version kept already stays: the registry keeps the higher sequence.
-        if (KeyOf(head.Node.Signer) is { } key)
+        if (!signed && KeyOf(head.Node.Signer) is { } key)
         {
             Sign(key, head.Cid, head.Node.Version);
         }
@@ -124,7 +124,7 @@ public sealed class NameChain : IDisposable
                     continue;
                 }
 
-                below = LinkOne(version, below);
+                below = LinkOne(version, below, sign: false).Head;
                 linked++;
             }
 
@@ -307,11 +307,13 @@ public sealed class NameChain : IDisposable
         }
     }
 
-    private (Cid Cid, VersionNode Node) Link(NamedVersion version)
+    // Links a version and any below it without a node; the version's own node is linked with its
+    // record signed in the same registry write when this repository holds the key (Signed).
+    private ((Cid Cid, VersionNode Node) Head, bool Signed) Link(NamedVersion version)
     {
         if (version.Node is { } linked)
         {
-            return (linked, ReadNode(linked));
+            return ((linked, ReadNode(linked)), false);
         }
 
         // Down to the newest version that has a node (usually the one before), then up, linking each.
@@ -335,15 +337,15 @@ public sealed class NameChain : IDisposable
                 ?? throw new InvalidOperationException($"'{current.Name}' has version {current.Version} but not {current.Version - 1}");
         }
 
-        while (missing.Count > 0)
+        while (missing.Count > 1)
         {
-            below = LinkOne(missing.Pop(), below);
+            below = LinkOne(missing.Pop(), below, sign: false).Head;
         }
 
-        return below!.Value;
+        return LinkOne(missing.Pop(), below, sign: true);
     }
 
-    private (Cid Cid, VersionNode Node) LinkOne(NamedVersion version, (Cid Cid, VersionNode Node)? below)
+    private ((Cid Cid, VersionNode Node) Head, bool Signed) LinkOne(NamedVersion version, (Cid Cid, VersionNode Node)? below, bool sign)
     {
         var signer = below?.Node.Signer ?? KeyFor(DefaultKeyName(version.Name)).Name;
         var node = new VersionNode(version.Name, version.Version, version.Cid, below?.Cid, version.Created, SchemaDigest(version.Cid), signer);
@@ -351,19 +353,26 @@ public sealed class NameChain : IDisposable
         // Not pinned: the version's row keeps its node (and what the node links) as it keeps the table.
         _content.Repository.PutBlock(cid, bytes, new BlockRecord { Cid = cid, Kind = BlockKind.VersionNode });
         _stored?.Invoke(cid);
-        var kept = _registry.LinkVersion(version.Name, version.Version, cid)
+        // Signed before the link so that both are one registry write; kept only if this node is linked.
+        var record = sign && KeyOf(signer) is { } key ? NewRecord(key, cid, version.Version) : null;
+        var kept = _registry.LinkVersion(version.Name, version.Version, cid, record)
             ?? throw new InvalidOperationException($"version {version.Version} of '{version.Name}' went away while it was linked");
 
-        // Another writer linked it first: its node is the chain's.
-        return kept == cid ? (cid, node) : (kept, ReadNode(kept));
+        // Another writer linked it first: its node is the chain's, and the record signed is not kept.
+        return kept == cid ? ((cid, node), record is not null) : ((kept, ReadNode(kept)), false);
     }
 
     private byte[] Sign(NameKey key, Cid head, long sequence)
     {
+        var record = NewRecord(key, head, sequence);
+        _registry.KeepIpnsRecord(record.IpnsName, record.Sequence, record.Validity, record.Record);
+        return record.Record;
+    }
+
+    private KeptIpnsRecord NewRecord(NameKey key, Cid head, long sequence)
+    {
         var validity = DateTimeOffset.UtcNow + RecordLifetime;
-        byte[] record = IpnsRecord.Create(key, "/ipfs/" + head, (ulong)sequence, validity, RecordTtl);
-        _registry.KeepIpnsRecord(key.Name.ToString(), sequence, validity, record);
-        return record;
+        return new KeptIpnsRecord(key.Name.ToString(), sequence, validity, IpnsRecord.Create(key, "/ipfs/" + head, (ulong)sequence, validity, RecordTtl));
     }
 
     // The digest of the table's canonical schema message: what a reader compares without the table.

@@ -97,7 +97,7 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public bool RestoreVersion(NamedVersion version) => Applied().RestoreVersion(version);
 
     /// <inheritdoc/>
-    public Cid? LinkVersion(string name, long version, Cid node) => Applied().LinkVersion(name, version, node);
+    public Cid? LinkVersion(string name, long version, Cid node, KeptIpnsRecord? record = null) => Applied().LinkVersion(name, version, node, record);
 
     /// <inheritdoc/>
     public byte[]? FindIpnsRecord(string ipnsName) => Readable().FindIpnsRecord(ipnsName);

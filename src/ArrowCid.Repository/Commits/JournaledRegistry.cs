@@ -160,7 +160,7 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     // from the nodes the same rows and keys make (NameChain), and signs their records anew.
 
     /// <inheritdoc/>
-    public Cid? LinkVersion(string name, long version, Cid node) => inner.LinkVersion(name, version, node);
+    public Cid? LinkVersion(string name, long version, Cid node, KeptIpnsRecord? record = null) => inner.LinkVersion(name, version, node, record);
 
     /// <inheritdoc/>
     public byte[]? FindIpnsRecord(string ipnsName) => inner.FindIpnsRecord(ipnsName);

@@ -55,6 +55,30 @@ public abstract partial class RegistryContractTests
     }
 
     [Fact]
+    public void A_record_handed_over_with_a_link_is_kept_only_when_that_node_is_the_one_linked()
+    {
+        var registry = NewRegistry();
+        var other = OpenSameDatabase(registry);
+        const string ipns = "k51qzi5uqu5dkf0dni3nkm9mrwoudm5t5shxutr3421dhtj2e1exggfo8x4e1y";
+        var now = new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+        registry.Upsert(DatasetRecord(FakeDatasetCid(1)));
+        registry.AddVersion("sensors", FakeDatasetCid(1));
+        registry.AddVersion("sensors", FakeDatasetCid(1));
+
+        Assert.Equal(FakeDatasetCid(7), other.LinkVersion("sensors", 1, FakeDatasetCid(7), new KeptIpnsRecord(ipns, 1, now, [1])));
+        Assert.Equal([1], registry.FindIpnsRecord(ipns));
+        // Another writer's node is the one linked: the record pointing at this one is not kept.
+        Assert.Equal(FakeDatasetCid(7), registry.LinkVersion("sensors", 1, FakeDatasetCid(8), new KeptIpnsRecord(ipns, 1, now.AddDays(1), [2])));
+        Assert.Equal([1], registry.FindIpnsRecord(ipns));
+        // Linked and kept by the usual order: a lower sequence than the one kept stays out.
+        Assert.True(registry.KeepIpnsRecord(ipns, 5, now, [5]));
+        Assert.Equal(FakeDatasetCid(9), registry.LinkVersion("sensors", 2, FakeDatasetCid(9), new KeptIpnsRecord(ipns, 2, now, [3])));
+        Assert.Equal([5], other.FindIpnsRecord(ipns));
+        Assert.Null(registry.LinkVersion("sensors", 3, FakeDatasetCid(9), new KeptIpnsRecord(ipns, 9, now, [9])));
+        Assert.Equal([5], other.FindIpnsRecord(ipns));
+    }
+
+    [Fact]
     public void An_ipns_record_is_kept_unless_the_one_kept_has_a_higher_sequence_or_a_later_validity()
     {
         var registry = NewRegistry();
