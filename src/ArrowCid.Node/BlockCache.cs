@@ -7,7 +7,7 @@ namespace ArrowCid.Node;
 
 /// <summary>
 /// The node's disk as a cache of its durable tier, bounded in bytes and evicted by heat
-/// (<see cref="HeatPolicy{TKey}"/>, adaptive replacement weighed in bytes): issue 66's local tier.
+/// (<see cref="HeatPolicy{TKey}"/>, W-TinyLFU weighed in bytes): issue 66's local tier.
 /// A block enters once it is durable in the tier (a put's block after its upload, a block read from
 /// the tier), and at start every block file on disk; a read served from disk is a hit; when the
 /// block files exceed the capacity (checked after each entry, and by <see cref="Trim"/> once the

@@ -2,12 +2,13 @@ using ArrowCid.Node;
 
 namespace ArrowCid.Node.Tests;
 
-/// <summary>The cache's replacement policy: adaptive replacement weighed in bytes.</summary>
+/// <summary>The cache's replacement policy: W-TinyLFU weighed in bytes.</summary>
 public sealed class HeatPolicyTests
 {
     [Fact]
-    public void Victims_bring_the_resident_bytes_within_the_capacity_least_recent_first()
+    public void Victims_bring_the_resident_bytes_within_the_capacity_and_a_newcomer_used_no_more_than_the_oldest_goes()
     {
+        // Blocks of 30 bytes each pass the window (1 byte) straight onto probation, 4 the newest.
         var policy = new HeatPolicy<int>(capacity: 100);
         for (int i = 0; i < 5; i++)
         {
@@ -15,11 +16,16 @@ public sealed class HeatPolicyTests
         }
 
         var victims = policy.Victims().ToList();
-        Assert.Equal([(0, 30L), (1, 30L)], victims);
+        Assert.Equal([(4, 30L), (3, 30L)], victims);
         Assert.Equal(90, policy.ResidentBytes);
-        Assert.False(policy.Contains(0));
-        Assert.True(policy.Contains(4));
+        Assert.True(policy.Contains(0));
+        Assert.False(policy.Contains(4));
         Assert.Empty(policy.Victims());
+
+        // Read again after its eviction, 4 has been used more than the oldest, 0, which goes instead.
+        policy.Admit(4, 30);
+        Assert.Equal([(0, 30L)], policy.Victims().ToList());
+        Assert.True(policy.Contains(4));
     }
 
     [Fact]
@@ -46,21 +52,26 @@ public sealed class HeatPolicyTests
     }
 
     [Fact]
-    public void A_block_read_again_after_its_eviction_returns_as_frequent_and_shifts_the_split_towards_recency()
+    public void A_new_block_used_less_than_the_oldest_on_probation_is_the_one_evicted()
     {
+        // A window of one block, then the main space: "a" is used three times while in the window.
         var policy = new HeatPolicy<string>(capacity: 3);
         policy.Admit("a", 1);
+        Assert.True(policy.Touch("a"));
+        Assert.True(policy.Touch("a"));
         policy.Admit("b", 1);
         policy.Admit("c", 1);
-        policy.Admit("d", 1);
-        Assert.Equal([("a", 1L)], policy.Victims().ToList());
+        Assert.Empty(policy.Victims());
 
-        // "a" is a ghost of the recency list: read again, it is admitted as frequent.
-        Assert.False(policy.Touch("a"));
-        policy.Admit("a", 1);
-        var victims = policy.Victims().ToList();
-        Assert.Equal([("b", 1L)], victims);
+        // "d" pushes "c" on probation, as its newest; its oldest is "a", used more: "c" goes, and
+        // so does every block used once after it, where a plain LRU would evict "a" first.
+        policy.Admit("d", 1);
+        Assert.Equal([("c", 1L)], policy.Victims().ToList());
+        policy.Admit("e", 1);
+        Assert.Equal([("d", 1L)], policy.Victims().ToList());
         Assert.True(policy.Contains("a"));
+        Assert.True(policy.Contains("b"));
+        Assert.True(policy.Contains("e"));
     }
 
     [Fact]
@@ -72,7 +83,7 @@ public sealed class HeatPolicyTests
         policy.Hold(1, 1);
         policy.Admit(3, 1);
         policy.Admit(4, 1);
-        Assert.Equal([(2, 1L)], policy.Victims().ToList());
+        Assert.Equal([(3, 1L)], policy.Victims().ToList());
         Assert.Equal(1, policy.HeldBytes);
         Assert.True(policy.Contains(1));
 
@@ -100,9 +111,9 @@ public sealed class HeatPolicyTests
         // Zipf(1) reads over 1,000 blocks of one size, a cache of 100: the figure bench s3 reports
         // (cache_hit_ratio against Belady's optimum), here with a fixed seed.
         var reads = HeatSimulation.ZipfReads(blocks: 1000, reads: 50_000, exponent: 1.0, seed: 66);
-        double arc = HeatSimulation.HitRatio(reads, capacity: 100);
+        double policy = HeatSimulation.HitRatio(reads, capacity: 100);
         double optimum = HeatSimulation.OptimalHitRatio(reads, capacity: 100);
-        Assert.True(arc <= optimum + 1e-9, $"ARC {arc} above the optimum {optimum}");
-        Assert.True(arc >= 0.8 * optimum, $"ARC {arc}, optimum {optimum}");
+        Assert.True(policy <= optimum + 1e-9, $"policy {policy} above the optimum {optimum}");
+        Assert.True(policy >= 0.88 * optimum, $"policy {policy}, optimum {optimum}");
     }
 }
