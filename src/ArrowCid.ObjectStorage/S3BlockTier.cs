@@ -146,7 +146,7 @@ public sealed class S3BlockTier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(cid);
         string key = KeyOf(cid);
-        byte[] bytes = await ReadObjectAsync("get", "read a block", $"block {cid}", key, range: null, cancellationToken).ConfigureAwait(false);
+        byte[] bytes = await ReadObjectAsync("get", "read a block", $"block {cid}", key, range: null, cancellationToken, hashedAfter: true).ConfigureAwait(false);
         return VerifyRead(cid, key, bytes);
     }
 
@@ -215,7 +215,10 @@ public sealed class S3BlockTier : IDisposable
     }
 
     // Reads an object, or the range (offset, length) of one, whole into an array; refuses one larger than any block.
-    private Task<byte[]> ReadObjectAsync(string operation, string what, string subject, string key, (long Offset, int Length)? range, CancellationToken cancellationToken) =>
+    // An object the caller hashes against its CID (hashedAfter) is asked for as the range from its
+    // first byte on: the whole object all the same, but the SDK checks the MD5 of its ETag only for a
+    // GET without a range, a second hash of every byte that the CID's SHA-256 makes redundant.
+    private Task<byte[]> ReadObjectAsync(string operation, string what, string subject, string key, (long Offset, int Length)? range, CancellationToken cancellationToken, bool hashedAfter = false) =>
         RunAsync(operation, what, subject, async token =>
         {
             var request = new GetObjectRequest { BucketName = Location.Bucket, Key = key };
@@ -223,8 +226,23 @@ public sealed class S3BlockTier : IDisposable
             {
                 request.ByteRange = new ByteRange(r.Offset, r.Offset + r.Length - 1);
             }
+            else if (hashedAfter)
+            {
+                request.ByteRange = new ByteRange("bytes=0-");
+            }
 
-            using var response = await _client.GetObjectAsync(request, token).ConfigureAwait(false);
+            GetObjectResponse response;
+            try
+            {
+                response = await _client.GetObjectAsync(request, token).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (range is null && hashedAfter && e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                // No first byte: the object is there, and empty.
+                return [];
+            }
+
+            using var answered = response;
             long length = response.ContentLength;
             if (length < 0 || length > _options.MaxBlockBytes || (range is { } asked && length != asked.Length))
             {
@@ -628,6 +646,10 @@ public sealed class S3BlockTier : IDisposable
                     // One signed request with the payload's SHA-256, which the server checks, rather
                     // than aws-chunked encoding, which not every S3-compatible server takes.
                     UseChunkEncoding = false,
+
+                    // That SHA-256 is the upload's integrity check: the SDK's MD5 of the same bytes,
+                    // compared with the ETag answered, would hash every byte once more.
+                    DisableDefaultChecksumValidation = true,
                 };
                 if (conditional)
                 {

@@ -306,6 +306,28 @@ public sealed partial class LocalRepository : IDisposable
     }
 
     /// <summary>
+    /// Like <see cref="PutBlock(HashedBlock, BlockRecord, PinGuard?)"/> without a thread waiting
+    /// for the group commit: the block is written (a large one durably, a small one into the pack),
+    /// held by <paramref name="guard"/> and its row joins the next group; the task gives the row once
+    /// durable. A caller storing many blocks (a table copied in) pays one group commit for all of
+    /// them, not one each. Rows submitted one after another commit in that order.
+    /// </summary>
+    internal Task<RegisteredRow> SubmitBlock(HashedBlock block, BlockRecord record, PinGuard guard)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(guard);
+        var toStore = Describe(block.Cid, block.Bytes.Span, record, hashed: true);
+        using (_lock.Shared())
+        {
+            Blocks.Stage(block);
+            // Held under the lock, before the row is submitted: no collection sees the block unheld.
+            guard.Hold(block.Cid);
+            return _commits.SubmitAsync(toStore);
+        }
+    }
+
+    /// <summary>
     /// Stores the raw block <paramref name="writeContent"/> writes, named by what it wrote (hashed
     /// as written, see <see cref="DirectoryBlockStore.PutRaw"/>), and registers it as a batch with
     /// the facts given here (all known before the write) and the CID and length the write gave.

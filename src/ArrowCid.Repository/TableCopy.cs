@@ -31,6 +31,9 @@ public static class TableCopy
     /// <summary>Blocks fetched ahead of the one being stored.</summary>
     public const int FetchesAhead = 16;
 
+    /// <summary>Chunks written at once (each a file written and synced): the disk's latency overlaps, and their rows share group commits.</summary>
+    public const int StoresAtOnce = 8;
+
     /// <summary>Copies the table <paramref name="root"/> names.</summary>
     /// <param name="content">The repository to copy into.</param>
     /// <param name="root">A table CID (raw or dag-cbor).</param>
@@ -135,9 +138,13 @@ public static class TableCopy
             // The walk lists each node before what it links; storing in reverse puts every node after
             // its nodes and chunks, the root last. Up to FetchesAhead blocks are fetched ahead of the
             // one being stored: a store's latency (an object store's, a peer's) is paid once per
-            // window, not once per chunk, and memory holds at most the window.
+            // window, not once per chunk, and memory holds at most the window. Chunks are written
+            // StoresAtOnce at a time and their rows join group commits without waiting; a node is
+            // submitted only once every block before it is, so its rows commit after theirs.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var ahead = new Queue<Task<HashedBlock>>(FetchesAhead);
+            var storing = new Queue<(TableBlock Block, Task<Task<RegisteredRow>> Store)>(StoresAtOnce);
+            var committing = new List<Task<RegisteredRow>>(missing.Count);
             int next = missing.Count - 1;
             try
             {
@@ -156,19 +163,60 @@ public static class TableCopy
                         throw new ContentFormatException($"{block.Cid} is {received.Bytes.Length} bytes, but the manifest of {root} says {block.Bytes}");
                     }
 
-                    Store(content, root, received, options, guard);
-                    stored?.Invoke(block);
+                    bool chunk = block.Cid.Codec == Multicodec.Raw && block.Cid != root;
+                    while (storing.Count > 0 && (!chunk || storing.Count >= StoresAtOnce))
+                    {
+                        committing.Add(await Stored(storing.Dequeue()).ConfigureAwait(false));
+                    }
+
+                    if (chunk)
+                    {
+                        // Done once the chunk is written and its row submitted (not committed): unwrapped, it would wait for the commit.
+                        storing.Enqueue((block, Task.Factory.StartNew(() => Submit(content, root, received, options, guard), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default)));
+                    }
+                    else
+                    {
+                        committing.Add(Submit(content, root, received, options, guard));
+                        stored?.Invoke(block);
+                    }
                 }
+
+                // Every row durable, and in the registry, before the copy answers.
+                await Task.WhenAll(committing).ConfigureAwait(false);
+                content.Repository.WaitApplied();
             }
             finally
             {
-                // A copy that failed leaves nothing running: the fetches ahead are stopped and awaited.
+                // A copy that failed leaves nothing running: the fetches ahead are stopped and
+                // awaited, and the stores and commits begun end (their blocks stay unheld orphans
+                // for the next collection).
                 stop.Cancel();
                 foreach (var pending in ahead)
                 {
                     // Its block is not needed any more, nor its failure.
                     await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
+
+                foreach (var (_, store) in storing)
+                {
+                    await ((Task)store).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (store.IsCompletedSuccessfully)
+                    {
+                        committing.Add(store.Result);
+                    }
+                }
+
+                foreach (var commit in committing)
+                {
+                    await ((Task)commit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+
+            async Task<Task<RegisteredRow>> Stored((TableBlock Block, Task<Task<RegisteredRow>> Store) store)
+            {
+                var commit = await store.Store.ConfigureAwait(false);
+                stored?.Invoke(store.Block);
+                return commit;
             }
 
             if (options.Pin)
@@ -228,8 +276,8 @@ public static class TableCopy
         }
     }
 
-    /// <summary>Registers a verified block as what it is: a table's chunks are batches, its nodes below the root table nodes, its root a table (a raw root may also be an Arrow stream).</summary>
-    private static void Store(ContentRepository content, Cid root, HashedBlock block, PutOptions options, PinGuard guard)
+    /// <summary>Stores a verified block and submits its row as what it is: a table's chunks are batches, its nodes below the root table nodes, its root a table (a raw root may also be an Arrow stream).</summary>
+    private static Task<RegisteredRow> Submit(ContentRepository content, Cid root, HashedBlock block, PutOptions options, PinGuard guard)
     {
         var cid = block.Cid;
         var found = BlockClassifier.Describe(cid, block.Bytes);
@@ -245,6 +293,6 @@ public static class TableCopy
         }
 
         // Hashed once on arrival; held by the guard until the root keeps it.
-        content.Repository.PutBlock(block, found.ToRecord(cid, options, pinned: false), guard);
+        return content.Repository.SubmitBlock(block, found.ToRecord(cid, options, pinned: false), guard);
     }
 }

@@ -188,6 +188,35 @@ public sealed class TableBlocksTests : IDisposable
     }
 
     [Fact]
+    public async Task A_copy_writes_several_chunks_at_once_and_registers_every_one_before_the_root()
+    {
+        // More chunks than a copy writes at once, fetched in an order of their own: whichever
+        // chunk's row commits first, the root's commits after all of theirs.
+        var put = Put((0, Rows * 4));
+        var chunks = put.Batches.Select(b => b.Cid).ToHashSet();
+        Assert.True(chunks.Count > TableCopy.StoresAtOnce, $"{chunks.Count} chunks");
+        var earlier = _target.Repository.Registry.ChangesSince(0, int.MaxValue);
+        long before = earlier.Count == 0 ? 0 : earlier[^1].Sequence;
+
+        var copy = await TableCopy.CopyAsync(_target, put.Table.Cid, async (cid, token) =>
+        {
+            await Task.Yield();
+            return _source.GetBytes(cid);
+        });
+
+        Assert.Equal(copy.Table.Blocks.Count, copy.Transferred.Count);
+        var changes = _target.Repository.Registry.ChangesSince(before, int.MaxValue);
+        long root = changes.Last(c => c.Cid == put.Table.Cid).Sequence;
+        Assert.All(chunks, chunk => Assert.True(changes.First(c => c.Cid == chunk).Sequence < root, $"chunk {chunk} registered after the root"));
+        Assert.Empty(_target.Repository.Verify().CorruptBlocks);
+        using var sent = new MemoryStream();
+        using var received = new MemoryStream();
+        _source.WriteTable(put.Table.Cid, sent);
+        _target.WriteTable(put.Table.Cid, received);
+        Assert.Equal(sent.ToArray(), received.ToArray());
+    }
+
+    [Fact]
     public async Task A_copy_of_a_batch_root_stores_that_one_block()
     {
         var batch = _source.PutBatch(_batches[4]);
