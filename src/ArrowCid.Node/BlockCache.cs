@@ -204,15 +204,16 @@ public sealed class BlockCache : IDisposable
         }
     }
 
-    // At start, the block files on disk enter oldest first (their last write as the only heat
-    // known). The bound is kept from the first trim on: once the node knows its location
+    // At start, the block files on disk enter newest first (their last write as the only heat
+    // known): of blocks used as often, the policy evicts the one that entered last, so the oldest
+    // file goes first. The bound is kept from the first trim on: once the node knows its location
     // (NodeHost.Announce), so an eviction takes that location off the shared registry's record.
     private void Load()
     {
         var blocks = _content.Repository.Blocks;
         var files = blocks.EnumerateFiles()
             .Select(cid => (Cid: cid, Written: File.GetLastWriteTimeUtc(blocks.GetBlockPath(cid))))
-            .OrderBy(f => f.Written)
+            .OrderByDescending(f => f.Written)
             .Select(f => f.Cid);
         Admit(files);
     }

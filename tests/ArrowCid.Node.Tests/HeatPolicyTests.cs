@@ -52,6 +52,23 @@ public sealed class HeatPolicyTests
     }
 
     [Fact]
+    public void Blocks_admitted_together_and_used_as_often_go_the_last_admitted_first()
+    {
+        // What BlockCache.Load relies on: it admits the files on disk newest first, so that the
+        // oldest file, admitted last, is the first to go when they exceed the capacity.
+        var policy = new HeatPolicy<string>(capacity: 300);
+        foreach (string file in new[] { "newest", "newer", "older", "oldest" })
+        {
+            policy.Admit(file, 100);
+        }
+
+        Assert.Equal([("oldest", 100L)], policy.Victims().ToList());
+        policy.Admit("another", 100);
+        Assert.Equal([("another", 100L)], policy.Victims().ToList());
+        Assert.True(policy.Contains("newest"));
+    }
+
+    [Fact]
     public void A_new_block_used_less_than_the_oldest_on_probation_is_the_one_evicted()
     {
         // A window of one block, then the main space: "a" is used three times while in the window.
