@@ -310,7 +310,9 @@ public sealed partial class LocalRepository : IDisposable
     /// for the group commit: the block is written (a large one durably, a small one into the pack),
     /// held by <paramref name="guard"/> and its row joins the next group; the task gives the row once
     /// durable. A caller storing many blocks (a table copied in) pays one group commit for all of
-    /// them, not one each. Rows submitted one after another commit in that order.
+    /// them, not one each. Rows submitted one after another commit in that order, but a group that
+    /// fails does not stop later ones: a row that must not outlive an earlier one's failure (a node
+    /// naming its blocks) is submitted once the earlier tasks have completed.
     /// </summary>
     internal Task<RegisteredRow> SubmitBlock(HashedBlock block, BlockRecord record, PinGuard guard)
     {

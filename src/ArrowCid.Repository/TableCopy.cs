@@ -140,7 +140,8 @@ public static class TableCopy
             // one being stored: a store's latency (an object store's, a peer's) is paid once per
             // window, not once per chunk, and memory holds at most the window. Chunks are written
             // StoresAtOnce at a time and their rows join group commits without waiting; a node is
-            // submitted only once every block before it is, so its rows commit after theirs.
+            // submitted only once every row before it is durable, so it never names a block whose
+            // row a failed commit lost.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var ahead = new Queue<Task<HashedBlock>>(FetchesAhead);
             var storing = new Queue<(TableBlock Block, Task<Task<RegisteredRow>> Store)>(StoresAtOnce);
@@ -176,6 +177,9 @@ public static class TableCopy
                     }
                     else
                     {
+                        // Every row before a node's durable first: a group that failed must not be
+                        // followed by a later group naming what that one lost.
+                        await Task.WhenAll(committing).ConfigureAwait(false);
                         committing.Add(Submit(content, root, received, options, guard));
                         stored?.Invoke(block);
                     }

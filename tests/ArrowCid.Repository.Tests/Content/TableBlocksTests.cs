@@ -1,4 +1,5 @@
 using ArrowCid.Arrow.Arrays;
+using ArrowCid.Arrow.IO;
 using ArrowCid.Content;
 using ArrowCid.Content.Car;
 using ArrowCid.Content.Chunking;
@@ -214,6 +215,33 @@ public sealed class TableBlocksTests : IDisposable
         var changes = _target.Repository.Registry.ChangesSince(before, int.MaxValue);
         long root = changes.Last(c => c.Cid == put.Table.Cid).Sequence;
         Assert.All(chunks, chunk => Assert.True(changes.First(c => c.Cid == chunk).Sequence < root, $"chunk {chunk} registered after the root"));
+        AssertCopiedIntact(put.Table.Cid);
+    }
+
+    [Fact]
+    public async Task A_group_commit_that_fails_during_a_copy_fails_it_and_leaves_the_table_unregistered()
+    {
+        // The target's pack log fails its second sync: a group of chunk rows is lost.
+        var put = Put((0, Rows * 4));
+        var fault = new FileFaultInjector(_target.Repository.Root)
+        {
+            FailAt = 2,
+            Fault = FileFaultInjector.InputOutput,
+            Counts = (operation, path) => operation == FileOperation.Sync && path.EndsWith(".pack", StringComparison.Ordinal),
+        };
+        using (FileFaults.Install(fault))
+        {
+            await Assert.ThrowsAnyAsync<IOException>(() => TableCopy.CopyAsync(_target, put.Table.Cid, Fetch([]), new PutOptions { Name = "sensors" }));
+        }
+
+        // Whichever rows committed after the failed group, none names the table.
+        Assert.True(fault.Failed, "a group commit was failed");
+        Assert.Null(_target.Repository.GetRecord(put.Table.Cid));
+        Assert.Empty(_target.Repository.Registry.ListVersions("sensors"));
+
+        // Nothing is lost: the copy again brings what is missing.
+        var again = await TableCopy.CopyAsync(_target, put.Table.Cid, Fetch([]), new PutOptions { Name = "sensors" });
+        Assert.Equal(1, again.Version!.Version);
         AssertCopiedIntact(put.Table.Cid);
     }
 
