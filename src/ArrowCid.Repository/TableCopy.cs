@@ -185,7 +185,14 @@ public static class TableCopy
                     }
                 }
 
-                // Every row durable, and in the registry, before the copy answers.
+                // The chunks still being written when no node followed them (a table whose nodes
+                // are held here already), then every row durable, and in the registry, before the
+                // copy answers.
+                while (storing.Count > 0)
+                {
+                    committing.Add(await Stored(storing.Dequeue()).ConfigureAwait(false));
+                }
+
                 await Task.WhenAll(committing).ConfigureAwait(false);
                 content.Repository.WaitApplied();
             }

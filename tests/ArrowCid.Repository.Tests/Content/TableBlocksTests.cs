@@ -219,6 +219,26 @@ public sealed class TableBlocksTests : IDisposable
     }
 
     [Fact]
+    public async Task A_copy_of_a_table_whose_nodes_are_held_brings_and_reports_every_missing_chunk()
+    {
+        // The table's nodes stay and its chunks go, as a cache evicts them or gc hands them over:
+        // the copy then stores chunks alone, with no node after them.
+        var put = Put((0, Rows * 4));
+        var options = new PutOptions { Pin = false };
+        await TableCopy.CopyAsync(_target, put.Table.Cid, Fetch([]), options);
+        var evicted = _target.Repository.Evict([.. put.Batches.Select(b => b.Cid).Distinct()]).Evicted.Select(e => e.Cid).ToHashSet();
+        Assert.True(evicted.Count > TableCopy.StoresAtOnce, $"{evicted.Count} chunks evicted");
+
+        var reported = new List<Cid>();
+        var again = await TableCopy.CopyAsync(_target, put.Table.Cid, Fetch([]), options, block => reported.Add(block.Cid));
+
+        Assert.Equal(evicted, again.Transferred.Select(b => b.Cid).ToHashSet());
+        Assert.Equal(evicted, reported.ToHashSet());
+        Assert.All(evicted, chunk => Assert.NotNull(_target.Repository.GetRecord(chunk)));
+        AssertCopiedIntact(put.Table.Cid);
+    }
+
+    [Fact]
     public async Task A_group_commit_that_fails_during_a_copy_fails_it_and_leaves_the_table_unregistered()
     {
         // The target's pack log fails its second sync: a group of chunk rows is lost.
