@@ -125,10 +125,9 @@ public sealed class HeatPolicy<TKey>
     /// The blocks to evict, least valuable first, until the resident bytes fit the capacity: of the
     /// newest and the oldest block on probation, the newest unless it was used more lately (a
     /// newcomer has to earn its place, so neither a tie nor a counter it shares lets a block used
-    /// once push out one used again);
-    /// then protected blocks, least recent first; then the window's. Each leaves the policy as it
-    /// is handed out: the caller evicts it, or gives it back with <see cref="Hold"/>. Enumerate it
-    /// whole (or stop early, leaving the rest resident).
+    /// once push out one used again); then protected blocks, least recent first; then the
+    /// window's. Each leaves the policy as it is handed out: the caller evicts it, or gives it back
+    /// with <see cref="Hold"/>. Enumerate it whole (or stop early, leaving the rest resident).
     /// </summary>
     public IEnumerable<(TKey Key, long Size)> Victims()
     {

@@ -323,9 +323,7 @@ public sealed partial class LocalRepository : IDisposable
         using (_lock.Shared())
         {
             Blocks.Stage(block);
-            // Held under the lock, before the row is submitted: no collection sees the block unheld.
-            guard.Hold(block.Cid);
-            return _commits.SubmitAsync(toStore);
+            return SubmitRow(toStore, guard);
         }
     }
 
@@ -383,8 +381,7 @@ public sealed partial class LocalRepository : IDisposable
     internal Task<RegisteredRow> SubmitBatchBlock(WrittenBlock written, string schema, long rows, PutOptions options, PinGuard? guard)
     {
         // The written block still holds the shared lock: the hold is in place before any collection can run.
-        guard?.Hold(written.Cid);
-        return _commits.SubmitAsync(BatchRecord(written, schema, rows, options));
+        return SubmitRow(BatchRecord(written, schema, rows, options), guard);
     }
 
     private static BlockRecord BatchRecord(WrittenBlock written, string schema, long rows, PutOptions options) => new()
@@ -402,12 +399,16 @@ public sealed partial class LocalRepository : IDisposable
 
     // Called under the shared lock, after the block is written (durable, or staged in a pack): the
     // row joins the next group commit, which logs the group's rows and syncs the packs once; this
-    // returns once that group is durable. With a guard, the guard holds the block first (under the
-    // same lock), so no collection sees the row unheld before the put ends.
-    private RegisteredRow Register(BlockRecord record, PinGuard? guard)
+    // returns once that group is durable.
+    private RegisteredRow Register(BlockRecord record, PinGuard? guard) => SubmitRow(record, guard).GetAwaiter().GetResult();
+
+    // Called under the shared lock, after the block is written: with a guard, the guard holds the
+    // block first (under the same lock), so no collection sees the row unheld before the put ends;
+    // then the row joins the next group commit, and the task gives it once that group is durable.
+    private Task<RegisteredRow> SubmitRow(BlockRecord record, PinGuard? guard)
     {
         guard?.Hold(record.Cid);
-        return _commits.Submit(record);
+        return _commits.SubmitAsync(record);
     }
 
     // A row as the registry stored it: a block put through the public API returns what a read would.
