@@ -54,7 +54,7 @@ public sealed partial class ShmStore
 
         using (LockEviction())
         {
-            if (SegmentEvictor.TryRemove(path) == SegmentEvictor.Outcome.Removed)
+            if (SegmentEvictor.TryRemove(path, _control) == SegmentEvictor.Outcome.Removed)
             {
                 _control.AddBytes(-bytes);
                 removed = true;
@@ -109,7 +109,7 @@ public sealed partial class ShmStore
         var candidates = new List<EvictionCandidate>();
         foreach (var file in Segments.SegmentFile.Scan(_layout.Segments))
         {
-            candidates.Add(new EvictionCandidate(file.Cid, file.Bytes, file.LastAccessUtc, file.Path, () => SegmentEvictor.TryRemove(file.Path)));
+            candidates.Add(new EvictionCandidate(file.Cid, file.Bytes, file.LastAccessUtc, file.Path, () => SegmentEvictor.TryRemove(file.Path, _control)));
         }
 
         if (ArenaIfAny() is { } arenas)

@@ -38,14 +38,25 @@ public sealed partial class ShmStore
         }
 
         // A root opened before is immutable content, checked when it was read: while its file is
-        // still in the store, the table is the one read then (one stat, and the eviction stamp at
-        // most once a second), so reopening a table costs the same whatever its size.
+        // still in the store, the table is the one read then, so reopening a table costs the same
+        // whatever its size. Whether the file is still there: no segment file removed since the
+        // last look (the control block counts every removal) says so without a stat; a stat is
+        // made when one was, and at least once a second with the eviction stamp (a file removed
+        // by other means than a store's, a whole store deleted, is then noticed too).
         if (_openedTables.TryGetValue(cid, out var opened))
         {
+            long removed = _control.RemovedFiles;
+            long now = Environment.TickCount64;
+            bool stampDue = now - Volatile.Read(ref opened.StampedAt) >= 1000;
+            if (removed == Volatile.Read(ref opened.RemovedFilesSeen) && !stampDue)
+            {
+                return opened.Table;
+            }
+
             if (File.Exists(opened.RootPath))
             {
-                long now = Environment.TickCount64;
-                if (now - Volatile.Read(ref opened.StampedAt) >= 1000)
+                Volatile.Write(ref opened.RemovedFilesSeen, removed);
+                if (stampDue)
                 {
                     Volatile.Write(ref opened.StampedAt, now);
                     Touch(opened.RootPath);
@@ -57,6 +68,8 @@ public sealed partial class ShmStore
             _openedTables.TryRemove(cid, out _);
         }
 
+        // Read before the root: a removal after this is seen at the next open.
+        long removedBefore = _control.RemovedFiles;
         var rootBytes = ReadNode(cid, cid);
         var manifest = Corrupted(cid, () => TableManifest.Open(cid, node => node.Equals(cid) ? rootBytes : ReadNode(node, cid)));
         var table = new ShmTable(cid, manifest.Schema, manifest.Rows, manifest.Bytes, () =>
@@ -76,7 +89,7 @@ public sealed partial class ShmStore
             _openedTables.Clear();
         }
 
-        _openedTables[cid] = new OpenedTable(table, _layout.SegmentPath(cid)) { StampedAt = Environment.TickCount64 };
+        _openedTables[cid] = new OpenedTable(table, _layout.SegmentPath(cid)) { StampedAt = Environment.TickCount64, RemovedFilesSeen = removedBefore };
         return table;
     }
 
@@ -93,6 +106,9 @@ public sealed partial class ShmStore
 
         // When this store last stamped the root's atime (Environment.TickCount64).
         public long StampedAt;
+
+        // The control block's count of removed segment files when the root was last seen in place.
+        public long RemovedFilesSeen;
     }
 
     /// <summary>

@@ -250,6 +250,35 @@ public sealed class TableTests : IDisposable
     }
 
     [Fact]
+    public void A_table_another_opening_of_the_store_removes_is_gone_at_once_for_a_reader_that_opened_it_before()
+    {
+        // Two openings of one store are what two processes see: the reader's table is kept without
+        // a stat of its root until the shared count of removed files moves, which the removal does.
+        using var reader = _temp.Open();
+        using var remover = _temp.Open();
+        var published = remover.Publish(Table());
+        var first = reader.OpenTable(published.Cid);
+        Assert.Same(first, reader.OpenTable(published.Cid));
+
+        Assert.True(remover.RemoveTable(published.Cid));
+        Assert.Throws<ShmSegmentNotFoundException>(() => reader.OpenTable(published.Cid));
+        Assert.Throws<ShmSegmentNotFoundException>(() => reader.AttachTable(published.Cid));
+    }
+
+    [Fact]
+    public void A_table_is_still_the_one_read_before_when_another_segment_is_removed()
+    {
+        using var store = _temp.Open();
+        var published = store.Publish(Table());
+        var other = store.Publish(Batches.Make(21, rows: 100));
+        var first = store.OpenTable(published.Cid);
+
+        Assert.True(store.Remove(other.Cid));
+        Assert.Same(first, store.OpenTable(published.Cid)); // looked for again (a stat), still there
+        Assert.Same(first, store.OpenTable(published.Cid));
+    }
+
+    [Fact]
     public void A_reopened_table_is_the_one_read_before_while_its_root_is_in_the_store_and_gone_once_removed()
     {
         using var store = _temp.Open();

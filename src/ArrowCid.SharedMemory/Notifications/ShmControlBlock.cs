@@ -13,7 +13,9 @@ namespace ArrowCid.SharedMemory.Notifications;
 /// as publishers and evictors counted them (int64, a hint that eviction corrects by a scan); 32 a
 /// flag (int32, 1 when this file was created with the file filter); 36 a flag (int32, 1 when the
 /// writer mutex at 64 was initialised); 40 how many bytes at the start of <c>feed.log</c> are
-/// backed (int64, see the feed); 64..128 the store's writer lock, a process-shared robust pthread
+/// backed (int64, see the feed); 48 how many segment files have been removed (int64, counted after
+/// each unlink: a process that opened a table before and sees the count unchanged knows its root
+/// file is still there without a stat); 64..128 the store's writer lock, a process-shared robust pthread
 /// mutex (stores whose control file has none use flock on the feed instead); 512..4096 the file filter:
 /// one bit per bucket of CID digests, set before a segment file of a CID in that bucket is linked
 /// and never cleared, so a clear bit proves no segment file holds a CID and a small publish skips
@@ -24,6 +26,7 @@ internal sealed unsafe class ShmControlBlock : IDisposable
     public const int Size = 4096;
     private const ulong Magic = 0x3154434D48534341; // "ACSHMCT1"
     private const int FilterFlagOffset = 32;
+    private const int RemovedFilesOffset = 48;
     private const int MutexFlagOffset = 36;
     private const int MutexOffset = 64;
     private const int FilterOffset = 512;
@@ -194,6 +197,12 @@ internal sealed unsafe class ShmControlBlock : IDisposable
 
     /// <summary>Records a new backed end of <c>feed.log</c> (under the writer lock, after backing it).</summary>
     public void SetFeedReservedBytes(long value) => Volatile.Write(ref *(long*)(_base + 40), value);
+
+    /// <summary>Segment files removed so far, by any process of this build (see the layout).</summary>
+    public long RemovedFiles => Volatile.Read(ref *(long*)(_base + RemovedFilesOffset));
+
+    /// <summary>Counts a segment file removed: call after the unlink.</summary>
+    public void NoteFileRemoved() => Interlocked.Increment(ref *(long*)(_base + RemovedFilesOffset));
 
     /// <summary>Adds <paramref name="delta"/> to the counted bytes.</summary>
     public void AddBytes(long delta) => Interlocked.Add(ref *(long*)(_base + 24), delta);

@@ -1,5 +1,6 @@
 using ArrowCid.Content.Multiformats;
 using ArrowCid.SharedMemory.Native;
+using ArrowCid.SharedMemory.Notifications;
 
 namespace ArrowCid.SharedMemory.Segments;
 
@@ -18,8 +19,8 @@ internal static class SegmentEvictor
         Missing,
     }
 
-    /// <summary>Unlinks the segment at <paramref name="path"/> unless a lease is held on it.</summary>
-    public static Outcome TryRemove(string path)
+    /// <summary>Unlinks the segment at <paramref name="path"/> unless a lease is held on it, and counts the removal in <paramref name="control"/>.</summary>
+    public static Outcome TryRemove(string path, ShmControlBlock control)
     {
         using var segment = LockedFile.TryOpen(path, writable: false);
         if (segment is null)
@@ -40,6 +41,7 @@ internal static class SegmentEvictor
         }
 
         File.Delete(path);
+        control.NoteFileRemoved();
         return Outcome.Removed;
     }
 
