@@ -130,7 +130,7 @@ public sealed class ConnectingRegistry : IRegistry
     public byte[]? FindIpnsRecord(string ipnsName) => Inner.FindIpnsRecord(ipnsName);
 
     /// <inheritdoc/>
-    public bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record) => Inner.KeepIpnsRecord(ipnsName, sequence, validity, record);
+    public bool KeepIpnsRecord(KeptIpnsRecord record) => Inner.KeepIpnsRecord(record);
 
     /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null) => Inner.FindVersion(name, version);

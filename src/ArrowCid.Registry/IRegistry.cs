@@ -226,12 +226,9 @@ public interface IRegistry : IDisposable
     /// kept is better: a higher sequence wins, and of equal sequences the later validity (as the
     /// IPNS spec orders records).
     /// </summary>
-    /// <param name="ipnsName">The IPNS name as text (<c>k51…</c>).</param>
-    /// <param name="sequence">The record's sequence.</param>
-    /// <param name="validity">The record's end of validity.</param>
-    /// <param name="record">The record's bytes.</param>
+    /// <param name="record">The record, its name, sequence and validity.</param>
     /// <returns>Whether it is now the one kept.</returns>
-    bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record);
+    bool KeepIpnsRecord(KeptIpnsRecord record);
 
     /// <summary>One version of a name.</summary>
     /// <param name="name">The name.</param>

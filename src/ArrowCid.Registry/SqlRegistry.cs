@@ -415,12 +415,12 @@ public abstract class SqlRegistry : IRegistry
     }
 
     /// <inheritdoc/>
-    public bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record)
+    public bool KeepIpnsRecord(KeptIpnsRecord record)
     {
-        ArgumentException.ThrowIfNullOrEmpty(ipnsName);
         ArgumentNullException.ThrowIfNull(record);
-        var kept = new KeptIpnsRecord(ipnsName, sequence, validity, record);
-        return Write((c, t) => KeepIpnsRecordIn(c, t, kept));
+        ArgumentException.ThrowIfNullOrEmpty(record.IpnsName);
+        ArgumentNullException.ThrowIfNull(record.Record);
+        return Write((c, t) => KeepIpnsRecordIn(c, t, record));
     }
 
     private static bool KeepIpnsRecordIn(DbConnection c, DbTransaction t, KeptIpnsRecord kept)

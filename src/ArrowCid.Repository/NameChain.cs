@@ -157,7 +157,7 @@ public sealed class NameChain : IDisposable
             try
             {
                 var data = IpnsRecord.Verify(record, name, DateTimeOffset.MinValue);
-                _registry.KeepIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record);
+                _registry.KeepIpnsRecord(new KeptIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record));
             }
             catch (IpnsRecordException)
             {
@@ -280,7 +280,7 @@ public sealed class NameChain : IDisposable
         var data = IpnsRecord.Verify(record, name, DateTimeOffset.UtcNow);
         lock (_followedLock)
         {
-            if (!_registry.KeepIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record))
+            if (!_registry.KeepIpnsRecord(new KeptIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record)))
             {
                 return false;
             }
@@ -365,7 +365,7 @@ public sealed class NameChain : IDisposable
     private byte[] Sign(NameKey key, Cid head, long sequence)
     {
         var record = NewRecord(key, head, sequence);
-        _registry.KeepIpnsRecord(record.IpnsName, record.Sequence, record.Validity, record.Record);
+        _registry.KeepIpnsRecord(record);
         return record.Record;
     }
 

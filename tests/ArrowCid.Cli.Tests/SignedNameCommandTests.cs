@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Flight.Hosting;
 using ArrowCid.Names;
+using ArrowCid.Registry;
 using ArrowCid.Repository;
 using static ArrowCid.Cli.Tests.CliOutput;
 
@@ -67,7 +68,7 @@ public sealed class SignedNameCommandTests : IDisposable
             // Another key's record, with a higher sequence, kept as if a node had taken it blindly.
             using var other = NameKey.Generate();
             byte[] forged = IpnsRecord.Create(other, "/ipfs/" + firstNode, 5, DateTimeOffset.UtcNow.AddDays(1), TimeSpan.Zero);
-            content.Repository.Registry.KeepIpnsRecord(ipns.ToString(), 5, DateTimeOffset.UtcNow.AddDays(1), forged);
+            content.Repository.Registry.KeepIpnsRecord(new KeptIpnsRecord(ipns.ToString(), 5, DateTimeOffset.UtcNow.AddDays(1), forged));
         }
 
         var refused = InRepo("name", "resolve", "sensors");
@@ -83,7 +84,7 @@ public sealed class SignedNameCommandTests : IDisposable
             content.Repository.PutBlock(skipping, bytes, new Registry.BlockRecord { Cid = skipping, Kind = Registry.BlockKind.VersionNode, Pinned = true });
             using var key = content.Names.Keys.Load("sensors");
             byte[] rewritten = IpnsRecord.Create(key, "/ipfs/" + skipping, 6, DateTimeOffset.UtcNow.AddDays(1), TimeSpan.Zero);
-            content.Repository.Registry.KeepIpnsRecord(ipns.ToString(), 6, DateTimeOffset.UtcNow.AddDays(1), rewritten);
+            content.Repository.Registry.KeepIpnsRecord(new KeptIpnsRecord(ipns.ToString(), 6, DateTimeOffset.UtcNow.AddDays(1), rewritten));
         }
 
         var broken = InRepo("name", "resolve", $"/ipns/{ipns}");
@@ -135,7 +136,7 @@ public sealed class SignedNameCommandTests : IDisposable
         using (var other = NameKey.Generate())
         {
             var head = served.Repository.Registry.FindVersion("sensors")!.Node!;
-            served.Repository.Registry.KeepIpnsRecord(ipns.ToString(), 9, DateTimeOffset.UtcNow.AddDays(1), IpnsRecord.Create(other, "/ipfs/" + head, 9, DateTimeOffset.UtcNow.AddDays(1), TimeSpan.Zero));
+            served.Repository.Registry.KeepIpnsRecord(new KeptIpnsRecord(ipns.ToString(), 9, DateTimeOffset.UtcNow.AddDays(1), IpnsRecord.Create(other, "/ipfs/" + head, 9, DateTimeOffset.UtcNow.AddDays(1), TimeSpan.Zero)));
         }
 
         var refused = CliRun.Run("--repo", _temp.File("third"), "flight", "pull", "--server", node.Location, $"/ipns/{ipns}");

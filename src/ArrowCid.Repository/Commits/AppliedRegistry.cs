@@ -103,7 +103,7 @@ internal sealed class AppliedRegistry(IRegistry inner, LoggedRowApplier applier)
     public byte[]? FindIpnsRecord(string ipnsName) => Readable().FindIpnsRecord(ipnsName);
 
     /// <inheritdoc/>
-    public bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record) => Applied().KeepIpnsRecord(ipnsName, sequence, validity, record);
+    public bool KeepIpnsRecord(KeptIpnsRecord record) => Applied().KeepIpnsRecord(record);
 
     /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null) => Readable().FindVersion(name, version);

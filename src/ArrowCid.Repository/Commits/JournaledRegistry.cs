@@ -166,7 +166,7 @@ internal sealed class JournaledRegistry(IRegistry inner, RegistryJournal journal
     public byte[]? FindIpnsRecord(string ipnsName) => inner.FindIpnsRecord(ipnsName);
 
     /// <inheritdoc/>
-    public bool KeepIpnsRecord(string ipnsName, long sequence, DateTimeOffset validity, byte[] record) => inner.KeepIpnsRecord(ipnsName, sequence, validity, record);
+    public bool KeepIpnsRecord(KeptIpnsRecord record) => inner.KeepIpnsRecord(record);
 
     /// <inheritdoc/>
     public NamedVersion? FindVersion(string name, long? version = null) => inner.FindVersion(name, version);

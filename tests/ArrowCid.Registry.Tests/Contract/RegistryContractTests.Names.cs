@@ -71,7 +71,7 @@ public abstract partial class RegistryContractTests
         Assert.Equal(FakeDatasetCid(7), registry.LinkVersion("sensors", 1, FakeDatasetCid(8), new KeptIpnsRecord(ipns, 1, now.AddDays(1), [2])));
         Assert.Equal([1], registry.FindIpnsRecord(ipns));
         // Linked and kept by the usual order: a lower sequence than the one kept stays out.
-        Assert.True(registry.KeepIpnsRecord(ipns, 5, now, [5]));
+        Assert.True(registry.KeepIpnsRecord(new KeptIpnsRecord(ipns, 5, now, [5])));
         Assert.Equal(FakeDatasetCid(9), registry.LinkVersion("sensors", 2, FakeDatasetCid(9), new KeptIpnsRecord(ipns, 2, now, [3])));
         Assert.Equal([5], other.FindIpnsRecord(ipns));
         Assert.Null(registry.LinkVersion("sensors", 3, FakeDatasetCid(9), new KeptIpnsRecord(ipns, 9, now, [9])));
@@ -87,12 +87,12 @@ public abstract partial class RegistryContractTests
         var now = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
         Assert.Null(registry.FindIpnsRecord(name));
 
-        Assert.True(registry.KeepIpnsRecord(name, 2, now, [2]));
+        Assert.True(registry.KeepIpnsRecord(new KeptIpnsRecord(name, 2, now, [2])));
         Assert.Equal([2], other.FindIpnsRecord(name));
-        Assert.False(other.KeepIpnsRecord(name, 1, now.AddDays(9), [1]));
-        Assert.False(other.KeepIpnsRecord(name, 2, now, [3]));
-        Assert.True(other.KeepIpnsRecord(name, 2, now.AddHours(1), [4]));
-        Assert.True(registry.KeepIpnsRecord(name, 3, now.AddDays(-1), [5]));
+        Assert.False(other.KeepIpnsRecord(new KeptIpnsRecord(name, 1, now.AddDays(9), [1])));
+        Assert.False(other.KeepIpnsRecord(new KeptIpnsRecord(name, 2, now, [3])));
+        Assert.True(other.KeepIpnsRecord(new KeptIpnsRecord(name, 2, now.AddHours(1), [4])));
+        Assert.True(registry.KeepIpnsRecord(new KeptIpnsRecord(name, 3, now.AddDays(-1), [5])));
         Assert.Equal([5], registry.FindIpnsRecord(name));
         Assert.Null(registry.FindIpnsRecord("k51other"));
     }

@@ -149,7 +149,7 @@ public sealed class NameChainTests : IDisposable
             old = IpnsRecord.Create(key, first.Value, first.Sequence + 1, DateTimeOffset.UtcNow.AddSeconds(30), TimeSpan.Zero);
         }
 
-        Assert.True(_content.Repository.Registry.KeepIpnsRecord(signer.ToString(), (long)first.Sequence + 1, DateTimeOffset.UtcNow.AddSeconds(30), old));
+        Assert.True(_content.Repository.Registry.KeepIpnsRecord(new KeptIpnsRecord(signer.ToString(), (long)first.Sequence + 1, DateTimeOffset.UtcNow.AddSeconds(30), old)));
         var renewed = IpnsRecord.Verify(names.Record(signer)!, signer, DateTimeOffset.UtcNow);
         Assert.Equal((first.Value, first.Sequence + 1), (renewed.Value, renewed.Sequence));
         Assert.True(renewed.Validity > DateTimeOffset.UtcNow.AddSeconds(90));
