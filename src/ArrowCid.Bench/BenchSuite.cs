@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using ArrowCid.Bench.Http;
 
 namespace ArrowCid.Bench;
 
@@ -290,20 +289,12 @@ public static class BenchSuite
             return new SuiteRun(bench.Name, round, 0, load, load, null, skipped ?? "cannot run here", Skipped: true);
         }
 
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.UseShellExecute = false;
         long began = Stopwatch.GetTimestamp();
         string output, error;
         int exit;
         try
         {
-            using var process = Process.Start(info) ?? throw new BenchmarkException($"{info.FileName} did not start");
-            var errorText = process.StandardError.ReadToEndAsync();
-            output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            error = errorText.GetAwaiter().GetResult();
-            exit = process.ExitCode;
+            (output, error, exit) = ExternalTool.Run(info);
         }
         catch (System.ComponentModel.Win32Exception e)
         {

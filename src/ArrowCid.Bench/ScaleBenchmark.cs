@@ -304,15 +304,10 @@ public static class ScaleBenchmark
 
     private static double TimeProcess(ProcessStartInfo start)
     {
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
         var started = Stopwatch.GetTimestamp();
-        using var process = Process.Start(start) ?? throw new BenchmarkException($"cannot start {start.FileName}");
-        string errors = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var outcome = ExternalTool.Run(start);
         double took = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return process.ExitCode == 0 ? took : throw new BenchmarkException($"{string.Join(' ', start.ArgumentList)} exited {process.ExitCode}: {errors}");
+        return outcome.ExitCode == 0 ? took : throw new BenchmarkException($"{string.Join(' ', start.ArgumentList)} exited {outcome.ExitCode}: {outcome.Error}");
     }
 
     private sealed record NodeFigures(double ReadyMilliseconds, double IdleRssMiB, double ListSeconds, long Listed, double RssGrowthMiB, double AnonymousRssGrowthMiB);

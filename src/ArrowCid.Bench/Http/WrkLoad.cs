@@ -112,37 +112,3 @@ internal readonly record struct WrkRun(long Requests, double Seconds, double Byt
     /// <summary>Requests answered per second.</summary>
     public double RequestsPerSecond => Requests / Seconds;
 }
-
-/// <summary>Finding and running the external programs a benchmark compares with.</summary>
-internal static class ExternalTool
-{
-    private static readonly string[] SystemFolders = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-
-    /// <summary>The full path of <paramref name="name"/> on PATH or in the system folders (sbin is often off a user's PATH), or null.</summary>
-    public static string? Find(string name)
-    {
-        var folders = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Concat(SystemFolders);
-        return folders.Select(folder => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
-    }
-
-    /// <summary>Runs a program to its end (killed after <paramref name="timeout"/>): its stdout and stderr together, and its exit code.</summary>
-    public static (string Output, int ExitCode) Run(string program, IEnumerable<string> arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new BenchmarkException($"{program} did not start");
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new BenchmarkException($"{program} did not finish within {timeout.TotalSeconds} s");
-        }
-
-        return (output.GetAwaiter().GetResult() + error.GetAwaiter().GetResult(), process.ExitCode);
-    }
-}

@@ -193,24 +193,25 @@ public static class NativeBenchmark
     {
         public Process Start(IEnumerable<string> arguments)
         {
-            var start = new ProcessStartInfo(Python, [script, .. arguments])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.Environment["PYTHONPATH"] = Path.Combine(root, "clients", "python");
-            start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-            start.Environment["ARROWCID_LIBRARY"] = library;
+            var start = StartInfo(arguments);
+            start.RedirectStandardOutput = true;
+            start.RedirectStandardError = true;
             return Process.Start(start) ?? throw new BenchmarkException("python3 did not start");
         }
 
         public string Run(IEnumerable<string> arguments)
         {
-            using var process = Start(arguments);
-            var error = process.StandardError.ReadToEndAsync();
-            string output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            return process.ExitCode == 0 ? output : throw new BenchmarkException($"the Python peer failed ({process.ExitCode}): {error.Result}");
+            var (output, error, exit) = ExternalTool.Run(StartInfo(arguments));
+            return exit == 0 ? output : throw new BenchmarkException($"the Python peer failed ({exit}): {error}");
+        }
+
+        private ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+        {
+            var start = new ProcessStartInfo(Python, [script, .. arguments]);
+            start.Environment["PYTHONPATH"] = Path.Combine(root, "clients", "python");
+            start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+            start.Environment["ARROWCID_LIBRARY"] = library;
+            return start;
         }
     }
 }
