@@ -23,13 +23,7 @@ internal static class ExternalTool
     /// <summary>Runs a program to its end (killed after <paramref name="timeout"/>): its stdout and stderr together, and its exit code.</summary>
     public static (string Output, int ExitCode) Run(string program, IEnumerable<string> arguments, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(program);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var outcome = Run(start, timeout);
+        var outcome = Run(new ProcessStartInfo(program, arguments), timeout);
         return (outcome.Output + outcome.Error, outcome.ExitCode);
     }
 

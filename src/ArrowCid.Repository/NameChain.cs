@@ -156,8 +156,7 @@ public sealed class NameChain : IDisposable
             byte[] record = File.ReadAllBytes(path);
             try
             {
-                var data = IpnsRecord.Verify(record, name, DateTimeOffset.MinValue);
-                _registry.KeepIpnsRecord(new KeptIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record));
+                _registry.KeepIpnsRecord(Verified(record, name, DateTimeOffset.MinValue));
             }
             catch (IpnsRecordException)
             {
@@ -277,10 +276,10 @@ public sealed class NameChain : IDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(record);
-        var data = IpnsRecord.Verify(record, name, DateTimeOffset.UtcNow);
+        var verified = Verified(record, name, DateTimeOffset.UtcNow);
         lock (_followedLock)
         {
-            if (!_registry.KeepIpnsRecord(new KeptIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record)))
+            if (!_registry.KeepIpnsRecord(verified))
             {
                 return false;
             }
@@ -367,6 +366,13 @@ public sealed class NameChain : IDisposable
         var record = NewRecord(key, head, sequence);
         _registry.KeepIpnsRecord(record);
         return record.Record;
+    }
+
+    // A record from elsewhere, verified against its name at now, as the registry keeps it.
+    private static KeptIpnsRecord Verified(byte[] record, IpnsName name, DateTimeOffset now)
+    {
+        var data = IpnsRecord.Verify(record, name, now);
+        return new KeptIpnsRecord(name.ToString(), checked((long)data.Sequence), data.Validity, record);
     }
 
     private KeptIpnsRecord NewRecord(NameKey key, Cid head, long sequence)

@@ -26,8 +26,8 @@ internal sealed unsafe class ShmControlBlock : IDisposable
     public const int Size = 4096;
     private const ulong Magic = 0x3154434D48534341; // "ACSHMCT1"
     private const int FilterFlagOffset = 32;
-    private const int RemovedFilesOffset = 48;
     private const int MutexFlagOffset = 36;
+    private const int RemovedFilesOffset = 48;
     private const int MutexOffset = 64;
     private const int FilterOffset = 512;
     private const uint FilterBits = (Size - FilterOffset) * 8;
