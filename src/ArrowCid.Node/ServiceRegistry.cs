@@ -222,25 +222,21 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                 await GuardAsync(cid, holder).ConfigureAwait(false);
             }
 
-            // Read (and hashed) once a slot is free: at most MaxUploadsAtOnce blocks held in memory.
-            HashedBlock block;
-            using (var leased = content.Reader.TryOpen(cid, verify: false))
+            // Read once a slot is free: at most MaxUploadsAtOnce blocks held at once. Not hashed
+            // here: the tier checks the bytes against the CID as it uploads them (PutStoredAsync).
+            using var leased = content.Reader.TryOpen(cid, verify: false);
+            if (leased is null)
             {
-                if (leased is null)
+                // Stored here before, and evicted by the cache meanwhile: it is evicted only once in the tier.
+                if (!await tier!.ExistsAsync(cid).ConfigureAwait(false))
                 {
-                    // Stored here before, and evicted by the cache meanwhile: it is evicted only once in the tier.
-                    if (!await tier!.ExistsAsync(cid).ConfigureAwait(false))
-                    {
-                        throw new BlockNotFoundException(cid);
-                    }
-
-                    return tier.Location.ToString();
+                    throw new BlockNotFoundException(cid);
                 }
 
-                block = HashedBlock.Verify(cid, leased.Memory.ToArray());
+                return tier.Location.ToString();
             }
 
-            await tier!.PutAsync(block).ConfigureAwait(false);
+            await tier!.PutStoredAsync(cid, leased.Memory).ConfigureAwait(false);
             return tier.Location.ToString();
         }
         finally

@@ -80,6 +80,15 @@ public sealed class S3BlockTier : IDisposable
     public bool ConditionalPuts { get; private set; }
 
     /// <summary>
+    /// Whether the server checks a put's bytes against the SHA-256 its signature declares (the
+    /// start-up probe found out: S3, Ceph RGW and MinIO refuse a mismatch with 400). Then a block
+    /// read from this node's disk for upload (<see cref="PutStoredAsync"/>) is signed with its CID's
+    /// digest and checked by the server as it arrives, rather than hashed twice more here (once to
+    /// check it, once by the SDK to sign it); otherwise it is hashed here first.
+    /// </summary>
+    public bool PayloadDigests { get; private set; }
+
+    /// <summary>
     /// Opens the tier: checks that the bucket is there and the credentials reach it, and probes
     /// whether conditional puts are honoured (two puts of one probe object under
     /// <c>PREFIX/probe/</c>, then its delete).
@@ -98,6 +107,7 @@ public sealed class S3BlockTier : IDisposable
             await tier.CheckBucketAsync(cancellationToken).ConfigureAwait(false);
             await tier.RefuseForeignObjectsAsync(cancellationToken).ConfigureAwait(false);
             tier.ConditionalPuts = await tier.ProbeConditionalPutsAsync(cancellationToken).ConfigureAwait(false);
+            tier.PayloadDigests = await tier.ProbePayloadDigestsAsync(cancellationToken).ConfigureAwait(false);
             return tier;
         }
         catch
@@ -133,6 +143,42 @@ public sealed class S3BlockTier : IDisposable
         }
 
         return await PutObjectAsync(KeyOf(block.Cid), block.Bytes, ConditionalPuts, "put", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores a block read from this node's own disk, not hashed since it was read, unless it is
+    /// there. Where the server checks payloads (<see cref="PayloadDigests"/>) the put is signed with
+    /// the CID's SHA-256 digest and the server refuses bytes that do not hash to it; elsewhere the
+    /// bytes are hashed here first. Either way nothing that does not hash to its CID is stored.
+    /// </summary>
+    /// <param name="cid">The block's CID.</param>
+    /// <param name="bytes">The bytes read for it.</param>
+    /// <param name="cancellationToken">Cancels the put.</param>
+    /// <returns>True when this call wrote it; false when it was there already.</returns>
+    /// <exception cref="BlockCorruptedException">The bytes do not hash to the CID; nothing was stored.</exception>
+    /// <exception cref="ObjectStoreException">The store refused the put or could not be reached in time.</exception>
+    public async Task<bool> PutStoredAsync(Cid cid, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        if (!PayloadDigests || cid.Hash.Code != Multicodec.Sha2256)
+        {
+            return await PutAsync(HashedBlock.Verify(cid, bytes), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!ConditionalPuts && await ExistsAsync(cid, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            return await PutObjectAsync(KeyOf(cid), bytes, ConditionalPuts, "put", cancellationToken, Convert.ToHexStringLower(cid.Hash.Digest)).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e) when (e.Fault == ObjectStoreFault.Refused && !cid.Verify(bytes.Span))
+        {
+            // The server's refusal (400) is its check of the digest: said as the block's damage.
+            throw new BlockCorruptedException(cid, $"the copy read for upload ({bytes.Length} bytes) does not hash to its CID; {Describe()} refused it and nothing was stored");
+        }
     }
 
     /// <summary>Reads a block and hashes it against its CID.</summary>
@@ -570,6 +616,9 @@ public sealed class S3BlockTier : IDisposable
     /// <summary>Sets <see cref="ConditionalPuts"/> as a probe of another server would have (tests).</summary>
     internal void ConditionalPutsForTests(bool honoured) => ConditionalPuts = honoured;
 
+    /// <summary>Sets <see cref="PayloadDigests"/> as a probe of another server would have (tests).</summary>
+    internal void PayloadDigestsForTests(bool checkedByServer) => PayloadDigests = checkedByServer;
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -602,6 +651,35 @@ public sealed class S3BlockTier : IDisposable
     }
 
     /// <summary>
+    /// Whether the server checks payloads against their signed SHA-256: a probe object put with
+    /// another payload's hash must be refused (400), then put with its own taken. The probe is
+    /// deleted after.
+    /// </summary>
+    private async Task<bool> ProbePayloadDigestsAsync(CancellationToken cancellationToken)
+    {
+        string key = $"{Location.Prefix}{ProbeFolder}{Guid.NewGuid():N}";
+        byte[] probe = "arrowcid payload digest probe"u8.ToArray();
+        try
+        {
+            try
+            {
+                await PutObjectAsync(key, probe, conditional: false, "probe", cancellationToken, Convert.ToHexStringLower(Content.Sha256.HashData("another payload"u8))).ConfigureAwait(false);
+                return false;
+            }
+            catch (ObjectStoreException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.BadRequest })
+            {
+                // Refused, as a server that checks refuses it.
+            }
+
+            return await PutObjectAsync(key, probe, conditional: false, "probe", cancellationToken, Convert.ToHexStringLower(Content.Sha256.HashData(probe))).ConfigureAwait(false);
+        }
+        finally
+        {
+            await RunAsync("probe", "delete the probe", null, token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Two puts of one new probe object with <c>If-None-Match: *</c>: a server that honours it
     /// refuses the second with 412; one that ignores the header takes it (200) or says it does not
     /// implement it (501). The probe is deleted after.
@@ -629,28 +707,31 @@ public sealed class S3BlockTier : IDisposable
         }
     }
 
-    /// <summary>Puts one object; false when a conditional put found it there (412).</summary>
-    private async Task<bool> PutObjectAsync(string key, ReadOnlyMemory<byte> content, bool conditional, string operation, CancellationToken cancellationToken)
+    /// <summary>Puts one object, signed with <paramref name="payloadSha256"/> when given (else the SDK hashes it); false when a conditional put found it there (412).</summary>
+    private async Task<bool> PutObjectAsync(string key, ReadOnlyMemory<byte> content, bool conditional, string operation, CancellationToken cancellationToken, string? payloadSha256 = null)
     {
         try
         {
             await RunAsync(operation, operation switch { "put_pack" => "write a pack", "put_journal" => "write the registry's journal", _ => "write a block" }, null, token =>
             {
+                // The payload's SHA-256, given or the SDK's, signed in one request that the server
+                // checks, rather than aws-chunked encoding, which not every S3-compatible server takes.
                 var request = new PutObjectRequest
                 {
                     BucketName = Location.Bucket,
                     Key = key,
                     InputStream = ReadOnlyStreamOf(content),
                     ContentType = "application/octet-stream",
-
-                    // One signed request with the payload's SHA-256, which the server checks, rather
-                    // than aws-chunked encoding, which not every S3-compatible server takes.
                     UseChunkEncoding = false,
 
                     // That SHA-256 is the upload's integrity check: the SDK's MD5 of the same bytes,
                     // compared with the ETag answered, would hash every byte once more.
                     DisableDefaultChecksumValidation = true,
                 };
+                if (payloadSha256 is not null)
+                {
+                    PayloadDigestSigning.Sign(request, payloadSha256);
+                }
                 if (conditional)
                 {
                     request.IfNoneMatch = "*";

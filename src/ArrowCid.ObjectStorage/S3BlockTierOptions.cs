@@ -85,6 +85,7 @@ public sealed record S3BlockTierOptions
             endpoint = "AWS S3";
         }
 
+        PayloadDigestSigning.Enable();
         return Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(Credentials, config);
     }
 

@@ -146,6 +146,40 @@ public sealed class S3BlockTierTests(CephFixture ceph, ITestOutputHelper output)
         Assert.True(await tier.PutAsync(RandomBlocks(1, seed: 3)[0]));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_block_read_from_disk_is_uploaded_under_its_CID_digest_and_bytes_that_do_not_hash_to_it_are_never_stored(bool serverChecks)
+    {
+        if (Skip())
+        {
+            return;
+        }
+
+        var location = new S3Location(await ceph.NewBucketAsync(), "stored/");
+        using var tier = await S3BlockTier.OpenAsync(location, ceph.Options);
+        Assert.True(tier.PayloadDigests, "radosgw refuses a payload that does not hash to its signed SHA-256");
+        tier.PayloadDigestsForTests(serverChecks);
+
+        // Signed with the CID's digest (or hashed here): taken, read back whole, and a second put is a dedup hit.
+        var blocks = RandomBlocks(3, seed: 11);
+        Assert.True(await tier.PutStoredAsync(blocks[0].Cid, blocks[0].Bytes));
+        Assert.False(await tier.PutStoredAsync(blocks[0].Cid, blocks[0].Bytes));
+        Assert.True((await tier.GetAsync(blocks[0].Cid)).Bytes.Span.SequenceEqual(blocks[0].Bytes.Span));
+
+        // A copy damaged on disk since it was stored: with the server checking, it is the server that
+        // refuses it (the SDK, signing the bytes it sends, would have let them through).
+        byte[] damaged = blocks[1].Bytes.ToArray();
+        damaged[damaged.Length / 3] ^= 0x01;
+        var refused = await Assert.ThrowsAsync<BlockCorruptedException>(() => tier.PutStoredAsync(blocks[1].Cid, damaged));
+        Assert.Contains(blocks[1].Cid.ToString(), refused.Message, StringComparison.Ordinal);
+        Assert.False(await tier.ExistsAsync(blocks[1].Cid));
+
+        // Another block's bytes under this CID: refused the same way.
+        await Assert.ThrowsAsync<BlockCorruptedException>(() => tier.PutStoredAsync(blocks[1].Cid, blocks[2].Bytes));
+        Assert.False(await tier.ExistsAsync(blocks[1].Cid));
+    }
+
     [Fact]
     public async Task A_damaged_object_is_refused_naming_its_block_and_a_missing_one_is_not_found()
     {

@@ -270,7 +270,7 @@ internal static class ServeCommand
                 console.Out.WriteLine($"repository {host.Repository.Repository.Root}; shared memory: {(host.SharedMemory is null ? "not served" : host.SharedMemory.Directory)}; auth: {(host.Node.Access.IsEnforced ? "tokens required" : "open")}");
                 if (host.DurableTier is { } tier)
                 {
-                    console.Out.WriteLine($"blocks also in {tier.Describe()}; conditional puts: {(tier.ConditionalPuts ? "honoured (If-None-Match: *)" : "not honoured (HEAD before each put)")}");
+                    console.Out.WriteLine($"blocks also in {tier.Describe()}; conditional puts: {(tier.ConditionalPuts ? "honoured (If-None-Match: *)" : "not honoured (HEAD before each put)")}; payload digests: {(tier.PayloadDigests ? "checked (a block is signed with its CID's digest)" : "not checked (a block is hashed before it is sent)")}");
                 }
 
                 console.Out.Flush();

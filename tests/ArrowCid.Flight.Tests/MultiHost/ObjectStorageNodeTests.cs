@@ -58,7 +58,7 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         await using (first)
         {
             // Printed after the line the start waits for: a gate on it, the guard only against a hang.
-            await first.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/ at {Ceph.Endpoint}; conditional puts: honoured", TimeSpan.FromMinutes(2));
+            await first.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/ at {Ceph.Endpoint}; conditional puts: honoured (If-None-Match: *); payload digests: checked", TimeSpan.FromMinutes(2));
             Assert.DoesNotContain(Ceph.SecretKey, first.Output, StringComparison.Ordinal);
             using var writer = new FlightClient(first.Location);
             using var table = TestBatches.Large(3L << 20, seed: 66);
