@@ -291,7 +291,7 @@ public static class TableCopy
     private static Task<RegisteredRow> Submit(ContentRepository content, Cid root, HashedBlock block, PutOptions options, PinGuard guard)
     {
         var cid = block.Cid;
-        var found = BlockClassifier.Describe(cid, block.Bytes);
+        var found = BlockClassifier.Describe(cid, block.Bytes, hashed: true);
         var expected = cid.Codec == Multicodec.Raw ? BlockKind.Batch : BlockKind.TableNode;
         bool fits = cid == root ? found.Kind is not (BlockKind.Foreign or BlockKind.TableNode) : found.Kind == expected;
         if (!fits)

@@ -114,6 +114,19 @@ public static class CanonicalEncoder
     /// <exception cref="ContentFormatException">The bytes are malformed, hold no batch or more than one, or are not canonical (the message gives the first differing offset).</exception>
     public static Cid VerifyCanonical(ReadOnlyMemory<byte> ipcStream)
     {
+        CheckCanonical(ipcStream);
+        return Cid.ForRaw(ipcStream.Span);
+    }
+
+    /// <summary>
+    /// <see cref="VerifyCanonical(ReadOnlyMemory{byte})"/> without hashing the bytes: for bytes already
+    /// hashed against the CID they came under (a block fetched by CID, a CAR's section), whose CID a
+    /// second hash would only repeat.
+    /// </summary>
+    /// <param name="ipcStream">Bytes from outside.</param>
+    /// <exception cref="ContentFormatException">The bytes are malformed, hold no batch or more than one, or are not canonical (the message gives the first differing offset).</exception>
+    public static void CheckCanonical(ReadOnlyMemory<byte> ipcStream)
+    {
         RecordBatch batch;
         try
         {
@@ -144,8 +157,6 @@ public static class CanonicalEncoder
             long at = comparing.FirstDifference >= 0 ? comparing.FirstDifference : comparing.Length;
             throw new ContentFormatException("canonical form: the bytes differ from the canonical encoding of the batch they hold", at);
         }
-
-        return Cid.ForRaw(ipcStream.Span);
     }
 
     /// <summary>Like <see cref="VerifyCanonical(ReadOnlyMemory{byte})"/> over a span (copied once to read it).</summary>

@@ -47,14 +47,18 @@ internal sealed record BlockDescription(BlockKind Kind, string? Schema, long Row
 /// </summary>
 internal static class BlockClassifier
 {
-    public static BlockDescription Describe(Cid cid, ReadOnlyMemory<byte> bytes) => cid.Codec switch
+    /// <summary>What the block is.</summary>
+    /// <param name="cid">The CID the bytes came under.</param>
+    /// <param name="bytes">The block.</param>
+    /// <param name="hashed">True when the caller has hashed the bytes against <paramref name="cid"/> (a <see cref="HashedBlock"/>, a CAR reader's section): a batch is then checked canonical without being hashed once more.</param>
+    public static BlockDescription Describe(Cid cid, ReadOnlyMemory<byte> bytes, bool hashed = false) => cid.Codec switch
     {
-        Multicodec.Raw => DescribeRaw(cid, bytes),
+        Multicodec.Raw => DescribeRaw(cid, bytes, hashed),
         Multicodec.DagCbor => DescribeDagCbor(cid, bytes),
         _ => Foreign($"codec {Multicodec.NameOf(cid.Codec)} is neither a batch (raw) nor a dataset (dag-cbor)"),
     };
 
-    private static BlockDescription DescribeRaw(Cid cid, ReadOnlyMemory<byte> bytes)
+    private static BlockDescription DescribeRaw(Cid cid, ReadOnlyMemory<byte> bytes, bool hashed)
     {
         string note;
         try
@@ -63,7 +67,19 @@ internal static class BlockClassifier
             // schema, dictionaries, one record batch and end-of-stream is refused with where it breaks,
             // before the batch is decoded and re-encoded.
             CanonicalBlockLayout.Parse(bytes);
-            var canonical = CanonicalEncoder.VerifyCanonical(bytes);
+            // Bytes hashed to a CIDv1 (raw, sha2-256) are that CID's: the canonical CID without a second hash.
+            bool canonicalForm = cid.Version == 1 && cid.Hash.Code == Multicodec.Sha2256;
+            Cid canonical;
+            if (hashed && canonicalForm)
+            {
+                CanonicalEncoder.CheckCanonical(bytes);
+                canonical = cid;
+            }
+            else
+            {
+                canonical = CanonicalEncoder.VerifyCanonical(bytes);
+            }
+
             if (canonical == cid)
             {
                 // VerifyCanonical has fully validated the stream, so this second look is only for the facts to register.

@@ -58,7 +58,8 @@ internal static class CarImport
                 }
 
                 blocksRead++;
-                var found = BlockClassifier.Describe(block.Cid, block.Data);
+                // The CAR reader has hashed the section against its CID.
+                var found = BlockClassifier.Describe(block.Cid, block.Data, hashed: true);
                 switch (found.Kind)
                 {
                     case BlockKind.Batch:

@@ -163,6 +163,17 @@ public class CanonicalFormProperties
             var raw = stream.ToArray();
             bool same = raw.AsSpan().SequenceEqual(CanonicalEncoder.Encode(batch));
             Assert.Equal(same, CanonicalEncoder.IsCanonical(raw.AsSpan()));
+
+            // The check without the hash (for bytes hashed to their CID already) refuses the same.
+            if (same)
+            {
+                CanonicalEncoder.CheckCanonical(raw.AsMemory());
+            }
+            else
+            {
+                Assert.Throws<ContentFormatException>(() => CanonicalEncoder.CheckCanonical(raw.AsMemory()));
+            }
+
             rejected += same ? 0 : 1;
         });
         Assert.True(rejected > 0, "no scrambled variant wrote non-canonical bytes: the check was not exercised");

@@ -1,6 +1,7 @@
 using ArrowCid.Arrow.Arrays;
 using ArrowCid.Arrow.IO;
 using ArrowCid.Content;
+using ArrowCid.Content.Canonical;
 using ArrowCid.Content.Car;
 using ArrowCid.Content.Chunking;
 using ArrowCid.Content.DagCbor;
@@ -336,6 +337,33 @@ public sealed class TableBlocksTests : IDisposable
             TableCopy.CopyAsync(_target, manifest.Cid, (cid, _) => Task.FromResult<ReadOnlyMemory<byte>>(blocks[cid])));
 
         Assert.Contains($"links {Cid.ForRaw(notArrow)}, which is not a canonical Arrow batch", error.Message, StringComparison.Ordinal);
+        Assert.Null(_target.Repository.GetRecord(manifest.Cid));
+    }
+
+    [Fact]
+    public async Task A_manifest_that_links_an_Arrow_batch_in_another_than_its_canonical_encoding_is_refused()
+    {
+        // A batch any reader takes, written as a plain stream writer writes it: a NaN with a payload
+        // of its own, where the canonical encoding writes the one canonical NaN.
+        var builder = new ArrowCid.Arrow.Builders.RecordBatchBuilder(new ArrowCid.Arrow.Types.Schema([new ArrowCid.Arrow.Types.Field("x", ArrowCid.Arrow.Types.ArrowType.Float64, nullable: false)]));
+        builder.AppendRow(1.5);
+        builder.AppendRow(BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_0123));
+        using var batch = builder.Build();
+        var stream = new MemoryStream();
+        using (var writer = new ArrowCid.Arrow.Ipc.ArrowStreamWriter(stream, batch.Schema, new ArrowCid.Arrow.Ipc.IpcWriteOptions { SortMetadata = true }, leaveOpen: true))
+        {
+            writer.Write(batch);
+        }
+
+        byte[] plain = stream.ToArray();
+        Assert.False(CanonicalEncoder.IsCanonical(plain.AsSpan()), "the plain writer's bytes were canonical: the check is not exercised");
+        var manifest = ArrowCid.Content.Datasets.DatasetManifest.Create(batch.Schema, [new ArrowCid.Content.Datasets.DatasetBatch(Cid.ForRaw(plain), batch.Length, plain.Length)]).Encode();
+        var blocks = new Dictionary<Cid, byte[]> { [manifest.Cid] = manifest.Bytes, [Cid.ForRaw(plain)] = plain };
+
+        var error = await Assert.ThrowsAsync<ContentFormatException>(() =>
+            TableCopy.CopyAsync(_target, manifest.Cid, (cid, _) => Task.FromResult<ReadOnlyMemory<byte>>(blocks[cid])));
+
+        Assert.Contains($"links {Cid.ForRaw(plain)}, which is not a canonical Arrow batch", error.Message, StringComparison.Ordinal);
         Assert.Null(_target.Repository.GetRecord(manifest.Cid));
     }
 
