@@ -33,11 +33,7 @@ internal static class PayloadDigestSigning
     public static void Enable() => _ = Registered.Value;
 
     /// <summary>Has <paramref name="request"/> signed with <paramref name="payloadSha256"/> (lowercase hex) as its payload's hash.</summary>
-    public static PutObjectRequest Sign(PutObjectRequest request, string payloadSha256)
-    {
-        Digests.AddOrUpdate(request, payloadSha256);
-        return request;
-    }
+    public static void Sign(PutObjectRequest request, string payloadSha256) => Digests.AddOrUpdate(request, payloadSha256);
 
     private sealed class Customizer : IRuntimePipelineCustomizer
     {

@@ -655,12 +655,10 @@ public sealed class S3BlockTier : IDisposable
     /// another payload's hash must be refused (400), then put with its own taken. The probe is
     /// deleted after.
     /// </summary>
-    private async Task<bool> ProbePayloadDigestsAsync(CancellationToken cancellationToken)
-    {
-        string key = $"{Location.Prefix}{ProbeFolder}{Guid.NewGuid():N}";
-        byte[] probe = "arrowcid payload digest probe"u8.ToArray();
-        try
+    private Task<bool> ProbePayloadDigestsAsync(CancellationToken cancellationToken) =>
+        WithProbeObjectAsync(async key =>
         {
+            byte[] probe = "arrowcid payload digest probe"u8.ToArray();
             try
             {
                 await PutObjectAsync(key, probe, conditional: false, "probe", cancellationToken, Convert.ToHexStringLower(Content.Sha256.HashData("another payload"u8))).ConfigureAwait(false);
@@ -672,34 +670,39 @@ public sealed class S3BlockTier : IDisposable
             }
 
             return await PutObjectAsync(key, probe, conditional: false, "probe", cancellationToken, Convert.ToHexStringLower(Content.Sha256.HashData(probe))).ConfigureAwait(false);
-        }
-        finally
-        {
-            await RunAsync("probe", "delete the probe", null, token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken).ConfigureAwait(false);
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// Two puts of one new probe object with <c>If-None-Match: *</c>: a server that honours it
     /// refuses the second with 412; one that ignores the header takes it (200) or says it does not
     /// implement it (501). The probe is deleted after.
     /// </summary>
-    private async Task<bool> ProbeConditionalPutsAsync(CancellationToken cancellationToken)
-    {
-        string key = $"{Location.Prefix}{ProbeFolder}{Guid.NewGuid():N}";
-        byte[] probe = "arrowcid conditional put probe"u8.ToArray();
-        try
+    private Task<bool> ProbeConditionalPutsAsync(CancellationToken cancellationToken) =>
+        WithProbeObjectAsync(async key =>
         {
-            if (!await PutObjectAsync(key, probe, conditional: true, "probe", cancellationToken).ConfigureAwait(false))
+            byte[] probe = "arrowcid conditional put probe"u8.ToArray();
+            try
+            {
+                if (!await PutObjectAsync(key, probe, conditional: true, "probe", cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                return !await PutObjectAsync(key, probe, conditional: true, "probe", cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectStoreException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotImplemented })
             {
                 return false;
             }
+        }, cancellationToken);
 
-            return !await PutObjectAsync(key, probe, conditional: true, "probe", cancellationToken).ConfigureAwait(false);
-        }
-        catch (ObjectStoreException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotImplemented })
+    // Runs a start-up probe on a new object of its own under the probe folder, deleted after whatever the probe found.
+    private async Task<bool> WithProbeObjectAsync(Func<string, Task<bool>> probe, CancellationToken cancellationToken)
+    {
+        string key = $"{Location.Prefix}{ProbeFolder}{Guid.NewGuid():N}";
+        try
         {
-            return false;
+            return await probe(key).ConfigureAwait(false);
         }
         finally
         {

@@ -82,7 +82,7 @@ internal static class BlockClassifier
 
             if (canonical == cid)
             {
-                // VerifyCanonical has fully validated the stream, so this second look is only for the facts to register.
+                // The canonical check has fully validated the stream, so this second look is only for the facts to register.
                 using var reader = new ArrowStreamReader(bytes);
                 using var batch = reader.ReadNext()!;
                 return new BlockDescription(BlockKind.Batch, batch.Schema.ToString(), batch.Length, null, null, null);
