@@ -97,7 +97,7 @@ public sealed record ChunkSizeDistribution(long P10, long Median, long P90, long
 /// Measures content-defined chunking through the real put path: the mixed table of the chunking
 /// vectors (<see cref="MixedTable"/>: ints, floats with nulls, strings, a list, a dictionary),
 /// built in memory before anything is timed (about 1.2× the table's bytes), is put with
-/// <see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{RecordBatch}, PutOptions?)"/>
+/// <see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{RecordBatch}, PutOptions?, IPutPublisher?)"/>
 /// into a fresh repository and named with <see cref="ContentRepository.ComputeCids(ArrowCid.Arrow.Types.Schema, IEnumerable{RecordBatch})"/>,
 /// each next to SHA-256 of as many bytes on as many threads as they use (every core), in
 /// interleaved rounds after a warm-up (medians; SHA-256 on one thread is reported beside, as context). Then, into the repository holding

@@ -36,7 +36,7 @@ public sealed record IngestBenchmarkResult
     /// <summary>Single-threaded appends of <see cref="TableBytes"/> bytes, each followed by fsync, per second: the disk's limit.</summary>
     public required double FsyncAppendsPerSecond { get; init; }
 
-    /// <summary>Durable puts of distinct tables per second, one client in sequence (<see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{RecordBatch}, PutOptions?)"/>).</summary>
+    /// <summary>Durable puts of distinct tables per second, one client in sequence (<see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{RecordBatch}, PutOptions?, IPutPublisher?)"/>).</summary>
     public required double PutsPerSecond1 { get; init; }
 
     /// <summary>The process's CPU time (all threads, user and system) per put of <see cref="PutsPerSecond1"/>, in microseconds: a put's cost apart from waiting for the disk.</summary>

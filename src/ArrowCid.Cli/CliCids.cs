@@ -26,22 +26,22 @@ internal static class CliCids
     }
 
     /// <summary>
-    /// As <see cref="Resolve(string, IRegistry)"/> in the repository's registry, and also
-    /// <c>/ipns/k51…</c>: the table its record names, once the record and the chain back to version
-    /// 1 verify from the blocks held here.
+    /// As <see cref="Resolve(string, IRegistry)"/> in the registry of the folder's node (the one it
+    /// shares, else its own), and also <c>/ipns/k51…</c>: the table its record names, once the
+    /// record and the chain back to version 1 verify from the blocks held here.
     /// </summary>
     /// <exception cref="Names.NameChainException">The record or chain does not verify, naming what failed.</exception>
-    public static Cid Resolve(string text, Repository.ContentRepository content)
+    public static Cid Resolve(string text, Node.NodeFolder node)
     {
         ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(node);
         if (!text.StartsWith("/ipns/", StringComparison.Ordinal))
         {
-            return Resolve(text, content.Repository.Registry);
+            return Resolve(text, node.Registry);
         }
 
         var name = Names.IpnsName.TryParse(text) ?? throw new CliException($"'{text}' is not an IPNS name (/ipns/k51…)");
-        return content.Names.Resolve(name).Head.Table;
+        return node.Names.Resolve(name).Head.Table;
     }
 
     /// <summary>A CID, or the CID a name (or <c>NAME@N</c>) points at in <paramref name="registry"/>.</summary>

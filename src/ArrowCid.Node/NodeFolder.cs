@@ -14,13 +14,16 @@ namespace ArrowCid.Node;
 /// </summary>
 public sealed class NodeFolder : IDisposable
 {
+    private readonly IRegistry? _unjournaled;
     private S3BlockTier? _tier;
     private NameChain? _sharedNames;
+    private ServiceRegistry? _registrations;
 
-    private NodeFolder(ContentRepository content, IRegistry? shared, string? location, string? blocks)
+    private NodeFolder(ContentRepository content, IRegistry? shared, IRegistry? unjournaled, string? location, string? blocks)
     {
         Content = content;
         Shared = shared;
+        _unjournaled = unjournaled;
         Location = location;
         Blocks = blocks;
     }
@@ -47,19 +50,25 @@ public sealed class NodeFolder : IDisposable
     /// The signed chains of the names in <see cref="Registry"/> (docs/names.md): with a shared
     /// registry, each node stored here is published there with this folder's location, as the node does.
     /// </summary>
-    public NameChain Names => Shared is null
+    public NameChain Names => Shared is null && Blocks is null
         ? Content.Names
-        : LazyInitializer.EnsureInitialized(ref _sharedNames, () => new NameChain(
-            Content,
-            Shared,
-            node =>
-            {
-                if (Content.Repository.GetRecord(node) is { } record)
-                {
-                    Shared.Upsert(record.PublishedFrom(Location));
-                }
-            },
-            FetchFromBucket));
+        : LazyInitializer.EnsureInitialized(ref _sharedNames, () => new NameChain(Content, Registry, node => Registrations.PublishNode(node), FetchFromBucket));
+
+    /// <summary>
+    /// The publisher of one put on the folder (<see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{ArrowCid.Arrow.Arrays.RecordBatch}, PutOptions?, IPutPublisher?)"/>),
+    /// publishing as the folder's node publishes its own puts (<see cref="ServiceRegistry.ForPut"/>):
+    /// with a bucket every block is uploaded before any registry beyond the folder's own names it;
+    /// with a shared registry the records (with this node's location), the pin and the name's
+    /// version go there. Null when the node shares no registry and keeps no bucket: the folder's
+    /// own registry is then the only one. Dispose it when the put ends, acknowledged or not.
+    /// </summary>
+    /// <exception cref="ObjectStoreException">The bucket cannot be reached, or refuses the credentials.</exception>
+    /// <exception cref="FormatException"><see cref="Blocks"/> is not an <c>s3://</c> location.</exception>
+    public ServiceRegistry.PutPublication? ForPut() => Shared is null && Blocks is null ? null : Registrations.ForPut();
+
+    // What the folder stores is made known as its node makes it known: the bucket opened on first use.
+    private ServiceRegistry Registrations => LazyInitializer.EnsureInitialized(ref _registrations, () =>
+        new ServiceRegistry(Content, Shared, new NodeIdentity { Location = Location }, new ChangeNotifier(), OpenTierAsync().GetAwaiter().GetResult(), _unjournaled));
 
     // A table or node the folder lacks, copied from the node's bucket (when it keeps blocks in one), or null.
     private byte[]? FetchFromBucket(Cid cid)
@@ -102,10 +111,11 @@ public sealed class NodeFolder : IDisposable
             NodeFolder? folder = null;
             string? tierLocation = blocks ?? settings?.Blocks;
             var copy = tierLocation is null ? null : new TierJournal(() => folder!.OpenTierAsync().GetAwaiter().GetResult()!);
-            IRegistry? shared = settings?.Registry is { } url
-                ? content.Repository.Journaled(About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url)), copy)
+            IRegistry? unjournaled = settings?.Registry is { } url
+                ? About($"the registry this repository's node shares ({NodeSettings.Redacted(url)})", () => RegistryFactory.Open(url))
                 : null;
-            folder = new NodeFolder(content, shared, settings?.Location, tierLocation);
+            IRegistry? shared = unjournaled is null ? null : content.Repository.Journaled(unjournaled, copy);
+            folder = new NodeFolder(content, shared, unjournaled, settings?.Location, tierLocation);
             return folder;
         }
         catch
@@ -334,6 +344,8 @@ public sealed class NodeFolder : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        // Packed blocks' guards go in the background: let go of in the registry before it closes.
+        _registrations?.GuardsReleasedAsync().GetAwaiter().GetResult();
         _tier?.Dispose();
         _sharedNames?.Dispose();
         Shared?.Dispose();

@@ -59,8 +59,8 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// <summary>A block another node or the bucket holds, fetched here (set by the node once it can fetch), or null when it cannot be had.</summary>
     public Func<Cid, byte[]?>? FetchMissing { get; set; }
 
-    // A version node stored here, published as a put's block is: to the bucket first when there is one.
-    private void PublishNode(Cid node)
+    /// <summary>A version node stored here, published as a put's block is: to the bucket first when there is one.</summary>
+    internal void PublishNode(Cid node)
     {
         using var put = ForPut();
         put.Registered(node, pinned: false);
@@ -153,10 +153,12 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
 
         changes.Notify();
 
-        if (Cache is { } cache)
+        if (shared is not null)
         {
-            // The put's pin is the shared registry's now (it keeps the table in the tier); a pin
-            // here would keep it on this disk too, which only a pin asked for does.
+            // The put's pin is the shared registry's now (it keeps the table in the tier, and a gc
+            // here keeps what that registry keeps); a pin here would keep it on this disk too, past
+            // a cache's bound (this node's, or one a later node on the folder has), which only a
+            // pin asked for does.
             foreach (var (cid, pinned, _, _) in blocks)
             {
                 if (pinned)
@@ -164,11 +166,18 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
                     content.Repository.Unpin(cid);
                 }
             }
-
-            // Durable in the tier now: the cache may evict them (and keeps the disk within its bound).
-            cache.Stored(blocks.ConvertAll(b => b.Cid));
         }
+
+        // Durable in the tier now: the cache may evict them (and keeps the disk within its bound).
+        Cache?.Stored(blocks.ConvertAll(b => b.Cid));
     }
+
+    /// <summary>
+    /// Ends once the guards of every put ended so far are let go of in the registry (a packed
+    /// block's go in the background): what a process that exits after its puts waits for, so that
+    /// no guard is left to lapse.
+    /// </summary>
+    public Task GuardsReleasedAsync() => _packer?.ReleasedAsync() ?? Task.CompletedTask;
 
     // Packed blocks' records, then the others.
     private static readonly bool[] PackedFirst = [true, false];

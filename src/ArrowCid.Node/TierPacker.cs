@@ -54,6 +54,33 @@ internal sealed class TierPacker
     // Pack guards let go of in one registry transaction.
     private const int ReleasedAtOnce = 256;
 
+    private readonly object _releaseGate = new();
+
+    // The release submitted last: releases run one batch at a time in the order submitted, so it
+    // ends after every earlier one.
+    private Task _lastRelease = Task.CompletedTask;
+
+    /// <summary>
+    /// Ends once every pack guard let go of so far is released in the registry (or left to lapse,
+    /// the registry being unreachable): what a process that exits after its puts waits for.
+    /// </summary>
+    public Task ReleasedAsync()
+    {
+        lock (_releaseGate)
+        {
+            return _lastRelease;
+        }
+    }
+
+    // Lets go of a pack's guard in the background, many to a transaction: a put's answer never waits on it.
+    private void ReleaseLater(string holder)
+    {
+        lock (_releaseGate)
+        {
+            _lastRelease = _releases.SubmitAsync(holder);
+        }
+    }
+
     /// <summary>
     /// Writes a small block in the next pack, and its record in the journal the pack carries (so
     /// the record is in the bucket without a request of its own; <see cref="TierJournal"/>); the
@@ -124,7 +151,7 @@ internal sealed class TierPacker
             }
         }
 
-        public void ReleaseAll() => _ = packer._releases.SubmitAsync(holder);
+        public void ReleaseAll() => packer.ReleaseLater(holder);
     }
 }
 

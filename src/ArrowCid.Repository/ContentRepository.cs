@@ -89,7 +89,7 @@ public sealed class ContentRepository : IDisposable
         return new StoredBatch(cid, batch.Length, length);
     }
 
-    /// <summary>The CIDs <see cref="PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/> would give, without storing anything.</summary>
+    /// <summary>The CIDs <see cref="PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?, IPutPublisher?)"/> would give, without storing anything.</summary>
     /// <param name="schema">The schema of every batch.</param>
     /// <param name="batches">The batches in order (not disposed; several are worked on at once, the source may dispose a batch once asked for the next, as a reader does: a leased batch is kept alive through its shared owner).</param>
     /// <returns>Each batch's CID and the dataset's.</returns>
@@ -152,14 +152,15 @@ public sealed class ContentRepository : IDisposable
     /// <param name="schema">The schema of every batch (it alone names an empty dataset).</param>
     /// <param name="batches">The batches in order (not disposed; several are worked on at once, the source may dispose a batch once asked for the next, as a reader does: a leased batch is kept alive through its shared owner).</param>
     /// <param name="options">Tags, producer, provenance, pin; defaults when null.</param>
+    /// <param name="publisher">Where what is stored is made known beyond the repository, and the name's version recorded (a node's registry and bucket); null: the repository's own registry.</param>
     /// <returns>Each chunk as stored, and the table.</returns>
     /// <exception cref="ArgumentException">A batch's schema differs from <paramref name="schema"/>.</exception>
     /// <exception cref="InvalidDatasetNameException">The name breaks the naming rules (checked before anything is stored).</exception>
-    public PutStreamResult PutStream(Schema schema, IEnumerable<RecordBatch> batches, PutOptions? options = null)
+    public PutStreamResult PutStream(Schema schema, IEnumerable<RecordBatch> batches, PutOptions? options = null, IPutPublisher? publisher = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(batches);
-        using var writer = CreateTableWriter(schema, options);
+        using var writer = CreateTableWriter(schema, options, publisher);
         return writer.AddAllAndFinish(batches);
     }
 

@@ -24,7 +24,7 @@ public sealed record PutOptions
     public bool Pin { get; init; } = true;
 
     /// <summary>
-    /// When set, the dataset a <see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{ArrowCid.Arrow.Arrays.RecordBatch}, PutOptions?)"/>
+    /// When set, the dataset a <see cref="ContentRepository.PutStream(ArrowCid.Arrow.Types.Schema, IEnumerable{ArrowCid.Arrow.Arrays.RecordBatch}, PutOptions?, IPutPublisher?)"/>
     /// stores becomes the next version of this name (see <see cref="DatasetName"/>); a named dataset
     /// is kept by garbage collection whether pinned or not. Single-batch puts take no name.
     /// </summary>

@@ -19,7 +19,7 @@ namespace ArrowCid.Repository;
 /// root, registers the table as a dataset and, with <see cref="PutOptions.Name"/>, records it as
 /// that name's next version. A table of one chunk is named by that chunk's raw CID; a larger one
 /// by its version-2 manifest tree's root. The same rows give the same CID however they are
-/// batched. This is the one way a table is put: <see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/>
+/// batched. This is the one way a table is put: <see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?, IPutPublisher?)"/>
 /// (so <c>put</c>, <c>cid</c> and ingest), Flight's DoPut and <c>flight pull</c> all go through it.
 /// </summary>
 /// <remarks>
@@ -102,7 +102,7 @@ public sealed class TableWriter : IDisposable
     /// caller keeps <paramref name="batch"/> alive, its memory unchanged, until it calls
     /// <see cref="Detach"/>, <see cref="Finish"/> or <see cref="Dispose"/>. For a stream whose end
     /// is not known in advance (DoPut): a table of one small batch is then never copied, as
-    /// <see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/> does not copy it.
+    /// <see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?, IPutPublisher?)"/> does not copy it.
     /// </summary>
     /// <param name="batch">A batch of <see cref="Schema"/>, kept alive by the caller as said.</param>
     /// <returns>The chunks this batch completed (possibly none).</returns>

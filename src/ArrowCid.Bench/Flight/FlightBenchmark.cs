@@ -14,7 +14,7 @@ namespace ArrowCid.Bench.Flight;
 /// a chunked table (the mixed table of the chunking vectors, put by DoPut, so a 1 GiB table is about
 /// 4,000 chunks of about 256 KiB, each its own FlightData) on one stream (and re-hashed by the
 /// client), on four concurrent streams, and DoPut of it next to a local put of the same batches
-/// (<see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?)"/>), each
+/// (<see cref="ContentRepository.PutStream(Schema, IEnumerable{RecordBatch}, PutOptions?, IPutPublisher?)"/>), each
 /// into a repository that does not hold the table yet. A node is started on 127.0.0.1:0 over a
 /// scratch repository.
 /// </summary>

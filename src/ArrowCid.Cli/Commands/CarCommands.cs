@@ -15,7 +15,7 @@ internal static class CarCommands
         var v2 = new Option<bool>("--v2") { Description = "Write a CARv2 with a multihash index (default CARv1)" };
         var since = new Option<string?>("--since") { Description = "Leave out every block of this table (a CID, NAME or NAME@N the reader holds): only what it lacks is written", HelpName = "BASE" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (on stderr when the CAR goes to stdout)" };
-        var car = new Command("car", "Write CIDs, with every block of each table (manifest nodes and chunks), as a CAR file; every block is re-hashed") { cids, output, v2, since, json };
+        var car = new Command("car", "Write CIDs, with every block of each table (manifest nodes and chunks), as a CAR file; every block is re-hashed") { cids, output, v2, since, json, repository.Blocks };
         car.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(output);
@@ -24,11 +24,12 @@ internal static class CarCommands
                 throw new CliException("a CARv2 is written with seeks, so it cannot go to stdout; name a file");
             }
 
-            using var content = repository.Open(parse);
-            var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
-            RepositoryOption.FetchMissing(content, roots);
+            using var node = repository.OpenNode(parse);
+            var content = node.Content;
+            var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, node.Registry)).ToArray();
+            repository.FetchMissing(parse, content, roots);
 
-            var basis = parse.GetValue(since) is { } text ? TableBlocks.Read(content, CliCids.Resolve(text, content.Repository.Registry)) : null;
+            var basis = parse.GetValue(since) is { } text ? TableBlocks.Read(content, CliCids.Resolve(text, node.Registry)) : null;
             var exclude = basis?.Blocks.Select(b => b.Cid).ToHashSet();
             using var target = OutputTarget.Create(path, console);
             // In bytes written, with the rate (how many a walk of the roots will write is not known up front).

@@ -5,6 +5,7 @@ using ArrowCid.Wire;
 using ArrowCid.Arrow.Printing;
 using ArrowCid.Cli.Inputs;
 using ArrowCid.Content.Multiformats;
+using ArrowCid.Node;
 using ArrowCid.Registry;
 using ArrowCid.Repository;
 
@@ -37,7 +38,7 @@ internal static class ContentCommands
         var name = NameOption.Create("Record each input's table as the next version of NAME (in the order given); a table the name's latest version already names adds no version");
         var forceVersion = NameOption.ForceVersion();
         var command = store
-            ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository as one table per input, cut into content-defined chunks (a block each, at most 1 MiB) under a manifest tree; prints each table's CID") { files, json, tags, noPin, name, forceVersion }
+            ? new Command("put", "Store Arrow IPC, Parquet or CSV data in the repository as one table per input, cut into content-defined chunks (a block each, at most 1 MiB) under a manifest tree; prints each table's CID. On the folder of a node with a shared registry or a bucket, the put is published as the node publishes its own: blocks to the bucket first, then records, pin and name to the shared registry") { files, json, tags, noPin, name, forceVersion, repository.Blocks }
             : new Command("cid", "Print the table CIDs 'put' would give, without storing anything") { files, json };
         var inputs = new InputOptions();
         inputs.AddTo(command);
@@ -52,11 +53,11 @@ internal static class ContentCommands
                 ForceVersion = parse.GetValue(forceVersion),
             };
             var settings = inputs.Read(parse);
-            using var content = store ? repository.Open(parse) : null;
+            using var node = store ? repository.OpenNode(parse) : null;
             var results = new List<PutReport>();
             foreach (string path in parse.GetRequiredValue(files))
             {
-                var result = NameOrPutOne(console, path, content, options, settings);
+                var result = NameOrPutOne(console, path, node, options, settings);
                 if (parse.GetValue(json))
                 {
                     results.Add(result.ToReport(path));
@@ -80,25 +81,50 @@ internal static class ContentCommands
         return command;
     }
 
-    private static PutStreamResult NameOrPutOne(CliConsole console, string path, ContentRepository? content, PutOptions options, InputSettings settings)
+    // node: the folder to store in (null: only name); its node's shared registry and bucket, when
+    // it has them, take the put as the node's own puts go there.
+    private static PutStreamResult NameOrPutOne(CliConsole console, string path, NodeFolder? node, PutOptions options, InputSettings settings)
     {
         using var source = BatchInput.Open(path, console, settings);
         var named = options with { Provenance = path == IpcSource.StandardStream ? "stdin" : Path.GetFullPath(path) };
-        string verb = content is null ? "naming" : "storing";
+        string verb = node is null ? "naming" : "storing";
         return CliProgress.Run(console, $"{verb} {source.Name}", source.ProgressTotal, source.ProgressUnit, advance =>
         {
             try
             {
                 var batches = ReadAll(source, advance);
-                return content is null
-                    ? ContentRepository.ComputeCids(source.Schema, batches)
-                    : content.PutStream(source.Schema, batches, named);
+                if (node is null)
+                {
+                    return ContentRepository.ComputeCids(source.Schema, batches);
+                }
+
+                using var publication = OpenPublication(node);
+                return node.Content.PutStream(source.Schema, batches, named, publication);
             }
             catch (ArgumentException e)
             {
                 throw new CliException($"{source.Name}: {e.Message}", e);
             }
+            catch (Exception e) when (e is ObjectStorage.ObjectStoreException or RegistryUnavailableException)
+            {
+                // Stored in the folder, pinned there; not acknowledged beyond it: the node's bucket or registry did not take it.
+                throw new CliException($"{source.Name}: stored in the folder, not published by its node: {e.Message}", e);
+            }
         });
+    }
+
+    // The publication of a put on the folder (null: the folder's own registry is all there is); a
+    // bucket that cannot be opened is the command's one-line error before anything is stored.
+    private static ServiceRegistry.PutPublication? OpenPublication(NodeFolder node)
+    {
+        try
+        {
+            return node.ForPut();
+        }
+        catch (Exception e) when (e is FormatException or ObjectStorage.ObjectStoreException)
+        {
+            throw new CliException($"--blocks: {e.Message}", e);
+        }
     }
 
     /// <summary>The input's batches, each disposed once the consumer moves on, progress told after each (what reading it took).</summary>
@@ -122,16 +148,17 @@ internal static class ContentCommands
     {
         var cid = ContentArgument("A table or any other stored block");
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the Arrow IPC stream or block (- for stdout; the default when stdout is not a terminal)", HelpName = "OUT" };
-        var command = new Command("get", "Write a table as one Arrow IPC stream (a one-chunk table: its exact canonical bytes), or any other stored block byte for byte, to stdout or -o FILE; every block is re-hashed") { cid, output };
+        var command = new Command("get", "Write a table as one Arrow IPC stream (a one-chunk table: its exact canonical bytes), or any other stored block byte for byte, to stdout or -o FILE; every block is re-hashed") { cid, output, repository.Blocks };
         command.SetAction(parse =>
         {
             // As ipfs cat and curl: to stdout, unless that is a terminal, where binary would garble the screen.
             string path = parse.GetValue(output) ?? (console.IsOutputTerminal
                 ? throw new CliException("get: stdout is a terminal, and an Arrow IPC stream is binary: give -o FILE, or pipe it (arrowcid get NAME | …)")
                 : IpcSource.StandardStream);
-            using var content = repository.Open(parse);
-            var id = CliCids.Resolve(parse.GetRequiredValue(cid), content);
-            RepositoryOption.FetchMissing(content, id);
+            using var node = repository.OpenNode(parse);
+            var content = node.Content;
+            var id = CliCids.Resolve(parse.GetRequiredValue(cid), node);
+            repository.FetchMissing(parse, content, id);
             using var target = OutputTarget.Create(path, console);
             CliProgress.Run(console, $"writing {id}", null, _ => content.WriteTable(id, target.Stream));
             target.Commit();
@@ -148,21 +175,22 @@ internal static class ContentCommands
             Description = "A table or an arrow-stream block: its CID, a table NAME (its latest version) or NAME@N (version N); or a file (Arrow IPC, Parquet or CSV) when no name matches",
         };
         var limit = IpcCommands.RowLimitOption();
-        var command = new Command("cat", "Print a table chunk by chunk (or every batch of an arrow-stream block), or a file as 'ipc cat' does") { cid, limit };
+        var command = new Command("cat", "Print a table chunk by chunk (or every batch of an arrow-stream block), or a file as 'ipc cat' does") { cid, limit, repository.Blocks };
         var inputs = new InputOptions();
         inputs.AddTo(command);
         command.SetAction(parse =>
         {
             string argument = parse.GetRequiredValue(cid);
-            using var content = repository.Open(parse);
+            using var node = repository.OpenNode(parse);
+            var content = node.Content;
             // A CID, then a name in the repository, then a file: what users of cat and ipfs cat expect.
-            if (!Cid.TryParse(argument, out _) && File.Exists(argument) && !IsName(argument, content.Repository.Registry))
+            if (!Cid.TryParse(argument, out _) && File.Exists(argument) && !IsName(argument, node.Registry))
             {
                 return IpcCommands.CatFile(console, argument, inputs.Read(parse), parse.GetValue(limit));
             }
 
-            var id = CliCids.Resolve(argument, content);
-            RepositoryOption.FetchMissing(content, id);
+            var id = CliCids.Resolve(argument, node);
+            repository.FetchMissing(parse, content, id);
             using var batches = content.ReadBatches(id).GetEnumerator();
             return IpcCommands.PrintBatches(console, () => batches.MoveNext() ? batches.Current : null, parse.GetValue(limit));
         });

@@ -96,9 +96,10 @@ internal static class NameCommands
         var command = new Command("diff", "Compare two tables' blocks (a CID, NAME or NAME@N each): blocks and bytes both share, new in B, removed from A") { from, to, json };
         command.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
-            var a = TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(from), content.Repository.Registry));
-            var b = TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(to), content.Repository.Registry));
+            using var node = repository.OpenNode(parse);
+            var content = node.Content;
+            var a = TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(from), node.Registry));
+            var b = TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(to), node.Registry));
             var difference = TableDifference.Between(a, b);
             if (parse.GetValue(json))
             {

@@ -45,13 +45,14 @@ internal static class ParquetCommands
         var json = new Option<bool>("--json") { Description = "Print one JSON object (on stderr when the file goes to stdout)" };
         var parquet = new Command("parquet", "Write tables as one Parquet file, row groups of whole chunks (footer keys arrowcid.cids, arrowcid.dataset); every block is re-hashed")
         {
-            cids, output, compression, rowGroupSize, rowGroupBytes, pageSize, json,
+            cids, output, compression, rowGroupSize, rowGroupBytes, pageSize, json, repository.Blocks,
         };
         parquet.SetAction(parse =>
         {
-            using var content = repository.Open(parse);
-            var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, content.Repository.Registry)).ToArray();
-            RepositoryOption.FetchMissing(content, roots);
+            using var node = repository.OpenNode(parse);
+            var content = node.Content;
+            var roots = parse.GetRequiredValue(cids).Select(c => CliCids.Resolve(c, node.Registry)).ToArray();
+            repository.FetchMissing(parse, content, roots);
 
             string path = parse.GetValue(output) ?? DefaultFileName(parse.GetRequiredValue(cids)[0], roots[0]);
             var plan = ParquetCidExport.Resolve(content, roots, parse.GetValue(rowGroupBytes));

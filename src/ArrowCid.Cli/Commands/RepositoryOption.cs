@@ -15,7 +15,7 @@ internal sealed class RepositoryOption
         Recursive = true,
     };
 
-    /// <summary>The <c>--blocks s3://BUCKET/PREFIX</c> option of the commands that work on the bucket too (gc, verify): the durable tier of the folder's node (else <c>ARROWCID_BLOCKS</c>, else what the folder remembers).</summary>
+    /// <summary>The <c>--blocks s3://BUCKET/PREFIX</c> option of the commands that work on the folder's bucket too (put, get, cat, exports, sql, gc, verify): the durable tier of the folder's node (else <c>ARROWCID_BLOCKS</c>, else what the folder remembers).</summary>
     public Option<string?> Blocks { get; } = new("--blocks")
     {
         Description = "The bucket the folder's node keeps blocks in too, s3://BUCKET/PREFIX (default: $ARROWCID_BLOCKS, else the one 'serve --blocks' recorded in the folder), worked on as well; endpoint and credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the shared files",
@@ -32,14 +32,14 @@ internal sealed class RepositoryOption
     /// <summary>
     /// Before a table is read from the folder: what its node's cache evicted is copied back from
     /// the node's bucket (<see cref="NodeFolder.FetchMissingAsync"/>; the bucket is
-    /// <c>ARROWCID_BLOCKS</c>, else the one the folder remembers); a bucket that cannot be reached
-    /// is the command's one-line error.
+    /// <c>--blocks</c>, else <c>ARROWCID_BLOCKS</c>, else the one the folder remembers); a bucket
+    /// that cannot be reached is the command's one-line error.
     /// </summary>
-    public static void FetchMissing(ContentRepository content, params IReadOnlyList<Content.Multiformats.Cid> cids)
+    public void FetchMissing(ParseResult parse, ContentRepository content, params IReadOnlyList<Content.Multiformats.Cid> cids)
     {
         try
         {
-            NodeFolder.FetchMissingAsync(content, BlocksFromEnvironment(), cids).GetAwaiter().GetResult();
+            NodeFolder.FetchMissingAsync(content, BlocksOf(parse), cids).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is FormatException or ObjectStorage.ObjectStoreException or Content.BlockNotFoundException)
         {
@@ -48,9 +48,9 @@ internal sealed class RepositoryOption
     }
 
     /// <summary>Opens the repository with the registry its node shares, when it remembers one (<see cref="NodeFolder"/>).</summary>
-    public NodeFolder OpenNode(ParseResult parse) => NodeFolder.Open(Open(parse), parse.GetValue(Blocks) ?? BlocksFromEnvironment());
+    public NodeFolder OpenNode(ParseResult parse) => NodeFolder.Open(Open(parse), BlocksOf(parse));
 
-    // ARROWCID_BLOCKS, as serve reads it too; unset or empty: none.
-    private static string? BlocksFromEnvironment() =>
-        Environment.GetEnvironmentVariable("ARROWCID_BLOCKS") is { Length: > 0 } blocks ? blocks : null;
+    // --blocks, else ARROWCID_BLOCKS (as serve reads it too; unset or empty: none); null: what the folder remembers.
+    private string? BlocksOf(ParseResult parse) => parse.GetValue(Blocks) ??
+        (Environment.GetEnvironmentVariable("ARROWCID_BLOCKS") is { Length: > 0 } blocks ? blocks : null);
 }

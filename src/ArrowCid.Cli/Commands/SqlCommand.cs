@@ -23,7 +23,7 @@ internal static class SqlCommand
         var noCache = new Option<bool>("--no-cache") { Description = "With --put: run the query even when an earlier run stored its answer" };
         var output = new Option<string?>("--output", "-o") { Description = "Write the answer to a file: .parquet, .arrows (an Arrow IPC stream) or .csv, by its extension", HelpName = "OUT" };
         var timeout = DurationOption.Create("--timeout", "The query's deadline: past it DuckDB stops it wherever it is", "10m");
-        var command = new Command("sql", "Run a SQL query over the repository's tables on embedded DuckDB and print its answer; no file or network is reachable from the query") { query, json, limit, memory, put, name, noCache, timeout, output };
+        var command = new Command("sql", "Run a SQL query over the repository's tables on embedded DuckDB and print its answer; no file or network is reachable from the query") { query, json, limit, memory, put, name, noCache, timeout, output, repository.Blocks };
         command.SetAction(parse =>
         {
             bool store = parse.GetValue(put) || parse.GetValue(name) is not null;
@@ -46,7 +46,7 @@ internal static class SqlCommand
             }
 
             using var content = repository.Open(parse);
-            using var engine = SqlEngine.Open(content, new SqlLimits { MemoryLimit = parse.GetValue(memory) }, cid => RepositoryOption.FetchMissing(content, cid));
+            using var engine = SqlEngine.Open(content, new SqlLimits { MemoryLimit = parse.GetValue(memory) }, cid => repository.FetchMissing(parse, content, cid));
             string sql = parse.GetRequiredValue(query);
             SqlStored? stored = null;
             SqlResult result;

@@ -124,6 +124,96 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
     }
 
     [Fact]
+    public async Task A_put_on_a_node_s_folder_goes_to_the_bucket_and_the_shared_registry_and_a_new_node_serves_it_by_name()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string bucket = await NewBucketAsync();
+        var environment = StoreEnvironment();
+        string registry = server.CreateDatabase();
+        string[] arguments = ["--registry", registry, "--blocks", $"s3://{bucket}/nodes/"];
+
+        var first = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        string table;
+        long rows;
+        await using (first)
+        {
+            await first.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/ at {Ceph.Endpoint}", TimeSpan.FromMinutes(2));
+            string input = Path.Combine(first.Folder, "input.arrows");
+            using (var large = TestBatches.Large(3L << 20, seed: 166))
+            {
+                rows = large.Length;
+                using var file = File.Create(input);
+                using var writer = new Arrow.Ipc.ArrowStreamWriter(file, large.Schema);
+                writer.Write(large);
+                writer.Finish();
+            }
+
+            // A bucket that is not there: refused before anything is stored, naming the option.
+            var (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "put", input, "--repo", first.Repository, "--blocks", "s3://no-such-bucket-66/x/");
+            Assert.True(code == 1, text);
+            Assert.Contains("--blocks:", text, StringComparison.Ordinal);
+            Assert.Contains("no-such-bucket-66", text, StringComparison.Ordinal);
+
+            // The folder remembers its node's registry and bucket: the CLI's put goes where the node's own puts go.
+            (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "put", input, "--repo", first.Repository, "--name", "from-cli", "--json");
+            Assert.True(code == 0, text);
+            using var report = System.Text.Json.JsonDocument.Parse(text);
+            var put = report.RootElement[0];
+            table = put.GetProperty("table").GetProperty("cid").GetString()!;
+            var chunks = put.GetProperty("chunks").EnumerateArray().Select(c => c.GetProperty("cid").GetString()!).ToList();
+            Assert.True(chunks.Count > 1, text);
+            Assert.Equal(1, put.GetProperty("version").GetInt64());
+
+            // Every block in the bucket, read by a plain S3 client and hashed against its CID.
+            using var s3 = RawClient();
+            var stored = await ContentsAsync(s3, bucket, "nodes/");
+            Assert.Contains(table, stored.Cids);
+            Assert.All(chunks, chunk => Assert.Contains(chunk, stored.Cids));
+
+            // The put's pin is in the shared registry (what info on a node's folder reads): it keeps the table on every host.
+            (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "info", table, "--repo", first.Repository, "--json");
+            Assert.True(code == 0, text);
+            using (var info = System.Text.Json.JsonDocument.Parse(text))
+            {
+                Assert.True(info.RootElement.GetProperty("pinned").GetBoolean(), text);
+            }
+
+            await first.KillAsync();
+        }
+
+        // A node with an empty folder serves the table by its name, from the registry and the bucket alone.
+        var second = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        await using (second)
+        {
+            using var reader = new FlightClient(second.Location);
+            var fetched = await reader.GetByNameAsync("from-cli", null);
+            Assert.Equal(table, fetched.Cid.ToString());
+            Assert.Equal(rows, ServeCluster.Rows(fetched));
+
+            // And the CLI on this node's folder finds the name in the shared registry, and the blocks in the bucket.
+            string exported = Path.Combine(second.Folder, "from-cli.arrows");
+            var (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "get", "from-cli", "--repo", second.Repository, "-o", exported);
+            Assert.True(code == 0, text);
+            using var file = File.OpenRead(exported);
+            using var stream = new Arrow.Ipc.ArrowStreamReader(file);
+            long read = 0;
+            while (stream.ReadNext() is { } batch)
+            {
+                using (batch)
+                {
+                    read += batch.Length;
+                }
+            }
+
+            Assert.Equal(rows, read);
+        }
+    }
+
+    [Fact]
     public async Task Small_tables_put_at_once_go_in_packs_a_new_node_reads_each_from_its_pack_and_gc_keeps_a_pack_while_one_block_is_named()
     {
         if (Skipped())
