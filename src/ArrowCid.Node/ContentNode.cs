@@ -61,6 +61,33 @@ public sealed class ContentNode : IDisposable
         }
         Health = new NodeHealth(this);
         Metrics = new NodeMetrics(this);
+        if (Options.DurableTier is not null)
+        {
+            // The disk is a cache of the tier: a copy found damaged (a crash after a write the
+            // cache never synced, a failing disk) is read from the tier again, on every face.
+            content.Reader.DamagedCopy = RestoreFromTier;
+            Reader.DamagedCopy = RestoreFromTier;
+        }
+    }
+
+    // A block whose copy here does not hash to its CID: set aside, and stored again from the tier;
+    // false (the caller's DATA_LOSS) when this disk held no damaged copy or the tier lacks the block.
+    private bool RestoreFromTier(Cid cid)
+    {
+        if (!Repository.Repository.SetAsideDamaged(cid))
+        {
+            return false;
+        }
+
+        NodeLogging.RestoringFromTier(Logging.CreateLogger(NodeLogging.NodeCategory), cid.ToString(), Options.DurableTier!.Describe());
+        EnsureFromTierAsync(cid, CancellationToken.None).GetAwaiter().GetResult();
+        if (!Reader.Has(cid))
+        {
+            return false;
+        }
+
+        Metrics.Restored();
+        return true;
     }
 
     /// <summary>Where the node and its faces log (<see cref="NodeOptions.Logging"/>).</summary>

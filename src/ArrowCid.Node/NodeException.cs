@@ -66,13 +66,18 @@ public class NodeException : Exception
 
     /// <summary>
     /// What a client is told of <paramref name="error"/>, of kind <paramref name="kind"/>: the message of
-    /// what the node and the layers below wrote for callers, but for a full storage a fixed line, since
-    /// the file system's own text names the node's paths.
+    /// what the node and the layers below wrote for callers, but for a full storage and a damaged
+    /// copy a fixed line, since the file system's own text and the store's name the node's paths.
     /// </summary>
     public static string MessageOf(Exception error, NodeErrorKind kind)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return kind == NodeErrorKind.StorageFull && error is not NodeException ? Repository.StorageFaults.FullMessage : error.Message;
+        return (kind, error) switch
+        {
+            (NodeErrorKind.StorageFull, not NodeException) => Repository.StorageFaults.FullMessage,
+            (NodeErrorKind.DataLoss, BlockCorruptedException { Cid: { } cid }) => $"{cid}: the copy this node holds does not hash to its CID, and was not sent",
+            _ => error.Message,
+        };
     }
 
     /// <summary>NOT_FOUND, naming what is missing.</summary>

@@ -91,4 +91,14 @@ public static partial class NodeLogging
     /// <param name="peer">The client's address.</param>
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Face} {Method} {Subject} {Status} received={Received} sent={Sent} {Milliseconds:0.###}ms peer={Peer}")]
     private static partial void WriteRequest(ILogger log, string face, string method, string subject, string status, long received, long sent, double milliseconds, string peer);
+
+    /// <summary>The category of what the node itself reports (not a request's line).</summary>
+    public const string NodeCategory = "ArrowCid.Node";
+
+    /// <summary>A block's copy on the node's disk did not hash to its CID, and is read from the durable tier again, at Warning.</summary>
+    /// <param name="log">The node's logger.</param>
+    /// <param name="cid">The block.</param>
+    /// <param name="store">The durable tier, described (never a credential).</param>
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "{Cid}: the copy on this node's disk does not hash to its CID; set aside in quarantine/ and read from {Store} again")]
+    public static partial void RestoringFromTier(ILogger log, string cid, string store);
 }

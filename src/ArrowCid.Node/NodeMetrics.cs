@@ -24,6 +24,7 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _sent;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _verificationFailures;
+    private readonly Counter<long> _restored;
     private readonly ContentNode _node;
     private readonly object _totalsGate = new();
     private IReadOnlyDictionary<BlockKind, RegistryTotal>? _totals;
@@ -45,6 +46,8 @@ public sealed class NodeMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300] });
         _verificationFailures = _meter.CreateCounter<long>(
             "arrowcid.verification.failures", "{block}", "Blocks that did not hash to their CID when read (served as errors, never as data)");
+        _restored = _meter.CreateCounter<long>(
+            "arrowcid.store.restored", "{block}", "Blocks whose copy on the node's disk did not hash to their CID, set aside and read again from the durable tier");
         _meter.CreateObservableGauge(
             "arrowcid.store.records",
             () => Totals().Select(t => new Measurement<long>(t.Value.Records, new KeyValuePair<string, object?>("kind", BlockKindNames.NameOf(t.Key)))),
@@ -85,6 +88,9 @@ public sealed class NodeMetrics : IDisposable
 
     /// <summary>A block read did not hash to its CID.</summary>
     public void VerificationFailed() => _verificationFailures.Add(1);
+
+    /// <summary>A damaged copy on the node's disk was set aside, and the block read again from the durable tier.</summary>
+    public void Restored() => _restored.Add(1);
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

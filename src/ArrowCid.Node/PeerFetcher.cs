@@ -226,8 +226,10 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
     /// </summary>
     private async Task CopyAsync(BlockRecord record, string provenance, Func<Cid, CancellationToken, Task<HashedBlock>> fetch, CancellationToken cancellationToken)
     {
-        // One block, byte for byte: a foreign block (pinned here), or a name's version node (its version keeps it).
-        if (record.Kind is BlockKind.Foreign or BlockKind.VersionNode)
+        // One block, byte for byte: a foreign block (pinned here), a name's version node (its
+        // version keeps it), or a table's inner node (its table keeps it; asked for alone when a
+        // damaged copy is read again from the tier).
+        if (record.Kind is BlockKind.Foreign or BlockKind.VersionNode or BlockKind.TableNode)
         {
             var block = await fetch(record.Cid, cancellationToken).ConfigureAwait(false);
             StoreBlock(block, record.Kind, record.Schema, record.Rows, record, provenance, pinned: record.Kind == BlockKind.Foreign);

@@ -91,6 +91,30 @@ public sealed partial class LocalRepository
         return true;
     }
 
+    /// <summary>
+    /// Moves this repository's damaged copies of a block to <c>quarantine/</c>, as
+    /// <c>verify --repair</c> does, keeping its row: the block is not held here until it is stored
+    /// again. For a repository whose disk is a cache of a durable tier (a node with a bucket), which
+    /// then stores the block again from there instead of answering that it is lost.
+    /// </summary>
+    /// <param name="cid">A block found not to hash to its CID.</param>
+    /// <returns>True when a damaged copy was moved; false when none was found (a copy elsewhere, as in shared memory, was the damaged one, or the block was stored again meanwhile).</returns>
+    public bool SetAsideDamaged(Cid cid)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        using (_lock.Shared())
+        {
+            if (Quarantine(cid) is null)
+            {
+                return false;
+            }
+
+            Reader.Forget(cid);
+            BlockDeleted?.Invoke(cid);
+            return true;
+        }
+    }
+
     // Every damaged copy goes: a packed one is copied out and tombstoned, a file moved.
     private string? Quarantine(Cid cid)
     {

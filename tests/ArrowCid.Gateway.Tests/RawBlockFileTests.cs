@@ -97,6 +97,9 @@ public sealed class RawBlockFileTests : IAsyncLifetime
         string problem = await response.Content.ReadAsStringAsync();
         Assert.Contains("does not hash to its CID", problem, StringComparison.Ordinal);
         Assert.True(problem.Length < 4096, "a problem, not a block");
+
+        // A remote client is never told the node's paths.
+        Assert.DoesNotContain(Path.GetDirectoryName(_path)!, problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -95,15 +95,41 @@ public sealed class BlockReader
     public LeasedBlock Open(Cid cid, bool verify = true, BlockAccess access = BlockAccess.Map) =>
         TryOpen(cid, verify, access) ?? throw new BlockNotFoundException(cid);
 
+    /// <summary>
+    /// Called with a block whose stored copy here does not hash to its CID, before that is thrown:
+    /// true when the damaged copy was set aside and the block stored again from where it is kept
+    /// durably (a node whose disk caches a durable tier), so the open is tried once more; false, or
+    /// unset, to throw. It may block while the block is fetched.
+    /// </summary>
+    public Func<Cid, bool>? DamagedCopy { get; set; }
+
     /// <summary>Like <see cref="Open"/>, but null when no location holds the block.</summary>
     /// <param name="cid">The block's CID.</param>
     /// <param name="verify">False only where the caller hashes the bytes itself or merely peeks at them.</param>
     /// <param name="access">How a block file is brought into memory: mapped, or (a small one, for a brief hold) read.</param>
     /// <returns>The leased block, or null.</returns>
-    /// <exception cref="BlockCorruptedException">The bytes found do not hash to the CID.</exception>
+    /// <exception cref="BlockCorruptedException">The bytes found do not hash to the CID (and <see cref="DamagedCopy"/> did not restore it).</exception>
     public LeasedBlock? TryOpen(Cid cid, bool verify = true, BlockAccess access = BlockAccess.Map)
     {
         ArgumentNullException.ThrowIfNull(cid);
+        try
+        {
+            return TryOpenOnce(cid, verify, access);
+        }
+        catch (BlockCorruptedException) when (DamagedCopy is not null)
+        {
+            if (!DamagedCopy(cid))
+            {
+                throw;
+            }
+        }
+
+        // Stored again: opened and hashed afresh (a copy damaged again is thrown this time).
+        return TryOpenOnce(cid, verify, access);
+    }
+
+    private LeasedBlock? TryOpenOnce(Cid cid, bool verify, BlockAccess access)
+    {
         // The pack index first (a dictionary lookup), then the block's own file; only when neither has
         // it are the packs searched for one another process appended since (which stats the file
         // again and may list the packs): a held file block costs no status call of its own.

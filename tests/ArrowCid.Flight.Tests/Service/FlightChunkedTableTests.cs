@@ -82,6 +82,10 @@ public sealed class FlightChunkedTableTests
             }
         });
         Assert.Equal(StatusCode.DataLoss, error.StatusCode);
+
+        // Named by its CID, and never by the node's path to it.
+        Assert.Contains($"{put.Batches[1].Cid}: the copy this node holds does not hash to its CID", error.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetDirectoryName(damaged)!, error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
