@@ -414,10 +414,11 @@ public sealed class ContentRepository : IDisposable
     /// <param name="source">The CAR (left open).</param>
     /// <param name="options">Tags, producer, provenance for what is registered; roots are pinned when <see cref="PutOptions.Pin"/>.</param>
     /// <param name="strict">Take only canonical batches and dataset manifests whose batches are present.</param>
+    /// <param name="publisher">Where what is stored is made known beyond the repository, as a put's blocks are (a node's bucket and shared registry); null: the repository's own registry.</param>
     /// <returns>What was taken, as what, and what was refused.</returns>
     /// <exception cref="ContentFormatException">The CAR itself is malformed or a block does not hash to its CID.</exception>
-    public CarImportReport ImportCar(Stream source, PutOptions? options = null, bool strict = false) =>
-        CarImport.Read(this, source, options ?? PutOptions.Default, strict);
+    public CarImportReport ImportCar(Stream source, PutOptions? options = null, bool strict = false, IPutPublisher? publisher = null) =>
+        CarImport.Read(this, source, options ?? PutOptions.Default, strict, publisher);
 
     /// <summary>Closes the repository when this instance opened it.</summary>
     public void Dispose()

@@ -46,6 +46,13 @@ public interface IPutPublisher
     /// <returns>The version recorded.</returns>
     NamedVersion AddVersion(string name, Cid cid);
 
+    /// <summary>As <see cref="AddVersion"/>, unless the name's latest version already names <paramref name="cid"/>.</summary>
+    /// <param name="name">The name.</param>
+    /// <param name="cid">The dataset's CID (already <see cref="Registered"/>).</param>
+    /// <returns>The version that names it, and whether this call added it.</returns>
+    (NamedVersion Version, bool Added) AddVersionUnlessLatest(string name, Cid cid) =>
+        FindVersion(name) is { } latest && latest.Cid == cid ? (latest, false) : (AddVersion(name, cid), true);
+
     /// <summary>The latest version of <paramref name="name"/> where <see cref="AddVersion"/> records versions, or null.</summary>
     /// <param name="name">The name.</param>
     /// <returns>The version.</returns>

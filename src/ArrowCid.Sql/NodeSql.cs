@@ -100,11 +100,16 @@ public sealed class NodeSql
             _node.Repository,
             new SqlLimits { MemoryLimit = string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, limits.SqlMemoryBytes >> 20)}MiB") },
             // Missing blocks come from peers or the durable tier, under the query's own deadline.
-            cid => _node.EnsureLocalAsync(cid, CancellationToken.None).WaitAsync(limits.SqlTimeout > TimeSpan.Zero ? limits.SqlTimeout : Timeout.InfiniteTimeSpan).GetAwaiter().GetResult());
+            cid => _node.EnsureLocalAsync(cid, CancellationToken.None).WaitAsync(limits.SqlTimeout > TimeSpan.Zero ? limits.SqlTimeout : Timeout.InfiniteTimeSpan).GetAwaiter().GetResult(),
+            // Names and CIDs as the node answers them: with a shared registry, what any node put.
+            _node.Registrations.Registry);
         bool keep = false;
         try
         {
-            var stored = engine.Store(sql, new SqlStoreOptions { MaxRows = limits.SqlMaxRows, Pin = false }, stop);
+            // The answer published as a put through the node is: in the bucket and the shared
+            // registry before it is handed out, so any node serves its CID.
+            using var publication = _node.Registrations.ForPut();
+            var stored = engine.Store(sql, new SqlStoreOptions { MaxRows = limits.SqlMaxRows, Pin = false, Publisher = publication }, stop);
             keep = true;
             return stored;
         }

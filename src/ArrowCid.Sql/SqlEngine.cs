@@ -102,6 +102,7 @@ public sealed class SqlException : Exception
 public sealed class SqlEngine : IDisposable
 {
     private readonly ContentRepository _content;
+    private readonly IRegistry _registry;
     private readonly Action<Cid>? _ensureLocal;
     private readonly DuckDbConnection _db;
     private readonly Dictionary<string, (SqlInput Input, RepositoryTable Table)> _resolved = new(StringComparer.Ordinal);
@@ -109,9 +110,10 @@ public sealed class SqlEngine : IDisposable
     private readonly object _gate = new();
     private string? _engineVersion;
 
-    private SqlEngine(ContentRepository content, DuckDbConnection db, Action<Cid>? ensureLocal)
+    private SqlEngine(ContentRepository content, IRegistry registry, DuckDbConnection db, Action<Cid>? ensureLocal)
     {
         _content = content;
+        _registry = registry;
         _db = db;
         _ensureLocal = ensureLocal;
     }
@@ -120,9 +122,10 @@ public sealed class SqlEngine : IDisposable
     /// <param name="content">The repository whose tables queries read.</param>
     /// <param name="limits">DuckDB's memory and threads (default: DuckDB's own).</param>
     /// <param name="ensureLocal">Called with a table's CID before it is read, to bring missing blocks (a node's peers); null when none can come.</param>
+    /// <param name="registry">Where the names and CIDs a query gives are looked up: the registry a node shares with others (the tables any node put), or null for <paramref name="content"/>'s own.</param>
     /// <returns>The engine.</returns>
     /// <exception cref="SqlException">DuckDB's library is not beside the program, or refused to open.</exception>
-    public static SqlEngine Open(ContentRepository content, SqlLimits? limits = null, Action<Cid>? ensureLocal = null)
+    public static SqlEngine Open(ContentRepository content, SqlLimits? limits = null, Action<Cid>? ensureLocal = null, IRegistry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(content);
         string library = DuckDbConnection.FindLibrary()
@@ -137,7 +140,7 @@ public sealed class SqlEngine : IDisposable
             throw new SqlException(e.Message, SqlErrorKind.Unavailable, e);
         }
 
-        var engine = new SqlEngine(content, db, ensureLocal);
+        var engine = new SqlEngine(content, registry ?? content.Repository.Registry, db, ensureLocal);
         try
         {
             db.RegisterTables(engine.Resolve);
@@ -259,13 +262,17 @@ public sealed class SqlEngine : IDisposable
 
     private SqlStored Put(string sql, SqlResult result, SqlStoreOptions options)
     {
-        var put = _content.PutStream(result.Answer.Schema, result.Answer.Batches, new PutOptions
-        {
-            Name = options.Name,
-            Producer = "arrowcid sql",
-            Provenance = SqlProvenance.Write(sql, result.Inputs, EngineVersion),
-            Pin = options.Pin,
-        });
+        var put = _content.PutStream(
+            result.Answer.Schema,
+            result.Answer.Batches,
+            new PutOptions
+            {
+                Name = options.Name,
+                Producer = "arrowcid sql",
+                Provenance = SqlProvenance.Write(sql, result.Inputs, EngineVersion),
+                Pin = options.Pin,
+            },
+            options.Publisher);
         // Only the table carries the query's key (a put's tags would label its chunks too).
         _content.Repository.Registry.SetTag(put.Table.Cid, SqlProvenance.QueryTag, SqlProvenance.QueryKey(sql));
         return new SqlStored(put.Table.Cid, put.VersionAdded ? put.Version : null, Reused: false, result.Inputs);
@@ -277,9 +284,15 @@ public sealed class SqlEngine : IDisposable
         if (options.Pin)
         {
             _content.Repository.Pin(earlier.Cid);
+            if (options.Publisher is { } publisher)
+            {
+                // Pinned where the put would have pinned it: in the registry the node shares.
+                publisher.Registered(earlier.Cid, pinned: true);
+                publisher.Flush();
+            }
         }
 
-        var version = options.Name is { } name && _content.AddVersionUnlessLatest(name, earlier.Cid) is { Added: true } named
+        var version = options.Name is { } name && (options.Publisher is { } names ? names.AddVersionUnlessLatest(name, earlier.Cid) : _content.AddVersionUnlessLatest(name, earlier.Cid)) is { Added: true } named
             ? named.Version
             : null;
         return new SqlStored(earlier.Cid, version, Reused: true, earlier.Inputs);
@@ -360,10 +373,10 @@ public sealed class SqlEngine : IDisposable
 
     private SqlInput? Find(string reference)
     {
-        var registry = _content.Repository.Registry;
+        var registry = _registry;
         if (Cid.TryParse(reference, out var cid))
         {
-            return _content.Repository.GetRecord(cid) is { Kind: BlockKind.Dataset or BlockKind.Batch or BlockKind.ArrowStream }
+            return registry.Find(cid) is { Kind: BlockKind.Dataset or BlockKind.Batch or BlockKind.ArrowStream }
                 ? new SqlInput(reference, null, null, cid)
                 : null;
         }

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using ArrowCid.Content.Multiformats;
 using ArrowCid.Registry;
+using ArrowCid.Repository;
 
 namespace ArrowCid.Sql;
 
@@ -20,6 +21,13 @@ public sealed record SqlStoreOptions
 
     /// <summary>Pin the result (true, as a put does), or leave it for gc once nothing names it: a server's answers, kept while they are asked for again.</summary>
     public bool Pin { get; init; } = true;
+
+    /// <summary>
+    /// Where the stored result is made known beyond the repository and its name's version recorded,
+    /// as a put's (a node's shared registry and bucket: any node then serves the answer); null: the
+    /// repository's own registry. The caller disposes it after the call.
+    /// </summary>
+    public IPutPublisher? Publisher { get; init; }
 }
 
 /// <summary>A stored result: the table's CID, the version recorded under a name, whether an earlier run's result answered, and the tables it was made from.</summary>

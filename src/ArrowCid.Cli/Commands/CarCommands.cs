@@ -60,11 +60,13 @@ internal static class CarCommands
         var file = new Argument<string>("file") { Description = "The CAR (v1 or v2) to read (- for stdin)" };
         var strict = new Option<bool>("--strict") { Description = "Take only canonical Arrow batches and dataset manifests whose batches are present; refuse everything else" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of lines" };
-        var car = new Command("car", "Read a CAR into the repository: every block whose hash verifies is stored; canonical batches and dataset manifests are registered as such, other Arrow IPC streams are described, anything else is kept as a foreign block; roots are pinned") { file, strict, json };
+        var car = new Command("car", "Read a CAR into the repository: every block whose hash verifies is stored; canonical batches and dataset manifests are registered as such, other Arrow IPC streams are described, anything else is kept as a foreign block; roots are pinned. On the folder of a node with a shared registry or a bucket, what it stores is published as the node's puts are") { file, strict, json, repository.Blocks };
         car.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(file);
-            using var content = repository.Open(parse);
+            using var node = repository.OpenNode(parse);
+            var content = node.Content;
+            using var publication = RepositoryOption.OpenPublication(node);
             var report = CliErrors.About(path == IpcSource.StandardStream ? "stdin" : path, () =>
             {
                 using var input = path == IpcSource.StandardStream ? null : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -74,7 +76,14 @@ internal static class CarCommands
                 return CliProgress.Run(console, $"importing {path}", total, ProgressUnit.Bytes, advance =>
                 {
                     using var counted = new Ingest.CountingStream(input ?? console.Input, leaveOpen: true, read => advance(read));
-                    return content.ImportCar(counted, options, parse.GetValue(strict));
+                    try
+                    {
+                        return content.ImportCar(counted, options, parse.GetValue(strict), publication);
+                    }
+                    catch (Registry.RegistryUnavailableException e)
+                    {
+                        throw new CliException($"stored in the folder, not published by its node: {e.Message}", e);
+                    }
                 });
             });
             if (parse.GetValue(json))

@@ -98,7 +98,7 @@ internal static class ContentCommands
                     return ContentRepository.ComputeCids(source.Schema, batches);
                 }
 
-                using var publication = OpenPublication(node);
+                using var publication = RepositoryOption.OpenPublication(node);
                 return node.Content.PutStream(source.Schema, batches, named, publication);
             }
             catch (ArgumentException e)
@@ -113,19 +113,6 @@ internal static class ContentCommands
         });
     }
 
-    // The publication of a put on the folder (null: the folder's own registry is all there is); a
-    // bucket that cannot be opened is the command's one-line error before anything is stored.
-    private static ServiceRegistry.PutPublication? OpenPublication(NodeFolder node)
-    {
-        try
-        {
-            return node.ForPut();
-        }
-        catch (Exception e) when (e is FormatException or ObjectStorage.ObjectStoreException)
-        {
-            throw new CliException($"--blocks: {e.Message}", e);
-        }
-    }
 
     /// <summary>The input's batches, each disposed once the consumer moves on, progress told after each (what reading it took).</summary>
     internal static IEnumerable<RecordBatch> ReadAll(BatchInput source, Action<double> advance)

@@ -47,6 +47,23 @@ internal sealed class RepositoryOption
         }
     }
 
+    /// <summary>
+    /// The publication of a put on a node's folder (<see cref="NodeFolder.ForPut"/>; null: the
+    /// folder's own registry is all there is); a bucket that cannot be opened is the command's
+    /// one-line error before anything is stored.
+    /// </summary>
+    public static ServiceRegistry.PutPublication? OpenPublication(NodeFolder node)
+    {
+        try
+        {
+            return node.ForPut();
+        }
+        catch (Exception e) when (e is FormatException or ObjectStorage.ObjectStoreException)
+        {
+            throw new CliException($"--blocks: {e.Message}", e);
+        }
+    }
+
     /// <summary>Opens the repository with the registry its node shares, when it remembers one (<see cref="NodeFolder"/>).</summary>
     public NodeFolder OpenNode(ParseResult parse) => NodeFolder.Open(Open(parse), BlocksOf(parse));
 

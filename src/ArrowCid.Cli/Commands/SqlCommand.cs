@@ -45,8 +45,10 @@ internal static class SqlCommand
                 throw new CliUsageException("sql: -o writes the answer to a file; --json prints it: give one of them");
             }
 
-            using var content = repository.Open(parse);
-            using var engine = SqlEngine.Open(content, new SqlLimits { MemoryLimit = parse.GetValue(memory) }, cid => repository.FetchMissing(parse, content, cid));
+            // On a node's folder, names as its node answers them, and a stored answer published as its puts are.
+            using var node = repository.OpenNode(parse);
+            var content = node.Content;
+            using var engine = SqlEngine.Open(content, new SqlLimits { MemoryLimit = parse.GetValue(memory) }, cid => repository.FetchMissing(parse, content, cid), node.Registry);
             string sql = parse.GetRequiredValue(query);
             SqlStored? stored = null;
             SqlResult result;
@@ -56,12 +58,18 @@ internal static class SqlCommand
             {
                 if (store)
                 {
-                    (result, stored) = engine.QueryAndStore(sql, new SqlStoreOptions { Name = parse.GetValue(name), NoCache = parse.GetValue(noCache) }, stop.Token);
+                    using var publication = RepositoryOption.OpenPublication(node);
+                    (result, stored) = engine.QueryAndStore(sql, new SqlStoreOptions { Name = parse.GetValue(name), NoCache = parse.GetValue(noCache), Publisher = publication }, stop.Token);
                 }
                 else
                 {
                     result = engine.Query(sql, rows ?? long.MaxValue, stop.Token);
                 }
+            }
+            catch (Exception e) when (e is ObjectStorage.ObjectStoreException or Registry.RegistryUnavailableException)
+            {
+                // Stored in the folder; not published beyond it: the node's bucket or registry did not take it.
+                throw new CliException($"sql: the answer was stored in the folder, not published by its node: {e.Message}", e);
             }
             catch (OperationCanceledException e)
             {

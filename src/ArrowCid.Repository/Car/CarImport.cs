@@ -27,11 +27,11 @@ internal static class CarImport
     // so a lying section length cannot make it allocate this much up front.
     private static readonly CarReaderOptions ReaderOptions = new() { MaxBlockLength = Array.MaxLength - Cid.MaxBinaryLength - 64 };
 
-    public static CarImportReport Read(ContentRepository content, Stream source, PutOptions options, bool strict)
+    public static CarImportReport Read(ContentRepository content, Stream source, PutOptions options, bool strict, IPutPublisher? publisher)
     {
         ArgumentNullException.ThrowIfNull(source);
         var reader = CarReader.Open(source, ReaderOptions);
-        var import = new Import(content, options, reader.Roots.ToHashSet());
+        var import = new Import(content, options, reader.Roots.ToHashSet(), publisher);
         var refused = new List<RefusedBlock>();
         var unverifiable = new List<UnverifiableBlock>();
         var manifests = new List<(CarBlock Block, BlockDescription Found)>();
@@ -127,6 +127,7 @@ internal static class CarImport
                 }
             }
 
+            import.Publish();
             return new CarImportReport
             {
                 Roots = reader.Roots,
@@ -187,7 +188,7 @@ internal static class CarImport
     };
 
     /// <summary>The blocks one import stored, and the pins that guard them until it ends (the put's one pin policy, <see cref="PinGuard"/>).</summary>
-    private sealed class Import(ContentRepository content, PutOptions options, HashSet<Cid> roots)
+    private sealed class Import(ContentRepository content, PutOptions options, HashSet<Cid> roots, IPutPublisher? publisher)
     {
         private readonly PinGuard _guard = new(content.Repository);
 
@@ -210,6 +211,13 @@ internal static class CarImport
                 BlockKind.Dataset => content.Repository.PutBlock(hashed, TableWriter.DatasetRecord(block.Cid, found.Schema!, found.Rows, options, options.Pin && roots.Contains(block.Cid)), guard: null),
                 _ => content.Repository.PutBlock(hashed, found.ToRecord(block.Cid, options, pinned: false), _guard),
             };
+            // A root the import pins is published pinned once everything is stored (a dataset's now, registered pinned).
+            bool pinnedRoot = options.Pin && roots.Contains(block.Cid);
+            if (!pinnedRoot || found.Kind == BlockKind.Dataset)
+            {
+                publisher?.Registered(block.Cid, pinned: pinnedRoot);
+            }
+
             Stored.Add(new ImportedBlock(block.Cid, kind, block.Data.Length)
             {
                 Rows = found.Rows,
@@ -220,10 +228,32 @@ internal static class CarImport
             });
         }
 
-        /// <summary>Drops the import's own pins, except on the roots when the options pin.</summary>
-        public void ReleaseGuards()
+        /// <summary>
+        /// Once every block is stored: the other roots pinned (when the options pin) and, with a
+        /// publisher, everything published as a put's blocks are (a node's bucket and shared
+        /// registry), while the import's guard still holds them.
+        /// </summary>
+        public void Publish()
         {
             if (options.Pin)
+            {
+                foreach (var root in roots)
+                {
+                    if (Stored.Find(b => b.Cid == root) is { Kind: not ImportedBlockKind.Dataset })
+                    {
+                        content.Repository.Pin(root);
+                        publisher?.Registered(root, pinned: true);
+                    }
+                }
+            }
+
+            publisher?.Flush();
+        }
+
+        /// <summary>Drops the import's own pins, except on the roots when the options pin (with a publisher, <see cref="Publish"/> pinned them where it publishes).</summary>
+        public void ReleaseGuards()
+        {
+            if (options.Pin && publisher is null)
             {
                 foreach (var root in roots)
                 {

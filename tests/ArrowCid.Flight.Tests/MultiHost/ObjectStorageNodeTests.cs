@@ -138,6 +138,7 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
 
         var first = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
         string table;
+        string imported;
         long rows;
         await using (first)
         {
@@ -174,6 +175,31 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             Assert.Contains(table, stored.Cids);
             Assert.All(chunks, chunk => Assert.Contains(chunk, stored.Cids));
 
+            // A CAR exported from a repository of its own, imported into the node's folder: published the same way.
+            string plain = Path.Combine(first.Folder, "plain");
+            string car = Path.Combine(first.Folder, "other.car");
+            using (var other = TestBatches.Large(1L << 20, seed: 167))
+            using (var file = File.Create(Path.Combine(first.Folder, "other.arrows")))
+            using (var writer = new Arrow.Ipc.ArrowStreamWriter(file, other.Schema))
+            {
+                writer.Write(other);
+                writer.Finish();
+            }
+
+            (code, text) = await ServeProcess.RunCliAsync("put", Path.Combine(first.Folder, "other.arrows"), "--repo", plain, "--name", "other", "--json");
+            Assert.True(code == 0, text);
+            using (var otherPut = System.Text.Json.JsonDocument.Parse(text))
+            {
+                imported = otherPut.RootElement[0].GetProperty("table").GetProperty("cid").GetString()!;
+            }
+
+            (code, text) = await ServeProcess.RunCliAsync("export", "car", "other", "-o", car, "--repo", plain);
+            Assert.True(code == 0, text);
+            (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "import", "car", car, "--repo", first.Repository);
+            Assert.True(code == 0, text);
+            stored = await ContentsAsync(s3, bucket, "nodes/");
+            Assert.Contains(imported, stored.Cids);
+
             // The put's pin is in the shared registry (what info on a node's folder reads): it keeps the table on every host.
             (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "info", table, "--repo", first.Repository, "--json");
             Assert.True(code == 0, text);
@@ -193,6 +219,7 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             var fetched = await reader.GetByNameAsync("from-cli", null);
             Assert.Equal(table, fetched.Cid.ToString());
             Assert.Equal(rows, ServeCluster.Rows(fetched));
+            Assert.True(ServeCluster.Rows(await reader.GetAsync(ArrowCid.Content.Multiformats.Cid.Parse(imported), null)) > 0);
 
             // And the CLI on this node's folder finds the name in the shared registry, and the blocks in the bucket.
             string exported = Path.Combine(second.Folder, "from-cli.arrows");
@@ -262,6 +289,43 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         Assert.Equal(2, Directory.GetFiles(Path.Combine(node.Repository, "quarantine")).Length);
         Assert.Equal(2, MetricValue(await http.GetStringAsync("/metrics"), "arrowcid_store_restored_total", ""));
         Assert.Contains("set aside in quarantine/ and read from", node.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sql_on_a_node_with_an_empty_disk_reads_a_table_another_node_put_by_name_and_any_node_serves_its_answer()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        string bucket = await NewBucketAsync();
+        var environment = StoreEnvironment();
+        string[] arguments = ["--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/nodes/"];
+        await using var writer = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        await using var reader = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        await writer.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/", TimeSpan.FromMinutes(2));
+        await reader.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/", TimeSpan.FromMinutes(2));
+        using (var client = new FlightClient(writer.Location))
+        using (var table = TestBatches.Large(1L << 20, seed: 366))
+        {
+            await client.PutAsync(FlightClient.PutDescriptor(name: "kept"), table.Schema, [table]);
+        }
+
+        // The reader never stored it: the name is the shared registry's, the blocks the bucket's.
+        using var http = new HttpClient { BaseAddress = reader.Gateway };
+        using var query = new StringContent("SELECT count(*) AS n FROM kept", System.Text.Encoding.UTF8, "text/plain");
+        using var answer = await http.PostAsync("/api/v1/sql?format=json", query);
+        string text = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.StatusCode == System.Net.HttpStatusCode.OK, text);
+        using var document = System.Text.Json.JsonDocument.Parse(text);
+        string result = document.RootElement.GetProperty("cid").GetString()!;
+        Assert.True(document.RootElement.GetProperty("rows")[0].GetProperty("n").GetInt64() > 0, text);
+
+        // The answer is a table any node serves: the writer, which neither ran the query nor read its answer, sends it verified.
+        using var writerClient = new FlightClient(writer.Location);
+        var fetched = await writerClient.GetAsync(ArrowCid.Content.Multiformats.Cid.Parse(result), null);
+        Assert.Equal(1, ServeCluster.Rows(fetched));
     }
 
     [Fact]
