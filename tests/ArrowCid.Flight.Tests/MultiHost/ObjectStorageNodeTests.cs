@@ -131,26 +131,19 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             return;
         }
 
-        string bucket = await NewBucketAsync();
         var environment = StoreEnvironment();
-        string registry = server.CreateDatabase();
-        string[] arguments = ["--registry", registry, "--blocks", $"s3://{bucket}/nodes/"];
-
-        var first = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        var (bucket, arguments) = await NewStoreAsync();
+        var first = await StartNodeAsync(bucket, arguments);
         string table;
         string imported;
         long rows;
         await using (first)
         {
-            await first.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/ at {Ceph.Endpoint}", TimeSpan.FromMinutes(2));
             string input = Path.Combine(first.Folder, "input.arrows");
             using (var large = TestBatches.Large(3L << 20, seed: 166))
             {
                 rows = large.Length;
-                using var file = File.Create(input);
-                using var writer = new Arrow.Ipc.ArrowStreamWriter(file, large.Schema);
-                writer.Write(large);
-                writer.Finish();
+                WriteStream(input, large);
             }
 
             // A bucket that is not there: refused before anything is stored, naming the option.
@@ -179,11 +172,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             string plain = Path.Combine(first.Folder, "plain");
             string car = Path.Combine(first.Folder, "other.car");
             using (var other = TestBatches.Large(1L << 20, seed: 167))
-            using (var file = File.Create(Path.Combine(first.Folder, "other.arrows")))
-            using (var writer = new Arrow.Ipc.ArrowStreamWriter(file, other.Schema))
             {
-                writer.Write(other);
-                writer.Finish();
+                WriteStream(Path.Combine(first.Folder, "other.arrows"), other);
             }
 
             (code, text) = await ServeProcess.RunCliAsync("put", Path.Combine(first.Folder, "other.arrows"), "--repo", plain, "--name", "other", "--json");
@@ -212,7 +202,7 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         }
 
         // A node with an empty folder serves the table by its name, from the registry and the bucket alone.
-        var second = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
+        var second = await StartNodeAsync(bucket, arguments);
         await using (second)
         {
             using var reader = new FlightClient(second.Location);
@@ -248,9 +238,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             return;
         }
 
-        string bucket = await NewBucketAsync();
-        await using var node = await ServeProcess.StartWithEnvironmentAsync(StoreEnvironment(), "--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/nodes/");
-        await node.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/ at {Ceph.Endpoint}", TimeSpan.FromMinutes(2));
+        var (bucket, arguments) = await NewStoreAsync();
+        await using var node = await StartNodeAsync(bucket, arguments);
         using var client = new FlightClient(node.Location);
         using var table = TestBatches.Large(3L << 20, seed: 266);
         var put = await client.PutAsync(table.Schema, [table]);
@@ -299,13 +288,9 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             return;
         }
 
-        string bucket = await NewBucketAsync();
-        var environment = StoreEnvironment();
-        string[] arguments = ["--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/nodes/"];
-        await using var writer = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
-        await using var reader = await ServeProcess.StartWithEnvironmentAsync(environment, arguments);
-        await writer.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/", TimeSpan.FromMinutes(2));
-        await reader.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/", TimeSpan.FromMinutes(2));
+        var (bucket, arguments) = await NewStoreAsync();
+        await using var writer = await StartNodeAsync(bucket, arguments);
+        await using var reader = await StartNodeAsync(bucket, arguments);
         using (var client = new FlightClient(writer.Location))
         using (var table = TestBatches.Large(1L << 20, seed: 366))
         {
@@ -744,6 +729,38 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
 
     private static bool HoldsFile(string folder, string cid) =>
         Directory.EnumerateFiles(folder, cid, SearchOption.AllDirectories).Any();
+
+    /// <summary>A new bucket and a new registry database, and the arguments of a node that keeps its blocks and records there: every node started with them shares both.</summary>
+    private async Task<(string Bucket, string[] Arguments)> NewStoreAsync()
+    {
+        string bucket = await NewBucketAsync();
+        return (bucket, ["--registry", server.CreateDatabase(), "--blocks", $"s3://{bucket}/nodes/"]);
+    }
+
+    /// <summary>A node started with <paramref name="arguments"/>, once it has opened and probed the bucket (a gate on its line; the time only a guard against a hang).</summary>
+    private async Task<ServeProcess> StartNodeAsync(string bucket, string[] arguments)
+    {
+        var node = await ServeProcess.StartWithEnvironmentAsync(StoreEnvironment(), arguments);
+        try
+        {
+            await node.WaitForOutputAsync($"blocks also in s3://{bucket}/nodes/ at {Ceph.Endpoint}", TimeSpan.FromMinutes(2));
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>One batch as an Arrow IPC stream file, as a user hands it to the CLI.</summary>
+    private static void WriteStream(string path, Arrow.Arrays.RecordBatch batch)
+    {
+        using var file = File.Create(path);
+        using var writer = new Arrow.Ipc.ArrowStreamWriter(file, batch.Schema);
+        writer.Write(batch);
+        writer.Finish();
+    }
 
     /// <summary>A new, empty bucket of the test's cluster.</summary>
     private async Task<string> NewBucketAsync()
