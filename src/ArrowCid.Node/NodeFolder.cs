@@ -47,8 +47,9 @@ public sealed class NodeFolder : IDisposable
     public IRegistry Registry => Shared ?? Content.Repository.Registry;
 
     /// <summary>
-    /// The signed chains of the names in <see cref="Registry"/> (docs/names.md): with a shared
-    /// registry, each node stored here is published there with this folder's location, as the node does.
+    /// The signed chains of the names in <see cref="Registry"/> (docs/names.md): each node stored
+    /// here is published as the folder's node publishes it (<see cref="ForPut"/>): to the bucket
+    /// first when there is one, then to the shared registry with this folder's location.
     /// </summary>
     public NameChain Names => Shared is null && Blocks is null
         ? Content.Names
