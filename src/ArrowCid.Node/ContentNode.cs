@@ -70,23 +70,29 @@ public sealed class ContentNode : IDisposable
         }
     }
 
-    // A block whose copy here does not hash to its CID: set aside, and stored again from the tier;
-    // false (the caller's DATA_LOSS) when this disk held no damaged copy or the tier lacks the block.
+    // A block whose copy here does not hash to its CID: set aside (by this read, or by another that
+    // found it first and is restoring it too), and stored again from the tier; false (the caller's
+    // DATA_LOSS) when the tier lacks it. A damaged copy elsewhere (shared memory) is not the disk's:
+    // the retried open finds it damaged again and throws.
     private bool RestoreFromTier(Cid cid)
     {
-        if (!Repository.Repository.SetAsideDamaged(cid))
+        bool setAside = Repository.Repository.SetAsideDamaged(cid);
+        if (setAside)
         {
-            return false;
+            NodeLogging.RestoringFromTier(Logging.CreateLogger(NodeLogging.NodeCategory), cid.ToString(), Options.DurableTier!.Describe());
         }
 
-        NodeLogging.RestoringFromTier(Logging.CreateLogger(NodeLogging.NodeCategory), cid.ToString(), Options.DurableTier!.Describe());
         EnsureFromTierAsync(cid, CancellationToken.None).GetAwaiter().GetResult();
         if (!Reader.Has(cid))
         {
             return false;
         }
 
-        Metrics.Restored();
+        if (setAside)
+        {
+            Metrics.Restored();
+        }
+
         return true;
     }
 

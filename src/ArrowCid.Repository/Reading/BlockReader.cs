@@ -97,9 +97,10 @@ public sealed class BlockReader
 
     /// <summary>
     /// Called with a block whose stored copy here does not hash to its CID, before that is thrown:
-    /// true when the damaged copy was set aside and the block stored again from where it is kept
-    /// durably (a node whose disk caches a durable tier), so the open is tried once more; false, or
-    /// unset, to throw. It may block while the block is fetched.
+    /// true when the block is held again (the damaged copy set aside, by this call or a concurrent
+    /// one, and the block stored again from where it is kept durably: a node whose disk caches a
+    /// durable tier), so the open is tried once more and throws if it finds damage again; false,
+    /// or unset, to throw. It may block while the block is fetched.
     /// </summary>
     public Func<Cid, bool>? DamagedCopy { get; set; }
 
