@@ -14,7 +14,10 @@ namespace ArrowCid.Node;
 /// node's location is known at start), the coldest go (<see cref="LocalRepository.Evict"/>), and this node's location with them in the
 /// shared registry, whose record keeps the tier's. A block a pin on this node retains stays,
 /// outside the bound. Blocks packed on disk (at most the store's pack threshold, a table's tree
-/// nodes and the smallest chunks) stay too: the bound is on block files.
+/// nodes and the smallest chunks) stay too: the bound is on block files. So does a block the
+/// shared registry does not list in the tier (stored in the folder by other means, or before the
+/// node kept a bucket): the copy here may be its only one. It becomes evictable once it is stored
+/// in the tier.
 /// </summary>
 /// <remarks>
 /// Reads of a cached block stay mapped and zero-copy: the cache only decides which files exist.
@@ -24,7 +27,11 @@ public sealed class BlockCache : IDisposable
 {
     private readonly ContentRepository _content;
     private readonly ServiceRegistry _registrations;
+    private readonly string _tier;
     private readonly HeatPolicy<Cid> _policy;
+
+    // Blocks held outside the bound because the tier does not hold them (as the shared registry says).
+    private readonly HashSet<Cid> _onlyHere = [];
     private readonly object _gate = new();
     private readonly SemaphoreSlim _trimming = new(1, 1);
     private readonly Meter _meter;
@@ -37,12 +44,15 @@ public sealed class BlockCache : IDisposable
     /// <param name="content">The node's repository.</param>
     /// <param name="registrations">Where an eviction releases this node's location.</param>
     /// <param name="capacity">The bytes the cached block files may take (pinned ones aside).</param>
-    public BlockCache(ContentRepository content, ServiceRegistry registrations, long capacity)
+    /// <param name="tier">The durable tier's location as records list it (<c>s3://BUCKET/PREFIX</c>): only a block whose record lists it is evicted.</param>
+    public BlockCache(ContentRepository content, ServiceRegistry registrations, long capacity, string tier)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(registrations);
+        ArgumentException.ThrowIfNullOrEmpty(tier);
         _content = content;
         _registrations = registrations;
+        _tier = tier;
         _policy = new HeatPolicy<Cid>(capacity);
         _meter = new Meter(ArrowCidMeter.Name);
         _hits = _meter.CreateCounter<long>("arrowcid.cache.hits", "{block}", "Block reads the node's disk served (the cache of the durable tier)");
@@ -90,7 +100,20 @@ public sealed class BlockCache : IDisposable
     public void Stored(IEnumerable<Cid> cids)
     {
         ArgumentNullException.ThrowIfNull(cids);
-        Admit(cids);
+        var stored = cids.ToList();
+        lock (_gate)
+        {
+            // Held because the tier lacked them, and stored there now: evictable again.
+            foreach (var cid in stored)
+            {
+                if (_onlyHere.Remove(cid))
+                {
+                    _policy.Release(cid);
+                }
+            }
+        }
+
+        Admit(stored);
         Trim();
     }
 
@@ -115,6 +138,9 @@ public sealed class BlockCache : IDisposable
             {
                 _policy.Release(cid);
             }
+
+            // Looked at again by the next trim, with the pinned ones.
+            _onlyHere.Clear();
         }
 
         Trim();
@@ -127,7 +153,11 @@ public sealed class BlockCache : IDisposable
         {
             try
             {
-                TrimOnce();
+                if (!TrimOnce())
+                {
+                    // The registry is away: the next trim (the next put or fetch) tries again.
+                    return;
+                }
             }
             finally
             {
@@ -145,8 +175,9 @@ public sealed class BlockCache : IDisposable
         }
     }
 
-    // Evicts until the policy hands out no victim; the caller holds the turn.
-    private void TrimOnce()
+    // Evicts until the policy hands out no victim; the caller holds the turn. False when the shared
+    // registry could not say where the victims are (they are admitted again, none evicted).
+    private bool TrimOnce()
     {
         while (true)
         {
@@ -158,9 +189,44 @@ public sealed class BlockCache : IDisposable
 
             if (victims.Count == 0)
             {
-                return;
+                return true;
             }
 
+            // Only what the tier holds goes: a block whose record does not list the tier is kept,
+            // outside the bound, until a put stores it there.
+            List<(Cid Key, long Size)> inTier;
+            try
+            {
+                inTier = victims.FindAll(v => _registrations.Find(v.Key)?.Locations.Contains(_tier, StringComparer.OrdinalIgnoreCase) == true);
+            }
+            catch (Registry.RegistryUnavailableException)
+            {
+                lock (_gate)
+                {
+                    foreach (var (cid, size) in victims)
+                    {
+                        _policy.Admit(cid, size);
+                    }
+                }
+
+                return false;
+            }
+
+            lock (_gate)
+            {
+                foreach (var (cid, size) in victims.Except(inTier))
+                {
+                    _onlyHere.Add(cid);
+                    _policy.Hold(cid, size);
+                }
+            }
+
+            if (inTier.Count == 0)
+            {
+                continue;
+            }
+
+            victims = inTier;
             var report = _content.Repository.Evict(victims.ConvertAll(v => v.Key));
             lock (_gate)
             {
@@ -224,6 +290,7 @@ public sealed class BlockCache : IDisposable
         lock (_gate)
         {
             _policy.Forget(cid);
+            _onlyHere.Remove(cid);
         }
     }
 }

@@ -55,7 +55,7 @@ public sealed class ContentNode : IDisposable
                 throw new ArgumentException("a cache size needs blocks in a durable tier (--blocks s3://…) and a shared registry (--registry postgresql://…): the node's disk is then a cache of what they hold", nameof(options));
             }
 
-            Cache = new BlockCache(content, Registrations, cacheBytes);
+            Cache = new BlockCache(content, Registrations, cacheBytes, Options.DurableTier.Location.ToString());
             Registrations.Cache = Cache;
             Peers.Cache = Cache;
         }

@@ -530,6 +530,42 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
     }
 
     [Fact]
+    public async Task A_cache_never_evicts_a_block_the_bucket_does_not_hold()
+    {
+        if (Skipped())
+        {
+            return;
+        }
+
+        // A table a node put before it kept a bucket, named in the shared registry and pinned nowhere:
+        // the folder's copy is its only one, and nothing in the folder's own registry retains it.
+        string registry = server.CreateDatabase();
+        FlightPutSummary put;
+        long rows;
+        await using var earlier = await ServeProcess.StartWithEnvironmentAsync(StoreEnvironment(), "--registry", registry);
+        using (var client = new FlightClient(earlier.Location))
+        using (var table = TestBatches.Large(3L << 20, seed: 466))
+        {
+            rows = table.Length;
+            put = await client.PutAsync(FlightClient.PutDescriptor(name: "only-here"), table.Schema, [table]);
+            await client.ActionAsync("unpin", put.Table.ToString());
+        }
+
+        await earlier.KillAsync();
+
+        // Served again with a bucket and a cache of a third of it: nothing of it goes, and it is served by name.
+        string bucket = await NewBucketAsync();
+        await using var node = await ServeProcess.StartOnWithEnvironmentAsync(
+            earlier, StoreEnvironment(), "--registry", registry, "--blocks", $"s3://{bucket}/", "--cache-size", "1MiB");
+        Assert.All(put.Batches, chunk => Assert.True(HoldsFile(node.Folder, chunk.Cid.ToString()), $"{chunk.Cid} evicted"));
+        using var reader = new FlightClient(node.Location);
+        var fetched = await reader.GetByNameAsync("only-here", null);
+        Assert.Equal(rows, ServeCluster.Rows(fetched));
+        using var http = new HttpClient { BaseAddress = node.Gateway };
+        Assert.True(MetricValue(await http.GetStringAsync("/metrics"), "arrowcid_cache_held_bytes", string.Empty) >= put.Batches.Sum(b => b.Bytes));
+    }
+
+    [Fact]
     public async Task With_a_cache_size_the_disk_keeps_within_it_what_is_evicted_is_read_back_from_the_bucket_and_a_pinned_table_stays()
     {
         if (Skipped())
