@@ -358,11 +358,18 @@ public sealed class ContentNode : IDisposable
     /// <summary>Closes the connections to peer nodes and lets subscribers go.</summary>
     public void Dispose()
     {
+        // Packed blocks' guards go in the background: let go of in the registry before it closes,
+        // or they would keep the packs from every collection until they lapse (a bound, not a
+        // deadline: a registry away leaves them to lapse).
+        Registrations.GuardsReleasedAsync().Wait(GuardsReleasedWait);
         Peers.Dispose();
         Cache?.Dispose();
         Subscribers.Dispose();
         Metrics.Dispose();
     }
+
+    // How long a node closing waits for its puts' pack guards to be let go of.
+    private static readonly TimeSpan GuardsReleasedWait = TimeSpan.FromSeconds(30);
 
     /// <summary>Fetches a block (and a table's nodes and chunks) from a peer the shared registry lists, or fails NotFound saying what is <paramref name="missing"/>.</summary>
     private async Task FetchFromPeerAsync(Cid cid, string missing, CancellationToken cancellationToken)

@@ -347,7 +347,11 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             Assert.All(puts, put => Assert.Contains(put.Table.ToString(), stored.Cids));
             using var http = new HttpClient { BaseAddress = first.Gateway };
             Assert.Equal(stored.Packs.Count, MetricValue(await http.GetStringAsync("/metrics"), "arrowcid_object_store_requests_total", "operation=\"put_pack\",outcome=\"ok\""));
-            await first.KillAsync();
+
+            // Stopped as an operator stops it: the packs' guards, let go of in the background, are
+            // released before it exits (killed, they would keep every pack from gc for a day).
+            await first.TerminateAsync();
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromMinutes(2)));
         }
 
         // A node with an empty folder reads each table through the location its record lists (a range of a pack).
@@ -381,7 +385,7 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             Assert.Contains(puts[^1].Table.ToString(), after.Cids);
 
             // Two packs stay: the named table's, and the one its version node (published after the table) went into.
-            Assert.Equal(2, after.Packs.Count);
+            Assert.True(after.Packs.Count == 2, $"{after.Packs.Count} packs after gc: {output}");
             using var json = System.Text.Json.JsonDocument.Parse(output[..(output.LastIndexOf('}') + 1)]);
             var report = json.RootElement.GetProperty("bucket");
             Assert.Equal(report.GetProperty("packs").GetInt64() - 2, report.GetProperty("packs_deleted").GetInt64());
