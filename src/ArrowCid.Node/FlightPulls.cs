@@ -18,12 +18,13 @@ public static class FlightPulls
     /// <param name="cid">A batch or dataset CID on the node (a name: <see cref="FlightClient.ResolveNameAsync"/> first).</param>
     /// <param name="options">Tags, provenance, pin and the local name to record (<see cref="TableCopy"/>).</param>
     /// <param name="stored">Called after each fetched block is stored.</param>
+    /// <param name="publisher">Where what is stored is made known beyond the repository (a node folder's bucket and shared registry, <see cref="NodeFolder.ForPut"/>), or null.</param>
     /// <param name="cancellationToken">Stops the copy between blocks.</param>
     /// <returns>The table's blocks and those transferred.</returns>
     /// <exception cref="RpcException">DATA_LOSS when a block does not hash to its CID (nothing of it stored), or the server's status.</exception>
-    public static Task<TableCopyReport> PullAsync(this FlightClient client, ContentRepository content, Cid cid, PutOptions? options = null, Action<TableBlock>? stored = null, CancellationToken cancellationToken = default)
+    public static Task<TableCopyReport> PullAsync(this FlightClient client, ContentRepository content, Cid cid, PutOptions? options = null, Action<TableBlock>? stored = null, IPutPublisher? publisher = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
-        return TableCopy.CopyAsync(content, cid, async (block, token) => await client.GetBlockAsync(block, token).ConfigureAwait(false), options, stored, cancellationToken);
+        return TableCopy.CopyAsync(content, cid, async (block, token) => await client.GetBlockAsync(block, token).ConfigureAwait(false), options, stored, publisher, cancellationToken);
     }
 }

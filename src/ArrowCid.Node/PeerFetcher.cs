@@ -239,7 +239,7 @@ public sealed class PeerFetcher(ContentRepository content, IRegistry? shared, No
         // Pinned here, so gc keeps it, unless a durable tier keeps it already: a copy is then a cache entry.
         var options = new PutOptions { Tags = record.Tags, Producer = record.Producer, Provenance = provenance, Pin = tier is null };
         var copied = new List<Cid>();
-        await TableCopy.CopyAsync(content, record.Cid, fetch, options, block => copied.Add(block.Cid), cancellationToken).ConfigureAwait(false);
+        await TableCopy.CopyAsync(content, record.Cid, fetch, options, block => copied.Add(block.Cid), cancellationToken: cancellationToken).ConfigureAwait(false);
         copied.Add(record.Cid);
         if (shared is not null && self.Location is { } location)
         {

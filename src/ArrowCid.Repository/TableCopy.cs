@@ -44,6 +44,11 @@ public static class TableCopy
     /// name's next version, unless the name's latest version already names it.
     /// </param>
     /// <param name="stored">Called after each fetched block is stored (for progress).</param>
+    /// <param name="publisher">
+    /// Where what the copy stored is made known beyond the repository, as a put's blocks are (a
+    /// node's bucket and shared registry), before the name's version is recorded there; null: the
+    /// repository's own registry.
+    /// </param>
     /// <param name="cancellationToken">Stops the copy between blocks.</param>
     /// <returns>The table's blocks and those transferred.</returns>
     /// <exception cref="BlockCorruptedException">A fetched block does not hash to its CID; it was not stored.</exception>
@@ -55,8 +60,9 @@ public static class TableCopy
         Func<Cid, CancellationToken, Task<ReadOnlyMemory<byte>>> fetch,
         PutOptions? options = null,
         Action<TableBlock>? stored = null,
+        IPutPublisher? publisher = null,
         CancellationToken cancellationToken = default) =>
-        CopyAsync(content, root, Verifying(fetch), options, stored, cancellationToken);
+        CopyAsync(content, root, Verifying(fetch), options, stored, publisher, cancellationToken);
 
     /// <summary>
     /// Copies the table <paramref name="root"/> names from a source whose blocks are hashed to
@@ -67,6 +73,7 @@ public static class TableCopy
     /// <param name="fetchVerified">Fetches a block, hashed to the CID asked for.</param>
     /// <param name="options">As for the other overload.</param>
     /// <param name="stored">Called after each fetched block is stored (for progress).</param>
+    /// <param name="publisher">As for the other overload.</param>
     /// <param name="cancellationToken">Stops the copy between blocks.</param>
     /// <returns>The table's blocks and those transferred.</returns>
     /// <exception cref="BlockCorruptedException">The source gave a block for another CID; it was not stored.</exception>
@@ -78,6 +85,7 @@ public static class TableCopy
         Func<Cid, CancellationToken, Task<HashedBlock>> fetchVerified,
         PutOptions? options = null,
         Action<TableBlock>? stored = null,
+        IPutPublisher? publisher = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
@@ -235,7 +243,25 @@ public static class TableCopy
                 content.Repository.Pin(root);
             }
 
-            NamedVersion? version = options.Name is { } name ? content.AddVersionUnlessLatest(name, root).Version : null;
+            if (publisher is not null)
+            {
+                // As a put's blocks, while the guard still holds them: what was fetched, then the
+                // root as the copy pins it, before a name there points at it.
+                foreach (var block in missing)
+                {
+                    if (block.Cid != root)
+                    {
+                        publisher.Registered(block.Cid, pinned: false);
+                    }
+                }
+
+                publisher.Registered(root, options.Pin);
+                await publisher.FlushAsync().ConfigureAwait(false);
+            }
+
+            NamedVersion? version = options.Name is { } name
+                ? (publisher is null ? content.AddVersionUnlessLatest(name, root) : publisher.AddVersionUnlessLatest(name, root)).Version
+                : null;
 
             return new TableCopyReport(table, missing, version);
         }

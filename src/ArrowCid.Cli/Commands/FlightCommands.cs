@@ -372,10 +372,12 @@ internal static class FlightCommands
     {
         var cid = ContentCommands.ContentArgument("A table on the node (a name is resolved there, and recorded here as that name's next version)");
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("pull", "Copy a table from the node into the local repository, fetching only the blocks it lacks, each re-hashed against its CID before it is stored; prints bytes transferred against the table's total") { cid, json };
+        var command = new Command("pull", "Copy a table from the node into the local repository, fetching only the blocks it lacks, each re-hashed against its CID before it is stored; prints bytes transferred against the table's total. On the folder of a node with a shared registry or a bucket, the table is published as the node's puts are") { cid, json, repository.Blocks };
         command.SetAction(parse => Call(parse, connection, async client =>
         {
-            using var content = repository.Open(parse);
+            using var node = repository.OpenNode(parse);
+            var content = node.Content;
+            using var publication = RepositoryOption.OpenPublication(node);
             string text = parse.GetValue(cid)!;
             // An IPNS name: the node's record and chain verified first, then the table the head names, under the head's name.
             var signed = text.StartsWith("/ipns/", StringComparison.Ordinal) ? await SignedNameCommands.VerifyOverFlightAsync(client, text).ConfigureAwait(false) : null;
@@ -389,7 +391,16 @@ internal static class FlightCommands
 
             var options = new PutOptions { Producer = "arrowcid flight pull", Provenance = $"pulled from {client.Location}", Name = reference?.Name };
             var report = CliProgress.Run(console, $"pulling {text}", null, ProgressUnit.Bytes, progress =>
-                client.PullAsync(content, id, options, block => progress(block.Bytes)).GetAwaiter().GetResult());
+            {
+                try
+                {
+                    return client.PullAsync(content, id, options, block => progress(block.Bytes), publication).GetAwaiter().GetResult();
+                }
+                catch (Exception e) when (e is ObjectStorage.ObjectStoreException or Registry.RegistryUnavailableException)
+                {
+                    throw new CliException($"pull: {id} stored in the folder, not published by its node: {e.Message}", e);
+                }
+            });
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(WireJson.ToIndentedText(Summary(client.Location, report, remoteVersion), WireJsonContext.Default.PullSummary));

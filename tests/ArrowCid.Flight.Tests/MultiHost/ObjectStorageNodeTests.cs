@@ -190,6 +190,13 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             stored = await ContentsAsync(s3, bucket, "nodes/");
             Assert.Contains(imported, stored.Cids);
 
+            // A table pulled from the node into a folder with a bucket of its own: the pulled blocks go there, as a put's would.
+            (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "flight", "pull", "--server", first.Location, "from-cli", "--repo", Path.Combine(first.Folder, "pulled"), "--blocks", $"s3://{bucket}/pulled/");
+            Assert.True(code == 0, text);
+            var pulled = await ContentsAsync(s3, bucket, "pulled/");
+            Assert.Contains(table, pulled.Cids);
+            Assert.All(chunks, chunk => Assert.Contains(chunk, pulled.Cids));
+
             // The put's pin is in the shared registry (what info on a node's folder reads): it keeps the table on every host.
             (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "info", table, "--repo", first.Repository, "--json");
             Assert.True(code == 0, text);
