@@ -47,6 +47,7 @@ public sealed class ContentNode : IDisposable
         Registrations = new ServiceRegistry(content, Options.SharedRegistry, Identity, Changes, Options.DurableTier, unjournaled);
         Peers = new PeerFetcher(content, Options.SharedRegistry, Identity, PeerFetcher.ClientOptions(Options), Options.DurableTier);
         Registrations.FetchMissing = FetchNode;
+        Registrations.FetchMissingAsync = FetchNodeAsync;
         if (Options.CacheBytes is { } cacheBytes)
         {
             if (Options.DurableTier is null || Options.SharedRegistry is null)
@@ -191,14 +192,20 @@ public sealed class ContentNode : IDisposable
     {
         try
         {
-            EnsureFromTierAsync(cid, CancellationToken.None).GetAwaiter().GetResult();
-            EnsureLocalAsync(cid, CancellationToken.None).GetAwaiter().GetResult();
+            FetchNodeAsync(cid, CancellationToken.None).GetAwaiter().GetResult();
             return Repository.GetBytes(cid).ToArray();
         }
         catch (Exception e) when (e is NodeException { Kind: NodeErrorKind.NotFound or NodeErrorKind.Unavailable } or BlockNotFoundException or ObjectStorage.ObjectStoreException)
         {
             return null;
         }
+    }
+
+    // The same, holding no thread while the block comes: from the bucket first, then a peer.
+    private async Task FetchNodeAsync(Cid cid, CancellationToken cancellationToken)
+    {
+        await EnsureFromTierAsync(cid, cancellationToken).ConfigureAwait(false);
+        await EnsureLocalAsync(cid, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes sure the block (and a table's nodes and chunks) is here, fetching what is missing from a peer when the shared registry lists one.</summary>

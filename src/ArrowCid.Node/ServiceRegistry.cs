@@ -38,11 +38,41 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// the shared registry when there is one, else the repository (under its lock, so a collection
     /// never misses it). Wakes subscribers.
     /// </summary>
-    public NamedVersion AddVersion(string name, Cid cid)
+    public NamedVersion AddVersion(string name, Cid cid) => Linked(Recorded(name, cid));
+
+    /// <summary>
+    /// As <see cref="AddVersion"/>, with what the name's chain reads below the new version and
+    /// another node recorded (the version before it: its node, or its table when no node links
+    /// it yet) fetched here first without holding a thread: a put waiting on a peer holds no pool
+    /// thread that the peer's answer needs.
+    /// </summary>
+    public async Task<NamedVersion> AddVersionAsync(string name, Cid cid)
     {
-        var version = shared is null
-            ? content.Repository.AddVersion(name, cid)
-            : shared.AddVersion(name, cid) ?? throw NodeException.NotFound(cid.ToString());
+        var version = Recorded(name, cid);
+        if (FetchMissingAsync is { } fetch && version.Version > 1 && Registry.FindVersion(name, version.Version - 1) is { } below
+            && (below.Node ?? below.Cid) is var needed && !content.Repository.Blocks.Has(needed))
+        {
+            try
+            {
+                await fetch(needed, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NodeException or BlockNotFoundException or ObjectStorage.ObjectStoreException)
+            {
+                // Not to be had now: the chain's own read says so, as it would have.
+            }
+        }
+
+        return Linked(version);
+    }
+
+    // The version recorded in the registry answers come from.
+    private NamedVersion Recorded(string name, Cid cid) => shared is null
+        ? content.Repository.AddVersion(name, cid)
+        : shared.AddVersion(name, cid) ?? throw NodeException.NotFound(cid.ToString());
+
+    // The version linked into its name's signed chain; subscribers woken.
+    private NamedVersion Linked(NamedVersion version)
+    {
         version = version with { Node = Names.Publish(version).Cid };
         changes.Notify();
         return version;
@@ -58,6 +88,9 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
 
     /// <summary>A block another node or the bucket holds, fetched here (set by the node once it can fetch), or null when it cannot be had.</summary>
     public Func<Cid, byte[]?>? FetchMissing { get; set; }
+
+    /// <summary>Brings a block (a table whole) another node or the bucket holds here, holding no thread while it comes (set by the node once it can fetch).</summary>
+    public Func<Cid, CancellationToken, Task>? FetchMissingAsync { get; set; }
 
     /// <summary>A version node stored here, published as a put's block is: to the bucket first when there is one.</summary>
     internal void PublishNode(Cid node)
@@ -389,6 +422,13 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         {
             Flush();
             return registry.AddVersion(name, cid);
+        }
+
+        /// <inheritdoc/>
+        public async Task<NamedVersion> AddVersionAsync(string name, Cid cid)
+        {
+            await FlushAsync().ConfigureAwait(false);
+            return await registry.AddVersionAsync(name, cid).ConfigureAwait(false);
         }
 
         /// <inheritdoc/>

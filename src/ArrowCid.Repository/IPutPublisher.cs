@@ -46,6 +46,15 @@ public interface IPutPublisher
     /// <returns>The version recorded.</returns>
     NamedVersion AddVersion(string name, Cid cid);
 
+    /// <summary>
+    /// <see cref="AddVersion"/> without a thread waiting on what the name's chain fetches from
+    /// elsewhere: what <see cref="TableWriter.FinishAsync"/> awaits. Default: <see cref="AddVersion"/> in place.
+    /// </summary>
+    /// <param name="name">The name from <see cref="PutOptions.Name"/>.</param>
+    /// <param name="cid">The dataset's CID.</param>
+    /// <returns>The version recorded.</returns>
+    Task<NamedVersion> AddVersionAsync(string name, Cid cid) => Task.FromResult(AddVersion(name, cid));
+
     /// <summary>As <see cref="AddVersion"/>, unless the name's latest version already names <paramref name="cid"/>.</summary>
     /// <param name="name">The name.</param>
     /// <param name="cid">The dataset's CID (already <see cref="Registered"/>).</param>

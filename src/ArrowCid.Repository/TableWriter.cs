@@ -345,7 +345,9 @@ public sealed class TableWriter : IDisposable
                 return result with { Version = latest };
             }
 
-            var version = _publisher is null ? _content.AddVersion(name, tree.Root) : _publisher.AddVersion(name, tree.Root);
+            var version = _publisher is null ? _content.AddVersion(name, tree.Root)
+                : waitInPlace ? _publisher.AddVersion(name, tree.Root)
+                : await _publisher.AddVersionAsync(name, tree.Root).ConfigureAwait(false);
             return result with { Version = version, VersionAdded = true };
         }
         finally
