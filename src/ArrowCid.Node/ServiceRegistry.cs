@@ -38,31 +38,56 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// the shared registry when there is one, else the repository (under its lock, so a collection
     /// never misses it). Wakes subscribers.
     /// </summary>
-    public NamedVersion AddVersion(string name, Cid cid) => Linked(Recorded(name, cid));
+    public NamedVersion AddVersion(string name, Cid cid) => Linked(Recorded(name, cid), Names.Publish);
 
     /// <summary>
-    /// As <see cref="AddVersion"/>, with what the name's chain reads below the new version and
-    /// another node recorded (the version before it: its node, or its table when no node links
-    /// it yet) fetched here first without holding a thread: a put waiting on a peer holds no pool
-    /// thread that the peer's answer needs.
+    /// As <see cref="AddVersion"/>, holding no thread while what the name's chain reads and
+    /// another node recorded (the nodes and tables of the versions below) comes here, or while the
+    /// nodes it stores are written to the bucket: the chain is linked from what is held
+    /// (<see cref="NameChain.PublishFromHeld"/>), and each block it lacks is fetched, or each node
+    /// it stored is published, and the link tried again. A put waiting on a peer or the bucket
+    /// holds no pool thread that the answer needs.
     /// </summary>
     public async Task<NamedVersion> AddVersionAsync(string name, Cid cid)
     {
         var version = Recorded(name, cid);
-        if (FetchMissingAsync is { } fetch && version.Version > 1 && Registry.FindVersion(name, version.Version - 1) is { } below
-            && (below.Node ?? below.Cid) is var needed && !content.Repository.Blocks.Has(needed))
+        if (shared is null && tier is null)
+        {
+            return Linked(version, Names.Publish);
+        }
+
+        var fetched = new HashSet<Cid>();
+        var published = new HashSet<Cid>();
+        while (true)
         {
             try
             {
-                await fetch(needed, CancellationToken.None).ConfigureAwait(false);
+                // Without a bucket, publishing a node is one registry write: done in place.
+                return Linked(version, v => Names.PublishFromHeld(v, node => published.Contains(node) || (!HasTier && PublishedNow(node))));
             }
-            catch (Exception e) when (e is NodeException or BlockNotFoundException or ObjectStorage.ObjectStoreException)
+            catch (BlockNotFoundException missing) when (FetchMissingAsync is { } fetch && missing.Cid is { } needed && fetched.Add(needed))
             {
-                // Not to be had now: the chain's own read says so, as it would have.
+                try
+                {
+                    await fetch(needed, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is NodeException or BlockNotFoundException or ObjectStorage.ObjectStoreException)
+                {
+                    // Not to be had: the next link finds it missing again and says so.
+                }
+            }
+            catch (UnpublishedNodeException unpublished) when (unpublished.Node is { } node && published.Add(node))
+            {
+                using var put = ForNode(node);
+                await put.FlushAsync().ConfigureAwait(false);
             }
         }
+    }
 
-        return Linked(version);
+    private bool PublishedNow(Cid node)
+    {
+        PublishNode(node);
+        return true;
     }
 
     // The version recorded in the registry answers come from.
@@ -71,9 +96,9 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
         : shared.AddVersion(name, cid) ?? throw NodeException.NotFound(cid.ToString());
 
     // The version linked into its name's signed chain; subscribers woken.
-    private NamedVersion Linked(NamedVersion version)
+    private NamedVersion Linked(NamedVersion version, Func<NamedVersion, (Cid Cid, Names.VersionNode Node)> publish)
     {
-        version = version with { Node = Names.Publish(version).Cid };
+        version = version with { Node = publish(version).Cid };
         changes.Notify();
         return version;
     }
@@ -95,9 +120,24 @@ public sealed class ServiceRegistry(ContentRepository content, IRegistry? shared
     /// <summary>A version node stored here, published as a put's block is: to the bucket first when there is one.</summary>
     internal void PublishNode(Cid node)
     {
-        using var put = ForPut();
-        put.Registered(node, pinned: false);
+        using var put = ForNode(node);
         put.Flush();
+    }
+
+    // A version node's publication, started: not pinned (its version's row keeps it).
+    private PutPublication ForNode(Cid node)
+    {
+        var put = ForPut();
+        try
+        {
+            put.Registered(node, pinned: false);
+            return put;
+        }
+        catch
+        {
+            put.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The latest version of a name in the registry the service answers from, or null.</summary>

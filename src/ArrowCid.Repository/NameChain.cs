@@ -82,10 +82,33 @@ public sealed class NameChain : IDisposable
     /// <param name="version">A version as the registry recorded it.</param>
     /// <returns>The version's node.</returns>
     /// <exception cref="BlockNotFoundException">A table or node the chain needs is not here.</exception>
-    public (Cid Cid, VersionNode Node) Publish(NamedVersion version)
+    public (Cid Cid, VersionNode Node) Publish(NamedVersion version) => LinkAndSign(version, fetch: true, published: null);
+
+    /// <summary>
+    /// As <see cref="Publish(NamedVersion)"/>, reading only the blocks this repository holds and
+    /// linking only the nodes <paramref name="published"/> says are in place: a node or table this
+    /// repository lacks throws <see cref="BlockNotFoundException"/> naming it, and a node stored here
+    /// and not in place throws <see cref="UnpublishedNodeException"/> naming it, with the versions
+    /// linked below kept. So a caller may bring the one here or publish the other without holding
+    /// a thread, and call again: each call goes on from where the last stopped (a version's node is
+    /// made again the same from the same version and the node below).
+    /// </summary>
+    /// <param name="version">A version as the registry recorded it.</param>
+    /// <param name="published">Whether a node stored here may be linked (where the registry's readers find it); called instead of the chain's own hook for a stored node.</param>
+    /// <returns>The version's node.</returns>
+    /// <exception cref="BlockNotFoundException">A table or node the chain needs is not here (its <see cref="BlockNotFoundException.Cid"/> says which).</exception>
+    /// <exception cref="UnpublishedNodeException">A node the chain stored is not published (its <see cref="UnpublishedNodeException.Node"/> says which).</exception>
+    public (Cid Cid, VersionNode Node) PublishFromHeld(NamedVersion version, Func<Cid, bool> published)
+    {
+        ArgumentNullException.ThrowIfNull(published);
+        return LinkAndSign(version, fetch: false, published);
+    }
+
+    // Without a published check, a stored node goes to the chain's own hook and missing blocks are fetched in place.
+    private (Cid Cid, VersionNode Node) LinkAndSign(NamedVersion version, bool fetch, Func<Cid, bool>? published)
     {
         ArgumentNullException.ThrowIfNull(version);
-        var (head, signed) = Link(version);
+        var (head, signed) = Link(version, fetch, published);
         // A record of a later version kept already stays: the registry keeps the higher sequence.
         if (!signed && KeyOf(head.Node.Signer) is { } key)
         {
@@ -124,7 +147,7 @@ public sealed class NameChain : IDisposable
                     continue;
                 }
 
-                below = LinkOne(version, below, sign: false).Head;
+                below = LinkOne(version, below, sign: false, fetch: true, published: null).Head;
                 linked++;
             }
 
@@ -239,7 +262,10 @@ public sealed class NameChain : IDisposable
     }
 
     /// <summary>A block held here, else fetched from elsewhere when this chain can, or null.</summary>
-    private byte[]? FetchHeld(Cid cid)
+    private byte[]? FetchHeld(Cid cid) => Read(cid, fetch: true);
+
+    // A block held here, else (when fetch says so) fetched from elsewhere, or null.
+    private byte[]? Read(Cid cid, bool fetch)
     {
         try
         {
@@ -247,16 +273,18 @@ public sealed class NameChain : IDisposable
         }
         catch (BlockNotFoundException)
         {
-            return _fetchMissing?.Invoke(cid);
+            return fetch ? _fetchMissing?.Invoke(cid) : null;
         }
     }
+
+    private VersionNode ReadNode(Cid cid, bool fetch) => VersionNode.Decode(cid, Read(cid, fetch) ?? throw new BlockNotFoundException(cid));
 
     /// <summary>A version node read from the repository and checked against its CID.</summary>
     /// <param name="cid">The node's CID.</param>
     /// <returns>The node.</returns>
     /// <exception cref="BlockNotFoundException">The node is not here.</exception>
     /// <exception cref="NameChainException">The block is not a version node.</exception>
-    public VersionNode ReadNode(Cid cid) => VersionNode.Decode(cid, FetchHeld(cid) ?? throw new BlockNotFoundException(cid));
+    public VersionNode ReadNode(Cid cid) => ReadNode(cid, fetch: true);
 
     /// <summary>Whether records of <paramref name="name"/> are taken from elsewhere: one is kept here already, or this repository holds its key.</summary>
     /// <param name="name">The IPNS name.</param>
@@ -308,11 +336,11 @@ public sealed class NameChain : IDisposable
 
     // Links a version and any below it without a node; the version's own node is linked with its
     // record signed in the same registry write when this repository holds the key (Signed).
-    private ((Cid Cid, VersionNode Node) Head, bool Signed) Link(NamedVersion version)
+    private ((Cid Cid, VersionNode Node) Head, bool Signed) Link(NamedVersion version, bool fetch, Func<Cid, bool>? published)
     {
         if (version.Node is { } linked)
         {
-            return ((linked, ReadNode(linked)), false);
+            return ((linked, ReadNode(linked, fetch)), false);
         }
 
         // Down to the newest version that has a node (usually the one before), then up, linking each.
@@ -322,7 +350,7 @@ public sealed class NameChain : IDisposable
         {
             if (current.Node is { } node)
             {
-                below = (node, ReadNode(node));
+                below = (node, ReadNode(node, fetch));
                 break;
             }
 
@@ -338,27 +366,35 @@ public sealed class NameChain : IDisposable
 
         while (missing.Count > 1)
         {
-            below = LinkOne(missing.Pop(), below, sign: false).Head;
+            below = LinkOne(missing.Pop(), below, sign: false, fetch, published).Head;
         }
 
-        return LinkOne(missing.Pop(), below, sign: true);
+        return LinkOne(missing.Pop(), below, sign: true, fetch, published);
     }
 
-    private ((Cid Cid, VersionNode Node) Head, bool Signed) LinkOne(NamedVersion version, (Cid Cid, VersionNode Node)? below, bool sign)
+    private ((Cid Cid, VersionNode Node) Head, bool Signed) LinkOne(NamedVersion version, (Cid Cid, VersionNode Node)? below, bool sign, bool fetch, Func<Cid, bool>? published)
     {
         var signer = below?.Node.Signer ?? KeyFor(DefaultKeyName(version.Name)).Name;
-        var node = new VersionNode(version.Name, version.Version, version.Cid, below?.Cid, version.Created, SchemaDigest(version.Cid), signer);
+        var node = new VersionNode(version.Name, version.Version, version.Cid, below?.Cid, version.Created, SchemaDigest(version.Cid, fetch), signer);
         var (bytes, cid) = node.Encode();
         // Not pinned: the version's row keeps its node (and what the node links) as it keeps the table.
         _content.Repository.PutBlock(cid, bytes, new BlockRecord { Cid = cid, Kind = BlockKind.VersionNode });
-        _stored?.Invoke(cid);
+        if (published is null)
+        {
+            _stored?.Invoke(cid);
+        }
+        else if (!published(cid))
+        {
+            throw new UnpublishedNodeException(cid);
+        }
+
         // Signed before the link so that both are one registry write; kept only if this node is linked.
         var record = sign && KeyOf(signer) is { } key ? NewRecord(key, cid, version.Version) : null;
         var kept = _registry.LinkVersion(version.Name, version.Version, cid, record)
             ?? throw new InvalidOperationException($"version {version.Version} of '{version.Name}' went away while it was linked");
 
         // Another writer linked it first: its node is the chain's, and the record signed is not kept.
-        return kept == cid ? ((cid, node), record is not null) : ((kept, ReadNode(kept)), false);
+        return kept == cid ? ((cid, node), record is not null) : ((kept, ReadNode(kept, fetch)), false);
     }
 
     private byte[] Sign(NameKey key, Cid head, long sequence)
@@ -384,12 +420,12 @@ public sealed class NameChain : IDisposable
     // The digest of the table's canonical schema message: what a reader compares without the table.
     // Read from the table's root (a chunk or a manifest), here or, for a version another node
     // recorded and this one links, from where that node keeps it.
-    private Multihash SchemaDigest(Cid table)
+    private Multihash SchemaDigest(Cid table, bool fetch)
     {
-        byte[] root = FetchHeld(table) ?? throw new BlockNotFoundException(table);
+        byte[] root = Read(table, fetch) ?? throw new BlockNotFoundException(table);
         var schema = table.Codec == Multicodec.Raw
             ? new Arrow.Ipc.ArrowStreamReader(root).Schema
-            : TableManifest.Open(table, cid => cid == table ? root : FetchHeld(cid) ?? throw new BlockNotFoundException(cid)).Schema;
+            : TableManifest.Open(table, cid => cid == table ? root : Read(cid, fetch) ?? throw new BlockNotFoundException(cid)).Schema;
         return Multihash.Sha256(DatasetSchemaMessage.EncodeShared(schema).Span);
     }
 

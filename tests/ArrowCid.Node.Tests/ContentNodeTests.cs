@@ -1,5 +1,6 @@
 using ArrowCid.Content.Datasets;
 using ArrowCid.Content;
+using ArrowCid.Content.Multiformats;
 using ArrowCid.Content.Stores;
 using ArrowCid.Flight.Tests.Service;
 using ArrowCid.Registry;
@@ -80,6 +81,69 @@ public sealed class ContentNodeTests : IDisposable
         Assert.Equal(NodeErrorKind.NotFound, refused.Kind);
         node.Registrations.Registered(put.Table.Cid);
         Assert.Equal(1, node.Registrations.AddVersion("sales", put.Table.Cid).Version);
+    }
+
+    [Fact]
+    public async Task A_named_put_brings_what_the_chain_reads_below_it_from_elsewhere_without_blocking_on_a_fetch()
+    {
+        // Another node linked version 1 of the name and recorded versions 2 and 3 unlinked (it
+        // stopped before linking them): their node and tables are on its disk alone.
+        using var shared = RegistryFactory.Open("sqlite:" + Path.Combine(_folder.Path, "shared.db"));
+        using var otherContent = ContentRepository.Open(Path.Combine(_folder.Path, "other"));
+        using var other = new ContentNode(otherContent, new NodeOptions { SharedRegistry = shared });
+        var tables = new List<Cid>();
+        for (int seed = 1; seed <= 3; seed++)
+        {
+            using var batch = TestBatches.Small(seed);
+            var cid = otherContent.PutStream(batch.Schema, [batch]).Table.Cid;
+            other.Registrations.Registered(cid);
+            tables.Add(cid);
+        }
+
+        var first = other.Registrations.AddVersion("sales", tables[0]);
+        shared.AddVersion("sales", tables[1]);
+        shared.AddVersion("sales", tables[2]);
+
+        using var node = new ContentNode(_content, new NodeOptions { SharedRegistry = shared });
+        var waitedOn = new List<Cid>();
+        var fetched = new List<Cid>();
+        // A thread blocked on a fetch is what starved the pool (MultiHostTests): the put must not take this way.
+        node.Registrations.FetchMissing = cid =>
+        {
+            waitedOn.Add(cid);
+            return null;
+        };
+        node.Registrations.FetchMissingAsync = async (cid, cancellationToken) =>
+        {
+            await Task.Yield();
+            fetched.Add(cid);
+            if (shared.Find(cid) is { Kind: BlockKind.VersionNode })
+            {
+                _content.Repository.PutBlock(cid, otherContent.GetBytes(cid).ToArray(), new BlockRecord { Cid = cid, Kind = BlockKind.VersionNode });
+            }
+            else
+            {
+                await TableCopy.CopyAsync(_content, cid, (wanted, _) => Task.FromResult(otherContent.GetBytes(wanted)), cancellationToken: cancellationToken);
+            }
+        };
+        using (var batch = TestBatches.Small(4))
+        {
+            var cid = _content.PutStream(batch.Schema, [batch]).Table.Cid;
+            node.Registrations.Registered(cid);
+            tables.Add(cid);
+        }
+
+        var fourth = await node.Registrations.AddVersionAsync("sales", tables[3]);
+
+        Assert.Empty(waitedOn);
+        Assert.Equal(4, fourth.Version);
+        Assert.Equal(3, fetched.Count);
+        Assert.Equal(new HashSet<Cid> { first.Node!, tables[1], tables[2] }, fetched.ToHashSet());
+        var chain = node.Registrations.Names.ReadNode(fourth.Node!);
+        var third = node.Registrations.Names.ReadNode(chain.Previous!);
+        Assert.Equal(tables[2], third.Table);
+        Assert.Equal(first.Node, node.Registrations.Names.ReadNode(third.Previous!).Previous);
+        Assert.All(shared.WalkVersions("sales", oldestFirst: true), version => Assert.NotNull(version.Node));
     }
 
     [Fact]

@@ -128,6 +128,55 @@ public sealed class NameChainTests : IDisposable
     }
 
     [Fact]
+    public void Linking_from_what_is_held_stops_at_each_node_not_published_and_goes_on_from_there()
+    {
+        // Three versions recorded, none linked: what a writer that stopped short leaves.
+        var tables = Enumerable.Range(1, 3).Select(i => _content.PutStream(SampleBatches.Schema, [SampleBatches.Build(i, 5 + i)]).Table.Cid).ToList();
+        var versions = tables.Select(t => _content.Repository.AddVersion("sensors", t)).ToList();
+        var names = new NameChain(_content, _content.Repository.Registry);
+        var published = new List<Cid>();
+        var unpublished = new List<Cid>();
+        while (true)
+        {
+            try
+            {
+                var head = names.PublishFromHeld(versions[^1], published.Contains);
+                Assert.Equal(3, head.Node.Version);
+                break;
+            }
+            catch (UnpublishedNodeException e)
+            {
+                // Not linked while not published: the registry names no node the bucket lacks.
+                var linked = _content.Repository.Registry.ListVersions("sensors", oldestFirst: true).Count(v => v.Node is not null);
+                Assert.Equal(published.Count, linked);
+                unpublished.Add(e.Node!);
+                published.Add(e.Node!);
+            }
+
+            Assert.True(unpublished.Count <= 3, "a node published is asked for again");
+        }
+
+        // One stop a version, oldest first, and the nodes linked are the ones published, as Publish makes them.
+        Assert.Equal(3, unpublished.Count);
+        Assert.Equal(unpublished, _content.Repository.Registry.ListVersions("sensors", oldestFirst: true).Select(v => v.Node!));
+        names.Dispose();
+
+        // A table the repository lacks stops it too, naming the table, with nothing fetched.
+        var elsewhere = ContentRepository.Open(Path.Combine(_temp.Path, "elsewhere"));
+        using (elsewhere)
+        {
+            var table = elsewhere.PutStream(SampleBatches.Schema, [SampleBatches.Build(9, 9)]).Table.Cid;
+            using var registry = RegistryFactory.Open("sqlite:" + Path.Combine(_temp.Path, "shared.db"));
+            registry.Upsert(elsewhere.Repository.GetRecord(table)!);
+            var fetched = new List<Cid>();
+            using var sharing = new NameChain(_content, registry, fetchMissing: cid => { fetched.Add(cid); return null; });
+            var missing = Assert.Throws<BlockNotFoundException>(() => sharing.PublishFromHeld(registry.AddVersion("other", table)!, _ => true));
+            Assert.Equal(table, missing.Cid);
+            Assert.Empty(fetched);
+        }
+    }
+
+    [Fact]
     public void A_record_near_its_end_is_signed_again_with_the_same_value_and_sequence()
     {
         var names = new NameChain(_content, _content.Repository.Registry) { RecordLifetime = TimeSpan.FromMinutes(2) };
