@@ -226,11 +226,10 @@ public sealed class BlockCache : IDisposable
                 continue;
             }
 
-            victims = inTier;
-            var report = _content.Repository.Evict(victims.ConvertAll(v => v.Key));
+            var report = _content.Repository.Evict(inTier.ConvertAll(v => v.Key));
             lock (_gate)
             {
-                var sizes = victims.ToDictionary(v => v.Key, v => v.Size);
+                var sizes = inTier.ToDictionary(v => v.Key, v => v.Size);
                 foreach (var cid in report.Kept)
                 {
                     _policy.Hold(cid, sizes[cid]);

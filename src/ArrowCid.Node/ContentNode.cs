@@ -65,9 +65,13 @@ public sealed class ContentNode : IDisposable
         if (Options.DurableTier is not null)
         {
             // The disk is a cache of the tier: a copy found damaged (a crash after a write the
-            // cache never synced, a failing disk) is read from the tier again, on every face.
+            // cache never synced, a failing disk) is read from the tier again, on every face: the
+            // repository's reader, and the node's when shared memory gives it one of its own.
             content.Reader.DamagedCopy = RestoreFromTier;
-            Reader.DamagedCopy = RestoreFromTier;
+            if (Reader != content.Reader)
+            {
+                Reader.DamagedCopy = RestoreFromTier;
+            }
         }
     }
 

@@ -185,13 +185,17 @@ public sealed class CephTestCluster : IAsyncDisposable
         await OsdActiveAsync()
         && (await TryRunAsync("radosgw-admin", "-c", ConfigPath, "--rados-osd-op-timeout=5", "--rados-mon-op-timeout=5", "user", "info", "--uid", "tester")).ExitCode == 0;
 
+    // radosgw itself answers an anonymous listing: not some other server that took its port between
+    // FreePort and radosgw's bind (radosgw then exits, and a test's first request was refused).
     private async Task<bool> RadosGatewayAnswersAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
             using var answer = await http.GetAsync(Endpoint);
-            return answer.StatusCode == HttpStatusCode.OK;
+            return answer.StatusCode == HttpStatusCode.OK
+                && (await answer.Content.ReadAsStringAsync()).Contains("ListAllMyBucketsResult", StringComparison.Ordinal)
+                && _daemons.TryGetValue("rgw", out var rgw) && !rgw.HasExited;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {

@@ -76,14 +76,7 @@ internal static class CarCommands
                 return CliProgress.Run(console, $"importing {path}", total, ProgressUnit.Bytes, advance =>
                 {
                     using var counted = new Ingest.CountingStream(input ?? console.Input, leaveOpen: true, read => advance(read));
-                    try
-                    {
-                        return content.ImportCar(counted, options, parse.GetValue(strict), publication);
-                    }
-                    catch (Registry.RegistryUnavailableException e)
-                    {
-                        throw new CliException($"stored in the folder, not published by its node: {e.Message}", e);
-                    }
+                    return RepositoryOption.Publishing(path == IpcSource.StandardStream ? "stdin" : path, () => content.ImportCar(counted, options, parse.GetValue(strict), publication));
                 });
             });
             if (parse.GetValue(json))

@@ -99,16 +99,11 @@ internal static class ContentCommands
                 }
 
                 using var publication = RepositoryOption.OpenPublication(node);
-                return node.Content.PutStream(source.Schema, batches, named, publication);
+                return RepositoryOption.Publishing(source.Name, () => node.Content.PutStream(source.Schema, batches, named, publication));
             }
             catch (ArgumentException e)
             {
                 throw new CliException($"{source.Name}: {e.Message}", e);
-            }
-            catch (Exception e) when (e is ObjectStorage.ObjectStoreException or RegistryUnavailableException)
-            {
-                // Stored in the folder, pinned there; not acknowledged beyond it: the node's bucket or registry did not take it.
-                throw new CliException($"{source.Name}: stored in the folder, not published by its node: {e.Message}", e);
             }
         });
     }

@@ -392,14 +392,7 @@ internal static class FlightCommands
             var options = new PutOptions { Producer = "arrowcid flight pull", Provenance = $"pulled from {client.Location}", Name = reference?.Name };
             var report = CliProgress.Run(console, $"pulling {text}", null, ProgressUnit.Bytes, progress =>
             {
-                try
-                {
-                    return client.PullAsync(content, id, options, block => progress(block.Bytes), publication).GetAwaiter().GetResult();
-                }
-                catch (Exception e) when (e is ObjectStorage.ObjectStoreException or Registry.RegistryUnavailableException)
-                {
-                    throw new CliException($"pull: {id} stored in the folder, not published by its node: {e.Message}", e);
-                }
+                return RepositoryOption.Publishing($"pull: {id}", () => client.PullAsync(content, id, options, block => progress(block.Bytes), publication).GetAwaiter().GetResult());
             });
             if (parse.GetValue(json))
             {

@@ -64,6 +64,28 @@ internal sealed class RepositoryOption
         }
     }
 
+    /// <summary>
+    /// Runs a put that publishes through a node's folder (<see cref="OpenPublication"/>): when the
+    /// node's bucket or shared registry does not take what was stored, the command's one-line
+    /// error says so, naming <paramref name="what"/>. What was stored stays in the folder, pinned
+    /// there, and is not acknowledged beyond it.
+    /// </summary>
+    /// <param name="what">What was put, as the error names it.</param>
+    /// <param name="put">The put.</param>
+    /// <returns>What the put returned.</returns>
+    public static T Publishing<T>(string what, Func<T> put)
+    {
+        ArgumentNullException.ThrowIfNull(put);
+        try
+        {
+            return put();
+        }
+        catch (Exception e) when (e is ObjectStorage.ObjectStoreException or Registry.RegistryUnavailableException)
+        {
+            throw new CliException($"{what}: stored in the folder, not published by its node: {e.Message}", e);
+        }
+    }
+
     /// <summary>Opens the repository with the registry its node shares, when it remembers one (<see cref="NodeFolder"/>).</summary>
     public NodeFolder OpenNode(ParseResult parse) => NodeFolder.Open(Open(parse), BlocksOf(parse));
 

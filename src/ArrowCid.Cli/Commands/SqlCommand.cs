@@ -59,17 +59,12 @@ internal static class SqlCommand
                 if (store)
                 {
                     using var publication = RepositoryOption.OpenPublication(node);
-                    (result, stored) = engine.QueryAndStore(sql, new SqlStoreOptions { Name = parse.GetValue(name), NoCache = parse.GetValue(noCache), Publisher = publication }, stop.Token);
+                    (result, stored) = RepositoryOption.Publishing("sql: the answer", () => engine.QueryAndStore(sql, new SqlStoreOptions { Name = parse.GetValue(name), NoCache = parse.GetValue(noCache), Publisher = publication }, stop.Token));
                 }
                 else
                 {
                     result = engine.Query(sql, rows ?? long.MaxValue, stop.Token);
                 }
-            }
-            catch (Exception e) when (e is ObjectStorage.ObjectStoreException or Registry.RegistryUnavailableException)
-            {
-                // Stored in the folder; not published beyond it: the node's bucket or registry did not take it.
-                throw new CliException($"sql: the answer was stored in the folder, not published by its node: {e.Message}", e);
             }
             catch (OperationCanceledException e)
             {
