@@ -327,7 +327,14 @@ public sealed class NodeFolder : IDisposable
         }
 
         using var retained = Content.Repository.NewKeySet();
-        return await TierGc.CollectAsync(tier, Registry, retained, grace, removed, cancellationToken).ConfigureAwait(false);
+        var report = await TierGc.CollectAsync(tier, Registry, retained, grace, removed, cancellationToken).ConfigureAwait(false);
+        if (Shared is not null)
+        {
+            // The registry's journal in the bucket (kept only beside a shared registry), compacted to what the registry holds now.
+            (report.JournalObjectsReplaced, report.JournalObjectsWritten) = await TierJournal.CompactAsync(tier, Shared, cancellationToken).ConfigureAwait(false);
+        }
+
+        return report;
     }
 
     /// <summary>Checks the durable tier against <see cref="Registry"/> (<see cref="TierVerification"/>); null without a tier.</summary>

@@ -27,6 +27,13 @@ public static class TierGc
     /// <summary>How often a put waiting for a deletion to end looks again.</summary>
     internal static readonly TimeSpan DeletionPoll = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// A pack some block of which is kept is written again when the blocks the bucket holds only
+    /// there are less than this share of its bytes: its kept blocks go into a new pack, and it is
+    /// deleted. A pack more alive than that stays whole, dead neighbours and all.
+    /// </summary>
+    public const double RewriteBelowShare = 0.5;
+
     // Candidates are marked and deleted this many at a time: memory stays flat however large the bucket.
     private const int Batch = 256;
 
@@ -37,7 +44,9 @@ public static class TierGc
     /// Deletes from <paramref name="tier"/> every block object nothing in <paramref name="registry"/>
     /// keeps and that was written more than <paramref name="grace"/> ago, and every pack none of
     /// whose blocks anything keeps, and removes the deleted locations from the records of their
-    /// blocks (a record goes with its last location). A pack with a block still kept stays whole.
+    /// blocks (a record goes with its last location). A pack with a block still kept is written
+    /// again, with only the kept blocks the bucket holds nowhere else, when those are less than
+    /// <see cref="RewriteBelowShare"/> of it; otherwise it stays whole.
     /// </summary>
     /// <param name="tier">The bucket.</param>
     /// <param name="registry">The registry every host writing to the bucket shares.</param>
@@ -96,10 +105,10 @@ public static class TierGc
                 continue;
             }
 
-            IReadOnlyList<PackEntry> entries;
+            PackTail tail;
             try
             {
-                entries = (await tier.ReadPackTailAsync(pack, cancellationToken).ConfigureAwait(false)).Entries;
+                tail = await tier.ReadPackTailAsync(pack, cancellationToken).ConfigureAwait(false);
             }
             catch (Content.BlockNotFoundException)
             {
@@ -113,16 +122,104 @@ public static class TierGc
                 continue;
             }
 
-            if (entries.Any(e => retained.Contains(e.Cid)))
+            var kept = tail.Entries.Where(e => retained.Contains(e.Cid)).ToList();
+            if (kept.Count == 0)
+            {
+                await DeletePackAsync(pack, tail.Entries).ConfigureAwait(false);
+                continue;
+            }
+
+            // A pack mostly dead (or holding blocks kept as objects of their own too) is written
+            // again with only the kept blocks nothing else holds; the rest stays whole.
+            var onlyHere = OnlyIn(kept);
+            if (onlyHere.Sum(e => (long)e.At.Length) >= tail.Entries.Sum(e => (long)e.At.Length) * RewriteBelowShare)
             {
                 report.Retained++;
                 continue;
             }
 
-            await DeletePackAsync(pack, entries).ConfigureAwait(false);
+            await RewritePackAsync(pack, tail, onlyHere).ConfigureAwait(false);
         }
 
         return report;
+
+        // The entries whose blocks' records list no object of their own, each once. A copy in another
+        // pack does not count: a collection on another host may be rewriting that pack on the same
+        // grounds, and only a block's own object is never deleted while something keeps the block.
+        List<PackEntry> OnlyIn(List<PackEntry> entries) => entries
+            .DistinctBy(e => e.Cid)
+            .Where(e => registry.Find(e.Cid)?.Locations.Contains(tierLocation, StringComparer.Ordinal) != true)
+            .ToList();
+
+        // Writes what only this pack holds into a new pack (with the pack's journal, so a rebuild
+        // still finds their records), lists it on their records, then deletes the pack as a dead
+        // one goes: its dead blocks marked first, checked again, so a name added meanwhile keeps it whole.
+        async Task RewritePackAsync(StoredPack pack, PackTail tail, List<PackEntry> onlyHere)
+        {
+            var dead = tail.Entries.Select(e => e.Cid).Distinct().Where(cid => !retained.Contains(cid)).ToList();
+            var marked = registry.MarkTierDeletions(dead, GuardLifetime);
+            try
+            {
+                if (marked.Count < dead.Count)
+                {
+                    report.KeptByRegistry++;
+                    return;
+                }
+
+                if (onlyHere.Count > 0)
+                {
+                    var blocks = new Content.HashedBlock[onlyHere.Count];
+                    try
+                    {
+                        foreach (var chunk in Enumerable.Range(0, onlyHere.Count).Chunk(DeletesAtOnce))
+                        {
+                            await Task.WhenAll(chunk.Select(async i => blocks[i] = await tier.GetAsync(onlyHere[i].Cid, onlyHere[i].At, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+                        }
+                    }
+                    catch (Exception e) when (e is Content.BlockCorruptedException or Content.BlockNotFoundException)
+                    {
+                        // A block damaged, or the pack deleted since it was listed: verify reports the one, the other is done.
+                        report.KeptByRegistry++;
+                        return;
+                    }
+
+                    var moved = await tier.PutPackAsync(blocks, tail.Journal, cancellationToken).ConfigureAwait(false);
+                    if (moved[0].At.Pack == pack.Id)
+                    {
+                        // The same bytes again (every block kept, in the same order): the same pack, which stays.
+                        report.Retained++;
+                        return;
+                    }
+
+                    foreach (var entry in moved)
+                    {
+                        registry.AddLocation(entry.Cid, tier.LocationOf(entry.At));
+                    }
+
+                    report.PacksRewritten++;
+                    report.BytesRewritten += blocks.Sum(b => (long)b.Bytes.Length);
+                }
+
+                await tier.DeletePackAsync(pack.Id, cancellationToken).ConfigureAwait(false);
+                var deadSet = dead.ToHashSet();
+                foreach (var entry in tail.Entries)
+                {
+                    registry.ReleaseLocation(entry.Cid, tier.LocationOf(entry.At));
+                    if (deadSet.Contains(entry.Cid))
+                    {
+                        removed?.Invoke(entry.Cid);
+                    }
+                }
+
+                report.Deleted++;
+                report.PacksDeleted++;
+                report.BytesFreed += pack.Bytes;
+            }
+            finally
+            {
+                registry.EndTierDeletions(marked);
+            }
+        }
 
         async Task DeletePackAsync(StoredPack pack, IReadOnlyList<PackEntry> entries)
         {
@@ -214,6 +311,18 @@ public sealed class TierGcReport
 
     /// <summary>Packs deleted (each counted in <see cref="Deleted"/> too).</summary>
     public long PacksDeleted { get; set; }
+
+    /// <summary>Of the packs deleted, those whose kept blocks were written into a new pack first (<see cref="TierGc.RewriteBelowShare"/>).</summary>
+    public long PacksRewritten { get; set; }
+
+    /// <summary>The bytes of the blocks written into new packs (<see cref="BytesFreed"/> counts the old packs whole).</summary>
+    public long BytesRewritten { get; set; }
+
+    /// <summary>The registry's journal objects replaced by a compaction (<see cref="TierJournal.CompactAsync"/>; set by the caller that ran it).</summary>
+    public int JournalObjectsReplaced { get; set; }
+
+    /// <summary>The journal objects that compaction wrote, the registry as it stood.</summary>
+    public int JournalObjectsWritten { get; set; }
 
     /// <summary>Of those, kept because a name or pin reaches them (a pack: one of its blocks).</summary>
     public long Retained { get; set; }

@@ -45,6 +45,51 @@ internal sealed class TierJournal(Func<S3BlockTier> tier) : IJournalCopy
     }
 
     /// <summary>
+    /// Replaces the tier's journal with the registry as it stands
+    /// (<see cref="LocalRepository.CompactedJournals"/>), so the journal, and a rebuild's reading of
+    /// it, grows with the registry rather than with every change ever made. The objects listed first
+    /// are deleted once the registry, read after they were listed, is written as new objects: every
+    /// change in a listed object was made in the registry before the object was written, so before
+    /// the registry was read. A change made since is in an object written after the listing, which
+    /// stays and is replayed after the new ones. A crash midway leaves old objects and new ones
+    /// both, which replay to the same registry.
+    /// </summary>
+    /// <param name="tier">The bucket.</param>
+    /// <param name="registry">The registry every node writing to the bucket shares.</param>
+    /// <param name="cancellationToken">Stops between objects (what was deleted is in the new ones).</param>
+    /// <returns>How many objects were replaced and how many written; none when the journal has one object or none.</returns>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused a request.</exception>
+    public static async Task<(int Replaced, int Written)> CompactAsync(S3BlockTier tier, Registry.IRegistry registry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tier);
+        ArgumentNullException.ThrowIfNull(registry);
+        var listed = new List<string>();
+        await foreach (string key in tier.EnumerateJournalAsync(cancellationToken).ConfigureAwait(false))
+        {
+            listed.Add(key);
+        }
+
+        if (listed.Count < 2)
+        {
+            return (0, 0);
+        }
+
+        int written = 0;
+        foreach (byte[] journal in LocalRepository.CompactedJournals(registry, DateTimeOffset.UtcNow, MaxObjectBytes))
+        {
+            await tier.PutJournalAsync(journal, cancellationToken).ConfigureAwait(false);
+            written++;
+        }
+
+        foreach (var keys in listed.Chunk(16))
+        {
+            await Task.WhenAll(keys.Select(key => tier.DeleteJournalAsync(key, cancellationToken))).ConfigureAwait(false);
+        }
+
+        return (listed.Count, written);
+    }
+
+    /// <summary>
     /// Writes into <paramref name="registry"/> everything the tier's journal holds, and the journals
     /// its packs carry, replayed in the order it was made: the records, names' versions with their
     /// numbers, pins, tags and deletions; then lists each block where the tier holds it (its own

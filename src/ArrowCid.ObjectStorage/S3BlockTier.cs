@@ -509,6 +509,21 @@ public sealed class S3BlockTier : IDisposable
         return ReadObjectAsync("get", "read the registry's journal", $"journal object {key}", key, range: null, cancellationToken);
     }
 
+    /// <summary>Deletes one of the registry's journal objects (what a compaction replaced); deleting one that is not there is no error.</summary>
+    /// <param name="key">Its key, as listed.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the delete.</exception>
+    public Task DeleteJournalAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (!key.StartsWith(Location.Prefix + JournalFolder, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{key} is not in the journal of {Describe()}", nameof(key));
+        }
+
+        return RunAsync("delete", "delete a journal object", $"journal object {key}", token => _client.DeleteObjectAsync(Location.Bucket, key, token), cancellationToken);
+    }
+
     /// <summary>Deletes a pack; deleting one that is not there is no error.</summary>
     /// <param name="pack">The pack's id.</param>
     /// <param name="cancellationToken">Cancels the request.</param>

@@ -96,6 +96,65 @@ public sealed partial class LocalRepository
         return Replay(events, registry, _ => true) with { SetAside = null };
     }
 
+    /// <summary>
+    /// The whole of <paramref name="registry"/> as journals of entries made at <paramref name="at"/>,
+    /// each at most about <paramref name="maxBytes"/>: every record as it stands (its pin, tags and
+    /// locations), then every name's versions with their numbers and times. What a journal kept
+    /// elsewhere (a durable tier's) is compacted to: replayed with what that journal holds from
+    /// <paramref name="at"/> on (<see cref="ReplayJournal"/>), it writes the registry again, so the
+    /// journal written before the registry was read may go. A record deleted before goes
+    /// unmentioned: a copy of it replayed from elsewhere (a pack's) comes back, for a repair to
+    /// reconcile with where its block is.
+    /// </summary>
+    /// <param name="registry">The registry, read a page at a time.</param>
+    /// <param name="at">When the registry began to be read: the entries' time.</param>
+    /// <param name="maxBytes">A journal's entries at most (one record or version more may pass it).</param>
+    /// <returns>The journals' bytes (<see cref="EncodeJournal"/>), in order.</returns>
+    public static IEnumerable<byte[]> CompactedJournals(IRegistry registry, DateTimeOffset at, int maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var entries = new List<byte[]>();
+        long bytes = 0;
+        foreach (var records in registry.Walk().Chunk(256))
+        {
+            if (Add(new RowsStated(at, records).Encode()))
+            {
+                yield return Flush();
+            }
+        }
+
+        foreach (var name in registry.WalkNames())
+        {
+            foreach (var version in registry.WalkVersions(name.Name, oldestFirst: true))
+            {
+                if (Add(new VersionJournaled(at, version).Encode()))
+                {
+                    yield return Flush();
+                }
+            }
+        }
+
+        if (entries.Count > 0)
+        {
+            yield return Flush();
+        }
+
+        bool Add(byte[] entry)
+        {
+            entries.Add(entry);
+            bytes += entry.Length;
+            return bytes >= maxBytes;
+        }
+
+        byte[] Flush()
+        {
+            byte[] journal = RegistryJournal.Encode(entries);
+            entries.Clear();
+            bytes = 0;
+            return journal;
+        }
+    }
+
     /// <summary>Frames journal entries (what an <see cref="IJournalCopy"/> is given) as one journal's bytes, for <see cref="ReplayJournal"/>.</summary>
     /// <param name="entries">The entries, in order.</param>
     /// <returns>The bytes.</returns>

@@ -160,8 +160,12 @@ public sealed record GcSummary(
 /// <param name="Deleted">Objects deleted.</param>
 /// <param name="BytesFreed">Their bytes.</param>
 /// <param name="Packs">Of the objects listed, packs of small blocks.</param>
-/// <param name="PacksDeleted">Of the objects deleted, packs (none of whose blocks anything kept).</param>
-public sealed record BucketGcSummary(string Location, long Listed, long Retained, long WithinGrace, long KeptByRegistry, long Deleted, long BytesFreed, long Packs, long PacksDeleted);
+/// <param name="PacksDeleted">Of the objects deleted, packs (none of whose blocks anything kept, or rewritten).</param>
+/// <param name="PacksRewritten">Of the packs deleted, those mostly dead whose kept blocks were first written into a new pack.</param>
+/// <param name="BytesRewritten">The bytes of the blocks written into new packs.</param>
+/// <param name="JournalObjectsReplaced">The registry's journal objects in the bucket replaced by the registry as it stands.</param>
+/// <param name="JournalObjectsWritten">The journal objects written in their place.</param>
+public sealed record BucketGcSummary(string Location, long Listed, long Retained, long WithinGrace, long KeptByRegistry, long Deleted, long BytesFreed, long Packs, long PacksDeleted, long PacksRewritten, long BytesRewritten, long JournalObjectsReplaced, long JournalObjectsWritten);
 
 /// <summary><c>verify --json</c>: every block re-hashed and every record checked.</summary>
 /// <param name="RecordsChecked">Records checked.</param>

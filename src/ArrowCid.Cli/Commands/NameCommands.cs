@@ -93,13 +93,15 @@ internal static class NameCommands
         var from = new Argument<string>("A") { Description = "The first table (the base): a CID, NAME or NAME@N" };
         var to = new Argument<string>("B") { Description = "The second table: a CID, NAME or NAME@N" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("diff", "Compare two tables' blocks (a CID, NAME or NAME@N each): blocks and bytes both share, new in B, removed from A") { from, to, json };
+        var command = new Command("diff", "Compare two tables' blocks (a CID, NAME or NAME@N each): blocks and bytes both share, new in B, removed from A") { from, to, json, repository.Blocks };
         command.SetAction(parse =>
         {
             using var node = repository.OpenNode(parse);
             var content = node.Content;
-            var a = TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(from), node.Registry));
-            var b = TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(to), node.Registry));
+            var (fromCid, toCid) = (CliCids.Resolve(parse.GetRequiredValue(from), node.Registry), CliCids.Resolve(parse.GetRequiredValue(to), node.Registry));
+            repository.FetchMissing(parse, content, fromCid, toCid);
+            var a = TableBlocks.Read(content, fromCid);
+            var b = TableBlocks.Read(content, toCid);
             var difference = TableDifference.Between(a, b);
             if (parse.GetValue(json))
             {

@@ -162,7 +162,7 @@ internal static class RepositoryCommands
                     [.. peers.Unreachable.Keys],
                     totals.PacksRewritten,
                     CollectBucket(node, parse.GetValue(grace), _ => { }) is { } bucket
-                        ? new BucketGcSummary(tier!.Location.ToString(), bucket.Listed, bucket.Retained, bucket.WithinGrace, bucket.KeptByRegistry, bucket.Deleted, bucket.BytesFreed, bucket.Packs, bucket.PacksDeleted)
+                        ? new BucketGcSummary(tier!.Location.ToString(), bucket.Listed, bucket.Retained, bucket.WithinGrace, bucket.KeptByRegistry, bucket.Deleted, bucket.BytesFreed, bucket.Packs, bucket.PacksDeleted, bucket.PacksRewritten, bucket.BytesRewritten, bucket.JournalObjectsReplaced, bucket.JournalObjectsWritten)
                         : null);
                 GcJsonOutput.Finish(console.Out, WireJson.ToIndentedText(summary, WireJsonContext.Default.GcSummary));
                 return ExitCodes.Ok;
@@ -197,7 +197,7 @@ internal static class RepositoryCommands
             if (CollectBucket(node, parse.GetValue(grace), cid => console.Out.WriteLine($"deleted {cid} from {tier!.Location}")) is { } bucketReport)
             {
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"gc: {tier!.Location}: deleted {CliText.Count(bucketReport.Deleted, "object")} ({bucketReport.PacksDeleted} of them packs, {CliText.Count(bucketReport.BytesFreed, "byte")}) of {bucketReport.Listed}; kept {bucketReport.Retained} a name or pin reaches, {bucketReport.WithinGrace} written within the grace period, {bucketReport.KeptByRegistry} a put's guard or a new name kept"));
+                    $"gc: {tier!.Location}: deleted {CliText.Count(bucketReport.Deleted, "object")} ({bucketReport.PacksDeleted} of them packs, {bucketReport.PacksRewritten} rewritten with {CliText.Count(bucketReport.BytesRewritten, "byte")} kept; {CliText.Count(bucketReport.BytesFreed, "byte")}) of {bucketReport.Listed}; kept {bucketReport.Retained} a name or pin reaches, {bucketReport.WithinGrace} written within the grace period, {bucketReport.KeptByRegistry} a put's guard or a new name kept; the registry's journal: {CliText.Count(bucketReport.JournalObjectsReplaced, "object")} replaced by {bucketReport.JournalObjectsWritten}"));
             }
 
             return ExitCodes.Ok;

@@ -24,6 +24,7 @@ internal abstract record JournalEntry(DateTimeOffset At)
         Tagged = 3,
         Deleted = 4,
         Versioned = 5,
+        Stated = 6,
     }
 
     /// <summary>Makes the change in <paramref name="registry"/>, as it was made first.</summary>
@@ -40,6 +41,9 @@ internal abstract record JournalEntry(DateTimeOffset At)
         {
             case RowsJournaled rows:
                 WriteBytes(writer, LoggedRows.Encode(rows.Records));
+                break;
+            case RowsStated stated:
+                WriteBytes(writer, LoggedRows.Encode(stated.Records));
                 break;
             case PinJournaled pin:
                 WriteByte(writer, pin.Pinned ? (byte)1 : (byte)0);
@@ -80,6 +84,7 @@ internal abstract record JournalEntry(DateTimeOffset At)
         JournalEntry entry = kind switch
         {
             Kind.Rows => new RowsJournaled(at, LoggedRows.Decode(reader.Bytes())),
+            Kind.Stated => new RowsStated(at, LoggedRows.Decode(reader.Bytes())),
             Kind.Pinned => new PinJournaled(at, reader.Byte() != 0, ReadCids(ref reader)),
             Kind.Tagged => new TagJournaled(at, reader.Cid(), reader.String() ?? string.Empty, reader.String()),
             Kind.Deleted => new DeleteJournaled(at, ReadCids(ref reader)),
@@ -92,6 +97,7 @@ internal abstract record JournalEntry(DateTimeOffset At)
     private static Kind KindOf(JournalEntry entry) => entry switch
     {
         RowsJournaled => Kind.Rows,
+        RowsStated => Kind.Stated,
         PinJournaled => Kind.Pinned,
         TagJournaled => Kind.Tagged,
         DeleteJournaled => Kind.Deleted,
@@ -126,6 +132,34 @@ internal sealed record RowsJournaled(DateTimeOffset At, IReadOnlyList<BlockRecor
 {
     /// <inheritdoc/>
     public override void ApplyTo(IRegistry registry) => registry.UpsertAll(Records);
+}
+
+/// <summary>
+/// Rows as they stood when a journal was compacted (<see cref="LocalRepository.CompactedJournals"/>):
+/// each upserted, then unpinned when it was not pinned and stripped of the tags it did not have,
+/// so what an older entry replayed before it said (a pack's copy of its rows from their put) does
+/// not outlive the unpins and tag removals the compaction dropped.
+/// </summary>
+internal sealed record RowsStated(DateTimeOffset At, IReadOnlyList<BlockRecord> Records) : JournalEntry(At)
+{
+    /// <inheritdoc/>
+    public override void ApplyTo(IRegistry registry)
+    {
+        var stored = registry.UpsertAll(Records);
+        for (int i = 0; i < Records.Count; i++)
+        {
+            var (stated, now) = (Records[i], stored[i]);
+            if (now.Pinned && !stated.Pinned)
+            {
+                registry.Unpin(stated.Cid);
+            }
+
+            foreach (string key in now.Tags.Keys.Where(key => !stated.Tags.ContainsKey(key)))
+            {
+                registry.RemoveTag(stated.Cid, key);
+            }
+        }
+    }
 }
 
 /// <summary>CIDs pinned or unpinned.</summary>
