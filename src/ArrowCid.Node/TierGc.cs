@@ -125,7 +125,7 @@ public static class TierGc
             var kept = tail.Entries.Where(e => retained.Contains(e.Cid)).ToList();
             if (kept.Count == 0)
             {
-                await DeletePackAsync(pack, tail.Entries).ConfigureAwait(false);
+                await CollectPackAsync(pack, tail, []).ConfigureAwait(false);
                 continue;
             }
 
@@ -138,7 +138,7 @@ public static class TierGc
                 continue;
             }
 
-            await RewritePackAsync(pack, tail, onlyHere).ConfigureAwait(false);
+            await CollectPackAsync(pack, tail, onlyHere).ConfigureAwait(false);
         }
 
         return report;
@@ -151,10 +151,10 @@ public static class TierGc
             .Where(e => registry.Find(e.Cid)?.Locations.Contains(tierLocation, StringComparer.Ordinal) != true)
             .ToList();
 
-        // Writes what only this pack holds into a new pack (with the pack's journal, so a rebuild
-        // still finds their records), lists it on their records, then deletes the pack as a dead
-        // one goes: its dead blocks marked first, checked again, so a name added meanwhile keeps it whole.
-        async Task RewritePackAsync(StoredPack pack, PackTail tail, List<PackEntry> onlyHere)
+        // Deletes a pack, its dead blocks marked first and checked again (a name or guard added
+        // meanwhile keeps it whole); the kept blocks only it holds are first written into a new
+        // pack (with the pack's journal, so a rebuild still finds their records) listed on their records.
+        async Task CollectPackAsync(StoredPack pack, PackTail tail, List<PackEntry> onlyHere)
         {
             var dead = tail.Entries.Select(e => e.Cid).Distinct().Where(cid => !retained.Contains(cid)).ToList();
             var marked = registry.MarkTierDeletions(dead, GuardLifetime);
@@ -209,35 +209,6 @@ public static class TierGc
                     {
                         removed?.Invoke(entry.Cid);
                     }
-                }
-
-                report.Deleted++;
-                report.PacksDeleted++;
-                report.BytesFreed += pack.Bytes;
-            }
-            finally
-            {
-                registry.EndTierDeletions(marked);
-            }
-        }
-
-        async Task DeletePackAsync(StoredPack pack, IReadOnlyList<PackEntry> entries)
-        {
-            var cids = entries.Select(e => e.Cid).Distinct().ToList();
-            var marked = registry.MarkTierDeletions(cids, GuardLifetime);
-            try
-            {
-                if (marked.Count < cids.Count)
-                {
-                    report.KeptByRegistry++;
-                    return;
-                }
-
-                await tier.DeletePackAsync(pack.Id, cancellationToken).ConfigureAwait(false);
-                foreach (var entry in entries)
-                {
-                    registry.ReleaseLocation(entry.Cid, tier.LocationOf(entry.At));
-                    removed?.Invoke(entry.Cid);
                 }
 
                 report.Deleted++;
