@@ -57,19 +57,22 @@ internal sealed class TierJournal(Func<S3BlockTier> tier) : IJournalCopy
     /// <param name="tier">The bucket.</param>
     /// <param name="registry">The registry every node writing to the bucket shares.</param>
     /// <param name="cancellationToken">Stops between objects (what was deleted is in the new ones).</param>
-    /// <returns>How many objects were replaced and how many written; none when the journal has one object or none.</returns>
+    /// <returns>How many objects were replaced and how many written; none when the journal has one object or none, or when what was written since the last compaction weighs less than what it wrote.</returns>
     /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused a request.</exception>
     public static async Task<(int Replaced, int Written)> CompactAsync(S3BlockTier tier, Registry.IRegistry registry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tier);
         ArgumentNullException.ThrowIfNull(registry);
-        var listed = new List<string>();
-        await foreach (string key in tier.EnumerateJournalAsync(cancellationToken).ConfigureAwait(false))
+        var listed = new List<StoredJournal>();
+        await foreach (var stored in tier.EnumerateJournalAsync(cancellationToken).ConfigureAwait(false))
         {
-            listed.Add(key);
+            listed.Add(stored);
         }
 
-        if (listed.Count < 2)
+        // Not before the changes written since the last compaction weigh as much as what it wrote:
+        // each change is then written again a bounded number of times, however large the registry.
+        long since = listed.Where(o => !o.Compacted).Sum(o => o.Bytes);
+        if (listed.Count < 2 || since < listed.Where(o => o.Compacted).Sum(o => o.Bytes))
         {
             return (0, 0);
         }
@@ -77,13 +80,13 @@ internal sealed class TierJournal(Func<S3BlockTier> tier) : IJournalCopy
         int written = 0;
         foreach (byte[] journal in LocalRepository.CompactedJournals(registry, DateTimeOffset.UtcNow, MaxObjectBytes))
         {
-            await tier.PutJournalAsync(journal, cancellationToken).ConfigureAwait(false);
+            await tier.PutJournalAsync(journal, compacted: true, cancellationToken).ConfigureAwait(false);
             written++;
         }
 
-        foreach (var keys in listed.Chunk(16))
+        foreach (var objects in listed.Chunk(16))
         {
-            await Task.WhenAll(keys.Select(key => tier.DeleteJournalAsync(key, cancellationToken))).ConfigureAwait(false);
+            await Task.WhenAll(objects.Select(o => tier.DeleteJournalAsync(o.Key, cancellationToken))).ConfigureAwait(false);
         }
 
         return (listed.Count, written);
@@ -106,9 +109,9 @@ internal sealed class TierJournal(Func<S3BlockTier> tier) : IJournalCopy
         ArgumentNullException.ThrowIfNull(tier);
         ArgumentNullException.ThrowIfNull(registry);
         var journals = new List<byte[]>();
-        await foreach (string key in tier.EnumerateJournalAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var stored in tier.EnumerateJournalAsync(cancellationToken).ConfigureAwait(false))
         {
-            journals.Add(await tier.ReadJournalAsync(key, cancellationToken).ConfigureAwait(false));
+            journals.Add(await tier.ReadJournalAsync(stored.Key, cancellationToken).ConfigureAwait(false));
         }
 
         // A pack carries its blocks' records (their range in it is known only from its index).

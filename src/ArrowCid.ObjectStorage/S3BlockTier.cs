@@ -473,22 +473,38 @@ public sealed class S3BlockTier : IDisposable
     /// <param name="cancellationToken">Cancels the put.</param>
     /// <returns>The object's key.</returns>
     /// <exception cref="ObjectStoreException">The store refused the put or could not be reached in time.</exception>
-    public async Task<string> PutJournalAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    public async Task<string> PutJournalAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        await PutJournalAsync(content, compacted: false, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Writes one object of the registry's journal, as <see cref="PutJournalAsync(ReadOnlyMemory{byte}, CancellationToken)"/>;
+    /// one a compaction wrote (the registry as it stood) is marked so in its key
+    /// (<see cref="CompactedSuffix"/>), so the next compaction can weigh what was written since.
+    /// </summary>
+    /// <param name="content">The object's bytes (opaque here).</param>
+    /// <param name="compacted">Whether a compaction wrote it.</param>
+    /// <param name="cancellationToken">Cancels the put.</param>
+    /// <returns>The object's key.</returns>
+    /// <exception cref="ObjectStoreException">The store refused the put or could not be reached in time.</exception>
+    public async Task<string> PutJournalAsync(ReadOnlyMemory<byte> content, bool compacted, CancellationToken cancellationToken = default)
     {
-        string key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Location.Prefix}{JournalFolder}{DateTime.UtcNow.Ticks:D19}-{Guid.NewGuid():N}");
+        string key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Location.Prefix}{JournalFolder}{DateTime.UtcNow.Ticks:D19}-{Guid.NewGuid():N}{(compacted ? CompactedSuffix : string.Empty)}");
         await PutObjectAsync(key, content, conditional: false, "put_journal", cancellationToken).ConfigureAwait(false);
         return key;
     }
 
-    /// <summary>The keys of the registry's journal objects, in key order.</summary>
+    /// <summary>How the key of a journal object a compaction wrote ends.</summary>
+    public const string CompactedSuffix = ".compacted";
+
+    /// <summary>The registry's journal objects, in key order.</summary>
     /// <param name="cancellationToken">Cancels the listing.</param>
-    /// <returns>The keys.</returns>
+    /// <returns>The objects: key, bytes, and whether a compaction wrote it.</returns>
     /// <exception cref="ObjectStoreException">The store could not be reached in time, or refused the listing.</exception>
-    public async IAsyncEnumerable<string> EnumerateJournalAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<StoredJournal> EnumerateJournalAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var (name, _, _) in ListAsync(JournalFolder, cancellationToken).ConfigureAwait(false))
+        await foreach (var (name, bytes, _) in ListAsync(JournalFolder, cancellationToken).ConfigureAwait(false))
         {
-            yield return Location.Prefix + JournalFolder + name;
+            yield return new StoredJournal(Location.Prefix + JournalFolder + name, bytes, name.EndsWith(CompactedSuffix, StringComparison.Ordinal));
         }
     }
 
@@ -894,6 +910,12 @@ public sealed record StoredPack(string Id, long Bytes, DateTimeOffset Written);
 /// <param name="Entries">Its index.</param>
 /// <param name="Journal">The registry journal it carries (a journal's bytes; empty when none).</param>
 public sealed record PackTail(IReadOnlyList<PackEntry> Entries, byte[] Journal);
+
+/// <summary>One of the registry's journal objects in the bucket (<see cref="S3BlockTier.EnumerateJournalAsync"/>).</summary>
+/// <param name="Key">Its key.</param>
+/// <param name="Bytes">Its length.</param>
+/// <param name="Compacted">Whether a compaction wrote it (the registry as it stood), not a node's changes.</param>
+public sealed record StoredJournal(string Key, long Bytes, bool Compacted);
 
 /// <summary>What reading a whole pack found (<see cref="S3BlockTier.CheckPackAsync"/>).</summary>
 /// <param name="Pack">The pack.</param>
