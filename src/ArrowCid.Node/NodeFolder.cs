@@ -71,6 +71,18 @@ public sealed class NodeFolder : IDisposable
     private ServiceRegistry Registrations => LazyInitializer.EnsureInitialized(ref _registrations, () =>
         new ServiceRegistry(Content, Shared, new NodeIdentity { Location = Location }, new ChangeNotifier(), OpenTierAsync().GetAwaiter().GetResult(), _unjournaled));
 
+    /// <summary>
+    /// A block read from the node's bucket, re-hashed, and not stored: what a command that reads
+    /// only a table's manifests (<c>diff</c>) asks for what the folder lacks. Null without a bucket.
+    /// </summary>
+    /// <param name="cid">The block.</param>
+    /// <returns>Its bytes, or null.</returns>
+    /// <exception cref="BlockNotFoundException">The bucket lacks it.</exception>
+    /// <exception cref="ObjectStorage.ObjectStoreException">The bucket cannot be reached.</exception>
+    public byte[]? ReadFromBucket(Cid cid) => OpenTierAsync().GetAwaiter().GetResult() is { } tier
+        ? PeerFetcher.ReadsFromTier(tier, Shared)(cid, CancellationToken.None).GetAwaiter().GetResult().Bytes.ToArray()
+        : null;
+
     // A table or node the folder lacks, copied from the node's bucket (when it keeps blocks in one), or null.
     private byte[]? FetchFromBucket(Cid cid)
     {

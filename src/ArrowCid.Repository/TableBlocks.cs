@@ -81,24 +81,36 @@ public sealed class TableBlocks
     /// </summary>
     /// <param name="content">The repository.</param>
     /// <param name="root">A table CID (raw or dag-cbor).</param>
+    /// <param name="elsewhere">
+    /// A block the repository lacks, read from where else it is kept (a node's bucket) without
+    /// storing it, or null when it cannot be had; checked against its CID here. Null: the
+    /// repository alone.
+    /// </param>
     /// <returns>The table's blocks.</returns>
-    /// <exception cref="BlockNotFoundException">The root or a manifest node is not here.</exception>
+    /// <exception cref="BlockNotFoundException">The root or a manifest node is not here (nor elsewhere).</exception>
     /// <exception cref="BlockCorruptedException">A manifest node does not hash to its CID.</exception>
     /// <exception cref="ContentFormatException">The root is not a table, or a node is malformed.</exception>
-    public static TableBlocks Read(ContentRepository content, Cid root)
+    public static TableBlocks Read(ContentRepository content, Cid root, Func<Cid, byte[]?>? elsewhere = null)
     {
         ArgumentNullException.ThrowIfNull(content);
         return Walk(new TableTreeWalker(root, eachBlockOnce: true), (walk, cid) =>
         {
+            // What the repository holds is read there; what it lacks, from elsewhere when it can be.
+            bool held = content.Repository.Blocks.Has(cid) || (cid.Codec == Multicodec.Raw && content.Repository.GetRecord(cid) is not null);
+            byte[]? other = held ? null : Elsewhere(cid);
             if (cid.Codec == Multicodec.Raw)
             {
-                walk.SupplyLength(LengthOf(content, cid));
+                walk.SupplyLength(other?.Length ?? LengthOf(content, cid));
             }
             else
             {
-                walk.Supply(content.GetBytes(cid).Span);
+                walk.Supply(other is null ? content.GetBytes(cid).Span : other);
             }
         });
+
+        byte[]? Elsewhere(Cid cid) => elsewhere?.Invoke(cid) is { } bytes
+            ? (cid.Verify(bytes) ? bytes : throw new BlockCorruptedException(cid, $"{cid} as read from elsewhere does not hash to its CID"))
+            : null;
     }
 
     /// <summary>The blocks of a table whose manifest blocks <paramref name="fetch"/> returns (from wherever they are held); a raw root is read for its length.</summary>

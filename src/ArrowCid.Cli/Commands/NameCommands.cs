@@ -98,10 +98,9 @@ internal static class NameCommands
         {
             using var node = repository.OpenNode(parse);
             var content = node.Content;
-            var (fromCid, toCid) = (CliCids.Resolve(parse.GetRequiredValue(from), node.Registry), CliCids.Resolve(parse.GetRequiredValue(to), node.Registry));
-            repository.FetchMissing(parse, content, fromCid, toCid);
-            var a = TableBlocks.Read(content, fromCid);
-            var b = TableBlocks.Read(content, toCid);
+            // Manifests the folder lacks are read from the node's bucket, not copied: diff reads no chunk.
+            var a = RepositoryOption.FromBucket(() => TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(from), node.Registry), node.ReadFromBucket));
+            var b = RepositoryOption.FromBucket(() => TableBlocks.Read(content, CliCids.Resolve(parse.GetRequiredValue(to), node.Registry), node.ReadFromBucket));
             var difference = TableDifference.Between(a, b);
             if (parse.GetValue(json))
             {

@@ -64,6 +64,22 @@ internal sealed class RepositoryOption
         }
     }
 
+    /// <summary>A read that may go to the node's bucket (<see cref="NodeFolder.ReadFromBucket"/>): a bucket that cannot be reached or named is the command's one-line error.</summary>
+    /// <param name="read">The read.</param>
+    /// <returns>What it returned.</returns>
+    public static T FromBucket<T>(Func<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is FormatException or ObjectStorage.ObjectStoreException)
+        {
+            throw new CliException($"--blocks: {e.Message}", e);
+        }
+    }
+
     /// <summary>
     /// Runs a put that publishes through a node's folder (<see cref="OpenPublication"/>): when the
     /// node's bucket or shared registry does not take what was stored, the command's one-line

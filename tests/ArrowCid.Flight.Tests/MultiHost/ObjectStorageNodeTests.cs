@@ -212,7 +212,7 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         var second = await StartNodeAsync(bucket, arguments);
         await using (second)
         {
-            // Its folder holds neither table yet: diff copies both back from the bucket to compare them.
+            // Its folder holds neither table yet: diff reads their manifests from the bucket, and no chunk.
             var (code, text) = await ServeProcess.RunCliWithEnvironmentAsync(environment, "diff", "from-cli", imported, "--repo", second.Repository, "--json");
             Assert.True(code == 0, text);
             using (var diff = System.Text.Json.JsonDocument.Parse(text))
@@ -221,6 +221,8 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
                 Assert.Equal(imported, diff.RootElement.GetProperty("b").GetProperty("cid").GetString());
                 Assert.True(diff.RootElement.GetProperty("a").GetProperty("blocks").GetInt32() > 1, text);
             }
+
+            Assert.Equal(0, BlockFileBytes(second.Folder));
 
             using var reader = new FlightClient(second.Location);
             var fetched = await reader.GetByNameAsync("from-cli", null);
