@@ -13,8 +13,8 @@ namespace ArrowCid.Node;
 /// block files exceed the capacity (checked after each entry, and by <see cref="Trim"/> once the
 /// node's location is known at start), the coldest go (<see cref="LocalRepository.Evict"/>), and this node's location with them in the
 /// shared registry, whose record keeps the tier's. A block a pin on this node retains stays,
-/// outside the bound. Blocks packed on disk (at most the store's pack threshold, a table's tree
-/// nodes and the smallest chunks) stay too: the bound is on block files. So does a block the
+/// outside the bound. The bound is on block files: a node with a cache stores every block as one
+/// (<see cref="NodeHost"/>), and blocks packed on disk before stay, outside it. So does a block the
 /// shared registry does not list in the tier (stored in the folder by other means, or before the
 /// node kept a bucket): the copy here may be its only one. It becomes evictable once it is stored
 /// in the tier.

@@ -95,7 +95,9 @@ public sealed class NodeHost : IDisposable
     public static NodeHost Open(NodeHostOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var repository = ContentRepository.Open(options.Repository);
+        // A disk that is a bounded cache of the bucket keeps every block a file of its own: the
+        // cache evicts blocks one by one, which a pack file's blocks are not.
+        var repository = ContentRepository.Open(options.Repository, options.Node.CacheBytes is null ? null : new LocalRepositoryOptions { PackThreshold = 0 });
         NodeLease? lease = null;
         IRegistry? shared = null;
         ShmStore? sharedMemory = null;

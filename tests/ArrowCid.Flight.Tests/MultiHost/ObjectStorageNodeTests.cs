@@ -758,6 +758,19 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
         Assert.True(MetricValue(metrics, "arrowcid_cache_held_bytes", string.Empty) <= capacity);
         Assert.Equal(capacity, MetricValue(metrics, "arrowcid_cache_capacity_bytes", string.Empty));
 
+        // Small tables too: on a node with a cache each block is a file of its own (not packed),
+        // so the bound covers them as it covers chunks.
+        FlightPutSummary? small = null;
+        for (int i = 0; i < 32; i++)
+        {
+            using var table = TestBatches.Small(700 + i, rows: 200);
+            small = await client.PutAsync(table.Schema, [table]);
+            Assert.InRange(small.Batches.Single().Bytes, 1, 64 << 10);
+        }
+
+        Assert.True(HoldsFile(node.Folder, small!.Table.ToString()), "a small table's block is not a file of its own");
+        Assert.True(BlockFileBytes(node.Folder) <= capacity, $"{BlockFileBytes(node.Folder)} bytes of block files after small puts");
+
         // The first table's chunks were evicted: read back through the bucket, verified, as misses.
         var (first, firstRows) = tables[0];
         Assert.Contains(first.Batches, chunk => !HoldsFile(node.Folder, chunk.Cid.ToString()));
