@@ -365,16 +365,21 @@ public sealed class ObjectStorageNodeTests(PostgresTestServer server, ITestOutpu
             Assert.True(registry.Pin(kept.Cid));
         }
 
+        // What a collection killed after writing A's new pack, before listing it, leaves: a pack no record lists.
+        var orphan = await tier.PutPackAsync([a[0]], journal);
+
         var report = await CollectAsync(tier, registry);
 
-        // A: its kept block written into a new pack with A's journal, and A gone. C: deleted, its
-        // kept block being an object of its own. B: kept whole, its dead block and all.
-        Assert.Equal((3, 2, 1), (report.Packs, report.PacksDeleted, report.PacksRewritten));
+        // A: its kept block written into a new pack with A's journal (the same bytes as the one left
+        // behind: that pack, now listed), and A gone. C: deleted, its kept block being an object of
+        // its own. B: kept whole, its dead block and all.
+        Assert.Equal((4, 2, 1), (report.Packs, report.PacksDeleted, report.PacksRewritten));
         Assert.Equal(a[0].Bytes.Length, report.BytesRewritten);
         var packs = await ListPacksAsync(tier);
         Assert.Equal(2, packs.Count);
         Assert.Contains(packB[0].At.Pack, packs.Select(p => p.Id));
         var rewritten = packs.Single(p => p.Id != packB[0].At.Pack);
+        Assert.Equal(orphan[0].At.Pack, rewritten.Id);
         var tail = await tier.ReadPackTailAsync(rewritten);
         Assert.Equal([a[0].Cid], tail.Entries.Select(e => e.Cid));
         Assert.Equal(journal, tail.Journal);
