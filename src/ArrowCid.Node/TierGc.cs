@@ -158,6 +158,7 @@ public static class TierGc
         {
             var dead = tail.Entries.Select(e => e.Cid).Distinct().Where(cid => !retained.Contains(cid)).ToList();
             var marked = registry.MarkTierDeletions(dead, GuardLifetime);
+            var markedAt = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 if (marked.Count < dead.Count)
@@ -198,6 +199,15 @@ public static class TierGc
 
                     report.PacksRewritten++;
                     report.BytesRewritten += blocks.Sum(b => (long)b.Bytes.Length);
+                }
+
+                // Marks older than half their life are left to lapse rather than trusted, as for
+                // objects: a name may be added to a dead block once its mark has lapsed. The pack
+                // stays; a new one written above is listed beside it, and the next gc deletes it.
+                if (markedAt.Elapsed > DeletionLifetime / 2)
+                {
+                    report.KeptByRegistry++;
+                    return;
                 }
 
                 await tier.DeletePackAsync(pack.Id, cancellationToken).ConfigureAwait(false);
