@@ -82,7 +82,7 @@ public sealed class NameChain : IDisposable
     /// <param name="version">A version as the registry recorded it.</param>
     /// <returns>The version's node.</returns>
     /// <exception cref="BlockNotFoundException">A table or node the chain needs is not here.</exception>
-    public (Cid Cid, VersionNode Node) Publish(NamedVersion version) => LinkAndSign(version, fetch: true, published: null);
+    public (Cid Cid, VersionNode Node) Publish(NamedVersion version) => LinkAndSign(version, published: null);
 
     /// <summary>
     /// As <see cref="Publish(NamedVersion)"/>, reading only the blocks this repository holds and
@@ -101,14 +101,15 @@ public sealed class NameChain : IDisposable
     public (Cid Cid, VersionNode Node) PublishFromHeld(NamedVersion version, Func<Cid, bool> published)
     {
         ArgumentNullException.ThrowIfNull(published);
-        return LinkAndSign(version, fetch: false, published);
+        return LinkAndSign(version, published);
     }
 
-    // Without a published check, a stored node goes to the chain's own hook and missing blocks are fetched in place.
-    private (Cid Cid, VersionNode Node) LinkAndSign(NamedVersion version, bool fetch, Func<Cid, bool>? published)
+    // Without a published check, a stored node goes to the chain's own hook and missing blocks are
+    // fetched in place; with one, only what is held is read.
+    private (Cid Cid, VersionNode Node) LinkAndSign(NamedVersion version, Func<Cid, bool>? published)
     {
         ArgumentNullException.ThrowIfNull(version);
-        var (head, signed) = Link(version, fetch, published);
+        var (head, signed) = Link(version, published);
         // A record of a later version kept already stays: the registry keeps the higher sequence.
         if (!signed && KeyOf(head.Node.Signer) is { } key)
         {
@@ -147,7 +148,7 @@ public sealed class NameChain : IDisposable
                     continue;
                 }
 
-                below = LinkOne(version, below, sign: false, fetch: true, published: null).Head;
+                below = LinkOne(version, below, sign: false, published: null).Head;
                 linked++;
             }
 
@@ -336,8 +337,9 @@ public sealed class NameChain : IDisposable
 
     // Links a version and any below it without a node; the version's own node is linked with its
     // record signed in the same registry write when this repository holds the key (Signed).
-    private ((Cid Cid, VersionNode Node) Head, bool Signed) Link(NamedVersion version, bool fetch, Func<Cid, bool>? published)
+    private ((Cid Cid, VersionNode Node) Head, bool Signed) Link(NamedVersion version, Func<Cid, bool>? published)
     {
+        bool fetch = published is null;
         if (version.Node is { } linked)
         {
             return ((linked, ReadNode(linked, fetch)), false);
@@ -366,14 +368,15 @@ public sealed class NameChain : IDisposable
 
         while (missing.Count > 1)
         {
-            below = LinkOne(missing.Pop(), below, sign: false, fetch, published).Head;
+            below = LinkOne(missing.Pop(), below, sign: false, published).Head;
         }
 
-        return LinkOne(missing.Pop(), below, sign: true, fetch, published);
+        return LinkOne(missing.Pop(), below, sign: true, published);
     }
 
-    private ((Cid Cid, VersionNode Node) Head, bool Signed) LinkOne(NamedVersion version, (Cid Cid, VersionNode Node)? below, bool sign, bool fetch, Func<Cid, bool>? published)
+    private ((Cid Cid, VersionNode Node) Head, bool Signed) LinkOne(NamedVersion version, (Cid Cid, VersionNode Node)? below, bool sign, Func<Cid, bool>? published)
     {
+        bool fetch = published is null;
         var signer = below?.Node.Signer ?? KeyFor(DefaultKeyName(version.Name)).Name;
         var node = new VersionNode(version.Name, version.Version, version.Cid, below?.Cid, version.Created, SchemaDigest(version.Cid, fetch), signer);
         var (bytes, cid) = node.Encode();

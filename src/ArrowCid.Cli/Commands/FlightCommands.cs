@@ -391,9 +391,7 @@ internal static class FlightCommands
 
             var options = new PutOptions { Producer = "arrowcid flight pull", Provenance = $"pulled from {client.Location}", Name = reference?.Name };
             var report = CliProgress.Run(console, $"pulling {text}", null, ProgressUnit.Bytes, progress =>
-            {
-                return RepositoryOption.Publishing($"pull: {id}", () => client.PullAsync(content, id, options, block => progress(block.Bytes), publication).GetAwaiter().GetResult());
-            });
+                RepositoryOption.Publishing($"pull: {id}", () => client.PullAsync(content, id, options, block => progress(block.Bytes), publication).GetAwaiter().GetResult()));
             if (parse.GetValue(json))
             {
                 console.Out.WriteLine(WireJson.ToIndentedText(Summary(client.Location, report, remoteVersion), WireJsonContext.Default.PullSummary));
